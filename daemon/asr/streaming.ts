@@ -1,0 +1,107 @@
+/**
+ * The streaming policy: while an utterance grows, re-decode it every `partialIntervalSec` and emit a
+ * partial; when it ends, emit the final. Every knob is named in {@link StreamingOptions}.
+ */
+import { SourceKind } from '../../protocol/protocol';
+import { SAMPLE_RATE } from '../capture/source';
+import { UtteranceEvent } from '../vad/segmenter';
+import { DecodeRequest, DecodeResult } from './whisper';
+
+export interface StreamingOptions {
+  /** Decode partial results at all (a batch transcription only wants finals). */
+  partials: boolean;
+  /** Seconds of new audio between two partial decodes of the same utterance. */
+  partialIntervalSec: number;
+  /** No partial for an utterance shorter than this: too little audio to say anything useful. */
+  minPartialSec: number;
+  /** Decode budget: skip a partial unless the last decode's duration has passed since it ended. */
+  partialDutyCycle: number;
+  /** Token cap per second of audio (fast speech is ~4 tokens/s); stops repetition loops. */
+  maxTokensPerSec: number;
+  /** Characters of the previous final text given to whisper as context. */
+  promptChars: number;
+}
+
+export const DEFAULT_STREAMING_OPTIONS: StreamingOptions = {
+  partials: true,
+  partialIntervalSec: 0.5,
+  minPartialSec: 0.5,
+  partialDutyCycle: 0.5,
+  maxTokensPerSec: 8,
+  promptChars: 200,
+};
+
+/** What whisper says over silence or noise; such text is dropped when the audio was mostly not speech. */
+const SILENCE_ARTEFACTS = /^\s*(\[BLANK_AUDIO\]|\(silence\)|\[silence\]|thank you\.?|thanks for watching!?|you\.?|\.+)\s*$/i;
+const ARTEFACT_SPEECH_RATIO = 0.5;
+
+export interface RecognizedSegment {
+  segmentId: string;
+  source: SourceKind;
+  /** Capture-clock sample indexes. */
+  startSample: number;
+  endSample: number;
+  text: string;
+  final: boolean;
+}
+
+export interface Decoder {
+  decode(request: DecodeRequest): Promise<DecodeResult>;
+}
+
+export async function* recognize(
+  events: AsyncIterable<UtteranceEvent>,
+  decoder: Decoder,
+  options: StreamingOptions = DEFAULT_STREAMING_OPTIONS,
+): AsyncGenerator<RecognizedSegment> {
+  let previousText = '';
+  let utteranceId = '';
+  let decodedSamples = 0; // of the current utterance, at its last partial
+  let partialText = '';
+  let shownPartial = false; // a partial of the current utterance was yielded (and must be retracted if the final is empty)
+  let nextPartialAt = 0; // performance.now() before which no partial is decoded
+  const maxTokens = (samples: number) => Math.ceil((samples / SAMPLE_RATE) * options.maxTokensPerSec) + 4;
+  const decode = async (pcm: Float32Array, partial: boolean) => {
+    const result = await decoder.decode({
+      pcm,
+      prompt: previousText.slice(-options.promptChars),
+      maxTokens: maxTokens(pcm.length),
+      // A partial only needs the encoder over the audio present (50 frames/s), not the whole 30 s window.
+      audioCtx: partial ? Math.min(1500, Math.ceil((pcm.length / SAMPLE_RATE) * 50) + 32) : 0,
+    });
+    nextPartialAt = performance.now() + result.ms * (1 / options.partialDutyCycle - 1);
+    return result.text;
+  };
+
+  for await (const event of events) {
+    const u = event.utterance;
+    const segment = (text: string, final: boolean): RecognizedSegment => ({
+      segmentId: u.id, source: u.source, startSample: u.startSample, endSample: u.startSample + u.samples.length, text, final,
+    });
+    if (u.id !== utteranceId) {
+      utteranceId = u.id;
+      decodedSamples = 0;
+      partialText = '';
+      shownPartial = false;
+    }
+    if (event.type === 'audio') {
+      const grown = u.samples.length - decodedSamples;
+      if (!options.partials || u.samples.length < options.minPartialSec * SAMPLE_RATE || grown < options.partialIntervalSec * SAMPLE_RATE) continue;
+      if (performance.now() < nextPartialAt) continue;
+      partialText = await decode(u.samples, true);
+      decodedSamples = u.samples.length;
+      if (partialText) {
+        shownPartial = true;
+        yield segment(partialText, false);
+      }
+      continue;
+    }
+    // End of utterance: reuse the last partial if no audio arrived since, else decode everything.
+    const hadPartial = decodedSamples > 0;
+    let text = decodedSamples === u.samples.length && hadPartial ? partialText : await decode(u.samples, false);
+    if (u.speechRatio < ARTEFACT_SPEECH_RATIO && SILENCE_ARTEFACTS.test(text)) text = '';
+    if (text) previousText = text;
+    // An empty final retracts the partials shown for this utterance; with none shown there is nothing to say.
+    if (text || shownPartial) yield segment(text, true);
+  }
+}

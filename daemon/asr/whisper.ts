@@ -1,0 +1,164 @@
+/**
+ * The whisper engine: one long-lived smart-whisper model, decodes run one at a time.
+ * Lifecycle UNINITIALIZED → LOADING → WARMING_UP → READY (or ERROR); every caller of load() waits for
+ * the same load. smart-whisper reports failures by resolving with an Error, so results are checked.
+ */
+import type { TranscribeParams, WhisperModel } from 'smart-whisper';
+import { ModelState } from '../../protocol/protocol';
+import { SAMPLE_RATE } from '../capture/source';
+import { inspectModelFile, ModelFileError, ModelInfo } from './modelFile';
+
+export interface WhisperConfig {
+  modelPath: string;
+  /** Always explicit: leaving it unset makes whisper detect the language with a second encoder pass. */
+  language: string;
+  threads: number;
+  gpu: boolean;
+}
+
+export interface DecodeRequest {
+  pcm: Float32Array;
+  /** Text the decoder is conditioned on: the previous sentence, workspace vocabulary. */
+  prompt?: string;
+  /** Hard cap on generated tokens; stops runaway repetition. */
+  maxTokens: number;
+  /** Encoder frames to compute (50 per second of audio); 0 = the full 30 s window. */
+  audioCtx?: number;
+}
+
+export interface DecodeResult {
+  text: string;
+  ms: number;
+}
+
+export class ModelLoadError extends Error {
+  override name = 'ModelLoadError';
+}
+
+function padToMinimum(pcm: Float32Array): Float32Array {
+  if (pcm.length >= MIN_DECODE_SAMPLES) return pcm;
+  const padded = new Float32Array(MIN_DECODE_SAMPLES);
+  padded.set(pcm);
+  return padded;
+}
+
+/** Loaded on first use: the CLI's other commands never pay for (or need) the native addon. */
+function smartWhisper(): typeof import('smart-whisper') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('smart-whisper');
+}
+
+/** Decodes remembered for the rolling speed figures. */
+const STATS_WINDOW = 50;
+const WARM_UP_SEC = 1;
+/** whisper.cpp returns nothing for under 1 s of audio (and aborts on none): shorter input is padded with silence. */
+const MIN_DECODE_SAMPLES = Math.ceil(1.1 * SAMPLE_RATE);
+
+export class WhisperEngine {
+  private model: WhisperModel | undefined;
+  private loading: Promise<void> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private recent: { ms: number; audioSec: number }[] = [];
+  state: ModelState = 'uninitialized';
+  error: string | null = null;
+  info: ModelInfo | undefined;
+  loadMs: number | null = null;
+
+  constructor(readonly config: WhisperConfig, private readonly onStateChange: (state: ModelState) => void = () => undefined) {}
+
+  /** Loads and warms the model once; concurrent callers share the same attempt. A failed load can be retried. */
+  load(): Promise<void> {
+    if (this.state === 'ready') return Promise.resolve();
+    this.loading ??= this.doLoad().finally(() => { this.loading = undefined; });
+    return this.loading;
+  }
+
+  private async doLoad(): Promise<void> {
+    const started = performance.now();
+    try {
+      this.setState('loading');
+      this.info = await inspectModelFile(this.config.modelPath);
+      this.model = await smartWhisper().WhisperModel.load(this.config.modelPath, this.config.gpu);
+      this.setState('warming_up');
+      await this.enqueue(() => this.run({ pcm: new Float32Array(WARM_UP_SEC * SAMPLE_RATE), maxTokens: 1 }));
+      this.recent = []; // the warm-up is not representative
+      this.loadMs = performance.now() - started;
+      this.error = null;
+      this.setState('ready');
+    } catch (e) {
+      this.error = e instanceof ModelFileError ? e.message : `Whisper model ${this.config.modelPath} failed to load: ${(e as Error).message}`;
+      await this.model?.free().catch(() => undefined);
+      this.model = undefined;
+      this.setState('error');
+      throw new ModelLoadError(this.error);
+    }
+  }
+
+  /** Transcribes one stretch of 16 kHz mono audio, loading the model first if needed. */
+  async decode(request: DecodeRequest): Promise<DecodeResult> {
+    await this.load();
+    return this.enqueue(() => this.run(request));
+  }
+
+  /** Decodes run one at a time: they share the model's threads, and whisper state is not reentrant. */
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(job, job);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async run(request: DecodeRequest): Promise<DecodeResult> {
+      const model = this.model;
+      if (!model) throw new ModelLoadError(this.error ?? 'the whisper model is not loaded');
+      const params: Partial<TranscribeParams<'simple'>> = {
+        language: this.config.language,
+        n_threads: this.config.threads,
+        strategy: 0, // greedy: beam search 5 is the default and costs ~3x
+        best_of: 1,
+        temperature: 0,
+        temperature_inc: 0, // no fallback re-decodes: latency must be predictable
+        no_timestamps: true,
+        single_segment: true,
+        max_tokens: Math.max(1, request.maxTokens - 1), // whisper.cpp emits max_tokens + 1
+        audio_ctx: request.audioCtx ?? 0,
+        initial_prompt: request.prompt ?? '',
+        suppress_blank: true,
+        suppress_non_speech_tokens: true,
+        print_progress: false,
+        print_realtime: false,
+        print_timestamps: false,
+        format: 'simple',
+      };
+      const started = performance.now();
+      const task = await smartWhisper().TranscribeTask.run(model, padToMinimum(request.pcm), params);
+      const result: unknown = await task.result;
+      if (result instanceof Error) throw result;
+      if (!Array.isArray(result)) throw new Error(`unexpected whisper result ${String(result)}`);
+      const ms = performance.now() - started;
+      this.recent.push({ ms, audioSec: request.pcm.length / SAMPLE_RATE });
+      if (this.recent.length > STATS_WINDOW) this.recent.shift();
+      return { text: result.map((r: { text: string }) => r.text).join('').trim(), ms };
+  }
+
+  stats(): { rtf: number | null; p50Ms: number | null; p95Ms: number | null } {
+    if (this.recent.length === 0) return { rtf: null, p50Ms: null, p95Ms: null };
+    const ms = this.recent.map((r) => r.ms).sort((a, b) => a - b);
+    const audio = this.recent.reduce((s, r) => s + r.audioSec, 0);
+    const pick = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
+    return { rtf: ms.reduce((s, v) => s + v, 0) / 1000 / Math.max(audio, 1e-9), p50Ms: pick(0.5), p95Ms: pick(0.95) };
+  }
+
+  /** Frees the native model; without this the process keeps native memory until exit. */
+  async free(): Promise<void> {
+    await this.queue;
+    const model = this.model;
+    this.model = undefined;
+    if (model) await model.free();
+    if (this.state !== 'error') this.setState('uninitialized');
+  }
+
+  private setState(state: ModelState): void {
+    this.state = state;
+    this.onStateChange(state);
+  }
+}

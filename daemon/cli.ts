@@ -1,0 +1,199 @@
+/**
+ * The `earshot` command line: the daemon's pipeline without an editor.
+ *
+ *   earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime]
+ *   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD]
+ *   earshot daemon            JSON-RPC on stdio: exactly what the extension runs
+ *   earshot build-info        how the whisper addon was compiled (are the fast flags in?)
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs, ParseArgsConfig } from 'node:util';
+import { FinalSegment, ModelState, TranscriptSegment } from '../protocol/protocol';
+import { defaultModelPath, defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
+import { readJournal } from './journal/journal';
+import { extract, SpokenLine } from './notes/extract';
+import { startServer } from './server';
+import { EarshotService, ServiceError } from './service';
+
+const PACKAGE_ROOT = path.join(__dirname, '..', '..');
+export const SAMPLE_RECORDING = path.join(PACKAGE_ROOT, 'media', 'sample', 'standup.wav');
+
+const USAGE = `Usage:
+  earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime]
+      Transcribe a WAV file (default: the bundled sample meeting), print final segments, write notes.
+  earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD]
+      Action items and decisions from a transcript: JSON lines {"t0","t1","speaker","text"} or "Speaker: text" lines.
+  earshot daemon
+      Run the daemon on stdio (JSON-RPC), as the VS Code extension does.
+  earshot build-info
+      Show how the whisper addon was compiled.
+
+Environment: EARSHOT_MODEL (model file), EARSHOT_STORAGE (journals folder), EARSHOT_LOG_LEVEL.`;
+
+class UsageError extends Error {}
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const stdio: Io = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') };
+
+/** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 usage). */
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'transcribe': return await transcribe(rest, io);
+      case 'notes': return await notes(rest, io);
+      case 'daemon': return await daemon();
+      case 'build-info': return buildInfo(io);
+      case '--version': case '-v': io.out(version()); return 0;
+      case undefined: case '--help': case '-h': case 'help': io.out(USAGE); return command === undefined ? 2 : 0;
+      default: throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`earshot: ${(e as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    io.err(`earshot: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+function args<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+  return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+}
+
+export function version(): string {
+  return (require(path.join(PACKAGE_ROOT, 'package.json')) as { version: string }).version;
+}
+
+/** Seconds with millisecond precision, as in every JSON output. */
+const seconds = (t: number) => Math.round(t * 1000) / 1000;
+
+async function transcribe(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = args(argv, {
+    model: { type: 'string' },
+    language: { type: 'string', default: 'en' },
+    json: { type: 'boolean', default: false },
+    'notes-dir': { type: 'string' },
+    threads: { type: 'string' },
+    realtime: { type: 'boolean', default: false },
+  });
+  if (positionals.length > 1) throw new UsageError('transcribe takes one audio file');
+  const audioFile = path.resolve(positionals[0] ?? SAMPLE_RECORDING);
+  const threads = values.threads === undefined ? defaultThreads() : Number(values.threads);
+  if (!Number.isInteger(threads) || threads < 1) throw new UsageError('--threads must be a positive integer');
+  if (!/^[a-z]{2,3}$/.test(values.language)) throw new UsageError('--language must be a language code such as "en"');
+  const storageDir = defaultStorageDir();
+  const modelPath = path.resolve(values.model ?? defaultModelPath(storageDir));
+
+  const print = (s: TranscriptSegment) => {
+    if (!s.final || !s.text) return;
+    io.out(values.json
+      ? JSON.stringify({ t0: seconds(s.t0), t1: seconds(s.t1), source: s.source, text: s.text })
+      : `[${stamp(s.t0)} → ${stamp(s.t1)}] ${s.speaker}: ${s.text}`);
+  };
+  let modelState: ModelState = 'uninitialized';
+  const service = new EarshotService(
+    { storageDir, notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), modelPath, language: values.language, threads, gpu: false },
+    { transcript: print, actionItem: () => undefined, decision: () => undefined, state: () => undefined, modelState: (s) => { modelState = s; } },
+  );
+  try {
+    const { sessionId } = await service.startSession({
+      sources: ['file'], audioFile, pace: values.realtime ? 'realtime' : 'fast', language: values.language,
+    }).catch((e: Error) => {
+      if (e instanceof ServiceError && modelState === 'error' && !values.model) {
+        throw new Error(`${e.message}\nPass --model PATH to a ggml whisper model, or set EARSHOT_MODEL.`);
+      }
+      throw e;
+    });
+    const result = await service.sessionDone(sessionId);
+    const error = service.status(sessionId).state === 'done' ? await sessionError(result.journalPath) : undefined;
+    io.err(`Notes: ${result.notesPath}`);
+    if (error) {
+      io.err(`earshot: ${error}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await service.shutdown();
+  }
+}
+
+/** The error a session ended with, as its journal records it. */
+async function sessionError(journalPath: string): Promise<string | undefined> {
+  const end = (await readJournal(journalPath)).records.find((r) => r.type === 'end');
+  return end && end.type === 'end' ? end.error : undefined;
+}
+
+function stamp(t: number): string {
+  const m = Math.floor(t / 60);
+  return `${String(m).padStart(2, '0')}:${(t - m * 60).toFixed(2).padStart(5, '0')}`;
+}
+
+async function notes(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = args(argv, {
+    json: { type: 'boolean', default: false },
+    md: { type: 'boolean', default: false },
+    date: { type: 'string' },
+  });
+  if (positionals.length !== 1) throw new UsageError('notes takes one transcript file');
+  if (values.json && values.md) throw new UsageError('choose one of --json and --md');
+  const meetingDate = values.date ? new Date(`${values.date}T09:00:00`) : new Date();
+  if (Number.isNaN(meetingDate.getTime())) throw new UsageError('--date must be YYYY-MM-DD');
+  const text = await fs.readFile(positionals[0], 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read ${positionals[0]}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  });
+  const found = extract(parseTranscript(text, positionals[0]), meetingDate);
+  const result = {
+    actionItems: found.actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0 })),
+    decisions: found.decisions.map((d) => ({ text: d.text, t0: d.t0 })),
+  };
+  if (values.md) {
+    io.out('## Decisions\n');
+    result.decisions.forEach((d) => io.out(`- ${d.text}`));
+    io.out('\n## Action items\n');
+    result.actionItems.forEach((i) => io.out(`- [ ] ${i.text}${i.owner ? ` — @${i.owner}` : ''}${i.due ? `, due ${i.due}` : ''}`));
+  } else {
+    io.out(JSON.stringify(result));
+  }
+  return 0;
+}
+
+/** JSON lines {"t0","t1","speaker","text"} or plain `Speaker: text` lines (the format is detected). */
+export function parseTranscript(text: string, name: string): SpokenLine[] {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  if (lines.length > 0 && lines[0].startsWith('{')) {
+    return lines.map((line, i) => {
+      let o: Partial<FinalSegment> & { speaker?: unknown; text?: unknown; t0?: unknown };
+      try {
+        o = JSON.parse(line);
+      } catch {
+        throw new Error(`${name} line ${i + 1} is not valid JSON`);
+      }
+      if (typeof o.text !== 'string') throw new Error(`${name} line ${i + 1} has no "text" string`);
+      return { speaker: typeof o.speaker === 'string' ? o.speaker : null, text: o.text, t0: typeof o.t0 === 'number' && Number.isFinite(o.t0) ? o.t0 : null };
+    });
+  }
+  return lines.map((line) => {
+    const m = /^([^:]{1,60}):\s*(.*)$/.exec(line);
+    return m ? { speaker: m[1].trim(), text: m[2], t0: null } : { speaker: null, text: line, t0: null };
+  });
+}
+
+async function daemon(): Promise<number> {
+  // stdout carries the protocol: anything printed by a library would corrupt it.
+  console.log = console.info = console.debug = (...a: unknown[]) => console.error(...a);
+  return new Promise<number>((resolve) => startServer(process.stdin, process.stdout, { version: version(), onExit: resolve }));
+}
+
+function buildInfo(io: Io): number {
+  const { inspectBuild } = require(path.join(PACKAGE_ROOT, 'scripts', 'build-whisper.js')) as { inspectBuild(): { matches: boolean } };
+  const info = inspectBuild();
+  io.out(JSON.stringify(info, null, 2));
+  return info.matches ? 0 : 1;
+}

@@ -1,0 +1,31 @@
+/**
+ * Where the daemon keeps things and which defaults it uses when the client (or CLI) says nothing.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** Per-user data folder for journals and models, following each platform's convention. */
+export function defaultStorageDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.EARSHOT_STORAGE) return env.EARSHOT_STORAGE;
+  const home = os.homedir();
+  switch (process.platform) {
+    case 'darwin': return path.join(home, 'Library', 'Application Support', 'Earshot');
+    case 'win32': return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Earshot');
+    default: return path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'earshot');
+  }
+}
+
+/** The model used when none is configured: the catalog default, once downloaded. */
+export function defaultModelPath(storageDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.EARSHOT_MODEL ?? path.join(storageDir, 'models', 'ggml-base.en.bin');
+}
+
+/** Notes go beside the work: `<folder>/.earshot/notes`. */
+export function defaultNotesDir(folder: string = process.cwd()): string {
+  return path.join(folder, '.earshot', 'notes');
+}
+
+/** whisper.cpp scales to about 8 threads; beyond that it only steals cores from the editor. */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(8, os.availableParallelism()));
+}

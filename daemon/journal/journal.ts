@@ -1,0 +1,98 @@
+/**
+ * The session journal: one JSON object per line, appended and flushed to disk before anyone is told
+ * about what it records. Everything else (notes file, stop result, a restarted daemon) is derived
+ * from it. A torn last line (power loss mid-write) is ignored on reading; all lines before it count.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { ActionItem, Decision, FinalSegment, SourceKind } from '../../protocol/protocol';
+
+export const JOURNAL_VERSION = 1;
+
+export type JournalRecord =
+  | {
+      type: 'session';
+      version: number;
+      sessionId: string;
+      title: string;
+      /** ISO time of capture-clock zero. */
+      startedAt: string;
+      sources: SourceKind[];
+      language: string;
+      notesPath: string;
+      audioFile?: string;
+    }
+  | ({ type: 'segment' } & FinalSegment)
+  | ({ type: 'actionItem' } & Omit<ActionItem, 'sessionId'>)
+  | ({ type: 'decision' } & Omit<Decision, 'sessionId'>)
+  /** capturedSec: audio seconds the sources delivered (the meeting's length, whatever the pace). */
+  | { type: 'end'; stoppedAt: string; capturedSec: number; error?: string };
+
+export type SessionHeader = Extract<JournalRecord, { type: 'session' }>;
+
+export class Journal {
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(readonly path: string, private readonly handle: fs.FileHandle) {}
+
+  /** Creates the journal and durably writes its header. Refuses to overwrite an existing journal. */
+  static async create(file: string, header: Omit<SessionHeader, 'type' | 'version'>): Promise<Journal> {
+    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const handle = await fs.open(file, 'wx', 0o600); // transcripts are private
+    const journal = new Journal(file, handle);
+    await journal.append({ type: 'session', version: JOURNAL_VERSION, ...header });
+    return journal;
+  }
+
+  /** Appends one record and waits until it is on disk. Appends are written in call order. */
+  append(record: JournalRecord): Promise<void> {
+    const line = JSON.stringify(record) + '\n';
+    const write = async () => {
+      await this.handle.appendFile(line, 'utf8');
+      await this.handle.datasync();
+    };
+    const done = this.writing.then(write);
+    this.writing = done.catch(() => undefined);
+    return done;
+  }
+
+  async close(): Promise<void> {
+    await this.writing;
+    await this.handle.close();
+  }
+}
+
+export interface JournalContents {
+  header: SessionHeader;
+  records: JournalRecord[];
+  /** A last line that was cut off mid-write and skipped. */
+  tornTail: boolean;
+}
+
+export async function readJournal(file: string): Promise<JournalContents> {
+  const text = await fs.readFile(file, 'utf8');
+  const lines = text.split('\n');
+  const records: JournalRecord[] = [];
+  let tornTail = false;
+  lines.forEach((line, i) => {
+    if (!line) return;
+    try {
+      records.push(JSON.parse(line) as JournalRecord);
+    } catch (e) {
+      // Only the last line can be torn; garbage in the middle means the file is not a journal.
+      if (i !== lines.length - 1) throw new Error(`journal ${file} line ${i + 1} is corrupt: ${(e as Error).message}`);
+      tornTail = true;
+    }
+  });
+  const header = records[0];
+  if (!header || header.type !== 'session') throw new Error(`journal ${file} has no session header`);
+  return { header, records, tornTail };
+}
+
+/** Final segments in capture-time order (sources are merged here). */
+export function segmentsOf(records: JournalRecord[]): FinalSegment[] {
+  return records
+    .filter((r): r is Extract<JournalRecord, { type: 'segment' }> => r.type === 'segment')
+    .map(({ type: _type, ...segment }) => segment)
+    .sort((a, b) => a.t0 - b.t0 || a.t1 - b.t1);
+}

@@ -1,0 +1,133 @@
+/**
+ * The JSON-RPC face of the daemon: validates every message, hands it to the service, turns the
+ * service's events into notifications. Speaks over any stream pair (stdio for the extension).
+ */
+import * as os from 'node:os';
+import {
+  createConnection, InitializeError, InitializeResult, ResponseError, ResponseMessage,
+} from 'vscode-languageserver/node';
+import {
+  ActionItemNotification, DecisionNotification, ErrorCodes, Health, PROTOCOL_VERSION, SessionStart,
+  SessionStateNotification, SessionStatus, SessionStop, Transcript,
+} from '../protocol/protocol';
+import {
+  InvalidParamsError, validateInitializationOptions, validateSessionStart, validateSessionStatus, validateSessionStop,
+} from '../protocol/validate';
+import { defaultModelPath, defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
+import { Logger, logLevelFrom } from './log';
+import { EarshotService, ProgressReporter, ServiceError } from './service';
+import { createTransport, MALFORMED_MESSAGE, MalformedMessage } from './transport';
+
+/** How often vital signs are sent while a session streams. */
+const HEALTH_INTERVAL_MS = 2000;
+
+export interface ServerOptions {
+  version: string;
+  /** Called once the connection is gone and the session is finalized. */
+  onExit(code: number): void;
+}
+
+export function startServer(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, options: ServerOptions): void {
+  const { reader, writer } = createTransport(input, output);
+  const connection = createConnection(reader, writer);
+  const log = new Logger((level, line) => connection.console[level === 'debug' ? 'log' : level](line), logLevelFrom(process.env.EARSHOT_LOG_LEVEL));
+  let service: EarshotService | undefined;
+  let healthTimer: NodeJS.Timeout | undefined;
+
+  const sendHealth = () => { if (service) void connection.sendNotification(Health, service.health()); };
+
+  /** Runs a handler; failures travel as JSON-RPC errors with their own codes and clear messages. */
+  const answer = async <T>(method: string, handler: (svc: EarshotService) => Promise<T> | T): Promise<T> => {
+    if (!service) throw new ResponseError(ErrorCodes.ServerNotInitialized, `${method}: the daemon is not initialized yet (send "initialize" first)`);
+    try {
+      return await handler(service);
+    } catch (e) {
+      if (e instanceof InvalidParamsError) throw new ResponseError(ErrorCodes.InvalidParams, `${method}: ${e.message}`);
+      if (e instanceof ServiceError) throw new ResponseError(e.code, e.message, e.data);
+      log.error('server', 'request_failed', { method, error: (e as Error).message });
+      throw new ResponseError(ErrorCodes.InternalError, `${method} failed: ${(e as Error).message}`);
+    }
+  };
+
+  connection.onNotification(MALFORMED_MESSAGE, (bad: MalformedMessage) => {
+    log.warn('server', 'malformed_message', { code: bad.code, reason: bad.message });
+    const response: ResponseMessage = { jsonrpc: '2.0', id: bad.id, error: { code: bad.code, message: bad.message } };
+    void writer.write(response);
+  });
+
+  connection.onInitialize((params): InitializeResult | ResponseError<InitializeError> => {
+    let init;
+    try {
+      init = validateInitializationOptions(params.initializationOptions);
+    } catch (e) {
+      return new ResponseError(ErrorCodes.InvalidParams, `initialize: ${(e as Error).message}`, { retry: false });
+    }
+    if (init.protocolVersion !== PROTOCOL_VERSION) {
+      return new ResponseError(ErrorCodes.ProtocolMismatch,
+        `Earshot protocol mismatch: the client speaks version ${init.protocolVersion}, this daemon (${options.version}) speaks version ${PROTOCOL_VERSION}. Install matching versions of the extension and the daemon.`,
+        { retry: false });
+    }
+    const storageDir = init.storageDir ?? defaultStorageDir();
+    service = new EarshotService({
+      storageDir,
+      notesDir: init.notesDir ?? defaultNotesDir(),
+      modelPath: init.modelPath ?? defaultModelPath(storageDir),
+      language: init.language ?? 'en',
+      threads: init.threads ?? defaultThreads(),
+      gpu: process.platform === 'darwin' && os.arch() === 'arm64',
+    }, {
+      transcript: (s) => void connection.sendNotification(Transcript, s),
+      actionItem: (i) => void connection.sendNotification(ActionItemNotification, i),
+      decision: (d) => void connection.sendNotification(DecisionNotification, d),
+      state: (s) => {
+        log.info('session', 'state', { sessionId: s.sessionId, state: s.state, ...(s.error ? { error: s.error } : {}) });
+        void connection.sendNotification(SessionStateNotification, s);
+        clearInterval(healthTimer);
+        healthTimer = s.state === 'streaming' ? setInterval(sendHealth, HEALTH_INTERVAL_MS) : undefined;
+        if (s.state === 'done') sendHealth();
+      },
+      modelState: (state) => {
+        log.info('asr', 'model_state', { state, ...(state === 'error' ? { error: service?.engine.error } : {}) });
+        sendHealth();
+      },
+    });
+    log.info('server', 'initialized', { client: params.clientInfo?.name ?? null, protocolVersion: PROTOCOL_VERSION });
+    return {
+      capabilities: { experimental: { earshot: { protocolVersion: PROTOCOL_VERSION, version: options.version } } },
+      serverInfo: { name: 'earshot', version: options.version },
+    };
+  });
+
+  connection.onRequest(SessionStart, (params) => answer(SessionStart.method, async (svc) => {
+    const valid = validateSessionStart(params);
+    const progress = await modelProgress();
+    const result = await svc.startSession(valid, progress);
+    log.info('session', 'started', { sessionId: result.sessionId, sources: valid.sources });
+    return result;
+  }));
+  connection.onRequest(SessionStop, (params) => answer(SessionStop.method, (svc) => svc.stopSession(validateSessionStop(params).sessionId)));
+  connection.onRequest(SessionStatus, (params) => answer(SessionStatus.method, (svc) => svc.status(validateSessionStatus(params).sessionId)));
+
+  /** A `$/progress` reporter for model loading, when the model still has to be loaded. */
+  async function modelProgress(): Promise<ProgressReporter | undefined> {
+    if (!service || service.engine.state === 'ready') return undefined;
+    const progress = await connection.window.createWorkDoneProgress();
+    return { begin: (title, message) => progress.begin(title, undefined, message), done: () => progress.done() };
+  }
+
+  connection.onShutdown(async () => {
+    clearInterval(healthTimer);
+    await service?.shutdown();
+  });
+
+  // The client went away (or closed stdin): finalize what is open, then leave.
+  let exiting = false;
+  reader.onClose(() => {
+    if (exiting) return;
+    exiting = true;
+    clearInterval(healthTimer);
+    void (service?.shutdown() ?? Promise.resolve()).finally(() => options.onExit(0));
+  });
+
+  connection.listen();
+}

@@ -1,0 +1,176 @@
+/**
+ * The daemon's service layer, independent of any transport: owns the whisper engine and at most one
+ * open session, and turns requests into sessions. The JSON-RPC server and the CLI both drive it.
+ */
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import {
+  ErrorCodes, HealthParams, ModelState, SessionStartParams, SessionStartResult, SessionStatusResult, SessionStopResult,
+} from '../protocol/protocol';
+import { WhisperEngine } from './asr/whisper';
+import { AudioSource, FileSource } from './capture/source';
+import { AudioFileError } from './capture/wav';
+import { notesFileName } from './notes/markdown';
+import { Session, SessionEvents } from './session/session';
+import { EnergyDetector } from './vad/energy';
+
+export interface ServiceConfig {
+  storageDir: string;
+  notesDir: string;
+  modelPath: string;
+  language: string;
+  threads: number;
+  gpu: boolean;
+}
+
+/** A failure with the JSON-RPC error code it should travel as. */
+export class ServiceError extends Error {
+  constructor(readonly code: number, message: string, readonly data?: unknown) {
+    super(message);
+  }
+}
+
+export interface ServiceEvents extends SessionEvents {
+  modelState(state: ModelState): void;
+}
+
+/** Reports long work (model loading) to whoever asked for it. */
+export interface ProgressReporter {
+  begin(title: string, message?: string): void;
+  done(): void;
+}
+
+/** Closed sessions whose stop result is still answered from memory. */
+const REMEMBERED_SESSIONS = 16;
+
+export class EarshotService {
+  readonly engine: WhisperEngine;
+  private current: Session | undefined;
+  private starting = false;
+  private readonly closed = new Map<string, Session>();
+
+  constructor(readonly config: ServiceConfig, private readonly events: ServiceEvents) {
+    this.engine = new WhisperEngine(
+      { modelPath: config.modelPath, language: config.language, threads: config.threads, gpu: config.gpu },
+      (state) => events.modelState(state),
+    );
+  }
+
+  async startSession(params: SessionStartParams, progress?: ProgressReporter): Promise<SessionStartResult> {
+    if (this.starting || (this.current && this.current.state !== 'done')) {
+      const id = this.current?.state !== 'done' ? this.current?.id : undefined;
+      throw new ServiceError(ErrorCodes.SessionAlreadyRunning, `A session is already running${id ? ` (${id})` : ''}: stop it first.`, { sessionId: id ?? null });
+    }
+    this.starting = true;
+    try {
+      const sources = await this.openSources(params);
+      await this.loadModel(progress);
+      const startedAt = new Date();
+      const sessionId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
+      const title = params.title?.trim() || (params.audioFile ? path.basename(params.audioFile).replace(/\.[^.]+$/, '') : 'Meeting');
+      const notesPath = path.join(this.config.notesDir, notesFileName(startedAt, title));
+      if (this.current) this.remember(this.current);
+      this.current = await Session.start({
+        sessionId,
+        title,
+        language: params.language ?? this.config.language,
+        startedAt,
+        sources,
+        journalPath: path.join(this.config.storageDir, 'sessions', `${sessionId}.jsonl`),
+        notesPath,
+        decoder: this.engine,
+        createDetector: () => new EnergyDetector(),
+        ...(params.audioFile ? { audioFile: params.audioFile } : {}),
+      }, this.events);
+      return { sessionId, notesPath };
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  stopSession(sessionId: string): Promise<SessionStopResult> {
+    return this.find(sessionId).stop();
+  }
+
+  /** Waits for a session to end by itself (e.g. its audio file ran out) or be stopped. */
+  sessionDone(sessionId: string): Promise<SessionStopResult> {
+    return this.find(sessionId).done();
+  }
+
+  status(sessionId?: string): SessionStatusResult {
+    const session = sessionId ? this.find(sessionId) : this.current;
+    if (!session) {
+      return { state: 'idle', sessionId: null, title: null, sources: [], startedAt: null, capturedSec: 0, finalSegments: 0, notesPath: null };
+    }
+    return {
+      state: session.state,
+      sessionId: session.id,
+      title: session.config.title,
+      sources: session.config.sources.map((s) => s.kind),
+      startedAt: session.config.startedAt.toISOString(),
+      capturedSec: session.capturedSec,
+      finalSegments: session.finalSegments,
+      notesPath: session.config.notesPath,
+    };
+  }
+
+  health(): HealthParams {
+    const e = this.engine;
+    return {
+      model: { state: e.state, path: this.config.modelPath, error: e.error, loadMs: e.loadMs, ...e.stats() },
+      backlogSec: 0,
+      dropped: 0,
+      rssBytes: process.memoryUsage.rss(),
+    };
+  }
+
+  get activeSession(): Session | undefined {
+    return this.current && this.current.state !== 'done' ? this.current : undefined;
+  }
+
+  /** Finalizes an open session and frees the model: nothing is lost on a clean exit. */
+  async shutdown(): Promise<void> {
+    await this.activeSession?.stop().catch(() => undefined);
+    await this.engine.free();
+  }
+
+  private find(sessionId: string): Session {
+    const session = this.current?.id === sessionId ? this.current : this.closed.get(sessionId);
+    if (!session) throw new ServiceError(ErrorCodes.SessionNotFound, `No session with id ${JSON.stringify(sessionId)}.`);
+    return session;
+  }
+
+  private remember(session: Session): void {
+    this.closed.set(session.id, session);
+    if (this.closed.size > REMEMBERED_SESSIONS) this.closed.delete(this.closed.keys().next().value!);
+  }
+
+  private async openSources(params: SessionStartParams): Promise<AudioSource[]> {
+    const sources: AudioSource[] = [];
+    for (const kind of params.sources) {
+      if (kind !== 'file') {
+        throw new ServiceError(ErrorCodes.SourceUnavailable,
+          `Live ${kind === 'mic' ? 'microphone' : 'system audio'} capture is not available in this version of Earshot; transcribe an audio file instead.`);
+      }
+      try {
+        const audioFile = path.resolve(params.audioFile!);
+        sources.push(await FileSource.open(audioFile, { pace: params.pace, speaker: 'Speaker' }));
+      } catch (e) {
+        throw new ServiceError(ErrorCodes.AudioUnreadable, e instanceof AudioFileError ? e.message : `Cannot open audio file: ${(e as Error).message}`);
+      }
+    }
+    return sources;
+  }
+
+  private async loadModel(progress?: ProgressReporter): Promise<void> {
+    if (this.engine.state === 'ready') return;
+    progress?.begin('Loading whisper model', path.basename(this.config.modelPath));
+    try {
+      await this.engine.load();
+    } catch (e) {
+      throw new ServiceError(ErrorCodes.ModelUnavailable, (e as Error).message, { modelPath: this.config.modelPath });
+    } finally {
+      progress?.done();
+    }
+  }
+}

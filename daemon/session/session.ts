@@ -1,0 +1,215 @@
+/**
+ * One recording session: wires capture → vad → asr → notes → journal per source and owns the state
+ * machine IDLE → STREAMING → STOPPING → FINALIZING → DONE.
+ *
+ * Guarantees: a final segment is journaled (flushed) before it is announced; stop() waits for every
+ * source to close and the recognizer to flush its last utterance; stop() twice returns the same
+ * result; nothing is announced once the session is DONE.
+ */
+import {
+  ActionItem, Decision, SessionState, SessionStateParams, SessionStopResult, SourceKind, TranscriptSegment,
+} from '../../protocol/protocol';
+import { AudioFrame, AudioSource, SAMPLE_RATE } from '../capture/source';
+import { Decoder, recognize, RecognizedSegment, StreamingOptions, DEFAULT_STREAMING_OPTIONS } from '../asr/streaming';
+import { Journal, readJournal, segmentsOf } from '../journal/journal';
+import { extract } from '../notes/extract';
+import { renderNotes, writeFileAtomic } from '../notes/markdown';
+import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, SegmenterOptions, SpeechDetector } from '../vad/segmenter';
+
+export interface SessionEvents {
+  transcript(segment: TranscriptSegment): void;
+  actionItem(item: ActionItem): void;
+  decision(decision: Decision): void;
+  state(params: SessionStateParams): void;
+}
+
+export interface SessionConfig {
+  sessionId: string;
+  title: string;
+  language: string;
+  startedAt: Date;
+  sources: AudioSource[];
+  journalPath: string;
+  notesPath: string;
+  decoder: Decoder;
+  /** A fresh detector per source: detectors keep state across frames. */
+  createDetector(): SpeechDetector;
+  segmenter?: SegmenterOptions;
+  streaming?: StreamingOptions;
+  /** Set when the session transcribes a file, for the notes header. */
+  audioFile?: string;
+}
+
+/** How long after a final the live notes file is re-rendered (finals often come in bursts). */
+const NOTES_REFRESH_MS = 1000;
+
+export class Session {
+  state: SessionState = 'idle';
+  private readonly abort = new AbortController();
+  private readonly capturedSamples = new Map<SourceKind, number>();
+  private finals = 0;
+  private itemCount = 0;
+  private error: string | undefined;
+  private stopping: Promise<SessionStopResult> | undefined;
+  private pipelines: Promise<void> = Promise.resolve();
+  private ended: Promise<SessionStopResult> | undefined;
+  private notesTimer: NodeJS.Timeout | undefined;
+  private liveNotes: Promise<void> = Promise.resolve();
+
+  private constructor(readonly config: SessionConfig, private readonly journal: Journal, private readonly events: SessionEvents) {}
+
+  /** Creates the journal and starts every source. Resolves once the session is STREAMING. */
+  static async start(config: SessionConfig, events: SessionEvents): Promise<Session> {
+    const journal = await Journal.create(config.journalPath, {
+      sessionId: config.sessionId,
+      title: config.title,
+      startedAt: config.startedAt.toISOString(),
+      sources: config.sources.map((s) => s.kind),
+      language: config.language,
+      notesPath: config.notesPath,
+      ...(config.audioFile ? { audioFile: config.audioFile } : {}),
+    });
+    const session = new Session(config, journal, events);
+    session.setState('streaming');
+    session.pipelines = Promise.all(config.sources.map((s) => session.runSource(s))).then(() => undefined);
+    // Sources that end by themselves (a file) end the session.
+    session.ended = session.pipelines.then(() => session.stop());
+    session.ended.catch(() => undefined); // reported to whoever awaits stop() or done()
+    return session;
+  }
+
+  get id(): string {
+    return this.config.sessionId;
+  }
+
+  /** Seconds captured by the longest-running source. */
+  get capturedSec(): number {
+    return Math.max(0, ...this.capturedSamples.values()) / SAMPLE_RATE;
+  }
+
+  get finalSegments(): number {
+    return this.finals;
+  }
+
+  /** Stops capture, flushes recognition, writes the notes. Safe to call any number of times. */
+  stop(): Promise<SessionStopResult> {
+    this.stopping ??= this.finish();
+    return this.stopping;
+  }
+
+  /** Resolves when the session is DONE, whether stopped or ended by its sources. */
+  done(): Promise<SessionStopResult> {
+    return this.ended!;
+  }
+
+  private async finish(): Promise<SessionStopResult> {
+    this.setState('stopping');
+    this.abort.abort();
+    await this.pipelines;
+    this.setState('finalizing');
+    clearTimeout(this.notesTimer);
+    await this.liveNotes;
+    let notesError: string | undefined;
+    try {
+      await this.journal.append({ type: 'end', stoppedAt: new Date().toISOString(), capturedSec: this.capturedSec, ...(this.error ? { error: this.error } : {}) });
+      await this.journal.close();
+      await this.writeNotes();
+    } catch (e) {
+      notesError = `Could not write the session notes to ${this.config.notesPath}: ${(e as Error).message}`;
+    }
+    const contents = await readJournal(this.config.journalPath);
+    this.setState('done', notesError ?? this.error);
+    if (notesError) throw new Error(notesError);
+    return {
+      sessionId: this.id,
+      notesPath: this.config.notesPath,
+      journalPath: this.config.journalPath,
+      segments: segmentsOf(contents.records),
+    };
+  }
+
+  private async runSource(source: AudioSource): Promise<void> {
+    const counted = this.countCaptured(source.frames(this.abort.signal));
+    const utterances = segmentUtterances(counted, this.config.createDetector(), this.config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS);
+    try {
+      for await (const segment of recognize(utterances, this.config.decoder, this.config.streaming ?? DEFAULT_STREAMING_OPTIONS)) {
+        await this.accept(segment, source.speaker);
+      }
+    } catch (e) {
+      // The session survives a failed source: what was finalized stays, the error is reported at the end.
+      this.error ??= (e as Error).message;
+    }
+  }
+
+  private async *countCaptured(frames: AsyncIterable<AudioFrame>): AsyncGenerator<AudioFrame> {
+    for await (const frame of frames) {
+      this.capturedSamples.set(frame.source, frame.startSample + frame.samples.length);
+      yield frame;
+    }
+  }
+
+  private async accept(recognized: RecognizedSegment, speaker: string): Promise<void> {
+    const segment: TranscriptSegment = {
+      sessionId: this.id,
+      segmentId: recognized.segmentId,
+      source: recognized.source,
+      speaker,
+      t0: recognized.startSample / SAMPLE_RATE,
+      t1: recognized.endSample / SAMPLE_RATE,
+      text: recognized.text,
+      final: recognized.final,
+    };
+    if (!segment.final || !segment.text) {
+      this.announce(() => this.events.transcript(segment));
+      return;
+    }
+    const { sessionId: _id, final: _final, ...journaled } = segment;
+    await this.journal.append({ type: 'segment', ...journaled });
+    this.finals++;
+    const found = extract([{ speaker, text: segment.text, t0: segment.t0, segmentId: segment.segmentId }], this.config.startedAt);
+    const items: ActionItem[] = found.actionItems.map((i) => ({
+      sessionId: this.id, id: `a${++this.itemCount}`, revision: 1, text: i.text, owner: i.owner, due: i.due,
+      duePhrase: i.duePhrase, segmentId: segment.segmentId, t0: segment.t0,
+    }));
+    const decisions: Decision[] = found.decisions.map((d) => ({
+      sessionId: this.id, id: `d${++this.itemCount}`, revision: 1, text: d.text, segmentId: segment.segmentId, t0: segment.t0,
+    }));
+    for (const { sessionId: _s, ...item } of items) await this.journal.append({ type: 'actionItem', ...item });
+    for (const { sessionId: _s, ...decision } of decisions) await this.journal.append({ type: 'decision', ...decision });
+    this.announce(() => {
+      this.events.transcript(segment);
+      items.forEach((i) => this.events.actionItem(i));
+      decisions.forEach((d) => this.events.decision(d));
+    });
+    this.scheduleNotes();
+  }
+
+  /** The live notes file trails the journal by a moment; failures wait for the final write to report. */
+  private scheduleNotes(): void {
+    if (this.notesTimer || this.state !== 'streaming') return;
+    this.notesTimer = setTimeout(() => {
+      this.notesTimer = undefined;
+      if (this.state === 'streaming') this.liveNotes = this.writeNotes().catch(() => undefined);
+    }, NOTES_REFRESH_MS);
+  }
+
+  private async writeNotes(): Promise<void> {
+    await writeFileAtomic(this.config.notesPath, renderNotes(await readJournal(this.config.journalPath)));
+  }
+
+  private announce(send: () => void): void {
+    if (this.state !== 'done') send();
+  }
+
+  private setState(state: SessionState, error?: string): void {
+    this.state = state;
+    this.events.state({
+      sessionId: this.id,
+      state,
+      title: this.config.title,
+      startedAt: this.config.startedAt.toISOString(),
+      notesPath: this.config.notesPath,
+      ...(error ? { error } : {}),
+    });
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Turns a stream of frames into utterances: speech starts after `minSpeechMs` above the on-threshold,
+ * continues while the score stays above the off-threshold (hysteresis), and ends after `hangoverMs`
+ * below it. `preRollMs` of audio before the start is kept so first syllables survive. Nothing that
+ * is not inside an utterance ever reaches the recognizer: silence costs nothing and yields no text.
+ */
+import { SourceKind } from '../../protocol/protocol';
+import { AudioFrame, FRAME_SAMPLES, SAMPLE_RATE } from '../capture/source';
+
+/** Scores one frame: 0 = certainly not speech, 1 = certainly speech. */
+export interface SpeechDetector {
+  score(frame: Float32Array): number | Promise<number>;
+}
+
+export interface SegmenterOptions {
+  onThreshold: number;
+  offThreshold: number;
+  minSpeechMs: number;
+  hangoverMs: number;
+  preRollMs: number;
+  /** Utterances are cut before this length (whisper's window is 30 s), at the quietest frame. */
+  maxUtteranceSec: number;
+}
+
+export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
+  onThreshold: 0.5,
+  offThreshold: 0.35,
+  minSpeechMs: 250,
+  hangoverMs: 400,
+  preRollMs: 200,
+  maxUtteranceSec: 25,
+};
+
+/** Where to look for the quietest frame when an utterance must be cut: its last seconds. */
+const SPLIT_SEARCH_SEC = 5;
+
+export interface Utterance {
+  id: string;
+  source: SourceKind;
+  /** Capture-clock sample index of samples[0]. */
+  startSample: number;
+  /** All audio of the utterance so far (a view: copy it to keep it). */
+  samples: Float32Array;
+  /** Fraction of frames scored as speech (≥ off-threshold); low values mean noise or a lone click. */
+  speechRatio: number;
+}
+
+export type UtteranceEvent =
+  /** The utterance grew by at least one frame. */
+  | { type: 'audio'; utterance: Utterance }
+  /** The utterance is complete; no more audio will be added. */
+  | { type: 'end'; utterance: Utterance };
+
+/** A growable sample buffer with per-frame scores, so a long utterance is not copied per frame. */
+class UtteranceBuffer {
+  private data = new Float32Array(SAMPLE_RATE * 4);
+  length = 0;
+  scores: number[] = [];
+
+  append(samples: Float32Array, score: number): void {
+    if (this.length + samples.length > this.data.length) {
+      const grown = new Float32Array(Math.max(this.data.length * 2, this.length + samples.length));
+      grown.set(this.data.subarray(0, this.length));
+      this.data = grown;
+    }
+    this.data.set(samples, this.length);
+    this.length += samples.length;
+    this.scores.push(score);
+  }
+
+  view(): Float32Array {
+    return this.data.subarray(0, this.length);
+  }
+
+  /** Removes and returns everything after `frames` frames. */
+  splitAfter(frames: number): { samples: Float32Array; scores: number[] } {
+    const cut = frames * FRAME_SAMPLES;
+    const rest = { samples: this.data.slice(cut, this.length), scores: this.scores.slice(frames) };
+    this.length = Math.min(this.length, cut);
+    this.scores.length = frames;
+    return rest;
+  }
+}
+
+export async function* segmentUtterances(
+  frames: AsyncIterable<AudioFrame>,
+  detector: SpeechDetector,
+  options: SegmenterOptions = DEFAULT_SEGMENTER_OPTIONS,
+): AsyncGenerator<UtteranceEvent> {
+  const msToFrames = (ms: number) => Math.max(1, Math.round((ms / 1000) * SAMPLE_RATE / FRAME_SAMPLES));
+  const minSpeechFrames = msToFrames(options.minSpeechMs);
+  const hangoverFrames = msToFrames(options.hangoverMs);
+  const preRollFrames = Math.round((options.preRollMs / 1000) * SAMPLE_RATE / FRAME_SAMPLES);
+  const maxFrames = Math.floor((options.maxUtteranceSec * SAMPLE_RATE) / FRAME_SAMPLES);
+
+  let count = 0;
+  /** Recent frames before speech: the pre-roll plus a possible start that has not lasted long enough. */
+  let pending: { frame: AudioFrame; score: number }[] = [];
+  let pendingSpeech = 0;
+  let current: { id: string; source: SourceKind; startSample: number; buffer: UtteranceBuffer } | undefined;
+  let silentFrames = 0;
+
+  const snapshot = (): Utterance => {
+    const c = current!;
+    const speech = c.buffer.scores.filter((s) => s >= options.offThreshold).length;
+    return { id: c.id, source: c.source, startSample: c.startSample, samples: c.buffer.view(), speechRatio: speech / Math.max(1, c.buffer.scores.length) };
+  };
+  const begin = (source: SourceKind, startSample: number) => {
+    current = { id: `${source}-${++count}`, source, startSample, buffer: new UtteranceBuffer() };
+    silentFrames = 0;
+  };
+
+  for await (const frame of frames) {
+    const score = await detector.score(frame.samples);
+    if (!current) {
+      pending.push({ frame, score });
+      pendingSpeech = score >= options.onThreshold ? pendingSpeech + 1 : score >= options.offThreshold && pendingSpeech > 0 ? pendingSpeech + 1 : 0;
+      if (pendingSpeech >= minSpeechFrames) {
+        const kept = pending.slice(-(pendingSpeech + preRollFrames));
+        begin(frame.source, kept[0].frame.startSample);
+        for (const p of kept) current!.buffer.append(p.frame.samples, p.score);
+        pending = [];
+        pendingSpeech = 0;
+        yield { type: 'audio', utterance: snapshot() };
+      } else if (pending.length > preRollFrames + minSpeechFrames) {
+        pending.shift();
+      }
+      continue;
+    }
+
+    current.buffer.append(frame.samples, score);
+    silentFrames = score < options.offThreshold ? silentFrames + 1 : 0;
+    if (silentFrames >= hangoverFrames) {
+      yield { type: 'end', utterance: snapshot() };
+      current = undefined;
+      continue;
+    }
+    if (current.buffer.scores.length >= maxFrames) {
+      // Too long for one whisper window: end at the quietest recent frame, carry the rest over.
+      const scores = current.buffer.scores;
+      const from = Math.max(1, scores.length - Math.round((SPLIT_SEARCH_SEC * SAMPLE_RATE) / FRAME_SAMPLES));
+      let cut = from;
+      for (let i = from; i < scores.length; i++) if (scores[i] < scores[cut]) cut = i;
+      const rest = current.buffer.splitAfter(cut + 1);
+      const { source, startSample } = current;
+      yield { type: 'end', utterance: snapshot() };
+      begin(source, startSample + (cut + 1) * FRAME_SAMPLES);
+      for (let i = 0; i < rest.scores.length; i++) {
+        current!.buffer.append(rest.samples.subarray(i * FRAME_SAMPLES, (i + 1) * FRAME_SAMPLES), rest.scores[i]);
+      }
+      if (rest.scores.length === 0) continue;
+    }
+    yield { type: 'audio', utterance: snapshot() };
+  }
+  if (current) yield { type: 'end', utterance: snapshot() };
+}

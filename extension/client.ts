@@ -1,0 +1,105 @@
+/**
+ * The extension's connection to the daemon: starts `earshot daemon` as a language server over stdio
+ * with VS Code's own Node, checks the protocol version, restarts it when it dies (LanguageClient's
+ * error handler), and re-exposes the daemon's notifications as VS Code events.
+ */
+import * as vscode from 'vscode';
+import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
+import {
+  ActionItem, ActionItemNotification, Decision, DecisionNotification, EarshotServerCapabilities, HealthParams, Health,
+  InitializationOptions, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
+  SessionStateParams, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptSegment,
+} from '../protocol/protocol';
+import { EarshotSettings } from './settings';
+
+export class DaemonClient implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private readonly emitters = {
+    transcript: new vscode.EventEmitter<TranscriptSegment>(),
+    actionItem: new vscode.EventEmitter<ActionItem>(),
+    decision: new vscode.EventEmitter<Decision>(),
+    sessionState: new vscode.EventEmitter<SessionStateParams>(),
+    health: new vscode.EventEmitter<HealthParams>(),
+  };
+  readonly onTranscript = this.emitters.transcript.event;
+  readonly onActionItem = this.emitters.actionItem.event;
+  readonly onDecision = this.emitters.decision.event;
+  readonly onSessionState = this.emitters.sessionState.event;
+  readonly onHealth = this.emitters.health.event;
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.LogOutputChannel) {}
+
+  /** Starts the daemon if it is not running; resolves once it answered `initialize`. */
+  async ensureStarted(): Promise<LanguageClient> {
+    if (this.client && this.client.state !== State.Stopped) {
+      if (!this.client.isRunning()) await this.client.start();
+      return this.client;
+    }
+    const settings = EarshotSettings.read();
+    const daemon = this.context.asAbsolutePath('bin/earshot.js');
+    const run = {
+      module: daemon,
+      args: ['daemon'],
+      transport: TransportKind.stdio,
+      options: { env: { ...process.env, EARSHOT_LOG_LEVEL: settings.logLevel } },
+    };
+    const serverOptions: ServerOptions = { run, debug: run };
+    const initializationOptions: InitializationOptions = {
+      protocolVersion: PROTOCOL_VERSION,
+      storageDir: this.context.globalStorageUri.fsPath,
+      notesDir: settings.notesDir(this.context),
+      ...(settings.modelPath ? { modelPath: settings.modelPath } : {}),
+      language: settings.language,
+      ...(settings.threads > 0 ? { threads: settings.threads } : {}),
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [], // no language features: the daemon only speaks the Earshot protocol
+      outputChannel: this.output,
+      initializationOptions,
+      initializationFailedHandler: (error) => {
+        void vscode.window.showErrorMessage(`Earshot daemon failed to start: ${error instanceof Error ? error.message : String(error)}`);
+        return false; // a version mismatch or bad settings will not fix themselves by retrying
+      },
+    };
+    const client = new LanguageClient('earshot', 'Earshot Daemon', serverOptions, clientOptions);
+    client.onNotification(Transcript, (s) => this.emitters.transcript.fire(s));
+    client.onNotification(ActionItemNotification, (i) => this.emitters.actionItem.fire(i));
+    client.onNotification(DecisionNotification, (d) => this.emitters.decision.fire(d));
+    client.onNotification(SessionStateNotification, (s) => this.emitters.sessionState.fire(s));
+    client.onNotification(Health, (h) => this.emitters.health.fire(h));
+    this.client = client;
+    await client.start();
+    const earshot = (client.initializeResult?.capabilities.experimental as { earshot?: EarshotServerCapabilities } | undefined)?.earshot;
+    if (earshot?.protocolVersion !== PROTOCOL_VERSION) {
+      await client.stop();
+      throw new Error(`Earshot daemon speaks protocol version ${earshot?.protocolVersion ?? 'unknown'}, this extension speaks ${PROTOCOL_VERSION}. Reinstall Earshot.`);
+    }
+    this.output.info(`daemon ${earshot.version} ready (protocol ${earshot.protocolVersion})`);
+    return client;
+  }
+
+  async start(params: SessionStartParams): Promise<SessionStartResult> {
+    return (await this.ensureStarted()).sendRequest(SessionStart, params);
+  }
+
+  async stop(sessionId: string): Promise<SessionStopResult> {
+    return (await this.ensureStarted()).sendRequest(SessionStop, { sessionId });
+  }
+
+  async status(): Promise<SessionStatusResult> {
+    return (await this.ensureStarted()).sendRequest(SessionStatus, {});
+  }
+
+  /** Stops the daemon (it finalizes any open session first) and starts a fresh one. */
+  async restart(): Promise<void> {
+    const old = this.client;
+    this.client = undefined;
+    if (old) await old.stop().catch(() => undefined);
+    await this.ensureStarted();
+  }
+
+  async dispose(): Promise<void> {
+    await this.client?.stop().catch(() => undefined);
+    Object.values(this.emitters).forEach((e) => e.dispose());
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Earshot's VS Code extension: commands, the side panel and the status bar over the daemon client.
+ * It holds no audio logic: everything about audio happens in the daemon.
+ */
+import * as vscode from 'vscode';
+import { ResponseError } from 'vscode-languageclient/node';
+import { PanelCommand } from '../protocol/panel';
+import { ErrorCodes, SessionStateParams, SessionStopResult } from '../protocol/protocol';
+import { DaemonClient } from './client';
+import { TranscriptPanel } from './panel';
+import { DAEMON_SETTINGS } from './settings';
+import { SessionStatusBar } from './statusBar';
+
+/** What activate() returns: used by the extension's own tests and by other extensions. */
+export interface EarshotApi {
+  client: DaemonClient;
+  panel: TranscriptPanel;
+  /** The last session state seen. */
+  readonly session: SessionStateParams | undefined;
+  onDidChangeSession: vscode.Event<SessionStateParams>;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<EarshotApi> {
+  const output = vscode.window.createOutputChannel('Earshot', { log: true });
+  const client = new DaemonClient(context, output);
+  const statusBar = new SessionStatusBar();
+  const panel = new TranscriptPanel(context.extensionUri, (command: PanelCommand) => void vscode.commands.executeCommand(`earshot.${command}`));
+  const sessionChanged = new vscode.EventEmitter<SessionStateParams>();
+  let session: SessionStateParams | undefined;
+
+  context.subscriptions.push(
+    output, client, statusBar, sessionChanged,
+    vscode.window.registerWebviewViewProvider(TranscriptPanel.viewId, panel, { webviewOptions: { retainContextWhenHidden: true } }),
+    client.onTranscript((s) => panel.showSegment(s)),
+    client.onActionItem((i) => panel.showActionItem(i)),
+    client.onDecision((d) => panel.showDecision(d)),
+    client.onSessionState((s) => {
+      session = s;
+      void vscode.commands.executeCommand('setContext', 'earshot.sessionRunning', s.state === 'streaming');
+      panel.showSessionState(s);
+      statusBar.update(s);
+      sessionChanged.fire(s);
+      if (s.state === 'done') void finished(s);
+    }),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!DAEMON_SETTINGS.some((key) => e.affectsConfiguration(key))) return;
+      if (session && session.state !== 'done') {
+        void vscode.window.showInformationMessage('Earshot settings changed: they apply to the next session.');
+        return;
+      }
+      await client.restart().catch((err) => output.error(`restart after settings change failed: ${err}`));
+    }),
+  );
+
+  /** A session is over: open its notes (or say why it ended). */
+  async function finished(s: SessionStateParams): Promise<void> {
+    if (s.error) void showError(new Error(s.error));
+    try {
+      await vscode.window.showTextDocument(vscode.Uri.file(s.notesPath), { preview: false, viewColumn: vscode.ViewColumn.Active });
+    } catch (e) {
+      output.error(`could not open notes ${s.notesPath}: ${(e as Error).message}`);
+    }
+  }
+
+  const command = (id: string, run: (...args: never[]) => Promise<unknown>) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, async (...args: never[]) => {
+      try {
+        return await run(...args);
+      } catch (e) {
+        await showError(e);
+        return undefined;
+      }
+    }));
+
+  command('earshot.startMeetingNotes', async () => {
+    await vscode.commands.executeCommand(`${TranscriptPanel.viewId}.focus`);
+    const title = new Date().toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+    return client.start({ sources: ['mic'], title: `Meeting ${title}` });
+  });
+
+  command('earshot.transcribeFile', async (file?: vscode.Uri) => {
+    const uri = file ?? (await vscode.window.showOpenDialog({
+      canSelectMany: false, openLabel: 'Transcribe', title: 'Transcribe an audio file', filters: { 'WAV audio': ['wav', 'wave'] },
+    }))?.[0];
+    if (!uri) return undefined;
+    await vscode.commands.executeCommand(`${TranscriptPanel.viewId}.focus`);
+    return client.start({ sources: ['file'], audioFile: uri.fsPath, pace: 'fast' });
+  });
+
+  command('earshot.stop', async (): Promise<SessionStopResult | undefined> => {
+    if (!session || session.state === 'done') {
+      void vscode.window.showInformationMessage('Earshot: no session is running.');
+      return undefined;
+    }
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Earshot: finishing the transcript and writing notes…' },
+      () => client.stop(session!.sessionId),
+    );
+  });
+
+  command('earshot.showPanel', async () => vscode.commands.executeCommand(`${TranscriptPanel.viewId}.focus`));
+  command('earshot.restartDaemon', async () => client.restart());
+
+  /** Errors are shown to the user with what they can do about them, not only logged. */
+  async function showError(e: unknown): Promise<void> {
+    const message = e instanceof Error ? e.message : String(e);
+    output.error(message);
+    const code = e instanceof ResponseError ? e.code : undefined;
+    const actions: Record<string, () => Thenable<unknown>> = {};
+    if (code === ErrorCodes.ModelUnavailable) {
+      actions['Choose Model File…'] = chooseModel;
+      actions['Open Settings'] = () => vscode.commands.executeCommand('workbench.action.openSettings', 'earshot.model.path');
+    } else if (code === ErrorCodes.SourceUnavailable) {
+      actions['Transcribe Audio File…'] = () => vscode.commands.executeCommand('earshot.transcribeFile');
+    } else if (code === ErrorCodes.SessionAlreadyRunning) {
+      actions['Stop It'] = () => vscode.commands.executeCommand('earshot.stop');
+    }
+    actions['Show Log'] = async () => output.show();
+    const picked = await vscode.window.showErrorMessage(`Earshot: ${message}`, ...Object.keys(actions));
+    if (picked) await actions[picked]();
+  }
+
+  async function chooseModel(): Promise<void> {
+    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use this model', filters: { 'Whisper ggml model': ['bin'] } });
+    if (picked?.[0]) await vscode.workspace.getConfiguration('earshot').update('model.path', picked[0].fsPath, vscode.ConfigurationTarget.Global);
+  }
+
+  // Start the daemon now so the first command is quick; failures surface when a command needs it.
+  client.ensureStarted().catch((e) => output.error(`daemon did not start: ${(e as Error).message}`));
+
+  return { client, panel, get session() { return session; }, onDidChangeSession: sessionChanged.event };
+}
+
+export function deactivate(): void {
+  // The client is disposed with the context's subscriptions; the daemon finalizes its session on exit.
+}

@@ -1,0 +1,49 @@
+/**
+ * Typed access to every `earshot.*` setting (declared in package.json `contributes.configuration`).
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Settings that only take effect when the daemon starts: changing one restarts it. */
+export const DAEMON_SETTINGS = ['earshot.model.path', 'earshot.language', 'earshot.notes.folder', 'earshot.threads', 'earshot.logLevel'];
+
+export class EarshotSettings {
+  private constructor(private readonly config: vscode.WorkspaceConfiguration) {}
+
+  static read(): EarshotSettings {
+    return new EarshotSettings(vscode.workspace.getConfiguration('earshot'));
+  }
+
+  /** A ggml whisper model file; empty means the default model in Earshot's storage. */
+  get modelPath(): string | undefined {
+    const value = this.config.get<string>('model.path', '').trim();
+    return value ? expandHome(value) : undefined;
+  }
+
+  get language(): string {
+    return this.config.get<string>('language', 'en');
+  }
+
+  /** 0 = let the daemon choose. */
+  get threads(): number {
+    return this.config.get<number>('threads', 0);
+  }
+
+  get logLevel(): LogLevel {
+    return this.config.get<LogLevel>('logLevel', 'info');
+  }
+
+  /** Where notes go: relative to the first workspace folder, or in global storage with no folder open. */
+  notesDir(context: vscode.ExtensionContext): string {
+    const folder = this.config.get<string>('notes.folder', '.earshot/notes');
+    if (path.isAbsolute(expandHome(folder))) return expandHome(folder);
+    const workspace = vscode.workspace.workspaceFolders?.[0];
+    return workspace ? path.join(workspace.uri.fsPath, folder) : path.join(context.globalStorageUri.fsPath, 'notes');
+  }
+}
+
+function expandHome(p: string): string {
+  return p.startsWith('~/') ? path.join(process.env.HOME ?? '', p.slice(2)) : p;
+}

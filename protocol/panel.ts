@@ -1,0 +1,35 @@
+/**
+ * Messages between the extension and the side panel's webview (media/panel.ts), via postMessage.
+ * Small and typed like the daemon protocol: the webview never receives HTML, only data it renders
+ * as text.
+ */
+import type { ActionItem, Decision, SessionState, TranscriptSegment } from './protocol';
+
+/** What the panel shows for one transcript line. */
+export type PanelSegment = Pick<TranscriptSegment, 'segmentId' | 'speaker' | 't0' | 't1' | 'text' | 'final'>;
+
+export interface PanelSession {
+  sessionId: string;
+  title: string;
+  state: SessionState;
+  startedAt: string;
+  error?: string;
+}
+
+/** Extension → webview. */
+export type ToPanel =
+  /** Everything to show, sent when the webview (re)loads. */
+  | { type: 'snapshot'; session: PanelSession | null; segments: PanelSegment[]; actionItems: ActionItem[]; decisions: Decision[] }
+  | { type: 'session'; session: PanelSession }
+  /** A new or replaced line; an empty final removes the line. */
+  | { type: 'segment'; segment: PanelSegment }
+  | { type: 'actionItem'; item: ActionItem }
+  | { type: 'decision'; decision: Decision };
+
+/** Webview → extension. */
+export type FromPanel =
+  | { type: 'ready' }
+  | { type: 'command'; command: PanelCommand };
+
+/** Commands the panel's buttons run (each is also an `earshot.*` VS Code command). */
+export type PanelCommand = 'startMeetingNotes' | 'stop' | 'transcribeFile';

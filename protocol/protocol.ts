@@ -1,0 +1,221 @@
+/**
+ * The Earshot protocol: every custom JSON-RPC message between the extension (client) and the daemon
+ * (server), one constant per method with its params and result beside it. Both sides import this
+ * file; nothing else defines a method name.
+ *
+ * Standard LSP messages are used where they fit:
+ * - `initialize`: the client sends {@link InitializationOptions} (with {@link PROTOCOL_VERSION}); the
+ *   server answers with {@link EarshotServerCapabilities} under `capabilities.experimental.earshot`.
+ *   A different protocol version is refused with a clear error by whichever side notices.
+ * - `$/progress` with a work-done token: model loading.
+ * - `window/showMessage`: errors a person must see; `window/logMessage`: logs.
+ */
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+
+/** Bumped on any incompatible change to the messages below. */
+export const PROTOCOL_VERSION = 1;
+
+// ---------------------------------------------------------------------------------------------
+// Shared vocabulary
+
+/** Where audio comes from. `file` is an audio file decoded and fed through the live pipeline. */
+export type SourceKind = 'mic' | 'system' | 'file';
+export const SOURCE_KINDS: readonly SourceKind[] = ['mic', 'system', 'file'];
+
+/** IDLE → STREAMING → STOPPING → FINALIZING → DONE. A session never goes back. */
+export type SessionState = 'idle' | 'streaming' | 'stopping' | 'finalizing' | 'done';
+
+/** How a file source is fed: at the speed it was recorded, or as fast as the pipeline takes it. */
+export type FilePace = 'realtime' | 'fast';
+
+/** One piece of transcript. Times are seconds on the capture clock, from the session's start. */
+export interface TranscriptSegment {
+  sessionId: string;
+  /** Stable per utterance: a partial and the final that replaces it share the id. */
+  segmentId: string;
+  source: SourceKind;
+  /** Who spoke, as labelled by the source ("You", "Others", or a file's name). */
+  speaker: string;
+  t0: number;
+  t1: number;
+  text: string;
+  /**
+   * false: a partial that will be replaced; true: journaled, never changes again. A final with empty
+   * text retracts the partials of that segment (the audio held no words) and is not journaled.
+   */
+  final: boolean;
+}
+
+/** A finalized segment as kept in the journal and returned by `earshot/session/stop`. */
+export type FinalSegment = Omit<TranscriptSegment, 'sessionId' | 'final'>;
+
+export interface ActionItem {
+  sessionId: string;
+  /** Stable across refinements of the same item. */
+  id: string;
+  /** Increases each time the item is refined; a client keeps the highest. */
+  revision: number;
+  text: string;
+  owner: string | null;
+  /** ISO date (YYYY-MM-DD) when one was said, else null. */
+  due: string | null;
+  /** The words that gave the due date ("by Friday"). */
+  duePhrase: string | null;
+  segmentId: string;
+  t0: number;
+}
+
+export interface Decision {
+  sessionId: string;
+  id: string;
+  revision: number;
+  text: string;
+  segmentId: string;
+  t0: number;
+}
+
+export type ModelState = 'uninitialized' | 'loading' | 'warming_up' | 'ready' | 'error';
+
+// ---------------------------------------------------------------------------------------------
+// initialize
+
+export interface InitializationOptions {
+  protocolVersion: number;
+  /** Folder for journals and the daemon's own state (the extension passes its global storage). */
+  storageDir?: string;
+  /** Folder where session notes (Markdown) are written; usually `<workspace>/.earshot/notes`. */
+  notesDir?: string;
+  /** Path of a ggml whisper model file. */
+  modelPath?: string;
+  /** Spoken language, e.g. "en". Always passed to whisper: "auto" costs a second encoder pass. */
+  language?: string;
+  /** Whisper threads; default: the number of cores, at most 8. */
+  threads?: number;
+}
+
+export interface EarshotServerCapabilities {
+  protocolVersion: number;
+  /** The daemon's package version. */
+  version: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests (client → server)
+
+/** Starts a session. A second start while one is open is an error, never a second session. */
+export const SessionStart = new RequestType<SessionStartParams, SessionStartResult, void>('earshot/session/start');
+export interface SessionStartParams {
+  sources: SourceKind[];
+  title?: string;
+  language?: string;
+  /** Required when sources contains 'file': an absolute path to a WAV file. */
+  audioFile?: string;
+  /** For a file source; default 'realtime'. */
+  pace?: FilePace;
+}
+export interface SessionStartResult {
+  sessionId: string;
+  /** Where the notes will be written. */
+  notesPath: string;
+}
+
+/**
+ * Stops a session: the sources close, the ASR flushes the last utterance, the notes are written.
+ * Answers only when all that is done. Stopping a stopped session returns the same result again.
+ */
+export const SessionStop = new RequestType<SessionStopParams, SessionStopResult, void>('earshot/session/stop');
+export interface SessionStopParams {
+  sessionId: string;
+}
+export interface SessionStopResult {
+  sessionId: string;
+  notesPath: string;
+  journalPath: string;
+  /** Every finalized segment, in capture-time order. */
+  segments: FinalSegment[];
+}
+
+/** The current (or a given) session's state; with no sessionId, the latest session, if any. */
+export const SessionStatus = new RequestType<SessionStatusParams, SessionStatusResult, void>('earshot/session/status');
+export interface SessionStatusParams {
+  sessionId?: string;
+}
+export interface SessionStatusResult {
+  state: SessionState;
+  sessionId: string | null;
+  title: string | null;
+  sources: SourceKind[];
+  /** ISO time the session started (capture clock origin). */
+  startedAt: string | null;
+  /** Seconds of audio captured so far. */
+  capturedSec: number;
+  finalSegments: number;
+  notesPath: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notifications (server → client)
+
+/** A partial or final transcript segment. Finals are journaled before this is sent. */
+export const Transcript = new NotificationType<TranscriptSegment>('earshot/transcript');
+
+export const ActionItemNotification = new NotificationType<ActionItem>('earshot/actionItem');
+
+export const DecisionNotification = new NotificationType<Decision>('earshot/decision');
+
+/** Sent on every session state change; `error` is set when the session ended because of one. */
+export const SessionStateNotification = new NotificationType<SessionStateParams>('earshot/sessionState');
+export interface SessionStateParams {
+  sessionId: string;
+  state: SessionState;
+  title: string;
+  startedAt: string;
+  notesPath: string;
+  error?: string;
+}
+
+/** The pipeline's vital signs, sent every few seconds while a session streams and on model changes. */
+export const Health = new NotificationType<HealthParams>('earshot/health');
+export interface HealthParams {
+  model: {
+    state: ModelState;
+    path: string | null;
+    error: string | null;
+    loadMs: number | null;
+    /** Inference time / audio time over recent decodes (lower is faster). */
+    rtf: number | null;
+    p50Ms: number | null;
+    p95Ms: number | null;
+  };
+  /** Seconds of captured speech waiting for the recognizer. */
+  backlogSec: number;
+  /** Audio frames dropped by bounded queues (0 unless overloaded). */
+  dropped: number;
+  rssBytes: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors (JSON-RPC error codes the daemon uses beyond the standard ones)
+
+export const ErrorCodes = {
+  /** Standard JSON-RPC and LSP codes, repeated here so a reader sees every code in one place. */
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  /** A request arrived before `initialize`. */
+  ServerNotInitialized: -32002,
+  /** No session has that id. */
+  SessionNotFound: 1001,
+  /** A session is already open; the error's data is {sessionId}. */
+  SessionAlreadyRunning: 1002,
+  /** The model file is missing, unreadable or not a whisper model; the message names the path, data is {modelPath}. */
+  ModelUnavailable: 1003,
+  /** The audio file cannot be decoded; the message says why. */
+  AudioUnreadable: 1004,
+  /** A source that this build or platform cannot capture. */
+  SourceUnavailable: 1005,
+  /** The client speaks another protocol version. */
+  ProtocolMismatch: 1006,
+} as const;

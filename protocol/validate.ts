@@ -1,0 +1,105 @@
+/**
+ * Runtime checks for the params of every request in protocol.ts. JSON-RPC peers are not trusted to
+ * send what the types say: each check either returns a clean, typed value or throws
+ * {@link InvalidParamsError} with a message that names the offending field.
+ */
+import {
+  FilePace, InitializationOptions, SessionStartParams, SessionStatusParams, SessionStopParams, SOURCE_KINDS, SourceKind,
+} from './protocol';
+
+export class InvalidParamsError extends Error {
+  override name = 'InvalidParamsError';
+}
+
+/** Longest string accepted in any field; a title or path longer than this is a mistake or an attack. */
+const MAX_STRING = 4096;
+
+function fail(message: string): never {
+  throw new InvalidParamsError(message);
+}
+
+function record(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${what} must be an object`);
+  return value as Record<string, unknown>;
+}
+
+function optionalString(o: Record<string, unknown>, key: string, what: string): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') fail(`${what}.${key} must be a string, got ${typeOf(v)}`);
+  if (v.length > MAX_STRING) fail(`${what}.${key} is too long (${v.length} > ${MAX_STRING} characters)`);
+  return v;
+}
+
+function requiredString(o: Record<string, unknown>, key: string, what: string): string {
+  const v = optionalString(o, key, what);
+  if (v === undefined || v === '') fail(`${what}.${key} is required`);
+  return v;
+}
+
+function typeOf(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+const LANGUAGE = /^[a-z]{2,3}$/;
+
+function optionalLanguage(o: Record<string, unknown>, what: string): string | undefined {
+  const language = optionalString(o, 'language', what);
+  if (language !== undefined && !LANGUAGE.test(language)) {
+    fail(`${what}.language must be a language code such as "en", got ${JSON.stringify(language)}`);
+  }
+  return language;
+}
+
+export function validateSessionStart(params: unknown): SessionStartParams {
+  const what = 'session/start params';
+  const o = record(params, what);
+  const sources = o.sources;
+  if (!Array.isArray(sources) || sources.length === 0) fail(`${what}.sources must be a non-empty array of ${SOURCE_KINDS.join(', ')}`);
+  for (const s of sources) {
+    if (!SOURCE_KINDS.includes(s as SourceKind)) fail(`${what}.sources: unknown source ${JSON.stringify(s)} (expected ${SOURCE_KINDS.join(', ')})`);
+  }
+  if (new Set(sources).size !== sources.length) fail(`${what}.sources lists a source twice`);
+  const audioFile = optionalString(o, 'audioFile', what);
+  if (sources.includes('file') && !audioFile) fail(`${what}.audioFile is required for a 'file' source`);
+  if (!sources.includes('file') && audioFile) fail(`${what}.audioFile given but sources does not include 'file'`);
+  const pace = optionalString(o, 'pace', what);
+  if (pace !== undefined && pace !== 'realtime' && pace !== 'fast') fail(`${what}.pace must be "realtime" or "fast"`);
+  return {
+    sources: sources as SourceKind[],
+    title: optionalString(o, 'title', what),
+    language: optionalLanguage(o, what),
+    audioFile,
+    pace: pace as FilePace | undefined,
+  };
+}
+
+export function validateSessionStop(params: unknown): SessionStopParams {
+  const o = record(params, 'session/stop params');
+  return { sessionId: requiredString(o, 'sessionId', 'session/stop params') };
+}
+
+export function validateSessionStatus(params: unknown): SessionStatusParams {
+  if (params === undefined || params === null) return {};
+  const o = record(params, 'session/status params');
+  return { sessionId: optionalString(o, 'sessionId', 'session/status params') };
+}
+
+export function validateInitializationOptions(options: unknown): InitializationOptions {
+  const what = 'initializationOptions';
+  const o = record(options, what);
+  const version = o.protocolVersion;
+  if (typeof version !== 'number' || !Number.isInteger(version)) fail(`${what}.protocolVersion must be an integer`);
+  const threads = o.threads;
+  if (threads !== undefined && (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > 64)) {
+    fail(`${what}.threads must be an integer from 1 to 64`);
+  }
+  return {
+    protocolVersion: version,
+    storageDir: optionalString(o, 'storageDir', what),
+    notesDir: optionalString(o, 'notesDir', what),
+    modelPath: optionalString(o, 'modelPath', what),
+    language: optionalLanguage(o, what),
+    threads: threads as number | undefined,
+  };
+}

@@ -1,0 +1,497 @@
+#!/usr/bin/env node
+// Writes a whisper model with random weights in whisper.cpp's legacy ggml format
+// (the format of models/convert-pt-to-ggml.py, read by whisper_model_load()).
+//
+// Why: tests need a model that loads and runs in smart-whisper with the real
+// tensor layout and real compute cost, without downloading any weights. With
+// --emit the output text is also deterministic, so tests can assert on it.
+//
+// File layout, all little-endian:
+//   u32 magic "ggml" (0x67676d6c)
+//   i32 n_vocab, n_audio_ctx, n_audio_state, n_audio_head, n_audio_layer,
+//       n_text_ctx, n_text_state, n_text_head, n_text_layer, n_mels, ftype
+//   i32 n_mels, i32 n_fft_bins (201), f32[n_mels * n_fft_bins] mel filterbank
+//   i32 n_tokens, then per token: u32 byte length, raw bytes
+//   tensors until EOF: i32 n_dims, i32 name length, i32 type (0 f32, 1 f16),
+//       i32 ne[n_dims] (fastest-varying first), name bytes, data
+// whisper.cpp rejects unknown tensor names, wrong shapes or element sizes, and
+// a missing tensor, so every tensor of the real architecture is written.
+//
+// CLI:
+//   node scripts/gen-whisper-model.js --preset mini --emit " hello" --out FILE
+//   node scripts/gen-whisper-model.js --preset tiny.en --out FILE
+// Options:
+//   --preset mini|tiny.en|base.en|small.en|tiny|base  dimensions (default mini)
+//   --n-state N --n-head H --n-layer L   override the preset (audio and text)
+//   --n-audio-layer L --n-text-layer L   override one side only
+//   --n-vocab V     51864 English-only, 51865 multilingual
+//   --ftype f16|f32 type of the weight matrices (default f16, like ggml-*.bin).
+//                   f32 files are valid but the whisper.cpp in smart-whisper 0.8.1
+//                   aborts the process on them (conv im2col asserts an f16 kernel).
+//   --seed S        PRNG seed (default 1)
+//   --mel slaney|random  mel filterbank (default slaney: n_fft 400, 16 kHz)
+//   --emit random|eot|TOKEN  decoder behaviour (default random):
+//       random  untouched random decoder: garbage text of unpredictable length
+//       eot     every segment ends at once (empty text)
+//       TOKEN   e.g. " hello": greedy decoding emits that one token every
+//               step, so the text is TOKEN repeated up to max_tokens
+//   Compute cost per encoder/decoder step is the same whatever --emit says.
+// Prints a JSON summary of the written model on stdout.
+'use strict';
+
+const fs = require('node:fs');
+const { parseArgs } = require('node:util');
+
+const PRESETS = {
+  mini: { n_state: 64, n_head: 2, n_layer: 1 },
+  'tiny.en': { n_state: 384, n_head: 6, n_layer: 4 },
+  'base.en': { n_state: 512, n_head: 8, n_layer: 6 },
+  'small.en': { n_state: 768, n_head: 12, n_layer: 12 },
+  tiny: { n_state: 384, n_head: 6, n_layer: 4, n_vocab: 51865 },
+  base: { n_state: 512, n_head: 8, n_layer: 6, n_vocab: 51865 },
+};
+
+const GGML_MAGIC = 0x67676d6c;
+const N_VOCAB_EN = 51864;
+const N_VOCAB_MULTI = 51865;
+// Fixed by the whisper architecture for every released model size.
+const N_AUDIO_CTX = 1500;
+const N_TEXT_CTX = 448;
+const N_MELS = 80;
+const N_FFT = 400;
+const N_FFT_BINS = N_FFT / 2 + 1;
+const SAMPLE_RATE = 16000;
+const TENSOR_F32 = 0;
+const TENSOR_F16 = 1;
+// Words guaranteed to be single tokens, so they can be used with --emit.
+const FIXED_WORDS = [' hello', ' world', ' the', ' test', ' whisper'];
+// Logit of the emitted token; the other logits stay around +-1.
+const EMIT_LOGIT = 40;
+// Elements generated and written per chunk, to bound memory for big tensors.
+const CHUNK = 1 << 20;
+
+// mulberry32: tiny, fast, and the same stream on every platform and Node version.
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return function next() {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const f32Scratch = new Float32Array(1);
+const u32Scratch = new Uint32Array(f32Scratch.buffer);
+
+// IEEE half-precision bits of a number (rounded to float32 first). Rounds a
+// dropped half-ulp up in magnitude; exact ties-to-even is not needed for
+// random weights, and keeping this rounding keeps generated files stable.
+function toHalfBits(value) {
+  f32Scratch[0] = value;
+  const bits = u32Scratch[0];
+  const sign = (bits >>> 16) & 0x8000;
+  let exp = (bits >>> 23) & 0xff;
+  let mant = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // inf / NaN
+  exp = exp - 127 + 15;
+  if (exp >= 0x1f) return sign | 0x7c00; // overflow to inf
+  if (exp <= 0) {
+    // subnormal half (or zero when too small)
+    if (exp < -10) return sign;
+    mant = (mant | 0x800000) >>> (1 - exp);
+    if (mant & 0x1000) mant += 0x2000;
+    return sign | (mant >>> 13);
+  }
+  let half = sign | (exp << 10) | (mant >>> 13);
+  if (mant & 0x1000) half += 1; // a carry into the exponent is still correct
+  return half;
+}
+
+// Slaney mel scale, as librosa.filters.mel(htk=False, norm='slaney') that
+// OpenAI used for the real filterbank: a sensible spectrum input for the encoder.
+const MEL_F_SP = 200 / 3;
+const MEL_MIN_LOG_HZ = 1000;
+const MEL_MIN_LOG_MEL = MEL_MIN_LOG_HZ / MEL_F_SP;
+const MEL_LOGSTEP = Math.log(6.4) / 27;
+
+function hzToMel(hz) {
+  return hz < MEL_MIN_LOG_HZ ? hz / MEL_F_SP : MEL_MIN_LOG_MEL + Math.log(hz / MEL_MIN_LOG_HZ) / MEL_LOGSTEP;
+}
+
+function melToHz(mel) {
+  return mel < MEL_MIN_LOG_MEL ? MEL_F_SP * mel : MEL_MIN_LOG_HZ * Math.exp(MEL_LOGSTEP * (mel - MEL_MIN_LOG_MEL));
+}
+
+function slaneyMelFilterbank(nMels, nFft, sampleRate) {
+  const nBins = Math.floor(nFft / 2) + 1;
+  const binHz = Array.from({ length: nBins }, (_, j) => (j * sampleRate / 2) / (nBins - 1));
+  const melMin = hzToMel(0);
+  const melMax = hzToMel(sampleRate / 2);
+  const edges = Array.from({ length: nMels + 2 }, (_, i) => melToHz(melMin + (melMax - melMin) * i / (nMels + 1)));
+  const out = new Float32Array(nMels * nBins);
+  for (let i = 0; i < nMels; i++) {
+    const rise = edges[i + 1] - edges[i];
+    const fall = edges[i + 2] - edges[i + 1];
+    const areaNorm = 2 / (edges[i + 2] - edges[i]);
+    for (let j = 0; j < nBins; j++) {
+      const lower = (binHz[j] - edges[i]) / rise;
+      const upper = (edges[i + 2] - binHz[j]) / fall;
+      out[i * nBins + j] = Math.max(0, Math.min(lower, upper)) * areaNorm;
+    }
+  }
+  return out;
+}
+
+// The ordinary (non-special) tokens; whisper.cpp adds the specials ([_EOT_],
+// [_SOT_], timestamps...) itself. Tokens 0..255 are the 256 single bytes, so
+// any text can be tokenized (initial_prompt) and " " (0x20) exists: whisper.cpp's
+// suppress_blank looks " " up and aborts without it. Then a few fixed words,
+// then unique pronounceable pseudo-words, every other one with a leading space.
+function syntheticVocab(count) {
+  const tokens = [];
+  for (let b = 0; b < 256; b++) tokens.push(Buffer.from([b]));
+  const seen = new Set(FIXED_WORDS);
+  for (const word of FIXED_WORDS) tokens.push(Buffer.from(word));
+  const consonants = 'bcdfghjklmnprstvwz';
+  const vowels = 'aeiou';
+  for (let k = 0; tokens.length < count;) {
+    let x = k++;
+    const syllables = 1 + (x % 3);
+    x = Math.floor(x / 3);
+    let word = '';
+    for (let s = 0; s < syllables; s++) {
+      word += consonants[x % consonants.length];
+      x = Math.floor(x / consonants.length);
+      word += vowels[x % vowels.length];
+      x = Math.floor(x / vowels.length);
+    }
+    if (x > 0) word += String(x);
+    if (k % 2 === 0) word = ' ' + word;
+    if (seen.has(word)) continue;
+    seen.add(word);
+    tokens.push(Buffer.from(word));
+  }
+  return tokens;
+}
+
+function int32s(...values) {
+  const buf = Buffer.alloc(4 * values.length);
+  values.forEach((v, i) => buf.writeInt32LE(v, 4 * i));
+  return buf;
+}
+
+// Streams tensors into the file and counts what it wrote.
+class GgmlWriter {
+  constructor(fd, weightType) {
+    this.fd = fd;
+    this.weightType = weightType; // type used for the big matrices ('w' tensors)
+    this.tensors = 0;
+    this.params = 0;
+  }
+
+  write(buf) {
+    fs.writeSync(this.fd, buf);
+  }
+
+  // shape is in PyTorch order (slowest dimension first), like the converter;
+  // ggml wants it reversed. kind 'w' = weight matrix stored in the model's
+  // ftype, 'f' = always f32 (biases, norms, positional embeddings), as whisper.cpp expects.
+  // valueAt(i) gives element i; it is called once per element in order, so
+  // random initializers consume the PRNG in a fixed order.
+  tensor(name, shape, kind, valueAt) {
+    const count = shape.reduce((a, b) => a * b, 1);
+    const type = kind === 'w' ? this.weightType : TENSOR_F32;
+    const nameBytes = Buffer.from(name);
+    this.write(Buffer.concat([
+      int32s(shape.length, nameBytes.length, type),
+      int32s(...shape.slice().reverse()),
+      nameBytes,
+    ]));
+    for (let offset = 0; offset < count; offset += CHUNK) {
+      const n = Math.min(CHUNK, count - offset);
+      const values = new Float32Array(n);
+      for (let i = 0; i < n; i++) values[i] = valueAt(offset + i);
+      if (type === TENSOR_F16) {
+        const halves = new Uint16Array(n);
+        for (let i = 0; i < n; i++) halves[i] = toHalfBits(values[i]);
+        this.write(Buffer.from(halves.buffer));
+      } else {
+        this.write(Buffer.from(values.buffer));
+      }
+    }
+    this.tensors++;
+    this.params += count;
+  }
+}
+
+function resolveOptions(options) {
+  const presetName = options.preset || 'mini';
+  const preset = PRESETS[presetName];
+  if (!preset) throw new Error(`unknown preset ${presetName} (one of ${Object.keys(PRESETS).join(', ')})`);
+  const num = (value, fallback) => (value === undefined || value === null ? fallback : Number(value));
+  const dims = {
+    preset: presetName,
+    n_state: num(options.nState, preset.n_state),
+    n_head: num(options.nHead, preset.n_head),
+    n_audio_layer: num(options.nAudioLayer, num(options.nLayer, preset.n_layer)),
+    n_text_layer: num(options.nTextLayer, num(options.nLayer, preset.n_layer)),
+    n_vocab: num(options.nVocab, preset.n_vocab || N_VOCAB_EN),
+  };
+  for (const [key, value] of Object.entries(dims)) {
+    if (key !== 'preset' && !(Number.isInteger(value) && value > 0)) throw new Error(`${key} must be a positive integer`);
+  }
+  if (dims.n_state % dims.n_head) throw new Error('n_state must be divisible by n_head');
+  const ftype = options.ftype || 'f16';
+  if (ftype !== 'f16' && ftype !== 'f32') throw new Error(`ftype must be f16 or f32, not ${ftype}`);
+  const mel = options.mel || 'slaney';
+  if (mel !== 'slaney' && mel !== 'random') throw new Error(`mel must be slaney or random, not ${mel}`);
+  const seed = num(options.seed, 1);
+  if (!Number.isInteger(seed)) throw new Error('seed must be an integer');
+  // whisper.cpp decides "multilingual" from n_vocab, which shifts every special token by one.
+  const multilingual = dims.n_vocab >= N_VOCAB_MULTI;
+  return {
+    ...dims,
+    multilingual,
+    n_tokens: multilingual ? 50257 : 50256,
+    eot: multilingual ? 50257 : 50256,
+    ftype,
+    mel,
+    seed,
+    emit: options.emit === undefined ? 'random' : String(options.emit),
+  };
+}
+
+function writeHeader(w, cfg) {
+  const magic = Buffer.alloc(4);
+  magic.writeUInt32LE(GGML_MAGIC, 0);
+  w.write(magic);
+  w.write(int32s(
+    cfg.n_vocab, N_AUDIO_CTX, cfg.n_state, cfg.n_head, cfg.n_audio_layer,
+    N_TEXT_CTX, cfg.n_state, cfg.n_head, cfg.n_text_layer, N_MELS,
+    cfg.ftype === 'f16' ? TENSOR_F16 : TENSOR_F32,
+  ));
+}
+
+function writeMelFilters(w, cfg, random) {
+  let filters;
+  if (cfg.mel === 'random') {
+    filters = new Float32Array(N_MELS * N_FFT_BINS);
+    for (let i = 0; i < filters.length; i++) filters[i] = random() * 0.02;
+  } else {
+    filters = slaneyMelFilterbank(N_MELS, N_FFT, SAMPLE_RATE);
+  }
+  w.write(int32s(N_MELS, N_FFT_BINS));
+  w.write(Buffer.from(filters.buffer));
+}
+
+function writeVocab(w, vocab) {
+  const parts = [int32s(vocab.length)];
+  for (const token of vocab) parts.push(int32s(token.length), token);
+  w.write(Buffer.concat(parts));
+}
+
+// Value generators for GgmlWriter.tensor().
+const constant = (c) => () => c;
+const uniform = (random, scale) => () => (2 * random() - 1) * scale;
+// Linear layers scaled by 1/sqrt(fan_in) keep activations O(1) through the layers.
+const linear = (random, fanIn) => uniform(random, 1 / Math.sqrt(fanIn));
+
+// Sinusoidal positions, as whisper's encoder uses (sin half, then cos half).
+function sinusoid(width) {
+  const half = width / 2;
+  const inc = Math.log(10000) / (half - 1);
+  return (k) => {
+    const t = Math.floor(k / width);
+    const c = k % width;
+    return c < half ? Math.sin(t * Math.exp(-inc * c)) : Math.cos(t * Math.exp(-inc * (c - half)));
+  };
+}
+
+// One residual attention block; decoder blocks add cross-attention to the audio.
+function writeBlock(w, prefix, width, crossAttention, random) {
+  const small = uniform(random, 0.02);
+  const attention = (name) => {
+    const p = `${prefix}.${name}`;
+    w.tensor(`${p}.query.weight`, [width, width], 'w', linear(random, width));
+    w.tensor(`${p}.query.bias`, [width], 'f', small);
+    w.tensor(`${p}.key.weight`, [width, width], 'w', linear(random, width)); // key has no bias in whisper
+    w.tensor(`${p}.value.weight`, [width, width], 'w', linear(random, width));
+    w.tensor(`${p}.value.bias`, [width], 'f', small);
+    w.tensor(`${p}.out.weight`, [width, width], 'w', linear(random, width));
+    w.tensor(`${p}.out.bias`, [width], 'f', small);
+    w.tensor(`${p}_ln.weight`, [width], 'f', constant(1));
+    w.tensor(`${p}_ln.bias`, [width], 'f', constant(0));
+  };
+  attention('attn');
+  if (crossAttention) attention('cross_attn');
+  const hidden = 4 * width;
+  w.tensor(`${prefix}.mlp.0.weight`, [hidden, width], 'w', linear(random, width));
+  w.tensor(`${prefix}.mlp.0.bias`, [hidden], 'f', small);
+  w.tensor(`${prefix}.mlp.2.weight`, [width, hidden], 'w', linear(random, hidden));
+  w.tensor(`${prefix}.mlp.2.bias`, [width], 'f', small);
+  w.tensor(`${prefix}.mlp_ln.weight`, [width], 'f', constant(1));
+  w.tensor(`${prefix}.mlp_ln.bias`, [width], 'f', constant(0));
+}
+
+function writeEncoder(w, cfg, random) {
+  const S = cfg.n_state;
+  w.tensor('encoder.positional_embedding', [N_AUDIO_CTX, S], 'f', sinusoid(S));
+  w.tensor('encoder.conv1.weight', [S, N_MELS, 3], 'w', linear(random, 3 * N_MELS));
+  w.tensor('encoder.conv1.bias', [S, 1], 'f', uniform(random, 0.02));
+  w.tensor('encoder.conv2.weight', [S, S, 3], 'w', linear(random, 3 * S));
+  w.tensor('encoder.conv2.bias', [S, 1], 'f', uniform(random, 0.02));
+  for (let l = 0; l < cfg.n_audio_layer; l++) writeBlock(w, `encoder.blocks.${l}`, S, false, random);
+  w.tensor('encoder.ln_post.weight', [S], 'f', constant(1));
+  w.tensor('encoder.ln_post.bias', [S], 'f', constant(0));
+}
+
+// Token id that --emit asks for, or null for a random decoder.
+function emitTarget(cfg, vocab) {
+  if (cfg.emit === 'random') return null;
+  if (cfg.emit === 'eot') return cfg.eot;
+  const wanted = Buffer.from(cfg.emit);
+  const id = vocab.findIndex((token) => token.equals(wanted));
+  if (id < 0) {
+    throw new Error(`--emit: ${JSON.stringify(cfg.emit)} is not one token of the synthetic vocabulary ` +
+      `(try ${FIXED_WORDS.map((s) => JSON.stringify(s)).join(', ')}, or any single character)`);
+  }
+  return id;
+}
+
+// Makes greedy decoding pick `target` at every step, whatever the audio: the
+// logits are final_ln(x) . token_embedding, so with decoder.ln.weight = 0 the
+// final LayerNorm outputs its bias alone. Give the target row a distinct
+// +-0.05 pattern and point the bias along it, scaled so its logit is
+// EMIT_LOGIT while every other token's logit stays small.
+// Returns the bias for decoder.ln (the LN weight is then 0).
+function steerDecoderTo(target, tokenEmbedding, width) {
+  const row = target * width;
+  let norm = 0;
+  for (let c = 0; c < width; c++) {
+    tokenEmbedding[row + c] = (c % 2 ? 1 : -1) * 0.05;
+    norm += tokenEmbedding[row + c] ** 2;
+  }
+  norm = Math.sqrt(norm);
+  const bias = new Float32Array(width);
+  for (let c = 0; c < width; c++) bias[c] = EMIT_LOGIT * tokenEmbedding[row + c] / (norm * norm);
+  return bias;
+}
+
+function writeDecoder(w, cfg, vocab, random) {
+  const S = cfg.n_state;
+  // The token embedding is built in memory first because --emit rewrites one
+  // row and derives the final LN bias from it. It is drawn before the
+  // positional embedding; that order is part of what a seed reproduces.
+  const tokenEmbedding = new Float32Array(cfg.n_vocab * S);
+  for (let i = 0; i < tokenEmbedding.length; i++) tokenEmbedding[i] = (2 * random() - 1) * 0.05;
+  const target = emitTarget(cfg, vocab);
+  const lnBias = target === null ? null : steerDecoderTo(target, tokenEmbedding, S);
+
+  w.tensor('decoder.positional_embedding', [N_TEXT_CTX, S], 'f', uniform(random, 0.01));
+  w.tensor('decoder.token_embedding.weight', [cfg.n_vocab, S], 'w', (k) => tokenEmbedding[k]);
+  for (let l = 0; l < cfg.n_text_layer; l++) writeBlock(w, `decoder.blocks.${l}`, S, true, random);
+  w.tensor('decoder.ln.weight', [S], 'f', constant(lnBias ? 0 : 1));
+  w.tensor('decoder.ln.bias', [S], 'f', lnBias ? (k) => lnBias[k] : constant(0));
+  return target;
+}
+
+/**
+ * Writes a random-weight whisper model to options.out.
+ * options: { out, preset?, nState?, nHead?, nLayer?, nAudioLayer?, nTextLayer?,
+ *            nVocab?, ftype?: 'f16'|'f32', seed?, mel?: 'slaney'|'random',
+ *            emit?: 'random'|'eot'|string }
+ * Same options give a byte-identical file. The file is written under a
+ * temporary name and renamed, so a concurrent reader never sees half a model.
+ * Returns a summary: dimensions, emitted token id (or null), tensor and
+ * parameter counts, size in bytes.
+ */
+function generateModel(options) {
+  if (!options || !options.out) throw new Error('generateModel: options.out is required');
+  const cfg = resolveOptions(options);
+  const vocab = syntheticVocab(cfg.n_tokens);
+  const random = mulberry32(cfg.seed);
+  const tmp = `${options.out}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  let target;
+  let writer;
+  try {
+    writer = new GgmlWriter(fd, cfg.ftype === 'f16' ? TENSOR_F16 : TENSOR_F32);
+    writeHeader(writer, cfg);
+    writeMelFilters(writer, cfg, random);
+    writeVocab(writer, vocab);
+    writeEncoder(writer, cfg, random);
+    target = writeDecoder(writer, cfg, vocab, random);
+    fs.closeSync(fd);
+  } catch (err) {
+    try { fs.closeSync(fd); } catch { /* already closed */ }
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  fs.renameSync(tmp, options.out);
+  return {
+    out: options.out,
+    preset: cfg.preset,
+    n_vocab: cfg.n_vocab,
+    n_state: cfg.n_state,
+    n_head: cfg.n_head,
+    n_audio_layer: cfg.n_audio_layer,
+    n_text_layer: cfg.n_text_layer,
+    ftype: cfg.ftype,
+    seed: cfg.seed,
+    emit: cfg.emit,
+    emitTokenId: target,
+    tensors: writer.tensors,
+    params: writer.params,
+    bytes: fs.statSync(options.out).size,
+  };
+}
+
+const USAGE = 'usage: node scripts/gen-whisper-model.js --out FILE [--preset ' +
+  Object.keys(PRESETS).join('|') + '] [--emit random|eot|TOKEN] [--seed N] [--ftype f16|f32]\n' +
+  '       [--n-state N] [--n-head H] [--n-layer L] [--n-audio-layer L] [--n-text-layer L]' +
+  ' [--n-vocab V] [--mel slaney|random]';
+
+function main(argv) {
+  const names = ['out', 'preset', 'emit', 'seed', 'ftype', 'mel', 'n-state', 'n-head', 'n-layer',
+    'n-audio-layer', 'n-text-layer', 'n-vocab'];
+  const spec = Object.fromEntries(names.map((n) => [n, { type: 'string' }]));
+  spec.help = { type: 'boolean', short: 'h' };
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }));
+  } catch (err) {
+    console.error(`${err.message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) { console.log(USAGE); return 0; }
+  if (!values.out) { console.error(USAGE); return 2; }
+  const info = generateModel({
+    out: values.out,
+    preset: values.preset,
+    emit: values.emit,
+    seed: values.seed,
+    ftype: values.ftype,
+    mel: values.mel,
+    nState: values['n-state'],
+    nHead: values['n-head'],
+    nLayer: values['n-layer'],
+    nAudioLayer: values['n-audio-layer'],
+    nTextLayer: values['n-text-layer'],
+    nVocab: values['n-vocab'],
+  });
+  console.log(JSON.stringify(info));
+  return 0;
+}
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (err) {
+    console.error(`gen-whisper-model: ${err.message}`);
+    process.exitCode = 1;
+  }
+}
+
+module.exports = { generateModel, PRESETS };

@@ -1,0 +1,28 @@
+/**
+ * `npm run test:editor`: prepares a workspace whose settings point Earshot at a generated whisper
+ * model, then runs the editor suite through @vscode/test-electron's runTests. Here that drives
+ * code-server in headless chromium (test/editor/runner/); with VSCODE_EXECUTABLE set, a desktop VS Code.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { miniModel, REPO_ROOT } from '../setup';
+
+const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-ws-'));
+fs.mkdirSync(path.join(workspace, '.vscode'));
+fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({
+  'earshot.model.path': miniModel(),
+  'earshot.threads': 2,
+}, null, 2));
+fs.writeFileSync(path.join(workspace, 'README.md'), '# A workspace for Earshot editor tests\n');
+
+const result = spawnSync(process.execPath, [
+  path.join(REPO_ROOT, 'test', 'editor', 'runner', 'run-test-electron.js'),
+  '--extension', REPO_ROOT,
+  '--tests', path.join(REPO_ROOT, 'out', 'test', 'editor', 'suite', 'index.js'),
+  '--workspace', workspace,
+], { stdio: 'inherit' });
+const notes = path.join(workspace, '.earshot', 'notes');
+if (fs.existsSync(notes)) console.log(`notes written in the test workspace: ${fs.readdirSync(notes).join(', ')}`);
+process.exit(result.status ?? 1);

@@ -1,0 +1,125 @@
+/**
+ * Runs inside a real VS Code (code-server's extension host, or desktop VS Code through
+ * @vscode/test-electron): the real extension, the real daemon process, real whisper inference on a
+ * generated model. The workspace's settings point earshot.model.path at that model (test/editor/run.ts).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { EarshotApi } from '../../../extension/extension';
+import { ErrorCodes, SessionStateParams } from '../../../protocol/protocol';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+const SAMPLE = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
+/** Set by the code-server runner: screenshots and the text inside webviews. */
+const SHOT_URL = process.env.E2E_SHOT_URL;
+const WEBVIEW_TEXT_URL = process.env.E2E_WEBVIEW_TEXT_URL;
+
+function waitForState(api: EarshotApi, state: SessionStateParams['state'], timeoutMs = 120_000): Promise<SessionStateParams> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`no '${state}' session state within ${timeoutMs} ms`)); }, timeoutMs);
+    const sub = api.onDidChangeSession((s) => {
+      if (s.state !== state) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(s);
+    });
+  });
+}
+
+async function screenshot(name: string, selector?: string): Promise<void> {
+  if (!SHOT_URL) return;
+  const response = await fetch(`${SHOT_URL}?name=${name}${selector ? `&selector=${encodeURIComponent(selector)}` : ''}`);
+  assert.equal(response.status, 200, `screenshot ${name} failed: ${await response.text()}`);
+}
+
+describe('Earshot in a real VS Code', () => {
+  let api: EarshotApi;
+
+  before(async () => {
+    const extension = vscode.extensions.getExtension<EarshotApi>('earshot.earshot');
+    assert.ok(extension, 'the Earshot extension is installed in the extension host');
+    api = await extension.activate();
+  });
+
+  it('contributes its commands under the Earshot category', async () => {
+    const commands = await vscode.commands.getCommands(true);
+    for (const id of ['earshot.startMeetingNotes', 'earshot.stop', 'earshot.transcribeFile']) assert.ok(commands.includes(id), id);
+  });
+
+  it('transcribes the sample into the side panel and opens the notes', async function () {
+    await vscode.commands.executeCommand('earshot.showPanel');
+    const streaming = waitForState(api, 'streaming');
+    const done = waitForState(api, 'done');
+    const result = await vscode.commands.executeCommand<{ sessionId: string } | undefined>('earshot.transcribeFile', vscode.Uri.file(SAMPLE));
+    assert.ok(result?.sessionId, 'the command started a session (an error was shown instead: see the log above)');
+    const started = await streaming;
+    assert.equal(started.title, 'standup');
+    const finished = await done;
+    assert.equal(finished.error, undefined, `session ended with an error: ${finished.error}`);
+
+    // What the extension sent to the webview…
+    const shown = api.panel.snapshot();
+    assert.equal(shown.session?.state, 'done');
+    const finals = shown.segments.filter((s) => s.final);
+    assert.ok(finals.length >= 4, `expected the sample's turns as final lines, got ${finals.length}`);
+    for (const s of finals) assert.match(s.text, /^hello( hello)*$/, 'text from the generated model');
+    for (let i = 1; i < finals.length; i++) assert.ok(finals[i].t0 > finals[i - 1].t0, 'lines in capture-time order');
+
+    // …and what the webview's DOM really shows (code-server runner only).
+    if (WEBVIEW_TEXT_URL) {
+      const response = await fetch(`${WEBVIEW_TEXT_URL}?contains=${encodeURIComponent('Done — standup')}&timeout=20000`);
+      const text = await response.text();
+      assert.equal(response.status, 200, `panel never showed the finished session; it showed:\n${text}`);
+      assert.match(text, /Speaker\s*hello hello/, 'transcript lines with speaker and text');
+    }
+    await screenshot('earshot-panel', '.part.sidebar');
+
+    // The notes file opens in an editor when the session is done.
+    const deadline = Date.now() + 20_000;
+    while (!vscode.window.visibleTextEditors.some((e) => e.document.uri.fsPath === finished.notesPath) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === finished.notesPath);
+    assert.ok(editor, `notes ${finished.notesPath} opened in an editor`);
+    const notes = editor.document.getText();
+    assert.match(notes, /^# standup/);
+    assert.match(notes, /## Transcript/);
+    assert.equal((notes.match(/\*\*\[\d\d:\d\d\] Speaker:\*\* hello/g) ?? []).length, finals.length, 'every final line is in the notes');
+    assert.ok(fs.existsSync(finished.notesPath));
+    await screenshot('earshot-workbench');
+  });
+
+  it('refuses a second session while one is streaming', async () => {
+    const streaming = waitForState(api, 'streaming');
+    const { sessionId } = await api.client.start({ sources: ['file'], audioFile: SAMPLE, pace: 'realtime' });
+    await streaming;
+    await assert.rejects(api.client.start({ sources: ['file'], audioFile: SAMPLE }), (e: { code?: number; message: string }) => {
+      assert.equal(e.code, ErrorCodes.SessionAlreadyRunning);
+      assert.match(e.message, /already running/);
+      return true;
+    });
+    const first = await api.client.stop(sessionId);
+    const second = await api.client.stop(sessionId);
+    assert.deepEqual(second, first, 'stop is idempotent');
+  });
+
+  it('names the missing model file in a clear error', async () => {
+    const config = vscode.workspace.getConfiguration('earshot');
+    const original = config.get<string>('model.path');
+    const missing = path.join(REPO_ROOT, 'no-such-model.bin');
+    try {
+      await config.update('model.path', missing, vscode.ConfigurationTarget.Workspace);
+      await api.client.restart();
+      await assert.rejects(api.client.start({ sources: ['file'], audioFile: SAMPLE }), (e: { code?: number; message: string }) => {
+        assert.equal(e.code, ErrorCodes.ModelUnavailable);
+        assert.ok(e.message.includes(missing), `message names the path: ${e.message}`);
+        return true;
+      });
+    } finally {
+      await config.update('model.path', original, vscode.ConfigurationTarget.Workspace);
+      await api.client.restart();
+    }
+  });
+});

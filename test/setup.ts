@@ -1,0 +1,60 @@
+/**
+ * Test fixtures shared by the unit and integration suites, made once per checkout and cached:
+ * generated whisper models (random weights, real format: tests never download a model) and WAV
+ * variants of the committed sample. Loaded by mocha before any test file (.mocharc.json).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const MODELS_DIR = path.join(REPO_ROOT, '.test-models');
+export const FIXTURES_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'generated');
+export const SAMPLE_WAV = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
+export const DAEMON_BIN = path.join(REPO_ROOT, 'bin', 'earshot.js');
+
+/** The word the mini test model emits at every decoding step: assertions on text are exact. */
+export const TEST_WORD = 'hello';
+
+interface FixtureEntry {
+  file: string;
+  rate: number | null;
+  channels: number | null;
+  bits: number | null;
+  format: string | null;
+  frames: number | null;
+  expectedDuration: number | null;
+  expectError: boolean;
+  speech?: { start: number; end: number }[];
+}
+
+/** A mini whisper model (64 wide, 1 layer, ~8 MB) whose greedy decoding says `TEST_WORD`. */
+export function miniModel(): string {
+  const file = path.join(MODELS_DIR, `mini-${TEST_WORD}.bin`);
+  if (!fs.existsSync(file)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { generateModel } = require(path.join(REPO_ROOT, 'scripts', 'gen-whisper-model.js'));
+    fs.mkdirSync(MODELS_DIR, { recursive: true });
+    generateModel({ preset: 'mini', emit: ` ${TEST_WORD}`, out: file });
+  }
+  return file;
+}
+
+let manifest: FixtureEntry[] | undefined;
+
+/** WAV variants (rates, depths, channels, broken files) with what each should decode to. */
+export function audioFixtures(): FixtureEntry[] {
+  const file = path.join(FIXTURES_DIR, 'manifest.json');
+  if (!manifest) {
+    if (!fs.existsSync(file)) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require(path.join(REPO_ROOT, 'scripts', 'make-fixtures.js')).makeFixtures(FIXTURES_DIR);
+    }
+    manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as FixtureEntry[];
+  }
+  return manifest;
+}
+
+export function fixture(name: string): string {
+  audioFixtures();
+  return path.join(FIXTURES_DIR, name);
+}
