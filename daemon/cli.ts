@@ -54,7 +54,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       default: throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (e) {
-    if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+    const code: unknown = (e as { code?: unknown }).code; // a ServiceError's code is a number
+    if (e instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
       io.err(`earshot: ${(e as Error).message}\n\n${USAGE}`);
       return 2;
     }
@@ -188,7 +189,10 @@ export function parseTranscript(text: string, name: string): SpokenLine[] {
 async function daemon(): Promise<number> {
   // stdout carries the protocol: anything printed by a library would corrupt it.
   console.log = console.info = console.debug = (...a: unknown[]) => console.error(...a);
-  return new Promise<number>((resolve) => startServer(process.stdin, process.stdout, { version: version(), onExit: resolve }));
+  const code = await new Promise<number>((resolve) => startServer(process.stdin, process.stdout, { version: version(), onExit: resolve }));
+  // The client is gone and the session finalized: leave now. vscode-languageserver's parent-process watchdog
+  // (an interval armed by initialize) would otherwise keep this process alive for as long as the client's process lives.
+  process.exit(code);
 }
 
 function buildInfo(io: Io): number {

@@ -30,11 +30,29 @@ export interface ServerOptions {
 export function startServer(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, options: ServerOptions): void {
   const { reader, writer } = createTransport(input, output);
   const connection = createConnection(reader, writer);
-  const log = new Logger((level, line) => connection.console[level === 'debug' ? 'log' : level](line), logLevelFrom(process.env.EARSHOT_LOG_LEVEL));
+  // Once the client is gone the connection throws on every send; the session still has to be finalized, so
+  // notifications are dropped from then on and log lines go to stderr.
+  let clientGone = false;
+  const notify = (send: () => Promise<void>): void => {
+    if (clientGone) return;
+    try {
+      send().catch(() => undefined);
+    } catch {
+      // the connection closed under us
+    }
+  };
+  const log = new Logger((level, line) => {
+    try {
+      if (!clientGone) return void connection.console[level === 'debug' ? 'log' : level](line);
+    } catch {
+      // the connection closed under us
+    }
+    process.stderr.write(line + '\n');
+  }, logLevelFrom(process.env.EARSHOT_LOG_LEVEL));
   let service: EarshotService | undefined;
   let healthTimer: NodeJS.Timeout | undefined;
 
-  const sendHealth = () => { if (service) void connection.sendNotification(Health, service.health()); };
+  const sendHealth = () => { if (service) notify(() => connection.sendNotification(Health, service!.health())); };
 
   /** Runs a handler; failures travel as JSON-RPC errors with their own codes and clear messages. */
   const answer = async <T>(method: string, handler: (svc: EarshotService) => Promise<T> | T): Promise<T> => {
@@ -76,12 +94,12 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       threads: init.threads ?? defaultThreads(),
       gpu: process.platform === 'darwin' && os.arch() === 'arm64',
     }, {
-      transcript: (s) => void connection.sendNotification(Transcript, s),
-      actionItem: (i) => void connection.sendNotification(ActionItemNotification, i),
-      decision: (d) => void connection.sendNotification(DecisionNotification, d),
+      transcript: (s) => notify(() => connection.sendNotification(Transcript, s)),
+      actionItem: (i) => notify(() => connection.sendNotification(ActionItemNotification, i)),
+      decision: (d) => notify(() => connection.sendNotification(DecisionNotification, d)),
       state: (s) => {
         log.info('session', 'state', { sessionId: s.sessionId, state: s.state, ...(s.error ? { error: s.error } : {}) });
-        void connection.sendNotification(SessionStateNotification, s);
+        notify(() => connection.sendNotification(SessionStateNotification, s));
         clearInterval(healthTimer);
         healthTimer = s.state === 'streaming' ? setInterval(sendHealth, HEALTH_INTERVAL_MS) : undefined;
         if (s.state === 'done') sendHealth();
@@ -125,6 +143,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   reader.onClose(() => {
     if (exiting) return;
     exiting = true;
+    clientGone = true;
     clearInterval(healthTimer);
     void (service?.shutdown() ?? Promise.resolve()).finally(() => options.onExit(0));
   });

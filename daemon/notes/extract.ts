@@ -34,9 +34,13 @@ const COMMITMENT = /\b(I'll|I will|I'm going to|I am going to|I can take|I'll ta
 const SHARED_NEED = /\b(we need to|we have to|we must|someone (needs|has) to|somebody (needs|has) to)\b/i;
 /** "Sam, can you …" / "Sam, please …": a request to a named person. */
 const REQUEST = /^(?<name>[A-Z][a-z]+),?\s+(can you|could you|please|would you)\b/;
+/** Words that open a sentence like a name would ("Okay, can you …") but name nobody. */
+const NOT_A_NAME = /^(so|okay|ok|well|now|great|alright|right|yeah|yes|no|also|and|but|then|hey|actually|anyway|oh|um|uh|thanks|sorry|cool|fine|good|sure)$/i;
 const DECISION = /\b(we decided|we've decided|we have decided|the decision is|we'll go with|we will go with|let's go with|we agreed|we're going with|we are going with|decided to)\b/i;
 /** Not commitments: hypotheticals, reported speech, refusals. */
 const NOT_A_COMMITMENT = /^(if|maybe|perhaps|i wonder)\b|\b(said (that )?(he|she|they) would|would have|won't|will not|not going to)\b/i;
+/** Not decisions: questions ("Have we decided …?") and hypotheticals ("If we decided …"). */
+const NOT_A_DECISION = /\?$|^(if|maybe|perhaps|i wonder)\b/i;
 
 export function splitSentences(text: string): string[] {
   return text.split(/(?<=[.!?])\s+/).map((s) => s.trim()).filter(Boolean);
@@ -49,7 +53,7 @@ export function extract(lines: SpokenLine[], meetingDate: Date): { actionItems: 
     for (const sentence of splitSentences(line.text)) {
       const base = { t0: line.t0, ...(line.segmentId ? { segmentId: line.segmentId } : {}) };
       if (DECISION.test(sentence)) {
-        decisions.push({ text: sentence, ...base });
+        if (!NOT_A_DECISION.test(sentence)) decisions.push({ text: sentence, ...base });
         continue;
       }
       const owner = ownerOf(sentence, line.speaker);
@@ -64,7 +68,7 @@ export function extract(lines: SpokenLine[], meetingDate: Date): { actionItems: 
 /** The owner of the item a sentence states (null: unowned), or undefined when it states none. */
 function ownerOf(sentence: string, speaker: string | null): string | null | undefined {
   const request = REQUEST.exec(sentence);
-  if (request?.groups) return request.groups.name;
+  if (request?.groups && !NOT_A_NAME.test(request.groups.name)) return request.groups.name;
   if (sentence.endsWith('?') || NOT_A_COMMITMENT.test(sentence)) return undefined;
   if (COMMITMENT.test(sentence)) return speaker;
   if (SHARED_NEED.test(sentence)) return null;

@@ -15,5 +15,7 @@ const folder = args.find(a => !a.startsWith('-'));
 const runnerArgs = [path.join(__dirname, 'run-in-code-server.js'),
   '--extension', value('extensionDevelopmentPath'), '--tests', value('extensionTestsPath'),
   ...(folder ? ['--workspace', folder] : [])];
-spawn(process.execPath, runnerArgs, { stdio: 'inherit' })
+const runner = spawn(process.execPath, runnerArgs, { stdio: 'inherit' })
   .on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
+// test-electron stops "VS Code" with SIGINT: pass it on so the runner can stop code-server.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => runner.kill(signal));

@@ -10,9 +10,9 @@
 //   --workspace     folder opened in the workbench (default: an empty folder in the run dir)
 //   --shots         where screenshots go (default: <run dir>/shots)
 //   --env           extra environment for the extension host (repeatable)
-//   --install-vsix  install a packaged extension first; --extension may then be left out so the
-//                   suite runs against the installed build
-//   --timeout       overall limit in seconds (default 600); on expiry: timeout.png, exit 124
+//   --install-vsix  install a packaged extension first; leave --extension out to test that build
+//                   (an --extension with the same id would take its place)
+//   --timeout       overall limit in seconds (default 600); on expiry: shots/timeout.png, exit 124
 // Exit codes: the extension host's code; 124 timeout; 2 the harness itself failed.
 //
 // Each run gets a fresh folder $E2E_DIR/runs/run-XXXXXX (the newest 5 are kept) with an isolated
@@ -61,6 +61,7 @@ function parseArgs(argv) {
       opts.env[value.slice(0, value.indexOf('='))] = value.slice(value.indexOf('=') + 1);
     } else fail(`unknown or malformed option ${flag} ${value}`);
   }
+  if (!(opts.timeoutS > 0)) fail('--timeout needs a number of seconds');
   if (!opts.tests || !(opts.extension || opts.vsix)) {
     fail('usage: run-in-code-server.js --extension <devPath> --tests <suite index> [--workspace <dir>] ' +
       '[--shots <dir>] [--env KEY=VAL]... [--install-vsix <file>] [--timeout <s>]');
@@ -121,27 +122,44 @@ function writeSettings(userDataDir) {
   }, null, 2));
 }
 
+// Tests only run in an extension development host. With a VSIX and no --extension, an empty stub
+// extension takes that role, so the suite exercises the installed build rather than the sources.
+function stubExtension(runDir) {
+  const dir = path.join(runDir, 'test-host');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
+    name: 'e2e-test-host', publisher: 'e2e', version: '0.0.0', engines: { vscode: '*' } }));
+  return dir;
+}
+
 async function startCodeServer(runDir, env, vsix) {
   const common = ['--config', path.join(runDir, 'config.yaml'), '--user-data-dir', path.join(runDir, 'user-data'),
     '--extensions-dir', path.join(runDir, 'extensions')];
   writeSettings(path.join(runDir, 'user-data'));
+  const logFile = path.join(runDir, 'code-server.log');
+  const out = fs.openSync(logFile, 'w');
   if (vsix) {
-    execFileSync(NODE24, [CODE_SERVER, ...common, '--install-extension', vsix], { env, stdio: 'inherit' });
+    try {
+      execFileSync(NODE24, [CODE_SERVER, ...common, '--install-extension', vsix], { env, stdio: ['ignore', out, out] });
+    } catch {
+      fail(`installing ${vsix} failed, see ${logFile}`);
+    }
+    log(`installed ${vsix}`);
   }
   const port = await freePort();
-  const out = fs.openSync(path.join(runDir, 'code-server.log'), 'w');
   const server = spawn(NODE24, [CODE_SERVER, ...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
     '--vscode-option', 'enable-smoke-test-driver'],
   { env, detached: true, stdio: ['ignore', out, out] }); // detached = setsid: own process group
   process.on('exit', () => { try { process.kill(-server.pid, 'SIGKILL'); } catch { /* already gone */ } });
+  server.on('exit', (code, signal) => fail(`code-server exited (${code ?? signal}), see ${logFile}`));
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60000;
-  while (Date.now() < deadline && server.exitCode === null) {
+  while (Date.now() < deadline) {
     if (await fetch(`${base}/healthz`).then(r => r.ok, () => false)) return base;
     await sleep(200);
   }
-  fail(`code-server did not come up, see ${path.join(runDir, 'code-server.log')}`);
+  fail(`code-server did not come up, see ${logFile}`);
 }
 
 // Text of every webview: each is an iframe.webview whose #active-frame holds the extension's HTML.
@@ -235,21 +253,30 @@ async function main() {
   const env = isolatedEnv(runDir, opts.env);
   process.env.TMPDIR = env.TMPDIR; // chromium's profile goes to os.tmpdir()
   log(`run dir ${runDir}`);
+  let page;
+  setTimeout(async () => {
+    const shot = path.join(shotsDir, 'timeout.png');
+    if (page && await page.screenshot({ path: shot }).then(() => true, () => false)) log(`screenshot ${shot}`);
+    fail(`no result from the extension host after ${opts.timeoutS} s`, 124);
+  }, opts.timeoutS * 1000);
 
   const base = await startCodeServer(runDir, env, opts.vsix);
   const { chromium } = require(PLAYWRIGHT);
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, env,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run'] });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('crash', () => fail('the workbench page crashed'));
   const consoleFlushed = forwardConsole(page);
   // The workbench calls window.codeAutomationExit(code) when the extension host's tests finish.
-  const exitCode = new Promise(resolve => page.exposeFunction('codeAutomationExit', resolve));
+  let exited;
+  const exitCode = new Promise(resolve => { exited = resolve; });
+  await page.exposeFunction('codeAutomationExit', code => exited(code));
   const hooks = await serveHooks(page, shotsDir);
 
   const remote = p => `vscode-remote://${new URL(base).host}${p}`;
   const payload = [
-    ...(opts.extension ? [['extensionDevelopmentPath', remote(opts.extension)]] : []),
+    ['extensionDevelopmentPath', remote(opts.extension || stubExtension(runDir))],
     ['extensionTestsPath', remote(opts.tests)],
     ['extensionEnvironment', JSON.stringify({ ...opts.env,
       E2E_SHOT_URL: `${hooks}/shot`, E2E_WEBVIEW_TEXT_URL: `${hooks}/webview-text` })],
@@ -257,14 +284,7 @@ async function main() {
   ];
   await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
 
-  let timer;
-  const timedOut = new Promise(resolve => { timer = setTimeout(resolve, opts.timeoutS * 1000, 'timeout'); });
-  const code = await Promise.race([exitCode, timedOut]);
-  clearTimeout(timer);
-  if (code === 'timeout') {
-    await page.screenshot({ path: path.join(shotsDir, 'timeout.png') }).catch(() => {});
-    fail(`no result from the extension host after ${opts.timeoutS} s (see ${shotsDir}/timeout.png)`, 124);
-  }
+  const code = await exitCode;
   await consoleFlushed();
   log(`extension host exited with code ${code} after ${((Date.now() - t0) / 1000).toFixed(1)} s; run dir ${runDir}`);
   await browser.close();

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Debian packages the unit and integration tests use (runs as `pretest`): sox makes the WAV
+# fixtures. Installs only what is missing; needs root or sudo when something is.
+set -euo pipefail
+PACKAGES=(sox)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+echo "test-deps: apt-get install ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" > /dev/null

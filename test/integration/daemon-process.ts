@@ -1,0 +1,131 @@
+/**
+ * Helpers for talking to a real daemon process (`node bin/earshot.js daemon`) over its stdio: a
+ * vscode-jsonrpc connection for well-formed traffic, and a raw Content-Length framer for bytes that
+ * no well-behaved client would send.
+ */
+import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { DAEMON_BIN, REPO_ROOT } from '../setup';
+
+export interface DaemonProcess {
+  child: ChildProcessWithoutNullStreams;
+  /** Everything the daemon wrote to stderr so far (whisper.cpp's own chatter goes there). */
+  stderr(): string;
+  /** Ends the daemon: closes stdin, waits for it to exit, kills it if it does not. Returns the exit code. */
+  close(): Promise<number | null>;
+}
+
+export function spawnDaemon(env: NodeJS.ProcessEnv = {}): DaemonProcess {
+  const child = spawn(process.execPath, [DAEMON_BIN, 'daemon'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, EARSHOT_LOG_LEVEL: 'info', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => { stderr += chunk; });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return {
+    child,
+    stderr: () => stderr,
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** A JSON-RPC message as read off the wire. */
+export interface WireMessage {
+  jsonrpc?: string;
+  id?: number | string | null;
+  method?: string;
+  params?: unknown;
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+/** Writes raw Content-Length frames to the daemon and parses every frame it writes back. */
+export class RawClient {
+  readonly received: WireMessage[] = [];
+  private buffer = Buffer.alloc(0);
+  private waiters: { match: (m: WireMessage) => boolean; resolve: (m: WireMessage) => void }[] = [];
+  private nextId = 1000;
+
+  constructor(private readonly daemon: DaemonProcess) {
+    daemon.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+  }
+
+  /** Sends `body` exactly as given (it need not be JSON), framed with its byte length. */
+  sendRaw(body: string | Buffer): void {
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    this.daemon.child.stdin.write(Buffer.concat([Buffer.from(`Content-Length: ${bytes.length}\r\n\r\n`, 'ascii'), bytes]));
+  }
+
+  /** Sends a request and resolves with its response (result or error). */
+  request(method: string, params?: unknown): Promise<WireMessage> {
+    const id = this.nextId++;
+    const response = this.next((m) => m.id === id && (m.result !== undefined || m.error !== undefined));
+    this.sendRaw(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }));
+    return response;
+  }
+
+  notify(method: string, params?: unknown): void {
+    this.sendRaw(JSON.stringify({ jsonrpc: '2.0', method, ...(params === undefined ? {} : { params }) }));
+  }
+
+  /** The first message (already received or still to come) that matches and was not claimed yet. */
+  next(match: (m: WireMessage) => boolean, timeoutMs = 30_000): Promise<WireMessage> {
+    const index = this.received.findIndex((m) => match(m) && !this.claimed.has(m));
+    if (index >= 0) {
+      this.claimed.add(this.received[index]);
+      return Promise.resolve(this.received[index]);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.resolve !== done);
+        reject(new Error(`no matching message within ${timeoutMs} ms; received: ${JSON.stringify(this.received.slice(-5))}`));
+      }, timeoutMs);
+      const done = (m: WireMessage) => {
+        clearTimeout(timer);
+        resolve(m);
+      };
+      this.waiters.push({ match, resolve: done });
+    });
+  }
+
+  /** A response with `id: null`: the answer to a message whose id could not be read. */
+  nextNullIdError(): Promise<WireMessage> {
+    return this.next((m) => m.id === null && m.error !== undefined);
+  }
+
+  private readonly claimed = new Set<WireMessage>();
+
+  private onData(chunk: Buffer): void {
+    this.buffer = Buffer.concat([this.buffer, chunk]);
+    for (;;) {
+      const headerEnd = this.buffer.indexOf('\r\n\r\n');
+      if (headerEnd < 0) return;
+      const header = this.buffer.subarray(0, headerEnd).toString('ascii');
+      const length = Number(/Content-Length: (\d+)/i.exec(header)?.[1]);
+      if (!Number.isFinite(length)) throw new Error(`bad frame header from the daemon: ${header}`);
+      if (this.buffer.length < headerEnd + 4 + length) return;
+      const body = this.buffer.subarray(headerEnd + 4, headerEnd + 4 + length).toString('utf8');
+      this.buffer = this.buffer.subarray(headerEnd + 4 + length);
+      const message = JSON.parse(body) as WireMessage;
+      this.received.push(message);
+      const waiter = this.waiters.find((w) => w.match(message));
+      if (waiter) {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        this.claimed.add(message);
+        waiter.resolve(message);
+      }
+    }
+  }
+}

@@ -1,0 +1,206 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Io, main, parseTranscript } from '../../daemon/cli';
+import { fixture, REPO_ROOT } from '../setup';
+
+interface Captured { code: number; out: string[]; err: string[] }
+
+async function cli(...argv: string[]): Promise<Captured> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+const EXPECTED = {
+  actionItems: [
+    { text: 'Sam, can you update the docs?', owner: 'Sam', due: null, t0: 0.5 },
+    { text: "I'll fix the login timeout by Friday.", owner: 'Bob', due: '2025-03-07', t0: 6.544 },
+  ],
+  decisions: [{ text: 'We decided to ship version two on Monday.', t0: 14.053 }],
+};
+
+describe('CLI (main)', () => {
+  let dir: string;
+  let jsonl: string;
+  let plain: string;
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-cli-'));
+    jsonl = path.join(dir, 'transcript.jsonl');
+    fs.writeFileSync(jsonl, [
+      { t0: 0.5, t1: 5.744, speaker: 'Alice', text: 'Morning everyone. Sam, can you update the docs?' },
+      { t0: 6.544, t1: 13.353, speaker: 'Bob', text: "Um, so, yeah. I found the problem with the session token. I'll fix the login timeout by Friday." },
+      { t0: 14.053, t1: 19.024, speaker: 'Carol', text: 'Great, thanks. We decided to ship version two on Monday.' },
+      { t0: 20.024, t1: 23.836, speaker: 'Alice', text: 'Okay, sounds good. Is anything blocking anyone?' },
+    ].map((o) => JSON.stringify(o)).join('\n') + '\n');
+    plain = path.join(dir, 'transcript.txt');
+    fs.writeFileSync(plain, [
+      'Alice: Morning everyone. Sam, can you update the docs?',
+      '',
+      "Bob: Um, so, yeah. I found the problem with the session token. I'll fix the login timeout by Friday.",
+      'Carol: Great, thanks. We decided to ship version two on Monday.',
+      'Alice: Okay, sounds good. Is anything blocking anyone?',
+    ].join('\r\n'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  describe('notes', () => {
+    it('prints exactly the action items and decisions of a JSON-lines transcript', async () => {
+      const r = await cli('notes', jsonl, '--date', '2025-03-05');
+      assert.equal(r.code, 0, r.err.join('\n'));
+      assert.deepEqual(r.err, []);
+      assert.equal(r.out.length, 1, 'one line of JSON');
+      assert.equal(r.out[0], JSON.stringify(EXPECTED));
+      const parsed = JSON.parse(r.out[0]);
+      assert.deepEqual(Object.keys(parsed), ['actionItems', 'decisions']);
+      for (const i of parsed.actionItems) assert.deepEqual(Object.keys(i), ['text', 'owner', 'due', 't0']);
+      for (const d of parsed.decisions) assert.deepEqual(Object.keys(d), ['text', 't0']);
+    });
+
+    it('prints the same from a "Speaker: text" transcript, with null times', async () => {
+      const r = await cli('notes', plain, '--json', '--date', '2025-03-05');
+      assert.equal(r.code, 0, r.err.join('\n'));
+      assert.equal(r.out.length, 1);
+      assert.equal(r.out[0], JSON.stringify({
+        actionItems: EXPECTED.actionItems.map((i) => ({ ...i, t0: null })),
+        decisions: EXPECTED.decisions.map((d) => ({ ...d, t0: null })),
+      }));
+    });
+
+    it('prints Markdown with --md', async () => {
+      const r = await cli('notes', jsonl, '--md', '--date', '2025-03-05');
+      assert.equal(r.code, 0);
+      const text = r.out.join('\n');
+      assert.match(text, /## Decisions\n\n- We decided to ship version two on Monday\./);
+      assert.ok(text.includes("- [ ] I'll fix the login timeout by Friday. — @Bob, due 2025-03-07"));
+      assert.ok(text.includes('- [ ] Sam, can you update the docs? — @Sam'));
+    });
+
+    it('prints empty lists for a transcript with nothing to do', async () => {
+      const file = path.join(dir, 'chat.txt');
+      fs.writeFileSync(file, 'Bob: Nope, I think we are fine.\nCarol: Same here. Thanks, everyone.\n');
+      const r = await cli('notes', file);
+      assert.equal(r.code, 0);
+      assert.deepEqual(r.out, ['{"actionItems":[],"decisions":[]}']);
+    });
+
+    it('exits 1 with a clear message for a missing file', async () => {
+      const missing = path.join(dir, 'nope.jsonl');
+      const r = await cli('notes', missing);
+      assert.equal(r.code, 1);
+      assert.deepEqual(r.out, []);
+      assert.equal(r.err.length, 1);
+      assert.equal(r.err[0], `earshot: cannot read ${missing}: no such file`);
+    });
+
+    it('exits 1 naming the line of a broken JSON-lines transcript', async () => {
+      const file = path.join(dir, 'broken.jsonl');
+      fs.writeFileSync(file, '{"text":"fine","t0":1}\n{"text": broken\n');
+      const r = await cli('notes', file);
+      assert.equal(r.code, 1);
+      assert.match(r.err.join('\n'), /broken\.jsonl line 2 is not valid JSON/);
+      fs.writeFileSync(file, '{"t0":1}\n');
+      const r2 = await cli('notes', file);
+      assert.equal(r2.code, 1);
+      assert.match(r2.err.join('\n'), /line 1 has no "text" string/);
+    });
+
+    for (const [label, argv] of [
+      ['no transcript', ['notes']],
+      ['two transcripts', ['notes', 'a.txt', 'b.txt']],
+      ['both --json and --md', ['notes', 'a.txt', '--json', '--md']],
+      ['an unknown option', ['notes', 'a.txt', '--bogus']],
+      ['a bad date', ['notes', 'a.txt', '--date', 'yesterday']],
+      ['a missing option value', ['notes', 'a.txt', '--date']],
+    ] as const) {
+      it(`exits 2 with usage for ${label}`, async () => {
+        const r = await cli(...argv);
+        assert.equal(r.code, 2);
+        assert.deepEqual(r.out, []);
+        const err = r.err.join('\n');
+        assert.match(err, /^earshot: /);
+        assert.match(err, /Usage:/);
+      });
+    }
+  });
+
+  describe('usage', () => {
+    it('exits 2 for an unknown command or none, 0 for --help', async () => {
+      const unknown = await cli('transcrib');
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.err.join('\n'), /unknown command "transcrib"/);
+      const none = await cli();
+      assert.equal(none.code, 2);
+      assert.match(none.out.join('\n'), /Usage:/);
+      const help = await cli('--help');
+      assert.equal(help.code, 0);
+      assert.match(help.out.join('\n'), /earshot notes <transcript>/);
+    });
+
+    it('prints the package version', async () => {
+      const r = await cli('--version');
+      assert.equal(r.code, 0);
+      assert.deepEqual(r.out, [JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version]);
+    });
+
+    for (const [label, argv] of [
+      ['two audio files', ['transcribe', 'a.wav', 'b.wav']],
+      ['a bad thread count', ['transcribe', 'a.wav', '--threads', '0']],
+      ['a non-numeric thread count', ['transcribe', 'a.wav', '--threads', 'many']],
+      ['a bad language', ['transcribe', 'a.wav', '--language', 'english']],
+      ['an unknown option', ['transcribe', '--fast']],
+    ] as const) {
+      it(`transcribe exits 2 for ${label}, before touching any file`, async () => {
+        const r = await cli(...argv);
+        assert.equal(r.code, 2, r.err.join('\n'));
+        assert.match(r.err.join('\n'), /Usage:/);
+        assert.deepEqual(r.out, []);
+      });
+    }
+  });
+
+  describe('transcribe failures (no audio decoded, no model loaded)', () => {
+    let storage: string | undefined;
+    beforeEach(() => {
+      storage = process.env.EARSHOT_STORAGE;
+      process.env.EARSHOT_STORAGE = path.join(dir, 'storage');
+    });
+    afterEach(() => {
+      if (storage === undefined) delete process.env.EARSHOT_STORAGE;
+      else process.env.EARSHOT_STORAGE = storage;
+    });
+
+    it('exits 1 with the reason for an unreadable audio file (not a crash)', async () => {
+      const audio = path.join(dir, 'not-audio.wav');
+      fs.writeFileSync(audio, 'just text');
+      const r = await cli('transcribe', audio, '--model', path.join(dir, 'model.bin'), '--notes-dir', path.join(dir, 'notes'));
+      assert.equal(r.code, 1);
+      assert.deepEqual(r.out, []);
+      assert.deepEqual(r.err, [`earshot: Cannot read audio file ${audio}: not a WAV file (no RIFF/WAVE header)`]);
+      assert.ok(!fs.existsSync(path.join(dir, 'notes')));
+    });
+
+    it('exits 1 naming the model path when the model is missing', async () => {
+      const model = path.join(dir, 'models', 'missing.bin');
+      const r = await cli('transcribe', fixture('list-chunk-odd.wav'), '--model', model, '--notes-dir', path.join(dir, 'notes'));
+      assert.equal(r.code, 1);
+      assert.deepEqual(r.err, [`earshot: Whisper model ${model}: file not found`]);
+      assert.ok(!fs.existsSync(path.join(dir, 'storage', 'sessions')), 'no journal was started');
+    });
+  });
+
+  describe('parseTranscript', () => {
+    it('detects the format and keeps speakers and times', () => {
+      assert.deepEqual(parseTranscript('{"speaker":"A","text":"hi","t0":1.5}\n{"text":"yo","t0":"x"}', 't'), [
+        { speaker: 'A', text: 'hi', t0: 1.5 }, { speaker: null, text: 'yo', t0: null },
+      ]);
+      assert.deepEqual(parseTranscript('Ann: hello: there\nno speaker here\n', 't'), [
+        { speaker: 'Ann', text: 'hello: there', t0: null }, { speaker: null, text: 'no speaker here', t0: null },
+      ]);
+    });
+  });
+});

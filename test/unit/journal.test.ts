@@ -1,0 +1,107 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Journal, JOURNAL_VERSION, JournalRecord, readJournal, segmentsOf } from '../../daemon/journal/journal';
+
+const HEADER = {
+  sessionId: 's1', title: 'Standup', startedAt: '2025-03-05T09:00:00.000Z', sources: ['file' as const], language: 'en',
+  notesPath: '/notes/standup.md', audioFile: '/audio/standup.wav',
+};
+
+const segment = (segmentId: string, t0: number, text: string): JournalRecord => ({
+  type: 'segment', segmentId, source: 'file', speaker: 'Speaker', t0, t1: t0 + 1, text,
+});
+
+describe('Journal', () => {
+  let dir: string;
+  beforeEach(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), 'earshot-journal-')); });
+  afterEach(async () => { await fs.rm(dir, { recursive: true, force: true }); });
+
+  it('round-trips the header and appended records, in order', async () => {
+    const file = path.join(dir, 'nested', 'sessions', 's1.jsonl');
+    const journal = await Journal.create(file, HEADER);
+    const records: JournalRecord[] = [
+      segment('file-1', 0.5, 'hello hello'),
+      { type: 'actionItem', id: 'a1', revision: 1, text: "I'll fix it.", owner: 'Bob', due: '2025-03-07', duePhrase: 'by Friday', segmentId: 'file-1', t0: 0.5 },
+      { type: 'decision', id: 'd2', revision: 1, text: 'We decided to ship.', segmentId: 'file-2', t0: 3 },
+      segment('file-2', 3, 'ünïcödé "quotes" \\ and\nnewline'),
+      { type: 'end', stoppedAt: '2025-03-05T09:10:00.000Z', capturedSec: 600 },
+    ];
+    // Appends that are not awaited one by one still land in call order.
+    await Promise.all(records.map((r) => journal.append(r)));
+    await journal.close();
+
+    const contents = await readJournal(file);
+    assert.deepEqual(contents.header, { type: 'session', version: JOURNAL_VERSION, ...HEADER });
+    assert.deepEqual(contents.records, [contents.header, ...records]);
+    assert.equal(contents.tornTail, false);
+    const text = await fs.readFile(file, 'utf8');
+    assert.equal(text.split('\n').length, records.length + 2, 'one line per record, newline-terminated');
+    assert.ok(text.endsWith('\n'));
+  });
+
+  it('creates the file with mode 0600 (transcripts are private)', async function () {
+    if (process.platform === 'win32') this.skip();
+    const file = path.join(dir, 'private.jsonl');
+    const journal = await Journal.create(file, HEADER);
+    await journal.close();
+    assert.equal((await fs.stat(file)).mode & 0o777, 0o600);
+  });
+
+  it('refuses to overwrite an existing journal', async () => {
+    const file = path.join(dir, 'existing.jsonl');
+    await fs.writeFile(file, 'precious\n');
+    await assert.rejects(Journal.create(file, HEADER), (e: NodeJS.ErrnoException) => e.code === 'EEXIST');
+    assert.equal(await fs.readFile(file, 'utf8'), 'precious\n', 'the existing file is untouched');
+  });
+
+  it('ignores a torn last line and keeps every record before it', async () => {
+    const file = path.join(dir, 'torn.jsonl');
+    const journal = await Journal.create(file, HEADER);
+    await journal.append(segment('file-1', 1, 'hello'));
+    await journal.append(segment('file-2', 2, 'hello hello'));
+    await journal.close();
+    await fs.appendFile(file, '{"type":"segment","segmentId":"file-3","t0":3,"te');
+    const contents = await readJournal(file);
+    assert.equal(contents.tornTail, true);
+    assert.deepEqual(contents.records.map((r) => r.type), ['session', 'segment', 'segment']);
+    assert.deepEqual(segmentsOf(contents.records).map((s) => s.segmentId), ['file-1', 'file-2']);
+  });
+
+  it('throws on corruption in the middle, naming the file and line', async () => {
+    const file = path.join(dir, 'corrupt.jsonl');
+    const journal = await Journal.create(file, HEADER);
+    await journal.append(segment('file-1', 1, 'hello'));
+    await journal.close();
+    await fs.appendFile(file, 'not json at all\n' + JSON.stringify(segment('file-2', 2, 'hello')) + '\n');
+    await assert.rejects(readJournal(file), (e: Error) => {
+      assert.match(e.message, /corrupt/);
+      assert.ok(e.message.includes(file));
+      assert.match(e.message, /line 3/);
+      return true;
+    });
+  });
+
+  it('refuses a file without a session header', async () => {
+    const file = path.join(dir, 'headless.jsonl');
+    await fs.writeFile(file, JSON.stringify(segment('file-1', 1, 'hello')) + '\n');
+    await assert.rejects(readJournal(file), /no session header/);
+    await fs.writeFile(file, '');
+    await assert.rejects(readJournal(file), /no session header/);
+  });
+
+  it('segmentsOf returns final segments in capture-time order without the record type', () => {
+    const records: JournalRecord[] = [
+      { type: 'session', version: 1, ...HEADER },
+      segment('mic-2', 5, 'b'),
+      { type: 'decision', id: 'd1', revision: 1, text: 'x', segmentId: 'mic-2', t0: 5 },
+      segment('system-1', 1, 'a'),
+      segment('mic-1', 5, 'c'),
+    ];
+    records[4] = { ...(records[4] as Extract<JournalRecord, { type: 'segment' }>), t1: 5.5 };
+    const segments = segmentsOf(records);
+    assert.deepEqual(segments.map((s) => s.segmentId), ['system-1', 'mic-1', 'mic-2']);
+    assert.ok(segments.every((s) => !('type' in s)));
+  });
+});

@@ -1,0 +1,152 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AudioFrame, FileSource, FRAME_SAMPLES, SAMPLE_RATE } from '../../daemon/capture/source';
+import { EnergyDetector } from '../../daemon/vad/energy';
+import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, Utterance, UtteranceEvent } from '../../daemon/vad/segmenter';
+import { REPO_ROOT, SAMPLE_WAV } from '../setup';
+
+interface Turn { speaker: string; start: number; end: number }
+const TURNS: Turn[] = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'media', 'sample', 'standup.json'), 'utf8'));
+
+/** Seconds of silence the segmenter keeps at the end of an utterance before ending it. */
+const HANGOVER_SEC = Math.round((DEFAULT_SEGMENTER_OPTIONS.hangoverMs / 1000) * SAMPLE_RATE / FRAME_SAMPLES) * FRAME_SAMPLES / SAMPLE_RATE;
+const TOLERANCE_SEC = 0.4;
+
+interface Span { id: string; start: number; end: number; samples: number; audioEvents: number; utterance: Utterance }
+
+async function collect(events: AsyncIterable<UtteranceEvent>): Promise<Span[]> {
+  const spans: Span[] = [];
+  const audioEvents = new Map<string, number>();
+  const lengths = new Map<string, number>();
+  for await (const e of events) {
+    const u = e.utterance;
+    const previous = lengths.get(u.id) ?? 0;
+    lengths.set(u.id, u.samples.length);
+    if (e.type === 'audio') {
+      // (An 'end' may be shorter than the last 'audio': a too-long utterance hands its tail to the next one.)
+      assert.ok(u.samples.length > previous, 'each audio event grows the utterance');
+      assert.ok(!spans.some((s) => s.id === u.id), 'no audio after the end of an utterance');
+      audioEvents.set(u.id, (audioEvents.get(u.id) ?? 0) + 1);
+    } else {
+      spans.push({
+        id: u.id, start: u.startSample / SAMPLE_RATE, end: (u.startSample + u.samples.length) / SAMPLE_RATE,
+        samples: u.samples.length, audioEvents: audioEvents.get(u.id) ?? 0,
+        utterance: { ...u, samples: u.samples.slice() },
+      });
+    }
+  }
+  return spans;
+}
+
+async function* framesOf(signal: Float32Array): AsyncGenerator<AudioFrame> {
+  for (let i = 0; i < signal.length; i += FRAME_SAMPLES) {
+    yield { source: 'file', samples: signal.slice(i, i + FRAME_SAMPLES), startSample: i };
+  }
+}
+
+const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }) => a.start < b.end && b.start < a.end;
+
+describe('Segmenter with EnergyDetector', () => {
+  describe('on the sample standup', () => {
+    let spans: Span[];
+    before(async () => {
+      const source = await FileSource.open(SAMPLE_WAV, { pace: 'fast' });
+      spans = await collect(segmentUtterances(source.frames(new AbortController().signal), new EnergyDetector()));
+    });
+
+    it('has the six turns the sample is described with', () => {
+      assert.equal(TURNS.length, 6);
+    });
+
+    it('finds an utterance overlapping each of the six turns', () => {
+      for (const turn of TURNS) {
+        assert.ok(spans.some((s) => overlaps(s, turn)), `no utterance overlaps ${turn.speaker} at ${turn.start}–${turn.end}: ${JSON.stringify(spans.map((s) => [s.start, s.end]))}`);
+      }
+    });
+
+    it('finds nothing in the silence: every utterance overlaps a turn, none lies in the leading or trailing silence', () => {
+      assert.ok(spans.length >= 6 && spans.length <= 8, `${spans.length} utterances`);
+      for (const s of spans) assert.ok(TURNS.some((t) => overlaps(s, t)), `utterance ${s.start}–${s.end} overlaps no turn`);
+      assert.ok(spans[0].start > TURNS[0].start - TOLERANCE_SEC);
+      assert.ok(spans[spans.length - 1].end - HANGOVER_SEC < TURNS[5].end + TOLERANCE_SEC);
+    });
+
+    it(`puts utterance boundaries within ${TOLERANCE_SEC} s of the turns (speech end = utterance end − hangover)`, () => {
+      for (const turn of TURNS) {
+        const mine = spans.filter((s) => overlaps(s, turn));
+        const start = Math.min(...mine.map((s) => s.start));
+        const end = Math.max(...mine.map((s) => s.end)) - HANGOVER_SEC;
+        assert.ok(Math.abs(start - turn.start) <= TOLERANCE_SEC, `${turn.speaker}: starts at ${start}, turn at ${turn.start}`);
+        assert.ok(Math.abs(end - turn.end) <= TOLERANCE_SEC, `${turn.speaker}: speech ends at ${end}, turn at ${turn.end}`);
+      }
+    });
+
+    it('utterances are in order, do not overlap, start on frame boundaries and grew through audio events', () => {
+      for (let i = 0; i < spans.length; i++) {
+        const s = spans[i];
+        assert.equal(s.utterance.startSample % FRAME_SAMPLES, 0);
+        assert.ok(s.audioEvents > 0);
+        assert.ok(s.utterance.speechRatio > 0.5, `speech ratio ${s.utterance.speechRatio}`);
+        if (i > 0) assert.ok(spans[i - 1].end <= s.start, 'utterances do not overlap');
+      }
+      assert.equal(new Set(spans.map((s) => s.id)).size, spans.length, 'utterance ids are unique');
+    });
+  });
+
+  it('yields no events for pure digital silence', async () => {
+    const events: UtteranceEvent[] = [];
+    for await (const e of segmentUtterances(framesOf(new Float32Array(SAMPLE_RATE * 10)), new EnergyDetector())) events.push(e);
+    assert.equal(events.length, 0);
+  });
+
+  it('yields no events for quiet hiss below the absolute floor', async () => {
+    const hiss = new Float32Array(SAMPLE_RATE * 5);
+    let s = 1;
+    for (let i = 0; i < hiss.length; i++) {
+      s = (s * 16807) % 2147483647;
+      hiss[i] = ((s / 2147483647) * 2 - 1) * 0.001; // about −63 dBFS
+    }
+    const events: UtteranceEvent[] = [];
+    for await (const e of segmentUtterances(framesOf(hiss), new EnergyDetector())) events.push(e);
+    assert.equal(events.length, 0);
+  });
+
+  it('ends an utterance when its audio ends mid-speech', async () => {
+    const signal = new Float32Array(SAMPLE_RATE * 3);
+    for (let i = SAMPLE_RATE; i < signal.length; i++) signal[i] = 0.3 * Math.sin((2 * Math.PI * 220 * i) / SAMPLE_RATE);
+    const spans = await collect(segmentUtterances(framesOf(signal), new EnergyDetector()));
+    assert.equal(spans.length, 1);
+    assert.ok(Math.abs(spans[0].start - (1 - DEFAULT_SEGMENTER_OPTIONS.preRollMs / 1000)) < 0.05, `start ${spans[0].start}`);
+    assert.equal(spans[0].end, 3);
+  });
+
+  it('splits a continuous 40 s tone-burst signal before 25 s, in a gap, losing no audio', async () => {
+    // 12 frames of tone, 3 frames of digital silence: gaps far shorter than the hangover, so speech never pauses.
+    const signal = new Float32Array(SAMPLE_RATE * 40);
+    for (let frame = 0; frame * FRAME_SAMPLES < signal.length; frame++) {
+      if (frame % 15 >= 12) continue;
+      for (let i = frame * FRAME_SAMPLES; i < Math.min(signal.length, (frame + 1) * FRAME_SAMPLES); i++) {
+        signal[i] = 0.3 * Math.sin((2 * Math.PI * 300 * i) / SAMPLE_RATE);
+      }
+    }
+    const spans = await collect(segmentUtterances(framesOf(signal), new EnergyDetector()));
+    assert.ok(spans.length >= 2, `${spans.length} utterance(s): the signal was not split`);
+    const max = DEFAULT_SEGMENTER_OPTIONS.maxUtteranceSec;
+    for (const s of spans) assert.ok(s.end - s.start <= max, `utterance of ${s.end - s.start} s`);
+    assert.ok(spans[0].end - spans[0].start > max - 5 - 0.1, 'cut within the last seconds before the limit');
+    assert.ok(spans[0].start < 0.5);
+    for (let i = 1; i < spans.length; i++) {
+      assert.equal(spans[i].utterance.startSample, spans[i - 1].utterance.startSample + spans[i - 1].samples, 'the next utterance carries on where the cut was');
+      // The cut is at the quietest frame: the last frame of the earlier part is a gap.
+      const tail = spans[i - 1].utterance.samples.subarray(-FRAME_SAMPLES);
+      assert.ok(tail.every((v) => v === 0), 'the cut falls in a silent gap, not inside a burst');
+    }
+    assert.equal(spans[spans.length - 1].end, 40, 'the audio after the cut is kept to the end');
+    // No sample was dropped or duplicated across the parts.
+    const joined = new Float32Array(SAMPLE_RATE * 40);
+    for (const s of spans) joined.set(s.utterance.samples, s.utterance.startSample);
+    const from = spans[0].utterance.startSample;
+    assert.deepEqual(joined.subarray(from), signal.subarray(from));
+  });
+});

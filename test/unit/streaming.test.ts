@@ -1,0 +1,183 @@
+import * as assert from 'node:assert/strict';
+import { Decoder, DEFAULT_STREAMING_OPTIONS, recognize, RecognizedSegment, StreamingOptions } from '../../daemon/asr/streaming';
+import { DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
+import { FRAME_SAMPLES, SAMPLE_RATE } from '../../daemon/capture/source';
+import { UtteranceEvent } from '../../daemon/vad/segmenter';
+
+/** A decoder that answers from a script and remembers every request. */
+class FakeDecoder implements Decoder {
+  readonly requests: DecodeRequest[] = [];
+  constructor(private readonly answer: (request: DecodeRequest, call: number) => string = () => 'hello') {}
+
+  async decode(request: DecodeRequest): Promise<DecodeResult> {
+    this.requests.push({ ...request, pcm: request.pcm.slice() });
+    return { text: this.answer(request, this.requests.length - 1), ms: 0 };
+  }
+}
+
+/** The events of one utterance growing a frame at a time to `frames` frames, then ending. */
+function utterance(id: string, frames: number, options: { startSample?: number; speechRatio?: number; end?: boolean } = {}): UtteranceEvent[] {
+  const all = new Float32Array(frames * FRAME_SAMPLES).fill(0.1);
+  const events: UtteranceEvent[] = [];
+  const u = (n: number) => ({ id, source: 'mic' as const, startSample: options.startSample ?? 0, samples: all.subarray(0, n * FRAME_SAMPLES), speechRatio: options.speechRatio ?? 1 });
+  for (let n = 1; n <= frames; n++) events.push({ type: 'audio', utterance: u(n) });
+  if (options.end !== false) events.push({ type: 'end', utterance: u(frames) });
+  return events;
+}
+
+async function* from(events: UtteranceEvent[]): AsyncGenerator<UtteranceEvent> {
+  for (const e of events) yield e;
+}
+
+async function run(events: UtteranceEvent[], decoder: Decoder, options: Partial<StreamingOptions> = {}): Promise<RecognizedSegment[]> {
+  const out: RecognizedSegment[] = [];
+  for await (const s of recognize(from(events), decoder, { ...DEFAULT_STREAMING_OPTIONS, ...options })) out.push(s);
+  return out;
+}
+
+const secondsToFrames = (s: number) => Math.ceil((s * SAMPLE_RATE) / FRAME_SAMPLES);
+
+describe('Streaming policy (recognize)', () => {
+  it('emits partials (final:false) at most every partialIntervalSec of audio, then one final', async () => {
+    const decoder = new FakeDecoder((r) => `hello ${r.pcm.length}`);
+    const frames = secondsToFrames(3);
+    const out = await run(utterance('u1', frames), decoder);
+    const partials = out.filter((s) => !s.final);
+    const finals = out.filter((s) => s.final);
+    assert.equal(finals.length, 1);
+    assert.equal(out[out.length - 1], finals[0], 'the final comes last');
+    assert.ok(partials.length >= 3, `${partials.length} partials for 3 s of audio`);
+    const interval = DEFAULT_STREAMING_OPTIONS.partialIntervalSec * SAMPLE_RATE;
+    const partialRequests = decoder.requests.filter((r) => r.audioCtx !== 0);
+    assert.equal(partialRequests.length, partials.length);
+    assert.ok(partialRequests[0].pcm.length >= DEFAULT_STREAMING_OPTIONS.minPartialSec * SAMPLE_RATE, 'no partial for too little audio');
+    for (let i = 1; i < partialRequests.length; i++) {
+      assert.ok(partialRequests[i].pcm.length - partialRequests[i - 1].pcm.length >= interval, 'partials are at least partialIntervalSec of audio apart');
+    }
+    for (const p of partials) {
+      assert.equal(p.segmentId, 'u1');
+      assert.equal(p.final, false);
+      assert.equal(p.text, `hello ${p.endSample}`, 'a partial carries the text of the audio decoded so far');
+    }
+    // A partial only encodes the audio present (50 encoder frames a second, plus a margin).
+    for (const r of partialRequests) assert.equal(r.audioCtx, Math.ceil((r.pcm.length / SAMPLE_RATE) * 50) + 32);
+    assert.equal(finals[0].endSample, frames * FRAME_SAMPLES);
+    assert.equal(finals[0].text, `hello ${frames * FRAME_SAMPLES}`);
+  });
+
+  it('skips a partial while the decode budget (duty cycle) is spent', async () => {
+    // Each decode "takes" 10 s: with a 50 % duty cycle no second partial may start within the next 10 s of wall time.
+    const decoder: Decoder & { calls: number } = {
+      calls: 0,
+      async decode() { this.calls++; return { text: 'hello', ms: 10_000 }; },
+    };
+    const out = await run(utterance('u1', secondsToFrames(4)), decoder);
+    assert.equal(out.filter((s) => !s.final).length, 1);
+    assert.equal(out.filter((s) => s.final).length, 1, 'the final is never skipped');
+    assert.equal(decoder.calls, 2);
+  });
+
+  it('reuses the last partial as the final when no audio arrived since (no second decode)', async () => {
+    const decoder = new FakeDecoder((_r, call) => `hello${call}`);
+    const frames = secondsToFrames(0.5); // exactly one partial at the last frame
+    const out = await run(utterance('u1', frames), decoder);
+    assert.equal(decoder.requests.length, 1, 'the decoder is not called again for the final');
+    assert.deepEqual(out.map((s) => [s.text, s.final]), [['hello0', false], ['hello0', true]]);
+  });
+
+  it('decodes the whole utterance for the final when audio arrived after the last partial', async () => {
+    const decoder = new FakeDecoder((_r, call) => `hello${call}`);
+    const frames = secondsToFrames(0.5) + 3;
+    const out = await run(utterance('u1', frames), decoder);
+    assert.equal(decoder.requests.length, 2);
+    const last = decoder.requests[1];
+    assert.equal(last.pcm.length, frames * FRAME_SAMPLES);
+    assert.equal(last.audioCtx, 0, 'a final uses the full encoder window');
+    assert.deepEqual(out.map((s) => [s.text, s.final]), [['hello0', false], ['hello1', true]]);
+  });
+
+  it('retracts shown partials with an empty final when the final text is empty', async () => {
+    const decoder = new FakeDecoder((r) => (r.audioCtx === 0 ? '' : 'hello'));
+    const out = await run(utterance('u1', secondsToFrames(1.2)), decoder);
+    const final = out[out.length - 1];
+    assert.ok(out.some((s) => !s.final && s.text === 'hello'));
+    assert.deepEqual([final.final, final.text, final.segmentId], [true, '', 'u1']);
+  });
+
+  it('says nothing for an utterance without words and without shown partials', async () => {
+    const decoder = new FakeDecoder(() => '');
+    const short = await run(utterance('u1', 5), decoder); // too short for a partial
+    assert.deepEqual(short, []);
+    // Partials were decoded but came back empty, so none was shown: there is nothing to retract.
+    const long = await run(utterance('u2', secondsToFrames(2)), new FakeDecoder(() => ''));
+    assert.deepEqual(long, [], `emitted ${JSON.stringify(long)}`);
+  });
+
+  it('drops known silence artefacts when the audio was mostly not speech', async () => {
+    for (const artefact of ['Thank you.', ' thank you ', '[BLANK_AUDIO]', 'Thanks for watching!', '...', 'you']) {
+      const out = await run(utterance('u1', 10, { speechRatio: 0.2 }), new FakeDecoder(() => artefact), { partials: false });
+      assert.deepEqual(out, [], `${JSON.stringify(artefact)} was kept`);
+    }
+    // The same words over real speech are kept.
+    const speech = await run(utterance('u1', 10, { speechRatio: 0.9 }), new FakeDecoder(() => 'Thank you.'), { partials: false });
+    assert.deepEqual(speech.map((s) => s.text), ['Thank you.']);
+    // Longer text over noise is kept too: only the known artefacts are dropped.
+    const words = await run(utterance('u1', 10, { speechRatio: 0.2 }), new FakeDecoder(() => 'Thank you, Bob.'), { partials: false });
+    assert.deepEqual(words.map((s) => s.text), ['Thank you, Bob.']);
+  });
+
+  it('retracts a shown partial when the final turns out to be an artefact', async () => {
+    const decoder = new FakeDecoder(() => 'Thank you.');
+    const out = await run(utterance('u1', secondsToFrames(1.2), { speechRatio: 0.1 }), decoder);
+    assert.ok(out.some((s) => !s.final && s.text === 'Thank you.'));
+    assert.deepEqual(out.filter((s) => s.final).map((s) => s.text), ['']);
+  });
+
+  it('conditions each decode on the previous final text', async () => {
+    const texts = ['hello one', 'hello two', 'hello three'];
+    let finals = 0;
+    const decoder = new FakeDecoder((r) => (r.audioCtx === 0 ? texts[finals++] : 'partial'));
+    const events = [
+      ...utterance('u1', 40),
+      ...utterance('u2', 40, { startSample: 100_000 }),
+      ...utterance('u3', 40, { startSample: 200_000 }),
+    ];
+    const out = await run(events, decoder);
+    assert.deepEqual(out.filter((s) => s.final).map((s) => s.text), texts);
+    const u1 = decoder.requests.filter((r) => r.prompt === '');
+    assert.ok(u1.length >= 1, 'the first utterance has no prompt');
+    const finalPrompts = decoder.requests.filter((r) => r.audioCtx === 0).map((r) => r.prompt);
+    assert.deepEqual(finalPrompts, ['', 'hello one', 'hello two']);
+    // Partials of u2 are conditioned on u1's final as well.
+    const u2Partials = decoder.requests.filter((r) => r.audioCtx !== 0 && r.prompt === 'hello one');
+    assert.ok(u2Partials.length >= 1);
+    // Token caps scale with the audio: ~8 tokens a second plus a margin.
+    for (const r of decoder.requests) assert.equal(r.maxTokens, Math.ceil((r.pcm.length / SAMPLE_RATE) * 8) + 4);
+  });
+
+  it('limits the prompt to the last promptChars characters', async () => {
+    const long = 'word '.repeat(100).trim();
+    let call = 0;
+    const decoder = new FakeDecoder(() => (call++ === 0 ? long : 'hello'));
+    await run([...utterance('u1', 5), ...utterance('u2', 5)], decoder, { partials: false, promptChars: 20 });
+    assert.equal(decoder.requests[1].prompt, long.slice(-20));
+  });
+
+  it('with partials:false yields only finals, one decode per utterance', async () => {
+    const decoder = new FakeDecoder();
+    const out = await run([...utterance('u1', 100), ...utterance('u2', 60, { startSample: 90_000 })], decoder, { partials: false });
+    assert.deepEqual(out.map((s) => [s.segmentId, s.final, s.text]), [['u1', true, 'hello'], ['u2', true, 'hello']]);
+    assert.equal(decoder.requests.length, 2);
+    assert.deepEqual(out.map((s) => [s.startSample, s.endSample]), [[0, 100 * FRAME_SAMPLES], [90_000, 90_000 + 60 * FRAME_SAMPLES]]);
+  });
+
+  it('keeps segment ids and capture-clock samples of the utterance', async () => {
+    const out = await run(utterance('mic-7', 30, { startSample: 48_000 }), new FakeDecoder());
+    for (const s of out) {
+      assert.equal(s.segmentId, 'mic-7');
+      assert.equal(s.source, 'mic');
+      assert.equal(s.startSample, 48_000);
+    }
+    assert.equal(out[out.length - 1].endSample, 48_000 + 30 * FRAME_SAMPLES);
+  });
+});
