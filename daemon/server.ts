@@ -111,7 +111,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     });
     log.info('server', 'initialized', { client: params.clientInfo?.name ?? null, protocolVersion: PROTOCOL_VERSION });
     return {
-      capabilities: { experimental: { earshot: { protocolVersion: PROTOCOL_VERSION, version: options.version } } },
+      capabilities: { experimental: { earshot: { protocolVersion: PROTOCOL_VERSION, version: options.version, pid: process.pid } } },
       serverInfo: { name: 'earshot', version: options.version },
     };
   });

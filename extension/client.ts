@@ -20,12 +20,15 @@ export class DaemonClient implements vscode.Disposable {
     decision: new vscode.EventEmitter<Decision>(),
     sessionState: new vscode.EventEmitter<SessionStateParams>(),
     health: new vscode.EventEmitter<HealthParams>(),
+    daemonExit: new vscode.EventEmitter<void>(),
   };
   readonly onTranscript = this.emitters.transcript.event;
   readonly onActionItem = this.emitters.actionItem.event;
   readonly onDecision = this.emitters.decision.event;
   readonly onSessionState = this.emitters.sessionState.event;
   readonly onHealth = this.emitters.health.event;
+  /** The daemon process went away (it is restarted on the next request, or by LanguageClient). */
+  readonly onDaemonExit = this.emitters.daemonExit.event;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.LogOutputChannel) {}
 
@@ -67,15 +70,28 @@ export class DaemonClient implements vscode.Disposable {
     client.onNotification(DecisionNotification, (d) => this.emitters.decision.fire(d));
     client.onNotification(SessionStateNotification, (s) => this.emitters.sessionState.fire(s));
     client.onNotification(Health, (h) => this.emitters.health.fire(h));
+    client.onDidChangeState((e) => {
+      if (e.oldState === State.Running && e.newState !== State.Running) this.emitters.daemonExit.fire();
+    });
     this.client = client;
     await client.start();
-    const earshot = (client.initializeResult?.capabilities.experimental as { earshot?: EarshotServerCapabilities } | undefined)?.earshot;
+    const earshot = this.daemonInfo;
     if (earshot?.protocolVersion !== PROTOCOL_VERSION) {
       await client.stop();
       throw new Error(`Earshot daemon speaks protocol version ${earshot?.protocolVersion ?? 'unknown'}, this extension speaks ${PROTOCOL_VERSION}. Reinstall Earshot.`);
     }
-    this.output.info(`daemon ${earshot.version} ready (protocol ${earshot.protocolVersion})`);
+    this.output.info(`daemon ${earshot.version} ready (protocol ${earshot.protocolVersion}, pid ${earshot.pid})`);
     return client;
+  }
+
+  /** Reports a session state the daemon could not report itself (it died). */
+  emitSessionState(state: SessionStateParams): void {
+    this.emitters.sessionState.fire(state);
+  }
+
+  /** What the running daemon said about itself at initialize. */
+  get daemonInfo(): EarshotServerCapabilities | undefined {
+    return (this.client?.initializeResult?.capabilities.experimental as { earshot?: EarshotServerCapabilities } | undefined)?.earshot;
   }
 
   async start(params: SessionStartParams): Promise<SessionStartResult> {

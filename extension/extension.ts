@@ -34,6 +34,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     client.onTranscript((s) => panel.showSegment(s)),
     client.onActionItem((i) => panel.showActionItem(i)),
     client.onDecision((d) => panel.showDecision(d)),
+    client.onDaemonExit(() => {
+      // A session cannot outlive its daemon: say so instead of showing "Listening" forever.
+      if (session && session.state !== 'done') {
+        client.emitSessionState({ ...session, state: 'done', error: 'The Earshot daemon stopped unexpectedly. Finalized text is kept in the session journal.' });
+      }
+    }),
     client.onSessionState((s) => {
       session = s;
       void vscode.commands.executeCommand('setContext', 'earshot.sessionRunning', s.state === 'streaming');

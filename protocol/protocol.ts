@@ -97,6 +97,8 @@ export interface EarshotServerCapabilities {
   protocolVersion: number;
   /** The daemon's package version. */
   version: string;
+  /** The daemon's process id, for diagnostics. */
+  pid: number;
 }
 
 // ---------------------------------------------------------------------------------------------

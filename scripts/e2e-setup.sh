@@ -18,7 +18,10 @@ PLAYWRIGHT_VERSION=1.65.1
 TEST_ELECTRON_VERSION=2.5.2
 APT_PACKAGES=(chromium fonts-dejavu-core fonts-liberation build-essential python3 pkg-config libkrb5-dev)
 
-START=$(date +%s)
+# Run under `npm test`, the outer npm's variables would leak into the installs below: code-server's
+# postinstall reads the Node version from npm_config_user_agent, which would still name the outer Node.
+for v in $(compgen -e | grep '^npm_'); do unset "$v"; done
+
 # timed <label> <command...>: run a step and print how long it took
 timed() {
   local label=$1 t0=$SECONDS; shift
@@ -81,4 +84,4 @@ PATH="$NODE24_HOME/bin:$PATH" "$E2E_DIR/code-server/node_modules/.bin/code-serve
 timed "driver" npm_folder "$E2E_DIR/driver" \
   "{\"private\":true,\"dependencies\":{\"playwright-core\":\"$PLAYWRIGHT_VERSION\",\"@vscode/test-electron\":\"$TEST_ELECTRON_VERSION\"}}"
 
-echo "e2e-setup: ready in $E2E_DIR after $(( $(date +%s) - START )) s"
+echo "e2e-setup: ready in $E2E_DIR after $SECONDS s"

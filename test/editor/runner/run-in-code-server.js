@@ -42,7 +42,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const RUNS_KEPT = 5;
 
 // Workbench console lines that say nothing about the extension under test (E2E_VERBOSE=1 shows all).
-const NOISE = /^\[(ChatModelSelection|AgentHost|AccountPolicyGate|Service Worker|reconnection-grace-time)|^(Resolving|Resolved|Creating a socket|Updating additional)|ERR_NAME_NOT_RESOLVED|open-vsx|Failed to load resource|same-origin|allow-same-origin/;
+const NOISE = /^\[(ChatModelSelection|AgentHost|AccountPolicyGate|Service Worker|reconnection-grace-time)|^(Resolving|Resolved|Creating a socket|Updating additional)|ERR_NAME_NOT_RESOLVED|open-vsx|Failed to load resource|same-origin|^WARN Creation of workbench contribution/;
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const log = (...a) => console.log('[runner]', ...a);

@@ -27,10 +27,10 @@ runTests({
   vscodeExecutablePath: desktop || path.join(__dirname, 'code-shim.js'),
   extensionDevelopmentPath: extension,
   extensionTestsPath: tests,
-  // A desktop VS Code gets its own profile under $E2E_DIR/desktop; the shim isolates every run.
+  // A desktop VS Code gets its own profile under $E2E_DIR/desktop (the shim ignores these flags and
+  // isolates every run by itself).
   launchArgs: [...(workspace ? [workspace] : []), '--disable-extensions',
-    ...(desktop ? [`--user-data-dir=${path.join(E2E_DIR, 'desktop/user-data')}`,
-      `--extensions-dir=${path.join(E2E_DIR, 'desktop/extensions')}`] : [])],
+    `--user-data-dir=${path.join(E2E_DIR, 'desktop/user-data')}`, `--extensions-dir=${path.join(E2E_DIR, 'desktop/extensions')}`],
 }).then(() => process.exit(0), err => {
   console.error(`run-test-electron: ${err && err.message || err}`);
   process.exit(err && typeof err.code === 'number' ? err.code : 1);

@@ -105,6 +105,30 @@ describe('Earshot in a real VS Code', () => {
     assert.deepEqual(second, first, 'stop is idempotent');
   });
 
+  it('restarts the daemon when it dies', async () => {
+    await api.client.ensureStarted();
+    const before = api.client.daemonInfo?.pid;
+    assert.ok(before, 'the daemon reported its pid');
+    process.kill(before, 'SIGKILL');
+    // LanguageClient notices the exit and starts a new daemon; requests then reach the new one.
+    const deadline = Date.now() + 30_000;
+    let after: number | undefined;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      try {
+        const status = await api.client.status();
+        after = api.client.daemonInfo?.pid;
+        if (after && after !== before) {
+          assert.equal(status.state, 'idle', 'a fresh daemon has no session');
+          break;
+        }
+      } catch {
+        // still restarting
+      }
+    }
+    assert.ok(after && after !== before, `a new daemon answered (before ${before}, after ${after})`);
+  });
+
   it('names the missing model file in a clear error', async () => {
     const config = vscode.workspace.getConfiguration('earshot');
     const original = config.get<string>('model.path');
