@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { Resampler } from '../../daemon/capture/resample';
+import { concat } from './fakes';
 
 function tone(rate: number, hz: number, n: number, amplitude = 1): Float32Array {
   const x = new Float32Array(n);
@@ -21,16 +22,6 @@ function noise(n: number, seed: number): Float32Array {
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) x[i] = r() * 2 - 1;
   return x;
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 /** Resamples `input` fed in blocks of the given sizes (the rest in one block), then flushes. */

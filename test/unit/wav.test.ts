@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { FileSource, FRAME_SAMPLES, SAMPLE_RATE } from '../../daemon/capture/source';
 import { AudioFileError, decodeToMono, readWavBlocks, readWavFormat } from '../../daemon/capture/wav';
 import { audioFixtures, fixture } from '../setup';
+import { concat } from './fakes';
 
 const REFERENCE = 'pcm16-16k-mono.wav';
 
@@ -24,16 +25,6 @@ async function sourceSamples(file: string): Promise<Float32Array> {
     expectedStart += frame.samples.length;
   }
   return concat(parts);
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 function correlation(a: Float32Array, b: Float32Array, n = Math.min(a.length, b.length)): number {
