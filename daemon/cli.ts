@@ -3,6 +3,7 @@
  *
  *   earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime]
  *   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD]
+ *   earshot vad <audio.wav> [--json] [--profile default|sensitive]
  *   earshot daemon            JSON-RPC on stdio: exactly what the extension runs
  *   earshot build-info        how the whisper addon was compiled (are the fast flags in?)
  */
@@ -11,9 +12,12 @@ import * as path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { FinalSegment, ModelState, TranscriptSegment } from '../protocol/protocol';
 import { defaultModelPath, defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
+import { FileSource, SAMPLE_RATE } from './capture/source';
 import { readJournal } from './journal/journal';
 import { extract, SpokenLine } from './notes/extract';
 import { startServer } from './server';
+import { segmenterOptions, segmentUtterances } from './vad/segmenter';
+import { SileroDetector } from './vad/silero';
 import { EarshotService, ServiceError } from './service';
 
 const PACKAGE_ROOT = path.join(__dirname, '..', '..');
@@ -24,6 +28,8 @@ const USAGE = `Usage:
       Transcribe a WAV file (default: the bundled sample meeting), print final segments, write notes.
   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD]
       Action items and decisions from a transcript: JSON lines {"t0","t1","speaker","text"} or "Speaker: text" lines.
+  earshot vad <audio.wav> [--json] [--profile default|sensitive]
+      Speech segments found by the voice activity detector (with --json: [{"start","end"}] in seconds).
   earshot daemon
       Run the daemon on stdio (JSON-RPC), as the VS Code extension does.
   earshot build-info
@@ -47,6 +53,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     switch (command) {
       case 'transcribe': return await transcribe(rest, io);
       case 'notes': return await notes(rest, io);
+      case 'vad': return await vad(rest, io);
       case 'daemon': return await daemon();
       case 'build-info': return buildInfo(io);
       case '--version': case '-v': io.out(version()); return 0;
@@ -184,6 +191,26 @@ export function parseTranscript(text: string, name: string): SpokenLine[] {
     const m = /^([^:]{1,60}):\s*(.*)$/.exec(line);
     return m ? { speaker: m[1].trim(), text: m[2], t0: null } : { speaker: null, text: line, t0: null };
   });
+}
+
+async function vad(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = args(argv, {
+    json: { type: 'boolean', default: false },
+    profile: { type: 'string', default: 'default' },
+  });
+  if (positionals.length !== 1) throw new UsageError('vad takes one audio file');
+  if (values.profile !== 'default' && values.profile !== 'sensitive') throw new UsageError('--profile must be default or sensitive');
+  const source = await FileSource.open(path.resolve(positionals[0]), { pace: 'fast' });
+  const speech: { start: number; end: number }[] = [];
+  const events = segmentUtterances(source.frames(new AbortController().signal), await SileroDetector.create(), segmenterOptions({ profile: values.profile }));
+  for await (const event of events) {
+    if (event.type !== 'end') continue;
+    const u = event.utterance;
+    speech.push({ start: seconds(u.speechStartSample / SAMPLE_RATE), end: seconds(u.speechEndSample / SAMPLE_RATE) });
+  }
+  if (values.json) io.out(JSON.stringify(speech));
+  else speech.forEach((s) => io.out(`${stamp(s.start)} → ${stamp(s.end)}  (${(s.end - s.start).toFixed(2)} s)`));
+  return 0;
 }
 
 async function daemon(): Promise<number> {

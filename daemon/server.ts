@@ -93,6 +93,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       language: init.language ?? 'en',
       threads: init.threads ?? defaultThreads(),
       gpu: process.platform === 'darwin' && os.arch() === 'arm64',
+      ...(init.vad ? { vad: init.vad } : {}),
     }, {
       transcript: (s) => notify(() => connection.sendNotification(Transcript, s)),
       actionItem: (i) => notify(() => connection.sendNotification(ActionItemNotification, i)),

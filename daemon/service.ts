@@ -5,14 +5,15 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import {
-  ErrorCodes, HealthParams, ModelState, SessionStartParams, SessionStartResult, SessionStatusResult, SessionStopResult,
+  ErrorCodes, HealthParams, ModelState, SessionStartParams, VadSettings, SessionStartResult, SessionStatusResult, SessionStopResult,
 } from '../protocol/protocol';
 import { WhisperEngine } from './asr/whisper';
 import { AudioSource, FileSource } from './capture/source';
 import { AudioFileError } from './capture/wav';
 import { notesFileName } from './notes/markdown';
 import { Session, SessionEvents } from './session/session';
-import { EnergyDetector } from './vad/energy';
+import { segmenterOptions } from './vad/segmenter';
+import { SileroDetector, VadModelError } from './vad/silero';
 
 export interface ServiceConfig {
   storageDir: string;
@@ -21,6 +22,7 @@ export interface ServiceConfig {
   language: string;
   threads: number;
   gpu: boolean;
+  vad?: VadSettings;
 }
 
 /** A failure with the JSON-RPC error code it should travel as. */
@@ -64,6 +66,7 @@ export class EarshotService {
     this.starting = true;
     try {
       const sources = await this.openSources(params);
+      await this.loadVad();
       await this.loadModel(progress);
       const startedAt = new Date();
       const sessionId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
@@ -79,7 +82,8 @@ export class EarshotService {
         journalPath: path.join(this.config.storageDir, 'sessions', `${sessionId}.jsonl`),
         notesPath,
         decoder: this.engine,
-        createDetector: () => new EnergyDetector(),
+        createDetector: () => SileroDetector.create(),
+        segmenter: segmenterOptions(this.config.vad),
         ...(params.audioFile ? { audioFile: params.audioFile } : {}),
       }, this.events);
       return { sessionId, notesPath };
@@ -160,6 +164,15 @@ export class EarshotService {
       }
     }
     return sources;
+  }
+
+  /** The VAD model loads once (shared by every source's detector); without it nothing can be heard. */
+  private async loadVad(): Promise<void> {
+    try {
+      await SileroDetector.create();
+    } catch (e) {
+      throw new ServiceError(ErrorCodes.VadUnavailable, e instanceof VadModelError ? e.message : `Voice activity detection is unavailable: ${(e as Error).message}`);
+    }
   }
 
   private async loadModel(progress?: ProgressReporter): Promise<void> {

@@ -91,6 +91,19 @@ export interface InitializationOptions {
   language?: string;
   /** Whisper threads; default: the number of cores, at most 8. */
   threads?: number;
+  /** Voice activity detection: a named profile, optionally with explicit values. */
+  vad?: VadSettings;
+}
+
+export interface VadSettings {
+  /** 'default', or 'sensitive' for quiet headsets and soft voices. */
+  profile?: 'default' | 'sensitive';
+  /** Speech probability that starts speech (0–1). */
+  onThreshold?: number;
+  /** Probability under which speech is over (0–1, at most onThreshold). */
+  offThreshold?: number;
+  /** Silence that ends an utterance, in ms. */
+  hangoverMs?: number;
 }
 
 export interface EarshotServerCapabilities {
@@ -220,4 +233,6 @@ export const ErrorCodes = {
   SourceUnavailable: 1005,
   /** The client speaks another protocol version. */
   ProtocolMismatch: 1006,
+  /** The voice activity detector (Silero model or onnxruntime) cannot be loaded. */
+  VadUnavailable: 1007,
 } as const;

@@ -4,7 +4,7 @@
  * {@link InvalidParamsError} with a message that names the offending field.
  */
 import {
-  FilePace, InitializationOptions, SessionStartParams, SessionStatusParams, SessionStopParams, SOURCE_KINDS, SourceKind,
+  FilePace, InitializationOptions, VadSettings, SessionStartParams, SessionStatusParams, SessionStopParams, SOURCE_KINDS, SourceKind,
 } from './protocol';
 
 export class InvalidParamsError extends Error {
@@ -96,10 +96,34 @@ export function validateInitializationOptions(options: unknown): InitializationO
   }
   return {
     protocolVersion: version,
+    vad: validateVad(o.vad, `${what}.vad`),
     storageDir: optionalString(o, 'storageDir', what),
     notesDir: optionalString(o, 'notesDir', what),
     modelPath: optionalString(o, 'modelPath', what),
     language: optionalLanguage(o, what),
     threads: threads as number | undefined,
   };
+}
+
+function validateVad(value: unknown, what: string): VadSettings | undefined {
+  if (value === undefined || value === null) return undefined;
+  const o = record(value, what);
+  const profile = optionalString(o, 'profile', what);
+  if (profile !== undefined && profile !== 'default' && profile !== 'sensitive') fail(`${what}.profile must be "default" or "sensitive"`);
+  const number = (key: string, min: number, max: number): number | undefined => {
+    const v = o[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) fail(`${what}.${key} must be a number from ${min} to ${max}`);
+    return v;
+  };
+  const vad: VadSettings = {
+    profile: profile as VadSettings['profile'],
+    onThreshold: number('onThreshold', 0.01, 0.99),
+    offThreshold: number('offThreshold', 0.01, 0.99),
+    hangoverMs: number('hangoverMs', 32, 5000),
+  };
+  if (vad.onThreshold !== undefined && vad.offThreshold !== undefined && vad.offThreshold > vad.onThreshold) {
+    fail(`${what}.offThreshold must not be above onThreshold`);
+  }
+  return vad;
 }

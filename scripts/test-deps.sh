@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the unit and integration tests use (runs as `pretest`): sox makes the WAV
-# fixtures. Installs only what is missing; needs root or sudo when something is.
+# fixtures, espeak-ng speaks the VAD quality fixtures. Installs only what is missing; needs root or sudo when something is.
 set -euo pipefail
-PACKAGES=(sox)
+PACKAGES=(sox espeak-ng)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

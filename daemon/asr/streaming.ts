@@ -76,7 +76,8 @@ export async function* recognize(
   for await (const event of events) {
     const u = event.utterance;
     const segment = (text: string, final: boolean): RecognizedSegment => ({
-      segmentId: u.id, source: u.source, startSample: u.startSample, endSample: u.startSample + u.samples.length, text, final,
+      // The words were spoken between the detector's boundaries; pre-roll and hangover are only context for whisper.
+      segmentId: u.id, source: u.source, startSample: u.speechStartSample, endSample: u.speechEndSample, text, final,
     });
     if (u.id !== utteranceId) {
       utteranceId = u.id;

@@ -33,7 +33,7 @@ export interface SessionConfig {
   notesPath: string;
   decoder: Decoder;
   /** A fresh detector per source: detectors keep state across frames. */
-  createDetector(): SpeechDetector;
+  createDetector(): SpeechDetector | Promise<SpeechDetector>;
   segmenter?: SegmenterOptions;
   streaming?: StreamingOptions;
   /** Set when the session transcribes a file, for the notes header. */
@@ -129,9 +129,9 @@ export class Session {
   }
 
   private async runSource(source: AudioSource): Promise<void> {
-    const counted = this.countCaptured(source.frames(this.abort.signal));
-    const utterances = segmentUtterances(counted, this.config.createDetector(), this.config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS);
     try {
+      const counted = this.countCaptured(source.frames(this.abort.signal));
+      const utterances = segmentUtterances(counted, await this.config.createDetector(), this.config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS);
       for await (const segment of recognize(utterances, this.config.decoder, this.config.streaming ?? DEFAULT_STREAMING_OPTIONS)) {
         await this.accept(segment, source.speaker);
       }

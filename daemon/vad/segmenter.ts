@@ -4,13 +4,23 @@
  * below it. `preRollMs` of audio before the start is kept so first syllables survive. Nothing that
  * is not inside an utterance ever reaches the recognizer: silence costs nothing and yields no text.
  */
-import { SourceKind } from '../../protocol/protocol';
+import { SourceKind, VadSettings } from '../../protocol/protocol';
 import { AudioFrame, FRAME_SAMPLES, SAMPLE_RATE } from '../capture/source';
 
 /** Scores one frame: 0 = certainly not speech, 1 = certainly speech. */
 export interface SpeechDetector {
   score(frame: Float32Array): number | Promise<number>;
+  /** Frames the score stays up after the voice stops (a recurrent model lets go late); speech ends are moved back by it. */
+  readonly endLagFrames?: number;
 }
+
+/** Threshold profiles a user picks by name; explicit values override them. */
+export const SEGMENTER_PROFILES = {
+  default: { onThreshold: 0.5, offThreshold: 0.35 },
+  /** Quiet headsets and soft voices: speech is taken at lower probabilities. */
+  sensitive: { onThreshold: 0.3, offThreshold: 0.2 },
+} as const;
+export type SegmenterProfile = keyof typeof SEGMENTER_PROFILES;
 
 export interface SegmenterOptions {
   onThreshold: number;
@@ -31,6 +41,18 @@ export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
   maxUtteranceSec: 25,
 };
 
+/** The segmenter options a client's VAD settings ask for. */
+export function segmenterOptions(settings: VadSettings = {}): SegmenterOptions {
+  const profile = SEGMENTER_PROFILES[settings.profile ?? 'default'];
+  const onThreshold = settings.onThreshold ?? profile.onThreshold;
+  return {
+    ...DEFAULT_SEGMENTER_OPTIONS,
+    onThreshold,
+    offThreshold: Math.min(onThreshold, settings.offThreshold ?? profile.offThreshold),
+    hangoverMs: settings.hangoverMs ?? DEFAULT_SEGMENTER_OPTIONS.hangoverMs,
+  };
+}
+
 /** Where to look for the quietest frame when an utterance must be cut: its last seconds. */
 const SPLIT_SEARCH_SEC = 5;
 
@@ -43,6 +65,9 @@ export interface Utterance {
   samples: Float32Array;
   /** Fraction of frames scored as speech (≥ off-threshold); low values mean noise or a lone click. */
   speechRatio: number;
+  /** Capture-clock samples where the detector's speech starts and (so far) ends: no pre-roll, no hangover. */
+  speechStartSample: number;
+  speechEndSample: number;
 }
 
 export type UtteranceEvent =
@@ -97,16 +122,20 @@ export async function* segmentUtterances(
   /** Recent frames before speech: the pre-roll plus a possible start that has not lasted long enough. */
   let pending: { frame: AudioFrame; score: number }[] = [];
   let pendingSpeech = 0;
-  let current: { id: string; source: SourceKind; startSample: number; buffer: UtteranceBuffer } | undefined;
+  let current: { id: string; source: SourceKind; startSample: number; speechStartSample: number; speechEndSample: number; buffer: UtteranceBuffer } | undefined;
   let silentFrames = 0;
 
+  const endLag = (detector.endLagFrames ?? 0) * FRAME_SAMPLES;
   const snapshot = (): Utterance => {
     const c = current!;
     const speech = c.buffer.scores.filter((s) => s >= options.offThreshold).length;
-    return { id: c.id, source: c.source, startSample: c.startSample, samples: c.buffer.view(), speechRatio: speech / Math.max(1, c.buffer.scores.length) };
+    return {
+      id: c.id, source: c.source, startSample: c.startSample, samples: c.buffer.view(), speechRatio: speech / Math.max(1, c.buffer.scores.length),
+      speechStartSample: c.speechStartSample, speechEndSample: c.speechEndSample,
+    };
   };
-  const begin = (source: SourceKind, startSample: number) => {
-    current = { id: `${source}-${++count}`, source, startSample, buffer: new UtteranceBuffer() };
+  const begin = (source: SourceKind, startSample: number, speechStartSample: number) => {
+    current = { id: `${source}-${++count}`, source, startSample, speechStartSample, speechEndSample: speechStartSample, buffer: new UtteranceBuffer() };
     silentFrames = 0;
   };
 
@@ -117,8 +146,12 @@ export async function* segmentUtterances(
       pendingSpeech = score >= options.onThreshold ? pendingSpeech + 1 : score >= options.offThreshold && pendingSpeech > 0 ? pendingSpeech + 1 : 0;
       if (pendingSpeech >= minSpeechFrames) {
         const kept = pending.slice(-(pendingSpeech + preRollFrames));
-        begin(frame.source, kept[0].frame.startSample);
+        // Speech starts where the score first rose above the off-threshold on its way up.
+        let first = pending.length - pendingSpeech;
+        while (first > 0 && pending[first - 1].score >= options.offThreshold) first--;
+        begin(frame.source, kept[0].frame.startSample, pending[Math.max(first, pending.length - kept.length)].frame.startSample);
         for (const p of kept) current!.buffer.append(p.frame.samples, p.score);
+        current!.speechEndSample = frame.startSample + frame.samples.length - endLag;
         pending = [];
         pendingSpeech = 0;
         yield { type: 'audio', utterance: snapshot() };
@@ -130,6 +163,8 @@ export async function* segmentUtterances(
 
     current.buffer.append(frame.samples, score);
     silentFrames = score < options.offThreshold ? silentFrames + 1 : 0;
+    // The detector's probability trails off a frame or two after the voice stops: speech ends with the last confident frame.
+    if (score >= options.onThreshold) current.speechEndSample = frame.startSample + frame.samples.length - endLag;
     if (silentFrames >= hangoverFrames) {
       yield { type: 'end', utterance: snapshot() };
       current = undefined;
@@ -143,8 +178,12 @@ export async function* segmentUtterances(
       for (let i = from; i < scores.length; i++) if (scores[i] < scores[cut]) cut = i;
       const rest = current.buffer.splitAfter(cut + 1);
       const { source, startSample } = current;
+      const cutSample = startSample + (cut + 1) * FRAME_SAMPLES;
+      const speechEnd = current.speechEndSample;
+      current.speechEndSample = Math.min(speechEnd, cutSample);
       yield { type: 'end', utterance: snapshot() };
-      begin(source, startSample + (cut + 1) * FRAME_SAMPLES);
+      begin(source, cutSample, cutSample);
+      current!.speechEndSample = Math.max(cutSample, speechEnd);
       for (let i = 0; i < rest.scores.length; i++) {
         current!.buffer.append(rest.samples.subarray(i * FRAME_SAMPLES, (i + 1) * FRAME_SAMPLES), rest.scores[i]);
       }

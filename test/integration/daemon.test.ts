@@ -172,6 +172,9 @@ describe('daemon over JSON-RPC (real process, real whisper, sample recording)', 
     for (const [i, f] of finals.entries()) {
       const turn = TURNS[i];
       assert.ok(f.t0 < turn.end && turn.start < f.t1, `final ${f.t0}–${f.t1} does not overlap turn ${turn.start}–${turn.end}`);
+      // The speech boundaries, within one VAD frame (32 ms): not the padded audio around them.
+      assert.ok(Math.abs(f.t0 - turn.start) <= 0.032 + 1e-9, `final t0 ${f.t0} vs turn start ${turn.start}`);
+      assert.ok(Math.abs(f.t1 - turn.end) <= 0.032 + 1e-9, `final t1 ${f.t1} vs turn end ${turn.end}`);
       assert.ok(f.t1 <= 30.1, `t1 ${f.t1} beyond the 30 s recording`);
       assert.ok(f.t0 >= 0 && f.t0 < f.t1);
       if (i > 0) assert.ok(f.t0 > finals[i - 1].t0, 't0 ascending');

@@ -19,7 +19,11 @@ class FakeDecoder implements Decoder {
 function utterance(id: string, frames: number, options: { startSample?: number; speechRatio?: number; end?: boolean } = {}): UtteranceEvent[] {
   const all = new Float32Array(frames * FRAME_SAMPLES).fill(0.1);
   const events: UtteranceEvent[] = [];
-  const u = (n: number) => ({ id, source: 'mic' as const, startSample: options.startSample ?? 0, samples: all.subarray(0, n * FRAME_SAMPLES), speechRatio: options.speechRatio ?? 1 });
+  const start = options.startSample ?? 0;
+  const u = (n: number) => ({
+    id, source: 'mic' as const, startSample: start, samples: all.subarray(0, n * FRAME_SAMPLES), speechRatio: options.speechRatio ?? 1,
+    speechStartSample: start, speechEndSample: start + n * FRAME_SAMPLES,
+  });
   for (let n = 1; n <= frames; n++) events.push({ type: 'audio', utterance: u(n) });
   if (options.end !== false) events.push({ type: 'end', utterance: u(frames) });
   return events;

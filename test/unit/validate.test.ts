@@ -119,8 +119,24 @@ describe('protocol validation', () => {
 
   describe('validateInitializationOptions', () => {
     it('accepts a full set of options', () => {
-      const options = { protocolVersion: 1, storageDir: '/s', notesDir: '/n', modelPath: '/m.bin', language: 'de', threads: 4 };
+      const options = {
+        protocolVersion: 1, storageDir: '/s', notesDir: '/n', modelPath: '/m.bin', language: 'de', threads: 4,
+        vad: { profile: 'sensitive' as const, onThreshold: 0.4, offThreshold: 0.3, hangoverMs: 300 },
+      };
       assert.deepEqual(validateInitializationOptions(options), options);
+    });
+
+    it('rejects VAD settings out of range, naming the field', () => {
+      for (const [vad, field] of [
+        [{ profile: 'loud' }, 'vad.profile'],
+        [{ onThreshold: 1.5 }, 'vad.onThreshold'],
+        [{ offThreshold: 'low' }, 'vad.offThreshold'],
+        [{ hangoverMs: -1 }, 'vad.hangoverMs'],
+        [{ onThreshold: 0.3, offThreshold: 0.6 }, 'vad.offThreshold'],
+        ['loud', 'vad'],
+      ] as const) {
+        assert.throws(() => validateInitializationOptions({ protocolVersion: 1, vad }), (e: Error) => e.message.includes(field), JSON.stringify(vad));
+      }
     });
 
     it('accepts the minimum (a protocol version) with the rest left undefined', () => {
