@@ -8,10 +8,10 @@ import {
 } from 'vscode-languageserver/node';
 import {
   ActionItemNotification, DecisionNotification, ErrorCodes, Health, PROTOCOL_VERSION, SessionStart,
-  SessionStateNotification, SessionStatus, SessionStop, Transcript,
+  SessionStateNotification, SessionStatus, SessionStop, Transcript, Vocabulary,
 } from '../protocol/protocol';
 import {
-  InvalidParamsError, validateInitializationOptions, validateSessionStart, validateSessionStatus, validateSessionStop,
+  InvalidParamsError, validateInitializationOptions, validateSessionStart, validateSessionStatus, validateSessionStop, validateVocabulary,
 } from '../protocol/validate';
 import { defaultModelPath, defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
 import { Logger, logLevelFrom } from './log';
@@ -94,6 +94,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       threads: init.threads ?? defaultThreads(),
       gpu: process.platform === 'darwin' && os.arch() === 'arm64',
       ...(init.vad ? { vad: init.vad } : {}),
+      ...(init.modelIdleUnloadSec !== undefined ? { modelIdleUnloadSec: init.modelIdleUnloadSec } : {}),
     }, {
       transcript: (s) => notify(() => connection.sendNotification(Transcript, s)),
       actionItem: (i) => notify(() => connection.sendNotification(ActionItemNotification, i)),
@@ -104,6 +105,10 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
         clearInterval(healthTimer);
         healthTimer = s.state === 'streaming' ? setInterval(sendHealth, HEALTH_INTERVAL_MS) : undefined;
         if (s.state === 'done') sendHealth();
+      },
+      degrade: (level, name) => {
+        log.warn('asr', 'degrade', { level, name });
+        sendHealth();
       },
       modelState: (state) => {
         log.info('asr', 'model_state', { state, ...(state === 'error' ? { error: service?.engine.error } : {}) });
@@ -124,6 +129,13 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     log.info('session', 'started', { sessionId: result.sessionId, sources: valid.sources });
     return result;
   }));
+  connection.onNotification(Vocabulary, (params) => {
+    try {
+      service?.setVocabulary(validateVocabulary(params).words);
+    } catch (e) {
+      log.warn('server', 'bad_vocabulary', { reason: (e as Error).message }); // a notification has no one to answer
+    }
+  });
   connection.onRequest(SessionStop, (params) => answer(SessionStop.method, (svc) => svc.stopSession(validateSessionStop(params).sessionId)));
   connection.onRequest(SessionStatus, (params) => answer(SessionStatus.method, (svc) => svc.status(validateSessionStatus(params).sessionId)));
 

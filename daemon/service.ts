@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import {
   ErrorCodes, HealthParams, ModelState, SessionStartParams, VadSettings, SessionStartResult, SessionStatusResult, SessionStopResult,
 } from '../protocol/protocol';
+import { DEGRADE_LADDER } from './asr/degrade';
 import { WhisperEngine } from './asr/whisper';
 import { AudioSource, FileSource } from './capture/source';
 import { AudioFileError } from './capture/wav';
@@ -23,6 +24,8 @@ export interface ServiceConfig {
   threads: number;
   gpu: boolean;
   vad?: VadSettings;
+  /** Free the model this long after the last session ends (it reloads on the next start); 0 = never. */
+  modelIdleUnloadSec?: number;
 }
 
 /** A failure with the JSON-RPC error code it should travel as. */
@@ -34,6 +37,8 @@ export class ServiceError extends Error {
 
 export interface ServiceEvents extends SessionEvents {
   modelState(state: ModelState): void;
+  /** The active session's degrade ladder changed rung. */
+  degrade?(level: number, name: string): void;
 }
 
 /** Reports long work (model loading) to whoever asked for it. */
@@ -41,6 +46,9 @@ export interface ProgressReporter {
   begin(title: string, message?: string): void;
   done(): void;
 }
+
+/** Default idle time before the model is freed. */
+export const DEFAULT_MODEL_IDLE_UNLOAD_SEC = 600;
 
 /** Closed sessions whose stop result is still answered from memory. */
 const REMEMBERED_SESSIONS = 16;
@@ -50,6 +58,8 @@ export class EarshotService {
   private current: Session | undefined;
   private starting = false;
   private readonly closed = new Map<string, Session>();
+  private vocabulary = '';
+  private unloadTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly config: ServiceConfig, private readonly events: ServiceEvents) {
     this.engine = new WhisperEngine(
@@ -64,6 +74,7 @@ export class EarshotService {
       throw new ServiceError(ErrorCodes.SessionAlreadyRunning, `A session is already running${id ? ` (${id})` : ''}: stop it first.`, { sessionId: id ?? null });
     }
     this.starting = true;
+    clearTimeout(this.unloadTimer);
     try {
       const sources = await this.openSources(params);
       await this.loadVad();
@@ -84,8 +95,11 @@ export class EarshotService {
         decoder: this.engine,
         createDetector: () => SileroDetector.create(),
         segmenter: segmenterOptions(this.config.vad),
+        vocabulary: () => this.vocabulary,
+        onDegrade: (level, name) => this.events.degrade?.(level, name),
         ...(params.audioFile ? { audioFile: params.audioFile } : {}),
       }, this.events);
+      this.current.done().catch(() => undefined).finally(() => this.scheduleUnload());
       return { sessionId, notesPath };
     } finally {
       this.starting = false;
@@ -118,12 +132,21 @@ export class EarshotService {
     };
   }
 
+  /** Replaces the words whisper is primed with (already validated and bounded). */
+  setVocabulary(words: string[]): void {
+    this.vocabulary = words.join(', ');
+  }
+
   health(): HealthParams {
     const e = this.engine;
+    const session = this.activeSession;
+    const level = session?.degrade.level ?? 0;
     return {
       model: { state: e.state, path: this.config.modelPath, error: e.error, loadMs: e.loadMs, ...e.stats() },
-      backlogSec: 0,
+      backlogSec: session?.backlogSec ?? 0,
       dropped: 0,
+      degradeLevel: level,
+      degradeName: DEGRADE_LADDER[level].name,
       rssBytes: process.memoryUsage.rss(),
     };
   }
@@ -132,8 +155,20 @@ export class EarshotService {
     return this.current && this.current.state !== 'done' ? this.current : undefined;
   }
 
+  /** An idle model holds hundreds of MB: give them back until the next session. */
+  private scheduleUnload(): void {
+    const idleSec = this.config.modelIdleUnloadSec ?? DEFAULT_MODEL_IDLE_UNLOAD_SEC;
+    clearTimeout(this.unloadTimer);
+    if (idleSec <= 0) return;
+    this.unloadTimer = setTimeout(() => {
+      if (!this.activeSession && !this.starting) void this.engine.free();
+    }, idleSec * 1000);
+    this.unloadTimer.unref();
+  }
+
   /** Finalizes an open session and frees the model: nothing is lost on a clean exit. */
   async shutdown(): Promise<void> {
+    clearTimeout(this.unloadTimer);
     await this.activeSession?.stop().catch(() => undefined);
     await this.engine.free();
   }

@@ -93,6 +93,8 @@ export interface InitializationOptions {
   threads?: number;
   /** Voice activity detection: a named profile, optionally with explicit values. */
   vad?: VadSettings;
+  /** Seconds after the last session before the model is freed (reloaded on demand); 0 = keep it. */
+  modelIdleUnloadSec?: number;
 }
 
 export interface VadSettings {
@@ -168,6 +170,15 @@ export interface SessionStatusResult {
   notesPath: string | null;
 }
 
+/**
+ * Words the recognizer should expect: identifiers from the editors the user has open. Replaces the
+ * previous list; the daemon keeps a bounded number of them.
+ */
+export const Vocabulary = new NotificationType<VocabularyParams>('earshot/vocabulary');
+export interface VocabularyParams {
+  words: string[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Notifications (server → client)
 
@@ -206,6 +217,9 @@ export interface HealthParams {
   backlogSec: number;
   /** Audio frames dropped by bounded queues (0 unless overloaded). */
   dropped: number;
+  /** Rung of the degrade ladder: 0 normal, higher = fewer partials to keep up (finals are never dropped). */
+  degradeLevel: number;
+  degradeName: string;
   rssBytes: number;
 }
 

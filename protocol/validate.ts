@@ -4,7 +4,7 @@
  * {@link InvalidParamsError} with a message that names the offending field.
  */
 import {
-  FilePace, InitializationOptions, VadSettings, SessionStartParams, SessionStatusParams, SessionStopParams, SOURCE_KINDS, SourceKind,
+  FilePace, InitializationOptions, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams, SessionStopParams, SOURCE_KINDS, SourceKind,
 } from './protocol';
 
 export class InvalidParamsError extends Error {
@@ -74,6 +74,23 @@ export function validateSessionStart(params: unknown): SessionStartParams {
   };
 }
 
+/** Bounds on the vocabulary: whisper's prompt holds about 224 tokens, and the previous sentence needs room. */
+export const MAX_VOCABULARY_WORDS = 64;
+const MAX_VOCABULARY_WORD_LENGTH = 48;
+
+export function validateVocabulary(params: unknown): VocabularyParams {
+  const o = record(params, 'vocabulary params');
+  if (!Array.isArray(o.words)) fail('vocabulary params.words must be an array of strings');
+  const words: string[] = [];
+  for (const w of o.words) {
+    if (typeof w !== 'string') fail('vocabulary params.words must contain only strings');
+    const word = w.trim();
+    if (word && word.length <= MAX_VOCABULARY_WORD_LENGTH && !words.includes(word)) words.push(word);
+    if (words.length === MAX_VOCABULARY_WORDS) break;
+  }
+  return { words };
+}
+
 export function validateSessionStop(params: unknown): SessionStopParams {
   const o = record(params, 'session/stop params');
   return { sessionId: requiredString(o, 'sessionId', 'session/stop params') };
@@ -94,9 +111,14 @@ export function validateInitializationOptions(options: unknown): InitializationO
   if (threads !== undefined && (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > 64)) {
     fail(`${what}.threads must be an integer from 1 to 64`);
   }
+  const idle = o.modelIdleUnloadSec;
+  if (idle !== undefined && (typeof idle !== 'number' || !Number.isInteger(idle) || idle < 0 || idle > 86400)) {
+    fail(`${what}.modelIdleUnloadSec must be an integer from 0 to 86400`);
+  }
   return {
     protocolVersion: version,
     vad: validateVad(o.vad, `${what}.vad`),
+    modelIdleUnloadSec: idle as number | undefined,
     storageDir: optionalString(o, 'storageDir', what),
     notesDir: optionalString(o, 'notesDir', what),
     modelPath: optionalString(o, 'modelPath', what),

@@ -5,6 +5,7 @@
 import { SourceKind } from '../../protocol/protocol';
 import { SAMPLE_RATE } from '../capture/source';
 import { UtteranceEvent } from '../vad/segmenter';
+import { LocalAgreement } from './agreement';
 import { DecodeRequest, DecodeResult } from './whisper';
 
 export interface StreamingOptions {
@@ -49,23 +50,35 @@ export interface Decoder {
   decode(request: DecodeRequest): Promise<DecodeResult>;
 }
 
+/** What the recognizer asks of its surroundings while it runs. */
+export interface RecognizerContext {
+  /** The policy now in force (the degrade ladder may change it between decodes). */
+  options(): StreamingOptions;
+  /** Words worth priming whisper with: identifiers from the user's open editors (bounded by the caller). */
+  vocabulary?(): string;
+}
+
 export async function* recognize(
   events: AsyncIterable<UtteranceEvent>,
   decoder: Decoder,
-  options: StreamingOptions = DEFAULT_STREAMING_OPTIONS,
+  context: RecognizerContext | StreamingOptions = DEFAULT_STREAMING_OPTIONS,
 ): AsyncGenerator<RecognizedSegment> {
+  const ctx: RecognizerContext = 'options' in context && typeof context.options === 'function' ? context : { options: () => context as StreamingOptions };
+  const agreement = new LocalAgreement();
   let previousText = '';
   let utteranceId = '';
   let decodedSamples = 0; // of the current utterance, at its last partial
   let partialText = '';
   let shownPartial = false; // a partial of the current utterance was yielded (and must be retracted if the final is empty)
   let nextPartialAt = 0; // performance.now() before which no partial is decoded
-  const maxTokens = (samples: number) => Math.ceil((samples / SAMPLE_RATE) * options.maxTokensPerSec) + 4;
   const decode = async (pcm: Float32Array, partial: boolean) => {
+    const options = ctx.options();
+    const vocabulary = ctx.vocabulary?.() ?? '';
     const result = await decoder.decode({
       pcm,
-      prompt: previousText.slice(-options.promptChars),
-      maxTokens: maxTokens(pcm.length),
+      // Vocabulary first, then the previous sentence: whisper weighs the end of the prompt most.
+      prompt: [vocabulary, previousText.slice(-options.promptChars)].filter(Boolean).join(' '),
+      maxTokens: Math.ceil((pcm.length / SAMPLE_RATE) * options.maxTokensPerSec) + 4,
       // A partial only needs the encoder over the audio present (50 frames/s), not the whole 30 s window.
       audioCtx: partial ? Math.min(1500, Math.ceil((pcm.length / SAMPLE_RATE) * 50) + 32) : 0,
     });
@@ -75,6 +88,7 @@ export async function* recognize(
 
   for await (const event of events) {
     const u = event.utterance;
+    const options = ctx.options();
     const segment = (text: string, final: boolean): RecognizedSegment => ({
       // The words were spoken between the detector's boundaries; pre-roll and hangover are only context for whisper.
       segmentId: u.id, source: u.source, startSample: u.speechStartSample, endSample: u.speechEndSample, text, final,
@@ -84,6 +98,7 @@ export async function* recognize(
       decodedSamples = 0;
       partialText = '';
       shownPartial = false;
+      agreement.reset();
     }
     if (event.type === 'audio') {
       const grown = u.samples.length - decodedSamples;
@@ -91,9 +106,10 @@ export async function* recognize(
       if (performance.now() < nextPartialAt) continue;
       partialText = await decode(u.samples, true);
       decodedSamples = u.samples.length;
-      if (partialText) {
+      const shown = agreement.update(partialText);
+      if (shown) {
         shownPartial = true;
-        yield segment(partialText, false);
+        yield segment(shown, false);
       }
       continue;
     }

@@ -17,6 +17,8 @@ export interface AudioFrame {
   samples: Float32Array;
   /** Index of samples[0] on this source's capture clock (0 = the session's start). */
   startSample: number;
+  /** performance.now() when the frame's last sample was captured; unset for audio read faster than real time. */
+  capturedAt?: number;
 }
 
 export interface AudioSource {
@@ -44,7 +46,8 @@ export class FileSource implements AudioSource {
     const startedAt = performance.now();
     let emitted = 0;
     const frame = (samples: Float32Array): AudioFrame => {
-      const f = { source: this.kind, samples, startSample: emitted };
+      const f: AudioFrame = { source: this.kind, samples, startSample: emitted };
+      if (this.pace === 'realtime') f.capturedAt = startedAt + ((emitted + samples.length) / SAMPLE_RATE) * 1000;
       emitted += samples.length;
       return f;
     };

@@ -11,6 +11,7 @@ import {
 } from '../../protocol/protocol';
 import { AudioFrame, AudioSource, SAMPLE_RATE } from '../capture/source';
 import { Decoder, recognize, RecognizedSegment, StreamingOptions, DEFAULT_STREAMING_OPTIONS } from '../asr/streaming';
+import { DegradeLadder } from '../asr/degrade';
 import { Journal, readJournal, segmentsOf } from '../journal/journal';
 import { extract } from '../notes/extract';
 import { renderNotes, writeFileAtomic } from '../notes/markdown';
@@ -38,6 +39,10 @@ export interface SessionConfig {
   streaming?: StreamingOptions;
   /** Set when the session transcribes a file, for the notes header. */
   audioFile?: string;
+  /** Words to prime whisper with (workspace identifiers), read before each decode. */
+  vocabulary?(): string;
+  /** Called when the degrade ladder changes rung. */
+  onDegrade?(level: number, name: string): void;
 }
 
 /** How long after a final the live notes file is re-rendered (finals often come in bursts). */
@@ -47,6 +52,8 @@ export class Session {
   state: SessionState = 'idle';
   private readonly abort = new AbortController();
   private readonly capturedSamples = new Map<SourceKind, number>();
+  private readonly backlog = new Map<SourceKind, number>();
+  readonly degrade: DegradeLadder;
   private finals = 0;
   private itemCount = 0;
   private error: string | undefined;
@@ -56,7 +63,9 @@ export class Session {
   private notesTimer: NodeJS.Timeout | undefined;
   private liveNotes: Promise<void> = Promise.resolve();
 
-  private constructor(readonly config: SessionConfig, private readonly journal: Journal, private readonly events: SessionEvents) {}
+  private constructor(readonly config: SessionConfig, private readonly journal: Journal, private readonly events: SessionEvents) {
+    this.degrade = new DegradeLadder((level, rung) => config.onDegrade?.(level, rung.name));
+  }
 
   /** Creates the journal and starts every source. Resolves once the session is STREAMING. */
   static async start(config: SessionConfig, events: SessionEvents): Promise<Session> {
@@ -85,6 +94,11 @@ export class Session {
   /** Seconds captured by the longest-running source. */
   get capturedSec(): number {
     return Math.max(0, ...this.capturedSamples.values()) / SAMPLE_RATE;
+  }
+
+  /** Seconds the newest audio waited before the pipeline took it (0 when audio is read faster than real time). */
+  get backlogSec(): number {
+    return Math.max(0, ...this.backlog.values());
   }
 
   get finalSegments(): number {
@@ -132,7 +146,9 @@ export class Session {
     try {
       const counted = this.countCaptured(source.frames(this.abort.signal));
       const utterances = segmentUtterances(counted, await this.config.createDetector(), this.config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS);
-      for await (const segment of recognize(utterances, this.config.decoder, this.config.streaming ?? DEFAULT_STREAMING_OPTIONS)) {
+      const base = this.config.streaming ?? DEFAULT_STREAMING_OPTIONS;
+      const context = { options: () => this.degrade.options(base), vocabulary: () => this.config.vocabulary?.() ?? '' };
+      for await (const segment of recognize(utterances, this.config.decoder, context)) {
         await this.accept(segment, source.speaker);
       }
     } catch (e) {
@@ -144,6 +160,12 @@ export class Session {
   private async *countCaptured(frames: AsyncIterable<AudioFrame>): AsyncGenerator<AudioFrame> {
     for await (const frame of frames) {
       this.capturedSamples.set(frame.source, frame.startSample + frame.samples.length);
+      if (frame.capturedAt !== undefined) {
+        const now = performance.now();
+        const waited = Math.max(0, (now - frame.capturedAt) / 1000);
+        this.backlog.set(frame.source, waited);
+        this.degrade.observe(waited, now);
+      }
       yield frame;
     }
   }

@@ -1,0 +1,189 @@
+/**
+ * The whisper models Earshot offers to download: whisper.cpp's published ggml files on Hugging Face.
+ *
+ * Every entry pins the exact size and SHA-256 of the file, so a download is accepted only when it is
+ * byte for byte the published file. Where the values come from:
+ *   - sha256: the Git LFS object ids of huggingface.co/ggerganov/whisper.cpp, as pinned by other
+ *     projects that verify these files (LocalAI's gallery/index.yaml pins all seven; Buzz's
+ *     model_loader.py pins tiny/base/small; several independent app catalogs agree on every value).
+ *   - bytes: the LFS object sizes, as pinned by the same independent catalogs (all agree).
+ *   - sha1: whisper.cpp's own models/README.md (the "SHA" column), kept as a second reference.
+ * Never edit a value by hand from memory: a wrong hash makes the download fail for everyone.
+ *
+ * Speed and memory figures are approximate and only used to rank models and to explain a choice.
+ */
+
+export type CatalogModelId = 'tiny.en' | 'tiny' | 'base.en' | 'base' | 'small.en' | 'small' | 'large-v3-turbo';
+
+/** Model sizes from smallest to largest: capability detection picks one of these tiers. */
+export type ModelTier = 'tiny' | 'base' | 'small' | 'large';
+
+export interface CatalogModel {
+  /** Stable id used in settings and messages. */
+  id: CatalogModelId;
+  /** File name as published by whisper.cpp, also the name in the model cache folder. */
+  file: string;
+  /** https download URL (Hugging Face answers with a redirect to its CDN). */
+  url: string;
+  /** Exact size of the file in bytes. */
+  bytes: number;
+  /** Lower-case hex SHA-256 of the file: what a download is verified against. */
+  sha256: string;
+  /** Lower-case hex SHA-1 from whisper.cpp's models/README.md (reference; sha256 is what is checked). */
+  sha1: string;
+  /** English-only model (the `.en` variants): better English, no other language. */
+  englishOnly: boolean;
+  tier: ModelTier;
+  /** Weight format of the file. */
+  quantization: 'f16' | 'q5_0';
+  /** Parameters in millions (OpenAI's model card). */
+  paramsM: number;
+  /** Rough CPU speed relative to tiny (1 = tiny; 0.5 = takes twice as long). */
+  relativeSpeed: number;
+  /** Rough memory whisper.cpp needs with this model loaded, MiB. */
+  ramMiB: number;
+  /** One line for pickers and messages. */
+  description: string;
+}
+
+/** Where whisper.cpp publishes its ggml models. */
+export const MODEL_HOST = 'https://huggingface.co/ggerganov/whisper.cpp/resolve/main/';
+
+const url = (file: string): string => `${MODEL_HOST}${file}`;
+
+export const CATALOG: readonly CatalogModel[] = Object.freeze([
+  {
+    id: 'tiny.en',
+    file: 'ggml-tiny.en.bin',
+    url: url('ggml-tiny.en.bin'),
+    bytes: 77_704_715,
+    sha256: '921e4cf8686fdd993dcd081a5da5b6c365bfde1162e72b08d75ac75289920b1f',
+    sha1: 'c78c86eb1a8faa21b369bcd33207cc90d64ae9df',
+    englishOnly: true,
+    tier: 'tiny',
+    quantization: 'f16',
+    paramsM: 39,
+    relativeSpeed: 1,
+    ramMiB: 300,
+    description: 'Tiny, English only: fastest and smallest (75 MiB), for slow or low-memory machines; more mistakes.',
+  },
+  {
+    id: 'tiny',
+    file: 'ggml-tiny.bin',
+    url: url('ggml-tiny.bin'),
+    bytes: 77_691_713,
+    sha256: 'be07e048e1e599ad46341c8d2a135645097a538221678b7acdd1b1919c6e1b21',
+    sha1: 'bd577a113a864445d4c299885e0cb97d4ba92b5f',
+    englishOnly: false,
+    tier: 'tiny',
+    quantization: 'f16',
+    paramsM: 39,
+    relativeSpeed: 1,
+    ramMiB: 300,
+    description: 'Tiny, multilingual: fastest and smallest (75 MiB), for slow or low-memory machines; more mistakes.',
+  },
+  {
+    id: 'base.en',
+    file: 'ggml-base.en.bin',
+    url: url('ggml-base.en.bin'),
+    bytes: 147_964_211,
+    sha256: 'a03779c86df3323075f5e796cb2ce5029f00ec8869eee3fdfb897afe36c6d002',
+    sha1: '137c40403d78fd54d454da0f9bd998f78703390c',
+    englishOnly: true,
+    tier: 'base',
+    quantization: 'f16',
+    paramsM: 74,
+    relativeSpeed: 0.5,
+    ramMiB: 400,
+    description: 'Base, English only: quick and light (142 MiB), good live transcription on most laptops.',
+  },
+  {
+    id: 'base',
+    file: 'ggml-base.bin',
+    url: url('ggml-base.bin'),
+    bytes: 147_951_465,
+    sha256: '60ed5bc3dd14eea856493d334349b405782ddcaf0028d4b5df4088345fba2efe',
+    sha1: '465707469ff3a37a2b9b8d8f89f2f99de7299dac',
+    englishOnly: false,
+    tier: 'base',
+    quantization: 'f16',
+    paramsM: 74,
+    relativeSpeed: 0.5,
+    ramMiB: 400,
+    description: 'Base, multilingual: quick and light (142 MiB), good live transcription on most laptops.',
+  },
+  {
+    id: 'small.en',
+    file: 'ggml-small.en.bin',
+    url: url('ggml-small.en.bin'),
+    bytes: 487_614_201,
+    sha256: 'c6138d6d58ecc8322097e0f987c32f1be8bb0a18532a3f88f734d1bbf9c41e5d',
+    sha1: 'db8a495a91d927739e50b3fc1cc4c6b8f6c2d022',
+    englishOnly: true,
+    tier: 'small',
+    quantization: 'f16',
+    paramsM: 244,
+    relativeSpeed: 0.17,
+    ramMiB: 900,
+    description: 'Small, English only: clearly more accurate (466 MiB); wants a fast CPU with 8+ cores or Apple Silicon.',
+  },
+  {
+    id: 'small',
+    file: 'ggml-small.bin',
+    url: url('ggml-small.bin'),
+    bytes: 487_601_967,
+    sha256: '1be3a9b2063867b937e64e2ec7483364a79917e157fa98c5d94b5c1fffea987b',
+    sha1: '55356645c2b361a969dfd0ef2c5a50d530afd8d5',
+    englishOnly: false,
+    tier: 'small',
+    quantization: 'f16',
+    paramsM: 244,
+    relativeSpeed: 0.17,
+    ramMiB: 900,
+    description: 'Small, multilingual: clearly more accurate (466 MiB); wants a fast CPU with 8+ cores or Apple Silicon.',
+  },
+  {
+    id: 'large-v3-turbo',
+    file: 'ggml-large-v3-turbo-q5_0.bin',
+    url: url('ggml-large-v3-turbo-q5_0.bin'),
+    bytes: 574_041_195,
+    sha256: '394221709cd5ad1f40c46e6031ca61bce88931e6e088c188294c6d5a55ffa7e2',
+    sha1: 'e050f7970618a659205450ad97eb95a18d69c9ee',
+    englishOnly: false,
+    tier: 'large',
+    quantization: 'q5_0',
+    paramsM: 809,
+    relativeSpeed: 0.06,
+    ramMiB: 1500,
+    description: 'Large v3 Turbo (5-bit), multilingual: most accurate (547 MiB); needs a GPU (Metal/CUDA) to keep up live.',
+  },
+] satisfies CatalogModel[]);
+
+/** The model used when nothing is configured or detected; `defaultModelPath()` in config.ts names its file. */
+export const DEFAULT_MODEL_ID: CatalogModelId = 'base.en';
+
+export function isCatalogModelId(id: string): id is CatalogModelId {
+  return CATALOG.some((m) => m.id === id);
+}
+
+export function findCatalogModel(id: string): CatalogModel | undefined {
+  return CATALOG.find((m) => m.id === id);
+}
+
+/** The catalog entry for `id`, or an error listing the ids there are. */
+export function getCatalogModel(id: string): CatalogModel {
+  const model = findCatalogModel(id);
+  if (!model) throw new Error(`Unknown whisper model "${id}"; the catalog has ${CATALOG.map((m) => m.id).join(', ')}`);
+  return model;
+}
+
+/** The catalog entry whose published file name is `fileName` (a base name such as ggml-base.en.bin). */
+export function catalogModelForFile(fileName: string): CatalogModel | undefined {
+  return CATALOG.find((m) => m.file === fileName);
+}
+
+/** The catalog model of `tier` for a language: English-only for English where the tier has one. */
+export function modelForTier(tier: ModelTier, english: boolean): CatalogModel {
+  const candidates = CATALOG.filter((m) => m.tier === tier);
+  return candidates.find((m) => m.englishOnly === english) ?? candidates.find((m) => !m.englishOnly) ?? candidates[0];
+}

@@ -1,0 +1,132 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { detectCuda, detectMachine, isEnglish, MachineFacts, recommendedModelId, recommendModel } from '../../daemon/asr/capabilities';
+import { REPO_ROOT } from '../setup';
+
+const GiB = 1024 ** 3;
+
+/** A machine with nothing special; each case overrides what it is about. */
+function machine(facts: Partial<MachineFacts>): MachineFacts {
+  return {
+    platform: 'linux', arch: 'x64', totalMemoryBytes: 8 * GiB, cores: 4, avx2: true, whisperBuild: 'x86-64-v3',
+    appleSilicon: false, metal: false, cuda: false, cudaEvidence: null, whisperCuda: false, ...facts,
+  };
+}
+
+const appleM = (gib: number) => machine({ platform: 'darwin', arch: 'arm64', totalMemoryBytes: gib * GiB, cores: 8, avx2: false, whisperBuild: 'metal', appleSilicon: true, metal: true });
+
+describe('Default model from capabilities (recommendModel)', () => {
+  const cases: [string, MachineFacts, string, string][] = [
+    ['Apple Silicon, 16 GB', appleM(16), 'en', 'large-v3-turbo'],
+    ['Apple Silicon, 16 GB, German', appleM(16), 'de', 'large-v3-turbo'],
+    ['Apple Silicon, 8 GB', appleM(8), 'en', 'small.en'],
+    ['Apple Silicon, 8 GB, French', appleM(8), 'fr', 'small'],
+    ['Apple Silicon, 4 GB', appleM(4), 'en', 'base.en'],
+    ['x86-64 with AVX2, 16 cores, 32 GB', machine({ cores: 16, totalMemoryBytes: 32 * GiB }), 'en', 'small.en'],
+    ['x86-64 with AVX2, 8 cores, 16 GB, German', machine({ cores: 8, totalMemoryBytes: 16 * GiB }), 'de', 'small'],
+    ['x86-64 with AVX2, 4 cores, 8 GB', machine({}), 'en', 'base.en'],
+    ['x86-64 with AVX2, 8 cores, 6 GB', machine({ cores: 8, totalMemoryBytes: 6 * GiB }), 'en', 'base.en'],
+    ['x86-64 with AVX2, 2 cores, 4 GB', machine({ cores: 2, totalMemoryBytes: 4 * GiB }), 'en', 'tiny.en'],
+    ['x86-64 without AVX2, 4 cores, 8 GB', machine({ avx2: false, whisperBuild: 'portable' }), 'en', 'tiny.en'],
+    ['x86-64 without AVX2, 12 cores, 16 GB', machine({ avx2: false, whisperBuild: 'portable', cores: 12, totalMemoryBytes: 16 * GiB }), 'es', 'base'],
+    ['Windows x64 (AVX2 unknown), 8 cores, 16 GB', machine({ platform: 'win32', avx2: null, whisperBuild: 'default', cores: 8, totalMemoryBytes: 16 * GiB }), 'en', 'base.en'],
+    ['arm64 Linux board, 4 cores, 2 GB', machine({ arch: 'arm64', avx2: false, whisperBuild: 'portable', totalMemoryBytes: 2 * GiB }), 'en', 'tiny.en'],
+    ['arm64 Linux, 4 cores, 8 GB', machine({ arch: 'arm64', avx2: false, whisperBuild: 'portable' }), 'en', 'base.en'],
+    ['CUDA GPU and a CUDA whisper build, 32 GB', machine({ cores: 8, totalMemoryBytes: 32 * GiB, cuda: true, cudaEvidence: 'nvidia-smi', whisperCuda: true }), 'en', 'large-v3-turbo'],
+    ['CUDA GPU but the CPU-only whisper build, 8 cores, 32 GB', machine({ cores: 8, totalMemoryBytes: 32 * GiB, cuda: true, cudaEvidence: 'nvidia-smi' }), 'en', 'small.en'],
+  ];
+  for (const [name, facts, language, expected] of cases) {
+    it(`${name}, language ${language} → ${expected}`, () => {
+      const choice = recommendModel(facts, { language });
+      assert.equal(choice.model.id, expected);
+      assert.equal(choice.source, 'detected');
+      assert.ok(choice.reason.startsWith(`${expected}: `), choice.reason);
+      assert.deepEqual(choice.warnings, []);
+    });
+  }
+
+  it('says when a CUDA GPU goes unused by the CPU-only build', () => {
+    const choice = recommendModel(machine({ cuda: true, cudaEvidence: 'x' }), { language: 'en' });
+    assert.match(choice.reason, /CUDA found, but this whisper build runs on the CPU/);
+  });
+
+  it('lets the user\'s setting win, whatever the machine', () => {
+    const weak = machine({ avx2: false, whisperBuild: 'portable', cores: 2, totalMemoryBytes: 2 * GiB });
+    const choice = recommendModel(weak, { model: 'large-v3-turbo', language: 'en' });
+    assert.equal(choice.model.id, 'large-v3-turbo');
+    assert.equal(choice.source, 'setting');
+    assert.equal(recommendModel(appleM(64), { model: 'tiny', language: 'en' }).model.id, 'tiny');
+    assert.equal(recommendedModelId(appleM(64), { model: ' base.en ' }), 'base.en');
+  });
+
+  it('warns about an English-only setting for another language, but keeps it', () => {
+    const choice = recommendModel(machine({}), { model: 'small.en', language: 'de' });
+    assert.equal(choice.model.id, 'small.en');
+    assert.equal(choice.warnings.length, 1);
+    assert.match(choice.warnings[0], /English only.*"de"/);
+  });
+
+  it('falls back to detection, with a warning, for a model id not in the catalog', () => {
+    const choice = recommendModel(machine({}), { model: 'medium', language: 'en' });
+    assert.equal(choice.source, 'detected');
+    assert.equal(choice.model.id, 'base.en');
+    assert.match(choice.warnings[0], /no whisper model "medium"/);
+  });
+
+  it('treats a missing language as English and regional English as English', () => {
+    assert.equal(recommendModel(machine({}), {}).model.id, 'base.en');
+    assert.equal(recommendModel(machine({}), { language: 'en-GB' }).model.id, 'base.en');
+    assert.equal(isEnglish('EN'), true);
+    assert.equal(isEnglish('eng'), false);
+    assert.equal(isEnglish('de'), false);
+  });
+
+  it('is a pure function of its inputs', () => {
+    const facts = machine({ cores: 8, totalMemoryBytes: 16 * GiB });
+    const frozen = Object.freeze({ ...facts });
+    assert.deepEqual(recommendModel(frozen, { language: 'en' }), recommendModel(facts, { language: 'en' }));
+  });
+});
+
+describe('Machine detection (detectMachine)', function () {
+  this.timeout(10_000);
+
+  it('reports this machine\'s facts, consistent with build-whisper.js', async () => {
+    const facts = await detectMachine({ probeCuda: false });
+    assert.equal(facts.platform, process.platform);
+    assert.equal(facts.arch, os.arch());
+    assert.equal(facts.totalMemoryBytes, os.totalmem());
+    assert.equal(facts.cores, os.availableParallelism());
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { wantedBuild } = require(path.join(REPO_ROOT, 'scripts', 'build-whisper.js')) as { wantedBuild(): { kind: string } };
+    assert.equal(facts.whisperBuild, wantedBuild().kind);
+    assert.equal(facts.avx2, facts.whisperBuild === 'x86-64-v3' ? true : facts.avx2);
+    if (facts.whisperBuild === 'portable' && facts.arch === 'x64') assert.equal(facts.avx2, false);
+    assert.equal(facts.appleSilicon, process.platform === 'darwin' && os.arch() === 'arm64');
+    assert.equal(facts.cuda, false);
+    assert.equal(facts.whisperCuda, false, 'the bundled build is CPU-only');
+    assert.ok(recommendModel(facts, { language: 'en' }).model.englishOnly || facts.metal);
+  });
+
+  it('finds a CUDA runtime library where the toolkit says it is', async function () {
+    if (process.platform === 'darwin' || process.platform === 'win32') this.skip();
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'earshot-cuda-'));
+    try {
+      await fs.mkdir(path.join(root, 'lib64'));
+      await fs.writeFile(path.join(root, 'lib64', 'libcudart.so.12'), '');
+      assert.equal(await detectCuda({ CUDA_HOME: root }, 'linux'), path.join(root, 'lib64', 'libcudart.so.12'));
+      assert.equal(await detectCuda({}, 'darwin'), null);
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('probes CUDA without failing on a machine that has none', async () => {
+    const evidence = await detectCuda({}, process.platform);
+    assert.ok(evidence === null || typeof evidence === 'string');
+    const facts = await detectMachine();
+    assert.equal(facts.cuda, facts.cudaEvidence !== null);
+  });
+});
