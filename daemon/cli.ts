@@ -4,14 +4,17 @@
  *   earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime]
  *   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD]
  *   earshot vad <audio.wav> [--json] [--profile default|sensitive]
+ *   earshot models [list|download <id>] [--json] [--repair]
  *   earshot daemon            JSON-RPC on stdio: exactly what the extension runs
  *   earshot build-info        how the whisper addon was compiled (are the fast flags in?)
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
-import { FinalSegment, ModelState, TranscriptSegment } from '../protocol/protocol';
-import { defaultModelPath, defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
+import { ErrorCodes, FinalSegment, TranscriptSegment } from '../protocol/protocol';
+import { CATALOG, findCatalogModel } from './asr/catalog';
+import { downloadCatalogModel, listModels, selectModel } from './asr/modelStore';
+import { defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
 import { FileSource, SAMPLE_RATE } from './capture/source';
 import { readJournal } from './journal/journal';
 import { extract, SpokenLine } from './notes/extract';
@@ -30,6 +33,8 @@ const USAGE = `Usage:
       Action items and decisions from a transcript: JSON lines {"t0","t1","speaker","text"} or "Speaker: text" lines.
   earshot vad <audio.wav> [--json] [--profile default|sensitive]
       Speech segments found by the voice activity detector (with --json: [{"start","end"}] in seconds).
+  earshot models [list] [--json] | earshot models download <id> [--repair]
+      The whisper model catalog and its cache; download (resumable, sha256-checked) a model.
   earshot daemon
       Run the daemon on stdio (JSON-RPC), as the VS Code extension does.
   earshot build-info
@@ -54,6 +59,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'transcribe': return await transcribe(rest, io);
       case 'notes': return await notes(rest, io);
       case 'vad': return await vad(rest, io);
+      case 'models': return await models(rest, io);
       case 'daemon': return await daemon();
       case 'build-info': return buildInfo(io);
       case '--version': case '-v': io.out(version()); return 0;
@@ -97,7 +103,7 @@ async function transcribe(argv: string[], io: Io): Promise<number> {
   if (!Number.isInteger(threads) || threads < 1) throw new UsageError('--threads must be a positive integer');
   if (!/^[a-z]{2,3}$/.test(values.language)) throw new UsageError('--language must be a language code such as "en"');
   const storageDir = defaultStorageDir();
-  const modelPath = path.resolve(values.model ?? defaultModelPath(storageDir));
+  const selection = await selectModel({ modelPath: values.model ?? process.env.EARSHOT_MODEL, storageDir, language: values.language });
 
   const print = (s: TranscriptSegment) => {
     if (!s.final || !s.text) return;
@@ -105,17 +111,16 @@ async function transcribe(argv: string[], io: Io): Promise<number> {
       ? JSON.stringify({ t0: seconds(s.t0), t1: seconds(s.t1), source: s.source, text: s.text })
       : `[${stamp(s.t0)} → ${stamp(s.t1)}] ${s.speaker}: ${s.text}`);
   };
-  let modelState: ModelState = 'uninitialized';
   const service = new EarshotService(
-    { storageDir, notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), modelPath, language: values.language, threads, gpu: false },
-    { transcript: print, actionItem: () => undefined, decision: () => undefined, state: () => undefined, modelState: (s) => { modelState = s; } },
+    { storageDir, notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), modelPath: selection.path, selection, language: values.language, threads, gpu: false },
+    { transcript: print, actionItem: () => undefined, decision: () => undefined, state: () => undefined, modelState: () => undefined },
   );
   try {
     const { sessionId } = await service.startSession({
       sources: ['file'], audioFile, pace: values.realtime ? 'realtime' : 'fast', language: values.language,
     }).catch((e: Error) => {
-      if (e instanceof ServiceError && modelState === 'error' && !values.model) {
-        throw new Error(`${e.message}\nPass --model PATH to a ggml whisper model, or set EARSHOT_MODEL.`);
+      if (e instanceof ServiceError && e.code === ErrorCodes.ModelUnavailable && selection.source === 'catalog') {
+        throw new Error(`${e.message}\nOr pass --model PATH to a ggml whisper model (or set EARSHOT_MODEL).`);
       }
       throw e;
     });
@@ -210,6 +215,45 @@ async function vad(argv: string[], io: Io): Promise<number> {
   }
   if (values.json) io.out(JSON.stringify(speech));
   else speech.forEach((s) => io.out(`${stamp(s.start)} → ${stamp(s.end)}  (${(s.end - s.start).toFixed(2)} s)`));
+  return 0;
+}
+
+async function models(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = args(argv, {
+    json: { type: 'boolean', default: false },
+    repair: { type: 'boolean', default: false },
+    language: { type: 'string', default: 'en' },
+    'cache-dir': { type: 'string' },
+  });
+  const [action = 'list', id, ...extra] = positionals;
+  if (extra.length > 0 || (action === 'list' && id) || (action === 'download' && !id) || !['list', 'download'].includes(action)) {
+    throw new UsageError('models takes "list", or "download <id>"');
+  }
+  const storageDir = defaultStorageDir();
+  const selection = await selectModel({ modelId: action === 'download' ? id : undefined, cacheDir: values['cache-dir'], storageDir, language: values.language });
+  if (action === 'download') {
+    if (!findCatalogModel(id)) throw new UsageError(`unknown model ${JSON.stringify(id)} (known: ${CATALOG.map((m) => m.id).join(', ')})`);
+    let lastPercent = -1;
+    const result = await downloadCatalogModel(selection, id, {
+      repair: values.repair,
+      onProgress: (p) => {
+        const percent = p.bytesTotal ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : 0;
+        if (percent !== lastPercent) io.err(`downloading ${id}: ${percent}%`);
+        lastPercent = percent;
+      },
+    });
+    io.out(values.json ? JSON.stringify(result) : `${result.downloaded ? 'Downloaded' : 'Already verified'}: ${result.path}`);
+    return 0;
+  }
+  const list = await listModels(selection);
+  if (values.json) {
+    io.out(JSON.stringify(list));
+    return 0;
+  }
+  for (const m of list.models) {
+    io.out(`${m.recommended ? '*' : ' '} ${m.id.padEnd(15)} ${(m.bytes / 1e6).toFixed(0).padStart(5)} MB  ${m.state.padEnd(8)} ${m.description}`);
+  }
+  io.out(`\n* recommended for this machine. Cache: ${selection.cacheDir}`);
   return 0;
 }
 

@@ -15,11 +15,6 @@ export function defaultStorageDir(env: NodeJS.ProcessEnv = process.env): string 
   }
 }
 
-/** The model used when none is configured: the catalog default, once downloaded. */
-export function defaultModelPath(storageDir: string, env: NodeJS.ProcessEnv = process.env): string {
-  return env.EARSHOT_MODEL ?? path.join(storageDir, 'models', 'ggml-base.en.bin');
-}
-
 /** Notes go beside the work: `<folder>/.earshot/notes`. */
 export function defaultNotesDir(folder: string = process.cwd()): string {
   return path.join(folder, '.earshot', 'notes');

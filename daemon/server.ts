@@ -8,12 +8,13 @@ import {
 } from 'vscode-languageserver/node';
 import {
   ActionItemNotification, DecisionNotification, ErrorCodes, Health, PROTOCOL_VERSION, SessionStart,
-  SessionStateNotification, SessionStatus, SessionStop, Transcript, Vocabulary,
+  ModelDownload, ModelList, SessionStateNotification, SessionStatus, SessionStop, Transcript, Vocabulary,
 } from '../protocol/protocol';
 import {
-  InvalidParamsError, validateInitializationOptions, validateSessionStart, validateSessionStatus, validateSessionStop, validateVocabulary,
+  InvalidParamsError, validateInitializationOptions, validateSessionStart, validateSessionStatus, validateSessionStop, validateVocabulary, validateModelDownload,
 } from '../protocol/validate';
-import { defaultModelPath, defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
+import { selectModel } from './asr/modelStore';
+import { defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
 import { Logger, logLevelFrom } from './log';
 import { EarshotService, ProgressReporter, ServiceError } from './service';
 import { createTransport, MALFORMED_MESSAGE, MalformedMessage } from './transport';
@@ -73,7 +74,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     void writer.write(response);
   });
 
-  connection.onInitialize((params): InitializeResult | ResponseError<InitializeError> => {
+  connection.onInitialize(async (params): Promise<InitializeResult | ResponseError<InitializeError>> => {
     let init;
     try {
       init = validateInitializationOptions(params.initializationOptions);
@@ -86,11 +87,16 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
         { retry: false });
     }
     const storageDir = init.storageDir ?? defaultStorageDir();
+    const language = init.language ?? 'en';
+    const selection = await selectModel({
+      modelPath: init.modelPath ?? process.env.EARSHOT_MODEL, modelId: init.modelId, cacheDir: init.modelCacheDir, storageDir, language,
+    });
     service = new EarshotService({
       storageDir,
       notesDir: init.notesDir ?? defaultNotesDir(),
-      modelPath: init.modelPath ?? defaultModelPath(storageDir),
-      language: init.language ?? 'en',
+      modelPath: selection.path,
+      selection,
+      language,
       threads: init.threads ?? defaultThreads(),
       gpu: process.platform === 'darwin' && os.arch() === 'arm64',
       ...(init.vad ? { vad: init.vad } : {}),
@@ -136,6 +142,25 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       log.warn('server', 'bad_vocabulary', { reason: (e as Error).message }); // a notification has no one to answer
     }
   });
+  connection.onRequest(ModelList, () => answer(ModelList.method, (svc) => svc.listModels()));
+  connection.onRequest(ModelDownload, (params, token) => answer(ModelDownload.method, async (svc) => {
+    const valid = validateModelDownload(params);
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    const progress = await connection.window.createWorkDoneProgress();
+    progress.token.onCancellationRequested(() => abort.abort());
+    progress.begin(`Downloading whisper model ${valid.modelId}`, 0, undefined, true);
+    try {
+      const result = await svc.downloadModel(valid, abort.signal, (p) => {
+        const percent = p.bytesTotal ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : undefined;
+        progress.report(percent ?? 0, `${(p.bytesDone / 1e6).toFixed(0)} of ${p.bytesTotal ? (p.bytesTotal / 1e6).toFixed(0) : '?'} MB`);
+      });
+      log.info('asr', 'model_downloaded', { modelId: result.modelId, bytes: result.bytes, resumedFrom: result.resumedFrom });
+      return result;
+    } finally {
+      progress.done();
+    }
+  }));
   connection.onRequest(SessionStop, (params) => answer(SessionStop.method, (svc) => svc.stopSession(validateSessionStop(params).sessionId)));
   connection.onRequest(SessionStatus, (params) => answer(SessionStatus.method, (svc) => svc.status(validateSessionStatus(params).sessionId)));
 

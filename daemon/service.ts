@@ -5,9 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import {
-  ErrorCodes, HealthParams, ModelState, SessionStartParams, VadSettings, SessionStartResult, SessionStatusResult, SessionStopResult,
+  ErrorCodes, HealthParams, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelState, SessionStartParams, VadSettings, SessionStartResult, SessionStatusResult, SessionStopResult,
 } from '../protocol/protocol';
+import { CATALOG, findCatalogModel } from './asr/catalog';
 import { DEGRADE_LADDER } from './asr/degrade';
+import { DownloadError, DownloadProgress } from './asr/download';
+import { downloadCatalogModel, ensureVerified, listModels, ModelSelection } from './asr/modelStore';
 import { WhisperEngine } from './asr/whisper';
 import { AudioSource, FileSource } from './capture/source';
 import { AudioFileError } from './capture/wav';
@@ -26,6 +29,8 @@ export interface ServiceConfig {
   vad?: VadSettings;
   /** Free the model this long after the last session ends (it reloads on the next start); 0 = never. */
   modelIdleUnloadSec?: number;
+  /** How modelPath was chosen (catalog models are verified before loading, and can be listed and downloaded). */
+  selection?: ModelSelection;
 }
 
 /** A failure with the JSON-RPC error code it should travel as. */
@@ -132,6 +137,29 @@ export class EarshotService {
     };
   }
 
+  async listModels(): Promise<ModelListResult> {
+    return listModels(this.selection());
+  }
+
+  /** Downloads a catalog model; `onProgress` gets bytes done and total. */
+  async downloadModel(params: ModelDownloadParams, signal?: AbortSignal, onProgress?: (p: DownloadProgress) => void): Promise<ModelDownloadResult> {
+    if (!findCatalogModel(params.modelId)) {
+      throw new ServiceError(ErrorCodes.InvalidParams, `Unknown model ${JSON.stringify(params.modelId)}: choose one of ${CATALOG.map((m) => m.id).join(', ')}.`);
+    }
+    try {
+      return await downloadCatalogModel(this.selection(), params.modelId, { repair: params.repair, signal, onProgress });
+    } catch (e) {
+      const reason = e instanceof DownloadError ? e.code : 'error';
+      throw new ServiceError(ErrorCodes.DownloadFailed, (e as Error).message, { modelId: params.modelId, reason });
+    }
+  }
+
+  private selection(): ModelSelection {
+    const s = this.config.selection;
+    if (!s) throw new ServiceError(ErrorCodes.InternalError, 'this daemon was started without a model catalog');
+    return s;
+  }
+
   /** Replaces the words whisper is primed with (already validated and bounded). */
   setVocabulary(words: string[]): void {
     this.vocabulary = words.join(', ');
@@ -212,11 +240,14 @@ export class EarshotService {
 
   private async loadModel(progress?: ProgressReporter): Promise<void> {
     if (this.engine.state === 'ready') return;
+    const selection = this.config.selection;
+    const data = { modelPath: this.config.modelPath, ...(selection?.source === 'catalog' && selection.model ? { modelId: selection.model.id } : {}) };
     progress?.begin('Loading whisper model', path.basename(this.config.modelPath));
     try {
+      if (selection) await ensureVerified(selection);
       await this.engine.load();
     } catch (e) {
-      throw new ServiceError(ErrorCodes.ModelUnavailable, (e as Error).message, { modelPath: this.config.modelPath });
+      throw new ServiceError(ErrorCodes.ModelUnavailable, (e as Error).message, data);
     } finally {
       progress?.done();
     }

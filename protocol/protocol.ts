@@ -85,8 +85,12 @@ export interface InitializationOptions {
   storageDir?: string;
   /** Folder where session notes (Markdown) are written; usually `<workspace>/.earshot/notes`. */
   notesDir?: string;
-  /** Path of a ggml whisper model file. */
+  /** Path of a ggml whisper model file (the offline path): wins over modelId. */
   modelPath?: string;
+  /** Catalog model to use (see `earshot/model/list`); absent: chosen from the machine's capabilities. */
+  modelId?: string;
+  /** Folder for downloaded models; default `<storageDir>/models`. */
+  modelCacheDir?: string;
   /** Spoken language, e.g. "en". Always passed to whisper: "auto" costs a second encoder pass. */
   language?: string;
   /** Whisper threads; default: the number of cores, at most 8. */
@@ -150,6 +154,51 @@ export interface SessionStopResult {
   journalPath: string;
   /** Every finalized segment, in capture-time order. */
   segments: FinalSegment[];
+}
+
+/** The model catalog, each entry's state in the cache, and which model the daemon uses and why. */
+export const ModelList = new RequestType<Record<string, never>, ModelListResult, void>('earshot/model/list');
+export interface ModelListResult {
+  active: {
+    path: string;
+    /** The catalog id, when the file is a catalog model. */
+    modelId: string | null;
+    /** 'path': the user's model file setting; 'catalog': a catalog model in the cache folder. */
+    source: 'path' | 'catalog';
+    /** Why this model (the user's choice, or what the machine can run). */
+    reason: string;
+  };
+  models: CatalogEntry[];
+}
+export interface CatalogEntry {
+  id: string;
+  file: string;
+  bytes: number;
+  englishOnly: boolean;
+  description: string;
+  /** ready: verified in the cache; partial: a download can resume; corrupt: fails verification, never loaded. */
+  state: 'ready' | 'missing' | 'partial' | 'corrupt';
+  /** What capability detection would pick for this machine and language. */
+  recommended: boolean;
+}
+
+/**
+ * Downloads a catalog model into the cache folder: resumable, reported with `$/progress` (cancellable),
+ * sha256-checked before it is put in place. `repair` replaces a corrupt file.
+ */
+export const ModelDownload = new RequestType<ModelDownloadParams, ModelDownloadResult, void>('earshot/model/download');
+export interface ModelDownloadParams {
+  modelId: string;
+  repair?: boolean;
+}
+export interface ModelDownloadResult {
+  modelId: string;
+  path: string;
+  bytes: number;
+  /** Bytes a resumed download started from (0: a fresh download, or the file was already there). */
+  resumedFrom: number;
+  /** false: the verified file was already in the cache. */
+  downloaded: boolean;
 }
 
 /** The current (or a given) session's state; with no sessionId, the latest session, if any. */
@@ -249,4 +298,6 @@ export const ErrorCodes = {
   ProtocolMismatch: 1006,
   /** The voice activity detector (Silero model or onnxruntime) cannot be loaded. */
   VadUnavailable: 1007,
+  /** A model download failed or was cancelled; data is {modelId, reason}. */
+  DownloadFailed: 1008,
 } as const;

@@ -4,7 +4,7 @@
  * {@link InvalidParamsError} with a message that names the offending field.
  */
 import {
-  FilePace, InitializationOptions, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams, SessionStopParams, SOURCE_KINDS, SourceKind,
+  FilePace, InitializationOptions, ModelDownloadParams, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams, SessionStopParams, SOURCE_KINDS, SourceKind,
 } from './protocol';
 
 export class InvalidParamsError extends Error {
@@ -91,6 +91,14 @@ export function validateVocabulary(params: unknown): VocabularyParams {
   return { words };
 }
 
+export function validateModelDownload(params: unknown): ModelDownloadParams {
+  const what = 'model/download params';
+  const o = record(params, what);
+  const repair = o.repair;
+  if (repair !== undefined && typeof repair !== 'boolean') fail(`${what}.repair must be a boolean`);
+  return { modelId: requiredString(o, 'modelId', what), ...(repair !== undefined ? { repair } : {}) };
+}
+
 export function validateSessionStop(params: unknown): SessionStopParams {
   const o = record(params, 'session/stop params');
   return { sessionId: requiredString(o, 'sessionId', 'session/stop params') };
@@ -117,6 +125,8 @@ export function validateInitializationOptions(options: unknown): InitializationO
   }
   return {
     protocolVersion: version,
+    modelId: optionalString(o, 'modelId', what),
+    modelCacheDir: optionalString(o, 'modelCacheDir', what),
     vad: validateVad(o.vad, `${what}.vad`),
     modelIdleUnloadSec: idle as number | undefined,
     storageDir: optionalString(o, 'storageDir', what),

@@ -1,9 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import {
-  CATALOG, catalogModelForFile, DEFAULT_MODEL_ID, findCatalogModel, getCatalogModel, isCatalogModelId, MODEL_HOST, modelForTier,
+  CATALOG, catalogModelForFile, findCatalogModel, getCatalogModel, isCatalogModelId, MODEL_HOST, modelForTier,
 } from '../../daemon/asr/catalog';
-import { defaultModelPath } from '../../daemon/config';
 
 describe('Model catalog', () => {
   it('has the seven models the issue asks for', () => {
@@ -82,10 +81,5 @@ describe('Model catalog', () => {
     assert.equal(modelForTier('small', true).id, 'small.en');
     assert.equal(modelForTier('large', true).id, 'large-v3-turbo');
     assert.equal(modelForTier('large', false).id, 'large-v3-turbo');
-  });
-
-  it('defaults to the model config.ts expects in the storage folder', () => {
-    const model = getCatalogModel(DEFAULT_MODEL_ID);
-    assert.equal(path.basename(defaultModelPath('/storage', {})), model.file);
   });
 });

@@ -1,0 +1,111 @@
+/**
+ * Which whisper model the daemon uses, and the cache of catalog models: selection (the user's file
+ * wins, else their catalog choice, else what the machine can run), listing, downloading, and the
+ * check that a catalog file is the published one before it is ever loaded.
+ */
+import { promises as fs } from 'node:fs';
+import { CatalogEntry, ModelDownloadResult, ModelListResult } from '../../protocol/protocol';
+import { detectMachine, recommendModel } from './capabilities';
+import { CATALOG, CatalogModel } from './catalog';
+import { cachedModelStatus, defaultCacheDir, downloadModel, DownloadProgress, modelExpectation, resolveModelFile, verifyFile } from './download';
+import { ModelFileError } from './modelFile';
+
+export interface ModelSelection {
+  path: string;
+  model: CatalogModel | undefined;
+  source: 'path' | 'catalog';
+  cacheDir: string;
+  reason: string;
+  /** What capability detection picks here, whatever the user chose. */
+  recommendedId: string;
+}
+
+export interface ModelSettings {
+  /** A local model file (the offline path setting): used as is. */
+  modelPath?: string;
+  /** A catalog id chosen by the user. */
+  modelId?: string;
+  cacheDir?: string;
+  storageDir: string;
+  language: string;
+}
+
+export async function selectModel(settings: ModelSettings): Promise<ModelSelection> {
+  const facts = await detectMachine();
+  const recommended = recommendModel(facts, { language: settings.language });
+  const choice = settings.modelId ? recommendModel(facts, { model: settings.modelId, language: settings.language }) : recommended;
+  const resolved = resolveModelFile({ modelPath: settings.modelPath, modelId: choice.model.id, cacheDir: settings.cacheDir, storageDir: settings.storageDir });
+  const cache = resolveModelFile({ modelId: choice.model.id, cacheDir: settings.cacheDir, storageDir: settings.storageDir });
+  return {
+    path: resolved.path,
+    model: resolved.model,
+    source: resolved.source,
+    cacheDir: cache.source === 'catalog' ? cache.cacheDir : defaultCacheDir(settings.storageDir),
+    reason: resolved.source === 'path' ? 'the model file set in earshot.model.path' : choice.reason,
+    recommendedId: recommended.model.id,
+  };
+}
+
+export async function listModels(selection: ModelSelection): Promise<ModelListResult> {
+  const models: CatalogEntry[] = await Promise.all(CATALOG.map(async (m) => ({
+    id: m.id,
+    file: m.file,
+    bytes: m.bytes,
+    englishOnly: m.englishOnly,
+    description: m.description,
+    state: (await cachedModelStatus(m, selection.cacheDir)).state,
+    recommended: m.id === selection.recommendedId,
+  })));
+  return {
+    active: { path: selection.path, modelId: selection.model?.id ?? null, source: selection.source, reason: selection.reason },
+    models,
+  };
+}
+
+/** Remembers that a file was verified, so the 150 MB–1.5 GB hash is not recomputed at every load. */
+interface VerifiedMark {
+  sha256: string;
+  bytes: number;
+  mtimeMs: number;
+}
+const markPath = (file: string) => `${file}.verified.json`;
+
+async function writeMark(file: string, sha256: string): Promise<void> {
+  const stat = await fs.stat(file);
+  const mark: VerifiedMark = { sha256, bytes: stat.size, mtimeMs: stat.mtimeMs };
+  await fs.writeFile(markPath(file), JSON.stringify(mark));
+}
+
+/**
+ * A catalog model file must be the published one: size and sha256 (once; then a mark beside it saves
+ * the hashing while the file is unchanged). A missing, partial or corrupt file is never loaded.
+ */
+export async function ensureVerified(selection: ModelSelection): Promise<void> {
+  const model = selection.model;
+  if (selection.source !== 'catalog' || !model) return; // a user's own file is checked structurally by inspectModelFile
+  const stat = await fs.stat(selection.path).catch(() => undefined);
+  if (!stat) {
+    const status = await cachedModelStatus(model, selection.cacheDir);
+    throw new ModelFileError(selection.path, status.state === 'partial'
+      ? `the ${model.id} model is only partly downloaded (${status.bytes} of ${status.total} bytes): run "Earshot: Download Model" to finish it`
+      : `the ${model.id} model is not downloaded yet: run "Earshot: Download Model" (or \`earshot models download ${model.id}\`)`);
+  }
+  const mark = await fs.readFile(markPath(selection.path), 'utf8').then((t) => JSON.parse(t) as VerifiedMark).catch(() => undefined);
+  if (mark && mark.sha256 === model.sha256 && mark.bytes === stat.size && mark.mtimeMs === stat.mtimeMs) return;
+  const check = await verifyFile(selection.path, modelExpectation(model));
+  if (check.status !== 'ok') {
+    throw new ModelFileError(selection.path, `the file is not the published ${model.id} model (${check.reason}): download it again with repair`);
+  }
+  await writeMark(selection.path, model.sha256);
+}
+
+export async function downloadCatalogModel(
+  selection: ModelSelection,
+  modelId: string,
+  options: { repair?: boolean; signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void },
+): Promise<ModelDownloadResult> {
+  const result = await downloadModel(modelId, { cacheDir: selection.cacheDir, repair: options.repair, signal: options.signal, onProgress: options.onProgress });
+  const model = CATALOG.find((m) => m.id === modelId)!;
+  await writeMark(result.path, model.sha256);
+  return { modelId, path: result.path, bytes: result.bytes, resumedFrom: result.resumedFrom, downloaded: result.downloaded };
+}
