@@ -89,7 +89,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     const storageDir = init.storageDir ?? defaultStorageDir();
     const language = init.language ?? 'en';
     const selection = await selectModel({
-      modelPath: init.modelPath ?? process.env.EARSHOT_MODEL, modelId: init.modelId, cacheDir: init.modelCacheDir, storageDir, language,
+      modelPath: init.modelPath ?? process.env.EARSHOT_MODEL, modelId: init.modelId, cacheDir: init.modelCacheDir, storageDir, language, mirror: init.modelMirror,
     });
     service = new EarshotService({
       storageDir,

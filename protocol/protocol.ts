@@ -91,6 +91,8 @@ export interface InitializationOptions {
   modelId?: string;
   /** Folder for downloaded models; default `<storageDir>/models`. */
   modelCacheDir?: string;
+  /** An https base URL that serves whisper.cpp's model files (an organization's mirror); files are still sha256-checked. */
+  modelMirror?: string;
   /** Spoken language, e.g. "en". Always passed to whisper: "auto" costs a second encoder pass. */
   language?: string;
   /** Whisper threads; default: the number of cores, at most 8. */

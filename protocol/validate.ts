@@ -127,6 +127,7 @@ export function validateInitializationOptions(options: unknown): InitializationO
     protocolVersion: version,
     modelId: optionalString(o, 'modelId', what),
     modelCacheDir: optionalString(o, 'modelCacheDir', what),
+    modelMirror: optionalHttpsUrl(o, 'modelMirror', what),
     vad: validateVad(o.vad, `${what}.vad`),
     modelIdleUnloadSec: idle as number | undefined,
     storageDir: optionalString(o, 'storageDir', what),
@@ -135,6 +136,19 @@ export function validateInitializationOptions(options: unknown): InitializationO
     language: optionalLanguage(o, what),
     threads: threads as number | undefined,
   };
+}
+
+function optionalHttpsUrl(o: Record<string, unknown>, key: string, what: string): string | undefined {
+  const v = optionalString(o, key, what);
+  if (v === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    fail(`${what}.${key} must be a URL`);
+  }
+  if (url.protocol !== 'https:') fail(`${what}.${key} must be an https URL: models are only downloaded over HTTPS`);
+  return v;
 }
 
 function validateVad(value: unknown, what: string): VadSettings | undefined {

@@ -18,6 +18,8 @@ export interface ModelSelection {
   reason: string;
   /** What capability detection picks here, whatever the user chose. */
   recommendedId: string;
+  /** https base URL to download from instead of whisper.cpp's host. */
+  mirror?: string;
 }
 
 export interface ModelSettings {
@@ -28,6 +30,7 @@ export interface ModelSettings {
   cacheDir?: string;
   storageDir: string;
   language: string;
+  mirror?: string;
 }
 
 export async function selectModel(settings: ModelSettings): Promise<ModelSelection> {
@@ -43,6 +46,7 @@ export async function selectModel(settings: ModelSettings): Promise<ModelSelecti
     cacheDir: cache.source === 'catalog' ? cache.cacheDir : defaultCacheDir(settings.storageDir),
     reason: resolved.source === 'path' ? 'the model file set in earshot.model.path' : choice.reason,
     recommendedId: recommended.model.id,
+    ...(settings.mirror ? { mirror: settings.mirror } : {}),
   };
 }
 
@@ -104,8 +108,9 @@ export async function downloadCatalogModel(
   modelId: string,
   options: { repair?: boolean; signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void },
 ): Promise<ModelDownloadResult> {
-  const result = await downloadModel(modelId, { cacheDir: selection.cacheDir, repair: options.repair, signal: options.signal, onProgress: options.onProgress });
   const model = CATALOG.find((m) => m.id === modelId)!;
+  const url = selection.mirror ? new URL(model.file, selection.mirror.endsWith('/') ? selection.mirror : `${selection.mirror}/`).href : undefined;
+  const result = await downloadModel(model, { cacheDir: selection.cacheDir, url, repair: options.repair, signal: options.signal, onProgress: options.onProgress });
   await writeMark(result.path, model.sha256);
   return { modelId, path: result.path, bytes: result.bytes, resumedFrom: result.resumedFrom, downloaded: result.downloaded };
 }
