@@ -7,8 +7,8 @@ import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
 import {
   ActionItem, ActionItemNotification, Decision, DecisionNotification, EarshotServerCapabilities, HealthParams, Health,
-  InitializationOptions, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
-  SessionStateParams, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptSegment,
+  InitializationOptions, ModelDownload, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
+  SessionStateParams, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptSegment, Vocabulary,
 } from '../protocol/protocol';
 import { EarshotSettings } from './settings';
 
@@ -52,6 +52,11 @@ export class DaemonClient implements vscode.Disposable {
       storageDir: this.context.globalStorageUri.fsPath,
       notesDir: settings.notesDir(this.context),
       ...(settings.modelPath ? { modelPath: settings.modelPath } : {}),
+      ...(settings.modelId ? { modelId: settings.modelId } : {}),
+      ...(settings.modelCacheDir ? { modelCacheDir: settings.modelCacheDir } : {}),
+      ...(settings.modelMirror ? { modelMirror: settings.modelMirror } : {}),
+      modelIdleUnloadSec: settings.modelIdleUnloadSec,
+      vad: { profile: settings.vadProfile },
       language: settings.language,
       ...(settings.threads > 0 ? { threads: settings.threads } : {}),
     };
@@ -104,6 +109,20 @@ export class DaemonClient implements vscode.Disposable {
 
   async status(): Promise<SessionStatusResult> {
     return (await this.ensureStarted()).sendRequest(SessionStatus, {});
+  }
+
+  async listModels(): Promise<ModelListResult> {
+    return (await this.ensureStarted()).sendRequest(ModelList, {});
+  }
+
+  /** The daemon reports the download's progress itself ($/progress, shown by VS Code with a Cancel button). */
+  async downloadModel(params: ModelDownloadParams): Promise<ModelDownloadResult> {
+    return (await this.ensureStarted()).sendRequest(ModelDownload, params);
+  }
+
+  /** Tells the daemon which words to expect (identifiers from open editors). */
+  async sendVocabulary(words: string[]): Promise<void> {
+    if (this.client?.isRunning()) await this.client.sendNotification(Vocabulary, { words });
   }
 
   /** Stops the daemon (it finalizes any open session first) and starts a fresh one. */

@@ -10,6 +10,7 @@ import { DaemonClient } from './client';
 import { TranscriptPanel } from './panel';
 import { DAEMON_SETTINGS } from './settings';
 import { SessionStatusBar } from './statusBar';
+import { watchVocabulary } from './vocabulary';
 
 /** What activate() returns: used by the extension's own tests and by other extensions. */
 export interface EarshotApi {
@@ -104,6 +105,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     );
   });
 
+  command('earshot.downloadModel', async (modelId?: string) => {
+    const list = await client.listModels();
+    const id = modelId ?? (await vscode.window.showQuickPick(list.models.map((m) => ({
+      label: m.id,
+      description: `${(m.bytes / 1e6).toFixed(0)} MB${m.recommended ? ' · recommended for this machine' : ''}${m.state === 'ready' ? ' · downloaded' : m.state === 'partial' ? ' · partly downloaded' : m.state === 'corrupt' ? ' · damaged: download again' : ''}`,
+      detail: m.description,
+      picked: m.id === list.active.modelId,
+    })), { title: 'Earshot: Download a Whisper Model', placeHolder: `In use: ${list.active.modelId ?? list.active.path}` }))?.label;
+    if (!id) return undefined;
+    const entry = list.models.find((m) => m.id === id);
+    const result = await client.downloadModel({ modelId: id, repair: entry?.state === 'corrupt' });
+    if (list.active.modelId !== id) {
+      await vscode.workspace.getConfiguration('earshot').update('model.id', id, vscode.ConfigurationTarget.Global);
+    }
+    void vscode.window.showInformationMessage(`Earshot: whisper model ${id} is ready.`);
+    return result;
+  });
+
   command('earshot.showPanel', async () => vscode.commands.executeCommand(`${TranscriptPanel.viewId}.focus`));
   command('earshot.restartDaemon', async () => client.restart());
 
@@ -114,6 +133,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     const code = e instanceof ResponseError ? e.code : undefined;
     const actions: Record<string, () => Thenable<unknown>> = {};
     if (code === ErrorCodes.ModelUnavailable) {
+      const modelId = ((e as ResponseError<{ modelId?: string }>).data)?.modelId;
+      if (modelId) actions[`Download ${modelId}`] = () => vscode.commands.executeCommand('earshot.downloadModel', modelId);
       actions['Choose Model File…'] = chooseModel;
       actions['Open Settings'] = () => vscode.commands.executeCommand('workbench.action.openSettings', 'earshot.model.path');
     } else if (code === ErrorCodes.SourceUnavailable) {
@@ -130,6 +151,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use this model', filters: { 'Whisper ggml model': ['bin'] } });
     if (picked?.[0]) await vscode.workspace.getConfiguration('earshot').update('model.path', picked[0].fsPath, vscode.ConfigurationTarget.Global);
   }
+
+  context.subscriptions.push(watchVocabulary((words) => client.sendVocabulary(words)));
 
   // Start the daemon now so the first command is quick; failures surface when a command needs it.
   client.ensureStarted().catch((e) => output.error(`daemon did not start: ${(e as Error).message}`));

@@ -7,7 +7,10 @@ import * as vscode from 'vscode';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** Settings that only take effect when the daemon starts: changing one restarts it. */
-export const DAEMON_SETTINGS = ['earshot.model.path', 'earshot.language', 'earshot.notes.folder', 'earshot.threads', 'earshot.logLevel'];
+export const DAEMON_SETTINGS = [
+  'earshot.model.path', 'earshot.model.id', 'earshot.model.cacheDir', 'earshot.model.mirror', 'earshot.model.idleUnloadMinutes',
+  'earshot.language', 'earshot.vad.profile', 'earshot.notes.folder', 'earshot.threads', 'earshot.logLevel',
+];
 
 export class EarshotSettings {
   private constructor(private readonly config: vscode.WorkspaceConfiguration) {}
@@ -20,6 +23,28 @@ export class EarshotSettings {
   get modelPath(): string | undefined {
     const value = this.config.get<string>('model.path', '').trim();
     return value ? expandHome(value) : undefined;
+  }
+
+  /** A catalog model id; undefined = let the daemon choose from the machine. */
+  get modelId(): string | undefined {
+    return this.config.get<string>('model.id', '') || undefined;
+  }
+
+  get modelCacheDir(): string | undefined {
+    const value = this.config.get<string>('model.cacheDir', '').trim();
+    return value ? expandHome(value) : undefined;
+  }
+
+  get modelMirror(): string | undefined {
+    return this.config.get<string>('model.mirror', '').trim() || undefined;
+  }
+
+  get modelIdleUnloadSec(): number {
+    return this.config.get<number>('model.idleUnloadMinutes', 10) * 60;
+  }
+
+  get vadProfile(): 'default' | 'sensitive' {
+    return this.config.get<'default' | 'sensitive'>('vad.profile', 'default');
   }
 
   get language(): string {
