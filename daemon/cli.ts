@@ -14,7 +14,7 @@ import { parseArgs, ParseArgsConfig } from 'node:util';
 import { ErrorCodes, FinalSegment, TranscriptSegment } from '../protocol/protocol';
 import { CATALOG, findCatalogModel } from './asr/catalog';
 import { downloadCatalogModel, listModels, selectModel } from './asr/modelStore';
-import { defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
+import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
 import { FileSource, SAMPLE_RATE } from './capture/source';
 import { readJournal } from './journal/journal';
 import { extract, SpokenLine } from './notes/extract';
@@ -40,7 +40,7 @@ const USAGE = `Usage:
   earshot build-info
       Show how the whisper addon was compiled.
 
-Environment: EARSHOT_MODEL (model file), EARSHOT_STORAGE (journals folder), EARSHOT_LOG_LEVEL.`;
+Environment: EARSHOT_MODEL (model file), EARSHOT_STORAGE (journals folder), EARSHOT_GPU (1/0), EARSHOT_LOG_LEVEL.`;
 
 class UsageError extends Error {}
 
@@ -112,7 +112,7 @@ async function transcribe(argv: string[], io: Io): Promise<number> {
       : `[${stamp(s.t0)} → ${stamp(s.t1)}] ${s.speaker}: ${s.text}`);
   };
   const service = new EarshotService(
-    { storageDir, notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), modelPath: selection.path, selection, language: values.language, threads, gpu: false },
+    { storageDir, notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), modelPath: selection.path, selection, language: values.language, threads, gpu: defaultGpu() },
     { transcript: print, actionItem: () => undefined, decision: () => undefined, state: () => undefined, modelState: () => undefined },
   );
   try {

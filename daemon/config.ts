@@ -24,3 +24,9 @@ export function defaultNotesDir(folder: string = process.cwd()): string {
 export function defaultThreads(): number {
   return Math.max(1, Math.min(8, os.availableParallelism()));
 }
+
+/** GPU unless told otherwise where one is always there to use (Apple Silicon's Metal); EARSHOT_GPU=1/0 decides. */
+export function defaultGpu(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.EARSHOT_GPU === '1' || env.EARSHOT_GPU === '0') return env.EARSHOT_GPU === '1';
+  return process.platform === 'darwin' && os.arch() === 'arm64';
+}

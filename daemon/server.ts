@@ -2,7 +2,6 @@
  * The JSON-RPC face of the daemon: validates every message, hands it to the service, turns the
  * service's events into notifications. Speaks over any stream pair (stdio for the extension).
  */
-import * as os from 'node:os';
 import {
   createConnection, InitializeError, InitializeResult, ResponseError, ResponseMessage,
 } from 'vscode-languageserver/node';
@@ -14,7 +13,7 @@ import {
   InvalidParamsError, validateInitializationOptions, validateSessionStart, validateSessionStatus, validateSessionStop, validateVocabulary, validateModelDownload,
 } from '../protocol/validate';
 import { selectModel } from './asr/modelStore';
-import { defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
+import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
 import { Logger, logLevelFrom } from './log';
 import { EarshotService, ProgressReporter, ServiceError } from './service';
 import { createTransport, MALFORMED_MESSAGE, MalformedMessage } from './transport';
@@ -98,7 +97,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       selection,
       language,
       threads: init.threads ?? defaultThreads(),
-      gpu: process.platform === 'darwin' && os.arch() === 'arm64',
+      gpu: init.gpu ?? defaultGpu(),
       ...(init.vad ? { vad: init.vad } : {}),
       ...(init.modelIdleUnloadSec !== undefined ? { modelIdleUnloadSec: init.modelIdleUnloadSec } : {}),
     }, {

@@ -57,6 +57,7 @@ export class DaemonClient implements vscode.Disposable {
       ...(settings.modelMirror ? { modelMirror: settings.modelMirror } : {}),
       modelIdleUnloadSec: settings.modelIdleUnloadSec,
       vad: { profile: settings.vadProfile },
+      ...(settings.gpu !== undefined ? { gpu: settings.gpu } : {}),
       language: settings.language,
       ...(settings.threads > 0 ? { threads: settings.threads } : {}),
     };

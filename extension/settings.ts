@@ -9,7 +9,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 /** Settings that only take effect when the daemon starts: changing one restarts it. */
 export const DAEMON_SETTINGS = [
   'earshot.model.path', 'earshot.model.id', 'earshot.model.cacheDir', 'earshot.model.mirror', 'earshot.model.idleUnloadMinutes',
-  'earshot.language', 'earshot.vad.profile', 'earshot.notes.folder', 'earshot.threads', 'earshot.logLevel',
+  'earshot.language', 'earshot.gpu', 'earshot.vad.profile', 'earshot.notes.folder', 'earshot.threads', 'earshot.logLevel',
 ];
 
 export class EarshotSettings {
@@ -41,6 +41,12 @@ export class EarshotSettings {
 
   get modelIdleUnloadSec(): number {
     return this.config.get<number>('model.idleUnloadMinutes', 10) * 60;
+  }
+
+  /** undefined = the daemon's default (Metal on Apple Silicon). */
+  get gpu(): boolean | undefined {
+    const value = this.config.get<'auto' | 'on' | 'off'>('gpu', 'auto');
+    return value === 'auto' ? undefined : value === 'on';
   }
 
   get vadProfile(): 'default' | 'sensitive' {

@@ -97,6 +97,8 @@ export interface InitializationOptions {
   language?: string;
   /** Whisper threads; default: the number of cores, at most 8. */
   threads?: number;
+  /** Run whisper on the GPU (Metal on Apple Silicon; CUDA with a CUDA build). Default: on with Metal, else off. */
+  gpu?: boolean;
   /** Voice activity detection: a named profile, optionally with explicit values. */
   vad?: VadSettings;
   /** Seconds after the last session before the model is freed (reloaded on demand); 0 = keep it. */

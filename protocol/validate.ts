@@ -130,12 +130,20 @@ export function validateInitializationOptions(options: unknown): InitializationO
     modelMirror: optionalHttpsUrl(o, 'modelMirror', what),
     vad: validateVad(o.vad, `${what}.vad`),
     modelIdleUnloadSec: idle as number | undefined,
+    gpu: optionalBoolean(o, 'gpu', what),
     storageDir: optionalString(o, 'storageDir', what),
     notesDir: optionalString(o, 'notesDir', what),
     modelPath: optionalString(o, 'modelPath', what),
     language: optionalLanguage(o, what),
     threads: threads as number | undefined,
   };
+}
+
+function optionalBoolean(o: Record<string, unknown>, key: string, what: string): boolean | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') fail(`${what}.${key} must be a boolean`);
+  return v;
 }
 
 function optionalHttpsUrl(o: Record<string, unknown>, key: string, what: string): string | undefined {

@@ -64,9 +64,19 @@ function recordedGgmlCommand(dir) {
   }
 }
 
+/** scripts/build-whisper-cuda.sh leaves this marker: a CUDA build is kept as it is. */
+function cudaBuild(dir) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'build', 'Release', 'earshot-cuda.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 function inspectBuild() {
   const dir = packageDir();
-  const wanted = wantedBuild();
+  const cuda = cudaBuild(dir);
+  const wanted = cuda ? { kind: 'cuda', flags: null } : wantedBuild();
   const command = recordedGgmlCommand(dir);
   const addon = path.join(dir, 'build', 'Release', 'smart-whisper.node');
   const march = command?.match(/-march=(\S+)/g)?.map((m) => m.slice(7)) ?? [];
