@@ -226,6 +226,13 @@ describe('daemon over JSON-RPC (real process, real whisper, sample recording)', 
     if (process.platform !== 'win32') assert.equal(fs.statSync(stopped.journalPath).mode & 0o777, 0o600);
   });
 
+  it('reports the model lifecycle in health: loading → warming_up → ready, with load time', () => {
+    const states = client.health.map((h) => h.model.state).filter((st, i, all) => i === 0 || st !== all[i - 1]);
+    assert.deepEqual(states.slice(0, 3), ['loading', 'warming_up', 'ready']);
+    const ready = client.health.find((h) => h.model.state === 'ready')!;
+    assert.ok(typeof ready.model.loadMs === 'number' && ready.model.loadMs > 0);
+  });
+
   it('sends health with a ready model once the session is done', () => {
     const last = client.health[client.health.length - 1];
     assert.ok(last, 'at least one health notification');
