@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import {
   ErrorCodes, HealthParams, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelState, SessionStartParams, VadSettings, SessionStartResult, SessionStatusResult, SessionStopResult,
 } from '../protocol/protocol';
-import { CATALOG, findCatalogModel } from './asr/catalog';
+import { CATALOG, findCatalogModel, ModelTier, modelForTier } from './asr/catalog';
 import { DEGRADE_LADDER } from './asr/degrade';
-import { DownloadError, DownloadProgress } from './asr/download';
+import { cachedModelStatus, DownloadError, DownloadProgress } from './asr/download';
 import { downloadCatalogModel, ensureVerified, listModels, ModelSelection } from './asr/modelStore';
 import { WhisperEngine } from './asr/whisper';
 import { AudioSource, FileSource } from './capture/source';
@@ -65,6 +65,8 @@ export class EarshotService {
   private readonly closed = new Map<string, Session>();
   private vocabulary = '';
   private unloadTimer: NodeJS.Timeout | undefined;
+  /** A smaller model decoding in the main one's place while the degrade ladder is on its last rung. */
+  private fallback: WhisperEngine | undefined;
 
   constructor(readonly config: ServiceConfig, private readonly events: ServiceEvents) {
     this.engine = new WhisperEngine(
@@ -97,14 +99,20 @@ export class EarshotService {
         sources,
         journalPath: path.join(this.config.storageDir, 'sessions', `${sessionId}.jsonl`),
         notesPath,
-        decoder: this.engine,
+        decoder: { decode: (request) => (this.fallback?.state === 'ready' ? this.fallback : this.engine).decode(request) },
         createDetector: () => SileroDetector.create(),
         segmenter: segmenterOptions(this.config.vad),
         vocabulary: () => this.vocabulary,
-        onDegrade: (level, name) => this.events.degrade?.(level, name),
+        onDegrade: (level, rung) => {
+          this.events.degrade?.(level, rung.name);
+          void this.useSmallerModel(rung.smallerModel === true);
+        },
         ...(params.audioFile ? { audioFile: params.audioFile } : {}),
       }, this.events);
-      this.current.done().catch(() => undefined).finally(() => this.scheduleUnload());
+      this.current.done().catch(() => undefined).finally(() => {
+        void this.useSmallerModel(false);
+        this.scheduleUnload();
+      });
       return { sessionId, notesPath };
     } finally {
       this.starting = false;
@@ -169,18 +177,50 @@ export class EarshotService {
     const e = this.engine;
     const session = this.activeSession;
     const level = session?.degrade.level ?? 0;
+    const fallbackName = this.fallback?.state === 'ready' ? ` (${path.basename(this.fallback.config.modelPath)})` : '';
     return {
       model: { state: e.state, path: this.config.modelPath, error: e.error, loadMs: e.loadMs, ...e.stats() },
       backlogSec: session?.backlogSec ?? 0,
       dropped: 0,
       degradeLevel: level,
-      degradeName: DEGRADE_LADDER[level].name,
+      degradeName: DEGRADE_LADDER[level].name + fallbackName,
       rssBytes: process.memoryUsage.rss(),
     };
   }
 
   get activeSession(): Session | undefined {
     return this.current && this.current.state !== 'done' ? this.current : undefined;
+  }
+
+  /**
+   * The last rung of the degrade ladder: decode with the next smaller catalog model, if it is already
+   * downloaded (nothing is fetched behind the user's back); leaving the rung frees it again.
+   */
+  private async useSmallerModel(wanted: boolean): Promise<void> {
+    if (!wanted) {
+      const fallback = this.fallback;
+      this.fallback = undefined;
+      await fallback?.free();
+      return;
+    }
+    const current = this.config.selection?.model;
+    if (this.fallback || !current) return;
+    const order: ModelTier[] = ['tiny', 'base', 'small', 'large'];
+    const smaller = order.slice(0, order.indexOf(current.tier)).reverse().map((tier) => modelForTier(tier, current.englishOnly));
+    for (const model of smaller) {
+      const selection = { ...this.config.selection!, model, source: 'catalog' as const, path: path.join(this.config.selection!.cacheDir, model.file) };
+      if ((await cachedModelStatus(model, selection.cacheDir)).state !== 'ready') continue;
+      const engine = new WhisperEngine({ ...this.engine.config, modelPath: selection.path });
+      try {
+        await ensureVerified(selection);
+        await engine.load();
+        this.fallback = engine;
+        this.events.degrade?.(DEGRADE_LADDER.length - 1, `smaller model (${model.id})`);
+      } catch {
+        await engine.free();
+      }
+      return;
+    }
   }
 
   /** An idle model holds hundreds of MB: give them back until the next session. */
@@ -198,6 +238,7 @@ export class EarshotService {
   async shutdown(): Promise<void> {
     clearTimeout(this.unloadTimer);
     await this.activeSession?.stop().catch(() => undefined);
+    await this.useSmallerModel(false);
     await this.engine.free();
   }
 

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CatalogModel, CatalogModelId, findCatalogModel, ModelTier, modelForTier } from './catalog';
+import { CATALOG, CatalogModel, CatalogModelId, findCatalogModel, ModelTier, modelForTier } from './catalog';
 
 /** scripts/build-whisper.js's names for the whisper builds (plus 'unknown' when it cannot be read). */
 export type WhisperBuildKind = 'metal' | 'x86-64-v3' | 'portable' | 'default' | 'unknown';
@@ -101,7 +101,7 @@ export function recommendModel(facts: MachineFacts, settings: ModelChoiceSetting
       }
       return { model: chosen, source: 'setting', reason: `${chosen.id} is chosen in the settings`, warnings };
     }
-    warnings.push(`There is no whisper model "${wanted}" in the catalog; choosing one for this machine instead.`);
+    warnings.push(`There is no whisper model "${wanted}" in the catalog (${CATALOG.map((m) => m.id).join(', ')}); choosing one for this machine instead.`);
   }
   const { tier, reason } = tierFor(facts);
   const model = modelForTier(tier, english);

@@ -1,7 +1,7 @@
 /**
  * The degrade ladder: when recognition falls behind real time (captured audio waits longer and longer
  * for the recognizer), give up comfort before substance, one rung at a time: fewer partials, then
- * slower partials, then finals only. Finals are never dropped. When the backlog stays small for a
+ * slower partials, then finals only, then a smaller model (when one is downloaded). Finals are never dropped. When the backlog stays small for a
  * while, climb back one rung at a time. Both directions need the condition to hold for a sustained
  * time, so one slow decode does not flip the level.
  */
@@ -10,6 +10,8 @@ import { StreamingOptions } from './streaming';
 export interface DegradeRung {
   name: string;
   apply(options: StreamingOptions): StreamingOptions;
+  /** On this rung the service decodes with a smaller model, when one is downloaded. */
+  smallerModel?: boolean;
 }
 
 export const DEGRADE_LADDER: readonly DegradeRung[] = [
@@ -17,6 +19,7 @@ export const DEGRADE_LADDER: readonly DegradeRung[] = [
   { name: 'fewer partials', apply: (o) => ({ ...o, partialIntervalSec: o.partialIntervalSec * 2 }) },
   { name: 'slow partials', apply: (o) => ({ ...o, partialIntervalSec: Math.max(2, o.partialIntervalSec * 4), minPartialSec: 1.5 }) },
   { name: 'finals only', apply: (o) => ({ ...o, partials: false }) },
+  { name: 'smaller model', apply: (o) => ({ ...o, partials: false }), smallerModel: true },
 ];
 
 export interface DegradeThresholds {

@@ -44,7 +44,8 @@ export async function selectModel(settings: ModelSettings): Promise<ModelSelecti
     model: resolved.model,
     source: resolved.source,
     cacheDir: cache.source === 'catalog' ? cache.cacheDir : defaultCacheDir(settings.storageDir),
-    reason: resolved.source === 'path' ? 'the model file set in earshot.model.path' : choice.reason,
+    // The choice's warnings (an unknown id, an English-only model for another language) would otherwise never reach the user.
+    reason: resolved.source === 'path' ? 'the model file set in earshot.model.path' : [...choice.warnings, choice.reason].join(' '),
     recommendedId: recommended.model.id,
     ...(settings.mirror ? { mirror: settings.mirror } : {}),
   };

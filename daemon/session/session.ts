@@ -11,7 +11,7 @@ import {
 } from '../../protocol/protocol';
 import { AudioFrame, AudioSource, SAMPLE_RATE } from '../capture/source';
 import { Decoder, recognize, RecognizedSegment, StreamingOptions, DEFAULT_STREAMING_OPTIONS } from '../asr/streaming';
-import { DegradeLadder } from '../asr/degrade';
+import { DegradeLadder, DegradeRung } from '../asr/degrade';
 import { Journal, readJournal, segmentsOf } from '../journal/journal';
 import { extract } from '../notes/extract';
 import { renderNotes, writeFileAtomic } from '../notes/markdown';
@@ -42,7 +42,7 @@ export interface SessionConfig {
   /** Words to prime whisper with (workspace identifiers), read before each decode. */
   vocabulary?(): string;
   /** Called when the degrade ladder changes rung. */
-  onDegrade?(level: number, name: string): void;
+  onDegrade?(level: number, rung: DegradeRung): void;
 }
 
 /** How long after a final the live notes file is re-rendered (finals often come in bursts). */
@@ -64,7 +64,7 @@ export class Session {
   private liveNotes: Promise<void> = Promise.resolve();
 
   private constructor(readonly config: SessionConfig, private readonly journal: Journal, private readonly events: SessionEvents) {
-    this.degrade = new DegradeLadder((level, rung) => config.onDegrade?.(level, rung.name));
+    this.degrade = new DegradeLadder((level, rung) => config.onDegrade?.(level, rung));
   }
 
   /** Creates the journal and starts every source. Resolves once the session is STREAMING. */

@@ -17,7 +17,8 @@ describe('degrade ladder', () => {
     assert.equal(ladder.level, 1);
     t = run(ladder, 3, t, 60);
     assert.equal(ladder.level, DEGRADE_LADDER.length - 1);
-    assert.deepEqual(changes, [1, 2, 3]);
+    assert.deepEqual(changes, [1, 2, 3, 4]);
+    assert.ok(DEGRADE_LADDER[ladder.level].smallerModel, 'the last rung asks for a smaller model');
     assert.equal(ladder.options(DEFAULT_STREAMING_OPTIONS).partials, false, 'the last rung keeps finals only');
   });
 
