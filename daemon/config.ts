@@ -20,9 +20,12 @@ export function defaultNotesDir(folder: string = process.cwd()): string {
   return path.join(folder, '.earshot', 'notes');
 }
 
-/** whisper.cpp scales to about 8 threads; beyond that it only steals cores from the editor. */
+/**
+ * whisper.cpp scales to about 8 threads. One core is left to the editor, capture and VAD: on a 2-core
+ * machine, 2 threads made decoding up to 10x slower whenever anything else ran, 1 thread did not.
+ */
 export function defaultThreads(): number {
-  return Math.max(1, Math.min(8, os.availableParallelism()));
+  return Math.max(1, Math.min(8, os.availableParallelism() - 1));
 }
 
 /** GPU unless told otherwise where one is always there to use (Apple Silicon's Metal); EARSHOT_GPU=1/0 decides. */

@@ -12,6 +12,7 @@ import {
 import {
   InvalidParamsError, validateInitializationOptions, validateSessionStart, validateSessionStatus, validateSessionStop, validateVocabulary, validateModelDownload,
 } from '../protocol/validate';
+import { findCatalogModel } from './asr/catalog';
 import { selectModel } from './asr/modelStore';
 import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
 import { Logger, logLevelFrom } from './log';
@@ -144,6 +145,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   connection.onRequest(ModelList, () => answer(ModelList.method, (svc) => svc.listModels()));
   connection.onRequest(ModelDownload, (params, token) => answer(ModelDownload.method, async (svc) => {
     const valid = validateModelDownload(params);
+    if (!findCatalogModel(valid.modelId)) return svc.downloadModel(valid); // answers with the list of known ids
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
     const progress = await connection.window.createWorkDoneProgress();

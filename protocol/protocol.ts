@@ -95,7 +95,7 @@ export interface InitializationOptions {
   modelMirror?: string;
   /** Spoken language, e.g. "en". Always passed to whisper: "auto" costs a second encoder pass. */
   language?: string;
-  /** Whisper threads; default: the number of cores, at most 8. */
+  /** Whisper threads; default: one less than the cores (the editor needs one), at most 8. */
   threads?: number;
   /** Run whisper on the GPU (Metal on Apple Silicon; CUDA with a CUDA build). Default: on with Metal, else off. */
   gpu?: boolean;

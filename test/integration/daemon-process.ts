@@ -5,6 +5,10 @@
  */
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import {
+  createMessageConnection, InitializedNotification, InitializeRequest, InitializeResult, MessageConnection, StreamMessageReader, StreamMessageWriter,
+} from 'vscode-languageserver-protocol/node';
+import { Health, HealthParams, SessionStateNotification, SessionStateParams, Transcript, TranscriptSegment } from '../../protocol/protocol';
 import { DAEMON_BIN, REPO_ROOT } from '../setup';
 
 export interface DaemonProcess {
@@ -128,4 +132,79 @@ export class RawClient {
       }
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A typed JSON-RPC client (as the extension drives the daemon) that records what the daemon sends.
+
+/** One `$/progress` notification. */
+export interface ProgressMessage {
+  token: string | number;
+  value: { kind: 'begin' | 'report' | 'end'; title?: string; message?: string; percentage?: number; cancellable?: boolean };
+}
+
+export interface RpcClient {
+  daemon: DaemonProcess;
+  connection: MessageConnection;
+  transcripts: TranscriptSegment[];
+  states: SessionStateParams[];
+  health: HealthParams[];
+  /** `window/logMessage` lines (the daemon's JSON log lines). */
+  logs: string[];
+  /** Tokens of the `window/workDoneProgress/create` requests the client answered. */
+  progressCreated: (string | number)[];
+  progress: ProgressMessage[];
+  initialize(initializationOptions: unknown): Promise<InitializeResult>;
+  /** Resolves with the 'done' sessionState of `sessionId` (already received or still to come). */
+  sessionDone(sessionId: string, timeoutMs?: number): Promise<SessionStateParams>;
+  /** Polls `check` until it returns something other than undefined/false; fails after `timeoutMs` naming `what`. */
+  waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs?: number): Promise<T>;
+  /** Disposes the connection and ends the daemon; returns its exit code. */
+  dispose(): Promise<number | null>;
+}
+
+/** Spawns a daemon and connects a vscode-jsonrpc client to it that answers progress creation and records notifications. */
+export function connectDaemon(env: NodeJS.ProcessEnv = {}): RpcClient {
+  const daemon = spawnDaemon(env);
+  const connection = createMessageConnection(new StreamMessageReader(daemon.child.stdout), new StreamMessageWriter(daemon.child.stdin));
+  const client: RpcClient = {
+    daemon, connection, transcripts: [], states: [], health: [], logs: [], progressCreated: [], progress: [],
+    initialize: (initializationOptions) => connection.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: null,
+      capabilities: { window: { workDoneProgress: true } },
+      clientInfo: { name: 'earshot-integration-test' },
+      initializationOptions,
+    } as never).then(async (result) => {
+      await connection.sendNotification(InitializedNotification.type, {});
+      return result;
+    }),
+    sessionDone: (sessionId, timeoutMs = 60_000) => client.waitFor(`session ${sessionId} done`,
+      () => client.states.find((s) => s.sessionId === sessionId && s.state === 'done'), timeoutMs),
+    async waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = check();
+        if (value !== undefined && value !== false) return value;
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; daemon stderr:\n${daemon.stderr().slice(-1500)}`);
+        if (daemon.child.exitCode !== null) throw new Error(`the daemon exited (${daemon.child.exitCode}) while waiting for ${what}; stderr:\n${daemon.stderr().slice(-1500)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async dispose() {
+      connection.dispose();
+      return daemon.close();
+    },
+  };
+  connection.onRequest('window/workDoneProgress/create', (params: { token: string | number }) => {
+    client.progressCreated.push(params.token);
+    return null;
+  });
+  connection.onNotification('$/progress', (p: ProgressMessage) => { client.progress.push(p); });
+  connection.onNotification('window/logMessage', (m: { message: string }) => { client.logs.push(m.message); });
+  connection.onNotification(Transcript, (s) => { client.transcripts.push(s); });
+  connection.onNotification(Health, (h) => { client.health.push(h); });
+  connection.onNotification(SessionStateNotification, (s) => { client.states.push(s); });
+  connection.listen();
+  return client;
 }

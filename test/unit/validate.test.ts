@@ -121,7 +121,7 @@ describe('protocol validation', () => {
     it('accepts a full set of options', () => {
       const options = {
         protocolVersion: 1, storageDir: '/s', notesDir: '/n', modelPath: '/m.bin', modelId: 'base', modelCacheDir: '/c', language: 'de', threads: 4,
-        vad: { profile: 'sensitive' as const, onThreshold: 0.4, offThreshold: 0.3, hangoverMs: 300 }, modelIdleUnloadSec: 30,
+        vad: { profile: 'sensitive' as const, onThreshold: 0.4, offThreshold: 0.3, hangoverMs: 300 }, modelIdleUnloadSec: 30, gpu: false, modelMirror: 'https://models.example.org/whisper/',
       };
       assert.deepEqual(validateInitializationOptions(options), options);
     });
