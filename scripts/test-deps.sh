@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the unit and integration tests use (runs as `pretest`): sox makes the WAV
-# fixtures, espeak-ng speaks the VAD quality fixtures. Installs only what is missing; needs root or sudo when something is.
+# fixtures, espeak-ng makes speech fixtures, openssl makes the HTTPS test certificates. Installs only what is missing; needs root or sudo when something is.
 set -euo pipefail
-PACKAGES=(sox espeak-ng)
+PACKAGES=(sox espeak-ng openssl)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
