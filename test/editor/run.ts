@@ -13,7 +13,7 @@ const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-ws-'));
 fs.mkdirSync(path.join(workspace, '.vscode'));
 fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({
   'earshot.model.path': miniModel(),
-  'earshot.threads': 2,
+  'earshot.threads': 1,
 }, null, 2));
 fs.writeFileSync(path.join(workspace, 'README.md'), '# A workspace for Earshot editor tests\n');
 

@@ -179,7 +179,7 @@ export function connectDaemon(env: NodeJS.ProcessEnv = {}): RpcClient {
       await connection.sendNotification(InitializedNotification.type, {});
       return result;
     }),
-    sessionDone: (sessionId, timeoutMs = 60_000) => client.waitFor(`session ${sessionId} done`,
+    sessionDone: (sessionId, timeoutMs = 180_000) => client.waitFor(`session ${sessionId} done`,
       () => client.states.find((s) => s.sessionId === sessionId && s.state === 'done'), timeoutMs),
     async waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
       const deadline = Date.now() + timeoutMs;

@@ -92,7 +92,7 @@ describe('daemon over JSON-RPC (real process, real whisper, sample recording)', 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-daemon-'));
     client = connect();
     init = await initialize(client, {
-      protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: miniModel(), threads: 2,
+      protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: miniModel(), threads: 1,
     });
     await client.connection.sendNotification(InitializedNotification.type, {});
     started = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: SAMPLE_WAV, pace: 'fast', title: 'Standup' });

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PROTOCOL_VERSION, SessionStart } from '../../protocol/protocol';
-import { miniModel, SAMPLE_WAV } from '../setup';
+import { fixture, miniModel } from '../setup';
 import { connectDaemon, RpcClient } from './daemon-process';
 
 describe('model lifecycle (real daemon)', () => {
@@ -19,7 +19,7 @@ describe('model lifecycle (real daemon)', () => {
     client = connectDaemon();
     await client.initialize({
       protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'),
-      modelPath: miniModel(), threads: 2, modelIdleUnloadSec: 1,
+      modelPath: miniModel(), threads: 1, modelIdleUnloadSec: 1,
     });
   });
 
@@ -29,8 +29,9 @@ describe('model lifecycle (real daemon)', () => {
   });
 
   const transcribe = async () => {
-    const { sessionId } = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: SAMPLE_WAV, pace: 'fast' });
-    await client.sessionDone(sessionId);
+    // The first turn of the sample (6 s) is enough to load, use and free the model.
+    const { sessionId } = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: fixture('pcm16-16k-mono.wav'), pace: 'fast' });
+    await client.sessionDone(sessionId, 180_000);
   };
 
   it('frees the model after the idle time and reloads it for the next session', async () => {
@@ -42,6 +43,6 @@ describe('model lifecycle (real daemon)', () => {
     await transcribe();
     const states = client.health.slice(before).map((h) => h.model.state);
     assert.ok(states.includes('loading') && states.includes('ready'), `reloaded on demand: ${states.join(' → ')}`);
-    assert.ok(client.transcripts.filter((t) => t.final).length >= 12, 'both sessions transcribed');
+    assert.ok(client.transcripts.filter((t) => t.final && t.text).length >= 2, 'both sessions transcribed');
   });
 });
