@@ -21,6 +21,8 @@ export interface StreamingOptions {
   maxTokensPerSec: number;
   /** Characters of the previous final text given to whisper as context. */
   promptChars: number;
+  /** Seconds of encoder window beyond the utterance for a final (a full 30 s window cost 2.2 s per base.en final here). */
+  finalContextMarginSec: number;
 }
 
 export const DEFAULT_STREAMING_OPTIONS: StreamingOptions = {
@@ -30,6 +32,7 @@ export const DEFAULT_STREAMING_OPTIONS: StreamingOptions = {
   partialDutyCycle: 0.5,
   maxTokensPerSec: 8,
   promptChars: 200,
+  finalContextMarginSec: 1,
 };
 
 /** What whisper says over silence or noise; such text is dropped when the audio was mostly not speech. */
@@ -76,11 +79,13 @@ export async function* recognize(
     const vocabulary = ctx.vocabulary?.() ?? '';
     const result = await decoder.decode({
       pcm,
+      final: !partial,
       // Vocabulary first, then the previous sentence: whisper weighs the end of the prompt most.
       prompt: [vocabulary, previousText.slice(-options.promptChars)].filter(Boolean).join(' '),
       maxTokens: Math.ceil((pcm.length / SAMPLE_RATE) * options.maxTokensPerSec) + 4,
-      // A partial only needs the encoder over the audio present (50 frames/s), not the whole 30 s window.
-      audioCtx: partial ? Math.min(1500, Math.ceil((pcm.length / SAMPLE_RATE) * 50) + 32) : 0,
+      // The encoder need not run over the whole 30 s window, only over the audio present (50 frames/s):
+      // partials get a small margin; finals a full second more, since they are the text that stays.
+      audioCtx: Math.min(1500, Math.ceil((pcm.length / SAMPLE_RATE + (partial ? 0 : options.finalContextMarginSec)) * 50) + 32),
     });
     nextPartialAt = performance.now() + result.ms * (1 / options.partialDutyCycle - 1);
     return result.text;

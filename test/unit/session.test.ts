@@ -75,7 +75,7 @@ describe('Session', () => {
       sampleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-session-'));
       let finals = 0;
       const decoder = new FakeDecoder((r) => {
-        if (r.audioCtx !== 0) return 'hello partial';
+        if (!r.final) return 'hello partial';
         finals++;
         if (finals === 2) return "I'll fix the login timeout by Friday.";
         if (finals === 3) return 'We decided to ship version two on Monday.';
@@ -207,7 +207,7 @@ describe('Session', () => {
     const partialSeen = deferred();
     const session = await Session.start(config({
       sources: [source],
-      decoder: new FakeDecoder((r) => { if (r.audioCtx !== 0) partialSeen.resolve(); return `hello ${r.audioCtx === 0 ? 'final' : 'partial'}`; }),
+      decoder: new FakeDecoder((r) => { if (!r.final) partialSeen.resolve(); return `hello ${r.final ? 'final' : 'partial'}`; }),
     }), rec.handlers);
     await partialSeen.promise;
     // More audio after the partial, so the final must be decoded afresh.
@@ -230,7 +230,7 @@ describe('Session', () => {
     const session = await Session.start(config({
       sources: [source],
       decoder: new FakeDecoder(async (r) => {
-        if (r.audioCtx === 0) {
+        if (r.final) {
           decoding.resolve();
           await release.promise;
         }

@@ -52,7 +52,7 @@ describe('Streaming policy (recognize)', () => {
     assert.equal(out[out.length - 1], finals[0], 'the final comes last');
     assert.ok(partials.length >= 3, `${partials.length} partials for 3 s of audio`);
     const interval = DEFAULT_STREAMING_OPTIONS.partialIntervalSec * SAMPLE_RATE;
-    const partialRequests = decoder.requests.filter((r) => r.audioCtx !== 0);
+    const partialRequests = decoder.requests.filter((r) => !r.final);
     assert.equal(partialRequests.length, partials.length);
     assert.ok(partialRequests[0].pcm.length >= DEFAULT_STREAMING_OPTIONS.minPartialSec * SAMPLE_RATE, 'no partial for too little audio');
     for (let i = 1; i < partialRequests.length; i++) {
@@ -96,12 +96,14 @@ describe('Streaming policy (recognize)', () => {
     assert.equal(decoder.requests.length, 2);
     const last = decoder.requests[1];
     assert.equal(last.pcm.length, frames * FRAME_SAMPLES);
-    assert.equal(last.audioCtx, 0, 'a final uses the full encoder window');
+    assert.ok(last.final, 'the last decode is the final');
+    assert.equal(last.audioCtx, Math.ceil((last.pcm.length / SAMPLE_RATE + DEFAULT_STREAMING_OPTIONS.finalContextMarginSec) * 50) + 32,
+      'the encoder window of a final covers its audio and a margin, not the whole 30 s');
     assert.deepEqual(out.map((s) => [s.text, s.final]), [['hello0', false], ['hello1', true]]);
   });
 
   it('retracts shown partials with an empty final when the final text is empty', async () => {
-    const decoder = new FakeDecoder((r) => (r.audioCtx === 0 ? '' : 'hello'));
+    const decoder = new FakeDecoder((r) => (r.final ? '' : 'hello'));
     const out = await run(utterance('u1', secondsToFrames(1.2)), decoder);
     const final = out[out.length - 1];
     assert.ok(out.some((s) => !s.final && s.text === 'hello'));
@@ -140,7 +142,7 @@ describe('Streaming policy (recognize)', () => {
   it('conditions each decode on the previous final text', async () => {
     const texts = ['hello one', 'hello two', 'hello three'];
     let finals = 0;
-    const decoder = new FakeDecoder((r) => (r.audioCtx === 0 ? texts[finals++] : 'partial'));
+    const decoder = new FakeDecoder((r) => (r.final ? texts[finals++] : 'partial'));
     const events = [
       ...utterance('u1', 40),
       ...utterance('u2', 40, { startSample: 100_000 }),
@@ -150,10 +152,10 @@ describe('Streaming policy (recognize)', () => {
     assert.deepEqual(out.filter((s) => s.final).map((s) => s.text), texts);
     const u1 = decoder.requests.filter((r) => r.prompt === '');
     assert.ok(u1.length >= 1, 'the first utterance has no prompt');
-    const finalPrompts = decoder.requests.filter((r) => r.audioCtx === 0).map((r) => r.prompt);
+    const finalPrompts = decoder.requests.filter((r) => r.final).map((r) => r.prompt);
     assert.deepEqual(finalPrompts, ['', 'hello one', 'hello two']);
     // Partials of u2 are conditioned on u1's final as well.
-    const u2Partials = decoder.requests.filter((r) => r.audioCtx !== 0 && r.prompt === 'hello one');
+    const u2Partials = decoder.requests.filter((r) => !r.final && r.prompt === 'hello one');
     assert.ok(u2Partials.length >= 1);
     // Token caps scale with the audio: ~8 tokens a second plus a margin.
     for (const r of decoder.requests) assert.equal(r.maxTokens, Math.ceil((r.pcm.length / SAMPLE_RATE) * 8) + 4);
