@@ -1,85 +1,107 @@
 /**
- * `npm run bench`: speed figures that go into BENCHMARKS.md, each beside the anchor it is judged by,
- * measured in the same run (this machine is shared and noisy: compare ratios, not seconds).
+ * `npm run bench`: the figures that go into BENCHMARKS.md, each beside the anchor it is judged by, measured in the
+ * same run (this machine is shared and noisy: compare ratios, not seconds). One module per figure:
  *
- * 1. WAV decoding + resampling to 16 kHz: Earshot's streaming reader vs the `wavefile` package.
- * 2. Whisper real-time factor with the installed build, on generated models with the real tiny.en and
- *    base.en dimensions (random weights cost the same compute as trained ones).
+ *   wav      WAV decoding + resampling: Earshot's reader vs the wavefile package          (wav-decode.ts)
+ *   whisper  1. whisper speed: Earshot's engine vs whisper.cpp built natively             (whisper-speed.ts)
+ *   stream   2. CPU-s per audio-s: Earshot's live pipeline vs whisper.cpp stream          (stream-cpu.ts)
+ *   latency  3. end of speech → final, onset → first partial (realtime session)           (latency.ts)
+ *   silence  4. decodes and CPU share over 60 s of silence and of pink noise              (silence.ts)
+ *   spawn    5. daemon spawn → model ready                                                (spawn.ts)
+ *   memory   6. RSS steady state and growth over a 2-hour meeting (pace fast)             (memory.ts)
+ *
+ * Usage: npm run bench [-- NAME…]   or   BENCH_ONLY=whisper,latency npm run bench   (default: all).
+ * Knobs (env): BENCH_REPS, BENCH_WHISPER_REPS, BENCH_WHISPER_TOKENS, BENCH_WHISPER_PRESETS, BENCH_SPAWN_REPS,
+ * BENCH_SILENCE_SEC, BENCH_MEETING_COPIES, BENCH_MEETING_GAP_S, BENCH_RSS_MINUTES, BENCH_RSS_WARMUP_MIN,
+ * BENCH_RSS_SAMPLE_MIN, BENCH_THREADS, BENCH_QUIET_MAX_S, BENCH_QUIET_CORES, BENCH_NOISE_GAIN; what-if experiments on the streaming
+ * policy: BENCH_WHATIF_FIT_FINALS=1, BENCH_WHATIF_NO_FINAL_BACKOFF=1, BENCH_WHATIF_PARTIAL_DUTY=D (session-run.ts).
+ * Generated models (real tiny.en / base.en dimensions) are cached in .test-models, fixtures and the native
+ * whisper.cpp build (scripts/build-whisper-cpp.sh) in .bench. Children and temporary files are removed on any exit.
  */
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileSource, SAMPLE_RATE } from '../../daemon/capture/source';
-import { WhisperEngine } from '../../daemon/asr/whisper';
-import { MODELS_DIR, REPO_ROOT, SAMPLE_WAV } from '../setup';
+import { REPO_ROOT } from '../setup';
+import { latency } from './latency';
+import { memory } from './memory';
+import { silence } from './silence';
+import { spawnReady } from './spawn';
+import { streamCpu } from './stream-cpu';
+import { cleanupAll, FigureReport, table, Target } from './util';
+import { wavDecode } from './wav-decode';
+import { whisperSpeed } from './whisper-speed';
 
-const REPS = Number(process.env.BENCH_REPS ?? 3);
-const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const FIGURES: { name: string; label: string; run: () => Promise<FigureReport> }[] = [
+  { name: 'wav', label: 'WAV', run: wavDecode },
+  { name: 'whisper', label: '1', run: whisperSpeed },
+  { name: 'stream', label: '2', run: streamCpu },
+  { name: 'latency', label: '3', run: latency },
+  { name: 'silence', label: '4', run: silence },
+  { name: 'spawn', label: '5', run: spawnReady },
+  { name: 'memory', label: '6', run: memory },
+];
 
-async function timeIt(run: () => Promise<unknown> | unknown): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < REPS; i++) {
-    const t = performance.now();
-    await run();
-    times.push(performance.now() - t);
-  }
-  return median(times);
+function selected(): typeof FIGURES {
+  const asked = [...process.argv.slice(2), ...(process.env.BENCH_ONLY ?? '').split(',')].map((s) => s.trim()).filter(Boolean);
+  if (asked.length === 0 || asked.includes('all')) return FIGURES;
+  const unknown = asked.filter((a) => !FIGURES.some((f) => f.name === a || f.label === a));
+  if (unknown.length) throw new Error(`unknown figure(s) ${unknown.join(', ')}; one of ${FIGURES.map((f) => f.name).join(', ')}`);
+  return FIGURES.filter((f) => asked.includes(f.name) || asked.includes(f.label));
 }
 
-async function decodeBench(): Promise<string[]> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-bench-'));
-  const file = path.join(dir, 'meeting-44k1-stereo.wav');
-  // 60 s of 44.1 kHz stereo: the sample twice, as a laptop would record it.
-  execFileSync('sox', ['-R', '-D', SAMPLE_WAV, SAMPLE_WAV, '-r', '44100', '-c', '2', '-b', '16', file]);
-  const ours = await timeIt(async () => {
-    const source = await FileSource.open(file, { pace: 'fast' });
-    let n = 0;
-    for await (const frame of source.frames(new AbortController().signal)) n += frame.samples.length;
-    if (n < 59 * SAMPLE_RATE) throw new Error('short decode');
-  });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { WaveFile } = require('wavefile') as typeof import('wavefile');
-  const theirs = await timeIt(() => {
-    const wav = new WaveFile(fs.readFileSync(file));
-    wav.toSampleRate(SAMPLE_RATE);
-    return wav.getSamples(false, Float32Array);
-  });
-  fs.rmSync(dir, { recursive: true });
-  return [
-    '| 60 s of 44.1 kHz stereo → 16 kHz mono | Earshot reader | wavefile 11 (toSampleRate + getSamples) | ratio |',
-    '|---|---|---|---|',
-    `| median of ${REPS} | ${ours.toFixed(0)} ms | ${theirs.toFixed(0)} ms | ${(theirs / ours).toFixed(1)}× faster |`,
-  ];
+function print(lines: string[]): void {
+  process.stdout.write(lines.join('\n') + '\n');
 }
 
-async function whisperBench(): Promise<string[]> {
-  const rows = ['| model (generated, real dims) | audio | threads | median decode | RTF |', '|---|---|---|---|---|'];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { generateModel } = require(path.join(REPO_ROOT, 'scripts', 'gen-whisper-model.js'));
-  const audioSec = 30;
-  const pcm = new Float32Array(audioSec * SAMPLE_RATE);
-  for (let i = 0; i < pcm.length; i++) pcm[i] = 0.3 * Math.sin((2 * Math.PI * (200 + 300 * Math.sin(i / SAMPLE_RATE)) * i) / SAMPLE_RATE);
-  const threads = Math.min(2, os.availableParallelism());
-  for (const preset of ['tiny.en', 'base.en']) {
-    const model = path.join(MODELS_DIR, `${preset}-hello.bin`);
-    if (!fs.existsSync(model)) generateModel({ preset, emit: ' hello', out: model });
-    const engine = new WhisperEngine({ modelPath: model, language: 'en', threads, gpu: false });
-    await engine.load();
-    // 100 tokens, as DESIGN.md's measurements: the decoder's share of a typical 30 s window.
-    const ms = await timeIt(() => engine.decode({ pcm, maxTokens: 100 }));
-    await engine.free();
-    rows.push(`| ${preset} | ${audioSec} s | ${threads} | ${ms.toFixed(0)} ms | ${(ms / 1000 / audioSec).toFixed(3)} |`);
-  }
-  return rows;
-}
-
-async function main(): Promise<void> {
+async function main(): Promise<number> {
+  const figures = selected();
   const build = execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build-whisper.js'), '--check'], { encoding: 'utf8' });
   const { wanted, march } = JSON.parse(build) as { wanted: string; march: string[] };
-  console.log(`# npm run bench — ${new Date().toISOString().slice(0, 10)}, ${os.cpus()[0].model}, ${os.availableParallelism()} cores, node ${process.version}, whisper build ${wanted} (-march=${march.join(',') || 'none'})\n`);
-  console.log((await decodeBench()).join('\n') + '\n');
-  console.log((await whisperBench()).join('\n'));
+  const git = (args: string[]) => { try { return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim(); } catch { return ''; } };
+  const dirty = git(['status', '--porcelain', '--untracked-files=no']).split('\n').filter(Boolean).length;
+  print([`# npm run bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus()[0].model}, ${os.availableParallelism()} cores, ` +
+    `node ${process.version}, whisper build ${wanted} (-march=${march.join(',') || 'none'}), commit ${git(['rev-parse', '--short', 'HEAD']) || '?'}` +
+    `${dirty ? ` + ${dirty} modified files` : ''}; figures: ${figures.map((f) => f.name).join(', ')}`, '']);
+  const targets: (Target & { figure: string })[] = [];
+  let failed = 0;
+  for (const figure of figures) {
+    const started = performance.now();
+    process.stderr.write(`bench: ${figure.name}…\n`);
+    try {
+      const report = await figure.run();
+      const took = (performance.now() - started) / 1000;
+      print([
+        `## ${figure.label === 'WAV' ? '' : `${figure.label}. `}${report.title}`, '',
+        ...report.commands.map((c) => `    ${c}`), '',
+        ...report.lines, '',
+        ...report.notes.map((n) => `- ${n}`),
+        ...(report.notes.length ? [''] : []),
+        `(${took.toFixed(0)} s)`, '',
+      ]);
+      targets.push(...report.targets.map((t) => ({ ...t, figure: figure.label })));
+    } catch (e) {
+      failed++;
+      print([`## ${figure.label}. ${figure.name}: not measured`, '', '```', String((e as Error).stack ?? e), '```', '']);
+    }
+  }
+  if (targets.length) {
+    print(['## Targets', '', ...table(['figure', 'metric', 'measured', 'target', 'met'], targets.map((t) => [
+      t.figure, t.metric, t.value, t.target, t.met === null ? 'not measured' : t.met ? 'yes' : '**no**',
+    ]))]);
+  }
+  return failed ? 1 : 0;
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+process.on('exit', cleanupAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    process.stderr.write(`bench: ${signal}, cleaning up\n`);
+    cleanupAll();
+    process.exit(130);
+  });
+}
+
+main().then(
+  (code) => process.exit(code), // native handles (whisper, onnxruntime) must not keep the process alive
+  (e) => { console.error(e); process.exit(1); },
+);

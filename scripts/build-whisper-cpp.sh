@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Builds whisper.cpp natively, for the benchmarks' anchors, from the very sources Earshot's addon is built from
+# (node_modules/smart-whisper/whisper.cpp) and with the addon's compiler flags. Output goes to .bench/whisper.cpp
+# (never committed):
+#
+#   .bench/whisper.cpp/bin/main                    whisper.cpp's CLI example
+#   .bench/whisper.cpp/bin/stream                  its live-microphone example (only if SDL2 is installed:
+#                                                  apt-get install libsdl2-dev; it captures through SDL)
+#   .bench/whisper.cpp/bin/earshot-whisper-bench   test/bench/native/whisper-bench.cpp: the C API timed like the engine
+#   .bench/whisper.cpp/build-info.json             flags, compile commands, source version
+#
+# Idempotent: nothing is rebuilt when the sources, the flags and the SDL availability are unchanged.
+#
+# Flags: the ones scripts/build-whisper.js gives the addon on this CPU (x86-64 with AVX2:
+# -O3 -march=x86-64-v3 -DNDEBUG -D_GNU_SOURCE) plus -fno-omit-frame-pointer, which node-gyp adds to every addon
+# build. The Makefile's own -march=native/-mtune=native is kept out (UNAME_M is overridden so its x86 branch does
+# not apply) and so is OpenMP (GGML_NO_OPENMP: the addon uses ggml's own thread pool). Override everything with
+# WHISPER_CPP_FLAGS="...". The npm copy of whisper.cpp lacks scripts/get-flags.mk; an empty one is enough.
+#
+# Usage: bash scripts/build-whisper-cpp.sh [--force]
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SRC=$ROOT/node_modules/smart-whisper/whisper.cpp
+OUT=${WHISPER_CPP_DIR:-$ROOT/.bench/whisper.cpp}
+DRIVER=$ROOT/test/bench/native/whisper-bench.cpp
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+[ -f "$SRC/Makefile" ] || { echo "build-whisper-cpp: $SRC not found (run npm ci first)" >&2; exit 1; }
+
+if [ -z "${WHISPER_CPP_FLAGS:-}" ]; then
+  WANTED=$(cd "$ROOT" && node -e "process.stdout.write(require('./scripts/build-whisper.js').wantedBuild().flags || '')")
+  [ -n "$WANTED" ] || WANTED="-O3 -DNDEBUG -D_GNU_SOURCE"   # smart-whisper's own build (Metal/Windows): portable -O3
+  WHISPER_CPP_FLAGS="$WANTED -fno-omit-frame-pointer"
+fi
+FLAGS=$WHISPER_CPP_FLAGS
+
+HAVE_SDL=0
+if command -v sdl2-config >/dev/null 2>&1; then HAVE_SDL=1; fi
+
+SW_VERSION=$(node -p "require('$ROOT/node_modules/smart-whisper/package.json').version")
+# Fingerprint of everything that decides the binaries.
+FINGERPRINT=$( {
+  echo "smart-whisper $SW_VERSION"; echo "flags $FLAGS"; echo "sdl $HAVE_SDL"; echo "stream patch ${WHISPER_CPP_STREAM_PATCH:-1}"; cc --version | head -1; c++ --version | head -1
+  cat "$0" "$DRIVER"
+  (cd "$SRC" && find Makefile include src ggml examples/main examples/stream examples/common* examples/grammar-parser* \
+      examples/dr_wav.h -type f \( -name '*.c' -o -name '*.cpp' -o -name '*.h' -o -name '*.hpp' -o -name Makefile \) \
+      -print0 | sort -z | xargs -0 sha256sum)
+} | sha256sum | cut -c1-16)
+
+STAMP=$OUT/.fingerprint
+want_bins="main earshot-whisper-bench"; [ $HAVE_SDL = 1 ] && want_bins="$want_bins stream"
+if [ "${1:-}" != "--force" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$FINGERPRINT" ]; then
+  ok=1; for b in $want_bins; do [ -x "$OUT/bin/$b" ] || ok=0; done
+  if [ $ok = 1 ]; then echo "build-whisper-cpp: up to date ($OUT, flags: $FLAGS)"; exit 0; fi
+fi
+
+echo "build-whisper-cpp: building whisper.cpp (smart-whisper $SW_VERSION) into $OUT with: $FLAGS" >&2
+rm -rf "$OUT"
+mkdir -p "$OUT/bin"
+cp -R "$SRC" "$OUT/src"
+rm -f "$OUT/src/examples/addon.node" 2>/dev/null || true
+mkdir -p "$OUT/src/scripts"; : > "$OUT/src/scripts/get-flags.mk"
+# Two one-line changes to the copy of stream.cpp (WHISPER_CPP_STREAM_PATCH=0 leaves it untouched), both needed
+# because a generated --emit model never ends a text by itself:
+# - its sliding-window mode sets params.no_timestamps but never passes it to whisper_full, so the decoder samples
+#   timestamp tokens (Earshot decodes without timestamps): give whisper_full the no_timestamps stream already chose;
+# - it overrides --max-tokens with 0 (no cap), so every decode ran to whisper's 220-token limit: honour -mt, and
+#   read a negative -mt -R as Earshot's cap, ceil(R tokens per second of the window) + 4 (daemon/asr/streaming.ts).
+if [ "${WHISPER_CPP_STREAM_PATCH:-1}" = 1 ]; then
+  node - "$OUT/src/examples/stream/stream.cpp" <<'JS'
+const fs = require('fs');
+const file = process.argv[2];
+let s = fs.readFileSync(file, 'utf8');
+const edits = [
+  ['    params.max_tokens     = 0;\n', '    // earshot bench patch: -mt is honoured (was: params.max_tokens = 0)\n'],
+  ['            wparams.max_tokens       = params.max_tokens;\n',
+   '            wparams.max_tokens       = params.max_tokens >= 0 ? params.max_tokens : // earshot bench patch\n' +
+   '                (int) std::ceil(pcmf32.size() * (-params.max_tokens) / (double) WHISPER_SAMPLE_RATE) + 4 - 1;\n'],
+  ['            wparams.print_timestamps = !params.no_timestamps;\n',
+   '            wparams.print_timestamps = !params.no_timestamps;\n            wparams.no_timestamps    = params.no_timestamps; // earshot bench patch\n'],
+];
+for (const [from, to] of edits) {
+  if (!s.includes(from)) { console.error(`build-whisper-cpp: stream.cpp patch does not apply: ${JSON.stringify(from)}`); process.exit(1); }
+  s = s.replace(from, to);
+}
+if (!s.includes('#include <cmath>')) s = '#include <cmath>\n' + s;
+fs.writeFileSync(file, s);
+JS
+fi
+
+targets="main"; [ $HAVE_SDL = 1 ] && targets="$targets stream"
+MAKE_ARGS=(WHISPER_NO_CCACHE=1 GGML_NO_OPENMP=1 UNAME_M=generic-bench "CFLAGS=$FLAGS" "CXXFLAGS=$FLAGS")
+make -C "$OUT/src" -j"$JOBS" "${MAKE_ARGS[@]}" $targets > "$OUT/make.log" 2>&1 || { tail -40 "$OUT/make.log" >&2; exit 1; }
+for t in $targets; do cp "$OUT/src/$t" "$OUT/bin/$t"; done
+
+# The driver: compiled and linked exactly like `main` (same CXXFLAGS, same ggml/whisper objects).
+CXXFLAGS_LINE=$(sed -n 's/^I CXXFLAGS: *//p' "$OUT/make.log" | head -1)
+LDFLAGS_LINE=$(sed -n 's/^I LDFLAGS: *//p' "$OUT/make.log" | head -1)
+( cd "$OUT/src" && c++ $CXXFLAGS_LINE "$DRIVER" ggml/src/ggml.o ggml/src/ggml-alloc.o ggml/src/ggml-backend.o \
+    ggml/src/ggml-quants.o ggml/src/ggml-aarch64.o src/whisper.o -o "$OUT/bin/earshot-whisper-bench" $LDFLAGS_LINE )
+
+GGML_CMD=$(grep -m1 -E '^(cc|gcc|clang).* -c ggml/src/ggml.c' "$OUT/make.log" || true)
+node -e '
+const [out, flags, sw, sdl, fp, cflags, cxxflags, ggml] = process.argv.slice(1);
+require("fs").writeFileSync(out + "/build-info.json", JSON.stringify({
+  smartWhisper: sw, source: "node_modules/smart-whisper/whisper.cpp", flags, cflags, cxxflags, ggmlCommand: ggml,
+  openmp: false, sdl: sdl === "1", streamPatched: process.env.WHISPER_CPP_STREAM_PATCH !== "0", fingerprint: fp, builtAt: new Date().toISOString(),
+}, null, 2) + "\n");
+' "$OUT" "$FLAGS" "$SW_VERSION" "$HAVE_SDL" "$FINGERPRINT" "$(sed -n 's/^I CFLAGS: *//p' "$OUT/make.log" | head -1)" "$CXXFLAGS_LINE" "$GGML_CMD"
+echo "$FINGERPRINT" > "$STAMP"
+[ $HAVE_SDL = 1 ] || echo "build-whisper-cpp: sdl2-config not found: stream not built (apt-get install libsdl2-dev)" >&2
+echo "build-whisper-cpp: built $(cd "$OUT/bin" && echo *) in $OUT/bin" >&2

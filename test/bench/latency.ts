@@ -1,0 +1,101 @@
+/**
+ * Figure 3 — latency in a realtime-paced session over the meeting fixture (live.ts), base.en dimensions:
+ * - end of speech → final text: from the moment a turn's last word is captured (its end on the fixture's clock,
+ *   known from media/sample/standup.json) to the moment the final segment covering it is announced;
+ * - speech onset → first partial: from the moment a turn's first word is captured to the first partial that
+ *   overlaps the turn.
+ * Capture time t happens at wall time t0 + t (session-run.ts); announcements are timed where the daemon would send
+ * its notification (after the journal write).
+ */
+import { LIVE_TIMELINE, liveMeetingRun } from './live';
+import { DecodeCall, isPartialDecode, whatIfNote } from './session-run';
+import { FigureReport, fmtMs, median, percentile, rel, table } from './util';
+
+export async function latency(): Promise<FigureReport> {
+  const { fixture, run } = await liveMeetingRun();
+  const at = (captureSec: number) => run.t0 + captureSec * 1000;
+  const endLatency: number[] = [];
+  const onsetLatency: number[] = [];
+  const finalDecodeMs: number[] = [];
+  const waitBeforeDecode: number[] = [];
+  let noPartial = 0;
+  let noFinal = 0;
+  let partialFirst = 0;
+
+  for (const turn of fixture.turns) {
+    const overlapping = run.transcripts.filter((a) => a.segment.text && a.segment.t0 < turn.end && a.segment.t1 > turn.start);
+    const finals = overlapping.filter((a) => a.segment.final);
+    const partials = overlapping.filter((a) => !a.segment.final);
+    if (finals.length === 0) {
+      noFinal++;
+    } else {
+      // The final of the turn's last utterance: the one reaching furthest on the capture clock.
+      const last = finals.reduce((a, b) => (b.segment.t1 > a.segment.t1 ? b : a));
+      endLatency.push(last.wall - at(turn.end));
+      const decode = decodeBefore(run.decodes, last.wall);
+      if (decode && !isPartialDecode(decode)) {
+        finalDecodeMs.push(decode.end - decode.start);
+        waitBeforeDecode.push(decode.start - at(turn.end));
+      }
+    }
+    if (partials.length === 0) {
+      noPartial++;
+    } else {
+      const first = partials.reduce((a, b) => (b.wall < a.wall ? b : a));
+      onsetLatency.push(first.wall - at(turn.start));
+      if (finals.length === 0 || first.wall < Math.min(...finals.map((f) => f.wall))) partialFirst++;
+    }
+  }
+
+  const partialDecodes = run.decodes.filter(isPartialDecode);
+  const fullDecodes = run.decodes.filter((d) => !isPartialDecode(d));
+  const p = (xs: number[], q: number) => fmtMs(percentile(xs, q));
+  const endP95 = percentile(endLatency, 0.95);
+  const onsetP95 = percentile(onsetLatency, 0.95);
+  const rows: (string | number)[][] = [
+    ['end of speech → final text', endLatency.length, p(endLatency, 0.5), `**${p(endLatency, 0.95)}**`, p(endLatency, 1), '≤ 700 ms', noFinal ? `${noFinal} turns without a final` : ''],
+    ['speech onset → first partial', onsetLatency.length, p(onsetLatency, 0.5), `**${p(onsetLatency, 0.95)}**`, p(onsetLatency, 1), '≤ 600 ms', noPartial ? `${noPartial} turns without a partial` : ''],
+    ['  of which: speech end → final decode starts', waitBeforeDecode.length, p(waitBeforeDecode, 0.5), p(waitBeforeDecode, 0.95), p(waitBeforeDecode, 1), '', 'VAD hangover + queue behind a partial'],
+    ['  of which: final decode', finalDecodeMs.length, p(finalDecodeMs, 0.5), p(finalDecodeMs, 0.95), p(finalDecodeMs, 1), '', ''],
+  ];
+  const decodeRows: (string | number)[][] = [
+    ['partial (reduced audio_ctx)', partialDecodes.length, fmtMs(median(partialDecodes.map(ms))), fmtMs(percentile(partialDecodes.map(ms), 0.95)),
+      `${median(partialDecodes.map((d) => d.audioSec)).toFixed(2)} s`, median(partialDecodes.map((d) => d.audioCtx)).toFixed(0)],
+    ['final', fullDecodes.length, fmtMs(median(fullDecodes.map(ms))), fmtMs(percentile(fullDecodes.map(ms), 0.95)),
+      `${median(fullDecodes.map((d) => d.audioSec)).toFixed(2)} s`, median(fullDecodes.map((d) => d.audioCtx || 1500)).toFixed(0)],
+  ];
+  const busy = run.decodes.reduce((s, d) => s + (d.end - d.start), 0) / 1000;
+  return {
+    title: 'Latency: end of speech → final text, speech onset → first partial (realtime session, base.en dims)',
+    commands: ['npm run bench -- latency'],
+    lines: [
+      ...table(['latency', 'turns', 'p50', 'p95', 'max', 'target (p95)', ''], rows),
+      '',
+      ...table(['whisper decodes in the session', 'count', 'median', 'p95', 'median audio', 'median audio_ctx'], decodeRows),
+    ],
+    notes: [
+      ...(whatIfNote() ? [`**${whatIfNote()}**`] : []),
+      `Fixture: ${fixture.recipe}, ${fixture.turns.length} turns with known start/end; realtime pace (${run.wallSec.toFixed(0)} s wall for ` +
+        `${run.audioSec.toFixed(0)} s of audio). Whisper was busy ${busy.toFixed(0)} s of the session (${(100 * busy / run.wallSec).toFixed(0)}%); ` +
+        `other processes kept ${run.foreignCores.toFixed(2)} cores busy on average. Earshot used ${(run.cpuSec / run.audioSec).toFixed(3)} CPU-s per audio-s.`,
+      `${partialFirst} of ${fixture.turns.length} turns showed a partial before their first final. Every decode and announcement of ` +
+        `the run, on the capture clock: ${rel(LIVE_TIMELINE)}.`,
+      run.degrades.length
+        ? `Degrade ladder: ${run.degrades.map((d) => `${d.name} at ${((d.wall - run.t0) / 1000).toFixed(0)} s`).join(', ')} (recognition fell behind real time).`
+        : 'The degrade ladder stayed at "normal" (recognition kept up).',
+    ],
+    targets: [
+      { metric: 'end of speech → final, p95', value: fmtMs(endP95), target: '≤ 700 ms', met: endP95 <= 700 },
+      { metric: 'speech onset → first partial, p95', value: fmtMs(onsetP95) + (noPartial ? ` (${noPartial} turns had none)` : ''), target: '≤ 600 ms', met: onsetP95 <= 600 && noPartial === 0 },
+    ],
+  };
+}
+
+const ms = (d: DecodeCall) => d.end - d.start;
+
+/** The decode whose result an announcement carried: the last one that finished before it. */
+function decodeBefore(decodes: DecodeCall[], wall: number): DecodeCall | undefined {
+  let best: DecodeCall | undefined;
+  for (const d of decodes) if (d.end <= wall && (!best || d.end > best.end)) best = d;
+  return best;
+}

@@ -1,0 +1,88 @@
+/**
+ * Figure 6 — memory over a long meeting: BENCH_RSS_MINUTES (default 120) of meeting audio through EarshotService
+ * in this process with pace 'fast' (as fast as the pipeline takes it: a 2-hour meeting in well under 2 hours), base.en
+ * dimensions. RSS is sampled every BENCH_RSS_SAMPLE_MIN minutes of audio; the steady state is the RSS once
+ * BENCH_RSS_WARMUP_MIN minutes are in, growth is measured from there to the end.
+ */
+import { longMeeting } from './fixtures';
+import { runSession } from './session-run';
+import { benchModel, envNum, FigureReport, fmtMB, quiet, removeTempDir, table, tempDir } from './util';
+
+export async function memory(): Promise<FigureReport> {
+  const minutes = envNum('BENCH_RSS_MINUTES', 120);
+  const warmupMin = Math.min(envNum('BENCH_RSS_WARMUP_MIN', 10), minutes / 2);
+  const everyMin = envNum('BENCH_RSS_SAMPLE_MIN', 5);
+  const dir = tempDir('memory');
+  try {
+    const audio = longMeeting(dir, minutes);
+    await quiet();
+    const rssBefore = process.memoryUsage().rss;
+    let lastReport = 0;
+    const run = await runSession(benchModel('base.en'), {
+      audioFile: audio.file, pace: 'fast', sampleEverySec: everyMin * 60,
+      progress: (sec) => {
+        if (sec - lastReport >= 600) {
+          lastReport = sec;
+          process.stderr.write(`bench: memory: ${(sec / 60).toFixed(0)} of ${(audio.durationSec / 60).toFixed(0)} audio minutes, rss ${fmtMB(process.memoryUsage().rss)}\n`);
+        }
+      },
+    });
+    const samples = run.samples;
+    const warmIndex = Math.max(0, samples.findIndex((s) => s.audioSec >= warmupMin * 60 - 1));
+    const warm = samples[warmIndex];
+    const last = samples[samples.length - 1];
+    const after = samples.slice(warmIndex);
+    const peak = Math.max(...after.map((s) => s.rssMax));
+    const growthMin = (last.rssMin - warm.rssMin) / warm.rssMin;
+    const growthMax = (last.rssMax - warm.rssMax) / warm.rssMax;
+    const growth = Math.max(growthMin, growthMax);
+    // Least-squares slope of the between-decodes RSS over audio time after warm-up, in MB per audio hour.
+    const n = after.length;
+    const mx = after.reduce((a, s) => a + s.audioSec, 0) / n;
+    const my = after.reduce((a, s) => a + s.rssMin, 0) / n;
+    const sxy = after.reduce((a, s) => a + (s.audioSec - mx) * (s.rssMin - my), 0);
+    const sxx = after.reduce((a, s) => a + (s.audioSec - mx) ** 2, 0);
+    const slopeMBh = sxx > 0 ? (sxy / sxx) * 3600 / 1024 / 1024 : 0;
+    const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+    const rows = samples.map((s) => [
+      `${(s.audioSec / 60).toFixed(0)} min`, `${(s.wallSec / 60).toFixed(1)} min`, fmtMB(s.rssMin), fmtMB(s.rssMax), fmtMB(s.heapUsed), fmtMB(s.external),
+    ]);
+    const at = (s: { audioSec: number }) => `${(s.audioSec / 60).toFixed(0)} audio-min`;
+    return {
+      title: `Memory over a ${(audio.durationSec / 60).toFixed(0)}-minute meeting (pace fast, base.en dims)`,
+      commands: [`BENCH_RSS_MINUTES=${minutes} npm run bench -- memory`],
+      lines: [
+        ...table(['RSS', 'between decodes (window min)', 'while decoding (window max)'], [
+          ['before the service (bench process alone)', fmtMB(rssBefore), ''],
+          [`**steady state** (window ending at ${at(warm)})`, fmtMB(warm.rssMin), `**${fmtMB(warm.rssMax)}**`],
+          [`end (${at(last)})`, fmtMB(last.rssMin), fmtMB(last.rssMax)],
+          ['**growth, steady state → end**', `**${pct(growthMin)}**`, `**${pct(growthMax)}**`],
+          ['peak after warm-up', '', fmtMB(peak)],
+          ['trend after warm-up (least squares)', `${slopeMBh.toFixed(1)} MB per audio hour`, ''],
+        ]),
+        '',
+        `Run: ${(run.audioSec / 60).toFixed(0)} audio-min in ${(run.wallSec / 60).toFixed(1)} min, ${run.decodes.length} decodes, ${run.finalSegments} final segments; ` +
+          `other processes used ${run.foreignCores.toFixed(2)} cores on average.`,
+        '',
+        ...table(['audio', 'wall', 'RSS min', 'RSS max', 'JS heap used', 'external'], rows),
+      ],
+      notes: [
+        `Audio: ${audio.recipe}. RSS of this process (the service runs in-process; the bench's own share is the "before" line), ` +
+          `sampled every 100 ms; each row is one window of ${everyMin} audio-minutes. smart-whisper allocates a whisper_state (KV caches ` +
+          'and compute buffers) for every decode and frees it after, so RSS swings between the two columns.',
+      ],
+      targets: [
+        {
+          metric: 'RSS steady state (while decoding / between decodes)', value: `${fmtMB(warm.rssMax)} / ${fmtMB(warm.rssMin)}`, target: '≤ 300 MB',
+          met: warm.rssMax <= 300 * 1024 * 1024,
+        },
+        {
+          metric: `RSS growth over ${(run.audioSec / 60).toFixed(0)} audio-min (while decoding / between)`, value: `${pct(growthMax)} / ${pct(growthMin)}`,
+          target: '< 5%', met: growth < 0.05,
+        },
+      ],
+    };
+  } finally {
+    removeTempDir(dir);
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * Runs one file through Earshot's real pipeline in this process (EarshotService: file capture → VAD → streaming
+ * whisper → journal → notes), and records what a client would see and when: every transcript segment with the wall
+ * time it was announced, every whisper decode, the process's CPU time and, on request, memory samples.
+ *
+ * The capture clock's origin: a realtime-paced file source releases the frame that ends at capture time t at
+ * (its start) + t. Its start is taken as the moment the session reports STREAMING; the pipeline starts pulling
+ * frames in the same turn of the event loop (the VAD model is loaded before), so capture time t happens at
+ * wall time t0 + t.
+ */
+import * as path from 'node:path';
+import { TranscriptSegment } from '../../protocol/protocol';
+import type { DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
+import { EarshotService } from '../../daemon/service';
+import { SAMPLE_RATE } from '../../daemon/capture/source';
+import { DEFAULT_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
+import { machineCpu, ownCpu, tempDir, removeTempDir, THREADS } from './util';
+
+export interface DecodeCall {
+  /** performance.now() when the pipeline asked for the decode and when it got the text. */
+  start: number;
+  end: number;
+  /** The engine's own measurement of the native call (queueing excluded). */
+  engineMs: number;
+  audioSec: number;
+  /** Encoder frames computed; 0 = whisper's full 30 s window. */
+  audioCtx: number;
+  maxTokens: number;
+  /** The streaming policy asked for a partial (a reduced encoder window) rather than a final. */
+  partial: boolean;
+}
+
+/**
+ * What-if experiments (env), applied by rewriting the pipeline's decode requests, to measure a proposed change to the
+ * streaming policy before anyone makes it. Off by default; the report says when one was on.
+ *   BENCH_WHATIF_FIT_FINALS=1        finals asked with the full 30 s window get one fitted to the utterance, as partials do
+ *   BENCH_WHATIF_NO_FINAL_BACKOFF=1  a final does not hold back the next partials (its time is not reported to the policy)
+ *   BENCH_WHATIF_PARTIAL_DUTY=D      partials back off as if StreamingOptions.partialDutyCycle were D (the policy waits
+ *                                    decode time × (1/duty − 1) after a decode: the reported time is scaled to match)
+ */
+export const WHATIF = {
+  fitFinals: process.env.BENCH_WHATIF_FIT_FINALS === '1',
+  noFinalBackoff: process.env.BENCH_WHATIF_NO_FINAL_BACKOFF === '1',
+  partialDuty: process.env.BENCH_WHATIF_PARTIAL_DUTY ? Number(process.env.BENCH_WHATIF_PARTIAL_DUTY) : undefined,
+};
+const partialMsScale = WHATIF.partialDuty
+  ? (1 / WHATIF.partialDuty - 1) / (1 / DEFAULT_STREAMING_OPTIONS.partialDutyCycle - 1)
+  : 1;
+export const whatIfNote = (): string | undefined => {
+  const on = [
+    WHATIF.fitFinals && 'BENCH_WHATIF_FIT_FINALS=1', WHATIF.noFinalBackoff && 'BENCH_WHATIF_NO_FINAL_BACKOFF=1',
+    WHATIF.partialDuty && `BENCH_WHATIF_PARTIAL_DUTY=${WHATIF.partialDuty}`,
+  ].filter(Boolean);
+  return on.length ? `WHAT-IF RUN (${on.join(', ')}): not Earshot's current policy.` : undefined;
+};
+
+export interface Announced {
+  wall: number;
+  segment: TranscriptSegment;
+}
+
+export interface SessionRun {
+  /** performance.now() at capture time 0. */
+  t0: number;
+  wallSec: number;
+  audioSec: number;
+  /** Process CPU seconds (user + system, every thread) from the start of the session to its end. */
+  cpuSec: number;
+  transcripts: Announced[];
+  decodes: DecodeCall[];
+  finalSegments: number;
+  samples: MemorySample[];
+  modelLoadMs: number | null;
+  degrades: BenchService['degrades'];
+  /** Average number of cores other processes kept busy during the session (shared machines are noisy). */
+  foreignCores: number;
+}
+
+/** Memory over one window of audio, from samples taken every 100 ms (RSS swings by a whisper state per decode). */
+export interface MemorySample {
+  /** Captured audio at the end of the window. */
+  audioSec: number;
+  wallSec: number;
+  /** Lowest RSS in the window: between decodes (model, runtime, buffers that stay). */
+  rssMin: number;
+  /** Highest RSS in the window: during a decode (plus its whisper_state and compute buffers). */
+  rssMax: number;
+  heapUsed: number;
+  external: number;
+}
+
+export interface RunOptions {
+  audioFile: string;
+  pace: 'realtime' | 'fast';
+  /** Memory is sampled each time the captured audio crosses a multiple of this (seconds); 0 = never. */
+  sampleEverySec?: number;
+  /** Called with progress (seconds of audio captured) about once a second. */
+  progress?(audioSec: number): void;
+}
+
+/** A service whose engine records its decodes; the model is loaded (and warmed up) before any measurement. */
+export interface BenchService {
+  service: EarshotService;
+  decodes: DecodeCall[];
+  transcripts: Announced[];
+  /** performance.now() and process CPU seconds when the latest session reported STREAMING. */
+  streaming: { wall: number; cpu: number };
+  /** Steps of the degrade ladder (recognition falling behind real time), with the wall time. */
+  degrades: { wall: number; level: number; name: string }[];
+  dispose(): Promise<void>;
+}
+
+export async function benchService(modelPath: string): Promise<BenchService> {
+  const dir = tempDir('service');
+  const decodes: DecodeCall[] = [];
+  const transcripts: Announced[] = [];
+  const streaming = { wall: NaN, cpu: NaN };
+  const degrades: BenchService['degrades'] = [];
+  const service = new EarshotService(
+    {
+      storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath, language: 'en', threads: THREADS, gpu: false,
+      modelIdleUnloadSec: 0, // the model stays loaded between a figure's sessions
+    },
+    {
+      transcript: (segment) => transcripts.push({ wall: performance.now(), segment }),
+      actionItem: () => undefined,
+      decision: () => undefined,
+      state: (s) => {
+        if (s.state !== 'streaming') return;
+        streaming.wall = performance.now();
+        streaming.cpu = ownCpu();
+      },
+      modelState: () => undefined,
+      degrade: (level, name) => degrades.push({ wall: performance.now(), level, name }),
+    },
+  );
+  // Count and time every decode the pipeline asks for (the session calls the engine through its Decoder interface).
+  const engine = service.engine;
+  const decode = engine.decode.bind(engine);
+  engine.decode = async (asked: DecodeRequest): Promise<DecodeResult> => {
+    // Requests say whether they are final (since 71a6cc6); older ones told a partial by its reduced encoder window.
+    const partial = asked.final !== undefined ? !asked.final : (asked.audioCtx ?? 0) > 0;
+    const request = !partial && WHATIF.fitFinals && !asked.audioCtx
+      ? { ...asked, audioCtx: Math.min(1500, Math.ceil((asked.pcm.length / SAMPLE_RATE) * 50) + 32) }
+      : asked;
+    const start = performance.now();
+    const result = await decode(request);
+    decodes.push({
+      start, end: performance.now(), engineMs: result.ms, audioSec: request.pcm.length / SAMPLE_RATE,
+      audioCtx: request.audioCtx ?? 0, maxTokens: request.maxTokens, partial,
+    });
+    if (!partial && WHATIF.noFinalBackoff) return { ...result, ms: 0 };
+    if (partial && partialMsScale !== 1) return { ...result, ms: result.ms * partialMsScale };
+    return result;
+  };
+  await engine.load();
+  return {
+    service, decodes, transcripts, streaming, degrades,
+    dispose: async () => {
+      await service.shutdown();
+      removeTempDir(dir);
+    },
+  };
+}
+
+/** One session over `audioFile` on a fresh service; the service is shut down afterwards. */
+export async function runSession(modelPath: string, options: RunOptions): Promise<SessionRun> {
+  const bench = await benchService(modelPath);
+  try {
+    return await runOn(bench, options);
+  } finally {
+    await bench.dispose();
+  }
+}
+
+/** One session on an existing bench service (its decode and transcript logs are cleared first). */
+export async function runOn(bench: BenchService, options: RunOptions): Promise<SessionRun> {
+  const { service } = bench;
+  bench.decodes.length = 0;
+  bench.transcripts.length = 0;
+  bench.degrades.length = 0;
+  // Measured from STREAMING on: loading the VAD and whisper models is figure 5's business.
+  const { sessionId } = await service.startSession({ sources: ['file'], audioFile: options.audioFile, pace: options.pace, title: 'bench' });
+  const { wall: t0, cpu: cpu0 } = bench.streaming;
+  const machine0 = machineCpu();
+  const samples: MemorySample[] = [];
+  const every = options.sampleEverySec ?? 0;
+  let nextSample = every;
+  let window = { min: Infinity, max: 0 };
+  let lastProgress = 0;
+  const closeWindow = (audioSec: number) => {
+    const m = process.memoryUsage();
+    samples.push({
+      audioSec, wallSec: (performance.now() - t0) / 1000, rssMin: Math.min(window.min, m.rss), rssMax: Math.max(window.max, m.rss),
+      heapUsed: m.heapUsed, external: m.external,
+    });
+    window = { min: Infinity, max: 0 };
+  };
+  const tick = setInterval(() => {
+    const audioSec = service.status(sessionId).capturedSec;
+    if (performance.now() - lastProgress >= 1000) {
+      lastProgress = performance.now();
+      options.progress?.(audioSec);
+    }
+    if (every <= 0) return;
+    const rss = process.memoryUsage.rss();
+    window.min = Math.min(window.min, rss);
+    window.max = Math.max(window.max, rss);
+    if (audioSec >= nextSample) {
+      closeWindow(audioSec);
+      while (nextSample <= audioSec) nextSample += every;
+    }
+  }, every > 0 ? 100 : 1000);
+  try {
+    const result = await service.sessionDone(sessionId);
+    const end = performance.now();
+    const cpuSec = ownCpu() - cpu0;
+    const foreignCores = Math.max(0, (machineCpu().busy - machine0.busy - cpuSec) / ((end - t0) / 1000));
+    const status = service.status(sessionId);
+    if (every > 0 && window.max > 0) closeWindow(status.capturedSec);
+    return {
+      t0, wallSec: (end - t0) / 1000, audioSec: status.capturedSec, cpuSec,
+      transcripts: bench.transcripts.slice(), decodes: bench.decodes.slice(), finalSegments: result.segments.length,
+      samples, modelLoadMs: service.engine.loadMs, degrades: bench.degrades.slice(), foreignCores,
+    };
+  } finally {
+    clearInterval(tick);
+  }
+}
+
+/** A decode's kind as the streaming policy asked for it (a partial asks for a reduced encoder window). */
+export const isPartialDecode = (d: DecodeCall): boolean => d.partial;
