@@ -4,6 +4,7 @@
  * error handler), and re-exposes the daemon's notifications as VS Code events.
  */
 import * as vscode from 'vscode';
+import { DAEMON_ALLOCATOR_ENV } from '../daemon/allocator';
 import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
 import {
   ActionItem, ActionItemNotification, Decision, DecisionNotification, EarshotServerCapabilities, HealthParams, Health,
@@ -44,7 +45,7 @@ export class DaemonClient implements vscode.Disposable {
       module: daemon,
       args: ['daemon'],
       transport: TransportKind.stdio,
-      options: { env: { ...process.env, EARSHOT_LOG_LEVEL: settings.logLevel } },
+      options: { env: { ...process.env, ...DAEMON_ALLOCATOR_ENV, EARSHOT_LOG_LEVEL: settings.logLevel } },
     };
     const serverOptions: ServerOptions = { run, debug: run };
     const initializationOptions: InitializationOptions = {

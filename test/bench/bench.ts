@@ -8,7 +8,8 @@
  *   latency  3. end of speech → final, onset → first partial (realtime session)           (latency.ts)
  *   silence  4. decodes and CPU share over 60 s of silence and of pink noise              (silence.ts)
  *   spawn    5. daemon spawn → model ready                                                (spawn.ts)
- *   memory   6. RSS steady state and growth over a 2-hour meeting (pace fast)             (memory.ts)
+ *   memory   6. RSS steady state and growth over a 2-hour meeting (pace fast)             (memory.ts, in a fresh
+ *                                                                                          process: memory-child.ts)
  *
  * Usage: npm run bench [-- NAME…]   or   BENCH_ONLY=whisper,latency npm run bench   (default: all).
  * Knobs (env): BENCH_REPS, BENCH_WHISPER_REPS, BENCH_WHISPER_TOKENS, BENCH_WHISPER_PRESETS, BENCH_SPAWN_REPS,

@@ -2,11 +2,11 @@
  * Figure 2 — CPU seconds per second of audio for a whole meeting: Earshot's live pipeline (realtime-paced session,
  * see live.ts) against whisper.cpp's `stream` example (sliding window: step 500 ms, length 5000 ms) built from the
  * same sources with the same flags, on the same audio and model. `stream` captures from an audio device through
- * SDL, so it is fed the fixture through a private PulseAudio virtual microphone (pulse.ts) in real time.
+ * SDL, so it is fed the fixture through a private PulseAudio virtual microphone (test/support/pulse.ts) in real time.
  */
 import { DEFAULT_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
 import { liveMeetingRun } from './live';
-import { startPulse } from './pulse';
+import { startPulse } from '../support/pulse';
 import { isPartialDecode, whatIfNote } from './session-run';
 import {
   buildWhisperCpp, FigureReport, foreignLoad, processCpu, quiet, rel, spawnTracked, stopChild, table, THREADS, waitForLine,

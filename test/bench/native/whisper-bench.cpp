@@ -6,7 +6,7 @@
 // the load with the decode.
 //
 //   earshot-whisper-bench --model M --pcm FILE.f32 [--threads 2] [--max-tokens N] [--language en]
-//                         [--audio-ctx 0] [--fresh-state]
+//                         [--audio-ctx 0] [--fresh-state] [--flash-attn]
 //
 // FILE.f32 holds raw little-endian float32 16 kHz mono samples. The model is loaded once and warmed up with a
 // 1.1 s silent decode (as WhisperEngine.load() does), then "ready {...}" is printed. Each line "run" on stdin
@@ -42,7 +42,7 @@ static std::string json_escape(const std::string & s) {
 int main(int argc, char ** argv) {
     std::string model, pcm_path, language = "en";
     int threads = 2, max_tokens = 0, audio_ctx = 0;
-    bool fresh_state = false;
+    bool fresh_state = false, flash_attn = false;
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -56,6 +56,7 @@ int main(int argc, char ** argv) {
         else if (a == "--language") language = next();
         else if (a == "--audio-ctx") audio_ctx = std::stoi(next());
         else if (a == "--fresh-state") fresh_state = true;
+        else if (a == "--flash-attn") flash_attn = true;
         else { fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
     }
     if (model.empty() || pcm_path.empty()) { fprintf(stderr, "usage: earshot-whisper-bench --model M --pcm FILE.f32 [options]\n"); return 2; }
@@ -74,6 +75,7 @@ int main(int argc, char ** argv) {
     const auto t_load = std::chrono::steady_clock::now();
     whisper_context_params cparams = whisper_context_default_params();
     cparams.use_gpu = false;
+    cparams.flash_attn = flash_attn;
     whisper_context * ctx = fresh_state
         ? whisper_init_from_file_with_params_no_state(model.c_str(), cparams)
         : whisper_init_from_file_with_params(model.c_str(), cparams);
