@@ -11,6 +11,7 @@ import { CATALOG, findCatalogModel, ModelTier, modelForTier } from './asr/catalo
 import { DEGRADE_LADDER } from './asr/degrade';
 import { cachedModelStatus, DownloadError, DownloadProgress } from './asr/download';
 import { downloadCatalogModel, ensureVerified, listModels, ModelSelection } from './asr/modelStore';
+import { BATCH_STREAMING_OPTIONS } from './asr/streaming';
 import { WhisperEngine } from './asr/whisper';
 import { AudioSource, FileSource } from './capture/source';
 import { AudioFileError } from './capture/wav';
@@ -102,6 +103,7 @@ export class EarshotService {
         decoder: { decode: (request) => (this.fallback?.state === 'ready' ? this.fallback : this.engine).decode(request) },
         createDetector: () => SileroDetector.create(),
         segmenter: segmenterOptions(this.config.vad),
+        ...(params.pace === 'fast' ? { streaming: BATCH_STREAMING_OPTIONS } : {}),
         vocabulary: () => this.vocabulary,
         onDegrade: (level, rung) => {
           this.events.degrade?.(level, rung.name);

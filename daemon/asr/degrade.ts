@@ -18,8 +18,8 @@ export const DEGRADE_LADDER: readonly DegradeRung[] = [
   { name: 'normal', apply: (o) => o },
   { name: 'fewer partials', apply: (o) => ({ ...o, partialIntervalSec: o.partialIntervalSec * 2 }) },
   { name: 'slow partials', apply: (o) => ({ ...o, partialIntervalSec: Math.max(2, o.partialIntervalSec * 4), minPartialSec: 1.5 }) },
-  { name: 'finals only', apply: (o) => ({ ...o, partials: false }) },
-  { name: 'smaller model', apply: (o) => ({ ...o, partials: false }), smallerModel: true },
+  { name: 'finals only', apply: (o) => ({ ...o, partials: false, earlyFinal: false }) },
+  { name: 'smaller model', apply: (o) => ({ ...o, partials: false, earlyFinal: false }), smallerModel: true },
 ];
 
 export interface DegradeThresholds {

@@ -1,16 +1,24 @@
 /**
  * The streaming policy: while an utterance grows, re-decode it every `partialIntervalSec` and emit a
- * partial; when it ends, emit the final. Every knob is named in {@link StreamingOptions}.
+ * partial; when the speech pauses, decode it as a final right away, so that when the segmenter confirms
+ * the end (its hangover) the final is ready or nearly; when it ends, emit the final. Every knob is named in
+ * {@link StreamingOptions}.
+ *
+ * The segmenter is read continuously, whisper or not: an utterance's end is seen while a partial decodes,
+ * and the next decode is always the most urgent one (finals of ended utterances, then the early final of a
+ * paused one, then a partial of the newest audio; stale partials are never decoded).
  */
 import { SourceKind } from '../../protocol/protocol';
 import { SAMPLE_RATE } from '../capture/source';
-import { UtteranceEvent } from '../vad/segmenter';
+import { Utterance, UtteranceEvent } from '../vad/segmenter';
 import { LocalAgreement } from './agreement';
 import { DecodeRequest, DecodeResult } from './whisper';
 
 export interface StreamingOptions {
   /** Decode partial results at all (a batch transcription only wants finals). */
   partials: boolean;
+  /** Decode the final when the speech pauses instead of when the end is confirmed (latency for a possibly wasted decode). */
+  earlyFinal: boolean;
   /** Seconds of new audio between two partial decodes of the same utterance. */
   partialIntervalSec: number;
   /** No partial for an utterance shorter than this: too little audio to say anything useful. */
@@ -23,17 +31,24 @@ export interface StreamingOptions {
   promptChars: number;
   /** Seconds of encoder window beyond the utterance for a final (a full 30 s window cost 2.2 s per base.en final here). */
   finalContextMarginSec: number;
+  /** Audio of ended utterances waiting for their final beyond which the recognizer stops reading (memory bound). */
+  maxPendingSec: number;
 }
 
 export const DEFAULT_STREAMING_OPTIONS: StreamingOptions = {
   partials: true,
+  earlyFinal: true,
   partialIntervalSec: 0.5,
-  minPartialSec: 0.5,
+  minPartialSec: 0.4,
   partialDutyCycle: 0.5,
   maxTokensPerSec: 8,
   promptChars: 200,
   finalContextMarginSec: 1,
+  maxPendingSec: 120,
 };
+
+/** A file read as fast as it goes: nobody watches it happen, only the finals count. */
+export const BATCH_STREAMING_OPTIONS: StreamingOptions = { ...DEFAULT_STREAMING_OPTIONS, partials: false, earlyFinal: false };
 
 /** What whisper says over silence or noise; such text is dropped when the audio was mostly not speech. */
 const SILENCE_ARTEFACTS = /^\s*(\[BLANK_AUDIO\]|\(silence\)|\[silence\]|thank you\.?|thanks for watching!?|you\.?|\.+)\s*$/i;
@@ -59,6 +74,95 @@ export interface RecognizerContext {
   options(): StreamingOptions;
   /** Words worth priming whisper with: identifiers from the user's open editors (bounded by the caller). */
   vocabulary?(): string;
+  /**
+   * Told the capture time (performance.now()) of the oldest speech end still waiting for its final, or
+   * undefined when none waits: how far recognition is behind (the degrade ladder's input).
+   */
+  pendingSince?(capturedAt: number | undefined): void;
+}
+
+/** One utterance as the recognizer tracks it, from its first audio until its final is out. */
+interface Tracked {
+  latest: Utterance;
+  ended: boolean;
+  /** Samples covered by the last decode of any kind (the partial cadence counts from there). */
+  decodedSamples: number;
+  /** The text of that decode: it is the final when no voiced audio came after it (no second decode). */
+  decodedText: string;
+  /** voicedEndSample when the segmenter last reported a pause; a later voiced frame cancels the pause. */
+  pausedAtVoicedEnd?: number;
+  agreement: LocalAgreement;
+  /** A partial was yielded (and must be retracted if the final is empty). */
+  shownPartial: boolean;
+}
+
+/** Reads the segmenter in the background and keeps what the decoder needs next. */
+class Inbox {
+  /** Ended utterances waiting for their final, oldest first, then the live one (at most one: utterances of a source do not overlap). */
+  readonly utterances: Tracked[] = [];
+  done = false;
+  error: unknown;
+  private wake: (() => void) | undefined;
+  private room: (() => void) | undefined;
+
+  constructor(events: AsyncIterable<UtteranceEvent>, private readonly maxPendingSamples: () => number) {
+    void this.pump(events);
+  }
+
+  /** Resolves when something changed (an event, the end of the stream), or after `timeoutMs` when given. */
+  changed(timeoutMs?: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.notify(), timeoutMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** The recognizer finished an utterance: forget it and let the pump go on if it was waiting for room. */
+  remove(tracked: Tracked): void {
+    this.utterances.splice(this.utterances.indexOf(tracked), 1);
+    this.room?.();
+    this.room = undefined;
+  }
+
+  private pendingSamples(): number {
+    return this.utterances.reduce((n, t) => n + (t.ended ? t.latest.samples.length : 0), 0);
+  }
+
+  private async pump(events: AsyncIterable<UtteranceEvent>): Promise<void> {
+    try {
+      for await (const event of events) {
+        const u = event.utterance;
+        let tracked = this.utterances.find((t) => t.latest.id === u.id);
+        if (!tracked) {
+          tracked = { latest: u, ended: false, decodedSamples: 0, decodedText: '', agreement: new LocalAgreement(), shownPartial: false };
+          this.utterances.push(tracked);
+        }
+        tracked.latest = u;
+        if (event.type === 'end') {
+          tracked.ended = true;
+        } else if (event.type === 'pause') {
+          tracked.pausedAtVoicedEnd = u.voicedEndSample;
+        } else if (tracked.pausedAtVoicedEnd !== undefined && u.voicedEndSample > tracked.pausedAtVoicedEnd) {
+          tracked.pausedAtVoicedEnd = undefined; // speech resumed
+        }
+        this.notify();
+        // Bounded memory: when finals fall this far behind, stop reading (a live source's own bounded buffer takes over).
+        while (this.pendingSamples() > this.maxPendingSamples()) await new Promise<void>((resolve) => { this.room = resolve; });
+      }
+    } catch (e) {
+      this.error = e;
+    }
+    this.done = true;
+    this.notify();
+  }
+
+  private notify(): void {
+    this.wake?.();
+    this.wake = undefined;
+  }
 }
 
 export async function* recognize(
@@ -67,13 +171,10 @@ export async function* recognize(
   context: RecognizerContext | StreamingOptions = DEFAULT_STREAMING_OPTIONS,
 ): AsyncGenerator<RecognizedSegment> {
   const ctx: RecognizerContext = 'options' in context && typeof context.options === 'function' ? context : { options: () => context as StreamingOptions };
-  const agreement = new LocalAgreement();
+  const inbox = new Inbox(events, () => ctx.options().maxPendingSec * SAMPLE_RATE);
   let previousText = '';
-  let utteranceId = '';
-  let decodedSamples = 0; // of the current utterance, at its last partial
-  let partialText = '';
-  let shownPartial = false; // a partial of the current utterance was yielded (and must be retracted if the final is empty)
-  let nextPartialAt = 0; // performance.now() before which no partial is decoded
+  let nextPartialAt = 0; // performance.now() before which no further partial is decoded
+
   const decode = async (pcm: Float32Array, partial: boolean) => {
     const options = ctx.options();
     const vocabulary = ctx.vocabulary?.() ?? '';
@@ -87,43 +188,74 @@ export async function* recognize(
       // partials get a small margin; finals a full second more, since they are the text that stays.
       audioCtx: Math.min(1500, Math.ceil((pcm.length / SAMPLE_RATE + (partial ? 0 : options.finalContextMarginSec)) * 50) + 32),
     });
-    nextPartialAt = performance.now() + result.ms * (1 / options.partialDutyCycle - 1);
+    if (partial) nextPartialAt = performance.now() + result.ms * (1 / options.partialDutyCycle - 1);
     return result.text;
   };
-
-  for await (const event of events) {
-    const u = event.utterance;
-    const options = ctx.options();
-    const segment = (text: string, final: boolean): RecognizedSegment => ({
-      // The words were spoken between the detector's boundaries; pre-roll and hangover are only context for whisper.
-      segmentId: u.id, source: u.source, startSample: u.speechStartSample, endSample: u.speechEndSample, text, final,
-    });
-    if (u.id !== utteranceId) {
-      utteranceId = u.id;
-      decodedSamples = 0;
-      partialText = '';
-      shownPartial = false;
-      agreement.reset();
+  const segment = (u: Utterance, text: string, final: boolean): RecognizedSegment => ({
+    // The words were spoken between the detector's boundaries; pre-roll and hangover are only context for whisper.
+    segmentId: u.id, source: u.source, startSample: u.speechStartSample, endSample: u.speechEndSample, text, final,
+  });
+  /** The last decode heard every voiced sample of the utterance: nothing was said since, its text stands. */
+  const decodedAllSpeech = (t: Tracked) => t.decodedSamples > 0 && t.latest.startSample + t.decodedSamples >= t.latest.voicedEndSample;
+  /** Shows the last decode as a partial, its stable prefix kept (LocalAgreement); not once the utterance has ended. */
+  function* showPartial(t: Tracked, u: Utterance): Generator<RecognizedSegment> {
+    const shown = t.agreement.update(t.decodedText);
+    if (shown && !t.ended) {
+      t.shownPartial = true;
+      yield segment(u, shown, false);
     }
-    if (event.type === 'audio') {
-      const grown = u.samples.length - decodedSamples;
-      if (!options.partials || u.samples.length < options.minPartialSec * SAMPLE_RATE || grown < options.partialIntervalSec * SAMPLE_RATE) continue;
-      if (performance.now() < nextPartialAt) continue;
-      partialText = await decode(u.samples, true);
-      decodedSamples = u.samples.length;
-      const shown = agreement.update(partialText);
-      if (shown) {
-        shownPartial = true;
-        yield segment(shown, false);
-      }
+  }
+  const reportPending = () => {
+    const waiting = inbox.utterances.find((t) => t.ended);
+    // Audio read faster than real time has no capture time: it is never behind.
+    ctx.pendingSince?.(waiting?.latest.capturedAt);
+  };
+
+  for (;;) {
+    reportPending();
+    const options = ctx.options();
+    const ended = inbox.utterances.find((t) => t.ended);
+    if (ended) {
+      // 1. The final of the oldest ended utterance: the last decode when nothing was said after it, else a decode now.
+      const u = ended.latest;
+      let text = decodedAllSpeech(ended) ? ended.decodedText : await decode(u.samples, false);
+      if (u.speechRatio < ARTEFACT_SPEECH_RATIO && SILENCE_ARTEFACTS.test(text)) text = '';
+      if (text) previousText = text;
+      inbox.remove(ended);
+      // An empty final retracts the partials shown for this utterance; with none shown there is nothing to say.
+      if (text || ended.shownPartial) yield segment(u, text, true);
       continue;
     }
-    // End of utterance: reuse the last partial if no audio arrived since, else decode everything.
-    const hadPartial = decodedSamples > 0;
-    let text = decodedSamples === u.samples.length && hadPartial ? partialText : await decode(u.samples, false);
-    if (u.speechRatio < ARTEFACT_SPEECH_RATIO && SILENCE_ARTEFACTS.test(text)) text = '';
-    if (text) previousText = text;
-    // An empty final retracts the partials shown for this utterance; with none shown there is nothing to say.
-    if (text || shownPartial) yield segment(text, true);
+    const live = inbox.utterances[0];
+    if (live && options.earlyFinal && live.pausedAtVoicedEnd !== undefined && !decodedAllSpeech(live)) {
+      // 2. The speech paused: decode it as a final now; it stands if the pause turns into the end, and is the
+      //    freshest partial if speech resumes.
+      const u = live.latest;
+      live.decodedText = await decode(u.samples, false);
+      live.decodedSamples = u.samples.length;
+      yield* showPartial(live, u);
+      continue;
+    }
+    const u = live?.latest;
+    const grown = u ? u.samples.length - live.decodedSamples : 0;
+    const firstPartial = live !== undefined && live.decodedSamples === 0;
+    if (
+      u && options.partials && live.pausedAtVoicedEnd === undefined && u.samples.length >= options.minPartialSec * SAMPLE_RATE &&
+      grown >= (firstPartial ? 0 : options.partialIntervalSec * SAMPLE_RATE) &&
+      // The first words of an utterance are what people wait for: its first partial is not held back by the duty cycle.
+      (firstPartial || performance.now() >= nextPartialAt)
+    ) {
+      // 3. A partial of the newest audio.
+      live.decodedText = await decode(u.samples, true);
+      live.decodedSamples = u.samples.length;
+      yield* showPartial(live, u);
+      continue;
+    }
+    if (inbox.done) break;
+    // Nothing to decode now: wait for the segmenter, or for the duty cycle to allow the next partial.
+    const partialDue = u && options.partials && live.pausedAtVoicedEnd === undefined && grown >= options.partialIntervalSec * SAMPLE_RATE;
+    await inbox.changed(partialDue ? Math.max(0, nextPartialAt - performance.now()) : undefined);
   }
+  reportPending();
+  if (inbox.error !== undefined) throw inbox.error;
 }

@@ -53,6 +53,8 @@ export class Session {
   private readonly abort = new AbortController();
   private readonly capturedSamples = new Map<SourceKind, number>();
   private readonly backlog = new Map<SourceKind, number>();
+  /** Per source: capture time of the oldest speech end still waiting for its final. */
+  private readonly pendingSince = new Map<SourceKind, number>();
   readonly degrade: DegradeLadder;
   private finals = 0;
   private itemCount = 0;
@@ -96,9 +98,14 @@ export class Session {
     return Math.max(0, ...this.capturedSamples.values()) / SAMPLE_RATE;
   }
 
-  /** Seconds the newest audio waited before the pipeline took it (0 when audio is read faster than real time). */
+  /**
+   * How far the pipeline is behind real time, in seconds: the longer of how long the newest audio waited to be
+   * read and how long the oldest finished utterance has waited for its final (0 when audio is read faster than
+   * real time).
+   */
   get backlogSec(): number {
-    return Math.max(0, ...this.backlog.values());
+    const now = performance.now();
+    return Math.max(0, ...this.backlog.values(), ...[...this.pendingSince.values()].map((at) => (now - at) / 1000));
   }
 
   get finalSegments(): number {
@@ -147,7 +154,11 @@ export class Session {
       const counted = this.countCaptured(source.frames(this.abort.signal));
       const utterances = segmentUtterances(counted, await this.config.createDetector(), this.config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS);
       const base = this.config.streaming ?? DEFAULT_STREAMING_OPTIONS;
-      const context = { options: () => this.degrade.options(base), vocabulary: () => this.config.vocabulary?.() ?? '' };
+      const context = {
+        options: () => this.degrade.options(base),
+        vocabulary: () => this.config.vocabulary?.() ?? '',
+        pendingSince: (at: number | undefined) => (at === undefined ? this.pendingSince.delete(source.kind) : this.pendingSince.set(source.kind, at)),
+      };
       for await (const segment of recognize(utterances, this.config.decoder, context)) {
         await this.accept(segment, source.speaker);
       }
@@ -162,9 +173,8 @@ export class Session {
       this.capturedSamples.set(frame.source, frame.startSample + frame.samples.length);
       if (frame.capturedAt !== undefined) {
         const now = performance.now();
-        const waited = Math.max(0, (now - frame.capturedAt) / 1000);
-        this.backlog.set(frame.source, waited);
-        this.degrade.observe(waited, now);
+        this.backlog.set(frame.source, Math.max(0, (now - frame.capturedAt) / 1000));
+        this.degrade.observe(this.backlogSec, now);
       }
       yield frame;
     }

@@ -1,7 +1,9 @@
 /**
  * Turns a stream of frames into utterances: speech starts after `minSpeechMs` above the on-threshold,
  * continues while the score stays above the off-threshold (hysteresis), and ends after `hangoverMs`
- * below it. `preRollMs` of audio before the start is kept so first syllables survive. Nothing that
+ * below it. `preRollMs` of audio before the start is kept so first syllables survive. After `pauseMs`
+ * below the off-threshold a `pause` event lets the recognizer decode the utterance as if it had ended, so
+ * the final is ready about when the hangover confirms the end. Nothing that
  * is not inside an utterance ever reaches the recognizer: silence costs nothing and yields no text.
  */
 import { SourceKind, VadSettings } from '../../protocol/protocol';
@@ -26,6 +28,8 @@ export interface SegmenterOptions {
   onThreshold: number;
   offThreshold: number;
   minSpeechMs: number;
+  /** Silence after which the utterance may be over: the recognizer starts its final decode early. */
+  pauseMs: number;
   hangoverMs: number;
   preRollMs: number;
   /** Utterances are cut before this length (whisper's window is 30 s), at the quietest frame. */
@@ -36,6 +40,7 @@ export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
   onThreshold: 0.5,
   offThreshold: 0.35,
   minSpeechMs: 250,
+  pauseMs: 128,
   hangoverMs: 400,
   preRollMs: 200,
   maxUtteranceSec: 25,
@@ -68,11 +73,17 @@ export interface Utterance {
   /** Capture-clock samples where the detector's speech starts and (so far) ends: no pre-roll, no hangover. */
   speechStartSample: number;
   speechEndSample: number;
+  /** End of the last frame scored at or above the off-threshold: audio after it is silence (so far). */
+  voicedEndSample: number;
+  /** performance.now() when the newest sample was captured (live and paced sources only). */
+  capturedAt?: number;
 }
 
 export type UtteranceEvent =
   /** The utterance grew by at least one frame. */
   | { type: 'audio'; utterance: Utterance }
+  /** `pauseMs` of silence: the utterance may be over (it ends after `hangoverMs`, unless speech resumes). */
+  | { type: 'pause'; utterance: Utterance }
   /** The utterance is complete; no more audio will be added. */
   | { type: 'end'; utterance: Utterance };
 
@@ -115,6 +126,7 @@ export async function* segmentUtterances(
   const msToFrames = (ms: number) => Math.max(1, Math.round((ms / 1000) * SAMPLE_RATE / FRAME_SAMPLES));
   const minSpeechFrames = msToFrames(options.minSpeechMs);
   const hangoverFrames = msToFrames(options.hangoverMs);
+  const pauseFrames = Math.min(msToFrames(options.pauseMs), hangoverFrames);
   const preRollFrames = Math.round((options.preRollMs / 1000) * SAMPLE_RATE / FRAME_SAMPLES);
   const maxFrames = Math.floor((options.maxUtteranceSec * SAMPLE_RATE) / FRAME_SAMPLES);
 
@@ -122,7 +134,10 @@ export async function* segmentUtterances(
   /** Recent frames before speech: the pre-roll plus a possible start that has not lasted long enough. */
   let pending: { frame: AudioFrame; score: number }[] = [];
   let pendingSpeech = 0;
-  let current: { id: string; source: SourceKind; startSample: number; speechStartSample: number; speechEndSample: number; buffer: UtteranceBuffer } | undefined;
+  let current: {
+    id: string; source: SourceKind; startSample: number; speechStartSample: number; speechEndSample: number; voicedEndSample: number;
+    capturedAt?: number; buffer: UtteranceBuffer;
+  } | undefined;
   let silentFrames = 0;
 
   const endLag = (detector.endLagFrames ?? 0) * FRAME_SAMPLES;
@@ -131,11 +146,15 @@ export async function* segmentUtterances(
     const speech = c.buffer.scores.filter((s) => s >= options.offThreshold).length;
     return {
       id: c.id, source: c.source, startSample: c.startSample, samples: c.buffer.view(), speechRatio: speech / Math.max(1, c.buffer.scores.length),
-      speechStartSample: c.speechStartSample, speechEndSample: c.speechEndSample,
+      speechStartSample: c.speechStartSample, speechEndSample: c.speechEndSample, voicedEndSample: c.voicedEndSample,
+      ...(c.capturedAt !== undefined ? { capturedAt: c.capturedAt } : {}),
     };
   };
   const begin = (source: SourceKind, startSample: number, speechStartSample: number) => {
-    current = { id: `${source}-${++count}`, source, startSample, speechStartSample, speechEndSample: speechStartSample, buffer: new UtteranceBuffer() };
+    current = {
+      id: `${source}-${++count}`, source, startSample, speechStartSample, speechEndSample: speechStartSample, voicedEndSample: speechStartSample,
+      buffer: new UtteranceBuffer(),
+    };
     silentFrames = 0;
   };
 
@@ -152,6 +171,8 @@ export async function* segmentUtterances(
         begin(frame.source, kept[0].frame.startSample, pending[Math.max(first, pending.length - kept.length)].frame.startSample);
         for (const p of kept) current!.buffer.append(p.frame.samples, p.score);
         current!.speechEndSample = frame.startSample + frame.samples.length - endLag;
+        current!.voicedEndSample = frame.startSample + frame.samples.length;
+        current!.capturedAt = frame.capturedAt;
         pending = [];
         pendingSpeech = 0;
         yield { type: 'audio', utterance: snapshot() };
@@ -162,12 +183,18 @@ export async function* segmentUtterances(
     }
 
     current.buffer.append(frame.samples, score);
+    current.capturedAt = frame.capturedAt;
     silentFrames = score < options.offThreshold ? silentFrames + 1 : 0;
+    if (silentFrames === 0) current.voicedEndSample = frame.startSample + frame.samples.length;
     // The detector's probability trails off a frame or two after the voice stops: speech ends with the last confident frame.
     if (score >= options.onThreshold) current.speechEndSample = frame.startSample + frame.samples.length - endLag;
     if (silentFrames >= hangoverFrames) {
       yield { type: 'end', utterance: snapshot() };
       current = undefined;
+      continue;
+    }
+    if (silentFrames === pauseFrames) {
+      yield { type: 'pause', utterance: snapshot() };
       continue;
     }
     if (current.buffer.scores.length >= maxFrames) {
@@ -179,11 +206,14 @@ export async function* segmentUtterances(
       const rest = current.buffer.splitAfter(cut + 1);
       const { source, startSample } = current;
       const cutSample = startSample + (cut + 1) * FRAME_SAMPLES;
-      const speechEnd = current.speechEndSample;
+      const { speechEndSample: speechEnd, voicedEndSample: voicedEnd, capturedAt } = current;
       current.speechEndSample = Math.min(speechEnd, cutSample);
+      current.voicedEndSample = Math.min(voicedEnd, cutSample);
       yield { type: 'end', utterance: snapshot() };
       begin(source, cutSample, cutSample);
       current!.speechEndSample = Math.max(cutSample, speechEnd);
+      current!.voicedEndSample = Math.max(cutSample, voicedEnd);
+      current!.capturedAt = capturedAt;
       for (let i = 0; i < rest.scores.length; i++) {
         current!.buffer.append(rest.samples.subarray(i * FRAME_SAMPLES, (i + 1) * FRAME_SAMPLES), rest.scores[i]);
       }

@@ -13,6 +13,17 @@ export const SILERO_MODEL = path.join(__dirname, '..', '..', '..', 'media', 'vad
 /** Samples of the previous frame that v5 expects in front of each frame. */
 const CONTEXT_SAMPLES = 64;
 const STATE_SHAPE = [2, 1, 128];
+/**
+ * Frames quieter than this (RMS −60 dBFS, below any microphone's noise floor) are silence without asking the model:
+ * on digital silence the model runs were most of the 1.7% of a core a silent session cost (BENCHMARKS.md, figure 4).
+ */
+const SILENCE_RMS = 10 ** (-60 / 20);
+/**
+ * The model still hears the first 0.5 s of such silence: its recurrent state must settle as it would (skipping
+ * every quiet frame, or resetting the state, cost speech recall on the fixtures); after that the state has settled
+ * and further silent frames change nothing.
+ */
+const SILENT_FRAMES_BEFORE_GATE = 16;
 
 export class VadModelError extends Error {
   override name = 'VadModelError';
@@ -42,6 +53,9 @@ export class SileroDetector implements SpeechDetector {
   /** Measured on espeak-ng fixtures with exact boundaries: the probability stays above 0.5 one frame past the voice. */
   readonly endLagFrames = 1;
   private state: Tensor;
+  private silentFrames = 0;
+  /** Frames scored, and how many of them needed the model (the rest were silence past the gate). */
+  readonly stats = { frames: 0, modelRuns: 0 };
   private readonly sampleRate: Tensor;
   private readonly input = new Float32Array(CONTEXT_SAMPLES + FRAME_SAMPLES);
 
@@ -55,6 +69,20 @@ export class SileroDetector implements SpeechDetector {
   }
 
   async score(frame: Float32Array): Promise<number> {
+    this.stats.frames++;
+    let energy = 0;
+    for (let i = 0; i < frame.length; i++) energy += frame[i] * frame[i];
+    if (Math.sqrt(energy / Math.max(1, frame.length)) < SILENCE_RMS) {
+      if (++this.silentFrames > SILENT_FRAMES_BEFORE_GATE) {
+        this.input.fill(0, CONTEXT_SAMPLES);
+        this.input.set(frame.subarray(0, FRAME_SAMPLES), CONTEXT_SAMPLES);
+        this.input.copyWithin(0, FRAME_SAMPLES, FRAME_SAMPLES + CONTEXT_SAMPLES);
+        return 0;
+      }
+    } else {
+      this.silentFrames = 0;
+    }
+    this.stats.modelRuns++;
     // The input is [context | frame]; a short last frame is padded with silence.
     this.input.fill(0, CONTEXT_SAMPLES);
     this.input.set(frame.subarray(0, FRAME_SAMPLES), CONTEXT_SAMPLES);

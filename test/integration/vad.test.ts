@@ -28,14 +28,15 @@ function soxFixture(name: string, inputs: string[], effects: string[] = []): str
 }
 const GENERATED = ['-n'];
 
-async function detect(file: string, profile: 'default' | 'sensitive' = 'default'): Promise<{ speech: Span[]; durationSec: number }> {
+async function detect(file: string, profile: 'default' | 'sensitive' = 'default'): Promise<{ speech: Span[]; durationSec: number; stats: SileroDetector['stats'] }> {
   const source = await FileSource.open(file, { pace: 'fast' });
   const speech: Span[] = [];
-  const events = segmentUtterances(source.frames(new AbortController().signal), await SileroDetector.create(), segmenterOptions({ profile }));
+  const detector = await SileroDetector.create();
+  const events = segmentUtterances(source.frames(new AbortController().signal), detector, segmenterOptions({ profile }));
   for await (const e of events) {
     if (e.type === 'end') speech.push({ start: e.utterance.speechStartSample / SAMPLE_RATE, end: e.utterance.speechEndSample / SAMPLE_RATE });
   }
-  return { speech, durationSec: source.format.durationSec };
+  return { speech, durationSec: source.format.durationSec, stats: detector.stats };
 }
 
 /** Frame-level scores: a frame is speech when its centre lies inside a span. */
@@ -50,7 +51,7 @@ function score(truth: Span[], found: Span[], durationSec: number) {
 }
 
 describe('voice activity detection (Silero v5, real model)', () => {
-  type Scored = ReturnType<typeof score> & { speech: Span[] };
+  type Scored = ReturnType<typeof score> & { speech: Span[]; stats: SileroDetector['stats'] };
   const results = new Map<string, Scored>();
 
   before(async () => {
@@ -64,8 +65,8 @@ describe('voice activity detection (Silero v5, real model)', () => {
       ['standup over noise', soxFixture('vad-standup-over-noise.wav', ['-m', SAMPLE_WAV, noise30]), TURNS],
     ];
     for (const [name, file, truth] of fixtures) {
-      const { speech, durationSec } = await detect(file);
-      results.set(name, { ...score(truth, speech, durationSec), speech });
+      const { speech, durationSec, stats } = await detect(file);
+      results.set(name, { ...score(truth, speech, durationSec), speech, stats });
     }
   });
 
@@ -99,6 +100,17 @@ describe('voice activity detection (Silero v5, real model)', () => {
       const r = results.get(name)!;
       assert.ok(r.falseSpeechRate <= 0.02, `${name}: false-speech rate ${r.falseSpeechRate.toFixed(3)} (${JSON.stringify(r.speech)})`);
     }
+  });
+
+  it('runs the model on only the first 0.5 s of digital silence (the silence gate), and on all of noise', () => {
+    const silence = results.get('silence')!.stats;
+    assert.ok(silence.frames >= 600, `${silence.frames} frames`);
+    // The model hears the first 0.5 s (16 frames) of silence, so its state settles; nothing after that.
+    assert.ok(silence.modelRuns <= 16, `${silence.modelRuns} frames of digital silence ran the model`);
+    const standup = results.get('standup')!.stats;
+    assert.ok(standup.modelRuns > 0 && standup.modelRuns < standup.frames, `standup: ${standup.modelRuns} of ${standup.frames} frames ran the model`);
+    const noise = results.get('pink noise')!.stats;
+    assert.equal(noise.modelRuns, noise.frames, 'noise above the gate is always scored by the model');
   });
 
   it('the sensitive profile hears a quiet headset (-30 dB) that the default profile partly misses', async () => {

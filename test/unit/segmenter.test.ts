@@ -28,6 +28,9 @@ async function collect(events: AsyncIterable<UtteranceEvent>): Promise<Span[]> {
       assert.ok(u.samples.length > previous, 'each audio event grows the utterance');
       assert.ok(!spans.some((s) => s.id === u.id), 'no audio after the end of an utterance');
       audioEvents.set(u.id, (audioEvents.get(u.id) ?? 0) + 1);
+    } else if (e.type === 'pause') {
+      assert.ok(!spans.some((s) => s.id === u.id), 'no pause after the end of an utterance');
+      assert.ok(u.voicedEndSample < u.startSample + u.samples.length, 'a pause comes after unvoiced frames');
     } else {
       spans.push({
         id: u.id, start: u.startSample / SAMPLE_RATE, end: (u.startSample + u.samples.length) / SAMPLE_RATE,

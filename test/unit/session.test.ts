@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ActionItem, Decision, SessionStateParams, TranscriptSegment } from '../../protocol/protocol';
 import { FileSource, SAMPLE_RATE } from '../../daemon/capture/source';
+import { DEFAULT_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
 import { readJournal, JournalRecord } from '../../daemon/journal/journal';
 import { Session, SessionConfig, SessionEvents } from '../../daemon/session/session';
 import { EnergyDetector } from '../../daemon/vad/energy';
@@ -83,7 +84,8 @@ describe('Session', () => {
       });
       cfg = config({
         sources: [await FileSource.open(SAMPLE_WAV, { pace: 'fast', speaker: 'Speaker' })],
-        decoder, audioFile: SAMPLE_WAV,
+        // Finals only when an utterance ends, so that the n-th final decode is the n-th segment.
+        decoder, audioFile: SAMPLE_WAV, streaming: { ...DEFAULT_STREAMING_OPTIONS, earlyFinal: false },
       }, sampleDir);
       const rec = recorder((e) => {
         // Inside the handler: whatever a final announces must already be in the journal.

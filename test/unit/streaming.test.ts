@@ -22,15 +22,37 @@ function utterance(id: string, frames: number, options: { startSample?: number; 
   const start = options.startSample ?? 0;
   const u = (n: number) => ({
     id, source: 'mic' as const, startSample: start, samples: all.subarray(0, n * FRAME_SAMPLES), speechRatio: options.speechRatio ?? 1,
-    speechStartSample: start, speechEndSample: start + n * FRAME_SAMPLES,
+    speechStartSample: start, speechEndSample: start + n * FRAME_SAMPLES, voicedEndSample: start + n * FRAME_SAMPLES,
   });
   for (let n = 1; n <= frames; n++) events.push({ type: 'audio', utterance: u(n) });
   if (options.end !== false) events.push({ type: 'end', utterance: u(frames) });
   return events;
 }
 
+/** Events as a live segmenter hands them over: one at a time, with the recognizer free to act between two. */
 async function* from(events: UtteranceEvent[]): AsyncGenerator<UtteranceEvent> {
-  for (const e of events) yield e;
+  for (const e of events) {
+    await new Promise((resolve) => setImmediate(resolve));
+    yield e;
+  }
+}
+
+/** The utterance's events with a pause after `voicedFrames` frames: silent frames follow (voicedEndSample stays), then the end. */
+function pausedUtterance(id: string, voicedFrames: number, silentFrames: number, resumeFrames = 0): UtteranceEvent[] {
+  const total = voicedFrames + silentFrames + resumeFrames;
+  const all = new Float32Array(total * FRAME_SAMPLES).fill(0.1);
+  const u = (n: number, voicedEnd: number) => ({
+    id, source: 'mic' as const, startSample: 0, samples: all.subarray(0, n * FRAME_SAMPLES), speechRatio: 1,
+    speechStartSample: 0, speechEndSample: voicedEnd * FRAME_SAMPLES, voicedEndSample: voicedEnd * FRAME_SAMPLES,
+  });
+  const events: UtteranceEvent[] = [];
+  for (let n = 1; n <= voicedFrames; n++) events.push({ type: 'audio', utterance: u(n, n) });
+  for (let n = voicedFrames + 1; n <= voicedFrames + silentFrames; n++) {
+    events.push({ type: n === voicedFrames + 2 ? 'pause' : 'audio', utterance: u(n, voicedFrames) });
+  }
+  for (let n = voicedFrames + silentFrames + 1; n <= total; n++) events.push({ type: 'audio', utterance: u(n, n) });
+  events.push({ type: 'end', utterance: u(total, resumeFrames > 0 ? total : voicedFrames) });
+  return events;
 }
 
 async function run(events: UtteranceEvent[], decoder: Decoder, options: Partial<StreamingOptions> = {}): Promise<RecognizedSegment[]> {
@@ -83,10 +105,65 @@ describe('Streaming policy (recognize)', () => {
 
   it('reuses the last partial as the final when no audio arrived since (no second decode)', async () => {
     const decoder = new FakeDecoder((_r, call) => `hello${call}`);
-    const frames = secondsToFrames(0.5); // exactly one partial at the last frame
+    const frames = Math.ceil(DEFAULT_STREAMING_OPTIONS.minPartialSec * SAMPLE_RATE / FRAME_SAMPLES); // one partial, at the last frame
     const out = await run(utterance('u1', frames), decoder);
     assert.equal(decoder.requests.length, 1, 'the decoder is not called again for the final');
     assert.deepEqual(out.map((s) => [s.text, s.final]), [['hello0', false], ['hello0', true]]);
+  });
+
+  it('decodes the final when the speech pauses, and keeps it when the pause becomes the end', async () => {
+    const decoder = new FakeDecoder((r, call) => `hello${call} ${r.pcm.length}`);
+    const voiced = secondsToFrames(1.2);
+    const out = await run(pausedUtterance('u1', voiced, 12), decoder, { partialIntervalSec: 100 });
+    // One partial at minPartialSec, then one final-grade decode at the pause (frame voiced + 2), none at the end.
+    assert.equal(decoder.requests.length, 2);
+    const early = decoder.requests[1];
+    assert.ok(early.final, 'the decode at the pause is final-grade');
+    assert.equal(early.pcm.length, (voiced + 2) * FRAME_SAMPLES);
+    assert.equal(early.audioCtx, Math.ceil((early.pcm.length / SAMPLE_RATE + DEFAULT_STREAMING_OPTIONS.finalContextMarginSec) * 50) + 32);
+    const final = out[out.length - 1];
+    assert.deepEqual([final.final, final.text, final.endSample], [true, `hello1 ${early.pcm.length}`, voiced * FRAME_SAMPLES]);
+  });
+
+  it('decodes again when speech resumes after the pause', async () => {
+    const decoder = new FakeDecoder((r, call) => `hello${call} ${r.pcm.length}`);
+    const voiced = secondsToFrames(1.2);
+    const out = await run(pausedUtterance('u1', voiced, 6, 4), decoder, { partialIntervalSec: 100 });
+    const finals = decoder.requests.filter((r) => r.final);
+    assert.equal(finals.length, 2, 'the early decode, then the final over all the audio');
+    const total = (voiced + 10) * FRAME_SAMPLES;
+    assert.equal(finals[1].pcm.length, total);
+    assert.equal(out[out.length - 1].text, `hello2 ${total}`);
+  });
+
+  it('with earlyFinal:false waits for the end to decode the final', async () => {
+    const decoder = new FakeDecoder((r, call) => `hello${call} ${r.pcm.length}`);
+    const voiced = secondsToFrames(1.2);
+    await run(pausedUtterance('u1', voiced, 12), decoder, { partialIntervalSec: 100, earlyFinal: false });
+    assert.deepEqual(decoder.requests.map((r) => [r.final, r.pcm.length]), [[false, 13 * FRAME_SAMPLES], [true, (voiced + 12) * FRAME_SAMPLES]]);
+  });
+
+  it('gives the final of an ended utterance priority over partials of the next one', async () => {
+    // The first utterance's final takes 300 ms of decoding; meanwhile the next utterance starts and grows.
+    const order: string[] = [];
+    const decoder: Decoder = {
+      async decode(r) {
+        order.push(`${r.final ? 'final' : 'partial'}:${r.pcm.length}`);
+        await new Promise((resolve) => setTimeout(resolve, r.final ? 300 : 1));
+        return { text: 'x', ms: 0 };
+      },
+    };
+    // u2 is still being spoken when the input ends (no end event), so it only ever gets partials.
+    const events = [...utterance('u1', 20), ...utterance('u2', 40, { startSample: 100_000, end: false })];
+    const out = await run(events, decoder, { partialIntervalSec: 100 });
+    assert.deepEqual(out.filter((s) => s.final).map((s) => s.segmentId), ['u1']);
+    const firstPartialFrames = Math.ceil(DEFAULT_STREAMING_OPTIONS.minPartialSec * SAMPLE_RATE / FRAME_SAMPLES);
+    assert.deepEqual(order, [
+      `partial:${firstPartialFrames * FRAME_SAMPLES}`,
+      `final:${20 * FRAME_SAMPLES}`, // before anything of u2
+      // While u1's final decoded, u2 grew to its 40 frames: its first partial takes the newest audio, not stale frames.
+      `partial:${40 * FRAME_SAMPLES}`,
+    ]);
   });
 
   it('decodes the whole utterance for the final when audio arrived after the last partial', async () => {
