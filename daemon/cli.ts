@@ -5,23 +5,26 @@
  *   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD]
  *   earshot vad <audio.wav> [--json] [--profile default|sensitive]
  *   earshot models [list|download <id>] [--json] [--repair]
+ *   earshot listen [--source mic,system] [--seconds N] [--json]   a live session from the real devices
+ *   earshot devices [--json]  microphones and system-audio sources, defaults marked
  *   earshot daemon            JSON-RPC on stdio: exactly what the extension runs
  *   earshot build-info        how the whisper addon was compiled (are the fast flags in?)
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
-import { ErrorCodes, FinalSegment, TranscriptSegment } from '../protocol/protocol';
+import { ErrorCodes, FinalSegment, LiveSourceKind, SessionStartParams, SessionStartResult, TranscriptSegment } from '../protocol/protocol';
 import { CATALOG, findCatalogModel } from './asr/catalog';
-import { downloadCatalogModel, listModels, selectModel } from './asr/modelStore';
+import { downloadCatalogModel, listModels, ModelSelection, selectModel } from './asr/modelStore';
 import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
+import { AudioDevice, listDevices, systemCaptureAvailability } from './capture/devices';
 import { FileSource, SAMPLE_RATE } from './capture/source';
 import { readJournal } from './journal/journal';
 import { extract, SpokenLine } from './notes/extract';
 import { startServer } from './server';
 import { segmenterOptions, segmentUtterances } from './vad/segmenter';
 import { SileroDetector } from './vad/silero';
-import { EarshotService, ServiceError } from './service';
+import { EarshotService, ServiceError, ServiceEvents } from './service';
 
 const PACKAGE_ROOT = path.join(__dirname, '..', '..');
 export const SAMPLE_RECORDING = path.join(PACKAGE_ROOT, 'media', 'sample', 'standup.wav');
@@ -35,6 +38,10 @@ const USAGE = `Usage:
       Speech segments found by the voice activity detector (with --json: [{"start","end"}] in seconds).
   earshot models [list] [--json] | earshot models download <id> [--repair]
       The whisper model catalog and its cache; download (resumable, sha256-checked) a model.
+  earshot listen [--source mic,system] [--seconds N] [--mic DEVICE] [--system DEVICE] [--json] [--model PATH] [--notes-dir DIR]
+      Record the microphone ("You") and system audio ("Others") live, print final segments as transcribe does, write notes.
+  earshot devices [--json]
+      Microphones and system-audio sources (* marks the default), and whether system audio can be captured.
   earshot daemon
       Run the daemon on stdio (JSON-RPC), as the VS Code extension does.
   earshot build-info
@@ -60,6 +67,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'notes': return await notes(rest, io);
       case 'vad': return await vad(rest, io);
       case 'models': return await models(rest, io);
+      case 'devices': return await devices(rest, io);
+      case 'listen': return await listen(rest, io);
       case 'daemon': return await daemon();
       case 'build-info': return buildInfo(io);
       case '--version': case '-v': io.out(version()); return 0;
@@ -88,23 +97,27 @@ export function version(): string {
 /** Seconds with millisecond precision, as in every JSON output. */
 const seconds = (t: number) => Math.round(t * 1000) / 1000;
 
-async function transcribe(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = args(argv, {
-    model: { type: 'string' },
-    language: { type: 'string', default: 'en' },
-    json: { type: 'boolean', default: false },
-    'notes-dir': { type: 'string' },
-    threads: { type: 'string' },
-    realtime: { type: 'boolean', default: false },
-  });
-  if (positionals.length > 1) throw new UsageError('transcribe takes one audio file');
-  const audioFile = path.resolve(positionals[0] ?? SAMPLE_RECORDING);
+/** Options every command that runs a session takes. */
+const SESSION_OPTIONS = {
+  model: { type: 'string' },
+  language: { type: 'string', default: 'en' },
+  json: { type: 'boolean', default: false },
+  'notes-dir': { type: 'string' },
+  threads: { type: 'string' },
+} as const;
+
+interface SessionValues { model?: string; language: string; json: boolean; 'notes-dir'?: string; threads?: string }
+
+/**
+ * A service for one CLI session, printing each final segment as it lands: `[mm:ss.ss → mm:ss.ss] Speaker: text`,
+ * or with --json one {"t0","t1","source","text"} line (the same output for `transcribe` and `listen`).
+ */
+async function cliService(values: SessionValues, io: Io, events: Partial<ServiceEvents> = {}): Promise<{ service: EarshotService; selection: ModelSelection }> {
   const threads = values.threads === undefined ? defaultThreads() : Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new UsageError('--threads must be a positive integer');
   if (!/^[a-z]{2,3}$/.test(values.language)) throw new UsageError('--language must be a language code such as "en"');
   const storageDir = defaultStorageDir();
   const selection = await selectModel({ modelPath: values.model ?? process.env.EARSHOT_MODEL, storageDir, language: values.language });
-
   const print = (s: TranscriptSegment) => {
     if (!s.final || !s.text) return;
     io.out(values.json
@@ -113,26 +126,87 @@ async function transcribe(argv: string[], io: Io): Promise<number> {
   };
   const service = new EarshotService(
     { storageDir, notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), modelPath: selection.path, selection, language: values.language, threads, gpu: defaultGpu() },
-    { transcript: print, actionItem: () => undefined, decision: () => undefined, state: () => undefined, modelState: () => undefined },
+    { transcript: print, actionItem: () => undefined, decision: () => undefined, state: () => undefined, modelState: () => undefined, ...events },
   );
-  try {
-    const { sessionId } = await service.startSession({
-      sources: ['file'], audioFile, pace: values.realtime ? 'realtime' : 'fast', language: values.language,
-    }).catch((e: Error) => {
-      if (e instanceof ServiceError && e.code === ErrorCodes.ModelUnavailable && selection.source === 'catalog') {
-        throw new Error(`${e.message}\nOr pass --model PATH to a ggml whisper model (or set EARSHOT_MODEL).`);
-      }
-      throw e;
-    });
-    const result = await service.sessionDone(sessionId);
-    const error = service.status(sessionId).state === 'done' ? await sessionError(result.journalPath) : undefined;
-    io.err(`Notes: ${result.notesPath}`);
-    if (error) {
-      io.err(`earshot: ${error}`);
-      return 1;
+  return { service, selection };
+}
+
+/** Starts a session; a missing catalog model also gets the CLI's own way out. */
+async function startCliSession(service: EarshotService, selection: ModelSelection, params: SessionStartParams): Promise<SessionStartResult> {
+  return service.startSession(params).catch((e: Error) => {
+    if (e instanceof ServiceError && e.code === ErrorCodes.ModelUnavailable && selection.source === 'catalog') {
+      throw new Error(`${e.message}\nOr pass --model PATH to a ggml whisper model (or set EARSHOT_MODEL).`);
     }
-    return 0;
+    throw e;
+  });
+}
+
+/** Waits for the session to be done; reports the notes and any error the session ended with. */
+async function finishCliSession(service: EarshotService, sessionId: string, io: Io): Promise<number> {
+  const result = await service.sessionDone(sessionId);
+  const error = service.status(sessionId).state === 'done' ? await sessionError(result.journalPath) : undefined;
+  io.err(`Notes: ${result.notesPath}`);
+  if (error) {
+    io.err(`earshot: ${error}`);
+    return 1;
+  }
+  return 0;
+}
+
+async function transcribe(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = args(argv, { ...SESSION_OPTIONS, realtime: { type: 'boolean', default: false } });
+  if (positionals.length > 1) throw new UsageError('transcribe takes one audio file');
+  const audioFile = path.resolve(positionals[0] ?? SAMPLE_RECORDING);
+  const { service, selection } = await cliService(values, io);
+  try {
+    const { sessionId } = await startCliSession(service, selection, {
+      sources: ['file'], audioFile, pace: values.realtime ? 'realtime' : 'fast', language: values.language,
+    });
+    return await finishCliSession(service, sessionId, io);
   } finally {
+    await service.shutdown();
+  }
+}
+
+/** A live session from the real devices until --seconds pass or Ctrl+C; source faults are reported on stderr. */
+async function listen(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = args(argv, {
+    ...SESSION_OPTIONS,
+    source: { type: 'string', default: 'mic,system' },
+    seconds: { type: 'string' },
+    mic: { type: 'string' },
+    system: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError('listen takes no positional arguments');
+  const sources = [...new Set(values.source.split(',').map((s) => s.trim()).filter(Boolean))];
+  if (sources.length === 0 || sources.some((s) => s !== 'mic' && s !== 'system')) throw new UsageError('--source is a comma-separated list of mic and system');
+  const limitSec = values.seconds === undefined ? undefined : Number(values.seconds);
+  if (limitSec !== undefined && !(limitSec > 0)) throw new UsageError('--seconds must be a positive number');
+  const { service, selection } = await cliService(values, io, {
+    sourceStatus: (st) => {
+      if (st.state === 'failed' || st.state === 'stalled') io.err(`earshot: ${st.source}: ${st.message ?? st.state}${st.retryInMs !== undefined ? ` (retrying in ${(st.retryInMs / 1000).toFixed(1)} s)` : ''}`);
+      else if (st.state === 'capturing') io.err(`earshot: ${st.source}: recording (${st.recorder}${st.device ? `, ${st.device}` : ''})`);
+    },
+  });
+  let stopTimer: NodeJS.Timeout | undefined;
+  let sessionId: string | undefined;
+  const stop = () => { if (sessionId) void service.stopSession(sessionId).catch(() => undefined); };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const started = await startCliSession(service, selection, {
+      sources: sources as LiveSourceKind[], language: values.language,
+      devices: { ...(values.mic ? { mic: values.mic } : {}), ...(values.system ? { system: values.system } : {}) },
+    });
+    sessionId = started.sessionId;
+    for (const u of started.unavailable ?? []) io.err(`earshot: ${u.source}: ${u.message}`);
+    io.err(`earshot: listening${limitSec ? ` for ${limitSec} s` : ''}; Ctrl+C stops.`);
+    if (limitSec) stopTimer = setTimeout(stop, limitSec * 1000);
+    return await finishCliSession(service, sessionId, io);
+  } finally {
+    clearTimeout(stopTimer);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     await service.shutdown();
   }
 }
@@ -254,6 +328,30 @@ async function models(argv: string[], io: Io): Promise<number> {
     io.out(`${m.recommended ? '*' : ' '} ${m.id.padEnd(15)} ${(m.bytes / 1e6).toFixed(0).padStart(5)} MB  ${m.state.padEnd(8)} ${m.description}`);
   }
   io.out(`\n* recommended for this machine. Cache: ${selection.cacheDir}`);
+  return 0;
+}
+
+async function devices(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = args(argv, { json: { type: 'boolean', default: false } });
+  if (positionals.length > 0) throw new UsageError('devices takes no arguments');
+  const [list, systemAudio] = await Promise.all([listDevices(), systemCaptureAvailability()]);
+  if (values.json) {
+    io.out(JSON.stringify({ microphones: list.microphones, systemSources: list.systemSources, systemAudio, notes: list.notes }));
+    return 0;
+  }
+  const show = (title: string, devices: AudioDevice[]) => {
+    io.out(`${title} (* default):`);
+    if (devices.length === 0) io.out('  (none found)');
+    const width = Math.max(0, ...devices.map((d) => d.id.length));
+    for (const d of devices) io.out(`${d.isDefault ? '*' : ' '} ${d.id.padEnd(width)}  ${d.label}`);
+  };
+  show('Microphones', list.microphones);
+  show('System audio sources', list.systemSources);
+  io.out('');
+  io.out(systemAudio.available
+    ? `System audio: captured with ${systemAudio.recorder} from ${systemAudio.device}.`
+    : `System audio: unavailable. ${systemAudio.message}`);
+  for (const note of list.notes) io.err(`earshot: ${note}`);
   return 0;
 }
 

@@ -6,11 +6,12 @@ import {
   createConnection, InitializeError, InitializeResult, ResponseError, ResponseMessage,
 } from 'vscode-languageserver/node';
 import {
-  ActionItemNotification, DecisionNotification, ErrorCodes, Health, PROTOCOL_VERSION, SessionStart,
-  ModelDownload, ModelList, SessionStateNotification, SessionStatus, SessionStop, Transcript, Vocabulary,
+  ActionItemNotification, DecisionNotification, DeviceList, ErrorCodes, Health, InputLevelNotification, PROTOCOL_VERSION, SessionStart,
+  ModelDownload, ModelList, SessionStateNotification, SessionStatus, SessionStop, SourceRetry, SourceStatusNotification, Transcript, Vocabulary,
 } from '../protocol/protocol';
 import {
-  InvalidParamsError, validateInitializationOptions, validateSessionStart, validateSessionStatus, validateSessionStop, validateVocabulary, validateModelDownload,
+  InvalidParamsError, validateInitializationOptions, validateSessionStart, validateSessionStatus, validateSessionStop, validateSourceRetry, validateVocabulary,
+  validateModelDownload,
 } from '../protocol/validate';
 import { findCatalogModel } from './asr/catalog';
 import { selectModel } from './asr/modelStore';
@@ -112,6 +113,17 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
         healthTimer = s.state === 'streaming' ? setInterval(sendHealth, HEALTH_INTERVAL_MS) : undefined;
         if (s.state === 'done') sendHealth();
       },
+      sourceStatus: (st) => {
+        // Faults are worth a warning in the log; the user sees them as notifications with a Retry action.
+        const entry = { sessionId: st.sessionId, source: st.source, state: st.state, recorder: st.recorder, ...(st.reason ? { reason: st.reason } : {}) };
+        if (st.state === 'failed' || st.state === 'stalled') log.warn('capture', 'source_status', entry);
+        else log.info('capture', 'source_status', entry);
+        notify(() => connection.sendNotification(SourceStatusNotification, st));
+      },
+      echoSuppressed: (sessionId, segmentId, score, final) => {
+        if (final) log.info('session', 'echo_suppressed', { sessionId, segmentId, score: Number(score.toFixed(3)) });
+      },
+      inputLevel: (level) => notify(() => connection.sendNotification(InputLevelNotification, level)),
       degrade: (level, name) => {
         log.warn('asr', 'degrade', { level, name });
         sendHealth();
@@ -163,6 +175,11 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     }
   }));
   connection.onRequest(SessionStop, (params) => answer(SessionStop.method, (svc) => svc.stopSession(validateSessionStop(params).sessionId)));
+  connection.onRequest(DeviceList, () => answer(DeviceList.method, (svc) => svc.listDevices()));
+  connection.onRequest(SourceRetry, (params) => answer(SourceRetry.method, (svc) => {
+    svc.retrySource(validateSourceRetry(params));
+    return null;
+  }));
   connection.onRequest(SessionStatus, (params) => answer(SessionStatus.method, (svc) => svc.status(validateSessionStatus(params).sessionId)));
 
   /** A `$/progress` reporter for model loading, when the model still has to be loaded. */

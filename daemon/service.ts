@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import {
-  ErrorCodes, HealthParams, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelState, SessionStartParams, VadSettings, SessionStartResult, SessionStatusResult, SessionStopResult,
+  DeviceListResult, ErrorCodes, HealthParams, InputLevelParams, LiveSourceKind, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelState,
+  SessionStartParams, SessionStartResult, SessionStatusResult, SessionStopResult, SourceRetryParams, SourceStatusParams, VadSettings,
 } from '../protocol/protocol';
 import { CATALOG, findCatalogModel, ModelTier, modelForTier } from './asr/catalog';
 import { DEGRADE_LADDER } from './asr/degrade';
@@ -13,7 +14,12 @@ import { cachedModelStatus, DownloadError, DownloadProgress } from './asr/downlo
 import { downloadCatalogModel, ensureVerified, listModels, ModelSelection } from './asr/modelStore';
 import { BATCH_STREAMING_OPTIONS } from './asr/streaming';
 import { WhisperEngine } from './asr/whisper';
-import { AudioSource, FileSource } from './capture/source';
+import { AudioDevice, DEFAULT_DEVICE, listDevices, noSystemAudioMessage, systemCaptureAvailability } from './capture/devices';
+import { installHint } from './capture/faults';
+import { LiveSource } from './capture/live';
+import { MIC_RECORDERS } from './capture/recorder';
+import { AudioSource, FileSource, SAMPLE_RATE } from './capture/source';
+import { findExecutable } from './capture/tools';
 import { AudioFileError } from './capture/wav';
 import { notesFileName } from './notes/markdown';
 import { Session, SessionEvents } from './session/session';
@@ -32,6 +38,8 @@ export interface ServiceConfig {
   modelIdleUnloadSec?: number;
   /** How modelPath was chosen (catalog models are verified before loading, and can be listed and downloaded). */
   selection?: ModelSelection;
+  /** Live capture: the environment recorders run in (default process.env) and a native system-audio helper. */
+  capture?: { env?: NodeJS.ProcessEnv; helperPath?: string };
 }
 
 /** A failure with the JSON-RPC error code it should travel as. */
@@ -43,6 +51,12 @@ export class ServiceError extends Error {
 
 export interface ServiceEvents extends SessionEvents {
   modelState(state: ModelState): void;
+  /** A live source of the session changed state (failed, stalled, retrying, capturing again). */
+  sourceStatus?(status: SourceStatusParams): void;
+  /** A live source's input level, about 10 a second. */
+  inputLevel?(level: InputLevelParams): void;
+  /** A mic segment was dropped: the mic heard the speakers (never carries text). */
+  echoSuppressed?(sessionId: string, segmentId: string, score: number, final: boolean): void;
   /** The active session's degrade ladder changed rung. */
   degrade?(level: number, name: string): void;
 }
@@ -68,6 +82,8 @@ export class EarshotService {
   private unloadTimer: NodeJS.Timeout | undefined;
   /** A smaller model decoding in the main one's place while the degrade ladder is on its last rung. */
   private fallback: WhisperEngine | undefined;
+  /** The live sources of the current session, with their last level. */
+  private live = new Map<LiveSourceKind, { source: LiveSource; rmsDbfs: number | null }>();
 
   constructor(readonly config: ServiceConfig, private readonly events: ServiceEvents) {
     this.engine = new WhisperEngine(
@@ -84,11 +100,11 @@ export class EarshotService {
     this.starting = true;
     clearTimeout(this.unloadTimer);
     try {
-      const sources = await this.openSources(params);
-      await this.loadVad();
-      await this.loadModel(progress);
       const startedAt = new Date();
       const sessionId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
+      const { sources, unavailable } = await this.openSources(params);
+      await this.loadVad();
+      await this.loadModel(progress);
       const title = params.title?.trim() || (params.audioFile ? path.basename(params.audioFile).replace(/\.[^.]+$/, '') : 'Meeting');
       const notesPath = path.join(this.config.notesDir, notesFileName(startedAt, title));
       if (this.current) this.remember(this.current);
@@ -105,20 +121,46 @@ export class EarshotService {
         segmenter: segmenterOptions(this.config.vad),
         ...(params.pace === 'fast' ? { streaming: BATCH_STREAMING_OPTIONS } : {}),
         vocabulary: () => this.vocabulary,
+        onEchoSuppressed: (segmentId, score, final) => this.events.echoSuppressed?.(sessionId, segmentId, score, final),
         onDegrade: (level, rung) => {
           this.events.degrade?.(level, rung.name);
           void this.useSmallerModel(rung.smallerModel === true);
         },
         ...(params.audioFile ? { audioFile: params.audioFile } : {}),
       }, this.events);
+      const unsubscribe = this.watchLiveSources(sessionId, sources);
       this.current.done().catch(() => undefined).finally(() => {
+        unsubscribe();
         void this.useSmallerModel(false);
         this.scheduleUnload();
       });
-      return { sessionId, notesPath };
+      return { sessionId, notesPath, ...(unavailable.length ? { unavailable } : {}) };
     } finally {
       this.starting = false;
     }
+  }
+
+  /** The user's "Retry": restart a failed or stalled live source now. */
+  retrySource(params: SourceRetryParams): void {
+    const session = this.find(params.sessionId);
+    const live = session === this.current ? this.live.get(params.source) : undefined;
+    if (!live || session.state !== 'streaming') {
+      throw new ServiceError(ErrorCodes.SourceUnavailable, `Session ${params.sessionId} is not capturing ${params.source === 'mic' ? 'the microphone' : 'system audio'}.`);
+    }
+    live.source.retryNow();
+  }
+
+  /** Microphones and system-audio sources this machine can record, and whether system audio works at all. */
+  async listDevices(): Promise<DeviceListResult> {
+    const query = { env: this.captureEnv(), ...(this.config.capture?.helperPath ? { helperPath: this.config.capture.helperPath } : {}) };
+    const [devices, system] = await Promise.all([listDevices(query), systemCaptureAvailability(query)]);
+    const info = (d: AudioDevice) => ({ id: d.id, label: d.label, isDefault: d.isDefault });
+    return {
+      microphones: devices.microphones.map(info),
+      systemSources: devices.systemSources.map(info),
+      systemAudio: { available: system.available, ...(system.message ? { message: system.message } : {}) },
+      notes: devices.notes,
+    };
   }
 
   stopSession(sessionId: string): Promise<SessionStopResult> {
@@ -187,6 +229,9 @@ export class EarshotService {
       degradeLevel: level,
       degradeName: DEGRADE_LADDER[level].name + fallbackName,
       rssBytes: process.memoryUsage.rss(),
+      sources: session ? [...this.live].map(([kind, { source, rmsDbfs }]) => ({
+        source: kind, state: source.status.state, rmsDbfs, droppedSec: source.status.droppedSamples / SAMPLE_RATE,
+      })) : [],
     };
   }
 
@@ -255,12 +300,45 @@ export class EarshotService {
     if (this.closed.size > REMEMBERED_SESSIONS) this.closed.delete(this.closed.keys().next().value!);
   }
 
-  private async openSources(params: SessionStartParams): Promise<AudioSource[]> {
+  private captureEnv(): NodeJS.ProcessEnv {
+    return this.config.capture?.env ?? process.env;
+  }
+
+  /**
+   * The session's sources. A live source that cannot capture on this machine at all (no recorder installed, no
+   * way to record system audio) is reported in `unavailable` and left out while others remain; alone, it fails the
+   * start with a message saying what to install or enable. Faults after the start (a sound server that dies) are
+   * the source's own business: it reports them and retries.
+   */
+  private async openSources(params: SessionStartParams): Promise<{ sources: AudioSource[]; unavailable: { source: LiveSourceKind; message: string }[] }> {
     const sources: AudioSource[] = [];
+    const unavailable: { source: LiveSourceKind; message: string }[] = [];
+    // One clock origin: the sources' sample 0 is the same instant, so their segments interleave in true order.
+    const clockOrigin = performance.now();
+    const env = this.captureEnv();
+    const platform = process.platform;
     for (const kind of params.sources) {
       if (kind !== 'file') {
-        throw new ServiceError(ErrorCodes.SourceUnavailable,
-          `Live ${kind === 'mic' ? 'microphone' : 'system audio'} capture is not available in this version of Earshot; transcribe an audio file instead.`);
+        const helperPath = this.config.capture?.helperPath;
+        let missing: string | undefined;
+        if (kind === 'system') {
+          const availability = await systemCaptureAvailability({ env, ...(helperPath ? { helperPath } : {}) });
+          if (!availability.available) missing = availability.message ?? noSystemAudioMessage(platform, 'no-recorder');
+        } else if (!MIC_RECORDERS.some((r) => findExecutable(r, env, platform))) {
+          missing = `No microphone recorder is installed: ${installHint('sox', platform)} (or arecord from alsa-utils on Linux).`;
+        }
+        if (missing) {
+          unavailable.push({ source: kind, message: missing });
+          continue;
+        }
+        const device = params.devices?.[kind];
+        sources.push(new LiveSource({
+          kind, env, platform, clockOrigin,
+          ...(device && device !== DEFAULT_DEVICE ? { device } : {}),
+          ...(params.speakers?.[kind] ? { speaker: params.speakers[kind] } : {}),
+          ...(kind === 'system' && helperPath ? { helperPath } : {}),
+        }));
+        continue;
       }
       try {
         const audioFile = path.resolve(params.audioFile!);
@@ -269,7 +347,33 @@ export class EarshotService {
         throw new ServiceError(ErrorCodes.AudioUnreadable, e instanceof AudioFileError ? e.message : `Cannot open audio file: ${(e as Error).message}`);
       }
     }
-    return sources;
+    if (sources.length === 0) {
+      throw new ServiceError(ErrorCodes.SourceUnavailable, unavailable.map((u) => u.message).join(' '), { unavailable });
+    }
+    return { sources, unavailable };
+  }
+
+  /** Forwards the live sources' states and levels as session notifications; returns the unsubscriber. */
+  private watchLiveSources(sessionId: string, sources: AudioSource[]): () => void {
+    this.live = new Map();
+    const stops: (() => void)[] = [];
+    for (const source of sources) {
+      if (!(source instanceof LiveSource)) continue;
+      const kind = source.kind;
+      const entry = { source, rmsDbfs: null as number | null };
+      this.live.set(kind, entry);
+      stops.push(source.onStatus((st) => this.events.sourceStatus?.({
+        sessionId, source: kind, state: st.state, recorder: st.recorder,
+        droppedSec: st.droppedSamples / SAMPLE_RATE, gapSec: st.gapSamples / SAMPLE_RATE,
+        ...(st.message ? { message: st.message } : {}), ...(st.reason ? { reason: st.reason } : {}),
+        ...(st.retryInMs !== undefined ? { retryInMs: st.retryInMs } : {}), ...(st.device ? { device: st.device } : {}),
+      })));
+      stops.push(source.onLevel((level) => {
+        entry.rmsDbfs = level.rmsDbfs;
+        this.events.inputLevel?.({ sessionId, source: kind, rmsDbfs: level.rmsDbfs, peakDbfs: level.peakDbfs });
+      }));
+    }
+    return () => stops.forEach((stop) => stop());
   }
 
   /** The VAD model loads once (shared by every source's detector); without it nothing can be heard. */

@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import { DAEMON_ALLOCATOR_ENV } from '../daemon/allocator';
 import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
 import {
-  ActionItem, ActionItemNotification, Decision, DecisionNotification, EarshotServerCapabilities, HealthParams, Health,
+  ActionItem, ActionItemNotification, Decision, DecisionNotification, DeviceList, DeviceListResult, EarshotServerCapabilities, HealthParams, Health,
+  InputLevelNotification, InputLevelParams, LiveSourceKind, SourceRetry, SourceStatusNotification, SourceStatusParams,
   InitializationOptions, ModelDownload, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
   SessionStateParams, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptSegment, Vocabulary,
 } from '../protocol/protocol';
@@ -21,6 +22,8 @@ export class DaemonClient implements vscode.Disposable {
     decision: new vscode.EventEmitter<Decision>(),
     sessionState: new vscode.EventEmitter<SessionStateParams>(),
     health: new vscode.EventEmitter<HealthParams>(),
+    sourceStatus: new vscode.EventEmitter<SourceStatusParams>(),
+    inputLevel: new vscode.EventEmitter<InputLevelParams>(),
     daemonExit: new vscode.EventEmitter<void>(),
   };
   readonly onTranscript = this.emitters.transcript.event;
@@ -28,6 +31,8 @@ export class DaemonClient implements vscode.Disposable {
   readonly onDecision = this.emitters.decision.event;
   readonly onSessionState = this.emitters.sessionState.event;
   readonly onHealth = this.emitters.health.event;
+  readonly onSourceStatus = this.emitters.sourceStatus.event;
+  readonly onInputLevel = this.emitters.inputLevel.event;
   /** The daemon process went away (it is restarted on the next request, or by LanguageClient). */
   readonly onDaemonExit = this.emitters.daemonExit.event;
 
@@ -77,6 +82,8 @@ export class DaemonClient implements vscode.Disposable {
     client.onNotification(DecisionNotification, (d) => this.emitters.decision.fire(d));
     client.onNotification(SessionStateNotification, (s) => this.emitters.sessionState.fire(s));
     client.onNotification(Health, (h) => this.emitters.health.fire(h));
+    client.onNotification(SourceStatusNotification, (s) => this.emitters.sourceStatus.fire(s));
+    client.onNotification(InputLevelNotification, (l) => this.emitters.inputLevel.fire(l));
     client.onDidChangeState((e) => {
       if (e.oldState === State.Running && e.newState !== State.Running) this.emitters.daemonExit.fire();
     });
@@ -111,6 +118,15 @@ export class DaemonClient implements vscode.Disposable {
 
   async status(): Promise<SessionStatusResult> {
     return (await this.ensureStarted()).sendRequest(SessionStatus, {});
+  }
+
+  async listDevices(): Promise<DeviceListResult> {
+    return (await this.ensureStarted()).sendRequest(DeviceList, {});
+  }
+
+  /** Restarts a failed live source of the session now. */
+  async retrySource(sessionId: string, source: LiveSourceKind): Promise<void> {
+    await (await this.ensureStarted()).sendRequest(SourceRetry, { sessionId, source });
   }
 
   async listModels(): Promise<ModelListResult> {

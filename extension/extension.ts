@@ -5,10 +5,10 @@
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageclient/node';
 import { PanelCommand } from '../protocol/panel';
-import { ErrorCodes, SessionStateParams, SessionStopResult } from '../protocol/protocol';
+import { ErrorCodes, LiveSourceKind, SessionStateParams, SessionStopResult } from '../protocol/protocol';
 import { DaemonClient } from './client';
 import { TranscriptPanel } from './panel';
-import { DAEMON_SETTINGS } from './settings';
+import { DAEMON_SETTINGS, EarshotSettings } from './settings';
 import { SessionStatusBar } from './statusBar';
 import { watchVocabulary } from './vocabulary';
 
@@ -80,10 +80,65 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     }));
 
   command('earshot.startMeetingNotes', async () => {
+    const settings = EarshotSettings.read();
+    const sources = settings.meetingSources;
+    if (sources.length === 0) {
+      const open = await vscode.window.showWarningMessage('Earshot: both the microphone and system audio are turned off.', 'Open Settings');
+      if (open) await vscode.commands.executeCommand('workbench.action.openSettings', 'earshot.sources');
+      return undefined;
+    }
     await vscode.commands.executeCommand(`${TranscriptPanel.viewId}.focus`);
     const title = new Date().toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-    return client.start({ sources: ['mic'], title: `Meeting ${title}` });
+    const result = await client.start({ sources, title: `Meeting ${title}`, devices: settings.devices, speakers: settings.speakers });
+    // A source this machine cannot record (e.g. system audio without a loopback): say how to enable it; the rest records.
+    for (const u of result.unavailable ?? []) {
+      void vscode.window.showWarningMessage(`Earshot: ${u.message}`, 'Open Settings').then((picked) => {
+        if (picked) void vscode.commands.executeCommand('workbench.action.openSettings', 'earshot.sources');
+      });
+    }
+    return result;
   });
+
+  command('earshot.chooseMicrophone', async () => chooseDevice('mic'));
+  command('earshot.chooseSystemAudioSource', async () => chooseDevice('system'));
+
+  /** A quick pick of the devices the daemon can record; the choice goes into the settings. */
+  async function chooseDevice(kind: LiveSourceKind): Promise<string | undefined> {
+    const list = await client.listDevices();
+    const devices = kind === 'mic' ? list.microphones : list.systemSources;
+    const setting = kind === 'mic' ? 'devices.microphone' : 'devices.systemAudio';
+    const current = vscode.workspace.getConfiguration('earshot').get<string>(setting, '') || 'default';
+    if (kind === 'system' && !list.systemAudio.available) void vscode.window.showWarningMessage(`Earshot: ${list.systemAudio.message ?? 'system audio cannot be recorded here.'}`);
+    const items = [
+      { label: 'System default', description: current === 'default' ? 'in use' : '', id: 'default' },
+      ...devices.map((d) => ({ label: d.label, description: [d.isDefault ? 'default' : '', d.id === current ? 'in use' : ''].filter(Boolean).join(' · '), detail: d.id, id: d.id })),
+    ];
+    const picked = await vscode.window.showQuickPick(items, {
+      title: kind === 'mic' ? 'Earshot: Choose Microphone' : 'Earshot: Choose System Audio Source',
+      placeHolder: devices.length ? 'Applies to the next session' : `No devices found. ${list.notes.join(' ')}`,
+    });
+    if (!picked) return undefined;
+    await vscode.workspace.getConfiguration('earshot').update(setting, picked.id === 'default' ? '' : picked.id, vscode.ConfigurationTarget.Global);
+    return picked.id;
+  }
+
+  /** Capture faults: an error with a Retry action; recovery is announced once, quietly. */
+  const faulted = new Set<LiveSourceKind>();
+  context.subscriptions.push(client.onSourceStatus(async (st) => {
+    const name = st.source === 'mic' ? 'Microphone' : 'System audio';
+    if (st.state === 'failed' || st.state === 'stalled') {
+      if (faulted.has(st.source)) return; // one message per outage; the retries keep going by themselves
+      faulted.add(st.source);
+      output.warn(`${name}: ${st.state}${st.reason ? ` (${st.reason})` : ''}`);
+      const picked = await vscode.window.showErrorMessage(`Earshot: ${st.message ?? `${name} stopped delivering audio.`} Earshot keeps retrying.`, 'Retry Now', 'Choose Device…', 'Show Log');
+      if (picked === 'Retry Now') await client.retrySource(st.sessionId, st.source).catch((e) => showError(e));
+      else if (picked === 'Choose Device…') await vscode.commands.executeCommand(st.source === 'mic' ? 'earshot.chooseMicrophone' : 'earshot.chooseSystemAudioSource');
+      else if (picked === 'Show Log') output.show();
+    } else if (st.state === 'capturing' && faulted.delete(st.source)) {
+      void vscode.window.showInformationMessage(`Earshot: ${name.toLowerCase()} is back; recording continues.`);
+    }
+  }));
+  context.subscriptions.push(client.onSessionState((s) => { if (s.state === 'done') faulted.clear(); }));
 
   command('earshot.transcribeFile', async (file?: vscode.Uri) => {
     const uri = file ?? (await vscode.window.showOpenDialog({
@@ -138,6 +193,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
       actions['Choose Model File…'] = chooseModel;
       actions['Open Settings'] = () => vscode.commands.executeCommand('workbench.action.openSettings', 'earshot.model.path');
     } else if (code === ErrorCodes.SourceUnavailable) {
+      actions['Choose Microphone…'] = () => vscode.commands.executeCommand('earshot.chooseMicrophone');
       actions['Transcribe Audio File…'] = () => vscode.commands.executeCommand('earshot.transcribeFile');
     } else if (code === ErrorCodes.SessionAlreadyRunning) {
       actions['Stop It'] = () => vscode.commands.executeCommand('earshot.stop');

@@ -3,6 +3,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { LiveSourceKind } from '../protocol/protocol';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -60,6 +61,29 @@ export class EarshotSettings {
   /** 0 = let the daemon choose. */
   get threads(): number {
     return this.config.get<number>('threads', 0);
+  }
+
+  /** The live sources a meeting records: the microphone, and the system's audio output (the other people in a call). */
+  get meetingSources(): LiveSourceKind[] {
+    const sources: LiveSourceKind[] = [];
+    if (this.config.get<boolean>('sources.microphone', true)) sources.push('mic');
+    if (this.config.get<boolean>('sources.systemAudio', true)) sources.push('system');
+    return sources;
+  }
+
+  /** Device ids per live source ('default' or empty = the system's default). */
+  get devices(): Partial<Record<LiveSourceKind, string>> {
+    const mic = this.config.get<string>('devices.microphone', '').trim();
+    const system = this.config.get<string>('devices.systemAudio', '').trim();
+    return { ...(mic ? { mic } : {}), ...(system ? { system } : {}) };
+  }
+
+  /** How the transcript labels each live source. */
+  get speakers(): Record<LiveSourceKind, string> {
+    return {
+      mic: this.config.get<string>('speakers.microphone', 'You').trim() || 'You',
+      system: this.config.get<string>('speakers.systemAudio', 'Others').trim() || 'Others',
+    };
   }
 
   get logLevel(): LogLevel {

@@ -21,6 +21,8 @@ export const PROTOCOL_VERSION = 1;
 /** Where audio comes from. `file` is an audio file decoded and fed through the live pipeline. */
 export type SourceKind = 'mic' | 'system' | 'file';
 export const SOURCE_KINDS: readonly SourceKind[] = ['mic', 'system', 'file'];
+/** The sources that record from a device, live. */
+export type LiveSourceKind = Exclude<SourceKind, 'file'>;
 
 /** IDLE → STREAMING → STOPPING → FINALIZING → DONE. A session never goes back. */
 export type SessionState = 'idle' | 'streaming' | 'stopping' | 'finalizing' | 'done';
@@ -124,6 +126,30 @@ export interface EarshotServerCapabilities {
   pid: number;
 }
 
+/** Lists the microphones and system-audio sources this machine can record, the defaults marked. */
+export const DeviceList = new RequestType<Record<string, never>, DeviceListResult, void>('earshot/devices/list');
+export interface AudioDeviceInfo {
+  /** What to pass in SessionStartParams.devices ('default' = the system's default). */
+  id: string;
+  label: string;
+  isDefault: boolean;
+}
+export interface DeviceListResult {
+  microphones: AudioDeviceInfo[];
+  systemSources: AudioDeviceInfo[];
+  /** Whether system audio can be recorded here now; when not, `message` says how to enable it on this OS. */
+  systemAudio: { available: boolean; message?: string };
+  /** Where the lists came from and what is missing from them. */
+  notes: string[];
+}
+
+/** Retries a failed live source now instead of waiting for its next automatic attempt (the "Retry" action). */
+export const SourceRetry = new RequestType<SourceRetryParams, null, void>('earshot/source/retry');
+export interface SourceRetryParams {
+  sessionId: string;
+  source: LiveSourceKind;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests (client → server)
 
@@ -137,11 +163,20 @@ export interface SessionStartParams {
   audioFile?: string;
   /** For a file source; default 'realtime'. */
   pace?: FilePace;
+  /** Live sources: the device to record (an id from earshot/devices/list); default: the system's default. */
+  devices?: Partial<Record<LiveSourceKind, string>>;
+  /** Live sources: who they carry, as the transcript labels them; default "You" (mic) and "Others" (system). */
+  speakers?: Partial<Record<LiveSourceKind, string>>;
 }
 export interface SessionStartResult {
   sessionId: string;
   /** Where the notes will be written. */
   notesPath: string;
+  /**
+   * Requested sources that cannot capture on this machine (e.g. no way to record system audio yet), each with
+   * what the user can do; the session runs with the others. Absent when every source started.
+   */
+  unavailable?: { source: LiveSourceKind; message: string }[];
 }
 
 /**
@@ -274,6 +309,44 @@ export interface HealthParams {
   degradeLevel: number;
   degradeName: string;
   rssBytes: number;
+  /** The live sources of the running session (empty without one). */
+  sources: { source: LiveSourceKind; state: CaptureState; rmsDbfs: number | null; droppedSec: number }[];
+}
+
+/** A live source's capture state. */
+export type CaptureState = 'starting' | 'capturing' | 'stalled' | 'failed' | 'retrying' | 'stopped';
+
+/**
+ * Sent when a live source changes state: a recorder that stopped, a sound server that went away, data that stopped
+ * (stalled), a retry and its countdown, capture back. The session stays open through all of it; what was finalized
+ * stays. `message` is for the user (what happened, what to do); `reason` is machine-readable.
+ */
+export const SourceStatusNotification = new NotificationType<SourceStatusParams>('earshot/sourceStatus');
+export interface SourceStatusParams {
+  sessionId: string;
+  source: LiveSourceKind;
+  state: CaptureState;
+  message?: string;
+  /** recorder-missing, device-not-found, device-busy, permission-denied, server-not-running, server-lost, no-system-audio, stalled, recorder-exited. */
+  reason?: string;
+  /** When the next automatic attempt starts. */
+  retryInMs?: number;
+  /** The recorder program and the device it records. */
+  recorder: string;
+  device?: string;
+  /** Audio dropped because recognition fell far behind, and audio missing because capture was down. */
+  droppedSec: number;
+  gapSec: number;
+}
+
+/** Input level of a live source for a level meter, about 10 a second while a session streams. */
+export const InputLevelNotification = new NotificationType<InputLevelParams>('earshot/inputLevel');
+export interface InputLevelParams {
+  sessionId: string;
+  source: LiveSourceKind;
+  /** dB relative to full scale, -100 for digital silence. */
+  rmsDbfs: number;
+  peakDbfs: number;
 }
 
 // ---------------------------------------------------------------------------------------------

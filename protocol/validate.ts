@@ -4,7 +4,8 @@
  * {@link InvalidParamsError} with a message that names the offending field.
  */
 import {
-  FilePace, InitializationOptions, ModelDownloadParams, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams, SessionStopParams, SOURCE_KINDS, SourceKind,
+  FilePace, InitializationOptions, LiveSourceKind, ModelDownloadParams, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams,
+  SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams,
 } from './protocol';
 
 export class InvalidParamsError extends Error {
@@ -65,13 +66,41 @@ export function validateSessionStart(params: unknown): SessionStartParams {
   if (!sources.includes('file') && audioFile) fail(`${what}.audioFile given but sources does not include 'file'`);
   const pace = optionalString(o, 'pace', what);
   if (pace !== undefined && pace !== 'realtime' && pace !== 'fast') fail(`${what}.pace must be "realtime" or "fast"`);
+  const devices = perLiveSource(o, 'devices', what);
+  const speakers = perLiveSource(o, 'speakers', what);
   return {
     sources: sources as SourceKind[],
     title: optionalString(o, 'title', what),
     language: optionalLanguage(o, what),
     audioFile,
     pace: pace as FilePace | undefined,
+    ...(devices ? { devices } : {}),
+    ...(speakers ? { speakers } : {}),
   };
+}
+
+const LIVE_SOURCES: readonly LiveSourceKind[] = ['mic', 'system'];
+
+/** An optional {mic?: string, system?: string} (device ids, speaker labels); empty strings count as unset. */
+function perLiveSource(o: Record<string, unknown>, key: string, what: string): Partial<Record<LiveSourceKind, string>> | undefined {
+  if (o[key] === undefined || o[key] === null) return undefined;
+  const map = record(o[key], `${what}.${key}`);
+  const out: Partial<Record<LiveSourceKind, string>> = {};
+  for (const k of Object.keys(map)) {
+    if (!LIVE_SOURCES.includes(k as LiveSourceKind)) fail(`${what}.${key}: unknown source ${JSON.stringify(k)} (expected mic, system)`);
+    const v = optionalString(map, k, `${what}.${key}`)?.trim();
+    if (v && v.length > 200) fail(`${what}.${key}.${k} is too long (${v.length} > 200 characters)`);
+    if (v) out[k as LiveSourceKind] = v;
+  }
+  return out;
+}
+
+export function validateSourceRetry(params: unknown): SourceRetryParams {
+  const what = 'source/retry params';
+  const o = record(params, what);
+  const source = requiredString(o, 'source', what);
+  if (!LIVE_SOURCES.includes(source as LiveSourceKind)) fail(`${what}.source must be "mic" or "system", got ${JSON.stringify(source)}`);
+  return { sessionId: requiredString(o, 'sessionId', what), source: source as LiveSourceKind };
 }
 
 /** Bounds on the vocabulary: whisper's prompt holds about 224 tokens, and the previous sentence needs room. */

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the unit and integration tests use (runs as `pretest`): sox makes the WAV
-# fixtures, espeak-ng makes speech fixtures, openssl makes the HTTPS test certificates. Installs only what is missing; needs root or sudo when something is.
+# fixtures, espeak-ng makes speech fixtures, openssl makes the HTTPS test certificates. The capture
+# tests run a private headless PulseAudio server (pulseaudio) and play into it / record from it with
+# paplay and parec (pulseaudio-utils), arecord (alsa-utils, through ALSA's pulse plugin from
+# libasound2-plugins), sox/rec (its pulseaudio driver: libsox-fmt-pulse) and ffmpeg (the fallback recorder
+# when parec is missing).
+# Installs only what is missing; needs root or sudo when something is.
 set -euo pipefail
-PACKAGES=(sox espeak-ng openssl)
+PACKAGES=(sox espeak-ng openssl pulseaudio pulseaudio-utils alsa-utils libasound2-plugins libsox-fmt-pulse ffmpeg)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -14,6 +14,7 @@ import { Decoder, recognize, RecognizedSegment, StreamingOptions, DEFAULT_STREAM
 import { DegradeLadder, DegradeRung } from '../asr/degrade';
 import { Journal, readJournal, segmentsOf } from '../journal/journal';
 import { extract } from '../notes/extract';
+import { DEFAULT_ECHO_OPTIONS, echoScore, EnvelopeHistory } from './echo';
 import { renderNotes, writeFileAtomic } from '../notes/markdown';
 import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, SegmenterOptions, SpeechDetector } from '../vad/segmenter';
 
@@ -43,6 +44,8 @@ export interface SessionConfig {
   vocabulary?(): string;
   /** Called when the degrade ladder changes rung. */
   onDegrade?(level: number, rung: DegradeRung): void;
+  /** Called when a mic segment is dropped because the mic heard the speakers (system audio); never with text. */
+  onEchoSuppressed?(segmentId: string, score: number, final: boolean): void;
 }
 
 /** How long after a final the live notes file is re-rendered (finals often come in bursts). */
@@ -55,6 +58,12 @@ export class Session {
   private readonly backlog = new Map<SourceKind, number>();
   /** Per source: capture time of the oldest speech end still waiting for its final. */
   private readonly pendingSince = new Map<SourceKind, number>();
+  /** Loudness contours of the mic and system audio, kept only when a session records both (echo suppression). */
+  private readonly envelopes = new Map<SourceKind, EnvelopeHistory>();
+  /** Mic segments with a partial on screen (an echo found later must retract them). */
+  private readonly shownPartials = new Set<string>();
+  /** Mic segments dropped as echoes of system audio. */
+  echoesSuppressed = 0;
   readonly degrade: DegradeLadder;
   private finals = 0;
   private itemCount = 0;
@@ -67,6 +76,11 @@ export class Session {
 
   private constructor(readonly config: SessionConfig, private readonly journal: Journal, private readonly events: SessionEvents) {
     this.degrade = new DegradeLadder((level, rung) => config.onDegrade?.(level, rung));
+    const kinds = config.sources.map((s) => s.kind);
+    if (kinds.includes('mic') && kinds.includes('system')) {
+      this.envelopes.set('mic', new EnvelopeHistory());
+      this.envelopes.set('system', new EnvelopeHistory());
+    }
   }
 
   /** Creates the journal and starts every source. Resolves once the session is STREAMING. */
@@ -171,6 +185,7 @@ export class Session {
   private async *countCaptured(frames: AsyncIterable<AudioFrame>): AsyncGenerator<AudioFrame> {
     for await (const frame of frames) {
       this.capturedSamples.set(frame.source, frame.startSample + frame.samples.length);
+      this.envelopes.get(frame.source)?.push(frame.startSample, frame.samples);
       if (frame.capturedAt !== undefined) {
         const now = performance.now();
         this.backlog.set(frame.source, Math.max(0, (now - frame.capturedAt) / 1000));
@@ -180,7 +195,28 @@ export class Session {
     }
   }
 
+  /** The mic heard the speakers: its contour follows what system audio played (see echo.ts). */
+  private isEcho(recognized: RecognizedSegment): boolean {
+    const mic = this.envelopes.get('mic'), system = this.envelopes.get('system');
+    if (recognized.source !== 'mic' || !mic || !system || !recognized.text) return false;
+    const score = echoScore(mic, system, recognized.startSample, recognized.endSample);
+    if (score < DEFAULT_ECHO_OPTIONS.threshold) return false;
+    if (recognized.final) this.echoesSuppressed++;
+    this.config.onEchoSuppressed?.(recognized.segmentId, score, recognized.final);
+    return true;
+  }
+
   private async accept(recognized: RecognizedSegment, speaker: string): Promise<void> {
+    if (this.isEcho(recognized)) {
+      if (!recognized.final) return;
+      // Text already on screen as a partial is retracted by an empty final; otherwise nothing was ever said.
+      if (!this.shownPartials.delete(recognized.segmentId)) return;
+      recognized = { ...recognized, text: '' };
+    } else if (recognized.final) {
+      this.shownPartials.delete(recognized.segmentId);
+    } else if (recognized.text) {
+      this.shownPartials.add(recognized.segmentId);
+    }
     const segment: TranscriptSegment = {
       sessionId: this.id,
       segmentId: recognized.segmentId,

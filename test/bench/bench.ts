@@ -10,10 +10,11 @@
  *   spawn    5. daemon spawn → model ready                                                (spawn.ts)
  *   memory   6. RSS steady state and growth over a 2-hour meeting (pace fast)             (memory.ts, in a fresh
  *                                                                                          process: memory-child.ts)
+ *   capture  7. capture latency per recorder: playback start → first frame at the consumer (capture.ts, PulseAudio)
  *
  * Usage: npm run bench [-- NAME…]   or   BENCH_ONLY=whisper,latency npm run bench   (default: all).
  * Knobs (env): BENCH_REPS, BENCH_WHISPER_REPS, BENCH_WHISPER_TOKENS, BENCH_WHISPER_PRESETS, BENCH_SPAWN_REPS,
- * BENCH_SILENCE_SEC, BENCH_MEETING_COPIES, BENCH_MEETING_GAP_S, BENCH_RSS_MINUTES, BENCH_RSS_WARMUP_MIN,
+ * BENCH_SILENCE_SEC, BENCH_CAPTURE_REPS, BENCH_MEETING_COPIES, BENCH_MEETING_GAP_S, BENCH_RSS_MINUTES, BENCH_RSS_WARMUP_MIN,
  * BENCH_RSS_SAMPLE_MIN, BENCH_THREADS, BENCH_QUIET_MAX_S, BENCH_QUIET_CORES, BENCH_NOISE_GAIN; what-if experiments on the streaming
  * policy: BENCH_WHATIF_FIT_FINALS=1, BENCH_WHATIF_NO_FINAL_BACKOFF=1, BENCH_WHATIF_PARTIAL_DUTY=D (session-run.ts).
  * Generated models (real tiny.en / base.en dimensions) are cached in .test-models, fixtures and the native
@@ -23,6 +24,7 @@ import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../setup';
+import { captureLatency } from './capture';
 import { latency } from './latency';
 import { memory } from './memory';
 import { silence } from './silence';
@@ -40,6 +42,7 @@ const FIGURES: { name: string; label: string; run: () => Promise<FigureReport> }
   { name: 'silence', label: '4', run: silence },
   { name: 'spawn', label: '5', run: spawnReady },
   { name: 'memory', label: '6', run: memory },
+  { name: 'capture', label: '7', run: captureLatency },
 ];
 
 function selected(): typeof FIGURES {

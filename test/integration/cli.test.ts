@@ -2,25 +2,11 @@
  * `earshot transcribe` as a real process: real decoding of the sample with the mini model.
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DAEMON_BIN, fixture, miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function earshot(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DAEMON_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { fixture, miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
+import { runEarshot } from './daemon-process';
 
 interface Turn { start: number; end: number }
 const TURNS: Turn[] = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'media', 'sample', 'standup.json'), 'utf8'));
@@ -40,7 +26,7 @@ describe('earshot transcribe (real process)', () => {
 
   it('transcribes the sample: JSON lines of t0,t1,source,text with "hello" words, and writes the notes', async () => {
     const notesDir = path.join(dir, 'notes');
-    const run = await earshot(['transcribe', SAMPLE_WAV, '--model', miniModel(), '--json', '--notes-dir', notesDir, '--threads', '2'],
+    const run = await runEarshot(['transcribe', SAMPLE_WAV, '--model', miniModel(), '--json', '--notes-dir', notesDir, '--threads', '2'],
       { EARSHOT_STORAGE: path.join(dir, 'storage') });
     assert.equal(run.code, 0, run.stderr.slice(-2000));
     const lines = run.stdout.split('\n').filter(Boolean);
@@ -70,7 +56,7 @@ describe('earshot transcribe (real process)', () => {
   it('exits 1 naming the path when the model file is missing', async () => {
     const model = path.join(dir, 'models', 'ggml-missing.bin');
     const notesDir = path.join(dir, 'notes');
-    const run = await earshot(['transcribe', SAMPLE_WAV, '--model', model, '--json', '--notes-dir', notesDir],
+    const run = await runEarshot(['transcribe', SAMPLE_WAV, '--model', model, '--json', '--notes-dir', notesDir],
       { EARSHOT_STORAGE: path.join(dir, 'storage') });
     assert.equal(run.code, 1);
     assert.equal(run.stdout, '');
@@ -84,7 +70,7 @@ describe('earshot transcribe (real process)', () => {
     for (const name of ['not-audio.wav', 'truncated-header.wav']) {
       const audio = name === 'not-audio.wav' ? fixture(name) : path.join(dir, name);
       if (name !== 'not-audio.wav') fs.writeFileSync(audio, fs.readFileSync(fixture('pcm16-16k-mono.wav')).subarray(0, 30));
-      const run = await earshot(['transcribe', audio, '--model', miniModel(), '--json', '--notes-dir', notesDir],
+      const run = await runEarshot(['transcribe', audio, '--model', miniModel(), '--json', '--notes-dir', notesDir],
         { EARSHOT_STORAGE: path.join(dir, 'storage') });
       assert.equal(run.code, 1, run.stderr);
       assert.equal(run.stdout, '');

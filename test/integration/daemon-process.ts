@@ -208,3 +208,18 @@ export function connectDaemon(env: NodeJS.ProcessEnv = {}): RpcClient {
   connection.listen();
   return client;
 }
+
+export interface CliRun { code: number | null; stdout: string; stderr: string }
+
+/** Runs the `earshot` CLI (bin/earshot.js) to the end; `env` is laid over this process's environment. */
+export function runEarshot(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DAEMON_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -124,12 +124,20 @@ describe('EarshotService', () => {
     await rejectsWith(Promise.resolve().then(() => svc.sessionDone('nope')), ErrorCodes.SessionNotFound);
   });
 
-  it('start with mic or system audio → SourceUnavailable', async () => {
-    const svc = fakeService();
-    await rejectsWith(svc.startSession({ sources: ['mic'] }), ErrorCodes.SourceUnavailable, /microphone/);
-    await rejectsWith(svc.startSession({ sources: ['file', 'system'], audioFile: SAMPLE_WAV }), ErrorCodes.SourceUnavailable, /system audio/);
+  it('live sources this machine cannot record: refused alone (saying what to install), left out beside others', async () => {
+    // No recorder and no sound server anywhere on this PATH.
+    const svc = service({ capture: { env: { PATH: path.join(dir, 'no-tools') } } });
+    svc.engine.state = 'ready';
+    svc.engine.decode = (request) => new FakeDecoder().decode(request);
+    await rejectsWith(svc.startSession({ sources: ['mic'] }), ErrorCodes.SourceUnavailable, /microphone recorder.*sox/);
+    await rejectsWith(svc.startSession({ sources: ['system'] }), ErrorCodes.SourceUnavailable, /parec|pulseaudio-utils/);
     assert.equal(svc.status().state, 'idle', 'no session was created');
     assert.ok(!fs.existsSync(path.join(dir, 'storage', 'sessions')), 'no journal was written');
+    const started = await svc.startSession({ sources: ['file', 'system'], audioFile: SAMPLE_WAV, pace: 'fast' });
+    assert.deepEqual(started.unavailable?.map((u) => u.source), ['system']);
+    assert.match(started.unavailable![0].message, /microphone keeps working/);
+    assert.deepEqual(svc.status(started.sessionId).sources, ['file']);
+    await svc.sessionDone(started.sessionId);
   });
 
   it('start with a missing model → ModelUnavailable naming the path', async () => {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import {
-  InvalidParamsError, validateInitializationOptions, validateSessionStart, validateSessionStatus, validateSessionStop,
+  InvalidParamsError, validateInitializationOptions, validateSessionStart, validateSessionStatus, validateSessionStop, validateSourceRetry,
 } from '../../protocol/validate';
 
 /** Asserts that `fn` throws InvalidParamsError whose message matches every pattern. */
@@ -81,6 +81,35 @@ describe('protocol validation', () => {
       rejects(() => validateSessionStart({ sources: ['mic'], title: long }), /\.title is too long \(4097 > 4096/);
       rejects(() => validateSessionStart({ sources: ['file'], audioFile: '/' + long }), /\.audioFile is too long/);
       assert.equal(validateSessionStart({ sources: ['mic'], title: 'x'.repeat(4096) }).title?.length, 4096);
+    });
+  });
+
+  describe('validateSessionStart: devices and speaker labels of live sources', () => {
+    it('keeps per-source device ids and labels, trimmed, and drops empty ones', () => {
+      const v = validateSessionStart({ sources: ['mic', 'system'], devices: { mic: ' virtmic ', system: '' }, speakers: { mic: 'Ana', system: 'Team' } });
+      assert.deepEqual(v.devices, { mic: 'virtmic' });
+      assert.deepEqual(v.speakers, { mic: 'Ana', system: 'Team' });
+      assert.equal(validateSessionStart({ sources: ['mic'], devices: null }).devices, undefined);
+    });
+
+    it('rejects unknown sources, non-objects, non-strings and overlong values, naming the field', () => {
+      rejects(() => validateSessionStart({ sources: ['mic'], devices: { file: 'x' } }), /devices/, /"file"/);
+      rejects(() => validateSessionStart({ sources: ['mic'], devices: ['virtmic'] }), /devices must be an object/);
+      rejects(() => validateSessionStart({ sources: ['mic'], speakers: { mic: 42 } }), /speakers\.mic must be a string/);
+      rejects(() => validateSessionStart({ sources: ['mic'], speakers: { mic: 'x'.repeat(300) } }), /speakers\.mic is too long/);
+    });
+  });
+
+  describe('validateSourceRetry', () => {
+    it('accepts a session id and a live source', () => {
+      assert.deepEqual(validateSourceRetry({ sessionId: 's1', source: 'system' }), { sessionId: 's1', source: 'system' });
+    });
+
+    it('rejects the file source, unknown sources and a missing session id', () => {
+      rejects(() => validateSourceRetry({ sessionId: 's1', source: 'file' }), /source must be "mic" or "system"/);
+      rejects(() => validateSourceRetry({ sessionId: 's1' }), /source is required/);
+      rejects(() => validateSourceRetry({ source: 'mic' }), /sessionId is required/);
+      rejects(() => validateSourceRetry('mic'), /must be an object/);
     });
   });
 

@@ -1,0 +1,141 @@
+/**
+ * Why a recorder stopped, in words a user can act on. Recorders only say it on stderr and in their exit code, and
+ * differently: sox exits 0 when the sound server dies ("Connection terminated"), arecord exits 1 on a normal
+ * SIGTERM and reports a dead server as an I/O error, parec says "Connection refused", ffmpeg on macOS reports a
+ * denied microphone as "Failed to create AV capture input device: Not authorized".
+ */
+export type CaptureKind = 'mic' | 'system';
+
+export type FaultReason =
+  | 'recorder-missing' // the recorder program is not installed
+  | 'device-not-found' // no such device, or it was unplugged
+  | 'device-busy' // another program holds the device exclusively
+  | 'permission-denied' // the OS refused access (macOS privacy settings, Windows privacy settings, /dev/snd)
+  | 'server-not-running' // no PulseAudio/PipeWire server to connect to
+  | 'server-lost' // the connection to the sound server (or the device) broke mid-capture
+  | 'no-system-audio' // this machine has no way to capture system audio yet
+  | 'stalled' // the recorder runs but no audio arrives
+  | 'recorder-exited'; // it stopped for a reason it did not state
+
+export interface CaptureFault {
+  reason: FaultReason;
+  /** One or two sentences for the user: what happened and what to do. Never contains audio or transcript. */
+  message: string;
+  /** The recorder's own words (the last lines of its stderr), for logs and an expandable detail. */
+  detail?: string;
+}
+
+/** A fault found before or while starting a recorder (e.g. no loopback device to capture system audio from). */
+export class CaptureError extends Error {
+  override name = 'CaptureError';
+  constructor(readonly fault: CaptureFault) {
+    super(fault.message);
+  }
+}
+
+export interface FaultContext {
+  kind: CaptureKind;
+  /** The recorder program ('sox', 'parec', …). */
+  recorder: string;
+  /** The device as the user knows it, or 'default'. */
+  device: string;
+  platform: NodeJS.Platform;
+}
+
+/** How a recorder process ended (see RunningRecorder). */
+export interface RecorderEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** It never started (ENOENT: not installed; EACCES: not executable). */
+  spawnError?: NodeJS.ErrnoException;
+  /** The last of its stderr. */
+  stderr: string;
+}
+
+const what = (kind: CaptureKind) => (kind === 'mic' ? 'microphone' : 'system audio');
+
+/** The package that brings `recorder` on `platform`, as an install command. */
+export function installHint(recorder: string, platform: NodeJS.Platform): string {
+  if (platform === 'darwin') {
+    return recorder === 'ffmpeg' ? 'brew install ffmpeg' : recorder === 'sox' || recorder === 'rec' ? 'brew install sox' : `install ${recorder}`;
+  }
+  if (platform === 'win32') {
+    return recorder === 'ffmpeg' ? 'winget install Gyan.FFmpeg' : recorder === 'sox' ? 'winget install ChrisBagwell.SoX' : `install ${recorder}`;
+  }
+  const debian: Record<string, string> = {
+    sox: 'sox libsox-fmt-pulse', rec: 'sox libsox-fmt-pulse', arecord: 'alsa-utils', parec: 'pulseaudio-utils', pactl: 'pulseaudio-utils', ffmpeg: 'ffmpeg',
+  };
+  const pkg = debian[recorder];
+  return pkg ? `sudo apt install ${pkg} (Debian/Ubuntu; the package has the same name on most distributions)` : `install ${recorder}`;
+}
+
+/** Lines of recorder stderr that mean capture is over even if the process lingers: it is stopped at once. */
+export function isFatalStderrLine(line: string): boolean {
+  return /connection terminated|connection refused|stream error|read error|can't open input|audio open error|failed to create av capture|declined tccs|could not run graph|could not find audio only device|pa_context_connect\(\) failed/i.test(line);
+}
+
+/** The recorder's stderr without noise, for `detail`. */
+function detailOf(stderr: string): string | undefined {
+  const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !/^ALSA lib (conf|confmisc)\.c/.test(l) && !/^[A-Z_]+:\s/.test(l));
+  const text = lines.slice(-3).join(' | ');
+  return text ? text.slice(0, 400) : undefined;
+}
+
+/** Turns how a recorder ended, when nobody asked it to, into a fault with an actionable message. */
+export function classifyEnd(ctx: FaultContext, end: RecorderEnd): CaptureFault {
+  const detail = detailOf(end.stderr);
+  const err = end.stderr.toLowerCase();
+  const device = ctx.device === 'default' ? `the default ${what(ctx.kind) === 'microphone' ? 'microphone' : 'system audio source'}` : `"${ctx.device}"`;
+  const fault = (reason: FaultReason, message: string): CaptureFault => ({ reason, message, ...(detail ? { detail } : {}) });
+
+  if (end.spawnError) {
+    if (end.spawnError.code === 'ENOENT') {
+      return fault('recorder-missing', `Cannot capture ${what(ctx.kind)}: the recorder "${ctx.recorder}" is not installed. Install it (${installHint(ctx.recorder, ctx.platform)}) or choose another recorder.`);
+    }
+    return fault('recorder-exited', `Cannot start the recorder "${ctx.recorder}" for ${what(ctx.kind)}: ${end.spawnError.message}.`);
+  }
+  // Before "permission": sox writes "Connection terminated: Operation not permitted" when the server dies.
+  if (/connection terminated|connection reset|input\/output error|stream has been terminated/.test(err)) {
+    return fault('server-lost', `Lost ${what(ctx.kind)}: the connection to the sound server or the device broke (did PulseAudio/PipeWire restart, or was the device disconnected?). Retrying.`);
+  }
+  if (/connection refused|pa_context_connect\(\) failed|connection failure|unknown pcm default|no default audio device/.test(err)) {
+    const server = ctx.platform === 'linux' ? 'the sound server (PulseAudio or PipeWire) is not running' : 'no audio device is available';
+    return fault('server-not-running', `Cannot capture ${what(ctx.kind)}: ${server}. Start it (e.g. \`systemctl --user start pulseaudio\` or \`pipewire-pulse\`) or connect a device; Earshot retries on its own.`);
+  }
+  if (/not authorized|declined tccs|tcc|permission denied|operation not permitted|access denied|could not run graph|eacces/.test(err)) {
+    return fault('permission-denied', permissionMessage(ctx));
+  }
+  if (/device or resource busy|ebusy|exclusive/.test(err)) {
+    return fault('device-busy', `${capitalize(what(ctx.kind))} device ${device} is busy: another program holds it exclusively. Close that program or choose another device.`);
+  }
+  if (/no such entity|unknown pcm|no such device|enodev|can't open input|could not find audio only device|audio open error|no such audio device|not found|does not exist|input\/output error|invalid argument/.test(err)) {
+    return fault('device-not-found', `${capitalize(what(ctx.kind))} device ${device} was not found (unplugged?). Plug it back in or choose another device (\`earshot devices\` lists them); Earshot retries on its own.`);
+  }
+  const how = end.signal ? `was killed (${end.signal})` : `exited with code ${end.code}`;
+  return fault('recorder-exited', `The ${what(ctx.kind)} recorder "${ctx.recorder}" stopped unexpectedly (it ${how}). Retrying.`);
+}
+
+function permissionMessage(ctx: FaultContext): string {
+  if (ctx.platform === 'darwin') {
+    return ctx.kind === 'mic'
+      ? 'macOS denied access to the microphone. Open System Settings → Privacy & Security → Microphone, allow the app Earshot runs in (Visual Studio Code or your terminal), then retry.'
+      : 'macOS denied system audio capture. Open System Settings → Privacy & Security → Screen & System Audio Recording, allow the app Earshot runs in (Visual Studio Code or your terminal), then retry.';
+  }
+  if (ctx.platform === 'win32') {
+    return `Windows blocked access to the ${ctx.kind === 'mic' ? 'microphone' : 'audio device'}. Open Settings → Privacy & security → Microphone and turn on "Let desktop apps access your microphone" (or close a program holding the device exclusively), then retry.`;
+  }
+  return `Permission denied opening the ${what(ctx.kind)} device. Add your user to the "audio" group (sudo usermod -aG audio $USER, then log in again) or use the sound server (PulseAudio/PipeWire), then retry.`;
+}
+
+/** The fault for a recorder that runs but delivers nothing. */
+export function stallFault(ctx: FaultContext, silentMs: number, restarting: boolean): CaptureFault {
+  const secs = (silentMs / 1000).toFixed(1);
+  return {
+    reason: 'stalled',
+    message: restarting
+      ? `No ${ctx.kind === 'mic' ? 'microphone' : 'system'} audio for ${secs} s: restarting the recorder "${ctx.recorder}".`
+      : `No ${ctx.kind === 'mic' ? 'microphone' : 'system'} audio for ${secs} s: the sound server or device stopped delivering (frozen?). Waiting for it to come back.`,
+  };
+}
+
+const capitalize = (s: string) => s[0].toUpperCase() + s.slice(1);

@@ -1,0 +1,343 @@
+/**
+ * Recorder processes: programs that write 16 kHz mono signed 16-bit little-endian PCM to stdout.
+ *
+ *   microphone    node-record-lpcm16 with sox, rec or arecord (audioType 'raw': its WAV header carries bogus sizes)
+ *   system audio  Linux: the monitor of the default sink with parec (lowest latency), else ffmpeg's pulse input, else sox
+ *                 macOS: a loopback device (BlackHole, Loopback, Soundflower…) with ffmpeg (avfoundation) or sox
+ *                 Windows: a loopback-capable DirectShow device (Stereo Mix, VB-CABLE, virtual-audio-capturer) with ffmpeg
+ *
+ * The seam for a native helper: `RecorderLauncher`. A helper executable (ScreenCaptureKit or a Core Audio process tap
+ * on macOS 14.2+, WASAPI loopback on Windows) that honours the helper contract below is launched like any recorder
+ * (recorder 'helper', `helperPath`); a launcher that is not a process at all can implement the interface directly.
+ * The macOS and Windows command lines and device detection are unit-tested only: they cannot run on Linux CI.
+ *
+ * Helper contract: `<helper> --rate 16000 --channels 1 --format s16le [--device NAME]` writes raw PCM to stdout until
+ * SIGTERM, reports errors as text on stderr (macOS permission problems with the words "not authorized" or TCC's own
+ * "declined TCCs") and exits non-zero when it cannot capture.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { CaptureError, CaptureKind, RecorderEnd } from './faults';
+import { DEFAULT_DEVICE, defaultLoopbackDevice, defaultSystemMonitor } from './devices';
+import { SAMPLE_RATE } from './source';
+import { findExecutable } from './tools';
+
+export type MicRecorderName = 'sox' | 'rec' | 'arecord';
+export type SystemRecorderName = 'parec' | 'ffmpeg' | 'sox' | 'helper';
+export type RecorderName = MicRecorderName | SystemRecorderName;
+
+export const MIC_RECORDERS: readonly MicRecorderName[] = ['sox', 'rec', 'arecord'];
+export const SYSTEM_RECORDERS: readonly SystemRecorderName[] = ['parec', 'ffmpeg', 'sox', 'helper'];
+
+/** Which audio to record, from where, with which program. */
+export interface RecorderRequest {
+  kind: CaptureKind;
+  /** Default: the first one installed, in order of latency (see defaultRecorder). */
+  recorder?: RecorderName;
+  /** A device name in the recorder's terms; default: the system's default microphone / the default output's monitor. */
+  device?: string;
+  /** The environment recorders run in (tests: a private PulseAudio server's PULSE_SERVER). Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+  /** A native system-audio helper (see the helper contract above). */
+  helperPath?: string;
+}
+
+/** A recorder command line, built without running anything. */
+export interface RecorderCommand {
+  recorder: RecorderName;
+  command: string;
+  args: string[];
+  /** Set on top of the base environment: how sox and ALSA are told the device. */
+  envOverrides: Record<string, string>;
+  /** The device recorded, as shown to the user ('default' for the system's default). */
+  device: string;
+  /** Microphone recorders are started by node-record-lpcm16 with these options; the others are spawned directly. */
+  recordOptions?: { recorder: MicRecorderName; sampleRate: number; channels: number; audioType: 'raw'; device?: string };
+}
+
+/**
+ * Low latency first. Playback → first frame at the consumer, medians on Linux/PulseAudio (`npm run bench -- capture`):
+ * microphone arecord 135 ms, sox 186 ms, rec 389 ms; system audio parec 24 ms, ffmpeg 26 ms, sox 195 ms.
+ */
+const MIC_ORDER: Record<string, MicRecorderName[]> = { linux: ['arecord', 'sox', 'rec'], darwin: ['sox', 'rec'], win32: ['sox'] };
+const SYSTEM_ORDER: Record<string, SystemRecorderName[]> = { linux: ['parec', 'ffmpeg', 'sox'], darwin: ['ffmpeg', 'sox'], win32: ['ffmpeg'] };
+
+/** The recorder to use when none was chosen: the first installed in order of latency; the first of the list if none is. */
+export function defaultRecorder(kind: CaptureKind, platform: NodeJS.Platform, installed: (name: string) => boolean, helperPath?: string): RecorderName {
+  if (kind === 'system' && helperPath) return 'helper';
+  const order = (kind === 'mic' ? MIC_ORDER : SYSTEM_ORDER)[platform] ?? (kind === 'mic' ? MIC_ORDER.linux : SYSTEM_ORDER.linux);
+  return order.find((r) => installed(r)) ?? order[0];
+}
+
+/** The program a recorder name runs. */
+export function recorderProgram(recorder: RecorderName, helperPath?: string): string {
+  if (recorder === 'helper') {
+    if (!helperPath) throw new Error('the helper recorder needs helperPath');
+    return helperPath;
+  }
+  return recorder;
+}
+
+/**
+ * ALSA device names ("hw:1,0", "plughw:CARD=USB", "default", "pulse") versus PulseAudio/PipeWire source names
+ * ("alsa_input.usb-…", "virtmic", "bluez_source.…"): the former never appear in `pactl list sources`.
+ */
+export function isAlsaDeviceName(device: string): boolean {
+  return device.includes(':') || ['default', 'pulse', 'pipewire', 'null', 'sysdefault', 'dsnoop', 'plug'].includes(device);
+}
+
+/** Builds the command for a microphone recorder (run through node-record-lpcm16). */
+export function micCommand(recorder: MicRecorderName, chosen: string | undefined, platform: NodeJS.Platform): RecorderCommand {
+  const device = chosen === DEFAULT_DEVICE ? undefined : chosen;
+  const envOverrides: Record<string, string> = {};
+  let recordDevice: string | undefined;
+  if (recorder === 'arecord') {
+    // arecord speaks ALSA: a PulseAudio source is reached through ALSA's pulse plugin, told the source by PULSE_SOURCE.
+    if (device && isAlsaDeviceName(device)) recordDevice = device;
+    else if (device) {
+      recordDevice = 'pulse';
+      envOverrides.PULSE_SOURCE = device;
+    }
+  } else {
+    // node-record-lpcm16 passes the device to sox only as AUDIODEV (and not at all to rec): the driver must be named,
+    // or sox tries its compiled-in default; PULSE_SOURCE also reaches the pulseaudio driver's default device.
+    const driver = platform === 'darwin' ? 'coreaudio' : platform === 'win32' ? 'waveaudio' : device && isAlsaDeviceName(device) ? 'alsa' : 'pulseaudio';
+    envOverrides.AUDIODRIVER = driver;
+    if (device) {
+      envOverrides.AUDIODEV = device;
+      if (driver === 'pulseaudio') envOverrides.PULSE_SOURCE = device;
+      recordDevice = device;
+    }
+  }
+  const recordOptions = { recorder, sampleRate: SAMPLE_RATE, channels: 1, audioType: 'raw' as const, ...(recordDevice ? { device: recordDevice } : {}) };
+  // The command node-record-lpcm16 will run, from its own builders, so that what is shown is what runs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const built = (require('node-record-lpcm16/recorders') as { load(name: string): (o: object) => { cmd: string; args: (string | number)[] } })
+    .load(recorder)({ threshold: 0.5, silence: '1.0', endOnSilence: false, ...recordOptions });
+  return { recorder, command: built.cmd, args: built.args.map(String), envOverrides, device: device ?? 'default', recordOptions };
+}
+
+/** Builds the command for a system-audio recorder; `device` is already resolved (see resolveSystemDevice). */
+export function systemCommand(recorder: SystemRecorderName, device: string, platform: NodeJS.Platform, helperPath?: string): RecorderCommand {
+  const rate = String(SAMPLE_RATE);
+  const pcmOut = ['-ac', '1', '-ar', rate, '-acodec', 'pcm_s16le', '-f', 's16le', '-'];
+  const ffmpegHead = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-fflags', 'nobuffer'];
+  switch (recorder) {
+    case 'parec':
+      // --latency-msec=20: ≈15 ms from playback to our stdout (the default is ≈2 s on an idle sink).
+      return { recorder, command: 'parec', args: ['--latency-msec=20', '--format=s16le', `--rate=${rate}`, '--channels=1', '--raw', '-d', device], envOverrides: {}, device };
+    case 'ffmpeg': {
+      if (platform === 'darwin') {
+        // avfoundation takes ":<audio device name or index>" for audio only.
+        return { recorder, command: 'ffmpeg', args: [...ffmpegHead, '-f', 'avfoundation', '-i', `:${device}`, ...pcmOut], envOverrides: {}, device };
+      }
+      if (platform === 'win32') {
+        // DirectShow buffers 500 ms by default: 50 ms keeps latency near parec's.
+        return { recorder, command: 'ffmpeg', args: [...ffmpegHead, '-f', 'dshow', '-audio_buffer_size', '50', '-i', `audio=${device}`, ...pcmOut], envOverrides: {}, device };
+      }
+      // fragment_size 640 bytes = 20 ms at 16 kHz mono s16: the pulse input's default fragment is far larger.
+      return {
+        recorder, command: 'ffmpeg',
+        args: [...ffmpegHead, '-f', 'pulse', '-sample_rate', rate, '-channels', '1', '-fragment_size', '640', '-i', device, ...pcmOut],
+        envOverrides: {}, device,
+      };
+    }
+    case 'sox': {
+      const driver = platform === 'darwin' ? 'coreaudio' : platform === 'win32' ? 'waveaudio' : 'pulseaudio';
+      return {
+        recorder, command: 'sox',
+        args: ['--default-device', '--no-show-progress', '--rate', rate, '--channels', '1', '--encoding', 'signed-integer', '--bits', '16', '--type', 'raw', '-'],
+        envOverrides: { AUDIODRIVER: driver, AUDIODEV: device, ...(driver === 'pulseaudio' ? { PULSE_SOURCE: device } : {}) },
+        device,
+      };
+    }
+    case 'helper':
+      return {
+        recorder, command: recorderProgram('helper', helperPath),
+        args: ['--rate', rate, '--channels', '1', '--format', 's16le', ...(device === 'default' ? [] : ['--device', device])], envOverrides: {}, device,
+      };
+  }
+}
+
+/**
+ * The system-audio device to record. Linux: the chosen source, else the monitor of the default sink (asked again at
+ * every start, so a changed default output is followed after a restart). macOS/Windows: the chosen device, else
+ * the first loopback device found (a CaptureError with setup instructions when there is none).
+ */
+export async function resolveSystemDevice(request: RecorderRequest, recorder: SystemRecorderName, signal?: AbortSignal): Promise<string> {
+  if (request.device && request.device !== DEFAULT_DEVICE) return request.device;
+  const platform = request.platform ?? process.platform;
+  const env = request.env ?? process.env;
+  if (recorder === 'helper') return 'default';
+  if (platform === 'darwin' || platform === 'win32') {
+    const loopback = await defaultLoopbackDevice(platform, env);
+    if ('fault' in loopback) throw new CaptureError(loopback.fault);
+    return loopback.device;
+  }
+  return defaultSystemMonitor(env, signal);
+}
+
+/** Starts recorders; the seam where a native helper or a test's fake plugs in. */
+export interface RecorderLauncher {
+  /** The recorder's name, for messages. */
+  readonly recorder: string;
+  /** Starts one recorder process. Throws CaptureError when it cannot even be started (no device to record). */
+  launch(signal?: AbortSignal): Promise<RunningRecorder>;
+}
+
+/** The launcher for a request: node-record-lpcm16 for the microphone, a direct spawn for system audio. */
+export function recorderLauncher(request: RecorderRequest): RecorderLauncher {
+  const platform = request.platform ?? process.platform;
+  const env = request.env ?? process.env;
+  const recorder = request.recorder ?? defaultRecorder(request.kind, platform, (name) => findExecutable(name, env, platform) !== undefined, request.helperPath);
+  if (request.kind === 'mic' && !(MIC_RECORDERS as readonly string[]).includes(recorder)) {
+    throw new Error(`"${recorder}" is not a microphone recorder (one of ${MIC_RECORDERS.join(', ')})`);
+  }
+  if (request.kind === 'system' && !(SYSTEM_RECORDERS as readonly string[]).includes(recorder)) {
+    throw new Error(`"${recorder}" is not a system-audio recorder (one of ${SYSTEM_RECORDERS.join(', ')})`);
+  }
+  return {
+    recorder,
+    launch: async (signal) => {
+      if (request.kind === 'mic') return startMicRecorder(micCommand(recorder as MicRecorderName, request.device, platform), env);
+      const device = await resolveSystemDevice(request, recorder as SystemRecorderName, signal);
+      const command = systemCommand(recorder as SystemRecorderName, device, platform, request.helperPath);
+      const child = spawn(command.command, command.args, { env: { ...env, ...command.envOverrides }, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+      return new RunningRecorder(command, child, child.stdout!);
+    },
+  };
+}
+
+/**
+ * Starts a microphone recorder through node-record-lpcm16. It has no option for the environment (sox's driver, a
+ * PulseAudio source or server), but spawns synchronously from `record()` with process.env: process.env is set to
+ * the recorder's environment for exactly that call, so nothing else can observe it.
+ */
+export function startMicRecorder(command: RecorderCommand, env: NodeJS.ProcessEnv): RunningRecorder {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { record } = require('node-record-lpcm16') as { record(o: object): { process: ChildProcess; stream(): Readable } };
+  const recording = withProcessEnv({ ...env, ...command.envOverrides }, () => record(command.recordOptions!));
+  return new RunningRecorder(command, recording.process, recording.stream());
+}
+
+function withProcessEnv<T>(env: NodeJS.ProcessEnv, fn: () => T): T {
+  const saved = { ...process.env };
+  const replace = (values: NodeJS.ProcessEnv) => {
+    for (const key of Object.keys(process.env)) if (!(key in values)) delete process.env[key];
+    for (const [key, value] of Object.entries(values)) if (value !== undefined) process.env[key] = value;
+  };
+  replace(env);
+  try {
+    return fn();
+  } finally {
+    replace(saved);
+  }
+}
+
+/** How long a recorder may live on after closing its stdout before it is killed (it can no longer deliver). */
+const OUTPUT_CLOSED_GRACE_MS = 250;
+/** SIGTERM, then SIGKILL after this long. */
+const STOP_GRACE_MS = 1000;
+const STDERR_TAIL_CHARS = 4000;
+
+export interface RunningRecorderEnd extends RecorderEnd {
+  /** We stopped it (stop()/kill()): not a fault, whatever its exit code (arecord exits 1 on SIGTERM). */
+  requested: boolean;
+}
+
+/**
+ * One running recorder process. Every way it can end — exit with any code, killed, never started (ENOENT), stdout
+ * closed while it lingers — resolves `ended` exactly once; no 'error' event is ever left without a listener
+ * (node-record-lpcm16 emits a string 'error' on the stream for any non-zero exit, which would otherwise crash us).
+ */
+export class RunningRecorder {
+  readonly ended: Promise<RunningRecorderEnd>;
+  readonly recorder: string;
+  readonly device: string;
+  /** The command line, for logs. */
+  readonly commandLine: string;
+  private stderrTail = '';
+  private stderrPartial = '';
+  private requested = false;
+  private finished = false;
+  private spawnError: NodeJS.ErrnoException | undefined;
+  private readonly stderrListeners: ((line: string) => void)[] = [];
+  private resolveEnded!: (end: RunningRecorderEnd) => void;
+
+  constructor(command: Pick<RecorderCommand, 'recorder' | 'command' | 'args' | 'device'> | { recorder: string; command: string; args: string[]; device: string },
+    readonly child: ChildProcess, readonly output: Readable) {
+    this.recorder = command.recorder;
+    this.device = command.device;
+    this.commandLine = [command.command, ...command.args].join(' ');
+    this.ended = new Promise((resolve) => { this.resolveEnded = resolve; });
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      if (child.pid === undefined) this.spawnError = e; // a failed spawn still gets 'close' (code -2)
+    });
+    output.on('error', () => undefined); // reported through 'close' instead
+    output.once('end', () => {
+      const timer = setTimeout(() => this.kill(), OUTPUT_CLOSED_GRACE_MS);
+      child.once('exit', () => clearTimeout(timer));
+    });
+    child.stderr?.on('error', () => undefined);
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => this.onStderr(text));
+    child.once('close', (code, signal) => this.finish(code, signal));
+  }
+
+  /** Raw PCM chunks (s16le mono, any length: an odd byte continues in the next chunk). */
+  onData(listener: (chunk: Buffer) => void): void {
+    this.output.on('data', listener);
+  }
+
+  /** Whole stderr lines, as they come. */
+  onStderrLine(listener: (line: string) => void): void {
+    this.stderrListeners.push(listener);
+  }
+
+  get running(): boolean {
+    return !this.finished && this.child.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Stops it (SIGTERM, then SIGKILL) and resolves when it is gone. Not a fault. */
+  async stop(): Promise<RunningRecorderEnd> {
+    this.requested = true;
+    if (this.running) {
+      this.signal('SIGTERM');
+      const timer = setTimeout(() => this.signal('SIGKILL'), STOP_GRACE_MS);
+      const end = await this.ended;
+      clearTimeout(timer);
+      return end;
+    }
+    return this.ended;
+  }
+
+  /** Kills it now (it stopped being useful: stdout closed, a fatal error line, a long stall). Its end is still a fault. */
+  kill(): void {
+    this.signal('SIGKILL');
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    if (!this.running) return;
+    try {
+      this.child.kill(signal);
+    } catch { /* already gone */ }
+  }
+
+  private onStderr(text: string): void {
+    this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_CHARS);
+    const lines = (this.stderrPartial + text).split(/\r?\n/);
+    this.stderrPartial = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) for (const l of this.stderrListeners) l(line);
+  }
+
+  private finish(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.stderrPartial.trim()) for (const l of this.stderrListeners) l(this.stderrPartial);
+    this.stderrPartial = '';
+    this.resolveEnded({
+      code: this.spawnError ? null : code, signal, stderr: this.stderrTail, requested: this.requested,
+      ...(this.spawnError ? { spawnError: this.spawnError } : {}),
+    });
+  }
+}

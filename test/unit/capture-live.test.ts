@@ -1,0 +1,309 @@
+/**
+ * LiveSource against fake recorders (test/support/fake-recorder.ts: a node process writing a sine in real time,
+ * then exiting, stalling or pausing as told), both spawned directly and run by node-record-lpcm16 under a
+ * recorder's name (a fake `sox` or `arecord` on PATH). The real sound server is in test/integration/capture.test.ts.
+ */
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CaptureError } from '../../daemon/capture/faults';
+import { LiveSource, LiveSourceOptions } from '../../daemon/capture/live';
+import { RecorderLauncher, RunningRecorder } from '../../daemon/capture/recorder';
+import { FRAME_SAMPLES } from '../../daemon/capture/source';
+import { CaptureRun, startCapture } from '../support/capture';
+import { fakeRecorderDir, fakeSample, Plan } from '../support/fake-recorder';
+
+const FAKE = path.join(__dirname, '..', 'support', 'fake-recorder.js');
+const SR = 16000;
+
+/** Spawns the fake directly; the n-th start follows plans[n] (the last plan repeats). */
+function fakeLauncher(plans: Plan[]): RecorderLauncher & { starts: number } {
+  const launcher = {
+    recorder: 'fake',
+    starts: 0,
+    launch: async () => {
+      const plan = plans[Math.min(launcher.starts++, plans.length - 1)];
+      const child = spawn(process.execPath, [FAKE], { env: { ...process.env, FAKE_RECORDER_PLAN: JSON.stringify(plan) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      return new RunningRecorder({ recorder: 'fake', command: 'node', args: [FAKE], device: 'fake-device' }, child, child.stdout!);
+    },
+  };
+  return launcher;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+interface Start { pid: number; args: string[]; env: Record<string, string | undefined> }
+const readStarts = (file: string): Start[] => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Start) : []);
+
+/** Asserts startSample only grows, by whole frames within a run. */
+function assertMonotonic(run: CaptureRun): void {
+  for (let i = 1; i < run.frames.length; i++) {
+    assert.ok(run.frames[i].startSample >= run.frames[i - 1].startSample + FRAME_SAMPLES, `frame ${i} starts at ${run.frames[i].startSample}, before the end of the previous`);
+  }
+  for (const f of run.frames) assert.equal(f.samples.length, FRAME_SAMPLES);
+}
+
+describe('LiveSource (fake recorders)', function () {
+  this.timeout(30_000);
+  let dir: string;
+  const runs: CaptureRun[] = [];
+  const capture = (options: LiveSourceOptions) => {
+    const run = startCapture(new LiveSource(options));
+    runs.push(run);
+    return run;
+  };
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-live-')); });
+  afterEach(async () => {
+    await Promise.all(runs.splice(0).map((r) => r.stop()));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("delivers the recorder's samples as 512-sample frames on the capture clock, with levels at most 10 a second", async () => {
+    const plan: Plan = { then: 'forever', amplitude: 0.5, frequency: 440 };
+    const before = performance.now();
+    const run = capture({ kind: 'mic', launcher: fakeLauncher([plan]), clockOrigin: before });
+    await run.waitFor(() => run.frames.length >= 40, '40 frames');
+    const firstStatusAt = run.statuses[0].at;
+    await sleep(1000);
+    await run.stop();
+    assert.deepEqual(run.errors, []);
+    assert.deepEqual(run.statuses.map((s) => s.state), ['starting', 'capturing', 'stopped']);
+    assert.equal(run.statuses[1].device, 'fake-device');
+    assertMonotonic(run);
+    const first = run.frames[0];
+    for (let i = 1; i < run.frames.length; i++) assert.equal(run.frames[i].startSample, first.startSample + i * FRAME_SAMPLES, 'consecutive');
+    // The fake's samples, in order, from its first one.
+    for (const [k, f] of run.frames.slice(0, 20).entries()) {
+      for (let i = 0; i < FRAME_SAMPLES; i += 37) assert.equal(f.samples[i], fakeSample(k * FRAME_SAMPLES + i, plan));
+    }
+    // Sample 0 is the origin: the first frame sits where the wall clock was when it arrived (the fake's start-up is
+    // skipped), within the jitter of chunk arrivals.
+    const wallAtFirst = ((first.capturedAt! - before) / 1000) * SR;
+    assert.ok(first.startSample > 0.02 * SR, 'not at 0: the recorder took a while to start');
+    assert.ok(Math.abs(first.startSample + FRAME_SAMPLES - wallAtFirst) < 0.1 * SR, `${first.startSample} + 512 vs wall ${wallAtFirst}`);
+    for (const f of run.frames) assert.ok(f.capturedAt! >= firstStatusAt && f.capturedAt! <= performance.now());
+    // Levels: a 0.5 sine is -9.03 dBFS RMS, -6.02 dBFS peak.
+    const levels = run.levels;
+    const span = (levels[levels.length - 1].at - levels[0].at) / 1000;
+    assert.ok(levels.length >= 5 && (levels.length - 1) / span <= 10.5, `${levels.length} levels in ${span.toFixed(2)} s`);
+    for (const l of levels) {
+      assert.ok(Math.abs(l.rmsDbfs - -9.03) < 0.3, `rms ${l.rmsDbfs}`);
+      assert.ok(Math.abs(l.peakDbfs - -6.02) < 0.3, `peak ${l.peakDbfs}`);
+    }
+  });
+
+  it('an exit with code 0 (sox when the server dies) is a fault within 1 s, retried, and the clock jumps over the downtime', async () => {
+    const launcher = fakeLauncher([
+      { writeMs: 800, then: 'exit', exitCode: 0, stderr: "sox FAIL sox: `default' error reading from pulse audio device: Connection terminated: Operation not permitted" },
+      { then: 'forever' },
+    ]);
+    const run = capture({ kind: 'mic', launcher });
+    const failed = await run.waitForStatus('failed');
+    assert.equal(failed.reason, 'server-lost');
+    assert.match(failed.message!, /connection to the sound server/);
+    assert.equal(failed.retryInMs, 250);
+    const lastBefore = run.frames[run.frames.length - 1];
+    assert.ok(failed.at - lastBefore.capturedAt! < 1000, `detected ${(failed.at - lastBefore.capturedAt!).toFixed(0)} ms after the last data`);
+    const retrying = await run.waitForStatus('retrying', failed.at);
+    assert.ok(retrying.at - failed.at >= 240, 'waited the backoff');
+    const resumed = await run.waitForStatus('capturing', retrying.at);
+    await run.waitFor(() => run.frames.some((f) => f.capturedAt! > resumed.at), 'frames after the restart');
+    const firstAfter = run.frames.find((f) => f.capturedAt! > resumed.at)!;
+    const downtime = ((firstAfter.capturedAt! - lastBefore.capturedAt!) / 1000) * SR;
+    const jump = firstAfter.startSample - lastBefore.startSample;
+    assert.ok(jump > 0.8 * downtime && jump < downtime + 2 * FRAME_SAMPLES, `clock moved ${jump} samples over ${downtime.toFixed(0)} samples of wall time`);
+    assert.equal(launcher.starts, 2);
+    await run.stop();
+    assert.deepEqual(run.errors, []);
+    assertMonotonic(run);
+    assert.ok(run.statuses[run.statuses.length - 1].gapSamples > 0.8 * (downtime - FRAME_SAMPLES));
+  });
+
+  it('through node-record-lpcm16: sox gets the pulseaudio driver and device, and its exit 0 ("end" only) is a failure', async () => {
+    const starts = path.join(dir, 'starts');
+    const bin = fakeRecorderDir(['sox'], { writeMs: 600, then: 'exit', exitCode: 0, stderr: 'sox FAIL sox: error reading from pulse audio device: Connection terminated', startsFile: starts });
+    try {
+      const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULSE_SERVER: 'unix:/run/test-server' };
+      const run = capture({ kind: 'mic', recorder: 'sox', device: 'virtmic', env, backoff: { initialMs: 5000 } });
+      const failed = await run.waitForStatus('failed');
+      assert.equal(failed.reason, 'server-lost');
+      assert.ok(run.frames.length > 5, 'captured before the failure');
+      const [start] = readStarts(starts);
+      assert.deepEqual(start.env, { AUDIODRIVER: 'pulseaudio', AUDIODEV: 'virtmic', PULSE_SOURCE: 'virtmic', PULSE_SERVER: 'unix:/run/test-server' });
+      assert.deepEqual(start.args, ['--default-device', '--no-show-progress', '--rate', '16000', '--channels', '1', '--encoding', 'signed-integer', '--bits', '16', '--type', 'raw', '-']);
+      assert.equal(process.env.AUDIODRIVER, undefined, "our own environment is untouched");
+      await run.stop();
+      assert.deepEqual(run.errors, []);
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('through node-record-lpcm16: stopping arecord (which exits 1 on SIGTERM) is no fault, and the process is gone', async () => {
+    const starts = path.join(dir, 'starts');
+    const bin = fakeRecorderDir(['arecord'], { then: 'forever', termExitCode: 1, startsFile: starts });
+    try {
+      const run = capture({ kind: 'mic', recorder: 'arecord', device: 'virtmic', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+      await run.waitFor(() => run.frames.length >= 10, '10 frames');
+      const [start] = readStarts(starts);
+      assert.deepEqual(start.args.slice(0, 2), ['-D', 'pulse']);
+      assert.equal(start.env.PULSE_SOURCE, 'virtmic');
+      await run.stop();
+      assert.deepEqual(run.errors, []);
+      assert.deepEqual(run.statuses.map((s) => s.state), ['starting', 'capturing', 'stopped']);
+      assert.ok(!alive(start.pid), 'the recorder was stopped');
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('a stall (alive, no data) is reported after ~2 s; the burst that follows is kept and the clock stays continuous', async () => {
+    const plan: Plan = { writeMs: 800, then: 'pause', pauseMs: 3000, burst: true };
+    const run = capture({ kind: 'system', launcher: fakeLauncher([plan]) });
+    const stalled = await run.waitForStatus('stalled');
+    const lastBefore = run.frames[run.frames.length - 1];
+    const silentMs = stalled.at - lastBefore.capturedAt!;
+    assert.ok(silentMs >= 1990 && silentMs < 2600, `stall reported ${silentMs.toFixed(0)} ms after the last data`);
+    assert.equal(stalled.reason, 'stalled');
+    assert.match(stalled.message!, /No system audio for 2\.\d s/);
+    const resumed = await run.waitForStatus('capturing', stalled.at);
+    await run.waitFor(() => run.frames.some((f) => f.capturedAt! > resumed.at + 500), 'frames after the stall');
+    await run.stop();
+    assert.deepEqual(run.errors, []);
+    for (let i = 1; i < run.frames.length; i++) assert.equal(run.frames[i].startSample, run.frames[i - 1].startSample + FRAME_SAMPLES, 'no gap: the burst carried the audio');
+    // The burst's samples are the fake's, in order.
+    const k = run.frames.findIndex((f) => f.capturedAt! >= resumed.at);
+    const f = run.frames[k + 3];
+    assert.equal(f.samples[100], fakeSample(f.startSample - run.frames[0].startSample + 100, plan));
+    assert.equal(run.statuses[run.statuses.length - 1].gapSamples, 0);
+    assert.equal(run.statuses[run.statuses.length - 1].droppedSamples, 0);
+  });
+
+  it('a stall that lost its audio: the clock jumps by the lost time once data flows again', async () => {
+    const run = capture({ kind: 'mic', launcher: fakeLauncher([{ writeMs: 800, then: 'pause', pauseMs: 2500, burst: false }]) });
+    const stalled = await run.waitForStatus('stalled');
+    const resumed = await run.waitForStatus('capturing', stalled.at);
+    await run.waitFor(() => run.frames.some((f) => f.capturedAt! > resumed.at + 1500), 'frames 1.5 s after the stall');
+    await run.stop();
+    assertMonotonic(run);
+    const jumps = run.frames.slice(1).map((f, i) => f.startSample - run.frames[i].startSample).filter((d) => d !== FRAME_SAMPLES);
+    assert.equal(jumps.length, 1, `one jump: ${jumps}`);
+    assert.ok(jumps[0] > 2.0 * SR && jumps[0] < 3.3 * SR, `jumped ${jumps[0] / SR} s for 2.5 s lost`);
+    const last = run.frames[run.frames.length - 1];
+    const origin = run.statuses[0].at; // ≈ the clock's origin
+    const lag = ((last.capturedAt! - origin) / 1000) * SR - (last.startSample + FRAME_SAMPLES);
+    assert.ok(Math.abs(lag) < 0.3 * SR, `aligned with the wall clock again (lag ${(lag / SR).toFixed(3)} s)`);
+  });
+
+  it('restarts a recorder that stays stalled, and kills the stalled one', async () => {
+    const starts = path.join(dir, 'starts');
+    const launcher = fakeLauncher([{ writeMs: 300, then: 'stall', startsFile: starts }, { then: 'forever', startsFile: starts }]);
+    const run = capture({ kind: 'mic', launcher, stallMs: 500, stallRestartMs: 1500 });
+    const stalled = await run.waitForStatus('stalled');
+    const failed = await run.waitForStatus('failed', stalled.at);
+    assert.equal(failed.reason, 'stalled');
+    assert.match(failed.message!, /restarting the recorder "fake"/);
+    assert.ok(failed.at - stalled.at >= 900 && failed.at - stalled.at < 2000);
+    await run.waitForStatus('capturing', failed.at);
+    await run.stop();
+    const pids = readStarts(starts).map((s) => s.pid);
+    assert.equal(pids.length, 2);
+    assert.ok(!alive(pids[0]) && !alive(pids[1]));
+  });
+
+  it('a fatal line on stderr ends a recorder that lingers, at once', async () => {
+    const run = capture({ kind: 'system', launcher: fakeLauncher([{ writeMs: 500, then: 'stall', stderr: 'Stream error: Connection terminated' }, { then: 'forever' }]) });
+    const failed = await run.waitForStatus('failed');
+    const lastBefore = run.frames[run.frames.length - 1];
+    assert.equal(failed.reason, 'server-lost');
+    assert.ok(failed.at - lastBefore.capturedAt! < 1000);
+    assert.ok(!run.statuses.some((s) => s.state === 'stalled'), 'a fault, not a stall');
+  });
+
+  it('a recorder that is not installed: a message naming the package, retried with backoff until stopped', async () => {
+    const empty = path.join(dir, 'empty-bin');
+    fs.mkdirSync(empty);
+    const run = capture({ kind: 'mic', recorder: 'sox', env: { ...process.env, PATH: empty } });
+    await run.waitFor(() => run.statuses.filter((s) => s.state === 'failed').length >= 3, 'three failures');
+    await run.stop();
+    const failures = run.statuses.filter((s) => s.state === 'failed');
+    assert.deepEqual(failures.slice(0, 3).map((f) => f.retryInMs), [250, 500, 1000]);
+    for (const f of failures) {
+      assert.equal(f.reason, 'recorder-missing');
+      assert.match(f.message!, /"sox" is not installed.*apt install sox libsox-fmt-pulse/);
+    }
+    assert.equal(run.statuses[run.statuses.length - 1].state, 'stopped');
+    assert.deepEqual(run.errors, []);
+    assert.equal(run.frames.length, 0);
+  });
+
+  it('retryNow() starts a failed recorder at once', async () => {
+    const launcher = fakeLauncher([{ writeMs: 300, then: 'exit', exitCode: 1 }, { then: 'forever' }]);
+    const run = capture({ kind: 'mic', launcher, backoff: { initialMs: 20_000, maxMs: 20_000 } });
+    const failed = await run.waitForStatus('failed');
+    assert.equal(failed.retryInMs, 20_000);
+    assert.equal(failed.reason, 'recorder-exited');
+    assert.match(failed.message!, /"fake" stopped unexpectedly \(it exited with code 1\)/);
+    run.source.retryNow();
+    const retrying = await run.waitForStatus('retrying', failed.at, 2000);
+    assert.ok(retrying.at - failed.at < 1000);
+    await run.waitForStatus('capturing', retrying.at);
+  });
+
+  it('a launcher that cannot start (no loopback device) reports its own message and is retried', async () => {
+    let calls = 0;
+    const launcher: RecorderLauncher = {
+      recorder: 'ffmpeg',
+      launch: async () => {
+        calls++;
+        throw new CaptureError({ reason: 'no-system-audio', message: 'No loopback device for system audio: enable "Stereo Mix".' });
+      },
+    };
+    const run = capture({ kind: 'system', launcher, backoff: { initialMs: 50 } });
+    await run.waitFor(() => calls >= 3, 'three attempts');
+    const failed = run.statuses.find((s) => s.state === 'failed')!;
+    assert.equal(failed.reason, 'no-system-audio');
+    assert.match(failed.message!, /Stereo Mix/);
+  });
+
+  it('a slow consumer: the buffer stays bounded, the oldest audio is dropped and counted', async () => {
+    const source = new LiveSource({ kind: 'mic', launcher: fakeLauncher([{ then: 'forever', chunkSamples: 1600 }]), bufferSeconds: 0.5 });
+    const run = startCapture(source, { consumerDelayMs: 100 });
+    runs.push(run);
+    await run.waitFor(() => run.frames.length >= 25, '25 frames');
+    await run.stop();
+    const capacity = Math.ceil((0.5 * SR) / FRAME_SAMPLES) * FRAME_SAMPLES;
+    assert.ok(run.maxBufferedSamples <= capacity, `backlog ${run.maxBufferedSamples} ≤ ${capacity}`);
+    const dropped = run.statuses.filter((s) => s.state === 'capturing').reduce((m, s) => Math.max(m, s.droppedSamples), 0);
+    assert.ok(dropped > 0, 'drops reported in a status');
+    assertMonotonic(run);
+    // What the consumer missed between its frames is what was dropped (and counted) or still queued.
+    const skipped = run.frames.slice(1).reduce((sum, f, i) => sum + (f.startSample - run.frames[i].startSample - FRAME_SAMPLES), 0);
+    const final = run.statuses[run.statuses.length - 1];
+    assert.equal(final.gapSamples, 0);
+    assert.ok(skipped <= final.droppedSamples && skipped >= final.droppedSamples - capacity - FRAME_SAMPLES, `skipped ${skipped}, dropped ${final.droppedSamples}`);
+  });
+
+  it('frames() runs once at a time, ends at once when the signal is already aborted', async () => {
+    const source = new LiveSource({ kind: 'mic', launcher: fakeLauncher([{ then: 'forever' }]) });
+    const ac = new AbortController();
+    ac.abort();
+    const got = [];
+    for await (const f of source.frames(ac.signal)) got.push(f);
+    assert.equal(got.length, 0);
+    const run = startCapture(source);
+    runs.push(run);
+    await run.waitForStatus('capturing');
+    await assert.rejects(async () => { for await (const f of source.frames(new AbortController().signal)) void f; }, /already running/);
+  });
+});
