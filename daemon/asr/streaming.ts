@@ -239,8 +239,10 @@ export async function* recognize(
     const u = live?.latest;
     const grown = u ? u.samples.length - live.decodedSamples : 0;
     const firstPartial = live !== undefined && live.decodedSamples === 0;
+    // The newest frame is unvoiced: the speech may be ending, and a partial now would hold up the early final.
+    const trailingSilence = u !== undefined && u.startSample + u.samples.length > u.voicedEndSample;
     if (
-      u && options.partials && live.pausedAtVoicedEnd === undefined && u.samples.length >= options.minPartialSec * SAMPLE_RATE &&
+      u && options.partials && live.pausedAtVoicedEnd === undefined && !trailingSilence && u.samples.length >= options.minPartialSec * SAMPLE_RATE &&
       grown >= (firstPartial ? 0 : options.partialIntervalSec * SAMPLE_RATE) &&
       // The first words of an utterance are what people wait for: its first partial is not held back by the duty cycle.
       (firstPartial || performance.now() >= nextPartialAt)
@@ -253,7 +255,7 @@ export async function* recognize(
     }
     if (inbox.done) break;
     // Nothing to decode now: wait for the segmenter, or for the duty cycle to allow the next partial.
-    const partialDue = u && options.partials && live.pausedAtVoicedEnd === undefined && grown >= options.partialIntervalSec * SAMPLE_RATE;
+    const partialDue = u && options.partials && live.pausedAtVoicedEnd === undefined && !trailingSilence && grown >= options.partialIntervalSec * SAMPLE_RATE;
     await inbox.changed(partialDue ? Math.max(0, nextPartialAt - performance.now()) : undefined);
   }
   reportPending();

@@ -136,6 +136,24 @@ describe('Streaming policy (recognize)', () => {
     assert.equal(out[out.length - 1].text, `hello2 ${total}`);
   });
 
+  it('starts no partial while the newest frame is unvoiced (the speech may be ending: the early final comes first)', async () => {
+    const decoder = new FakeDecoder();
+    const all = new Float32Array(40 * FRAME_SAMPLES).fill(0.1);
+    const u = (n: number, voicedEnd: number) => ({
+      id: 'u1', source: 'mic' as const, startSample: 0, samples: all.subarray(0, n * FRAME_SAMPLES), speechRatio: 1,
+      speechStartSample: 0, speechEndSample: voicedEnd * FRAME_SAMPLES, voicedEndSample: voicedEnd * FRAME_SAMPLES,
+    });
+    // Frames 21 and 22 are unvoiced, then the voice resumes.
+    const events: UtteranceEvent[] = [];
+    for (let n = 1; n <= 40; n++) events.push({ type: 'audio', utterance: u(n, n === 21 || n === 22 ? 20 : n) });
+    events.push({ type: 'end', utterance: u(40, 40) });
+    await run(events, decoder, { partialIntervalSec: 0.05, partialDutyCycle: 1 });
+    const partialLengths = decoder.requests.filter((r) => !r.final).map((r) => r.pcm.length / FRAME_SAMPLES);
+    assert.ok(partialLengths.length >= 5, JSON.stringify(partialLengths));
+    assert.ok(!partialLengths.includes(21) && !partialLengths.includes(22), JSON.stringify(partialLengths));
+    assert.ok(partialLengths.includes(23), 'partials resume with the voice');
+  });
+
   it('with earlyFinal:false waits for the end to decode the final', async () => {
     const decoder = new FakeDecoder((r, call) => `hello${call} ${r.pcm.length}`);
     const voiced = secondsToFrames(1.2);

@@ -4,11 +4,14 @@
  * generated model. The workspace's settings point earshot.model.path at that model (test/editor/run.ts).
  */
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EarshotApi } from '../../../extension/extension';
 import { ErrorCodes, SessionStateParams } from '../../../protocol/protocol';
+import { callFixtures } from '../../support/speech';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const SAMPLE = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
@@ -89,6 +92,48 @@ describe('Earshot in a real VS Code', () => {
     assert.equal((notes.match(/\*\*\[\d\d:\d\d\] Speaker:\*\* hello/g) ?? []).length, finals.length, 'every final line is in the notes');
     assert.ok(fs.existsSync(finished.notesPath));
     await screenshot('earshot-workbench');
+  });
+
+  it('records a meeting from the microphone and system audio: labelled lines in the panel, then the notes', async function () {
+    const pulseServer = process.env.EARSHOT_TEST_PULSE_SERVER;
+    if (!pulseServer) this.skip(); // a desktop run without the test's PulseAudio server
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-editor-meeting-'));
+    const fixtures = callFixtures(dir);
+    const play = (sink: string, file: string) => execFileSync('paplay', ['-d', sink, file], { env: { ...process.env, PULSE_SERVER: pulseServer } });
+    const capturing = new Set<string>();
+    const sub = api.client.onSourceStatus((s) => { if (s.state === 'capturing') capturing.add(s.source); });
+    try {
+      const streaming = waitForState(api, 'streaming');
+      const done = waitForState(api, 'done');
+      const result = await vscode.commands.executeCommand<{ sessionId: string; unavailable?: unknown[] } | undefined>('earshot.startMeetingNotes');
+      assert.ok(result?.sessionId, 'the command started a session (an error was shown instead: see the log above)');
+      assert.equal(result.unavailable, undefined, `sources left out: ${JSON.stringify(result.unavailable)}`);
+      await streaming;
+      for (const deadline = Date.now() + 20_000; capturing.size < 2; await new Promise((r) => setTimeout(r, 100))) {
+        assert.ok(Date.now() < deadline, `capturing: ${[...capturing].join(', ')}`);
+      }
+      play('mic_feed', fixtures.mic);
+      await new Promise((r) => setTimeout(r, 600));
+      play('speaker', fixtures.speaker);
+      const finalOf = (speaker: string) => api.panel.snapshot().segments.find((s) => s.final && s.text && s.speaker === speaker);
+      for (const deadline = Date.now() + 60_000; !finalOf('You') || !finalOf('Others'); await new Promise((r) => setTimeout(r, 200))) {
+        assert.ok(Date.now() < deadline, `finals: ${JSON.stringify(api.panel.snapshot().segments.filter((s) => s.final))}`);
+      }
+      assert.ok(finalOf('You')!.t0 < finalOf('Others')!.t0, 'the microphone spoke first');
+      await vscode.commands.executeCommand('earshot.stop');
+      const finished = await done;
+      assert.equal(finished.error, undefined, `session ended with an error: ${finished.error}`);
+      const notes = fs.readFileSync(finished.notesPath, 'utf8');
+      assert.match(notes, /\*\*\[\d\d:\d\d\] You:\*\* hello/);
+      assert.match(notes, /\*\*\[\d\d:\d\d\] Others:\*\* hello/);
+      if (WEBVIEW_TEXT_URL) {
+        const response = await fetch(`${WEBVIEW_TEXT_URL}?contains=${encodeURIComponent('Others')}&timeout=20000`);
+        assert.equal(response.status, 200, `the panel never showed the Others line: ${await response.text()}`);
+      }
+    } finally {
+      sub.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a second session while one is streaming', async () => {
