@@ -9,7 +9,7 @@ import {
   SessionStartParams, SessionStartResult, SessionStatusResult, SessionStopResult, SourceRetryParams, SourceStatusParams, VadSettings,
 } from '../protocol/protocol';
 import { CATALOG, findCatalogModel, ModelTier, modelForTier } from './asr/catalog';
-import { DEGRADE_LADDER } from './asr/degrade';
+import { DEGRADE_LADDER, DegradeThresholds } from './asr/degrade';
 import { cachedModelStatus, DownloadError, DownloadProgress } from './asr/download';
 import { downloadCatalogModel, ensureVerified, listModels, ModelSelection } from './asr/modelStore';
 import { BATCH_STREAMING_OPTIONS } from './asr/streaming';
@@ -40,6 +40,13 @@ export interface ServiceConfig {
   selection?: ModelSelection;
   /** Live capture: the environment recorders run in (default process.env) and a native system-audio helper. */
   capture?: { env?: NodeJS.ProcessEnv; helperPath?: string };
+  /** When recognition counts as behind or caught up (default DEFAULT_DEGRADE_THRESHOLDS). */
+  degradeThresholds?: DegradeThresholds;
+  /**
+   * Model files the last degrade rung may switch to, largest first. Default: the catalog's smaller tiers that are
+   * already downloaded (verified before loading); nothing is downloaded behind the user's back.
+   */
+  smallerModels?(): Promise<string[]>;
 }
 
 /** A failure with the JSON-RPC error code it should travel as. */
@@ -119,6 +126,7 @@ export class EarshotService {
         decoder: { decode: (request) => (this.fallback?.state === 'ready' ? this.fallback : this.engine).decode(request) },
         createDetector: () => SileroDetector.create(),
         segmenter: segmenterOptions(this.config.vad),
+        ...(this.config.degradeThresholds ? { degradeThresholds: this.config.degradeThresholds } : {}),
         ...(params.pace === 'fast' ? { streaming: BATCH_STREAMING_OPTIONS } : {}),
         vocabulary: () => this.vocabulary,
         onEchoSuppressed: (segmentId, score, final) => this.events.echoSuppressed?.(sessionId, segmentId, score, final),
@@ -250,24 +258,37 @@ export class EarshotService {
       await fallback?.free();
       return;
     }
-    const current = this.config.selection?.model;
-    if (this.fallback || !current) return;
-    const order: ModelTier[] = ['tiny', 'base', 'small', 'large'];
-    const smaller = order.slice(0, order.indexOf(current.tier)).reverse().map((tier) => modelForTier(tier, current.englishOnly));
-    for (const model of smaller) {
-      const selection = { ...this.config.selection!, model, source: 'catalog' as const, path: path.join(this.config.selection!.cacheDir, model.file) };
-      if ((await cachedModelStatus(model, selection.cacheDir)).state !== 'ready') continue;
-      const engine = new WhisperEngine({ ...this.engine.config, modelPath: selection.path });
+    if (this.fallback) return;
+    for (const candidate of await this.smallerModels()) {
+      const engine = new WhisperEngine({ ...this.engine.config, modelPath: candidate.path });
       try {
-        await ensureVerified(selection);
+        await candidate.verify();
         await engine.load();
         this.fallback = engine;
-        this.events.degrade?.(DEGRADE_LADDER.length - 1, `smaller model (${model.id})`);
+        this.events.degrade?.(DEGRADE_LADDER.length - 1, `smaller model (${candidate.id})`);
       } catch {
         await engine.free();
       }
       return;
     }
+  }
+
+  /** The models the last rung may use, largest first, each with the check to run before loading it. */
+  private async smallerModels(): Promise<{ id: string; path: string; verify(): Promise<void> }[]> {
+    if (this.config.smallerModels) {
+      return (await this.config.smallerModels()).map((file) => ({ id: path.basename(file), path: file, verify: async () => undefined }));
+    }
+    const current = this.config.selection?.model;
+    if (!current) return [];
+    const order: ModelTier[] = ['tiny', 'base', 'small', 'large'];
+    const smaller = order.slice(0, order.indexOf(current.tier)).reverse().map((tier) => modelForTier(tier, current.englishOnly));
+    const found = [];
+    for (const model of smaller) {
+      const selection = { ...this.config.selection!, model, source: 'catalog' as const, path: path.join(this.config.selection!.cacheDir, model.file) };
+      if ((await cachedModelStatus(model, selection.cacheDir)).state !== 'ready') continue;
+      found.push({ id: model.id, path: selection.path, verify: () => ensureVerified(selection) });
+    }
+    return found;
   }
 
   /** An idle model holds hundreds of MB: give them back until the next session. */

@@ -11,7 +11,7 @@ import {
 } from '../../protocol/protocol';
 import { AudioFrame, AudioSource, SAMPLE_RATE } from '../capture/source';
 import { Decoder, recognize, RecognizedSegment, StreamingOptions, DEFAULT_STREAMING_OPTIONS } from '../asr/streaming';
-import { DegradeLadder, DegradeRung } from '../asr/degrade';
+import { DegradeLadder, DegradeRung, DegradeThresholds } from '../asr/degrade';
 import { Journal, readJournal, segmentsOf } from '../journal/journal';
 import { extract } from '../notes/extract';
 import { DEFAULT_ECHO_OPTIONS, echoScore, EnvelopeHistory } from './echo';
@@ -44,6 +44,7 @@ export interface SessionConfig {
   vocabulary?(): string;
   /** Called when the degrade ladder changes rung. */
   onDegrade?(level: number, rung: DegradeRung): void;
+  degradeThresholds?: DegradeThresholds;
   /** Called when a mic segment is dropped because the mic heard the speakers (system audio); never with text. */
   onEchoSuppressed?(segmentId: string, score: number, final: boolean): void;
 }
@@ -75,7 +76,7 @@ export class Session {
   private liveNotes: Promise<void> = Promise.resolve();
 
   private constructor(readonly config: SessionConfig, private readonly journal: Journal, private readonly events: SessionEvents) {
-    this.degrade = new DegradeLadder((level, rung) => config.onDegrade?.(level, rung));
+    this.degrade = new DegradeLadder((level, rung) => config.onDegrade?.(level, rung), config.degradeThresholds);
     const kinds = config.sources.map((s) => s.kind);
     if (kinds.includes('mic') && kinds.includes('system')) {
       this.envelopes.set('mic', new EnvelopeHistory());
