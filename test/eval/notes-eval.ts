@@ -1,0 +1,413 @@
+/**
+ * Measures the notes extractor against the labelled meetings in test/fixtures/meetings (issue 5,
+ * "Quality, measured"). Runs the same code `earshot notes` runs (parseTranscript, then extract) on both
+ * input formats of every meeting, matches predictions to labels and prints precision, recall, owner and
+ * due accuracy, the targets, and every miss and false positive.
+ *
+ *   npm run eval:notes              human-readable report
+ *   node out/test/eval/notes-eval.js --json   machine-readable summary
+ *
+ * Matching (also in test/fixtures/meetings/README.md):
+ * - Every prediction is placed on a turn: the segment id the harness gives each line (`turn-<i>`),
+ *   else the line with the same t0, else the line whose text contains the prediction's text.
+ * - A prediction can match a label when it sits on the label's turn (or one of its `mentions`) ±1 turn
+ *   and its text overlaps the label's: at least one content word shared (after lower-casing, dropping stop
+ *   words and fillers, crude suffix stripping). Anaphoric text ("I'll do it.") overlaps nothing.
+ * - One-to-one, greedy: candidate pairs sorted by turn distance, then the share of the label's words found; each label and each
+ *   prediction is used once. Unmatched predictions are false positives, unmatched labels misses.
+ * - Owner accuracy: over matched items, owner equal (case-insensitive; null = unowned).
+ *   Due accuracy: over matched items where the label or the prediction has a due date, dates equal.
+ * Exit code is always 0: this is a measurement, not a test.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseTranscript } from '../../daemon/cli';
+import { extract, SpokenLine } from '../../daemon/notes/extract';
+
+export const MEETINGS_DIR = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'meetings');
+
+export const TARGETS = {
+  actionRecall: 0.9,
+  actionPrecision: 0.85,
+  ownerAccuracy: 0.9,
+  decisionRecall: 0.85,
+  decisionPrecision: 0.8,
+} as const;
+
+export interface LabelledItem {
+  turn: number;
+  text: string;
+  owner: string | null;
+  due: string | null;
+  duePhrase?: string;
+  /** How the owner is established: commitment, request, volunteer, assigned-need, unowned-need. */
+  how?: string;
+  /** Other turns that state the same item (e.g. the "somebody has to …" before the assignment). */
+  mentions?: number[];
+}
+
+export interface LabelledDecision {
+  turn: number;
+  text: string;
+  kind: 'decision' | 'deferral' | 'negative';
+}
+
+export interface MeetingLabels {
+  meetingDate: string;
+  title?: string;
+  participants?: string[];
+  events?: Record<string, string>;
+  actionItems: LabelledItem[];
+  decisions: LabelledDecision[];
+  questions?: { turn: number; text: string }[];
+  distractors?: { turn: number; kind: string; note?: string }[];
+}
+
+export interface Meeting {
+  name: string;
+  labels: MeetingLabels;
+  jsonlPath: string;
+  txtPath: string;
+}
+
+export function loadMeetings(dir = MEETINGS_DIR): Meeting[] {
+  return fs.readdirSync(dir)
+    .filter((f) => f.endsWith('.labels.json'))
+    .sort()
+    .map((f) => {
+      const name = f.slice(0, -'.labels.json'.length);
+      return {
+        name,
+        labels: JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as MeetingLabels,
+        jsonlPath: path.join(dir, `${name}.jsonl`),
+        txtPath: path.join(dir, `${name}.txt`),
+      };
+    });
+}
+
+/** The meeting date as `earshot notes --date` makes it (09:00 local time). */
+export function meetingDateOf(labels: MeetingLabels): Date {
+  return new Date(`${labels.meetingDate}T09:00:00`);
+}
+
+export function readTurns(file: string): SpokenLine[] {
+  return parseTranscript(fs.readFileSync(file, 'utf8'), file);
+}
+
+interface Prediction { turn: number; text: string; owner?: string | null; due?: string | null; kind?: string }
+
+const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+
+/** Places a prediction on a turn: segment id, else t0, else the line containing its text. */
+function turnOf(p: { segmentId?: string; t0: number | null; text: string }, lines: SpokenLine[]): number {
+  const bySegment = /^turn-(\d+)$/.exec(p.segmentId ?? '');
+  if (bySegment) return Number(bySegment[1]);
+  if (p.t0 !== null && p.t0 !== undefined) {
+    const i = lines.findIndex((l) => l.t0 === p.t0);
+    if (i >= 0) return i;
+  }
+  const text = norm(p.text);
+  const i = lines.findIndex((l) => norm(l.text).includes(text));
+  return i;
+}
+
+async function predict(lines: SpokenLine[], date: Date): Promise<{ actionItems: Prediction[]; decisions: Prediction[] }> {
+  const withIds = lines.map((l, i) => ({ ...l, segmentId: `turn-${i}` }));
+  const found = await Promise.resolve(extract(withIds, date));
+  return {
+    actionItems: found.actionItems.map((a) => ({ turn: turnOf(a, lines), text: a.text, owner: a.owner, due: a.due })),
+    decisions: found.decisions.map((d) => {
+      const kind = (d as { kind?: unknown }).kind;
+      return { turn: turnOf(d, lines), text: d.text, ...(typeof kind === 'string' ? { kind } : {}) };
+    }),
+  };
+}
+
+const STOP = new Set(('a an the and or but so to of in on at by for with from up out it its this that these those is are was were be been ' +
+  'i i\'ll ill we we\'ll you your our my me us he she they them his her their can could would will should shall do does did ' +
+  'just like um uh yeah okay ok sure then there here what which who when as if not no all any some one about into after before ' +
+  'also too very really get got go going take make s ll re ve d m t let lets').split(/\s+/));
+
+function stem(w: string): string {
+  if (w.length > 5 && w.endsWith('ing')) return w.slice(0, -3);
+  if (w.length > 4 && w.endsWith('ed')) return w.slice(0, -2);
+  if (w.length > 4 && w.endsWith('es')) return w.slice(0, -2);
+  if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss')) return w.slice(0, -1);
+  return w;
+}
+
+export function contentWords(s: string): Set<string> {
+  return new Set(s.toLowerCase().replace(/[’']/g, '\'').split(/[^a-z0-9']+/)
+    .map((w) => w.replace(/^'+|'+$/g, '').replace(/'s$/, ''))
+    .filter((w) => w && !STOP.has(w))
+    .map(stem));
+}
+
+export function overlap(label: string, predicted: string): { shared: number; ratio: number; matches: boolean } {
+  const l = contentWords(label);
+  const p = contentWords(predicted);
+  let shared = 0;
+  for (const w of l) if (p.has(w)) shared++;
+  const ratio = l.size ? shared / l.size : 0;
+  return { shared, ratio, matches: shared >= 1 };
+}
+
+/** Greedy one-to-one matching; returns label index → prediction index. */
+function match<L extends { turn: number; text: string; mentions?: number[] }>(labels: L[], preds: Prediction[]): Map<number, number> {
+  const pairs: { li: number; pi: number; dist: number; ratio: number }[] = [];
+  labels.forEach((l, li) => {
+    const turns = [l.turn, ...(l.mentions ?? [])];
+    preds.forEach((p, pi) => {
+      if (p.turn < 0) return;
+      const dist = Math.min(...turns.map((t) => Math.abs(t - p.turn)));
+      if (dist > 1) return;
+      const o = overlap(l.text, p.text);
+      if (o.matches) pairs.push({ li, pi, dist, ratio: o.ratio });
+    });
+  });
+  pairs.sort((a, b) => a.dist - b.dist || b.ratio - a.ratio);
+  const byLabel = new Map<number, number>();
+  const usedPred = new Set<number>();
+  for (const p of pairs) {
+    if (byLabel.has(p.li) || usedPred.has(p.pi)) continue;
+    byLabel.set(p.li, p.pi);
+    usedPred.add(p.pi);
+  }
+  return byLabel;
+}
+
+interface Counts {
+  items: number; itemPreds: number; itemMatched: number;
+  ownerRight: number; dueJudged: number; dueRight: number;
+  decisions: number; decisionPreds: number; decisionMatched: number;
+  kindJudged: number; kindRight: number;
+}
+
+const zero = (): Counts => ({ items: 0, itemPreds: 0, itemMatched: 0, ownerRight: 0, dueJudged: 0, dueRight: 0, decisions: 0, decisionPreds: 0, decisionMatched: 0, kindJudged: 0, kindRight: 0 });
+
+function add(a: Counts, b: Counts): void {
+  for (const k of Object.keys(a) as (keyof Counts)[]) a[k] += b[k];
+}
+
+const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
+
+function figures(c: Counts) {
+  return {
+    actionItems: {
+      labelled: c.items, predicted: c.itemPreds, matched: c.itemMatched,
+      precision: ratio(c.itemMatched, c.itemPreds), recall: ratio(c.itemMatched, c.items),
+      ownerAccuracy: ratio(c.ownerRight, c.itemMatched), dueAccuracy: ratio(c.dueRight, c.dueJudged), dueJudged: c.dueJudged,
+    },
+    decisions: {
+      labelled: c.decisions, predicted: c.decisionPreds, matched: c.decisionMatched,
+      precision: ratio(c.decisionMatched, c.decisionPreds), recall: ratio(c.decisionMatched, c.decisions),
+      kindAccuracy: ratio(c.kindRight, c.kindJudged),
+    },
+  };
+}
+
+export interface Finding {
+  meeting: string;
+  what: 'action item' | 'decision';
+  error: 'miss' | 'false positive' | 'wrong owner' | 'wrong due' | 'wrong kind';
+  turn: number;
+  speaker: string | null;
+  text: string;
+  /** The label's category (how / kind) for misses; what the false positive's turn is for false positives. */
+  category: string;
+  expected?: string | null;
+  got?: string | null;
+}
+
+const sameOwner = (a: string | null | undefined, b: string | null | undefined) => (a ?? '').trim().toLowerCase() === (b ?? '').trim().toLowerCase();
+
+/** What a false positive's turn is: near a labelled item, a labelled distractor, a decision, or nothing labelled. */
+function fpCategory(turn: number, labels: MeetingLabels, what: 'action item' | 'decision'): string {
+  const near = (t: number) => Math.abs(t - turn) <= 1;
+  const here = (labels.distractors ?? []).filter((d) => d.turn === turn).map((d) => d.kind);
+  if (what === 'action item') {
+    if (labels.actionItems.some((i) => [i.turn, ...(i.mentions ?? [])].some(near))) return 'near a labelled item (duplicate or text not matching)';
+    if (here.length) return `distractor: ${here.join('+')}`;
+    if (labels.decisions.some((d) => d.turn === turn)) return 'a decision turn';
+    return 'unlabelled turn';
+  }
+  if (labels.decisions.some((d) => near(d.turn))) return 'near a labelled decision (duplicate or text not matching)';
+  if (here.length) return `distractor: ${here.join('+')}`;
+  if (labels.actionItems.some((i) => i.turn === turn)) return 'an action item turn';
+  return 'unlabelled turn';
+}
+
+export async function evaluate(meetings = loadMeetings()) {
+  const perMeeting: { meeting: string; counts: Counts; formatsAgree: boolean; formatDiff?: string }[] = [];
+  const findings: Finding[] = [];
+  const byHow = new Map<string, { labelled: number; matched: number; ownerRight: number }>();
+  const byKind = new Map<string, { labelled: number; matched: number }>();
+  for (const m of meetings) {
+    const date = meetingDateOf(m.labels);
+    const lines = readTurns(m.jsonlPath);
+    const txtLines = readTurns(m.txtPath);
+    const fromJsonl = await predict(lines, date);
+    const fromTxt = await predict(txtLines, date);
+    const key = (p: { actionItems: Prediction[]; decisions: Prediction[] }) => JSON.stringify(p);
+    const formatsAgree = key(fromJsonl) === key(fromTxt);
+    const pred = fromJsonl;
+    const c = zero();
+    const speakerOf = (t: number) => (t >= 0 && t < lines.length ? lines[t].speaker : null);
+
+    // Action items.
+    const items = m.labels.actionItems;
+    const im = match(items, pred.actionItems);
+    c.items = items.length;
+    c.itemPreds = pred.actionItems.length;
+    c.itemMatched = im.size;
+    items.forEach((l, li) => {
+      const how = l.how ?? 'unspecified';
+      const h = byHow.get(how) ?? { labelled: 0, matched: 0, ownerRight: 0 };
+      h.labelled++;
+      byHow.set(how, h);
+      const pi = im.get(li);
+      if (pi === undefined) {
+        findings.push({ meeting: m.name, what: 'action item', error: 'miss', turn: l.turn, speaker: speakerOf(l.turn), text: l.text, category: how, expected: l.owner });
+        return;
+      }
+      h.matched++;
+      const p = pred.actionItems[pi];
+      if (sameOwner(p.owner, l.owner)) {
+        c.ownerRight++;
+        h.ownerRight++;
+      } else {
+        findings.push({ meeting: m.name, what: 'action item', error: 'wrong owner', turn: l.turn, speaker: speakerOf(l.turn), text: l.text, category: how, expected: l.owner, got: p.owner ?? null });
+      }
+      if (l.due || p.due) {
+        c.dueJudged++;
+        if (l.due === (p.due ?? null)) c.dueRight++;
+        else findings.push({ meeting: m.name, what: 'action item', error: 'wrong due', turn: l.turn, speaker: speakerOf(l.turn), text: l.text, category: l.duePhrase ?? '(no phrase labelled)', expected: l.due, got: p.due ?? null });
+      }
+    });
+    const usedItems = new Set(im.values());
+    pred.actionItems.forEach((p, pi) => {
+      if (usedItems.has(pi)) return;
+      findings.push({ meeting: m.name, what: 'action item', error: 'false positive', turn: p.turn, speaker: speakerOf(p.turn), text: p.text, category: fpCategory(p.turn, m.labels, 'action item'), got: p.owner ?? null });
+    });
+
+    // Decisions.
+    const decisions = m.labels.decisions;
+    const dm = match(decisions, pred.decisions);
+    c.decisions = decisions.length;
+    c.decisionPreds = pred.decisions.length;
+    c.decisionMatched = dm.size;
+    decisions.forEach((l, li) => {
+      const k = byKind.get(l.kind) ?? { labelled: 0, matched: 0 };
+      k.labelled++;
+      byKind.set(l.kind, k);
+      const pi = dm.get(li);
+      if (pi === undefined) {
+        findings.push({ meeting: m.name, what: 'decision', error: 'miss', turn: l.turn, speaker: speakerOf(l.turn), text: l.text, category: l.kind });
+        return;
+      }
+      k.matched++;
+      const p = pred.decisions[pi];
+      if (p.kind !== undefined) {
+        c.kindJudged++;
+        if (p.kind === l.kind) c.kindRight++;
+        else findings.push({ meeting: m.name, what: 'decision', error: 'wrong kind', turn: l.turn, speaker: speakerOf(l.turn), text: l.text, category: l.kind, expected: l.kind, got: p.kind });
+      }
+    });
+    const usedDecisions = new Set(dm.values());
+    pred.decisions.forEach((p, pi) => {
+      if (usedDecisions.has(pi)) return;
+      findings.push({ meeting: m.name, what: 'decision', error: 'false positive', turn: p.turn, speaker: speakerOf(p.turn), text: p.text, category: fpCategory(p.turn, m.labels, 'decision') });
+    });
+
+    let formatDiff: string | undefined;
+    if (!formatsAgree) {
+      formatDiff = `jsonl: ${fromJsonl.actionItems.length} items / ${fromJsonl.decisions.length} decisions; txt: ${fromTxt.actionItems.length} items / ${fromTxt.decisions.length} decisions`;
+    }
+    perMeeting.push({ meeting: m.name, counts: c, formatsAgree, ...(formatDiff ? { formatDiff } : {}) });
+  }
+  const total = zero();
+  perMeeting.forEach((p) => add(total, p.counts));
+  const overall = figures(total);
+  const met = {
+    actionRecall: (overall.actionItems.recall ?? 0) >= TARGETS.actionRecall,
+    actionPrecision: (overall.actionItems.precision ?? 0) >= TARGETS.actionPrecision,
+    ownerAccuracy: (overall.actionItems.ownerAccuracy ?? 0) >= TARGETS.ownerAccuracy,
+    decisionRecall: (overall.decisions.recall ?? 0) >= TARGETS.decisionRecall,
+    decisionPrecision: (overall.decisions.precision ?? 0) >= TARGETS.decisionPrecision,
+  };
+  const count = (pred: (f: Finding) => boolean, keyOf: (f: Finding) => string) => {
+    const out: Record<string, number> = {};
+    for (const f of findings.filter(pred)) out[keyOf(f)] = (out[keyOf(f)] ?? 0) + 1;
+    return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]));
+  };
+  return {
+    meetings: perMeeting.map((p) => ({ meeting: p.meeting, ...figures(p.counts), formatsAgree: p.formatsAgree, ...(p.formatDiff ? { formatDiff: p.formatDiff } : {}) })),
+    overall,
+    targets: TARGETS,
+    met,
+    allMet: Object.values(met).every(Boolean),
+    byCategory: {
+      actionItemsByHow: Object.fromEntries([...byHow].map(([k, v]) => [k, { ...v, recall: ratio(v.matched, v.labelled) }])),
+      decisionsByKind: Object.fromEntries([...byKind].map(([k, v]) => [k, { ...v, recall: ratio(v.matched, v.labelled) }])),
+      actionItemFalsePositives: count((f) => f.what === 'action item' && f.error === 'false positive', (f) => f.category),
+      decisionFalsePositives: count((f) => f.what === 'decision' && f.error === 'false positive', (f) => f.category),
+    },
+    findings,
+  };
+}
+
+const pct = (x: number | null) => (x === null ? '  n/a' : `${(x * 100).toFixed(1).padStart(5)}%`);
+
+async function main(argv: string[]): Promise<void> {
+  const result = await evaluate();
+  if (argv.includes('--json')) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  const out: string[] = [];
+  const o = result.overall;
+  out.push(`Notes extraction eval: ${result.meetings.length} meetings, ${o.actionItems.labelled} labelled action items, ${o.decisions.labelled} labelled decisions\n`);
+  out.push(`${'meeting'.padEnd(30)} ${'items P'.padStart(7)} ${'R'.padStart(6)} ${'owner'.padStart(6)} ${'due'.padStart(6)}   ${'dec P'.padStart(6)} ${'R'.padStart(6)}  formats`);
+  for (const m of result.meetings) {
+    out.push(`${m.meeting.padEnd(30)} ${pct(m.actionItems.precision).padStart(7)} ${pct(m.actionItems.recall)} ${pct(m.actionItems.ownerAccuracy)} ${pct(m.actionItems.dueAccuracy)}   ${pct(m.decisions.precision)} ${pct(m.decisions.recall)}  ${m.formatsAgree ? 'agree' : `DIFFER (${m.formatDiff})`}`);
+  }
+  out.push(`${'OVERALL'.padEnd(30)} ${pct(o.actionItems.precision).padStart(7)} ${pct(o.actionItems.recall)} ${pct(o.actionItems.ownerAccuracy)} ${pct(o.actionItems.dueAccuracy)}   ${pct(o.decisions.precision)} ${pct(o.decisions.recall)}`);
+  out.push('');
+  out.push(`Action items: ${o.actionItems.matched} matched of ${o.actionItems.labelled} labelled, ${o.actionItems.predicted} predicted; due judged on ${o.actionItems.dueJudged}`);
+  out.push(`Decisions:    ${o.decisions.matched} matched of ${o.decisions.labelled} labelled, ${o.decisions.predicted} predicted; kind accuracy ${o.decisions.kindAccuracy === null ? 'n/a (the extractor reports no kind)' : pct(o.decisions.kindAccuracy)}`);
+  out.push('');
+  out.push('Targets (issue 5):');
+  const line = (name: string, value: number | null, target: number, met: boolean) => out.push(`  ${name.padEnd(26)} ${pct(value)}  target ≥ ${(target * 100).toFixed(0)}%  ${met ? 'met' : 'NOT MET'}`);
+  line('action items recall', o.actionItems.recall, TARGETS.actionRecall, result.met.actionRecall);
+  line('action items precision', o.actionItems.precision, TARGETS.actionPrecision, result.met.actionPrecision);
+  line('owner accuracy', o.actionItems.ownerAccuracy, TARGETS.ownerAccuracy, result.met.ownerAccuracy);
+  line('decisions recall', o.decisions.recall, TARGETS.decisionRecall, result.met.decisionRecall);
+  line('decisions precision', o.decisions.precision, TARGETS.decisionPrecision, result.met.decisionPrecision);
+  out.push('');
+  out.push('By category:');
+  for (const [how, v] of Object.entries(result.byCategory.actionItemsByHow)) out.push(`  action items, ${how.padEnd(14)} recall ${pct(v.recall)} (${v.matched}/${v.labelled}), owner right ${v.ownerRight}/${v.matched}`);
+  for (const [kind, v] of Object.entries(result.byCategory.decisionsByKind)) out.push(`  decisions, ${kind.padEnd(17)} recall ${pct(v.recall)} (${v.matched}/${v.labelled})`);
+  for (const [cat, n] of Object.entries(result.byCategory.actionItemFalsePositives)) out.push(`  action item false positives on ${cat}: ${n}`);
+  for (const [cat, n] of Object.entries(result.byCategory.decisionFalsePositives)) out.push(`  decision false positives on ${cat}: ${n}`);
+  const section = (title: string, pick: (f: Finding) => boolean, detail: (f: Finding) => string) => {
+    const list = result.findings.filter(pick);
+    out.push('');
+    out.push(`${title} (${list.length}):`);
+    for (const f of list) out.push(`  ${f.meeting} #${f.turn} ${f.speaker ?? '?'}: ${f.text}${detail(f)}`);
+  };
+  section('Action items missed', (f) => f.what === 'action item' && f.error === 'miss', (f) => `  [${f.category}; owner ${f.expected ?? 'none'}]`);
+  section('Action item false positives', (f) => f.what === 'action item' && f.error === 'false positive', (f) => `  [${f.category}]`);
+  section('Wrong owner', (f) => f.error === 'wrong owner', (f) => `  [expected ${f.expected ?? 'none'}, got ${f.got ?? 'none'}]`);
+  section('Wrong due date', (f) => f.error === 'wrong due', (f) => `  [${f.category}: expected ${f.expected ?? 'none'}, got ${f.got ?? 'none'}]`);
+  section('Decisions missed', (f) => f.what === 'decision' && f.error === 'miss', (f) => `  [${f.category}]`);
+  section('Decision false positives', (f) => f.what === 'decision' && f.error === 'false positive', (f) => `  [${f.category}]`);
+  section('Wrong decision kind', (f) => f.error === 'wrong kind', (f) => `  [expected ${f.expected}, got ${f.got}]`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    // A measurement: report the failure, still exit 0.
+    process.stdout.write(`notes eval failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  }).finally(() => { process.exitCode = 0; });
+}

@@ -1,0 +1,90 @@
+/**
+ * The labelled meeting fixtures (test/fixtures/meetings) are consistent: both input formats parse to the
+ * same turns, every label points at a real turn and names real people, dates are real dates. The scores
+ * themselves are a measurement (`npm run eval:notes`), not asserted here.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { loadMeetings, MEETINGS_DIR, overlap, readTurns } from '../eval/notes-eval';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function validDate(s: string): boolean {
+  if (!DATE.test(s)) return false;
+  const d = new Date(`${s}T12:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+describe('Notes eval fixtures', () => {
+  const meetings = loadMeetings();
+
+  it('has at least 12 meetings, each in both formats', () => {
+    assert.ok(meetings.length >= 12, `${meetings.length} meetings in ${MEETINGS_DIR}`);
+    for (const m of meetings) {
+      assert.ok(fs.existsSync(m.jsonlPath), `${m.name}.jsonl`);
+      assert.ok(fs.existsSync(m.txtPath), `${m.name}.txt`);
+    }
+  });
+
+  for (const m of meetings) {
+    describe(m.name, () => {
+      const jsonl = readTurns(m.jsonlPath);
+      const txt = readTurns(m.txtPath);
+      const speakers = new Set(jsonl.map((l) => l.speaker));
+      const { labels } = m;
+
+      it('parses to the same turns in both formats, with increasing times', () => {
+        assert.deepEqual(txt.map((l) => [l.speaker, l.text]), jsonl.map((l) => [l.speaker, l.text]));
+        assert.ok(jsonl.length >= 25 && jsonl.length <= 60, `${jsonl.length} turns`);
+        assert.ok(speakers.size >= 3 && speakers.size <= 6, `${speakers.size} speakers`);
+        assert.ok(jsonl.every((l) => typeof l.speaker === 'string' && l.speaker.length > 0), 'every turn has a speaker');
+        for (let i = 1; i < jsonl.length; i++) {
+          assert.ok((jsonl[i].t0 ?? -1) > (jsonl[i - 1].t0 ?? Infinity), `t0 increases at turn ${i}`);
+        }
+        const raw = fs.readFileSync(m.jsonlPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t0: number; t1: number });
+        assert.ok(raw.every((r) => r.t1 > r.t0), 't1 after t0');
+      });
+
+      it('has a valid meeting date and participants', () => {
+        assert.ok(validDate(labels.meetingDate), labels.meetingDate);
+        if (labels.participants) assert.deepEqual(new Set(labels.participants), speakers);
+        for (const [event, date] of Object.entries(labels.events ?? {})) assert.ok(validDate(date), `${event}: ${date}`);
+      });
+
+      it('labels real turns, real owners and real dates', () => {
+        const turnOk = (t: number) => Number.isInteger(t) && t >= 0 && t < jsonl.length;
+        for (const item of labels.actionItems) {
+          assert.ok(turnOk(item.turn), `action item turn ${item.turn}`);
+          assert.ok(speakers.has(jsonl[item.turn].speaker), `speaker of turn ${item.turn}`);
+          for (const t of item.mentions ?? []) assert.ok(turnOk(t), `mention turn ${t}`);
+          assert.ok(item.owner === null || speakers.has(item.owner), `owner ${item.owner} of "${item.text}" is a participant`);
+          assert.ok(item.due === null || validDate(item.due), `due ${item.due}`);
+          assert.ok(item.due === null || item.due >= labels.meetingDate, `due ${item.due} is not before the meeting`);
+          assert.ok(item.text.trim().length > 0);
+        }
+        for (const d of labels.decisions) {
+          assert.ok(turnOk(d.turn), `decision turn ${d.turn}`);
+          assert.ok(['decision', 'deferral', 'negative'].includes(d.kind), d.kind);
+          assert.ok(d.text.trim().length > 0);
+        }
+        for (const q of labels.questions ?? []) assert.ok(turnOk(q.turn), `question turn ${q.turn}`);
+        for (const x of labels.distractors ?? []) assert.ok(turnOk(x.turn), `distractor turn ${x.turn}`);
+      });
+
+      it('states each action item and decision in the words of its turns', () => {
+        // The label's text shares words with the turns it is anchored to (±1): a mislabelled turn shows up here.
+        for (const l of [...labels.actionItems, ...labels.decisions]) {
+          const turns = [l.turn, ...(('mentions' in l && l.mentions) || [])];
+          const near = turns.flatMap((t) => [t - 1, t, t + 1]).filter((t) => t >= 0 && t < jsonl.length);
+          const text = near.map((t) => jsonl[t].text).join(' ');
+          assert.ok(overlap(l.text, text).shared >= 1, `"${l.text}" at turn ${l.turn} shares no word with its turns`);
+        }
+      });
+
+      it('has enough to measure', () => {
+        assert.ok(labels.actionItems.length >= 5, `${labels.actionItems.length} action items`);
+        assert.ok(labels.decisions.length >= 3, `${labels.decisions.length} decisions`);
+      });
+    });
+  }
+});
