@@ -19,7 +19,8 @@ describe('daemon on bad input (raw frames)', () => {
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-bad-input-'));
     missingModel = path.join(dir, 'models', 'ggml-gone.bin');
-    daemon = spawnDaemon();
+    // No recorder on the daemon's PATH: live sources cannot be recorded (the daemon itself needs nothing from PATH).
+    daemon = spawnDaemon({ PATH: path.join(dir, 'no-tools') });
     raw = new RawClient(daemon);
   });
 
@@ -130,9 +131,11 @@ describe('daemon on bad input (raw frames)', () => {
     assertError(missing, ErrorCodes.AudioUnreadable, missing.id as number, /no such file/);
   });
 
-  it('answers a start with a live source with SourceUnavailable', async () => {
+  it('answers a start with a live source it cannot record with SourceUnavailable, saying what to install', async () => {
     const r = await raw.request('earshot/session/start', { sources: ['mic'] });
-    assertError(r, ErrorCodes.SourceUnavailable, r.id as number, /microphone/);
+    assertError(r, ErrorCodes.SourceUnavailable, r.id as number, /microphone recorder.*sox/);
+    const both = await raw.request('earshot/session/start', { sources: ['mic', 'system'] });
+    assertError(both, ErrorCodes.SourceUnavailable, both.id as number, /system audio/i);
   });
 
   it('keeps serving afterwards: session/status answers correctly and the process is alive', async () => {
