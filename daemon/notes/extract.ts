@@ -1,9 +1,18 @@
 /**
- * Finds action items and decisions in finalized speech, one utterance at a time, with plain rules.
- * The output shape is the `earshot notes` contract; the rules are deliberately conservative (a missed
- * item is better than a made-up one).
+ * Finds action items and decisions in finalized speech with plain rules. The output shape is the
+ * `earshot notes` contract; the rules are deliberately conservative (a missed item is better than a
+ * made-up one).
+ *
+ * `extract()` reads the lines it is given as one conversation: a reply that accepts a request refines
+ * the request's item (owner, due) instead of adding one, a need ("somebody has to …") is owned by whoever
+ * takes it, a vague "I'll do it" with nothing to do is dropped. Called with one line at a time (the live
+ * session), it falls back to what a single line says.
  */
-import * as chrono from 'chrono-node';
+import { dueDate, EventDates, eventDates, findDues, pickDue } from './dates';
+import { AGREEMENT_ONLY, ASKS_AGREEMENT, clean, DecisionKind, decisionKind } from './decisions';
+
+export { dueDate } from './dates';
+export type { DecisionKind } from './decisions';
 
 export interface SpokenLine {
   speaker: string | null;
@@ -26,76 +35,305 @@ export interface FoundDecision {
   text: string;
   t0: number | null;
   segmentId?: string;
+  /** decision, deferral ("we'll revisit X after the demo") or negative ("we're not adding a flag"). */
+  kind?: DecisionKind;
 }
 
 /** First-person commitments: the speaker owns the item. */
-const COMMITMENT = /\b(I'll|I will|I'm going to|I am going to|I can take|I'll take|let me)\b/i;
-/** Needs stated for the group: an item with no owner yet. */
-const SHARED_NEED = /\b(we need to|we have to|we must|someone (needs|has) to|somebody (needs|has) to)\b/i;
-/** "Sam, can you …" / "Sam, please …": a request to a named person. */
-const REQUEST = /^(?<name>[A-Z][a-z]+),?\s+(can you|could you|please|would you)\b/;
-/** Words that open a sentence like a name would ("Okay, can you …") but name nobody. */
-const NOT_A_NAME = /^(so|okay|ok|well|now|great|alright|right|yeah|yes|no|also|and|but|then|hey|actually|anyway|oh|um|uh|thanks|sorry|cool|fine|good|sure)$/i;
-const DECISION = /\b(we decided|we've decided|we have decided|the decision is|we'll go with|we will go with|let's go with|we agreed|we're going with|we are going with|decided to)\b/i;
+const COMMITMENT = /\b(I'll|I will|I'm going to|I am going to|I'm gonna|let me|I need to|I have to|I've got to|I should have|I can (?!(see|tell|imagine|live|say|hear|understand|already|not|only|never|also see|try)\b)[a-z]+)\b/i;
 /** Not commitments: hypotheticals, reported speech, refusals. */
-const NOT_A_COMMITMENT = /^(if|maybe|perhaps|i wonder)\b|\b(said (that )?(he|she|they) would|would have|won't|will not|not going to)\b/i;
-/** Not decisions: questions ("Have we decided …?") and hypotheticals ("If we decided …"). */
-const NOT_A_DECISION = /\?$|^(if|maybe|perhaps|i wonder)\b/i;
+const NOT_A_COMMITMENT = /^(if|maybe|perhaps|i wonder|what if|unless|when|once)\b|\b(said (that )?(he|she|they) would|would have|won't|will not|not going to|i can't|i cannot|i'd)\b|\b(said|told|promised|mentioned|thought|claimed)\b[^.?!]*\b(I'll|I will|I'd|I would)\b/i;
+/** Things said to run the meeting, not work to do after it. */
+const CONVERSATIONAL = /\bI'll (just,? )?(be honest|say|admit|tell you|walk (you |us )?through|go through|start|kick (us )?off|share (my )?screen|hand (it )?over|pass|let you|stop|keep it short|be quick|take that back|shut up|leave it there)\b|\blet me (just,? )?(check|see|think|look|pull up|share|find|try|ask|say|start|finish|repeat|jump in|interrupt|be honest|grab|get|open|scroll|read)\b/i;
+/** Needs for anyone to take; kept unowned when nobody takes them. */
+const STRONG_NEED = /\b(some(one|body) (needs|has|should|must|ought|'s got|has got) to|some(one|body) should\b|some(one|body) needs\b)/i;
+/** Needs the group states; work only when someone takes them or they carry a deadline. */
+const WEAK_NEED = /\b(we need to|we have to|we must|we've got to|we need (a|an|some)\b)/i;
+/** "Sam, can you …", "Then Emma, could you …", "Luis, you own it?", "Omar, do you want it?" */
+const NAMED = /(?:^|[,;:—–]\s*|\b(?:[Tt]hen|[Aa]nd|[Oo]kay|[Oo]k|[Ss]o|[Aa]lso|[Nn]ow|[Gg]reat|[Tt]hanks|[Rr]ight|[Yy]eah)[,]?\s+)([A-Z][a-z]+)(?:,\s*|\s+(?=please\b|can you\b|could you\b|would you\b))(.*)$/;
+const ASKS = /^(please\b|(can|could|would|will) you\b|(do )?you (want|wanna|own|mind|take|have time|could)\b|[^?]*?[,—–-]\s*(can|could|would|will) you\b)/i;
+/** "Can you …?" with nobody named: the reply says who. */
+const UNNAMED = /^((okay|ok|so|and|then|great|also|oh|right|well|yeah|sure|hey|um|uh)[,.]?\s+)*(can|could|would|will) you\b/i;
+/** Words that open a sentence like a name would ("Okay, can you …") but name nobody. */
+const NOT_A_NAME = /^(so|okay|ok|well|now|great|alright|right|yeah|yes|no|also|and|but|then|hey|actually|anyway|oh|um|uh|thanks|sorry|cool|fine|good|sure|please|perfect|nice|hmm|true|fair|honestly|next|last|first|today|yesterday|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/i;
+/** Requests done during the meeting. */
+const IN_MEETING = /\b(walk (us|me|everyone) through|kick (us )?off|go ahead|start us off|share your screen|introduce|tell us (about|what|how|more)|remind us|give us (an|a quick|a short) update|go first|take notes)\b/i;
+/** Replies that turn a request down, or say it is already done. */
+const DECLINE = /^(no|nope|nah|sorry|i can't|i cannot|can't|not (this|today|now|in|until|before|me)|i won't|i'm not able|i don't think i can|i don't have( the)? time|done|already (did|done)|did it|just did)\b/i;
+const WITHDRAW = /\b(never ?mind|scratch that|forget (it|that)|ignore that)\b/i;
+const SUPERSEDES = /^((okay|ok|so|fine|alright|right)[,.]?\s+)*(then|instead|in that case|actually)[,]?\s+(I'll|I will|I'm going to)\b/i;
+
+const PRONOUN = /\b(it|that|this|those|these|them|one)\b/i;
+const FILLER = new Set(('a an the and or but so to of in on at by for with from up out it its this that these those is are was were be been i i\'ll ill ' +
+  'we you your our my me us he she they them his her their can could would will should do does did just like um uh yeah yep okay ok sure ' +
+  'then there here what as if not no all any some one about into also too very really well oh fine great thanks please probably ' +
+  'take make own handle grab do get have pick care since want wanna need needs mind go going lead someone somebody has ' +
+  "i'm let let's me can't s ll re ve d m t that's it's").split(/\s+/));
+
+function contentWords(s: string, names: Set<string>): string[] {
+  return s.toLowerCase().replace(/[’]/g, '\'').split(/[^a-z0-9'-]+/)
+    .map((w) => w.replace(/^'+|'+$/g, ''))
+    .filter((w) => w && !FILLER.has(w) && !names.has(w));
+}
 
 export function splitSentences(text: string): string[] {
   return text.split(/(?<=[.!?])\s+/).map((s) => s.trim()).filter(Boolean);
 }
 
-export function extract(lines: SpokenLine[], meetingDate: Date): { actionItems: FoundActionItem[]; decisions: FoundDecision[] } {
-  const actionItems: FoundActionItem[] = [];
+interface Draft {
+  item: FoundActionItem;
+  turn: number;
+  speaker: string | null;
+  kind: 'commitment' | 'request' | 'unnamed' | 'need';
+  strong?: boolean;
+  /** A request awaiting its reply: the person asked (null: anyone). */
+  awaiting?: { addressee: string | null; turn: number; asker: string | null };
+  confirmed?: boolean;
+  taken?: boolean;
+  /** The last turn that said something about it. */
+  last?: number;
+  dropped?: boolean;
+}
+
+export interface ExtractOptions {
+  /** Event dates the meeting states, when known from elsewhere; else found in the lines. */
+  events?: EventDates;
+}
+
+export function extract(lines: SpokenLine[], meetingDate: Date, options: ExtractOptions = {}): { actionItems: FoundActionItem[]; decisions: FoundDecision[] } {
+  const sentencesOf = lines.map((l) => splitSentences(l.text));
+  const events = options.events ?? eventDates(sentencesOf.flat(), meetingDate);
+  const speakers = new Set(lines.map((l) => l.speaker).filter((s): s is string => !!s));
+  const names = new Set([...speakers].map((s) => s.toLowerCase()));
+  const drafts: Draft[] = [];
   const decisions: FoundDecision[] = [];
-  for (const line of lines) {
-    for (const sentence of splitSentences(line.text)) {
-      const base = { t0: line.t0, ...(line.segmentId ? { segmentId: line.segmentId } : {}) };
-      if (DECISION.test(sentence)) {
-        if (!NOT_A_DECISION.test(sentence)) decisions.push({ text: sentence, ...base });
-        continue;
+
+  const isName = (w: string) => !NOT_A_NAME.test(w) && (speakers.size <= 1 || speakers.has(w));
+  const words = (s: string) => contentWords(stripDue(s, meetingDate, events), names);
+  const vague = (s: string) => PRONOUN.test(s) && words(s).length === 0;
+  const anaphoric = (s: string) => PRONOUN.test(s) && words(s).length <= 1;
+  const shares = (a: string, b: string) => { const w = new Set(words(a).map(stem)); return words(b).some((x) => w.has(stem(x))); };
+  /** The sentence before sentence j of turn i (in the turn, else the turn before) that says something. */
+  const context = (i: number, j: number): string | undefined => {
+    for (let t = i, k = j - 1; t >= 0 && t >= i - 1; t--, k = (sentencesOf[t] ?? []).length - 1) {
+      for (; k >= 0; k--) {
+        const s = sentencesOf[t][k];
+        if (s.split(/\s+/).length >= 3 && !AGREEMENT_ONLY.test(s)) return s;
       }
-      const owner = ownerOf(sentence, line.speaker);
-      if (owner === undefined) continue;
-      const due = dueDate(sentence, meetingDate);
-      actionItems.push({ text: sentence, owner, due: due?.date ?? null, duePhrase: due?.phrase ?? null, ...base });
     }
-  }
+    return undefined;
+  };
+  const withContext = (i: number, j: number, s: string) => {
+    if (!anaphoric(s)) return s;
+    const c = context(i, j);
+    return c ? `${c} ${s}` : s;
+  };
+  const setDue = (d: Draft, sentence: string, override: boolean) => {
+    if (d.item.due && !override) return;
+    const due = dueDate(sentence, meetingDate, events);
+    if (!due) return;
+    if (!override && d.item.duePhrase) return;
+    d.item.due = due.date;
+    d.item.duePhrase = due.phrase;
+  };
+
+  lines.forEach((line, i) => {
+    const sentences = sentencesOf[i];
+    const speaker = line.speaker;
+    const base = { t0: line.t0, ...(line.segmentId ? { segmentId: line.segmentId } : {}) };
+    const used = new Set<number>();
+    const createdHere: Draft[] = [];
+    const touch = (d: Draft) => { d.last = i; if (!createdHere.includes(d)) createdHere.push(d); };
+    const newDraft = (d: Omit<Draft, 'turn' | 'speaker'> & { speaker?: string | null }) => {
+      const draft: Draft = { turn: i, speaker, ...d };
+      drafts.push(draft);
+      createdHere.push(draft);
+      return draft;
+    };
+
+    // Decisions: one per turn, its sentences joined.
+    const decided: string[] = [];
+    const kinds: DecisionKind[] = [];
+    let onlyAgreement = true;
+    sentences.forEach((s, j) => {
+      if (AGREEMENT_ONLY.test(s)) return;
+      let kind = decisionKind(s, onlyAgreement && j > 0);
+      const next = sentences[j + 1];
+      if (!kind && next && ASKS_AGREEMENT.test(next) && !/\?\s*$/.test(s) && !/\b(i|i'm|i'll|i'd|me|my)\b/i.test(s) && s.split(/\s+/).length >= 4) kind = 'decision';
+      onlyAgreement = false;
+      if (kind) {
+        decided.push(s);
+        kinds.push(kind);
+        used.add(j);
+      }
+    });
+    if (decided.length) {
+      const kind: DecisionKind = kinds.includes('deferral') ? 'deferral' : kinds[0];
+      let text = decided.join(' ');
+      // "We'll skip it this time.": say what "it" is, from what was just asked or said.
+      if (PRONOUN.test(text) && words(text).length <= 3 && i > 0) {
+        const before = sentencesOf[i - 1][sentencesOf[i - 1].length - 1];
+        if (before) text = `${before} ${text}`;
+      }
+      decisions.push({ text, ...base, kind });
+    }
+
+    // A reply to a request addressed to this speaker (or to anyone) settles it.
+    const reply = [...drafts].reverse().find((d) => d.awaiting && !d.dropped && i - d.awaiting.turn <= 2 && i > d.awaiting.turn
+      && speaker !== d.awaiting.asker && (d.awaiting.addressee === null ? true : d.awaiting.addressee === speaker));
+    if (reply && reply.awaiting) {
+      const firstSaying = sentences.find((s) => !AGREEMENT_ONLY.test(s)) ?? '';
+      const commits = sentences.map((s, j) => ({ s, j })).filter(({ s, j }) => !used.has(j) && isCommitment(s));
+      if (DECLINE.test(firstSaying) && !commits.length && !/^(no|nope)[,.]?\s+(problem|worries)/i.test(firstSaying) || (!reply.awaiting.addressee && sentences.every((s) => AGREEMENT_ONLY.test(s) === false && /\?\s*$/.test(s)))) {
+        if (reply.kind === 'need') reply.item.owner = null;
+        else reply.dropped = true;
+        if (DECLINE.test(firstSaying)) sentences.forEach((_s, j) => used.add(j));
+      } else {
+        reply.item.owner = speaker;
+        reply.confirmed = true;
+        if (reply.kind === 'need') reply.taken = true;
+        // Anchor an unnamed request at a reply that says what the work is.
+        const stated = commits.find(({ s }) => !anaphoric(s));
+        if (reply.kind === 'unnamed' && stated) {
+          Object.assign(reply.item, { text: stated.s, ...base });
+          if (!base.segmentId) delete reply.item.segmentId;
+          reply.turn = i;
+        }
+        const dated = sentences.map((s, j) => ({ s, j })).filter(({ s, j }) => !used.has(j) && !NAMED_ASK(s, isName) && dueDate(s, meetingDate, events));
+        if (dated.length) setDue(reply, dated[dated.length - 1].s, true);
+        for (const { j } of commits) used.add(j);
+        for (const { j } of dated) used.add(j);
+        touch(reply);
+      }
+      delete reply.awaiting;
+    }
+
+    sentences.forEach((s, j) => {
+      if (used.has(j)) return;
+      const question = /\?\s*$/.test(s);
+      const openNeeds = drafts.filter((d) => d.kind === 'need' && !d.dropped && !d.taken && !d.awaiting && i - d.turn <= 2
+        && (d.turn < i || createdHere.includes(d)));
+
+      // A request to a named person.
+      const named = NAMED_ASK(s, isName);
+      if (named) {
+        used.add(j);
+        if (IN_MEETING.test(s)) return;
+        const need = [...openNeeds].reverse().find((d) => (d.strong && i - d.turn <= 1) || anaphoric(s) || shares(d.item.text, s));
+        if (need) {
+          need.item.owner = named;
+          need.item.text = `${need.item.text} ${s}`;
+          need.taken = true;
+          need.awaiting = { addressee: named, turn: i, asker: speaker };
+          setDue(need, s, false);
+          need.last = i;
+          return;
+        }
+        const d = newDraft({ kind: 'request', item: { text: withContext(i, j, s), owner: named, due: null, duePhrase: null, ...base } });
+        setDue(d, s, false);
+        d.awaiting = { addressee: named, turn: i, asker: speaker };
+        return;
+      }
+
+      // "Can you …?" to whoever answers.
+      if (UNNAMED.test(s)) {
+        used.add(j);
+        if (IN_MEETING.test(s)) return;
+        const recent = drafts.some((d) => !d.dropped && i - d.turn <= 2 && d.item.owner);
+        if (anaphoric(s) && recent) return; // "Can you have them by the 24th?": about the item just taken.
+        const d = newDraft({ kind: 'unnamed', item: { text: withContext(i, j, s), owner: null, due: null, duePhrase: null, ...base } });
+        setDue(d, s, false);
+        d.awaiting = { addressee: null, turn: i, asker: speaker };
+        return;
+      }
+
+      if (question) return;
+
+      // A plan withdrawn right after it was made.
+      if (WITHDRAW.test(s)) {
+        const last = [...drafts].reverse().find((d) => !d.dropped && d.speaker === speaker && d.kind === 'commitment' && i - d.turn <= 1);
+        if (last) last.dropped = true;
+        used.add(j);
+        return;
+      }
+
+      if (isCommitment(s)) {
+        used.add(j);
+        // Taking a need someone just stated.
+        const need = [...openNeeds].reverse().find((d) => i - d.turn <= 1 || anaphoric(s) || shares(d.item.text, s));
+        if (need) {
+          need.item.owner = speaker;
+          need.item.text = `${need.item.text} ${s}`;
+          need.taken = true;
+          setDue(need, s, true);
+          touch(need);
+          return;
+        }
+        // A second sentence about the same work in the same turn.
+        const mine = [...createdHere].reverse().find((d) => d.item.owner === speaker && !d.dropped);
+        if (mine && !/\balso\b/i.test(s)) {
+          mine.item.text = `${mine.item.text} ${s}`;
+          setDue(mine, s, false);
+          return;
+        }
+        if (vague(s)) return; // "I'll handle it." with nothing to handle.
+        if (SUPERSEDES.test(s)) {
+          for (const d of drafts) if (d.speaker === speaker && d.kind === 'commitment' && i - d.turn <= 3 && i > d.turn) d.dropped = true;
+        }
+        const d = newDraft({ kind: 'commitment', item: { text: withContext(i, j, s), owner: speaker, due: null, duePhrase: null, ...base } });
+        setDue(d, s, false);
+        return;
+      }
+
+      const strong = STRONG_NEED.test(s);
+      if ((strong || WEAK_NEED.test(s)) && !NOT_A_COMMITMENT.test(s)) {
+        used.add(j);
+        const d = newDraft({ kind: 'need', strong, item: { text: withContext(i, j, s), owner: null, due: null, duePhrase: null, ...base } });
+        setDue(d, s, false);
+      }
+    });
+
+    // A due date said on its own ("Say Monday.", "By end of sprint should be doable.") for the speaker's item.
+    const dated = sentences.filter((s, j) => !used.has(j) && !/\?\s*$/.test(s) && !/\b(we|we'll|we're|let's)\b/i.test(s)
+      && (words(s).length <= 2 || createdHere.some((d) => d.item.owner === speaker)) && dueDate(s, meetingDate, events));
+    if (dated.length && speaker) {
+      const target = [...drafts].reverse().find((d) => !d.dropped && d.item.owner === speaker && i - (d.last ?? d.turn) <= 2 && !d.item.duePhrase);
+      if (target) setDue(target, dated[dated.length - 1], false);
+    }
+  });
+
+  const actionItems = drafts
+    .filter((d) => !d.dropped)
+    .filter((d) => d.kind !== 'unnamed' || d.confirmed)
+    .filter((d) => d.kind !== 'need' || d.strong || d.taken || d.item.duePhrase)
+    .map((d) => d.item);
   return { actionItems, decisions };
 }
 
-/** The owner of the item a sentence states (null: unowned), or undefined when it states none. */
-function ownerOf(sentence: string, speaker: string | null): string | null | undefined {
-  const request = REQUEST.exec(sentence);
-  if (request?.groups && !NOT_A_NAME.test(request.groups.name)) return request.groups.name;
-  if (sentence.endsWith('?') || NOT_A_COMMITMENT.test(sentence)) return undefined;
-  if (COMMITMENT.test(sentence)) return speaker;
-  if (SHARED_NEED.test(sentence)) return null;
-  return undefined;
+function isCommitment(sentence: string): boolean {
+  const s = clean(sentence);
+  if (STRONG_NEED.test(s) || /\bso (that )?I can\b/i.test(s) && !/\bI('ll| will)\b/i.test(s)) return false;
+  return COMMITMENT.test(s) && !NOT_A_COMMITMENT.test(s) && !/\?\s*$/.test(s) && !(CONVERSATIONAL.test(s) && !/\b(by|before|until)\b/i.test(s));
 }
 
-const END_OF_DAY = /\b(by |before )?(the )?(end of (the )?day|EOD)\b/i;
-const DAY_OF_MONTH = /\b(by|on|before|until) the (\d{1,2})(st|nd|rd|th)\b/i;
-
-function isoDate(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+/** The person a sentence asks to do something, if any. */
+function NAMED_ASK(s: string, isName: (w: string) => boolean): string | undefined {
+  const m = NAMED.exec(s);
+  if (!m || NOT_A_NAME.test(m[1]) || !ASKS.test(m[2])) return undefined;
+  // Someone who is not in the conversation, only when asked directly ("Sam, can you …").
+  if (!isName(m[1]) && !/^(please|(can|could|would|will) you)\b/i.test(m[2])) return undefined;
+  if (/^(if|maybe|perhaps|i wonder)\b/i.test(m[2])) return undefined;
+  return m[1];
 }
 
-export function dueDate(sentence: string, meetingDate: Date): { date: string; phrase: string } | undefined {
-  const eod = END_OF_DAY.exec(sentence);
-  if (eod) return { date: isoDate(meetingDate), phrase: eod[0].trim() };
-  const dom = DAY_OF_MONTH.exec(sentence);
-  if (dom) {
-    const day = Number(dom[2]);
-    const d = new Date(meetingDate.getFullYear(), meetingDate.getMonth(), day);
-    if (day < meetingDate.getDate()) d.setMonth(d.getMonth() + 1);
-    if (d.getDate() === day) return { date: isoDate(d), phrase: dom[0] };
-  }
-  const found = chrono.parse(sentence, meetingDate, { forwardDate: true })[0];
-  if (!found) return undefined;
-  const before = sentence.slice(0, found.index);
-  const lead = /\b(by|before|until|due|on)\s+$/i.exec(before)?.[0] ?? '';
-  return { date: isoDate(found.start.date()), phrase: (lead + found.text).trim() };
+function stripDue(s: string, meetingDate: Date, events: EventDates): string {
+  let out = s;
+  for (const d of findDues(s, meetingDate, events)) out = out.replace(d.phrase, ' ');
+  return out;
 }
+
+function stem(w: string): string {
+  return w.replace(/(ing|ed|es|s|er)$/, '');
+}
+
+export { pickDue };

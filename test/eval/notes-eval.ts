@@ -6,6 +6,7 @@
  *
  *   npm run eval:notes              human-readable report
  *   node out/test/eval/notes-eval.js --json   machine-readable summary
+ *   node out/test/eval/notes-eval.js --only a,b | --exclude a,b   a subset of the meetings (e.g. a held-out set)
  *
  * Matching (also in test/fixtures/meetings/README.md):
  * - Every prediction is placed on a turn: the segment id the harness gives each line (`turn-<i>`),
@@ -358,8 +359,23 @@ export async function evaluate(meetings = loadMeetings()) {
 
 const pct = (x: number | null) => (x === null ? '  n/a' : `${(x * 100).toFixed(1).padStart(5)}%`);
 
+/** `--only a,b` / `--exclude a,b` (also `--only=a,b`): pick meetings by name, e.g. to keep a held-out set apart. */
+export function selectMeetings(meetings: Meeting[], argv: string[]): Meeting[] {
+  const list = (flag: string): string[] | undefined => {
+    const i = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+    if (i < 0) return undefined;
+    const value = argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1] ?? '';
+    return value.split(',').map((s) => s.trim()).filter(Boolean);
+  };
+  const only = list('--only');
+  const exclude = list('--exclude');
+  const known = new Set(meetings.map((m) => m.name));
+  for (const name of [...(only ?? []), ...(exclude ?? [])]) if (!known.has(name)) throw new Error(`no meeting named ${name}`);
+  return meetings.filter((m) => (!only || only.includes(m.name)) && !(exclude ?? []).includes(m.name));
+}
+
 async function main(argv: string[]): Promise<void> {
-  const result = await evaluate();
+  const result = await evaluate(selectMeetings(loadMeetings(), argv));
   if (argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;

@@ -24,7 +24,7 @@ describe('Notes', () => {
     it('finds a decision', () => {
       const found = one('Carol', 'Great, thanks. About the release: we decided to ship version two on Monday.');
       assert.deepEqual(found.actionItems, []);
-      assert.deepEqual(found.decisions, [{ text: 'About the release: we decided to ship version two on Monday.', t0: 12.5 }]);
+      assert.deepEqual(found.decisions, [{ text: 'About the release: we decided to ship version two on Monday.', t0: 12.5, kind: 'decision' }]);
       assert.equal(one('Carol', 'We decided to ship version two on Monday.').decisions.length, 1);
       assert.equal(one('Carol', "Let's go with Postgres.").decisions.length, 1);
     });
@@ -75,7 +75,7 @@ describe('Notes', () => {
       assert.deepEqual(found.actionItems, [{
         text: 'I will send the report by end of day.', owner: 'Bob', due: '2025-03-05', duePhrase: 'by end of day', t0: 3, segmentId: 's-1',
       }]);
-      assert.deepEqual(found.decisions, [{ text: 'We agreed to freeze the API.', t0: 9, segmentId: 's-2' }]);
+      assert.deepEqual(found.decisions, [{ text: 'We agreed to freeze the API.', t0: 9, segmentId: 's-2', kind: 'decision' }]);
     });
 
     it('splits sentences on end punctuation', () => {

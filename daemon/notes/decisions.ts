@@ -1,0 +1,73 @@
+/**
+ * Decisions: conclusions the group reaches, including deferrals ("we'll revisit X after the demo", "X can
+ * wait until next sprint") and negative decisions ("we're not adding a feature flag", "X is out for Q2",
+ * "no X this quarter"). Proposals, questions, hypotheticals and musings are not decisions.
+ */
+
+export type DecisionKind = 'decision' | 'deferral' | 'negative';
+
+/** Sentences that are never decisions. */
+const NOT_A_DECISION = /\?\s*$|^(if|maybe|perhaps|what if|i wonder|should|do we|did we|are we|can we|could we)\b|\b(i'd|i would|i think|my instinct|i'm not sure|we could|might|said (that )?(he|she|they|we) (would|'d)|they'd|he'd|she'd)\b/i;
+
+/** Explicit markers of a conclusion. */
+const EXPLICIT = /\bdecision:|\b(we decided|we've decided|we have decided|the decision is|we'll go with|we will go with|let's go with|we agreed|we agree|we're agreed|we're going with|we are going with|decided to|from now on|going forward|as a rule|we're making (that|this|it) the rule|that's the rule|it's a go|we're a go)\b/i;
+
+/** Deferrals: a decision postponed to a time, an event or a condition. */
+const DEFERRAL = /\b(revisit|(can|will|should|has to|must|'ll|'s going to) wait (until|till|for)|waits (until|till|for)|let's (hold|park|defer|postpone|punt|table)|(hold|park|defer|postpone|push|punt) (it|that|this|them|off|[a-z-]+( [a-z-]+)?) (until|till|to|past)|let's not (decide|commit|pick|set)|decide (next|later|after|once|when|at)|come back to (it|this|that) (after|at|in|next|once|when)|(pick|set|decide|choose) [a-z -]{0,40}\b(at|after) (next|the next)|for after)\b/i;
+
+/** Negative decisions. */
+const NEGATIVE = /\b(we're not|we are not|we won't|we will not|we aren't|we don't need to|let's not|we'll skip|we're skipping|we're dropping|we'll drop|no (more )?[a-z-]+( [a-z-]+)? (this|next|for|in|until) (sprint|quarter|release|week|month|time|now|q\d|v\d)|is out (for|of))\b/i;
+/** "No X." / "So no X." / "Agreed, no X." at the start of a sentence. */
+const NO_NOUN = /^((okay|ok|so|right|agreed|true|then|yeah|yes|fine|great)[,.]?\s+)+(so\s+)?no\s+(?!(problem|worries|idea|one|way|rush|pressure|exceptions|doubt|sorry|thanks)\b)[a-z-]+/i;
+const NO_NOUN_SCOPED = /^no\s+(?!(problem|worries|idea|one|way|rush|pressure|exceptions|doubt|sorry|thanks)\b)[a-z-]+.*\b(this|next|for|until|in) (sprint|quarter|release|week|month|year|time|now|q\d|v\d)\b/i;
+/** Planning: "X is in" / "X is out". */
+const IN_OR_OUT = /\b(?<!\b(it|that|this|he|she|they|i|who|which)\s)(is|are) (in|out)(?=\s*([,.;—]|$|no discussion|for\b|of\b))/i;
+
+/** "Okay, so X." / "Great, so X." / "True. So X.": a conclusion after agreement. */
+const SO_CONCLUSION = /^((okay|ok|alright|right|great|true|good|fine|yeah|yes)[,.]?\s+)+so\b[,\s—-]*(?!(what|who|how|when|why|where|actions|to recap|recap|next|anyway|um|uh)\b)/i;
+const SO_AFTER_AGREEMENT = /^so\b[,\s—-]*(?!(what|who|how|when|why|where|actions|to recap|recap|next|anyway)\b)/i;
+
+/** A sentence that only agrees: "Yeah.", "Okay.", "Agreed." */
+export const AGREEMENT_ONLY = /^((yeah|yes|yep|okay|ok|alright|agreed|right|fine|sure|true|fair|sounds good)[,.!]?\s*)+$/i;
+
+/** Group plans with a time anchor: "We ship 4.12 after the demo." */
+const GROUP_SCHEDULE = /^(and |then |so )?we (ship|release|launch|deploy|roll (it |this )?out|cut over|go live|freeze)\b.*\b(after|before|on|next|this|by|in)\b/i;
+
+const FIRST_PERSON_SINGULAR = /\b(i|i'm|i'll|i've|i'd|me|my)\b/i;
+const REQUEST = /\b(can|could|would|will) you\b/i;
+const NEED = /\b(some(body|one) (has|needs|should|must)|we need|we have to)\b/i;
+
+/** The kind of decision a sentence states, or undefined. `afterAgreement`: only agreement precedes it in the turn. */
+/** Status and past events: "So at 14:02 the disk filled up", "the dual-write is running since Tuesday". */
+const STATUS = /\b(was|were|had|did|since|yesterday|last (week|night|time|year|sprint)|already|is \w+ing|are \w+ing|short version|quick context|basically)\b|\b\w{3,}ed\b(?! (by|to|in|on|for)\b)/i;
+
+/** Spoken fillers that get between words ("I'll just, um, walk through"). */
+export function clean(sentence: string): string {
+  return sentence.replace(/\b(um|uh|er|erm|uhm)\b[,]?\s*/gi, '').replace(/\s+,/g, ',').replace(/,\s*,/g, ',').replace(/\s{2,}/g, ' ').trim();
+}
+
+export function decisionKind(sentence: string, afterAgreement = false): DecisionKind | undefined {
+  const s = clean(sentence);
+  if (NOT_A_DECISION.test(s) || REQUEST.test(s) || /^let's just\b/i.test(s)) return undefined;
+  if (FIRST_PERSON_SINGULAR.test(s) && !/\b(we|we're|we'll|let's|us)\b/i.test(s)) return undefined;
+  const inOut = IN_OR_OUT.exec(s);
+  if (inOut) return /\bis in\b|\bare in\b/i.test(s) ? 'decision' : 'negative';
+  if (DEFERRAL.test(s)) return 'deferral';
+  if (NEGATIVE.test(s) || NO_NOUN.test(s) || NO_NOUN_SCOPED.test(s)) return /\b(until|till|yet)\b/i.test(s) ? 'deferral' : 'negative';
+  if (EXPLICIT.test(s)) return 'decision';
+  if (/^agreed[,:—-]\s*\S/i.test(s) && wordCount(s) >= 3 && !FIRST_PERSON_SINGULAR.test(s)) return 'decision';
+  if (/^((okay|ok|yeah|yes|so|then|right),?\s+)*let's\s+(?!(get|start|begin|go(?! with)|take|look|note|move|decide|talk|discuss|see|wrap|keep going|hear|do the retro|check|pause|break|stop|continue)\b)[a-z]+/i.test(s)) return 'decision';
+  if (GROUP_SCHEDULE.test(s) && !FIRST_PERSON_SINGULAR.test(s)) return 'decision';
+  if (NEED.test(s) || FIRST_PERSON_SINGULAR.test(s)) return undefined;
+  if (STATUS.test(s)) return undefined;
+  if (SO_CONCLUSION.test(s) && wordCount(s) >= 5) return 'decision';
+  if (afterAgreement && wordCount(s) >= 3 && (SO_AFTER_AGREEMENT.test(s) || !/^(but|and|now|next|then|so|thanks|thank|anyway|one more|last|also|oh|what|who|how|when|why|where|there|it|that|this|they|we don't)\b/i.test(s))) return 'decision';
+  return undefined;
+}
+
+function wordCount(s: string): number {
+  return s.split(/\s+/).filter((w) => /[a-z0-9]/i.test(w)).length;
+}
+
+/** "…, then enforce. Agreed?": a proposal put to the group. */
+export const ASKS_AGREEMENT = /^(agreed|everyone (okay|ok|good|fine) with (that|this)|sound(s)? good|all good|any objections|yes|right|ok|okay)\?$/i;
