@@ -64,13 +64,15 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
 
   showActionItem(item: ActionItem): void {
     if (item.sessionId !== this.session?.sessionId) return;
-    this.actionItems.set(item.id, item);
+    if (item.removed) this.actionItems.delete(item.id);
+    else this.actionItems.set(item.id, item);
     this.post({ type: 'actionItem', item });
   }
 
   showDecision(decision: Decision): void {
     if (decision.sessionId !== this.session?.sessionId) return;
-    this.decisions.set(decision.id, decision);
+    if (decision.removed) this.decisions.delete(decision.id);
+    else this.decisions.set(decision.id, decision);
     this.post({ type: 'decision', decision });
   }
 

@@ -70,10 +70,15 @@ function showSession(session: PanelSession | null): void {
   errorBox.textContent = session?.error ?? '';
 }
 
-function showItem(listId: string, id: string, text: string): void {
-  itemsSection.hidden = false;
+/** Adds or updates a list entry by id; `text` undefined removes it (a withdrawn item). */
+function showItem(listId: string, id: string, text: string | undefined): void {
   const list = byId<HTMLUListElement>(listId);
   let item = list.querySelector<HTMLLIElement>(`li[data-id="${CSS.escape(id)}"]`);
+  if (text === undefined) {
+    item?.remove();
+    return;
+  }
+  itemsSection.hidden = false;
   if (!item) {
     item = document.createElement('li');
     item.dataset.id = id;
@@ -82,6 +87,7 @@ function showItem(listId: string, id: string, text: string): void {
   item.textContent = text;
 }
 
+const decisionText = (d: Decision) => `${d.kind === 'deferral' ? 'Deferred: ' : d.kind === 'negative' ? 'Not doing: ' : ''}${d.text}`;
 const actionText = (i: ActionItem) => `${i.text}${i.owner ? ` — @${i.owner}` : ''}${i.due ? `, due ${i.due}` : ''}`;
 
 window.addEventListener('message', (event: MessageEvent<ToPanel>) => {
@@ -94,14 +100,14 @@ window.addEventListener('message', (event: MessageEvent<ToPanel>) => {
       itemsSection.hidden = true;
       showSession(message.session);
       message.segments.forEach(showSegment);
-      message.decisions.forEach((d: Decision) => showItem('decisions', d.id, d.text));
+      message.decisions.forEach((d: Decision) => showItem('decisions', d.id, decisionText(d)));
       message.actionItems.forEach((i) => showItem('action-items', i.id, actionText(i)));
       empty.hidden = lines.size > 0;
       break;
     case 'session': showSession(message.session); break;
     case 'segment': showSegment(message.segment); break;
-    case 'actionItem': showItem('action-items', message.item.id, actionText(message.item)); break;
-    case 'decision': showItem('decisions', message.decision.id, message.decision.text); break;
+    case 'actionItem': showItem('action-items', message.item.id, message.item.removed ? undefined : actionText(message.item)); break;
+    case 'decision': showItem('decisions', message.decision.id, message.decision.removed ? undefined : decisionText(message.decision)); break;
   }
 });
 

@@ -65,15 +65,24 @@ export interface ActionItem {
   duePhrase: string | null;
   segmentId: string;
   t0: number;
+  /** Set on the revision that withdraws the item (declined, merged into another, or withdrawn by its speaker). */
+  removed?: boolean;
 }
+
+/** decision: what was agreed; deferral: put off until later ("we'll revisit X after the demo"); negative: what will not be done. */
+export type DecisionKind = 'decision' | 'deferral' | 'negative';
 
 export interface Decision {
   sessionId: string;
+  /** Stable across refinements; the highest revision wins, as for action items. */
   id: string;
   revision: number;
   text: string;
+  kind: DecisionKind;
   segmentId: string;
   t0: number;
+  /** Set on the revision that withdraws the decision (reversed, or it turned out to be something else). */
+  removed?: boolean;
 }
 
 export type ModelState = 'uninitialized' | 'loading' | 'warming_up' | 'ready' | 'error';

@@ -18,12 +18,15 @@ export function clock(seconds: number): string {
   return hh > 0 ? `${hh}:${two(mm)}:${two(ss)}` : `${two(mm)}:${two(ss)}`;
 }
 
-/** Keeps the highest revision of each id: items are refined in place, never duplicated. */
-function latest<T extends { id: string; revision: number }>(records: T[]): T[] {
+/** Keeps the highest revision of each id (items are refined in place, never duplicated), without withdrawn ones. */
+function latest<T extends { id: string; revision: number; removed?: boolean }>(records: T[]): T[] {
   const byId = new Map<string, T>();
   for (const r of records) if ((byId.get(r.id)?.revision ?? -1) < r.revision) byId.set(r.id, r);
-  return [...byId.values()].sort((a, b) => (a as { t0?: number }).t0! - (b as { t0?: number }).t0!);
+  return [...byId.values()].filter((r) => !r.removed).sort((a, b) => (a as { t0?: number }).t0! - (b as { t0?: number }).t0!);
 }
+
+/** How a decision reads in the notes: deferrals and things not to do are marked, agreements are plain. */
+const DECISION_PREFIX: Record<string, string> = { decision: '', deferral: '**Deferred:** ', negative: '**Not doing:** ' };
 
 /** Markdown text that cannot start a block or inject HTML, for transcript text inside list items. */
 function inline(text: string): string {
@@ -50,7 +53,7 @@ export function renderNotes(journal: JournalContents): string {
   }
   if (end?.error) out.push(`- **Stopped by an error:** ${inline(end.error)}`);
   out.push('', '## Decisions', '');
-  out.push(...(decisions.length ? decisions.map((d) => `- ${inline(d.text)} _(${clock(d.t0)})_`) : ['_None recorded._']));
+  out.push(...(decisions.length ? decisions.map((d) => `- ${DECISION_PREFIX[d.kind ?? 'decision'] ?? ''}${inline(d.text)} _(${clock(d.t0)})_`) : ['_None recorded._']));
   out.push('', '## Action items', '');
   out.push(...(items.length
     ? items.map((i) => `- [ ] ${inline(i.text)}${i.owner ? ` — @${inline(i.owner)}` : ''}${i.due ? `, due ${i.due}` : ''} _(${clock(i.t0)})_`)

@@ -13,7 +13,7 @@ import { AudioFrame, AudioSource, SAMPLE_RATE } from '../capture/source';
 import { Decoder, recognize, RecognizedSegment, StreamingOptions, DEFAULT_STREAMING_OPTIONS } from '../asr/streaming';
 import { DegradeLadder, DegradeRung, DegradeThresholds } from '../asr/degrade';
 import { Journal, readJournal, segmentsOf } from '../journal/journal';
-import { extract } from '../notes/extract';
+import { extract, SpokenLine } from '../notes/extract';
 import { DEFAULT_ECHO_OPTIONS, echoScore, EnvelopeHistory } from './echo';
 import { renderNotes, writeFileAtomic } from '../notes/markdown';
 import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, SegmenterOptions, SpeechDetector } from '../vad/segmenter';
@@ -49,6 +49,36 @@ export interface SessionConfig {
   onEchoSuppressed?(segmentId: string, score: number, final: boolean): void;
 }
 
+/** Final lines re-read at each final: replies, assignments and corrections come within a few turns of what they refine. */
+const EXTRACT_WINDOW_LINES = 40;
+
+/**
+ * Brings `announced` up to date with `found` and returns the new revisions to journal and announce: new entries,
+ * changed ones, and (marked removed) announced ones whose segment is in the window but which were not found again.
+ */
+function reconcile<F, T extends { revision: number; segmentId: string; removed?: boolean }>(
+  announced: Map<string, T>, found: { key: string; found: F }[], inWindow: Set<string | undefined>,
+  make: (f: F, previous: T | undefined) => T, content: (t: T) => string,
+): T[] {
+  const out: T[] = [];
+  const seen = new Set<string>();
+  for (const { key, found: f } of found) {
+    seen.add(key);
+    const previous = announced.get(key);
+    const next = make(f, previous);
+    if (previous && !previous.removed && content(previous) === content(next)) continue;
+    announced.set(key, next);
+    out.push(next);
+  }
+  for (const [key, previous] of announced) {
+    if (seen.has(key) || previous.removed || !inWindow.has(previous.segmentId)) continue;
+    const removed = { ...previous, revision: previous.revision + 1, removed: true };
+    announced.set(key, removed);
+    out.push(removed);
+  }
+  return out;
+}
+
 /** How long after a final the live notes file is re-rendered (finals often come in bursts). */
 const NOTES_REFRESH_MS = 1000;
 
@@ -65,6 +95,10 @@ export class Session {
   private readonly shownPartials = new Set<string>();
   /** Mic segments dropped as echoes of system audio. */
   echoesSuppressed = 0;
+  /** Every final line so far, and the items and decisions announced, by anchor (see extractItems). */
+  private readonly spoken: SpokenLine[] = [];
+  private readonly itemsByKey = new Map<string, ActionItem>();
+  private readonly decisionsByKey = new Map<string, Decision>();
   readonly degrade: DegradeLadder;
   private finals = 0;
   private itemCount = 0;
@@ -235,14 +269,7 @@ export class Session {
     const { sessionId: _id, final: _final, ...journaled } = segment;
     await this.journal.append({ type: 'segment', ...journaled });
     this.finals++;
-    const found = extract([{ speaker, text: segment.text, t0: segment.t0, segmentId: segment.segmentId }], this.config.startedAt);
-    const items: ActionItem[] = found.actionItems.map((i) => ({
-      sessionId: this.id, id: `a${++this.itemCount}`, revision: 1, text: i.text, owner: i.owner, due: i.due,
-      duePhrase: i.duePhrase, segmentId: segment.segmentId, t0: segment.t0,
-    }));
-    const decisions: Decision[] = found.decisions.map((d) => ({
-      sessionId: this.id, id: `d${++this.itemCount}`, revision: 1, text: d.text, segmentId: segment.segmentId, t0: segment.t0,
-    }));
+    const { items, decisions } = this.extractItems({ speaker, text: segment.text, t0: segment.t0, segmentId: segment.segmentId });
     for (const { sessionId: _s, ...item } of items) await this.journal.append({ type: 'actionItem', ...item });
     for (const { sessionId: _s, ...decision } of decisions) await this.journal.append({ type: 'decision', ...decision });
     this.announce(() => {
@@ -251,6 +278,38 @@ export class Session {
       decisions.forEach((d) => this.events.decision(d));
     });
     this.scheduleNotes();
+  }
+
+  /**
+   * Re-reads the last EXTRACT_WINDOW_LINES final lines with the new one and reconciles what it finds with what was
+   * announced: an item keeps its id (keyed by the segment it is anchored to and its place there); a change of text,
+   * owner or due is a new revision; an item that is no longer found while its segment is still in the window (the
+   * request was declined, merged into the reply) gets a revision marked removed. Items anchored before the window
+   * stay as they were.
+   */
+  private extractItems(line: SpokenLine): { items: ActionItem[]; decisions: Decision[] } {
+    this.spoken.push(line);
+    const window = this.spoken.slice(-EXTRACT_WINDOW_LINES);
+    const inWindow = new Set(window.map((l) => l.segmentId));
+    const found = extract(window, this.config.startedAt);
+    const keyed = <T extends { segmentId?: string }>(list: T[]) => {
+      const count = new Map<string, number>();
+      return list.filter((x) => x.segmentId).map((x) => {
+        const n = count.get(x.segmentId!) ?? 0;
+        count.set(x.segmentId!, n + 1);
+        return { key: `${x.segmentId}#${n}`, found: x };
+      });
+    };
+    const t0Of = (segmentId: string) => this.spoken.find((l) => l.segmentId === segmentId)?.t0 ?? line.t0 ?? 0;
+    const items = reconcile(this.itemsByKey, keyed(found.actionItems), inWindow, (f, prev): ActionItem => ({
+      sessionId: this.id, id: prev?.id ?? `a${++this.itemCount}`, revision: (prev?.revision ?? 0) + 1, text: f.text, owner: f.owner,
+      due: f.due, duePhrase: f.duePhrase, segmentId: f.segmentId!, t0: f.t0 ?? t0Of(f.segmentId!),
+    }), (i) => [i.text, i.owner, i.due, i.duePhrase].join('\u0000'));
+    const decisions = reconcile(this.decisionsByKey, keyed(found.decisions), inWindow, (f, prev): Decision => ({
+      sessionId: this.id, id: prev?.id ?? `d${++this.itemCount}`, revision: (prev?.revision ?? 0) + 1, text: f.text, kind: f.kind ?? 'decision',
+      segmentId: f.segmentId!, t0: f.t0 ?? t0Of(f.segmentId!),
+    }), (d) => [d.text, d.kind].join('\u0000'));
+    return { items, decisions };
   }
 
   /** The live notes file trails the journal by a moment; failures wait for the final write to report. */

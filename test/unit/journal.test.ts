@@ -24,7 +24,7 @@ describe('Journal', () => {
     const records: JournalRecord[] = [
       segment('file-1', 0.5, 'hello hello'),
       { type: 'actionItem', id: 'a1', revision: 1, text: "I'll fix it.", owner: 'Bob', due: '2025-03-07', duePhrase: 'by Friday', segmentId: 'file-1', t0: 0.5 },
-      { type: 'decision', id: 'd2', revision: 1, text: 'We decided to ship.', segmentId: 'file-2', t0: 3 },
+      { type: 'decision', id: 'd2', revision: 1, kind: 'decision', text: 'We decided to ship.', segmentId: 'file-2', t0: 3 },
       segment('file-2', 3, 'ünïcödé "quotes" \\ and\nnewline'),
       { type: 'end', stoppedAt: '2025-03-05T09:10:00.000Z', capturedSec: 600 },
     ];
@@ -95,7 +95,7 @@ describe('Journal', () => {
     const records: JournalRecord[] = [
       { type: 'session', version: 1, ...HEADER },
       segment('mic-2', 5, 'b'),
-      { type: 'decision', id: 'd1', revision: 1, text: 'x', segmentId: 'mic-2', t0: 5 },
+      { type: 'decision', id: 'd1', revision: 1, kind: 'decision', text: 'x', segmentId: 'mic-2', t0: 5 },
       segment('system-1', 1, 'a'),
       segment('mic-1', 5, 'c'),
     ];

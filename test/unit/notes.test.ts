@@ -135,7 +135,7 @@ describe('Notes', () => {
           header,
           { type: 'actionItem', id: 'a1', revision: 1, text: 'old text', owner: 'Bob', due: null, duePhrase: null, segmentId: 'f-1', t0: 10 },
           { type: 'actionItem', id: 'a1', revision: 2, text: "I'll fix the login timeout by Friday.", owner: 'Bob', due: '2025-03-07', duePhrase: 'by Friday', segmentId: 'f-1', t0: 10 },
-          { type: 'decision', id: 'd2', revision: 1, text: 'We decided to ship on Monday.', segmentId: 'f-2', t0: 3700 },
+          { type: 'decision', id: 'd2', revision: 1, kind: 'decision', text: 'We decided to ship on Monday.', segmentId: 'f-2', t0: 3700 },
         ],
       });
       assert.ok(!md.includes('old text'));

@@ -182,6 +182,30 @@ describe('Session', () => {
     });
   });
 
+  it('refines announced items in place: a later line adds the due date (new revision, same id), a withdrawn one is removed', async () => {
+    const lines = ['I will update the docs.', 'By Friday.', 'I will fix the build.', 'Actually, scratch that, I will not fix the build.'];
+    let finals = 0;
+    const decoder = new FakeDecoder((r) => (r.final ? lines[finals++] ?? 'hello' : 'partial'));
+    const cfg = config({
+      sources: [await FileSource.open(SAMPLE_WAV, { pace: 'fast', speaker: 'Speaker' })], decoder, audioFile: SAMPLE_WAV,
+      streaming: { ...DEFAULT_STREAMING_OPTIONS, partials: false, earlyFinal: false },
+    });
+    const rec = recorder();
+    const session = await Session.start(cfg, rec.handlers);
+    await session.done();
+    const items = rec.events.filter((e): e is Event & { kind: 'actionItem'; value: ActionItem } => e.kind === 'actionItem').map((e) => e.value);
+    const docs = items.filter((i) => i.text.includes('docs'));
+    assert.deepEqual(docs.map((i) => [i.id, i.revision, i.due, i.removed ?? false]), [[docs[0].id, 1, null, false], [docs[0].id, 2, '2025-03-07', false]]);
+    const build = items.filter((i) => i.text.includes('build'));
+    assert.deepEqual(build.map((i) => [i.revision, i.removed ?? false]), [[1, false], [2, true]], JSON.stringify(build));
+    assert.equal(new Set(build.map((i) => i.id)).size, 1, 'the withdrawal is a revision of the same item');
+    // The notes hold the latest revision of each item and nothing withdrawn.
+    const notes = fs.readFileSync(cfg.notesPath, 'utf8');
+    assert.ok(notes.includes('- [ ] I will update the docs. — @Speaker, due 2025-03-07'), notes);
+    assert.ok(!notes.includes('fix the build. — @'), 'the withdrawn item is not in the notes');
+    assert.equal((notes.match(/update the docs\. —/g) ?? []).length, 1, 'one line per item, not per revision');
+  });
+
   it('stop() twice returns the same result, and done is announced once', async () => {
     const rec = recorder();
     const source = new FakeLiveSource('mic', 'You', [1.5, 1]);
