@@ -3,6 +3,7 @@
  *
  *   earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime]
  *   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD]
+ *   earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
  *   earshot vad <audio.wav> [--json] [--profile default|sensitive]
  *   earshot models [list|download <id>] [--json] [--repair]
  *   earshot listen [--source mic,system] [--seconds N] [--json]   a live session from the real devices
@@ -20,7 +21,9 @@ import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from '
 import { AudioDevice, listDevices, systemCaptureAvailability } from './capture/devices';
 import { FileSource, SAMPLE_RATE } from './capture/source';
 import { readJournal } from './journal/journal';
+import { EXPORT_FORMATS, exportSession, isExportFormat } from './notes/export';
 import { extract, SpokenLine } from './notes/extract';
+import { writeFileAtomic } from './notes/markdown';
 import { startServer } from './server';
 import { segmenterOptions, segmentUtterances } from './vad/segmenter';
 import { SileroDetector } from './vad/silero';
@@ -34,6 +37,8 @@ const USAGE = `Usage:
       Transcribe a WAV file (default: the bundled sample meeting), print final segments, write notes.
   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD]
       Action items and decisions from a transcript: JSON lines {"t0","t1","speaker","text"} or "Speaker: text" lines.
+  earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
+      Export a session from its journal (EARSHOT_STORAGE/sessions): notes, JSON, subtitles or plain text, to stdout or FILE.
   earshot vad <audio.wav> [--json] [--profile default|sensitive]
       Speech segments found by the voice activity detector (with --json: [{"start","end"}] in seconds).
   earshot models [list] [--json] | earshot models download <id> [--repair]
@@ -65,6 +70,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     switch (command) {
       case 'transcribe': return await transcribe(rest, io);
       case 'notes': return await notes(rest, io);
+      case 'export': return await exportCommand(rest, io);
       case 'vad': return await vad(rest, io);
       case 'models': return await models(rest, io);
       case 'devices': return await devices(rest, io);
@@ -247,6 +253,34 @@ async function notes(argv: string[], io: Io): Promise<number> {
     result.actionItems.forEach((i) => io.out(`- [ ] ${i.text}${i.owner ? ` — @${i.owner}` : ''}${i.due ? `, due ${i.due}` : ''}`));
   } else {
     io.out(JSON.stringify(result));
+  }
+  return 0;
+}
+
+/**
+ * A session's export from its journal. The format is --format, else --out's extension when it names one,
+ * else md. A torn last line (the daemon died mid-write) is skipped with a warning: the rest exports.
+ */
+async function exportCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = args(argv, { format: { type: 'string' }, out: { type: 'string' } });
+  if (positionals.length !== 1) throw new UsageError('export takes one journal file');
+  const fromOut = values.out ? path.extname(values.out).slice(1).toLowerCase() : '';
+  const format = values.format ?? (isExportFormat(fromOut) ? fromOut : 'md');
+  if (!isExportFormat(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
+  const file = positionals[0];
+  if (values.out && path.resolve(values.out) === path.resolve(file)) throw new UsageError('--out must not be the journal itself');
+  const journal = await readJournal(file).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') throw new Error(`cannot read journal ${file}: no such file`);
+    if (e.code === 'EISDIR') throw new Error(`cannot read journal ${file}: it is a folder`);
+    throw new Error(e.message.includes(file) ? e.message : `cannot read journal ${file}: ${e.message}`);
+  });
+  if (journal.tornTail) io.err(`earshot: ${file}: the last line was cut off mid-write (ignored); exporting the rest`);
+  const content = exportSession(journal, format);
+  if (values.out) {
+    await writeFileAtomic(path.resolve(values.out), content);
+    io.err(`Exported: ${path.resolve(values.out)}`);
+  } else if (content) {
+    io.out(content.endsWith('\n') ? content.slice(0, -1) : content);
   }
   return 0;
 }

@@ -7,10 +7,10 @@ import {
 } from 'vscode-languageserver/node';
 import {
   ActionItemNotification, DecisionNotification, DeviceList, ErrorCodes, Health, InputLevelNotification, PROTOCOL_VERSION, SessionStart,
-  ModelDownload, ModelList, SessionStateNotification, SessionStatus, SessionStop, SourceRetry, SourceStatusNotification, Transcript, Vocabulary,
+  ModelDownload, ModelList, SessionExport, SessionStateNotification, SessionStatus, SessionStop, SourceRetry, SourceStatusNotification, Transcript, Vocabulary,
 } from '../protocol/protocol';
 import {
-  InvalidParamsError, validateInitializationOptions, validateSessionStart, validateSessionStatus, validateSessionStop, validateSourceRetry, validateVocabulary,
+  InvalidParamsError, validateInitializationOptions, validateSessionExport, validateSessionStart, validateSessionStatus, validateSessionStop, validateSourceRetry, validateVocabulary,
   validateModelDownload,
 } from '../protocol/validate';
 import { findCatalogModel } from './asr/catalog';
@@ -175,6 +175,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     }
   }));
   connection.onRequest(SessionStop, (params) => answer(SessionStop.method, (svc) => svc.stopSession(validateSessionStop(params).sessionId)));
+  connection.onRequest(SessionExport, (params) => answer(SessionExport.method, (svc) => svc.exportSession(validateSessionExport(params))));
   connection.onRequest(DeviceList, () => answer(DeviceList.method, (svc) => svc.listDevices()));
   connection.onRequest(SourceRetry, (params) => answer(SourceRetry.method, (svc) => {
     svc.retrySource(validateSourceRetry(params));

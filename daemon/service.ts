@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import {
   DeviceListResult, ErrorCodes, HealthParams, InputLevelParams, LiveSourceKind, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelState,
-  SessionStartParams, SessionStartResult, SessionStatusResult, SessionStopResult, SourceRetryParams, SourceStatusParams, VadSettings,
+  SessionExportParams, SessionExportResult, SessionStartParams, SessionStartResult, SessionStatusResult, SessionStopResult, SourceRetryParams, SourceStatusParams, VadSettings,
 } from '../protocol/protocol';
 import { CATALOG, findCatalogModel, ModelTier, modelForTier } from './asr/catalog';
 import { DEGRADE_LADDER, DegradeThresholds } from './asr/degrade';
@@ -21,6 +21,8 @@ import { MIC_RECORDERS } from './capture/recorder';
 import { AudioSource, FileSource, SAMPLE_RATE } from './capture/source';
 import { findExecutable } from './capture/tools';
 import { AudioFileError } from './capture/wav';
+import { JournalContents, readJournal } from './journal/journal';
+import { exportFileName, exportSession } from './notes/export';
 import { notesFileName } from './notes/markdown';
 import { Session, SessionEvents } from './session/session';
 import { segmenterOptions } from './vad/segmenter';
@@ -169,6 +171,20 @@ export class EarshotService {
       systemAudio: { available: system.available, ...(system.message ? { message: system.message } : {}) },
       notes: devices.notes,
     };
+  }
+
+  /** A session's export, from its journal (this daemon's sessions and earlier ones in the same storage). */
+  async exportSession(params: SessionExportParams): Promise<SessionExportResult> {
+    const journalPath = path.join(this.config.storageDir, 'sessions', `${params.sessionId}.jsonl`);
+    let journal: JournalContents;
+    try {
+      journal = await readJournal(journalPath);
+    } catch (e) {
+      const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new ServiceError(missing ? ErrorCodes.SessionNotFound : ErrorCodes.InternalError,
+        missing ? `No session ${params.sessionId} in ${path.dirname(journalPath)}.` : `Cannot read the journal of session ${params.sessionId}: ${(e as Error).message}`);
+    }
+    return { text: exportSession(journal, params.format), fileName: exportFileName(journal, params.format) };
   }
 
   stopSession(sessionId: string): Promise<SessionStopResult> {

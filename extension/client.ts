@@ -8,7 +8,7 @@ import { DAEMON_ALLOCATOR_ENV } from '../daemon/allocator';
 import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
 import {
   ActionItem, ActionItemNotification, Decision, DecisionNotification, DeviceList, DeviceListResult, EarshotServerCapabilities, HealthParams, Health,
-  InputLevelNotification, InputLevelParams, LiveSourceKind, SourceRetry, SourceStatusNotification, SourceStatusParams,
+  InputLevelNotification, InputLevelParams, LiveSourceKind, SessionExport, SessionExportParams, SessionExportResult, SourceRetry, SourceStatusNotification, SourceStatusParams,
   InitializationOptions, ModelDownload, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
   SessionStateParams, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptSegment, Vocabulary,
 } from '../protocol/protocol';
@@ -118,6 +118,10 @@ export class DaemonClient implements vscode.Disposable {
 
   async status(): Promise<SessionStatusResult> {
     return (await this.ensureStarted()).sendRequest(SessionStatus, {});
+  }
+
+  async exportSession(params: SessionExportParams): Promise<SessionExportResult> {
+    return (await this.ensureStarted()).sendRequest(SessionExport, params);
   }
 
   async listDevices(): Promise<DeviceListResult> {

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageclient/node';
 import { PanelCommand } from '../protocol/panel';
-import { ErrorCodes, LiveSourceKind, SessionStateParams, SessionStopResult } from '../protocol/protocol';
+import { ErrorCodes, ExportFormat, LiveSourceKind, SessionStateParams, SessionStopResult } from '../protocol/protocol';
 import { DaemonClient } from './client';
 import { TranscriptPanel } from './panel';
 import { DAEMON_SETTINGS, EarshotSettings } from './settings';
@@ -97,6 +97,32 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
       });
     }
     return result;
+  });
+
+  command('earshot.exportSession', async (sessionId?: string, format?: ExportFormat, target?: vscode.Uri) => {
+    const id = sessionId ?? session?.sessionId;
+    if (!id) {
+      void vscode.window.showInformationMessage('Earshot: no session to export yet. Start meeting notes or transcribe a file first.');
+      return undefined;
+    }
+    const formats: { label: string; format: ExportFormat; description: string }[] = [
+      { label: 'Markdown', format: 'md', description: 'the notes: summary, decisions, action items, transcript' },
+      { label: 'JSON', format: 'json', description: 'segments, action items and decisions as data' },
+      { label: 'SRT subtitles', format: 'srt', description: 'one cue per line of the transcript' },
+      { label: 'WebVTT subtitles', format: 'vtt', description: 'with speaker voices' },
+      { label: 'Plain text', format: 'txt', description: '[mm:ss] Speaker: text' },
+    ];
+    const chosen = format ?? (await vscode.window.showQuickPick(formats, { title: 'Earshot: Export Session', placeHolder: 'Format' }))?.format;
+    if (!chosen) return undefined;
+    const result = await client.exportSession({ sessionId: id, format: chosen });
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? context.globalStorageUri;
+    const uri = target ?? (await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(folder, result.fileName), title: 'Export session as' }));
+    if (!uri) return undefined;
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(result.text));
+    if (!target) void vscode.window.showInformationMessage(`Earshot: exported to ${vscode.workspace.asRelativePath(uri)}.`, 'Open').then((open) => {
+      if (open) void vscode.window.showTextDocument(uri);
+    });
+    return uri;
   });
 
   command('earshot.chooseMicrophone', async () => chooseDevice('mic'));

@@ -135,6 +135,23 @@ export interface EarshotServerCapabilities {
   pid: number;
 }
 
+/**
+ * A session's transcript, items and decisions in an export format, read from its journal (a running session exports
+ * what is final so far). Sessions are found by id in the daemon's storage, also from earlier runs.
+ */
+export const SessionExport = new RequestType<SessionExportParams, SessionExportResult, void>('earshot/session/export');
+export type ExportFormat = 'md' | 'json' | 'srt' | 'vtt' | 'txt';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['md', 'json', 'srt', 'vtt', 'txt'];
+export interface SessionExportParams {
+  sessionId: string;
+  format: ExportFormat;
+}
+export interface SessionExportResult {
+  text: string;
+  /** A file name for it: the notes file's name with the format's extension. */
+  fileName: string;
+}
+
 /** Lists the microphones and system-audio sources this machine can record, the defaults marked. */
 export const DeviceList = new RequestType<Record<string, never>, DeviceListResult, void>('earshot/devices/list');
 export interface AudioDeviceInfo {

@@ -4,7 +4,7 @@
  * {@link InvalidParamsError} with a message that names the offending field.
  */
 import {
-  FilePace, InitializationOptions, LiveSourceKind, ModelDownloadParams, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams,
+  EXPORT_FORMATS, ExportFormat, FilePace, InitializationOptions, LiveSourceKind, SessionExportParams, ModelDownloadParams, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams,
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams,
 } from './protocol';
 
@@ -126,6 +126,19 @@ export function validateModelDownload(params: unknown): ModelDownloadParams {
   const repair = o.repair;
   if (repair !== undefined && typeof repair !== 'boolean') fail(`${what}.repair must be a boolean`);
   return { modelId: requiredString(o, 'modelId', what), ...(repair !== undefined ? { repair } : {}) };
+}
+
+/** Session ids name journal files: only the characters the daemon itself uses, so no path can be smuggled in. */
+const SESSION_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+export function validateSessionExport(params: unknown): SessionExportParams {
+  const what = 'session/export params';
+  const o = record(params, what);
+  const sessionId = requiredString(o, 'sessionId', what);
+  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  const format = requiredString(o, 'format', what);
+  if (!EXPORT_FORMATS.includes(format as ExportFormat)) fail(`${what}.format must be one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
+  return { sessionId, format: format as ExportFormat };
 }
 
 export function validateSessionStop(params: unknown): SessionStopParams {

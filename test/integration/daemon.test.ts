@@ -12,7 +12,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import {
   ErrorCodes, Health, HealthParams, PROTOCOL_VERSION, SessionStart, SessionStartResult, SessionStateNotification, SessionStateParams,
-  SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptSegment,
+  SessionExport, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptSegment,
 } from '../../protocol/protocol';
 import { JournalRecord } from '../../daemon/journal/journal';
 import { miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
@@ -184,6 +184,25 @@ describe('daemon over JSON-RPC (real process, real whisper, sample recording)', 
   it('sends only finals for a file read as fast as it goes (batch: nobody watches partials)', () => {
     assert.ok(client.transcripts.length >= 6);
     assert.deepEqual(client.transcripts.filter((t) => !t.final), []);
+  });
+
+  it('exports the session from its journal in every format, and refuses ids that are not session ids', async () => {
+    const vtt = await client.connection.sendRequest(SessionExport, { sessionId: started.sessionId, format: 'vtt' });
+    assert.match(vtt.text, /^WEBVTT\n/);
+    assert.equal((vtt.text.match(/-->/g) ?? []).length, stopped.segments.length, 'one cue per final');
+    assert.match(vtt.fileName, /standup\.vtt$/i);
+    const json = JSON.parse((await client.connection.sendRequest(SessionExport, { sessionId: started.sessionId, format: 'json' })).text);
+    assert.deepEqual(json.segments.map((s: { text: string }) => s.text), stopped.segments.map((s) => s.text));
+    for (const format of ['md', 'srt', 'txt'] as const) {
+      const r = await client.connection.sendRequest(SessionExport, { sessionId: started.sessionId, format });
+      assert.ok(r.text.includes(stopped.segments[0].text), format);
+    }
+    const traversal = await client.connection.sendRequest(SessionExport, { sessionId: '../../etc/passwd', format: 'md' }).then(() => undefined, (e: { code: number }) => e);
+    assert.equal(traversal?.code, ErrorCodes.InvalidParams);
+    const unknown = await client.connection.sendRequest(SessionExport, { sessionId: '20990101T000000-abcdef', format: 'md' }).then(() => undefined, (e: { code: number }) => e);
+    assert.equal(unknown?.code, ErrorCodes.SessionNotFound);
+    const badFormat = await client.connection.sendRequest(SessionExport, { sessionId: started.sessionId, format: 'docx' } as never).then(() => undefined, (e: { code: number }) => e);
+    assert.equal(badFormat?.code, ErrorCodes.InvalidParams);
   });
 
   it('stop returns the same session, every final, and the same result a second time', () => {

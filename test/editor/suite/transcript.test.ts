@@ -94,6 +94,17 @@ describe('Earshot in a real VS Code', () => {
     await screenshot('earshot-workbench');
   });
 
+  it('exports the last session as subtitles into the workspace', async () => {
+    const sessionId = api.session?.sessionId;
+    assert.ok(sessionId, 'a session ran before');
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const target = vscode.Uri.joinPath(folder, 'exported.srt');
+    const written = await vscode.commands.executeCommand<vscode.Uri | undefined>('earshot.exportSession', sessionId, 'srt', target);
+    assert.equal(written?.fsPath, target.fsPath, 'the command wrote the export (an error was shown instead: see the log)');
+    const srt = fs.readFileSync(target.fsPath, 'utf8');
+    assert.match(srt, /^1\n\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}\nSpeaker: hello/);
+  });
+
   it('records a meeting from the microphone and system audio: labelled lines in the panel, then the notes', async function () {
     const pulseServer = process.env.EARSHOT_TEST_PULSE_SERVER;
     if (!pulseServer) this.skip(); // a desktop run without the test's PulseAudio server
