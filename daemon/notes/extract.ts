@@ -10,9 +10,11 @@
  */
 import { dueDate, EventDates, eventDates, findDues, pickDue } from './dates';
 import { AGREEMENT_ONLY, ASKS_AGREEMENT, clean, DecisionKind, decisionKind } from './decisions';
+import { FoundOpenQuestion, openQuestions as findOpenQuestions } from './questions';
 
 export { dueDate } from './dates';
 export type { DecisionKind } from './decisions';
+export type { FoundOpenQuestion } from './questions';
 
 export interface SpokenLine {
   speaker: string | null;
@@ -100,7 +102,14 @@ export interface ExtractOptions {
   events?: EventDates;
 }
 
-export function extract(lines: SpokenLine[], meetingDate: Date, options: ExtractOptions = {}): { actionItems: FoundActionItem[]; decisions: FoundDecision[] } {
+export interface Extracted {
+  actionItems: FoundActionItem[];
+  decisions: FoundDecision[];
+  /** Questions asked and not answered, or explicitly left open (see questions.ts). */
+  openQuestions: FoundOpenQuestion[];
+}
+
+export function extract(lines: SpokenLine[], meetingDate: Date, options: ExtractOptions = {}): Extracted {
   const sentencesOf = lines.map((l) => splitSentences(l.text));
   const events = options.events ?? eventDates(sentencesOf.flat(), meetingDate);
   const speakers = new Set(lines.map((l) => l.speaker).filter((s): s is string => !!s));
@@ -307,7 +316,7 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
     .filter((d) => d.kind !== 'unnamed' || d.confirmed)
     .filter((d) => d.kind !== 'need' || d.strong || d.taken || d.item.duePhrase)
     .map((d) => d.item);
-  return { actionItems, decisions };
+  return { actionItems, decisions, openQuestions: findOpenQuestions(lines) };
 }
 
 function isCommitment(sentence: string): boolean {

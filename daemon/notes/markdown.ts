@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { JournalContents, JournalRecord, segmentsOf } from '../journal/journal';
+import { openQuestions } from './questions';
+import { summarize } from './summary';
 
 type Item = Extract<JournalRecord, { type: 'actionItem' }>;
 type DecisionRecord = Extract<JournalRecord, { type: 'decision' }>;
@@ -33,7 +35,122 @@ function inline(text: string): string {
   return text.replace(/[\\`*_[\]<>#|]/g, (c) => `\\${c}`).replace(/\s+/g, ' ').trim();
 }
 
-export function renderNotes(journal: JournalContents): string {
+/** Where the user's own notes begin and end. Earshot never changes what lies between the two lines. */
+export const MY_NOTES_START = '<!-- earshot:my-notes: write below this line; Earshot keeps everything up to the end marker as it is -->';
+export const MY_NOTES_END = '<!-- earshot:my-notes-end -->';
+const START_LINE = /^\s*<!--\s*earshot:my-notes(?!-end)\b.*-->\s*$/;
+const END_LINE = /^\s*<!--\s*earshot:my-notes-end\b.*-->\s*$/;
+const MY_HEADING = /^##\s+my notes\s*#*\s*$/i;
+/** Headings of the sections Earshot writes (a user's own `## …` inside My notes is theirs). */
+const OWNED_HEADING = /^##\s+(summary|decisions|action items|open questions|transcript)\s*#*\s*$/i;
+/** A line Earshot wrote: an owned heading, a placeholder, a timed list item. */
+const EARSHOT_LINE = /^(##\s+(summary|decisions|action items|open questions|transcript)\b|_(none recorded|nothing was transcribed|rolling summary)[^_]*_\s*$|\s*- .*_\([^)]*\d\d:\d\d\)_(\s*<!--\s*earshot:[\w-]+\s*-->)?\s*$)/i;
+const ITEM_ID = /<!--\s*earshot:([\w-]+)\s*-->/;
+const TICKED = /^\s*[-*+]\s+\[[xX]\]\s+(.*)$/;
+
+interface Line { start: number; end: number; text: string }
+
+function linesOf(text: string): Line[] {
+  const out: Line[] = [];
+  for (let pos = 0; pos < text.length;) {
+    const nl = text.indexOf('\n', pos);
+    const end = nl < 0 ? text.length : nl + 1;
+    out.push({ start: pos, end, text: text.slice(pos, nl < 0 ? text.length : nl).replace(/\r$/, '') });
+    pos = end;
+  }
+  return out;
+}
+
+/** The first owned heading at or after line `from`, outside fenced code (unless a fence is never closed). */
+function nextOwnedHeading(lines: Line[], from: number): number {
+  for (const fenced of [true, false]) {
+    let fence: string | undefined;
+    let found = -1;
+    for (let k = from; k < lines.length; k++) {
+      const m = /^\s{0,3}(`{3,}|~{3,})/.exec(lines[k].text);
+      if (fenced && m) {
+        if (!fence) fence = m[1];
+        else if (m[1].startsWith(fence[0]) && m[1].length >= fence.length) fence = undefined;
+        continue;
+      }
+      if (fence) continue;
+      if (OWNED_HEADING.test(lines[k].text) || END_LINE.test(lines[k].text)) { found = k; break; }
+    }
+    if (found >= 0 || !fence) return found;
+  }
+  return -1;
+}
+
+export interface PreviousNotes {
+  /** What the user wrote in My notes, exactly; undefined when the file has none. */
+  myNotes: string | undefined;
+  /** Action items the user ticked, by Earshot id and by text. */
+  tickedIds: Set<string>;
+  tickedTexts: Set<string>;
+}
+
+const itemKey = (text: string) => text.replace(ITEM_ID, '').replace(/\s*_\([^)]*\)_\s*$/, '').replace(/\s+—\s+@.*$/, '').replace(/,\s*due \d{4}-\d\d-\d\d\s*$/, '')
+  .replace(/\s+/g, ' ').trim().toLowerCase();
+
+/**
+ * Reads what the user owns in a notes file: the My notes section (between the markers; if the user removed a
+ * marker, from the `## My notes` heading or the start marker to the end marker or the next heading Earshot owns;
+ * a file with nothing of Earshot's left is all the user's) and the ticks in the task list.
+ */
+export function parsePreviousNotes(previous: string | undefined): PreviousNotes {
+  const result: PreviousNotes = { myNotes: undefined, tickedIds: new Set(), tickedTexts: new Set() };
+  if (previous === undefined) return result;
+  const lines = linesOf(previous);
+  const startLine = lines.findIndex((l) => START_LINE.test(l.text));
+  const heading = lines.findIndex((l) => MY_HEADING.test(l.text));
+  const endLine = lines.findIndex((l, k) => k > startLine && END_LINE.test(l.text));
+  let from = -1, to = -1; // line indexes: the user's text is lines [from, to)
+  if (startLine >= 0 && endLine >= 0) {
+    [from, to] = [startLine + 1, endLine];
+  } else if (startLine >= 0 || heading >= 0) {
+    from = (startLine >= 0 ? startLine : heading) + 1;
+    const stop = nextOwnedHeading(lines, from);
+    to = stop >= 0 ? stop : lines.length;
+  } else if (endLine >= 0) {
+    // Start marker and heading gone: the user's text runs back to the last line Earshot wrote.
+    let last = -1;
+    let fence: string | undefined;
+    for (let k = 0; k < endLine; k++) {
+      const m = /^\s{0,3}(`{3,}|~{3,})/.exec(lines[k].text);
+      if (m) fence = fence ? (m[1].startsWith(fence[0]) && m[1].length >= fence.length ? undefined : fence) : m[1];
+      else if (!fence && EARSHOT_LINE.test(lines[k].text)) last = k;
+    }
+    [from, to] = [last + 1, endLine];
+    while (from < to && !lines[from].text.trim()) from++; // the blank line after Earshot's list
+  } else if (previous.trim() && !lines.some((l) => EARSHOT_LINE.test(l.text) || ITEM_ID.test(l.text))) {
+    [from, to] = [0, lines.length]; // nothing of Earshot's left: all of it is the user's
+  }
+  if (from >= 0) {
+    const begin = from < lines.length ? lines[from].start : previous.length;
+    const end = to < lines.length ? lines[to].start : previous.length;
+    result.myNotes = previous.slice(begin, Math.max(begin, end));
+  }
+  lines.forEach((l, k) => {
+    if (from >= 0 && k >= from && k < to) return; // ticks inside the user's own notes are theirs
+    const m = TICKED.exec(l.text);
+    if (!m) return;
+    const id = ITEM_ID.exec(m[1]);
+    if (id) result.tickedIds.add(id[1]);
+    result.tickedTexts.add(itemKey(m[1]));
+  });
+  return result;
+}
+
+export interface RenderOptions {
+  /** Transcript sentences in the summary (default 5). */
+  summarySentences?: number;
+}
+
+/**
+ * The notes file for a journal. `previous` is the file as it is now (undefined: none): the user's My notes
+ * section is carried over byte for byte and ticked action items stay ticked.
+ */
+export function renderNotes(journal: JournalContents, previous?: string, options: RenderOptions = {}): string {
   const { header, records } = journal;
   const segments = segmentsOf(records);
   const items = latest(records.filter((r): r is Item => r.type === 'actionItem'));
@@ -41,6 +158,10 @@ export function renderNotes(journal: JournalContents): string {
   const end = records.find((r) => r.type === 'end') as Extract<JournalRecord, { type: 'end' }> | undefined;
   const started = new Date(header.startedAt);
   const speakers = [...new Set(segments.map((s) => s.speaker))];
+  const kept = parsePreviousNotes(previous);
+  const spoken = segments.map((s) => ({ speaker: s.speaker, text: s.text, t0: s.t0, segmentId: s.segmentId }));
+  const questions = openQuestions(spoken);
+  const summary = summarize(spoken, { actionItems: items, decisions, openQuestions: questions }, { maxSentences: options.summarySentences });
 
   const out: string[] = [`# ${inline(header.title)}`, ''];
   out.push(`- **Date:** ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
@@ -52,30 +173,81 @@ export function renderNotes(journal: JournalContents): string {
     out.push('- **Status:** in progress');
   }
   if (end?.error) out.push(`- **Stopped by an error:** ${inline(end.error)}`);
+  out.push('', '## Summary', '');
+  if (!end) out.push('_Rolling summary, updated while the meeting runs._', '');
+  out.push(...summary.sentences.map((s) => `- ${inline(s.text)} _(${s.speaker ? `${inline(s.speaker)}, ` : ''}${clock(s.t0 ?? 0)})_`));
+  out.push(`- ${summary.countsText}`);
   out.push('', '## Decisions', '');
   out.push(...(decisions.length ? decisions.map((d) => `- ${DECISION_PREFIX[d.kind ?? 'decision'] ?? ''}${inline(d.text)} _(${clock(d.t0)})_`) : ['_None recorded._']));
   out.push('', '## Action items', '');
   out.push(...(items.length
-    ? items.map((i) => `- [ ] ${inline(i.text)}${i.owner ? ` — @${inline(i.owner)}` : ''}${i.due ? `, due ${i.due}` : ''} _(${clock(i.t0)})_`)
+    ? items.map((i) => {
+      const line = `${inline(i.text)}${i.owner ? ` — @${inline(i.owner)}` : ''}${i.due ? `, due ${i.due}` : ''} _(${clock(i.t0)})_`;
+      const ticked = kept.tickedIds.has(i.id) || kept.tickedTexts.has(itemKey(line));
+      return `- [${ticked ? 'x' : ' '}] ${line} <!-- earshot:${i.id.replace(/[^\w-]/g, '')} -->`;
+    })
     : ['_None recorded._']));
-  out.push('', '## Transcript', '');
-  out.push(...(segments.length
+  out.push('', '## Open questions', '');
+  out.push(...(questions.length
+    ? questions.map((q) => `- ${inline(q.text)}${q.speaker ? ` — ${inline(q.speaker)}` : ''} _(${clock(q.t0 ?? 0)})_`)
+    : ['_None recorded._']));
+  let mine = kept.myNotes ?? '\n';
+  if (!mine.endsWith('\n')) mine += '\n';
+  out.push('', '## My notes', '', MY_NOTES_START);
+  const head = out.join('\n') + '\n' + mine + MY_NOTES_END + '\n';
+  const tail: string[] = ['', '## Transcript', ''];
+  tail.push(...(segments.length
     ? segments.map((s) => `- **[${clock(s.t0)}] ${inline(s.speaker)}:** ${inline(s.text)}`)
     : ['_Nothing was transcribed._']));
-  out.push('');
-  return out.join('\n');
+  tail.push('');
+  return head + tail.join('\n');
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
 }
 
 /** Writes via a temporary file and rename, so a crash or a full disk never leaves half a file. */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  await replaceAtomic(file, content, async () => true);
+}
+
+/** Writes `content` to a temporary file, then renames it over `file` if `stillValid()` says so; true when it did. */
+async function replaceAtomic(file: string, content: string, stillValid: () => Promise<boolean>): Promise<boolean> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await fs.writeFile(temp, content, { encoding: 'utf8', mode: 0o600 });
+    if (!(await stillValid())) {
+      await fs.rm(temp, { force: true });
+      return false;
+    }
     await fs.rename(temp, file);
+    return true;
   } catch (e) {
     await fs.rm(temp, { force: true });
     throw e;
+  }
+}
+
+/**
+ * Rewrites a notes file the user may be editing: reads it, renders from what it holds now, and replaces it
+ * atomically, unless it changed meanwhile (the user saved while we rendered): then it starts over from the new
+ * content, so a save is never overwritten with an older copy of the user's notes. Leaves an unchanged file alone.
+ * A file the user deleted is written afresh.
+ */
+export async function writeNotesFile(file: string, render: (previous: string | undefined) => string, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const previous = await readIfExists(file);
+    const content = render(previous);
+    if (content === previous) return;
+    const written = await replaceAtomic(file, content, async () => attempt >= attempts || (await readIfExists(file)) === previous);
+    if (written) return;
   }
 }
 

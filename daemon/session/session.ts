@@ -15,7 +15,7 @@ import { DegradeLadder, DegradeRung, DegradeThresholds } from '../asr/degrade';
 import { Journal, readJournal, segmentsOf } from '../journal/journal';
 import { extract, SpokenLine } from '../notes/extract';
 import { DEFAULT_ECHO_OPTIONS, echoScore, EnvelopeHistory } from './echo';
-import { renderNotes, writeFileAtomic } from '../notes/markdown';
+import { renderNotes, writeNotesFile } from '../notes/markdown';
 import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, SegmenterOptions, SpeechDetector } from '../vad/segmenter';
 
 export interface SessionEvents {
@@ -321,8 +321,10 @@ export class Session {
     }, NOTES_REFRESH_MS);
   }
 
+  /** Renders from the journal over the file as it is now: the user's My notes and ticks are kept (see renderNotes). */
   private async writeNotes(): Promise<void> {
-    await writeFileAtomic(this.config.notesPath, renderNotes(await readJournal(this.config.journalPath)));
+    const journal = await readJournal(this.config.journalPath);
+    await writeNotesFile(this.config.notesPath, (previous) => renderNotes(journal, previous));
   }
 
   private announce(send: () => void): void {

@@ -1,0 +1,215 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
+import { MY_NOTES_END, MY_NOTES_START, parsePreviousNotes, renderNotes, writeNotesFile } from '../../daemon/notes/markdown';
+import { FileSource } from '../../daemon/capture/source';
+import { DEFAULT_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
+import { Session } from '../../daemon/session/session';
+import { EnergyDetector } from '../../daemon/vad/energy';
+import { SAMPLE_WAV } from '../setup';
+import { FakeDecoder } from './fakes';
+
+const header = {
+  type: 'session' as const, version: 1, sessionId: 's1', title: 'Design review', startedAt: '2025-03-05T09:00:00.000Z',
+  sources: ['mic' as const, 'system' as const], language: 'en', notesPath: '/n.md',
+};
+const seg = (segmentId: string, t0: number, speaker: string, text: string): JournalRecord => ({ type: 'segment', segmentId, source: 'mic', speaker, t0, t1: t0 + 2, text });
+const item = (id: string, revision: number, text: string, owner: string | null, due: string | null, t0: number): JournalRecord =>
+  ({ type: 'actionItem', id, revision, text, owner, due, duePhrase: null, segmentId: `x-${id}`, t0 });
+
+function journal(extra: JournalRecord[] = [], ended = false): JournalContents {
+  const records: JournalRecord[] = [
+    header,
+    seg('m-1', 3, 'You', 'So the proposal is a token bucket per API key, stored in Redis, refilled lazily on read.'),
+    seg('m-2', 9, 'Others', 'Do we know if the vendor supports SSO?'),
+    seg('m-3', 14, 'You', 'No idea, let us find out.'),
+    seg('m-4', 20, 'You', "I'll fix the login timeout by Friday."),
+    seg('m-5', 26, 'Others', "We're not adding a feature flag for this, the limiter ships to everyone."),
+    item('a1', 2, "I'll fix the login timeout by Friday.", 'You', '2025-03-07', 20),
+    item('a2', 1, 'Somebody has to update the runbook.', null, null, 30),
+    { type: 'decision', id: 'd3', revision: 1, kind: 'negative', text: "We're not adding a feature flag for this.", segmentId: 'm-5', t0: 26 },
+    ...extra,
+  ];
+  if (ended) records.push({ type: 'end', stoppedAt: '2025-03-05T09:30:00.000Z', capturedSec: 1800 });
+  return { header, records, tornTail: false };
+}
+
+/** What a user does in their editor: writes into My notes (between the markers). */
+function typeIntoMyNotes(file: string, text: string): string {
+  const i = file.indexOf(MY_NOTES_START);
+  assert.ok(i >= 0, 'the start marker is there');
+  const from = file.indexOf('\n', i) + 1;
+  const to = file.indexOf(MY_NOTES_END);
+  return file.slice(0, from) + text + file.slice(to);
+}
+
+const USER_TEXT = [
+  '### Follow-ups ✓',
+  '',
+  'Café meeting notes — 日本語, emoji 🎧, and `inline code`.',
+  '- [x] my own task (not Earshot\'s) <!-- earshot:a2 -->',
+  '',
+  '```md',
+  '## Transcript',
+  '## Decisions',
+  '```',
+  '',
+  '## A heading of my own',
+  'trailing spaces   ',
+  '',
+].join('\n');
+
+describe('Notes file', () => {
+  it('has the layout of issue 5: title, date, participants, summary, decisions, action items, open questions, my notes, transcript', () => {
+    const md = renderNotes(journal([], true));
+    const order = ['# Design review', '- **Date:** 2025-03-05 09:00 UTC', '- **Participants:** You, Others', '## Summary', '## Decisions', '## Action items',
+      '## Open questions', '## My notes', MY_NOTES_START, MY_NOTES_END, '## Transcript'];
+    let at = -1;
+    for (const o of order) {
+      const next = md.indexOf(o, at + 1);
+      assert.ok(next > at, `${o} comes next in\n${md}`);
+      at = next;
+    }
+    assert.ok(md.includes('- **Not doing:** We\'re not adding a feature flag for this. _(00:26)_'), md);
+    assert.ok(md.includes("- [ ] I'll fix the login timeout by Friday. — @You, due 2025-03-07 _(00:20)_ <!-- earshot:a1 -->"), md);
+    assert.ok(md.includes('- [ ] Somebody has to update the runbook. _(00:30)_ <!-- earshot:a2 -->'), md);
+    assert.ok(md.includes('## Open questions\n\n- Do we know if the vendor supports SSO? — Others _(00:09)_\n'), md);
+    assert.ok(md.includes('- 1 decision, 2 action items, 1 open question.'), md);
+    assert.ok(!md.includes('Rolling summary'), 'the final summary is not marked rolling');
+    assert.ok(renderNotes(journal()).includes('_Rolling summary, updated while the meeting runs._'));
+    assert.ok(md.includes('- **[00:03] You:** So the proposal'), md);
+  });
+
+  it('keeps My notes byte for byte over repeated rewrites, and keeps ticked items ticked', () => {
+    let file = renderNotes(journal());
+    file = typeIntoMyNotes(file, USER_TEXT);
+    file = file.replace("- [ ] I'll fix the login timeout", "- [x] I'll fix the login timeout");
+    for (let n = 0; n < 5; n++) {
+      const more = [seg(`late-${n}`, 100 + n, 'Others', `Late remark number ${n} about the cache eviction policy.`)];
+      file = renderNotes(journal(more, n === 4), file);
+      assert.equal(parsePreviousNotes(file).myNotes, USER_TEXT, `rewrite ${n}`);
+      assert.ok(file.includes(`Late remark number ${n}`));
+      assert.ok(file.includes("- [x] I'll fix the login timeout by Friday."), file);
+      assert.ok(file.includes('- [ ] Somebody has to update the runbook.'), 'a tick inside My notes does not tick Earshot\'s item');
+    }
+    assert.equal(file.split(MY_NOTES_START).length, 2, 'one My notes section');
+    assert.equal(file.split('\n## Transcript\n\n').length, 2, 'one transcript section');
+  });
+
+  it('keeps a tick when the item was revised (matched by id) and unticks when the user unticks', () => {
+    let file = renderNotes(journal()).replace('- [ ] Somebody has to', '- [X] Somebody has to');
+    file = renderNotes(journal([item('a2', 2, 'Somebody has to update the runbook for the new limiter.', 'Priya', '2025-03-10', 30)]), file);
+    assert.ok(file.includes('- [x] Somebody has to update the runbook for the new limiter. — @Priya, due 2025-03-10'), file);
+    file = renderNotes(journal(), file.replace('- [x] Somebody', '- [ ] Somebody'));
+    assert.ok(file.includes('- [ ] Somebody has to update the runbook.'));
+    // Without the id comment (the user deleted it), the text still matches.
+    file = renderNotes(journal(), renderNotes(journal()).replace(/- \[ \] (I'll fix the login timeout by Friday\..*?) <!-- earshot:a1 -->/, '- [x] $1'));
+    assert.ok(file.includes("- [x] I'll fix the login timeout by Friday."), file);
+  });
+
+  it('keeps the user\'s text when the user mangled Earshot\'s sections or markers', () => {
+    const base = typeIntoMyNotes(renderNotes(journal()), USER_TEXT);
+    const manglings: [string, (f: string) => string][] = [
+      ['end marker deleted', (f) => f.replace(MY_NOTES_END + '\n', '')],
+      ['start marker deleted', (f) => f.replace(MY_NOTES_START + '\n', '')],
+      ['both markers deleted', (f) => f.replace(MY_NOTES_START + '\n', '').replace(MY_NOTES_END + '\n', '')],
+      ['heading and start marker deleted', (f) => f.replace('## My notes\n\n' + MY_NOTES_START + '\n', '')],
+      ['summary, decisions and open questions deleted', (f) => f.slice(0, f.indexOf('## Summary')) + f.slice(f.indexOf('## Action items'), f.indexOf('## Open questions')) + f.slice(f.indexOf('## My notes'))],
+      ['transcript deleted', (f) => f.slice(0, f.lastIndexOf('\n## Transcript\n'))],
+      ['CRLF line endings', (f) => f.replace(/\n/g, '\r\n')],
+    ];
+    for (const [what, mangle] of manglings) {
+      const mangled = mangle(base);
+      const again = renderNotes(journal(), mangled);
+      const kept = parsePreviousNotes(again).myNotes ?? '';
+      const expected = what === 'CRLF line endings' ? USER_TEXT.replace(/\n/g, '\r\n') : USER_TEXT;
+      assert.ok(kept.includes(expected.trim()), `${what}: ${JSON.stringify(kept)}`);
+      assert.equal(again.split('\n## Transcript\n\n').length, 2, `${what}: one transcript`);
+      // And from then on it is stable.
+      assert.equal(renderNotes(journal(), again), again, `${what}: a second rewrite changes nothing`);
+    }
+    // A file the user replaced with their own text entirely: all of it is kept.
+    const own = 'Just my thoughts.\n\n### Risks\n- none\n';
+    assert.equal(parsePreviousNotes(renderNotes(journal(), own)).myNotes, own);
+  });
+
+  describe('writeNotesFile', () => {
+    let dir: string;
+    beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-notesfile-')); });
+    afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+
+    it('recreates a file the user deleted, keeps an unchanged file untouched, leaves no temporary files', async () => {
+      const file = path.join(dir, 'notes', 'n.md');
+      await writeNotesFile(file, (previous) => renderNotes(journal(), previous));
+      const first = fs.readFileSync(file, 'utf8');
+      fs.writeFileSync(file, typeIntoMyNotes(first, USER_TEXT));
+      const mtime = fs.statSync(file).mtimeMs;
+      await new Promise((r) => setTimeout(r, 20));
+      await writeNotesFile(file, (previous) => renderNotes(journal(), previous));
+      assert.equal(fs.statSync(file).mtimeMs, mtime, 'nothing new: the file is not rewritten');
+      fs.rmSync(file);
+      await writeNotesFile(file, (previous) => renderNotes(journal(), previous));
+      assert.equal(fs.readFileSync(file, 'utf8'), first);
+      assert.deepEqual(fs.readdirSync(path.dirname(file)), ['n.md']);
+    });
+
+    it('starts over when the user saves while it renders', async () => {
+      const file = path.join(dir, 'n.md');
+      await writeNotesFile(file, (previous) => renderNotes(journal(), previous));
+      let calls = 0;
+      await writeNotesFile(file, (previous) => {
+        calls++;
+        // The user saves right after Earshot read the file, the first time only.
+        if (calls === 1) fs.writeFileSync(file, typeIntoMyNotes(previous!, USER_TEXT));
+        return renderNotes(journal([seg('m-9', 60, 'You', 'One more line.')]), previous);
+      });
+      assert.equal(calls, 2);
+      const now = fs.readFileSync(file, 'utf8');
+      assert.equal(parsePreviousNotes(now).myNotes, USER_TEXT);
+      assert.ok(now.includes('One more line.'));
+    });
+  });
+
+  it('in a session: a user edit between two live rewrites survives them and the final write', async function () {
+    this.timeout(60000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-notes-session-'));
+    try {
+      const said = ['I will update the docs by Friday.', 'Do we know if the vendor supports SSO?', 'Anyway, next topic, the budget review.'];
+      let finals = 0;
+      let released = false;
+      const decoder = new FakeDecoder(async (r) => {
+        if (!r.final) return 'partial';
+        // Hold the third final back until the user has edited the file.
+        while (finals >= 2 && !released) await new Promise((res) => setTimeout(res, 20));
+        return said[finals++] ?? `Line ${finals} about the cache.`;
+      });
+      const notesPath = path.join(dir, 'notes', 'n.md');
+      const session = await Session.start({
+        sessionId: 'e2e', title: 'Standup', language: 'en', startedAt: new Date(2025, 2, 5, 9, 0),
+        sources: [await FileSource.open(SAMPLE_WAV, { pace: 'fast', speaker: 'Speaker' })],
+        journalPath: path.join(dir, 'sessions', 'e2e.jsonl'), notesPath, decoder, createDetector: () => new EnergyDetector(),
+        streaming: { ...DEFAULT_STREAMING_OPTIONS, partials: false, earlyFinal: false },
+      }, { transcript: () => undefined, actionItem: () => undefined, decision: () => undefined, state: () => undefined });
+      // The first live rewrite.
+      const until = async (ok: () => boolean) => { for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 25)); assert.ok(ok()); };
+      await until(() => fs.existsSync(notesPath) && fs.readFileSync(notesPath, 'utf8').includes('vendor supports SSO'));
+      const live = fs.readFileSync(notesPath, 'utf8');
+      assert.ok(live.includes('- **Status:** in progress'));
+      fs.writeFileSync(notesPath, typeIntoMyNotes(live, USER_TEXT).replace('- [ ] I will update the docs', '- [x] I will update the docs'));
+      released = true;
+      // The next live rewrite (a new line arrived), then the final one.
+      await until(() => fs.readFileSync(notesPath, 'utf8').includes('budget review'));
+      assert.equal(parsePreviousNotes(fs.readFileSync(notesPath, 'utf8')).myNotes, USER_TEXT);
+      await session.done();
+      const final = fs.readFileSync(notesPath, 'utf8');
+      assert.ok(final.includes('- **Duration:**'), 'the final write happened');
+      assert.equal(parsePreviousNotes(final).myNotes, USER_TEXT);
+      assert.ok(final.includes('- [x] I will update the docs by Friday. — @Speaker, due 2025-03-07'), final);
+      assert.ok(final.includes('## Open questions\n\n- Do we know if the vendor supports SSO? — Speaker'), final);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
