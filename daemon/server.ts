@@ -3,11 +3,11 @@
  * service's events into notifications. Speaks over any stream pair (stdio for the extension).
  */
 import {
-  createConnection, InitializeError, InitializeResult, ResponseError, ResponseMessage,
+  CancellationTokenSource, createConnection, InitializeError, InitializeResult, ResponseError, ResponseMessage,
 } from 'vscode-languageserver/node';
 import {
   ActionItemNotification, DecisionNotification, DeviceList, ErrorCodes, Health, InputLevelNotification, PROTOCOL_VERSION, SessionStart,
-  ModelDownload, ModelList, SessionExport, SessionStateNotification, SessionStatus, SessionStop, SourceRetry, SourceStatusNotification, Transcript, Vocabulary,
+  ModelDownload, ModelList, Refine, SessionExport, SessionStateNotification, SessionStatus, SessionStop, SourceRetry, SourceStatusNotification, Transcript, Vocabulary,
 } from '../protocol/protocol';
 import {
   InvalidParamsError, validateInitializationOptions, validateSessionExport, validateSessionStart, validateSessionStatus, validateSessionStop, validateSourceRetry, validateVocabulary,
@@ -102,6 +102,20 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       gpu: init.gpu ?? defaultGpu(),
       ...(init.vad ? { vad: init.vad } : {}),
       ...(init.modelIdleUnloadSec !== undefined ? { modelIdleUnloadSec: init.modelIdleUnloadSec } : {}),
+      ...(init.enhancement && init.enhancement.provider !== 'off' ? { enhancement: init.enhancement } : {}),
+      // The opt-in refinement with a VS Code language model: a request to the client, cancelled when it takes too long.
+      askClient: async (params, signal) => {
+        if (clientGone) return null;
+        const cancel = new CancellationTokenSource();
+        const onAbort = () => cancel.cancel();
+        signal.addEventListener('abort', onAbort, { once: true });
+        try {
+          return await connection.sendRequest(Refine, params, cancel.token);
+        } finally {
+          signal.removeEventListener('abort', onAbort);
+          cancel.dispose();
+        }
+      },
     }, {
       transcript: (s) => notify(() => connection.sendNotification(Transcript, s)),
       actionItem: (i) => notify(() => connection.sendNotification(ActionItemNotification, i)),
@@ -128,12 +142,20 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
         log.warn('asr', 'degrade', { level, name });
         sendHealth();
       },
+      refinement: (r) => {
+        const entry = { sessionId: r.sessionId, provider: r.provider, outcome: r.outcome, ms: r.ms, ...(r.model ? { model: r.model } : {}), ...(r.reason ? { reason: r.reason } : {}) };
+        if (r.outcome === 'applied' || r.outcome === 'declined') log.info('notes', 'refinement', entry);
+        else log.warn('notes', 'refinement', entry);
+      },
       modelState: (state) => {
         log.info('asr', 'model_state', { state, ...(state === 'error' ? { error: service?.engine.error } : {}) });
         sendHealth();
       },
     });
-    log.info('server', 'initialized', { client: params.clientInfo?.name ?? null, protocolVersion: PROTOCOL_VERSION });
+    log.info('server', 'initialized', {
+      client: params.clientInfo?.name ?? null, protocolVersion: PROTOCOL_VERSION,
+      ...(init.enhancement && init.enhancement.provider !== 'off' ? { enhancement: init.enhancement.provider } : {}),
+    });
     return {
       capabilities: { experimental: { earshot: { protocolVersion: PROTOCOL_VERSION, version: options.version, pid: process.pid } } },
       serverInfo: { name: 'earshot', version: options.version },

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import {
-  DeviceListResult, ErrorCodes, HealthParams, InputLevelParams, LiveSourceKind, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelState,
+  DeviceListResult, EnhancementSettings, ErrorCodes, HealthParams, InputLevelParams, LiveSourceKind, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelState,
   SessionExportParams, SessionExportResult, SessionStartParams, SessionStartResult, SessionStatusResult, SessionStopResult, SourceRetryParams, SourceStatusParams, VadSettings,
 } from '../protocol/protocol';
 import { CATALOG, findCatalogModel, ModelTier, modelForTier } from './asr/catalog';
@@ -21,10 +21,11 @@ import { MIC_RECORDERS } from './capture/recorder';
 import { AudioSource, FileSource, SAMPLE_RATE } from './capture/source';
 import { findExecutable } from './capture/tools';
 import { AudioFileError } from './capture/wav';
+import { AskClient, RefinementReport, requestRefinement } from './enhance';
 import { JournalContents, readJournal } from './journal/journal';
 import { exportFileName, exportSession } from './notes/export';
 import { notesFileName } from './notes/markdown';
-import { Session, SessionEvents } from './session/session';
+import { Session, SessionConfig, SessionEvents } from './session/session';
 import { segmenterOptions } from './vad/segmenter';
 import { SileroDetector, VadModelError } from './vad/silero';
 
@@ -49,6 +50,10 @@ export interface ServiceConfig {
    * already downloaded (verified before loading); nothing is downloaded behind the user's back.
    */
   smallerModels?(): Promise<string[]>;
+  /** The opt-in refinement of the notes at stop (absent or provider 'off': none). */
+  enhancement?: EnhancementSettings;
+  /** How to ask the client for a refinement (provider 'vscode-lm'); without it that provider does nothing. */
+  askClient?: AskClient;
 }
 
 /** A failure with the JSON-RPC error code it should travel as. */
@@ -68,6 +73,8 @@ export interface ServiceEvents extends SessionEvents {
   echoSuppressed?(sessionId: string, segmentId: string, score: number, final: boolean): void;
   /** The active session's degrade ladder changed rung. */
   degrade?(level: number, name: string): void;
+  /** How the opt-in refinement at stop went (never carries transcript text). */
+  refinement?(report: RefinementReport): void;
 }
 
 /** Reports long work (model loading) to whoever asked for it. */
@@ -137,6 +144,7 @@ export class EarshotService {
           void this.useSmallerModel(rung.smallerModel === true);
         },
         ...(params.audioFile ? { audioFile: params.audioFile } : {}),
+        ...(this.refiner() ? { refine: this.refiner() } : {}),
       }, this.events);
       const unsubscribe = this.watchLiveSources(sessionId, sources);
       this.current.done().catch(() => undefined).finally(() => {
@@ -148,6 +156,13 @@ export class EarshotService {
     } finally {
       this.starting = false;
     }
+  }
+
+  /** The session's refinement hook, when the user opted in (and, for 'vscode-lm', a client can be asked). */
+  private refiner(): SessionConfig['refine'] {
+    const settings = this.config.enhancement;
+    if (!settings || settings.provider === 'off' || (settings.provider === 'vscode-lm' && !this.config.askClient)) return undefined;
+    return (input) => requestRefinement(settings, input, this.config.askClient, (report) => this.events.refinement?.(report));
   }
 
   /** The user's "Retry": restart a failed or stalled live source now. */

@@ -9,9 +9,10 @@ import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportK
 import {
   ActionItem, ActionItemNotification, Decision, DecisionNotification, DeviceList, DeviceListResult, EarshotServerCapabilities, HealthParams, Health,
   InputLevelNotification, InputLevelParams, LiveSourceKind, SessionExport, SessionExportParams, SessionExportResult, SourceRetry, SourceStatusNotification, SourceStatusParams,
-  InitializationOptions, ModelDownload, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
+  InitializationOptions, ModelDownload, Refine, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
   SessionStateParams, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptSegment, Vocabulary,
 } from '../protocol/protocol';
+import { refineWithLanguageModel } from './refine';
 import { EarshotSettings } from './settings';
 
 export class DaemonClient implements vscode.Disposable {
@@ -66,6 +67,7 @@ export class DaemonClient implements vscode.Disposable {
       ...(settings.gpu !== undefined ? { gpu: settings.gpu } : {}),
       language: settings.language,
       ...(settings.threads > 0 ? { threads: settings.threads } : {}),
+      ...(settings.enhancement.provider !== 'off' ? { enhancement: settings.enhancement } : {}),
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [], // no language features: the daemon only speaks the Earshot protocol
@@ -84,6 +86,8 @@ export class DaemonClient implements vscode.Disposable {
     client.onNotification(Health, (h) => this.emitters.health.fire(h));
     client.onNotification(SourceStatusNotification, (s) => this.emitters.sourceStatus.fire(s));
     client.onNotification(InputLevelNotification, (l) => this.emitters.inputLevel.fire(l));
+    // Opt-in (earshot.enhancement.provider 'vscode-lm'): the daemon asks at stop; null declines.
+    client.onRequest(Refine, (params, token) => refineWithLanguageModel(params, EarshotSettings.read().enhancement, this.output, token));
     client.onDidChangeState((e) => {
       if (e.oldState === State.Running && e.newState !== State.Running) this.emitters.daemonExit.fire();
     });

@@ -3,7 +3,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LiveSourceKind } from '../protocol/protocol';
+import { EnhancementProvider, EnhancementSettings, LiveSourceKind } from '../protocol/protocol';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -11,6 +11,8 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export const DAEMON_SETTINGS = [
   'earshot.model.path', 'earshot.model.id', 'earshot.model.cacheDir', 'earshot.model.mirror', 'earshot.model.idleUnloadMinutes',
   'earshot.language', 'earshot.gpu', 'earshot.vad.profile', 'earshot.notes.folder', 'earshot.threads', 'earshot.logLevel',
+  'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.model', 'earshot.enhancement.timeoutSeconds',
+  'earshot.enhancement.allowRemoteEndpoint',
 ];
 
 export class EarshotSettings {
@@ -83,6 +85,22 @@ export class EarshotSettings {
     return {
       mic: this.config.get<string>('speakers.microphone', 'You').trim() || 'You',
       system: this.config.get<string>('speakers.systemAudio', 'Others').trim() || 'Others',
+    };
+  }
+
+  /** The opt-in refinement of the notes by a language model at stop; provider 'off' (the default): none. */
+  get enhancement(): EnhancementSettings {
+    const provider = this.config.get<EnhancementProvider>('enhancement.provider', 'off');
+    const endpoint = this.config.get<string>('enhancement.endpoint', '').trim();
+    const model = this.config.get<string>('enhancement.model', '').trim();
+    const timeoutSec = this.config.get<number>('enhancement.timeoutSeconds', 20);
+    const allowRemote = this.config.get<boolean>('enhancement.allowRemoteEndpoint', false);
+    return {
+      provider: provider === 'vscode-lm' || provider === 'openai-compatible' ? provider : 'off',
+      ...(endpoint ? { endpoint } : {}),
+      ...(model ? { model } : {}),
+      ...(timeoutSec ? { timeoutSec } : {}),
+      ...(allowRemote ? { allowRemote } : {}),
     };
   }
 

@@ -67,6 +67,11 @@ export interface ActionItem {
   t0: number;
   /** Set on the revision that withdraws the item (declined, merged into another, or withdrawn by its speaker). */
   removed?: boolean;
+  /**
+   * Set on a revision written by the opt-in refinement at stop (see {@link Refine}): the model that wrote it. An item
+   * the model added has an empty segmentId and t0 at the end of the meeting (no sentence of the transcript is its source).
+   */
+  refinedBy?: string;
 }
 
 /** decision: what was agreed; deferral: put off until later ("we'll revisit X after the demo"); negative: what will not be done. */
@@ -83,6 +88,8 @@ export interface Decision {
   t0: number;
   /** Set on the revision that withdraws the decision (reversed, or it turned out to be something else). */
   removed?: boolean;
+  /** As for action items: the model of the opt-in refinement that wrote this revision. */
+  refinedBy?: string;
 }
 
 export type ModelState = 'uninitialized' | 'loading' | 'warming_up' | 'ready' | 'error';
@@ -114,7 +121,35 @@ export interface InitializationOptions {
   vad?: VadSettings;
   /** Seconds after the last session before the model is freed (reloaded on demand); 0 = keep it. */
   modelIdleUnloadSec?: number;
+  /** Opt-in refinement of the notes by a language model at stop; absent or provider 'off': none (the default). */
+  enhancement?: EnhancementSettings;
 }
+
+/**
+ * Who refines the notes at stop. 'off' (the default): nobody, the notes stay extractive and nothing leaves the
+ * daemon. 'vscode-lm': the daemon sends {@link Refine} to the client, which asks a VS Code Language Model API model
+ * (that model may run off the machine, e.g. Copilot). 'openai-compatible': the daemon itself POSTs the request to
+ * `${endpoint}/v1/chat/completions` (e.g. Ollama on localhost).
+ */
+export type EnhancementProvider = 'off' | 'vscode-lm' | 'openai-compatible';
+export const ENHANCEMENT_PROVIDERS: readonly EnhancementProvider[] = ['off', 'vscode-lm', 'openai-compatible'];
+
+export interface EnhancementSettings {
+  provider: EnhancementProvider;
+  /**
+   * 'openai-compatible' (required there): an http(s) base URL such as `http://127.0.0.1:11434` (a trailing `/v1` is
+   * accepted). Only loopback hosts (localhost, 127.x, ::1) unless `allowRemote` is true: another host receives the
+   * transcript.
+   */
+  endpoint?: string;
+  /** The model: for 'openai-compatible' the `model` of the request (e.g. "llama3.1:8b"); for 'vscode-lm' a family or id to prefer. */
+  model?: string;
+  /** How long stop waits for the refinement, in seconds (1–300, default {@link DEFAULT_ENHANCEMENT_TIMEOUT_SEC}). */
+  timeoutSec?: number;
+  /** Allow an endpoint that is not on this machine (the transcript leaves it). Default false. */
+  allowRemote?: boolean;
+}
+export const DEFAULT_ENHANCEMENT_TIMEOUT_SEC = 20;
 
 export interface VadSettings {
   /** 'default', or 'sensitive' for quiet headsets and soft voices. */
@@ -373,6 +408,46 @@ export interface InputLevelParams {
   /** dB relative to full scale, -100 for digital silence. */
   rmsDbfs: number;
   peakDbfs: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests (server → client)
+
+/**
+ * Opt-in (InitializationOptions.enhancement.provider 'vscode-lm'): at stop, after the extractive notes are computed
+ * and before the final notes are written, the daemon asks the client to refine the summary, action items and
+ * decisions with a language model. The client answers null to decline (no model, no consent, an error); the daemon
+ * waits at most timeoutSec and then cancels the request ($/cancelRequest) and keeps the extractive notes. An answer
+ * is validated like any peer input: entries of the wrong shape are dropped.
+ *
+ * The transcript is bounded: the last lines that fit in {@link REFINE_TRANSCRIPT_MAX_CHARS} characters of text (and at
+ * most {@link REFINE_TRANSCRIPT_MAX_LINES} lines); `omittedLines` says how many earlier lines were left out.
+ */
+export const Refine = new RequestType<RefineParams, RefineResult | null, void>('earshot/refine');
+export const REFINE_TRANSCRIPT_MAX_CHARS = 24_000;
+export const REFINE_TRANSCRIPT_MAX_LINES = 800;
+export interface RefineParams {
+  sessionId: string;
+  title: string;
+  /** ISO time the meeting started (relative due dates are resolved from it). */
+  date: string;
+  /** The end of the transcript, in order; t0 in seconds from the start. */
+  transcript: { speaker: string; t0: number; text: string }[];
+  /** Earlier lines left out to fit the budget (0: the whole transcript is here). */
+  omittedLines: number;
+  /** The extractive summary's bullets (sentences from the transcript, then the counts). */
+  summary: string[];
+  actionItems: { id: string; text: string; owner: string | null; due: string | null }[];
+  decisions: { id: string; text: string; kind: DecisionKind }[];
+}
+export interface RefineResult {
+  /** A better summary, as bullets; absent: keep the extractive one alone. */
+  summary?: string[];
+  /** With the id of an item in the params: a new revision of it; without (or with an unknown id): an added item. */
+  actionItems?: { id?: string; text: string; owner: string | null; due: string | null }[];
+  decisions?: { id?: string; text: string; kind: DecisionKind }[];
+  /** The model that answered, as the notes name it ("Refined by <model>"). */
+  model: string;
 }
 
 // ---------------------------------------------------------------------------------------------

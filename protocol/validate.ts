@@ -4,6 +4,7 @@
  * {@link InvalidParamsError} with a message that names the offending field.
  */
 import {
+  DecisionKind, ENHANCEMENT_PROVIDERS, EnhancementProvider, EnhancementSettings, RefineResult,
   EXPORT_FORMATS, ExportFormat, FilePace, InitializationOptions, LiveSourceKind, SessionExportParams, ModelDownloadParams, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams,
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams,
 } from './protocol';
@@ -178,6 +179,114 @@ export function validateInitializationOptions(options: unknown): InitializationO
     modelPath: optionalString(o, 'modelPath', what),
     language: optionalLanguage(o, what),
     threads: threads as number | undefined,
+    ...(o.enhancement !== undefined && o.enhancement !== null ? { enhancement: validateEnhancement(o.enhancement, `${what}.enhancement`) } : {}),
+  };
+}
+
+/** Hosts that are this machine: an endpoint elsewhere receives the transcript. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * The opt-in refinement settings. Refused: an unknown provider, an endpoint that is not an http(s) URL (or carries a
+ * user name or password), a missing endpoint for 'openai-compatible', and, unless allowRemote is true, an endpoint
+ * that is not on this machine (the transcript would leave it).
+ */
+export function validateEnhancement(value: unknown, what = 'enhancement'): EnhancementSettings {
+  const o = record(value, what);
+  const provider = optionalString(o, 'provider', what) ?? 'off';
+  if (!ENHANCEMENT_PROVIDERS.includes(provider as EnhancementProvider)) {
+    fail(`${what}.provider must be one of ${ENHANCEMENT_PROVIDERS.join(', ')}, got ${JSON.stringify(provider)}`);
+  }
+  const allowRemote = optionalBoolean(o, 'allowRemote', what);
+  const model = optionalString(o, 'model', what)?.trim() || undefined;
+  if (model && model.length > 200) fail(`${what}.model is too long (${model.length} > 200 characters)`);
+  const timeoutSec = o.timeoutSec;
+  if (timeoutSec !== undefined && timeoutSec !== null && (typeof timeoutSec !== 'number' || !Number.isFinite(timeoutSec) || timeoutSec < 1 || timeoutSec > 300)) {
+    fail(`${what}.timeoutSec must be a number of seconds from 1 to 300`);
+  }
+  // The endpoint only matters to 'openai-compatible': one left in the settings while the provider is off is ignored.
+  const endpoint = provider === 'openai-compatible' ? optionalString(o, 'endpoint', what)?.trim() || undefined : undefined;
+  if (endpoint !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      fail(`${what}.endpoint must be an http(s) URL such as http://127.0.0.1:11434, got ${JSON.stringify(endpoint.slice(0, 200))}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${what}.endpoint must be an http or https URL`);
+    if (url.username || url.password) fail(`${what}.endpoint must not carry a user name or password`);
+    if (!allowRemote && !isLoopbackHost(url.hostname)) {
+      fail(`${what}.endpoint ${url.host} is not on this machine: the meeting transcript would be sent there. Use a local server ` +
+        '(localhost, 127.0.0.1, ::1) or allow remote endpoints explicitly (earshot.enhancement.allowRemoteEndpoint).');
+    }
+  } else if (provider === 'openai-compatible') {
+    fail(`${what}.endpoint is required for the 'openai-compatible' provider (e.g. http://127.0.0.1:11434 for Ollama)`);
+  }
+  return {
+    provider: provider as EnhancementProvider,
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(model !== undefined ? { model } : {}),
+    ...(typeof timeoutSec === 'number' ? { timeoutSec } : {}),
+    ...(allowRemote !== undefined ? { allowRemote } : {}),
+  };
+}
+
+/** Bounds on a refinement: a summary is a handful of bullets, items are sentences. */
+const MAX_REFINED_BULLETS = 12;
+const MAX_REFINED_ENTRIES = 50;
+const MAX_REFINED_TEXT = 500;
+const DUE = /^\d{4}-\d{2}-\d{2}$/;
+const DECISION_KINDS: readonly DecisionKind[] = ['decision', 'deferral', 'negative'];
+
+/**
+ * A refinement as a language model or the client returned it, made safe: anything that is not an object gives null;
+ * fields of the wrong type are dropped entry by entry (never the whole answer for one bad item); texts are trimmed,
+ * one line, bounded; a due that is not YYYY-MM-DD is null; an unknown decision kind is 'decision'. `model` is the
+ * answer's own model name, else `fallbackModel`, else "unknown model". An answer with nothing usable gives null.
+ */
+export function validateRefineResult(value: unknown, fallbackModel?: string): RefineResult | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const o = value as Record<string, unknown>;
+  const text = (v: unknown): string | undefined => {
+    if (typeof v !== 'string') return undefined;
+    const t = v.replace(/\s+/g, ' ').trim();
+    return t ? (t.length > MAX_REFINED_TEXT ? t.slice(0, MAX_REFINED_TEXT - 1) + '…' : t) : undefined;
+  };
+  const list = (v: unknown, max: number): unknown[] => (Array.isArray(v) ? v.slice(0, max) : []);
+  const entry = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : undefined);
+  const id = (v: unknown): string | undefined => (typeof v === 'string' && /^[\w-]{1,64}$/.test(v) ? v : typeof v === 'number' && Number.isInteger(v) ? String(v) : undefined);
+  const summary = Array.isArray(o.summary) ? list(o.summary, MAX_REFINED_BULLETS).map(text).filter((t): t is string => t !== undefined)
+    : typeof o.summary === 'string' ? o.summary.split(/\n+/).map((l) => text(l.replace(/^\s*[-*•]\s*/, ''))).filter((t): t is string => t !== undefined).slice(0, MAX_REFINED_BULLETS)
+      : undefined;
+  const actionItems: NonNullable<RefineResult['actionItems']> = [];
+  for (const raw of list(o.actionItems ?? o.action_items, MAX_REFINED_ENTRIES)) {
+    const e = entry(raw);
+    const t = text(e?.text);
+    if (!e || !t) continue;
+    const owner = text(e.owner);
+    const due = typeof e.due === 'string' && DUE.test(e.due.trim()) && !Number.isNaN(Date.parse(e.due.trim())) ? e.due.trim() : null;
+    const itemId = id(e.id);
+    actionItems.push({ ...(itemId ? { id: itemId } : {}), text: t, owner: owner && owner.length <= 100 ? owner.replace(/^@/, '') : null, due });
+  }
+  const decisions: NonNullable<RefineResult['decisions']> = [];
+  for (const raw of list(o.decisions, MAX_REFINED_ENTRIES)) {
+    const e = entry(raw);
+    const t = text(e?.text);
+    if (!e || !t) continue;
+    const kind = DECISION_KINDS.includes(e.kind as DecisionKind) ? e.kind as DecisionKind : 'decision';
+    const decisionId = id(e.id);
+    decisions.push({ ...(decisionId ? { id: decisionId } : {}), text: t, kind });
+  }
+  const model = (text(o.model) ?? fallbackModel ?? 'unknown model').slice(0, 100);
+  if (!summary?.length && !actionItems.length && !decisions.length) return null;
+  return {
+    ...(summary?.length ? { summary } : {}),
+    ...(Array.isArray(o.actionItems ?? o.action_items) ? { actionItems } : {}),
+    ...(Array.isArray(o.decisions) ? { decisions } : {}),
+    model,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ActionItem, Decision, FinalSegment, SourceKind } from '../../protocol/protocol';
+import { ActionItem, Decision, EnhancementProvider, FinalSegment, SourceKind } from '../../protocol/protocol';
 
 export const JOURNAL_VERSION = 1;
 
@@ -25,6 +25,19 @@ export type JournalRecord =
   | ({ type: 'segment' } & FinalSegment)
   | ({ type: 'actionItem' } & Omit<ActionItem, 'sessionId'>)
   | ({ type: 'decision' } & Omit<Decision, 'sessionId'>)
+  /**
+   * The opt-in refinement at stop (written only when it succeeded): the model's summary bullets and the ids of the
+   * item and decision revisions it wrote (journaled just before it, marked refinedBy).
+   */
+  | {
+      type: 'refinement';
+      at: string;
+      provider: Exclude<EnhancementProvider, 'off'>;
+      model: string;
+      summary: string[];
+      actionItemIds: string[];
+      decisionIds: string[];
+    }
   /** capturedSec: audio seconds the sources delivered (the meeting's length, whatever the pace). */
   | { type: 'end'; stoppedAt: string; capturedSec: number; error?: string };
 

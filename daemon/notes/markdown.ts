@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { JournalContents, JournalRecord, segmentsOf } from '../journal/journal';
 import { openQuestions } from './questions';
+import { displayModel } from './refine';
 import { summarize } from './summary';
 
 type Item = Extract<JournalRecord, { type: 'actionItem' }>;
@@ -27,6 +28,12 @@ function latest<T extends { id: string; revision: number; removed?: boolean }>(r
   return [...byId.values()].filter((r) => !r.removed).sort((a, b) => (a as { t0?: number }).t0! - (b as { t0?: number }).t0!);
 }
 
+/** Where an item comes from: its time in the meeting, and whether the opt-in refinement rewrote or added it. */
+function origin(r: { t0: number; segmentId: string; refinedBy?: string }): string {
+  if (!r.refinedBy) return clock(r.t0);
+  return r.segmentId ? `refined, ${clock(r.t0)}` : `added by refinement, ${clock(r.t0)}`;
+}
+
 /** How a decision reads in the notes: deferrals and things not to do are marked, agreements are plain. */
 const DECISION_PREFIX: Record<string, string> = { decision: '', deferral: '**Deferred:** ', negative: '**Not doing:** ' };
 
@@ -44,7 +51,7 @@ const MY_HEADING = /^##\s+my notes\s*#*\s*$/i;
 /** Headings of the sections Earshot writes (a user's own `## …` inside My notes is theirs). */
 const OWNED_HEADING = /^##\s+(summary|decisions|action items|open questions|transcript)\s*#*\s*$/i;
 /** A line Earshot wrote: an owned heading, a placeholder, a timed list item. */
-const EARSHOT_LINE = /^(##\s+(summary|decisions|action items|open questions|transcript)\b|_(none recorded|nothing was transcribed|rolling summary)[^_]*_\s*$|\s*- .*_\([^)]*\d\d:\d\d\)_(\s*<!--\s*earshot:[\w-]+\s*-->)?\s*$)/i;
+const EARSHOT_LINE = /^(##\s+(summary|decisions|action items|open questions|transcript)\b|_(none recorded|nothing was transcribed|rolling summary|refined by|extractive summary)[^_]*_\s*$|\s*- .*_\([^)]*\d\d:\d\d\)_(\s*<!--\s*earshot:[\w-]+\s*-->)?\s*$)/i;
 const ITEM_ID = /<!--\s*earshot:([\w-]+)\s*-->/;
 const TICKED = /^\s*[-*+]\s+\[[xX]\]\s+(.*)$/;
 
@@ -175,14 +182,23 @@ export function renderNotes(journal: JournalContents, previous?: string, options
   if (end?.error) out.push(`- **Stopped by an error:** ${inline(end.error)}`);
   out.push('', '## Summary', '');
   if (!end) out.push('_Rolling summary, updated while the meeting runs._', '');
+  // The opt-in refinement's summary comes first, labelled; the extractive summary stays below it, so every bullet
+  // a model wrote can be checked against sentences that were actually said.
+  const refinement = end ? records.filter((r): r is Extract<JournalRecord, { type: 'refinement' }> => r.type === 'refinement').pop() : undefined;
+  const refined = Array.isArray(refinement?.summary) ? refinement.summary.filter((b): b is string => typeof b === 'string' && b.trim() !== '') : [];
+  if (refinement && refined.length) {
+    out.push(`_Refined by ${displayModel(String(refinement.model ?? ''))} (opt-in). Written by a language model from the transcript: check it against the transcript below._`, '');
+    out.push(...refined.map((b) => `- ${inline(b)}`));
+    out.push('', '_Extractive summary: sentences from the transcript._', '');
+  }
   out.push(...summary.sentences.map((s) => `- ${inline(s.text)} _(${s.speaker ? `${inline(s.speaker)}, ` : ''}${clock(s.t0 ?? 0)})_`));
   out.push(`- ${summary.countsText}`);
   out.push('', '## Decisions', '');
-  out.push(...(decisions.length ? decisions.map((d) => `- ${DECISION_PREFIX[d.kind ?? 'decision'] ?? ''}${inline(d.text)} _(${clock(d.t0)})_`) : ['_None recorded._']));
+  out.push(...(decisions.length ? decisions.map((d) => `- ${DECISION_PREFIX[d.kind ?? 'decision'] ?? ''}${inline(d.text)} _(${origin(d)})_`) : ['_None recorded._']));
   out.push('', '## Action items', '');
   out.push(...(items.length
     ? items.map((i) => {
-      const line = `${inline(i.text)}${i.owner ? ` — @${inline(i.owner)}` : ''}${i.due ? `, due ${i.due}` : ''} _(${clock(i.t0)})_`;
+      const line = `${inline(i.text)}${i.owner ? ` — @${inline(i.owner)}` : ''}${i.due ? `, due ${i.due}` : ''} _(${origin(i)})_`;
       const ticked = kept.tickedIds.has(i.id) || kept.tickedTexts.has(itemKey(line));
       return `- [${ticked ? 'x' : ' '}] ${line} <!-- earshot:${i.id.replace(/[^\w-]/g, '')} -->`;
     })

@@ -7,7 +7,7 @@
  * result; nothing is announced once the session is DONE.
  */
 import {
-  ActionItem, Decision, SessionState, SessionStateParams, SessionStopResult, SourceKind, TranscriptSegment,
+  ActionItem, Decision, RefineParams, SessionState, SessionStateParams, SessionStopResult, SourceKind, TranscriptSegment,
 } from '../../protocol/protocol';
 import { AudioFrame, AudioSource, SAMPLE_RATE } from '../capture/source';
 import { Decoder, recognize, RecognizedSegment, StreamingOptions, DEFAULT_STREAMING_OPTIONS } from '../asr/streaming';
@@ -16,6 +16,7 @@ import { Journal, readJournal, segmentsOf } from '../journal/journal';
 import { extract, SpokenLine } from '../notes/extract';
 import { DEFAULT_ECHO_OPTIONS, echoScore, EnvelopeHistory } from './echo';
 import { renderNotes, writeNotesFile } from '../notes/markdown';
+import { Refinement, refineInput, refinementRecords } from '../notes/refine';
 import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, SegmenterOptions, SpeechDetector } from '../vad/segmenter';
 
 export interface SessionEvents {
@@ -47,6 +48,11 @@ export interface SessionConfig {
   degradeThresholds?: DegradeThresholds;
   /** Called when a mic segment is dropped because the mic heard the speakers (system audio); never with text. */
   onEchoSuppressed?(segmentId: string, score: number, final: boolean): void;
+  /**
+   * The opt-in refinement, asked once at stop before the final notes are written (absent: off). The hook bounds its
+   * own time and reports its own failures; null (or a failure) keeps the extractive notes.
+   */
+  refine?(input: RefineParams): Promise<Refinement | null>;
 }
 
 /** Final lines re-read at each final: replies, assignments and corrections come within a few turns of what they refine. */
@@ -179,6 +185,7 @@ export class Session {
     this.setState('finalizing');
     clearTimeout(this.notesTimer);
     await this.liveNotes;
+    await this.refine();
     let notesError: string | undefined;
     try {
       await this.journal.append({ type: 'end', stoppedAt: new Date().toISOString(), capturedSec: this.capturedSec, ...(this.error ? { error: this.error } : {}) });
@@ -196,6 +203,24 @@ export class Session {
       journalPath: this.config.journalPath,
       segments: segmentsOf(contents.records),
     };
+  }
+
+  /** The opt-in refinement: its revisions and record are journaled (and announced) before the end record. */
+  private async refine(): Promise<void> {
+    if (!this.config.refine || this.finals === 0) return;
+    try {
+      const journal = await readJournal(this.config.journalPath);
+      const refinement = await this.config.refine(refineInput(journal));
+      if (!refinement) return;
+      const { records, items, decisions } = refinementRecords(journal, refinement);
+      for (const record of records) await this.journal.append(record);
+      this.announce(() => {
+        items.forEach((i) => this.events.actionItem({ sessionId: this.id, ...i }));
+        decisions.forEach((d) => this.events.decision({ sessionId: this.id, ...d }));
+      });
+    } catch {
+      // The extractive notes stand; the hook has reported why.
+    }
   }
 
   private async runSource(source: AudioSource): Promise<void> {
