@@ -7,7 +7,7 @@ import {
 } from 'vscode-languageserver/node';
 import {
   ActionItemNotification, DecisionNotification, DeviceList, ErrorCodes, Health, InputLevelNotification, PROTOCOL_VERSION, SessionStart,
-  ModelDownload, ModelList, Refine, SessionExport, SessionStateNotification, SessionStatus, SessionStop, SourceRetry, SourceStatusNotification, Transcript, Vocabulary,
+  ModelDownload, ModelList, Refine, SessionExport, SessionStateNotification, SessionStatus, SessionStop, SourceRetry, SourceStatusNotification, SummaryNotification, Transcript, Vocabulary,
 } from '../protocol/protocol';
 import {
   InvalidParamsError, validateInitializationOptions, validateSessionExport, validateSessionStart, validateSessionStatus, validateSessionStop, validateSourceRetry, validateVocabulary,
@@ -137,6 +137,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       echoSuppressed: (sessionId, segmentId, score, final) => {
         if (final) log.info('session', 'echo_suppressed', { sessionId, segmentId, score: Number(score.toFixed(3)) });
       },
+      summary: (params) => notify(() => connection.sendNotification(SummaryNotification, params)),
       inputLevel: (level) => notify(() => connection.sendNotification(InputLevelNotification, level)),
       degrade: (level, name) => {
         log.warn('asr', 'degrade', { level, name });

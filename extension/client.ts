@@ -8,7 +8,7 @@ import { DAEMON_ALLOCATOR_ENV } from '../daemon/allocator';
 import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
 import {
   ActionItem, ActionItemNotification, Decision, DecisionNotification, DeviceList, DeviceListResult, EarshotServerCapabilities, HealthParams, Health,
-  InputLevelNotification, InputLevelParams, LiveSourceKind, SessionExport, SessionExportParams, SessionExportResult, SourceRetry, SourceStatusNotification, SourceStatusParams,
+  InputLevelNotification, InputLevelParams, LiveSourceKind, SessionExport, SessionExportParams, SessionExportResult, SourceRetry, SourceStatusNotification, SourceStatusParams, SummaryNotification, SummaryParams,
   InitializationOptions, ModelDownload, Refine, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
   SessionStateParams, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptSegment, Vocabulary,
 } from '../protocol/protocol';
@@ -25,6 +25,7 @@ export class DaemonClient implements vscode.Disposable {
     health: new vscode.EventEmitter<HealthParams>(),
     sourceStatus: new vscode.EventEmitter<SourceStatusParams>(),
     inputLevel: new vscode.EventEmitter<InputLevelParams>(),
+    summary: new vscode.EventEmitter<SummaryParams>(),
     daemonExit: new vscode.EventEmitter<void>(),
   };
   readonly onTranscript = this.emitters.transcript.event;
@@ -34,6 +35,7 @@ export class DaemonClient implements vscode.Disposable {
   readonly onHealth = this.emitters.health.event;
   readonly onSourceStatus = this.emitters.sourceStatus.event;
   readonly onInputLevel = this.emitters.inputLevel.event;
+  readonly onSummary = this.emitters.summary.event;
   /** The daemon process went away (it is restarted on the next request, or by LanguageClient). */
   readonly onDaemonExit = this.emitters.daemonExit.event;
 
@@ -86,6 +88,7 @@ export class DaemonClient implements vscode.Disposable {
     client.onNotification(Health, (h) => this.emitters.health.fire(h));
     client.onNotification(SourceStatusNotification, (s) => this.emitters.sourceStatus.fire(s));
     client.onNotification(InputLevelNotification, (l) => this.emitters.inputLevel.fire(l));
+    client.onNotification(SummaryNotification, (s) => this.emitters.summary.fire(s));
     // Opt-in (earshot.enhancement.provider 'vscode-lm'): the daemon asks at stop; null declines.
     client.onRequest(Refine, (params, token) => refineWithLanguageModel(params, EarshotSettings.read().enhancement, this.output, token));
     client.onDidChangeState((e) => {

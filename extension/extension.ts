@@ -35,6 +35,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     client.onTranscript((s) => panel.showSegment(s)),
     client.onActionItem((i) => panel.showActionItem(i)),
     client.onDecision((d) => panel.showDecision(d)),
+    client.onSummary((s) => panel.showSummary(s)),
     client.onDaemonExit(() => {
       // A session cannot outlive its daemon: say so instead of showing "Listening" forever.
       if (session && session.state !== 'done') {

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { FromPanel, PanelCommand, PanelSegment, PanelSession, ToPanel } from '../protocol/panel';
-import { ActionItem, Decision, SessionStateParams, TranscriptSegment } from '../protocol/protocol';
+import { FromPanel, PanelCommand, PanelSegment, PanelSession, PanelSummary, ToPanel } from '../protocol/panel';
+import { ActionItem, Decision, SessionStateParams, SummaryParams, TranscriptSegment } from '../protocol/protocol';
 
 export class TranscriptPanel implements vscode.WebviewViewProvider {
   static readonly viewId = 'earshot.transcript';
@@ -16,6 +16,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   private readonly segments = new Map<string, PanelSegment>();
   private readonly actionItems = new Map<string, ActionItem>();
   private readonly decisions = new Map<string, Decision>();
+  private summary: PanelSummary | null = null;
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly runCommand: (command: PanelCommand) => void) {}
 
@@ -40,6 +41,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       segments: [...this.segments.values()],
       actionItems: [...this.actionItems.values()],
       decisions: [...this.decisions.values()],
+      summary: this.summary,
     };
   }
 
@@ -48,6 +50,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       this.segments.clear();
       this.actionItems.clear();
       this.decisions.clear();
+      this.summary = null;
     }
     this.session = { sessionId: state.sessionId, title: state.title, state: state.state, startedAt: state.startedAt, ...(state.error ? { error: state.error } : {}) };
     if (this.segments.size === 0) this.post(this.snapshot());
@@ -74,6 +77,12 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
     if (decision.removed) this.decisions.delete(decision.id);
     else this.decisions.set(decision.id, decision);
     this.post({ type: 'decision', decision });
+  }
+
+  showSummary(params: SummaryParams): void {
+    if (params.sessionId !== this.session?.sessionId) return;
+    this.summary = { final: params.final, bullets: params.bullets, openQuestions: params.openQuestions };
+    this.post({ type: 'summary', summary: this.summary });
   }
 
   private post(message: ToPanel): void {
@@ -111,6 +120,12 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   <section aria-label="Transcript">
     <ol id="transcript" class="transcript" aria-live="polite"></ol>
     <p id="empty" class="empty">Start meeting notes or transcribe a file: the transcript appears here as people speak.</p>
+  </section>
+  <section id="summary-section" aria-label="Summary and open questions" hidden>
+    <h2 id="summary-title">Summary</h2>
+    <ul id="summary"></ul>
+    <h2>Open questions</h2>
+    <ul id="open-questions"></ul>
   </section>
   <section id="items-section" aria-label="Action items and decisions" hidden>
     <h2>Decisions</h2>

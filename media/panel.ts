@@ -2,7 +2,7 @@
  * The side panel's webview script. It renders what the extension posts (protocol/panel.ts) and
  * nothing else. Every piece of transcript text is set through textContent, never as HTML.
  */
-import type { FromPanel, PanelSegment, PanelSession, ToPanel } from '../protocol/panel';
+import type { FromPanel, PanelSegment, PanelSession, PanelSummary, ToPanel } from '../protocol/panel';
 import type { ActionItem, Decision } from '../protocol/protocol';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromPanel): void };
@@ -87,6 +87,18 @@ function showItem(listId: string, id: string, text: string | undefined): void {
   item.textContent = text;
 }
 
+const summarySection = byId<HTMLElement>('summary-section');
+
+/** Replaces the summary and open-question lists (text only). */
+function showSummary(summary: PanelSummary | null): void {
+  summarySection.hidden = summary === null;
+  byId('summary-title').textContent = summary?.final ? 'Summary' : 'Summary (so far)';
+  byId('summary').replaceChildren(...(summary?.bullets ?? []).map((b) => Object.assign(document.createElement('li'), { textContent: b })));
+  const questions = summary?.openQuestions ?? [];
+  byId('open-questions').replaceChildren(...(questions.length ? questions : [{ text: 'None so far.', speaker: null }]).map((q) =>
+    Object.assign(document.createElement('li'), { textContent: q.speaker ? `${q.text} — ${q.speaker}` : q.text })));
+}
+
 const decisionText = (d: Decision) => `${d.kind === 'deferral' ? 'Deferred: ' : d.kind === 'negative' ? 'Not doing: ' : ''}${d.text}`;
 const actionText = (i: ActionItem) => `${i.text}${i.owner ? ` — @${i.owner}` : ''}${i.due ? `, due ${i.due}` : ''}`;
 
@@ -102,9 +114,11 @@ window.addEventListener('message', (event: MessageEvent<ToPanel>) => {
       message.segments.forEach(showSegment);
       message.decisions.forEach((d: Decision) => showItem('decisions', d.id, decisionText(d)));
       message.actionItems.forEach((i) => showItem('action-items', i.id, actionText(i)));
+      showSummary(message.summary);
       empty.hidden = lines.size > 0;
       break;
     case 'session': showSession(message.session); break;
+    case 'summary': showSummary(message.summary); break;
     case 'segment': showSegment(message.segment); break;
     case 'actionItem': showItem('action-items', message.item.id, message.item.removed ? undefined : actionText(message.item)); break;
     case 'decision': showItem('decisions', message.decision.id, message.decision.removed ? undefined : decisionText(message.decision)); break;

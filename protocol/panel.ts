@@ -3,7 +3,10 @@
  * Small and typed like the daemon protocol: the webview never receives HTML, only data it renders
  * as text.
  */
-import type { ActionItem, Decision, SessionState, TranscriptSegment } from './protocol';
+import type { ActionItem, Decision, SessionState, SummaryParams, TranscriptSegment } from './protocol';
+
+/** The rolling summary and open questions as the panel shows them. */
+export type PanelSummary = Pick<SummaryParams, 'final' | 'bullets' | 'openQuestions'>;
 
 /** What the panel shows for one transcript line. */
 export type PanelSegment = Pick<TranscriptSegment, 'segmentId' | 'speaker' | 't0' | 't1' | 'text' | 'final'>;
@@ -19,7 +22,8 @@ export interface PanelSession {
 /** Extension → webview. */
 export type ToPanel =
   /** Everything to show, sent when the webview (re)loads. */
-  | { type: 'snapshot'; session: PanelSession | null; segments: PanelSegment[]; actionItems: ActionItem[]; decisions: Decision[] }
+  | { type: 'snapshot'; session: PanelSession | null; segments: PanelSegment[]; actionItems: ActionItem[]; decisions: Decision[]; summary: PanelSummary | null }
+  | { type: 'summary'; summary: PanelSummary }
   | { type: 'session'; session: PanelSession }
   /** A new or replaced line; an empty final removes the line. */
   | { type: 'segment'; segment: PanelSegment }

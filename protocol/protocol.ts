@@ -338,6 +338,18 @@ export const ActionItemNotification = new NotificationType<ActionItem>('earshot/
 
 export const DecisionNotification = new NotificationType<Decision>('earshot/decision');
 
+/**
+ * The rolling summary and the open questions, sent when they change (at most about once a second, with the live notes
+ * file) and once more at stop (`final: true`). Extractive: every bullet is a sentence someone said, or the counts.
+ */
+export const SummaryNotification = new NotificationType<SummaryParams>('earshot/summary');
+export interface SummaryParams {
+  sessionId: string;
+  final: boolean;
+  bullets: string[];
+  openQuestions: { text: string; speaker: string | null; t0: number }[];
+}
+
 /** Sent on every session state change; `error` is set when the session ended because of one. */
 export const SessionStateNotification = new NotificationType<SessionStateParams>('earshot/sessionState');
 export interface SessionStateParams {

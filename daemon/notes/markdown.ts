@@ -151,6 +151,24 @@ export function parsePreviousNotes(previous: string | undefined): PreviousNotes 
 export interface RenderOptions {
   /** Transcript sentences in the summary (default 5). */
   summarySentences?: number;
+  /** The digest, when the caller already computed it (see notesDigest). */
+  digest?: NotesDigest;
+}
+
+/** What the notes compute from the whole transcript: the extractive summary and the open questions. */
+export interface NotesDigest {
+  summary: ReturnType<typeof summarize>;
+  openQuestions: ReturnType<typeof openQuestions>;
+}
+
+export function notesDigest(journal: JournalContents, options: RenderOptions = {}): NotesDigest {
+  const { records } = journal;
+  const segments = segmentsOf(records);
+  const items = latest(records.filter((r): r is Item => r.type === 'actionItem'));
+  const decisions = latest(records.filter((r): r is DecisionRecord => r.type === 'decision'));
+  const spoken = segments.map((s) => ({ speaker: s.speaker, text: s.text, t0: s.t0, segmentId: s.segmentId }));
+  const questions = openQuestions(spoken);
+  return { openQuestions: questions, summary: summarize(spoken, { actionItems: items, decisions, openQuestions: questions }, { maxSentences: options.summarySentences }) };
 }
 
 /**
@@ -166,9 +184,7 @@ export function renderNotes(journal: JournalContents, previous?: string, options
   const started = new Date(header.startedAt);
   const speakers = [...new Set(segments.map((s) => s.speaker))];
   const kept = parsePreviousNotes(previous);
-  const spoken = segments.map((s) => ({ speaker: s.speaker, text: s.text, t0: s.t0, segmentId: s.segmentId }));
-  const questions = openQuestions(spoken);
-  const summary = summarize(spoken, { actionItems: items, decisions, openQuestions: questions }, { maxSentences: options.summarySentences });
+  const { summary, openQuestions: questions } = options.digest ?? notesDigest(journal, options);
 
   const out: string[] = [`# ${inline(header.title)}`, ''];
   out.push(`- **Date:** ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`);

@@ -7,7 +7,7 @@
  * result; nothing is announced once the session is DONE.
  */
 import {
-  ActionItem, Decision, RefineParams, SessionState, SessionStateParams, SessionStopResult, SourceKind, TranscriptSegment,
+  ActionItem, Decision, RefineParams, SessionState, SessionStateParams, SessionStopResult, SourceKind, SummaryParams, TranscriptSegment,
 } from '../../protocol/protocol';
 import { AudioFrame, AudioSource, SAMPLE_RATE } from '../capture/source';
 import { Decoder, recognize, RecognizedSegment, StreamingOptions, DEFAULT_STREAMING_OPTIONS } from '../asr/streaming';
@@ -15,7 +15,7 @@ import { DegradeLadder, DegradeRung, DegradeThresholds } from '../asr/degrade';
 import { Journal, readJournal, segmentsOf } from '../journal/journal';
 import { extract, SpokenLine } from '../notes/extract';
 import { DEFAULT_ECHO_OPTIONS, echoScore, EnvelopeHistory } from './echo';
-import { renderNotes, writeNotesFile } from '../notes/markdown';
+import { notesDigest, renderNotes, writeNotesFile } from '../notes/markdown';
 import { Refinement, refineInput, refinementRecords } from '../notes/refine';
 import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, SegmenterOptions, SpeechDetector } from '../vad/segmenter';
 
@@ -24,6 +24,8 @@ export interface SessionEvents {
   actionItem(item: ActionItem): void;
   decision(decision: Decision): void;
   state(params: SessionStateParams): void;
+  /** The rolling (and at stop the final) summary and open questions. */
+  summary?(params: SummaryParams): void;
 }
 
 export interface SessionConfig {
@@ -105,6 +107,8 @@ export class Session {
   private readonly spoken: SpokenLine[] = [];
   private readonly itemsByKey = new Map<string, ActionItem>();
   private readonly decisionsByKey = new Map<string, Decision>();
+  /** The last summary announced, to send only changes. */
+  private lastSummary: string | undefined;
   readonly degrade: DegradeLadder;
   private finals = 0;
   private itemCount = 0;
@@ -349,7 +353,18 @@ export class Session {
   /** Renders from the journal over the file as it is now: the user's My notes and ticks are kept (see renderNotes). */
   private async writeNotes(): Promise<void> {
     const journal = await readJournal(this.config.journalPath);
-    await writeNotesFile(this.config.notesPath, (previous) => renderNotes(journal, previous));
+    const digest = notesDigest(journal);
+    await writeNotesFile(this.config.notesPath, (previous) => renderNotes(journal, previous, { digest }));
+    // The same summary and open questions go to the client, when they changed.
+    const summary: SummaryParams = {
+      sessionId: this.id, final: this.state !== 'streaming', bullets: digest.summary.bullets,
+      openQuestions: digest.openQuestions.map((q) => ({ text: q.text, speaker: q.speaker ?? null, t0: q.t0 ?? 0 })),
+    };
+    const key = JSON.stringify(summary);
+    if (key !== this.lastSummary) {
+      this.lastSummary = key;
+      this.announce(() => this.events.summary?.(summary));
+    }
   }
 
   private announce(send: () => void): void {

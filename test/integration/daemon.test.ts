@@ -12,7 +12,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import {
   ErrorCodes, Health, HealthParams, PROTOCOL_VERSION, SessionStart, SessionStartResult, SessionStateNotification, SessionStateParams,
-  SessionExport, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptSegment,
+  SessionExport, SessionStatus, SessionStatusResult, SummaryNotification, SummaryParams, SessionStop, SessionStopResult, Transcript, TranscriptSegment,
 } from '../../protocol/protocol';
 import { JournalRecord } from '../../daemon/journal/journal';
 import { miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
@@ -85,12 +85,14 @@ describe('daemon over JSON-RPC (real process, real whisper, sample recording)', 
   let doneState: SessionStateParams;
   let statusWhenDone: SessionStatusResult;
   let stopped: SessionStopResult;
+  const summaries: SummaryParams[] = [];
   let stoppedAgain: SessionStopResult;
 
   before(async function () {
     this.timeout(110_000);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-daemon-'));
     client = connect();
+    client.connection.onNotification(SummaryNotification.method, (s: SummaryParams) => { summaries.push(s); });
     init = await initialize(client, {
       protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: miniModel(), threads: 1,
     });
@@ -184,6 +186,13 @@ describe('daemon over JSON-RPC (real process, real whisper, sample recording)', 
   it('sends only finals for a file read as fast as it goes (batch: nobody watches partials)', () => {
     assert.ok(client.transcripts.length >= 6);
     assert.deepEqual(client.transcripts.filter((t) => !t.final), []);
+  });
+
+  it('sends the final summary of the session (extractive bullets and the counts) before done', () => {
+    const final = summaries.filter((s) => s.sessionId === started.sessionId && s.final);
+    assert.equal(final.length, 1, JSON.stringify(summaries));
+    assert.ok(final[0].bullets.length >= 1 && /action items?/.test(final[0].bullets[final[0].bullets.length - 1]), JSON.stringify(final[0].bullets));
+    assert.deepEqual(final[0].openQuestions, []);
   });
 
   it('exports the session from its journal in every format, and refuses ids that are not session ids', async () => {

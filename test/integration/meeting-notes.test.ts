@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ActionItem, Decision } from '../../protocol/protocol';
+import { ActionItem, Decision, SummaryParams } from '../../protocol/protocol';
 import { BATCH_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
 import { FileSource } from '../../daemon/capture/source';
 import { readJournal } from '../../daemon/journal/journal';
@@ -55,6 +55,7 @@ describe('a meeting recording through the session: VAD, journal, live extraction
 
     const decoder = new FakeDecoder((_r, call) => TURNS[call] ?? '');
     const items = new Map<string, ActionItem>(), decisions = new Map<string, Decision>();
+    const summaries: SummaryParams[] = [];
     const startedAt = new Date(2025, 2, 5, 9, 0); // a Wednesday
     const session = await Session.start({
       sessionId: 'meeting-test', title: 'Payments standup', language: 'en', startedAt,
@@ -63,7 +64,7 @@ describe('a meeting recording through the session: VAD, journal, live extraction
       decoder, createDetector: () => SileroDetector.create(), segmenter: segmenterOptions(), streaming: BATCH_STREAMING_OPTIONS, audioFile: recording,
     }, {
       transcript: () => undefined, state: () => undefined,
-      actionItem: (i) => items.set(i.id, i), decision: (d) => decisions.set(d.id, d),
+      actionItem: (i) => items.set(i.id, i), decision: (d) => decisions.set(d.id, d), summary: (s) => summaries.push(s),
     });
     const result = await session.done();
 
@@ -86,6 +87,12 @@ describe('a meeting recording through the session: VAD, journal, live extraction
     assert.match(notes, /\*\*Not doing:\*\* We are not adding a feature flag/);
     assert.ok(!/\[ \] I fixed the flaky checkout test/.test(notes), 'a status report of work done is not an action item');
     assert.match(notes, /## Summary/);
+    // The client got the same summary: rolling while it ran (if the notes were rewritten before the end), final at stop.
+    const final = summaries[summaries.length - 1];
+    assert.ok(final?.final, JSON.stringify(summaries));
+    assert.ok(final.bullets.some((b) => /2 decisions, 2 action items/.test(b)), JSON.stringify(final.bullets));
+    for (const b of final.bullets.slice(0, -1)) assert.ok(TURNS.some((t) => t.includes(b.replace(/…$/, ''))), `extractive: ${b}`);
+    assert.ok(notes.includes(final.bullets[0]), 'the notes show the same summary');
 
     const journal = await readJournal(result.journalPath);
     for (const format of ['srt', 'vtt', 'txt', 'json'] as const) {

@@ -69,6 +69,7 @@ describe('Earshot in a real VS Code', () => {
     assert.ok(finals.length >= 4, `expected the sample's turns as final lines, got ${finals.length}`);
     for (const s of finals) assert.match(s.text, /^hello( hello)*$/, 'text from the generated model');
     for (let i = 1; i < finals.length; i++) assert.ok(finals[i].t0 > finals[i - 1].t0, 'lines in capture-time order');
+    assert.ok(shown.summary?.final, 'the final summary reached the panel');
 
     // …and what the webview's DOM really shows (code-server runner only).
     if (WEBVIEW_TEXT_URL) {
