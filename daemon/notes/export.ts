@@ -30,8 +30,10 @@ export interface SessionExport {
     durationSec: number | null;
   };
   segments: Pick<FinalSegment, 'segmentId' | 't0' | 't1' | 'source' | 'speaker' | 'text'>[];
-  actionItems: Pick<ActionItem, 'id' | 'text' | 'owner' | 'due' | 'duePhrase' | 'segmentId' | 't0'>[];
-  decisions: Pick<Decision, 'id' | 'text' | 'kind' | 'segmentId' | 't0'>[];
+  actionItems: (Pick<ActionItem, 'id' | 'text' | 'owner' | 'due' | 'duePhrase' | 'segmentId' | 't0'> & { refinedBy?: string })[];
+  decisions: (Pick<Decision, 'id' | 'text' | 'kind' | 'segmentId' | 't0'> & { refinedBy?: string })[];
+  /** The opt-in language-model refinement, when one succeeded: its model and summary (items it wrote say refinedBy). */
+  refinement?: { model: string; summary: string[] };
 }
 
 /** A segment read back from an export: times are null where the format has none (txt has no end, and its start is whole seconds). */
@@ -77,10 +79,24 @@ export function sessionExport(journal: JournalContents): SessionExport {
     segments: exportedSegments({ header, records, tornTail: journal.tornTail })
       .map((s) => ({ segmentId: s.segmentId, t0: ms(s.t0), t1: ms(s.t1), source: s.source, speaker: s.speaker, text: s.text })),
     actionItems: latestRevisions(records.filter((r): r is ItemRecord => r.type === 'actionItem'))
-      .map((i) => ({ id: i.id, text: i.text, owner: i.owner ?? null, due: i.due ?? null, duePhrase: i.duePhrase ?? null, segmentId: i.segmentId, t0: ms(i.t0) })),
+      .map((i) => ({
+        id: i.id, text: i.text, owner: i.owner ?? null, due: i.due ?? null, duePhrase: i.duePhrase ?? null, segmentId: i.segmentId, t0: ms(i.t0),
+        ...(typeof i.refinedBy === 'string' ? { refinedBy: i.refinedBy } : {}),
+      })),
     decisions: latestRevisions(records.filter((r): r is DecisionRecord => r.type === 'decision'))
-      .map((d) => ({ id: d.id, text: d.text, kind: (d.kind ?? 'decision') as DecisionKind, segmentId: d.segmentId, t0: ms(d.t0) })),
+      .map((d) => ({
+        id: d.id, text: d.text, kind: (d.kind ?? 'decision') as DecisionKind, segmentId: d.segmentId, t0: ms(d.t0),
+        ...(typeof d.refinedBy === 'string' ? { refinedBy: d.refinedBy } : {}),
+      })),
+    ...refinementOf(records),
   };
+}
+
+/** The last successful refinement, as the json export carries it. */
+function refinementOf(records: JournalRecord[]): { refinement?: { model: string; summary: string[] } } {
+  const r = records.filter((x): x is Extract<JournalRecord, { type: 'refinement' }> => x.type === 'refinement').pop();
+  if (!r || typeof r.model !== 'string' || !Array.isArray(r.summary)) return {};
+  return { refinement: { model: r.model, summary: r.summary.filter((b): b is string => typeof b === 'string') } };
 }
 
 type ItemRecord = Extract<JournalRecord, { type: 'actionItem' }>;

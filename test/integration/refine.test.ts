@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { JournalRecord, readJournal } from '../../daemon/journal/journal';
+import { sessionExport } from '../../daemon/notes/export';
 import {
   ActionItem, ActionItemNotification, EnhancementSettings, PROTOCOL_VERSION, Refine, RefineParams, RefineResult, SessionStart,
 } from '../../protocol/protocol';
@@ -21,6 +22,7 @@ interface Run {
   client: RpcClient;
   notes: string;
   records: JournalRecord[];
+  journalPath: string;
   items: ActionItem[];
   /** ms from the session's 'finalizing' state to 'done'. */
   finalizingMs: number;
@@ -55,7 +57,7 @@ describe('opt-in refinement of the notes at stop (real daemon)', function () {
     const finalizingMs = Date.now() - finalizingAt;
     assert.equal(done.error, undefined);
     const journalPath = path.join(dir, 'storage', 'sessions', `${started.sessionId}.jsonl`);
-    return { client, notes: fs.readFileSync(started.notesPath, 'utf8'), records: (await readJournal(journalPath)).records, items, finalizingMs };
+    return { client, notes: fs.readFileSync(started.notesPath, 'utf8'), records: (await readJournal(journalPath)).records, items, finalizingMs, journalPath };
   }
 
   const summaryOf = (notes: string) => notes.slice(notes.indexOf('## Summary'), notes.indexOf('## Decisions'));
@@ -98,6 +100,11 @@ describe('opt-in refinement of the notes at stop (real daemon)', function () {
     assert.deepEqual(refinement.actionItemIds, ['ar1']);
     assert.deepEqual(refinement.decisionIds, ['dr1']);
     assert.deepEqual(r.items.map((i) => [i.id, i.text, i.refinedBy]), [['ar1', 'Send the standup recording to the team', 'test-lm/fake-1']], 'announced too');
+
+    // The JSON export carries the refinement and marks what the model wrote.
+    const exported = sessionExport(await readJournal(r.journalPath));
+    assert.deepEqual(exported.refinement, { model: 'test-lm/fake-1', summary: ['The team said hello a great deal.', 'Nobody disagreed.'] });
+    assert.deepEqual(exported.actionItems.filter((i) => i.refinedBy).map((i) => i.id), ['ar1']);
 
     // The notes: the labelled refinement above the extractive summary, which stays.
     const summary = summaryOf(r.notes);
