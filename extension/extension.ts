@@ -36,6 +36,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     client.onActionItem((i) => panel.showActionItem(i)),
     client.onDecision((d) => panel.showDecision(d)),
     client.onSummary((s) => panel.showSummary(s)),
+    client.onSourceStatus((s) => panel.showSourceStatus(s)),
+    client.onInputLevel((l) => panel.showInputLevel(l)),
     client.onDaemonExit(() => {
       // A session cannot outlive its daemon: say so instead of showing "Listening" forever.
       if (session && session.state !== 'done') {

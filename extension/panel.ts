@@ -5,8 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { FromPanel, PanelCommand, PanelSegment, PanelSession, PanelSummary, ToPanel } from '../protocol/panel';
-import { ActionItem, Decision, SessionStateParams, SummaryParams, TranscriptSegment } from '../protocol/protocol';
+import { FromPanel, PanelCommand, PanelSegment, PanelSession, PanelSource, PanelSummary, ToPanel } from '../protocol/panel';
+import {
+  ActionItem, Decision, InputLevelParams, LiveSourceKind, SessionStateParams, SourceStatusParams, SummaryParams, TranscriptSegment,
+} from '../protocol/protocol';
 
 export class TranscriptPanel implements vscode.WebviewViewProvider {
   static readonly viewId = 'earshot.transcript';
@@ -17,6 +19,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   private readonly actionItems = new Map<string, ActionItem>();
   private readonly decisions = new Map<string, Decision>();
   private summary: PanelSummary | null = null;
+  private readonly sources = new Map<LiveSourceKind, PanelSource>();
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly runCommand: (command: PanelCommand) => void) {}
 
@@ -42,6 +45,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       actionItems: [...this.actionItems.values()],
       decisions: [...this.decisions.values()],
       summary: this.summary,
+      sources: [...this.sources.values()],
     };
   }
 
@@ -51,6 +55,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       this.actionItems.clear();
       this.decisions.clear();
       this.summary = null;
+      this.sources.clear();
     }
     this.session = { sessionId: state.sessionId, title: state.title, state: state.state, startedAt: state.startedAt, ...(state.error ? { error: state.error } : {}) };
     if (this.segments.size === 0) this.post(this.snapshot());
@@ -77,6 +82,22 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
     if (decision.removed) this.decisions.delete(decision.id);
     else this.decisions.set(decision.id, decision);
     this.post({ type: 'decision', decision });
+  }
+
+  showSourceStatus(status: SourceStatusParams): void {
+    if (status.sessionId !== this.session?.sessionId) return;
+    const previous = this.sources.get(status.source);
+    this.sources.set(status.source, {
+      source: status.source, state: status.state, rmsDbfs: previous?.rmsDbfs ?? null, ...(status.message ? { message: status.message } : {}),
+    });
+    this.post({ type: 'sources', sources: [...this.sources.values()] });
+  }
+
+  showInputLevel(level: InputLevelParams): void {
+    if (level.sessionId !== this.session?.sessionId) return;
+    const previous = this.sources.get(level.source);
+    this.sources.set(level.source, { ...(previous ?? { source: level.source, state: 'capturing' }), rmsDbfs: level.rmsDbfs });
+    this.post({ type: 'sources', sources: [...this.sources.values()] });
   }
 
   showSummary(params: SummaryParams): void {
@@ -121,6 +142,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
     <ol id="transcript" class="transcript" aria-live="polite"></ol>
     <p id="empty" class="empty">Start meeting notes or transcribe a file: the transcript appears here as people speak.</p>
   </section>
+  <section id="sources" class="sources" aria-label="Audio sources" hidden></section>
   <section id="summary-section" aria-label="Summary and open questions" hidden>
     <h2 id="summary-title">Summary</h2>
     <ul id="summary"></ul>

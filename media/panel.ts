@@ -2,7 +2,7 @@
  * The side panel's webview script. It renders what the extension posts (protocol/panel.ts) and
  * nothing else. Every piece of transcript text is set through textContent, never as HTML.
  */
-import type { FromPanel, PanelSegment, PanelSession, PanelSummary, ToPanel } from '../protocol/panel';
+import type { FromPanel, PanelSegment, PanelSession, PanelSource, PanelSummary, ToPanel } from '../protocol/panel';
 import type { ActionItem, Decision } from '../protocol/protocol';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromPanel): void };
@@ -88,6 +88,41 @@ function showItem(listId: string, id: string, text: string | undefined): void {
 }
 
 const summarySection = byId<HTMLElement>('summary-section');
+const sourcesSection = byId<HTMLElement>('sources');
+
+const SOURCE_NAMES: Record<PanelSource['source'], string> = { mic: 'Microphone', system: 'System audio' };
+const CAPTURE_LABELS: Record<PanelSource['state'], string> = {
+  starting: 'starting…', capturing: 'recording', stalled: 'no audio arriving', failed: 'stopped — retrying', retrying: 'retrying…', stopped: 'stopped',
+};
+/** The meter's range: below −60 dBFS is silence for a meter, 0 dBFS is full scale. */
+const METER_FLOOR_DB = -60;
+
+/** One row per live source: name, a level meter and the capture state (with the problem when there is one). */
+function showSources(sources: PanelSource[]): void {
+  sourcesSection.hidden = sources.length === 0;
+  for (const s of sources) {
+    let row = sourcesSection.querySelector<HTMLDivElement>(`div[data-source="${s.source}"]`);
+    if (!row) {
+      row = el('div', 'source', '');
+      row.dataset.source = s.source;
+      const meter = document.createElement('meter');
+      meter.min = METER_FLOOR_DB;
+      meter.max = 0;
+      meter.low = -30;
+      meter.high = -6;
+      meter.optimum = -20;
+      meter.setAttribute('aria-label', `${SOURCE_NAMES[s.source]} input level`);
+      row.append(el('span', 'name', SOURCE_NAMES[s.source]), meter, el('span', 'capture', ''));
+      sourcesSection.append(row);
+    }
+    const level = s.rmsDbfs === null ? METER_FLOOR_DB : Math.max(METER_FLOOR_DB, Math.min(0, s.rmsDbfs));
+    row.querySelector('meter')!.value = level;
+    row.querySelector('meter')!.title = s.rmsDbfs === null ? 'no level yet' : `${Math.round(s.rmsDbfs)} dBFS`;
+    const capture = row.querySelector<HTMLSpanElement>('.capture')!;
+    capture.textContent = s.message && (s.state === 'failed' || s.state === 'stalled') ? `${CAPTURE_LABELS[s.state]}: ${s.message}` : CAPTURE_LABELS[s.state];
+    row.classList.toggle('problem', s.state === 'failed' || s.state === 'stalled');
+  }
+}
 
 /** Replaces the summary and open-question lists (text only). */
 function showSummary(summary: PanelSummary | null): void {
@@ -115,10 +150,13 @@ window.addEventListener('message', (event: MessageEvent<ToPanel>) => {
       message.decisions.forEach((d: Decision) => showItem('decisions', d.id, decisionText(d)));
       message.actionItems.forEach((i) => showItem('action-items', i.id, actionText(i)));
       showSummary(message.summary);
+      sourcesSection.replaceChildren();
+      showSources(message.sources);
       empty.hidden = lines.size > 0;
       break;
     case 'session': showSession(message.session); break;
     case 'summary': showSummary(message.summary); break;
+    case 'sources': showSources(message.sources); break;
     case 'segment': showSegment(message.segment); break;
     case 'actionItem': showItem('action-items', message.item.id, message.item.removed ? undefined : actionText(message.item)); break;
     case 'decision': showItem('decisions', message.decision.id, message.decision.removed ? undefined : decisionText(message.decision)); break;

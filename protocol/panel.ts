@@ -3,7 +3,16 @@
  * Small and typed like the daemon protocol: the webview never receives HTML, only data it renders
  * as text.
  */
-import type { ActionItem, Decision, SessionState, SummaryParams, TranscriptSegment } from './protocol';
+import type { ActionItem, CaptureState, Decision, LiveSourceKind, SessionState, SummaryParams, TranscriptSegment } from './protocol';
+
+/** A live source as the panel shows it: its state, what went wrong, and its input level for a meter. */
+export interface PanelSource {
+  source: LiveSourceKind;
+  state: CaptureState;
+  /** dBFS RMS of the last level window; null before the first. */
+  rmsDbfs: number | null;
+  message?: string;
+}
 
 /** The rolling summary and open questions as the panel shows them. */
 export type PanelSummary = Pick<SummaryParams, 'final' | 'bullets' | 'openQuestions'>;
@@ -22,7 +31,9 @@ export interface PanelSession {
 /** Extension → webview. */
 export type ToPanel =
   /** Everything to show, sent when the webview (re)loads. */
-  | { type: 'snapshot'; session: PanelSession | null; segments: PanelSegment[]; actionItems: ActionItem[]; decisions: Decision[]; summary: PanelSummary | null }
+  | { type: 'snapshot'; session: PanelSession | null; segments: PanelSegment[]; actionItems: ActionItem[]; decisions: Decision[]; summary: PanelSummary | null; sources: PanelSource[] }
+  /** The live sources changed state or level (about 10 times a second while recording). */
+  | { type: 'sources'; sources: PanelSource[] }
   | { type: 'summary'; summary: PanelSummary }
   | { type: 'session'; session: PanelSession }
   /** A new or replaced line; an empty final removes the line. */

@@ -128,8 +128,26 @@ describe('Earshot in a real VS Code', () => {
       await new Promise((r) => setTimeout(r, 600));
       play('speaker', fixtures.speaker);
       const finalOf = (speaker: string) => api.panel.snapshot().segments.find((s) => s.final && s.text && s.speaker === speaker);
+      // The panel's level meters move while speech plays: the loudest level it showed per source.
+      const loudest = new Map<string, number>();
       for (const deadline = Date.now() + 60_000; !finalOf('You') || !finalOf('Others'); await new Promise((r) => setTimeout(r, 200))) {
         assert.ok(Date.now() < deadline, `finals: ${JSON.stringify(api.panel.snapshot().segments.filter((s) => s.final))}`);
+      }
+      const sources = api.panel.snapshot().sources;
+      assert.deepEqual(sources.map((s) => s.source).sort(), ['mic', 'system']);
+      assert.ok(sources.every((s) => s.state === 'capturing' && s.rmsDbfs !== null), JSON.stringify(sources));
+      const sub2 = api.client.onInputLevel(() => {
+        for (const s of api.panel.snapshot().sources) loudest.set(s.source, Math.max(loudest.get(s.source) ?? -100, s.rmsDbfs ?? -100));
+      });
+      play('mic_feed', fixtures.mic); // (synchronous: the levels it caused are handled after it returns)
+      await new Promise((r) => setTimeout(r, 1500));
+      sub2.dispose();
+      assert.ok((loudest.get('mic') ?? -100) > -40, `the microphone meter peaked at ${loudest.get('mic')} dBFS`);
+      if (WEBVIEW_TEXT_URL) {
+        const response = await fetch(`${WEBVIEW_TEXT_URL}?contains=${encodeURIComponent('System audio')}&timeout=10000`);
+        const text = await response.text();
+        assert.equal(response.status, 200, `the panel shows no source rows: ${text}`);
+        assert.match(text, /Microphone\s*recording/);
       }
       assert.ok(finalOf('You')!.t0 < finalOf('Others')!.t0, 'the microphone spoke first');
       await vscode.commands.executeCommand('earshot.stop');
