@@ -103,6 +103,26 @@ export async function readJournal(file: string): Promise<JournalContents> {
 }
 
 /** Final segments in capture-time order (sources are merged here). */
+export type ActionItemRecord = Extract<JournalRecord, { type: 'actionItem' }>;
+export type DecisionRecord = Extract<JournalRecord, { type: 'decision' }>;
+
+/** The highest revision of each id (withdrawn ones included): items are refined in place, never duplicated. */
+export function latestById<T extends { id: string; revision: number }>(records: T[]): Map<string, T> {
+  const byId = new Map<string, T>();
+  for (const r of records) if ((byId.get(r.id)?.revision ?? -Infinity) < r.revision) byId.set(r.id, r);
+  return byId;
+}
+
+/** The action items and decisions as they stand: the latest revision of each, withdrawn ones left out, in meeting order. */
+export function currentItems(records: JournalRecord[]): { actionItems: ActionItemRecord[]; decisions: DecisionRecord[] } {
+  const current = <T extends { id: string; revision: number; removed?: boolean; t0: number }>(list: T[]) =>
+    [...latestById(list).values()].filter((r) => !r.removed).sort((a, b) => a.t0 - b.t0);
+  return {
+    actionItems: current(records.filter((r): r is ActionItemRecord => r.type === 'actionItem')),
+    decisions: current(records.filter((r): r is DecisionRecord => r.type === 'decision')),
+  };
+}
+
 export function segmentsOf(records: JournalRecord[]): FinalSegment[] {
   return records
     .filter((r): r is Extract<JournalRecord, { type: 'segment' }> => r.type === 'segment')

@@ -5,7 +5,7 @@
  * by readJournal). Each text format has a parser beside its writer (parseExport): exports round-trip.
  */
 import { ActionItem, Decision, DecisionKind, EXPORT_FORMATS, ExportFormat, FinalSegment, SourceKind } from '../../protocol/protocol';
-import { JournalContents, JournalRecord, segmentsOf } from '../journal/journal';
+import { currentItems, JournalContents, JournalRecord, segmentsOf } from '../journal/journal';
 import { clock, notesFileName, renderNotes } from './markdown';
 
 // The formats are part of the protocol (earshot/session/export); the CLI offers the same ones.
@@ -66,6 +66,7 @@ export function exportFileName(journal: JournalContents, format: ExportFormat): 
 export function sessionExport(journal: JournalContents): SessionExport {
   const { header, records } = wellFormed(journal);
   const end = records.find((r): r is Extract<JournalRecord, { type: 'end' }> => r.type === 'end');
+  const { actionItems, decisions } = currentItems(records);
   return {
     session: {
       id: header.sessionId,
@@ -78,13 +79,11 @@ export function sessionExport(journal: JournalContents): SessionExport {
     },
     segments: exportedSegments({ header, records, tornTail: journal.tornTail })
       .map((s) => ({ segmentId: s.segmentId, t0: ms(s.t0), t1: ms(s.t1), source: s.source, speaker: s.speaker, text: s.text })),
-    actionItems: latestRevisions(records.filter((r): r is ItemRecord => r.type === 'actionItem'))
-      .map((i) => ({
+    actionItems: actionItems.map((i) => ({
         id: i.id, text: i.text, owner: i.owner ?? null, due: i.due ?? null, duePhrase: i.duePhrase ?? null, segmentId: i.segmentId, t0: ms(i.t0),
         ...(typeof i.refinedBy === 'string' ? { refinedBy: i.refinedBy } : {}),
       })),
-    decisions: latestRevisions(records.filter((r): r is DecisionRecord => r.type === 'decision'))
-      .map((d) => ({
+    decisions: decisions.map((d) => ({
         id: d.id, text: d.text, kind: (d.kind ?? 'decision') as DecisionKind, segmentId: d.segmentId, t0: ms(d.t0),
         ...(typeof d.refinedBy === 'string' ? { refinedBy: d.refinedBy } : {}),
       })),
@@ -99,8 +98,6 @@ function refinementOf(records: JournalRecord[]): { refinement?: { model: string;
   return { refinement: { model: r.model, summary: r.summary.filter((b): b is string => typeof b === 'string') } };
 }
 
-type ItemRecord = Extract<JournalRecord, { type: 'actionItem' }>;
-type DecisionRecord = Extract<JournalRecord, { type: 'decision' }>;
 
 /** Seconds rounded to milliseconds, as every JSON output of Earshot. */
 const ms = (t: number) => Math.round(t * 1000) / 1000;
@@ -129,13 +126,6 @@ function wellFormed(journal: JournalContents): JournalContents {
 /** The final segments an export holds: capture-time order (sources merged), blank ones left out. */
 function exportedSegments(journal: JournalContents): FinalSegment[] {
   return segmentsOf(journal.records).filter((s) => s.text.trim() !== '');
-}
-
-/** The highest revision of each id, without withdrawn ones, in order of time. */
-function latestRevisions<T extends { id: string; revision: number; removed?: boolean; t0: number }>(records: T[]): T[] {
-  const byId = new Map<string, T>();
-  for (const r of records) if ((byId.get(r.id)?.revision ?? -Infinity) < r.revision) byId.set(r.id, r); // as the notes do
-  return [...byId.values()].filter((r) => !r.removed).sort((a, b) => a.t0 - b.t0);
 }
 
 /** One line: subtitles and text lines cannot hold a line break (a blank line ends an SRT/VTT cue). */

@@ -5,13 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { JournalContents, JournalRecord, segmentsOf } from '../journal/journal';
+import { FinalSegment } from '../../protocol/protocol';
+import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, segmentsOf } from '../journal/journal';
 import { openQuestions } from './questions';
-import { displayModel } from './refine';
 import { summarize } from './summary';
 
-type Item = Extract<JournalRecord, { type: 'actionItem' }>;
-type DecisionRecord = Extract<JournalRecord, { type: 'decision' }>;
 
 /** mm:ss, or h:mm:ss past the hour. */
 export function clock(seconds: number): string {
@@ -19,13 +17,6 @@ export function clock(seconds: number): string {
   const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
   const two = (n: number) => String(n).padStart(2, '0');
   return hh > 0 ? `${hh}:${two(mm)}:${two(ss)}` : `${two(mm)}:${two(ss)}`;
-}
-
-/** Keeps the highest revision of each id (items are refined in place, never duplicated), without withdrawn ones. */
-function latest<T extends { id: string; revision: number; removed?: boolean }>(records: T[]): T[] {
-  const byId = new Map<string, T>();
-  for (const r of records) if ((byId.get(r.id)?.revision ?? -1) < r.revision) byId.set(r.id, r);
-  return [...byId.values()].filter((r) => !r.removed).sort((a, b) => (a as { t0?: number }).t0! - (b as { t0?: number }).t0!);
 }
 
 /** Where an item comes from: its time in the meeting, and whether the opt-in refinement rewrote or added it. */
@@ -155,20 +146,27 @@ export interface RenderOptions {
   digest?: NotesDigest;
 }
 
-/** What the notes compute from the whole transcript: the extractive summary and the open questions. */
+/** What the notes compute from the journal: the segments, the items as they stand, the summary and the open questions. */
 export interface NotesDigest {
+  segments: FinalSegment[];
+  actionItems: ActionItemRecord[];
+  decisions: DecisionRecord[];
   summary: ReturnType<typeof summarize>;
   openQuestions: ReturnType<typeof openQuestions>;
 }
 
 export function notesDigest(journal: JournalContents, options: RenderOptions = {}): NotesDigest {
-  const { records } = journal;
-  const segments = segmentsOf(records);
-  const items = latest(records.filter((r): r is Item => r.type === 'actionItem'));
-  const decisions = latest(records.filter((r): r is DecisionRecord => r.type === 'decision'));
+  const segments = segmentsOf(journal.records);
+  const { actionItems, decisions } = currentItems(journal.records);
   const spoken = segments.map((s) => ({ speaker: s.speaker, text: s.text, t0: s.t0, segmentId: s.segmentId }));
   const questions = openQuestions(spoken);
-  return { openQuestions: questions, summary: summarize(spoken, { actionItems: items, decisions, openQuestions: questions }, { maxSentences: options.summarySentences }) };
+  const summary = summarize(spoken, { actionItems, decisions, openQuestions: questions }, { maxSentences: options.summarySentences });
+  return { segments, actionItems, decisions, summary, openQuestions: questions };
+}
+
+/** The model's name as the notes print it: one line, no Markdown, no parentheses or underscores. */
+export function displayModel(model: string): string {
+  return model.replace(/[^\p{L}\p{N}.:/@+ -]+/gu, '-').replace(/\s+/g, ' ').trim().slice(0, 80) || 'a language model';
 }
 
 /**
@@ -177,14 +175,11 @@ export function notesDigest(journal: JournalContents, options: RenderOptions = {
  */
 export function renderNotes(journal: JournalContents, previous?: string, options: RenderOptions = {}): string {
   const { header, records } = journal;
-  const segments = segmentsOf(records);
-  const items = latest(records.filter((r): r is Item => r.type === 'actionItem'));
-  const decisions = latest(records.filter((r): r is DecisionRecord => r.type === 'decision'));
+  const { segments, actionItems: items, decisions, summary, openQuestions: questions } = options.digest ?? notesDigest(journal, options);
   const end = records.find((r) => r.type === 'end') as Extract<JournalRecord, { type: 'end' }> | undefined;
   const started = new Date(header.startedAt);
   const speakers = [...new Set(segments.map((s) => s.speaker))];
   const kept = parsePreviousNotes(previous);
-  const { summary, openQuestions: questions } = options.digest ?? notesDigest(journal, options);
 
   const out: string[] = [`# ${inline(header.title)}`, ''];
   out.push(`- **Date:** ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`);

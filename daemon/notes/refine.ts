@@ -7,24 +7,14 @@
 import {
   ActionItem, Decision, EnhancementProvider, REFINE_TRANSCRIPT_MAX_CHARS, REFINE_TRANSCRIPT_MAX_LINES, RefineParams, RefineResult,
 } from '../../protocol/protocol';
-import { JournalContents, JournalRecord, segmentsOf } from '../journal/journal';
-import { openQuestions } from './questions';
-import { summarize } from './summary';
+import { ActionItemRecord, DecisionRecord, JournalContents, JournalRecord, latestById, segmentsOf } from '../journal/journal';
+import { notesDigest } from './markdown';
 
-type ItemRecord = Extract<JournalRecord, { type: 'actionItem' }>;
-type DecisionRecord = Extract<JournalRecord, { type: 'decision' }>;
 export type RefinementRecord = Extract<JournalRecord, { type: 'refinement' }>;
 
 /** A refinement as the session's hook returns it: the validated answer and who gave it. */
 export interface Refinement extends RefineResult {
   provider: Exclude<EnhancementProvider, 'off'>;
-}
-
-/** The highest revision of each id (withdrawn ones included: a refinement must not resurrect them). */
-function latestById<T extends { id: string; revision: number }>(records: T[]): Map<string, T> {
-  const byId = new Map<string, T>();
-  for (const r of records) if ((byId.get(r.id)?.revision ?? -Infinity) < r.revision) byId.set(r.id, r);
-  return byId;
 }
 
 /**
@@ -33,12 +23,11 @@ function latestById<T extends { id: string; revision: number }>(records: T[]): M
  * omittedLines.
  */
 export function refineInput(journal: JournalContents, maxChars = REFINE_TRANSCRIPT_MAX_CHARS, maxLines = REFINE_TRANSCRIPT_MAX_LINES): RefineParams {
-  const { header, records } = journal;
-  const segments = segmentsOf(records).filter((s) => s.text.trim());
-  const items = [...latestById(records.filter((r): r is ItemRecord => r.type === 'actionItem')).values()].filter((i) => !i.removed);
-  const decisions = [...latestById(records.filter((r): r is DecisionRecord => r.type === 'decision')).values()].filter((d) => !d.removed);
-  const spoken = segments.map((s) => ({ speaker: s.speaker, text: s.text, t0: s.t0, segmentId: s.segmentId }));
-  const summary = summarize(spoken, { actionItems: items, decisions, openQuestions: openQuestions(spoken) });
+  const { header } = journal;
+  // The same summary and items the notes show.
+  const digest = notesDigest(journal);
+  const { actionItems: items, decisions, summary } = digest;
+  const segments = digest.segments.filter((s) => s.text.trim());
   const transcript: RefineParams['transcript'] = [];
   let used = 0;
   for (let k = segments.length - 1; k >= 0 && transcript.length < maxLines; k--) {
@@ -55,8 +44,8 @@ export function refineInput(journal: JournalContents, maxChars = REFINE_TRANSCRI
     transcript,
     omittedLines: segments.length - transcript.length,
     summary: summary.bullets,
-    actionItems: items.sort((a, b) => a.t0 - b.t0).map((i) => ({ id: i.id, text: i.text, owner: i.owner ?? null, due: i.due ?? null })),
-    decisions: decisions.sort((a, b) => a.t0 - b.t0).map((d) => ({ id: d.id, text: d.text, kind: d.kind ?? 'decision' })),
+    actionItems: items.map((i) => ({ id: i.id, text: i.text, owner: i.owner ?? null, due: i.due ?? null })),
+    decisions: decisions.map((d) => ({ id: d.id, text: d.text, kind: d.kind ?? 'decision' })),
   };
 }
 
@@ -75,7 +64,8 @@ export function refinementRecords(journal: JournalContents, refinement: Refineme
   const model = refinement.model;
   const segments = segmentsOf(records);
   const endT = segments.length ? Math.max(...segments.map((s) => s.t1)) : 0;
-  const itemsById = latestById(records.filter((r): r is ItemRecord => r.type === 'actionItem'));
+  // Withdrawn ones included: a refinement must not resurrect them.
+  const itemsById = latestById(records.filter((r): r is ActionItemRecord => r.type === 'actionItem'));
   const decisionsById = latestById(records.filter((r): r is DecisionRecord => r.type === 'decision'));
   const itemTexts = new Set([...itemsById.values()].filter((i) => !i.removed).map((i) => norm(i.text)));
   const decisionTexts = new Set([...decisionsById.values()].filter((d) => !d.removed).map((d) => norm(d.text)));
@@ -123,9 +113,4 @@ export function refinementRecords(journal: JournalContents, refinement: Refineme
     records: [...items.map((i): JournalRecord => ({ type: 'actionItem', ...i })), ...decisions.map((d): JournalRecord => ({ type: 'decision', ...d })), record],
     items, decisions,
   };
-}
-
-/** The model's name as the notes print it: one line, no Markdown, no parentheses or underscores. */
-export function displayModel(model: string): string {
-  return model.replace(/[^\p{L}\p{N}.:/@+ -]+/gu, '-').replace(/\s+/g, ' ').trim().slice(0, 80) || 'a language model';
 }

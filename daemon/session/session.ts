@@ -103,7 +103,7 @@ export class Session {
   private readonly shownPartials = new Set<string>();
   /** Mic segments dropped as echoes of system audio. */
   echoesSuppressed = 0;
-  /** Every final line so far, and the items and decisions announced, by anchor (see extractItems). */
+  /** The last EXTRACT_WINDOW_LINES final lines, and the items and decisions announced, by anchor (see extractItems). */
   private readonly spoken: SpokenLine[] = [];
   private readonly itemsByKey = new Map<string, ActionItem>();
   private readonly decisionsByKey = new Map<string, Decision>();
@@ -163,8 +163,12 @@ export class Session {
    * real time).
    */
   get backlogSec(): number {
+    // Read for every frame (the degrade ladder's input): plain loops, no arrays.
     const now = performance.now();
-    return Math.max(0, ...this.backlog.values(), ...[...this.pendingSince.values()].map((at) => (now - at) / 1000));
+    let behind = 0;
+    for (const waited of this.backlog.values()) behind = Math.max(behind, waited);
+    for (const at of this.pendingSince.values()) behind = Math.max(behind, (now - at) / 1000);
+    return behind;
   }
 
   get finalSegments(): number {
@@ -317,8 +321,10 @@ export class Session {
    * stay as they were.
    */
   private extractItems(line: SpokenLine): { items: ActionItem[]; decisions: Decision[] } {
+    // Only the window is ever read again: lines before it are done with.
     this.spoken.push(line);
-    const window = this.spoken.slice(-EXTRACT_WINDOW_LINES);
+    if (this.spoken.length > EXTRACT_WINDOW_LINES) this.spoken.shift();
+    const window = this.spoken;
     const inWindow = new Set(window.map((l) => l.segmentId));
     const found = extract(window, this.config.startedAt);
     const keyed = <T extends { segmentId?: string }>(list: T[]) => {
@@ -329,7 +335,7 @@ export class Session {
         return { key: `${x.segmentId}#${n}`, found: x };
       });
     };
-    const t0Of = (segmentId: string) => this.spoken.find((l) => l.segmentId === segmentId)?.t0 ?? line.t0 ?? 0;
+    const t0Of = (segmentId: string) => window.find((l) => l.segmentId === segmentId)?.t0 ?? line.t0 ?? 0;
     const items = reconcile(this.itemsByKey, keyed(found.actionItems), inWindow, (f, prev): ActionItem => ({
       sessionId: this.id, id: prev?.id ?? `a${++this.itemCount}`, revision: (prev?.revision ?? 0) + 1, text: f.text, owner: f.owner,
       due: f.due, duePhrase: f.duePhrase, segmentId: f.segmentId!, t0: f.t0 ?? t0Of(f.segmentId!),
