@@ -46,6 +46,41 @@ export interface TranscriptSegment {
    * text retracts the partials of that segment (the audio held no words) and is not journaled.
    */
   final: boolean;
+  /**
+   * Finals only: workspace files and symbols the text mentions (matched against the last
+   * {@link WorkspaceIndexNotification}); absent when none. Journaled with the segment.
+   */
+  mentions?: SegmentMention[];
+  /** Finals only: what the user had open in the editor when the segment was spoken (see {@link EditorActivityNotification}). */
+  viewing?: EditorLocation;
+}
+
+/** A span of a segment's text that names a workspace file or symbol. */
+export interface SegmentMention {
+  /** UTF-16 offsets into the segment's text: text.slice(start, end) is what was said. */
+  start: number;
+  end: number;
+  target: MentionTarget;
+  /** Other plausible targets, best first (at most a few) when the words fit more than one. */
+  alternatives?: MentionTarget[];
+}
+export interface MentionTarget {
+  kind: 'file' | 'symbol';
+  /** Workspace-relative, with `/`. */
+  path: string;
+  /** 1-based; symbols only. */
+  line?: number;
+  /** The symbol's name; symbols only. */
+  name?: string;
+}
+
+/** A place in the workspace the user was looking at. */
+export interface EditorLocation {
+  /** Workspace-relative, with `/`. */
+  path: string;
+  /** 1-based, inclusive: the selection's lines, or the cursor's line when nothing is selected. */
+  startLine: number;
+  endLine: number;
 }
 
 /** A finalized segment as kept in the journal and returned by `earshot/session/stop`. */
@@ -67,6 +102,8 @@ export interface ActionItem {
   t0: number;
   /** Set on the revision that withdraws the item (declined, merged into another, or withdrawn by its speaker). */
   removed?: boolean;
+  /** The user ticked it (panel "Mark done" or {@link ActionItemSetDone}); the notes' task list shows `- [x]`. */
+  done?: boolean;
   /**
    * Set on a revision written by the opt-in refinement at stop (see {@link Refine}): the model that wrote it. An item
    * the model added has an empty segmentId and t0 at the end of the meeting (no sentence of the transcript is its source).
@@ -228,10 +265,17 @@ export interface SessionStartParams {
   devices?: Partial<Record<LiveSourceKind, string>>;
   /** Live sources: who they carry, as the transcript labels them; default "You" (mic) and "Others" (system). */
   speakers?: Partial<Record<LiveSourceKind, string>>;
+  /**
+   * 'meeting' (default): notes file, action items, decisions, summary. 'dictation': the microphone only (sources must
+   * be ['mic']), segments are journaled and sent as usual but no notes file is written and nothing is extracted; the
+   * client inserts the finals at the cursor.
+   */
+  mode?: SessionMode;
 }
+export type SessionMode = 'meeting' | 'dictation';
 export interface SessionStartResult {
   sessionId: string;
-  /** Where the notes will be written. */
+  /** Where the notes will be written ('' for a dictation session: it writes none). */
   notesPath: string;
   /**
    * Requested sources that cannot capture on this machine (e.g. no way to record system audio yet), each with
@@ -328,6 +372,95 @@ export interface VocabularyParams {
   words: string[];
 }
 
+/**
+ * Pauses or resumes live sources of a streaming session (the panel's pause button and per-source toggles). A paused
+ * source releases its device (the recorder stops, so the OS shows the microphone as unused); the utterance in progress
+ * is finalized first; nothing is captured or transcribed until it resumes. The capture clock keeps running, so times
+ * after a resume stay true to the wall clock, and the pause is not reported as a gap or a fault. `source` absent: every
+ * live source of the session. Answers the sources paused afterwards. Idempotent.
+ */
+export const SessionPause = new RequestType<SessionPauseParams, SessionPauseResult, void>('earshot/session/pause');
+export interface SessionPauseParams {
+  sessionId: string;
+  paused: boolean;
+  source?: LiveSourceKind;
+}
+export interface SessionPauseResult {
+  paused: LiveSourceKind[];
+}
+
+/**
+ * Ticks (or unticks) an action item: journaled as a new revision with `done`, sent as {@link ActionItemNotification},
+ * and the session's notes file is rewritten with `- [x]`. Works for a running session and for an earlier one found in
+ * storage. Answers the new revision.
+ */
+export const ActionItemSetDone = new RequestType<ActionItemSetDoneParams, ActionItem, void>('earshot/actionItem/setDone');
+export interface ActionItemSetDoneParams {
+  sessionId: string;
+  id: string;
+  done: boolean;
+}
+
+/**
+ * Records a few seconds from a device without transcribing anything (the walkthrough's microphone test): sends
+ * {@link InputLevelNotification}s with sessionId {@link DEVICE_TEST_SESSION_ID} about 10 a second, and answers the
+ * loudest level heard. Refused with SessionAlreadyRunning while a session records.
+ */
+export const DeviceTest = new RequestType<DeviceTestParams, DeviceTestResult, void>('earshot/devices/test');
+export const DEVICE_TEST_SESSION_ID = 'device-test';
+export interface DeviceTestParams {
+  source: LiveSourceKind;
+  /** An id from earshot/devices/list; default: the system's default. */
+  device?: string;
+  /** 0.5–30, default 5. */
+  seconds?: number;
+}
+export interface DeviceTestResult {
+  source: LiveSourceKind;
+  recorder: string;
+  peakDbfs: number;
+  rmsDbfs: number;
+  /** Whether anything above the noise floor (−50 dBFS) was heard. */
+  heard: boolean;
+}
+
+/**
+ * The workspace's files and symbols, for matching mentions in the transcript ("auth dot ts", "the parseConfig
+ * function"). Replaces the previous index. Bounded: at most {@link MAX_INDEX_FILES} files and
+ * {@link MAX_INDEX_SYMBOLS} symbols are kept. `root` is the workspace folder the paths are relative to: the notes link
+ * to files relative to the notes file.
+ */
+export const WorkspaceIndexNotification = new NotificationType<WorkspaceIndexParams>('earshot/workspaceIndex');
+export const MAX_INDEX_FILES = 20_000;
+export const MAX_INDEX_SYMBOLS = 50_000;
+export interface WorkspaceIndexParams {
+  root: string;
+  /** Workspace-relative, with `/`. */
+  files: string[];
+  symbols: WorkspaceSymbolInfo[];
+}
+export interface WorkspaceSymbolInfo {
+  name: string;
+  /** VS Code's SymbolKind name in lower case: 'function', 'method', 'class', 'interface', 'variable'… */
+  kind: string;
+  /** Workspace-relative, with `/`. */
+  path: string;
+  /** 1-based. */
+  line: number;
+}
+
+/**
+ * What the user is looking at: sent by the client when the active editor or its selection changes (debounced) while a
+ * session streams. The daemon keeps a bounded timeline and stamps each final segment with the location in effect when
+ * it started (`viewing`). `location` null: no workspace file is active. `at` is the wall clock (ms since the epoch);
+ * the daemon maps it onto the capture clock.
+ */
+export const EditorActivityNotification = new NotificationType<EditorActivityParams>('earshot/editorActivity');
+export interface EditorActivityParams {
+  location: EditorLocation | null;
+  at: number;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Notifications (server → client)
 
@@ -357,8 +490,29 @@ export interface SessionStateParams {
   state: SessionState;
   title: string;
   startedAt: string;
+  /** '' for a dictation session. */
   notesPath: string;
+  mode: SessionMode;
+  /** Live sources paused by {@link SessionPause} (empty when none); the state stays 'streaming'. */
+  paused: LiveSourceKind[];
   error?: string;
+}
+
+/**
+ * A model download or load in progress, for the panel's model status (downloads are also reported with `$/progress`).
+ * `fraction` null: no measure of how far (a load). Sent at most about 5 times a second, and once with phase 'done'
+ * or 'failed'.
+ */
+export const ModelProgressNotification = new NotificationType<ModelProgressParams>('earshot/modelProgress');
+export interface ModelProgressParams {
+  /** The catalog id, or the file name of a model given by path. */
+  model: string;
+  phase: 'download' | 'verify' | 'load' | 'done' | 'failed';
+  fraction: number | null;
+  bytes?: number;
+  totalBytes?: number;
+  /** phase 'failed': why, for the user. */
+  message?: string;
 }
 
 /** The pipeline's vital signs, sent every few seconds while a session streams and on model changes. */
@@ -387,7 +541,7 @@ export interface HealthParams {
 }
 
 /** A live source's capture state. */
-export type CaptureState = 'starting' | 'capturing' | 'stalled' | 'failed' | 'retrying' | 'stopped';
+export type CaptureState = 'starting' | 'capturing' | 'stalled' | 'failed' | 'retrying' | 'paused' | 'stopped';
 
 /**
  * Sent when a live source changes state: a recorder that stopped, a sound server that went away, data that stopped

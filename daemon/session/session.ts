@@ -385,6 +385,8 @@ export class Session {
       title: this.config.title,
       startedAt: this.config.startedAt.toISOString(),
       notesPath: this.config.notesPath,
+      mode: 'meeting', // TODO(issue 6): the session's mode and paused sources
+      paused: [],
       ...(error ? { error } : {}),
     });
   }
