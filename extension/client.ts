@@ -9,6 +9,8 @@ import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportK
 import {
   ActionItem, ActionItemNotification, Decision, DecisionNotification, DeviceList, DeviceListResult, EarshotServerCapabilities, HealthParams, Health,
   InputLevelNotification, InputLevelParams, LiveSourceKind, SessionExport, SessionExportParams, SessionExportResult, SourceRetry, SourceStatusNotification, SourceStatusParams, SummaryNotification, SummaryParams,
+  ActionItemSetDone, DeviceTest, DeviceTestParams, DeviceTestResult, EditorActivityNotification, EditorActivityParams, ModelProgressNotification, ModelProgressParams,
+  SessionPause, SessionPauseResult, WorkspaceIndexNotification, WorkspaceIndexParams,
   InitializationOptions, ModelDownload, Refine, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
   SessionStateParams, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptSegment, Vocabulary,
 } from '../protocol/protocol';
@@ -26,6 +28,7 @@ export class DaemonClient implements vscode.Disposable {
     sourceStatus: new vscode.EventEmitter<SourceStatusParams>(),
     inputLevel: new vscode.EventEmitter<InputLevelParams>(),
     summary: new vscode.EventEmitter<SummaryParams>(),
+    modelProgress: new vscode.EventEmitter<ModelProgressParams>(),
     daemonExit: new vscode.EventEmitter<void>(),
   };
   readonly onTranscript = this.emitters.transcript.event;
@@ -36,6 +39,7 @@ export class DaemonClient implements vscode.Disposable {
   readonly onSourceStatus = this.emitters.sourceStatus.event;
   readonly onInputLevel = this.emitters.inputLevel.event;
   readonly onSummary = this.emitters.summary.event;
+  readonly onModelProgress = this.emitters.modelProgress.event;
   /** The daemon process went away (it is restarted on the next request, or by LanguageClient). */
   readonly onDaemonExit = this.emitters.daemonExit.event;
 
@@ -89,6 +93,7 @@ export class DaemonClient implements vscode.Disposable {
     client.onNotification(SourceStatusNotification, (s) => this.emitters.sourceStatus.fire(s));
     client.onNotification(InputLevelNotification, (l) => this.emitters.inputLevel.fire(l));
     client.onNotification(SummaryNotification, (s) => this.emitters.summary.fire(s));
+    client.onNotification(ModelProgressNotification, (p) => this.emitters.modelProgress.fire(p));
     // Opt-in (earshot.enhancement.provider 'vscode-lm'): the daemon asks at stop; null declines.
     client.onRequest(Refine, (params, token) => refineWithLanguageModel(params, EarshotSettings.read().enhancement, this.output, token));
     client.onDidChangeState((e) => {
@@ -147,6 +152,31 @@ export class DaemonClient implements vscode.Disposable {
   /** The daemon reports the download's progress itself ($/progress, shown by VS Code with a Cancel button). */
   async downloadModel(params: ModelDownloadParams): Promise<ModelDownloadResult> {
     return (await this.ensureStarted()).sendRequest(ModelDownload, params);
+  }
+
+  /** Pauses or resumes the session's live sources (all of them, or one). */
+  async pause(sessionId: string, paused: boolean, source?: LiveSourceKind): Promise<SessionPauseResult> {
+    return (await this.ensureStarted()).sendRequest(SessionPause, { sessionId, paused, ...(source ? { source } : {}) });
+  }
+
+  /** Ticks or unticks an action item; the daemon journals it and rewrites the notes' task list. */
+  async setActionItemDone(sessionId: string, id: string, done: boolean): Promise<ActionItem> {
+    return (await this.ensureStarted()).sendRequest(ActionItemSetDone, { sessionId, id, done });
+  }
+
+  /** Records a few seconds from a device for a level check (input levels arrive as onInputLevel). */
+  async testDevice(params: DeviceTestParams): Promise<DeviceTestResult> {
+    return (await this.ensureStarted()).sendRequest(DeviceTest, params);
+  }
+
+  /** The workspace's files and symbols, for links to code mentioned in the transcript. */
+  async sendWorkspaceIndex(params: WorkspaceIndexParams): Promise<void> {
+    if (this.client?.isRunning()) await this.client.sendNotification(WorkspaceIndexNotification, params);
+  }
+
+  /** What the user is looking at now (the daemon stamps segments with it). */
+  async sendEditorActivity(params: EditorActivityParams): Promise<void> {
+    if (this.client?.isRunning()) await this.client.sendNotification(EditorActivityNotification, params);
   }
 
   /** Tells the daemon which words to expect (identifiers from open editors). */
