@@ -20,6 +20,7 @@
 // CLI:
 //   node scripts/gen-whisper-model.js --preset mini --emit " hello" --out FILE
 //   node scripts/gen-whisper-model.js --preset tiny.en --out FILE
+//   node scripts/gen-whisper-model.js --say " Alice| will| fix| auth|.ts| by| Friday|." --out FILE
 // Options:
 //   --preset mini|tiny.en|base.en|small.en|tiny|base  dimensions (default mini)
 //   --n-state N --n-head H --n-layer L   override the preset (audio and text)
@@ -35,7 +36,22 @@
 //       eot     every segment ends at once (empty text)
 //       TOKEN   e.g. " hello": greedy decoding emits that one token every
 //               step, so the text is TOKEN repeated up to max_tokens
-//   Compute cost per encoder/decoder step is the same whatever --emit says.
+//   --say TOKENS  e.g. " Alice| will| fix| auth|.ts| by| Friday|.": tokens
+//       separated by "|" (the API takes an array). Greedy decoding emits
+//       exactly these tokens, then end-of-text, for any audio and any
+//       initial prompt; whisper.cpp's text is the tokens joined (the daemon
+//       then trims it: "Alice will fix auth.ts by Friday."). Each token becomes
+//       one token of the synthetic vocabulary (one already there, such as "."
+//       or " hello", is reused). Restrictions: tokens must be distinct (the
+//       next token is chosen from the previous one alone), non-empty, without
+//       "|" on the command line, not among whisper.cpp's non-speech tokens
+//       (suppress_non_speech_tokens would drop them: "(", ":", "--", " -", ...),
+//       the first one not " " (suppress_blank), and at most n_state - 2 of
+//       them (62 for mini). Not combinable with --emit. The daemon caps a
+//       decode at 8 tokens per second of audio + 4, so audio shorter than
+//       (tokens - 5) / 8 s is cut short like a real model's would be.
+//   Compute cost per encoder/decoder step is the same whatever --emit or
+//   --say says: every tensor is there with its real shape, only values change.
 // Prints a JSON summary of the written model on stdout.
 'use strict';
 
@@ -67,6 +83,15 @@ const TENSOR_F16 = 1;
 const FIXED_WORDS = [' hello', ' world', ' the', ' test', ' whisper'];
 // Logit of the emitted token; the other logits stay around +-1.
 const EMIT_LOGIT = 40;
+// whisper.cpp's non_speech_tokens (whisper.cpp/src/whisper.cpp, as vendored by
+// smart-whisper 0.8.1): with suppress_non_speech_tokens (the daemon sets it)
+// each of these, and each with a leading space, can never be decoded.
+const NON_SPEECH_TOKENS = [
+  '"', '#', '(', ')', '*', '+', '/', ':', ';', '<', '=', '>', '@', '[', '\\', ']', '^',
+  '_', '`', '{', '|', '}', '~', '「', '」', '『', '』', '<<', '>>', '<<<', '>>>', '--',
+  '---', '-(', '-[', "('", '("', '((', '))', '(((', ')))', '[[', ']]', '{{', '}}', '♪♪',
+  '♪♪♪', '♩', '♪', '♫', '♬', '♭', '♮', '♯',
+];
 // Elements generated and written per chunk, to bound memory for big tensors.
 const CHUNK = 1 << 20;
 
@@ -148,12 +173,19 @@ function slaneyMelFilterbank(nMels, nFft, sampleRate) {
 // [_SOT_], timestamps...) itself. Tokens 0..255 are the 256 single bytes, so
 // any text can be tokenized (initial_prompt) and " " (0x20) exists: whisper.cpp's
 // suppress_blank looks " " up and aborts without it. Then a few fixed words,
-// then unique pronounceable pseudo-words, every other one with a leading space.
-function syntheticVocab(count) {
+// then the --say tokens not already there, then unique pronounceable
+// pseudo-words, every other one with a leading space.
+function syntheticVocab(count, extraWords = []) {
   const tokens = [];
   for (let b = 0; b < 256; b++) tokens.push(Buffer.from([b]));
   const seen = new Set(FIXED_WORDS);
   for (const word of FIXED_WORDS) tokens.push(Buffer.from(word));
+  for (const word of extraWords) {
+    const bytes = Buffer.from(word);
+    if (seen.has(word) || bytes.length === 1) continue; // a fixed word, or a single byte (already a token)
+    seen.add(word);
+    tokens.push(bytes);
+  }
   const consonants = 'bcdfghjklmnprstvwz';
   const vowels = 'aeiou';
   for (let k = 0; tokens.length < count;) {
@@ -251,6 +283,8 @@ function resolveOptions(options) {
   if (!Number.isInteger(seed)) throw new Error('seed must be an integer');
   // whisper.cpp decides "multilingual" from n_vocab, which shifts every special token by one.
   const multilingual = dims.n_vocab >= N_VOCAB_MULTI;
+  const say = resolveSay(options.say, dims.n_state);
+  if (say && options.emit !== undefined && String(options.emit) !== 'random') throw new Error('--say and --emit cannot be combined');
   return {
     ...dims,
     multilingual,
@@ -259,7 +293,45 @@ function resolveOptions(options) {
     ftype,
     mel,
     seed,
-    emit: options.emit === undefined ? 'random' : String(options.emit),
+    emit: say ? 'say' : options.emit === undefined ? 'random' : String(options.emit),
+    say,
+  };
+}
+
+// The --say token list (a "|"-separated string or an array), checked so that
+// whisper.cpp, with the daemon's parameters, can decode every token of it.
+function resolveSay(say, nState) {
+  if (say === undefined || say === null) return null;
+  const tokens = Array.isArray(say) ? say.map(String) : String(say).split('|');
+  if (tokens.length === 0) throw new Error('--say: no tokens');
+  const seen = new Set();
+  tokens.forEach((token, i) => {
+    if (token === '') throw new Error(`--say: token ${i + 1} is empty (tokens are separated by "|")`);
+    if (seen.has(token)) {
+      throw new Error(`--say: token ${JSON.stringify(token)} is repeated: the next token is chosen from the previous ` +
+        'one alone, so every token must be distinct');
+    }
+    seen.add(token);
+    if (NON_SPEECH_TOKENS.includes(token.startsWith(' ') ? token.slice(1) : token) || token === ' -' || token === " '") {
+      throw new Error(`--say: ${JSON.stringify(token)} is one of whisper.cpp's non-speech tokens, which ` +
+        'suppress_non_speech_tokens never lets it decode');
+    }
+  });
+  if (tokens[0] === ' ') throw new Error('--say: the first token cannot be " " (suppress_blank forbids it first)');
+  // One residual dimension per chain token: the prompt's last token, each --say token, end-of-text.
+  if (tokens.length + 2 > nState) throw new Error(`--say: at most ${nState - 2} tokens with n_state ${nState}`);
+  return tokens;
+}
+
+// whisper.cpp's special token ids (whisper_vocab and whisper_model_load).
+function specialTokens(cfg) {
+  const shift = cfg.multilingual ? cfg.n_vocab - N_VOCAB_EN : 0; // whisper.cpp: number of languages - 98
+  return {
+    eot: cfg.multilingual ? 50257 : 50256,
+    sot: cfg.multilingual ? 50258 : 50257,
+    translate: 50357 + shift,
+    transcribe: 50358 + shift,
+    not: 50362 + shift,
   };
 }
 
@@ -310,29 +382,35 @@ function sinusoid(width) {
 }
 
 // One residual attention block; decoder blocks add cross-attention to the audio.
-function writeBlock(w, prefix, width, crossAttention, random) {
+// overrides: { 'attn.out.weight': (k, drawn) => value, ... } replaces values of
+// the block's tensors (names without the prefix); the random value is still
+// drawn, so the PRNG stream, and every other tensor, stays the same.
+function writeBlock(w, prefix, width, crossAttention, random, overrides = {}) {
+  const tensor = (name, shape, kind, valueAt) => {
+    const override = overrides[name];
+    w.tensor(`${prefix}.${name}`, shape, kind, override ? (k) => override(k, valueAt(k)) : valueAt);
+  };
   const small = uniform(random, 0.02);
-  const attention = (name) => {
-    const p = `${prefix}.${name}`;
-    w.tensor(`${p}.query.weight`, [width, width], 'w', linear(random, width));
-    w.tensor(`${p}.query.bias`, [width], 'f', small);
-    w.tensor(`${p}.key.weight`, [width, width], 'w', linear(random, width)); // key has no bias in whisper
-    w.tensor(`${p}.value.weight`, [width, width], 'w', linear(random, width));
-    w.tensor(`${p}.value.bias`, [width], 'f', small);
-    w.tensor(`${p}.out.weight`, [width, width], 'w', linear(random, width));
-    w.tensor(`${p}.out.bias`, [width], 'f', small);
-    w.tensor(`${p}_ln.weight`, [width], 'f', constant(1));
-    w.tensor(`${p}_ln.bias`, [width], 'f', constant(0));
+  const attention = (p) => {
+    tensor(`${p}.query.weight`, [width, width], 'w', linear(random, width));
+    tensor(`${p}.query.bias`, [width], 'f', small);
+    tensor(`${p}.key.weight`, [width, width], 'w', linear(random, width)); // key has no bias in whisper
+    tensor(`${p}.value.weight`, [width, width], 'w', linear(random, width));
+    tensor(`${p}.value.bias`, [width], 'f', small);
+    tensor(`${p}.out.weight`, [width, width], 'w', linear(random, width));
+    tensor(`${p}.out.bias`, [width], 'f', small);
+    tensor(`${p}_ln.weight`, [width], 'f', constant(1));
+    tensor(`${p}_ln.bias`, [width], 'f', constant(0));
   };
   attention('attn');
   if (crossAttention) attention('cross_attn');
   const hidden = 4 * width;
-  w.tensor(`${prefix}.mlp.0.weight`, [hidden, width], 'w', linear(random, width));
-  w.tensor(`${prefix}.mlp.0.bias`, [hidden], 'f', small);
-  w.tensor(`${prefix}.mlp.2.weight`, [width, hidden], 'w', linear(random, hidden));
-  w.tensor(`${prefix}.mlp.2.bias`, [width], 'f', small);
-  w.tensor(`${prefix}.mlp_ln.weight`, [width], 'f', constant(1));
-  w.tensor(`${prefix}.mlp_ln.bias`, [width], 'f', constant(0));
+  tensor('mlp.0.weight', [hidden, width], 'w', linear(random, width));
+  tensor('mlp.0.bias', [hidden], 'f', small);
+  tensor('mlp.2.weight', [width, hidden], 'w', linear(random, hidden));
+  tensor('mlp.2.bias', [width], 'f', small);
+  tensor('mlp_ln.weight', [width], 'f', constant(1));
+  tensor('mlp_ln.bias', [width], 'f', constant(0));
 }
 
 function writeEncoder(w, cfg, random) {
@@ -379,6 +457,84 @@ function steerDecoderTo(target, tokenEmbedding, width) {
   return bias;
 }
 
+// ggml_gelu's formula (the tanh approximation).
+function gelu(x) {
+  return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+}
+
+// --say: makes greedy decoding follow the chain start -> say[0] -> ... ->
+// say[n-1] -> end-of-text, whatever the audio and the prompt.
+// 1. Every block's attention, cross-attention and (but in layer 0) MLP output
+//    projections are zero, so at each position the residual stream is
+//    token_embedding[token] + positional_embedding[position]: no position
+//    sees another, nor the audio. The last prompt token alone decides the
+//    first emitted token, each emitted token the next.
+// 2. Chain token j (0: the prompt's last token; whisper.cpp ends the prompt
+//    with no-timestamps when no_timestamps is set, else with SOT (English) or
+//    transcribe/translate (multilingual): all four share dimension 0; j = 1..n
+//    the say tokens; n + 1 end-of-text) has embedding row A * e_j. Columns
+//    0..n+1 are zero in every other row. After a LayerNorm such a row is
+//    sqrt(S-1) in dimension j and -1/sqrt(S-1) elsewhere (pos is tiny).
+// 3. Layer 0's MLP hidden unit j reads dimension j (weight 2, bias
+//    -sqrt(S-1): gelu input sqrt(S-1) when the token is chain token j, below
+//    -sqrt(S-1) otherwise, so gelu ~ 0) and writes +A into dimension j + 1,
+//    -A into dimension j: the residual becomes the embedding of chain token
+//    j + 1. Other hidden units keep random inputs but write nothing.
+// 4. The final LayerNorm (weight 1, bias 0) turns it into sqrt(S-1) e_{j+1};
+//    the logits are that times the tied embedding: A * sqrt(S-1) = EMIT_LOGIT
+//    for the next token, about 0 for all others (log-prob ~ 0: no fallback).
+function chainDecoder(cfg, vocab, tokenEmbedding) {
+  const S = cfg.n_state;
+  const hidden = 4 * S;
+  const special = specialTokens(cfg);
+  const sayIds = cfg.say.map((token) => {
+    const wanted = Buffer.from(token);
+    const id = vocab.findIndex((t) => t.equals(wanted));
+    if (id < 0) throw new Error(`--say: ${JSON.stringify(token)} is missing from the vocabulary`); // syntheticVocab adds them
+    return id;
+  });
+  // Chain position -> token ids holding its dimension.
+  const chain = [[special.not, special.sot, special.transcribe, special.translate], ...sayIds.map((id) => [id]), [special.eot]];
+  const dims = chain.length;
+  const A = EMIT_LOGIT / Math.sqrt(S - 1);
+  for (let row = 0; row < cfg.n_vocab; row++) tokenEmbedding.fill(0, row * S, row * S + dims);
+  chain.forEach((ids, j) => {
+    for (const id of ids) {
+      tokenEmbedding.fill(0, id * S, (id + 1) * S);
+      tokenEmbedding[id * S + j] = A;
+    }
+  });
+  const steps = dims - 1; // hidden unit j maps chain token j to j + 1
+  const threshold = Math.sqrt(S - 1);
+  const gain = A / gelu(2 * threshold - threshold);
+  const zero = () => 0;
+  const outputsZero = {
+    'attn.out.weight': zero, 'attn.out.bias': zero,
+    'cross_attn.out.weight': zero, 'cross_attn.out.bias': zero,
+    'mlp.2.weight': zero, 'mlp.2.bias': zero,
+  };
+  const layer0 = {
+    ...outputsZero,
+    // [hidden, S]: element unit * S + dim
+    'mlp.0.weight': (k, drawn) => {
+      const unit = Math.floor(k / S);
+      if (unit >= steps) return drawn;
+      return k % S === unit ? 2 : 0;
+    },
+    'mlp.0.bias': (k, drawn) => (k < steps ? -threshold : drawn),
+    // [S, hidden]: element dim * hidden + unit
+    'mlp.2.weight': (k) => {
+      const dim = Math.floor(k / hidden);
+      const unit = k % hidden;
+      if (unit >= steps) return 0;
+      if (dim === unit + 1) return gain;
+      if (dim === unit) return -gain;
+      return 0;
+    },
+  };
+  return { sayIds, blockOverrides: (l) => (l === 0 ? layer0 : outputsZero) };
+}
+
 function writeDecoder(w, cfg, vocab, random) {
   const S = cfg.n_state;
   // The token embedding is built in memory first because --emit rewrites one
@@ -386,35 +542,40 @@ function writeDecoder(w, cfg, vocab, random) {
   // positional embedding; that order is part of what a seed reproduces.
   const tokenEmbedding = new Float32Array(cfg.n_vocab * S);
   for (let i = 0; i < tokenEmbedding.length; i++) tokenEmbedding[i] = (2 * random() - 1) * 0.05;
-  const target = emitTarget(cfg, vocab);
+  const target = cfg.say ? null : emitTarget(cfg, vocab);
   const lnBias = target === null ? null : steerDecoderTo(target, tokenEmbedding, S);
+  const chain = cfg.say ? chainDecoder(cfg, vocab, tokenEmbedding) : null;
 
   w.tensor('decoder.positional_embedding', [N_TEXT_CTX, S], 'f', uniform(random, 0.01));
   w.tensor('decoder.token_embedding.weight', [cfg.n_vocab, S], 'w', (k) => tokenEmbedding[k]);
-  for (let l = 0; l < cfg.n_text_layer; l++) writeBlock(w, `decoder.blocks.${l}`, S, true, random);
+  for (let l = 0; l < cfg.n_text_layer; l++) {
+    writeBlock(w, `decoder.blocks.${l}`, S, true, random, chain ? chain.blockOverrides(l) : {});
+  }
   w.tensor('decoder.ln.weight', [S], 'f', constant(lnBias ? 0 : 1));
   w.tensor('decoder.ln.bias', [S], 'f', lnBias ? (k) => lnBias[k] : constant(0));
-  return target;
+  return { target, sayIds: chain ? chain.sayIds : null };
 }
 
 /**
  * Writes a random-weight whisper model to options.out.
  * options: { out, preset?, nState?, nHead?, nLayer?, nAudioLayer?, nTextLayer?,
  *            nVocab?, ftype?: 'f16'|'f32', seed?, mel?: 'slaney'|'random',
- *            emit?: 'random'|'eot'|string }
+ *            emit?: 'random'|'eot'|string, say?: string[] | string }
+ * say: tokens (or one "|"-separated string) that greedy decoding emits, then
+ * end-of-text, for any audio; see --say in the header comment.
  * Same options give a byte-identical file. The file is written under a
  * temporary name and renamed, so a concurrent reader never sees half a model.
- * Returns a summary: dimensions, emitted token id (or null), tensor and
- * parameter counts, size in bytes.
+ * Returns a summary: dimensions, emitted token id (or null), say tokens and
+ * their ids (or null), tensor and parameter counts, size in bytes.
  */
 function generateModel(options) {
   if (!options || !options.out) throw new Error('generateModel: options.out is required');
   const cfg = resolveOptions(options);
-  const vocab = syntheticVocab(cfg.n_tokens);
+  const vocab = syntheticVocab(cfg.n_tokens, cfg.say || []);
   const random = mulberry32(cfg.seed);
   const tmp = `${options.out}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w');
-  let target;
+  let decoder;
   let writer;
   try {
     writer = new GgmlWriter(fd, cfg.ftype === 'f16' ? TENSOR_F16 : TENSOR_F32);
@@ -422,7 +583,7 @@ function generateModel(options) {
     writeMelFilters(writer, cfg, random);
     writeVocab(writer, vocab);
     writeEncoder(writer, cfg, random);
-    target = writeDecoder(writer, cfg, vocab, random);
+    decoder = writeDecoder(writer, cfg, vocab, random);
     fs.closeSync(fd);
   } catch (err) {
     try { fs.closeSync(fd); } catch { /* already closed */ }
@@ -441,7 +602,9 @@ function generateModel(options) {
     ftype: cfg.ftype,
     seed: cfg.seed,
     emit: cfg.emit,
-    emitTokenId: target,
+    emitTokenId: decoder.target,
+    say: cfg.say,
+    sayTokenIds: decoder.sayIds,
     tensors: writer.tensors,
     params: writer.params,
     bytes: fs.statSync(options.out).size,
@@ -449,12 +612,12 @@ function generateModel(options) {
 }
 
 const USAGE = 'usage: node scripts/gen-whisper-model.js --out FILE [--preset ' +
-  Object.keys(PRESETS).join('|') + '] [--emit random|eot|TOKEN] [--seed N] [--ftype f16|f32]\n' +
+  Object.keys(PRESETS).join('|') + '] [--emit random|eot|TOKEN | --say \'T1|T2|...\'] [--seed N] [--ftype f16|f32]\n' +
   '       [--n-state N] [--n-head H] [--n-layer L] [--n-audio-layer L] [--n-text-layer L]' +
   ' [--n-vocab V] [--mel slaney|random]';
 
 function main(argv) {
-  const names = ['out', 'preset', 'emit', 'seed', 'ftype', 'mel', 'n-state', 'n-head', 'n-layer',
+  const names = ['out', 'preset', 'emit', 'say', 'seed', 'ftype', 'mel', 'n-state', 'n-head', 'n-layer',
     'n-audio-layer', 'n-text-layer', 'n-vocab'];
   const spec = Object.fromEntries(names.map((n) => [n, { type: 'string' }]));
   spec.help = { type: 'boolean', short: 'h' };
@@ -471,6 +634,7 @@ function main(argv) {
     out: values.out,
     preset: values.preset,
     emit: values.emit,
+    say: values.say,
     seed: values.seed,
     ftype: values.ftype,
     mel: values.mel,

@@ -39,6 +39,45 @@ export function miniModel(): string {
   return file;
 }
 
+/**
+ * "Alice, can you fix auth.ts by Friday?" as whisper tokens: a request to a named person (an action item for Alice,
+ * due Friday) that mentions a workspace file.
+ */
+export const MEETING_SENTENCE_TOKENS: readonly string[] = [' Alice', ',', ' can', ' you', ' fix', ' auth', '.ts', ' by', ' Friday', '?'];
+
+/** The spoken dictation "hello comma world period camel case parse config", one distinct token per word. */
+export const DICTATION_SENTENCE_TOKENS: readonly string[] = [' hello', ' comma', ' world', ' period', ' camel', ' case', ' parse', ' config'];
+
+/**
+ * The text a saying model's decode comes back with: whisper.cpp joins the tokens (" Alice will … Friday.") and the
+ * daemon trims the result, so it is the joined tokens without the leading space.
+ */
+export function sentenceText(tokens: readonly string[]): string {
+  return tokens.join('').trim();
+}
+
+/**
+ * A mini whisper model (like {@link miniModel}) whose greedy decoding says exactly `tokens`, then ends, for any
+ * audio and any prompt: every final of a real decode is {@link sentenceText}(tokens) (audio shorter than
+ * (tokens.length - 5) / 8 s is cut short by the daemon's token cap). Cached as `.test-models/mini-say-<name>.bin`,
+ * with the token list beside it (`.json`): a name given other tokens than last time regenerates the model.
+ */
+export function sayingModel(name: string, tokens: readonly string[]): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`sayingModel: bad name ${JSON.stringify(name)}`);
+  const file = path.join(MODELS_DIR, `mini-say-${name}.bin`);
+  const sidecar = path.join(MODELS_DIR, `mini-say-${name}.json`);
+  const wanted = JSON.stringify(tokens);
+  const cached = fs.existsSync(file) && fs.existsSync(sidecar) && fs.readFileSync(sidecar, 'utf8') === wanted;
+  if (!cached) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { generateModel } = require(path.join(REPO_ROOT, 'scripts', 'gen-whisper-model.js'));
+    fs.mkdirSync(MODELS_DIR, { recursive: true });
+    generateModel({ preset: 'mini', say: [...tokens], out: file });
+    fs.writeFileSync(sidecar, wanted);
+  }
+  return file;
+}
+
 let manifest: FixtureEntry[] | undefined;
 
 /** WAV variants (rates, depths, channels, broken files) with what each should decode to. */

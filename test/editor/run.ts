@@ -19,12 +19,30 @@ fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringif
   'earshot.threads': 1,
 }, null, 2));
 fs.writeFileSync(path.join(workspace, 'README.md'), '# A workspace for Earshot editor tests\n');
+// Code the meeting talks about ("Alice will fix auth.ts by Friday"): mentions link here.
+fs.mkdirSync(path.join(workspace, 'src'));
+fs.writeFileSync(path.join(workspace, 'src', 'auth.ts'), [
+  'export interface Config {',
+  '  issuer: string;',
+  '}',
+  '',
+  'export function parseConfig(text: string): Config {',
+  '  return JSON.parse(text) as Config;',
+  '}',
+  '',
+].join('\n'));
+fs.writeFileSync(path.join(workspace, 'src', 'scratch.md'), '');
+
+/** Screenshots of every step: kept as CI artifacts (test-results/ is not committed). */
+const SHOTS_DIR = path.join(REPO_ROOT, 'test-results', 'screenshots');
+fs.rmSync(SHOTS_DIR, { recursive: true, force: true });
+fs.mkdirSync(SHOTS_DIR, { recursive: true });
 
 async function main(): Promise<number> {
   const pulse = await startPulse();
   try {
     // The extension host, and the daemon it starts, record from this server; the suite plays into it.
-    const env = { ...process.env, PULSE_SERVER: pulse.env.PULSE_SERVER, EARSHOT_TEST_PULSE_SERVER: pulse.env.PULSE_SERVER };
+    const env = { ...process.env, PULSE_SERVER: pulse.env.PULSE_SERVER, EARSHOT_TEST_PULSE_SERVER: pulse.env.PULSE_SERVER, E2E_SHOTS_DIR: SHOTS_DIR };
     const runner = spawn(process.execPath, [
       path.join(REPO_ROOT, 'test', 'editor', 'runner', 'run-test-electron.js'),
       '--extension', REPO_ROOT,
@@ -34,6 +52,8 @@ async function main(): Promise<number> {
     const code = await new Promise<number | null>((resolve) => runner.on('close', resolve));
     const notes = path.join(workspace, '.earshot', 'notes');
     if (fs.existsSync(notes)) console.log(`notes written in the test workspace: ${fs.readdirSync(notes).join(', ')}`);
+    const shots = fs.readdirSync(SHOTS_DIR);
+    console.log(`${shots.length} screenshots (CI artifacts) in ${path.relative(REPO_ROOT, SHOTS_DIR)}/: ${shots.join(', ')}`);
     return code ?? 1;
   } finally {
     await pulse.stop();

@@ -24,6 +24,14 @@
 //   E2E_WEBVIEW_TEXT_URL  GET [?contains=text[&timeout=ms]]: the innerText of every webview (views
 //                         and panels), joined by newlines. With contains it waits (default 10000 ms)
 //                         until the text includes it: 200 when it does, 404 (body = text) if not.
+//   E2E_WEBVIEW_URL       the base of hooks into one webview, picked by ?marker=<CSS selector> that only
+//                         its document matches (e.g. #transcript):
+//                         /eval?marker=…&expr=<JS expression>: its JSON value in that webview's frame;
+//                         /press?marker=…&selector=…&key=Enter: focuses the element and presses a key
+//                         (a real keyboard event from the browser, for keyboard-only tests).
+// A shot answers JSON {path, width, height, colors, stddev}: distinct colours (capped) and the luminance
+// standard deviation, measured by the browser from the PNG, so a test can prove it is not blank.
+// Shots go to --shots, else $E2E_SHOTS_DIR, else <run dir>/shots.
 // e.g. await fetch(`${process.env.E2E_SHOT_URL}?name=panel&selector=${encodeURIComponent('.part.sidebar')}`)
 'use strict';
 const { spawn, execFileSync } = require('child_process');
@@ -173,15 +181,63 @@ async function webviewText(page) {
   return texts.join('\n');
 }
 
-// The endpoints behind E2E_SHOT_URL and E2E_WEBVIEW_TEXT_URL.
+// The frame of the first webview whose document has an element matching `marker`; waits up to timeoutMs.
+async function webviewFrame(page, marker, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  do {
+    for (const outer of await page.$$('iframe.webview.ready')) {
+      const inner = await (await outer.contentFrame())?.$('#active-frame');
+      const frame = inner && await inner.contentFrame();
+      if (frame && await frame.$(marker).catch(() => null)) return frame;
+    }
+    await sleep(250);
+  } while (Date.now() < deadline);
+  return null;
+}
+
+// Distinct colours (sampled, capped at 4096) and luminance spread of a PNG, decoded by the browser.
+async function imageStats(page, png) {
+  return page.evaluate(async (dataUrl) => {
+    const image = new Image();
+    image.src = dataUrl;
+    await image.decode();
+    const canvas = new OffscreenCanvas(image.width, image.height);
+    const context = canvas.getContext('2d');
+    context.drawImage(image, 0, 0);
+    const { data } = context.getImageData(0, 0, image.width, image.height);
+    const colors = new Set();
+    let sum = 0, sumSq = 0, n = 0;
+    for (let i = 0; i < data.length; i += 4 * 7) { // every 7th pixel is plenty
+      const y = 0.2126 * data[i] + 0.7152 * data[i + 1] + 0.0722 * data[i + 2];
+      sum += y; sumSq += y * y; n++;
+      if (colors.size < 4096) colors.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    }
+    const mean = sum / n;
+    return { width: image.width, height: image.height, colors: colors.size, stddev: Math.sqrt(Math.max(0, sumSq / n - mean * mean)) };
+  }, `data:image/png;base64,${png.toString('base64')}`);
+}
+
+// The endpoints behind E2E_SHOT_URL, E2E_WEBVIEW_TEXT_URL and E2E_WEBVIEW_URL.
 function serveHooks(page, shotsDir) {
   const routes = {
     async '/shot'(q) {
       const file = path.join(shotsDir, `${(q.get('name') || 'shot').replace(/[^\w.-]/g, '_')}.png`);
       const selector = q.get('selector');
-      await (selector ? page.locator(selector).first() : page).screenshot({ path: file });
+      const png = await (selector ? page.locator(selector).first() : page).screenshot({ path: file });
       log(`screenshot ${file}`);
-      return [200, file];
+      return [200, JSON.stringify({ path: file, ...await imageStats(page, png) })];
+    },
+    async '/eval'(q) {
+      const frame = await webviewFrame(page, q.get('marker'), Number(q.get('timeout') || 10000));
+      if (!frame) return [404, `no webview matches ${q.get('marker')}`];
+      const value = await frame.evaluate(q.get('expr'));
+      return [200, JSON.stringify(value === undefined ? null : value)];
+    },
+    async '/press'(q) {
+      const frame = await webviewFrame(page, q.get('marker'), Number(q.get('timeout') || 10000));
+      if (!frame) return [404, `no webview matches ${q.get('marker')}`];
+      await frame.locator(q.get('selector')).first().press(q.get('key'));
+      return [200, 'ok'];
     },
     async '/webview-text'(q) {
       const want = q.get('contains');
@@ -246,7 +302,7 @@ async function main() {
   }
   const t0 = Date.now();
   const runDir = makeRunDir();
-  const shotsDir = opts.shots || path.join(runDir, 'shots');
+  const shotsDir = opts.shots || process.env.E2E_SHOTS_DIR || path.join(runDir, 'shots');
   const workspace = opts.workspace || path.join(runDir, 'workspace');
   fs.mkdirSync(shotsDir, { recursive: true });
   fs.mkdirSync(workspace, { recursive: true });
@@ -279,7 +335,7 @@ async function main() {
     ['extensionDevelopmentPath', remote(opts.extension || stubExtension(runDir))],
     ['extensionTestsPath', remote(opts.tests)],
     ['extensionEnvironment', JSON.stringify({ ...opts.env,
-      E2E_SHOT_URL: `${hooks}/shot`, E2E_WEBVIEW_TEXT_URL: `${hooks}/webview-text` })],
+      E2E_SHOT_URL: `${hooks}/shot`, E2E_WEBVIEW_TEXT_URL: `${hooks}/webview-text`, E2E_WEBVIEW_URL: hooks })],
     ['skipWelcome', 'true'],
   ];
   await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);

@@ -10,32 +10,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EarshotApi } from '../../../extension/extension';
-import { ErrorCodes, SessionStateParams } from '../../../protocol/protocol';
+import { ErrorCodes } from '../../../protocol/protocol';
 import { callFixtures } from '../../support/speech';
+import { screenshot, waitForState } from './hooks';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const SAMPLE = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
-/** Set by the code-server runner: screenshots and the text inside webviews. */
-const SHOT_URL = process.env.E2E_SHOT_URL;
+/** Set by the code-server runner: the text inside webviews. */
 const WEBVIEW_TEXT_URL = process.env.E2E_WEBVIEW_TEXT_URL;
-
-function waitForState(api: EarshotApi, state: SessionStateParams['state'], timeoutMs = 120_000): Promise<SessionStateParams> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`no '${state}' session state within ${timeoutMs} ms`)); }, timeoutMs);
-    const sub = api.onDidChangeSession((s) => {
-      if (s.state !== state) return;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve(s);
-    });
-  });
-}
-
-async function screenshot(name: string, selector?: string): Promise<void> {
-  if (!SHOT_URL) return;
-  const response = await fetch(`${SHOT_URL}?name=${name}${selector ? `&selector=${encodeURIComponent(selector)}` : ''}`);
-  assert.equal(response.status, 200, `screenshot ${name} failed: ${await response.text()}`);
-}
 
 describe('Earshot in a real VS Code', () => {
   let api: EarshotApi;

@@ -1,0 +1,90 @@
+/**
+ * What the editor tests can see and do beyond the VS Code API, through the code-server runner's hooks
+ * (test/editor/runner/run-in-code-server.js): screenshots that must not be blank, the text of the
+ * webviews, and script/keys inside the Earshot panel's webview. Under a desktop VS Code
+ * (@vscode/test-electron) the hooks are absent: `available` is false and the DOM checks are skipped.
+ */
+import * as assert from 'node:assert/strict';
+import type { EarshotApi } from '../../../extension/extension';
+import type { SessionStateParams } from '../../../protocol/protocol';
+
+const SHOT_URL = process.env.E2E_SHOT_URL;
+const WEBVIEW_TEXT_URL = process.env.E2E_WEBVIEW_TEXT_URL;
+const WEBVIEW_URL = process.env.E2E_WEBVIEW_URL;
+/** An element only the Earshot panel's document has. */
+const PANEL_MARKER = '#transcript';
+
+export const available = Boolean(SHOT_URL && WEBVIEW_TEXT_URL && WEBVIEW_URL);
+
+export interface ShotStats {
+  path: string;
+  width: number;
+  height: number;
+  colors: number;
+  stddev: number;
+}
+
+/**
+ * Saves `name`.png (the whole workbench, or the first element matching `selector`) and checks it is
+ * not blank: a rendered panel has text (many colours from anti-aliasing) and contrast.
+ */
+export async function screenshot(name: string, selector?: string): Promise<ShotStats | undefined> {
+  if (!SHOT_URL) return undefined;
+  const response = await fetch(`${SHOT_URL}?name=${name}${selector ? `&selector=${encodeURIComponent(selector)}` : ''}`);
+  const body = await response.text();
+  assert.equal(response.status, 200, `screenshot ${name} failed: ${body}`);
+  const stats = JSON.parse(body) as ShotStats;
+  assert.ok(stats.width > 100 && stats.height > 100, `screenshot ${name} is ${stats.width}×${stats.height}`);
+  assert.ok(stats.colors >= 16 && stats.stddev >= 8, `screenshot ${name} looks blank: ${stats.colors} colours, luminance σ ${stats.stddev.toFixed(1)}`);
+  return stats;
+}
+
+/** The text of every webview; with `contains`, waits until it appears (rejects with what was shown). */
+export async function webviewText(contains?: string, timeoutMs = 10_000): Promise<string> {
+  assert.ok(WEBVIEW_TEXT_URL, 'webview hooks are only there under code-server');
+  const query = contains === undefined ? '' : `?contains=${encodeURIComponent(contains)}&timeout=${timeoutMs}`;
+  const response = await fetch(`${WEBVIEW_TEXT_URL}${query}`);
+  const text = await response.text();
+  assert.equal(response.status, 200, `the webviews never showed ${JSON.stringify(contains)}; they showed:\n${text}`);
+  return text;
+}
+
+/** Evaluates a JavaScript expression in the panel's webview and returns its (JSON) value. */
+export async function panelEval<T>(expression: string): Promise<T> {
+  assert.ok(WEBVIEW_URL, 'webview hooks are only there under code-server');
+  const response = await fetch(`${WEBVIEW_URL}/eval?marker=${encodeURIComponent(PANEL_MARKER)}&expr=${encodeURIComponent(expression)}`);
+  const body = await response.text();
+  assert.equal(response.status, 200, `evaluating in the panel failed: ${body}\n${expression}`);
+  return JSON.parse(body) as T;
+}
+
+/** Polls an expression in the panel until it is truthy; returns that value. */
+export async function panelWaitFor<T>(expression: string, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await panelEval<T>(expression);
+    if (value) return value;
+    assert.ok(Date.now() < deadline, `the panel never showed ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Focuses an element of the panel and presses a key with the browser's real keyboard. */
+export async function panelPress(selector: string, key: string): Promise<void> {
+  assert.ok(WEBVIEW_URL, 'webview hooks are only there under code-server');
+  const response = await fetch(`${WEBVIEW_URL}/press?marker=${encodeURIComponent(PANEL_MARKER)}&selector=${encodeURIComponent(selector)}&key=${encodeURIComponent(key)}`);
+  assert.equal(response.status, 200, `pressing ${key} on ${selector} failed: ${await response.text()}`);
+}
+
+/** Resolves with the next session state notification of that state. */
+export function waitForState(api: EarshotApi, state: SessionStateParams['state'], timeoutMs = 120_000): Promise<SessionStateParams> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`no '${state}' session state within ${timeoutMs} ms`)); }, timeoutMs);
+    const sub = api.onDidChangeSession((s) => {
+      if (s.state !== state) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(s);
+    });
+  });
+}
