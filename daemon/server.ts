@@ -8,10 +8,11 @@ import {
 import {
   ActionItemNotification, DecisionNotification, DeviceList, ErrorCodes, Health, InputLevelNotification, PROTOCOL_VERSION, SessionStart,
   ModelDownload, ModelList, Refine, SessionExport, SessionStateNotification, SessionStatus, SessionStop, SourceRetry, SourceStatusNotification, SummaryNotification, Transcript, Vocabulary,
+  ActionItemSetDone, DeviceTest, EditorActivityNotification, ModelProgressNotification, SessionPause, WorkspaceIndexNotification,
 } from '../protocol/protocol';
 import {
   InvalidParamsError, validateInitializationOptions, validateSessionExport, validateSessionStart, validateSessionStatus, validateSessionStop, validateSourceRetry, validateVocabulary,
-  validateModelDownload,
+  validateModelDownload, validateActionItemSetDone, validateDeviceTest, validateEditorActivity, validateSessionPause, validateWorkspaceIndex,
 } from '../protocol/validate';
 import { findCatalogModel } from './asr/catalog';
 import { selectModel } from './asr/modelStore';
@@ -53,6 +54,8 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   }, logLevelFrom(process.env.EARSHOT_LOG_LEVEL));
   let service: EarshotService | undefined;
   let healthTimer: NodeJS.Timeout | undefined;
+  /** The session and paused sources of the last 'streaming' state sent (a change sends health at once). */
+  let lastPaused: string | undefined;
 
   const sendHealth = () => { if (service) notify(() => connection.sendNotification(Health, service!.health())); };
 
@@ -103,6 +106,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       ...(init.vad ? { vad: init.vad } : {}),
       ...(init.modelIdleUnloadSec !== undefined ? { modelIdleUnloadSec: init.modelIdleUnloadSec } : {}),
       ...(init.enhancement && init.enhancement.provider !== 'off' ? { enhancement: init.enhancement } : {}),
+      ...(init.retentionDays ? { retentionDays: init.retentionDays } : {}),
       // The opt-in refinement with a VS Code language model: a request to the client, cancelled when it takes too long.
       askClient: async (params, signal) => {
         if (clientGone) return null;
@@ -121,11 +125,14 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       actionItem: (i) => notify(() => connection.sendNotification(ActionItemNotification, i)),
       decision: (d) => notify(() => connection.sendNotification(DecisionNotification, d)),
       state: (s) => {
-        log.info('session', 'state', { sessionId: s.sessionId, state: s.state, ...(s.error ? { error: s.error } : {}) });
+        log.info('session', 'state', { sessionId: s.sessionId, state: s.state, mode: s.mode, ...(s.paused.length ? { paused: s.paused } : {}), ...(s.error ? { error: s.error } : {}) });
         notify(() => connection.sendNotification(SessionStateNotification, s));
         clearInterval(healthTimer);
         healthTimer = s.state === 'streaming' ? setInterval(sendHealth, HEALTH_INTERVAL_MS) : undefined;
-        if (s.state === 'done') sendHealth();
+        // A pause or resume shows in the health's sources at once.
+        const pausedKey = `${s.sessionId}:${s.paused.join()}`;
+        if (s.state === 'done' || (s.state === 'streaming' && lastPaused !== undefined && lastPaused !== pausedKey && lastPaused.startsWith(`${s.sessionId}:`))) sendHealth();
+        lastPaused = s.state === 'streaming' ? pausedKey : undefined;
       },
       sourceStatus: (st) => {
         // Faults are worth a warning in the log; the user sees them as notifications with a Retry action.
@@ -152,7 +159,18 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
         log.info('asr', 'model_state', { state, ...(state === 'error' ? { error: service?.engine.error } : {}) });
         sendHealth();
       },
+      modelProgress: (p) => {
+        if (p.phase !== 'download') log.info('asr', 'model_progress', { model: p.model, phase: p.phase, ...(p.message ? { message: p.message } : {}) });
+        notify(() => connection.sendNotification(ModelProgressNotification, p));
+      },
+      retention: (r) => {
+        // Session ids only: names of journals, never their contents.
+        const entry = { deleted: r.deleted.length, ...(r.failed.length ? { failed: r.failed } : {}) };
+        if (r.failed.length) log.warn('storage', 'retention', entry);
+        else log.info('storage', 'retention', entry);
+      },
     });
+    service.startRetention();
     log.info('server', 'initialized', {
       client: params.clientInfo?.name ?? null, protocolVersion: PROTOCOL_VERSION,
       ...(init.enhancement && init.enhancement.provider !== 'off' ? { enhancement: init.enhancement.provider } : {}),
@@ -167,7 +185,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     const valid = validateSessionStart(params);
     const progress = await modelProgress();
     const result = await svc.startSession(valid, progress);
-    log.info('session', 'started', { sessionId: result.sessionId, sources: valid.sources });
+    log.info('session', 'started', { sessionId: result.sessionId, sources: valid.sources, mode: valid.mode ?? 'meeting' });
     return result;
   }));
   connection.onNotification(Vocabulary, (params) => {
@@ -205,6 +223,35 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     return null;
   }));
   connection.onRequest(SessionStatus, (params) => answer(SessionStatus.method, (svc) => svc.status(validateSessionStatus(params).sessionId)));
+  connection.onRequest(SessionPause, (params) => answer(SessionPause.method, async (svc) => {
+    const valid = validateSessionPause(params);
+    const result = await svc.pauseSession(valid);
+    log.info('session', valid.paused ? 'paused' : 'resumed', { sessionId: valid.sessionId, ...(valid.source ? { source: valid.source } : {}), paused: result.paused });
+    return result;
+  }));
+  connection.onRequest(DeviceTest, (params, token) => answer(DeviceTest.method, async (svc) => {
+    const valid = validateDeviceTest(params);
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    const result = await svc.testDevice(valid, abort.signal);
+    log.info('capture', 'device_test', { source: result.source, recorder: result.recorder, peakDbfs: result.peakDbfs, rmsDbfs: result.rmsDbfs, heard: result.heard });
+    return result;
+  }));
+  connection.onRequest(ActionItemSetDone, (params) => answer(ActionItemSetDone.method, (svc) => svc.setActionItemDone(validateActionItemSetDone(params))));
+  connection.onNotification(WorkspaceIndexNotification, (params) => {
+    try {
+      service?.setWorkspaceIndex(validateWorkspaceIndex(params));
+    } catch (e) {
+      log.warn('server', 'bad_workspace_index', { reason: (e as Error).message }); // a notification has no one to answer
+    }
+  });
+  connection.onNotification(EditorActivityNotification, (params) => {
+    try {
+      service?.noteEditorActivity(validateEditorActivity(params));
+    } catch (e) {
+      log.warn('server', 'bad_editor_activity', { reason: (e as Error).message });
+    }
+  });
 
   /** A `$/progress` reporter for model loading, when the model still has to be loaded. */
   async function modelProgress(): Promise<ProgressReporter | undefined> {

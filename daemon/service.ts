@@ -5,8 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import {
+  ActionItem, ActionItemSetDoneParams, EditorActivityParams, WorkspaceIndexParams,
+} from '../protocol/protocol';
+import {
   DeviceListResult, EnhancementSettings, ErrorCodes, HealthParams, InputLevelParams, LiveSourceKind, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelState,
   SessionExportParams, SessionExportResult, SessionStartParams, SessionStartResult, SessionStatusResult, SessionStopResult, SourceRetryParams, SourceStatusParams, VadSettings,
+  DEVICE_TEST_SESSION_ID, DeviceTestParams, DeviceTestResult, ModelProgressParams, SessionPauseParams, SessionPauseResult,
 } from '../protocol/protocol';
 import { CATALOG, findCatalogModel, ModelTier, modelForTier } from './asr/catalog';
 import { DEGRADE_LADDER, DegradeThresholds } from './asr/degrade';
@@ -15,7 +19,8 @@ import { downloadCatalogModel, ensureVerified, listModels, ModelSelection } from
 import { BATCH_STREAMING_OPTIONS } from './asr/streaming';
 import { WhisperEngine } from './asr/whisper';
 import { AudioDevice, DEFAULT_DEVICE, listDevices, noSystemAudioMessage, systemCaptureAvailability } from './capture/devices';
-import { installHint } from './capture/faults';
+import { testDevice } from './capture/deviceTest';
+import { CaptureError, installHint } from './capture/faults';
 import { LiveSource } from './capture/live';
 import { MIC_RECORDERS } from './capture/recorder';
 import { AudioSource, FileSource, SAMPLE_RATE } from './capture/source';
@@ -23,8 +28,12 @@ import { findExecutable } from './capture/tools';
 import { AudioFileError } from './capture/wav';
 import { AskClient, RefinementReport, requestRefinement } from './enhance';
 import { JournalContents, readJournal } from './journal/journal';
+import { ActionItemDoneError, markDoneInJournal } from './notes/done';
+import { EditorTimeline } from './notes/editorTimeline';
 import { exportFileName, exportSession } from './notes/export';
+import { annotateSegment, WorkspaceIndexHolder } from './notes/segmentContext';
 import { notesFileName } from './notes/markdown';
+import { DAY_MS, pruneSessions, PruneResult } from './retention';
 import { Session, SessionConfig, SessionEvents } from './session/session';
 import { segmenterOptions } from './vad/segmenter';
 import { SileroDetector, VadModelError } from './vad/silero';
@@ -54,6 +63,8 @@ export interface ServiceConfig {
   enhancement?: EnhancementSettings;
   /** How to ask the client for a refinement (provider 'vscode-lm'); without it that provider does nothing. */
   askClient?: AskClient;
+  /** Journals older than this many days are deleted (see startRetention); 0 or absent: kept forever. */
+  retentionDays?: number;
 }
 
 /** A failure with the JSON-RPC error code it should travel as. */
@@ -75,7 +86,16 @@ export interface ServiceEvents extends SessionEvents {
   degrade?(level: number, name: string): void;
   /** How the opt-in refinement at stop went (never carries transcript text). */
   refinement?(report: RefinementReport): void;
+  /** A model download or load progressed (at most MODEL_PROGRESS_INTERVAL_MS apart, then done or failed). */
+  modelProgress?(progress: ModelProgressParams): void;
+  /** A retention pass deleted (or failed to delete) old session files. */
+  retention?(result: PruneResult): void;
 }
+
+/** Model progress notifications come at most this often (5 a second), besides the first and the last. */
+export const MODEL_PROGRESS_INTERVAL_MS = 200;
+/** How long a pause waits for the final of the utterance in progress before answering anyway (the final still comes). */
+const PAUSE_FLUSH_TIMEOUT_MS = 15_000;
 
 /** Reports long work (model loading) to whoever asked for it. */
 export interface ProgressReporter {
@@ -95,11 +115,20 @@ export class EarshotService {
   private starting = false;
   private readonly closed = new Map<string, Session>();
   private vocabulary = '';
+  /** The client's workspace files and symbols, for the mentions in finals (built off the hot path). */
+  private readonly workspaceIndex = new WorkspaceIndexHolder();
+  /** What the user had open, for every session of this daemon (one may start long after a file was opened). */
+  private readonly editorTimeline = new EditorTimeline();
   private unloadTimer: NodeJS.Timeout | undefined;
   /** A smaller model decoding in the main one's place while the degrade ladder is on its last rung. */
   private fallback: WhisperEngine | undefined;
   /** The live sources of the current session, with their last level. */
   private live = new Map<LiveSourceKind, { source: LiveSource; rmsDbfs: number | null }>();
+  /** Pause and resume requests, one at a time (each waits for a flush). */
+  private pausing: Promise<unknown> = Promise.resolve();
+  /** The device test running, if any (aborted at shutdown). */
+  private deviceTest: AbortController | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly config: ServiceConfig, private readonly events: ServiceEvents) {
     this.engine = new WhisperEngine(
@@ -121,8 +150,12 @@ export class EarshotService {
       const { sources, unavailable } = await this.openSources(params);
       await this.loadVad();
       await this.loadModel(progress);
-      const title = params.title?.trim() || (params.audioFile ? path.basename(params.audioFile).replace(/\.[^.]+$/, '') : 'Meeting');
-      const notesPath = path.join(this.config.notesDir, notesFileName(startedAt, title));
+      // An index sent just before the start is built now: the first finals can link to it.
+      await this.workspaceIndex.whenBuilt();
+      const dictation = params.mode === 'dictation';
+      const title = params.title?.trim() || (params.audioFile ? path.basename(params.audioFile).replace(/\.[^.]+$/, '') : dictation ? 'Dictation' : 'Meeting');
+      // Dictation goes to the cursor: no notes file.
+      const notesPath = dictation ? '' : path.join(this.config.notesDir, notesFileName(startedAt, title));
       if (this.current) this.remember(this.current);
       this.current = await Session.start({
         sessionId,
@@ -132,19 +165,21 @@ export class EarshotService {
         sources,
         journalPath: path.join(this.config.storageDir, 'sessions', `${sessionId}.jsonl`),
         notesPath,
+        mode: dictation ? 'dictation' : 'meeting',
         decoder: { decode: (request) => (this.fallback?.state === 'ready' ? this.fallback : this.engine).decode(request) },
         createDetector: () => SileroDetector.create(),
-        segmenter: segmenterOptions(this.config.vad),
+        segmenter: segmenterOptions(this.config.vad, dictation ? 'dictation' : 'meeting'),
         ...(this.config.degradeThresholds ? { degradeThresholds: this.config.degradeThresholds } : {}),
         ...(params.pace === 'fast' ? { streaming: BATCH_STREAMING_OPTIONS } : {}),
         vocabulary: () => this.vocabulary,
         onEchoSuppressed: (segmentId, score, final) => this.events.echoSuppressed?.(sessionId, segmentId, score, final),
+        annotate: (segment) => annotateSegment(segment, startedAt, this.workspaceIndex.current, this.editorTimeline),
         onDegrade: (level, rung) => {
           this.events.degrade?.(level, rung.name);
           void this.useSmallerModel(rung.smallerModel === true);
         },
         ...(params.audioFile ? { audioFile: params.audioFile } : {}),
-        ...(this.refiner() ? { refine: this.refiner() } : {}),
+        ...(this.refiner() && !dictation ? { refine: this.refiner() } : {}),
       }, this.events);
       const unsubscribe = this.watchLiveSources(sessionId, sources);
       this.current.done().catch(() => undefined).finally(() => {
@@ -172,7 +207,109 @@ export class EarshotService {
     if (!live || session.state !== 'streaming') {
       throw new ServiceError(ErrorCodes.SourceUnavailable, `Session ${params.sessionId} is not capturing ${params.source === 'mic' ? 'the microphone' : 'system audio'}.`);
     }
+    if (live.source.isPaused) throw new ServiceError(ErrorCodes.RequestFailed, `${params.source === 'mic' ? 'The microphone' : 'System audio'} is paused: resume it instead.`);
     live.source.retryNow();
+  }
+
+  /**
+   * Pauses or resumes live sources of the streaming session (one, or all). A source being paused stops its recorder;
+   * the answer comes once the utterance it was hearing is final (journaled and sent), then a state notification lists
+   * the paused sources. Idempotent; requests are handled one at a time.
+   */
+  pauseSession(params: SessionPauseParams): Promise<SessionPauseResult> {
+    const result = this.pausing.then(() => this.applyPause(params));
+    this.pausing = result.catch(() => undefined);
+    return result;
+  }
+
+  private async applyPause(params: SessionPauseParams): Promise<SessionPauseResult> {
+    const session = this.find(params.sessionId);
+    if (session !== this.current || session.state !== 'streaming') {
+      throw new ServiceError(ErrorCodes.RequestFailed, `Session ${session.id} is ${session.state === 'done' ? 'over' : session.state}: only a session that is recording can be paused or resumed.`);
+    }
+    const kinds = [...this.live.keys()];
+    if (params.source && !this.live.has(params.source)) {
+      throw new ServiceError(ErrorCodes.InvalidParams,
+        `Session ${session.id} does not record ${params.source === 'mic' ? 'the microphone' : 'system audio'}: its live sources are ${kinds.join(', ') || 'none (it transcribes a file)'}.`);
+    }
+    if (kinds.length === 0) throw new ServiceError(ErrorCodes.InvalidParams, `Session ${session.id} has no live source to pause: it transcribes a file.`);
+    const targets = params.source ? [params.source] : kinds;
+    if (params.paused) {
+      const flushes: Promise<void>[] = [];
+      for (const kind of targets) {
+        const entry = this.live.get(kind)!;
+        const flushed = session.whenFlushed(kind); // asked before the pause, so the flush cannot be missed
+        if (!entry.source.pause()) continue;
+        entry.rmsDbfs = null;
+        flushes.push(flushed);
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(flushes), new Promise((resolve) => { timer = setTimeout(resolve, PAUSE_FLUSH_TIMEOUT_MS); })]);
+      clearTimeout(timer);
+    } else {
+      for (const kind of targets) this.live.get(kind)!.source.resume();
+    }
+    const paused = [...this.live].filter(([, entry]) => entry.source.isPaused).map(([kind]) => kind);
+    session.setPaused(paused);
+    return { paused };
+  }
+
+  /**
+   * Records a few seconds from a device (no VAD, no whisper) and answers the loudest level; levels are sent as input
+   * levels of DEVICE_TEST_SESSION_ID meanwhile. Refused while a session records or another test runs; a device that
+   * cannot record fails with SourceUnavailable and the message a session would give.
+   */
+  async testDevice(params: DeviceTestParams, signal?: AbortSignal): Promise<DeviceTestResult> {
+    if (this.starting || this.activeSession) {
+      const id = this.activeSession?.id;
+      throw new ServiceError(ErrorCodes.SessionAlreadyRunning, `A session is recording${id ? ` (${id})` : ''}: stop it before testing a device.`, { sessionId: id ?? null });
+    }
+    if (this.deviceTest) throw new ServiceError(ErrorCodes.RequestFailed, 'A device test is already running: wait for it to finish.');
+    const abort = new AbortController();
+    this.deviceTest = abort;
+    const onAbort = () => abort.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const source = params.source;
+    try {
+      const missing = await this.liveSourceMissing(source);
+      if (missing) throw new ServiceError(ErrorCodes.SourceUnavailable, missing, { source, reason: 'recorder-missing' });
+      const helperPath = this.config.capture?.helperPath;
+      const outcome = await testDevice({
+        kind: source, env: this.captureEnv(), seconds: params.seconds ?? 5, signal: abort.signal,
+        ...(params.device && params.device !== DEFAULT_DEVICE ? { device: params.device } : {}),
+        ...(source === 'system' && helperPath ? { helperPath } : {}),
+        onLevel: (level) => this.events.inputLevel?.({ sessionId: DEVICE_TEST_SESSION_ID, source, rmsDbfs: level.rmsDbfs, peakDbfs: level.peakDbfs }),
+      });
+      return { source, ...outcome };
+    } catch (e) {
+      if (e instanceof CaptureError) throw new ServiceError(ErrorCodes.SourceUnavailable, e.message, { source, reason: e.fault.reason });
+      throw e;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.deviceTest = undefined;
+    }
+  }
+
+  /**
+   * Applies the retention setting: deletes old session journals now and then once a day (never the running session's,
+   * never notes files or models). Without a retention period it does nothing.
+   */
+  startRetention(): void {
+    clearInterval(this.retentionTimer);
+    const days = this.config.retentionDays ?? 0;
+    if (days <= 0) return;
+    const prune = async () => {
+      try {
+        const keep = new Set(this.activeSession ? [this.activeSession.id] : []);
+        const result = await pruneSessions(this.config.storageDir, days, { keep });
+        if (result.deleted.length || result.failed.length) this.events.retention?.(result);
+      } catch (e) {
+        this.events.retention?.({ deleted: [], failed: [{ name: 'sessions', error: (e as Error).message }] });
+      }
+    };
+    void prune();
+    this.retentionTimer = setInterval(() => void prune(), DAY_MS);
+    this.retentionTimer.unref();
   }
 
   /** Microphones and system-audio sources this machine can record, and whether system audio works at all. */
@@ -237,11 +374,28 @@ export class EarshotService {
     if (!findCatalogModel(params.modelId)) {
       throw new ServiceError(ErrorCodes.InvalidParams, `Unknown model ${JSON.stringify(params.modelId)}: choose one of ${CATALOG.map((m) => m.id).join(', ')}.`);
     }
+    const model = params.modelId;
+    let lastReport = -Infinity;
+    const progress = (p: DownloadProgress) => {
+      onProgress?.(p);
+      const now = performance.now();
+      if (now - lastReport < MODEL_PROGRESS_INTERVAL_MS) return;
+      lastReport = now;
+      this.events.modelProgress?.({
+        model, phase: 'download', fraction: p.bytesTotal ? Math.min(1, p.bytesDone / p.bytesTotal) : null, bytes: p.bytesDone, ...(p.bytesTotal ? { totalBytes: p.bytesTotal } : {}),
+      });
+    };
     try {
-      return await downloadCatalogModel(this.selection(), params.modelId, { repair: params.repair, signal, onProgress });
+      const result = await downloadCatalogModel(this.selection(), model, {
+        repair: params.repair, signal, onProgress: progress, progressIntervalMs: MODEL_PROGRESS_INTERVAL_MS,
+        onVerify: () => this.events.modelProgress?.({ model, phase: 'verify', fraction: null }),
+      });
+      this.events.modelProgress?.({ model, phase: 'done', fraction: 1, bytes: result.bytes, totalBytes: result.bytes });
+      return result;
     } catch (e) {
       const reason = e instanceof DownloadError ? e.code : 'error';
-      throw new ServiceError(ErrorCodes.DownloadFailed, (e as Error).message, { modelId: params.modelId, reason });
+      this.events.modelProgress?.({ model, phase: 'failed', fraction: null, message: (e as Error).message });
+      throw new ServiceError(ErrorCodes.DownloadFailed, (e as Error).message, { modelId: model, reason });
     }
   }
 
@@ -254,6 +408,54 @@ export class EarshotService {
   /** Replaces the words whisper is primed with (already validated and bounded). */
   setVocabulary(words: string[]): void {
     this.vocabulary = words.join(', ');
+  }
+
+  /** Replaces the workspace index that finals' mentions are matched against (built shortly after, in slices). */
+  setWorkspaceIndex(params: WorkspaceIndexParams): void {
+    this.workspaceIndex.set(params);
+  }
+
+  /** The user looks at another place (or no file) from `params.at` on. */
+  noteEditorActivity(params: EditorActivityParams): void {
+    this.editorTimeline.note(params.location, params.at);
+  }
+
+  /**
+   * Ticks or unticks an action item of the running session or of an earlier one in storage: a new revision with
+   * `done` in its journal, announced when the session runs, and its notes file rewritten. Answers the latest revision.
+   */
+  async setActionItemDone(params: ActionItemSetDoneParams): Promise<ActionItem> {
+    try {
+      const running = this.current?.id === params.sessionId ? this.current : this.closed.get(params.sessionId);
+      if (running) {
+        const item = await running.setActionItemDone(params.id, params.done);
+        if (item) return item;
+        // Finalizing: its journal is being closed; mark it there once the session is done.
+        await running.done().catch(() => undefined);
+      }
+      const journalPath = this.journalPathOf(params.sessionId);
+      try {
+        return await markDoneInJournal(journalPath, params.id, params.done);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+          throw new ServiceError(ErrorCodes.SessionNotFound, `No session ${params.sessionId} in ${path.dirname(journalPath)}.`);
+        }
+        throw e;
+      }
+    } catch (e) {
+      if (e instanceof ActionItemDoneError) throw new ServiceError(ErrorCodes.InvalidParams, e.message);
+      if (e instanceof ServiceError) throw e;
+      throw new ServiceError(ErrorCodes.InternalError, `Cannot mark action item ${params.id} of session ${params.sessionId}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Where a session's journal is (or would be) in this daemon's storage. */
+  private journalPathOf(sessionId: string): string {
+    // An id is a file name, never a path: nothing outside the sessions folder is opened for append.
+    if (!sessionId || /[\\/]/.test(sessionId) || sessionId.startsWith('.')) {
+      throw new ServiceError(ErrorCodes.SessionNotFound, `No session with id ${JSON.stringify(sessionId)}.`);
+    }
+    return path.join(this.config.storageDir, 'sessions', `${sessionId}.jsonl`);
   }
 
   health(): HealthParams {
@@ -336,6 +538,8 @@ export class EarshotService {
   /** Finalizes an open session and frees the model: nothing is lost on a clean exit. */
   async shutdown(): Promise<void> {
     clearTimeout(this.unloadTimer);
+    clearInterval(this.retentionTimer);
+    this.deviceTest?.abort();
     await this.activeSession?.stop().catch(() => undefined);
     await this.useSmallerModel(false);
     await this.engine.free();
@@ -372,13 +576,7 @@ export class EarshotService {
     for (const kind of params.sources) {
       if (kind !== 'file') {
         const helperPath = this.config.capture?.helperPath;
-        let missing: string | undefined;
-        if (kind === 'system') {
-          const availability = await systemCaptureAvailability({ env, ...(helperPath ? { helperPath } : {}) });
-          if (!availability.available) missing = availability.message ?? noSystemAudioMessage(platform, 'no-recorder');
-        } else if (!MIC_RECORDERS.some((r) => findExecutable(r, env, platform))) {
-          missing = `No microphone recorder is installed: ${installHint('sox', platform)} (or arecord from alsa-utils on Linux).`;
-        }
+        const missing = await this.liveSourceMissing(kind);
         if (missing) {
           unavailable.push({ source: kind, message: missing });
           continue;
@@ -403,6 +601,19 @@ export class EarshotService {
       throw new ServiceError(ErrorCodes.SourceUnavailable, unavailable.map((u) => u.message).join(' '), { unavailable });
     }
     return { sources, unavailable };
+  }
+
+  /** Why a live source cannot capture on this machine at all (nothing to record it with), or undefined when it can. */
+  private async liveSourceMissing(kind: LiveSourceKind): Promise<string | undefined> {
+    const env = this.captureEnv();
+    const platform = process.platform;
+    if (kind === 'system') {
+      const helperPath = this.config.capture?.helperPath;
+      const availability = await systemCaptureAvailability({ env, ...(helperPath ? { helperPath } : {}) });
+      return availability.available ? undefined : availability.message ?? noSystemAudioMessage(platform, 'no-recorder');
+    }
+    return MIC_RECORDERS.some((r) => findExecutable(r, env, platform))
+      ? undefined : `No microphone recorder is installed: ${installHint('sox', platform)} (or arecord from alsa-utils on Linux).`;
   }
 
   /** Forwards the live sources' states and levels as session notifications; returns the unsubscriber. */
@@ -441,11 +652,16 @@ export class EarshotService {
     if (this.engine.state === 'ready') return;
     const selection = this.config.selection;
     const data = { modelPath: this.config.modelPath, ...(selection?.source === 'catalog' && selection.model ? { modelId: selection.model.id } : {}) };
+    // The catalog id, or the file's name for a model given by path.
+    const model = selection?.source === 'catalog' && selection.model ? selection.model.id : path.basename(this.config.modelPath);
     progress?.begin('Loading whisper model', path.basename(this.config.modelPath));
+    this.events.modelProgress?.({ model, phase: 'load', fraction: null });
     try {
       if (selection) await ensureVerified(selection);
       await this.engine.load();
+      this.events.modelProgress?.({ model, phase: 'done', fraction: 1 });
     } catch (e) {
+      this.events.modelProgress?.({ model, phase: 'failed', fraction: null, message: (e as Error).message });
       throw new ServiceError(ErrorCodes.ModelUnavailable, (e as Error).message, data);
     } finally {
       progress?.done();

@@ -19,6 +19,8 @@ import { EarshotSettings } from './settings';
 
 export class DaemonClient implements vscode.Disposable {
   private client: LanguageClient | undefined;
+  /** Set by dispose(): a late request (e.g. stopping a dictation while VS Code closes) must not start a new daemon. */
+  private disposed = false;
   private readonly emitters = {
     transcript: new vscode.EventEmitter<TranscriptSegment>(),
     actionItem: new vscode.EventEmitter<ActionItem>(),
@@ -30,6 +32,7 @@ export class DaemonClient implements vscode.Disposable {
     summary: new vscode.EventEmitter<SummaryParams>(),
     modelProgress: new vscode.EventEmitter<ModelProgressParams>(),
     daemonExit: new vscode.EventEmitter<void>(),
+    daemonStart: new vscode.EventEmitter<void>(),
   };
   readonly onTranscript = this.emitters.transcript.event;
   readonly onActionItem = this.emitters.actionItem.event;
@@ -42,11 +45,17 @@ export class DaemonClient implements vscode.Disposable {
   readonly onModelProgress = this.emitters.modelProgress.event;
   /** The daemon process went away (it is restarted on the next request, or by LanguageClient). */
   readonly onDaemonExit = this.emitters.daemonExit.event;
+  /**
+   * A daemon answered `initialize` and runs (the first start, a restart, or LanguageClient's automatic restart after a
+   * crash): state the daemon keeps only in memory (the workspace index) is sent again on this.
+   */
+  readonly onDaemonStart = this.emitters.daemonStart.event;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.LogOutputChannel) {}
 
   /** Starts the daemon if it is not running; resolves once it answered `initialize`. */
   async ensureStarted(): Promise<LanguageClient> {
+    if (this.disposed) throw new Error('Earshot is shutting down.');
     if (this.client && this.client.state !== State.Stopped) {
       if (!this.client.isRunning()) await this.client.start();
       return this.client;
@@ -74,6 +83,7 @@ export class DaemonClient implements vscode.Disposable {
       language: settings.language,
       ...(settings.threads > 0 ? { threads: settings.threads } : {}),
       ...(settings.enhancement.provider !== 'off' ? { enhancement: settings.enhancement } : {}),
+      ...(settings.retentionDays > 0 ? { retentionDays: settings.retentionDays } : {}),
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [], // no language features: the daemon only speaks the Earshot protocol
@@ -98,6 +108,7 @@ export class DaemonClient implements vscode.Disposable {
     client.onRequest(Refine, (params, token) => refineWithLanguageModel(params, EarshotSettings.read().enhancement, this.output, token));
     client.onDidChangeState((e) => {
       if (e.oldState === State.Running && e.newState !== State.Running) this.emitters.daemonExit.fire();
+      if (e.newState === State.Running && e.oldState !== State.Running) this.emitters.daemonStart.fire();
     });
     this.client = client;
     await client.start();
@@ -165,8 +176,8 @@ export class DaemonClient implements vscode.Disposable {
   }
 
   /** Records a few seconds from a device for a level check (input levels arrive as onInputLevel). */
-  async testDevice(params: DeviceTestParams): Promise<DeviceTestResult> {
-    return (await this.ensureStarted()).sendRequest(DeviceTest, params);
+  async testDevice(params: DeviceTestParams, token?: vscode.CancellationToken): Promise<DeviceTestResult> {
+    return (await this.ensureStarted()).sendRequest(DeviceTest, params, token);
   }
 
   /** The workspace's files and symbols, for links to code mentioned in the transcript. */
@@ -193,6 +204,7 @@ export class DaemonClient implements vscode.Disposable {
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
     await this.client?.stop().catch(() => undefined);
     Object.values(this.emitters).forEach((e) => e.dispose());
   }

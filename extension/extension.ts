@@ -5,12 +5,20 @@
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageclient/node';
 import { PanelCommand } from '../protocol/panel';
-import { ErrorCodes, ExportFormat, LiveSourceKind, SessionStateParams, SessionStopResult } from '../protocol/protocol';
+import {
+  DEVICE_TEST_SESSION_ID, DeviceTestResult, ErrorCodes, ExportFormat, LiveSourceKind, SessionPauseResult, SessionStateParams, SessionStopResult,
+} from '../protocol/protocol';
+import { EditorActivityReporter } from './activity';
 import { DaemonClient } from './client';
+import { DictationApi, DictationController, DictationTarget } from './dictation/controller';
 import { TranscriptPanel } from './panel';
 import { DAEMON_SETTINGS, EarshotSettings } from './settings';
 import { SessionStatusBar } from './statusBar';
 import { watchVocabulary } from './vocabulary';
+import { WorkspaceIndexer } from './workspaceIndex';
+
+/** The walkthrough's id in package.json `contributes.walkthroughs`. */
+export const WALKTHROUGH_ID = 'getStarted';
 
 /** What activate() returns: used by the extension's own tests and by other extensions. */
 export interface EarshotApi {
@@ -19,18 +27,31 @@ export interface EarshotApi {
   /** The last session state seen. */
   readonly session: SessionStateParams | undefined;
   onDidChangeSession: vscode.Event<SessionStateParams>;
+  /**
+   * Dictation: `active`, the ghost text shown (`partial`), and `onDidInsert`, fired after each final utterance is
+   * written (a test awaits it after `earshot.toggleDictation`); `dictate(text)` applies an utterance without audio.
+   */
+  dictation: DictationApi;
+  /** The status bar item as shown: text without icons, Markdown tooltip, click command. */
+  statusBar: Pick<SessionStatusBar, 'text' | 'tooltip' | 'command'>;
+  /** The workspace index sent to the daemon (`last`), and `refresh()` to send it now. */
+  workspaceIndex: Pick<WorkspaceIndexer, 'last' | 'refresh' | 'onDidSend'>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<EarshotApi> {
   const output = vscode.window.createOutputChannel('Earshot', { log: true });
   const client = new DaemonClient(context, output);
   const statusBar = new SessionStatusBar();
-  const panel = new TranscriptPanel(context.extensionUri, (command: PanelCommand) => void vscode.commands.executeCommand(`earshot.${command}`));
+  const panel = new TranscriptPanel(context.extensionUri, (command: PanelCommand) => void vscode.commands.executeCommand(`earshot.${command}`), client);
   const sessionChanged = new vscode.EventEmitter<SessionStateParams>();
   let session: SessionStateParams | undefined;
+  const dictation = new DictationController(client, output, () => session);
+  const activity = new EditorActivityReporter((p) => client.sendEditorActivity(p), output);
+  const workspaceIndex = new WorkspaceIndexer(client, output);
 
   context.subscriptions.push(
-    output, client, statusBar, sessionChanged,
+    // Disposed in this order: dictation first, so it can still ask the daemon to stop its session.
+    output, dictation, activity, workspaceIndex, client, statusBar, sessionChanged,
     vscode.window.registerWebviewViewProvider(TranscriptPanel.viewId, panel, { webviewOptions: { retainContextWhenHidden: true } }),
     client.onTranscript((s) => panel.showSegment(s)),
     client.onActionItem((i) => panel.showActionItem(i)),
@@ -38,6 +59,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     client.onSummary((s) => panel.showSummary(s)),
     client.onSourceStatus((s) => panel.showSourceStatus(s)),
     client.onInputLevel((l) => panel.showInputLevel(l)),
+    client.onHealth((h) => panel.showHealth(h)),
+    client.onModelProgress((p) => panel.showModelProgress(p)),
     client.onDaemonExit(() => {
       // A session cannot outlive its daemon: say so instead of showing "Listening" forever.
       if (session && session.state !== 'done') {
@@ -46,7 +69,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     }),
     client.onSessionState((s) => {
       session = s;
-      void vscode.commands.executeCommand('setContext', 'earshot.sessionRunning', s.state === 'streaming');
+      setContextKeys(s);
+      if (s.state === 'streaming') activity.start(Date.parse(s.startedAt));
+      else activity.stop();
       panel.showSessionState(s);
       statusBar.update(s);
       sessionChanged.fire(s);
@@ -62,9 +87,29 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     }),
   );
 
-  /** A session is over: open its notes (or say why it ended). */
+  /**
+   * Context keys for `when` clauses: earshot.sessionRunning (any session records: Stop, Pause apply),
+   * earshot.meetingRunning / earshot.dictating (which kind), earshot.sessionPaused (Resume applies),
+   * earshot.sessionBusy (stopping or finalizing: the notes are being written).
+   */
+  function setContextKeys(s: SessionStateParams | undefined): void {
+    const streaming = s?.state === 'streaming';
+    const dictating = streaming && s?.mode === 'dictation';
+    const keys: Record<string, boolean> = {
+      'earshot.sessionRunning': streaming,
+      'earshot.meetingRunning': streaming && !dictating,
+      'earshot.dictating': dictating,
+      'earshot.sessionPaused': streaming && (s?.paused?.length ?? 0) > 0,
+      'earshot.sessionBusy': s?.state === 'stopping' || s?.state === 'finalizing',
+    };
+    for (const [key, value] of Object.entries(keys)) void vscode.commands.executeCommand('setContext', key, value);
+  }
+  setContextKeys(undefined);
+
+  /** A session is over: open its notes (or say why it ended). A dictation writes no notes. */
   async function finished(s: SessionStateParams): Promise<void> {
     if (s.error) void showError(new Error(s.error));
+    if (s.mode === 'dictation' || !s.notesPath) return;
     try {
       await vscode.window.showTextDocument(vscode.Uri.file(s.notesPath), { preview: false, viewColumn: vscode.ViewColumn.Active });
     } catch (e) {
@@ -77,17 +122,25 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
       try {
         return await run(...args);
       } catch (e) {
-        await showError(e);
+        // Shown, not awaited: the command resolves (undefined) at once instead of when the message is dismissed.
+        void showError(e);
         return undefined;
       }
     }));
 
   command('earshot.startMeetingNotes', async () => {
+    if (dictation.active) {
+      // The daemon records one session at a time.
+      void vscode.window.showWarningMessage('Earshot is dictating. It records one session at a time: stop dictating to take meeting notes.', 'Stop Dictating')
+        .then((picked) => { if (picked) void dictation.stop(); });
+      return undefined;
+    }
     const settings = EarshotSettings.read();
     const sources = settings.meetingSources;
     if (sources.length === 0) {
-      const open = await vscode.window.showWarningMessage('Earshot: both the microphone and system audio are turned off.', 'Open Settings');
-      if (open) await vscode.commands.executeCommand('workbench.action.openSettings', 'earshot.sources');
+      void vscode.window.showWarningMessage('Earshot: both the microphone and system audio are turned off.', 'Open Settings').then((open) => {
+        if (open) void vscode.commands.executeCommand('workbench.action.openSettings', 'earshot.sources');
+      });
       return undefined;
     }
     await vscode.commands.executeCommand(`${TranscriptPanel.viewId}.focus`);
@@ -183,6 +236,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
       void vscode.window.showInformationMessage('Earshot: no session is running.');
       return undefined;
     }
+    if (session.mode === 'dictation') {
+      await dictation.stop();
+      return undefined;
+    }
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Earshot: finishing the transcript and writing notes…' },
       () => client.stop(session!.sessionId),
@@ -206,6 +263,97 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     void vscode.window.showInformationMessage(`Earshot: whisper model ${id} is ready.`);
     return result;
   });
+
+  /** One key for meeting notes: start when nothing records, stop when a meeting records. */
+  command('earshot.toggleMeetingNotes', async () => {
+    if (session?.state === 'streaming' && session.mode !== 'dictation') return vscode.commands.executeCommand('earshot.stop');
+    return vscode.commands.executeCommand('earshot.startMeetingNotes');
+  });
+
+  /** `args.target: 'terminal'` (the keybinding when the terminal has focus): dictate into the active terminal. */
+  command('earshot.toggleDictation', async (args?: { target?: DictationTarget }) => dictation.toggle({ target: args?.target }));
+
+  command('earshot.pause', async () => pauseSession(true));
+  command('earshot.resume', async () => pauseSession(false));
+
+  /** Pauses or resumes every live source of the running session (the panel pauses one source through the client). */
+  async function pauseSession(paused: boolean): Promise<SessionPauseResult | undefined> {
+    if (!session || session.state !== 'streaming') {
+      void vscode.window.showInformationMessage('Earshot: no session is recording.');
+      return undefined;
+    }
+    const result = await client.pause(session.sessionId, paused);
+    // The daemon also sends the new state; this keeps Resume usable if that is still on its way.
+    void vscode.commands.executeCommand('setContext', 'earshot.sessionPaused', result.paused.length > 0);
+    return result;
+  }
+
+  command('earshot.testMicrophone', async (device?: string) => testMicrophone(device));
+
+  /**
+   * Records 5 s from the microphone (earshot.devices.microphone, or `device`) with the live level in a progress
+   * notification, then says whether anything was heard and what to check if not. Resolves with the result without
+   * waiting for the message to be dismissed.
+   */
+  async function testMicrophone(device?: string): Promise<DeviceTestResult | undefined> {
+    if (session && session.state !== 'done') {
+      void vscode.window.showInformationMessage('Earshot: a session is recording: its level meter in the panel shows what the microphone hears. Test the microphone when it is over.');
+      return undefined;
+    }
+    const mic = device ?? EarshotSettings.read().devices.mic;
+    const seconds = 5;
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Earshot: testing the microphone', cancellable: true },
+      async (progress, cancelled) => {
+        progress.report({ message: 'Starting…' });
+        const started = Date.now();
+        let loudest = -100;
+        const sub = client.onInputLevel((l) => {
+          if (l.sessionId !== DEVICE_TEST_SESSION_ID || l.source !== 'mic') return;
+          loudest = Math.max(loudest, l.peakDbfs);
+          const left = Math.max(0, Math.ceil(seconds - (Date.now() - started) / 1000));
+          progress.report({ message: `Speak now… ${levelInWords(l.rmsDbfs)} (peak so far ${dbfs(loudest)}) ${left} s` });
+        });
+        // A recorder that never answers must not leave the notification up: give up a while after the test's end.
+        const cancel = new vscode.CancellationTokenSource();
+        const timer = setTimeout(() => cancel.cancel(), (seconds + 15) * 1000);
+        const onCancel = cancelled.onCancellationRequested(() => cancel.cancel());
+        try {
+          return await client.testDevice({ source: 'mic', ...(mic ? { device: mic } : {}), seconds }, cancel.token);
+        } catch (e) {
+          if (cancelled.isCancellationRequested) return undefined;
+          if (cancel.token.isCancellationRequested) throw new Error(`The microphone test got no answer from the recorder within ${seconds + 15} s.`);
+          throw e;
+        } finally {
+          clearTimeout(timer);
+          onCancel.dispose();
+          cancel.dispose();
+          sub.dispose();
+        }
+      },
+    );
+    if (!result) return undefined;
+    const where = `${mic ? `"${mic}"` : 'the default microphone'}${result.recorder ? ` (${result.recorder})` : ''}`;
+    if (result.heard) {
+      void vscode.window.showInformationMessage(`Earshot heard you on ${where}: peak ${dbfs(result.peakDbfs)}. Meeting notes and dictation are ready.`,
+        'Start Dictation').then((picked) => { if (picked) void vscode.commands.executeCommand('earshot.toggleDictation'); });
+    } else {
+      const tips = process.platform === 'darwin'
+        ? 'Check that it is not muted and that VS Code may use the microphone (System Settings › Privacy & Security › Microphone).'
+        : process.platform === 'win32'
+          ? 'Check that it is not muted and that desktop apps may use the microphone (Settings › Privacy › Microphone).'
+          : 'Check that it is not muted and that its input volume is up (pavucontrol or the sound settings).';
+      void vscode.window.showWarningMessage(`Earshot heard nothing from ${where} (peak ${dbfs(result.peakDbfs)}). ${tips} Or choose another microphone.`,
+        'Choose Microphone…', 'Test Again').then((picked) => {
+        if (picked === 'Choose Microphone…') void vscode.commands.executeCommand('earshot.chooseMicrophone');
+        else if (picked === 'Test Again') void vscode.commands.executeCommand('earshot.testMicrophone', device);
+      });
+    }
+    return result;
+  }
+
+  command('earshot.openWalkthrough', async () =>
+    vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH_ID}`, false));
 
   command('earshot.showPanel', async () => vscode.commands.executeCommand(`${TranscriptPanel.viewId}.focus`));
   command('earshot.restartDaemon', async () => client.restart());
@@ -237,12 +385,41 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     if (picked?.[0]) await vscode.workspace.getConfiguration('earshot').update('model.path', picked[0].fsPath, vscode.ConfigurationTarget.Global);
   }
 
-  context.subscriptions.push(watchVocabulary((words) => client.sendVocabulary(words)));
+  context.subscriptions.push(watchVocabulary((words) => client.sendVocabulary(words), client.onDaemonStart));
 
-  // Start the daemon now so the first command is quick; failures surface when a command needs it.
+  // Start the daemon now so the first command is quick; failures surface when a command needs it. The workspace
+  // index follows once it runs (and after every restart: client.onDaemonStart).
   client.ensureStarted().catch((e) => output.error(`daemon did not start: ${(e as Error).message}`));
 
-  return { client, panel, get session() { return session; }, onDidChangeSession: sessionChanged.event };
+  void openWalkthroughOnce(context);
+
+  return {
+    client, panel, get session() { return session; }, onDidChangeSession: sessionChanged.event, dictation, statusBar, workspaceIndex,
+  };
+}
+
+/**
+ * Opens the walkthrough on the first activation after install. Not in tests or CI (it would take focus from the
+ * editors a test drives), nor when the user turned off `workbench.welcomePage.walkthroughs.openOnInstall`.
+ */
+async function openWalkthroughOnce(context: vscode.ExtensionContext): Promise<void> {
+  const key = 'earshot.walkthroughShown';
+  if (context.globalState.get<boolean>(key)) return;
+  await context.globalState.update(key, true);
+  const automated = context.extensionMode !== vscode.ExtensionMode.Production || !!process.env.CI || !!process.env.EARSHOT_NO_WALKTHROUGH;
+  if (automated || !vscode.workspace.getConfiguration('workbench.welcomePage.walkthroughs').get<boolean>('openOnInstall', true)) return;
+  await vscode.commands.executeCommand('earshot.openWalkthrough');
+}
+
+/** A level in words and a small meter, e.g. "good level −23 dBFS ▮▮▮▮▯▯". */
+export function levelInWords(rmsDbfs: number): string {
+  const words = rmsDbfs < -60 ? 'silence' : rmsDbfs < -45 ? 'very quiet' : rmsDbfs < -30 ? 'quiet' : rmsDbfs < -10 ? 'good level' : 'very loud';
+  const bars = Math.max(0, Math.min(6, Math.round((rmsDbfs + 60) / 10)));
+  return `${words} ${dbfs(rmsDbfs)} ${'▮'.repeat(bars)}${'▯'.repeat(6 - bars)}`;
+}
+
+function dbfs(value: number): string {
+  return `${value < 0 ? '−' : ''}${Math.abs(Math.round(value))} dBFS`;
 }
 
 export function deactivate(): void {

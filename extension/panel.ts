@@ -1,38 +1,68 @@
 /**
- * The side panel: a WebviewView showing the live transcript, action items and decisions.
- * It keeps the current session's lines so a panel opened (or reloaded) mid-session shows everything;
- * the webview itself only renders what it is sent, as text.
+ * The side panel: a WebviewView showing the live transcript, the notes (action items, decisions, open questions,
+ * summary), the session's controls, its sources and the model's status.
+ *
+ * It keeps the current session's lines so a panel opened (or reloaded) mid-session shows everything; after that the
+ * webview gets one small message per change (a line, an item, the sources at most 10 times a second), never the
+ * whole snapshot again. The webview only renders what it is sent, as text, and asks for actions by id: what a
+ * link or an item points at is looked up here, and the actions themselves are in panelActions.ts.
  */
 import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FromPanel, PanelCommand, PanelSegment, PanelSession, PanelSource, PanelSummary, ToPanel } from '../protocol/panel';
 import {
-  ActionItem, Decision, InputLevelParams, LiveSourceKind, SessionStateParams, SourceStatusParams, SummaryParams, TranscriptSegment,
+  FromPanel, ITEM_ACTIONS, ITEM_LISTS, ItemAction, ItemList, PANEL_COMMANDS, PanelCommand, PanelModel, PanelQuestion, PanelSegment,
+  PanelSession, PanelSource, PanelSummary, ToPanel,
+} from '../protocol/panel';
+import {
+  ActionItem, Decision, HealthParams, InputLevelParams, LiveSourceKind, MentionTarget, ModelProgressParams, SessionStateParams,
+  SourceStatusParams, SummaryParams, TranscriptSegment,
 } from '../protocol/protocol';
+import type { DaemonClient } from './client';
+import {
+  ActionOutcome, copyText, insertAtCursors, insertTodoComment, itemText, NoteItem, openMention, openViewing, pickTodoTarget,
+  questionId, revealInNotes, TodoTarget, todoText,
+} from './panelActions';
+
+/** What the panel asks of the daemon (the client; a fake in tests). */
+export type PanelDaemon = Pick<DaemonClient, 'setActionItemDone' | 'pause' | 'retrySource'>;
+
+/** Options of {@link TranscriptPanel.runItemAction}, for tests: where a TODO goes instead of asking with a quick pick. */
+export interface ItemActionOptions {
+  todoTarget?: TodoTarget;
+}
+
+/** How often source updates (input levels arrive about 10 times a second per source) are posted at most. */
+const SOURCES_POST_MS = 100;
 
 export class TranscriptPanel implements vscode.WebviewViewProvider {
   static readonly viewId = 'earshot.transcript';
   private view: vscode.WebviewView | undefined;
   private session: PanelSession | null = null;
+  private notesPath = '';
   /** Lines by segment id, in arrival order (a final replaces its partial in place). */
   private readonly segments = new Map<string, PanelSegment>();
   private readonly actionItems = new Map<string, ActionItem>();
   private readonly decisions = new Map<string, Decision>();
   private summary: PanelSummary | null = null;
   private readonly sources = new Map<LiveSourceKind, PanelSource>();
+  private sourcesTimer: NodeJS.Timeout | undefined;
+  private model: PanelModel | null = null;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly runCommand: (command: PanelCommand) => void) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly runCommand: (command: PanelCommand) => void,
+    private readonly daemon?: PanelDaemon,
+  ) {}
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
-    const script = vscode.Uri.joinPath(this.extensionUri, 'out', 'webview', 'media', 'panel.js');
-    view.webview.options = { enableScripts: true, localResourceRoots: [media, vscode.Uri.joinPath(this.extensionUri, 'out', 'webview')] };
+    const webviewOut = vscode.Uri.joinPath(this.extensionUri, 'out', 'webview');
+    const script = vscode.Uri.joinPath(webviewOut, 'media', 'panel.js');
+    view.webview.options = { enableScripts: true, localResourceRoots: [media, webviewOut] };
     view.webview.html = this.html(view.webview, view.webview.asWebviewUri(script), view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')));
-    view.webview.onDidReceiveMessage((message: FromPanel) => {
-      if (message.type === 'ready') this.post(this.snapshot());
-      else if (message.type === 'command') this.runCommand(message.command);
-    });
+    view.webview.onDidReceiveMessage((message: unknown) => this.receive(message));
     view.onDidDispose(() => { this.view = undefined; });
   }
 
@@ -46,25 +76,36 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       decisions: [...this.decisions.values()],
       summary: this.summary,
       sources: [...this.sources.values()],
+      model: this.model,
     };
   }
 
   showSessionState(state: SessionStateParams): void {
-    if (this.session?.sessionId !== state.sessionId) {
+    const fresh = this.session?.sessionId !== state.sessionId;
+    if (fresh) {
       this.segments.clear();
       this.actionItems.clear();
       this.decisions.clear();
       this.summary = null;
       this.sources.clear();
     }
-    this.session = { sessionId: state.sessionId, title: state.title, state: state.state, startedAt: state.startedAt, ...(state.error ? { error: state.error } : {}) };
-    if (this.segments.size === 0) this.post(this.snapshot());
+    this.notesPath = state.notesPath ?? '';
+    this.session = {
+      sessionId: state.sessionId, title: state.title, state: state.state, startedAt: state.startedAt,
+      mode: state.mode ?? 'meeting', paused: state.paused ?? [], hasNotes: !!state.notesPath,
+      ...(state.error ? { error: state.error } : {}),
+    };
+    if (fresh) this.post(this.snapshot());
     else this.post({ type: 'session', session: this.session });
   }
 
   showSegment(s: TranscriptSegment): void {
     if (s.sessionId !== this.session?.sessionId) return;
-    const segment: PanelSegment = { segmentId: s.segmentId, speaker: s.speaker, t0: s.t0, t1: s.t1, text: s.text, final: s.final };
+    const segment: PanelSegment = {
+      segmentId: s.segmentId, source: s.source, speaker: s.speaker, t0: s.t0, t1: s.t1, text: s.text, final: s.final,
+      ...(s.final && s.mentions?.length ? { mentions: s.mentions } : {}),
+      ...(s.final && s.viewing ? { viewing: s.viewing } : {}),
+    };
     if (s.final && !s.text) this.segments.delete(s.segmentId);
     else this.segments.set(s.segmentId, segment);
     this.post({ type: 'segment', segment });
@@ -72,6 +113,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
 
   showActionItem(item: ActionItem): void {
     if (item.sessionId !== this.session?.sessionId) return;
+    if ((this.actionItems.get(item.id)?.revision ?? -Infinity) > item.revision) return; // the highest revision wins
     if (item.removed) this.actionItems.delete(item.id);
     else this.actionItems.set(item.id, item);
     this.post({ type: 'actionItem', item });
@@ -79,6 +121,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
 
   showDecision(decision: Decision): void {
     if (decision.sessionId !== this.session?.sessionId) return;
+    if ((this.decisions.get(decision.id)?.revision ?? -Infinity) > decision.revision) return;
     if (decision.removed) this.decisions.delete(decision.id);
     else this.decisions.set(decision.id, decision);
     this.post({ type: 'decision', decision });
@@ -90,20 +133,168 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
     this.sources.set(status.source, {
       source: status.source, state: status.state, rmsDbfs: previous?.rmsDbfs ?? null, ...(status.message ? { message: status.message } : {}),
     });
-    this.post({ type: 'sources', sources: [...this.sources.values()] });
+    this.postSources(true);
   }
 
   showInputLevel(level: InputLevelParams): void {
     if (level.sessionId !== this.session?.sessionId) return;
     const previous = this.sources.get(level.source);
     this.sources.set(level.source, { ...(previous ?? { source: level.source, state: 'capturing' }), rmsDbfs: level.rmsDbfs });
-    this.post({ type: 'sources', sources: [...this.sources.values()] });
+    this.postSources(false);
   }
 
   showSummary(params: SummaryParams): void {
     if (params.sessionId !== this.session?.sessionId) return;
-    this.summary = { final: params.final, bullets: params.bullets, openQuestions: params.openQuestions };
+    const openQuestions: PanelQuestion[] = params.openQuestions.map((q) => ({ id: questionId(q), text: q.text, speaker: q.speaker, t0: q.t0 }));
+    this.summary = { final: params.final, bullets: params.bullets, openQuestions };
     this.post({ type: 'summary', summary: this.summary });
+  }
+
+  /** The model part of the daemon's health reports (sent every few seconds): posted only when it changed. */
+  showHealth(health: HealthParams): void {
+    const m = health.model;
+    const name = m.path ? path.basename(m.path).replace(/^ggml-(.*)\.bin$/, '$1') : this.model?.name ?? null;
+    const loading = m.state === 'loading' || m.state === 'warming_up';
+    const next: PanelModel = {
+      name,
+      state: m.state,
+      error: m.state === 'error' ? m.error ?? 'The model could not be loaded.' : null,
+      // A load in progress keeps the progress it reported; anything else ends it (a download is not in health).
+      progress: this.model?.progress && (this.model.progress.phase !== 'load' || loading) ? this.model.progress : null,
+    };
+    this.setModel(next);
+  }
+
+  showModelProgress(p: ModelProgressParams): void {
+    const base: PanelModel = this.model ?? { name: null, state: null, error: null, progress: null };
+    if (p.phase === 'done') this.setModel({ ...base, name: p.model, error: null, progress: null });
+    else if (p.phase === 'failed') this.setModel({ ...base, name: p.model, error: p.message ?? 'The model download or load failed.', progress: null });
+    else {
+      const fraction = typeof p.fraction === 'number' && Number.isFinite(p.fraction) ? Math.max(0, Math.min(1, p.fraction)) : null;
+      this.setModel({
+        ...base, name: p.model, error: null,
+        progress: { phase: p.phase, fraction, ...(p.bytes !== undefined ? { bytes: p.bytes } : {}), ...(p.totalBytes !== undefined ? { totalBytes: p.totalBytes } : {}) },
+      });
+    }
+  }
+
+  /**
+   * Runs a list entry's action as its button in the panel does, and resolves when it is done (tests call this
+   * without the webview). `options.todoTarget` puts a TODO there instead of asking where.
+   */
+  async runItemAction(action: ItemAction, list: ItemList, id: string, options: ItemActionOptions = {}): Promise<ActionOutcome> {
+    const item = this.noteItem(list, id);
+    if (!item) return this.outcome({ ok: false, message: 'That entry is no longer in the notes.' });
+    try {
+      switch (action) {
+        case 'insert': return this.outcome(await insertAtCursors(itemText(list, item)), 'Inserted.');
+        case 'copy': return this.outcome(await copyText(itemText(list, item)));
+        case 'reveal': return this.outcome(await revealInNotes(this.notesPath, list, item));
+        case 'toggleDone': {
+          const current = this.actionItems.get(id);
+          if (list !== 'actionItems' || !current) return this.outcome({ ok: false, message: 'Only action items can be marked done.' });
+          if (!this.daemon) return this.outcome({ ok: false, message: 'Earshot is not connected to its daemon.' });
+          const updated = await this.daemon.setActionItemDone(current.sessionId, id, !current.done);
+          this.showActionItem(updated);
+          return this.outcome({ ok: true, message: updated.done ? 'Marked done.' : 'Marked not done.' });
+        }
+        case 'todo': {
+          const todo = todoText(list, item);
+          const target = options.todoTarget ?? await pickTodoTarget(todo, this.mentionsOf(list, id));
+          if (!target) return { ok: false };
+          return this.outcome(await insertTodoComment(target, todo), 'TODO added.');
+        }
+      }
+    } catch (e) {
+      const message = `Earshot: ${e instanceof Error ? e.message : String(e)}`;
+      void vscode.window.showErrorMessage(message);
+      return this.outcome({ ok: false, message });
+    }
+  }
+
+  /** Tells the panel how an action went (a short line in its status area). */
+  private outcome(result: ActionOutcome, success?: string): ActionOutcome {
+    const text = result.message ?? (result.ok ? success : undefined);
+    if (text) this.post({ type: 'notice', text: text.replace(/^Earshot: /, ''), level: result.ok ? 'info' : 'warning' });
+    return result;
+  }
+
+  private noteItem(list: ItemList, id: string): NoteItem | undefined {
+    if (list === 'actionItems') return this.actionItems.get(id);
+    if (list === 'decisions') return this.decisions.get(id);
+    return this.summary?.openQuestions.find((q) => q.id === id);
+  }
+
+  /** Code the item's source line mentioned (a TODO may go there). */
+  private mentionsOf(list: ItemList, id: string): MentionTarget[] {
+    const item = list === 'actionItems' ? this.actionItems.get(id) : list === 'decisions' ? this.decisions.get(id) : undefined;
+    const segment = item?.segmentId ? this.segments.get(item.segmentId) : undefined;
+    return (segment?.mentions ?? []).map((m) => m.target);
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    const message = raw as FromPanel;
+    if (!message || typeof message !== 'object' || typeof message.type !== 'string') return;
+    try {
+      switch (message.type) {
+        case 'ready':
+          this.post(this.snapshot());
+          break;
+        case 'command':
+          if (PANEL_COMMANDS.includes(message.command)) this.runCommand(message.command);
+          break;
+        case 'itemAction':
+          if (ITEM_ACTIONS.includes(message.action) && ITEM_LISTS.includes(message.list) && typeof message.id === 'string') {
+            await this.runItemAction(message.action, message.list, message.id);
+          }
+          break;
+        case 'openMention': {
+          const mention = this.segments.get(String(message.segmentId))?.mentions?.[Number(message.index)];
+          if (mention) this.outcome(await openMention(mention.target, mention.alternatives ?? []));
+          break;
+        }
+        case 'openViewing': {
+          const viewing = this.segments.get(String(message.segmentId))?.viewing;
+          if (viewing) this.outcome(await openViewing(viewing));
+          break;
+        }
+        case 'toggleSource':
+          if ((message.source === 'mic' || message.source === 'system') && this.session && this.daemon) {
+            await this.daemon.pause(this.session.sessionId, !!message.paused, message.source);
+          }
+          break;
+        case 'retrySource':
+          if ((message.source === 'mic' || message.source === 'system') && this.session && this.daemon) {
+            await this.daemon.retrySource(this.session.sessionId, message.source);
+            this.post({ type: 'notice', text: 'Retrying…', level: 'info' });
+          }
+          break;
+      }
+    } catch (e) {
+      const text = e instanceof Error ? e.message : String(e);
+      this.post({ type: 'notice', text, level: 'error' });
+      void vscode.window.showErrorMessage(`Earshot: ${text}`);
+    }
+  }
+
+  private setModel(next: PanelModel): void {
+    if (JSON.stringify(next) === JSON.stringify(this.model)) return;
+    this.model = next;
+    this.post({ type: 'model', model: next });
+  }
+
+  /** Source states go out at once; levels are coalesced (a meter needs no more than about 10 frames a second). */
+  private postSources(now: boolean): void {
+    if (now) {
+      clearTimeout(this.sourcesTimer);
+      this.sourcesTimer = undefined;
+      this.post({ type: 'sources', sources: [...this.sources.values()] });
+      return;
+    }
+    this.sourcesTimer ??= setTimeout(() => {
+      this.sourcesTimer = undefined;
+      this.post({ type: 'sources', sources: [...this.sources.values()] });
+    }, SOURCES_POST_MS);
   }
 
   private post(message: ToPanel): void {
@@ -112,7 +303,8 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
 
   private html(webview: vscode.Webview, script: vscode.Uri, style: vscode.Uri): string {
     const nonce = randomBytes(16).toString('base64');
-    // No inline script or style, no remote content: transcript text can never become markup.
+    // No inline script or style, no remote content: transcript text can never become markup. (Scripts set sizes through
+    // the CSSOM, element.style, which a CSP does not restrict; style attributes in markup would be blocked.)
     const csp = [
       "default-src 'none'",
       `style-src ${webview.cspSource}`,
@@ -120,7 +312,20 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       `img-src ${webview.cspSource}`,
       `font-src ${webview.cspSource}`,
     ].join('; ');
-    return `<!DOCTYPE html>
+    return panelHtml(csp, nonce, String(script), String(style));
+  }
+}
+
+/** The panel's document: a static skeleton (ids documented in media/panel.ts) that the script fills in. */
+export function panelHtml(csp: string, nonce: string, script: string, style: string): string {
+  const tab = (name: string, label: string, selected: boolean) =>
+    `<button type="button" role="tab" id="tab-${name}" data-tab="${name}" aria-controls="panel-${name}" aria-selected="${selected}" tabindex="${selected ? 0 : -1}">`
+    + `<span class="tab-label">${label}</span><span class="count" id="count-${name}"></span></button>`;
+  const itemsPanel = (name: string, listId: string, label: string, emptyText: string) =>
+    `<div role="tabpanel" id="panel-${name}" class="tabpanel" aria-labelledby="tab-${name}" hidden>`
+    + `<ul id="${listId}" class="items" data-list="${name}" aria-label="${label}"></ul>`
+    + `<p id="empty-${name}" class="items-empty">${emptyText}</p></div>`;
+  return `<!DOCTYPE html>
 <html lang="en">
 <head>
   <meta charset="UTF-8">
@@ -129,34 +334,61 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   <link href="${style}" rel="stylesheet">
   <title>Earshot</title>
 </head>
-<body>
-  <header class="toolbar" role="toolbar" aria-label="Session controls">
-    <span id="state" class="state" role="status" aria-live="polite">No session</span>
-    <span class="spacer"></span>
-    <button id="start" data-command="startMeetingNotes" title="Start meeting notes">Start</button>
-    <button id="file" data-command="transcribeFile" title="Transcribe an audio file">File…</button>
-    <button id="stop" data-command="stop" title="Stop the session" disabled>Stop</button>
+<body data-state="none">
+  <header class="header">
+    <div class="toolbar" role="toolbar" aria-label="Session controls">
+      <button type="button" id="start" class="tool primary" data-command="startMeetingNotes" data-icon="record" aria-label="Start meeting notes" title="Start meeting notes"><span class="label">Start</span></button>
+      <button type="button" id="dictate" class="tool" data-command="toggleDictation" data-icon="dictate" aria-label="Start dictation" title="Start dictation" aria-pressed="false"></button>
+      <button type="button" id="file" class="tool" data-command="transcribeFile" data-icon="file" aria-label="Transcribe an audio file" title="Transcribe an audio file"></button>
+      <span class="divider" aria-hidden="true"></span>
+      <button type="button" id="pause" class="tool" data-command="pause" data-icon="pause" aria-label="Pause recording" title="Pause recording" aria-pressed="false" disabled></button>
+      <button type="button" id="stop" class="tool" data-command="stop" data-icon="stop" aria-label="Stop" title="Stop and write the notes" disabled></button>
+    </div>
+    <div class="status">
+      <span class="state-dot" aria-hidden="true"></span>
+      <span id="state" class="state" role="status" aria-live="polite">No session</span>
+      <span id="elapsed" class="elapsed" hidden></span>
+    </div>
+    <div id="error" class="banner error" role="alert" hidden><span class="message"></span></div>
+    <div id="notice" class="notice" role="status" aria-live="polite" hidden></div>
+    <section id="sources" class="sources" aria-label="Audio sources" hidden></section>
+    <section id="model" class="model" aria-label="Speech model" data-state="unknown" hidden>
+      <div class="model-line"><span class="model-icon" aria-hidden="true"></span><span id="model-label" class="model-label"></span>`
+    + `<button type="button" id="model-download" class="text-button" data-command="downloadModel" data-icon="download" hidden><span class="label">Download model…</span></button></div>
+      <div id="model-progress" class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" hidden><div class="progress-fill"></div></div>
+    </section>
   </header>
-  <p id="error" class="error" role="alert" hidden></p>
-  <section aria-label="Transcript">
-    <ol id="transcript" class="transcript" aria-live="polite"></ol>
-    <p id="empty" class="empty">Start meeting notes or transcribe a file: the transcript appears here as people speak.</p>
-  </section>
-  <section id="sources" class="sources" aria-label="Audio sources" hidden></section>
-  <section id="summary-section" aria-label="Summary and open questions" hidden>
-    <h2 id="summary-title">Summary</h2>
-    <ul id="summary"></ul>
-    <h2>Open questions</h2>
-    <ul id="open-questions"></ul>
-  </section>
-  <section id="items-section" aria-label="Action items and decisions" hidden>
-    <h2>Decisions</h2>
-    <ul id="decisions"></ul>
-    <h2>Action items</h2>
-    <ul id="action-items"></ul>
-  </section>
+  <main class="main">
+    <section id="transcript-section" class="transcript-section" aria-label="Transcript">
+      <div class="filter-bar">
+        <label class="search" data-icon="search"><input id="search" type="search" placeholder="Search transcript" aria-label="Search the transcript" aria-keyshortcuts="Control+F Meta+F /" aria-describedby="filter-count" autocomplete="off" spellcheck="false"><span id="filter-count" class="filter-count" hidden></span></label>
+        <select id="speaker-filter" aria-label="Show lines from"><option value="">All speakers</option></select>
+      </div>
+      <div class="scroller-wrap">
+        <div id="transcript-scroller" class="scroller" tabindex="0" role="region" aria-label="Transcript lines (End: jump to live)">
+          <div id="spacer-top" class="spacer" aria-hidden="true"></div>
+          <ol id="transcript" class="transcript" aria-label="Transcript"></ol>
+          <div id="spacer-bottom" class="spacer" aria-hidden="true"></div>
+          <p id="empty" class="empty"></p>
+        </div>
+        <button type="button" id="jump-live" class="jump-live" hidden><span class="label">Jump to live</span></button>
+      </div>
+      <div id="announcer" class="sr-only" aria-live="polite" aria-relevant="additions"></div>
+    </section>
+    <section id="notes" class="notes" aria-label="Notes">
+      <div class="tabs" role="tablist" aria-label="Notes">
+        ${tab('actionItems', 'Actions', true)}${tab('decisions', 'Decisions', false)}${tab('openQuestions', 'Questions', false)}${tab('summary', 'Summary', false)}
+      </div>
+      ${itemsPanel('actionItems', 'action-items', 'Action items', 'No action items yet. They appear as people commit to things.')}
+      ${itemsPanel('decisions', 'decisions', 'Decisions', 'No decisions yet.')}
+      ${itemsPanel('openQuestions', 'open-questions', 'Open questions', 'No open questions.')}
+      <div role="tabpanel" id="panel-summary" class="tabpanel" aria-labelledby="tab-summary" hidden>
+        <p id="summary-title" class="summary-title"></p>
+        <ul id="summary" class="summary"></ul>
+      </div>
+    </section>
+  </main>
   <script type="module" nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;
-  }
 }

@@ -1,19 +1,53 @@
 /**
- * Typed access to every `earshot.*` setting (declared in package.json `contributes.configuration`).
+ * Typed access to every `earshot.*` setting: the one module that reads them. Each is declared in package.json
+ * `contributes.configuration` and listed in {@link SETTING_KEYS}; test/unit/settings-manifest.test.ts keeps the
+ * three in step (declared ⇔ listed ⇔ read here).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EnhancementProvider, EnhancementSettings, LiveSourceKind } from '../protocol/protocol';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type GpuSetting = 'auto' | 'on' | 'off';
+export type VadProfile = 'default' | 'sensitive';
 
-/** Settings that only take effect when the daemon starts: changing one restarts it. */
-export const DAEMON_SETTINGS = [
+/** Every setting Earshot declares, in the order of the Settings editor. */
+export const SETTING_KEYS = [
+  // Model and recognition
+  'earshot.model.id', 'earshot.model.path', 'earshot.model.cacheDir', 'earshot.model.mirror', 'earshot.model.idleUnloadMinutes',
+  'earshot.language', 'earshot.gpu', 'earshot.threads',
+  // Audio
+  'earshot.sources.microphone', 'earshot.sources.systemAudio', 'earshot.devices.microphone', 'earshot.devices.systemAudio',
+  'earshot.speakers.microphone', 'earshot.speakers.systemAudio', 'earshot.vad.profile',
+  // Notes and privacy
+  'earshot.notes.folder', 'earshot.retention.days',
+  // Dictation
+  'earshot.dictation.showPartial', 'earshot.dictation.spokenPunctuation', 'earshot.dictation.microphone',
+  // Optional refinement by a language model
+  'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.model', 'earshot.enhancement.timeoutSeconds',
+  'earshot.enhancement.allowRemoteEndpoint',
+  // Diagnostics
+  'earshot.logLevel',
+] as const;
+export type SettingKey = typeof SETTING_KEYS[number];
+
+/** Settings that only take effect when the daemon starts: changing one restarts it (between sessions). */
+export const DAEMON_SETTINGS: readonly SettingKey[] = [
   'earshot.model.path', 'earshot.model.id', 'earshot.model.cacheDir', 'earshot.model.mirror', 'earshot.model.idleUnloadMinutes',
-  'earshot.language', 'earshot.gpu', 'earshot.vad.profile', 'earshot.notes.folder', 'earshot.threads', 'earshot.logLevel',
+  'earshot.language', 'earshot.gpu', 'earshot.vad.profile', 'earshot.notes.folder', 'earshot.retention.days', 'earshot.threads', 'earshot.logLevel',
   'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.model', 'earshot.enhancement.timeoutSeconds',
   'earshot.enhancement.allowRemoteEndpoint',
 ];
+
+/** The dictation settings (`earshot.dictation.*`). */
+export interface DictationSettings {
+  /** Show what is being said as ghost text at the cursor before it is final. */
+  showPartial: boolean;
+  /** Apply the dictation grammar (GRAMMAR.md): spoken punctuation, capitals, "scratch that", case commands. */
+  spokenPunctuation: boolean;
+  /** The microphone to dictate with: earshot.dictation.microphone, else earshot.devices.microphone; undefined = the system default. */
+  microphone: string | undefined;
+}
 
 export class EarshotSettings {
   private constructor(private readonly config: vscode.WorkspaceConfiguration) {}
@@ -22,79 +56,103 @@ export class EarshotSettings {
     return new EarshotSettings(vscode.workspace.getConfiguration('earshot'));
   }
 
+  private get<T>(key: SettingKey, fallback: T): T {
+    return this.config.get<T>(key.slice('earshot.'.length), fallback);
+  }
+
+  private text(key: SettingKey, fallback = ''): string {
+    const value = this.get<unknown>(key, fallback);
+    return typeof value === 'string' ? value.trim() : fallback;
+  }
+
   /** A ggml whisper model file; empty means the default model in Earshot's storage. */
   get modelPath(): string | undefined {
-    const value = this.config.get<string>('model.path', '').trim();
+    const value = this.text('earshot.model.path');
     return value ? expandHome(value) : undefined;
   }
 
   /** A catalog model id; undefined = let the daemon choose from the machine. */
   get modelId(): string | undefined {
-    return this.config.get<string>('model.id', '') || undefined;
+    return this.text('earshot.model.id') || undefined;
   }
 
   get modelCacheDir(): string | undefined {
-    const value = this.config.get<string>('model.cacheDir', '').trim();
+    const value = this.text('earshot.model.cacheDir');
     return value ? expandHome(value) : undefined;
   }
 
   get modelMirror(): string | undefined {
-    return this.config.get<string>('model.mirror', '').trim() || undefined;
+    return this.text('earshot.model.mirror') || undefined;
   }
 
   get modelIdleUnloadSec(): number {
-    return this.config.get<number>('model.idleUnloadMinutes', 10) * 60;
+    return this.get<number>('earshot.model.idleUnloadMinutes', 10) * 60;
   }
 
   /** undefined = the daemon's default (Metal on Apple Silicon). */
   get gpu(): boolean | undefined {
-    const value = this.config.get<'auto' | 'on' | 'off'>('gpu', 'auto');
-    return value === 'auto' ? undefined : value === 'on';
+    const value = this.get<GpuSetting>('earshot.gpu', 'auto');
+    return value === 'on' ? true : value === 'off' ? false : undefined;
   }
 
-  get vadProfile(): 'default' | 'sensitive' {
-    return this.config.get<'default' | 'sensitive'>('vad.profile', 'default');
+  get vadProfile(): VadProfile {
+    return this.get<VadProfile>('earshot.vad.profile', 'default') === 'sensitive' ? 'sensitive' : 'default';
   }
 
   get language(): string {
-    return this.config.get<string>('language', 'en');
+    return this.text('earshot.language', 'en') || 'en';
   }
 
   /** 0 = let the daemon choose. */
   get threads(): number {
-    return this.config.get<number>('threads', 0);
+    return this.get<number>('earshot.threads', 0);
   }
 
   /** The live sources a meeting records: the microphone, and the system's audio output (the other people in a call). */
   get meetingSources(): LiveSourceKind[] {
     const sources: LiveSourceKind[] = [];
-    if (this.config.get<boolean>('sources.microphone', true)) sources.push('mic');
-    if (this.config.get<boolean>('sources.systemAudio', true)) sources.push('system');
+    if (this.get<boolean>('earshot.sources.microphone', true)) sources.push('mic');
+    if (this.get<boolean>('earshot.sources.systemAudio', true)) sources.push('system');
     return sources;
   }
 
   /** Device ids per live source ('default' or empty = the system's default). */
   get devices(): Partial<Record<LiveSourceKind, string>> {
-    const mic = this.config.get<string>('devices.microphone', '').trim();
-    const system = this.config.get<string>('devices.systemAudio', '').trim();
+    const mic = this.text('earshot.devices.microphone');
+    const system = this.text('earshot.devices.systemAudio');
     return { ...(mic ? { mic } : {}), ...(system ? { system } : {}) };
   }
 
   /** How the transcript labels each live source. */
   get speakers(): Record<LiveSourceKind, string> {
     return {
-      mic: this.config.get<string>('speakers.microphone', 'You').trim() || 'You',
-      system: this.config.get<string>('speakers.systemAudio', 'Others').trim() || 'Others',
+      mic: this.text('earshot.speakers.microphone', 'You') || 'You',
+      system: this.text('earshot.speakers.systemAudio', 'Others') || 'Others',
+    };
+  }
+
+  /** Days to keep session journals; 0 = forever (the daemon deletes older ones). */
+  get retentionDays(): number {
+    const days = this.get<number>('earshot.retention.days', 0);
+    return typeof days === 'number' && Number.isFinite(days) && days > 0 ? days : 0;
+  }
+
+  get dictation(): DictationSettings {
+    const microphone = this.text('earshot.dictation.microphone') || this.devices.mic;
+    return {
+      showPartial: this.get<boolean>('earshot.dictation.showPartial', true),
+      spokenPunctuation: this.get<boolean>('earshot.dictation.spokenPunctuation', true),
+      microphone: microphone || undefined,
     };
   }
 
   /** The opt-in refinement of the notes by a language model at stop; provider 'off' (the default): none. */
   get enhancement(): EnhancementSettings {
-    const provider = this.config.get<EnhancementProvider>('enhancement.provider', 'off');
-    const endpoint = this.config.get<string>('enhancement.endpoint', '').trim();
-    const model = this.config.get<string>('enhancement.model', '').trim();
-    const timeoutSec = this.config.get<number>('enhancement.timeoutSeconds', 20);
-    const allowRemote = this.config.get<boolean>('enhancement.allowRemoteEndpoint', false);
+    const provider = this.get<EnhancementProvider>('earshot.enhancement.provider', 'off');
+    const endpoint = this.text('earshot.enhancement.endpoint', 'http://127.0.0.1:11434');
+    const model = this.text('earshot.enhancement.model');
+    const timeoutSec = this.get<number>('earshot.enhancement.timeoutSeconds', 20);
+    const allowRemote = this.get<boolean>('earshot.enhancement.allowRemoteEndpoint', false);
     return {
       provider: provider === 'vscode-lm' || provider === 'openai-compatible' ? provider : 'off',
       ...(endpoint ? { endpoint } : {}),
@@ -105,13 +163,19 @@ export class EarshotSettings {
   }
 
   get logLevel(): LogLevel {
-    return this.config.get<LogLevel>('logLevel', 'info');
+    const level = this.get<LogLevel>('earshot.logLevel', 'info');
+    return level === 'debug' || level === 'warn' || level === 'error' ? level : 'info';
+  }
+
+  /** The notes folder as configured (relative to the first workspace folder, or absolute). */
+  get notesFolder(): string {
+    return this.text('earshot.notes.folder', '.earshot/notes') || '.earshot/notes';
   }
 
   /** Where notes go: relative to the first workspace folder, or in global storage with no folder open. */
-  notesDir(context: vscode.ExtensionContext): string {
-    const folder = this.config.get<string>('notes.folder', '.earshot/notes');
-    if (path.isAbsolute(expandHome(folder))) return expandHome(folder);
+  notesDir(context: Pick<vscode.ExtensionContext, 'globalStorageUri'>): string {
+    const folder = expandHome(this.notesFolder);
+    if (path.isAbsolute(folder)) return folder;
     const workspace = vscode.workspace.workspaceFolders?.[0];
     return workspace ? path.join(workspace.uri.fsPath, folder) : path.join(context.globalStorageUri.fsPath, 'notes');
   }

@@ -6,8 +6,11 @@
 import * as vscode from 'vscode';
 import { identifiersIn } from './identifiers';
 
-/** Sends the visible editors' identifiers whenever what is visible changes (debounced). */
-export function watchVocabulary(send: (words: string[]) => Promise<void>): vscode.Disposable {
+/**
+ * Sends the visible editors' identifiers whenever what is visible changes (debounced), and again to every
+ * new daemon (a restarted one starts with none).
+ */
+export function watchVocabulary(send: (words: string[]) => Promise<void>, daemonStarted: vscode.Event<void>): vscode.Disposable {
   let timer: NodeJS.Timeout | undefined;
   let last = '';
   const update = () => {
@@ -21,6 +24,9 @@ export function watchVocabulary(send: (words: string[]) => Promise<void>): vscod
     }, 1500);
   };
   update();
-  const subscriptions = [vscode.window.onDidChangeVisibleTextEditors(update), vscode.workspace.onDidSaveTextDocument(update)];
+  const subscriptions = [
+    vscode.window.onDidChangeVisibleTextEditors(update), vscode.workspace.onDidSaveTextDocument(update),
+    daemonStarted(() => { last = ''; update(); }),
+  ];
   return { dispose: () => { clearTimeout(timer); subscriptions.forEach((s) => s.dispose()); } };
 }

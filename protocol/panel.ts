@@ -1,9 +1,12 @@
 /**
- * Messages between the extension and the side panel's webview (media/panel.ts), via postMessage.
- * Small and typed like the daemon protocol: the webview never receives HTML, only data it renders
- * as text.
+ * Messages between the extension (extension/panel.ts) and the side panel's webview (media/panel.ts), via
+ * postMessage. Small and typed like the daemon protocol: the webview never receives HTML, only data it renders as
+ * text, and it never names a file to open: it sends ids (a segment, a mention's index, an item) and the extension
+ * looks up what they point at.
  */
-import type { ActionItem, CaptureState, Decision, LiveSourceKind, SessionState, SummaryParams, TranscriptSegment } from './protocol';
+import type {
+  ActionItem, CaptureState, Decision, LiveSourceKind, ModelState, SessionMode, SessionState, SummaryParams, TranscriptSegment,
+} from './protocol';
 
 /** A live source as the panel shows it: its state, what went wrong, and its input level for a meter. */
 export interface PanelSource {
@@ -14,37 +17,96 @@ export interface PanelSource {
   message?: string;
 }
 
-/** The rolling summary and open questions as the panel shows them. */
-export type PanelSummary = Pick<SummaryParams, 'final' | 'bullets' | 'openQuestions'>;
+/** An open question as the panel lists it; `id` is made up by the extension (stable for the same question). */
+export interface PanelQuestion {
+  id: string;
+  text: string;
+  speaker: string | null;
+  t0: number;
+}
 
-/** What the panel shows for one transcript line. */
-export type PanelSegment = Pick<TranscriptSegment, 'segmentId' | 'speaker' | 't0' | 't1' | 'text' | 'final'>;
+/** The rolling summary and open questions as the panel shows them. */
+export interface PanelSummary extends Pick<SummaryParams, 'final' | 'bullets'> {
+  openQuestions: PanelQuestion[];
+}
+
+/** What the panel shows for one transcript line (finals may carry code links: mentions, and what was on screen). */
+export type PanelSegment = Pick<TranscriptSegment, 'segmentId' | 'source' | 'speaker' | 't0' | 't1' | 'text' | 'final' | 'mentions' | 'viewing'>;
 
 export interface PanelSession {
   sessionId: string;
   title: string;
   state: SessionState;
   startedAt: string;
+  /** 'dictation': the panel says "Dictating" and shows no notes lists. */
+  mode: SessionMode;
+  /** Live sources paused now (the state stays 'streaming'). */
+  paused: LiveSourceKind[];
+  /** Whether the session writes a notes file ("Reveal in notes" needs one). */
+  hasNotes: boolean;
   error?: string;
 }
 
+/** The speech model as the panel shows it: its state, and a download or load in progress. */
+export interface PanelModel {
+  /** The catalog id or the model file's name; null while unknown. */
+  name: string | null;
+  /** From the daemon's health reports; null before the first. */
+  state: ModelState | null;
+  /** What went wrong (a failed load or download), for the user. */
+  error: string | null;
+  /** A download, verification or load in progress; `fraction` null: no measure of how far (show an indeterminate bar). */
+  progress: { phase: 'download' | 'verify' | 'load'; fraction: number | null; bytes?: number; totalBytes?: number } | null;
+}
+
+/** The panel's lists of notes. */
+export type ItemList = 'actionItems' | 'decisions' | 'openQuestions';
+export const ITEM_LISTS: readonly ItemList[] = ['actionItems', 'decisions', 'openQuestions'];
+
+/**
+ * What a list entry's buttons do: insert its text at every cursor of the active editor, copy it, select it in the
+ * session's notes file, tick/untick it (action items only), or add it as a TODO comment at a code location.
+ */
+export type ItemAction = 'insert' | 'copy' | 'reveal' | 'toggleDone' | 'todo';
+export const ITEM_ACTIONS: readonly ItemAction[] = ['insert', 'copy', 'reveal', 'toggleDone', 'todo'];
+
 /** Extension → webview. */
 export type ToPanel =
-  /** Everything to show, sent when the webview (re)loads. */
-  | { type: 'snapshot'; session: PanelSession | null; segments: PanelSegment[]; actionItems: ActionItem[]; decisions: Decision[]; summary: PanelSummary | null; sources: PanelSource[] }
-  /** The live sources changed state or level (about 10 times a second while recording). */
+  /** Everything to show, sent when the webview (re)loads and when a new session starts. */
+  | {
+    type: 'snapshot'; session: PanelSession | null; segments: PanelSegment[]; actionItems: ActionItem[]; decisions: Decision[];
+    summary: PanelSummary | null; sources: PanelSource[]; model: PanelModel | null;
+  }
+  /** The live sources changed state or level (coalesced: at most about 10 times a second). */
   | { type: 'sources'; sources: PanelSource[] }
   | { type: 'summary'; summary: PanelSummary }
   | { type: 'session'; session: PanelSession }
   /** A new or replaced line; an empty final removes the line. */
   | { type: 'segment'; segment: PanelSegment }
   | { type: 'actionItem'; item: ActionItem }
-  | { type: 'decision'; decision: Decision };
+  | { type: 'decision'; decision: Decision }
+  | { type: 'model'; model: PanelModel }
+  /** A short confirmation or problem after an action ("Copied."), shown in the panel's status line. */
+  | { type: 'notice'; text: string; level: 'info' | 'warning' | 'error' };
 
 /** Webview → extension. */
 export type FromPanel =
   | { type: 'ready' }
-  | { type: 'command'; command: PanelCommand };
+  | { type: 'command'; command: PanelCommand }
+  | { type: 'itemAction'; action: ItemAction; list: ItemList; id: string }
+  /** Open what the segment's `mentions[index]` points at (a quick pick when it has alternatives). */
+  | { type: 'openMention'; segmentId: string; index: number }
+  /** Open what the user had on screen when the segment was spoken (its `viewing`). */
+  | { type: 'openViewing'; segmentId: string }
+  /** Pause or resume one live source of the current session. */
+  | { type: 'toggleSource'; source: LiveSourceKind; paused: boolean }
+  /** Retry a failed live source now. */
+  | { type: 'retrySource'; source: LiveSourceKind };
 
 /** Commands the panel's buttons run (each is also an `earshot.*` VS Code command). */
-export type PanelCommand = 'startMeetingNotes' | 'stop' | 'transcribeFile';
+export type PanelCommand =
+  | 'startMeetingNotes' | 'stop' | 'transcribeFile' | 'pause' | 'resume' | 'downloadModel' | 'chooseMicrophone' | 'chooseSystemAudioSource'
+  | 'toggleDictation';
+export const PANEL_COMMANDS: readonly PanelCommand[] = [
+  'startMeetingNotes', 'stop', 'transcribeFile', 'pause', 'resume', 'downloadModel', 'chooseMicrophone', 'chooseSystemAudioSource', 'toggleDictation',
+];

@@ -160,6 +160,12 @@ export interface InitializationOptions {
   modelIdleUnloadSec?: number;
   /** Opt-in refinement of the notes by a language model at stop; absent or provider 'off': none (the default). */
   enhancement?: EnhancementSettings;
+  /**
+   * Data retention: session journals and the daemon's per-session caches older than this many days are deleted at
+   * startup and then daily (0–3650; 0 or absent = keep forever). Notes files in the workspace are the user's and are
+   * never deleted, nor are downloaded models.
+   */
+  retentionDays?: number;
 }
 
 /**
@@ -628,6 +634,11 @@ export const ErrorCodes = {
   InternalError: -32603,
   /** A request arrived before `initialize`. */
   ServerNotInitialized: -32002,
+  /**
+   * LSP's RequestFailed: valid params, but the request cannot be done in the daemon's current state (pausing a session
+   * that is no longer streaming, a second device test while one runs); the message says why.
+   */
+  RequestFailed: -32803,
   /** No session has that id. */
   SessionNotFound: 1001,
   /** A session is already open; the error's data is {sessionId}. */

@@ -7,6 +7,8 @@ import {
   DecisionKind, ENHANCEMENT_PROVIDERS, EnhancementProvider, EnhancementSettings, RefineResult,
   EXPORT_FORMATS, ExportFormat, FilePace, InitializationOptions, LiveSourceKind, SessionExportParams, ModelDownloadParams, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams,
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams,
+  ActionItemSetDoneParams, DeviceTestParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
+  WorkspaceIndexParams, WorkspaceSymbolInfo,
 } from './protocol';
 
 export class InvalidParamsError extends Error {
@@ -69,6 +71,12 @@ export function validateSessionStart(params: unknown): SessionStartParams {
   if (pace !== undefined && pace !== 'realtime' && pace !== 'fast') fail(`${what}.pace must be "realtime" or "fast"`);
   const devices = perLiveSource(o, 'devices', what);
   const speakers = perLiveSource(o, 'speakers', what);
+  const mode = optionalString(o, 'mode', what);
+  if (mode !== undefined && !SESSION_MODES.includes(mode as SessionMode)) fail(`${what}.mode must be "meeting" or "dictation", got ${JSON.stringify(mode.slice(0, 80))}`);
+  // Dictation inserts one person's words at the cursor: only the microphone makes sense there.
+  if (mode === 'dictation' && (sources.length !== 1 || sources[0] !== 'mic')) {
+    fail(`${what}.sources must be exactly ["mic"] for a dictation session, got ${JSON.stringify(sources)}`);
+  }
   return {
     sources: sources as SourceKind[],
     title: optionalString(o, 'title', what),
@@ -77,8 +85,11 @@ export function validateSessionStart(params: unknown): SessionStartParams {
     pace: pace as FilePace | undefined,
     ...(devices ? { devices } : {}),
     ...(speakers ? { speakers } : {}),
+    ...(mode !== undefined ? { mode: mode as SessionMode } : {}),
   };
 }
+
+const SESSION_MODES: readonly SessionMode[] = ['meeting', 'dictation'];
 
 const LIVE_SOURCES: readonly LiveSourceKind[] = ['mic', 'system'];
 
@@ -153,6 +164,128 @@ export function validateSessionStatus(params: unknown): SessionStatusParams {
   return { sessionId: optionalString(o, 'sessionId', 'session/status params') };
 }
 
+function requiredLiveSource(o: Record<string, unknown>, what: string): LiveSourceKind {
+  const source = o.source;
+  if (!LIVE_SOURCES.includes(source as LiveSourceKind)) fail(`${what}.source must be "mic" or "system", got ${source === undefined ? 'nothing' : JSON.stringify(source)}`);
+  return source as LiveSourceKind;
+}
+
+export function validateSessionPause(params: unknown): SessionPauseParams {
+  const what = 'session/pause params';
+  const o = record(params, what);
+  const sessionId = requiredString(o, 'sessionId', what);
+  if (typeof o.paused !== 'boolean') fail(`${what}.paused must be true (pause) or false (resume), got ${typeOf(o.paused)}`);
+  const source = o.source === undefined || o.source === null ? undefined : requiredLiveSource(o, what);
+  return { sessionId, paused: o.paused, ...(source ? { source } : {}) };
+}
+
+/** Action item and decision ids as the daemon makes them ("a3", "d12"). */
+const ITEM_ID = /^[\w-]{1,64}$/;
+
+export function validateActionItemSetDone(params: unknown): ActionItemSetDoneParams {
+  const what = 'actionItem/setDone params';
+  const o = record(params, what);
+  const sessionId = requiredString(o, 'sessionId', what);
+  // Earlier sessions are found in storage by id: the id names a file, so only the daemon's own characters pass.
+  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  const id = requiredString(o, 'id', what);
+  if (!ITEM_ID.test(id)) fail(`${what}.id is not an action item id: ${JSON.stringify(id.slice(0, 80))}`);
+  if (typeof o.done !== 'boolean') fail(`${what}.done must be a boolean, got ${typeOf(o.done)}`);
+  return { sessionId, id, done: o.done };
+}
+
+/** How long a device test may record, in seconds, and how long when not told. */
+export const DEVICE_TEST_MIN_SEC = 0.5;
+export const DEVICE_TEST_MAX_SEC = 30;
+export const DEVICE_TEST_DEFAULT_SEC = 5;
+
+/** Returns the params with `seconds` always set (the default when absent). */
+export function validateDeviceTest(params: unknown): DeviceTestParams & { seconds: number } {
+  const what = 'devices/test params';
+  const o = record(params, what);
+  const source = requiredLiveSource(o, what);
+  const device = optionalString(o, 'device', what)?.trim() || undefined;
+  if (device && device.length > 200) fail(`${what}.device is too long (${device.length} > 200 characters)`);
+  const seconds = o.seconds ?? DEVICE_TEST_DEFAULT_SEC;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < DEVICE_TEST_MIN_SEC || seconds > DEVICE_TEST_MAX_SEC) {
+    fail(`${what}.seconds must be a number from ${DEVICE_TEST_MIN_SEC} to ${DEVICE_TEST_MAX_SEC}, got ${JSON.stringify(seconds)}`);
+  }
+  return { source, ...(device ? { device } : {}), seconds };
+}
+
+/** Bounds on what the workspace index may hold per entry: longer is not a source file or symbol anyone says aloud. */
+export const MAX_INDEX_PATH = 1024;
+export const MAX_SYMBOL_NAME = 200;
+const MAX_SYMBOL_KIND = 40;
+
+/**
+ * A workspace-relative path with `/`: not absolute, no `..` segment, no backslash or control character. The notes link
+ * to these paths, so one that leaves the workspace must not get in.
+ */
+export function isWorkspacePath(p: string): boolean {
+  return p.length > 0 && p.length <= MAX_INDEX_PATH && !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && !/[\\\u0000-\u001f]/.test(p)
+    && !p.split('/').some((segment) => segment === '..');
+}
+
+/**
+ * The workspace index, bounded: entries of the wrong type are refused (the client is broken); entries over the length
+ * bounds or with a path outside the workspace are left out; beyond MAX_INDEX_FILES files and MAX_INDEX_SYMBOLS symbols
+ * the rest is cut off (a huge workspace still gets its first files matched). Duplicate files are kept once.
+ */
+export function validateWorkspaceIndex(params: unknown): WorkspaceIndexParams {
+  const what = 'workspaceIndex params';
+  const o = record(params, what);
+  const root = requiredString(o, 'root', what);
+  if (!Array.isArray(o.files)) fail(`${what}.files must be an array of workspace-relative paths, got ${typeOf(o.files)}`);
+  if (!Array.isArray(o.symbols)) fail(`${what}.symbols must be an array of symbols, got ${typeOf(o.symbols)}`);
+  const files = new Set<string>();
+  for (const f of o.files) {
+    if (files.size === MAX_INDEX_FILES) break;
+    if (typeof f !== 'string') fail(`${what}.files must contain only strings, got ${typeOf(f)}`);
+    if (isWorkspacePath(f)) files.add(f);
+  }
+  const symbols: WorkspaceSymbolInfo[] = [];
+  for (const [i, raw] of o.symbols.entries()) {
+    if (symbols.length === MAX_INDEX_SYMBOLS) break;
+    const s = record(raw, `${what}.symbols[${i}]`);
+    const field = (key: string) => {
+      const v = s[key];
+      if (typeof v !== 'string') fail(`${what}.symbols[${i}].${key} must be a string, got ${typeOf(v)}`);
+      return v;
+    };
+    const name = field('name'), kind = field('kind'), symbolPath = field('path');
+    const line = s.line;
+    if (typeof line !== 'number' || !Number.isSafeInteger(line) || line < 1) fail(`${what}.symbols[${i}].line must be a line number (1 or more), got ${JSON.stringify(line)}`);
+    const trimmed = name.trim();
+    if (!trimmed || trimmed.length > MAX_SYMBOL_NAME || kind.length > MAX_SYMBOL_KIND || !isWorkspacePath(symbolPath)) continue;
+    symbols.push({ name: trimmed, kind: kind.toLowerCase(), path: symbolPath, line });
+  }
+  return { root, files: [...files], symbols };
+}
+
+function lineNumber(o: Record<string, unknown>, key: string, what: string): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) fail(`${what}.${key} must be a line number (1 or more), got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function validateEditorActivity(params: unknown): EditorActivityParams {
+  const what = 'editorActivity params';
+  const o = record(params, what);
+  const at = o.at;
+  if (typeof at !== 'number' || !Number.isFinite(at) || at < 0) fail(`${what}.at must be a time in ms since the epoch, got ${JSON.stringify(at)}`);
+  if (o.location === null) return { location: null, at };
+  if (o.location === undefined) fail(`${what}.location is required (null when no workspace file is active)`);
+  const l = record(o.location, `${what}.location`);
+  const locationPath = requiredString(l, 'path', `${what}.location`);
+  if (!isWorkspacePath(locationPath)) fail(`${what}.location.path must be workspace-relative with "/" (no "..", at most ${MAX_INDEX_PATH} characters), got ${JSON.stringify(locationPath.slice(0, 120))}`);
+  const startLine = lineNumber(l, 'startLine', `${what}.location`);
+  const endLine = lineNumber(l, 'endLine', `${what}.location`);
+  if (endLine < startLine) fail(`${what}.location.endLine (${endLine}) is before startLine (${startLine})`);
+  const location: EditorLocation = { path: locationPath, startLine, endLine };
+  return { location, at };
+}
+
 export function validateInitializationOptions(options: unknown): InitializationOptions {
   const what = 'initializationOptions';
   const o = record(options, what);
@@ -165,6 +298,10 @@ export function validateInitializationOptions(options: unknown): InitializationO
   const idle = o.modelIdleUnloadSec;
   if (idle !== undefined && (typeof idle !== 'number' || !Number.isInteger(idle) || idle < 0 || idle > 86400)) {
     fail(`${what}.modelIdleUnloadSec must be an integer from 0 to 86400`);
+  }
+  const retention = o.retentionDays;
+  if (retention !== undefined && retention !== null && (typeof retention !== 'number' || !Number.isFinite(retention) || retention < 0 || retention > MAX_RETENTION_DAYS)) {
+    fail(`${what}.retentionDays must be a number of days from 0 to ${MAX_RETENTION_DAYS} (0 keeps everything)`);
   }
   return {
     protocolVersion: version,
@@ -180,8 +317,12 @@ export function validateInitializationOptions(options: unknown): InitializationO
     language: optionalLanguage(o, what),
     threads: threads as number | undefined,
     ...(o.enhancement !== undefined && o.enhancement !== null ? { enhancement: validateEnhancement(o.enhancement, `${what}.enhancement`) } : {}),
+    ...(typeof retention === 'number' ? { retentionDays: retention } : {}),
   };
 }
+
+/** Ten years: beyond that "keep forever" (0) is what was meant. */
+export const MAX_RETENTION_DAYS = 3650;
 
 /** Hosts that are this machine: an endpoint elsewhere receives the transcript. */
 export function isLoopbackHost(hostname: string): boolean {

@@ -72,6 +72,8 @@ export interface DownloadOptions {
   onProgress?: (progress: DownloadProgress) => void;
   /** Minimum time between progress callbacks (ms; default 250; 0 reports every chunk). */
   progressIntervalMs?: number;
+  /** Called when the bytes are all there and are checked against the expected size and hash (also an existing file's). */
+  onVerify?: () => void;
   /** Extra trusted certificate authorities (PEM), added to Node's bundled roots. */
   ca?: string | Buffer | (string | Buffer)[];
   /** Redirects followed before giving up (default 5). */
@@ -343,6 +345,7 @@ async function download(options: DownloadOptions, dest: string, label: string, s
   // An existing final file: trusted only when it verifies; replaced only on request.
   if (await sizeOf(dest) !== null) {
     if (!options.force) {
+      options.onVerify?.();
       const check = await verifyFile(dest, expected);
       if (check.status === 'ok') return { path: dest, bytes: check.bytes, hash: hex, algorithm, downloaded: false, resumedFrom: 0 };
       if (!options.repair) {
@@ -467,6 +470,7 @@ async function download(options: DownloadOptions, dest: string, label: string, s
       throw new DownloadError('network', `The download of ${label} ended early at ${got} of ${bytesTotal} bytes; run it again to resume.`, { received: got, expected: bytesTotal });
     }
     report(meter.received);
+    options.onVerify?.();
     const actual = hash.digest('hex');
     return finish(dest, part, label, expected, algorithm, hex, got, actual, from);
   }
@@ -474,6 +478,7 @@ async function download(options: DownloadOptions, dest: string, label: string, s
   // The part already holds the whole file (by size): verify and install it.
   const bytes = (await sizeOf(part)) ?? 0;
   options.onProgress?.({ bytesDone: bytes, bytesTotal: expected.bytes ?? bytes, resumedFrom: bytes });
+  options.onVerify?.();
   return finish(dest, part, label, expected, algorithm, hex, bytes, await hashFile(part, algorithm), bytes);
 }
 

@@ -107,11 +107,14 @@ export async function ensureVerified(selection: ModelSelection): Promise<void> {
 export async function downloadCatalogModel(
   selection: ModelSelection,
   modelId: string,
-  options: { repair?: boolean; signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void },
+  options: { repair?: boolean; signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void; onVerify?: () => void; progressIntervalMs?: number },
 ): Promise<ModelDownloadResult> {
   const model = CATALOG.find((m) => m.id === modelId)!;
   const url = selection.mirror ? new URL(model.file, selection.mirror.endsWith('/') ? selection.mirror : `${selection.mirror}/`).href : undefined;
-  const result = await downloadModel(model, { cacheDir: selection.cacheDir, url, repair: options.repair, signal: options.signal, onProgress: options.onProgress });
+  const result = await downloadModel(model, {
+    cacheDir: selection.cacheDir, url, repair: options.repair, signal: options.signal, onProgress: options.onProgress, onVerify: options.onVerify,
+    ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+  });
   await writeMark(result.path, model.sha256);
   return { modelId, path: result.path, bytes: result.bytes, resumedFrom: result.resumedFrom, downloaded: result.downloaded };
 }

@@ -38,6 +38,8 @@ export interface Placement {
 export class CaptureClock {
   private next = 0;
   private newRun = true;
+  /** The earliest index the new run's first chunk may take (a resume: no audio can predate it). */
+  private notBefore = 0;
   private lastArrival: number | undefined;
   private settleAt: number | undefined;
   private started = false;
@@ -67,10 +69,14 @@ export class CaptureClock {
     return Math.round(((at - this.origin) / 1000) * SAMPLE_RATE);
   }
 
-  /** A new recorder run begins: its first chunk is placed at the wall time it arrives. */
-  restart(): void {
+  /**
+   * A new recorder run begins: its first chunk is placed at the wall time it arrives, and not before clock index
+   * `notBefore` (the moment a paused source resumed).
+   */
+  restart(notBefore = 0): void {
     this.newRun = true;
     this.settleAt = undefined;
+    this.notBefore = notBefore;
   }
 
   /** Places `n` samples that arrived at `arrival` (performance.now()). */
@@ -79,7 +85,7 @@ export class CaptureClock {
     const behind = () => this.wallSamples(arrival) - (this.next + n);
     if (this.newRun) {
       this.newRun = false;
-      skipped = Math.max(0, behind());
+      skipped = Math.max(0, behind(), this.notBefore - this.next);
     } else if (this.lastArrival !== undefined && arrival - this.lastArrival > this.gapMs) {
       this.settleAt = arrival + this.settleMs;
     } else if (this.settleAt !== undefined && arrival >= this.settleAt) {

@@ -19,6 +19,11 @@
  *   is dropped, so every frame has FRAME_SAMPLES samples and consecutive samples within it.
  * - Observability: onStatus (state changes, faults with actionable messages, retry countdown, drop counters) and
  *   onLevel (RMS and peak in dBFS, at most 10 a second) for a level meter. Audio is never logged or written.
+ * - Pause: pause() stops the recorder (the OS shows the device unused), drops what arrives after the call, and queues a
+ *   `pause` marker frame after the last frame captured, so the consumer can end the utterance in progress. While paused
+ *   the state is 'paused': no watchdog, no retries, no fault. resume() starts a recorder as at the start (a failure then
+ *   is retried with backoff as usual); the clock kept running, so the first frame after it sits at the wall time it
+ *   arrived, and the paused time is not counted as a gap.
  */
 import { Backoff, BackoffOptions } from './backoff';
 import { BoundedQueue } from './boundedQueue';
@@ -28,14 +33,15 @@ import { InputLevel, LevelMeter, Pcm16Decoder } from './pcm';
 import { RecorderLauncher, recorderLauncher, RecorderRequest, RunningRecorder } from './recorder';
 import { AudioFrame, AudioSource, FRAME_SAMPLES, SAMPLE_RATE } from './source';
 
-export type CaptureState = 'starting' | 'capturing' | 'stalled' | 'failed' | 'retrying' | 'stopped';
+export type CaptureState = 'starting' | 'capturing' | 'stalled' | 'failed' | 'retrying' | 'paused' | 'stopped';
 
 export interface CaptureStatus {
   kind: CaptureKind;
   /**
    * starting: the first recorder is being started; capturing: audio flows; stalled: the recorder runs but no audio
    * came for a while; failed: the recorder stopped (or could not start) — `message` says why and what to do,
-   * `retryInMs` when the next attempt is; retrying: an attempt after a failure is starting; stopped: frames() ended.
+   * `retryInMs` when the next attempt is; retrying: an attempt after a failure is starting; paused: pause() stopped the
+   * recorder until resume(); stopped: frames() ended.
    */
   state: CaptureState;
   message?: string;
@@ -120,6 +126,16 @@ export class LiveSource implements AudioSource {
   private pendingFault: CaptureFault | undefined;
   private skipBackoff = false;
   private wakeRetry: (() => void) | undefined;
+  // Pause: the flag, the abort of the recorder run it ends, the wake-up of the supervisor waiting for resume(), the
+  // clock index of the resume until the first audio after it (the clock's jump up to there is the pause, not a gap),
+  // and whether the run started by the resume is still the one running (its start-up counts no more than a session's).
+  private paused = false;
+  /** A pause the supervisor has not acted on yet: it still gets its marker if resume() comes first. */
+  private pauseRequested = false;
+  private pauseRun: AbortController | undefined;
+  private wakeResume: (() => void) | undefined;
+  private resumedAt: number | undefined;
+  private resumeRun = false;
 
   constructor(private readonly options: LiveSourceOptions) {
     this.kind = options.kind;
@@ -175,6 +191,31 @@ export class LiveSource implements AudioSource {
     }
   }
 
+  /** Whether pause() holds the source (until resume() or the end of frames()). */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /**
+   * Stops capturing until resume(): the recorder is stopped, a `pause` marker frame follows the last frame captured.
+   * Returns false (and does nothing) when already paused or frames() is not running.
+   */
+  pause(): boolean {
+    if (!this.active || this.paused) return false;
+    this.paused = true;
+    this.pauseRequested = true;
+    this.pauseRun?.abort();
+    return true;
+  }
+
+  /** Starts capturing again after pause(). Returns false (and does nothing) when not paused. */
+  resume(): boolean {
+    if (!this.active || !this.paused) return false;
+    this.paused = false;
+    this.wakeResume?.();
+    return true;
+  }
+
   async *frames(signal: AbortSignal): AsyncGenerator<AudioFrame> {
     if (this.active) throw new Error(`${this.kind} capture is already running: one frames() at a time`);
     this.active = true;
@@ -196,6 +237,8 @@ export class LiveSource implements AudioSource {
       await supervision;
       this.queue.clear();
       this.active = false;
+      this.paused = false;
+      this.pauseRequested = false;
       this.setStatus({ state: 'stopped' });
     }
   }
@@ -211,26 +254,83 @@ export class LiveSource implements AudioSource {
     this.queue.clear();
     this.queue.dropped = 0;
     this.backoff.reset();
+    this.paused = false;
+    this.pauseRequested = false;
+    this.resumedAt = undefined;
   }
 
   /** Starts recorders until `signal` aborts: never throws, every fault becomes a status. */
   private async supervise(signal: AbortSignal): Promise<void> {
+    let afterPause = false;
     while (!signal.aborted) {
-      this.attempt++;
-      this.setStatus(this.attempt === 1 ? { state: 'starting' } : { state: 'retrying', reason: this.current.reason, message: this.current.message });
-      let fault: CaptureFault | undefined;
-      try {
-        fault = await this.runRecorder(signal);
-      } catch (e) {
-        fault = e instanceof CaptureError ? e.fault : { reason: 'recorder-exited', message: `Cannot start ${this.what()} capture: ${(e as Error).message}` };
+      if (this.pauseRequested) {
+        this.pauseRequested = false;
+        this.enterPause();
+        await this.waitForResume(signal);
+        if (signal.aborted) break;
+        // A fresh start: earlier faults do not lengthen the first retry, and the paused time is no gap.
+        this.backoff.reset();
+        this.resumedAt = this.clock.wallSamples(performance.now());
+        afterPause = true;
       }
-      this.recorder = undefined;
-      if (signal.aborted || !fault) break;
-      const delay = this.skipBackoff ? 0 : this.backoff.next();
-      this.skipBackoff = false;
-      this.setStatus({ state: 'failed', ...fault, retryInMs: delay });
-      await this.waitForRetry(delay, signal);
+      this.attempt++;
+      this.setStatus(this.attempt === 1 || afterPause ? { state: 'starting' } : { state: 'retrying', reason: this.current.reason, message: this.current.message });
+      this.resumeRun = afterPause;
+      afterPause = false;
+      // pause() ends this run (the recorder, or the wait before the next attempt) without ending frames().
+      const run = new AbortController();
+      const endRun = () => run.abort();
+      signal.addEventListener('abort', endRun, { once: true });
+      this.pauseRun = run;
+      if (this.pauseRequested) run.abort();
+      try {
+        let fault: CaptureFault | undefined;
+        try {
+          fault = await this.runRecorder(run.signal);
+        } catch (e) {
+          fault = e instanceof CaptureError ? e.fault : { reason: 'recorder-exited', message: `Cannot start ${this.what()} capture: ${(e as Error).message}` };
+        }
+        this.recorder = undefined;
+        if (signal.aborted) break;
+        if (this.pauseRequested) continue;
+        if (!fault) break;
+        this.resumeRun = false; // from here on, time without audio after the resume is downtime
+        const delay = this.skipBackoff ? 0 : this.backoff.next();
+        this.skipBackoff = false;
+        this.setStatus({ state: 'failed', ...fault, retryInMs: delay });
+        await this.waitForRetry(delay, run.signal);
+      } finally {
+        signal.removeEventListener('abort', endRun);
+        this.pauseRun = undefined;
+      }
     }
+  }
+
+  /**
+   * The recorder is stopped: the part of a frame captured before the pause is dropped (a frame holds consecutive
+   * samples), the marker follows the last whole frame, and the meter starts afresh after the resume.
+   */
+  private enterPause(): void {
+    this.frameFilled = 0;
+    this.decoder.reset();
+    this.meter.reset();
+    const old = this.queue.push({ source: this.kind, samples: new Float32Array(0), startSample: this.frameStart, pause: true });
+    if (old) this.droppedSamples += old.samples.length;
+    this.setStatus({ state: 'paused' });
+  }
+
+  /** Waits for resume() or for `signal` to abort. */
+  private waitForResume(signal: AbortSignal): Promise<void> {
+    if (!this.paused || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        this.wakeResume = undefined;
+        resolve();
+      };
+      signal.addEventListener('abort', done, { once: true });
+      this.wakeResume = done;
+    });
   }
 
   /** Runs one recorder process; resolves with its fault, or undefined when stopped through `signal`. */
@@ -244,14 +344,16 @@ export class LiveSource implements AudioSource {
     this.pendingFault = undefined;
     this.lastDataAt = undefined;
     this.firstDataAt = undefined;
-    this.clock.restart();
+    // Audio after a resume is never stamped before it (the recorder cannot have heard anything earlier).
+    this.clock.restart(this.resumedAt);
     this.decoder.reset();
     const startedAt = performance.now();
     const context: FaultContext = { kind: this.kind, recorder: recorder.recorder, device: recorder.device, platform: this.platform };
     this.current = { ...this.current, device: recorder.device }; // told with the next status
 
     recorder.onData((chunk) => {
-      if (this.recorder !== recorder) return;
+      // Audio that arrives after pause() was captured after the user asked for none.
+      if (this.recorder !== recorder || this.paused) return;
       try {
         this.ingest(chunk, performance.now());
       } catch (e) {
@@ -315,11 +417,15 @@ export class LiveSource implements AudioSource {
     const hadStarted = this.clock.hasStarted;
     const { start } = this.clock.place(samples.length, arrival);
     if (start !== this.frameStart + this.frameFilled) {
-      // A gap: the partial frame before it is dropped, so that a frame holds consecutive samples.
-      if (hadStarted) this.gapSamples += start - this.frameStart;
+      // A gap: the partial frame before it is dropped, so that a frame holds consecutive samples. The jump over a
+      // pause is the user's choice, not audio lost: only time after the resume counts.
+      const from = this.resumedAt === undefined ? this.frameStart : this.resumeRun ? start : Math.max(this.frameStart, Math.min(this.resumedAt, start));
+      if (hadStarted) this.gapSamples += start - from;
       this.frameStart = start;
       this.frameFilled = 0;
     }
+    this.resumedAt = undefined;
+    this.resumeRun = false;
     let dropped = 0;
     for (let offset = 0; offset < samples.length;) {
       const n = Math.min(FRAME_SAMPLES - this.frameFilled, samples.length - offset);
@@ -370,7 +476,7 @@ export class LiveSource implements AudioSource {
       at: performance.now(), ...(keepDevice ? { device: keepDevice } : {}), ...change,
     };
     // A fault's words belong to the states that are about it.
-    if (status.state === 'capturing' || status.state === 'starting' || status.state === 'stopped') {
+    if (status.state === 'capturing' || status.state === 'starting' || status.state === 'paused' || status.state === 'stopped') {
       delete status.message; delete status.reason; delete status.detail; delete status.retryInMs;
     }
     return status;

@@ -19,6 +19,11 @@ export interface AudioFrame {
   startSample: number;
   /** performance.now() when the frame's last sample was captured; unset for audio read faster than real time. */
   capturedAt?: number;
+  /**
+   * A marker without samples: the source paused here (see LiveSource.pause). Whoever segments the audio ends the
+   * utterance in progress, as at the end of the audio; frames after it come after the resume.
+   */
+  pause?: true;
 }
 
 export interface AudioSource {

@@ -22,7 +22,13 @@ export type JournalRecord =
       notesPath: string;
       audioFile?: string;
     }
+  /**
+   * The workspace folder that the paths of the segments after it (mentions, viewing) are relative to: written before
+   * the first segment that has one, and again if it changes.
+   */
+  | { type: 'workspace'; root: string }
   | ({ type: 'segment' } & FinalSegment)
+  /** An item's revisions, highest last; a user's "done" (earshot/actionItem/setDone) is a revision too, even after the end record. */
   | ({ type: 'actionItem' } & Omit<ActionItem, 'sessionId'>)
   | ({ type: 'decision' } & Omit<Decision, 'sessionId'>)
   /**
@@ -69,10 +75,45 @@ export class Journal {
     return done;
   }
 
+  /**
+   * Reopens an existing journal to append to it (a finished session's item marked done). A torn last line is cut off
+   * first: appended after it, it would become a corrupt line in the middle and the journal unreadable. Callers
+   * serialize their own appends to one file (one daemon owns its storage).
+   */
+  static async reopen(file: string): Promise<Journal> {
+    const handle = await fs.open(file, 'r+');
+    try {
+      const { size } = await handle.stat();
+      const keep = await endOfLastLine(handle, size);
+      if (keep < size) await handle.truncate(keep);
+    } finally {
+      await handle.close();
+    }
+    return new Journal(file, await fs.open(file, 'a'));
+  }
+
+  /** Resolves once every append called so far is on disk (or failed). */
+  flushed(): Promise<void> {
+    return this.writing;
+  }
+
   async close(): Promise<void> {
     await this.writing;
     await this.handle.close();
   }
+}
+
+/** The length of the file up to and including its last newline (0 when it has none). */
+async function endOfLastLine(handle: fs.FileHandle, size: number): Promise<number> {
+  const chunk = Buffer.alloc(4096);
+  for (let end = size; end > 0;) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+    const nl = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (nl >= 0) return start + nl + 1;
+    end = start;
+  }
+  return 0;
 }
 
 export interface JournalContents {

@@ -28,9 +28,12 @@ export interface SessionExport {
     audioFile?: string;
     /** Audio seconds captured; null while the session has no end record (in progress, or the daemon died). */
     durationSec: number | null;
+    /** The workspace folder that mention and viewing paths are relative to (the last one the session had), when known. */
+    workspaceRoot?: string;
   };
-  segments: Pick<FinalSegment, 'segmentId' | 't0' | 't1' | 'source' | 'speaker' | 'text'>[];
-  actionItems: (Pick<ActionItem, 'id' | 'text' | 'owner' | 'due' | 'duePhrase' | 'segmentId' | 't0'> & { refinedBy?: string })[];
+  /** `mentions` and `viewing` as journaled, present only when the segment has them. */
+  segments: Pick<FinalSegment, 'segmentId' | 't0' | 't1' | 'source' | 'speaker' | 'text' | 'mentions' | 'viewing'>[];
+  actionItems: (Pick<ActionItem, 'id' | 'text' | 'owner' | 'due' | 'duePhrase' | 'segmentId' | 't0' | 'done'> & { refinedBy?: string })[];
   decisions: (Pick<Decision, 'id' | 'text' | 'kind' | 'segmentId' | 't0'> & { refinedBy?: string })[];
   /** The opt-in language-model refinement, when one succeeded: its model and summary (items it wrote say refinedBy). */
   refinement?: { model: string; summary: string[] };
@@ -67,6 +70,7 @@ export function sessionExport(journal: JournalContents): SessionExport {
   const { header, records } = wellFormed(journal);
   const end = records.find((r): r is Extract<JournalRecord, { type: 'end' }> => r.type === 'end');
   const { actionItems, decisions } = currentItems(records);
+  const workspaceRoot = records.filter((r): r is Extract<JournalRecord, { type: 'workspace' }> => r.type === 'workspace' && typeof r.root === 'string').pop()?.root;
   return {
     session: {
       id: header.sessionId,
@@ -76,11 +80,17 @@ export function sessionExport(journal: JournalContents): SessionExport {
       language: header.language,
       ...(header.audioFile ? { audioFile: header.audioFile } : {}),
       durationSec: end ? ms(end.capturedSec) : null,
+      ...(workspaceRoot !== undefined ? { workspaceRoot } : {}),
     },
     segments: exportedSegments({ header, records, tornTail: journal.tornTail })
-      .map((s) => ({ segmentId: s.segmentId, t0: ms(s.t0), t1: ms(s.t1), source: s.source, speaker: s.speaker, text: s.text })),
+      .map((s) => ({
+        segmentId: s.segmentId, t0: ms(s.t0), t1: ms(s.t1), source: s.source, speaker: s.speaker, text: s.text,
+        ...(Array.isArray(s.mentions) && s.mentions.length ? { mentions: s.mentions } : {}),
+        ...(s.viewing ? { viewing: s.viewing } : {}),
+      })),
     actionItems: actionItems.map((i) => ({
         id: i.id, text: i.text, owner: i.owner ?? null, due: i.due ?? null, duePhrase: i.duePhrase ?? null, segmentId: i.segmentId, t0: ms(i.t0),
+        ...(typeof i.done === 'boolean' ? { done: i.done } : {}),
         ...(typeof i.refinedBy === 'string' ? { refinedBy: i.refinedBy } : {}),
       })),
     decisions: decisions.map((d) => ({

@@ -315,8 +315,20 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
     .filter((d) => !d.dropped)
     .filter((d) => d.kind !== 'unnamed' || d.confirmed)
     .filter((d) => d.kind !== 'need' || d.strong || d.taken || d.item.duePhrase)
-    .map((d) => d.item);
+    .map((d) => d.item)
+    .filter(firstOfRepeats());
   return { actionItems, decisions, openQuestions: findOpenQuestions(lines) };
+}
+
+/** The same request said again (same words, same owner) is the same task: keep the first. */
+function firstOfRepeats(): (item: { text: string; owner: string | null }) => boolean {
+  const seen = new Set<string>();
+  return (item) => {
+    const key = `${item.owner ?? ''}\u0000${item.text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
 }
 
 function isCommitment(sentence: string): boolean {

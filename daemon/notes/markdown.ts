@@ -5,11 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { FinalSegment } from '../../protocol/protocol';
+import { EditorLocation, FinalSegment, SegmentMention } from '../../protocol/protocol';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, segmentsOf } from '../journal/journal';
+import { sameLocation } from './editorTimeline';
+import { escapeMarkdown, linkDestination, linkify } from './mentions';
 import { openQuestions } from './questions';
 import { summarize } from './summary';
-
 
 /** mm:ss, or h:mm:ss past the hour. */
 export function clock(seconds: number): string {
@@ -30,7 +31,7 @@ const DECISION_PREFIX: Record<string, string> = { decision: '', deferral: '**Def
 
 /** Markdown text that cannot start a block or inject HTML, for transcript text inside list items. */
 function inline(text: string): string {
-  return text.replace(/[\\`*_[\]<>#|]/g, (c) => `\\${c}`).replace(/\s+/g, ' ').trim();
+  return escapeMarkdown(text).trim();
 }
 
 /** Where the user's own notes begin and end. Earshot never changes what lies between the two lines. */
@@ -41,10 +42,18 @@ const END_LINE = /^\s*<!--\s*earshot:my-notes-end\b.*-->\s*$/;
 const MY_HEADING = /^##\s+my notes\s*#*\s*$/i;
 /** Headings of the sections Earshot writes (a user's own `## …` inside My notes is theirs). */
 const OWNED_HEADING = /^##\s+(summary|decisions|action items|open questions|transcript)\s*#*\s*$/i;
-/** A line Earshot wrote: an owned heading, a placeholder, a timed list item. */
-const EARSHOT_LINE = /^(##\s+(summary|decisions|action items|open questions|transcript)\b|_(none recorded|nothing was transcribed|rolling summary|refined by|extractive summary)[^_]*_\s*$|\s*- .*_\([^)]*\d\d:\d\d\)_(\s*<!--\s*earshot:[\w-]+\s*-->)?\s*$)/i;
-const ITEM_ID = /<!--\s*earshot:([\w-]+)\s*-->/;
-const TICKED = /^\s*[-*+]\s+\[[xX]\]\s+(.*)$/;
+/**
+ * What may stand in the parentheses after an item (`_(00:20, while viewing [src/a.ts:4](../../src/a.ts#L4))_`): text
+ * without parentheses, and links (their destinations are percent-encoded, so they hold none).
+ */
+const ORIGIN_BODY = String.raw`(?:\[(?:[^\]\\]|\\.)*\]\([^()\s]*\)|[^()])*`;
+/** The id comment after an action item; ` done` records that Earshot wrote it ticked (a different box is the user's doing). */
+const ITEM_COMMENT = String.raw`<!--\s*earshot:([\w-]+)(\s+done)?\s*-->`;
+/** A line Earshot wrote: an owned heading, a placeholder, a "while viewing" line, a timed list item. */
+const EARSHOT_LINE = new RegExp(String.raw`^(##\s+(summary|decisions|action items|open questions|transcript)\b|_(none recorded|nothing was transcribed|rolling summary|refined by|extractive summary)[^_]*_\s*$|\*while viewing .*\*\s*$|\s*- .*_\(${ORIGIN_BODY}\d\d:\d\d${ORIGIN_BODY}\)_(\s*${ITEM_COMMENT})?\s*$)`, 'i');
+const ITEM_ID = new RegExp(ITEM_COMMENT);
+const ORIGIN_AT_END = new RegExp(String.raw`\s*_\(${ORIGIN_BODY}\)_\s*$`);
+const CHECKBOX = /^\s*[-*+]\s+\[([ xX])\]\s+(.*)$/;
 
 interface Line { start: number; end: number; text: string }
 
@@ -82,13 +91,16 @@ function nextOwnedHeading(lines: Line[], from: number): number {
 export interface PreviousNotes {
   /** What the user wrote in My notes, exactly; undefined when the file has none. */
   myNotes: string | undefined;
-  /** Action items the user ticked, by Earshot id and by text. */
-  tickedIds: Set<string>;
+  /** The task list's boxes by Earshot id: ticked now, and whether Earshot wrote it ticked (its comment says ` done`). */
+  boxes: Map<string, { ticked: boolean; writtenTicked: boolean }>;
+  /** Ticked items whose id comment is gone (the user's own lines), by text. */
   tickedTexts: Set<string>;
 }
 
-const itemKey = (text: string) => text.replace(ITEM_ID, '').replace(/\s*_\([^)]*\)_\s*$/, '').replace(/\s+—\s+@.*$/, '').replace(/,\s*due \d{4}-\d\d-\d\d\s*$/, '')
-  .replace(/\s+/g, ' ').trim().toLowerCase();
+const MARKDOWN_LINK = /\[((?:[^\]\\]|\\.)*)\]\([^()\s]*\)/g;
+/** An item line's text for matching ticks when its id comment is gone: links read as their labels. */
+const itemKey = (text: string) => text.replace(ITEM_ID, '').replace(ORIGIN_AT_END, '').replace(/\s+—\s+@.*$/, '').replace(/,\s*due \d{4}-\d\d-\d\d\s*$/, '')
+  .replace(MARKDOWN_LINK, '$1').replace(/\s+/g, ' ').trim().toLowerCase();
 
 /**
  * Reads what the user owns in a notes file: the My notes section (between the markers; if the user removed a
@@ -96,7 +108,7 @@ const itemKey = (text: string) => text.replace(ITEM_ID, '').replace(/\s*_\([^)]*
  * a file with nothing of Earshot's left is all the user's) and the ticks in the task list.
  */
 export function parsePreviousNotes(previous: string | undefined): PreviousNotes {
-  const result: PreviousNotes = { myNotes: undefined, tickedIds: new Set(), tickedTexts: new Set() };
+  const result: PreviousNotes = { myNotes: undefined, boxes: new Map(), tickedTexts: new Set() };
   if (previous === undefined) return result;
   const lines = linesOf(previous);
   const startLine = lines.findIndex((l) => START_LINE.test(l.text));
@@ -130,13 +142,50 @@ export function parsePreviousNotes(previous: string | undefined): PreviousNotes 
   }
   lines.forEach((l, k) => {
     if (from >= 0 && k >= from && k < to) return; // ticks inside the user's own notes are theirs
-    const m = TICKED.exec(l.text);
+    const m = CHECKBOX.exec(l.text);
     if (!m) return;
-    const id = ITEM_ID.exec(m[1]);
-    if (id) result.tickedIds.add(id[1]);
-    result.tickedTexts.add(itemKey(m[1]));
+    const ticked = m[1] !== ' ';
+    const id = ITEM_ID.exec(m[2]);
+    if (id) result.boxes.set(id[1], { ticked, writtenTicked: id[2] !== undefined });
+    else if (ticked) result.tickedTexts.add(itemKey(m[2]));
   });
   return result;
+}
+
+/**
+ * The state of an item's box that the user set by hand since Earshot last wrote the file: a box unlike Earshot's note
+ * in its comment, or a ticked line whose id comment is gone. Undefined: the user did not touch it.
+ */
+function tickedByHand(item: ActionItemRecord, kept: PreviousNotes): boolean | undefined {
+  const box = kept.boxes.get(commentId(item.id));
+  if (box) return box.ticked !== box.writtenTicked ? box.ticked : undefined;
+  return kept.tickedTexts.has(itemKey(itemLine(item))) ? true : undefined;
+}
+
+/**
+ * Whether an item's box is ticked: the user's change in the file wins (they ticked or unticked it by hand), then the
+ * journal's `done` (the panel's "Mark done"), then the file as it is (an item never marked).
+ */
+function isTicked(item: ActionItemRecord, kept: PreviousNotes, marked: ReadonlySet<string> | undefined): boolean {
+  if (marked?.has(item.id)) return item.done ?? false;
+  return tickedByHand(item, kept) ?? item.done ?? kept.boxes.get(commentId(item.id))?.ticked ?? false;
+}
+
+const commentId = (id: string) => id.replace(/[^\w-]/g, '');
+
+/**
+ * The boxes the user ticked or unticked by hand in the notes file that the journal does not say yet: the session
+ * journals them as `done` revisions (so the panel and the exports agree with the file).
+ */
+export function handTicks(previous: string | undefined, items: readonly ActionItemRecord[]): { id: string; done: boolean }[] {
+  if (previous === undefined) return [];
+  const kept = parsePreviousNotes(previous);
+  const edits: { id: string; done: boolean }[] = [];
+  for (const item of items) {
+    const ticked = item.removed ? undefined : tickedByHand(item, kept);
+    if (ticked !== undefined && ticked !== (item.done ?? false)) edits.push({ id: item.id, done: ticked });
+  }
+  return edits;
 }
 
 export interface RenderOptions {
@@ -144,6 +193,8 @@ export interface RenderOptions {
   summarySentences?: number;
   /** The digest, when the caller already computed it (see notesDigest). */
   digest?: NotesDigest;
+  /** Items just marked done or not done through the protocol: their box follows the journal, whatever the file says. */
+  marked?: ReadonlySet<string>;
 }
 
 /** What the notes compute from the journal: the segments, the items as they stand, the summary and the open questions. */
@@ -180,6 +231,8 @@ export function renderNotes(journal: JournalContents, previous?: string, options
   const started = new Date(header.startedAt);
   const speakers = [...new Set(segments.map((s) => s.speaker))];
   const kept = parsePreviousNotes(previous);
+  const links = workspaceLinks(journal);
+  const segmentById = new Map(segments.map((s) => [s.segmentId, s]));
 
   const out: string[] = [`# ${inline(header.title)}`, ''];
   out.push(`- **Date:** ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
@@ -209,9 +262,12 @@ export function renderNotes(journal: JournalContents, previous?: string, options
   out.push('', '## Action items', '');
   out.push(...(items.length
     ? items.map((i) => {
-      const line = `${inline(i.text)}${i.owner ? ` — @${inline(i.owner)}` : ''}${i.due ? `, due ${i.due}` : ''} _(${origin(i)})_`;
-      const ticked = kept.tickedIds.has(i.id) || kept.tickedTexts.has(itemKey(line));
-      return `- [${ticked ? 'x' : ' '}] ${line} <!-- earshot:${i.id.replace(/[^\w-]/g, '')} -->`;
+      const ticked = isTicked(i, kept, options.marked);
+      const spokenIn = i.segmentId ? segmentById.get(i.segmentId) : undefined;
+      const prefix = spokenIn && links.prefixFor(spokenIn.segmentId);
+      const place = spokenIn?.viewing ? `, while viewing ${placeMarkdown(spokenIn.viewing, prefix)}` : '';
+      const line = `${itemText(i.text, spokenIn, prefix)}${i.owner ? ` — @${inline(i.owner)}` : ''}${i.due ? `, due ${i.due}` : ''} _(${origin(i)}${place})_`;
+      return `- [${ticked ? 'x' : ' '}] ${line} <!-- earshot:${commentId(i.id)}${ticked ? ' done' : ''} -->`;
     })
     : ['_None recorded._']));
   out.push('', '## Open questions', '');
@@ -223,14 +279,79 @@ export function renderNotes(journal: JournalContents, previous?: string, options
   out.push('', '## My notes', '', MY_NOTES_START);
   const head = out.join('\n') + '\n' + mine + MY_NOTES_END + '\n';
   const tail: string[] = ['', '## Transcript', ''];
-  tail.push(...(segments.length
-    ? segments.map((s) => `- **[${clock(s.t0)}] ${inline(s.speaker)}:** ${inline(s.text)}`)
-    : ['_Nothing was transcribed._']));
+  let viewing: EditorLocation | undefined;
+  for (const s of segments) {
+    const prefix = links.prefixFor(s.segmentId);
+    // Where the user was looking, each time it changes. Blank lines around it: right under a list item, a line
+    // would continue that item's paragraph.
+    if (s.viewing && !sameLocation(s.viewing, viewing)) {
+      if (tail[tail.length - 1] !== '') tail.push('');
+      tail.push(`*while viewing ${placeMarkdown(s.viewing, prefix)}*`, '');
+    }
+    viewing = s.viewing;
+    const text = prefix === undefined || !s.mentions?.length ? inline(s.text) : linkify(s.text, s.mentions, 'markdown', { pathPrefix: prefix }).trim();
+    tail.push(`- **[${clock(s.t0)}] ${inline(s.speaker)}:** ${text}`);
+  }
+  if (!segments.length) tail.push('_Nothing was transcribed._');
   tail.push('');
   return head + tail.join('\n');
 }
 
-async function readIfExists(file: string): Promise<string | undefined> {
+/** An item's line without links or place: what ticks are matched on when the id comment is gone. */
+function itemLine(i: ActionItemRecord): string {
+  return `${inline(i.text)}${i.owner ? ` — @${inline(i.owner)}` : ''}${i.due ? `, due ${i.due}` : ''} _(${origin(i)})_`;
+}
+
+/** An item's text with the mentions of the segment it was said in as links, when the text is that segment's words. */
+function itemText(text: string, spokenIn: FinalSegment | undefined, prefix: string | undefined): string {
+  const at = spokenIn?.mentions?.length && prefix !== undefined ? spokenIn.text.indexOf(text) : -1;
+  if (at < 0) return inline(text);
+  const inside: SegmentMention[] = spokenIn!.mentions!
+    .filter((m) => m.start >= at && m.end <= at + text.length)
+    .map((m) => ({ ...m, start: m.start - at, end: m.end - at }));
+  return linkify(text, inside, 'markdown', { pathPrefix: prefix }).trim();
+}
+
+/** `src/auth.ts:40–52` (`:40` for one line), linked to the lines when the workspace folder is known. */
+function placeMarkdown(location: EditorLocation, prefix: string | undefined): string {
+  const lines = location.endLine > location.startLine ? `${location.startLine}–${location.endLine}` : `${location.startLine}`;
+  const label = inline(`${location.path}:${lines}`);
+  return prefix === undefined ? label : `[${label}](${linkDestination(location.path, prefix, location.startLine, location.endLine)})`;
+}
+
+/**
+ * How the notes file reaches workspace files: the path from the notes folder to the workspace folder that each
+ * segment's paths are relative to (the last `workspace` record before it), with `/` and a trailing slash. Undefined
+ * (no links, the paths as text) without a workspace folder, without a notes file, or when no relative path exists
+ * (another drive).
+ */
+function workspaceLinks(journal: JournalContents): { prefixFor(segmentId: string): string | undefined } {
+  const notesPath = journal.header.notesPath;
+  const rootBySegment = new Map<string, string>();
+  let root: string | undefined;
+  for (const r of journal.records) {
+    if (r.type === 'workspace' && typeof r.root === 'string') root = r.root;
+    else if (r.type === 'segment' && root !== undefined) rootBySegment.set(r.segmentId, root);
+  }
+  const prefixes = new Map<string, string | undefined>();
+  const prefixOf = (workspaceRoot: string): string | undefined => {
+    if (!notesPath || !path.isAbsolute(notesPath) || !path.isAbsolute(workspaceRoot)) return undefined;
+    const relative = path.relative(path.dirname(notesPath), workspaceRoot);
+    if (path.isAbsolute(relative)) return undefined;
+    const slashed = relative.split(path.sep).join('/');
+    return slashed ? `${slashed}/` : '';
+  };
+  return {
+    prefixFor(segmentId) {
+      const workspaceRoot = rootBySegment.get(segmentId);
+      if (workspaceRoot === undefined) return undefined;
+      if (!prefixes.has(workspaceRoot)) prefixes.set(workspaceRoot, prefixOf(workspaceRoot));
+      return prefixes.get(workspaceRoot);
+    },
+  };
+}
+
+export async function readIfExists(file: string): Promise<string | undefined> {
   try {
     return await fs.readFile(file, 'utf8');
   } catch (e) {

@@ -7,17 +7,19 @@
  * result; nothing is announced once the session is DONE.
  */
 import {
-  ActionItem, Decision, RefineParams, SessionState, SessionStateParams, SessionStopResult, SourceKind, SummaryParams, TranscriptSegment,
+  ActionItem, Decision, LiveSourceKind, RefineParams, SessionMode, SessionState, SessionStateParams, SessionStopResult, SourceKind, SummaryParams, TranscriptSegment,
 } from '../../protocol/protocol';
 import { AudioFrame, AudioSource, SAMPLE_RATE } from '../capture/source';
 import { Decoder, recognize, RecognizedSegment, StreamingOptions, DEFAULT_STREAMING_OPTIONS } from '../asr/streaming';
 import { DegradeLadder, DegradeRung, DegradeThresholds } from '../asr/degrade';
 import { Journal, readJournal, segmentsOf } from '../journal/journal';
 import { extract, SpokenLine } from '../notes/extract';
+import { ActionItemDoneError, doneRevision } from '../notes/done';
+import { SegmentAnnotation } from '../notes/segmentContext';
 import { DEFAULT_ECHO_OPTIONS, echoScore, EnvelopeHistory } from './echo';
-import { notesDigest, renderNotes, writeNotesFile } from '../notes/markdown';
+import { handTicks, notesDigest, readIfExists, renderNotes, writeNotesFile } from '../notes/markdown';
 import { Refinement, refineInput, refinementRecords } from '../notes/refine';
-import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, SegmenterOptions, SpeechDetector } from '../vad/segmenter';
+import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, SegmenterOptions, SpeechDetector, UtteranceCounter } from '../vad/segmenter';
 
 export interface SessionEvents {
   transcript(segment: TranscriptSegment): void;
@@ -35,7 +37,10 @@ export interface SessionConfig {
   startedAt: Date;
   sources: AudioSource[];
   journalPath: string;
+  /** '' for a dictation session. */
   notesPath: string;
+  /** 'dictation': segments are journaled and sent, but no notes file is written and nothing is extracted or refined. */
+  mode?: SessionMode;
   decoder: Decoder;
   /** A fresh detector per source: detectors keep state across frames. */
   createDetector(): SpeechDetector | Promise<SpeechDetector>;
@@ -55,6 +60,11 @@ export interface SessionConfig {
    * own time and reports its own failures; null (or a failure) keeps the extractive notes.
    */
   refine?(input: RefineParams): Promise<Refinement | null>;
+  /**
+   * What a final segment is stamped with before it is journaled: its mentions of workspace files and symbols and
+   * where the user was looking when it started. Must be quick and synchronous: the final waits for it.
+   */
+  annotate?(segment: { text: string; t0: number }): SegmentAnnotation;
 }
 
 /** Final lines re-read at each final: replies, assignments and corrections come within a few turns of what they refine. */
@@ -118,6 +128,11 @@ export class Session {
   private ended: Promise<SessionStopResult> | undefined;
   private notesTimer: NodeJS.Timeout | undefined;
   private liveNotes: Promise<void> = Promise.resolve();
+  /** Live sources paused by the user (announced with every state), and who waits for a source's pipeline to flush. */
+  private paused: LiveSourceKind[] = [];
+  private readonly flushWaiters = new Map<SourceKind, (() => void)[]>();
+  /** The workspace folder last journaled (segments' paths are relative to it). */
+  private workspaceRoot: string | undefined;
 
   private constructor(readonly config: SessionConfig, private readonly journal: Journal, private readonly events: SessionEvents) {
     this.degrade = new DegradeLadder((level, rung) => config.onDegrade?.(level, rung), config.degradeThresholds);
@@ -175,6 +190,36 @@ export class Session {
     return this.finals;
   }
 
+  get mode(): SessionMode {
+    return this.config.mode ?? 'meeting';
+  }
+
+  get pausedSources(): readonly LiveSourceKind[] {
+    return this.paused;
+  }
+
+  /** Records which live sources are paused and announces it (a state notification) when that changed. */
+  setPaused(sources: LiveSourceKind[]): void {
+    const next = [...new Set(sources)].sort();
+    if (next.join() === this.paused.join()) return;
+    this.paused = next;
+    if (this.state === 'streaming') this.setState('streaming');
+  }
+
+  /**
+   * Resolves when the pipeline of `source` has flushed: after a pause marker, once every utterance before it has its
+   * final (journaled and sent), or when the source's pipeline ends. Ask before pausing the source.
+   */
+  whenFlushed(source: SourceKind): Promise<void> {
+    return new Promise((resolve) => this.flushWaiters.set(source, [...(this.flushWaiters.get(source) ?? []), resolve]));
+  }
+
+  private flushed(source: SourceKind): void {
+    const waiters = this.flushWaiters.get(source) ?? [];
+    this.flushWaiters.delete(source);
+    waiters.forEach((resolve) => resolve());
+  }
+
   /** Stops capture, flushes recognition, writes the notes. Safe to call any number of times. */
   stop(): Promise<SessionStopResult> {
     this.stopping ??= this.finish();
@@ -187,6 +232,7 @@ export class Session {
   }
 
   private async finish(): Promise<SessionStopResult> {
+    this.paused = []; // the session is ending: nothing is paused any more
     this.setState('stopping');
     this.abort.abort();
     await this.pipelines;
@@ -196,9 +242,10 @@ export class Session {
     await this.refine();
     let notesError: string | undefined;
     try {
+      await this.readBackTicks();
       await this.journal.append({ type: 'end', stoppedAt: new Date().toISOString(), capturedSec: this.capturedSec, ...(this.error ? { error: this.error } : {}) });
       await this.journal.close();
-      await this.writeNotes();
+      if (this.mode !== 'dictation') await this.writeNotes();
     } catch (e) {
       notesError = `Could not write the session notes to ${this.config.notesPath}: ${(e as Error).message}`;
     }
@@ -215,13 +262,19 @@ export class Session {
 
   /** The opt-in refinement: its revisions and record are journaled (and announced) before the end record. */
   private async refine(): Promise<void> {
-    if (!this.config.refine || this.finals === 0) return;
+    if (!this.config.refine || this.finals === 0 || this.mode === 'dictation') return;
     try {
+      await this.journal.flushed(); // a tick from just before the stop
       const journal = await readJournal(this.config.journalPath);
       const refinement = await this.config.refine(refineInput(journal));
       if (!refinement) return;
       const { records, items, decisions } = refinementRecords(journal, refinement);
       for (const record of records) await this.journal.append(record);
+      // A tick after this builds on the refined revision.
+      for (const [key, item] of this.itemsByKey) {
+        const refined = items.find((i) => i.id === item.id);
+        if (refined) this.itemsByKey.set(key, { sessionId: this.id, ...refined });
+      }
       this.announce(() => {
         items.forEach((i) => this.events.actionItem({ sessionId: this.id, ...i }));
         decisions.forEach((d) => this.events.decision({ sessionId: this.id, ...d }));
@@ -232,21 +285,40 @@ export class Session {
   }
 
   private async runSource(source: AudioSource): Promise<void> {
+    const frames = source.frames(this.abort.signal)[Symbol.asyncIterator]();
     try {
-      const counted = this.countCaptured(source.frames(this.abort.signal));
-      const utterances = segmentUtterances(counted, await this.config.createDetector(), this.config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS);
+      const detector = await this.config.createDetector();
+      const ids: UtteranceCounter = { count: 0 };
       const base = this.config.streaming ?? DEFAULT_STREAMING_OPTIONS;
       const context = {
         options: () => this.degrade.options(base),
         vocabulary: () => this.config.vocabulary?.() ?? '',
         pendingSince: (at: number | undefined) => (at === undefined ? this.pendingSince.delete(source.kind) : this.pendingSince.set(source.kind, at)),
       };
-      for await (const segment of recognize(utterances, this.config.decoder, context)) {
-        await this.accept(segment, source.speaker);
+      // A pause marker ends a run: the segmenter and recognizer flush as at the end of the audio (the utterance in
+      // progress gets its final), then a new run takes the frames after the resume, numbering utterances on.
+      const input = { ended: false };
+      const untilPause = async function* (): AsyncGenerator<AudioFrame> {
+        for (let next = await frames.next(); ; next = await frames.next()) {
+          if (next.done) return void (input.ended = true);
+          if (next.value.pause) return;
+          yield next.value;
+        }
+      };
+      while (!input.ended) {
+        const utterances = segmentUtterances(this.countCaptured(untilPause()), detector, this.config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS, ids);
+        for await (const segment of recognize(utterances, this.config.decoder, context)) {
+          await this.accept(segment, source.speaker);
+        }
+        this.flushed(source.kind);
       }
     } catch (e) {
       // The session survives a failed source: what was finalized stays, the error is reported at the end.
       this.error ??= (e as Error).message;
+      // Not awaited: a read of the source may be pending, and the return waits for it (the session's stop ends it).
+      void frames.return?.(undefined).catch(() => undefined);
+    } finally {
+      this.flushed(source.kind); // nobody waits for a flush that can no longer come
     }
   }
 
@@ -299,9 +371,15 @@ export class Session {
       this.announce(() => this.events.transcript(segment));
       return;
     }
+    await this.annotate(segment);
     const { sessionId: _id, final: _final, ...journaled } = segment;
     await this.journal.append({ type: 'segment', ...journaled });
     this.finals++;
+    if (this.mode === 'dictation') {
+      // Dictation is text for the cursor: no items, no decisions, no notes file.
+      this.announce(() => this.events.transcript(segment));
+      return;
+    }
     const { items, decisions } = this.extractItems({ speaker, text: segment.text, t0: segment.t0, segmentId: segment.segmentId });
     for (const { sessionId: _s, ...item } of items) await this.journal.append({ type: 'actionItem', ...item });
     for (const { sessionId: _s, ...decision } of decisions) await this.journal.append({ type: 'decision', ...decision });
@@ -311,6 +389,68 @@ export class Session {
       decisions.forEach((d) => this.events.decision(d));
     });
     this.scheduleNotes();
+  }
+
+  /** Stamps a final with its mentions and the place the user was viewing; the workspace folder is journaled first. */
+  private async annotate(segment: TranscriptSegment): Promise<void> {
+    let annotation: SegmentAnnotation | undefined;
+    try {
+      annotation = this.config.annotate?.(segment);
+    } catch {
+      // A matcher fault costs the links, never the segment.
+    }
+    if (!annotation) return;
+    if (annotation.root !== undefined && annotation.root !== this.workspaceRoot) {
+      this.workspaceRoot = annotation.root;
+      await this.journal.append({ type: 'workspace', root: annotation.root });
+    }
+    if (annotation.mentions?.length) segment.mentions = annotation.mentions;
+    if (annotation.viewing) segment.viewing = annotation.viewing;
+  }
+
+  /**
+   * Marks an action item done or not done (a new revision, journaled, announced, and the notes rewritten). Undefined
+   * once the session is stopping: the caller marks it in the journal on disk once the session is done. Throws ActionItemDoneError for an unknown or withdrawn item.
+   */
+  async setActionItemDone(id: string, done: boolean): Promise<ActionItem | undefined> {
+    // Stopping: the refinement may be about to write the item's next revision; it is marked after the end instead.
+    if (this.state !== 'streaming') return undefined;
+    const revision = this.markDone(id, done);
+    if (!revision.changed) return revision.item;
+    const { sessionId: _s, ...record } = revision.item;
+    await this.journal.append({ type: 'actionItem', ...record });
+    this.announce(() => this.events.actionItem(revision.item));
+    // Stopped meanwhile: the final write is coming anyway.
+    if (this.state === 'streaming') {
+      this.liveNotes = this.liveNotes.then(() => this.writeNotes(new Set([id]))).catch(() => undefined);
+      await this.liveNotes;
+    }
+    return revision.item;
+  }
+
+  /** The item's next revision with `done`, recorded as announced (synchronously: revisions never interleave). */
+  private markDone(id: string, done: boolean): { item: ActionItem; changed: boolean } {
+    const entry = [...this.itemsByKey].find(([, item]) => item.id === id);
+    if (!entry) throw new ActionItemDoneError('unknown', `Session ${this.id} has no action item ${JSON.stringify(id)}.`);
+    const [key, latest] = entry;
+    const next = doneRevision(latest, done, this.id);
+    if (!next) return { item: latest, changed: false };
+    this.itemsByKey.set(key, next);
+    return { item: next, changed: true };
+  }
+
+  /** Boxes the user ticked or unticked by hand in the notes file become `done` revisions (journaled, announced). */
+  private async readBackTicks(): Promise<void> {
+    if (!this.config.notesPath) return; // a dictation session writes no notes
+    const previous = await readIfExists(this.config.notesPath).catch(() => undefined);
+    const edits = handTicks(previous, [...this.itemsByKey.values()].map(({ sessionId: _s, ...item }) => ({ type: 'actionItem' as const, ...item })));
+    for (const edit of edits) {
+      const revision = this.markDone(edit.id, edit.done);
+      if (!revision.changed) continue;
+      const { sessionId: _s, ...record } = revision.item;
+      await this.journal.append({ type: 'actionItem', ...record });
+      this.announce(() => this.events.actionItem(revision.item));
+    }
   }
 
   /**
@@ -339,6 +479,8 @@ export class Session {
     const items = reconcile(this.itemsByKey, keyed(found.actionItems), inWindow, (f, prev): ActionItem => ({
       sessionId: this.id, id: prev?.id ?? `a${++this.itemCount}`, revision: (prev?.revision ?? 0) + 1, text: f.text, owner: f.owner,
       due: f.due, duePhrase: f.duePhrase, segmentId: f.segmentId!, t0: f.t0 ?? t0Of(f.segmentId!),
+      // The user's tick outlives a refined wording.
+      ...(prev?.done !== undefined ? { done: prev.done } : {}),
     }), (i) => [i.text, i.owner, i.due, i.duePhrase].join('\u0000'));
     const decisions = reconcile(this.decisionsByKey, keyed(found.decisions), inWindow, (f, prev): Decision => ({
       sessionId: this.id, id: prev?.id ?? `d${++this.itemCount}`, revision: (prev?.revision ?? 0) + 1, text: f.text, kind: f.kind ?? 'decision',
@@ -352,15 +494,18 @@ export class Session {
     if (this.notesTimer || this.state !== 'streaming') return;
     this.notesTimer = setTimeout(() => {
       this.notesTimer = undefined;
-      if (this.state === 'streaming') this.liveNotes = this.writeNotes().catch(() => undefined);
+      if (this.state === 'streaming') this.liveNotes = this.readBackTicks().then(() => this.writeNotes()).catch(() => undefined);
     }, NOTES_REFRESH_MS);
   }
 
-  /** Renders from the journal over the file as it is now: the user's My notes and ticks are kept (see renderNotes). */
-  private async writeNotes(): Promise<void> {
+  /**
+   * Renders from the journal over the file as it is now: the user's My notes and ticks are kept (see renderNotes).
+   * `marked`: items just marked through the protocol, whose box follows the journal whatever the file says.
+   */
+  private async writeNotes(marked?: ReadonlySet<string>): Promise<void> {
     const journal = await readJournal(this.config.journalPath);
     const digest = notesDigest(journal);
-    await writeNotesFile(this.config.notesPath, (previous) => renderNotes(journal, previous, { digest }));
+    await writeNotesFile(this.config.notesPath, (previous) => renderNotes(journal, previous, { digest, ...(marked ? { marked } : {}) }));
     // The same summary and open questions go to the client, when they changed.
     const summary: SummaryParams = {
       sessionId: this.id, final: this.state !== 'streaming', bullets: digest.summary.bullets,
@@ -385,8 +530,8 @@ export class Session {
       title: this.config.title,
       startedAt: this.config.startedAt.toISOString(),
       notesPath: this.config.notesPath,
-      mode: 'meeting', // TODO(issue 6): the session's mode and paused sources
-      paused: [],
+      mode: this.mode,
+      paused: [...this.paused],
       ...(error ? { error } : {}),
     });
   }

@@ -6,7 +6,7 @@
  * the final is ready about when the hangover confirms the end. Nothing that
  * is not inside an utterance ever reaches the recognizer: silence costs nothing and yields no text.
  */
-import { SourceKind, VadSettings } from '../../protocol/protocol';
+import { SessionMode, SourceKind, VadSettings } from '../../protocol/protocol';
 import { AudioFrame, FRAME_SAMPLES, SAMPLE_RATE } from '../capture/source';
 
 /** Scores one frame: 0 = certainly not speech, 1 = certainly speech. */
@@ -46,15 +46,25 @@ export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
   maxUtteranceSec: 25,
 };
 
-/** The segmenter options a client's VAD settings ask for. */
-export function segmenterOptions(settings: VadSettings = {}): SegmenterOptions {
+/**
+ * End-of-utterance silence for dictation. The text is inserted only once final, so every millisecond of hangover is
+ * felt as lag after the speaker stops; dictation is one person composing, not turns to tell apart. 300 ms is still
+ * longer than the gaps between words (about 100–250 ms in fluent speech), so sentences are not cut mid-phrase, and
+ * the early final (pauseMs) is usually decoded by then.
+ */
+export const DICTATION_HANGOVER_MS = 300;
+
+/** The segmenter options a client's VAD settings ask for; dictation ends utterances sooner (DICTATION_HANGOVER_MS). */
+export function segmenterOptions(settings: VadSettings = {}, mode: SessionMode = 'meeting'): SegmenterOptions {
   const profile = SEGMENTER_PROFILES[settings.profile ?? 'default'];
   const onThreshold = settings.onThreshold ?? profile.onThreshold;
+  const hangoverMs = settings.hangoverMs ?? DEFAULT_SEGMENTER_OPTIONS.hangoverMs;
   return {
     ...DEFAULT_SEGMENTER_OPTIONS,
     onThreshold,
     offThreshold: Math.min(onThreshold, settings.offThreshold ?? profile.offThreshold),
-    hangoverMs: settings.hangoverMs ?? DEFAULT_SEGMENTER_OPTIONS.hangoverMs,
+    // A user's shorter hangover stands in dictation too.
+    hangoverMs: mode === 'dictation' ? Math.min(hangoverMs, DICTATION_HANGOVER_MS) : hangoverMs,
   };
 }
 
@@ -118,10 +128,20 @@ class UtteranceBuffer {
   }
 }
 
+/** Numbers utterances; shared by successive segmenters of one source (runs between pauses) so ids stay unique. */
+export interface UtteranceCounter {
+  count: number;
+}
+
+/**
+ * A frame marked `pause` (the source paused) ends the utterance in progress as the end of the audio would, and drops
+ * the pending pre-roll: audio after it comes after the resume.
+ */
 export async function* segmentUtterances(
   frames: AsyncIterable<AudioFrame>,
   detector: SpeechDetector,
   options: SegmenterOptions = DEFAULT_SEGMENTER_OPTIONS,
+  counter: UtteranceCounter = { count: 0 },
 ): AsyncGenerator<UtteranceEvent> {
   const msToFrames = (ms: number) => Math.max(1, Math.round((ms / 1000) * SAMPLE_RATE / FRAME_SAMPLES));
   const minSpeechFrames = msToFrames(options.minSpeechMs);
@@ -130,7 +150,6 @@ export async function* segmentUtterances(
   const preRollFrames = Math.round((options.preRollMs / 1000) * SAMPLE_RATE / FRAME_SAMPLES);
   const maxFrames = Math.floor((options.maxUtteranceSec * SAMPLE_RATE) / FRAME_SAMPLES);
 
-  let count = 0;
   /** Recent frames before speech: the pre-roll plus a possible start that has not lasted long enough. */
   let pending: { frame: AudioFrame; score: number }[] = [];
   let pendingSpeech = 0;
@@ -152,13 +171,20 @@ export async function* segmentUtterances(
   };
   const begin = (source: SourceKind, startSample: number, speechStartSample: number) => {
     current = {
-      id: `${source}-${++count}`, source, startSample, speechStartSample, speechEndSample: speechStartSample, voicedEndSample: speechStartSample,
+      id: `${source}-${++counter.count}`, source, startSample, speechStartSample, speechEndSample: speechStartSample, voicedEndSample: speechStartSample,
       buffer: new UtteranceBuffer(),
     };
     silentFrames = 0;
   };
 
   for await (const frame of frames) {
+    if (frame.pause) {
+      if (current) yield { type: 'end', utterance: snapshot() };
+      current = undefined;
+      pending = [];
+      pendingSpeech = 0;
+      continue;
+    }
     const score = await detector.score(frame.samples);
     if (!current) {
       pending.push({ frame, score });

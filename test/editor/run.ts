@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { miniModel, REPO_ROOT } from '../setup';
+import { DICTATION_SENTENCE_TOKENS, MEETING_SENTENCE_TOKENS, miniModel, REPO_ROOT, sayingModel } from '../setup';
 import { startPulse } from '../support/pulse';
 
 const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-ws-'));
@@ -42,7 +42,12 @@ async function main(): Promise<number> {
   const pulse = await startPulse();
   try {
     // The extension host, and the daemon it starts, record from this server; the suite plays into it.
-    const env = { ...process.env, PULSE_SERVER: pulse.env.PULSE_SERVER, EARSHOT_TEST_PULSE_SERVER: pulse.env.PULSE_SERVER, E2E_SHOTS_DIR: SHOTS_DIR };
+    const env = {
+      ...process.env, PULSE_SERVER: pulse.env.PULSE_SERVER, EARSHOT_TEST_PULSE_SERVER: pulse.env.PULSE_SERVER, E2E_SHOTS_DIR: SHOTS_DIR,
+      // Whisper models whose real inference says a meeting request and a dictation (test/setup.ts sayingModel).
+      EARSHOT_TEST_MEETING_MODEL: sayingModel('meeting', MEETING_SENTENCE_TOKENS),
+      EARSHOT_TEST_DICTATION_MODEL: sayingModel('dictation', DICTATION_SENTENCE_TOKENS),
+    };
     const runner = spawn(process.execPath, [
       path.join(REPO_ROOT, 'test', 'editor', 'runner', 'run-test-electron.js'),
       '--extension', REPO_ROOT,

@@ -85,7 +85,7 @@ describe('daemon on bad input (raw frames)', () => {
   });
 
   it('answers an unknown method with -32601', async () => {
-    const r = await raw.request('earshot/session/pause', { sessionId: 'x' });
+    const r = await raw.request('earshot/session/rewind', { sessionId: 'x' });
     assertError(r, ErrorCodes.MethodNotFound, r.id as number);
   });
 

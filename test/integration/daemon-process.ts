@@ -3,13 +3,21 @@
  * vscode-jsonrpc connection for well-formed traffic, and a raw Content-Length framer for bytes that
  * no well-behaved client would send.
  */
+import * as assert from 'node:assert/strict';
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import {
-  createMessageConnection, InitializedNotification, InitializeRequest, InitializeResult, MessageConnection, StreamMessageReader, StreamMessageWriter,
+  createMessageConnection, InitializedNotification, InitializeRequest, InitializeResult, MessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
 import { Health, HealthParams, SessionStateNotification, SessionStateParams, Transcript, TranscriptSegment } from '../../protocol/protocol';
 import { DAEMON_BIN, REPO_ROOT } from '../setup';
+
+/** The JSON-RPC error a request was answered with (fails the test when it succeeded instead). */
+export async function rejection(promise: Promise<unknown>): Promise<ResponseError<unknown>> {
+  const error = await promise.then((r) => assert.fail(`expected an error, got ${JSON.stringify(r)}`), (e: unknown) => e);
+  assert.ok(error instanceof ResponseError, `not a ResponseError: ${String(error)}`);
+  return error;
+}
 
 export interface DaemonProcess {
   child: ChildProcessWithoutNullStreams;

@@ -16,19 +16,13 @@ import {
 import { CATALOG, findCatalogModel } from '../../daemon/asr/catalog';
 import { miniModel, SAMPLE_WAV } from '../setup';
 import { selfSignedCertificate, TestHttpsServer } from '../unit/https-server';
-import { connectDaemon, RpcClient } from './daemon-process';
+import { connectDaemon, rejection, RpcClient } from './daemon-process';
 
 const TINY_EN = findCatalogModel('tiny.en')!;
 const TINY = findCatalogModel('tiny')!;
 const MIRROR_PREFIX = '/mirror';
 
 /** The rejection of `promise`, which must be a JSON-RPC ResponseError. */
-async function rejection(promise: Promise<unknown>): Promise<ResponseError<unknown>> {
-  const error = await promise.then((r) => assert.fail(`expected an error, got ${JSON.stringify(r)}`), (e: unknown) => e);
-  assert.ok(error instanceof ResponseError, `not a ResponseError: ${String(error)}`);
-  return error;
-}
-
 function dataOf(e: ResponseError<unknown>): Record<string, unknown> {
   assert.ok(e.data && typeof e.data === 'object', `error data: ${JSON.stringify(e.data)}`);
   return e.data as Record<string, unknown>;

@@ -4,43 +4,20 @@
  * recorder's name (a fake `sox` or `arecord` on PATH). The real sound server is in test/integration/capture.test.ts.
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CaptureError } from '../../daemon/capture/faults';
 import { LiveSource, LiveSourceOptions } from '../../daemon/capture/live';
-import { RecorderLauncher, RunningRecorder } from '../../daemon/capture/recorder';
+import { RecorderLauncher } from '../../daemon/capture/recorder';
 import { FRAME_SAMPLES } from '../../daemon/capture/source';
 import { CaptureRun, startCapture } from '../support/capture';
+import { alive, fakeLauncher } from '../support/fake-launcher';
 import { fakeRecorderDir, fakeSample, Plan } from '../support/fake-recorder';
 
-const FAKE = path.join(__dirname, '..', 'support', 'fake-recorder.js');
 const SR = 16000;
 
-/** Spawns the fake directly; the n-th start follows plans[n] (the last plan repeats). */
-function fakeLauncher(plans: Plan[]): RecorderLauncher & { starts: number } {
-  const launcher = {
-    recorder: 'fake',
-    starts: 0,
-    launch: async () => {
-      const plan = plans[Math.min(launcher.starts++, plans.length - 1)];
-      const child = spawn(process.execPath, [FAKE], { env: { ...process.env, FAKE_RECORDER_PLAN: JSON.stringify(plan) }, stdio: ['ignore', 'pipe', 'pipe'] });
-      return new RunningRecorder({ recorder: 'fake', command: 'node', args: [FAKE], device: 'fake-device' }, child, child.stdout!);
-    },
-  };
-  return launcher;
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 interface Start { pid: number; args: string[]; env: Record<string, string | undefined> }
 const readStarts = (file: string): Start[] => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Start) : []);

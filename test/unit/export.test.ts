@@ -239,6 +239,44 @@ describe('exports', () => {
     }
   });
 
+  describe('mentions, viewing and done', () => {
+    const root = '/home/ana/shop';
+    const head: SessionHeader = { ...HEADER, notesPath: `${root}/.earshot/notes/review.md` };
+    const mention = { start: 11, end: 18, target: { kind: 'file' as const, path: 'src/auth.ts' }, alternatives: [{ kind: 'file' as const, path: 'lib/auth.ts' }] };
+    const viewing = { path: 'src/auth.ts', startLine: 40, endLine: 52 };
+    const records: JournalRecord[] = [
+      head,
+      { type: 'workspace', root },
+      { ...seg('mic-1', 'mic', 'You', 1, 3, 'I will fix auth.ts by Friday.'), mentions: [mention], viewing },
+      seg('mic-2', 'mic', 'You', 4, 5, 'Plain [words] *here*.'),
+      { type: 'actionItem', id: 'a1', revision: 1, text: 'I will fix auth.ts by Friday.', owner: 'You', due: '2025-03-07', duePhrase: 'by Friday', segmentId: 'mic-1', t0: 1 },
+      { type: 'actionItem', id: 'a1', revision: 2, text: 'I will fix auth.ts by Friday.', owner: 'You', due: '2025-03-07', duePhrase: 'by Friday', segmentId: 'mic-1', t0: 1, done: true },
+      { type: 'end', stoppedAt: '2025-03-05T09:10:00.000Z', capturedSec: 600 },
+    ];
+    const journal: JournalContents = { header: head, records, tornTail: false };
+
+    it('json carries them (and the workspace folder their paths are relative to)', () => {
+      const doc = JSON.parse(exportSession(journal, 'json')) as SessionExport;
+      assert.equal(doc.session.workspaceRoot, root);
+      assert.deepEqual(doc.segments[0], { segmentId: 'mic-1', t0: 1, t1: 3, source: 'mic', speaker: 'You', text: 'I will fix auth.ts by Friday.', mentions: [mention], viewing });
+      assert.deepEqual(Object.keys(doc.segments[1]), ['segmentId', 't0', 't1', 'source', 'speaker', 'text'], 'absent when a segment has none');
+      assert.equal(doc.actionItems[0].done, true);
+    });
+
+    it('md is the notes, with links relative to the notes file; txt, srt and vtt stay plain and round-trip', () => {
+      const md = exportSession(journal, 'md');
+      assert.equal(md, renderNotes(journal));
+      assert.ok(md.includes('- **[00:01] You:** I will fix [auth.ts](../../src/auth.ts) by Friday.'), md);
+      assert.ok(md.includes('*while viewing [src/auth.ts:40–52](../../src/auth.ts#L40-L52)*'), md);
+      assert.ok(md.includes('- [x] I will fix [auth.ts](../../src/auth.ts) by Friday.'), md);
+      for (const format of ['txt', 'srt', 'vtt', 'json'] as const) {
+        const out = exportSession(journal, format);
+        assert.ok(!out.includes('](') && !out.includes('while viewing'), `${format} is plain: ${out}`);
+        assert.deepEqual(parseExport(out, format).map((p) => p.text), ['I will fix auth.ts by Friday.', 'Plain [words] *here*.'], format);
+      }
+    });
+  });
+
   it('names export files like the notes file, with the format as extension', () => {
     assert.match(exportFileName(JOURNAL, 'srt'), /^\d{4}-\d{2}-\d{2}-\d{4}-design-review-api-v2\.srt$/);
   });

@@ -66,6 +66,14 @@ describe('extract across turns', () => {
   });
 });
 
+describe('repeated requests', () => {
+  it('the same request said again is one task, a different one is another', () => {
+    const found = items(talk(['Ann', 'Bo, can you fix auth.ts by Friday?'], ['Cy', 'Bo, can you fix auth.ts by Friday?'],
+      ['Ann', 'Bo, can you update the changelog?']));
+    assert.deepEqual(found.map((f) => [f.at, f.owner]), [['s0', 'Bo'], ['s2', 'Bo']]);
+  });
+});
+
 describe('due dates', () => {
   const on = (s: string) => dueDate(s, MEETING)?.date;
   it('follows the README conventions', () => {

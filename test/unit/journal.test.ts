@@ -104,4 +104,55 @@ describe('Journal', () => {
     assert.deepEqual(segments.map((s) => s.segmentId), ['system-1', 'mic-1', 'mic-2']);
     assert.ok(segments.every((s) => !('type' in s)));
   });
+
+  describe('reopened for append (a finished session\'s item marked done)', () => {
+    async function finished(file: string): Promise<void> {
+      const journal = await Journal.create(file, HEADER);
+      await journal.append({ type: 'workspace', root: '/home/ana/shop' });
+      await journal.append(segment('file-1', 1, 'hello'));
+      await journal.append({ type: 'end', stoppedAt: '2025-03-05T09:10:00.000Z', capturedSec: 10 });
+      await journal.close();
+    }
+    const done: JournalRecord = { type: 'actionItem', id: 'a1', revision: 2, text: 'x', owner: null, due: null, duePhrase: null, segmentId: 'file-1', t0: 1, done: true };
+
+    it('appends after the end record and keeps every record before it', async () => {
+      const file = path.join(dir, 'done.jsonl');
+      await finished(file);
+      const before = await fs.readFile(file, 'utf8');
+      const journal = await Journal.reopen(file);
+      await journal.append(done);
+      await journal.close();
+      const text = await fs.readFile(file, 'utf8');
+      assert.ok(text.startsWith(before));
+      const contents = await readJournal(file);
+      assert.deepEqual(contents.records.map((r) => r.type), ['session', 'workspace', 'segment', 'end', 'actionItem']);
+      assert.deepEqual(contents.records[4], done);
+    });
+
+    it('cuts a torn last line off first, so the journal stays readable', async () => {
+      const file = path.join(dir, 'torn-done.jsonl');
+      await finished(file);
+      await fs.appendFile(file, '{"type":"actionItem","id":"a1","rev');
+      const journal = await Journal.reopen(file);
+      await journal.append(done);
+      await journal.close();
+      const contents = await readJournal(file);
+      assert.equal(contents.tornTail, false);
+      assert.deepEqual(contents.records.map((r) => r.type), ['session', 'workspace', 'segment', 'end', 'actionItem']);
+    });
+
+    it('cuts a torn tail longer than one read', async () => {
+      const file = path.join(dir, 'long-torn.jsonl');
+      await finished(file);
+      await fs.appendFile(file, `{"type":"segment","text":"${'x'.repeat(10_000)}`);
+      const journal = await Journal.reopen(file);
+      await journal.append(done);
+      await journal.close();
+      assert.deepEqual((await readJournal(file)).records.map((r) => r.type), ['session', 'workspace', 'segment', 'end', 'actionItem']);
+    });
+
+    it('refuses a journal that is not there', async () => {
+      await assert.rejects(Journal.reopen(path.join(dir, 'missing.jsonl')), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
+    });
+  });
 });

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
-import { MY_NOTES_END, MY_NOTES_START, parsePreviousNotes, renderNotes, writeNotesFile } from '../../daemon/notes/markdown';
+import { handTicks, MY_NOTES_END, MY_NOTES_START, parsePreviousNotes, renderNotes, writeNotesFile } from '../../daemon/notes/markdown';
 import { FileSource } from '../../daemon/capture/source';
 import { DEFAULT_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
 import { Session } from '../../daemon/session/session';
@@ -211,5 +211,140 @@ describe('Notes file', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('workspace links and places', () => {
+    const root = '/home/ana/shop';
+    const notesPath = `${root}/.earshot/notes/2025-03-05-0900-design-review.md`;
+    const AUTH = { path: 'src/auth.ts', startLine: 40, endLine: 52 };
+    const linked = (records: JournalRecord[], head = { ...header, notesPath }): JournalContents => ({ header: head, records: [head, ...records], tornTail: false });
+    const said = (segmentId: string, t0: number, text: string, extra: Partial<Extract<JournalRecord, { type: 'segment' }>> = {}): JournalRecord =>
+      ({ type: 'segment', segmentId, source: 'mic', speaker: 'You', t0, t1: t0 + 2, text, ...extra });
+    const authMention = (start: number) => ({ start, end: start + 7, target: { kind: 'file' as const, path: 'src/auth.ts' } });
+
+    it('links mentions relative to the notes folder: files to the file, symbols to their line; the label is what was said', () => {
+      const md = renderNotes(linked([
+        { type: 'workspace', root },
+        said('m-1', 1, 'I will fix auth.ts and the parse config function.', {
+          mentions: [authMention(11), { start: 27, end: 39, target: { kind: 'symbol', path: 'src/config.ts', line: 40, name: 'parseConfig' } }],
+        }),
+      ]));
+      assert.ok(md.includes('- **[00:01] You:** I will fix [auth.ts](../../src/auth.ts) and the [parse config](../../src/config.ts#L40) function.'), md);
+    });
+
+    it('escapes the text around links and in their labels, and encodes the destination', () => {
+      const text = 'see *my_file* [x] <b>draft (v2).md</b>';
+      const md = renderNotes(linked([
+        { type: 'workspace', root: '/home/ana/my shop' },
+        said('m-1', 1, text, { mentions: [{ start: 4, end: 13, target: { kind: 'file', path: 'docs/*my_file*' } }, { start: 21, end: 34, target: { kind: 'file', path: 'draft (v2).md' } }] }),
+      ], { ...header, notesPath: '/home/ana/my shop/.earshot/notes/n.md' }));
+      assert.ok(md.includes('- **[00:01] You:** see [\\*my\\_file\\*](../../docs/%2Amy_file%2A) \\[x\\] \\<b\\>[draft (v2).md](../../draft%20%28v2%29.md)\\</b\\>'), md);
+    });
+
+    it('a notes folder outside the workspace gets the path that leads there', () => {
+      const md = renderNotes(linked([{ type: 'workspace', root }, said('m-1', 1, 'auth.ts again', { mentions: [authMention(0)] })],
+        { ...header, notesPath: '/home/ana/notes/shop/n.md' }));
+      assert.ok(md.includes('[auth.ts](../../shop/src/auth.ts)'), md);
+    });
+
+    it('without a workspace folder or a notes file: the text, no links', () => {
+      const noRoot = renderNotes(linked([said('m-1', 1, 'fix auth.ts', { mentions: [authMention(4)], viewing: AUTH })]));
+      assert.ok(noRoot.includes('- **[00:01] You:** fix auth.ts'), noRoot);
+      assert.ok(noRoot.includes('*while viewing src/auth.ts:40–52*'), noRoot);
+      const noNotes = renderNotes(linked([{ type: 'workspace', root }, said('m-1', 1, 'fix auth.ts', { mentions: [authMention(4)] })], { ...header, notesPath: '' }));
+      assert.ok(noNotes.includes('- **[00:01] You:** fix auth.ts'), noNotes);
+    });
+
+    it('writes "while viewing" before a segment only when the place changes, on a line of its own', () => {
+      const CONFIG = { path: 'src/config.ts', startLine: 7, endLine: 7 };
+      const md = renderNotes(linked([
+        { type: 'workspace', root },
+        said('m-1', 1, 'One.'),
+        said('m-2', 3, 'Two.', { viewing: AUTH }),
+        said('m-3', 5, 'Three.', { viewing: { ...AUTH } }),
+        said('m-4', 7, 'Four.', { viewing: CONFIG }),
+        said('m-5', 9, 'Five.'),
+        said('m-6', 11, 'Six.', { viewing: CONFIG }),
+      ]));
+      const transcript = md.slice(md.indexOf('## Transcript'));
+      assert.equal(transcript, [
+        '## Transcript', '',
+        '- **[00:01] You:** One.', '',
+        '*while viewing [src/auth.ts:40–52](../../src/auth.ts#L40-L52)*', '',
+        '- **[00:03] You:** Two.',
+        '- **[00:05] You:** Three.', '',
+        '*while viewing [src/config.ts:7](../../src/config.ts#L7)*', '',
+        '- **[00:07] You:** Four.',
+        '- **[00:09] You:** Five.', '',
+        '*while viewing [src/config.ts:7](../../src/config.ts#L7)*', '',
+        '- **[00:11] You:** Six.', '',
+      ].join('\n'));
+      // The annotations are Earshot's: a rewrite keeps one of each, and My notes stays the user's.
+      const again = renderNotes(linked([{ type: 'workspace', root }, said('m-2', 3, 'Two.', { viewing: AUTH })]), typeIntoMyNotes(md, USER_TEXT));
+      assert.equal(again.split('*while viewing').length, 2);
+      assert.equal(parsePreviousNotes(again).myNotes, USER_TEXT);
+    });
+
+    it('action items link their mentions and show where they were said; ticks by text still match without the id', () => {
+      const records: JournalRecord[] = [
+        { type: 'workspace', root },
+        said('m-1', 20, 'Okay. I will fix auth.ts by Friday.', { mentions: [authMention(17)], viewing: AUTH }),
+        { type: 'actionItem', id: 'a1', revision: 1, text: 'I will fix auth.ts by Friday.', owner: 'You', due: '2025-03-07', duePhrase: 'by Friday', segmentId: 'm-1', t0: 20 },
+      ];
+      const md = renderNotes(linked(records));
+      const line = '- [ ] I will fix [auth.ts](../../src/auth.ts) by Friday. — @You, due 2025-03-07 _(00:20, while viewing [src/auth.ts:40–52](../../src/auth.ts#L40-L52))_ <!-- earshot:a1 -->';
+      assert.ok(md.includes(line), md);
+      assert.equal(renderNotes(linked(records), md), md, 'stable');
+      const withoutId = md.replace(line, line.replace('- [ ]', '- [x]').replace(' <!-- earshot:a1 -->', ''));
+      assert.ok(renderNotes(linked(records), withoutId).includes(line.replace('- [ ]', '- [x]').replace('-->', 'done -->')));
+    });
+  });
+
+  describe('done', () => {
+    /** Item a1 of the journal above, at a later revision, marked done or not done (undefined: never marked). */
+    const marked = (done: boolean | undefined, revision = 3) =>
+      ({ ...item('a1', revision, "I'll fix the login timeout by Friday.", 'You', '2025-03-07', 20), ...(done === undefined ? {} : { done }) }) as Extract<JournalRecord, { type: 'actionItem' }>;
+    const A1 = "I'll fix the login timeout by Friday. — @You, due 2025-03-07 _(00:20)_";
+
+    it('an item marked done is ticked, and Earshot notes in its comment that it wrote the tick', () => {
+      const md = renderNotes(journal([marked(true)]));
+      assert.ok(md.includes(`- [x] ${A1} <!-- earshot:a1 done -->`), md);
+      assert.ok(md.includes('- [ ] Somebody has to update the runbook. _(00:30)_ <!-- earshot:a2 -->'));
+      assert.ok(renderNotes(journal([marked(false)]), md).includes(`- [ ] ${A1} <!-- earshot:a1 -->`), 'unmarked: unticked again');
+    });
+
+    it('a box the user changed by hand wins over the journal until the journal says otherwise', () => {
+      const doneJournal = journal([marked(true)]);
+      const unticked = renderNotes(doneJournal).replace(`- [x] ${A1}`, `- [ ] ${A1}`);
+      assert.ok(renderNotes(doneJournal, unticked).includes(`- [ ] ${A1} <!-- earshot:a1 -->`), 'the user unticked it');
+      assert.deepEqual(handTicks(unticked, [marked(true)]), [{ id: 'a1', done: false }]);
+      // The journal catches up (the session read the untick back): no more edits, and the box stays as the user left it.
+      const caughtUp = journal([marked(true), marked(false, 4)]);
+      const settled = renderNotes(caughtUp, unticked);
+      assert.deepEqual(handTicks(settled, [marked(false, 4)]), []);
+      assert.equal(renderNotes(caughtUp, settled), settled);
+    });
+
+    it('a box Earshot wrote follows the journal: a tick from the panel is not undone by a file written before it', () => {
+      const before = renderNotes(journal());
+      assert.ok(before.includes(`- [ ] ${A1} <!-- earshot:a1 -->`));
+      assert.ok(renderNotes(journal([marked(true)]), before).includes(`- [x] ${A1} <!-- earshot:a1 done -->`));
+      assert.deepEqual(handTicks(before, [marked(true)]), []);
+    });
+
+    it('an item just marked through the protocol follows the journal even over a hand edit', () => {
+      const ticked = renderNotes(journal()).replace(`- [ ] ${A1}`, `- [x] ${A1}`);
+      const notDone = journal([marked(false)]);
+      assert.ok(renderNotes(notDone, ticked).includes(`- [x] ${A1}`), 'without `marked`, the hand tick wins');
+      assert.ok(renderNotes(notDone, ticked, { marked: new Set(['a1']) }).includes(`- [ ] ${A1} <!-- earshot:a1 -->`));
+    });
+
+    it('reads hand ticks of items never marked, ignores ticks in My notes and withdrawn items', () => {
+      const file = typeIntoMyNotes(renderNotes(journal()), USER_TEXT).replace(`- [ ] ${A1}`, `- [x] ${A1}`);
+      const items = [marked(undefined, 2), item('a2', 1, 'Somebody has to update the runbook.', null, null, 30)] as Extract<JournalRecord, { type: 'actionItem' }>[];
+      assert.deepEqual(handTicks(file, items), [{ id: 'a1', done: true }], 'the a2 tick inside My notes is the user\'s own');
+      assert.deepEqual(handTicks(file, [{ ...items[0], removed: true }]), []);
+      assert.deepEqual(handTicks(undefined, items), []);
+    });
   });
 });

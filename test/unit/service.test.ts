@@ -2,9 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ErrorCodes, SessionStateParams } from '../../protocol/protocol';
+import {
+  DEVICE_TEST_SESSION_ID, ErrorCodes, InputLevelParams, ModelProgressParams, SessionStateParams, SourceStatusParams,
+} from '../../protocol/protocol';
 import { EarshotService, ServiceConfig, ServiceError, ServiceEvents } from '../../daemon/service';
 import { fixture, SAMPLE_WAV } from '../setup';
+import { fakeRecorderDir } from '../support/fake-recorder';
 import { FakeDecoder } from './fakes';
 
 async function rejectsWith(promise: Promise<unknown>, code: number, message?: RegExp): Promise<ServiceError> {
@@ -169,5 +172,177 @@ describe('EarshotService', () => {
     await rejectsWith(svc.startSession({ sources: ['file'], audioFile: path.join(dir, 'missing.wav') }), ErrorCodes.AudioUnreadable, /no such file/);
     assert.equal(svc.status().state, 'idle');
     assert.equal(states.length, 0, 'no session state was ever announced');
+  });
+});
+
+describe('EarshotService: pause, dictation, device test, model progress, retention (fake recorders, fake decoder)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let bin: string;
+  let states: SessionStateParams[];
+  let statuses: SourceStatusParams[];
+  let levels: InputLevelParams[];
+  let progress: ModelProgressParams[];
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-service-live-'));
+    // A fake `arecord` first on PATH: the microphone "records" a sine through node-record-lpcm16.
+    bin = fakeRecorderDir(['arecord'], { then: 'forever', amplitude: 0.5, termExitCode: 1 });
+    states = []; statuses = []; levels = []; progress = [];
+  });
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(bin, { recursive: true, force: true });
+  });
+
+  function liveService(overrides: Partial<ServiceConfig> = {}): EarshotService {
+    const svc = new EarshotService({
+      storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: path.join(dir, 'no-model.bin'),
+      language: 'en', threads: 1, gpu: false, capture: { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } }, ...overrides,
+    }, {
+      transcript: () => undefined, actionItem: () => undefined, decision: () => undefined, modelState: () => undefined,
+      state: (s) => states.push(s), sourceStatus: (s) => statuses.push(s), inputLevel: (l) => levels.push(l), modelProgress: (p) => progress.push(p),
+    });
+    svc.engine.state = 'ready';
+    svc.engine.decode = (request) => new FakeDecoder().decode(request);
+    return svc;
+  }
+
+  async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = check();
+      if (v !== undefined && v !== false) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('pauses and resumes the microphone: paused status and state, health, idempotent, clear errors, stop while paused', async () => {
+    const svc = liveService();
+    const { sessionId } = await svc.startSession({ sources: ['mic'] });
+    try {
+      await until('capturing', () => statuses.some((s) => s.state === 'capturing'));
+      assert.deepEqual(await svc.pauseSession({ sessionId, paused: true }), { paused: ['mic'] });
+      assert.equal(statuses[statuses.length - 1].state, 'paused');
+      assert.equal(statuses[statuses.length - 1].gapSec, 0);
+      assert.deepEqual(states.map((s) => [s.state, s.paused, s.mode]), [['streaming', [], 'meeting'], ['streaming', ['mic'], 'meeting']]);
+      assert.deepEqual(svc.health().sources.map((s) => [s.source, s.state, s.rmsDbfs]), [['mic', 'paused', null]]);
+      assert.deepEqual(await svc.pauseSession({ sessionId, paused: true, source: 'mic' }), { paused: ['mic'] }, 'idempotent');
+      assert.equal(states.length, 2, 'no state notification for no change');
+
+      await rejectsWith(svc.pauseSession({ sessionId, paused: true, source: 'system' }), ErrorCodes.InvalidParams, /does not record system audio.*mic/);
+      await rejectsWith(svc.pauseSession({ sessionId: 'nope', paused: true }), ErrorCodes.SessionNotFound);
+
+      const resumedAt = performance.now();
+      assert.deepEqual(await svc.pauseSession({ sessionId, paused: false }), { paused: [] });
+      assert.deepEqual(states[states.length - 1].paused, []);
+      await until('capturing again', () => statuses.some((s) => s.state === 'capturing' && statuses.indexOf(s) > statuses.findIndex((p) => p.state === 'paused')));
+      await until('levels again', () => levels.some((l) => l.sessionId === sessionId) && svc.health().sources[0].rmsDbfs !== null);
+      assert.ok(performance.now() - resumedAt < 5000);
+
+      await svc.pauseSession({ sessionId, paused: true });
+      const stopped = await svc.stopSession(sessionId);
+      assert.equal(stopped.sessionId, sessionId);
+      assert.equal(states[states.length - 1].state, 'done');
+      assert.equal(states[states.length - 1].error, undefined);
+      assert.equal(statuses[statuses.length - 1].state, 'stopped');
+      await rejectsWith(svc.pauseSession({ sessionId, paused: false }), ErrorCodes.RequestFailed, /is over/);
+    } finally {
+      await svc.shutdown();
+    }
+  });
+
+  it('a file session has nothing to pause', async () => {
+    const svc = liveService();
+    const { sessionId } = await svc.startSession({ sources: ['file'], audioFile: SAMPLE_WAV, pace: 'realtime' });
+    try {
+      await rejectsWith(svc.pauseSession({ sessionId, paused: true }), ErrorCodes.InvalidParams, /no live source/);
+      await rejectsWith(svc.pauseSession({ sessionId, paused: true, source: 'mic' }), ErrorCodes.InvalidParams, /does not record the microphone/);
+    } finally {
+      await svc.shutdown();
+    }
+  });
+
+  it('a dictation session: notesPath "" in the result and every state, mode dictation, no notes written', async () => {
+    const svc = liveService();
+    const started = await svc.startSession({ sources: ['mic'], mode: 'dictation' });
+    assert.equal(started.notesPath, '');
+    await until('capturing', () => statuses.some((s) => s.state === 'capturing'));
+    assert.equal(svc.status(started.sessionId).title, 'Dictation');
+    const stopped = await svc.stopSession(started.sessionId);
+    assert.equal(stopped.notesPath, '');
+    assert.deepEqual(states.map((s) => s.state), ['streaming', 'stopping', 'finalizing', 'done']);
+    assert.ok(states.every((s) => s.mode === 'dictation' && s.notesPath === '' && s.paused.length === 0));
+    assert.ok(!fs.existsSync(path.join(dir, 'notes')));
+    await svc.shutdown();
+  });
+
+  it('tests a device: levels as DEVICE_TEST_SESSION_ID, the loudest level; refused while a session records or another test runs', async () => {
+    const svc = liveService();
+    const first = svc.testDevice({ source: 'mic', seconds: 1 });
+    await rejectsWith(svc.testDevice({ source: 'mic', seconds: 1 }), ErrorCodes.RequestFailed, /already running/);
+    const result = await first;
+    assert.equal(result.source, 'mic');
+    assert.equal(result.recorder, 'arecord');
+    assert.ok(Math.abs(result.rmsDbfs - -9) < 0.5 && result.heard, JSON.stringify(result));
+    assert.ok(levels.length >= 5 && levels.every((l) => l.sessionId === DEVICE_TEST_SESSION_ID && l.source === 'mic'), `${levels.length} levels`);
+
+    const { sessionId } = await svc.startSession({ sources: ['mic'] });
+    await rejectsWith(svc.testDevice({ source: 'mic', seconds: 1 }), ErrorCodes.SessionAlreadyRunning, new RegExp(sessionId));
+    await svc.stopSession(sessionId);
+    await svc.shutdown();
+  });
+
+  it('a device that cannot record: SourceUnavailable with the message a session gives', async () => {
+    const svc = liveService({ capture: { env: { PATH: path.join(dir, 'no-tools') } } });
+    const e = await rejectsWith(svc.testDevice({ source: 'mic', seconds: 1 }), ErrorCodes.SourceUnavailable, /No microphone recorder is installed.*sox/);
+    assert.deepEqual(e.data, { source: 'mic', reason: 'recorder-missing' });
+    const dead = fakeRecorderDir(['arecord'], { writeMs: 100, then: 'exit', exitCode: 1, stderr: 'ALSA lib pcm.c: Unknown PCM pulse\narecord: main:850: audio open error: No such file or directory' });
+    try {
+      const svc2 = liveService({ capture: { env: { ...process.env, PATH: `${dead}:${process.env.PATH}` } } });
+      const e2 = await rejectsWith(svc2.testDevice({ source: 'mic', device: 'nope', seconds: 2 }), ErrorCodes.SourceUnavailable, /not found/);
+      assert.deepEqual(e2.data, { source: 'mic', reason: 'device-not-found' });
+    } finally {
+      fs.rmSync(dead, { recursive: true, force: true });
+    }
+  });
+
+  it('model progress: load then failed with the reason; load then done', async () => {
+    const svc = liveService();
+    svc.engine.state = 'uninitialized';
+    const e = await rejectsWith(svc.startSession({ sources: ['file'], audioFile: SAMPLE_WAV }), ErrorCodes.ModelUnavailable);
+    assert.deepEqual(progress, [
+      { model: 'no-model.bin', phase: 'load', fraction: null },
+      { model: 'no-model.bin', phase: 'failed', fraction: null, message: e.message },
+    ]);
+    progress.length = 0;
+    svc.engine.load = async () => { svc.engine.state = 'ready'; };
+    const { sessionId } = await svc.startSession({ sources: ['file'], audioFile: SAMPLE_WAV, pace: 'fast' });
+    assert.deepEqual(progress.map((p) => p.phase), ['load', 'done']);
+    await svc.sessionDone(sessionId);
+  });
+
+  it('retention: old journals go at startRetention, files not named after a session stay', async () => {
+    const sessions = path.join(dir, 'storage', 'sessions');
+    fs.mkdirSync(sessions, { recursive: true });
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    const oldId = `${old.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-abcdef`;
+    fs.writeFileSync(path.join(sessions, `${oldId}.jsonl`), '{}\n');
+    fs.utimesSync(path.join(sessions, `${oldId}.jsonl`), old, old);
+    fs.writeFileSync(path.join(sessions, 'README'), 'not a session');
+    fs.utimesSync(path.join(sessions, 'README'), old, old);
+    const deleted: string[] = [];
+    const svc = new EarshotService({
+      storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: path.join(dir, 'm.bin'), language: 'en', threads: 1, gpu: false, retentionDays: 30,
+    }, {
+      transcript: () => undefined, actionItem: () => undefined, decision: () => undefined, modelState: () => undefined, state: () => undefined,
+      retention: (r) => deleted.push(...r.deleted),
+    });
+    svc.startRetention();
+    await until('the old journal deleted', () => !fs.existsSync(path.join(sessions, `${oldId}.jsonl`)));
+    assert.deepEqual(deleted, [`${oldId}.jsonl`]);
+    assert.ok(fs.existsSync(path.join(sessions, 'README')));
+    await svc.shutdown();
   });
 });

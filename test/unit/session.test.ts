@@ -6,6 +6,10 @@ import { ActionItem, Decision, SessionStateParams, TranscriptSegment } from '../
 import { FileSource, SAMPLE_RATE } from '../../daemon/capture/source';
 import { DEFAULT_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
 import { readJournal, JournalRecord } from '../../daemon/journal/journal';
+import { ActionItemDoneError } from '../../daemon/notes/done';
+import { EditorTimeline } from '../../daemon/notes/editorTimeline';
+import { buildIndex } from '../../daemon/notes/mentions';
+import { annotateSegment } from '../../daemon/notes/segmentContext';
 import { Session, SessionConfig, SessionEvents } from '../../daemon/session/session';
 import { EnergyDetector } from '../../daemon/vad/energy';
 import { REPO_ROOT, SAMPLE_WAV } from '../setup';
@@ -299,5 +303,136 @@ describe('Session', () => {
     await assert.rejects(Session.start(cfg, rec.handlers), /EEXIST/);
     assert.equal(rec.events.length, 0);
     assert.equal(fs.readFileSync(cfg.journalPath, 'utf8'), 'old');
+  });
+
+  describe('mentions, viewing and done', () => {
+    const AUTH = { path: 'src/auth.ts', startLine: 40, endLine: 52 };
+    const CONFIG = { path: 'src/config.ts', startLine: 3, endLine: 3 };
+    const finalsOf = (records: JournalRecord[]) => records.filter((r): r is Extract<JournalRecord, { type: 'segment' }> => r.type === 'segment');
+
+    it('stamps each final with its mentions and the place in effect at its start, journaled before it is announced', async () => {
+      const root = path.join(dir, 'ws');
+      const index = buildIndex(['src/auth.ts', 'src/config.ts'], [{ name: 'parseConfig', kind: 'function', path: 'src/config.ts', line: 3 }]);
+      const startedAt = new Date(2025, 2, 5, 9, 0);
+      const timeline = new EditorTimeline();
+      // Opened a minute before the session started; another file from 2 s into it (in the pause after the first turn).
+      timeline.note(AUTH, startedAt.getTime() - 60_000, startedAt.getTime());
+      timeline.note(CONFIG, startedAt.getTime() + 2000, startedAt.getTime());
+      const said = ['I will fix auth.ts by Friday.', 'Then parseConfig needs a look.', 'Nothing to link here.'];
+      let finals = 0;
+      const cfg = config({
+        startedAt,
+        sources: [new FakeLiveSource('mic', 'You', [1.5, 1], 7)],
+        decoder: new FakeDecoder((r) => (r.final ? said[finals++] ?? 'hello' : 'partial')),
+        notesPath: path.join(root, '.earshot', 'notes', 'standup.md'),
+        streaming: { ...DEFAULT_STREAMING_OPTIONS, earlyFinal: false },
+        annotate: (segment) => annotateSegment(segment, startedAt, { root, index }, timeline),
+      });
+      const announced: TranscriptSegment[] = [];
+      const rec = recorder((e) => {
+        if (e.kind !== 'transcript' || !e.value.final) return;
+        const journaled = finalsOf(journalNow(cfg.journalPath)).find((r) => r.segmentId === e.value.segmentId);
+        assert.deepEqual(journaled && { mentions: journaled.mentions, viewing: journaled.viewing }, { mentions: e.value.mentions, viewing: e.value.viewing });
+        announced.push(e.value);
+      });
+      const session = await Session.start(cfg, rec.handlers);
+      const result = await session.done();
+      assert.deepEqual(result.segments.map((s) => s.text), said);
+      assert.deepEqual(result.segments.map((s) => s.viewing), [AUTH, CONFIG, CONFIG]);
+      assert.deepEqual(result.segments.map((s) => s.mentions), [
+        [{ start: 11, end: 18, target: { kind: 'file', path: 'src/auth.ts' } }],
+        [{ start: 5, end: 16, target: { kind: 'symbol', path: 'src/config.ts', line: 3, name: 'parseConfig' } }],
+        undefined,
+      ]);
+      assert.deepEqual(announced.map((s) => s.mentions?.length ?? 0), [1, 1, 0]);
+      // The workspace folder is journaled once, before the first segment.
+      const records = (await readJournal(cfg.journalPath)).records;
+      assert.deepEqual(records.filter((r) => r.type === 'workspace'), [{ type: 'workspace', root }]);
+      assert.ok(records.findIndex((r) => r.type === 'workspace') < records.findIndex((r) => r.type === 'segment'));
+      const notes = fs.readFileSync(cfg.notesPath, 'utf8');
+      assert.ok(notes.includes('- **[00:00] You:** I will fix [auth.ts](../../src/auth.ts) by Friday.'), notes);
+      assert.ok(notes.includes('Then [parseConfig](../../src/config.ts#L3) needs a look.'), notes);
+      assert.ok(notes.includes('*while viewing [src/auth.ts:40–52](../../src/auth.ts#L40-L52)*'), notes);
+      assert.equal(notes.split('*while viewing').length - 1, 2, 'one line per change of place');
+      assert.ok(notes.includes('- [ ] I will fix [auth.ts](../../src/auth.ts) by Friday. — @You, due 2025-03-07 _(00:00, while viewing [src/auth.ts:40–52](../../src/auth.ts#L40-L52))_'), notes);
+    });
+
+    it('a failing annotation costs the links, never the segment', async () => {
+      const cfg = config({
+        sources: [new FakeLiveSource('mic', 'You', [1.5, 1], 3)],
+        annotate: () => { throw new Error('matcher bug'); },
+      });
+      const result = await (await Session.start(cfg, recorder().handlers)).done();
+      assert.ok(result.segments.length >= 1);
+      assert.ok(result.segments.every((s) => s.mentions === undefined && s.viewing === undefined));
+    });
+
+    it('marks an item done while streaming: journaled, announced, ticked in the notes, kept by later automatic revisions', async () => {
+      const release = deferred();
+      let finals = 0;
+      const itemSeen = deferred<ActionItem>();
+      const cfg = config({
+        sources: [new FakeLiveSource('mic', 'You', [1, 1])],
+        decoder: new FakeDecoder(async (r) => {
+          if (!r.final) return 'partial';
+          finals++;
+          if (finals === 1) return 'I will update the docs.';
+          if (finals === 2) await release.promise;
+          return finals === 2 ? 'By Friday.' : `Line ${finals}.`;
+        }),
+        streaming: { ...DEFAULT_STREAMING_OPTIONS, earlyFinal: false, partials: false },
+      });
+      const rec = recorder((e) => {
+        if (e.kind === 'actionItem') itemSeen.resolve(e.value);
+        if (e.kind === 'actionItem' && e.value.done) {
+          assert.ok(journalNow(cfg.journalPath).some((r) => r.type === 'actionItem' && r.id === e.value.id && r.revision === e.value.revision && r.done === true));
+        }
+      });
+      const session = await Session.start(cfg, rec.handlers);
+      const first = await itemSeen.promise;
+      const marked = await session.setActionItemDone(first.id, true);
+      assert.deepEqual(marked, { ...first, revision: first.revision + 1, done: true });
+      assert.deepEqual(await session.setActionItemDone(first.id, true), marked, 'marking it again changes nothing');
+      const live = fs.readFileSync(cfg.notesPath, 'utf8');
+      assert.ok(live.includes(`- [x] I will update the docs. — @You _(00:00)_ <!-- earshot:${first.id} done -->`), live);
+      await assert.rejects(session.setActionItemDone('nope', true), (e: unknown) => e instanceof ActionItemDoneError && e.reason === 'unknown');
+      release.resolve();
+      // "By Friday." refines the item (a due date): the automatic revision keeps the tick.
+      const until = async (ok: () => boolean) => { for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 25)); assert.ok(ok()); };
+      const items = () => rec.events.filter((e): e is Extract<Event, { kind: 'actionItem' }> => e.kind === 'actionItem').map((e) => e.value);
+      await until(() => items().some((i) => i.due !== null));
+      const result = await session.stop();
+      const revisions = items().filter((i) => i.id === first.id);
+      assert.deepEqual(revisions.map((i) => [i.revision, i.done ?? false, i.due]), [[1, false, null], [2, true, null], [3, true, '2025-03-07']]);
+      const notes = fs.readFileSync(result.notesPath, 'utf8');
+      assert.ok(notes.includes('- [x] I will update the docs. — @You, due 2025-03-07'), notes);
+      assert.equal(await session.setActionItemDone(first.id, false), undefined, 'a finished session is marked in its journal by the caller');
+    });
+
+    it('reads a box ticked by hand in the notes file back as done', async () => {
+      const release = deferred();
+      let finals = 0;
+      const cfg = config({
+        sources: [new FakeLiveSource('mic', 'You', [1, 1])],
+        decoder: new FakeDecoder(async (r) => {
+          if (!r.final) return 'partial';
+          if (++finals === 2) await release.promise;
+          return finals === 1 ? 'I will update the docs.' : `Line ${finals} about the cache.`;
+        }),
+        streaming: { ...DEFAULT_STREAMING_OPTIONS, earlyFinal: false, partials: false },
+      });
+      const rec = recorder();
+      const session = await Session.start(cfg, rec.handlers);
+      const until = async (ok: () => boolean) => { for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 25)); assert.ok(ok()); };
+      await until(() => fs.existsSync(cfg.notesPath) && fs.readFileSync(cfg.notesPath, 'utf8').includes('- [ ] I will update the docs.'));
+      fs.writeFileSync(cfg.notesPath, fs.readFileSync(cfg.notesPath, 'utf8').replace('- [ ] I will update the docs.', '- [x] I will update the docs.'));
+      release.resolve();
+      const doneItem = () => rec.events.find((e) => e.kind === 'actionItem' && e.value.done === true);
+      await until(() => doneItem() !== undefined);
+      const result = await session.stop();
+      const journaled = (await readJournal(result.journalPath)).records.filter((r) => r.type === 'actionItem');
+      assert.deepEqual(journaled.map((r) => r.type === 'actionItem' && [r.revision, r.done ?? false]), [[1, false], [2, true]]);
+      assert.ok(fs.readFileSync(result.notesPath, 'utf8').includes('- [x] I will update the docs.'));
+    });
   });
 });

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
+import { MAX_INDEX_FILES, MAX_INDEX_SYMBOLS } from '../../protocol/protocol';
 import {
   InvalidParamsError, validateInitializationOptions, validateSessionStart, validateSessionStatus, validateSessionStop, validateSourceRetry,
+  isWorkspacePath, MAX_INDEX_PATH, validateActionItemSetDone, validateDeviceTest, validateEditorActivity, validateSessionPause, validateWorkspaceIndex,
 } from '../../protocol/validate';
 
 /** Asserts that `fn` throws InvalidParamsError whose message matches every pattern. */
@@ -196,6 +198,150 @@ describe('protocol validation', () => {
 
     it('rejects options that are not an object', () => {
       for (const bad of [undefined, null, [1], 1]) rejects(() => validateInitializationOptions(bad), /initializationOptions must be an object/);
+    });
+  });
+  describe('validateSessionStart: mode', () => {
+    it('accepts meeting and dictation (dictation with the microphone alone); absent stays absent', () => {
+      assert.equal(validateSessionStart({ sources: ['mic'], mode: 'dictation' }).mode, 'dictation');
+      assert.equal(validateSessionStart({ sources: ['mic', 'system'], mode: 'meeting' }).mode, 'meeting');
+      assert.equal('mode' in validateSessionStart({ sources: ['mic'] }), false);
+      assert.equal('mode' in validateSessionStart({ sources: ['mic'], mode: null }), false);
+    });
+
+    it('rejects an unknown mode, and dictation with any sources but ["mic"]', () => {
+      rejects(() => validateSessionStart({ sources: ['mic'], mode: 'lecture' }), /\.mode must be "meeting" or "dictation", got "lecture"/);
+      rejects(() => validateSessionStart({ sources: ['mic'], mode: 3 }), /\.mode must be a string, got number/);
+      rejects(() => validateSessionStart({ sources: ['mic', 'system'], mode: 'dictation' }), /\.sources must be exactly \["mic"\] for a dictation session/);
+      rejects(() => validateSessionStart({ sources: ['system'], mode: 'dictation' }), /exactly \["mic"\]/);
+      rejects(() => validateSessionStart({ sources: ['file'], audioFile: '/a.wav', mode: 'dictation' }), /exactly \["mic"\]/);
+    });
+  });
+
+  describe('validateInitializationOptions: retentionDays', () => {
+    it('accepts 0 to 3650 days (fractions too); absent or null is keep forever', () => {
+      for (const days of [0, 1, 0.5, 30, 3650]) assert.equal(validateInitializationOptions({ protocolVersion: 1, retentionDays: days }).retentionDays, days);
+      assert.equal('retentionDays' in validateInitializationOptions({ protocolVersion: 1 }), false);
+      assert.equal('retentionDays' in validateInitializationOptions({ protocolVersion: 1, retentionDays: null }), false);
+    });
+
+    it('rejects negative, too large, non-finite and mistyped values', () => {
+      for (const retentionDays of [-1, 3651, Infinity, NaN, '30', true]) {
+        rejects(() => validateInitializationOptions({ protocolVersion: 1, retentionDays }), /initializationOptions\.retentionDays must be a number of days from 0 to 3650/);
+      }
+    });
+  });
+
+  describe('validateSessionPause', () => {
+    it('accepts pause and resume, for one live source or all', () => {
+      assert.deepEqual(validateSessionPause({ sessionId: 's1', paused: true }), { sessionId: 's1', paused: true });
+      assert.deepEqual(validateSessionPause({ sessionId: 's1', paused: false, source: 'system' }), { sessionId: 's1', paused: false, source: 'system' });
+      assert.deepEqual(validateSessionPause({ sessionId: 's1', paused: true, source: null }), { sessionId: 's1', paused: true });
+    });
+
+    it('rejects a missing or mistyped paused, the file source, unknown sources and a missing session id', () => {
+      rejects(() => validateSessionPause({ sessionId: 's1' }), /session\/pause params\.paused must be true \(pause\) or false \(resume\), got undefined/);
+      rejects(() => validateSessionPause({ sessionId: 's1', paused: 'yes' }), /\.paused must be true.*got string/);
+      rejects(() => validateSessionPause({ sessionId: 's1', paused: true, source: 'file' }), /\.source must be "mic" or "system", got "file"/);
+      rejects(() => validateSessionPause({ sessionId: 's1', paused: true, source: 7 }), /\.source must be "mic" or "system", got 7/);
+      rejects(() => validateSessionPause({ paused: true }), /\.sessionId is required/);
+      rejects(() => validateSessionPause([]), /session\/pause params must be an object/);
+    });
+  });
+
+  describe('validateActionItemSetDone', () => {
+    it('accepts a session id, an item id and done', () => {
+      assert.deepEqual(validateActionItemSetDone({ sessionId: '20260121T093000-a1b2c3', id: 'a3', done: true, extra: 1 }),
+        { sessionId: '20260121T093000-a1b2c3', id: 'a3', done: true });
+    });
+
+    it('rejects ids that could name another file, a missing or mistyped done', () => {
+      rejects(() => validateActionItemSetDone({ sessionId: '../../etc/passwd', id: 'a1', done: true }), /\.sessionId is not a session id/);
+      rejects(() => validateActionItemSetDone({ sessionId: 's1', id: 'a 1', done: true }), /\.id is not an action item id/);
+      rejects(() => validateActionItemSetDone({ sessionId: 's1', id: 'x'.repeat(65), done: true }), /\.id is not an action item id/);
+      rejects(() => validateActionItemSetDone({ sessionId: 's1', id: 'a1' }), /\.done must be a boolean, got undefined/);
+      rejects(() => validateActionItemSetDone({ sessionId: 's1', id: 'a1', done: 1 }), /\.done must be a boolean, got number/);
+      rejects(() => validateActionItemSetDone({ sessionId: 's1', done: true }), /\.id is required/);
+    });
+  });
+
+  describe('validateDeviceTest', () => {
+    it('fills the default of 5 seconds, keeps a device id, drops an empty one', () => {
+      assert.deepEqual(validateDeviceTest({ source: 'mic' }), { source: 'mic', seconds: 5 });
+      assert.deepEqual(validateDeviceTest({ source: 'system', device: ' speaker.monitor ', seconds: 0.5 }), { source: 'system', device: 'speaker.monitor', seconds: 0.5 });
+      assert.deepEqual(validateDeviceTest({ source: 'mic', device: '', seconds: 30 }), { source: 'mic', seconds: 30 });
+    });
+
+    it('rejects seconds outside 0.5–30, bad sources and overlong devices', () => {
+      for (const seconds of [0, 0.4, 31, -1, NaN, '5', Infinity]) {
+        rejects(() => validateDeviceTest({ source: 'mic', seconds }), /devices\/test params\.seconds must be a number from 0\.5 to 30/);
+      }
+      rejects(() => validateDeviceTest({}), /\.source must be "mic" or "system", got nothing/);
+      rejects(() => validateDeviceTest({ source: 'file' }), /\.source must be "mic" or "system"/);
+      rejects(() => validateDeviceTest({ source: 'mic', device: 'd'.repeat(201) }), /\.device is too long/);
+      rejects(() => validateDeviceTest({ source: 'mic', device: 5 }), /\.device must be a string/);
+    });
+  });
+
+  describe('validateWorkspaceIndex', () => {
+    const symbol = (name: string, line = 1) => ({ name, kind: 'Function', path: 'src/a.ts', line });
+
+    it('keeps workspace-relative files and symbols (kinds in lower case), each file once', () => {
+      const v = validateWorkspaceIndex({ root: '/w', files: ['src/a.ts', 'README.md', 'src/a.ts'], symbols: [symbol('parseConfig', 12)], extra: true });
+      assert.deepEqual(v, { root: '/w', files: ['src/a.ts', 'README.md'], symbols: [{ name: 'parseConfig', kind: 'function', path: 'src/a.ts', line: 12 }] });
+    });
+
+    it('leaves out paths outside the workspace and overlong entries', () => {
+      const v = validateWorkspaceIndex({
+        root: '/w',
+        files: ['/etc/passwd', '../secret', 'a/../../b', 'C:/x', 'a\\b', 'x'.repeat(MAX_INDEX_PATH + 1), 'ok.ts', ''],
+        symbols: [symbol('n'.repeat(201)), { ...symbol('far'), path: '../x.ts' }, { ...symbol('k'), kind: 'k'.repeat(41) }, symbol('  '), symbol('good')],
+      });
+      assert.deepEqual(v.files, ['ok.ts']);
+      assert.deepEqual(v.symbols.map((s) => s.name), ['good']);
+      assert.ok(isWorkspacePath('a/b..c/d.ts') && isWorkspacePath('.github/x.yml'));
+    });
+
+    it(`cuts the lists at ${MAX_INDEX_FILES} files and ${MAX_INDEX_SYMBOLS} symbols`, () => {
+      const files = Array.from({ length: MAX_INDEX_FILES + 10 }, (_, i) => `f${i}.ts`);
+      const symbols = Array.from({ length: MAX_INDEX_SYMBOLS + 10 }, (_, i) => symbol(`s${i}`, i + 1));
+      const v = validateWorkspaceIndex({ root: '/w', files, symbols });
+      assert.equal(v.files.length, MAX_INDEX_FILES);
+      assert.equal(v.symbols.length, MAX_INDEX_SYMBOLS);
+      assert.equal(v.files[0], 'f0.ts');
+    });
+
+    it('rejects a broken shape, naming the field', () => {
+      rejects(() => validateWorkspaceIndex({ files: [], symbols: [] }), /workspaceIndex params\.root is required/);
+      rejects(() => validateWorkspaceIndex({ root: '/w', files: 'a.ts', symbols: [] }), /\.files must be an array of workspace-relative paths, got string/);
+      rejects(() => validateWorkspaceIndex({ root: '/w', files: [], symbols: null }), /\.symbols must be an array of symbols, got null/);
+      rejects(() => validateWorkspaceIndex({ root: '/w', files: [3], symbols: [] }), /\.files must contain only strings, got number/);
+      rejects(() => validateWorkspaceIndex({ root: '/w', files: [], symbols: ['x'] }), /\.symbols\[0\] must be an object/);
+      rejects(() => validateWorkspaceIndex({ root: '/w', files: [], symbols: [{ ...symbol('a'), name: 1 }] }), /\.symbols\[0\]\.name must be a string, got number/);
+      rejects(() => validateWorkspaceIndex({ root: '/w', files: [], symbols: [symbol('a', 0)] }), /\.symbols\[0\]\.line must be a line number \(1 or more\), got 0/);
+      rejects(() => validateWorkspaceIndex({ root: '/w', files: [], symbols: [symbol('a', 1.5)] }), /\.line must be a line number/);
+    });
+  });
+
+  describe('validateEditorActivity', () => {
+    it('accepts a location or null, with a time', () => {
+      assert.deepEqual(validateEditorActivity({ location: { path: 'src/a.ts', startLine: 3, endLine: 3 }, at: 1_700_000_000_000 }),
+        { location: { path: 'src/a.ts', startLine: 3, endLine: 3 }, at: 1_700_000_000_000 });
+      assert.deepEqual(validateEditorActivity({ location: null, at: 5 }), { location: null, at: 5 });
+    });
+
+    it('rejects bad lines, a path outside the workspace, a missing location and a bad time', () => {
+      const at = 1_700_000_000_000;
+      rejects(() => validateEditorActivity({ location: { path: 'a.ts', startLine: 0, endLine: 1 }, at }), /location\.startLine must be a line number \(1 or more\), got 0/);
+      rejects(() => validateEditorActivity({ location: { path: 'a.ts', startLine: 5, endLine: 4 }, at }), /location\.endLine \(4\) is before startLine \(5\)/);
+      rejects(() => validateEditorActivity({ location: { path: 'a.ts', startLine: 1 }, at }), /location\.endLine must be a line number/);
+      rejects(() => validateEditorActivity({ location: { path: '/etc/passwd', startLine: 1, endLine: 1 }, at }), /location\.path must be workspace-relative/);
+      rejects(() => validateEditorActivity({ location: { path: '../x.ts', startLine: 1, endLine: 1 }, at }), /location\.path must be workspace-relative/);
+      rejects(() => validateEditorActivity({ location: { startLine: 1, endLine: 1 }, at }), /location\.path is required/);
+      rejects(() => validateEditorActivity({ location: 'a.ts', at }), /location must be an object/);
+      rejects(() => validateEditorActivity({ at }), /\.location is required \(null when no workspace file is active\)/);
+      for (const bad of [undefined, NaN, Infinity, -1, '1700000000000']) {
+        rejects(() => validateEditorActivity({ location: null, at: bad }), /editorActivity params\.at must be a time in ms since the epoch/);
+      }
     });
   });
 });

@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { buildIndex, findMentions, linkify, Mention, MentionTarget, SymbolInfo } from '../../extension/anchors/mentions';
+import { MentionTarget, WorkspaceSymbolInfo } from '../../protocol/protocol';
+import {
+  buildIndex, buildIndexInSlices, findMentions, linkDestination, linkify, Mention, segmentMentions, WorkspaceIndex,
+} from '../../daemon/notes/mentions';
 
 const FILES = [
   'src/auth.ts',
@@ -15,7 +18,7 @@ const FILES = [
   'README.md',
   'Makefile',
 ];
-const SYMBOLS: SymbolInfo[] = [
+const SYMBOLS: WorkspaceSymbolInfo[] = [
   { name: 'parseConfig', kind: 'function', path: 'src/config.ts', line: 40 },
   { name: 'parseConfigFile', kind: 'function', path: 'src/config.ts', line: 70 },
   { name: 'MAX_RETRIES', kind: 'constant', path: 'src/config.ts', line: 3 },
@@ -39,7 +42,7 @@ function check(text: string, expected: Expected[], index = INDEX): Mention[] {
   return found;
 }
 
-describe('anchors: mentions of workspace files and symbols', () => {
+describe('mentions of workspace files and symbols', () => {
   const table: [string, string, Expected[]][] = [
     // files, spoken
     ['file with "dot"', "let's look at auth dot ts", [['auth dot ts', 'src/auth.ts', 'spoken']]],
@@ -148,17 +151,77 @@ describe('anchors: mentions of workspace files and symbols', () => {
     it('encodes paths and adds a prefix', () => {
       const index = buildIndex(['docs/My Notes (old).md'], []);
       const text = 'see docs/My Notes (old).md';
-      const mentions: Mention[] = [{ start: 4, end: text.length, target: { kind: 'file', path: 'docs/My Notes (old).md', name: 'My Notes (old).md' }, confidence: 'exact' }];
+      const mentions: Mention[] = [{ start: 4, end: text.length, target: { kind: 'file', path: 'docs/My Notes (old).md' }, confidence: 'exact' }];
       assert.equal(linkify(text, mentions, 'markdown', { pathPrefix: '../../' }), 'see [docs/My Notes (old).md](../../docs/My%20Notes%20%28old%29.md)');
       assert.equal(findMentions('the my notes file', index).length, 0);
     });
     it('skips overlapping or out-of-range mentions and keeps the rest of the text', () => {
-      const t = { kind: 'file' as const, path: 'a.ts', name: 'a.ts' };
+      const t = { kind: 'file' as const, path: 'a.ts' };
       const mentions: Mention[] = [{ start: 0, end: 4, target: t, confidence: 'exact' }, { start: 2, end: 6, target: t, confidence: 'exact' }, { start: 8, end: 99, target: t, confidence: 'exact' }];
       assert.equal(linkify('abcdefgh_ij', mentions), '[abcd](a.ts)efgh\\_ij');
     });
     it('collapses line breaks so a mention cannot start a block', () => {
       assert.equal(linkify('one\n# two', []), 'one \\# two');
+    });
+  });
+
+  describe('as segments carry them', () => {
+    it('targets have the protocol\'s shape: a file is its path, a symbol its path, line and name', () => {
+      const text = 'parseConfig lives in src/config.ts';
+      // No `confidence`: the matcher's own measure is not journaled.
+      assert.deepEqual(segmentMentions(text, INDEX), [
+        { start: 0, end: 11, target: { kind: 'symbol', path: 'src/config.ts', line: 40, name: 'parseConfig' } },
+        { start: 21, end: 34, target: { kind: 'file', path: 'src/config.ts' } },
+      ]);
+    });
+
+    it('link destinations: percent-encoded, a line or a range of lines', () => {
+      assert.equal(linkDestination('src/auth.ts', '../../'), '../../src/auth.ts');
+      assert.equal(linkDestination('src/auth.ts', '../../', 40), '../../src/auth.ts#L40');
+      assert.equal(linkDestination('src/auth.ts', '', 40, 52), 'src/auth.ts#L40-L52');
+      assert.equal(linkDestination('src/auth.ts', '', 40, 40), 'src/auth.ts#L40');
+      assert.equal(linkDestination('a b/c#d.ts', ''), 'a%20b/c%23d.ts');
+    });
+
+    it('linkify leaves malformed mentions (a journal on disk) as text', () => {
+      const bad = [{ start: 0, end: 3 }, { start: 'x', end: 4, target: { kind: 'file', path: 'a.ts' } }, { start: 0, end: 2, target: { kind: 'file', path: '' } }];
+      assert.equal(linkify('abc_def', bad as never), 'abc\\_def');
+    });
+  });
+
+  describe('building the index in slices', () => {
+    const shapeOf = (index: WorkspaceIndex) => ({
+      fileCount: index.fileCount, symbolCount: index.symbolCount, keys: [...index.keys].map(([k, v]) => [k, v.map((e) => e.target)]),
+      prefixes: [...index.prefixes].sort(), filesPerTop: [...index.filesPerTop],
+    });
+
+    it('gives the same index as building it at once', async () => {
+      const sliced = await buildIndexInSlices(FILES, SYMBOLS, { sliceMs: 0 });
+      assert.ok(sliced);
+      assert.deepEqual(shapeOf(sliced), shapeOf(INDEX));
+    });
+
+    it('keeps the event loop free on a big workspace, and stops when cancelled', async function () {
+      this.timeout(30_000);
+      const files = Array.from({ length: 5000 }, (_, i) => `src/module${i}/fileNumber${i}.ts`);
+      const symbols: WorkspaceSymbolInfo[] = Array.from({ length: 20000 }, (_, i) => ({ name: `handleEvent${i}Now`, kind: 'function', path: files[i % 5000], line: 1 + i }));
+      let longest = 0;
+      let last = performance.now();
+      const probe = setInterval(() => {
+        const now = performance.now();
+        longest = Math.max(longest, now - last);
+        last = now;
+      }, 1);
+      try {
+        const index = await buildIndexInSlices(files, symbols);
+        assert.equal(index?.fileCount, 5000);
+        assert.equal(findMentions('see fileNumber42.ts', index!)[0]?.target.path, 'src/module42/fileNumber42.ts');
+      } finally {
+        clearInterval(probe);
+      }
+      assert.ok(longest < 150, `the event loop was held for ${longest.toFixed(0)} ms`);
+      let checks = 0;
+      assert.equal(await buildIndexInSlices(files, symbols, { sliceMs: 0, cancelled: () => ++checks > 2 }), undefined);
     });
   });
 
@@ -173,7 +236,7 @@ describe('anchors: mentions of workspace files and symbols', () => {
       const folders = ['src', 'src/utils', 'src/services', 'src/ui/components', 'lib', 'test', 'packages/core/src', 'packages/web/src/pages'];
       const files = Array.from({ length: 5000 }, (_, i) => `${pick(folders)}/${name(1 + (i % 3))}${i}.${pick(['ts', 'tsx', 'json', 'md'])}`);
       const kinds = ['function', 'method', 'class', 'interface', 'variable', 'constant'];
-      const symbols: SymbolInfo[] = Array.from({ length: 20000 }, (_, i) => ({ name: name(1 + (i % 4)), kind: pick(kinds), path: pick(files), line: 1 + (i % 500) }));
+      const symbols: WorkspaceSymbolInfo[] = Array.from({ length: 20000 }, (_, i) => ({ name: name(1 + (i % 4)), kind: pick(kinds), path: pick(files), line: 1 + (i % 500) }));
       const filler = 'so we need to update the config and then the user said that the service was slow but we think it is fine now okay'.split(' ');
       const segments = Array.from({ length: 1500 }, () => Array.from({ length: 25 }, () => {
         const r = random();

@@ -1,7 +1,7 @@
 /**
  * Mentions of workspace files and symbols in transcript text, as people say them and whisper writes
- * them, and Markdown links for them (no VS Code API: unit-testable; the extension supplies the file
- * list and the workspace symbols).
+ * them, and Markdown links for them. The client sends the file list and the workspace symbols
+ * (earshot/workspaceIndex); the daemon matches every final segment before journaling it.
  *
  * Everything is compared as a sequence of lower-case spoken words. An identifier becomes its words
  * (`parseConfig`, `ParseConfig`, `parse_config`, `PARSE_CONFIG`, `parse-config` → "parse config"); a
@@ -23,7 +23,7 @@
  * - written as code in the text (`parseConfig`, `user_service`, `auth.ts`), or said with "dot"/"slash":
  *   always;
  * - otherwise it needs a cue word right after it ("function", "method", "class", "type", "interface",
- *   "file", "module", "component", "test"…, see `words.ts`) or right before it ("class UserService",
+ *   "file", "module", "component", "test"…, see `mentionWords.ts`) or right before it ("class UserService",
  *   "function parse config"), and then only targets that fit the cue (a "function" is a function, method
  *   or variable; a "module" is a file); or, without a cue, at least two words of which one is not an
  *   everyday word (`COMMON_WORDS`): "parse config" links, "user service" and "update the config" do not;
@@ -40,40 +40,16 @@
  * test or fixture folder unless the cue is "test", under the workspace's biggest top-level folder, fewer
  * folders, then by path and line); the best is the target and the next few are `alternatives`.
  */
-import { COMMON_WORDS, CUE_AFTER, CUE_BEFORE, Cue, isCommon, piecesOf, RUN, spokenWords } from './words';
+import { MentionTarget, SegmentMention, WorkspaceSymbolInfo } from '../../protocol/protocol';
+import { COMMON_WORDS, CUE_AFTER, CUE_BEFORE, Cue, isCommon, piecesOf, RUN, spokenWords } from './mentionWords';
 
-/** A workspace symbol as the extension gets it from the workspace symbol provider. */
-export interface SymbolInfo {
-  name: string;
-  /** VS Code's `SymbolKind` name in lower case: 'function', 'method', 'class', 'interface', 'variable'… */
-  kind: string;
-  /** Workspace-relative, with `/`. */
-  path: string;
-  /** 1-based, as the editor shows it (VS Code's positions are 0-based: the caller adds 1). */
-  line: number;
-}
-
-export interface MentionTarget {
-  kind: 'file' | 'symbol';
-  /** Workspace-relative, with `/`. */
-  path: string;
-  /** 1-based; symbols only. */
-  line?: number;
-  /** The symbol's name, or the file's base name. */
-  name: string;
-  /** The symbol's kind, as given. */
-  symbolKind?: string;
-}
-
-export interface Mention {
-  /** Character offsets (UTF-16, as `String.prototype.slice`) of the name in the text; a cue word is not included. */
-  start: number;
-  end: number;
-  target: MentionTarget;
+/**
+ * A mention as the matcher finds it: offsets are UTF-16 (as `String.prototype.slice`) and leave out a cue word;
+ * `alternatives` holds at most `MAX_ALTERNATIVES` other targets, best first.
+ */
+export interface Mention extends SegmentMention {
   /** 'exact': the text has the name (or path) exactly as in the workspace; 'spoken': it was said in words or another casing. */
   confidence: 'exact' | 'spoken';
-  /** Other targets the words fit, best first (at most `MAX_ALTERNATIVES`), when there was more than one. */
-  alternatives?: MentionTarget[];
 }
 
 export interface MatchOptions {
@@ -81,7 +57,8 @@ export interface MatchOptions {
   preferPaths?: Iterable<string>;
 }
 
-export const MAX_ALTERNATIVES = 5;
+/** Few: the panel offers them as "did you mean", and every segment's journal line carries them. */
+export const MAX_ALTERNATIVES = 3;
 /** How many folders before a file name a spoken path may include. */
 const MAX_FOLDERS = 3;
 /** Symbols with shorter names are never linked: `id`, `x`, `fn` are everywhere. */
@@ -93,6 +70,8 @@ export type Form = 'symbol' | 'full' | 'bare' | 'stem';
 /** One thing a spoken key names, and how the key was made from it. */
 export interface IndexEntry {
   target: MentionTarget;
+  /** The symbol's kind as the client gave it (symbols only): cue words and ranking look at it. */
+  symbolKind?: string;
   form: Form;
   /** Folders were part of the key ("utils slash …"). */
   folders: boolean;
@@ -124,32 +103,68 @@ export interface WorkspaceIndex {
   readonly filesPerTop: ReadonlyMap<string, number>;
 }
 
-/** Builds the index from workspace-relative file paths and the workspace's symbols. */
-export function buildIndex(files: string[], symbols: SymbolInfo[]): WorkspaceIndex {
-  const keys = new Map<string, IndexEntry[]>();
-  const prefixes = new Set<string>();
-  const filesPerTop = new Map<string, number>();
-  const add = (words: string[], entry: IndexEntry) => {
+/** Builds the index from workspace-relative file paths and the workspace's symbols, at once. */
+export function buildIndex(files: readonly string[], symbols: readonly WorkspaceSymbolInfo[]): WorkspaceIndex {
+  const builder = new IndexBuilder();
+  for (const file of files) builder.addFile(file);
+  for (const symbol of symbols) builder.addSymbol(symbol);
+  return builder.finish();
+}
+
+/**
+ * The same index, built a slice at a time with the event loop free in between: a big workspace takes a third of a
+ * second, which must not hold up audio, recognition or a final waiting to be journaled. Resolves undefined when
+ * `cancelled()` turns true (a newer index arrived).
+ */
+export async function buildIndexInSlices(
+  files: readonly string[], symbols: readonly WorkspaceSymbolInfo[], options: { sliceMs?: number; cancelled?(): boolean } = {},
+): Promise<WorkspaceIndex | undefined> {
+  const sliceMs = options.sliceMs ?? 8;
+  const builder = new IndexBuilder();
+  let sliceStart = performance.now();
+  const total = files.length + symbols.length;
+  for (let k = 0; k < total; k++) {
+    if (k < files.length) builder.addFile(files[k]);
+    else builder.addSymbol(symbols[k - files.length]);
+    // Checking the clock costs more than adding one entry: look every 64.
+    if ((k & 63) === 63 && performance.now() - sliceStart > sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (options.cancelled?.()) return undefined;
+      sliceStart = performance.now();
+    }
+  }
+  return options.cancelled?.() ? undefined : builder.finish();
+}
+
+class IndexBuilder {
+  private readonly keys = new Map<string, IndexEntry[]>();
+  private readonly prefixes = new Set<string>();
+  private readonly filesPerTop = new Map<string, number>();
+  private readonly seenFiles = new Set<string>();
+  private readonly places = new Map<string, Place>();
+  private symbolCount = 0;
+
+  private add(words: string[], entry: IndexEntry): void {
     if (words.length === 0) return;
     const key = words.join(' ');
-    const list = keys.get(key);
+    const list = this.keys.get(key);
     if (list) list.push(entry);
-    else keys.set(key, [entry]);
+    else this.keys.set(key, [entry]);
     // Longest first: a prefix already there came with all of its own prefixes.
-    for (let at = key.length; at > 0 && !prefixes.has(key.slice(0, at)); at = key.lastIndexOf(' ', at - 1)) prefixes.add(key.slice(0, at));
-  };
-  const seen = new Set<string>();
-  for (const raw of files) {
+    for (let at = key.length; at > 0 && !this.prefixes.has(key.slice(0, at)); at = key.lastIndexOf(' ', at - 1)) this.prefixes.add(key.slice(0, at));
+  }
+
+  addFile(raw: string): void {
     const path = normalizePath(raw);
-    if (!path || seen.has(path)) continue;
-    seen.add(path);
+    if (!path || this.seenFiles.has(path)) return;
+    this.seenFiles.add(path);
     const segments = path.split('/');
-    if (segments.length > 1) filesPerTop.set(segments[0], (filesPerTop.get(segments[0]) ?? 0) + 1);
+    if (segments.length > 1) this.filesPerTop.set(segments[0], (this.filesPerTop.get(segments[0]) ?? 0) + 1);
     const base = segments[segments.length - 1];
-    const target: MentionTarget = { kind: 'file', path, name: base };
+    const target: MentionTarget = { kind: 'file', path };
     const place = placeOf(path);
     const parts = base.replace(/^\.+/, '').split('.').map(spokenWords);
-    if (parts.some((p) => p.length === 0)) continue;
+    if (parts.some((p) => p.length === 0)) return;
     const noExtension = parts.length === 1;
     const loneName = noExtension || (/\p{Lu}/u.test(base) && !/\p{Ll}/u.test(base.split('.').slice(0, -1).join('.')));
     const forms: { words: string[]; form: Form; written?: string }[] = noExtension
@@ -159,25 +174,29 @@ export function buildIndex(files: string[], symbols: SymbolInfo[]): WorkspaceInd
         { words: parts.flat(), form: 'bare' },
         { words: parts.slice(0, -1).flat(), form: 'stem' },
       ];
-    for (const f of forms) add(f.words, { target, place, form: f.form, folders: false, written: f.written, loneName: f.form !== 'full' && loneName });
+    for (const f of forms) this.add(f.words, { target, place, form: f.form, folders: false, written: f.written, loneName: f.form !== 'full' && loneName });
     let folderWords: string[] = [];
     for (let k = 1; k <= Math.min(MAX_FOLDERS, segments.length - 1); k++) {
       const folder = spokenWords(segments[segments.length - 1 - k]);
       if (folder.length === 0) break;
       folderWords = [...folder, 'slash', ...folderWords];
       const folders = segments.slice(segments.length - 1 - k, -1).join('/');
-      for (const f of forms) add([...folderWords, ...f.words], { target, place, form: f.form, folders: true, written: f.written && `${folders}/${f.written}` });
+      for (const f of forms) this.add([...folderWords, ...f.words], { target, place, form: f.form, folders: true, written: f.written && `${folders}/${f.written}` });
     }
   }
-  const places = new Map<string, Place>();
-  for (const s of symbols) {
-    if (s.name.length < MIN_SYMBOL_NAME) continue;
-    const target: MentionTarget = { kind: 'symbol', path: normalizePath(s.path), line: s.line, name: s.name, symbolKind: s.kind };
-    let place = places.get(target.path);
-    if (!place) places.set(target.path, (place = placeOf(target.path)));
-    add(spokenWords(s.name), { target, place, form: 'symbol', folders: false, written: s.name });
+
+  addSymbol(s: WorkspaceSymbolInfo): void {
+    this.symbolCount++;
+    if (s.name.length < MIN_SYMBOL_NAME) return;
+    const target: MentionTarget = { kind: 'symbol', path: normalizePath(s.path), line: s.line, name: s.name };
+    let place = this.places.get(target.path);
+    if (!place) this.places.set(target.path, (place = placeOf(target.path)));
+    this.add(spokenWords(s.name), { target, symbolKind: s.kind, place, form: 'symbol', folders: false, written: s.name });
   }
-  return { fileCount: seen.size, symbolCount: symbols.length, keys, prefixes, filesPerTop };
+
+  finish(): WorkspaceIndex {
+    return { fileCount: this.seenFiles.size, symbolCount: this.symbolCount, keys: this.keys, prefixes: this.prefixes, filesPerTop: this.filesPerTop };
+  }
 }
 
 const normalizePath = (p: string) => p.replace(/\\/g, '/').replace(/^\.?\/+/, '');
@@ -265,10 +284,10 @@ function judge(text: string, words: Word[], i: number, j: number, entries: reado
   let accepted = entries.filter((e) => {
     if (e.form === 'full' || e.folders || asCode) return true;
     if (e.form === 'bare') {
-      const extension = e.target.name.slice(e.target.name.lastIndexOf('.') + 1).toLowerCase();
-      return extension.length >= 2 && !COMMON_WORDS.has(extension) && !/^\p{N}+$/u.test(extension) && !(cue && !fits(cue, e.target));
+      const extension = e.target.path.slice(e.target.path.lastIndexOf('.') + 1).toLowerCase();
+      return extension.length >= 2 && !COMMON_WORDS.has(extension) && !/^\p{N}+$/u.test(extension) && !(cue && !fits(cue, e));
     }
-    if (cue) return fits(cue, e.target);
+    if (cue) return fits(cue, e);
     if (!everyday) return true;
     return spoken.length === 1 && e.loneName === true && !isCommon(spoken[0]);
   });
@@ -299,8 +318,9 @@ const DECLARATION_KINDS = new Set(['class', 'interface', 'function', 'method', '
 const TEST_PATH = /(^|\/)(tests?|__tests__|specs?|fixtures?|e2e)\/|\.(test|spec)\.[^/]+$/i;
 
 /** Whether a target is the kind of thing the cue word names. */
-function fits(cue: Cue, t: MentionTarget): boolean {
-  const kind = t.symbolKind?.toLowerCase() ?? '';
+function fits(cue: Cue, e: IndexEntry): boolean {
+  const t = e.target;
+  const kind = e.symbolKind?.toLowerCase() ?? '';
   switch (cue) {
     case 'function': return t.kind === 'symbol' && FUNCTION_KINDS.has(kind);
     case 'class': return t.kind === 'symbol' && CLASS_KINDS.has(kind);
@@ -314,12 +334,12 @@ function fits(cue: Cue, t: MentionTarget): boolean {
 function scoreOf(e: IndexEntry, said: string, cue: Cue | undefined, prefer: Set<string>): number {
   const t = e.target;
   let score = 0;
-  if (cue && fits(cue, t)) score += 8;
+  if (cue && fits(cue, e)) score += 8;
   if (prefer.has(t.path)) score += 4;
   if (e.written === said) score += 2;
   else if (e.written?.toLowerCase() === said.toLowerCase()) score += 1;
   if (t.kind === 'symbol' && cue !== 'file') score += 1;
-  if (t.kind === 'symbol' && DECLARATION_KINDS.has(t.symbolKind?.toLowerCase() ?? '')) score += 1;
+  if (t.kind === 'symbol' && DECLARATION_KINDS.has(e.symbolKind?.toLowerCase() ?? '')) score += 1;
   if (cue !== 'test' && e.place.test) score -= 2;
   return score;
 }
@@ -341,19 +361,35 @@ export interface LinkOptions {
  * space (transcript lines are single lines in the notes). Mentions that overlap an earlier one or fall
  * outside the text are left as text.
  */
-export function linkify(text: string, mentions: readonly Mention[], format: 'markdown' = 'markdown', options: LinkOptions = {}): string {
+export function linkify(text: string, mentions: readonly SegmentMention[], format: 'markdown' = 'markdown', options: LinkOptions = {}): string {
   if (format !== 'markdown') throw new Error(`unknown link format: ${String(format)}`);
   let out = '';
   let at = 0;
-  for (const m of [...mentions].sort((a, b) => a.start - b.start)) {
+  // Mentions may come from a journal on disk: anything malformed is left as text.
+  const usable = mentions.filter((m) => Number.isInteger(m?.start) && Number.isInteger(m.end) && typeof m.target?.path === 'string' && m.target.path !== '');
+  for (const m of usable.sort((a, b) => a.start - b.start)) {
     if (m.start < at || m.end > text.length || m.end <= m.start) continue;
     out += escapeMarkdown(text.slice(at, m.start));
     const label = escapeMarkdown(text.slice(m.start, m.end));
-    const anchor = m.target.line !== undefined ? `#L${m.target.line}` : '';
-    out += `[${label}](${encodeLinkPath((options.pathPrefix ?? '') + m.target.path)}${anchor})`;
+    out += `[${label}](${linkDestination(m.target.path, options.pathPrefix ?? '', m.target.kind === 'symbol' ? m.target.line : undefined)})`;
     at = m.end;
   }
   return out + escapeMarkdown(text.slice(at));
+}
+
+/**
+ * A link destination for a workspace file: `prefix` + the path, percent-encoded, and `#L<line>` (or `#L<line>-L<end>`)
+ * when given: VS Code's Markdown preview and editor open the file at that line.
+ */
+export function linkDestination(path: string, prefix: string, line?: number, endLine?: number): string {
+  const valid = (n: number | undefined): n is number => Number.isInteger(n) && n! > 0;
+  const anchor = valid(line) ? `#L${line}${valid(endLine) && endLine > line ? `-L${endLine}` : ''}` : '';
+  return encodeLinkPath(prefix + path) + anchor;
+}
+
+/** The mentions of the index's files and symbols in a segment's text, as the segment carries them. */
+export function segmentMentions(text: string, index: WorkspaceIndex, options: MatchOptions = {}): SegmentMention[] {
+  return findMentions(text, index, options).map(({ confidence: _confidence, ...mention }) => mention);
 }
 
 /** Markdown text that cannot start a block, inject HTML or open a link (as the notes escape transcript text). */

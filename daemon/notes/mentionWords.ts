@@ -1,7 +1,6 @@
 /**
- * Words for the mention matcher (no VS Code API: unit-testable): how identifiers and transcript text
- * split into spoken words, the cue words that say "this is code", and the everyday words a mention may
- * not consist of alone without a cue.
+ * Words for the mention matcher (mentions.ts): how identifiers and transcript text split into spoken words, the cue
+ * words that say "this is code", and the everyday words a mention may not consist of alone without a cue.
  */
 
 /** One spoken word of an identifier or of a run of text: `parseConfig` → parse, Config; `HTTPServer` → HTTP, Server; `utf8` → utf, 8. */

@@ -1,0 +1,120 @@
+/**
+ * `earshot/devices/test` end to end: the real daemon process records the devices of a real (private, headless)
+ * PulseAudio server with the recorders sessions use, while espeak-ng speech plays into the virtual microphone or
+ * speaker; levels arrive as input levels of DEVICE_TEST_SESSION_ID, the answer says what was heard; faults come back
+ * as SourceUnavailable with the messages sessions give.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  DEVICE_TEST_SESSION_ID, DeviceTest, ErrorCodes, InputLevelNotification, InputLevelParams, PROTOCOL_VERSION, SessionStart, SessionStop,
+} from '../../protocol/protocol';
+import { miniModel } from '../setup';
+import { PulseServer, startPulse } from '../support/pulse';
+import { callFixtures } from '../support/speech';
+import { connectDaemon, rejection, RpcClient } from './daemon-process';
+
+describe('earshot/devices/test on a real PulseAudio server (real daemon)', function () {
+  this.timeout(120_000);
+  let pulse: PulseServer;
+  let dir: string;
+  let fixtures: { mic: string; speaker: string };
+  let client: RpcClient;
+  let levels: InputLevelParams[];
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-devtest-'));
+    fixtures = callFixtures(dir);
+    pulse = await startPulse();
+    client = await daemon(pulse.env);
+  });
+
+  after(async () => {
+    await client?.dispose();
+    await pulse?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function daemon(env: NodeJS.ProcessEnv): Promise<RpcClient> {
+    const c = connectDaemon({ ...env, EARSHOT_MODEL: undefined });
+    levels = [];
+    c.connection.onNotification(InputLevelNotification, (l) => { levels.push(l); });
+    await c.initialize({ protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: miniModel(), threads: 1 });
+    return c;
+  }
+
+  it('hears speech played into the virtual microphone: above -40 dBFS, levels about 10 a second', async () => {
+    levels.length = 0;
+    const test = client.connection.sendRequest(DeviceTest, { source: 'mic', seconds: 4 });
+    await client.waitFor('the first level', () => levels.length > 0, 10_000);
+    await pulse.playToMic(fixtures.mic);
+    const result = await test;
+    assert.equal(result.source, 'mic');
+    assert.ok(result.recorder.length > 0);
+    assert.ok(result.rmsDbfs > -40, `loudest ${result.rmsDbfs} dBFS`);
+    assert.ok(result.peakDbfs >= result.rmsDbfs);
+    assert.equal(result.heard, true);
+    assert.ok(levels.every((l) => l.sessionId === DEVICE_TEST_SESSION_ID && l.source === 'mic'));
+    assert.ok(levels.length >= 30 && levels.length <= 50, `${levels.length} levels in 4 s`);
+    assert.ok(levels.some((l) => l.rmsDbfs > -40) && levels.some((l) => l.rmsDbfs < -80), 'loud while speech played, silent otherwise');
+  });
+
+  it('silence: heard false', async () => {
+    const result = await client.connection.sendRequest(DeviceTest, { source: 'mic', seconds: 1 });
+    assert.equal(result.heard, false);
+    assert.ok(result.rmsDbfs < -50, `${result.rmsDbfs} dBFS`);
+  });
+
+  it('system audio: hears what the speaker plays', async () => {
+    const test = client.connection.sendRequest(DeviceTest, { source: 'system', seconds: 3 });
+    await client.waitFor('a system level', () => levels.some((l) => l.source === 'system'), 10_000);
+    await pulse.playToSpeaker(fixtures.speaker);
+    const result = await test;
+    assert.equal(result.recorder, 'parec');
+    assert.equal(result.heard, true);
+    assert.ok(result.rmsDbfs > -40, `loudest ${result.rmsDbfs} dBFS`);
+  });
+
+  it('a second test while one runs is refused with a clear error; so is a test while a session records', async () => {
+    const first = client.connection.sendRequest(DeviceTest, { source: 'mic', seconds: 1 });
+    const second = await rejection(client.connection.sendRequest(DeviceTest, { source: 'mic', seconds: 1 }));
+    assert.equal(second.code, ErrorCodes.RequestFailed);
+    assert.match(second.message, /already running/);
+    await first;
+
+    const started = await client.connection.sendRequest(SessionStart, { sources: ['mic'] });
+    const refused = await rejection(client.connection.sendRequest(DeviceTest, { source: 'mic' }));
+    assert.equal(refused.code, ErrorCodes.SessionAlreadyRunning);
+    assert.match(refused.message, new RegExp(started.sessionId));
+    await client.connection.sendRequest(SessionStop, { sessionId: started.sessionId });
+  });
+
+  it('bad params are InvalidParams naming the field', async () => {
+    const error = await rejection(client.connection.sendRequest(DeviceTest, { source: 'mic', seconds: 60 }));
+    assert.equal(error.code, ErrorCodes.InvalidParams);
+    assert.match(error.message, /seconds must be a number from 0\.5 to 30/);
+  });
+
+  it('a device that does not exist: SourceUnavailable, "not found"', async () => {
+    const error = await rejection(client.connection.sendRequest(DeviceTest, { source: 'mic', device: 'no-such-source', seconds: 2 }));
+    assert.equal(error.code, ErrorCodes.SourceUnavailable);
+    assert.match(error.message, /"no-such-source" was not found/);
+    assert.deepEqual(error.data, { source: 'mic', reason: 'device-not-found' });
+  });
+
+  it('no sound server: SourceUnavailable saying so', async () => {
+    const orphan = await daemon({ ...pulse.env, PULSE_SERVER: `unix:${path.join(dir, 'no-such-server')}` });
+    try {
+      const error = await rejection(orphan.connection.sendRequest(DeviceTest, { source: 'mic', seconds: 2 }));
+      assert.equal(error.code, ErrorCodes.SourceUnavailable);
+      assert.match(error.message, /sound server \(PulseAudio or PipeWire\) is not running/);
+      const system = await rejection(orphan.connection.sendRequest(DeviceTest, { source: 'system', seconds: 2 }));
+      assert.equal(system.code, ErrorCodes.SourceUnavailable);
+      assert.match(system.message, /PulseAudio|PipeWire/);
+    } finally {
+      await orphan.dispose();
+    }
+  });
+});

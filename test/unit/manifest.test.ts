@@ -1,0 +1,54 @@
+/**
+ * package.json's commands, keybindings, menus and walkthrough: every command is in the palette under "Earshot" with
+ * an icon and is registered by the extension; everything the manifest points at exists.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT } from '../setup';
+
+const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+const contributes = pkg.contributes;
+const extensionSource = fs.readFileSync(path.join(REPO_ROOT, 'extension', 'extension.ts'), 'utf8');
+const commands: { command: string; title: string; category?: string; icon?: string }[] = contributes.commands;
+const ids = new Set(commands.map((c) => c.command));
+
+describe('package.json contributions', () => {
+  it('every command has the Earshot category and an icon, and the extension registers it', () => {
+    for (const c of commands) {
+      assert.equal(c.category, 'Earshot', `${c.command}: category`);
+      assert.match(c.icon ?? '', /^\$\([\w-]+\)$/, `${c.command}: icon`);
+      assert.ok(extensionSource.includes(`command('${c.command}'`), `${c.command} is registered in extension.ts`);
+    }
+  });
+
+  it('every command the extension registers is contributed', () => {
+    for (const [, id] of extensionSource.matchAll(/command\('(earshot\.[\w.]+)'/g)) assert.ok(ids.has(id), `${id} is not in contributes.commands`);
+  });
+
+  it('keybindings and menus name contributed commands; the toggles have their keys', () => {
+    for (const k of contributes.keybindings) assert.ok(ids.has(k.command), `keybinding for ${k.command}`);
+    for (const [menu, items] of Object.entries(contributes.menus as Record<string, { command: string }[]>)) {
+      for (const item of items) assert.ok(ids.has(item.command), `${menu}: ${item.command}`);
+    }
+    const keyOf = (command: string) => contributes.keybindings.filter((k: { command: string }) => k.command === command).map((k: { key: string }) => k.key);
+    assert.deepEqual([...new Set(keyOf('earshot.toggleMeetingNotes'))], ['ctrl+alt+n']);
+    assert.deepEqual([...new Set(keyOf('earshot.toggleDictation'))], ['ctrl+alt+d']);
+  });
+
+  it('the walkthrough has its steps, with media that exists and buttons for contributed commands', () => {
+    const [walkthrough] = contributes.walkthroughs;
+    assert.equal(walkthrough.title, 'Get started with Earshot');
+    assert.ok(extensionSource.includes(`WALKTHROUGH_ID = '${walkthrough.id}'`), 'earshot.openWalkthrough opens this walkthrough');
+    assert.equal(walkthrough.steps.length, 4);
+    for (const step of walkthrough.steps) {
+      const media = step.media.markdown ?? step.media.svg ?? step.media.image;
+      assert.ok(fs.existsSync(path.join(REPO_ROOT, media)), `${step.id}: ${media}`);
+      for (const [, id] of (step.description as string).matchAll(/\(command:(earshot\.[\w.]+)/g)) assert.ok(ids.has(id), `${step.id} → ${id}`);
+      for (const event of step.completionEvents ?? []) {
+        const [kind, arg] = event.split(':');
+        if (kind === 'onCommand') assert.ok(ids.has(arg), `${step.id} completes on ${arg}`);
+      }
+    }
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * A stand-in for the `vscode` module, so unit tests (plain Node, no extension host) can load extension modules whose
+ * pure parts they test. Import this before those modules. Only what those modules touch when loaded, and what the
+ * tests set on purpose, is here; anything else is undefined.
+ */
+import Module from 'node:module';
+
+type Get = (key: string, fallback?: unknown) => unknown;
+
+export const vscodeStub = {
+  workspace: {
+    workspaceFolders: undefined as { uri: { fsPath: string; scheme: string } }[] | undefined,
+    /** Replace to answer settings: `get(key, fallback)` per section. */
+    getConfiguration: (_section?: string): { get: Get } => ({ get: (_key: string, fallback?: unknown) => fallback }),
+  },
+  SymbolKind: Object.fromEntries([
+    'File', 'Module', 'Namespace', 'Package', 'Class', 'Method', 'Property', 'Field', 'Constructor', 'Enum', 'Interface', 'Function',
+    'Variable', 'Constant', 'String', 'Number', 'Boolean', 'Array', 'Object', 'Key', 'Null', 'EnumMember', 'Struct', 'Event', 'Operator',
+    'TypeParameter',
+  ].flatMap((name, i) => [[name, i], [i, name]])) as Record<string | number, string | number>,
+};
+
+const moduleWithLoad = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+const load = moduleWithLoad._load;
+moduleWithLoad._load = function (request: string, parent: unknown, isMain: boolean) {
+  if (request === 'vscode') return vscodeStub;
+  return load.call(this, request, parent, isMain);
+};
