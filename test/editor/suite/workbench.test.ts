@@ -138,6 +138,27 @@ describe('The Earshot editor experience', function () {
     }
     await until(() => vscode.window.activeTextEditor?.document.uri.path.endsWith('/src/auth.ts'), 'src/auth.ts opened from the link');
 
+    // Add as TODO comment in auth.ts above parseConfig: commented in the language's own syntax, one undo step.
+    const authDoc = (await openWorkspaceFile('src/auth.ts')).document;
+    const authBefore = authDoc.getText();
+    const todo = await api.panel.runItemAction('todo', 'actionItems', item.id, { todoTarget: { uri: authDoc.uri, line: 4 } });
+    assert.equal(todo.ok, true, todo.message);
+    assert.match(authDoc.lineAt(4).text, /^\/\/ TODO: .*fix auth\.ts.*@Alice/, `line 5 of auth.ts: ${authDoc.lineAt(4).text}`);
+    assert.equal(authDoc.lineAt(5).text, 'export function parseConfig(text: string): Config {');
+    await screenshot('03b-todo-comment', undefined);
+    await vscode.commands.executeCommand('undo');
+    await until(() => authDoc.getText() === authBefore, 'one undo removed the TODO comment', 5_000);
+    await authDoc.save();
+
+    // Copy puts the entry on the clipboard; reveal selects it in the notes file.
+    assert.equal((await api.panel.runItemAction('copy', 'actionItems', item.id)).ok, true);
+    assert.match(await vscode.env.clipboard.readText(), /fix auth\.ts.*@Alice/);
+    const revealed = await api.panel.runItemAction('reveal', 'actionItems', item.id);
+    assert.equal(revealed.ok, true, revealed.message);
+    const notesEditor = vscode.window.activeTextEditor!;
+    assert.ok(notesEditor.document.uri.fsPath.endsWith('auth-sync.md'), notesEditor.document.uri.fsPath);
+    assert.match(notesEditor.document.lineAt(notesEditor.selection.start.line).text, new RegExp(`earshot:${item.id}\\b`), 'the item\'s line is selected');
+
     // Mark done: the daemon ticks it in the notes file.
     if (hooksAvailable) {
       await panelEval(`document.querySelector('#action-items li.item[data-id="${item.id}"] button.check').click(), true`);
@@ -199,6 +220,95 @@ describe('The Earshot editor experience', function () {
     } finally {
       if (api.dictation.active) await vscode.commands.executeCommand('earshot.toggleDictation'); // a failure must not leave it recording
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('dictation at several cursors: each gets its own rendering, one undo step for all', async function () {
+    const editor = await openWorkspaceFile('src/scratch.md');
+    await editor.edit((e) => e.replace(new vscode.Range(0, 0, editor.document.lineCount, 0), 'First line\n- item one: \n'));
+    const before = editor.document.getText();
+    // At the end of a sentence-less line, and after "item one: ".
+    editor.selections = [new vscode.Selection(0, 10, 0, 10), new vscode.Selection(1, 12, 1, 12)];
+    await api.dictation.dictate('hello comma world period');
+    const lines = editor.document.getText().split('\n');
+    const plan = planDictation('hello comma world period');
+    assert.equal(lines[0], 'First line' + plan.render({ before: 'First line' }));
+    assert.equal(lines[1], '- item one: ' + plan.render({ before: 'First line\n- item one: ' }));
+    await vscode.commands.executeCommand('undo');
+    await until(() => editor.document.getText() === before, 'one undo for both cursors', 5_000);
+  });
+
+  it('pause and per-source switches in the panel stop and resume capture', async function () {
+    const pulseServer = process.env.EARSHOT_TEST_PULSE_SERVER;
+    if (!pulseServer || !hooksAvailable) this.skip();
+    await useModel(api, MEETING_MODEL!);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-pause-'));
+    const speech = speechWav(dir, 'paused-speech', 'en-us+m3', 'Nobody should hear this.');
+    const capturing = () => api.panel.snapshot().sources.filter((x) => x.state === 'capturing').map((x) => x.source).sort();
+    try {
+      const streaming = waitForState(api, 'streaming');
+      const done = waitForState(api, 'done');
+      const result = await vscode.commands.executeCommand<{ sessionId: string } | undefined>('earshot.startMeetingNotes');
+      assert.ok(result?.sessionId, 'the meeting started');
+      await streaming;
+      await until(() => capturing().length === 2, 'both sources capturing', 20_000);
+      assert.equal(api.statusBar.text.replace(/\s+\d\d:\d\d$/, ''), 'Listening');
+
+      // The toolbar's pause: both sources paused, speech is not transcribed, the status bar says Paused.
+      await panelEval('document.getElementById("pause").click(), true');
+      await until(() => api.session?.paused.length === 2, 'the session paused');
+      await panelWaitFor('document.body.dataset.paused === "true" && document.querySelectorAll(".source[data-state=paused]").length === 2', 'both sources paused in the panel');
+      assert.match(api.statusBar.text, /^Paused/);
+      await screenshot('11-paused', SIDEBAR);
+      await execFileAsync('paplay', ['-d', 'mic_feed', speech], { env: { ...process.env, PULSE_SERVER: pulseServer } });
+      await sleep(1500);
+      assert.equal(api.panel.snapshot().segments.length, 0, 'nothing is transcribed while paused');
+
+      // Resume, then switch only the microphone off: system audio keeps recording.
+      await panelEval('document.getElementById("pause").click(), true');
+      await until(() => api.session?.paused.length === 0 && capturing().length === 2, 'both sources capturing again', 20_000);
+      await panelEval('document.querySelector(".source[data-source=mic] button.source-toggle").click(), true');
+      await until(() => api.session?.paused.join() === 'mic', 'the microphone alone paused');
+      await panelWaitFor('document.querySelector(".source[data-source=mic] button.source-toggle").getAttribute("aria-checked") === "false"', 'the mic switch off');
+      assert.deepEqual(capturing(), ['system']);
+      await screenshot('12-mic-switched-off', SIDEBAR);
+
+      await vscode.commands.executeCommand('earshot.stop');
+      const finished = await done;
+      assert.equal(finished.error, undefined, `session ended with an error: ${finished.error}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a microphone that cannot be opened shows its problem in the panel with Retry and Choose device; system audio records on', async function () {
+    if (!process.env.EARSHOT_TEST_PULSE_SERVER || !hooksAvailable) this.skip();
+    const config = vscode.workspace.getConfiguration('earshot');
+    await config.update('devices.microphone', 'no_such_microphone', vscode.ConfigurationTarget.Workspace);
+    try {
+      const streaming = waitForState(api, 'streaming');
+      const done = waitForState(api, 'done');
+      const result = await vscode.commands.executeCommand<{ sessionId: string } | undefined>('earshot.startMeetingNotes');
+      assert.ok(result?.sessionId, 'the meeting started');
+      await streaming;
+      const problem = await panelWaitFor<string>(
+        `(() => { const row = document.querySelector('.source[data-source=mic]'); if (!row || !row.querySelector('button[data-recovery=retry]')) return '';
+          return row.textContent + ' | ' + [...row.querySelectorAll('button')].map((b) => b.getAttribute('aria-label') || b.textContent).join(', '); })()`,
+        'the microphone problem with a retry button', 30_000);
+      assert.match(problem, /no_such_microphone|not found|No such/i, problem);
+      assert.match(problem, /choose/i, `a Choose device action: ${problem}`);
+      await until(() => api.panel.snapshot().sources.some((x) => x.source === 'system' && x.state === 'capturing'), 'system audio capturing', 20_000);
+      await screenshot('13-microphone-problem', SIDEBAR);
+      // Retry Now from the panel reaches the daemon: the microphone is tried again (and fails again).
+      const retried = new Promise<void>((resolve) => {
+        const sub = api.client.onSourceStatus((st) => { if (st.source === 'mic' && (st.state === 'starting' || st.state === 'retrying')) { sub.dispose(); resolve(); } });
+      });
+      await panelEval('document.querySelector(".source[data-source=mic] button[data-recovery=retry]").click(), true');
+      await retried;
+      await vscode.commands.executeCommand('earshot.stop');
+      await done;
+    } finally {
+      await config.update('devices.microphone', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 
