@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import type { EarshotApi } from '../../../extension/extension';
 import { ErrorCodes } from '../../../protocol/protocol';
 import { callFixtures } from '../../support/speech';
-import { screenshot, waitForState } from './hooks';
+import { available as hooksAvailable, panelWaitFor, screenshot, waitForState } from './hooks';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const SAMPLE = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
@@ -198,6 +198,11 @@ describe('Earshot in a real VS Code', () => {
         assert.ok(e.message.includes(missing), `message names the path: ${e.message}`);
         return true;
       });
+      // The panel's model status shows the failure with the way out.
+      if (hooksAvailable) {
+        await panelWaitFor('document.getElementById("model").dataset.state === "error" && !document.getElementById("model-download").hidden', 'the model error with Download model…');
+        await screenshot('earshot-model-missing', '.part.sidebar');
+      }
     } finally {
       await config.update('model.path', original, vscode.ConfigurationTarget.Workspace);
       await api.client.restart();

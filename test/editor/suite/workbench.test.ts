@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import { planDictation } from '../../../extension/dictation/grammar';
 import type { EarshotApi } from '../../../extension/extension';
+import type { SessionStateParams } from '../../../protocol/protocol';
 import { speechWav } from '../../support/speech';
 import { available as hooksAvailable, panelEval, panelPress, panelWaitFor, screenshot, waitForState, webviewText } from './hooks';
 
@@ -44,6 +45,16 @@ async function until<T>(probe: () => T | undefined | false | Promise<T | undefin
 async function useModel(api: EarshotApi, model: string): Promise<void> {
   await vscode.workspace.getConfiguration('earshot').update('model.path', model, vscode.ConfigurationTarget.Workspace);
   await api.client.restart();
+}
+
+/** Runs Start Meeting Notes (microphone and system audio); resolves once it streams, with the promise of its end. */
+async function startMeetingNotes(api: EarshotApi): Promise<{ sessionId: string; done: Promise<SessionStateParams> }> {
+  const streaming = waitForState(api, 'streaming');
+  const done = waitForState(api, 'done');
+  const result = await vscode.commands.executeCommand<{ sessionId: string } | undefined>('earshot.startMeetingNotes');
+  assert.ok(result?.sessionId, 'the meeting started (an error was shown instead: see the log)');
+  await streaming;
+  return { sessionId: result.sessionId, done };
 }
 
 async function openWorkspaceFile(relative: string): Promise<vscode.TextEditor> {
@@ -238,6 +249,30 @@ describe('The Earshot editor experience', function () {
     await until(() => editor.document.getText() === before, 'one undo for both cursors', 5_000);
   });
 
+  it('dictation without a text editor goes to the active terminal, and without one to the clipboard', async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-terminal-'));
+    const received = path.join(dir, 'received.txt');
+    // A "shell" that writes what it is sent to a file, unbuffered (raw mode: no Enter needed).
+    const terminal = vscode.window.createTerminal({ name: 'dictation target', shellPath: '/bin/sh', shellArgs: ['-c', `stty raw -echo; exec cat > '${received}'`] });
+    try {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      terminal.show(false);
+      await until(() => vscode.window.activeTerminal === terminal && !vscode.window.activeTextEditor, 'the terminal active, no text editor');
+      await sleep(1000); // the shell's stty runs before cat reads
+      const sent = await api.dictation.dictate('git status');
+      assert.equal(sent.target, 'terminal');
+      await until(() => fs.existsSync(received) && fs.readFileSync(received, 'utf8') === 'git status', `the terminal received the words (got ${JSON.stringify(fs.existsSync(received) ? fs.readFileSync(received, 'utf8') : null)})`, 10_000);
+      terminal.dispose();
+      await until(() => !vscode.window.activeTerminal, 'no terminal left');
+      const copied = await api.dictation.dictate('hello comma world period');
+      assert.equal(copied.target, 'clipboard');
+      assert.match(await vscode.env.clipboard.readText(), /hello, world\./i);
+    } finally {
+      terminal.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('pause and per-source switches in the panel stop and resume capture', async function () {
     const pulseServer = process.env.EARSHOT_TEST_PULSE_SERVER;
     if (!pulseServer || !hooksAvailable) this.skip();
@@ -246,11 +281,7 @@ describe('The Earshot editor experience', function () {
     const speech = speechWav(dir, 'paused-speech', 'en-us+m3', 'Nobody should hear this.');
     const capturing = () => api.panel.snapshot().sources.filter((x) => x.state === 'capturing').map((x) => x.source).sort();
     try {
-      const streaming = waitForState(api, 'streaming');
-      const done = waitForState(api, 'done');
-      const result = await vscode.commands.executeCommand<{ sessionId: string } | undefined>('earshot.startMeetingNotes');
-      assert.ok(result?.sessionId, 'the meeting started');
-      await streaming;
+      const { done } = await startMeetingNotes(api);
       await until(() => capturing().length === 2, 'both sources capturing', 20_000);
       assert.equal(api.statusBar.text.replace(/\s+\d\d:\d\d$/, ''), 'Listening');
 
@@ -286,11 +317,7 @@ describe('The Earshot editor experience', function () {
     const config = vscode.workspace.getConfiguration('earshot');
     await config.update('devices.microphone', 'no_such_microphone', vscode.ConfigurationTarget.Workspace);
     try {
-      const streaming = waitForState(api, 'streaming');
-      const done = waitForState(api, 'done');
-      const result = await vscode.commands.executeCommand<{ sessionId: string } | undefined>('earshot.startMeetingNotes');
-      assert.ok(result?.sessionId, 'the meeting started');
-      await streaming;
+      const { done } = await startMeetingNotes(api);
       const problem = await panelWaitFor<string>(
         `(() => { const row = document.querySelector('.source[data-source=mic]'); if (!row || !row.querySelector('button[data-recovery=retry]')) return '';
           return row.textContent + ' | ' + [...row.querySelectorAll('button')].map((b) => b.getAttribute('aria-label') || b.textContent).join(', '); })()`,
