@@ -9,6 +9,7 @@
  *   earshot listen [--source mic,system] [--seconds N] [--json]   a live session from the real devices
  *   earshot devices [--json]  microphones and system-audio sources, defaults marked
  *   earshot daemon            JSON-RPC on stdio: exactly what the extension runs
+ *   earshot daemon --listen [PORT] [--host 127.0.0.1|::1]   the same over TCP on loopback, for a client with the token
  *   earshot build-info        how the whisper addon was compiled (are the fast flags in?)
  */
 import { promises as fs } from 'node:fs';
@@ -25,6 +26,8 @@ import { EXPORT_FORMATS, exportSession, isExportFormat } from './notes/export';
 import { extract, SpokenLine } from './notes/extract';
 import { writeFileAtomic } from './notes/markdown';
 import { startServer } from './server';
+import { loopbackHost, runListenDaemon } from './listen';
+import { Logger, logLevelFrom } from './log';
 import { segmenterOptions, segmentUtterances } from './vad/segmenter';
 import { SileroDetector } from './vad/silero';
 import { EarshotService, ServiceError, ServiceEvents } from './service';
@@ -49,6 +52,10 @@ const USAGE = `Usage:
       Microphones and system-audio sources (* marks the default), and whether system audio can be captured.
   earshot daemon
       Run the daemon on stdio (JSON-RPC), as the VS Code extension does.
+  earshot daemon --listen [PORT] [--host 127.0.0.1|::1]
+      Serve the same JSON-RPC over TCP on loopback only (PORT 0 or none: a free port), until SIGINT/SIGTERM. Clients
+      prove the token written with the port to EARSHOT_STORAGE/daemon.token (mode 0600) as the first message: an
+      initialize with initializationOptions.authToken.
   earshot build-info
       Show how the whisper addon was compiled.
 
@@ -75,7 +82,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'models': return await models(rest, io);
       case 'devices': return await devices(rest, io);
       case 'listen': return await listen(rest, io);
-      case 'daemon': return await daemon();
+      case 'daemon': return await daemon(rest);
       case 'build-info': return buildInfo(io);
       case '--version': case '-v': io.out(version()); return 0;
       case undefined: case '--help': case '-h': case 'help': io.out(USAGE); return command === undefined ? 2 : 0;
@@ -389,13 +396,29 @@ async function devices(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-async function daemon(): Promise<number> {
+async function daemon(argv: string[]): Promise<number> {
+  const { values, positionals } = args(argv, { listen: { type: 'boolean', default: false }, host: { type: 'string' } });
+  if (values.listen) return listenDaemon(positionals, values.host);
+  if (positionals.length || values.host !== undefined) throw new UsageError('a port and --host go with --listen');
   // stdout carries the protocol: anything printed by a library would corrupt it.
   console.log = console.info = console.debug = (...a: unknown[]) => console.error(...a);
   const code = await new Promise<number>((resolve) => startServer(process.stdin, process.stdout, { version: version(), onExit: resolve }));
-  // The client is gone and the session finalized: leave now. vscode-languageserver's parent-process watchdog
-  // (an interval armed by initialize) would otherwise keep this process alive for as long as the client's process lives.
+  // The client is gone and the session finalized: leave now, whatever timers vscode-languageserver left running.
   process.exit(code);
+}
+
+/** `earshot daemon --listen [PORT]`: JSON-RPC over TCP on loopback (daemon/listen.ts has the security model). */
+async function listenDaemon(positionals: string[], host = '127.0.0.1'): Promise<number> {
+  if (positionals.length > 1 || (positionals.length && !/^\d{1,5}$/.test(positionals[0]))) throw new UsageError('--listen takes one port number (0: a free port)');
+  const log = new Logger((_, line) => process.stderr.write(line + '\n'), logLevelFrom(process.env.EARSHOT_LOG_LEVEL));
+  let loopback: string;
+  try {
+    loopback = loopbackHost(host);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const code = await runListenDaemon({ host: loopback, port: Number(positionals[0] ?? 0), storageDir: defaultStorageDir(), version: version(), log }, (l) => process.stdout.write(l + '\n'));
+  process.exit(code); // as on stdio: vscode-languageserver leaves timers behind
 }
 
 function buildInfo(io: Io): number {

@@ -32,6 +32,8 @@ export interface PruneOptions {
   now?: number;
   /** Session ids never to delete (the session being recorded). */
   keep?: ReadonlySet<string>;
+  /** The folder of `storageDir` to prune (default 'sessions'; the debug audio dump is pruned the same way). */
+  folder?: string;
 }
 
 /**
@@ -42,7 +44,7 @@ export interface PruneOptions {
 export async function pruneSessions(storageDir: string, days: number, options: PruneOptions = {}): Promise<PruneResult> {
   const result: PruneResult = { deleted: [], failed: [] };
   if (!(days > 0)) return result;
-  const dir = path.join(storageDir, 'sessions');
+  const dir = path.join(storageDir, options.folder ?? 'sessions');
   let names: string[];
   try {
     names = await fs.readdir(dir);

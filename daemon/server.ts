@@ -3,36 +3,85 @@
  * service's events into notifications. Speaks over any stream pair (stdio for the extension).
  */
 import {
-  CancellationTokenSource, createConnection, InitializeError, InitializeResult, ResponseError, ResponseMessage,
+  CancellationTokenSource, createConnection, InitializeError, InitializeParams, InitializeResult, Message, ResponseError, WorkDoneProgressServerReporter,
 } from 'vscode-languageserver/node';
 import {
   ActionItemNotification, DecisionNotification, DeviceList, ErrorCodes, Health, InputLevelNotification, PROTOCOL_VERSION, SessionStart,
   ModelDownload, ModelList, Refine, SessionExport, SessionStateNotification, SessionStatus, SessionStop, SourceRetry, SourceStatusNotification, SummaryNotification, Transcript, Vocabulary,
   ActionItemSetDone, DeviceTest, EditorActivityNotification, ModelProgressNotification, SessionPause, WorkspaceIndexNotification,
 } from '../protocol/protocol';
+import { DataDelete, HealthRequest } from '../protocol/protocol';
+import { SessionInterrupted, SessionResume, SessionTranscript } from '../protocol/protocol';
 import {
   InvalidParamsError, validateInitializationOptions, validateSessionExport, validateSessionStart, validateSessionStatus, validateSessionStop, validateSourceRetry, validateVocabulary,
   validateModelDownload, validateActionItemSetDone, validateDeviceTest, validateEditorActivity, validateSessionPause, validateWorkspaceIndex,
 } from '../protocol/validate';
+import { validateDataDelete } from '../protocol/validate';
+import { validateSessionResume, validateSessionTranscript } from '../protocol/validate';
+import { watchParent } from './orphan';
 import { findCatalogModel } from './asr/catalog';
 import { selectModel } from './asr/modelStore';
 import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
 import { Logger, logLevelFrom } from './log';
 import { EarshotService, ProgressReporter, ServiceError } from './service';
-import { createTransport, MALFORMED_MESSAGE, MalformedMessage } from './transport';
+import { createTransport, malformed, MALFORMED_MESSAGE, MalformedMessage, TransportOptions } from './transport';
 
 /** How often vital signs are sent while a session streams. */
 const HEALTH_INTERVAL_MS = 2000;
+/** How often the client's process (initialize's processId) is checked on stdio, as vscode-languageserver does. */
+const CLIENT_PROCESS_CHECK_MS = 3000;
+/** How long the client may take to create a progress token before the work goes ahead without progress. */
+const PROGRESS_CREATE_TIMEOUT_MS = 5000;
 
 export interface ServerOptions {
   version: string;
   /** Called once the connection is gone and the session is finalized. */
   onExit(code: number): void;
+  /**
+   * 'stdio' (default): the extension's child process; `exit` ends the process and initialize's processId is watched.
+   * 'socket': one client of `earshot daemon --listen`; `exit` (or a fatal transport error) closes only this connection.
+   */
+  mode?: 'stdio' | 'socket';
+  /** Socket mode: ends this connection once what was written is sent (its close then finalizes the session). */
+  closeConnection?(): void;
+  /** Frame limit and policies of the transport (listen mode adds its rate limit and closes on oversized frames). */
+  transport?: TransportOptions;
 }
 
 export function startServer(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, options: ServerOptions): void {
-  const { reader, writer } = createTransport(input, output);
-  const connection = createConnection(reader, writer);
+  const socketMode = options.mode === 'socket';
+  /** LSP allows one initialize; a refused or failed one may be retried. */
+  let initState: 'none' | 'pending' | 'done' = 'none';
+  let shutdownRequested = false;
+  let clientPid: number | undefined;
+  /** The LSP lifecycle, enforced before vscode-languageserver sees a message (it would act on some of them first). */
+  const lifecycle = (m: Message): Message | undefined => {
+    const r = m as { id?: unknown; method?: unknown; params?: unknown };
+    if (typeof r.method !== 'string') return m;
+    const request = r.id !== undefined;
+    if (request && shutdownRequested) return malformed(ErrorCodes.InvalidRequest, `${r.method.slice(0, 100)}: the daemon is shutting down (shutdown was received)`, r.id);
+    if (request && r.method === 'initialize') {
+      if (initState !== 'none') return malformed(ErrorCodes.InvalidRequest, `initialize: ${initState === 'done' ? 'the daemon is already initialized' : 'an initialize is already under way'}`, r.id);
+      if (typeof r.params !== 'object' || r.params === null || Array.isArray(r.params)) return malformed(ErrorCodes.InvalidParams, 'initialize: params must be an object (InitializeParams)', r.id);
+      initState = 'pending';
+      // vscode-languageserver would watch any processId, even one of a refused initialize, and exit when it is not a
+      // live process: the daemon watches it itself, after a successful initialize, and only on stdio.
+      const p = r.params as { processId?: unknown };
+      clientPid = typeof p.processId === 'number' && Number.isSafeInteger(p.processId) && p.processId > 0 ? p.processId : undefined;
+      p.processId = null;
+    } else if (request && r.method === 'shutdown') {
+      if (initState !== 'done') return malformed(ErrorCodes.ServerNotInitialized, 'shutdown: the daemon is not initialized', r.id);
+      shutdownRequested = true;
+    } else if (!request && r.method === 'exit' && socketMode) {
+      // One client of a listening daemon leaves: its connection closes, the daemon stays.
+      options.closeConnection?.();
+      return undefined;
+    }
+    return m;
+  };
+  const transport = createTransport(input, output, { ...options.transport, gates: [...(options.transport?.gates ?? []), lifecycle] });
+  const { reader, writer } = transport;
+  const connection = createConnection(reader, writer, { messageStrategy: transport.messageStrategy });
   // Once the client is gone the connection throws on every send; the session still has to be finalized, so
   // notifications are dropped from then on and log lines go to stderr.
   let clientGone = false;
@@ -67,18 +116,25 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     } catch (e) {
       if (e instanceof InvalidParamsError) throw new ResponseError(ErrorCodes.InvalidParams, `${method}: ${e.message}`);
       if (e instanceof ServiceError) throw new ResponseError(e.code, e.message, e.data);
-      log.error('server', 'request_failed', { method, error: (e as Error).message });
+      // The session recording when it failed, if any: the log's lines about one session share its id.
+      const sessionId = service.activeSession?.id;
+      log.error('server', 'request_failed', { ...(sessionId ? { sessionId } : {}), method, error: (e as Error).message });
       throw new ResponseError(ErrorCodes.InternalError, `${method} failed: ${(e as Error).message}`);
     }
   };
 
   connection.onNotification(MALFORMED_MESSAGE, (bad: MalformedMessage) => {
-    log.warn('server', 'malformed_message', { code: bad.code, reason: bad.message });
-    const response: ResponseMessage = { jsonrpc: '2.0', id: bad.id, error: { code: bad.code, message: bad.message } };
-    void writer.write(response);
+    // Quoted stretches are the peer's own text (JSON.parse quotes what it choked on): not for the log.
+    log.warn('server', 'malformed_message', { code: bad.code, reason: bad.message.replace(/"[^"]*("|$)/g, '"…"').slice(0, 200) });
+    if (bad.silent) return; // a notification: nobody waits for an answer
+    void transport.answer(bad).catch(() => undefined).then(() => { if (bad.fatal) options.closeConnection?.(); });
   });
 
-  connection.onInitialize(async (params): Promise<InitializeResult | ResponseError<InitializeError>> => {
+  connection.onInitialize((params) => initialize(params).finally(() => {
+    initState = service ? 'done' : 'none';
+    if (service && clientPid !== undefined && !socketMode) watchClientProcess(clientPid);
+  }));
+  async function initialize(params: InitializeParams): Promise<InitializeResult | ResponseError<InitializeError>> {
     let init;
     try {
       init = validateInitializationOptions(params.initializationOptions);
@@ -107,6 +163,8 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       ...(init.modelIdleUnloadSec !== undefined ? { modelIdleUnloadSec: init.modelIdleUnloadSec } : {}),
       ...(init.enhancement && init.enhancement.provider !== 'off' ? { enhancement: init.enhancement } : {}),
       ...(init.retentionDays ? { retentionDays: init.retentionDays } : {}),
+      ...(init.debugSaveAudio ? { debugSaveAudio: true } : {}),
+      ...(init.interruptedGraceSec !== undefined ? { interruptedGraceSec: init.interruptedGraceSec } : {}),
       // The opt-in refinement with a VS Code language model: a request to the client, cancelled when it takes too long.
       askClient: async (params, signal) => {
         if (clientGone) return null;
@@ -121,7 +179,11 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
         }
       },
     }, {
-      transcript: (s) => notify(() => connection.sendNotification(Transcript, s)),
+      transcript: (s) => {
+        // Transcript text is private: only at 'debug', which the user turns on (earshot.logLevel).
+        if (s.final && s.text) log.debug('session', 'final', { sessionId: s.sessionId, segmentId: s.segmentId, source: s.source, t0: s.t0, t1: s.t1, text: s.text });
+        notify(() => connection.sendNotification(Transcript, s));
+      },
       actionItem: (i) => notify(() => connection.sendNotification(ActionItemNotification, i)),
       decision: (d) => notify(() => connection.sendNotification(DecisionNotification, d)),
       state: (s) => {
@@ -147,7 +209,8 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       summary: (params) => notify(() => connection.sendNotification(SummaryNotification, params)),
       inputLevel: (level) => notify(() => connection.sendNotification(InputLevelNotification, level)),
       degrade: (level, name) => {
-        log.warn('asr', 'degrade', { level, name });
+        const sessionId = service?.activeSession?.id;
+        log.warn('asr', 'degrade', { ...(sessionId ? { sessionId } : {}), level, name });
         sendHealth();
       },
       refinement: (r) => {
@@ -163,6 +226,12 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
         if (p.phase !== 'download') log.info('asr', 'model_progress', { model: p.model, phase: p.phase, ...(p.message ? { message: p.message } : {}) });
         notify(() => connection.sendNotification(ModelProgressNotification, p));
       },
+      recovery: (r) => {
+        const entry = { ...(r.sessionId ? { sessionId: r.sessionId } : {}), ...(r.error ? { error: r.error } : {}) };
+        if (r.action === 'failed') log.warn('session', 'recovery_failed', entry);
+        else log.info('session', `recovery_${r.action}`, entry);
+      },
+      debugAudioFailed: (sessionId, source, error) => log.warn('capture', 'debug_audio_failed', { sessionId, source, error }),
       retention: (r) => {
         // Session ids only: names of journals, never their contents.
         const entry = { deleted: r.deleted.length, ...(r.failed.length ? { failed: r.failed } : {}) };
@@ -171,15 +240,17 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       },
     });
     service.startRetention();
+    void service.startRecovery();
     log.info('server', 'initialized', {
       client: params.clientInfo?.name ?? null, protocolVersion: PROTOCOL_VERSION,
       ...(init.enhancement && init.enhancement.provider !== 'off' ? { enhancement: init.enhancement.provider } : {}),
+      ...(init.debugSaveAudio ? { debugSaveAudio: true } : {}),
     });
     return {
       capabilities: { experimental: { earshot: { protocolVersion: PROTOCOL_VERSION, version: options.version, pid: process.pid } } },
       serverInfo: { name: 'earshot', version: options.version },
     };
-  });
+  }
 
   connection.onRequest(SessionStart, (params) => answer(SessionStart.method, async (svc) => {
     const valid = validateSessionStart(params);
@@ -201,18 +272,18 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     if (!findCatalogModel(valid.modelId)) return svc.downloadModel(valid); // answers with the list of known ids
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
-    const progress = await connection.window.createWorkDoneProgress();
-    progress.token.onCancellationRequested(() => abort.abort());
-    progress.begin(`Downloading whisper model ${valid.modelId}`, 0, undefined, true);
+    const progress = await workDoneProgress();
+    progress?.token.onCancellationRequested(() => abort.abort());
+    progress?.begin(`Downloading whisper model ${valid.modelId}`, 0, undefined, true);
     try {
       const result = await svc.downloadModel(valid, abort.signal, (p) => {
         const percent = p.bytesTotal ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : undefined;
-        progress.report(percent ?? 0, `${(p.bytesDone / 1e6).toFixed(0)} of ${p.bytesTotal ? (p.bytesTotal / 1e6).toFixed(0) : '?'} MB`);
+        progress?.report(percent ?? 0, `${(p.bytesDone / 1e6).toFixed(0)} of ${p.bytesTotal ? (p.bytesTotal / 1e6).toFixed(0) : '?'} MB`);
       });
       log.info('asr', 'model_downloaded', { modelId: result.modelId, bytes: result.bytes, resumedFrom: result.resumedFrom });
       return result;
     } finally {
-      progress.done();
+      progress?.done();
     }
   }));
   connection.onRequest(SessionStop, (params) => answer(SessionStop.method, (svc) => svc.stopSession(validateSessionStop(params).sessionId)));
@@ -222,6 +293,14 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     svc.retrySource(validateSourceRetry(params));
     return null;
   }));
+  connection.onRequest(SessionResume, (params) => answer(SessionResume.method, async (svc) => {
+    const valid = validateSessionResume(params);
+    const result = await svc.resumeSession(valid, await modelProgress());
+    log.info('session', 'resumed_after_interruption', { sessionId: result.sessionId, segments: result.transcript.segments.length });
+    return result;
+  }));
+  connection.onRequest(SessionTranscript, (params) => answer(SessionTranscript.method, (svc) => svc.sessionTranscript(validateSessionTranscript(params).sessionId)));
+  connection.onRequest(SessionInterrupted, () => answer(SessionInterrupted.method, async (svc) => ({ sessions: await svc.interruptedSessions() })));
   connection.onRequest(SessionStatus, (params) => answer(SessionStatus.method, (svc) => svc.status(validateSessionStatus(params).sessionId)));
   connection.onRequest(SessionPause, (params) => answer(SessionPause.method, async (svc) => {
     const valid = validateSessionPause(params);
@@ -237,6 +316,16 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     log.info('capture', 'device_test', { source: result.source, recorder: result.recorder, peakDbfs: result.peakDbfs, rmsDbfs: result.rmsDbfs, heard: result.heard });
     return result;
   }));
+  connection.onRequest(DataDelete, (params) => answer(DataDelete.method, async (svc) => {
+    const result = await svc.deleteData(validateDataDelete(params));
+    // Counts only: no file names (they are session ids and dates, but the log is no place for an inventory).
+    log.info('storage', 'data_deleted', {
+      journals: result.journals.files, sessionCaches: result.sessionCaches.files, debugAudio: result.debugAudio.files, models: result.models.files,
+      bytes: result.bytes, linksNotFollowed: result.linksNotFollowed.length, kept: result.kept.length,
+    });
+    return result;
+  }));
+  connection.onRequest(HealthRequest, () => answer(HealthRequest.method, (svc) => svc.health()));
   connection.onRequest(ActionItemSetDone, (params) => answer(ActionItemSetDone.method, (svc) => svc.setActionItemDone(validateActionItemSetDone(params))));
   connection.onNotification(WorkspaceIndexNotification, (params) => {
     try {
@@ -253,27 +342,63 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     }
   });
 
+  /** Progress is a courtesy: a client that refuses to create it, or never answers, still gets its work done. */
+  async function workDoneProgress(): Promise<WorkDoneProgressServerReporter | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), PROGRESS_CREATE_TIMEOUT_MS); });
+    try {
+      return await Promise.race([connection.window.createWorkDoneProgress().catch(() => undefined), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** A `$/progress` reporter for model loading, when the model still has to be loaded. */
   async function modelProgress(): Promise<ProgressReporter | undefined> {
     if (!service || service.engine.state === 'ready') return undefined;
-    const progress = await connection.window.createWorkDoneProgress();
+    const progress = await workDoneProgress();
+    if (!progress) return undefined;
     return { begin: (title, message) => progress.begin(title, undefined, message), done: () => progress.done() };
   }
 
-  connection.onShutdown(async () => {
+  /** Finalizes the open session and frees the model, once (shutdown, then the client leaving, both ask for it). */
+  let finalizing: Promise<void> | undefined;
+  const finalize = () => finalizing ??= (async () => {
     clearInterval(healthTimer);
-    await service?.shutdown();
-  });
+    await service?.shutdown().catch((e: Error) => log.error('server', 'shutdown_failed', { error: e.message }));
+  })();
+  connection.onShutdown(() => finalize());
 
-  // The client went away (or closed stdin): finalize what is open, then leave.
+  // The client went away (closed stdin or the socket, or its process is gone): finalize what is open, then leave.
   let exiting = false;
-  reader.onClose(() => {
+  const leave = () => {
     if (exiting) return;
     exiting = true;
     clientGone = true;
-    clearInterval(healthTimer);
-    void (service?.shutdown() ?? Promise.resolve()).finally(() => options.onExit(0));
-  });
+    void finalize().finally(() => options.onExit(0));
+  };
+  reader.onClose(leave);
+  // The extension's daemon whose parent died (the pipe may outlive it): finalize and leave, as when stdin closes.
+  if (!socketMode && input === process.stdin) {
+    watchParent(() => {
+      log.warn('server', 'parent_process_gone', {});
+      leave();
+    });
+  }
+
+  function watchClientProcess(pid: number): void {
+    const timer = setInterval(() => {
+      try {
+        process.kill(pid, 0);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EPERM') return; // alive, someone else's
+        clearInterval(timer);
+        log.warn('server', 'client_process_gone', { pid });
+        leave();
+      }
+    }, CLIENT_PROCESS_CHECK_MS);
+    timer.unref();
+  }
 
   connection.listen();
 }

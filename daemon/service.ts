@@ -3,6 +3,7 @@
  * open session, and turns requests into sessions. The JSON-RPC server and the CLI both drive it.
  */
 import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import {
   ActionItem, ActionItemSetDoneParams, EditorActivityParams, WorkspaceIndexParams,
@@ -11,6 +12,10 @@ import {
   DeviceListResult, EnhancementSettings, ErrorCodes, HealthParams, InputLevelParams, LiveSourceKind, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelState,
   SessionExportParams, SessionExportResult, SessionStartParams, SessionStartResult, SessionStatusResult, SessionStopResult, SourceRetryParams, SourceStatusParams, VadSettings,
   DEVICE_TEST_SESSION_ID, DeviceTestParams, DeviceTestResult, ModelProgressParams, SessionPauseParams, SessionPauseResult,
+} from '../protocol/protocol';
+import { DataDeleteParams, DataDeleteResult, SourceKind } from '../protocol/protocol';
+import {
+  DEFAULT_INTERRUPTED_GRACE_SEC, FilePace, InterruptedSession, SessionResumeParams, SessionResumeResult, SessionStateParams, SessionTranscriptResult,
 } from '../protocol/protocol';
 import { CATALOG, findCatalogModel, ModelTier, modelForTier } from './asr/catalog';
 import { DEGRADE_LADDER, DegradeThresholds } from './asr/degrade';
@@ -23,11 +28,20 @@ import { testDevice } from './capture/deviceTest';
 import { CaptureError, installHint } from './capture/faults';
 import { LiveSource } from './capture/live';
 import { MIC_RECORDERS } from './capture/recorder';
-import { AudioSource, FileSource, SAMPLE_RATE } from './capture/source';
+import { AudioSource, FileSource, FRAME_SAMPLES, SAMPLE_RATE } from './capture/source';
+import { errnoCode, journalCreateMessage } from './notes/diskFaults';
 import { findExecutable } from './capture/tools';
 import { AudioFileError } from './capture/wav';
+import { DEBUG_AUDIO_DIR, debugAudioPath, dumpingSource } from './capture/debugAudio';
+import { deleteAllData } from './dataStore';
 import { AskClient, RefinementReport, requestRefinement } from './enhance';
 import { JournalContents, readJournal } from './journal/journal';
+import { acquireSessionLock, liveLockOwner, lockPathOf } from './journal/lock';
+import {
+  endedResult, finalizeInterrupted, findInterruptedSessions, hasEnded, INTERRUPTED_MESSAGE, itemsOf, resumesOf, SessionLockedError, sessionModeOf, summaryOf,
+} from './journal/recovery';
+import { ResumedFileSource } from './session/resume';
+import { segmentsOf } from './journal/journal';
 import { ActionItemDoneError, markDoneInJournal } from './notes/done';
 import { EditorTimeline } from './notes/editorTimeline';
 import { exportFileName, exportSession } from './notes/export';
@@ -63,8 +77,12 @@ export interface ServiceConfig {
   enhancement?: EnhancementSettings;
   /** How to ask the client for a refinement (provider 'vscode-lm'); without it that provider does nothing. */
   askClient?: AskClient;
+  /** Interrupted sessions found at startup that nobody resumes or stops within this time are finalized (see startRecovery). */
+  interruptedGraceSec?: number;
   /** Journals older than this many days are deleted (see startRetention); 0 or absent: kept forever. */
   retentionDays?: number;
+  /** The opt-in debug dump: each session's captured audio as WAV files in `<storageDir>/debug-audio` (default off). */
+  debugSaveAudio?: boolean;
 }
 
 /** A failure with the JSON-RPC error code it should travel as. */
@@ -88,8 +106,12 @@ export interface ServiceEvents extends SessionEvents {
   refinement?(report: RefinementReport): void;
   /** A model download or load progressed (at most MODEL_PROGRESS_INTERVAL_MS apart, then done or failed). */
   modelProgress?(progress: ModelProgressParams): void;
+  /** Crash recovery: an interrupted session was found at startup, resumed, or finalized by this daemon (never carries text). */
+  recovery?(entry: { sessionId: string; action: 'found' | 'resumed' | 'finalized' | 'failed'; error?: string }): void;
   /** A retention pass deleted (or failed to delete) old session files. */
   retention?(result: PruneResult): void;
+  /** The debug audio dump of a session's source could not be written (the session goes on without it). */
+  debugAudioFailed?(sessionId: string, source: SourceKind, error: string): void;
 }
 
 /** Model progress notifications come at most this often (5 a second), besides the first and the last. */
@@ -129,6 +151,14 @@ export class EarshotService {
   /** The device test running, if any (aborted at shutdown). */
   private deviceTest: AbortController | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
+  /** Settles once the current session is done and its lock released (shutdown waits for it before the process exits). */
+  private currentEnded: Promise<void> = Promise.resolve();
+  /** Interrupted sessions found at startup, each with the timer that finalizes it unless it is resumed or stopped first. */
+  private readonly interrupted = new Map<string, NodeJS.Timeout>();
+  /** Work on a stored session (resume, finalize), one at a time per session: both take its lock, which is per process. */
+  private readonly recovering = new Map<string, Promise<unknown>>();
+  /** Model downloads in progress (Delete All Data with models waits for none). */
+  private downloads = 0;
 
   constructor(readonly config: ServiceConfig, private readonly events: ServiceEvents) {
     this.engine = new WhisperEngine(
@@ -155,41 +185,242 @@ export class EarshotService {
       const dictation = params.mode === 'dictation';
       const title = params.title?.trim() || (params.audioFile ? path.basename(params.audioFile).replace(/\.[^.]+$/, '') : dictation ? 'Dictation' : 'Meeting');
       // Dictation goes to the cursor: no notes file.
-      const notesPath = dictation ? '' : path.join(this.config.notesDir, notesFileName(startedAt, title));
+      const notesPath = dictation ? '' : path.join(params.notesDir ?? this.config.notesDir, notesFileName(startedAt, title));
       if (this.current) this.remember(this.current);
-      this.current = await Session.start({
-        sessionId,
-        title,
-        language: params.language ?? this.config.language,
-        startedAt,
-        sources,
-        journalPath: path.join(this.config.storageDir, 'sessions', `${sessionId}.jsonl`),
-        notesPath,
-        mode: dictation ? 'dictation' : 'meeting',
-        decoder: { decode: (request) => (this.fallback?.state === 'ready' ? this.fallback : this.engine).decode(request) },
-        createDetector: () => SileroDetector.create(),
-        segmenter: segmenterOptions(this.config.vad, dictation ? 'dictation' : 'meeting'),
-        ...(this.config.degradeThresholds ? { degradeThresholds: this.config.degradeThresholds } : {}),
-        ...(params.pace === 'fast' ? { streaming: BATCH_STREAMING_OPTIONS } : {}),
-        vocabulary: () => this.vocabulary,
-        onEchoSuppressed: (segmentId, score, final) => this.events.echoSuppressed?.(sessionId, segmentId, score, final),
-        annotate: (segment) => annotateSegment(segment, startedAt, this.workspaceIndex.current, this.editorTimeline),
-        onDegrade: (level, rung) => {
-          this.events.degrade?.(level, rung.name);
-          void this.useSmallerModel(rung.smallerModel === true);
-        },
-        ...(params.audioFile ? { audioFile: params.audioFile } : {}),
-        ...(this.refiner() && !dictation ? { refine: this.refiner() } : {}),
-      }, this.events);
-      const unsubscribe = this.watchLiveSources(sessionId, sources);
-      this.current.done().catch(() => undefined).finally(() => {
-        unsubscribe();
-        void this.useSmallerModel(false);
-        this.scheduleUnload();
+      const journalPath = path.join(this.config.storageDir, 'sessions', `${sessionId}.jsonl`);
+      // A full or read-only storage disk: a clear refusal (the lock is the first file a session writes).
+      const release = await this.lockSession(sessionId, journalPath).catch(async (e: unknown) => {
+        if (e instanceof ServiceError || !errnoCode(e)) throw e;
+        // A lock file created but not written (the disk filled up) is ours and empty: it goes, nothing half-written stays.
+        const lock = lockPathOf(journalPath);
+        if ((await fsp.stat(lock).catch(() => undefined))?.size === 0) await fsp.rm(lock, { force: true }).catch(() => undefined);
+        throw new ServiceError(ErrorCodes.RequestFailed, journalCreateMessage(path.dirname(journalPath), e));
       });
+      try {
+        this.current = await Session.start(this.sessionConfig({
+          sessionId, title, language: params.language ?? this.config.language, startedAt, sources, notesPath, dictation, unlock: release,
+          ...(params.pace ? { pace: params.pace } : {}), ...(params.audioFile ? { audioFile: params.audioFile } : {}),
+          ...(params.devices ? { devices: params.devices } : {}), ...(params.speakers ? { speakers: params.speakers } : {}),
+        }), this.events);
+      } catch (e) {
+        await release().catch(() => undefined);
+        throw e instanceof ServiceError || !errnoCode(e) ? e : new ServiceError(ErrorCodes.RequestFailed, (e as Error).message);
+      }
+      this.adopt(this.current, sources, release);
       return { sessionId, notesPath, ...(unavailable.length ? { unavailable } : {}) };
     } finally {
       this.starting = false;
+    }
+  }
+
+  /** The pipeline around a session, for a start and for a resume. */
+  private sessionConfig(s: {
+    sessionId: string; title: string; language: string; startedAt: Date; sources: AudioSource[]; notesPath: string; dictation: boolean; resumed?: boolean;
+    unlock?: () => Promise<void>;
+    pace?: FilePace; audioFile?: string; devices?: Partial<Record<LiveSourceKind, string>>; speakers?: Partial<Record<LiveSourceKind, string>>;
+  }): SessionConfig {
+    const { sessionId, startedAt, sources, dictation } = s;
+    return {
+      sessionId,
+      title: s.title,
+      language: s.language,
+      startedAt,
+      ...(s.pace ? { pace: s.pace } : {}),
+      ...(s.unlock ? { unlock: s.unlock } : {}),
+      ...(s.devices ? { devices: s.devices } : {}),
+      ...(s.speakers ? { speakers: s.speakers } : {}),
+      // Audio is written to disk only when the user opted in to the debug dump.
+      sources: this.config.debugSaveAudio && !s.resumed ? sources.map((source) => dumpingSource(source, debugAudioPath(this.config.storageDir, sessionId, source.kind),
+        (e) => this.events.debugAudioFailed?.(sessionId, source.kind, e.message))) : sources,
+      journalPath: this.journalPathOf(sessionId),
+      notesPath: s.notesPath,
+      mode: dictation ? 'dictation' : 'meeting',
+      decoder: { decode: (request) => (this.fallback?.state === 'ready' ? this.fallback : this.engine).decode(request) },
+      createDetector: () => SileroDetector.create(),
+      segmenter: segmenterOptions(this.config.vad, dictation ? 'dictation' : 'meeting'),
+      ...(this.config.degradeThresholds ? { degradeThresholds: this.config.degradeThresholds } : {}),
+      ...(s.pace === 'fast' ? { streaming: BATCH_STREAMING_OPTIONS } : {}),
+      vocabulary: () => this.vocabulary,
+      onEchoSuppressed: (segmentId, score, final) => this.events.echoSuppressed?.(sessionId, segmentId, score, final),
+      annotate: (segment) => annotateSegment(segment, startedAt, this.workspaceIndex.current, this.editorTimeline),
+      onDegrade: (level, rung) => {
+        this.events.degrade?.(level, rung.name);
+        void this.useSmallerModel(rung.smallerModel === true);
+      },
+      ...(s.audioFile ? { audioFile: s.audioFile } : {}),
+      ...(this.refiner() && !dictation ? { refine: this.refiner() } : {}),
+    };
+  }
+
+  /** The session is the current one: its live sources are watched; when it ends its lock goes and the model may idle. */
+  private adopt(session: Session, sources: AudioSource[], release: () => Promise<void>): void {
+    const unsubscribe = this.watchLiveSources(session.id, sources);
+    this.currentEnded = session.done().then(() => undefined, () => undefined).finally(async () => {
+      unsubscribe();
+      void this.useSmallerModel(false);
+      this.scheduleUnload();
+      await release().catch(() => undefined);
+    });
+  }
+
+  /** Takes a session's lock (see journal/lock.ts); SessionAlreadyRunning when another live daemon holds it. */
+  private async lockSession(sessionId: string, journalPath: string): Promise<() => Promise<void>> {
+    const lock = await acquireSessionLock(journalPath);
+    if (!lock.acquired) {
+      throw new ServiceError(ErrorCodes.SessionAlreadyRunning, `Session ${sessionId} is open in another Earshot window (daemon pid ${lock.owner.pid}).`, { sessionId, pid: lock.owner.pid });
+    }
+    return lock.release;
+  }
+
+  /**
+   * Resumes a session whose daemon died, under the same id (see SessionResume in the protocol). Resuming the session
+   * this daemon already records answers it again.
+   */
+  resumeSession(params: SessionResumeParams, progress?: ProgressReporter): Promise<SessionResumeResult> {
+    const { sessionId } = params;
+    const running = this.current?.id === sessionId && this.current.state === 'streaming' ? this.current : undefined;
+    if (running) return this.sessionTranscript(sessionId).then((transcript) => ({ sessionId, notesPath: running.config.notesPath, transcript }));
+    if (this.starting || this.activeSession) {
+      const id = this.activeSession?.id;
+      return Promise.reject(new ServiceError(ErrorCodes.SessionAlreadyRunning, `A session is already running${id ? ` (${id})` : ''}: stop it before resuming ${sessionId}.`, { sessionId: id ?? null }));
+    }
+    this.starting = true;
+    clearTimeout(this.unloadTimer);
+    return this.serially(sessionId, async () => {
+      const journalPath = this.journalPathOf(sessionId);
+      const journal = await this.storedJournal(sessionId, journalPath);
+      const header = journal.header;
+      if (hasEnded(journal)) {
+        throw new ServiceError(ErrorCodes.SessionEnded, `Session ${sessionId} has ended (it was stopped or finalized): it cannot be resumed. Its notes: ${header.notesPath || 'none (a dictation)'}.`,
+          { sessionId, notesPath: header.notesPath });
+      }
+      const release = await this.lockSession(sessionId, journalPath);
+      let opened: Awaited<ReturnType<EarshotService['openSources']>>;
+      try {
+        this.cancelInterruptedTimer(sessionId);
+        const startedAt = new Date(header.startedAt);
+        const pace: FilePace = header.pace ?? 'realtime';
+        const devices = params.devices ?? header.devices;
+        const speakers = params.speakers ?? header.speakers;
+        opened = await this.openSources({
+          sources: header.sources, ...(header.audioFile ? { audioFile: header.audioFile, pace: 'fast' as const } : {}),
+          ...(devices ? { devices } : {}), ...(speakers ? { speakers } : {}),
+        }, startedAt);
+        const sources = opened.sources.map((source) => (source instanceof FileSource ? new ResumedFileSource(source, pace, startedAt) : source));
+        await this.loadVad();
+        await this.loadModel(progress);
+        await this.workspaceIndex.whenBuilt();
+        if (this.current) this.remember(this.current);
+        this.current = await Session.resume(this.sessionConfig({
+          sessionId, title: header.title, language: header.language, startedAt, sources, notesPath: header.notesPath,
+          dictation: sessionModeOf(header) === 'dictation', resumed: true, pace, unlock: release,
+          ...(header.audioFile ? { audioFile: header.audioFile } : {}), ...(devices ? { devices } : {}), ...(speakers ? { speakers } : {}),
+        }), this.events);
+        this.adopt(this.current, sources, release);
+      } catch (e) {
+        await release();
+        throw e;
+      }
+      this.events.recovery?.({ sessionId, action: 'resumed' });
+      const transcript = await this.sessionTranscript(sessionId);
+      return { sessionId, notesPath: header.notesPath, transcript, ...(opened.unavailable.length ? { unavailable: opened.unavailable } : {}) };
+    }).finally(() => {
+      this.starting = false;
+    });
+  }
+
+  /** Everything a panel shows of a session: the running one, a remembered one, or one in storage (from its journal). */
+  async sessionTranscript(sessionId: string): Promise<SessionTranscriptResult> {
+    const session = this.current?.id === sessionId ? this.current : this.closed.get(sessionId);
+    const journal = await this.storedJournal(sessionId, session?.config.journalPath ?? this.journalPathOf(sessionId));
+    const { header } = journal;
+    const ended = hasEnded(journal);
+    const elsewhere = !session && !ended && (await liveLockOwner(this.journalPathOf(sessionId))) !== undefined;
+    const interrupted = !session && !ended && !elsewhere;
+    const state: SessionStateParams = {
+      sessionId, title: header.title, startedAt: header.startedAt, notesPath: header.notesPath, mode: sessionModeOf(header),
+      state: session ? session.state : ended ? 'done' : elsewhere ? 'streaming' : 'idle',
+      paused: session && session.state === 'streaming' ? [...session.pausedSources] : [],
+      ...(interrupted ? { error: INTERRUPTED_MESSAGE } : {}),
+    };
+    return {
+      session: state, sources: header.sources, interrupted, segments: segmentsOf(journal.records), ...itemsOf(journal),
+      summary: summaryOf(journal, ended), resumes: resumesOf(journal),
+    };
+  }
+
+  /** Interrupted sessions in storage (not this daemon's, not another live daemon's), newest first. */
+  async interruptedSessions(): Promise<InterruptedSession[]> {
+    const found = await findInterruptedSessions(this.config.storageDir);
+    return found.filter((s) => s.sessionId !== this.current?.id).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  }
+
+  /**
+   * Looks for sessions left interrupted in storage (their daemon died) and finalizes each one nobody resumes or stops
+   * within interruptedGraceSec: its notes are then complete and its journal ended.
+   */
+  async startRecovery(): Promise<void> {
+    const graceMs = (this.config.interruptedGraceSec ?? DEFAULT_INTERRUPTED_GRACE_SEC) * 1000;
+    let found: InterruptedSession[];
+    try {
+      found = await this.interruptedSessions();
+    } catch (e) {
+      this.events.recovery?.({ sessionId: '', action: 'failed', error: (e as Error).message });
+      return;
+    }
+    for (const { sessionId } of found) {
+      this.events.recovery?.({ sessionId, action: 'found' });
+      this.cancelInterruptedTimer(sessionId);
+      const timer = setTimeout(() => {
+        this.interrupted.delete(sessionId);
+        this.finalizeStored(sessionId).catch(() => undefined); // reported through events.recovery
+      }, graceMs);
+      timer.unref();
+      this.interrupted.set(sessionId, timer);
+    }
+  }
+
+  private cancelInterruptedTimer(sessionId: string): void {
+    clearTimeout(this.interrupted.get(sessionId));
+    this.interrupted.delete(sessionId);
+  }
+
+  /** Stops a session that is not in memory: one that ended answers its result again; an interrupted one is finalized. */
+  private finalizeStored(sessionId: string): Promise<SessionStopResult> {
+    this.cancelInterruptedTimer(sessionId);
+    return this.serially(sessionId, async () => {
+      const journalPath = this.journalPathOf(sessionId);
+      const journal = await this.storedJournal(sessionId, journalPath);
+      if (hasEnded(journal)) return endedResult(journalPath);
+      try {
+        const result = await finalizeInterrupted(journalPath);
+        this.events.recovery?.({ sessionId, action: 'finalized' });
+        return result;
+      } catch (e) {
+        if (e instanceof SessionLockedError) {
+          throw new ServiceError(ErrorCodes.SessionAlreadyRunning, e.message, { sessionId, pid: e.owner.pid });
+        }
+        this.events.recovery?.({ sessionId, action: 'failed', error: (e as Error).message });
+        throw new ServiceError(ErrorCodes.InternalError, `Could not finalize the interrupted session ${sessionId}: ${(e as Error).message}`);
+      }
+    });
+  }
+
+  /** Runs work on a stored session after any other work on it (a resume and a finalization must not interleave). */
+  private serially<T>(sessionId: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.recovering.get(sessionId) ?? Promise.resolve()).catch(() => undefined).then(work);
+    this.recovering.set(sessionId, run);
+    void run.catch(() => undefined).finally(() => { if (this.recovering.get(sessionId) === run) this.recovering.delete(sessionId); });
+    return run;
+  }
+
+  /** A session's journal from storage; SessionNotFound when there is none. */
+  private async storedJournal(sessionId: string, journalPath: string): Promise<JournalContents> {
+    try {
+      return await readJournal(journalPath);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ServiceError(ErrorCodes.SessionNotFound, `No session with id ${JSON.stringify(sessionId)} in ${path.dirname(journalPath)}.`);
+      throw new ServiceError(ErrorCodes.InternalError, `Cannot read the journal of session ${sessionId}: ${(e as Error).message}`);
     }
   }
 
@@ -302,6 +533,9 @@ export class EarshotService {
       try {
         const keep = new Set(this.activeSession ? [this.activeSession.id] : []);
         const result = await pruneSessions(this.config.storageDir, days, { keep });
+        const audio = await pruneSessions(this.config.storageDir, days, { keep, folder: DEBUG_AUDIO_DIR });
+        result.deleted.push(...audio.deleted);
+        result.failed.push(...audio.failed);
         if (result.deleted.length || result.failed.length) this.events.retention?.(result);
       } catch (e) {
         this.events.retention?.({ deleted: [], failed: [{ name: 'sessions', error: (e as Error).message }] });
@@ -340,7 +574,8 @@ export class EarshotService {
   }
 
   stopSession(sessionId: string): Promise<SessionStopResult> {
-    return this.find(sessionId).stop();
+    const session = this.current?.id === sessionId ? this.current : this.closed.get(sessionId);
+    return session ? session.stop() : this.finalizeStored(sessionId);
   }
 
   /** Waits for a session to end by itself (e.g. its audio file ran out) or be stopped. */
@@ -385,6 +620,7 @@ export class EarshotService {
         model, phase: 'download', fraction: p.bytesTotal ? Math.min(1, p.bytesDone / p.bytesTotal) : null, bytes: p.bytesDone, ...(p.bytesTotal ? { totalBytes: p.bytesTotal } : {}),
       });
     };
+    this.downloads++;
     try {
       const result = await downloadCatalogModel(this.selection(), model, {
         repair: params.repair, signal, onProgress: progress, progressIntervalMs: MODEL_PROGRESS_INTERVAL_MS,
@@ -396,7 +632,32 @@ export class EarshotService {
       const reason = e instanceof DownloadError ? e.code : 'error';
       this.events.modelProgress?.({ model, phase: 'failed', fraction: null, message: (e as Error).message });
       throw new ServiceError(ErrorCodes.DownloadFailed, (e as Error).message, { modelId: model, reason });
+    } finally {
+      this.downloads--;
     }
+  }
+
+  /**
+   * Delete All Data (see dataStore.ts): journals, per-session caches, debug audio and, optionally, downloaded models;
+   * never notes, never anything outside the storage folder. Refused while a session records: its journal is the
+   * durable copy of what it finalized, and stopping someone's meeting is the user's call, not a side effect.
+   */
+  async deleteData(params: DataDeleteParams): Promise<DataDeleteResult> {
+    if (this.starting || this.activeSession) {
+      const id = this.activeSession?.id;
+      throw new ServiceError(ErrorCodes.SessionAlreadyRunning, `A session is recording${id ? ` (${id})` : ''}: stop it before deleting Earshot's data.`, { sessionId: id ?? null });
+    }
+    const includeModels = params.includeModels === true;
+    if (includeModels && this.downloads > 0) throw new ServiceError(ErrorCodes.RequestFailed, 'A model is downloading: cancel the download or wait for it before deleting models.');
+    const result = await deleteAllData({ storageDir: this.config.storageDir, includeModels, ...(this.config.selection ? { modelCacheDir: this.config.selection.cacheDir } : {}) });
+    // Finished sessions kept in memory answer stop and status with their transcript: forget them with their journals.
+    this.closed.clear();
+    if (this.current?.state === 'done') this.current = undefined;
+    if (includeModels && result.models.files > 0) {
+      await this.useSmallerModel(false);
+      await this.engine.free(); // its file may be gone: the next session loads (or asks to download) again
+    }
+    return result;
   }
 
   private selection(): ModelSelection {
@@ -463,16 +724,19 @@ export class EarshotService {
     const session = this.activeSession;
     const level = session?.degrade.level ?? 0;
     const fallbackName = this.fallback?.state === 'ready' ? ` (${path.basename(this.fallback.config.modelPath)})` : '';
+    // The live sources of the current (or last) session: what their bounded queues dropped (see streaming.ts, backpressure).
+    const droppedSamples = this.current ? [...this.live.values()].reduce((n, { source }) => n + source.status.droppedSamples, 0) : 0;
     return {
       model: { state: e.state, path: this.config.modelPath, error: e.error, loadMs: e.loadMs, ...e.stats() },
       backlogSec: session?.backlogSec ?? 0,
-      dropped: 0,
+      dropped: Math.round(droppedSamples / FRAME_SAMPLES),
       degradeLevel: level,
       degradeName: DEGRADE_LADDER[level].name + fallbackName,
       rssBytes: process.memoryUsage.rss(),
       sources: session ? [...this.live].map(([kind, { source, rmsDbfs }]) => ({
         source: kind, state: source.status.state, rmsDbfs, droppedSec: source.status.droppedSamples / SAMPLE_RATE,
       })) : [],
+      ...(this.current ? { recognizer: { ...this.current.recognizer, droppedSec: droppedSamples / SAMPLE_RATE } } : {}),
     };
   }
 
@@ -539,8 +803,13 @@ export class EarshotService {
   async shutdown(): Promise<void> {
     clearTimeout(this.unloadTimer);
     clearInterval(this.retentionTimer);
+    for (const timer of this.interrupted.values()) clearTimeout(timer);
+    this.interrupted.clear();
     this.deviceTest?.abort();
     await this.activeSession?.stop().catch(() => undefined);
+    // Its lock, and a resume or finalization under way, are done before the process leaves.
+    await this.currentEnded;
+    await Promise.all([...this.recovering.values()].map((work) => work.catch(() => undefined)));
     await this.useSmallerModel(false);
     await this.engine.free();
   }
@@ -566,11 +835,12 @@ export class EarshotService {
    * start with a message saying what to install or enable. Faults after the start (a sound server that dies) are
    * the source's own business: it reports them and retries.
    */
-  private async openSources(params: SessionStartParams): Promise<{ sources: AudioSource[]; unavailable: { source: LiveSourceKind; message: string }[] }> {
+  private async openSources(params: SessionStartParams, startedAt?: Date): Promise<{ sources: AudioSource[]; unavailable: { source: LiveSourceKind; message: string }[] }> {
     const sources: AudioSource[] = [];
     const unavailable: { source: LiveSourceKind; message: string }[] = [];
     // One clock origin: the sources' sample 0 is the same instant, so their segments interleave in true order.
-    const clockOrigin = performance.now();
+    // A resumed session keeps its clock: sample 0 is still its start, the downtime a gap.
+    const clockOrigin = performance.now() - (startedAt ? Date.now() - startedAt.getTime() : 0);
     const env = this.captureEnv();
     const platform = process.platform;
     for (const kind of params.sources) {

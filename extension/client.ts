@@ -4,8 +4,8 @@
  * error handler), and re-exposes the daemon's notifications as VS Code events.
  */
 import * as vscode from 'vscode';
-import { DAEMON_ALLOCATOR_ENV } from '../daemon/allocator';
-import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
+import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../daemon/allocator';
+import { CloseAction, ErrorAction, LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
 import {
   ActionItem, ActionItemNotification, Decision, DecisionNotification, DeviceList, DeviceListResult, EarshotServerCapabilities, HealthParams, Health,
   InputLevelNotification, InputLevelParams, LiveSourceKind, SessionExport, SessionExportParams, SessionExportResult, SourceRetry, SourceStatusNotification, SourceStatusParams, SummaryNotification, SummaryParams,
@@ -14,6 +14,11 @@ import {
   InitializationOptions, ModelDownload, Refine, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
   SessionStateParams, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptSegment, Vocabulary,
 } from '../protocol/protocol';
+import { DataDelete, DataDeleteParams, DataDeleteResult, HealthRequest } from '../protocol/protocol';
+import {
+  InterruptedSession, SessionInterrupted, SessionResume, SessionResumeParams, SessionResumeResult, SessionTranscript, SessionTranscriptResult,
+} from '../protocol/protocol';
+import { RestartDecision, RestartPolicy } from './crashPolicy';
 import { refineWithLanguageModel } from './refine';
 import { EarshotSettings } from './settings';
 
@@ -33,6 +38,7 @@ export class DaemonClient implements vscode.Disposable {
     modelProgress: new vscode.EventEmitter<ModelProgressParams>(),
     daemonExit: new vscode.EventEmitter<void>(),
     daemonStart: new vscode.EventEmitter<void>(),
+    daemonCrash: new vscode.EventEmitter<RestartDecision>(),
   };
   readonly onTranscript = this.emitters.transcript.event;
   readonly onActionItem = this.emitters.actionItem.event;
@@ -50,6 +56,14 @@ export class DaemonClient implements vscode.Disposable {
    * crash): state the daemon keeps only in memory (the workspace index) is sent again on this.
    */
   readonly onDaemonStart = this.emitters.daemonStart.event;
+  /**
+   * The daemon died without being asked to stop (killed, crashed): fired at once, with whether it is restarted (after
+   * `delayMs`; onDaemonStart follows) or a crash loop gave up. Its session is for the caller to resume (see recovery.ts).
+   */
+  readonly onDaemonCrash = this.emitters.daemonCrash.event;
+  private readonly restarts = new RestartPolicy();
+  /** The last session state the daemon sent: a session still open gets time to be finalized when the daemon is stopped. */
+  private lastState: SessionStateParams | undefined;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.LogOutputChannel) {}
 
@@ -66,7 +80,8 @@ export class DaemonClient implements vscode.Disposable {
       module: daemon,
       args: ['daemon'],
       transport: TransportKind.stdio,
-      options: { env: { ...process.env, ...DAEMON_ALLOCATOR_ENV, EARSHOT_LOG_LEVEL: settings.logLevel } },
+      // Memory stays flat over long sessions only with these (daemon/allocator.ts): read at process start.
+      options: { env: { ...process.env, ...DAEMON_ALLOCATOR_ENV, EARSHOT_LOG_LEVEL: settings.logLevel }, execArgv: [...DAEMON_NODE_FLAGS] },
     };
     const serverOptions: ServerOptions = { run, debug: run };
     const initializationOptions: InitializationOptions = {
@@ -84,11 +99,24 @@ export class DaemonClient implements vscode.Disposable {
       ...(settings.threads > 0 ? { threads: settings.threads } : {}),
       ...(settings.enhancement.provider !== 'off' ? { enhancement: settings.enhancement } : {}),
       ...(settings.retentionDays > 0 ? { retentionDays: settings.retentionDays } : {}),
+      ...(settings.debugSaveAudio ? { debugSaveAudio: true } : {}),
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [], // no language features: the daemon only speaks the Earshot protocol
       outputChannel: this.output,
       initializationOptions,
+      // A crash is restarted with backoff (a crash loop gives up), and reported first so the session can be resumed.
+      errorHandler: {
+        error: (_error, _message, count) => ({ action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
+        closed: async () => {
+          const decision = this.restarts.crashed(Date.now());
+          this.output.warn(`daemon exited unexpectedly; ${decision.restart ? `restarting${decision.delayMs ? ` in ${decision.delayMs} ms` : ''} (attempt ${decision.attempt})` : decision.message}`);
+          this.emitters.daemonCrash.fire(decision);
+          if (!decision.restart) return { action: CloseAction.DoNotRestart, handled: true };
+          if (decision.delayMs) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+          return { action: this.disposed ? CloseAction.DoNotRestart : CloseAction.Restart, handled: true };
+        },
+      },
       initializationFailedHandler: (error) => {
         void vscode.window.showErrorMessage(`Earshot daemon failed to start: ${error instanceof Error ? error.message : String(error)}`);
         return false; // a version mismatch or bad settings will not fix themselves by retrying
@@ -98,7 +126,10 @@ export class DaemonClient implements vscode.Disposable {
     client.onNotification(Transcript, (s) => this.emitters.transcript.fire(s));
     client.onNotification(ActionItemNotification, (i) => this.emitters.actionItem.fire(i));
     client.onNotification(DecisionNotification, (d) => this.emitters.decision.fire(d));
-    client.onNotification(SessionStateNotification, (s) => this.emitters.sessionState.fire(s));
+    client.onNotification(SessionStateNotification, (s) => {
+      this.lastState = s;
+      this.emitters.sessionState.fire(s);
+    });
     client.onNotification(Health, (h) => this.emitters.health.fire(h));
     client.onNotification(SourceStatusNotification, (s) => this.emitters.sourceStatus.fire(s));
     client.onNotification(InputLevelNotification, (l) => this.emitters.inputLevel.fire(l));
@@ -131,12 +162,41 @@ export class DaemonClient implements vscode.Disposable {
     return (this.client?.initializeResult?.capabilities.experimental as { earshot?: EarshotServerCapabilities } | undefined)?.earshot;
   }
 
+  /**
+   * Starts a session. Its notes folder is decided now (settings.notesDir: the workspace, or global storage while the
+   * workspace is untrusted), so trust granted since the daemon started applies to the next session without a restart.
+   */
   async start(params: SessionStartParams): Promise<SessionStartResult> {
-    return (await this.ensureStarted()).sendRequest(SessionStart, params);
+    return (await this.ensureStarted()).sendRequest(SessionStart, { notesDir: EarshotSettings.read().notesDir(this.context), ...params });
+  }
+
+  /** Delete All Data: the daemon deletes journals, caches, debug audio and (optionally) models from its storage. */
+  async deleteAllData(params: DataDeleteParams): Promise<DataDeleteResult> {
+    return (await this.ensureStarted()).sendRequest(DataDelete, params);
+  }
+
+  /** The daemon's vital signs now; undefined when it is not running (this does not start it). */
+  async health(): Promise<HealthParams | undefined> {
+    return this.client?.isRunning() ? this.client.sendRequest(HealthRequest, {}) : undefined;
   }
 
   async stop(sessionId: string): Promise<SessionStopResult> {
     return (await this.ensureStarted()).sendRequest(SessionStop, { sessionId });
+  }
+
+  /** Resumes an interrupted session (its daemon died) under its id; the answer holds what the panel shows. */
+  async resume(params: SessionResumeParams): Promise<SessionResumeResult> {
+    return (await this.ensureStarted()).sendRequest(SessionResume, params);
+  }
+
+  /** Everything the panel shows of a session (running, or one in storage). */
+  async transcript(sessionId: string): Promise<SessionTranscriptResult> {
+    return (await this.ensureStarted()).sendRequest(SessionTranscript, { sessionId });
+  }
+
+  /** Sessions left interrupted in storage (their daemon died), newest first. */
+  async interruptedSessions(): Promise<InterruptedSession[]> {
+    return (await (await this.ensureStarted()).sendRequest(SessionInterrupted, {})).sessions;
   }
 
   async status(): Promise<SessionStatusResult> {
@@ -199,13 +259,22 @@ export class DaemonClient implements vscode.Disposable {
   async restart(): Promise<void> {
     const old = this.client;
     this.client = undefined;
-    if (old) await old.stop().catch(() => undefined);
+    this.restarts.reset();
+    if (old) await old.stop(this.stopTimeoutMs()).catch(() => undefined);
     await this.ensureStarted();
+  }
+
+  /**
+   * LanguageClient kills a daemon that has not answered shutdown within the timeout (2 s): one finalizing a session
+   * (the last decode, the notes, an opt-in refinement) gets longer.
+   */
+  private stopTimeoutMs(): number {
+    return this.lastState && this.lastState.state !== 'done' ? 30_000 : 2000;
   }
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    await this.client?.stop().catch(() => undefined);
+    await this.client?.stop(this.stopTimeoutMs()).catch(() => undefined);
     Object.values(this.emitters).forEach((e) => e.dispose());
   }
 }

@@ -11,11 +11,14 @@ import {
 import { EditorActivityReporter } from './activity';
 import { DaemonClient } from './client';
 import { DictationApi, DictationController, DictationTarget } from './dictation/controller';
+import { HEALTH_SCHEME, HealthView } from './health';
 import { TranscriptPanel } from './panel';
+import { deleteAllData, DeleteAllDataArgs, watchWorkspaceTrust } from './privacy';
 import { DAEMON_SETTINGS, EarshotSettings } from './settings';
 import { SessionStatusBar } from './statusBar';
 import { watchVocabulary } from './vocabulary';
 import { WorkspaceIndexer } from './workspaceIndex';
+import { ResumedSession, SessionRecovery } from './recovery';
 
 /** The walkthrough's id in package.json `contributes.walkthroughs`. */
 export const WALKTHROUGH_ID = 'getStarted';
@@ -36,6 +39,8 @@ export interface EarshotApi {
   statusBar: Pick<SessionStatusBar, 'text' | 'tooltip' | 'command'>;
   /** The workspace index sent to the daemon (`last`), and `refresh()` to send it now. */
   workspaceIndex: Pick<WorkspaceIndexer, 'last' | 'refresh' | 'onDidSend'>;
+  /** Fired once a session is resumed after its daemon died (the panel restored), or resumed from an earlier window. */
+  onDidResumeSession: vscode.Event<ResumedSession>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<EarshotApi> {
@@ -48,10 +53,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   const dictation = new DictationController(client, output, () => session);
   const activity = new EditorActivityReporter((p) => client.sendEditorActivity(p), output);
   const workspaceIndex = new WorkspaceIndexer(client, output);
+  const recovery = new SessionRecovery(client, panel, output, () => session);
+  // Earshot: Show Health (recent problems are collected from activation on) and the privacy commands.
+  const health = new HealthView(client, () => session);
+  const privacy = { client, context, session: () => session, output };
+  context.subscriptions.push(health, vscode.workspace.registerTextDocumentContentProvider(HEALTH_SCHEME, health), watchWorkspaceTrust(privacy));
 
   context.subscriptions.push(
     // Disposed in this order: dictation first, so it can still ask the daemon to stop its session.
-    output, dictation, activity, workspaceIndex, client, statusBar, sessionChanged,
+    output, dictation, activity, workspaceIndex, recovery, client, statusBar, sessionChanged,
     vscode.window.registerWebviewViewProvider(TranscriptPanel.viewId, panel, { webviewOptions: { retainContextWhenHidden: true } }),
     client.onTranscript((s) => panel.showSegment(s)),
     client.onActionItem((i) => panel.showActionItem(i)),
@@ -62,8 +72,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     client.onHealth((h) => panel.showHealth(h)),
     client.onModelProgress((p) => panel.showModelProgress(p)),
     client.onDaemonExit(() => {
-      // A session cannot outlive its daemon: say so instead of showing "Listening" forever.
-      if (session && session.state !== 'done') {
+      // A session cannot outlive its daemon: say so instead of showing "Listening" forever (unless it is being resumed).
+      if (session && session.state !== 'done' && !recovery.recovering) {
         client.emitSessionState({ ...session, state: 'done', error: 'The Earshot daemon stopped unexpectedly. Finalized text is kept in the session journal.' });
       }
     }),
@@ -222,6 +232,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   }));
   context.subscriptions.push(client.onSessionState((s) => { if (s.state === 'done') faulted.clear(); }));
 
+  /**
+   * The notes folder cannot be written (read-only, missing, disk full): said once per session, with what to do; the
+   * daemon keeps recording and retries, and says when the notes are written again (SessionStateParams.notesError).
+   */
+  const notesWarned = new Set<string>();
+  let notesFailing: string | undefined;
+  context.subscriptions.push(client.onSessionState(async (s) => {
+    if (!s.notesError) {
+      if (notesFailing === s.sessionId && s.state === 'streaming') output.info(`notes written again: ${s.notesPath}`);
+      if (notesFailing === s.sessionId) notesFailing = undefined;
+      return;
+    }
+    if (notesFailing !== s.sessionId) output.warn(s.notesError);
+    notesFailing = s.sessionId;
+    if (notesWarned.has(s.sessionId)) return;
+    notesWarned.add(s.sessionId);
+    const picked = await vscode.window.showWarningMessage(`Earshot: ${s.notesError}`, 'Choose Notes Folder', 'Show Log');
+    if (picked === 'Choose Notes Folder') await vscode.commands.executeCommand('workbench.action.openSettings', 'earshot.notes.folder');
+    else if (picked === 'Show Log') output.show();
+  }));
+
   command('earshot.transcribeFile', async (file?: vscode.Uri) => {
     const uri = file ?? (await vscode.window.showOpenDialog({
       canSelectMany: false, openLabel: 'Transcribe', title: 'Transcribe an audio file', filters: { 'WAV audio': ['wav', 'wave'] },
@@ -357,11 +388,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
 
   command('earshot.showPanel', async () => vscode.commands.executeCommand(`${TranscriptPanel.viewId}.focus`));
   command('earshot.restartDaemon', async () => client.restart());
+  /** Returns the Markdown shown; `{ show: false }` only returns it (tests). */
+  command('earshot.showHealth', async (args?: { show?: boolean }) => health.show(args));
+  /** `{ confirm: true, includeModels: false }` skips the dialog (tests); resolves with what the daemon deleted. */
+  command('earshot.deleteAllData', async (args?: DeleteAllDataArgs) => deleteAllData(privacy, args));
 
   /** Errors are shown to the user with what they can do about them, not only logged. */
   async function showError(e: unknown): Promise<void> {
     const message = e instanceof Error ? e.message : String(e);
     output.error(message);
+    health.note('error', 'command', message);
     const code = e instanceof ResponseError ? e.code : undefined;
     const actions: Record<string, () => Thenable<unknown>> = {};
     if (code === ErrorCodes.ModelUnavailable) {
@@ -395,6 +431,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
 
   return {
     client, panel, get session() { return session; }, onDidChangeSession: sessionChanged.event, dictation, statusBar, workspaceIndex,
+    onDidResumeSession: recovery.onDidResumeSession,
   };
 }
 

@@ -18,6 +18,7 @@ import {
   ActionItem, Decision, HealthParams, InputLevelParams, LiveSourceKind, MentionTarget, ModelProgressParams, SessionStateParams,
   SourceStatusParams, SummaryParams, TranscriptSegment,
 } from '../protocol/protocol';
+import type { SessionTranscriptResult } from '../protocol/protocol';
 import type { DaemonClient } from './client';
 import {
   ActionOutcome, copyText, insertAtCursors, insertTodoComment, itemText, NoteItem, openMention, openViewing, pickTodoTarget,
@@ -97,6 +98,22 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
     };
     if (fresh) this.post(this.snapshot());
     else this.post({ type: 'session', session: this.session });
+  }
+
+  /**
+   * Shows a session as the daemon restored it (its daemon was restarted after a crash): its finals, items, decisions
+   * and summary replace what the panel held; partials from before the crash go, finals that arrived since stay.
+   */
+  restore(t: SessionTranscriptResult): void {
+    const since = this.session?.sessionId === t.session.sessionId ? [...this.segments.values()].filter((s) => s.final) : [];
+    this.session = null;
+    this.showSessionState(t.session);
+    for (const s of t.segments) this.segments.set(s.segmentId, { ...s, final: true });
+    for (const s of since) if (!this.segments.has(s.segmentId)) this.segments.set(s.segmentId, s);
+    for (const i of t.actionItems) this.actionItems.set(i.id, i);
+    for (const d of t.decisions) this.decisions.set(d.id, d);
+    if (t.summary) this.showSummary(t.summary);
+    this.post(this.snapshot());
   }
 
   showSegment(s: TranscriptSegment): void {

@@ -27,7 +27,7 @@ export const SETTING_KEYS = [
   'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.model', 'earshot.enhancement.timeoutSeconds',
   'earshot.enhancement.allowRemoteEndpoint',
   // Diagnostics
-  'earshot.logLevel',
+  'earshot.logLevel', 'earshot.debug.saveAudio',
 ] as const;
 export type SettingKey = typeof SETTING_KEYS[number];
 
@@ -36,7 +36,18 @@ export const DAEMON_SETTINGS: readonly SettingKey[] = [
   'earshot.model.path', 'earshot.model.id', 'earshot.model.cacheDir', 'earshot.model.mirror', 'earshot.model.idleUnloadMinutes',
   'earshot.language', 'earshot.gpu', 'earshot.vad.profile', 'earshot.notes.folder', 'earshot.retention.days', 'earshot.threads', 'earshot.logLevel',
   'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.model', 'earshot.enhancement.timeoutSeconds',
-  'earshot.enhancement.allowRemoteEndpoint',
+  'earshot.enhancement.allowRemoteEndpoint', 'earshot.debug.saveAudio',
+];
+
+/**
+ * Settings a workspace must not set before it is trusted (package.json `capabilities.untrustedWorkspaces
+ * .restrictedConfigurations`; VS Code then uses only the user's values): paths and programs Earshot would load or
+ * write to, where the transcript or audio would go, what gets logged or deleted.
+ */
+export const RESTRICTED_SETTINGS: readonly SettingKey[] = [
+  'earshot.model.path', 'earshot.model.cacheDir', 'earshot.model.mirror', 'earshot.notes.folder', 'earshot.retention.days',
+  'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.allowRemoteEndpoint',
+  'earshot.logLevel', 'earshot.debug.saveAudio',
 ];
 
 /** The dictation settings (`earshot.dictation.*`). */
@@ -172,13 +183,40 @@ export class EarshotSettings {
     return this.text('earshot.notes.folder', '.earshot/notes') || '.earshot/notes';
   }
 
-  /** Where notes go: relative to the first workspace folder, or in global storage with no folder open. */
+  /** The debug dump: write each session's audio to `<globalStorage>/debug-audio` (off by default). */
+  get debugSaveAudio(): boolean {
+    return this.get<boolean>('earshot.debug.saveAudio', false) === true;
+  }
+
+  /**
+   * Where notes go: relative to the first workspace folder, or in global storage with no folder open. In a workspace
+   * that is not trusted (Workspace Trust) nothing is written into it: notes go to global storage, or to an absolute
+   * folder from the user's own settings (the workspace's value of this setting is ignored then) outside the workspace.
+   */
   notesDir(context: Pick<vscode.ExtensionContext, 'globalStorageUri'>): string {
     const folder = expandHome(this.notesFolder);
+    const global = path.join(context.globalStorageUri.fsPath, 'notes');
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (vscode.workspace.isTrusted === false) {
+      const inWorkspace = (p: string) => folders.some((f) => !path.relative(f.uri.fsPath, p).startsWith('..') && !path.isAbsolute(path.relative(f.uri.fsPath, p)));
+      return path.isAbsolute(folder) && !inWorkspace(folder) ? folder : global;
+    }
     if (path.isAbsolute(folder)) return folder;
-    const workspace = vscode.workspace.workspaceFolders?.[0];
-    return workspace ? path.join(workspace.uri.fsPath, folder) : path.join(context.globalStorageUri.fsPath, 'notes');
+    const workspace = folders[0];
+    return workspace ? path.join(workspace.uri.fsPath, folder) : global;
   }
+}
+
+/**
+ * Restricted settings the workspace (or a folder of it) sets: VS Code ignores them until the workspace is trusted, so
+ * when trust is granted they start to apply (the daemon must restart to use them).
+ */
+export function restrictedWorkspaceValues(): SettingKey[] {
+  const config = vscode.workspace.getConfiguration();
+  return RESTRICTED_SETTINGS.filter((key) => {
+    const inspected = config.inspect(key);
+    return inspected?.workspaceValue !== undefined || inspected?.workspaceFolderValue !== undefined;
+  });
 }
 
 function expandHome(p: string): string {

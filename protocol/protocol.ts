@@ -136,6 +136,12 @@ export type ModelState = 'uninitialized' | 'loading' | 'warming_up' | 'ready' | 
 
 export interface InitializationOptions {
   protocolVersion: number;
+  /**
+   * `earshot daemon --listen` only: the token the daemon wrote to `<storage>/daemon.token`. The first message on a TCP
+   * connection must be an `initialize` carrying it; otherwise it is answered Unauthorized and the connection is closed.
+   * Not needed on stdio.
+   */
+  authToken?: string;
   /** Folder for journals and the daemon's own state (the extension passes its global storage). */
   storageDir?: string;
   /** Folder where session notes (Markdown) are written; usually `<workspace>/.earshot/notes`. */
@@ -166,7 +172,19 @@ export interface InitializationOptions {
    * never deleted, nor are downloaded models.
    */
   retentionDays?: number;
+  /**
+   * Debug dump, off by default: when true, each session's captured audio (every source, 16 kHz mono 16-bit WAV, times
+   * on the capture clock) is written to `<storageDir>/debug-audio/<sessionId>-<source>.wav`, for bug reports. Without
+   * it no audio is written anywhere. Deleted by retention and by {@link DataDelete} like the journals.
+   */
+  debugSaveAudio?: boolean;
+  /**
+   * Sessions found interrupted at startup (their daemon died: see {@link SessionInterrupted}) that nobody resumes or
+   * stops within this many seconds are finalized by the daemon (0–3600, default {@link DEFAULT_INTERRUPTED_GRACE_SEC}; 0: at once).
+   */
+  interruptedGraceSec?: number;
 }
+export const DEFAULT_INTERRUPTED_GRACE_SEC = 120;
 
 /**
  * Who refines the notes at stop. 'off' (the default): nobody, the notes stay extractive and nothing leaves the
@@ -230,6 +248,43 @@ export interface SessionExportResult {
   fileName: string;
 }
 
+/**
+ * Deletes what the daemon keeps in its storage folder: session journals and per-session caches (`sessions/`), debug
+ * audio (`debug-audio/`) and, with includeModels, the catalog models in the model cache when that cache lies inside the
+ * storage folder. Notes files are the user's documents and are never deleted (nor is anything outside the storage
+ * folder: symbolic links are removed as links, never followed). A session another daemon (another window sharing the
+ * storage) holds open is kept whole and listed in `kept`. Refused with SessionAlreadyRunning while this daemon's
+ * session records, and with RequestFailed while a model downloads (includeModels). Answers what was deleted.
+ */
+export const DataDelete = new RequestType<DataDeleteParams, DataDeleteResult, void>('earshot/data/delete');
+export interface DataDeleteParams {
+  includeModels?: boolean;
+}
+export interface DataDeleteCount {
+  /** Files (and symbolic links) deleted. */
+  files: number;
+  bytes: number;
+}
+export interface DataDeleteResult {
+  /** The storage folder (nothing outside it was touched). */
+  storageDir: string;
+  journals: DataDeleteCount;
+  /** Everything else in `sessions/`: the daemon's per-session caches. */
+  sessionCaches: DataDeleteCount;
+  debugAudio: DataDeleteCount;
+  /** Catalog model files, partial downloads and their verification marks (zero without includeModels). */
+  models: DataDeleteCount;
+  /** Bytes freed in all. */
+  bytes: number;
+  /** Symbolic links found inside the storage folder: each was removed as a link; what it points to was not touched. */
+  linksNotFollowed: { path: string; target: string }[];
+  /** What was kept, and why (models outside the storage folder, entries that could not be deleted). */
+  kept: { path: string; reason: string }[];
+}
+
+/** The pipeline's vital signs now (as {@link Health} sends them), for a client that wants them between notifications. */
+export const HealthRequest = new RequestType<Record<string, never>, HealthParams, void>('earshot/health/get');
+
 /** Lists the microphones and system-audio sources this machine can record, the defaults marked. */
 export const DeviceList = new RequestType<Record<string, never>, DeviceListResult, void>('earshot/devices/list');
 export interface AudioDeviceInfo {
@@ -277,6 +332,11 @@ export interface SessionStartParams {
    * client inserts the finals at the cursor.
    */
   mode?: SessionMode;
+  /**
+   * An absolute folder for this session's notes, instead of InitializationOptions.notesDir (the client passes it per
+   * session: the workspace's folder, or its own storage while the workspace is not trusted).
+   */
+  notesDir?: string;
 }
 export type SessionMode = 'meeting' | 'dictation';
 export interface SessionStartResult {
@@ -292,7 +352,8 @@ export interface SessionStartResult {
 
 /**
  * Stops a session: the sources close, the ASR flushes the last utterance, the notes are written.
- * Answers only when all that is done. Stopping a stopped session returns the same result again.
+ * Answers only when all that is done. Stopping a stopped session returns the same result again (also one in storage).
+ * Stopping an interrupted session in storage (see {@link SessionInterrupted}) finalizes it from its journal.
  */
 export const SessionStop = new RequestType<SessionStopParams, SessionStopResult, void>('earshot/session/stop');
 export interface SessionStopParams {
@@ -367,6 +428,78 @@ export interface SessionStatusResult {
   capturedSec: number;
   finalSegments: number;
   notesPath: string | null;
+}
+
+/**
+ * Resumes a session whose daemon died (killed, crashed, power loss) under the same id, from its journal: the final
+ * segments, action items (with `done`), decisions and the extraction window are reloaded, segment and item numbers go
+ * on after the highest, times stay on the session's clock (startedAt). Live sources capture again (the time the daemon
+ * was down is a gap); a file source is processed again from the end of its last final segment, so no audio of it is
+ * lost and nothing is finalized twice. The journal gets a `resume` record and the notes file is rewritten from it.
+ * Errors: SessionNotFound (no such journal), SessionEnded (it was stopped or finalized), SessionAlreadyRunning (this
+ * daemon records another session, or another daemon holds this one). Resuming the session this daemon already runs
+ * answers it again.
+ */
+export const SessionResume = new RequestType<SessionResumeParams, SessionResumeResult, void>('earshot/session/resume');
+export interface SessionResumeParams {
+  sessionId: string;
+  /** Live sources: devices and labels (default: those the session started with). */
+  devices?: Partial<Record<LiveSourceKind, string>>;
+  speakers?: Partial<Record<LiveSourceKind, string>>;
+}
+export interface SessionResumeResult extends SessionStartResult {
+  /** Everything the panel shows, as the journal holds it at the resume. */
+  transcript: SessionTranscriptResult;
+}
+
+/**
+ * Everything a panel needs to show a session from scratch (after the client or the daemon restarted): its state, the
+ * final segments, the current action items and decisions, the summary. For the running session, a remembered one or
+ * one in storage (from its journal). SessionNotFound for an unknown id.
+ */
+export const SessionTranscript = new RequestType<SessionTranscriptParams, SessionTranscriptResult, void>('earshot/session/transcript');
+export interface SessionTranscriptParams {
+  sessionId: string;
+}
+export interface SessionTranscriptResult {
+  /** As the last state notification said it (a session in storage: 'done' when it ended, else 'idle' with `interrupted`). */
+  session: SessionStateParams;
+  sources: SourceKind[];
+  /** Journaled and not ended, and no daemon runs it: resume it ({@link SessionResume}) or finalize it ({@link SessionStop}). */
+  interrupted: boolean;
+  /** Every final segment, in capture-time order. */
+  segments: FinalSegment[];
+  /** The latest revision of each, withdrawn ones left out, in meeting order. */
+  actionItems: ActionItem[];
+  decisions: Decision[];
+  /** Null for a dictation. */
+  summary: SummaryParams | null;
+  /** Each resume after an interruption: when, and the capture-clock span that live sources did not hear (fromSec–atSec). */
+  resumes: { at: string; fromSec: number; atSec: number }[];
+}
+
+/**
+ * Sessions in this daemon's storage that were interrupted: journaled, never ended, and their daemon is gone (no other
+ * window's daemon holds them). Each can be resumed ({@link SessionResume}) or finalized ({@link SessionStop}: notes
+ * written from the journal, an end record with reason 'interrupted'); those left alone are finalized by the daemon
+ * `interruptedGraceSec` after it started. Newest first.
+ */
+export const SessionInterrupted = new RequestType<Record<string, never>, SessionInterruptedResult, void>('earshot/session/interrupted');
+export interface InterruptedSession {
+  sessionId: string;
+  title: string;
+  startedAt: string;
+  mode: SessionMode;
+  sources: SourceKind[];
+  finalSegments: number;
+  notesPath: string;
+  /** When its journal was last written (about when it was interrupted). */
+  lastWriteAt: string;
+  /** Its last record was cut off mid-write (a power loss): everything before it is kept. */
+  tornTail: boolean;
+}
+export interface SessionInterruptedResult {
+  sessions: InterruptedSession[];
 }
 
 /**
@@ -501,8 +634,22 @@ export interface SessionStateParams {
   mode: SessionMode;
   /** Live sources paused by {@link SessionPause} (empty when none); the state stays 'streaming'. */
   paused: LiveSourceKind[];
+  /**
+   * Why the session ended, when it ended because of a fault. A journal that cannot be written (disk full) ends it at
+   * once: a final that could not be journaled is never announced, and the journal keeps every record before it.
+   */
   error?: string;
+  /**
+   * Set (on a state notification, the state staying 'streaming') while the notes file cannot be written: the folder is
+   * read-only, missing or not a folder, or the disk is full. Says what failed and what to do. Recording and the journal
+   * go on; the write is retried at each final and every {@link NOTES_RETRY_SEC} seconds, and the next state
+   * notification without it says the notes are written again. Notes that still cannot be written at the end make the
+   * session end with `error` (the transcript stays in the journal: `earshot/session/export` saves it elsewhere).
+   */
+  notesError?: string;
 }
+/** How often a notes file that could not be written is tried again while the session streams. */
+export const NOTES_RETRY_SEC = 5;
 
 /**
  * A model download or load in progress, for the panel's model status (downloads are also reported with `$/progress`).
@@ -536,7 +683,7 @@ export interface HealthParams {
   };
   /** Seconds of captured speech waiting for the recognizer. */
   backlogSec: number;
-  /** Audio frames dropped by bounded queues (0 unless overloaded). */
+  /** Audio frames (512 samples) dropped by the live sources' bounded queues in the session (0 unless overloaded). */
   dropped: number;
   /** Rung of the degrade ladder: 0 normal, higher = fewer partials to keep up (finals are never dropped). */
   degradeLevel: number;
@@ -544,6 +691,37 @@ export interface HealthParams {
   rssBytes: number;
   /** The live sources of the running session (empty without one). */
   sources: { source: LiveSourceKind; state: CaptureState; rmsDbfs: number | null; droppedSec: number }[];
+  /**
+   * What the recognizer of the running session (between sessions: of the last one) gave up to keep up, all sources
+   * together, in the order of the backpressure policy (README, "How recognition streams"): partial updates first, then
+   * the degrade ladder's rungs, and audio only when even that is not enough. Finals are never skipped. Absent from
+   * daemons that predate it.
+   */
+  recognizer?: RecognizerCounters;
+}
+
+/** The recognizer's counters for one session (see {@link HealthParams.recognizer}). */
+export interface RecognizerCounters {
+  /** Partial results decoded (whisper decodes of a growing utterance at a reduced encoder window). */
+  partialsDecoded: number;
+  /**
+   * Partial updates given up to keep up: the normal policy schedules one when an utterance is 0.4 s long, then one per
+   * further 0.5 s of speech; each decode of the utterance (partial, early final, final) stands for the newest of them,
+   * and those scheduled since its previous decode are counted here. 0 while recognition keeps up. Not counted where the
+   * session wants no partials (a file read at pace 'fast').
+   */
+  partialsSkipped: number;
+  /** Utterances finished: each gets exactly one final (its text, or an empty final retracting partials shown). */
+  finals: number;
+  /** Whisper decodes at final quality (a final whose last decode heard all its speech reuses it; early finals count). */
+  finalDecodes: number;
+  /** Utterances that ended and wait for their final now, and their audio in seconds (the recognizer stops reading past 120 s). */
+  finalsPending: number;
+  pendingSec: number;
+  /** The lowest rung of the degrade ladder reached in the session (0: it never degraded). */
+  maxDegradeLevel: number;
+  /** Seconds of audio the live sources' bounded queues dropped in the session (a file source never drops: it waits). */
+  droppedSec: number;
 }
 
 /** A live source's capture state. */
@@ -655,4 +833,10 @@ export const ErrorCodes = {
   VadUnavailable: 1007,
   /** A model download failed or was cancelled; data is {modelId, reason}. */
   DownloadFailed: 1008,
+  /** The session was stopped or finalized: it cannot be resumed; data is {sessionId, notesPath}. */
+  SessionEnded: 1009,
+  /** `earshot daemon --listen`: the first message did not prove the daemon's token; the connection is closed. */
+  Unauthorized: 1010,
+  /** `earshot daemon --listen`: more messages a second than a connection may send; this one was not processed. */
+  RateLimited: 1011,
 } as const;

@@ -3,10 +3,11 @@
  * send what the types say: each check either returns a clean, typed value or throws
  * {@link InvalidParamsError} with a message that names the offending field.
  */
+import { isAbsolute } from 'node:path';
 import {
-  DecisionKind, ENHANCEMENT_PROVIDERS, EnhancementProvider, EnhancementSettings, RefineResult,
+  DataDeleteParams, DecisionKind, ENHANCEMENT_PROVIDERS, EnhancementProvider, EnhancementSettings, RefineResult,
   EXPORT_FORMATS, ExportFormat, FilePace, InitializationOptions, LiveSourceKind, SessionExportParams, ModelDownloadParams, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams,
-  SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams,
+  SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams, SessionResumeParams, SessionTranscriptParams,
   ActionItemSetDoneParams, DeviceTestParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
   WorkspaceIndexParams, WorkspaceSymbolInfo,
 } from './protocol';
@@ -45,12 +46,23 @@ function typeOf(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
 }
 
+/**
+ * A peer's value in an error message: short whatever its size, and safe for any JSON (JSON.stringify overflows the
+ * stack on deeply nested arrays and prints Infinity as null).
+ */
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  return Array.isArray(v) ? `an array of ${v.length}` : typeOf(v);
+}
+
 const LANGUAGE = /^[a-z]{2,3}$/;
 
 function optionalLanguage(o: Record<string, unknown>, what: string): string | undefined {
   const language = optionalString(o, 'language', what);
   if (language !== undefined && !LANGUAGE.test(language)) {
-    fail(`${what}.language must be a language code such as "en", got ${JSON.stringify(language)}`);
+    fail(`${what}.language must be a language code such as "en", got ${show(language)}`);
   }
   return language;
 }
@@ -61,7 +73,7 @@ export function validateSessionStart(params: unknown): SessionStartParams {
   const sources = o.sources;
   if (!Array.isArray(sources) || sources.length === 0) fail(`${what}.sources must be a non-empty array of ${SOURCE_KINDS.join(', ')}`);
   for (const s of sources) {
-    if (!SOURCE_KINDS.includes(s as SourceKind)) fail(`${what}.sources: unknown source ${JSON.stringify(s)} (expected ${SOURCE_KINDS.join(', ')})`);
+    if (!SOURCE_KINDS.includes(s as SourceKind)) fail(`${what}.sources: unknown source ${show(s)} (expected ${SOURCE_KINDS.join(', ')})`);
   }
   if (new Set(sources).size !== sources.length) fail(`${what}.sources lists a source twice`);
   const audioFile = optionalString(o, 'audioFile', what);
@@ -77,6 +89,9 @@ export function validateSessionStart(params: unknown): SessionStartParams {
   if (mode === 'dictation' && (sources.length !== 1 || sources[0] !== 'mic')) {
     fail(`${what}.sources must be exactly ["mic"] for a dictation session, got ${JSON.stringify(sources)}`);
   }
+  const notesDir = optionalString(o, 'notesDir', what);
+  // A folder, given whole: relative paths would depend on the daemon's working directory.
+  if (notesDir !== undefined && !isAbsolute(notesDir)) fail(`${what}.notesDir must be an absolute path, got ${JSON.stringify(notesDir.slice(0, 200))}`);
   return {
     sources: sources as SourceKind[],
     title: optionalString(o, 'title', what),
@@ -86,7 +101,15 @@ export function validateSessionStart(params: unknown): SessionStartParams {
     ...(devices ? { devices } : {}),
     ...(speakers ? { speakers } : {}),
     ...(mode !== undefined ? { mode: mode as SessionMode } : {}),
+    ...(notesDir !== undefined ? { notesDir } : {}),
   };
+}
+
+export function validateDataDelete(params: unknown): DataDeleteParams {
+  const what = 'data/delete params';
+  const o = record(params ?? {}, what);
+  const includeModels = optionalBoolean(o, 'includeModels', what);
+  return includeModels !== undefined ? { includeModels } : {};
 }
 
 const SESSION_MODES: readonly SessionMode[] = ['meeting', 'dictation'];
@@ -99,7 +122,7 @@ function perLiveSource(o: Record<string, unknown>, key: string, what: string): P
   const map = record(o[key], `${what}.${key}`);
   const out: Partial<Record<LiveSourceKind, string>> = {};
   for (const k of Object.keys(map)) {
-    if (!LIVE_SOURCES.includes(k as LiveSourceKind)) fail(`${what}.${key}: unknown source ${JSON.stringify(k)} (expected mic, system)`);
+    if (!LIVE_SOURCES.includes(k as LiveSourceKind)) fail(`${what}.${key}: unknown source ${show(k)} (expected mic, system)`);
     const v = optionalString(map, k, `${what}.${key}`)?.trim();
     if (v && v.length > 200) fail(`${what}.${key}.${k} is too long (${v.length} > 200 characters)`);
     if (v) out[k as LiveSourceKind] = v;
@@ -111,7 +134,7 @@ export function validateSourceRetry(params: unknown): SourceRetryParams {
   const what = 'source/retry params';
   const o = record(params, what);
   const source = requiredString(o, 'source', what);
-  if (!LIVE_SOURCES.includes(source as LiveSourceKind)) fail(`${what}.source must be "mic" or "system", got ${JSON.stringify(source)}`);
+  if (!LIVE_SOURCES.includes(source as LiveSourceKind)) fail(`${what}.source must be "mic" or "system", got ${show(source)}`);
   return { sessionId: requiredString(o, 'sessionId', what), source: source as LiveSourceKind };
 }
 
@@ -149,13 +172,34 @@ export function validateSessionExport(params: unknown): SessionExportParams {
   const sessionId = requiredString(o, 'sessionId', what);
   if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
   const format = requiredString(o, 'format', what);
-  if (!EXPORT_FORMATS.includes(format as ExportFormat)) fail(`${what}.format must be one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
+  if (!EXPORT_FORMATS.includes(format as ExportFormat)) fail(`${what}.format must be one of ${EXPORT_FORMATS.join(', ')}, got ${show(format)}`);
   return { sessionId, format: format as ExportFormat };
 }
 
 export function validateSessionStop(params: unknown): SessionStopParams {
-  const o = record(params, 'session/stop params');
-  return { sessionId: requiredString(o, 'sessionId', 'session/stop params') };
+  const what = 'session/stop params';
+  const o = record(params, what);
+  const sessionId = requiredString(o, 'sessionId', what);
+  // A session in storage is stopped from its journal, whose file the id names.
+  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  return { sessionId };
+}
+
+export function validateSessionResume(params: unknown): SessionResumeParams {
+  const what = 'session/resume params';
+  const o = record(params, what);
+  const sessionId = requiredString(o, 'sessionId', what);
+  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  const devices = perLiveSource(o, 'devices', what);
+  const speakers = perLiveSource(o, 'speakers', what);
+  return { sessionId, ...(devices ? { devices } : {}), ...(speakers ? { speakers } : {}) };
+}
+
+export function validateSessionTranscript(params: unknown): SessionTranscriptParams {
+  const what = 'session/transcript params';
+  const sessionId = requiredString(record(params, what), 'sessionId', what);
+  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  return { sessionId };
 }
 
 export function validateSessionStatus(params: unknown): SessionStatusParams {
@@ -166,7 +210,7 @@ export function validateSessionStatus(params: unknown): SessionStatusParams {
 
 function requiredLiveSource(o: Record<string, unknown>, what: string): LiveSourceKind {
   const source = o.source;
-  if (!LIVE_SOURCES.includes(source as LiveSourceKind)) fail(`${what}.source must be "mic" or "system", got ${source === undefined ? 'nothing' : JSON.stringify(source)}`);
+  if (!LIVE_SOURCES.includes(source as LiveSourceKind)) fail(`${what}.source must be "mic" or "system", got ${show(source)}`);
   return source as LiveSourceKind;
 }
 
@@ -208,7 +252,7 @@ export function validateDeviceTest(params: unknown): DeviceTestParams & { second
   if (device && device.length > 200) fail(`${what}.device is too long (${device.length} > 200 characters)`);
   const seconds = o.seconds ?? DEVICE_TEST_DEFAULT_SEC;
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < DEVICE_TEST_MIN_SEC || seconds > DEVICE_TEST_MAX_SEC) {
-    fail(`${what}.seconds must be a number from ${DEVICE_TEST_MIN_SEC} to ${DEVICE_TEST_MAX_SEC}, got ${JSON.stringify(seconds)}`);
+    fail(`${what}.seconds must be a number from ${DEVICE_TEST_MIN_SEC} to ${DEVICE_TEST_MAX_SEC}, got ${show(seconds)}`);
   }
   return { source, ...(device ? { device } : {}), seconds };
 }
@@ -255,7 +299,7 @@ export function validateWorkspaceIndex(params: unknown): WorkspaceIndexParams {
     };
     const name = field('name'), kind = field('kind'), symbolPath = field('path');
     const line = s.line;
-    if (typeof line !== 'number' || !Number.isSafeInteger(line) || line < 1) fail(`${what}.symbols[${i}].line must be a line number (1 or more), got ${JSON.stringify(line)}`);
+    if (typeof line !== 'number' || !Number.isSafeInteger(line) || line < 1) fail(`${what}.symbols[${i}].line must be a line number (1 or more), got ${show(line)}`);
     const trimmed = name.trim();
     if (!trimmed || trimmed.length > MAX_SYMBOL_NAME || kind.length > MAX_SYMBOL_KIND || !isWorkspacePath(symbolPath)) continue;
     symbols.push({ name: trimmed, kind: kind.toLowerCase(), path: symbolPath, line });
@@ -265,7 +309,7 @@ export function validateWorkspaceIndex(params: unknown): WorkspaceIndexParams {
 
 function lineNumber(o: Record<string, unknown>, key: string, what: string): number {
   const v = o[key];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) fail(`${what}.${key} must be a line number (1 or more), got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) fail(`${what}.${key} must be a line number (1 or more), got ${show(v)}`);
   return v;
 }
 
@@ -273,7 +317,7 @@ export function validateEditorActivity(params: unknown): EditorActivityParams {
   const what = 'editorActivity params';
   const o = record(params, what);
   const at = o.at;
-  if (typeof at !== 'number' || !Number.isFinite(at) || at < 0) fail(`${what}.at must be a time in ms since the epoch, got ${JSON.stringify(at)}`);
+  if (typeof at !== 'number' || !Number.isFinite(at) || at < 0) fail(`${what}.at must be a time in ms since the epoch, got ${show(at)}`);
   if (o.location === null) return { location: null, at };
   if (o.location === undefined) fail(`${what}.location is required (null when no workspace file is active)`);
   const l = record(o.location, `${what}.location`);
@@ -303,6 +347,11 @@ export function validateInitializationOptions(options: unknown): InitializationO
   if (retention !== undefined && retention !== null && (typeof retention !== 'number' || !Number.isFinite(retention) || retention < 0 || retention > MAX_RETENTION_DAYS)) {
     fail(`${what}.retentionDays must be a number of days from 0 to ${MAX_RETENTION_DAYS} (0 keeps everything)`);
   }
+  const debugSaveAudio = optionalBoolean(o, 'debugSaveAudio', what);
+  const grace = o.interruptedGraceSec;
+  if (grace !== undefined && grace !== null && (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0 || grace > 3600)) {
+    fail(`${what}.interruptedGraceSec must be a number of seconds from 0 to 3600`);
+  }
   return {
     protocolVersion: version,
     modelId: optionalString(o, 'modelId', what),
@@ -318,6 +367,8 @@ export function validateInitializationOptions(options: unknown): InitializationO
     threads: threads as number | undefined,
     ...(o.enhancement !== undefined && o.enhancement !== null ? { enhancement: validateEnhancement(o.enhancement, `${what}.enhancement`) } : {}),
     ...(typeof retention === 'number' ? { retentionDays: retention } : {}),
+    ...(debugSaveAudio !== undefined ? { debugSaveAudio } : {}),
+    ...(typeof grace === 'number' ? { interruptedGraceSec: grace } : {}),
   };
 }
 
@@ -339,7 +390,7 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
   const o = record(value, what);
   const provider = optionalString(o, 'provider', what) ?? 'off';
   if (!ENHANCEMENT_PROVIDERS.includes(provider as EnhancementProvider)) {
-    fail(`${what}.provider must be one of ${ENHANCEMENT_PROVIDERS.join(', ')}, got ${JSON.stringify(provider)}`);
+    fail(`${what}.provider must be one of ${ENHANCEMENT_PROVIDERS.join(', ')}, got ${show(provider)}`);
   }
   const allowRemote = optionalBoolean(o, 'allowRemote', what);
   const model = optionalString(o, 'model', what)?.trim() || undefined;

@@ -7,6 +7,20 @@
  * The segmenter is read continuously, whisper or not: an utterance's end is seen while a partial decodes,
  * and the next decode is always the most urgent one (finals of ended utterances, then the early final of a
  * paused one, then a partial of the newest audio; stale partials are never decoded).
+ *
+ * Backpressure: what is given up, in order, when recognition cannot keep up (the one statement of the policy; README,
+ * "How recognition streams", says the same). Every step is counted in health (protocol HealthParams.recognizer).
+ *   1. Partial updates. A final always goes before a partial, a partial waits for the duty cycle, a stale partial is
+ *      never decoded: the updates not shown are counted (partialsSkipped).
+ *   2. The degrade ladder (degrade.ts): when the backlog stays over 1.5 s for 4 s, one rung down — fewer partials, slow
+ *      partials, finals only, then a smaller model if one is downloaded; one rung back up after 15 s of keeping up
+ *      (degradeLevel, maxDegradeLevel).
+ *   3. Finals are never skipped: every utterance the VAD found gets exactly one final, in order (finals, finalsPending).
+ *   4. Audio, only when all that is not enough, and never silently. Ended utterances wait for their final up to
+ *      maxPendingSec (120 s) of audio; past that the recognizer stops reading, so the VAD stops pulling frames, and a
+ *      live source's bounded queue (30 s, capture/live.ts) fills and drops its oldest frames — before the VAD, so speech
+ *      and silence alike — counted per source (sources[].droppedSec) and in total (dropped, recognizer.droppedSec). A
+ *      file source never loses audio: it waits for the recognizer.
  */
 import { SourceKind } from '../../protocol/protocol';
 import { SAMPLE_RATE } from '../capture/source';
@@ -68,6 +82,24 @@ export interface Decoder {
   decode(request: DecodeRequest): Promise<DecodeResult>;
 }
 
+/**
+ * What a recognizer did to keep up (protocol RecognizerCounters, per source): the recognizer adds to it as it goes.
+ * `finalsPending` and `pendingSamples` are gauges (now), the rest counts since it was made.
+ */
+export interface RecognizerStats {
+  partialsDecoded: number;
+  /** Partial updates the normal policy scheduled that were never decoded (see cover() in recognize). */
+  partialsSkipped: number;
+  finals: number;
+  finalDecodes: number;
+  finalsPending: number;
+  pendingSamples: number;
+}
+
+export function newRecognizerStats(): RecognizerStats {
+  return { partialsDecoded: 0, partialsSkipped: 0, finals: 0, finalDecodes: 0, finalsPending: 0, pendingSamples: 0 };
+}
+
 /** What the recognizer asks of its surroundings while it runs. */
 export interface RecognizerContext {
   /** The policy now in force (the degrade ladder may change it between decodes). */
@@ -79,6 +111,10 @@ export interface RecognizerContext {
    * undefined when none waits: how far recognition is behind (the degrade ladder's input).
    */
   pendingSince?(capturedAt: number | undefined): void;
+  /** The policy before the degrade ladder changed it: skipped partials are counted against it (default: options()). */
+  normalOptions?(): StreamingOptions;
+  /** Counters to add to. */
+  stats?: RecognizerStats;
 }
 
 /** One utterance as the recognizer tracks it, from its first audio until its final is out. */
@@ -94,6 +130,8 @@ interface Tracked {
   agreement: LocalAgreement;
   /** A partial was yielded (and must be retracted if the final is empty). */
   shownPartial: boolean;
+  /** Partial updates the normal policy had scheduled up to this utterance's last decode (see cover()). */
+  coveredSlots: number;
 }
 
 /** Reads the segmenter in the background and keeps what the decoder needs next. */
@@ -137,7 +175,7 @@ class Inbox {
         const u = event.utterance;
         let tracked = this.utterances.find((t) => t.latest.id === u.id);
         if (!tracked) {
-          tracked = { latest: u, ended: false, decodedSamples: 0, decodedText: '', agreement: new LocalAgreement(), shownPartial: false };
+          tracked = { latest: u, ended: false, decodedSamples: 0, decodedText: '', agreement: new LocalAgreement(), shownPartial: false, coveredSlots: 0 };
           this.utterances.push(tracked);
         }
         tracked.latest = u;
@@ -172,6 +210,7 @@ export async function* recognize(
 ): AsyncGenerator<RecognizedSegment> {
   const ctx: RecognizerContext = 'options' in context && typeof context.options === 'function' ? context : { options: () => context as StreamingOptions };
   const inbox = new Inbox(events, () => ctx.options().maxPendingSec * SAMPLE_RATE);
+  const stats = ctx.stats ?? newRecognizerStats();
   let previousText = '';
   let nextPartialAt = 0; // performance.now() before which no further partial is decoded
 
@@ -189,6 +228,8 @@ export async function* recognize(
       audioCtx: Math.min(1500, Math.ceil((pcm.length / SAMPLE_RATE + (partial ? 0 : options.finalContextMarginSec)) * 50) + 32),
     });
     if (partial) nextPartialAt = performance.now() + result.ms * (1 / options.partialDutyCycle - 1);
+    if (partial) stats.partialsDecoded++;
+    else stats.finalDecodes++;
     return result.text;
   };
   const segment = (u: Utterance, text: string, final: boolean): RecognizedSegment => ({
@@ -209,6 +250,28 @@ export async function* recognize(
     const waiting = inbox.utterances.find((t) => t.ended);
     // Audio read faster than real time has no capture time: it is never behind.
     ctx.pendingSince?.(waiting?.latest.capturedAt);
+    let pending = 0, pendingSamples = 0;
+    for (const t of inbox.utterances) {
+      if (!t.ended) continue;
+      pending++;
+      pendingSamples += t.latest.samples.length;
+    }
+    stats.finalsPending = pending;
+    stats.pendingSamples = pendingSamples;
+  };
+  /**
+   * Skipped partial updates, counted at each decode of an utterance (partial, early final) and at its final: the normal
+   * policy schedules one update when it is minPartialSec long and one per partialIntervalSec of speech after that; this
+   * decode stands for the newest, and those scheduled since the previous decode that never came were skipped to keep up
+   * (the recognizer was busy with a final, the duty cycle or a degrade rung held them back).
+   */
+  const cover = (t: Tracked, u: Utterance) => {
+    const normal = ctx.normalOptions?.() ?? ctx.options();
+    if (!normal.partials) return;
+    const voicedSec = (u.voicedEndSample - u.startSample) / SAMPLE_RATE;
+    const due = voicedSec < normal.minPartialSec ? 0 : 1 + Math.floor((voicedSec - normal.minPartialSec) / normal.partialIntervalSec);
+    stats.partialsSkipped += Math.max(0, due - t.coveredSlots - 1);
+    t.coveredSlots = Math.max(t.coveredSlots, due);
   };
 
   for (;;) {
@@ -221,6 +284,8 @@ export async function* recognize(
       let text = decodedAllSpeech(ended) ? ended.decodedText : await decode(u.samples, false);
       if (u.speechRatio < ARTEFACT_SPEECH_RATIO && SILENCE_ARTEFACTS.test(text)) text = '';
       if (text) previousText = text;
+      stats.finals++;
+      cover(ended, u);
       inbox.remove(ended);
       // An empty final retracts the partials shown for this utterance; with none shown there is nothing to say.
       if (text || ended.shownPartial) yield segment(u, text, true);
@@ -233,6 +298,7 @@ export async function* recognize(
       const u = live.latest;
       live.decodedText = await decode(u.samples, false);
       live.decodedSamples = u.samples.length;
+      cover(live, u);
       yield* showPartial(live, u);
       continue;
     }
@@ -250,6 +316,7 @@ export async function* recognize(
       // 3. A partial of the newest audio.
       live.decodedText = await decode(u.samples, true);
       live.decodedSamples = u.samples.length;
+      cover(live, u);
       yield* showPartial(live, u);
       continue;
     }

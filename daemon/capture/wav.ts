@@ -5,7 +5,7 @@
  * Why not the `wavefile` package: it decodes the whole file into per-channel Float64 arrays and its
  * resampler took 3.0 s per minute of 44.1 kHz stereo here (BENCHMARKS.md); a meeting file is an hour.
  */
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 
 export class AudioFileError extends Error {
   override name = 'AudioFileError';
@@ -35,56 +35,96 @@ const FORMAT_EXTENSIBLE = 0xfffe;
 export const MIN_SAMPLE_RATE = 1000;
 export const MAX_SAMPLE_RATE = 384000;
 const MAX_CHANNELS = 64;
-/** How much of the file is scanned for the fmt and data chunks. */
-const HEADER_SCAN_BYTES = 1 << 20;
+/** Chunks walked before the audio data at most: a real file has a handful; a file made of millions is not audio. */
+const MAX_CHUNKS = 10_000;
+/** Of a fmt chunk, the bytes read (the extensible form needs 26; anything beyond is ignored). */
+const FMT_READ_BYTES = 64;
 
-/** Parses the RIFF/WAVE header of `path`. Throws {@link AudioFileError} with the reason. */
+/**
+ * Parses the RIFF/WAVE header of `path`, walking its chunks wherever they are in the file (a large LIST or JUNK chunk
+ * before the audio is fine). Throws {@link AudioFileError} saying what is wrong: not a regular file (a folder, a named
+ * pipe: never waited on), empty, not RIFF/WAVE, an unsupported or absurd format (sample rate, channels, sample size),
+ * chunks that run past the end of the file, audio data missing entirely. A file cut short after some audio is read up
+ * to where it ends (`truncated`); a data chunk that is declared empty is a valid recording of 0 s.
+ */
 export async function readWavFormat(path: string): Promise<WavFormat> {
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(path, 'r');
+    // O_NONBLOCK: opening a named pipe must not wait for a writer (it is refused just below, as not a file).
+    handle = await fs.open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (e) {
-    throw new AudioFileError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message));
+    throw new AudioFileError(path, openFailure(e as NodeJS.ErrnoException));
   }
   try {
-    const { size } = await handle.stat();
-    const head = Buffer.alloc(Math.min(size, HEADER_SCAN_BYTES));
-    await handle.read(head, 0, head.length, 0);
-    return parseWavHeader(path, head, size);
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw new AudioFileError(path, 'it is a folder, not an audio file');
+    if (!stat.isFile()) throw new AudioFileError(path, 'not a regular file (a named pipe, socket or device cannot be transcribed)');
+    const readAt = async (position: number, length: number): Promise<Buffer> => {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, position);
+      return buffer.subarray(0, bytesRead);
+    };
+    return await parseWav(path, stat.size, readAt);
+  } catch (e) {
+    throw e instanceof AudioFileError ? e : new AudioFileError(path, (e as Error).message);
   } finally {
     await handle.close();
   }
 }
 
-export function parseWavHeader(path: string, head: Buffer, fileSize: number): WavFormat {
+function openFailure(e: NodeJS.ErrnoException): string {
+  switch (e.code) {
+    case 'ENOENT': return 'no such file';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'ENOTDIR': return 'no such file (part of the path is not a folder)';
+    default: return e.message;
+  }
+}
+
+async function parseWav(path: string, fileSize: number, readAt: (position: number, length: number) => Promise<Buffer>): Promise<WavFormat> {
   const bad = (why: string): never => { throw new AudioFileError(path, why); };
   if (fileSize === 0) bad('the file is empty');
-  if (head.length < 12 || head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') {
-    bad('not a WAV file (no RIFF/WAVE header)');
+  const head = await readAt(0, 12);
+  const riff = head.toString('latin1', 0, 4);
+  if (head.length === 12 && head.toString('latin1', 8, 12) === 'WAVE') {
+    if (riff === 'RIFX') bad('a big-endian (RIFX) WAV file: only little-endian RIFF WAV files are read');
+    if (riff === 'RF64' || riff === 'BW64') bad(`an ${riff} (64-bit size) WAV file: only RIFF WAV files (up to 4 GB) are read`);
   }
+  if (head.length < 12 || riff !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') bad('not a WAV file (no RIFF/WAVE header)');
   let fmt: Omit<WavFormat, 'dataOffset' | 'dataBytes' | 'truncated' | 'durationSec'> | undefined;
+  /** A chunk before the data whose declared size runs past the end of the file (the file is cut short or corrupt). */
+  let overrun: string | undefined;
   let offset = 12;
-  while (offset + 8 <= head.length) {
-    const id = head.toString('latin1', offset, offset + 4);
-    const size = head.readUInt32LE(offset + 4);
+  for (let chunks = 0; offset + 8 <= fileSize; chunks++) {
+    if (chunks >= MAX_CHUNKS) bad(`no audio data in the first ${MAX_CHUNKS} chunks`);
+    const header = await readAt(offset, 8);
+    if (header.length < 8) break;
+    const id = header.toString('latin1', 0, 4);
+    const size = header.readUInt32LE(4);
     const body = offset + 8;
     if (id === 'fmt ') {
-      if (size < 16 || body + 16 > head.length) bad('the fmt chunk is too short');
-      fmt = parseFmt(head.subarray(body, body + Math.min(size, head.length - body)), bad);
+      const b = size < 16 ? Buffer.alloc(0) : await readAt(body, Math.min(size, FMT_READ_BYTES));
+      if (b.length < 16) bad('the fmt chunk is too short');
+      fmt = parseFmt(b, bad);
     } else if (id === 'data') {
       if (!fmt) bad('the data chunk comes before any fmt chunk');
       const f = fmt!;
       const frameBytes = (f.bitsPerSample / 8) * f.channels;
       const present = Math.max(0, fileSize - body);
       // 0 and 0xFFFFFFFF are what streaming writers leave when they cannot seek back: use the file's length.
-      const declared = size === 0 || size === 0xffffffff ? present : size;
+      const unknown = size === 0 || size === 0xffffffff;
+      const declared = unknown ? present : size;
       const dataBytes = Math.floor(Math.min(declared, present) / frameBytes) * frameBytes;
+      if (!unknown && dataBytes === 0 && declared >= frameBytes) {
+        bad(`the file ends where its audio should start: the data chunk declares ${declared} bytes and ${present === 0 ? 'none are' : `only ${present} are`} present`);
+      }
       // An empty data chunk is a valid (silent, 0 s) recording: it yields no frames, so nothing is decoded.
       return { ...f, dataOffset: body, dataBytes, truncated: declared > present, durationSec: dataBytes / frameBytes / f.sampleRate };
     }
+    if (body + size > fileSize) overrun ??= `the ${JSON.stringify(id)} chunk at byte ${offset} declares ${size} bytes, past the end of the file`;
     offset = body + size + (size & 1); // chunks are padded to even sizes
   }
-  return bad(fmt ? 'no data chunk' : 'no fmt chunk');
+  return bad(`${fmt ? 'no data chunk' : 'no fmt chunk'}${overrun ? ` (${overrun})` : ''}`);
 }
 
 function parseFmt(b: Buffer, bad: (why: string) => never): Omit<WavFormat, 'dataOffset' | 'dataBytes' | 'truncated' | 'durationSec'> {

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ActionItem, Decision, EnhancementProvider, FinalSegment, SourceKind } from '../../protocol/protocol';
+import { ActionItem, Decision, EnhancementProvider, FilePace, FinalSegment, LiveSourceKind, SessionMode, SourceKind } from '../../protocol/protocol';
 
 export const JOURNAL_VERSION = 1;
 
@@ -21,6 +21,11 @@ export type JournalRecord =
       language: string;
       notesPath: string;
       audioFile?: string;
+      /** What a resume needs to reopen the same sources (absent in journals written before resuming existed). */
+      mode?: SessionMode;
+      pace?: FilePace;
+      devices?: Partial<Record<LiveSourceKind, string>>;
+      speakers?: Partial<Record<LiveSourceKind, string>>;
     }
   /**
    * The workspace folder that the paths of the segments after it (mentions, viewing) are relative to: written before
@@ -44,13 +49,36 @@ export type JournalRecord =
       actionItemIds: string[];
       decisionIds: string[];
     }
-  /** capturedSec: audio seconds the sources delivered (the meeting's length, whatever the pace). */
-  | { type: 'end'; stoppedAt: string; capturedSec: number; error?: string };
+  /**
+   * The session was resumed by a new daemon after its daemon died (killed, crashed, power loss). `fromSec`: the end of
+   * the last segment finalized before the interruption; `atSec`: the capture clock when capture resumed. Live sources
+   * heard nothing in between (a gap: speech not yet final when the daemon died is lost); a file source is processed
+   * again from `fromSec`, so nothing of it is missing.
+   */
+  | { type: 'resume'; at: string; fromSec: number; atSec: number }
+  /**
+   * capturedSec: audio seconds the sources delivered (the meeting's length, whatever the pace). reason 'interrupted':
+   * written by a later daemon for a session whose daemon died and that nobody resumed (absent: stopped normally).
+   */
+  | { type: 'end'; stoppedAt: string; capturedSec: number; error?: string; reason?: 'interrupted' };
 
 export type SessionHeader = Extract<JournalRecord, { type: 'session' }>;
 
+/** A journal write failed (disk full, I/O error): the journal keeps every record before it and takes no more. */
+export class JournalWriteError extends Error {
+  override name = 'JournalWriteError';
+  readonly code: string | undefined;
+  constructor(readonly path: string, cause: Error) {
+    super(`Cannot write the session journal ${path}: ${cause.message}`);
+    this.code = (cause as NodeJS.ErrnoException).code;
+  }
+}
+
 export class Journal {
   private writing: Promise<void> = Promise.resolve();
+  /** Bytes of whole records on disk (read once at the first append); the first failed write, after which none is tried. */
+  private size: number | undefined;
+  private failure: JournalWriteError | undefined;
 
   private constructor(readonly path: string, private readonly handle: fs.FileHandle) {}
 
@@ -59,16 +87,36 @@ export class Journal {
     await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     const handle = await fs.open(file, 'wx', 0o600); // transcripts are private
     const journal = new Journal(file, handle);
-    await journal.append({ type: 'session', version: JOURNAL_VERSION, ...header });
+    try {
+      await journal.append({ type: 'session', version: JOURNAL_VERSION, ...header });
+    } catch (e) {
+      // No half-written journal without a header is left behind (a disk that is full from the start).
+      await handle.close().catch(() => undefined);
+      await fs.rm(file, { force: true }).catch(() => undefined);
+      throw e;
+    }
     return journal;
   }
 
-  /** Appends one record and waits until it is on disk. Appends are written in call order. */
+  /**
+   * Appends one record and waits until it is on disk. Appends are written in call order. A failed write (disk full)
+   * rejects with {@link JournalWriteError}: the part of the line that reached the file is cut off again, so the journal
+   * holds whole records only, and every later append rejects with the same error (nothing is written after a gap).
+   */
   append(record: JournalRecord): Promise<void> {
     const line = JSON.stringify(record) + '\n';
     const write = async () => {
-      await this.handle.appendFile(line, 'utf8');
-      await this.handle.datasync();
+      if (this.failure) throw this.failure;
+      try {
+        this.size ??= (await this.handle.stat()).size;
+        await this.handle.appendFile(line, 'utf8');
+        await this.handle.datasync();
+        this.size += Buffer.byteLength(line, 'utf8');
+      } catch (e) {
+        this.failure = new JournalWriteError(this.path, e as Error);
+        if (this.size !== undefined) await this.handle.truncate(this.size).catch(() => undefined);
+        throw this.failure;
+      }
     };
     const done = this.writing.then(write);
     this.writing = done.catch(() => undefined);
@@ -76,20 +124,32 @@ export class Journal {
   }
 
   /**
-   * Reopens an existing journal to append to it (a finished session's item marked done). A torn last line is cut off
-   * first: appended after it, it would become a corrupt line in the middle and the journal unreadable. Callers
-   * serialize their own appends to one file (one daemon owns its storage).
+   * Reopens an existing journal to append to it (a finished session's item marked done, an interrupted session resumed
+   * or finalized). A torn last line is cut off first: appended after it, it would become a corrupt line in the middle
+   * and the journal unreadable. Callers serialize their own appends to one file (a session's lock, see lock.ts).
    */
   static async reopen(file: string): Promise<Journal> {
     const handle = await fs.open(file, 'r+');
     try {
       const { size } = await handle.stat();
       const keep = await endOfLastLine(handle, size);
-      if (keep < size) await handle.truncate(keep);
+      if (keep < size) {
+        // A last record that is whole but lost its newline counts (readJournal keeps it): end it instead of cutting it.
+        const tail = Buffer.alloc(size - keep);
+        await handle.read(tail, 0, tail.length, keep);
+        if (isRecord(tail.toString('utf8'))) await handle.write('\n', size, 'utf8');
+        else await handle.truncate(keep);
+        await handle.datasync();
+      }
     } finally {
       await handle.close();
     }
     return new Journal(file, await fs.open(file, 'a'));
+  }
+
+  /** The write that failed, if one did: the journal takes no more records. */
+  get failed(): JournalWriteError | undefined {
+    return this.failure;
   }
 
   /** Resolves once every append called so far is on disk (or failed). */
@@ -100,6 +160,15 @@ export class Journal {
   async close(): Promise<void> {
     await this.writing;
     await this.handle.close();
+  }
+}
+
+function isRecord(line: string): boolean {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null;
+  } catch {
+    return false;
   }
 }
 

@@ -365,12 +365,35 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   await replaceAtomic(file, content, async () => true);
 }
 
+/**
+ * mkdir -p that fails with the real reason: Node's recursive mkdir says ENOENT where the folder cannot be created on a
+ * read-only file system (EROFS) or without permission; a plain mkdir of the first missing folder says which.
+ */
+async function makeFolder(dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    let missing = dir;
+    for (let parent = path.dirname(missing); parent !== missing && !(await fs.stat(parent).then(() => true, () => false)); parent = path.dirname(parent)) missing = parent;
+    await fs.mkdir(missing); // throws EROFS, EACCES, ENOTDIR…
+    await fs.mkdir(dir, { recursive: true });
+  }
+}
+
 /** Writes `content` to a temporary file, then renames it over `file` if `stillValid()` says so; true when it did. */
 async function replaceAtomic(file: string, content: string, stillValid: () => Promise<boolean>): Promise<boolean> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  await makeFolder(path.dirname(file));
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await fs.writeFile(temp, content, { encoding: 'utf8', mode: 0o600 });
+    // Flushed before the rename: after a power loss the file is the old one or the new one, never empty.
+    const handle = await fs.open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     if (!(await stillValid())) {
       await fs.rm(temp, { force: true });
       return false;
@@ -378,7 +401,8 @@ async function replaceAtomic(file: string, content: string, stillValid: () => Pr
     await fs.rename(temp, file);
     return true;
   } catch (e) {
-    await fs.rm(temp, { force: true });
+    // A full disk fails the write half-way: the partial temporary file goes, the error that says why is kept.
+    await fs.rm(temp, { force: true }).catch(() => undefined);
     throw e;
   }
 }

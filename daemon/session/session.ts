@@ -6,20 +6,24 @@
  * source to close and the recognizer to flush its last utterance; stop() twice returns the same
  * result; nothing is announced once the session is DONE.
  */
+import * as path from 'node:path';
 import {
-  ActionItem, Decision, LiveSourceKind, RefineParams, SessionMode, SessionState, SessionStateParams, SessionStopResult, SourceKind, SummaryParams, TranscriptSegment,
+  ActionItem, Decision, FilePace, LiveSourceKind, RefineParams, SessionMode, SessionState, SessionStateParams, SessionStopResult, SourceKind, SummaryParams, TranscriptSegment,
 } from '../../protocol/protocol';
+import { NOTES_RETRY_SEC, RecognizerCounters } from '../../protocol/protocol';
 import { AudioFrame, AudioSource, SAMPLE_RATE } from '../capture/source';
-import { Decoder, recognize, RecognizedSegment, StreamingOptions, DEFAULT_STREAMING_OPTIONS } from '../asr/streaming';
+import { Decoder, newRecognizerStats, recognize, RecognizedSegment, RecognizerStats, StreamingOptions, DEFAULT_STREAMING_OPTIONS } from '../asr/streaming';
 import { DegradeLadder, DegradeRung, DegradeThresholds } from '../asr/degrade';
-import { Journal, readJournal, segmentsOf } from '../journal/journal';
+import { Journal, JournalWriteError, readJournal, segmentsOf } from '../journal/journal';
+import { errnoCode, finalNotesMessage, journalCreateMessage, journalWriteMessage, notesWriteMessage } from '../notes/diskFaults';
+import { restoreSession, utteranceNumber } from '../journal/recovery';
 import { extract, SpokenLine } from '../notes/extract';
 import { ActionItemDoneError, doneRevision } from '../notes/done';
 import { SegmentAnnotation } from '../notes/segmentContext';
 import { DEFAULT_ECHO_OPTIONS, echoScore, EnvelopeHistory } from './echo';
 import { handTicks, notesDigest, readIfExists, renderNotes, writeNotesFile } from '../notes/markdown';
 import { Refinement, refineInput, refinementRecords } from '../notes/refine';
-import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, SegmenterOptions, SpeechDetector, UtteranceCounter } from '../vad/segmenter';
+import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, SegmenterOptions, SpeechDetector, UtteranceCounter, UtteranceEvent } from '../vad/segmenter';
 
 export interface SessionEvents {
   transcript(segment: TranscriptSegment): void;
@@ -48,6 +52,12 @@ export interface SessionConfig {
   streaming?: StreamingOptions;
   /** Set when the session transcribes a file, for the notes header. */
   audioFile?: string;
+  /** Releases the session's lock (journal/lock.ts) once it is over, before DONE is announced. */
+  unlock?(): Promise<void>;
+  /** Journaled in the header, so a resume after a crash reopens the sources as they were. */
+  pace?: FilePace;
+  devices?: Partial<Record<LiveSourceKind, string>>;
+  speakers?: Partial<Record<LiveSourceKind, string>>;
   /** Words to prime whisper with (workspace identifiers), read before each decode. */
   vocabulary?(): string;
   /** Called when the degrade ladder changes rung. */
@@ -97,6 +107,16 @@ function reconcile<F, T extends { revision: number; segmentId: string; removed?:
   return out;
 }
 
+/**
+ * Leaves out the utterances numbered up to `count`: their finals were journaled before an interruption (utterances of
+ * a source end in order, so every one up to the last journaled is done, journaled or empty).
+ */
+async function* skipFinalized(events: AsyncIterable<UtteranceEvent>, count: number): AsyncGenerator<UtteranceEvent> {
+  for await (const event of events) {
+    if (count === 0 || utteranceNumber(event.utterance.id) > count) yield event;
+  }
+}
+
 /** How long after a final the live notes file is re-rendered (finals often come in bursts). */
 const NOTES_REFRESH_MS = 1000;
 
@@ -123,6 +143,13 @@ export class Session {
   private finals = 0;
   private itemCount = 0;
   private error: string | undefined;
+  /** Set while the live notes file cannot be written (announced with the state; see SessionStateParams.notesError). */
+  private notesError: string | undefined;
+  /** Per source: what its recognizer gave up to keep up (health); and the lowest degrade rung reached. */
+  private readonly recognizerStats = new Map<SourceKind, RecognizerStats>();
+  private maxDegradeLevel = 0;
+  /** Capture time (s) where the last journaled final ends: what a journal failure keeps. */
+  private lastJournaledEnd = 0;
   private stopping: Promise<SessionStopResult> | undefined;
   private pipelines: Promise<void> = Promise.resolve();
   private ended: Promise<SessionStopResult> | undefined;
@@ -133,9 +160,14 @@ export class Session {
   private readonly flushWaiters = new Map<SourceKind, (() => void)[]>();
   /** The workspace folder last journaled (segments' paths are relative to it). */
   private workspaceRoot: string | undefined;
+  /** Per source of a resumed session: utterances numbered before the interruption, and the last final text. */
+  private readonly resumed = new Map<SourceKind, { utterances: number; lastText: string }>();
 
   private constructor(readonly config: SessionConfig, private readonly journal: Journal, private readonly events: SessionEvents) {
-    this.degrade = new DegradeLadder((level, rung) => config.onDegrade?.(level, rung), config.degradeThresholds);
+    this.degrade = new DegradeLadder((level, rung) => {
+      this.maxDegradeLevel = Math.max(this.maxDegradeLevel, level);
+      config.onDegrade?.(level, rung);
+    }, config.degradeThresholds);
     const kinds = config.sources.map((s) => s.kind);
     if (kinds.includes('mic') && kinds.includes('system')) {
       this.envelopes.set('mic', new EnvelopeHistory());
@@ -145,6 +177,7 @@ export class Session {
 
   /** Creates the journal and starts every source. Resolves once the session is STREAMING. */
   static async start(config: SessionConfig, events: SessionEvents): Promise<Session> {
+    // A full or read-only disk fails the start with what to do (no half-written journal is left: Journal.create).
     const journal = await Journal.create(config.journalPath, {
       sessionId: config.sessionId,
       title: config.title,
@@ -153,14 +186,68 @@ export class Session {
       language: config.language,
       notesPath: config.notesPath,
       ...(config.audioFile ? { audioFile: config.audioFile } : {}),
+      mode: config.mode ?? 'meeting',
+      ...(config.pace ? { pace: config.pace } : {}),
+      ...(config.devices && Object.keys(config.devices).length ? { devices: config.devices } : {}),
+      ...(config.speakers && Object.keys(config.speakers).length ? { speakers: config.speakers } : {}),
+    }).catch((e: Error) => {
+      throw Object.assign(new Error(journalCreateMessage(path.dirname(config.journalPath), e)), { code: errnoCode(e) ?? (e as JournalWriteError).code });
     });
-    const session = new Session(config, journal, events);
-    session.setState('streaming');
-    session.pipelines = Promise.all(config.sources.map((s) => session.runSource(s))).then(() => undefined);
-    // Sources that end by themselves (a file) end the session.
-    session.ended = session.pipelines.then(() => session.stop());
-    session.ended.catch(() => undefined); // reported to whoever awaits stop() or done()
+    return new Session(config, journal, events).begin();
+  }
+
+  /**
+   * Resumes a session whose daemon died, from its journal (config as the header says, startedAt included): the torn
+   * last line is cut, a resume record appended, the state the session had in memory rebuilt (see restoreSession), the
+   * notes file rewritten, and the sources started. A file source is read again from its start: its voice activity is
+   * replayed (cheap, and exactly as the first time, so utterances get the same boundaries and ids) and the utterances
+   * already final are skipped without decoding.
+   */
+  static async resume(config: SessionConfig, events: SessionEvents): Promise<Session> {
+    const journal = await Journal.reopen(config.journalPath);
+    let session: Session;
+    try {
+      const restored = restoreSession(await readJournal(config.journalPath), EXTRACT_WINDOW_LINES);
+      const fromSec = Math.max(0, ...[...restored.sources.values()].map((s) => s.endSec));
+      const atSec = Math.max(fromSec, (Date.now() - config.startedAt.getTime()) / 1000);
+      await journal.append({ type: 'resume', at: new Date().toISOString(), fromSec, atSec });
+      session = new Session(config, journal, events);
+      session.restore(restored);
+    } catch (e) {
+      await journal.close().catch(() => undefined);
+      throw e;
+    }
+    session.begin();
+    if (session.mode !== 'dictation') session.liveNotes = session.writeNotes().catch(() => undefined);
     return session;
+  }
+
+  /** Where a resumed session was: counters, items and the extraction window, the last text per source. */
+  private restore(restored: ReturnType<typeof restoreSession>): void {
+    this.finals = restored.finals;
+    this.itemCount = restored.itemCount;
+    for (const [key, item] of restored.items) this.itemsByKey.set(key, item);
+    for (const [key, decision] of restored.decisions) this.decisionsByKey.set(key, decision);
+    this.spoken.push(...restored.spoken);
+    this.workspaceRoot = restored.workspaceRoot;
+    for (const [kind, entry] of restored.sources) {
+      this.lastJournaledEnd = Math.max(this.lastJournaledEnd, entry.endSec);
+      this.resumed.set(kind, { utterances: entry.utterances, lastText: entry.lastText });
+      this.capturedSamples.set(kind, Math.round(entry.endSec * SAMPLE_RATE));
+    }
+    if (this.capturedSamples.size === 0 && restored.capturedSec > 0) {
+      this.capturedSamples.set(this.config.sources[0]?.kind ?? 'file', Math.round(restored.capturedSec * SAMPLE_RATE));
+    }
+  }
+
+  /** STREAMING: every source's pipeline runs. */
+  private begin(): this {
+    this.setState('streaming');
+    this.pipelines = Promise.all(this.config.sources.map((s) => this.runSource(s))).then(() => undefined);
+    // Sources that end by themselves (a file) end the session.
+    this.ended = this.pipelines.then(() => this.stop());
+    this.ended.catch(() => undefined); // reported to whoever awaits stop() or done()
+    return this;
   }
 
   get id(): string {
@@ -188,6 +275,22 @@ export class Session {
 
   get finalSegments(): number {
     return this.finals;
+  }
+
+  /** What the recognizers gave up to keep up, all sources together (health; the live sources' drops are the service's). */
+  get recognizer(): Omit<RecognizerCounters, 'droppedSec'> {
+    const sum: Omit<RecognizerCounters, 'droppedSec'> = {
+      partialsDecoded: 0, partialsSkipped: 0, finals: 0, finalDecodes: 0, finalsPending: 0, pendingSec: 0, maxDegradeLevel: this.maxDegradeLevel,
+    };
+    for (const s of this.recognizerStats.values()) {
+      sum.partialsDecoded += s.partialsDecoded;
+      sum.partialsSkipped += s.partialsSkipped;
+      sum.finals += s.finals;
+      sum.finalDecodes += s.finalDecodes;
+      sum.finalsPending += s.finalsPending;
+      sum.pendingSec += s.pendingSamples / SAMPLE_RATE;
+    }
+    return sum;
   }
 
   get mode(): SessionMode {
@@ -240,18 +343,30 @@ export class Session {
     clearTimeout(this.notesTimer);
     await this.liveNotes;
     await this.refine();
-    let notesError: string | undefined;
+    let failure: string | undefined;
     try {
       await this.readBackTicks();
       await this.journal.append({ type: 'end', stoppedAt: new Date().toISOString(), capturedSec: this.capturedSec, ...(this.error ? { error: this.error } : {}) });
-      await this.journal.close();
-      if (this.mode !== 'dictation') await this.writeNotes();
     } catch (e) {
-      notesError = `Could not write the session notes to ${this.config.notesPath}: ${(e as Error).message}`;
+      // The journal keeps every whole record before the failure; the notes are still rendered from it.
+      if (e instanceof JournalWriteError) failure = this.journalFailed(e);
+      else failure = (e as Error).message;
+    }
+    await this.journal.close().catch(() => undefined);
+    if (this.mode !== 'dictation') {
+      try {
+        await this.writeNotes();
+        this.notesError = undefined;
+      } catch (e) {
+        this.notesError = finalNotesMessage(this.config.notesPath, e);
+        failure ??= this.notesError;
+      }
     }
     const contents = await readJournal(this.config.journalPath);
-    this.setState('done', notesError ?? this.error);
-    if (notesError) throw new Error(notesError);
+    // Over: the session's lock goes before anyone hears so (another daemon may then treat the journal as ended).
+    await this.config.unlock?.().catch(() => undefined);
+    this.setState('done', failure ?? this.error);
+    if (failure) throw new Error(failure);
     return {
       sessionId: this.id,
       notesPath: this.config.notesPath,
@@ -288,13 +403,25 @@ export class Session {
     const frames = source.frames(this.abort.signal)[Symbol.asyncIterator]();
     try {
       const detector = await this.config.createDetector();
-      const ids: UtteranceCounter = { count: 0 };
+      const resumed = this.resumed.get(source.kind);
+      // Resumed: a file is replayed from its start, numbering utterances as the first time; a live source numbers on.
+      const ids: UtteranceCounter = { count: source.kind === 'file' ? 0 : resumed?.utterances ?? 0 };
+      const alreadyFinal = resumed?.utterances ?? 0;
+      // Whisper's prompt carries the previous sentence; after a resume, until this run's first final, that is the
+      // last one journaled (the recognizer starts without one): the same prompt as without the interruption.
+      let carried = resumed?.lastText ?? '';
       const base = this.config.streaming ?? DEFAULT_STREAMING_OPTIONS;
       const context = {
         options: () => this.degrade.options(base),
-        vocabulary: () => this.config.vocabulary?.() ?? '',
+        vocabulary: () => {
+          const words = this.config.vocabulary?.() ?? '';
+          return carried ? [words, carried.slice(-this.degrade.options(base).promptChars)].filter(Boolean).join(' ') : words;
+        },
         pendingSince: (at: number | undefined) => (at === undefined ? this.pendingSince.delete(source.kind) : this.pendingSince.set(source.kind, at)),
+        normalOptions: () => base,
+        stats: this.recognizerStats.get(source.kind) ?? newRecognizerStats(),
       };
+      this.recognizerStats.set(source.kind, context.stats);
       // A pause marker ends a run: the segmenter and recognizer flush as at the end of the audio (the utterance in
       // progress gets its final), then a new run takes the frames after the resume, numbering utterances on.
       const input = { ended: false };
@@ -307,13 +434,16 @@ export class Session {
       };
       while (!input.ended) {
         const utterances = segmentUtterances(this.countCaptured(untilPause()), detector, this.config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS, ids);
-        for await (const segment of recognize(utterances, this.config.decoder, context)) {
+        for await (const segment of recognize(skipFinalized(utterances, alreadyFinal), this.config.decoder, context)) {
+          if (segment.final && segment.text) carried = '';
           await this.accept(segment, source.speaker);
         }
         this.flushed(source.kind);
       }
     } catch (e) {
-      // The session survives a failed source: what was finalized stays, the error is reported at the end.
+      // The session survives a failed source: what was finalized stays, the error is reported at the end. A journal
+      // that cannot be written ends it: nothing more could be kept (and a final not journaled is never announced).
+      if (e instanceof JournalWriteError) this.journalFailed(e);
       this.error ??= (e as Error).message;
       // Not awaited: a read of the source may be pending, and the return waits for it (the session's stop ends it).
       void frames.return?.(undefined).catch(() => undefined);
@@ -374,6 +504,7 @@ export class Session {
     await this.annotate(segment);
     const { sessionId: _id, final: _final, ...journaled } = segment;
     await this.journal.append({ type: 'segment', ...journaled });
+    this.lastJournaledEnd = Math.max(this.lastJournaledEnd, segment.t1);
     this.finals++;
     if (this.mode === 'dictation') {
       // Dictation is text for the cursor: no items, no decisions, no notes file.
@@ -418,11 +549,14 @@ export class Session {
     const revision = this.markDone(id, done);
     if (!revision.changed) return revision.item;
     const { sessionId: _s, ...record } = revision.item;
-    await this.journal.append({ type: 'actionItem', ...record });
+    await this.journal.append({ type: 'actionItem', ...record }).catch((e: unknown) => {
+      if (e instanceof JournalWriteError) this.journalFailed(e); // nothing more can be kept: the session stops
+      throw e;
+    });
     this.announce(() => this.events.actionItem(revision.item));
     // Stopped meanwhile: the final write is coming anyway.
     if (this.state === 'streaming') {
-      this.liveNotes = this.liveNotes.then(() => this.writeNotes(new Set([id]))).catch(() => undefined);
+      this.liveNotes = this.liveNotes.then(() => this.writeNotes(new Set([id]))).then(() => this.notesWritten(), (e) => this.notesFailed(e));
       await this.liveNotes;
     }
     return revision.item;
@@ -489,13 +623,45 @@ export class Session {
     return { items, decisions };
   }
 
-  /** The live notes file trails the journal by a moment; failures wait for the final write to report. */
-  private scheduleNotes(): void {
+  /**
+   * The live notes file trails the journal by a moment. A write that fails (read-only or missing folder, full disk) is
+   * announced once (SessionStateParams.notesError) and retried every NOTES_RETRY_SEC while the session streams.
+   */
+  private scheduleNotes(delayMs = NOTES_REFRESH_MS): void {
     if (this.notesTimer || this.state !== 'streaming') return;
     this.notesTimer = setTimeout(() => {
       this.notesTimer = undefined;
-      if (this.state === 'streaming') this.liveNotes = this.readBackTicks().then(() => this.writeNotes()).catch(() => undefined);
-    }, NOTES_REFRESH_MS);
+      if (this.state === 'streaming') this.liveNotes = this.readBackTicks().then(() => this.writeNotes()).then(() => this.notesWritten(), (e) => this.notesFailed(e));
+    }, delayMs);
+  }
+
+  private notesWritten(): void {
+    if (this.notesError === undefined) return;
+    this.notesError = undefined;
+    if (this.state === 'streaming') this.setState('streaming');
+  }
+
+  private notesFailed(e: unknown): void {
+    if (e instanceof JournalWriteError) return void this.journalFailed(e);
+    const message = notesWriteMessage(this.config.notesPath, e);
+    const changed = message !== this.notesError;
+    this.notesError = message;
+    if (this.state !== 'streaming') return;
+    if (changed) this.setState('streaming');
+    this.scheduleNotes(NOTES_RETRY_SEC * 1000);
+  }
+
+  /**
+   * The journal took no more (disk full): the session stops at once, keeping what the journal holds. Returns the message
+   * (set as the session's error).
+   */
+  private journalFailed(e: JournalWriteError): string {
+    if (!this.error?.startsWith('Recording stopped: the session journal')) {
+      const keptUntil = this.lastJournaledEnd;
+      this.error = journalWriteMessage(this.config.journalPath, e, keptUntil);
+    }
+    if (this.state === 'streaming') void this.stop().catch(() => undefined);
+    return this.error!;
   }
 
   /**
@@ -533,6 +699,7 @@ export class Session {
       mode: this.mode,
       paused: [...this.paused],
       ...(error ? { error } : {}),
+      ...(this.notesError && state === 'streaming' ? { notesError: this.notesError } : {}),
     });
   }
 }

@@ -11,6 +11,8 @@
  *   memory   6. RSS steady state and growth over a 2-hour meeting (pace fast)             (memory.ts, in a fresh
  *                                                                                          process: memory-child.ts)
  *   capture  7. capture latency per recorder: playback start → first frame at the consumer (capture.ts, PulseAudio)
+ *   soak     9. a 2-hour meeting through a real daemon (mostly silence, a turn every 20 s): RSS growth, journal bytes
+ *               per audio-minute (soak.ts, test/support/soak.ts; BENCH_SOAK_COMPARE=1 adds the daemon without node flags)
  *
  * Usage: npm run bench [-- NAME…]   or   BENCH_ONLY=whisper,latency npm run bench   (default: all).
  * Knobs (env): BENCH_REPS, BENCH_WHISPER_REPS, BENCH_WHISPER_TOKENS, BENCH_WHISPER_PRESETS, BENCH_SPAWN_REPS,
@@ -28,6 +30,7 @@ import { captureLatency } from './capture';
 import { latency } from './latency';
 import { memory } from './memory';
 import { silence } from './silence';
+import { soak } from './soak';
 import { spawnReady } from './spawn';
 import { streamCpu } from './stream-cpu';
 import { cleanupAll, FigureReport, table, Target } from './util';
@@ -43,6 +46,7 @@ const FIGURES: { name: string; label: string; run: () => Promise<FigureReport> }
   { name: 'spawn', label: '5', run: spawnReady },
   { name: 'memory', label: '6', run: memory },
   { name: 'capture', label: '7', run: captureLatency },
+  { name: 'soak', label: '9', run: soak },
 ];
 
 function selected(): typeof FIGURES {

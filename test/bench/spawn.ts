@@ -3,7 +3,7 @@
  * does, initializes over JSON-RPC and asks for a session at once (the model loads on the first session), then waits
  * for `earshot/health` to report the model READY (or the session start answer, whichever comes first).
  */
-import { DAEMON_ALLOCATOR_ENV } from '../../daemon/allocator';
+import { daemonSpawnEnv } from '../../daemon/allocator';
 import * as path from 'node:path';
 import {
   createMessageConnection, InitializedNotification, InitializeRequest, StreamMessageReader, StreamMessageWriter,
@@ -28,7 +28,7 @@ async function once(model: string, audioFile: string): Promise<Sample> {
   const dir = tempDir('spawn');
   const t0 = performance.now();
   const child = spawnTracked(process.execPath, [DAEMON_BIN, 'daemon'], {
-    cwd: dir, env: { ...process.env, ...DAEMON_ALLOCATOR_ENV, EARSHOT_STORAGE: path.join(dir, 'storage') }, stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: dir, env: { ...daemonSpawnEnv(process.env), EARSHOT_STORAGE: path.join(dir, 'storage') }, stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-3000); });

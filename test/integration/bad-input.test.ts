@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ErrorCodes, PROTOCOL_VERSION, SessionStatusResult } from '../../protocol/protocol';
+import { MAX_FRAME_BYTES, MAX_JSON_DEPTH } from '../../daemon/transport';
 import { fixture, SAMPLE_WAV } from '../setup';
 import { DaemonProcess, RawClient, spawnDaemon, WireMessage } from './daemon-process';
 
@@ -155,3 +156,125 @@ describe('daemon on bad input (raw frames)', () => {
     assert.ok(!fs.existsSync(path.join(dir, 'storage', 'sessions')), 'no journal was created by any refused start');
   });
 });
+
+describe('daemon on bad frames, over its limits and out of lifecycle order (raw bytes)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let daemon: DaemonProcess;
+  let raw: RawClient;
+  const write = (bytes: string | Buffer) => daemon.child.stdin.write(bytes);
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-bad-frames-'));
+    daemon = spawnDaemon({ PATH: path.join(dir, 'no-tools') });
+    raw = new RawClient(daemon);
+  });
+
+  after(async () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+  });
+
+  const status = () => raw.request('earshot/session/status', {});
+
+  it('answers shutdown before initialize with ServerNotInitialized', async () => {
+    const r = await raw.request('shutdown');
+    assert.equal(r.error?.code, ErrorCodes.ServerNotInitialized);
+  });
+
+  it('survives a refused initialize whose processId is no process (the client watch starts only after a good one)', async () => {
+    const refused = await raw.request('initialize', { processId: 999_999_999, capabilities: {}, initializationOptions: { protocolVersion: PROTOCOL_VERSION + 1 } });
+    assert.equal(refused.error?.code, ErrorCodes.ProtocolMismatch);
+    const init = await raw.request('initialize', {
+      processId: null, capabilities: {},
+      initializationOptions: { protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), threads: 1 },
+    });
+    assert.equal(init.error, undefined, JSON.stringify(init.error));
+    // vscode-languageserver checked the first processId every 3 s and exited when it was not a live process.
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.equal(daemon.child.exitCode, null, 'the daemon is alive');
+    assert.equal((await status()).error, undefined);
+  });
+
+  it('refuses a second initialize', async () => {
+    const again = await raw.request('initialize', { processId: null, capabilities: {}, initializationOptions: { protocolVersion: PROTOCOL_VERSION } });
+    assert.equal(again.error?.code, ErrorCodes.InvalidRequest);
+    assert.match(again.error!.message, /already initialized/);
+  });
+
+  it('answers a frame over the limit with id null, skips its bytes without holding them, and keeps serving', async () => {
+    const size = MAX_FRAME_BYTES + 1;
+    write(Buffer.concat([Buffer.from(`Content-Length: ${size}\r\n\r\n`), Buffer.alloc(size, 0x7b)]));
+    const error = await raw.nextNullIdError();
+    assert.equal(error.error!.code, ErrorCodes.InvalidRequest);
+    assert.match(error.error!.message, new RegExp(`${size} bytes; at most ${MAX_FRAME_BYTES}`));
+    assert.equal((await status()).error, undefined);
+  });
+
+  it('resynchronizes after junk, a Content-Length too short, and a header without Content-Length', async () => {
+    const body = '{"jsonrpc":"2.0","method":"earshot/vocabulary","params":{"words":["x"]}}';
+    write('these bytes are no frame');
+    assert.equal((await status()).error, undefined);
+    assert.equal((await raw.nextNullIdError()).error!.code, ErrorCodes.ParseError);
+    write(`Content-Length: ${body.length - 5}\r\n\r\n${body}`);
+    assert.equal((await status()).error, undefined);
+    write(`Content-Type: application/json\r\n\r\n${body}`);
+    assert.equal((await status()).error, undefined);
+    write(`Content-Length: 12abc\r\n\r\n${body}`);
+    assert.equal((await status()).error, undefined);
+    // Junk: 1 answer; a short Content-Length: the cut body and its rest (2); no or a bad Content-Length: the header
+    // and the body it leaves (2 each). Each with id null.
+    for (let i = 0; i < 6; i++) assert.equal((await raw.nextNullIdError()).error!.code, ErrorCodes.ParseError);
+    assert.equal(raw.received.filter((m) => m.id === null).length, 8, 'the oversized frame\'s answer and these 7');
+  });
+
+  it('answers a second request with an id still in use with InvalidRequest (both are answered)', async () => {
+    write(Buffer.concat([
+      frame({ jsonrpc: '2.0', id: 'same', method: 'earshot/session/status', params: {} }),
+      frame({ jsonrpc: '2.0', id: 'same', method: 'earshot/model/list', params: {} }),
+    ]));
+    const first = await raw.next((m) => m.id === 'same');
+    const second = await raw.next((m) => m.id === 'same');
+    const refused = [first, second].filter((m) => m.error?.code === ErrorCodes.InvalidRequest);
+    assert.equal(refused.length, 1, JSON.stringify([first, second]).slice(0, 500));
+    assert.match(refused[0].error!.message, /already used by a request that has not been answered/);
+  });
+
+  it('refuses a request with id null, and JSON nested deeper than the limit without parsing it', async () => {
+    raw.sendRaw('{"jsonrpc":"2.0","id":null,"method":"earshot/session/status"}');
+    assert.match((await raw.nextNullIdError()).error!.message, /"id" must not be null/);
+    raw.sendRaw(`{"jsonrpc":"2.0","id":5,"method":"earshot/session/status","params":{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`);
+    const deep = await raw.nextNullIdError();
+    assert.equal(deep.error!.code, ErrorCodes.InvalidRequest);
+    assert.match(deep.error!.message, new RegExp(`more than ${MAX_JSON_DEPTH} deep`));
+  });
+
+  it('names a wrong value briefly whatever its size (no echo of megabytes, no stack overflow)', async () => {
+    const r = await raw.request('earshot/devices/test', { source: 'x'.repeat(1_000_000) });
+    assert.equal(r.error?.code, ErrorCodes.InvalidParams);
+    assert.ok(r.error!.message.length < 300, r.error!.message.slice(0, 300));
+  });
+
+  it('drops a $/cancelRequest without an id silently', async () => {
+    raw.notify('$/cancelRequest', {});
+    raw.notify('$/cancelRequest', { id: { nested: true } });
+    const before = raw.received.filter((m) => m.id === null).length;
+    assert.equal((await status()).error, undefined);
+    assert.equal(raw.received.filter((m) => m.id === null).length, before, 'nothing answered');
+  });
+
+  it('after shutdown refuses every request, and exits 0 on exit', async () => {
+    const shutdown = await raw.request('shutdown');
+    assert.equal(shutdown.result, null);
+    const after = await status();
+    assert.equal(after.error?.code, ErrorCodes.InvalidRequest);
+    assert.match(after.error!.message, /shutting down/);
+    raw.notify('exit');
+    assert.equal(await daemon.close(), 0);
+  });
+});
+
+function frame(message: object): Buffer {
+  const body = Buffer.from(JSON.stringify(message));
+  return Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`), body]);
+}

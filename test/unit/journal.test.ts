@@ -69,6 +69,26 @@ describe('Journal', () => {
     assert.deepEqual(segmentsOf(contents.records).map((s) => s.segmentId), ['file-1', 'file-2']);
   });
 
+  it('survives a power loss that tore the last line inside a multi-byte UTF-8 character', async () => {
+    const file = path.join(dir, 'power-loss.jsonl');
+    const journal = await Journal.create(file, HEADER);
+    await journal.append(segment('file-1', 1, 'déjà vu'));
+    await journal.append(segment('file-2', 2, '日本語 ok'));
+    await journal.close();
+    const line = Buffer.from(JSON.stringify(segment('file-3', 3, 'naïve 日本')) + '\n', 'utf8');
+    // Cut after the first byte of "日" (three bytes) and after the first byte of "ï" (two bytes).
+    for (const cut of [line.indexOf(Buffer.from('日')) + 1, line.indexOf(Buffer.from('ï')) + 1]) {
+      const before = await fs.readFile(file);
+      await fs.appendFile(file, line.subarray(0, cut));
+      const contents = await readJournal(file);
+      assert.equal(contents.tornTail, true);
+      assert.deepEqual(segmentsOf(contents.records).map((s) => s.text), ['déjà vu', '日本語 ok']);
+      const reopened = await Journal.reopen(file);
+      await reopened.close();
+      assert.deepEqual(await fs.readFile(file), before, 'reopening cuts exactly the torn bytes');
+    }
+  });
+
   it('throws on corruption in the middle, naming the file and line', async () => {
     const file = path.join(dir, 'corrupt.jsonl');
     const journal = await Journal.create(file, HEADER);
@@ -149,6 +169,18 @@ describe('Journal', () => {
       await journal.append(done);
       await journal.close();
       assert.deepEqual((await readJournal(file)).records.map((r) => r.type), ['session', 'workspace', 'segment', 'end', 'actionItem']);
+    });
+
+    it('keeps a whole last record that lost its newline, and ends it', async () => {
+      const file = path.join(dir, 'no-newline.jsonl');
+      await finished(file);
+      await fs.appendFile(file, JSON.stringify(segment('file-2', 2, 'kept')));
+      assert.deepEqual(segmentsOf((await readJournal(file)).records).map((s) => s.segmentId), ['file-1', 'file-2'], 'readJournal counts it');
+      const journal = await Journal.reopen(file);
+      await journal.append(done);
+      await journal.close();
+      const contents = await readJournal(file);
+      assert.deepEqual(contents.records.map((r) => r.type), ['session', 'workspace', 'segment', 'end', 'segment', 'actionItem'], 'reopen keeps it too');
     });
 
     it('refuses a journal that is not there', async () => {

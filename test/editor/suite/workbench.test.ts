@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import { planDictation } from '../../../extension/dictation/grammar';
 import type { EarshotApi } from '../../../extension/extension';
-import type { SessionStateParams } from '../../../protocol/protocol';
+import { DataDeleteResult, ErrorCodes, SessionStateParams } from '../../../protocol/protocol';
 import { speechWav } from '../../support/speech';
 import { available as hooksAvailable, panelEval, panelPress, panelWaitFor, screenshot, waitForState, webviewText } from './hooks';
 
@@ -364,6 +364,11 @@ describe('The Earshot editor experience', function () {
       'the searched line');
     assert.equal(shown!.text, hostile);
     assert.deepEqual([shown!.imgs, shown!.bolds, shown!.pwned], [0, 0, null]);
+    // The webview's own policy: scripts only with the page's nonce, no inline script or style.
+    const csp = await panelEval<string>('document.querySelector(\'meta[http-equiv="Content-Security-Policy"]\').content');
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'nonce-[A-Za-z0-9+/=]{16,}'(;|$)/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, csp);
     await screenshot('07-search-hostile-text', SIDEBAR);
     // Keyboard only: Escape clears the search, Home goes to the first line, the jump-to-live button appears.
     await panelPress('#search', 'Escape');
@@ -397,5 +402,22 @@ describe('The Earshot editor experience', function () {
     await vscode.commands.executeCommand('earshot.openWalkthrough');
     await sleep(1500);
     await screenshot('10-walkthrough', undefined);
+  });
+
+  it('Show Health has the numbers and no transcript text; Delete All Data removes the journals and keeps the notes', async () => {
+    const health = await vscode.commands.executeCommand<string>('earshot.showHealth', { show: false });
+    assert.match(health, /model/i);
+    assert.doesNotMatch(health, /Alice|auth\.ts|parseConfig|hello/, 'no transcript text in the health view');
+    await vscode.commands.executeCommand('earshot.showHealth');
+    await sleep(1000);
+    await screenshot('14-health', undefined);
+
+    const sessionId = api.session?.sessionId;
+    assert.ok(sessionId, 'a session ran before');
+    const notes = fs.readdirSync(path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.earshot', 'notes'));
+    const deleted = await vscode.commands.executeCommand<DataDeleteResult | undefined>('earshot.deleteAllData', { confirm: true, includeModels: false });
+    assert.ok(deleted && deleted.journals.files > 0, `journals deleted: ${JSON.stringify(deleted)}`);
+    await assert.rejects(api.client.exportSession({ sessionId, format: 'txt' }), (e: { code?: number }) => e.code === ErrorCodes.SessionNotFound);
+    assert.deepEqual(fs.readdirSync(path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.earshot', 'notes')), notes, 'the notes are the user\'s: kept');
   });
 });

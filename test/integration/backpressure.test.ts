@@ -1,0 +1,129 @@
+/**
+ * Backpressure end to end (real daemon process, real VAD, the mini whisper model): the recognizer is overloaded and
+ * must give things up in the order of the policy (daemon/asr/streaming.ts, README "How recognition streams"): partial
+ * updates first, then the degrade ladder's rungs one at a time; every final is still there, with the same boundaries
+ * as when nothing was overloaded; a file source loses no audio; and the health counters agree with what was sent.
+ *
+ * The overload: the daemon process is given a sixtieth of the wall clock (SIGSTOP for 2950 ms, SIGCONT for 50 ms, as on
+ * a machine far too busy for it) while a 30 s recording plays into it at its real speed. Audio keeps arriving on the
+ * capture clock while the daemon is stopped and a decode spans several seconds of it, so finals wait longer than the
+ * ladder's 1.5 s for longer than its 4 s, whatever this machine's speed.
+ * No assertion depends on how long anything took.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEGRADE_LADDER } from '../../daemon/asr/degrade';
+import { HealthParams, PROTOCOL_VERSION, SessionStart, TranscriptSegment } from '../../protocol/protocol';
+import { miniModel, SAMPLE_WAV } from '../setup';
+import { connectDaemon, RpcClient } from './daemon-process';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How much of the wall clock the daemon gets while overloaded, and for how long (the recording is 30 s). */
+const RUN_MS = 50;
+const STOP_MS = 2950;
+const OVERLOAD_MS = 40_000;
+
+describe('backpressure: an overloaded recognizer gives up partials first, then rungs of the ladder, never a final', function () {
+  this.timeout(240_000);
+  let dir: string;
+  let client: RpcClient;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-backpressure-'));
+    client = connectDaemon();
+    await client.initialize({
+      protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: miniModel(), threads: 1,
+    });
+  });
+
+  after(async () => {
+    const code = await client.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.equal(code, 0, `daemon exit code ${code}; stderr:\n${client.daemon.stderr().slice(-2000)}`);
+  });
+
+  const finalsOf = (id: string) => client.transcripts.filter((t) => t.sessionId === id && t.final);
+  const shape = (segments: TranscriptSegment[]) => segments.map((s) => [s.segmentId, s.t0, s.t1]);
+  /** The health sent last (the daemon sends one when a session is done). */
+  const lastHealth = () => client.health[client.health.length - 1];
+
+  it('overloaded: partial updates are skipped before the first rung, the ladder steps one rung at a time, every final is there', async () => {
+    // Reference: the same recording with nothing overloaded (as fast as it goes: finals only, no partials wanted).
+    const reference = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: SAMPLE_WAV, pace: 'fast' });
+    await client.sessionDone(reference.sessionId);
+    const expected = finalsOf(reference.sessionId);
+    assert.ok(expected.length >= 5, `${expected.length} finals in the reference`);
+    const atReference = lastHealth();
+    assert.equal(atReference.recognizer?.partialsDecoded, 0, 'pace fast decodes no partials');
+    assert.equal(atReference.recognizer?.partialsSkipped, 0, 'nor counts them as skipped (none were wanted)');
+    assert.equal(atReference.recognizer?.finals, expected.length);
+
+    // The same recording at its real speed into a daemon that gets a sixtieth of the wall clock.
+    const healthFrom = client.health.length;
+    const logsFrom = client.logs.length;
+    const { sessionId } = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: SAMPLE_WAV, pace: 'realtime' });
+    const pid = client.daemon.child.pid!;
+    const until = Date.now() + OVERLOAD_MS;
+    try {
+      while (Date.now() < until && !client.states.some((s) => s.sessionId === sessionId && s.state === 'done')) {
+        process.kill(pid, 'SIGSTOP');
+        await sleep(STOP_MS);
+        process.kill(pid, 'SIGCONT');
+        await sleep(RUN_MS);
+      }
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const done = await client.sessionDone(sessionId, 180_000);
+    assert.equal(done.error, undefined, done.error);
+
+    const health: HealthParams[] = client.health.slice(healthFrom);
+    const levels = health.map((h) => h.degradeLevel);
+    const degrades = client.logs.slice(logsFrom).filter((l) => l.includes('"degrade"')).map((l) => (JSON.parse(l.slice(l.indexOf('{'))) as { level: number }).level);
+    const final = lastHealth().recognizer!;
+    console.log(`      (rungs ${[0, ...degrades].join(' → ')}; partials decoded ${final.partialsDecoded}, skipped ${final.partialsSkipped}; ` +
+      `${final.finals} finals, ${final.finalDecodes} final decodes; health levels ${levels.join(',')})`);
+    assert.ok(final.maxDegradeLevel >= 1, `the overload never moved the ladder: levels ${levels.join(',')}`);
+
+    // 1. Partial updates go first: by the first health on a lower rung, updates had already been skipped.
+    const firstDegraded = health.find((h) => h.degradeLevel >= 1);
+    if (firstDegraded) assert.ok(firstDegraded.recognizer!.partialsSkipped > 0, `rung ${firstDegraded.degradeLevel} before any partial was skipped`);
+    assert.ok(final.partialsSkipped > 0);
+    // 2. The ladder moves one rung at a time, down then (as it catches up) back up, and never past its last rung.
+    for (let i = 1; i < degrades.length; i++) assert.equal(Math.abs(degrades[i] - degrades[i - 1]), 1, `rungs ${degrades.join(' → ')}`);
+    assert.equal(degrades[0], 1, `the first step is to rung 1: ${degrades.join(' → ')}`);
+    assert.ok(final.maxDegradeLevel < DEGRADE_LADDER.length);
+    assert.equal(final.maxDegradeLevel, Math.max(...degrades));
+    // 3. Finals are never given up: the same utterances, with the same boundaries, as with nothing overloaded.
+    const finals = finalsOf(sessionId);
+    assert.deepEqual(shape(finals), shape(expected));
+    assert.ok(finals.every((f) => f.text), 'every final has its text');
+    // 4. A file source waits for the recognizer: no audio dropped, ever.
+    for (const h of health) {
+      assert.equal(h.dropped, 0);
+      assert.equal(h.recognizer?.droppedSec, 0);
+    }
+    // 5. The counters agree with what was sent.
+    assert.equal(final.finals, finals.length, 'one final per utterance');
+    assert.equal(final.finalsPending, 0);
+    assert.equal(final.pendingSec, 0);
+    const partials = client.transcripts.filter((t) => t.sessionId === sessionId && !t.final);
+    assert.ok(partials.length <= final.partialsDecoded + final.finalDecodes, `${partials.length} partials sent, ${final.partialsDecoded} + ${final.finalDecodes} decodes`);
+    assert.ok(final.partialsDecoded + final.finalDecodes >= finals.length, 'every final was decoded at least once');
+    for (let i = 1; i < health.length; i++) {
+      const a = health[i - 1].recognizer!, b = health[i].recognizer!;
+      for (const key of ['partialsDecoded', 'partialsSkipped', 'finals', 'finalDecodes', 'maxDegradeLevel'] as const) {
+        assert.ok(b[key] >= a[key], `${key} went down: ${a[key]} → ${b[key]}`);
+      }
+      assert.ok(b.maxDegradeLevel >= health[i].degradeLevel);
+    }
+    // Partials of an utterance all come before its final.
+    for (const f of finals) {
+      const at = client.transcripts.indexOf(f);
+      assert.ok(!client.transcripts.slice(at + 1).some((t) => t.segmentId === f.segmentId && t.sessionId === sessionId), `${f.segmentId}: something after its final`);
+    }
+  });
+});

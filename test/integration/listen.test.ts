@@ -1,0 +1,300 @@
+/**
+ * `earshot daemon --listen`: JSON-RPC over TCP on loopback, for clients that prove the token in the 0600 token file.
+ * A real daemon process and real TCP connections: refused tokens, the auth timeout, the connection and rate limits,
+ * oversized messages, a real session, and the token file's life (mode 0600, removed at exit).
+ */
+import * as assert from 'node:assert/strict';
+import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ErrorCodes, PROTOCOL_VERSION } from '../../protocol/protocol';
+import { TokenFile } from '../../daemon/listen';
+import { AUTH_TIMEOUT_MS, MAX_CONNECTIONS, MAX_FRAME_BYTES, PRE_AUTH_MAX_FRAME_BYTES, RATE_LIMIT_BURST } from '../../daemon/transport';
+import { DAEMON_BIN, miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
+import { frame, isResponse, socketsOf, WireClient, WireMessage } from './wire';
+
+interface Daemon {
+  child: ChildProcessWithoutNullStreams;
+  stderr(): string;
+  stdout(): string;
+  exited: Promise<number | null>;
+}
+
+function runDaemon(args: string[], storage: string): Daemon {
+  const child = spawn(process.execPath, [DAEMON_BIN, 'daemon', ...args], {
+    cwd: REPO_ROOT, env: { ...process.env, EARSHOT_STORAGE: storage, EARSHOT_LOG_LEVEL: 'info' }, stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+  child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
+  return { child, stderr: () => stderr, stdout: () => stdout, exited: once(child, 'exit').then(([code]) => code as number | null) };
+}
+
+async function until<T>(what: string, check: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+interface Conn { socket: net.Socket; client: WireClient; closed: Promise<void> }
+
+async function connect(port: number): Promise<Conn> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  socket.on('error', () => undefined);
+  const closed = once(socket, 'close').then(() => undefined);
+  await once(socket, 'connect');
+  return { socket, client: new WireClient(socket, socket), closed };
+}
+
+/** Resolves true when the connection closes within `ms`. */
+function closesWithin(conn: Conn, ms: number): Promise<boolean> {
+  return Promise.race([conn.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+}
+
+describe('earshot daemon --listen (TCP on loopback, token-authenticated)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let storage: string;
+  let daemon: Daemon;
+  let info: TokenFile;
+  const tokenFile = () => path.join(storage, 'daemon.token');
+  const open: Conn[] = [];
+
+  const initParams = (authToken: unknown, extra: object = {}) => ({
+    processId: 1, rootUri: null, capabilities: {}, clientInfo: { name: 'earshot-listen-test' },
+    initializationOptions: {
+      protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'sessions-storage'), notesDir: path.join(dir, 'notes'), modelPath: miniModel(), threads: 1,
+      ...(authToken === undefined ? {} : { authToken }), ...extra,
+    },
+  });
+
+  /** A connection that has authenticated (its initialize answered). */
+  async function authenticated(): Promise<Conn> {
+    const conn = await connect(info.port);
+    open.push(conn);
+    const init = await conn.client.request('initialize', initParams(info.token));
+    assert.equal(init.error, undefined, JSON.stringify(init.error));
+    await conn.client.notify('initialized', {});
+    return conn;
+  }
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-listen-'));
+    storage = path.join(dir, 'storage');
+    daemon = runDaemon(['--listen', '0'], storage);
+    info = await until('the token file', () => {
+      try {
+        return JSON.parse(fs.readFileSync(tokenFile(), 'utf8')) as TokenFile;
+      } catch {
+        if (daemon.child.exitCode !== null) throw new Error(`the daemon exited: ${daemon.stderr()}`);
+        return undefined;
+      }
+    });
+  });
+
+  /** Connections the daemon opened and has closed since: the limit test needs the others gone. */
+  const count = (event: string) => daemon.stderr().split(`"event":"${event}"`).length - 1;
+  afterEach(async () => {
+    for (const c of open.splice(0)) c.socket.destroy();
+    await until('every connection closed by the daemon', () => (count('connection_opened') === count('connection_closed') ? true : undefined));
+  });
+
+  after(async () => {
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes a 64-hex-character token with the port to <storage>/daemon.token, mode 0600', () => {
+    assert.equal(fs.statSync(tokenFile()).mode & 0o777, 0o600);
+    assert.match(info.token, /^[0-9a-f]{64}$/);
+    assert.equal(info.host, '127.0.0.1');
+    assert.equal(info.pid, daemon.child.pid);
+    assert.ok(info.port > 0);
+    assert.match(daemon.stdout(), new RegExp(`127\\.0\\.0\\.1:${info.port}`));
+    assert.ok(!daemon.stdout().includes(info.token) && !daemon.stderr().includes(info.token), 'the token is never printed or logged');
+  });
+
+  it('listens on loopback only, with one TCP socket', function () {
+    if (process.platform !== 'linux') this.skip();
+    const listening = socketsOf(daemon.child.pid!).filter((s) => s.listening);
+    assert.deepEqual(listening.map((s) => `${s.table} ${s.local}`), [`tcp 127.0.0.1:${info.port}`]);
+  });
+
+  for (const [label, authToken] of [['a wrong token', 'f'.repeat(64)], ['a missing token', undefined], ['a token of another type', 12345], ['a prefix of the token', '']] as const) {
+    it(`refuses ${label}: Unauthorized, connection closed, nothing processed`, async () => {
+      const conn = await connect(info.port);
+      open.push(conn);
+      const token = label === 'a prefix of the token' ? info.token.slice(0, 32) : authToken;
+      // The initialize and a request pipelined behind it: neither may be processed.
+      await conn.client.write(Buffer.concat([
+        frame(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initParams(token) })),
+        frame(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'earshot/session/status', params: {} })),
+      ]));
+      assert.ok(await closesWithin(conn, 5000), 'the connection is closed');
+      const answers = conn.client.received.filter(isResponse);
+      assert.deepEqual(answers.map((a) => [a.id, a.error?.code]), [[1, ErrorCodes.Unauthorized]]);
+      assert.ok(!fs.existsSync(path.join(dir, 'sessions-storage')), 'no service was created');
+      await until('the refusal logged', () => (daemon.stderr().includes('"event":"auth_failed"') ? true : undefined));
+      assert.equal(count('authenticated'), 0, 'no connection has authenticated yet');
+    });
+  }
+
+  it('refuses a first message that is not initialize, and bytes that are not a frame', async () => {
+    const status = await connect(info.port);
+    open.push(status);
+    await status.client.sendRaw(JSON.stringify({ jsonrpc: '2.0', id: 'x', method: 'earshot/session/status', params: {} }));
+    assert.ok(await closesWithin(status, 5000));
+    assert.deepEqual(status.client.received.filter(isResponse).map((a) => [a.id, a.error?.code]), [['x', ErrorCodes.Unauthorized]]);
+
+    const junk = await connect(info.port);
+    open.push(junk);
+    await junk.client.write(Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+    assert.ok(await closesWithin(junk, 5000));
+    assert.equal(junk.client.received.length, 0, 'nothing is answered to what is not JSON-RPC');
+  });
+
+  it('closes a connection that does not authenticate within the auth timeout (silent or slow)', async () => {
+    const silent = await connect(info.port);
+    const slow = await connect(info.port);
+    open.push(silent, slow);
+    const started = Date.now();
+    // Half a header, then nothing: a slow-loris client.
+    await slow.client.write(Buffer.from('Content-Length: 40'));
+    assert.ok(await closesWithin(silent, AUTH_TIMEOUT_MS + 3000), 'the silent connection is closed');
+    assert.ok(await closesWithin(slow, 1000), 'the slow connection is closed');
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= AUTH_TIMEOUT_MS - 200, `closed after ${elapsed} ms, not before the timeout`);
+  });
+
+  it('closes a first frame over the pre-authentication limit', async () => {
+    const conn = await connect(info.port);
+    open.push(conn);
+    void conn.client.write(frame(Buffer.alloc(PRE_AUTH_MAX_FRAME_BYTES + 1, 0x20))).catch(() => undefined);
+    assert.ok(await closesWithin(conn, 5000));
+    assert.equal(conn.client.received.length, 0);
+  });
+
+  it(`serves at most ${MAX_CONNECTIONS} connections at once`, async () => {
+    const conns: Conn[] = [];
+    for (let i = 0; i < MAX_CONNECTIONS; i++) conns.push(await authenticated());
+    const extra = await connect(info.port);
+    open.push(extra);
+    assert.ok(await closesWithin(extra, 2000), 'the connection over the limit is closed at once');
+    for (const c of conns) assert.equal(c.socket.destroyed, false);
+    // One leaves (exit closes its connection, not the daemon): a new one is served.
+    const closedBefore = count('connection_closed');
+    await conns[0].client.notify('exit');
+    assert.ok(await closesWithin(conns[0], 10_000), 'exit closes the connection');
+    await until('the daemon to see the connection gone', () => (count('connection_closed') > closedBefore ? true : undefined));
+    const again = await authenticated();
+    const status = await again.client.request('earshot/session/status', {});
+    assert.equal(status.error, undefined);
+    assert.equal(daemon.child.exitCode, null, 'the daemon is still running');
+  });
+
+  it('answers a message over the frame limit, then closes the connection', async () => {
+    const conn = await authenticated();
+    const answer = conn.client.next((m) => m.id === null && m.error !== undefined, 20_000);
+    void conn.client.write(frame(Buffer.alloc(MAX_FRAME_BYTES + 1, 0x20))).catch(() => undefined);
+    const error = await answer;
+    assert.equal(error.error!.code, ErrorCodes.InvalidRequest);
+    assert.match(error.error!.message, new RegExp(`at most ${MAX_FRAME_BYTES}`));
+    assert.ok(await closesWithin(conn, 5000), 'the connection is closed');
+  });
+
+  it('rate-limits a connection: requests over the burst are answered RateLimited, a flood is disconnected', async () => {
+    const conn = await authenticated();
+    const count = RATE_LIMIT_BURST + 100;
+    const ids = Array.from({ length: count }, (_, i) => `r${i}`);
+    await conn.client.write(Buffer.concat(ids.map((id) => frame(JSON.stringify({ jsonrpc: '2.0', id, method: 'earshot/session/status', params: {} })))));
+    const answers: WireMessage[] = await Promise.all(ids.map((id) => conn.client.next((m) => m.id === id && isResponse(m))));
+    const ok = answers.filter((a) => a.result !== undefined).length;
+    const limited = answers.filter((a) => a.error?.code === ErrorCodes.RateLimited).length;
+    assert.equal(ok + limited, count, 'every request is answered, processed or refused');
+    // The initialize and initialized notification took two tokens of the burst.
+    assert.ok(ok >= RATE_LIMIT_BURST - 2 && limited >= 50, `${ok} processed, ${limited} refused`);
+    assert.equal(conn.socket.destroyed, false, 'a burst over the limit does not cost the connection');
+    // Far over the limit: the connection is cut off.
+    await new Promise((r) => setTimeout(r, 2500)); // the bucket refills
+    const flood = Array.from({ length: 3 * RATE_LIMIT_BURST }, (_, i) => frame(JSON.stringify({ jsonrpc: '2.0', method: 'earshot/vocabulary', params: { words: [`w${i}`] } })));
+    await conn.client.write(Buffer.concat(flood));
+    assert.ok(await closesWithin(conn, 5000), 'a flood closes the connection');
+  });
+
+  it('runs a real session over TCP with the right token, and shuts down cleanly', async () => {
+    const conn = await authenticated();
+    const start = await conn.client.request('earshot/session/start', { sources: ['file'], audioFile: SAMPLE_WAV, pace: 'fast', title: 'over tcp' });
+    assert.equal(start.error, undefined, JSON.stringify(start.error));
+    const sessionId = (start.result as { sessionId: string }).sessionId;
+    await conn.client.next((m) => m.method === 'earshot/sessionState' && (m.params as { sessionId: string; state: string }).sessionId === sessionId
+      && (m.params as { state: string }).state === 'done', 120_000);
+    const stop = await conn.client.request('earshot/session/stop', { sessionId });
+    const segments = (stop.result as { segments: { text: string }[] }).segments;
+    assert.ok(segments.length > 0 && segments.every((s) => s.text.includes(TEST_WORD)), JSON.stringify(stop).slice(0, 300));
+    assert.ok(conn.client.received.some((m) => m.method === 'earshot/transcript'), 'transcripts arrive over the socket');
+    const shutdown = await conn.client.request('shutdown');
+    assert.equal(shutdown.result, null);
+    const after = await conn.client.request('earshot/session/status', {});
+    assert.equal(after.error?.code, ErrorCodes.InvalidRequest, 'requests after shutdown are refused');
+    await conn.client.notify('exit');
+    assert.ok(await closesWithin(conn, 10_000));
+    assert.equal(daemon.child.exitCode, null, 'the daemon keeps listening');
+  });
+
+  it('refuses a second daemon on the same storage folder while the first listens', async () => {
+    const second = runDaemon(['--listen', '0'], storage);
+    assert.equal(await second.exited, 1);
+    assert.match(second.stderr(), /another daemon \(pid \d+\) listens/);
+    assert.equal((JSON.parse(fs.readFileSync(tokenFile(), 'utf8')) as TokenFile).token, info.token, 'the token file is untouched');
+  });
+
+  it('exits 0 on SIGTERM and removes the token file', async () => {
+    const conn = await authenticated();
+    daemon.child.kill('SIGTERM');
+    assert.equal(await daemon.exited, 0, daemon.stderr().slice(-2000));
+    assert.ok(await closesWithin(conn, 1000));
+    assert.ok(!fs.existsSync(tokenFile()), 'the token file is removed');
+  });
+});
+
+describe('earshot daemon --listen refuses addresses that are not loopback', () => {
+  for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com', '127.0.0.2']) {
+    it(`--host ${host}: usage error, nothing listens, no token file`, async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-listen-host-'));
+      try {
+        const daemon = runDaemon(['--listen', '0', '--host', host], path.join(dir, 'storage'));
+        assert.equal(await daemon.exited, 2);
+        assert.match(daemon.stderr(), /not a loopback address/);
+        assert.ok(!fs.existsSync(path.join(dir, 'storage', 'daemon.token')));
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('accepts ::1 (IPv6 loopback)', async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-listen-v6-'));
+    const daemon = runDaemon(['--listen', '0', '--host', '::1'], path.join(dir, 'storage'));
+    try {
+      const file = path.join(dir, 'storage', 'daemon.token');
+      const info = await until('the token file', () => (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) as TokenFile : daemon.child.exitCode !== null ? ({} as TokenFile) : undefined));
+      if (!info.port && /EADDRNOTAVAIL|EAFNOSUPPORT/.test(daemon.stderr())) this.skip(); // no IPv6 on this machine
+      assert.equal(info.host, '::1');
+      const socket = net.connect({ host: '::1', port: info.port });
+      await once(socket, 'connect');
+      socket.destroy();
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
