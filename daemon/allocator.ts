@@ -10,9 +10,10 @@
  * - V8's young generation grows its semi-spaces up to 16 MB each under the pipeline's steady churn of short-lived
  *   buffers (32 ms audio frames, VAD tensors, decode copies): garbage, and the native backing stores it holds, then
  *   lives longer between scavenges, and the heap reservation steps up once, late in a session. Over a 2-hour meeting that
- *   was +25% RSS between decodes (161 → 201 MB, the soak test's fit); with semi-spaces capped at 2 MB it is flat
- *   (147 → 151 MB, +2.3%) and the peak is 40 MB lower, with no measurable cost in speed (figure 9). The flag cannot be
- *   set once V8 runs (v8.setFlagsFromString is too late for the heap's layout): it is a node command-line flag.
+ *   was +11% RSS between decodes with base.en (292 → 323 MB) and +25% with the mini model (161 → 201 MB); with
+ *   semi-spaces capped at 2 MB it is flat (+0.7%: 281 → 284 MB; mini +2.3%) and the peak 36 MB lower, for the same CPU
+ *   time (figure 9). The flag cannot be set once V8 runs (v8.setFlagsFromString is too late for the heap's layout): it
+ *   is a node command-line flag.
  */
 export const DAEMON_ALLOCATOR_ENV: Readonly<Record<string, string>> = {
   MALLOC_MMAP_THRESHOLD_: String(128 * 1024),

@@ -397,7 +397,11 @@ async function devices(argv: string[], io: Io): Promise<number> {
 }
 
 async function daemon(argv: string[]): Promise<number> {
-  const { values, positionals } = args(argv, { listen: { type: 'boolean', default: false }, host: { type: 'string' } });
+  // vscode-languageclient appends `--stdio` (and may append `--clientProcessId=N`) to the command it spawns.
+  const { values, positionals } = args(argv, {
+    listen: { type: 'boolean', default: false }, host: { type: 'string' }, stdio: { type: 'boolean', default: false }, clientProcessId: { type: 'string' },
+  });
+  if (values.listen && values.stdio) throw new UsageError('--listen and --stdio exclude each other');
   if (values.listen) return listenDaemon(positionals, values.host);
   if (positionals.length || values.host !== undefined) throw new UsageError('a port and --host go with --listen');
   // stdout carries the protocol: anything printed by a library would corrupt it.

@@ -64,11 +64,11 @@ export async function soak(): Promise<FigureReport> {
       commands: [`${minutes !== 120 ? `BENCH_SOAK_MINUTES=${minutes} ` : ''}${compare ? 'BENCH_SOAK_COMPARE=1 ' : ''}${withoutFlagsOnly ? 'BENCH_SOAK_FLAGS=0 ' : ''}npm run bench -- soak`],
       lines: [
         ...table(['daemon started', 'RSS before the session', `between decodes at warm-up (${at(main.analysis.warm.audioSec)})`, `between decodes at the end (${at(main.analysis.end.audioSec)})`,
-          '**growth after warm-up** (least squares)', 'peak while decoding', 'journal, bytes per audio-minute (window range)', 'finals', 'wall'], done.map((a) => [
+          '**growth after warm-up** (least squares)', 'peak while decoding', 'journal, bytes per audio-minute (window range)', 'finals', 'daemon CPU', 'wall'], done.map((a) => [
           a.label, fmtMB(a.run.rssBefore), fmtMB(a.analysis.warm.rssMin), fmtMB(a.analysis.end.rssMin),
           `**${pct(a.analysis.growth)}** (${fmtMB(a.analysis.fitAtWarm)} → ${fmtMB(a.analysis.fitAtEnd)})`, fmtMB(a.analysis.peak),
           `${a.analysis.journalMedian.toFixed(0)} (${a.analysis.journalMin.toFixed(0)}–${a.analysis.journalMax.toFixed(0)})`,
-          `${a.run.finals} of ${fixture.turns}`, `${(a.run.wallSec / 60).toFixed(1)} min`,
+          `${a.run.finals} of ${fixture.turns}`, `${a.run.cpuSec.toFixed(0)} s`, `${(a.run.wallSec / 60).toFixed(1)} min`,
         ])),
         '',
         ...table(['audio', 'wall', 'RSS min (between decodes)', 'RSS max (decoding)', 'journal'], main.run.windows.map((w) => [

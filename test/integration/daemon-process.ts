@@ -28,7 +28,8 @@ export interface DaemonProcess {
 }
 
 export function spawnDaemon(env: NodeJS.ProcessEnv = {}): DaemonProcess {
-  const child = spawn(process.execPath, [DAEMON_BIN, 'daemon'], {
+  // The command line vscode-languageclient runs for a stdio server (it appends --stdio).
+  const child = spawn(process.execPath, [DAEMON_BIN, 'daemon', '--stdio'], {
     cwd: REPO_ROOT,
     env: { ...process.env, EARSHOT_LOG_LEVEL: 'info', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -104,6 +104,8 @@ export interface SoakRun {
   fdsAfter: number;
   /** RSS of the daemon before the session started (model not loaded yet). */
   rssBefore: number;
+  /** CPU seconds the daemon used during the session (user + system, every thread). */
+  cpuSec: number;
 }
 
 const PAGE_SIZE = (() => {
@@ -118,6 +120,18 @@ export function rssOf(pid: number): number {
 }
 
 const fdCount = (pid: number) => fs.readdirSync(`/proc/${pid}/fd`).length;
+
+const CLK_TCK = (() => {
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  return Number(r.stdout?.trim()) || 100;
+})();
+
+/** CPU seconds (user + system, all threads) process `pid` has used. */
+function cpuOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
 
 /**
  * The journal's size and the end (t1) of its last final: at pace fast capture runs ahead of the finals (by up to the
@@ -149,6 +163,7 @@ export async function soakRun(client: RpcClient, fixture: SoakFixture, options: 
 }): Promise<SoakRun> {
   const pid = client.daemon.child.pid!;
   const rssBefore = rssOf(pid);
+  const cpuBefore = cpuOf(pid);
   let fdsAtFirstWindow = -1;
   const started = performance.now();
   const { sessionId } = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: fixture.file, pace: 'fast', title: 'Soak' });
@@ -192,7 +207,7 @@ export async function soakRun(client: RpcClient, fixture: SoakFixture, options: 
     if (window.max > 0 && last.sec > (windows[windows.length - 1]?.audioSec ?? 0) + options.windowSec / 2) close(last);
     return {
       sessionId, journalPath, windows, wallSec: (performance.now() - started) / 1000, audioSec: status.capturedSec, finals: status.finalSegments,
-      fdsAtFirstWindow, fdsAfter: fdCount(pid), rssBefore,
+      fdsAtFirstWindow, fdsAfter: fdCount(pid), rssBefore, cpuSec: cpuOf(pid) - cpuBefore,
     };
   } finally {
     clearInterval(sampler);

@@ -192,6 +192,41 @@ describe('The Earshot editor experience', function () {
     await screenshot('05-meeting-notes', undefined);
   });
 
+  it('the daemon killed mid-meeting: restarted, the same session resumed from its journal, the panel restored, transcription continues', async function () {
+    await useModel(api, MEETING_MODEL!);
+    const streaming = waitForState(api, 'streaming');
+    const { sessionId } = await api.client.start({ sources: ['file'], audioFile: SAMPLE, pace: 'realtime', title: 'Crash test' });
+    await streaming;
+    const finals = () => api.panel.snapshot().segments.filter((x) => x.final);
+    await until(() => finals().length >= 1, 'a first final line', 60_000);
+    const before = finals().map((x) => x.segmentId);
+    const pid = api.client.daemonInfo?.pid;
+    assert.ok(pid, 'the daemon reported its pid');
+    const resumed = new Promise<unknown>((resolve) => { const sub = api.onDidResumeSession((r) => { sub.dispose(); resolve(r); }); });
+    process.kill(pid, 'SIGKILL');
+    await resumed;
+    assert.notEqual(api.client.daemonInfo?.pid, pid, 'a new daemon');
+    assert.equal(api.session?.sessionId, sessionId, 'the same session');
+    assert.equal(api.session?.state, 'streaming');
+    // Restored: every line finalized before the kill is in the panel, and new finals follow, none twice.
+    assert.deepEqual(finals().slice(0, before.length).map((x) => x.segmentId), before);
+    await until(() => finals().length > before.length, 'a final after the resume', 60_000);
+    const ids = finals().map((x) => x.segmentId);
+    assert.equal(new Set(ids).size, ids.length, `no line twice: ${ids.join(' ')}`);
+    if (hooksAvailable) {
+      const rows = await panelWaitFor<number>(`document.querySelectorAll('#transcript li.line.final').length >= ${before.length + 1} && document.querySelectorAll('#transcript li.line.final').length`, 'the restored lines in the panel');
+      assert.ok(rows >= before.length + 1);
+    }
+    await screenshot('05b-resumed-after-crash', SIDEBAR);
+    const done = waitForState(api, 'done');
+    const stopped = await api.client.stop(sessionId);
+    await done;
+    const journalIds = stopped.segments.map((x) => x.segmentId);
+    assert.equal(new Set(journalIds).size, journalIds.length, 'the journal has no duplicate');
+    for (const id of before) assert.ok(journalIds.includes(id), `${id} kept in the journal`);
+    await until(() => vscode.window.activeTextEditor?.document.uri.fsPath === stopped.notesPath, 'the notes file opened');
+  });
+
   it('dictation: the sentence lands at the cursor with spoken punctuation and case commands applied, and undoes in one step', async function () {
     const pulseServer = process.env.EARSHOT_TEST_PULSE_SERVER;
     if (!pulseServer) this.skip();
