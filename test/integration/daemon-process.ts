@@ -54,15 +54,8 @@ export function spawnDaemon(env: NodeJS.ProcessEnv = {}): DaemonProcess {
   };
 }
 
-/** A JSON-RPC message as read off the wire. */
-export interface WireMessage {
-  jsonrpc?: string;
-  id?: number | string | null;
-  method?: string;
-  params?: unknown;
-  result?: unknown;
-  error?: { code: number; message: string; data?: unknown };
-}
+import type { WireMessage } from './wire';
+export type { WireMessage };
 
 /** Writes raw Content-Length frames to the daemon and parses every frame it writes back. */
 export class RawClient {

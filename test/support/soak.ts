@@ -18,6 +18,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { wavHeader } from '../../daemon/capture/debugAudio';
 import { SessionStart, SessionStatus } from '../../protocol/protocol';
 import type { RpcClient } from '../integration/daemon-process';
 import { SAMPLE_WAV } from '../setup';
@@ -49,19 +50,7 @@ export function soakWav(dir: string, minutes: number, everySec: number): SoakFix
   for (let at = 2 * SAMPLE_RATE; at + clip.length / 2 <= totalSamples; at += everySec * SAMPLE_RATE) starts.push(at);
   const file = path.join(dir, `soak-${minutes}min-every${everySec}s.wav`);
   if (!fs.existsSync(file)) {
-    const header = Buffer.alloc(HEADER_BYTES);
-    header.write('RIFF', 0, 'latin1');
-    header.writeUInt32LE(36 + totalSamples * 2, 4);
-    header.write('WAVEfmt ', 8, 'latin1');
-    header.writeUInt32LE(16, 16);
-    header.writeUInt16LE(1, 20); // PCM
-    header.writeUInt16LE(1, 22); // mono
-    header.writeUInt32LE(SAMPLE_RATE, 24);
-    header.writeUInt32LE(SAMPLE_RATE * 2, 28);
-    header.writeUInt16LE(2, 32);
-    header.writeUInt16LE(16, 34);
-    header.write('data', 36, 'latin1');
-    header.writeUInt32LE(totalSamples * 2, 40);
+    const header = wavHeader(totalSamples * 2);
     const tmp = `${file}.${process.pid}.tmp`;
     const fd = fs.openSync(tmp, 'w');
     try {
