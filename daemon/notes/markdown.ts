@@ -280,7 +280,16 @@ export function renderNotes(journal: JournalContents, previous?: string, options
   const head = out.join('\n') + '\n' + mine + MY_NOTES_END + '\n';
   const tail: string[] = ['', '## Transcript', ''];
   let viewing: EditorLocation | undefined;
+  // Where the daemon died and a new one resumed the session: a live recording has a hole there (a file is read again,
+  // so nothing of it is missing and nothing is said).
+  const live = !header.sources.includes('file');
+  const gaps = live ? records.flatMap((r) => (r.type === 'resume' && r.atSec > r.fromSec ? [r] : [])).sort((a, b) => a.atSec - b.atSec) : [];
+  const gapLine = (g: (typeof gaps)[number]) => {
+    if (tail[tail.length - 1] !== '') tail.push('');
+    tail.push(`*Earshot stopped and resumed here: nothing was recorded from ${clock(g.fromSec)} to ${clock(g.atSec)}.*`, '');
+  };
   for (const s of segments) {
+    while (gaps.length && gaps[0].atSec <= s.t0) gapLine(gaps.shift()!);
     const prefix = links.prefixFor(s.segmentId);
     // Where the user was looking, each time it changes. Blank lines around it: right under a list item, a line
     // would continue that item's paragraph.
@@ -293,6 +302,7 @@ export function renderNotes(journal: JournalContents, previous?: string, options
     tail.push(`- **[${clock(s.t0)}] ${inline(s.speaker)}:** ${text}`);
   }
   if (!segments.length) tail.push('_Nothing was transcribed._');
+  for (const g of gaps) gapLine(g);
   tail.push('');
   return head + tail.join('\n');
 }

@@ -80,6 +80,8 @@ describe('live session resumed after a SIGKILL (real daemons, real PulseAudio)',
     assert.equal(new Set(records.map((r) => r.segmentId)).size, records.length, 'no id twice');
     assert.deepEqual(segmentsOf(journal.records).map((s) => s.segmentId), [...before, ...after].map((s) => s.segmentId));
     assert.equal(journal.records.filter((r) => r.type === 'end').length, 1);
-    assert.ok(fs.readFileSync(stopped.notesPath, 'utf8').includes('Resumed call'));
+    const notes = fs.readFileSync(stopped.notesPath, 'utf8');
+    assert.ok(notes.includes('Resumed call'));
+    assert.match(notes, /\*Earshot stopped and resumed here: nothing was recorded from \d\d:\d\d to \d\d:\d\d\.\*/, 'the notes mark the hole');
   });
 });

@@ -217,10 +217,22 @@ describe('Notes file', () => {
     const root = '/home/ana/shop';
     const notesPath = `${root}/.earshot/notes/2025-03-05-0900-design-review.md`;
     const AUTH = { path: 'src/auth.ts', startLine: 40, endLine: 52 };
-    const linked = (records: JournalRecord[], head = { ...header, notesPath }): JournalContents => ({ header: head, records: [head, ...records], tornTail: false });
+    const linked = (records: JournalRecord[], head: Extract<JournalRecord, { type: 'session' }> = { ...header, notesPath }): JournalContents =>
+      ({ header: head, records: [head, ...records], tornTail: false });
     const said = (segmentId: string, t0: number, text: string, extra: Partial<Extract<JournalRecord, { type: 'segment' }>> = {}): JournalRecord =>
       ({ type: 'segment', segmentId, source: 'mic', speaker: 'You', t0, t1: t0 + 2, text, ...extra });
     const authMention = (start: number) => ({ start, end: start + 7, target: { kind: 'file' as const, path: 'src/auth.ts' } });
+
+    it('marks where a live recording has a hole because its daemon died and a new one resumed; a file session is read again, so nothing is marked', () => {
+      const resumed = (sources: Extract<JournalRecord, { type: 'session' }>['sources']) => renderNotes(linked([
+        said('m-1', 1, 'Before the crash.'),
+        { type: 'resume', at: '2025-03-05T09:00:50.000Z', fromSec: 3, atSec: 50 },
+        said('m-2', 51, 'After it.'),
+      ], { ...header, notesPath, sources }));
+      const md = resumed(['mic']);
+      assert.ok(md.includes('- **[00:01] You:** Before the crash.\n\n*Earshot stopped and resumed here: nothing was recorded from 00:03 to 00:50.*\n\n- **[00:51] You:** After it.'), md);
+      assert.ok(!resumed(['file']).includes('Earshot stopped'), 'a file is read again: no hole');
+    });
 
     it('links mentions relative to the notes folder: files to the file, symbols to their line; the label is what was said', () => {
       const md = renderNotes(linked([
