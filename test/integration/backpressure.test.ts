@@ -11,13 +11,10 @@
  * No assertion depends on how long anything took.
  */
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { DEGRADE_LADDER } from '../../daemon/asr/degrade';
-import { HealthParams, PROTOCOL_VERSION, SessionStart, TranscriptSegment } from '../../protocol/protocol';
-import { miniModel, SAMPLE_WAV } from '../setup';
-import { connectDaemon, RpcClient } from './daemon-process';
+import { HealthParams, SessionStart, TranscriptSegment } from '../../protocol/protocol';
+import { SAMPLE_WAV } from '../setup';
+import { miniDaemon, RpcClient } from './daemon-process';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -28,22 +25,15 @@ const OVERLOAD_MS = 40_000;
 
 describe('backpressure: an overloaded recognizer gives up partials first, then rungs of the ladder, never a final', function () {
   this.timeout(240_000);
-  let dir: string;
   let client: RpcClient;
+  let daemon: Awaited<ReturnType<typeof miniDaemon>>;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-backpressure-'));
-    client = connectDaemon();
-    await client.initialize({
-      protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: miniModel(), threads: 1,
-    });
+    daemon = await miniDaemon('earshot-backpressure-');
+    ({ client } = daemon);
   });
 
-  after(async () => {
-    const code = await client.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
-    assert.equal(code, 0, `daemon exit code ${code}; stderr:\n${client.daemon.stderr().slice(-2000)}`);
-  });
+  after(() => daemon.close());
 
   const finalsOf = (id: string) => client.transcripts.filter((t) => t.sessionId === id && t.final);
   const shape = (segments: TranscriptSegment[]) => segments.map((s) => [s.segmentId, s.t0, s.t1]);

@@ -6,11 +6,14 @@
 import * as assert from 'node:assert/strict';
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import {
   createMessageConnection, InitializedNotification, InitializeRequest, InitializeResult, MessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
-import { Health, HealthParams, SessionStateNotification, SessionStateParams, Transcript, TranscriptSegment } from '../../protocol/protocol';
-import { DAEMON_BIN, REPO_ROOT } from '../setup';
+import { Health, HealthParams, PROTOCOL_VERSION, SessionStateNotification, SessionStateParams, Transcript, TranscriptSegment } from '../../protocol/protocol';
+import { DAEMON_BIN, miniModel, REPO_ROOT } from '../setup';
 
 /** The JSON-RPC error a request was answered with (fails the test when it succeeded instead). */
 export async function rejection(promise: Promise<unknown>): Promise<ResponseError<unknown>> {
@@ -224,4 +227,22 @@ export function runEarshot(args: string[], env: NodeJS.ProcessEnv = {}): Promise
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** A daemon on the mini model with its storage and notes in a fresh temp folder; `close` checks it exits 0 and removes the folder. */
+export async function miniDaemon(prefix: string, env: NodeJS.ProcessEnv = {}): Promise<{ client: RpcClient; dir: string; close(): Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const client = connectDaemon(env);
+  await client.initialize({
+    protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: miniModel(), threads: 1,
+  });
+  return {
+    client,
+    dir,
+    async close() {
+      const code = await client.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+      assert.equal(code, 0, `daemon exit code ${code}; stderr:\n${client.daemon.stderr().slice(-2000)}`);
+    },
+  };
 }

@@ -14,14 +14,11 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { daemonSpawnEnv } from '../../daemon/allocator';
 import { readJournal } from '../../daemon/journal/journal';
-import { PROTOCOL_VERSION } from '../../protocol/protocol';
-import { miniModel } from '../setup';
 import { analyzeSoak, soakRun, soakWav } from '../support/soak';
-import { connectDaemon, RpcClient } from './daemon-process';
+import { miniDaemon, RpcClient } from './daemon-process';
 
 const MINUTES = Number(process.env.EARSHOT_SOAK_MINUTES ?? 120);
 const EVERY_SEC = 30;
@@ -34,21 +31,15 @@ describe('soak: a 2-hour meeting at pace fast, real daemon (accelerated)', funct
   this.timeout(30 * 60_000);
   let dir: string;
   let client: RpcClient;
+  let daemon: Awaited<ReturnType<typeof miniDaemon>>;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-soak-'));
     // Started as the extension starts it: the allocator environment and the node flags of daemon/allocator.ts.
-    client = connectDaemon(daemonSpawnEnv({}));
-    await client.initialize({
-      protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: miniModel(), threads: 1,
-    });
+    daemon = await miniDaemon('earshot-soak-', daemonSpawnEnv({}));
+    ({ client, dir } = daemon);
   });
 
-  after(async () => {
-    const code = await client.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
-    assert.equal(code, 0, `daemon exit code ${code}; stderr:\n${client.daemon.stderr().slice(-2000)}`);
-  });
+  after(() => daemon.close());
 
   it('memory between decodes stays flat (< 5% growth after warm-up), the journal grows linearly, every utterance is final', async () => {
     const fixture = soakWav(dir, MINUTES, EVERY_SEC);
