@@ -2,6 +2,7 @@
  * The `earshot` command line: the daemon's pipeline without an editor.
  *
  *   earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime]
+ *   earshot transcribe|listen … --connect [--token-file FILE]   the same session in a running `earshot daemon --listen`
  *   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD]
  *   earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
  *   earshot vad <audio.wav> [--json] [--profile default|sensitive]
@@ -15,7 +16,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
-import { ErrorCodes, FinalSegment, LiveSourceKind, SessionStartParams, SessionStartResult, TranscriptSegment } from '../protocol/protocol';
+import { ErrorCodes, FinalSegment, LiveSourceKind, SessionStartParams, SessionStartResult, SourceStatusParams, TranscriptSegment } from '../protocol/protocol';
 import { CATALOG, findCatalogModel } from './asr/catalog';
 import { downloadCatalogModel, listModels, ModelSelection, selectModel } from './asr/modelStore';
 import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
@@ -26,7 +27,8 @@ import { EXPORT_FORMATS, exportSession, isExportFormat } from './notes/export';
 import { extract, SpokenLine } from './notes/extract';
 import { writeFileAtomic } from './notes/markdown';
 import { startServer } from './server';
-import { loopbackHost, runListenDaemon } from './listen';
+import { ConnectedSession, ConnectError, startConnectedSession } from './connect';
+import { loopbackHost, runListenDaemon, TOKEN_FILE } from './listen';
 import { Logger, logLevelFrom } from './log';
 import { segmenterOptions, segmentUtterances } from './vad/segmenter';
 import { SileroDetector } from './vad/silero';
@@ -56,6 +58,9 @@ const USAGE = `Usage:
       Serve the same JSON-RPC over TCP on loopback only (PORT 0 or none: a free port), until SIGINT/SIGTERM. Clients
       prove the token written with the port to EARSHOT_STORAGE/daemon.token (mode 0600) as the first message: an
       initialize with initializationOptions.authToken.
+  earshot transcribe … --connect [--token-file FILE] | earshot listen … --connect [--token-file FILE]
+      Run the session in that listening daemon instead of in this process (same output; the token file defaults to
+      EARSHOT_STORAGE/daemon.token).
   earshot build-info
       Show how the whisper addon was compiled.
 
@@ -117,26 +122,49 @@ const SESSION_OPTIONS = {
   json: { type: 'boolean', default: false },
   'notes-dir': { type: 'string' },
   threads: { type: 'string' },
+  connect: { type: 'boolean', default: false },
+  'token-file': { type: 'string' },
 } as const;
 
-interface SessionValues { model?: string; language: string; json: boolean; 'notes-dir'?: string; threads?: string }
+interface SessionValues { model?: string; language: string; json: boolean; 'notes-dir'?: string; threads?: string; connect: boolean; 'token-file'?: string }
+
+/** --threads and --language, checked (threads: undefined when not given). */
+function sessionSettings(values: SessionValues): { threads: number | undefined; language: string } {
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a positive integer');
+  if (!/^[a-z]{2,3}$/.test(values.language)) throw new UsageError('--language must be a language code such as "en"');
+  if (values['token-file'] !== undefined && !values.connect) throw new UsageError('--token-file goes with --connect');
+  return { threads, language: values.language };
+}
+
+/** Prints a final segment: `[mm:ss.ss → mm:ss.ss] Speaker: text`, or with --json one {"t0","t1","source","text"} line. */
+function segmentPrinter(json: boolean, io: Io): (s: TranscriptSegment) => void {
+  return (s) => {
+    if (!s.final || !s.text) return;
+    io.out(json
+      ? JSON.stringify({ t0: seconds(s.t0), t1: seconds(s.t1), source: s.source, text: s.text })
+      : `[${stamp(s.t0)} → ${stamp(s.t1)}] ${s.speaker}: ${s.text}`);
+  };
+}
+
+/** A live source's faults and recoveries, on stderr. */
+function sourceStatusPrinter(io: Io): (st: SourceStatusParams) => void {
+  return (st) => {
+    if (st.state === 'failed' || st.state === 'stalled') io.err(`earshot: ${st.source}: ${st.message ?? st.state}${st.retryInMs !== undefined ? ` (retrying in ${(st.retryInMs / 1000).toFixed(1)} s)` : ''}`);
+    else if (st.state === 'capturing') io.err(`earshot: ${st.source}: recording (${st.recorder}${st.device ? `, ${st.device}` : ''})`);
+  };
+}
 
 /**
  * A service for one CLI session, printing each final segment as it lands: `[mm:ss.ss → mm:ss.ss] Speaker: text`,
  * or with --json one {"t0","t1","source","text"} line (the same output for `transcribe` and `listen`).
  */
 async function cliService(values: SessionValues, io: Io, events: Partial<ServiceEvents> = {}): Promise<{ service: EarshotService; selection: ModelSelection }> {
-  const threads = values.threads === undefined ? defaultThreads() : Number(values.threads);
-  if (!Number.isInteger(threads) || threads < 1) throw new UsageError('--threads must be a positive integer');
-  if (!/^[a-z]{2,3}$/.test(values.language)) throw new UsageError('--language must be a language code such as "en"');
+  const { language } = sessionSettings(values);
+  const threads = sessionSettings(values).threads ?? defaultThreads();
   const storageDir = defaultStorageDir();
-  const selection = await selectModel({ modelPath: values.model ?? process.env.EARSHOT_MODEL, storageDir, language: values.language });
-  const print = (s: TranscriptSegment) => {
-    if (!s.final || !s.text) return;
-    io.out(values.json
-      ? JSON.stringify({ t0: seconds(s.t0), t1: seconds(s.t1), source: s.source, text: s.text })
-      : `[${stamp(s.t0)} → ${stamp(s.t1)}] ${s.speaker}: ${s.text}`);
-  };
+  const selection = await selectModel({ modelPath: values.model ?? process.env.EARSHOT_MODEL, storageDir, language });
+  const print = segmentPrinter(values.json, io);
   const service = new EarshotService(
     { storageDir, notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), modelPath: selection.path, selection, language: values.language, threads, gpu: defaultGpu() },
     { transcript: print, actionItem: () => undefined, decision: () => undefined, state: () => undefined, modelState: () => undefined, ...events },
@@ -170,6 +198,7 @@ async function transcribe(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = args(argv, { ...SESSION_OPTIONS, realtime: { type: 'boolean', default: false } });
   if (positionals.length > 1) throw new UsageError('transcribe takes one audio file');
   const audioFile = path.resolve(positionals[0] ?? SAMPLE_RECORDING);
+  if (values.connect) return connected(values, io, { sources: ['file'], audioFile, pace: values.realtime ? 'realtime' : 'fast', language: values.language });
   const { service, selection } = await cliService(values, io);
   try {
     const { sessionId } = await startCliSession(service, selection, {
@@ -195,22 +224,19 @@ async function listen(argv: string[], io: Io): Promise<number> {
   if (sources.length === 0 || sources.some((s) => s !== 'mic' && s !== 'system')) throw new UsageError('--source is a comma-separated list of mic and system');
   const limitSec = values.seconds === undefined ? undefined : Number(values.seconds);
   if (limitSec !== undefined && !(limitSec > 0)) throw new UsageError('--seconds must be a positive number');
-  const { service, selection } = await cliService(values, io, {
-    sourceStatus: (st) => {
-      if (st.state === 'failed' || st.state === 'stalled') io.err(`earshot: ${st.source}: ${st.message ?? st.state}${st.retryInMs !== undefined ? ` (retrying in ${(st.retryInMs / 1000).toFixed(1)} s)` : ''}`);
-      else if (st.state === 'capturing') io.err(`earshot: ${st.source}: recording (${st.recorder}${st.device ? `, ${st.device}` : ''})`);
-    },
-  });
+  const params: SessionStartParams = {
+    sources: sources as LiveSourceKind[], language: values.language,
+    devices: { ...(values.mic ? { mic: values.mic } : {}), ...(values.system ? { system: values.system } : {}) },
+  };
+  if (values.connect) return connected(values, io, params, limitSec);
+  const { service, selection } = await cliService(values, io, { sourceStatus: sourceStatusPrinter(io) });
   let stopTimer: NodeJS.Timeout | undefined;
   let sessionId: string | undefined;
   const stop = () => { if (sessionId) void service.stopSession(sessionId).catch(() => undefined); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    const started = await startCliSession(service, selection, {
-      sources: sources as LiveSourceKind[], language: values.language,
-      devices: { ...(values.mic ? { mic: values.mic } : {}), ...(values.system ? { system: values.system } : {}) },
-    });
+    const started = await startCliSession(service, selection, params);
     sessionId = started.sessionId;
     for (const u of started.unavailable ?? []) io.err(`earshot: ${u.source}: ${u.message}`);
     io.err(`earshot: listening${limitSec ? ` for ${limitSec} s` : ''}; Ctrl+C stops.`);
@@ -221,6 +247,45 @@ async function listen(argv: string[], io: Io): Promise<number> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await service.shutdown();
+  }
+}
+
+/**
+ * `--connect`: the session runs in the daemon named by the token file (daemon/connect.ts) and prints what a local run
+ * prints. Ctrl+C or --seconds stops it there; the daemon keeps running.
+ */
+async function connected(values: SessionValues, io: Io, params: SessionStartParams, limitSec?: number): Promise<number> {
+  const { threads, language } = sessionSettings(values);
+  const tokenFile = path.resolve(values['token-file'] ?? path.join(defaultStorageDir(), TOKEN_FILE));
+  const modelPath = values.model ?? process.env.EARSHOT_MODEL;
+  let session: ConnectedSession;
+  try {
+    session = await startConnectedSession(tokenFile, {
+      notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), language,
+      ...(modelPath ? { modelPath: path.resolve(modelPath) } : {}), ...(threads ? { threads } : {}),
+    }, params, { transcript: segmentPrinter(values.json, io), sourceStatus: sourceStatusPrinter(io) });
+  } catch (e) {
+    throw e instanceof ConnectError ? e : new Error(`the daemon refused the session: ${(e as Error).message}`);
+  }
+  const stop = () => void session.stop().catch(() => undefined);
+  const stopTimer = limitSec ? setTimeout(stop, limitSec * 1000) : undefined;
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    for (const u of session.started.unavailable ?? []) io.err(`earshot: ${u.source}: ${u.message}`);
+    if (params.sources.some((s) => s !== 'file')) io.err(`earshot: listening in the daemon${limitSec ? ` for ${limitSec} s` : ''}; Ctrl+C stops.`);
+    const end = await session.done;
+    io.err(`Notes: ${end.notesPath}`);
+    if (end.error) {
+      io.err(`earshot: ${end.error}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    clearTimeout(stopTimer);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await session.close();
   }
 }
 

@@ -5,19 +5,23 @@
  * starts, requests before initialize and after shutdown), pipelined. Asserted: the daemon never dies, answers every
  * request exactly as often as it was sent (by id; unreadable ones with id null, as many as the bad frames predict),
  * never answers InternalError (an unexpected exception is a bug), keeps its memory bounded, still runs a real session
- * afterwards, and exits 0 on shutdown + exit.
+ * afterwards, and exits 0 on shutdown + exit. The second suite does it over TCP (`earshot daemon --listen`): hostile first
+ * messages on fresh connections are refused before anything is processed, then hostile messages on an authenticated
+ * connection (paced under its rate limit) are each answered exactly once.
  *
  * Reproduce a failure with EARSHOT_FUZZ_SEED=<seed printed by the run>; EARSHOT_FUZZ_MESSAGES sets the count,
  * EARSHOT_FUZZ_DUMP=<file> saves every byte sent, EARSHOT_FUZZ_RSS=1 prints the daemon's memory as it goes.
  */
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as protocol from '../../protocol/protocol';
 import { ErrorCodes, PROTOCOL_VERSION } from '../../protocol/protocol';
-import { MAX_FRAME_BYTES } from '../../daemon/transport';
+import { AUTH_TIMEOUT_MS, MAX_CONNECTIONS, MAX_FRAME_BYTES, RATE_LIMIT_PER_SEC } from '../../daemon/transport';
 import { DAEMON_BIN, miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
 import { frame, isResponse, rssOf, WireClient } from './wire';
 
@@ -660,6 +664,185 @@ describe('fuzzing the JSON-RPC surface (real daemon, stdio)', function () {
         `peak daemon RSS ${(maxRss / 2 ** 20).toFixed(0)} MiB; sessions started by the fuzz: ${ctx.sessions.length}`);
     } finally {
       clearInterval(rssTimer);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The same over TCP (`earshot daemon --listen`): the authentication gate first, then an authenticated connection.
+
+/** Connections whose first message is hostile (each must be refused, nothing processed). */
+const PRE_AUTH_CONNECTIONS = Number(process.env.EARSHOT_FUZZ_TCP_CONNECTIONS ?? 120);
+/** Hostile messages on an authenticated connection, paced under the per-connection rate limit. */
+const TCP_MESSAGES = Number(process.env.EARSHOT_FUZZ_TCP_MESSAGES ?? 2000);
+const TCP_PACE_PER_SEC = Math.floor(RATE_LIMIT_PER_SEC * 0.75);
+
+describe('fuzzing the JSON-RPC surface over TCP (real daemon, earshot daemon --listen)', function () {
+  this.timeout(240_000);
+
+  it(`refuses ${PRE_AUTH_CONNECTIONS} hostile first messages unprocessed, then answers ${TCP_MESSAGES} hostile messages after authentication exactly once`, async () => {
+    const started = Date.now();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-fuzz-tcp-'));
+    const noTools = path.join(dir, 'no-tools');
+    fs.mkdirSync(noTools);
+    const storage = path.join(dir, 'storage');
+    const seed = SEED ^ 0x7c9;
+    console.log(`      fuzz seed ${SEED} (reproduce: EARSHOT_FUZZ_SEED=${SEED})`);
+    const child = spawn(process.execPath, [DAEMON_BIN, 'daemon', '--listen', '0'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PATH: noTools, EARSHOT_LOG_LEVEL: 'info', EARSHOT_STORAGE: storage, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${HEAP_LIMIT_MB}`.trim() },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    /** The daemon's connection events, counted over its whole log (stderr keeps only the end). */
+    const seen = { opened: 0, closed: 0, authenticated: 0 };
+    let partial = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr = (stderr + c).slice(-50_000);
+      const lines = (partial + c).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        if (line.includes('"event":"connection_opened"')) seen.opened++;
+        if (line.includes('"event":"connection_closed"')) seen.closed++;
+        if (line.includes('"event":"authenticated"')) seen.authenticated++;
+      }
+    });
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const sockets: net.Socket[] = [];
+    try {
+      const tokenFile = path.join(storage, 'daemon.token');
+      for (let i = 0; i < 400 && !fs.existsSync(tokenFile); i++) await new Promise((r) => setTimeout(r, 50));
+      const { port, token } = JSON.parse(fs.readFileSync(tokenFile, 'utf8')) as { port: number; token: string };
+      const connect = async () => {
+        const socket = net.connect({ host: '127.0.0.1', port });
+        sockets.push(socket);
+        socket.on('error', () => undefined);
+        // Not events.once: it would reject on the 'error' (ECONNRESET) that comes before the close.
+        const closed = new Promise<boolean>((resolve) => socket.once('close', () => resolve(true)));
+        await once(socket, 'connect');
+        return { socket, client: new WireClient(socket, socket), closed };
+      };
+      const rng = new Rng(seed);
+      const ctx: Ctx = { sessions: [], rng };
+      const fuzzer = new Fuzzer(rng, ctx);
+      const initOptions = { protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'sessions'), notesDir: path.join(dir, 'notes'), modelPath: miniModel(), threads: 1, modelMirror: 'https://127.0.0.1:9/' };
+
+      // 1. The gate: a first message that is not an initialize with the token, in every shape the fuzzer makes (an
+      // initialize with a wrong token among them). Each is refused, and nothing behind it is processed: no answer is a
+      // result, and no session storage appears. Four at a time (the connection limit).
+      const wrongInit = () => fuzzer.request('initialize', { processId: 1, capabilities: {}, initializationOptions: { ...initOptions, authToken: rng.pick(['', token.slice(0, 63), token.toUpperCase(), 'f'.repeat(64), 1, null]) } }, 'wrong token');
+      const firstMessages = Array.from({ length: PRE_AUTH_CONNECTIONS }, () => {
+        const r = rng.next();
+        return r < 0.3 ? wrongInit() : r < 0.5 ? fuzzer.broken() : r < 0.8 ? fuzzer.mutated() : fuzzer.preInit();
+      });
+      const refusedFailures: string[] = [];
+      for (let i = 0; i < firstMessages.length; i += MAX_CONNECTIONS) {
+        await Promise.all(firstMessages.slice(i, i + MAX_CONNECTIONS).map(async (c) => {
+          const conn = await connect();
+          // The case, then a real request behind it: neither may be processed.
+          await conn.client.write(Buffer.concat([c.bytes, fuzzer.probe().bytes])).catch(() => undefined);
+          const closed = await Promise.race([conn.closed, new Promise<boolean>((r) => setTimeout(() => r(false), AUTH_TIMEOUT_MS + 3000))]);
+          if (!closed) refusedFailures.push(`not closed: [${c.label}] ${c.text.slice(0, 200)}`);
+          for (const m of conn.client.received.filter(isResponse)) {
+            if (m.error === undefined) refusedFailures.push(`a result before authentication: ${JSON.stringify(m).slice(0, 200)} for [${c.label}]`);
+          }
+          conn.socket.destroy();
+        }));
+        assert.equal(child.exitCode, null, `the daemon died at connection ${i}: ${stderr.slice(-3000)}`);
+        // The next four must reach the gate, not the connection limit.
+        for (let t = 0; t < 100 && seen.closed < seen.opened; t++) await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(seen.opened, PRE_AUTH_CONNECTIONS, 'every hostile connection reached the gate');
+      assert.deepEqual(refusedFailures, [], `seed ${SEED}`);
+      assert.ok(!fs.existsSync(path.join(dir, 'sessions')), 'no connection got as far as a service');
+      assert.equal(seen.authenticated, 0, 'none authenticated');
+
+      // 2. Authenticated: the main phase's hostile messages, paced under the rate limit so that each is processed. The
+      // daemon must have seen the gate's connections go first (it serves MAX_CONNECTIONS at once).
+      for (let i = 0; i < 200 && seen.closed < seen.opened; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(seen.closed, seen.opened, 'the daemon closed every refused connection');
+      const conn = await connect();
+      const init = await conn.client.request('initialize', { processId: process.pid, rootUri: null, capabilities: { window: { workDoneProgress: true } }, initializationOptions: { ...initOptions, authToken: token } });
+      assert.equal(init.error, undefined, JSON.stringify(init.error));
+      await conn.client.notify('initialized', {});
+      const expected = new Map<string, number>();
+      const answered = new Map<string, number>();
+      const failures: string[] = [];
+      let nullMin = 0;
+      let nullMax = 0;
+      let nullSeen = 0;
+      let rateLimited = 0;
+      conn.client.onMessage((m) => {
+        if (m.method !== undefined && m.id !== undefined && m.id !== null) {
+          void conn.client.sendRaw(JSON.stringify({ jsonrpc: '2.0', id: m.id, result: null })).catch(() => undefined);
+          return;
+        }
+        if (!isResponse(m) || (typeof m.id === 'string' && m.id.startsWith('w'))) return;
+        if (m.id === null) {
+          nullSeen++;
+          return;
+        }
+        const key = idKey(m.id);
+        const count = (answered.get(key) ?? 0) + 1;
+        answered.set(key, count);
+        if (count > (expected.get(key) ?? 0)) failures.push(`answered more often than asked: ${JSON.stringify(m).slice(0, 300)}`);
+        if (m.error?.code === ErrorCodes.InternalError) failures.push(`InternalError ${JSON.stringify(m.error).slice(0, 300)}`);
+        if (m.error?.code === ErrorCodes.RateLimited) rateLimited++;
+      });
+      let messages = 0;
+      const paceStart = Date.now();
+      while (messages < TCP_MESSAGES) {
+        const c = fuzzer.next();
+        // Frames over the limit close a TCP connection by design (tested in listen.test.ts): not this phase's subject.
+        if (c.bytes.length > MAX_FRAME_BYTES) continue;
+        for (const id of c.ids) expected.set(idKey(id), (expected.get(idKey(id)) ?? 0) + 1);
+        nullMin += c.nullErrors[0];
+        nullMax += c.nullErrors[1];
+        messages += c.messages;
+        await conn.client.write(c.bytes);
+        const ahead = (messages / TCP_PACE_PER_SEC) * 1000 - (Date.now() - paceStart);
+        if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+        assert.equal(conn.socket.destroyed, false, `the connection was closed after ${messages} messages: ${stderr.slice(-2000)}`);
+      }
+      // Everything sent before this request has been read and answered in order.
+      const last = await conn.client.request('earshot/session/status', {}, 60_000);
+      assert.equal(last.error, undefined);
+      const missing = [...expected].filter(([k, n]) => (answered.get(k) ?? 0) !== n).slice(0, 10);
+      assert.deepEqual(missing, [], `seed ${SEED}: requests not answered as often as sent`);
+      assert.deepEqual(failures.slice(0, 10), [], `seed ${SEED}`);
+      assert.ok(nullSeen >= nullMin && nullSeen <= nullMax, `seed ${SEED}: ${nullSeen} answers with id null, expected ${nullMin}–${nullMax}`);
+      assert.equal(rateLimited, 0, 'paced under the limit, nothing was refused for rate');
+
+      // Still works on a fresh connection: a real session on the mini model.
+      const status = await conn.client.request('earshot/session/status', {});
+      const current = status.result as { sessionId: string | null; state: string };
+      if (current.sessionId && current.state !== 'done') await conn.client.request('earshot/session/stop', { sessionId: current.sessionId }, 120_000);
+      await conn.client.request('shutdown');
+      await conn.client.notify('exit');
+      await conn.closed;
+      const fresh = await connect();
+      const again = await fresh.client.request('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { ...initOptions, authToken: token } });
+      assert.equal(again.error, undefined, JSON.stringify(again.error));
+      const start = await fresh.client.request('earshot/session/start', { sources: ['file'], audioFile: SAMPLE_WAV, pace: 'fast', title: 'after the tcp fuzz' });
+      assert.equal(start.error, undefined, JSON.stringify(start.error));
+      const id = (start.result as { sessionId: string }).sessionId;
+      await fresh.client.next((m) => m.method === 'earshot/sessionState' && (m.params as { sessionId: string; state: string }).sessionId === id
+        && (m.params as { state: string }).state === 'done', 120_000);
+      const stop = await fresh.client.request('earshot/session/stop', { sessionId: id });
+      const segments = (stop.result as { segments: { text: string }[] }).segments;
+      assert.ok(segments.length > 0 && segments.every((s) => s.text.includes(TEST_WORD)), JSON.stringify(stop).slice(0, 500));
+      fresh.socket.destroy();
+
+      child.kill('SIGTERM');
+      const { code, signal } = await exited;
+      assert.equal(signal, null);
+      assert.equal(code, 0, stderr.slice(-2000));
+      console.log(`      ${PRE_AUTH_CONNECTIONS} refused connections, then ${messages} messages (${expected.size} request ids, ${nullSeen} id-null answers) ` +
+        `on an authenticated one in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    } finally {
+      for (const s of sockets) s.destroy();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -14,6 +14,7 @@ import { ErrorCodes, PROTOCOL_VERSION } from '../../protocol/protocol';
 import { TokenFile } from '../../daemon/listen';
 import { AUTH_TIMEOUT_MS, MAX_CONNECTIONS, MAX_FRAME_BYTES, PRE_AUTH_MAX_FRAME_BYTES, RATE_LIMIT_BURST } from '../../daemon/transport';
 import { DAEMON_BIN, miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
+import { runEarshot } from './daemon-process';
 import { frame, isResponse, socketsOf, WireClient, WireMessage } from './wire';
 
 interface Daemon {
@@ -247,6 +248,48 @@ describe('earshot daemon --listen (TCP on loopback, token-authenticated)', funct
     await conn.client.notify('exit');
     assert.ok(await closesWithin(conn, 10_000));
     assert.equal(daemon.child.exitCode, null, 'the daemon keeps listening');
+  });
+
+  it('`earshot transcribe --connect` runs the session in the listening daemon and prints what a local run prints', async () => {
+    const model = miniModel();
+    const local = await runEarshot(['transcribe', SAMPLE_WAV, '--json', '--model', model, '--threads', '1', '--notes-dir', path.join(dir, 'local-notes')],
+      { EARSHOT_STORAGE: path.join(dir, 'local-storage') });
+    assert.equal(local.code, 0, local.stderr);
+    const sessionsBefore = count('authenticated');
+    const remote = await runEarshot(['transcribe', SAMPLE_WAV, '--json', '--model', model, '--threads', '1', '--notes-dir', path.join(dir, 'remote-notes'), '--connect'],
+      { EARSHOT_STORAGE: storage });
+    assert.equal(remote.code, 0, remote.stderr);
+    const lines = remote.stdout.trim().split('\n');
+    assert.ok(lines.length >= 3 && lines.every((l) => (JSON.parse(l) as { text: string }).text.includes(TEST_WORD)), remote.stdout);
+    assert.equal(remote.stdout, local.stdout, 'the same segments, times and text as the run in this process');
+    const notes = /^Notes: (.+)$/m.exec(remote.stderr)?.[1];
+    assert.ok(notes && notes.startsWith(path.join(dir, 'remote-notes')) && fs.readFileSync(notes, 'utf8').includes(TEST_WORD), remote.stderr);
+    assert.equal(count('authenticated'), sessionsBefore + 1, 'it authenticated with the token file');
+    assert.ok(!remote.stdout.includes(info.token) && !remote.stderr.includes(info.token), 'the token is never printed');
+    await until('the CLI connection closed', () => (count('connection_opened') === count('connection_closed') ? true : undefined));
+    assert.equal(daemon.child.exitCode, null, 'the daemon keeps listening');
+  });
+
+  it('`--connect` says what is wrong: no token file, a stale one, a refused token, a file that is no token file', async () => {
+    const cases: [string, (file: string) => void, RegExp][] = [
+      ['missing', () => undefined, /no daemon is listening: .*daemon\.token does not exist/],
+      ['stale', (file) => fs.writeFileSync(file, JSON.stringify({ host: '127.0.0.1', port: 9, token: 'ab'.repeat(32), pid: 999_999 })), /is not running .*stale/],
+      ['refused', (file) => fs.writeFileSync(file, JSON.stringify({ ...info, token: 'f'.repeat(64) })), /refused the token in /],
+      ['not a token file', (file) => fs.writeFileSync(file, 'Content-Length: 12'), /is not a daemon token file/],
+    ];
+    for (const [label, write, message] of cases) {
+      const folder = path.join(dir, `connect-${label.replace(/ /g, '-')}`);
+      fs.mkdirSync(folder, { recursive: true });
+      write(path.join(folder, 'daemon.token'));
+      const run = await runEarshot(['transcribe', SAMPLE_WAV, '--connect'], { EARSHOT_STORAGE: folder });
+      assert.equal(run.code, 1, `${label}: ${run.stderr}`);
+      assert.match(run.stderr, message, label);
+      assert.equal(run.stdout, '', `${label}: nothing printed as a transcript`);
+      assert.ok(!run.stderr.includes(info.token), 'the token is never printed');
+    }
+    const usage = await runEarshot(['transcribe', '--token-file', tokenFile()]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--token-file goes with --connect/);
   });
 
   it('refuses a second daemon on the same storage folder while the first listens', async () => {

@@ -171,28 +171,47 @@ describe('live session: microphone and system audio from a real PulseAudio serve
     }
   });
 
-  it('`earshot listen` records the real devices and prints final segments as `transcribe` does', async () => {
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [DAEMON_BIN, 'listen', '--source', 'mic,system', '--seconds', '12', '--json', '--threads', '1',
-      '--model', miniModel(), '--notes-dir', path.join(dir, 'cli-notes')], { cwd: REPO_ROOT, env: { ...pulse.env, EARSHOT_STORAGE: path.join(dir, 'cli-storage') } });
-    let stdout = '', stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const deadline = Date.now() + 30_000;
-    while (!/mic: recording/.test(stderr) || !/system: recording/.test(stderr)) {
-      assert.ok(Date.now() < deadline && child.exitCode === null, `listen did not start recording:\n${stderr.slice(-1500)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await pulse.playToMic(fixtures.mic);
-    await pulse.playToSpeaker(fixtures.speaker);
-    const code = await exited;
-    assert.equal(code, 0, stderr.slice(-1500));
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { t0: number; t1: number; source: string; text: string });
-    assert.ok(lines.some((l) => l.source === 'mic') && lines.some((l) => l.source === 'system'), stdout);
-    for (const l of lines) assert.deepEqual(Object.keys(l), ['t0', 't1', 'source', 'text']);
-    assert.match(stderr, /Notes: .*cli-notes/);
-  });
+  for (const connect of [false, true]) {
+    it(connect
+      ? '`earshot listen --connect` runs the same in a listening daemon (`earshot daemon --listen`) and prints the same'
+      : '`earshot listen` records the real devices and prints final segments as `transcribe` does', async () => {
+      const { spawn } = await import('node:child_process');
+      const storage = path.join(dir, connect ? 'listen-storage' : 'cli-storage');
+      const listening = connect ? spawn(process.execPath, [DAEMON_BIN, 'daemon', '--listen', '0'], { cwd: REPO_ROOT, env: { ...pulse.env, EARSHOT_STORAGE: storage }, stdio: 'ignore' }) : undefined;
+      try {
+        if (listening) {
+          const tokenFile = path.join(storage, 'daemon.token');
+          for (let i = 0; i < 400 && !fs.existsSync(tokenFile); i++) await new Promise((r) => setTimeout(r, 50));
+          assert.ok(fs.existsSync(tokenFile), 'the listening daemon wrote its token file');
+        }
+        const child = spawn(process.execPath, [DAEMON_BIN, 'listen', '--source', 'mic,system', '--seconds', '12', '--json', '--threads', '1',
+          '--model', miniModel(), '--notes-dir', path.join(dir, 'cli-notes'), ...(connect ? ['--connect'] : [])], { cwd: REPO_ROOT, env: { ...pulse.env, EARSHOT_STORAGE: storage } });
+        let stdout = '', stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
+        child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+        const deadline = Date.now() + 30_000;
+        while (!/mic: recording/.test(stderr) || !/system: recording/.test(stderr)) {
+          assert.ok(Date.now() < deadline && child.exitCode === null, `listen did not start recording:\n${stderr.slice(-1500)}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await pulse.playToMic(fixtures.mic);
+        await pulse.playToSpeaker(fixtures.speaker);
+        const code = await exited;
+        assert.equal(code, 0, stderr.slice(-1500));
+        const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { t0: number; t1: number; source: string; text: string });
+        assert.ok(lines.some((l) => l.source === 'mic') && lines.some((l) => l.source === 'system'), stdout);
+        for (const l of lines) assert.deepEqual(Object.keys(l), ['t0', 't1', 'source', 'text']);
+        assert.match(stderr, /Notes: .*cli-notes/);
+        if (listening) assert.equal(listening.exitCode, null, 'the listening daemon keeps running after the CLI is done');
+      } finally {
+        if (listening && listening.exitCode === null) {
+          listening.kill('SIGTERM');
+          await new Promise((resolve) => listening.once('exit', resolve));
+        }
+      }
+    });
+  }
 
   it('no way to record system audio: the session runs with the microphone and says how to enable it; alone, it is refused', async () => {
     // A daemon that finds none of parec, ffmpeg or sox for system audio (PATH without them) but may run arecord… is
