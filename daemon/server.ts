@@ -254,8 +254,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
 
   connection.onRequest(SessionStart, (params) => answer(SessionStart.method, async (svc) => {
     const valid = validateSessionStart(params);
-    const progress = await modelProgress();
-    const result = await svc.startSession(valid, progress);
+    const result = await svc.startSession(valid, modelProgress);
     log.info('session', 'started', { sessionId: result.sessionId, sources: valid.sources, mode: valid.mode ?? 'meeting' });
     return result;
   }));
@@ -295,7 +294,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   }));
   connection.onRequest(SessionResume, (params) => answer(SessionResume.method, async (svc) => {
     const valid = validateSessionResume(params);
-    const result = await svc.resumeSession(valid, await modelProgress());
+    const result = await svc.resumeSession(valid, modelProgress);
     log.info('session', 'resumed_after_interruption', { sessionId: result.sessionId, segments: result.transcript.segments.length });
     return result;
   }));

@@ -125,6 +125,13 @@ export interface ProgressReporter {
   done(): void;
 }
 
+/**
+ * A reporter, or how to get one when the model really has to be loaded. Over JSON-RPC getting one is a round trip to the
+ * client (window/workDoneProgress/create): a start waits for it only after it has claimed the session slot, so that
+ * concurrent starts are decided in the order they arrived, not by how fast the client answers.
+ */
+export type ModelProgress = ProgressReporter | (() => Promise<ProgressReporter | undefined>);
+
 /** Default idle time before the model is freed. */
 export const DEFAULT_MODEL_IDLE_UNLOAD_SEC = 600;
 
@@ -167,7 +174,7 @@ export class EarshotService {
     );
   }
 
-  async startSession(params: SessionStartParams, progress?: ProgressReporter): Promise<SessionStartResult> {
+  async startSession(params: SessionStartParams, progress?: ModelProgress): Promise<SessionStartResult> {
     if (this.starting || (this.current && this.current.state !== 'done')) {
       const id = this.current?.state !== 'done' ? this.current?.id : undefined;
       throw new ServiceError(ErrorCodes.SessionAlreadyRunning, `A session is already running${id ? ` (${id})` : ''}: stop it first.`, { sessionId: id ?? null });
@@ -276,7 +283,7 @@ export class EarshotService {
    * Resumes a session whose daemon died, under the same id (see SessionResume in the protocol). Resuming the session
    * this daemon already records answers it again.
    */
-  resumeSession(params: SessionResumeParams, progress?: ProgressReporter): Promise<SessionResumeResult> {
+  resumeSession(params: SessionResumeParams, progress?: ModelProgress): Promise<SessionResumeResult> {
     const { sessionId } = params;
     const running = this.current?.id === sessionId && this.current.state === 'streaming' ? this.current : undefined;
     if (running) return this.sessionTranscript(sessionId).then((transcript) => ({ sessionId, notesPath: running.config.notesPath, transcript }));
@@ -918,8 +925,9 @@ export class EarshotService {
     }
   }
 
-  private async loadModel(progress?: ProgressReporter): Promise<void> {
+  private async loadModel(progressSource?: ModelProgress): Promise<void> {
     if (this.engine.state === 'ready') return;
+    const progress = typeof progressSource === 'function' ? await progressSource() : progressSource;
     const selection = this.config.selection;
     const data = { modelPath: this.config.modelPath, ...(selection?.source === 'catalog' && selection.model ? { modelId: selection.model.id } : {}) };
     // The catalog id, or the file's name for a model given by path.

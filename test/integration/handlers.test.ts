@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import {
   ActionItemSetDone, EditorActivityNotification, ErrorCodes, PROTOCOL_VERSION, SessionPause, SessionStatus, WorkspaceIndexNotification,
 } from '../../protocol/protocol';
-import { miniModel } from '../setup';
-import { connectDaemon, rejection, RpcClient } from './daemon-process';
+import { miniModel, SAMPLE_WAV } from '../setup';
+import { connectDaemon, RawClient, rejection, RpcClient, spawnDaemon } from './daemon-process';
 
 describe('pause, setDone, workspace index and editor activity: bad params (real daemon)', function () {
   this.timeout(60_000);
@@ -50,5 +50,43 @@ describe('pause, setDone, workspace index and editor activity: bad params (real 
     const status = await client.connection.sendRequest(SessionStatus, {});
     assert.equal(status.state, 'idle');
     assert.equal(client.logs.filter((l) => l.includes('"level":"warn"')).length, 2, client.logs.join('\n'));
+  });
+});
+
+describe('concurrent session starts are decided in the order they arrive (real daemon, raw JSON-RPC)', function () {
+  this.timeout(60_000);
+
+  it('the first start holds the session while the client has not yet answered its progress request; the second is refused at once', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-start-order-'));
+    const daemon = spawnDaemon({ EARSHOT_MODEL: undefined });
+    const raw = new RawClient(daemon);
+    try {
+      const init = await raw.request('initialize', {
+        processId: process.pid, rootUri: null, capabilities: { window: { workDoneProgress: true } },
+        initializationOptions: { protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: miniModel(), threads: 1 },
+      });
+      assert.equal(init.error, undefined, JSON.stringify(init.error));
+      raw.notify('initialized', {});
+      // A, then B, back to back. The model is not loaded yet, so a start asks the client to create a progress first.
+      const params = { sources: ['file'], audioFile: SAMPLE_WAV, pace: 'fast' };
+      raw.sendRaw(JSON.stringify({ jsonrpc: '2.0', id: 'A', method: 'earshot/session/start', params }));
+      raw.sendRaw(JSON.stringify({ jsonrpc: '2.0', id: 'B', method: 'earshot/session/start', params }));
+      const create = await raw.next((m) => m.method === 'window/workDoneProgress/create', 10_000);
+      // This client is slow to answer A's progress request: B must not overtake A meanwhile.
+      const b = await raw.next((m) => m.id === 'B', 10_000);
+      assert.equal(b.error?.code, ErrorCodes.SessionAlreadyRunning, JSON.stringify(b));
+      assert.equal(raw.received.filter((m) => m.method === 'window/workDoneProgress/create').length, 1, 'only A asked for progress');
+      raw.sendRaw(JSON.stringify({ jsonrpc: '2.0', id: create.id, result: null }));
+      const a = await raw.next((m) => m.id === 'A', 30_000);
+      assert.equal(a.error, undefined, JSON.stringify(a.error));
+      const { sessionId } = a.result as { sessionId: string };
+      await raw.next((m) => m.method === 'earshot/sessionState' && (m.params as { sessionId: string; state: string }).sessionId === sessionId
+        && (m.params as { state: string }).state === 'done', 60_000);
+      assert.ok(raw.received.some((m) => m.method === '$/progress'), 'model loading was reported on the progress A asked for');
+    } finally {
+      const code = await daemon.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+      assert.equal(code, 0, daemon.stderr().slice(-2000));
+    }
   });
 });
