@@ -27,7 +27,7 @@ import { EXPORT_FORMATS, exportSession, isExportFormat } from './notes/export';
 import { extract, SpokenLine } from './notes/extract';
 import { writeFileAtomic } from './notes/markdown';
 import { startServer } from './server';
-import { ConnectedSession, ConnectError, startConnectedSession } from './connect';
+import { startConnectedSession } from './connect';
 import { loopbackHost, runListenDaemon, TOKEN_FILE } from './listen';
 import { Logger, logLevelFrom } from './log';
 import { segmenterOptions, segmentUtterances } from './vad/segmenter';
@@ -160,8 +160,9 @@ function sourceStatusPrinter(io: Io): (st: SourceStatusParams) => void {
  * or with --json one {"t0","t1","source","text"} line (the same output for `transcribe` and `listen`).
  */
 async function cliService(values: SessionValues, io: Io, events: Partial<ServiceEvents> = {}): Promise<{ service: EarshotService; selection: ModelSelection }> {
-  const { language } = sessionSettings(values);
-  const threads = sessionSettings(values).threads ?? defaultThreads();
+  const settings = sessionSettings(values);
+  const { language } = settings;
+  const threads = settings.threads ?? defaultThreads();
   const storageDir = defaultStorageDir();
   const selection = await selectModel({ modelPath: values.model ?? process.env.EARSHOT_MODEL, storageDir, language });
   const print = segmentPrinter(values.json, io);
@@ -258,15 +259,10 @@ async function connected(values: SessionValues, io: Io, params: SessionStartPara
   const { threads, language } = sessionSettings(values);
   const tokenFile = path.resolve(values['token-file'] ?? path.join(defaultStorageDir(), TOKEN_FILE));
   const modelPath = values.model ?? process.env.EARSHOT_MODEL;
-  let session: ConnectedSession;
-  try {
-    session = await startConnectedSession(tokenFile, {
-      notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), language,
-      ...(modelPath ? { modelPath: path.resolve(modelPath) } : {}), ...(threads ? { threads } : {}),
-    }, params, { transcript: segmentPrinter(values.json, io), sourceStatus: sourceStatusPrinter(io) });
-  } catch (e) {
-    throw e instanceof ConnectError ? e : new Error(`the daemon refused the session: ${(e as Error).message}`);
-  }
+  const session = await startConnectedSession(tokenFile, {
+    notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), language,
+    ...(modelPath ? { modelPath: path.resolve(modelPath) } : {}), ...(threads ? { threads } : {}),
+  }, params, { transcript: segmentPrinter(values.json, io), sourceStatus: sourceStatusPrinter(io) });
   const stop = () => void session.stop().catch(() => undefined);
   const stopTimer = limitSec ? setTimeout(stop, limitSec * 1000) : undefined;
   process.once('SIGINT', stop);

@@ -57,8 +57,8 @@ export interface ConnectedSession {
   started: SessionStartResult;
   /** Resolves with the session's last state (done), carrying its error if it ended on a fault. */
   done: Promise<SessionStateParams>;
-  /** Asks the daemon to stop the session (its last utterance is finalized); resolves with the notes file. */
-  stop(): Promise<string>;
+  /** Asks the daemon to stop the session (its last utterance is finalized; `done` follows). */
+  stop(): Promise<void>;
   /** Ends the connection politely (shutdown + exit): the daemon keeps running for its other clients. */
   close(): Promise<void>;
 }
@@ -125,8 +125,7 @@ export async function startConnectedSession(
     started,
     done,
     async stop() {
-      const result = await connection.sendRequest(SessionStop, { sessionId: sessionId! });
-      return result.notesPath;
+      await connection.sendRequest(SessionStop, { sessionId: sessionId! });
     },
     async close() {
       try {

@@ -126,11 +126,11 @@ export interface ProgressReporter {
 }
 
 /**
- * A reporter, or how to get one when the model really has to be loaded. Over JSON-RPC getting one is a round trip to the
- * client (window/workDoneProgress/create): a start waits for it only after it has claimed the session slot, so that
+ * How to get a reporter, called only when the model really has to be loaded. Over JSON-RPC that is a round trip to the
+ * client (window/workDoneProgress/create): a start makes it only after it has claimed the session slot, so that
  * concurrent starts are decided in the order they arrived, not by how fast the client answers.
  */
-export type ModelProgress = ProgressReporter | (() => Promise<ProgressReporter | undefined>);
+export type ModelProgress = () => Promise<ProgressReporter | undefined>;
 
 /** Default idle time before the model is freed. */
 export const DEFAULT_MODEL_IDLE_UNLOAD_SEC = 600;
@@ -925,9 +925,9 @@ export class EarshotService {
     }
   }
 
-  private async loadModel(progressSource?: ModelProgress): Promise<void> {
+  private async loadModel(modelProgress?: ModelProgress): Promise<void> {
     if (this.engine.state === 'ready') return;
-    const progress = typeof progressSource === 'function' ? await progressSource() : progressSource;
+    const progress = await modelProgress?.();
     const selection = this.config.selection;
     const data = { modelPath: this.config.modelPath, ...(selection?.source === 'catalog' && selection.model ? { modelId: selection.model.id } : {}) };
     // The catalog id, or the file's name for a model given by path.

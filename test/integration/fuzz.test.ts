@@ -14,16 +14,14 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as protocol from '../../protocol/protocol';
 import { ErrorCodes, PROTOCOL_VERSION } from '../../protocol/protocol';
 import { AUTH_TIMEOUT_MS, MAX_CONNECTIONS, MAX_FRAME_BYTES, RATE_LIMIT_PER_SEC } from '../../daemon/transport';
 import { DAEMON_BIN, miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
-import { frame, isResponse, rssOf, WireClient } from './wire';
+import { closesWithin, connectTcp, frame, isResponse, rssOf, TcpPeer, tokenFileOf, WireClient } from './wire';
 
 const SEED = Number(process.env.EARSHOT_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const TOTAL_MESSAGES = Number(process.env.EARSHOT_FUZZ_MESSAGES ?? 12_000);
@@ -710,19 +708,13 @@ describe('fuzzing the JSON-RPC surface over TCP (real daemon, earshot daemon --l
       }
     });
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    const sockets: net.Socket[] = [];
+    const peers: TcpPeer[] = [];
     try {
-      const tokenFile = path.join(storage, 'daemon.token');
-      for (let i = 0; i < 400 && !fs.existsSync(tokenFile); i++) await new Promise((r) => setTimeout(r, 50));
-      const { port, token } = JSON.parse(fs.readFileSync(tokenFile, 'utf8')) as { port: number; token: string };
+      const { port, token } = await tokenFileOf(storage, child);
       const connect = async () => {
-        const socket = net.connect({ host: '127.0.0.1', port });
-        sockets.push(socket);
-        socket.on('error', () => undefined);
-        // Not events.once: it would reject on the 'error' (ECONNRESET) that comes before the close.
-        const closed = new Promise<boolean>((resolve) => socket.once('close', () => resolve(true)));
-        await once(socket, 'connect');
-        return { socket, client: new WireClient(socket, socket), closed };
+        const peer = await connectTcp(port);
+        peers.push(peer);
+        return peer;
       };
       const rng = new Rng(seed);
       const ctx: Ctx = { sessions: [], rng };
@@ -743,8 +735,7 @@ describe('fuzzing the JSON-RPC surface over TCP (real daemon, earshot daemon --l
           const conn = await connect();
           // The case, then a real request behind it: neither may be processed.
           await conn.client.write(Buffer.concat([c.bytes, fuzzer.probe().bytes])).catch(() => undefined);
-          const closed = await Promise.race([conn.closed, new Promise<boolean>((r) => setTimeout(() => r(false), AUTH_TIMEOUT_MS + 3000))]);
-          if (!closed) refusedFailures.push(`not closed: [${c.label}] ${c.text.slice(0, 200)}`);
+          if (!await closesWithin(conn, AUTH_TIMEOUT_MS + 3000)) refusedFailures.push(`not closed: [${c.label}] ${c.text.slice(0, 200)}`);
           for (const m of conn.client.received.filter(isResponse)) {
             if (m.error === undefined) refusedFailures.push(`a result before authentication: ${JSON.stringify(m).slice(0, 200)} for [${c.label}]`);
           }
@@ -842,7 +833,7 @@ describe('fuzzing the JSON-RPC surface over TCP (real daemon, earshot daemon --l
       console.log(`      ${PRE_AUTH_CONNECTIONS} refused connections, then ${messages} messages (${expected.size} request ids, ${nullSeen} id-null answers) ` +
         `on an authenticated one in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     } finally {
-      for (const s of sockets) s.destroy();
+      for (const p of peers) p.socket.destroy();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
     }

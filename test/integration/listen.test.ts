@@ -15,7 +15,7 @@ import { TokenFile } from '../../daemon/listen';
 import { AUTH_TIMEOUT_MS, MAX_CONNECTIONS, MAX_FRAME_BYTES, PRE_AUTH_MAX_FRAME_BYTES, RATE_LIMIT_BURST } from '../../daemon/transport';
 import { DAEMON_BIN, miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
 import { runEarshot } from './daemon-process';
-import { frame, isResponse, socketsOf, WireClient, WireMessage } from './wire';
+import { closesWithin, connectTcp, frame, isResponse, socketsOf, TcpPeer, tokenFileOf, WireMessage } from './wire';
 
 interface Daemon {
   child: ChildProcessWithoutNullStreams;
@@ -45,21 +45,6 @@ async function until<T>(what: string, check: () => T | undefined, timeoutMs = 20
   }
 }
 
-interface Conn { socket: net.Socket; client: WireClient; closed: Promise<void> }
-
-async function connect(port: number): Promise<Conn> {
-  const socket = net.connect({ host: '127.0.0.1', port });
-  socket.on('error', () => undefined);
-  const closed = once(socket, 'close').then(() => undefined);
-  await once(socket, 'connect');
-  return { socket, client: new WireClient(socket, socket), closed };
-}
-
-/** Resolves true when the connection closes within `ms`. */
-function closesWithin(conn: Conn, ms: number): Promise<boolean> {
-  return Promise.race([conn.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
-}
-
 describe('earshot daemon --listen (TCP on loopback, token-authenticated)', function () {
   this.timeout(120_000);
   let dir: string;
@@ -67,7 +52,7 @@ describe('earshot daemon --listen (TCP on loopback, token-authenticated)', funct
   let daemon: Daemon;
   let info: TokenFile;
   const tokenFile = () => path.join(storage, 'daemon.token');
-  const open: Conn[] = [];
+  const open: TcpPeer[] = [];
 
   const initParams = (authToken: unknown, extra: object = {}) => ({
     processId: 1, rootUri: null, capabilities: {}, clientInfo: { name: 'earshot-listen-test' },
@@ -78,8 +63,8 @@ describe('earshot daemon --listen (TCP on loopback, token-authenticated)', funct
   });
 
   /** A connection that has authenticated (its initialize answered). */
-  async function authenticated(): Promise<Conn> {
-    const conn = await connect(info.port);
+  async function authenticated(): Promise<TcpPeer> {
+    const conn = await connectTcp(info.port);
     open.push(conn);
     const init = await conn.client.request('initialize', initParams(info.token));
     assert.equal(init.error, undefined, JSON.stringify(init.error));
@@ -91,14 +76,7 @@ describe('earshot daemon --listen (TCP on loopback, token-authenticated)', funct
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-listen-'));
     storage = path.join(dir, 'storage');
     daemon = runDaemon(['--listen', '0'], storage);
-    info = await until('the token file', () => {
-      try {
-        return JSON.parse(fs.readFileSync(tokenFile(), 'utf8')) as TokenFile;
-      } catch {
-        if (daemon.child.exitCode !== null) throw new Error(`the daemon exited: ${daemon.stderr()}`);
-        return undefined;
-      }
-    });
+    info = await tokenFileOf(storage, daemon.child).catch((e: Error) => { throw new Error(`${e.message}: ${daemon.stderr()}`); });
   });
 
   /** Connections the daemon opened and has closed since: the limit test needs the others gone. */
@@ -131,7 +109,7 @@ describe('earshot daemon --listen (TCP on loopback, token-authenticated)', funct
 
   for (const [label, authToken] of [['a wrong token', 'f'.repeat(64)], ['a missing token', undefined], ['a token of another type', 12345], ['a prefix of the token', '']] as const) {
     it(`refuses ${label}: Unauthorized, connection closed, nothing processed`, async () => {
-      const conn = await connect(info.port);
+      const conn = await connectTcp(info.port);
       open.push(conn);
       const token = label === 'a prefix of the token' ? info.token.slice(0, 32) : authToken;
       // The initialize and a request pipelined behind it: neither may be processed.
@@ -149,13 +127,13 @@ describe('earshot daemon --listen (TCP on loopback, token-authenticated)', funct
   }
 
   it('refuses a first message that is not initialize, and bytes that are not a frame', async () => {
-    const status = await connect(info.port);
+    const status = await connectTcp(info.port);
     open.push(status);
     await status.client.sendRaw(JSON.stringify({ jsonrpc: '2.0', id: 'x', method: 'earshot/session/status', params: {} }));
     assert.ok(await closesWithin(status, 5000));
     assert.deepEqual(status.client.received.filter(isResponse).map((a) => [a.id, a.error?.code]), [['x', ErrorCodes.Unauthorized]]);
 
-    const junk = await connect(info.port);
+    const junk = await connectTcp(info.port);
     open.push(junk);
     await junk.client.write(Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
     assert.ok(await closesWithin(junk, 5000));
@@ -163,8 +141,8 @@ describe('earshot daemon --listen (TCP on loopback, token-authenticated)', funct
   });
 
   it('closes a connection that does not authenticate within the auth timeout (silent or slow)', async () => {
-    const silent = await connect(info.port);
-    const slow = await connect(info.port);
+    const silent = await connectTcp(info.port);
+    const slow = await connectTcp(info.port);
     open.push(silent, slow);
     const started = Date.now();
     // Half a header, then nothing: a slow-loris client.
@@ -176,7 +154,7 @@ describe('earshot daemon --listen (TCP on loopback, token-authenticated)', funct
   });
 
   it('closes a first frame over the pre-authentication limit', async () => {
-    const conn = await connect(info.port);
+    const conn = await connectTcp(info.port);
     open.push(conn);
     void conn.client.write(frame(Buffer.alloc(PRE_AUTH_MAX_FRAME_BYTES + 1, 0x20))).catch(() => undefined);
     assert.ok(await closesWithin(conn, 5000));
@@ -184,9 +162,9 @@ describe('earshot daemon --listen (TCP on loopback, token-authenticated)', funct
   });
 
   it(`serves at most ${MAX_CONNECTIONS} connections at once`, async () => {
-    const conns: Conn[] = [];
+    const conns: TcpPeer[] = [];
     for (let i = 0; i < MAX_CONNECTIONS; i++) conns.push(await authenticated());
-    const extra = await connect(info.port);
+    const extra = await connectTcp(info.port);
     open.push(extra);
     assert.ok(await closesWithin(extra, 2000), 'the connection over the limit is closed at once');
     for (const c of conns) assert.equal(c.socket.destroyed, false);

@@ -17,6 +17,7 @@ import { DAEMON_BIN, miniModel, REPO_ROOT } from '../setup';
 import { PulseServer, startPulse } from '../support/pulse';
 import { callFixtures } from '../support/speech';
 import { connectDaemon, RpcClient } from './daemon-process';
+import { tokenFileOf } from './wire';
 
 interface Observed { statuses: (SourceStatusParams & { receivedAt: number })[]; levels: InputLevelParams[] }
 
@@ -179,11 +180,7 @@ describe('live session: microphone and system audio from a real PulseAudio serve
       const storage = path.join(dir, connect ? 'listen-storage' : 'cli-storage');
       const listening = connect ? spawn(process.execPath, [DAEMON_BIN, 'daemon', '--listen', '0'], { cwd: REPO_ROOT, env: { ...pulse.env, EARSHOT_STORAGE: storage }, stdio: 'ignore' }) : undefined;
       try {
-        if (listening) {
-          const tokenFile = path.join(storage, 'daemon.token');
-          for (let i = 0; i < 400 && !fs.existsSync(tokenFile); i++) await new Promise((r) => setTimeout(r, 50));
-          assert.ok(fs.existsSync(tokenFile), 'the listening daemon wrote its token file');
-        }
+        if (listening) await tokenFileOf(storage, listening);
         const child = spawn(process.execPath, [DAEMON_BIN, 'listen', '--source', 'mic,system', '--seconds', '12', '--json', '--threads', '1',
           '--model', miniModel(), '--notes-dir', path.join(dir, 'cli-notes'), ...(connect ? ['--connect'] : [])], { cwd: REPO_ROOT, env: { ...pulse.env, EARSHOT_STORAGE: storage } });
         let stdout = '', stderr = '';

@@ -2,7 +2,11 @@
  * A raw JSON-RPC peer for hostile-input tests: writes frames (or any bytes) to a daemon over any stream pair (a child's
  * stdio, a TCP socket) and parses every frame the daemon writes back, failing loudly on a frame that is not valid.
  */
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import type { TokenFile } from '../../daemon/listen';
 
 /** A JSON-RPC message as read off the wire. */
 export interface WireMessage {
@@ -188,4 +192,40 @@ export function socketsOf(pid: number): SocketInfo[] {
     found.set(cols[6], { inode: cols[6], table: 'unix', state: `flags ${cols[3]} st ${cols[5]}`, ...(path ? { local: path } : {}), listening: (flags & 0x10000) !== 0 || Boolean(path) });
   }
   return [...inodes].map((inode) => found.get(inode) ?? { inode, listening: false });
+}
+
+// ---------------------------------------------------------------------------------------------
+// `earshot daemon --listen` peers.
+
+/** The token file a listening daemon wrote to `storageDir`, once it is there; fails if the daemon exits first. */
+export async function tokenFileOf(storageDir: string, daemon: ChildProcess, timeoutMs = 20_000): Promise<TokenFile> {
+  const file = path.join(storageDir, 'daemon.token');
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 25))) {
+    try {
+      return JSON.parse(fs.readFileSync(file, 'utf8')) as TokenFile;
+    } catch {
+      if (daemon.exitCode !== null || daemon.signalCode !== null) throw new Error(`the daemon exited (${daemon.exitCode ?? daemon.signalCode}) before writing ${file}`);
+    }
+  }
+  throw new Error(`no token file at ${file} after ${timeoutMs} ms`);
+}
+
+export interface TcpPeer { socket: net.Socket; client: WireClient; closed: Promise<void> }
+
+/** A raw connection to a listening daemon on loopback. */
+export async function connectTcp(port: number): Promise<TcpPeer> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  socket.on('error', () => undefined); // a refused or reset connection shows as `closed`
+  // Not events.once: it would reject on the 'error' (ECONNRESET) that comes before the close.
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    void closed.then(() => reject(new Error(`cannot connect to 127.0.0.1:${port}`)));
+  });
+  return { socket, client: new WireClient(socket, socket), closed };
+}
+
+/** Resolves true when the connection closes within `ms`. */
+export function closesWithin(peer: TcpPeer, ms: number): Promise<boolean> {
+  return Promise.race([peer.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 }
