@@ -30,8 +30,8 @@ import { startServer } from './server';
 import { startConnectedSession } from './connect';
 import { loopbackHost, runListenDaemon, TOKEN_FILE } from './listen';
 import { Logger, logLevelFrom } from './log';
-import { segmenterOptions, segmentUtterances } from './vad/segmenter';
-import { SileroDetector } from './vad/silero';
+import { createSpeechDetector, vadConfig } from './vad/config';
+import { segmentUtterances } from './vad/segmenter';
 import { EarshotService, ServiceError, ServiceEvents } from './service';
 
 const PACKAGE_ROOT = path.join(__dirname, '..', '..');
@@ -382,15 +382,20 @@ async function vad(argv: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('vad takes one audio file');
   if (values.profile !== 'default' && values.profile !== 'sensitive') throw new UsageError('--profile must be default or sensitive');
   const source = await FileSource.open(path.resolve(positionals[0]), { pace: 'fast' });
-  const speech: { start: number; end: number }[] = [];
-  const events = segmentUtterances(source.frames(new AbortController().signal), await SileroDetector.create(), segmenterOptions({ profile: values.profile }));
+  // The spans the recognizer is given (pre-roll and hangover included), with the detected speech inside them.
+  const spans: { start: number; end: number; speechStart: number; speechEnd: number }[] = [];
+  const config = vadConfig({ profile: values.profile });
+  const events = segmentUtterances(source.frames(new AbortController().signal), await createSpeechDetector(config), config.segmenter);
   for await (const event of events) {
     if (event.type !== 'end') continue;
     const u = event.utterance;
-    speech.push({ start: seconds(u.speechStartSample / SAMPLE_RATE), end: seconds(u.speechEndSample / SAMPLE_RATE) });
+    spans.push({
+      start: seconds(u.startSample / SAMPLE_RATE), end: seconds((u.startSample + u.samples.length) / SAMPLE_RATE),
+      speechStart: seconds(u.speechStartSample / SAMPLE_RATE), speechEnd: seconds(u.speechEndSample / SAMPLE_RATE),
+    });
   }
-  if (values.json) io.out(JSON.stringify(speech));
-  else speech.forEach((s) => io.out(`${stamp(s.start)} → ${stamp(s.end)}  (${(s.end - s.start).toFixed(2)} s)`));
+  if (values.json) io.out(JSON.stringify(spans));
+  else spans.forEach((s) => io.out(`${stamp(s.start)} → ${stamp(s.end)}  (${(s.end - s.start).toFixed(2)} s; speech ${stamp(s.speechStart)} → ${stamp(s.speechEnd)})`));
   return 0;
 }
 

@@ -49,8 +49,8 @@ import { annotateSegment, WorkspaceIndexHolder } from './notes/segmentContext';
 import { notesFileName } from './notes/markdown';
 import { DAY_MS, pruneSessions, PruneResult } from './retention';
 import { Session, SessionConfig, SessionEvents } from './session/session';
-import { segmenterOptions } from './vad/segmenter';
-import { SileroDetector, VadModelError } from './vad/silero';
+import { createSpeechDetector, vadConfig } from './vad/config';
+import { VadModelError } from './vad/silero';
 
 export interface ServiceConfig {
   storageDir: string;
@@ -227,6 +227,7 @@ export class EarshotService {
     pace?: FilePace; audioFile?: string; devices?: Partial<Record<LiveSourceKind, string>>; speakers?: Partial<Record<LiveSourceKind, string>>;
   }): SessionConfig {
     const { sessionId, startedAt, sources, dictation } = s;
+    const vad = vadConfig(this.config.vad, dictation ? 'dictation' : 'meeting');
     return {
       sessionId,
       title: s.title,
@@ -243,8 +244,8 @@ export class EarshotService {
       notesPath: s.notesPath,
       mode: dictation ? 'dictation' : 'meeting',
       decoder: { decode: (request) => (this.fallback?.state === 'ready' ? this.fallback : this.engine).decode(request) },
-      createDetector: () => SileroDetector.create(),
-      segmenter: segmenterOptions(this.config.vad, dictation ? 'dictation' : 'meeting'),
+      createDetector: () => createSpeechDetector(vad),
+      segmenter: vad.segmenter,
       ...(this.config.degradeThresholds ? { degradeThresholds: this.config.degradeThresholds } : {}),
       ...(s.pace === 'fast' ? { streaming: BATCH_STREAMING_OPTIONS } : {}),
       vocabulary: () => this.vocabulary,
@@ -919,7 +920,7 @@ export class EarshotService {
   /** The VAD model loads once (shared by every source's detector); without it nothing can be heard. */
   private async loadVad(): Promise<void> {
     try {
-      await SileroDetector.create();
+      await createSpeechDetector(vadConfig(this.config.vad));
     } catch (e) {
       throw new ServiceError(ErrorCodes.VadUnavailable, e instanceof VadModelError ? e.message : `Voice activity detection is unavailable: ${(e as Error).message}`);
     }

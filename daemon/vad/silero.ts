@@ -1,15 +1,20 @@
 /**
- * Silero VAD v5 on onnxruntime-node: one 512-sample frame (32 ms at 16 kHz) in, a speech probability
- * out. The model's recurrent state and the last 64 samples of context are carried from frame to
- * frame, so each source needs its own detector; the ONNX session itself is shared.
+ * Silero VAD on onnxruntime-node: one 512-sample frame (32 ms at 16 kHz) in, a speech probability out. v6 (v6.2) is
+ * the one Earshot uses; v5 has the same inputs and state and stays loadable for the comparison in `npm run eval:vad`.
+ * The model's recurrent state and the last 64 samples of context are carried from frame to frame, so each source needs
+ * its own detector; the ONNX session itself is shared.
  */
 import * as path from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { FRAME_SAMPLES, SAMPLE_RATE } from '../capture/source';
 import { SpeechDetector } from './segmenter';
 
-/** Where scripts/fetch-vad-model.js puts the model (sha256-checked at install). */
-export const SILERO_MODEL = path.join(__dirname, '..', '..', '..', 'media', 'vad', 'silero_vad_v5.onnx');
+export type SileroVersion = 'v5' | 'v6';
+/** Where scripts/fetch-vad-model.js puts the models (sha256-checked): v6 at install, v5 on request. */
+export const sileroModelPath = (version: SileroVersion): string => path.join(__dirname, '..', '..', '..', 'media', 'vad', `silero_vad_${version}.onnx`);
+/** The detector Earshot runs: v6 hears quiet meeting speech that v5 misses (BENCHMARKS.md, "Voice detection on real meetings"). */
+export const SILERO_VERSION: SileroVersion = 'v6';
+export const SILERO_MODEL = sileroModelPath(SILERO_VERSION);
 /** Samples of the previous frame that v5 expects in front of each frame. */
 const CONTEXT_SAMPLES = 64;
 const STATE_SHAPE = [2, 1, 128];
@@ -42,7 +47,7 @@ function loadSession(modelPath: string): Promise<InferenceSession> {
     session = ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' })
       .catch((e: Error) => {
         sessions.delete(modelPath);
-        throw new VadModelError(`Silero VAD model ${modelPath} could not be loaded: ${e.message}. Reinstall Earshot (npm ci fetches it).`);
+        throw new VadModelError(`Silero VAD model ${modelPath} could not be loaded: ${e.message}. Reinstall Earshot (npm ci fetches it; \`node scripts/fetch-vad-model.js\` in a development checkout).`);
       });
     sessions.set(modelPath, session);
   }
@@ -50,7 +55,7 @@ function loadSession(modelPath: string): Promise<InferenceSession> {
 }
 
 export class SileroDetector implements SpeechDetector {
-  /** Measured on espeak-ng fixtures with exact boundaries: the probability stays above 0.5 one frame past the voice. */
+  /** Measured on espeak-ng fixtures with exact boundaries: the probability stays up one frame past the voice (v5 and v6). */
   readonly endLagFrames = 1;
   private state: Tensor;
   private silentFrames = 0;

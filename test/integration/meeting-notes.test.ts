@@ -17,8 +17,7 @@ import { FileSource } from '../../daemon/capture/source';
 import { readJournal } from '../../daemon/journal/journal';
 import { exportSession, parseExport } from '../../daemon/notes/export';
 import { Session } from '../../daemon/session/session';
-import { segmenterOptions } from '../../daemon/vad/segmenter';
-import { SileroDetector } from '../../daemon/vad/silero';
+import { createSpeechDetector, vadConfig } from '../../daemon/vad/config';
 import { FakeDecoder } from '../unit/fakes';
 
 /** The meeting, one sentence per turn (no commas: a long pause inside a turn could split it into two utterances). */
@@ -61,7 +60,7 @@ describe('a meeting recording through the session: VAD, journal, live extraction
       sessionId: 'meeting-test', title: 'Payments standup', language: 'en', startedAt,
       sources: [await FileSource.open(recording, { pace: 'fast', speaker: 'Speaker' })],
       journalPath: path.join(dir, 'sessions', 'meeting-test.jsonl'), notesPath: path.join(dir, 'notes', 'standup.md'),
-      decoder, createDetector: () => SileroDetector.create(), segmenter: segmenterOptions(), streaming: BATCH_STREAMING_OPTIONS, audioFile: recording,
+      decoder, createDetector: () => createSpeechDetector(vadConfig()), segmenter: vadConfig().segmenter, streaming: BATCH_STREAMING_OPTIONS, audioFile: recording,
     }, {
       transcript: () => undefined, state: () => undefined,
       actionItem: (i) => items.set(i.id, i), decision: (d) => decisions.set(d.id, d), summary: (s) => summaries.push(s),

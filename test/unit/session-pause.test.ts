@@ -15,7 +15,8 @@ import { readJournal, segmentsOf } from '../../daemon/journal/journal';
 import { AudioFrame, AudioSource, FRAME_SAMPLES, SAMPLE_RATE } from '../../daemon/capture/source';
 import { Session, SessionConfig, SessionEvents } from '../../daemon/session/session';
 import { EnergyDetector } from '../../daemon/vad/energy';
-import { DEFAULT_SEGMENTER_OPTIONS, DICTATION_HANGOVER_MS, segmenterOptions, segmentUtterances, UtteranceEvent } from '../../daemon/vad/segmenter';
+import { vadConfig } from '../../daemon/vad/config';
+import { DEFAULT_SEGMENTER_OPTIONS, DICTATION_HANGOVER_MS, segmentUtterances, UtteranceEvent } from '../../daemon/vad/segmenter';
 import { FakeDecoder } from './fakes';
 
 /**
@@ -172,11 +173,11 @@ describe('segmenter: pause markers', () => {
 
   it('dictation ends utterances after DICTATION_HANGOVER_MS of silence, sooner than a meeting, unless the user asked for less', () => {
     assert.ok(DICTATION_HANGOVER_MS < DEFAULT_SEGMENTER_OPTIONS.hangoverMs);
-    assert.equal(segmenterOptions({}, 'dictation').hangoverMs, DICTATION_HANGOVER_MS);
-    assert.equal(segmenterOptions({}).hangoverMs, DEFAULT_SEGMENTER_OPTIONS.hangoverMs);
-    assert.equal(segmenterOptions({ hangoverMs: 200 }, 'dictation').hangoverMs, 200);
-    assert.equal(segmenterOptions({ hangoverMs: 1000 }, 'dictation').hangoverMs, DICTATION_HANGOVER_MS);
-    assert.equal(segmenterOptions({ hangoverMs: 1000 }, 'meeting').hangoverMs, 1000);
+    assert.equal(vadConfig({}, 'dictation').segmenter.hangoverMs, DICTATION_HANGOVER_MS);
+    assert.equal(vadConfig({}).segmenter.hangoverMs, DEFAULT_SEGMENTER_OPTIONS.hangoverMs);
+    assert.equal(vadConfig({ hangoverMs: 200 }, 'dictation').segmenter.hangoverMs, 200);
+    assert.equal(vadConfig({ hangoverMs: 1000 }, 'dictation').segmenter.hangoverMs, DICTATION_HANGOVER_MS);
+    assert.equal(vadConfig({ hangoverMs: 1000 }, 'meeting').segmenter.hangoverMs, 1000);
   });
 
   it('ends the utterance in progress at a marker and numbers the next one on, also across segmenters sharing a counter', async () => {
