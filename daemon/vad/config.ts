@@ -7,7 +7,7 @@
 import { SessionMode, VadSettings } from '../../protocol/protocol';
 import { LevelNormalizedDetector } from './level';
 import { DEFAULT_SEGMENTER_OPTIONS, DICTATION_HANGOVER_MS, SegmenterOptions, SpeechDetector } from './segmenter';
-import { SILERO_VERSION, SileroDetector, sileroModelPath, SileroVersion } from './silero';
+import { SILERO_VERSION, SileroDetector, SileroVersion } from './silero';
 
 export interface VadConfig {
   model: SileroVersion;
@@ -52,6 +52,6 @@ export function vadConfig(settings: VadSettings = {}, mode: SessionMode = 'meeti
 
 /** A fresh detector (its own recurrent state and level tracker) for one source. */
 export async function createSpeechDetector(config: Pick<VadConfig, 'model' | 'levelHandling' | 'levelTargetDb'>): Promise<SpeechDetector> {
-  const silero = await SileroDetector.create(sileroModelPath(config.model));
+  const silero = await SileroDetector.create(config.model);
   return config.levelHandling ? new LevelNormalizedDetector(silero, config.levelTargetDb) : silero;
 }
