@@ -1,7 +1,7 @@
 /**
  * The `earshot` command line: the daemon's pipeline without an editor.
  *
- *   earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime]
+ *   earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime] [--vad-profile default|sensitive]
  *   earshot transcribe|listen … --connect [--token-file FILE]   the same session in a running `earshot daemon --listen`
  *   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD]
  *   earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
@@ -30,7 +30,7 @@ import { startServer } from './server';
 import { startConnectedSession } from './connect';
 import { loopbackHost, runListenDaemon, TOKEN_FILE } from './listen';
 import { Logger, logLevelFrom } from './log';
-import { createSpeechDetector, vadConfig } from './vad/config';
+import { createSpeechDetector, vadConfig, VadProfile } from './vad/config';
 import { segmentUtterances } from './vad/segmenter';
 import { EarshotService, ServiceError, ServiceEvents } from './service';
 
@@ -38,14 +38,15 @@ const PACKAGE_ROOT = path.join(__dirname, '..', '..');
 export const SAMPLE_RECORDING = path.join(PACKAGE_ROOT, 'media', 'sample', 'standup.wav');
 
 const USAGE = `Usage:
-  earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime]
+  earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime] [--vad-profile default|sensitive]
       Transcribe a WAV file (default: the bundled sample meeting), print final segments, write notes.
   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD]
       Action items and decisions from a transcript: JSON lines {"t0","t1","speaker","text"} or "Speaker: text" lines.
   earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
       Export a session from its journal (EARSHOT_STORAGE/sessions): notes, JSON, subtitles or plain text, to stdout or FILE.
   earshot vad <audio.wav> [--json] [--profile default|sensitive]
-      Speech segments found by the voice activity detector (with --json: [{"start","end"}] in seconds).
+      What the voice activity detector passes to the recognizer, pre-roll and hangover included, with the detected
+      speech inside (with --json: [{"start","end","speechStart","speechEnd"}] in seconds).
   earshot models [list] [--json] | earshot models download <id> [--repair]
       The whisper model catalog and its cache; download (resumable, sha256-checked) a model.
   earshot listen [--source mic,system] [--seconds N] [--mic DEVICE] [--system DEVICE] [--json] [--model PATH] [--notes-dir DIR]
@@ -124,9 +125,17 @@ const SESSION_OPTIONS = {
   threads: { type: 'string' },
   connect: { type: 'boolean', default: false },
   'token-file': { type: 'string' },
+  'vad-profile': { type: 'string', default: 'default' },
 } as const;
 
-interface SessionValues { model?: string; language: string; json: boolean; 'notes-dir'?: string; threads?: string; connect: boolean; 'token-file'?: string }
+interface SessionValues {
+  model?: string; language: string; json: boolean; 'notes-dir'?: string; threads?: string; connect: boolean; 'token-file'?: string; 'vad-profile': string;
+}
+
+function vadProfile(value: string): VadProfile {
+  if (value !== 'default' && value !== 'sensitive') throw new UsageError('--vad-profile (--profile) must be default or sensitive');
+  return value;
+}
 
 /** --threads and --language, checked (threads: undefined when not given). */
 function sessionSettings(values: SessionValues): { threads: number | undefined; language: string } {
@@ -167,7 +176,10 @@ async function cliService(values: SessionValues, io: Io, events: Partial<Service
   const selection = await selectModel({ modelPath: values.model ?? process.env.EARSHOT_MODEL, storageDir, language });
   const print = segmentPrinter(values.json, io);
   const service = new EarshotService(
-    { storageDir, notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), modelPath: selection.path, selection, language: values.language, threads, gpu: defaultGpu() },
+    {
+      storageDir, notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), modelPath: selection.path, selection, language: values.language, threads, gpu: defaultGpu(),
+      vad: { profile: vadProfile(values['vad-profile']) },
+    },
     { transcript: print, actionItem: () => undefined, decision: () => undefined, state: () => undefined, modelState: () => undefined, ...events },
   );
   return { service, selection };
@@ -380,11 +392,10 @@ async function vad(argv: string[], io: Io): Promise<number> {
     profile: { type: 'string', default: 'default' },
   });
   if (positionals.length !== 1) throw new UsageError('vad takes one audio file');
-  if (values.profile !== 'default' && values.profile !== 'sensitive') throw new UsageError('--profile must be default or sensitive');
   const source = await FileSource.open(path.resolve(positionals[0]), { pace: 'fast' });
   // The spans the recognizer is given (pre-roll and hangover included), with the detected speech inside them.
   const spans: { start: number; end: number; speechStart: number; speechEnd: number }[] = [];
-  const config = vadConfig({ profile: values.profile });
+  const config = vadConfig({ profile: vadProfile(values.profile) });
   const events = segmentUtterances(source.frames(new AbortController().signal), await createSpeechDetector(config), config.segmenter);
   for await (const event of events) {
     if (event.type !== 'end') continue;

@@ -101,6 +101,15 @@ describe('voice activity detection (Silero, real model, shipped settings)', () =
     assert.ok(falseSpeech(sensitive) <= 0.02, `sensitive false speech ${falseSpeech(sensitive).toFixed(4)}`);
   });
 
+  it('a turn still in progress when the recording ends reaches the recognizer (AMI trn01: laughter to the end)', async () => {
+    const trn01 = amiMeetings().find((m) => m.name === 'trn01')!;
+    const d = await detect(trn01.file, vadConfig());
+    const last = d.utterances[d.utterances.length - 1];
+    assert.ok(last, 'no utterance at all');
+    assert.ok(Math.abs(last.end - d.durationSec) < 0.033, `the last utterance ends at ${last.end}, the file at ${d.durationSec}`);
+    assert.ok(last.start < 29.2, `it starts at ${last.start}`);
+  });
+
   it('`earshot vad --json` prints the spans the recognizer gets (pre-roll and hangover included) and the speech in them', async () => {
     const out = execFileSync(process.execPath, [DAEMON_BIN, 'vad', SAMPLE_WAV, '--json'], { encoding: 'utf8' });
     const spans = JSON.parse(out) as (Span & { speechStart: number; speechEnd: number })[];
