@@ -112,6 +112,14 @@ function productionPackages(root) {
   return all.filter((rel) => fs.existsSync(path.join(root, rel)));
 }
 
+/** Whether a package's package.json `os` and `cpu` fields (npm's syntax, `!` negates) allow the target. */
+function supports(dir, want) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const allows = (list, value) => !Array.isArray(list) || list.length === 0 ||
+    (list.some((v) => !v.startsWith('!')) ? list.includes(value) : !list.includes(`!${value}`));
+  return allows(manifest.os, want.os) && allows(manifest.cpu, want.arch);
+}
+
 const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 /**
@@ -152,7 +160,9 @@ function plan(target, root = REPO) {
       duplicates.push(...same.filter((f) => f !== keep));
     }
   }
-  const missing = [...packagesWithNative].filter(([, fits]) => !fits).map(([pkg]) => pkg);
+  // A package with native code but none for the target cannot work there, unless it says it is for other
+  // platforms only (package.json `os` / `cpu`, e.g. a macOS-only capture backend).
+  const missing = [...packagesWithNative].filter(([pkg, fits]) => !fits && supports(path.join(root, pkg), want)).map(([pkg]) => pkg);
   return { target, foreign: foreign.sort(), duplicates: duplicates.sort(), kept: kept.filter((f) => !duplicates.includes(f)).sort(), missing };
 }
 
@@ -204,7 +214,7 @@ function main(argv) {
   });
 }
 
-module.exports = { nativeKind, plan, ignoreFileText, hostTarget, TARGETS };
+module.exports = { nativeKind, plan, ignoreFileText, hostTarget, supports, TARGETS };
 
 if (require.main === module) {
   Promise.resolve().then(() => main(process.argv.slice(2))).then((code) => { process.exitCode = code; }, (e) => {

@@ -16,7 +16,7 @@ interface Plan { target: string; foreign: string[]; duplicates: string[]; kept: 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const packager = require(path.join(REPO_ROOT, 'scripts', 'package-vsix.js')) as {
   nativeKind(head: Buffer): NativeKind | null;
-  plan(target: string): Plan;
+  plan(target: string, root?: string): Plan;
   ignoreFileText(plan: Plan): string;
   hostTarget(): string;
 };
@@ -101,6 +101,47 @@ describe('VSIX: native binaries per platform', () => {
       for (const file of plan.foreign) assert.ok(ignore.includes(`\n${file}\n`), `${file} in the ignore file`);
     });
   }
+
+  it('prunes any dependency the same way: capture backends\' prebuilds, platform-only packages, not dev tools', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-plan-'));
+    try {
+      const put = (file: string, data: Buffer | string) => {
+        fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+        fs.writeFileSync(path.join(root, file), data);
+      };
+      put('package-lock.json', JSON.stringify({ packages: {
+        '': {}, 'node_modules/audify': {}, 'node_modules/audify/node_modules/helper': {}, 'node_modules/audiotee': {},
+        'node_modules/mac-only-addon': {}, 'node_modules/dev-tool': { dev: true } } }));
+      put('node_modules/audify/package.json', '{}');
+      put('node_modules/audify/prebuilds/linux-x64/audify.node', elf(0x3e));
+      put('node_modules/audify/prebuilds/win32-x64/audify.node', pe(0x8664));
+      put('node_modules/audify/prebuilds/darwin-x64+arm64/audify.node', universal([0x01000007, 0x0100000c]));
+      put('node_modules/audify/index.js', 'module.exports = {};');
+      put('node_modules/audify/node_modules/helper/package.json', '{}');
+      put('node_modules/audify/node_modules/helper/helper.node', elf(0xb7));
+      put('node_modules/audiotee/package.json', JSON.stringify({ os: ['darwin'] }));
+      put('node_modules/audiotee/bin/audiotee', macho(0x0100000c));
+      put('node_modules/mac-only-addon/package.json', '{}');
+      put('node_modules/mac-only-addon/addon.node', macho(0x0100000c));
+      put('node_modules/dev-tool/package.json', '{}');
+      put('node_modules/dev-tool/tool.exe', pe(0x8664));
+      const plan = packager.plan('linux-x64', root);
+      assert.deepEqual(plan.kept, ['node_modules/audify/prebuilds/linux-x64/audify.node']);
+      assert.deepEqual(plan.foreign, [
+        'node_modules/audify/node_modules/helper/helper.node',
+        'node_modules/audify/prebuilds/darwin-x64+arm64/audify.node',
+        'node_modules/audify/prebuilds/win32-x64/audify.node',
+        'node_modules/audiotee/bin/audiotee',
+        'node_modules/mac-only-addon/addon.node',
+      ]);
+      // audiotee says it is for macOS only; an addon that does not say so cannot run on Linux: refuse to pack.
+      assert.deepEqual(plan.missing, ['node_modules/audify/node_modules/helper', 'node_modules/mac-only-addon']);
+      assert.deepEqual(packager.plan('darwin-arm64', root).kept, [
+        'node_modules/audify/prebuilds/darwin-x64+arm64/audify.node', 'node_modules/audiotee/bin/audiotee', 'node_modules/mac-only-addon/addon.node']);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
 
   it('keeps one copy of a library npm unpacked twice: the name the binding loads', () => {
     const plan = packager.plan('darwin-arm64');
