@@ -1,0 +1,224 @@
+#!/usr/bin/env node
+/**
+ * Builds the platform VSIX (`npm run package`): only the target's native binaries go in.
+ *
+ * npm installs every platform's prebuilt binaries (onnxruntime-node alone carries macOS, Linux and
+ * Windows x64/arm64 with DirectML: 288 MB), and vsce packs whatever `npm list --production` names minus
+ * .vscodeignore. So this script reads the first bytes of every file of the production dependencies,
+ * recognizes native code by its format (ELF, Mach-O, PE) and the CPU it was built for, and writes a
+ * per-target ignore file (.vscodeignore + one line per foreign binary) that it hands to vsce with
+ * --ignoreFile. No package names or folder layouts are listed here: whatever a dependency ships
+ * (onnxruntime-node, the smart-whisper addon, capture backends' prebuilds/) is pruned the same way.
+ * Byte-identical copies of one library in one folder (npm does not keep the symlinks of macOS's
+ * libfoo.1.dylib -> libfoo.1.2.3.dylib) keep only the name the other binaries load. The packed VSIX is
+ * then checked (scripts/vsix-contents.js) before the script reports success.
+ *
+ * Why not stage a pruned copy of the tree and package that: vsce would run `npm list` in the copy,
+ * which needs a full node_modules there (300 MB of copying per package); an ignore file leaves the
+ * checkout untouched and costs nothing.
+ *
+ * Usage: node scripts/package-vsix.js [--target <platform-arch>] [--out <file.vsix>] [--plan]
+ *   --target  a vsce target (default: this machine's); native addons built here must match it
+ *   --plan    print what would be left out, as JSON, and package nothing
+ */
+'use strict';
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+const REPO = path.join(__dirname, '..');
+const VSCE = '@vscode/vsce@3.9.1'; // vsce 4 needs Node 22+
+/** vsce's targets as { os, arch } of the native code they run (alpine: musl Linux). */
+const TARGETS = {
+  'win32-x64': { os: 'win32', arch: 'x64' }, 'win32-arm64': { os: 'win32', arch: 'arm64' },
+  'linux-x64': { os: 'linux', arch: 'x64' }, 'linux-arm64': { os: 'linux', arch: 'arm64' },
+  'linux-armhf': { os: 'linux', arch: 'arm' }, 'alpine-x64': { os: 'linux', arch: 'x64' },
+  'alpine-arm64': { os: 'linux', arch: 'arm64' }, 'darwin-x64': { os: 'darwin', arch: 'x64' },
+  'darwin-arm64': { os: 'darwin', arch: 'arm64' },
+};
+const ELF_MACHINES = { 0x03: 'ia32', 0x28: 'arm', 0x3e: 'x64', 0xb7: 'arm64' };
+const MACHO_CPUS = { 0x07: 'ia32', 0x01000007: 'x64', 0x0c: 'arm', 0x0100000c: 'arm64' };
+const PE_MACHINES = { 0x14c: 'ia32', 0x8664: 'x64', 0xaa64: 'arm64', 0x1c4: 'arm' };
+
+/**
+ * What native code a file's first bytes (4 KB is plenty) say it is: { os, archs } or null for anything
+ * else. Relocatable objects and static archives are not loaded at run time and count as not native.
+ */
+function nativeKind(head) {
+  if (head.length < 64) return null;
+  if (head.readUInt32BE(0) === 0x7f454c46) { // ELF
+    const little = head[5] === 1;
+    const type = little ? head.readUInt16LE(16) : head.readUInt16BE(16);
+    if (type !== 2 && type !== 3) return null; // executables and shared objects only
+    const machine = little ? head.readUInt16LE(18) : head.readUInt16BE(18);
+    return { os: 'linux', archs: [ELF_MACHINES[machine] ?? `elf-${machine}`] };
+  }
+  const magicLE = head.readUInt32LE(0);
+  if (magicLE === 0xfeedface || magicLE === 0xfeedfacf) { // thin Mach-O (little-endian CPUs)
+    return { os: 'darwin', archs: [MACHO_CPUS[head.readUInt32LE(4)] ?? `macho-${head.readUInt32LE(4)}`] };
+  }
+  if (head.readUInt32BE(0) === 0xcafebabe) { // universal Mach-O (also Java's class magic: few arches here)
+    const count = head.readUInt32BE(4);
+    if (count === 0 || count > 16) return null;
+    const archs = [];
+    for (let i = 0; i < count; i++) archs.push(MACHO_CPUS[head.readUInt32BE(8 + i * 20)] ?? 'unknown');
+    return { os: 'darwin', archs };
+  }
+  if (head[0] === 0x4d && head[1] === 0x5a) { // MZ: a PE image if the header it points at says so
+    const pe = head.readUInt32LE(0x3c);
+    if (pe + 6 > head.length || head.readUInt32BE(pe) !== 0x50450000) return null;
+    const machine = head.readUInt16LE(pe + 4);
+    return { os: 'win32', archs: [PE_MACHINES[machine] ?? `pe-${machine}`] };
+  }
+  return null;
+}
+
+function readHead(file) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    return head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Every regular file of a package folder, not descending into its own node_modules (symlinks are not
+ * followed: vsce does not follow them either).
+ */
+function* walk(dir) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory() && entry.name !== 'node_modules') yield* walk(full);
+    else if (entry.isFile()) yield full;
+  }
+}
+
+/**
+ * The installed folders of the packages vsce packs (what `npm list --production` names): the lockfile's
+ * packages that are not development-only. Without a lockfile, every folder under node_modules.
+ */
+function productionPackages(root) {
+  const lock = path.join(root, 'package-lock.json');
+  const all = fs.existsSync(lock)
+    ? Object.entries(JSON.parse(fs.readFileSync(lock, 'utf8')).packages ?? {})
+      .filter(([key, meta]) => key.startsWith('node_modules/') && !meta.dev).map(([key]) => key)
+    : fs.readdirSync(path.join(root, 'node_modules')).flatMap((name) => name.startsWith('@')
+      ? fs.readdirSync(path.join(root, 'node_modules', name)).map((sub) => `node_modules/${name}/${sub}`)
+      : [`node_modules/${name}`]);
+  return all.filter((rel) => fs.existsSync(path.join(root, rel)));
+}
+
+/** Whether a package's package.json `os` and `cpu` fields (npm's syntax, `!` negates) allow the target. */
+function supports(dir, want) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const allows = (list, value) => !Array.isArray(list) || list.length === 0 ||
+    (list.some((v) => !v.startsWith('!')) ? list.includes(value) : !list.includes(`!${value}`));
+  return allows(manifest.os, want.os) && allows(manifest.cpu, want.arch);
+}
+
+const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/**
+ * What to leave out of a `target` VSIX: { foreign: native binaries for other platforms, duplicates:
+ * byte-identical copies of a kept library, kept: the native binaries that stay, missing: packages
+ * whose native code has nothing for the target }. Paths are relative to the repository, with '/'.
+ */
+function plan(target, root = REPO) {
+  const want = TARGETS[target];
+  if (!want) throw new Error(`unknown target ${target} (one of ${Object.keys(TARGETS).join(', ')})`);
+  const foreign = [];
+  const kept = [];
+  const packagesWithNative = new Map(); // package folder -> has a binary for the target
+  for (const pkg of productionPackages(root)) {
+    for (const file of walk(path.join(root, pkg))) {
+      const kind = nativeKind(readHead(file));
+      if (!kind) continue;
+      const fits = kind.os === want.os && kind.archs.includes(want.arch);
+      (fits ? kept : foreign).push(path.relative(root, file).split(path.sep).join('/'));
+      packagesWithNative.set(pkg, (packagesWithNative.get(pkg) ?? false) || fits);
+    }
+  }
+  const duplicates = [];
+  const byFolder = new Map();
+  for (const rel of kept) byFolder.set(path.posix.dirname(rel), [...(byFolder.get(path.posix.dirname(rel)) ?? []), rel]);
+  for (const files of byFolder.values()) {
+    const bySize = new Map();
+    for (const rel of files) {
+      const key = `${fs.statSync(path.join(root, rel)).size}:${sha256(path.join(root, rel))}`;
+      bySize.set(key, [...(bySize.get(key) ?? []), rel]);
+    }
+    for (const same of bySize.values()) {
+      if (same.length < 2) continue;
+      // Keep the copy whose name the other binaries of the folder load (or the shortest name).
+      const others = files.filter((f) => !same.includes(f)).map((f) => fs.readFileSync(path.join(root, f)));
+      const loaded = same.filter((f) => others.some((b) => b.includes(path.posix.basename(f))));
+      const keep = (loaded.length ? loaded : same).sort((a, b) => a.length - b.length)[0];
+      duplicates.push(...same.filter((f) => f !== keep));
+    }
+  }
+  // A package with native code but none for the target cannot work there, unless it says it is for other
+  // platforms only (package.json `os` / `cpu`, e.g. a macOS-only capture backend).
+  const missing = [...packagesWithNative].filter(([pkg, fits]) => !fits && supports(path.join(root, pkg), want)).map(([pkg]) => pkg);
+  return { target, foreign: foreign.sort(), duplicates: duplicates.sort(), kept: kept.filter((f) => !duplicates.includes(f)).sort(), missing };
+}
+
+/** .vscodeignore plus the plan's files, for vsce --ignoreFile. */
+function ignoreFileText(p, root = REPO) {
+  const base = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8');
+  const escape = (f) => f.replace(/[\\*?[\]{}()!#]/g, (c) => `\\${c}`);
+  return `${base.trimEnd()}\n# ${p.target}: native binaries for other platforms and duplicate copies (scripts/package-vsix.js)\n` +
+    [...p.foreign, ...p.duplicates].map(escape).join('\n') + '\n';
+}
+
+function hostTarget() {
+  return `${process.platform}-${process.arch === 'arm' ? 'armhf' : process.arch}`;
+}
+
+function main(argv) {
+  const option = (name) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
+  const target = option('target') ?? hostTarget();
+  const p = plan(target);
+  if (argv.includes('--plan')) {
+    console.log(JSON.stringify(p, null, 2));
+    return 0;
+  }
+  if (p.missing.length) {
+    throw new Error(`no ${target} binaries in ${p.missing.join(', ')}: package on a ${target} machine (native addons are built at install)`);
+  }
+  const { version } = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+  const out = path.resolve(option('out') ?? path.join(REPO, `earshot-${target}-${version}.vsix`));
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-vsix-'));
+  try {
+    const ignoreFile = path.join(work, 'vscodeignore');
+    fs.writeFileSync(ignoreFile, ignoreFileText(p));
+    const started = Date.now();
+    // No repository is published yet: README's relative links stay relative (they name files that are in
+    // the package, which vsix-contents.js checks) instead of being rewritten to a repository URL.
+    const args = ['--yes', VSCE, 'package', '--target', target, '--out', out, '--ignoreFile', ignoreFile,
+      '--allow-missing-repository', '--no-rewrite-relative-links'];
+    const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+    const result = spawnSync(npx, args, { cwd: REPO, stdio: 'inherit', shell: process.platform === 'win32' });
+    if (result.status !== 0) throw new Error(`vsce package failed (exit ${result.status ?? result.signal})`);
+    console.error(`earshot: packaged in ${((Date.now() - started) / 1000).toFixed(0)} s, ${p.foreign.length + p.duplicates.length} other-platform or duplicate binaries left out`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  const { checkVsix } = require('./vsix-contents.js');
+  return checkVsix(out, target).then((report) => {
+    console.error(`earshot: ${path.relative(process.cwd(), out)}: ${report.summary}`);
+    return 0;
+  });
+}
+
+module.exports = { nativeKind, plan, ignoreFileText, hostTarget, supports, TARGETS };
+
+if (require.main === module) {
+  Promise.resolve().then(() => main(process.argv.slice(2))).then((code) => { process.exitCode = code; }, (e) => {
+    console.error(`earshot: ${e.message}`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+/**
+ * Checks a packed VSIX (run by scripts/package-vsix.js after every `npm run package`, and by the
+ * editor smoke test in CI): every native binary in it is for its target platform, what the extension
+ * needs at run time is there (the compiled extension and daemon, the whisper and onnxruntime addons,
+ * the Silero VAD model with its checksum, the sample), README's relative links name files in the
+ * package, and nothing of the development tree came along (tests, TypeScript sources, source maps,
+ * generated test models, whisper.cpp's sources).
+ *
+ * Usage: node scripts/vsix-contents.js <file.vsix> [--target <platform-arch>]   (exit 1 on a problem)
+ */
+'use strict';
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const JSZip = require('jszip');
+const { nativeKind, TARGETS } = require('./package-vsix.js');
+const { VAD_MODEL_SHA256 } = require('./fetch-vad-model.js');
+
+/** Files the installed extension cannot run without (paths inside the package's extension/ folder). */
+const REQUIRED = [
+  'package.json',
+  'out/extension/extension.js',
+  'bin/earshot.js',
+  'out/daemon/cli.js',
+  'out/webview/media/panel.js',
+  'media/sample/standup.wav',
+  'media/vad/silero_vad_v5.onnx',
+];
+/** Native addons that must be there for the target: a path pattern each. */
+const REQUIRED_NATIVE = [
+  { what: 'the whisper addon', pattern: /^node_modules\/smart-whisper\/build\/Release\/smart-whisper\.node$/ },
+  { what: "onnxruntime-node's binding", pattern: /^node_modules\/onnxruntime-node\/bin\/.*\/onnxruntime_binding\.node$/ },
+];
+/** What must never ship: the development tree. */
+const FORBIDDEN = [
+  { what: 'TypeScript source', pattern: /\.(ts|tsx|mts|cts)$/ },
+  { what: 'source map', pattern: /\.map$/ },
+  { what: 'test', pattern: /^(test|out\/test)\// },
+  { what: 'generated test model or fixture', pattern: /^(\.test-models|test-results|\.bench|\.e2e|\.earshot)\/|(^|\/)(ggml-|mini-)[^/]*\.bin$/ },
+  { what: 'build or CI tooling', pattern: /^(\.ci\/|scripts\/(?!build-whisper\.js$))|(^|\/)tsconfig\.json$|\.vsix$/ },
+  { what: "whisper.cpp's sources or objects", pattern: /^node_modules\/smart-whisper\/(whisper\.cpp|src)\/|\/obj\.target\/.*\.(o|node)$/ },
+];
+
+/** Relative link targets in Markdown, outside code blocks and code spans. */
+function relativeLinks(markdown) {
+  const prose = markdown.replace(/^```[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, '');
+  return [...prose.matchAll(/!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((m) => m[1])
+    .filter((link) => !/^[a-z][\w+.-]*:/i.test(link) && !link.startsWith('#'))
+    .map((link) => decodeURI(link.replace(/#.*$/, '')));
+}
+
+const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+
+/**
+ * Reads the VSIX and returns { target, entries, bytes, unpackedBytes, native, summary }, or throws
+ * an Error naming every problem found.
+ */
+async function checkVsix(file, target) {
+  const zip = await JSZip.loadAsync(fs.readFileSync(file));
+  const problems = [];
+  const manifest = await zip.file('extension.vsixmanifest')?.async('string');
+  const packedTarget = manifest?.match(/TargetPlatform="([^"]+)"/)?.[1];
+  if (!packedTarget) problems.push('extension.vsixmanifest names no target platform: not a platform-specific package');
+  target ??= packedTarget;
+  if (target && packedTarget && target !== packedTarget) problems.push(`packed for ${packedTarget}, expected ${target}`);
+  const want = TARGETS[target];
+  if (!want) throw new Error(`${file}: unknown target ${target}`);
+
+  const files = Object.values(zip.files).filter((e) => !e.dir && e.name.startsWith('extension/'));
+  const names = new Set(files.map((e) => e.name.slice('extension/'.length)));
+  let unpackedBytes = 0;
+  const native = [];
+  for (const entry of files) {
+    const name = entry.name.slice('extension/'.length);
+    const data = await entry.async('nodebuffer');
+    unpackedBytes += data.length;
+    for (const { what, pattern } of FORBIDDEN) if (pattern.test(name)) problems.push(`${what}: ${name}`);
+    const kind = nativeKind(data.subarray(0, 4096));
+    if (!kind) continue;
+    native.push({ name, bytes: data.length, ...kind });
+    if (kind.os !== want.os || !kind.archs.includes(want.arch)) {
+      problems.push(`a ${kind.os} ${kind.archs.join('+')} binary in a ${target} package: ${name}`);
+    }
+  }
+  for (const need of REQUIRED) if (!names.has(need)) problems.push(`missing ${need}`);
+  for (const { what, pattern } of REQUIRED_NATIVE) {
+    if (!native.some((n) => pattern.test(n.name))) problems.push(`missing ${what} for ${target}`);
+  }
+  const vad = zip.file('extension/media/vad/silero_vad_v5.onnx');
+  if (vad) {
+    const sum = crypto.createHash('sha256').update(await vad.async('nodebuffer')).digest('hex');
+    if (sum !== VAD_MODEL_SHA256) problems.push(`media/vad/silero_vad_v5.onnx has sha256 ${sum}, expected ${VAD_MODEL_SHA256}`);
+  }
+  const readme = await zip.file('extension/readme.md')?.async('string') ?? await zip.file('extension/README.md')?.async('string');
+  if (readme === undefined) problems.push('missing README.md');
+  for (const link of relativeLinks(readme ?? '')) {
+    if (!names.has(path.posix.normalize(link))) problems.push(`README links to ${link}, which is not in the package`);
+  }
+  if (problems.length) throw new Error(`${file} (${target}):\n  ${problems.join('\n  ')}`);
+  const bytes = fs.statSync(file).size;
+  const nativeBytes = native.reduce((s, n) => s + n.bytes, 0);
+  return {
+    target, entries: files.length, bytes, unpackedBytes, native,
+    summary: `${target}, ${mb(bytes)} (${mb(unpackedBytes)} unpacked, ${files.length} files; ` +
+      `${native.length} native binaries, ${mb(nativeBytes)}, all ${target})`,
+  };
+}
+
+module.exports = { checkVsix, relativeLinks, FORBIDDEN };
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const i = argv.indexOf('--target');
+  const file = argv.find((a, k) => !a.startsWith('--') && (i < 0 || k !== i + 1));
+  if (!file) {
+    console.error('usage: node scripts/vsix-contents.js <file.vsix> [--target <platform-arch>]');
+    process.exit(2);
+  }
+  checkVsix(file, i >= 0 ? argv[i + 1] : undefined).then((r) => {
+    console.log(`${file}: ${r.summary}`);
+    for (const n of r.native) console.log(`  ${n.name} (${mb(n.bytes)})`);
+  }, (e) => {
+    console.error(e.message);
+    process.exitCode = 1;
+  });
+}

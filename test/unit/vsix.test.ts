@@ -1,0 +1,226 @@
+/**
+ * The platform VSIX (scripts/package-vsix.js, scripts/vsix-contents.js): native binaries are told apart
+ * by their headers, each target keeps only its own (planned on this checkout's real node_modules), and
+ * the contents check refuses what must not ship. The packed VSIX itself is built, checked, installed and
+ * run in CI by the editor smoke test (test/editor/vsix.ts).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import JSZip from 'jszip';
+import { REPO_ROOT } from '../setup';
+
+interface NativeKind { os: string; archs: string[] }
+interface Plan { target: string; foreign: string[]; duplicates: string[]; kept: string[]; missing: string[] }
+/* eslint-disable @typescript-eslint/no-require-imports */
+const packager = require(path.join(REPO_ROOT, 'scripts', 'package-vsix.js')) as {
+  nativeKind(head: Buffer): NativeKind | null;
+  plan(target: string, root?: string): Plan;
+  ignoreFileText(plan: Plan): string;
+  hostTarget(): string;
+};
+const contents = require(path.join(REPO_ROOT, 'scripts', 'vsix-contents.js')) as {
+  checkVsix(file: string, target?: string): Promise<{ summary: string; native: { name: string }[] }>;
+  relativeLinks(markdown: string): string[];
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** The first bytes of an ELF file: 64-bit little-endian, of `type` (2 exec, 3 shared, 1 relocatable). */
+function elf(machine: number, type = 3): Buffer {
+  const b = Buffer.alloc(64);
+  b.writeUInt32BE(0x7f454c46, 0);
+  b[4] = 2; b[5] = 1;
+  b.writeUInt16LE(type, 16);
+  b.writeUInt16LE(machine, 18);
+  return b;
+}
+function macho(cpu: number): Buffer {
+  const b = Buffer.alloc(64);
+  b.writeUInt32LE(0xfeedfacf, 0);
+  b.writeUInt32LE(cpu, 4);
+  return b;
+}
+function universal(cpus: number[]): Buffer {
+  const b = Buffer.alloc(128);
+  b.writeUInt32BE(0xcafebabe, 0);
+  b.writeUInt32BE(cpus.length, 4);
+  cpus.forEach((cpu, i) => b.writeUInt32BE(cpu, 8 + i * 20));
+  return b;
+}
+function pe(machine: number): Buffer {
+  const b = Buffer.alloc(256);
+  b.write('MZ', 0, 'latin1');
+  b.writeUInt32LE(0x80, 0x3c);
+  b.writeUInt32BE(0x50450000, 0x80);
+  b.writeUInt16LE(machine, 0x84);
+  return b;
+}
+
+describe('VSIX: native binaries per platform', () => {
+  it('tells the platform and CPU of ELF, Mach-O and PE files from their headers', () => {
+    const kind = packager.nativeKind;
+    assert.deepEqual(kind(elf(0x3e)), { os: 'linux', archs: ['x64'] });
+    assert.deepEqual(kind(elf(0xb7, 2)), { os: 'linux', archs: ['arm64'] });
+    assert.deepEqual(kind(macho(0x0100000c)), { os: 'darwin', archs: ['arm64'] });
+    assert.deepEqual(kind(universal([0x01000007, 0x0100000c])), { os: 'darwin', archs: ['x64', 'arm64'] });
+    assert.deepEqual(kind(pe(0x8664)), { os: 'win32', archs: ['x64'] });
+    assert.deepEqual(kind(pe(0xaa64)), { os: 'win32', archs: ['arm64'] });
+    // Not loaded at run time, or not native at all.
+    assert.equal(kind(elf(0x3e, 1)), null, 'a relocatable object (.o)');
+    const javaClass = Buffer.alloc(64);
+    javaClass.writeUInt32BE(0xcafebabe, 0);
+    javaClass.writeUInt32BE(0x00000034, 4); // class file version 52
+    assert.equal(kind(javaClass), null);
+    const mzText = Buffer.alloc(256, 0x20);
+    mzText.write('MZ is not a PE image', 0, 'latin1');
+    assert.equal(kind(mzText), null);
+    assert.equal(kind(Buffer.from('#!/usr/bin/env node\n'.padEnd(80, ' '))), null);
+  });
+
+  for (const target of ['linux-x64', 'linux-arm64', 'darwin-arm64', 'win32-x64', 'win32-arm64']) {
+    it(`plans a ${target} package with only ${target} binaries (this checkout's node_modules)`, () => {
+      const plan = packager.plan(target);
+      const [osName, arch] = target.split('-');
+      for (const file of plan.kept) {
+        const kind = packager.nativeKind(fs.readFileSync(path.join(REPO_ROOT, file)).subarray(0, 4096));
+        assert.ok(kind && kind.os === osName && kind.archs.includes(arch), `${file} is ${JSON.stringify(kind)}`);
+      }
+      const binding = plan.kept.filter((f) => /onnxruntime-node\/bin\/.*\/onnxruntime_binding\.node$/.test(f));
+      assert.deepEqual(binding, [`node_modules/onnxruntime-node/bin/napi-v6/${osName}/${arch}/onnxruntime_binding.node`]);
+      // Every other platform's onnxruntime goes, DirectML included (Windows only).
+      const others = plan.foreign.filter((f) => f.includes('onnxruntime-node/bin/'));
+      assert.ok(others.length >= 10, `${others.length} other-platform onnxruntime files left out`);
+      assert.ok(others.every((f) => !f.includes(`/${osName}/${arch}/`)));
+      const directML = [...plan.foreign, ...plan.kept].filter((f) => f.endsWith('/DirectML.dll'));
+      assert.equal(directML.length, 2, 'onnxruntime-node ships DirectML for win32 x64 and arm64');
+      for (const f of directML) assert.equal(plan.kept.includes(f), f.includes(`/${osName}/${arch}/`), f);
+      // The whisper addon is built at install for this machine: other targets cannot be packaged here.
+      assert.equal(plan.missing.includes('node_modules/smart-whisper'), target !== packager.hostTarget());
+      const ignore = packager.ignoreFileText(plan);
+      for (const file of plan.foreign) assert.ok(ignore.includes(`\n${file}\n`), `${file} in the ignore file`);
+    });
+  }
+
+  it('prunes any dependency the same way: capture backends\' prebuilds, platform-only packages, not dev tools', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-plan-'));
+    try {
+      const put = (file: string, data: Buffer | string) => {
+        fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+        fs.writeFileSync(path.join(root, file), data);
+      };
+      put('package-lock.json', JSON.stringify({ packages: {
+        '': {}, 'node_modules/audify': {}, 'node_modules/audify/node_modules/helper': {}, 'node_modules/audiotee': {},
+        'node_modules/mac-only-addon': {}, 'node_modules/dev-tool': { dev: true } } }));
+      put('node_modules/audify/package.json', '{}');
+      put('node_modules/audify/prebuilds/linux-x64/audify.node', elf(0x3e));
+      put('node_modules/audify/prebuilds/win32-x64/audify.node', pe(0x8664));
+      put('node_modules/audify/prebuilds/darwin-x64+arm64/audify.node', universal([0x01000007, 0x0100000c]));
+      put('node_modules/audify/index.js', 'module.exports = {};');
+      put('node_modules/audify/node_modules/helper/package.json', '{}');
+      put('node_modules/audify/node_modules/helper/helper.node', elf(0xb7));
+      put('node_modules/audiotee/package.json', JSON.stringify({ os: ['darwin'] }));
+      put('node_modules/audiotee/bin/audiotee', macho(0x0100000c));
+      put('node_modules/mac-only-addon/package.json', '{}');
+      put('node_modules/mac-only-addon/addon.node', macho(0x0100000c));
+      put('node_modules/dev-tool/package.json', '{}');
+      put('node_modules/dev-tool/tool.exe', pe(0x8664));
+      const plan = packager.plan('linux-x64', root);
+      assert.deepEqual(plan.kept, ['node_modules/audify/prebuilds/linux-x64/audify.node']);
+      assert.deepEqual(plan.foreign, [
+        'node_modules/audify/node_modules/helper/helper.node',
+        'node_modules/audify/prebuilds/darwin-x64+arm64/audify.node',
+        'node_modules/audify/prebuilds/win32-x64/audify.node',
+        'node_modules/audiotee/bin/audiotee',
+        'node_modules/mac-only-addon/addon.node',
+      ]);
+      // audiotee says it is for macOS only; an addon that does not say so cannot run on Linux: refuse to pack.
+      assert.deepEqual(plan.missing, ['node_modules/audify/node_modules/helper', 'node_modules/mac-only-addon']);
+      assert.deepEqual(packager.plan('darwin-arm64', root).kept, [
+        'node_modules/audify/prebuilds/darwin-x64+arm64/audify.node', 'node_modules/audiotee/bin/audiotee', 'node_modules/mac-only-addon/addon.node']);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps one copy of a library npm unpacked twice: the name the binding loads', () => {
+    const plan = packager.plan('darwin-arm64');
+    const dir = 'node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64';
+    assert.deepEqual(plan.duplicates, [`${dir}/libonnxruntime.1.30.0.dylib`]);
+    assert.deepEqual(plan.kept, [`${dir}/libonnxruntime.1.dylib`, `${dir}/onnxruntime_binding.node`]);
+  });
+});
+
+describe('VSIX: contents check', () => {
+  let work: string;
+  before(() => { work = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-vsix-test-')); });
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  /** A minimal linux-x64 package with what the check requires, plus `extra` files. */
+  async function pack(name: string, extra: Record<string, Buffer | string> = {}, drop: string[] = []): Promise<string> {
+    const zip = new JSZip();
+    zip.file('extension.vsixmanifest', '<PackageManifest><Metadata><Identity Id="earshot" TargetPlatform="linux-x64"/></Metadata></PackageManifest>');
+    const files: Record<string, Buffer | string> = {
+      'package.json': '{}',
+      'readme.md': '# Earshot\nSee [the grammar](extension/dictation/GRAMMAR.md), [docs](https://example.com) and `[x](../../src/a.ts)`.\n',
+      'extension/dictation/GRAMMAR.md': '# Grammar\n',
+      'out/extension/extension.js': '',
+      'out/daemon/cli.js': '',
+      'out/webview/media/panel.js': '',
+      'bin/earshot.js': '',
+      'media/sample/standup.wav': 'RIFF',
+      'media/vad/silero_vad_v5.onnx': fs.readFileSync(path.join(REPO_ROOT, 'media', 'vad', 'silero_vad_v5.onnx')),
+      'node_modules/smart-whisper/build/Release/smart-whisper.node': elf(0x3e),
+      'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node': elf(0x3e),
+      ...extra,
+    };
+    for (const [file, data] of Object.entries(files)) if (!drop.includes(file)) zip.file(`extension/${file}`, data);
+    const out = path.join(work, `${name}.vsix`);
+    fs.writeFileSync(out, await zip.generateAsync({ type: 'nodebuffer' }));
+    return out;
+  }
+
+  it('passes a package with only its own platform\'s binaries and what the extension needs', async () => {
+    const report = await contents.checkVsix(await pack('good'), 'linux-x64');
+    assert.equal(report.native.length, 2);
+    assert.match(report.summary, /^linux-x64, .* 2 native binaries/);
+  });
+
+  it('names every problem: foreign binaries, sources, tests, maps, test models, missing files, broken links', async () => {
+    const file = await pack('bad', {
+      'node_modules/onnxruntime-node/bin/napi-v6/win32/x64/DirectML.dll': pe(0x8664),
+      'node_modules/audify/prebuilds/darwin-arm64/audify.node': macho(0x0100000c),
+      'node_modules/onnxruntime-node/bin/napi-v6/linux/arm64/libonnxruntime.so.1': elf(0xb7),
+      'extension/extension.ts': 'export {}',
+      'out/test/unit/vsix.test.js': '',
+      'out/extension/extension.js.map': '{}',
+      '.test-models/mini-hello.bin': 'ggml',
+      'readme.md': '# Earshot\n[missing](docs/NOPE.md)\n',
+    }, ['media/sample/standup.wav', 'node_modules/smart-whisper/build/Release/smart-whisper.node']);
+    await assert.rejects(contents.checkVsix(file, 'linux-x64'), (e: Error) => {
+      for (const expected of [
+        'a win32 x64 binary in a linux-x64 package: node_modules/onnxruntime-node/bin/napi-v6/win32/x64/DirectML.dll',
+        'a darwin arm64 binary in a linux-x64 package: node_modules/audify/prebuilds/darwin-arm64/audify.node',
+        'a linux arm64 binary in a linux-x64 package',
+        'TypeScript source: extension/extension.ts',
+        'test: out/test/unit/vsix.test.js',
+        'source map: out/extension/extension.js.map',
+        'generated test model or fixture: .test-models/mini-hello.bin',
+        'missing media/sample/standup.wav',
+        'missing the whisper addon for linux-x64',
+        'README links to docs/NOPE.md, which is not in the package',
+      ]) assert.ok(e.message.includes(expected), `expected "${expected}" in:\n${e.message}`);
+      return true;
+    });
+  });
+
+  it('refuses a Silero model that is not the one the daemon was tested with', async () => {
+    const file = await pack('vad', { 'media/vad/silero_vad_v5.onnx': 'not the model' });
+    await assert.rejects(contents.checkVsix(file, 'linux-x64'), /silero_vad_v5\.onnx has sha256 /);
+  });
+
+  it('reads relative links outside code, without anchors', () => {
+    assert.deepEqual(contents.relativeLinks('[a](x/A.md#part) [b](#top) [c](https://h/x) `[d](../../src/d.ts)`\n```\n[e](e.md)\n```\n![i](media/i%20j.png)'),
+      ['x/A.md', 'media/i j.png']);
+  });
+});
