@@ -15,7 +15,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 const JSZip = require('jszip');
 const { nativeKind, TARGETS } = require('./package-vsix.js');
-const { VAD_MODEL_SHA256 } = require('./fetch-vad-model.js');
+const { VAD_MODELS } = require('./fetch-vad-model.js');
+
+/** The Silero model Earshot runs (v6); v5 is only fetched for `npm run eval:vad` and must not ship. */
+const VAD_MODEL = 'media/vad/silero_vad_v6.onnx';
+const VAD_MODEL_SHA256 = VAD_MODELS.v6.sha256;
 
 /** Files the installed extension cannot run without (paths inside the package's extension/ folder). */
 const REQUIRED = [
@@ -25,7 +29,7 @@ const REQUIRED = [
   'out/daemon/cli.js',
   'out/webview/media/panel.js',
   'media/sample/standup.wav',
-  'media/vad/silero_vad_v5.onnx',
+  VAD_MODEL,
 ];
 /** Native addons that must be there for the target: a path pattern each. */
 const REQUIRED_NATIVE = [
@@ -87,11 +91,12 @@ async function checkVsix(file, target) {
   for (const { what, pattern } of REQUIRED_NATIVE) {
     if (!native.some((n) => pattern.test(n.name))) problems.push(`missing ${what} for ${target}`);
   }
-  const vad = zip.file('extension/media/vad/silero_vad_v5.onnx');
+  const vad = zip.file(`extension/${VAD_MODEL}`);
   if (vad) {
     const sum = crypto.createHash('sha256').update(await vad.async('nodebuffer')).digest('hex');
-    if (sum !== VAD_MODEL_SHA256) problems.push(`media/vad/silero_vad_v5.onnx has sha256 ${sum}, expected ${VAD_MODEL_SHA256}`);
+    if (sum !== VAD_MODEL_SHA256) problems.push(`${VAD_MODEL} has sha256 ${sum}, expected ${VAD_MODEL_SHA256}`);
   }
+  if (names.has('media/vad/silero_vad_v5.onnx')) problems.push('media/vad/silero_vad_v5.onnx ships (only the eval uses v5)');
   const readme = await zip.file('extension/readme.md')?.async('string') ?? await zip.file('extension/README.md')?.async('string');
   if (readme === undefined) problems.push('missing README.md');
   for (const link of relativeLinks(readme ?? '')) {

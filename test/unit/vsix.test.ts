@@ -169,7 +169,7 @@ describe('VSIX: contents check', () => {
       'out/webview/media/panel.js': '',
       'bin/earshot.js': '',
       'media/sample/standup.wav': 'RIFF',
-      'media/vad/silero_vad_v5.onnx': fs.readFileSync(path.join(REPO_ROOT, 'media', 'vad', 'silero_vad_v5.onnx')),
+      'media/vad/silero_vad_v6.onnx': fs.readFileSync(path.join(REPO_ROOT, 'media', 'vad', 'silero_vad_v6.onnx')),
       'node_modules/smart-whisper/build/Release/smart-whisper.node': elf(0x3e),
       'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node': elf(0x3e),
       ...extra,
@@ -215,8 +215,8 @@ describe('VSIX: contents check', () => {
   });
 
   it('refuses a Silero model that is not the one the daemon was tested with', async () => {
-    const file = await pack('vad', { 'media/vad/silero_vad_v5.onnx': 'not the model' });
-    await assert.rejects(contents.checkVsix(file, 'linux-x64'), /silero_vad_v5\.onnx has sha256 /);
+    const file = await pack('vad', { 'media/vad/silero_vad_v6.onnx': 'not the model' });
+    await assert.rejects(contents.checkVsix(file, 'linux-x64'), /silero_vad_v6\.onnx has sha256 /);
   });
 
   it('reads relative links outside code, without anchors', () => {
