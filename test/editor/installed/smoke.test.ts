@@ -44,10 +44,10 @@ describe('the installed VSIX in a real VS Code', () => {
   it('is the packaged copy, not the development tree', () => {
     const root = extension.extensionPath;
     assert.notEqual(path.resolve(root), REPO_ROOT, 'the extension runs from the repository: the VSIX was not what loaded');
-    for (const absent of ['test', 'extension/extension.ts', 'tsconfig.json', 'out/test', 'node_modules/smart-whisper/whisper.cpp']) {
+    for (const absent of ['test', 'media/vad/silero_vad_v5.onnx', 'extension/extension.ts', 'tsconfig.json', 'out/test', 'node_modules/smart-whisper/whisper.cpp']) {
       assert.ok(!fs.existsSync(path.join(root, absent)), `${absent} is in the installed extension`);
     }
-    for (const present of ['out/extension/extension.js', 'media/vad/silero_vad_v5.onnx', 'media/sample/standup.wav']) {
+    for (const present of ['out/extension/extension.js', 'media/vad/silero_vad_v6.onnx', 'media/sample/standup.wav']) {
       assert.ok(fs.existsSync(path.join(root, present)), `${present} is missing from the installed extension`);
     }
     const onnxruntime = path.join(root, 'node_modules/onnxruntime-node/bin/napi-v6');

@@ -171,11 +171,17 @@ async function startCodeServer(runDir, env, vsix) {
 }
 
 // Text of every webview: each is an iframe.webview whose #active-frame holds the extension's HTML.
+// The document frame inside a webview's outer iframe (VS Code nests it as #active-frame).
+async function activeFrame(outer) {
+  const inner = await (await outer.contentFrame())?.$('#active-frame');
+  return inner && await inner.contentFrame();
+}
+
 async function webviewText(page) {
   const texts = [];
   for (const outer of await page.$$('iframe.webview.ready')) {
-    const inner = await (await outer.contentFrame())?.$('#active-frame');
-    const frame = inner && await inner.contentFrame();
+    // A webview being replaced (shown for the first time, reloaded) detaches its frames under us: it has no text yet.
+    const frame = await activeFrame(outer).catch(() => null);
     if (frame) texts.push(await frame.evaluate(() => document.body.innerText).catch(() => ''));
   }
   return texts.join('\n');
@@ -186,8 +192,7 @@ async function webviewFrame(page, marker, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   do {
     for (const outer of await page.$$('iframe.webview.ready')) {
-      const inner = await (await outer.contentFrame())?.$('#active-frame');
-      const frame = inner && await inner.contentFrame();
+      const frame = await activeFrame(outer).catch(() => null);
       if (frame && await frame.$(marker).catch(() => null)) return frame;
     }
     await sleep(250);
