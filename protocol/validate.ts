@@ -9,7 +9,7 @@ import {
   EXPORT_FORMATS, ExportFormat, FilePace, InitializationOptions, LiveSourceKind, SessionExportParams, ModelDownloadParams, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams,
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams, SessionResumeParams, SessionTranscriptParams,
   ActionItemSetDoneParams, DeviceTestParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
-  WorkspaceIndexParams, WorkspaceSymbolInfo,
+  WorkspaceIndexParams, WorkspaceSymbolInfo, ChunkExtraction, ExtractionCancelParams, ItemRestoreParams, LanguageModelChatResult,
 } from './protocol';
 
 export class InvalidParamsError extends Error {
@@ -399,6 +399,14 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
   if (timeoutSec !== undefined && timeoutSec !== null && (typeof timeoutSec !== 'number' || !Number.isFinite(timeoutSec) || timeoutSec < 1 || timeoutSec > 300)) {
     fail(`${what}.timeoutSec must be a number of seconds from 1 to 300`);
   }
+  const maxConcurrency = o.maxConcurrency;
+  if (maxConcurrency !== undefined && maxConcurrency !== null && (typeof maxConcurrency !== 'number' || !Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 8)) {
+    fail(`${what}.maxConcurrency must be a whole number from 1 to 8`);
+  }
+  const tokenBudget = o.tokenBudget;
+  if (tokenBudget !== undefined && tokenBudget !== null && (typeof tokenBudget !== 'number' || !Number.isFinite(tokenBudget) || tokenBudget < 1000 || tokenBudget > 2_000_000)) {
+    fail(`${what}.tokenBudget must be a number of tokens from 1000 to 2000000`);
+  }
   // The endpoint only matters to 'openai-compatible': one left in the settings while the provider is off is ignored.
   const endpoint = provider === 'openai-compatible' ? optionalString(o, 'endpoint', what)?.trim() || undefined : undefined;
   if (endpoint !== undefined) {
@@ -423,6 +431,8 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
     ...(model !== undefined ? { model } : {}),
     ...(typeof timeoutSec === 'number' ? { timeoutSec } : {}),
     ...(allowRemote !== undefined ? { allowRemote } : {}),
+    ...(typeof maxConcurrency === 'number' ? { maxConcurrency } : {}),
+    ...(typeof tokenBudget === 'number' ? { tokenBudget: Math.round(tokenBudget) } : {}),
   };
 }
 
@@ -523,4 +533,85 @@ function validateVad(value: unknown, what: string): VadSettings | undefined {
     fail(`${what}.offThreshold must not be above onThreshold`);
   }
   return vad;
+}
+
+export function validateItemRestore(params: unknown): ItemRestoreParams {
+  const what = 'item/restore params';
+  const o = record(params, what);
+  const sessionId = requiredString(o, 'sessionId', what);
+  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  const kind = requiredString(o, 'kind', what);
+  if (kind !== 'actionItem' && kind !== 'decision') fail(`${what}.kind must be 'actionItem' or 'decision', got ${show(kind)}`);
+  const id = requiredString(o, 'id', what);
+  if (!ITEM_ID.test(id)) fail(`${what}.id is not an item id: ${JSON.stringify(id.slice(0, 80))}`);
+  return { sessionId, kind, id };
+}
+
+export function validateExtractionCancel(params: unknown): ExtractionCancelParams {
+  const what = 'extraction/cancel params';
+  const sessionId = requiredString(record(params, what), 'sessionId', what);
+  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  return { sessionId };
+}
+
+/** The client's answer to earshot/languageModel/chat: null when it declined or the answer is not of that shape. */
+export function validateLanguageModelChatResult(value: unknown): LanguageModelChatResult | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const o = value as Record<string, unknown>;
+  if (typeof o.text !== 'string') return null;
+  const model = typeof o.model === 'string' && o.model.trim() ? o.model.trim().slice(0, 100) : 'VS Code language model';
+  return { text: o.text, model };
+}
+
+/** Longest dismissal reason kept. */
+const MAX_DISMISS_REASON = 200;
+
+/**
+ * One chunk's answer from the language model, made safe (see {@link ChunkExtraction}). null when the answer is not an
+ * object with at least one of the three lists: the caller retries once, then drops the chunk. Entries of the wrong
+ * shape are dropped one by one: an item must cite at least one of `segmentIds` (the chunk's lines; others are dropped),
+ * a dismissal must name one of `dismissable` and give a reason.
+ */
+export function validateChunkExtraction(value: unknown, segmentIds: ReadonlySet<string>, dismissable: ReadonlySet<string>): ChunkExtraction | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const o = value as Record<string, unknown>;
+  const rawItems = o.actionItems ?? o.action_items;
+  const rawDismiss = o.dismiss ?? o.dismissals;
+  if (!Array.isArray(rawItems) && !Array.isArray(o.decisions) && !Array.isArray(rawDismiss)) return null;
+  const text = (v: unknown, max = MAX_REFINED_TEXT): string | undefined => {
+    if (typeof v !== 'string') return undefined;
+    const t = v.replace(/\s+/g, ' ').trim();
+    return t ? (t.length > max ? t.slice(0, max - 1) + '…' : t) : undefined;
+  };
+  const entries = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.slice(0, MAX_REFINED_ENTRIES) : [])
+    .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null && !Array.isArray(e));
+  const cited = (e: Record<string, unknown>): string[] => {
+    const raw = e.segments ?? e.segmentIds ?? e.segment ?? e.segmentId;
+    const list = Array.isArray(raw) ? raw : [raw];
+    return [...new Set(list.map((x) => (typeof x === 'number' ? String(x) : x)).filter((x): x is string => typeof x === 'string' && segmentIds.has(x.trim())).map((x) => x.trim()))];
+  };
+  const actionItems: ChunkExtraction['actionItems'] = [];
+  for (const e of entries(rawItems)) {
+    const t = text(e.text);
+    const segments = cited(e);
+    if (!t || !segments.length) continue;
+    const owner = text(e.owner, 100);
+    const due = typeof e.due === 'string' && DUE.test(e.due.trim()) && !Number.isNaN(Date.parse(e.due.trim())) ? e.due.trim() : null;
+    actionItems.push({ text: t, owner: owner ? owner.replace(/^@/, '') : null, due, segments });
+  }
+  const decisions: ChunkExtraction['decisions'] = [];
+  for (const e of entries(o.decisions)) {
+    const t = text(e.text);
+    const segments = cited(e);
+    if (!t || !segments.length) continue;
+    decisions.push({ text: t, kind: DECISION_KINDS.includes(e.kind as DecisionKind) ? e.kind as DecisionKind : 'decision', segments });
+  }
+  const dismiss: ChunkExtraction['dismiss'] = [];
+  for (const e of entries(rawDismiss)) {
+    const id = typeof e.id === 'string' ? e.id.trim() : undefined;
+    const reason = text(e.reason, MAX_DISMISS_REASON);
+    if (!id || !dismissable.has(id) || !reason || dismiss.some((d) => d.id === id)) continue;
+    dismiss.push({ id, reason });
+  }
+  return { actionItems, decisions, dismiss };
 }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { chatCompletionsUrl, RefinementReport, requestRefinement } from '../../daemon/enhance';
+import { chatCompletionsUrl } from '../../daemon/enhance';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
 import { parsePreviousNotes, renderNotes } from '../../daemon/notes/markdown';
 import { displayModel } from '../../daemon/notes/markdown';
@@ -225,43 +225,7 @@ describe('opt-in refinement', () => {
     });
   });
 
-  describe('requestRefinement', () => {
-    const params: RefineParams = refineInput(journal());
-
-    it('applies a client answer, validated', async () => {
-      const reports: RefinementReport[] = [];
-      const r = await requestRefinement({ provider: 'vscode-lm' }, params, async () => ({ summary: ['a', 5], model: 'm' }), (x) => reports.push(x));
-      assert.deepEqual(r, { summary: ['a'], model: 'm', provider: 'vscode-lm' });
-      assert.equal(reports[0].outcome, 'applied');
-    });
-
-    it('gives null when the client declines, fails or does not answer in time, and reports no text', async () => {
-      const reports: RefinementReport[] = [];
-      assert.equal(await requestRefinement({ provider: 'vscode-lm' }, params, async () => null, (x) => reports.push(x)), null);
-      assert.equal(await requestRefinement({ provider: 'vscode-lm' }, params, async () => { throw Object.assign(new Error('login timeout secret'), { code: -32601 }); }, (x) => reports.push(x)), null);
-      let aborted = false;
-      const started = Date.now();
-      assert.equal(await requestRefinement({ provider: 'vscode-lm', timeoutSec: 1 }, params, (_p, signal) => new Promise(() => {
-        signal.addEventListener('abort', () => { aborted = true; });
-      }), (x) => reports.push(x)), null);
-      assert.ok(Date.now() - started < 2500);
-      assert.ok(aborted, 'the request is cancelled at the time limit');
-      assert.deepEqual(reports.map((x) => [x.outcome, x.reason]), [['declined', 'the client declined'], ['failed', 'client error -32601'], ['timeout', 'no answer within 1 s']]);
-      assert.doesNotMatch(JSON.stringify(reports), /login|secret/);
-    });
-
-    it('reports a network failure of the openai-compatible provider by its code', async () => {
-      const reports: RefinementReport[] = [];
-      const server = net.createServer();
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const port = (server.address() as net.AddressInfo).port;
-      await new Promise((resolve) => server.close(resolve)); // nothing listens there now
-      const r = await requestRefinement({ provider: 'openai-compatible', endpoint: `http://127.0.0.1:${port}`, timeoutSec: 5 }, params, undefined, (x) => reports.push(x));
-      assert.equal(r, null);
-      assert.equal(reports[0].outcome, 'failed');
-      assert.match(reports[0].reason!, /^network E[A-Z]+$/);
-    });
-
+  describe('openai-compatible endpoint', () => {
     it('posts to /v1/chat/completions whether or not the endpoint ends with /v1', () => {
       assert.equal(chatCompletionsUrl('http://127.0.0.1:11434'), 'http://127.0.0.1:11434/v1/chat/completions');
       assert.equal(chatCompletionsUrl('http://127.0.0.1:11434/v1/'), 'http://127.0.0.1:11434/v1/chat/completions');
