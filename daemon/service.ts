@@ -35,7 +35,7 @@ import { AudioFileError } from './capture/wav';
 import { DEBUG_AUDIO_DIR, debugAudioPath, dumpingSource } from './capture/debugAudio';
 import { deleteAllData } from './dataStore';
 import { AskClient, clientChat, openAiCompatibleChat, RefinementReport, runModelExtraction } from './enhance';
-import { modelChunks, modelExtractionRecords, reduceChunks } from './notes/modelExtract';
+import { DEFAULT_CHUNK_OPTIONS, modelChunks, modelExtractionRecords, reduceChunks } from './notes/modelExtract';
 import { ItemRestoreError, restoreInJournal } from './notes/restore';
 import { JournalContents, JournalRecord, readJournal } from './journal/journal';
 import { acquireSessionLock, liveLockOwner, lockPathOf } from './journal/lock';
@@ -445,7 +445,7 @@ export class EarshotService {
     const settings = this.config.enhancement;
     if (!settings || settings.provider === 'off' || (settings.provider === 'vscode-lm' && !this.config.askClient)) return undefined;
     return async (journal) => {
-      const chunks = modelChunks(journal);
+      const chunks = modelChunks(journal, { ...DEFAULT_CHUNK_OPTIONS, ...(settings.chunkChars ? { chunkChars: settings.chunkChars } : {}) });
       if (!chunks.length) return [];
       const abort = new AbortController();
       this.extractions.set(sessionId, abort);

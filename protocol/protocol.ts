@@ -239,6 +239,8 @@ export interface EnhancementSettings {
    * chunks are sent and the progress says so; what was extracted so far is kept.
    */
   tokenBudget?: number;
+  /** Characters of transcript per chunk (1,000–100,000, default 6,000: fits small local models' context). */
+  chunkChars?: number;
 }
 export const DEFAULT_ENHANCEMENT_TIMEOUT_SEC = 20;
 export const DEFAULT_ENHANCEMENT_CONCURRENCY = 2;

@@ -407,6 +407,10 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
   if (tokenBudget !== undefined && tokenBudget !== null && (typeof tokenBudget !== 'number' || !Number.isFinite(tokenBudget) || tokenBudget < 1000 || tokenBudget > 2_000_000)) {
     fail(`${what}.tokenBudget must be a number of tokens from 1000 to 2000000`);
   }
+  const chunkChars = o.chunkChars;
+  if (chunkChars !== undefined && chunkChars !== null && (typeof chunkChars !== 'number' || !Number.isFinite(chunkChars) || chunkChars < 1000 || chunkChars > 100_000)) {
+    fail(`${what}.chunkChars must be a number of characters from 1000 to 100000`);
+  }
   // The endpoint only matters to 'openai-compatible': one left in the settings while the provider is off is ignored.
   const endpoint = provider === 'openai-compatible' ? optionalString(o, 'endpoint', what)?.trim() || undefined : undefined;
   if (endpoint !== undefined) {
@@ -433,6 +437,7 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
     ...(allowRemote !== undefined ? { allowRemote } : {}),
     ...(typeof maxConcurrency === 'number' ? { maxConcurrency } : {}),
     ...(typeof tokenBudget === 'number' ? { tokenBudget: Math.round(tokenBudget) } : {}),
+    ...(typeof chunkChars === 'number' ? { chunkChars: Math.round(chunkChars) } : {}),
   };
 }
 

@@ -1,11 +1,9 @@
 import * as assert from 'node:assert/strict';
-import * as net from 'node:net';
 import { chatCompletionsUrl } from '../../daemon/enhance';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
 import { parsePreviousNotes, renderNotes } from '../../daemon/notes/markdown';
 import { displayModel } from '../../daemon/notes/markdown';
 import { refineInput, refinementRecords } from '../../daemon/notes/refine';
-import { RefineParams } from '../../protocol/protocol';
 import { extractJsonObject, parseRefinementText, refineMessages } from '../../protocol/refine';
 import { InvalidParamsError, isLoopbackHost, validateEnhancement, validateInitializationOptions, validateRefineResult } from '../../protocol/validate';
 
