@@ -17,7 +17,7 @@ import { Journal, JournalRecord, readJournal } from '../../daemon/journal/journa
 import {
   ActionItemNotification, EnhancementSettings, ExtractionCancel, ExtractionProgressNotification, ExtractionProgressParams, ItemRestore, PROTOCOL_VERSION, SessionStop,
 } from '../../protocol/protocol';
-import { connectDaemon, RpcClient } from './daemon-process';
+import { connectDaemon, RpcClient, runEarshot } from './daemon-process';
 
 const SESSION = '20300101-0900-scripted';
 
@@ -28,6 +28,7 @@ const LINES = Array.from({ length: 40 }, (_, k) => k === 2 ? "Okay, I'll go firs
 
 interface Scripted {
   url: string;
+  user: string;
   chunk: number;
   attempt: number;
   ids: string[];
@@ -82,8 +83,8 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
         const chunk = Number(/Part (\d+) of/.exec(user)![1]);
         const attempt = (attempts.get(chunk) ?? 0) + 1;
         attempts.set(chunk, attempt);
-        const ids = [...user.matchAll(/^\[(f-\d+)\]/gm)].map((m) => m[1]);
-        const r = { url: req.url ?? '', chunk, attempt, ids, chars: parsed.messages[0].content.length + user.length };
+        const ids = [...user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
+        const r = { url: req.url ?? '', user, chunk, attempt, ids, chars: parsed.messages[0].content.length + user.length };
         requests.push(r);
         answer(r, res, req);
       });
@@ -225,5 +226,34 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
     const notes = fs.readFileSync(notesPath, 'utf8');
     assert.match(notes, /- \[ \] I'll go first with the slides/);
     assert.deepEqual(await client.connection.sendRequest(ExtractionCancel, { sessionId: SESSION }), { cancelled: false });
+  });
+
+  it('earshot notes --llm-endpoint: the same extraction over a transcript file, dismissal included; a remote endpoint is refused', async () => {
+    const transcript = path.join(dir, 'meeting.txt');
+    fs.writeFileSync(transcript, ["Ana: Okay, I'll go first with the slides.", 'Ben: Sounds good.', 'Ana: Maria will send the budget figures to finance by Friday.', 'Ben: We agreed to ship on Monday.'].join('\n'));
+    let shown: string[] = [];
+    const scripted = await scriptedServer((r, res, _req) => {
+      shown = [...r.user.matchAll(/"id":"(a\d+)","kind":"actionItem","text":"([^"]*)"/g)].map((m) => `${m[1]}:${m[2]}`);
+      reply(res, JSON.stringify({
+        actionItems: [{ text: 'Ben updates the release checklist', owner: 'Ben', due: null, segments: [r.ids[1]] }],
+        decisions: [],
+        // Whatever the rules found first (the commitment on line 3): the model dismisses it, the CLI shows it dismissed.
+        dismiss: shown.length ? [{ id: shown[0].split(':')[0], reason: 'Scripted dismissal.' }] : [],
+      }));
+    });
+    const run = await runEarshot(['notes', transcript, '--date', '2030-01-01', '--json', '--llm-endpoint', scripted.endpoint, '--llm-model', 'scripted:1b']);
+    assert.equal(run.code, 0, run.stderr);
+    const out = JSON.parse(run.stdout) as { actionItems: { text: string; by?: string }[]; dismissed: { text: string; reason: string; by: string }[] };
+    assert.equal(scripted.requests.length, 1);
+    assert.deepEqual(scripted.requests[0].ids, ['l-1', 'l-2', 'l-3', 'l-4']);
+    assert.ok(shown.length >= 1, 'the rules found the commitment on line 3 and the model was shown it');
+    const dismissedText = shown[0].slice(shown[0].indexOf(':') + 1);
+    assert.deepEqual(out.dismissed, [{ kind: 'actionItem', text: dismissedText, reason: 'Scripted dismissal.', by: 'scripted:1b' }]);
+    assert.ok(!out.actionItems.some((i) => i.text === dismissedText), 'the dismissed item is not among the action items');
+    assert.ok(out.actionItems.some((i) => i.text === 'Ben updates the release checklist' && i.by === 'scripted:1b'));
+    assert.match(run.stderr, /language model: 1 chunk done/);
+    const remote = await runEarshot(['notes', transcript, '--llm-endpoint', 'https://api.example.com']);
+    assert.equal(remote.code, 2);
+    assert.match(remote.stderr, /not on this machine.*--llm-allow-remote/s);
   });
 });
