@@ -14,8 +14,9 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Journal, JournalRecord, readJournal } from '../../daemon/journal/journal';
+import { miniModel, SAMPLE_WAV } from '../setup';
 import {
-  ActionItemNotification, EnhancementSettings, ExtractionCancel, ExtractionProgressNotification, ExtractionProgressParams, ItemRestore, PROTOCOL_VERSION, SessionStop,
+  ActionItem, ActionItemNotification, EnhancementSettings, ExtractionCancel, LanguageModelChat, LanguageModelChatParams, SessionStart, ExtractionProgressNotification, ExtractionProgressParams, ItemRestore, PROTOCOL_VERSION, SessionStop,
 } from '../../protocol/protocol';
 import { connectDaemon, RpcClient, runEarshot } from './daemon-process';
 
@@ -255,5 +256,38 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
     const remote = await runEarshot(['notes', transcript, '--llm-endpoint', 'https://api.example.com']);
     assert.equal(remote.code, 2);
     assert.match(remote.stderr, /not on this machine.*--llm-allow-remote/s);
+  });
+
+  it('vscode-lm at a normal stop: the daemon asks the client chunk by chunk (earshot/languageModel/chat) and announces what it added', async () => {
+    const client = connectDaemon();
+    clients.push(client);
+    const asked: LanguageModelChatParams[] = [];
+    const items: ActionItem[] = [];
+    const progress: ExtractionProgressParams[] = [];
+    client.connection.onNotification(ActionItemNotification, (i) => { items.push(i); });
+    client.connection.onNotification(ExtractionProgressNotification, (p) => { progress.push(p); });
+    // The part the extension plays (extension/refine.ts relays this to vscode.lm; code-server has no model).
+    client.connection.onRequest(LanguageModelChat, (params) => {
+      asked.push(params);
+      const first = /^\[([\w-]+)\]/m.exec(params.user)![1];
+      return { text: JSON.stringify({ actionItems: [{ text: 'Send the standup recording to the team', owner: 'Speaker', due: null, segments: [first] }], decisions: [], dismiss: [] }), model: 'test-lm/fake-1' };
+    });
+    await client.initialize({
+      protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: miniModel(), threads: 1,
+      enhancement: { provider: 'vscode-lm' },
+    });
+    const started = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: SAMPLE_WAV, pace: 'fast', title: 'Standup' });
+    const done = await client.sessionDone(started.sessionId);
+    assert.equal(done.error, undefined);
+    assert.ok(asked.length >= 1);
+    assert.ok(asked.every((a) => a.sessionId === started.sessionId && /Answer with one JSON object/.test(a.system)));
+    const added = items.filter((i) => i.id === 'am1');
+    assert.equal(added.length, 1, 'announced once');
+    assert.equal(added[0].refinedBy, 'test-lm/fake-1');
+    assert.equal(progress[progress.length - 1].state, 'done');
+    const notes = fs.readFileSync(started.notesPath, 'utf8');
+    assert.match(notes, /- \[ \] Send the standup recording to the team — @Speaker _\(found by test-lm\/fake-1, 00:\d\d\)_ <!-- earshot:am1 -->/);
+    const records = (await readJournal(path.join(dir, 'storage', 'sessions', `${started.sessionId}.jsonl`))).records;
+    assert.deepEqual(records.slice(-2).map((r) => r.type), ['refinement', 'end']);
   });
 });
