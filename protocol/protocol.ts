@@ -183,7 +183,7 @@ export interface InitializationOptions {
   vad?: VadSettings;
   /** Seconds after the last session before the model is freed (reloaded on demand); 0 = keep it. */
   modelIdleUnloadSec?: number;
-  /** Opt-in refinement of the notes by a language model at stop; absent or provider 'off': none (the default). */
+  /** Opt-in language-model extraction over the whole meeting at stop; absent or provider 'off': none (the default). */
   enhancement?: EnhancementSettings;
   /**
    * Data retention: session journals and the daemon's per-session caches older than this many days are deleted at
@@ -845,6 +845,9 @@ export interface ExtractionCancelParams {
 // Requests (server → client)
 
 /**
+ * @deprecated No longer sent: daemons since the language-model extraction over the whole meeting send
+ * {@link LanguageModelChat} (one chunk per request) instead. Kept so older peers' messages still type-check.
+ *
  * Opt-in (InitializationOptions.enhancement.provider 'vscode-lm'): at stop, after the extractive notes are computed
  * and before the final notes are written, the daemon asks the client to refine the summary, action items and
  * decisions with a language model. The client answers null to decline (no model, no consent, an error); the daemon

@@ -5,7 +5,7 @@
  */
 import { isAbsolute } from 'node:path';
 import {
-  DataDeleteParams, DecisionKind, ENHANCEMENT_PROVIDERS, EnhancementProvider, EnhancementSettings, RefineResult,
+  DataDeleteParams, DecisionKind, ENHANCEMENT_PROVIDERS, EnhancementProvider, EnhancementSettings,
   EXPORT_FORMATS, ExportFormat, FilePace, InitializationOptions, LiveSourceKind, SessionExportParams, ModelDownloadParams, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams,
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams, SessionResumeParams, SessionTranscriptParams,
   ActionItemSetDoneParams, DeviceTestParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
@@ -441,61 +441,11 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
   };
 }
 
-/** Bounds on a refinement: a summary is a handful of bullets, items are sentences. */
-const MAX_REFINED_BULLETS = 12;
+/** Bounds on a model's answer: items are sentences. */
 const MAX_REFINED_ENTRIES = 50;
 const MAX_REFINED_TEXT = 500;
 const DUE = /^\d{4}-\d{2}-\d{2}$/;
 const DECISION_KINDS: readonly DecisionKind[] = ['decision', 'deferral', 'negative'];
-
-/**
- * A refinement as a language model or the client returned it, made safe: anything that is not an object gives null;
- * fields of the wrong type are dropped entry by entry (never the whole answer for one bad item); texts are trimmed,
- * one line, bounded; a due that is not YYYY-MM-DD is null; an unknown decision kind is 'decision'. `model` is the
- * answer's own model name, else `fallbackModel`, else "unknown model". An answer with nothing usable gives null.
- */
-export function validateRefineResult(value: unknown, fallbackModel?: string): RefineResult | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const o = value as Record<string, unknown>;
-  const text = (v: unknown): string | undefined => {
-    if (typeof v !== 'string') return undefined;
-    const t = v.replace(/\s+/g, ' ').trim();
-    return t ? (t.length > MAX_REFINED_TEXT ? t.slice(0, MAX_REFINED_TEXT - 1) + '…' : t) : undefined;
-  };
-  const list = (v: unknown, max: number): unknown[] => (Array.isArray(v) ? v.slice(0, max) : []);
-  const entry = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : undefined);
-  const id = (v: unknown): string | undefined => (typeof v === 'string' && /^[\w-]{1,64}$/.test(v) ? v : typeof v === 'number' && Number.isInteger(v) ? String(v) : undefined);
-  const summary = Array.isArray(o.summary) ? list(o.summary, MAX_REFINED_BULLETS).map(text).filter((t): t is string => t !== undefined)
-    : typeof o.summary === 'string' ? o.summary.split(/\n+/).map((l) => text(l.replace(/^\s*[-*•]\s*/, ''))).filter((t): t is string => t !== undefined).slice(0, MAX_REFINED_BULLETS)
-      : undefined;
-  const actionItems: NonNullable<RefineResult['actionItems']> = [];
-  for (const raw of list(o.actionItems ?? o.action_items, MAX_REFINED_ENTRIES)) {
-    const e = entry(raw);
-    const t = text(e?.text);
-    if (!e || !t) continue;
-    const owner = text(e.owner);
-    const due = typeof e.due === 'string' && DUE.test(e.due.trim()) && !Number.isNaN(Date.parse(e.due.trim())) ? e.due.trim() : null;
-    const itemId = id(e.id);
-    actionItems.push({ ...(itemId ? { id: itemId } : {}), text: t, owner: owner && owner.length <= 100 ? owner.replace(/^@/, '') : null, due });
-  }
-  const decisions: NonNullable<RefineResult['decisions']> = [];
-  for (const raw of list(o.decisions, MAX_REFINED_ENTRIES)) {
-    const e = entry(raw);
-    const t = text(e?.text);
-    if (!e || !t) continue;
-    const kind = DECISION_KINDS.includes(e.kind as DecisionKind) ? e.kind as DecisionKind : 'decision';
-    const decisionId = id(e.id);
-    decisions.push({ ...(decisionId ? { id: decisionId } : {}), text: t, kind });
-  }
-  const model = (text(o.model) ?? fallbackModel ?? 'unknown model').slice(0, 100);
-  if (!summary?.length && !actionItems.length && !decisions.length) return null;
-  return {
-    ...(summary?.length ? { summary } : {}),
-    ...(Array.isArray(o.actionItems ?? o.action_items) ? { actionItems } : {}),
-    ...(Array.isArray(o.decisions) ? { decisions } : {}),
-    model,
-  };
-}
 
 function optionalBoolean(o: Record<string, unknown>, key: string, what: string): boolean | undefined {
   const v = o[key];

@@ -6,7 +6,7 @@
  * revision carrying its reason (`dismissed`), shown as dismissed and undoable (earshot/item/restore), never a deletion.
  */
 import { ChunkExtraction, DecisionKind, EnhancementProvider } from '../../protocol/protocol';
-import { extractJsonObject } from '../../protocol/refine';
+import { extractJsonObject } from '../../protocol/modelJson';
 import { validateChunkExtraction } from '../../protocol/validate';
 import { ActionItemRecord, DecisionRecord, JournalContents, JournalRecord, latestById, segmentsOf } from '../journal/journal';
 
