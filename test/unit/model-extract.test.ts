@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { ANSWER_RESERVE_TOKENS, clientChat, estimateTokens, runModelExtraction, RefinementReport } from '../../daemon/enhance';
+import { ANSWER_RESERVE_TOKENS, clientChat, estimateTokens, RefineFailure, runModelExtraction, RefinementReport } from '../../daemon/enhance';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
 import { renderNotes } from '../../daemon/notes/markdown';
 import {
@@ -175,6 +175,31 @@ describe('language-model extraction (map-reduce)', () => {
       assert.equal(r.summary.state, 'done');
       assert.equal(r.summary.finished, 6);
       assert.deepEqual(r.progress.map((p) => p.state), ['running', 'running', 'running', 'running', 'running', 'running', 'running', 'done']);
+    });
+
+    it('retries 5xx, 429 and network failures with exponential backoff (3 attempts), not a 4xx', async () => {
+      const calls: number[] = [];
+      const failing = (status: number, times: number) => {
+        const attempts = new Map<string, number>();
+        return async (_s: string, user: string) => {
+          const n = (attempts.get(user) ?? 0) + 1;
+          attempts.set(user, n);
+          calls.push(performance.now());
+          if (n <= times) throw new RefineFailure(`http-${status}`, status === 429 || status >= 500);
+          return { text: ok, model: 'm' };
+        };
+      };
+      const recovered = await run(failing(503, 2), { maxConcurrency: 1 });
+      assert.equal(recovered.summary.failed, 0);
+      assert.equal(calls.length, 18, '6 chunks, 3 attempts each');
+      assert.ok(calls[2] - calls[1] >= calls[1] - calls[0] - 2, 'the second wait is at least as long as the first (5 ms, then 10 ms)');
+      const gaveUp = await run(failing(502, 3), { maxConcurrency: 1 });
+      assert.equal(gaveUp.summary.failed, 6);
+      assert.ok(gaveUp.reports.filter((r) => r.reason === 'http-502').length === 18);
+      calls.length = 0;
+      const client = await run(failing(401, 5), { maxConcurrency: 1 });
+      assert.equal(calls.length, 6, 'a 401 is not retried');
+      assert.equal(client.summary.failed, 6);
     });
 
     it('retries an invalid answer once, then leaves the chunk out with a warning', async () => {
