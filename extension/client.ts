@@ -19,7 +19,7 @@ import {
   InterruptedSession, SessionInterrupted, SessionResume, SessionResumeParams, SessionResumeResult, SessionTranscript, SessionTranscriptResult,
 } from '../protocol/protocol';
 import { RestartDecision, RestartPolicy } from './crashPolicy';
-import { chatWithLanguageModel } from './refine';
+import { chatWithLanguageModel } from './languageModel';
 import { EarshotSettings } from './settings';
 
 export class DaemonClient implements vscode.Disposable {

@@ -13,7 +13,7 @@ export const vscodeStub = {
     /** Replace to answer settings: `get(key, fallback)` per section. */
     getConfiguration: (_section?: string): { get: Get } => ({ get: (_key: string, fallback?: unknown) => fallback }),
   },
-  /** The Language Model API's message and error (extension/refine.ts); vscode.lm itself is passed in by its test. */
+  /** The Language Model API's message and error (extension/languageModel.ts); vscode.lm itself is passed in by its test. */
   LanguageModelChatMessage: { User: (text: string) => ({ role: 'user', text }) },
   LanguageModelError: class LanguageModelError extends Error { code = 'Unknown'; },
   SymbolKind: Object.fromEntries([
