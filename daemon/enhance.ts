@@ -50,8 +50,11 @@ const MAX_RESPONSE_BYTES = 1 << 20;
 /** Tokens estimated from characters (a common rule of thumb for English). */
 export const CHARS_PER_TOKEN = 4;
 export const estimateTokens = (chars: number) => Math.ceil(chars / CHARS_PER_TOKEN);
-/** Tokens reserved for an answer before it comes (then the real answer's length is counted). */
-export const ANSWER_RESERVE_TOKENS = 600;
+/**
+ * Tokens reserved for an answer before it comes (then the real answer's length is counted); the openai-compatible
+ * request caps the answer there (`max_tokens`), so the budget holds. A chunk's JSON is far shorter.
+ */
+export const ANSWER_RESERVE_TOKENS = 1000;
 /** Attempts for a call that fails with 429, 5xx, a timeout or a network error; and for an invalid answer. */
 export const MAX_ATTEMPTS = 3;
 export const MAX_INVALID_ATTEMPTS = 2;
@@ -223,6 +226,7 @@ export function openAiCompatibleChat(settings: EnhancementSettings): Chat {
       ...(settings.model ? { model: settings.model } : {}),
       messages: [{ role: 'system', content: system }, { role: 'user', content: user }],
       temperature: 0.1,
+      max_tokens: ANSWER_RESERVE_TOKENS,
       stream: false,
     };
     const post = (withFormat: boolean) => fetch(chatCompletionsUrl(settings.endpoint!), {

@@ -21,6 +21,8 @@ import {
 import { connectDaemon, RpcClient, runEarshot } from './daemon-process';
 
 const SESSION = '20300101-0900-scripted';
+/** The `max_tokens` of the requests the scripted server saw. */
+const maxTokens = new Set<number | undefined>();
 
 /** A meeting of 40 lines; line 3 is "I'll go first", which the rules took for an action item (a1). */
 const LINES = Array.from({ length: 40 }, (_, k) => k === 2 ? "Okay, I'll go first with the slides."
@@ -69,6 +71,7 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
   /** A scripted chat-completions server: `answer` decides per request (chunk, attempt) what to do. */
   async function scriptedServer(answer: (r: Scripted, res: http.ServerResponse, req: http.IncomingMessage) => void): Promise<{ endpoint: string; requests: Scripted[]; maxInFlight: () => number; aborted: () => number }> {
     const requests: Scripted[] = [];
+    maxTokens.clear();
     const attempts = new Map<number, number>();
     let inFlight = 0, maxInFlight = 0, aborted = 0;
     server = http.createServer((req, res) => {
@@ -79,7 +82,8 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
       res.on('finish', () => { finished = true; inFlight--; });
       res.on('close', () => { if (!finished) { aborted++; inFlight--; } });
       req.setEncoding('utf8').on('data', (c: string) => { body += c; }).on('end', () => {
-        const parsed = JSON.parse(body) as { messages: { content: string }[] };
+        const parsed = JSON.parse(body) as { messages: { content: string }[]; max_tokens?: number };
+        maxTokens.add(parsed.max_tokens);
         const user = parsed.messages[1].content;
         const chunk = Number(/Part (\d+) of/.exec(user)![1]);
         const attempt = (attempts.get(chunk) ?? 0) + 1;
@@ -211,6 +215,7 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
     const sentTokens = scripted.requests.reduce((n, r) => n + Math.ceil(r.chars / 4), 0);
     assert.ok(sentTokens <= 2000, `prompts sent: about ${sentTokens} tokens`);
     assert.ok(last.tokens <= 2000);
+    assert.deepEqual([...maxTokens], [1000], 'answers are capped at the tokens reserved for them');
   });
 
   it('cancel aborts the requests in flight and keeps the rule-based notes', async () => {
