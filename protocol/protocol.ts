@@ -503,7 +503,10 @@ export interface SessionTranscriptResult {
   interrupted: boolean;
   /** Every final segment, in capture-time order. */
   segments: FinalSegment[];
-  /** The latest revision of each, withdrawn ones left out, in meeting order. */
+  /**
+   * The latest revision of each, in meeting order; withdrawn ones left out, except those the opt-in language model
+   * dismissed (`removed` with `dismissed`: shown struck through, restorable with {@link ItemRestore}).
+   */
   actionItems: ActionItem[];
   decisions: Decision[];
   /** Null for a dictation. */

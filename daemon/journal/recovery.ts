@@ -95,8 +95,9 @@ export function utteranceNumber(segmentId: string): number {
 /** The current items and decisions (latest revision, withdrawn ones left out) as the protocol sends them. */
 export function itemsOf(contents: JournalContents): { actionItems: ActionItem[]; decisions: Decision[] } {
   const sessionId = contents.header.sessionId;
-  const current = <T extends { id: string; revision: number; removed?: boolean; t0: number }>(list: T[]) =>
-    [...latestById(list).values()].filter((r) => !r.removed).sort((a, b) => a.t0 - b.t0);
+  // Withdrawn ones are left out, except those the language model dismissed: the panel shows them, restorable.
+  const current = <T extends { id: string; revision: number; removed?: boolean; dismissed?: unknown; t0: number }>(list: T[]) =>
+    [...latestById(list).values()].filter((r) => !r.removed || r.dismissed).sort((a, b) => a.t0 - b.t0);
   return {
     actionItems: current(contents.records.filter((r): r is ActionItemRecord => r.type === 'actionItem')).map(({ type: _t, ...r }) => ({ sessionId, ...r })),
     decisions: current(contents.records.filter((r): r is DecisionRecord => r.type === 'decision')).map(({ type: _t, ...r }) => ({ sessionId, ...r })),

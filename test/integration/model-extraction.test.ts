@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { Journal, JournalRecord, readJournal } from '../../daemon/journal/journal';
 import { miniModel, SAMPLE_WAV } from '../setup';
 import {
-  ActionItem, ActionItemNotification, EnhancementSettings, ExtractionCancel, LanguageModelChat, LanguageModelChatParams, SessionStart, ExtractionProgressNotification, ExtractionProgressParams, ItemRestore, PROTOCOL_VERSION, SessionStop,
+  ActionItem, ActionItemNotification, EnhancementSettings, ExtractionCancel, LanguageModelChat, LanguageModelChatParams, SessionStart, SessionTranscript, ExtractionProgressNotification, ExtractionProgressParams, ItemRestore, PROTOCOL_VERSION, SessionStop,
 } from '../../protocol/protocol';
 import { connectDaemon, RpcClient, runEarshot } from './daemon-process';
 
@@ -184,6 +184,12 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
     assert.match(notes, /- ~~I'll go first with the slides~~ — Presenting in the room now, not work after the meeting\. _\(dismissed, 00:10\)_/);
     assert.doesNotMatch(notes, /- \[ \] I'll go first/);
     assert.match(notes, /- \[ \] Ana shares the slide deck with the team — @Ana, due 2030-01-03 _\(found by scripted:1b, 00:15\)_ <!-- earshot:am1 -->/);
+
+    // A panel that reloads the session gets the dismissed item too (to show it struck through, with Restore).
+    const reloaded = await client.connection.sendRequest(SessionTranscript, { sessionId: SESSION });
+    const shown = reloaded.actionItems.find((i) => i.id === 'a1');
+    assert.equal(shown?.removed, true);
+    assert.equal(shown?.dismissed?.reason, 'Presenting in the room now, not work after the meeting.');
 
     // Restore: back as a task, the dismissal kept in the journal's history.
     const restored = await client.connection.sendRequest(ItemRestore, { sessionId: SESSION, kind: 'actionItem', id: 'a1' });
