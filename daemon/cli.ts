@@ -3,7 +3,7 @@
  *
  *   earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime] [--vad-profile default|sensitive]
  *   earshot transcribe|listen … --connect [--token-file FILE]   the same session in a running `earshot daemon --listen`
- *   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD]
+ *   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
  *   earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
  *   earshot vad <audio.wav> [--json] [--profile default|sensitive]
  *   earshot models [list|download <id>] [--json] [--repair]
@@ -16,7 +16,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
-import { ErrorCodes, FinalSegment, LiveSourceKind, SessionStartParams, SessionStartResult, SourceStatusParams, TranscriptSegment } from '../protocol/protocol';
+import { EnhancementSettings, ErrorCodes, FinalSegment, LiveSourceKind, SessionStartParams, SessionStartResult, SourceStatusParams, TranscriptSegment } from '../protocol/protocol';
 import { CATALOG, findCatalogModel } from './asr/catalog';
 import { downloadCatalogModel, listModels, ModelSelection, selectModel } from './asr/modelStore';
 import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
@@ -25,6 +25,8 @@ import { FileSource, SAMPLE_RATE } from './capture/source';
 import { readJournal } from './journal/journal';
 import { EXPORT_FORMATS, exportSession, isExportFormat } from './notes/export';
 import { extract, SpokenLine } from './notes/extract';
+import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from './notes/modelTranscript';
+import { validateEnhancement } from '../protocol/validate';
 import { writeFileAtomic } from './notes/markdown';
 import { startServer } from './server';
 import { startConnectedSession } from './connect';
@@ -40,8 +42,9 @@ export const SAMPLE_RECORDING = path.join(PACKAGE_ROOT, 'media', 'sample', 'stan
 const USAGE = `Usage:
   earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime] [--vad-profile default|sensitive]
       Transcribe a WAV file (default: the bundled sample meeting), print final segments, write notes.
-  earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD]
+  earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
       Action items and decisions from a transcript: JSON lines {"t0","t1","speaker","text"} or "Speaker: text" lines.
+      With --llm-endpoint (an OpenAI-compatible server on this machine): the opt-in language-model extraction too.
   earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
       Export a session from its journal (EARSHOT_STORAGE/sessions): notes, JSON, subtitles or plain text, to stdout or FILE.
   earshot vad <audio.wav> [--json] [--profile default|sensitive]
@@ -313,6 +316,9 @@ async function notes(argv: string[], io: Io): Promise<number> {
     json: { type: 'boolean', default: false },
     md: { type: 'boolean', default: false },
     date: { type: 'string' },
+    'llm-endpoint': { type: 'string' },
+    'llm-model': { type: 'string' },
+    'llm-allow-remote': { type: 'boolean', default: false },
   });
   if (positionals.length !== 1) throw new UsageError('notes takes one transcript file');
   if (values.json && values.md) throw new UsageError('choose one of --json and --md');
@@ -321,20 +327,41 @@ async function notes(argv: string[], io: Io): Promise<number> {
   const text = await fs.readFile(positionals[0], 'utf8').catch((e: NodeJS.ErrnoException) => {
     throw new Error(`cannot read ${positionals[0]}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
   });
-  const found = extract(parseTranscript(text, positionals[0]), meetingDate);
-  const result = {
+  const llm = values['llm-endpoint'] ? llmSettings(values['llm-endpoint'], values['llm-model'], values['llm-allow-remote']) : undefined;
+  const lines = llm ? withLineIds(parseTranscript(text, positionals[0])) : parseTranscript(text, positionals[0]);
+  const found = extract(lines, meetingDate);
+  let result: { actionItems: { text: string; owner: string | null; due: string | null; t0: number | null }[]; decisions: { text: string; t0: number | null }[]; dismissed?: TranscriptModelResult['dismissed'] } = {
     actionItems: found.actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0 })),
     decisions: found.decisions.map((d) => ({ text: d.text, t0: d.t0 })),
   };
+  if (llm) {
+    // The same language-model extraction as at the end of a meeting; progress on stderr, never text.
+    const withModel = await extractTranscriptWithModel(lines, found, meetingDate, llm, (p) => { if (p.state === 'running' && p.finished) io.err(`earshot: language model: ${p.message}`); });
+    io.err(`earshot: language model: ${withModel.message}`);
+    result = { actionItems: withModel.actionItems, decisions: withModel.decisions, dismissed: withModel.dismissed };
+  }
   if (values.md) {
     io.out('## Decisions\n');
     result.decisions.forEach((d) => io.out(`- ${d.text}`));
     io.out('\n## Action items\n');
     result.actionItems.forEach((i) => io.out(`- [ ] ${i.text}${i.owner ? ` — @${i.owner}` : ''}${i.due ? `, due ${i.due}` : ''}`));
+    if (result.dismissed?.length) {
+      io.out('\n## Dismissed by the language model\n');
+      result.dismissed.forEach((d) => io.out(`- ~~${d.text}~~ — ${d.reason}`));
+    }
   } else {
     io.out(JSON.stringify(result));
   }
   return 0;
+}
+
+/** `--llm-endpoint`: an openai-compatible server, checked as the extension's settings are (loopback unless allowed). */
+function llmSettings(endpoint: string, model: string | undefined, allowRemote: boolean): EnhancementSettings {
+  try {
+    return validateEnhancement({ provider: 'openai-compatible', endpoint, ...(model ? { model } : {}), ...(allowRemote ? { allowRemote } : {}) }, '--llm-endpoint');
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace('earshot.enhancement.allowRemoteEndpoint', '--llm-allow-remote'));
+  }
 }
 
 /**

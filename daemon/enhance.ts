@@ -1,87 +1,203 @@
 /**
- * The opt-in refinement of the notes by a language model (InitializationOptions.enhancement), on the daemon's side:
- * asks the provider within a time limit and reports how it went. 'vscode-lm' asks the client (`earshot/refine`);
+ * The opt-in language-model extraction (InitializationOptions.enhancement), on the daemon's side: sends the meeting's
+ * chunks (notes/modelExtract.ts) to the provider, at most `maxConcurrency` at once and within a token budget, each call
+ * within a time limit, retried with exponential backoff on 429, 5xx, timeouts and network errors, and once more on an
+ * answer that is not valid; a chunk that still has none is dropped with a warning. Cancellable: in-flight HTTP
+ * requests (or client requests) are aborted. 'vscode-lm' asks the client (`earshot/languageModel/chat`);
  * 'openai-compatible' POSTs to `${endpoint}/v1/chat/completions` with Node's fetch.
  *
  * Privacy: the transcript goes only to the configured provider. Reports never carry transcript or model text: a
  * failure's reason is one of a few fixed words and an HTTP status or error code.
  */
 import {
-  DEFAULT_ENHANCEMENT_TIMEOUT_SEC, EnhancementSettings, RefineParams, RefineResult,
+  ChunkExtraction, DEFAULT_ENHANCEMENT_CONCURRENCY, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings,
+  ExtractionProgressParams, LanguageModelChatParams,
 } from '../protocol/protocol';
-import { parseRefinementText, refineMessages } from '../protocol/refine';
-import { validateRefineResult } from '../protocol/validate';
-import { Refinement } from './notes/refine';
+import { validateLanguageModelChatResult } from '../protocol/validate';
+import { chunkMessages, ModelChunk, ModelRunSummary, parseChunkAnswer } from './notes/modelExtract';
 
-export type RefinementOutcome = 'applied' | 'declined' | 'failed' | 'timeout';
+export type RefinementOutcome = 'applied' | 'declined' | 'failed' | 'timeout' | 'cancelled' | 'budget';
 
+/** One model call, or the run's end, for the log (never transcript or model text). */
 export interface RefinementReport {
   sessionId: string;
-  provider: Refinement['provider'];
+  provider: Exclude<EnhancementSettings['provider'], 'off'>;
   outcome: RefinementOutcome;
   ms: number;
+  /** The chunk (1-based), for a call. */
+  chunk?: number;
+  attempt?: number;
   /** The model that answered (applied). */
   model?: string;
-  /** Why it failed or was declined: fixed words (timeout, http-503, unparseable, network ECONNREFUSED, ...), never text. */
+  /** Why it failed: fixed words (timeout, http-503, invalid answer, network ECONNREFUSED, ...), never text. */
   reason?: string;
 }
 
-/** Asks the client to refine (the server sends `earshot/refine`; the signal cancels it). */
-export type AskClient = (params: RefineParams, signal: AbortSignal) => Promise<unknown>;
+/** Asks the client for one chat completion (`earshot/languageModel/chat`; the signal cancels it). */
+export type AskClient = (params: LanguageModelChatParams, signal: AbortSignal) => Promise<unknown>;
 
-/** A failure whose message is safe to log (no transcript, no model output). */
-export class RefineFailure extends Error {}
-
-/** Largest chat-completion response read (a summary is a few KB). */
-const MAX_RESPONSE_BYTES = 1 << 20;
-
-/**
- * Runs the configured provider within settings.timeoutSec (default 20 s). Resolves with the refinement, or null when
- * it was declined, failed or took too long (then the request is aborted); never rejects. `report` hears the outcome.
- */
-export async function requestRefinement(settings: EnhancementSettings, params: RefineParams, askClient: AskClient | undefined,
-  report: (r: RefinementReport) => void): Promise<Refinement | null> {
-  if (settings.provider === 'off') return null;
-  const provider = settings.provider;
-  const started = performance.now();
-  const done = (outcome: RefinementOutcome, extra: { model?: string; reason?: string } = {}) =>
-    report({ sessionId: params.sessionId, provider, outcome, ms: Math.round(performance.now() - started), ...extra });
-  const abort = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeoutMs = (settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => {
-      abort.abort();
-      resolve('timeout');
-    }, timeoutMs);
-  });
-  try {
-    const ask = async (): Promise<RefineResult | null> => {
-      if (provider === 'openai-compatible') return refineWithOpenAiCompatible(settings, params, abort.signal);
-      if (!askClient) throw new RefineFailure('no-client');
-      return validateRefineResult(await askClient(params, abort.signal));
-    };
-    const result = await Promise.race([ask(), timedOut]);
-    if (result === 'timeout') {
-      done('timeout', { reason: `no answer within ${timeoutMs / 1000} s` });
-      return null;
-    }
-    if (!result) {
-      done(provider === 'vscode-lm' ? 'declined' : 'failed', { reason: provider === 'vscode-lm' ? 'the client declined' : 'unparseable' });
-      return null;
-    }
-    done('applied', { model: result.model });
-    return { ...result, provider };
-  } catch (e) {
-    done(abort.signal.aborted ? 'timeout' : 'failed', { reason: safeReason(e) });
-    return null;
-  } finally {
-    clearTimeout(timer);
+/** A failure whose message is safe to log (no transcript, no model output). `retry`: worth another attempt. */
+export class RefineFailure extends Error {
+  constructor(message: string, readonly retry = false, readonly retryAfterMs?: number) {
+    super(message);
   }
 }
 
+const DECLINED = 'the client declined';
+
+/** Longest chat-completion response read. */
+const MAX_RESPONSE_BYTES = 1 << 20;
+/** Tokens estimated from characters (a common rule of thumb for English). */
+export const CHARS_PER_TOKEN = 4;
+export const estimateTokens = (chars: number) => Math.ceil(chars / CHARS_PER_TOKEN);
+/**
+ * Tokens reserved for an answer before it comes (then the real answer's length is counted); the openai-compatible
+ * request caps the answer there (`max_tokens`), so the budget holds. A chunk's JSON is far shorter.
+ */
+export const ANSWER_RESERVE_TOKENS = 1000;
+/** Attempts for a call that fails with 429, 5xx, a timeout or a network error; and for an invalid answer. */
+export const MAX_ATTEMPTS = 3;
+export const MAX_INVALID_ATTEMPTS = 2;
+
+/** One chat completion: the answer's text and the model's name. */
+export type Chat = (system: string, user: string, signal: AbortSignal) => Promise<{ text: string; model: string }>;
+
+export interface ExtractionRunOptions {
+  settings: EnhancementSettings;
+  chat: Chat;
+  signal: AbortSignal;
+  progress(p: ExtractionProgressParams): void;
+  report(r: RefinementReport): void;
+  /** First backoff in ms (doubled each retry); default 500. */
+  backoffMs?: number;
+}
+
+export interface ExtractionRun {
+  answers: (ChunkExtraction | null)[];
+  summary: ModelRunSummary;
+  /** How it ended, for the user (counts only). */
+  message: string;
+}
+
+/**
+ * Runs every chunk through the model. Resolves (never rejects) with one answer per chunk (null: none: given up, not
+ * sent, cancelled) and how the run went.
+ */
+export async function runModelExtraction(sessionId: string, meeting: { title: string; date: string }, chunks: readonly ModelChunk[],
+  options: ExtractionRunOptions): Promise<ExtractionRun> {
+  const { settings, chat, signal } = options;
+  const provider = settings.provider === 'off' ? 'openai-compatible' : settings.provider;
+  const concurrency = settings.maxConcurrency ?? DEFAULT_ENHANCEMENT_CONCURRENCY;
+  const budget = settings.tokenBudget ?? DEFAULT_ENHANCEMENT_TOKEN_BUDGET;
+  const timeoutMs = (settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
+  const backoffMs = options.backoffMs ?? 500;
+  const answers: (ChunkExtraction | null)[] = chunks.map(() => null);
+  let spent = 0, reserved = 0, finished = 0, failed = 0, nextChunk = 0;
+  let budgetSpent = false;
+  /** The client declined (no model, no consent): no more chunks are sent. */
+  let declined = false;
+  let model = settings.model ?? (provider === 'vscode-lm' ? 'VS Code language model' : 'local model');
+  const progress = (message: string) => options.progress({ sessionId, state: 'running', chunks: chunks.length, finished, failed, tokens: spent, tokenBudget: budget, message });
+  /** Takes tokens from the budget for a prompt (and the answer's reserve); false when they do not fit. */
+  const take = (tokens: number) => {
+    if (spent + reserved + tokens + ANSWER_RESERVE_TOKENS > budget) return false;
+    reserved += tokens + ANSWER_RESERVE_TOKENS;
+    return true;
+  };
+
+  const callOnce = async (chunk: ModelChunk, system: string, user: string, promptTokens: number, attempt: number): Promise<string> => {
+    const started = performance.now();
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), timeoutMs);
+    const both = AbortSignal.any([signal, timeout.signal]);
+    const base = { sessionId, provider, chunk: chunk.index + 1, attempt };
+    try {
+      const answer = await chat(system, user, both);
+      model = answer.model;
+      spent += promptTokens + estimateTokens(answer.text.length);
+      options.report({ ...base, outcome: 'applied', ms: Math.round(performance.now() - started), model: answer.model });
+      return answer.text;
+    } catch (e) {
+      spent += promptTokens; // a prompt sent counts, answered or not
+      const timedOut = timeout.signal.aborted && !signal.aborted;
+      const reason = signal.aborted ? 'cancelled' : timedOut ? `no answer within ${timeoutMs / 1000} s` : safeReason(e);
+      options.report({ ...base, outcome: signal.aborted ? 'cancelled' : timedOut ? 'timeout' : 'failed', ms: Math.round(performance.now() - started), reason });
+      if (signal.aborted) throw new RefineFailure('cancelled');
+      if (timedOut) throw new RefineFailure('timeout', true);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      reserved -= promptTokens + ANSWER_RESERVE_TOKENS;
+    }
+  };
+
+  /** One chunk: retries on transient failures with backoff, once more on an invalid answer; null when given up. */
+  const runChunk = async (chunk: ModelChunk): Promise<ChunkExtraction | null | 'budget'> => {
+    const { system, user } = chunkMessages(meeting, chunk, chunks.length);
+    const promptTokens = estimateTokens(system.length + user.length);
+    let transient = 0, invalid = 0;
+    for (;;) {
+      if (signal.aborted) return null;
+      if (!take(promptTokens)) return 'budget';
+      let text: string;
+      try {
+        text = await callOnce(chunk, system, user, promptTokens, transient + invalid + 1);
+      } catch (e) {
+        const failure = e instanceof RefineFailure ? e : new RefineFailure(safeReason(e), isTransientNetwork(e));
+        if (failure.message === DECLINED) declined = true;
+        if (!failure.retry || ++transient >= MAX_ATTEMPTS || signal.aborted) return null;
+        await sleep(failure.retryAfterMs ?? backoffMs * 2 ** (transient - 1), signal);
+        continue;
+      }
+      const parsed = parseChunkAnswer(text, chunk);
+      if (parsed) return parsed;
+      options.report({ sessionId, provider, outcome: 'failed', ms: 0, chunk: chunk.index + 1, reason: 'invalid answer' });
+      if (++invalid >= MAX_INVALID_ATTEMPTS) return null;
+    }
+  };
+
+  progress(`${chunks.length} chunk${chunks.length === 1 ? '' : 's'} to send`);
+  const worker = async () => {
+    while (!signal.aborted && !budgetSpent && !declined && nextChunk < chunks.length) {
+      const chunk = chunks[nextChunk++];
+      const result = await runChunk(chunk);
+      if (result === 'budget') {
+        budgetSpent = true;
+        break;
+      }
+      answers[chunk.index] = result;
+      if (signal.aborted) break;
+      finished++;
+      if (!result) failed++;
+      progress(result ? `chunk ${chunk.index + 1} of ${chunks.length} done` : `chunk ${chunk.index + 1} of ${chunks.length} gave no valid answer: left out`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, chunks.length)) }, worker));
+  const end = signal.aborted ? 'cancelled' : budgetSpent ? 'budget' : 'done';
+  const message = end === 'cancelled' ? `cancelled after ${finished} of ${chunks.length} chunks`
+    : end === 'budget' ? `token budget (${budget}) spent after ${finished} of ${chunks.length} chunks: the rest of the meeting was not sent`
+      : declined ? 'the client declined (no language model available, or no consent): the notes stay as the rules wrote them'
+        : `${chunks.length} chunk${chunks.length === 1 ? '' : 's'} done${failed ? `, ${failed} left out (no valid answer)` : ''}`;
+  options.progress({ sessionId, state: end, chunks: chunks.length, finished, failed, tokens: spent, tokenBudget: budget, message });
+  return { answers, summary: { provider, model, chunks: chunks.length, finished, failed, tokens: spent, state: end }, message };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+const isTransientNetwork = (e: unknown) => e instanceof TypeError || typeof (e as { cause?: { code?: unknown } })?.cause?.code === 'string';
+
 /** A reason fit for the log: our own failures' messages, a JSON-RPC error code, a network error code. */
-function safeReason(e: unknown): string {
+export function safeReason(e: unknown): string {
   if (e instanceof RefineFailure) return e.message;
   const code = (e as { code?: unknown })?.code;
   if (typeof code === 'number') return `client error ${code}`;
@@ -100,49 +216,58 @@ export function chatCompletionsUrl(endpoint: string): string {
 /**
  * One chat completion from an OpenAI-compatible server (Ollama, llama.cpp, LM Studio, vLLM) asking for JSON
  * (`response_format: json_object`; a server that refuses that option with 400/422 is asked once more without it).
- * Redirects are not followed: the transcript goes to the configured endpoint or nowhere.
+ * Redirects are not followed: the transcript goes to the configured endpoint or nowhere. 429 and 5xx are retryable
+ * (Retry-After honoured up to 30 s).
  */
-export async function refineWithOpenAiCompatible(settings: EnhancementSettings, params: RefineParams, signal: AbortSignal): Promise<RefineResult | null> {
-  if (!settings.endpoint) throw new RefineFailure('no-endpoint');
-  const { system, user } = refineMessages(params);
-  const body = {
-    ...(settings.model ? { model: settings.model } : {}),
-    messages: [{ role: 'system', content: system }, { role: 'user', content: user }],
-    temperature: 0.2,
-    stream: false,
+export function openAiCompatibleChat(settings: EnhancementSettings): Chat {
+  return async (system, user, signal) => {
+    if (!settings.endpoint) throw new RefineFailure('no-endpoint');
+    const body = {
+      ...(settings.model ? { model: settings.model } : {}),
+      messages: [{ role: 'system', content: system }, { role: 'user', content: user }],
+      temperature: 0.1,
+      max_tokens: ANSWER_RESERVE_TOKENS,
+      stream: false,
+    };
+    const post = (withFormat: boolean) => fetch(chatCompletionsUrl(settings.endpoint!), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(withFormat ? { ...body, response_format: { type: 'json_object' } } : body),
+      redirect: 'error',
+      signal,
+    });
+    let response = await post(true);
+    if (response.status === 400 || response.status === 422) {
+      await response.body?.cancel().catch(() => undefined);
+      response = await post(false);
+    }
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      const retryAfter = Number(response.headers.get('retry-after'));
+      const transient = response.status === 429 || response.status >= 500;
+      throw new RefineFailure(`http-${response.status}`, transient, Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 30) * 1000 : undefined);
+    }
+    const text = await response.text();
+    if (text.length > MAX_RESPONSE_BYTES) throw new RefineFailure('response too large');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return { text: '', model: settings.model ?? 'local model' }; // not a chat completion: an invalid answer
+    }
+    const content = (json as { choices?: { message?: { content?: unknown } }[] })?.choices?.[0]?.message?.content;
+    const answer = typeof content === 'string' ? content
+      : Array.isArray(content) ? content.map((part) => (typeof part?.text === 'string' ? part.text : '')).join('') : '';
+    const reported = (json as { model?: unknown }).model;
+    return { text: answer, model: typeof reported === 'string' && reported.trim() ? reported.trim().slice(0, 100) : settings.model ?? 'local model' };
   };
-  const post = (withFormat: boolean) => fetch(chatCompletionsUrl(settings.endpoint!), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify(withFormat ? { ...body, response_format: { type: 'json_object' } } : body),
-    redirect: 'error',
-    signal,
-  });
-  let response = await post(true);
-  if (response.status === 400 || response.status === 422) {
-    await response.body?.cancel().catch(() => undefined);
-    response = await post(false);
-  }
-  if (!response.ok) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new RefineFailure(`http-${response.status}`);
-  }
-  const text = await response.text();
-  if (text.length > MAX_RESPONSE_BYTES) throw new RefineFailure('response too large');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new RefineFailure('not a chat completion (invalid JSON)');
-  }
-  const choice = (json as { choices?: { message?: { content?: unknown } }[] })?.choices?.[0];
-  const content = choice?.message?.content;
-  const answer = typeof content === 'string' ? content
-    : Array.isArray(content) ? content.map((part) => (typeof part?.text === 'string' ? part.text : '')).join('') : undefined;
-  if (answer === undefined) throw new RefineFailure('not a chat completion (no choices[0].message.content)');
-  const reported = (json as { model?: unknown }).model;
-  const model = typeof reported === 'string' && reported.trim() ? reported.trim() : settings.model ?? 'local model';
-  const result = parseRefinementText(answer, model);
-  if (!result) throw new RefineFailure('unparseable');
-  return result;
+}
+
+/** The 'vscode-lm' provider: each call is an `earshot/languageModel/chat` request to the client. */
+export function clientChat(sessionId: string, askClient: AskClient): Chat {
+  return async (system, user, signal) => {
+    const answer = validateLanguageModelChatResult(await askClient({ sessionId, system, user }, signal));
+    if (!answer) throw new RefineFailure(DECLINED);
+    return answer;
+  };
 }

@@ -7,14 +7,14 @@ import {
 } from 'vscode-languageserver/node';
 import {
   ActionItemNotification, DecisionNotification, DeviceList, ErrorCodes, Health, InputLevelNotification, PROTOCOL_VERSION, SessionStart,
-  ModelDownload, ModelList, Refine, SessionExport, SessionStateNotification, SessionStatus, SessionStop, SourceRetry, SourceStatusNotification, SummaryNotification, Transcript, Vocabulary,
+  ModelDownload, ModelList, LanguageModelChat, ExtractionProgressNotification, ExtractionCancel, ItemRestore, SessionExport, SessionStateNotification, SessionStatus, SessionStop, SourceRetry, SourceStatusNotification, SummaryNotification, Transcript, Vocabulary,
   ActionItemSetDone, DeviceTest, EditorActivityNotification, ModelProgressNotification, SessionPause, WorkspaceIndexNotification,
 } from '../protocol/protocol';
 import { DataDelete, HealthRequest } from '../protocol/protocol';
 import { SessionInterrupted, SessionResume, SessionTranscript } from '../protocol/protocol';
 import {
   InvalidParamsError, validateInitializationOptions, validateSessionExport, validateSessionStart, validateSessionStatus, validateSessionStop, validateSourceRetry, validateVocabulary,
-  validateModelDownload, validateActionItemSetDone, validateDeviceTest, validateEditorActivity, validateSessionPause, validateWorkspaceIndex,
+  validateModelDownload, validateActionItemSetDone, validateDeviceTest, validateEditorActivity, validateSessionPause, validateWorkspaceIndex, validateItemRestore, validateExtractionCancel,
 } from '../protocol/validate';
 import { validateDataDelete } from '../protocol/validate';
 import { validateSessionResume, validateSessionTranscript } from '../protocol/validate';
@@ -165,14 +165,14 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       ...(init.retentionDays ? { retentionDays: init.retentionDays } : {}),
       ...(init.debugSaveAudio ? { debugSaveAudio: true } : {}),
       ...(init.interruptedGraceSec !== undefined ? { interruptedGraceSec: init.interruptedGraceSec } : {}),
-      // The opt-in refinement with a VS Code language model: a request to the client, cancelled when it takes too long.
+      // The opt-in extraction with a VS Code language model: one request to the client per call, cancelled on timeout or cancel.
       askClient: async (params, signal) => {
         if (clientGone) return null;
         const cancel = new CancellationTokenSource();
         const onAbort = () => cancel.cancel();
         signal.addEventListener('abort', onAbort, { once: true });
         try {
-          return await connection.sendRequest(Refine, params, cancel.token);
+          return await connection.sendRequest(LanguageModelChat, params, cancel.token);
         } finally {
           signal.removeEventListener('abort', onAbort);
           cancel.dispose();
@@ -214,9 +214,16 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
         sendHealth();
       },
       refinement: (r) => {
-        const entry = { sessionId: r.sessionId, provider: r.provider, outcome: r.outcome, ms: r.ms, ...(r.model ? { model: r.model } : {}), ...(r.reason ? { reason: r.reason } : {}) };
+        const entry = {
+          sessionId: r.sessionId, provider: r.provider, outcome: r.outcome, ms: r.ms, ...(r.chunk ? { chunk: r.chunk } : {}), ...(r.attempt ? { attempt: r.attempt } : {}),
+          ...(r.model ? { model: r.model } : {}), ...(r.reason ? { reason: r.reason } : {}),
+        };
         if (r.outcome === 'applied' || r.outcome === 'declined') log.info('notes', 'refinement', entry);
         else log.warn('notes', 'refinement', entry);
+      },
+      extractionProgress: (p) => {
+        if (p.state !== 'running') log.info('notes', 'model_extraction', { sessionId: p.sessionId, state: p.state, chunks: p.chunks, finished: p.finished, failed: p.failed, tokens: p.tokens });
+        notify(() => connection.sendNotification(ExtractionProgressNotification, p));
       },
       modelState: (state) => {
         log.info('asr', 'model_state', { state, ...(state === 'error' ? { error: service?.engine.error } : {}) });
@@ -325,6 +332,13 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     return result;
   }));
   connection.onRequest(HealthRequest, () => answer(HealthRequest.method, (svc) => svc.health()));
+  connection.onRequest(ItemRestore, (params) => answer(ItemRestore.method, (svc) => svc.restoreItem(validateItemRestore(params))));
+  connection.onRequest(ExtractionCancel, (params) => answer(ExtractionCancel.method, (svc) => {
+    const valid = validateExtractionCancel(params);
+    const result = svc.cancelExtraction(valid.sessionId);
+    log.info('notes', 'model_extraction_cancel', { sessionId: valid.sessionId, cancelled: result.cancelled });
+    return result;
+  }));
   connection.onRequest(ActionItemSetDone, (params) => answer(ActionItemSetDone.method, (svc) => svc.setActionItemDone(validateActionItemSetDone(params))));
   connection.onNotification(WorkspaceIndexNotification, (params) => {
     try {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import {
-  ActionItem, ActionItemSetDoneParams, EditorActivityParams, WorkspaceIndexParams,
+  ActionItem, ActionItemSetDoneParams, Decision, EditorActivityParams, ExtractionProgressParams, ItemRestoreParams, WorkspaceIndexParams,
 } from '../protocol/protocol';
 import {
   DeviceListResult, EnhancementSettings, ErrorCodes, HealthParams, InputLevelParams, LiveSourceKind, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelState,
@@ -34,8 +34,10 @@ import { findExecutable } from './capture/tools';
 import { AudioFileError } from './capture/wav';
 import { DEBUG_AUDIO_DIR, debugAudioPath, dumpingSource } from './capture/debugAudio';
 import { deleteAllData } from './dataStore';
-import { AskClient, RefinementReport, requestRefinement } from './enhance';
-import { JournalContents, readJournal } from './journal/journal';
+import { AskClient, clientChat, openAiCompatibleChat, RefinementReport, runModelExtraction } from './enhance';
+import { DEFAULT_CHUNK_OPTIONS, modelChunks, modelExtractionRecords, reduceChunks } from './notes/modelExtract';
+import { ItemRestoreError, restoreInJournal } from './notes/restore';
+import { JournalContents, JournalRecord, readJournal } from './journal/journal';
 import { acquireSessionLock, liveLockOwner, lockPathOf } from './journal/lock';
 import {
   endedResult, finalizeInterrupted, findInterruptedSessions, hasEnded, INTERRUPTED_MESSAGE, itemsOf, resumesOf, SessionLockedError, sessionModeOf, summaryOf,
@@ -102,8 +104,10 @@ export interface ServiceEvents extends SessionEvents {
   echoSuppressed?(sessionId: string, segmentId: string, score: number, final: boolean): void;
   /** The active session's degrade ladder changed rung. */
   degrade?(level: number, name: string): void;
-  /** How the opt-in refinement at stop went (never carries transcript text). */
+  /** How each call of the opt-in language-model extraction at stop went (never carries transcript text). */
   refinement?(report: RefinementReport): void;
+  /** The opt-in language-model extraction's progress (counts only). */
+  extractionProgress?(progress: ExtractionProgressParams): void;
   /** A model download or load progressed (at most MODEL_PROGRESS_INTERVAL_MS apart, then done or failed). */
   modelProgress?(progress: ModelProgressParams): void;
   /** Crash recovery: an interrupted session was found at startup, resumed, or finalized by this daemon (never carries text). */
@@ -164,6 +168,8 @@ export class EarshotService {
   private readonly interrupted = new Map<string, NodeJS.Timeout>();
   /** Work on a stored session (resume, finalize), one at a time per session: both take its lock, which is per process. */
   private readonly recovering = new Map<string, Promise<unknown>>();
+  /** Language-model extractions running, by session: cancelled through earshot/extraction/cancel. */
+  private readonly extractions = new Map<string, AbortController>();
   /** Model downloads in progress (Delete All Data with models waits for none). */
   private downloads = 0;
 
@@ -256,7 +262,7 @@ export class EarshotService {
         void this.useSmallerModel(rung.smallerModel === true);
       },
       ...(s.audioFile ? { audioFile: s.audioFile } : {}),
-      ...(this.refiner() && !dictation ? { refine: this.refiner() } : {}),
+      ...(this.modelExtractor(sessionId) && !dictation ? { extractWithModel: this.modelExtractor(sessionId) } : {}),
     };
   }
 
@@ -401,7 +407,7 @@ export class EarshotService {
       const journal = await this.storedJournal(sessionId, journalPath);
       if (hasEnded(journal)) return endedResult(journalPath);
       try {
-        const result = await finalizeInterrupted(journalPath);
+        const result = await finalizeInterrupted(journalPath, this.modelExtractor(sessionId));
         this.events.recovery?.({ sessionId, action: 'finalized' });
         return result;
       } catch (e) {
@@ -432,12 +438,67 @@ export class EarshotService {
     }
   }
 
-  /** The session's refinement hook, when the user opted in (and, for 'vscode-lm', a client can be asked). */
-  private refiner(): SessionConfig['refine'] {
+  /**
+   * The opt-in language-model extraction for a session, when the user opted in (and, for 'vscode-lm', a client can be
+   * asked): the whole meeting in chunks, answers merged into journal records. Never rejects.
+   */
+  private modelExtractor(sessionId: string): ((journal: JournalContents) => Promise<JournalRecord[]>) | undefined {
     const settings = this.config.enhancement;
     if (!settings || settings.provider === 'off' || (settings.provider === 'vscode-lm' && !this.config.askClient)) return undefined;
-    return (input) => requestRefinement(settings, input, this.config.askClient, (report) => this.events.refinement?.(report));
+    return async (journal) => {
+      const chunks = modelChunks(journal, { ...DEFAULT_CHUNK_OPTIONS, ...(settings.chunkChars ? { chunkChars: settings.chunkChars } : {}) });
+      if (!chunks.length) return [];
+      const abort = new AbortController();
+      this.extractions.set(sessionId, abort);
+      try {
+        const chat = settings.provider === 'vscode-lm' ? clientChat(sessionId, this.config.askClient!) : openAiCompatibleChat(settings);
+        const run = await runModelExtraction(sessionId, { title: journal.header.title, date: journal.header.startedAt }, chunks, {
+          settings, chat, signal: abort.signal,
+          progress: (p) => this.events.extractionProgress?.(p),
+          report: (r) => this.events.refinement?.(r),
+        });
+        if (run.summary.finished === run.summary.failed && run.summary.state === 'done' && run.answers.every((a) => a === null)) return [];
+        return modelExtractionRecords(journal, reduceChunks(chunks, run.answers), run.summary);
+      } catch {
+        return []; // the rule-based notes stand
+      } finally {
+        if (this.extractions.get(sessionId) === abort) this.extractions.delete(sessionId);
+      }
+    };
   }
+
+  /** Cancels a session's language-model extraction: in-flight calls are aborted; what finished chunks found is kept. */
+  cancelExtraction(sessionId: string): { cancelled: boolean } {
+    const abort = this.extractions.get(sessionId);
+    if (!abort || abort.signal.aborted) return { cancelled: false };
+    abort.abort();
+    return { cancelled: true };
+  }
+
+  /**
+   * Restores an item the language model dismissed (or any withdrawn one) of a session that has stopped: a new revision
+   * in its journal, announced, and the notes rewritten. RequestFailed while the session still runs.
+   */
+  async restoreItem(params: ItemRestoreParams): Promise<ActionItem | Decision> {
+    const running = this.current?.id === params.sessionId ? this.current : this.closed.get(params.sessionId);
+    if (running && running.state !== 'done') {
+      throw new ServiceError(ErrorCodes.RequestFailed, `Session ${params.sessionId} is still ${running.state}: items can be restored once it has stopped.`);
+    }
+    const journalPath = this.journalPathOf(params.sessionId);
+    try {
+      const restored = await restoreInJournal(journalPath, params.kind, params.id);
+      if (restored.changed) {
+        if (params.kind === 'actionItem') this.events.actionItem(restored.item as ActionItem);
+        else this.events.decision(restored.item as Decision);
+      }
+      return restored.item;
+    } catch (e) {
+      if (e instanceof ItemRestoreError) throw new ServiceError(ErrorCodes.InvalidParams, e.message);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ServiceError(ErrorCodes.SessionNotFound, `No session ${params.sessionId} in ${path.dirname(journalPath)}.`);
+      throw new ServiceError(ErrorCodes.InternalError, `Cannot restore ${params.kind} ${params.id} of session ${params.sessionId}: ${(e as Error).message}`);
+    }
+  }
+
 
   /** The user's "Retry": restart a failed or stalled live source now. */
   retrySource(params: SourceRetryParams): void {

@@ -11,7 +11,7 @@ import {
   InputLevelNotification, InputLevelParams, LiveSourceKind, SessionExport, SessionExportParams, SessionExportResult, SourceRetry, SourceStatusNotification, SourceStatusParams, SummaryNotification, SummaryParams,
   ActionItemSetDone, DeviceTest, DeviceTestParams, DeviceTestResult, EditorActivityNotification, EditorActivityParams, ModelProgressNotification, ModelProgressParams,
   SessionPause, SessionPauseResult, WorkspaceIndexNotification, WorkspaceIndexParams,
-  InitializationOptions, ModelDownload, Refine, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
+  InitializationOptions, ModelDownload, LanguageModelChat, ExtractionProgressNotification, ExtractionProgressParams, ExtractionCancel, ItemRestore, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
   SessionStateParams, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptSegment, Vocabulary,
 } from '../protocol/protocol';
 import { DataDelete, DataDeleteParams, DataDeleteResult, HealthRequest } from '../protocol/protocol';
@@ -19,7 +19,7 @@ import {
   InterruptedSession, SessionInterrupted, SessionResume, SessionResumeParams, SessionResumeResult, SessionTranscript, SessionTranscriptResult,
 } from '../protocol/protocol';
 import { RestartDecision, RestartPolicy } from './crashPolicy';
-import { refineWithLanguageModel } from './refine';
+import { chatWithLanguageModel } from './languageModel';
 import { EarshotSettings } from './settings';
 
 export class DaemonClient implements vscode.Disposable {
@@ -36,6 +36,7 @@ export class DaemonClient implements vscode.Disposable {
     inputLevel: new vscode.EventEmitter<InputLevelParams>(),
     summary: new vscode.EventEmitter<SummaryParams>(),
     modelProgress: new vscode.EventEmitter<ModelProgressParams>(),
+    extractionProgress: new vscode.EventEmitter<ExtractionProgressParams>(),
     daemonExit: new vscode.EventEmitter<void>(),
     daemonStart: new vscode.EventEmitter<void>(),
     daemonCrash: new vscode.EventEmitter<RestartDecision>(),
@@ -49,6 +50,8 @@ export class DaemonClient implements vscode.Disposable {
   readonly onInputLevel = this.emitters.inputLevel.event;
   readonly onSummary = this.emitters.summary.event;
   readonly onModelProgress = this.emitters.modelProgress.event;
+  /** The opt-in language-model extraction at stop: chunk by chunk, then how it ended. */
+  readonly onExtractionProgress = this.emitters.extractionProgress.event;
   /** The daemon process went away (it is restarted on the next request, or by LanguageClient). */
   readonly onDaemonExit = this.emitters.daemonExit.event;
   /**
@@ -135,8 +138,9 @@ export class DaemonClient implements vscode.Disposable {
     client.onNotification(InputLevelNotification, (l) => this.emitters.inputLevel.fire(l));
     client.onNotification(SummaryNotification, (s) => this.emitters.summary.fire(s));
     client.onNotification(ModelProgressNotification, (p) => this.emitters.modelProgress.fire(p));
-    // Opt-in (earshot.enhancement.provider 'vscode-lm'): the daemon asks at stop; null declines.
-    client.onRequest(Refine, (params, token) => refineWithLanguageModel(params, EarshotSettings.read().enhancement, this.output, token));
+    // Opt-in (earshot.enhancement.provider 'vscode-lm'): the daemon asks at stop, one call per chunk; null declines.
+    client.onRequest(LanguageModelChat, (params, token) => chatWithLanguageModel(params, EarshotSettings.read().enhancement, this.output, token));
+    client.onNotification(ExtractionProgressNotification, (p) => this.emitters.extractionProgress.fire(p));
     client.onDidChangeState((e) => {
       if (e.oldState === State.Running && e.newState !== State.Running) this.emitters.daemonExit.fire();
       if (e.newState === State.Running && e.oldState !== State.Running) this.emitters.daemonStart.fire();
@@ -231,6 +235,16 @@ export class DaemonClient implements vscode.Disposable {
   }
 
   /** Ticks or unticks an action item; the daemon journals it and rewrites the notes' task list. */
+  /** Brings back an entry the language model dismissed. */
+  async restoreItem(sessionId: string, kind: 'actionItem' | 'decision', id: string): Promise<ActionItem | Decision> {
+    return (await this.ensureStarted()).sendRequest(ItemRestore, { sessionId, kind, id });
+  }
+
+  /** Cancels a session's language-model extraction (in-flight calls are aborted). */
+  async cancelExtraction(sessionId: string): Promise<{ cancelled: boolean }> {
+    return (await this.ensureStarted()).sendRequest(ExtractionCancel, { sessionId });
+  }
+
   async setActionItemDone(sessionId: string, id: string, done: boolean): Promise<ActionItem> {
     return (await this.ensureStarted()).sendRequest(ActionItemSetDone, { sessionId, id, done });
   }

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageclient/node';
 import { PanelCommand } from '../protocol/panel';
+import { ExtractionProgressView } from './extractionProgress';
 import {
   DEVICE_TEST_SESSION_ID, DeviceTestResult, ErrorCodes, ExportFormat, LiveSourceKind, SessionPauseResult, SessionStateParams, SessionStopResult,
 } from '../protocol/protocol';
@@ -47,6 +48,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   const output = vscode.window.createOutputChannel('Earshot', { log: true });
   const client = new DaemonClient(context, output);
   const statusBar = new SessionStatusBar();
+  const extractionProgress = new ExtractionProgressView((sessionId) => client.cancelExtraction(sessionId));
   const panel = new TranscriptPanel(context.extensionUri, (command: PanelCommand) => void vscode.commands.executeCommand(`earshot.${command}`), client);
   const sessionChanged = new vscode.EventEmitter<SessionStateParams>();
   let session: SessionStateParams | undefined;
@@ -71,6 +73,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     client.onInputLevel((l) => panel.showInputLevel(l)),
     client.onHealth((h) => panel.showHealth(h)),
     client.onModelProgress((p) => panel.showModelProgress(p)),
+    client.onExtractionProgress((p) => {
+      panel.showExtraction(p);
+      extractionProgress.show(p);
+    }),
     client.onDaemonExit(() => {
       // A session cannot outlive its daemon: say so instead of showing "Listening" forever (unless it is being resumed).
       if (session && session.state !== 'done' && !recovery.recovering) {
@@ -137,6 +143,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
         return undefined;
       }
     }));
+
+  // The opt-in language-model extraction at stop: also cancellable from the panel (its Cancel button runs this).
+  command('earshot.cancelExtraction', async () => {
+    const sessionId = extractionProgress.running ?? session?.sessionId;
+    if (!sessionId) return;
+    const { cancelled } = await client.cancelExtraction(sessionId);
+    if (!cancelled) void vscode.window.showInformationMessage('Earshot: no language-model extraction is running.');
+  });
 
   command('earshot.startMeetingNotes', async () => {
     if (dictation.active) {

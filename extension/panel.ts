@@ -15,7 +15,7 @@ import {
   PanelSession, PanelSource, PanelSummary, ToPanel,
 } from '../protocol/panel';
 import {
-  ActionItem, Decision, HealthParams, InputLevelParams, LiveSourceKind, MentionTarget, ModelProgressParams, SessionStateParams,
+  ActionItem, Decision, ExtractionProgressParams, HealthParams, InputLevelParams, LiveSourceKind, MentionTarget, ModelProgressParams, SessionStateParams,
   SourceStatusParams, SummaryParams, TranscriptSegment,
 } from '../protocol/protocol';
 import type { SessionTranscriptResult } from '../protocol/protocol';
@@ -26,7 +26,7 @@ import {
 } from './panelActions';
 
 /** What the panel asks of the daemon (the client; a fake in tests). */
-export type PanelDaemon = Pick<DaemonClient, 'setActionItemDone' | 'pause' | 'retrySource'>;
+export type PanelDaemon = Pick<DaemonClient, 'setActionItemDone' | 'pause' | 'retrySource' | 'restoreItem'>;
 
 /** Options of {@link TranscriptPanel.runItemAction}, for tests: where a TODO goes instead of asking with a quick pick. */
 export interface ItemActionOptions {
@@ -131,7 +131,8 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   showActionItem(item: ActionItem): void {
     if (item.sessionId !== this.session?.sessionId) return;
     if ((this.actionItems.get(item.id)?.revision ?? -Infinity) > item.revision) return; // the highest revision wins
-    if (item.removed) this.actionItems.delete(item.id);
+    // Dismissed by the language model: kept, shown struck through with a Restore button.
+    if (item.removed && !item.dismissed) this.actionItems.delete(item.id);
     else this.actionItems.set(item.id, item);
     this.post({ type: 'actionItem', item });
   }
@@ -139,9 +140,15 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   showDecision(decision: Decision): void {
     if (decision.sessionId !== this.session?.sessionId) return;
     if ((this.decisions.get(decision.id)?.revision ?? -Infinity) > decision.revision) return;
-    if (decision.removed) this.decisions.delete(decision.id);
+    if (decision.removed && !decision.dismissed) this.decisions.delete(decision.id);
     else this.decisions.set(decision.id, decision);
     this.post({ type: 'decision', decision });
+  }
+
+  /** The language-model extraction's progress, for the session shown; hidden a few seconds after it ends. */
+  showExtraction(progress: ExtractionProgressParams): void {
+    if (progress.sessionId !== this.session?.sessionId) return;
+    this.post({ type: 'extraction', progress });
   }
 
   showSourceStatus(status: SourceStatusParams): void {
@@ -214,6 +221,15 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
           const updated = await this.daemon.setActionItemDone(current.sessionId, id, !current.done);
           this.showActionItem(updated);
           return this.outcome({ ok: true, message: updated.done ? 'Marked done.' : 'Marked not done.' });
+        }
+        case 'restore': {
+          const current = list === 'actionItems' ? this.actionItems.get(id) : list === 'decisions' ? this.decisions.get(id) : undefined;
+          if (!current || !current.removed) return this.outcome({ ok: false, message: 'Only a dismissed entry can be restored.' });
+          if (!this.daemon) return this.outcome({ ok: false, message: 'Earshot is not connected to its daemon.' });
+          const updated = await this.daemon.restoreItem(current.sessionId, list === 'actionItems' ? 'actionItem' : 'decision', id);
+          if (list === 'actionItems') this.showActionItem(updated as ActionItem);
+          else this.showDecision(updated as Decision);
+          return this.outcome({ ok: true, message: 'Restored.' });
         }
         case 'todo': {
           const todo = todoText(list, item);
@@ -368,6 +384,7 @@ export function panelHtml(csp: string, nonce: string, script: string, style: str
     </div>
     <div id="error" class="banner error" role="alert" hidden><span class="message"></span></div>
     <div id="notice" class="notice" role="status" aria-live="polite" hidden></div>
+    <div id="extraction" class="notice extraction" role="status" aria-live="polite" hidden><span class="extraction-text"></span> <button type="button" class="text-button">Cancel</button></div>
     <section id="sources" class="sources" aria-label="Audio sources" hidden></section>
     <section id="model" class="model" aria-label="Speech model" data-state="unknown" hidden>
       <div class="model-line"><span class="model-icon" aria-hidden="true"></span><span id="model-label" class="model-label"></span>`

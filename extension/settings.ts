@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { EnhancementProvider, EnhancementSettings, LiveSourceKind } from '../protocol/protocol';
+import { DEFAULT_ENHANCEMENT_CONCURRENCY, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementProvider, EnhancementSettings, LiveSourceKind } from '../protocol/protocol';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type GpuSetting = 'auto' | 'on' | 'off';
@@ -23,9 +23,9 @@ export const SETTING_KEYS = [
   'earshot.notes.folder', 'earshot.retention.days',
   // Dictation
   'earshot.dictation.showPartial', 'earshot.dictation.spokenPunctuation', 'earshot.dictation.microphone',
-  // Optional refinement by a language model
+  // Optional extraction by a language model
   'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.model', 'earshot.enhancement.timeoutSeconds',
-  'earshot.enhancement.allowRemoteEndpoint',
+  'earshot.enhancement.allowRemoteEndpoint', 'earshot.enhancement.maxConcurrency', 'earshot.enhancement.tokenBudget',
   // Diagnostics
   'earshot.logLevel', 'earshot.debug.saveAudio',
 ] as const;
@@ -36,7 +36,7 @@ export const DAEMON_SETTINGS: readonly SettingKey[] = [
   'earshot.model.path', 'earshot.model.id', 'earshot.model.cacheDir', 'earshot.model.mirror', 'earshot.model.idleUnloadMinutes',
   'earshot.language', 'earshot.gpu', 'earshot.vad.profile', 'earshot.notes.folder', 'earshot.retention.days', 'earshot.threads', 'earshot.logLevel',
   'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.model', 'earshot.enhancement.timeoutSeconds',
-  'earshot.enhancement.allowRemoteEndpoint', 'earshot.debug.saveAudio',
+  'earshot.enhancement.allowRemoteEndpoint', 'earshot.enhancement.maxConcurrency', 'earshot.enhancement.tokenBudget', 'earshot.debug.saveAudio',
 ];
 
 /**
@@ -157,19 +157,24 @@ export class EarshotSettings {
     };
   }
 
-  /** The opt-in refinement of the notes by a language model at stop; provider 'off' (the default): none. */
+  /** The opt-in language-model extraction over the whole meeting at stop; provider 'off' (the default): none. */
   get enhancement(): EnhancementSettings {
     const provider = this.get<EnhancementProvider>('earshot.enhancement.provider', 'off');
     const endpoint = this.text('earshot.enhancement.endpoint', 'http://127.0.0.1:11434');
     const model = this.text('earshot.enhancement.model');
     const timeoutSec = this.get<number>('earshot.enhancement.timeoutSeconds', 20);
     const allowRemote = this.get<boolean>('earshot.enhancement.allowRemoteEndpoint', false);
+    const maxConcurrency = this.get<number>('earshot.enhancement.maxConcurrency', DEFAULT_ENHANCEMENT_CONCURRENCY);
+    const tokenBudget = this.get<number>('earshot.enhancement.tokenBudget', DEFAULT_ENHANCEMENT_TOKEN_BUDGET);
     return {
       provider: provider === 'vscode-lm' || provider === 'openai-compatible' ? provider : 'off',
       ...(endpoint ? { endpoint } : {}),
       ...(model ? { model } : {}),
       ...(timeoutSec ? { timeoutSec } : {}),
       ...(allowRemote ? { allowRemote } : {}),
+      // Out-of-range values (a hand-edited settings file) fall back to the defaults rather than refuse to start.
+      ...(Number.isInteger(maxConcurrency) && maxConcurrency >= 1 && maxConcurrency <= 8 ? { maxConcurrency } : {}),
+      ...(Number.isFinite(tokenBudget) && tokenBudget >= 1000 && tokenBudget <= 2_000_000 ? { tokenBudget } : {}),
     };
   }
 

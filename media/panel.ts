@@ -300,6 +300,26 @@ function showNotice(text: string, level: 'info' | 'warning' | 'error'): void {
   noticeTimer = window.setTimeout(() => { noticeBox.hidden = true; }, level === 'info' ? 3000 : 8000);
 }
 
+/** The opt-in language-model extraction at stop: "chunk k of n" with a Cancel button while it runs, then how it ended. */
+const extractionBox = byId('extraction');
+const extractionText = extractionBox.querySelector<HTMLSpanElement>('.extraction-text')!;
+const extractionCancel = extractionBox.querySelector<HTMLButtonElement>('button')!;
+let extractionTimer: number | undefined;
+extractionCancel.addEventListener('click', () => post({ type: 'command', command: 'cancelExtraction' }));
+function showExtraction(p: ToPanel extends infer T ? T extends { type: 'extraction'; progress: infer P } ? P : never : never): void {
+  window.clearTimeout(extractionTimer);
+  if (!p) {
+    extractionBox.hidden = true;
+    return;
+  }
+  const running = p.state === 'running';
+  extractionText.textContent = running ? `Language model: chunk ${Math.min(p.finished + 1, p.chunks)} of ${p.chunks}` : `Language model: ${p.message}`;
+  extractionCancel.hidden = !running;
+  extractionBox.dataset.state = p.state;
+  extractionBox.hidden = false;
+  if (!running) extractionTimer = window.setTimeout(() => { extractionBox.hidden = true; }, 10_000);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Transcript: data, filter, virtual list
 
@@ -663,6 +683,8 @@ interface Entry {
   done?: boolean;
   badge?: string;
   badgeKind?: string;
+  /** Dismissed by the opt-in language model: its reason (the row is struck through and offers Restore). */
+  dismissed?: string;
 }
 
 const LIST_IDS: Record<ItemList, string> = { actionItems: 'action-items', decisions: 'decisions', openQuestions: 'open-questions' };
@@ -682,14 +704,17 @@ const ACTIONS: { action: ItemAction; icon: IconName; label: string }[] = [
 function entriesOf(name: ItemList): Entry[] {
   if (name === 'actionItems') {
     return [...actionItems.values()].map((i) => ({
-      id: i.id, text: i.text, done: !!i.done,
-      meta: [i.owner ? `@${i.owner}` : '', i.due ? `due ${i.due}` : '', clock(i.t0), i.refinedBy ? 'refined' : ''].filter(Boolean).join(' · '),
+      id: i.id, text: i.text, done: !!i.done, ...(i.removed && i.dismissed ? { dismissed: i.dismissed.reason } : {}),
+      meta: i.removed && i.dismissed ? `dismissed by ${i.dismissed.by}: ${i.dismissed.reason}`
+        : [i.owner ? `@${i.owner}` : '', i.due ? `due ${i.due}` : '', clock(i.t0), i.refinedBy ? (/^am\d+$/.test(i.id) ? 'language model' : 'refined') : ''].filter(Boolean).join(' · '),
     }));
   }
   if (name === 'decisions') {
     return [...decisions.values()].map((d) => ({
       id: d.id, text: d.text, badge: d.kind === 'deferral' ? 'Deferred' : d.kind === 'negative' ? 'Not doing' : undefined, badgeKind: d.kind,
-      meta: [clock(d.t0), d.refinedBy ? 'refined' : ''].filter(Boolean).join(' · '),
+      ...(d.removed && d.dismissed ? { dismissed: d.dismissed.reason } : {}),
+      meta: d.removed && d.dismissed ? `dismissed by ${d.dismissed.by}: ${d.dismissed.reason}`
+        : [clock(d.t0), d.refinedBy ? (/^dm\d+$/.test(d.id) ? 'language model' : 'refined') : ''].filter(Boolean).join(' · '),
     }));
   }
   return questions.map((q) => ({ id: q.id, text: q.text, meta: [q.speaker ?? '', clock(q.t0)].filter(Boolean).join(' · ') }));
@@ -722,12 +747,20 @@ function buildItem(name: ItemList, id: string): HTMLLIElement {
     b.dataset.action = a.action;
     actions.append(b);
   }
+  // Shown only on an entry the language model dismissed.
+  const restore = iconButton('retry', 'Restore (the language model dismissed it)', 'icon-button item-action restore');
+  restore.dataset.action = 'restore';
+  restore.hidden = true;
+  actions.append(restore);
   item.append(body, actions);
   return item;
 }
 
 function fillItem(item: HTMLLIElement, e: Entry): void {
   item.querySelector('.item-text')!.textContent = e.text;
+  item.classList.toggle('dismissed', e.dismissed !== undefined);
+  item.dataset.dismissed = String(e.dismissed !== undefined);
+  item.querySelector<HTMLButtonElement>('button.restore')!.hidden = e.dismissed === undefined;
   item.querySelector('.item-meta')!.textContent = e.meta;
   const badge = item.querySelector<HTMLSpanElement>('.badge')!;
   badge.hidden = !e.badge;
@@ -759,7 +792,8 @@ function renderList(name: ItemList): void {
     previous = li;
   }
   updateRoving(name);
-  byId(`count-${name}`).textContent = entries.length ? String(entries.length) : '';
+  const live = entries.filter((e) => e.dismissed === undefined).length;
+  byId(`count-${name}`).textContent = live ? String(live) : '';
   byId(`empty-${name}`).hidden = entries.length > 0;
 }
 
@@ -881,17 +915,18 @@ window.addEventListener('message', (event: MessageEvent<ToPanel>) => {
       break;
     case 'segment': upsertSegment(message.segment, true); break;
     case 'actionItem':
-      if (message.item.removed) actionItems.delete(message.item.id);
+      if (message.item.removed && !message.item.dismissed) actionItems.delete(message.item.id);
       else actionItems.set(message.item.id, message.item);
       renderList('actionItems');
       break;
     case 'decision':
-      if (message.decision.removed) decisions.delete(message.decision.id);
+      if (message.decision.removed && !message.decision.dismissed) decisions.delete(message.decision.id);
       else decisions.set(message.decision.id, message.decision);
       renderList('decisions');
       break;
     case 'model': showModel(message.model); break;
     case 'notice': showNotice(message.text, message.level); break;
+    case 'extraction': showExtraction(message.progress); break;
   }
 });
 

@@ -5,7 +5,7 @@
  * looks up what they point at.
  */
 import type {
-  ActionItem, CaptureState, Decision, LiveSourceKind, ModelState, SessionMode, SessionState, SummaryParams, TranscriptSegment,
+  ActionItem, CaptureState, Decision, ExtractionProgressParams, LiveSourceKind, ModelState, SessionMode, SessionState, SummaryParams, TranscriptSegment,
 } from './protocol';
 
 /** A live source as the panel shows it: its state, what went wrong, and its input level for a meter. */
@@ -65,10 +65,11 @@ export const ITEM_LISTS: readonly ItemList[] = ['actionItems', 'decisions', 'ope
 
 /**
  * What a list entry's buttons do: insert its text at every cursor of the active editor, copy it, select it in the
- * session's notes file, tick/untick it (action items only), or add it as a TODO comment at a code location.
+ * session's notes file, tick/untick it (action items only), add it as a TODO comment at a code location, or restore
+ * one the opt-in language model dismissed (shown struck through with the model's reason).
  */
-export type ItemAction = 'insert' | 'copy' | 'reveal' | 'toggleDone' | 'todo';
-export const ITEM_ACTIONS: readonly ItemAction[] = ['insert', 'copy', 'reveal', 'toggleDone', 'todo'];
+export type ItemAction = 'insert' | 'copy' | 'reveal' | 'toggleDone' | 'todo' | 'restore';
+export const ITEM_ACTIONS: readonly ItemAction[] = ['insert', 'copy', 'reveal', 'toggleDone', 'todo', 'restore'];
 
 /** Extension → webview. */
 export type ToPanel =
@@ -87,7 +88,9 @@ export type ToPanel =
   | { type: 'decision'; decision: Decision }
   | { type: 'model'; model: PanelModel }
   /** A short confirmation or problem after an action ("Copied."), shown in the panel's status line. */
-  | { type: 'notice'; text: string; level: 'info' | 'warning' | 'error' };
+  | { type: 'notice'; text: string; level: 'info' | 'warning' | 'error' }
+  /** The opt-in language-model extraction's progress ("chunk 3 of 8", with Cancel while it runs); null: hide it. */
+  | { type: 'extraction'; progress: ExtractionProgressParams | null };
 
 /** Webview → extension. */
 export type FromPanel =
@@ -106,7 +109,8 @@ export type FromPanel =
 /** Commands the panel's buttons run (each is also an `earshot.*` VS Code command). */
 export type PanelCommand =
   | 'startMeetingNotes' | 'stop' | 'transcribeFile' | 'pause' | 'resume' | 'downloadModel' | 'chooseMicrophone' | 'chooseSystemAudioSource'
-  | 'toggleDictation';
+  | 'toggleDictation' | 'cancelExtraction';
 export const PANEL_COMMANDS: readonly PanelCommand[] = [
   'startMeetingNotes', 'stop', 'transcribeFile', 'pause', 'resume', 'downloadModel', 'chooseMicrophone', 'chooseSystemAudioSource', 'toggleDictation',
+  'cancelExtraction',
 ];

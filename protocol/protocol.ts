@@ -109,6 +109,22 @@ export interface ActionItem {
    * the model added has an empty segmentId and t0 at the end of the meeting (no sentence of the transcript is its source).
    */
   refinedBy?: string;
+  /**
+   * Set (with `removed`) on the revision by which the opt-in language model dismissed a rule-based item as not an
+   * action item: the model and its reason. Such an item is shown as dismissed (never silently deleted) and
+   * {@link ItemRestore} brings it back.
+   */
+  dismissed?: ItemDismissal;
+  /** Set on the revision by which the user restored a dismissed item: a later model pass leaves it alone. */
+  restored?: boolean;
+}
+
+/** Why the opt-in language model dismissed a rule-based item. */
+export interface ItemDismissal {
+  /** The model that dismissed it. */
+  by: string;
+  /** Its reason, one line (at most 200 characters). */
+  reason: string;
 }
 
 /** decision: what was agreed; deferral: put off until later ("we'll revisit X after the demo"); negative: what will not be done. */
@@ -127,6 +143,9 @@ export interface Decision {
   removed?: boolean;
   /** As for action items: the model of the opt-in refinement that wrote this revision. */
   refinedBy?: string;
+  /** As for action items: dismissed by the opt-in language model (with `removed`), or restored by the user. */
+  dismissed?: ItemDismissal;
+  restored?: boolean;
 }
 
 export type ModelState = 'uninitialized' | 'loading' | 'warming_up' | 'ready' | 'error';
@@ -164,7 +183,7 @@ export interface InitializationOptions {
   vad?: VadSettings;
   /** Seconds after the last session before the model is freed (reloaded on demand); 0 = keep it. */
   modelIdleUnloadSec?: number;
-  /** Opt-in refinement of the notes by a language model at stop; absent or provider 'off': none (the default). */
+  /** Opt-in language-model extraction over the whole meeting at stop; absent or provider 'off': none (the default). */
   enhancement?: EnhancementSettings;
   /**
    * Data retention: session journals and the daemon's per-session caches older than this many days are deleted at
@@ -205,12 +224,27 @@ export interface EnhancementSettings {
   endpoint?: string;
   /** The model: for 'openai-compatible' the `model` of the request (e.g. "llama3.1:8b"); for 'vscode-lm' a family or id to prefer. */
   model?: string;
-  /** How long stop waits for the refinement, in seconds (1–300, default {@link DEFAULT_ENHANCEMENT_TIMEOUT_SEC}). */
+  /**
+   * How long one model call (one chunk of the meeting) may take, in seconds (1–300, default
+   * {@link DEFAULT_ENHANCEMENT_TIMEOUT_SEC}); a call that takes longer is aborted and retried with backoff.
+   */
   timeoutSec?: number;
   /** Allow an endpoint that is not on this machine (the transcript leaves it). Default false. */
   allowRemote?: boolean;
+  /** Model calls at once (1–8, default {@link DEFAULT_ENHANCEMENT_CONCURRENCY}). */
+  maxConcurrency?: number;
+  /**
+   * Tokens (estimated from characters: about 4 a token, prompts and answers, retries included) one meeting may spend
+   * (1,000–2,000,000, default {@link DEFAULT_ENHANCEMENT_TOKEN_BUDGET}). When the next chunk would not fit, no more
+   * chunks are sent and the progress says so; what was extracted so far is kept.
+   */
+  tokenBudget?: number;
+  /** Characters of transcript per chunk (1,000–100,000, default 6,000: fits small local models' context). */
+  chunkChars?: number;
 }
 export const DEFAULT_ENHANCEMENT_TIMEOUT_SEC = 20;
+export const DEFAULT_ENHANCEMENT_CONCURRENCY = 2;
+export const DEFAULT_ENHANCEMENT_TOKEN_BUDGET = 200_000;
 
 export interface VadSettings {
   /** 'default', or 'sensitive' for quiet headsets and soft voices. */
@@ -469,7 +503,10 @@ export interface SessionTranscriptResult {
   interrupted: boolean;
   /** Every final segment, in capture-time order. */
   segments: FinalSegment[];
-  /** The latest revision of each, withdrawn ones left out, in meeting order. */
+  /**
+   * The latest revision of each, in meeting order; withdrawn ones left out, except those the opt-in language model
+   * dismissed (`removed` with `dismissed`: shown struck through, restorable with {@link ItemRestore}).
+   */
   actionItems: ActionItem[];
   decisions: Decision[];
   /** Null for a dictation. */
@@ -750,6 +787,30 @@ export interface SourceStatusParams {
   gapSec: number;
 }
 
+/**
+ * The opt-in language-model extraction at stop (InitializationOptions.enhancement): the meeting is sent in overlapping
+ * chunks, at most maxConcurrency at once. Sent when it starts, after each chunk, and once at the end (`state` other
+ * than 'running'). Counts and fixed words only: never transcript or model text.
+ */
+export const ExtractionProgressNotification = new NotificationType<ExtractionProgressParams>('earshot/extraction/progress');
+export interface ExtractionProgressParams {
+  sessionId: string;
+  /** running; done: every chunk was tried; cancelled: by the user ({@link ExtractionCancel}); budget: the token budget ran out. */
+  state: 'running' | 'done' | 'cancelled' | 'budget';
+  /** Chunks of the meeting, those finished (answered or given up), and those given up (no valid answer after retries). */
+  chunks: number;
+  finished: number;
+  failed: number;
+  /** Estimated tokens spent so far, and the budget. */
+  tokens: number;
+  tokenBudget: number;
+  /** For the user, e.g. "chunk 3 of 8", "token budget spent after chunk 5 of 8". */
+  message: string;
+  /** At the end: action items and decisions added, rule-based ones dismissed. */
+  added?: number;
+  dismissed?: number;
+}
+
 /** Input level of a live source for a level meter, about 10 a second while a session streams. */
 export const InputLevelNotification = new NotificationType<InputLevelParams>('earshot/inputLevel');
 export interface InputLevelParams {
@@ -760,10 +821,36 @@ export interface InputLevelParams {
   peakDbfs: number;
 }
 
+/**
+ * Brings back an action item or decision that the opt-in language model dismissed (or any withdrawn one): a new
+ * revision without `removed`, marked `restored`, journaled, announced ({@link ActionItemNotification} /
+ * {@link DecisionNotification}) and the notes file rewritten. For a session in storage (the model runs at stop);
+ * RequestFailed while the session still runs. Answers the new revision (the same one again when it is not withdrawn).
+ */
+export const ItemRestore = new RequestType<ItemRestoreParams, ActionItem | Decision, void>('earshot/item/restore');
+export interface ItemRestoreParams {
+  sessionId: string;
+  kind: 'actionItem' | 'decision';
+  id: string;
+}
+
+/**
+ * Cancels the language-model extraction of a session (see {@link ExtractionProgressNotification}): calls in flight
+ * are aborted, no more chunks are sent, what was extracted from finished chunks is kept. Answers whether one was
+ * running.
+ */
+export const ExtractionCancel = new RequestType<ExtractionCancelParams, { cancelled: boolean }, void>('earshot/extraction/cancel');
+export interface ExtractionCancelParams {
+  sessionId: string;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests (server → client)
 
 /**
+ * @deprecated No longer sent: daemons since the language-model extraction over the whole meeting send
+ * {@link LanguageModelChat} (one chunk per request) instead. Kept so older peers' messages still type-check.
+ *
  * Opt-in (InitializationOptions.enhancement.provider 'vscode-lm'): at stop, after the extractive notes are computed
  * and before the final notes are written, the daemon asks the client to refine the summary, action items and
  * decisions with a language model. The client answers null to decline (no model, no consent, an error); the daemon
@@ -798,6 +885,35 @@ export interface RefineResult {
   decisions?: { id?: string; text: string; kind: DecisionKind }[];
   /** The model that answered, as the notes name it ("Refined by <model>"). */
   model: string;
+}
+
+/**
+ * Opt-in (InitializationOptions.enhancement.provider 'vscode-lm'): one model call of the language-model extraction.
+ * The daemon builds the prompt (one chunk of the meeting) and validates the answer; the client only relays it to a
+ * VS Code Language Model API model and answers its text, or null to decline (no model, no consent). Cancelled
+ * ($/cancelRequest) on timeout or when the user cancels.
+ */
+export const LanguageModelChat = new RequestType<LanguageModelChatParams, LanguageModelChatResult | null, void>('earshot/languageModel/chat');
+export interface LanguageModelChatParams {
+  sessionId: string;
+  system: string;
+  user: string;
+}
+export interface LanguageModelChatResult {
+  text: string;
+  /** The model that answered, e.g. "copilot/gpt-4o". */
+  model: string;
+}
+
+/**
+ * What the model is asked to answer for one chunk (validated by validateChunkExtraction: entries of the wrong shape
+ * or citing segments outside the chunk are dropped). `segments`: the ids of the transcript lines it comes from.
+ * `dismiss`: rule-based items shown to it (by id) that are not real action items or decisions, each with a reason.
+ */
+export interface ChunkExtraction {
+  actionItems: { text: string; owner: string | null; due: string | null; segments: string[] }[];
+  decisions: { text: string; kind: DecisionKind; segments: string[] }[];
+  dismiss: { id: string; reason: string }[];
 }
 
 // ---------------------------------------------------------------------------------------------

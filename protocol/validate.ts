@@ -5,11 +5,11 @@
  */
 import { isAbsolute } from 'node:path';
 import {
-  DataDeleteParams, DecisionKind, ENHANCEMENT_PROVIDERS, EnhancementProvider, EnhancementSettings, RefineResult,
+  DataDeleteParams, DecisionKind, ENHANCEMENT_PROVIDERS, EnhancementProvider, EnhancementSettings,
   EXPORT_FORMATS, ExportFormat, FilePace, InitializationOptions, LiveSourceKind, SessionExportParams, ModelDownloadParams, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams,
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams, SessionResumeParams, SessionTranscriptParams,
   ActionItemSetDoneParams, DeviceTestParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
-  WorkspaceIndexParams, WorkspaceSymbolInfo,
+  WorkspaceIndexParams, WorkspaceSymbolInfo, ChunkExtraction, ExtractionCancelParams, ItemRestoreParams, LanguageModelChatResult,
 } from './protocol';
 
 export class InvalidParamsError extends Error {
@@ -399,6 +399,18 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
   if (timeoutSec !== undefined && timeoutSec !== null && (typeof timeoutSec !== 'number' || !Number.isFinite(timeoutSec) || timeoutSec < 1 || timeoutSec > 300)) {
     fail(`${what}.timeoutSec must be a number of seconds from 1 to 300`);
   }
+  const maxConcurrency = o.maxConcurrency;
+  if (maxConcurrency !== undefined && maxConcurrency !== null && (typeof maxConcurrency !== 'number' || !Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 8)) {
+    fail(`${what}.maxConcurrency must be a whole number from 1 to 8`);
+  }
+  const tokenBudget = o.tokenBudget;
+  if (tokenBudget !== undefined && tokenBudget !== null && (typeof tokenBudget !== 'number' || !Number.isFinite(tokenBudget) || tokenBudget < 1000 || tokenBudget > 2_000_000)) {
+    fail(`${what}.tokenBudget must be a number of tokens from 1000 to 2000000`);
+  }
+  const chunkChars = o.chunkChars;
+  if (chunkChars !== undefined && chunkChars !== null && (typeof chunkChars !== 'number' || !Number.isFinite(chunkChars) || chunkChars < 1000 || chunkChars > 100_000)) {
+    fail(`${what}.chunkChars must be a number of characters from 1000 to 100000`);
+  }
   // The endpoint only matters to 'openai-compatible': one left in the settings while the provider is off is ignored.
   const endpoint = provider === 'openai-compatible' ? optionalString(o, 'endpoint', what)?.trim() || undefined : undefined;
   if (endpoint !== undefined) {
@@ -423,64 +435,17 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
     ...(model !== undefined ? { model } : {}),
     ...(typeof timeoutSec === 'number' ? { timeoutSec } : {}),
     ...(allowRemote !== undefined ? { allowRemote } : {}),
+    ...(typeof maxConcurrency === 'number' ? { maxConcurrency } : {}),
+    ...(typeof tokenBudget === 'number' ? { tokenBudget: Math.round(tokenBudget) } : {}),
+    ...(typeof chunkChars === 'number' ? { chunkChars: Math.round(chunkChars) } : {}),
   };
 }
 
-/** Bounds on a refinement: a summary is a handful of bullets, items are sentences. */
-const MAX_REFINED_BULLETS = 12;
+/** Bounds on a model's answer: items are sentences. */
 const MAX_REFINED_ENTRIES = 50;
 const MAX_REFINED_TEXT = 500;
 const DUE = /^\d{4}-\d{2}-\d{2}$/;
 const DECISION_KINDS: readonly DecisionKind[] = ['decision', 'deferral', 'negative'];
-
-/**
- * A refinement as a language model or the client returned it, made safe: anything that is not an object gives null;
- * fields of the wrong type are dropped entry by entry (never the whole answer for one bad item); texts are trimmed,
- * one line, bounded; a due that is not YYYY-MM-DD is null; an unknown decision kind is 'decision'. `model` is the
- * answer's own model name, else `fallbackModel`, else "unknown model". An answer with nothing usable gives null.
- */
-export function validateRefineResult(value: unknown, fallbackModel?: string): RefineResult | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const o = value as Record<string, unknown>;
-  const text = (v: unknown): string | undefined => {
-    if (typeof v !== 'string') return undefined;
-    const t = v.replace(/\s+/g, ' ').trim();
-    return t ? (t.length > MAX_REFINED_TEXT ? t.slice(0, MAX_REFINED_TEXT - 1) + '…' : t) : undefined;
-  };
-  const list = (v: unknown, max: number): unknown[] => (Array.isArray(v) ? v.slice(0, max) : []);
-  const entry = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : undefined);
-  const id = (v: unknown): string | undefined => (typeof v === 'string' && /^[\w-]{1,64}$/.test(v) ? v : typeof v === 'number' && Number.isInteger(v) ? String(v) : undefined);
-  const summary = Array.isArray(o.summary) ? list(o.summary, MAX_REFINED_BULLETS).map(text).filter((t): t is string => t !== undefined)
-    : typeof o.summary === 'string' ? o.summary.split(/\n+/).map((l) => text(l.replace(/^\s*[-*•]\s*/, ''))).filter((t): t is string => t !== undefined).slice(0, MAX_REFINED_BULLETS)
-      : undefined;
-  const actionItems: NonNullable<RefineResult['actionItems']> = [];
-  for (const raw of list(o.actionItems ?? o.action_items, MAX_REFINED_ENTRIES)) {
-    const e = entry(raw);
-    const t = text(e?.text);
-    if (!e || !t) continue;
-    const owner = text(e.owner);
-    const due = typeof e.due === 'string' && DUE.test(e.due.trim()) && !Number.isNaN(Date.parse(e.due.trim())) ? e.due.trim() : null;
-    const itemId = id(e.id);
-    actionItems.push({ ...(itemId ? { id: itemId } : {}), text: t, owner: owner && owner.length <= 100 ? owner.replace(/^@/, '') : null, due });
-  }
-  const decisions: NonNullable<RefineResult['decisions']> = [];
-  for (const raw of list(o.decisions, MAX_REFINED_ENTRIES)) {
-    const e = entry(raw);
-    const t = text(e?.text);
-    if (!e || !t) continue;
-    const kind = DECISION_KINDS.includes(e.kind as DecisionKind) ? e.kind as DecisionKind : 'decision';
-    const decisionId = id(e.id);
-    decisions.push({ ...(decisionId ? { id: decisionId } : {}), text: t, kind });
-  }
-  const model = (text(o.model) ?? fallbackModel ?? 'unknown model').slice(0, 100);
-  if (!summary?.length && !actionItems.length && !decisions.length) return null;
-  return {
-    ...(summary?.length ? { summary } : {}),
-    ...(Array.isArray(o.actionItems ?? o.action_items) ? { actionItems } : {}),
-    ...(Array.isArray(o.decisions) ? { decisions } : {}),
-    model,
-  };
-}
 
 function optionalBoolean(o: Record<string, unknown>, key: string, what: string): boolean | undefined {
   const v = o[key];
@@ -523,4 +488,85 @@ function validateVad(value: unknown, what: string): VadSettings | undefined {
     fail(`${what}.offThreshold must not be above onThreshold`);
   }
   return vad;
+}
+
+export function validateItemRestore(params: unknown): ItemRestoreParams {
+  const what = 'item/restore params';
+  const o = record(params, what);
+  const sessionId = requiredString(o, 'sessionId', what);
+  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  const kind = requiredString(o, 'kind', what);
+  if (kind !== 'actionItem' && kind !== 'decision') fail(`${what}.kind must be 'actionItem' or 'decision', got ${show(kind)}`);
+  const id = requiredString(o, 'id', what);
+  if (!ITEM_ID.test(id)) fail(`${what}.id is not an item id: ${JSON.stringify(id.slice(0, 80))}`);
+  return { sessionId, kind, id };
+}
+
+export function validateExtractionCancel(params: unknown): ExtractionCancelParams {
+  const what = 'extraction/cancel params';
+  const sessionId = requiredString(record(params, what), 'sessionId', what);
+  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  return { sessionId };
+}
+
+/** The client's answer to earshot/languageModel/chat: null when it declined or the answer is not of that shape. */
+export function validateLanguageModelChatResult(value: unknown): LanguageModelChatResult | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const o = value as Record<string, unknown>;
+  if (typeof o.text !== 'string') return null;
+  const model = typeof o.model === 'string' && o.model.trim() ? o.model.trim().slice(0, 100) : 'VS Code language model';
+  return { text: o.text, model };
+}
+
+/** Longest dismissal reason kept. */
+const MAX_DISMISS_REASON = 200;
+
+/**
+ * One chunk's answer from the language model, made safe (see {@link ChunkExtraction}). null when the answer is not an
+ * object with at least one of the three lists: the caller retries once, then drops the chunk. Entries of the wrong
+ * shape are dropped one by one: an item must cite at least one of `segmentIds` (the chunk's lines; others are dropped),
+ * a dismissal must name one of `dismissable` and give a reason.
+ */
+export function validateChunkExtraction(value: unknown, segmentIds: ReadonlySet<string>, dismissable: ReadonlySet<string>): ChunkExtraction | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const o = value as Record<string, unknown>;
+  const rawItems = o.actionItems ?? o.action_items;
+  const rawDismiss = o.dismiss ?? o.dismissals;
+  if (!Array.isArray(rawItems) && !Array.isArray(o.decisions) && !Array.isArray(rawDismiss)) return null;
+  const text = (v: unknown, max = MAX_REFINED_TEXT): string | undefined => {
+    if (typeof v !== 'string') return undefined;
+    const t = v.replace(/\s+/g, ' ').trim();
+    return t ? (t.length > max ? t.slice(0, max - 1) + '…' : t) : undefined;
+  };
+  const entries = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.slice(0, MAX_REFINED_ENTRIES) : [])
+    .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null && !Array.isArray(e));
+  const cited = (e: Record<string, unknown>): string[] => {
+    const raw = e.segments ?? e.segmentIds ?? e.segment ?? e.segmentId;
+    const list = Array.isArray(raw) ? raw : [raw];
+    return [...new Set(list.map((x) => (typeof x === 'number' ? String(x) : x)).filter((x): x is string => typeof x === 'string' && segmentIds.has(x.trim())).map((x) => x.trim()))];
+  };
+  const actionItems: ChunkExtraction['actionItems'] = [];
+  for (const e of entries(rawItems)) {
+    const t = text(e.text);
+    const segments = cited(e);
+    if (!t || !segments.length) continue;
+    const owner = text(e.owner, 100);
+    const due = typeof e.due === 'string' && DUE.test(e.due.trim()) && !Number.isNaN(Date.parse(e.due.trim())) ? e.due.trim() : null;
+    actionItems.push({ text: t, owner: owner ? owner.replace(/^@/, '') : null, due, segments });
+  }
+  const decisions: ChunkExtraction['decisions'] = [];
+  for (const e of entries(o.decisions)) {
+    const t = text(e.text);
+    const segments = cited(e);
+    if (!t || !segments.length) continue;
+    decisions.push({ text: t, kind: DECISION_KINDS.includes(e.kind as DecisionKind) ? e.kind as DecisionKind : 'decision', segments });
+  }
+  const dismiss: ChunkExtraction['dismiss'] = [];
+  for (const e of entries(rawDismiss)) {
+    const id = typeof e.id === 'string' ? e.id.trim() : undefined;
+    const reason = text(e.reason, MAX_DISMISS_REASON);
+    if (!id || !dismissable.has(id) || !reason || dismiss.some((d) => d.id === id)) continue;
+    dismiss.push({ id, reason });
+  }
+  return { actionItems, decisions, dismiss };
 }

@@ -48,6 +48,16 @@ export type JournalRecord =
       summary: string[];
       actionItemIds: string[];
       decisionIds: string[];
+      /**
+       * The language-model extraction over the whole meeting (modelExtract.ts): the rule-based items it dismissed
+       * (their `removed` revisions are journaled just before), and how the run went (chunks, chunks given up,
+       * estimated tokens, and whether it ran to the end, was cancelled or ran out of budget). Absent on older records.
+       */
+      dismissedIds?: string[];
+      chunks?: number;
+      failedChunks?: number;
+      tokens?: number;
+      state?: 'done' | 'cancelled' | 'budget';
     }
   /**
    * The session was resumed by a new daemon after its daemon died (killed, crashed, power loss). `fromSec`: the end of

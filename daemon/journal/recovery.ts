@@ -95,8 +95,9 @@ export function utteranceNumber(segmentId: string): number {
 /** The current items and decisions (latest revision, withdrawn ones left out) as the protocol sends them. */
 export function itemsOf(contents: JournalContents): { actionItems: ActionItem[]; decisions: Decision[] } {
   const sessionId = contents.header.sessionId;
-  const current = <T extends { id: string; revision: number; removed?: boolean; t0: number }>(list: T[]) =>
-    [...latestById(list).values()].filter((r) => !r.removed).sort((a, b) => a.t0 - b.t0);
+  // Withdrawn ones are left out, except those the language model dismissed: the panel shows them, restorable.
+  const current = <T extends { id: string; revision: number; removed?: boolean; dismissed?: unknown; t0: number }>(list: T[]) =>
+    [...latestById(list).values()].filter((r) => !r.removed || r.dismissed).sort((a, b) => a.t0 - b.t0);
   return {
     actionItems: current(contents.records.filter((r): r is ActionItemRecord => r.type === 'actionItem')).map(({ type: _t, ...r }) => ({ sessionId, ...r })),
     decisions: current(contents.records.filter((r): r is DecisionRecord => r.type === 'decision')).map(({ type: _t, ...r }) => ({ sessionId, ...r })),
@@ -196,7 +197,8 @@ export const INTERRUPTED_MESSAGE = 'The session was interrupted (its daemon stop
  * (reason 'interrupted') is appended after cutting a torn last line, and the notes are rendered from the journal. A
  * session that already ended is left as it is. Answers what stopping it would have.
  */
-export async function finalizeInterrupted(journalPath: string): Promise<SessionStopResult> {
+export async function finalizeInterrupted(journalPath: string,
+  extractWithModel?: (journal: JournalContents) => Promise<JournalRecord[]>): Promise<SessionStopResult> {
   const lock = await acquireSessionLock(journalPath);
   const header = (await readJournal(journalPath)).header;
   if (!lock.acquired) throw new SessionLockedError(header.sessionId, lock.owner);
@@ -215,6 +217,10 @@ export async function finalizeInterrupted(journalPath: string): Promise<SessionS
           } catch {
             // a withdrawn item ticked by hand: its box does not count
           }
+        }
+        // The opt-in language-model extraction, as at a normal stop: its records go before the end record.
+        if (extractWithModel && sessionModeOf(contents.header) !== 'dictation' && segmentsOf(contents.records).length) {
+          for (const record of await extractWithModel(await readJournal(journalPath))) await journal.append(record);
         }
         const capturedSec = restoreSession(contents, 0).capturedSec;
         await journal.append({ type: 'end', stoppedAt: new Date().toISOString(), capturedSec, error: INTERRUPTED_MESSAGE, reason: 'interrupted' });

@@ -45,7 +45,7 @@ export function findActionItem<T>(items: ReadonlyMap<string, T>, id: string, ses
 /** Work on one journal file at a time: two ticks at once must not both write revision n + 1. */
 const journalQueues = new Map<string, Promise<unknown>>();
 
-function oneAtATime<T>(file: string, work: () => Promise<T>): Promise<T> {
+export function oneAtATime<T>(file: string, work: () => Promise<T>): Promise<T> {
   const run = (journalQueues.get(file) ?? Promise.resolve()).catch(() => undefined).then(work);
   journalQueues.set(file, run);
   void run.catch(() => undefined).finally(() => { if (journalQueues.get(file) === run) journalQueues.delete(file); });

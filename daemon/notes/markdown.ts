@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { EditorLocation, FinalSegment, SegmentMention } from '../../protocol/protocol';
-import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, segmentsOf } from '../journal/journal';
+import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById, segmentsOf } from '../journal/journal';
 import { sameLocation } from './editorTimeline';
 import { escapeMarkdown, linkDestination, linkify } from './mentions';
 import { openQuestions } from './questions';
@@ -21,8 +21,10 @@ export function clock(seconds: number): string {
 }
 
 /** Where an item comes from: its time in the meeting, and whether the opt-in refinement rewrote or added it. */
-function origin(r: { t0: number; segmentId: string; refinedBy?: string }): string {
+function origin(r: { t0: number; segmentId: string; refinedBy?: string; revision: number; id: string }): string {
   if (!r.refinedBy) return clock(r.t0);
+  // Found by the language-model extraction, anchored on the line it cites.
+  if (/^[ad]m\d+$/.test(r.id) && r.segmentId) return `found by ${displayModel(r.refinedBy)}, ${clock(r.t0)}`;
   return r.segmentId ? `refined, ${clock(r.t0)}` : `added by refinement, ${clock(r.t0)}`;
 }
 
@@ -50,7 +52,7 @@ const ORIGIN_BODY = String.raw`(?:\[(?:[^\]\\]|\\.)*\]\([^()\s]*\)|[^()])*`;
 /** The id comment after an action item; ` done` records that Earshot wrote it ticked (a different box is the user's doing). */
 const ITEM_COMMENT = String.raw`<!--\s*earshot:([\w-]+)(\s+done)?\s*-->`;
 /** A line Earshot wrote: an owned heading, a placeholder, a "while viewing" line, a timed list item. */
-const EARSHOT_LINE = new RegExp(String.raw`^(##\s+(summary|decisions|action items|open questions|transcript)\b|_(none recorded|nothing was transcribed|rolling summary|refined by|extractive summary)[^_]*_\s*$|\*while viewing .*\*\s*$|\s*- .*_\(${ORIGIN_BODY}\d\d:\d\d${ORIGIN_BODY}\)_(\s*${ITEM_COMMENT})?\s*$)`, 'i');
+const EARSHOT_LINE = new RegExp(String.raw`^(##\s+(summary|decisions|action items|open questions|transcript)\b|_(none recorded|nothing was transcribed|rolling summary|refined by|extractive summary|dismissed by)[^_]*_\s*$|\*while viewing .*\*\s*$|\s*- .*_\(${ORIGIN_BODY}\d\d:\d\d${ORIGIN_BODY}\)_(\s*${ITEM_COMMENT})?\s*$)`, 'i');
 const ITEM_ID = new RegExp(ITEM_COMMENT);
 const ORIGIN_AT_END = new RegExp(String.raw`\s*_\(${ORIGIN_BODY}\)_\s*$`);
 const CHECKBOX = /^\s*[-*+]\s+\[([ xX])\]\s+(.*)$/;
@@ -257,8 +259,10 @@ export function renderNotes(journal: JournalContents, previous?: string, options
   }
   out.push(...summary.sentences.map((s) => `- ${inline(s.text)} _(${s.speaker ? `${inline(s.speaker)}, ` : ''}${clock(s.t0 ?? 0)})_`));
   out.push(`- ${summary.countsText}`);
+  const dismissed = dismissedItems(records);
   out.push('', '## Decisions', '');
   out.push(...(decisions.length ? decisions.map((d) => `- ${DECISION_PREFIX[d.kind ?? 'decision'] ?? ''}${inline(d.text)} _(${origin(d)})_`) : ['_None recorded._']));
+  out.push(...dismissedLines(dismissed.decisions));
   out.push('', '## Action items', '');
   out.push(...(items.length
     ? items.map((i) => {
@@ -270,6 +274,7 @@ export function renderNotes(journal: JournalContents, previous?: string, options
       return `- [${ticked ? 'x' : ' '}] ${line} <!-- earshot:${commentId(i.id)}${ticked ? ' done' : ''} -->`;
     })
     : ['_None recorded._']));
+  out.push(...dismissedLines(dismissed.actionItems));
   out.push('', '## Open questions', '');
   out.push(...(questions.length
     ? questions.map((q) => `- ${inline(q.text)}${q.speaker ? ` — ${inline(q.speaker)}` : ''} _(${clock(q.t0 ?? 0)})_`)
@@ -305,6 +310,27 @@ export function renderNotes(journal: JournalContents, previous?: string, options
   for (const g of gaps) gapLine(g);
   tail.push('');
   return head + tail.join('\n');
+}
+
+/** Items and decisions the opt-in language model dismissed (their latest revision), in meeting order. */
+function dismissedItems(records: readonly JournalRecord[]): { actionItems: ActionItemRecord[]; decisions: DecisionRecord[] } {
+  const pick = <T extends { removed?: boolean; dismissed?: unknown; t0: number; id: string; revision: number }>(list: T[]) =>
+    [...latestById(list).values()].filter((r) => r.removed && r.dismissed).sort((a, b) => a.t0 - b.t0);
+  return {
+    actionItems: pick(records.filter((r): r is ActionItemRecord => r.type === 'actionItem')),
+    decisions: pick(records.filter((r): r is DecisionRecord => r.type === 'decision')),
+  };
+}
+
+/**
+ * Dismissed entries under their section, struck through with the model's reason: never silently gone, and restored
+ * from the panel (or the command "Earshot: Restore a Dismissed Item").
+ */
+function dismissedLines(list: readonly (ActionItemRecord | DecisionRecord)[]): string[] {
+  if (!list.length) return [];
+  const by = [...new Set(list.map((r) => displayModel(String(r.dismissed?.by ?? ''))))].join(', ');
+  return ['', `_Dismissed by ${by} (opt-in language model); restore from the Earshot panel:_`, '',
+    ...list.map((r) => `- ~~${inline(r.text)}~~ — ${inline(String(r.dismissed?.reason ?? '')).replace(/[()]/g, '')} _(dismissed, ${clock(r.t0)})_`)];
 }
 
 /** An item's line without links or place: what ticks are matched on when the id comment is gone. */

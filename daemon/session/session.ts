@@ -8,13 +8,13 @@
  */
 import * as path from 'node:path';
 import {
-  ActionItem, Decision, FilePace, LiveSourceKind, RefineParams, SessionMode, SessionState, SessionStateParams, SessionStopResult, SourceKind, SummaryParams, TranscriptSegment,
+  ActionItem, Decision, FilePace, LiveSourceKind, SessionMode, SessionState, SessionStateParams, SessionStopResult, SourceKind, SummaryParams, TranscriptSegment,
 } from '../../protocol/protocol';
 import { NOTES_RETRY_SEC, RecognizerCounters } from '../../protocol/protocol';
 import { AudioFrame, AudioSource, SAMPLE_RATE } from '../capture/source';
 import { Decoder, newRecognizerStats, recognize, RecognizedSegment, RecognizerStats, StreamingOptions, DEFAULT_STREAMING_OPTIONS } from '../asr/streaming';
 import { DegradeLadder, DegradeRung, DegradeThresholds } from '../asr/degrade';
-import { Journal, JournalWriteError, readJournal, segmentsOf } from '../journal/journal';
+import { Journal, JournalContents, JournalRecord, JournalWriteError, readJournal, segmentsOf } from '../journal/journal';
 import { errnoCode, finalNotesMessage, journalCreateMessage, journalWriteMessage, notesWriteMessage } from '../notes/diskFaults';
 import { restoreSession, utteranceNumber } from '../journal/recovery';
 import { extract, SpokenLine } from '../notes/extract';
@@ -22,7 +22,6 @@ import { ActionItemDoneError, doneRevision } from '../notes/done';
 import { SegmentAnnotation } from '../notes/segmentContext';
 import { DEFAULT_ECHO_OPTIONS, echoScore, EnvelopeHistory } from './echo';
 import { handTicks, notesDigest, readIfExists, renderNotes, writeNotesFile } from '../notes/markdown';
-import { Refinement, refineInput, refinementRecords } from '../notes/refine';
 import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, SegmenterOptions, SpeechDetector, UtteranceCounter, UtteranceEvent } from '../vad/segmenter';
 
 export interface SessionEvents {
@@ -66,10 +65,11 @@ export interface SessionConfig {
   /** Called when a mic segment is dropped because the mic heard the speakers (system audio); never with text. */
   onEchoSuppressed?(segmentId: string, score: number, final: boolean): void;
   /**
-   * The opt-in refinement, asked once at stop before the final notes are written (absent: off). The hook bounds its
-   * own time and reports its own failures; null (or a failure) keeps the extractive notes.
+   * The opt-in language-model extraction over the whole meeting, run once at stop before the final notes are written
+   * (absent: off): answers the records to journal (items it added, dismissal revisions, its `refinement` record). The
+   * hook bounds its own time, can be cancelled and reports its own failures; it never rejects.
    */
-  refine?(input: RefineParams): Promise<Refinement | null>;
+  extractWithModel?(journal: JournalContents): Promise<JournalRecord[]>;
   /**
    * What a final segment is stamped with before it is journaled: its mentions of workspace files and symbols and
    * where the user was looking when it started. Must be quick and synchronous: the final waits for it.
@@ -375,27 +375,29 @@ export class Session {
     };
   }
 
-  /** The opt-in refinement: its revisions and record are journaled (and announced) before the end record. */
+  /** The opt-in language-model extraction: its records are journaled (and announced) before the end record. */
   private async refine(): Promise<void> {
-    if (!this.config.refine || this.finals === 0 || this.mode === 'dictation') return;
+    if (!this.config.extractWithModel || this.finals === 0 || this.mode === 'dictation') return;
     try {
       await this.journal.flushed(); // a tick from just before the stop
-      const journal = await readJournal(this.config.journalPath);
-      const refinement = await this.config.refine(refineInput(journal));
-      if (!refinement) return;
-      const { records, items, decisions } = refinementRecords(journal, refinement);
+      const records = await this.config.extractWithModel(await readJournal(this.config.journalPath));
       for (const record of records) await this.journal.append(record);
-      // A tick after this builds on the refined revision.
+      const items = records.flatMap((r) => (r.type === 'actionItem' ? [r] : []));
+      const decisions = records.flatMap((r) => (r.type === 'decision' ? [r] : []));
+      // A tick after this builds on the model's revision.
       for (const [key, item] of this.itemsByKey) {
-        const refined = items.find((i) => i.id === item.id);
-        if (refined) this.itemsByKey.set(key, { sessionId: this.id, ...refined });
+        const revised = items.find((i) => i.id === item.id);
+        if (revised) {
+          const { type: _t, ...rest } = revised;
+          this.itemsByKey.set(key, { sessionId: this.id, ...rest });
+        }
       }
       this.announce(() => {
-        items.forEach((i) => this.events.actionItem({ sessionId: this.id, ...i }));
-        decisions.forEach((d) => this.events.decision({ sessionId: this.id, ...d }));
+        items.forEach(({ type: _t, ...i }) => this.events.actionItem({ sessionId: this.id, ...i }));
+        decisions.forEach(({ type: _t, ...d }) => this.events.decision({ sessionId: this.id, ...d }));
       });
     } catch {
-      // The extractive notes stand; the hook has reported why.
+      // The rule-based notes stand; the hook has reported why.
     }
   }
 

@@ -13,6 +13,9 @@ export const vscodeStub = {
     /** Replace to answer settings: `get(key, fallback)` per section. */
     getConfiguration: (_section?: string): { get: Get } => ({ get: (_key: string, fallback?: unknown) => fallback }),
   },
+  /** The Language Model API's message and error (extension/languageModel.ts); vscode.lm itself is passed in by its test. */
+  LanguageModelChatMessage: { User: (text: string) => ({ role: 'user', text }) },
+  LanguageModelError: class LanguageModelError extends Error { code = 'Unknown'; },
   SymbolKind: Object.fromEntries([
     'File', 'Module', 'Namespace', 'Package', 'Class', 'Method', 'Property', 'Field', 'Constructor', 'Enum', 'Interface', 'Function',
     'Variable', 'Constant', 'String', 'Number', 'Boolean', 'Array', 'Object', 'Key', 'Null', 'EnumMember', 'Struct', 'Event', 'Operator',

@@ -1,0 +1,292 @@
+/**
+ * The opt-in language-model extraction, on the journal's side (pure: no I/O): the whole meeting cut into overlapping
+ * chunks of lines with their segment ids (map), each chunk's prompt and the check of its answer, and the merge of the
+ * chunks' answers into journal records (reduce). The model adds items and decisions that cite the lines they come
+ * from, may fill an owner or due date a rule-based item lacks, and may dismiss a rule-based item: that is a `removed`
+ * revision carrying its reason (`dismissed`), shown as dismissed and undoable (earshot/item/restore), never a deletion.
+ */
+import { ChunkExtraction, DecisionKind, EnhancementProvider } from '../../protocol/protocol';
+import { extractJsonObject } from '../../protocol/modelJson';
+import { validateChunkExtraction } from '../../protocol/validate';
+import { ActionItemRecord, DecisionRecord, JournalContents, JournalRecord, latestById, segmentsOf } from '../journal/journal';
+
+export interface ChunkLine { segmentId: string; speaker: string; t0: number; text: string }
+
+/** A rule-based item shown to the model in a chunk (it may dismiss it). */
+export interface ShownItem { id: string; kind: 'actionItem' | 'decision'; text: string; owner?: string | null; segmentId: string }
+
+export interface ModelChunk {
+  /** 0-based. */
+  index: number;
+  lines: ChunkLine[];
+  items: ShownItem[];
+}
+
+export interface ChunkOptions {
+  /** Characters of transcript per chunk (speaker, time and id included). */
+  chunkChars: number;
+  /** Lines at the end of a chunk that the next one starts with: an item said across the cut is seen whole once. */
+  overlapLines: number;
+}
+export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { chunkChars: 6000, overlapLines: 4 };
+
+/** What one line costs in a prompt: `[id] mm:ss Speaker: text` and a newline. */
+export const lineChars = (l: ChunkLine) => l.segmentId.length + l.speaker.length + l.text.length + 12;
+
+/**
+ * Consecutive chunks covering every line in order; each after the first starts with the last `overlapLines` lines of
+ * the one before (fewer when that chunk is shorter), and each holds at least one line it does not share.
+ */
+export function chunkLines(lines: readonly ChunkLine[], options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): ChunkLine[][] {
+  const chunks: ChunkLine[][] = [];
+  let start = 0;
+  while (start < lines.length) {
+    let end = start;
+    let used = 0;
+    // At least one new line beyond the overlap, even if it alone is over the budget.
+    const firstNew = chunks.length ? Math.min(start + Math.min(options.overlapLines, chunks[chunks.length - 1].length - 1), lines.length - 1) : start;
+    while (end < lines.length && (end <= firstNew || used + lineChars(lines[end]) <= options.chunkChars)) used += lineChars(lines[end++]);
+    chunks.push(lines.slice(start, end));
+    if (end >= lines.length) break;
+    start = Math.max(end - options.overlapLines, firstNew + 1);
+  }
+  return chunks;
+}
+
+/** The latest revision of every action item and decision (withdrawn ones included). */
+function latestOf(records: readonly JournalRecord[]) {
+  return {
+    items: latestById(records.filter((r): r is ActionItemRecord => r.type === 'actionItem')),
+    decisions: latestById(records.filter((r): r is DecisionRecord => r.type === 'decision')),
+  };
+}
+
+/** The meeting's chunks, each with the rule-based items anchored in its lines (not those the user restored). */
+export function modelChunks(journal: JournalContents, options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): ModelChunk[] {
+  const lines = segmentsOf(journal.records).filter((s) => s.text.trim())
+    .map((s) => ({ segmentId: s.segmentId, speaker: s.speaker, t0: Math.round(s.t0 * 10) / 10, text: s.text.trim() }));
+  const { items, decisions } = latestOf(journal.records);
+  const shown: ShownItem[] = [
+    ...[...items.values()].filter((i) => !i.removed && !i.restored && i.segmentId && !isModelItem(i))
+      .map((i): ShownItem => ({ id: i.id, kind: 'actionItem', text: i.text, owner: i.owner ?? null, segmentId: i.segmentId })),
+    ...[...decisions.values()].filter((d) => !d.removed && !d.restored && d.segmentId && !isModelItem(d))
+      .map((d): ShownItem => ({ id: d.id, kind: 'decision', text: d.text, segmentId: d.segmentId })),
+  ];
+  return chunkLines(lines, options).map((chunk, index) => {
+    const ids = new Set(chunk.map((l) => l.segmentId));
+    return { index, lines: chunk, items: shown.filter((i) => ids.has(i.segmentId)) };
+  });
+}
+
+/** An item the model itself added (its first revision carries the model's name). */
+export function isModelItem(r: { revision: number; refinedBy?: string; id: string }): boolean {
+  return r.refinedBy !== undefined && /^[ad]m\d+$/.test(r.id);
+}
+
+/** The JSON the model is asked for, shown to it verbatim. */
+const SHAPE = `{
+  "actionItems": [{"text": "what is to be done after the meeting", "owner": "who does it, or null", "due": "YYYY-MM-DD or null", "segments": ["the [id]s of the lines it comes from"]}],
+  "decisions": [{"text": "what was agreed", "kind": "decision | deferral | negative", "segments": ["[id]s"]}],
+  "dismiss": [{"id": "the id of an extracted item below that is NOT a real action item or decision", "reason": "why, in a few words"}]
+}`;
+
+/** The system and user messages for one chunk. */
+export function chunkMessages(meeting: { title: string; date: string }, chunk: ModelChunk, chunks: number): { system: string; user: string } {
+  const system = [
+    'You extract action items and decisions from one part of a meeting transcript. Answer with one JSON object and nothing else, of this shape:',
+    SHAPE,
+    'Rules: use only what these lines say; never invent people, dates or commitments. An action item is work someone',
+    'commits to or is asked to do after the meeting; what is done in the room now (presenting, going first, next slide,',
+    'plugging in a cable, opening the meeting) is not one. A decision needs the group\'s agreement, not one opinion; its',
+    'kind is "deferral" when put off until later, "negative" when something will not be done. Cite every entry\'s lines by',
+    'their [id]. Resolve relative dates from the meeting date. The lines already extracted by rules are listed: do not',
+    'repeat them; list in "dismiss" those that are not real action items or decisions, with a short reason. Empty lists are fine.',
+  ].join('\n');
+  const clock = (t: number) => {
+    const s = Math.max(0, Math.floor(t));
+    return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  };
+  const user = [
+    `Meeting: ${meeting.title}`,
+    `Date: ${meeting.date}`,
+    `Part ${chunk.index + 1} of ${chunks}.`,
+    '',
+    'Already extracted by rules (JSON):',
+    JSON.stringify(chunk.items.map((i) => ({ id: i.id, kind: i.kind, text: i.text, ...(i.kind === 'actionItem' ? { owner: i.owner ?? null } : {}), segment: i.segmentId }))),
+    '',
+    'Transcript:',
+    ...chunk.lines.map((l) => `[${l.segmentId}] ${clock(l.t0)} ${l.speaker}: ${l.text}`),
+  ].join('\n');
+  return { system, user };
+}
+
+/** A model's answer for a chunk, checked against it; null when it holds no valid answer (then it is asked once more). */
+export function parseChunkAnswer(text: string, chunk: ModelChunk): ChunkExtraction | null {
+  const value = extractJsonObject(text);
+  if (value === undefined) return null;
+  return validateChunkExtraction(value, new Set(chunk.lines.map((l) => l.segmentId)), new Set(chunk.items.map((i) => i.id)));
+}
+
+const STOP = new Set('a an the to of and or for on in at by with we i you it is be will ll that this so do'.split(' '));
+const words = (text: string) => new Set(text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').split(' ').filter((w) => w && !STOP.has(w)));
+/** Jaccard similarity of the content words. */
+export function similarity(a: string, b: string): number {
+  const x = words(a), y = words(b);
+  if (!x.size || !y.size) return a.trim().toLowerCase() === b.trim().toLowerCase() ? 1 : 0;
+  let both = 0;
+  for (const w of x) if (y.has(w)) both++;
+  return both / (x.size + y.size - both);
+}
+
+/** The same entry: said on a shared line and alike, or nearly the same words anywhere. */
+const sameEntry = (a: { text: string; segments: string[] }, b: { text: string; segments: string[] }) => {
+  const s = similarity(a.text, b.text);
+  return s >= 0.8 || (s >= 0.34 && a.segments.some((x) => b.segments.includes(x)));
+};
+
+export interface ReducedExtraction {
+  actionItems: ChunkExtraction['actionItems'];
+  decisions: ChunkExtraction['decisions'];
+  /** Rule-based items to dismiss (no chunk's model found them itself), with the first reason given. */
+  dismissals: { id: string; kind: 'actionItem' | 'decision'; reason: string }[];
+  /** Rule-based items a model entry matched and completes (owner or due it lacked). */
+  completions: { id: string; owner: string | null; due: string | null }[];
+}
+
+/**
+ * Merges the chunks' answers (null: a chunk with no valid answer). Entries found twice (the overlap shows lines twice)
+ * are kept once, completing each other's owner and due. An entry that matches a rule-based item is not added: it
+ * confirms the item (which then is never dismissed) and may complete its owner or due. A dismissal stands when no
+ * chunk confirmed the item.
+ */
+export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[]): ReducedExtraction {
+  const shown = new Map<string, ShownItem>();
+  for (const c of chunks) for (const i of c.items) shown.set(i.id, i);
+  const confirmed = new Set<string>();
+  const completions = new Map<string, { id: string; owner: string | null; due: string | null }>();
+  const actionItems: ChunkExtraction['actionItems'] = [];
+  const decisions: ChunkExtraction['decisions'] = [];
+  const matchRule = (entry: { text: string; segments: string[] }, kind: ShownItem['kind']) =>
+    [...shown.values()].find((i) => i.kind === kind && sameEntry(entry, { text: i.text, segments: [i.segmentId] }));
+  answers.forEach((answer) => {
+    if (!answer) return;
+    for (const item of answer.actionItems) {
+      const rule = matchRule(item, 'actionItem');
+      if (rule) {
+        confirmed.add(rule.id);
+        if (item.owner || item.due) {
+          const c = completions.get(rule.id) ?? { id: rule.id, owner: null, due: null };
+          completions.set(rule.id, { id: rule.id, owner: c.owner ?? item.owner, due: c.due ?? item.due });
+        }
+        continue;
+      }
+      const same = actionItems.find((x) => sameEntry(x, item));
+      if (same) {
+        same.owner ??= item.owner;
+        same.due ??= item.due;
+        same.segments = [...new Set([...same.segments, ...item.segments])];
+      } else {
+        actionItems.push({ ...item, segments: [...item.segments] });
+      }
+    }
+    for (const decision of answer.decisions) {
+      const rule = matchRule(decision, 'decision');
+      if (rule) {
+        confirmed.add(rule.id);
+        continue;
+      }
+      const same = decisions.find((x) => sameEntry(x, decision));
+      if (same) same.segments = [...new Set([...same.segments, ...decision.segments])];
+      else decisions.push({ ...decision, segments: [...decision.segments] });
+    }
+  });
+  const dismissals: ReducedExtraction['dismissals'] = [];
+  answers.forEach((answer) => {
+    for (const d of answer?.dismiss ?? []) {
+      const item = shown.get(d.id);
+      if (!item || confirmed.has(d.id) || dismissals.some((x) => x.id === d.id)) continue;
+      dismissals.push({ id: d.id, kind: item.kind, reason: d.reason });
+    }
+  });
+  return { actionItems, decisions, dismissals, completions: [...completions.values()] };
+}
+
+/** What a model extraction run was: journaled once at its end, whatever came of it. */
+export interface ModelRunSummary {
+  provider: Exclude<EnhancementProvider, 'off'>;
+  model: string;
+  chunks: number;
+  finished: number;
+  failed: number;
+  tokens: number;
+  state: 'done' | 'cancelled' | 'budget';
+}
+
+/**
+ * The journal records of a reduced extraction: items and decisions the model added (ids `am<n>`, `dm<n>`, anchored on
+ * the earliest line they cite, first revision marked refinedBy), revisions completing rule-based items (owner or due
+ * only where they had none), dismissal revisions (`removed` with `dismissed`), then the `refinement` record. Items
+ * withdrawn or restored meanwhile are left as they are.
+ */
+export function modelExtractionRecords(journal: JournalContents, reduced: ReducedExtraction, run: ModelRunSummary, at = new Date()): JournalRecord[] {
+  const { records } = journal;
+  const { items, decisions } = latestOf(records);
+  const t0Of = new Map(segmentsOf(records).map((s) => [s.segmentId, s.t0]));
+  const earliest = (segments: string[]) => [...segments].sort((a, b) => (t0Of.get(a) ?? 0) - (t0Of.get(b) ?? 0))[0];
+  const next = (prefix: string, ids: Iterable<string>) => {
+    let n = 0;
+    for (const id of ids) {
+      const m = new RegExp(`^${prefix}(\\d+)$`).exec(id);
+      if (m) n = Math.max(n, Number(m[1]));
+    }
+    return () => `${prefix}${++n}`;
+  };
+  const nextItem = next('am', items.keys());
+  const nextDecision = next('dm', decisions.keys());
+  const out: JournalRecord[] = [];
+  const itemIds: string[] = [];
+  const decisionIds: string[] = [];
+  for (const i of reduced.actionItems) {
+    const segmentId = earliest(i.segments);
+    const id = nextItem();
+    itemIds.push(id);
+    out.push({ type: 'actionItem', id, revision: 1, text: i.text, owner: i.owner, due: i.due, duePhrase: null, segmentId, t0: t0Of.get(segmentId) ?? 0, refinedBy: run.model });
+  }
+  for (const d of reduced.decisions) {
+    const segmentId = earliest(d.segments);
+    const id = nextDecision();
+    decisionIds.push(id);
+    out.push({ type: 'decision', id, revision: 1, text: d.text, kind: d.kind as DecisionKind, segmentId, t0: t0Of.get(segmentId) ?? 0, refinedBy: run.model });
+  }
+  for (const c of reduced.completions) {
+    const latest = items.get(c.id);
+    if (!latest || latest.removed) continue;
+    const owner = latest.owner ?? c.owner;
+    const due = latest.due ?? c.due;
+    if (owner === latest.owner && due === latest.due) continue;
+    itemIds.push(c.id);
+    out.push({ ...latest, revision: latest.revision + 1, owner, due, refinedBy: run.model });
+  }
+  const dismissedIds: string[] = [];
+  for (const d of reduced.dismissals) {
+    const latest = d.kind === 'actionItem' ? items.get(d.id) : decisions.get(d.id);
+    if (!latest || latest.removed || latest.restored) continue;
+    dismissedIds.push(d.id);
+    const revision = out.find((r) => (r.type === 'actionItem' || r.type === 'decision') && r.id === d.id) as typeof latest | undefined;
+    const base = revision ?? latest;
+    if (revision) out.splice(out.indexOf(revision as JournalRecord), 1);
+    out.push({ ...base, revision: latest.revision + 1, removed: true, dismissed: { by: run.model, reason: d.reason } } as JournalRecord);
+  }
+  out.push({
+    type: 'refinement', at: at.toISOString(), provider: run.provider, model: run.model, summary: [], actionItemIds: itemIds, decisionIds,
+    dismissedIds, chunks: run.chunks, failedChunks: run.failed, tokens: run.tokens, state: run.state,
+  });
+  return out;
+}
+
+/** The revision that restores a withdrawn item (dismissed by the model, or withdrawn otherwise); undefined when it stands. */
+export function restoreRevision<T extends { revision: number; removed?: boolean; dismissed?: unknown; restored?: boolean }>(latest: T): T | undefined {
+  if (!latest.removed) return undefined;
+  const { dismissed: _d, removed: _r, ...rest } = latest;
+  return { ...rest, revision: latest.revision + 1, restored: true } as T;
+}

@@ -1,0 +1,55 @@
+/**
+ * `earshot notes FILE --llm-endpoint URL`: the same language-model extraction as at the end of a meeting, over a
+ * transcript file instead of a journal. The lines get segment ids (`l-<n>`), the rule-based items become journal-like
+ * records, and the model's records are applied to them: what the CLI prints is what the notes would show.
+ */
+import { Decision, EnhancementSettings, ExtractionProgressParams } from '../../protocol/protocol';
+import { openAiCompatibleChat, runModelExtraction } from '../enhance';
+import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById } from '../journal/journal';
+import { Extracted, SpokenLine } from './extract';
+import { modelChunks, modelExtractionRecords, reduceChunks, DEFAULT_CHUNK_OPTIONS } from './modelExtract';
+
+export interface TranscriptModelResult {
+  actionItems: { text: string; owner: string | null; due: string | null; t0: number; by?: string }[];
+  decisions: { text: string; kind: Decision['kind']; t0: number; by?: string }[];
+  dismissed: { kind: 'actionItem' | 'decision'; text: string; reason: string; by: string }[];
+  /** How the run ended, for stderr. */
+  message: string;
+}
+
+/** Lines with the segment ids the model cites (`l-1`, `l-2`, ...), as extraction and the model both see them. */
+export const withLineIds = (lines: SpokenLine[]): SpokenLine[] => lines.map((l, k) => ({ ...l, segmentId: `l-${k + 1}` }));
+
+export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, meetingDate: Date, settings: EnhancementSettings,
+  progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal): Promise<TranscriptModelResult> {
+  const header = {
+    type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
+  };
+  const t0Of = (l: SpokenLine, k: number) => l.t0 ?? k;
+  const records: JournalRecord[] = [header, ...lines.map((l, k): JournalRecord => ({
+    type: 'segment', segmentId: l.segmentId ?? `l-${k + 1}`, source: 'file', speaker: l.speaker ?? 'Speaker', t0: t0Of(l, k), t1: t0Of(l, k), text: l.text,
+  }))];
+  const lineT0 = new Map(lines.map((l, k) => [l.segmentId, t0Of(l, k)]));
+  found.actionItems.forEach((i, k) => records.push({
+    type: 'actionItem', id: `a${k + 1}`, revision: 1, text: i.text, owner: i.owner, due: i.due, duePhrase: i.duePhrase, segmentId: i.segmentId ?? '', t0: i.t0 ?? lineT0.get(i.segmentId) ?? 0,
+  }));
+  found.decisions.forEach((d, k) => records.push({
+    type: 'decision', id: `d${k + 1}`, revision: 1, text: d.text, kind: d.kind ?? 'decision', segmentId: d.segmentId ?? '', t0: d.t0 ?? lineT0.get(d.segmentId) ?? 0,
+  }));
+  const journal: JournalContents = { header, records, tornTail: false };
+  const chunks = modelChunks(journal, { ...DEFAULT_CHUNK_OPTIONS, ...(settings.chunkChars ? { chunkChars: settings.chunkChars } : {}) });
+  const run = await runModelExtraction('cli', { title: header.title, date: header.startedAt }, chunks, {
+    settings, chat: openAiCompatibleChat(settings), signal, progress, report: () => undefined,
+  });
+  const all = [...records, ...modelExtractionRecords(journal, reduceChunks(chunks, run.answers), run.summary)];
+  const { actionItems, decisions } = currentItems(all);
+  const latest = [...latestById(all.filter((r): r is ActionItemRecord => r.type === 'actionItem')).values(),
+    ...latestById(all.filter((r): r is DecisionRecord => r.type === 'decision')).values()];
+  const by = (r: { id: string; refinedBy?: string }) => (/^[ad]m\d+$/.test(r.id) && r.refinedBy ? { by: r.refinedBy } : {});
+  return {
+    actionItems: actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0, ...by(i) })),
+    decisions: decisions.map((d) => ({ text: d.text, kind: d.kind, t0: d.t0, ...by(d) })),
+    dismissed: latest.filter((r) => r.removed && r.dismissed).map((r) => ({ kind: r.type, text: r.text, reason: r.dismissed!.reason, by: r.dismissed!.by })),
+    message: run.message,
+  };
+}

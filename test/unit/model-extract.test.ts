@@ -1,0 +1,285 @@
+import * as assert from 'node:assert/strict';
+import { ANSWER_RESERVE_TOKENS, clientChat, estimateTokens, RefineFailure, runModelExtraction, RefinementReport } from '../../daemon/enhance';
+import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
+import { renderNotes } from '../../daemon/notes/markdown';
+import {
+  ChunkLine, chunkLines, chunkMessages, lineChars, modelChunks, modelExtractionRecords, parseChunkAnswer, reduceChunks, restoreRevision,
+} from '../../daemon/notes/modelExtract';
+import { ChunkExtraction, ExtractionProgressParams } from '../../protocol/protocol';
+import { InvalidParamsError, validateChunkExtraction, validateEnhancement, validateItemRestore } from '../../protocol/validate';
+import './vscode-stub';
+// After the stub: the extension module imports 'vscode'.
+import { chatWithLanguageModel } from '../../extension/languageModel';
+
+const line = (k: number, text = `line number ${k} about the release plan`): ChunkLine => ({ segmentId: `m-${k}`, speaker: k % 2 ? 'Ben' : 'Ana', t0: k * 4, text });
+
+function journal(lines: string[], extra: JournalRecord[] = []): JournalContents {
+  const header = {
+    type: 'session' as const, version: 1, sessionId: 's1', title: 'Plan', startedAt: '2030-01-01T09:00:00.000Z', sources: ['mic' as const], language: 'en', notesPath: '',
+  };
+  return {
+    header, tornTail: false,
+    records: [header, ...lines.map((text, k): JournalRecord => ({ type: 'segment', segmentId: `m-${k + 1}`, source: 'mic', speaker: 'You', t0: k * 5, t1: k * 5 + 4, text })), ...extra],
+  };
+}
+const item = (id: string, text: string, segmentId: string, t0: number, more: object = {}): JournalRecord =>
+  ({ type: 'actionItem', id, revision: 1, text, owner: null, due: null, duePhrase: null, segmentId, t0, ...more });
+
+describe('language-model extraction (map-reduce)', () => {
+  describe('chunkLines', () => {
+    const lines = Array.from({ length: 50 }, (_, k) => line(k + 1));
+    it('covers every line in order, in chunks within the budget, each overlapping the one before by overlapLines', () => {
+      const chunks = chunkLines(lines, { chunkChars: 600, overlapLines: 3 });
+      assert.ok(chunks.length > 3);
+      for (const c of chunks) assert.ok(c.reduce((n, l) => n + lineChars(l), 0) <= 600);
+      for (let k = 1; k < chunks.length; k++) assert.deepEqual(chunks[k].slice(0, 3), chunks[k - 1].slice(-3));
+      assert.deepEqual([...new Set(chunks.flat().map((l) => l.segmentId))], lines.map((l) => l.segmentId));
+    });
+    it('makes progress with lines longer than a chunk, and gives one chunk for a short meeting and none for an empty one', () => {
+      const long = [line(1, 'x'.repeat(2000)), line(2, 'y'.repeat(2000)), line(3)];
+      const chunks = chunkLines(long, { chunkChars: 1000, overlapLines: 4 });
+      assert.deepEqual(chunks.map((c) => c.map((l) => l.segmentId)), [['m-1'], ['m-2'], ['m-3']], 'a one-line chunk cannot overlap and still bring a new line');
+      assert.equal(chunkLines(lines.slice(0, 3), { chunkChars: 6000, overlapLines: 4 }).length, 1);
+      assert.deepEqual(chunkLines([], { chunkChars: 6000, overlapLines: 4 }), []);
+    });
+  });
+
+  describe('modelChunks and the prompt', () => {
+    it('shows each chunk the rule-based items said in its lines, not withdrawn, restored or model-added ones', () => {
+      const j = journal(['I will fix the login bug.', 'Next slide please.', 'Fine.'], [
+        item('a1', 'fix the login bug', 'm-1', 0), item('a2', 'Next slide', 'm-2', 5), item('a3', 'gone', 'm-2', 5, { removed: true }),
+        item('a4', 'restored one', 'm-3', 10, { restored: true }), item('am1', 'model one', 'm-3', 10, { refinedBy: 'x' }),
+      ]);
+      const [chunk] = modelChunks(j);
+      assert.deepEqual(chunk.items.map((i) => i.id), ['a1', 'a2']);
+      const { system, user } = chunkMessages({ title: 'Plan', date: '2030-01-01' }, chunk, 1);
+      assert.match(system, /"dismiss"/);
+      assert.match(user, /Part 1 of 1\./);
+      assert.match(user, /^\[m-2\] 00:05 You: Next slide please\.$/m);
+      assert.match(user, /"id":"a2","kind":"actionItem","text":"Next slide","owner":null,"segment":"m-2"/);
+    });
+  });
+
+  describe('validateChunkExtraction / parseChunkAnswer', () => {
+    const ids = new Set(['m-1', 'm-2']);
+    it('keeps entries citing the chunk\'s lines and dismissals of shown items with a reason; drops the rest one by one', () => {
+      const r = validateChunkExtraction({
+        actionItems: [
+          { text: ' Fix  the bug ', owner: '@Ana', due: '2030-01-05', segments: ['m-1', 'm-9'] },
+          { text: 'uncited', owner: null, due: null, segments: ['m-9'] },
+          { text: 'bad due', owner: 5, due: 'Friday', segmentId: 'm-2' },
+          'not an object',
+        ],
+        decisions: [{ text: 'Ship Monday', kind: 'whatever', segments: ['m-2'] }],
+        dismiss: [{ id: 'a1', reason: 'Procedure in the room.' }, { id: 'a9', reason: 'unknown id' }, { id: 'a2' }, { id: 'a1', reason: 'twice' }],
+      }, ids, new Set(['a1', 'a2']));
+      assert.deepEqual(r, {
+        actionItems: [{ text: 'Fix the bug', owner: 'Ana', due: '2030-01-05', segments: ['m-1'] }, { text: 'bad due', owner: null, due: null, segments: ['m-2'] }],
+        decisions: [{ text: 'Ship Monday', kind: 'decision', segments: ['m-2'] }],
+        dismiss: [{ id: 'a1', reason: 'Procedure in the room.' }],
+      });
+    });
+    it('is null for an answer that is no such object (then the chunk is asked once more)', () => {
+      for (const bad of [null, [], 'text', 5, { summary: ['x'] }]) assert.equal(validateChunkExtraction(bad, ids, new Set()), null);
+      const chunk = { index: 0, lines: [line(1)], items: [] };
+      assert.equal(parseChunkAnswer('Sorry, I cannot {help', chunk), null);
+      assert.deepEqual(parseChunkAnswer('Here:\n```json\n{"actionItems":[],"decisions":[],"dismiss":[]}\n```', chunk), { actionItems: [], decisions: [], dismiss: [] });
+    });
+  });
+
+  describe('reduceChunks and the records', () => {
+    const j = journal(['I will go first.', 'Ana will send the figures to finance.', 'We ship on Monday.', 'Ben writes the release notes.'], [
+      item('a1', 'I will go first', 'm-1', 0, { owner: 'You' }), item('a2', 'Ana will send the figures to finance', 'm-2', 5),
+    ]);
+    const chunks = [
+      { index: 0, lines: [line(1), line(2), line(3)], items: [{ id: 'a1', kind: 'actionItem' as const, text: 'I will go first', segmentId: 'm-1' }, { id: 'a2', kind: 'actionItem' as const, text: 'Ana will send the figures to finance', segmentId: 'm-2' }] },
+      { index: 1, lines: [line(2), line(3), line(4)], items: [{ id: 'a2', kind: 'actionItem' as const, text: 'Ana will send the figures to finance', segmentId: 'm-2' }] },
+    ];
+    const answers: (ChunkExtraction | null)[] = [
+      {
+        actionItems: [{ text: 'Ben writes the release notes', owner: null, due: null, segments: ['m-4'] }],
+        decisions: [{ text: 'Ship on Monday', kind: 'decision', segments: ['m-3'] }],
+        dismiss: [{ id: 'a1', reason: 'Going first is procedure.' }, { id: 'a2', reason: 'seems vague' }],
+      },
+      {
+        actionItems: [
+          { text: 'Ben writes the release notes', owner: 'Ben', due: '2030-01-06', segments: ['m-4'] },
+          { text: 'Ana sends the figures to finance', owner: 'Ana', due: '2030-01-03', segments: ['m-2'] },
+        ],
+        decisions: [{ text: 'We ship on Monday', kind: 'decision', segments: ['m-3'] }],
+        dismiss: [],
+      },
+      null,
+    ];
+    it('merges entries seen in two chunks, keeps confirmed rule items, and dismisses only unconfirmed ones', () => {
+      const reduced = reduceChunks(chunks, answers);
+      assert.deepEqual(reduced.actionItems, [{ text: 'Ben writes the release notes', owner: 'Ben', due: '2030-01-06', segments: ['m-4'] }]);
+      assert.deepEqual(reduced.decisions.map((d) => d.text), ['Ship on Monday']);
+      assert.deepEqual(reduced.dismissals, [{ id: 'a1', kind: 'actionItem', reason: 'Going first is procedure.' }], 'a2 was confirmed by chunk 2');
+      assert.deepEqual(reduced.completions, [{ id: 'a2', owner: 'Ana', due: '2030-01-03' }]);
+    });
+    it('journals added entries anchored on their lines, completions, dismissals as removed revisions with a reason, then the run', () => {
+      const run = { provider: 'openai-compatible' as const, model: 'm1', chunks: 2, finished: 2, failed: 0, tokens: 900, state: 'done' as const };
+      const records = modelExtractionRecords(j, reduceChunks(chunks, answers), run, new Date('2030-01-01T10:00:00Z'));
+      assert.deepEqual(records.map((r) => [r.type, 'id' in r ? r.id : '']), [['actionItem', 'am1'], ['decision', 'dm1'], ['actionItem', 'a2'], ['actionItem', 'a1'], ['refinement', '']]);
+      assert.deepEqual(records[0], { type: 'actionItem', id: 'am1', revision: 1, text: 'Ben writes the release notes', owner: 'Ben', due: '2030-01-06', duePhrase: null, segmentId: 'm-4', t0: 15, refinedBy: 'm1' });
+      assert.equal((records[2] as { owner: string }).owner, 'Ana');
+      assert.deepEqual(records[3], { ...j.records[5], revision: 2, removed: true, dismissed: { by: 'm1', reason: 'Going first is procedure.' } });
+      assert.deepEqual(records[4], {
+        type: 'refinement', at: '2030-01-01T10:00:00.000Z', provider: 'openai-compatible', model: 'm1', summary: [], actionItemIds: ['am1', 'a2'], decisionIds: ['dm1'],
+        dismissedIds: ['a1'], chunks: 2, failedChunks: 0, tokens: 900, state: 'done',
+      });
+      // Notes: dismissed struck through with its reason, not a task; the model's entries marked.
+      const withEnd: JournalContents = { ...j, records: [...j.records, ...records, { type: 'end', stoppedAt: 'x', capturedSec: 20 }] };
+      const md = renderNotes(withEnd);
+      assert.match(md, /_Dismissed by m1 \(opt-in language model\); restore from the Earshot panel:_\n\n- ~~I will go first~~ — Going first is procedure\. _\(dismissed, 00:00\)_/);
+      assert.doesNotMatch(md, /- \[ \] I will go first/);
+      assert.match(md, /- \[ \] Ben writes the release notes — @Ben, due 2030-01-06 _\(found by m1, 00:15\)_ <!-- earshot:am1 -->/);
+      assert.match(md, /- Ship on Monday _\(found by m1, 00:10\)_/);
+      // Restored: a revision without removed, marked restored; not shown to (nor dismissed by) a later pass.
+      const restored = restoreRevision(records[3] as Extract<JournalRecord, { type: 'actionItem' }>)!;
+      assert.equal(restored.revision, 3);
+      assert.equal(restored.removed, undefined);
+      assert.equal(restored.dismissed, undefined);
+      assert.equal(restored.restored, true);
+      assert.equal(restoreRevision(restored), undefined);
+      const again = { ...withEnd, records: [...withEnd.records, restored] };
+      assert.doesNotMatch(renderNotes(again), /~~I will go first~~/);
+      assert.ok(!modelChunks(again)[0].items.some((i) => i.id === 'a1'));
+      assert.deepEqual(modelExtractionRecords(again, { actionItems: [], decisions: [], dismissals: [{ id: 'a1', kind: 'actionItem', reason: 'x' }], completions: [] }, run)
+        .filter((r) => r.type === 'actionItem'), [], 'a restored item is never dismissed again');
+    });
+  });
+
+  describe('runModelExtraction', () => {
+    const chunks = Array.from({ length: 6 }, (_, k) => ({ index: k, lines: [line(k + 1)], items: [] }));
+    const ok = JSON.stringify({ actionItems: [], decisions: [], dismiss: [] });
+    const run = (chat: Parameters<typeof runModelExtraction>[3]['chat'], settings = {}, signal = new AbortController().signal) => {
+      const progress: ExtractionProgressParams[] = [];
+      const reports: RefinementReport[] = [];
+      return runModelExtraction('s1', { title: 'T', date: 'D' }, chunks, {
+        settings: { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1', ...settings }, chat, signal, backoffMs: 5,
+        progress: (p) => progress.push(p), report: (r) => reports.push(r),
+      }).then((r) => ({ ...r, progress, reports }));
+    };
+
+    it('never runs more calls at once than maxConcurrency', async () => {
+      let now = 0, max = 0;
+      const r = await run(async () => {
+        max = Math.max(max, ++now);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        now--;
+        return { text: ok, model: 'm' };
+      }, { maxConcurrency: 3 });
+      assert.equal(max, 3);
+      assert.equal(r.summary.state, 'done');
+      assert.equal(r.summary.finished, 6);
+      assert.deepEqual(r.progress.map((p) => p.state), ['running', 'running', 'running', 'running', 'running', 'running', 'running', 'done']);
+    });
+
+    it('retries 5xx, 429 and network failures with exponential backoff (3 attempts), not a 4xx', async () => {
+      const calls: number[] = [];
+      const failing = (status: number, times: number) => {
+        const attempts = new Map<string, number>();
+        return async (_s: string, user: string) => {
+          const n = (attempts.get(user) ?? 0) + 1;
+          attempts.set(user, n);
+          calls.push(performance.now());
+          if (n <= times) throw new RefineFailure(`http-${status}`, status === 429 || status >= 500);
+          return { text: ok, model: 'm' };
+        };
+      };
+      const recovered = await run(failing(503, 2), { maxConcurrency: 1 });
+      assert.equal(recovered.summary.failed, 0);
+      assert.equal(calls.length, 18, '6 chunks, 3 attempts each');
+      assert.ok(calls[2] - calls[1] >= calls[1] - calls[0] - 2, 'the second wait is at least as long as the first (5 ms, then 10 ms)');
+      const gaveUp = await run(failing(502, 3), { maxConcurrency: 1 });
+      assert.equal(gaveUp.summary.failed, 6);
+      assert.ok(gaveUp.reports.filter((r) => r.reason === 'http-502').length === 18);
+      calls.length = 0;
+      const client = await run(failing(401, 5), { maxConcurrency: 1 });
+      assert.equal(calls.length, 6, 'a 401 is not retried');
+      assert.equal(client.summary.failed, 6);
+    });
+
+    it('retries an invalid answer once, then leaves the chunk out with a warning', async () => {
+      let calls = 0;
+      const r = await run(async () => { calls++; return { text: 'no json here', model: 'm' }; }, { maxConcurrency: 1 });
+      assert.equal(calls, 12);
+      assert.equal(r.summary.failed, 6);
+      assert.ok(r.answers.every((a) => a === null));
+      assert.match(r.message, /6 left out/);
+    });
+
+    it('stops before the budget is exceeded, counting prompts and answers', async () => {
+      const prompt = estimateTokens(chunkMessages({ title: 'T', date: 'D' }, chunks[0], 6).system.length + chunkMessages({ title: 'T', date: 'D' }, chunks[0], 6).user.length);
+      const budget = 2 * (prompt + ANSWER_RESERVE_TOKENS) + 10;
+      const r = await run(async () => ({ text: ok, model: 'm' }), { maxConcurrency: 1, tokenBudget: budget });
+      assert.equal(r.summary.state, 'budget');
+      assert.ok(r.summary.finished >= 2 && r.summary.finished < 6, `${r.summary.finished}`);
+      assert.ok(r.summary.tokens <= budget);
+      assert.match(r.progress[r.progress.length - 1].message, /token budget/);
+    });
+
+    it('cancel aborts the calls in flight and sends no more', async () => {
+      const abort = new AbortController();
+      let started = 0, aborted = 0;
+      const pending = run((_s, _u, signal) => new Promise((_resolve, reject) => {
+        started++;
+        signal.addEventListener('abort', () => { aborted++; reject(Object.assign(new Error('aborted'), { name: 'AbortError' })); });
+      }), { maxConcurrency: 2, timeoutSec: 60 }, abort.signal);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      abort.abort();
+      const r = await pending;
+      assert.equal(started, 2);
+      assert.equal(aborted, 2);
+      assert.equal(r.summary.state, 'cancelled');
+      assert.ok(r.reports.every((x) => x.outcome === 'cancelled'));
+    });
+
+    it('the vscode-lm provider: a declining client stops the run; its answers are validated like any other', async () => {
+      let asked = 0;
+      const declined = await run(clientChat('s1', async () => { asked++; return null; }), { maxConcurrency: 1 });
+      assert.equal(asked, 1, 'no more chunks once the client declined');
+      assert.match(declined.message, /declined/);
+      const answered = await run(clientChat('s1', async (p) => ({ text: p.user.includes('Part 1 of') ? '{"actionItems":[{"text":"x","segments":["m-1"]}]}' : ok, model: 'copilot/gpt' })), { provider: 'vscode-lm' });
+      assert.deepEqual(answered.answers[0]?.actionItems, [{ text: 'x', owner: null, due: null, segments: ['m-1'] }]);
+      assert.equal(answered.summary.model, 'copilot/gpt');
+    });
+  });
+
+  describe('settings and requests', () => {
+    it('validates maxConcurrency, tokenBudget, chunkChars and the restore params', () => {
+      assert.deepEqual(validateEnhancement({ provider: 'vscode-lm', maxConcurrency: 2, tokenBudget: 5000.4, chunkChars: 2000 }),
+        { provider: 'vscode-lm', maxConcurrency: 2, tokenBudget: 5000, chunkChars: 2000 });
+      for (const bad of [{ maxConcurrency: 0 }, { maxConcurrency: 9 }, { maxConcurrency: 1.5 }, { tokenBudget: 10 }, { chunkChars: 'big' }]) {
+        assert.throws(() => validateEnhancement({ provider: 'off', ...bad }), InvalidParamsError);
+      }
+      assert.deepEqual(validateItemRestore({ sessionId: 's-1', kind: 'decision', id: 'd3' }), { sessionId: 's-1', kind: 'decision', id: 'd3' });
+      assert.throws(() => validateItemRestore({ sessionId: 's-1', kind: 'question', id: 'q1' }), /kind/);
+      assert.throws(() => validateItemRestore({ sessionId: '../x', kind: 'decision', id: 'd1' }), /session id/);
+    });
+  });
+});
+
+describe('vscode-lm: the extension relays a chunk to a VS Code language model (fake vscode.lm)', () => {
+  it('sends the daemon\'s prompt to the preferred model and answers its text and name; declines when opted out or no model', async () => {
+    const sent: unknown[][] = [];
+    const model = {
+      vendor: 'copilot', family: 'gpt-4o', id: 'gpt-4o-id', name: 'GPT-4o',
+      sendRequest: async (messages: unknown[]) => {
+        sent.push(messages);
+        return { text: (async function* () { yield '{"actionItems":'; yield '[]}'; })() };
+      },
+    };
+    const lm = { selectChatModels: async (selector: { family?: string }) => (selector.family === 'gpt-4o' || !selector.family ? [model] : []) } as never;
+    const output = { warn: () => undefined } as never;
+    const token = { isCancellationRequested: false } as never;
+    const answer = await chatWithLanguageModel({ sessionId: 's', system: 'SYS', user: 'USER' }, { provider: 'vscode-lm', model: 'gpt-4o' }, output, token, lm);
+    assert.deepEqual(answer, { text: '{"actionItems":[]}', model: 'copilot/gpt-4o' });
+    assert.deepEqual(sent, [[{ role: 'user', text: 'SYS' }, { role: 'user', text: 'USER' }]]);
+    assert.equal(await chatWithLanguageModel({ sessionId: 's', system: 'S', user: 'U' }, { provider: 'off' }, output, token, lm), null);
+    const none = { selectChatModels: async () => [] } as never;
+    assert.equal(await chatWithLanguageModel({ sessionId: 's', system: 'S', user: 'U' }, { provider: 'vscode-lm' }, output, token, none), null);
+  });
+});
