@@ -98,7 +98,12 @@ export function decodeMessage(text: string): Message {
     if (typeof m.method !== 'string' || m.method === MALFORMED_MESSAGE) return malformed(ErrorCodes.InvalidRequest, 'Invalid request: "method" must be a string', id);
     // vscode-jsonrpc treats a message with a method and id null as neither request nor notification and drops it.
     if (id === null) return malformed(ErrorCodes.InvalidRequest, 'Invalid request: "id" must not be null (omit it for a notification)');
-    if (m.params !== undefined && (typeof m.params !== 'object' || m.params === null)) {
+    // Some LSP clients send `"params": null` for methods that take none (shutdown, exit): the same as no params. And
+    // an Earshot method asked without params (Neovim's client.request(method, nil)) gets its validator's answer to an
+    // empty object, not vscode-jsonrpc's "defines 1 params but received none": status and lists need nothing more.
+    if (m.params === null) delete m.params;
+    if (m.params === undefined && m.method.startsWith('earshot/')) m.params = {};
+    if (m.params !== undefined && typeof m.params !== 'object') {
       return malformed(ErrorCodes.InvalidRequest, 'Invalid request: "params" must be an object or an array', id);
     }
     // vscode-jsonrpc reads params.id of a cancellation before any handler could catch the TypeError.

@@ -5,6 +5,7 @@
  */
 import { isAbsolute } from 'node:path';
 import {
+  PROTOCOL_VERSION,
   DataDeleteParams, DecisionKind, ENHANCEMENT_PROVIDERS, EnhancementProvider, EnhancementSettings,
   EXPORT_FORMATS, ExportFormat, FilePace, InitializationOptions, LiveSourceKind, SessionExportParams, ModelDownloadParams, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams,
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams, SessionResumeParams, SessionTranscriptParams,
@@ -330,10 +331,15 @@ export function validateEditorActivity(params: unknown): EditorActivityParams {
   return { location, at };
 }
 
+/**
+ * A plain LSP client (Neovim's, Helix's…) sends no initializationOptions, or none of Earshot's: it gets the current
+ * protocol version and every setting from the environment and defaults, as the CLI does. A version that is there and
+ * different is refused by the server; anything else that is there is checked as strictly as ever.
+ */
 export function validateInitializationOptions(options: unknown): InitializationOptions {
   const what = 'initializationOptions';
-  const o = record(options, what);
-  const version = o.protocolVersion;
+  const o = options === undefined || options === null ? {} : record(options, what);
+  const version = o.protocolVersion === undefined ? PROTOCOL_VERSION : o.protocolVersion;
   if (typeof version !== 'number' || !Number.isInteger(version)) fail(`${what}.protocolVersion must be an integer`);
   const threads = o.threads;
   if (threads !== undefined && (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > 64)) {

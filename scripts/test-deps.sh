@@ -4,10 +4,10 @@
 # tests run a private headless PulseAudio server (pulseaudio) and play into it / record from it with
 # paplay and parec (pulseaudio-utils), arecord (alsa-utils, through ALSA's pulse plugin from
 # libasound2-plugins), sox/rec (its pulseaudio driver: libsox-fmt-pulse) and ffmpeg (the fallback recorder
-# when parec is missing).
+# when parec is missing). neovim: its built-in LSP client drives the daemon as a third-party client.
 # Installs only what is missing; needs root or sudo when something is.
 set -euo pipefail
-PACKAGES=(sox espeak-ng openssl pulseaudio pulseaudio-utils alsa-utils libasound2-plugins libsox-fmt-pulse ffmpeg)
+PACKAGES=(sox espeak-ng openssl pulseaudio pulseaudio-utils alsa-utils libasound2-plugins libsox-fmt-pulse ffmpeg neovim)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -202,7 +202,8 @@ class Fuzzer {
     const { text, valid } = encode({ jsonrpc: '2.0', method, ...(params === undefined ? {} : { params }) });
     this.coverage.set(method, (this.coverage.get(method) ?? 0) + 1);
     // A notification's envelope problems (params not an object) are answered with id null; bad params are not.
-    const envelopeBad = !valid || (params !== undefined && (typeof params !== 'object' || params === null));
+    // (params null is taken as no params: some LSP clients send it for methods that take none.)
+    const envelopeBad = !valid || (params !== undefined && params !== null && typeof params !== 'object');
     return { label, bytes: frame(text), messages: 1, ids: [], nullErrors: envelopeBad ? [1, 1] : [0, 0], text: text.slice(0, 2000) };
   }
 
@@ -399,7 +400,7 @@ class Fuzzer {
       const processId = this.rng.pick([999_999_999, -1, 1.5, 0, 2 ** 31]);
       return this.request('initialize', { processId, capabilities: {}, initializationOptions: this.rng.pick([
         { protocolVersion: PROTOCOL_VERSION + 1 }, { protocolVersion: 'one' }, { protocolVersion: PROTOCOL_VERSION, threads: 0 }, { protocolVersion: PROTOCOL_VERSION, modelMirror: 'http://insecure' },
-        { protocolVersion: PROTOCOL_VERSION, language: 'klingon' }, null, [], { protocolVersion: raw('1e999') }, { protocolVersion: PROTOCOL_VERSION, vad: { onThreshold: raw('-1e999') } },
+        { protocolVersion: PROTOCOL_VERSION, language: 'klingon' }, [], 7, { protocolVersion: raw('1e999') }, { protocolVersion: PROTOCOL_VERSION, vad: { onThreshold: raw('-1e999') } },
       ]) }, 'refused initialize');
     }
     if (r < 0.2) return this.request('shutdown', undefined, 'shutdown before initialize');

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { MAX_INDEX_FILES, MAX_INDEX_SYMBOLS } from '../../protocol/protocol';
+import { MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, PROTOCOL_VERSION } from '../../protocol/protocol';
 import {
   InvalidParamsError, validateInitializationOptions, validateSessionStart, validateSessionStatus, validateSessionStop, validateSourceRetry,
   isWorkspacePath, MAX_INDEX_PATH, validateActionItemSetDone, validateDeviceTest, validateEditorActivity, validateSessionPause, validateWorkspaceIndex,
@@ -177,8 +177,17 @@ describe('protocol validation', () => {
       assert.equal(v.threads, undefined);
     });
 
-    it('rejects a missing or non-integer protocol version', () => {
-      for (const protocolVersion of [undefined, '1', 1.5, null, NaN]) {
+    it('takes the initialize of a plain LSP client (no options, or no protocol version) as the current version with defaults', () => {
+      for (const options of [undefined, null, {}, { modelPath: '/m.bin' }]) {
+        const v = validateInitializationOptions(options);
+        assert.equal(v.protocolVersion, PROTOCOL_VERSION);
+        assert.equal(v.threads, undefined);
+        assert.equal(v.storageDir, undefined);
+      }
+    });
+
+    it('rejects a non-integer protocol version', () => {
+      for (const protocolVersion of ['1', 1.5, null, NaN]) {
         rejects(() => validateInitializationOptions({ protocolVersion }), /initializationOptions\.protocolVersion must be an integer/);
       }
     });
@@ -197,7 +206,7 @@ describe('protocol validation', () => {
     });
 
     it('rejects options that are not an object', () => {
-      for (const bad of [undefined, null, [1], 1]) rejects(() => validateInitializationOptions(bad), /initializationOptions must be an object/);
+      for (const bad of [[1], 1, 'x']) rejects(() => validateInitializationOptions(bad), /initializationOptions must be an object/);
     });
   });
   describe('validateSessionStart: mode', () => {
