@@ -68,6 +68,7 @@ const USAGE = `Usage:
   earshot build-info
       Show how the whisper addon was compiled.
 
+--verbose (any command): debug logging, including whisper.cpp's own log on stderr.
 Environment: EARSHOT_MODEL (model file), EARSHOT_STORAGE (journals folder), EARSHOT_GPU (1/0), EARSHOT_LOG_LEVEL.`;
 
 class UsageError extends Error {}
@@ -81,6 +82,11 @@ const stdio: Io = { out: (l) => process.stdout.write(l + '\n'), err: (l) => proc
 
 /** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 usage). */
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  // --verbose, anywhere: Earshot's debug log, and whisper.cpp's own loading log on stderr (whisper.ts).
+  if (argv.includes('--verbose')) {
+    process.env.EARSHOT_LOG_LEVEL = 'debug';
+    argv = argv.filter((a) => a !== '--verbose');
+  }
   const [command, ...rest] = argv;
   try {
     switch (command) {

@@ -44,10 +44,22 @@ function padToMinimum(pcm: Float32Array): Float32Array {
   return padded;
 }
 
-/** Loaded on first use: the CLI's other commands never pay for (or need) the native addon. */
+/**
+ * Loaded on first use: the CLI's other commands never pay for (or need) the native addon. whisper.cpp prints about 60
+ * lines of its loading log on stderr for every model load; smart-whisper silences it when NODE_ENV is "production" as
+ * its addon loads, so Earshot loads it that way unless its own log level is debug (`--verbose`, `earshot.logLevel`):
+ * a terminal or the extension's output then shows Earshot's own progress and errors only.
+ */
 function smartWhisper(): typeof import('smart-whisper') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('smart-whisper');
+  const previous = process.env.NODE_ENV;
+  if (process.env.EARSHOT_LOG_LEVEL !== 'debug') process.env.NODE_ENV = 'production';
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('smart-whisper');
+  } finally {
+    if (previous === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = previous;
+  }
 }
 
 /** Decodes remembered for the rolling speed figures. */

@@ -24,6 +24,16 @@ describe('earshot transcribe (real process)', () => {
   beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-cli-it-')); });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  it("shows Earshot's own output only; whisper.cpp's loading log only with --verbose", async () => {
+    const quiet = await runEarshot(['transcribe', SAMPLE_WAV, '--model', miniModel(), '--notes-dir', path.join(dir, 'n1'), '--threads', '1'], { EARSHOT_STORAGE: path.join(dir, 's1') });
+    assert.equal(quiet.code, 0, quiet.stderr.slice(-2000));
+    assert.deepEqual(quiet.stderr.split('\n').filter(Boolean).map((l) => l.replace(/: .*/, ':')), ['Notes:'], quiet.stderr.slice(0, 2000));
+    const verbose = await runEarshot(['transcribe', SAMPLE_WAV, '--model', miniModel(), '--notes-dir', path.join(dir, 'n2'), '--threads', '1', '--verbose'], { EARSHOT_STORAGE: path.join(dir, 's2') });
+    assert.equal(verbose.code, 0, verbose.stderr.slice(-2000));
+    assert.match(verbose.stderr, /whisper_model_load/);
+    assert.equal(verbose.stdout, quiet.stdout, 'the same transcript either way');
+  });
+
   it('transcribes the sample: JSON lines of t0,t1,source,text with "hello" words, and writes the notes', async () => {
     const notesDir = path.join(dir, 'notes');
     const run = await runEarshot(['transcribe', SAMPLE_WAV, '--model', miniModel(), '--json', '--notes-dir', notesDir, '--threads', '2'],
