@@ -1,7 +1,7 @@
 /**
  * The `earshot` command line: the daemon's pipeline without an editor.
  *
- *   earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime] [--vad-profile default|sensitive]
+ *   earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime] [--vad-profile default|sensitive] [--no-download]
  *   earshot transcribe|listen … --connect [--token-file FILE]   the same session in a running `earshot daemon --listen`
  *   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
  *   earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
@@ -33,6 +33,7 @@ import { startConnectedSession } from './connect';
 import { loopbackHost, runListenDaemon, TOKEN_FILE } from './listen';
 import { Logger, logLevelFrom } from './log';
 import { createSpeechDetector, vadConfig, VadProfile } from './vad/config';
+import { downloadAllowed, downloadIfMissing } from './firstDownload';
 import { segmentUtterances } from './vad/segmenter';
 import { EarshotService, ServiceError, ServiceEvents } from './service';
 
@@ -40,7 +41,7 @@ const PACKAGE_ROOT = path.join(__dirname, '..', '..');
 export const SAMPLE_RECORDING = path.join(PACKAGE_ROOT, 'media', 'sample', 'standup.wav');
 
 const USAGE = `Usage:
-  earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime] [--vad-profile default|sensitive]
+  earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime] [--vad-profile default|sensitive] [--no-download]
       Transcribe a WAV file (default: the bundled sample meeting), print final segments, write notes.
   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
       Action items and decisions from a transcript: JSON lines {"t0","t1","speaker","text"} or "Speaker: text" lines.
@@ -69,7 +70,10 @@ const USAGE = `Usage:
       Show how the whisper addon was compiled.
 
 --verbose (any command): debug logging, including whisper.cpp's own log on stderr.
-Environment: EARSHOT_MODEL (model file), EARSHOT_STORAGE (journals folder), EARSHOT_GPU (1/0), EARSHOT_LOG_LEVEL.`;
+Without a model file, transcribe and listen download the recommended catalog model on first use (sha256-checked;
+--no-download or EARSHOT_OFFLINE=1: refuse instead).
+Environment: EARSHOT_MODEL (model file), EARSHOT_STORAGE (journals folder), EARSHOT_MODEL_MIRROR (https mirror of the
+model files), EARSHOT_OFFLINE=1, EARSHOT_GPU (1/0), EARSHOT_LOG_LEVEL.`;
 
 class UsageError extends Error {}
 
@@ -135,10 +139,12 @@ const SESSION_OPTIONS = {
   connect: { type: 'boolean', default: false },
   'token-file': { type: 'string' },
   'vad-profile': { type: 'string', default: 'default' },
+  'no-download': { type: 'boolean', default: false },
 } as const;
 
 interface SessionValues {
   model?: string; language: string; json: boolean; 'notes-dir'?: string; threads?: string; connect: boolean; 'token-file'?: string; 'vad-profile': string;
+  'no-download': boolean;
 }
 
 function vadProfile(value: string): VadProfile {
@@ -182,7 +188,16 @@ async function cliService(values: SessionValues, io: Io, events: Partial<Service
   const { language } = settings;
   const threads = settings.threads ?? defaultThreads();
   const storageDir = defaultStorageDir();
-  const selection = await selectModel({ modelPath: values.model ?? process.env.EARSHOT_MODEL, storageDir, language });
+  const mirror = process.env.EARSHOT_MODEL_MIRROR || undefined;
+  if (mirror !== undefined && !mirror.startsWith('https://')) throw new UsageError('EARSHOT_MODEL_MIRROR must be an https:// URL');
+  const selection = await selectModel({ modelPath: values.model ?? process.env.EARSHOT_MODEL, storageDir, language, ...(mirror ? { mirror } : {}) });
+  if (downloadAllowed(values['no-download'])) {
+    const terminal = io === stdio && process.stderr.isTTY;
+    await downloadIfMissing(selection, {
+      line: (text) => io.err(text),
+      ...(terminal ? { redraw: (text: string) => process.stderr.write(`\r${text}`) } : {}),
+    });
+  }
   const print = segmentPrinter(values.json, io);
   const service = new EarshotService(
     {

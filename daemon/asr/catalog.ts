@@ -51,7 +51,7 @@ export const MODEL_HOST = 'https://huggingface.co/ggerganov/whisper.cpp/resolve/
 
 const url = (file: string): string => `${MODEL_HOST}${file}`;
 
-export const CATALOG: readonly CatalogModel[] = Object.freeze([
+const PUBLISHED: readonly CatalogModel[] = Object.freeze([
   {
     id: 'tiny.en',
     file: 'ggml-tiny.en.bin',
@@ -158,6 +158,40 @@ export const CATALOG: readonly CatalogModel[] = Object.freeze([
     description: 'Large v3 Turbo (5-bit), multilingual: most accurate (547 MiB); needs a GPU (Metal/CUDA) to keep up live.',
   },
 ] satisfies CatalogModel[]);
+
+/**
+ * The catalog in use: whisper.cpp's published files, with entries replaced by those of the JSON file named in
+ * EARSHOT_CATALOG (an array of {id, file, bytes, sha256[, url, description]}), for an organisation that serves its own
+ * builds of these models (and for the tests, which serve generated ones). Such entries are checked as strictly:
+ * size and sha256 before a file is ever loaded.
+ */
+export const CATALOG: readonly CatalogModel[] = Object.freeze(withOverrides(PUBLISHED, process.env.EARSHOT_CATALOG));
+
+function withOverrides(published: readonly CatalogModel[], file: string | undefined): CatalogModel[] {
+  if (!file) return [...published];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require('node:fs') as typeof import('node:fs');
+  let entries: unknown;
+  try {
+    entries = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`EARSHOT_CATALOG: ${file} cannot be read as JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(entries)) throw new Error(`EARSHOT_CATALOG: ${file} must hold an array of catalog entries`);
+  const models = [...published];
+  for (const entry of entries as Record<string, unknown>[]) {
+    const at = models.findIndex((m) => m.id === entry?.id);
+    const valid = at >= 0 && typeof entry.file === 'string' && /^[\w.-]+$/.test(entry.file) && Number.isSafeInteger(entry.bytes)
+      && typeof entry.sha256 === 'string' && /^[0-9a-f]{64}$/.test(entry.sha256) && (entry.url === undefined || (typeof entry.url === 'string' && entry.url.startsWith('https://')));
+    if (!valid) throw new Error(`EARSHOT_CATALOG: ${JSON.stringify(entry).slice(0, 200)} is not {id (one of ${published.map((m) => m.id).join(', ')}), file, bytes, sha256, url (https)}`);
+    const file = entry.file as string;
+    models[at] = {
+      ...models[at], file, bytes: entry.bytes as number, sha256: entry.sha256 as string, sha1: '', url: (entry.url as string | undefined) ?? url(file),
+      ...(typeof entry.description === 'string' ? { description: entry.description } : {}),
+    };
+  }
+  return models;
+}
 
 /** The model used when nothing is configured or detected; `defaultModelPath()` in config.ts names its file. */
 export const DEFAULT_MODEL_ID: CatalogModelId = 'base.en';
