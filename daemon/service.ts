@@ -17,10 +17,10 @@ import { DataDeleteParams, DataDeleteResult, SourceKind } from '../protocol/prot
 import {
   DEFAULT_INTERRUPTED_GRACE_SEC, FilePace, InterruptedSession, SessionResumeParams, SessionResumeResult, SessionStateParams, SessionTranscriptResult,
 } from '../protocol/protocol';
-import { CATALOG, findCatalogModel, ModelTier, modelForTier } from './asr/catalog';
 import { DEGRADE_LADDER, DegradeThresholds } from './asr/degrade';
-import { cachedModelStatus, DownloadError, DownloadProgress } from './asr/download';
-import { downloadCatalogModel, ensureVerified, listModels, ModelSelection } from './asr/modelStore';
+import { DownloadProgress } from './asr/download';
+import { ModelLifecycle, ModelProgress } from './asr/modelLifecycle';
+import { ModelSelection } from './asr/modelStore';
 import { BATCH_STREAMING_OPTIONS } from './asr/streaming';
 import { WhisperEngine } from './asr/whisper';
 import { AudioDevice, DEFAULT_DEVICE, listDevices, noSystemAudioMessage, systemCaptureAvailability } from './capture/devices';
@@ -53,6 +53,10 @@ import { DAY_MS, pruneSessions, PruneResult } from './retention';
 import { Session, SessionConfig, SessionEvents } from './session/session';
 import { createSpeechDetector, vadConfig } from './vad/config';
 import { VadModelError } from './vad/silero';
+import { ServiceError } from './serviceError';
+
+export { ServiceError } from './serviceError';
+export { DEFAULT_MODEL_IDLE_UNLOAD_SEC, MODEL_PROGRESS_INTERVAL_MS, ModelProgress, ProgressReporter } from './asr/modelLifecycle';
 
 export interface ServiceConfig {
   storageDir: string;
@@ -87,13 +91,6 @@ export interface ServiceConfig {
   debugSaveAudio?: boolean;
 }
 
-/** A failure with the JSON-RPC error code it should travel as. */
-export class ServiceError extends Error {
-  constructor(readonly code: number, message: string, readonly data?: unknown) {
-    super(message);
-  }
-}
-
 export interface ServiceEvents extends SessionEvents {
   modelState(state: ModelState): void;
   /** A live source of the session changed state (failed, stalled, retrying, capturing again). */
@@ -118,32 +115,14 @@ export interface ServiceEvents extends SessionEvents {
   debugAudioFailed?(sessionId: string, source: SourceKind, error: string): void;
 }
 
-/** Model progress notifications come at most this often (5 a second), besides the first and the last. */
-export const MODEL_PROGRESS_INTERVAL_MS = 200;
 /** How long a pause waits for the final of the utterance in progress before answering anyway (the final still comes). */
 const PAUSE_FLUSH_TIMEOUT_MS = 15_000;
-
-/** Reports long work (model loading) to whoever asked for it. */
-export interface ProgressReporter {
-  begin(title: string, message?: string): void;
-  done(): void;
-}
-
-/**
- * How to get a reporter, called only when the model really has to be loaded. Over JSON-RPC that is a round trip to the
- * client (window/workDoneProgress/create): a start makes it only after it has claimed the session slot, so that
- * concurrent starts are decided in the order they arrived, not by how fast the client answers.
- */
-export type ModelProgress = () => Promise<ProgressReporter | undefined>;
-
-/** Default idle time before the model is freed. */
-export const DEFAULT_MODEL_IDLE_UNLOAD_SEC = 600;
 
 /** Closed sessions whose stop result is still answered from memory. */
 const REMEMBERED_SESSIONS = 16;
 
 export class EarshotService {
-  readonly engine: WhisperEngine;
+  readonly models: ModelLifecycle;
   private current: Session | undefined;
   private starting = false;
   private readonly closed = new Map<string, Session>();
@@ -152,9 +131,6 @@ export class EarshotService {
   private readonly workspaceIndex = new WorkspaceIndexHolder();
   /** What the user had open, for every session of this daemon (one may start long after a file was opened). */
   private readonly editorTimeline = new EditorTimeline();
-  private unloadTimer: NodeJS.Timeout | undefined;
-  /** A smaller model decoding in the main one's place while the degrade ladder is on its last rung. */
-  private fallback: WhisperEngine | undefined;
   /** The live sources of the current session, with their last level. */
   private live = new Map<LiveSourceKind, { source: LiveSource; rmsDbfs: number | null }>();
   /** Pause and resume requests, one at a time (each waits for a flush). */
@@ -170,14 +146,14 @@ export class EarshotService {
   private readonly recovering = new Map<string, Promise<unknown>>();
   /** Language-model extractions running, by session: cancelled through earshot/extraction/cancel. */
   private readonly extractions = new Map<string, AbortController>();
-  /** Model downloads in progress (Delete All Data with models waits for none). */
-  private downloads = 0;
 
   constructor(readonly config: ServiceConfig, private readonly events: ServiceEvents) {
-    this.engine = new WhisperEngine(
-      { modelPath: config.modelPath, language: config.language, threads: config.threads, gpu: config.gpu },
-      (state) => events.modelState(state),
-    );
+    this.models = new ModelLifecycle(config, events, () => !this.activeSession && !this.starting);
+  }
+
+  /** The main whisper engine (its state and figures for health and the server). */
+  get engine(): WhisperEngine {
+    return this.models.engine;
   }
 
   async startSession(params: SessionStartParams, progress?: ModelProgress): Promise<SessionStartResult> {
@@ -186,13 +162,12 @@ export class EarshotService {
       throw new ServiceError(ErrorCodes.SessionAlreadyRunning, `A session is already running${id ? ` (${id})` : ''}: stop it first.`, { sessionId: id ?? null });
     }
     this.starting = true;
-    clearTimeout(this.unloadTimer);
     try {
       const startedAt = new Date();
       const sessionId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
       const { sources, unavailable } = await this.openSources(params);
       await this.loadVad();
-      await this.loadModel(progress);
+      await this.models.load(progress);
       // An index sent just before the start is built now: the first finals can link to it.
       await this.workspaceIndex.whenBuilt();
       const dictation = params.mode === 'dictation';
@@ -249,7 +224,7 @@ export class EarshotService {
       journalPath: this.journalPathOf(sessionId),
       notesPath: s.notesPath,
       mode: dictation ? 'dictation' : 'meeting',
-      decoder: { decode: (request) => (this.fallback?.state === 'ready' ? this.fallback : this.engine).decode(request) },
+      decoder: { decode: (request) => this.models.decode(request) },
       createDetector: () => createSpeechDetector(vad),
       segmenter: vad.segmenter,
       ...(this.config.degradeThresholds ? { degradeThresholds: this.config.degradeThresholds } : {}),
@@ -259,7 +234,7 @@ export class EarshotService {
       annotate: (segment) => annotateSegment(segment, startedAt, this.workspaceIndex.current, this.editorTimeline),
       onDegrade: (level, rung) => {
         this.events.degrade?.(level, rung.name);
-        void this.useSmallerModel(rung.smallerModel === true);
+        void this.models.useSmallerModel(rung.smallerModel === true);
       },
       ...(s.audioFile ? { audioFile: s.audioFile } : {}),
       ...(this.modelExtractor(sessionId) && !dictation ? { extractWithModel: this.modelExtractor(sessionId) } : {}),
@@ -271,8 +246,7 @@ export class EarshotService {
     const unsubscribe = this.watchLiveSources(session.id, sources);
     this.currentEnded = session.done().then(() => undefined, () => undefined).finally(async () => {
       unsubscribe();
-      void this.useSmallerModel(false);
-      this.scheduleUnload();
+      this.models.sessionEnded();
       await release().catch(() => undefined);
     });
   }
@@ -299,7 +273,6 @@ export class EarshotService {
       return Promise.reject(new ServiceError(ErrorCodes.SessionAlreadyRunning, `A session is already running${id ? ` (${id})` : ''}: stop it before resuming ${sessionId}.`, { sessionId: id ?? null }));
     }
     this.starting = true;
-    clearTimeout(this.unloadTimer);
     return this.serially(sessionId, async () => {
       const journalPath = this.journalPathOf(sessionId);
       const journal = await this.storedJournal(sessionId, journalPath);
@@ -322,7 +295,7 @@ export class EarshotService {
         }, startedAt);
         const sources = opened.sources.map((source) => (source instanceof FileSource ? new ResumedFileSource(source, pace, startedAt) : source));
         await this.loadVad();
-        await this.loadModel(progress);
+        await this.models.load(progress);
         await this.workspaceIndex.whenBuilt();
         if (this.current) this.remember(this.current);
         this.current = await Session.resume(this.sessionConfig({
@@ -669,41 +642,13 @@ export class EarshotService {
     };
   }
 
-  async listModels(): Promise<ModelListResult> {
-    return listModels(this.selection());
+  listModels(): Promise<ModelListResult> {
+    return this.models.listModels();
   }
 
   /** Downloads a catalog model; `onProgress` gets bytes done and total. */
-  async downloadModel(params: ModelDownloadParams, signal?: AbortSignal, onProgress?: (p: DownloadProgress) => void): Promise<ModelDownloadResult> {
-    if (!findCatalogModel(params.modelId)) {
-      throw new ServiceError(ErrorCodes.InvalidParams, `Unknown model ${JSON.stringify(params.modelId)}: choose one of ${CATALOG.map((m) => m.id).join(', ')}.`);
-    }
-    const model = params.modelId;
-    let lastReport = -Infinity;
-    const progress = (p: DownloadProgress) => {
-      onProgress?.(p);
-      const now = performance.now();
-      if (now - lastReport < MODEL_PROGRESS_INTERVAL_MS) return;
-      lastReport = now;
-      this.events.modelProgress?.({
-        model, phase: 'download', fraction: p.bytesTotal ? Math.min(1, p.bytesDone / p.bytesTotal) : null, bytes: p.bytesDone, ...(p.bytesTotal ? { totalBytes: p.bytesTotal } : {}),
-      });
-    };
-    this.downloads++;
-    try {
-      const result = await downloadCatalogModel(this.selection(), model, {
-        repair: params.repair, signal, onProgress: progress, progressIntervalMs: MODEL_PROGRESS_INTERVAL_MS,
-        onVerify: () => this.events.modelProgress?.({ model, phase: 'verify', fraction: null }),
-      });
-      this.events.modelProgress?.({ model, phase: 'done', fraction: 1, bytes: result.bytes, totalBytes: result.bytes });
-      return result;
-    } catch (e) {
-      const reason = e instanceof DownloadError ? e.code : 'error';
-      this.events.modelProgress?.({ model, phase: 'failed', fraction: null, message: (e as Error).message });
-      throw new ServiceError(ErrorCodes.DownloadFailed, (e as Error).message, { modelId: model, reason });
-    } finally {
-      this.downloads--;
-    }
+  downloadModel(params: ModelDownloadParams, signal?: AbortSignal, onProgress?: (p: DownloadProgress) => void): Promise<ModelDownloadResult> {
+    return this.models.downloadModel(params, signal, onProgress);
   }
 
   /**
@@ -717,22 +662,15 @@ export class EarshotService {
       throw new ServiceError(ErrorCodes.SessionAlreadyRunning, `A session is recording${id ? ` (${id})` : ''}: stop it before deleting Earshot's data.`, { sessionId: id ?? null });
     }
     const includeModels = params.includeModels === true;
-    if (includeModels && this.downloads > 0) throw new ServiceError(ErrorCodes.RequestFailed, 'A model is downloading: cancel the download or wait for it before deleting models.');
+    if (includeModels && this.models.downloading) throw new ServiceError(ErrorCodes.RequestFailed, 'A model is downloading: cancel the download or wait for it before deleting models.');
     const result = await deleteAllData({ storageDir: this.config.storageDir, includeModels, ...(this.config.selection ? { modelCacheDir: this.config.selection.cacheDir } : {}) });
     // Finished sessions kept in memory answer stop and status with their transcript: forget them with their journals.
     this.closed.clear();
     if (this.current?.state === 'done') this.current = undefined;
     if (includeModels && result.models.files > 0) {
-      await this.useSmallerModel(false);
-      await this.engine.free(); // its file may be gone: the next session loads (or asks to download) again
+      await this.models.free(); // its file may be gone: the next session loads (or asks to download) again
     }
     return result;
-  }
-
-  private selection(): ModelSelection {
-    const s = this.config.selection;
-    if (!s) throw new ServiceError(ErrorCodes.InternalError, 'this daemon was started without a model catalog');
-    return s;
   }
 
   /** Replaces the words whisper is primed with (already validated and bounded). */
@@ -792,7 +730,7 @@ export class EarshotService {
     const e = this.engine;
     const session = this.activeSession;
     const level = session?.degrade.level ?? 0;
-    const fallbackName = this.fallback?.state === 'ready' ? ` (${path.basename(this.fallback.config.modelPath)})` : '';
+    const fallbackName = this.models.fallbackName ? ` (${this.models.fallbackName})` : '';
     // The live sources of the current (or last) session: what their bounded queues dropped (see streaming.ts, backpressure).
     const droppedSamples = this.current ? [...this.live.values()].reduce((n, { source }) => n + source.status.droppedSamples, 0) : 0;
     return {
@@ -813,64 +751,9 @@ export class EarshotService {
     return this.current && this.current.state !== 'done' ? this.current : undefined;
   }
 
-  /**
-   * The last rung of the degrade ladder: decode with the next smaller catalog model, if it is already
-   * downloaded (nothing is fetched behind the user's back); leaving the rung frees it again.
-   */
-  private async useSmallerModel(wanted: boolean): Promise<void> {
-    if (!wanted) {
-      const fallback = this.fallback;
-      this.fallback = undefined;
-      await fallback?.free();
-      return;
-    }
-    if (this.fallback) return;
-    for (const candidate of await this.smallerModels()) {
-      const engine = new WhisperEngine({ ...this.engine.config, modelPath: candidate.path });
-      try {
-        await candidate.verify();
-        await engine.load();
-        this.fallback = engine;
-        this.events.degrade?.(DEGRADE_LADDER.length - 1, `smaller model (${candidate.id})`);
-      } catch {
-        await engine.free();
-      }
-      return;
-    }
-  }
-
-  /** The models the last rung may use, largest first, each with the check to run before loading it. */
-  private async smallerModels(): Promise<{ id: string; path: string; verify(): Promise<void> }[]> {
-    if (this.config.smallerModels) {
-      return (await this.config.smallerModels()).map((file) => ({ id: path.basename(file), path: file, verify: async () => undefined }));
-    }
-    const current = this.config.selection?.model;
-    if (!current) return [];
-    const order: ModelTier[] = ['tiny', 'base', 'small', 'large'];
-    const smaller = order.slice(0, order.indexOf(current.tier)).reverse().map((tier) => modelForTier(tier, current.englishOnly));
-    const found = [];
-    for (const model of smaller) {
-      const selection = { ...this.config.selection!, model, source: 'catalog' as const, path: path.join(this.config.selection!.cacheDir, model.file) };
-      if ((await cachedModelStatus(model, selection.cacheDir)).state !== 'ready') continue;
-      found.push({ id: model.id, path: selection.path, verify: () => ensureVerified(selection) });
-    }
-    return found;
-  }
-
-  /** An idle model holds hundreds of MB: give them back until the next session. */
-  private scheduleUnload(): void {
-    const idleSec = this.config.modelIdleUnloadSec ?? DEFAULT_MODEL_IDLE_UNLOAD_SEC;
-    clearTimeout(this.unloadTimer);
-    if (idleSec <= 0) return;
-    this.unloadTimer = setTimeout(() => {
-      if (!this.activeSession && !this.starting) void this.engine.free();
-    }, idleSec * 1000);
-    this.unloadTimer.unref();
-  }
-
   /** Finalizes an open session and frees the model: nothing is lost on a clean exit. */
   async shutdown(): Promise<void> {
-    clearTimeout(this.unloadTimer);
+    this.models.cancelUnload();
     clearInterval(this.retentionTimer);
     for (const timer of this.interrupted.values()) clearTimeout(timer);
     this.interrupted.clear();
@@ -879,8 +762,7 @@ export class EarshotService {
     // Its lock, and a resume or finalization under way, are done before the process leaves.
     await this.currentEnded;
     await Promise.all([...this.recovering.values()].map((work) => work.catch(() => undefined)));
-    await this.useSmallerModel(false);
-    await this.engine.free();
+    await this.models.free();
   }
 
   private find(sessionId: string): Session {
@@ -984,27 +866,6 @@ export class EarshotService {
       await createSpeechDetector(vadConfig(this.config.vad));
     } catch (e) {
       throw new ServiceError(ErrorCodes.VadUnavailable, e instanceof VadModelError ? e.message : `Voice activity detection is unavailable: ${(e as Error).message}`);
-    }
-  }
-
-  private async loadModel(modelProgress?: ModelProgress): Promise<void> {
-    if (this.engine.state === 'ready') return;
-    const progress = await modelProgress?.();
-    const selection = this.config.selection;
-    const data = { modelPath: this.config.modelPath, ...(selection?.source === 'catalog' && selection.model ? { modelId: selection.model.id } : {}) };
-    // The catalog id, or the file's name for a model given by path.
-    const model = selection?.source === 'catalog' && selection.model ? selection.model.id : path.basename(this.config.modelPath);
-    progress?.begin('Loading whisper model', path.basename(this.config.modelPath));
-    this.events.modelProgress?.({ model, phase: 'load', fraction: null });
-    try {
-      if (selection) await ensureVerified(selection);
-      await this.engine.load();
-      this.events.modelProgress?.({ model, phase: 'done', fraction: 1 });
-    } catch (e) {
-      this.events.modelProgress?.({ model, phase: 'failed', fraction: null, message: (e as Error).message });
-      throw new ServiceError(ErrorCodes.ModelUnavailable, (e as Error).message, data);
-    } finally {
-      progress?.done();
     }
   }
 }

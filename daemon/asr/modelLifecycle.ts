@@ -1,0 +1,215 @@
+/**
+ * The whisper model a daemon decodes with, from choice to memory: the catalog selection, downloads, the check before a
+ * load, loading with progress, the smaller model the degrade ladder's last rung swaps in, and freeing an idle model.
+ * The service asks it for a decoder and tells it when sessions start and end; it never sees a session.
+ */
+import * as path from 'node:path';
+import { ErrorCodes, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelProgressParams, ModelState } from '../../protocol/protocol';
+import { ServiceError } from '../serviceError';
+import { CATALOG, findCatalogModel, ModelTier, modelForTier } from './catalog';
+import { DEGRADE_LADDER } from './degrade';
+import { cachedModelStatus, DownloadError, DownloadProgress } from './download';
+import { downloadCatalogModel, ensureVerified, listModels, ModelSelection } from './modelStore';
+import { DecodeRequest, WhisperEngine } from './whisper';
+
+/** Model progress notifications come at most this often (5 a second), besides the first and the last. */
+export const MODEL_PROGRESS_INTERVAL_MS = 200;
+/** Default idle time before the model is freed. */
+export const DEFAULT_MODEL_IDLE_UNLOAD_SEC = 600;
+
+/** Reports long work (model loading) to whoever asked for it. */
+export interface ProgressReporter {
+  begin(title: string, message?: string): void;
+  done(): void;
+}
+
+/**
+ * How to get a reporter, called only when the model really has to be loaded. Over JSON-RPC that is a round trip to the
+ * client (window/workDoneProgress/create): a start makes it only after it has claimed the session slot, so that
+ * concurrent starts are decided in the order they arrived, not by how fast the client answers.
+ */
+export type ModelProgress = () => Promise<ProgressReporter | undefined>;
+
+export interface ModelLifecycleConfig {
+  modelPath: string;
+  language: string;
+  threads: number;
+  gpu: boolean;
+  /** The catalog choice behind modelPath (absent: a daemon started without a catalog, e.g. some tests). */
+  selection?: ModelSelection;
+  /** Seconds after the last session before the model is freed; 0 keeps it. */
+  modelIdleUnloadSec?: number;
+  /** Tests: the files the smaller-model rung may use, instead of the catalog's downloaded smaller models. */
+  smallerModels?: () => Promise<string[]>;
+}
+
+export interface ModelLifecycleEvents {
+  modelState(state: ModelState): void;
+  modelProgress?(progress: ModelProgressParams): void;
+  degrade?(level: number, name: string): void;
+}
+
+export class ModelLifecycle {
+  readonly engine: WhisperEngine;
+  /** A smaller model decoding in the main one's place while the degrade ladder is on its last rung. */
+  private fallback: WhisperEngine | undefined;
+  private unloadTimer: NodeJS.Timeout | undefined;
+  /** Model downloads in progress (Delete All Data with models waits for none). */
+  private downloads = 0;
+
+  /** `idle` says whether no session runs or starts: only then is an idle model freed. */
+  constructor(private readonly config: ModelLifecycleConfig, private readonly events: ModelLifecycleEvents, private readonly idle: () => boolean) {
+    this.engine = new WhisperEngine(
+      { modelPath: config.modelPath, language: config.language, threads: config.threads, gpu: config.gpu },
+      (state) => events.modelState(state),
+    );
+  }
+
+  get downloading(): boolean {
+    return this.downloads > 0;
+  }
+
+  /** Decodes with the smaller model while the last rung holds it, else with the main one. */
+  decode(request: DecodeRequest): ReturnType<WhisperEngine['decode']> {
+    return (this.fallback?.state === 'ready' ? this.fallback : this.engine).decode(request);
+  }
+
+  /** The smaller model's file name while it decodes (for health). */
+  get fallbackName(): string | undefined {
+    return this.fallback?.state === 'ready' ? path.basename(this.fallback.config.modelPath) : undefined;
+  }
+
+  selection(): ModelSelection {
+    const s = this.config.selection;
+    if (!s) throw new ServiceError(ErrorCodes.InternalError, 'this daemon was started without a model catalog');
+    return s;
+  }
+
+  async listModels(): Promise<ModelListResult> {
+    return listModels(this.selection());
+  }
+
+  /** Downloads a catalog model; `onProgress` gets bytes done and total. */
+  async downloadModel(params: ModelDownloadParams, signal?: AbortSignal, onProgress?: (p: DownloadProgress) => void): Promise<ModelDownloadResult> {
+    if (!findCatalogModel(params.modelId)) {
+      throw new ServiceError(ErrorCodes.InvalidParams, `Unknown model ${JSON.stringify(params.modelId)}: choose one of ${CATALOG.map((m) => m.id).join(', ')}.`);
+    }
+    const model = params.modelId;
+    let lastReport = -Infinity;
+    const progress = (p: DownloadProgress) => {
+      onProgress?.(p);
+      const now = performance.now();
+      if (now - lastReport < MODEL_PROGRESS_INTERVAL_MS) return;
+      lastReport = now;
+      this.events.modelProgress?.({
+        model, phase: 'download', fraction: p.bytesTotal ? Math.min(1, p.bytesDone / p.bytesTotal) : null, bytes: p.bytesDone, ...(p.bytesTotal ? { totalBytes: p.bytesTotal } : {}),
+      });
+    };
+    this.downloads++;
+    try {
+      const result = await downloadCatalogModel(this.selection(), model, {
+        repair: params.repair, signal, onProgress: progress, progressIntervalMs: MODEL_PROGRESS_INTERVAL_MS,
+        onVerify: () => this.events.modelProgress?.({ model, phase: 'verify', fraction: null }),
+      });
+      this.events.modelProgress?.({ model, phase: 'done', fraction: 1, bytes: result.bytes, totalBytes: result.bytes });
+      return result;
+    } catch (e) {
+      const reason = e instanceof DownloadError ? e.code : 'error';
+      this.events.modelProgress?.({ model, phase: 'failed', fraction: null, message: (e as Error).message });
+      throw new ServiceError(ErrorCodes.DownloadFailed, (e as Error).message, { modelId: model, reason });
+    } finally {
+      this.downloads--;
+    }
+  }
+
+  /** Loads the model for a session (checked against the catalog first); a failure is ModelUnavailable. */
+  async load(modelProgress?: ModelProgress): Promise<void> {
+    clearTimeout(this.unloadTimer);
+    if (this.engine.state === 'ready') return;
+    const progress = await modelProgress?.();
+    const selection = this.config.selection;
+    const data = { modelPath: this.config.modelPath, ...(selection?.source === 'catalog' && selection.model ? { modelId: selection.model.id } : {}) };
+    // The catalog id, or the file's name for a model given by path.
+    const model = selection?.source === 'catalog' && selection.model ? selection.model.id : path.basename(this.config.modelPath);
+    progress?.begin('Loading whisper model', path.basename(this.config.modelPath));
+    this.events.modelProgress?.({ model, phase: 'load', fraction: null });
+    try {
+      if (selection) await ensureVerified(selection);
+      await this.engine.load();
+      this.events.modelProgress?.({ model, phase: 'done', fraction: 1 });
+    } catch (e) {
+      this.events.modelProgress?.({ model, phase: 'failed', fraction: null, message: (e as Error).message });
+      throw new ServiceError(ErrorCodes.ModelUnavailable, (e as Error).message, data);
+    } finally {
+      progress?.done();
+    }
+  }
+
+  /**
+   * The last rung of the degrade ladder: decode with the next smaller catalog model, if it is already
+   * downloaded (nothing is fetched behind the user's back); leaving the rung frees it again.
+   */
+  async useSmallerModel(wanted: boolean): Promise<void> {
+    if (!wanted) {
+      const fallback = this.fallback;
+      this.fallback = undefined;
+      await fallback?.free();
+      return;
+    }
+    if (this.fallback) return;
+    for (const candidate of await this.smallerModels()) {
+      const engine = new WhisperEngine({ ...this.engine.config, modelPath: candidate.path });
+      try {
+        await candidate.verify();
+        await engine.load();
+        this.fallback = engine;
+        this.events.degrade?.(DEGRADE_LADDER.length - 1, `smaller model (${candidate.id})`);
+      } catch {
+        await engine.free();
+      }
+      return;
+    }
+  }
+
+  /** The models the last rung may use, largest first, each with the check to run before loading it. */
+  private async smallerModels(): Promise<{ id: string; path: string; verify(): Promise<void> }[]> {
+    if (this.config.smallerModels) {
+      return (await this.config.smallerModels()).map((file) => ({ id: path.basename(file), path: file, verify: async () => undefined }));
+    }
+    const current = this.config.selection?.model;
+    if (!current) return [];
+    const order: ModelTier[] = ['tiny', 'base', 'small', 'large'];
+    const smaller = order.slice(0, order.indexOf(current.tier)).reverse().map((tier) => modelForTier(tier, current.englishOnly));
+    const found = [];
+    for (const model of smaller) {
+      const selection = { ...this.config.selection!, model, source: 'catalog' as const, path: path.join(this.config.selection!.cacheDir, model.file) };
+      if ((await cachedModelStatus(model, selection.cacheDir)).state !== 'ready') continue;
+      found.push({ id: model.id, path: selection.path, verify: () => ensureVerified(selection) });
+    }
+    return found;
+  }
+
+  /** A session ended: the smaller model goes, and an idle model gives its hundreds of MB back until the next session. */
+  sessionEnded(): void {
+    void this.useSmallerModel(false);
+    const idleSec = this.config.modelIdleUnloadSec ?? DEFAULT_MODEL_IDLE_UNLOAD_SEC;
+    clearTimeout(this.unloadTimer);
+    if (idleSec <= 0) return;
+    this.unloadTimer = setTimeout(() => {
+      if (this.idle()) void this.engine.free();
+    }, idleSec * 1000);
+    this.unloadTimer.unref();
+  }
+
+  /** No idle unload from now on (shutdown frees the models itself). */
+  cancelUnload(): void {
+    clearTimeout(this.unloadTimer);
+  }
+
+  /** Frees both models now (shutdown; Delete All Data removed their files). */
+  async free(): Promise<void> {
+    clearTimeout(this.unloadTimer);
+    await this.useSmallerModel(false);
+    await this.engine.free();
+  }
+}
