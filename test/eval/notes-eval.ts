@@ -1,12 +1,16 @@
 /**
- * Measures the notes extractor against the labelled meetings in test/fixtures/meetings (issue 5,
- * "Quality, measured"). Runs the same code `earshot notes` runs (parseTranscript, then extract) on both
- * input formats of every meeting, matches predictions to labels and prints precision, recall, owner and
- * due accuracy, the targets, and every miss and false positive.
+ * Measures the notes extractor against two labelled sets (issue 5, "Quality, measured"; issue 13, real meetings):
+ * - clean: test/fixtures/meetings, hand-written developer meetings (clean sentences, one idea per line);
+ * - real: test/fixtures/real-meetings, real AMI and ICSI meetings from QMSum's train and val splits, labelled by the
+ *   rules in test/fixtures/real-meetings/LABELLING.md (disfluent, overlapping, full of in-the-room talk).
+ * Runs the same code `earshot notes` runs (parseTranscript, then extract) on both input formats of every meeting,
+ * matches predictions to labels and prints, per set, precision, recall, owner and due accuracy, the targets, and
+ * every miss and false positive.
  *
- *   npm run eval:notes              human-readable report
- *   node out/test/eval/notes-eval.js --json   machine-readable summary
- *   node out/test/eval/notes-eval.js --only a,b | --exclude a,b   a subset of the meetings (e.g. a held-out set)
+ *   npm run eval:notes              both sets, human-readable
+ *   node out/test/eval/notes-eval.js --set real             one set (clean | real)
+ *   node out/test/eval/notes-eval.js --json                 machine-readable summary of both
+ *   node out/test/eval/notes-eval.js --set clean --only a,b | --exclude a,b   a subset of a set's meetings
  *
  * Matching (also in test/fixtures/meetings/README.md):
  * - Every prediction is placed on a turn: the segment id the harness gives each line (`turn-<i>`),
@@ -18,22 +22,43 @@
  *   prediction is used once. Unmatched predictions are false positives, unmatched labels misses.
  * - Owner accuracy: over matched items, owner equal (case-insensitive; null = unowned).
  *   Due accuracy: over matched items where the label or the prediction has a due date, dates equal.
- * Exit code is always 0: this is a measurement, not a test.
+ * Exit code is always 0: this is a measurement, not a test (CI's floors are in test/unit/notes-quality.test.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseTranscript } from '../../daemon/cli';
 import { extract, SpokenLine } from '../../daemon/notes/extract';
 
-export const MEETINGS_DIR = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'meetings');
+const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
+export const MEETINGS_DIR = path.join(FIXTURES, 'meetings');
+export const REAL_MEETINGS_DIR = path.join(FIXTURES, 'real-meetings');
 
-export const TARGETS = {
-  actionRecall: 0.9,
-  actionPrecision: 0.85,
-  ownerAccuracy: 0.9,
-  decisionRecall: 0.85,
-  decisionPrecision: 0.8,
-} as const;
+export interface Targets {
+  actionRecall: number;
+  actionPrecision: number;
+  ownerAccuracy: number;
+  decisionRecall: number;
+  decisionPrecision: number;
+}
+
+export type SetName = 'clean' | 'real';
+
+/** The sets and what each must reach: issue 13's targets (the clean set's were raised from issue 5's). */
+export const SETS: Record<SetName, { dir: string; title: string; targets: Targets }> = {
+  clean: {
+    dir: MEETINGS_DIR,
+    title: 'clean set (hand-written developer meetings)',
+    targets: { actionRecall: 0.9, actionPrecision: 0.9, ownerAccuracy: 0.9, decisionRecall: 0.85, decisionPrecision: 0.85 },
+  },
+  real: {
+    dir: REAL_MEETINGS_DIR,
+    title: 'real set (AMI and ICSI meetings, QMSum train/val)',
+    targets: { actionRecall: 0.6, actionPrecision: 0.6, ownerAccuracy: 0.8, decisionRecall: 0.5, decisionPrecision: 0.5 },
+  },
+};
+
+/** The clean set's targets, as issue 5 named them. */
+export const TARGETS = SETS.clean.targets;
 
 export interface LabelledItem {
   turn: number;
@@ -56,6 +81,8 @@ export interface LabelledDecision {
 export interface MeetingLabels {
   meetingDate: string;
   title?: string;
+  /** Where a real meeting comes from: "QMSum <split> <id> (<corpus>)". */
+  source?: string;
   participants?: string[];
   events?: Record<string, string>;
   actionItems: LabelledItem[];
@@ -238,7 +265,7 @@ function fpCategory(turn: number, labels: MeetingLabels, what: 'action item' | '
   return 'unlabelled turn';
 }
 
-export async function evaluate(meetings = loadMeetings()) {
+export async function evaluate(meetings = loadMeetings(), targets: Targets = TARGETS) {
   const perMeeting: { meeting: string; counts: Counts; formatsAgree: boolean; formatDiff?: string }[] = [];
   const findings: Finding[] = [];
   const byHow = new Map<string, { labelled: number; matched: number; ownerRight: number }>();
@@ -330,11 +357,11 @@ export async function evaluate(meetings = loadMeetings()) {
   perMeeting.forEach((p) => add(total, p.counts));
   const overall = figures(total);
   const met = {
-    actionRecall: (overall.actionItems.recall ?? 0) >= TARGETS.actionRecall,
-    actionPrecision: (overall.actionItems.precision ?? 0) >= TARGETS.actionPrecision,
-    ownerAccuracy: (overall.actionItems.ownerAccuracy ?? 0) >= TARGETS.ownerAccuracy,
-    decisionRecall: (overall.decisions.recall ?? 0) >= TARGETS.decisionRecall,
-    decisionPrecision: (overall.decisions.precision ?? 0) >= TARGETS.decisionPrecision,
+    actionRecall: (overall.actionItems.recall ?? 0) >= targets.actionRecall,
+    actionPrecision: (overall.actionItems.precision ?? 0) >= targets.actionPrecision,
+    ownerAccuracy: (overall.actionItems.ownerAccuracy ?? 0) >= targets.ownerAccuracy,
+    decisionRecall: (overall.decisions.recall ?? 0) >= targets.decisionRecall,
+    decisionPrecision: (overall.decisions.precision ?? 0) >= targets.decisionPrecision,
   };
   const count = (pred: (f: Finding) => boolean, keyOf: (f: Finding) => string) => {
     const out: Record<string, number> = {};
@@ -344,7 +371,7 @@ export async function evaluate(meetings = loadMeetings()) {
   return {
     meetings: perMeeting.map((p) => ({ meeting: p.meeting, ...figures(p.counts), formatsAgree: p.formatsAgree, ...(p.formatDiff ? { formatDiff: p.formatDiff } : {}) })),
     overall,
-    targets: TARGETS,
+    targets,
     met,
     allMet: Object.values(met).every(Boolean),
     byCategory: {
@@ -374,15 +401,22 @@ export function selectMeetings(meetings: Meeting[], argv: string[]): Meeting[] {
   return meetings.filter((m) => (!only || only.includes(m.name)) && !(exclude ?? []).includes(m.name));
 }
 
-async function main(argv: string[]): Promise<void> {
-  const result = await evaluate(selectMeetings(loadMeetings(), argv));
-  if (argv.includes('--json')) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    return;
-  }
+/** `--set clean|real` (also `--set=real`): the sets to run; both by default. */
+export function selectSets(argv: string[]): SetName[] {
+  const i = argv.findIndex((a) => a === '--set' || a.startsWith('--set='));
+  if (i < 0) return ['clean', 'real'];
+  const value = argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1] ?? '';
+  if (value !== 'clean' && value !== 'real') throw new Error(`--set takes clean or real, not "${value}"`);
+  return [value];
+}
+
+type Result = Awaited<ReturnType<typeof evaluate>>;
+
+function report(name: SetName, result: Result): string[] {
   const out: string[] = [];
   const o = result.overall;
-  out.push(`Notes extraction eval: ${result.meetings.length} meetings, ${o.actionItems.labelled} labelled action items, ${o.decisions.labelled} labelled decisions\n`);
+  const targets = result.targets;
+  out.push(`== ${SETS[name].title}: ${result.meetings.length} meetings, ${o.actionItems.labelled} labelled action items, ${o.decisions.labelled} labelled decisions\n`);
   out.push(`${'meeting'.padEnd(30)} ${'items P'.padStart(7)} ${'R'.padStart(6)} ${'owner'.padStart(6)} ${'due'.padStart(6)}   ${'dec P'.padStart(6)} ${'R'.padStart(6)}  formats`);
   for (const m of result.meetings) {
     out.push(`${m.meeting.padEnd(30)} ${pct(m.actionItems.precision).padStart(7)} ${pct(m.actionItems.recall)} ${pct(m.actionItems.ownerAccuracy)} ${pct(m.actionItems.dueAccuracy)}   ${pct(m.decisions.precision)} ${pct(m.decisions.recall)}  ${m.formatsAgree ? 'agree' : `DIFFER (${m.formatDiff})`}`);
@@ -392,13 +426,13 @@ async function main(argv: string[]): Promise<void> {
   out.push(`Action items: ${o.actionItems.matched} matched of ${o.actionItems.labelled} labelled, ${o.actionItems.predicted} predicted; due judged on ${o.actionItems.dueJudged}`);
   out.push(`Decisions:    ${o.decisions.matched} matched of ${o.decisions.labelled} labelled, ${o.decisions.predicted} predicted; kind accuracy ${o.decisions.kindAccuracy === null ? 'n/a (the extractor reports no kind)' : pct(o.decisions.kindAccuracy)}`);
   out.push('');
-  out.push('Targets (issue 5):');
-  const line = (name: string, value: number | null, target: number, met: boolean) => out.push(`  ${name.padEnd(26)} ${pct(value)}  target ≥ ${(target * 100).toFixed(0)}%  ${met ? 'met' : 'NOT MET'}`);
-  line('action items recall', o.actionItems.recall, TARGETS.actionRecall, result.met.actionRecall);
-  line('action items precision', o.actionItems.precision, TARGETS.actionPrecision, result.met.actionPrecision);
-  line('owner accuracy', o.actionItems.ownerAccuracy, TARGETS.ownerAccuracy, result.met.ownerAccuracy);
-  line('decisions recall', o.decisions.recall, TARGETS.decisionRecall, result.met.decisionRecall);
-  line('decisions precision', o.decisions.precision, TARGETS.decisionPrecision, result.met.decisionPrecision);
+  out.push(`Targets (${name} set):`);
+  const line = (label: string, value: number | null, target: number, met: boolean) => out.push(`  ${label.padEnd(26)} ${pct(value)}  target ≥ ${(target * 100).toFixed(0)}%  ${met ? 'met' : 'NOT MET'}`);
+  line('action items recall', o.actionItems.recall, targets.actionRecall, result.met.actionRecall);
+  line('action items precision', o.actionItems.precision, targets.actionPrecision, result.met.actionPrecision);
+  line('owner accuracy', o.actionItems.ownerAccuracy, targets.ownerAccuracy, result.met.ownerAccuracy);
+  line('decisions recall', o.decisions.recall, targets.decisionRecall, result.met.decisionRecall);
+  line('decisions precision', o.decisions.precision, targets.decisionPrecision, result.met.decisionPrecision);
   out.push('');
   out.push('By category:');
   for (const [how, v] of Object.entries(result.byCategory.actionItemsByHow)) out.push(`  action items, ${how.padEnd(14)} recall ${pct(v.recall)} (${v.matched}/${v.labelled}), owner right ${v.ownerRight}/${v.matched}`);
@@ -418,6 +452,32 @@ async function main(argv: string[]): Promise<void> {
   section('Decisions missed', (f) => f.what === 'decision' && f.error === 'miss', (f) => `  [${f.category}]`);
   section('Decision false positives', (f) => f.what === 'decision' && f.error === 'false positive', (f) => `  [${f.category}]`);
   section('Wrong decision kind', (f) => f.error === 'wrong kind', (f) => `  [expected ${f.expected}, got ${f.got}]`);
+  return out;
+}
+
+/** Both sets (or the one `--set` names), each against its own targets. */
+export async function evaluateSets(argv: string[] = []): Promise<Partial<Record<SetName, Result>>> {
+  const results: Partial<Record<SetName, Result>> = {};
+  for (const name of selectSets(argv)) {
+    const { dir, targets } = SETS[name];
+    results[name] = await evaluate(selectMeetings(loadMeetings(dir), argv), targets);
+  }
+  return results;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const results = await evaluateSets(argv);
+  if (argv.includes('--json')) {
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    return;
+  }
+  const out: string[] = ['Notes extraction eval (test/eval/notes-eval.ts)', ''];
+  out.push(`${'set'.padEnd(8)} ${'meetings'.padStart(8)} ${'items P'.padStart(8)} ${'R'.padStart(6)} ${'owner'.padStart(6)}   ${'dec P'.padStart(6)} ${'R'.padStart(6)}   targets`);
+  for (const [name, r] of Object.entries(results) as [SetName, Result][]) {
+    const o = r.overall;
+    out.push(`${name.padEnd(8)} ${String(r.meetings.length).padStart(8)} ${pct(o.actionItems.precision).padStart(8)} ${pct(o.actionItems.recall)} ${pct(o.actionItems.ownerAccuracy)}   ${pct(o.decisions.precision)} ${pct(o.decisions.recall)}   ${r.allMet ? 'all met' : `not met: ${Object.entries(r.met).filter(([, v]) => !v).map(([k]) => k).join(', ')}`}`);
+  }
+  for (const [name, r] of Object.entries(results) as [SetName, Result][]) out.push('', ...report(name, r));
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
