@@ -1,3 +1,5 @@
+import { clean, cutOff, HEDGE } from './speech';
+
 /**
  * Decisions: conclusions the group reaches, including deferrals ("we'll revisit X after the demo", "X can
  * wait until next sprint") and negative decisions ("we're not adding a feature flag", "X is out for Q2",
@@ -37,31 +39,42 @@ const FIRST_PERSON_SINGULAR = /\b(i|i'm|i'll|i've|i'd|me|my)\b/i;
 const REQUEST = /\b(can|could|would|will) you\b/i;
 const NEED = /\b(some(body|one) (has|needs|should|must)|we need|we have to)\b/i;
 
-/** The kind of decision a sentence states, or undefined. `afterAgreement`: only agreement precedes it in the turn. */
 /** Status and past events: "So at 14:02 the disk filled up", "the dual-write is running since Tuesday". */
 const STATUS = /\b(was|were|had|did|since|yesterday|last (week|night|time|year|sprint)|already|is \w+ing|are \w+ing|short version|quick context|basically)\b|\b\w{3,}ed\b(?! (by|to|in|on|for)\b)/i;
 
-/** Spoken fillers that get between words ("I'll just, um, walk through"). */
-export function clean(sentence: string): string {
-  return sentence.replace(/\b(um|uh|er|erm|uhm)\b[,]?\s*/gi, '').replace(/\s+,/g, ',').replace(/,\s*,/g, ',').replace(/\s{2,}/g, ' ').trim();
-}
+/** Settling phrases of spoken meetings: "let's go for plastic", "we'll stick with the simple design", "all systems go". */
+const SPOKEN_SETTLED = /\b(let's go for|we'll go for|we will go for|we're going for|we('ll| will) stick with|we've (determined|settled on|chosen|picked)|we have (determined|settled on|chosen|picked)|(that's|that is|it's) (decided|settled|final|agreed)|(that's|this is) (the way|what) (we should|we'll|to) (go|do)|all systems go)\b/i;
+/** Spoken deferrals: "we'll come back on that", "we can talk about the production later", "cross that bridge later". */
+const SPOKEN_DEFERRAL = /\b((come|get|got|go) back (on|to) (that|this|it)\b(?! (in a (minute|second|moment)|now))|(talk|discuss|think) (about )?(that|this|it|[a-z-]+( [a-z-]+){0,3}) (later|further|another time|next time)|cross that bridge|leave (that|this|it) for (later|the next|another))/i;
 
+/** What will happen: a decision is about the future ("we ship Tuesday", "the prod upgrade is Wednesday", "X stays"). */
+const PLANNED = /\b(we'll|we will|we're going to|we're gonna|we are going to|let's|will|'ll|is going to|are going to|gonna|goes|go|ship|ships|stay|stays|move|moves|use|uses|keep|keeps|wait|waits|is (on )?(monday|tuesday|wednesday|thursday|friday|the \d+\w*)|gets|get|owns|own|from now on|only|instead|first|then|in|out)\b/i;
+
+/**
+ * The kind of decision a sentence states, or undefined. `afterAgreement`: only agreement precedes it in the turn.
+ * Marked conclusions ("we decided", "let's go with", "we're not adding", "we'll revisit") count as they are; the
+ * unmarked forms ("Okay, so X.", "Yeah. X.") count only when the sentence is whole, unhedged and short: in real
+ * speech "Yeah. So these are word error rates" and "So one of the questions about these is" are not conclusions.
+ */
 export function decisionKind(sentence: string, afterAgreement = false): DecisionKind | undefined {
   const s = clean(sentence);
   if (NOT_A_DECISION.test(s) || REQUEST.test(s) || /^let's just\b/i.test(s)) return undefined;
   if (FIRST_PERSON_SINGULAR.test(s) && !/\b(we|we're|we'll|let's|us)\b/i.test(s)) return undefined;
+  const hedged = HEDGE.test(s) || /\b(i don't think|i think|it seems|be able to|you know|i mean)\b/i.test(s);
   const inOut = IN_OR_OUT.exec(s);
-  if (inOut) return /\bis in\b|\bare in\b/i.test(s) ? 'decision' : 'negative';
-  if (DEFERRAL.test(s)) return 'deferral';
-  if (NEGATIVE.test(s) || NO_NOUN.test(s) || NO_NOUN_SCOPED.test(s)) return /\b(until|till|yet)\b/i.test(s) ? 'deferral' : 'negative';
-  if (EXPLICIT.test(s)) return 'decision';
+  if (inOut && !hedged) return /\bis in\b|\bare in\b/i.test(s) ? 'decision' : 'negative';
+  if (DEFERRAL.test(s) || SPOKEN_DEFERRAL.test(s)) return 'deferral';
+  if ((NEGATIVE.test(s) || NO_NOUN.test(s) || NO_NOUN_SCOPED.test(s)) && !hedged) return /\b(until|till|yet)\b/i.test(s) ? 'deferral' : 'negative';
+  if (EXPLICIT.test(s) || SPOKEN_SETTLED.test(s)) return 'decision';
+  // Unmarked forms: whole, unhedged, short sentences that say what will happen.
+  if (hedged || cutOff(sentence) || wordCount(s) > 25 || !PLANNED.test(s)) return undefined;
   if (/^agreed[,:—-]\s*\S/i.test(s) && wordCount(s) >= 3 && !FIRST_PERSON_SINGULAR.test(s)) return 'decision';
-  if (/^((okay|ok|yeah|yes|so|then|right),?\s+)*let's\s+(?!(get|start|begin|go(?! with)|take|look|note|move|decide|talk|discuss|see|wrap|keep going|hear|do the retro|check|pause|break|stop|continue)\b)[a-z]+/i.test(s)) return 'decision';
+  if (/^((okay|ok|yeah|yes|so|then|right),?\s+)*let's\s+(?!(get|start|begin|go(?! with)|take|look|note|move|decide|talk|discuss|see|say|read|wrap|keep going|hear|do the retro|check|pause|break|stop|continue|have a look)\b)[a-z]+/i.test(s)) return 'decision';
   if (GROUP_SCHEDULE.test(s) && !FIRST_PERSON_SINGULAR.test(s)) return 'decision';
   if (NEED.test(s) || FIRST_PERSON_SINGULAR.test(s)) return undefined;
   if (STATUS.test(s)) return undefined;
   if (SO_CONCLUSION.test(s) && wordCount(s) >= 5) return 'decision';
-  if (afterAgreement && wordCount(s) >= 3 && (SO_AFTER_AGREEMENT.test(s) || !/^(but|and|now|next|then|so|thanks|thank|anyway|one more|last|also|oh|what|who|how|when|why|where|there|it|that|this|they|we don't)\b/i.test(s))) return 'decision';
+  if (afterAgreement && wordCount(s) >= 3 && (SO_AFTER_AGREEMENT.test(s) || !/^(but|and|now|next|then|so|thanks|thank|anyway|one more|last|also|oh|what|who|how|when|why|where|there|it|that|this|they|these|those|we don't)\b/i.test(s))) return 'decision';
   return undefined;
 }
 

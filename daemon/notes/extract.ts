@@ -9,7 +9,8 @@
  * session), it falls back to what a single line says.
  */
 import { dueDate, EventDates, eventDates, findDues, pickDue } from './dates';
-import { AGREEMENT_ONLY, ASKS_AGREEMENT, clean, DecisionKind, decisionKind } from './decisions';
+import { AGREEMENT_ONLY, ASKS_AGREEMENT, DecisionKind, decisionKind } from './decisions';
+import { clean, cutOff, doneInTheRoom } from './speech';
 import { FoundOpenQuestion, openQuestions as findOpenQuestions } from './questions';
 
 export { dueDate } from './dates';
@@ -44,7 +45,7 @@ export interface FoundDecision {
 /** First-person commitments: the speaker owns the item. */
 const COMMITMENT = /\b(I'll|I will|I'm going to|I am going to|I'm gonna|let me|I need to|I have to|I've got to|I should have|I can (?!(see|tell|imagine|live|say|hear|understand|already|not|only|never|also see|try)\b)[a-z]+)\b/i;
 /** Not commitments: hypotheticals, reported speech, refusals. */
-const NOT_A_COMMITMENT = /^(if|maybe|perhaps|i wonder|what if|unless|when|once)\b|\b(said (that )?(he|she|they) would|would have|won't|will not|not going to|i can't|i cannot|i'd)\b|\b(said|told|promised|mentioned|thought|claimed)\b[^.?!]*\b(I'll|I will|I'd|I would)\b/i;
+const NOT_A_COMMITMENT = /^(if|maybe|perhaps|i wonder|what if|unless|when|once)\b|\b(what|how|where|why|whether|which|know|sure) (i'll|i will|i'm gonna|i'm going to|i can|i have to|i should)\b|\b(maybe|perhaps|potentially|possibly|might) (i|i'll|i can|i could)\b|\bi (can|could) (potentially|possibly|maybe|perhaps)\b|["“”]|\b(said (that )?(he|she|they) would|would have|won't|will not|not going to|i can't|i cannot|i'd)\b|\b(said|told|promised|mentioned|thought|claimed)\b[^.?!]*\b(I'll|I will|I'd|I would)\b/i;
 /** Things said to run the meeting, not work to do after it. */
 const CONVERSATIONAL = /\bI'll (just,? )?(be honest|say|admit|tell you|walk (you |us )?through|go through|start|kick (us )?off|share (my )?screen|hand (it )?over|pass|let you|stop|keep it short|be quick|take that back|shut up|leave it there)\b|\blet me (just,? )?(check|see|think|look|pull up|share|find|try|ask|say|start|finish|repeat|jump in|interrupt|be honest|grab|get|open|scroll|read)\b/i;
 /** Needs for anyone to take; kept unowned when nobody takes them. */
@@ -227,7 +228,7 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
       const named = NAMED_ASK(s, isName);
       if (named) {
         used.add(j);
-        if (IN_MEETING.test(s)) return;
+        if (IN_MEETING.test(s) || doneInTheRoom(s)) return;
         const need = [...openNeeds].reverse().find((d) => (d.strong && i - d.turn <= 1) || anaphoric(s) || shares(d.item.text, s));
         if (need) {
           need.item.owner = named;
@@ -247,7 +248,7 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
       // "Can you …?" to whoever answers.
       if (UNNAMED.test(s)) {
         used.add(j);
-        if (IN_MEETING.test(s)) return;
+        if (IN_MEETING.test(s) || doneInTheRoom(s)) return;
         const recent = drafts.some((d) => !d.dropped && i - d.turn <= 2 && d.item.owner);
         if (anaphoric(s) && recent) return; // "Can you have them by the 24th?": about the item just taken.
         const d = newDraft({ kind: 'unnamed', item: { text: withContext(i, j, s), owner: null, due: null, duePhrase: null, ...base } });
@@ -334,7 +335,8 @@ function firstOfRepeats(): (item: { text: string; owner: string | null }) => boo
 function isCommitment(sentence: string): boolean {
   const s = clean(sentence);
   if (STRONG_NEED.test(s) || /\bso (that )?I can\b/i.test(s) && !/\bI('ll| will)\b/i.test(s)) return false;
-  return COMMITMENT.test(s) && !NOT_A_COMMITMENT.test(s) && !/\?\s*$/.test(s) && !(CONVERSATIONAL.test(s) && !/\b(by|before|until)\b/i.test(s));
+  return COMMITMENT.test(s) && !NOT_A_COMMITMENT.test(s) && !/\?\s*$/.test(s) && !(CONVERSATIONAL.test(s) && !/\b(by|before|until)\b/i.test(s))
+    && !doneInTheRoom(s) && !(cutOff(sentence) && s.split(/\s+/).length < 8);
 }
 
 /** The person a sentence asks to do something, if any. */

@@ -8,7 +8,8 @@
  *
  * Plain rules, like extract.ts; no date parsing, so it is cheap enough to run over a whole meeting.
  */
-import { AGREEMENT_ONLY, clean } from './decisions';
+import { AGREEMENT_ONLY } from './decisions';
+import { clean } from './speech';
 
 export interface QuestionLine {
   speaker: string | null;

@@ -9,7 +9,8 @@
  * towards the whole meeting's centroid and away from very short or very long sentences, and skipped when it
  * repeats a sentence already picked. Fillers, agreement, questions and meeting logistics never qualify.
  */
-import { AGREEMENT_ONLY, clean } from './decisions';
+import { AGREEMENT_ONLY } from './decisions';
+import { clean } from './speech';
 
 export interface SummaryLine {
   speaker: string | null;
