@@ -45,7 +45,7 @@ export interface FoundDecision {
 /** First-person commitments: the speaker owns the item. */
 const COMMITMENT = /\b(I'll|I will|I'm going to|I am going to|I'm gonna|let me|I need to|I have to|I've got to|I should have|I can (?!(see|tell|imagine|live|say|hear|understand|already|not|only|never|also see|try)\b)[a-z]+)\b/i;
 /** Not commitments: hypotheticals, reported speech, refusals. */
-const NOT_A_COMMITMENT = /^(if|maybe|perhaps|i wonder|what if|unless|when|once)\b|\b(what|how|where|why|whether|which|know|sure) (i'll|i will|i'm gonna|i'm going to|i can|i have to|i should)\b|\b(maybe|perhaps|potentially|possibly|might) (i|i'll|i can|i could)\b|\bi (can|could) (potentially|possibly|maybe|perhaps)\b|["“”]|\b(said (that )?(he|she|they) would|would have|won't|will not|not going to|i can't|i cannot|i'd)\b|\b(said|told|promised|mentioned|thought|claimed)\b[^.?!]*\b(I'll|I will|I'd|I would)\b/i;
+const NOT_A_COMMITMENT = /^(if|maybe|perhaps|i wonder|what if|unless|when|once)\b|\b(what|how|where|why|whether|which|know|sure) (i'll|i will|i'm gonna|i'm going to|i can|i have to|i should)\b|\b(maybe|perhaps|potentially|possibly|might) (i|i'll|i can|i could)\b|\bi (can|could) (potentially|possibly|maybe|perhaps)\b|\b(hope|wish|think) (that )?i (can|could)\b|\blet me know\b|["“”]|\b(said (that )?(he|she|they) would|would have|won't|will not|not going to|i can't|i cannot|i'd)\b|\b(said|told|promised|mentioned|thought|claimed)\b[^.?!]*\b(I'll|I will|I'd|I would)\b/i;
 /** Things said to run the meeting, not work to do after it. */
 const CONVERSATIONAL = /\bI'll (just,? )?(be honest|say|admit|tell you|walk (you |us )?through|go through|start|kick (us )?off|share (my )?screen|hand (it )?over|pass|let you|stop|keep it short|be quick|take that back|shut up|leave it there)\b|\blet me (just,? )?(check|see|think|look|pull up|share|find|try|ask|say|start|finish|repeat|jump in|interrupt|be honest|grab|get|open|scroll|read)\b/i;
 /** Needs for anyone to take; kept unowned when nobody takes them. */
@@ -56,7 +56,7 @@ const WEAK_NEED = /\b(we need to|we have to|we must|we've got to|we need (a|an|s
 const NAMED = /(?:^|[,;:—–]\s*|\b(?:[Tt]hen|[Aa]nd|[Oo]kay|[Oo]k|[Ss]o|[Aa]lso|[Nn]ow|[Gg]reat|[Tt]hanks|[Rr]ight|[Yy]eah)[,]?\s+)([A-Z][a-z]+)(?:,\s*|\s+(?=please\b|can you\b|could you\b|would you\b))(.*)$/;
 const ASKS = /^(please\b|(can|could|would|will) you\b|(do )?you (want|wanna|own|mind|take|have time|could)\b|[^?]*?[,—–-]\s*(can|could|would|will) you\b)/i;
 /** "Can you …?" with nobody named: the reply says who. */
-const UNNAMED = /^((okay|ok|so|and|then|great|also|oh|right|well|yeah|sure|hey|um|uh)[,.]?\s+)*(can|could|would|will) you\b/i;
+const UNNAMED = /^((okay|ok|so|and|then|great|also|oh|right|well|yeah|sure|hey|um|uh)[,.]?\s+)*(can|could|will) you\b|\bif you could (just )?(?!imagine|see|tell|say|hear|think)[a-z]+|\b(i would|i'd) suggest (that )?you\b|\bwhat you can do is\b|\byou can come up with\b/i;
 /** Words that open a sentence like a name would ("Okay, can you …") but name nobody. */
 const NOT_A_NAME = /^(so|okay|ok|well|now|great|alright|right|yeah|yes|no|also|and|but|then|hey|actually|anyway|oh|um|uh|thanks|sorry|cool|fine|good|sure|please|perfect|nice|hmm|true|fair|honestly|next|last|first|today|yesterday|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/i;
 /** Requests done during the meeting. */
@@ -119,6 +119,7 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
   const decisions: FoundDecision[] = [];
 
   const isName = (w: string) => !NOT_A_NAME.test(w) && (speakers.size <= 1 || speakers.has(w));
+  const assignments = assignmentPatterns([...speakers]);
   const words = (s: string) => contentWords(stripDue(s, meetingDate, events), names);
   const vague = (s: string) => PRONOUN.test(s) && words(s).length === 0;
   const anaphoric = (s: string) => PRONOUN.test(s) && words(s).length <= 1;
@@ -224,6 +225,16 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
       const openNeeds = drafts.filter((d) => d.kind === 'need' && !d.dropped && !d.taken && !d.awaiting && i - d.turn <= 2
         && (d.turn < i || createdHere.includes(d)));
 
+      // Work handed to a participant by name or role: "the Industrial Designer will look at the working design",
+      // "Maya will take the runbook", "as the industrial designer, you're gonna be working on the working design".
+      const assignee = assignments.find((a) => a.pattern.test(clean(s)))?.speaker;
+      if (assignee && !question && !doneInTheRoom(s) && !NOT_A_COMMITMENT.test(s)) {
+        used.add(j);
+        const d = newDraft({ kind: 'request', confirmed: true, item: { text: s, owner: assignee, due: null, duePhrase: null, ...base } });
+        setDue(d, s, false);
+        return;
+      }
+
       // A request to a named person.
       const named = NAMED_ASK(s, isName);
       if (named) {
@@ -248,7 +259,7 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
       // "Can you …?" to whoever answers.
       if (UNNAMED.test(s)) {
         used.add(j);
-        if (IN_MEETING.test(s) || doneInTheRoom(s)) return;
+        if (IN_MEETING.test(s) || doneInTheRoom(s) || (cutOff(s) && s.split(/\s+/).length < 8)) return;
         const recent = drafts.some((d) => !d.dropped && i - d.turn <= 2 && d.item.owner);
         if (anaphoric(s) && recent) return; // "Can you have them by the 24th?": about the item just taken.
         const d = newDraft({ kind: 'unnamed', item: { text: withContext(i, j, s), owner: null, due: null, duePhrase: null, ...base } });
@@ -319,6 +330,22 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
     .map((d) => d.item)
     .filter(firstOfRepeats());
   return { actionItems, decisions, openQuestions: findOpenQuestions(lines) };
+}
+
+/**
+ * For each participant, the ways a sentence hands them work: their label (a name, or a role such as "Industrial
+ * Designer" or "Marketing", optionally with "the" and a trailing role word) followed by a future or "you will …".
+ */
+function assignmentPatterns(speakers: string[]): { speaker: string; pattern: RegExp }[] {
+  const escape = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return speakers
+    .filter((name) => /^[A-Za-z][A-Za-z '-]{1,40}$/.test(name) && !/^(you|others|me|speaker \d+)$/i.test(name))
+    .map((speaker) => {
+      const label = `(?:the )?${speaker.split(/\s+/).map(escape).join('\\s+')}(?:\\s+(?:expert|executive|designer|manager|person|guy|team))?`;
+      const future = "(?:will|'ll|is going to|is gonna|can|should)\\s+(?:be\\s+)?(?!be\\b|have\\b|need\\b|know\\b|see\\b|like\\b|think\\b|say\\b|tell\\b)[a-z]+";
+      const addressed = "[,]?\\s+you(?:'ll| will| are going to|'re going to|'re gonna| can| should)\\s+(?:be\\s+)?[a-z]+";
+      return { speaker, pattern: new RegExp(`(?:^|[,.;]\\s*|\\b(?:and|then|so|now|um|uh|okay|ok)\\s+|\\bas\\s+)${label}(?:\\s+${future}|${addressed})`, 'i') };
+    });
 }
 
 /** The same request said again (same words, same owner) is the same task: keep the first. */

@@ -10,6 +10,8 @@ const FILLERS = /\b(um+|uh+|er|erm|uhm|hmm+|mm+|eh|ehm)\b[,.]?\s*/gi;
 export function clean(sentence: string): string {
   let s = sentence.replace(FILLERS, '').replace(/\s+,/g, ',').replace(/,\s*,/g, ',');
   // A word or two said again ("I'll I'll", "the the", "we we we", "to to"): keep one.
+  // A restart with a cut word: "I'll dis I'll disregard", "the f the first": keep the finished one.
+  s = s.replace(/\b([\w']+) (\w{1,4}) \1 (\2\w+)/gi, '$1 $3').replace(/\b(\w{1,3}) (?=\1\w{2,})/gi, '');
   for (let i = 0; i < 3; i++) s = s.replace(/\b([\w']+(?: [\w']+)?)(?:,? \1\b)+/gi, '$1');
   return s.replace(/\s{2,}/g, ' ').trim();
 }
@@ -45,11 +47,13 @@ export const AFTER_THE_MEETING = /\b(before|for|by|until|after) (the )?next (mee
  */
 export function doneInTheRoom(sentence: string): boolean {
   const s = clean(sentence);
-  if (AFTER_THE_MEETING.test(s)) return false;
   const plan = PLAN.exec(s);
+  if (plan && STATE.test(plan[2]) && !/^\s+\w+ing\b/.test(plan[3])) return true;
+  if (AFTER_THE_MEETING.test(s)) return false;
   if (!plan) return IN_ROOM_PLACE.test(s);
   const [, adverbs, verb, rest] = plan;
-  if (STATE.test(verb) && !/^\s+\w+ing\b/.test(rest)) return true;
+  // "I'll have a presentation", "I'm gonna have to think": having is not doing, unless something is had ready.
+  if (/^have$/i.test(verb) && !/\b(up|ready|done|finished|out|fixed|merged|written|for you|by)\b/i.test(rest)) return true;
   if (SCORE.test(verb) && NUMBER.test(rest)) return true;
   if (TELLS_SOMEONE_ELSE.test(verb) && !HERE.test(rest)) return false;
   if (IN_ROOM_VERB.test(verb) && !LATER_OBJECT.test(rest)) return true;
