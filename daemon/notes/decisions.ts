@@ -20,8 +20,8 @@ const DEFERRAL = /\b(revisit|(can|will|should|has to|must|'ll|'s going to) wait 
 /** Negative decisions. */
 const NEGATIVE = /\b(we're not|we are not|we won't|we will not|we aren't|we don't need to|let's not|we'll skip|we're skipping|we're dropping|we'll drop|no (more )?[a-z-]+( [a-z-]+)? (this|next|for|in|until) (sprint|quarter|release|week|month|time|now|q\d|v\d)|is out (for|of))\b/i;
 /** "No X." / "So no X." / "Agreed, no X." at the start of a sentence. */
-const NO_NOUN = /^((okay|ok|so|right|agreed|true|then|yeah|yes|fine|great)[,.]?\s+)+(so\s+)?no\s+(?!(problem|worries|idea|one|way|rush|pressure|exceptions|doubt|sorry|thanks)\b)[a-z-]+/i;
-const NO_NOUN_SCOPED = /^no\s+(?!(problem|worries|idea|one|way|rush|pressure|exceptions|doubt|sorry|thanks)\b)[a-z-]+.*\b(this|next|for|until|in) (sprint|quarter|release|week|month|year|time|now|q\d|v\d)\b/i;
+const NO_NOUN = /^((okay|ok|so|right|agreed|true|then|yeah|yes|fine|great)[,.]?\s+)+(so\s+)?no\s+(?!(problem|worries|idea|one|way|rush|pressure|exceptions|doubt|sorry|thanks|yeah|yes|no|okay|ok|right|i|we|you|it|that|this|not|but|so|well)\b)[a-z-]+/i;
+const NO_NOUN_SCOPED = /^no\s+(?!(problem|worries|idea|one|way|rush|pressure|exceptions|doubt|sorry|thanks|yeah|yes|no|okay|ok|right|i|we|you|it|that|this|not|but|so|well)\b)[a-z-]+.*\b(this|next|for|until|in) (sprint|quarter|release|week|month|year|time|now|q\d|v\d)\b/i;
 /** Planning: "X is in" / "X is out". */
 const IN_OR_OUT = /\b(?<!\b(it|that|this|he|she|they|i|who|which)\s)(is|are) (in|out)(?=\s*([,.;—]|$|no discussion|for\b|of\b))/i;
 

@@ -59,6 +59,8 @@ const ASKS = /^(please\b|(can|could|would|will) you\b|(do )?you (want|wanna|own|
 const UNNAMED = /^((okay|ok|so|and|then|great|also|oh|right|well|yeah|sure|hey|um|uh)[,.]?\s+)*(can|could|will) you\b|\bif you could (just )?(?!imagine|see|tell|say|hear|think)[a-z]+|\b(i would|i'd) suggest (that )?you\b|\bwhat you can do is\b|\byou can come up with\b/i;
 /** Words that open a sentence like a name would ("Okay, can you …") but name nobody. */
 const NOT_A_NAME = /^(so|okay|ok|well|now|great|alright|right|yeah|yes|no|also|and|but|then|hey|actually|anyway|oh|um|uh|thanks|sorry|cool|fine|good|sure|please|perfect|nice|hmm|true|fair|honestly|next|last|first|today|yesterday|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/i;
+/** Explicit markers: "action item (for me|for Sam): …", "to do: …", "todo for Maya: …", "your homework is …". */
+const ACTION_MARKER = /\b(?:action item|action point|to-?do|todo|follow-?up)s?(?: (?:for|on) (me|myself|[A-Z][a-z]+))?\s*[:—–-]\s*(?:([A-Z][a-z]+)\s*[,:—–-]\s*)?|\byour homework is\b\s*/i;
 /** Requests done during the meeting. */
 const IN_MEETING = /\b(walk (us|me|everyone) through|kick (us )?off|go ahead|start us off|share your screen|introduce|tell us (about|what|how|more)|remind us|give us (an|a quick|a short) update|go first|take notes)\b/i;
 /** Replies that turn a request down, or say it is already done. */
@@ -68,10 +70,10 @@ const SUPERSEDES = /^((okay|ok|so|fine|alright|right)[,.]?\s+)*(then|instead|in 
 
 const PRONOUN = /\b(it|that|this|those|these|them|one)\b/i;
 const FILLER = new Set(('a an the and or but so to of in on at by for with from up out it its this that these those is are was were be been i i\'ll ill ' +
-  'we you your our my me us he she they them his her their can could would will should do does did just like um uh yeah yep okay ok sure ' +
+  'we you your our my me us he she they them his her their can could would will should do does did just like um uh yeah yep yes okay ok sure alright right ' +
   'then there here what as if not no all any some one about into also too very really well oh fine great thanks please probably ' +
   'take make own handle grab do get have pick care since want wanna need needs mind go going lead someone somebody has ' +
-  "i'm let let's me can't s ll re ve d m t that's it's").split(/\s+/));
+  "i'm let let's me can't s ll re ve d m t that's it's decided final settled agreed decision").split(/\s+/));
 
 function contentWords(s: string, names: Set<string>): string[] {
   return s.toLowerCase().replace(/[’]/g, '\'').split(/[^a-z0-9'-]+/)
@@ -182,11 +184,16 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
       const kind: DecisionKind = kinds.includes('deferral') ? 'deferral' : kinds[0];
       let text = decided.join(' ');
       // "We'll skip it this time.": say what "it" is, from what was just asked or said.
-      if (PRONOUN.test(text) && words(text).length <= 3 && i > 0) {
+      let confirmsLast = false;
+      const settledTail = /[,;]?\s*(that's|that is|it's|it is) (decided|final|settled|agreed)[.!]?$/i;
+      const saysWhat = settledTail.test(text) && words(text.replace(settledTail, '')).length > 0;
+      if (!saysWhat && PRONOUN.test(text) && words(text).length <= 3 && i > 0) {
         const before = sentencesOf[i - 1][sentencesOf[i - 1].length - 1];
         if (before) text = `${before} ${text}`;
+        // "Yes, that's final." right after the decision it confirms: the same decision, not a second one.
+        confirmsLast = !!before && decisions.length > 0 && decisions[decisions.length - 1].text.endsWith(before);
       }
-      decisions.push({ text, ...base, kind });
+      if (!confirmsLast) decisions.push({ text, ...base, kind });
     }
 
     // A reply to a request addressed to this speaker (or to anyone) settles it.
@@ -224,6 +231,17 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
       const question = /\?\s*$/.test(s);
       const openNeeds = drafts.filter((d) => d.kind === 'need' && !d.dropped && !d.taken && !d.awaiting && i - d.turn <= 2
         && (d.turn < i || createdHere.includes(d)));
+
+      // "Action item for me: post the draft tomorrow", "To do: Sam, the release notes": always an item.
+      const marked = ACTION_MARKER.exec(s);
+      if (marked) {
+        used.add(j);
+        const who = marked[1] ?? marked[2]?.trim();
+        const owner = !who ? null : /^(me|myself)$/i.test(who) ? speaker : [...speakers].find((p) => p.toLowerCase() === who.toLowerCase()) ?? (isName(who) ? who : null);
+        const d = newDraft({ kind: 'request', confirmed: true, item: { text: s.slice(marked.index + marked[0].length).trim() || s, owner, due: null, duePhrase: null, ...base } });
+        setDue(d, s, false);
+        return;
+      }
 
       // Work handed to a participant by name or role: "the Industrial Designer will look at the working design",
       // "Maya will take the runbook", "as the industrial designer, you're gonna be working on the working design".
@@ -327,9 +345,9 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
     .filter((d) => !d.dropped)
     .filter((d) => d.kind !== 'unnamed' || d.confirmed)
     .filter((d) => d.kind !== 'need' || d.strong || d.taken || d.item.duePhrase)
-    .map((d) => d.item)
+    .map((d) => ({ ...d.item, text: clean(d.item.text) }))
     .filter(firstOfRepeats());
-  return { actionItems, decisions, openQuestions: findOpenQuestions(lines) };
+  return { actionItems, decisions: decisions.map((d) => ({ ...d, text: clean(d.text) })), openQuestions: findOpenQuestions(lines) };
 }
 
 /**
