@@ -8,8 +8,12 @@ import { clean, cutOff, HEDGE } from './speech';
 
 export type DecisionKind = 'decision' | 'deferral' | 'negative';
 
-/** Sentences that are never decisions. */
-const NOT_A_DECISION = /\?\s*$|^(if|maybe|perhaps|what if|i wonder|should|do we|did we|are we|can we|could we)\b|\b(i'd|i would|i think|my instinct|i'm not sure|we could|might|said (that )?(he|she|they|we) (would|'d)|they'd|he'd|she'd)\b/i;
+/** Sentences that are never decisions: questions, conditions, reported speech. */
+const NOT_A_DECISION = /\?\s*$|^(if|maybe|perhaps|what if|i wonder|should|do we|did we|are we|can we|could we)\b|\b(said (that )?(he|she|they|we) (would|'d)|they'd|he'd|she'd)\b/i;
+/** One person's view: not a decision unless it carries a settling marker ("I think we'll go with the rubber case"). */
+const OPINION = /\b(i'd|i would|i think|my instinct|i'm not sure|we could|might)\b/i;
+/** Judging, thanking, greeting: "that'll be good", "it will be sad to …", "see you soon". */
+const EVALUATIVE = /\b(good|great|fine|nice|cool|sad|perfect|interesting|thanks|thank you|see you|bye|welcome)\b/i;
 
 /** Explicit markers of a conclusion. */
 const EXPLICIT = /\bdecision:|\b(we decided|we've decided|we have decided|the decision is|we'll go with|we will go with|let's go with|we agreed|we agree|we're agreed|we're going with|we are going with|decided to|from now on|going forward|as a rule|we're making (that|this|it) the rule|that's the rule|it's a go|we're a go)\b/i;
@@ -36,14 +40,14 @@ export const AGREEMENT_ONLY = /^((yeah|yes|yep|okay|ok|alright|agreed|right|fine
 const GROUP_SCHEDULE = /^(and |then |so )?we (ship|release|launch|deploy|roll (it |this )?out|cut over|go live|freeze)\b.*\b(after|before|on|next|this|by|in)\b/i;
 
 const FIRST_PERSON_SINGULAR = /\b(i|i'm|i'll|i've|i'd|me|my)\b/i;
-const REQUEST = /\b(can|could|would|will) you\b/i;
+const REQUEST = /\b((can|could|would|will) you|you could)\b/i;
 const NEED = /\b(some(body|one) (has|needs|should|must)|we need|we have to)\b/i;
 
 /** Status and past events: "So at 14:02 the disk filled up", "the dual-write is running since Tuesday". */
 const STATUS = /\b(was|were|had|did|since|yesterday|last (week|night|time|year|sprint)|already|is \w+ing|are \w+ing|short version|quick context|basically)\b|\b\w{3,}ed\b(?! (by|to|in|on|for)\b)/i;
 
 /** Settling phrases of spoken meetings: "let's go for plastic", "we'll stick with the simple design", "all systems go". */
-const SPOKEN_SETTLED = /\b(let's go for|we'll go for|we will go for|we're going for|we('ll| will) stick with|we've (determined|settled on|chosen|picked)|we have (determined|settled on|chosen|picked)|(that's|that is|it's) (decided|settled|final|agreed)|(that's|this is) (the way|what) (we should|we'll|to) (go|do)|all systems go)\b/i;
+const SPOKEN_SETTLED = /\b(let's go for|we'll go for|we will go for|we're going for|we('ll| will) stick with|we've (determined|settled on|chosen|picked)|we have (determined|settled on|chosen|picked)|(that's|that is|it's) (decided|settled|final|agreed)|(that's|this is) (the way|what) (we should|we'll|to) (go|do)|all systems go|(come|came) to (an |some )?agreement|reached (an |some )?agreement|we('re| are) all agreed|we all agree)\b/i;
 /** Spoken deferrals: "we'll come back on that", "we can talk about the production later", "cross that bridge later". */
 const SPOKEN_DEFERRAL = /\b((come|get|got|go) back (on|to) (that|this|it)\b(?! (in a (minute|second|moment)|now))|(talk|discuss|think) (about )?(that|this|it|[a-z-]+( [a-z-]+){0,3}) (later|further|another time|next time)|cross that bridge|leave (that|this|it) for (later|the next|another))/i;
 
@@ -58,16 +62,19 @@ const PLANNED = /\b(we'll|we will|we're going to|we're gonna|we are going to|let
  */
 export function decisionKind(sentence: string, afterAgreement = false): DecisionKind | undefined {
   const s = clean(sentence);
-  if (NOT_A_DECISION.test(s) || REQUEST.test(s) || /^let's just\b/i.test(s)) return undefined;
+  if (NOT_A_DECISION.test(s) || REQUEST.test(s) || /\blet's just\b/i.test(s)) return undefined;
+  const opinion = OPINION.test(s);
   if (FIRST_PERSON_SINGULAR.test(s) && !/\b(we|we're|we'll|let's|us)\b/i.test(s)) return undefined;
   const hedged = HEDGE.test(s) || /\b(i don't think|i think|it seems|be able to|you know|i mean)\b/i.test(s);
   const inOut = IN_OR_OUT.exec(s);
   if (inOut && !hedged) return /\bis in\b|\bare in\b/i.test(s) ? 'decision' : 'negative';
+  if (SPOKEN_SETTLED.test(s) && !/\b(might|we could)\b/i.test(s)) return 'decision';
+  if (opinion) return undefined;
   if (DEFERRAL.test(s) || SPOKEN_DEFERRAL.test(s)) return 'deferral';
   if ((NEGATIVE.test(s) || NO_NOUN.test(s) || NO_NOUN_SCOPED.test(s)) && !hedged) return /\b(until|till|yet)\b/i.test(s) ? 'deferral' : 'negative';
-  if (EXPLICIT.test(s) || SPOKEN_SETTLED.test(s)) return 'decision';
-  // Unmarked forms: whole, unhedged, short sentences that say what will happen.
-  if (hedged || cutOff(sentence) || wordCount(s) > 25 || !PLANNED.test(s)) return undefined;
+  if (EXPLICIT.test(s)) return 'decision';
+  // Unmarked forms: whole, unhedged, short sentences that say what will happen, not addressed to "you", not judging.
+  if (hedged || cutOff(sentence) || wordCount(s) > 25 || !PLANNED.test(s) || /\b(you|we can|we could)\b/i.test(s) || EVALUATIVE.test(s)) return undefined;
   if (/^agreed[,:—-]\s*\S/i.test(s) && wordCount(s) >= 3 && !FIRST_PERSON_SINGULAR.test(s)) return 'decision';
   if (/^((okay|ok|yeah|yes|so|then|right),?\s+)*let's\s+(?!(get|start|begin|go(?! with)|take|look|note|move|decide|talk|discuss|see|say|read|wrap|keep going|hear|do the retro|check|pause|break|stop|continue|have a look)\b)[a-z]+/i.test(s)) return 'decision';
   if (GROUP_SCHEDULE.test(s) && !FIRST_PERSON_SINGULAR.test(s)) return 'decision';
@@ -84,3 +91,19 @@ function wordCount(s: string): number {
 
 /** "…, then enforce. Agreed?": a proposal put to the group. */
 export const ASKS_AGREEMENT = /^(agreed|everyone (okay|ok|good|fine) with (that|this)|sound(s)? good|all good|any objections|yes|right|ok|okay)\?$/i;
+
+/**
+ * A proposal put to the group: "we should record at 48 kHz", "why don't we skip next week", "I suggest we keep the
+ * old format". It becomes a decision only when someone else accepts it in so many words ({@link ACCEPTS}): in real
+ * meetings a bare "yeah" is listening, not agreeing.
+ */
+const PROPOSAL = /^((okay|ok|so|well|yeah|right|and|then)[,.]?\s+)*(i think |i guess )?(we should|we ought to|we'd better|why don't we|how about we|i suggest (that )?we|i propose (that )?we|let's|shall we)\b/i;
+export function proposalKind(sentence: string): DecisionKind | undefined {
+  const s = clean(sentence);
+  if (!PROPOSAL.test(s) || cutOff(sentence) && !/\?\s*$/.test(s) || wordCount(s) < 4 || /\b(maybe|perhaps|might|or something)\b/i.test(s)) return undefined;
+  if (/\?\s*$/.test(s) && !/\b(why don't we|how about we|shall we)\b/i.test(s)) return undefined;
+  return /\b(not|n't|never|no longer)\b/i.test(s.replace(/why don't we/i, '')) ? 'negative' : 'decision';
+}
+
+/** Accepting what was just proposed, in words that say so. */
+export const ACCEPTS = /^((yeah|yes|yep|okay|ok|oh|right|well|mm-hmm)[,.!]?\s+)*(agreed|i agree|sounds good|good idea|that's a good idea|let's do (it|that)|makes sense|that works|deal|definitely|absolutely|exactly|fine by me|works for me|sure, let's|yes, let's)\b/i;

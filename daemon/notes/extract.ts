@@ -9,7 +9,7 @@
  * session), it falls back to what a single line says.
  */
 import { dueDate, EventDates, eventDates, findDues, pickDue } from './dates';
-import { AGREEMENT_ONLY, ASKS_AGREEMENT, DecisionKind, decisionKind } from './decisions';
+import { ACCEPTS, AGREEMENT_ONLY, ASKS_AGREEMENT, DecisionKind, decisionKind, proposalKind } from './decisions';
 import { clean, cutOff, doneInTheRoom } from './speech';
 import { FoundOpenQuestion, openQuestions as findOpenQuestions } from './questions';
 
@@ -164,7 +164,16 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
       return draft;
     };
 
+    // A proposal just made by someone else, accepted in so many words: "We should record at 48 kHz." — "Agreed."
+    const previous = i > 0 ? lines[i - 1] : undefined;
+    if (previous && previous.speaker !== speaker && sentences.length && ACCEPTS.test(clean(sentences[0]))
+      && !decisions.some((d) => d.t0 === previous.t0 && d.segmentId === previous.segmentId)) {
+      const proposal = [...sentencesOf[i - 1]].reverse().find((p) => proposalKind(p));
+      if (proposal) decisions.push({ text: proposal, t0: previous.t0, ...(previous.segmentId ? { segmentId: previous.segmentId } : {}), kind: proposalKind(proposal) });
+    }
+
     // Decisions: one per turn, its sentences joined.
+    let firstDecided = -1;
     const decided: string[] = [];
     const kinds: DecisionKind[] = [];
     let onlyAgreement = true;
@@ -175,6 +184,7 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
       if (!kind && next && ASKS_AGREEMENT.test(next) && !/\?\s*$/.test(s) && !/\b(i|i'm|i'll|i'd|me|my)\b/i.test(s) && s.split(/\s+/).length >= 4) kind = 'decision';
       onlyAgreement = false;
       if (kind) {
+        if (firstDecided < 0) firstDecided = j;
         decided.push(s);
         kinds.push(kind);
         used.add(j);
@@ -187,8 +197,10 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
       let confirmsLast = false;
       const settledTail = /[,;]?\s*(that's|that is|it's|it is) (decided|final|settled|agreed)[.!]?$/i;
       const saysWhat = settledTail.test(text) && words(text.replace(settledTail, '')).length > 0;
-      if (!saysWhat && PRONOUN.test(text) && words(text).length <= 3 && i > 0) {
-        const before = sentencesOf[i - 1][sentencesOf[i - 1].length - 1];
+      if (!saysWhat && PRONOUN.test(text) && words(text).length <= 3 && (i > 0 || firstDecided > 0)) {
+        // What "it" is: the question just asked, else what was said just before.
+        const asked = i > 0 ? sentencesOf[i - 1][sentencesOf[i - 1].length - 1] : undefined;
+        const before = asked && /\?\s*$/.test(asked) || firstDecided <= 0 ? asked : context(i, firstDecided);
         if (before) text = `${before} ${text}`;
         // "Yes, that's final." right after the decision it confirms: the same decision, not a second one.
         confirmsLast = !!before && decisions.length > 0 && decisions[decisions.length - 1].text.endsWith(before);

@@ -11,7 +11,7 @@ export function clean(sentence: string): string {
   let s = sentence.replace(FILLERS, '').replace(/\s+,/g, ',').replace(/,\s*,/g, ',');
   // A word or two said again ("I'll I'll", "the the", "we we we", "to to"): keep one.
   // A restart with a cut word: "I'll dis I'll disregard", "the f the first": keep the finished one.
-  s = s.replace(/\b([\w']+) (\w{1,4}) \1 (\2\w+)/gi, '$1 $3').replace(/\b(\w{1,3}) (?=\1\w{2,})/gi, '');
+  s = s.replace(/\b([\w']+) (\w{1,4}) \1 (\2\w+)/gi, '$1 $3').replace(/(?<![\w'])(\w{1,3}) (?=\1\w{2,})/gi, '');
   for (let i = 0; i < 3; i++) s = s.replace(/\b([\w']+(?: [\w']+)?)(?:,? \1\b)+/gi, '$1');
   return s.replace(/\s{2,}/g, ' ').trim();
 }
@@ -73,4 +73,4 @@ export function cutOff(sentence: string): boolean {
 }
 
 /** Hedged talk: an opinion or a guess, not something settled. */
-export const HEDGE = /\b(maybe|perhaps|probably|possibly|i guess|i suppose|i don't know|sort of|kind of|might|could be|seems|i'm not sure|not sure|i wonder)\b/i;
+export const HEDGE = /\b(maybe|perhaps|probably|possibly|i guess|i suppose|i don't know|sort of|kind of|might|could be|seems|i'm not sure|not sure|i wonder|or something|i don't think)\b/i;

@@ -387,7 +387,7 @@ export async function evaluate(meetings = loadMeetings(), targets: Targets = TAR
 const pct = (x: number | null) => (x === null ? '  n/a' : `${(x * 100).toFixed(1).padStart(5)}%`);
 
 /** `--only a,b` / `--exclude a,b` (also `--only=a,b`): pick meetings by name, e.g. to keep a held-out set apart. */
-export function selectMeetings(meetings: Meeting[], argv: string[]): Meeting[] {
+export function selectMeetings(meetings: Meeting[], argv: string[], knownNames: string[] = meetings.map((m) => m.name)): Meeting[] {
   const list = (flag: string): string[] | undefined => {
     const i = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
     if (i < 0) return undefined;
@@ -396,7 +396,7 @@ export function selectMeetings(meetings: Meeting[], argv: string[]): Meeting[] {
   };
   const only = list('--only');
   const exclude = list('--exclude');
-  const known = new Set(meetings.map((m) => m.name));
+  const known = new Set(knownNames);
   for (const name of [...(only ?? []), ...(exclude ?? [])]) if (!known.has(name)) throw new Error(`no meeting named ${name}`);
   return meetings.filter((m) => (!only || only.includes(m.name)) && !(exclude ?? []).includes(m.name));
 }
@@ -458,10 +458,10 @@ function report(name: SetName, result: Result): string[] {
 /** Both sets (or the one `--set` names), each against its own targets. */
 export async function evaluateSets(argv: string[] = []): Promise<Partial<Record<SetName, Result>>> {
   const results: Partial<Record<SetName, Result>> = {};
-  for (const name of selectSets(argv)) {
-    const { dir, targets } = SETS[name];
-    results[name] = await evaluate(selectMeetings(loadMeetings(dir), argv), targets);
-  }
+  const sets = selectSets(argv);
+  const loaded = sets.map((name) => loadMeetings(SETS[name].dir));
+  const allNames = loaded.flat().map((m) => m.name);
+  for (const [i, name] of sets.entries()) results[name] = await evaluate(selectMeetings(loaded[i], argv, allNames), SETS[name].targets);
   return results;
 }
 
