@@ -10,7 +10,7 @@
  */
 import { dueDate, EventDates, eventDates, findDues, pickDue } from './dates';
 import { ACCEPTS, AGREEMENT_ONLY, ASKS_AGREEMENT, DecisionKind, decisionKind, proposalKind } from './decisions';
-import { clean, cutOff, doneInTheRoom } from './speech';
+import { AFTER_THE_MEETING, clean, cutOff, doneInTheRoom } from './speech';
 import { FoundOpenQuestion, openQuestions as findOpenQuestions } from './questions';
 
 export { dueDate } from './dates';
@@ -308,6 +308,15 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
         return;
       }
 
+      // "We'll just send them the next four as a big batch", "next week we will try a system with an MSG stream": the
+      // speaker's group's plan for after the meeting, which the speaker carries out.
+      if (!isCommitment(s) && groupPlan(s)) {
+        used.add(j);
+        const d = newDraft({ kind: 'commitment', item: { text: withContext(i, j, s), owner: speaker, due: null, duePhrase: null, ...base } });
+        setDue(d, s, false);
+        return;
+      }
+
       if (isCommitment(s)) {
         used.add(j);
         // Taking a need someone just stated.
@@ -394,6 +403,14 @@ function isCommitment(sentence: string): boolean {
   if (STRONG_NEED.test(s) || /\bso (that )?I can\b/i.test(s) && !/\bI('ll| will)\b/i.test(s)) return false;
   return COMMITMENT.test(s) && !NOT_A_COMMITMENT.test(s) && !/\?\s*$/.test(s) && !(CONVERSATIONAL.test(s) && !/\b(by|before|until)\b/i.test(s))
     && !doneInTheRoom(s) && !(cutOff(sentence) && s.split(/\s+/).length < 8);
+}
+
+/** A first-person plural plan for work after the meeting: a work verb, and a time after it or work that is sent out. */
+const GROUP_PLAN = /\b(?:we'll|we will|we're going to|we're gonna|we are going to)\s+(?:(?:just|also|then|try to|try and|probably|definitely|for sure|perhaps|actually|basically|first)[,]?\s+)*(send|run|try|write|finish|implement|test|train|focus|fix|build|prepare|e-?mail|mail|submit|port|debug|measure|compare|evaluate|collect|record|install|set up|update|re-?run|do something)\b/i;
+function groupPlan(sentence: string): boolean {
+  const s = clean(sentence);
+  if (!GROUP_PLAN.test(s) || /\?\s*$/.test(s) || NOT_A_COMMITMENT.test(s) || doneInTheRoom(s)) return false;
+  return AFTER_THE_MEETING.test(s) || /\b(for sure|definitely)\b/i.test(s) || /\b(send|e-?mail|mail|submit)\b/i.test(GROUP_PLAN.exec(s)?.[1] ?? '');
 }
 
 /** The person a sentence asks to do something, if any. */

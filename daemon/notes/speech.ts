@@ -48,7 +48,7 @@ export const AFTER_THE_MEETING = /\b(before|for|by|until|after) (the )?next (mee
 export function doneInTheRoom(sentence: string): boolean {
   const s = clean(sentence);
   const plan = PLAN.exec(s);
-  if (plan && STATE.test(plan[2]) && !/^\s+\w+ing\b/.test(plan[3])) return true;
+  if (plan && STATE.test(plan[2]) && !/^\s+((just|also|really|then|probably|actually),?\s+)*\w+ing\b/i.test(plan[3])) return true;
   if (AFTER_THE_MEETING.test(s)) return false;
   if (!plan) return IN_ROOM_PLACE.test(s);
   const [, adverbs, verb, rest] = plan;
