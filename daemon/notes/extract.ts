@@ -10,7 +10,7 @@
  */
 import { dueDate, EventDates, eventDates, findDues, pickDue } from './dates';
 import { ACCEPTS, AGREEMENT_ONLY, ASKS_AGREEMENT, DecisionKind, decisionKind, proposalKind } from './decisions';
-import { AFTER_THE_MEETING, clean, cutOff, doneInTheRoom } from './speech';
+import { AFTER_THE_MEETING, brokenPlan, clean, cutOff, doneInTheRoom } from './speech';
 import { FoundOpenQuestion, openQuestions as findOpenQuestions } from './questions';
 
 export { dueDate } from './dates';
@@ -44,12 +44,16 @@ export interface FoundDecision {
 
 /** First-person commitments: the speaker owns the item. */
 const COMMITMENT = /\b(I'll|I will|I'm going to|I am going to|I'm gonna|let me|I need to|I have to|I've got to|I should have|I can (?!(see|tell|imagine|live|say|hear|understand|already|not|only|never|also see|try)\b)[a-z]+)\b/i;
+/** "I have to record who's here", "I have to sit down and try it": an obligation is an item only when it is for later. */
+const OBLIGATION = /^(I need to|I have to|I've got to)$/i;
 /** Not commitments: hypotheticals, reported speech, refusals. */
-const NOT_A_COMMITMENT = /^(if|maybe|perhaps|i wonder|what if|unless|when|once)\b|\b(what|how|where|why|whether|which|know|sure) (i'll|i will|i'm gonna|i'm going to|i can|i have to|i should)\b|\b(maybe|perhaps|potentially|possibly|might) (i|i'll|i can|i could)\b|\bi (can|could) (potentially|possibly|maybe|perhaps)\b|\b(hope|wish|think) (that )?i (can|could)\b|\blet me know\b|["“”]|\b(said (that )?(he|she|they) would|would have|won't|will not|not going to|i can't|i cannot|i'd)\b|\b(said|told|promised|mentioned|thought|claimed)\b[^.?!]*\b(I'll|I will|I'd|I would)\b/i;
+const NOT_A_COMMITMENT = /^(if|maybe|perhaps|i wonder|what if|unless|when|once)\b|\b(and )?then i can\b|\b(what|how|where|why|whether|which|know|sure) (i'll|i will|i'm gonna|i'm going to|i can|i have to|i should)\b|\b(maybe|perhaps|potentially|possibly|might) (i|i'll|i can|i could)\b|\bi (can|could) (potentially|possibly|maybe|perhaps)\b|\b(hope|wish|think) (that )?i (can|could)\b|\blet me know\b|["“”]|\b(said (that )?(he|she|they) would|would have|won't|will not|not going to|i can't|i cannot|i'd)\b|\b(said|told|promised|mentioned|thought|claimed)\b[^.?!]*\b(I'll|I will|I'd|I would)\b/i;
 /** Things said to run the meeting, not work to do after it. */
 const CONVERSATIONAL = /\bI'll (just,? )?(be honest|say|admit|tell you|walk (you |us )?through|go through|start|kick (us )?off|share (my )?screen|hand (it )?over|pass|let you|stop|keep it short|be quick|take that back|shut up|leave it there)\b|\blet me (just,? )?(check|see|think|look|pull up|share|find|try|ask|say|start|finish|repeat|jump in|interrupt|be honest|grab|get|open|scroll|read)\b/i;
 /** Needs for anyone to take; kept unowned when nobody takes them. */
 const STRONG_NEED = /\b(some(one|body) (needs|has|should|must|ought|'s got|has got) to|some(one|body) should\b|some(one|body) needs\b)/i;
+/** Needs that are the meeting's own business ("we have to decide on the concept"), or inside a clause ("which someone has to …"). */
+const NEED_IN_THE_ROOM = /\b(need|needs|have|has|'ve got|must) (to )?(decide|discuss|see|talk|agree|choose|go through|think about)\b|\b(which|that|who|where) (some(one|body)|we) (needs|has|have|need|must|should)\b/i;
 /** Needs the group states; work only when someone takes them or they carry a deadline. */
 const WEAK_NEED = /\b(we need to|we have to|we must|we've got to|we need (a|an|some)\b)/i;
 /** "Sam, can you …", "Then Emma, could you …", "Luis, you own it?", "Omar, do you want it?" */
@@ -346,7 +350,7 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
       }
 
       const strong = STRONG_NEED.test(s);
-      if ((strong || WEAK_NEED.test(s)) && !NOT_A_COMMITMENT.test(s)) {
+      if ((strong || WEAK_NEED.test(s)) && !NOT_A_COMMITMENT.test(s) && !NEED_IN_THE_ROOM.test(clean(s))) {
         used.add(j);
         const d = newDraft({ kind: 'need', strong, item: { text: withContext(i, j, s), owner: null, due: null, duePhrase: null, ...base } });
         setDue(d, s, false);
@@ -402,7 +406,9 @@ function isCommitment(sentence: string): boolean {
   const s = clean(sentence);
   if (STRONG_NEED.test(s) || /\bso (that )?I can\b/i.test(s) && !/\bI('ll| will)\b/i.test(s)) return false;
   return COMMITMENT.test(s) && !NOT_A_COMMITMENT.test(s) && !/\?\s*$/.test(s) && !(CONVERSATIONAL.test(s) && !/\b(by|before|until)\b/i.test(s))
-    && !doneInTheRoom(s) && !(cutOff(sentence) && s.split(/\s+/).length < 8);
+    && !doneInTheRoom(s) && !brokenPlan(s) && !(cutOff(sentence) && s.split(/\s+/).length < 8)
+    // "I have to record who's here", "I have to sit down and try it": obligations count when they are for later.
+    && (!OBLIGATION.test(COMMITMENT.exec(s)?.[1] ?? '') || AFTER_THE_MEETING.test(s) || /\b(by|before|until|today|tomorrow)\b/i.test(s));
 }
 
 /** A first-person plural plan for work after the meeting: a work verb, and a time after it or work that is sent out. */

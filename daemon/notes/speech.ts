@@ -27,7 +27,7 @@ const IN_ROOM_VERB = /^(tell|say|explain|show|present|introduce|go|start|begin|k
  */
 const LATER_OBJECT = /^\s+(up\b|(to|with)\s+(?!you\b|us\b|everyone\b|everybody\b|the group\b|that\b|this\b|it\b)[a-z]+)|\b(at|in|to) (the|our|their|next|tomorrow's) ([a-z-]+ ){0,2}(forum|meeting|sync|review|update|standup|stand-up|retro|all-hands|demo|call|session|newsletter|channel|list)\b/i;
 /** Telling someone who is not here is work for later ("I'll tell on-call", "I'll remind Sam"). */
-const TELLS_SOMEONE_ELSE = /^(tell|remind|inform|warn|notify|ping)$/i;
+const TELLS_SOMEONE_ELSE = /^(tell|remind|inform|warn|notify|ping|ask)$/i;
 const HERE = /^\s+(you|us|everyone|everybody|all|y'all|them|the group|a bit|something|about|what|how|that|this|it|more|again)\b/i;
 /** States, not work: "I'll be back on Tuesday", "I'll be here". */
 const STATE = /^(be)$/i;
@@ -55,7 +55,8 @@ export function doneInTheRoom(sentence: string): boolean {
   // "I'll have a presentation", "I'm gonna have to think": having is not doing, unless something is had ready.
   if (/^have$/i.test(verb) && !/\b(up|ready|done|finished|out|fixed|merged|written|for you|by)\b/i.test(rest)) return true;
   if (SCORE.test(verb) && NUMBER.test(rest)) return true;
-  if (TELLS_SOMEONE_ELSE.test(verb) && !HERE.test(rest)) return false;
+  if (TELLS_SOMEONE_ELSE.test(verb)) return HERE.test(rest);
+  if (/^(finish|wrap|round)$/i.test(verb) && /^\s+(up|off)\b/i.test(rest)) return true;
   if (IN_ROOM_VERB.test(verb) && !LATER_OBJECT.test(rest)) return true;
   if (/\bjust\b/i.test(adverbs) && /^(write|put|note|check|look|see|do|try|say|go)$/i.test(verb) && !LATER_OBJECT.test(rest)) return true;
   if (/^move$/i.test(verb) && /^\s+on\b/i.test(rest)) return true;
@@ -63,6 +64,15 @@ export function doneInTheRoom(sentence: string): boolean {
   if (/^turn$/i.test(verb) && /^\s+(it\s+)?(over|to)\b/i.test(rest)) return true;
   if (/\b(just|now|first)\b/i.test(adverbs) && IN_ROOM_PLACE.test(s)) return true;
   return IN_ROOM_PLACE.test(s);
+}
+
+/** Words that cannot be the verb of a plan: "I will that would very nice" is a broken sentence, not a plan. */
+const NOT_A_VERB = /^(that|this|it|the|a|an|so|and|but|or|you|we|i|they|he|she|there|then|what|which|well|like|yeah|okay|ok|no|not)$/i;
+
+/** A plan sentence whose "verb" is no verb: a recognizer's or a speaker's broken sentence. */
+export function brokenPlan(sentence: string): boolean {
+  const plan = PLAN.exec(clean(sentence));
+  return !!plan && NOT_A_VERB.test(plan[2]);
 }
 
 /** A sentence cut off mid-way: real turns end in the middle of a thought ("So one of the questions about these is"). */
