@@ -404,7 +404,8 @@ function firstOfRepeats(): (item: { text: string; owner: string | null }) => boo
 
 function isCommitment(sentence: string): boolean {
   const s = clean(sentence);
-  if (STRONG_NEED.test(s) || /\bso (that )?I can\b/i.test(s) && !/\bI('ll| will)\b/i.test(s)) return false;
+  // "so I can e-mail it to you" is a commitment to e-mail it; "so I can see" is only a purpose.
+  if (STRONG_NEED.test(s) || /\bso (that )?I can\b/i.test(s) && !/\bI('ll| will)\b/i.test(s) && !AFTER_THE_MEETING.test(s)) return false;
   return COMMITMENT.test(s) && !NOT_A_COMMITMENT.test(s) && !/\?\s*$/.test(s) && !(CONVERSATIONAL.test(s) && !/\b(by|before|until)\b/i.test(s))
     && !doneInTheRoom(s) && !brokenPlan(s) && !(cutOff(sentence) && s.split(/\s+/).length < 8)
     // "I have to record who's here", "I have to sit down and try it": obligations count when they are for later.
@@ -412,9 +413,12 @@ function isCommitment(sentence: string): boolean {
 }
 
 /** A first-person plural plan for work after the meeting: a work verb, and a time after it or work that is sent out. */
+/** Meeting again, later: "we should probably meet to talk about the formats", "let's get together about the schema". */
+const MEET_LATER = /\b(we should|we need to|we have to|let's|we'll|we will|we can)\s+(probably\s+|also\s+|maybe\s+)?(meet|get together|sit down)\s+(to|about|on|with|and|next|later|tomorrow)\b/i;
 const GROUP_PLAN = /\b(?:we'll|we will|we're going to|we're gonna|we are going to)\s+(?:(?:just|also|then|try to|try and|probably|definitely|for sure|perhaps|actually|basically|first)[,]?\s+)*(send|run|try|write|finish|implement|test|train|focus|fix|build|prepare|e-?mail|mail|submit|port|debug|measure|compare|evaluate|collect|record|install|set up|update|re-?run|do something)\b/i;
 function groupPlan(sentence: string): boolean {
   const s = clean(sentence);
+  if (MEET_LATER.test(s) && !/\?\s*$/.test(s)) return true;
   if (!GROUP_PLAN.test(s) || /\?\s*$/.test(s) || NOT_A_COMMITMENT.test(s) || doneInTheRoom(s)) return false;
   return AFTER_THE_MEETING.test(s) || /\b(for sure|definitely)\b/i.test(s) || /\b(send|e-?mail|mail|submit)\b/i.test(GROUP_PLAN.exec(s)?.[1] ?? '');
 }
