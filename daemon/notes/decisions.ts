@@ -12,6 +12,8 @@ export type DecisionKind = 'decision' | 'deferral' | 'negative';
 const NOT_A_DECISION = /\?\s*$|^(if|maybe|perhaps|what if|i wonder|should|do we|did we|are we|can we|could we)\b|\b(said (that )?(he|she|they|we) (would|'d)|they'd|he'd|she'd)\b/i;
 /** One person's view: not a decision unless it carries a settling marker ("I think we'll go with the rubber case"). */
 const OPINION = /\b(i'd|i would|i think|my instinct|i'm not sure|we could|might)\b/i;
+/** A subject and its verb: "Only the LCD." and "Goes into a sleep mode." are fragments, not conclusions. */
+const CLAUSE = /\b(we|we'll|we're|let's|it|it's|they|they're|there's)\b|, then [a-z]+|\b[a-z0-9-]+ (is|are|will|'ll|goes|go|ships|ship|stays|stay|gets|get|moves|move|waits|wait|owns|own|uses|use|keeps|keep)\b/i;
 /** Judging, thanking, greeting: "that'll be good", "it will be sad to …", "see you soon". */
 const EVALUATIVE = /\b(good|great|fine|nice|cool|sad|perfect|interesting|thanks|thank you|see you|bye|welcome)\b/i;
 
@@ -22,7 +24,7 @@ const EXPLICIT = /\bdecision:|\b(we decided|we've decided|we have decided|the de
 const DEFERRAL = /\b(revisit|(can|will|should|has to|must|'ll|'s going to) wait (until|till|for)|waits (until|till|for)|let's (hold|park|defer|postpone|punt|table)|(hold|park|defer|postpone|push|punt) (it|that|this|them|off|[a-z-]+( [a-z-]+)?) (until|till|to|past)|let's not (decide|commit|pick|set)|decide (next|later|after|once|when|at)|come back to (it|this|that) (after|at|in|next|once|when)|(pick|set|decide|choose) [a-z -]{0,40}\b(at|after) (next|the next)|for after)\b/i;
 
 /** Negative decisions. */
-const NEGATIVE = /\b(we're not|we are not|we won't|we will not|we aren't|we don't need to|let's not|we'll skip|we're skipping|we're dropping|we'll drop|no (more )?[a-z-]+( [a-z-]+)? (this|next|for|in|until) (sprint|quarter|release|week|month|time|now|q\d|v\d)|is out (for|of))\b/i;
+const NEGATIVE = /\b((we're not|we are not|we won't|we will not|we aren't)(?! (trying|saying|sure|talking|looking|asking|able|be able|gonna be able|going to be able)\b)(?=,? [a-z])|we don't need to|let's not|we'll skip|we're skipping|we're dropping|we'll drop|no (more )?[a-z-]+( [a-z-]+)? (this|next|for|in|until) (sprint|quarter|release|week|month|time|now|q\d|v\d)|is out (for|of))\b/i;
 /** "No X." / "So no X." / "Agreed, no X." at the start of a sentence. */
 const NO_NOUN = /^((okay|ok|so|right|agreed|true|then|yeah|yes|fine|great)[,.]?\s+)+(so\s+)?no\s+(?!(problem|worries|idea|one|way|rush|pressure|exceptions|doubt|sorry|thanks|yeah|yes|no|okay|ok|right|i|we|you|it|that|this|not|but|so|well)\b)[a-z-]+/i;
 const NO_NOUN_SCOPED = /^no\s+(?!(problem|worries|idea|one|way|rush|pressure|exceptions|doubt|sorry|thanks|yeah|yes|no|okay|ok|right|i|we|you|it|that|this|not|but|so|well)\b)[a-z-]+.*\b(this|next|for|until|in) (sprint|quarter|release|week|month|year|time|now|q\d|v\d)\b/i;
@@ -62,7 +64,8 @@ const PLANNED = /\b(we'll|we will|we're going to|we're gonna|we are going to|let
  */
 export function decisionKind(sentence: string, afterAgreement = false): DecisionKind | undefined {
   const s = clean(sentence);
-  if (NOT_A_DECISION.test(s) || REQUEST.test(s) || /\blet's just\b/i.test(s)) return undefined;
+  // A run-on of forty words is talk, not a conclusion, whatever it contains.
+  if (NOT_A_DECISION.test(s) || REQUEST.test(s) || /\blet's just\b/i.test(s) || wordCount(s) > 40) return undefined;
   const opinion = OPINION.test(s);
   if (FIRST_PERSON_SINGULAR.test(s) && !/\b(we|we're|we'll|let's|us)\b/i.test(s)) return undefined;
   const hedged = HEDGE.test(s) || /\b(i don't think|i think|it seems|be able to|you know|i mean)\b/i.test(s);
@@ -74,7 +77,7 @@ export function decisionKind(sentence: string, afterAgreement = false): Decision
   if ((NEGATIVE.test(s) || NO_NOUN.test(s) || NO_NOUN_SCOPED.test(s)) && !hedged) return /\b(until|till|yet)\b/i.test(s) ? 'deferral' : 'negative';
   if (EXPLICIT.test(s)) return 'decision';
   // Unmarked forms: whole, unhedged, short sentences that say what will happen, not addressed to "you", not judging.
-  if (hedged || cutOff(sentence) || wordCount(s) > 25 || !PLANNED.test(s) || /\b(you|we can|we could)\b/i.test(s) || EVALUATIVE.test(s)) return undefined;
+  if (hedged || cutOff(sentence) || wordCount(s) > 25 || !PLANNED.test(s) || !CLAUSE.test(s) || /\b(you|we can|we could)\b/i.test(s) || EVALUATIVE.test(s)) return undefined;
   if (/^agreed[,:—-]\s*\S/i.test(s) && wordCount(s) >= 3 && !FIRST_PERSON_SINGULAR.test(s)) return 'decision';
   if (/^((okay|ok|yeah|yes|so|then|right),?\s+)*let's\s+(?!(get|start|begin|go(?! with)|take|look|note|move|decide|talk|discuss|see|say|read|wrap|keep going|hear|do the retro|check|pause|break|stop|continue|have a look)\b)[a-z]+/i.test(s)) return 'decision';
   if (GROUP_SCHEDULE.test(s) && !FIRST_PERSON_SINGULAR.test(s)) return 'decision';
@@ -90,7 +93,8 @@ function wordCount(s: string): number {
 }
 
 /** "…, then enforce. Agreed?": a proposal put to the group. */
-export const ASKS_AGREEMENT = /^(agreed|everyone (okay|ok|good|fine) with (that|this)|sound(s)? good|all good|any objections|yes|right|ok|okay)\?$/i;
+// Not "okay?" or "right?": in speech those are tags on anything, not a question put to the group.
+export const ASKS_AGREEMENT = /^(agreed|everyone (okay|ok|good|fine) with (that|this)|sound(s)? good|all good|any objections|does everyone agree|are we agreed)\?$/i;
 
 /**
  * A proposal put to the group: "we should record at 48 kHz", "why don't we skip next week", "I suggest we keep the
