@@ -13,7 +13,7 @@ const NOT_A_DECISION = /\?\s*$|^(if|maybe|perhaps|what if|i wonder|should|do we|
 /** One person's view: not a decision unless it carries a settling marker ("I think we'll go with the rubber case"). */
 const OPINION = /\b(i'd|i would|i think|my instinct|i'm not sure|we could|might)\b/i;
 /** A subject and its verb: "Only the LCD." and "Goes into a sleep mode." are fragments, not conclusions. */
-const CLAUSE = /\b(we|we'll|we're|let's|it|it's|they|they're|there's)\b|, then [a-z]+|\b[a-z0-9-]+ (is|are|will|'ll|goes|go|ships|ship|stays|stay|gets|get|moves|move|waits|wait|owns|own|uses|use|keeps|keep)\b/i;
+const CLAUSE = /\b(we|we'll|we're|let's|it|it's|they|they're|there's)\b|, then [a-z]+|\b(?!(the|a|an|of|for|with|and|or|only|some|all|just|no|any)\b)[a-z0-9-]+\s+(is|are|will|'ll|[a-z]+s)\b/i;
 /** Judging, thanking, greeting: "that'll be good", "it will be sad to …", "see you soon". */
 const EVALUATIVE = /\b(good|great|fine|nice|cool|sad|perfect|interesting|thanks|thank you|see you|bye|welcome)\b/i;
 
@@ -49,7 +49,9 @@ const NEED = /\b(some(body|one) (has|needs|should|must)|we need|we have to)\b/i;
 const STATUS = /\b(was|were|had|did|since|yesterday|last (week|night|time|year|sprint)|already|is \w+ing|are \w+ing|short version|quick context|basically)\b|\b\w{3,}ed\b(?! (by|to|in|on|for)\b)/i;
 
 /** Settling phrases of spoken meetings: "let's go for plastic", "we'll stick with the simple design", "all systems go". */
-const SPOKEN_SETTLED = /\b(let's go for|we'll go for|we will go for|we're going for|we('ll| will) stick with|we've (determined|settled on|chosen|picked)|we have (determined|settled on|chosen|picked)|(that's|that is|it's) (decided|settled|final|agreed)|(that's|this is) (the way|what) (we should|we'll|to) (go|do)|all systems go|(come|came) to (an |some )?agreement|reached (an |some )?agreement|we('re| are) all agreed|we all agree)\b/i;
+const SPOKEN_SETTLED = /\b(let's go for|we'll go for|we will go for|we're going for|we('ll| will) stick with|we've (determined|settled on|chosen|picked)|we have (determined|settled on|chosen|picked)|(that's|that is|it's) (decided|settled|final|agreed)|(that's|this is) (the way|what) (we should|we'll|to) (go|do)|all systems go|(come|came) to (an |some )?agreement|reached (an |some )?agreement|we('re| are) all agreed|we all agree|(all|what) we('ll| will| are going to|'re going to|'re gonna) do is|we('ve| have)? (fixed|settled) on)\b/i;
+/** Spoken negative decisions: "we basically gave up on the submission", "skins are out of the range for this remote". */
+const SPOKEN_NEGATIVE = /\b(we('ve| have)? (basically |just )?(gave|given) up( on)?|we('re| are) giving up on|we('ll| will) give up on|we('re| are) (dropping|scrapping|abandoning)|(is|are|be) out of the (range|question|picture))\b/i;
 /** Spoken deferrals: "we'll come back on that", "we can talk about the production later", "cross that bridge later". */
 const SPOKEN_DEFERRAL = /\b((come|get|got|go) back (on|to) (that|this|it)\b(?! (in a (minute|second|moment)|now))|(talk|discuss|think) (about )?(that|this|it|[a-z-]+( [a-z-]+){0,3}) (later|further|another time|next time)|cross that bridge|leave (that|this|it) for (later|the next|another))/i;
 
@@ -64,14 +66,16 @@ const PLANNED = /\b(we'll|we will|we're going to|we're gonna|we are going to|let
  */
 export function decisionKind(sentence: string, afterAgreement = false): DecisionKind | undefined {
   const s = clean(sentence);
-  // A run-on of forty words is talk, not a conclusion, whatever it contains.
-  if (NOT_A_DECISION.test(s) || REQUEST.test(s) || /\blet's just\b/i.test(s) || wordCount(s) > 40) return undefined;
+  if (NOT_A_DECISION.test(s) || REQUEST.test(s) || /\blet's just\b/i.test(s)) return undefined;
+  if (SPOKEN_SETTLED.test(s) && !/\b(might|we could)\b/i.test(s)) return 'decision';
+  if (SPOKEN_NEGATIVE.test(s) && !/\b(might|we could|if)\b/i.test(s)) return 'negative';
+  // A run-on of forty words is talk, not a conclusion, unless it says it settles something (above).
+  if (wordCount(s) > 40) return undefined;
   const opinion = OPINION.test(s);
   if (FIRST_PERSON_SINGULAR.test(s) && !/\b(we|we're|we'll|let's|us)\b/i.test(s)) return undefined;
   const hedged = HEDGE.test(s) || /\b(i don't think|i think|it seems|be able to|you know|i mean)\b/i.test(s);
   const inOut = IN_OR_OUT.exec(s);
   if (inOut && !hedged) return /\bis in\b|\bare in\b/i.test(s) ? 'decision' : 'negative';
-  if (SPOKEN_SETTLED.test(s) && !/\b(might|we could)\b/i.test(s)) return 'decision';
   if (opinion) return undefined;
   if (DEFERRAL.test(s) || SPOKEN_DEFERRAL.test(s)) return 'deferral';
   if ((NEGATIVE.test(s) || NO_NOUN.test(s) || NO_NOUN_SCOPED.test(s)) && !hedged) return /\b(until|till|yet)\b/i.test(s) ? 'deferral' : 'negative';

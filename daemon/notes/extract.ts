@@ -65,6 +65,10 @@ const UNNAMED = /^((okay|ok|so|and|then|great|also|oh|right|well|yeah|sure|hey|u
 const NOT_A_NAME = /^(so|okay|ok|well|now|great|alright|right|yeah|yes|no|also|and|but|then|hey|actually|anyway|oh|um|uh|thanks|sorry|cool|fine|good|sure|please|perfect|nice|hmm|true|fair|honestly|next|last|first|today|yesterday|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/i;
 /** Explicit markers: "action item (for me|for Sam): …", "to do: …", "todo for Maya: …", "your homework is …". */
 const ACTION_MARKER = /\b(?:action item|action point|to-?do|todo|follow-?up)s?(?: (?:for|on) (me|myself|[A-Z][a-z]+))?\s*[:—–-]\s*(?:([A-Z][a-z]+)\s*[,:—–-]\s*)?|\byour homework is\b\s*/i;
+/** A yes/no question about what the group will do: "So we're going with rubber?", "Are we including the voice or not?" */
+const PLAN_QUESTION = /\b(we're|we are|we'll|we will|are we|will we)\s+[a-z]+ing\b[^?]{3,}\?$|^((okay|ok|right|and|alright)[,.]?\s+)*so,?\s+(we're|we are|we'll|we will|we go|it's|it is|that's)\b[^?]{3,}\?$/i;
+/** A bare answer that settles it ("No." to "or not?", "Yes." to "so it's rubber?"). */
+const SETTLES = /^(yes|yep|exactly|correct|no|nope|that's right)[.!,]?$/i;
 /** Requests done during the meeting. */
 const IN_MEETING = /\b(walk (us|me|everyone) through|kick (us )?off|go ahead|start us off|share your screen|introduce|tell us (about|what|how|more)|remind us|give us (an|a quick|a short) update|go first|take notes)\b/i;
 /** Replies that turn a request down, or say it is already done. */
@@ -175,7 +179,6 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
       const proposal = [...sentencesOf[i - 1]].reverse().find((p) => proposalKind(p));
       if (proposal) decisions.push({ text: proposal, t0: previous.t0, ...(previous.segmentId ? { segmentId: previous.segmentId } : {}), kind: proposalKind(proposal) });
     }
-
     // Decisions: one per turn, its sentences joined.
     let firstDecided = -1;
     const decided: string[] = [];
@@ -210,6 +213,16 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
         confirmsLast = !!before && decisions.length > 0 && decisions[decisions.length - 1].text.endsWith(before);
       }
       if (!confirmsLast) decisions.push({ text, ...base, kind });
+    }
+
+    // A plan put as a question and settled by a bare answer: "Are we including the voice in the end or not?" — "No."
+    // (When the answer goes on to state the decision, "No. No brownouts.", that statement is the decision.)
+    const asked = previous ? sentencesOf[i - 1].slice(-2).reverse().find((q) => PLAN_QUESTION.test(clean(q))) : undefined;
+    if (!decided.length && previous && asked && previous.speaker !== speaker && sentences.length && SETTLES.test(clean(sentences[0]))
+      && !decisions.some((d) => d.t0 === previous.t0 && d.segmentId === previous.segmentId)) {
+      const answer = clean(sentences[0]);
+      const negative = /\b(not|n't)\b/i.test(clean(asked).replace(/\bor not\b/i, '')) || /^(no|nope)\b/i.test(answer);
+      decisions.push({ text: `${clean(asked)} — ${answer}`, t0: previous.t0, ...(previous.segmentId ? { segmentId: previous.segmentId } : {}), kind: negative ? 'negative' : 'decision' });
     }
 
     // A reply to a request addressed to this speaker (or to anyone) settles it.
