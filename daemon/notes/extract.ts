@@ -47,7 +47,7 @@ const COMMITMENT = /\b(I'll|I will|I'm going to|I am going to|I'm gonna|let me|I
 /** "I have to record who's here", "I have to sit down and try it": an obligation is an item only when it is for later. */
 const OBLIGATION = /^(I need to|I have to|I've got to)$/i;
 /** Not commitments: hypotheticals, reported speech, refusals. */
-const NOT_A_COMMITMENT = /^(if|maybe|perhaps|i wonder|what if|unless|when|once)\b|\b(and )?then i can\b|\b(what|how|where|why|whether|which|know|sure) (i'll|i will|i'm gonna|i'm going to|i can|i have to|i should)\b|\b(maybe|perhaps|potentially|possibly|might) (i|i'll|i can|i could)\b|\bi (can|could) (potentially|possibly|maybe|perhaps)\b|\b(hope|wish|think) (that )?i (can|could)\b|\blet me know\b|["“”]|\b(said (that )?(he|she|they) would|would have|won't|will not|not going to|i can't|i cannot|i'd)\b|\b(said|told|promised|mentioned|thought|claimed)\b[^.?!]*\b(I'll|I will|I'd|I would)\b/i;
+const NOT_A_COMMITMENT = /^(if|maybe|perhaps|i wonder|what if|unless|when|once)\b|\bor i could\b|\b(and )?then i can\b|\b(what|how|where|why|whether|which|know|sure) (i'll|i will|i'm gonna|i'm going to|i can|i have to|i should)\b|\b(maybe|perhaps|potentially|possibly|might) (i|i'll|i can|i could)\b|\bi (can|could) (potentially|possibly|maybe|perhaps)\b|\b(hope|wish|think) (that )?i (can|could)\b|\blet me know\b|["“”]|\b(said (that )?(he|she|they) would|would have|won't|will not|not going to|i can't|i cannot|i'd)\b|\b(said|told|promised|mentioned|thought|claimed)\b[^.?!]*\b(I'll|I will|I'd|I would)\b/i;
 /** Things said to run the meeting, not work to do after it. */
 const CONVERSATIONAL = /\bI'll (just,? )?(be honest|say|admit|tell you|walk (you |us )?through|go through|start|kick (us )?off|share (my )?screen|hand (it )?over|pass|let you|stop|keep it short|be quick|take that back|shut up|leave it there)\b|\blet me (just,? )?(check|see|think|look|pull up|share|find|try|ask|say|start|finish|repeat|jump in|interrupt|be honest|grab|get|open|scroll|read)\b/i;
 /** Needs for anyone to take; kept unowned when nobody takes them. */
@@ -60,7 +60,7 @@ const WEAK_NEED = /\b(we need to|we have to|we must|we've got to|we need (a|an|s
 const NAMED = /(?:^|[,;:—–]\s*|\b(?:[Tt]hen|[Aa]nd|[Oo]kay|[Oo]k|[Ss]o|[Aa]lso|[Nn]ow|[Gg]reat|[Tt]hanks|[Rr]ight|[Yy]eah)[,]?\s+)([A-Z][a-z]+)(?:,\s*|\s+(?=please\b|can you\b|could you\b|would you\b))(.*)$/;
 const ASKS = /^(please\b|(can|could|would|will) you\b|(do )?you (want|wanna|own|mind|take|have time|could)\b|[^?]*?[,—–-]\s*(can|could|would|will) you\b)/i;
 /** "Can you …?" with nobody named: the reply says who. */
-const UNNAMED = /^((okay|ok|so|and|then|great|also|oh|right|well|yeah|sure|hey|um|uh)[,.]?\s+)*(can|could|will) you\b|\bif you could (just )?(?!imagine|see|tell|say|hear|think)[a-z]+|\b(i would|i'd) suggest (that )?you\b|\bwhat you can do is\b|\byou can come up with\b/i;
+const UNNAMED = /^((okay|ok|so|and|then|great|also|oh|right|well|yeah|sure|hey|um|uh)[,.]?\s+)*(can|could|will) you\b|\bif you could (just )?(?!imagine|see|tell|say|hear|think)[a-z]+|\b(i would|i'd) suggest (that )?you\b|\bwhat you can do is\b|\byou can come up with\b|\b(would be (good|great|nice|helpful|useful)|is) if you (could )?(?!imagine|see|think|say|look at this)[a-z]+/i;
 /** Words that open a sentence like a name would ("Okay, can you …") but name nobody. */
 const NOT_A_NAME = /^(so|okay|ok|well|now|great|alright|right|yeah|yes|no|also|and|but|then|hey|actually|anyway|oh|um|uh|thanks|sorry|cool|fine|good|sure|please|perfect|nice|hmm|true|fair|honestly|next|last|first|today|yesterday|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/i;
 /** Explicit markers: "action item (for me|for Sam): …", "to do: …", "todo for Maya: …", "your homework is …". */
@@ -274,7 +274,7 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
 
       // Work handed to a participant by name or role: "the Industrial Designer will look at the working design",
       // "Maya will take the runbook", "as the industrial designer, you're gonna be working on the working design".
-      const assignee = assignments.find((a) => a.pattern.test(clean(s)))?.speaker;
+      const assignee = assignments.find((a) => a.pattern.test(clean(s)))?.speaker ?? namedFuture(clean(s));
       if (assignee && !question && !doneInTheRoom(s) && !NOT_A_COMMITMENT.test(s)) {
         used.add(j);
         const d = newDraft({ kind: 'request', confirmed: true, item: { text: s, owner: assignee, due: null, duePhrase: null, ...base } });
@@ -404,6 +404,14 @@ function assignmentPatterns(speakers: string[]): { speaker: string; pattern: Reg
     });
 }
 
+/** Someone named in passing: "one of the things Eva's gonna do over the next few weeks is track that down". */
+const NAMED_FUTURE = /(?:^|[,;:]\s+|\b(?:and|then|so|now|that|okay|ok)\s+)([A-Z][a-z]+)(?:'s| is)? (?:gonna|going to|will|'ll) (?:(?:also|then|just|probably|first) )?(?!be\b|have\b|need\b|know\b|like\b|think\b|say\b|tell\b|want\b|see\b|get back\b|come\b|go\b)[a-z]+/;
+function namedFuture(sentence: string): string | undefined {
+  const m = NAMED_FUTURE.exec(sentence);
+  if (!m || NOT_A_NAME.test(m[1]) || /^(I|It|This|That|These|Those|There|They|We|You|He|She|Who|What|Which|Someone|Somebody|Everyone|Everybody|Nobody|One)$/.test(m[1])) return undefined;
+  return m[1];
+}
+
 /** The same request said again (same words, same owner) is the same task: keep the first. */
 function firstOfRepeats(): (item: { text: string; owner: string | null }) => boolean {
   const seen = new Set<string>();
@@ -428,12 +436,12 @@ function isCommitment(sentence: string): boolean {
 /** A first-person plural plan for work after the meeting: a work verb, and a time after it or work that is sent out. */
 /** Meeting again, later: "we should probably meet to talk about the formats", "let's get together about the schema". */
 const MEET_LATER = /\b(we should|we need to|we have to|let's|we'll|we will|we can)\s+(probably\s+|also\s+|maybe\s+)?(meet|get together|sit down)\s+(to|about|on|with|and|next|later|tomorrow)\b/i;
-const GROUP_PLAN = /\b(?:we'll|we will|we're going to|we're gonna|we are going to)\s+(?:(?:just|also|then|try to|try and|probably|definitely|for sure|perhaps|actually|basically|first)[,]?\s+)*(send|run|try|write|finish|implement|test|train|focus|fix|build|prepare|e-?mail|mail|submit|port|debug|measure|compare|evaluate|collect|record|install|set up|update|re-?run|do something)\b/i;
+const GROUP_PLAN = /\b(?:we'll|we will|we're going to|we're gonna|we are going to)\s+(?:(?:just|also|then|try to|try and|probably|definitely|for sure|perhaps|actually|basically|first)[,]?\s+)*(send|run|try|write|finish|implement|test|train|focus|fix|build|prepare|e-?mail|mail|submit|port|debug|measure|compare|evaluate|collect|record|install|set up|update|re-?run|do something|get in touch|contact|talk to)\b/i;
 function groupPlan(sentence: string): boolean {
   const s = clean(sentence);
   if (MEET_LATER.test(s) && !/\?\s*$/.test(s)) return true;
   if (!GROUP_PLAN.test(s) || /\?\s*$/.test(s) || NOT_A_COMMITMENT.test(s) || doneInTheRoom(s)) return false;
-  return AFTER_THE_MEETING.test(s) || /\b(for sure|definitely)\b/i.test(s) || /\b(send|e-?mail|mail|submit)\b/i.test(GROUP_PLAN.exec(s)?.[1] ?? '');
+  return AFTER_THE_MEETING.test(s) || /\b(for sure|definitely|try to|try and)\b/i.test(s) || /\b(send|e-?mail|mail|submit)\b/i.test(GROUP_PLAN.exec(s)?.[1] ?? '');
 }
 
 /** The person a sentence asks to do something, if any. */

@@ -36,10 +36,10 @@ const SCORE = /^give$/i;
 const NUMBER = /\b(one|two|three|four|five|six|seven|eight|nine|ten|\d+)\b/i;
 
 /** Said of this meeting, now: "in this meeting", "on the board", "next slide", "first". */
-const IN_ROOM_PLACE = /\b(during|in|for|at the (start|end) of) (this|the) (meeting|call|session)\b|\bon the (white ?board|board|screen|slide|flip ?chart)\b|\b(next|last|previous|this) slide\b|\bright now\b|\bin a (second|minute|moment|sec)\b|\bmomentarily\b|\bthe (cable|mouse|pen|marker|laptop|projector|presentation|powerpoint)\b|\b(the |a )?(lunch|coffee|break|tea)\b/i;
+const IN_ROOM_PLACE = /\b(during|in|for|at the (start|end) of) (this|the) (meeting|call|session)\b|\b(this|today's) ([a-z]+ )?(meeting|call|session)\b|\bon the (white ?board|board|screen|slide|flip ?chart)\b|\b(next|last|previous|this) slide\b|\bright now\b|\bin a (second|minute|moment|sec)\b|\bmomentarily\b|\bthe (cable|mouse|pen|marker|laptop|projector|presentation|powerpoint)\b|\b(the |a )?(lunch|coffee|break|tea)\b/i;
 
 /** Work that plainly lands after the meeting: a time after it, or sending something. */
-export const AFTER_THE_MEETING = /\b(before|for|by|until|after) (the )?next (meeting|time|week|session|call|one)\b|\b(next|this) (week|month|time)\b|\b(next|on|this|by) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\btomorrow\b|\btonight\b|\blater\b|\bafter (the|this) (meeting|call)\b|\bby (the end of|end of|monday|tuesday|wednesday|thursday|friday|eod)\b|\b(e-?mail|mail|send|forward|post)\b|\bstatus report\b|\bover the next\b/i;
+export const AFTER_THE_MEETING = /\b(before|for|by|until|after) (the )?next (meeting|time|week|session|call|one)\b|\b(next|this) (week|month|time)\b|\b(next|on|this|by) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\btomorrow\b|\btonight\b|\blater\b|\bafter (the|this) (meeting|call)\b|\bby (the end of|end of|monday|tuesday|wednesday|thursday|friday|eod)\b|\b(e-?mail|mail|send|forward|post)\b|\bstatus report\b|\bover the next\b|\bwhen (he|she|they|[a-z]+) (gets|get|comes|come) back\b/i;
 
 /**
  * A first-person plan that is about the meeting itself, not work after it: "I'll go first", "I'll just put the cable
