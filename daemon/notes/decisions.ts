@@ -39,7 +39,7 @@ const SO_AFTER_AGREEMENT = /^so\b[,\s—-]*(?!(what|who|how|when|why|where|actio
 export const AGREEMENT_ONLY = /^((yeah|yes|yep|okay|ok|alright|agreed|right|fine|sure|true|fair|sounds good)[,.!]?\s*)+$/i;
 
 /** Group plans with a time anchor: "We ship 4.12 after the demo." */
-const GROUP_SCHEDULE = /^(and |then |so )?we (ship|release|launch|deploy|roll (it |this )?out|cut over|go live|freeze)\b.*\b(after|before|on|next|this|by|in)\b/i;
+const GROUP_SCHEDULE = /^(and |then |so |but )?we('ll| will| have to|'ll have to| will have to| need to)? (ship|release|launch|deploy|roll (it |this )?out|cut over|go live|freeze|stop|start|skip|meet|finish|be done)\b.*\b(after|before|on|next|this|by|in|monday|tuesday|wednesday|thursday|friday|tomorrow|today)\b/i;
 
 const FIRST_PERSON_SINGULAR = /\b(i|i'm|i'll|i've|i'd|me|my)\b/i;
 const REQUEST = /\b((can|could|would|will) you|you could)\b/i;
@@ -49,7 +49,7 @@ const NEED = /\b(some(body|one) (has|needs|should|must)|we need|we have to)\b/i;
 const STATUS = /\b(was|were|had|did|since|yesterday|last (week|night|time|year|sprint)|already|is \w+ing|are \w+ing|short version|quick context|basically)\b|\b\w{3,}ed\b(?! (by|to|in|on|for)\b)/i;
 
 /** Settling phrases of spoken meetings: "let's go for plastic", "we'll stick with the simple design", "all systems go". */
-const SPOKEN_SETTLED = /\b(let's go for|we'll go for|we will go for|we're going for|we('ll| will) stick with|we've (determined|settled on|chosen|picked)|we have (determined|settled on|chosen|picked)|(that's|that is|it's) (decided|settled|final|agreed)|(that's|this is) (the way|what) (we should|we'll|to) (go|do)|all systems go|(come|came) to (an |some )?agreement|reached (an |some )?agreement|we('re| are) all agreed|we all agree|(all|what) we('ll| will| are going to|'re going to|'re gonna) do is|we('ve| have)? (fixed|settled) on)\b/i;
+const SPOKEN_SETTLED = /\b(let's go for|we'll go for|we will go for|we're going for|we('ll| will) stick with|we've (determined|settled on|chosen|picked)|we have (determined|settled on|chosen|picked)|(that's|that is|it's) (decided|settled|final|agreed)|(that's|this is) (the way|what) (we should|we'll|to) (go|do)|all systems go|(come|came) to (an |some )?agreement|reached (an |some )?agreement|we('re| are) all agreed|we all agree|(all|what) we('ll| will| are going to|'re going to|'re gonna) do is|(i'm seeing|it sounds like|sounds like|it looks like|looks like) (that )?we('re| are) (gonna|going to)|we('ve| have)? (fixed|settled) on)\b/i;
 /** Spoken negative decisions: "we basically gave up on the submission", "skins are out of the range for this remote". */
 const SPOKEN_NEGATIVE = /\b(we('ve| have)? (basically |just )?(gave|given) up( on)?|we('re| are) giving up on|we('ll| will) give up on|we('re| are) (dropping|scrapping|abandoning)|(is|are|be) out of the (range|question|picture))\b/i;
 /** Spoken deferrals: "we'll come back on that", "we can talk about the production later", "cross that bridge later". */
@@ -65,7 +65,9 @@ const PLANNED = /\b(we'll|we will|we're going to|we're gonna|we are going to|let
  * speech "Yeah. So these are word error rates" and "So one of the questions about these is" are not conclusions.
  */
 export function decisionKind(sentence: string, afterAgreement = false): DecisionKind | undefined {
-  const s = clean(sentence);
+  // "Probably the day after they leave, but we'll have to stop it the day before we leave": the clause after "but"
+  // is what is said; the hedge before it is not.
+  const s = clean(sentence).replace(/^.*?,\s+but\s+(?=we\b|we'll\b|let's\b)/i, '');
   if (NOT_A_DECISION.test(s) || REQUEST.test(s) || /\blet's just\b/i.test(s)) return undefined;
   if (SPOKEN_SETTLED.test(s) && !/\b(might|we could)\b/i.test(s)) return 'decision';
   if (SPOKEN_NEGATIVE.test(s) && !/\b(might|we could|if)\b/i.test(s)) return 'negative';

@@ -12,7 +12,7 @@ export function clean(sentence: string): string {
   // A word or two said again ("I'll I'll", "the the", "we we we", "to to"): keep one.
   // A restart with a cut word: "I'll dis I'll disregard", "the f the first": keep the finished one.
   s = s.replace(/\b([\w']+) (\w{1,4}) \1 (\2\w+)/gi, '$1 $3').replace(/(?<![\w'])(\w{1,3}) (?=\1\w{2,})/gi, '');
-  for (let i = 0; i < 3; i++) s = s.replace(/\b([\w']+(?: [\w']+)?)(?:,? \1\b)+/gi, '$1');
+  for (let i = 0; i < 3; i++) s = s.replace(/\b([\w']+(?: [\w']+){0,3})(?:,? \1\b)+/gi, '$1');
   return s.replace(/\s{2,}/g, ' ').trim();
 }
 
