@@ -47,7 +47,7 @@ const COMMITMENT = /\b(I'll|I will|I'm going to|I am going to|I'm gonna|let me|I
 /** "I have to record who's here", "I have to sit down and try it": an obligation is an item only when it is for later. */
 const OBLIGATION = /^(I need to|I have to|I've got to)$/i;
 /** Not commitments: hypotheticals, reported speech, refusals. */
-const NOT_A_COMMITMENT = /^(if|maybe|perhaps|i wonder|what if|unless|when|once)\b|\bor i could\b|\b(and )?then i can\b|\b(what|how|where|why|whether|which|know|sure) (i'll|i will|i'm gonna|i'm going to|i can|i have to|i should)\b|\b(maybe|perhaps|potentially|possibly|might) (i|i'll|i can|i could)\b|\bi (can|could) (potentially|possibly|maybe|perhaps)\b|\b(hope|wish|think) (that )?i (can|could)\b|\blet me know\b|["“”]|\b(said (that )?(he|she|they) would|would have|won't|will not|not going to|i can't|i cannot|i'd)\b|\b(said|told|promised|mentioned|thought|claimed)\b[^.?!]*\b(I'll|I will|I'd|I would)\b/i;
+const NOT_A_COMMITMENT = /^((yeah|yes|okay|ok|so|well|and|but|oh)[,.]?\s+)*(if|maybe|perhaps|i wonder|what if|unless|when|once)\b|\bor i could\b|\b(and )?then i can\b|\b(what|how|where|why|whether|which|know|sure) (i'll|i will|i'm gonna|i'm going to|i can|i have to|i should)\b|\b(maybe|perhaps|potentially|possibly|might) (i|i'll|i can|i could)\b|\bi (can|could) (potentially|possibly|maybe|perhaps)\b|\b(hope|wish|think) (that )?i (can|could)\b|\blet me know\b|["“”]|\b(said (that )?(he|she|they) would|would have|won't|will not|not going to|i can't|i cannot|i'd)\b|\b(said|told|promised|mentioned|thought|claimed)\b[^.?!]*\b(I'll|I will|I'd|I would)\b/i;
 /** Things said to run the meeting, not work to do after it. */
 const CONVERSATIONAL = /\bI'll (just,? )?(be honest|say|admit|tell you|walk (you |us )?through|go through|start|kick (us )?off|share (my )?screen|hand (it )?over|pass|let you|stop|keep it short|be quick|take that back|shut up|leave it there)\b|\blet me (just,? )?(check|see|think|look|pull up|share|find|try|ask|say|start|finish|repeat|jump in|interrupt|be honest|grab|get|open|scroll|read)\b/i;
 /** Needs for anyone to take; kept unowned when nobody takes them. */
@@ -60,7 +60,7 @@ const WEAK_NEED = /\b(we need to|we have to|we must|we've got to|we need (a|an|s
 const NAMED = /(?:^|[,;:—–]\s*|\b(?:[Tt]hen|[Aa]nd|[Oo]kay|[Oo]k|[Ss]o|[Aa]lso|[Nn]ow|[Gg]reat|[Tt]hanks|[Rr]ight|[Yy]eah)[,]?\s+)([A-Z][a-z]+)(?:,\s*|\s+(?=please\b|can you\b|could you\b|would you\b))(.*)$/;
 const ASKS = /^(please\b|(can|could|would|will) you\b|(do )?you (want|wanna|own|mind|take|have time|could)\b|[^?]*?[,—–-]\s*(can|could|would|will) you\b)/i;
 /** "Can you …?" with nobody named: the reply says who. */
-const UNNAMED = /^((okay|ok|so|and|then|great|also|oh|right|well|yeah|sure|hey|um|uh)[,.]?\s+)*(can|could|will) you\b|\bif you could (just )?(?!imagine|see|tell|say|hear|think)[a-z]+|\b(i would|i'd) suggest (that )?you\b|\bwhat you can do is\b|\byou can come up with\b|\b(would be (good|great|nice|helpful|useful)|is) if you (could )?(?!imagine|see|think|say|look at this)[a-z]+/i;
+const UNNAMED = /^((okay|ok|so|and|then|great|also|oh|right|well|yeah|sure|hey|um|uh)[,.]?\s+)*(can|could|will) you\b|\bif you could (just )?(?!imagine|see|tell|say|hear|think)[a-z]+|\b(i would|i'd) suggest (that )?you\b|\bwhat you can do is\b|\byou can come up with\b|\b(would be (good|great|nice|helpful|useful)|is) if you (could )?(?!imagine|see|think|say|look at this)[a-z]+|\byou (can|could|should|'ll|will|need to|have to|might want to) (find out|check|look into|send|e-?mail|mail|ask|contact|talk to|write up|prepare|figure out|try|run)\b/i;
 /** Words that open a sentence like a name would ("Okay, can you …") but name nobody. */
 const NOT_A_NAME = /^(so|okay|ok|well|now|great|alright|right|yeah|yes|no|also|and|but|then|hey|actually|anyway|oh|um|uh|thanks|sorry|cool|fine|good|sure|please|perfect|nice|hmm|true|fair|honestly|next|last|first|today|yesterday|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/i;
 /** Explicit markers: "action item (for me|for Sam): …", "to do: …", "todo for Maya: …", "your homework is …". */
@@ -304,7 +304,7 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
       }
 
       // "Can you …?" to whoever answers.
-      if (UNNAMED.test(s)) {
+      if (UNNAMED.test(s) && !/^(what|how|why|where|when|who|which)\b/i.test(clean(s))) {
         used.add(j);
         if (IN_MEETING.test(s) || doneInTheRoom(s) || (cutOff(s) && s.split(/\s+/).length < 8)) return;
         const recent = drafts.some((d) => !d.dropped && i - d.turn <= 2 && d.item.owner);

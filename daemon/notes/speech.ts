@@ -8,7 +8,7 @@ const FILLERS = /\b(um+|uh+|er|erm|uhm|hmm+|mm+|eh|ehm)\b[,.]?\s*/gi;
 
 /** Removes fillers and collapses restarts, so the rules see "I'll check that" in "I'll, um, I'll check that". */
 export function clean(sentence: string): string {
-  let s = sentence.replace(FILLERS, '').replace(/\s+,/g, ',').replace(/,\s*,/g, ',');
+  let s = sentence.replace(/\bhafta\b/gi, 'have to').replace(/\bgotta\b/gi, 'got to').replace(FILLERS, '').replace(/\s+,/g, ',').replace(/,\s*,/g, ',');
   // A word or two said again ("I'll I'll", "the the", "we we we", "to to"): keep one.
   // A restart with a cut word: "I'll dis I'll disregard", "the f the first": keep the finished one.
   s = s.replace(/\b([\w']+) (\w{1,4}) \1 (\2\w+)/gi, '$1 $3').replace(/(?<![\w'])(\w{1,3}) (?=\1\w{2,})/gi, '');
@@ -36,7 +36,7 @@ const SCORE = /^give$/i;
 const NUMBER = /\b(one|two|three|four|five|six|seven|eight|nine|ten|\d+)\b/i;
 
 /** Said of this meeting, now: "in this meeting", "on the board", "next slide", "first". */
-const IN_ROOM_PLACE = /\b(during|in|for|at the (start|end) of) (this|the) (meeting|call|session)\b|\b(this|today's) ([a-z]+ )?(meeting|call|session)\b|\bon the (white ?board|board|screen|slide|flip ?chart)\b|\b(next|last|previous|this) slide\b|\bright now\b|\bin a (second|minute|moment|sec)\b|\bmomentarily\b|\bthe (cable|mouse|pen|marker|laptop|projector|presentation|powerpoint)\b|\b(the |a )?(lunch|coffee|break|tea)\b/i;
+const IN_ROOM_PLACE = /\b(during|in|for|at the (start|end) of) (this|the) (meeting|call|session)\b|\b(this|today's) ([a-z]+ )?(meeting|call|session)\b|\bthis room\b|\b(my|the|this|a) presentation\b|\bhang on\b|\bwhile (you're|we're|i'm) (doing|setting)\b|\bon the (white ?board|board|screen|slide|flip ?chart)\b|\b(next|last|previous|this) slide\b|\bright now\b|\bin a (second|minute|moment|sec)\b|\bmomentarily\b|\bthe (cable|mouse|pen|marker|laptop|projector|presentation|powerpoint)\b|\b(the |a )?(lunch|coffee|break|tea)\b/i;
 
 /** Work that plainly lands after the meeting: a time after it, or sending something. */
 export const AFTER_THE_MEETING = /\b(before|for|by|until|after) (the )?next (meeting|time|week|session|call|one)\b|\b(next|this) (week|month|time)\b|\b(next|on|this|by) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\btomorrow\b|\btonight\b|\blater\b|\bafter (the|this) (meeting|call)\b|\bby (the end of|end of|monday|tuesday|wednesday|thursday|friday|eod)\b|\b(e-?mail|mail|send|forward|post)\b|\bstatus report\b|\bover the next\b|\bwhen (he|she|they|[a-z]+) (gets|get|comes|come) back\b/i;
@@ -54,7 +54,7 @@ export function doneInTheRoom(sentence: string): boolean {
   const [, adverbs, verb, rest] = plan;
   // "I'll have a presentation", "I'm gonna have to think": having is not doing, unless something is had ready.
   if (/^have$/i.test(verb) && !/\b(up|ready|done|finished|out|fixed|merged|written|for you|by)\b/i.test(rest)) return true;
-  if (SCORE.test(verb) && NUMBER.test(rest)) return true;
+  if (SCORE.test(verb) && (NUMBER.test(rest) || /^\s+(you\s+)?(an?|the) (example|idea|overview|demo|summary|quick|brief)\b/i.test(rest))) return true;
   if (TELLS_SOMEONE_ELSE.test(verb)) return HERE.test(rest);
   if (/^(finish|wrap|round)$/i.test(verb) && /^\s+(up|off)\b/i.test(rest)) return true;
   if (IN_ROOM_VERB.test(verb) && !LATER_OBJECT.test(rest)) return true;

@@ -156,12 +156,14 @@ const STOP = new Set(('a an the and or but so to of in on at by for with from up
   'just like um uh yeah okay ok sure then there here what which who when as if not no all any some one about into after before ' +
   'also too very really get got go going take make s ll re ve d m t let lets').split(/\s+/));
 
+/** Crude suffix stripping so that "prices" meets "price" and "testing" meets "test". */
 function stem(w: string): string {
-  if (w.length > 5 && w.endsWith('ing')) return w.slice(0, -3);
-  if (w.length > 4 && w.endsWith('ed')) return w.slice(0, -2);
-  if (w.length > 4 && w.endsWith('es')) return w.slice(0, -2);
-  if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss')) return w.slice(0, -1);
-  return w;
+  let x = w;
+  if (x.length > 3 && x.endsWith('s') && !x.endsWith('ss')) x = x.slice(0, -1);
+  if (x.length > 5 && x.endsWith('ing')) return x.slice(0, -3);
+  if (x.length > 4 && x.endsWith('ed')) return x.slice(0, -2);
+  if (x.length > 4 && x.endsWith('e')) return x.slice(0, -1);
+  return x;
 }
 
 export function contentWords(s: string): Set<string> {
