@@ -112,7 +112,7 @@ export function proposalKind(sentence: string): DecisionKind | undefined {
   const s = clean(sentence);
   if (!PROPOSAL.test(s) || cutOff(sentence) && !/\?\s*$/.test(s) || wordCount(s) < 4 || /\b(maybe|perhaps|might|or something)\b/i.test(s)) return undefined;
   if (/\?\s*$/.test(s) && !/\b(why don't we|how about we|shall we)\b/i.test(s)) return undefined;
-  return /\b(not|n't|never|no longer)\b/i.test(s.replace(/why don't we/i, '')) ? 'negative' : 'decision';
+  return /\b(not|n't|never|no longer|skip|drop)\b/i.test(s.replace(/why don't we/i, '')) ? 'negative' : 'decision';
 }
 
 /** Accepting what was just proposed, in words that say so. */

@@ -64,7 +64,7 @@ const UNNAMED = /^((okay|ok|so|and|then|great|also|oh|right|well|yeah|sure|hey|u
 /** Words that open a sentence like a name would ("Okay, can you …") but name nobody. */
 const NOT_A_NAME = /^(so|okay|ok|well|now|great|alright|right|yeah|yes|no|also|and|but|then|hey|actually|anyway|oh|um|uh|thanks|sorry|cool|fine|good|sure|please|perfect|nice|hmm|true|fair|honestly|next|last|first|today|yesterday|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/i;
 /** Explicit markers: "action item (for me|for Sam): …", "to do: …", "todo for Maya: …", "your homework is …". */
-const ACTION_MARKER = /\b(?:action item|action point|to-?do|todo|follow-?up)s?(?: (?:for|on) (me|myself|[A-Z][a-z]+))?\s*[:—–-]\s*(?:([A-Z][a-z]+)\s*[,:—–-]\s*)?|\byour homework is\b\s*/i;
+const ACTION_MARKER = /(?:\b(?:action item|action point|todo|to-do|follow-?up)s?|^(?:to do))(?: (?:for|on) (me|myself|[A-Z][a-z]+))?\s*[:—–-]\s*(?:([A-Z][a-z]+)\s*[,:—–-]\s*)?|\byour homework is\b\s*/i;
 /** A yes/no question about what the group will do: "So we're going with rubber?", "Are we including the voice or not?" */
 const PLAN_QUESTION = /\b(we're|we are|we'll|we will|are we|will we)\s+[a-z]+ing\b[^?]{3,}\?$|^((okay|ok|right|and|alright)[,.]?\s+)*so,?\s+(we're|we are|we'll|we will|we go|it's|it is|that's)\b[^?]{3,}\?$/i;
 /** A bare answer that settles it ("No." to "or not?", "Yes." to "so it's rubber?"). */
