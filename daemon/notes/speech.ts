@@ -36,7 +36,7 @@ const SCORE = /^give$/i;
 const NUMBER = /\b(one|two|three|four|five|six|seven|eight|nine|ten|\d+)\b/i;
 
 /** Said of this meeting, now: "in this meeting", "on the board", "next slide", "first". */
-const IN_ROOM_PLACE = /\b(during|in|for|at the (start|end) of) (this|the) (meeting|call|session)\b|\b(this|today's) ([a-z]+ ){0,2}(meeting|call|session)\b|\bthis room\b|\b(my|the|this|a) presentation\b|\bhang on\b|\bwhile (you're|we're|i'm) (doing|setting)\b|\bon the (white ?board|board|screen|slide|flip ?chart)\b|\b(next|last|previous|this) slide\b|\bright now\b|\bin a (second|minute|moment|sec)\b|\bmomentarily\b|\bthe (cable|mouse|pen|marker|laptop|projector|presentation|powerpoint)\b|\b(the |a )?(lunch|coffee|break|tea)\b/i;
+const IN_ROOM_PLACE = /\b(during|in|for|at the (start|end) of) (this|the) (meeting|call|session)\b|\b(this|today's) ([a-z]+ ){0,2}(meeting|call|session)\b|\bthis room\b|\b(my|the|this|a) presentation\b|\bhang on\b|\bwhile (you're|we're|i'm) (doing|setting)\b|\bon the (white ?board|board|screen|slide|flip ?chart)\b|\b(next|last|previous|this) slide\b|\bright now\b|\bin a (second|minute|moment|sec)\b|\bmomentarily\b|\bthe (cable|mouse|pen|marker|laptop|projector|presentation|powerpoint)\b|\b(my|the|these|your) slides?\b|\bfull screen\b|\b(rub|wipe) (that|it|this|them|the [a-z]+ )?(out|off)\b|\b(the |a )?(lunch|coffee|break|tea)\b/i;
 
 /** Work that plainly lands after the meeting: a time after it, or sending something. */
 export const AFTER_THE_MEETING = /\b(before|for|by|until|after) (the )?next (meeting|time|week|session|call|one)\b|\b(next|this) (week|month|time)\b|\b(next|on|this|by) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\btomorrow\b|\btonight\b|\blater\b|\bafter (the|this) (meeting|call)\b|\bby (the end of|end of|monday|tuesday|wednesday|thursday|friday|eod)\b|\b(e-?mail|mail|send|forward|post)\b|\bstatus report\b|\bover the next\b|\bwhen (he|she|they|[a-z]+) (gets|get|comes|come) back\b/i;
@@ -83,4 +83,4 @@ export function cutOff(sentence: string): boolean {
 }
 
 /** Hedged talk: an opinion or a guess, not something settled. */
-export const HEDGE = /\b(maybe|perhaps|probably|possibly|i guess|i suppose|i don't know|sort of|kind of|might|could be|seems|i'm not sure|not sure|i wonder|or something|i don't think)\b/i;
+export const HEDGE = /\b(maybe|perhaps|probably|possibly|i guess|i suppose|i don't know|sort of|kind of|might|could be|seems|i'm not sure|not sure|i wonder|or something|i don't think|theoretically|in theory|hypothetically)\b/i;
