@@ -9,9 +9,9 @@ import { clean, cutOff, HEDGE } from './speech';
 export type DecisionKind = 'decision' | 'deferral' | 'negative';
 
 /** Sentences that are never decisions: questions, conditions, reported speech. */
-const NOT_A_DECISION = /\?\s*$|^(if|maybe|perhaps|what if|i wonder|should|do we|did we|are we|can we|could we)\b|\b(said (that )?(he|she|they|we) (would|'d)|they'd|he'd|she'd)\b/i;
+const NOT_A_DECISION = /\?\s*$|["“”]|^(if|maybe|perhaps|what if|i wonder|should|do we|did we|are we|can we|could we)\b|\b(said (that )?(he|she|they|we) (would|'d)|they'd|he'd|she'd)\b/i;
 /** One person's view: not a decision unless it carries a settling marker ("I think we'll go with the rubber case"). */
-const OPINION = /\b(i'd|i would|i think|my instinct|i'm not sure|we could|might)\b/i;
+const OPINION = /\b(i'd|i would|i think|i assume|my instinct|i'm not sure|we could|might)\b/i;
 /** A subject and its verb: "Only the LCD." and "Goes into a sleep mode." are fragments, not conclusions. */
 const CLAUSE = /\b(we|we'll|we're|let's|it|it's|they|they're|there's)\b|, then [a-z]+|\b(?!(the|a|an|of|for|with|and|or|only|some|all|just|no|any)\b)[a-z0-9-]+\s+(is|are|will|'ll|[a-z]+s)\b/i;
 /** Judging, thanking, greeting: "that'll be good", "it will be sad to …", "see you soon". */
@@ -24,12 +24,12 @@ const EXPLICIT = /\bdecision:|\b(we decided|we've decided|we have decided|the de
 const DEFERRAL = /\b(revisit|(can|will|should|has to|must|'ll|'s going to) wait (until|till|for)|waits (until|till|for)|let's (hold|park|defer|postpone|punt|table)|(hold|park|defer|postpone|push|punt) (it|that|this|them|off|[a-z-]+( [a-z-]+)?) (until|till|to|past)|let's not (decide|commit|pick|set)|decide (next|later|after|once|when|at)|come back to (it|this|that) (after|at|in|next|once|when)|(pick|set|decide|choose) [a-z -]{0,40}\b(at|after) (next|the next)|for after)\b/i;
 
 /** Negative decisions. */
-const NEGATIVE = /\b((we're not|we are not|we won't|we will not|we aren't)(?! (trying|saying|sure|talking|looking|asking|able|be able|gonna be able|going to be able)\b)(?=,? [a-z])|we don't need to|let's not|we'll skip|we're skipping|we're dropping|we'll drop|no (more )?[a-z-]+( [a-z-]+)? (this|next|for|in|until) (sprint|quarter|release|week|month|time|now|q\d|v\d)|is out (for|of))\b/i;
+const NEGATIVE = /\b((we're not|we are not|we won't|we will not|we aren't)(?! (trying|saying|sure|talking|looking|asking|expecting|able|be able|gonna be able|going to be able|gonna get|going to get|getting|gonna do much|gonna ask|going to ask)\b)(?=,? [a-z])|we can't have|we cannot have|we don't need to|let's not|we'll skip|we're skipping|we're dropping|we'll drop|no (more )?[a-z-]+( [a-z-]+)? (this|next|for|in|until) (sprint|quarter|release|week|month|time|now|q\d|v\d)|is out (for|of))\b/i;
 /** "No X." / "So no X." / "Agreed, no X." at the start of a sentence. */
 const NO_NOUN = /^((okay|ok|so|right|agreed|true|then|yeah|yes|fine|great)[,.]?\s+)+(so\s+)?no\s+(?!(problem|worries|idea|one|way|rush|pressure|exceptions|doubt|sorry|thanks|yeah|yes|no|okay|ok|right|i|we|you|it|that|this|not|but|so|well)\b)[a-z-]+/i;
 const NO_NOUN_SCOPED = /^no\s+(?!(problem|worries|idea|one|way|rush|pressure|exceptions|doubt|sorry|thanks|yeah|yes|no|okay|ok|right|i|we|you|it|that|this|not|but|so|well)\b)[a-z-]+.*\b(this|next|for|until|in) (sprint|quarter|release|week|month|year|time|now|q\d|v\d)\b/i;
 /** Planning: "X is in" / "X is out". */
-const IN_OR_OUT = /\b(?<!\b(it|that|this|he|she|they|i|who|which)\s)(is|are) (in|out)(?=\s*([,.;—]|$|no discussion|for\b|of\b))/i;
+const IN_OR_OUT = /\b(?<!\b(it|that|this|he|she|they|i|who|which)\s)((is|are)( definitely| clearly)?|definitely|clearly) (in|out)(?=\s*([,.;—]|$|no discussion|for\b|of\b))/i;
 
 /** "Okay, so X." / "Great, so X." / "True. So X.": a conclusion after agreement. */
 const SO_CONCLUSION = /^((okay|ok|alright|right|great|true|good|fine|yeah|yes)[,.]?\s+)+so\b[,\s—-]*(?!(what|who|how|when|why|where|actions|to recap|recap|next|anyway|um|uh)\b)/i;
@@ -49,7 +49,7 @@ const NEED = /\b(some(body|one) (has|needs|should|must)|we need|we have to)\b/i;
 const STATUS = /\b(was|were|had|did|since|yesterday|last (week|night|time|year|sprint)|already|is \w+ing|are \w+ing|short version|quick context|basically)\b|\b\w{3,}ed\b(?! (by|to|in|on|for)\b)/i;
 
 /** Settling phrases of spoken meetings: "let's go for plastic", "we'll stick with the simple design", "all systems go". */
-const SPOKEN_SETTLED = /\b(let's go for|we'll go for|we will go for|we're going for|we('ll| will) stick with|we've (determined|settled on|chosen|picked)|we have (determined|settled on|chosen|picked)|(that's|that is|it's) (decided|settled|final|agreed)|(that's|this is) (the way|what) (we should|we'll|to) (go|do)|all systems go|(come|came) to (an |some )?agreement|i agree (that )?we should|reached (an |some )?agreement|we('re| are) all agreed|we all agree|(all|what) we('ll| will| are going to|'re going to|'re gonna) do is|(i'm seeing|it sounds like|sounds like|it looks like|looks like) (that )?we('re| are) (gonna|going to)|we('ve| have)? (fixed|settled) on)\b/i;
+const SPOKEN_SETTLED = /\b(let's go for|we'll go for|we will go for|we're going for|we('ll| will) stick with|we've (determined|settled on|chosen|picked)|we have (determined|settled on|chosen|picked)|(that's|that is|it's) (decided|settled|final|agreed)|(that's|this is) (the way|what) (we should|we'll|to) (go|do)|all systems go|(come|came) to (an |some )?agreement|i agree (that )?we should|(have|reached|there's|there is) (a |some )?consensus|(is|are) (definitely |clearly )?the way to go|reached (an |some )?agreement|we('re| are) all agreed|we all agree|(all|what) we('ll| will| are going to|'re going to|'re gonna) do is|(i'm seeing|it sounds like|sounds like|it looks like|looks like) (that )?we('re| are) (gonna|going to)|we('ve| have)? (fixed|settled) on)\b/i;
 /** Spoken negative decisions: "we basically gave up on the submission", "skins are out of the range for this remote". */
 const SPOKEN_NEGATIVE = /\b(we('ve| have)? (basically |just )?(gave|given) up( on)?|we('re| are) giving up on|we('ll| will) give up on|we('re| are) (dropping|scrapping|abandoning)|(is|are|be) out of the (range|question|picture))\b/i;
 /** Spoken deferrals: "we'll come back on that", "we can talk about the production later", "cross that bridge later". */
@@ -67,7 +67,9 @@ const PLANNED = /\b(we'll|we will|we're going to|we're gonna|we are going to|let
 export function decisionKind(sentence: string, afterAgreement = false): DecisionKind | undefined {
   // "Probably the day after they leave, but we'll have to stop it the day before we leave": the clause after "but"
   // is what is said; the hedge before it is not.
-  const s = clean(sentence).replace(/^.*?,\s+but\s+(?=we\b|we'll\b|let's\b)/i, '');
+  const s = clean(sentence).replace(/^.*?,\s+but\s+(?=we\b|we'll\b|let's\b)/i, '')
+    // "Hand dynamos are definitely out, right?": a statement with a tag, not a question.
+    .replace(/,?\s+(right|yeah|okay|ok|yes|no|huh|correct)\?\s*$/i, '.');
   if (NOT_A_DECISION.test(s) || REQUEST.test(s) || /\blet's just\b/i.test(s)) return undefined;
   if (SPOKEN_SETTLED.test(s) && !/\b(might|we could)\b/i.test(s)) return 'decision';
   if (SPOKEN_NEGATIVE.test(s) && !/\b(might|we could|if)\b/i.test(s)) return 'negative';
@@ -77,7 +79,7 @@ export function decisionKind(sentence: string, afterAgreement = false): Decision
   if (FIRST_PERSON_SINGULAR.test(s) && !/\b(we|we're|we'll|let's|us)\b/i.test(s)) return undefined;
   const hedged = HEDGE.test(s) || /\b(i don't think|i think|it seems|be able to|you know|i mean)\b/i.test(s);
   const inOut = IN_OR_OUT.exec(s);
-  if (inOut && !hedged) return /\bis in\b|\bare in\b/i.test(s) ? 'decision' : 'negative';
+  if (inOut && !hedged) return inOut[inOut.length - 1] === 'in' ? 'decision' : 'negative';
   if (opinion) return undefined;
   if (DEFERRAL.test(s) || SPOKEN_DEFERRAL.test(s)) return 'deferral';
   if ((NEGATIVE.test(s) || NO_NOUN.test(s) || NO_NOUN_SCOPED.test(s)) && !hedged) return /\b(until|till|yet)\b/i.test(s) ? 'deferral' : 'negative';
@@ -85,7 +87,7 @@ export function decisionKind(sentence: string, afterAgreement = false): Decision
   // Unmarked forms: whole, unhedged, short sentences that say what will happen, not addressed to "you", not judging.
   if (hedged || cutOff(sentence) || wordCount(s) > 25 || !PLANNED.test(s) || !CLAUSE.test(s) || /\b(you|we can|we could)\b/i.test(s) || EVALUATIVE.test(s)) return undefined;
   if (/^agreed[,:—-]\s*\S/i.test(s) && wordCount(s) >= 3 && !FIRST_PERSON_SINGULAR.test(s)) return 'decision';
-  if (/^((okay|ok|yeah|yes|so|then|right),?\s+)*let's\s+(?!(get|start|begin|go(?! with)|take|look|note|move|decide|talk|discuss|see|say|read|wrap|keep going|hear|do the retro|check|pause|break|stop|continue|have a look)\b)[a-z]+/i.test(s)) return 'decision';
+  if (/^((okay|ok|yeah|yes|so|then|right),?\s+)*let's\s+(?!(get|start|begin|go(?! with)|take|look|note|move|decide|talk|discuss|see|say|read|wrap|keep going|hear|do the retro|check|pause|break|stop|continue|have a look|hope|carry on|try|think|assume|imagine)\b)[a-z]+/i.test(s)) return 'decision';
   if (GROUP_SCHEDULE.test(s) && !FIRST_PERSON_SINGULAR.test(s)) return 'decision';
   if (NEED.test(s) || FIRST_PERSON_SINGULAR.test(s)) return undefined;
   if (STATUS.test(s)) return undefined;

@@ -274,11 +274,18 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
 
       // Work handed to a participant by name or role: "the Industrial Designer will look at the working design",
       // "Maya will take the runbook", "as the industrial designer, you're gonna be working on the working design".
-      const assignee = assignments.find((a) => a.pattern.test(clean(s)))?.speaker ?? namedFuture(clean(s));
-      if (assignee && !question && !doneInTheRoom(s) && !NOT_A_COMMITMENT.test(s)) {
+      // Several in one breath ("the User Interface Designer will work on the interface and the Marketing Expert is going
+      // to work on product evaluation"): one item each, its text the clause that names it.
+      const said = clean(s);
+      const handed = assignments.map((a) => ({ owner: a.speaker, at: a.pattern.exec(said)?.index ?? -1 })).filter((h) => h.at >= 0).sort((a, b) => a.at - b.at);
+      const mentioned = handed.length ? undefined : namedFuture(said);
+      if ((handed.length || mentioned) && !question && !doneInTheRoom(s) && !NOT_A_COMMITMENT.test(s)) {
         used.add(j);
-        const d = newDraft({ kind: 'request', confirmed: true, item: { text: s, owner: assignee, due: null, duePhrase: null, ...base } });
-        setDue(d, s, false);
+        const parts = handed.length ? handed.map((h, k) => ({ owner: h.owner, text: handed.length > 1 ? said.slice(h.at, handed[k + 1]?.at ?? said.length).replace(/^[,.;\s]*(and|then|so|now|okay|ok)?\s*/i, '').replace(/[,;\s]*(and)?\s*$/i, '') : s })) : [{ owner: mentioned!, text: s }];
+        for (const part of parts) {
+          const d = newDraft({ kind: 'request', confirmed: true, item: { text: part.text, owner: part.owner, due: null, duePhrase: null, ...base } });
+          setDue(d, part.text, false);
+        }
         return;
       }
 
@@ -400,7 +407,7 @@ function assignmentPatterns(speakers: string[]): { speaker: string; pattern: Reg
       const label = `(?:the )?${speaker.split(/\s+/).map(escape).join('\\s+')}(?:\\s+(?:expert|executive|designer|manager|person|guy|team))?`;
       const future = "(?:will|'ll|is going to|is gonna|can|should)\\s+(?:be\\s+)?(?!be\\b|have\\b|need\\b|know\\b|see\\b|like\\b|think\\b|say\\b|tell\\b)[a-z]+";
       const addressed = "[,]?\\s+you(?:'ll| will| are going to|'re going to|'re gonna| can| should)\\s+(?:be\\s+)?[a-z]+";
-      return { speaker, pattern: new RegExp(`(?:^|[,.;]\\s*|\\b(?:and|then|so|now|um|uh|okay|ok)\\s+|\\bas\\s+)${label}(?:\\s+${future}|${addressed})`, 'i') };
+      return { speaker, pattern: new RegExp(`(?:^|[,.;]\\s*|\\b(?:and|then|so|now|um|uh|okay|ok|meantime|meanwhile)\\s+|\\bas\\s+)${label}(?:\\s+(?:over )?(?:here|there))?(?:\\s+${future}|${addressed})`, 'i') };
     });
 }
 
@@ -436,7 +443,7 @@ function isCommitment(sentence: string): boolean {
 /** A first-person plural plan for work after the meeting: a work verb, and a time after it or work that is sent out. */
 /** Meeting again, later: "we should probably meet to talk about the formats", "let's get together about the schema". */
 const MEET_LATER = /\b(we should|we need to|we have to|let's|we'll|we will|we can)\s+(probably\s+|also\s+|maybe\s+)?(meet|get together|sit down)\s+(to|about|on|with|and|next|later|tomorrow)\b/i;
-const GROUP_PLAN = /\b(?:we'll|we will|we're going to|we're gonna|we are going to)\s+(?:(?:just|also|then|try to|try and|probably|definitely|for sure|perhaps|actually|basically|first)[,]?\s+)*(send|run|try|write|finish|implement|test|train|focus|fix|build|prepare|e-?mail|mail|submit|port|debug|measure|compare|evaluate|collect|record|install|set up|update|re-?run|do something|get in touch|contact|talk to)\b/i;
+const GROUP_PLAN = /\b(?:we'll|we will|we're going to|we're gonna|we are going to)\s+(?:(?:just|also|then|try to|try and|probably|definitely|for sure|perhaps|actually|basically|first)[,]?\s+)*(send|run|try|write|finish|implement|test|train|focus|fix|build|prepare|e-?mail|mail|submit|port|debug|measure|compare|evaluate|collect|record|install|set up|update|re-?run|do something|get in touch|contact|talk to|buy|order|purchase)\b/i;
 function groupPlan(sentence: string): boolean {
   const s = clean(sentence);
   if (MEET_LATER.test(s) && !/\?\s*$/.test(s)) return true;

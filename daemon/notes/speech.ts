@@ -49,6 +49,8 @@ export function doneInTheRoom(sentence: string): boolean {
   const s = clean(sentence);
   const plan = PLAN.exec(s);
   if (plan && STATE.test(plan[2]) && !/^\s+((just|also|really|then|probably|actually),?\s+)*\w+ing\b/i.test(plan[3])) return true;
+  // "I'll be coming to you for the costs": asking the others, not work of the speaker's own.
+  if (plan && STATE.test(plan[2]) && /^\s+((just|also|then),?\s+)*(coming|going) (back )?to (you|them|everyone)\b/i.test(plan[3])) return true;
   if (AFTER_THE_MEETING.test(s)) return false;
   if (!plan) return IN_ROOM_PLACE.test(s);
   const [, adverbs, verb, rest] = plan;
