@@ -23,7 +23,7 @@ import { ModelLifecycle, ModelProgress } from './asr/modelLifecycle';
 import { ModelSelection } from './asr/modelStore';
 import { BATCH_STREAMING_OPTIONS } from './asr/streaming';
 import { WhisperEngine } from './asr/whisper';
-import { AudioDevice, DEFAULT_DEVICE, listDevices, noSystemAudioMessage, systemCaptureAvailability } from './capture/devices';
+import { AudioDevice, captureBackends, DEFAULT_DEVICE, listDevices, noSystemAudioMessage, systemCaptureAvailability } from './capture/devices';
 import { testDevice } from './capture/deviceTest';
 import { CaptureError, installHint } from './capture/faults';
 import { LiveSource } from './capture/live';
@@ -598,6 +598,7 @@ export class EarshotService {
       systemSources: devices.systemSources.map(info),
       systemAudio: { available: system.available, ...(system.message ? { message: system.message } : {}) },
       notes: devices.notes,
+      backends: captureBackends(process.platform, query.env),
     };
   }
 
@@ -741,7 +742,7 @@ export class EarshotService {
       degradeName: DEGRADE_LADDER[level].name + fallbackName,
       rssBytes: process.memoryUsage.rss(),
       sources: session ? [...this.live].map(([kind, { source, rmsDbfs }]) => ({
-        source: kind, state: source.status.state, rmsDbfs, droppedSec: source.status.droppedSamples / SAMPLE_RATE,
+        source: kind, state: source.status.state, rmsDbfs, droppedSec: source.status.droppedSamples / SAMPLE_RATE, recorder: source.recorderName,
       })) : [],
       ...(this.current ? { recognizer: { ...this.current.recognizer, droppedSec: droppedSamples / SAMPLE_RATE } } : {}),
     };
