@@ -208,12 +208,22 @@ function main(argv: string[]): void {
     process.stderr.write(`audify helper: ${message}\n`, () => process.exit(1));
   };
   process.stdout.on('error', () => process.exit(0)); // the daemon closed the pipe: nobody listens any more
+  const startedAt = performance.now();
+  let deviceFrames = 0;
   // 20 ms periods: the latency of parec --latency-msec=20.
   const frameSize = Math.round(plan.sampleRate / 50);
   try {
     rt.openStream(null, { deviceId: plan.device.id, nChannels: plan.channels, firstChannel: 0 }, audify.RtAudioFormat.RTAUDIO_SINT16, plan.sampleRate, frameSize,
       'Earshot', (data) => {
-        if (failed) return; // after a read error RtAudio hands over its stale buffer once more
+        if (failed) return;
+        // After a read error (server killed) RtAudio keeps calling back with its stale buffer as fast as it can, and
+        // audify reports the error on another queue: audio ahead of the wall clock is that spin, never real audio
+        // (a frozen server's burst only gives back time that passed).
+        deviceFrames += data.length / (2 * plan.channels);
+        if (deviceFrames / plan.sampleRate - (performance.now() - startedAt) / 1000 > MAX_AHEAD_SEC) {
+          fail('Connection terminated: RtAudio delivered audio faster than real time (stale buffers after a read error)');
+          return;
+        }
         const pcm = convert.push(data);
         if (pcm.length) process.stdout.write(pcm);
       }, null, 0, (type, msg) => fail(`${msg} (RtAudio error ${type})`));
@@ -223,10 +233,15 @@ function main(argv: string[]): void {
     return;
   }
   process.stderr.write(`audify helper: ${api} "${plan.device.name}"${plan.loopback ? ' (loopback)' : ''} at ${plan.sampleRate} Hz, ${plan.channels} ch\n`);
+  // main() returns while the stream runs: the RtAudio object must stay reachable, or collecting it ends the stream.
+  keepAlive.push(rt);
   // No rt.stop() on SIGTERM: with a frozen server it would block on RtAudio's mutex. The OS closes the stream.
   const quit = () => process.exit(0);
   process.on('SIGTERM', quit);
   process.on('SIGINT', quit);
 }
 
+const keepAlive: unknown[] = [];
+/** How far ahead of the wall clock the delivered audio may run before it counts as RtAudio's error spin. */
+const MAX_AHEAD_SEC = 0.25;
 if (require.main === module) main(process.argv.slice(2));
