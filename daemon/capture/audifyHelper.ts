@@ -210,12 +210,19 @@ function main(argv: string[]): void {
   process.stdout.on('error', () => process.exit(0)); // the daemon closed the pipe: nobody listens any more
   const startedAt = performance.now();
   let deviceFrames = 0;
+  let skipFirst = /pulse/i.test(api);
   // 20 ms periods: the latency of parec --latency-msec=20.
   const frameSize = Math.round(plan.sampleRate / 50);
   try {
     rt.openStream(null, { deviceId: plan.device.id, nChannels: plan.channels, firstChannel: 0 }, audify.RtAudioFormat.RTAUDIO_SINT16, plan.sampleRate, frameSize,
       'Earshot', (data) => {
         if (failed) return;
+        // RtAudio's PulseAudio loop calls back before its first read: that buffer is zeros, not audio, and placing it
+        // would start the capture clock before the server delivers anything (a restarted server takes a second).
+        if (skipFirst) {
+          skipFirst = false;
+          return;
+        }
         // After a read error (server killed) RtAudio keeps calling back with its stale buffer as fast as it can, and
         // audify reports the error on another queue: audio ahead of the wall clock is that spin, never real audio
         // (a frozen server's burst only gives back time that passed).
