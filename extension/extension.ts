@@ -243,6 +243,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     } else if (st.state === 'capturing' && faulted.delete(st.source)) {
       void vscode.window.showInformationMessage(`Earshot: ${name.toLowerCase()} is back; recording continues.`);
     }
+    if (st.state === 'capturing' && st.hint) {
+      output.warn(`${name}: ${st.hint}`);
+      const link = /x-apple\.systempreferences:[^\s)]+/.exec(st.hint)?.[0];
+      const picked = await vscode.window.showWarningMessage(`Earshot: ${st.hint.replace(/\s*\(x-apple[^)]*\)/, '')}`, ...(link ? ['Open Settings'] : []));
+      if (picked === 'Open Settings' && link) await vscode.env.openExternal(vscode.Uri.parse(link));
+    }
   }));
   context.subscriptions.push(client.onSessionState((s) => { if (s.state === 'done') faulted.clear(); }));
 

@@ -784,6 +784,8 @@ export interface SourceStatusParams {
   /** The recorder program and the device it records. */
   recorder: string;
   device?: string;
+  /** Advice while capturing (macOS: a system-audio tap that hears only silence, with the settings link). */
+  hint?: string;
   /** Audio dropped because recognition fell far behind, and audio missing because capture was down. */
   droppedSec: number;
   gapSec: number;

@@ -200,7 +200,6 @@ function main(argv: string[]): void {
     process.stderr.write(`audify helper: ${(e as Error).message}\n`);
     process.exit(1);
   }
-  const convert = new ToMono16k(plan.channels, plan.sampleRate);
   let failed = false;
   const fail = (message: string) => {
     if (failed) return;
@@ -208,40 +207,69 @@ function main(argv: string[]): void {
     process.stderr.write(`audify helper: ${message}\n`, () => process.exit(1));
   };
   process.stdout.on('error', () => process.exit(0)); // the daemon closed the pipe: nobody listens any more
-  const startedAt = performance.now();
-  let deviceFrames = 0;
-  let skipFirst = /pulse/i.test(api);
-  // 20 ms periods: the latency of parec --latency-msec=20.
-  const frameSize = Math.round(plan.sampleRate / 50);
-  try {
-    rt.openStream(null, { deviceId: plan.device.id, nChannels: plan.channels, firstChannel: 0 }, audify.RtAudioFormat.RTAUDIO_SINT16, plan.sampleRate, frameSize,
-      'Earshot', (data) => {
-        if (failed) return;
-        // RtAudio's PulseAudio loop calls back before its first read: that buffer is zeros, not audio, and placing it
-        // would start the capture clock before the server delivers anything (a restarted server takes a second).
-        if (skipFirst) {
-          skipFirst = false;
-          return;
-        }
-        // After a read error (server killed) RtAudio keeps calling back with its stale buffer as fast as it can, and
-        // audify reports the error on another queue: audio ahead of the wall clock is that spin, never real audio
-        // (a frozen server's burst only gives back time that passed).
-        deviceFrames += data.length / (2 * plan.channels);
-        if (deviceFrames / plan.sampleRate - (performance.now() - startedAt) / 1000 > MAX_AHEAD_SEC) {
-          fail('Connection terminated: RtAudio delivered audio faster than real time (stale buffers after a read error)');
-          return;
-        }
-        const pcm = convert.push(data);
-        if (pcm.length) process.stdout.write(pcm);
-      }, null, 0, (type, msg) => fail(`${msg} (RtAudio error ${type})`));
-    rt.start();
-  } catch (e) {
-    fail((e as Error).message);
-    return;
-  }
-  process.stderr.write(`audify helper: ${api} "${plan.device.name}"${plan.loopback ? ' (loopback)' : ''} at ${plan.sampleRate} Hz, ${plan.channels} ch\n`);
+  let generation = 0;
+  const open = (plan: OpenPlan): boolean => {
+    const mine = ++generation;
+    const convert = new ToMono16k(plan.channels, plan.sampleRate);
+    const startedAt = performance.now();
+    let deviceFrames = 0;
+    let skipFirst = /pulse/i.test(api);
+    // 20 ms periods: the latency of parec --latency-msec=20.
+    const frameSize = Math.round(plan.sampleRate / 50);
+    try {
+      rt.openStream(null, { deviceId: plan.device.id, nChannels: plan.channels, firstChannel: 0 }, audify.RtAudioFormat.RTAUDIO_SINT16, plan.sampleRate, frameSize,
+        'Earshot', (data) => {
+          if (failed || mine !== generation) return;
+          // RtAudio's PulseAudio loop calls back before its first read: that buffer is zeros, not audio, and placing
+          // it would start the capture clock before the server delivers anything (a restarted server takes a second).
+          if (skipFirst) {
+            skipFirst = false;
+            return;
+          }
+          // After a read error (server killed) RtAudio keeps calling back with its stale buffer as fast as it can, and
+          // audify reports the error on another queue: audio ahead of the wall clock is that spin, never real audio
+          // (a frozen server's burst only gives back time that passed).
+          deviceFrames += data.length / (2 * plan.channels);
+          if (deviceFrames / plan.sampleRate - (performance.now() - startedAt) / 1000 > MAX_AHEAD_SEC) {
+            fail('Connection terminated: RtAudio delivered audio faster than real time (stale buffers after a read error)');
+            return;
+          }
+          const pcm = convert.push(data);
+          if (pcm.length) process.stdout.write(pcm);
+        }, null, 0, (type, msg) => fail(`${msg} (RtAudio error ${type})`));
+      rt.start();
+    } catch (e) {
+      fail((e as Error).message);
+      return false;
+    }
+    process.stderr.write(`audify helper: ${api} "${plan.device.name}"${plan.loopback ? ' (loopback)' : ''} at ${plan.sampleRate} Hz, ${plan.channels} ch\n`);
+    return true;
+  };
+  if (!open(plan)) return;
   // main() returns while the stream runs: the RtAudio object must stay reachable, or collecting it ends the stream.
   keepAlive.push(rt);
+  if (plan.loopback && (!args.device || args.device === 'default')) {
+    // Windows: "the default output" follows the user's choice (headset plugged in, speakers chosen in the tray).
+    let current = plan.device.name;
+    setInterval(() => {
+      if (failed) return;
+      let next: OpenPlan;
+      try {
+        next = planOpen(new audify.RtAudio(audify.RtAudioApi[apiName]).getDevices(), api, 'system', undefined, process.platform);
+      } catch {
+        return; // no output device at the moment: keep the stream we have until one appears
+      }
+      if (next.device.name === current) return;
+      process.stderr.write(`audify helper: the default output changed from "${current}" to "${next.device.name}"\n`);
+      current = next.device.name;
+      try {
+        rt.stop();
+        rt.closeStream();
+      } catch { /* the old device may be gone already */ }
+      const devicesNow = rt.getDevices();
+      open(planOpen(devicesNow, api, 'system', undefined, process.platform));
+    }, DEFAULT_DEVICE_POLL_MS).unref();
+  }
   // No rt.stop() on SIGTERM: with a frozen server it would block on RtAudio's mutex. The OS closes the stream.
   const quit = () => process.exit(0);
   process.on('SIGTERM', quit);
@@ -251,4 +279,6 @@ function main(argv: string[]): void {
 const keepAlive: unknown[] = [];
 /** How far ahead of the wall clock the delivered audio may run before it counts as RtAudio's error spin. */
 const MAX_AHEAD_SEC = 0.25;
+/** How often a WASAPI loopback of "the default output" checks whether the default changed. */
+const DEFAULT_DEVICE_POLL_MS = 2000;
 if (require.main === module) main(process.argv.slice(2));
