@@ -218,7 +218,7 @@ function main(argv) {
     fs.rmSync(work, { recursive: true, force: true });
   }
   const { checkVsix } = require('./vsix-contents.js');
-  return checkVsix(out, target).then((report) => {
+  return checkVsix(out, target, { checkout: REPO }).then((report) => {
     console.error(`earshot: ${path.relative(process.cwd(), out)}: ${report.summary}`);
     return 0;
   });

@@ -67,9 +67,10 @@ const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
 
 /**
  * Reads the VSIX and returns { target, entries, bytes, unpackedBytes, native, summary }, or throws
- * an Error naming every problem found.
+ * an Error naming every problem found. `checkout`: the folder the package was built from; the optional native
+ * parts it has installed (REQUIRED_WHEN_INSTALLED) must then be in the package.
  */
-async function checkVsix(file, target) {
+async function checkVsix(file, target, { checkout } = {}) {
   const zip = await JSZip.loadAsync(fs.readFileSync(file));
   const problems = [];
   const manifest = await zip.file('extension.vsixmanifest')?.async('string');
@@ -102,7 +103,7 @@ async function checkVsix(file, target) {
   }
   for (const { what, local, pattern, os } of REQUIRED_WHEN_INSTALLED) {
     // Only a package built from this checkout for this machine's OS can be held to what this checkout installed.
-    if (!os.includes(want.os) || want.os !== process.platform || !fs.existsSync(path.join(__dirname, '..', local))) continue;
+    if (!checkout || !os.includes(want.os) || want.os !== process.platform || !fs.existsSync(path.join(checkout, local))) continue;
     if (![...names].some((n) => pattern.test(n))) problems.push(`missing ${what} for ${target} (it is built in this checkout)`);
   }
   const vad = zip.file(`extension/${VAD_MODEL}`);
@@ -136,7 +137,7 @@ if (require.main === module) {
     console.error('usage: node scripts/vsix-contents.js <file.vsix> [--target <platform-arch>]');
     process.exit(2);
   }
-  checkVsix(file, i >= 0 ? argv[i + 1] : undefined).then((r) => {
+  checkVsix(file, i >= 0 ? argv[i + 1] : undefined, { checkout: path.join(__dirname, '..') }).then((r) => {
     console.log(`${file}: ${r.summary}`);
     for (const n of r.native) console.log(`  ${n.name} (${mb(n.bytes)})`);
   }, (e) => {
