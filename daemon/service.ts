@@ -27,10 +27,9 @@ import { AudioDevice, captureBackends, DEFAULT_DEVICE, listDevices, noSystemAudi
 import { testDevice } from './capture/deviceTest';
 import { CaptureError, installHint } from './capture/faults';
 import { LiveSource } from './capture/live';
-import { MIC_RECORDERS } from './capture/recorder';
+import { MIC_RECORDERS, recorderAvailable } from './capture/recorder';
 import { AudioSource, FileSource, FRAME_SAMPLES, SAMPLE_RATE } from './capture/source';
 import { errnoCode, journalCreateMessage } from './notes/diskFaults';
-import { findExecutable } from './capture/tools';
 import { AudioFileError } from './capture/wav';
 import { DEBUG_AUDIO_DIR, debugAudioPath, dumpingSource } from './capture/debugAudio';
 import { deleteAllData } from './dataStore';
@@ -834,7 +833,8 @@ export class EarshotService {
       const availability = await systemCaptureAvailability({ env, ...(helperPath ? { helperPath } : {}) });
       return availability.available ? undefined : availability.message ?? noSystemAudioMessage(platform, 'no-recorder');
     }
-    return MIC_RECORDERS.some((r) => findExecutable(r, env, platform))
+    // The in-process backend (audify) needs nothing installed; the recorder programs are the fallback.
+    return MIC_RECORDERS.some((r) => recorderAvailable(r, env, platform))
       ? undefined : `No microphone recorder is installed: ${installHint('sox', platform)} (or arecord from alsa-utils on Linux).`;
   }
 
