@@ -1,15 +1,19 @@
 /**
- * Recorder processes: programs that write 16 kHz mono signed 16-bit little-endian PCM to stdout.
+ * Recorders: what turns a device into 16 kHz mono signed 16-bit little-endian PCM on a pipe.
  *
- *   microphone    node-record-lpcm16 with sox, rec or arecord (audioType 'raw': its WAV header carries bogus sizes)
- *   system audio  Linux: the monitor of the default sink with parec (lowest latency), else ffmpeg's pulse input, else sox
- *                 macOS: a loopback device (BlackHole, Loopback, Soundflower…) with ffmpeg (avfoundation) or sox
- *                 Windows: a loopback-capable DirectShow device (Stereo Mix, VB-CABLE, virtual-audio-capturer) with ffmpeg
+ *   in-process    audify (RtAudio: PulseAudio on Linux, Core Audio on macOS, WASAPI on Windows), run as
+ *                 audifyHelper.js on the daemon's own Node: the default for the microphone and system audio wherever
+ *                 it loads (audify.ts). audiotee: macOS 14.2+ system audio through a Core Audio tap (audiotee.ts).
+ *   fallback      the recorder programs, when audify did not build or load (or EARSHOT_AUDIO_BACKEND=recorders):
+ *     microphone    node-record-lpcm16 with sox, rec or arecord (audioType 'raw': its WAV header carries bogus sizes)
+ *     system audio  Linux: the monitor of the default sink with parec (lowest latency), else ffmpeg's pulse input, else sox
+ *                   macOS: a loopback device (BlackHole, Loopback, Soundflower…) with ffmpeg (avfoundation) or sox
+ *                   Windows: a loopback-capable DirectShow device (Stereo Mix, VB-CABLE, virtual-audio-capturer) with ffmpeg
  *
- * The seam for a native helper: `RecorderLauncher`. A helper executable (ScreenCaptureKit or a Core Audio process tap
- * on macOS 14.2+, WASAPI loopback on Windows) that honours the helper contract below is launched like any recorder
- * (recorder 'helper', `helperPath`); a launcher that is not a process at all can implement the interface directly.
- * The macOS and Windows command lines and device detection are unit-tested only: they cannot run on Linux CI.
+ * Every one of them is started as a child process and supervised the same way (RunningRecorder, live.ts). Another
+ * native helper plugs in through the helper contract below (recorder 'helper', `helperPath`); a launcher that is not
+ * a process at all can implement RecorderLauncher directly. The macOS and Windows command lines and device
+ * detection are unit-tested only: they cannot run on Linux CI.
  *
  * Helper contract: `<helper> --rate 16000 --channels 1 --format s16le [--device NAME]` writes raw PCM to stdout until
  * SIGTERM, reports errors as text on stderr (macOS permission problems with the words "not authorized" or TCC's own
