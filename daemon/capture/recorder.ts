@@ -26,7 +26,7 @@ import { DEFAULT_DEVICE, defaultLoopbackDevice, defaultSystemMonitor, isLoopback
 import { SAMPLE_RATE } from './source';
 import { findExecutable } from './tools';
 import { audifyCommand, audifyStatus, listAudifyDevices, rtAudioNameForPulseSource } from './audify';
-import { audioteeCommand, audioteeStatus, resolveApps } from './audiotee';
+import { APP_PREFIX, audioteeCommand, audioteeStatus, resolveApps } from './audiotee';
 import { pulseSources } from './devices';
 
 export type MicRecorderName = 'audify' | 'sox' | 'rec' | 'arecord';
@@ -223,6 +223,10 @@ export function recorderLauncher(request: RecorderRequest): RecorderLauncher {
   if (!request.recorder && recorder === 'audify' && platform === 'linux' && request.kind === 'mic' && request.device && request.device !== DEFAULT_DEVICE && isAlsaDeviceName(request.device)) {
     recorder = defaultRecorder('mic', platform, (name) => name !== 'audify' && recorderAvailable(name, env, platform));
   }
+  // A chosen loopback device (BlackHole) is recorded as a device; the tap only takes "all" or app:<names>.
+  if (!request.recorder && recorder === 'audiotee' && request.device && request.device !== DEFAULT_DEVICE && !request.device.startsWith(APP_PREFIX)) {
+    recorder = defaultRecorder('system', platform, (name) => name !== 'audiotee' && recorderAvailable(name, env, platform));
+  }
   if (request.kind === 'mic' && !(MIC_RECORDERS as readonly string[]).includes(recorder)) {
     throw new Error(`"${recorder}" is not a microphone recorder (one of ${MIC_RECORDERS.join(', ')})`);
   }
@@ -236,6 +240,9 @@ export function recorderLauncher(request: RecorderRequest): RecorderLauncher {
   return {
     recorder,
     launch: async (signal) => {
+      if (recorder !== 'audiotee' && request.device?.startsWith(APP_PREFIX)) {
+        throw new CaptureError({ reason: 'no-system-audio', message: `Recording only one application's audio (${request.device}) needs macOS 14.2 or later (Core Audio taps). Choose all system audio instead. The microphone keeps working.` });
+      }
       if (recorder === 'audify') {
         const { device, rtName } = await resolveAudifyDevice(request, platform, env, signal);
         return spawnCommand({ ...audifyCommand(request.kind, rtName), device });

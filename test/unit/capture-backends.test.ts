@@ -43,6 +43,15 @@ describe('capture backends: choice per OS', () => {
     assert.throws(() => recorderLauncher({ kind: 'mic', recorder: 'audiotee' as never }), /not a microphone recorder/);
   });
 
+  it('an app:<name> source where there is no Core Audio tap says what it needs', async () => {
+    const launcher = recorderLauncher({ kind: 'system', device: 'app:zoom.us', platform: 'linux', recorder: 'parec' });
+    await assert.rejects(launcher.launch(), (e: Error & { fault?: { reason: string } }) => {
+      assert.equal(e.fault?.reason, 'no-system-audio');
+      assert.match(e.message, /only one application's audio \(app:zoom\.us\) needs macOS 14\.2 or later/);
+      return true;
+    });
+  });
+
   it('audify runs as a helper on the daemon\'s own Node (Electron made a plain Node), following the helper contract', () => {
     const cmd = audifyCommand('system', 'Monitor of Speakers', '/opt/node', '/x/audifyHelper.js');
     assert.equal(cmd.command, '/opt/node');
