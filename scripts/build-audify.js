@@ -49,7 +49,10 @@ function probe(dir) {
       return JSON.parse(r.stdout.trim().split('\n').pop());
     } catch { /* fall through */ }
   }
-  return { loads: false, apis: [], error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(0, 3).join(' ') };
+  // The line that says why (bindings' "Could not locate the bindings file", a dlopen error), not the stack's first.
+  const lines = (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const why = lines.find((l) => /^(\w*Error|Could not|Error:)/.test(l)) ?? lines[0];
+  return { loads: false, apis: [], error: why.slice(0, 300) };
 }
 
 function binaryPath(dir) {
