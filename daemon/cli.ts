@@ -20,7 +20,7 @@ import { EnhancementSettings, ErrorCodes, FinalSegment, LiveSourceKind, SessionS
 import { CATALOG, findCatalogModel } from './asr/catalog';
 import { downloadCatalogModel, listModels, ModelSelection, selectModel } from './asr/modelStore';
 import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
-import { AudioDevice, listDevices, systemCaptureAvailability } from './capture/devices';
+import { AudioDevice, captureBackends, listDevices, systemCaptureAvailability } from './capture/devices';
 import { FileSource, SAMPLE_RATE } from './capture/source';
 import { readJournal } from './journal/journal';
 import { EXPORT_FORMATS, exportSession, isExportFormat } from './notes/export';
@@ -502,7 +502,7 @@ async function devices(argv: string[], io: Io): Promise<number> {
   if (positionals.length > 0) throw new UsageError('devices takes no arguments');
   const [list, systemAudio] = await Promise.all([listDevices(), systemCaptureAvailability()]);
   if (values.json) {
-    io.out(JSON.stringify({ microphones: list.microphones, systemSources: list.systemSources, systemAudio, notes: list.notes }));
+    io.out(JSON.stringify({ microphones: list.microphones, systemSources: list.systemSources, systemAudio, notes: list.notes, backends: captureBackends() }));
     return 0;
   }
   const show = (title: string, devices: AudioDevice[]) => {
@@ -517,6 +517,8 @@ async function devices(argv: string[], io: Io): Promise<number> {
   io.out(systemAudio.available
     ? `System audio: captured with ${systemAudio.recorder} from ${systemAudio.device}.`
     : `System audio: unavailable. ${systemAudio.message}`);
+  const backends = captureBackends();
+  io.out(`Capture backends: microphone ${backends.microphone}; system audio ${backends.systemAudio}.`);
   for (const note of list.notes) io.err(`earshot: ${note}`);
   return 0;
 }

@@ -23,14 +23,13 @@ import { ModelLifecycle, ModelProgress } from './asr/modelLifecycle';
 import { ModelSelection } from './asr/modelStore';
 import { BATCH_STREAMING_OPTIONS } from './asr/streaming';
 import { WhisperEngine } from './asr/whisper';
-import { AudioDevice, DEFAULT_DEVICE, listDevices, noSystemAudioMessage, systemCaptureAvailability } from './capture/devices';
+import { AudioDevice, captureBackends, DEFAULT_DEVICE, listDevices, noSystemAudioMessage, systemCaptureAvailability } from './capture/devices';
 import { testDevice } from './capture/deviceTest';
 import { CaptureError, installHint } from './capture/faults';
 import { LiveSource } from './capture/live';
-import { MIC_RECORDERS } from './capture/recorder';
+import { MIC_RECORDERS, recorderAvailable } from './capture/recorder';
 import { AudioSource, FileSource, FRAME_SAMPLES, SAMPLE_RATE } from './capture/source';
 import { errnoCode, journalCreateMessage } from './notes/diskFaults';
-import { findExecutable } from './capture/tools';
 import { AudioFileError } from './capture/wav';
 import { DEBUG_AUDIO_DIR, debugAudioPath, dumpingSource } from './capture/debugAudio';
 import { deleteAllData } from './dataStore';
@@ -598,6 +597,7 @@ export class EarshotService {
       systemSources: devices.systemSources.map(info),
       systemAudio: { available: system.available, ...(system.message ? { message: system.message } : {}) },
       notes: devices.notes,
+      backends: captureBackends(process.platform, query.env),
     };
   }
 
@@ -741,7 +741,7 @@ export class EarshotService {
       degradeName: DEGRADE_LADDER[level].name + fallbackName,
       rssBytes: process.memoryUsage.rss(),
       sources: session ? [...this.live].map(([kind, { source, rmsDbfs }]) => ({
-        source: kind, state: source.status.state, rmsDbfs, droppedSec: source.status.droppedSamples / SAMPLE_RATE,
+        source: kind, state: source.status.state, rmsDbfs, droppedSec: source.status.droppedSamples / SAMPLE_RATE, recorder: source.recorderName,
       })) : [],
       ...(this.current ? { recognizer: { ...this.current.recognizer, droppedSec: droppedSamples / SAMPLE_RATE } } : {}),
     };
@@ -833,7 +833,8 @@ export class EarshotService {
       const availability = await systemCaptureAvailability({ env, ...(helperPath ? { helperPath } : {}) });
       return availability.available ? undefined : availability.message ?? noSystemAudioMessage(platform, 'no-recorder');
     }
-    return MIC_RECORDERS.some((r) => findExecutable(r, env, platform))
+    // The in-process backend (audify) needs nothing installed; the recorder programs are the fallback.
+    return MIC_RECORDERS.some((r) => recorderAvailable(r, env, platform))
       ? undefined : `No microphone recorder is installed: ${installHint('sox', platform)} (or arecord from alsa-utils on Linux).`;
   }
 
@@ -851,6 +852,7 @@ export class EarshotService {
         droppedSec: st.droppedSamples / SAMPLE_RATE, gapSec: st.gapSamples / SAMPLE_RATE,
         ...(st.message ? { message: st.message } : {}), ...(st.reason ? { reason: st.reason } : {}),
         ...(st.retryInMs !== undefined ? { retryInMs: st.retryInMs } : {}), ...(st.device ? { device: st.device } : {}),
+        ...(st.hint ? { hint: st.hint } : {}),
       })));
       stops.push(source.onLevel((level) => {
         entry.rmsDbfs = level.rmsDbfs;

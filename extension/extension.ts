@@ -236,12 +236,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
       if (faulted.has(st.source)) return; // one message per outage; the retries keep going by themselves
       faulted.add(st.source);
       output.warn(`${name}: ${st.state}${st.reason ? ` (${st.reason})` : ''}`);
-      const picked = await vscode.window.showErrorMessage(`Earshot: ${st.message ?? `${name} stopped delivering audio.`} Earshot keeps retrying.`, 'Retry Now', 'Choose Device…', 'Show Log');
-      if (picked === 'Retry Now') await client.retrySource(st.sessionId, st.source).catch((e) => showError(e));
+      // macOS permission faults name the settings pane by URL: offered as a button instead of unclickable text.
+      const settings = /x-apple\.systempreferences:[^\s)]+/.exec(st.message ?? '')?.[0];
+      const text = (st.message ?? `${name} stopped delivering audio.`).replace(/\s*\(x-apple[^)]*\)/, '');
+      const picked = await vscode.window.showErrorMessage(`Earshot: ${text} Earshot keeps retrying.`, ...(settings ? ['Open Settings'] : []), 'Retry Now', 'Choose Device…', 'Show Log');
+      if (picked === 'Open Settings' && settings) await vscode.env.openExternal(vscode.Uri.parse(settings));
+      else if (picked === 'Retry Now') await client.retrySource(st.sessionId, st.source).catch((e) => showError(e));
       else if (picked === 'Choose Device…') await vscode.commands.executeCommand(st.source === 'mic' ? 'earshot.chooseMicrophone' : 'earshot.chooseSystemAudioSource');
       else if (picked === 'Show Log') output.show();
     } else if (st.state === 'capturing' && faulted.delete(st.source)) {
       void vscode.window.showInformationMessage(`Earshot: ${name.toLowerCase()} is back; recording continues.`);
+    }
+    if (st.state === 'capturing' && st.hint) {
+      output.warn(`${name}: ${st.hint}`);
+      const link = /x-apple\.systempreferences:[^\s)]+/.exec(st.hint)?.[0];
+      const picked = await vscode.window.showWarningMessage(`Earshot: ${st.hint.replace(/\s*\(x-apple[^)]*\)/, '')}`, ...(link ? ['Open Settings'] : []));
+      if (picked === 'Open Settings' && link) await vscode.env.openExternal(vscode.Uri.parse(link));
     }
   }));
   context.subscriptions.push(client.onSessionState((s) => { if (s.state === 'done') faulted.clear(); }));

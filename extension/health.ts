@@ -109,9 +109,9 @@ export function renderHealth(s: HealthSnapshot): string {
     lines.push('## Sources', '');
     if (h.sources.length === 0) lines.push('_No live source (no session records from a device)._');
     else {
-      lines.push('| Source | State | Level | Dropped |', '|---|---|---|---|');
+      lines.push('| Source | State | Backend | Level | Dropped |', '|---|---|---|---|---|');
       for (const src of h.sources) {
-        lines.push(`| ${SOURCE_NAMES[src.source] ?? cell(src.source)} | ${src.state} | ${src.rmsDbfs === null ? '—' : `${src.rmsDbfs.toFixed(0)} dBFS`} | ${src.droppedSec.toFixed(1)} s |`);
+        lines.push(`| ${SOURCE_NAMES[src.source] ?? cell(src.source)} | ${src.state} | ${src.recorder ? cell(src.recorder) : '—'} | ${src.rmsDbfs === null ? '—' : `${src.rmsDbfs.toFixed(0)} dBFS`} | ${src.droppedSec.toFixed(1)} s |`);
       }
     }
     lines.push('');

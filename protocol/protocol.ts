@@ -334,6 +334,8 @@ export interface DeviceListResult {
   systemAudio: { available: boolean; message?: string };
   /** Where the lists came from and what is missing from them. */
   notes: string[];
+  /** Which backend records each source here ("audify (in-process RtAudio)", "recorder programs", …). */
+  backends?: { microphone: string; systemAudio: string };
 }
 
 /** Retries a failed live source now instead of waiting for its next automatic attempt (the "Retry" action). */
@@ -727,7 +729,7 @@ export interface HealthParams {
   degradeName: string;
   rssBytes: number;
   /** The live sources of the running session (empty without one). */
-  sources: { source: LiveSourceKind; state: CaptureState; rmsDbfs: number | null; droppedSec: number }[];
+  sources: { source: LiveSourceKind; state: CaptureState; rmsDbfs: number | null; droppedSec: number; /** The backend recording it: 'audify' (in-process), 'audiotee', or a recorder program. */ recorder?: string }[];
   /**
    * What the recognizer of the running session (between sessions: of the last one) gave up to keep up, all sources
    * together, in the order of the backpressure policy (README, "How recognition streams"): partial updates first, then
@@ -782,6 +784,8 @@ export interface SourceStatusParams {
   /** The recorder program and the device it records. */
   recorder: string;
   device?: string;
+  /** Advice while capturing (macOS: a system-audio tap that hears only silence, with the settings link). */
+  hint?: string;
   /** Audio dropped because recognition fell far behind, and audio missing because capture was down. */
   droppedSec: number;
   gapSec: number;

@@ -112,6 +112,13 @@ function productionPackages(root) {
   return all.filter((rel) => fs.existsSync(path.join(root, rel)));
 }
 
+/** The lockfile's optional packages (optionalDependencies and what only they need). */
+function optionalPackages(root) {
+  const lock = path.join(root, 'package-lock.json');
+  if (!fs.existsSync(lock)) return new Set();
+  return new Set(Object.entries(JSON.parse(fs.readFileSync(lock, 'utf8')).packages ?? {}).filter(([, meta]) => meta.optional).map(([key]) => key));
+}
+
 /** Whether a package's package.json `os` and `cpu` fields (npm's syntax, `!` negates) allow the target. */
 function supports(dir, want) {
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
@@ -162,7 +169,10 @@ function plan(target, root = REPO) {
   }
   // A package with native code but none for the target cannot work there, unless it says it is for other
   // platforms only (package.json `os` / `cpu`, e.g. a macOS-only capture backend).
-  const missing = [...packagesWithNative].filter(([pkg, fits]) => !fits && supports(path.join(root, pkg), want)).map(([pkg]) => pkg);
+  // Optional dependencies (audiotee: macOS only; audify where it did not build) may lack the target: Earshot
+  // falls back to the recorder programs without them. Their foreign binaries are still left out.
+  const optional = optionalPackages(root);
+  const missing = [...packagesWithNative].filter(([pkg, fits]) => !fits && !optional.has(pkg) && supports(path.join(root, pkg), want)).map(([pkg]) => pkg);
   return { target, foreign: foreign.sort(), duplicates: duplicates.sort(), kept: kept.filter((f) => !duplicates.includes(f)).sort(), missing };
 }
 
@@ -208,7 +218,7 @@ function main(argv) {
     fs.rmSync(work, { recursive: true, force: true });
   }
   const { checkVsix } = require('./vsix-contents.js');
-  return checkVsix(out, target).then((report) => {
+  return checkVsix(out, target, { checkout: REPO }).then((report) => {
     console.error(`earshot: ${path.relative(process.cwd(), out)}: ${report.summary}`);
     return 0;
   });

@@ -5,15 +5,26 @@
 # paplay and parec (pulseaudio-utils), arecord (alsa-utils, through ALSA's pulse plugin from
 # libasound2-plugins), sox/rec (its pulseaudio driver: libsox-fmt-pulse) and ffmpeg (the fallback recorder
 # when parec is missing). neovim: its built-in LSP client drives the daemon as a third-party client.
+# The capture tests also need audify's addon (the in-process backend): `npm ci` builds it when it runs as root
+# (scripts/build-audify.js installs cmake, g++, libasound2-dev, libpulse-dev itself); when it could not (no root at
+# install time), the build packages are installed here with sudo and the addon is built now.
 # Installs only what is missing; needs root or sudo when something is.
 set -euo pipefail
 PACKAGES=(sox espeak-ng openssl pulseaudio pulseaudio-utils alsa-utils libasound2-plugins libsox-fmt-pulse ffmpeg neovim)
+AUDIFY_BUILD=(cmake g++ make libasound2-dev libpulse-dev)
+audify_ok=1
+node "$(dirname "$0")/build-audify.js" --check > /dev/null 2>&1 || { audify_ok=0; PACKAGES+=("${AUDIFY_BUILD[@]}"); }
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
-echo "test-deps: apt-get install ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" > /dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  echo "test-deps: apt-get install ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" > /dev/null
+fi
+if [ "$audify_ok" -eq 0 ]; then
+  node "$(dirname "$0")/build-audify.js"
+  node "$(dirname "$0")/build-audify.js" --check > /dev/null || { echo "test-deps: audify's addon did not build (see above)" >&2; exit 1; }
+fi

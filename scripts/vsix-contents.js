@@ -36,6 +36,14 @@ const REQUIRED_NATIVE = [
   { what: 'the whisper addon', pattern: /^node_modules\/smart-whisper\/build\/Release\/smart-whisper\.node$/ },
   { what: "onnxruntime-node's binding", pattern: /^node_modules\/onnxruntime-node\/bin\/.*\/onnxruntime_binding\.node$/ },
 ];
+/**
+ * Optional native parts that must be there when this checkout has them (they are optional dependencies: a machine
+ * where they did not build packages without them, and capture falls back to the recorder programs).
+ */
+const REQUIRED_WHEN_INSTALLED = [
+  { what: "audify's binding (in-process capture)", local: 'node_modules/audify/build/Release/audify.node', pattern: /^node_modules\/audify\/build\/Release\/audify\.node$/, os: ['linux', 'darwin', 'win32'] },
+  { what: 'audiotee (macOS system audio)', local: 'node_modules/audiotee/bin/audiotee', pattern: /^node_modules\/audiotee\/bin\/audiotee$/, os: ['darwin'] },
+];
 /** What must never ship: the development tree. */
 const FORBIDDEN = [
   { what: 'TypeScript source', pattern: /\.(ts|tsx|mts|cts)$/ },
@@ -44,6 +52,7 @@ const FORBIDDEN = [
   { what: 'generated test model or fixture', pattern: /^(\.test-models|test-results|\.bench|\.e2e|\.earshot)\/|(^|\/)(ggml-|mini-)[^/]*\.bin$/ },
   { what: 'build or CI tooling', pattern: /^(\.ci\/|scripts\/(?!build-whisper\.js$))|(^|\/)tsconfig\.json$|\.vsix$/ },
   { what: "whisper.cpp's sources or objects", pattern: /^node_modules\/smart-whisper\/(whisper\.cpp|src)\/|\/obj\.target\/.*\.(o|node)$/ },
+  { what: "audify's sources or CMake tree", pattern: /^node_modules\/audify\/(vendor|src)\/|^node_modules\/audify\/build\/(?!Release\/)/ },
 ];
 
 /** Relative link targets in Markdown, outside code blocks and code spans. */
@@ -58,9 +67,10 @@ const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
 
 /**
  * Reads the VSIX and returns { target, entries, bytes, unpackedBytes, native, summary }, or throws
- * an Error naming every problem found.
+ * an Error naming every problem found. `checkout`: the folder the package was built from; the optional native
+ * parts it has installed (REQUIRED_WHEN_INSTALLED) must then be in the package.
  */
-async function checkVsix(file, target) {
+async function checkVsix(file, target, { checkout } = {}) {
   const zip = await JSZip.loadAsync(fs.readFileSync(file));
   const problems = [];
   const manifest = await zip.file('extension.vsixmanifest')?.async('string');
@@ -90,6 +100,11 @@ async function checkVsix(file, target) {
   for (const need of REQUIRED) if (!names.has(need)) problems.push(`missing ${need}`);
   for (const { what, pattern } of REQUIRED_NATIVE) {
     if (!native.some((n) => pattern.test(n.name))) problems.push(`missing ${what} for ${target}`);
+  }
+  for (const { what, local, pattern, os } of REQUIRED_WHEN_INSTALLED) {
+    // Only a package built from this checkout for this machine's OS can be held to what this checkout installed.
+    if (!checkout || !os.includes(want.os) || want.os !== process.platform || !fs.existsSync(path.join(checkout, local))) continue;
+    if (![...names].some((n) => pattern.test(n))) problems.push(`missing ${what} for ${target} (it is built in this checkout)`);
   }
   const vad = zip.file(`extension/${VAD_MODEL}`);
   if (vad) {
@@ -122,7 +137,7 @@ if (require.main === module) {
     console.error('usage: node scripts/vsix-contents.js <file.vsix> [--target <platform-arch>]');
     process.exit(2);
   }
-  checkVsix(file, i >= 0 ? argv[i + 1] : undefined).then((r) => {
+  checkVsix(file, i >= 0 ? argv[i + 1] : undefined, { checkout: path.join(__dirname, '..') }).then((r) => {
     console.log(`${file}: ${r.summary}`);
     for (const n of r.native) console.log(`  ${n.name} (${mb(n.bytes)})`);
   }, (e) => {

@@ -13,8 +13,10 @@
  */
 import { CaptureFault, CaptureKind, installHint } from './faults';
 import { findExecutable, runTool } from './tools';
+import { audifyStatus, listAudifyDevices } from './audify';
+import { APP_PREFIX, audioteeStatus, listAudioApps } from './audiotee';
 
-export type DeviceBackend = 'pulse' | 'alsa' | 'avfoundation' | 'dshow';
+export type DeviceBackend = 'pulse' | 'alsa' | 'avfoundation' | 'dshow' | 'rtaudio' | 'audiotee';
 
 export interface AudioDevice {
   /** What to pass as a source's `device` (the recorder's own name for it); 'default' is the system's default. */
@@ -47,8 +49,73 @@ export const DEFAULT_DEVICE = 'default';
 export async function listDevices(query: DeviceQuery = {}): Promise<DeviceList> {
   const platform = query.platform ?? process.platform;
   const env = query.env ?? process.env;
-  if (platform === 'darwin' || platform === 'win32') return listFfmpegDevices(platform, env);
-  return listLinuxDevices(env);
+  let list: DeviceList;
+  if (platform === 'darwin' || platform === 'win32') {
+    const rt = platform === process.platform && audifyStatus(env).available ? await listAudifyDevices(env) : undefined;
+    list = rt ? rtAudioDeviceList(rt.api, rt.devices, platform) : await listFfmpegDevices(platform, env);
+    if (platform === 'darwin' && audioteeStatus(platform).available) {
+      // Core Audio taps: all system audio, or only a meeting app's, ahead of any loopback device.
+      const apps = await listAudioApps(env);
+      list.systemSources = [
+        { id: DEFAULT_DEVICE, label: 'All system audio (Core Audio tap)', kind: 'system', isDefault: true, backend: 'audiotee' },
+        ...apps.map((a): AudioDevice => ({ id: `${APP_PREFIX}${a}`, label: `Only ${a} (Core Audio tap)`, kind: 'system', isDefault: false, backend: 'audiotee' })),
+        ...list.systemSources.map((d) => ({ ...d, isDefault: false })),
+      ];
+    }
+  } else {
+    list = await listLinuxDevices(env);
+  }
+  list.notes.push(...backendNotes(platform, env));
+  return list;
+}
+
+/** Which backend records each source here, for `earshot devices` and health. */
+export function captureBackends(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): { microphone: string; systemAudio: string } {
+  const audify = platform === process.platform && audifyStatus(env).available;
+  const programs = 'recorder programs';
+  const tee = audioteeStatus(platform).available;
+  return {
+    microphone: audify ? 'audify (in-process RtAudio)' : programs,
+    systemAudio: platform === 'darwin' && tee ? 'audiotee (Core Audio tap)' : audify ? `audify (in-process RtAudio${platform === 'win32' ? ', WASAPI loopback' : ''})` : programs,
+  };
+}
+
+function backendNotes(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string[] {
+  const backends = captureBackends(platform, env);
+  const notes = [`capture backend: microphone ${backends.microphone}; system audio ${backends.systemAudio}`];
+  const audify = audifyStatus(env);
+  if (platform === process.platform && !audify.available) notes.push(`in-process capture unavailable: ${audify.reason}; using sox/arecord/parec/ffmpeg`);
+  if (platform === 'darwin') {
+    const tee = audioteeStatus(platform);
+    if (!tee.available) notes.push(`driver-free system audio unavailable: ${tee.reason}`);
+  }
+  return notes;
+}
+
+/** RtAudio's devices (macOS, Windows) as Earshot's lists: ids are RtAudio's device names. */
+export function rtAudioDeviceList(api: string, devices: { name: string; inputChannels: number; outputChannels: number; isDefaultInput: boolean; isDefaultOutput: boolean }[], platform: NodeJS.Platform): DeviceList {
+  const mic = (d: { name: string; isDefaultInput: boolean }): AudioDevice => ({ id: d.name, label: d.name, kind: 'mic', isDefault: false, backend: 'rtaudio' });
+  const defaultMic: AudioDevice = { id: DEFAULT_DEVICE, label: `System default microphone${devices.find((d) => d.isDefaultInput) ? ` (${devices.find((d) => d.isDefaultInput)!.name})` : ''}`, kind: 'mic', isDefault: true, backend: 'rtaudio' };
+  const inputs = devices.filter((d) => d.inputChannels > 0);
+  if (platform === 'win32') {
+    // WASAPI: every output device can be opened as a loopback input.
+    const outputs = devices.filter((d) => d.outputChannels > 0);
+    const defaultOut = outputs.find((d) => d.isDefaultOutput);
+    return {
+      microphones: [defaultMic, ...inputs.map(mic)],
+      systemSources: [
+        { id: DEFAULT_DEVICE, label: `Default output, as it changes${defaultOut ? ` (now ${defaultOut.name})` : ''} (WASAPI loopback)`, kind: 'system', isDefault: true, backend: 'rtaudio' },
+        ...outputs.map((d): AudioDevice => ({ id: d.name, label: `${d.name} (WASAPI loopback)`, kind: 'system', isDefault: false, backend: 'rtaudio' })),
+      ],
+      notes: [`${api} devices (RtAudio)`],
+    };
+  }
+  const loopbacks = inputs.filter((d) => isLoopbackDeviceName(d.name, platform));
+  return {
+    microphones: [defaultMic, ...inputs.filter((d) => !isLoopbackDeviceName(d.name, platform)).map(mic)],
+    systemSources: loopbacks.map((d, i): AudioDevice => ({ id: d.name, label: d.name, kind: 'system', isDefault: i === 0, backend: 'rtaudio' })),
+    notes: [`${api} devices (RtAudio)`],
+  };
 }
 
 async function listLinuxDevices(env: NodeJS.ProcessEnv): Promise<DeviceList> {
@@ -94,7 +161,7 @@ interface PulseSource {
 }
 
 /** PulseAudio/PipeWire sources: JSON where pactl has it (PulseAudio ≥ 16), else the text listing; undefined without a server. */
-async function pulseSources(env: NodeJS.ProcessEnv): Promise<PulseSource[] | undefined> {
+export async function pulseSources(env: NodeJS.ProcessEnv): Promise<PulseSource[] | undefined> {
   const json = await runTool('pactl', ['-f', 'json', 'list', 'sources'], { env });
   if (json.code === 0) {
     const parsed = parsePactlJsonSources(json.stdout);
@@ -279,13 +346,21 @@ export async function systemCaptureAvailability(query: DeviceQuery & { helperPat
       ? { available: true, recorder: 'helper', device: DEFAULT_DEVICE }
       : { available: false, message: `The system audio helper ${query.helperPath} is missing or not executable.` };
   }
+  const audify = platform === process.platform && audifyStatus(env).available;
+  if (platform === 'darwin' && audioteeStatus(platform).available) return { available: true, recorder: 'audiotee', device: DEFAULT_DEVICE };
+  if (platform === 'win32' && audify) return { available: true, recorder: 'audify', device: DEFAULT_DEVICE };
+  if (platform === 'darwin' && audify) {
+    const rt = await listAudifyDevices(env);
+    const loopback = rt?.devices.find((d) => d.inputChannels > 0 && isLoopbackDeviceName(d.name, 'darwin'));
+    if (loopback) return { available: true, recorder: 'audify', device: loopback.name };
+  }
   if (platform === 'darwin' || platform === 'win32') {
     const loopback = await defaultLoopbackDevice(platform, env);
     if ('fault' in loopback) return { available: false, message: loopback.fault.message };
     const recorder = findExecutable('ffmpeg', env, platform) ? 'ffmpeg' : 'sox';
     return { available: true, recorder, device: loopback.device };
   }
-  const recorder = ['parec', 'ffmpeg', 'sox'].find((r) => findExecutable(r, env));
+  const recorder = audify ? 'audify' : ['parec', 'ffmpeg', 'sox'].find((r) => findExecutable(r, env));
   if (!recorder) return { available: false, message: noSystemAudioMessage('linux', 'no-recorder') };
   if (findExecutable('pactl', env)) {
     const info = await runTool('pactl', ['info'], { env });
@@ -293,6 +368,15 @@ export async function systemCaptureAvailability(query: DeviceQuery & { helperPat
     const { defaultSink } = parsePactlInfo(info.stdout);
     if (!defaultSink) return { available: false, recorder, message: noSystemAudioMessage('linux', 'no-loopback') };
     return { available: true, recorder, device: `${defaultSink}.monitor` };
+  }
+  if (audify) {
+    // No pactl: RtAudio itself tells whether a server answers and has an output to monitor.
+    const rt = await listAudifyDevices(env);
+    if (!rt || rt.devices.length === 0) return { available: false, recorder, message: noSystemAudioMessage('linux', 'no-server') };
+    const out = rt.devices.find((d) => d.isDefaultOutput);
+    return out && rt.devices.some((d) => d.name === `Monitor of ${out.name}`)
+      ? { available: true, recorder, device: DEFAULT_DEVICE }
+      : { available: false, recorder, message: noSystemAudioMessage('linux', 'no-loopback') };
   }
   return { available: true, recorder, device: '@DEFAULT_MONITOR@' };
 }
@@ -304,7 +388,7 @@ export function noSystemAudioMessage(platform: NodeJS.Platform, missing: 'no-rec
     const setup = 'install BlackHole (brew install blackhole-2ch), then in Audio MIDI Setup create a Multi-Output Device with your speakers and BlackHole and make it the output';
     return missing === 'no-recorder'
       ? `System audio on macOS needs ffmpeg (brew install ffmpeg) and a loopback device: ${setup}.${mic}`
-      : `System audio on macOS needs a loopback device: ${setup}. (A native ScreenCaptureKit helper, which needs no driver, can be configured instead.)${mic}`;
+      : `System audio on macOS before 14.2 needs a loopback device: ${setup}. (On macOS 14.2 and later Earshot taps system audio without a driver.)${mic}`;
   }
   if (platform === 'win32') {
     return missing === 'no-recorder'

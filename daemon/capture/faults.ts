@@ -117,9 +117,10 @@ export function classifyEnd(ctx: FaultContext, end: RecorderEnd): CaptureFault {
 
 function permissionMessage(ctx: FaultContext): string {
   if (ctx.platform === 'darwin') {
+    // The links open the pane itself (x-apple.systempreferences URLs); the extension offers them as a button.
     return ctx.kind === 'mic'
-      ? 'macOS denied access to the microphone. Open System Settings → Privacy & Security → Microphone, allow the app Earshot runs in (Visual Studio Code or your terminal), then retry.'
-      : 'macOS denied system audio capture. Open System Settings → Privacy & Security → Screen & System Audio Recording, allow the app Earshot runs in (Visual Studio Code or your terminal), then retry.';
+      ? 'macOS denied access to the microphone. Open System Settings → Privacy & Security → Microphone, allow the app Earshot runs in (Visual Studio Code or your terminal), then retry (x-apple.systempreferences:com.apple.preference.security?Privacy_Microphone).'
+      : 'macOS denied system audio capture. Open System Settings → Privacy & Security → Screen & System Audio Recording, allow the app Earshot runs in (Visual Studio Code or your terminal) under "System Audio Recording Only", then retry (x-apple.systempreferences:com.apple.preference.security?Privacy_ScreenCapture).';
   }
   if (ctx.platform === 'win32') {
     return `Windows blocked access to the ${ctx.kind === 'mic' ? 'microphone' : 'audio device'}. Open Settings → Privacy & security → Microphone and turn on "Let desktop apps access your microphone" (or close a program holding the device exclusively), then retry.`;

@@ -32,6 +32,7 @@ import { CaptureError, CaptureFault, CaptureKind, classifyEnd, FaultContext, Fau
 import { InputLevel, LevelMeter, Pcm16Decoder } from './pcm';
 import { RecorderLauncher, recorderLauncher, RecorderRequest, RunningRecorder } from './recorder';
 import { AudioFrame, AudioSource, FRAME_SAMPLES, SAMPLE_RATE } from './source';
+import { silentTapHint } from './audiotee';
 
 export type CaptureState = 'starting' | 'capturing' | 'stalled' | 'failed' | 'retrying' | 'paused' | 'stopped';
 
@@ -48,6 +49,11 @@ export interface CaptureStatus {
   reason?: FaultReason;
   /** The recorder's own words, for logs. */
   detail?: string;
+  /**
+   * Advice while capturing: a macOS system-audio tap that delivers only digital silence (most likely the permission;
+   * see audiotee.ts), with the settings pane's link. Only on the status that first says it.
+   */
+  hint?: string;
   retryInMs?: number;
   /** The recorder program, and the device it records when known. */
   recorder: string;
@@ -82,6 +88,8 @@ export interface LiveSourceOptions extends Omit<RecorderRequest, 'kind'> {
   clock?: ClockOptions;
   /** Interval of level values (ms). */
   levelIntervalMs?: number;
+  /** A tap that delivers only exact zeros this long gets the permission hint (audiotee). */
+  silentTapMs?: number;
 }
 
 const WATCHDOG_TICK_MS = 250;
@@ -123,6 +131,9 @@ export class LiveSource implements AudioSource {
   private recorder: RunningRecorder | undefined;
   private lastDataAt: number | undefined;
   private firstDataAt: number | undefined;
+  /** audiotee: whether this run has delivered anything but exact zeros, and whether the hint was given. */
+  private heardSignal = false;
+  private hinted = false;
   private pendingFault: CaptureFault | undefined;
   private skipBackoff = false;
   private wakeRetry: (() => void) | undefined;
@@ -344,6 +355,7 @@ export class LiveSource implements AudioSource {
     this.pendingFault = undefined;
     this.lastDataAt = undefined;
     this.firstDataAt = undefined;
+    this.heardSignal = false;
     // Audio after a resume is never stamped before it (the recorder cannot have heard anything earlier).
     this.clock.restart(this.resumedAt);
     this.decoder.reset();
@@ -413,6 +425,15 @@ export class LiveSource implements AudioSource {
 
     const level = this.meter.push(samples, arrival);
     if (level) this.emit(this.levelListeners, level);
+    if (this.launcher.recorder === 'audiotee' && !this.heardSignal && !this.hinted) {
+      // A denied Core Audio tap runs and delivers exact zeros; real silence from a tap is zeros too, so this is a
+      // hint, not a fault, and is said once per source.
+      if (samples.some((x) => x !== 0)) this.heardSignal = true;
+      else if (arrival - this.firstDataAt >= (this.options.silentTapMs ?? 15_000)) {
+        this.hinted = true;
+        this.setStatus({ state: 'capturing', hint: silentTapHint() });
+      }
+    }
 
     const hadStarted = this.clock.hasStarted;
     const { start } = this.clock.place(samples.length, arrival);

@@ -1,15 +1,19 @@
 /**
- * Recorder processes: programs that write 16 kHz mono signed 16-bit little-endian PCM to stdout.
+ * Recorders: what turns a device into 16 kHz mono signed 16-bit little-endian PCM on a pipe.
  *
- *   microphone    node-record-lpcm16 with sox, rec or arecord (audioType 'raw': its WAV header carries bogus sizes)
- *   system audio  Linux: the monitor of the default sink with parec (lowest latency), else ffmpeg's pulse input, else sox
- *                 macOS: a loopback device (BlackHole, Loopback, Soundflower…) with ffmpeg (avfoundation) or sox
- *                 Windows: a loopback-capable DirectShow device (Stereo Mix, VB-CABLE, virtual-audio-capturer) with ffmpeg
+ *   in-process    audify (RtAudio: PulseAudio on Linux, Core Audio on macOS, WASAPI on Windows), run as
+ *                 audifyHelper.js on the daemon's own Node: the default for the microphone and system audio wherever
+ *                 it loads (audify.ts). audiotee: macOS 14.2+ system audio through a Core Audio tap (audiotee.ts).
+ *   fallback      the recorder programs, when audify did not build or load (or EARSHOT_AUDIO_BACKEND=recorders):
+ *     microphone    node-record-lpcm16 with sox, rec or arecord (audioType 'raw': its WAV header carries bogus sizes)
+ *     system audio  Linux: the monitor of the default sink with parec (lowest latency), else ffmpeg's pulse input, else sox
+ *                   macOS: a loopback device (BlackHole, Loopback, Soundflower…) with ffmpeg (avfoundation) or sox
+ *                   Windows: a loopback-capable DirectShow device (Stereo Mix, VB-CABLE, virtual-audio-capturer) with ffmpeg
  *
- * The seam for a native helper: `RecorderLauncher`. A helper executable (ScreenCaptureKit or a Core Audio process tap
- * on macOS 14.2+, WASAPI loopback on Windows) that honours the helper contract below is launched like any recorder
- * (recorder 'helper', `helperPath`); a launcher that is not a process at all can implement the interface directly.
- * The macOS and Windows command lines and device detection are unit-tested only: they cannot run on Linux CI.
+ * Every one of them is started as a child process and supervised the same way (RunningRecorder, live.ts). Another
+ * native helper plugs in through the helper contract below (recorder 'helper', `helperPath`); a launcher that is not
+ * a process at all can implement RecorderLauncher directly. The macOS and Windows command lines and device
+ * detection are unit-tested only: they cannot run on Linux CI.
  *
  * Helper contract: `<helper> --rate 16000 --channels 1 --format s16le [--device NAME]` writes raw PCM to stdout until
  * SIGTERM, reports errors as text on stderr (macOS permission problems with the words "not authorized" or TCC's own
@@ -18,16 +22,21 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { CaptureError, CaptureKind, RecorderEnd } from './faults';
-import { DEFAULT_DEVICE, defaultLoopbackDevice, defaultSystemMonitor } from './devices';
+import { DEFAULT_DEVICE, defaultLoopbackDevice, defaultSystemMonitor, isLoopbackDeviceName } from './devices';
 import { SAMPLE_RATE } from './source';
 import { findExecutable } from './tools';
+import { audifyCommand, audifyStatus, listAudifyDevices, rtAudioNameForPulseSource } from './audify';
+import { APP_PREFIX, audioteeCommand, audioteeStatus, resolveApps } from './audiotee';
+import { pulseSources } from './devices';
 
-export type MicRecorderName = 'sox' | 'rec' | 'arecord';
-export type SystemRecorderName = 'parec' | 'ffmpeg' | 'sox' | 'helper';
+export type MicRecorderName = 'audify' | 'sox' | 'rec' | 'arecord';
+export type SystemRecorderName = 'audify' | 'audiotee' | 'parec' | 'ffmpeg' | 'sox' | 'helper';
 export type RecorderName = MicRecorderName | SystemRecorderName;
 
-export const MIC_RECORDERS: readonly MicRecorderName[] = ['sox', 'rec', 'arecord'];
-export const SYSTEM_RECORDERS: readonly SystemRecorderName[] = ['parec', 'ffmpeg', 'sox', 'helper'];
+export const MIC_RECORDERS: readonly MicRecorderName[] = ['audify', 'sox', 'rec', 'arecord'];
+export const SYSTEM_RECORDERS: readonly SystemRecorderName[] = ['audify', 'audiotee', 'parec', 'ffmpeg', 'sox', 'helper'];
+/** Backends inside Earshot (nothing to install), as opposed to the recorder programs. */
+export const IN_PROCESS_RECORDERS: readonly RecorderName[] = ['audify', 'audiotee'];
 
 /** Which audio to record, from where, with which program. */
 export interface RecorderRequest {
@@ -57,17 +66,33 @@ export interface RecorderCommand {
 }
 
 /**
- * Low latency first. Playback → first frame at the consumer, medians on Linux/PulseAudio (`npm run bench -- capture`):
- * microphone arecord 135 ms, sox 186 ms, rec 389 ms; system audio parec 24 ms, ffmpeg 26 ms, sox 195 ms.
+ * In-process backends first (nothing to install), then the recorder programs, low latency first. Playback → first
+ * frame at the consumer, medians on Linux/PulseAudio (`npm run bench -- capture`): microphone arecord 135 ms,
+ * sox 186 ms, rec 389 ms; system audio parec 24 ms, ffmpeg 26 ms, sox 195 ms. audify reads 20 ms periods
+ * like parec. macOS system audio: audiotee (Core Audio process tap, macOS 14.2+) needs no driver; audify,
+ * ffmpeg and sox record a loopback device (BlackHole) on older macOS. Windows system audio: audify opens the
+ * default output as a WASAPI loopback input.
  */
-const MIC_ORDER: Record<string, MicRecorderName[]> = { linux: ['arecord', 'sox', 'rec'], darwin: ['sox', 'rec'], win32: ['sox'] };
-const SYSTEM_ORDER: Record<string, SystemRecorderName[]> = { linux: ['parec', 'ffmpeg', 'sox'], darwin: ['ffmpeg', 'sox'], win32: ['ffmpeg'] };
+const MIC_ORDER: Record<string, MicRecorderName[]> = { linux: ['audify', 'arecord', 'sox', 'rec'], darwin: ['audify', 'sox', 'rec'], win32: ['audify', 'sox'] };
+const SYSTEM_ORDER: Record<string, SystemRecorderName[]> = {
+  linux: ['audify', 'parec', 'ffmpeg', 'sox'], darwin: ['audiotee', 'audify', 'ffmpeg', 'sox'], win32: ['audify', 'ffmpeg'],
+};
 
-/** The recorder to use when none was chosen: the first installed in order of latency; the first of the list if none is. */
+/**
+ * The recorder to use when none was chosen: the first available in the order above; when none is, the first
+ * recorder program (its start then says what to install).
+ */
 export function defaultRecorder(kind: CaptureKind, platform: NodeJS.Platform, installed: (name: string) => boolean, helperPath?: string): RecorderName {
   if (kind === 'system' && helperPath) return 'helper';
   const order = (kind === 'mic' ? MIC_ORDER : SYSTEM_ORDER)[platform] ?? (kind === 'mic' ? MIC_ORDER.linux : SYSTEM_ORDER.linux);
-  return order.find((r) => installed(r)) ?? order[0];
+  return order.find((r) => installed(r)) ?? order.find((r) => !IN_PROCESS_RECORDERS.includes(r))!;
+}
+
+/** Whether a backend or recorder program can run here: in-process backends when they load, programs when on PATH. */
+export function recorderAvailable(name: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform): boolean {
+  if (name === 'audify') return platform === process.platform && audifyStatus(env).available;
+  if (name === 'audiotee') return audioteeStatus(platform).available;
+  return findExecutable(name, env, platform) !== undefined;
 }
 
 /** The program a recorder name runs. */
@@ -152,6 +177,9 @@ export function systemCommand(recorder: SystemRecorderName, device: string, plat
         device,
       };
     }
+    case 'audify':
+    case 'audiotee':
+      throw new Error(`${recorder} is started by recorderLauncher (audifyCommand, audioteeCommand)`);
     case 'helper':
       return {
         recorder, command: recorderProgram('helper', helperPath),
@@ -186,27 +214,80 @@ export interface RecorderLauncher {
   launch(signal?: AbortSignal): Promise<RunningRecorder>;
 }
 
-/** The launcher for a request: node-record-lpcm16 for the microphone, a direct spawn for system audio. */
+/** The launcher for a request: an in-process backend or node-record-lpcm16 for the microphone, a direct spawn otherwise. */
 export function recorderLauncher(request: RecorderRequest): RecorderLauncher {
   const platform = request.platform ?? process.platform;
   const env = request.env ?? process.env;
-  const recorder = request.recorder ?? defaultRecorder(request.kind, platform, (name) => findExecutable(name, env, platform) !== undefined, request.helperPath);
+  let recorder = request.recorder ?? defaultRecorder(request.kind, platform, (name) => recorderAvailable(name, env, platform), request.helperPath);
+  // RtAudio's PulseAudio API cannot open ALSA device names (hw:1,0): those stay with arecord.
+  if (!request.recorder && recorder === 'audify' && platform === 'linux' && request.kind === 'mic' && request.device && request.device !== DEFAULT_DEVICE && isAlsaDeviceName(request.device)) {
+    recorder = defaultRecorder('mic', platform, (name) => name !== 'audify' && recorderAvailable(name, env, platform));
+  }
+  // A chosen loopback device (BlackHole) is recorded as a device; the tap only takes "all" or app:<names>.
+  if (!request.recorder && recorder === 'audiotee' && request.device && request.device !== DEFAULT_DEVICE && !request.device.startsWith(APP_PREFIX)) {
+    recorder = defaultRecorder('system', platform, (name) => name !== 'audiotee' && recorderAvailable(name, env, platform));
+  }
   if (request.kind === 'mic' && !(MIC_RECORDERS as readonly string[]).includes(recorder)) {
     throw new Error(`"${recorder}" is not a microphone recorder (one of ${MIC_RECORDERS.join(', ')})`);
   }
   if (request.kind === 'system' && !(SYSTEM_RECORDERS as readonly string[]).includes(recorder)) {
     throw new Error(`"${recorder}" is not a system-audio recorder (one of ${SYSTEM_RECORDERS.join(', ')})`);
   }
+  const spawnCommand = (command: Pick<RecorderCommand, 'recorder' | 'command' | 'args' | 'envOverrides' | 'device'>) => {
+    const child = spawn(command.command, command.args, { env: { ...env, ...command.envOverrides }, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    return new RunningRecorder(command, child, child.stdout!);
+  };
   return {
     recorder,
     launch: async (signal) => {
+      if (recorder !== 'audiotee' && request.device?.startsWith(APP_PREFIX)) {
+        throw new CaptureError({ reason: 'no-system-audio', message: `Recording only one application's audio (${request.device}) needs macOS 14.2 or later (Core Audio taps). Choose all system audio instead. The microphone keeps working.` });
+      }
+      if (recorder === 'audify') {
+        const { device, rtName } = await resolveAudifyDevice(request, platform, env, signal);
+        return spawnCommand({ ...audifyCommand(request.kind, rtName), device });
+      }
+      if (recorder === 'audiotee') {
+        const pids = request.device && request.device !== DEFAULT_DEVICE ? await resolveApps(request.device, env) : undefined;
+        return spawnCommand(audioteeCommand(request.device ?? DEFAULT_DEVICE, pids));
+      }
       if (request.kind === 'mic') return startMicRecorder(micCommand(recorder as MicRecorderName, request.device, platform), env);
       const device = await resolveSystemDevice(request, recorder as SystemRecorderName, signal);
-      const command = systemCommand(recorder as SystemRecorderName, device, platform, request.helperPath);
-      const child = spawn(command.command, command.args, { env: { ...env, ...command.envOverrides }, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-      return new RunningRecorder(command, child, child.stdout!);
+      return spawnCommand(systemCommand(recorder as SystemRecorderName, device, platform, request.helperPath));
     },
   };
+}
+
+/**
+ * The device audify opens: `device` as the user knows it (a PulseAudio source name on Linux, a device name on
+ * macOS/Windows, 'default') and `rtName`, RtAudio's name for it. Linux maps source names to RtAudio's names (their
+ * descriptions) through pactl; without pactl only the defaults can be opened. System audio's default is the
+ * default sink's monitor (Linux), the default output as a loopback (Windows), the first loopback device (macOS
+ * before 14.2, where audiotee cannot tap).
+ */
+export async function resolveAudifyDevice(request: RecorderRequest, platform: NodeJS.Platform, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<{ device: string; rtName: string }> {
+  const chosen = request.device && request.device !== DEFAULT_DEVICE ? request.device : undefined;
+  if (platform === 'linux') {
+    const device = chosen ?? (request.kind === 'system' ? await defaultSystemMonitor(env, signal) : DEFAULT_DEVICE);
+    if (device === DEFAULT_DEVICE || device === '@DEFAULT_MONITOR@' || !findExecutable('pactl', env, platform)) return { device, rtName: DEFAULT_DEVICE };
+    const sources = await pulseSources(env);
+    if (!sources) return { device, rtName: device }; // no server: the helper says so
+    const mapped = rtAudioNameForPulseSource(device, sources);
+    if ('error' in mapped) throw new CaptureError({ reason: 'device-not-found', message: `${request.kind === 'mic' ? 'Microphone' : 'System audio'} device "${device}" was not found (unplugged?). Plug it back in or choose another device (\`earshot devices\` lists them); Earshot retries on its own.`, detail: mapped.error });
+    return { device, rtName: mapped.name };
+  }
+  if (chosen) return { device: chosen, rtName: chosen };
+  if (request.kind === 'system' && platform === 'darwin') {
+    const listed = await listAudifyDevices(env, signal);
+    const loopback = listed?.devices.find((d) => d.inputChannels > 0 && isLoopbackDeviceName(d.name, 'darwin'));
+    if (!loopback) throw new CaptureError({ reason: 'no-system-audio', message: noLoopbackMessage() });
+    return { device: loopback.name, rtName: loopback.name };
+  }
+  return { device: DEFAULT_DEVICE, rtName: DEFAULT_DEVICE };
+}
+
+function noLoopbackMessage(): string {
+  return 'System audio on macOS before 14.2 needs a loopback device: install BlackHole (brew install blackhole-2ch), then in Audio MIDI Setup create a Multi-Output Device with your speakers and BlackHole and make it the output. (macOS 14.2 and later need nothing.) The microphone keeps working.';
 }
 
 /**

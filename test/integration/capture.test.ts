@@ -13,6 +13,8 @@ import { LiveSource, LiveSourceOptions } from '../../daemon/capture/live';
 import { MicRecorderName, SystemRecorderName } from '../../daemon/capture/recorder';
 import { FRAME_SAMPLES } from '../../daemon/capture/source';
 import { findExecutable } from '../../daemon/capture/tools';
+import { audifyStatus } from '../../daemon/capture/audify';
+import { pathWithoutRecorders, RECORDER_PROGRAMS } from '../support/no-recorders';
 import { CaptureRun, startCapture } from '../support/capture';
 import { findIn, readWavMono16 } from '../support/correlate';
 import { PulseServer } from '../support/pulse';
@@ -51,6 +53,9 @@ describe('live capture (real PulseAudio)', function () {
     micSpeech = readWavMono16(fx.mic);
     speakerSpeech = readWavMono16(fx.speaker);
     pulse = await PulseServer.start();
+    // The in-process backend is part of what is tested: CI builds it at `npm ci` (scripts/build-audify.js).
+    const audify = audifyStatus();
+    assert.ok(audify.available, `audify must be built for these tests: ${audify.reason} (node scripts/build-audify.js)`);
   });
   after(async () => {
     await Promise.all(runs.splice(0).map((r) => r.stop()));
@@ -72,8 +77,8 @@ describe('live capture (real PulseAudio)', function () {
     await playCall();
     await Promise.all([mic.stop(), system.stop()]);
     assert.deepEqual([...mic.errors, ...system.errors], []);
-    assert.equal(mic.source.recorderName, findExecutable('arecord') ? 'arecord' : 'sox');
-    assert.equal(system.source.recorderName, 'parec');
+    assert.equal(mic.source.recorderName, 'audify', 'the in-process backend is the default');
+    assert.equal(system.source.recorderName, 'audify');
     assert.equal(system.statuses.find((s) => s.state === 'capturing')!.device, 'speaker.monitor', 'the default sink\'s monitor');
 
     const micAudio = mic.audio();
@@ -96,6 +101,44 @@ describe('live capture (real PulseAudio)', function () {
     assert.ok(loud.length >= 5, 'speech shows on the level meter');
     const span = (mic.levels[mic.levels.length - 1].at - mic.levels[0].at) / 1000;
     assert.ok(mic.levels.length / span <= 11, `${mic.levels.length} levels in ${span.toFixed(1)} s`);
+  });
+
+  it('with no recorder program on PATH (sox, rec, arecord, parec, ffmpeg hidden), the in-process backend captures both sources', async () => {
+    const PATH = pathWithoutRecorders(path.join(dir, 'bin-without-recorders'));
+    for (const program of RECORDER_PROGRAMS) assert.equal(findExecutable(program, { PATH }), undefined, `${program} is hidden`);
+    for (const withPactl of [true, false]) {
+      // Without pactl too: RtAudio finds the default source and the default sink's monitor on its own.
+      const env = { ...pulse.env, PATH: withPactl ? PATH : path.join(dir, 'empty-bin') };
+      fs.mkdirSync(env.PATH, { recursive: true });
+      const origin = performance.now();
+      const mic = capture({ kind: 'mic', clockOrigin: origin, env });
+      const system = capture({ kind: 'system', clockOrigin: origin, env });
+      assert.equal(mic.source.recorderName, 'audify');
+      assert.equal(system.source.recorderName, 'audify');
+      await Promise.all([mic.waitForStatus('capturing'), system.waitForStatus('capturing')]);
+      await playCall();
+      await Promise.all([mic.stop(), system.stop()]);
+      assert.deepEqual([...mic.errors, ...system.errors], []);
+      assert.ok(!mic.statuses.some((s) => s.state === 'failed') && !system.statuses.some((s) => s.state === 'failed'), 'no fault, stopping included');
+      if (withPactl) assert.equal(system.statuses.find((s) => s.state === 'capturing')!.device, 'speaker.monitor');
+      const micMatch = findIn(micSpeech, mic.audio());
+      const systemMatch = findIn(speakerSpeech, system.audio());
+      assert.ok(micMatch.r >= MIN_R && micMatch.overlap === micSpeech.length, `microphone (pactl ${withPactl}): r = ${micMatch.r.toFixed(4)}`);
+      assert.ok(systemMatch.r >= MIN_R && systemMatch.overlap === speakerSpeech.length, `system audio (pactl ${withPactl}): r = ${systemMatch.r.toFixed(4)}`);
+      assert.ok(Math.abs(findIn(speakerSpeech, mic.audio()).r) < MAX_CROSSTALK_R, 'the microphone is the virtual mic, not the speaker');
+    }
+  });
+
+  it('the in-process backend opens a chosen PulseAudio source by its name', async () => {
+    // virtmic is the default anyway; choosing the speaker's monitor as a "microphone" proves the choice is honoured.
+    const run = capture({ kind: 'mic', device: 'speaker.monitor' });
+    assert.equal(run.source.recorderName, 'audify');
+    await run.waitForStatus('capturing');
+    await pulse.playToSpeaker(fx.speaker);
+    await sleep(400);
+    await run.stop();
+    const match = findIn(speakerSpeech, run.audio());
+    assert.ok(match.r >= MIN_R, `r = ${match.r.toFixed(4)}`);
   });
 
   for (const recorder of ['sox', 'rec', 'arecord'] as MicRecorderName[]) {
@@ -130,11 +173,14 @@ describe('live capture (real PulseAudio)', function () {
   it('survives the sound server being killed and restarted: a fault within 1 s, then capture resumes on a clock that kept running', async () => {
     const origin = performance.now();
     // sox exits 0 when the server dies, arecord exits 1, parec exits 1: all three must be noticed.
+    const inProcess = (name: string) => name === 'audify';
     const sources = [
+      capture({ kind: 'mic', recorder: 'audify', clockOrigin: origin }),
+      capture({ kind: 'system', recorder: 'audify', clockOrigin: origin }),
       capture({ kind: 'mic', recorder: 'sox', clockOrigin: origin }),
       capture({ kind: 'mic', recorder: 'arecord', clockOrigin: origin }),
       capture({ kind: 'system', recorder: 'parec', clockOrigin: origin }),
-    ].filter((r) => findExecutable(r.source.recorderName));
+    ].filter((r) => inProcess(r.source.recorderName) || findExecutable(r.source.recorderName));
     await Promise.all(sources.map((r) => r.waitForStatus('capturing')));
     await sleep(500);
     const lastBefore = sources.map((r) => r.frames[r.frames.length - 1]);
@@ -142,7 +188,7 @@ describe('live capture (real PulseAudio)', function () {
     await pulse.kill();
     const failures = await Promise.all(sources.map((r) => r.waitForStatus('failed', killedAt)));
     for (const [i, f] of failures.entries()) {
-      const name = sources[i].source.recorderName;
+      const name = `${sources[i].source.recorderName} ${sources[i].source.kind}`;
       assert.ok(f.at - killedAt < 1000, `${name}: fault ${(f.at - killedAt).toFixed(0)} ms after the kill`);
       assert.equal(f.reason, 'server-lost', `${name}: ${f.reason} (${f.detail})`);
       assert.match(f.message!, /sound server/);
@@ -158,7 +204,7 @@ describe('live capture (real PulseAudio)', function () {
     await Promise.all(sources.map((r) => r.waitForStatus('capturing', restartedAt, 15_000)));
     await playCall();
     for (const [i, r] of sources.entries()) {
-      const name = r.source.recorderName;
+      const name = `${r.source.recorderName} ${r.source.kind}`;
       const after = r.frames.filter((f) => f.capturedAt! > restartedAt);
       assert.ok(after.length > 0, `${name}: frames after the restart`);
       // The clock kept running: the first frame after the restart sits at least the downtime after the last before.
@@ -180,6 +226,7 @@ describe('live capture (real PulseAudio)', function () {
   it('reports a stall ~2 s into a frozen server, and takes the burst after it without a backlog', async () => {
     const origin = performance.now();
     const sources = [capture({ kind: 'mic', clockOrigin: origin }), capture({ kind: 'system', clockOrigin: origin })];
+    assert.deepEqual(sources.map((r) => r.source.recorderName), ['audify', 'audify'], 'the default backend');
     await Promise.all(sources.map((r) => r.waitForStatus('capturing')));
     await sleep(500);
     const frozenAt = performance.now();
@@ -229,7 +276,10 @@ describe('live capture (real PulseAudio)', function () {
 
   it('says which device was not found', async () => {
     const runs = [capture({ kind: 'mic', recorder: 'sox', device: 'no_such_mic' }), capture({ kind: 'mic', recorder: 'arecord', device: 'no_such_mic' }),
-      capture({ kind: 'system', device: 'no_such_sink.monitor' })].filter((r) => findExecutable(r.source.recorderName));
+      capture({ kind: 'system', recorder: 'parec', device: 'no_such_sink.monitor' }),
+      capture({ kind: 'mic', device: 'no_such_mic' }), capture({ kind: 'system', device: 'no_such_sink.monitor' })]
+      .filter((r) => r.source.recorderName === 'audify' || findExecutable(r.source.recorderName));
+    assert.equal(runs.filter((r) => r.source.recorderName === 'audify').length, 2);
     for (const run of runs) {
       const fault = await run.waitForStatus('failed');
       assert.equal(fault.reason, 'device-not-found', `${run.source.recorderName}: ${fault.detail}`);
@@ -238,7 +288,8 @@ describe('live capture (real PulseAudio)', function () {
   });
 
   it('tells whether system audio can be captured, and how to enable it when not', async () => {
-    assert.deepEqual(await systemCaptureAvailability({ env: pulse.env }), { available: true, recorder: 'parec', device: 'speaker.monitor' });
+    assert.deepEqual(await systemCaptureAvailability({ env: pulse.env }), { available: true, recorder: 'audify', device: 'speaker.monitor' });
+    assert.deepEqual(await systemCaptureAvailability({ env: { ...pulse.env, EARSHOT_AUDIO_BACKEND: 'recorders' } }), { available: true, recorder: 'parec', device: 'speaker.monitor' });
     const noServer = await systemCaptureAvailability({ env: { ...pulse.env, PULSE_SERVER: `unix:${path.join(dir, 'no-server')}` } });
     assert.equal(noServer.available, false);
     assert.match(noServer.message!, /needs a running PulseAudio or PipeWire-Pulse server/);
@@ -250,10 +301,12 @@ describe('live capture (real PulseAudio)', function () {
     assert.equal(json.code, 0, json.stderr);
     const list = JSON.parse(json.stdout) as {
       microphones: { id: string; isDefault: boolean; kind: string }[]; systemSources: { id: string; isDefault: boolean }[]; systemAudio: { available: boolean; device: string };
+      backends: { microphone: string; systemAudio: string };
     };
     assert.deepEqual(list.microphones.map((d) => [d.id, d.isDefault]), [['virtmic', true]]);
     assert.deepEqual(list.systemSources.map((d) => [d.id, d.isDefault]).sort(), [['mic_feed.monitor', false], ['speaker.monitor', true]]);
-    assert.deepEqual(list.systemAudio, { available: true, recorder: 'parec', device: 'speaker.monitor' });
+    assert.deepEqual(list.systemAudio, { available: true, recorder: 'audify', device: 'speaker.monitor' });
+    assert.deepEqual(list.backends, { microphone: 'audify (in-process RtAudio)', systemAudio: 'audify (in-process RtAudio)' });
 
     const text = await cli([]);
     assert.equal(text.code, 0, text.stderr);
@@ -262,6 +315,7 @@ describe('live capture (real PulseAudio)', function () {
     assert.match(lines[1], /^\* virtmic\s+Remapped Monitor of Null Output$/);
     assert.ok(lines.some((l) => /^\* speaker\.monitor\s+Monitor of Null Output$/.test(l)), text.stdout);
     assert.ok(lines.some((l) => /^ {2}mic_feed\.monitor\s+/.test(l)), text.stdout);
-    assert.ok(text.stdout.includes('System audio: captured with parec from speaker.monitor.'));
+    assert.ok(text.stdout.includes('System audio: captured with audify from speaker.monitor.'));
+    assert.ok(text.stdout.includes('Capture backends: microphone audify (in-process RtAudio); system audio audify (in-process RtAudio).'), text.stdout);
   });
 });

@@ -72,7 +72,7 @@ describe('earshot/devices/test on a real PulseAudio server (real daemon)', funct
     await client.waitFor('a system level', () => levels.some((l) => l.source === 'system'), 10_000);
     await pulse.playToSpeaker(fixtures.speaker);
     const result = await test;
-    assert.equal(result.recorder, 'parec');
+    assert.equal(result.recorder, 'audify', 'the in-process backend is the default');
     assert.equal(result.heard, true);
     assert.ok(result.rmsDbfs > -40, `loudest ${result.rmsDbfs} dBFS`);
   });

@@ -16,6 +16,7 @@ import { readJournal, segmentsOf } from '../../daemon/journal/journal';
 import { DAEMON_BIN, miniModel, REPO_ROOT } from '../setup';
 import { PulseServer, startPulse } from '../support/pulse';
 import { callFixtures } from '../support/speech';
+import { pathWithoutRecorders } from '../support/no-recorders';
 import { connectDaemon, RpcClient } from './daemon-process';
 import { tokenFileOf } from './wire';
 
@@ -209,6 +210,31 @@ describe('live session: microphone and system audio from a real PulseAudio serve
       }
     });
   }
+
+  it('with no recorder program on PATH (sox, rec, arecord, parec, ffmpeg hidden), `earshot listen` transcribes both sources through the in-process backend', async () => {
+    const { spawn } = await import('node:child_process');
+    const PATH = pathWithoutRecorders(path.join(dir, 'bin-without-recorders'));
+    const storage = path.join(dir, 'no-recorders-storage');
+    const child = spawn(process.execPath, [DAEMON_BIN, 'listen', '--source', 'mic,system', '--seconds', '12', '--json', '--threads', '1',
+      '--model', miniModel(), '--notes-dir', path.join(dir, 'no-recorders-notes')], { cwd: REPO_ROOT, env: { ...pulse.env, PATH, EARSHOT_STORAGE: storage } });
+    let stdout = '', stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const deadline = Date.now() + 30_000;
+    while (!/mic: recording/.test(stderr) || !/system: recording/.test(stderr)) {
+      assert.ok(Date.now() < deadline && child.exitCode === null, `listen did not start recording:\n${stderr.slice(-1500)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await pulse.playToMic(fixtures.mic);
+    await pulse.playToSpeaker(fixtures.speaker);
+    const code = await exited;
+    assert.equal(code, 0, stderr.slice(-1500));
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { source: string; text: string });
+    assert.ok(lines.some((l) => l.source === 'mic' && l.text) && lines.some((l) => l.source === 'system' && l.text), stdout);
+    assert.match(stderr, /mic: recording \(audify/, 'the in-process backend recorded the microphone');
+    assert.match(stderr, /system: recording \(audify, speaker\.monitor/, 'and system audio');
+  });
 
   it('no way to record system audio: the session runs with the microphone and says how to enable it; alone, it is refused', async () => {
     // A daemon that finds none of parec, ffmpeg or sox for system audio (PATH without them) but may run arecord… is

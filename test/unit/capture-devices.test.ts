@@ -181,7 +181,7 @@ describe('how to enable system audio, per OS', () => {
     const cases: [NodeJS.Platform, 'no-recorder' | 'no-server' | 'no-loopback', RegExp][] = [
       ['linux', 'no-recorder', /apt install pulseaudio-utils.*pipewire-pulse/],
       ['linux', 'no-server', /PulseAudio or PipeWire-Pulse/],
-      ['darwin', 'no-loopback', /BlackHole.*brew install blackhole-2ch.*Multi-Output Device.*ScreenCaptureKit/],
+      ['darwin', 'no-loopback', /before 14\.2.*BlackHole.*brew install blackhole-2ch.*Multi-Output Device.*14\.2 and later .* without a driver/],
       ['darwin', 'no-recorder', /brew install ffmpeg/],
       ['win32', 'no-loopback', /Stereo Mix.*VB-CABLE/],
       ['win32', 'no-recorder', /winget install Gyan\.FFmpeg/],
@@ -205,7 +205,8 @@ describe('device listing with fake tools', () => {
   const tools = (scripts: Record<string, string>): NodeJS.ProcessEnv => {
     const bin = fs.mkdtempSync(path.join(dir, 'bin-'));
     for (const [name, body] of Object.entries(scripts)) fs.writeFileSync(path.join(bin, name), `#!/bin/sh\ncd "${dir}"\n${body}\n`, { mode: 0o755 });
-    return { PATH: bin };
+    // The recorder programs are under test: the in-process backend (which may load here) is turned off.
+    return { PATH: bin, EARSHOT_AUDIO_BACKEND: 'recorders' };
   };
   const pactl = (json: boolean) => `case "$*" in
   "-f json list sources") ${json ? '/bin/cat json.txt' : 'echo "Invalid format value json" >&2; exit 1'} ;;

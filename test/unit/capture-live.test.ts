@@ -284,3 +284,30 @@ describe('LiveSource (fake recorders)', function () {
     await assert.rejects(async () => { for await (const f of source.frames(new AbortController().signal)) void f; }, /already running/);
   });
 });
+
+describe('LiveSource: a macOS system-audio tap that hears only silence (fake audiotee)', function () {
+  this.timeout(20_000);
+
+  /** A fake recorder that calls itself audiotee, so the source treats it as the Core Audio tap. */
+  const tap = (amplitude: number): RecorderLauncher => {
+    const fake = fakeLauncher([{ amplitude, then: 'forever' }]);
+    return { recorder: 'audiotee', launch: (signal) => fake.launch(signal) };
+  };
+
+  it('gives the permission hint once, with the settings link, while it keeps capturing; real audio gets none', async () => {
+    const silent = startCapture(new LiveSource({ kind: 'system', launcher: tap(0), silentTapMs: 600 }));
+    const heard = startCapture(new LiveSource({ kind: 'system', launcher: tap(0.5), silentTapMs: 600 }));
+    try {
+      await silent.waitFor(() => silent.statuses.some((s) => s.hint), 'the hint', 5000);
+      await sleep(1000);
+      const hints = silent.statuses.filter((s) => s.hint);
+      assert.equal(hints.length, 1, 'said once');
+      assert.equal(hints[0].state, 'capturing', 'a hint, not a fault: a tap is also silent when nothing plays');
+      assert.match(hints[0].hint!, /Screen & System Audio Recording.*x-apple\.systempreferences:/);
+      assert.ok(!heard.statuses.some((s) => s.hint), 'audio that is not digital silence is no reason for a hint');
+      assert.ok(heard.frames.length > 0 && silent.frames.length > 0);
+    } finally {
+      await Promise.all([silent.stop(), heard.stop()]);
+    }
+  });
+});

@@ -30,7 +30,7 @@ function healthParams(overrides: Partial<HealthParams> = {}): HealthParams {
   return {
     model: { state: 'ready', path: '/models/ggml-base.en.bin', error: null, loadMs: 812.4, rtf: 0.1234, p50Ms: 140, p95Ms: 310.6 },
     backlogSec: 0.34, dropped: 2, degradeLevel: 1, degradeName: 'fewer partials', rssBytes: 300 * 2 ** 20,
-    sources: [{ source: 'mic', state: 'capturing', rmsDbfs: -23.4, droppedSec: 0 }, { source: 'system', state: 'retrying', rmsDbfs: null, droppedSec: 1.5 }],
+    sources: [{ source: 'mic', state: 'capturing', rmsDbfs: -23.4, droppedSec: 0, recorder: 'audify' }, { source: 'system', state: 'retrying', rmsDbfs: null, droppedSec: 1.5 }],
     ...overrides,
   };
 }
@@ -61,7 +61,7 @@ describe('Show Health (extension/health.ts)', () => {
     for (const expected of [
       '# Earshot Health', '- Running: version 0.1.0, pid 4242', '| State | ready |', '`/models/ggml-base.en.bin`', '| Load time | 812 ms |', '0.123 (inference time',
       '| Inference p50 / p95 | 140 ms / 311 ms |', '| Backlog | 0.3 s', '| Dropped frames | 2 |', '| Degrade level | 1 (fewer partials) |', '| Memory (RSS) | 300 MiB |',
-      '| Microphone | capturing | -23 dBFS | 0.0 s |', '| System audio | retrying | — | 1.5 s |', '_As of 2026-01-21 09:30:00 UTC.', 'Reported 2026-01-21 09:29:58 UTC',
+      '| Microphone | capturing | audify | -23 dBFS | 0.0 s |', '| System audio | retrying | — | — | 1.5 s |', '_As of 2026-01-21 09:30:00 UTC.', 'Reported 2026-01-21 09:29:58 UTC',
       '_None since Earshot started._',
     ]) assert.ok(md.includes(expected), `missing ${JSON.stringify(expected)} in:\n${md}`);
   });

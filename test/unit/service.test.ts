@@ -129,7 +129,7 @@ describe('EarshotService', () => {
 
   it('live sources this machine cannot record: refused alone (saying what to install), left out beside others', async () => {
     // No recorder and no sound server anywhere on this PATH.
-    const svc = service({ capture: { env: { PATH: path.join(dir, 'no-tools') } } });
+    const svc = service({ capture: { env: { PATH: path.join(dir, 'no-tools'), EARSHOT_AUDIO_BACKEND: 'recorders' } } });
     svc.engine.state = 'ready';
     svc.engine.decode = (request) => new FakeDecoder().decode(request);
     await rejectsWith(svc.startSession({ sources: ['mic'] }), ErrorCodes.SourceUnavailable, /microphone recorder.*sox/);
@@ -198,7 +198,7 @@ describe('EarshotService: pause, dictation, device test, model progress, retenti
   function liveService(overrides: Partial<ServiceConfig> = {}): EarshotService {
     const svc = new EarshotService({
       storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: path.join(dir, 'no-model.bin'),
-      language: 'en', threads: 1, gpu: false, capture: { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } }, ...overrides,
+      language: 'en', threads: 1, gpu: false, capture: { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, EARSHOT_AUDIO_BACKEND: 'recorders' } }, ...overrides,
     }, {
       transcript: () => undefined, actionItem: () => undefined, decision: () => undefined, modelState: () => undefined,
       state: (s) => states.push(s), sourceStatus: (s) => statuses.push(s), inputLevel: (l) => levels.push(l), modelProgress: (p) => progress.push(p),
@@ -295,12 +295,12 @@ describe('EarshotService: pause, dictation, device test, model progress, retenti
   });
 
   it('a device that cannot record: SourceUnavailable with the message a session gives', async () => {
-    const svc = liveService({ capture: { env: { PATH: path.join(dir, 'no-tools') } } });
+    const svc = liveService({ capture: { env: { PATH: path.join(dir, 'no-tools'), EARSHOT_AUDIO_BACKEND: 'recorders' } } });
     const e = await rejectsWith(svc.testDevice({ source: 'mic', seconds: 1 }), ErrorCodes.SourceUnavailable, /No microphone recorder is installed.*sox/);
     assert.deepEqual(e.data, { source: 'mic', reason: 'recorder-missing' });
     const dead = fakeRecorderDir(['arecord'], { writeMs: 100, then: 'exit', exitCode: 1, stderr: 'ALSA lib pcm.c: Unknown PCM pulse\narecord: main:850: audio open error: No such file or directory' });
     try {
-      const svc2 = liveService({ capture: { env: { ...process.env, PATH: `${dead}:${process.env.PATH}` } } });
+      const svc2 = liveService({ capture: { env: { ...process.env, PATH: `${dead}:${process.env.PATH}`, EARSHOT_AUDIO_BACKEND: 'recorders' } } });
       const e2 = await rejectsWith(svc2.testDevice({ source: 'mic', device: 'nope', seconds: 2 }), ErrorCodes.SourceUnavailable, /not found/);
       assert.deepEqual(e2.data, { source: 'mic', reason: 'device-not-found' });
     } finally {

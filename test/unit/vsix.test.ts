@@ -21,7 +21,7 @@ const packager = require(path.join(REPO_ROOT, 'scripts', 'package-vsix.js')) as 
   hostTarget(): string;
 };
 const contents = require(path.join(REPO_ROOT, 'scripts', 'vsix-contents.js')) as {
-  checkVsix(file: string, target?: string): Promise<{ summary: string; native: { name: string }[] }>;
+  checkVsix(file: string, target?: string, options?: { checkout?: string }): Promise<{ summary: string; native: { name: string }[] }>;
   relativeLinks(markdown: string): string[];
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -147,7 +147,8 @@ describe('VSIX: native binaries per platform', () => {
     const plan = packager.plan('darwin-arm64');
     const dir = 'node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64';
     assert.deepEqual(plan.duplicates, [`${dir}/libonnxruntime.1.30.0.dylib`]);
-    assert.deepEqual(plan.kept, [`${dir}/libonnxruntime.1.dylib`, `${dir}/onnxruntime_binding.node`]);
+    // audiotee's universal binary (macOS system audio) stays in a macOS package, when the optional dependency is installed.
+    assert.deepEqual(plan.kept.filter((f) => !f.startsWith('node_modules/audiotee/')), [`${dir}/libonnxruntime.1.dylib`, `${dir}/onnxruntime_binding.node`]);
   });
 });
 
@@ -184,6 +185,23 @@ describe('VSIX: contents check', () => {
     const report = await contents.checkVsix(await pack('good'), 'linux-x64');
     assert.equal(report.native.length, 2);
     assert.match(report.summary, /^linux-x64, .* 2 native binaries/);
+  });
+
+  it('requires audify\'s binding when the checkout it was packed from built it, and never its sources or CMake tree', async () => {
+    const checkout = path.join(work, 'checkout');
+    fs.mkdirSync(path.join(checkout, 'node_modules/audify/build/Release'), { recursive: true });
+    fs.writeFileSync(path.join(checkout, 'node_modules/audify/build/Release/audify.node'), '');
+    const without = await pack('no-audify');
+    if (process.platform === 'linux') {
+      await assert.rejects(contents.checkVsix(without, 'linux-x64', { checkout }), /missing audify's binding \(in-process capture\) for linux-x64/);
+    }
+    await contents.checkVsix(without, 'linux-x64', { checkout: path.join(work, 'no-such-checkout') }); // not built there: optional
+    const sources = await pack('audify-sources', { 'node_modules/audify/vendor/rtaudio/RtAudio.cpp': '//', 'node_modules/audify/build/CMakeCache.txt': '#' });
+    await assert.rejects(contents.checkVsix(sources, 'linux-x64'), (e: Error) => {
+      assert.match(e.message, /audify's sources or CMake tree: node_modules\/audify\/vendor\/rtaudio\/RtAudio\.cpp/);
+      assert.match(e.message, /audify's sources or CMake tree: node_modules\/audify\/build\/CMakeCache\.txt/);
+      return true;
+    });
   });
 
   it('names every problem: foreign binaries, sources, tests, maps, test models, missing files, broken links', async () => {
