@@ -153,6 +153,16 @@ function nodeGypScript() {
   return found;
 }
 
+/**
+ * Node's headers without the network: inside `npm ci` npm passes its nodedir setting on; run by hand, the headers
+ * that come with this node (include/node next to bin/) do, as node-gyp would otherwise download them from nodejs.org.
+ */
+function nodeHeadersEnv() {
+  if (process.env.npm_config_nodedir) return {};
+  const prefix = path.resolve(path.dirname(process.execPath), '..');
+  return fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? { npm_config_nodedir: prefix } : {};
+}
+
 /** The static libraries CMake produced, in link order: whisper, ggml, its backends, ggml-base last. */
 function staticLibraries(buildDir) {
   const found = [];
@@ -171,21 +181,19 @@ function staticLibraries(buildDir) {
   return found.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
+function stageDir(kind) {
+  return path.join(REPO, 'node_modules', '.earshot-whisper-core', kind);
+}
+
 /**
- * Builds the new core for `kind` and installs the addon. Returns the record written to earshot-core.json.
- * Throws (with the build's last lines) when anything fails; the caller falls back to the bundled sources.
+ * Step 1: whisper.cpp and ggml as static libraries for `kind` (also what scripts/build-whisper-cpp.sh links its
+ * native benchmark driver with). Returns { srcDir, version, options, libDir, libs, libKey }.
  */
-function buildCore(kind, { jobs = Math.max(1, os.cpus().length), log = (m) => console.error(m) } = {}) {
+function buildLibraries(kind, { jobs = Math.max(1, os.cpus().length), log = (m) => console.error(m) } = {}) {
   const srcDir = whisperSourceDir();
   const version = whisperVersion(srcDir);
-  const swDir = resolvePackageDir('smart-whisper');
-  const stage = path.join(REPO, 'node_modules', '.earshot-whisper-core', kind);
-  const libDir = path.join(stage, 'cmake');
-  const addonDir = path.join(stage, 'addon');
+  const libDir = path.join(stageDir(kind), 'cmake');
   const options = cmakeOptions(kind);
-  const started = Date.now();
-
-  // 1. whisper.cpp and ggml as static libraries.
   const libKey = hashOf(version, options, fs.readFileSync(path.join(srcDir, 'CMakeLists.txt')), process.platform, os.arch());
   const libStamp = path.join(libDir, '.earshot-stamp');
   if (!(fs.existsSync(libStamp) && fs.readFileSync(libStamp, 'utf8') === libKey && staticLibraries(libDir).length >= 3)) {
@@ -198,6 +206,18 @@ function buildCore(kind, { jobs = Math.max(1, os.cpus().length), log = (m) => co
   }
   const libs = staticLibraries(libDir);
   if (!libs.some((l) => /whisper\.(a|lib)$/.test(l))) throw new Error(`CMake built no libwhisper in ${libDir}`);
+  return { srcDir, version, options, libDir, libs, libKey };
+}
+
+/**
+ * Builds the new core for `kind` and installs the addon. Returns the record written to earshot-core.json.
+ * Throws (with the build's last lines) when anything fails; the caller falls back to the bundled sources.
+ */
+function buildCore(kind, { jobs = Math.max(1, os.cpus().length), log = (m) => console.error(m) } = {}) {
+  const started = Date.now();
+  const { srcDir, version, options, libs, libKey } = buildLibraries(kind, { jobs, log });
+  const swDir = resolvePackageDir('smart-whisper');
+  const addonDir = path.join(stageDir(kind), 'addon');
 
   // 2. smart-whisper's binding, patched, linked with those libraries.
   const bindingSources = path.join(swDir, 'src', 'binding');
@@ -217,7 +237,8 @@ function buildCore(kind, { jobs = Math.max(1, os.cpus().length), log = (m) => co
         target_name: 'smart-whisper',
         sources: fs.readdirSync(path.join(addonDir, 'src', 'binding')).filter((f) => f.endsWith('.cc')).map((f) => `src/binding/${f}`),
         include_dirs: [require(addonApi).include.replace(/"/g, ''), path.join(srcDir, 'include'), path.join(srcDir, 'ggml', 'include')],
-        dependencies: [require(addonApi).gyp],
+        // node-addon-api names its gyp file relative to the package that depends on it: absolute here.
+        dependencies: [`${path.join(addonApi, 'node_api.gyp').replace(/\\/g, '/')}:nothing`],
         // Static archives that reference each other: one group on GNU ld, any order elsewhere.
         libraries: [...(linux ? ['-Wl,--start-group'] : []), ...libs, ...(linux ? ['-Wl,--end-group'] : []), ...systemLibraries(kind)],
         'cflags!': ['-fno-exceptions'],
@@ -228,7 +249,7 @@ function buildCore(kind, { jobs = Math.max(1, os.cpus().length), log = (m) => co
       }],
     };
     fs.writeFileSync(path.join(addonDir, 'binding.gyp'), JSON.stringify(gyp, null, 2));
-    run(process.execPath, [nodeGypScript(), 'rebuild', `--jobs=${jobs}`], { cwd: addonDir, env: { ...process.env, CFLAGS: '', CXXFLAGS: '' } });
+    run(process.execPath, [nodeGypScript(), 'rebuild', `--jobs=${jobs}`], { cwd: addonDir, env: { ...process.env, ...nodeHeadersEnv(), CFLAGS: '', CXXFLAGS: '' } });
     fs.writeFileSync(addonStamp, addonKey);
   }
 
@@ -261,12 +282,13 @@ function installedCore() {
   }
 }
 
-module.exports = { buildCore, installedCore, applyPatch, cmakeOptions, whisperSourceDir, whisperVersion };
+module.exports = { buildCore, buildLibraries, installedCore, applyPatch, cmakeOptions, systemLibraries, whisperSourceDir, whisperVersion };
 
+// node scripts/whisper-core/build-core.js KIND [--libraries-only]   (prints JSON)
 if (require.main === module) {
   const kind = process.argv[2] ?? 'x86-64-v3';
   try {
-    console.log(JSON.stringify(buildCore(kind), null, 2));
+    console.log(JSON.stringify(process.argv.includes('--libraries-only') ? buildLibraries(kind) : buildCore(kind), null, 2));
   } catch (e) {
     console.error(`earshot: ${e.message}`);
     process.exitCode = 1;
