@@ -134,6 +134,29 @@ const WARM_UP_AUDIO_CTX = 64;
 /** whisper.cpp returns nothing for under 1 s of audio (and aborts on none): shorter input is padded with silence. */
 const MIN_DECODE_SAMPLES = Math.ceil(1.1 * SAMPLE_RATE);
 
+/** The parameters of every decode (also what the benchmark hands the bundled core's addon, for the same work). */
+export function decodeParams(config: Pick<WhisperConfig, 'language' | 'threads'>, request: DecodeRequest): Partial<TranscribeParams<'simple'>> {
+  return {
+    language: config.language,
+    n_threads: config.threads,
+    strategy: 0, // greedy: beam search 5 is the default and costs ~3x
+    best_of: 1,
+    temperature: 0,
+    temperature_inc: 0, // no fallback re-decodes: latency must be predictable
+    no_timestamps: true,
+    single_segment: true,
+    max_tokens: Math.max(1, request.maxTokens - 1), // whisper.cpp emits max_tokens + 1
+    audio_ctx: request.audioCtx ?? 0,
+    initial_prompt: request.prompt ?? '',
+    suppress_blank: true,
+    suppress_non_speech_tokens: true,
+    print_progress: false,
+    print_realtime: false,
+    print_timestamps: false,
+    format: 'simple',
+  };
+}
+
 export class WhisperEngine {
   private model: WhisperModel | undefined;
   private loading: Promise<void> | undefined;
@@ -195,25 +218,7 @@ export class WhisperEngine {
   private async run(request: DecodeRequest): Promise<DecodeResult> {
       const model = this.model;
       if (!model) throw new ModelLoadError(this.error ?? 'the whisper model is not loaded');
-      const params: Partial<TranscribeParams<'simple'>> = {
-        language: this.config.language,
-        n_threads: this.config.threads,
-        strategy: 0, // greedy: beam search 5 is the default and costs ~3x
-        best_of: 1,
-        temperature: 0,
-        temperature_inc: 0, // no fallback re-decodes: latency must be predictable
-        no_timestamps: true,
-        single_segment: true,
-        max_tokens: Math.max(1, request.maxTokens - 1), // whisper.cpp emits max_tokens + 1
-        audio_ctx: request.audioCtx ?? 0,
-        initial_prompt: request.prompt ?? '',
-        suppress_blank: true,
-        suppress_non_speech_tokens: true,
-        print_progress: false,
-        print_realtime: false,
-        print_timestamps: false,
-        format: 'simple',
-      };
+      const params = decodeParams(this.config, request);
       const started = performance.now();
       const task = await smartWhisper().TranscribeTask.run(model, padToMinimum(request.pcm), params);
       const result: unknown = await task.result;
