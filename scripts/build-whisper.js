@@ -17,9 +17,11 @@
  * The compile command recorded in build/Release/.deps/.../ggml.o.d tells what the addon was built with,
  * so the rebuild only happens when needed and `earshot build-info` can prove what is installed.
  *
- * Usage: node scripts/build-whisper.js [--check] [--force]
+ * Usage: node scripts/build-whisper.js [--check] [--force] [--cpu]
  *   --check  print the build info as JSON; exit 1 if the installed build is not the wanted one
- *   --force  rebuild even if the flags already match
+ *   --force  rebuild the bundled sources even if the flags already match
+ *   --cpu    replace a GPU core (scripts/build-whisper-cuda.sh) with this CPU's; without it a GPU core is kept
+ * EARSHOT_WHISPER_NO_FALLBACK=1: a failed new-core build exits 1 and leaves the installed addon as it is.
  */
 'use strict';
 const fs = require('node:fs');
@@ -141,11 +143,17 @@ function main(argv) {
     return info.matches ? 0 : 1;
   }
   const coreKind = wantedCoreKind();
+  const installed = core.installedCore();
+  if (installed && ['cuda', 'vulkan'].includes(installed.kind) && !process.env.EARSHOT_WHISPER_BACKEND && !argv.includes('--cpu')) {
+    console.error(`earshot: keeping the ${installed.kind} build of whisper.cpp ${installed.whisperCpp} (--cpu replaces it)`);
+    return 0;
+  }
   if (coreKind !== null) {
     try {
       core.buildCore(coreKind);
       return 0;
     } catch (e) {
+      if (process.env.EARSHOT_WHISPER_NO_FALLBACK === '1') throw e;
       // npm ci must not fail for this: the bundled sources still give a working (older) whisper.cpp.
       console.error(`earshot: could not build the whisper.cpp ${safeVersion()} core (${coreKind}): ${e.message}`);
       console.error(`earshot: falling back to the whisper.cpp bundled with smart-whisper (EARSHOT_WHISPER_CORE=bundled skips the attempt)`);

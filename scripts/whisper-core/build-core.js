@@ -61,7 +61,11 @@ function cmakeOptions(kind) {
     case 'portable': return [...common, '-DGGML_NATIVE=OFF', ...(os.arch() === 'x64' ? noX86Simd : [])];
     // The Metal shaders are embedded in the library: nothing to find at run time.
     case 'metal': return [...common, '-DGGML_NATIVE=ON', '-DGGML_METAL=ON', '-DGGML_METAL_EMBED_LIBRARY=ON'];
-    case 'cuda': return [...common, '-DGGML_NATIVE=OFF', '-DGGML_CUDA=ON'];
+    case 'cuda': {
+      const nvcc = path.join(process.env.CUDA_HOME || '/usr/local/cuda', 'bin', process.platform === 'win32' ? 'nvcc.exe' : 'nvcc');
+      return [...common, '-DGGML_NATIVE=OFF', '-DGGML_CUDA=ON', ...(fs.existsSync(nvcc) ? [`-DCMAKE_CUDA_COMPILER=${nvcc}`] : []),
+        ...(process.env.EARSHOT_CUDA_ARCHITECTURES ? [`-DCMAKE_CUDA_ARCHITECTURES=${process.env.EARSHOT_CUDA_ARCHITECTURES}`] : [])];
+    }
     case 'vulkan': return [...common, '-DGGML_NATIVE=OFF', '-DGGML_VULKAN=ON'];
     default: throw new Error(`unknown whisper core kind ${kind}`);
   }
@@ -80,7 +84,9 @@ function systemLibraries(kind) {
     const cuda = process.env.CUDA_HOME || '/usr/local/cuda';
     libs.push(`-L${cuda}/lib64`, `-L${cuda}/targets/x86_64-linux/lib`, '-lcudart', '-lcublas', '-lcublasLt', '-lcuda');
   }
-  if (kind === 'vulkan') libs.push(process.platform === 'win32' ? 'vulkan-1.lib' : '-lvulkan');
+  if (kind === 'vulkan') {
+    libs.push(process.platform === 'win32' ? path.join(process.env.VULKAN_SDK ?? '', 'Lib', 'vulkan-1.lib') : '-lvulkan');
+  }
   return libs;
 }
 

@@ -74,7 +74,7 @@ async function oldEngine(addonFile: string, model: string) {
       else resolve((r as { text: string }[]).map((x) => x.text).join('').trim());
     }, () => undefined);
   });
-  await decode(new Float32Array(16000), 1, 64); // the engine's warm-up
+  await decode(new Float32Array(17600), 1, 64); // the engine's warm-up (1.1 s: whisper.cpp refuses under 1 s)
   return { decode, free: () => loaded.free() };
 }
 
