@@ -203,7 +203,10 @@ async function cliService(values: SessionValues, io: Io, events: Partial<Service
   }
   const print = segmentPrinter(values.json, io);
   // whisper.cpp's own lines: Earshot log records on stderr at debug (--verbose), nothing otherwise.
-  setWhisperLog(new Logger((_, line) => process.stderr.write(line + '\n'), logLevelFrom(process.env.EARSHOT_LOG_LEVEL)));
+  const log = new Logger((_, line) => process.stderr.write(line + '\n'), logLevelFrom(process.env.EARSHOT_LOG_LEVEL));
+  setWhisperLog(log);
+  // What bin/earshot.js's re-exec gave this process (daemon/reexec.ts): the daemon's memory settings.
+  log.debug('cli', 'memory_settings', { mallocMmapThreshold: process.env.MALLOC_MMAP_THRESHOLD_ ?? null, nodeFlags: process.execArgv });
   const service = new EarshotService(
     {
       storageDir, notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), modelPath: selection.path, selection, language: values.language, threads, gpu: defaultGpu(),

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fixture, miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
 import { runEarshot } from './daemon-process';
+import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../../daemon/allocator';
 
 interface Turn { start: number; end: number }
 const TURNS: Turn[] = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'media', 'sample', 'standup.json'), 'utf8'));
@@ -39,6 +40,11 @@ describe('earshot transcribe (real process)', () => {
     assert.ok(whisperLines.some((r) => /whisper_model_load|whisper_init_from_file/.test(r.line ?? '')), verbose.stderr.slice(0, 2000));
     assert.ok(whisperLines.every((r) => r.level === 'debug' && r.event === 'log' && typeof r.line === 'string' && !r.line.includes('\n')));
     assert.equal(verbose.stdout, quiet.stdout, 'the same transcript either way');
+    // Started from a plain `node bin/earshot.js`, the command ran with the daemon's memory settings (daemon/reexec.ts).
+    const settings = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; mallocMmapThreshold?: string; nodeFlags?: string[] })
+      .find((r) => r.event === 'memory_settings');
+    assert.equal(settings?.mallocMmapThreshold, DAEMON_ALLOCATOR_ENV.MALLOC_MMAP_THRESHOLD_);
+    for (const flag of DAEMON_NODE_FLAGS) assert.ok(settings?.nodeFlags?.includes(flag), JSON.stringify(settings));
   });
 
   it('transcribes the sample: JSON lines of t0,t1,source,text with "hello" words, and writes the notes', async () => {

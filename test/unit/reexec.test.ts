@@ -6,8 +6,8 @@ describe('CLI memory settings (re-exec)', () => {
   const withSettings = { ...DAEMON_ALLOCATOR_ENV, NODE_OPTIONS: DAEMON_NODE_FLAGS.join(' ') };
   const posix = process.platform !== 'win32';
 
-  it('starts transcribe, listen and daemon again when the settings are missing', () => {
-    for (const command of ['transcribe', 'listen', 'daemon']) {
+  it('starts transcribe and listen again when the settings are missing', () => {
+    for (const command of ['transcribe', 'listen']) {
       assert.equal(needsMemoryReexec([command, 'x.wav'], {}, []), posix, command);
       assert.equal(needsMemoryReexec(['--verbose', command], {}, []), posix, `--verbose ${command}`);
     }
@@ -19,7 +19,7 @@ describe('CLI memory settings (re-exec)', () => {
     assert.equal(needsMemoryReexec(['transcribe'], withSettings, []), false);
     assert.equal(needsMemoryReexec(['listen'], { ...DAEMON_ALLOCATOR_ENV }, DAEMON_NODE_FLAGS), false);
     assert.equal(needsMemoryReexec(['transcribe'], { [REEXEC_ENV]: '123' }, []), false, 'never a third process');
-    for (const command of ['models', 'build-info', 'notes', '--help']) assert.equal(needsMemoryReexec([command], {}, []), false, command);
+    for (const command of ['daemon', 'models', 'build-info', 'notes', '--help']) assert.equal(needsMemoryReexec([command], {}, []), false, command);
     assert.equal(needsMemoryReexec([], {}, []), false);
   });
 });
