@@ -52,6 +52,8 @@ function cmakeOptions(kind) {
     // ggml's own thread pool, as in the bundled build: OpenMP's workers spin after each graph, which a daemon
     // sharing the CPU with an editor cannot afford.
     '-DGGML_OPENMP=OFF', '-DGGML_CCACHE=OFF',
+    // Offline: no option used here fetches anything, and CMake must not start to (KleidiAI, CCCL are opt-in downloads).
+    '-DFETCHCONTENT_FULLY_DISCONNECTED=ON',
   ];
   const noX86Simd = ['SSE42', 'AVX', 'AVX2', 'BMI2', 'FMA', 'F16C'].map((f) => `-DGGML_${f}=OFF`);
   switch (kind) {
