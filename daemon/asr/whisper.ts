@@ -1,5 +1,6 @@
 /**
- * The whisper engine: one long-lived smart-whisper model, decodes run one at a time.
+ * The whisper engine: one long-lived smart-whisper model, decodes run one at a time. With the new core
+ * (scripts/whisper-core/) the model keeps one whisper_state for all its decodes, sized for the full 30 s window.
  * Lifecycle UNINITIALIZED → LOADING → WARMING_UP → READY (or ERROR); every caller of load() waits for
  * the same load. smart-whisper reports failures by resolving with an Error, so results are checked.
  */
@@ -49,8 +50,8 @@ function padToMinimum(pcm: Float32Array): Float32Array {
 }
 
 /**
- * Flash attention on by default: on this CPU it made base.en's 30 s decode and the partial-sized ones faster with the
- * same text (BENCHMARKS.md, figure 10). EARSHOT_FLASH_ATTN=0 turns it off.
+ * Flash attention on by default (whisper.cpp's own default since 1.8): it shrinks the state's encoder buffer from 86 to
+ * 23 MB with base.en, and BENCHMARKS.md (issue 16, figure 1) has its speed here. EARSHOT_FLASH_ATTN=0 turns it off.
  */
 export const DEFAULT_FLASH_ATTN = true;
 
