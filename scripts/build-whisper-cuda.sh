@@ -6,8 +6,9 @@
 #
 #   CUDA:   the driver and the CUDA toolkit (nvcc; CUDA_HOME, default /usr/local/cuda). EARSHOT_CUDA_ARCHITECTURES
 #           (e.g. "native" or "89") narrows the GPU architectures compiled for: ggml's default list takes long.
-#   Vulkan: the Vulkan headers and loader and glslc (Debian/Ubuntu: apt-get install libvulkan-dev glslc; Windows:
-#           the LunarG Vulkan SDK). UNTESTED on Earshot's CI machines (no GPU there).
+#   Vulkan: the Vulkan headers (1.3.261 or later: ggml uses VK_EXT_layer_settings) and loader, glslc and the SPIR-V
+#           headers (the LunarG Vulkan SDK; Debian 12's libvulkan-dev 1.3.239 is too old and fails to compile
+#           ggml-vulkan.cpp). UNTESTED on a GPU: Earshot's machines have none.
 #
 # It runs scripts/build-whisper.js with EARSHOT_WHISPER_BACKEND=cuda|vulkan: CMake builds whisper.cpp and ggml with
 # that backend from the same sources as the CPU core (nodejs-whisper's whisper.cpp), the patched binding is linked
