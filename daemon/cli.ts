@@ -32,6 +32,8 @@ import { startServer } from './server';
 import { startConnectedSession } from './connect';
 import { loopbackHost, runListenDaemon, TOKEN_FILE } from './listen';
 import { Logger, logLevelFrom } from './log';
+import { flashAttnFromEnv, setWhisperLog, whisperAddon } from './asr/whisper';
+import { watchReexecParent } from './reexec';
 import { createSpeechDetector, vadConfig, VadProfile } from './vad/config';
 import { downloadAllowed, downloadIfMissing } from './firstDownload';
 import { segmentUtterances } from './vad/segmenter';
@@ -66,14 +68,14 @@ const USAGE = `Usage:
   earshot transcribe … --connect [--token-file FILE] | earshot listen … --connect [--token-file FILE]
       Run the session in that listening daemon instead of in this process (same output; the token file defaults to
       EARSHOT_STORAGE/daemon.token).
-  earshot build-info
-      Show how the whisper addon was compiled.
+  earshot build-info [--json]
+      Show how the whisper addon was compiled (JSON): whisper.cpp's version, the CPU features it uses, flash attention.
 
---verbose (any command): debug logging, including whisper.cpp's own log on stderr.
+--verbose (any command): debug logging, including whisper.cpp's own log lines as Earshot log records on stderr.
 Without a model file, transcribe and listen download the recommended catalog model on first use (sha256-checked;
 --no-download or EARSHOT_OFFLINE=1: refuse instead).
 Environment: EARSHOT_MODEL (model file), EARSHOT_STORAGE (journals folder), EARSHOT_MODEL_MIRROR (https mirror of the
-model files), EARSHOT_OFFLINE=1, EARSHOT_GPU (1/0), EARSHOT_LOG_LEVEL.`;
+model files), EARSHOT_OFFLINE=1, EARSHOT_GPU (1/0), EARSHOT_FLASH_ATTN (1/0), EARSHOT_LOG_LEVEL.`;
 
 class UsageError extends Error {}
 
@@ -86,6 +88,7 @@ const stdio: Io = { out: (l) => process.stdout.write(l + '\n'), err: (l) => proc
 
 /** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 usage). */
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  watchReexecParent();
   // --verbose, anywhere: Earshot's debug log, and whisper.cpp's own loading log on stderr (whisper.ts).
   if (argv.includes('--verbose')) {
     process.env.EARSHOT_LOG_LEVEL = 'debug';
@@ -102,7 +105,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'devices': return await devices(rest, io);
       case 'listen': return await listen(rest, io);
       case 'daemon': return await daemon(rest);
-      case 'build-info': return buildInfo(io);
+      case 'build-info': return buildInfo(rest, io);
       case '--version': case '-v': io.out(version()); return 0;
       case undefined: case '--help': case '-h': case 'help': io.out(USAGE); return command === undefined ? 2 : 0;
       default: throw new UsageError(`unknown command ${JSON.stringify(command)}`);
@@ -199,6 +202,11 @@ async function cliService(values: SessionValues, io: Io, events: Partial<Service
     });
   }
   const print = segmentPrinter(values.json, io);
+  // whisper.cpp's own lines: Earshot log records on stderr at debug (--verbose), nothing otherwise.
+  const log = new Logger((_, line) => process.stderr.write(line + '\n'), logLevelFrom(process.env.EARSHOT_LOG_LEVEL));
+  setWhisperLog(log);
+  // What bin/earshot.js's re-exec gave this process (daemon/reexec.ts): the daemon's memory settings.
+  log.debug('cli', 'memory_settings', { mallocMmapThreshold: process.env.MALLOC_MMAP_THRESHOLD_ ?? null, nodeFlags: process.execArgv });
   const service = new EarshotService(
     {
       storageDir, notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), modelPath: selection.path, selection, language: values.language, threads, gpu: defaultGpu(),
@@ -552,9 +560,25 @@ async function listenDaemon(positionals: string[], host = '127.0.0.1'): Promise<
   process.exit(code); // as on stdio: vscode-languageserver leaves timers behind
 }
 
-function buildInfo(io: Io): number {
-  const { inspectBuild } = require(path.join(PACKAGE_ROOT, 'scripts', 'build-whisper.js')) as { inspectBuild(): { matches: boolean } };
+/**
+ * How the addon was built (scripts/build-whisper.js) and what the loaded core reports about itself: whisper.cpp's
+ * version, the CPU features ggml was compiled with (e.g. AVX2, FMA), and whether models load with flash attention.
+ * JSON either way (--json is accepted for scripts that say so); exit 1 when the build is not the one wanted here.
+ */
+function buildInfo(argv: string[], io: Io): number {
+  args(argv, { json: { type: 'boolean', default: false } });
+  const { inspectBuild } = require(path.join(PACKAGE_ROOT, 'scripts', 'build-whisper.js')) as { inspectBuild(): { matches: boolean; core: string } };
   const info = inspectBuild();
-  io.out(JSON.stringify(info, null, 2));
+  const runtime = whisperAddon().systemInfo?.();
+  const cpuFeatures = runtime ? Object.fromEntries([...(runtime.systemInfo.match(/CPU : ([^:]*?)(?:\s\w+ : |$)/)?.[1] ?? '').matchAll(/(\w+) = (\w+)/g)]
+    .map(([, name, value]) => [name, value === '1' ? true : value === '0' ? false : value])) : null;
+  io.out(JSON.stringify({
+    ...info,
+    // The bundled core reports neither; its binding left flash attention uninitialised (whatever was on the stack).
+    whisperCppVersion: runtime?.whisperVersion ?? null,
+    cpuFeatures,
+    systemInfo: runtime?.systemInfo ?? null,
+    flashAttention: runtime ? flashAttnFromEnv() : null,
+  }, null, 2));
   return info.matches ? 0 : 1;
 }

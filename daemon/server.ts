@@ -23,6 +23,7 @@ import { findCatalogModel } from './asr/catalog';
 import { selectModel } from './asr/modelStore';
 import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
 import { Logger, logLevelFrom } from './log';
+import { setWhisperLog } from './asr/whisper';
 import { EarshotService, ProgressReporter, ServiceError } from './service';
 import { createTransport, malformed, MALFORMED_MESSAGE, MalformedMessage, TransportOptions } from './transport';
 
@@ -101,6 +102,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     }
     process.stderr.write(line + '\n');
   }, logLevelFrom(process.env.EARSHOT_LOG_LEVEL));
+  setWhisperLog(log);
   let service: EarshotService | undefined;
   let healthTimer: NodeJS.Timeout | undefined;
   /** The session and paused sources of the last 'streaming' state sent (a change sends health at once). */

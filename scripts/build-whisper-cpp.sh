@@ -17,10 +17,45 @@
 # not apply) and so is OpenMP (GGML_NO_OPENMP: the addon uses ggml's own thread pool). Override everything with
 # WHISPER_CPP_FLAGS="...". The npm copy of whisper.cpp lacks scripts/get-flags.mk; an empty one is enough.
 #
-# Usage: bash scripts/build-whisper-cpp.sh [--force]
+# --newest: the driver only, linked with the static whisper.cpp/ggml libraries of the new core (the newest sources,
+# from the nodejs-whisper package; scripts/whisper-core/build-core.js builds them with the addon's CMake options, or
+# reuses the ones the install built), into .bench/whisper.cpp-newest-KIND/bin/earshot-whisper-bench. KIND is the one
+# the install picks on this CPU (x86-64-v3 here), or WHISPER_CORE_KIND=native for -march=native.
+#
+# Usage: bash scripts/build-whisper-cpp.sh [--force] [--newest]
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+if [ "${1:-}" = "--newest" ] || [ "${2:-}" = "--newest" ]; then
+  KIND=${WHISPER_CORE_KIND:-$(cd "$ROOT" && node -p "require('./scripts/build-whisper.js').wantedCoreKind({}) || 'portable'")}
+  LIBS_JSON=$(cd "$ROOT" && node scripts/whisper-core/build-core.js "$KIND" --libraries-only)
+  OUT=${WHISPER_CPP_DIR:-$ROOT/.bench/whisper.cpp-newest-$KIND}
+  mkdir -p "$OUT/bin"
+  # The driver's own flags matter little (it calls the library); the libraries carry the kind's.
+  DRIVER_FLAGS="-O3 -DNDEBUG -std=c++17 -DEARSHOT_WHISPER_SUPPRESS_NST"
+  case "$KIND" in x86-64-v3) DRIVER_FLAGS="$DRIVER_FLAGS -march=x86-64-v3";; native) DRIVER_FLAGS="$DRIVER_FLAGS -march=native";; esac
+  node -e '
+const info = JSON.parse(process.argv[1]);
+const { systemLibraries } = require(process.argv[2] + "/scripts/whisper-core/build-core.js");
+const group = process.platform === "linux";
+process.stdout.write([`-I${info.srcDir}/include`, `-I${info.srcDir}/ggml/include`, "--",
+  ...(group ? ["-Wl,--start-group"] : []), ...info.libs, ...(group ? ["-Wl,--end-group"] : []), ...systemLibraries(process.argv[3])].join("\n"));
+' "$LIBS_JSON" "$ROOT" "$KIND" > "$OUT/link-args"
+  INCLUDES=$(sed '/^--$/,$d' "$OUT/link-args" | tr '\n' ' ')
+  LINK=$(sed '1,/^--$/d' "$OUT/link-args" | tr '\n' ' ')
+  # shellcheck disable=SC2086
+  c++ $DRIVER_FLAGS $INCLUDES "$ROOT/test/bench/native/whisper-bench.cpp" $LINK -o "$OUT/bin/earshot-whisper-bench"
+  node -e '
+const info = JSON.parse(process.argv[1]);
+require("fs").writeFileSync(process.argv[2] + "/build-info.json", JSON.stringify({
+  whisperCpp: info.version, source: info.srcDir, kind: process.argv[3], cmakeOptions: info.options, libraries: info.libs,
+  driverFlags: process.argv[4], openmp: false, builtAt: new Date().toISOString(),
+}, null, 2) + "\n");
+' "$LIBS_JSON" "$OUT" "$KIND" "$DRIVER_FLAGS"
+  echo "build-whisper-cpp: built $OUT/bin/earshot-whisper-bench (whisper.cpp $(node -p "JSON.parse(process.argv[1]).version" "$LIBS_JSON"), $KIND)" >&2
+  exit 0
+fi
 SRC=$ROOT/node_modules/smart-whisper/whisper.cpp
 OUT=${WHISPER_CPP_DIR:-$ROOT/.bench/whisper.cpp}
 DRIVER=$ROOT/test/bench/native/whisper-bench.cpp

@@ -1,29 +1,33 @@
 #!/usr/bin/env bash
-# Rebuilds Earshot's whisper addon with NVIDIA CUDA (Linux). Not part of `npm ci`: run it by hand on a
-# machine with an NVIDIA GPU, the driver and the CUDA toolkit (nvcc), then set "earshot.gpu": "on".
+# Rebuilds Earshot's whisper addon with a GPU backend of the new whisper.cpp core: NVIDIA CUDA (Linux, the default) or
+# Vulkan (any vendor's GPU, Linux and Windows: --vulkan). Not part of a plain `npm ci`: run it by hand on a machine
+# with the GPU's SDK, then set "earshot.gpu": "on" (or EARSHOT_GPU=1 for the CLI); with the setting off the same
+# addon decodes on the CPU.
 #
-#   1. builds libwhisper.a with GGML_CUDA=1 from the whisper.cpp sources inside the smart-whisper package
-#      (the same sources as the CPU build, so results match);
-#   2. rebuilds the addon against it (smart-whisper's BYOL "bring your own library" hook);
-#   3. leaves build/Release/earshot-cuda.json, which tells scripts/build-whisper.js (postinstall) to keep
-#      this build instead of replacing it with the CPU one.
-# Usage: scripts/build-whisper-cuda.sh [CUDA_HOME]        (default /usr/local/cuda)
-# Undo:  rm node_modules/smart-whisper/build/Release/earshot-cuda.json && node scripts/build-whisper.js --force
+#   CUDA:   the driver and the CUDA toolkit (nvcc; CUDA_HOME, default /usr/local/cuda). EARSHOT_CUDA_ARCHITECTURES
+#           (e.g. "native" or "89") narrows the GPU architectures compiled for: ggml's default list takes long.
+#   Vulkan: the Vulkan headers (1.3.261 or later: ggml uses VK_EXT_layer_settings) and loader, glslc and the SPIR-V
+#           headers (the LunarG Vulkan SDK; Debian 12's libvulkan-dev 1.3.239 is too old and fails to compile
+#           ggml-vulkan.cpp). UNTESTED on a GPU: Earshot's machines have none.
+#
+# It runs scripts/build-whisper.js with EARSHOT_WHISPER_BACKEND=cuda|vulkan: CMake builds whisper.cpp and ggml with
+# that backend from the same sources as the CPU core (nodejs-whisper's whisper.cpp), the patched binding is linked
+# with them, and earshot-core.json records the kind, which later `npm rebuild`s keep. A fresh `npm ci` builds the CPU
+# core again unless EARSHOT_WHISPER_BACKEND is set for it too. If the GPU build fails, the CPU core is left in place.
+#
+# Usage: scripts/build-whisper-cuda.sh [--vulkan] [CUDA_HOME]
+# Undo:  node scripts/build-whisper.js --cpu
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-CUDA_HOME=${1:-${CUDA_HOME:-/usr/local/cuda}}
-SW=$(cd "$REPO" && node -p "require('path').dirname(require.resolve('smart-whisper/package.json'))")
-command -v nvcc >/dev/null || [ -x "$CUDA_HOME/bin/nvcc" ] || { echo "build-whisper-cuda: nvcc not found (install the CUDA toolkit or pass CUDA_HOME)" >&2; exit 1; }
-export PATH=$CUDA_HOME/bin:$PATH
-cd "$SW/whisper.cpp"
-# The npm copy of whisper.cpp lacks scripts/get-flags.mk, which its Makefile includes; it only adds
-# version flags, so an empty file is enough.
-mkdir -p scripts && touch scripts/get-flags.mk
-FLAGS="-O3 -DNDEBUG -D_GNU_SOURCE"
-make clean >/dev/null 2>&1 || true
-GGML_CUDA=1 CUDA_PATH=$CUDA_HOME CFLAGS="$FLAGS" CXXFLAGS="$FLAGS" make -j"$(nproc)" libwhisper.a
-LIBS="$SW/whisper.cpp/libwhisper.a -L$CUDA_HOME/lib64 -L$CUDA_HOME/targets/x86_64-linux/lib -lcuda -lcublas -lculibos -lcudart -lcublasLt"
+BACKEND=cuda
+if [ "${1:-}" = "--vulkan" ]; then BACKEND=vulkan; shift; fi
+if [ "$BACKEND" = cuda ]; then
+  CUDA_HOME=${1:-${CUDA_HOME:-/usr/local/cuda}}
+  command -v nvcc >/dev/null || [ -x "$CUDA_HOME/bin/nvcc" ] || { echo "build-whisper-cuda: nvcc not found (install the CUDA toolkit or pass CUDA_HOME)" >&2; exit 1; }
+  export CUDA_HOME PATH=$CUDA_HOME/bin:$PATH
+else
+  command -v glslc >/dev/null || { echo "build-whisper-cuda: glslc not found (apt-get install glslc libvulkan-dev, or the Vulkan SDK)" >&2; exit 1; }
+fi
 cd "$REPO"
-BYOL="$LIBS" npm rebuild --foreground-scripts smart-whisper
-printf '{"kind":"cuda","cudaHome":"%s","built":"%s"}\n' "$CUDA_HOME" "$(date -u +%FT%TZ)" > "$SW/build/Release/earshot-cuda.json"
-echo "build-whisper-cuda: done. Set \"earshot.gpu\": \"on\" (or EARSHOT_GPU=1 for the CLI)."
+EARSHOT_WHISPER_BACKEND=$BACKEND EARSHOT_WHISPER_NO_FALLBACK=1 node scripts/build-whisper.js
+echo "build-whisper-cuda: done ($BACKEND). Set \"earshot.gpu\": \"on\" (or EARSHOT_GPU=1 for the CLI)."

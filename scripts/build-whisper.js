@@ -2,6 +2,13 @@
 /**
  * Makes sure smart-whisper's native addon is built for speed (runs as `postinstall`).
  *
+ * First choice, "the new core": the addon rebuilt against current whisper.cpp sources (scripts/whisper-core/
+ * build-core.js: whisper.cpp from the nodejs-whisper package, CMake, smart-whisper's binding patched). Its kind follows
+ * the CPU as below (x86-64-v3 / portable / metal); EARSHOT_WHISPER_BACKEND=cuda|vulkan builds a GPU core instead and
+ * EARSHOT_WHISPER_MARCH=native a -march=native one. If that build fails (no CMake, no compiler for it, …) or
+ * EARSHOT_WHISPER_CORE=bundled asks for it, the install says so and falls back to the whisper.cpp that smart-whisper
+ * bundles (Oct 2024), built as follows:
+ *
  * smart-whisper's own install compiles whisper.cpp with -O3 but no -march, so ggml has no AVX2/FMA/F16C
  * and runs 9–10x slower on x86-64 (DESIGN.md). node-gyp appends $CFLAGS/$CXXFLAGS, so we rebuild with:
  *   x86-64 with AVX2+FMA+F16C: -O3 -march=x86-64-v3 -DNDEBUG -D_GNU_SOURCE   (beat -march=native here)
@@ -10,15 +17,19 @@
  * The compile command recorded in build/Release/.deps/.../ggml.o.d tells what the addon was built with,
  * so the rebuild only happens when needed and `earshot build-info` can prove what is installed.
  *
- * Usage: node scripts/build-whisper.js [--check] [--force]
+ * Usage: node scripts/build-whisper.js [--check] [--force] [--cpu]
  *   --check  print the build info as JSON; exit 1 if the installed build is not the wanted one
- *   --force  rebuild even if the flags already match
+ *   --force  rebuild the bundled sources even if the flags already match
+ *   --cpu    replace a GPU core (scripts/build-whisper-cuda.sh) with this CPU's; without it a GPU core is kept
+ * EARSHOT_WHISPER_NO_FALLBACK=1: a failed new-core build exits 1 and leaves the installed addon as it is.
  */
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
+
+const core = require('./whisper-core/build-core.js');
 
 const FAST_FLAGS = '-O3 -march=x86-64-v3 -DNDEBUG -D_GNU_SOURCE';
 const PORTABLE_FLAGS = '-O3 -DNDEBUG -D_GNU_SOURCE';
@@ -73,7 +84,25 @@ function cudaBuild(dir) {
   }
 }
 
+/** Which new core this machine should get (null: the bundled sources were asked for). */
+function wantedCoreKind(env = process.env) {
+  if (env.EARSHOT_WHISPER_CORE === 'bundled') return null;
+  if (env.EARSHOT_WHISPER_BACKEND === 'cuda' || env.EARSHOT_WHISPER_BACKEND === 'vulkan') return env.EARSHOT_WHISPER_BACKEND;
+  if (env.EARSHOT_WHISPER_MARCH === 'native') return 'native';
+  const kind = wantedBuild().kind;
+  return kind === 'default' ? (os.arch() === 'x64' ? 'x86-64-v3' : 'portable') : kind;
+}
+
 function inspectBuild() {
+  const installed = core.installedCore();
+  if (installed) {
+    const wanted = wantedCoreKind();
+    return {
+      core: 'new', whisperCpp: installed.whisperCpp, source: installed.source, wanted: wanted ?? 'bundled', kind: installed.kind,
+      cmakeOptions: installed.cmakeOptions, matches: wanted === installed.kind || (wanted !== null && ['cuda', 'vulkan'].includes(installed.kind)),
+      addon: path.join(packageDir(), 'build', 'Release', 'smart-whisper.node'), builtAt: installed.builtAt,
+    };
+  }
   const dir = packageDir();
   const cuda = cudaBuild(dir);
   const wanted = cuda ? { kind: 'cuda', flags: null } : wantedBuild();
@@ -83,7 +112,12 @@ function inspectBuild() {
   const matches = wanted.flags === null
     ? fs.existsSync(addon)
     : command !== null && wanted.flags.split(' ').every((f) => command.includes(f)) && fs.existsSync(addon);
-  return { wanted: wanted.kind, wantedFlags: wanted.flags, march, optimized: /\s-O3\b/.test(command ?? ''), matches, addon, ggmlCommand: command };
+  return {
+    core: 'bundled', whisperCpp: `bundled with smart-whisper ${require(path.join(dir, 'package.json')).version}`,
+    wanted: wanted.kind, wantedFlags: wanted.flags, march, optimized: /\s-O3\b/.test(command ?? ''),
+    // The new core was wanted: the bundled build is the fallback, not what this machine should run.
+    flagsMatch: matches, matches: matches && wantedCoreKind() === null, addon, ggmlCommand: command,
+  };
 }
 
 function rebuild(flags) {
@@ -103,21 +137,48 @@ function rebuild(flags) {
 }
 
 function main(argv) {
-  const info = inspectBuild();
   if (argv.includes('--check')) {
+    const info = inspectBuild();
     console.log(JSON.stringify(info, null, 2));
     return info.matches ? 0 : 1;
   }
-  if (info.wantedFlags && (!info.matches || argv.includes('--force'))) {
+  const coreKind = wantedCoreKind();
+  const installed = core.installedCore();
+  if (installed && ['cuda', 'vulkan'].includes(installed.kind) && !process.env.EARSHOT_WHISPER_BACKEND && !argv.includes('--cpu')) {
+    console.error(`earshot: keeping the ${installed.kind} build of whisper.cpp ${installed.whisperCpp} (--cpu replaces it)`);
+    return 0;
+  }
+  if (coreKind !== null) {
+    try {
+      core.buildCore(coreKind);
+      return 0;
+    } catch (e) {
+      if (process.env.EARSHOT_WHISPER_NO_FALLBACK === '1') throw e;
+      // npm ci must not fail for this: the bundled sources still give a working (older) whisper.cpp.
+      console.error(`earshot: could not build the whisper.cpp ${safeVersion()} core (${coreKind}): ${e.message}`);
+      console.error(`earshot: falling back to the whisper.cpp bundled with smart-whisper (EARSHOT_WHISPER_CORE=bundled skips the attempt)`);
+      fs.rmSync(path.join(packageDir(), 'build', 'Release', 'earshot-core.json'), { force: true });
+    }
+  }
+  const info = inspectBuild();
+  if (info.wantedFlags && (!info.flagsMatch || argv.includes('--force'))) {
     rebuild(info.wantedFlags);
     const after = inspectBuild();
-    if (!after.matches) throw new Error(`smart-whisper was rebuilt but its ggml compile command lacks ${info.wantedFlags}`);
+    if (!after.flagsMatch) throw new Error(`smart-whisper was rebuilt but its ggml compile command lacks ${info.wantedFlags}`);
   }
   console.error(`earshot: whisper build ${info.wanted}${info.wantedFlags ? ` (${info.wantedFlags})` : ''} ok`);
   return 0;
 }
 
-module.exports = { inspectBuild, wantedBuild };
+function safeVersion() {
+  try {
+    return core.whisperVersion(core.whisperSourceDir());
+  } catch {
+    return '(newest)';
+  }
+}
+
+module.exports = { inspectBuild, wantedBuild, wantedCoreKind };
 
 if (require.main === module) {
   try {

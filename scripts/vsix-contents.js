@@ -50,7 +50,7 @@ const FORBIDDEN = [
   { what: 'source map', pattern: /\.map$/ },
   { what: 'test', pattern: /^(test|out\/test)\// },
   { what: 'generated test model or fixture', pattern: /^(\.test-models|test-results|\.bench|\.e2e|\.earshot)\/|(^|\/)(ggml-|mini-)[^/]*\.bin$/ },
-  { what: 'build or CI tooling', pattern: /^(\.ci\/|scripts\/(?!build-whisper\.js$))|(^|\/)tsconfig\.json$|\.vsix$/ },
+  { what: 'build or CI tooling', pattern: /^(\.ci\/|scripts\/(?!build-whisper\.js$|whisper-core\/build-core\.js$))|(^|\/)tsconfig\.json$|\.vsix$/ },
   { what: "whisper.cpp's sources or objects", pattern: /^node_modules\/smart-whisper\/(whisper\.cpp|src)\/|\/obj\.target\/.*\.(o|node)$/ },
   { what: "audify's sources or CMake tree", pattern: /^node_modules\/audify\/(vendor|src)\/|^node_modules\/audify\/build\/(?!Release\/)/ },
 ];

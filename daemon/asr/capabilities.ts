@@ -115,7 +115,7 @@ export function recommendedModelId(facts: MachineFacts, settings: ModelChoiceSet
 
 interface BuildScript {
   wantedBuild(): { kind: WhisperBuildKind; flags: string | null };
-  inspectBuild(): { ggmlCommand: string | null };
+  inspectBuild(): { ggmlCommand?: string | null; kind?: string };
 }
 
 function buildScript(packageRoot: string): BuildScript | null {
@@ -179,8 +179,9 @@ export async function detectMachine(options: DetectOptions = {}): Promise<Machin
     // keep 'unknown'
   }
   try {
-    // smart-whisper records how ggml was compiled; a CUDA build defines GGML_USE_CUDA.
-    whisperCuda = /GGML_USE_CUDA|GGML_USE_CUBLAS/.test(script?.inspectBuild().ggmlCommand ?? '');
+    // The new core records its kind; the bundled build's ggml compile command defines GGML_USE_CUDA for CUDA.
+    const build = script?.inspectBuild();
+    whisperCuda = build?.kind === 'cuda' || /GGML_USE_CUDA|GGML_USE_CUBLAS/.test(build?.ggmlCommand ?? '');
   } catch {
     // smart-whisper not installed here: no CUDA build either
   }

@@ -1,10 +1,13 @@
 /**
- * The whisper engine: one long-lived smart-whisper model, decodes run one at a time.
+ * The whisper engine: one long-lived smart-whisper model, decodes run one at a time. With the new core
+ * (scripts/whisper-core/) the model keeps one whisper_state for all its decodes, sized for the full 30 s window.
  * Lifecycle UNINITIALIZED → LOADING → WARMING_UP → READY (or ERROR); every caller of load() waits for
  * the same load. smart-whisper reports failures by resolving with an Error, so results are checked.
  */
+import * as path from 'node:path';
 import type { TranscribeParams, WhisperModel } from 'smart-whisper';
 import { ModelState } from '../../protocol/protocol';
+import type { Logger } from '../log';
 import { SAMPLE_RATE } from '../capture/source';
 import { inspectModelFile, ModelFileError, ModelInfo } from './modelFile';
 
@@ -14,6 +17,8 @@ export interface WhisperConfig {
   language: string;
   threads: number;
   gpu: boolean;
+  /** Flash attention in the encoder and decoder (new core only); default {@link flashAttnFromEnv}. */
+  flashAttn?: boolean;
 }
 
 export interface DecodeRequest {
@@ -45,17 +50,78 @@ function padToMinimum(pcm: Float32Array): Float32Array {
 }
 
 /**
+ * Flash attention on by default (whisper.cpp's own default since 1.8): it shrinks the state's encoder buffer from 86 to
+ * 23 MB with base.en, and BENCHMARKS.md (issue 16, figure 1) has its speed here. EARSHOT_FLASH_ATTN=0 turns it off.
+ */
+export const DEFAULT_FLASH_ATTN = true;
+
+export function flashAttnFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.EARSHOT_FLASH_ATTN === undefined || env.EARSHOT_FLASH_ATTN === '' ? DEFAULT_FLASH_ATTN : env.EARSHOT_FLASH_ATTN !== '0';
+}
+
+/** What the new core's addon (scripts/whisper-core/binding.patch) adds to smart-whisper's binding. */
+export interface WhisperAddon {
+  setLogger?(sink: ((level: number, text: string) => void) | null): void;
+  systemInfo?(): { whisperVersion: string; systemInfo: string };
+}
+
+/** ggml_log_level's values, for the log records. */
+const GGML_LOG_LEVELS = ['none', 'debug', 'info', 'warn', 'error', 'cont'];
+
+let whisperLog: Logger | undefined;
+let addonLoaded: WhisperAddon | undefined;
+
+/**
+ * Where whisper.cpp's own log lines go: Earshot's logger, at debug (component "whisper.cpp"), one record per line.
+ * Below debug they are dropped in the addon, so nothing of whisper.cpp reaches stderr. Call before the first load.
+ */
+export function setWhisperLog(log: Logger | undefined): void {
+  whisperLog = log;
+  if (addonLoaded) applyWhisperLog(addonLoaded);
+}
+
+function applyWhisperLog(addon: WhisperAddon): void {
+  if (!addon.setLogger) return; // the bundled core: silenced by NODE_ENV as it loads (smartWhisper)
+  const log = whisperLog;
+  if (log?.level !== 'debug') return addon.setLogger(null);
+  let pending = '';
+  let level = 'info';
+  addon.setLogger((ggmlLevel, text) => {
+    // whisper.cpp writes lines in pieces (a "cont" level carries on the previous one): records are whole lines.
+    if (GGML_LOG_LEVELS[ggmlLevel] !== 'cont' && pending === '') level = GGML_LOG_LEVELS[ggmlLevel] ?? String(ggmlLevel);
+    pending += text;
+    for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+      const line = pending.slice(0, end).trimEnd();
+      pending = pending.slice(end + 1);
+      if (line) log.debug('whisper.cpp', 'log', { whisperLevel: level, line });
+    }
+  });
+}
+
+/** The addon itself, as smart-whisper loaded it (same file, so the same module instance). */
+export function whisperAddon(): WhisperAddon {
+  smartWhisper();
+  return addonLoaded!;
+}
+
+/**
  * Loaded on first use: the CLI's other commands never pay for (or need) the native addon. whisper.cpp prints about 60
- * lines of its loading log on stderr for every model load; smart-whisper silences it when NODE_ENV is "production" as
- * its addon loads, so Earshot loads it that way unless its own log level is debug (`--verbose`, `earshot.logLevel`):
- * a terminal or the extension's output then shows Earshot's own progress and errors only.
+ * lines of its loading log for every model load. The new core sends them to {@link setWhisperLog}'s logger; the
+ * bundled one (the install's fallback) prints them on stderr unless NODE_ENV is "production" as the addon loads, so
+ * Earshot loads it that way unless its own log level is debug (`--verbose`, `earshot.logLevel`).
  */
 function smartWhisper(): typeof import('smart-whisper') {
   const previous = process.env.NODE_ENV;
   if (process.env.EARSHOT_LOG_LEVEL !== 'debug') process.env.NODE_ENV = 'production';
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('smart-whisper');
+    const module: typeof import('smart-whisper') = require('smart-whisper');
+    if (!addonLoaded) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      addonLoaded = require(path.join(path.dirname(require.resolve('smart-whisper/package.json')), 'build', 'Release', 'smart-whisper.node')) as WhisperAddon;
+      applyWhisperLog(addonLoaded);
+    }
+    return module;
   } finally {
     if (previous === undefined) delete process.env.NODE_ENV;
     else process.env.NODE_ENV = previous;
@@ -68,6 +134,29 @@ const WARM_UP_SEC = 1;
 const WARM_UP_AUDIO_CTX = 64;
 /** whisper.cpp returns nothing for under 1 s of audio (and aborts on none): shorter input is padded with silence. */
 const MIN_DECODE_SAMPLES = Math.ceil(1.1 * SAMPLE_RATE);
+
+/** The parameters of every decode (also what the benchmark hands the bundled core's addon, for the same work). */
+export function decodeParams(config: Pick<WhisperConfig, 'language' | 'threads'>, request: DecodeRequest): Partial<TranscribeParams<'simple'>> {
+  return {
+    language: config.language,
+    n_threads: config.threads,
+    strategy: 0, // greedy: beam search 5 is the default and costs ~3x
+    best_of: 1,
+    temperature: 0,
+    temperature_inc: 0, // no fallback re-decodes: latency must be predictable
+    no_timestamps: true,
+    single_segment: true,
+    max_tokens: Math.max(1, request.maxTokens - 1), // whisper.cpp emits max_tokens + 1
+    audio_ctx: request.audioCtx ?? 0,
+    initial_prompt: request.prompt ?? '',
+    suppress_blank: true,
+    suppress_non_speech_tokens: true,
+    print_progress: false,
+    print_realtime: false,
+    print_timestamps: false,
+    format: 'simple',
+  };
+}
 
 export class WhisperEngine {
   private model: WhisperModel | undefined;
@@ -93,7 +182,11 @@ export class WhisperEngine {
     try {
       this.setState('loading');
       this.info = await inspectModelFile(this.config.modelPath);
-      this.model = await smartWhisper().WhisperModel.load(this.config.modelPath, this.config.gpu);
+      const { WhisperModel } = smartWhisper();
+      // The bundled core's load takes two arguments and rejects a third.
+      this.model = whisperAddon().systemInfo
+        ? await (WhisperModel.load as (path: string, gpu: boolean, flashAttn: boolean) => Promise<WhisperModel>)(this.config.modelPath, this.config.gpu, this.config.flashAttn ?? flashAttnFromEnv())
+        : await WhisperModel.load(this.config.modelPath, this.config.gpu);
       this.setState('warming_up');
       // A small encoder window is enough to touch every weight and allocator (2.2 s → 0.12 s for base.en here).
       await this.enqueue(() => this.run({ pcm: new Float32Array(WARM_UP_SEC * SAMPLE_RATE), maxTokens: 1, audioCtx: WARM_UP_AUDIO_CTX }));
@@ -126,25 +219,7 @@ export class WhisperEngine {
   private async run(request: DecodeRequest): Promise<DecodeResult> {
       const model = this.model;
       if (!model) throw new ModelLoadError(this.error ?? 'the whisper model is not loaded');
-      const params: Partial<TranscribeParams<'simple'>> = {
-        language: this.config.language,
-        n_threads: this.config.threads,
-        strategy: 0, // greedy: beam search 5 is the default and costs ~3x
-        best_of: 1,
-        temperature: 0,
-        temperature_inc: 0, // no fallback re-decodes: latency must be predictable
-        no_timestamps: true,
-        single_segment: true,
-        max_tokens: Math.max(1, request.maxTokens - 1), // whisper.cpp emits max_tokens + 1
-        audio_ctx: request.audioCtx ?? 0,
-        initial_prompt: request.prompt ?? '',
-        suppress_blank: true,
-        suppress_non_speech_tokens: true,
-        print_progress: false,
-        print_realtime: false,
-        print_timestamps: false,
-        format: 'simple',
-      };
+      const params = decodeParams(this.config, request);
       const started = performance.now();
       const task = await smartWhisper().TranscribeTask.run(model, padToMinimum(request.pcm), params);
       const result: unknown = await task.result;

@@ -64,11 +64,11 @@ function print(lines: string[]): void {
 async function main(): Promise<number> {
   const figures = selected();
   const build = execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build-whisper.js'), '--check'], { encoding: 'utf8' });
-  const { wanted, march } = JSON.parse(build) as { wanted: string; march: string[] };
+  const { wanted, march, whisperCpp } = JSON.parse(build) as { wanted: string; march?: string[]; whisperCpp: string };
   const git = (args: string[]) => { try { return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim(); } catch { return ''; } };
   const dirty = git(['status', '--porcelain', '--untracked-files=no']).split('\n').filter(Boolean).length;
   print([`# npm run bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus()[0].model}, ${os.availableParallelism()} cores, ` +
-    `node ${process.version}, whisper build ${wanted} (-march=${march.join(',') || 'none'}), commit ${git(['rev-parse', '--short', 'HEAD']) || '?'}` +
+    `node ${process.version}, whisper.cpp ${whisperCpp}, build ${wanted}${march ? ` (-march=${march.join(',') || 'none'})` : ''}, commit ${git(['rev-parse', '--short', 'HEAD']) || '?'}` +
     `${dirty ? ` + ${dirty} modified files` : ''}; figures: ${figures.map((f) => f.name).join(', ')}`, '']);
   const targets: (Target & { figure: string })[] = [];
   let failed = 0;

@@ -1,22 +1,23 @@
 /**
- * Figure 1 — whisper speed: Earshot's engine (daemon/asr/whisper.ts over smart-whisper's addon) against whisper.cpp
- * built natively from the same bundled sources with the same flags (scripts/build-whisper-cpp.sh), same model, same
- * 30 s of audio, same decoding parameters and token cap. Runs alternate engine / native (and a third arm: native
- * with a fresh whisper_state per decode, which is what smart-whisper does) after waiting for a quiet machine;
- * medians are compared.
+ * Figure 1 — whisper speed: Earshot's engine (daemon/asr/whisper.ts over smart-whisper's addon, built with the new
+ * whisper.cpp core) against whisper.cpp built natively from the same newest sources with the same CMake options and the
+ * same flash-attention setting (test/bench/native/whisper-bench.cpp linked with the core's static libraries:
+ * scripts/build-whisper-cpp.sh --newest), same model, same audio, same decoding parameters and token cap. Also in the
+ * same alternating runs: the engine with flash attention off, and, side by side, the old core (smart-whisper's bundled
+ * whisper.cpp of Oct 2024, its addon loaded from BENCH_OLD_ADDON) with its own native anchor (scripts/build-whisper-cpp.sh).
+ * Runs alternate arms after waiting for a quiet machine; medians are compared.
  */
-import { ChildProcess } from 'node:child_process';
+import { ChildProcess, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { SAMPLE_WAV } from '../setup';
-import { WhisperEngine } from '../../daemon/asr/whisper';
+import { REPO_ROOT, SAMPLE_WAV } from '../setup';
+import { decodeParams, flashAttnFromEnv, WhisperEngine } from '../../daemon/asr/whisper';
 import { readPcm } from './fixtures';
 import {
-  benchModel, buildWhisperCpp, envNum, FigureReport, fmtMs, foreignLoad, median, ownCpu, processCpu, quiet, rel, spawnTracked,
+  BENCH_DIR, benchModel, buildWhisperCpp, envNum, FigureReport, fmtMs, foreignLoad, median, ownCpu, processCpu, quiet, rel, spawnTracked,
   stopChild, table, tempDir, removeTempDir, THREADS, waitForLine,
 } from './util';
-
 const AUDIO_SEC = 30;
 
 interface NativeDriver {
@@ -47,7 +48,7 @@ async function startDriver(bin: string, args: string[]): Promise<NativeDriver> {
   };
 }
 
-type Arm = 'engine' | 'native' | 'fresh';
+type Arm = 'engine' | 'native' | 'engineNoFa' | 'oldEngine' | 'oldNative' | 'marchNative';
 
 interface Case {
   preset: 'tiny.en' | 'base.en';
@@ -55,21 +56,59 @@ interface Case {
   /** Encoder frames (0 = the full 30 s window). */
   audioCtx: number;
   tokens: number;
-  /** Judged against the ≥ 0.97 target. */
-  target: boolean;
+}
+
+/** The bundled core's addon, driven through its raw binding (the same calls smart-whisper's JS makes). */
+interface OldAddon {
+  WhisperModel: { load(file: string, gpu: boolean): Promise<{ handle: unknown; free(): Promise<void> }> };
+  transcribe(handle: unknown, pcm: Float32Array, params: object, done: (r: unknown) => void, progress: (r: unknown) => void): void;
+}
+
+async function oldEngine(addonFile: string, model: string) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const addon = require(path.resolve(addonFile)) as OldAddon;
+  const loaded = await addon.WhisperModel.load(model, false);
+  const decode = (pcm: Float32Array, tokens: number, audioCtx: number) => new Promise<string>((resolve, reject) => {
+    addon.transcribe(loaded.handle, pcm, decodeParams({ language: 'en', threads: THREADS }, { pcm, maxTokens: tokens, audioCtx }), (r) => {
+      if (r instanceof Error) reject(r);
+      else resolve((r as { text: string }[]).map((x) => x.text).join('').trim());
+    }, () => undefined);
+  });
+  await decode(new Float32Array(17600), 1, 64); // the engine's warm-up (1.1 s: whisper.cpp refuses under 1 s)
+  return { decode, free: () => loaded.free() };
+}
+
+/** The newest-sources driver: scripts/build-whisper-cpp.sh --newest (the core's own static libraries; kind: the install's, or `kind`). */
+function newestDriver(kind?: string): { bin: string; info: Record<string, unknown> } {
+  const env = kind ? { ...process.env, WHISPER_CORE_KIND: kind } : process.env;
+  const r = spawnSync('bash', [path.join(REPO_ROOT, 'scripts', 'build-whisper-cpp.sh'), '--newest'], { encoding: 'utf8', cwd: REPO_ROOT, env });
+  if (r.status !== 0) throw new Error(`scripts/build-whisper-cpp.sh --newest failed (${r.status}): ${(r.stderr || r.stdout || '').trim().slice(-800)}`);
+  const dir = r.stderr.match(/built (\S+)\/bin\/earshot-whisper-bench/)?.[1];
+  if (!dir) throw new Error(`scripts/build-whisper-cpp.sh --newest said: ${r.stderr}`);
+  return { bin: path.join(dir, 'bin', 'earshot-whisper-bench'), info: JSON.parse(fs.readFileSync(path.join(dir, 'build-info.json'), 'utf8')) as Record<string, unknown> };
 }
 
 export async function whisperSpeed(): Promise<FigureReport> {
   const reps = envNum('BENCH_WHISPER_REPS', 7);
   const tokens = envNum('BENCH_WHISPER_TOKENS', 100);
   const presets = (process.env.BENCH_WHISPER_PRESETS ?? 'tiny.en,base.en').split(',') as ('tiny.en' | 'base.en')[];
-  // The figure's cases: 30 s with the full encoder window for each preset (the target), then the call the live
-  // pipeline makes most: a partial of ~2 s of speech with a fitted encoder window and its token cap.
-  const cases: Case[] = presets.map((preset) => ({ preset, audioSec: AUDIO_SEC, audioCtx: 0, tokens, target: true }));
-  if (process.env.BENCH_WHISPER_PARTIAL !== '0') cases.push({ preset: 'base.en', audioSec: 2, audioCtx: 2 * 50 + 32, tokens: 2 * 8 + 4, target: false });
-  const cpp = buildWhisperCpp();
-  const driverBin = cpp.bin('earshot-whisper-bench');
-  if (!driverBin) throw new Error('earshot-whisper-bench was not built');
+  const flashAttn = flashAttnFromEnv();
+  // The figure's cases: 30 s with the full encoder window for each preset, then the calls the live pipeline makes
+  // most: partials of ~2 s (both presets) and ~5 s (base.en) of speech with a fitted encoder window and their token
+  // caps (streaming policy: audio_ctx = 50/s + 32, 8 tokens/s + 4). All are judged against the ≥ 0.97 target.
+  const cases: Case[] = process.env.BENCH_WHISPER_FULL === '0' ? [] : presets.map((preset) => ({ preset, audioSec: AUDIO_SEC, audioCtx: 0, tokens }));
+  if (process.env.BENCH_WHISPER_PARTIAL !== '0') {
+    for (const preset of presets) cases.push({ preset, audioSec: 2, audioCtx: 2 * 50 + 32, tokens: 2 * 8 + 4 });
+    if (presets.includes('base.en')) cases.push({ preset: 'base.en', audioSec: 5, audioCtx: 5 * 50 + 32, tokens: 5 * 8 + 4 });
+  }
+  const newest = newestDriver();
+  // -march=native against the install's x86-64-v3 (BENCH_WHISPER_MARCH_NATIVE=1; a second CMake build of a few minutes).
+  const marchNative = process.env.BENCH_WHISPER_MARCH_NATIVE === '1' ? newestDriver('native') : undefined;
+  // The old core's side: its native anchor from the bundled sources, and its addon if one was kept (BENCHMARKS.md says how).
+  const oldAddon = process.env.BENCH_OLD_ADDON ?? path.join(BENCH_DIR, 'old-core', 'smart-whisper.node');
+  const withOld = fs.existsSync(oldAddon) && process.env.BENCH_WHISPER_OLD !== '0';
+  const oldCpp = withOld ? buildWhisperCpp() : undefined;
+  const oldDriverBin = oldCpp?.bin('earshot-whisper-bench');
 
   const dir = tempDir('whisper');
   const all = await readPcm(SAMPLE_WAV, AUDIO_SEC);
@@ -88,80 +127,97 @@ export async function whisperSpeed(): Promise<FigureReport> {
       // The engine is asked for `tokens`; it passes whisper.cpp max_tokens = tokens - 1 (whisper emits max_tokens + 1).
       const args = ['--model', model, '--pcm', pcmFile, '--threads', String(THREADS), '--max-tokens', String(c.tokens - 1), '--language', 'en'];
       if (c.audioCtx) args.push('--audio-ctx', String(c.audioCtx));
-      const native = await startDriver(driverBin, args);
-      const fresh = await startDriver(driverBin, [...args, '--fresh-state']);
-      const engine = new WhisperEngine({ modelPath: model, language: 'en', threads: THREADS, gpu: false });
+      const native = await startDriver(newest.bin, [...args, ...(flashAttn ? ['--flash-attn'] : [])]);
+      const oldNative = oldDriverBin ? await startDriver(oldDriverBin, args) : undefined;
+      const nativeMarch = marchNative ? await startDriver(marchNative.bin, [...args, ...(flashAttn ? ['--flash-attn'] : [])]) : undefined;
+      const engine = new WhisperEngine({ modelPath: model, language: 'en', threads: THREADS, gpu: false, flashAttn });
+      const engineNoFa = new WhisperEngine({ modelPath: model, language: 'en', threads: THREADS, gpu: false, flashAttn: false });
       await engine.load();
-      commands.push(`printf 'run\\n%.0s' {1..${reps}} | ${native.command.replace(/--pcm \S+/, `--pcm <${c.audioSec} s of standup.wav as f32>`)}    # + the same with --fresh-state`);
+      await engineNoFa.load();
+      const old = withOld ? await oldEngine(oldAddon, model) : undefined;
+      const pcmLabel = `--pcm <${c.audioSec} s of standup.wav as f32>`;
+      commands.push(`printf 'run\\n%.0s' {1..${reps}} | ${native.command.replace(/--pcm \S+/, pcmLabel)}`);
+      if (oldNative) commands.push(`printf 'run\\n%.0s' {1..${reps}} | ${oldNative.command.replace(/--pcm \S+/, pcmLabel)}    # the old core's anchor`);
 
-      const times: Record<Arm, number[]> = { engine: [], native: [], fresh: [] };
+      const times: Record<Arm, number[]> = { engine: [], native: [], engineNoFa: [], oldEngine: [], oldNative: [], marchNative: [] };
       const foreign: number[] = [];
       let notQuiet = 0;
-      const arms: Arm[] = ['engine', 'native', 'fresh'];
+      const arms: Arm[] = ['engine', 'native', 'engineNoFa', ...(old ? ['oldEngine' as const] : []), ...(oldNative ? ['oldNative' as const] : []), ...(nativeMarch ? ['marchNative' as const] : [])];
+      const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
+      /** Tokens emitted, and the driver's own time of whisper_full (the engines are timed around the whole call). */
+      const decodeWith = async (arm: Arm): Promise<{ emitted: number; driverMs?: number }> => {
+        if (arm === 'engine' || arm === 'engineNoFa') {
+          const r = await (arm === 'engine' ? engine : engineNoFa).decode({ pcm, maxTokens: c.tokens, ...(c.audioCtx ? { audioCtx: c.audioCtx } : {}) });
+          return { emitted: words(r.text) };
+        }
+        if (arm === 'oldEngine') return { emitted: words(await old!.decode(pcm, c.tokens, c.audioCtx)) };
+        const r = await (arm === 'native' ? native : arm === 'marchNative' ? nativeMarch! : oldNative!).run();
+        return { emitted: r.tokens, driverMs: r.ms };
+      };
       for (let rep = 0; rep < reps; rep++) {
-        // A/B/A/B…, with the starting arm rotating so no arm always runs right after another.
+        // A/B/C/…, with the starting arm rotating so no arm always runs right after another.
         for (let k = 0; k < arms.length; k++) {
           const arm = arms[(rep + k) % arms.length];
           if ((await quiet()) < 0) notQuiet++;
-          if (arm === 'engine') {
-            const load = foreignLoad(ownCpu);
-            const t = performance.now();
-            const r = await engine.decode({ pcm, maxTokens: c.tokens, ...(c.audioCtx ? { audioCtx: c.audioCtx } : {}) });
-            times.engine.push(performance.now() - t);
-            foreign.push(load());
-            const words = r.text.split(/\s+/).filter(Boolean).length;
-            if (words !== c.tokens) throw new Error(`engine emitted ${words} tokens, ${c.tokens} expected`);
-          } else {
-            const driver = arm === 'native' ? native : fresh;
-            const load = foreignLoad(() => processCpu(driver.child.pid!));
-            const r = await driver.run();
-            times[arm].push(r.ms);
-            foreign.push(load());
-            if (r.tokens !== c.tokens) throw new Error(`native (${arm}) emitted ${r.tokens} tokens, ${c.tokens} expected`);
-          }
+          const driver = arm === 'native' ? native : arm === 'oldNative' ? oldNative : arm === 'marchNative' ? nativeMarch : undefined;
+          const load = foreignLoad(driver ? () => processCpu(driver.child.pid!) : ownCpu);
+          const t = performance.now();
+          const { emitted, driverMs } = await decodeWith(arm);
+          times[arm].push(driverMs ?? performance.now() - t);
+          foreign.push(load());
+          if (emitted !== c.tokens) throw new Error(`${arm} emitted ${emitted} tokens, ${c.tokens} expected`);
         }
       }
       await engine.free();
+      await engineNoFa.free();
+      await old?.free();
       await stopChild(native.child);
-      await stopChild(fresh.child);
+      if (oldNative) await stopChild(oldNative.child);
+      if (nativeMarch) await stopChild(nativeMarch.child);
 
-      const e = median(times.engine);
-      const n = median(times.native);
-      const f = median(times.fresh);
+      const m = (arm: Arm) => (times[arm].length ? median(times[arm]) : NaN);
+      const e = m('engine');
+      const n = m('native');
       const paired = median(times.native.map((t, i) => t / times.engine[i]));
-      const best = Math.min(...times.native) / Math.min(...times.engine);
-      const label = c.target ? c.preset : `${c.preset}, partial-sized`;
+      const label = c.audioSec === AUDIO_SEC ? c.preset : `${c.preset}, partial-sized`;
+      const ratio = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
+      const ms = (x: number) => (Number.isFinite(x) ? fmtMs(x) : '–');
       rows.push([
-        label, `${c.audioSec} s`, c.audioCtx || 1500, c.tokens, fmtMs(e), fmtMs(n), c.target ? `**${(n / e).toFixed(3)}**` : (n / e).toFixed(3),
-        paired.toFixed(3), best.toFixed(3), fmtMs(f), (f / e).toFixed(3), `${(e / 1000 / c.audioSec).toFixed(3)}`,
-        median(foreign).toFixed(2) + (notQuiet ? ` (${notQuiet}/${reps * 3} runs not quiet)` : ''),
+        label, `${c.audioSec} s`, c.audioCtx || 1500, c.tokens, fmtMs(e), fmtMs(n), `**${(n / e).toFixed(3)}**`, paired.toFixed(3),
+        fmtMs(m('engineNoFa')), ratio(m('engineNoFa') / e), ms(m('oldEngine')), ms(m('oldNative')), ratio(m('oldNative') / m('oldEngine')),
+        ratio(m('oldEngine') / e), ratio(m('marchNative') / n), `${(e / 1000 / c.audioSec).toFixed(3)}`,
+        median(foreign).toFixed(2) + (notQuiet ? ` (${notQuiet}/${reps * arms.length} runs not quiet)` : ''),
       ]);
-      if (c.target) targets.push({ metric: `whisper speed native/engine, ${c.preset} 30 s`, value: (n / e).toFixed(3), target: '≥ 0.97', met: n / e >= 0.97 });
-      notes.push(`${label} runs (ms): engine ${times.engine.map((t) => t.toFixed(0)).join(', ')}; native ${times.native.map((t) => t.toFixed(0)).join(', ')}; ` +
-        `fresh state ${times.fresh.map((t) => t.toFixed(0)).join(', ')}.`);
+      targets.push({ metric: `whisper speed newest native/engine, ${label} ${c.audioSec} s`, value: (n / e).toFixed(3), target: '≥ 0.97', met: n / e >= 0.97 });
+      notes.push(`${label} ${c.audioSec} s runs (ms): ${arms.map((a) => `${a} ${times[a].map((t) => t.toFixed(0)).join(', ')}`).join('; ')}.`);
     }
   } finally {
     removeTempDir(dir);
   }
   notes.push(
-    `Same model file, the same audio (media/sample/standup.wav: its first ${AUDIO_SEC} s; the partial-sized case 2 s from 0.5 s on with ` +
-      'audio_ctx 132 and 20 tokens, as the streaming policy asks for 2 s of speech), greedy, best_of 1, temperature 0 without fallback, ' +
-      `language en, no timestamps, single segment, suppress blank and non-speech tokens, ${THREADS} threads, the same number of tokens on both ` +
-      'sides (the generated models never stop by themselves; the engine is asked for N tokens and passes max_tokens N−1, the driver gets ' +
-      '--max-tokens N−1).',
-    `Engine: WhisperEngine.decode() as the pipeline calls it, timed around the call (queue, smart-whisper's copy of the samples, its ` +
-      `whisper_init_state per decode, whisper_full, result conversion). Native: test/bench/native/whisper-bench.cpp linked against the ` +
-      `whisper.cpp objects built by scripts/build-whisper-cpp.sh (${cpp.flags}, no OpenMP, as the addon), timed around whisper_full; ` +
-      `"fresh state" also allocates and frees a whisper_state per decode, as smart-whisper does.`,
-    `Runs alternate engine → native → fresh state (the first arm rotates each rep), each after waiting for < 0.15 busy cores ` +
-      `(at most BENCH_QUIET_MAX_S); medians of ${reps}. "paired" is the median of per-rep native/engine ratios, "best/best" the ratio of the fastest runs. "other load" is the ` +
-      'median number of cores other processes kept busy during a run.',
+    `Same model file, the same audio (media/sample/standup.wav: its first ${AUDIO_SEC} s; the partial-sized cases 2 s and 5 s from 0.5 s on with ` +
+      'audio_ctx 132 / 282 and 20 / 44 tokens, as the streaming policy asks for that much speech), greedy, best_of 1, temperature 0 without fallback, ' +
+      `language en, no timestamps, single segment, suppress blank and non-speech tokens, ${THREADS} threads, the same number of tokens on every ` +
+      'side (the generated models never stop by themselves; the engine is asked for N tokens and passes max_tokens N−1, the driver gets --max-tokens N−1).',
+    `Engine: WhisperEngine.decode() as the pipeline calls it, timed around the call (queue, whisper_full on the model's one state, result ` +
+      `conversion), flash attention ${flashAttn ? 'on' : 'off'} (EARSHOT_FLASH_ATTN); "engine, FA off" the same with flash attention off. Native: ` +
+      `test/bench/native/whisper-bench.cpp linked with the core's own static libraries (whisper.cpp ${String(newest.info.whisperCpp)}, ${String(newest.info.kind)}: ` +
+      `${(newest.info.cmakeOptions as string[]).filter((o) => /GGML_|FLAGS/.test(o)).join(' ')}), flash attention ${flashAttn ? 'on' : 'off'}, timed around whisper_full.`,
+    withOld
+      ? `Old core: smart-whisper's bundled whisper.cpp (Oct 2024) built as the install's fallback builds it (${oldCpp!.flags}), its addon ` +
+        `(${rel(oldAddon)}) called through the raw binding with the same parameters (a whisper_init_state and a copy of the samples per call, ` +
+        'as smart-whisper 0.8.1 does); its anchor: the same driver built from those sources by scripts/build-whisper-cpp.sh (flash attention off).'
+      : `Old core: not measured (no ${rel(oldAddon)}; BENCHMARKS.md says how to keep one).`,
+    `Runs alternate the arms (the first arm rotates each rep), each after waiting for < 0.15 busy cores (at most BENCH_QUIET_MAX_S); medians of ${reps}. ` +
+      '"paired" is the median of per-rep native/engine ratios. "other load" is the median number of cores other processes kept busy during a run.' +
+      (marchNative ? ' "-march=native / x86-64-v3": the driver linked with a -march=native build of the same sources (GGML_NATIVE=ON) over the x86-64-v3 one; below 1 = native faster.' : ''),
   );
   return {
-    title: 'Whisper speed: Earshot engine vs whisper.cpp built natively from the same sources',
+    title: 'Whisper speed: Earshot engine (new core) vs the newest whisper.cpp built natively, and the old core vs its anchor',
     commands: ['npm run bench -- whisper', ...commands],
     lines: table(
-      ['model (generated, real dims)', 'audio', 'audio_ctx', 'tokens', 'engine median', 'native median', 'native/engine', 'paired', 'best/best', 'native, fresh state', 'fresh/engine', 'engine RTF', 'other load (cores)'],
+      ['model (generated, real dims)', 'audio', 'audio_ctx', 'tokens', 'engine', 'newest native', 'native/engine', 'paired', 'engine, FA off', 'FA off/on',
+        'old core engine', 'old native', 'old native/old engine', 'old engine/new engine', '-march=native / x86-64-v3 (native)', 'engine RTF', 'other load (cores)'],
       rows,
     ),
     notes,

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fixture, miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
 import { runEarshot } from './daemon-process';
+import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../../daemon/allocator';
 
 interface Turn { start: number; end: number }
 const TURNS: Turn[] = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'media', 'sample', 'standup.json'), 'utf8'));
@@ -24,14 +25,26 @@ describe('earshot transcribe (real process)', () => {
   beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-cli-it-')); });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("shows Earshot's own output only; whisper.cpp's loading log only with --verbose", async () => {
+  it("shows Earshot's own output only; whisper.cpp's loading log only with --verbose, as Earshot's debug records", async () => {
     const quiet = await runEarshot(['transcribe', SAMPLE_WAV, '--model', miniModel(), '--notes-dir', path.join(dir, 'n1'), '--threads', '1'], { EARSHOT_STORAGE: path.join(dir, 's1') });
     assert.equal(quiet.code, 0, quiet.stderr.slice(-2000));
     assert.deepEqual(quiet.stderr.split('\n').filter(Boolean).map((l) => l.replace(/: .*/, ':')), ['Notes:'], quiet.stderr.slice(0, 2000));
     const verbose = await runEarshot(['transcribe', SAMPLE_WAV, '--model', miniModel(), '--notes-dir', path.join(dir, 'n2'), '--threads', '1', '--verbose'], { EARSHOT_STORAGE: path.join(dir, 's2') });
     assert.equal(verbose.code, 0, verbose.stderr.slice(-2000));
-    assert.match(verbose.stderr, /whisper_model_load/);
+    const lines = verbose.stderr.split('\n').filter(Boolean);
+    // Nothing raw from whisper.cpp: every line is one of Earshot's JSON records, or its own "Notes:" line.
+    const raw = lines.filter((l) => !l.startsWith('{') && !l.startsWith('Notes: '));
+    assert.deepEqual(raw, [], 'lines that are not Earshot records');
+    const whisperLines = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string; component: string; event: string; line?: string })
+      .filter((r) => r.component === 'whisper.cpp');
+    assert.ok(whisperLines.some((r) => /whisper_model_load|whisper_init_from_file/.test(r.line ?? '')), verbose.stderr.slice(0, 2000));
+    assert.ok(whisperLines.every((r) => r.level === 'debug' && r.event === 'log' && typeof r.line === 'string' && !r.line.includes('\n')));
     assert.equal(verbose.stdout, quiet.stdout, 'the same transcript either way');
+    // Started from a plain `node bin/earshot.js`, the command ran with the daemon's memory settings (daemon/reexec.ts).
+    const settings = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; mallocMmapThreshold?: string; nodeFlags?: string[] })
+      .find((r) => r.event === 'memory_settings');
+    assert.equal(settings?.mallocMmapThreshold, DAEMON_ALLOCATOR_ENV.MALLOC_MMAP_THRESHOLD_);
+    for (const flag of DAEMON_NODE_FLAGS) assert.ok(settings?.nodeFlags?.includes(flag), JSON.stringify(settings));
   });
 
   it('transcribes the sample: JSON lines of t0,t1,source,text with "hello" words, and writes the notes', async () => {

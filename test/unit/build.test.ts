@@ -1,26 +1,49 @@
 /**
- * The installed whisper addon must be the build this CPU should get: on x86-64 with AVX2 that is
- * -march=x86-64-v3 (9–10x faster than smart-whisper's default build, DESIGN.md).
+ * The installed whisper addon must be the build this CPU should get: the new core (whisper.cpp from the nodejs-whisper
+ * package, scripts/whisper-core/build-core.js) for this CPU's kind — on x86-64 with AVX2 that is x86-64-v3
+ * (9–10x faster than a build without SIMD, DESIGN.md) — and the binding patch applies exactly.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../setup';
 
-interface BuildInfo { wanted: string; wantedFlags: string | null; march: string[]; optimized: boolean; matches: boolean; ggmlCommand: string | null }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+interface BuildInfo {
+  core: 'new' | 'bundled'; wanted: string; kind?: string; whisperCpp: string; cmakeOptions?: string[];
+  wantedFlags?: string | null; march?: string[]; optimized?: boolean; matches: boolean; ggmlCommand?: string | null;
+}
+/* eslint-disable @typescript-eslint/no-require-imports */
 const { inspectBuild } = require(path.join(REPO_ROOT, 'scripts', 'build-whisper.js')) as { inspectBuild(): BuildInfo };
+const { applyPatch, whisperSourceDir, whisperVersion } = require(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'build-core.js')) as {
+  applyPatch(patch: string, dir: string): void; whisperSourceDir(): string; whisperVersion(dir: string): string;
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
-describe('whisper build flags', () => {
-  it('the installed addon was compiled with the flags this CPU should get', () => {
+describe('whisper build', () => {
+  it('the installed addon is the new core, built for this CPU', () => {
     const info = inspectBuild();
     assert.ok(info.matches, `installed build does not match: ${JSON.stringify(info)}`);
+    assert.equal(info.core, 'new', 'the install fell back to the bundled whisper.cpp');
+    assert.equal(info.whisperCpp, whisperVersion(whisperSourceDir()));
     const avx2 = process.platform === 'linux' && process.arch === 'x64' && /\bavx2\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
     if (avx2) {
-      assert.equal(info.wanted, 'x86-64-v3');
-      assert.deepEqual(info.march, ['x86-64-v3']);
-      assert.ok(info.optimized, 'ggml.c compiled with -O3');
-      assert.match(info.ggmlCommand ?? '', /-DNDEBUG/);
+      assert.equal(info.kind, 'x86-64-v3');
+      assert.ok(info.cmakeOptions?.includes('-DCMAKE_C_FLAGS=-march=x86-64-v3'), JSON.stringify(info.cmakeOptions));
+      assert.ok(info.cmakeOptions?.includes('-DCMAKE_BUILD_TYPE=Release'));
+    }
+  });
+
+  it('applies a unified diff exactly, and refuses one whose context does not match', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-patch-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'x.cc'), 'one\ntwo\n\nthree\nfour\n');
+      const patch = ['diff -ruN a/x.cc b/x.cc', '--- a/x.cc', '+++ b/x.cc', '@@ -2,3 +2,3 @@', ' two', '', '-three', '+THREE', ''].join('\n');
+      applyPatch(patch, dir);
+      assert.equal(fs.readFileSync(path.join(dir, 'x.cc'), 'utf8'), 'one\ntwo\n\nTHREE\nfour\n');
+      assert.throws(() => applyPatch(patch, dir), /does not apply to x\.cc at line 4/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,7 +1,8 @@
 // earshot-whisper-bench: whisper.cpp's own C API, timed the way the Node benchmark times Earshot's engine.
 //
 // Built by scripts/build-whisper-cpp.sh against the same whisper.cpp objects as `main` (the sources bundled in
-// smart-whisper, compiled with the addon's flags). whisper.cpp's `main` example cannot be used for this figure: it
+// smart-whisper, compiled with the addon's flags), or with --newest against the static libraries of the new core
+// (scripts/whisper-core/build-core.js: the very objects the addon links). whisper.cpp's `main` example cannot be used for this figure: it
 // has no max-tokens option (a generated --emit model never stops by itself), reloads the model per run and times
 // the load with the decode.
 //
@@ -95,7 +96,11 @@ int main(int argc, char ** argv) {
         p.initial_prompt = "";
         p.language = language.c_str();
         p.suppress_blank = true;
+#ifdef EARSHOT_WHISPER_SUPPRESS_NST
+        p.suppress_nst = true; // the name since whisper.cpp 1.7.3
+#else
         p.suppress_non_speech_tokens = true;
+#endif
         p.print_progress = false;
         p.print_realtime = false;
         p.print_timestamps = false;
