@@ -80,9 +80,15 @@ describe('backpressure: an overloaded recognizer gives up partials first, then r
       `${final.finals} finals, ${final.finalDecodes} final decodes; health levels ${levels.join(',')})`);
     assert.ok(final.maxDegradeLevel >= 1, `the overload never moved the ladder: levels ${levels.join(',')}`);
 
-    // 1. Partial updates go first: by the first health on a lower rung, updates had already been skipped.
-    const firstDegraded = health.find((h) => h.degradeLevel >= 1);
-    if (firstDegraded) assert.ok(firstDegraded.recognizer!.partialsSkipped > 0, `rung ${firstDegraded.degradeLevel} before any partial was skipped`);
+    // 1. Partial updates go first: skipped updates are counted at the utterance's next decode (streaming.ts, cover()), so
+    //    under a long final they may show one health after the rung that followed them (CI, a loaded machine: levels
+    //    0,0,0,1 with the skips in the next health); by the health after the first lower rung they must be there.
+    const firstDegraded = health.findIndex((h) => h.degradeLevel >= 1);
+    if (firstDegraded >= 0) {
+      const next = health[Math.min(firstDegraded + 1, health.length - 1)];
+      assert.ok(next.recognizer!.partialsSkipped > 0, `rung ${health[firstDegraded].degradeLevel} and no partial skipped by the health after it`);
+      assert.ok(next.degradeLevel <= 1 || health[firstDegraded].recognizer!.partialsSkipped > 0, 'a second rung before any partial was skipped');
+    }
     assert.ok(final.partialsSkipped > 0);
     // 2. The ladder moves one rung at a time, down then (as it catches up) back up, and never past its last rung.
     for (let i = 1; i < degrades.length; i++) assert.equal(Math.abs(degrades[i] - degrades[i - 1]), 1, `rungs ${degrades.join(' → ')}`);

@@ -20,8 +20,9 @@ describe('daemon on bad input (raw frames)', () => {
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-bad-input-'));
     missingModel = path.join(dir, 'models', 'ggml-gone.bin');
-    // No recorder on the daemon's PATH: live sources cannot be recorded (the daemon itself needs nothing from PATH).
-    daemon = spawnDaemon({ PATH: path.join(dir, 'no-tools') });
+    // No recorder on the daemon's PATH and the in-process backend turned off: what a machine where audify could not be
+    // built and nothing is installed looks like; live sources cannot be recorded (the daemon needs nothing from PATH).
+    daemon = spawnDaemon({ PATH: path.join(dir, 'no-tools'), EARSHOT_AUDIO_BACKEND: 'recorders' });
     raw = new RawClient(daemon);
   });
 
