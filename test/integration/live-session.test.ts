@@ -182,21 +182,7 @@ describe('live session: microphone and system audio from a real PulseAudio serve
       const listening = connect ? spawn(process.execPath, [DAEMON_BIN, 'daemon', '--listen', '0'], { cwd: REPO_ROOT, env: { ...pulse.env, EARSHOT_STORAGE: storage }, stdio: 'ignore' }) : undefined;
       try {
         if (listening) await tokenFileOf(storage, listening);
-        const child = spawn(process.execPath, [DAEMON_BIN, 'listen', '--source', 'mic,system', '--seconds', '12', '--json', '--threads', '1',
-          '--model', miniModel(), '--notes-dir', path.join(dir, 'cli-notes'), ...(connect ? ['--connect'] : [])], { cwd: REPO_ROOT, env: { ...pulse.env, EARSHOT_STORAGE: storage } });
-        let stdout = '', stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-        child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
-        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-        const deadline = Date.now() + 30_000;
-        while (!/mic: recording/.test(stderr) || !/system: recording/.test(stderr)) {
-          assert.ok(Date.now() < deadline && child.exitCode === null, `listen did not start recording:\n${stderr.slice(-1500)}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        await pulse.playToMic(fixtures.mic);
-        await pulse.playToSpeaker(fixtures.speaker);
-        const code = await exited;
-        assert.equal(code, 0, stderr.slice(-1500));
+        const { stdout, stderr } = await listenWhilePlaying({ ...pulse.env, EARSHOT_STORAGE: storage }, path.join(dir, 'cli-notes'), connect ? ['--connect'] : []);
         const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { t0: number; t1: number; source: string; text: string });
         assert.ok(lines.some((l) => l.source === 'mic') && lines.some((l) => l.source === 'system'), stdout);
         for (const l of lines) assert.deepEqual(Object.keys(l), ['t0', 't1', 'source', 'text']);
@@ -211,12 +197,11 @@ describe('live session: microphone and system audio from a real PulseAudio serve
     });
   }
 
-  it('with no recorder program on PATH (sox, rec, arecord, parec, ffmpeg hidden), `earshot listen` transcribes both sources through the in-process backend', async () => {
+  /** `earshot listen` on both sources for 12 s while the fixtures play into the virtual mic and speaker; exits 0. */
+  async function listenWhilePlaying(env: NodeJS.ProcessEnv, notesDir: string, extra: string[] = []): Promise<{ stdout: string; stderr: string }> {
     const { spawn } = await import('node:child_process');
-    const PATH = pathWithoutRecorders(path.join(dir, 'bin-without-recorders'));
-    const storage = path.join(dir, 'no-recorders-storage');
     const child = spawn(process.execPath, [DAEMON_BIN, 'listen', '--source', 'mic,system', '--seconds', '12', '--json', '--threads', '1',
-      '--model', miniModel(), '--notes-dir', path.join(dir, 'no-recorders-notes')], { cwd: REPO_ROOT, env: { ...pulse.env, PATH, EARSHOT_STORAGE: storage } });
+      '--model', miniModel(), '--notes-dir', notesDir, ...extra], { cwd: REPO_ROOT, env });
     let stdout = '', stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
     child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
@@ -230,6 +215,13 @@ describe('live session: microphone and system audio from a real PulseAudio serve
     await pulse.playToSpeaker(fixtures.speaker);
     const code = await exited;
     assert.equal(code, 0, stderr.slice(-1500));
+    return { stdout, stderr };
+  }
+
+  it('with no recorder program on PATH (sox, rec, arecord, parec, ffmpeg hidden), `earshot listen` transcribes both sources through the in-process backend', async () => {
+    const PATH = pathWithoutRecorders(path.join(dir, 'bin-without-recorders'));
+    const storage = path.join(dir, 'no-recorders-storage');
+    const { stdout, stderr } = await listenWhilePlaying({ ...pulse.env, PATH, EARSHOT_STORAGE: storage }, path.join(dir, 'no-recorders-notes'));
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { source: string; text: string });
     assert.ok(lines.some((l) => l.source === 'mic' && l.text) && lines.some((l) => l.source === 'system' && l.text), stdout);
     assert.match(stderr, /mic: recording \(audify/, 'the in-process backend recorded the microphone');
