@@ -77,7 +77,7 @@ export function decisionKind(sentence: string, afterAgreement = false): Decision
   if (wordCount(s) > 40) return undefined;
   const opinion = OPINION.test(s);
   if (FIRST_PERSON_SINGULAR.test(s) && !/\b(we|we're|we'll|let's|us)\b/i.test(s)) return undefined;
-  const hedged = HEDGE.test(s) || /\b(i don't think|i think|it seems|be able to|you know|i mean)\b/i.test(s);
+  const hedged = HEDGE.test(s) || /\b(i think|it seems|be able to|you know|i mean)\b/i.test(s);
   const inOut = IN_OR_OUT.exec(s);
   if (inOut && !hedged) return inOut[inOut.length - 1] === 'in' ? 'decision' : 'negative';
   if (opinion) return undefined;

@@ -130,6 +130,10 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
 
   const isName = (w: string) => !NOT_A_NAME.test(w) && (speakers.size <= 1 || speakers.has(w));
   const assignments = assignmentPatterns([...speakers]);
+  /** Decisions anchored at an earlier line (a proposal accepted, a question settled by the next speaker). */
+  const decidedAt = (line: SpokenLine) => decisions.some((d) => d.t0 === line.t0 && d.segmentId === line.segmentId);
+  const decideAt = (line: SpokenLine, text: string, kind: DecisionKind | undefined) =>
+    decisions.push({ text, t0: line.t0, ...(line.segmentId ? { segmentId: line.segmentId } : {}), ...(kind ? { kind } : {}) });
   const words = (s: string) => contentWords(stripDue(s, meetingDate, events), names);
   const vague = (s: string) => PRONOUN.test(s) && words(s).length === 0;
   const anaphoric = (s: string) => PRONOUN.test(s) && words(s).length <= 1;
@@ -174,10 +178,9 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
 
     // A proposal just made by someone else, accepted in so many words: "We should record at 48 kHz." — "Agreed."
     const previous = i > 0 ? lines[i - 1] : undefined;
-    if (previous && previous.speaker !== speaker && sentences.length && ACCEPTS.test(clean(sentences[0]))
-      && !decisions.some((d) => d.t0 === previous.t0 && d.segmentId === previous.segmentId)) {
+    if (previous && previous.speaker !== speaker && sentences.length && ACCEPTS.test(clean(sentences[0])) && !decidedAt(previous)) {
       const proposal = [...sentencesOf[i - 1]].reverse().find((p) => proposalKind(p));
-      if (proposal) decisions.push({ text: proposal, t0: previous.t0, ...(previous.segmentId ? { segmentId: previous.segmentId } : {}), kind: proposalKind(proposal) });
+      if (proposal) decideAt(previous, proposal, proposalKind(proposal));
     }
     // Decisions: one per turn, its sentences joined.
     let firstDecided = -1;
@@ -218,11 +221,10 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
     // A plan put as a question and settled by a bare answer: "Are we including the voice in the end or not?" — "No."
     // (When the answer goes on to state the decision, "No. No brownouts.", that statement is the decision.)
     const asked = previous ? sentencesOf[i - 1].slice(-2).reverse().find((q) => PLAN_QUESTION.test(clean(q))) : undefined;
-    if (!decided.length && previous && asked && previous.speaker !== speaker && sentences.length && SETTLES.test(clean(sentences[0]))
-      && !decisions.some((d) => d.t0 === previous.t0 && d.segmentId === previous.segmentId)) {
+    if (!decided.length && previous && asked && previous.speaker !== speaker && sentences.length && SETTLES.test(clean(sentences[0])) && !decidedAt(previous)) {
       const answer = clean(sentences[0]);
       const negative = /\b(not|n't)\b/i.test(clean(asked).replace(/\bor not\b/i, '')) || /^(no|nope)\b/i.test(answer);
-      decisions.push({ text: `${clean(asked)} — ${answer}`, t0: previous.t0, ...(previous.segmentId ? { segmentId: previous.segmentId } : {}), kind: negative ? 'negative' : 'decision' });
+      decideAt(previous, `${clean(asked)} — ${answer}`, negative ? 'negative' : 'decision');
     }
 
     // A reply to a request addressed to this speaker (or to anyone) settles it.
@@ -440,9 +442,9 @@ function isCommitment(sentence: string): boolean {
     && (!OBLIGATION.test(COMMITMENT.exec(s)?.[1] ?? '') || AFTER_THE_MEETING.test(s) || /\b(by|before|until|today|tomorrow)\b/i.test(s));
 }
 
-/** A first-person plural plan for work after the meeting: a work verb, and a time after it or work that is sent out. */
 /** Meeting again, later: "we should probably meet to talk about the formats", "let's get together about the schema". */
 const MEET_LATER = /\b(we should|we need to|we have to|let's|we'll|we will|we can)\s+(probably\s+|also\s+|maybe\s+)?(meet|get together|sit down)\s+(to|about|on|with|and|next|later|tomorrow)\b/i;
+/** A first-person plural plan for work after the meeting: a work verb, and a time after it or work that is sent out. */
 const GROUP_PLAN = /\b(?:we'll|we will|we're going to|we're gonna|we are going to)\s+(?:(?:just|also|then|try to|try and|probably|definitely|for sure|perhaps|actually|basically|first)[,]?\s+)*(send|run|try|write|finish|implement|test|train|focus|fix|build|prepare|e-?mail|mail|submit|port|debug|measure|compare|evaluate|collect|record|install|set up|update|re-?run|do something|get in touch|contact|talk to|buy|order|purchase)\b/i;
 function groupPlan(sentence: string): boolean {
   const s = clean(sentence);
