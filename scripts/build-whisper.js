@@ -160,8 +160,15 @@ function main(argv) {
       fs.rmSync(path.join(packageDir(), 'build', 'Release', 'earshot-core.json'), { force: true });
     }
   }
+  // The bundled sources (asked for, or the fallback) while a new core is installed: its addon sits where the bundled
+  // build's would, and the bundled build's compile record still matches, so only a rebuild puts the bundled sources back.
+  const replacingNewCore = installed !== null;
+  if (replacingNewCore) {
+    console.error(`earshot: replacing the whisper.cpp ${installed.whisperCpp} core with the sources bundled with smart-whisper`);
+    fs.rmSync(path.join(packageDir(), 'build', 'Release', 'earshot-core.json'), { force: true });
+  }
   const info = inspectBuild();
-  if (info.wantedFlags && (!info.flagsMatch || argv.includes('--force'))) {
+  if (info.wantedFlags && (!info.flagsMatch || replacingNewCore || argv.includes('--force'))) {
     rebuild(info.wantedFlags);
     const after = inspectBuild();
     if (!after.flagsMatch) throw new Error(`smart-whisper was rebuilt but its ggml compile command lacks ${info.wantedFlags}`);
