@@ -5,7 +5,9 @@
  * and linked with static libraries that CMake builds from the whisper.cpp tree the npm package nodejs-whisper ships
  * (cpp/whisper.cpp; a devDependency, so nothing is downloaded from anywhere but the npm registry).
  *
- *   1. cmake configures and builds libwhisper + ggml (static, PIC) into node_modules/.earshot-whisper-core/<kind>;
+ *   1. the sources are copied to node_modules/.earshot-whisper-core/source and whisper.patch applied (the decoder
+ *      computes the prompt's logits for its last token only: less memory and time per decode); cmake configures and
+ *      builds libwhisper + ggml (static, PIC) from there into node_modules/.earshot-whisper-core/<kind>;
  *   2. smart-whisper's binding sources are copied there, patched, and built with node-gyp (the node-gyp npm runs for
  *      smart-whisper's own install, so the same Node headers and offline setup apply);
  *   3. the addon replaces node_modules/smart-whisper/build/Release/smart-whisper.node, and earshot-core.json next to
@@ -24,6 +26,8 @@ const { spawnSync } = require('node:child_process');
 
 const REPO = path.join(__dirname, '..', '..');
 const PATCH = path.join(__dirname, 'binding.patch');
+/** Earshot's change to whisper.cpp itself: the prompt's logits for its last token only (whisper.patch says why). */
+const WHISPER_PATCH = path.join(__dirname, 'whisper.patch');
 
 /** Where the whisper.cpp sources come from: the npm package that ships the newest release we use. */
 const SOURCE_PACKAGE = 'nodejs-whisper';
@@ -116,7 +120,7 @@ function hashFiles(files) {
  * Applies a unified diff (as `diff -ruN a b` writes it) to the files under `dir`, strictly: every hunk's context must
  * match where the hunk says, or the build stops (no fuzz: a changed binding needs a reviewed patch).
  */
-function applyPatch(patchText, dir) {
+function applyPatch(patchText, dir, name = 'binding.patch') {
   const files = patchText.split(/^diff .*$/m).filter((s) => s.includes('\n+++ '));
   for (const chunk of files) {
     const target = chunk.match(/^\+\+\+ (\S+)/m)[1].replace(/^b\//, '');
@@ -134,7 +138,7 @@ function applyPatch(patchText, dir) {
         const line = raw === '' ? ' ' : raw; // a blank context line whose space an editor trimmed
         const body = line.slice(1);
         if (line[0] === '+') { out.push(body); continue; }
-        if (original[cursor] !== body) throw new Error(`binding.patch does not apply to ${target} at line ${cursor + 1}`);
+        if (original[cursor] !== body) throw new Error(`${name} does not apply to ${target} at line ${cursor + 1}`);
         if (line[0] === ' ') out.push(body);
         cursor++;
       }
@@ -193,16 +197,38 @@ function stageDir(kind) {
   return path.join(REPO, 'node_modules', '.earshot-whisper-core', kind);
 }
 
+/** What of the whisper.cpp tree a library build does not read (CMake configures bindings/ even without building them). */
+const UNUSED_SOURCES = new Set(['examples', 'samples', 'media']);
+
+/**
+ * The sources the libraries are built from: nodejs-whisper's tree with whisper.patch applied, copied once per patch
+ * and version (the package itself stays as npm installed it). Returns { srcDir, version, key }.
+ */
+function patchedSources() {
+  const pristine = whisperSourceDir();
+  const version = whisperVersion(pristine);
+  const patch = fs.readFileSync(WHISPER_PATCH, 'utf8');
+  const srcDir = stageDir('source');
+  const key = hashOf(version, pristine, patch, [...UNUSED_SOURCES], fs.readFileSync(path.join(pristine, 'src', 'whisper.cpp')));
+  const stamp = path.join(srcDir, '.earshot-stamp');
+  if (!(fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === key)) {
+    fs.rmSync(srcDir, { recursive: true, force: true });
+    fs.cpSync(pristine, srcDir, { recursive: true, filter: (f) => !UNUSED_SOURCES.has(path.relative(pristine, f).split(path.sep)[0]) });
+    applyPatch(patch, srcDir, 'whisper.patch');
+    fs.writeFileSync(stamp, key);
+  }
+  return { srcDir, version, key };
+}
+
 /**
  * Step 1: whisper.cpp and ggml as static libraries for `kind` (also what scripts/build-whisper-cpp.sh links its
  * native benchmark driver with). Returns { srcDir, version, options, libDir, libs, libKey }.
  */
 function buildLibraries(kind, { jobs = Math.max(1, os.cpus().length), log = (m) => console.error(m) } = {}) {
-  const srcDir = whisperSourceDir();
-  const version = whisperVersion(srcDir);
+  const { srcDir, version, key: sourceKey } = patchedSources();
   const libDir = path.join(stageDir(kind), 'cmake');
   const options = cmakeOptions(kind);
-  const libKey = hashOf(version, options, fs.readFileSync(path.join(srcDir, 'CMakeLists.txt')), process.platform, os.arch());
+  const libKey = hashOf(version, sourceKey, options, fs.readFileSync(path.join(srcDir, 'CMakeLists.txt')), process.platform, os.arch());
   const libStamp = path.join(libDir, '.earshot-stamp');
   if (!(fs.existsSync(libStamp) && fs.readFileSync(libStamp, 'utf8') === libKey && staticLibraries(libDir).length >= 3)) {
     log(`earshot: building whisper.cpp ${version} (${kind}) with CMake, ${jobs} jobs (a few minutes)…`);
@@ -269,7 +295,8 @@ function buildCore(kind, { jobs = Math.max(1, os.cpus().length), log = (m) => co
   fs.copyFileSync(builtAddon, installed + '.tmp');
   fs.renameSync(installed + '.tmp', installed);
   const record = {
-    kind, whisperCpp: version, source: `${SOURCE_PACKAGE}@${require(path.join(resolvePackageDir(SOURCE_PACKAGE), 'package.json')).version}/${SOURCE_SUBDIR.replace(/\\/g, '/')}`,
+    kind, whisperCpp: version,
+    source: `${SOURCE_PACKAGE}@${require(path.join(resolvePackageDir(SOURCE_PACKAGE), 'package.json')).version}/${SOURCE_SUBDIR.replace(/\\/g, '/')} + scripts/whisper-core/whisper.patch`,
     cmakeOptions: options, fingerprint: addonKey, addonSha256: crypto.createHash('sha256').update(fs.readFileSync(installed)).digest('hex'),
     builtAt: new Date().toISOString(),
   };

@@ -1,7 +1,8 @@
 /**
  * The installed whisper addon must be the build this CPU should get: the new core (whisper.cpp from the nodejs-whisper
  * package, scripts/whisper-core/build-core.js) for this CPU's kind — on x86-64 with AVX2 that is x86-64-v3
- * (9–10x faster than a build without SIMD, DESIGN.md) — and the binding patch applies exactly.
+ * (9–10x faster than a build without SIMD, DESIGN.md), from the sources with Earshot's whisper.patch applied — and the
+ * binding patch applies exactly.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -10,7 +11,7 @@ import * as path from 'node:path';
 import { REPO_ROOT } from '../setup';
 
 interface BuildInfo {
-  core: 'new' | 'bundled'; wanted: string; kind?: string; whisperCpp: string; cmakeOptions?: string[];
+  core: 'new' | 'bundled'; wanted: string; kind?: string; whisperCpp: string; source?: string; cmakeOptions?: string[];
   wantedFlags?: string | null; march?: string[]; optimized?: boolean; matches: boolean; ggmlCommand?: string | null;
 }
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -26,11 +27,27 @@ describe('whisper build', () => {
     assert.ok(info.matches, `installed build does not match: ${JSON.stringify(info)}`);
     assert.equal(info.core, 'new', 'the install fell back to the bundled whisper.cpp');
     assert.equal(info.whisperCpp, whisperVersion(whisperSourceDir()));
+    assert.match(info.source ?? '', /\+ scripts\/whisper-core\/whisper\.patch$/, 'built from the patched sources');
     const avx2 = process.platform === 'linux' && process.arch === 'x64' && /\bavx2\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
     if (avx2) {
       assert.equal(info.kind, 'x86-64-v3');
       assert.ok(info.cmakeOptions?.includes('-DCMAKE_C_FLAGS=-march=x86-64-v3'), JSON.stringify(info.cmakeOptions));
       assert.ok(info.cmakeOptions?.includes('-DCMAKE_BUILD_TYPE=Release'));
+    }
+  });
+
+  it("whisper.patch applies to the shipped whisper.cpp and leaves the package's own copy as npm installed it", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-whisper-patch-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'src'));
+      const pristine = path.join(whisperSourceDir(), 'src', 'whisper.cpp');
+      fs.copyFileSync(pristine, path.join(dir, 'src', 'whisper.cpp'));
+      applyPatch(fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'whisper.patch'), 'utf8'), dir);
+      const patched = fs.readFileSync(path.join(dir, 'src', 'whisper.cpp'), 'utf8');
+      assert.match(patched, /if \(wstate\.logits_last_only && n_tokens > 1\) \{\n\s+cur = ggml_view_2d/);
+      assert.doesNotMatch(fs.readFileSync(pristine, 'utf8'), /logits_last_only/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
