@@ -19,7 +19,7 @@ function validDate(s: string): boolean {
 /** What each set is: the clean set's short written meetings, the real set's whole recorded ones. */
 const SHAPE = {
   clean: { meetings: 12, turns: [25, 60], speakers: [3, 6] },
-  real: { meetings: 10, turns: [100, 1000], speakers: [3, 9] },
+  real: { meetings: 32, turns: [100, 1200], speakers: [3, 9] },
 } as const;
 
 for (const [setName, set] of Object.entries(SETS) as [keyof typeof SETS, (typeof SETS)[keyof typeof SETS]][]) describe(`Notes eval fixtures: ${setName} set`, () => {
