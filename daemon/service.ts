@@ -223,7 +223,7 @@ export class EarshotService {
       journalPath: this.journalPathOf(sessionId),
       notesPath: s.notesPath,
       mode: dictation ? 'dictation' : 'meeting',
-      decoder: { decode: (request) => this.models.decode(request) },
+      decoder: { decode: (request) => this.models.decode(request), abortPartial: () => this.models.abortPartial() },
       createDetector: () => createSpeechDetector(vad),
       segmenter: vad.segmenter,
       ...(this.config.degradeThresholds ? { degradeThresholds: this.config.degradeThresholds } : {}),

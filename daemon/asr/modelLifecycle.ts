@@ -74,6 +74,12 @@ export class ModelLifecycle {
     return (this.fallback?.state === 'ready' ? this.fallback : this.engine).decode(request);
   }
 
+  /** Stops a partial decoding on either model (WhisperEngine.abortPartial). */
+  abortPartial(): void {
+    this.engine.abortPartial();
+    this.fallback?.abortPartial();
+  }
+
   /** The smaller model's file name while it decodes (for health). */
   get fallbackName(): string | undefined {
     return this.fallback?.state === 'ready' ? path.basename(this.fallback.config.modelPath) : undefined;

@@ -6,7 +6,8 @@
  *
  * The segmenter is read continuously, whisper or not: an utterance's end is seen while a partial decodes,
  * and the next decode is always the most urgent one (finals of ended utterances, then the early final of a
- * paused one, then a partial of the newest audio; stale partials are never decoded).
+ * paused one, then a partial of the newest audio; stale partials are never decoded). A partial still decoding when
+ * the speech pauses or ends is stopped (Decoder.abortPartial), so the final does not wait for text nobody will see.
  *
  * Backpressure: what is given up, in order, when recognition cannot keep up (the one statement of the policy; README,
  * "How recognition streams", says the same). Every step is counted in health (protocol HealthParams.recognizer).
@@ -26,7 +27,7 @@ import { SourceKind } from '../../protocol/protocol';
 import { SAMPLE_RATE } from '../capture/source';
 import { Utterance, UtteranceEvent } from '../vad/segmenter';
 import { LocalAgreement } from './agreement';
-import { DecodeRequest, DecodeResult } from './whisper';
+import { DecodeAbortedError, DecodeRequest, DecodeResult } from './whisper';
 
 export interface StreamingOptions {
   /** Decode partial results at all (a batch transcription only wants finals). */
@@ -80,6 +81,8 @@ export interface RecognizedSegment {
 
 export interface Decoder {
   decode(request: DecodeRequest): Promise<DecodeResult>;
+  /** Stops a partial decode in progress, whose decode() then rejects with DecodeAbortedError; optional. */
+  abortPartial?(): void;
 }
 
 /**
@@ -143,7 +146,7 @@ class Inbox {
   private wake: (() => void) | undefined;
   private room: (() => void) | undefined;
 
-  constructor(events: AsyncIterable<UtteranceEvent>, private readonly maxPendingSamples: () => number) {
+  constructor(events: AsyncIterable<UtteranceEvent>, private readonly maxPendingSamples: () => number, private readonly speechStopped: () => void) {
     void this.pump(events);
   }
 
@@ -181,8 +184,10 @@ class Inbox {
         tracked.latest = u;
         if (event.type === 'end') {
           tracked.ended = true;
+          this.speechStopped();
         } else if (event.type === 'pause') {
           tracked.pausedAtVoicedEnd = u.voicedEndSample;
+          this.speechStopped();
         } else if (tracked.pausedAtVoicedEnd !== undefined && u.voicedEndSample > tracked.pausedAtVoicedEnd) {
           tracked.pausedAtVoicedEnd = undefined; // speech resumed
         }
@@ -209,7 +214,8 @@ export async function* recognize(
   context: RecognizerContext | StreamingOptions = DEFAULT_STREAMING_OPTIONS,
 ): AsyncGenerator<RecognizedSegment> {
   const ctx: RecognizerContext = 'options' in context && typeof context.options === 'function' ? context : { options: () => context as StreamingOptions };
-  const inbox = new Inbox(events, () => ctx.options().maxPendingSec * SAMPLE_RATE);
+  let partialInFlight = false;
+  const inbox = new Inbox(events, () => ctx.options().maxPendingSec * SAMPLE_RATE, () => { if (partialInFlight) decoder.abortPartial?.(); });
   const stats = ctx.stats ?? newRecognizerStats();
   let previousText = '';
   let nextPartialAt = 0; // performance.now() before which no further partial is decoded
@@ -313,8 +319,19 @@ export async function* recognize(
       // The first words of an utterance are what people wait for: its first partial is not held back by the duty cycle.
       (firstPartial || performance.now() >= nextPartialAt)
     ) {
-      // 3. A partial of the newest audio.
-      live.decodedText = await decode(u.samples, true);
+      // 3. A partial of the newest audio, unless the speech stops while it decodes: then it is stopped, shows nothing,
+      //    and the early final (shown in its place) or the final comes next.
+      partialInFlight = true;
+      let text: string;
+      try {
+        text = await decode(u.samples, true);
+      } catch (e) {
+        if (e instanceof DecodeAbortedError) continue;
+        throw e;
+      } finally {
+        partialInFlight = false;
+      }
+      live.decodedText = text;
       live.decodedSamples = u.samples.length;
       cover(live, u);
       yield* showPartial(live, u);

@@ -42,6 +42,14 @@ export class ModelLoadError extends Error {
   override name = 'ModelLoadError';
 }
 
+/** A partial decode stopped by {@link WhisperEngine.abortPartial}: nothing went wrong, its text is just not wanted. */
+export class DecodeAbortedError extends Error {
+  override name = 'DecodeAbortedError';
+  constructor() {
+    super('the partial decode was aborted');
+  }
+}
+
 function padToMinimum(pcm: Float32Array): Float32Array {
   if (pcm.length >= MIN_DECODE_SAMPLES) return pcm;
   const padded = new Float32Array(MIN_DECODE_SAMPLES);
@@ -63,6 +71,8 @@ export function flashAttnFromEnv(env: NodeJS.ProcessEnv = process.env): boolean 
 export interface WhisperAddon {
   setLogger?(sink: ((level: number, text: string) => void) | null): void;
   systemInfo?(): { whisperVersion: string; systemInfo: string };
+  /** Stops the model's decode in progress (it then fails); the bundled core has no such call. */
+  abortDecode?(handle: unknown): void;
 }
 
 /** ggml_log_level's values, for the log records. */
@@ -162,6 +172,8 @@ export class WhisperEngine {
   private model: WhisperModel | undefined;
   private loading: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The decode whisper is running now, and whether it was asked to stop. */
+  private running: { request: DecodeRequest; aborted: boolean } | undefined;
   private recent: { ms: number; audioSec: number }[] = [];
   state: ModelState = 'uninitialized';
   error: string | null = null;
@@ -209,6 +221,20 @@ export class WhisperEngine {
     return this.enqueue(() => this.run(request));
   }
 
+  /**
+   * Stops the decode in progress if it is a partial (a final is never stopped): the recognizer calls this when the
+   * speech pauses or ends, so that the final waits for no partial whose text is already stale. Its decode() then
+   * rejects with {@link DecodeAbortedError}. Returns whether one was stopped; false with the bundled core, which cannot.
+   */
+  abortPartial(): boolean {
+    const running = this.running;
+    const abortDecode = whisperAddon().abortDecode;
+    if (!running || running.request.final !== false || running.aborted || !this.model || !abortDecode) return false;
+    running.aborted = true;
+    abortDecode(this.model.handle);
+    return true;
+  }
+
   /** Decodes run one at a time: they share the model's threads, and whisper state is not reentrant. */
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
     const next = this.queue.then(job, job);
@@ -221,9 +247,16 @@ export class WhisperEngine {
       if (!model) throw new ModelLoadError(this.error ?? 'the whisper model is not loaded');
       const params = decodeParams(this.config, request);
       const started = performance.now();
-      const task = await smartWhisper().TranscribeTask.run(model, padToMinimum(request.pcm), params);
-      const result: unknown = await task.result;
-      if (result instanceof Error) throw result;
+      const running = { request, aborted: false };
+      this.running = running;
+      let result: unknown;
+      try {
+        const task = await smartWhisper().TranscribeTask.run(model, padToMinimum(request.pcm), params);
+        result = await task.result;
+      } finally {
+        this.running = undefined;
+      }
+      if (result instanceof Error) throw running.aborted ? new DecodeAbortedError() : result;
       if (!Array.isArray(result)) throw new Error(`unexpected whisper result ${String(result)}`);
       const ms = performance.now() - started;
       this.recent.push({ ms, audioSec: request.pcm.length / SAMPLE_RATE });

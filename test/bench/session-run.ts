@@ -37,11 +37,14 @@ export interface DecodeCall {
  *   BENCH_WHATIF_NO_FINAL_BACKOFF=1  a final does not hold back the next partials (its time is not reported to the policy)
  *   BENCH_WHATIF_PARTIAL_DUTY=D      partials back off as if StreamingOptions.partialDutyCycle were D (the policy waits
  *                                    decode time × (1/duty − 1) after a decode: the reported time is scaled to match)
+ *   BENCH_WHATIF_NO_ABORT=1          a partial decoding when the speech stops runs to its end (as before the recognizer
+ *                                    stopped it: WhisperEngine.abortPartial refuses)
  */
 export const WHATIF = {
   fitFinals: process.env.BENCH_WHATIF_FIT_FINALS === '1',
   noFinalBackoff: process.env.BENCH_WHATIF_NO_FINAL_BACKOFF === '1',
   partialDuty: process.env.BENCH_WHATIF_PARTIAL_DUTY ? Number(process.env.BENCH_WHATIF_PARTIAL_DUTY) : undefined,
+  noAbort: process.env.BENCH_WHATIF_NO_ABORT === '1',
 };
 const partialMsScale = WHATIF.partialDuty
   ? (1 / WHATIF.partialDuty - 1) / (1 / DEFAULT_STREAMING_OPTIONS.partialDutyCycle - 1)
@@ -49,7 +52,7 @@ const partialMsScale = WHATIF.partialDuty
 export const whatIfNote = (): string | undefined => {
   const on = [
     WHATIF.fitFinals && 'BENCH_WHATIF_FIT_FINALS=1', WHATIF.noFinalBackoff && 'BENCH_WHATIF_NO_FINAL_BACKOFF=1',
-    WHATIF.partialDuty && `BENCH_WHATIF_PARTIAL_DUTY=${WHATIF.partialDuty}`,
+    WHATIF.partialDuty && `BENCH_WHATIF_PARTIAL_DUTY=${WHATIF.partialDuty}`, WHATIF.noAbort && 'BENCH_WHATIF_NO_ABORT=1',
   ].filter(Boolean);
   return on.length ? `WHAT-IF RUN (${on.join(', ')}): not Earshot's current policy.` : undefined;
 };
@@ -153,6 +156,7 @@ export async function benchService(modelPath: string): Promise<BenchService> {
     if (partial && partialMsScale !== 1) return { ...result, ms: result.ms * partialMsScale };
     return result;
   };
+  if (WHATIF.noAbort) engine.abortPartial = () => false;
   await engine.load();
   return {
     service, decodes, transcripts, streaming, degrades,

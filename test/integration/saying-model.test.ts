@@ -1,13 +1,14 @@
 /**
  * Generated "saying" models (scripts/gen-whisper-model.js --say) under real whisper.cpp inference: the daemon's
- * own decode parameters, its CLI on the committed sample, with and without an initial prompt, mini and tiny.en.
+ * own decode parameters, its CLI on the committed sample, with and without an initial prompt, mini and tiny.en; a
+ * partial stopped by abortPartial (the recognizer's call when the speech stops) and the decodes after it.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeToMono, readWavFormat } from '../../daemon/capture/wav';
-import { WhisperEngine } from '../../daemon/asr/whisper';
+import { DecodeAbortedError, WhisperEngine } from '../../daemon/asr/whisper';
 import { DICTATION_SENTENCE_TOKENS, MEETING_SENTENCE_TOKENS, REPO_ROOT, SAMPLE_WAV, sayingModel, sentenceText } from '../setup';
 import { runEarshot } from './daemon-process';
 
@@ -100,6 +101,45 @@ describe('Saying models (gen-whisper-model --say) under whisper.cpp', () => {
       const turn = pcm.subarray(Math.round(TURNS[1].start * SAMPLE_RATE), Math.round(TURNS[1].end * SAMPLE_RATE));
       assert.equal(await decodeLikeAFinal(engine, turn, 'parseConfig camelCase'), DICTATION_TEXT);
       assert.equal(await decodeLikeAFinal(engine, noise(2, 0.3), ''), DICTATION_TEXT);
+    } finally {
+      await engine.free();
+    }
+  });
+
+  it('abortPartial stops a partial in progress, never a final, and the next decode is whole (tiny.en)', async function () {
+    this.timeout(60_000);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { generateModel } = require(path.join(REPO_ROOT, 'scripts', 'gen-whisper-model.js'));
+    const model = path.join(dir, 'tiny.en-say-abort.bin');
+    generateModel({ preset: 'tiny.en', say: [...MEETING_SENTENCE_TOKENS], out: model });
+    const engine = new WhisperEngine({ modelPath: model, language: 'en', threads: 1, gpu: false });
+    /** Asks for the abort until the engine runs the decode (it refuses before: nothing runs yet). */
+    const abortOnceRunning = async (): Promise<boolean> => {
+      for (let i = 0; i < 1000; i++) {
+        if (engine.abortPartial()) return true;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return false;
+    };
+    try {
+      await engine.load();
+      const pcm = await samplePcm();
+      // A partial over the whole 30 s window: the encoder alone takes long enough to be stopped after.
+      const partial = engine.decode({ pcm, final: false, maxTokens: 40, prompt: 'auth.ts' });
+      assert.equal(await abortOnceRunning(), true, 'the running partial accepts the abort');
+      await assert.rejects(partial, DecodeAbortedError);
+      assert.equal(engine.abortPartial(), false, 'nothing runs after it');
+
+      // A final is never stopped: the request is refused and the final says its sentence.
+      const final = engine.decode({ pcm, final: true, maxTokens: 40, prompt: 'auth.ts' });
+      let refused = 0;
+      for (let i = 0; i < 50; i++, await new Promise((resolve) => setImmediate(resolve))) if (!engine.abortPartial()) refused++;
+      assert.equal(refused, 50);
+      assert.equal((await final).text, MEETING_TEXT);
+
+      // An abort asked for while nothing runs does not reach the next partial.
+      assert.equal(engine.abortPartial(), false);
+      assert.equal((await engine.decode({ pcm: pcm.subarray(0, 3 * SAMPLE_RATE), final: false, maxTokens: 40, audioCtx: 232 })).text, MEETING_TEXT);
     } finally {
       await engine.free();
     }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { Decoder, DEFAULT_STREAMING_OPTIONS, recognize, RecognizedSegment, StreamingOptions } from '../../daemon/asr/streaming';
-import { DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
+import { Decoder, DEFAULT_STREAMING_OPTIONS, newRecognizerStats, recognize, RecognizedSegment, StreamingOptions } from '../../daemon/asr/streaming';
+import { DecodeAbortedError, DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
 import { FRAME_SAMPLES, SAMPLE_RATE } from '../../daemon/capture/source';
 import { UtteranceEvent } from '../../daemon/vad/segmenter';
 
@@ -152,6 +152,37 @@ describe('Streaming policy (recognize)', () => {
     assert.ok(partialLengths.length >= 5, JSON.stringify(partialLengths));
     assert.ok(!partialLengths.includes(21) && !partialLengths.includes(22), JSON.stringify(partialLengths));
     assert.ok(partialLengths.includes(23), 'partials resume with the voice');
+  });
+
+  it('stops a partial still decoding when the speech pauses: no stale partial, the early final next', async () => {
+    // Partials decode until they are stopped (as a long one on a slow machine would); finals answer at once.
+    const requests: DecodeRequest[] = [];
+    let aborts = 0;
+    let stopPartial: (() => void) | undefined;
+    const decoder: Decoder = {
+      decode(r) {
+        requests.push(r);
+        if (r.final) return Promise.resolve({ text: `final ${r.pcm.length}`, ms: 0 });
+        return new Promise((_resolve, reject) => { stopPartial = () => reject(new DecodeAbortedError()); });
+      },
+      abortPartial() {
+        aborts++;
+        stopPartial?.();
+        stopPartial = undefined;
+      },
+    };
+    const voiced = secondsToFrames(1.2);
+    const stats = newRecognizerStats();
+    const out: RecognizedSegment[] = [];
+    const options = { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 100 };
+    for await (const s of recognize(from(pausedUtterance('u1', voiced, 12)), decoder, { options: () => options, stats })) out.push(s);
+    assert.equal(aborts, 1, 'stopped once, at the pause (the end finds no partial decoding)');
+    assert.deepEqual(requests.map((r) => r.final), [false, true], 'the stopped partial, then the early final; the end reuses it');
+    // The early final shows as the freshest partial while the end is awaited, then stands; the stopped partial shows nothing.
+    const early = `final ${(voiced + 2) * FRAME_SAMPLES}`;
+    assert.deepEqual(out.map((s) => [s.final, s.text]), [[false, early], [true, early]]);
+    assert.equal(stats.partialsDecoded, 0);
+    assert.equal(stats.partialsSkipped, 0, 'the early final, shown in its place, stands for its update');
   });
 
   it('with earlyFinal:false waits for the end to decode the final', async () => {
