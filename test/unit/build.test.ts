@@ -39,13 +39,21 @@ describe('whisper build', () => {
   it("whisper.patch applies to the shipped whisper.cpp and leaves the package's own copy as npm installed it", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-whisper-patch-'));
     try {
-      fs.mkdirSync(path.join(dir, 'src'));
+      const patch = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'whisper.patch'), 'utf8');
+      const targets = [...patch.matchAll(/^\+\+\+ b\/(\S+)/gm)].map((m) => m[1]);
+      // whisper.cpp itself, and ggml's graph allocator and scheduler (the compute buffers' pages handed back)
+      assert.deepEqual(targets.sort(), ['ggml/include/ggml-alloc.h', 'ggml/include/ggml-backend.h', 'ggml/src/ggml-alloc.c', 'ggml/src/ggml-backend.cpp', 'src/whisper.cpp']);
+      for (const target of targets) {
+        fs.mkdirSync(path.dirname(path.join(dir, target)), { recursive: true });
+        fs.copyFileSync(path.join(whisperSourceDir(), target), path.join(dir, target));
+      }
+      applyPatch(patch, dir);
       const pristine = path.join(whisperSourceDir(), 'src', 'whisper.cpp');
-      fs.copyFileSync(pristine, path.join(dir, 'src', 'whisper.cpp'));
-      applyPatch(fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'whisper.patch'), 'utf8'), dir);
       const patched = fs.readFileSync(path.join(dir, 'src', 'whisper.cpp'), 'utf8');
       assert.match(patched, /if \(wstate\.logits_last_only && n_tokens > 1\) \{\n\s+cur = ggml_view_2d/);
-      assert.doesNotMatch(fs.readFileSync(pristine, 'utf8'), /logits_last_only/);
+      assert.match(patched, /ggml_backend_sched_release_pages\(allocr\.sched\)/);
+      assert.match(fs.readFileSync(path.join(dir, 'ggml', 'src', 'ggml-alloc.c'), 'utf8'), /madvise\(\(void \*\) start, end - start, MADV_DONTNEED\)/);
+      assert.doesNotMatch(fs.readFileSync(pristine, 'utf8'), /logits_last_only|release_pages/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
