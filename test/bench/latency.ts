@@ -12,7 +12,7 @@ import { DecodeCall, isPartialDecode, whatIfNote } from './session-run';
 import { FigureReport, fmtMs, median, percentile, rel, table } from './util';
 
 export async function latency(): Promise<FigureReport> {
-  const { fixture, run } = await liveMeetingRun();
+  const { fixture, run, modelNote } = await liveMeetingRun();
   const at = (captureSec: number) => run.t0 + captureSec * 1000;
   const endLatency: number[] = [];
   const onsetLatency: number[] = [];
@@ -67,7 +67,7 @@ export async function latency(): Promise<FigureReport> {
   const busy = run.decodes.reduce((s, d) => s + (d.end - d.start), 0) / 1000;
   return {
     title: 'Latency: end of speech → final text, speech onset → first partial (realtime session, base.en dims)',
-    commands: ['npm run bench -- latency'],
+    commands: [`${modelNote ? 'BENCH_LIVE_MODEL=saying ' : ''}npm run bench -- latency`],
     lines: [
       ...table(['latency', 'turns', 'p50', 'p95', 'max', 'target (p95)', ''], rows),
       '',
@@ -75,6 +75,7 @@ export async function latency(): Promise<FigureReport> {
     ],
     notes: [
       ...(whatIfNote() ? [`**${whatIfNote()}**`] : []),
+      ...(modelNote ? [`**${modelNote}**`] : []),
       `Fixture: ${fixture.recipe}, ${fixture.turns.length} turns with known start/end; realtime pace (${run.wallSec.toFixed(0)} s wall for ` +
         `${run.audioSec.toFixed(0)} s of audio). Whisper was busy ${busy.toFixed(0)} s of the session (${(100 * busy / run.wallSec).toFixed(0)}%); ` +
         `other processes kept ${run.foreignCores.toFixed(2)} cores busy on average. Earshot used ${(run.cpuSec / run.audioSec).toFixed(3)} CPU-s per audio-s.`,

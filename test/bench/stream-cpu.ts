@@ -65,7 +65,7 @@ async function runStream(model: string, fixture: string, audioSec: number): Prom
 }
 
 export async function streamCpu(): Promise<FigureReport> {
-  const { fixture, run, model } = await liveMeetingRun();
+  const { fixture, run, model, modelNote } = await liveMeetingRun();
   const ours = run.cpuSec / run.audioSec;
   const partials = run.decodes.filter(isPartialDecode).length;
   const rows: (string | number)[][] = [[
@@ -74,6 +74,7 @@ export async function streamCpu(): Promise<FigureReport> {
   ]];
   const notes = [
     ...(whatIfNote() ? [`**${whatIfNote()}**`] : []),
+    ...(modelNote ? [`**${modelNote}** whisper.cpp stream's side runs the same model.`] : []),
     `Audio: ${fixture.recipe} = ${fixture.durationSec.toFixed(1)} s, ${fixture.turns.length} turns. Model: generated base.en dimensions ` +
       `(${rel(model)}), ${THREADS} threads, greedy, no temperature fallback, the same token cap rule on both sides ` +
       `(ceil(${DEFAULT_STREAMING_OPTIONS.maxTokensPerSec} tokens/s × audio) + 4).`,

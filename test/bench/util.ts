@@ -226,6 +226,30 @@ export function benchModel(preset: 'tiny.en' | 'base.en'): string {
   return file;
 }
 
+/**
+ * 25 distinct tokens from the sample's script: as many as a real model takes for its longest turn (Bob's "Um, so, yeah.
+ * I found the problem with the session token. I'll fix the login timeout by Friday.", GPT-2 byte-pair tokens, ~24-25),
+ * each once because a saying model cannot repeat one.
+ */
+export const LONGEST_TURN_SAY: readonly string[] = [' Morning', ' everyone', '.', ' Let', "'s", ' keep', ' this', ' quick', ' Bob', ',', ' how', ' is',
+  ' the', ' login', ' work', ' going', '?', ' I', ' found', ' problem', ' with', ' session', ' token', ' fix', ' Friday'];
+
+/**
+ * A generated model with the real dimensions of `preset` that says {@link LONGEST_TURN_SAY} and then ends its text,
+ * whatever the audio: decodes as long as a real model's on the sample (never longer than its longest turn), where the
+ * " hello" model runs every decode to its token cap.
+ */
+export function benchSayingModel(preset: 'tiny.en' | 'base.en'): string {
+  const file = path.join(MODELS_DIR, `${preset}-say${LONGEST_TURN_SAY.length}.bin`);
+  if (!fs.existsSync(file)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { generateModel } = require(path.join(REPO_ROOT, 'scripts', 'gen-whisper-model.js'));
+    fs.mkdirSync(MODELS_DIR, { recursive: true });
+    generateModel({ preset, say: [...LONGEST_TURN_SAY], out: file });
+  }
+  return file;
+}
+
 export interface WhisperCpp {
   bin: (name: 'main' | 'stream' | 'earshot-whisper-bench') => string | undefined;
   flags: string;
