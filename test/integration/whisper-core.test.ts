@@ -1,8 +1,8 @@
 /**
- * Earshot's changes to whisper.cpp itself (scripts/whisper-core/whisper.patch) under real inference. Each phase's
- * compute buffer is handed back to the OS once no later phase reads it: a decode must come out exactly as it does with
- * every buffer kept (EARSHOT_WHISPER_KEEP_PAGES=1), token for token and probability for probability, including decodes
- * that run in buffers an earlier decode handed back.
+ * Earshot's changes to whisper.cpp itself (scripts/whisper-core/whisper.patch) under real inference. The compute
+ * buffers of the encoder's phases (conv, encoder, cross attention) are handed back to the OS once no later phase reads
+ * them: a decode must come out exactly as it does with every buffer kept (EARSHOT_WHISPER_KEEP_PAGES=1), token for token
+ * and probability for probability, including decodes that run in buffers an earlier decode handed back.
  */
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
