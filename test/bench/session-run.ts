@@ -39,12 +39,18 @@ export interface DecodeCall {
  *                                    decode time × (1/duty − 1) after a decode: the reported time is scaled to match)
  *   BENCH_WHATIF_NO_ABORT=1          a partial decoding when the speech stops runs to its end (as before the recognizer
  *                                    stopped it: WhisperEngine.abortPartial refuses)
+ *   BENCH_WHATIF_NO_PROMPT=1         no decode is conditioned on the previous text (what the prompt costs in time; what
+ *                                    it is worth in words needs real weights)
+ *   BENCH_WHATIF_FINAL_MARGIN_S=S    a final's encoder window reaches S s beyond its audio instead of
+ *                                    StreamingOptions.finalContextMarginSec
  */
 export const WHATIF = {
   fitFinals: process.env.BENCH_WHATIF_FIT_FINALS === '1',
   noFinalBackoff: process.env.BENCH_WHATIF_NO_FINAL_BACKOFF === '1',
   partialDuty: process.env.BENCH_WHATIF_PARTIAL_DUTY ? Number(process.env.BENCH_WHATIF_PARTIAL_DUTY) : undefined,
   noAbort: process.env.BENCH_WHATIF_NO_ABORT === '1',
+  noPrompt: process.env.BENCH_WHATIF_NO_PROMPT === '1',
+  finalMarginSec: process.env.BENCH_WHATIF_FINAL_MARGIN_S ? Number(process.env.BENCH_WHATIF_FINAL_MARGIN_S) : undefined,
 };
 const partialMsScale = WHATIF.partialDuty
   ? (1 / WHATIF.partialDuty - 1) / (1 / DEFAULT_STREAMING_OPTIONS.partialDutyCycle - 1)
@@ -53,6 +59,7 @@ export const whatIfNote = (): string | undefined => {
   const on = [
     WHATIF.fitFinals && 'BENCH_WHATIF_FIT_FINALS=1', WHATIF.noFinalBackoff && 'BENCH_WHATIF_NO_FINAL_BACKOFF=1',
     WHATIF.partialDuty && `BENCH_WHATIF_PARTIAL_DUTY=${WHATIF.partialDuty}`, WHATIF.noAbort && 'BENCH_WHATIF_NO_ABORT=1',
+    WHATIF.noPrompt && 'BENCH_WHATIF_NO_PROMPT=1', WHATIF.finalMarginSec !== undefined && `BENCH_WHATIF_FINAL_MARGIN_S=${WHATIF.finalMarginSec}`,
   ].filter(Boolean);
   return on.length ? `WHAT-IF RUN (${on.join(', ')}): not Earshot's current policy.` : undefined;
 };
@@ -143,9 +150,13 @@ export async function benchService(modelPath: string): Promise<BenchService> {
   engine.decode = async (asked: DecodeRequest): Promise<DecodeResult> => {
     // Requests say whether they are final (since 71a6cc6); older ones told a partial by its reduced encoder window.
     const partial = asked.final !== undefined ? !asked.final : (asked.audioCtx ?? 0) > 0;
-    const request = !partial && WHATIF.fitFinals && !asked.audioCtx
+    let request = !partial && WHATIF.fitFinals && !asked.audioCtx
       ? { ...asked, audioCtx: Math.min(1500, Math.ceil((asked.pcm.length / SAMPLE_RATE) * 50) + 32) }
       : asked;
+    if (!partial && WHATIF.finalMarginSec !== undefined && request.audioCtx) {
+      request = { ...request, audioCtx: Math.min(1500, Math.ceil((request.pcm.length / SAMPLE_RATE + WHATIF.finalMarginSec) * 50) + 32) };
+    }
+    if (WHATIF.noPrompt) request = { ...request, prompt: undefined };
     const start = performance.now();
     const result = await decode(request);
     decodes.push({
