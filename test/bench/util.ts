@@ -214,16 +214,21 @@ export function waitForLine(child: ChildProcess, match: (line: string) => boolea
 // ---------------------------------------------------------------------------------------------
 // Models and native whisper.cpp
 
-/** A generated model with the real dimensions of `preset` whose greedy decoding says " hello" at every step. */
-export function benchModel(preset: 'tiny.en' | 'base.en'): string {
-  const file = path.join(MODELS_DIR, `${preset}-hello.bin`);
+/** A generated model (scripts/gen-whisper-model.js options), made once and kept in .test-models as `name`. */
+function generatedModel(name: string, options: Record<string, unknown>): string {
+  const file = path.join(MODELS_DIR, name);
   if (!fs.existsSync(file)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { generateModel } = require(path.join(REPO_ROOT, 'scripts', 'gen-whisper-model.js'));
     fs.mkdirSync(MODELS_DIR, { recursive: true });
-    generateModel({ preset, emit: ' hello', out: file });
+    generateModel({ ...options, out: file });
   }
   return file;
+}
+
+/** A generated model with the real dimensions of `preset` whose greedy decoding says " hello" at every step. */
+export function benchModel(preset: 'tiny.en' | 'base.en'): string {
+  return generatedModel(`${preset}-hello.bin`, { preset, emit: ' hello' });
 }
 
 /**
@@ -240,14 +245,7 @@ export const LONGEST_TURN_SAY: readonly string[] = [' Morning', ' everyone', '.'
  * " hello" model runs every decode to its token cap.
  */
 export function benchSayingModel(preset: 'tiny.en' | 'base.en'): string {
-  const file = path.join(MODELS_DIR, `${preset}-say${LONGEST_TURN_SAY.length}.bin`);
-  if (!fs.existsSync(file)) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { generateModel } = require(path.join(REPO_ROOT, 'scripts', 'gen-whisper-model.js'));
-    fs.mkdirSync(MODELS_DIR, { recursive: true });
-    generateModel({ preset, say: [...LONGEST_TURN_SAY], out: file });
-  }
-  return file;
+  return generatedModel(`${preset}-say${LONGEST_TURN_SAY.length}.bin`, { preset, say: [...LONGEST_TURN_SAY] });
 }
 
 export interface WhisperCpp {
