@@ -5,12 +5,20 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { decodeToMono, readWavFormat } from '../daemon/capture/wav';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const MODELS_DIR = path.join(REPO_ROOT, '.test-models');
 export const FIXTURES_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'generated');
 export const SAMPLE_WAV = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
 export const DAEMON_BIN = path.join(REPO_ROOT, 'bin', 'earshot.js');
+
+/** The committed sample as the pipeline sees it: 16 kHz mono floats (it is recorded so; anything else is an error). */
+export async function samplePcm(): Promise<Float32Array> {
+  const fmt = await readWavFormat(SAMPLE_WAV);
+  if (fmt.sampleRate !== 16000 || fmt.channels !== 1) throw new Error(`${SAMPLE_WAV}: ${fmt.sampleRate} Hz, ${fmt.channels} channels; 16000 Hz mono expected`);
+  return decodeToMono(fs.readFileSync(SAMPLE_WAV).subarray(fmt.dataOffset, fmt.dataOffset + fmt.dataBytes), fmt);
+}
 
 /** The word the mini test model emits at every decoding step: assertions on text are exact. */
 export const TEST_WORD = 'hello';

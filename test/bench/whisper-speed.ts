@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT, SAMPLE_WAV } from '../setup';
-import { decodeParams, flashAttnFromEnv, WhisperEngine } from '../../daemon/asr/whisper';
+import { decodeParams, flashAttnFromEnv, WhisperAddon, WhisperEngine } from '../../daemon/asr/whisper';
 import { readPcm } from './fixtures';
 import {
   BENCH_DIR, benchModel, buildWhisperCpp, envNum, FigureReport, fmtMs, foreignLoad, median, ownCpu, processCpu, quiet, rel, spawnTracked,
@@ -59,14 +59,9 @@ interface Case {
 }
 
 /** The bundled core's addon, driven through its raw binding (the same calls smart-whisper's JS makes). */
-interface OldAddon {
-  WhisperModel: { load(file: string, gpu: boolean): Promise<{ handle: unknown; free(): Promise<void> }> };
-  transcribe(handle: unknown, pcm: Float32Array, params: object, done: (r: unknown) => void, progress: (r: unknown) => void): void;
-}
-
 async function oldEngine(addonFile: string, model: string) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const addon = require(path.resolve(addonFile)) as OldAddon;
+  const addon = require(path.resolve(addonFile)) as WhisperAddon;
   const loaded = await addon.WhisperModel.load(model, false);
   const decode = (pcm: Float32Array, tokens: number, audioCtx: number) => new Promise<string>((resolve, reject) => {
     addon.transcribe(loaded.handle, pcm, decodeParams({ language: 'en', threads: THREADS }, { pcm, maxTokens: tokens, audioCtx }), (r) => {

@@ -17,7 +17,7 @@ import {
   DataDelete, DataDeleteResult, ErrorCodes, HealthRequest, PROTOCOL_VERSION, SessionStart, SessionStatus, SessionStop,
 } from '../../protocol/protocol';
 import { decodeToMono, readWavFormat } from '../../daemon/capture/wav';
-import { MEETING_SENTENCE_TOKENS, SAMPLE_WAV, sayingModel, sentenceText } from '../setup';
+import { MEETING_SENTENCE_TOKENS, SAMPLE_WAV, samplePcm, sayingModel, sentenceText } from '../setup';
 import { connectDaemon, rejection, RpcClient } from './daemon-process';
 
 const SENTENCE = sentenceText(MEETING_SENTENCE_TOKENS);
@@ -84,14 +84,6 @@ async function runSession(dirs: Dirs, options: { logLevel?: string; init?: Recor
     await client.dispose();
     throw e;
   }
-}
-
-/** The sample as the pipeline sees it: 16 kHz mono floats. */
-async function samplePcm(): Promise<Float32Array> {
-  const fmt = await readWavFormat(SAMPLE_WAV);
-  assert.equal(fmt.sampleRate, 16000);
-  assert.equal(fmt.channels, 1);
-  return decodeToMono(fs.readFileSync(SAMPLE_WAV).subarray(fmt.dataOffset, fmt.dataOffset + fmt.dataBytes), fmt);
 }
 
 describe('privacy: no audio on disk by default, no transcript in logs, Delete All Data, retention (real daemon)', function () {

@@ -7,9 +7,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decodeToMono, readWavFormat } from '../../daemon/capture/wav';
 import { DecodeAbortedError, WhisperEngine } from '../../daemon/asr/whisper';
-import { DICTATION_SENTENCE_TOKENS, MEETING_SENTENCE_TOKENS, REPO_ROOT, SAMPLE_WAV, sayingModel, sentenceText } from '../setup';
+import { DICTATION_SENTENCE_TOKENS, MEETING_SENTENCE_TOKENS, REPO_ROOT, SAMPLE_WAV, samplePcm, sayingModel, sentenceText } from '../setup';
 import { runEarshot } from './daemon-process';
 
 interface Turn { start: number; end: number }
@@ -19,13 +18,6 @@ const SAMPLE_RATE = 16000;
 const MEETING_TEXT = 'Alice, can you fix auth.ts by Friday?';
 const DICTATION_TEXT = 'hello comma world period camel case parse config';
 
-/** The sample as 16 kHz mono floats (it is recorded at 16 kHz). */
-async function samplePcm(): Promise<Float32Array> {
-  const fmt = await readWavFormat(SAMPLE_WAV);
-  assert.equal(fmt.sampleRate, SAMPLE_RATE);
-  const bytes = fs.readFileSync(SAMPLE_WAV).subarray(fmt.dataOffset, fmt.dataOffset + fmt.dataBytes);
-  return decodeToMono(bytes, fmt);
-}
 
 /** Decodes as the streaming recognizer does for a final (daemon/asr/streaming.ts: token cap and encoder window). */
 function decodeLikeAFinal(engine: WhisperEngine, pcm: Float32Array, prompt: string): Promise<string> {

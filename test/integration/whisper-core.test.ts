@@ -9,8 +9,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decodeToMono, readWavFormat } from '../../daemon/capture/wav';
-import { REPO_ROOT, SAMPLE_WAV } from '../setup';
+import { REPO_ROOT, samplePcm } from '../setup';
 
 type Decodes = { id: number; p: number }[][];
 
@@ -42,8 +41,7 @@ describe('whisper.patch under real inference', () => {
     // read a buffer handed back too early would change the tokens or their probabilities.
     generateModel({ preset: 'tiny.en', seed: 7, out: model });
 
-    const fmt = await readWavFormat(SAMPLE_WAV);
-    const speech = decodeToMono(fs.readFileSync(SAMPLE_WAV).subarray(fmt.dataOffset, fmt.dataOffset + fmt.dataBytes), fmt);
+    const speech = await samplePcm();
     const writeClip = (name: string, pcm: Float32Array) => {
       const file = path.join(dir, `${name}.f32`);
       fs.writeFileSync(file, Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));

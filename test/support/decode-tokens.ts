@@ -7,22 +7,16 @@
  *   node out/test/support/decode-tokens.js MODEL CLIPS.json    # CLIPS: [{ "f32": file, "audioCtx": n, "maxTokens": n }, …]
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { decodeParams } from '../../daemon/asr/whisper';
+import { decodeParams, whisperAddon } from '../../daemon/asr/whisper';
 
 interface Clip { f32: string; audioCtx: number; maxTokens: number }
 interface DetailResult { tokens: { id: number; p: number }[] }
-interface RawAddon {
-  WhisperModel: { load(file: string, gpu: boolean): Promise<{ handle: unknown; free(): Promise<void> }> };
-  transcribe(handle: unknown, pcm: Float32Array, params: object, done: (r: DetailResult[] | Error) => void, progress: () => void): void;
-}
 
 async function main(): Promise<void> {
   const [model, clipsFile] = process.argv.slice(2);
   if (!model || !clipsFile) throw new Error('usage: decode-tokens MODEL CLIPS.json');
   const clips = JSON.parse(fs.readFileSync(clipsFile, 'utf8')) as Clip[];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const addon = require(path.join(path.dirname(require.resolve('smart-whisper/package.json')), 'build', 'Release', 'smart-whisper.node')) as RawAddon;
+  const addon = whisperAddon();
   const loaded = await addon.WhisperModel.load(model, false);
   const decodes: { id: number; p: number }[][] = [];
   for (const clip of clips) {
@@ -30,7 +24,7 @@ async function main(): Promise<void> {
     const pcm = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
     const params = { ...decodeParams({ language: 'en', threads: 2 }, { pcm, maxTokens: clip.maxTokens, audioCtx: clip.audioCtx }), format: 'detail' };
     const results = await new Promise<DetailResult[]>((resolve, reject) => addon.transcribe(loaded.handle, pcm, params,
-      (r) => (r instanceof Error ? reject(r) : resolve(r)), () => undefined));
+      (r) => (r instanceof Error ? reject(r) : resolve(r as DetailResult[])), () => undefined));
     decodes.push(results.flatMap((r) => r.tokens.map((t) => ({ id: t.id, p: t.p }))));
   }
   await loaded.free();
