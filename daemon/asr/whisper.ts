@@ -67,10 +67,10 @@ export function flashAttnFromEnv(env: NodeJS.ProcessEnv = process.env): boolean 
   return env.EARSHOT_FLASH_ATTN === undefined || env.EARSHOT_FLASH_ATTN === '' ? DEFAULT_FLASH_ATTN : env.EARSHOT_FLASH_ATTN !== '0';
 }
 
-/** What the new core's addon (scripts/whisper-core/binding.patch) adds to smart-whisper's binding. */
 /** smart-whisper's native binding: the calls its JS makes, and what the new core adds (optional: the bundled core lacks them). */
 export interface WhisperAddon {
-  WhisperModel: { load(file: string, gpu: boolean): Promise<{ handle: unknown; free(): Promise<void> }> };
+  /** The new core takes a third argument, flash attention on or off; the bundled one rejects it. */
+  WhisperModel: { load(file: string, gpu: boolean, flashAttn?: boolean): Promise<{ handle: unknown; free(): Promise<void> }> };
   transcribe(handle: unknown, pcm: Float32Array, params: object, done: (result: unknown) => void, progress: (result: unknown) => void): void;
   setLogger?(sink: ((level: number, text: string) => void) | null): void;
   systemInfo?(): { whisperVersion: string; systemInfo: string };
