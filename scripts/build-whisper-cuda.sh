@@ -8,7 +8,10 @@
 #           (e.g. "native" or "89") narrows the GPU architectures compiled for: ggml's default list takes long.
 #   Vulkan: the Vulkan headers (1.3.261 or later: ggml uses VK_EXT_layer_settings) and loader, glslc and the SPIR-V
 #           headers (the LunarG Vulkan SDK; Debian 12's libvulkan-dev 1.3.239 is too old and fails to compile
-#           ggml-vulkan.cpp). UNTESTED on a GPU: Earshot's machines have none.
+#           ggml-vulkan.cpp; VULKAN_SDK=DIR points CMake at newer headers under DIR/include). Compiled here with
+#           Debian 13's libvulkan-dev and spirv-headers 1.4.309 unpacked to such a DIR, Debian 12's glslc 2023.2 and
+#           loader, and run on Mesa's software Vulkan device (lavapipe): the CPU's tokens (BENCHMARKS.md, issue 16).
+#           UNTESTED on a GPU: Earshot's machines have none.
 #
 # It runs scripts/build-whisper.js with EARSHOT_WHISPER_BACKEND=cuda|vulkan: CMake builds whisper.cpp and ggml with
 # that backend from the same sources as the CPU core (nodejs-whisper's whisper.cpp), the patched binding is linked

@@ -7,8 +7,8 @@
  *
  *   1. the sources are copied to node_modules/.earshot-whisper-core/source and whisper.patch applied (flash
  *      attention's K/V padding masked; the decoder computes the prompt's logits for its last token only; the
- *      encoder's phases hand their compute buffers back
- *      to the OS once no later phase reads them: less memory per decode); cmake configures and
+ *      encoder's phases hand their compute buffers back to the OS once no later phase reads them, the K/V caches at
+ *      the end of each decode: less memory per decode); cmake configures and
  *      builds libwhisper + ggml (static, PIC) from there into node_modules/.earshot-whisper-core/<kind>;
  *   2. smart-whisper's binding sources are copied there, patched, and built with node-gyp (the node-gyp npm runs for
  *      smart-whisper's own install, so the same Node headers and offline setup apply);
@@ -28,7 +28,7 @@ const { spawnSync } = require('node:child_process');
 
 const REPO = path.join(__dirname, '..', '..');
 const PATCH = path.join(__dirname, 'binding.patch');
-/** Earshot's changes to whisper.cpp and ggml: flash attention's padding masked, the prompt's logits for its last token only, the encoder's compute buffers handed back (whisper.patch says why). */
+/** Earshot's changes to whisper.cpp and ggml: flash attention's padding masked, the prompt's logits for its last token only, buffers a decode no longer reads handed back (whisper.patch says why). */
 const WHISPER_PATCH = path.join(__dirname, 'whisper.patch');
 
 /** Where the whisper.cpp sources come from: the npm package that ships the newest release we use. */

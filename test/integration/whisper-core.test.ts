@@ -1,8 +1,9 @@
 /**
  * Earshot's changes to whisper.cpp itself (scripts/whisper-core/whisper.patch) under real inference.
  * - The compute buffers of the encoder's phases (conv, encoder, cross attention) are handed back to the OS once no later
- *   phase reads them: a decode must come out exactly as it does with every buffer kept (EARSHOT_WHISPER_KEEP_PAGES=1),
- *   token for token and probability for probability, including decodes that run in buffers an earlier decode handed back.
+ *   phase reads them, the K/V caches at the end of each decode: a decode must come out exactly as it does with
+ *   everything kept (EARSHOT_WHISPER_KEEP_PAGES=1), token for token and probability for probability, including decodes
+ *   that run in memory an earlier decode handed back.
  * - Flash attention reads K/V padded to 256 rows; the padding is masked, so a decode attends to its own window only: it
  *   is the same whatever was decoded before it, and the same as attention without flash (to rounding).
  */

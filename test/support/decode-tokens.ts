@@ -2,12 +2,14 @@
  * A child process for the whisper-core tests: loads a model with the installed addon (smart-whisper's raw binding, the
  * calls its JS makes), decodes the clips it is given with the daemon's decode parameters and prints every decode's
  * tokens (id and probability) as one JSON line. Run under different environments (EARSHOT_WHISPER_KEEP_PAGES), two such
- * processes must print the same thing. Flash attention as the daemon has it (EARSHOT_FLASH_ATTN).
+ * processes must print the same thing. Flash attention and the GPU as the daemon has them (EARSHOT_FLASH_ATTN,
+ * EARSHOT_GPU): BENCHMARKS.md compares a GPU build's tokens with the CPU's this way.
  *
  *   node out/test/support/decode-tokens.js MODEL CLIPS.json    # CLIPS: [{ "f32": file, "audioCtx": n, "maxTokens": n }, …]
  */
 import * as fs from 'node:fs';
 import { decodeParams, flashAttnFromEnv, whisperAddon } from '../../daemon/asr/whisper';
+import { defaultGpu } from '../../daemon/config';
 
 interface Clip { f32: string; audioCtx: number; maxTokens: number }
 interface DetailResult { tokens: { id: number; p: number }[] }
@@ -17,7 +19,7 @@ async function main(): Promise<void> {
   if (!model || !clipsFile) throw new Error('usage: decode-tokens MODEL CLIPS.json');
   const clips = JSON.parse(fs.readFileSync(clipsFile, 'utf8')) as Clip[];
   const addon = whisperAddon();
-  const loaded = await addon.WhisperModel.load(model, false, flashAttnFromEnv());
+  const loaded = await addon.WhisperModel.load(model, defaultGpu(), flashAttnFromEnv());
   const decodes: { id: number; p: number }[][] = [];
   for (const clip of clips) {
     const buf = fs.readFileSync(clip.f32);
