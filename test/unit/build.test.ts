@@ -41,7 +41,7 @@ describe('whisper build', () => {
     try {
       const patch = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'whisper.patch'), 'utf8');
       const targets = [...patch.matchAll(/^\+\+\+ b\/(\S+)/gm)].map((m) => m[1]);
-      // whisper.cpp itself, and ggml's graph allocator and scheduler (the compute buffers' pages handed back)
+      // whisper.cpp itself, and ggml's buffers, graph allocator and scheduler (pages handed back)
       assert.deepEqual(targets.sort(), ['ggml/include/ggml-alloc.h', 'ggml/include/ggml-backend.h', 'ggml/src/ggml-alloc.c', 'ggml/src/ggml-backend.cpp', 'src/whisper.cpp']);
       for (const target of targets) {
         fs.mkdirSync(path.dirname(path.join(dir, target)), { recursive: true });
@@ -51,9 +51,12 @@ describe('whisper build', () => {
       const pristine = path.join(whisperSourceDir(), 'src', 'whisper.cpp');
       const patched = fs.readFileSync(path.join(dir, 'src', 'whisper.cpp'), 'utf8');
       assert.match(patched, /if \(wstate\.logits_last_only && n_tokens > 1\) \{\n\s+cur = ggml_view_2d/);
-      assert.match(patched, /ggml_backend_sched_release_pages\(allocr\.sched\)/);
-      assert.match(fs.readFileSync(path.join(dir, 'ggml', 'src', 'ggml-alloc.c'), 'utf8'), /madvise\(\(void \*\) start, end - start, MADV_DONTNEED\)/);
-      assert.doesNotMatch(fs.readFileSync(pristine, 'utf8'), /logits_last_only|release_pages/);
+      assert.match(patched, /ggml_flash_attn_ext\(ctx0, Q, K, V, pad_mask, KQscale/);
+      assert.match(patched, /ggml_flash_attn_ext\(ctx0, Q, Kcross, Vcross, pad_mask_cross, KQscale/);
+      assert.match(patched, /ggml_backend_sched_release_pages_except\(allocr\.sched, output\)/);
+      assert.match(patched, /whisper_buffer_release_pages\(state->kv_cross\.buffer\)/);
+      assert.match(fs.readFileSync(path.join(dir, 'ggml', 'src', 'ggml-backend.cpp'), 'utf8'), /madvise\(\(void \*\) start, end - start, MADV_DONTNEED\)/);
+      assert.doesNotMatch(fs.readFileSync(pristine, 'utf8'), /logits_last_only|release_pages|pad_mask/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
