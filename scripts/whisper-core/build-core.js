@@ -7,8 +7,8 @@
  *
  *   1. the sources are copied to node_modules/.earshot-whisper-core/source and whisper.patch applied (flash
  *      attention's K/V padding masked; the decoder computes the prompt's logits for its last token only; the
- *      encoder's phases hand their compute buffers back to the OS once no later phase reads them, the K/V caches at
- *      the end of each decode: less memory per decode); cmake configures and
+ *      encoder's phases hand their compute buffers back to the OS once no later phase reads them, the K/V caches and
+ *      the CPU work buffer at the end of each decode: less memory per decode); cmake configures and
  *      builds libwhisper + ggml (static, PIC) from there into node_modules/.earshot-whisper-core/<kind>;
  *   2. smart-whisper's binding sources are copied there, patched, and built with node-gyp (the node-gyp npm runs for
  *      smart-whisper's own install, so the same Node headers and offline setup apply);

@@ -41,8 +41,11 @@ describe('whisper build', () => {
     try {
       const patch = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'whisper.patch'), 'utf8');
       const targets = [...patch.matchAll(/^\+\+\+ b\/(\S+)/gm)].map((m) => m[1]);
-      // whisper.cpp itself, and ggml's buffers, graph allocator and scheduler (pages handed back)
-      assert.deepEqual(targets.sort(), ['ggml/include/ggml-alloc.h', 'ggml/include/ggml-backend.h', 'ggml/src/ggml-alloc.c', 'ggml/src/ggml-backend.cpp', 'src/whisper.cpp']);
+      // whisper.cpp itself, and ggml's buffers, graph allocator, scheduler and CPU backend (pages handed back)
+      assert.deepEqual(targets.sort(), [
+        'ggml/include/ggml-alloc.h', 'ggml/include/ggml-backend.h', 'ggml/include/ggml-cpu.h', 'ggml/src/ggml-alloc.c', 'ggml/src/ggml-backend.cpp',
+        'ggml/src/ggml-cpu/ggml-cpu.cpp', 'src/whisper.cpp',
+      ]);
       for (const target of targets) {
         fs.mkdirSync(path.dirname(path.join(dir, target)), { recursive: true });
         fs.copyFileSync(path.join(whisperSourceDir(), target), path.join(dir, target));
@@ -55,6 +58,7 @@ describe('whisper build', () => {
       assert.match(patched, /ggml_flash_attn_ext\(ctx0, Q, Kcross, Vcross, pad_mask_cross, KQscale/);
       assert.match(patched, /ggml_backend_sched_release_pages_except\(allocr\.sched, output\)/);
       assert.match(patched, /whisper_buffer_release_pages\(state->kv_cross\.buffer\)/);
+      assert.match(patched, /ggml_backend_reg_get_proc_address\(reg, "ggml_backend_release_work_pages"\)/);
       assert.match(fs.readFileSync(path.join(dir, 'ggml', 'src', 'ggml-backend.cpp'), 'utf8'), /madvise\(\(void \*\) start, end - start, MADV_DONTNEED\)/);
       assert.doesNotMatch(fs.readFileSync(pristine, 'utf8'), /logits_last_only|release_pages|pad_mask/);
     } finally {
