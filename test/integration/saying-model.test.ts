@@ -98,7 +98,7 @@ describe('Saying models (gen-whisper-model --say) under whisper.cpp', () => {
     }
   });
 
-  it('abortPartial stops a partial in progress, never a final, and the next decode is whole (tiny.en)', async function () {
+  it('abortPartial stops a partial or a speculative final in progress, never a final, and the next decode is whole (tiny.en)', async function () {
     this.timeout(60_000);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { generateModel } = require(path.join(REPO_ROOT, 'scripts', 'gen-whisper-model.js'));
@@ -119,15 +119,27 @@ describe('Saying models (gen-whisper-model --say) under whisper.cpp', () => {
       // A partial over the whole 30 s window: the encoder alone takes long enough to be stopped after.
       const partial = engine.decode({ pcm, final: false, maxTokens: 40, prompt: 'auth.ts' });
       assert.equal(await abortOnceRunning(), true, 'the running partial accepts the abort');
+      const abortedAt = performance.now();
       await assert.rejects(partial, DecodeAbortedError);
+      const stoppingMs = performance.now() - abortedAt;
       assert.equal(engine.abortPartial(), false, 'nothing runs after it');
 
       // A final is never stopped: the request is refused and the final says its sentence.
+      const finalStart = performance.now();
       const final = engine.decode({ pcm, final: true, maxTokens: 40, prompt: 'auth.ts' });
       let refused = 0;
       for (let i = 0; i < 50; i++, await new Promise((resolve) => setImmediate(resolve))) if (!engine.abortPartial()) refused++;
       assert.equal(refused, 50);
       assert.equal((await final).text, MEETING_TEXT);
+      // The abort reaches the encoder's graph (whisper.patch): the partial stopped within a node, not after the 30 s
+      // encoder, which is most of the final's time (compared in this run, whatever the machine's speed).
+      const finalMs = performance.now() - finalStart;
+      assert.ok(stoppingMs < finalMs / 4, `stopping took ${stoppingMs.toFixed(0)} ms, a whole decode ${finalMs.toFixed(0)} ms`);
+
+      // An early final is speculative until the end is confirmed: stopped like a partial when the speech resumes.
+      const early = engine.decode({ pcm, final: true, speculative: true, maxTokens: 40, prompt: 'auth.ts' });
+      assert.equal(await abortOnceRunning(), true, 'the running speculative final accepts the abort');
+      await assert.rejects(early, DecodeAbortedError);
 
       // An abort asked for while nothing runs does not reach the next partial.
       assert.equal(engine.abortPartial(), false);
