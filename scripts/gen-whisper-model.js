@@ -26,9 +26,12 @@
 //   --n-state N --n-head H --n-layer L   override the preset (audio and text)
 //   --n-audio-layer L --n-text-layer L   override one side only
 //   --n-vocab V     51864 English-only, 51865 multilingual
-//   --ftype f16|f32 type of the weight matrices (default f16, like ggml-*.bin).
+//   --ftype f16|f32|q8_0 type of the weight matrices (default f16, like ggml-*.bin).
 //                   f32 files are valid but the whisper.cpp in smart-whisper 0.8.1
 //                   aborts the process on them (conv im2col asserts an f16 kernel).
+//                   q8_0 is what whisper.cpp's quantize tool makes of an f16 file
+//                   (the published ggml-*-q8_0.bin): every 2-D weight matrix in
+//                   blocks of 32 int8 with an f16 scale, the conv kernels f16.
 //   --seed S        PRNG seed (default 1)
 //   --mel slaney|random  mel filterbank (default slaney: n_fft 400, 16 kHz)
 //   --emit random|eot|TOKEN  decoder behaviour (default random):
@@ -79,6 +82,12 @@ const N_FFT_BINS = N_FFT / 2 + 1;
 const SAMPLE_RATE = 16000;
 const TENSOR_F32 = 0;
 const TENSOR_F16 = 1;
+const TENSOR_Q8_0 = 8;
+// ggml_ftype GGML_FTYPE_MOSTLY_Q8_0, with the quantization version the quantize tool writes (GGML_QNT_VERSION 2 * 1000).
+const FTYPE_Q8_0 = 2 * 1000 + 7;
+const Q8_0_BLOCK = 32;
+// Tensors whisper.cpp's quantize tool leaves as they are (examples/quantize/quantize.cpp), besides every non-2-D one.
+const NEVER_QUANTIZED = new Set(['encoder.conv1.bias', 'encoder.conv2.bias', 'encoder.positional_embedding', 'decoder.positional_embedding']);
 // Words guaranteed to be single tokens, so they can be used with --emit.
 const FIXED_WORDS = [' hello', ' world', ' the', ' test', ' whisper'];
 // Logit of the emitted token; the other logits stay around +-1.
@@ -132,6 +141,15 @@ function toHalfBits(value) {
   let half = sign | (exp << 10) | (mant >>> 13);
   if (mant & 0x1000) half += 1; // a carry into the exponent is still correct
   return half;
+}
+
+function fromHalfBits(half) {
+  const sign = half & 0x8000 ? -1 : 1;
+  const exp = (half >>> 10) & 0x1f;
+  const mant = half & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
 // Slaney mel scale, as librosa.filters.mel(htk=False, norm='slaney') that
@@ -216,9 +234,9 @@ function int32s(...values) {
 
 // Streams tensors into the file and counts what it wrote.
 class GgmlWriter {
-  constructor(fd, weightType) {
+  constructor(fd, ftype) {
     this.fd = fd;
-    this.weightType = weightType; // type used for the big matrices ('w' tensors)
+    this.ftype = ftype; // 'f16' | 'f32' | 'q8_0': how the big matrices ('w' tensors) are stored
     this.tensors = 0;
     this.params = 0;
   }
@@ -234,7 +252,7 @@ class GgmlWriter {
   // random initializers consume the PRNG in a fixed order.
   tensor(name, shape, kind, valueAt) {
     const count = shape.reduce((a, b) => a * b, 1);
-    const type = kind === 'w' ? this.weightType : TENSOR_F32;
+    const type = this.typeOf(name, shape, kind);
     const nameBytes = Buffer.from(name);
     this.write(Buffer.concat([
       int32s(shape.length, nameBytes.length, type),
@@ -249,6 +267,10 @@ class GgmlWriter {
         const halves = new Uint16Array(n);
         for (let i = 0; i < n; i++) halves[i] = toHalfBits(values[i]);
         this.write(Buffer.from(halves.buffer));
+      } else if (type === TENSOR_Q8_0) {
+        // From the f16 values, as the quantize tool reads an f16 file: the same bytes as its output.
+        for (let i = 0; i < n; i++) values[i] = fromHalfBits(toHalfBits(values[i]));
+        this.write(quantizeQ8_0(values)); // CHUNK and every row are whole blocks
       } else {
         this.write(Buffer.from(values.buffer));
       }
@@ -256,6 +278,33 @@ class GgmlWriter {
     this.tensors++;
     this.params += count;
   }
+
+  typeOf(name, shape, kind) {
+    if (kind !== 'w' && !(this.ftype === 'q8_0' && shape.length === 2)) return TENSOR_F32;
+    if (this.ftype === 'f32') return TENSOR_F32;
+    if (this.ftype === 'q8_0' && shape.length === 2 && !NEVER_QUANTIZED.has(name)) return TENSOR_Q8_0;
+    return kind === 'w' ? TENSOR_F16 : TENSOR_F32;
+  }
+}
+
+// ggml's quantize_row_q8_0_ref: per block of 32, scale d = max|x| / 127 (stored f16), q = round(x / d) away from zero.
+function quantizeQ8_0(values) {
+  const blocks = values.length / Q8_0_BLOCK;
+  if (!Number.isInteger(blocks)) throw new Error(`q8_0 needs rows of whole ${Q8_0_BLOCK}-element blocks`);
+  const out = Buffer.alloc(blocks * (2 + Q8_0_BLOCK));
+  for (let b = 0; b < blocks; b++) {
+    let amax = 0;
+    for (let j = 0; j < Q8_0_BLOCK; j++) amax = Math.max(amax, Math.abs(values[b * Q8_0_BLOCK + j]));
+    const d = Math.fround(amax / 127);
+    const id = d ? Math.fround(1 / d) : 0;
+    const at = b * (2 + Q8_0_BLOCK);
+    out.writeUInt16LE(toHalfBits(d), at);
+    for (let j = 0; j < Q8_0_BLOCK; j++) {
+      const x = Math.fround(values[b * Q8_0_BLOCK + j] * id);
+      out.writeInt8(Math.sign(x) * Math.round(Math.abs(x)), at + 2 + j);
+    }
+  }
+  return out;
 }
 
 function resolveOptions(options) {
@@ -276,7 +325,7 @@ function resolveOptions(options) {
   }
   if (dims.n_state % dims.n_head) throw new Error('n_state must be divisible by n_head');
   const ftype = options.ftype || 'f16';
-  if (ftype !== 'f16' && ftype !== 'f32') throw new Error(`ftype must be f16 or f32, not ${ftype}`);
+  if (!['f16', 'f32', 'q8_0'].includes(ftype)) throw new Error(`ftype must be f16, f32 or q8_0, not ${ftype}`);
   const mel = options.mel || 'slaney';
   if (mel !== 'slaney' && mel !== 'random') throw new Error(`mel must be slaney or random, not ${mel}`);
   const seed = num(options.seed, 1);
@@ -342,7 +391,7 @@ function writeHeader(w, cfg) {
   w.write(int32s(
     cfg.n_vocab, N_AUDIO_CTX, cfg.n_state, cfg.n_head, cfg.n_audio_layer,
     N_TEXT_CTX, cfg.n_state, cfg.n_head, cfg.n_text_layer, N_MELS,
-    cfg.ftype === 'f16' ? TENSOR_F16 : TENSOR_F32,
+    { f32: TENSOR_F32, f16: TENSOR_F16, q8_0: FTYPE_Q8_0 }[cfg.ftype],
   ));
 }
 
@@ -559,7 +608,7 @@ function writeDecoder(w, cfg, vocab, random) {
 /**
  * Writes a random-weight whisper model to options.out.
  * options: { out, preset?, nState?, nHead?, nLayer?, nAudioLayer?, nTextLayer?,
- *            nVocab?, ftype?: 'f16'|'f32', seed?, mel?: 'slaney'|'random',
+ *            nVocab?, ftype?: 'f16'|'f32'|'q8_0', seed?, mel?: 'slaney'|'random',
  *            emit?: 'random'|'eot'|string, say?: string[] | string }
  * say: tokens (or one "|"-separated string) that greedy decoding emits, then
  * end-of-text, for any audio; see --say in the header comment.
@@ -578,7 +627,7 @@ function generateModel(options) {
   let decoder;
   let writer;
   try {
-    writer = new GgmlWriter(fd, cfg.ftype === 'f16' ? TENSOR_F16 : TENSOR_F32);
+    writer = new GgmlWriter(fd, cfg.ftype);
     writeHeader(writer, cfg);
     writeMelFilters(writer, cfg, random);
     writeVocab(writer, vocab);
@@ -612,7 +661,7 @@ function generateModel(options) {
 }
 
 const USAGE = 'usage: node scripts/gen-whisper-model.js --out FILE [--preset ' +
-  Object.keys(PRESETS).join('|') + '] [--emit random|eot|TOKEN | --say \'T1|T2|...\'] [--seed N] [--ftype f16|f32]\n' +
+  Object.keys(PRESETS).join('|') + '] [--emit random|eot|TOKEN | --say \'T1|T2|...\'] [--seed N] [--ftype f16|f32|q8_0]\n' +
   '       [--n-state N] [--n-head H] [--n-layer L] [--n-audio-layer L] [--n-text-layer L]' +
   ' [--n-vocab V] [--mel slaney|random]';
 

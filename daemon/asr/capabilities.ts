@@ -65,29 +65,30 @@ function memory(bytes: number): string {
   return `${Math.round(bytes / GiB)} GB`;
 }
 
-/** The model tier the facts support, with the reason. */
-function tierFor(f: MachineFacts): { tier: ModelTier; reason: string } {
+/** The model tier the facts support, with the reason, and whether whisper runs on a GPU there. */
+function tierFor(f: MachineFacts): { tier: ModelTier; reason: string; gpu: boolean } {
   const ram = f.totalMemoryBytes;
   if (f.metal) {
-    if (ram >= 16 * GiB) return { tier: 'large', reason: `Apple Silicon with Metal and ${memory(ram)} of memory runs the large turbo model live` };
-    if (ram >= 8 * GiB) return { tier: 'small', reason: `Apple Silicon with Metal and ${memory(ram)} of memory` };
-    return { tier: 'base', reason: `Apple Silicon with only ${memory(ram)} of memory` };
+    if (ram >= 16 * GiB) return { tier: 'large', gpu: true, reason: `Apple Silicon with Metal and ${memory(ram)} of memory runs the large turbo model live` };
+    if (ram >= 8 * GiB) return { tier: 'small', gpu: true, reason: `Apple Silicon with Metal and ${memory(ram)} of memory` };
+    return { tier: 'base', gpu: true, reason: `Apple Silicon with only ${memory(ram)} of memory` };
   }
   if (f.cuda && f.whisperCuda && ram >= 8 * GiB) {
-    return { tier: 'large', reason: `CUDA GPU with a CUDA whisper build and ${memory(ram)} of memory` };
+    return { tier: 'large', gpu: true, reason: `CUDA GPU with a CUDA whisper build and ${memory(ram)} of memory` };
   }
   const unusedGpu = f.cuda && !f.whisperCuda ? ' (CUDA found, but this whisper build runs on the CPU)' : '';
   // CPU: ggml is 9–10x faster with AVX2 (x86-64-v3); arm64 has NEON everywhere.
   const fastCpu = f.avx2 === true || f.arch === 'arm64';
   const cpu = `${f.cores} cores${f.avx2 === true ? ' with AVX2' : f.arch === 'arm64' ? ' (arm64)' : f.avx2 === false ? ' without AVX2' : ''}, ${memory(ram)} of memory`;
-  if (fastCpu && f.cores >= 8 && ram >= 8 * GiB) return { tier: 'small', reason: `${cpu}${unusedGpu}` };
-  if ((fastCpu && f.cores >= 4 && ram >= 4 * GiB) || (f.cores >= 8 && ram >= 8 * GiB)) return { tier: 'base', reason: `${cpu}${unusedGpu}` };
-  return { tier: 'tiny', reason: `${cpu}: only the tiny model keeps up${unusedGpu}` };
+  if (fastCpu && f.cores >= 8 && ram >= 8 * GiB) return { tier: 'small', gpu: false, reason: `${cpu}${unusedGpu}` };
+  if ((fastCpu && f.cores >= 4 && ram >= 4 * GiB) || (f.cores >= 8 && ram >= 8 * GiB)) return { tier: 'base', gpu: false, reason: `${cpu}${unusedGpu}` };
+  return { tier: 'tiny', gpu: false, reason: `${cpu}: only the tiny model keeps up${unusedGpu}` };
 }
 
 /**
  * The model to use: the user's catalog choice if there is one, else the largest tier the machine runs
- * live, English-only for English. Pure: same facts and settings, same answer.
+ * live, English-only for English; on the CPU in 8-bit weights (q8_0: 0.71× the decode time of f16 and ~60 MiB less
+ * for base, measured here; BENCHMARKS.md, issue 16). Pure: same facts and settings, same answer.
  */
 export function recommendModel(facts: MachineFacts, settings: ModelChoiceSettings = {}): ModelChoice {
   const english = isEnglish(settings.language ?? 'en');
@@ -103,8 +104,8 @@ export function recommendModel(facts: MachineFacts, settings: ModelChoiceSetting
     }
     warnings.push(`There is no whisper model "${wanted}" in the catalog (${CATALOG.map((m) => m.id).join(', ')}); choosing one for this machine instead.`);
   }
-  const { tier, reason } = tierFor(facts);
-  const model = modelForTier(tier, english);
+  const { tier, reason, gpu } = tierFor(facts);
+  const model = modelForTier(tier, english, gpu ? 'f16' : 'q8_0');
   return { model, source: 'detected', reason: `${model.id}: ${reason}`, warnings };
 }
 

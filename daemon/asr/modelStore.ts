@@ -4,9 +4,10 @@
  * check that a catalog file is the published one before it is ever loaded.
  */
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { CatalogEntry, ModelDownloadResult, ModelListResult } from '../../protocol/protocol';
-import { detectMachine, recommendModel } from './capabilities';
-import { CATALOG, CatalogModel } from './catalog';
+import { detectMachine, ModelChoice, recommendModel } from './capabilities';
+import { CATALOG, CatalogModel, sameModelAs } from './catalog';
 import { cachedModelStatus, defaultCacheDir, downloadModel, DownloadProgress, modelExpectation, resolveModelFile, verifyFile } from './download';
 import { ModelFileError } from './modelFile';
 
@@ -35,7 +36,7 @@ export interface ModelSettings {
 
 export async function selectModel(settings: ModelSettings): Promise<ModelSelection> {
   const facts = await detectMachine();
-  const recommended = recommendModel(facts, { language: settings.language });
+  const recommended = await preferDownloaded(recommendModel(facts, { language: settings.language }), settings);
   const choice = settings.modelId ? recommendModel(facts, { model: settings.modelId, language: settings.language }) : recommended;
   const resolved = resolveModelFile({ modelPath: settings.modelPath, modelId: choice.model.id, cacheDir: settings.cacheDir, storageDir: settings.storageDir });
   const cache = resolveModelFile({ modelId: choice.model.id, cacheDir: settings.cacheDir, storageDir: settings.storageDir });
@@ -49,6 +50,23 @@ export async function selectModel(settings: ModelSettings): Promise<ModelSelecti
     recommendedId: recommended.model.id,
     ...(settings.mirror ? { mirror: settings.mirror } : {}),
   };
+}
+
+/**
+ * A detected choice of 8-bit weights whose full-precision twin is already downloaded (and the 8-bit file not): the twin
+ * is used, as before the CPU default became 8-bit, rather than asking for a second download of the same model.
+ */
+async function preferDownloaded(choice: ModelChoice, settings: ModelSettings): Promise<ModelChoice> {
+  if (choice.model.quantization !== 'q8_0') return choice;
+  const twin = sameModelAs(choice.model, 'f16');
+  if (!twin) return choice;
+  const cache = resolveModelFile({ modelId: choice.model.id, cacheDir: settings.cacheDir, storageDir: settings.storageDir });
+  const cacheDir = cache.source === 'catalog' ? cache.cacheDir : defaultCacheDir(settings.storageDir);
+  // Sizes only (hashing is for loading, ensureVerified): this runs at every start.
+  const complete = (m: CatalogModel) => fs.stat(path.join(cacheDir, m.file)).then((st) => st.size === m.bytes, () => false);
+  const [own, theirs] = await Promise.all([complete(choice.model), complete(twin)]);
+  if (own || !theirs) return choice;
+  return { ...choice, model: twin, reason: `${choice.reason}; ${twin.id} is already downloaded (${choice.model.id} would be its faster 8-bit version)` };
 }
 
 export async function listModels(selection: ModelSelection): Promise<ModelListResult> {

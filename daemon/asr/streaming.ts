@@ -7,7 +7,8 @@
  * The segmenter is read continuously, whisper or not: an utterance's end is seen while a partial decodes,
  * and the next decode is always the most urgent one (finals of ended utterances, then the early final of a
  * paused one, then a partial of the newest audio; stale partials are never decoded). A partial still decoding when
- * the speech pauses or ends is stopped (Decoder.abortPartial), so the final does not wait for text nobody will see.
+ * the speech pauses or ends is stopped (Decoder.abortPartial), so the final does not wait for text nobody will see; so
+ * is an early final still decoding when the speech resumes, since its text can then no longer be the final.
  *
  * Backpressure: what is given up, in order, when recognition cannot keep up (the one statement of the policy; README,
  * "How recognition streams", says the same). Every step is counted in health (protocol HealthParams.recognizer).
@@ -81,7 +82,7 @@ export interface RecognizedSegment {
 
 export interface Decoder {
   decode(request: DecodeRequest): Promise<DecodeResult>;
-  /** Stops a partial decode in progress, whose decode() then rejects with DecodeAbortedError; optional. */
+  /** Stops a partial or speculative decode in progress, whose decode() then rejects with DecodeAbortedError; optional. */
   abortPartial?(): void;
 }
 
@@ -146,7 +147,12 @@ class Inbox {
   private wake: (() => void) | undefined;
   private room: (() => void) | undefined;
 
-  constructor(events: AsyncIterable<UtteranceEvent>, private readonly maxPendingSamples: () => number, private readonly speechStopped: () => void) {
+  constructor(
+    events: AsyncIterable<UtteranceEvent>,
+    private readonly maxPendingSamples: () => number,
+    private readonly speechStopped: () => void,
+    private readonly speechResumed: () => void,
+  ) {
     void this.pump(events);
   }
 
@@ -189,7 +195,8 @@ class Inbox {
           tracked.pausedAtVoicedEnd = u.voicedEndSample;
           this.speechStopped();
         } else if (tracked.pausedAtVoicedEnd !== undefined && u.voicedEndSample > tracked.pausedAtVoicedEnd) {
-          tracked.pausedAtVoicedEnd = undefined; // speech resumed
+          tracked.pausedAtVoicedEnd = undefined;
+          this.speechResumed();
         }
         this.notify();
         // Bounded memory: when finals fall this far behind, stop reading (a live source's own bounded buffer takes over).
@@ -214,18 +221,25 @@ export async function* recognize(
   context: RecognizerContext | StreamingOptions = DEFAULT_STREAMING_OPTIONS,
 ): AsyncGenerator<RecognizedSegment> {
   const ctx: RecognizerContext = 'options' in context && typeof context.options === 'function' ? context : { options: () => context as StreamingOptions };
-  let partialInFlight = false;
-  const inbox = new Inbox(events, () => ctx.options().maxPendingSec * SAMPLE_RATE, () => { if (partialInFlight) decoder.abortPartial?.(); });
+  /** What is decoding now, when it may be stopped: a partial (when the speech stops), an early final (when it resumes). */
+  let inFlight: 'partial' | 'earlyFinal' | undefined;
+  const inbox = new Inbox(
+    events,
+    () => ctx.options().maxPendingSec * SAMPLE_RATE,
+    () => { if (inFlight === 'partial') decoder.abortPartial?.(); },
+    () => { if (inFlight === 'earlyFinal') decoder.abortPartial?.(); },
+  );
   const stats = ctx.stats ?? newRecognizerStats();
   let previousText = '';
   let nextPartialAt = 0; // performance.now() before which no further partial is decoded
 
-  const decode = async (pcm: Float32Array, partial: boolean) => {
+  const decode = async (pcm: Float32Array, partial: boolean, speculative = false) => {
     const options = ctx.options();
     const vocabulary = ctx.vocabulary?.() ?? '';
     const result = await decoder.decode({
       pcm,
       final: !partial,
+      ...(speculative ? { speculative } : {}),
       // Vocabulary first, then the previous sentence: whisper weighs the end of the prompt most.
       prompt: [vocabulary, previousText.slice(-options.promptChars)].filter(Boolean).join(' '),
       maxTokens: Math.ceil((pcm.length / SAMPLE_RATE) * options.maxTokensPerSec) + 4,
@@ -299,10 +313,18 @@ export async function* recognize(
     }
     const live = inbox.utterances[0];
     if (live && options.earlyFinal && live.pausedAtVoicedEnd !== undefined && !decodedAllSpeech(live)) {
-      // 2. The speech paused: decode it as a final now; it stands if the pause turns into the end, and is the
-      //    freshest partial if speech resumes.
+      // 2. The speech paused: decode it as a final now; it stands if the pause turns into the end. If the speech
+      //    resumes while it decodes it is stopped (it could no longer be the final); if after, it is the freshest partial.
       const u = live.latest;
-      live.decodedText = await decode(u.samples, false);
+      inFlight = 'earlyFinal';
+      try {
+        live.decodedText = await decode(u.samples, false, true);
+      } catch (e) {
+        if (e instanceof DecodeAbortedError) continue;
+        throw e;
+      } finally {
+        inFlight = undefined;
+      }
       live.decodedSamples = u.samples.length;
       cover(live, u);
       yield* showPartial(live, u);
@@ -321,7 +343,7 @@ export async function* recognize(
     ) {
       // 3. A partial of the newest audio, unless the speech stops while it decodes: then it is stopped, shows nothing,
       //    and the early final (shown in its place) or the final comes next.
-      partialInFlight = true;
+      inFlight = 'partial';
       let text: string;
       try {
         text = await decode(u.samples, true);
@@ -329,7 +351,7 @@ export async function* recognize(
         if (e instanceof DecodeAbortedError) continue;
         throw e;
       } finally {
-        partialInFlight = false;
+        inFlight = undefined;
       }
       live.decodedText = text;
       live.decodedSamples = u.samples.length;

@@ -25,6 +25,11 @@ export interface DecodeRequest {
   pcm: Float32Array;
   /** A final (the text that stays) rather than a partial; for statistics and tests. */
   final?: boolean;
+  /**
+   * A final decoded before the end of the utterance is confirmed (the recognizer's early final, at a pause): until the
+   * end comes it is a guess, and {@link WhisperEngine.abortPartial} stops it like a partial when the speech resumes.
+   */
+  speculative?: boolean;
   /** Text the decoder is conditioned on: the previous sentence, workspace vocabulary. */
   prompt?: string;
   /** Hard cap on generated tokens; stops runaway repetition. */
@@ -42,7 +47,7 @@ export class ModelLoadError extends Error {
   override name = 'ModelLoadError';
 }
 
-/** A partial decode stopped by {@link WhisperEngine.abortPartial}: nothing went wrong, its text is just not wanted. */
+/** A partial (or speculative) decode stopped by {@link WhisperEngine.abortPartial}: nothing went wrong, its text is just not wanted. */
 export class DecodeAbortedError extends Error {
   override name = 'DecodeAbortedError';
   constructor() {
@@ -225,14 +230,16 @@ export class WhisperEngine {
   }
 
   /**
-   * Stops the decode in progress if it is a partial (a final is never stopped): the recognizer calls this when the
-   * speech pauses or ends, so that the final waits for no partial whose text is already stale. Its decode() then
-   * rejects with {@link DecodeAbortedError}. Returns whether one was stopped; false with the bundled core, which cannot.
+   * Stops the decode in progress if it is a partial or a speculative final (a final that stands is never stopped): the
+   * recognizer calls this when the speech pauses or ends, so that the final waits for no partial whose text is already
+   * stale, and when the speech resumes after an early final, whose text then can no longer be the final. Its decode()
+   * then rejects with {@link DecodeAbortedError}. Returns whether one was stopped; false with the bundled core, which cannot.
    */
   abortPartial(): boolean {
     const running = this.running;
     const abortDecode = whisperAddon().abortDecode;
-    if (!running || running.request.final !== false || running.aborted || !this.model || !abortDecode) return false;
+    const stoppable = running?.request.final === false || running?.request.speculative === true;
+    if (!running || !stoppable || running.aborted || !this.model || !abortDecode) return false;
     running.aborted = true;
     abortDecode(this.model.handle);
     return true;

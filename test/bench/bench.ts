@@ -4,6 +4,7 @@
  *
  *   wav      WAV decoding + resampling: Earshot's reader vs the wavefile package          (wav-decode.ts)
  *   whisper  1. whisper speed: Earshot's engine vs whisper.cpp built natively             (whisper-speed.ts)
+ *   weights  the engine with 8-bit (q8_0) vs f16 weights, same work                        (weights.ts)
  *   stream   2. CPU-s per audio-s: Earshot's live pipeline vs whisper.cpp stream          (stream-cpu.ts)
  *   latency  3. end of speech → final, onset → first partial (realtime session)           (latency.ts)
  *   silence  4. decodes and CPU share over 60 s of silence and of pink noise              (silence.ts)
@@ -18,7 +19,8 @@
  * Knobs (env): BENCH_REPS, BENCH_WHISPER_REPS, BENCH_WHISPER_TOKENS, BENCH_WHISPER_PRESETS, BENCH_SPAWN_REPS,
  * BENCH_SILENCE_SEC, BENCH_CAPTURE_REPS, BENCH_MEETING_COPIES, BENCH_MEETING_GAP_S, BENCH_RSS_MINUTES, BENCH_RSS_WARMUP_MIN,
  * BENCH_RSS_SAMPLE_MIN, BENCH_THREADS, BENCH_QUIET_MAX_S, BENCH_QUIET_CORES, BENCH_NOISE_GAIN; what-if experiments on the streaming
- * policy: BENCH_WHATIF_FIT_FINALS=1, BENCH_WHATIF_NO_FINAL_BACKOFF=1, BENCH_WHATIF_PARTIAL_DUTY=D (session-run.ts).
+ * policy: BENCH_WHATIF_FIT_FINALS=1, BENCH_WHATIF_NO_FINAL_BACKOFF=1, BENCH_WHATIF_PARTIAL_DUTY=D, BENCH_WHATIF_PAUSE_MS=MS
+ * (session-run.ts). BENCH_WEIGHTS=q8_0: the generated models store their weights in 8 bits (util.ts).
  * Generated models (real tiny.en / base.en dimensions) are cached in .test-models, fixtures and the native
  * whisper.cpp build (scripts/build-whisper-cpp.sh) in .bench. Children and temporary files are removed on any exit.
  */
@@ -35,11 +37,13 @@ import { spawnReady } from './spawn';
 import { streamCpu } from './stream-cpu';
 import { cleanupAll, FigureReport, table, Target } from './util';
 import { wavDecode } from './wav-decode';
+import { weights } from './weights';
 import { whisperSpeed } from './whisper-speed';
 
 const FIGURES: { name: string; label: string; run: () => Promise<FigureReport> }[] = [
   { name: 'wav', label: 'WAV', run: wavDecode },
   { name: 'whisper', label: '1', run: whisperSpeed },
+  { name: 'weights', label: 'W', run: weights },
   { name: 'stream', label: '2', run: streamCpu },
   { name: 'latency', label: '3', run: latency },
   { name: 'silence', label: '4', run: silence },

@@ -9,7 +9,7 @@
  */
 import { LIVE_TIMELINE, liveMeetingRun } from './live';
 import { DecodeCall, isPartialDecode, whatIfNote } from './session-run';
-import { FigureReport, fmtMs, median, percentile, rel, table } from './util';
+import { benchWeights, FigureReport, fmtMs, median, percentile, rel, table } from './util';
 
 export async function latency(): Promise<FigureReport> {
   const { fixture, run, modelNote } = await liveMeetingRun();
@@ -67,7 +67,7 @@ export async function latency(): Promise<FigureReport> {
   const busy = run.decodes.reduce((s, d) => s + (d.end - d.start), 0) / 1000;
   return {
     title: 'Latency: end of speech → final text, speech onset → first partial (realtime session, base.en dims)',
-    commands: [`${modelNote ? 'BENCH_LIVE_MODEL=saying ' : ''}npm run bench -- latency`],
+    commands: [`${process.env.BENCH_LIVE_MODEL === 'saying' ? 'BENCH_LIVE_MODEL=saying ' : ''}${benchWeights() !== 'f16' ? `BENCH_WEIGHTS=${benchWeights()} ` : ''}npm run bench -- latency`],
     lines: [
       ...table(['latency', 'turns', 'p50', 'p95', 'max', 'target (p95)', ''], rows),
       '',

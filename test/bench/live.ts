@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MeetingFixture, meetingFixture } from './fixtures';
 import { runSession, SessionRun } from './session-run';
-import { BENCH_DIR, benchModel, benchSayingModel, LONGEST_TURN_SAY, quiet } from './util';
+import { BENCH_DIR, benchModel, benchSayingModel, benchWeights, LONGEST_TURN_SAY, quiet } from './util';
 
 /** The whole timeline of the run (seconds from capture time 0), for whoever wants to see why a figure is what it is. */
 export const LIVE_TIMELINE = path.join(BENCH_DIR, 'results', 'live-meeting-timeline.json');
@@ -30,10 +30,13 @@ export function liveMeetingRun(): Promise<LiveRun> {
     // latency a real base.en would give; no trained weights reach the machines these figures are taken on.
     const saying = process.env.BENCH_LIVE_MODEL === 'saying';
     const model = saying ? benchSayingModel('base.en') : benchModel('base.en');
-    const modelNote = saying
-      ? `MODEL: BENCH_LIVE_MODEL=saying, a generated base.en-dims model that says ${LONGEST_TURN_SAY.length} tokens and ends every decode ` +
-        '(as many as a real model takes for the fixture\'s longest turn; fewer where the token cap is lower), instead of running to the cap.'
-      : undefined;
+    const weights = benchWeights();
+    const notes = [
+      ...(saying ? [`MODEL: BENCH_LIVE_MODEL=saying, a generated base.en-dims model that says ${LONGEST_TURN_SAY.length} tokens and ends every decode ` +
+        '(as many as a real model takes for the fixture\'s longest turn; fewer where the token cap is lower), instead of running to the cap.'] : []),
+      ...(weights !== 'f16' ? [`WEIGHTS: BENCH_WEIGHTS=${weights}, the weight matrices stored as ggml-base.en-${weights}.bin stores them.`] : []),
+    ];
+    const modelNote = notes.length ? notes.join(' ') : undefined;
     const quietWaitMs = await quiet();
     process.stderr.write(`bench: realtime session over ${fixture.durationSec.toFixed(0)} s of meeting audio…\n`);
     const run = await runSession(model, { audioFile: fixture.file, pace: 'realtime' });
@@ -43,6 +46,7 @@ export function liveMeetingRun(): Promise<LiveRun> {
       fixture: fixture.recipe,
       turns: fixture.turns,
       decodes: run.decodes.map((d) => ({ start: rel(d.start), end: rel(d.end), audioSec: d.audioSec, audioCtx: d.audioCtx, maxTokens: d.maxTokens })),
+      aborted: run.aborted.map((d) => ({ start: rel(d.start), end: rel(d.end), audioSec: d.audioSec, partial: d.partial })),
       transcripts: run.transcripts.map((t) => ({ at: rel(t.wall), final: t.segment.final, t0: t.segment.t0, t1: t.segment.t1, words: t.segment.text.split(/\s+/).filter(Boolean).length })),
       degrades: run.degrades.map((d) => ({ at: rel(d.wall), level: d.level, name: d.name })),
     }, null, 1));

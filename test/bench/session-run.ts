@@ -14,6 +14,7 @@ import type { DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
 import { EarshotService } from '../../daemon/service';
 import { SAMPLE_RATE } from '../../daemon/capture/source';
 import { DEFAULT_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
+import { DEFAULT_SEGMENTER_OPTIONS } from '../../daemon/vad/segmenter';
 import { machineCpu, ownCpu, tempDir, removeTempDir, THREADS } from './util';
 
 export interface DecodeCall {
@@ -28,6 +29,8 @@ export interface DecodeCall {
   maxTokens: number;
   /** The streaming policy asked for a partial (a reduced encoder window) rather than a final. */
   partial: boolean;
+  /** Stopped before its end (a stale partial, an early final whose speech resumed): its text was never used. */
+  aborted?: boolean;
 }
 
 /**
@@ -41,6 +44,8 @@ export interface DecodeCall {
  *                                    stopped it: WhisperEngine.abortPartial refuses)
  *   BENCH_WHATIF_NO_PROMPT=1         no decode is conditioned on the previous text (what the prompt costs in time; what
  *                                    it is worth in words needs real weights)
+ *   BENCH_WHATIF_PAUSE_MS=MS         the segmenter's pause (the silence after which the early final starts) is MS
+ *                                    instead of DEFAULT_SEGMENTER_OPTIONS.pauseMs
  *   BENCH_WHATIF_FINAL_MARGIN_S=S    a final's encoder window reaches S s beyond its audio instead of
  *                                    StreamingOptions.finalContextMarginSec
  */
@@ -51,6 +56,7 @@ export const WHATIF = {
   noAbort: process.env.BENCH_WHATIF_NO_ABORT === '1',
   noPrompt: process.env.BENCH_WHATIF_NO_PROMPT === '1',
   finalMarginSec: process.env.BENCH_WHATIF_FINAL_MARGIN_S ? Number(process.env.BENCH_WHATIF_FINAL_MARGIN_S) : undefined,
+  pauseMs: process.env.BENCH_WHATIF_PAUSE_MS ? Number(process.env.BENCH_WHATIF_PAUSE_MS) : undefined,
 };
 const partialMsScale = WHATIF.partialDuty
   ? (1 / WHATIF.partialDuty - 1) / (1 / DEFAULT_STREAMING_OPTIONS.partialDutyCycle - 1)
@@ -60,6 +66,7 @@ export const whatIfNote = (): string | undefined => {
     WHATIF.fitFinals && 'BENCH_WHATIF_FIT_FINALS=1', WHATIF.noFinalBackoff && 'BENCH_WHATIF_NO_FINAL_BACKOFF=1',
     WHATIF.partialDuty && `BENCH_WHATIF_PARTIAL_DUTY=${WHATIF.partialDuty}`, WHATIF.noAbort && 'BENCH_WHATIF_NO_ABORT=1',
     WHATIF.noPrompt && 'BENCH_WHATIF_NO_PROMPT=1', WHATIF.finalMarginSec !== undefined && `BENCH_WHATIF_FINAL_MARGIN_S=${WHATIF.finalMarginSec}`,
+    WHATIF.pauseMs !== undefined && `BENCH_WHATIF_PAUSE_MS=${WHATIF.pauseMs}`,
   ].filter(Boolean);
   return on.length ? `WHAT-IF RUN (${on.join(', ')}): not Earshot's current policy.` : undefined;
 };
@@ -78,6 +85,8 @@ export interface SessionRun {
   cpuSec: number;
   transcripts: Announced[];
   decodes: DecodeCall[];
+  /** Decodes stopped before their end (never part of `decodes`). */
+  aborted: DecodeCall[];
   finalSegments: number;
   samples: MemorySample[];
   modelLoadMs: number | null;
@@ -112,6 +121,7 @@ export interface RunOptions {
 export interface BenchService {
   service: EarshotService;
   decodes: DecodeCall[];
+  aborted: DecodeCall[];
   transcripts: Announced[];
   /** performance.now() and process CPU seconds when the latest session reported STREAMING. */
   streaming: { wall: number; cpu: number };
@@ -123,6 +133,7 @@ export interface BenchService {
 export async function benchService(modelPath: string): Promise<BenchService> {
   const dir = tempDir('service');
   const decodes: DecodeCall[] = [];
+  const aborted: DecodeCall[] = [];
   const transcripts: Announced[] = [];
   const streaming = { wall: NaN, cpu: NaN };
   const degrades: BenchService['degrades'] = [];
@@ -158,7 +169,16 @@ export async function benchService(modelPath: string): Promise<BenchService> {
     }
     if (WHATIF.noPrompt) request = { ...request, prompt: undefined };
     const start = performance.now();
-    const result = await decode(request);
+    let result: DecodeResult;
+    try {
+      result = await decode(request);
+    } catch (e) {
+      aborted.push({
+        start, end: performance.now(), engineMs: NaN, audioSec: request.pcm.length / SAMPLE_RATE, audioCtx: request.audioCtx ?? 0,
+        maxTokens: request.maxTokens, partial, aborted: true,
+      });
+      throw e;
+    }
     decodes.push({
       start, end: performance.now(), engineMs: result.ms, audioSec: request.pcm.length / SAMPLE_RATE,
       audioCtx: request.audioCtx ?? 0, maxTokens: request.maxTokens, partial,
@@ -168,9 +188,11 @@ export async function benchService(modelPath: string): Promise<BenchService> {
     return result;
   };
   if (WHATIF.noAbort) engine.abortPartial = () => false;
+  // Every session's segmenter options start from these defaults (vad/config.ts reads them when the session starts).
+  if (WHATIF.pauseMs !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { pauseMs: number }).pauseMs = WHATIF.pauseMs;
   await engine.load();
   return {
-    service, decodes, transcripts, streaming, degrades,
+    service, decodes, aborted, transcripts, streaming, degrades,
     dispose: async () => {
       await service.shutdown();
       removeTempDir(dir);
@@ -192,6 +214,7 @@ export async function runSession(modelPath: string, options: RunOptions): Promis
 export async function runOn(bench: BenchService, options: RunOptions): Promise<SessionRun> {
   const { service } = bench;
   bench.decodes.length = 0;
+  bench.aborted.length = 0;
   bench.transcripts.length = 0;
   bench.degrades.length = 0;
   // Measured from STREAMING on: loading the VAD and whisper models is figure 5's business.
@@ -235,7 +258,7 @@ export async function runOn(bench: BenchService, options: RunOptions): Promise<S
     if (every > 0 && window.max > 0) closeWindow(status.capturedSec);
     return {
       t0, wallSec: (end - t0) / 1000, audioSec: status.capturedSec, cpuSec,
-      transcripts: bench.transcripts.slice(), decodes: bench.decodes.slice(), finalSegments: result.segments.length,
+      transcripts: bench.transcripts.slice(), decodes: bench.decodes.slice(), aborted: bench.aborted.slice(), finalSegments: result.segments.length,
       samples, modelLoadMs: service.engine.loadMs, degrades: bench.degrades.slice(), foreignCores,
     };
   } finally {

@@ -19,7 +19,7 @@ import { PROTOCOL_VERSION } from '../../protocol/protocol';
 import { connectDaemon } from '../integration/daemon-process';
 import { miniModel } from '../setup';
 import { analyzeSoak, SoakAnalysis, SoakRun, soakRun, soakWav } from '../support/soak';
-import { benchModel, cleanupAll, envNum, FigureReport, fmtMB, machineCpu, removeTempDir, table, tempDir, THREADS } from './util';
+import { benchModel, benchWeights, cleanupAll, envNum, FigureReport, fmtMB, machineCpu, removeTempDir, table, tempDir, THREADS } from './util';
 
 interface Arm { label: string; env: NodeJS.ProcessEnv; run: SoakRun; analysis: SoakAnalysis; busyCores: number }
 
@@ -60,8 +60,8 @@ export async function soak(): Promise<FigureReport> {
     const main = done[0];
     const at = (sec: number) => `${(sec / 60).toFixed(0)} audio-min`;
     return {
-      title: `Soak: a ${minutes}-minute meeting through the daemon at pace fast (${preset === 'mini' ? 'mini model' : `${preset} dims`}, a turn every ${everySec} s)`,
-      commands: [`${minutes !== 120 ? `BENCH_SOAK_MINUTES=${minutes} ` : ''}${compare ? 'BENCH_SOAK_COMPARE=1 ' : ''}${withoutFlagsOnly ? 'BENCH_SOAK_FLAGS=0 ' : ''}npm run bench -- soak`],
+      title: `Soak: a ${minutes}-minute meeting through the daemon at pace fast (${preset === 'mini' ? 'mini model' : `${preset} dims, ${benchWeights()} weights`}, a turn every ${everySec} s)`,
+      commands: [`${minutes !== 120 ? `BENCH_SOAK_MINUTES=${minutes} ` : ''}${compare ? 'BENCH_SOAK_COMPARE=1 ' : ''}${withoutFlagsOnly ? 'BENCH_SOAK_FLAGS=0 ' : ''}${benchWeights() !== 'f16' ? `BENCH_WEIGHTS=${benchWeights()} ` : ''}npm run bench -- soak`],
       lines: [
         ...table(['daemon started', 'RSS before the session', `between decodes at warm-up (${at(main.analysis.warm.audioSec)})`, `between decodes at the end (${at(main.analysis.end.audioSec)})`,
           '**growth after warm-up** (least squares)', 'peak while decoding', 'journal, bytes per audio-minute (window range)', 'finals', 'daemon CPU', 'wall'], done.map((a) => [

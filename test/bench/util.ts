@@ -226,9 +226,23 @@ function generatedModel(name: string, options: Record<string, unknown>): string 
   return file;
 }
 
+export type BenchWeights = 'f16' | 'q8_0';
+
+/**
+ * How the generated models store their weight matrices: f16 as the published ggml-base.en.bin (default), or
+ * BENCH_WEIGHTS=q8_0 as ggml-base.en-q8_0.bin (the bytes whisper.cpp's quantize tool makes of the f16 file).
+ */
+export function benchWeights(env: NodeJS.ProcessEnv = process.env): BenchWeights {
+  const weights = env.BENCH_WEIGHTS ?? 'f16';
+  if (weights !== 'f16' && weights !== 'q8_0') throw new Error(`BENCH_WEIGHTS must be f16 or q8_0, not ${weights}`);
+  return weights;
+}
+
+const weightsSuffix = (weights: BenchWeights) => (weights === 'f16' ? '' : `-${weights}`);
+
 /** A generated model with the real dimensions of `preset` whose greedy decoding says " hello" at every step. */
-export function benchModel(preset: 'tiny.en' | 'base.en'): string {
-  return generatedModel(`${preset}-hello.bin`, { preset, emit: ' hello' });
+export function benchModel(preset: 'tiny.en' | 'base.en', weights = benchWeights()): string {
+  return generatedModel(`${preset}-hello${weightsSuffix(weights)}.bin`, { preset, emit: ' hello', ftype: weights });
 }
 
 /**
@@ -244,8 +258,8 @@ export const LONGEST_TURN_SAY: readonly string[] = [' Morning', ' everyone', '.'
  * whatever the audio: decodes as long as a real model's on the sample (never longer than its longest turn), where the
  * " hello" model runs every decode to its token cap.
  */
-export function benchSayingModel(preset: 'tiny.en' | 'base.en'): string {
-  return generatedModel(`${preset}-say${LONGEST_TURN_SAY.length}.bin`, { preset, say: [...LONGEST_TURN_SAY] });
+export function benchSayingModel(preset: 'tiny.en' | 'base.en', weights = benchWeights()): string {
+  return generatedModel(`${preset}-say${LONGEST_TURN_SAY.length}${weightsSuffix(weights)}.bin`, { preset, say: [...LONGEST_TURN_SAY], ftype: weights });
 }
 
 export interface WhisperCpp {

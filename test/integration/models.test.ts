@@ -66,8 +66,8 @@ describe('earshot/model/list with a model file setting (real daemon)', () => {
     }
   });
 
-  it('lists the 7 catalog entries, all missing in an empty cache folder, exactly one recommended', () => {
-    assert.equal(list.models.length, 7);
+  it('lists the 13 catalog entries (7 models, 6 of them also in 8 bits), all missing in an empty cache folder, exactly one recommended', () => {
+    assert.equal(list.models.length, CATALOG.length); assert.equal(CATALOG.length, 13);
     assert.deepEqual(list.models.map((m) => m.id), CATALOG.map((m) => m.id));
     for (const [i, m] of list.models.entries()) {
       const c = CATALOG[i];
@@ -338,6 +338,6 @@ describe('catalog models: selection, verification before load, downloads through
   it('keeps serving after all of that', async () => {
     const status = await client.connection.sendRequest(SessionStatus, {});
     assert.equal(status.state, 'idle');
-    assert.equal((await list()).models.length, 7);
+    assert.equal((await list()).models.length, CATALOG.length);
   });
 });

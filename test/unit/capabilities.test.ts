@@ -24,18 +24,18 @@ describe('Default model from capabilities (recommendModel)', () => {
     ['Apple Silicon, 8 GB', appleM(8), 'en', 'small.en'],
     ['Apple Silicon, 8 GB, French', appleM(8), 'fr', 'small'],
     ['Apple Silicon, 4 GB', appleM(4), 'en', 'base.en'],
-    ['x86-64 with AVX2, 16 cores, 32 GB', machine({ cores: 16, totalMemoryBytes: 32 * GiB }), 'en', 'small.en'],
-    ['x86-64 with AVX2, 8 cores, 16 GB, German', machine({ cores: 8, totalMemoryBytes: 16 * GiB }), 'de', 'small'],
-    ['x86-64 with AVX2, 4 cores, 8 GB', machine({}), 'en', 'base.en'],
-    ['x86-64 with AVX2, 8 cores, 6 GB', machine({ cores: 8, totalMemoryBytes: 6 * GiB }), 'en', 'base.en'],
-    ['x86-64 with AVX2, 2 cores, 4 GB', machine({ cores: 2, totalMemoryBytes: 4 * GiB }), 'en', 'tiny.en'],
-    ['x86-64 without AVX2, 4 cores, 8 GB', machine({ avx2: false, whisperBuild: 'portable' }), 'en', 'tiny.en'],
-    ['x86-64 without AVX2, 12 cores, 16 GB', machine({ avx2: false, whisperBuild: 'portable', cores: 12, totalMemoryBytes: 16 * GiB }), 'es', 'base'],
-    ['Windows x64 (AVX2 unknown), 8 cores, 16 GB', machine({ platform: 'win32', avx2: null, whisperBuild: 'default', cores: 8, totalMemoryBytes: 16 * GiB }), 'en', 'base.en'],
-    ['arm64 Linux board, 4 cores, 2 GB', machine({ arch: 'arm64', avx2: false, whisperBuild: 'portable', totalMemoryBytes: 2 * GiB }), 'en', 'tiny.en'],
-    ['arm64 Linux, 4 cores, 8 GB', machine({ arch: 'arm64', avx2: false, whisperBuild: 'portable' }), 'en', 'base.en'],
+    ['x86-64 with AVX2, 16 cores, 32 GB', machine({ cores: 16, totalMemoryBytes: 32 * GiB }), 'en', 'small.en-q8_0'],
+    ['x86-64 with AVX2, 8 cores, 16 GB, German', machine({ cores: 8, totalMemoryBytes: 16 * GiB }), 'de', 'small-q8_0'],
+    ['x86-64 with AVX2, 4 cores, 8 GB', machine({}), 'en', 'base.en-q8_0'],
+    ['x86-64 with AVX2, 8 cores, 6 GB', machine({ cores: 8, totalMemoryBytes: 6 * GiB }), 'en', 'base.en-q8_0'],
+    ['x86-64 with AVX2, 2 cores, 4 GB', machine({ cores: 2, totalMemoryBytes: 4 * GiB }), 'en', 'tiny.en-q8_0'],
+    ['x86-64 without AVX2, 4 cores, 8 GB', machine({ avx2: false, whisperBuild: 'portable' }), 'en', 'tiny.en-q8_0'],
+    ['x86-64 without AVX2, 12 cores, 16 GB', machine({ avx2: false, whisperBuild: 'portable', cores: 12, totalMemoryBytes: 16 * GiB }), 'es', 'base-q8_0'],
+    ['Windows x64 (AVX2 unknown), 8 cores, 16 GB', machine({ platform: 'win32', avx2: null, whisperBuild: 'default', cores: 8, totalMemoryBytes: 16 * GiB }), 'en', 'base.en-q8_0'],
+    ['arm64 Linux board, 4 cores, 2 GB', machine({ arch: 'arm64', avx2: false, whisperBuild: 'portable', totalMemoryBytes: 2 * GiB }), 'en', 'tiny.en-q8_0'],
+    ['arm64 Linux, 4 cores, 8 GB', machine({ arch: 'arm64', avx2: false, whisperBuild: 'portable' }), 'en', 'base.en-q8_0'],
     ['CUDA GPU and a CUDA whisper build, 32 GB', machine({ cores: 8, totalMemoryBytes: 32 * GiB, cuda: true, cudaEvidence: 'nvidia-smi', whisperCuda: true }), 'en', 'large-v3-turbo'],
-    ['CUDA GPU but the CPU-only whisper build, 8 cores, 32 GB', machine({ cores: 8, totalMemoryBytes: 32 * GiB, cuda: true, cudaEvidence: 'nvidia-smi' }), 'en', 'small.en'],
+    ['CUDA GPU but the CPU-only whisper build, 8 cores, 32 GB', machine({ cores: 8, totalMemoryBytes: 32 * GiB, cuda: true, cudaEvidence: 'nvidia-smi' }), 'en', 'small.en-q8_0'],
   ];
   for (const [name, facts, language, expected] of cases) {
     it(`${name}, language ${language} → ${expected}`, () => {
@@ -71,13 +71,13 @@ describe('Default model from capabilities (recommendModel)', () => {
   it('falls back to detection, with a warning, for a model id not in the catalog', () => {
     const choice = recommendModel(machine({}), { model: 'medium', language: 'en' });
     assert.equal(choice.source, 'detected');
-    assert.equal(choice.model.id, 'base.en');
+    assert.equal(choice.model.id, 'base.en-q8_0');
     assert.match(choice.warnings[0], /no whisper model "medium"/);
   });
 
   it('treats a missing language as English and regional English as English', () => {
-    assert.equal(recommendModel(machine({}), {}).model.id, 'base.en');
-    assert.equal(recommendModel(machine({}), { language: 'en-GB' }).model.id, 'base.en');
+    assert.equal(recommendModel(machine({}), {}).model.id, 'base.en-q8_0');
+    assert.equal(recommendModel(machine({}), { language: 'en-GB' }).model.id, 'base.en-q8_0');
     assert.equal(isEnglish('EN'), true);
     assert.equal(isEnglish('eng'), false);
     assert.equal(isEnglish('de'), false);

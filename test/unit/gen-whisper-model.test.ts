@@ -19,6 +19,8 @@ interface Summary {
 }
 
 interface Tensor { name: string; ne: number[]; type: number; offset: number; bytes: number }
+/** ggml's type id of 8-bit blocks (GGML_TYPE_Q8_0). */
+const Q8_0 = 8;
 interface GgmlFile {
   buf: Buffer;
   hparams: number[];
@@ -57,7 +59,8 @@ function parseModel(file: string): GgmlFile {
     const ne = Array.from({ length: nDims }, i32);
     const name = buf.toString('utf8', p, p + nameLen);
     p += nameLen;
-    const bytes = ne.reduce((a, b) => a * b, 1) * (type === 1 ? 2 : 4);
+    const count = ne.reduce((a, b) => a * b, 1);
+    const bytes = type === Q8_0 ? (count / 32) * 34 : count * (type === 1 ? 2 : 4);
     tensors.set(name, { name, ne, type, offset: p, bytes });
     p += bytes;
   }
@@ -81,7 +84,13 @@ function values(m: GgmlFile, name: string): Float32Array {
   const count = t.ne.reduce((a, b) => a * b, 1);
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) {
-    out[i] = t.type === 1 ? halfToFloat(m.buf.readUInt16LE(t.offset + 2 * i)) : m.buf.readFloatLE(t.offset + 4 * i);
+    if (t.type === Q8_0) {
+      // Blocks of 32: an f16 scale, then 32 int8.
+      const block = t.offset + Math.floor(i / 32) * 34;
+      out[i] = halfToFloat(m.buf.readUInt16LE(block)) * m.buf.readInt8(block + 2 + (i % 32));
+    } else {
+      out[i] = t.type === 1 ? halfToFloat(m.buf.readUInt16LE(t.offset + 2 * i)) : m.buf.readFloatLE(t.offset + 4 * i);
+    }
   }
   return out;
 }
@@ -216,6 +225,37 @@ describe('gen-whisper-model.js', () => {
       const b = emit.tensors.get(name)!;
       assert.equal(say.buf.compare(emit.buf, b.offset, b.offset + b.bytes, a.offset, a.offset + a.bytes), 0, name);
     }
+  });
+
+  it('--ftype q8_0: 2-D weights in 8-bit blocks as whisper.cpp\'s quantize tool writes them, the rest as before; still says its tokens', () => {
+    const f16 = parseModel(generateModel({ preset: 'mini', say: [...MEETING_SENTENCE_TOKENS], out: path.join(dir, 'f16.bin') }).out);
+    const info = generateModel({ preset: 'mini', say: [...MEETING_SENTENCE_TOKENS], ftype: 'q8_0', out: path.join(dir, 'q8.bin') });
+    const q8 = parseModel(info.out);
+    assert.equal(q8.hparams[10], 2 * 1000 + 7, 'ftype: GGML_FTYPE_MOSTLY_Q8_0 with quantization version 2');
+    assert.deepEqual(q8.hparams.slice(0, 10), f16.hparams.slice(0, 10));
+    const never = ['encoder.conv1.bias', 'encoder.conv2.bias', 'encoder.positional_embedding', 'decoder.positional_embedding'];
+    let quantized = 0;
+    for (const [name, t] of q8.tensors) {
+      const before = f16.tensors.get(name)!;
+      assert.deepEqual(t.ne, before.ne, name);
+      if (t.ne.length === 2 && !never.includes(name)) {
+        assert.equal(t.type, Q8_0, name);
+        quantized++;
+        // Each value within half a step of its block's scale (max |x| / 127) of the full-precision one.
+        const a = values(f16, name), b = values(q8, name);
+        for (let block = 0; block < a.length; block += 32) {
+          const step = Math.max(...a.subarray(block, block + 32).map(Math.abs)) / 127;
+          for (let i = block; i < block + 32; i++) assert.ok(Math.abs(a[i] - b[i]) <= step * 0.5 + Math.abs(a[i]) * 2e-3 + 1e-7, `${name}[${i}]: ${a[i]} vs ${b[i]}`);
+        }
+      } else {
+        assert.equal(t.type, before.type, name);
+        assert.equal(q8.buf.compare(f16.buf, before.offset, before.offset + before.bytes, t.offset, t.offset + t.bytes), 0, name);
+      }
+    }
+    assert.ok(quantized > 10, `${quantized} matrices quantized`);
+    assert.ok(info.bytes < 0.6 * fs.statSync(path.join(dir, 'f16.bin')).size);
+    const { ids } = referenceDecode(q8, NOT_EN);
+    assert.deepEqual(ids, [...info.sayTokenIds!, EOT_EN], 'the 8-bit model says the same tokens');
   });
 
   it('--say is deterministic: same options give the same bytes, the "|" string form equals the array', () => {

@@ -185,6 +185,86 @@ describe('Streaming policy (recognize)', () => {
     assert.equal(stats.partialsSkipped, 0, 'the early final, shown in its place, stands for its update');
   });
 
+  it('stops an early final still decoding when the speech resumes: its text could no longer be the final', async () => {
+    // The early final decodes until stopped or until the voice has been back for a while; partials and the last final answer at once.
+    const requests: DecodeRequest[] = [];
+    let aborts = 0;
+    let stopEarly: (() => void) | undefined;
+    let started: () => void = () => undefined;
+    const earlyFinalStarted = new Promise<void>((resolve) => { started = resolve; });
+    const decoder: Decoder = {
+      decode(r) {
+        requests.push(r);
+        if (r.speculative) {
+          started();
+          return new Promise((_resolve, reject) => { stopEarly = () => reject(new DecodeAbortedError()); });
+        }
+        return Promise.resolve({ text: `${r.final ? 'final' : 'partial'} ${r.pcm.length}`, ms: 0 });
+      },
+      abortPartial() {
+        aborts++;
+        stopEarly?.();
+        stopEarly = undefined;
+      },
+    };
+    const voiced = secondsToFrames(1.2);
+    const out: RecognizedSegment[] = [];
+    // Paused for 3 frames (the pause event on the second), then 10 voiced frames, then the end.
+    const options = { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 100 };
+    const events = pausedUtterance('u1', voiced, 3, 10);
+    const pauseAt = events.findIndex((e) => e.type === 'pause');
+    // The voice comes back once the early final decodes, however slow this machine is.
+    async function* resumingDuringEarlyFinal(): AsyncGenerator<UtteranceEvent> {
+      yield* from(events.slice(0, pauseAt + 1));
+      await earlyFinalStarted;
+      yield* from(events.slice(pauseAt + 1));
+    }
+    for await (const s of recognize(resumingDuringEarlyFinal(), decoder, { options: () => options })) out.push(s);
+    assert.equal(aborts, 1, 'stopped once, when the voice came back');
+    const early = requests.find((r) => r.speculative)!;
+    assert.equal(early.final, true, 'an early final is a final while it lasts');
+    assert.equal(early.pcm.length, (voiced + 2) * FRAME_SAMPLES);
+    const last = requests[requests.length - 1];
+    assert.deepEqual([last.final, last.speculative, last.pcm.length], [true, undefined, (voiced + 13) * FRAME_SAMPLES], 'the final hears all of it');
+    assert.ok(!out.some((s) => s.text.startsWith('final') && s.text.endsWith(` ${early.pcm.length}`)), 'the stopped early final shows nothing');
+    assert.deepEqual(out.filter((s) => s.final).map((s) => s.text), [`final ${(voiced + 13) * FRAME_SAMPLES}`]);
+  });
+
+  it('does not stop an early final when the pause turns into the end', async () => {
+    let speculating = false;
+    let abortsWhileSpeculating = 0;
+    let started: () => void = () => undefined;
+    const earlyFinalStarted = new Promise<void>((resolve) => { started = resolve; });
+    let delivered: () => void = () => undefined;
+    const endDelivered = new Promise<void>((resolve) => { delivered = resolve; });
+    const decoder: Decoder = {
+      decode: async (r) => {
+        speculating = r.speculative === true;
+        if (speculating) {
+          started();
+          await endDelivered; // the end arrives while it decodes
+        }
+        speculating = false;
+        return { text: `${r.speculative ? 'early' : r.final ? 'final' : 'partial'} ${r.pcm.length}`, ms: 0 };
+      },
+      abortPartial: () => { if (speculating) abortsWhileSpeculating++; },
+    };
+    const voiced = secondsToFrames(1.2);
+    const events = pausedUtterance('u1', voiced, 12);
+    const pauseAt = events.findIndex((e) => e.type === 'pause');
+    // The rest of the silence and the end come while the early final decodes, however slow this machine is.
+    async function* untilEarlyFinal(): AsyncGenerator<UtteranceEvent> {
+      yield* from(events.slice(0, pauseAt + 1));
+      await earlyFinalStarted;
+      yield* from(events.slice(pauseAt + 1));
+      delivered(); // runs when the recognizer asks for more after the end
+    }
+    const out: RecognizedSegment[] = [];
+    for await (const s of recognize(untilEarlyFinal(), decoder, { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 100 })) out.push(s);
+    assert.equal(abortsWhileSpeculating, 0);
+    assert.deepEqual(out.filter((s) => s.final).map((s) => s.text), [`early ${(voiced + 2) * FRAME_SAMPLES}`], 'the early final stands');
+  });
+
   it('with earlyFinal:false waits for the end to decode the final', async () => {
     const decoder = new FakeDecoder((r, call) => `hello${call} ${r.pcm.length}`);
     const voiced = secondsToFrames(1.2);
