@@ -10,7 +10,7 @@ import { StreamingOptions } from './streaming';
 export interface DegradeRung {
   name: string;
   apply(options: StreamingOptions): StreamingOptions;
-  /** On this rung the service decodes with a smaller model, when one is downloaded. */
+  /** On this rung the service decodes with a smaller model (the same one in 8 bits, else a smaller size), when one is downloaded. */
   smallerModel?: boolean;
 }
 

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { ErrorCodes, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelProgressParams, ModelState } from '../../protocol/protocol';
 import { ServiceError } from '../serviceError';
-import { CATALOG, findCatalogModel, ModelTier, modelForTier } from './catalog';
+import { CATALOG, fasterModels, findCatalogModel } from './catalog';
 import { DEGRADE_LADDER } from './degrade';
 import { cachedModelStatus, DownloadError, DownloadProgress } from './download';
 import { downloadCatalogModel, ensureVerified, listModels, ModelSelection } from './modelStore';
@@ -152,8 +152,8 @@ export class ModelLifecycle {
   }
 
   /**
-   * The last rung of the degrade ladder: decode with the next smaller catalog model, if it is already
-   * downloaded (nothing is fetched behind the user's back); leaving the rung frees it again.
+   * The last rung of the degrade ladder: decode with a faster catalog model (the same one in 8 bits, else the next
+   * smaller), if it is already downloaded (nothing is fetched behind the user's back); leaving the rung frees it again.
    */
   async useSmallerModel(wanted: boolean): Promise<void> {
     if (!wanted) {
@@ -184,10 +184,8 @@ export class ModelLifecycle {
     }
     const current = this.config.selection?.model;
     if (!current) return [];
-    const order: ModelTier[] = ['tiny', 'base', 'small', 'large'];
-    const smaller = order.slice(0, order.indexOf(current.tier)).reverse().map((tier) => modelForTier(tier, current.englishOnly));
     const found = [];
-    for (const model of smaller) {
+    for (const model of fasterModels(current)) {
       const selection = { ...this.config.selection!, model, source: 'catalog' as const, path: path.join(this.config.selection!.cacheDir, model.file) };
       if ((await cachedModelStatus(model, selection.cacheDir)).state !== 'ready') continue;
       found.push({ id: model.id, path: selection.path, verify: () => ensureVerified(selection) });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import {
-  CATALOG, catalogModelForFile, findCatalogModel, getCatalogModel, isCatalogModelId, MODEL_HOST, modelForTier, sameModelAs,
+  CATALOG, catalogModelForFile, fasterModels, findCatalogModel, getCatalogModel, isCatalogModelId, MODEL_HOST, modelForTier, sameModelAs,
 } from '../../daemon/asr/catalog';
 
 describe('Model catalog', () => {
@@ -104,5 +104,15 @@ describe('Model catalog', () => {
     assert.equal(modelForTier('small', false, 'q8_0').id, 'small-q8_0');
     // The large tier has one file, 5-bit: asked for 8-bit, it is that one.
     assert.equal(modelForTier('large', true, 'q8_0').id, 'large-v3-turbo');
+  });
+
+  it('offers the degrade ladder\'s last rung the same model in 8 bits, then each smaller size, the current format first', () => {
+    const ids = (id: string) => fasterModels(getCatalogModel(id)).map((m) => m.id);
+    assert.deepEqual(ids('small.en'), ['small.en-q8_0', 'base.en', 'base.en-q8_0', 'tiny.en', 'tiny.en-q8_0']);
+    assert.deepEqual(ids('base.en-q8_0'), ['tiny.en-q8_0', 'tiny.en']);
+    assert.deepEqual(ids('base'), ['base-q8_0', 'tiny', 'tiny-q8_0']);
+    assert.deepEqual(ids('large-v3-turbo'), ['small', 'small-q8_0', 'base', 'base-q8_0', 'tiny', 'tiny-q8_0']);
+    assert.deepEqual(ids('tiny.en-q8_0'), []);
+    assert.deepEqual(ids('tiny.en'), ['tiny.en-q8_0']);
   });
 });
