@@ -87,7 +87,7 @@ function tierFor(f: MachineFacts): { tier: ModelTier; reason: string; gpu: boole
 
 /**
  * The model to use: the user's catalog choice if there is one, else the largest tier the machine runs
- * live, English-only for English; on the CPU in 8-bit weights (q8_0: 0.71× the decode time of f16 and ~60 MiB less
+ * live, English-only for English; on the CPU in 8-bit weights (q8_0: 0.73–0.85× the decode time of f16 and ~60 MiB less
  * for base, measured here; BENCHMARKS.md, issue 16). Pure: same facts and settings, same answer.
  */
 export function recommendModel(facts: MachineFacts, settings: ModelChoiceSettings = {}): ModelChoice {

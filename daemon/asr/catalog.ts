@@ -43,7 +43,7 @@ export interface CatalogModel {
   englishOnly: boolean;
   tier: ModelTier;
   /**
-   * Weight format of the file. q8_0 (8-bit blocks with a scale each) decodes in 0.71× the time of f16 on a 2-core x86
+   * Weight format of the file. q8_0 (8-bit blocks with a scale each) decodes in 0.73–0.85× the time of f16 on a 2-core x86
    * CPU and holds ~60 MiB less for base (BENCHMARKS.md, issue 16); CPU-only machines get it by default.
    */
   quantization: Quantization;
