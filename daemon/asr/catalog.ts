@@ -166,7 +166,7 @@ const PUBLISHED: readonly CatalogModel[] = Object.freeze([
     paramsM: 74,
     relativeSpeed: 0.7,
     ramMiB: 340,
-    description: 'Base, English only, 8-bit: quick and light (78 MiB), the CPU default; good live transcription on most laptops.',
+    description: 'Base, English only, 8-bit: quick and light (78 MiB), faster on a CPU; good live transcription on most laptops.',
   },
   {
     id: 'base-q8_0',
@@ -181,7 +181,7 @@ const PUBLISHED: readonly CatalogModel[] = Object.freeze([
     paramsM: 74,
     relativeSpeed: 0.7,
     ramMiB: 340,
-    description: 'Base, multilingual, 8-bit: quick and light (78 MiB), the CPU default; good live transcription on most laptops.',
+    description: 'Base, multilingual, 8-bit: quick and light (78 MiB), faster on a CPU; good live transcription on most laptops.',
   },
   {
     id: 'small.en',
