@@ -55,14 +55,19 @@ export async function latency(): Promise<FigureReport> {
   const rows: (string | number)[][] = [
     ['end of speech → final text', endLatency.length, p(endLatency, 0.5), `**${p(endLatency, 0.95)}**`, p(endLatency, 1), '≤ 700 ms', noFinal ? `${noFinal} turns without a final` : ''],
     ['speech onset → first partial', onsetLatency.length, p(onsetLatency, 0.5), `**${p(onsetLatency, 0.95)}**`, p(onsetLatency, 1), '≤ 600 ms', noPartial ? `${noPartial} turns without a partial` : ''],
-    ['  of which: speech end → final decode starts', waitBeforeDecode.length, p(waitBeforeDecode, 0.5), p(waitBeforeDecode, 0.95), p(waitBeforeDecode, 1), '', 'VAD hangover + queue behind a partial'],
+    ['  of which: speech end → final decode starts', waitBeforeDecode.length, p(waitBeforeDecode, 0.5), p(waitBeforeDecode, 0.95), p(waitBeforeDecode, 1), '', 'the VAD letting go, the pause, a stale partial stopping'],
     ['  of which: final decode', finalDecodeMs.length, p(finalDecodeMs, 0.5), p(finalDecodeMs, 0.95), p(finalDecodeMs, 1), '', ''],
   ];
+  const decodeRow = (label: string, decodes: DecodeCall[]): (string | number)[] => decodes.length === 0
+    ? [label, 0, '–', '–', '–', '–']
+    : [label, decodes.length, fmtMs(median(decodes.map(ms))), fmtMs(percentile(decodes.map(ms), 0.95)),
+      `${median(decodes.map((d) => d.audioSec)).toFixed(2)} s`, median(decodes.map((d) => d.audioCtx || 1500)).toFixed(0)];
   const decodeRows: (string | number)[][] = [
-    ['partial (reduced audio_ctx)', partialDecodes.length, fmtMs(median(partialDecodes.map(ms))), fmtMs(percentile(partialDecodes.map(ms), 0.95)),
-      `${median(partialDecodes.map((d) => d.audioSec)).toFixed(2)} s`, median(partialDecodes.map((d) => d.audioCtx)).toFixed(0)],
-    ['final', fullDecodes.length, fmtMs(median(fullDecodes.map(ms))), fmtMs(percentile(fullDecodes.map(ms), 0.95)),
-      `${median(fullDecodes.map((d) => d.audioSec)).toFixed(2)} s`, median(fullDecodes.map((d) => d.audioCtx || 1500)).toFixed(0)],
+    decodeRow('partial (reduced audio_ctx)', partialDecodes),
+    decodeRow('final', fullDecodes),
+    // Time from the request to the moment it gave up: how long a stale decode held whisper after it was asked to stop.
+    decodeRow('stopped: partials (speech paused)', run.aborted.filter((d) => d.partial)),
+    decodeRow('stopped: early finals (speech resumed)', run.aborted.filter((d) => !d.partial)),
   ];
   const busy = run.decodes.reduce((s, d) => s + (d.end - d.start), 0) / 1000;
   return {
