@@ -279,11 +279,10 @@ class GgmlWriter {
     this.params += count;
   }
 
+  // As the quantize tool decides: every 2-D tensor but NEVER_QUANTIZED in 8 bits; otherwise by kind.
   typeOf(name, shape, kind) {
-    if (kind !== 'w' && !(this.ftype === 'q8_0' && shape.length === 2)) return TENSOR_F32;
-    if (this.ftype === 'f32') return TENSOR_F32;
     if (this.ftype === 'q8_0' && shape.length === 2 && !NEVER_QUANTIZED.has(name)) return TENSOR_Q8_0;
-    return kind === 'w' ? TENSOR_F16 : TENSOR_F32;
+    return kind === 'w' && this.ftype !== 'f32' ? TENSOR_F16 : TENSOR_F32;
   }
 }
 

@@ -65,7 +65,7 @@ export async function latency(): Promise<FigureReport> {
   const decodeRows: (string | number)[][] = [
     decodeRow('partial (reduced audio_ctx)', partialDecodes),
     decodeRow('final', fullDecodes),
-    // Time from the request to the moment it gave up: how long a stale decode held whisper after it was asked to stop.
+    // From the request to the moment it gave up: how long whisper spent on text nobody saw.
     decodeRow('stopped: partials (speech paused)', run.aborted.filter((d) => d.partial)),
     decodeRow('stopped: early finals (speech resumed)', run.aborted.filter((d) => !d.partial)),
   ];

@@ -10,7 +10,7 @@
  */
 import * as path from 'node:path';
 import { TranscriptSegment } from '../../protocol/protocol';
-import type { DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
+import { DecodeAbortedError, DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
 import { EarshotService } from '../../daemon/service';
 import { SAMPLE_RATE } from '../../daemon/capture/source';
 import { DEFAULT_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
@@ -29,8 +29,6 @@ export interface DecodeCall {
   maxTokens: number;
   /** The streaming policy asked for a partial (a reduced encoder window) rather than a final. */
   partial: boolean;
-  /** Stopped before its end (a stale partial, an early final whose speech resumed): its text was never used. */
-  aborted?: boolean;
 }
 
 /**
@@ -85,7 +83,7 @@ export interface SessionRun {
   cpuSec: number;
   transcripts: Announced[];
   decodes: DecodeCall[];
-  /** Decodes stopped before their end (never part of `decodes`). */
+  /** Decodes stopped before their end (a stale partial, an early final whose speech resumed; never part of `decodes`). */
   aborted: DecodeCall[];
   finalSegments: number;
   samples: MemorySample[];
@@ -173,10 +171,12 @@ export async function benchService(modelPath: string): Promise<BenchService> {
     try {
       result = await decode(request);
     } catch (e) {
-      aborted.push({
-        start, end: performance.now(), engineMs: NaN, audioSec: request.pcm.length / SAMPLE_RATE, audioCtx: request.audioCtx ?? 0,
-        maxTokens: request.maxTokens, partial, aborted: true,
-      });
+      if (e instanceof DecodeAbortedError) {
+        aborted.push({
+          start, end: performance.now(), engineMs: NaN, audioSec: request.pcm.length / SAMPLE_RATE, audioCtx: request.audioCtx ?? 0,
+          maxTokens: request.maxTokens, partial,
+        });
+      }
       throw e;
     }
     decodes.push({
