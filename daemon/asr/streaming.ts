@@ -320,8 +320,10 @@ export async function* recognize(
       try {
         live.decodedText = await decode(u.samples, false, true);
       } catch (e) {
-        if (e instanceof DecodeAbortedError) continue;
-        throw e;
+        if (!(e instanceof DecodeAbortedError)) throw e;
+        // The updates due before it were not shown: counted now, as its completion would have (health stays current).
+        cover(live, u);
+        continue;
       } finally {
         inFlight = undefined;
       }
