@@ -48,6 +48,7 @@ import { EditorTimeline } from './notes/editorTimeline';
 import { exportFileName, exportSession } from './notes/export';
 import { annotateSegment, WorkspaceIndexHolder } from './notes/segmentContext';
 import { notesFileName } from './notes/markdown';
+import { warmUpExtraction } from './notes/extract';
 import { DAY_MS, pruneSessions, PruneResult } from './retention';
 import { Session, SessionConfig, SessionEvents } from './session/session';
 import { createSpeechDetector, vadConfig } from './vad/config';
@@ -88,6 +89,8 @@ export interface ServiceConfig {
   retentionDays?: number;
   /** The opt-in debug dump: each session's captured audio as WAV files in `<storageDir>/debug-audio` (default off). */
   debugSaveAudio?: boolean;
+  /** How often a file read in real time hands over the frames due (default FILE_PACE_PERIOD_MS; the latency benchmark: a microphone's period). */
+  filePacePeriodMs?: number;
 }
 
 export interface ServiceEvents extends SessionEvents {
@@ -166,7 +169,7 @@ export class EarshotService {
       const sessionId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
       const { sources, unavailable } = await this.openSources(params);
       await this.loadVad();
-      await this.models.load(progress);
+      await this.loadModelAndNotes(progress, params.mode !== 'dictation');
       // An index sent just before the start is built now: the first finals can link to it.
       await this.workspaceIndex.whenBuilt();
       const dictation = params.mode === 'dictation';
@@ -292,9 +295,9 @@ export class EarshotService {
           sources: header.sources, ...(header.audioFile ? { audioFile: header.audioFile, pace: 'fast' as const } : {}),
           ...(devices ? { devices } : {}), ...(speakers ? { speakers } : {}),
         }, startedAt);
-        const sources = opened.sources.map((source) => (source instanceof FileSource ? new ResumedFileSource(source, pace, startedAt) : source));
+        const sources = opened.sources.map((source) => (source instanceof FileSource ? new ResumedFileSource(source, pace, startedAt, this.config.filePacePeriodMs) : source));
         await this.loadVad();
-        await this.models.load(progress);
+        await this.loadModelAndNotes(progress, sessionModeOf(header) !== 'dictation');
         await this.workspaceIndex.whenBuilt();
         if (this.current) this.remember(this.current);
         this.current = await Session.resume(this.sessionConfig({
@@ -813,7 +816,7 @@ export class EarshotService {
       }
       try {
         const audioFile = path.resolve(params.audioFile!);
-        sources.push(await FileSource.open(audioFile, { pace: params.pace, speaker: 'Speaker' }));
+        sources.push(await FileSource.open(audioFile, { pace: params.pace, speaker: 'Speaker', periodMs: this.config.filePacePeriodMs }));
       } catch (e) {
         throw new ServiceError(ErrorCodes.AudioUnreadable, e instanceof AudioFileError ? e.message : `Cannot open audio file: ${(e as Error).message}`);
       }
@@ -860,6 +863,16 @@ export class EarshotService {
       }));
     }
     return () => stops.forEach((stop) => stop());
+  }
+
+  /**
+   * The whisper model loads (off the JavaScript thread) while the notes extraction warms up on it: its first run costs
+   * ~180 ms, which the session's first final would otherwise wait for (warmUpExtraction).
+   */
+  private async loadModelAndNotes(progress: ModelProgress | undefined, notes: boolean): Promise<void> {
+    const loading = this.models.load(progress);
+    if (notes) warmUpExtraction();
+    await loading;
   }
 
   /** The VAD model loads once (shared by every source's detector); without it nothing can be heard. */

@@ -16,6 +16,7 @@
  *   --rate 16000 --channels 1 --format s16le   the helper contract's output (only these values are accepted)
  */
 import { Resampler } from './resample';
+import { CAPTURE_PERIOD_MS } from './source';
 
 /** The subset of audify's API used here (audify ships its own .d.ts, but it is an optional dependency). */
 export interface RtDeviceInfo {
@@ -214,8 +215,8 @@ function main(argv: string[]): void {
     const startedAt = performance.now();
     let deviceFrames = 0;
     let skipFirst = /pulse/i.test(api);
-    // 20 ms periods: the latency of parec --latency-msec=20.
-    const frameSize = Math.round(plan.sampleRate / 50);
+    // The latency of parec --latency-msec=20.
+    const frameSize = Math.round((plan.sampleRate * CAPTURE_PERIOD_MS) / 1000);
     try {
       rt.openStream(null, { deviceId: plan.device.id, nChannels: plan.channels, firstChannel: 0 }, audify.RtAudioFormat.RTAUDIO_SINT16, plan.sampleRate, frameSize,
         'Earshot', (data) => {

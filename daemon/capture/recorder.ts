@@ -23,7 +23,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { CaptureError, CaptureKind, RecorderEnd } from './faults';
 import { DEFAULT_DEVICE, defaultLoopbackDevice, defaultSystemMonitor, isLoopbackDeviceName } from './devices';
-import { SAMPLE_RATE } from './source';
+import { CAPTURE_PERIOD_MS, SAMPLE_RATE } from './source';
 import { findExecutable } from './tools';
 import { audifyCommand, audifyStatus, listAudifyDevices, rtAudioNameForPulseSource } from './audify';
 import { APP_PREFIX, audioteeCommand, audioteeStatus, resolveApps } from './audiotee';
@@ -151,7 +151,7 @@ export function systemCommand(recorder: SystemRecorderName, device: string, plat
   switch (recorder) {
     case 'parec':
       // --latency-msec=20: ≈15 ms from playback to our stdout (the default is ≈2 s on an idle sink).
-      return { recorder, command: 'parec', args: ['--latency-msec=20', '--format=s16le', `--rate=${rate}`, '--channels=1', '--raw', '-d', device], envOverrides: {}, device };
+      return { recorder, command: 'parec', args: [`--latency-msec=${CAPTURE_PERIOD_MS}`, '--format=s16le', `--rate=${rate}`, '--channels=1', '--raw', '-d', device], envOverrides: {}, device };
     case 'ffmpeg': {
       if (platform === 'darwin') {
         // avfoundation takes ":<audio device name or index>" for audio only.
@@ -162,9 +162,10 @@ export function systemCommand(recorder: SystemRecorderName, device: string, plat
         return { recorder, command: 'ffmpeg', args: [...ffmpegHead, '-f', 'dshow', '-audio_buffer_size', '50', '-i', `audio=${device}`, ...pcmOut], envOverrides: {}, device };
       }
       // fragment_size 640 bytes = 20 ms at 16 kHz mono s16: the pulse input's default fragment is far larger.
+      const fragmentBytes = String((SAMPLE_RATE * 2 * CAPTURE_PERIOD_MS) / 1000);
       return {
         recorder, command: 'ffmpeg',
-        args: [...ffmpegHead, '-f', 'pulse', '-sample_rate', rate, '-channels', '1', '-fragment_size', '640', '-i', device, ...pcmOut],
+        args: [...ffmpegHead, '-f', 'pulse', '-sample_rate', rate, '-channels', '1', '-fragment_size', fragmentBytes, '-i', device, ...pcmOut],
         envOverrides: {}, device,
       };
     }

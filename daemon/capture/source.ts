@@ -38,12 +38,14 @@ export interface AudioSource {
 export class FileSource implements AudioSource {
   readonly kind = 'file' as const;
 
-  private constructor(readonly path: string, readonly format: WavFormat, readonly speaker: string, private readonly pace: FilePace) {}
+  private constructor(
+    readonly path: string, readonly format: WavFormat, readonly speaker: string, private readonly pace: FilePace, private readonly periodMs: number,
+  ) {}
 
   /** Reads and checks the header now, so a bad file fails before a session starts. */
-  static async open(path: string, options: { pace?: FilePace; speaker?: string } = {}): Promise<FileSource> {
+  static async open(path: string, options: { pace?: FilePace; speaker?: string; periodMs?: number } = {}): Promise<FileSource> {
     const format = await readWavFormat(path);
-    return new FileSource(path, format, options.speaker ?? 'Speaker', options.pace ?? 'realtime');
+    return new FileSource(path, format, options.speaker ?? 'Speaker', options.pace ?? 'realtime', options.periodMs ?? FILE_PACE_PERIOD_MS);
   }
 
   async *frames(signal: AbortSignal): AsyncGenerator<AudioFrame> {
@@ -58,7 +60,7 @@ export class FileSource implements AudioSource {
     };
     for await (const block of this.resampled()) {
       for (const samples of framer.push(block)) {
-        if (this.pace === 'realtime') await waitUntilCaptured(startedAt, emitted + samples.length, signal);
+        if (this.pace === 'realtime') await waitUntilCaptured(startedAt, emitted + samples.length, this.periodMs, signal);
         if (signal.aborted) return;
         yield frame(samples);
       }
@@ -79,15 +81,21 @@ export class FileSource implements AudioSource {
   }
 }
 
+/** Live capture hands over audio in 20 ms periods (audify's RtAudio stream, parec --latency-msec=20, ffmpeg's fragment). */
+export const CAPTURE_PERIOD_MS = 20;
+
 /**
- * A live source delivers a frame only once its last sample was captured; so does a paced file. Like a
- * sound card's period, it wakes up at most every PACE_PERIOD_MS and hands over every frame due by then:
- * waking 31 times a second for single frames cost 3% of a core on silence.
+ * A live source delivers a frame only once its last sample was captured; so does a paced file. Like a sound card's
+ * period, it wakes up at most every `periodMs` and hands over every frame due by then. A file's default is longer than
+ * live capture's: waking 31 times a second for single frames cost 3% of a core on silence, and nobody waits on a file's
+ * words; the latency benchmark gives it CAPTURE_PERIOD_MS, so that frames arrive as a microphone's do.
  */
-const PACE_PERIOD_MS = 100;
-async function waitUntilCaptured(startedAt: number, samplesCaptured: number, signal: AbortSignal): Promise<void> {
+export const FILE_PACE_PERIOD_MS = 100;
+
+/** Sleeps until the sample count `samplesCaptured` is due on the clock started at `startedAt` (a period at least). */
+export async function waitUntilCaptured(startedAt: number, samplesCaptured: number, periodMs: number, signal: AbortSignal): Promise<void> {
   const due = startedAt + (samplesCaptured / SAMPLE_RATE) * 1000 - performance.now();
-  if (due > 0) await sleep(Math.max(due, PACE_PERIOD_MS), undefined, { signal }).catch(() => undefined);
+  if (due > 0) await sleep(Math.max(due, periodMs), undefined, { signal }).catch(() => undefined);
 }
 /** Cuts a stream of arbitrary-length blocks into FRAME_SAMPLES frames. */
 export class Framer {

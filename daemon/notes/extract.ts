@@ -474,3 +474,22 @@ function stem(w: string): string {
 }
 
 export { pickDue };
+
+/** Lines that take the extraction through its date parsing (relative days, weekdays, dates, times) and its rules. */
+export const WARM_UP_LINES: SpokenLine[] = [
+  { speaker: 'A', text: "I'll send the draft by Friday. Can you review it tomorrow at 3 pm?", t0: 0 },
+  { speaker: 'B', text: "Sure, I'll do it next week, or on March 5th, in two weeks at the latest. We decided to ship on the 12th.", t0: 1 },
+  { speaker: 'A', text: "Okay, that's final: by the end of the month, after the meeting tonight.", t0: 2 },
+];
+let warmedUp = false;
+
+/**
+ * Runs the extraction once, on the lines above: chrono-node builds its parsers the first time each kind of date is
+ * read (~180 ms here), which would otherwise hold up the first final of a session (it is extracted before it is
+ * announced). Once per process; the service calls it while the whisper model loads.
+ */
+export function warmUpExtraction(): void {
+  if (warmedUp) return;
+  warmedUp = true;
+  extract(WARM_UP_LINES, new Date());
+}

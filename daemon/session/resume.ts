@@ -4,18 +4,16 @@
  * recording's would be: audio whose time has passed (the daemon's downtime) is read at once, the rest at its pace.
  * Nothing of a file is lost to an interruption, and a crash loop still makes progress.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { FilePace } from '../../protocol/protocol';
-import { AudioFrame, AudioSource, FileSource, SAMPLE_RATE } from '../capture/source';
-
-/** Like FileSource's pacing: wake at most this often and hand over every frame due by then. */
-const PACE_PERIOD_MS = 100;
+import { AudioFrame, AudioSource, FILE_PACE_PERIOD_MS, FileSource, SAMPLE_RATE, waitUntilCaptured } from '../capture/source';
 
 export class ResumedFileSource implements AudioSource {
   readonly kind = 'file' as const;
 
-  /** `file` must be opened with pace 'fast': this source does the pacing. */
-  constructor(private readonly file: FileSource, private readonly pace: FilePace, private readonly startedAt: Date) {}
+  /** `file` must be opened with pace 'fast': this source does the pacing, as FileSource would (`periodMs`). */
+  constructor(
+    private readonly file: FileSource, private readonly pace: FilePace, private readonly startedAt: Date, private readonly periodMs = FILE_PACE_PERIOD_MS,
+  ) {}
 
   get speaker(): string {
     return this.file.speaker;
@@ -26,10 +24,10 @@ export class ResumedFileSource implements AudioSource {
     const origin = performance.now() - (Date.now() - this.startedAt.getTime());
     for await (const frame of this.file.frames(signal)) {
       if (this.pace === 'realtime') {
-        const due = origin + ((frame.startSample + frame.samples.length) / SAMPLE_RATE) * 1000;
-        const wait = due - performance.now();
-        if (wait > 0) {
-          await sleep(Math.max(wait, PACE_PERIOD_MS), undefined, { signal }).catch(() => undefined);
+        const end = frame.startSample + frame.samples.length;
+        const due = origin + (end / SAMPLE_RATE) * 1000;
+        if (due > performance.now()) {
+          await waitUntilCaptured(origin, end, this.periodMs, signal);
           if (signal.aborted) return;
           // Only audio read at its pace has a capture time: the catch-up is not lateness.
           frame.capturedAt = due;

@@ -13,6 +13,7 @@ import {
   micCommand, MicRecorderName, RunningRecorder, startMicRecorder, systemCommand, SystemRecorderName,
 } from '../../daemon/capture/recorder';
 import { findExecutable } from '../../daemon/capture/tools';
+import { audifyCommand, audifyStatus } from '../../daemon/capture/audify';
 import { spawn } from 'node:child_process';
 import { startCapture } from '../support/capture';
 import { PulseServer } from '../support/pulse';
@@ -27,6 +28,8 @@ interface Case {
 }
 
 const CASES: Case[] = [
+  { kind: 'mic', recorder: 'audify' },
+  { kind: 'system', recorder: 'audify' },
   { kind: 'system', recorder: 'parec' },
   { kind: 'system', recorder: 'ffmpeg' },
   { kind: 'system', recorder: 'sox' },
@@ -64,7 +67,12 @@ async function throughLiveSource(pulse: PulseServer, c: Case, tone: string, reps
 /** Latency of the bare recorder: the arrival of the first stdout chunk holding the tone. */
 async function bare(pulse: PulseServer, c: Case, tone: string, reps: number): Promise<number[]> {
   let recorder: RunningRecorder;
-  if (c.kind === 'mic') {
+  if (c.recorder === 'audify') {
+    // The helper the daemon runs in-process backends as (audifyHelper.js), on the system's default devices.
+    const command = audifyCommand(c.kind, 'default');
+    const child = spawn(command.command, command.args, { env: { ...pulse.env, ...command.envOverrides }, stdio: ['ignore', 'pipe', 'pipe'] });
+    recorder = new RunningRecorder(command, child, child.stdout!);
+  } else if (c.kind === 'mic') {
     recorder = startMicRecorder(micCommand(c.recorder as MicRecorderName, undefined, 'linux'), pulse.env);
   } else {
     const command = systemCommand(c.recorder as SystemRecorderName, 'speaker.monitor', 'linux');
@@ -117,7 +125,7 @@ export async function captureLatency(): Promise<FigureReport> {
   try {
     const tone = toneWav(dir, 'tone', 0, 0.2);
     for (const c of CASES) {
-      if (!findExecutable(c.recorder)) {
+      if (c.recorder === 'audify' ? !audifyStatus().available : !findExecutable(c.recorder)) {
         missing.push(c.recorder);
         continue;
       }
@@ -125,7 +133,7 @@ export async function captureLatency(): Promise<FigureReport> {
       const live = await throughLiveSource(pulse, c, tone, reps);
       const anchor = await bare(pulse, c, tone, reps);
       rows.push([
-        `${c.recorder}${c.kind === 'mic' ? ' (node-record-lpcm16)' : ''}`, c.kind === 'mic' ? 'microphone (virtmic)' : 'system (speaker.monitor)',
+        `${c.recorder}${c.recorder === 'audify' ? ' (in-process, the default)' : c.kind === 'mic' ? ' (node-record-lpcm16)' : ''}`, c.kind === 'mic' ? 'microphone (virtmic)' : 'system (speaker.monitor)',
         `**${fmtMs(median(live))}**`, fmtMs(percentile(live, 0.95)), `${fmtMs(Math.min(...live))}–${fmtMs(Math.max(...live))}`, fmtMs(median(anchor)),
       ]);
     }
@@ -142,7 +150,7 @@ export async function captureLatency(): Promise<FigureReport> {
         'played with `paplay` after ≥ 600 ms of quiet; latency = capturedAt of the first 512-sample frame whose peak exceeds -26 dBFS − the time ' +
         'paplay was spawned. The anchor reads the same recorder command\'s stdout directly (first chunk holding the tone).',
       'LiveSource adds the wait for a frame to fill (≤ 32 ms) to the recorder\'s own latency; the recorders differ by their buffering ' +
-        '(parec --latency-msec=20; arecord and sox read the ALSA/pulse default periods; rec adds its own buffer).',
+        '(audify: RtAudio streams of 20 ms periods through PulseAudio; parec --latency-msec=20; arecord and sox read the ALSA/pulse default periods; rec adds its own buffer).',
       ...(missing.length ? [`Not installed here, not measured: ${missing.join(', ')}.`] : []),
     ],
     targets: [],

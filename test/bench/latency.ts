@@ -8,7 +8,8 @@
  * its notification (after the journal write).
  */
 import { LIVE_TIMELINE, liveMeetingRun } from './live';
-import { DecodeCall, isPartialDecode, whatIfNote } from './session-run';
+import { DecodeCall, FILE_PERIOD_MS, isPartialDecode, whatIfNote } from './session-run';
+import { CAPTURE_PERIOD_MS } from '../../daemon/capture/source';
 import { benchWeights, FigureReport, fmtMs, median, percentile, rel, table } from './util';
 
 export async function latency(): Promise<FigureReport> {
@@ -72,7 +73,7 @@ export async function latency(): Promise<FigureReport> {
   const busy = run.decodes.reduce((s, d) => s + (d.end - d.start), 0) / 1000;
   return {
     title: 'Latency: end of speech → final text, speech onset → first partial (realtime session, base.en dims)',
-    commands: [`${process.env.BENCH_LIVE_MODEL === 'saying' ? 'BENCH_LIVE_MODEL=saying ' : ''}${benchWeights() !== 'f16' ? `BENCH_WEIGHTS=${benchWeights()} ` : ''}npm run bench -- latency`],
+    commands: [`${process.env.BENCH_FILE_PERIOD_MS ? `BENCH_FILE_PERIOD_MS=${FILE_PERIOD_MS} ` : ''}${process.env.BENCH_LIVE_MODEL === 'saying' ? 'BENCH_LIVE_MODEL=saying ' : ''}${benchWeights() !== 'f16' ? `BENCH_WEIGHTS=${benchWeights()} ` : ''}npm run bench -- latency`],
     lines: [
       ...table(['latency', 'turns', 'p50', 'p95', 'max', 'target (p95)', ''], rows),
       '',
@@ -81,7 +82,8 @@ export async function latency(): Promise<FigureReport> {
     notes: [
       ...(whatIfNote() ? [`**${whatIfNote()}**`] : []),
       ...(modelNote ? [`**${modelNote}**`] : []),
-      `Fixture: ${fixture.recipe}, ${fixture.turns.length} turns with known start/end; realtime pace (${run.wallSec.toFixed(0)} s wall for ` +
+      `Fixture: ${fixture.recipe}, ${fixture.turns.length} turns with known start/end; realtime pace, frames handed over every ${FILE_PERIOD_MS} ms` +
+        `${FILE_PERIOD_MS === CAPTURE_PERIOD_MS ? ' as live capture delivers them' : ` (BENCH_FILE_PERIOD_MS; live capture: ${CAPTURE_PERIOD_MS} ms)`} (${run.wallSec.toFixed(0)} s wall for ` +
         `${run.audioSec.toFixed(0)} s of audio). Whisper was busy ${busy.toFixed(0)} s of the session (${(100 * busy / run.wallSec).toFixed(0)}%); ` +
         `other processes kept ${run.foreignCores.toFixed(2)} cores busy on average. Earshot used ${(run.cpuSec / run.audioSec).toFixed(3)} CPU-s per audio-s.`,
       `${partialFirst} of ${fixture.turns.length} turns showed a partial before their first final. Every decode and announcement of ` +

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { TranscriptSegment } from '../../protocol/protocol';
 import { DecodeAbortedError, DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
 import { EarshotService } from '../../daemon/service';
-import { SAMPLE_RATE } from '../../daemon/capture/source';
+import { CAPTURE_PERIOD_MS, SAMPLE_RATE } from '../../daemon/capture/source';
 import { DEFAULT_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
 import { DEFAULT_SEGMENTER_OPTIONS } from '../../daemon/vad/segmenter';
 import { machineCpu, ownCpu, tempDir, removeTempDir, THREADS } from './util';
@@ -47,6 +47,13 @@ export interface DecodeCall {
  *   BENCH_WHATIF_FINAL_MARGIN_S=S    a final's encoder window reaches S s beyond its audio instead of
  *                                    StreamingOptions.finalContextMarginSec
  */
+/**
+ * How often the realtime file source hands over its frames: by default a microphone's period (live capture delivers
+ * 20 ms periods), so that the figures see frames arrive as a user's do; BENCH_FILE_PERIOD_MS=100 is a file's own
+ * default pacing, which every figure before session 11 ran with (0-100 ms later delivery of each frame).
+ */
+export const FILE_PERIOD_MS = process.env.BENCH_FILE_PERIOD_MS ? Number(process.env.BENCH_FILE_PERIOD_MS) : CAPTURE_PERIOD_MS;
+
 export const WHATIF = {
   fitFinals: process.env.BENCH_WHATIF_FIT_FINALS === '1',
   noFinalBackoff: process.env.BENCH_WHATIF_NO_FINAL_BACKOFF === '1',
@@ -139,6 +146,7 @@ export async function benchService(modelPath: string): Promise<BenchService> {
     {
       storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath, language: 'en', threads: THREADS, gpu: false,
       modelIdleUnloadSec: 0, // the model stays loaded between a figure's sessions
+      filePacePeriodMs: FILE_PERIOD_MS,
     },
     {
       transcript: (segment) => transcripts.push({ wall: performance.now(), segment }),

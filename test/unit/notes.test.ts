@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
-import { dueDate, extract, splitSentences } from '../../daemon/notes/extract';
+import { dueDate, extract, splitSentences, WARM_UP_LINES, warmUpExtraction } from '../../daemon/notes/extract';
 import { clock, notesFileName, renderNotes, writeFileAtomic } from '../../daemon/notes/markdown';
 
 /** Wednesday 5 March 2025, 09:00 local time. */
@@ -89,6 +89,14 @@ describe('Notes', () => {
       assert.equal(dueDate('done by EOD', MEETING)?.date, '2025-03-05');
       assert.equal(dueDate('by the 3rd', MEETING)?.date, '2025-04-03', 'a day of month already past is next month');
       assert.equal(dueDate('I will do it', MEETING), undefined);
+    });
+
+    it('warms up on lines that go through its rules and date parsing (what a first final would otherwise pay for)', () => {
+      const found = extract(WARM_UP_LINES, MEETING);
+      assert.ok(found.actionItems.some((i) => i.due), 'an action item with a due date');
+      assert.ok(found.decisions.length > 0, 'a decision');
+      warmUpExtraction();
+      warmUpExtraction(); // once per process: the second call does nothing
     });
   });
 
