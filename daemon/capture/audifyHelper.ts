@@ -215,7 +215,7 @@ function main(argv: string[]): void {
     const startedAt = performance.now();
     let deviceFrames = 0;
     let skipFirst = /pulse/i.test(api);
-    // The latency of parec --latency-msec=20.
+    // The period live capture is started with everywhere (parec --latency-msec, ffmpeg -fragment_size).
     const frameSize = Math.round((plan.sampleRate * CAPTURE_PERIOD_MS) / 1000);
     try {
       rt.openStream(null, { deviceId: plan.device.id, nChannels: plan.channels, firstChannel: 0 }, audify.RtAudioFormat.RTAUDIO_SINT16, plan.sampleRate, frameSize,
