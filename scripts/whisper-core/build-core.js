@@ -58,14 +58,21 @@ function cmakeOptions(kind) {
     // ggml's own thread pool, as in the bundled build: OpenMP's workers spin after each graph, which a daemon
     // sharing the CPU with an editor cannot afford.
     '-DGGML_OPENMP=OFF', '-DGGML_CCACHE=OFF',
+    // llamafile's tiled matrix kernels for the multiplications with many columns (the encoder, the prompt's tokens):
+    // whisper.cpp leaves them off, llama.cpp on. Here they take a base.en final of a 7 s turn from 0.56 to 0.46 s
+    // (BENCHMARKS.md, issue 16); EARSHOT_WHISPER_LLAMAFILE=0 builds without them.
+    `-DGGML_LLAMAFILE=${process.env.EARSHOT_WHISPER_LLAMAFILE === '0' ? 'OFF' : 'ON'}`,
     // Offline: no option used here fetches anything, and CMake must not start to (KleidiAI, CCCL are opt-in downloads).
     '-DFETCHCONTENT_FULLY_DISCONNECTED=ON',
   ];
+  const noAmx = ['C', 'CXX'].map((lang) => `-DCMAKE_${lang}_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16`);
   const noX86Simd = ['SSE42', 'AVX', 'AVX2', 'BMI2', 'FMA', 'F16C'].map((f) => `-DGGML_${f}=OFF`);
   switch (kind) {
     // MSVC has no -march: ggml's GGML_AVX2 etc. give it /arch:AVX2 instead.
     case 'x86-64-v3': return [...common, '-DGGML_NATIVE=OFF', ...(process.platform === 'win32' ? [] : ['-DCMAKE_C_FLAGS=-march=x86-64-v3', '-DCMAKE_CXX_FLAGS=-march=x86-64-v3'])];
-    case 'native': return [...common, '-DGGML_NATIVE=ON'];
+    // Without AMX: ggml's AMX kernels take the 8-bit weights where the CPU has it, and die of an illegal instruction
+    // where the kernel does not let the process use the tiles (a Sapphire Rapids VM here).
+    case 'native': return [...common, '-DGGML_NATIVE=ON', ...(os.arch() === 'x64' && process.platform !== 'win32' ? noAmx : [])];
     case 'portable': return [...common, '-DGGML_NATIVE=OFF', ...(os.arch() === 'x64' ? noX86Simd : [])];
     // The Metal shaders are embedded in the library: nothing to find at run time.
     case 'metal': return [...common, '-DGGML_NATIVE=ON', '-DGGML_METAL=ON', '-DGGML_METAL_EMBED_LIBRARY=ON'];

@@ -16,8 +16,8 @@ interface BuildInfo {
 }
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { inspectBuild } = require(path.join(REPO_ROOT, 'scripts', 'build-whisper.js')) as { inspectBuild(): BuildInfo };
-const { applyPatch, whisperSourceDir, whisperVersion } = require(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'build-core.js')) as {
-  applyPatch(patch: string, dir: string): void; whisperSourceDir(): string; whisperVersion(dir: string): string;
+const { applyPatch, cmakeOptions, whisperSourceDir, whisperVersion } = require(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'build-core.js')) as {
+  applyPatch(patch: string, dir: string): void; cmakeOptions(kind: string): string[]; whisperSourceDir(): string; whisperVersion(dir: string): string;
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -33,6 +33,27 @@ describe('whisper build', () => {
       assert.equal(info.kind, 'x86-64-v3');
       assert.ok(info.cmakeOptions?.includes('-DCMAKE_C_FLAGS=-march=x86-64-v3'), JSON.stringify(info.cmakeOptions));
       assert.ok(info.cmakeOptions?.includes('-DCMAKE_BUILD_TYPE=Release'));
+    }
+    // llamafile's matrix kernels: the encoder and the prompt's decode ~0.8x the time without (BENCHMARKS.md, issue 16).
+    if (process.env.EARSHOT_WHISPER_LLAMAFILE !== '0') assert.ok(info.cmakeOptions?.includes('-DGGML_LLAMAFILE=ON'), JSON.stringify(info.cmakeOptions));
+  });
+
+  it('every kind builds with llamafile kernels; a native x86 build leaves AMX out', () => {
+    const saved = process.env.EARSHOT_WHISPER_LLAMAFILE;
+    try {
+      delete process.env.EARSHOT_WHISPER_LLAMAFILE;
+      for (const kind of ['x86-64-v3', 'native', 'portable', 'metal', 'vulkan']) assert.ok(cmakeOptions(kind).includes('-DGGML_LLAMAFILE=ON'), kind);
+      process.env.EARSHOT_WHISPER_LLAMAFILE = '0';
+      assert.ok(cmakeOptions('x86-64-v3').includes('-DGGML_LLAMAFILE=OFF'));
+    } finally {
+      if (saved === undefined) delete process.env.EARSHOT_WHISPER_LLAMAFILE;
+      else process.env.EARSHOT_WHISPER_LLAMAFILE = saved;
+    }
+    const native = cmakeOptions('native');
+    if (process.arch === 'x64' && process.platform !== 'win32') {
+      for (const lang of ['C', 'CXX']) assert.ok(native.includes(`-DCMAKE_${lang}_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16`), JSON.stringify(native));
+    } else {
+      assert.ok(!native.some((o) => o.includes('amx')), JSON.stringify(native));
     }
   });
 
