@@ -340,8 +340,10 @@ describe('EarshotService: pause, dictation, device test, model progress, retenti
       retention: (r) => deleted.push(...r.deleted),
     });
     svc.startRetention();
-    await until('the old journal deleted', () => !fs.existsSync(path.join(sessions, `${oldId}.jsonl`)));
+    // The report comes after the whole pass (journals, then debug audio), so wait for it, not for the file.
+    await until('the retention report', () => deleted.length > 0);
     assert.deepEqual(deleted, [`${oldId}.jsonl`]);
+    assert.ok(!fs.existsSync(path.join(sessions, `${oldId}.jsonl`)));
     assert.ok(fs.existsSync(path.join(sessions, 'README')));
     await svc.shutdown();
   });
