@@ -95,12 +95,20 @@ export function chunkMessages(meeting: { title: string; date: string }, chunk: M
   const system = [
     'You extract action items and decisions from one part of a meeting transcript. Answer with one JSON object and nothing else, of this shape:',
     SHAPE,
-    'Rules: use only what these lines say; never invent people, dates or commitments. An action item is work someone',
-    'commits to or is asked to do after the meeting; what is done in the room now (presenting, going first, next slide,',
-    'plugging in a cable, opening the meeting) is not one. A decision needs the group\'s agreement, not one opinion; its',
-    'kind is "deferral" when put off until later, "negative" when something will not be done. Cite every entry\'s lines by',
-    'their [id]. Resolve relative dates from the meeting date. The lines already extracted by rules are listed: do not',
-    'repeat them; list in "dismiss" those that are not real action items or decisions, with a short reason. Empty lists are fine.',
+    'Rules: use only what these lines say; never invent people, dates or commitments. Write what a careful note-taker',
+    'would put in the notes sent round after the meeting, no more: when unsure, leave it out.',
+    'An action item is concrete work someone commits to, is asked to do, or takes on, to be done after the meeting.',
+    'Not action items: what is done in the room now (presenting, going first, next slide, plugging in a cable, drawing,',
+    'taking the minutes, reading out an email); meeting procedure (opening, agenda, moving on, breaks, coming back to a',
+    'point later in the meeting); work already done or under way (status reports); ideas, suggestions, hypotheticals and',
+    'opinions nobody takes on; reported speech and work of people not in the meeting; vague intentions with nothing',
+    'concrete to do. The owner is the speaker label of who does it, exactly as written before the colon, or null.',
+    'A decision is a conclusion the group reaches and states as settled, not one person\'s opinion or proposal, not a',
+    'question, not a fact or result, and not an instruction the team was given (a requirement from management is a given,',
+    'not a choice). Its kind is "deferral" when the group puts the choice off to a later meeting, "negative" when it',
+    'decides something will not be done. Each item or decision once, citing by [id] the lines that state it. Resolve',
+    'relative dates from the meeting date. The lines already extracted by rules are listed: do not repeat them; list in',
+    '"dismiss" those that are not real action items or decisions by these rules, with a short reason. Empty lists are fine.',
   ].join('\n');
   const clock = (t: number) => {
     const s = Math.max(0, Math.floor(t));

@@ -4,14 +4,15 @@
  * records, and the model's records are applied to them: what the CLI prints is what the notes would show.
  */
 import { Decision, EnhancementSettings, ExtractionProgressParams } from '../../protocol/protocol';
-import { openAiCompatibleChat, runModelExtraction } from '../enhance';
+import { Chat, openAiCompatibleChat, runModelExtraction } from '../enhance';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
 import { modelChunks, modelExtractionRecords, reduceChunks, DEFAULT_CHUNK_OPTIONS } from './modelExtract';
 
 export interface TranscriptModelResult {
-  actionItems: { text: string; owner: string | null; due: string | null; t0: number; by?: string }[];
-  decisions: { text: string; kind: Decision['kind']; t0: number; by?: string }[];
+  /** `by`: the model that added it; `segments`: the lines it cited (model items only). */
+  actionItems: { text: string; owner: string | null; due: string | null; t0: number; by?: string; segments?: string[] }[];
+  decisions: { text: string; kind: Decision['kind']; t0: number; by?: string; segments?: string[] }[];
   dismissed: { kind: 'actionItem' | 'decision'; text: string; reason: string; by: string }[];
   /** How the run ended, for stderr. */
   message: string;
@@ -21,7 +22,8 @@ export interface TranscriptModelResult {
 export const withLineIds = (lines: SpokenLine[]): SpokenLine[] => lines.map((l, k) => ({ ...l, segmentId: `l-${k + 1}` }));
 
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, meetingDate: Date, settings: EnhancementSettings,
-  progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal): Promise<TranscriptModelResult> {
+  progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
+  chat: Chat = openAiCompatibleChat(settings)): Promise<TranscriptModelResult> {
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
   };
@@ -39,13 +41,19 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const journal: JournalContents = { header, records, tornTail: false };
   const chunks = modelChunks(journal, { ...DEFAULT_CHUNK_OPTIONS, ...(settings.chunkChars ? { chunkChars: settings.chunkChars } : {}) });
   const run = await runModelExtraction('cli', { title: header.title, date: header.startedAt }, chunks, {
-    settings, chat: openAiCompatibleChat(settings), signal, progress, report: () => undefined,
+    settings, chat, signal, progress, report: () => undefined,
   });
-  const all = [...records, ...modelExtractionRecords(journal, reduceChunks(chunks, run.answers), run.summary)];
+  const reduced = reduceChunks(chunks, run.answers);
+  const added = modelExtractionRecords(journal, reduced, run.summary);
+  const all = [...records, ...added];
+  // The model's own items come first, in the reduced extraction's order: that is where their cited lines are.
+  const cited = new Map<string, string[]>();
+  added.filter((r) => r.type === 'actionItem' && /^am\d+$/.test(r.id)).forEach((r, k) => cited.set((r as ActionItemRecord).id, reduced.actionItems[k].segments));
+  added.filter((r) => r.type === 'decision' && /^dm\d+$/.test(r.id)).forEach((r, k) => cited.set((r as DecisionRecord).id, reduced.decisions[k].segments));
   const { actionItems, decisions } = currentItems(all);
   const latest = [...latestById(all.filter((r): r is ActionItemRecord => r.type === 'actionItem')).values(),
     ...latestById(all.filter((r): r is DecisionRecord => r.type === 'decision')).values()];
-  const by = (r: { id: string; refinedBy?: string }) => (/^[ad]m\d+$/.test(r.id) && r.refinedBy ? { by: r.refinedBy } : {});
+  const by = (r: { id: string; refinedBy?: string }) => (/^[ad]m\d+$/.test(r.id) && r.refinedBy ? { by: r.refinedBy, segments: cited.get(r.id) ?? [] } : {});
   return {
     actionItems: actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0, ...by(i) })),
     decisions: decisions.map((d) => ({ text: d.text, kind: d.kind, t0: d.t0, ...by(d) })),

@@ -122,7 +122,25 @@ export function readTurns(file: string): SpokenLine[] {
   return parseTranscript(fs.readFileSync(file, 'utf8'), file);
 }
 
-interface Prediction { turn: number; text: string; owner?: string | null; due?: string | null; kind?: string }
+/** What an extractor (or a second labeller) reports: a turn, text, and for items an owner and due date. */
+export interface Prediction {
+  turn: number; text: string; owner?: string | null; due?: string | null; kind?: string;
+  /** Other turns the same find is stated at (a second labeller's `mentions`; the extractor reports none). */
+  mentions?: number[];
+}
+
+export interface Predictions { actionItems: Prediction[]; decisions: Prediction[] }
+
+/** What finds a meeting's items instead of the extractor, e.g. a second labeller's labels (notes-agreement.ts). */
+export type Predictor = (meeting: Meeting) => Predictions;
+
+/** A labels file read as if an extractor had reported it: anchors as turns, mentions kept. */
+export function labelsAsPredictions(labels: MeetingLabels): Predictions {
+  return {
+    actionItems: labels.actionItems.map((i) => ({ turn: i.turn, text: i.text, owner: i.owner, due: i.due, mentions: i.mentions ?? [] })),
+    decisions: labels.decisions.map((d) => ({ turn: d.turn, text: d.text, kind: d.kind })),
+  };
+}
 
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
 
@@ -139,7 +157,7 @@ function turnOf(p: { segmentId?: string; t0: number | null; text: string }, line
   return i;
 }
 
-async function predict(lines: SpokenLine[], date: Date): Promise<{ actionItems: Prediction[]; decisions: Prediction[] }> {
+async function predict(lines: SpokenLine[], date: Date): Promise<Predictions> {
   const withIds = lines.map((l, i) => ({ ...l, segmentId: `turn-${i}` }));
   const found = await Promise.resolve(extract(withIds, date));
   return {
@@ -183,13 +201,14 @@ export function overlap(label: string, predicted: string): { shared: number; rat
 }
 
 /** Greedy one-to-one matching; returns label index → prediction index. */
-function match<L extends { turn: number; text: string; mentions?: number[] }>(labels: L[], preds: Prediction[]): Map<number, number> {
+export function match<L extends { turn: number; text: string; mentions?: number[] }>(labels: L[], preds: Prediction[]): Map<number, number> {
   const pairs: { li: number; pi: number; dist: number; ratio: number }[] = [];
   labels.forEach((l, li) => {
     const turns = [l.turn, ...(l.mentions ?? [])];
     preds.forEach((p, pi) => {
       if (p.turn < 0) return;
-      const dist = Math.min(...turns.map((t) => Math.abs(t - p.turn)));
+      const predTurns = [p.turn, ...(p.mentions ?? [])];
+      const dist = Math.min(...turns.flatMap((t) => predTurns.map((q) => Math.abs(t - q))));
       if (dist > 1) return;
       const o = overlap(l.text, p.text);
       if (o.matches) pairs.push({ li, pi, dist, ratio: o.ratio });
@@ -267,7 +286,8 @@ function fpCategory(turn: number, labels: MeetingLabels, what: 'action item' | '
   return 'unlabelled turn';
 }
 
-export async function evaluate(meetings = loadMeetings(), targets: Targets = TARGETS) {
+/** Scores the extractor (or `predictor`, which then stands in for it on the jsonl turns) against each meeting's labels. */
+export async function evaluate(meetings = loadMeetings(), targets: Targets = TARGETS, predictor?: Predictor) {
   const perMeeting: { meeting: string; counts: Counts; formatsAgree: boolean; formatDiff?: string }[] = [];
   const findings: Finding[] = [];
   const byHow = new Map<string, { labelled: number; matched: number; ownerRight: number }>();
@@ -275,10 +295,9 @@ export async function evaluate(meetings = loadMeetings(), targets: Targets = TAR
   for (const m of meetings) {
     const date = meetingDateOf(m.labels);
     const lines = readTurns(m.jsonlPath);
-    const txtLines = readTurns(m.txtPath);
-    const fromJsonl = await predict(lines, date);
-    const fromTxt = await predict(txtLines, date);
-    const key = (p: { actionItems: Prediction[]; decisions: Prediction[] }) => JSON.stringify(p);
+    const fromJsonl = predictor ? predictor(m) : await predict(lines, date);
+    const fromTxt = predictor ? fromJsonl : await predict(readTurns(m.txtPath), date);
+    const key = (p: Predictions) => JSON.stringify(p);
     const formatsAgree = key(fromJsonl) === key(fromTxt);
     const pred = fromJsonl;
     const c = zero();

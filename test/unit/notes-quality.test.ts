@@ -6,7 +6,9 @@
  * them when the figures rise. They are not the issue's targets: the real set is still below those.
  */
 import * as assert from 'node:assert/strict';
-import { evaluate, loadMeetings, SETS } from '../eval/notes-eval';
+import * as path from 'node:path';
+import { MODEL_ANSWERS_DIR, replayingChat, runMeeting } from '../eval/model-notes-eval';
+import { evaluate, loadMeetings, Predictions, SETS } from '../eval/notes-eval';
 
 const FLOORS = {
   // Measured 2026-11-22: items P 0.979 R 1.000 owner 1.000; decisions P 0.958 R 0.868 (= the issue's targets, kept).
@@ -16,21 +18,50 @@ const FLOORS = {
   real: { actionPrecision: 0.38, actionRecall: 0.32, ownerAccuracy: 0.8, decisionPrecision: 0.28, decisionRecall: 0.24 },
 } as const;
 
-for (const name of ['clean', 'real'] as const) {
-  describe(`Notes quality floors: ${name} set`, () => {
-    it('stays at or above its floors', async () => {
-      const { overall } = await evaluate(loadMeetings(SETS[name].dir), SETS[name].targets);
-      const floors = FLOORS[name];
-      const got = {
+type Floors = { [K in keyof (typeof FLOORS)['real']]: number };
+
+function assertFloors(name: string, overall: Awaited<ReturnType<typeof evaluate>>['overall'], floors: Floors): void {
+  const got = {
         actionPrecision: overall.actionItems.precision ?? 0,
         actionRecall: overall.actionItems.recall ?? 0,
         ownerAccuracy: overall.actionItems.ownerAccuracy ?? 0,
         decisionPrecision: overall.decisions.precision ?? 0,
-        decisionRecall: overall.decisions.recall ?? 0,
-      };
-      for (const [k, floor] of Object.entries(floors) as [keyof typeof got, number][]) {
-        assert.ok(got[k] >= floor, `${name} ${k} ${got[k].toFixed(3)} fell under its floor ${floor}`);
-      }
+    decisionRecall: overall.decisions.recall ?? 0,
+  };
+  for (const [k, floor] of Object.entries(floors) as [keyof typeof got, number][]) {
+    assert.ok(got[k] >= floor, `${name} ${k} ${got[k].toFixed(3)} fell under its floor ${floor}`);
+  }
+}
+
+for (const name of ['clean', 'real'] as const) {
+  describe(`Notes quality floors: ${name} set`, () => {
+    it('stays at or above its floors', async () => {
+      const { overall } = await evaluate(loadMeetings(SETS[name].dir), SETS[name].targets);
+      assertFloors(name, overall, FLOORS[name]);
     });
   });
 }
+
+/**
+ * The language-model path on the real set, with the answers a model gave to every prompt (recorded in
+ * test/fixtures/real-meetings/model-answers): the merge, the checks of each answer and the dismissals, through the
+ * CLI's own code. Measured 2026-11-23 on all 32: items P 0.648 R 0.840 owner 0.868; decisions P 0.451 R 0.481.
+ * When the rules or the prompt change, the prompts no longer match the recorded answers and this fails saying so:
+ * record the prompts and have a model answer them again (test/eval/model-notes-eval.ts), then set the floors anew.
+ */
+const MODEL_FLOORS: Floors = { actionPrecision: 0.6, actionRecall: 0.78, ownerAccuracy: 0.8, decisionPrecision: 0.4, decisionRecall: 0.44 };
+
+describe('Notes quality floors: real set, rules and the recorded model answers', function () {
+  this.timeout(60_000);
+  it('stays at or above its floors', async () => {
+    const meetings = loadMeetings(SETS.real.dir);
+    const predictions = new Map<string, Predictions>();
+    for (const m of meetings) {
+      const run = await runMeeting(m, replayingChat(path.join(MODEL_ANSWERS_DIR, m.name)));
+      assert.deepEqual(run.errors, [], `${m.name}: the recorded answers do not replay`);
+      predictions.set(m.name, run.predictions);
+    }
+    const { overall } = await evaluate(meetings, SETS.real.targets, (m) => predictions.get(m.name)!);
+    assertFloors('real set with the model', overall, MODEL_FLOORS);
+  });
+});

@@ -1,0 +1,205 @@
+/**
+ * The quality of the opt-in language-model extraction on the real set (issue 13): `earshot notes FILE --llm-endpoint`'s
+ * own code (rules, chunks, prompts, the checks of each answer, the merge, dismissals) on real meetings, scored like
+ * the rules alone (notes-eval.ts) against the first labeller and, where there is one, the second.
+ *
+ * The model is whatever answers the prompts:
+ *   node out/test/eval/model-notes-eval.js --endpoint http://127.0.0.1:11434 --model llama3.1:8b [--only a,b]
+ *       a local OpenAI-compatible server (Ollama, llama.cpp, LM Studio), through the same client the daemon uses;
+ *   node out/test/eval/model-notes-eval.js --record DIR [--only a,b]
+ *       writes every prompt to DIR/<meeting>/part-<k>.prompt.txt (the model's system message, a blank line, its user
+ *       message; its sha256 beside it) and sends nothing: for a model run elsewhere;
+ *   node out/test/eval/model-notes-eval.js --answers DIR [--only a,b]
+ *       replays answers written beside those prompts (part-<k>.answer.txt; only the prompts' sha256 files are needed).
+ *       A prompt that differs from the recorded one (the rules or the prompt changed since) is an error, not a
+ *       silent mismatch. A missing answer is a chunk with no answer, as when a model fails.
+ *   npm run eval:model-notes -- --answers test/fixtures/real-meetings/model-answers
+ *       the answers recorded in the project (see that folder's README for which model wrote them).
+ *
+ * A measurement: the exit code is always 0.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Chat, openAiCompatibleChat } from '../../daemon/enhance';
+import { extract } from '../../daemon/notes/extract';
+import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/notes/modelTranscript';
+import { SECOND_LABELLER_DIR } from './notes-agreement';
+import { evaluate, loadMeetings, match, Meeting, MeetingLabels, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR, selectMeetings, SETS } from './notes-eval';
+
+const PART = /^Part (\d+) of (\d+)\.$/m;
+
+/** The answers recorded in the project: one model's answer to every prompt of the real set (the folder's README). */
+export const MODEL_ANSWERS_DIR = path.join(REAL_MEETINGS_DIR, 'model-answers');
+
+const promptText = (system: string, user: string) => `${system}\n\n${user}\n`;
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * A Chat that writes each prompt down (`part-<k>.prompt.txt`, and its sha256 in `part-<k>.prompt.sha256`, which is
+ * all a replay needs) and answers nothing: every chunk then has no answer.
+ */
+export function recordingChat(dir: string): Chat {
+  return async (system, user) => {
+    const part = PART.exec(user)?.[1];
+    if (!part) throw new Error('a prompt without "Part k of n."');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `part-${part}.prompt.txt`), promptText(system, user));
+    fs.writeFileSync(path.join(dir, `part-${part}.prompt.sha256`), `${sha256(promptText(system, user))}\n`);
+    return { text: '', model: 'recorder' };
+  };
+}
+
+/** A Chat that replays the answers recorded beside the prompts; refuses a prompt that is not the recorded one. */
+export function replayingChat(dir: string, model = 'recorded answers'): Chat {
+  return async (system, user) => {
+    const part = PART.exec(user)?.[1];
+    if (!part) throw new Error('a prompt without "Part k of n."');
+    const hashFile = path.join(dir, `part-${part}.prompt.sha256`);
+    const answerFile = path.join(dir, `part-${part}.answer.txt`);
+    if (!fs.existsSync(hashFile)) throw new Error(`${hashFile}: no recorded prompt (record them with --record)`);
+    if (fs.readFileSync(hashFile, 'utf8').trim() !== sha256(promptText(system, user))) {
+      throw new Error(`${hashFile}: the prompt is not the one the answer was written for (the rules or the prompt changed): record and answer again`);
+    }
+    return { text: fs.existsSync(answerFile) ? fs.readFileSync(answerFile, 'utf8') : '', model };
+  };
+}
+
+export interface MeetingRun {
+  meeting: Meeting;
+  result: TranscriptModelResult;
+  /** The finds where the notes show them (a model's at the first line it cites). */
+  predictions: Predictions;
+  /** The same, a model's find also matching at any line it cites (as a second labeller's mentions do). */
+  citedPredictions: Predictions;
+  dismissed: Prediction[];
+  /** Why calls failed (each reason once): a prompt that no longer matches its recorded answer, a server's error. */
+  errors: string[];
+}
+
+/** One meeting through the CLI's model extraction: the finds as the eval scores them, and the dismissed rule items. */
+export async function runMeeting(meeting: Meeting, chat: Chat,
+  settings = { provider: 'openai-compatible' as const, endpoint: 'http://127.0.0.1:1' }): Promise<MeetingRun> {
+  const lines = withLineIds(readTurns(meeting.jsonlPath));
+  // 09:00 UTC, not local time: the prompt shows the date as ISO, and recorded answers must replay in any time zone.
+  const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
+  const turnOfT0 = new Map(lines.map((l, i) => [l.t0, i]));
+  const turnOf = (t0: number) => turnOfT0.get(t0) ?? -1;
+  const found = extract(lines, date);
+  // The daemon's run treats a failing call as a chunk without an answer; the eval says why instead.
+  const errors: string[] = [];
+  const watched: Chat = async (system, user, signal) => {
+    try {
+      return await chat(system, user, signal);
+    } catch (e) {
+      errors.push(e instanceof Error ? e.message : String(e));
+      throw e;
+    }
+  };
+  const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, undefined, watched);
+  // Dismissed items carry their text only: placed on the rule item of that text.
+  // A model's find is shown at the first line it cites; in `citedPredictions` the other lines it cites count as its mentions.
+  const cites = (x: { segments?: string[] }) => (x.segments ? { mentions: x.segments.map((id) => Number(id.slice(2)) - 1) } : {});
+  const strict = ({ mentions: _m, ...p }: Prediction): Prediction => p;
+  const ruleTurn = new Map([...found.actionItems, ...found.decisions].map((x) => [x.text, turnOf(x.t0 ?? -1)]));
+  const cited: Predictions = {
+    actionItems: result.actionItems.map((i) => ({ turn: turnOf(i.t0), text: i.text, owner: i.owner, due: i.due, ...cites(i) })),
+    decisions: result.decisions.map((d) => ({ turn: turnOf(d.t0), text: d.text, kind: d.kind, ...cites(d) })),
+  };
+  return {
+    meeting,
+    result,
+    errors: [...new Set(errors)],
+    citedPredictions: cited,
+    predictions: { actionItems: cited.actionItems.map(strict), decisions: cited.decisions.map(strict) },
+    dismissed: result.dismissed.map((d) => ({ turn: ruleTurn.get(d.text) ?? -1, text: d.text, kind: d.kind })),
+  };
+}
+
+/** Of the dismissed rule items, those a labeller had labelled (wrongly dismissed) and the rest (false items removed). */
+export function judgeDismissals(runs: MeetingRun[], labelsOf: (m: Meeting) => MeetingLabels): { right: number; wrong: number } {
+  let right = 0, wrong = 0;
+  for (const r of runs) {
+    const labels = labelsOf(r.meeting);
+    const items = r.dismissed.filter((d) => d.kind === 'actionItem');
+    const decisions = r.dismissed.filter((d) => d.kind !== 'actionItem');
+    const hit = match(labels.actionItems, items).size + match(labels.decisions, decisions).size;
+    wrong += hit;
+    right += r.dismissed.length - hit;
+  }
+  return { right, wrong };
+}
+
+function arg(argv: string[], flag: string): string | undefined {
+  const i = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+  if (i < 0) return undefined;
+  return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
+}
+
+const pct = (x: number | null) => (x === null ? '  n/a' : `${(x * 100).toFixed(1)}%`).padStart(7);
+
+async function main(argv: string[]): Promise<void> {
+  const record = arg(argv, '--record');
+  const answers = arg(argv, '--answers');
+  const endpoint = arg(argv, '--endpoint');
+  if ([record, answers, endpoint].filter(Boolean).length !== 1) throw new Error('give one of --endpoint URL, --record DIR, --answers DIR');
+  const all = loadMeetings(REAL_MEETINGS_DIR);
+  const meetings = selectMeetings(all, argv);
+  const settings = { provider: 'openai-compatible' as const, endpoint: endpoint ?? 'http://127.0.0.1:1', ...(arg(argv, '--model') ? { model: arg(argv, '--model') } : {}) };
+  const runs: MeetingRun[] = [];
+  for (const m of meetings) {
+    const chat = record ? recordingChat(path.join(record, m.name)) : answers ? replayingChat(path.join(answers, m.name)) : undefined;
+    const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings);
+    runs.push(run);
+    process.stderr.write(`${m.name}: ${run.result.message}\n`);
+    for (const e of run.errors) process.stderr.write(`  ${m.name}: ${e}\n`);
+  }
+  if (record) {
+    process.stdout.write(`prompts of ${runs.length} meetings written under ${record}\n`);
+    return;
+  }
+  const byName = new Map(runs.map((r) => [r.meeting.name, r.predictions]));
+  const citedByName = new Map(runs.map((r) => [r.meeting.name, r.citedPredictions]));
+  const second = (m: Meeting): MeetingLabels | undefined => {
+    const f = path.join(SECOND_LABELLER_DIR, `${m.name}.labels.json`);
+    return fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) as MeetingLabels : undefined;
+  };
+  const doubly = meetings.filter((m) => second(m));
+  const rows: [string, Awaited<ReturnType<typeof evaluate>>][] = [
+    ['rules alone vs first labeller', await evaluate(meetings, SETS.real.targets)],
+    ['rules + model vs first labeller', await evaluate(meetings, SETS.real.targets, (m) => byName.get(m.name)!)],
+    ['  the same, any cited line', await evaluate(meetings, SETS.real.targets, (m) => citedByName.get(m.name)!)],
+  ];
+  if (doubly.length) {
+    const relabelled = doubly.map((m) => ({ ...m, labels: second(m)! }));
+    rows.push(['rules alone vs second labeller', await evaluate(relabelled, SETS.real.targets)]);
+    rows.push(['rules + model vs second labeller', await evaluate(relabelled, SETS.real.targets, (m) => byName.get(m.name)!)]);
+    rows.push(['  the same, any cited line', await evaluate(relabelled, SETS.real.targets, (m) => citedByName.get(m.name)!)]);
+  }
+  const failed = runs.filter((r) => r.errors.length);
+  const out = failed.length ? [`CALLS FAILED in ${failed.length} meetings (the figures below leave those chunks out): ${failed.map((r) => `${r.meeting.name}: ${r.errors[0]}`).join('; ')}`, ''] : [];
+  out.push(`Language-model extraction on ${meetings.length} real meetings (${doubly.length} with a second labeller): ${meetings.map((m) => m.name).join(', ')}`, '');
+  out.push(`${''.padEnd(34)} ${'items P'.padStart(7)} ${'R'.padStart(7)} ${'owner'.padStart(7)}   ${'dec P'.padStart(7)} ${'R'.padStart(7)}   found items/decisions`);
+  for (const [name, e] of rows) {
+    const i = e.overall.actionItems, d = e.overall.decisions;
+    out.push(`${name.padEnd(34)} ${pct(i.precision)} ${pct(i.recall)} ${pct(i.ownerAccuracy)}   ${pct(d.precision)} ${pct(d.recall)}   ${i.predicted}/${d.predicted}`);
+  }
+  const added = runs.reduce((n, r) => n + r.result.actionItems.filter((i) => i.by).length + r.result.decisions.filter((d) => d.by).length, 0);
+  const judged = judgeDismissals(runs, (m) => m.labels);
+  out.push('', `The model added ${added} items and decisions and dismissed ${judged.right + judged.wrong} rule-based ones: ${judged.right} the first labeller had not labelled, ${judged.wrong} it had.`);
+  out.push(...runs.map((r) => `  ${r.meeting.name}: ${r.result.message}`));
+  if (argv.includes('--detail')) {
+    const model = rows[2][1];
+    out.push('', 'Against the first labeller (rules + model, any cited line): misses and false finds');
+    for (const f of model.findings.filter((x) => x.error === 'miss' || x.error === 'false positive')) out.push(`  ${f.meeting} #${f.turn} ${f.what} ${f.error}: ${f.text}`);
+    out.push('', 'Dismissed:');
+    for (const r of runs) for (const d of r.result.dismissed) out.push(`  ${r.meeting.name} ${d.kind}: ${d.text}  [${d.reason}]`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    process.stdout.write(`model notes eval failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  }).finally(() => { process.exitCode = 0; });
+}

@@ -1,0 +1,74 @@
+/**
+ * The language-model quality harness (test/eval/model-notes-eval.ts): prompts recorded and answers replayed exactly,
+ * a changed prompt refused, and a meeting run through the CLI's own model extraction with a scripted model whose
+ * dismissals and additions are scored as the harness says.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Chat } from '../../daemon/enhance';
+import { judgeDismissals, recordingChat, replayingChat, runMeeting } from '../eval/model-notes-eval';
+import { evaluate, loadMeetings, REAL_MEETINGS_DIR, SETS } from '../eval/notes-eval';
+
+const signal = new AbortController().signal;
+
+describe('language-model quality harness (model-notes-eval)', () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-model-eval-')); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('records each prompt by its part, replays the answer written beside it, and refuses a prompt that changed', async () => {
+    const user = 'Meeting: Transcript\nDate: 2024-01-15\nPart 2 of 3.\n\nTranscript:\n[l-1] 00:00 A: hello';
+    assert.deepEqual(await recordingChat(dir)('the system', user, signal), { text: '', model: 'recorder' });
+    assert.equal(fs.readFileSync(path.join(dir, 'part-2.prompt.txt'), 'utf8'), `the system\n\n${user}\n`);
+    assert.match(fs.readFileSync(path.join(dir, 'part-2.prompt.sha256'), 'utf8'), /^[0-9a-f]{64}\n$/);
+    fs.rmSync(path.join(dir, 'part-2.prompt.txt')); // the hash alone is enough to replay
+    assert.equal((await replayingChat(dir)('the system', user, signal)).text, '', 'no answer written: a chunk without an answer');
+    fs.writeFileSync(path.join(dir, 'part-2.answer.txt'), '{"actionItems":[],"decisions":[],"dismiss":[]}');
+    assert.equal((await replayingChat(dir)('the system', user, signal)).text, '{"actionItems":[],"decisions":[],"dismiss":[]}');
+    await assert.rejects(replayingChat(dir)('another system', user, signal), /part-2\.prompt\.sha256: the prompt is not the one the answer was written for/);
+    await assert.rejects(replayingChat(dir)('the system', user.replace('Part 2', 'Part 3'), signal), /part-3\.prompt\.sha256: no recorded prompt/);
+    await assert.rejects(recordingChat(dir)('s', 'no part here', signal), /without "Part k of n\."/);
+  });
+
+  it('says why calls failed: a stale recorded answer is reported, not silently a chunk without an answer', async () => {
+    const meeting = loadMeetings(REAL_MEETINGS_DIR).find((m) => m.name === 'ES2002a')!;
+    await runMeeting(meeting, recordingChat(dir));
+    const first = path.join(dir, 'part-1.prompt.sha256');
+    fs.writeFileSync(first, `${'0'.repeat(64)}\n`);
+    const run = await runMeeting(meeting, replayingChat(dir));
+    assert.equal(run.errors.length, 1);
+    assert.match(run.errors[0], /part-1\.prompt\.sha256: the prompt is not the one the answer was written for/);
+  });
+
+  it("runs a real meeting through the CLI's model extraction: dismissals, additions and their judging", async () => {
+    const meeting = loadMeetings(REAL_MEETINGS_DIR).find((m) => m.name === 'ES2002a')!;
+    // A scripted model: dismisses every rule item it is shown, adds one item on the first line of each part.
+    const chat: Chat = async (_system, user) => {
+      const ids = [...user.matchAll(/^\[(l-\d+)\]/gm)].map((m) => m[1]);
+      const shown = JSON.parse(/Already extracted by rules \(JSON\):\n(.*)\n/.exec(user)![1]) as { id: string }[];
+      return {
+        text: JSON.stringify({
+          actionItems: [{ text: `Scripted follow-up on ${ids[0]}`, owner: null, due: null, segments: [ids[0]] }],
+          decisions: [],
+          dismiss: shown.map((s) => ({ id: s.id, reason: 'scripted' })),
+        }),
+        model: 'scripted',
+      };
+    };
+    const run = await runMeeting(meeting, chat);
+    assert.deepEqual(run.errors, []);
+    const rules = await evaluate([meeting], SETS.real.targets);
+    const ruleFinds = rules.overall.actionItems.predicted + rules.overall.decisions.predicted;
+    assert.ok(ruleFinds > 0, 'the rules find something in ES2002a');
+    assert.equal(run.dismissed.length, ruleFinds, 'every rule item dismissed');
+    assert.ok(run.dismissed.every((d) => d.turn >= 0), 'each dismissed item placed on its turn');
+    assert.equal(run.predictions.decisions.length, 0);
+    assert.ok(run.predictions.actionItems.length >= 1 && run.predictions.actionItems.every((i) => /^Scripted follow-up on l-\d+$/.test(i.text)));
+    assert.deepEqual(run.predictions.actionItems.map((i) => i.turn), run.predictions.actionItems.map((i) => Number(/l-(\d+)$/.exec(i.text)![1]) - 1), 'placed on the cited line');
+    const judged = judgeDismissals([run], (m) => m.labels);
+    assert.equal(judged.wrong, rules.overall.actionItems.matched + rules.overall.decisions.matched, 'dismissed items a labeller had are the rules\' matched ones');
+    assert.equal(judged.right + judged.wrong, ruleFinds);
+  });
+});
