@@ -913,11 +913,13 @@ export interface LanguageModelChatResult {
  * What the model is asked to answer for one chunk (validated by validateChunkExtraction: entries of the wrong shape
  * or citing segments outside the chunk are dropped). `segments`: the ids of the transcript lines it comes from.
  * `dismiss`: rule-based items shown to it (by id) that are not real action items or decisions, each with a reason.
+ * `owners`: rule-based action items shown to it whose owner is wrong, with the speaker (of the chunk) who owns them.
  */
 export interface ChunkExtraction {
   actionItems: { text: string; owner: string | null; due: string | null; segments: string[] }[];
   decisions: { text: string; kind: DecisionKind; segments: string[] }[];
   dismiss: { id: string; reason: string }[];
+  owners: { id: string; owner: string }[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -533,12 +533,13 @@ const MAX_DISMISS_REASON = 200;
  * shape are dropped one by one: an item must cite at least one of `segmentIds` (the chunk's lines; others are dropped),
  * a dismissal must name one of `dismissable` and give a reason.
  */
-export function validateChunkExtraction(value: unknown, segmentIds: ReadonlySet<string>, dismissable: ReadonlySet<string>): ChunkExtraction | null {
+export function validateChunkExtraction(value: unknown, segmentIds: ReadonlySet<string>, dismissable: ReadonlySet<string>,
+  ownerFixable: ReadonlySet<string> = new Set(), speakers: ReadonlySet<string> = new Set()): ChunkExtraction | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const o = value as Record<string, unknown>;
   const rawItems = o.actionItems ?? o.action_items;
   const rawDismiss = o.dismiss ?? o.dismissals;
-  if (!Array.isArray(rawItems) && !Array.isArray(o.decisions) && !Array.isArray(rawDismiss)) return null;
+  if (!Array.isArray(rawItems) && !Array.isArray(o.decisions) && !Array.isArray(rawDismiss) && !Array.isArray(o.owners)) return null;
   const text = (v: unknown, max = MAX_REFINED_TEXT): string | undefined => {
     if (typeof v !== 'string') return undefined;
     const t = v.replace(/\s+/g, ' ').trim();
@@ -574,5 +575,14 @@ export function validateChunkExtraction(value: unknown, segmentIds: ReadonlySet<
     if (!id || !dismissable.has(id) || !reason || dismiss.some((d) => d.id === id)) continue;
     dismiss.push({ id, reason });
   }
-  return { actionItems, decisions, dismiss };
+  // An owner correction names a speaker of the chunk (by its label, any case), never free text.
+  const speakerByLower = new Map([...speakers].map((s) => [s.toLowerCase(), s]));
+  const owners: ChunkExtraction['owners'] = [];
+  for (const e of entries(o.owners)) {
+    const id = typeof e.id === 'string' ? e.id.trim() : undefined;
+    const owner = typeof e.owner === 'string' ? speakerByLower.get(e.owner.replace(/^@/, '').trim().toLowerCase()) : undefined;
+    if (!id || !ownerFixable.has(id) || !owner || owners.some((x) => x.id === id) || dismiss.some((d) => d.id === id)) continue;
+    owners.push({ id, owner });
+  }
+  return { actionItems, decisions, dismiss, owners };
 }

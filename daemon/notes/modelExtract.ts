@@ -87,7 +87,8 @@ export function isModelItem(r: { revision: number; refinedBy?: string; id: strin
 const SHAPE = `{
   "actionItems": [{"text": "what is to be done after the meeting", "owner": "who does it, or null", "due": "YYYY-MM-DD or null", "segments": ["the [id]s of the lines it comes from"]}],
   "decisions": [{"text": "what was agreed", "kind": "decision | deferral | negative", "segments": ["[id]s"]}],
-  "dismiss": [{"id": "the id of an extracted item below that is NOT a real action item or decision", "reason": "why, in a few words"}]
+  "dismiss": [{"id": "the id of an extracted item below that is NOT a real action item or decision", "reason": "why, in a few words"}],
+  "owners": [{"id": "the id of an extracted action item below whose owner is wrong", "owner": "the speaker label of who does it"}]
 }`;
 
 /** The system and user messages for one chunk. */
@@ -108,7 +109,8 @@ export function chunkMessages(meeting: { title: string; date: string }, chunk: M
     'not a choice). Its kind is "deferral" when the group puts the choice off to a later meeting, "negative" when it',
     'decides something will not be done. Each item or decision once, citing by [id] the lines that state it. Resolve',
     'relative dates from the meeting date. The lines already extracted by rules are listed: do not repeat them; list in',
-    '"dismiss" those that are not real action items or decisions by these rules, with a short reason. Empty lists are fine.',
+    '"dismiss" those that are not real action items or decisions by these rules, with a short reason, and in "owners"',
+    'real action items among them whose owner is wrong or missing, with the right speaker label. Empty lists are fine.',
   ].join('\n');
   const clock = (t: number) => {
     const s = Math.max(0, Math.floor(t));
@@ -132,7 +134,8 @@ export function chunkMessages(meeting: { title: string; date: string }, chunk: M
 export function parseChunkAnswer(text: string, chunk: ModelChunk): ChunkExtraction | null {
   const value = extractJsonObject(text);
   if (value === undefined) return null;
-  return validateChunkExtraction(value, new Set(chunk.lines.map((l) => l.segmentId)), new Set(chunk.items.map((i) => i.id)));
+  return validateChunkExtraction(value, new Set(chunk.lines.map((l) => l.segmentId)), new Set(chunk.items.map((i) => i.id)),
+    new Set(chunk.items.filter((i) => i.kind === 'actionItem').map((i) => i.id)), new Set(chunk.lines.map((l) => l.speaker)));
 }
 
 const STOP = new Set('a an the to of and or for on in at by with we i you it is be will ll that this so do'.split(' '));
@@ -157,21 +160,25 @@ export interface ReducedExtraction {
   decisions: ChunkExtraction['decisions'];
   /** Rule-based items to dismiss (no chunk's model found them itself), with the first reason given. */
   dismissals: { id: string; kind: 'actionItem' | 'decision'; reason: string }[];
-  /** Rule-based items a model entry matched and completes (owner or due it lacked). */
-  completions: { id: string; owner: string | null; due: string | null }[];
+  /**
+   * Rule-based items a model entry matched and completes (owner or due it lacked), or whose owner a model corrected
+   * (`ownerCorrected`: the owner replaces the rule's).
+   */
+  completions: { id: string; owner: string | null; due: string | null; ownerCorrected?: boolean }[];
 }
 
 /**
  * Merges the chunks' answers (null: a chunk with no valid answer). Entries found twice (the overlap shows lines twice)
  * are kept once, completing each other's owner and due. An entry that matches a rule-based item is not added: it
- * confirms the item (which then is never dismissed) and may complete its owner or due. A dismissal stands when no
- * chunk confirmed the item.
+ * confirms the item (which then is never dismissed) and may complete its owner or due. An owner correction confirms
+ * the item too and replaces its owner (the first chunk's correction wins). A dismissal stands when no chunk confirmed
+ * the item.
  */
 export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[]): ReducedExtraction {
   const shown = new Map<string, ShownItem>();
   for (const c of chunks) for (const i of c.items) shown.set(i.id, i);
   const confirmed = new Set<string>();
-  const completions = new Map<string, { id: string; owner: string | null; due: string | null }>();
+  const completions = new Map<string, ReducedExtraction['completions'][number]>();
   const actionItems: ChunkExtraction['actionItems'] = [];
   const decisions: ChunkExtraction['decisions'] = [];
   const matchRule = (entry: { text: string; segments: string[] }, kind: ShownItem['kind']) =>
@@ -184,7 +191,7 @@ export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (C
         confirmed.add(rule.id);
         if (item.owner || item.due) {
           const c = completions.get(rule.id) ?? { id: rule.id, owner: null, due: null };
-          completions.set(rule.id, { id: rule.id, owner: c.owner ?? item.owner, due: c.due ?? item.due });
+          completions.set(rule.id, { ...c, owner: c.owner ?? item.owner, due: c.due ?? item.due });
         }
         continue;
       }
@@ -206,6 +213,14 @@ export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (C
       const same = decisions.find((x) => sameEntry(x, decision));
       if (same) same.segments = [...new Set([...same.segments, ...decision.segments])];
       else decisions.push({ ...decision, segments: [...decision.segments] });
+    }
+  });
+  answers.forEach((answer) => {
+    for (const fix of answer?.owners ?? []) {
+      if (!shown.has(fix.id)) continue;
+      confirmed.add(fix.id);
+      const c = completions.get(fix.id) ?? { id: fix.id, owner: null, due: null };
+      if (!c.ownerCorrected) completions.set(fix.id, { ...c, owner: fix.owner, ownerCorrected: true });
     }
   });
   const dismissals: ReducedExtraction['dismissals'] = [];
@@ -269,7 +284,7 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
   for (const c of reduced.completions) {
     const latest = items.get(c.id);
     if (!latest || latest.removed) continue;
-    const owner = latest.owner ?? c.owner;
+    const owner = c.ownerCorrected ? c.owner : latest.owner ?? c.owner;
     const due = latest.due ?? c.due;
     if (owner === latest.owner && due === latest.due) continue;
     itemIds.push(c.id);

@@ -134,6 +134,8 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
         return later(50, () => reply(res, JSON.stringify({
           actionItems: [{ text: 'Maria sends the budget figures to finance', owner: 'Maria', due: '2030-01-04', segments: ['f-21'] }],
           decisions: [{ text: 'Ship the release on Monday', kind: 'decision', segments: ['f-22'] }], dismiss: [],
+          // Maria is no one in the room: Ben (any case) owns it; a made-up name is not taken.
+          owners: [{ id: 'a2', owner: 'ben' }, { id: 'a1', owner: 'Someone Else' }],
         })));
       }
       later(150, () => reply(res, empty));
@@ -172,6 +174,8 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
     const a2 = records.filter((x) => x.type === 'actionItem' && x.id === 'a2').pop() as Extract<JournalRecord, { type: 'actionItem' }>;
     assert.equal(a2.removed, undefined);
     assert.equal(a2.due, '2030-01-04', 'the model completed the due date the rules lacked');
+    assert.equal(a2.owner, 'Ben', "the model corrected the owner, to the speaker's label");
+    assert.equal(a2.refinedBy, 'scripted:1b');
     const added = records.find((x) => x.type === 'actionItem' && x.id === 'am1') as Extract<JournalRecord, { type: 'actionItem' }>;
     assert.equal(added.segmentId, 'f-4', 'anchored on the line it cites (the unknown f-999 dropped)');
     assert.equal(records.filter((x) => x.type === 'actionItem' && /^am/.test(x.id)).length, 1, 'the confirmation of a2 is not added twice');
@@ -184,6 +188,7 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
     assert.match(notes, /- ~~I'll go first with the slides~~ — Presenting in the room now, not work after the meeting\. _\(dismissed, 00:10\)_/);
     assert.doesNotMatch(notes, /- \[ \] I'll go first/);
     assert.match(notes, /- \[ \] Ana shares the slide deck with the team — @Ana, due 2030-01-03 _\(found by scripted:1b, 00:15\)_ <!-- earshot:am1 -->/);
+    assert.match(notes, /- \[ \] Maria will send the budget figures to finance — @Ben, due 2030-01-04 /);
 
     // A panel that reloads the session gets the dismissed item too (to show it struck through, with Restore).
     const reloaded = await client.connection.sendRequest(SessionTranscript, { sessionId: SESSION });

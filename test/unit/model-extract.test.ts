@@ -77,13 +77,25 @@ describe('language-model extraction (map-reduce)', () => {
         actionItems: [{ text: 'Fix the bug', owner: 'Ana', due: '2030-01-05', segments: ['m-1'] }, { text: 'bad due', owner: null, due: null, segments: ['m-2'] }],
         decisions: [{ text: 'Ship Monday', kind: 'decision', segments: ['m-2'] }],
         dismiss: [{ id: 'a1', reason: 'Procedure in the room.' }],
+        owners: [],
       });
+    });
+    it('keeps owner corrections of shown action items that name a speaker of the chunk; drops free text, unknown ids, dismissed ones', () => {
+      const r = validateChunkExtraction({
+        actionItems: [], decisions: [], dismiss: [{ id: 'a3', reason: 'not work' }],
+        owners: [
+          { id: 'a1', owner: '@marketing' }, { id: 'a2', owner: 'Ed, the marketing guy' }, { id: 'd1', owner: 'Marketing' },
+          { id: 'a3', owner: 'PhD A' }, { id: 'a9', owner: 'PhD A' }, { id: 'a1', owner: 'PhD A' }, { id: 'a2' },
+        ],
+      }, ids, new Set(['a1', 'a2', 'a3', 'd1']), new Set(['a1', 'a2', 'a3']), new Set(['Marketing', 'PhD A']));
+      assert.deepEqual(r?.owners, [{ id: 'a1', owner: 'Marketing' }], 'the speaker label as the chunk writes it; one correction an item');
+      assert.deepEqual(validateChunkExtraction({ owners: [{ id: 'a1', owner: 'PhD A' }] }, ids, new Set(['a1']))?.owners, [], 'nothing is correctable unless the chunk says so');
     });
     it('is null for an answer that is no such object (then the chunk is asked once more)', () => {
       for (const bad of [null, [], 'text', 5, { summary: ['x'] }]) assert.equal(validateChunkExtraction(bad, ids, new Set()), null);
       const chunk = { index: 0, lines: [line(1)], items: [] };
       assert.equal(parseChunkAnswer('Sorry, I cannot {help', chunk), null);
-      assert.deepEqual(parseChunkAnswer('Here:\n```json\n{"actionItems":[],"decisions":[],"dismiss":[]}\n```', chunk), { actionItems: [], decisions: [], dismiss: [] });
+      assert.deepEqual(parseChunkAnswer('Here:\n```json\n{"actionItems":[],"decisions":[],"dismiss":[]}\n```', chunk), { actionItems: [], decisions: [], dismiss: [], owners: [] });
     });
   });
 
@@ -100,6 +112,7 @@ describe('language-model extraction (map-reduce)', () => {
         actionItems: [{ text: 'Ben writes the release notes', owner: null, due: null, segments: ['m-4'] }],
         decisions: [{ text: 'Ship on Monday', kind: 'decision', segments: ['m-3'] }],
         dismiss: [{ id: 'a1', reason: 'Going first is procedure.' }, { id: 'a2', reason: 'seems vague' }],
+        owners: [],
       },
       {
         actionItems: [
@@ -108,6 +121,7 @@ describe('language-model extraction (map-reduce)', () => {
         ],
         decisions: [{ text: 'We ship on Monday', kind: 'decision', segments: ['m-3'] }],
         dismiss: [],
+        owners: [],
       },
       null,
     ];
@@ -148,6 +162,22 @@ describe('language-model extraction (map-reduce)', () => {
       assert.ok(!modelChunks(again)[0].items.some((i) => i.id === 'a1'));
       assert.deepEqual(modelExtractionRecords(again, { actionItems: [], decisions: [], dismissals: [{ id: 'a1', kind: 'actionItem', reason: 'x' }], completions: [] }, run)
         .filter((r) => r.type === 'actionItem'), [], 'a restored item is never dismissed again');
+    });
+    it('an owner correction replaces the rule\'s owner (the first one wins), confirms the item, and is journaled as a revision', () => {
+      const run = { provider: 'openai-compatible' as const, model: 'm1', chunks: 2, finished: 2, failed: 0, tokens: 900, state: 'done' as const };
+      const fixing: (ChunkExtraction | null)[] = [
+        { actionItems: [], decisions: [], dismiss: [], owners: [{ id: 'a1', owner: 'Ben' }] },
+        { actionItems: [], decisions: [], dismiss: [{ id: 'a1', reason: 'procedure' }], owners: [{ id: 'a2', owner: 'Cleo' }] },
+        { actionItems: [{ text: 'Ana will send the figures to finance', owner: 'Ana', due: '2030-01-03', segments: ['m-2'] }], decisions: [], dismiss: [], owners: [{ id: 'a2', owner: 'Dan' }] },
+      ];
+      const reduced = reduceChunks([...chunks, chunks[1]], fixing);
+      assert.deepEqual(reduced.dismissals, [], 'a1 was corrected, so confirmed: its dismissal does not stand');
+      assert.deepEqual(reduced.completions, [
+        { id: 'a2', owner: 'Cleo', due: '2030-01-03', ownerCorrected: true },
+        { id: 'a1', owner: 'Ben', due: null, ownerCorrected: true },
+      ]);
+      const records = modelExtractionRecords(j, reduced, run).filter((r) => r.type === 'actionItem') as Extract<JournalRecord, { type: 'actionItem' }>[];
+      assert.deepEqual(records.map((r) => [r.id, r.revision, r.owner, r.due, r.refinedBy]), [['a2', 2, 'Cleo', '2030-01-03', 'm1'], ['a1', 2, 'Ben', null, 'm1']]);
     });
   });
 

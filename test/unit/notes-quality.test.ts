@@ -45,11 +45,11 @@ for (const name of ['clean', 'real'] as const) {
 /**
  * The language-model path on the real set, with the answers a model gave to every prompt (recorded in
  * test/fixtures/real-meetings/model-answers): the merge, the checks of each answer and the dismissals, through the
- * CLI's own code. Measured 2026-11-23 on all 32: items P 0.648 R 0.840 owner 0.868; decisions P 0.451 R 0.481.
+ * CLI's own code. Measured 2026-11-23 on all 32: items P 0.680 R 0.815 owner 0.917; decisions P 0.493 R 0.519.
  * When the rules or the prompt change, the prompts no longer match the recorded answers and this fails saying so:
  * record the prompts and have a model answer them again (test/eval/model-notes-eval.ts), then set the floors anew.
  */
-const MODEL_FLOORS: Floors = { actionPrecision: 0.6, actionRecall: 0.78, ownerAccuracy: 0.8, decisionPrecision: 0.4, decisionRecall: 0.44 };
+const MODEL_FLOORS: Floors = { actionPrecision: 0.64, actionRecall: 0.77, ownerAccuracy: 0.87, decisionPrecision: 0.45, decisionRecall: 0.47 };
 
 describe('Notes quality floors: real set, rules and the recorded model answers', function () {
   this.timeout(60_000);
