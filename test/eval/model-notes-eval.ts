@@ -24,8 +24,8 @@ import * as path from 'node:path';
 import { Chat, openAiCompatibleChat } from '../../daemon/enhance';
 import { extract } from '../../daemon/notes/extract';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/notes/modelTranscript';
-import { SECOND_LABELLER_DIR } from './notes-agreement';
-import { evaluate, loadMeetings, match, Meeting, MeetingLabels, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR, selectMeetings, SETS } from './notes-eval';
+import { loadDoublyLabelled } from './notes-agreement';
+import { evaluate, flagValue, loadMeetings, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR, selectMeetings, SETS } from './notes-eval';
 
 const PART = /^Part (\d+) of (\d+)\.$/m;
 
@@ -130,22 +130,15 @@ export function judgeDismissals(runs: MeetingRun[], labelsOf: (m: Meeting) => Me
   return { right, wrong };
 }
 
-function arg(argv: string[], flag: string): string | undefined {
-  const i = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
-  if (i < 0) return undefined;
-  return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
-}
-
-const pct = (x: number | null) => (x === null ? '  n/a' : `${(x * 100).toFixed(1)}%`).padStart(7);
-
 async function main(argv: string[]): Promise<void> {
-  const record = arg(argv, '--record');
-  const answers = arg(argv, '--answers');
-  const endpoint = arg(argv, '--endpoint');
+  const record = flagValue(argv, '--record');
+  const answers = flagValue(argv, '--answers');
+  const endpoint = flagValue(argv, '--endpoint');
+  const model = flagValue(argv, '--model');
   if ([record, answers, endpoint].filter(Boolean).length !== 1) throw new Error('give one of --endpoint URL, --record DIR, --answers DIR');
   const all = loadMeetings(REAL_MEETINGS_DIR);
   const meetings = selectMeetings(all, argv);
-  const settings = { provider: 'openai-compatible' as const, endpoint: endpoint ?? 'http://127.0.0.1:1', ...(arg(argv, '--model') ? { model: arg(argv, '--model') } : {}) };
+  const settings = { provider: 'openai-compatible' as const, endpoint: endpoint ?? 'http://127.0.0.1:1', ...(model ? { model } : {}) };
   const runs: MeetingRun[] = [];
   for (const m of meetings) {
     const chat = record ? recordingChat(path.join(record, m.name)) : answers ? replayingChat(path.join(answers, m.name)) : undefined;
@@ -160,18 +153,15 @@ async function main(argv: string[]): Promise<void> {
   }
   const byName = new Map(runs.map((r) => [r.meeting.name, r.predictions]));
   const citedByName = new Map(runs.map((r) => [r.meeting.name, r.citedPredictions]));
-  const second = (m: Meeting): MeetingLabels | undefined => {
-    const f = path.join(SECOND_LABELLER_DIR, `${m.name}.labels.json`);
-    return fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) as MeetingLabels : undefined;
-  };
-  const doubly = meetings.filter((m) => second(m));
+  const secondLabels = new Map(loadDoublyLabelled().map((p) => [p.meeting.name, p.second]));
+  const doubly = meetings.filter((m) => secondLabels.has(m.name));
   const rows: [string, Awaited<ReturnType<typeof evaluate>>][] = [
     ['rules alone vs first labeller', await evaluate(meetings, SETS.real.targets)],
     ['rules + model vs first labeller', await evaluate(meetings, SETS.real.targets, (m) => byName.get(m.name)!)],
     ['  the same, any cited line', await evaluate(meetings, SETS.real.targets, (m) => citedByName.get(m.name)!)],
   ];
   if (doubly.length) {
-    const relabelled = doubly.map((m) => ({ ...m, labels: second(m)! }));
+    const relabelled = doubly.map((m) => ({ ...m, labels: secondLabels.get(m.name)! }));
     rows.push(['rules alone vs second labeller', await evaluate(relabelled, SETS.real.targets)]);
     rows.push(['rules + model vs second labeller', await evaluate(relabelled, SETS.real.targets, (m) => byName.get(m.name)!)]);
     rows.push(['  the same, any cited line', await evaluate(relabelled, SETS.real.targets, (m) => citedByName.get(m.name)!)]);

@@ -17,7 +17,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { evaluate, labelsAsPredictions, loadMeetings, match, Meeting, MeetingLabels, REAL_MEETINGS_DIR, SETS } from './notes-eval';
+import { evaluate, labelsAsPredictions, loadMeetings, match, Meeting, MeetingLabels, percentCell as pct, REAL_MEETINGS_DIR, SETS } from './notes-eval';
 
 export const SECOND_LABELLER_DIR = path.join(REAL_MEETINGS_DIR, 'second-labeller');
 
@@ -89,8 +89,6 @@ export function f1(precision: number | null, recall: number | null): number | nu
   if (precision === null || recall === null) return null;
   return precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
 }
-
-const pct = (x: number | null) => (x === null ? '  n/a' : `${(x * 100).toFixed(1)}%`).padStart(7);
 
 function row(name: string, e: Evaluation['overall'] | Evaluation['meetings'][number]): string {
   const i = e.actionItems;

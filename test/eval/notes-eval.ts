@@ -407,14 +407,19 @@ export async function evaluate(meetings = loadMeetings(), targets: Targets = TAR
 
 const pct = (x: number | null) => (x === null ? '  n/a' : `${(x * 100).toFixed(1).padStart(5)}%`);
 
+/** A command-line flag's value, `--flag value` or `--flag=value`; undefined when the flag is absent. */
+export function flagValue(argv: string[], flag: string): string | undefined {
+  const i = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+  if (i < 0) return undefined;
+  return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1] ?? '';
+}
+
+/** A percentage for the evals' tables, 7 characters wide. */
+export const percentCell = (x: number | null) => (x === null ? '  n/a' : `${(x * 100).toFixed(1)}%`).padStart(7);
+
 /** `--only a,b` / `--exclude a,b` (also `--only=a,b`): pick meetings by name, e.g. to keep a held-out set apart. */
 export function selectMeetings(meetings: Meeting[], argv: string[], knownNames: string[] = meetings.map((m) => m.name)): Meeting[] {
-  const list = (flag: string): string[] | undefined => {
-    const i = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
-    if (i < 0) return undefined;
-    const value = argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1] ?? '';
-    return value.split(',').map((s) => s.trim()).filter(Boolean);
-  };
+  const list = (flag: string): string[] | undefined => flagValue(argv, flag)?.split(',').map((s) => s.trim()).filter(Boolean);
   const only = list('--only');
   const exclude = list('--exclude');
   const known = new Set(knownNames);
@@ -424,9 +429,8 @@ export function selectMeetings(meetings: Meeting[], argv: string[], knownNames: 
 
 /** `--set clean|real` (also `--set=real`): the sets to run; both by default. */
 export function selectSets(argv: string[]): SetName[] {
-  const i = argv.findIndex((a) => a === '--set' || a.startsWith('--set='));
-  if (i < 0) return ['clean', 'real'];
-  const value = argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1] ?? '';
+  const value = flagValue(argv, '--set');
+  if (value === undefined) return ['clean', 'real'];
   if (value !== 'clean' && value !== 'real') throw new Error(`--set takes clean or real, not "${value}"`);
   return [value];
 }
