@@ -325,7 +325,9 @@ describe('Session', () => {
         sources: [new FakeLiveSource('mic', 'You', [1.5, 1], 7)],
         decoder: new FakeDecoder((r) => (r.final ? said[finals++] ?? 'hello' : 'partial')),
         notesPath: path.join(root, '.earshot', 'notes', 'standup.md'),
-        streaming: { ...DEFAULT_STREAMING_OPTIONS, earlyFinal: false },
+        // No partials: on a loaded machine a partial that ends up covering the whole utterance is rightly reused as
+        // its final, and this fake gives partials other words than finals.
+        streaming: { ...DEFAULT_STREAMING_OPTIONS, earlyFinal: false, partials: false },
         annotate: (segment) => annotateSegment(segment, startedAt, { root, index }, timeline),
       });
       const announced: TranscriptSegment[] = [];
