@@ -15,6 +15,8 @@
  *       silent mismatch. A missing answer is a chunk with no answer, as when a model fails.
  *   npm run eval:model-notes -- --answers test/fixtures/real-meetings/model-answers
  *       the answers recorded in the project (see that folder's README for which model wrote them).
+ *   … --meetings silver | silver-held-out | silver-dev
+ *       the silver set, or a part of it, instead of the real set (its answers: test/fixtures/real-meetings/silver/model-answers).
  *
  * A measurement: the exit code is always 0.
  */
@@ -22,10 +24,11 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Chat, openAiCompatibleChat } from '../../daemon/enhance';
-import { extract } from '../../daemon/notes/extract';
+import { extract, SpokenLine } from '../../daemon/notes/extract';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/notes/modelTranscript';
 import { loadDoublyLabelled } from './notes-agreement';
 import { evaluate, flagValue, loadMeetings, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR, selectMeetings, SETS } from './notes-eval';
+import { loadSilver, SILVER_DIR, silverDevelopment, silverHeldOut } from './notes-scorer';
 
 const PART = /^Part (\d+) of (\d+)\.$/m;
 
@@ -68,7 +71,7 @@ export function replayingChat(dir: string, model = 'recorded answers'): Chat {
 export interface MeetingRun {
   meeting: Meeting;
   result: TranscriptModelResult;
-  /** The finds where the notes show them (a model's at the first line it cites). */
+  /** The finds where the notes show them (a model's at the cited line that says most of it). */
   predictions: Predictions;
   /** The same, a model's find also matching at any line it cites (as a second labeller's mentions do). */
   citedPredictions: Predictions;
@@ -77,10 +80,25 @@ export interface MeetingRun {
   errors: string[];
 }
 
+/**
+ * Times for turns read from a transcript without them (the silver set keeps `.txt` only): the ones
+ * scripts/qmsum-meeting.js gives its `.jsonl` (2.5 words a second, at least 0.4 s, 0.3 s between turns), so a prompt
+ * is the one the `.jsonl` would make. Turns that have times keep them.
+ */
+export function withSpeakingTimes(lines: SpokenLine[]): SpokenLine[] {
+  if (lines.every((l) => l.t0 !== null)) return lines;
+  let t = 0;
+  return lines.map((l) => {
+    const t0 = Number(t.toFixed(2));
+    t += Math.max(0.4, l.text.split(/\s+/).length / 2.5) + 0.3;
+    return { ...l, t0 };
+  });
+}
+
 /** One meeting through the CLI's model extraction: the finds as the eval scores them, and the dismissed rule items. */
 export async function runMeeting(meeting: Meeting, chat: Chat,
   settings = { provider: 'openai-compatible' as const, endpoint: 'http://127.0.0.1:1' }): Promise<MeetingRun> {
-  const lines = withLineIds(readTurns(meeting.jsonlPath));
+  const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, not local time: the prompt shows the date as ISO, and recorded answers must replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
   const turnOfT0 = new Map(lines.map((l, i) => [l.t0, i]));
@@ -98,7 +116,7 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
   };
   const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, undefined, watched);
   // Dismissed items carry their text only: placed on the rule item of that text.
-  // A model's find is shown at the first line it cites; in `citedPredictions` the other lines it cites count as its mentions.
+  // A model's find is shown at the line the journal anchors it on; in `citedPredictions` the lines it cites count as its mentions.
   const cites = (x: { segments?: string[] }) => (x.segments ? { mentions: x.segments.map((id) => Number(id.slice(2)) - 1) } : {});
   const strict = ({ mentions: _m, ...p }: Prediction): Prediction => p;
   const ruleTurn = new Map([...found.actionItems, ...found.decisions].map((x) => [x.text, turnOf(x.t0 ?? -1)]));
@@ -136,7 +154,17 @@ async function main(argv: string[]): Promise<void> {
   const endpoint = flagValue(argv, '--endpoint');
   const model = flagValue(argv, '--model');
   if ([record, answers, endpoint].filter(Boolean).length !== 1) throw new Error('give one of --endpoint URL, --record DIR, --answers DIR');
-  const all = loadMeetings(REAL_MEETINGS_DIR);
+  // --meetings silver | silver-held-out | silver-dev: the silver set or a part of it instead of the real set
+  // (test/fixtures/real-meetings/README.md).
+  const set = flagValue(argv, '--meetings') ?? 'real';
+  const parts: Record<string, () => Meeting[]> = {
+    real: () => loadMeetings(REAL_MEETINGS_DIR),
+    silver: () => loadSilver(SILVER_DIR, SILVER_DIR),
+    'silver-held-out': () => silverHeldOut(loadSilver(SILVER_DIR, SILVER_DIR)),
+    'silver-dev': () => silverDevelopment(loadSilver(SILVER_DIR, SILVER_DIR)),
+  };
+  if (!parts[set]) throw new Error(`--meetings ${set}: one of ${Object.keys(parts).join(', ')}`);
+  const all = parts[set]();
   const meetings = selectMeetings(all, argv);
   const settings = { provider: 'openai-compatible' as const, endpoint: endpoint ?? 'http://127.0.0.1:1', ...(model ? { model } : {}) };
   const runs: MeetingRun[] = [];
@@ -168,7 +196,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const failed = runs.filter((r) => r.errors.length);
   const out = failed.length ? [`CALLS FAILED in ${failed.length} meetings (the figures below leave those chunks out): ${failed.map((r) => `${r.meeting.name}: ${r.errors[0]}`).join('; ')}`, ''] : [];
-  out.push(`Language-model extraction on ${meetings.length} real meetings (${doubly.length} with a second labeller): ${meetings.map((m) => m.name).join(', ')}`, '');
+  out.push(`Language-model extraction on ${meetings.length} ${set === 'real' ? 'real' : set} meetings (${doubly.length} with a second labeller): ${meetings.map((m) => m.name).join(', ')}`, '');
   out.push(`${''.padEnd(34)} ${'items P'.padStart(7)} ${'R'.padStart(7)} ${'owner'.padStart(7)}   ${'dec P'.padStart(7)} ${'R'.padStart(7)}   found items/decisions`);
   for (const [name, e] of rows) {
     const i = e.overall.actionItems, d = e.overall.decisions;

@@ -182,6 +182,19 @@ export function loadSilver(labelsDir: string, transcripts: string): (Meeting & L
   });
 }
 
+/**
+ * Every third silver meeting in name order: kept unread (no rule, prompt or setting may be written by reading its
+ * labels or its errors) so that its figures stay estimates. The rest is the silver set's development part.
+ */
+export function silverHeldOut<T>(meetings: T[]): T[] {
+  return meetings.filter((_m, i) => i % 3 === 0);
+}
+
+/** The silver set's development part: the meetings {@link silverHeldOut} leaves. */
+export function silverDevelopment<T>(meetings: T[]): T[] {
+  return meetings.filter((_m, i) => i % 3 !== 0);
+}
+
 const DEFAULT_GRID: ScorerPolicy[] = [
   { keepItem: 0, keepDecision: 0, addItem: 0.35, addDecision: 0.35 },
   { keepItem: 0, keepDecision: 0, addItem: 0.5, addDecision: 0.5 },

@@ -163,6 +163,23 @@ describe('language-model extraction (map-reduce)', () => {
       assert.deepEqual(modelExtractionRecords(again, { actionItems: [], decisions: [], dismissals: [{ id: 'a1', kind: 'actionItem', reason: 'x' }], completions: [] }, run)
         .filter((r) => r.type === 'actionItem'), [], 'a restored item is never dismissed again');
     });
+    it('shows an added entry at the cited line that says most of it, the later one on a tie', () => {
+      const run = { provider: 'openai-compatible' as const, model: 'm1', chunks: 1, finished: 1, failed: 0, tokens: 100, state: 'done' as const };
+      const reduced = {
+        actionItems: [{ text: 'Ana sends the figures to finance', owner: 'Ana', due: null, segments: ['m-3', 'm-2', 'm-1'] }],
+        decisions: [
+          { text: 'Ship on Monday', kind: 'decision' as const, segments: ['m-4', 'm-3'] },
+          { text: 'Postpone the launch', kind: 'decision' as const, segments: ['m-2', 'm-1'] },
+        ],
+        dismissals: [], completions: [],
+      };
+      const anchors = modelExtractionRecords(j, reduced, run).filter((r) => r.type === 'actionItem' || r.type === 'decision').map((r) => (r as { segmentId: string }).segmentId);
+      assert.deepEqual(anchors, [
+        'm-2', // "Ana will send the figures to finance.": 3 words shared, the others none
+        'm-3', // "We ship on Monday.": 2 words, before the discussion that cited it
+        'm-2', // neither line says it: the later of the two
+      ]);
+    });
     it('an owner correction replaces the rule\'s owner (the first one wins), confirms the item, and is journaled as a revision', () => {
       const run = { provider: 'openai-compatible' as const, model: 'm1', chunks: 2, finished: 2, failed: 0, tokens: 900, state: 'done' as const };
       const fixing: (ChunkExtraction | null)[] = [

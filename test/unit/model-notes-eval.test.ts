@@ -8,8 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Chat } from '../../daemon/enhance';
-import { judgeDismissals, recordingChat, replayingChat, runMeeting } from '../eval/model-notes-eval';
-import { evaluate, loadMeetings, REAL_MEETINGS_DIR, SETS } from '../eval/notes-eval';
+import { judgeDismissals, recordingChat, replayingChat, runMeeting, withSpeakingTimes } from '../eval/model-notes-eval';
+import { evaluate, loadMeetings, readTurns, REAL_MEETINGS_DIR, SETS } from '../eval/notes-eval';
+import { silverHeldOut } from '../eval/notes-scorer';
 
 const signal = new AbortController().signal;
 
@@ -30,6 +31,20 @@ describe('language-model quality harness (model-notes-eval)', () => {
     await assert.rejects(replayingChat(dir)('another system', user, signal), /part-2\.prompt\.sha256: the prompt is not the one the answer was written for/);
     await assert.rejects(replayingChat(dir)('the system', user.replace('Part 2', 'Part 3'), signal), /part-3\.prompt\.sha256: no recorded prompt/);
     await assert.rejects(recordingChat(dir)('s', 'no part here', signal), /without "Part k of n\."/);
+  });
+
+  it("times a transcript read without them as qmsum-meeting.js times its .jsonl, so a prompt is the .jsonl's", () => {
+    for (const m of loadMeetings(REAL_MEETINGS_DIR).slice(0, 4)) {
+      const fromTxt = readTurns(m.txtPath);
+      assert.ok(fromTxt.every((l) => l.t0 === null));
+      assert.deepEqual(withSpeakingTimes(fromTxt).map((l) => [l.t0, l.speaker, l.text]), readTurns(m.jsonlPath).map((l) => [l.t0, l.speaker, l.text]), m.name);
+    }
+    const timed = [{ speaker: 'A', text: 'hi', t0: 5 }];
+    assert.equal(withSpeakingTimes(timed), timed, 'turns with times keep them');
+  });
+
+  it("the silver set's held-out part is every third meeting in name order", () => {
+    assert.deepEqual(silverHeldOut(['a', 'b', 'c', 'd', 'e', 'f', 'g']), ['a', 'd', 'g']);
   });
 
   it('says why calls failed: a stale recorded answer is reported, not silently a chunk without an answer', async () => {

@@ -1,7 +1,7 @@
 /**
  * Regression floors on the notes extraction's quality (issue 13: "CI keeps regression floors on the quality
- * figures"): the same measurement as `npm run eval:notes`, on the clean set (hand-written meetings) and the real set
- * (32 AMI/ICSI meetings from QMSum train/val). A rule change that loses what was reached fails here. The floors sit a
+ * figures"): the same measurement as `npm run eval:notes`, on the clean set (hand-written meetings), the real set
+ * (32 AMI/ICSI meetings from QMSum train/val) and the silver set (135 more, labelled the same way, no rule written on them). A rule change that loses what was reached fails here. The floors sit a
  * little under the figures measured when they were set (BENCHMARKS.md, "Notes extraction on real meetings"); raise
  * them when the figures rise. They are not the issue's targets: the real set is still below those.
  */
@@ -9,6 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { MODEL_ANSWERS_DIR, replayingChat, runMeeting } from '../eval/model-notes-eval';
 import { evaluate, loadMeetings, Predictions, SETS } from '../eval/notes-eval';
+import { loadSilver, SILVER_DIR } from '../eval/notes-scorer';
 
 const FLOORS = {
   // Measured 2026-11-22: items P 0.979 R 1.000 owner 1.000; decisions P 0.958 R 0.868 (= the issue's targets, kept).
@@ -16,6 +17,9 @@ const FLOORS = {
   // Measured 2026-11-22 on all 32 (held-out D added, unread): items P 0.420 R 0.358 owner 0.862; decisions P 0.319
   // R 0.274 (on the first 24: 0.481, 0.400, 0.840; 0.398, 0.320; before issue 13: 0.174, 0.280, 0.914; 0.046, 0.117).
   real: { actionPrecision: 0.38, actionRecall: 0.32, ownerAccuracy: 0.8, decisionPrecision: 0.28, decisionRecall: 0.24 },
+  // Measured 2026-11-23 on the 135 silver meetings no rule was written on: items P 0.201 R 0.284 owner 0.831;
+  // decisions P 0.089 R 0.098.
+  silver: { actionPrecision: 0.18, actionRecall: 0.26, ownerAccuracy: 0.78, decisionPrecision: 0.07, decisionRecall: 0.08 },
 } as const;
 
 type Floors = { [K in keyof (typeof FLOORS)['real']]: number };
@@ -33,35 +37,46 @@ function assertFloors(name: string, overall: Awaited<ReturnType<typeof evaluate>
   }
 }
 
-for (const name of ['clean', 'real'] as const) {
-  describe(`Notes quality floors: ${name} set`, () => {
+const MEETINGS = { clean: () => loadMeetings(SETS.clean.dir), real: () => loadMeetings(SETS.real.dir), silver: () => loadSilver(SILVER_DIR, SILVER_DIR) };
+
+for (const name of ['clean', 'real', 'silver'] as const) {
+  describe(`Notes quality floors: ${name} set`, function () {
+    this.timeout(60_000);
     it('stays at or above its floors', async () => {
-      const { overall } = await evaluate(loadMeetings(SETS[name].dir), SETS[name].targets);
+      const { overall } = await evaluate(MEETINGS[name](), SETS[name === 'clean' ? 'clean' : 'real'].targets);
       assertFloors(name, overall, FLOORS[name]);
     });
   });
 }
 
 /**
- * The language-model path on the real set, with the answers a model gave to every prompt (recorded in
- * test/fixtures/real-meetings/model-answers): the merge, the checks of each answer and the dismissals, through the
- * CLI's own code. Measured 2026-11-23 on all 32: items P 0.680 R 0.815 owner 0.917; decisions P 0.493 R 0.519.
+ * The language-model path with the answers a model gave to every prompt (recorded in
+ * test/fixtures/real-meetings/model-answers and silver/model-answers): the merge, the checks of each answer, the
+ * dismissals and where each added entry is shown, through the CLI's own code. Measured 2026-11-23, entries shown at
+ * the cited line that says most of them: real set items P 0.727 R 0.870 owner 0.915, decisions P 0.535 R 0.563;
+ * silver set items P 0.661 R 0.837 owner 0.915, decisions P 0.357 R 0.525.
  * When the rules or the prompt change, the prompts no longer match the recorded answers and this fails saying so:
  * record the prompts and have a model answer them again (test/eval/model-notes-eval.ts), then set the floors anew.
  */
-const MODEL_FLOORS: Floors = { actionPrecision: 0.64, actionRecall: 0.77, ownerAccuracy: 0.87, decisionPrecision: 0.45, decisionRecall: 0.47 };
+const MODEL_FLOORS: Record<'real' | 'silver', Floors> = {
+  real: { actionPrecision: 0.7, actionRecall: 0.84, ownerAccuracy: 0.88, decisionPrecision: 0.5, decisionRecall: 0.53 },
+  silver: { actionPrecision: 0.63, actionRecall: 0.8, ownerAccuracy: 0.88, decisionPrecision: 0.33, decisionRecall: 0.5 },
+};
+const ANSWERS = { real: MODEL_ANSWERS_DIR, silver: path.join(SILVER_DIR, 'model-answers') };
 
-describe('Notes quality floors: real set, rules and the recorded model answers', function () {
-  this.timeout(60_000);
-  it('stays at or above its floors', async () => {
-    const meetings = loadMeetings(SETS.real.dir);
-    const predictions = new Map<string, Predictions>();
-    for (const m of meetings) {
-      const run = await runMeeting(m, replayingChat(path.join(MODEL_ANSWERS_DIR, m.name)));
-      assert.deepEqual(run.errors, [], `${m.name}: the recorded answers do not replay`);
-      predictions.set(m.name, run.predictions);
-    }
-    const { overall } = await evaluate(meetings, SETS.real.targets, (m) => predictions.get(m.name)!);
-    assertFloors('real set with the model', overall, MODEL_FLOORS);
+for (const name of ['real', 'silver'] as const) {
+  describe(`Notes quality floors: ${name} set, rules and the recorded model answers`, function () {
+    this.timeout(120_000);
+    it('stays at or above its floors', async () => {
+      const meetings = MEETINGS[name]();
+      const predictions = new Map<string, Predictions>();
+      for (const m of meetings) {
+        const run = await runMeeting(m, replayingChat(path.join(ANSWERS[name], m.name)));
+        assert.deepEqual(run.errors, [], `${m.name}: the recorded answers do not replay`);
+        predictions.set(m.name, run.predictions);
+      }
+      const { overall } = await evaluate(meetings, SETS.real.targets, (m) => predictions.get(m.name)!);
+      assertFloors(`${name} set with the model`, overall, MODEL_FLOORS[name]);
+    });
   });
-});
+}
