@@ -50,6 +50,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   const statusBar = new SessionStatusBar();
   const extractionProgress = new ExtractionProgressView((sessionId) => client.cancelExtraction(sessionId));
   const panel = new TranscriptPanel(context.extensionUri, (command: PanelCommand) => void vscode.commands.executeCommand(`earshot.${command}`), client);
+  // The panel says the notes come from the rules alone until a language model is chosen or the user dismisses it.
+  const rulesHint = () => panel.showRulesHint(EarshotSettings.read().enhancement.provider === 'off' && !context.globalState.get<boolean>(RULES_HINT_DISMISSED));
+  panel.onDismissRulesHint = () => void context.globalState.update(RULES_HINT_DISMISSED, true);
+  rulesHint();
   const sessionChanged = new vscode.EventEmitter<SessionStateParams>();
   let session: SessionStateParams | undefined;
   const dictation = new DictationController(client, output, () => session);
@@ -94,6 +98,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
       if (s.state === 'done') void finished(s);
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (e.affectsConfiguration('earshot.enhancement.provider')) rulesHint();
       if (!DAEMON_SETTINGS.some((key) => e.affectsConfiguration(key))) return;
       if (session && session.state !== 'done') {
         void vscode.window.showInformationMessage('Earshot settings changed: they apply to the next session.');
@@ -143,6 +148,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
         return undefined;
       }
     }));
+
+  command('earshot.chooseLanguageModel', async () => { await vscode.commands.executeCommand('workbench.action.openSettings', 'earshot.enhancement.provider'); });
 
   // The opt-in language-model extraction at stop: also cancellable from the panel (its Cancel button runs this).
   command('earshot.cancelExtraction', async () => {
@@ -458,6 +465,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     onDidResumeSession: recovery.onDidResumeSession,
   };
 }
+
+/** Set once the user dismisses the panel's note that the notes come from the rules alone. */
+const RULES_HINT_DISMISSED = 'earshot.rulesHintDismissed';
 
 /**
  * Opens the walkthrough on the first activation after install. Not in tests or CI (it would take focus from the

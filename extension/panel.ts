@@ -49,6 +49,9 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   private readonly sources = new Map<LiveSourceKind, PanelSource>();
   private sourcesTimer: NodeJS.Timeout | undefined;
   private model: PanelModel | null = null;
+  private rulesHint = false;
+  /** Called when the user dismisses the rules-alone note (the extension remembers it). */
+  onDismissRulesHint: (() => void) | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -78,7 +81,15 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       summary: this.summary,
       sources: [...this.sources.values()],
       model: this.model,
+      rulesHint: this.rulesHint,
     };
+  }
+
+  /** Shows or hides the note that the notes come from the rules alone (see ToPanel `rulesHint`). */
+  showRulesHint(show: boolean): void {
+    if (show === this.rulesHint) return;
+    this.rulesHint = show;
+    this.post({ type: 'rulesHint', show });
   }
 
   showSessionState(state: SessionStateParams): void {
@@ -296,6 +307,10 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
             await this.daemon.pause(this.session.sessionId, !!message.paused, message.source);
           }
           break;
+        case 'dismissRulesHint':
+          this.showRulesHint(false);
+          this.onDismissRulesHint?.();
+          break;
         case 'retrySource':
           if ((message.source === 'mic' || message.source === 'system') && this.session && this.daemon) {
             await this.daemon.retrySource(this.session.sessionId, message.source);
@@ -413,6 +428,9 @@ export function panelHtml(csp: string, nonce: string, script: string, style: str
       <div class="tabs" role="tablist" aria-label="Notes">
         ${tab('actionItems', 'Actions', true)}${tab('decisions', 'Decisions', false)}${tab('openQuestions', 'Questions', false)}${tab('summary', 'Summary', false)}
       </div>
+      <p id="rules-hint" class="rules-hint" hidden><span class="rules-hint-text">Found by Earshot's rules, which miss much of free conversation.</span>`
+    + `<span class="rules-hint-actions"><button type="button" class="text-button" data-command="chooseLanguageModel">Use a language model…</button>`
+    + `<button type="button" class="text-button" data-dismiss-hint title="Do not show this again">Dismiss</button></span></p>
       ${itemsPanel('actionItems', 'action-items', 'Action items', 'No action items yet. They appear as people commit to things.')}
       ${itemsPanel('decisions', 'decisions', 'Decisions', 'No decisions yet.')}
       ${itemsPanel('openQuestions', 'open-questions', 'Open questions', 'No open questions.')}

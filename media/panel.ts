@@ -33,7 +33,8 @@
  *              #panel-<name>; lists #action-items, #decisions, #open-questions (ul.items[data-list]); entries
  *              li.item[data-list][data-id] (.done and data-done='true' when ticked) with .item-text, .item-meta and
  *              button.item-action[data-action=insert|copy|reveal|toggleDone|todo] (toggleDone is the role=checkbox
- *              button.check, action items only); #summary, #summary-title
+ *              button.check, action items only); #summary, #summary-title; #rules-hint (shown while the notes come
+ *              from the rules alone) with button[data-command=chooseLanguageModel] and button[data-dismiss-hint]
  *   Screen readers: #announcer (aria-live polite) gets "<speaker>: <text>" for each new final line, never partials.
  */
 import type { FromPanel, ItemAction, ItemList, PanelModel, PanelQuestion, PanelSegment, PanelSession, PanelSource, PanelSummary, ToPanel } from '../protocol/panel';
@@ -319,6 +320,13 @@ function showExtraction(p: ToPanel extends infer T ? T extends { type: 'extracti
   extractionBox.hidden = false;
   if (!running) extractionTimer = window.setTimeout(() => { extractionBox.hidden = true; }, 10_000);
 }
+
+/** The note that the notes come from the rules alone, until a language model is chosen or it is dismissed. */
+const rulesHint = byId('rules-hint');
+rulesHint.querySelector<HTMLButtonElement>('button[data-dismiss-hint]')!.addEventListener('click', () => {
+  rulesHint.hidden = true;
+  post({ type: 'dismissRulesHint' });
+});
 
 // ---------------------------------------------------------------------------------------------
 // Transcript: data, filter, virtual list
@@ -905,6 +913,7 @@ window.addEventListener('message', (event: MessageEvent<ToPanel>) => {
       renderList('decisions');
       showSummary(message.summary);
       showModel(message.model);
+      rulesHint.hidden = !message.rulesHint;
       applyFilter();
       break;
     case 'session': showSession(message.session); break;
@@ -927,6 +936,7 @@ window.addEventListener('message', (event: MessageEvent<ToPanel>) => {
     case 'model': showModel(message.model); break;
     case 'notice': showNotice(message.text, message.level); break;
     case 'extraction': showExtraction(message.progress); break;
+    case 'rulesHint': rulesHint.hidden = !message.show; break;
   }
 });
 

@@ -76,7 +76,7 @@ export type ToPanel =
   /** Everything to show, sent when the webview (re)loads and when a new session starts. */
   | {
     type: 'snapshot'; session: PanelSession | null; segments: PanelSegment[]; actionItems: ActionItem[]; decisions: Decision[];
-    summary: PanelSummary | null; sources: PanelSource[]; model: PanelModel | null;
+    summary: PanelSummary | null; sources: PanelSource[]; model: PanelModel | null; rulesHint: boolean;
   }
   /** The live sources changed state or level (coalesced: at most about 10 times a second). */
   | { type: 'sources'; sources: PanelSource[] }
@@ -90,7 +90,12 @@ export type ToPanel =
   /** A short confirmation or problem after an action ("Copied."), shown in the panel's status line. */
   | { type: 'notice'; text: string; level: 'info' | 'warning' | 'error' }
   /** The opt-in language-model extraction's progress ("chunk 3 of 8", with Cancel while it runs); null: hide it. */
-  | { type: 'extraction'; progress: ExtractionProgressParams | null };
+  | { type: 'extraction'; progress: ExtractionProgressParams | null }
+  /**
+   * Whether to say that the notes come from Earshot's rules alone: no language model is chosen and the user has not
+   * dismissed the note. On real meetings the rules find under a third of the action items (BENCHMARKS.md).
+   */
+  | { type: 'rulesHint'; show: boolean };
 
 /** Webview → extension. */
 export type FromPanel =
@@ -104,13 +109,15 @@ export type FromPanel =
   /** Pause or resume one live source of the current session. */
   | { type: 'toggleSource'; source: LiveSourceKind; paused: boolean }
   /** Retry a failed live source now. */
-  | { type: 'retrySource'; source: LiveSourceKind };
+  | { type: 'retrySource'; source: LiveSourceKind }
+  /** Do not show the rules-alone note again. */
+  | { type: 'dismissRulesHint' };
 
 /** Commands the panel's buttons run (each is also an `earshot.*` VS Code command). */
 export type PanelCommand =
   | 'startMeetingNotes' | 'stop' | 'transcribeFile' | 'pause' | 'resume' | 'downloadModel' | 'chooseMicrophone' | 'chooseSystemAudioSource'
-  | 'toggleDictation' | 'cancelExtraction';
+  | 'toggleDictation' | 'cancelExtraction' | 'chooseLanguageModel';
 export const PANEL_COMMANDS: readonly PanelCommand[] = [
   'startMeetingNotes', 'stop', 'transcribeFile', 'pause', 'resume', 'downloadModel', 'chooseMicrophone', 'chooseSystemAudioSource', 'toggleDictation',
-  'cancelExtraction',
+  'cancelExtraction', 'chooseLanguageModel',
 ];

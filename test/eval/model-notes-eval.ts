@@ -27,8 +27,10 @@ import { Chat, openAiCompatibleChat } from '../../daemon/enhance';
 import { extract, SpokenLine } from '../../daemon/notes/extract';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/notes/modelTranscript';
 import { loadDoublyLabelled } from './notes-agreement';
-import { evaluate, flagValue, loadMeetings, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR, selectMeetings, SETS } from './notes-eval';
-import { loadSilver, SILVER_DIR, silverDevelopment, silverHeldOut } from './notes-scorer';
+import {
+  evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
+  selectMeetings, SETS, silverDevelopment, silverHeldOut,
+} from './notes-eval';
 
 const PART = /^Part (\d+) of (\d+)\.$/m;
 
@@ -159,9 +161,9 @@ async function main(argv: string[]): Promise<void> {
   const set = flagValue(argv, '--meetings') ?? 'real';
   const parts: Record<string, () => Meeting[]> = {
     real: () => loadMeetings(REAL_MEETINGS_DIR),
-    silver: () => loadSilver(SILVER_DIR, SILVER_DIR),
-    'silver-held-out': () => silverHeldOut(loadSilver(SILVER_DIR, SILVER_DIR)),
-    'silver-dev': () => silverDevelopment(loadSilver(SILVER_DIR, SILVER_DIR)),
+    silver: () => loadSilver(),
+    'silver-held-out': () => silverHeldOut(loadSilver()),
+    'silver-dev': () => silverDevelopment(loadSilver()),
   };
   if (!parts[set]) throw new Error(`--meetings ${set}: one of ${Object.keys(parts).join(', ')}`);
   const all = parts[set]();

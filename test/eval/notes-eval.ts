@@ -32,6 +32,8 @@ import { extract, SpokenLine } from '../../daemon/notes/extract';
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
 export const MEETINGS_DIR = path.join(FIXTURES, 'meetings');
 export const REAL_MEETINGS_DIR = path.join(FIXTURES, 'real-meetings');
+/** More meetings labelled the same way, without `.jsonl` (test/fixtures/real-meetings/README.md, "The silver set"). */
+export const SILVER_DIR = path.join(REAL_MEETINGS_DIR, 'silver');
 
 export interface Targets {
   actionRecall: number;
@@ -111,6 +113,36 @@ export function loadMeetings(dir = MEETINGS_DIR): Meeting[] {
         txtPath: path.join(dir, `${name}.txt`),
       };
     });
+}
+
+/**
+ * The silver set (135 QMSum train/val meetings outside the real set, `.txt` transcripts only), or other labelled
+ * meetings read the same way; refuses a meeting of the real set, which must stay apart from what is learned from these.
+ */
+export function loadSilver(labelsDir = SILVER_DIR, transcripts = labelsDir): Meeting[] {
+  const real = new Set(loadMeetings(REAL_MEETINGS_DIR).map((m) => m.name));
+  const names = fs.readdirSync(labelsDir).filter((f) => f.endsWith('.labels.json')).sort().map((f) => f.slice(0, -'.labels.json'.length));
+  const overlap = names.filter((name) => real.has(name));
+  if (overlap.length) throw new Error(`${overlap.join(', ')} ${overlap.length > 1 ? 'are meetings' : 'is a meeting'} of the real set: the silver set must stay apart from it`);
+  return names.map((name) => {
+    const f = `${name}.labels.json`;
+    const txtPath = path.join(transcripts, `${name}.txt`);
+    if (!fs.existsSync(txtPath)) throw new Error(`no transcript ${txtPath} for ${f} (scripts/qmsum-meeting.js makes one from QMSum)`);
+    return { name, labels: JSON.parse(fs.readFileSync(path.join(labelsDir, f), 'utf8')) as MeetingLabels, jsonlPath: txtPath, txtPath };
+  });
+}
+
+/**
+ * Every third silver meeting in name order: kept unread (no rule, prompt or setting may be written by reading its
+ * labels or its errors) so that its figures stay estimates. The rest is the silver set's development part.
+ */
+export function silverHeldOut<T>(meetings: T[]): T[] {
+  return meetings.filter((_m, i) => i % 3 === 0);
+}
+
+/** The silver set's development part: the meetings {@link silverHeldOut} leaves. */
+export function silverDevelopment<T>(meetings: T[]): T[] {
+  return meetings.filter((_m, i) => i % 3 !== 0);
 }
 
 /** The meeting date as `earshot notes --date` makes it (09:00 local time). */

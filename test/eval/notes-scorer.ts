@@ -15,13 +15,10 @@
  *   npm run eval:scorer [-- --folds K] [--grid "keepItem,keepDecision,addItem,addDecision;…"]
  *   node out/test/eval/notes-scorer.js [--train LABELS_DIR] [--transcripts DIR] …   (other labelled meetings)
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { extract, SpokenLine, splitSentences } from '../../daemon/notes/extract';
 import { clean } from '../../daemon/notes/speech';
-import { evaluate, flagValue, loadMeetings, Meeting, MeetingLabels, meetingDateOf, percentCell, Predictions, readTurns, REAL_MEETINGS_DIR, SETS } from './notes-eval';
+import { evaluate, flagValue, loadMeetings, loadSilver, Meeting, MeetingLabels, meetingDateOf, percentCell, Predictions, readTurns, REAL_MEETINGS_DIR, SETS, SILVER_DIR } from './notes-eval';
 
-export const SILVER_DIR = path.join(REAL_MEETINGS_DIR, 'silver');
 
 export interface LinearModel { bias: number; weights: Record<string, number> }
 interface RuleFinds { item: boolean; decision: string | undefined }
@@ -69,6 +66,11 @@ function ruleFinds(lines: SpokenLine[], date: Date) {
   for (const a of found.actionItems) if (finds[turnOf(a)]) finds[turnOf(a)].item = true;
   for (const d of found.decisions) if (finds[turnOf(d)]) finds[turnOf(d)].decision = d.kind ?? 'decision';
   return { found, finds, turnOf };
+}
+
+/** A meeting's turns, read once, for the features. */
+function withTurns(m: Meeting): LabelledTurns {
+  return { name: m.name, labels: m.labels, lines: readTurns(m.jsonlPath), date: meetingDateOf(m.labels) };
 }
 
 /** One example per turn: an item where a label is anchored or mentioned, a decision where one is anchored. */
@@ -167,34 +169,6 @@ export function scoredPredictor(models: { item: LinearModel; decision: LinearMod
   };
 }
 
-/** The silver set's labels with their transcripts from `transcripts`; refuses a meeting of the real set. */
-export function loadSilver(labelsDir: string, transcripts: string): (Meeting & LabelledTurns)[] {
-  const real = new Set(loadMeetings(REAL_MEETINGS_DIR).map((m) => m.name));
-  const names = fs.readdirSync(labelsDir).filter((f) => f.endsWith('.labels.json')).sort().map((f) => f.slice(0, -'.labels.json'.length));
-  const overlap = names.filter((name) => real.has(name));
-  if (overlap.length) throw new Error(`${overlap.join(', ')} ${overlap.length > 1 ? 'are meetings' : 'is a meeting'} of the real set: the scorer must not train on it`);
-  return names.map((name) => {
-    const f = `${name}.labels.json`;
-    const txtPath = path.join(transcripts, `${name}.txt`);
-    if (!fs.existsSync(txtPath)) throw new Error(`no transcript ${txtPath} for ${f} (scripts/qmsum-meeting.js makes one from QMSum)`);
-    const labels = JSON.parse(fs.readFileSync(path.join(labelsDir, f), 'utf8')) as MeetingLabels;
-    return { name, labels, jsonlPath: txtPath, txtPath, lines: readTurns(txtPath), date: meetingDateOf(labels) };
-  });
-}
-
-/**
- * Every third silver meeting in name order: kept unread (no rule, prompt or setting may be written by reading its
- * labels or its errors) so that its figures stay estimates. The rest is the silver set's development part.
- */
-export function silverHeldOut<T>(meetings: T[]): T[] {
-  return meetings.filter((_m, i) => i % 3 === 0);
-}
-
-/** The silver set's development part: the meetings {@link silverHeldOut} leaves. */
-export function silverDevelopment<T>(meetings: T[]): T[] {
-  return meetings.filter((_m, i) => i % 3 !== 0);
-}
-
 const DEFAULT_GRID: ScorerPolicy[] = [
   { keepItem: 0, keepDecision: 0, addItem: 0.35, addDecision: 0.35 },
   { keepItem: 0, keepDecision: 0, addItem: 0.5, addDecision: 0.5 },
@@ -207,19 +181,20 @@ const DEFAULT_GRID: ScorerPolicy[] = [
 
 async function main(argv: string[]): Promise<void> {
   const labelsDir = flagValue(argv, '--train') ?? SILVER_DIR;
-  const silver = loadSilver(labelsDir, flagValue(argv, '--transcripts') ?? labelsDir);
+  const silverMeetings = loadSilver(labelsDir, flagValue(argv, '--transcripts') ?? labelsDir);
+  const silver = silverMeetings.map(withTurns);
   const real = loadMeetings(REAL_MEETINGS_DIR);
   const rows: string[] = [];
   const row = (title: string, o: Awaited<ReturnType<typeof evaluate>>['overall']) => rows.push(`${title.padEnd(46)} ${percentCell(o.actionItems.precision)} ${percentCell(o.actionItems.recall)} ${percentCell(o.actionItems.ownerAccuracy)}   ${percentCell(o.decisions.precision)} ${percentCell(o.decisions.recall)}`);
 
   const data = silver.flatMap(examples);
   const models = { item: train(data, 'item'), decision: train(data, 'decision') };
-  const asTurns = (m: Meeting) => ({ name: m.name, labels: m.labels, lines: readTurns(m.jsonlPath), date: meetingDateOf(m.labels) });
-  const realData = real.map(asTurns).flatMap(examples);
+  const realTurns = new Map(real.map((m) => [m.name, withTurns(m)]));
+  const realData = [...realTurns.values()].flatMap(examples);
   const ruleItems = realData.filter((e) => e.features.includes('r:item'));
   const ruleDecisions = realData.filter((e) => e.features.some((f) => f.startsWith('r:decision')));
 
-  row(`silver set (${silver.length}), rules alone`, (await evaluate(silver, SETS.real.targets)).overall);
+  row(`silver set (${silver.length}), rules alone`, (await evaluate(silverMeetings, SETS.real.targets)).overall);
   row(`real set (${real.length}), rules alone`, (await evaluate(real, SETS.real.targets)).overall);
   const grid = (flagValue(argv, '--grid') ?? '').split(';').filter(Boolean).map((g) => g.split(',').map(Number))
     .map(([keepItem, keepDecision, addItem, addDecision]) => ({ keepItem, keepDecision, addItem, addDecision }));
@@ -227,7 +202,7 @@ async function main(argv: string[]): Promise<void> {
     const predictor = scoredPredictor(models, policy);
     const keep = (x: number) => (x > 1 ? '—' : String(x));
     row(`real, rules + scorer: keep ≥ ${keep(policy.keepItem)}/${keep(policy.keepDecision)}, add ≥ ${keep(policy.addItem)}/${keep(policy.addDecision)}`,
-      (await evaluate(real, SETS.real.targets, (m) => predictor(asTurns(m)))).overall);
+      (await evaluate(real, SETS.real.targets, (m) => predictor(realTurns.get(m.name)!))).overall);
   }
   // The fair comparison: meetings neither the rules nor the scorer has seen. Each fold of the silver set is scored by a
   // scorer trained on the other folds.
@@ -242,7 +217,7 @@ async function main(argv: string[]): Promise<void> {
       const predictors = foldModels.map((fm) => scoredPredictor(fm, policy));
       const keep = (x: number) => (x > 1 ? '—' : String(x));
       row(`silver, ${folds}-fold: keep ≥ ${keep(policy.keepItem)}/${keep(policy.keepDecision)}, add ≥ ${keep(policy.addItem)}/${keep(policy.addDecision)}`,
-        (await evaluate(silver, SETS.real.targets, (m) => predictors[foldOf.get(m.name)!](silver.find((x) => x.name === m.name)!))).overall);
+        (await evaluate(silverMeetings, SETS.real.targets, (m) => predictors[foldOf.get(m.name)!](silver.find((x) => x.name === m.name)!))).overall);
     }
   }
   process.stdout.write([

@@ -9,8 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Chat } from '../../daemon/enhance';
 import { judgeDismissals, recordingChat, replayingChat, runMeeting, withSpeakingTimes } from '../eval/model-notes-eval';
-import { evaluate, loadMeetings, readTurns, REAL_MEETINGS_DIR, SETS } from '../eval/notes-eval';
-import { silverHeldOut } from '../eval/notes-scorer';
+import { evaluate, loadMeetings, readTurns, REAL_MEETINGS_DIR, SETS, silverHeldOut } from '../eval/notes-eval';
 
 const signal = new AbortController().signal;
 

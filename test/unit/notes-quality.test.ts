@@ -8,8 +8,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { MODEL_ANSWERS_DIR, replayingChat, runMeeting } from '../eval/model-notes-eval';
-import { evaluate, loadMeetings, Predictions, SETS } from '../eval/notes-eval';
-import { loadSilver, SILVER_DIR } from '../eval/notes-scorer';
+import { evaluate, loadMeetings, loadSilver, Predictions, SETS, SILVER_DIR } from '../eval/notes-eval';
 
 const FLOORS = {
   // Measured 2026-11-22: items P 0.979 R 1.000 owner 1.000; decisions P 0.958 R 0.868 (= the issue's targets, kept).
@@ -37,7 +36,7 @@ function assertFloors(name: string, overall: Awaited<ReturnType<typeof evaluate>
   }
 }
 
-const MEETINGS = { clean: () => loadMeetings(SETS.clean.dir), real: () => loadMeetings(SETS.real.dir), silver: () => loadSilver(SILVER_DIR, SILVER_DIR) };
+const MEETINGS = { clean: () => loadMeetings(SETS.clean.dir), real: () => loadMeetings(SETS.real.dir), silver: () => loadSilver() };
 
 for (const name of ['clean', 'real', 'silver'] as const) {
   describe(`Notes quality floors: ${name} set`, function () {

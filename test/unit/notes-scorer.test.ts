@@ -7,8 +7,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { auc, Example, examples, loadSilver, SILVER_DIR, train, turnFeatures } from '../eval/notes-scorer';
-import { loadMeetings, MeetingLabels, meetingDateOf, MEETINGS_DIR, readTurns, REAL_MEETINGS_DIR } from '../eval/notes-eval';
+import { auc, Example, examples, train, turnFeatures } from '../eval/notes-scorer';
+import { loadMeetings, loadSilver, MeetingLabels, meetingDateOf, MEETINGS_DIR, readTurns, REAL_MEETINGS_DIR, SILVER_DIR } from '../eval/notes-eval';
 
 describe('notes scorer experiment (notes-scorer)', () => {
   it("a turn's features: its words, its length, its neighbours' words and speakers, and what the rules found around it", () => {
@@ -59,13 +59,13 @@ describe('notes scorer experiment (notes-scorer)', () => {
     const real = new Set(loadMeetings(REAL_MEETINGS_DIR).map((m) => m.name));
     const files = fs.readdirSync(SILVER_DIR).filter((f) => f.endsWith('.labels.json'));
     assert.equal(files.length, 135);
-    const silver = loadSilver(SILVER_DIR, SILVER_DIR);
+    const silver = loadSilver();
     for (const f of files) {
       const name = f.slice(0, -'.labels.json'.length);
       const l = JSON.parse(fs.readFileSync(path.join(SILVER_DIR, f), 'utf8')) as MeetingLabels & { source: string; participants: string[] };
       assert.ok(!real.has(name), `${name} is in the real set`);
       assert.match(l.source, new RegExp(`^QMSum (train|val) ${name} \\((AMI|ICSI) Meeting Corpus\\)$`), name);
-      const turns = silver.find((m) => m.name === name)!.lines;
+      const turns = readTurns(silver.find((m) => m.name === name)!.txtPath);
       assert.deepEqual([...new Set(turns.map((t) => t.speaker))].sort(), [...l.participants].sort(), `${name}: participants are the transcript's speakers`);
       const inRange = (t: number) => Number.isInteger(t) && t >= 0 && t < turns.length;
       for (const i of l.actionItems) {
@@ -82,7 +82,7 @@ describe('notes scorer experiment (notes-scorer)', () => {
       fs.copyFileSync(path.join(SILVER_DIR, 'Bro021.labels.json'), path.join(dir, 'Bro021.labels.json'));
       assert.throws(() => loadSilver(dir, dir), /no transcript .*Bro021\.txt for Bro021\.labels\.json \(scripts\/qmsum-meeting\.js makes one from QMSum\)/);
       fs.copyFileSync(path.join(REAL_MEETINGS_DIR, 'ES2002a.labels.json'), path.join(dir, 'ES2002a.labels.json'));
-      assert.throws(() => loadSilver(dir, dir), /ES2002a is a meeting of the real set/);
+      assert.throws(() => loadSilver(dir, dir), /ES2002a is a meeting of the real set: the silver set must stay apart from it/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

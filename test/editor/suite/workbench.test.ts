@@ -125,6 +125,23 @@ describe('The Earshot editor experience', function () {
     assert.ok(item.due, 'a due date from "by Friday"');
     await screenshot('02-meeting-final-and-item', SIDEBAR);
 
+    // No language model is chosen: the panel says the notes come from the rules alone. Its button opens that setting;
+    // Dismiss hides the note for good.
+    assert.equal(api.panel.snapshot().rulesHint, true, 'the rules-alone note is shown');
+    if (hooksAvailable) {
+      await panelWaitFor('!document.getElementById("rules-hint").hidden', 'the rules-alone note in the panel');
+      await panelEval('document.querySelector("#rules-hint button[data-command=chooseLanguageModel]").click(), true');
+    } else {
+      await vscode.commands.executeCommand('earshot.chooseLanguageModel');
+    }
+    await until(() => vscode.window.tabGroups.activeTabGroup.activeTab?.label === 'Settings', 'the Settings editor opened');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    if (hooksAvailable) {
+      await panelEval('document.querySelector("#rules-hint button[data-dismiss-hint]").click(), true');
+      await until(() => api.panel.snapshot().rulesHint === false, 'the note dismissed');
+      await panelWaitFor('document.getElementById("rules-hint").hidden', 'the note hidden in the panel');
+    }
+
     // "Insert at cursor" from the panel's own button puts the item into the editor.
     const scratch = await openWorkspaceFile('src/scratch.md');
     await scratch.edit((e) => e.replace(new vscode.Range(0, 0, scratch.document.lineCount, 0), ''));
