@@ -247,9 +247,9 @@ export interface ModelRunSummary {
 
 /**
  * The journal records of a reduced extraction: items and decisions the model added (ids `am<n>`, `dm<n>`, anchored on
- * the cited line that shares most of their words, first revision marked refinedBy), revisions completing rule-based items (owner or due
- * only where they had none), dismissal revisions (`removed` with `dismissed`), then the `refinement` record. Items
- * withdrawn or restored meanwhile are left as they are.
+ * the cited line that shares most of their words, first revision marked refinedBy), revisions completing rule-based
+ * items (owner or due only where they had none), dismissal revisions (`removed` with `dismissed`), then the
+ * `refinement` record. Items withdrawn or restored meanwhile are left as they are.
  */
 export function modelExtractionRecords(journal: JournalContents, reduced: ReducedExtraction, run: ModelRunSummary, at = new Date()): JournalRecord[] {
   const { records } = journal;
