@@ -19,7 +19,6 @@ import { extract, SpokenLine, splitSentences } from '../../daemon/notes/extract'
 import { clean } from '../../daemon/notes/speech';
 import { evaluate, flagValue, loadMeetings, loadSilver, Meeting, MeetingLabels, meetingDateOf, percentCell, Predictions, readTurns, REAL_MEETINGS_DIR, SETS, SILVER_DIR } from './notes-eval';
 
-
 export interface LinearModel { bias: number; weights: Record<string, number> }
 interface RuleFinds { item: boolean; decision: string | undefined }
 export interface Example { features: string[]; item: boolean; decision: boolean }
@@ -58,14 +57,22 @@ export function score(model: LinearModel, features: string[]): number {
   return 1 / (1 + Math.exp(-z));
 }
 
-/** What the rules found at each turn of a meeting, and the found lists themselves. */
-function ruleFinds(lines: SpokenLine[], date: Date) {
+/** What the rules found (the lists, and at each turn) and every turn's features. */
+function findRules(lines: SpokenLine[], date: Date) {
   const found = extract(lines.map((l, i) => ({ ...l, segmentId: `turn-${i}` })), date);
   const turnOf = (x: { segmentId?: string }) => Number(/^turn-(\d+)$/.exec(x.segmentId ?? '')?.[1] ?? -1);
   const finds: RuleFinds[] = lines.map(() => ({ item: false, decision: undefined }));
   for (const a of found.actionItems) if (finds[turnOf(a)]) finds[turnOf(a)].item = true;
   for (const d of found.decisions) if (finds[turnOf(d)]) finds[turnOf(d)].decision = d.kind ?? 'decision';
-  return { found, finds, turnOf };
+  return { found, finds, turnOf, features: lines.map((_l, i) => turnFeatures(lines, finds, i)) };
+}
+
+/** The rules' finds and the features of a meeting's turns, worked out once per meeting (each policy and fold reuses them). */
+const analysed = new WeakMap<SpokenLine[], ReturnType<typeof findRules>>();
+function ruleFinds(lines: SpokenLine[], date: Date): ReturnType<typeof findRules> {
+  let a = analysed.get(lines);
+  if (!a) analysed.set(lines, a = findRules(lines, date));
+  return a;
 }
 
 /** A meeting's turns, read once, for the features. */
@@ -75,10 +82,10 @@ function withTurns(m: Meeting): LabelledTurns {
 
 /** One example per turn: an item where a label is anchored or mentioned, a decision where one is anchored. */
 export function examples(m: LabelledTurns): Example[] {
-  const { finds } = ruleFinds(m.lines, m.date);
+  const { features } = ruleFinds(m.lines, m.date);
   const itemTurns = new Set(m.labels.actionItems.flatMap((a) => [a.turn, ...(a.mentions ?? [])]));
   const decisionTurns = new Set(m.labels.decisions.map((d) => d.turn));
-  return m.lines.map((_l, i) => ({ features: turnFeatures(m.lines, finds, i), item: itemTurns.has(i), decision: decisionTurns.has(i) }));
+  return features.map((f, i) => ({ features: f, item: itemTurns.has(i), decision: decisionTurns.has(i) }));
 }
 
 export interface TrainOptions { epochs: number; rate: number; l2: number; minCount: number; positiveWeight: number }
@@ -142,8 +149,7 @@ const SECOND_PERSON = /\b(you|you'll|you're)\b/i;
 /** The rules' finds kept where the scorer agrees, and the turns it is sure of added (its best sentence). */
 export function scoredPredictor(models: { item: LinearModel; decision: LinearModel }, policy: ScorerPolicy) {
   return (m: { lines: SpokenLine[]; date: Date }): Predictions => {
-    const { found, finds, turnOf } = ruleFinds(m.lines, m.date);
-    const features = m.lines.map((_l, i) => turnFeatures(m.lines, finds, i));
+    const { found, finds, turnOf, features } = ruleFinds(m.lines, m.date);
     const itemScore = features.map((f) => score(models.item, f));
     const decisionScore = features.map((f) => score(models.decision, f));
     const actionItems = found.actionItems.filter((a) => (itemScore[turnOf(a)] ?? 0) >= policy.keepItem)
@@ -167,6 +173,12 @@ export function scoredPredictor(models: { item: LinearModel; decision: LinearMod
     });
     return { actionItems, decisions };
   };
+}
+
+/** "keep ≥ 0.1/0.1, add ≥ 0.5/0.5" ("—": never). */
+function policyTitle(p: ScorerPolicy): string {
+  const at = (x: number) => (x > 1 ? '—' : String(x));
+  return `keep ≥ ${at(p.keepItem)}/${at(p.keepDecision)}, add ≥ ${at(p.addItem)}/${at(p.addDecision)}`;
 }
 
 const DEFAULT_GRID: ScorerPolicy[] = [
@@ -200,8 +212,7 @@ async function main(argv: string[]): Promise<void> {
     .map(([keepItem, keepDecision, addItem, addDecision]) => ({ keepItem, keepDecision, addItem, addDecision }));
   for (const policy of grid.length ? grid : DEFAULT_GRID) {
     const predictor = scoredPredictor(models, policy);
-    const keep = (x: number) => (x > 1 ? '—' : String(x));
-    row(`real, rules + scorer: keep ≥ ${keep(policy.keepItem)}/${keep(policy.keepDecision)}, add ≥ ${keep(policy.addItem)}/${keep(policy.addDecision)}`,
+    row(`real, rules + scorer: ${policyTitle(policy)}`,
       (await evaluate(real, SETS.real.targets, (m) => predictor(realTurns.get(m.name)!))).overall);
   }
   // The fair comparison: meetings neither the rules nor the scorer has seen. Each fold of the silver set is scored by a
@@ -209,15 +220,15 @@ async function main(argv: string[]): Promise<void> {
   const folds = Number(flagValue(argv, '--folds') ?? 5);
   if (folds > 1) {
     const foldOf = new Map(silver.map((m, i) => [m.name, i % folds]));
+    const silverTurns = new Map(silver.map((m) => [m.name, m]));
     const foldModels = Array.from({ length: folds }, (_f, k) => {
       const rest = silver.filter((m) => foldOf.get(m.name) !== k).flatMap(examples);
       return { item: train(rest, 'item'), decision: train(rest, 'decision') };
     });
     for (const policy of grid.length ? grid : DEFAULT_GRID) {
       const predictors = foldModels.map((fm) => scoredPredictor(fm, policy));
-      const keep = (x: number) => (x > 1 ? '—' : String(x));
-      row(`silver, ${folds}-fold: keep ≥ ${keep(policy.keepItem)}/${keep(policy.keepDecision)}, add ≥ ${keep(policy.addItem)}/${keep(policy.addDecision)}`,
-        (await evaluate(silverMeetings, SETS.real.targets, (m) => predictors[foldOf.get(m.name)!](silver.find((x) => x.name === m.name)!))).overall);
+      row(`silver, ${folds}-fold: ${policyTitle(policy)}`,
+        (await evaluate(silverMeetings, SETS.real.targets, (m) => predictors[foldOf.get(m.name)!](silverTurns.get(m.name)!))).overall);
     }
   }
   process.stdout.write([
