@@ -91,13 +91,15 @@ describe('earshot daemon --listen (TCP on loopback, token-authenticated)', funct
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes a 64-hex-character token with the port to <storage>/daemon.token, mode 0600', () => {
+  it('writes a 64-hex-character token with the port to <storage>/daemon.token, mode 0600', async () => {
     assert.equal(fs.statSync(tokenFile()).mode & 0o777, 0o600);
     assert.match(info.token, /^[0-9a-f]{64}$/);
     assert.equal(info.host, '127.0.0.1');
     assert.equal(info.pid, daemon.child.pid);
     assert.ok(info.port > 0);
-    assert.match(daemon.stdout(), new RegExp(`127\\.0\\.0\\.1:${info.port}`));
+    // The file is written before the address is printed, so the line may still be on its way.
+    const address = new RegExp(`127\\.0\\.0\\.1:${info.port}`);
+    await until('the address printed', () => (address.test(daemon.stdout()) ? true : undefined));
     assert.ok(!daemon.stdout().includes(info.token) && !daemon.stderr().includes(info.token), 'the token is never printed or logged');
   });
 
