@@ -16,12 +16,13 @@ interface PositionLike { line: number; character: number }
 /**
  * The location for a file and its primary selection: workspace-relative path with `/`, 1-based inclusive lines.
  * A selection that ends at the start of a line (a whole line selected by a triple click) does not include that line.
- * null when the file is not inside `root`.
+ * null when the file is not inside `root`, or is one of Earshot's own notes (in `notesDir`): Earshot opens the notes
+ * when a session ends, and the next meeting is not about them.
  */
-export function editorLocation(root: string | undefined, file: string | undefined, selection: { start: PositionLike; end: PositionLike }): EditorLocation | null {
+export function editorLocation(root: string | undefined, file: string | undefined, selection: { start: PositionLike; end: PositionLike }, notesDir?: string): EditorLocation | null {
   if (!root || !file) return null;
   const rel = relativePath(root, file);
-  if (rel === null) return null;
+  if (rel === null || (notesDir && relativePath(notesDir, file) !== null)) return null;
   const start = Math.min(selection.start.line, selection.end.line);
   let end = Math.max(selection.start.line, selection.end.line);
   const last = selection.end.line >= selection.start.line ? selection.end : selection.start;
@@ -35,18 +36,19 @@ export class EditorActivityReporter implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private lastKey: string | undefined;
 
-  constructor(private readonly send: (params: EditorActivityParams) => Promise<void>, private readonly log?: vscode.LogOutputChannel) {}
+  constructor(private readonly send: (params: EditorActivityParams) => Promise<void>, private readonly log?: vscode.LogOutputChannel,
+    private readonly notesDir: () => string | undefined = () => undefined) {}
 
   get started(): boolean {
     return this.subscriptions.length > 0;
   }
 
   /** The location now (also for tests). */
-  static current(): EditorLocation | null {
+  static current(notesDir?: string): EditorLocation | null {
     const editor = vscode.window.activeTextEditor;
     const folder = vscode.workspace.workspaceFolders?.[0];
     if (!editor || !folder || editor.document.uri.scheme !== 'file' || folder.uri.scheme !== 'file') return null;
-    return editorLocation(folder.uri.fsPath, editor.document.uri.fsPath, editor.selection);
+    return editorLocation(folder.uri.fsPath, editor.document.uri.fsPath, editor.selection, notesDir);
   }
 
   /**
@@ -80,7 +82,7 @@ export class EditorActivityReporter implements vscode.Disposable {
   }
 
   private emit(at: number): void {
-    const location = EditorActivityReporter.current();
+    const location = EditorActivityReporter.current(this.notesDir());
     const key = JSON.stringify(location);
     if (key === this.lastKey) return;
     this.lastKey = key;

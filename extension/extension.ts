@@ -57,7 +57,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   const sessionChanged = new vscode.EventEmitter<SessionStateParams>();
   let session: SessionStateParams | undefined;
   const dictation = new DictationController(client, output, () => session);
-  const activity = new EditorActivityReporter((p) => client.sendEditorActivity(p), output);
+  const activity = new EditorActivityReporter((p) => client.sendEditorActivity(p), output, () => EarshotSettings.read().notesDir(context));
   const workspaceIndex = new WorkspaceIndexer(client, output);
   const recovery = new SessionRecovery(client, panel, output, () => session);
   // Earshot: Show Health (recent problems are collected from activation on) and the privacy commands.

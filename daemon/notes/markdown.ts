@@ -324,7 +324,7 @@ function dismissedItems(records: readonly JournalRecord[]): { actionItems: Actio
 
 /**
  * Dismissed entries under their section, struck through with the model's reason: never silently gone, and restored
- * from the panel (or the command "Earshot: Restore a Dismissed Item").
+ * from the panel (its Restore button, earshot/item/restore).
  */
 function dismissedLines(list: readonly (ActionItemRecord | DecisionRecord)[]): string[] {
   if (!list.length) return [];

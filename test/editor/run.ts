@@ -47,6 +47,8 @@ async function main(): Promise<number> {
       // Whisper models whose real inference says a meeting request and a dictation (test/setup.ts sayingModel).
       EARSHOT_TEST_MEETING_MODEL: sayingModel('meeting', MEETING_SENTENCE_TOKENS),
       EARSHOT_TEST_DICTATION_MODEL: sayingModel('dictation', DICTATION_SENTENCE_TOKENS),
+      // Installed beside Earshot: a chat model registered through VS Code's Language Model API (language-model.test.ts).
+      E2E_WITH_EXTENSIONS: path.join(REPO_ROOT, 'test', 'editor', 'language-model'),
     };
     const runner = spawn(process.execPath, [
       path.join(REPO_ROOT, 'test', 'editor', 'runner', 'run-test-electron.js'),

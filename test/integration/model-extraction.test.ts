@@ -5,7 +5,8 @@
  * transcript and the rule-based items are exactly known). Covers: chunks and their overlap, an invalid answer retried,
  * a 429 then success, an answer slower than the timeout, concurrency never above the bound, the token budget, a false
  * rule-based item dismissed (journaled `removed` with its reason, struck through in the notes) and restored, and
- * cancel aborting in-flight requests. The vscode-lm path: test/unit/model-extract.test.ts (no model in code-server).
+ * cancel aborting in-flight requests. The vscode-lm path: test/editor/suite/language-model.test.ts (a chat model registered
+ * through VS Code's Language Model API in code-server) and test/unit/model-extract.test.ts.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';

@@ -7,7 +7,7 @@ import {
 } from '../../daemon/notes/modelExtract';
 import { ChunkExtraction, ExtractionProgressParams } from '../../protocol/protocol';
 import { InvalidParamsError, validateChunkExtraction, validateEnhancement, validateItemRestore } from '../../protocol/validate';
-import './vscode-stub';
+import { vscodeStub } from './vscode-stub';
 // After the stub: the extension module imports 'vscode'.
 import { chatWithLanguageModel } from '../../extension/languageModel';
 
@@ -328,5 +328,17 @@ describe('vscode-lm: the extension relays a chunk to a VS Code language model (f
     assert.equal(await chatWithLanguageModel({ sessionId: 's', system: 'S', user: 'U' }, { provider: 'off' }, output, token, lm), null);
     const none = { selectChatModels: async () => [] } as never;
     assert.equal(await chatWithLanguageModel({ sessionId: 's', system: 'S', user: 'U' }, { provider: 'vscode-lm' }, output, token, none), null);
+  });
+
+  it('declines (null: the daemon stops the run) when consent is refused or the model is gone; other failures are errors', async () => {
+    const { LanguageModelError } = vscodeStub;
+    const failing = (error: Error) => ({ selectChatModels: async () => [{ vendor: 'copilot', family: 'gpt-4o', id: 'x', sendRequest: async () => { throw error; } }] }) as never;
+    const output = { warn: () => undefined } as never;
+    const token = { isCancellationRequested: false } as never;
+    const ask = (lm: never) => chatWithLanguageModel({ sessionId: 's', system: 'S', user: 'U' }, { provider: 'vscode-lm' }, output, token, lm);
+    assert.equal(await ask(failing(new LanguageModelError('declined', 'NoPermissions'))), null);
+    assert.equal(await ask(failing(new LanguageModelError('gone', 'NotFound'))), null);
+    await assert.rejects(ask(failing(new LanguageModelError('quota', 'Blocked'))), /language model request failed \(Blocked\)/);
+    await assert.rejects(ask(failing(new Error('boom'))), /language model request failed \(error\)/);
   });
 });

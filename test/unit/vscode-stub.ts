@@ -15,7 +15,7 @@ export const vscodeStub = {
   },
   /** The Language Model API's message and error (extension/languageModel.ts); vscode.lm itself is passed in by its test. */
   LanguageModelChatMessage: { User: (text: string) => ({ role: 'user', text }) },
-  LanguageModelError: class LanguageModelError extends Error { code = 'Unknown'; },
+  LanguageModelError: class LanguageModelError extends Error { constructor(message = '', readonly code = 'Unknown') { super(message); } },
   SymbolKind: Object.fromEntries([
     'File', 'Module', 'Namespace', 'Package', 'Class', 'Method', 'Property', 'Field', 'Constructor', 'Enum', 'Interface', 'Function',
     'Variable', 'Constant', 'String', 'Number', 'Boolean', 'Array', 'Object', 'Key', 'Null', 'EnumMember', 'Struct', 'Event', 'Operator',

@@ -142,6 +142,9 @@ describe('editor activity location', () => {
 
   it('is null outside the workspace or without one', () => {
     assert.equal(editorLocation('/ws', '/tmp/notes.txt', sel(0, 0, 0, 0)), null);
+    // Earshot's own notes (opened when a session ends) are not what the next meeting looks at.
+    assert.equal(editorLocation('/ws', '/ws/.earshot/notes/2030-01-01-standup.md', sel(0, 0, 0, 0), '/ws/.earshot/notes'), null);
+    assert.deepEqual(editorLocation('/ws', '/ws/.earshot/notes-draft.md', sel(0, 0, 0, 0), '/ws/.earshot/notes'), { path: '.earshot/notes-draft.md', startLine: 1, endLine: 1 });
     assert.equal(editorLocation(undefined, '/ws/a.ts', sel(0, 0, 0, 0)), null);
     assert.equal(editorLocation('/ws', undefined, sel(0, 0, 0, 0)), null);
   });

@@ -11,6 +11,9 @@
 //   --shots         where screenshots go (default: <run dir>/shots)
 //   --env           extra environment for the extension host (repeatable)
 //   --install-vsix  install a packaged extension first; leave --extension out to test that build
+//   --with-extension  an unpacked extension folder installed beside the one under test (repeatable),
+//                   e.g. test/editor/language-model, a chat model for the Language Model API; also
+//                   from $E2E_WITH_EXTENSIONS (folders joined by ':'), which reaches here through the shim
 //                   (an --extension with the same id would take its place)
 //   --timeout       overall limit in seconds (default 600); on expiry: shots/timeout.png, exit 124
 // Exit codes: the extension host's code; 124 timeout; 2 the harness itself failed.
@@ -57,13 +60,15 @@ const log = (...a) => console.log('[runner]', ...a);
 const fail = (msg, code = 2) => { console.error(`[runner] ${msg}`); process.exit(code); };
 
 function parseArgs(argv) {
-  const opts = { env: {}, timeoutS: 600 };
+  const opts = { env: {}, timeoutS: 600,
+    withExtensions: (process.env.E2E_WITH_EXTENSIONS || '').split(path.delimiter).filter(Boolean).map(e => path.resolve(e)) };
   const flags = { '--extension': 'extension', '--tests': 'tests', '--workspace': 'workspace',
     '--shots': 'shots', '--install-vsix': 'vsix' };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) fail(`${flag} needs a value`);
-    if (flags[flag]) opts[flags[flag]] = path.resolve(value);
+    if (flag === '--with-extension') opts.withExtensions.push(path.resolve(value));
+    else if (flags[flag]) opts[flags[flag]] = path.resolve(value);
     else if (flag === '--timeout') opts.timeoutS = Number(value);
     else if (flag === '--env' && value.indexOf('=') > 0) {
       opts.env[value.slice(0, value.indexOf('='))] = value.slice(value.indexOf('=') + 1);
@@ -140,10 +145,18 @@ function stubExtension(runDir) {
   return dir;
 }
 
-async function startCodeServer(runDir, env, vsix) {
+// An unpacked extension copied into the extensions folder as <publisher>.<name>-<version>: the scan at start finds it.
+function installFolder(extensionsDir, folder) {
+  const { publisher, name, version } = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8'));
+  fs.cpSync(folder, path.join(extensionsDir, `${publisher}.${name}-${version}`), { recursive: true });
+  log(`installed ${folder}`);
+}
+
+async function startCodeServer(runDir, env, vsix, withExtensions) {
   const common = ['--config', path.join(runDir, 'config.yaml'), '--user-data-dir', path.join(runDir, 'user-data'),
     '--extensions-dir', path.join(runDir, 'extensions')];
   writeSettings(path.join(runDir, 'user-data'));
+  for (const folder of withExtensions) installFolder(path.join(runDir, 'extensions'), folder);
   const logFile = path.join(runDir, 'code-server.log');
   const out = fs.openSync(logFile, 'w');
   if (vsix) {
@@ -321,7 +334,7 @@ async function main() {
     fail(`no result from the extension host after ${opts.timeoutS} s`, 124);
   }, opts.timeoutS * 1000);
 
-  const base = await startCodeServer(runDir, env, opts.vsix);
+  const base = await startCodeServer(runDir, env, opts.vsix, opts.withExtensions);
   const { chromium } = require(PLAYWRIGHT);
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, env,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',

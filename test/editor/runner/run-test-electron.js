@@ -25,7 +25,10 @@ if (!extension || !tests) {
 const desktop = process.env.VSCODE_EXECUTABLE;
 runTests({
   vscodeExecutablePath: desktop || path.join(__dirname, 'code-shim.js'),
-  extensionDevelopmentPath: extension,
+  // $E2E_WITH_EXTENSIONS (folders joined by ':') load beside it: code-server installs them (the shim passes the
+  // variable on), a desktop VS Code loads them as more development extensions.
+  extensionDevelopmentPath: desktop && process.env.E2E_WITH_EXTENSIONS
+    ? [extension, ...process.env.E2E_WITH_EXTENSIONS.split(path.delimiter).filter(Boolean)] : extension,
   extensionTestsPath: tests,
   // A desktop VS Code gets its own profile under $E2E_DIR/desktop (the shim ignores these flags and
   // isolates every run by itself).

@@ -1,0 +1,253 @@
+/**
+ * The opt-in language-model extraction through VS Code's Language Model API, in a real VS Code: the model is a chat
+ * model that test/editor/language-model registers with vscode.lm.registerLanguageModelChatProvider, so Earshot finds
+ * it with vscode.lm.selectChatModels and calls model.sendRequest exactly as it does Copilot's. Only the model's
+ * answers are scripted; the daemon, its prompts, the panel, the notes file and the cancellation path are the real
+ * ones. Covers: nothing is sent while the user has not opted in (with a model on offer); opted in, the meeting goes
+ * to the model, its progress shows in the panel, a rule-based item it dismisses is struck through with its reason
+ * and restored by the panel's Restore button, what it adds is marked as the model's; Cancel in the panel cancels the
+ * request in flight in the model provider, and the rules' notes stand; a model that refuses (no consent) stops the
+ * run at once with a message that says so.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { EarshotApi } from '../../../extension/extension';
+import { ExtractionProgressParams, SessionStateParams } from '../../../protocol/protocol';
+import { available as hooksAvailable, panelEval, panelWaitFor, screenshot, waitForState } from './hooks';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+const SAMPLE = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
+const MEETING_MODEL = process.env.EARSHOT_TEST_MEETING_MODEL;
+const MEETING_TEXT = 'Alice, can you fix auth.ts by Friday?';
+const SIDEBAR = '.part.sidebar';
+/** The scripted model as Earshot names it: `vendor/family`. */
+const MODEL_NAME = 'earshot-test/scripted';
+const DISMISS_REASON = 'asked as an example in the room, not work after the meeting';
+const ADDED_ITEM = 'Write the release notes for the auth fix';
+const ADDED_DECISION = 'The auth fix ships in the Friday release';
+
+/** What test/editor/language-model/extension.js exports. */
+interface ScriptedModel {
+  requests: { model: string; messages: string[]; cancelled: boolean; outcome: 'waiting' | 'answered' | 'cancelled' | 'refused' }[];
+  setAnswer(answer: (messages: string[]) => string): void;
+  hold(): void;
+  release(): void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(probe: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await sleep(150);
+  }
+}
+
+/**
+ * The scripted answer to one chunk: dismiss the first rule-based action item, add an item owned by the speaker of
+ * the first line and a decision on the last line. Ids and labels come from the prompt, as a model's would.
+ */
+function scriptedAnswer(messages: string[]): string {
+  const user = messages[messages.length - 1];
+  const lines = user.split('\n');
+  const rules = JSON.parse(lines[lines.indexOf('Already extracted by rules (JSON):') + 1]) as { id: string; kind: string }[];
+  const transcript = lines.map((l) => /^\[([^\]]+)\] \d\d:\d\d ([^:]+): /.exec(l)).filter((m): m is RegExpExecArray => m !== null);
+  const first = transcript[0], last = transcript[transcript.length - 1];
+  const ruleItem = rules.find((r) => r.kind === 'actionItem');
+  return JSON.stringify({
+    actionItems: [{ text: ADDED_ITEM, owner: first[2], due: null, segments: [first[1]] }],
+    decisions: [{ text: ADDED_DECISION, kind: 'decision', segments: [last[1]] }],
+    dismiss: ruleItem ? [{ id: ruleItem.id, reason: DISMISS_REASON }] : [],
+    owners: [],
+  });
+}
+
+describe('A language model through VS Code\'s Language Model API (opt-in)', function () {
+  let api: EarshotApi;
+  let model: ScriptedModel;
+  let originalModel: string | undefined;
+  const progress: ExtractionProgressParams[] = [];
+  let progressSubscription: vscode.Disposable | undefined;
+
+  before(async function () {
+    const scripted = vscode.extensions.getExtension<ScriptedModel>('earshot-test.scripted-language-model');
+    if (!MEETING_MODEL || !scripted) this.skip(); // started without test/editor/run.ts
+    api = await vscode.extensions.getExtension<EarshotApi>('earshot.earshot')!.activate();
+    model = await scripted.activate();
+    model.setAnswer(scriptedAnswer);
+    originalModel = vscode.workspace.getConfiguration('earshot').get<string>('model.path');
+    progressSubscription = api.client.onExtractionProgress((p) => progress.push(p));
+  });
+
+  after(async () => {
+    progressSubscription?.dispose();
+    if (!api) return;
+    model.release();
+    const config = vscode.workspace.getConfiguration('earshot');
+    await config.update('enhancement.provider', undefined, vscode.ConfigurationTarget.Workspace);
+    await config.update('enhancement.model', undefined, vscode.ConfigurationTarget.Workspace);
+    await config.update('model.path', originalModel, vscode.ConfigurationTarget.Workspace);
+    await api.client.restart();
+  });
+
+  /** Sets earshot.* settings (workspace) and restarts the daemon with them. */
+  async function configure(values: Record<string, unknown>): Promise<void> {
+    const config = vscode.workspace.getConfiguration('earshot');
+    for (const [key, value] of Object.entries(values)) await config.update(key, value, vscode.ConfigurationTarget.Workspace);
+    await api.client.restart();
+  }
+
+  /** Transcribes the sample (the model says MEETING_TEXT for every turn); resolves when it streams, with its end. */
+  async function meeting(title: string): Promise<{ sessionId: string; done: Promise<SessionStateParams> }> {
+    const streaming = waitForState(api, 'streaming');
+    const done = waitForState(api, 'done', 180_000);
+    const { sessionId } = await api.client.start({ sources: ['file'], audioFile: SAMPLE, pace: 'fast', title });
+    await streaming;
+    return { sessionId, done };
+  }
+
+  it('sends nothing while earshot.enhancement.provider is off, though VS Code offers a model', async () => {
+    const offered = await vscode.lm.selectChatModels({ vendor: 'earshot-test' });
+    assert.deepEqual(offered.map((m) => `${m.vendor}/${m.id}`), ['earshot-test/scripted-notes'], 'VS Code offers the scripted model');
+    await configure({ 'model.path': MEETING_MODEL, 'enhancement.provider': 'off' });
+    const { sessionId, done } = await meeting('Rules only');
+    const finished = await done;
+    assert.equal(finished.error, undefined);
+    assert.ok(api.panel.snapshot().actionItems.some((i) => i.sessionId === sessionId && i.owner === 'Alice'), 'the rules found the request to Alice');
+    assert.equal(model.requests.length, 0, 'no request reached the model');
+    assert.ok(!progress.some((p) => p.sessionId === sessionId), 'no extraction ran');
+    assert.doesNotMatch(fs.readFileSync(finished.notesPath!, 'utf8'), /found by earshot-test|Dismissed by/);
+  });
+
+  it('opted in: the meeting goes to the model, its dismissal is struck through with its reason and Restore brings the item back; its additions are marked', async function () {
+    await configure({ 'enhancement.provider': 'vscode-lm', 'enhancement.model': 'scripted-notes' });
+    await vscode.commands.executeCommand('earshot.showPanel');
+    model.hold();
+    const { sessionId, done } = await meeting('Model sync');
+
+    // At stop the daemon asks through the extension; the request waits in the model while the panel shows progress.
+    const request = await until(() => model.requests.find((r) => r.outcome === 'waiting'), 'a request to the model', 120_000);
+    assert.equal(request.model, 'scripted-notes', 'the model named in earshot.enhancement.model');
+    assert.equal(request.messages.length, 2, 'the instructions, then the chunk');
+    assert.match(request.messages[0], /^You extract action items and decisions/);
+    assert.match(request.messages[1], /^Meeting: Model sync$/m);
+    assert.ok(request.messages[1].includes(`: ${MEETING_TEXT}`), 'the transcript lines are in the prompt');
+    const running = await until(() => progress.find((p) => p.sessionId === sessionId && p.state === 'running'), 'extraction progress');
+    assert.equal(running.finished, 0);
+    if (hooksAvailable) {
+      const shown = await panelWaitFor<string>('(() => { const b = document.getElementById("extraction"); return !b.hidden && b.dataset.state === "running" && b.textContent; })()',
+        'the extraction in progress');
+      assert.match(shown, /Language model: chunk 1 of \d+/);
+      assert.equal(await panelEval('document.querySelector("#extraction button").hidden'), false, 'a Cancel button while it runs');
+      await screenshot('model-01-extraction-running', SIDEBAR);
+    }
+    model.release();
+
+    const finished = await done;
+    assert.equal(finished.error, undefined);
+    const end = await until(() => progress.find((p) => p.sessionId === sessionId && p.state !== 'running'), 'the end of the extraction');
+    assert.equal(end.state, 'done');
+    assert.equal(end.failed, 0);
+    assert.equal(model.requests.length, end.chunks, 'one request per chunk, none repeated');
+    assert.ok(model.requests.every((r) => r.outcome === 'answered' && !r.cancelled));
+
+    // The panel: the rule-based item dismissed (kept, with the model and its reason), the model's item and decision added.
+    const snapshot = api.panel.snapshot();
+    const dismissed = snapshot.actionItems.find((i) => i.removed && i.dismissed);
+    assert.ok(dismissed, `a dismissed item in the panel: ${JSON.stringify(snapshot.actionItems)}`);
+    assert.deepEqual(dismissed.dismissed, { by: MODEL_NAME, reason: DISMISS_REASON });
+    assert.equal(dismissed.owner, 'Alice', 'the request to Alice was the rules\' item');
+    const added = snapshot.actionItems.find((i) => i.text === ADDED_ITEM);
+    assert.ok(added && !added.removed, 'the model\'s action item');
+    assert.equal(added.refinedBy, MODEL_NAME);
+    assert.match(added.id, /^am\d+$/);
+    const decision = snapshot.decisions.find((d) => d.text === ADDED_DECISION);
+    assert.equal(decision?.refinedBy, MODEL_NAME, 'the model\'s decision');
+    const notes = await until(() => { const text = fs.readFileSync(finished.notesPath!, 'utf8'); return text.includes(DISMISS_REASON) && text; }, 'the notes with the dismissal');
+    assert.match(notes, new RegExp(`^- \\[ \\] ${ADDED_ITEM} — @Speaker _\\(found by ${MODEL_NAME}, 00:00[,)]`, 'm'), 'the model\'s item, said to be found by it');
+    assert.match(notes, new RegExp(`^- ${ADDED_DECISION} _\\(found by ${MODEL_NAME}, \\d\\d:\\d\\d[,)]`, 'm'));
+    assert.match(notes, new RegExp(`^_Dismissed by ${MODEL_NAME} \\(opt-in language model\\)`, 'm'));
+    assert.match(notes, /^- ~~.*fix auth\.ts.*~~ — asked as an example in the room/m, 'the dismissed item struck through with its reason');
+
+    if (hooksAvailable) {
+      const row = `#action-items li[data-id="${dismissed.id}"]`;
+      const meta = await panelWaitFor<string>(`(() => { const li = document.querySelector('${row}'); return li && li.classList.contains('dismissed') && li.querySelector('.item-meta').textContent; })()`,
+        'the dismissed row struck through');
+      assert.equal(meta, `dismissed by ${MODEL_NAME}: ${DISMISS_REASON}`);
+      const addedMeta = await panelEval<string>(`document.querySelector('#action-items li[data-id="${added.id}"] .item-meta').textContent`);
+      assert.match(addedMeta, /language model/);
+      await screenshot('model-02-dismissed-and-added', SIDEBAR);
+      await panelEval(`document.querySelector('${row} button.restore').click(), true`);
+    } else {
+      await api.client.restoreItem(sessionId, 'actionItem', dismissed.id);
+    }
+
+    // Restored: back in the list as it was, and out of the notes' dismissed lines.
+    const restored = await until(() => api.panel.snapshot().actionItems.find((i) => i.id === dismissed.id && !i.removed), 'the item restored in the panel');
+    assert.equal(restored.restored, true);
+    assert.equal(restored.owner, 'Alice');
+    await until(() => !fs.readFileSync(finished.notesPath!, 'utf8').includes(DISMISS_REASON), 'the notes without the dismissal');
+    if (hooksAvailable) {
+      await panelWaitFor(`(() => { const li = document.querySelector('#action-items li[data-id="${dismissed.id}"]'); return li && !li.classList.contains('dismissed') && li.querySelector('button.restore').hidden; })()`,
+        'the row no longer dismissed');
+      await screenshot('model-03-restored', SIDEBAR);
+    }
+  });
+
+  it('Cancel in the panel cancels the request in flight in the model provider; the rules\' notes stand', async () => {
+    const before = model.requests.length;
+    model.hold();
+    const { sessionId, done } = await meeting('Cancelled sync');
+    const request = await until(() => model.requests.length > before && model.requests.find((r, k) => k >= before && r.outcome === 'waiting'), 'a request to the model', 120_000);
+    if (hooksAvailable) {
+      await panelWaitFor('!document.getElementById("extraction").hidden && !document.querySelector("#extraction button").hidden', 'the Cancel button');
+      await panelEval('document.querySelector("#extraction button").click(), true');
+    } else {
+      await vscode.commands.executeCommand('earshot.cancelExtraction');
+    }
+    const finished = await done;
+    assert.equal(finished.error, undefined);
+    await until(() => request.outcome === 'cancelled' && request, 'the provider to see the cancellation');
+    assert.equal(request.cancelled, true);
+    const end = await until(() => progress.find((p) => p.sessionId === sessionId && p.state !== 'running'), 'the end of the extraction');
+    assert.equal(end.state, 'cancelled');
+    model.release();
+
+    const items = api.panel.snapshot().actionItems.filter((i) => i.sessionId === sessionId);
+    assert.ok(items.some((i) => i.owner === 'Alice' && !i.removed), 'the rules\' item stands');
+    assert.ok(!items.some((i) => i.refinedBy || i.dismissed), 'nothing from the model');
+    const notes = fs.readFileSync(finished.notesPath!, 'utf8');
+    assert.doesNotMatch(notes, /found by earshot-test|Dismissed by/);
+    if (hooksAvailable) {
+      const state = await panelWaitFor<string>('document.getElementById("extraction").dataset.state !== "running" && document.getElementById("extraction").dataset.state', 'the extraction ended');
+      assert.equal(state, 'cancelled');
+    }
+  });
+
+  it('a model that refuses (the user declined VS Code\'s consent prompt): the run stops and says so; the rules\' notes stand', async () => {
+    const before = model.requests.length;
+    model.setAnswer(() => { throw vscode.LanguageModelError.NoPermissions('declined in the test'); });
+    try {
+      const { sessionId, done } = await meeting('Declined sync');
+      const finished = await done;
+      assert.equal(finished.error, undefined);
+      const end = await until(() => progress.find((p) => p.sessionId === sessionId && p.state !== 'running'), 'the end of the extraction');
+      assert.match(end.message, /declined/);
+      assert.deepEqual(model.requests.slice(before).map((r) => r.outcome), ['refused'], 'asked once, not again for every chunk or attempt');
+      const items = api.panel.snapshot().actionItems.filter((i) => i.sessionId === sessionId);
+      assert.ok(items.some((i) => i.owner === 'Alice' && !i.removed), 'the rules\' item stands');
+      assert.doesNotMatch(fs.readFileSync(finished.notesPath!, 'utf8'), /found by earshot-test|Dismissed by/);
+      if (hooksAvailable) {
+        const shown = await panelWaitFor<string>('(() => { const b = document.getElementById("extraction"); return !b.hidden && b.dataset.state === "done" && b.textContent; })()', 'how the run ended');
+        assert.match(shown, /declined/);
+      }
+    } finally {
+      model.setAnswer(scriptedAnswer);
+    }
+  });
+});
