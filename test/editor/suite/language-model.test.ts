@@ -91,6 +91,7 @@ describe('A language model through VS Code\'s Language Model API (opt-in)', func
     const config = vscode.workspace.getConfiguration('earshot');
     await config.update('enhancement.provider', undefined, vscode.ConfigurationTarget.Workspace);
     await config.update('enhancement.model', undefined, vscode.ConfigurationTarget.Workspace);
+    await config.update('enhancement.timeoutSeconds', undefined, vscode.ConfigurationTarget.Workspace);
     await config.update('model.path', originalModel, vscode.ConfigurationTarget.Workspace);
     await api.client.restart();
   });
@@ -125,7 +126,8 @@ describe('A language model through VS Code\'s Language Model API (opt-in)', func
   });
 
   it('opted in: the meeting goes to the model, its dismissal is struck through with its reason and Restore brings the item back; its additions are marked', async function () {
-    await configure({ 'enhancement.provider': 'vscode-lm', 'enhancement.model': 'scripted-notes' });
+    // A held request must not reach the per-call time limit on a loaded machine (the daemon would retry it).
+    await configure({ 'enhancement.provider': 'vscode-lm', 'enhancement.model': 'scripted-notes', 'enhancement.timeoutSeconds': 120 });
     await vscode.commands.executeCommand('earshot.showPanel');
     model.hold();
     const { sessionId, done } = await meeting('Model sync');
