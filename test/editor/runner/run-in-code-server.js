@@ -6,15 +6,16 @@
 // Setup once: scripts/e2e-setup.sh (installs into $E2E_DIR, default <repo>/.e2e).
 // Usage:
 //   node test/editor/runner/run-in-code-server.js --extension <devPath> --tests <suite index>
-//        [--workspace <folder>] [--shots <dir>] [--env KEY=VAL]... [--install-vsix <file>] [--timeout <s>]
+//        [--workspace <folder>] [--shots <dir>] [--env KEY=VAL]... [--install-vsix <file>]
+//        [--with-extension <folder>]... [--timeout <s>]
 //   --workspace     folder opened in the workbench (default: an empty folder in the run dir)
 //   --shots         where screenshots go (default: <run dir>/shots)
 //   --env           extra environment for the extension host (repeatable)
 //   --install-vsix  install a packaged extension first; leave --extension out to test that build
+//                   (an --extension with the same id would take its place)
 //   --with-extension  an unpacked extension folder installed beside the one under test (repeatable),
 //                   e.g. test/editor/language-model, a chat model for the Language Model API; also
 //                   from $E2E_WITH_EXTENSIONS (folders joined by ':'), which reaches here through the shim
-//                   (an --extension with the same id would take its place)
 //   --timeout       overall limit in seconds (default 600); on expiry: shots/timeout.png, exit 124
 // Exit codes: the extension host's code; 124 timeout; 2 the harness itself failed.
 //
@@ -77,7 +78,7 @@ function parseArgs(argv) {
   if (!(opts.timeoutS > 0)) fail('--timeout needs a number of seconds');
   if (!opts.tests || !(opts.extension || opts.vsix)) {
     fail('usage: run-in-code-server.js --extension <devPath> --tests <suite index> [--workspace <dir>] ' +
-      '[--shots <dir>] [--env KEY=VAL]... [--install-vsix <file>] [--timeout <s>]');
+      '[--shots <dir>] [--env KEY=VAL]... [--install-vsix <file>] [--with-extension <folder>]... [--timeout <s>]');
   }
   return opts;
 }
