@@ -59,6 +59,19 @@ const WEAK_NEED = /\b(we need to|we have to|we must|we've got to|we need (a|an|s
 /** "Sam, can you …", "Then Emma, could you …", "Luis, you own it?", "Omar, do you want it?" */
 const NAMED = /(?:^|[,;:—–]\s*|\b(?:[Tt]hen|[Aa]nd|[Oo]kay|[Oo]k|[Ss]o|[Aa]lso|[Nn]ow|[Gg]reat|[Tt]hanks|[Rr]ight|[Yy]eah)[,]?\s+)([A-Z][a-z]+)(?:,\s*|\s+(?=please\b|can you\b|could you\b|would you\b))(.*)$/;
 const ASKS = /^(please\b|(can|could|would|will) you\b|(do )?you (want|wanna|own|mind|take|have time|could)\b|[^?]*?[,—–-]\s*(can|could|would|will) you\b)/i;
+/**
+ * Work handed out in the second person, as at the end of a meeting: "you're going to look at the components concept",
+ * "you'll be working on the user interface design". Whoever answers takes it; with no answer it stays unowned. Not
+ * when it describes or supposes ("what you're going to do", "if you're going to do research", "you'll do fine").
+ */
+const ASSIGNED_TO_YOU = (() => {
+  const notAfter = String.raw`(?<!\b(?:what|which|that|if|whether|how|when|since|means|typically|probably)\s+)`;
+  const work = '(?:doing|working (?:on|out)|looking (?:at|into)|thinking about|do|work (?:on|out)|look (?:at|into)|think about)';
+  const moreWork = '(?:figuring out|figure out|design|write|prepare|research|find out|make|build)';
+  const notAfterVerb = String.raw`\b(?! (?:fine|well|all|it all|something)\b)`;
+  return new RegExp(String.raw`${notAfter}\byou(?:'re| are)\s+(?:going to|gonna)\s+(?:be\s+)?(?:${work}|${moreWork})${notAfterVerb}`
+    + String.raw`|${notAfter}\byou'll (?:be )?${work}${notAfterVerb}`, 'i');
+})();
 /** "Can you …?" with nobody named: the reply says who. */
 const UNNAMED = /^((okay|ok|so|and|then|great|also|oh|right|well|yeah|sure|hey|um|uh)[,.]?\s+)*(can|could|will) you\b|\bif you could (just )?(?!imagine|see|tell|say|hear|think)[a-z]+|\b(i would|i'd) suggest (that )?you\b|\bwhat you can do is\b|\byou can come up with\b|\b(would be (good|great|nice|helpful|useful)|is) if you (could )?(?!imagine|see|think|say|look at this)[a-z]+|\byou (can|could|should|'ll|will|need to|have to|might want to) (find out|check|look into|send|e-?mail|mail|ask|contact|talk to|write up|prepare|figure out|try|run)\b/i;
 /** Words that open a sentence like a name would ("Okay, can you …") but name nobody. */
@@ -97,7 +110,7 @@ interface Draft {
   item: FoundActionItem;
   turn: number;
   speaker: string | null;
-  kind: 'commitment' | 'request' | 'unnamed' | 'need';
+  kind: 'commitment' | 'request' | 'unnamed' | 'need' | 'assigned';
   strong?: boolean;
   /** A request awaiting its reply: the person asked (null: anyone). */
   awaiting?: { addressee: string | null; turn: number; asker: string | null };
@@ -325,6 +338,14 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
       }
 
       if (question) return;
+
+      if (ASSIGNED_TO_YOU.test(said) && !NOT_A_COMMITMENT.test(s) && !doneInTheRoom(s) && !IN_MEETING.test(s)) {
+        used.add(j);
+        const d = newDraft({ kind: 'assigned', item: { text: withContext(i, j, s), owner: null, due: null, duePhrase: null, ...base } });
+        setDue(d, s, false);
+        d.awaiting = { addressee: null, turn: i, asker: speaker };
+        return;
+      }
 
       // A plan withdrawn right after it was made.
       if (WITHDRAW.test(s)) {

@@ -88,6 +88,24 @@ describe('Notes on real speech', () => {
       assert.deepEqual(items.map((i) => [i.owner, i.turn]), [['Industrial Designer', 0], ['User Interface', 2], ['Marketing', 4]]);
     });
 
+    it('finds work handed out as "you\'re going to …" with nobody named: whoever answers owns it, else nobody', () => {
+      const { items } = run([
+        ['Project Manager', "Um, as to where we're going from here, you're going to look at the components concept."],
+        ['Industrial Designer', 'Okay.'],
+        ['Project Manager', "And you'll be looking at the user interface concept,"],
+        ['Project Manager', 'so that should be fine.'],
+      ]);
+      assert.deepEqual(items.map((i) => [i.owner, i.turn]), [['Industrial Designer', 0], [null, 2]]);
+      assert.match(items[0].text, /look at the components concept/);
+    });
+
+    it('does not take "you\'re going to …" that describes, supposes or reassures', () => {
+      for (const s of ["I think that you'll do fine.", "If you're going to do research with it, keep the originals.", "So that's a bit what you're going to do.",
+        "And typically you'll do choose something like a variance.", "Which means you're gonna make errors between similar sounds.", "Next time you'll do something, I'm sure."]) {
+        assert.deepEqual(run([['Professor C', s], ['Grad E', 'Okay.']]).items, [], s);
+      }
+    });
+
     it('gives work to a person named in passing', () => {
       const { items } = run([['Professor F', "So one of the things that Eva's gonna do over the next few weeks is see if we can track that down."], ['Grad D', 'Mm-hmm.']]);
       assert.deepEqual(items.map((i) => i.owner), ['Eva']);
