@@ -76,6 +76,17 @@ export async function panelPress(selector: string, key: string): Promise<void> {
   assert.equal(response.status, 200, `pressing ${key} on ${selector} failed: ${await response.text()}`);
 }
 
+/** Polls `probe` (sync or async) until it gives a truthy value, and returns it; fails with `what` after the timeout. */
+export async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
 /** Resolves with the next session state notification of that state. */
 export function waitForState(api: EarshotApi, state: SessionStateParams['state'], timeoutMs = 120_000): Promise<SessionStateParams> {
   return new Promise((resolve, reject) => {

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EarshotApi } from '../../../extension/extension';
 import { ExtractionProgressParams, SessionStateParams } from '../../../protocol/protocol';
-import { available as hooksAvailable, panelEval, panelWaitFor, screenshot, waitForState } from './hooks';
+import { available as hooksAvailable, panelEval, panelWaitFor, screenshot, until, waitForState } from './hooks';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const SAMPLE = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
@@ -34,18 +34,6 @@ interface ScriptedModel {
   setAnswer(answer: (messages: string[]) => string): void;
   hold(): void;
   release(): void;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(probe: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await sleep(150);
-  }
 }
 
 /**

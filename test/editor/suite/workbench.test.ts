@@ -18,7 +18,7 @@ import { planDictation } from '../../../extension/dictation/grammar';
 import type { EarshotApi } from '../../../extension/extension';
 import { DataDeleteResult, ErrorCodes, SessionStateParams } from '../../../protocol/protocol';
 import { speechWav } from '../../support/speech';
-import { available as hooksAvailable, panelEval, panelPress, panelWaitFor, screenshot, waitForState, webviewText } from './hooks';
+import { available as hooksAvailable, panelEval, panelPress, panelWaitFor, screenshot, until, waitForState, webviewText } from './hooks';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const SAMPLE = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
@@ -30,16 +30,6 @@ const SIDEBAR = '.part.sidebar';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const execFileAsync = promisify(execFile);
-
-async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}
 
 /** Points earshot.model.path at `model` and restarts the daemon with it. */
 async function useModel(api: EarshotApi, model: string): Promise<void> {
