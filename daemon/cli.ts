@@ -212,7 +212,15 @@ async function cliService(values: SessionValues, io: Io, events: Partial<Service
       storageDir, notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), modelPath: selection.path, selection, language: values.language, threads, gpu: defaultGpu(),
       vad: { profile: vadProfile(values['vad-profile']) },
     },
-    { transcript: print, actionItem: () => undefined, decision: () => undefined, state: () => undefined, modelState: () => undefined, ...events },
+    {
+      transcript: print, actionItem: () => undefined, decision: () => undefined, state: () => undefined,
+      // Where whisper runs is worth a line when it is a GPU (the CPU is what anyone expects).
+      modelState: (state) => {
+        const gpu = state === 'ready' ? service.models.engine.gpuDevice : null;
+        if (gpu) io.err(`earshot: whisper runs on the GPU: ${gpu}`);
+      },
+      ...events,
+    },
   );
   return { service, selection };
 }
@@ -562,13 +570,19 @@ async function listenDaemon(positionals: string[], host = '127.0.0.1'): Promise<
 
 /**
  * How the addon was built (scripts/build-whisper.js) and what the loaded core reports about itself: whisper.cpp's
- * version, the CPU features ggml was compiled with (e.g. AVX2, FMA), and whether models load with flash attention.
- * JSON either way (--json is accepted for scripts that say so); exit 1 when the build is not the one wanted here.
+ * version, the CPU variant ggml chose for this CPU and the features it was compiled with (e.g. AVX2, FMA), the GPU
+ * devices its GPU modules find, and whether models load with flash attention. JSON either way (--json is accepted for
+ * scripts that say so); exit 1 when the build is not the one wanted here.
  */
 function buildInfo(argv: string[], io: Io): number {
   args(argv, { json: { type: 'boolean', default: false } });
   const { inspectBuild } = require(path.join(PACKAGE_ROOT, 'scripts', 'build-whisper.js')) as { inspectBuild(): { matches: boolean; core: string } };
+  const { cpuVariantOf } = require(path.join(PACKAGE_ROOT, 'scripts', 'whisper-core', 'build-core.js')) as { cpuVariantOf(file: string): string | null };
   const info = inspectBuild();
+  // The GPU modules load first, as a model load for the GPU would: their devices are part of the answer.
+  const loaded = whisperAddon().backends?.(true);
+  const cpu = loaded?.backends.find((b) => b.name === 'CPU');
+  const gpuDevices = loaded?.backends.filter((b) => b.name !== 'CPU').flatMap((b) => b.devices.map((d) => ({ backend: b.name, ...d }))) ?? [];
   const runtime = whisperAddon().systemInfo?.();
   const cpuFeatures = runtime ? Object.fromEntries([...(runtime.systemInfo.match(/CPU : ([^:]*?)(?:\s\w+ : |$)/)?.[1] ?? '').matchAll(/(\w+) = (\w+)/g)]
     .map(([, name, value]) => [name, value === '1' ? true : value === '0' ? false : value])) : null;
@@ -576,6 +590,10 @@ function buildInfo(argv: string[], io: Io): number {
     ...info,
     // The bundled core reports neither; its binding left flash attention uninitialised (whatever was on the stack).
     whisperCppVersion: runtime?.whisperVersion ?? null,
+    // The variant ggml scored best on this CPU (libggml-cpu-<variant>): what every decode runs.
+    cpuVariant: cpu ? (cpu.file ? cpuVariantOf(cpu.file) : null) ?? 'built in' : null,
+    cpuBackend: cpu?.file ?? null,
+    gpuDevices,
     cpuFeatures,
     systemInfo: runtime?.systemInfo ?? null,
     flashAttention: runtime ? flashAttnFromEnv() : null,

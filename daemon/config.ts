@@ -28,8 +28,13 @@ export function defaultThreads(): number {
   return Math.max(1, Math.min(8, os.availableParallelism() - 1));
 }
 
-/** GPU unless told otherwise where one is always there to use (Apple Silicon's Metal); EARSHOT_GPU=1/0 decides. */
-export function defaultGpu(env: NodeJS.ProcessEnv = process.env): boolean {
+/**
+ * Whether whisper runs on a GPU: `true`, `false`, or `'auto'`: the first discrete GPU one of the addon's GPU modules
+ * finds (Metal on Apple Silicon; Vulkan or CUDA elsewhere), else the CPU. EARSHOT_GPU=1/0 decides.
+ */
+export type GpuChoice = boolean | 'auto';
+
+export function defaultGpu(env: NodeJS.ProcessEnv = process.env): GpuChoice {
   if (env.EARSHOT_GPU === '1' || env.EARSHOT_GPU === '0') return env.EARSHOT_GPU === '1';
-  return process.platform === 'darwin' && os.arch() === 'arm64';
+  return 'auto';
 }

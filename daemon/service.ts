@@ -54,6 +54,7 @@ import { Session, SessionConfig, SessionEvents } from './session/session';
 import { createSpeechDetector, vadConfig } from './vad/config';
 import { VadModelError } from './vad/silero';
 import { ServiceError } from './serviceError';
+import type { GpuChoice } from './config';
 
 export { ServiceError } from './serviceError';
 export { DEFAULT_MODEL_IDLE_UNLOAD_SEC, MODEL_PROGRESS_INTERVAL_MS, ModelProgress, ProgressReporter } from './asr/modelLifecycle';
@@ -64,7 +65,7 @@ export interface ServiceConfig {
   modelPath: string;
   language: string;
   threads: number;
-  gpu: boolean;
+  gpu: GpuChoice;
   vad?: VadSettings;
   /** Free the model this long after the last session ends (it reloads on the next start); 0 = never. */
   modelIdleUnloadSec?: number;
@@ -737,7 +738,7 @@ export class EarshotService {
     // The live sources of the current (or last) session: what their bounded queues dropped (see streaming.ts, backpressure).
     const droppedSamples = this.current ? [...this.live.values()].reduce((n, { source }) => n + source.status.droppedSamples, 0) : 0;
     return {
-      model: { state: e.state, path: this.config.modelPath, error: e.error, loadMs: e.loadMs, ...e.stats() },
+      model: { state: e.state, path: this.config.modelPath, error: e.error, loadMs: e.loadMs, gpuDevice: e.gpuDevice, ...e.stats() },
       backlogSec: session?.backlogSec ?? 0,
       dropped: Math.round(droppedSamples / FRAME_SAMPLES),
       degradeLevel: level,

@@ -96,6 +96,7 @@ export function renderHealth(s: HealthSnapshot): string {
     lines.push(`| State | ${h.model.state} |`);
     lines.push(`| Model file | ${h.model.path ? `\`${cell(h.model.path)}\`` : '—'} |`);
     lines.push(`| Load time | ${ms(h.model.loadMs)} |`);
+    lines.push(`| Runs on | ${h.model.gpuDevice ? `GPU: ${cell(h.model.gpuDevice)}` : h.model.state === 'ready' ? 'CPU' : '—'} |`);
     lines.push(`| Real-time factor | ${h.model.rtf === null ? '—' : `${h.model.rtf.toFixed(3)} (inference time / audio time; below 1 keeps up)`} |`);
     lines.push(`| Inference p50 / p95 | ${ms(h.model.p50Ms)} / ${ms(h.model.p95Ms)} |`);
     lines.push(`| Error | ${h.model.error ? cell(h.model.error) : '—'} |`, '');

@@ -715,6 +715,8 @@ export interface HealthParams {
     path: string | null;
     error: string | null;
     loadMs: number | null;
+    /** The GPU whisper runs on (e.g. "NVIDIA GeForce RTX 4060" through Vulkan, "Apple M2" through Metal); null: the CPU. */
+    gpuDevice?: string | null;
     /** Inference time / audio time over recent decodes (lower is faster). */
     rtf: number | null;
     p50Ms: number | null;

@@ -3,9 +3,11 @@
  * Makes sure smart-whisper's native addon is built for speed (runs as `postinstall`).
  *
  * First choice, "the new core": the addon rebuilt against current whisper.cpp sources (scripts/whisper-core/
- * build-core.js: whisper.cpp from the nodejs-whisper package, CMake, smart-whisper's binding patched). Its kind follows
- * the CPU as below (x86-64-v3 / portable / metal); EARSHOT_WHISPER_BACKEND=cuda|vulkan builds a GPU core instead and
- * EARSHOT_WHISPER_MARCH=native a -march=native one. If that build fails (no CMake, no compiler for it, …) or
+ * build-core.js: whisper.cpp from the nodejs-whisper package, CMake, smart-whisper's binding patched), with ggml's CPU
+ * backend in all its variants as modules chosen at run time (`cpu`; Apple Silicon: `metal`, the same plus Metal), so the
+ * addon runs on every CPU of its platform. GPU backends are modules beside it: Vulkan whenever its SDK is here (or
+ * EARSHOT_WHISPER_GPU=vulkan|cuda|none says which); EARSHOT_WHISPER_MARCH=native builds one CPU module for this very
+ * CPU instead of the variants. If that build fails (no CMake, no compiler for it, …) or
  * EARSHOT_WHISPER_CORE=bundled asks for it, the install says so and falls back to the whisper.cpp that smart-whisper
  * bundles (Oct 2024), built as follows:
  *
@@ -20,7 +22,7 @@
  * Usage: node scripts/build-whisper.js [--check] [--force] [--cpu]
  *   --check  print the build info as JSON; exit 1 if the installed build is not the wanted one
  *   --force  rebuild the bundled sources even if the flags already match
- *   --cpu    replace a GPU core (scripts/build-whisper-cuda.sh) with this CPU's; without it a GPU core is kept
+ *   --cpu    no GPU modules (without it, those already installed are kept)
  * EARSHOT_WHISPER_NO_FALLBACK=1: a failed new-core build exits 1 and leaves the installed addon as it is.
  */
 'use strict';
@@ -75,37 +77,79 @@ function recordedGgmlCommand(dir) {
   }
 }
 
-/** scripts/build-whisper-cuda.sh leaves this marker: a CUDA build is kept as it is. */
-function cudaBuild(dir) {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(dir, 'build', 'Release', 'earshot-cuda.json'), 'utf8'));
-  } catch {
-    return null;
-  }
-}
-
 /** Which new core this machine should get (null: the bundled sources were asked for). */
 function wantedCoreKind(env = process.env) {
   if (env.EARSHOT_WHISPER_CORE === 'bundled') return null;
-  if (env.EARSHOT_WHISPER_BACKEND === 'cuda' || env.EARSHOT_WHISPER_BACKEND === 'vulkan') return env.EARSHOT_WHISPER_BACKEND;
   if (env.EARSHOT_WHISPER_MARCH === 'native') return 'native';
-  const kind = wantedBuild().kind;
-  return kind === 'default' ? (os.arch() === 'x64' ? 'x86-64-v3' : 'portable') : kind;
+  return process.platform === 'darwin' && os.arch() === 'arm64' ? 'metal' : 'cpu';
+}
+
+/** The kind the install built before the CPU modules (x86-64-v3 or portable): the benchmarks' native anchor. */
+function staticKind() {
+  return os.arch() === 'x64' && (cpuHasAvx2() || process.platform === 'win32') ? 'x86-64-v3' : 'portable';
+}
+
+/** scripts/vulkan-sdk.sh unpacks newer Vulkan headers here when the system's are too old. */
+const LOCAL_VULKAN_SDK = path.join(__dirname, '..', '.vulkan-sdk', 'usr');
+
+/**
+ * The Vulkan SDK ggml's Vulkan backend compiles with, or why there is none: headers of 1.3.261 or later (ggml uses
+ * VK_EXT_layer_settings; Debian 12's libvulkan-dev 1.3.239 is too old) under $VULKAN_SDK/include, scripts/vulkan-sdk.sh's
+ * .vulkan-sdk/usr/include or /usr/include, and glslc. Returns { ok: true, dir, version } or { ok: false, reason }.
+ */
+function vulkanSdk(env = process.env, roots = [env.VULKAN_SDK, LOCAL_VULKAN_SDK, process.platform === 'win32' ? null : '/usr']) {
+  const found = [];
+  for (const dir of roots.filter(Boolean)) {
+    let header;
+    try {
+      header = fs.readFileSync(path.join(dir, 'include', 'vulkan', 'vulkan_core.h'), 'utf8');
+    } catch {
+      continue;
+    }
+    const patch = Number(header.match(/#define VK_HEADER_VERSION (\d+)/)?.[1]);
+    const [major, minor] = (header.match(/#define VK_HEADER_VERSION_COMPLETE VK_MAKE_API_VERSION\(0, (\d+), (\d+), VK_HEADER_VERSION\)/) ?? []).slice(1).map(Number);
+    if (!Number.isFinite(patch) || !Number.isFinite(major)) continue;
+    const version = `${major}.${minor}.${patch}`;
+    if (major > 1 || minor > 3 || (minor === 3 && patch >= 261)) {
+      const exe = process.platform === 'win32' ? 'glslc.exe' : 'glslc';
+      const glslc = [path.join(dir, 'bin', exe), ...(env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, exe))];
+      if (!glslc.some((f) => fs.existsSync(f))) return { ok: false, reason: 'no glslc (the Vulkan SDK, or the glslc package)' };
+      return { ok: true, dir, version };
+    }
+    found.push(version);
+  }
+  return { ok: false, reason: found.length ? `Vulkan headers ${found.join(', ')} are older than 1.3.261 (scripts/vulkan-sdk.sh fetches newer ones)` : 'no Vulkan headers (the Vulkan SDK, or scripts/vulkan-sdk.sh)' };
+}
+
+/**
+ * The GPU modules to build beside the core: those EARSHOT_WHISPER_GPU names (`vulkan`, `cuda`, `vulkan,cuda`; empty or
+ * `none`: none; EARSHOT_WHISPER_BACKEND=vulkan|cuda as before), else Vulkan where its SDK is here (the release builds
+ * and CI; a failed attempt leaves the CPU core), plus those the installed core already has. { gpu, asked }.
+ */
+function wantedGpuModules(env = process.env, installed = core.installedCore()) {
+  const named = env.EARSHOT_WHISPER_GPU ?? (['cuda', 'vulkan'].includes(env.EARSHOT_WHISPER_BACKEND) ? env.EARSHOT_WHISPER_BACKEND : undefined);
+  if (named !== undefined) return { gpu: named.split(',').map((g) => g.trim()).filter((g) => g && g !== 'none'), asked: true };
+  const kept = (installed?.gpuBackends ?? []).filter((g) => g !== 'metal');
+  const auto = process.platform !== 'darwin' && vulkanSdk(env).ok ? ['vulkan'] : [];
+  return { gpu: [...new Set([...kept, ...auto])], asked: false };
 }
 
 function inspectBuild() {
   const installed = core.installedCore();
   if (installed) {
     const wanted = wantedCoreKind();
+    const { gpu, asked } = wantedGpuModules(process.env, installed);
+    const gpuBackends = installed.gpuBackends ?? [];
     return {
       core: 'new', whisperCpp: installed.whisperCpp, source: installed.source, wanted: wanted ?? 'bundled', kind: installed.kind,
-      cmakeOptions: installed.cmakeOptions, matches: wanted === installed.kind || (wanted !== null && ['cuda', 'vulkan'].includes(installed.kind)),
+      cpuVariants: installed.cpuVariants ?? [], gpuBackends, cmakeOptions: installed.cmakeOptions,
+      // GPU modules found by themselves (an SDK that appeared since) are not owed; those asked for are.
+      matches: wanted === installed.kind && (!asked || gpu.every((g) => gpuBackends.includes(g))),
       addon: path.join(packageDir(), 'build', 'Release', 'smart-whisper.node'), builtAt: installed.builtAt,
     };
   }
   const dir = packageDir();
-  const cuda = cudaBuild(dir);
-  const wanted = cuda ? { kind: 'cuda', flags: null } : wantedBuild();
+  const wanted = wantedBuild();
   const command = recordedGgmlCommand(dir);
   const addon = path.join(dir, 'build', 'Release', 'smart-whisper.node');
   const march = command?.match(/-march=(\S+)/g)?.map((m) => m.slice(7)) ?? [];
@@ -114,7 +158,7 @@ function inspectBuild() {
     : command !== null && wanted.flags.split(' ').every((f) => command.includes(f)) && fs.existsSync(addon);
   return {
     core: 'bundled', whisperCpp: `bundled with smart-whisper ${require(path.join(dir, 'package.json')).version}`,
-    wanted: wanted.kind, wantedFlags: wanted.flags, march, optimized: /\s-O3\b/.test(command ?? ''),
+    wanted: wanted.kind, wantedFlags: wanted.flags, march, optimized: /\s-O3\b/.test(command ?? ''), gpuBackends: [],
     // The new core was wanted: the bundled build is the fallback, not what this machine should run.
     flagsMatch: matches, matches: matches && wantedCoreKind() === null, addon, ggmlCommand: command,
   };
@@ -144,13 +188,20 @@ function main(argv) {
   }
   const coreKind = wantedCoreKind();
   const installed = core.installedCore();
-  if (installed && ['cuda', 'vulkan'].includes(installed.kind) && !process.env.EARSHOT_WHISPER_BACKEND && !argv.includes('--cpu')) {
-    console.error(`earshot: keeping the ${installed.kind} build of whisper.cpp ${installed.whisperCpp} (--cpu replaces it)`);
-    return 0;
-  }
   if (coreKind !== null) {
+    const { gpu, asked } = argv.includes('--cpu') ? { gpu: [], asked: true } : wantedGpuModules(process.env, installed);
+    // CMake finds the Vulkan headers through VULKAN_SDK.
+    const sdk = gpu.includes('vulkan') ? vulkanSdk() : null;
+    if (sdk?.ok && !process.env.VULKAN_SDK && sdk.dir !== '/usr') process.env.VULKAN_SDK = sdk.dir;
     try {
-      core.buildCore(coreKind);
+      try {
+        core.buildCore(coreKind, { gpu });
+      } catch (e) {
+        if (gpu.length === 0 || (asked && process.env.EARSHOT_WHISPER_NO_FALLBACK === '1')) throw e;
+        // A GPU module that does not build costs the GPU, not the install: the CPU core goes in alone.
+        console.error(`earshot: could not build the ${gpu.join(', ')} module (${e.message.split('\n')[0]}); installing the CPU core without it`);
+        core.buildCore(coreKind, { gpu: [] });
+      }
       return 0;
     } catch (e) {
       if (process.env.EARSHOT_WHISPER_NO_FALLBACK === '1') throw e;
@@ -166,6 +217,7 @@ function main(argv) {
   if (replacingNewCore) {
     console.error(`earshot: replacing the whisper.cpp ${installed.whisperCpp} core with the sources bundled with smart-whisper`);
     fs.rmSync(path.join(packageDir(), 'build', 'Release', 'earshot-core.json'), { force: true });
+    core.removeInstalledLibraries();
   }
   const info = inspectBuild();
   if (info.wantedFlags && (!info.flagsMatch || replacingNewCore || argv.includes('--force'))) {
@@ -185,7 +237,7 @@ function safeVersion() {
   }
 }
 
-module.exports = { inspectBuild, wantedBuild, wantedCoreKind };
+module.exports = { inspectBuild, wantedBuild, wantedCoreKind, wantedGpuModules, staticKind, vulkanSdk };
 
 if (require.main === module) {
   try {

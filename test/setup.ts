@@ -48,6 +48,21 @@ export function miniModel(): string {
 }
 
 /**
+ * A mini whisper model with random weights and no forced token: what greedy decoding says follows every multiplication
+ * of the encoder and decoder, so two builds (CPU variants, a GPU) that give the same text computed the same.
+ */
+export function randomMiniModel(): string {
+  const file = path.join(MODELS_DIR, 'mini-random.bin');
+  if (!fs.existsSync(file)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { generateModel } = require(path.join(REPO_ROOT, 'scripts', 'gen-whisper-model.js'));
+    fs.mkdirSync(MODELS_DIR, { recursive: true });
+    generateModel({ preset: 'mini', out: file });
+  }
+  return file;
+}
+
+/**
  * "Alice, can you fix auth.ts by Friday?" as whisper tokens: a request to a named person (an action item for Alice,
  * due Friday) that mentions a workspace file.
  */

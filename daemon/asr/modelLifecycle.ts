@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { ErrorCodes, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelProgressParams, ModelState } from '../../protocol/protocol';
 import { ServiceError } from '../serviceError';
+import type { GpuChoice } from '../config';
 import { CATALOG, fasterModels, findCatalogModel } from './catalog';
 import { DEGRADE_LADDER } from './degrade';
 import { cachedModelStatus, DownloadError, DownloadProgress } from './download';
@@ -34,7 +35,7 @@ export interface ModelLifecycleConfig {
   modelPath: string;
   language: string;
   threads: number;
-  gpu: boolean;
+  gpu: GpuChoice;
   /** The catalog choice behind modelPath (absent: a daemon started without a catalog, e.g. some tests). */
   selection?: ModelSelection;
   /** Seconds after the last session before the model is freed; 0 keeps it. */

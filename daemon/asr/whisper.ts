@@ -10,13 +10,14 @@ import { ModelState } from '../../protocol/protocol';
 import type { Logger } from '../log';
 import { SAMPLE_RATE } from '../capture/source';
 import { inspectModelFile, ModelFileError, ModelInfo } from './modelFile';
+import type { GpuChoice } from '../config';
 
 export interface WhisperConfig {
   modelPath: string;
   /** Always explicit: leaving it unset makes whisper detect the language with a second encoder pass. */
   language: string;
   threads: number;
-  gpu: boolean;
+  gpu: GpuChoice;
   /** Flash attention in the encoder and decoder (new core only); default {@link flashAttnFromEnv}. */
   flashAttn?: boolean;
 }
@@ -72,16 +73,29 @@ export function flashAttnFromEnv(env: NodeJS.ProcessEnv = process.env): boolean 
   return env.EARSHOT_FLASH_ATTN === undefined || env.EARSHOT_FLASH_ATTN === '' ? DEFAULT_FLASH_ATTN : env.EARSHOT_FLASH_ATTN !== '0';
 }
 
+/** A ggml backend the addon has loaded (backends()): CPU, Vulkan, CUDA, Metal; `file` is its module (null: linked in). */
+export interface BackendInfo {
+  name: string;
+  file: string | null;
+  devices: { name: string; description: string; type: 'cpu' | 'gpu' | 'igpu' | 'accel' | 'other'; memoryTotal: number }[];
+}
+
 /** smart-whisper's native binding: the calls its JS makes, and what the new core adds (optional: the bundled core lacks them). */
 export interface WhisperAddon {
-  /** The new core takes a third argument, flash attention on or off; the bundled one rejects it. */
-  WhisperModel: { load(file: string, gpu: boolean, flashAttn?: boolean): Promise<{ handle: unknown; free(): Promise<void> }> };
+  /**
+   * The new core takes `gpu` as true, false or 'auto' and a third argument, flash attention on or off; the bundled one
+   * takes a boolean and rejects a third. `gpuDevice`: the GPU the model runs on (new core), null on the CPU.
+   */
+  WhisperModel: { load(file: string, gpu: boolean | 'auto', flashAttn?: boolean): Promise<{ handle: unknown; free(): Promise<void>; gpuDevice?: string | null }> };
   transcribe(handle: unknown, pcm: Float32Array, params: object, done: (result: unknown) => void, progress: (result: unknown) => void): void;
   setLogger?(sink: ((level: number, text: string) => void) | null): void;
   systemInfo?(): { whisperVersion: string; systemInfo: string };
   /** Stops the model's decode in progress (it then fails); the bundled core has no such call. */
   abortDecode?(handle: unknown): void;
+  /** The backends loaded (the GPU modules too when `withGpu`), and the addon's own file; the bundled core has none. */
+  backends?(withGpu: boolean): { addon: string; backends: BackendInfo[] };
 }
+
 
 /** ggml_log_level's values, for the log records. */
 const GGML_LOG_LEVELS = ['none', 'debug', 'info', 'warn', 'error', 'cont'];
@@ -187,6 +201,8 @@ export class WhisperEngine {
   error: string | null = null;
   info: ModelInfo | undefined;
   loadMs: number | null = null;
+  /** The GPU the loaded model runs on (the new core says), null on the CPU. */
+  gpuDevice: string | null = null;
 
   constructor(readonly config: WhisperConfig, private readonly onStateChange: (state: ModelState) => void = () => undefined) {}
 
@@ -203,10 +219,11 @@ export class WhisperEngine {
       this.setState('loading');
       this.info = await inspectModelFile(this.config.modelPath);
       const { WhisperModel } = smartWhisper();
-      // The bundled core's load takes two arguments and rejects a third.
+      // The bundled core's load takes two arguments, a boolean GPU (Metal on Apple Silicon), and rejects a third.
       this.model = whisperAddon().systemInfo
-        ? await (WhisperModel.load as (path: string, gpu: boolean, flashAttn: boolean) => Promise<WhisperModel>)(this.config.modelPath, this.config.gpu, this.config.flashAttn ?? flashAttnFromEnv())
-        : await WhisperModel.load(this.config.modelPath, this.config.gpu);
+        ? await (WhisperModel.load as (path: string, gpu: GpuChoice, flashAttn: boolean) => Promise<WhisperModel>)(this.config.modelPath, this.config.gpu, this.config.flashAttn ?? flashAttnFromEnv())
+        : await WhisperModel.load(this.config.modelPath, this.config.gpu === 'auto' ? process.platform === 'darwin' && process.arch === 'arm64' : this.config.gpu);
+      this.gpuDevice = (this.model as { gpuDevice?: string | null }).gpuDevice ?? null;
       this.setState('warming_up');
       // A small encoder window is enough to touch every weight and allocator (2.2 s → 0.12 s for base.en here).
       await this.enqueue(() => this.run({ pcm: new Float32Array(WARM_UP_SEC * SAMPLE_RATE), maxTokens: 1, audioCtx: WARM_UP_AUDIO_CTX }));

@@ -2,21 +2,33 @@
 /**
  * Builds smart-whisper's native addon against current whisper.cpp sources ("the new core"): smart-whisper stays the
  * JS API, its C++ binding (src/binding/*.cc) is patched for the newer whisper.cpp (binding.patch, next to this file)
- * and linked with static libraries that CMake builds from the whisper.cpp tree the npm package nodejs-whisper ships
+ * and linked with the libraries CMake builds from the whisper.cpp tree the npm package nodejs-whisper ships
  * (cpp/whisper.cpp; a devDependency, so nothing is downloaded from anywhere but the npm registry).
  *
  *   1. the sources are copied to node_modules/.earshot-whisper-core/source and whisper.patch applied (flash
  *      attention's K/V padding masked; the decoder computes the prompt's logits for its last token only; the
  *      encoder's phases hand their compute buffers back to the OS once no later phase reads them, the K/V caches and
  *      the CPU work buffer at the end of each decode: less memory per decode); cmake configures and
- *      builds libwhisper + ggml (static, PIC) from there into node_modules/.earshot-whisper-core/<kind>;
+ *      builds libwhisper, ggml, ggml-base (shared) and ggml's backend modules from there into
+ *      node_modules/.earshot-whisper-core/<kind>;
  *   2. smart-whisper's binding sources are copied there, patched, and built with node-gyp (the node-gyp npm runs for
  *      smart-whisper's own install, so the same Node headers and offline setup apply);
- *   3. the addon replaces node_modules/smart-whisper/build/Release/smart-whisper.node, and earshot-core.json next to
- *      it records what was built (scripts/build-whisper.js reads it for `earshot build-info`).
+ *   3. the addon replaces node_modules/smart-whisper/build/Release/smart-whisper.node, with the shared libraries beside
+ *      it (under the names the loader looks for: libwhisper.so.1, …), the CPU modules beside them and GPU modules in
+ *      gpu/; earshot-core.json records what was built (scripts/build-whisper.js reads it for `earshot build-info`).
  *
- * Kinds (which one: scripts/build-whisper.js): x86-64-v3 (AVX2/FMA/F16C/BMI2, the default on such CPUs), native
- * (-march=native), portable (no x86 SIMD beyond the baseline), metal (Apple Silicon), cuda, vulkan.
+ * Kinds (which one: scripts/build-whisper.js). Every kind the install builds is shared libraries whose ggml backends are
+ * modules loaded at run time (GGML_BACKEND_DL): the binding loads them from the addon's own folder (binding.patch,
+ * backends.cc), so one package runs on every CPU of its platform and a GPU needs no build:
+ *   cpu     ggml's CPU backend in all its variants (GGML_CPU_ALL_VARIANTS: x64, sse42, sandybridge, …, zen4 on x86-64;
+ *           armv8.x on arm64): ggml scores each against this CPU and loads the best (x86-64 without AVX, with AVX and
+ *           no AVX2, …: every one runs). The install's kind on x86-64 and arm64.
+ *   metal   Apple Silicon: cpu's variants (apple_m1, m2_m3, m4) and the Metal backend module.
+ *   native  one CPU module for this very CPU (-march=native, EARSHOT_WHISPER_MARCH=native).
+ *   GPU modules (`gpu: ['vulkan']`, `['cuda']`): built in the same CMake tree (the same ggml-base), installed in
+ *           build/Release/gpu/ and loaded only when whisper is asked for the GPU.
+ *   x86-64-v3, portable: static libraries with everything linked in, for the benchmarks' native anchors only
+ *           (scripts/build-whisper-cpp.sh --newest: the build the install made before the modules).
  * Steps 1 and 2 are skipped when their inputs have not changed.
  */
 'use strict';
@@ -50,10 +62,41 @@ function whisperVersion(srcDir) {
   return fs.readFileSync(path.join(srcDir, 'CMakeLists.txt'), 'utf8').match(/project\("whisper\.cpp" VERSION ([\d.]+)\)/)?.[1] ?? 'unknown';
 }
 
-/** CMake options per kind; ggml's own CPU-feature options do the x86 SIMD choice (GGML_NATIVE off → AVX2 etc. on). */
+/** The kinds the install builds (shared libraries, backends loaded at run time); the others are static anchors. */
+const MODULE_KINDS = ['cpu', 'metal', 'native'];
+/** GPU backends that can be built as modules beside a module kind. */
+const GPU_BACKENDS = ['vulkan', 'cuda'];
+
+/**
+ * Shared libraries whose backends ggml loads at run time. The libraries find each other in their own folder ($ORIGIN,
+ * @loader_path; Windows looks beside the DLL that asks), so the folder can move (into a VSIX, a user's extensions).
+ */
+function moduleOptions() {
+  const rpath = process.platform === 'darwin' ? '@loader_path' : process.platform === 'win32' ? null : '$ORIGIN';
+  return ['-DBUILD_SHARED_LIBS=ON', '-DGGML_BACKEND_DL=ON',
+    ...(rpath ? ['-DCMAKE_BUILD_WITH_INSTALL_RPATH=ON', `-DCMAKE_INSTALL_RPATH=${rpath}`] : [])];
+}
+
+/** ggml's CPU variants where it has a list for the platform (none for Windows on Arm: one portable module there). */
+function cpuVariantOptions() {
+  const variants = os.arch() === 'x64' || (os.arch() === 'arm64' && process.platform !== 'win32');
+  return ['-DGGML_NATIVE=OFF', ...(variants ? ['-DGGML_CPU_ALL_VARIANTS=ON'] : [])];
+}
+
+/** Which GPU modules a build has: every one said ON or OFF, so a CMake cache reused by the next build forgets none. */
+function gpuOptions(gpu = []) {
+  for (const g of gpu) if (!GPU_BACKENDS.includes(g)) throw new Error(`unknown GPU backend ${g} (one of ${GPU_BACKENDS.join(', ')})`);
+  const cuda = gpu.includes('cuda');
+  const nvcc = path.join(process.env.CUDA_HOME || '/usr/local/cuda', 'bin', process.platform === 'win32' ? 'nvcc.exe' : 'nvcc');
+  return [`-DGGML_VULKAN=${gpu.includes('vulkan') ? 'ON' : 'OFF'}`, `-DGGML_CUDA=${cuda ? 'ON' : 'OFF'}`,
+    ...(cuda && fs.existsSync(nvcc) ? [`-DCMAKE_CUDA_COMPILER=${nvcc}`] : []),
+    ...(cuda && process.env.EARSHOT_CUDA_ARCHITECTURES ? [`-DCMAKE_CUDA_ARCHITECTURES=${process.env.EARSHOT_CUDA_ARCHITECTURES}`] : [])];
+}
+
+/** CMake options per kind (GPU modules: gpuOptions); ggml's own CPU-feature options do the x86 SIMD choice. */
 function cmakeOptions(kind) {
   const common = [
-    '-DCMAKE_BUILD_TYPE=Release', '-DBUILD_SHARED_LIBS=OFF', '-DCMAKE_POSITION_INDEPENDENT_CODE=ON',
+    '-DCMAKE_BUILD_TYPE=Release', '-DCMAKE_POSITION_INDEPENDENT_CODE=ON',
     '-DWHISPER_BUILD_EXAMPLES=OFF', '-DWHISPER_BUILD_TESTS=OFF', '-DWHISPER_BUILD_SERVER=OFF',
     // ggml's own thread pool, as in the bundled build: OpenMP's workers spin after each graph, which a daemon
     // sharing the CPU with an editor cannot afford.
@@ -67,26 +110,23 @@ function cmakeOptions(kind) {
   ];
   const noAmx = ['C', 'CXX'].map((lang) => `-DCMAKE_${lang}_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16`);
   const noX86Simd = ['SSE42', 'AVX', 'AVX2', 'BMI2', 'FMA', 'F16C'].map((f) => `-DGGML_${f}=OFF`);
+  const staticLibs = ['-DBUILD_SHARED_LIBS=OFF'];
   switch (kind) {
-    // MSVC has no -march: ggml's GGML_AVX2 etc. give it /arch:AVX2 instead.
-    case 'x86-64-v3': return [...common, '-DGGML_NATIVE=OFF', ...(process.platform === 'win32' ? [] : ['-DCMAKE_C_FLAGS=-march=x86-64-v3', '-DCMAKE_CXX_FLAGS=-march=x86-64-v3'])];
+    case 'cpu': return [...common, ...moduleOptions(), ...cpuVariantOptions()];
+    // The Metal shaders are embedded in the module: nothing to find at run time.
+    case 'metal': return [...common, ...moduleOptions(), ...cpuVariantOptions(), '-DGGML_METAL=ON', '-DGGML_METAL_EMBED_LIBRARY=ON'];
     // Without AMX: ggml's AMX kernels take the 8-bit weights where the CPU has it, and die of an illegal instruction
     // where the kernel does not let the process use the tiles (a Sapphire Rapids VM here).
-    case 'native': return [...common, '-DGGML_NATIVE=ON', ...(os.arch() === 'x64' && process.platform !== 'win32' ? noAmx : [])];
-    case 'portable': return [...common, '-DGGML_NATIVE=OFF', ...(os.arch() === 'x64' ? noX86Simd : [])];
-    // The Metal shaders are embedded in the library: nothing to find at run time.
-    case 'metal': return [...common, '-DGGML_NATIVE=ON', '-DGGML_METAL=ON', '-DGGML_METAL_EMBED_LIBRARY=ON'];
-    case 'cuda': {
-      const nvcc = path.join(process.env.CUDA_HOME || '/usr/local/cuda', 'bin', process.platform === 'win32' ? 'nvcc.exe' : 'nvcc');
-      return [...common, '-DGGML_NATIVE=OFF', '-DGGML_CUDA=ON', ...(fs.existsSync(nvcc) ? [`-DCMAKE_CUDA_COMPILER=${nvcc}`] : []),
-        ...(process.env.EARSHOT_CUDA_ARCHITECTURES ? [`-DCMAKE_CUDA_ARCHITECTURES=${process.env.EARSHOT_CUDA_ARCHITECTURES}`] : [])];
-    }
-    case 'vulkan': return [...common, '-DGGML_NATIVE=OFF', '-DGGML_VULKAN=ON'];
-    default: throw new Error(`unknown whisper core kind ${kind}`);
+    case 'native': return [...common, ...moduleOptions(), '-DGGML_NATIVE=ON', ...(os.arch() === 'x64' && process.platform !== 'win32' ? noAmx : [])];
+    // The benchmarks' anchors: what the install built before the modules. MSVC has no -march: ggml's GGML_AVX2 etc.
+    // give it /arch:AVX2 instead.
+    case 'x86-64-v3': return [...common, ...staticLibs, '-DGGML_NATIVE=OFF', ...(process.platform === 'win32' ? [] : ['-DCMAKE_C_FLAGS=-march=x86-64-v3', '-DCMAKE_CXX_FLAGS=-march=x86-64-v3'])];
+    case 'portable': return [...common, ...staticLibs, '-DGGML_NATIVE=OFF', ...(os.arch() === 'x64' ? noX86Simd : [])];
+    default: throw new Error(`unknown whisper core kind ${kind} (one of ${[...MODULE_KINDS, 'x86-64-v3', 'portable'].join(', ')})`);
   }
 }
 
-/** Extra libraries the static ggml backends need at link time. */
+/** Extra libraries a static build needs at link time (the anchors); the modules bring their own. */
 function systemLibraries(kind) {
   const libs = [];
   if (process.platform === 'darwin') {
@@ -94,13 +134,6 @@ function systemLibraries(kind) {
     if (kind === 'metal') libs.push('-framework Metal', '-framework MetalKit');
   } else if (process.platform !== 'win32') {
     libs.push('-lpthread', '-ldl');
-  }
-  if (kind === 'cuda') {
-    const cuda = process.env.CUDA_HOME || '/usr/local/cuda';
-    libs.push(`-L${cuda}/lib64`, `-L${cuda}/targets/x86_64-linux/lib`, '-lcudart', '-lcublas', '-lcublasLt', '-lcuda');
-  }
-  if (kind === 'vulkan') {
-    libs.push(process.platform === 'win32' ? path.join(process.env.VULKAN_SDK ?? '', 'Lib', 'vulkan-1.lib') : '-lvulkan');
   }
   return libs;
 }
@@ -202,6 +235,50 @@ function staticLibraries(buildDir) {
   return found.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
+/** Every file under a CMake build tree but its bookkeeping. */
+function buildTreeFiles(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) { if (e.name !== 'CMakeFiles') walk(full); } else out.push(full);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * What a module build produced: `link`, what the addon is linked with (libwhisper, libggml, libggml-base: their
+ * unversioned names, import libraries on Windows); `runtime`, those libraries under the names the loader looks for
+ * ({ from, name }: libwhisper.so.1 and libggml.so.0 on Linux, libwhisper.1.dylib on macOS, the DLLs on Windows);
+ * `cpu` and `gpu`, ggml's backend modules ([lib]ggml-<name>[-<variant>].so|dll, found by that pattern at run time).
+ */
+function moduleArtifacts(libDir) {
+  const files = buildTreeFiles(libDir);
+  const windows = process.platform === 'win32';
+  const find = (name) => {
+    const found = files.find((f) => path.basename(f) === name);
+    if (!found) throw new Error(`CMake built no ${name} in ${libDir}`);
+    return found;
+  };
+  const core = ['whisper', 'ggml', 'ggml-base'];
+  const ext = process.platform === 'darwin' ? '.dylib' : '.so';
+  const link = core.map((n) => find(windows ? `${n}.lib` : `lib${n}${ext}`));
+  const runtime = windows
+    ? core.map((n) => ({ from: find(`${n}.dll`), name: `${n}.dll` }))
+    // libwhisper.so -> libwhisper.so.1 -> libwhisper.so.1.9.1: the middle name is the one the linker records.
+    : link.map((l) => ({ from: fs.realpathSync(l), name: fs.lstatSync(l).isSymbolicLink() ? path.basename(fs.readlinkSync(l)) : path.basename(l) }));
+  const modules = files.filter((f) => (windows ? /^ggml-[\w.-]+\.dll$/ : /^libggml-[\w.-]+\.so$/).test(path.basename(f))
+    && !/^(lib)?ggml-base\b/.test(path.basename(f)));
+  const backendOf = (f) => path.basename(f).replace(/^(lib)?ggml-/, '').replace(/\.(so|dll)$/, '');
+  return {
+    link, runtime,
+    cpu: modules.filter((f) => /^cpu(-|$)/.test(backendOf(f))),
+    gpu: modules.filter((f) => !/^cpu(-|$)/.test(backendOf(f))).map((f) => ({ file: f, backend: backendOf(f) })),
+  };
+}
+
 function stageDir(kind) {
   return path.join(REPO, 'node_modules', '.earshot-whisper-core', kind);
 }
@@ -230,41 +307,85 @@ function patchedSources() {
 }
 
 /**
- * Step 1: whisper.cpp and ggml as static libraries for `kind` (also what scripts/build-whisper-cpp.sh links its
- * native benchmark driver with). Returns { srcDir, version, options, libDir, libs, libKey }.
+ * Step 1: whisper.cpp and ggml for `kind` (also what scripts/build-whisper-cpp.sh links its native benchmark driver
+ * with), and the GPU modules in `gpu` beside a module kind. The CMake tree is kept between builds: a GPU module asked
+ * for later is added to it without building the CPU's again. Returns { srcDir, version, options, libDir, libs, libKey,
+ * artifacts } (libs: the static libraries of an anchor kind, or what the addon links; artifacts: moduleArtifacts()).
  */
-function buildLibraries(kind, { jobs = Math.max(1, os.cpus().length), log = (m) => console.error(m) } = {}) {
+function buildLibraries(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), log = (m) => console.error(m) } = {}) {
   const { srcDir, version, key: sourceKey } = patchedSources();
+  const modules = MODULE_KINDS.includes(kind);
+  if (gpu.length && !modules) throw new Error(`GPU modules are built beside ${MODULE_KINDS.join(', ')}, not ${kind}`);
   const libDir = path.join(stageDir(kind), 'cmake');
   const options = cmakeOptions(kind);
   const libKey = hashOf(version, sourceKey, options, fs.readFileSync(path.join(srcDir, 'CMakeLists.txt')), process.platform, os.arch());
   const libStamp = path.join(libDir, '.earshot-stamp');
-  if (!(fs.existsSync(libStamp) && fs.readFileSync(libStamp, 'utf8') === libKey && staticLibraries(libDir).length >= 3)) {
-    log(`earshot: building whisper.cpp ${version} (${kind}) with CMake, ${jobs} jobs (a few minutes)…`);
-    fs.rmSync(libDir, { recursive: true, force: true });
-    fs.mkdirSync(libDir, { recursive: true });
-    run('cmake', ['-S', srcDir, '-B', libDir, ...options]);
+  let stamp = null;
+  try {
+    stamp = JSON.parse(fs.readFileSync(libStamp, 'utf8'));
+  } catch { /* none yet, or the old plain-text stamp */ }
+  const current = stamp?.libKey === libKey;
+  const missingGpu = gpu.filter((g) => !(current && stamp.gpu.includes(g)));
+  if (!current || missingGpu.length > 0) {
+    const builtGpu = current ? [...new Set([...stamp.gpu, ...gpu])] : gpu;
+    log(`earshot: building whisper.cpp ${version} (${kind}${builtGpu.length ? ` + ${builtGpu.join(', ')}` : ''}) with CMake, ${jobs} jobs (a few minutes)…`);
+    if (!current) {
+      fs.rmSync(libDir, { recursive: true, force: true });
+      fs.mkdirSync(libDir, { recursive: true });
+    }
+    run('cmake', ['-S', srcDir, '-B', libDir, ...options, ...(modules ? gpuOptions(builtGpu) : [])]);
     run('cmake', ['--build', libDir, '--config', 'Release', '-j', String(jobs), '--target', 'whisper']);
-    fs.writeFileSync(libStamp, libKey);
+    fs.writeFileSync(libStamp, JSON.stringify({ libKey, gpu: builtGpu }));
   }
-  const libs = staticLibraries(libDir);
-  if (!libs.some((l) => /whisper\.(a|lib)$/.test(l))) throw new Error(`CMake built no libwhisper in ${libDir}`);
-  return { srcDir, version, options, libDir, libs, libKey };
+  if (!modules) {
+    const libs = staticLibraries(libDir);
+    if (!libs.some((l) => /whisper\.(a|lib)$/.test(l))) throw new Error(`CMake built no libwhisper in ${libDir}`);
+    return { srcDir, version, options, libDir, libs, libKey };
+  }
+  const artifacts = moduleArtifacts(libDir);
+  if (artifacts.cpu.length === 0) throw new Error(`CMake built no CPU backend module in ${libDir}`);
+  for (const g of gpu) if (!artifacts.gpu.some((m) => m.backend === g)) throw new Error(`CMake built no ${g} module in ${libDir}`);
+  return { srcDir, version, options: [...options, ...gpuOptions(gpu)], libDir, libs: artifacts.link, libKey, artifacts };
+}
+
+/** Files of an earlier core in build/Release: whisper's and ggml's libraries and modules (a stale CPU module would be scored too). */
+const CORE_FILE = /^(lib)?(whisper|ggml)[\w-]*(\.\d+)*\.(so|dylib|dll)(\.\d+)*$/;
+
+/** Removes an installed core's libraries and modules from build/Release (the bundled build links everything in). */
+function removeInstalledLibraries() {
+  const release = path.join(resolvePackageDir('smart-whisper'), 'build', 'Release');
+  if (!fs.existsSync(release)) return;
+  for (const name of fs.readdirSync(release)) if (CORE_FILE.test(name)) fs.rmSync(path.join(release, name), { force: true });
+  fs.rmSync(path.join(release, 'gpu'), { recursive: true, force: true });
+}
+
+/** Copies `from` to `to` through a temporary file: a library a running daemon has mapped is replaced, never rewritten. */
+function replaceFile(from, to) {
+  fs.copyFileSync(from, `${to}.tmp`);
+  fs.renameSync(`${to}.tmp`, to);
+}
+
+/** `libggml-cpu-haswell.so` → `haswell`; a single CPU module (`libggml-cpu.so`, the native kind) → `cpu`. */
+function cpuVariantOf(file) {
+  const m = /^(?:lib)?ggml-cpu(?:-([\w.]+))?\.(?:so|dll)$/.exec(file.split(/[\\/]/).pop());
+  return m ? m[1] ?? 'cpu' : null;
 }
 
 /**
- * Builds the new core for `kind` and installs the addon. Returns the record written to earshot-core.json.
- * Throws (with the build's last lines) when anything fails; the caller falls back to the bundled sources.
+ * Builds the new core for `kind` (with the GPU modules in `gpu`) and installs the addon. Returns the record written to
+ * earshot-core.json. Throws (with the build's last lines) when anything fails; the caller falls back to the bundled
+ * sources.
  */
-function buildCore(kind, { jobs = Math.max(1, os.cpus().length), log = (m) => console.error(m) } = {}) {
+function buildCore(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), log = (m) => console.error(m) } = {}) {
+  if (!MODULE_KINDS.includes(kind)) throw new Error(`the install builds ${MODULE_KINDS.join(', ')}; ${kind} is a benchmark anchor (--libraries-only)`);
   const started = Date.now();
-  const { srcDir, version, options, libs, libKey } = buildLibraries(kind, { jobs, log });
+  const { srcDir, version, options, libKey, artifacts } = buildLibraries(kind, { gpu, jobs, log });
   const swDir = resolvePackageDir('smart-whisper');
   const addonDir = path.join(stageDir(kind), 'addon');
 
   // 2. smart-whisper's binding, patched, linked with those libraries.
   const bindingSources = path.join(swDir, 'src', 'binding');
-  const addonKey = hashOf(libKey, hashFiles(libs), fs.readFileSync(PATCH), hashFiles(fs.readdirSync(bindingSources).sort().map((f) => path.join(bindingSources, f))));
+  const addonKey = hashOf(libKey, hashFiles(artifacts.runtime.map((r) => r.from)), fs.readFileSync(PATCH), hashFiles(fs.readdirSync(bindingSources).sort().map((f) => path.join(bindingSources, f))));
   const addonStamp = path.join(addonDir, '.earshot-stamp');
   const builtAddon = path.join(addonDir, 'build', 'Release', 'smart-whisper.node');
   if (!(fs.existsSync(addonStamp) && fs.readFileSync(addonStamp, 'utf8') === addonKey && fs.existsSync(builtAddon))) {
@@ -274,7 +395,6 @@ function buildCore(kind, { jobs = Math.max(1, os.cpus().length), log = (m) => co
     fs.cpSync(bindingSources, path.join(addonDir, 'src', 'binding'), { recursive: true });
     applyPatch(fs.readFileSync(PATCH, 'utf8'), path.join(addonDir, 'src', 'binding'));
     const addonApi = path.dirname(require.resolve('node-addon-api/package.json', { paths: [swDir] }));
-    const linux = process.platform === 'linux';
     const gyp = {
       targets: [{
         target_name: 'smart-whisper',
@@ -282,12 +402,16 @@ function buildCore(kind, { jobs = Math.max(1, os.cpus().length), log = (m) => co
         include_dirs: [require(addonApi).include.replace(/"/g, ''), path.join(srcDir, 'include'), path.join(srcDir, 'ggml', 'include')],
         // node-addon-api names its gyp file relative to the package that depends on it: absolute here.
         dependencies: [`${path.join(addonApi, 'node_api.gyp').replace(/\\/g, '/')}:nothing`],
-        // Static archives that reference each other: one group on GNU ld, any order elsewhere.
-        libraries: [...(linux ? ['-Wl,--start-group'] : []), ...libs, ...(linux ? ['-Wl,--end-group'] : []), ...systemLibraries(kind)],
+        libraries: [...artifacts.link, ...(process.platform === 'linux' ? ['-ldl'] : [])],
+        // The libraries are found beside the addon wherever it is unpacked ($$ is make's escape of $).
+        ldflags: ["-Wl,-rpath,'$$ORIGIN'"],
         'cflags!': ['-fno-exceptions'],
         'cflags_cc!': ['-fno-exceptions'],
         cflags_cc: ['-std=c++17', '-O2'],
-        xcode_settings: { GCC_ENABLE_CPP_EXCEPTIONS: 'YES', CLANG_CXX_LIBRARY: 'libc++', CLANG_CXX_LANGUAGE_STANDARD: 'c++17', GCC_SYMBOLS_PRIVATE_EXTERN: 'YES' },
+        xcode_settings: {
+          GCC_ENABLE_CPP_EXCEPTIONS: 'YES', CLANG_CXX_LIBRARY: 'libc++', CLANG_CXX_LANGUAGE_STANDARD: 'c++17', GCC_SYMBOLS_PRIVATE_EXTERN: 'YES',
+          OTHER_LDFLAGS: ['-Wl,-rpath,@loader_path'],
+        },
         msvs_settings: { VCCLCompilerTool: { ExceptionHandling: 1, AdditionalOptions: ['/std:c++17'] } },
       }],
     };
@@ -296,43 +420,65 @@ function buildCore(kind, { jobs = Math.max(1, os.cpus().length), log = (m) => co
     fs.writeFileSync(addonStamp, addonKey);
   }
 
-  // 3. Installed where smart-whisper loads its addon from.
+  // 3. Installed where smart-whisper loads its addon from, the libraries and CPU modules beside it, GPU modules in gpu/.
   const release = path.join(swDir, 'build', 'Release');
+  const gpuDir = path.join(release, 'gpu');
   fs.mkdirSync(release, { recursive: true });
+  removeInstalledLibraries();
   const installed = path.join(release, 'smart-whisper.node');
-  // Replacing a loaded .node in place would crash a running daemon: write beside it and rename.
-  fs.copyFileSync(builtAddon, installed + '.tmp');
-  fs.renameSync(installed + '.tmp', installed);
+  replaceFile(builtAddon, installed);
+  const files = [];
+  for (const { from, name } of artifacts.runtime) {
+    replaceFile(from, path.join(release, name));
+    files.push(name);
+  }
+  for (const file of artifacts.cpu) {
+    replaceFile(file, path.join(release, path.basename(file)));
+    files.push(path.basename(file));
+  }
+  const gpuModules = artifacts.gpu.filter((m) => gpu.includes(m.backend) || (kind === 'metal' && m.backend === 'metal'));
+  if (gpuModules.length) fs.mkdirSync(gpuDir, { recursive: true });
+  for (const { file } of gpuModules) {
+    replaceFile(file, path.join(gpuDir, path.basename(file)));
+    files.push(`gpu/${path.basename(file)}`);
+  }
   const record = {
     kind, whisperCpp: version,
     source: `${SOURCE_PACKAGE}@${require(path.join(resolvePackageDir(SOURCE_PACKAGE), 'package.json')).version}/${SOURCE_SUBDIR.replace(/\\/g, '/')} + scripts/whisper-core/whisper.patch`,
-    cmakeOptions: options, fingerprint: addonKey, addonSha256: crypto.createHash('sha256').update(fs.readFileSync(installed)).digest('hex'),
+    cmakeOptions: options, cpuVariants: artifacts.cpu.map(cpuVariantOf).sort(), gpuBackends: gpuModules.map((m) => m.backend).sort(), files,
+    fingerprint: addonKey, addonSha256: crypto.createHash('sha256').update(fs.readFileSync(installed)).digest('hex'),
     builtAt: new Date().toISOString(),
   };
   fs.writeFileSync(path.join(release, 'earshot-core.json'), JSON.stringify(record, null, 2) + '\n');
-  log(`earshot: whisper.cpp ${version} (${kind}) core installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  log(`earshot: whisper.cpp ${version} (${kind}${record.gpuBackends.length ? ` + ${record.gpuBackends.join(', ')}` : ''}; CPU variants ${record.cpuVariants.join(' ')}) core installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return record;
 }
 
-/** The record of the installed new core, or null when the addon is not (or no longer) the one it describes. */
+/** The record of the installed new core, or null when the addon or a library it lists is not (or no longer) there. */
 function installedCore() {
   try {
     const release = path.join(resolvePackageDir('smart-whisper'), 'build', 'Release');
     const record = JSON.parse(fs.readFileSync(path.join(release, 'earshot-core.json'), 'utf8'));
     const sha = crypto.createHash('sha256').update(fs.readFileSync(path.join(release, 'smart-whisper.node'))).digest('hex');
-    return sha === record.addonSha256 ? record : null;
+    if (sha !== record.addonSha256) return null;
+    return (record.files ?? []).every((f) => fs.existsSync(path.join(release, f))) ? record : null;
   } catch {
     return null;
   }
 }
 
-module.exports = { buildCore, buildLibraries, installedCore, applyPatch, cmakeOptions, systemLibraries, whisperSourceDir, whisperVersion };
+module.exports = {
+  buildCore, buildLibraries, installedCore, removeInstalledLibraries, applyPatch, cmakeOptions, gpuOptions, systemLibraries, whisperSourceDir, whisperVersion, cpuVariantOf,
+  MODULE_KINDS, GPU_BACKENDS,
+};
 
-// node scripts/whisper-core/build-core.js KIND [--libraries-only]   (prints JSON)
+// node scripts/whisper-core/build-core.js KIND [--gpu vulkan,cuda] [--libraries-only]   (prints JSON)
 if (require.main === module) {
-  const kind = process.argv[2] ?? 'x86-64-v3';
+  const kind = process.argv[2] ?? 'cpu';
+  const gpuAt = process.argv.indexOf('--gpu');
+  const gpu = gpuAt > 0 ? (process.argv[gpuAt + 1] ?? '').split(',').filter(Boolean) : [];
   try {
-    console.log(JSON.stringify(process.argv.includes('--libraries-only') ? buildLibraries(kind) : buildCore(kind), null, 2));
+    console.log(JSON.stringify(process.argv.includes('--libraries-only') ? buildLibraries(kind, { gpu }) : buildCore(kind, { gpu }), null, 2));
   } catch (e) {
     console.error(`earshot: ${e.message}`);
     process.exitCode = 1;

@@ -2,20 +2,37 @@
  * `npm run test:vsix` (part of `npm test`): what a user installs must work, not only the development
  * tree. Packages this machine's VSIX exactly as `npm run package` does (scripts/package-vsix.js, which
  * checks its contents with scripts/vsix-contents.js and fails on a foreign binary, a missing model or a
- * shipped test), installs it into code-server (the real VS Code of the editor tests) and runs the smoke
- * suite test/editor/installed/ against the installed copy, with no development extension loaded.
+ * shipped test), unpacks it and runs test/package/ against the unpacked extension's own CLI (its whisper
+ * addon on emulated older CPUs and on a software Vulkan device), then installs it into code-server (the
+ * real VS Code of the editor tests) and runs the smoke suite test/editor/installed/ against the installed
+ * copy, with no development extension loaded.
  * Set EARSHOT_VSIX=<file> to test a VSIX built elsewhere instead of packaging one.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import JSZip from 'jszip';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { miniModel, REPO_ROOT } from '../setup';
 
-function run(command: string, args: string[]): Promise<number> {
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve, reject) => {
-    spawn(command, args, { cwd: REPO_ROOT, stdio: 'inherit' }).on('error', reject).on('close', (code) => resolve(code ?? 1));
+    spawn(command, args, { cwd: REPO_ROOT, stdio: 'inherit', env }).on('error', reject).on('close', (code) => resolve(code ?? 1));
   });
+}
+
+/** The VSIX's files under `dir`, with the modes it records (VS Code's installer keeps them: an executable stays one). */
+async function unpack(vsix: string, dir: string): Promise<void> {
+  const zip = await JSZip.loadAsync(fs.readFileSync(vsix));
+  for (const entry of Object.values(zip.files)) {
+    const target = path.join(dir, entry.name);
+    if (!target.startsWith(dir + path.sep)) throw new Error(`${vsix}: ${entry.name} points outside the package`);
+    if (entry.dir) continue;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, await entry.async('nodebuffer'));
+    const mode = (entry.unixPermissions as number | null) ?? 0o644;
+    fs.chmodSync(target, mode & 0o777);
+  }
 }
 
 async function main(): Promise<number> {
@@ -34,6 +51,14 @@ async function main(): Promise<number> {
     } else {
       const { checkVsix } = await import(path.join(REPO_ROOT, 'scripts', 'vsix-contents.js'));
       console.log(`test:vsix: ${vsix}: ${(await checkVsix(vsix)).summary}`);
+    }
+    const unpacked = path.join(work, 'unpacked');
+    await unpack(vsix, unpacked);
+    const packageCode = await run(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--config', path.join(REPO_ROOT, '.mocharc.json'),
+      path.join(REPO_ROOT, 'out', 'test', 'package', '*.test.js')], { ...process.env, EARSHOT_PACKAGE_DIR: path.join(unpacked, 'extension') });
+    if (packageCode !== 0) {
+      console.error(`test:vsix: the packaged addon failed its tests (exit ${packageCode})`);
+      return packageCode;
     }
     const workspace = path.join(work, 'workspace');
     fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });

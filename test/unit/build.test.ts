@@ -1,8 +1,8 @@
 /**
- * The installed whisper addon must be the build this CPU should get: the new core (whisper.cpp from the nodejs-whisper
- * package, scripts/whisper-core/build-core.js) for this CPU's kind — on x86-64 with AVX2 that is x86-64-v3
- * (9–10x faster than a build without SIMD, DESIGN.md), from the sources with Earshot's whisper.patch applied — and the
- * binding patch applies exactly.
+ * The installed whisper addon must be the build this machine should get: the new core (whisper.cpp from the nodejs-whisper
+ * package, scripts/whisper-core/build-core.js) from the sources with Earshot's whisper.patch applied, with ggml's CPU
+ * backend in every variant as modules chosen at run time (one package for every CPU of the platform: x86-64 without
+ * AVX, with AVX and no AVX2, …), and the binding patch applies exactly.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,49 +12,115 @@ import { REPO_ROOT } from '../setup';
 
 interface BuildInfo {
   core: 'new' | 'bundled'; wanted: string; kind?: string; whisperCpp: string; source?: string; cmakeOptions?: string[];
-  wantedFlags?: string | null; march?: string[]; optimized?: boolean; matches: boolean; ggmlCommand?: string | null;
+  cpuVariants?: string[]; gpuBackends: string[];
+  wantedFlags?: string | null; march?: string[]; optimized?: boolean; matches: boolean; ggmlCommand?: string | null; addon: string;
 }
+interface SdkCheck { ok: boolean; dir?: string; version?: string; reason?: string }
 /* eslint-disable @typescript-eslint/no-require-imports */
-const { inspectBuild } = require(path.join(REPO_ROOT, 'scripts', 'build-whisper.js')) as { inspectBuild(): BuildInfo };
-const { applyPatch, cmakeOptions, whisperSourceDir, whisperVersion } = require(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'build-core.js')) as {
-  applyPatch(patch: string, dir: string): void; cmakeOptions(kind: string): string[]; whisperSourceDir(): string; whisperVersion(dir: string): string;
+const { inspectBuild, vulkanSdk, wantedGpuModules } = require(path.join(REPO_ROOT, 'scripts', 'build-whisper.js')) as {
+  inspectBuild(): BuildInfo; vulkanSdk(env: NodeJS.ProcessEnv, roots?: string[]): SdkCheck;
+  wantedGpuModules(env: NodeJS.ProcessEnv, installed: { gpuBackends?: string[] } | null): { gpu: string[]; asked: boolean };
+};
+const { applyPatch, cmakeOptions, gpuOptions, cpuVariantOf, whisperSourceDir, whisperVersion } = require(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'build-core.js')) as {
+  applyPatch(patch: string, dir: string): void; cmakeOptions(kind: string): string[]; gpuOptions(gpu: string[]): string[];
+  cpuVariantOf(file: string): string | null; whisperSourceDir(): string; whisperVersion(dir: string): string;
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 describe('whisper build', () => {
-  it('the installed addon is the new core, built for this CPU', () => {
+  it('the installed addon is the new core with every CPU variant as a module beside it', () => {
     const info = inspectBuild();
     assert.ok(info.matches, `installed build does not match: ${JSON.stringify(info)}`);
     assert.equal(info.core, 'new', 'the install fell back to the bundled whisper.cpp');
     assert.equal(info.whisperCpp, whisperVersion(whisperSourceDir()));
     assert.match(info.source ?? '', /\+ scripts\/whisper-core\/whisper\.patch$/, 'built from the patched sources');
-    const avx2 = process.platform === 'linux' && process.arch === 'x64' && /\bavx2\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
-    if (avx2) {
-      assert.equal(info.kind, 'x86-64-v3');
-      assert.ok(info.cmakeOptions?.includes('-DCMAKE_C_FLAGS=-march=x86-64-v3'), JSON.stringify(info.cmakeOptions));
-      assert.ok(info.cmakeOptions?.includes('-DCMAKE_BUILD_TYPE=Release'));
+    assert.ok(info.cmakeOptions?.includes('-DCMAKE_BUILD_TYPE=Release'));
+    assert.ok(info.cmakeOptions?.includes('-DGGML_BACKEND_DL=ON'), JSON.stringify(info.cmakeOptions));
+    if (process.arch === 'x64' && process.env.EARSHOT_WHISPER_MARCH !== 'native') {
+      assert.equal(info.kind, 'cpu');
+      assert.ok(info.cmakeOptions?.includes('-DGGML_CPU_ALL_VARIANTS=ON'), JSON.stringify(info.cmakeOptions));
+      // The floor every x86-64 CPU has (x64: SSE2), then SSE4.2 (Nehalem), AVX without AVX2 (Sandy Bridge), AVX2.
+      for (const v of ['x64', 'sse42', 'sandybridge', 'ivybridge', 'haswell', 'skylakex', 'icelake', 'zen4']) {
+        assert.ok(info.cpuVariants?.includes(v), `${v} missing from ${info.cpuVariants}`);
+        assert.ok(fs.existsSync(path.join(path.dirname(info.addon), `libggml-cpu-${v}.so`)), `libggml-cpu-${v}.so beside the addon`);
+      }
+      assert.ok(!info.cpuVariants?.includes('sapphirerapids'), 'the AMX variant is left out');
     }
     // llamafile's matrix kernels: the encoder and the prompt's decode ~0.8x the time without (BENCHMARKS.md, issue 16).
     if (process.env.EARSHOT_WHISPER_LLAMAFILE !== '0') assert.ok(info.cmakeOptions?.includes('-DGGML_LLAMAFILE=ON'), JSON.stringify(info.cmakeOptions));
   });
 
-  it('every kind builds with llamafile kernels; a native x86 build leaves AMX out', () => {
+  it('every kind builds with llamafile kernels; the install\'s kinds load their backends at run time; a native x86 build leaves AMX out', () => {
     const saved = process.env.EARSHOT_WHISPER_LLAMAFILE;
     try {
       delete process.env.EARSHOT_WHISPER_LLAMAFILE;
-      for (const kind of ['x86-64-v3', 'native', 'portable', 'metal', 'vulkan']) assert.ok(cmakeOptions(kind).includes('-DGGML_LLAMAFILE=ON'), kind);
+      for (const kind of ['cpu', 'metal', 'native', 'x86-64-v3', 'portable']) assert.ok(cmakeOptions(kind).includes('-DGGML_LLAMAFILE=ON'), kind);
       process.env.EARSHOT_WHISPER_LLAMAFILE = '0';
-      assert.ok(cmakeOptions('x86-64-v3').includes('-DGGML_LLAMAFILE=OFF'));
+      assert.ok(cmakeOptions('cpu').includes('-DGGML_LLAMAFILE=OFF'));
     } finally {
       if (saved === undefined) delete process.env.EARSHOT_WHISPER_LLAMAFILE;
       else process.env.EARSHOT_WHISPER_LLAMAFILE = saved;
     }
+    for (const kind of ['cpu', 'metal', 'native']) {
+      const options = cmakeOptions(kind);
+      assert.ok(options.includes('-DGGML_BACKEND_DL=ON') && options.includes('-DBUILD_SHARED_LIBS=ON'), kind);
+      if (process.platform === 'linux') assert.ok(options.includes('-DCMAKE_INSTALL_RPATH=$ORIGIN'), `${kind}: the libraries find each other beside the addon`);
+    }
+    assert.ok(cmakeOptions('metal').includes('-DGGML_METAL=ON'));
+    // The benchmarks' anchor stays the static build the install made before.
+    assert.ok(cmakeOptions('x86-64-v3').includes('-DBUILD_SHARED_LIBS=OFF'));
+    assert.throws(() => cmakeOptions('vulkan'), /unknown whisper core kind vulkan/);
+    assert.deepEqual(gpuOptions(['vulkan']).slice(0, 2), ['-DGGML_VULKAN=ON', '-DGGML_CUDA=OFF']);
+    assert.deepEqual(gpuOptions([]).slice(0, 2), ['-DGGML_VULKAN=OFF', '-DGGML_CUDA=OFF'], 'said OFF, so a reused CMake cache forgets a module');
+    assert.throws(() => gpuOptions(['opencl']), /unknown GPU backend opencl/);
     const native = cmakeOptions('native');
     if (process.arch === 'x64' && process.platform !== 'win32') {
       for (const lang of ['C', 'CXX']) assert.ok(native.includes(`-DCMAKE_${lang}_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16`), JSON.stringify(native));
     } else {
       assert.ok(!native.some((o) => o.includes('amx')), JSON.stringify(native));
     }
+  });
+
+  it('names the CPU variant of a module file on every platform', () => {
+    assert.equal(cpuVariantOf('/x/libggml-cpu-haswell.so'), 'haswell');
+    assert.equal(cpuVariantOf('C:\\x\\ggml-cpu-sandybridge.dll'), 'sandybridge');
+    assert.equal(cpuVariantOf('/x/libggml-cpu-armv8.2_1.so'), 'armv8.2_1');
+    assert.equal(cpuVariantOf('libggml-cpu.so'), 'cpu');
+    assert.equal(cpuVariantOf('libggml-vulkan.so'), null);
+  });
+
+  it('finds a Vulkan SDK new enough for ggml, and says why not', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-vk-'));
+    const header = (minor: number, patch: number) => {
+      fs.mkdirSync(path.join(dir, 'include', 'vulkan'), { recursive: true });
+      fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
+      // The two lines vulkan_core.h defines its version with (Vulkan-Headers, include/vulkan/vulkan_core.h).
+      fs.writeFileSync(path.join(dir, 'include', 'vulkan', 'vulkan_core.h'),
+        `// Version of this file\n#define VK_HEADER_VERSION ${patch}\n\n// Complete version of this file\n#define VK_HEADER_VERSION_COMPLETE VK_MAKE_API_VERSION(0, 1, ${minor}, VK_HEADER_VERSION)\n`);
+    };
+    try {
+      header(3, 239); // Debian 12's libvulkan-dev
+      const env = { VULKAN_SDK: dir, PATH: path.join(dir, 'bin') };
+      const old = vulkanSdk(env, [dir]);
+      assert.equal(old.ok, false);
+      assert.match(old.reason ?? '', /1\.3\.239 .*older than 1\.3\.261/);
+      header(4, 309); // Debian 13's
+      assert.match(vulkanSdk(env, [dir]).reason ?? '', /no glslc/);
+      fs.writeFileSync(path.join(dir, 'bin', process.platform === 'win32' ? 'glslc.exe' : 'glslc'), '');
+      assert.deepEqual(vulkanSdk(env, [dir]), { ok: true, dir, version: '1.4.309' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('builds the GPU modules asked for, or those already installed, or Vulkan where its SDK is here', () => {
+    const noSdk = { VULKAN_SDK: path.join(os.tmpdir(), 'earshot-no-sdk'), PATH: '' };
+    assert.deepEqual(wantedGpuModules({ ...noSdk, EARSHOT_WHISPER_GPU: 'vulkan,cuda' }, null), { gpu: ['vulkan', 'cuda'], asked: true });
+    assert.deepEqual(wantedGpuModules({ ...noSdk, EARSHOT_WHISPER_GPU: 'none' }, { gpuBackends: ['vulkan'] }), { gpu: [], asked: true });
+    assert.deepEqual(wantedGpuModules({ ...noSdk, EARSHOT_WHISPER_BACKEND: 'cuda' }, null), { gpu: ['cuda'], asked: true });
+    // Kept across a rebuild, Metal aside (it comes with the metal kind).
+    const kept = wantedGpuModules(noSdk, { gpuBackends: ['vulkan', 'metal'] });
+    assert.ok(kept.gpu.includes('vulkan') && !kept.gpu.includes('metal') && !kept.asked, JSON.stringify(kept));
   });
 
   it("whisper.patch applies to the shipped whisper.cpp and leaves the package's own copy as npm installed it", () => {
@@ -64,8 +130,8 @@ describe('whisper build', () => {
       const targets = [...patch.matchAll(/^\+\+\+ b\/(\S+)/gm)].map((m) => m[1]);
       // whisper.cpp itself, and ggml's buffers, graph allocator, scheduler and CPU backend (pages handed back)
       assert.deepEqual(targets.sort(), [
-        'ggml/include/ggml-alloc.h', 'ggml/include/ggml-backend.h', 'ggml/include/ggml-cpu.h', 'ggml/src/ggml-alloc.c', 'ggml/src/ggml-backend.cpp',
-        'ggml/src/ggml-cpu/ggml-cpu.cpp', 'src/whisper.cpp',
+        'ggml/include/ggml-alloc.h', 'ggml/include/ggml-backend.h', 'ggml/include/ggml-cpu.h', 'ggml/src/CMakeLists.txt', 'ggml/src/ggml-alloc.c',
+        'ggml/src/ggml-backend.cpp', 'ggml/src/ggml-cpu/ggml-cpu.cpp', 'src/whisper.cpp',
       ]);
       for (const target of targets) {
         fs.mkdirSync(path.dirname(path.join(dir, target)), { recursive: true });
@@ -82,6 +148,10 @@ describe('whisper build', () => {
       assert.match(patched, /ggml_backend_reg_get_proc_address\(reg, "ggml_backend_release_work_pages"\)/);
       assert.match(fs.readFileSync(path.join(dir, 'ggml', 'src', 'ggml-backend.cpp'), 'utf8'), /madvise\(\(void \*\) start, end - start, MADV_DONTNEED\)/);
       assert.doesNotMatch(fs.readFileSync(pristine, 'utf8'), /logits_last_only|release_pages|pad_mask/);
+      // ggml's CPU variants without the AMX one (its kernels died of an illegal instruction on a VM here).
+      const variants = fs.readFileSync(path.join(dir, 'ggml', 'src', 'CMakeLists.txt'), 'utf8');
+      assert.match(variants, /ggml_add_cpu_backend_variant\(alderlake/);
+      assert.doesNotMatch(variants, /ggml_add_cpu_backend_variant\(sapphirerapids/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,0 +1,113 @@
+/**
+ * The whisper addon as users get it: `npm run test:vsix` packages this platform's VSIX, unpacks it into
+ * EARSHOT_PACKAGE_DIR and runs this suite against the unpacked extension's own CLI (bin/earshot.js, its node_modules),
+ * nothing of the development tree.
+ *
+ * - Every CPU: Debian's qemu-user emulates a CPU without AVX (`-cpu Nehalem`: SSE4.2) and one with AVX but no AVX2
+ *   (`-cpu SandyBridge`). Each loads the CPU variant it can run (sse42, sandybridge) and transcribes the sample to the
+ *   same text as this machine's own best variant, with a random-weights model (its tokens follow every multiplication).
+ *   The x86-64-v3 addon the package carried before died there of SIGILL.
+ * - The GPU without a build: the package's Vulkan module runs the same transcription on Mesa's software Vulkan device
+ *   (lavapipe, which ggml skips unless GGML_VK_VISIBLE_DEVICES names it) and gives the CPU's text.
+ *
+ * The emulated runs take a minute or two each (TCG on a shared 2-core machine).
+ */
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../../daemon/allocator';
+import { findExecutable } from '../../daemon/capture/tools';
+import { randomMiniModel } from '../setup';
+
+const PACKAGE = process.env.EARSHOT_PACKAGE_DIR ?? '';
+const LAVAPIPE_ICD = '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json';
+
+interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Runs the package's CLI (under `qemu` when given) with the settings its own re-exec would give, so it stays in the emulator. */
+function cli(args: string[], { qemuCpu, env = {}, timeoutMs = 600_000 }: { qemuCpu?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
+  const node = [process.execPath, ...DAEMON_NODE_FLAGS, path.join(PACKAGE, 'bin', 'earshot.js'), ...args];
+  const [command, ...argv] = qemuCpu ? ['qemu-x86_64', '-cpu', qemuCpu, ...node] : node;
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-package-'));
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, {
+      cwd, env: { ...process.env, ...DAEMON_ALLOCATOR_ENV, EARSHOT_STORAGE: path.join(cwd, 'storage'), EARSHOT_OFFLINE: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      fs.rmSync(cwd, { recursive: true, force: true });
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+function buildInfo(run: Run): { cpuVariant: string | null; cpuBackend: string | null; gpuDevices: { backend: string; description: string; type: string }[] } {
+  assert.equal(run.signal, null, `build-info was killed by ${run.signal}: ${run.stderr.slice(-500)}`);
+  return JSON.parse(run.stdout);
+}
+
+function transcript(run: Run, what: string): string[] {
+  assert.equal(run.signal, null, `${what}: killed by ${run.signal} (${run.stderr.slice(-500)})`);
+  assert.equal(run.code, 0, `${what}: exit ${run.code}: ${run.stderr.slice(-800)}`);
+  const lines = run.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
+  assert.ok(lines.length >= 3 && lines.every((t) => t.trim().length > 0), `${what}: ${run.stdout}`);
+  return lines;
+}
+
+describe('the packaged whisper addon', function () {
+  this.timeout(30 * 60_000);
+  const sample = () => path.join(PACKAGE, 'media', 'sample', 'standup.wav');
+  const transcribe = () => ['transcribe', sample(), '--model', randomMiniModel(), '--json', '--no-download'];
+  /** This machine's own run, made once for the tests that compare with it. */
+  let hostRun: Promise<Run> | undefined;
+  const host = () => (hostRun ??= cli(transcribe()));
+
+  before(function () {
+    if (!PACKAGE) throw new Error('EARSHOT_PACKAGE_DIR: the unpacked VSIX (npm run test:vsix sets it)');
+    assert.ok(fs.existsSync(path.join(PACKAGE, 'bin', 'earshot.js')), `${PACKAGE} holds no extension`);
+  });
+
+  it('loads the best CPU variant of the package for this machine and transcribes the sample', async () => {
+    const info = buildInfo(await cli(['build-info']));
+    const release = path.join(PACKAGE, 'node_modules', 'smart-whisper', 'build', 'Release');
+    assert.equal(path.dirname(info.cpuBackend ?? ''), release, 'the CPU module comes from the package');
+    const flags = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].split(/\s+/) ?? [];
+    if (flags.includes('avx2')) assert.ok(!['x64', 'sse42', 'sandybridge', 'ivybridge'].includes(info.cpuVariant ?? ''), `${info.cpuVariant}: a variant without AVX2 on a CPU with it`);
+    const run = await host();
+    transcript(run, 'this machine');
+    // 'auto' takes a discrete GPU only: lavapipe, a CPU posing as a Vulkan device, is not one unless asked for.
+    assert.doesNotMatch(run.stderr, /whisper runs on the GPU/);
+  });
+
+  for (const [cpu, variant] of [['Nehalem', 'sse42'], ['SandyBridge', 'sandybridge']] as const) {
+    it(`runs on a CPU ${cpu === 'Nehalem' ? 'without AVX' : 'with AVX but no AVX2'} (qemu -cpu ${cpu}): the ${variant} variant, the same text`, async function () {
+      if (process.arch !== 'x64') this.skip();
+      assert.ok(findExecutable('qemu-x86_64'), 'qemu-x86_64 (Debian qemu-user) is installed by scripts/test-deps.sh');
+      const info = buildInfo(await cli(['build-info'], { qemuCpu: cpu }));
+      assert.equal(info.cpuVariant, variant);
+      assert.deepEqual(transcript(await cli(transcribe(), { qemuCpu: cpu }), `qemu -cpu ${cpu}`), transcript(await host(), 'this machine'));
+    });
+  }
+
+  it("runs on a Vulkan device with the package's Vulkan module (Mesa's lavapipe): the CPU's text", async function () {
+    if (process.platform !== 'linux') this.skip();
+    assert.ok(fs.existsSync(LAVAPIPE_ICD), `${LAVAPIPE_ICD}: mesa-vulkan-drivers (scripts/vulkan-sdk.sh installs it)`);
+    const vulkan = { GGML_VK_VISIBLE_DEVICES: '0', VK_ICD_FILENAMES: LAVAPIPE_ICD, EARSHOT_GPU: '1' };
+    const info = buildInfo(await cli(['build-info'], { env: vulkan }));
+    const device = info.gpuDevices.find((d) => d.backend === 'Vulkan');
+    assert.ok(device, `no Vulkan device: ${JSON.stringify(info.gpuDevices)} (is the Vulkan module in the package?)`);
+    assert.match(device.description, /llvmpipe/);
+    const run = await cli(transcribe(), { env: vulkan });
+    assert.match(run.stderr, /whisper runs on the GPU: llvmpipe/, 'decoded on the Vulkan device, not the CPU');
+    assert.deepEqual(transcript(run, 'Vulkan (lavapipe)'), transcript(await host(), 'this machine'));
+  });
+});
