@@ -32,8 +32,8 @@ export interface MachineFacts {
   cuda: boolean;
   /** What showed CUDA (for logs), or null. */
   cudaEvidence: string | null;
-  /** The installed whisper addon was compiled with CUDA (the bundled build is CPU-only off Apple). */
-  whisperCuda: boolean;
+  /** The installed whisper addon has a GPU module an NVIDIA GPU runs: Vulkan (the packages carry it) or CUDA (built by hand). */
+  whisperGpu: boolean;
 }
 
 export interface ModelChoiceSettings {
@@ -73,10 +73,10 @@ function tierFor(f: MachineFacts): { tier: ModelTier; reason: string; gpu: boole
     if (ram >= 8 * GiB) return { tier: 'small', gpu: true, reason: `Apple Silicon with Metal and ${memory(ram)} of memory` };
     return { tier: 'base', gpu: true, reason: `Apple Silicon with only ${memory(ram)} of memory` };
   }
-  if (f.cuda && f.whisperCuda && ram >= 8 * GiB) {
-    return { tier: 'large', gpu: true, reason: `CUDA GPU with a CUDA whisper build and ${memory(ram)} of memory` };
+  if (f.cuda && f.whisperGpu && ram >= 8 * GiB) {
+    return { tier: 'large', gpu: true, reason: `NVIDIA GPU with whisper's GPU module and ${memory(ram)} of memory` };
   }
-  const unusedGpu = f.cuda && !f.whisperCuda ? ' (CUDA found, but this whisper build runs on the CPU)' : '';
+  const unusedGpu = f.cuda && !f.whisperGpu ? ' (an NVIDIA GPU, but this whisper build has no GPU module and runs on the CPU)' : '';
   // CPU: ggml is 9–10x faster with AVX2 (x86-64-v3); arm64 has NEON everywhere.
   const fastCpu = f.avx2 === true || f.arch === 'arm64';
   const cpu = `${f.cores} cores${f.avx2 === true ? ' with AVX2' : f.arch === 'arm64' ? ' (arm64)' : f.avx2 === false ? ' without AVX2' : ''}, ${memory(ram)} of memory`;
@@ -116,7 +116,7 @@ export function recommendedModelId(facts: MachineFacts, settings: ModelChoiceSet
 
 interface BuildScript {
   wantedBuild(): { kind: WhisperBuildKind; flags: string | null };
-  inspectBuild(): { ggmlCommand?: string | null; kind?: string };
+  inspectBuild(): { ggmlCommand?: string | null; kind?: string; gpuBackends?: string[] };
 }
 
 function buildScript(packageRoot: string): BuildScript | null {
@@ -173,16 +173,16 @@ export interface DetectOptions {
 export async function detectMachine(options: DetectOptions = {}): Promise<MachineFacts> {
   const script = buildScript(options.packageRoot ?? PACKAGE_ROOT);
   let whisperBuild: WhisperBuildKind = 'unknown';
-  let whisperCuda = false;
+  let whisperGpu = false;
   try {
     if (script) whisperBuild = script.wantedBuild().kind;
   } catch {
     // keep 'unknown'
   }
   try {
-    // The new core records its kind; the bundled build's ggml compile command defines GGML_USE_CUDA for CUDA.
+    // The new core records its GPU modules; the bundled build's ggml compile command defines GGML_USE_CUDA for CUDA.
     const build = script?.inspectBuild();
-    whisperCuda = build?.kind === 'cuda' || /GGML_USE_CUDA|GGML_USE_CUBLAS/.test(build?.ggmlCommand ?? '');
+    whisperGpu = (build?.gpuBackends ?? []).some((g) => g === 'cuda' || g === 'vulkan') || /GGML_USE_CUDA|GGML_USE_CUBLAS/.test(build?.ggmlCommand ?? '');
   } catch {
     // smart-whisper not installed here: no CUDA build either
   }
@@ -203,6 +203,6 @@ export async function detectMachine(options: DetectOptions = {}): Promise<Machin
     metal: appleSilicon && (whisperBuild === 'metal' || whisperBuild === 'unknown'),
     cuda: cudaEvidence !== null,
     cudaEvidence,
-    whisperCuda,
+    whisperGpu,
   };
 }

@@ -11,7 +11,7 @@ const GiB = 1024 ** 3;
 function machine(facts: Partial<MachineFacts>): MachineFacts {
   return {
     platform: 'linux', arch: 'x64', totalMemoryBytes: 8 * GiB, cores: 4, avx2: true, whisperBuild: 'x86-64-v3',
-    appleSilicon: false, metal: false, cuda: false, cudaEvidence: null, whisperCuda: false, ...facts,
+    appleSilicon: false, metal: false, cuda: false, cudaEvidence: null, whisperGpu: false, ...facts,
   };
 }
 
@@ -34,8 +34,8 @@ describe('Default model from capabilities (recommendModel)', () => {
     ['Windows x64 (AVX2 unknown), 8 cores, 16 GB', machine({ platform: 'win32', avx2: null, whisperBuild: 'default', cores: 8, totalMemoryBytes: 16 * GiB }), 'en', 'base.en-q8_0'],
     ['arm64 Linux board, 4 cores, 2 GB', machine({ arch: 'arm64', avx2: false, whisperBuild: 'portable', totalMemoryBytes: 2 * GiB }), 'en', 'tiny.en-q8_0'],
     ['arm64 Linux, 4 cores, 8 GB', machine({ arch: 'arm64', avx2: false, whisperBuild: 'portable' }), 'en', 'base.en-q8_0'],
-    ['CUDA GPU and a CUDA whisper build, 32 GB', machine({ cores: 8, totalMemoryBytes: 32 * GiB, cuda: true, cudaEvidence: 'nvidia-smi', whisperCuda: true }), 'en', 'large-v3-turbo'],
-    ['CUDA GPU but the CPU-only whisper build, 8 cores, 32 GB', machine({ cores: 8, totalMemoryBytes: 32 * GiB, cuda: true, cudaEvidence: 'nvidia-smi' }), 'en', 'small.en-q8_0'],
+    ['NVIDIA GPU and a GPU module (Vulkan or CUDA), 32 GB', machine({ cores: 8, totalMemoryBytes: 32 * GiB, cuda: true, cudaEvidence: 'nvidia-smi', whisperGpu: true }), 'en', 'large-v3-turbo'],
+    ['NVIDIA GPU but no GPU module in the whisper build, 8 cores, 32 GB', machine({ cores: 8, totalMemoryBytes: 32 * GiB, cuda: true, cudaEvidence: 'nvidia-smi' }), 'en', 'small.en-q8_0'],
   ];
   for (const [name, facts, language, expected] of cases) {
     it(`${name}, language ${language} → ${expected}`, () => {
@@ -47,9 +47,9 @@ describe('Default model from capabilities (recommendModel)', () => {
     });
   }
 
-  it('says when a CUDA GPU goes unused by the CPU-only build', () => {
+  it('says when an NVIDIA GPU goes unused by a build without a GPU module', () => {
     const choice = recommendModel(machine({ cuda: true, cudaEvidence: 'x' }), { language: 'en' });
-    assert.match(choice.reason, /CUDA found, but this whisper build runs on the CPU/);
+    assert.match(choice.reason, /an NVIDIA GPU, but this whisper build has no GPU module and runs on the CPU/);
   });
 
   it('lets the user\'s setting win, whatever the machine', () => {
@@ -100,13 +100,13 @@ describe('Machine detection (detectMachine)', function () {
     assert.equal(facts.totalMemoryBytes, os.totalmem());
     assert.equal(facts.cores, os.availableParallelism());
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { wantedBuild } = require(path.join(REPO_ROOT, 'scripts', 'build-whisper.js')) as { wantedBuild(): { kind: string } };
+    const { wantedBuild, inspectBuild } = require(path.join(REPO_ROOT, 'scripts', 'build-whisper.js')) as { wantedBuild(): { kind: string }; inspectBuild(): { gpuBackends: string[] } };
     assert.equal(facts.whisperBuild, wantedBuild().kind);
     assert.equal(facts.avx2, facts.whisperBuild === 'x86-64-v3' ? true : facts.avx2);
     if (facts.whisperBuild === 'portable' && facts.arch === 'x64') assert.equal(facts.avx2, false);
     assert.equal(facts.appleSilicon, process.platform === 'darwin' && os.arch() === 'arm64');
     assert.equal(facts.cuda, false);
-    assert.equal(facts.whisperCuda, false, 'the bundled build is CPU-only');
+    assert.equal(facts.whisperGpu, inspectBuild().gpuBackends.some((g) => g === 'vulkan' || g === 'cuda'), 'a GPU module is what the install built');
     assert.ok(recommendModel(facts, { language: 'en' }).model.englishOnly || facts.metal);
   });
 
