@@ -33,20 +33,24 @@ export function macosSupportsProcessTaps(darwinRelease: string): boolean {
   return major > 23 || (major === 23 && minor >= 2);
 }
 
-/** audiotee's binary, when the optional dependency is installed. */
+/**
+ * audiotee's binary, when the optional dependency is installed. Its package.json exports only "." (dist/index.js),
+ * so `require.resolve('audiotee/package.json')` throws ERR_PACKAGE_PATH_NOT_EXPORTED: the package folder is found
+ * from the main entry instead.
+ */
 export function audioteeBinary(): string | undefined {
   try {
-    const file = path.join(path.dirname(require.resolve('audiotee/package.json')), 'bin', 'audiotee');
+    const file = path.join(path.dirname(require.resolve('audiotee')), '..', 'bin', 'audiotee');
     return fs.existsSync(file) ? file : undefined;
   } catch {
     return undefined;
   }
 }
 
-export function audioteeStatus(platform: NodeJS.Platform = process.platform, release: string = os.release(), binary: string | undefined = audioteeBinary()): { available: boolean; reason?: string } {
+export function audioteeStatus(platform: NodeJS.Platform = process.platform, release: string = os.release(), installed: boolean = audioteeBinary() !== undefined): { available: boolean; reason?: string } {
   if (platform !== 'darwin') return { available: false, reason: 'audiotee is for macOS only' };
   if (!macosSupportsProcessTaps(release)) return { available: false, reason: 'audiotee needs macOS 14.2 or later (Core Audio process taps); older macOS records a loopback device such as BlackHole' };
-  if (!binary) return { available: false, reason: 'audiotee is not installed (an optional dependency that failed to install)' };
+  if (!installed) return { available: false, reason: 'audiotee is not installed (an optional dependency that failed to install)' };
   return { available: true };
 }
 

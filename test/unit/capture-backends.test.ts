@@ -5,10 +5,12 @@
  * behaviour is checked here on documented formats only; it was not run on those systems.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { audifyCommand, rtAudioNameForPulseSource } from '../../daemon/capture/audify';
 import { parseHelperArgs, planOpen, preferredApi, RtDeviceInfo, ToMono16k } from '../../daemon/capture/audifyHelper';
 import {
-  audioteeCommand, audioteeStatus, macosSupportsProcessTaps, MACOS_AUDIO_CAPTURE_SETTINGS, parseAppDevice, parsePs, processesOf, silentTapHint,
+  audioteeBinary, audioteeCommand, audioteeStatus, macosSupportsProcessTaps, MACOS_AUDIO_CAPTURE_SETTINGS, parseAppDevice, parsePs, processesOf, silentTapHint,
 } from '../../daemon/capture/audiotee';
 import { rtAudioDeviceList } from '../../daemon/capture/devices';
 import { classifyEnd } from '../../daemon/capture/faults';
@@ -157,11 +159,25 @@ describe('audiotee (macOS system audio without a driver)', () => {
     assert.equal(macosSupportsProcessTaps('24.1.0'), true);
     assert.equal(macosSupportsProcessTaps('23.1.0'), false, 'macOS 14.1');
     assert.equal(macosSupportsProcessTaps('22.6.0'), false, 'macOS 13');
-    assert.deepEqual(audioteeStatus('darwin', '23.1.0', '/x/audiotee').available, false);
-    assert.match(audioteeStatus('darwin', '23.1.0', '/x/audiotee').reason!, /macOS 14\.2 or later.*BlackHole/);
-    assert.deepEqual(audioteeStatus('darwin', '24.0.0', '/x/audiotee'), { available: true });
-    assert.match(audioteeStatus('darwin', '24.0.0', undefined).reason!, /not installed/);
-    assert.equal(audioteeStatus('linux', '6.1.0', '/x/audiotee').available, false);
+    assert.deepEqual(audioteeStatus('darwin', '23.1.0', true).available, false);
+    assert.match(audioteeStatus('darwin', '23.1.0', true).reason!, /macOS 14\.2 or later.*BlackHole/);
+    assert.deepEqual(audioteeStatus('darwin', '24.0.0', true), { available: true });
+    assert.match(audioteeStatus('darwin', '24.0.0', false).reason!, /not installed/);
+    assert.equal(audioteeStatus('linux', '6.1.0', true).available, false);
+  });
+
+  it('finds the installed package\'s binary, whose exports forbid audiotee/package.json, executable and universal', () => {
+    const installed = fs.realpathSync(path.join(__dirname, '..', '..', '..', 'node_modules', 'audiotee', 'bin', 'audiotee'));
+    assert.equal(audioteeBinary(), installed);
+    fs.accessSync(installed, fs.constants.X_OK); // a package (VSIX) must keep the mode: Earshot spawns it as it is
+    const head = Buffer.alloc(4);
+    const fd = fs.openSync(installed, 'r');
+    fs.readSync(fd, head, 0, 4, 0);
+    fs.closeSync(fd);
+    assert.equal(head.readUInt32BE(0), 0xcafebabe, 'a universal Mach-O: the real binary, not a stand-in');
+    assert.deepEqual(audioteeStatus('darwin', '23.2.0'), { available: true }, 'macOS 14.2 with the defaults: the installed binary');
+    assert.deepEqual(audioteeStatus('darwin', '25.0.0'), { available: true });
+    assert.match(audioteeStatus('darwin', '23.1.0').reason!, /macOS 14\.2 or later/);
   });
 
   it('asks for 16 kHz mono in 20 ms chunks, all processes or only the chosen ones', () => {
