@@ -15,7 +15,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CaptureError } from './faults';
+import { CaptureError, CaptureFault } from './faults';
+import type { RecorderCommand, RunningRecorder } from './recorder';
 import { SAMPLE_RATE } from './source';
 import { runTool } from './tools';
 
@@ -117,6 +118,139 @@ export async function resolveApps(device: string, env: NodeJS.ProcessEnv): Promi
     throw new CaptureError({ reason: 'device-not-found', message: `${names.join(', ')} is not running: start the meeting app first (or choose all system audio). Earshot retries on its own.` });
   }
   return pids;
+}
+
+/**
+ * One line of audiotee's stderr: a JSON object {timestamp, message_type, data} (Logger.swift:23-29, MessageType.swift
+ * at 71b0c45); logs carry data {message, context} with string values, the `metadata` line the stream's format
+ * (AudioStreamMetadata.swift). Anything else (its closing "Error: failure") is undefined.
+ */
+export interface AudioteeMessage {
+  message_type: string;
+  data?: { message?: string; context?: Record<string, string> } & Partial<AudioteeFormat>;
+}
+
+/** The stream audiotee writes on stdout, from its `metadata` line (AudioStreamMetadata.swift:13-22). */
+export interface AudioteeFormat {
+  sample_rate: number;
+  channels_per_frame: number;
+  bits_per_channel: number;
+  is_float: boolean;
+  encoding: string;
+}
+
+export function parseAudioteeLine(line: string): AudioteeMessage | undefined {
+  if (!line.trimStart().startsWith('{')) return undefined;
+  try {
+    const message = JSON.parse(line) as AudioteeMessage;
+    return typeof message?.message_type === 'string' ? message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why audiotee's stream is not the 16 kHz mono s16le Earshot decodes, as a fault; undefined when it is. audiotee
+ * goes on in the device's own format (float32 at 44.1/48 kHz) when it cannot create its converter
+ * (AudioRecorder.swift:29-48), which decoded as s16 would be noise.
+ */
+export function formatFault(format: Partial<AudioteeFormat>, detail?: string): CaptureFault | undefined {
+  if (format.sample_rate === SAMPLE_RATE && format.channels_per_frame === 1 && format.encoding === 'pcm_s16le') return undefined;
+  const got = `${format.encoding ?? 'an unknown encoding'} at ${format.sample_rate ?? '?'} Hz, ${format.channels_per_frame ?? '?'} channel(s)`;
+  return {
+    reason: 'recorder-exited',
+    message: `System audio from the Core Audio tap comes as ${got}, not the 16 kHz mono 16-bit audio Earshot asked for (macOS could not convert it), so Earshot stopped it rather than record noise. Set your output device to 48 kHz in Audio MIDI Setup or choose another output, then retry; or record a loopback device (BlackHole) as the system audio source.`,
+    ...(detail ? { detail } : {}),
+  };
+}
+
+/** The fault for app:<names> whose every process lacks a Core Audio process object. */
+function notPlayingFault(apps: string[]): CaptureFault {
+  const names = apps.join(', ');
+  return {
+    reason: 'device-not-found',
+    message: `${names} ${apps.length > 1 ? 'are' : 'is'} not playing audio yet: macOS has nothing of ${apps.length > 1 ? 'them' : 'it'} to tap until the call starts. Earshot tries again on its own; or choose all system audio (Earshot: Choose System Audio Source…).`,
+  };
+}
+
+/** How long audiotee may take to report its stream: it waits up to 2 s for the tap's device (AudioFormatManager.swift:8-36). */
+const TAP_START_MS = 5000;
+
+export interface AudioteeStart {
+  /** 'default' (all system audio) or app:<names>, as the user chose it. */
+  device: string;
+  /** Tap only the applications `device` names. */
+  apps: boolean;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** Default: the installed package's (audioteeBinary). */
+  binary?: string;
+}
+
+/**
+ * Starts audiotee and watches its stderr: a stream in another format than asked ends it with a clear fault
+ * (formatFault, through RunningRecorder.fail). For app:<names>, audiotee exits 1 when any PID it is given has no
+ * Core Audio process object (Utils.swift:41-86, AudioTee.swift:116-123): a browser's helpers and a meeting app
+ * before its call do not. Those PIDs are dropped and it is started again at once with the rest; with none left it is a
+ * fault saying the app plays nothing yet, and the LiveSource supervisor retries later. Every call resolves the apps'
+ * PIDs afresh: processes come and go, and one that failed may play now.
+ */
+export async function startAudiotee(start: AudioteeStart, spawnRecorder: (command: RecorderCommand) => RunningRecorder): Promise<RunningRecorder> {
+  let pids = start.apps ? await resolveApps(start.device, start.env) : undefined;
+  for (;;) {
+    const recorder = spawnRecorder(audioteeCommand(start.device, pids, start.binary));
+    const tap = watchTap(recorder);
+    if ((await tapOutcome(recorder, tap.reported, start.signal)) === 'running' || !pids) return recorder; // else the supervisor classifies its end
+    const rest = pids.filter((p) => !tap.failedPids.includes(p));
+    if (rest.length === pids.length) return recorder;
+    if (rest.length === 0) throw new CaptureError(notPlayingFault(parseAppDevice(start.device)));
+    pids = rest;
+  }
+}
+
+/**
+ * Reads audiotee's stderr: the PIDs it could not tap, and its `metadata` line (written before any audio,
+ * AudioRecorder.swift:66-72), which resolves `reported`; a format other than asked fails the recorder at once.
+ */
+function watchTap(recorder: RunningRecorder): { failedPids: number[]; reported: Promise<void> } {
+  const failedPids: number[] = [];
+  const errors: string[] = [];
+  let reported!: () => void;
+  const watch = { failedPids, reported: new Promise<void>((resolve) => { reported = resolve; }) };
+  recorder.onStderrLine((line) => {
+    const message = parseAudioteeLine(line);
+    if (message?.message_type === 'error') {
+      errors.push(`${message.data?.message ?? ''}${message.data?.context ? ` ${JSON.stringify(message.data.context)}` : ''}`);
+      const list = message.data?.context?.failed_pids; // "612, 614" (AudioTee.swift:120)
+      if (list) failedPids.push(...list.split(',').map((p) => Number(p.trim())).filter(Number.isInteger));
+    } else if (message?.message_type === 'metadata') {
+      const fault = formatFault(message.data ?? {}, errors.join(' | ') || undefined);
+      if (fault) recorder.fail(fault);
+      reported();
+    }
+  });
+  return watch;
+}
+
+/**
+ * 'ended' when audiotee exits before it reports its stream; 'running' once it has, or when `signal` aborts, or after
+ * TAP_START_MS (the supervisor's watchdog takes over from there).
+ */
+async function tapOutcome(recorder: RunningRecorder, reported: Promise<void>, signal: AbortSignal | undefined): Promise<'ended' | 'running'> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const gaveUp = new Promise<'running'>((resolve) => {
+    timer = setTimeout(() => resolve('running'), TAP_START_MS);
+    onAbort = () => resolve('running');
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([recorder.ended.then(() => 'ended' as const), reported.then(() => 'running' as const), gaveUp]);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort!);
+  }
 }
 
 /** Running meeting apps, for the system-audio picker (macOS 14.2+). */

@@ -407,7 +407,7 @@ export class LiveSource implements AudioSource {
         return undefined;
       }
       if (end.requested) return this.pendingFault ?? { reason: 'stalled', message: `The ${this.what()} recorder was restarted.` };
-      return classifyEnd(context, end);
+      return end.fault ?? classifyEnd(context, end);
     } finally {
       clearInterval(watchdog);
       signal.removeEventListener('abort', onAbort!);

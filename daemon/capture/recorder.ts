@@ -21,12 +21,12 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
-import { CaptureError, CaptureKind, RecorderEnd } from './faults';
+import { CaptureError, CaptureFault, CaptureKind, RecorderEnd } from './faults';
 import { DEFAULT_DEVICE, defaultLoopbackDevice, defaultSystemMonitor, isLoopbackDeviceName } from './devices';
 import { CAPTURE_PERIOD_MS, SAMPLE_RATE } from './source';
 import { findExecutable } from './tools';
 import { audifyCommand, audifyStatus, listAudifyDevices, rtAudioNameForPulseSource } from './audify';
-import { APP_PREFIX, audioteeCommand, audioteeStatus, resolveApps } from './audiotee';
+import { APP_PREFIX, audioteeStatus, startAudiotee } from './audiotee';
 import { pulseSources } from './devices';
 
 export type MicRecorderName = 'audify' | 'sox' | 'rec' | 'arecord';
@@ -234,10 +234,7 @@ export function recorderLauncher(request: RecorderRequest): RecorderLauncher {
   if (request.kind === 'system' && !(SYSTEM_RECORDERS as readonly string[]).includes(recorder)) {
     throw new Error(`"${recorder}" is not a system-audio recorder (one of ${SYSTEM_RECORDERS.join(', ')})`);
   }
-  const spawnCommand = (command: Pick<RecorderCommand, 'recorder' | 'command' | 'args' | 'envOverrides' | 'device'>) => {
-    const child = spawn(command.command, command.args, { env: { ...env, ...command.envOverrides }, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    return new RunningRecorder(command, child, child.stdout!);
-  };
+  const spawnCommand = (command: RecorderCommand) => spawnRecorder(command, env);
   return {
     recorder,
     launch: async (signal) => {
@@ -249,14 +246,20 @@ export function recorderLauncher(request: RecorderRequest): RecorderLauncher {
         return spawnCommand({ ...audifyCommand(request.kind, rtName), device });
       }
       if (recorder === 'audiotee') {
-        const pids = request.device && request.device !== DEFAULT_DEVICE ? await resolveApps(request.device, env) : undefined;
-        return spawnCommand(audioteeCommand(request.device ?? DEFAULT_DEVICE, pids));
+        const device = request.device ?? DEFAULT_DEVICE;
+        return startAudiotee({ device, apps: device !== DEFAULT_DEVICE, env, ...(signal ? { signal } : {}) }, spawnCommand);
       }
       if (request.kind === 'mic') return startMicRecorder(micCommand(recorder as MicRecorderName, request.device, platform), env);
       const device = await resolveSystemDevice(request, recorder as SystemRecorderName, signal);
       return spawnCommand(systemCommand(recorder as SystemRecorderName, device, platform, request.helperPath));
     },
   };
+}
+
+/** Spawns a recorder program (not through node-record-lpcm16) in `env` plus the command's overrides. */
+export function spawnRecorder(command: Pick<RecorderCommand, 'recorder' | 'command' | 'args' | 'envOverrides' | 'device'>, env: NodeJS.ProcessEnv): RunningRecorder {
+  const child = spawn(command.command, command.args, { env: { ...env, ...command.envOverrides }, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+  return new RunningRecorder(command, child, child.stdout!);
 }
 
 /**
@@ -326,6 +329,8 @@ const STDERR_TAIL_CHARS = 4000;
 export interface RunningRecorderEnd extends RecorderEnd {
   /** We stopped it (stop()/kill()): not a fault, whatever its exit code (arecord exits 1 on SIGTERM). */
   requested: boolean;
+  /** Why fail() ended it: this is the fault, not how it exited. */
+  fault?: CaptureFault;
 }
 
 /**
@@ -344,6 +349,7 @@ export class RunningRecorder {
   private requested = false;
   private finished = false;
   private spawnError: NodeJS.ErrnoException | undefined;
+  private fault: CaptureFault | undefined;
   private readonly stderrListeners: ((line: string) => void)[] = [];
   private resolveEnded!: (end: RunningRecorderEnd) => void;
 
@@ -398,6 +404,16 @@ export class RunningRecorder {
     this.signal('SIGKILL');
   }
 
+  /**
+   * Ends a recorder whose own words say that what it delivers cannot be used (audiotee reporting another format than
+   * asked): nothing more of its output is read, and its end carries `fault`.
+   */
+  fail(fault: CaptureFault): void {
+    this.fault ??= fault;
+    this.output.destroy();
+    this.kill();
+  }
+
   private signal(signal: NodeJS.Signals): void {
     if (!this.running) return;
     try {
@@ -419,7 +435,7 @@ export class RunningRecorder {
     this.stderrPartial = '';
     this.resolveEnded({
       code: this.spawnError ? null : code, signal, stderr: this.stderrTail, requested: this.requested,
-      ...(this.spawnError ? { spawnError: this.spawnError } : {}),
+      ...(this.spawnError ? { spawnError: this.spawnError } : {}), ...(this.fault ? { fault: this.fault } : {}),
     });
   }
 }
