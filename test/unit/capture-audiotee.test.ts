@@ -14,7 +14,7 @@ import { RecorderLauncher, spawnRecorder } from '../../daemon/capture/recorder';
 import { CaptureRun, startCapture } from '../support/capture';
 import { AudioteePlan, fakeAudioteeDir } from '../support/fake-audiotee';
 
-describe('audiotee (fake binary): per-app taps, its stream format', function () {
+describe('audiotee (fake binary): per-app taps, its stream format, a refused tap', function () {
   this.timeout(20_000);
   let dir: string;
   let planFile: string;
@@ -110,4 +110,11 @@ describe('audiotee (fake binary): per-app taps, its stream format', function () 
     assert.ok(!run.statuses.some((s) => s.state === 'capturing'));
   });
 
+  it('a refused tap (status 1852797029, kAudioHardwareNotPermittedError) is a permission fault with the pane\'s link', async () => {
+    plan({ tapRefused: true });
+    const run = capture('default');
+    const failed = await run.waitForStatus('failed');
+    assert.equal(failed.reason, 'permission-denied');
+    assert.match(failed.message!, /Screen & System Audio Recording.*"System Audio Recording Only".*x-apple\.systempreferences:com\.apple\.preference\.security\?Privacy_ScreenCapture/);
+  });
 });

@@ -209,8 +209,15 @@ describe('audiotee (macOS system audio without a driver)', () => {
     const hint = silentTapHint();
     assert.match(hint, /completely silent.*Privacy & Security → Screen & System Audio Recording.*Visual Studio Code.*System Audio Recording Only/);
     assert.ok(hint.includes(MACOS_AUDIO_CAPTURE_SETTINGS));
-    const denied = classifyEnd({ kind: 'system', recorder: 'audiotee', device: 'default', platform: 'darwin' },
-      { code: 1, signal: null, stderr: '{"message_type":"error","data":{"message":"Audio capture not authorized (declined TCCs)"}}\n' });
+    // What audiotee 0.0.7 prints when macOS refuses the tap: AudioTee.swift:94, AudioTapManager.swift:85,
+    // AudioTee.swift:125-126 and 79 at 71b0c45 (1852797029 = 'nope', kAudioHardwareNotPermittedError).
+    const refused = [
+      '{"timestamp":"2026-11-23T10:00:00.000Z","message_type":"info","data":{"message":"Starting AudioTee..."}}',
+      '{"timestamp":"2026-11-23T10:00:00.012Z","message_type":"error","data":{"message":"Failed to create audio tap","context":{"status":"1852797029"}}}',
+      '{"timestamp":"2026-11-23T10:00:00.012Z","message_type":"error","data":{"message":"Failed to setup audio tap","context":{"error":"tapCreationFailed(1852797029)"}}}',
+      'Error: failure',
+    ].join('\n') + '\n';
+    const denied = classifyEnd({ kind: 'system', recorder: 'audiotee', device: 'default', platform: 'darwin' }, { code: 1, signal: null, stderr: refused });
     assert.equal(denied.reason, 'permission-denied');
     assert.match(denied.message, /Screen & System Audio Recording.*x-apple\.systempreferences:com\.apple\.preference\.security\?Privacy_ScreenCapture/);
     const mic = classifyEnd({ kind: 'mic', recorder: 'audify', device: 'default', platform: 'darwin' }, { code: 1, signal: null, stderr: 'audify helper: not authorized\n' });
