@@ -7,10 +7,13 @@
  * `app:Google Chrome`) taps only the processes of those applications, helpers included (a browser plays a Meet
  * call from "Google Chrome Helper"); listAudioApps() offers the running meeting apps for the picker.
  *
- * Permission: the tap is attributed to the app Earshot runs in (Visual Studio Code, or the terminal for the CLI).
- * macOS asks once; when denied the tap still runs and delivers only digital silence (audiotee's README says VS
- * Code's terminal is not even asked), so a silent tap gets a hint with the settings pane's link (see live.ts).
- * None of this can run on Linux CI: the arguments, version check, app matching and messages are unit-tested.
+ * Permission: macOS attributes the tap to the app Earshot runs in (Visual Studio Code, or the terminal for the CLI)
+ * and asks only an app whose Info.plist has NSAudioCaptureUsageDescription. VS Code's has none, so VS Code is never
+ * asked: the user must add it under Privacy & Security → Screen & System Audio Recording → "System Audio Recording
+ * Only" before the first meeting (the extension says so on macOS). Until then the tap runs and delivers zeros, exactly
+ * like a tap while nothing plays (silence.ts); a tap macOS refuses outright exits with status 'nope' (faults.ts).
+ * macOS cannot run on Linux CI: the launch is tested against a fake binary that prints what audiotee prints
+ * (test/support/fake-audiotee.ts); the version check, app matching and messages are unit-tested.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -259,9 +262,4 @@ export async function listAudioApps(env: NodeJS.ProcessEnv): Promise<string[]> {
   if (ps.code !== 0) return [];
   const processes = parsePs(ps.stdout);
   return MEETING_APPS.filter((app) => processesOf(app, processes).length > 0);
-}
-
-/** The message for a tap that delivers only digital silence: most likely the permission, with the pane's link. */
-export function silentTapHint(host = 'Visual Studio Code'): string {
-  return `System audio is completely silent. If something is playing, macOS is withholding it: open System Settings → Privacy & Security → Screen & System Audio Recording, add ${host} under "System Audio Recording Only", then restart the session (${MACOS_AUDIO_CAPTURE_SETTINGS}).`;
 }

@@ -16,8 +16,9 @@
  * detection are unit-tested only: they cannot run on Linux CI.
  *
  * Helper contract: `<helper> --rate 16000 --channels 1 --format s16le [--device NAME]` writes raw PCM to stdout until
- * SIGTERM, reports errors as text on stderr (macOS permission problems with the words "not authorized" or TCC's own
- * "declined TCCs") and exits non-zero when it cannot capture.
+ * SIGTERM, reports errors as text on stderr (a permission it knows macOS refused with the words "not authorized", as
+ * ffmpeg does) and exits non-zero when it cannot capture. Core Audio itself reports no refusal to a helper: a denied
+ * microphone or tap delivers zeros, which the source judges (silence.ts).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { Readable } from 'node:stream';

@@ -13,6 +13,7 @@ import { LiveSource } from '../../daemon/capture/live';
 import { RecorderLauncher, spawnRecorder } from '../../daemon/capture/recorder';
 import { CaptureRun, startCapture } from '../support/capture';
 import { AudioteePlan, fakeAudioteeDir } from '../support/fake-audiotee';
+import { fakeLauncher } from '../support/fake-launcher';
 
 describe('audiotee (fake binary): per-app taps, its stream format, a refused tap', function () {
   this.timeout(20_000);
@@ -32,8 +33,14 @@ describe('audiotee (fake binary): per-app taps, its stream format, a refused tap
     recorder: 'audiotee',
     launch: (signal) => startAudiotee({ device, apps: device !== 'default', env, signal, binary }, (command) => spawnRecorder(command, env)),
   });
-  const capture = (device: string) => {
-    const run = startCapture(new LiveSource({ kind: 'system', platform: 'darwin', launcher: launcher(device), backoff: { initialMs: 100, maxMs: 300 } }));
+  const capture = (device: string, silentMs?: number) => {
+    const run = startCapture(new LiveSource({ kind: 'system', platform: 'darwin', launcher: launcher(device), backoff: { initialMs: 100, maxMs: 300 }, ...(silentMs ? { silentMs } : {}) }));
+    runs.push(run);
+    return run;
+  };
+  /** The session's microphone, hearing a sine of `amplitude` (0.5: the user talking; 0.002: a quiet room at -57 dBFS). */
+  const microphone = (amplitude: number) => {
+    const run = startCapture(new LiveSource({ kind: 'mic', platform: 'darwin', launcher: fakeLauncher([{ amplitude, then: 'forever' }]) }));
     runs.push(run);
     return run;
   };
@@ -116,5 +123,35 @@ describe('audiotee (fake binary): per-app taps, its stream format, a refused tap
     const failed = await run.waitForStatus('failed');
     assert.equal(failed.reason, 'permission-denied');
     assert.match(failed.message!, /Screen & System Audio Recording.*"System Audio Recording Only".*x-apple\.systempreferences:com\.apple\.preference\.security\?Privacy_ScreenCapture/);
+  });
+
+  it('a tap that hears nothing while nothing plays gets no hint: the call has not started', async () => {
+    plan({ playing: false });
+    const run = capture('default', 400);
+    run.source.pairWithMicrophone(microphone(0.002).source);
+    await run.waitFor(() => run.frames.length > 40, 'frames of zeros');
+    await sleep(1000);
+    assert.ok(run.frames.every((f) => f.samples.every((x) => x === 0)), 'packets of zeros, as audiotee writes them');
+    assert.ok(!run.statuses.some((s) => s.hint), 'zeros alone are how a tap sounds before the call');
+  });
+
+  it('a tap that stays silent while the microphone hears the user gets the permission hint, once, with the link', async () => {
+    plan({ playing: false });
+    const run = capture('default', 400);
+    run.source.pairWithMicrophone(microphone(0.5).source);
+    await run.waitFor(() => run.statuses.some((s) => s.hint), 'the hint');
+    await sleep(800);
+    const hints = run.statuses.filter((s) => s.hint);
+    assert.equal(hints.length, 1, 'said once');
+    assert.equal(hints[0].state, 'capturing', 'a hint, not a fault');
+    assert.match(hints[0].hint!, /while your microphone heard you\. If your call is playing on this Mac, macOS is probably withholding it from Visual Studio Code: .*Screen & System Audio Recording, add Visual Studio Code under "System Audio Recording Only".*x-apple\.systempreferences:com\.apple\.preference\.security\?Privacy_ScreenCapture.*If nothing is playing yet, ignore this/);
+  });
+
+  it('a tap that plays gets no hint', async () => {
+    plan({ playing: true });
+    const run = capture('default', 400);
+    run.source.pairWithMicrophone(microphone(0.5).source);
+    await sleep(1500);
+    assert.ok(run.frames.length > 20 && !run.statuses.some((s) => s.hint));
   });
 });
