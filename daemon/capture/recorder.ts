@@ -23,7 +23,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { CaptureError, CaptureFault, CaptureKind, RecorderEnd } from './faults';
-import { DEFAULT_DEVICE, defaultLoopbackDevice, defaultSystemMonitor, isLoopbackDeviceName } from './devices';
+import { DEFAULT_DEVICE, defaultLoopbackDevice, defaultSystemMonitor, pickLoopbackDevice } from './devices';
 import { CAPTURE_PERIOD_MS, SAMPLE_RATE } from './source';
 import { findExecutable } from './tools';
 import { audifyCommand, audifyStatus, listAudifyDevices, rtAudioNameForPulseSource } from './audify';
@@ -267,8 +267,8 @@ export function spawnRecorder(command: Pick<RecorderCommand, 'recorder' | 'comma
  * The device audify opens: `device` as the user knows it (a PulseAudio source name on Linux, a device name on
  * macOS/Windows, 'default') and `rtName`, RtAudio's name for it. Linux maps source names to RtAudio's names (their
  * descriptions) through pactl; without pactl only the defaults can be opened. System audio's default is the
- * default sink's monitor (Linux), the default output as a loopback (Windows), the first loopback device (macOS
- * before 14.2, where audiotee cannot tap).
+ * default sink's monitor (Linux), the default output as a loopback (Windows), a loopback device (pickLoopbackDevice:
+ * macOS before 14.2, where audiotee cannot tap).
  */
 export async function resolveAudifyDevice(request: RecorderRequest, platform: NodeJS.Platform, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<{ device: string; rtName: string }> {
   const chosen = request.device && request.device !== DEFAULT_DEVICE ? request.device : undefined;
@@ -284,9 +284,9 @@ export async function resolveAudifyDevice(request: RecorderRequest, platform: No
   if (chosen) return { device: chosen, rtName: chosen };
   if (request.kind === 'system' && platform === 'darwin') {
     const listed = await listAudifyDevices(env, signal);
-    const loopback = listed?.devices.find((d) => d.inputChannels > 0 && isLoopbackDeviceName(d.name, 'darwin'));
+    const loopback = pickLoopbackDevice(listed?.devices.filter((d) => d.inputChannels > 0).map((d) => d.name) ?? [], 'darwin');
     if (!loopback) throw new CaptureError({ reason: 'no-system-audio', message: noLoopbackMessage() });
-    return { device: loopback.name, rtName: loopback.name };
+    return { device: loopback, rtName: loopback };
   }
   return { device: DEFAULT_DEVICE, rtName: DEFAULT_DEVICE };
 }

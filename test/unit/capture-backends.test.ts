@@ -150,6 +150,9 @@ describe('RtAudio device lists (macOS, Windows)', () => {
     const list = rtAudioDeviceList('Core', [dev(0, 'MacBook Pro Microphone', 1, 0, { isDefaultInput: true }), dev(1, 'BlackHole 2ch', 2, 2), dev(2, 'MacBook Pro Speakers', 0, 2)], 'darwin');
     assert.deepEqual(list.microphones.map((d) => d.id), ['default', 'MacBook Pro Microphone']);
     assert.deepEqual(list.systemSources.map((d) => [d.id, d.isDefault]), [['BlackHole 2ch', true]]);
+    // Core Audio's order (RtAudio.cpp:1145-1170) can put Zoom's virtual device first: BlackHole is still the default.
+    const zoomFirst = rtAudioDeviceList('Core', [dev(0, 'ZoomAudioDevice', 2, 2), dev(1, 'MacBook Pro Microphone', 1, 0, { isDefaultInput: true }), dev(2, 'BlackHole 2ch', 2, 2)], 'darwin');
+    assert.deepEqual(zoomFirst.systemSources.map((d) => [d.id, d.isDefault]), [['BlackHole 2ch', true], ['ZoomAudioDevice', false]]);
   });
 });
 
