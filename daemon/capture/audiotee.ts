@@ -128,13 +128,13 @@ export async function resolveApps(device: string, env: NodeJS.ProcessEnv): Promi
  * at 71b0c45); logs carry data {message, context} with string values, the `metadata` line the stream's format
  * (AudioStreamMetadata.swift). Anything else (its closing "Error: failure") is undefined.
  */
-export interface AudioteeMessage {
+interface AudioteeMessage {
   message_type: string;
   data?: { message?: string; context?: Record<string, string> } & Partial<AudioteeFormat>;
 }
 
 /** The stream audiotee writes on stdout, from its `metadata` line (AudioStreamMetadata.swift:13-22). */
-export interface AudioteeFormat {
+interface AudioteeFormat {
   sample_rate: number;
   channels_per_frame: number;
   bits_per_channel: number;
@@ -142,7 +142,7 @@ export interface AudioteeFormat {
   encoding: string;
 }
 
-export function parseAudioteeLine(line: string): AudioteeMessage | undefined {
+function parseAudioteeLine(line: string): AudioteeMessage | undefined {
   if (!line.trimStart().startsWith('{')) return undefined;
   try {
     const message = JSON.parse(line) as AudioteeMessage;
@@ -157,7 +157,7 @@ export function parseAudioteeLine(line: string): AudioteeMessage | undefined {
  * goes on in the device's own format (float32 at 44.1/48 kHz) when it cannot create its converter
  * (AudioRecorder.swift:29-48), which decoded as s16 would be noise.
  */
-export function formatFault(format: Partial<AudioteeFormat>, detail?: string): CaptureFault | undefined {
+function formatFault(format: Partial<AudioteeFormat>, detail?: string): CaptureFault | undefined {
   if (format.sample_rate === SAMPLE_RATE && format.channels_per_frame === 1 && format.encoding === 'pcm_s16le') return undefined;
   const got = `${format.encoding ?? 'an unknown encoding'} at ${format.sample_rate ?? '?'} Hz, ${format.channels_per_frame ?? '?'} channel(s)`;
   return {
