@@ -4,8 +4,8 @@
  * copies a line of audiotee's source at commit 71b0c45 (github.com/makeusabrew/audiotee, the commit that matches the
  * 0.0.7 binary), cited as file:line under Sources/ (CLI/AudioTee.swift, CLI/ArgumentParser.swift, Utils/Utils.swift,
  * Utils/Logger.swift, Output/MessageType.swift, Output/Handlers/BinaryOutputHandler.swift, Core/AudioTapManager.swift,
- * Core/AudioRecorder.swift, Core/AudioFormatManager.swift, Core/AudioFormatConverter.swift). What is not copied: the timestamps' values, and which PIDs Core Audio knows
- * (the plan says). The plan is a JSON file read at every start, so a test can change what "plays" between starts.
+ * Core/AudioRecorder.swift, Core/AudioFormatManager.swift, Core/AudioFormatConverter.swift). What is not copied:
+ * the timestamps' values, the status a failed PID translation logs, and which PIDs Core Audio knows (the plan says). The plan is a JSON file read at every start, so a test can change what "plays" between starts.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
