@@ -2,8 +2,10 @@
  * Earshot's VS Code extension: commands, the side panel and the status bar over the daemon client.
  * It holds no audio logic: everything about audio happens in the daemon.
  */
+import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageclient/node';
+import { MACOS_AUDIO_CAPTURE_SETTINGS } from '../daemon/capture/audiotee';
 import { PanelCommand } from '../protocol/panel';
 import { ExtractionProgressView } from './extractionProgress';
 import {
@@ -14,6 +16,7 @@ import { DaemonClient } from './client';
 import { DictationApi, DictationController, DictationTarget } from './dictation/controller';
 import { HEALTH_SCHEME, HealthView } from './health';
 import { TranscriptPanel } from './panel';
+import { NOTE_DONE_KEYS, notesToShow, SYSTEM_AUDIO_HEARD_DBFS } from './panelNotes';
 import { deleteAllData, DeleteAllDataArgs, watchWorkspaceTrust } from './privacy';
 import { DAEMON_SETTINGS, EarshotSettings } from './settings';
 import { SessionStatusBar } from './statusBar';
@@ -50,10 +53,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   const statusBar = new SessionStatusBar();
   const extractionProgress = new ExtractionProgressView((sessionId) => client.cancelExtraction(sessionId));
   const panel = new TranscriptPanel(context.extensionUri, (command: PanelCommand) => void vscode.commands.executeCommand(`earshot.${command}`), client);
-  // The panel says the notes come from the rules alone until a language model is chosen or the user dismisses it.
-  const rulesHint = () => panel.showRulesHint(EarshotSettings.read().enhancement.provider === 'off' && !context.globalState.get<boolean>(RULES_HINT_DISMISSED));
-  panel.onDismissRulesHint = () => void context.globalState.update(RULES_HINT_DISMISSED, true);
-  rulesHint();
+  // The panel's dismissible notes (panelNotes.ts): the rules-alone note, and on macOS how to allow system audio.
+  const showNotes = () => {
+    const settings = EarshotSettings.read();
+    panel.showNotes(notesToShow({
+      platform: process.platform, release: os.release(), enhancementProvider: settings.enhancement.provider,
+      systemAudio: settings.meetingSources.includes('system'), systemDevice: settings.devices.system ?? '',
+    }, (note) => !!context.globalState.get<boolean>(NOTE_DONE_KEYS[note])));
+  };
+  panel.onDismissNote = (note) => void context.globalState.update(NOTE_DONE_KEYS[note], true);
+  showNotes();
   const sessionChanged = new vscode.EventEmitter<SessionStateParams>();
   let session: SessionStateParams | undefined;
   const dictation = new DictationController(client, output, () => session);
@@ -74,7 +83,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     client.onDecision((d) => panel.showDecision(d)),
     client.onSummary((s) => panel.showSummary(s)),
     client.onSourceStatus((s) => panel.showSourceStatus(s)),
-    client.onInputLevel((l) => panel.showInputLevel(l)),
+    client.onInputLevel((l) => {
+      panel.showInputLevel(l);
+      // System audio came through the tap: it is allowed, and the macOS note has done its work.
+      if (l.source === 'system' && l.rmsDbfs > SYSTEM_AUDIO_HEARD_DBFS && process.platform === 'darwin' && !context.globalState.get<boolean>(NOTE_DONE_KEYS.macosAudio)) {
+        void context.globalState.update(NOTE_DONE_KEYS.macosAudio, true).then(showNotes);
+      }
+    }),
     client.onHealth((h) => panel.showHealth(h)),
     client.onModelProgress((p) => panel.showModelProgress(p)),
     client.onExtractionProgress((p) => {
@@ -98,7 +113,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
       if (s.state === 'done') void finished(s);
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
-      if (e.affectsConfiguration('earshot.enhancement.provider')) rulesHint();
+      if (['earshot.enhancement.provider', 'earshot.sources.systemAudio', 'earshot.devices.systemAudio'].some((key) => e.affectsConfiguration(key))) showNotes();
       if (!DAEMON_SETTINGS.some((key) => e.affectsConfiguration(key))) return;
       if (session && session.state !== 'done') {
         void vscode.window.showInformationMessage('Earshot settings changed: they apply to the next session.');
@@ -150,6 +165,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     }));
 
   command('earshot.chooseLanguageModel', async () => { await vscode.commands.executeCommand('workbench.action.openSettings', 'earshot.enhancement.provider'); });
+
+  // macOS: the pane where VS Code is allowed to record system audio (macOS never asks it: see panelNotes.ts).
+  command('earshot.openSystemAudioSettings', async () => {
+    if (process.platform !== 'darwin') {
+      void vscode.window.showInformationMessage('Earshot: only macOS asks you to allow system audio recording; here there is nothing to allow.');
+      return;
+    }
+    await vscode.env.openExternal(vscode.Uri.parse(MACOS_AUDIO_CAPTURE_SETTINGS));
+  });
 
   // The opt-in language-model extraction at stop: also cancellable from the panel (its Cancel button runs this).
   command('earshot.cancelExtraction', async () => {
@@ -465,9 +489,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     onDidResumeSession: recovery.onDidResumeSession,
   };
 }
-
-/** Set once the user dismisses the panel's note that the notes come from the rules alone. */
-const RULES_HINT_DISMISSED = 'earshot.rulesHintDismissed';
 
 /**
  * Opens the walkthrough on the first activation after install. Not in tests or CI (it would take focus from the

@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  FromPanel, ITEM_ACTIONS, ITEM_LISTS, ItemAction, ItemList, PANEL_COMMANDS, PanelCommand, PanelModel, PanelQuestion, PanelSegment,
-  PanelSession, PanelSource, PanelSummary, ToPanel,
+  FromPanel, ITEM_ACTIONS, ITEM_LISTS, ItemAction, ItemList, PANEL_COMMANDS, PANEL_NOTES, PanelCommand, PanelModel, PanelNote, PanelQuestion,
+  PanelSegment, PanelSession, PanelSource, PanelSummary, ToPanel,
 } from '../protocol/panel';
 import {
   ActionItem, Decision, ExtractionProgressParams, HealthParams, InputLevelParams, LiveSourceKind, MentionTarget, ModelProgressParams, SessionStateParams,
@@ -49,9 +49,9 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   private readonly sources = new Map<LiveSourceKind, PanelSource>();
   private sourcesTimer: NodeJS.Timeout | undefined;
   private model: PanelModel | null = null;
-  private rulesHint = false;
-  /** Called when the user dismisses the rules-alone note (the extension remembers it). */
-  onDismissRulesHint: (() => void) | undefined;
+  private notes: PanelNote[] = [];
+  /** Called when the user dismisses a note (the extension remembers it). */
+  onDismissNote: ((note: PanelNote) => void) | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -81,15 +81,15 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       summary: this.summary,
       sources: [...this.sources.values()],
       model: this.model,
-      rulesHint: this.rulesHint,
+      notes: this.notes,
     };
   }
 
-  /** Shows or hides the note that the notes come from the rules alone (see ToPanel `rulesHint`). */
-  showRulesHint(show: boolean): void {
-    if (show === this.rulesHint) return;
-    this.rulesHint = show;
-    this.post({ type: 'rulesHint', show });
+  /** Shows these dismissible notes and hides the others (see PanelNote). */
+  showNotes(notes: PanelNote[]): void {
+    if (notes.join() === this.notes.join()) return;
+    this.notes = notes;
+    this.post({ type: 'notes', notes });
   }
 
   showSessionState(state: SessionStateParams): void {
@@ -307,9 +307,11 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
             await this.daemon.pause(this.session.sessionId, !!message.paused, message.source);
           }
           break;
-        case 'dismissRulesHint':
-          this.showRulesHint(false);
-          this.onDismissRulesHint?.();
+        case 'dismissNote':
+          if (PANEL_NOTES.includes(message.note)) {
+            this.showNotes(this.notes.filter((n) => n !== message.note));
+            this.onDismissNote?.(message.note);
+          }
           break;
         case 'retrySource':
           if ((message.source === 'mic' || message.source === 'system') && this.session && this.daemon) {
@@ -369,6 +371,7 @@ export function panelHtml(csp: string, nonce: string, script: string, style: str
   const tab = (name: string, label: string, selected: boolean) =>
     `<button type="button" role="tab" id="tab-${name}" data-tab="${name}" aria-controls="panel-${name}" aria-selected="${selected}" tabindex="${selected ? 0 : -1}">`
     + `<span class="tab-label">${label}</span><span class="count" id="count-${name}"></span></button>`;
+  const dismiss = '<button type="button" class="text-button" data-dismiss-hint title="Do not show this again">Dismiss</button>';
   const itemsPanel = (name: string, listId: string, label: string, emptyText: string) =>
     `<div role="tabpanel" id="panel-${name}" class="tabpanel" aria-labelledby="tab-${name}" hidden>`
     + `<ul id="${listId}" class="items" data-list="${name}" aria-label="${label}"></ul>`
@@ -400,6 +403,10 @@ export function panelHtml(csp: string, nonce: string, script: string, style: str
     <div id="error" class="banner error" role="alert" hidden><span class="message"></span></div>
     <div id="notice" class="notice" role="status" aria-live="polite" hidden></div>
     <div id="extraction" class="notice extraction" role="status" aria-live="polite" hidden><span class="extraction-text"></span> <button type="button" class="text-button">Cancel</button></div>
+    <p id="macos-audio-note" class="panel-note setup-note" data-note="macosAudio" hidden><span class="panel-note-text">Before your first meeting: macOS`
+    + ` never asks VS Code for the call's audio, and records silence until you add Visual Studio Code under Privacy &amp; Security →`
+    + ` Screen &amp; System Audio Recording → <b>System Audio Recording Only</b> (with +).</span><span class="panel-note-actions">`
+    + `<button type="button" class="text-button" data-command="openSystemAudioSettings">Open System Settings</button>${dismiss}</span></p>
     <section id="sources" class="sources" aria-label="Audio sources" hidden></section>
     <section id="model" class="model" aria-label="Speech model" data-state="unknown" hidden>
       <div class="model-line"><span class="model-icon" aria-hidden="true"></span><span id="model-label" class="model-label"></span>`
@@ -428,9 +435,8 @@ export function panelHtml(csp: string, nonce: string, script: string, style: str
       <div class="tabs" role="tablist" aria-label="Notes">
         ${tab('actionItems', 'Actions', true)}${tab('decisions', 'Decisions', false)}${tab('openQuestions', 'Questions', false)}${tab('summary', 'Summary', false)}
       </div>
-      <p id="rules-hint" class="rules-hint" hidden><span class="rules-hint-text">Found by Earshot's rules, which miss much of free conversation.</span>`
-    + `<span class="rules-hint-actions"><button type="button" class="text-button" data-command="chooseLanguageModel">Use a language model…</button>`
-    + `<button type="button" class="text-button" data-dismiss-hint title="Do not show this again">Dismiss</button></span></p>
+      <p id="rules-hint" class="panel-note" data-note="rules" hidden><span class="panel-note-text">Found by Earshot's rules, which miss much of free conversation.</span>`
+    + `<span class="panel-note-actions"><button type="button" class="text-button" data-command="chooseLanguageModel">Use a language model…</button>${dismiss}</span></p>
       ${itemsPanel('actionItems', 'action-items', 'Action items', 'No action items yet. They appear as people commit to things.')}
       ${itemsPanel('decisions', 'decisions', 'Decisions', 'No decisions yet.')}
       ${itemsPanel('openQuestions', 'open-questions', 'Open questions', 'No open questions.')}

@@ -33,11 +33,15 @@
  *              #panel-<name>; lists #action-items, #decisions, #open-questions (ul.items[data-list]); entries
  *              li.item[data-list][data-id] (.done and data-done='true' when ticked) with .item-text, .item-meta and
  *              button.item-action[data-action=insert|copy|reveal|toggleDone|todo] (toggleDone is the role=checkbox
- *              button.check, action items only); #summary, #summary-title; #rules-hint (shown while the notes come
- *              from the rules alone) with button[data-command=chooseLanguageModel] and button[data-dismiss-hint]
+ *              button.check, action items only); #summary, #summary-title
+ *   Notes bar  p.panel-note[data-note=<PanelNote>], each with button[data-dismiss-hint]: #rules-hint (the notes come
+ *              from the rules alone) with button[data-command=chooseLanguageModel]; #macos-audio-note (macOS: allow VS
+ *              Code to record system audio) with button[data-command=openSystemAudioSettings]
  *   Screen readers: #announcer (aria-live polite) gets "<speaker>: <text>" for each new final line, never partials.
  */
-import type { FromPanel, ItemAction, ItemList, PanelModel, PanelQuestion, PanelSegment, PanelSession, PanelSource, PanelSummary, ToPanel } from '../protocol/panel';
+import type {
+  FromPanel, ItemAction, ItemList, PanelModel, PanelNote, PanelQuestion, PanelSegment, PanelSession, PanelSource, PanelSummary, ToPanel,
+} from '../protocol/panel';
 import type { ActionItem, Decision, LiveSourceKind } from '../protocol/protocol';
 import { icon, IconName, isIconName, setIcon } from './icons.js';
 import { matchesQuery, searchPattern, textRuns } from './textRuns.js';
@@ -321,12 +325,17 @@ function showExtraction(p: ToPanel extends infer T ? T extends { type: 'extracti
   if (!running) extractionTimer = window.setTimeout(() => { extractionBox.hidden = true; }, 10_000);
 }
 
-/** The note that the notes come from the rules alone, until a language model is chosen or it is dismissed. */
-const rulesHint = byId('rules-hint');
-rulesHint.querySelector<HTMLButtonElement>('button[data-dismiss-hint]')!.addEventListener('click', () => {
-  rulesHint.hidden = true;
-  post({ type: 'dismissRulesHint' });
-});
+/** The dismissible notes (PanelNote): the extension says which to show; Dismiss hides one for good. */
+const panelNotes = [...document.querySelectorAll<HTMLElement>('.panel-note[data-note]')];
+for (const note of panelNotes) {
+  note.querySelector<HTMLButtonElement>('button[data-dismiss-hint]')!.addEventListener('click', () => {
+    note.hidden = true;
+    post({ type: 'dismissNote', note: note.dataset.note as PanelNote });
+  });
+}
+function showNotes(shown: PanelNote[]): void {
+  for (const note of panelNotes) note.hidden = !shown.includes(note.dataset.note as PanelNote);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Transcript: data, filter, virtual list
@@ -913,7 +922,7 @@ window.addEventListener('message', (event: MessageEvent<ToPanel>) => {
       renderList('decisions');
       showSummary(message.summary);
       showModel(message.model);
-      rulesHint.hidden = !message.rulesHint;
+      showNotes(message.notes);
       applyFilter();
       break;
     case 'session': showSession(message.session); break;
@@ -936,7 +945,7 @@ window.addEventListener('message', (event: MessageEvent<ToPanel>) => {
     case 'model': showModel(message.model); break;
     case 'notice': showNotice(message.text, message.level); break;
     case 'extraction': showExtraction(message.progress); break;
-    case 'rulesHint': rulesHint.hidden = !message.show; break;
+    case 'notes': showNotes(message.notes); break;
   }
 });
 

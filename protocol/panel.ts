@@ -59,6 +59,14 @@ export interface PanelModel {
   progress: { phase: 'download' | 'verify' | 'load'; fraction: number | null; bytes?: number; totalBytes?: number } | null;
 }
 
+/**
+ * Notes above the panel's content that the user can dismiss for good (extension/panelNotes.ts says when each shows):
+ * 'rules': the notes come from Earshot's rules alone (on real meetings they find under a third of the action items,
+ * BENCHMARKS.md); 'macosAudio': on macOS, allow VS Code to record system audio before the first meeting.
+ */
+export type PanelNote = 'rules' | 'macosAudio';
+export const PANEL_NOTES: readonly PanelNote[] = ['rules', 'macosAudio'];
+
 /** The panel's lists of notes. */
 export type ItemList = 'actionItems' | 'decisions' | 'openQuestions';
 export const ITEM_LISTS: readonly ItemList[] = ['actionItems', 'decisions', 'openQuestions'];
@@ -76,7 +84,7 @@ export type ToPanel =
   /** Everything to show, sent when the webview (re)loads and when a new session starts. */
   | {
     type: 'snapshot'; session: PanelSession | null; segments: PanelSegment[]; actionItems: ActionItem[]; decisions: Decision[];
-    summary: PanelSummary | null; sources: PanelSource[]; model: PanelModel | null; rulesHint: boolean;
+    summary: PanelSummary | null; sources: PanelSource[]; model: PanelModel | null; notes: PanelNote[];
   }
   /** The live sources changed state or level (coalesced: at most about 10 times a second). */
   | { type: 'sources'; sources: PanelSource[] }
@@ -91,11 +99,8 @@ export type ToPanel =
   | { type: 'notice'; text: string; level: 'info' | 'warning' | 'error' }
   /** The opt-in language-model extraction's progress ("chunk 3 of 8", with Cancel while it runs); null: hide it. */
   | { type: 'extraction'; progress: ExtractionProgressParams | null }
-  /**
-   * Whether to say that the notes come from Earshot's rules alone: no language model is chosen and the user has not
-   * dismissed the note. On real meetings the rules find under a third of the action items (BENCHMARKS.md).
-   */
-  | { type: 'rulesHint'; show: boolean };
+  /** The dismissible notes to show now (the others are hidden). */
+  | { type: 'notes'; notes: PanelNote[] };
 
 /** Webview → extension. */
 export type FromPanel =
@@ -110,14 +115,14 @@ export type FromPanel =
   | { type: 'toggleSource'; source: LiveSourceKind; paused: boolean }
   /** Retry a failed live source now. */
   | { type: 'retrySource'; source: LiveSourceKind }
-  /** Do not show the rules-alone note again. */
-  | { type: 'dismissRulesHint' };
+  /** Do not show this note again. */
+  | { type: 'dismissNote'; note: PanelNote };
 
 /** Commands the panel's buttons run (each is also an `earshot.*` VS Code command). */
 export type PanelCommand =
   | 'startMeetingNotes' | 'stop' | 'transcribeFile' | 'pause' | 'resume' | 'downloadModel' | 'chooseMicrophone' | 'chooseSystemAudioSource'
-  | 'toggleDictation' | 'cancelExtraction' | 'chooseLanguageModel';
+  | 'toggleDictation' | 'cancelExtraction' | 'chooseLanguageModel' | 'openSystemAudioSettings';
 export const PANEL_COMMANDS: readonly PanelCommand[] = [
   'startMeetingNotes', 'stop', 'transcribeFile', 'pause', 'resume', 'downloadModel', 'chooseMicrophone', 'chooseSystemAudioSource', 'toggleDictation',
-  'cancelExtraction', 'chooseLanguageModel',
+  'cancelExtraction', 'chooseLanguageModel', 'openSystemAudioSettings',
 ];

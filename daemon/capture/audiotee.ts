@@ -7,15 +7,19 @@
  * `app:Google Chrome`) taps only the processes of those applications, helpers included (a browser plays a Meet
  * call from "Google Chrome Helper"); listAudioApps() offers the running meeting apps for the picker.
  *
- * Permission: the tap is attributed to the app Earshot runs in (Visual Studio Code, or the terminal for the CLI).
- * macOS asks once; when denied the tap still runs and delivers only digital silence (audiotee's README says VS
- * Code's terminal is not even asked), so a silent tap gets a hint with the settings pane's link (see live.ts).
- * None of this can run on Linux CI: the arguments, version check, app matching and messages are unit-tested.
+ * Permission: macOS attributes the tap to the app Earshot runs in (Visual Studio Code, or the terminal for the CLI)
+ * and asks only an app whose Info.plist has NSAudioCaptureUsageDescription. VS Code's has none, so VS Code is never
+ * asked: the user must add it under Privacy & Security → Screen & System Audio Recording → "System Audio Recording
+ * Only" before the first meeting (the extension says so on macOS). Until then the tap runs and delivers zeros, exactly
+ * like a tap while nothing plays (silence.ts); a tap macOS refuses outright exits with status 'nope' (faults.ts).
+ * macOS cannot run on Linux CI: the launch is tested against a fake binary that prints what audiotee prints
+ * (test/support/fake-audiotee.ts); the version check, app matching and messages are unit-tested.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CaptureError } from './faults';
+import { CaptureError, CaptureFault } from './faults';
+import type { RecorderCommand, RunningRecorder } from './recorder';
 import { SAMPLE_RATE } from './source';
 import { runTool } from './tools';
 
@@ -33,20 +37,24 @@ export function macosSupportsProcessTaps(darwinRelease: string): boolean {
   return major > 23 || (major === 23 && minor >= 2);
 }
 
-/** audiotee's binary, when the optional dependency is installed. */
+/**
+ * audiotee's binary, when the optional dependency is installed. Its package.json exports only "." (dist/index.js),
+ * so `require.resolve('audiotee/package.json')` throws ERR_PACKAGE_PATH_NOT_EXPORTED: the package folder is found
+ * from the main entry instead.
+ */
 export function audioteeBinary(): string | undefined {
   try {
-    const file = path.join(path.dirname(require.resolve('audiotee/package.json')), 'bin', 'audiotee');
+    const file = path.join(path.dirname(require.resolve('audiotee')), '..', 'bin', 'audiotee');
     return fs.existsSync(file) ? file : undefined;
   } catch {
     return undefined;
   }
 }
 
-export function audioteeStatus(platform: NodeJS.Platform = process.platform, release: string = os.release(), binary: string | undefined = audioteeBinary()): { available: boolean; reason?: string } {
+export function audioteeStatus(platform: NodeJS.Platform = process.platform, release: string = os.release(), installed: boolean = audioteeBinary() !== undefined): { available: boolean; reason?: string } {
   if (platform !== 'darwin') return { available: false, reason: 'audiotee is for macOS only' };
   if (!macosSupportsProcessTaps(release)) return { available: false, reason: 'audiotee needs macOS 14.2 or later (Core Audio process taps); older macOS records a loopback device such as BlackHole' };
-  if (!binary) return { available: false, reason: 'audiotee is not installed (an optional dependency that failed to install)' };
+  if (!installed) return { available: false, reason: 'audiotee is not installed (an optional dependency that failed to install)' };
   return { available: true };
 }
 
@@ -115,15 +123,143 @@ export async function resolveApps(device: string, env: NodeJS.ProcessEnv): Promi
   return pids;
 }
 
+/**
+ * One line of audiotee's stderr: a JSON object {timestamp, message_type, data} (Logger.swift:23-29, MessageType.swift
+ * at 71b0c45); logs carry data {message, context} with string values, the `metadata` line the stream's format
+ * (AudioStreamMetadata.swift). Anything else (its closing "Error: failure") is undefined.
+ */
+interface AudioteeMessage {
+  message_type: string;
+  data?: { message?: string; context?: Record<string, string> } & Partial<AudioteeFormat>;
+}
+
+/** The stream audiotee writes on stdout, from its `metadata` line (AudioStreamMetadata.swift:13-22). */
+interface AudioteeFormat {
+  sample_rate: number;
+  channels_per_frame: number;
+  bits_per_channel: number;
+  is_float: boolean;
+  encoding: string;
+}
+
+function parseAudioteeLine(line: string): AudioteeMessage | undefined {
+  if (!line.trimStart().startsWith('{')) return undefined;
+  try {
+    const message = JSON.parse(line) as AudioteeMessage;
+    return typeof message?.message_type === 'string' ? message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why audiotee's stream is not the 16 kHz mono s16le Earshot decodes, as a fault; undefined when it is. audiotee
+ * goes on in the device's own format (float32 at 44.1/48 kHz) when it cannot create its converter
+ * (AudioRecorder.swift:29-48), which decoded as s16 would be noise.
+ */
+function formatFault(format: Partial<AudioteeFormat>, detail?: string): CaptureFault | undefined {
+  if (format.sample_rate === SAMPLE_RATE && format.channels_per_frame === 1 && format.encoding === 'pcm_s16le') return undefined;
+  const got = `${format.encoding ?? 'an unknown encoding'} at ${format.sample_rate ?? '?'} Hz, ${format.channels_per_frame ?? '?'} channel(s)`;
+  return {
+    reason: 'recorder-exited',
+    message: `System audio from the Core Audio tap comes as ${got}, not the 16 kHz mono 16-bit audio Earshot asked for (macOS could not convert it), so Earshot stopped it rather than record noise. Set your output device to 48 kHz in Audio MIDI Setup or choose another output, then retry; or record a loopback device (BlackHole) as the system audio source.`,
+    ...(detail ? { detail } : {}),
+  };
+}
+
+/** The fault for app:<names> whose every process lacks a Core Audio process object. */
+function notPlayingFault(apps: string[]): CaptureFault {
+  const names = apps.join(', ');
+  return {
+    reason: 'device-not-found',
+    message: `${names} ${apps.length > 1 ? 'are' : 'is'} not playing audio yet: macOS has nothing of ${apps.length > 1 ? 'them' : 'it'} to tap until the call starts. Earshot tries again on its own; or choose all system audio (Earshot: Choose System Audio Source…).`,
+  };
+}
+
+/** How long audiotee may take to report its stream: it waits up to 2 s for the tap's device (AudioFormatManager.swift:8-36). */
+const TAP_START_MS = 5000;
+
+export interface AudioteeStart {
+  /** 'default' (all system audio) or app:<names>, as the user chose it. */
+  device: string;
+  /** Tap only the applications `device` names. */
+  apps: boolean;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** Default: the installed package's (audioteeBinary). */
+  binary?: string;
+}
+
+/**
+ * Starts audiotee and watches its stderr: a stream in another format than asked ends it with a clear fault
+ * (formatFault, through RunningRecorder.fail). For app:<names>, audiotee exits 1 when any PID it is given has no
+ * Core Audio process object (Utils.swift:41-86, AudioTee.swift:116-123): a browser's helpers and a meeting app
+ * before its call do not. Those PIDs are dropped and it is started again at once with the rest; with none left it is a
+ * fault saying the app plays nothing yet, and the LiveSource supervisor retries later. Every call resolves the apps'
+ * PIDs afresh: processes come and go, and one that failed may play now.
+ */
+export async function startAudiotee(start: AudioteeStart, spawnRecorder: (command: RecorderCommand) => RunningRecorder): Promise<RunningRecorder> {
+  let pids = start.apps ? await resolveApps(start.device, start.env) : undefined;
+  for (;;) {
+    const recorder = spawnRecorder(audioteeCommand(start.device, pids, start.binary));
+    const tap = watchTap(recorder);
+    if ((await tapOutcome(recorder, tap.reported, start.signal)) === 'running' || !pids) return recorder; // else the supervisor classifies its end
+    const rest = pids.filter((p) => !tap.failedPids.includes(p));
+    if (rest.length === pids.length) return recorder;
+    if (rest.length === 0) throw new CaptureError(notPlayingFault(parseAppDevice(start.device)));
+    pids = rest;
+  }
+}
+
+/**
+ * Reads audiotee's stderr: the PIDs it could not tap, and its `metadata` line (written before any audio,
+ * AudioRecorder.swift:66-72), which resolves `reported`; a format other than asked fails the recorder at once.
+ */
+function watchTap(recorder: RunningRecorder): { failedPids: number[]; reported: Promise<void> } {
+  const failedPids: number[] = [];
+  const errors: string[] = [];
+  let reported!: () => void;
+  const watch = { failedPids, reported: new Promise<void>((resolve) => { reported = resolve; }) };
+  recorder.onStderrLine((line) => {
+    const message = parseAudioteeLine(line);
+    if (message?.message_type === 'error') {
+      errors.push(`${message.data?.message ?? ''}${message.data?.context ? ` ${JSON.stringify(message.data.context)}` : ''}`);
+      const list = message.data?.context?.failed_pids; // "612, 614" (AudioTee.swift:120)
+      if (list) failedPids.push(...list.split(',').map((p) => Number(p.trim())).filter(Number.isInteger));
+    } else if (message?.message_type === 'metadata') {
+      const fault = formatFault(message.data ?? {}, errors.join(' | ') || undefined);
+      if (fault) recorder.fail(fault);
+      reported();
+    }
+  });
+  return watch;
+}
+
+/**
+ * 'ended' when audiotee exits before it reports its stream; 'running' once it has, or when `signal` aborts, or after
+ * TAP_START_MS (the supervisor's watchdog takes over from there).
+ */
+async function tapOutcome(recorder: RunningRecorder, reported: Promise<void>, signal: AbortSignal | undefined): Promise<'ended' | 'running'> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const gaveUp = new Promise<'running'>((resolve) => {
+    timer = setTimeout(() => resolve('running'), TAP_START_MS);
+    onAbort = () => resolve('running');
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([recorder.ended.then(() => 'ended' as const), reported.then(() => 'running' as const), gaveUp]);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort!);
+  }
+}
+
 /** Running meeting apps, for the system-audio picker (macOS 14.2+). */
 export async function listAudioApps(env: NodeJS.ProcessEnv): Promise<string[]> {
   const ps = await runTool('ps', ['-axo', 'pid=,comm='], { env });
   if (ps.code !== 0) return [];
   const processes = parsePs(ps.stdout);
   return MEETING_APPS.filter((app) => processesOf(app, processes).length > 0);
-}
-
-/** The message for a tap that delivers only digital silence: most likely the permission, with the pane's link. */
-export function silentTapHint(host = 'Visual Studio Code'): string {
-  return `System audio is completely silent. If something is playing, macOS is withholding it: open System Settings → Privacy & Security → Screen & System Audio Recording, add ${host} under "System Audio Recording Only", then restart the session (${MACOS_AUDIO_CAPTURE_SETTINGS}).`;
 }

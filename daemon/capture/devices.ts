@@ -110,10 +110,9 @@ export function rtAudioDeviceList(api: string, devices: { name: string; inputCha
       notes: [`${api} devices (RtAudio)`],
     };
   }
-  const loopbacks = inputs.filter((d) => isLoopbackDeviceName(d.name, platform));
   return {
     microphones: [defaultMic, ...inputs.filter((d) => !isLoopbackDeviceName(d.name, platform)).map(mic)],
-    systemSources: loopbacks.map((d, i): AudioDevice => ({ id: d.name, label: d.name, kind: 'system', isDefault: i === 0, backend: 'rtaudio' })),
+    systemSources: loopbackSources(inputs.map((d) => d.name), platform, 'rtaudio'),
     notes: [`${api} devices (RtAudio)`],
   };
 }
@@ -230,10 +229,9 @@ async function listFfmpegDevices(platform: 'darwin' | 'win32', env: NodeJS.Proce
     return { microphones: [defaultMic], systemSources: [], notes: [`ffmpeg is not installed (${installHint('ffmpeg', platform)}): it lists the audio devices and captures system audio`] };
   }
   const backend: DeviceBackend = platform === 'darwin' ? 'avfoundation' : 'dshow';
-  const loopbacks = names.filter((n) => isLoopbackDeviceName(n, platform));
   return {
     microphones: [defaultMic, ...names.filter((n) => !isLoopbackDeviceName(n, platform)).map((n): AudioDevice => ({ id: n, label: n, kind: 'mic', isDefault: false, backend }))],
-    systemSources: loopbacks.map((n, i): AudioDevice => ({ id: n, label: n, kind: 'system', isDefault: i === 0, backend })),
+    systemSources: loopbackSources(names, platform, backend),
     notes: [`${backend} devices (ffmpeg)`],
   };
 }
@@ -301,6 +299,25 @@ export function isLoopbackDeviceName(name: string, platform: NodeJS.Platform): b
   return name.endsWith('.monitor');
 }
 
+/**
+ * The loopback device to record when none was chosen. macOS: a loopback driver (BlackHole, Rogue Amoeba's Loopback)
+ * before the other devices the name pattern takes in, such as meeting apps' own virtual devices (ZoomAudioDevice,
+ * Microsoft Teams Audio), which carry that app's audio at most: Core Audio lists devices in its own order
+ * (RtAudio.cpp:1145-1170, ffmpeg's avfoundation likewise), so the first match can be Zoom's.
+ */
+export function pickLoopbackDevice(names: string[], platform: NodeJS.Platform): string | undefined {
+  const loopbacks = names.filter((n) => isLoopbackDeviceName(n, platform));
+  return (platform === 'darwin' ? loopbacks.find((n) => /blackhole|loopback/i.test(n)) : undefined) ?? loopbacks[0];
+}
+
+/** Loopback devices as system sources, the one pickLoopbackDevice takes first and marked the default. */
+function loopbackSources(names: string[], platform: NodeJS.Platform, backend: DeviceBackend): AudioDevice[] {
+  const preferred = pickLoopbackDevice(names, platform);
+  const loopbacks = names.filter((n) => isLoopbackDeviceName(n, platform));
+  return [...loopbacks.filter((n) => n === preferred), ...loopbacks.filter((n) => n !== preferred)]
+    .map((n): AudioDevice => ({ id: n, label: n, kind: 'system', isDefault: n === preferred, backend }));
+}
+
 // ---------------------------------------------------------------------------------------------
 // System audio
 
@@ -315,11 +332,11 @@ export async function defaultSystemMonitor(env: NodeJS.ProcessEnv = process.env,
   return defaultSink ? `${defaultSink}.monitor` : '@DEFAULT_MONITOR@';
 }
 
-/** macOS/Windows: the first loopback device, or a fault saying how to get one. */
+/** macOS/Windows: the loopback device to record (pickLoopbackDevice), or a fault saying how to get one. */
 export async function defaultLoopbackDevice(platform: 'darwin' | 'win32', env: NodeJS.ProcessEnv): Promise<{ device: string } | { fault: CaptureFault }> {
   const names = await ffmpegAudioDevices(platform, env);
   if (names) {
-    const loopback = names.find((n) => isLoopbackDeviceName(n, platform));
+    const loopback = pickLoopbackDevice(names, platform);
     if (loopback) return { device: loopback };
     return { fault: { reason: 'no-system-audio', message: noSystemAudioMessage(platform, 'no-loopback') } };
   }
@@ -351,8 +368,8 @@ export async function systemCaptureAvailability(query: DeviceQuery & { helperPat
   if (platform === 'win32' && audify) return { available: true, recorder: 'audify', device: DEFAULT_DEVICE };
   if (platform === 'darwin' && audify) {
     const rt = await listAudifyDevices(env);
-    const loopback = rt?.devices.find((d) => d.inputChannels > 0 && isLoopbackDeviceName(d.name, 'darwin'));
-    if (loopback) return { available: true, recorder: 'audify', device: loopback.name };
+    const loopback = pickLoopbackDevice(rt?.devices.filter((d) => d.inputChannels > 0).map((d) => d.name) ?? [], 'darwin');
+    if (loopback) return { available: true, recorder: 'audify', device: loopback };
   }
   if (platform === 'darwin' || platform === 'win32') {
     const loopback = await defaultLoopbackDevice(platform, env);

@@ -102,7 +102,8 @@ export function classifyEnd(ctx: FaultContext, end: RecorderEnd): CaptureFault {
     const server = ctx.platform === 'linux' ? 'the sound server (PulseAudio or PipeWire) is not running' : 'no audio device is available';
     return fault('server-not-running', `Cannot capture ${what(ctx.kind)}: ${server}. Start it (e.g. \`systemctl --user start pulseaudio\` or \`pipewire-pulse\`) or connect a device; Earshot retries on its own.`);
   }
-  if (/not authorized|declined tccs|tcc|permission denied|operation not permitted|access denied|could not run graph|eacces/.test(err)) {
+  // 1852797029 = 'nope' (kAudioHardwareNotPermittedError): audiotee's refused Core Audio tap (AudioTapManager.swift:80-86).
+  if (/not authorized|declined tccs|tcc|permission denied|operation not permitted|access denied|could not run graph|eacces|1852797029/.test(err)) {
     return fault('permission-denied', permissionMessage(ctx));
   }
   if (/device or resource busy|ebusy|exclusive/.test(err)) {

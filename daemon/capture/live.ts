@@ -32,7 +32,7 @@ import { CaptureError, CaptureFault, CaptureKind, classifyEnd, FaultContext, Fau
 import { InputLevel, LevelMeter, Pcm16Decoder } from './pcm';
 import { RecorderLauncher, recorderLauncher, RecorderRequest, RunningRecorder } from './recorder';
 import { AudioFrame, AudioSource, FRAME_SAMPLES, SAMPLE_RATE } from './source';
-import { silentTapHint } from './audiotee';
+import { SilenceWatch, silentMicFault, silentTapHint, SOUND_DBFS } from './silence';
 
 export type CaptureState = 'starting' | 'capturing' | 'stalled' | 'failed' | 'retrying' | 'paused' | 'stopped';
 
@@ -40,9 +40,10 @@ export interface CaptureStatus {
   kind: CaptureKind;
   /**
    * starting: the first recorder is being started; capturing: audio flows; stalled: the recorder runs but no audio
-   * came for a while; failed: the recorder stopped (or could not start) — `message` says why and what to do,
-   * `retryInMs` when the next attempt is; retrying: an attempt after a failure is starting; paused: pause() stopped the
-   * recorder until resume(); stopped: frames() ended.
+   * came for a while, or (a macOS microphone) only digital silence, which is how macOS denies it (silence.ts); failed:
+   * the recorder stopped (or could not start) — `message` says why and what to do, `retryInMs` when the next attempt
+   * is; retrying: an attempt after a failure is starting; paused: pause() stopped the recorder until resume();
+   * stopped: frames() ended.
    */
   state: CaptureState;
   message?: string;
@@ -50,8 +51,8 @@ export interface CaptureStatus {
   /** The recorder's own words, for logs. */
   detail?: string;
   /**
-   * Advice while capturing: a macOS system-audio tap that delivers only digital silence (most likely the permission;
-   * see audiotee.ts), with the settings pane's link. Only on the status that first says it.
+   * Advice while capturing: a macOS system-audio tap that stays digitally silent while the microphone hears the user
+   * (most likely the permission; see silence.ts), with the settings pane's link. Only on the status that first says it.
    */
   hint?: string;
   retryInMs?: number;
@@ -88,8 +89,11 @@ export interface LiveSourceOptions extends Omit<RecorderRequest, 'kind'> {
   clock?: ClockOptions;
   /** Interval of level values (ms). */
   levelIntervalMs?: number;
-  /** A tap that delivers only exact zeros this long gets the permission hint (audiotee). */
-  silentTapMs?: number;
+  /**
+   * macOS (silence.ts): a microphone that delivers only exact zeros this long is reported as denied (default 3 s); a
+   * Core Audio tap that does while the paired microphone hears sound this long gets the permission hint (15 s).
+   */
+  silentMs?: number;
 }
 
 const WATCHDOG_TICK_MS = 250;
@@ -131,9 +135,9 @@ export class LiveSource implements AudioSource {
   private recorder: RunningRecorder | undefined;
   private lastDataAt: number | undefined;
   private firstDataAt: number | undefined;
-  /** audiotee: whether this run has delivered anything but exact zeros, and whether the hint was given. */
-  private heardSignal = false;
-  private hinted = false;
+  private readonly silence: SilenceWatch;
+  /** How long the paired microphone (pairWithMicrophone) has heard sound, in ms. */
+  private micSoundMs = 0;
   private pendingFault: CaptureFault | undefined;
   private skipBackoff = false;
   private wakeRetry: (() => void) | undefined;
@@ -160,6 +164,8 @@ export class LiveSource implements AudioSource {
     const bufferSeconds = options.bufferSeconds ?? 30;
     this.queue = new BoundedQueue(Math.max(1, Math.ceil((bufferSeconds * SAMPLE_RATE) / FRAME_SAMPLES)));
     this.meter = new LevelMeter(options.levelIntervalMs ?? 100);
+    const judges = this.platform !== 'darwin' ? undefined : this.kind === 'mic' ? 'mic' : this.launcher.recorder === 'audiotee' ? 'tap' : undefined;
+    this.silence = new SilenceWatch(judges, options.silentMs ?? (judges === 'mic' ? 3000 : 15_000));
     this.current = this.snapshot({ state: 'stopped' });
   }
 
@@ -188,6 +194,18 @@ export class LiveSource implements AudioSource {
   onLevel(listener: Listener<InputLevel>): () => void {
     this.levelListeners.add(listener);
     return () => this.levelListeners.delete(listener);
+  }
+
+  /**
+   * The session's microphone: while it hears sound (the user talking in a call), a Core Audio tap's digital silence
+   * is worth the permission hint; before that it is only a call that has not started.
+   */
+  pairWithMicrophone(mic: LiveSource): () => void {
+    let last: number | undefined;
+    return mic.onLevel((level) => {
+      if (level.rmsDbfs >= SOUND_DBFS && last !== undefined) this.micSoundMs += Math.min(1000, level.at - last);
+      last = level.at;
+    });
   }
 
   /** The user's "Retry": start a failed recorder now, or restart a stalled one, and forget the backoff. */
@@ -355,7 +373,7 @@ export class LiveSource implements AudioSource {
     this.pendingFault = undefined;
     this.lastDataAt = undefined;
     this.firstDataAt = undefined;
-    this.heardSignal = false;
+    this.silence.restart(this.micSoundMs);
     // Audio after a resume is never stamped before it (the recorder cannot have heard anything earlier).
     this.clock.restart(this.resumedAt);
     this.decoder.reset();
@@ -407,7 +425,7 @@ export class LiveSource implements AudioSource {
         return undefined;
       }
       if (end.requested) return this.pendingFault ?? { reason: 'stalled', message: `The ${this.what()} recorder was restarted.` };
-      return classifyEnd(context, end);
+      return end.fault ?? classifyEnd(context, end);
     } finally {
       clearInterval(watchdog);
       signal.removeEventListener('abort', onAbort!);
@@ -420,19 +438,15 @@ export class LiveSource implements AudioSource {
     if (samples.length === 0) return;
     this.lastDataAt = arrival;
     this.firstDataAt ??= arrival;
-    if (this.current.state !== 'capturing') this.setStatus({ state: 'capturing' });
+    if (this.current.state !== 'capturing' && !this.silence.denied) this.setStatus({ state: 'capturing' });
     if (arrival - this.firstDataAt >= this.backoff.healthyMs) this.backoff.reset();
 
     const level = this.meter.push(samples, arrival);
     if (level) this.emit(this.levelListeners, level);
-    if (this.launcher.recorder === 'audiotee' && !this.heardSignal && !this.hinted) {
-      // A denied Core Audio tap runs and delivers exact zeros; real silence from a tap is zeros too, so this is a
-      // hint, not a fault, and is said once per source.
-      if (samples.some((x) => x !== 0)) this.heardSignal = true;
-      else if (arrival - this.firstDataAt >= (this.options.silentTapMs ?? 15_000)) {
-        this.hinted = true;
-        this.setStatus({ state: 'capturing', hint: silentTapHint() });
-      }
+    switch (this.silence.push(samples, arrival, this.micSoundMs)) {
+      case 'mic-denied': this.setStatus({ state: 'stalled', ...silentMicFault() }); break;
+      case 'heard': this.setStatus({ state: 'capturing' }); break;
+      case 'tap-hint': this.setStatus({ state: 'capturing', hint: silentTapHint() }); break; // a hint, not a fault: see silence.ts
     }
 
     const hadStarted = this.clock.hasStarted;

@@ -16,17 +16,18 @@
  * detection are unit-tested only: they cannot run on Linux CI.
  *
  * Helper contract: `<helper> --rate 16000 --channels 1 --format s16le [--device NAME]` writes raw PCM to stdout until
- * SIGTERM, reports errors as text on stderr (macOS permission problems with the words "not authorized" or TCC's own
- * "declined TCCs") and exits non-zero when it cannot capture.
+ * SIGTERM, reports errors as text on stderr (a permission it knows macOS refused with the words "not authorized", as
+ * ffmpeg does) and exits non-zero when it cannot capture. Core Audio itself reports no refusal to a helper: a denied
+ * microphone or tap delivers zeros, which the source judges (silence.ts).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
-import { CaptureError, CaptureKind, RecorderEnd } from './faults';
-import { DEFAULT_DEVICE, defaultLoopbackDevice, defaultSystemMonitor, isLoopbackDeviceName } from './devices';
+import { CaptureError, CaptureFault, CaptureKind, RecorderEnd } from './faults';
+import { DEFAULT_DEVICE, defaultLoopbackDevice, defaultSystemMonitor, pickLoopbackDevice } from './devices';
 import { CAPTURE_PERIOD_MS, SAMPLE_RATE } from './source';
 import { findExecutable } from './tools';
 import { audifyCommand, audifyStatus, listAudifyDevices, rtAudioNameForPulseSource } from './audify';
-import { APP_PREFIX, audioteeCommand, audioteeStatus, resolveApps } from './audiotee';
+import { APP_PREFIX, audioteeStatus, startAudiotee } from './audiotee';
 import { pulseSources } from './devices';
 
 export type MicRecorderName = 'audify' | 'sox' | 'rec' | 'arecord';
@@ -234,10 +235,7 @@ export function recorderLauncher(request: RecorderRequest): RecorderLauncher {
   if (request.kind === 'system' && !(SYSTEM_RECORDERS as readonly string[]).includes(recorder)) {
     throw new Error(`"${recorder}" is not a system-audio recorder (one of ${SYSTEM_RECORDERS.join(', ')})`);
   }
-  const spawnCommand = (command: Pick<RecorderCommand, 'recorder' | 'command' | 'args' | 'envOverrides' | 'device'>) => {
-    const child = spawn(command.command, command.args, { env: { ...env, ...command.envOverrides }, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    return new RunningRecorder(command, child, child.stdout!);
-  };
+  const spawnCommand = (command: RecorderCommand) => spawnRecorder(command, env);
   return {
     recorder,
     launch: async (signal) => {
@@ -249,8 +247,8 @@ export function recorderLauncher(request: RecorderRequest): RecorderLauncher {
         return spawnCommand({ ...audifyCommand(request.kind, rtName), device });
       }
       if (recorder === 'audiotee') {
-        const pids = request.device && request.device !== DEFAULT_DEVICE ? await resolveApps(request.device, env) : undefined;
-        return spawnCommand(audioteeCommand(request.device ?? DEFAULT_DEVICE, pids));
+        const device = request.device ?? DEFAULT_DEVICE;
+        return startAudiotee({ device, apps: device !== DEFAULT_DEVICE, env, ...(signal ? { signal } : {}) }, spawnCommand);
       }
       if (request.kind === 'mic') return startMicRecorder(micCommand(recorder as MicRecorderName, request.device, platform), env);
       const device = await resolveSystemDevice(request, recorder as SystemRecorderName, signal);
@@ -259,12 +257,18 @@ export function recorderLauncher(request: RecorderRequest): RecorderLauncher {
   };
 }
 
+/** Spawns a recorder program (not through node-record-lpcm16) in `env` plus the command's overrides. */
+export function spawnRecorder(command: Pick<RecorderCommand, 'recorder' | 'command' | 'args' | 'envOverrides' | 'device'>, env: NodeJS.ProcessEnv): RunningRecorder {
+  const child = spawn(command.command, command.args, { env: { ...env, ...command.envOverrides }, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+  return new RunningRecorder(command, child, child.stdout!);
+}
+
 /**
  * The device audify opens: `device` as the user knows it (a PulseAudio source name on Linux, a device name on
  * macOS/Windows, 'default') and `rtName`, RtAudio's name for it. Linux maps source names to RtAudio's names (their
  * descriptions) through pactl; without pactl only the defaults can be opened. System audio's default is the
- * default sink's monitor (Linux), the default output as a loopback (Windows), the first loopback device (macOS
- * before 14.2, where audiotee cannot tap).
+ * default sink's monitor (Linux), the default output as a loopback (Windows), a loopback device (pickLoopbackDevice:
+ * macOS before 14.2, where audiotee cannot tap).
  */
 export async function resolveAudifyDevice(request: RecorderRequest, platform: NodeJS.Platform, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<{ device: string; rtName: string }> {
   const chosen = request.device && request.device !== DEFAULT_DEVICE ? request.device : undefined;
@@ -280,9 +284,9 @@ export async function resolveAudifyDevice(request: RecorderRequest, platform: No
   if (chosen) return { device: chosen, rtName: chosen };
   if (request.kind === 'system' && platform === 'darwin') {
     const listed = await listAudifyDevices(env, signal);
-    const loopback = listed?.devices.find((d) => d.inputChannels > 0 && isLoopbackDeviceName(d.name, 'darwin'));
+    const loopback = pickLoopbackDevice(listed?.devices.filter((d) => d.inputChannels > 0).map((d) => d.name) ?? [], 'darwin');
     if (!loopback) throw new CaptureError({ reason: 'no-system-audio', message: noLoopbackMessage() });
-    return { device: loopback.name, rtName: loopback.name };
+    return { device: loopback, rtName: loopback };
   }
   return { device: DEFAULT_DEVICE, rtName: DEFAULT_DEVICE };
 }
@@ -326,6 +330,8 @@ const STDERR_TAIL_CHARS = 4000;
 export interface RunningRecorderEnd extends RecorderEnd {
   /** We stopped it (stop()/kill()): not a fault, whatever its exit code (arecord exits 1 on SIGTERM). */
   requested: boolean;
+  /** Why fail() ended it: this is the fault, not how it exited. */
+  fault?: CaptureFault;
 }
 
 /**
@@ -344,6 +350,7 @@ export class RunningRecorder {
   private requested = false;
   private finished = false;
   private spawnError: NodeJS.ErrnoException | undefined;
+  private fault: CaptureFault | undefined;
   private readonly stderrListeners: ((line: string) => void)[] = [];
   private resolveEnded!: (end: RunningRecorderEnd) => void;
 
@@ -398,6 +405,16 @@ export class RunningRecorder {
     this.signal('SIGKILL');
   }
 
+  /**
+   * Ends a recorder whose own words say that what it delivers cannot be used (audiotee reporting another format than
+   * asked): nothing more of its output is read, and its end carries `fault`.
+   */
+  fail(fault: CaptureFault): void {
+    this.fault ??= fault;
+    this.output.destroy();
+    this.kill();
+  }
+
   private signal(signal: NodeJS.Signals): void {
     if (!this.running) return;
     try {
@@ -419,7 +436,7 @@ export class RunningRecorder {
     this.stderrPartial = '';
     this.resolveEnded({
       code: this.spawnError ? null : code, signal, stderr: this.stderrTail, requested: this.requested,
-      ...(this.spawnError ? { spawnError: this.spawnError } : {}),
+      ...(this.spawnError ? { spawnError: this.spawnError } : {}), ...(this.fault ? { fault: this.fault } : {}),
     });
   }
 }

@@ -10,8 +10,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 export interface Plan {
-  /** Sine amplitude in (0, 1]. */
+  /** Sine amplitude in [0, 1]: 0 writes exact zeros (digital silence). */
   amplitude?: number;
+  /** Exact zeros for this long first, then the sine (a macOS microphone once it is allowed). */
+  zerosMs?: number;
   frequency?: number;
   /** Samples per write: 320 = 20 ms (parec-like), 2048 (sox-like). */
   chunkSamples?: number;
@@ -63,7 +65,8 @@ function run(plan: Plan): void {
   let index = 0; // samples written (or lost)
   const write = (samples: number) => {
     const buf = Buffer.alloc(samples * 2);
-    for (let i = 0; i < samples; i++) buf.writeInt16LE(Math.round(fakeSample(index++, plan) * 32768), 2 * i);
+    const zeros = index < ((plan.zerosMs ?? 0) / 1000) * SAMPLE_RATE;
+    for (let i = 0; i < samples; i++, index++) buf.writeInt16LE(zeros ? 0 : Math.round(fakeSample(index, plan) * 32768), 2 * i);
     process.stdout.write(buf);
   };
   const started = Date.now();

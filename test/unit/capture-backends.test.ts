@@ -5,10 +5,12 @@
  * behaviour is checked here on documented formats only; it was not run on those systems.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { audifyCommand, rtAudioNameForPulseSource } from '../../daemon/capture/audify';
 import { parseHelperArgs, planOpen, preferredApi, RtDeviceInfo, ToMono16k } from '../../daemon/capture/audifyHelper';
 import {
-  audioteeCommand, audioteeStatus, macosSupportsProcessTaps, MACOS_AUDIO_CAPTURE_SETTINGS, parseAppDevice, parsePs, processesOf, silentTapHint,
+  audioteeBinary, audioteeCommand, audioteeStatus, macosSupportsProcessTaps, parseAppDevice, parsePs, processesOf,
 } from '../../daemon/capture/audiotee';
 import { rtAudioDeviceList } from '../../daemon/capture/devices';
 import { classifyEnd } from '../../daemon/capture/faults';
@@ -148,6 +150,9 @@ describe('RtAudio device lists (macOS, Windows)', () => {
     const list = rtAudioDeviceList('Core', [dev(0, 'MacBook Pro Microphone', 1, 0, { isDefaultInput: true }), dev(1, 'BlackHole 2ch', 2, 2), dev(2, 'MacBook Pro Speakers', 0, 2)], 'darwin');
     assert.deepEqual(list.microphones.map((d) => d.id), ['default', 'MacBook Pro Microphone']);
     assert.deepEqual(list.systemSources.map((d) => [d.id, d.isDefault]), [['BlackHole 2ch', true]]);
+    // Core Audio's order (RtAudio.cpp:1145-1170) can put Zoom's virtual device first: BlackHole is still the default.
+    const zoomFirst = rtAudioDeviceList('Core', [dev(0, 'ZoomAudioDevice', 2, 2), dev(1, 'MacBook Pro Microphone', 1, 0, { isDefaultInput: true }), dev(2, 'BlackHole 2ch', 2, 2)], 'darwin');
+    assert.deepEqual(zoomFirst.systemSources.map((d) => [d.id, d.isDefault]), [['BlackHole 2ch', true], ['ZoomAudioDevice', false]]);
   });
 });
 
@@ -157,11 +162,25 @@ describe('audiotee (macOS system audio without a driver)', () => {
     assert.equal(macosSupportsProcessTaps('24.1.0'), true);
     assert.equal(macosSupportsProcessTaps('23.1.0'), false, 'macOS 14.1');
     assert.equal(macosSupportsProcessTaps('22.6.0'), false, 'macOS 13');
-    assert.deepEqual(audioteeStatus('darwin', '23.1.0', '/x/audiotee').available, false);
-    assert.match(audioteeStatus('darwin', '23.1.0', '/x/audiotee').reason!, /macOS 14\.2 or later.*BlackHole/);
-    assert.deepEqual(audioteeStatus('darwin', '24.0.0', '/x/audiotee'), { available: true });
-    assert.match(audioteeStatus('darwin', '24.0.0', undefined).reason!, /not installed/);
-    assert.equal(audioteeStatus('linux', '6.1.0', '/x/audiotee').available, false);
+    assert.deepEqual(audioteeStatus('darwin', '23.1.0', true).available, false);
+    assert.match(audioteeStatus('darwin', '23.1.0', true).reason!, /macOS 14\.2 or later.*BlackHole/);
+    assert.deepEqual(audioteeStatus('darwin', '24.0.0', true), { available: true });
+    assert.match(audioteeStatus('darwin', '24.0.0', false).reason!, /not installed/);
+    assert.equal(audioteeStatus('linux', '6.1.0', true).available, false);
+  });
+
+  it('finds the installed package\'s binary, whose exports forbid audiotee/package.json, executable and universal', () => {
+    const installed = fs.realpathSync(path.join(__dirname, '..', '..', '..', 'node_modules', 'audiotee', 'bin', 'audiotee'));
+    assert.equal(audioteeBinary(), installed);
+    fs.accessSync(installed, fs.constants.X_OK); // a package (VSIX) must keep the mode: Earshot spawns it as it is
+    const head = Buffer.alloc(4);
+    const fd = fs.openSync(installed, 'r');
+    fs.readSync(fd, head, 0, 4, 0);
+    fs.closeSync(fd);
+    assert.equal(head.readUInt32BE(0), 0xcafebabe, 'a universal Mach-O: the real binary, not a stand-in');
+    assert.deepEqual(audioteeStatus('darwin', '23.2.0'), { available: true }, 'macOS 14.2 with the defaults: the installed binary');
+    assert.deepEqual(audioteeStatus('darwin', '25.0.0'), { available: true });
+    assert.match(audioteeStatus('darwin', '23.1.0').reason!, /macOS 14\.2 or later/);
   });
 
   it('asks for 16 kHz mono in 20 ms chunks, all processes or only the chosen ones', () => {
@@ -189,15 +208,17 @@ describe('audiotee (macOS system audio without a driver)', () => {
     assert.deepEqual(processesOf('Safari', ps), []);
   });
 
-  it('permission: denied or silent, the message names the pane and links to it', () => {
-    const hint = silentTapHint();
-    assert.match(hint, /completely silent.*Privacy & Security → Screen & System Audio Recording.*Visual Studio Code.*System Audio Recording Only/);
-    assert.ok(hint.includes(MACOS_AUDIO_CAPTURE_SETTINGS));
-    const denied = classifyEnd({ kind: 'system', recorder: 'audiotee', device: 'default', platform: 'darwin' },
-      { code: 1, signal: null, stderr: '{"message_type":"error","data":{"message":"Audio capture not authorized (declined TCCs)"}}\n' });
+  it('a tap macOS refuses: the message names the pane and links to it', () => {
+    // What audiotee 0.0.7 prints when macOS refuses the tap: AudioTee.swift:94, AudioTapManager.swift:85,
+    // AudioTee.swift:125-126 and 79 at 71b0c45 (1852797029 = 'nope', kAudioHardwareNotPermittedError).
+    const refused = [
+      '{"timestamp":"2026-11-23T10:00:00.000Z","message_type":"info","data":{"message":"Starting AudioTee..."}}',
+      '{"timestamp":"2026-11-23T10:00:00.012Z","message_type":"error","data":{"message":"Failed to create audio tap","context":{"status":"1852797029"}}}',
+      '{"timestamp":"2026-11-23T10:00:00.012Z","message_type":"error","data":{"message":"Failed to setup audio tap","context":{"error":"tapCreationFailed(1852797029)"}}}',
+      'Error: failure',
+    ].join('\n') + '\n';
+    const denied = classifyEnd({ kind: 'system', recorder: 'audiotee', device: 'default', platform: 'darwin' }, { code: 1, signal: null, stderr: refused });
     assert.equal(denied.reason, 'permission-denied');
-    assert.match(denied.message, /Screen & System Audio Recording.*x-apple\.systempreferences:com\.apple\.preference\.security\?Privacy_ScreenCapture/);
-    const mic = classifyEnd({ kind: 'mic', recorder: 'audify', device: 'default', platform: 'darwin' }, { code: 1, signal: null, stderr: 'audify helper: not authorized\n' });
-    assert.match(mic.message, /Privacy & Security → Microphone.*Privacy_Microphone/);
+    assert.match(denied.message, /Screen & System Audio Recording.*"System Audio Recording Only".*x-apple\.systempreferences:com\.apple\.preference\.security\?Privacy_ScreenCapture/);
   });
 });

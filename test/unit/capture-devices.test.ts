@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   isAlsaCapturePcm, isLoopbackDeviceName, listDevices, noSystemAudioMessage, parseArecordList, parseAvfoundationDevices, parseDshowDevices, parsePactlInfo,
-  parsePactlJsonSources, parsePactlTextSources, systemCaptureAvailability,
+  parsePactlJsonSources, parsePactlTextSources, pickLoopbackDevice, systemCaptureAvailability,
 } from '../../daemon/capture/devices';
 
 const PACTL_JSON = JSON.stringify([
@@ -95,6 +95,17 @@ const AVFOUNDATION = `[AVFoundation indev @ 0x7f8b4c704a40] AVFoundation video d
 : Input/output error
 `;
 
+/** The same Mac with Zoom and Teams installed: Core Audio lists their virtual devices before BlackHole. */
+const AVFOUNDATION_ZOOM_FIRST = `[AVFoundation indev @ 0x7f8b4c704a40] AVFoundation video devices:
+[AVFoundation indev @ 0x7f8b4c704a40] [0] FaceTime HD Camera
+[AVFoundation indev @ 0x7f8b4c704a40] AVFoundation audio devices:
+[AVFoundation indev @ 0x7f8b4c704a40] [0] ZoomAudioDevice
+[AVFoundation indev @ 0x7f8b4c704a40] [1] Microsoft Teams Audio
+[AVFoundation indev @ 0x7f8b4c704a40] [2] MacBook Pro Microphone
+[AVFoundation indev @ 0x7f8b4c704a40] [3] BlackHole 2ch
+: Input/output error
+`;
+
 // ffmpeg ≥ 5 prints one line per device with its type.
 const DSHOW_NEW = `[dshow @ 0000020d5c6b8f40] "Integrated Camera" (video)
 [dshow @ 0000020d5c6b8f40]   Alternative name "@device_pnp_\\\\?\\usb#vid_04f2&pid_b6d9&mi_00"
@@ -173,6 +184,13 @@ describe('device listing parsers', () => {
     for (const n of ['Microphone Array (Realtek(R) Audio)', 'Headset Microphone (Jabra EVOLVE 20)']) assert.ok(!isLoopbackDeviceName(n, 'win32'), n);
     assert.ok(isLoopbackDeviceName('alsa_output.pci-0000_00_1f.3.analog-stereo.monitor', 'linux'));
     assert.ok(!isLoopbackDeviceName('alsa_input.pci-0000_00_1f.3.analog-stereo', 'linux'));
+  });
+
+  it('macOS: a loopback driver is recorded before a meeting app\'s own virtual device, whatever Core Audio\'s order', () => {
+    assert.equal(pickLoopbackDevice(['ZoomAudioDevice', 'Microsoft Teams Audio', 'MacBook Pro Microphone', 'BlackHole 2ch'], 'darwin'), 'BlackHole 2ch');
+    assert.equal(pickLoopbackDevice(['ZoomAudioDevice', 'Loopback Audio'], 'darwin'), 'Loopback Audio', "Rogue Amoeba's Loopback");
+    assert.equal(pickLoopbackDevice(['ZoomAudioDevice', 'MacBook Pro Microphone', 'Soundflower (2ch)'], 'darwin'), 'ZoomAudioDevice', 'then the rest, in order');
+    assert.equal(pickLoopbackDevice(['MacBook Pro Microphone'], 'darwin'), undefined);
   });
 });
 
@@ -271,6 +289,14 @@ esac`;
     assert.match(noFfmpeg.message!, /brew install ffmpeg.*BlackHole/);
     assert.deepEqual(await systemCaptureAvailability({ platform: 'darwin', env: tools({ 'audio-tap': 'exit 0' }), helperPath: 'audio-tap' }),
       { available: true, recorder: 'helper', device: 'default' }, 'a native helper needs no loopback driver');
+  });
+
+  it('macOS: with Zoom\'s and Teams\' devices listed first, BlackHole is still the system source', async () => {
+    fs.writeFileSync(path.join(dir, 'avf-zoom.txt'), AVFOUNDATION_ZOOM_FIRST);
+    const env = tools({ ffmpeg: '/bin/cat avf-zoom.txt >&2; exit 1' });
+    assert.deepEqual(await systemCaptureAvailability({ platform: 'darwin', env }), { available: true, recorder: 'ffmpeg', device: 'BlackHole 2ch' });
+    const list = await listDevices({ platform: 'darwin', env });
+    assert.deepEqual(list.systemSources.map((d) => [d.id, d.isDefault]), [['BlackHole 2ch', true], ['ZoomAudioDevice', false], ['Microsoft Teams Audio', false]]);
   });
 
   it('Windows: DirectShow devices from ffmpeg; without a loopback device, how to enable Stereo Mix', async () => {

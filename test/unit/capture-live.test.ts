@@ -285,29 +285,33 @@ describe('LiveSource (fake recorders)', function () {
   });
 });
 
-describe('LiveSource: a macOS system-audio tap that hears only silence (fake audiotee)', function () {
+describe('LiveSource: a macOS microphone that delivers only digital silence (how macOS denies it)', function () {
   this.timeout(20_000);
-
-  /** A fake recorder that calls itself audiotee, so the source treats it as the Core Audio tap. */
-  const tap = (amplitude: number): RecorderLauncher => {
-    const fake = fakeLauncher([{ amplitude, then: 'forever' }]);
-    return { recorder: 'audiotee', launch: (signal) => fake.launch(signal) };
+  const runs: CaptureRun[] = [];
+  const mic = (plan: Plan, platform: NodeJS.Platform) => {
+    const run = startCapture(new LiveSource({ kind: 'mic', platform, launcher: fakeLauncher([{ then: 'forever', ...plan }]), silentMs: 500 }));
+    runs.push(run);
+    return run;
   };
+  afterEach(async () => { await Promise.all(runs.splice(0).map((r) => r.stop())); });
 
-  it('gives the permission hint once, with the settings link, while it keeps capturing; real audio gets none', async () => {
-    const silent = startCapture(new LiveSource({ kind: 'system', launcher: tap(0), silentTapMs: 600 }));
-    const heard = startCapture(new LiveSource({ kind: 'system', launcher: tap(0.5), silentTapMs: 600 }));
-    try {
-      await silent.waitFor(() => silent.statuses.some((s) => s.hint), 'the hint', 5000);
-      await sleep(1000);
-      const hints = silent.statuses.filter((s) => s.hint);
-      assert.equal(hints.length, 1, 'said once');
-      assert.equal(hints[0].state, 'capturing', 'a hint, not a fault: a tap is also silent when nothing plays');
-      assert.match(hints[0].hint!, /Screen & System Audio Recording.*x-apple\.systempreferences:/);
-      assert.ok(!heard.statuses.some((s) => s.hint), 'audio that is not digital silence is no reason for a hint');
-      assert.ok(heard.frames.length > 0 && silent.frames.length > 0);
-    } finally {
-      await Promise.all([silent.stop(), heard.stop()]);
-    }
+  it('is a permission problem with the Microphone pane\'s link, shown as a problem, until real signal arrives', async () => {
+    const run = mic({ zerosMs: 1500, amplitude: 0.5 }, 'darwin');
+    const denied = await run.waitForStatus('stalled');
+    assert.equal(denied.reason, 'permission-denied');
+    assert.match(denied.message!, /only digital silence.*Privacy & Security → Microphone, turn on Visual Studio Code.*x-apple\.systempreferences:com\.apple\.preference\.security\?Privacy_Microphone/);
+    const framesAt = run.frames.length;
+    const back = await run.waitForStatus('capturing', denied.at);
+    assert.ok(back.at - denied.at > 500, 'it stands while only zeros come');
+    assert.equal(back.reason, undefined);
+    assert.ok(run.frames.length > framesAt, 'the source kept delivering meanwhile');
+    assert.deepEqual(run.statuses.map((s) => s.state), ['starting', 'capturing', 'stalled', 'capturing']);
+  });
+
+  it('a quiet room is not digital silence, and elsewhere zeros are ordinary (a muted PulseAudio source)', async () => {
+    const quiet = mic({ amplitude: 0.002 }, 'darwin');
+    const linux = mic({ amplitude: 0 }, 'linux');
+    await sleep(1500);
+    for (const run of [quiet, linux]) assert.deepEqual(run.statuses.map((s) => s.state), ['starting', 'capturing']);
   });
 });

@@ -40,7 +40,11 @@ describe('package.json contributions', () => {
     const [walkthrough] = contributes.walkthroughs;
     assert.equal(walkthrough.title, 'Get started with Earshot');
     assert.ok(extensionSource.includes(`WALKTHROUGH_ID = '${walkthrough.id}'`), 'earshot.openWalkthrough opens this walkthrough');
-    assert.equal(walkthrough.steps.length, 4);
+    assert.equal(walkthrough.steps.length, 5);
+    const macos = walkthrough.steps.find((s: { id: string }) => s.id === 'macosSystemAudio');
+    assert.equal(macos.when, 'isMac', 'how to allow system audio recording shows on macOS only');
+    assert.match(macos.description, /System Audio Recording Only[\s\S]*\(command:earshot\.openSystemAudioSettings\)/);
+    assert.ok(walkthrough.steps.every((s: { id: string; when?: string }) => s.id === 'macosSystemAudio' || !s.when), 'the other steps show everywhere');
     for (const step of walkthrough.steps) {
       const media = step.media.markdown ?? step.media.svg ?? step.media.image;
       assert.ok(fs.existsSync(path.join(REPO_ROOT, media)), `${step.id}: ${media}`);

@@ -117,7 +117,7 @@ describe('The Earshot editor experience', function () {
 
     // No language model is chosen: the panel says the notes come from the rules alone. Its button opens that setting;
     // Dismiss hides the note for good.
-    assert.equal(api.panel.snapshot().rulesHint, true, 'the rules-alone note is shown');
+    assert.deepEqual(api.panel.snapshot().notes, process.platform === 'darwin' ? ['rules', 'macosAudio'] : ['rules'], 'the rules-alone note is shown (and the macOS one on macOS only)');
     if (hooksAvailable) {
       await panelWaitFor('!document.getElementById("rules-hint").hidden', 'the rules-alone note in the panel');
       await panelEval('document.querySelector("#rules-hint button[data-command=chooseLanguageModel]").click(), true');
@@ -128,8 +128,9 @@ describe('The Earshot editor experience', function () {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     if (hooksAvailable) {
       await panelEval('document.querySelector("#rules-hint button[data-dismiss-hint]").click(), true');
-      await until(() => api.panel.snapshot().rulesHint === false, 'the note dismissed');
+      await until(() => !api.panel.snapshot().notes.includes('rules'), 'the note dismissed');
       await panelWaitFor('document.getElementById("rules-hint").hidden', 'the note hidden in the panel');
+      if (process.platform !== 'darwin') assert.equal(await panelEval('document.getElementById("macos-audio-note").hidden'), true, 'no macOS note here');
     }
 
     // "Insert at cursor" from the panel's own button puts the item into the editor.

@@ -1,0 +1,79 @@
+/**
+ * Digital silence (every sample exactly zero) and what it means on macOS. Core Audio tells the process reading
+ * audio nothing when a permission is missing: a denied microphone runs and delivers zeros (RtAudio raises no error),
+ * and so does a Core Audio tap the user has not allowed (audiotee's README: it "runs but never records anything").
+ *
+ * - Microphone: a real microphone is never exactly zero for seconds: its own noise and the room's keep the low bits
+ *   moving (even a quiet room is some 20 dB above the smallest step of 16-bit audio, -90 dBFS). So a macOS microphone
+ *   that has delivered nothing but zeros for `ms` is reported as the permission problem, until real signal arrives.
+ *   A microphone muted by its own switch can look the same, and the message says so.
+ * - A Core Audio tap also delivers zeros while nothing plays (audiotee's README at bfce968: "packets full of
+ *   AAAAA…"), so zeros alone say nothing before the call starts. The hint waits for the session's microphone to
+ *   have heard sound for `ms` while the tap stayed at zero: a call is going on and its audio should be there.
+ */
+import { MACOS_AUDIO_CAPTURE_SETTINGS, MACOS_MICROPHONE_SETTINGS } from './audiotee';
+import { CaptureFault } from './faults';
+
+/** A microphone level at or above this (RMS) is sound, not a quiet room. */
+export const SOUND_DBFS = -45;
+
+export type SilenceVerdict = 'mic-denied' | 'heard' | 'tap-hint';
+
+/**
+ * Watches one source's samples run by run. `judges`: 'mic' (a macOS microphone), 'tap' (a Core Audio tap), or
+ * undefined (never judged: elsewhere zeros are ordinary, e.g. a muted PulseAudio source).
+ */
+export class SilenceWatch {
+  /** The run has delivered anything but exact zeros. */
+  private heardSignal = false;
+  private firstAt: number | undefined;
+  private soundAtStart = 0;
+  private hinted = false;
+  /** A 'mic-denied' verdict stands until signal arrives (or the next run). */
+  denied = false;
+
+  constructor(private readonly judges: 'mic' | 'tap' | undefined, private readonly ms: number) {}
+
+  /** A new recorder run starts; `soundMs` is how much sound the session's microphone has heard so far. */
+  restart(soundMs: number): void {
+    this.heardSignal = false;
+    this.denied = false;
+    this.firstAt = undefined;
+    this.soundAtStart = soundMs;
+  }
+
+  /** A chunk of the run that arrived at `at`; what changed, if anything. */
+  push(samples: Float32Array, at: number, soundMs: number): SilenceVerdict | undefined {
+    if (!this.judges || this.heardSignal) return undefined;
+    this.firstAt ??= at;
+    if (samples.some((x) => x !== 0)) {
+      this.heardSignal = true;
+      if (!this.denied) return undefined;
+      this.denied = false;
+      return 'heard';
+    }
+    if (at - this.firstAt < this.ms) return undefined;
+    if (this.judges === 'mic' && !this.denied) {
+      this.denied = true;
+      return 'mic-denied';
+    }
+    if (this.judges === 'tap' && !this.hinted && soundMs - this.soundAtStart >= this.ms) {
+      this.hinted = true; // once per source
+      return 'tap-hint';
+    }
+    return undefined;
+  }
+}
+
+/** A macOS microphone that delivers only digital silence. */
+export function silentMicFault(host = 'Visual Studio Code'): CaptureFault {
+  return {
+    reason: 'permission-denied',
+    message: `The microphone delivers only digital silence, which is what macOS gives an app it has not allowed to use the microphone. Open System Settings → Privacy & Security → Microphone, turn on ${host} (or the terminal Earshot runs in), then retry (${MACOS_MICROPHONE_SETTINGS}). A microphone muted by its own switch sends the same silence.`,
+  };
+}
+
+/** A Core Audio tap that stayed digitally silent while the microphone heard the user: most likely the permission. */
+export function silentTapHint(host = 'Visual Studio Code'): string {
+  return `System audio has stayed completely silent while your microphone heard you. If your call is playing on this Mac, macOS is probably withholding it from ${host}: open System Settings → Privacy & Security → Screen & System Audio Recording, add ${host} under "System Audio Recording Only" (with +), then restart the session (${MACOS_AUDIO_CAPTURE_SETTINGS}). If nothing is playing yet, ignore this.`;
+}

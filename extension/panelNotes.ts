@@ -1,0 +1,49 @@
+/**
+ * The panel's dismissible notes and when each shows (no VS Code API here: unit-tested as it is).
+ *
+ *   rules       the notes come from Earshot's rules alone: no language model is chosen.
+ *   macosAudio  macOS 14.2+, before the first meeting: allow VS Code to record system audio. Earshot records a call's
+ *               other side with a Core Audio tap (audiotee), which macOS attributes to VS Code; VS Code's Info.plist
+ *               has no NSAudioCaptureUsageDescription, so macOS never asks, and until the user adds VS Code under
+ *               Privacy & Security → Screen & System Audio Recording → "System Audio Recording Only" the tap
+ *               records silence. Not shown where the tap is not used (other systems, older macOS, a loopback device
+ *               chosen), and no longer once the user dismisses it or system audio has been heard.
+ */
+import { APP_PREFIX, macosSupportsProcessTaps } from '../daemon/capture/audiotee';
+import { PANEL_NOTES, PanelNote } from '../protocol/panel';
+
+/** globalState keys: set once a note is done with (dismissed, or no longer needed). */
+export const NOTE_DONE_KEYS: Record<PanelNote, string> = {
+  rules: 'earshot.rulesHintDismissed',
+  macosAudio: 'earshot.macosAudioNoteDone',
+};
+
+export interface NoteContext {
+  platform: NodeJS.Platform;
+  /** os.release(): the Darwin version on macOS. */
+  release: string;
+  /** earshot.enhancement.provider. */
+  enhancementProvider: string;
+  /** Whether meetings record system audio (earshot.sources.systemAudio). */
+  systemAudio: boolean;
+  /** earshot.devices.systemAudio ('' or 'default': the system's default). */
+  systemDevice: string;
+}
+
+/** Whether system audio will come through a Core Audio tap: macOS 14.2+, all system audio or app:<names>. */
+export function recordsThroughTap(c: Pick<NoteContext, 'platform' | 'release' | 'systemAudio' | 'systemDevice'>): boolean {
+  const device = c.systemDevice || 'default';
+  return c.platform === 'darwin' && macosSupportsProcessTaps(c.release) && c.systemAudio && (device === 'default' || device.startsWith(APP_PREFIX));
+}
+
+/** The notes to show now; `done(note)`: the user dismissed it, or it is no longer needed. */
+export function notesToShow(c: NoteContext, done: (note: PanelNote) => boolean): PanelNote[] {
+  const wanted: Record<PanelNote, boolean> = { rules: c.enhancementProvider === 'off', macosAudio: recordsThroughTap(c) };
+  return PANEL_NOTES.filter((note) => wanted[note] && !done(note));
+}
+
+/**
+ * System audio above this level has come through: the tap is allowed and the macOS note is no longer needed. A denied
+ * tap delivers exact zeros, which the meter reports as -100 dBFS.
+ */
+export const SYSTEM_AUDIO_HEARD_DBFS = -90;
