@@ -37,12 +37,31 @@ const REQUIRED_NATIVE = [
   { what: "onnxruntime-node's binding", pattern: /^node_modules\/onnxruntime-node\/bin\/.*\/onnxruntime_binding\.node$/ },
 ];
 /**
+ * ggml's CPU backend module every CPU of the target runs (the variant below every other: x86-64's SSE2 floor, Armv8.0,
+ * Apple's M1): with it the package runs on every CPU of its platform, with the better variants beside it. A package
+ * whose whisper addon was built for one CPU class (x86-64-v3, the SIGILL on CPUs without AVX2) has none.
+ */
+function cpuFloorModule(target) {
+  const release = 'node_modules\\/smart-whisper\\/build\\/Release\\/';
+  const floor = { 'linux-x64': 'libggml-cpu-x64.so', 'darwin-x64': 'libggml-cpu-x64.so', 'win32-x64': 'ggml-cpu-x64.dll',
+    'linux-arm64': 'libggml-cpu-armv8.0_1.so', 'darwin-arm64': 'libggml-cpu-apple_m1.so', 'win32-arm64': 'ggml-cpu.dll' }[target];
+  return floor && { what: `the CPU backend every ${target} CPU runs (${floor})`, pattern: new RegExp(`^${release}${floor.replace(/\./g, '\\.')}$`) };
+}
+/** GPU modules a target's package must carry: Metal on Apple Silicon (the others: REQUIRED_WHEN_INSTALLED). */
+const REQUIRED_GPU = { 'darwin-arm64': { what: 'the Metal backend module', pattern: /^node_modules\/smart-whisper\/build\/Release\/gpu\/libggml-metal\.so$/ } };
+/** Files that must keep their executable bit (VS Code's installer restores a file's mode from the VSIX). */
+const EXECUTABLE = [{ what: "audiotee's binary", pattern: /^node_modules\/audiotee\/bin\/audiotee$/ }];
+
+/**
  * Optional native parts that must be there when this checkout has them (they are optional dependencies: a machine
  * where they did not build packages without them, and capture falls back to the recorder programs).
  */
 const REQUIRED_WHEN_INSTALLED = [
   { what: "audify's binding (in-process capture)", local: 'node_modules/audify/build/Release/audify.node', pattern: /^node_modules\/audify\/build\/Release\/audify\.node$/, os: ['linux', 'darwin', 'win32'] },
   { what: 'audiotee (macOS system audio)', local: 'node_modules/audiotee/bin/audiotee', pattern: /^node_modules\/audiotee\/bin\/audiotee$/, os: ['darwin'] },
+  // The GPU without a build: where the checkout's install built the Vulkan module (its SDK was there), the package has it.
+  { what: 'the Vulkan backend module', local: 'node_modules/smart-whisper/build/Release/gpu/libggml-vulkan.so', pattern: /^node_modules\/smart-whisper\/build\/Release\/gpu\/libggml-vulkan\.so$/, os: ['linux'] },
+  { what: 'the Vulkan backend module', local: 'node_modules/smart-whisper/build/Release/gpu/ggml-vulkan.dll', pattern: /^node_modules\/smart-whisper\/build\/Release\/gpu\/ggml-vulkan\.dll$/, os: ['win32'] },
 ];
 /** What must never ship: the development tree. */
 const FORBIDDEN = [
@@ -98,8 +117,13 @@ async function checkVsix(file, target, { checkout } = {}) {
     }
   }
   for (const need of REQUIRED) if (!names.has(need)) problems.push(`missing ${need}`);
-  for (const { what, pattern } of REQUIRED_NATIVE) {
+  for (const { what, pattern } of [...REQUIRED_NATIVE, cpuFloorModule(target), REQUIRED_GPU[target]].filter(Boolean)) {
     if (!native.some((n) => pattern.test(n.name))) problems.push(`missing ${what} for ${target}`);
+  }
+  for (const { what, pattern } of EXECUTABLE) {
+    const entry = files.find((e) => pattern.test(e.name.slice('extension/'.length)));
+    // A package zipped on Windows records no modes at all (unixPermissions null): that is a problem too.
+    if (entry && ((entry.unixPermissions ?? 0) & 0o111) === 0) problems.push(`${what} is not executable in the package: ${entry.name.slice('extension/'.length)}`);
   }
   for (const { what, local, pattern, os } of REQUIRED_WHEN_INSTALLED) {
     // Only a package built from this checkout for this machine's OS can be held to what this checkout installed.

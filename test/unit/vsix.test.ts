@@ -158,9 +158,9 @@ describe('VSIX: contents check', () => {
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
   /** A minimal linux-x64 package with what the check requires, plus `extra` files. */
-  async function pack(name: string, extra: Record<string, Buffer | string> = {}, drop: string[] = []): Promise<string> {
+  async function pack(name: string, extra: Record<string, Buffer | string> = {}, drop: string[] = [], target = 'linux-x64', modes: Record<string, number> = {}): Promise<string> {
     const zip = new JSZip();
-    zip.file('extension.vsixmanifest', '<PackageManifest><Metadata><Identity Id="earshot" TargetPlatform="linux-x64"/></Metadata></PackageManifest>');
+    zip.file('extension.vsixmanifest', `<PackageManifest><Metadata><Identity Id="earshot" TargetPlatform="${target}"/></Metadata></PackageManifest>`);
     const files: Record<string, Buffer | string> = {
       'package.json': '{}',
       'readme.md': '# Earshot\nSee [the grammar](extension/dictation/GRAMMAR.md), [docs](https://example.com) and `[x](../../src/a.ts)`.\n',
@@ -172,19 +172,52 @@ describe('VSIX: contents check', () => {
       'media/sample/standup.wav': 'RIFF',
       'media/vad/silero_vad_v6.onnx': fs.readFileSync(path.join(REPO_ROOT, 'media', 'vad', 'silero_vad_v6.onnx')),
       'node_modules/smart-whisper/build/Release/smart-whisper.node': elf(0x3e),
+      'node_modules/smart-whisper/build/Release/libggml-cpu-x64.so': elf(0x3e),
       'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node': elf(0x3e),
       ...extra,
     };
-    for (const [file, data] of Object.entries(files)) if (!drop.includes(file)) zip.file(`extension/${file}`, data);
+    for (const [file, data] of Object.entries(files)) {
+      if (!drop.includes(file)) zip.file(`extension/${file}`, data, { unixPermissions: modes[file] ?? 0o644 });
+    }
     const out = path.join(work, `${name}.vsix`);
-    fs.writeFileSync(out, await zip.generateAsync({ type: 'nodebuffer' }));
+    fs.writeFileSync(out, await zip.generateAsync({ type: 'nodebuffer', platform: 'UNIX' }));
     return out;
   }
 
   it('passes a package with only its own platform\'s binaries and what the extension needs', async () => {
     const report = await contents.checkVsix(await pack('good'), 'linux-x64');
-    assert.equal(report.native.length, 2);
-    assert.match(report.summary, /^linux-x64, .* 2 native binaries/);
+    assert.equal(report.native.length, 3);
+    assert.match(report.summary, /^linux-x64, .* 3 native binaries/);
+  });
+
+  it('requires the CPU module every CPU of the target runs: an addon built for one CPU class is refused', async () => {
+    const oneClass = await pack('x86-64-v3', {}, ['node_modules/smart-whisper/build/Release/libggml-cpu-x64.so']);
+    await assert.rejects(contents.checkVsix(oneClass, 'linux-x64'), /missing the CPU backend every linux-x64 CPU runs \(libggml-cpu-x64\.so\)/);
+  });
+
+  it('requires the Vulkan module when the checkout built it, Metal in a package for Apple Silicon', async () => {
+    const checkout = path.join(work, 'checkout-vulkan');
+    fs.mkdirSync(path.join(checkout, 'node_modules/smart-whisper/build/Release/gpu'), { recursive: true });
+    fs.writeFileSync(path.join(checkout, 'node_modules/smart-whisper/build/Release/gpu/libggml-vulkan.so'), '');
+    const without = await pack('no-vulkan');
+    if (process.platform === 'linux') {
+      await assert.rejects(contents.checkVsix(without, 'linux-x64', { checkout }), /missing the Vulkan backend module for linux-x64 \(it is built in this checkout\)/);
+    }
+    await contents.checkVsix(await pack('vulkan', { 'node_modules/smart-whisper/build/Release/gpu/libggml-vulkan.so': elf(0x3e) }), 'linux-x64', { checkout });
+    const mac = { 'node_modules/smart-whisper/build/Release/smart-whisper.node': macho(0x0100000c), 'node_modules/smart-whisper/build/Release/libggml-cpu-apple_m1.so': macho(0x0100000c),
+      'node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64/onnxruntime_binding.node': macho(0x0100000c) };
+    const linuxOnly = ['node_modules/smart-whisper/build/Release/libggml-cpu-x64.so', 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node'];
+    await assert.rejects(contents.checkVsix(await pack('no-metal', mac, linuxOnly, 'darwin-arm64'), 'darwin-arm64'), /missing the Metal backend module for darwin-arm64/);
+    await contents.checkVsix(await pack('metal', { ...mac, 'node_modules/smart-whisper/build/Release/gpu/libggml-metal.so': macho(0x0100000c) }, linuxOnly, 'darwin-arm64'), 'darwin-arm64');
+  });
+
+  it("refuses audiotee's binary without its executable bit (macOS would not run it)", async () => {
+    const mac = { 'node_modules/smart-whisper/build/Release/smart-whisper.node': macho(0x0100000c), 'node_modules/smart-whisper/build/Release/libggml-cpu-apple_m1.so': macho(0x0100000c),
+      'node_modules/smart-whisper/build/Release/gpu/libggml-metal.so': macho(0x0100000c), 'node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64/onnxruntime_binding.node': macho(0x0100000c),
+      'node_modules/audiotee/bin/audiotee': macho(0x0100000c) };
+    const linuxOnly = ['node_modules/smart-whisper/build/Release/libggml-cpu-x64.so', 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node'];
+    await assert.rejects(contents.checkVsix(await pack('audiotee-644', mac, linuxOnly, 'darwin-arm64'), 'darwin-arm64'), /audiotee's binary is not executable in the package: node_modules\/audiotee\/bin\/audiotee/);
+    await contents.checkVsix(await pack('audiotee-755', mac, linuxOnly, 'darwin-arm64', { 'node_modules/audiotee/bin/audiotee': 0o755 }), 'darwin-arm64');
   });
 
   it('requires audify\'s binding when the checkout it was packed from built it, and never its sources or CMake tree', async () => {
