@@ -19,8 +19,9 @@
 #
 # --newest: the driver only, linked with the static whisper.cpp/ggml libraries of the new core (the newest sources,
 # from the nodejs-whisper package; scripts/whisper-core/build-core.js builds them with the addon's CMake options, or
-# reuses the ones the install built), into .bench/whisper.cpp-newest-KIND/bin/earshot-whisper-bench. KIND is the one
-# the install picks on this CPU (x86-64-v3 here), or WHISPER_CORE_KIND=native for -march=native.
+# reuses the ones built before), into .bench/whisper.cpp-newest-KIND/bin/earshot-whisper-bench. KIND is the static
+# build the install made for this CPU before its CPU backend became modules (x86-64-v3 on CPUs with AVX2, else portable:
+# build-whisper.js's staticKind()), or WHISPER_CORE_KIND=native-static for -march=native.
 #
 # Usage: bash scripts/build-whisper-cpp.sh [--force] [--newest]
 set -euo pipefail
@@ -28,13 +29,13 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 if [ "${1:-}" = "--newest" ] || [ "${2:-}" = "--newest" ]; then
-  KIND=${WHISPER_CORE_KIND:-$(cd "$ROOT" && node -p "require('./scripts/build-whisper.js').wantedCoreKind({}) || 'portable'")}
+  KIND=${WHISPER_CORE_KIND:-$(cd "$ROOT" && node -p "require('./scripts/build-whisper.js').staticKind()")}
   LIBS_JSON=$(cd "$ROOT" && node scripts/whisper-core/build-core.js "$KIND" --libraries-only)
   OUT=${WHISPER_CPP_DIR:-$ROOT/.bench/whisper.cpp-newest-$KIND}
   mkdir -p "$OUT/bin"
   # The driver's own flags matter little (it calls the library); the libraries carry the kind's.
   DRIVER_FLAGS="-O3 -DNDEBUG -std=c++17 -DEARSHOT_WHISPER_SUPPRESS_NST"
-  case "$KIND" in x86-64-v3) DRIVER_FLAGS="$DRIVER_FLAGS -march=x86-64-v3";; native) DRIVER_FLAGS="$DRIVER_FLAGS -march=native";; esac
+  case "$KIND" in x86-64-v3) DRIVER_FLAGS="$DRIVER_FLAGS -march=x86-64-v3";; native-static) DRIVER_FLAGS="$DRIVER_FLAGS -march=native";; esac
   node -e '
 const info = JSON.parse(process.argv[1]);
 const { systemLibraries } = require(process.argv[2] + "/scripts/whisper-core/build-core.js");

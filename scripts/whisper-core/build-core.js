@@ -27,8 +27,8 @@
  *   native  one CPU module for this very CPU (-march=native, EARSHOT_WHISPER_MARCH=native).
  *   GPU modules (`gpu: ['vulkan']`, `['cuda']`): built in the same CMake tree (the same ggml-base), installed in
  *           build/Release/gpu/ and loaded only when whisper is asked for the GPU.
- *   x86-64-v3, portable: static libraries with everything linked in, for the benchmarks' native anchors only
- *           (scripts/build-whisper-cpp.sh --newest: the build the install made before the modules).
+ *   x86-64-v3, portable, native-static: static libraries with everything linked in, for the benchmarks' native
+ *           anchors only (scripts/build-whisper-cpp.sh --newest: the build the install made before the modules).
  * Steps 1 and 2 are skipped when their inputs have not changed.
  */
 'use strict';
@@ -64,6 +64,8 @@ function whisperVersion(srcDir) {
 
 /** The kinds the install builds (shared libraries, backends loaded at run time); the others are static anchors. */
 const MODULE_KINDS = ['cpu', 'metal', 'native'];
+/** Static builds, everything linked in: the benchmarks' native anchors (scripts/build-whisper-cpp.sh --newest). */
+const ANCHOR_KINDS = ['x86-64-v3', 'portable', 'native-static'];
 /** GPU backends that can be built as modules beside a module kind. */
 const GPU_BACKENDS = ['vulkan', 'cuda'];
 
@@ -122,7 +124,8 @@ function cmakeOptions(kind) {
     // give it /arch:AVX2 instead.
     case 'x86-64-v3': return [...common, ...staticLibs, '-DGGML_NATIVE=OFF', ...(process.platform === 'win32' ? [] : ['-DCMAKE_C_FLAGS=-march=x86-64-v3', '-DCMAKE_CXX_FLAGS=-march=x86-64-v3'])];
     case 'portable': return [...common, ...staticLibs, '-DGGML_NATIVE=OFF', ...(os.arch() === 'x64' ? noX86Simd : [])];
-    default: throw new Error(`unknown whisper core kind ${kind} (one of ${[...MODULE_KINDS, 'x86-64-v3', 'portable'].join(', ')})`);
+    case 'native-static': return [...common, ...staticLibs, '-DGGML_NATIVE=ON', ...(os.arch() === 'x64' && process.platform !== 'win32' ? noAmx : [])];
+    default: throw new Error(`unknown whisper core kind ${kind} (one of ${[...MODULE_KINDS, ...ANCHOR_KINDS].join(', ')})`);
   }
 }
 

@@ -4,7 +4,9 @@
  * same flash-attention setting (test/bench/native/whisper-bench.cpp linked with the core's static libraries:
  * scripts/build-whisper-cpp.sh --newest), same model, same audio, same decoding parameters and token cap. Also in the
  * same alternating runs: the engine with flash attention off, and, side by side, the old core (smart-whisper's bundled
- * whisper.cpp of Oct 2024, its addon loaded from BENCH_OLD_ADDON) with its own native anchor (scripts/build-whisper-cpp.sh).
+ * whisper.cpp of Oct 2024, its addon loaded from BENCH_OLD_ADDON) with its own native anchor (scripts/build-whisper-cpp.sh),
+ * and the engine before ggml's CPU backend became run-time modules (BENCH_STATIC_ADDON: an addon of the same sources with
+ * everything linked in for x86-64-v3, what the install built until issue 27).
  * Runs alternate arms after waiting for a quiet machine; medians are compared.
  */
 import { ChildProcess, spawnSync } from 'node:child_process';
@@ -48,7 +50,7 @@ async function startDriver(bin: string, args: string[]): Promise<NativeDriver> {
   };
 }
 
-type Arm = 'engine' | 'native' | 'engineNoFa' | 'oldEngine' | 'oldNative' | 'marchNative';
+type Arm = 'engine' | 'native' | 'engineNoFa' | 'oldEngine' | 'oldNative' | 'marchNative' | 'staticEngine';
 
 interface Case {
   preset: 'tiny.en' | 'base.en';
@@ -58,11 +60,14 @@ interface Case {
   tokens: number;
 }
 
-/** The bundled core's addon, driven through its raw binding (the same calls smart-whisper's JS makes). */
-async function oldEngine(addonFile: string, model: string) {
+/**
+ * Another addon file, driven through its raw binding (the same calls smart-whisper's JS makes): the bundled core's, or
+ * (`flashAttn` given) a new core's built another way.
+ */
+async function oldEngine(addonFile: string, model: string, flashAttn?: boolean) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const addon = require(path.resolve(addonFile)) as WhisperAddon;
-  const loaded = await addon.WhisperModel.load(model, false);
+  const loaded = flashAttn === undefined ? await addon.WhisperModel.load(model, false) : await addon.WhisperModel.load(model, false, flashAttn);
   const decode = (pcm: Float32Array, tokens: number, audioCtx: number) => new Promise<string>((resolve, reject) => {
     addon.transcribe(loaded.handle, pcm, decodeParams({ language: 'en', threads: THREADS }, { pcm, maxTokens: tokens, audioCtx }), (r) => {
       if (r instanceof Error) reject(r);
@@ -98,11 +103,14 @@ export async function whisperSpeed(): Promise<FigureReport> {
   }
   const newest = newestDriver();
   // -march=native against the install's x86-64-v3 (BENCH_WHISPER_MARCH_NATIVE=1; a second CMake build of a few minutes).
-  const marchNative = process.env.BENCH_WHISPER_MARCH_NATIVE === '1' ? newestDriver('native') : undefined;
+  const marchNative = process.env.BENCH_WHISPER_MARCH_NATIVE === '1' ? newestDriver('native-static') : undefined;
   // The old core's side: its native anchor from the bundled sources, and its addon if one was kept (BENCHMARKS.md says how).
   const oldAddon = process.env.BENCH_OLD_ADDON ?? path.join(BENCH_DIR, 'old-core', 'smart-whisper.node');
   const withOld = fs.existsSync(oldAddon) && process.env.BENCH_WHISPER_OLD !== '0';
   const oldCpp = withOld ? buildWhisperCpp() : undefined;
+  // The engine before the CPU modules (a copy of that install's smart-whisper.node: it links everything in).
+  const staticAddon = process.env.BENCH_STATIC_ADDON ?? path.join(BENCH_DIR, 'static-core', 'smart-whisper.node');
+  const withStatic = fs.existsSync(staticAddon);
   const oldDriverBin = oldCpp?.bin('earshot-whisper-bench');
 
   const dir = tempDir('whisper');
@@ -130,14 +138,16 @@ export async function whisperSpeed(): Promise<FigureReport> {
       await engine.load();
       await engineNoFa.load();
       const old = withOld ? await oldEngine(oldAddon, model) : undefined;
+      const before = withStatic ? await oldEngine(staticAddon, model, flashAttn) : undefined;
       const pcmLabel = `--pcm <${c.audioSec} s of standup.wav as f32>`;
       commands.push(`printf 'run\\n%.0s' {1..${reps}} | ${native.command.replace(/--pcm \S+/, pcmLabel)}`);
       if (oldNative) commands.push(`printf 'run\\n%.0s' {1..${reps}} | ${oldNative.command.replace(/--pcm \S+/, pcmLabel)}    # the old core's anchor`);
 
-      const times: Record<Arm, number[]> = { engine: [], native: [], engineNoFa: [], oldEngine: [], oldNative: [], marchNative: [] };
+      const times: Record<Arm, number[]> = { engine: [], native: [], engineNoFa: [], oldEngine: [], oldNative: [], marchNative: [], staticEngine: [] };
       const foreign: number[] = [];
       let notQuiet = 0;
-      const arms: Arm[] = ['engine', 'native', 'engineNoFa', ...(old ? ['oldEngine' as const] : []), ...(oldNative ? ['oldNative' as const] : []), ...(nativeMarch ? ['marchNative' as const] : [])];
+      const arms: Arm[] = ['engine', 'native', 'engineNoFa', ...(before ? ['staticEngine' as const] : []), ...(old ? ['oldEngine' as const] : []),
+        ...(oldNative ? ['oldNative' as const] : []), ...(nativeMarch ? ['marchNative' as const] : [])];
       const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
       /** Tokens emitted, and the driver's own time of whisper_full (the engines are timed around the whole call). */
       const decodeWith = async (arm: Arm): Promise<{ emitted: number; driverMs?: number }> => {
@@ -146,6 +156,7 @@ export async function whisperSpeed(): Promise<FigureReport> {
           return { emitted: words(r.text) };
         }
         if (arm === 'oldEngine') return { emitted: words(await old!.decode(pcm, c.tokens, c.audioCtx)) };
+        if (arm === 'staticEngine') return { emitted: words(await before!.decode(pcm, c.tokens, c.audioCtx)) };
         const r = await (arm === 'native' ? native : arm === 'marchNative' ? nativeMarch! : oldNative!).run();
         return { emitted: r.tokens, driverMs: r.ms };
       };
@@ -166,6 +177,7 @@ export async function whisperSpeed(): Promise<FigureReport> {
       await engine.free();
       await engineNoFa.free();
       await old?.free();
+      await before?.free();
       await stopChild(native.child);
       if (oldNative) await stopChild(oldNative.child);
       if (nativeMarch) await stopChild(nativeMarch.child);
@@ -179,6 +191,7 @@ export async function whisperSpeed(): Promise<FigureReport> {
       const ms = (x: number) => (Number.isFinite(x) ? fmtMs(x) : '–');
       rows.push([
         label, `${c.audioSec} s`, c.audioCtx || 1500, c.tokens, fmtMs(e), fmtMs(n), `**${(n / e).toFixed(3)}**`, paired.toFixed(3),
+        ms(m('staticEngine')), ratio(m('staticEngine') / e),
         fmtMs(m('engineNoFa')), ratio(m('engineNoFa') / e), ms(m('oldEngine')), ms(m('oldNative')), ratio(m('oldNative') / m('oldEngine')),
         ratio(m('oldEngine') / e), ratio(m('marchNative') / n), `${(e / 1000 / c.audioSec).toFixed(3)}`,
         median(foreign).toFixed(2) + (notQuiet ? ` (${notQuiet}/${reps * arms.length} runs not quiet)` : ''),
@@ -198,6 +211,10 @@ export async function whisperSpeed(): Promise<FigureReport> {
       `conversion), flash attention ${flashAttn ? 'on' : 'off'} (EARSHOT_FLASH_ATTN); "engine, FA off" the same with flash attention off. Native: ` +
       `test/bench/native/whisper-bench.cpp linked with the core's own static libraries (whisper.cpp ${String(newest.info.whisperCpp)}, ${String(newest.info.kind)}: ` +
       `${(newest.info.cmakeOptions as string[]).filter((o) => /GGML_|FLAGS/.test(o)).join(' ')}), flash attention ${flashAttn ? 'on' : 'off'}, timed around whisper_full.`,
+    withStatic
+      ? `Engine before: ${rel(staticAddon)}, the same whisper.cpp sources and patches with everything linked in for x86-64-v3 (the install's build until ` +
+        'issue 27), called through its raw binding with the same parameters; "before/now" above 1: the run-time CPU modules are faster.'
+      : `Engine before: not measured (no ${rel(staticAddon)}; BENCHMARKS.md says how to keep one).`,
     withOld
       ? `Old core: smart-whisper's bundled whisper.cpp (Oct 2024) built as the install's fallback builds it (${oldCpp!.flags}), its addon ` +
         `(${rel(oldAddon)}) called through the raw binding with the same parameters (a whisper_init_state and a copy of the samples per call, ` +
@@ -211,7 +228,7 @@ export async function whisperSpeed(): Promise<FigureReport> {
     title: 'Whisper speed: Earshot engine (new core) vs the newest whisper.cpp built natively, and the old core vs its anchor',
     commands: ['npm run bench -- whisper', ...commands],
     lines: table(
-      ['model (generated, real dims)', 'audio', 'audio_ctx', 'tokens', 'engine', 'newest native', 'native/engine', 'paired', 'engine, FA off', 'FA off/on',
+      ['model (generated, real dims)', 'audio', 'audio_ctx', 'tokens', 'engine', 'newest native', 'native/engine', 'paired', 'engine before (static x86-64-v3)', 'before/now', 'engine, FA off', 'FA off/on',
         'old core engine', 'old native', 'old native/old engine', 'old engine/new engine', '-march=native / x86-64-v3 (native)', 'engine RTF', 'other load (cores)'],
       rows,
     ),

@@ -6,7 +6,8 @@
  * addon on emulated older CPUs and on a software Vulkan device), then installs it into code-server (the
  * real VS Code of the editor tests) and runs the smoke suite test/editor/installed/ against the installed
  * copy, with no development extension loaded.
- * Set EARSHOT_VSIX=<file> to test a VSIX built elsewhere instead of packaging one.
+ * Set EARSHOT_VSIX=<file> to test a VSIX built elsewhere instead of packaging one; `--package-only` stops after
+ * test/package (the release workflow's check on runners without code-server).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -60,6 +61,7 @@ async function main(): Promise<number> {
       console.error(`test:vsix: the packaged addon failed its tests (exit ${packageCode})`);
       return packageCode;
     }
+    if (process.argv.includes('--package-only')) return 0;
     const workspace = path.join(work, 'workspace');
     fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
     fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({

@@ -22,7 +22,8 @@ import { findExecutable } from '../../daemon/capture/tools';
 import { randomMiniModel } from '../setup';
 
 const PACKAGE = process.env.EARSHOT_PACKAGE_DIR ?? '';
-const LAVAPIPE_ICD = '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json';
+/** Mesa's software Vulkan driver, as Debian and Ubuntu install it (mesa-vulkan-drivers). */
+const LAVAPIPE_ICD = `/usr/share/vulkan/icd.d/lvp_icd.${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}.json`;
 
 interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
@@ -80,7 +81,7 @@ describe('the packaged whisper addon', function () {
     const info = buildInfo(await cli(['build-info']));
     const release = path.join(PACKAGE, 'node_modules', 'smart-whisper', 'build', 'Release');
     assert.equal(path.dirname(info.cpuBackend ?? ''), release, 'the CPU module comes from the package');
-    const flags = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].split(/\s+/) ?? [];
+    const flags = process.platform === 'linux' ? fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].split(/\s+/) ?? [] : [];
     if (flags.includes('avx2')) assert.ok(!['x64', 'sse42', 'sandybridge', 'ivybridge'].includes(info.cpuVariant ?? ''), `${info.cpuVariant}: a variant without AVX2 on a CPU with it`);
     const run = await host();
     transcript(run, 'this machine');
@@ -90,7 +91,7 @@ describe('the packaged whisper addon', function () {
 
   for (const [cpu, variant] of [['Nehalem', 'sse42'], ['SandyBridge', 'sandybridge']] as const) {
     it(`runs on a CPU ${cpu === 'Nehalem' ? 'without AVX' : 'with AVX but no AVX2'} (qemu -cpu ${cpu}): the ${variant} variant, the same text`, async function () {
-      if (process.arch !== 'x64') this.skip();
+      if (process.arch !== 'x64' || process.platform !== 'linux') this.skip();
       assert.ok(findExecutable('qemu-x86_64'), 'qemu-x86_64 (Debian qemu-user) is installed by scripts/test-deps.sh');
       const info = buildInfo(await cli(['build-info'], { qemuCpu: cpu }));
       assert.equal(info.cpuVariant, variant);
