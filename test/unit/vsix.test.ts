@@ -195,6 +195,14 @@ describe('VSIX: contents check', () => {
     await assert.rejects(contents.checkVsix(oneClass, 'linux-x64'), /missing the CPU backend every linux-x64 CPU runs \(libggml-cpu-x64\.so\)/);
   });
 
+  /** What a darwin-arm64 package needs instead of pack()'s linux-x64 binaries (`pack(name, MAC, LINUX_ONLY, 'darwin-arm64')`). */
+  const MAC: Record<string, Buffer> = {
+    'node_modules/smart-whisper/build/Release/smart-whisper.node': macho(0x0100000c), 'node_modules/smart-whisper/build/Release/libggml-cpu-apple_m1.so': macho(0x0100000c),
+    'node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64/onnxruntime_binding.node': macho(0x0100000c),
+  };
+  const LINUX_ONLY = ['node_modules/smart-whisper/build/Release/libggml-cpu-x64.so', 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node'];
+  const METAL = { 'node_modules/smart-whisper/build/Release/gpu/libggml-metal.so': macho(0x0100000c) };
+
   it('requires the Vulkan module when the checkout built it, Metal in a package for Apple Silicon', async () => {
     const checkout = path.join(work, 'checkout-vulkan');
     fs.mkdirSync(path.join(checkout, 'node_modules/smart-whisper/build/Release/gpu'), { recursive: true });
@@ -204,20 +212,14 @@ describe('VSIX: contents check', () => {
       await assert.rejects(contents.checkVsix(without, 'linux-x64', { checkout }), /missing the Vulkan backend module for linux-x64 \(it is built in this checkout\)/);
     }
     await contents.checkVsix(await pack('vulkan', { 'node_modules/smart-whisper/build/Release/gpu/libggml-vulkan.so': elf(0x3e) }), 'linux-x64', { checkout });
-    const mac = { 'node_modules/smart-whisper/build/Release/smart-whisper.node': macho(0x0100000c), 'node_modules/smart-whisper/build/Release/libggml-cpu-apple_m1.so': macho(0x0100000c),
-      'node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64/onnxruntime_binding.node': macho(0x0100000c) };
-    const linuxOnly = ['node_modules/smart-whisper/build/Release/libggml-cpu-x64.so', 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node'];
-    await assert.rejects(contents.checkVsix(await pack('no-metal', mac, linuxOnly, 'darwin-arm64'), 'darwin-arm64'), /missing the Metal backend module for darwin-arm64/);
-    await contents.checkVsix(await pack('metal', { ...mac, 'node_modules/smart-whisper/build/Release/gpu/libggml-metal.so': macho(0x0100000c) }, linuxOnly, 'darwin-arm64'), 'darwin-arm64');
+    await assert.rejects(contents.checkVsix(await pack('no-metal', MAC, LINUX_ONLY, 'darwin-arm64'), 'darwin-arm64'), /missing the Metal backend module for darwin-arm64/);
+    await contents.checkVsix(await pack('metal', { ...MAC, ...METAL }, LINUX_ONLY, 'darwin-arm64'), 'darwin-arm64');
   });
 
   it("refuses audiotee's binary without its executable bit (macOS would not run it)", async () => {
-    const mac = { 'node_modules/smart-whisper/build/Release/smart-whisper.node': macho(0x0100000c), 'node_modules/smart-whisper/build/Release/libggml-cpu-apple_m1.so': macho(0x0100000c),
-      'node_modules/smart-whisper/build/Release/gpu/libggml-metal.so': macho(0x0100000c), 'node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64/onnxruntime_binding.node': macho(0x0100000c),
-      'node_modules/audiotee/bin/audiotee': macho(0x0100000c) };
-    const linuxOnly = ['node_modules/smart-whisper/build/Release/libggml-cpu-x64.so', 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node'];
-    await assert.rejects(contents.checkVsix(await pack('audiotee-644', mac, linuxOnly, 'darwin-arm64'), 'darwin-arm64'), /audiotee's binary is not executable in the package: node_modules\/audiotee\/bin\/audiotee/);
-    await contents.checkVsix(await pack('audiotee-755', mac, linuxOnly, 'darwin-arm64', { 'node_modules/audiotee/bin/audiotee': 0o755 }), 'darwin-arm64');
+    const mac = { ...MAC, ...METAL, 'node_modules/audiotee/bin/audiotee': macho(0x0100000c) };
+    await assert.rejects(contents.checkVsix(await pack('audiotee-644', mac, LINUX_ONLY, 'darwin-arm64'), 'darwin-arm64'), /audiotee's binary is not executable in the package: node_modules\/audiotee\/bin\/audiotee/);
+    await contents.checkVsix(await pack('audiotee-755', mac, LINUX_ONLY, 'darwin-arm64', { 'node_modules/audiotee/bin/audiotee': 0o755 }), 'darwin-arm64');
   });
 
   it('requires audify\'s binding when the checkout it was packed from built it, and never its sources or CMake tree', async () => {
