@@ -11,6 +11,7 @@ import type { Logger } from '../log';
 import { SAMPLE_RATE } from '../capture/source';
 import { inspectModelFile, ModelFileError, ModelInfo } from './modelFile';
 import type { GpuChoice } from '../config';
+import { GpuProbe, probeGpuOnce } from './gpuProbe';
 
 export interface WhisperConfig {
   modelPath: string;
@@ -20,6 +21,8 @@ export interface WhisperConfig {
   gpu: GpuChoice;
   /** Flash attention in the encoder and decoder (new core only); default {@link flashAttnFromEnv}. */
   flashAttn?: boolean;
+  /** How 'auto' looks for a GPU; default: once per process, in a child (gpuProbe.ts). */
+  probeGpu?: () => Promise<GpuProbe>;
 }
 
 export interface DecodeRequest {
@@ -130,6 +133,11 @@ function applyWhisperLog(addon: WhisperAddon): void {
   });
 }
 
+/** Whether the installed addon loads its backends as modules (the new core), so that GPU modules can be there at all. */
+function smartWhisperAddonHasModules(): boolean {
+  return typeof whisperAddon().backends === 'function';
+}
+
 /** The addon itself, as smart-whisper loaded it (same file, so the same module instance). */
 export function whisperAddon(): WhisperAddon {
   smartWhisper();
@@ -203,6 +211,8 @@ export class WhisperEngine {
   loadMs: number | null = null;
   /** The GPU the loaded model runs on (the new core says), null on the CPU. */
   gpuDevice: string | null = null;
+  /** What looking for a GPU found (earshot.gpu 'auto' off Apple Silicon), once it has looked. */
+  gpuProbe: GpuProbe | undefined;
 
   constructor(readonly config: WhisperConfig, private readonly onStateChange: (state: ModelState) => void = () => undefined) {}
 
@@ -217,12 +227,13 @@ export class WhisperEngine {
     const started = performance.now();
     try {
       this.setState('loading');
-      this.info = await inspectModelFile(this.config.modelPath);
+      const [info, gpu] = await Promise.all([inspectModelFile(this.config.modelPath), this.gpuToLoad()]);
+      this.info = info;
       const { WhisperModel } = smartWhisper();
       // The bundled core's load takes two arguments, a boolean GPU (Metal on Apple Silicon), and rejects a third.
       this.model = whisperAddon().systemInfo
-        ? await (WhisperModel.load as (path: string, gpu: GpuChoice, flashAttn: boolean) => Promise<WhisperModel>)(this.config.modelPath, this.config.gpu, this.config.flashAttn ?? flashAttnFromEnv())
-        : await WhisperModel.load(this.config.modelPath, this.config.gpu === 'auto' ? process.platform === 'darwin' && process.arch === 'arm64' : this.config.gpu);
+        ? await (WhisperModel.load as (path: string, gpu: GpuChoice, flashAttn: boolean) => Promise<WhisperModel>)(this.config.modelPath, gpu, this.config.flashAttn ?? flashAttnFromEnv())
+        : await WhisperModel.load(this.config.modelPath, gpu !== false);
       this.gpuDevice = (this.model as { gpuDevice?: string | null }).gpuDevice ?? null;
       this.setState('warming_up');
       // A small encoder window is enough to touch every weight and allocator (2.2 s → 0.12 s for base.en here).
@@ -238,6 +249,19 @@ export class WhisperEngine {
       this.setState('error');
       throw new ModelLoadError(this.error);
     }
+  }
+
+  /**
+   * What the load is told: true or false as configured; 'auto' becomes 'auto' (the addon takes the first discrete GPU)
+   * only where one is there to take: Apple Silicon's Metal, or a GPU module's device found by the probe (gpuProbe.ts),
+   * else false, so that no GPU module is loaded in this process for nothing.
+   */
+  private async gpuToLoad(): Promise<GpuChoice> {
+    if (this.config.gpu !== 'auto') return this.config.gpu;
+    if (process.platform === 'darwin' && process.arch === 'arm64') return 'auto';
+    if (!smartWhisperAddonHasModules()) return false;
+    this.gpuProbe = await (this.config.probeGpu ?? probeGpuOnce)();
+    return this.gpuProbe.device ? 'auto' : false;
   }
 
   /** Transcribes one stretch of 16 kHz mono audio, loading the model first if needed. */

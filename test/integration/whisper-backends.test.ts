@@ -12,7 +12,22 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findExecutable } from '../../daemon/capture/tools';
-import { DAEMON_BIN } from '../setup';
+import { DAEMON_BIN, randomMiniModel, REPO_ROOT } from '../setup';
+
+/** A model load with earshot.gpu 'auto' in a child: where the model runs, and whether a GPU module is in the process. */
+function autoLoad(env: NodeJS.ProcessEnv): { gpuDevice: string | null; gpuModuleMapped: boolean; probe: unknown } {
+  const script = `
+    const { WhisperEngine } = require(${JSON.stringify(path.join(REPO_ROOT, 'out', 'daemon', 'asr', 'whisper.js'))});
+    const engine = new WhisperEngine({ modelPath: ${JSON.stringify(randomMiniModel())}, language: 'en', threads: 1, gpu: 'auto' });
+    engine.load().then(async () => {
+      const maps = require('fs').readFileSync('/proc/self/maps', 'utf8');
+      console.log(JSON.stringify({ gpuDevice: engine.gpuDevice, gpuModuleMapped: /libggml-(vulkan|cuda)/.test(maps), probe: engine.gpuProbe }));
+      await engine.free();
+    });`;
+  const run = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout.trim().split('\n').pop()!);
+}
 
 const PLANTED = `
 #include <stdio.h>
@@ -59,5 +74,17 @@ describe('whisper backends loaded at run time', () => {
     } finally {
       fs.rmSync(cwd, { recursive: true, force: true });
     }
+  });
+
+  it("'auto' loads no GPU module where no discrete GPU is found, and takes one where it is (Mesa's lavapipe, named visible)", function () {
+    if (process.platform !== 'linux') this.skip();
+    // ggml's Vulkan backend hides Mesa's software device (a CPU posing as a GPU) unless GGML_VK_VISIBLE_DEVICES names it.
+    const none = autoLoad({ GGML_VK_VISIBLE_DEVICES: '' });
+    assert.deepEqual({ gpuDevice: none.gpuDevice, gpuModuleMapped: none.gpuModuleMapped }, { gpuDevice: null, gpuModuleMapped: false }, JSON.stringify(none));
+    assert.deepEqual(none.probe, { device: null, devices: [] }, 'the child looked and found nothing');
+    const icd = `/usr/share/vulkan/icd.d/lvp_icd.${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}.json`;
+    const lavapipe = autoLoad({ GGML_VK_VISIBLE_DEVICES: '0', VK_ICD_FILENAMES: icd });
+    assert.match(lavapipe.gpuDevice ?? '', /llvmpipe/, `${JSON.stringify(lavapipe)} (is the Vulkan module built? scripts/test-deps.sh builds it)`);
+    assert.equal(lavapipe.gpuModuleMapped, true);
   });
 });
