@@ -23,6 +23,7 @@ import { SessionStatusBar } from './statusBar';
 import { watchVocabulary } from './vocabulary';
 import { WorkspaceIndexer } from './workspaceIndex';
 import { ResumedSession, SessionRecovery } from './recovery';
+import { settingsLink, withoutSettingsLink } from './settingsLinks';
 
 /** The walkthrough's id in package.json `contributes.walkthroughs`. */
 export const WALKTHROUGH_ID = 'getStarted';
@@ -267,9 +268,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
       if (faulted.has(st.source)) return; // one message per outage; the retries keep going by themselves
       faulted.add(st.source);
       output.warn(`${name}: ${st.state}${st.reason ? ` (${st.reason})` : ''}`);
-      // macOS permission faults name the settings pane by URL: offered as a button instead of unclickable text.
-      const settings = /x-apple\.systempreferences:[^\s)]+/.exec(st.message ?? '')?.[0];
-      const text = (st.message ?? `${name} stopped delivering audio.`).replace(/\s*\(x-apple[^)]*\)/, '');
+      // Permission faults name the settings pane by URI (macOS, Windows): offered as a button instead of unclickable text.
+      const settings = settingsLink(st.message);
+      const text = withoutSettingsLink(st.message ?? `${name} stopped delivering audio.`);
       const picked = await vscode.window.showErrorMessage(`Earshot: ${text} Earshot keeps retrying.`, ...(settings ? ['Open Settings'] : []), 'Retry Now', 'Choose Device…', 'Show Log');
       if (picked === 'Open Settings' && settings) await vscode.env.openExternal(vscode.Uri.parse(settings));
       else if (picked === 'Retry Now') await client.retrySource(st.sessionId, st.source).catch((e) => showError(e));
@@ -280,8 +281,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     }
     if (st.state === 'capturing' && st.hint) {
       output.warn(`${name}: ${st.hint}`);
-      const link = /x-apple\.systempreferences:[^\s)]+/.exec(st.hint)?.[0];
-      const picked = await vscode.window.showWarningMessage(`Earshot: ${st.hint.replace(/\s*\(x-apple[^)]*\)/, '')}`, ...(link ? ['Open Settings'] : []));
+      const link = settingsLink(st.hint);
+      const picked = await vscode.window.showWarningMessage(`Earshot: ${withoutSettingsLink(st.hint)}`, ...(link ? ['Open Settings'] : []));
       if (picked === 'Open Settings' && link) await vscode.env.openExternal(vscode.Uri.parse(link));
     }
   }));

@@ -15,6 +15,7 @@
  *                            Linux: "Monitor of <default output>", Windows: the default output as a WASAPI loopback)
  *   --rate 16000 --channels 1 --format s16le   the helper contract's output (only these values are accepted)
  */
+import { execFile } from 'node:child_process';
 import { Resampler } from './resample';
 import { CAPTURE_PERIOD_MS } from './source';
 
@@ -98,12 +99,25 @@ export interface OpenPlan {
 
 /**
  * Which device to open, and how. Throws a message the daemon's fault classification understands ("not found",
- * "no default audio device"). PulseAudio resamples to 16 kHz itself; CoreAudio and WASAPI are opened at the
- * device's own rate (changing a device's rate would change it for every other program) and resampled here.
+ * "no default audio device"). PulseAudio resamples to 16 kHz itself; Core Audio and WASAPI are opened at the rate the
+ * device runs at now and resampled here, because opening at another rate changes the device's rate for every program:
+ * - WASAPI: RtAudio's preferredSampleRate is the shared-mode mix format's rate (RtAudio.cpp:5189), the device's own.
+ * - Core Audio: preferredSampleRate is the highest supported rate up to 48 kHz (RtAudio.cpp:1379-1401), not the current
+ *   one (read at :1421 but not exported by audify: rt_audio_converter.cpp:10-19), and opening at another rate sets the
+ *   device's nominal rate (:1651-1686): a 44.1 kHz interface, or BlackHole in a 44.1 kHz Multi-Output Device, would be
+ *   switched to 48 kHz mid-call. `currentRates` (from macosCurrentRates(): system_profiler) gives the rate it runs at.
+ * Names are matched with the direction in mind: WASAPI lists render endpoints first (RtAudio.cpp:5031-5047) and names
+ * each by its friendly name (:5155), so a headset's microphone and its speakers can share a name.
  */
-export function planOpen(devices: RtDeviceInfo[], api: string, kind: HelperKind, requested: string | undefined, platform: NodeJS.Platform): OpenPlan {
+export function planOpen(devices: RtDeviceInfo[], api: string, kind: HelperKind, requested: string | undefined, platform: NodeJS.Platform, currentRates?: Map<string, number>): OpenPlan {
   const wasapi = platform === 'win32' && /wasapi/i.test(api);
-  const byName = (name: string) => devices.find((d) => d.name === name);
+  // A microphone is an input; system audio on WASAPI is an output opened as a loopback input first, else an input
+  // (Stereo Mix, VB-CABLE's output); elsewhere system audio is an input (a monitor, a loopback driver).
+  const byName = (name: string) => {
+    const named = devices.filter((d) => d.name === name);
+    if (kind === 'system' && wasapi) return named.find((d) => d.outputChannels > 0) ?? named.find((d) => d.inputChannels > 0) ?? named[0];
+    return named.find((d) => d.inputChannels > 0) ?? named[0];
+  };
   let device: RtDeviceInfo | undefined;
   let loopback = false;
   if (requested && requested !== 'default') {
@@ -129,8 +143,118 @@ export function planOpen(devices: RtDeviceInfo[], api: string, kind: HelperKind,
   const available = loopback ? device.outputChannels : device.inputChannels;
   const channels = kind === 'system' ? Math.min(2, available) : 1;
   const pulse = /pulse/i.test(api);
-  const sampleRate = pulse ? 16000 : device.preferredSampleRate || 48000;
+  const current = currentRates?.get(coreAudioDeviceName(device.name));
+  const sampleRate = pulse ? 16000 : current && device.sampleRates.includes(current) ? current : device.preferredSampleRate || 48000;
   return { device, channels, sampleRate, loopback };
+}
+
+/** RtAudio names a Core Audio device "<manufacturer>: <name>", the manufacturer possibly empty (RtAudio.cpp:1231-1268): the name. */
+export function coreAudioDeviceName(rtName: string): string {
+  const at = rtName.indexOf(': ');
+  return at < 0 ? rtName : rtName.slice(at + 2);
+}
+
+/**
+ * The rate each Core Audio device runs at now, by its name, from `system_profiler SPAudioDataType -json`:
+ * `{ SPAudioDataType: [{ _items: [{ _name, coreaudio_device_srate, … }] }] }` (the shape of payloads published in public
+ * projects' tests, macOS 14 and 15; the nesting varies between versions, so every level is walked).
+ */
+export function parseMacosCurrentRates(json: string): Map<string, number> {
+  const rates = new Map<string, number>();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return rates;
+  }
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    const item = node as Record<string, unknown>;
+    const rate = item.coreaudio_device_srate;
+    if (typeof item._name === 'string' && typeof rate === 'number' && rate > 0) rates.set(item._name, Math.round(rate));
+    for (const value of Object.values(item)) if (typeof value === 'object') walk(value);
+  };
+  walk(parsed);
+  return rates;
+}
+
+/** macOS: the current rate of each device (parseMacosCurrentRates); an empty map when system_profiler cannot tell. */
+export function macosCurrentRates(timeoutMs = 10_000): Promise<Map<string, number>> {
+  return new Promise((resolve) => {
+    execFile('system_profiler', ['SPAudioDataType', '-json'], { timeout: timeoutMs, maxBuffer: 8 << 20, encoding: 'utf8' },
+      (error, stdout) => resolve(error ? new Map() : parseMacosCurrentRates(stdout)));
+  });
+}
+
+/**
+ * RtAudio 6's error types (RtAudio.h:230-241). audify hands RtAudio's own number to the error callback
+ * (src/rt_audio.cpp:164-179); its JS enum RtAudioErrorType (index.js:40-52) is RtAudio 5's and off by one: its WARNING
+ * (0) is RTAUDIO_NO_ERROR here, and 1, its DEBUG_WARNING, is RTAUDIO_WARNING.
+ */
+export const RTAUDIO_ERROR = {
+  NO_ERROR: 0, WARNING: 1, UNKNOWN_ERROR: 2, NO_DEVICES_FOUND: 3, INVALID_DEVICE: 4, DEVICE_DISCONNECT: 5, MEMORY_ERROR: 6,
+  INVALID_PARAMETER: 7, INVALID_USE: 8, DRIVER_ERROR: 9, SYSTEM_ERROR: 10, THREAD_ERROR: 11,
+} as const;
+
+/**
+ * The capture stream's error callback. audify keeps one error callback for the whole process (src/rt_audio.cpp:8, set
+ * by the last openStream, :267-309) and every RtAudio object reports through it (:164-179), so it also hears other
+ * objects' warnings: RtAudio 6 warns "no open stream to close" when an object that never opened a stream is destroyed
+ * (~RtAudioWrap calls closeStream, :187; WASAPI RtAudio.cpp:5240-5242; warnings are shown, :673, :10914-10925).
+ * A warning is not the stream's failure: it is told once (`warn`) and capture goes on; anything else fails it.
+ */
+export function rtAudioErrorHandler(fail: (message: string) => void, warn: (message: string) => void): (type: number, message: string) => void {
+  const told = new Set<string>();
+  return (type, message) => {
+    if (type === RTAUDIO_ERROR.WARNING || type === RTAUDIO_ERROR.NO_ERROR) {
+      if (!told.has(message) && told.size < 20) {
+        told.add(message);
+        warn(`${message} (RtAudio warning; capture goes on)`);
+      }
+      return;
+    }
+    fail(`${message} (RtAudio error ${type})`);
+  };
+}
+
+/**
+ * Windows' "default output" now, asked of the stream's own RtAudio object: getDevices() probes the devices again
+ * (RtAudio.cpp:801-803; WASAPI reads the default render endpoint anew, :5021, :5085-5094). Returns the plan for the
+ * new default when it is no longer `current`, else undefined (also when there is no output at the moment: the stream
+ * in hand is kept until one appears). A new RtAudio object per poll would warn when collected (rtAudioErrorHandler).
+ */
+export function defaultOutputChange(rt: Pick<RtAudioInstance, 'getDevices'>, api: string, platform: NodeJS.Platform, current: string): OpenPlan | undefined {
+  let next: OpenPlan;
+  try {
+    next = planOpen(rt.getDevices(), api, 'system', undefined, platform);
+  } catch {
+    return undefined;
+  }
+  return next.device.name === current ? undefined : next;
+}
+
+/**
+ * RtAudio's stale-buffer spin after a read error (a killed sound server): it calls back as fast as it can with its old
+ * buffer, and audify reports the error on another queue. Audio that runs ahead of the wall clock is that spin, never
+ * real audio (a frozen server's burst only gives back time that passed). The tolerance grows with the time the stream
+ * has run: device clocks drift from the system's (a clock 100 ppm fast is 0.36 s ahead after an hour, which a fixed
+ * 0.25 s tripped after 42 minutes); 2000 ppm is beyond any audio clock, and a spin, many times real time, still
+ * trips it within seconds even after hours.
+ */
+export class StaleBufferGuard {
+  static readonly BASE_SEC = 0.25;
+  static readonly DRIFT = 0.002;
+  private frames = 0;
+
+  constructor(private readonly sampleRate: number, private readonly startedAt: number) {}
+
+  /** Counts `frames` delivered at `now` (ms, performance.now()); true when the audio is ahead of the wall clock by more than it can be. */
+  isAhead(frames: number, now: number): boolean {
+    this.frames += frames;
+    const elapsed = (now - this.startedAt) / 1000;
+    return this.frames / this.sampleRate - elapsed > StaleBufferGuard.BASE_SEC + StaleBufferGuard.DRIFT * elapsed;
+  }
 }
 
 /** Interleaved s16le with `channels` channels at `rate` → 16 kHz mono s16le. */
@@ -166,7 +290,7 @@ function loadAudify(): Audify {
   return require('audify') as Audify;
 }
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   let args: HelperArgs;
   try {
     args = parseHelperArgs(argv);
@@ -194,9 +318,11 @@ function main(argv: string[]): void {
     process.stderr.write('audify helper: pa_context_connect() failed: Connection refused (no PulseAudio server)\n');
     process.exit(1);
   }
+  // Core Audio: the rate each device runs at now, so that opening it changes nothing for other programs (planOpen).
+  const currentRates = /core/i.test(api) ? await macosCurrentRates() : undefined;
   let plan: OpenPlan;
   try {
-    plan = planOpen(devices, api, args.kind, args.device, process.platform);
+    plan = planOpen(devices, api, args.kind, args.device, process.platform, currentRates);
   } catch (e) {
     process.stderr.write(`audify helper: ${(e as Error).message}\n`);
     process.exit(1);
@@ -208,12 +334,12 @@ function main(argv: string[]): void {
     process.stderr.write(`audify helper: ${message}\n`, () => process.exit(1));
   };
   process.stdout.on('error', () => process.exit(0)); // the daemon closed the pipe: nobody listens any more
+  const onError = rtAudioErrorHandler(fail, (message) => process.stderr.write(`audify helper: ${message}\n`));
   let generation = 0;
   const open = (plan: OpenPlan): boolean => {
     const mine = ++generation;
     const convert = new ToMono16k(plan.channels, plan.sampleRate);
-    const startedAt = performance.now();
-    let deviceFrames = 0;
+    const guard = new StaleBufferGuard(plan.sampleRate, performance.now());
     let skipFirst = /pulse/i.test(api);
     // The period live capture is started with everywhere (parec --latency-msec, ffmpeg -fragment_size).
     const frameSize = Math.round((plan.sampleRate * CAPTURE_PERIOD_MS) / 1000);
@@ -227,17 +353,13 @@ function main(argv: string[]): void {
             skipFirst = false;
             return;
           }
-          // After a read error (server killed) RtAudio keeps calling back with its stale buffer as fast as it can, and
-          // audify reports the error on another queue: audio ahead of the wall clock is that spin, never real audio
-          // (a frozen server's burst only gives back time that passed).
-          deviceFrames += data.length / (2 * plan.channels);
-          if (deviceFrames / plan.sampleRate - (performance.now() - startedAt) / 1000 > MAX_AHEAD_SEC) {
+          if (guard.isAhead(data.length / (2 * plan.channels), performance.now())) {
             fail('Connection terminated: RtAudio delivered audio faster than real time (stale buffers after a read error)');
             return;
           }
           const pcm = convert.push(data);
           if (pcm.length) process.stdout.write(pcm);
-        }, null, 0, (type, msg) => fail(`${msg} (RtAudio error ${type})`));
+        }, null, 0, onError);
       rt.start();
     } catch (e) {
       fail((e as Error).message);
@@ -254,21 +376,15 @@ function main(argv: string[]): void {
     let current = plan.device.name;
     setInterval(() => {
       if (failed) return;
-      let next: OpenPlan;
-      try {
-        next = planOpen(new audify.RtAudio(audify.RtAudioApi[apiName]).getDevices(), api, 'system', undefined, process.platform);
-      } catch {
-        return; // no output device at the moment: keep the stream we have until one appears
-      }
-      if (next.device.name === current) return;
+      const next = defaultOutputChange(rt, api, process.platform, current);
+      if (!next) return;
       process.stderr.write(`audify helper: the default output changed from "${current}" to "${next.device.name}"\n`);
       current = next.device.name;
       try {
         rt.stop();
         rt.closeStream();
       } catch { /* the old device may be gone already */ }
-      const devicesNow = rt.getDevices();
-      open(planOpen(devicesNow, api, 'system', undefined, process.platform));
+      open(next); // its device id comes from this same object's list, read a moment ago
     }, DEFAULT_DEVICE_POLL_MS).unref();
   }
   // No rt.stop() on SIGTERM: with a frozen server it would block on RtAudio's mutex. The OS closes the stream.
@@ -278,8 +394,6 @@ function main(argv: string[]): void {
 }
 
 const keepAlive: unknown[] = [];
-/** How far ahead of the wall clock the delivered audio may run before it counts as RtAudio's error spin. */
-const MAX_AHEAD_SEC = 0.25;
 /** How often a WASAPI loopback of "the default output" checks whether the default changed. */
 const DEFAULT_DEVICE_POLL_MS = 2000;
-if (require.main === module) main(process.argv.slice(2));
+if (require.main === module) void main(process.argv.slice(2));

@@ -102,6 +102,13 @@ export function classifyEnd(ctx: FaultContext, end: RecorderEnd): CaptureFault {
     const server = ctx.platform === 'linux' ? 'the sound server (PulseAudio or PipeWire) is not running' : 'no audio device is available';
     return fault('server-not-running', `Cannot capture ${what(ctx.kind)}: ${server}. Start it (e.g. \`systemctl --user start pulseaudio\` or \`pipewire-pulse\`) or connect a device; Earshot retries on its own.`);
   }
+  // WASAPI says no HRESULT (RtAudio.cpp): the device's audio client would not initialize or could not even be had. In
+  // shared mode that is the microphone privacy switch (E_ACCESSDENIED) or another program holding the device in exclusive
+  // mode (AUDCLNT_E_DEVICE_IN_USE): the message names both. RtAudio says it on opening (probeDeviceOpen, :5441, :5471,
+  // :5497) or from its stream thread once started (wasapiThread, :5698, :5718, :5809, :5829; RTAUDIO_DRIVER_ERROR).
+  if (ctx.platform === 'win32' && /unable to (initialize|retrieve) (capture|render) (device )?audio client/.test(err)) {
+    return fault(ctx.kind === 'mic' ? 'permission-denied' : 'device-busy', wasapiRefusedMessage(ctx));
+  }
   // 1852797029 = 'nope' (kAudioHardwareNotPermittedError): audiotee's refused Core Audio tap (AudioTapManager.swift:80-86).
   if (/not authorized|declined tccs|tcc|permission denied|operation not permitted|access denied|could not run graph|eacces|1852797029/.test(err)) {
     return fault('permission-denied', permissionMessage(ctx));
@@ -124,9 +131,20 @@ function permissionMessage(ctx: FaultContext): string {
       : 'macOS denied system audio capture. Open System Settings → Privacy & Security → Screen & System Audio Recording, allow the app Earshot runs in (Visual Studio Code or your terminal) under "System Audio Recording Only", then retry (x-apple.systempreferences:com.apple.preference.security?Privacy_ScreenCapture).';
   }
   if (ctx.platform === 'win32') {
-    return `Windows blocked access to the ${ctx.kind === 'mic' ? 'microphone' : 'audio device'}. Open Settings → Privacy & security → Microphone and turn on "Let desktop apps access your microphone" (or close a program holding the device exclusively), then retry.`;
+    return `Windows blocked access to the ${ctx.kind === 'mic' ? 'microphone' : 'audio device'}. Open Settings → Privacy & security → Microphone and turn on "Let desktop apps access your microphone" (or close a program holding the device exclusively), then retry (${WINDOWS_MICROPHONE_SETTINGS}).`;
   }
   return `Permission denied opening the ${what(ctx.kind)} device. Add your user to the "audio" group (sudo usermod -aG audio $USER, then log in again) or use the sound server (PulseAudio/PipeWire), then retry.`;
+}
+
+/** Settings → Privacy & security → Microphone (Windows 10 and 11 open the page from this URI). */
+export const WINDOWS_MICROPHONE_SETTINGS = 'ms-settings:privacy-microphone';
+
+/** WASAPI refused the device: for a microphone the privacy switch or exclusive mode, for system audio exclusive mode. */
+function wasapiRefusedMessage(ctx: FaultContext): string {
+  const exclusive = 'another program may hold it in exclusive mode (Control Panel → Sound → the device → Properties → Advanced: "Allow applications to take exclusive control of this device"; close that program or clear the box)';
+  return ctx.kind === 'mic'
+    ? `Windows would not open the microphone: "Let desktop apps access your microphone" may be off (Settings → Privacy & security → Microphone), or ${exclusive}. Then retry (${WINDOWS_MICROPHONE_SETTINGS}).`
+    : `Windows would not open the output device for system audio: ${exclusive}. Earshot retries on its own; the microphone keeps working.`;
 }
 
 /** The fault for a recorder that runs but delivers nothing. */
