@@ -4,23 +4,31 @@
  * - Synthetic fixtures, scored frame by frame (32 ms) against exact boundaries: the committed espeak-ng standup
  *   (media/sample/standup.json), digital silence, pink noise, the standup over pink noise; targets (issue 3):
  *   speech recall ≥ 0.98, false-speech rate ≤ 0.02, and nothing at all in silence or noise (no decodes).
- * - Real meetings (test/fixtures/real-audio/ami, human speaker turns): regression floors a little under the figures
- *   `npm run eval:vad` measured (BENCHMARKS.md, "Voice detection on real meetings").
+ * - Real recordings (test/fixtures/real-audio, vad-sets.json: AMI meetings and dictation, human references):
+ *   regression floors a little under the figures `npm run eval:vad` measured, and the cross-validated rule itself
+ *   (BENCHMARKS.md, "Voice detection chosen by cross-validation").
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { FRAME_SAMPLES, SAMPLE_RATE } from '../../daemon/capture/source';
 import { vadConfig } from '../../daemon/vad/config';
-import { amiMeetings, quietFixtures, syntheticFixtures } from '../eval/vad/corpus';
+import { GRID, gridCandidates, ScoreCache, scoreCandidates } from '../eval/vad/candidates';
+import { amiMeetings, quietFixtures, realRecordings, syntheticFixtures } from '../eval/vad/corpus';
+import { choose, crossValidate, groupRecordings } from '../eval/vad/crossval';
+import { replay } from '../eval/vad/replay';
 import { Detection, detect } from '../eval/vad/run';
 import { coverage, falseSpeech, frameRecall, scoreFrames, Span } from '../eval/vad/score';
 import { scoreRecordings } from '../eval/vad-eval';
+import { DEFAULT_SEGMENTER_OPTIONS } from '../../daemon/vad/segmenter';
 import { DAEMON_BIN, SAMPLE_WAV } from '../setup';
 
 const FRAME_SEC = FRAME_SAMPLES / SAMPLE_RATE;
 
-/** Floors on the 9 AMI excerpts (35 turns ≥ 1 s): `npm run eval:vad` measured 1.000 / 0.935 / 0.06 % for the default profile. */
-const REAL_FLOORS = { coverage: 0.97, frameRecall: 0.9, falseSpeechMax: 0.01 };
+/**
+ * Floors on the committed real recordings (14, 62 turns ≥ 1 s): `npm run eval:vad` measured coverage 1.000, frame
+ * recall 0.975 and false speech 1.00 % for the default profile, the same on the folds it was not chosen on.
+ */
+const REAL_FLOORS = { coverage: 0.97, frameRecall: 0.95, falseSpeechMax: 0.015 };
 
 describe('voice activity detection (Silero, real model, shipped settings)', () => {
   type Scored = ReturnType<typeof scoreFrames> & Detection;
@@ -87,18 +95,52 @@ describe('voice activity detection (Silero, real model, shipped settings)', () =
     }
   });
 
-  it(`real meetings (AMI): turn coverage ≥ ${REAL_FLOORS.coverage}, frame recall ≥ ${REAL_FLOORS.frameRecall}, false speech ≤ ${REAL_FLOORS.falseSpeechMax}; the sensitive profile hears more`, async () => {
-    const { pooled, perFile } = await scoreRecordings(amiMeetings(), vadConfig());
+  it(`real recordings: turn coverage ≥ ${REAL_FLOORS.coverage}, frame recall ≥ ${REAL_FLOORS.frameRecall}, false speech ≤ ${REAL_FLOORS.falseSpeechMax}; the sensitive profile hears more`, async () => {
+    const recordings = realRecordings();
+    const { pooled, perFile } = await scoreRecordings(recordings, vadConfig());
     for (const f of perFile) console.log(`      ${f.name}: ${f.score.covered}/${f.score.turns} turns, recall ${frameRecall(f.score).toFixed(3)}, false ${falseSpeech(f.score).toFixed(4)}`);
-    assert.ok(pooled.turns >= 30, `${pooled.turns} reference turns`);
+    assert.ok(recordings.length >= 14 && pooled.turns >= 60, `${recordings.length} recordings, ${pooled.turns} reference turns`);
+    assert.ok(new Set(recordings.map((r) => r.kind)).size >= 2, 'meetings and dictation');
     assert.ok(coverage(pooled) >= REAL_FLOORS.coverage, `coverage ${coverage(pooled).toFixed(3)}; missed ${JSON.stringify(pooled.missed)}`);
     assert.ok(frameRecall(pooled) >= REAL_FLOORS.frameRecall, `frame recall ${frameRecall(pooled).toFixed(3)}`);
     assert.ok(falseSpeech(pooled) <= REAL_FLOORS.falseSpeechMax, `false speech ${falseSpeech(pooled).toFixed(4)}`);
-    const sensitive = (await scoreRecordings(amiMeetings(), vadConfig({ profile: 'sensitive' }))).pooled;
+    const sensitive = (await scoreRecordings(recordings, vadConfig({ profile: 'sensitive' }))).pooled;
     console.log(`      sensitive: coverage ${coverage(sensitive).toFixed(3)}, recall ${frameRecall(sensitive).toFixed(3)}, false ${falseSpeech(sensitive).toFixed(4)}`);
     assert.ok(coverage(sensitive) >= coverage(pooled), 'sensitive keeps every turn the default keeps');
-    assert.ok(frameRecall(sensitive) >= frameRecall(pooled) + 0.005, `sensitive frame recall ${frameRecall(sensitive).toFixed(3)} is not above the default's ${frameRecall(pooled).toFixed(3)}`);
-    assert.ok(falseSpeech(sensitive) <= 0.02, `sensitive false speech ${falseSpeech(sensitive).toFixed(4)}`);
+    assert.ok(frameRecall(sensitive) > frameRecall(pooled), `sensitive frame recall ${frameRecall(sensitive).toFixed(4)} is not above the default's ${frameRecall(pooled).toFixed(4)}`);
+    assert.ok(sensitive.speechHitSec > pooled.speechHitSec && falseSpeech(sensitive) <= 0.04, `sensitive false speech ${falseSpeech(sensitive).toFixed(4)}`);
+  });
+
+  it('the cross-validated rule: on every fold it picks the shipped default, which holds coverage on the folds it never saw', async () => {
+    // The grid around the shipped setting (every threshold pair, both front ends; the timings the eval tries too).
+    const grid = { ...GRID, hangoverMs: [400], preRollMs: [200, 300], minSpeechMs: [160, 250] };
+    const recordings = realRecordings();
+    const scored = await scoreCandidates(gridCandidates(grid), recordings, new ScoreCache());
+    const shipped = vadConfig();
+    const isShipped = (i: number | undefined) => i !== undefined && scored[i].candidate.config.levelHandling === shipped.levelHandling
+      && (['onThreshold', 'offThreshold', 'preRollMs', 'minSpeechMs', 'hangoverMs'] as const).every((k) => scored[i].candidate.config.segmenter[k] === shipped.segmenter[k]);
+    const before = scored.findIndex((c) => !c.candidate.config.levelHandling && c.candidate.config.segmenter.onThreshold === 0.3
+      && c.candidate.config.segmenter.offThreshold === 0.2 && c.candidate.config.segmenter.preRollMs === 200 && c.candidate.config.segmenter.minSpeechMs === 250);
+    assert.ok(before >= 0, 'the anchor (what ran before) is in the grid');
+    const rule = { vsAnchor: { index: before, factor: 1.1 } };
+    const groups = groupRecordings(recordings.map((r) => ({ name: r.name, speakers: r.speakers ?? [] })));
+    assert.ok(groups.length >= 5, `${groups.length} groups`);
+    assert.ok(isShipped(choose(scored, groups.flat(), rule)), `the rule picks ${scored[choose(scored, groups.flat(), rule) ?? 0].name}, not the shipped default`);
+    const { folds, pooled } = crossValidate(scored, groups, rule);
+    for (const f of folds) assert.ok(isShipped(f.chosen), `holding out ${f.heldOut.map((i) => recordings[i].name)}: ${f.chosen === undefined ? 'nothing' : scored[f.chosen].name}`);
+    assert.ok(pooled && coverage(pooled) >= REAL_FLOORS.coverage && falseSpeech(pooled) <= REAL_FLOORS.falseSpeechMax, `held out: ${JSON.stringify(pooled)}`);
+  });
+
+  it('the eval\'s replay of stored frame scores gives exactly the utterances a session cuts', async () => {
+    for (const r of realRecordings().filter((x) => ['trn01', 'mfa_cold_corpus3'].includes(x.name))) {
+      for (const config of [vadConfig(), vadConfig({ profile: 'sensitive' }), { ...vadConfig(), segmenter: { ...DEFAULT_SEGMENTER_OPTIONS, onThreshold: 0.5, offThreshold: 0.3 } }]) {
+        const live = await detect(r.file, config);
+        const replayed = await replay(await new ScoreCache().get(r.file, config), config.segmenter);
+        assert.ok(live.utterances.length > 0);
+        assert.deepEqual(replayed.utterances, live.utterances, r.name);
+        assert.deepEqual(replayed.speech, live.speech, r.name);
+      }
+    }
   });
 
   it('a turn still in progress when the recording ends reaches the recognizer (AMI trn01: laughter to the end)', async () => {

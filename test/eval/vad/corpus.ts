@@ -6,20 +6,65 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseRttm, Span } from './score';
+import { parseRttm, rttmSpeakers, Span } from './score';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export const REAL_AUDIO_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'real-audio');
 const GENERATED_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'generated');
 export const SAMPLE_WAV = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
 
-export interface RealRecording { name: string; file: string; turns: Span[] }
+export interface RealRecording {
+  name: string;
+  file: string;
+  turns: Span[];
+  /** The reference's speaker labels: recordings that share one are never split between choosing and scoring. */
+  speakers?: string[];
+  /** Which set it came from (test/fixtures/real-audio/vad-sets.json), and the kind of audio. */
+  set?: string;
+  kind?: RecordingKind;
+}
+
+/** What a user's source would carry: a room or headset meeting, a call's far end, one person dictating. */
+export type RecordingKind = 'meeting' | 'call' | 'dictation';
+
+export interface RealSet {
+  folder: string;
+  source: string;
+  kind: RecordingKind;
+  licence: string;
+  reference: string;
+  /**
+   * Whose speaker labels these are: sets that name speakers alike (AMI's participant ids) share one, so a speaker
+   * recorded in two sets links them; otherwise the set's own labels (spk00…) mean nothing outside it.
+   */
+  speakerIds?: string;
+  committed?: boolean;
+}
+
+/** The sets of real recordings with human references under `root` (its vad-sets.json), with where they came from. */
+export function realSets(root = REAL_AUDIO_DIR): RealSet[] {
+  const sets = (JSON.parse(fs.readFileSync(path.join(root, 'vad-sets.json'), 'utf8')) as { sets: RealSet[] }).sets;
+  return sets.map((s) => ({ ...s, committed: root === REAL_AUDIO_DIR }));
+}
+
+/** A folder of 16 kHz WAVs with one `reference.rttm` (speaker turns; their union is the speech truth). */
+export function rttmFolder(dir: string, extra: Pick<RealRecording, 'set' | 'kind'> = {}, speakerIds = dir): RealRecording[] {
+  const text = fs.readFileSync(path.join(dir, 'reference.rttm'), 'utf8');
+  const turns = parseRttm(text);
+  const speakers = rttmSpeakers(text);
+  return [...turns.keys()].sort().map((name) => ({
+    name, file: path.join(dir, `${name}.wav`), turns: turns.get(name)!, speakers: (speakers.get(name) ?? []).map((s) => `${speakerIds}:${s}`), ...extra,
+  }));
+}
+
+/** Every real recording under `root` (committed: test/fixtures/real-audio) the voice detection is chosen and checked on. */
+export function realRecordings(root = REAL_AUDIO_DIR): RealRecording[] {
+  return realSets(root).flatMap((s) => rttmFolder(path.join(root, s.folder), { set: s.folder, kind: s.kind }, s.speakerIds ?? path.join(root, s.folder)));
+}
 
 /** The AMI meeting excerpts: four people round a table, headset mix, quiet; the human speaker-turn reference. */
 export function amiMeetings(): RealRecording[] {
-  const dir = path.join(REAL_AUDIO_DIR, 'ami');
-  const turns = parseRttm(fs.readFileSync(path.join(dir, 'reference.rttm'), 'utf8'));
-  return [...turns.keys()].sort().map((name) => ({ name, file: path.join(dir, `${name}.wav`), turns: turns.get(name)! }));
+  return rttmFolder(path.join(REAL_AUDIO_DIR, 'ami'), { set: 'ami', kind: 'meeting' }, 'AMI');
 }
 
 export interface Clip { name: string; file: string; transcript: string; words?: Span[] }

@@ -30,6 +30,19 @@ export function parseRttm(text: string): Map<string, Span[]> {
   return turns;
 }
 
+/** The speaker labels (field 8) per file. */
+export function rttmSpeakers(text: string): Map<string, string[]> {
+  const speakers = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f[0] !== 'SPEAKER' || f.length < 8) continue;
+    const list = speakers.get(f[1]) ?? [];
+    if (!list.includes(f[7])) list.push(f[7]);
+    speakers.set(f[1], list);
+  }
+  return speakers;
+}
+
 /** Sorted, overlapping or touching spans merged. */
 export function union(spans: readonly Span[]): Span[] {
   const out: Span[] = [];
