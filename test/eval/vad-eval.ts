@@ -10,43 +10,18 @@
  *   npm run eval:vad                          Markdown on stdout
  *   npm run eval:vad -- --extra DIR           also the independent check: recordings labelled in ten-vad's .scv format
  *   npm run eval:vad -- --dev DIR             also choose on recordings that are not committed: DIR holds a vad-sets.json
- *                                             and its sets' folders (scripts/vad-dev-sets.js makes one from fetched sources)
+ *                                             and its sets' folders (test/fixtures/real-audio/README.md, "Not committed")
  *   npm run eval:vad -- --json FILE           the figures as JSON as well
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { VadConfig, vadConfig } from '../../daemon/vad/config';
-import { DEFAULT_SEGMENTER_OPTIONS } from '../../daemon/vad/segmenter';
-import { Candidate, candidateName, gates, gridCandidates, ScoreCache, ScoredCandidate, scoreCandidates, scoreOn } from './vad/candidates';
+import { BEFORE, Candidate, candidateName, gates, gridCandidates, rules, sameSetting, ScoreCache, ScoredCandidate, scoreCandidates, scoreOn } from './vad/candidates';
 import { labelledFolder, realRecordings, realSets, RealRecording } from './vad/corpus';
 import { choose, crossValidate, groupRecordings, Rule, spread } from './vad/crossval';
 import { detect } from './vad/run';
 import { coverage, falseSpeech, frameRecall, MIN_TURN_SEC, pool, RealScore, scoreAgainstTurns } from './vad/score';
-
-/** What Earshot ran before this evaluation: the anchor for CPU and for every comparison. */
-const BEFORE: VadConfig = { model: 'v6', levelHandling: false, segmenter: { ...DEFAULT_SEGMENTER_OPTIONS, onThreshold: 0.3, offThreshold: 0.2, preRollMs: 200, minSpeechMs: 250 } };
-
-/**
- * The rules. Default: no more false speech than what ran before on the same recordings, plus a tenth (on these
- * recordings false speech is mostly the hangover running into short pauses, and coughs and thumps the model takes
- * for a voice: a fixed budget would measure which recordings are in the fold, not the setting). Sensitive: twice the
- * budget, among the settings whose thresholds are below the shipped default's (one lower, neither higher), so it
- * hears everything the default hears and more, and pays for it in false speech.
- */
-const rules = (anchor: number, scored: ScoredCandidate[], shippedDefault: VadConfig): { default: Rule; sensitive: Rule } => ({
-  default: { vsAnchor: { index: anchor, factor: 1.1 } },
-  sensitive: {
-    vsAnchor: { index: anchor, factor: 2 },
-    allow: (i) => {
-      const c = scored[i].candidate.config;
-      return c.model === shippedDefault.model && c.levelHandling === shippedDefault.levelHandling && c.segmenter.onThreshold <= shippedDefault.segmenter.onThreshold
-        && c.segmenter.offThreshold <= shippedDefault.segmenter.offThreshold
-        && c.segmenter.onThreshold + c.segmenter.offThreshold < shippedDefault.segmenter.onThreshold + shippedDefault.segmenter.offThreshold && c.segmenter.minSpeechMs <= shippedDefault.segmenter.minSpeechMs
-        && c.segmenter.hangoverMs >= shippedDefault.segmenter.hangoverMs && c.segmenter.preRollMs >= shippedDefault.segmenter.preRollMs;
-    },
-  },
-});
 
 export interface RealResult { name: string; score: RealScore; utterances: number }
 
@@ -66,11 +41,6 @@ const f3 = (n: number) => n.toFixed(3);
 const pct = (n: number) => `${(100 * n).toFixed(2)}%`;
 const turnsOf = (r: RealRecording) => r.turns.filter((t) => t.end - t.start >= MIN_TURN_SEC).length;
 const figures = (s: RealScore) => `${f3(coverage(s))} (${s.covered}/${s.turns}) | ${f3(frameRecall(s))} | ${pct(falseSpeech(s))} (${s.farHitSec.toFixed(1)} of ${s.farSec.toFixed(0)} s)`;
-
-function sameSetting(a: VadConfig, b: VadConfig): boolean {
-  const keys = ['onThreshold', 'offThreshold', 'hangoverMs', 'preRollMs', 'minSpeechMs'] as const;
-  return a.model === b.model && a.levelHandling === b.levelHandling && keys.every((k) => Math.abs(a.segmenter[k] - b.segmenter[k]) < 1e-6);
-}
 
 /** CPU per audio second of a configuration run as a session runs it, over the given files. */
 async function cpuPerAudioSec(files: string[], config: VadConfig): Promise<number> {
@@ -180,7 +150,7 @@ async function main(): Promise<void> {
   }
 
   // CPU as a session spends it (the real detector, not the replay), each shipped profile against the anchor.
-  const files = [...recordings.map((r) => r.file)];
+  const files = recordings.map((r) => r.file);
   for (const [, config] of show) await detect(files[0], config); // warm-up: sessions loaded, JIT settled
   const cpu: Record<string, number> = {};
   for (const [name, config] of show) cpu[name] = await cpuPerAudioSec(files, config);

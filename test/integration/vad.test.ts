@@ -12,7 +12,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { FRAME_SAMPLES, SAMPLE_RATE } from '../../daemon/capture/source';
 import { vadConfig } from '../../daemon/vad/config';
-import { GRID, gridCandidates, ScoreCache, scoreCandidates } from '../eval/vad/candidates';
+import { BEFORE, GRID, gridCandidates, rules, sameSetting, ScoreCache, scoreCandidates } from '../eval/vad/candidates';
 import { amiMeetings, quietFixtures, realRecordings, syntheticFixtures } from '../eval/vad/corpus';
 import { choose, crossValidate, groupRecordings } from '../eval/vad/crossval';
 import { replay } from '../eval/vad/replay';
@@ -116,13 +116,10 @@ describe('voice activity detection (Silero, real model, shipped settings)', () =
     const grid = { ...GRID, hangoverMs: [400], preRollMs: [200, 300], minSpeechMs: [160, 250] };
     const recordings = realRecordings();
     const scored = await scoreCandidates(gridCandidates(grid), recordings, new ScoreCache());
-    const shipped = vadConfig();
-    const isShipped = (i: number | undefined) => i !== undefined && scored[i].candidate.config.levelHandling === shipped.levelHandling
-      && (['onThreshold', 'offThreshold', 'preRollMs', 'minSpeechMs', 'hangoverMs'] as const).every((k) => scored[i].candidate.config.segmenter[k] === shipped.segmenter[k]);
-    const before = scored.findIndex((c) => !c.candidate.config.levelHandling && c.candidate.config.segmenter.onThreshold === 0.3
-      && c.candidate.config.segmenter.offThreshold === 0.2 && c.candidate.config.segmenter.preRollMs === 200 && c.candidate.config.segmenter.minSpeechMs === 250);
+    const isShipped = (i: number | undefined) => i !== undefined && sameSetting(scored[i].candidate.config, vadConfig());
+    const before = scored.findIndex((c) => sameSetting(c.candidate.config, BEFORE));
     assert.ok(before >= 0, 'the anchor (what ran before) is in the grid');
-    const rule = { vsAnchor: { index: before, factor: 1.1 } };
+    const rule = rules(before, scored, vadConfig()).default;
     const groups = groupRecordings(recordings.map((r) => ({ name: r.name, speakers: r.speakers ?? [] })));
     assert.ok(groups.length >= 5, `${groups.length} groups`);
     assert.ok(isShipped(choose(scored, groups.flat(), rule)), `the rule picks ${scored[choose(scored, groups.flat(), rule) ?? 0].name}, not the shipped default`);

@@ -8,7 +8,7 @@
 import { FRAME_SAMPLES, SAMPLE_RATE } from '../../../daemon/capture/source';
 import { VadConfig } from '../../../daemon/vad/config';
 import { DEFAULT_SEGMENTER_OPTIONS, SegmenterOptions } from '../../../daemon/vad/segmenter';
-import { CandidateScores } from './crossval';
+import { CandidateScores, Rule } from './crossval';
 import { quietFixtures, RealRecording, syntheticFixtures } from './corpus';
 import { FrontEnd, replay, ScoredFrames, scoreFile } from './replay';
 import { RealScore, scoreAgainstTurns, scoreFrames } from './score';
@@ -128,3 +128,33 @@ export async function scoreCandidates(candidates: readonly Candidate[], recordin
   }
   return out;
 }
+
+/** Same model, front end and segmenter numbers. */
+export function sameSetting(a: VadConfig, b: VadConfig): boolean {
+  const keys = ['onThreshold', 'offThreshold', 'hangoverMs', 'preRollMs', 'minSpeechMs'] as const;
+  return a.model === b.model && a.levelHandling === b.levelHandling && keys.every((k) => Math.abs(a.segmenter[k] - b.segmenter[k]) < 1e-6);
+}
+
+/** What Earshot ran before this evaluation: the anchor for CPU and for every comparison. */
+export const BEFORE: VadConfig = { model: 'v6', levelHandling: false, segmenter: { ...DEFAULT_SEGMENTER_OPTIONS, onThreshold: 0.3, offThreshold: 0.2, preRollMs: 200, minSpeechMs: 250 } };
+
+/**
+ * The rules. Default: no more false speech than what ran before on the same recordings, plus a tenth (on these
+ * recordings false speech is mostly the hangover running into short pauses, and coughs and thumps the model takes
+ * for a voice: a fixed budget would measure which recordings are in the fold, not the setting). Sensitive: twice the
+ * budget, among the settings whose thresholds are below the shipped default's (one lower, neither higher), so it
+ * hears everything the default hears and more, and pays for it in false speech.
+ */
+export const rules = (anchor: number, scored: ScoredCandidate[], shippedDefault: VadConfig): { default: Rule; sensitive: Rule } => ({
+  default: { vsAnchor: { index: anchor, factor: 1.1 } },
+  sensitive: {
+    vsAnchor: { index: anchor, factor: 2 },
+    allow: (i) => {
+      const c = scored[i].candidate.config;
+      return c.model === shippedDefault.model && c.levelHandling === shippedDefault.levelHandling && c.segmenter.onThreshold <= shippedDefault.segmenter.onThreshold
+        && c.segmenter.offThreshold <= shippedDefault.segmenter.offThreshold
+        && c.segmenter.onThreshold + c.segmenter.offThreshold < shippedDefault.segmenter.onThreshold + shippedDefault.segmenter.offThreshold && c.segmenter.minSpeechMs <= shippedDefault.segmenter.minSpeechMs
+        && c.segmenter.hangoverMs >= shippedDefault.segmenter.hangoverMs && c.segmenter.preRollMs >= shippedDefault.segmenter.preRollMs;
+    },
+  },
+});
