@@ -23,11 +23,11 @@ import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from '
 import { AudioDevice, captureBackends, listDevices, systemCaptureAvailability } from './capture/devices';
 import { FileSource, SAMPLE_RATE } from './capture/source';
 import { readJournal } from './journal/journal';
-import { EXPORT_FORMATS, exportSession, isExportFormat } from './notes/export';
-import { extract, SpokenLine } from './notes/extract';
-import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from './notes/modelTranscript';
+import { EXPORT_FORMATS, exportSession, isExportFormat } from './documents/export';
+import { extract, SpokenLine } from './understanding/extract';
+import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from './understanding/modelTranscript';
 import { validateEnhancement } from '../protocol/validate';
-import { writeFileAtomic } from './notes/markdown';
+import { writeFileAtomic } from './documents/markdown';
 import { startServer } from './server';
 import { startConnectedSession } from './connect';
 import { loopbackHost, runListenDaemon, TOKEN_FILE } from './listen';

@@ -29,26 +29,27 @@ import { CaptureError, installHint } from './capture/faults';
 import { LiveSource } from './capture/live';
 import { MIC_RECORDERS, recorderAvailable } from './capture/recorder';
 import { AudioSource, FileSource, FRAME_SAMPLES, SAMPLE_RATE } from './capture/source';
-import { errnoCode, journalCreateMessage } from './notes/diskFaults';
+import { errnoCode, journalCreateMessage } from './diskFaults';
 import { AudioFileError } from './capture/wav';
 import { DEBUG_AUDIO_DIR, debugAudioPath, dumpingSource } from './capture/debugAudio';
 import { deleteAllData } from './dataStore';
-import { AskClient, clientChat, openAiCompatibleChat, RefinementReport, runModelExtraction } from './enhance';
-import { DEFAULT_CHUNK_OPTIONS, modelChunks, modelExtractionRecords, reduceChunks } from './notes/modelExtract';
-import { ItemRestoreError, restoreInJournal } from './notes/restore';
+import { AskClient, clientChat, openAiCompatibleChat, RefinementReport, runModelExtraction } from './understanding/providers';
+import { DEFAULT_CHUNK_OPTIONS, modelChunks, modelExtractionRecords, reduceChunks } from './understanding/modelExtract';
+import { ItemRestoreError, restoreInJournal } from './documents/restore';
 import { JournalContents, JournalRecord, readJournal } from './journal/journal';
 import { acquireSessionLock, liveLockOwner, lockPathOf } from './journal/lock';
 import {
-  endedResult, finalizeInterrupted, findInterruptedSessions, hasEnded, INTERRUPTED_MESSAGE, itemsOf, resumesOf, SessionLockedError, sessionModeOf, summaryOf,
+  endedResult, findInterruptedSessions, hasEnded, INTERRUPTED_MESSAGE, itemsOf, resumesOf, SessionLockedError, sessionModeOf,
 } from './journal/recovery';
+import { finalizeInterrupted, summaryOf } from './service/finalizeStored';
 import { ResumedFileSource } from './session/resume';
 import { segmentsOf } from './journal/journal';
-import { ActionItemDoneError, markDoneInJournal } from './notes/done';
-import { EditorTimeline } from './notes/editorTimeline';
-import { exportFileName, exportSession } from './notes/export';
-import { annotateSegment, WorkspaceIndexHolder } from './notes/segmentContext';
-import { notesFileName } from './notes/markdown';
-import { warmUpExtraction } from './notes/extract';
+import { ActionItemDoneError, markDoneInJournal } from './documents/done';
+import { EditorTimeline } from './anchoring/editorTimeline';
+import { exportFileName, exportSession } from './documents/export';
+import { annotateSegment, WorkspaceIndexHolder } from './anchoring/segmentContext';
+import { notesFileName } from './documents/markdown';
+import { warmUpExtraction } from './understanding/extract';
 import { DAY_MS, pruneSessions, PruneResult } from './retention';
 import { Session, SessionConfig, SessionEvents } from './session/session';
 import { createSpeechDetector, vadConfig } from './vad/config';

@@ -60,7 +60,7 @@ export function indentationFor(lines: readonly string[], line: number): string {
   return '';
 }
 
-/** Markdown-escaped text as the notes write it (daemon/notes/markdown.ts `inline`). */
+/** Markdown-escaped text as the notes write it (daemon/documents/markdown.ts `inline`). */
 export function notesInline(text: string): string {
   return text.replace(/[\\`*_[\]<>#|]/g, (c) => `\\${c}`).replace(/\s+/g, ' ').trim();
 }
@@ -82,7 +82,7 @@ export interface NotesLocation {
 const comparable = (s: string) => s.replace(/\\([\\`*_[\]<>#|])/g, '$1').replace(/\s+/g, ' ').trim().toLowerCase();
 
 /**
- * Finds an item's line in a notes file (daemon/notes/markdown.ts format): an action item by its
+ * Finds an item's line in a notes file (daemon/documents/markdown.ts format): an action item by its
  * `<!-- earshot:id -->` marker, else (and for decisions and questions) by its text within its own section. Selects the
  * item's text on that line. undefined: not in the notes (yet).
  */

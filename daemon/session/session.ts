@@ -15,13 +15,14 @@ import { AudioFrame, AudioSource, SAMPLE_RATE } from '../capture/source';
 import { Decoder, newRecognizerStats, recognize, RecognizedSegment, RecognizerStats, StreamingOptions, DEFAULT_STREAMING_OPTIONS } from '../asr/streaming';
 import { DegradeLadder, DegradeRung, DegradeThresholds } from '../asr/degrade';
 import { Journal, JournalContents, JournalRecord, JournalWriteError, readJournal, segmentsOf } from '../journal/journal';
-import { errnoCode, finalNotesMessage, journalCreateMessage, journalWriteMessage, notesWriteMessage } from '../notes/diskFaults';
-import { restoreSession, utteranceNumber } from '../journal/recovery';
-import { extract, SpokenLine } from '../notes/extract';
-import { ActionItemDoneError, doneRevision } from '../notes/done';
-import { SegmentAnnotation } from '../notes/segmentContext';
+import { errnoCode, finalNotesMessage, journalCreateMessage, journalWriteMessage, notesWriteMessage } from '../diskFaults';
+import { utteranceNumber } from '../journal/recovery';
+import { restoreSession } from './restored';
+import { extract, SpokenLine } from '../understanding/extract';
+import { ActionItemDoneError, doneRevision } from '../documents/done';
+import { SegmentAnnotation } from '../anchoring/segmentContext';
 import { DEFAULT_ECHO_OPTIONS, echoScore, EnvelopeHistory } from './echo';
-import { handTicks, notesDigest, readIfExists, renderNotes, writeNotesFile } from '../notes/markdown';
+import { handTicks, notesDigest, readIfExists, renderNotes, writeNotesFile } from '../documents/markdown';
 import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, SegmenterOptions, SpeechDetector, UtteranceCounter, UtteranceEvent } from '../vad/segmenter';
 
 export interface SessionEvents {

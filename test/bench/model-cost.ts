@@ -8,10 +8,10 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ANSWER_RESERVE_TOKENS, estimateTokens } from '../../daemon/enhance';
+import { ANSWER_RESERVE_TOKENS, estimateTokens } from '../../daemon/understanding/providers';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
-import { extract } from '../../daemon/notes/extract';
-import { chunkMessages, modelChunks } from '../../daemon/notes/modelExtract';
+import { extract } from '../../daemon/understanding/extract';
+import { chunkMessages, modelChunks } from '../../daemon/understanding/modelExtract';
 import { DEFAULT_ENHANCEMENT_TOKEN_BUDGET } from '../../protocol/protocol';
 
 interface Row { meeting: string; lines: number; chars: number; chunks: number; ruleItems: number; promptTokens: number; worstCaseTokens: number }

@@ -23,9 +23,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Chat, openAiCompatibleChat } from '../../daemon/enhance';
-import { extract, SpokenLine } from '../../daemon/notes/extract';
-import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/notes/modelTranscript';
+import { Chat, openAiCompatibleChat } from '../../daemon/understanding/providers';
+import { extract, SpokenLine } from '../../daemon/understanding/extract';
+import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { loadDoublyLabelled } from './notes-agreement';
 import {
   evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,

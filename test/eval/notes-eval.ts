@@ -27,7 +27,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseTranscript } from '../../daemon/cli';
-import { extract, SpokenLine } from '../../daemon/notes/extract';
+import { extract, SpokenLine } from '../../daemon/understanding/extract';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
 export const MEETINGS_DIR = path.join(FIXTURES, 'meetings');

@@ -15,8 +15,8 @@
  *   npm run eval:scorer [-- --folds K] [--grid "keepItem,keepDecision,addItem,addDecision;…"]
  *   node out/test/eval/notes-scorer.js [--train LABELS_DIR] [--transcripts DIR] …   (other labelled meetings)
  */
-import { extract, SpokenLine, splitSentences } from '../../daemon/notes/extract';
-import { clean } from '../../daemon/notes/speech';
+import { extract, SpokenLine, splitSentences } from '../../daemon/understanding/extract';
+import { clean } from '../../daemon/understanding/speech';
 import { evaluate, flagValue, loadMeetings, loadSilver, Meeting, MeetingLabels, meetingDateOf, percentCell, Predictions, readTurns, REAL_MEETINGS_DIR, SETS, SILVER_DIR } from './notes-eval';
 
 export interface LinearModel { bias: number; weights: Record<string, number> }

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readJournal, segmentsOf } from '../../daemon/journal/journal';
-import { EXPORT_FORMATS, parseExport, SessionExport } from '../../daemon/notes/export';
+import { EXPORT_FORMATS, parseExport, SessionExport } from '../../daemon/documents/export';
 import { miniModel, SAMPLE_WAV, TEST_WORD } from '../setup';
 import { runEarshot } from './daemon-process';
 

@@ -15,7 +15,7 @@ import { ActionItem, Decision, SummaryParams } from '../../protocol/protocol';
 import { BATCH_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
 import { FileSource } from '../../daemon/capture/source';
 import { readJournal } from '../../daemon/journal/journal';
-import { exportSession, parseExport } from '../../daemon/notes/export';
+import { exportSession, parseExport } from '../../daemon/documents/export';
 import { Session } from '../../daemon/session/session';
 import { createSpeechDetector, vadConfig } from '../../daemon/vad/config';
 import { FakeDecoder } from '../unit/fakes';

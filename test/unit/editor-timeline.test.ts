@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { EditorLocation, MAX_INDEX_FILES, WorkspaceSymbolInfo } from '../../protocol/protocol';
-import { EditorTimeline, sameLocation, wallTimeOf } from '../../daemon/notes/editorTimeline';
-import { buildIndex } from '../../daemon/notes/mentions';
-import { annotateSegment, WorkspaceIndexHolder } from '../../daemon/notes/segmentContext';
+import { EditorTimeline, sameLocation, wallTimeOf } from '../../daemon/anchoring/editorTimeline';
+import { buildIndex } from '../../daemon/anchoring/mentions';
+import { annotateSegment, WorkspaceIndexHolder } from '../../daemon/anchoring/segmentContext';
 
 const at = (path: string, startLine: number, endLine = startLine): EditorLocation => ({ path, startLine, endLine });
 const T0 = Date.UTC(2025, 2, 5, 9, 0);

@@ -4,8 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Io, main } from '../../daemon/cli';
 import { JournalContents, JournalRecord, SessionHeader } from '../../daemon/journal/journal';
-import { EXPORT_FORMATS, exportFileName, exportSession, parseExport, ParsedSegment, SessionExport } from '../../daemon/notes/export';
-import { renderNotes } from '../../daemon/notes/markdown';
+import { EXPORT_FORMATS, exportFileName, exportSession, parseExport, ParsedSegment, SessionExport } from '../../daemon/documents/export';
+import { renderNotes } from '../../daemon/documents/markdown';
 
 const HEADER: SessionHeader = {
   type: 'session', version: 1, sessionId: 's-42', title: 'Design review: <API> & "v2"', startedAt: '2025-03-05T09:00:00.000Z',

@@ -3,8 +3,8 @@
  * due dates follow the README conventions, decisions have kinds. Sentences are written for these tests.
  */
 import * as assert from 'node:assert/strict';
-import { dueDate, extract, SpokenLine } from '../../daemon/notes/extract';
-import { decisionKind } from '../../daemon/notes/decisions';
+import { dueDate, extract, SpokenLine } from '../../daemon/understanding/extract';
+import { decisionKind } from '../../daemon/understanding/decisions';
 
 /** Wednesday 5 March 2025, 09:00 local time. */
 const MEETING = new Date(2025, 2, 5, 9, 0, 0);

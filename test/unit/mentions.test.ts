@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { MentionTarget, WorkspaceSymbolInfo } from '../../protocol/protocol';
 import {
   buildIndex, buildIndexInSlices, findMentions, linkDestination, linkify, Mention, segmentMentions, WorkspaceIndex,
-} from '../../daemon/notes/mentions';
+} from '../../daemon/anchoring/mentions';
 
 const FILES = [
   'src/auth.ts',

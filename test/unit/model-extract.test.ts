@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { ANSWER_RESERVE_TOKENS, clientChat, estimateTokens, RefineFailure, runModelExtraction, RefinementReport } from '../../daemon/enhance';
+import { ANSWER_RESERVE_TOKENS, clientChat, estimateTokens, RefineFailure, runModelExtraction, RefinementReport } from '../../daemon/understanding/providers';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
-import { renderNotes } from '../../daemon/notes/markdown';
+import { renderNotes } from '../../daemon/documents/markdown';
 import {
   ChunkLine, chunkLines, chunkMessages, lineChars, modelChunks, modelExtractionRecords, parseChunkAnswer, reduceChunks, restoreRevision,
-} from '../../daemon/notes/modelExtract';
+} from '../../daemon/understanding/modelExtract';
 import { ChunkExtraction, ExtractionProgressParams } from '../../protocol/protocol';
 import { InvalidParamsError, validateChunkExtraction, validateEnhancement, validateItemRestore } from '../../protocol/validate';
 import { vscodeStub } from './vscode-stub';

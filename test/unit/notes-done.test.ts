@@ -4,8 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ActionItem, ErrorCodes } from '../../protocol/protocol';
 import { Journal, JournalRecord, readJournal, SessionHeader } from '../../daemon/journal/journal';
-import { ActionItemDoneError, markDoneInJournal } from '../../daemon/notes/done';
-import { renderNotes } from '../../daemon/notes/markdown';
+import { ActionItemDoneError, markDoneInJournal } from '../../daemon/documents/done';
+import { renderNotes } from '../../daemon/documents/markdown';
 import { EarshotService, ServiceError } from '../../daemon/service';
 
 type ItemRecord = Extract<JournalRecord, { type: 'actionItem' }>;

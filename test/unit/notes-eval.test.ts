@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SpokenLine } from '../../daemon/notes/extract';
+import type { SpokenLine } from '../../daemon/understanding/extract';
 import { SECOND_LABELLER_DIR } from '../eval/notes-agreement';
 import { loadMeetings, MeetingLabels, overlap, readTurns, SETS } from '../eval/notes-eval';
 

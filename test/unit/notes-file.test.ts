@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
-import { handTicks, MY_NOTES_END, MY_NOTES_START, parsePreviousNotes, renderNotes, writeNotesFile } from '../../daemon/notes/markdown';
+import { handTicks, MY_NOTES_END, MY_NOTES_START, parsePreviousNotes, renderNotes, writeNotesFile } from '../../daemon/documents/markdown';
 import { FileSource } from '../../daemon/capture/source';
 import { DEFAULT_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
 import { Session } from '../../daemon/session/session';

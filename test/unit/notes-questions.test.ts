@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { extract } from '../../daemon/notes/extract';
-import { analyzeQuestions, openQuestions, QuestionLine } from '../../daemon/notes/questions';
-import { summarize } from '../../daemon/notes/summary';
+import { extract } from '../../daemon/understanding/extract';
+import { analyzeQuestions, openQuestions, QuestionLine } from '../../daemon/understanding/questions';
+import { summarize } from '../../daemon/understanding/summary';
 
 /** Wednesday 5 March 2025, 09:00 local time. */
 const MEETING = new Date(2025, 2, 5, 9, 0, 0);

@@ -4,9 +4,9 @@
  * Phrases are the issue's own examples and the kinds of turns found in real AMI/ICSI meetings.
  */
 import * as assert from 'node:assert/strict';
-import { decisionKind, proposalKind } from '../../daemon/notes/decisions';
-import { extract } from '../../daemon/notes/extract';
-import { clean, cutOff, doneInTheRoom } from '../../daemon/notes/speech';
+import { decisionKind, proposalKind } from '../../daemon/understanding/decisions';
+import { extract } from '../../daemon/understanding/extract';
+import { clean, cutOff, doneInTheRoom } from '../../daemon/understanding/speech';
 
 const DATE = new Date('2024-01-15T09:00:00');
 

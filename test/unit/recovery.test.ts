@@ -11,7 +11,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Journal, JournalRecord, readJournal, SessionHeader } from '../../daemon/journal/journal';
 import { acquireSessionLock, liveLockOwner, lockPathOf, ownerAlive } from '../../daemon/journal/lock';
-import { finalizeInterrupted, findInterruptedSessions, restoreSession, SessionLockedError, utteranceNumber } from '../../daemon/journal/recovery';
+import { findInterruptedSessions, SessionLockedError, utteranceNumber } from '../../daemon/journal/recovery';
+import { finalizeInterrupted } from '../../daemon/service/finalizeStored';
+import { restoreSession } from '../../daemon/session/restored';
 
 const header = (sessionId: string, notesPath: string): Omit<SessionHeader, 'type' | 'version'> => ({
   sessionId, title: 'Standup', startedAt: '2025-03-05T09:00:00.000Z', sources: ['mic', 'system'], language: 'en', notesPath, mode: 'meeting',

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { chatCompletionsUrl } from '../../daemon/enhance';
+import { chatCompletionsUrl } from '../../daemon/understanding/providers';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
-import { parsePreviousNotes, renderNotes } from '../../daemon/notes/markdown';
-import { displayModel } from '../../daemon/notes/markdown';
+import { parsePreviousNotes, renderNotes } from '../../daemon/documents/markdown';
+import { displayModel } from '../../daemon/documents/markdown';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { InvalidParamsError, isLoopbackHost, validateEnhancement, validateInitializationOptions } from '../../protocol/validate';
 

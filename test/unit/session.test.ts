@@ -6,10 +6,10 @@ import { ActionItem, Decision, SessionStateParams, TranscriptSegment } from '../
 import { FileSource, SAMPLE_RATE } from '../../daemon/capture/source';
 import { DEFAULT_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
 import { readJournal, JournalRecord } from '../../daemon/journal/journal';
-import { ActionItemDoneError } from '../../daemon/notes/done';
-import { EditorTimeline } from '../../daemon/notes/editorTimeline';
-import { buildIndex } from '../../daemon/notes/mentions';
-import { annotateSegment } from '../../daemon/notes/segmentContext';
+import { ActionItemDoneError } from '../../daemon/documents/done';
+import { EditorTimeline } from '../../daemon/anchoring/editorTimeline';
+import { buildIndex } from '../../daemon/anchoring/mentions';
+import { annotateSegment } from '../../daemon/anchoring/segmentContext';
 import { Session, SessionConfig, SessionEvents } from '../../daemon/session/session';
 import { EnergyDetector } from '../../daemon/vad/energy';
 import { REPO_ROOT, SAMPLE_WAV } from '../setup';

@@ -7,10 +7,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { EditorLocation, FinalSegment, SegmentMention } from '../../protocol/protocol';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById, segmentsOf } from '../journal/journal';
-import { sameLocation } from './editorTimeline';
-import { escapeMarkdown, linkDestination, linkify } from './mentions';
-import { openQuestions } from './questions';
-import { summarize } from './summary';
+import { sameLocation } from '../anchoring/editorTimeline';
+import { escapeMarkdown, linkDestination, linkify } from '../anchoring/mentions';
+import { openQuestions } from '../understanding/questions';
+import { summarize } from '../understanding/summary';
 
 /** mm:ss, or h:mm:ss past the hour. */
 export function clock(seconds: number): string {

@@ -4,7 +4,7 @@
  * records, and the model's records are applied to them: what the CLI prints is what the notes would show.
  */
 import { Decision, EnhancementSettings, ExtractionProgressParams } from '../../protocol/protocol';
-import { Chat, openAiCompatibleChat, runModelExtraction } from '../enhance';
+import { Chat, openAiCompatibleChat, runModelExtraction } from './providers';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
 import { modelChunks, modelExtractionRecords, reduceChunks, DEFAULT_CHUNK_OPTIONS } from './modelExtract';

@@ -7,7 +7,7 @@ import { ActionItem, Decision, ItemRestoreParams } from '../../protocol/protocol
 import { ActionItemRecord, DecisionRecord, Journal, latestById, readJournal } from '../journal/journal';
 import { oneAtATime } from './done';
 import { renderNotes, writeNotesFile } from './markdown';
-import { restoreRevision } from './modelExtract';
+import { restoreRevision } from '../understanding/modelExtract';
 
 /** No item of that kind has the id. */
 export class ItemRestoreError extends Error {}

@@ -12,9 +12,9 @@
 import {
   ChunkExtraction, DEFAULT_ENHANCEMENT_CONCURRENCY, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings,
   ExtractionProgressParams, LanguageModelChatParams,
-} from '../protocol/protocol';
-import { validateLanguageModelChatResult } from '../protocol/validate';
-import { chunkMessages, ModelChunk, ModelRunSummary, parseChunkAnswer } from './notes/modelExtract';
+} from '../../protocol/protocol';
+import { validateLanguageModelChatResult } from '../../protocol/validate';
+import { chunkMessages, ModelChunk, ModelRunSummary, parseChunkAnswer } from './modelExtract';
 
 export type RefinementOutcome = 'applied' | 'declined' | 'failed' | 'timeout' | 'cancelled' | 'budget';
 
