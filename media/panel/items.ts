@@ -26,18 +26,14 @@ export function setItems(items: ActionItem[], decided: Decision[]): void {
   renderList('decisions');
 }
 
-/** One action item changed (removed without a dismissal: gone; dismissed by the language model: kept, struck through). */
-export function updateActionItem(item: ActionItem): void {
-  if (item.removed && !item.dismissed) actionItems.delete(item.id);
-  else actionItems.set(item.id, item);
-  renderList('actionItems');
+/** One item of a list changed (removed without a dismissal: gone; dismissed by the language model: kept, struck through). */
+function update<T extends ActionItem | Decision>(list: ItemList, entries: Map<string, T>, entry: T): void {
+  if (entry.removed && !entry.dismissed) entries.delete(entry.id);
+  else entries.set(entry.id, entry);
+  renderList(list);
 }
-
-export function updateDecision(decision: Decision): void {
-  if (decision.removed && !decision.dismissed) decisions.delete(decision.id);
-  else decisions.set(decision.id, decision);
-  renderList('decisions');
-}
+export const updateActionItem = (item: ActionItem) => update('actionItems', actionItems, item);
+export const updateDecision = (decision: Decision) => update('decisions', decisions, decision);
 
 function entriesOf(name: ItemList): Entry[] {
   if (name === 'actionItems') return actionItemEntries(actionItems.values());
