@@ -43,20 +43,20 @@
  * This file is the entry (out/webview/media/panel.js, loaded as an ES module; its imports load from beside it): it
  * routes each message of the extension to the view it is for, wires the skeleton's command buttons, and starts the
  * panel. The views, in media/panel/, each own their part of the page:
- *   messages.ts        the message layer: post() to the extension, receive() of its messages (the table below)
- *   session.ts         #state, #elapsed, the toolbar, #error, body[data-*]
- *   sources.ts         #sources: rows, level meters, pause switches, capture problems
- *   notices.ts         #notice, #extraction, the panel notes (p.panel-note)
- *   model.ts           #model
- *   transcript.ts      the transcript's lines (add, replace, remove, clear) and #announcer
- *   transcriptState.ts the transcript's data: lines, the filtered view, the row layout, following the live end
- *   transcriptList.ts  the virtual list: rows in the DOM, spacers, scrolling, #jump-live, #empty, #filter-count
- *   transcriptRow.ts   one line's row
+ *   messages.ts          the message layer: post() to the extension, receive() of its messages (the table below)
+ *   session.ts           #state, #elapsed, the toolbar, #error, body[data-*]
+ *   sources.ts           #sources: rows, level meters, pause switches, capture problems
+ *   notices.ts           #notice, #extraction, the panel notes (p.panel-note)
+ *   model.ts             #model
+ *   transcript.ts        the transcript's lines (add, replace, remove, clear) and #announcer
+ *   transcriptState.ts   the transcript's data: lines, the filtered view, the row layout, following the live end
+ *   transcriptList.ts    the virtual list: rows in the DOM, spacers, scrolling, #jump-live, #empty, #filter-count
+ *   transcriptRow.ts     one line's row
  *   transcriptFilter.ts  #search, #speaker-filter
- *   items.ts           the notes lists (action items, decisions, open questions) and the summary
- *   itemRows.ts        one notes entry's row
- *   tabs.ts            the notes' tabs
- *   dom.ts             shared helpers: byId, el, iconButton, setLabel, clock
+ *   items.ts             the notes lists (action items, decisions, open questions) and the summary
+ *   itemRows.ts          one notes entry's row
+ *   tabs.ts              the notes' tabs
+ *   dom.ts               shared helpers: byId, el, iconButton, setLabel, clock
  */
 import { isIconName, setIcon } from './icons.js';
 import { renderList, setItems, showSummary, updateActionItem, updateDecision } from './panel/items.js';
