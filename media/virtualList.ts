@@ -1,7 +1,7 @@
 /**
  * Windowing math for the transcript's virtual list: which rows to put in the DOM for a scroll position, and how tall
  * the spacers above and below them are. Pure (no DOM), so the unit tests (test/unit/virtual-list.test.ts) import it
- * directly; the webview (media/panel.ts) imports the same file.
+ * directly; the webview (media/panel/transcriptState.ts) imports the same file.
  *
  * Rows wrap, so their heights vary: a row's height is measured once it was rendered and cached by its key; rows never
  * measured count as the estimate (the rounded mean of the measured ones). Offsets are prefix sums kept valid up to

@@ -2,10 +2,10 @@
 /**
  * Checks a packed VSIX (run by scripts/package-vsix.js after every `npm run package`, and by the
  * editor smoke test in CI): every native binary in it is for its target platform, what the extension
- * needs at run time is there (the compiled extension and daemon, the whisper and onnxruntime addons,
- * the Silero VAD model with its checksum, the sample), README's relative links name files in the
- * package, and nothing of the development tree came along (tests, TypeScript sources, source maps,
- * generated test models, whisper.cpp's sources).
+ * needs at run time is there (the compiled extension and daemon, the panel's webview script with every
+ * module it imports, the whisper and onnxruntime addons, the Silero VAD model with its checksum, the
+ * sample), README's relative links name files in the package, and nothing of the development tree
+ * came along (tests, TypeScript sources, source maps, generated test models, whisper.cpp's sources).
  *
  * Usage: node scripts/vsix-contents.js <file.vsix> [--target <platform-arch>]   (exit 1 on a problem)
  */
@@ -31,6 +31,8 @@ const REQUIRED = [
   'media/sample/standup.wav',
   VAD_MODEL,
 ];
+/** The panel's webview script: the modules it imports (and theirs, media/panel/*) load beside it, so they must ship too. */
+const WEBVIEW_ENTRY = 'out/webview/media/panel.js';
 /** Native addons that must be there for the target: a path pattern each. */
 const REQUIRED_NATIVE = [
   { what: 'the whisper addon', pattern: /^node_modules\/smart-whisper\/build\/Release\/smart-whisper\.node$/ },
@@ -84,6 +86,31 @@ function relativeLinks(markdown) {
 
 const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
 
+/** The relative ES module imports of a script (`import … from './x.js'`, `import './x.js'`, `export … from './x.js'`). */
+function relativeImports(source) {
+  return [...source.matchAll(/^\s*(?:import|export)\s(?:[^'";]*?\sfrom\s*)?['"](\.{1,2}\/[^'"]+)['"]/gm)].map((m) => m[1]);
+}
+
+/** Modules that `entry` (a path in the package) imports, directly or through another, and the package lacks. */
+async function missingImports(zip, names, entry) {
+  const missing = [];
+  const seen = new Set([entry]);
+  const queue = [entry];
+  while (queue.length) {
+    const file = queue.shift();
+    const source = await zip.file(`extension/${file}`)?.async('string');
+    if (source === undefined) continue; // a missing entry is REQUIRED's to report
+    for (const spec of relativeImports(source)) {
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
+      if (seen.has(target)) continue;
+      seen.add(target);
+      if (names.has(target)) queue.push(target);
+      else missing.push(`missing ${target} (imported by ${file})`);
+    }
+  }
+  return missing;
+}
+
 /**
  * Reads the VSIX and returns { target, entries, bytes, unpackedBytes, native, summary }, or throws
  * an Error naming every problem found. `checkout`: the folder the package was built from; the optional native
@@ -117,6 +144,7 @@ async function checkVsix(file, target, { checkout } = {}) {
     }
   }
   for (const need of REQUIRED) if (!names.has(need)) problems.push(`missing ${need}`);
+  problems.push(...await missingImports(zip, names, WEBVIEW_ENTRY));
   for (const { what, pattern } of [...REQUIRED_NATIVE, cpuFloorModule(target), REQUIRED_GPU[target]].filter(Boolean)) {
     if (!native.some((n) => pattern.test(n.name))) problems.push(`missing ${what} for ${target}`);
   }
@@ -151,7 +179,7 @@ async function checkVsix(file, target, { checkout } = {}) {
   };
 }
 
-module.exports = { checkVsix, relativeLinks, FORBIDDEN };
+module.exports = { checkVsix, relativeLinks, relativeImports, FORBIDDEN };
 
 if (require.main === module) {
   const argv = process.argv.slice(2);

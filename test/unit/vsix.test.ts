@@ -23,6 +23,7 @@ const packager = require(path.join(REPO_ROOT, 'scripts', 'package-vsix.js')) as 
 const contents = require(path.join(REPO_ROOT, 'scripts', 'vsix-contents.js')) as {
   checkVsix(file: string, target?: string, options?: { checkout?: string }): Promise<{ summary: string; native: { name: string }[] }>;
   relativeLinks(markdown: string): string[];
+  relativeImports(source: string): string[];
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -270,6 +271,19 @@ describe('VSIX: contents check', () => {
   it('refuses a Silero model that is not the one the daemon was tested with', async () => {
     const file = await pack('vad', { 'media/vad/silero_vad_v6.onnx': 'not the model' });
     await assert.rejects(contents.checkVsix(file, 'linux-x64'), /silero_vad_v6\.onnx has sha256 /);
+  });
+
+  it("requires every module the panel's webview script imports, and the modules those import", async () => {
+    const entry = "import { a } from './panel/a.js';\nimport './icons.js';\n";
+    const modules = { 'out/webview/media/panel.js': entry, 'out/webview/media/icons.js': '', 'out/webview/media/panel/a.js': "export * from '../b.js';\n" };
+    await contents.checkVsix(await pack('webview', { ...modules, 'out/webview/media/b.js': '' }), 'linux-x64');
+    await assert.rejects(contents.checkVsix(await pack('webview-missing', modules), 'linux-x64'),
+      /missing out\/webview\/media\/b\.js \(imported by out\/webview\/media\/panel\/a\.js\)/);
+  });
+
+  it('reads the relative imports of a script, not those in comments or strings', () => {
+    assert.deepEqual(contents.relativeImports("import {\n  a,\n  b,\n} from '../x.js';\nimport './y.js';\nexport * from \"./z.js\";\n"
+      + "import fs from 'node:fs';\n// import q from './no.js';\nconst s = \"import r from './no.js'\";\n"), ['../x.js', './y.js', './z.js']);
   });
 
   it('reads relative links outside code, without anchors', () => {

@@ -1,0 +1,54 @@
+/**
+ * The header's passing messages: #notice (what an action did; hides itself after 3 s, or 8 s for a warning or an
+ * error), #extraction (the opt-in language-model extraction at stop: "chunk k of n" with Cancel while it runs, then
+ * how it ended for 10 s) and the dismissible panel notes (p.panel-note[data-note]: the extension says which show;
+ * Dismiss hides one for good). Touches only those elements.
+ */
+import type { PanelNote, ToPanel } from '../../protocol/panel';
+import { byId } from './dom.js';
+import { post } from './messages.js';
+
+const noticeBox = byId('notice');
+let noticeTimer: number | undefined;
+
+export function showNotice(text: string, level: 'info' | 'warning' | 'error'): void {
+  noticeBox.textContent = text;
+  noticeBox.dataset.level = level;
+  noticeBox.hidden = false;
+  window.clearTimeout(noticeTimer);
+  noticeTimer = window.setTimeout(() => { noticeBox.hidden = true; }, level === 'info' ? 3000 : 8000);
+}
+
+/** The opt-in language-model extraction at stop: "chunk k of n" with a Cancel button while it runs, then how it ended. */
+const extractionBox = byId('extraction');
+const extractionText = extractionBox.querySelector<HTMLSpanElement>('.extraction-text')!;
+const extractionCancel = extractionBox.querySelector<HTMLButtonElement>('button')!;
+let extractionTimer: number | undefined;
+extractionCancel.addEventListener('click', () => post({ type: 'command', command: 'cancelExtraction' }));
+
+export function showExtraction(p: Extract<ToPanel, { type: 'extraction' }>['progress']): void {
+  window.clearTimeout(extractionTimer);
+  if (!p) {
+    extractionBox.hidden = true;
+    return;
+  }
+  const running = p.state === 'running';
+  extractionText.textContent = running ? `Language model: chunk ${Math.min(p.finished + 1, p.chunks)} of ${p.chunks}` : `Language model: ${p.message}`;
+  extractionCancel.hidden = !running;
+  extractionBox.dataset.state = p.state;
+  extractionBox.hidden = false;
+  if (!running) extractionTimer = window.setTimeout(() => { extractionBox.hidden = true; }, 10_000);
+}
+
+/** The dismissible notes (PanelNote): the extension says which to show; Dismiss hides one for good. */
+const panelNotes = [...document.querySelectorAll<HTMLElement>('.panel-note[data-note]')];
+for (const note of panelNotes) {
+  note.querySelector<HTMLButtonElement>('button[data-dismiss-hint]')!.addEventListener('click', () => {
+    note.hidden = true;
+    post({ type: 'dismissNote', note: note.dataset.note as PanelNote });
+  });
+}
+
+export function showNotes(shown: PanelNote[]): void {
+  for (const note of panelNotes) note.hidden = !shown.includes(note.dataset.note as PanelNote);
+}
