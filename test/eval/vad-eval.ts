@@ -66,6 +66,13 @@ function printCrossValidation(title: string, budgetText: string, rule: Rule, sco
     const tested = cv.folds.map((f) => f.test!).filter((t) => t.turns > 0);
     const cov = spread(tested.map(coverage)), fs = spread(cv.folds.map((f) => falseSpeech(f.test!)));
     console.log(`| **pooled over the held-out folds** | ${cv.pooled.turns} | | | ${figures(cv.pooled)} |`);
+    // A meeting's false speech and a dictation's are different risks: each kind pooled over its own held-out recordings.
+    const byKind = new Map<string, RealScore[]>();
+    for (const f of cv.folds) {
+      if (f.chosen === undefined) continue;
+      for (const i of f.heldOut) byKind.set(recordings[i].kind ?? '?', [...(byKind.get(recordings[i].kind ?? '?') ?? []), scored[f.chosen].perRecording[i]]);
+    }
+    for (const [kind, scores] of [...byKind].sort()) console.log(`| held out, ${kind} only (${scores.length} recordings) | ${pool(scores).turns} | | | ${figures(pool(scores))} |`);
     console.log(`\nSpread over the folds (held out): coverage min ${f3(cov.min)} / median ${f3(cov.median)} / max ${f3(cov.max)}; false speech min ${pct(fs.min)} / median ${pct(fs.median)} / max ${pct(fs.max)}. ` +
       `Where chosen the same settings showed false speech ${pct(spread(cv.folds.map((f) => falseSpeech(f.train!))).median)} (median).`);
   }
