@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DAY_MS, pruneSessions, sessionStartOf } from '../../daemon/retention';
+import { DAY_MS, pruneSessions, sessionStartOf } from '../../daemon/service/retention';
 
 const NOW = Date.UTC(2026, 0, 31, 12, 0, 0);
 const idAt = (ms: number, suffix = 'a1b2c3') => `${new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${suffix}`;

@@ -17,10 +17,10 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DataDeleteCount, DataDeleteResult } from '../protocol/protocol';
-import { CATALOG } from './asr/catalog';
-import { DEBUG_AUDIO_DIR } from './capture/debugAudio';
-import { liveLockOwner } from './journal/lock';
+import { DataDeleteCount, DataDeleteResult } from '../../protocol/protocol';
+import { CATALOG } from '../asr/catalog';
+import { DEBUG_AUDIO_DIR } from '../capture/debugAudio';
+import { liveLockOwner } from '../journal/lock';
 
 export interface DeleteDataOptions {
   storageDir: string;

@@ -1,0 +1,112 @@
+/**
+ * What every session of this daemon is built with: the words whisper is primed with, the client's workspace index and
+ * editor timeline (for mentions), the VAD and whisper models loaded before it starts, and the SessionConfig wiring
+ * them to the service's events. Shared by a start and a resume; it makes no session and opens no source.
+ */
+import { EditorActivityParams, ErrorCodes, FilePace, LiveSourceKind, WorkspaceIndexParams } from '../../protocol/protocol';
+import { EditorTimeline } from '../anchoring/editorTimeline';
+import { annotateSegment, WorkspaceIndexHolder } from '../anchoring/segmentContext';
+import { ModelLifecycle, ModelProgress } from '../asr/modelLifecycle';
+import { BATCH_STREAMING_OPTIONS } from '../asr/streaming';
+import { debugAudioPath, dumpingSource } from '../capture/debugAudio';
+import { AudioSource } from '../capture/source';
+import { ServiceError } from '../serviceError';
+import { SessionConfig } from '../session/session';
+import { warmUpExtraction } from '../understanding/extract';
+import { createSpeechDetector, vadConfig } from '../vad/config';
+import { VadModelError } from '../vad/silero';
+import { ModelExtractions } from './modelExtractions';
+import { ServiceConfig, ServiceEvents } from './serviceConfig';
+import { journalPathOf } from './storedSessions';
+
+/** What a start or a resume knows of its session; the rest of SessionConfig is the same for all. */
+export interface SessionFacts {
+  sessionId: string; title: string; language: string; startedAt: Date; sources: AudioSource[]; notesPath: string; dictation: boolean; resumed?: boolean;
+  unlock?: () => Promise<void>;
+  pace?: FilePace; audioFile?: string; devices?: Partial<Record<LiveSourceKind, string>>; speakers?: Partial<Record<LiveSourceKind, string>>;
+}
+
+export class SessionPipeline {
+  private vocabulary = '';
+  /** The client's workspace files and symbols, for the mentions in finals (built off the hot path). */
+  private readonly workspaceIndex = new WorkspaceIndexHolder();
+  /** What the user had open, for every session of this daemon (one may start long after a file was opened). */
+  private readonly editorTimeline = new EditorTimeline();
+
+  constructor(
+    private readonly config: ServiceConfig, private readonly events: ServiceEvents,
+    private readonly models: ModelLifecycle, private readonly extractions: ModelExtractions,
+  ) {}
+
+  /** Replaces the words whisper is primed with (already validated and bounded). */
+  setVocabulary(words: string[]): void {
+    this.vocabulary = words.join(', ');
+  }
+
+  setWorkspaceIndex(params: WorkspaceIndexParams): void {
+    this.workspaceIndex.set(params);
+  }
+
+  noteEditorActivity(params: EditorActivityParams): void {
+    this.editorTimeline.note(params.location, params.at);
+  }
+
+  /**
+   * Before a session starts: the VAD, then the whisper model, then an index sent just before the start (so the first
+   * finals can link to it). The model loads off the JavaScript thread while the notes extraction warms up on it: its
+   * first run costs ~180 ms, which the session's first final would otherwise wait for (warmUpExtraction).
+   */
+  async prepare(progress: ModelProgress | undefined, notes: boolean): Promise<void> {
+    await this.loadVad();
+    const loading = this.models.load(progress);
+    if (notes) warmUpExtraction();
+    await loading;
+    await this.workspaceIndex.whenBuilt();
+  }
+
+  /** The pipeline around a session, for a start and for a resume. */
+  configFor(s: SessionFacts): SessionConfig {
+    const { sessionId, startedAt, sources, dictation } = s;
+    const vad = vadConfig(this.config.vad, dictation ? 'dictation' : 'meeting');
+    const extractWithModel = this.extractions.extractorFor(sessionId);
+    return {
+      sessionId,
+      title: s.title,
+      language: s.language,
+      startedAt,
+      ...(s.pace ? { pace: s.pace } : {}),
+      ...(s.unlock ? { unlock: s.unlock } : {}),
+      ...(s.devices ? { devices: s.devices } : {}),
+      ...(s.speakers ? { speakers: s.speakers } : {}),
+      // Audio is written to disk only when the user opted in to the debug dump.
+      sources: this.config.debugSaveAudio && !s.resumed ? sources.map((source) => dumpingSource(source, debugAudioPath(this.config.storageDir, sessionId, source.kind),
+        (e) => this.events.debugAudioFailed?.(sessionId, source.kind, e.message))) : sources,
+      journalPath: journalPathOf(this.config.storageDir, sessionId),
+      notesPath: s.notesPath,
+      mode: dictation ? 'dictation' : 'meeting',
+      decoder: { decode: (request) => this.models.decode(request), abortPartial: () => this.models.abortPartial() },
+      createDetector: () => createSpeechDetector(vad),
+      segmenter: vad.segmenter,
+      ...(this.config.degradeThresholds ? { degradeThresholds: this.config.degradeThresholds } : {}),
+      ...(s.pace === 'fast' ? { streaming: BATCH_STREAMING_OPTIONS } : {}),
+      vocabulary: () => this.vocabulary,
+      onEchoSuppressed: (segmentId, score, final) => this.events.echoSuppressed?.(sessionId, segmentId, score, final),
+      annotate: (segment) => annotateSegment(segment, startedAt, this.workspaceIndex.current, this.editorTimeline),
+      onDegrade: (level, rung) => {
+        this.events.degrade?.(level, rung.name);
+        void this.models.useSmallerModel(rung.smallerModel === true);
+      },
+      ...(s.audioFile ? { audioFile: s.audioFile } : {}),
+      ...(extractWithModel && !dictation ? { extractWithModel } : {}),
+    };
+  }
+
+  /** The VAD model loads once (shared by every source's detector); without it nothing can be heard. */
+  private async loadVad(): Promise<void> {
+    try {
+      await createSpeechDetector(vadConfig(this.config.vad));
+    } catch (e) {
+      throw new ServiceError(ErrorCodes.VadUnavailable, e instanceof VadModelError ? e.message : `Voice activity detection is unavailable: ${(e as Error).message}`);
+    }
+  }
+}
