@@ -11,45 +11,22 @@
  * An existing final file is checked (size, then hash) before it is trusted; a bad one is replaced only
  * when asked (`repair` or `force`), otherwise the download reports it and leaves it alone, and callers
  * must not load it.
+ *
+ * This file holds the resume logic (the part, Range, 206/200/416, restarts) and the final install. The pieces:
+ * httpsGet.ts (the request and its redirects), downloadMeter.ts (counting, hashing, progress), fileCheck.ts (size and
+ * hash checks), downloadFaults.ts (DownloadError, disk errors), modelCache.ts (where models live, downloadModel).
+ * It must not know about models or the catalog: it downloads one file to one place.
  */
-import { createHash, Hash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import * as https from 'node:https';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { Transform, TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tls from 'node:tls';
-import { CatalogModel, catalogModelForFile, DEFAULT_MODEL_ID, getCatalogModel } from './catalog';
-
-export type DownloadErrorCode =
-  | 'insecure-url' // not https:// (or a redirect to something else)
-  | 'bad-request' // options that cannot work (no checksum, bad URL)
-  | 'too-many-redirects'
-  | 'http-status' // the server answered with an error status
-  | 'network' // connection failed, dropped or stalled; the .part is kept
-  | 'size-mismatch' // the server's file or the finished download has the wrong size
-  | 'checksum-mismatch' // the finished download has the wrong hash; the .part was deleted
-  | 'corrupt-existing' // the final file is there but fails verification (pass repair to replace it)
-  | 'disk-full' // ENOSPC / EDQUOT, or not enough free space to start; the .part is kept
-  | 'disk' // another file-system error (permissions, read-only disk...)
-  | 'busy' // this process is already downloading to the same file
-  | 'aborted'; // cancelled through the AbortSignal; the .part is kept
-
-export class DownloadError extends Error {
-  override name = 'DownloadError';
-  constructor(readonly code: DownloadErrorCode, message: string, readonly details: Record<string, unknown> = {}) {
-    super(message);
-  }
-}
-
-/** What a file must be. At least one hash is required; sha256 is preferred when both are given. */
-export interface ExpectedFile {
-  bytes?: number;
-  sha256?: string;
-  sha1?: string;
-}
+import { checkFreeSpace, DownloadError, diskError, isDiskError, mib } from './downloadFaults';
+import { fileSink, Meter } from './downloadMeter';
+import { ExpectedFile, feed, hashFile, pickHash, sizeOf, verifyFile } from './fileCheck';
+import { assertHttps, openFollowingRedirects, parseContentRange, shown, USER_AGENT } from './httpsGet';
 
 export interface DownloadProgress {
   /** Bytes of the file that are done, including those a resume started from. */
@@ -98,214 +75,11 @@ export interface DownloadResult {
   resumedFrom: number;
 }
 
-export type FileCheckStatus = 'ok' | 'missing' | 'size-mismatch' | 'checksum-mismatch';
-
-export interface FileCheck {
-  status: FileCheckStatus;
-  bytes: number;
-  algorithm: 'sha256' | 'sha1';
-  expectedHash: string;
-  /** The file's hash; absent when the size already ruled it out or the file is missing. */
-  actualHash?: string;
-  /** One sentence for messages, empty when ok. */
-  reason: string;
-}
-
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const USER_AGENT = 'earshot-model-downloader';
 /** Destinations being downloaded to by this process. */
 const inFlight = new Set<string>();
 
 export function partPath(dest: string): string {
   return `${dest}.part`;
-}
-
-function pickHash(expected: ExpectedFile): { algorithm: 'sha256' | 'sha1'; hex: string } {
-  if (expected.sha256) {
-    if (!/^[0-9a-f]{64}$/i.test(expected.sha256)) throw new DownloadError('bad-request', `Invalid sha256 "${expected.sha256}"`);
-    return { algorithm: 'sha256', hex: expected.sha256.toLowerCase() };
-  }
-  if (expected.sha1) {
-    if (!/^[0-9a-f]{40}$/i.test(expected.sha1)) throw new DownloadError('bad-request', `Invalid sha1 "${expected.sha1}"`);
-    return { algorithm: 'sha1', hex: expected.sha1.toLowerCase() };
-  }
-  throw new DownloadError('bad-request', 'A download needs an expected sha256 (or sha1) to verify against');
-}
-
-/** The URL without its query string (CDN redirects carry signatures that do not belong in logs). */
-function shown(url: URL | string): string {
-  const u = new URL(url.toString());
-  u.search = '';
-  u.username = '';
-  u.password = '';
-  return u.toString();
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-}
-
-/** Feeds a file's first `end` bytes (all by default) into `hash`. */
-async function feed(hash: Hash, file: string, end?: number): Promise<void> {
-  if (end === 0) return;
-  for await (const chunk of createReadStream(file, end === undefined ? {} : { start: 0, end: end - 1 })) hash.update(chunk as Buffer);
-}
-
-export async function hashFile(file: string, algorithm: 'sha256' | 'sha1' = 'sha256'): Promise<string> {
-  const hash = createHash(algorithm);
-  await feed(hash, file);
-  return hash.digest('hex');
-}
-
-async function sizeOf(file: string): Promise<number | null> {
-  try {
-    const stat = await fs.stat(file);
-    return stat.isFile() ? stat.size : null;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw e;
-  }
-}
-
-/** Checks a file against its expected size and hash (size first: a wrong size costs no hashing). */
-export async function verifyFile(file: string, expected: ExpectedFile): Promise<FileCheck> {
-  const { algorithm, hex } = pickHash(expected);
-  const bytes = await sizeOf(file);
-  if (bytes === null) return { status: 'missing', bytes: 0, algorithm, expectedHash: hex, reason: `${file} does not exist` };
-  if (expected.bytes !== undefined && bytes !== expected.bytes) {
-    const why = bytes < expected.bytes ? 'truncated (an incomplete download?)' : 'too long (corrupt)';
-    return { status: 'size-mismatch', bytes, algorithm, expectedHash: hex, reason: `${file} is ${bytes} bytes where ${expected.bytes} are expected: ${why}` };
-  }
-  const actualHash = await hashFile(file, algorithm);
-  if (actualHash !== hex) {
-    return { status: 'checksum-mismatch', bytes, algorithm, expectedHash: hex, actualHash, reason: `${file} has ${algorithm} ${actualHash}, expected ${hex} (corrupt or a different file)` };
-  }
-  return { status: 'ok', bytes, algorithm, expectedHash: hex, actualHash, reason: '' };
-}
-
-function diskError(e: unknown, label: string, where: string): DownloadError {
-  const err = e as NodeJS.ErrnoException;
-  if (err.code === 'ENOSPC' || err.code === 'EDQUOT') {
-    return new DownloadError('disk-full', `Not enough disk space to download ${label} into ${where} (${err.code}). Free some space and retry: the download resumes where it stopped.`, { cause: err.code });
-  }
-  return new DownloadError('disk', `Cannot write ${label} into ${where}: ${err.message}`, { cause: err.code });
-}
-
-function isDiskError(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  return typeof code === 'string' && ['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EISDIR', 'ENOTDIR', 'EMFILE', 'EIO'].includes(code);
-}
-
-/** Fails early when the disk clearly cannot hold what is left to download. */
-async function checkFreeSpace(dir: string, needed: number, label: string): Promise<void> {
-  if (needed <= 0) return;
-  let available: number;
-  try {
-    const stat = await fs.statfs(dir);
-    available = stat.bavail * stat.bsize;
-  } catch {
-    return; // not knowable here: the write itself will tell
-  }
-  if (available < needed) {
-    throw new DownloadError('disk-full', `Not enough disk space to download ${label} into ${dir}: ${mib(needed)} needed, ${mib(available)} free.`, { needed, available });
-  }
-}
-
-function assertHttps(url: URL, label: string, viaRedirect: boolean): void {
-  if (url.protocol !== 'https:') {
-    throw new DownloadError(
-      'insecure-url',
-      `Refusing to download ${label} from ${shown(url)}${viaRedirect ? ' (where the server redirected)' : ''}: only https:// URLs are allowed.`,
-      { url: shown(url) },
-    );
-  }
-}
-
-interface RequestOptions {
-  headers: Record<string, string>;
-  ca?: (string | Buffer)[];
-  signal?: AbortSignal;
-  idleTimeoutMs: number;
-  label: string;
-}
-
-function request(url: URL, opts: RequestOptions): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, {
-      method: 'GET',
-      headers: opts.headers,
-      agent: false, // one connection per request: nothing lingers after a download
-      ...(opts.ca ? { ca: opts.ca } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    }, resolve);
-    req.setTimeout(opts.idleTimeoutMs, () => {
-      req.destroy(new DownloadError('network', `The download of ${opts.label} stalled: nothing received for ${Math.round(opts.idleTimeoutMs / 1000)} s from ${shown(url)}.`));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** GET with redirects followed (HTTPS only, at most `maxRedirects`); the Range header travels along. */
-async function open(start: URL, opts: RequestOptions, maxRedirects: number): Promise<{ res: IncomingMessage; url: URL }> {
-  let url = start;
-  for (let hop = 0; ; hop++) {
-    assertHttps(url, opts.label, hop > 0);
-    const res = await request(url, opts);
-    const status = res.statusCode ?? 0;
-    if (!REDIRECTS.has(status)) return { res, url };
-    res.resume();
-    const location = res.headers.location;
-    if (!location) throw new DownloadError('http-status', `Downloading ${opts.label}: ${shown(url)} answered ${status} without a Location.`, { status });
-    if (hop >= maxRedirects) {
-      throw new DownloadError('too-many-redirects', `Downloading ${opts.label}: more than ${maxRedirects} redirects from ${shown(start)}.`, { maxRedirects });
-    }
-    url = new URL(location, url);
-  }
-}
-
-/** `bytes a-b/total` or `bytes * /total` → its parts. */
-function parseContentRange(value: string | undefined): { start: number | null; total: number | null } {
-  const m = /^bytes\s+(?:(\d+)-\d+|\*)\/(\d+|\*)$/i.exec(value?.trim() ?? '');
-  if (!m) return { start: null, total: null };
-  return { start: m[1] === undefined ? null : Number(m[1]), total: m[2] === '*' ? null : Number(m[2]) };
-}
-
-/** Hashes and counts what passes through, reporting progress (throttled, monotonic). */
-class Meter extends Transform {
-  received = 0;
-  /** The caller reported the start just before: the first chunk waits its turn like the others. */
-  private lastReport = performance.now();
-  constructor(private readonly hash: Hash, private readonly report: (received: number) => void, private readonly intervalMs: number,
-    /** Most bytes this attempt may bring (null: unknown). */
-    private readonly limit: number | null, private readonly label: string) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.received += chunk.length;
-    if (this.limit !== null && this.received > this.limit) {
-      callback(new DownloadError('size-mismatch', `The download of ${this.label} is longer than expected; it was deleted.`));
-      return;
-    }
-    this.hash.update(chunk);
-    const now = performance.now();
-    if (now - this.lastReport >= this.intervalMs) {
-      this.lastReport = now;
-      this.report(this.received);
-    }
-    callback(null, chunk);
-  }
-}
-
-/** Writes to an open file handle and leaves closing it to the caller (who fsyncs first). */
-function fileSink(handle: fs.FileHandle): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      handle.write(chunk).then(() => callback(), callback);
-    },
-  });
 }
 
 function abortError(label: string, dest: string): DownloadError {
@@ -386,7 +160,7 @@ async function download(options: DownloadOptions, dest: string, label: string, s
     let res: IncomingMessage;
     let url: URL;
     try {
-      ({ res, url } = await open(start, { headers, ca, signal, idleTimeoutMs, label }, options.maxRedirects ?? 5));
+      ({ res, url } = await openFollowingRedirects(start, { headers, ca, signal, idleTimeoutMs, label }, options.maxRedirects ?? 5));
     } catch (e) {
       if (e instanceof DownloadError) throw e;
       if (signal?.aborted) throw abortError(label, dest);
@@ -500,83 +274,4 @@ async function finish(dest: string, part: string, label: string, expected: Expec
     throw diskError(e, label, path.dirname(dest));
   }
   return { path: dest, bytes, hash: actual, algorithm, downloaded: true, resumedFrom };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Models: where they live and how they are fetched.
-
-export interface ModelFileSettings {
-  /** The user's model path setting (a local ggml file): wins over everything, used as is (offline). */
-  modelPath?: string;
-  /** Catalog id from the settings or the capability recommendation; default DEFAULT_MODEL_ID. */
-  modelId?: string;
-  /** The model cache folder setting; default `<storageDir>/models`. */
-  cacheDir?: string;
-  storageDir: string;
-}
-
-export type ResolvedModelFile =
-  | { source: 'path'; path: string; /** The catalog entry with this file name, if any (not enforced). */ model: CatalogModel | undefined }
-  | { source: 'catalog'; path: string; model: CatalogModel; cacheDir: string };
-
-function expandHome(p: string): string {
-  return p === '~' || p.startsWith('~/') || p.startsWith('~\\') ? path.join(os.homedir(), p.slice(1)) : p;
-}
-
-/** Default model cache folder. */
-export function defaultCacheDir(storageDir: string): string {
-  return path.join(storageDir, 'models');
-}
-
-/** Which model file to use: the path setting if set, else the catalog model's file in the cache folder. Pure. */
-export function resolveModelFile(settings: ModelFileSettings): ResolvedModelFile {
-  const configured = settings.modelPath?.trim();
-  if (configured) {
-    const file = path.resolve(expandHome(configured));
-    return { source: 'path', path: file, model: catalogModelForFile(path.basename(file)) };
-  }
-  const model = getCatalogModel(settings.modelId?.trim() || DEFAULT_MODEL_ID);
-  const cacheDir = settings.cacheDir?.trim() ? path.resolve(expandHome(settings.cacheDir.trim())) : defaultCacheDir(settings.storageDir);
-  return { source: 'catalog', path: path.join(cacheDir, model.file), model, cacheDir };
-}
-
-export function modelExpectation(model: CatalogModel): ExpectedFile {
-  return { bytes: model.bytes, sha256: model.sha256, sha1: model.sha1 };
-}
-
-export type CachedModelStatus =
-  | { state: 'ready'; path: string; bytes: number }
-  | { state: 'missing'; path: string }
-  /** Only a `.part` is there: a download can resume from `bytes`. */
-  | { state: 'partial'; path: string; bytes: number; total: number }
-  /** The final file fails verification: it must not be loaded; download with repair to replace it. */
-  | { state: 'corrupt'; path: string; reason: string };
-
-/** The state of a catalog model in a cache folder (hashes the file when its size is right). */
-export async function cachedModelStatus(model: CatalogModel, cacheDir: string): Promise<CachedModelStatus> {
-  const file = path.join(cacheDir, model.file);
-  const check = await verifyFile(file, modelExpectation(model));
-  if (check.status === 'ok') return { state: 'ready', path: file, bytes: check.bytes };
-  if (check.status !== 'missing') return { state: 'corrupt', path: file, reason: check.reason };
-  const partial = await sizeOf(partPath(file));
-  return partial === null ? { state: 'missing', path: file } : { state: 'partial', path: file, bytes: partial, total: model.bytes };
-}
-
-export type ModelDownloadOptions = Omit<DownloadOptions, 'url' | 'dest' | 'expected' | 'label'> & {
-  cacheDir: string;
-  /** Another source for the same file (a mirror); it is verified against the catalog all the same. */
-  url?: string;
-};
-
-/** Downloads a catalog model into the cache folder, verified against the catalog's size and sha256. */
-export function downloadModel(model: CatalogModel | string, options: ModelDownloadOptions): Promise<DownloadResult> {
-  const entry = typeof model === 'string' ? getCatalogModel(model) : model;
-  const { cacheDir, url, ...rest } = options;
-  return downloadFile({
-    ...rest,
-    url: url ?? entry.url,
-    dest: path.join(cacheDir, entry.file),
-    expected: { bytes: entry.bytes, sha256: entry.sha256 },
-    label: `whisper model ${entry.id}`,
-  });
 }

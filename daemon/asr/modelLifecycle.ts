@@ -9,7 +9,9 @@ import { ServiceError } from '../serviceError';
 import type { GpuChoice } from '../config';
 import { CATALOG, fasterModels, findCatalogModel } from './catalog';
 import { DEGRADE_LADDER } from './degrade';
-import { cachedModelStatus, DownloadError, DownloadProgress } from './download';
+import { DownloadProgress } from './download';
+import { DownloadError } from './downloadFaults';
+import { cachedModelStatus } from './modelCache';
 import { downloadCatalogModel, ensureVerified, listModels, ModelSelection } from './modelStore';
 import { DecodeRequest, WhisperEngine } from './whisper';
 

@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import { CatalogEntry, ModelDownloadResult, ModelListResult } from '../../protocol/protocol';
 import { detectMachine, ModelChoice, recommendModel } from './capabilities';
 import { CATALOG, CatalogModel, sameModelAs } from './catalog';
-import { cachedModelStatus, defaultCacheDir, downloadModel, DownloadProgress, modelExpectation, resolveModelFile, verifyFile } from './download';
+import { DownloadProgress } from './download';
+import { verifyFile } from './fileCheck';
+import { cachedModelStatus, defaultCacheDir, downloadModel, modelExpectation, resolveModelFile } from './modelCache';
 import { ModelFileError } from './modelFile';
 
 export interface ModelSelection {

@@ -4,12 +4,9 @@
  *
  *   recorder stdout ─► decode ─► capture clock ─► frames ─► bounded queue ─► frames(signal) ─► consumer (VAD)
  *
- * - Faults: the recorder exiting with any code, its stdout ending, a fatal line on its stderr ("Connection
- *   terminated"), or it not starting at all (not installed) are noticed at once (the process events fire within
- *   milliseconds; the 1 s goal has room for a loaded machine). A watchdog reports a stall when no data came for
- *   `stallMs` (2 s) while the process lives (a frozen server), and restarts a recorder stalled for `stallRestartMs`.
- * - Recovery: the recorder is restarted after 0.25, 0.5, 1, 2, 4, then every 5 s until the source is stopped, and
- *   capture resumes when the server is back; a run that stays healthy resets the delays. retryNow() skips the wait.
+ * - Faults and recovery: recorderSupervisor.ts starts the recorder, notices every way it fails (exit, stdout ended, a
+ *   fatal stderr line, a stall the watchdog sees) and restarts it with backoff; this source turns its faults into
+ *   statuses. retryNow() skips the wait.
  * - A slow consumer: frames wait in a bounded queue (`bufferSeconds`, 30 s by default). When it is full the oldest
  *   frame is dropped and counted (`droppedSamples`): memory stays bounded and the consumer catches up on current
  *   audio. The burst after a stall goes through the same queue: it is real audio (PulseAudio's null sinks deliver
@@ -24,13 +21,18 @@
  *   the state is 'paused': no watchdog, no retries, no fault. resume() starts a recorder as at the start (a failure then
  *   is retried with backoff as usual); the clock kept running, so the first frame after it sits at the wall time it
  *   arrived, and the paused time is not counted as a gap.
+ *
+ * Owns the audio: decoding, frames on the clock, gaps and drops, levels, silence judging, the status and its
+ * listeners. Must not start, stop or time recorder processes: that is the supervisor's.
  */
-import { Backoff, BackoffOptions } from './backoff';
+import { BackoffOptions } from './backoff';
 import { BoundedQueue } from './boundedQueue';
 import { CaptureClock, ClockOptions } from './clock';
-import { CaptureError, CaptureFault, CaptureKind, classifyEnd, FaultContext, FaultReason, isFatalStderrLine, stallFault } from './faults';
+import { CaptureKind, FaultReason } from './faults';
 import { InputLevel, LevelMeter, Pcm16Decoder } from './pcm';
-import { RecorderLauncher, recorderLauncher, RecorderRequest, RunningRecorder } from './recorder';
+import { RecorderLauncher, recorderLauncher, RecorderRequest } from './recorder';
+import { RecorderSupervisor } from './recorderSupervisor';
+import { RunningRecorder } from './runningRecorder';
 import { AudioFrame, AudioSource, FRAME_SAMPLES, SAMPLE_RATE } from './source';
 import { SilenceWatch, silentMicFault, silentTapHint, SOUND_DBFS } from './silence';
 
@@ -96,9 +98,6 @@ export interface LiveSourceOptions extends Omit<RecorderRequest, 'kind'> {
   silentMs?: number;
 }
 
-const WATCHDOG_TICK_MS = 250;
-/** A watchdog tick this late means this process did not run (event loop blocked, machine suspended): data may be waiting unread. */
-const LATE_TICK_MS = 750;
 /** Status updates that only report new drops come at most this often. */
 const DROP_REPORT_MS = 1000;
 
@@ -109,10 +108,7 @@ export class LiveSource implements AudioSource {
   readonly speaker: string;
   private readonly launcher: RecorderLauncher;
   private readonly platform: NodeJS.Platform;
-  private readonly stallMs: number;
-  private readonly firstDataMs: number;
-  private readonly stallRestartMs: number;
-  private readonly backoff: Backoff;
+  private readonly supervisor: RecorderSupervisor;
   private readonly queue: BoundedQueue<AudioFrame>;
   private readonly statusListeners = new Set<Listener<CaptureStatus>>();
   private readonly levelListeners = new Set<Listener<InputLevel>>();
@@ -129,26 +125,14 @@ export class LiveSource implements AudioSource {
   private meter: LevelMeter;
   private droppedSamples = 0;
   private gapSamples = 0;
-  private attempt = 0;
   private lastDropReport = 0;
   // Per recorder process:
-  private recorder: RunningRecorder | undefined;
-  private lastDataAt: number | undefined;
-  private firstDataAt: number | undefined;
   private readonly silence: SilenceWatch;
   /** How long the paired microphone (pairWithMicrophone) has heard sound, in ms. */
   private micSoundMs = 0;
-  private pendingFault: CaptureFault | undefined;
-  private skipBackoff = false;
-  private wakeRetry: (() => void) | undefined;
-  // Pause: the flag, the abort of the recorder run it ends, the wake-up of the supervisor waiting for resume(), the
-  // clock index of the resume until the first audio after it (the clock's jump up to there is the pause, not a gap),
-  // and whether the run started by the resume is still the one running (its start-up counts no more than a session's).
-  private paused = false;
-  /** A pause the supervisor has not acted on yet: it still gets its marker if resume() comes first. */
-  private pauseRequested = false;
-  private pauseRun: AbortController | undefined;
-  private wakeResume: (() => void) | undefined;
+  // After a pause: the clock index of the resume until the first audio after it (the clock's jump up to there is the
+  // pause, not a gap), and whether the run started by the resume is still the one running (its start-up counts no
+  // more than a session's).
   private resumedAt: number | undefined;
   private resumeRun = false;
 
@@ -157,10 +141,18 @@ export class LiveSource implements AudioSource {
     this.speaker = options.speaker ?? (options.kind === 'mic' ? 'You' : 'Others');
     this.platform = options.platform ?? process.platform;
     this.launcher = options.launcher ?? recorderLauncher({ ...options, kind: options.kind });
-    this.stallMs = options.stallMs ?? 2000;
-    this.firstDataMs = options.firstDataMs ?? 4000;
-    this.stallRestartMs = options.stallRestartMs ?? 10_000;
-    this.backoff = new Backoff(options.backoff);
+    this.supervisor = new RecorderSupervisor({
+      kind: this.kind, platform: this.platform, launcher: this.launcher, backoff: options.backoff,
+      stallMs: options.stallMs ?? 2000, firstDataMs: options.firstDataMs ?? 4000, stallRestartMs: options.stallRestartMs ?? 10_000,
+    }, {
+      status: () => this.current,
+      setStatus: (change) => this.setStatus(change),
+      enterPause: () => this.enterPause(),
+      resumed: (now) => { this.resumedAt = this.clock.wallSamples(now); },
+      resumeRun: (isResumeRun) => { this.resumeRun = isResumeRun; },
+      recorderStarted: (recorder) => this.recorderStarted(recorder),
+      data: (chunk, arrival) => this.ingest(chunk, arrival),
+    });
     const bufferSeconds = options.bufferSeconds ?? 30;
     this.queue = new BoundedQueue(Math.max(1, Math.ceil((bufferSeconds * SAMPLE_RATE) / FRAME_SAMPLES)));
     this.meter = new LevelMeter(options.levelIntervalMs ?? 100);
@@ -210,19 +202,12 @@ export class LiveSource implements AudioSource {
 
   /** The user's "Retry": start a failed recorder now, or restart a stalled one, and forget the backoff. */
   retryNow(): void {
-    this.backoff.reset();
-    if (this.wakeRetry) {
-      this.wakeRetry();
-    } else if (this.current.state === 'stalled' && this.recorder?.running) {
-      this.pendingFault = { reason: 'stalled', message: `No ${this.what()} audio: restarting the recorder "${this.launcher.recorder}".` };
-      this.skipBackoff = true;
-      void this.recorder.stop();
-    }
+    this.supervisor.retryNow();
   }
 
   /** Whether pause() holds the source (until resume() or the end of frames()). */
   get isPaused(): boolean {
-    return this.paused;
+    return this.supervisor.isPaused;
   }
 
   /**
@@ -230,19 +215,12 @@ export class LiveSource implements AudioSource {
    * Returns false (and does nothing) when already paused or frames() is not running.
    */
   pause(): boolean {
-    if (!this.active || this.paused) return false;
-    this.paused = true;
-    this.pauseRequested = true;
-    this.pauseRun?.abort();
-    return true;
+    return this.active && this.supervisor.pause();
   }
 
   /** Starts capturing again after pause(). Returns false (and does nothing) when not paused. */
   resume(): boolean {
-    if (!this.active || !this.paused) return false;
-    this.paused = false;
-    this.wakeResume?.();
-    return true;
+    return this.active && this.supervisor.resume();
   }
 
   async *frames(signal: AbortSignal): AsyncGenerator<AudioFrame> {
@@ -253,7 +231,7 @@ export class LiveSource implements AudioSource {
     const onAbort = () => stop.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) stop.abort();
-    const supervision = this.supervise(stop.signal);
+    const supervision = this.supervisor.run(stop.signal);
     try {
       while (!stop.signal.aborted) {
         const frame = this.queue.shift();
@@ -266,8 +244,7 @@ export class LiveSource implements AudioSource {
       await supervision;
       this.queue.clear();
       this.active = false;
-      this.paused = false;
-      this.pauseRequested = false;
+      this.supervisor.clearPause();
       this.setStatus({ state: 'stopped' });
     }
   }
@@ -279,60 +256,10 @@ export class LiveSource implements AudioSource {
     this.frameFilled = 0;
     this.droppedSamples = 0;
     this.gapSamples = 0;
-    this.attempt = 0;
     this.queue.clear();
     this.queue.dropped = 0;
-    this.backoff.reset();
-    this.paused = false;
-    this.pauseRequested = false;
+    this.supervisor.reset();
     this.resumedAt = undefined;
-  }
-
-  /** Starts recorders until `signal` aborts: never throws, every fault becomes a status. */
-  private async supervise(signal: AbortSignal): Promise<void> {
-    let afterPause = false;
-    while (!signal.aborted) {
-      if (this.pauseRequested) {
-        this.pauseRequested = false;
-        this.enterPause();
-        await this.waitForResume(signal);
-        if (signal.aborted) break;
-        // A fresh start: earlier faults do not lengthen the first retry, and the paused time is no gap.
-        this.backoff.reset();
-        this.resumedAt = this.clock.wallSamples(performance.now());
-        afterPause = true;
-      }
-      this.attempt++;
-      this.setStatus(this.attempt === 1 || afterPause ? { state: 'starting' } : { state: 'retrying', reason: this.current.reason, message: this.current.message });
-      this.resumeRun = afterPause;
-      afterPause = false;
-      // pause() ends this run (the recorder, or the wait before the next attempt) without ending frames().
-      const run = new AbortController();
-      const endRun = () => run.abort();
-      signal.addEventListener('abort', endRun, { once: true });
-      this.pauseRun = run;
-      if (this.pauseRequested) run.abort();
-      try {
-        let fault: CaptureFault | undefined;
-        try {
-          fault = await this.runRecorder(run.signal);
-        } catch (e) {
-          fault = e instanceof CaptureError ? e.fault : { reason: 'recorder-exited', message: `Cannot start ${this.what()} capture: ${(e as Error).message}` };
-        }
-        this.recorder = undefined;
-        if (signal.aborted) break;
-        if (this.pauseRequested) continue;
-        if (!fault) break;
-        this.resumeRun = false; // from here on, time without audio after the resume is downtime
-        const delay = this.skipBackoff ? 0 : this.backoff.next();
-        this.skipBackoff = false;
-        this.setStatus({ state: 'failed', ...fault, retryInMs: delay });
-        await this.waitForRetry(delay, run.signal);
-      } finally {
-        signal.removeEventListener('abort', endRun);
-        this.pauseRun = undefined;
-      }
-    }
   }
 
   /**
@@ -348,99 +275,21 @@ export class LiveSource implements AudioSource {
     this.setStatus({ state: 'paused' });
   }
 
-  /** Waits for resume() or for `signal` to abort. */
-  private waitForResume(signal: AbortSignal): Promise<void> {
-    if (!this.paused || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        signal.removeEventListener('abort', done);
-        this.wakeResume = undefined;
-        resolve();
-      };
-      signal.addEventListener('abort', done, { once: true });
-      this.wakeResume = done;
-    });
-  }
-
-  /** Runs one recorder process; resolves with its fault, or undefined when stopped through `signal`. */
-  private async runRecorder(signal: AbortSignal): Promise<CaptureFault | undefined> {
-    const recorder = await this.launcher.launch(signal);
-    if (signal.aborted) {
-      await recorder.stop();
-      return undefined;
-    }
-    this.recorder = recorder;
-    this.pendingFault = undefined;
-    this.lastDataAt = undefined;
-    this.firstDataAt = undefined;
+  /** A new recorder runs: silence is judged afresh, and its audio goes on the clock from now (never before a resume). */
+  private recorderStarted(recorder: RunningRecorder): void {
     this.silence.restart(this.micSoundMs);
     // Audio after a resume is never stamped before it (the recorder cannot have heard anything earlier).
     this.clock.restart(this.resumedAt);
     this.decoder.reset();
-    const startedAt = performance.now();
-    const context: FaultContext = { kind: this.kind, recorder: recorder.recorder, device: recorder.device, platform: this.platform };
     this.current = { ...this.current, device: recorder.device }; // told with the next status
-
-    recorder.onData((chunk) => {
-      // Audio that arrives after pause() was captured after the user asked for none.
-      if (this.recorder !== recorder || this.paused) return;
-      try {
-        this.ingest(chunk, performance.now());
-      } catch (e) {
-        // A bug here must not take the daemon down from an event handler: it becomes a fault, and a restart.
-        this.pendingFault ??= { reason: 'recorder-exited', message: `Capturing ${this.what()} failed: ${(e as Error).message}` };
-        void recorder.stop();
-      }
-    });
-    // Some recorders print why they cannot go on and then linger: end them so the fault is handled now.
-    recorder.onStderrLine((line) => {
-      if (isFatalStderrLine(line)) recorder.kill();
-    });
-
-    let lastTick = performance.now();
-    const watchdog = setInterval(() => {
-      const now = performance.now();
-      const late = now - lastTick > LATE_TICK_MS;
-      lastTick = now;
-      if (late || this.recorder !== recorder) return; // unread data may be waiting in the pipe: judge on the next tick
-      const silentMs = now - (this.lastDataAt ?? startedAt);
-      if (this.current.state !== 'stalled' && silentMs >= (this.lastDataAt === undefined ? this.firstDataMs : this.stallMs)) {
-        this.setStatus({ state: 'stalled', ...stallFault(context, silentMs, false) });
-      } else if (this.current.state === 'stalled' && silentMs >= this.stallRestartMs && !this.pendingFault) {
-        this.pendingFault = stallFault(context, silentMs, true);
-        void recorder.stop();
-      }
-    }, WATCHDOG_TICK_MS);
-    watchdog.unref();
-
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<null>((resolve) => {
-      onAbort = () => resolve(null);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      const end = await Promise.race([recorder.ended, aborted]);
-      if (end === null) {
-        await recorder.stop();
-        return undefined;
-      }
-      if (end.requested) return this.pendingFault ?? { reason: 'stalled', message: `The ${this.what()} recorder was restarted.` };
-      return end.fault ?? classifyEnd(context, end);
-    } finally {
-      clearInterval(watchdog);
-      signal.removeEventListener('abort', onAbort!);
-    }
   }
 
   /** One chunk of recorder output: onto the clock, into frames, into the queue. */
   private ingest(chunk: Buffer, arrival: number): void {
     const samples = this.decoder.decode(chunk);
     if (samples.length === 0) return;
-    this.lastDataAt = arrival;
-    this.firstDataAt ??= arrival;
+    this.supervisor.dataArrived(arrival);
     if (this.current.state !== 'capturing' && !this.silence.denied) this.setStatus({ state: 'capturing' });
-    if (arrival - this.firstDataAt >= this.backoff.healthyMs) this.backoff.reset();
-
     const level = this.meter.push(samples, arrival);
     if (level) this.emit(this.levelListeners, level);
     switch (this.silence.push(samples, arrival, this.micSoundMs)) {
@@ -483,22 +332,6 @@ export class LiveSource implements AudioSource {
     }
   }
 
-  /** Waits `delayMs`, or less if retryNow() is called, or until `signal` aborts. */
-  private waitForRetry(delayMs: number, signal: AbortSignal): Promise<void> {
-    if (delayMs <= 0 || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.wakeRetry = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, delayMs);
-      signal.addEventListener('abort', done, { once: true });
-      this.wakeRetry = done;
-    });
-  }
-
   private setStatus(change: Partial<CaptureStatus> & { state: CaptureState }): void {
     this.current = this.snapshot(change);
     this.emit(this.statusListeners, this.current);
@@ -507,7 +340,7 @@ export class LiveSource implements AudioSource {
   private snapshot(change: Partial<CaptureStatus> & { state: CaptureState }): CaptureStatus {
     const keepDevice = this.current?.device;
     const status: CaptureStatus = {
-      kind: this.kind, recorder: this.launcher.recorder, attempt: this.attempt, droppedSamples: this.droppedSamples, gapSamples: this.gapSamples,
+      kind: this.kind, recorder: this.launcher.recorder, attempt: this.supervisor.attempt, droppedSamples: this.droppedSamples, gapSamples: this.gapSamples,
       at: performance.now(), ...(keepDevice ? { device: keepDevice } : {}), ...change,
     };
     // A fault's words belong to the states that are about it.
@@ -523,9 +356,5 @@ export class LiveSource implements AudioSource {
         listener(value);
       } catch { /* a listener's failure must not stop capture */ }
     }
-  }
-
-  private what(): string {
-    return this.kind === 'mic' ? 'microphone' : 'system audio';
   }
 }

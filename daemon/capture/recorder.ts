@@ -10,25 +10,27 @@
  *                   macOS: a loopback device (BlackHole, Loopback, Soundflower…) with ffmpeg (avfoundation) or sox
  *                   Windows: a loopback-capable DirectShow device (Stereo Mix, VB-CABLE, virtual-audio-capturer) with ffmpeg
  *
- * Every one of them is started as a child process and supervised the same way (RunningRecorder, live.ts). Another
- * native helper plugs in through the helper contract below (recorder 'helper', `helperPath`); a launcher that is not
- * a process at all can implement RecorderLauncher directly. The macOS and Windows command lines and device
- * detection are unit-tested only: they cannot run on Linux CI.
+ * Every one of them is started as a child process and supervised the same way (RunningRecorder in runningRecorder.ts,
+ * restarted by live.ts). Another native helper plugs in through the helper contract below (recorder 'helper',
+ * `helperPath`); a launcher that is not a process at all can implement RecorderLauncher directly. The macOS and Windows
+ * command lines and device detection are unit-tested only: they cannot run on Linux CI.
  *
  * Helper contract: `<helper> --rate 16000 --channels 1 --format s16le [--device NAME]` writes raw PCM to stdout until
  * SIGTERM, reports errors as text on stderr (a permission it knows macOS refused with the words "not authorized", as
  * ffmpeg does) and exits non-zero when it cannot capture. Core Audio itself reports no refusal to a helper: a denied
  * microphone or tap delivers zeros, which the source judges (silence.ts).
+ *
+ * Owns which recorder runs and the command line it runs with. Must not hold a running process (runningRecorder.ts) nor
+ * supervise one (live.ts).
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { Readable } from 'node:stream';
-import { CaptureError, CaptureFault, CaptureKind, RecorderEnd } from './faults';
+import { CaptureError, CaptureKind } from './faults';
 import { DEFAULT_DEVICE, defaultLoopbackDevice, defaultSystemMonitor, pickLoopbackDevice } from './devices';
 import { CAPTURE_PERIOD_MS, SAMPLE_RATE } from './source';
 import { findExecutable } from './tools';
 import { audifyCommand, audifyStatus, listAudifyDevices, rtAudioNameForPulseSource } from './audify';
 import { APP_PREFIX, audioteeStatus, startAudiotee } from './audiotee';
 import { pulseSources } from './devices';
+import { RunningRecorder, spawnRecorder, startMicRecorder } from './runningRecorder';
 
 export type MicRecorderName = 'audify' | 'sox' | 'rec' | 'arecord';
 export type SystemRecorderName = 'audify' | 'audiotee' | 'parec' | 'ffmpeg' | 'sox' | 'helper';
@@ -257,11 +259,6 @@ export function recorderLauncher(request: RecorderRequest): RecorderLauncher {
   };
 }
 
-/** Spawns a recorder program (not through node-record-lpcm16) in `env` plus the command's overrides. */
-export function spawnRecorder(command: Pick<RecorderCommand, 'recorder' | 'command' | 'args' | 'envOverrides' | 'device'>, env: NodeJS.ProcessEnv): RunningRecorder {
-  const child = spawn(command.command, command.args, { env: { ...env, ...command.envOverrides }, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-  return new RunningRecorder(command, child, child.stdout!);
-}
 
 /**
  * The device audify opens: `device` as the user knows it (a PulseAudio source name on Linux, a device name on
@@ -293,150 +290,4 @@ export async function resolveAudifyDevice(request: RecorderRequest, platform: No
 
 function noLoopbackMessage(): string {
   return 'System audio on macOS before 14.2 needs a loopback device: install BlackHole (brew install blackhole-2ch), then in Audio MIDI Setup create a Multi-Output Device with your speakers and BlackHole and make it the output. (macOS 14.2 and later need nothing.) The microphone keeps working.';
-}
-
-/**
- * Starts a microphone recorder through node-record-lpcm16. It has no option for the environment (sox's driver, a
- * PulseAudio source or server), but spawns synchronously from `record()` with process.env: process.env is set to
- * the recorder's environment for exactly that call, so nothing else can observe it.
- */
-export function startMicRecorder(command: RecorderCommand, env: NodeJS.ProcessEnv): RunningRecorder {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { record } = require('node-record-lpcm16') as { record(o: object): { process: ChildProcess; stream(): Readable } };
-  const recording = withProcessEnv({ ...env, ...command.envOverrides }, () => record(command.recordOptions!));
-  return new RunningRecorder(command, recording.process, recording.stream());
-}
-
-function withProcessEnv<T>(env: NodeJS.ProcessEnv, fn: () => T): T {
-  const saved = { ...process.env };
-  const replace = (values: NodeJS.ProcessEnv) => {
-    for (const key of Object.keys(process.env)) if (!(key in values)) delete process.env[key];
-    for (const [key, value] of Object.entries(values)) if (value !== undefined) process.env[key] = value;
-  };
-  replace(env);
-  try {
-    return fn();
-  } finally {
-    replace(saved);
-  }
-}
-
-/** How long a recorder may live on after closing its stdout before it is killed (it can no longer deliver). */
-const OUTPUT_CLOSED_GRACE_MS = 250;
-/** SIGTERM, then SIGKILL after this long. */
-const STOP_GRACE_MS = 1000;
-const STDERR_TAIL_CHARS = 4000;
-
-export interface RunningRecorderEnd extends RecorderEnd {
-  /** We stopped it (stop()/kill()): not a fault, whatever its exit code (arecord exits 1 on SIGTERM). */
-  requested: boolean;
-  /** Why fail() ended it: this is the fault, not how it exited. */
-  fault?: CaptureFault;
-}
-
-/**
- * One running recorder process. Every way it can end — exit with any code, killed, never started (ENOENT), stdout
- * closed while it lingers — resolves `ended` exactly once; no 'error' event is ever left without a listener
- * (node-record-lpcm16 emits a string 'error' on the stream for any non-zero exit, which would otherwise crash us).
- */
-export class RunningRecorder {
-  readonly ended: Promise<RunningRecorderEnd>;
-  readonly recorder: string;
-  readonly device: string;
-  /** The command line, for logs. */
-  readonly commandLine: string;
-  private stderrTail = '';
-  private stderrPartial = '';
-  private requested = false;
-  private finished = false;
-  private spawnError: NodeJS.ErrnoException | undefined;
-  private fault: CaptureFault | undefined;
-  private readonly stderrListeners: ((line: string) => void)[] = [];
-  private resolveEnded!: (end: RunningRecorderEnd) => void;
-
-  constructor(command: Pick<RecorderCommand, 'recorder' | 'command' | 'args' | 'device'> | { recorder: string; command: string; args: string[]; device: string },
-    readonly child: ChildProcess, readonly output: Readable) {
-    this.recorder = command.recorder;
-    this.device = command.device;
-    this.commandLine = [command.command, ...command.args].join(' ');
-    this.ended = new Promise((resolve) => { this.resolveEnded = resolve; });
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      if (child.pid === undefined) this.spawnError = e; // a failed spawn still gets 'close' (code -2)
-    });
-    output.on('error', () => undefined); // reported through 'close' instead
-    output.once('end', () => {
-      const timer = setTimeout(() => this.kill(), OUTPUT_CLOSED_GRACE_MS);
-      child.once('exit', () => clearTimeout(timer));
-    });
-    child.stderr?.on('error', () => undefined);
-    child.stderr?.setEncoding('utf8').on('data', (text: string) => this.onStderr(text));
-    child.once('close', (code, signal) => this.finish(code, signal));
-  }
-
-  /** Raw PCM chunks (s16le mono, any length: an odd byte continues in the next chunk). */
-  onData(listener: (chunk: Buffer) => void): void {
-    this.output.on('data', listener);
-  }
-
-  /** Whole stderr lines, as they come. */
-  onStderrLine(listener: (line: string) => void): void {
-    this.stderrListeners.push(listener);
-  }
-
-  get running(): boolean {
-    return !this.finished && this.child.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Stops it (SIGTERM, then SIGKILL) and resolves when it is gone. Not a fault. */
-  async stop(): Promise<RunningRecorderEnd> {
-    this.requested = true;
-    if (this.running) {
-      this.signal('SIGTERM');
-      const timer = setTimeout(() => this.signal('SIGKILL'), STOP_GRACE_MS);
-      const end = await this.ended;
-      clearTimeout(timer);
-      return end;
-    }
-    return this.ended;
-  }
-
-  /** Kills it now (it stopped being useful: stdout closed, a fatal error line, a long stall). Its end is still a fault. */
-  kill(): void {
-    this.signal('SIGKILL');
-  }
-
-  /**
-   * Ends a recorder whose own words say that what it delivers cannot be used (audiotee reporting another format than
-   * asked): nothing more of its output is read, and its end carries `fault`.
-   */
-  fail(fault: CaptureFault): void {
-    this.fault ??= fault;
-    this.output.destroy();
-    this.kill();
-  }
-
-  private signal(signal: NodeJS.Signals): void {
-    if (!this.running) return;
-    try {
-      this.child.kill(signal);
-    } catch { /* already gone */ }
-  }
-
-  private onStderr(text: string): void {
-    this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_CHARS);
-    const lines = (this.stderrPartial + text).split(/\r?\n/);
-    this.stderrPartial = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) for (const l of this.stderrListeners) l(line);
-  }
-
-  private finish(code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.finished) return;
-    this.finished = true;
-    if (this.stderrPartial.trim()) for (const l of this.stderrListeners) l(this.stderrPartial);
-    this.stderrPartial = '';
-    this.resolveEnded({
-      code: this.spawnError ? null : code, signal, stderr: this.stderrTail, requested: this.requested,
-      ...(this.spawnError ? { spawnError: this.spawnError } : {}), ...(this.fault ? { fault: this.fault } : {}),
-    });
-  }
 }

@@ -5,7 +5,9 @@
  */
 import { ActionItem } from '../../protocol/protocol';
 import { ActionItemRecord, Journal, JournalRecord, latestById, readJournal } from '../journal/journal';
-import { handTicks, readIfExists, renderNotes, writeNotesFile } from './markdown';
+import { renderNotes } from './markdown';
+import { readIfExists, writeNotesFile } from './notesFile';
+import { handTicks } from './previousNotes';
 
 /** Why an item cannot be marked: no item has the id, or the item was withdrawn. */
 export class ActionItemDoneError extends Error {

@@ -6,7 +6,9 @@
  */
 import { ActionItem, Decision, DecisionKind, EXPORT_FORMATS, ExportFormat, FinalSegment, SourceKind } from '../../protocol/protocol';
 import { currentItems, JournalContents, JournalRecord, segmentsOf } from '../journal/journal';
-import { clock, notesFileName, renderNotes } from './markdown';
+import { renderNotes } from './markdown';
+import { notesFileName } from './notesFile';
+import { clock } from './notesText';
 
 // The formats are part of the protocol (earshot/session/export); the CLI offers the same ones.
 export { EXPORT_FORMATS } from '../../protocol/protocol';

@@ -1,194 +1,25 @@
 /**
- * Renders a session's Markdown notes from its journal, so the file can always be rebuilt and never
- * holds anything the journal does not. Written atomically: readers see the old file or the new one.
+ * Renders a session's Markdown notes from its journal, so the file can always be rebuilt and never holds anything the
+ * journal does not: header, summary, decisions, action items, open questions, My notes, transcript.
+ *
+ * Owns the notes' layout. Must not read or write files (notesFile.ts) nor decide what the user's part of the previous
+ * file is (previousNotes.ts); the small shared wordings are in notesText.ts.
  */
-import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { EditorLocation, FinalSegment, SegmentMention } from '../../protocol/protocol';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById, segmentsOf } from '../journal/journal';
 import { sameLocation } from '../anchoring/editorTimeline';
-import { escapeMarkdown, linkDestination, linkify } from '../anchoring/mentions';
+import { linkDestination, linkify } from '../anchoring/mentions';
 import { openQuestions } from '../understanding/questions';
 import { summarize } from '../understanding/summary';
+import { clock, commentId, displayModel, inline, origin } from './notesText';
+import { isTicked, MY_NOTES_END, MY_NOTES_START, parsePreviousNotes } from './previousNotes';
 
-/** mm:ss, or h:mm:ss past the hour. */
-export function clock(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
-  const two = (n: number) => String(n).padStart(2, '0');
-  return hh > 0 ? `${hh}:${two(mm)}:${two(ss)}` : `${two(mm)}:${two(ss)}`;
-}
-
-/** Where an item comes from: its time in the meeting, and whether the opt-in refinement rewrote or added it. */
-function origin(r: { t0: number; segmentId: string; refinedBy?: string; revision: number; id: string }): string {
-  if (!r.refinedBy) return clock(r.t0);
-  // Found by the language-model extraction, anchored on the line it cites.
-  if (/^[ad]m\d+$/.test(r.id) && r.segmentId) return `found by ${displayModel(r.refinedBy)}, ${clock(r.t0)}`;
-  return r.segmentId ? `refined, ${clock(r.t0)}` : `added by refinement, ${clock(r.t0)}`;
-}
+export { handTicks } from './previousNotes'; // moved: daemon/documents/previousNotes.ts
+export { notesFileName, readIfExists, writeNotesFile } from './notesFile'; // moved: daemon/documents/notesFile.ts
 
 /** How a decision reads in the notes: deferrals and things not to do are marked, agreements are plain. */
 const DECISION_PREFIX: Record<string, string> = { decision: '', deferral: '**Deferred:** ', negative: '**Not doing:** ' };
-
-/** Markdown text that cannot start a block or inject HTML, for transcript text inside list items. */
-function inline(text: string): string {
-  return escapeMarkdown(text).trim();
-}
-
-/** Where the user's own notes begin and end. Earshot never changes what lies between the two lines. */
-export const MY_NOTES_START = '<!-- earshot:my-notes: write below this line; Earshot keeps everything up to the end marker as it is -->';
-export const MY_NOTES_END = '<!-- earshot:my-notes-end -->';
-const START_LINE = /^\s*<!--\s*earshot:my-notes(?!-end)\b.*-->\s*$/;
-const END_LINE = /^\s*<!--\s*earshot:my-notes-end\b.*-->\s*$/;
-const MY_HEADING = /^##\s+my notes\s*#*\s*$/i;
-/** Headings of the sections Earshot writes (a user's own `## …` inside My notes is theirs). */
-const OWNED_HEADING = /^##\s+(summary|decisions|action items|open questions|transcript)\s*#*\s*$/i;
-/**
- * What may stand in the parentheses after an item (`_(00:20, while viewing [src/a.ts:4](../../src/a.ts#L4))_`): text
- * without parentheses, and links (their destinations are percent-encoded, so they hold none).
- */
-const ORIGIN_BODY = String.raw`(?:\[(?:[^\]\\]|\\.)*\]\([^()\s]*\)|[^()])*`;
-/** The id comment after an action item; ` done` records that Earshot wrote it ticked (a different box is the user's doing). */
-const ITEM_COMMENT = String.raw`<!--\s*earshot:([\w-]+)(\s+done)?\s*-->`;
-/** A line Earshot wrote: an owned heading, a placeholder, a "while viewing" line, a timed list item. */
-const EARSHOT_LINE = new RegExp(String.raw`^(##\s+(summary|decisions|action items|open questions|transcript)\b|_(none recorded|nothing was transcribed|rolling summary|refined by|extractive summary|dismissed by)[^_]*_\s*$|\*while viewing .*\*\s*$|\s*- .*_\(${ORIGIN_BODY}\d\d:\d\d${ORIGIN_BODY}\)_(\s*${ITEM_COMMENT})?\s*$)`, 'i');
-const ITEM_ID = new RegExp(ITEM_COMMENT);
-const ORIGIN_AT_END = new RegExp(String.raw`\s*_\(${ORIGIN_BODY}\)_\s*$`);
-const CHECKBOX = /^\s*[-*+]\s+\[([ xX])\]\s+(.*)$/;
-
-interface Line { start: number; end: number; text: string }
-
-function linesOf(text: string): Line[] {
-  const out: Line[] = [];
-  for (let pos = 0; pos < text.length;) {
-    const nl = text.indexOf('\n', pos);
-    const end = nl < 0 ? text.length : nl + 1;
-    out.push({ start: pos, end, text: text.slice(pos, nl < 0 ? text.length : nl).replace(/\r$/, '') });
-    pos = end;
-  }
-  return out;
-}
-
-/** The first owned heading at or after line `from`, outside fenced code (unless a fence is never closed). */
-function nextOwnedHeading(lines: Line[], from: number): number {
-  for (const fenced of [true, false]) {
-    let fence: string | undefined;
-    let found = -1;
-    for (let k = from; k < lines.length; k++) {
-      const m = /^\s{0,3}(`{3,}|~{3,})/.exec(lines[k].text);
-      if (fenced && m) {
-        if (!fence) fence = m[1];
-        else if (m[1].startsWith(fence[0]) && m[1].length >= fence.length) fence = undefined;
-        continue;
-      }
-      if (fence) continue;
-      if (OWNED_HEADING.test(lines[k].text) || END_LINE.test(lines[k].text)) { found = k; break; }
-    }
-    if (found >= 0 || !fence) return found;
-  }
-  return -1;
-}
-
-export interface PreviousNotes {
-  /** What the user wrote in My notes, exactly; undefined when the file has none. */
-  myNotes: string | undefined;
-  /** The task list's boxes by Earshot id: ticked now, and whether Earshot wrote it ticked (its comment says ` done`). */
-  boxes: Map<string, { ticked: boolean; writtenTicked: boolean }>;
-  /** Ticked items whose id comment is gone (the user's own lines), by text. */
-  tickedTexts: Set<string>;
-}
-
-const MARKDOWN_LINK = /\[((?:[^\]\\]|\\.)*)\]\([^()\s]*\)/g;
-/** An item line's text for matching ticks when its id comment is gone: links read as their labels. */
-const itemKey = (text: string) => text.replace(ITEM_ID, '').replace(ORIGIN_AT_END, '').replace(/\s+—\s+@.*$/, '').replace(/,\s*due \d{4}-\d\d-\d\d\s*$/, '')
-  .replace(MARKDOWN_LINK, '$1').replace(/\s+/g, ' ').trim().toLowerCase();
-
-/**
- * Reads what the user owns in a notes file: the My notes section (between the markers; if the user removed a
- * marker, from the `## My notes` heading or the start marker to the end marker or the next heading Earshot owns;
- * a file with nothing of Earshot's left is all the user's) and the ticks in the task list.
- */
-export function parsePreviousNotes(previous: string | undefined): PreviousNotes {
-  const result: PreviousNotes = { myNotes: undefined, boxes: new Map(), tickedTexts: new Set() };
-  if (previous === undefined) return result;
-  const lines = linesOf(previous);
-  const startLine = lines.findIndex((l) => START_LINE.test(l.text));
-  const heading = lines.findIndex((l) => MY_HEADING.test(l.text));
-  const endLine = lines.findIndex((l, k) => k > startLine && END_LINE.test(l.text));
-  let from = -1, to = -1; // line indexes: the user's text is lines [from, to)
-  if (startLine >= 0 && endLine >= 0) {
-    [from, to] = [startLine + 1, endLine];
-  } else if (startLine >= 0 || heading >= 0) {
-    from = (startLine >= 0 ? startLine : heading) + 1;
-    const stop = nextOwnedHeading(lines, from);
-    to = stop >= 0 ? stop : lines.length;
-  } else if (endLine >= 0) {
-    // Start marker and heading gone: the user's text runs back to the last line Earshot wrote.
-    let last = -1;
-    let fence: string | undefined;
-    for (let k = 0; k < endLine; k++) {
-      const m = /^\s{0,3}(`{3,}|~{3,})/.exec(lines[k].text);
-      if (m) fence = fence ? (m[1].startsWith(fence[0]) && m[1].length >= fence.length ? undefined : fence) : m[1];
-      else if (!fence && EARSHOT_LINE.test(lines[k].text)) last = k;
-    }
-    [from, to] = [last + 1, endLine];
-    while (from < to && !lines[from].text.trim()) from++; // the blank line after Earshot's list
-  } else if (previous.trim() && !lines.some((l) => EARSHOT_LINE.test(l.text) || ITEM_ID.test(l.text))) {
-    [from, to] = [0, lines.length]; // nothing of Earshot's left: all of it is the user's
-  }
-  if (from >= 0) {
-    const begin = from < lines.length ? lines[from].start : previous.length;
-    const end = to < lines.length ? lines[to].start : previous.length;
-    result.myNotes = previous.slice(begin, Math.max(begin, end));
-  }
-  lines.forEach((l, k) => {
-    if (from >= 0 && k >= from && k < to) return; // ticks inside the user's own notes are theirs
-    const m = CHECKBOX.exec(l.text);
-    if (!m) return;
-    const ticked = m[1] !== ' ';
-    const id = ITEM_ID.exec(m[2]);
-    if (id) result.boxes.set(id[1], { ticked, writtenTicked: id[2] !== undefined });
-    else if (ticked) result.tickedTexts.add(itemKey(m[2]));
-  });
-  return result;
-}
-
-/**
- * The state of an item's box that the user set by hand since Earshot last wrote the file: a box unlike Earshot's note
- * in its comment, or a ticked line whose id comment is gone. Undefined: the user did not touch it.
- */
-function tickedByHand(item: ActionItemRecord, kept: PreviousNotes): boolean | undefined {
-  const box = kept.boxes.get(commentId(item.id));
-  if (box) return box.ticked !== box.writtenTicked ? box.ticked : undefined;
-  return kept.tickedTexts.has(itemKey(itemLine(item))) ? true : undefined;
-}
-
-/**
- * Whether an item's box is ticked: the user's change in the file wins (they ticked or unticked it by hand), then the
- * journal's `done` (the panel's "Mark done"), then the file as it is (an item never marked).
- */
-function isTicked(item: ActionItemRecord, kept: PreviousNotes, marked: ReadonlySet<string> | undefined): boolean {
-  if (marked?.has(item.id)) return item.done ?? false;
-  return tickedByHand(item, kept) ?? item.done ?? kept.boxes.get(commentId(item.id))?.ticked ?? false;
-}
-
-const commentId = (id: string) => id.replace(/[^\w-]/g, '');
-
-/**
- * The boxes the user ticked or unticked by hand in the notes file that the journal does not say yet: the session
- * journals them as `done` revisions (so the panel and the exports agree with the file).
- */
-export function handTicks(previous: string | undefined, items: readonly ActionItemRecord[]): { id: string; done: boolean }[] {
-  if (previous === undefined) return [];
-  const kept = parsePreviousNotes(previous);
-  const edits: { id: string; done: boolean }[] = [];
-  for (const item of items) {
-    const ticked = item.removed ? undefined : tickedByHand(item, kept);
-    if (ticked !== undefined && ticked !== (item.done ?? false)) edits.push({ id: item.id, done: ticked });
-  }
-  return edits;
-}
 
 export interface RenderOptions {
   /** Transcript sentences in the summary (default 5). */
@@ -215,11 +46,6 @@ export function notesDigest(journal: JournalContents, options: RenderOptions = {
   const questions = openQuestions(spoken);
   const summary = summarize(spoken, { actionItems, decisions, openQuestions: questions }, { maxSentences: options.summarySentences });
   return { segments, actionItems, decisions, summary, openQuestions: questions };
-}
-
-/** The model's name as the notes print it: one line, no Markdown, no parentheses or underscores. */
-export function displayModel(model: string): string {
-  return model.replace(/[^\p{L}\p{N}.:/@+ -]+/gu, '-').replace(/\s+/g, ' ').trim().slice(0, 80) || 'a language model';
 }
 
 /**
@@ -333,11 +159,6 @@ function dismissedLines(list: readonly (ActionItemRecord | DecisionRecord)[]): s
     ...list.map((r) => `- ~~${inline(r.text)}~~ — ${inline(String(r.dismissed?.reason ?? '')).replace(/[()]/g, '')} _(dismissed, ${clock(r.t0)})_`)];
 }
 
-/** An item's line without links or place: what ticks are matched on when the id comment is gone. */
-function itemLine(i: ActionItemRecord): string {
-  return `${inline(i.text)}${i.owner ? ` — @${inline(i.owner)}` : ''}${i.due ? `, due ${i.due}` : ''} _(${origin(i)})_`;
-}
-
 /** An item's text with the mentions of the segment it was said in as links, when the text is that segment's words. */
 function itemText(text: string, spokenIn: FinalSegment | undefined, prefix: string | undefined): string {
   const at = spokenIn?.mentions?.length && prefix !== undefined ? spokenIn.text.indexOf(text) : -1;
@@ -385,84 +206,4 @@ function workspaceLinks(journal: JournalContents): { prefixFor(segmentId: string
       return prefixes.get(workspaceRoot);
     },
   };
-}
-
-export async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
-
-/** Writes via a temporary file and rename, so a crash or a full disk never leaves half a file. */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  await replaceAtomic(file, content, async () => true);
-}
-
-/**
- * mkdir -p that fails with the real reason: Node's recursive mkdir says ENOENT where the folder cannot be created on a
- * read-only file system (EROFS) or without permission; a plain mkdir of the first missing folder says which.
- */
-async function makeFolder(dir: string): Promise<void> {
-  try {
-    await fs.mkdir(dir, { recursive: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    let missing = dir;
-    for (let parent = path.dirname(missing); parent !== missing && !(await fs.stat(parent).then(() => true, () => false)); parent = path.dirname(parent)) missing = parent;
-    await fs.mkdir(missing); // throws EROFS, EACCES, ENOTDIR…
-    await fs.mkdir(dir, { recursive: true });
-  }
-}
-
-/** Writes `content` to a temporary file, then renames it over `file` if `stillValid()` says so; true when it did. */
-async function replaceAtomic(file: string, content: string, stillValid: () => Promise<boolean>): Promise<boolean> {
-  await makeFolder(path.dirname(file));
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    // Flushed before the rename: after a power loss the file is the old one or the new one, never empty.
-    const handle = await fs.open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (!(await stillValid())) {
-      await fs.rm(temp, { force: true });
-      return false;
-    }
-    await fs.rename(temp, file);
-    return true;
-  } catch (e) {
-    // A full disk fails the write half-way: the partial temporary file goes, the error that says why is kept.
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw e;
-  }
-}
-
-/**
- * Rewrites a notes file the user may be editing: reads it, renders from what it holds now, and replaces it
- * atomically, unless it changed meanwhile (the user saved while we rendered): then it starts over from the new
- * content, so a save is never overwritten with an older copy of the user's notes. Leaves an unchanged file alone.
- * A file the user deleted is written afresh.
- */
-export async function writeNotesFile(file: string, render: (previous: string | undefined) => string, attempts = 5): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const previous = await readIfExists(file);
-    const content = render(previous);
-    if (content === previous) return;
-    const written = await replaceAtomic(file, content, async () => attempt >= attempts || (await readIfExists(file)) === previous);
-    if (written) return;
-  }
-}
-
-/** `YYYY-MM-DD-HHMM-<title>.md` in local time, with the title reduced to a safe file name. */
-export function notesFileName(startedAt: Date, title: string): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${startedAt.getFullYear()}-${pad(startedAt.getMonth() + 1)}-${pad(startedAt.getDate())}-${pad(startedAt.getHours())}${pad(startedAt.getMinutes())}`;
-  const slug = title.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'meeting';
-  return `${stamp}-${slug}.md`;
 }

@@ -6,7 +6,8 @@
 import { ActionItem, Decision, ItemRestoreParams } from '../../protocol/protocol';
 import { ActionItemRecord, DecisionRecord, Journal, latestById, readJournal } from '../journal/journal';
 import { oneAtATime } from './done';
-import { renderNotes, writeNotesFile } from './markdown';
+import { renderNotes } from './markdown';
+import { writeNotesFile } from './notesFile';
 import { restoreRevision } from '../understanding/modelExtract';
 
 /** No item of that kind has the id. */

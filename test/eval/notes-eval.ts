@@ -26,7 +26,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseTranscript } from '../../daemon/cli';
+import { parseTranscript } from '../../daemon/cli/notes';
 import { extract, SpokenLine } from '../../daemon/understanding/extract';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');

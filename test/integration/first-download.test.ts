@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectModel } from '../../daemon/asr/modelStore';
-import { defaultCacheDir } from '../../daemon/asr/download';
+import { defaultCacheDir } from '../../daemon/asr/modelCache';
 import { miniModel, SAMPLE_WAV, TEST_WORD } from '../setup';
 import { selfSignedCertificate, TestHttpsServer } from '../unit/https-server';
 import { runEarshot } from './daemon-process';

@@ -4,7 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { RecorderLauncher, RunningRecorder } from '../../daemon/capture/recorder';
+import { RecorderLauncher } from '../../daemon/capture/recorder';
+import { RunningRecorder } from '../../daemon/capture/runningRecorder';
 import { Plan } from './fake-recorder';
 
 export const FAKE_RECORDER = path.join(__dirname, 'fake-recorder.js');

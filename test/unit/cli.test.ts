@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Io, main, parseTranscript } from '../../daemon/cli';
+import { Io, main } from '../../daemon/cli';
+import { parseTranscript } from '../../daemon/cli/notes';
 import { fixture, REPO_ROOT } from '../setup';
 
 interface Captured { code: number; out: string[]; err: string[] }

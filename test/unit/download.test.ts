@@ -4,10 +4,10 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CATALOG, DEFAULT_MODEL_ID } from '../../daemon/asr/catalog';
-import {
-  cachedModelStatus, defaultCacheDir, DownloadError, DownloadErrorCode, downloadFile, DownloadOptions, DownloadProgress, downloadModel,
-  partPath, resolveModelFile, verifyFile,
-} from '../../daemon/asr/download';
+import { downloadFile, DownloadOptions, DownloadProgress, partPath } from '../../daemon/asr/download';
+import { DownloadError, DownloadErrorCode } from '../../daemon/asr/downloadFaults';
+import { verifyFile } from '../../daemon/asr/fileCheck';
+import { cachedModelStatus, defaultCacheDir, downloadModel, resolveModelFile } from '../../daemon/asr/modelCache';
 import { inspectModelFile } from '../../daemon/asr/modelFile';
 import { miniModel } from '../setup';
 import { TestHttpsServer } from './https-server';

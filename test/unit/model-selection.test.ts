@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { sameModelAs } from '../../daemon/asr/catalog';
-import { defaultCacheDir } from '../../daemon/asr/download';
+import { defaultCacheDir } from '../../daemon/asr/modelCache';
 import { selectModel } from '../../daemon/asr/modelStore';
 
 describe('Model selection with a full-precision twin already downloaded (selectModel)', () => {

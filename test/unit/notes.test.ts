@@ -4,7 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
 import { dueDate, extract, splitSentences, WARM_UP_LINES, warmUpExtraction } from '../../daemon/understanding/extract';
-import { clock, notesFileName, renderNotes, writeFileAtomic } from '../../daemon/documents/markdown';
+import { renderNotes } from '../../daemon/documents/markdown';
+import { notesFileName, writeFileAtomic } from '../../daemon/documents/notesFile';
+import { clock } from '../../daemon/documents/notesText';
 
 /** Wednesday 5 March 2025, 09:00 local time. */
 const MEETING = new Date(2025, 2, 5, 9, 0, 0);

@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { chatCompletionsUrl } from '../../daemon/understanding/providers';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
-import { parsePreviousNotes, renderNotes } from '../../daemon/documents/markdown';
-import { displayModel } from '../../daemon/documents/markdown';
+import { renderNotes } from '../../daemon/documents/markdown';
+import { displayModel } from '../../daemon/documents/notesText';
+import { parsePreviousNotes } from '../../daemon/documents/previousNotes';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { InvalidParamsError, isLoopbackHost, validateEnhancement, validateInitializationOptions } from '../../protocol/validate';
 

@@ -1,0 +1,69 @@
+/**
+ * What this machine offers Earshot: `earshot devices` (microphones, system-audio sources, whether system audio can be
+ * captured, the capture backends) and `earshot build-info` (how the whisper addon was compiled and what it finds).
+ *
+ * Owns those two printouts. Must not record audio, load a model or change anything.
+ */
+import * as path from 'node:path';
+import { AudioDevice, captureBackends, listDevices, systemCaptureAvailability } from '../capture/devices';
+import { flashAttnFromEnv, whisperAddon } from '../asr/whisper';
+import { args, Io, PACKAGE_ROOT, UsageError } from './common';
+
+export async function devices(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = args(argv, { json: { type: 'boolean', default: false } });
+  if (positionals.length > 0) throw new UsageError('devices takes no arguments');
+  const [list, systemAudio] = await Promise.all([listDevices(), systemCaptureAvailability()]);
+  if (values.json) {
+    io.out(JSON.stringify({ microphones: list.microphones, systemSources: list.systemSources, systemAudio, notes: list.notes, backends: captureBackends() }));
+    return 0;
+  }
+  const show = (title: string, devices: AudioDevice[]) => {
+    io.out(`${title} (* default):`);
+    if (devices.length === 0) io.out('  (none found)');
+    const width = Math.max(0, ...devices.map((d) => d.id.length));
+    for (const d of devices) io.out(`${d.isDefault ? '*' : ' '} ${d.id.padEnd(width)}  ${d.label}`);
+  };
+  show('Microphones', list.microphones);
+  show('System audio sources', list.systemSources);
+  io.out('');
+  io.out(systemAudio.available
+    ? `System audio: captured with ${systemAudio.recorder} from ${systemAudio.device}.`
+    : `System audio: unavailable. ${systemAudio.message}`);
+  const backends = captureBackends();
+  io.out(`Capture backends: microphone ${backends.microphone}; system audio ${backends.systemAudio}.`);
+  for (const note of list.notes) io.err(`earshot: ${note}`);
+  return 0;
+}
+
+/**
+ * How the addon was built (scripts/build-whisper.js) and what the loaded core reports about itself: whisper.cpp's
+ * version, the CPU variant ggml chose for this CPU and the features it was compiled with (e.g. AVX2, FMA), the GPU
+ * devices its GPU modules find, and whether models load with flash attention. JSON either way (--json is accepted for
+ * scripts that say so); exit 1 when the build is not the one wanted here.
+ */
+export function buildInfo(argv: string[], io: Io): number {
+  args(argv, { json: { type: 'boolean', default: false } });
+  const { inspectBuild } = require(path.join(PACKAGE_ROOT, 'scripts', 'build-whisper.js')) as { inspectBuild(): { matches: boolean; core: string } };
+  const { cpuVariantOf } = require(path.join(PACKAGE_ROOT, 'scripts', 'whisper-core', 'build-core.js')) as { cpuVariantOf(file: string): string | null };
+  const info = inspectBuild();
+  // The GPU modules load first, as a model load for the GPU would: their devices are part of the answer.
+  const loaded = whisperAddon().backends?.(true);
+  const cpu = loaded?.backends.find((b) => b.name === 'CPU');
+  const gpuDevices = loaded?.backends.filter((b) => b.name !== 'CPU').flatMap((b) => b.devices.map((d) => ({ backend: b.name, ...d }))) ?? [];
+  const runtime = whisperAddon().systemInfo?.();
+  const cpuFeatures = runtime ? Object.fromEntries([...(runtime.systemInfo.match(/CPU : ([^:]*?)(?:\s\w+ : |$)/)?.[1] ?? '').matchAll(/(\w+) = (\w+)/g)]
+    .map(([, name, value]) => [name, value === '1' ? true : value === '0' ? false : value])) : null;
+  io.out(JSON.stringify({
+    ...info,
+    // The bundled core reports neither; its binding left flash attention uninitialised (whatever was on the stack).
+    whisperCppVersion: runtime?.whisperVersion ?? null,
+    // The variant ggml scored best on this CPU (libggml-cpu-<variant>): what every decode runs.
+    cpuVariant: cpu ? (cpu.file ? cpuVariantOf(cpu.file) : null) ?? 'built in' : null,
+    cpuBackend: cpu?.file ?? null,
+    gpuDevices,
+    cpuFeatures,
+    systemInfo: runtime?.systemInfo ?? null,
+    flashAttention: runtime ? flashAttnFromEnv() : null,
+  }, null, 2));
+  return info.matches ? 0 : 1;
+}

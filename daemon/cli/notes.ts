@@ -1,0 +1,119 @@
+/**
+ * `earshot notes` (action items and decisions from a transcript, with the opt-in language model) and `earshot export`
+ * (a session's notes, JSON, subtitles or text from its journal).
+ *
+ * Owns reading a transcript file (parseTranscript) and the --llm-* flags. Must not run a session or touch the model
+ * cache; the extraction and the export formats themselves live in understanding/ and documents/.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { EnhancementSettings, FinalSegment } from '../../protocol/protocol';
+import { validateEnhancement } from '../../protocol/validate';
+import { readJournal } from '../journal/journal';
+import { EXPORT_FORMATS, exportSession, isExportFormat } from '../documents/export';
+import { writeFileAtomic } from '../documents/notesFile';
+import { extract, SpokenLine } from '../understanding/extract';
+import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../understanding/modelTranscript';
+import { args, Io, UsageError } from './common';
+
+export async function notes(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = args(argv, {
+    json: { type: 'boolean', default: false },
+    md: { type: 'boolean', default: false },
+    date: { type: 'string' },
+    'llm-endpoint': { type: 'string' },
+    'llm-model': { type: 'string' },
+    'llm-allow-remote': { type: 'boolean', default: false },
+  });
+  if (positionals.length !== 1) throw new UsageError('notes takes one transcript file');
+  if (values.json && values.md) throw new UsageError('choose one of --json and --md');
+  const meetingDate = values.date ? new Date(`${values.date}T09:00:00`) : new Date();
+  if (Number.isNaN(meetingDate.getTime())) throw new UsageError('--date must be YYYY-MM-DD');
+  const text = await fs.readFile(positionals[0], 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read ${positionals[0]}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  });
+  const llm = values['llm-endpoint'] ? llmSettings(values['llm-endpoint'], values['llm-model'], values['llm-allow-remote']) : undefined;
+  const lines = llm ? withLineIds(parseTranscript(text, positionals[0])) : parseTranscript(text, positionals[0]);
+  const found = extract(lines, meetingDate);
+  let result: { actionItems: { text: string; owner: string | null; due: string | null; t0: number | null }[]; decisions: { text: string; t0: number | null }[]; dismissed?: TranscriptModelResult['dismissed'] } = {
+    actionItems: found.actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0 })),
+    decisions: found.decisions.map((d) => ({ text: d.text, t0: d.t0 })),
+  };
+  if (llm) {
+    // The same language-model extraction as at the end of a meeting; progress on stderr, never text.
+    const withModel = await extractTranscriptWithModel(lines, found, meetingDate, llm, (p) => { if (p.state === 'running' && p.finished) io.err(`earshot: language model: ${p.message}`); });
+    io.err(`earshot: language model: ${withModel.message}`);
+    result = { actionItems: withModel.actionItems, decisions: withModel.decisions, dismissed: withModel.dismissed };
+  }
+  if (values.md) {
+    io.out('## Decisions\n');
+    result.decisions.forEach((d) => io.out(`- ${d.text}`));
+    io.out('\n## Action items\n');
+    result.actionItems.forEach((i) => io.out(`- [ ] ${i.text}${i.owner ? ` — @${i.owner}` : ''}${i.due ? `, due ${i.due}` : ''}`));
+    if (result.dismissed?.length) {
+      io.out('\n## Dismissed by the language model\n');
+      result.dismissed.forEach((d) => io.out(`- ~~${d.text}~~ — ${d.reason}`));
+    }
+  } else {
+    io.out(JSON.stringify(result));
+  }
+  return 0;
+}
+
+/** `--llm-endpoint`: an openai-compatible server, checked as the extension's settings are (loopback unless allowed). */
+function llmSettings(endpoint: string, model: string | undefined, allowRemote: boolean): EnhancementSettings {
+  try {
+    return validateEnhancement({ provider: 'openai-compatible', endpoint, ...(model ? { model } : {}), ...(allowRemote ? { allowRemote } : {}) }, '--llm-endpoint');
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace('earshot.enhancement.allowRemoteEndpoint', '--llm-allow-remote'));
+  }
+}
+
+/**
+ * A session's export from its journal. The format is --format, else --out's extension when it names one,
+ * else md. A torn last line (the daemon died mid-write) is skipped with a warning: the rest exports.
+ */
+export async function exportCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = args(argv, { format: { type: 'string' }, out: { type: 'string' } });
+  if (positionals.length !== 1) throw new UsageError('export takes one journal file');
+  const fromOut = values.out ? path.extname(values.out).slice(1).toLowerCase() : '';
+  const format = values.format ?? (isExportFormat(fromOut) ? fromOut : 'md');
+  if (!isExportFormat(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
+  const file = positionals[0];
+  if (values.out && path.resolve(values.out) === path.resolve(file)) throw new UsageError('--out must not be the journal itself');
+  const journal = await readJournal(file).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') throw new Error(`cannot read journal ${file}: no such file`);
+    if (e.code === 'EISDIR') throw new Error(`cannot read journal ${file}: it is a folder`);
+    throw new Error(e.message.includes(file) ? e.message : `cannot read journal ${file}: ${e.message}`);
+  });
+  if (journal.tornTail) io.err(`earshot: ${file}: the last line was cut off mid-write (ignored); exporting the rest`);
+  const content = exportSession(journal, format);
+  if (values.out) {
+    await writeFileAtomic(path.resolve(values.out), content);
+    io.err(`Exported: ${path.resolve(values.out)}`);
+  } else if (content) {
+    io.out(content.endsWith('\n') ? content.slice(0, -1) : content);
+  }
+  return 0;
+}
+
+/** JSON lines {"t0","t1","speaker","text"} or plain `Speaker: text` lines (the format is detected). */
+export function parseTranscript(text: string, name: string): SpokenLine[] {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  if (lines.length > 0 && lines[0].startsWith('{')) {
+    return lines.map((line, i) => {
+      let o: Partial<FinalSegment> & { speaker?: unknown; text?: unknown; t0?: unknown };
+      try {
+        o = JSON.parse(line);
+      } catch {
+        throw new Error(`${name} line ${i + 1} is not valid JSON`);
+      }
+      if (typeof o.text !== 'string') throw new Error(`${name} line ${i + 1} has no "text" string`);
+      return { speaker: typeof o.speaker === 'string' ? o.speaker : null, text: o.text, t0: typeof o.t0 === 'number' && Number.isFinite(o.t0) ? o.t0 : null };
+    });
+  }
+  return lines.map((line) => {
+    const m = /^([^:]{1,60}):\s*(.*)$/.exec(line);
+    return m ? { speaker: m[1].trim(), text: m[2], t0: null } : { speaker: null, text: line, t0: null };
+  });
+}

@@ -1,0 +1,229 @@
+/**
+ * `earshot transcribe` (a WAV file) and `earshot listen` (the microphone and system audio): one session each, run in
+ * this process or, with --connect, in a running `earshot daemon --listen`, printing each final segment as it lands and
+ * where the notes went. Downloads the catalog model on first use (firstDownload.ts).
+ *
+ * Owns the session options, the segment and source-status printers and the session's start and end. Must not parse
+ * other commands' arguments or print anything but segments, faults and the notes path.
+ */
+import * as path from 'node:path';
+import { ErrorCodes, LiveSourceKind, SessionStartParams, SessionStartResult, SourceStatusParams, TranscriptSegment } from '../../protocol/protocol';
+import { ModelSelection, selectModel } from '../asr/modelStore';
+import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from '../config';
+import { readJournal } from '../journal/journal';
+import { startConnectedSession } from '../connect';
+import { TOKEN_FILE } from '../listen';
+import { Logger, logLevelFrom } from '../log';
+import { setWhisperLog } from '../asr/whisper';
+import { downloadAllowed, downloadIfMissing } from '../firstDownload';
+import { EarshotService, ServiceError, ServiceEvents } from '../service';
+import { args, Io, PACKAGE_ROOT, seconds, stamp, stdio, UsageError, vadProfile } from './common';
+
+/** What `earshot transcribe` transcribes without a file: the bundled sample meeting. */
+export const SAMPLE_RECORDING = path.join(PACKAGE_ROOT, 'media', 'sample', 'standup.wav');
+
+/** Options every command that runs a session takes. */
+const SESSION_OPTIONS = {
+  model: { type: 'string' },
+  language: { type: 'string', default: 'en' },
+  json: { type: 'boolean', default: false },
+  'notes-dir': { type: 'string' },
+  threads: { type: 'string' },
+  connect: { type: 'boolean', default: false },
+  'token-file': { type: 'string' },
+  'vad-profile': { type: 'string', default: 'default' },
+  'no-download': { type: 'boolean', default: false },
+} as const;
+
+interface SessionValues {
+  model?: string; language: string; json: boolean; 'notes-dir'?: string; threads?: string; connect: boolean; 'token-file'?: string; 'vad-profile': string;
+  'no-download': boolean;
+}
+
+/** --threads and --language, checked (threads: undefined when not given). */
+function sessionSettings(values: SessionValues): { threads: number | undefined; language: string } {
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a positive integer');
+  if (!/^[a-z]{2,3}$/.test(values.language)) throw new UsageError('--language must be a language code such as "en"');
+  if (values['token-file'] !== undefined && !values.connect) throw new UsageError('--token-file goes with --connect');
+  return { threads, language: values.language };
+}
+
+/** Prints a final segment: `[mm:ss.ss → mm:ss.ss] Speaker: text`, or with --json one {"t0","t1","source","text"} line. */
+function segmentPrinter(json: boolean, io: Io): (s: TranscriptSegment) => void {
+  return (s) => {
+    if (!s.final || !s.text) return;
+    io.out(json
+      ? JSON.stringify({ t0: seconds(s.t0), t1: seconds(s.t1), source: s.source, text: s.text })
+      : `[${stamp(s.t0)} → ${stamp(s.t1)}] ${s.speaker}: ${s.text}`);
+  };
+}
+
+/** A live source's faults and recoveries, on stderr. */
+function sourceStatusPrinter(io: Io): (st: SourceStatusParams) => void {
+  return (st) => {
+    if (st.state === 'failed' || st.state === 'stalled') io.err(`earshot: ${st.source}: ${st.message ?? st.state}${st.retryInMs !== undefined ? ` (retrying in ${(st.retryInMs / 1000).toFixed(1)} s)` : ''}`);
+    else if (st.state === 'capturing') io.err(`earshot: ${st.source}: recording (${st.recorder}${st.device ? `, ${st.device}` : ''})`);
+  };
+}
+
+/**
+ * A service for one CLI session, printing each final segment as it lands: `[mm:ss.ss → mm:ss.ss] Speaker: text`,
+ * or with --json one {"t0","t1","source","text"} line (the same output for `transcribe` and `listen`).
+ */
+async function cliService(values: SessionValues, io: Io, events: Partial<ServiceEvents> = {}): Promise<{ service: EarshotService; selection: ModelSelection }> {
+  const settings = sessionSettings(values);
+  const { language } = settings;
+  const threads = settings.threads ?? defaultThreads();
+  const storageDir = defaultStorageDir();
+  const mirror = process.env.EARSHOT_MODEL_MIRROR || undefined;
+  if (mirror !== undefined && !mirror.startsWith('https://')) throw new UsageError('EARSHOT_MODEL_MIRROR must be an https:// URL');
+  const selection = await selectModel({ modelPath: values.model ?? process.env.EARSHOT_MODEL, storageDir, language, ...(mirror ? { mirror } : {}) });
+  if (downloadAllowed(values['no-download'])) {
+    const terminal = io === stdio && process.stderr.isTTY;
+    await downloadIfMissing(selection, {
+      line: (text) => io.err(text),
+      ...(terminal ? { redraw: (text: string) => process.stderr.write(`\r${text}`) } : {}),
+    });
+  }
+  const print = segmentPrinter(values.json, io);
+  // whisper.cpp's own lines: Earshot log records on stderr at debug (--verbose), nothing otherwise.
+  const log = new Logger((_, line) => process.stderr.write(line + '\n'), logLevelFrom(process.env.EARSHOT_LOG_LEVEL));
+  setWhisperLog(log);
+  // What bin/earshot.js's re-exec gave this process (daemon/reexec.ts): the daemon's memory settings.
+  log.debug('cli', 'memory_settings', { mallocMmapThreshold: process.env.MALLOC_MMAP_THRESHOLD_ ?? null, nodeFlags: process.execArgv });
+  const service = new EarshotService(
+    {
+      storageDir, notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), modelPath: selection.path, selection, language: values.language, threads, gpu: defaultGpu(),
+      vad: { profile: vadProfile(values['vad-profile']) },
+    },
+    {
+      transcript: print, actionItem: () => undefined, decision: () => undefined, state: () => undefined,
+      // Where whisper runs is worth a line when it is a GPU (the CPU is what anyone expects).
+      modelState: (state) => {
+        const gpu = state === 'ready' ? service.models.engine.gpuDevice : null;
+        if (gpu) io.err(`earshot: whisper runs on the GPU: ${gpu}`);
+      },
+      ...events,
+    },
+  );
+  return { service, selection };
+}
+
+/** Starts a session; a missing catalog model also gets the CLI's own way out. */
+async function startCliSession(service: EarshotService, selection: ModelSelection, params: SessionStartParams): Promise<SessionStartResult> {
+  return service.startSession(params).catch((e: Error) => {
+    if (e instanceof ServiceError && e.code === ErrorCodes.ModelUnavailable && selection.source === 'catalog') {
+      throw new Error(`${e.message}\nOr pass --model PATH to a ggml whisper model (or set EARSHOT_MODEL).`);
+    }
+    throw e;
+  });
+}
+
+/** Waits for the session to be done; reports the notes and any error the session ended with. */
+async function finishCliSession(service: EarshotService, sessionId: string, io: Io): Promise<number> {
+  const result = await service.sessionDone(sessionId);
+  const error = service.status(sessionId).state === 'done' ? await sessionError(result.journalPath) : undefined;
+  io.err(`Notes: ${result.notesPath}`);
+  if (error) {
+    io.err(`earshot: ${error}`);
+    return 1;
+  }
+  return 0;
+}
+
+export async function transcribe(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = args(argv, { ...SESSION_OPTIONS, realtime: { type: 'boolean', default: false } });
+  if (positionals.length > 1) throw new UsageError('transcribe takes one audio file');
+  const audioFile = path.resolve(positionals[0] ?? SAMPLE_RECORDING);
+  if (values.connect) return connected(values, io, { sources: ['file'], audioFile, pace: values.realtime ? 'realtime' : 'fast', language: values.language });
+  const { service, selection } = await cliService(values, io);
+  try {
+    const { sessionId } = await startCliSession(service, selection, {
+      sources: ['file'], audioFile, pace: values.realtime ? 'realtime' : 'fast', language: values.language,
+    });
+    return await finishCliSession(service, sessionId, io);
+  } finally {
+    await service.shutdown();
+  }
+}
+
+/** A live session from the real devices until --seconds pass or Ctrl+C; source faults are reported on stderr. */
+export async function listen(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = args(argv, {
+    ...SESSION_OPTIONS,
+    source: { type: 'string', default: 'mic,system' },
+    seconds: { type: 'string' },
+    mic: { type: 'string' },
+    system: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError('listen takes no positional arguments');
+  const sources = [...new Set(values.source.split(',').map((s) => s.trim()).filter(Boolean))];
+  if (sources.length === 0 || sources.some((s) => s !== 'mic' && s !== 'system')) throw new UsageError('--source is a comma-separated list of mic and system');
+  const limitSec = values.seconds === undefined ? undefined : Number(values.seconds);
+  if (limitSec !== undefined && !(limitSec > 0)) throw new UsageError('--seconds must be a positive number');
+  const params: SessionStartParams = {
+    sources: sources as LiveSourceKind[], language: values.language,
+    devices: { ...(values.mic ? { mic: values.mic } : {}), ...(values.system ? { system: values.system } : {}) },
+  };
+  if (values.connect) return connected(values, io, params, limitSec);
+  const { service, selection } = await cliService(values, io, { sourceStatus: sourceStatusPrinter(io) });
+  let stopTimer: NodeJS.Timeout | undefined;
+  let sessionId: string | undefined;
+  const stop = () => { if (sessionId) void service.stopSession(sessionId).catch(() => undefined); };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const started = await startCliSession(service, selection, params);
+    sessionId = started.sessionId;
+    for (const u of started.unavailable ?? []) io.err(`earshot: ${u.source}: ${u.message}`);
+    io.err(`earshot: listening${limitSec ? ` for ${limitSec} s` : ''}; Ctrl+C stops.`);
+    if (limitSec) stopTimer = setTimeout(stop, limitSec * 1000);
+    return await finishCliSession(service, sessionId, io);
+  } finally {
+    clearTimeout(stopTimer);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await service.shutdown();
+  }
+}
+
+/**
+ * `--connect`: the session runs in the daemon named by the token file (daemon/connect.ts) and prints what a local run
+ * prints. Ctrl+C or --seconds stops it there; the daemon keeps running.
+ */
+async function connected(values: SessionValues, io: Io, params: SessionStartParams, limitSec?: number): Promise<number> {
+  const { threads, language } = sessionSettings(values);
+  const tokenFile = path.resolve(values['token-file'] ?? path.join(defaultStorageDir(), TOKEN_FILE));
+  const modelPath = values.model ?? process.env.EARSHOT_MODEL;
+  const session = await startConnectedSession(tokenFile, {
+    notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), language,
+    ...(modelPath ? { modelPath: path.resolve(modelPath) } : {}), ...(threads ? { threads } : {}),
+  }, params, { transcript: segmentPrinter(values.json, io), sourceStatus: sourceStatusPrinter(io) });
+  const stop = () => void session.stop().catch(() => undefined);
+  const stopTimer = limitSec ? setTimeout(stop, limitSec * 1000) : undefined;
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    for (const u of session.started.unavailable ?? []) io.err(`earshot: ${u.source}: ${u.message}`);
+    if (params.sources.some((s) => s !== 'file')) io.err(`earshot: listening in the daemon${limitSec ? ` for ${limitSec} s` : ''}; Ctrl+C stops.`);
+    const end = await session.done;
+    io.err(`Notes: ${end.notesPath}`);
+    if (end.error) {
+      io.err(`earshot: ${end.error}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    clearTimeout(stopTimer);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await session.close();
+  }
+}
+
+/** The error a session ended with, as its journal records it. */
+async function sessionError(journalPath: string): Promise<string | undefined> {
+  const end = (await readJournal(journalPath)).records.find((r) => r.type === 'end');
+  return end && end.type === 'end' ? end.error : undefined;
+}

@@ -1,0 +1,37 @@
+/**
+ * How the notes write the small things: a time in the meeting, a language model's name, transcript text inside a list
+ * item, where an item comes from, and the id in an item's comment.
+ *
+ * Shared by the renderer (markdown.ts) and the reading back of the user's file (previousNotes.ts), which matches ticks
+ * on these words: change them only together with both. Must not read or write files.
+ */
+import { escapeMarkdown } from '../anchoring/mentions';
+
+/** mm:ss, or h:mm:ss past the hour. */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return hh > 0 ? `${hh}:${two(mm)}:${two(ss)}` : `${two(mm)}:${two(ss)}`;
+}
+
+/** The model's name as the notes print it: one line, no Markdown, no parentheses or underscores. */
+export function displayModel(model: string): string {
+  return model.replace(/[^\p{L}\p{N}.:/@+ -]+/gu, '-').replace(/\s+/g, ' ').trim().slice(0, 80) || 'a language model';
+}
+
+/** Markdown text that cannot start a block or inject HTML, for transcript text inside list items. */
+export function inline(text: string): string {
+  return escapeMarkdown(text).trim();
+}
+
+/** Where an item comes from: its time in the meeting, and whether the opt-in refinement rewrote or added it. */
+export function origin(r: { t0: number; segmentId: string; refinedBy?: string; revision: number; id: string }): string {
+  if (!r.refinedBy) return clock(r.t0);
+  // Found by the language-model extraction, anchored on the line it cites.
+  if (/^[ad]m\d+$/.test(r.id) && r.segmentId) return `found by ${displayModel(r.refinedBy)}, ${clock(r.t0)}`;
+  return r.segmentId ? `refined, ${clock(r.t0)}` : `added by refinement, ${clock(r.t0)}`;
+}
+
+/** An item's id as its comment in the notes holds it (`<!-- earshot:<id> -->`). */
+export const commentId = (id: string) => id.replace(/[^\w-]/g, '');
