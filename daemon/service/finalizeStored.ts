@@ -6,7 +6,9 @@
  */
 import { SessionStopResult, SummaryParams } from '../../protocol/protocol';
 import { doneRevision, latestActionItems } from '../documents/done';
-import { handTicks, notesDigest, readIfExists, renderNotes, writeNotesFile } from '../documents/markdown';
+import { notesDigest, renderNotes } from '../documents/markdown';
+import { readIfExists, writeNotesFile } from '../documents/notesFile';
+import { handTicks } from '../documents/previousNotes';
 import { Journal, JournalContents, JournalRecord, readJournal, segmentsOf } from '../journal/journal';
 import { acquireSessionLock } from '../journal/lock';
 import { capturedSecOf, hasEnded, INTERRUPTED_MESSAGE, SessionLockedError, sessionModeOf } from '../journal/recovery';

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { ErrorCodes, FilePace, SessionResumeParams, SessionResumeResult, SessionStartParams, SessionStartResult } from '../../protocol/protocol';
 import { ModelLifecycle, ModelProgress } from '../asr/modelLifecycle';
 import { AudioSource, FileSource } from '../capture/source';
-import { notesFileName } from '../documents/markdown';
+import { notesFileName } from '../documents/notesFile';
 import { errnoCode, journalCreateMessage } from '../diskFaults';
 import { acquireSessionLock, lockPathOf } from '../journal/lock';
 import { hasEnded, sessionModeOf } from '../journal/recovery';
