@@ -1,13 +1,13 @@
 /**
  * `earshot daemon`: the JSON-RPC daemon the extension runs on stdio, or with --listen the same over TCP on loopback
- * for clients that prove the token (listen.ts has the security model).
+ * for clients that prove the token (rpc/listen.ts has the security model).
  *
  * Owns the daemon command's flags and the process's exit once the server is done. Must not print anything on stdout
  * in stdio mode but the protocol.
  */
 import { defaultStorageDir } from '../config';
-import { startServer } from '../server';
-import { loopbackHost, runListenDaemon } from '../listen';
+import { startServer } from '../rpc/server';
+import { loopbackHost, runListenDaemon } from '../rpc/listen';
 import { Logger, logLevelFrom } from '../log';
 import { args, UsageError, version } from './common';
 
@@ -26,7 +26,7 @@ export async function daemon(argv: string[]): Promise<number> {
   process.exit(code);
 }
 
-/** `earshot daemon --listen [PORT]`: JSON-RPC over TCP on loopback (daemon/listen.ts has the security model). */
+/** `earshot daemon --listen [PORT]`: JSON-RPC over TCP on loopback (daemon/rpc/listen.ts has the security model). */
 async function listenDaemon(positionals: string[], host = '127.0.0.1'): Promise<number> {
   if (positionals.length > 1 || (positionals.length && !/^\d{1,5}$/.test(positionals[0]))) throw new UsageError('--listen takes one port number (0: a free port)');
   const log = new Logger((_, line) => process.stderr.write(line + '\n'), logLevelFrom(process.env.EARSHOT_LOG_LEVEL));

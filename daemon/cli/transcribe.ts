@@ -11,11 +11,11 @@ import { ErrorCodes, LiveSourceKind, SessionStartParams, SessionStartResult, Sou
 import { ModelSelection, selectModel } from '../asr/modelStore';
 import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from '../config';
 import { readJournal } from '../journal/journal';
-import { startConnectedSession } from '../connect';
-import { TOKEN_FILE } from '../listen';
+import { startConnectedSession } from '../rpc/connect';
+import { TOKEN_FILE } from '../rpc/listen';
 import { Logger, logLevelFrom } from '../log';
 import { setWhisperLog } from '../asr/whisper';
-import { downloadAllowed, downloadIfMissing } from '../firstDownload';
+import { downloadAllowed, downloadIfMissing } from './firstDownload';
 import { EarshotService, ServiceError, ServiceEvents } from '../service';
 import { args, Io, PACKAGE_ROOT, seconds, stamp, stdio, UsageError, vadProfile } from './common';
 
@@ -189,7 +189,7 @@ export async function listen(argv: string[], io: Io): Promise<number> {
 }
 
 /**
- * `--connect`: the session runs in the daemon named by the token file (daemon/connect.ts) and prints what a local run
+ * `--connect`: the session runs in the daemon named by the token file (daemon/rpc/connect.ts) and prints what a local run
  * prints. Ctrl+C or --seconds stops it there; the daemon keeps running.
  */
 async function connected(values: SessionValues, io: Io, params: SessionStartParams, limitSec?: number): Promise<number> {

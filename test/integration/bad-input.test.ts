@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ErrorCodes, PROTOCOL_VERSION, SessionStatusResult } from '../../protocol/protocol';
-import { MAX_FRAME_BYTES, MAX_JSON_DEPTH } from '../../daemon/transport';
+import { MAX_FRAME_BYTES, MAX_JSON_DEPTH } from '../../daemon/rpc/transport';
 import { fixture, SAMPLE_WAV } from '../setup';
 import { DaemonProcess, RawClient, spawnDaemon, WireMessage } from './daemon-process';
 

@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as protocol from '../../protocol/protocol';
 import { ErrorCodes, PROTOCOL_VERSION } from '../../protocol/protocol';
-import { AUTH_TIMEOUT_MS, MAX_CONNECTIONS, MAX_FRAME_BYTES, RATE_LIMIT_PER_SEC } from '../../daemon/transport';
+import { AUTH_TIMEOUT_MS, MAX_CONNECTIONS, MAX_FRAME_BYTES, RATE_LIMIT_PER_SEC } from '../../daemon/rpc/transport';
 import { DAEMON_BIN, miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
 import { closesWithin, connectTcp, frame, isResponse, rssOf, TcpPeer, tokenFileOf, WireClient } from './wire';
 

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import type { TokenFile } from '../../daemon/listen';
+import type { TokenFile } from '../../daemon/rpc/listen';
 
 /** A JSON-RPC message as read off the wire. */
 export interface WireMessage {

@@ -3,7 +3,7 @@
  * stretch followed by resynchronization, oversized frames skipped without being held, and the nesting check.
  */
 import * as assert from 'node:assert/strict';
-import { FrameEvent, FrameParser, MAX_HEADER_BYTES, nestedDeeperThan } from '../../daemon/transport';
+import { FrameEvent, FrameParser, MAX_HEADER_BYTES, nestedDeeperThan } from '../../daemon/rpc/transport';
 
 const frame = (body: string) => `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 

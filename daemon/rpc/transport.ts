@@ -8,7 +8,7 @@
 import {
   AbstractMessageReader, DataCallback, Disposable, Message, MessageReader, MessageStrategy, MessageWriter, StreamMessageWriter,
 } from 'vscode-languageserver/node';
-import { ErrorCodes } from '../protocol/protocol';
+import { ErrorCodes } from '../../protocol/protocol';
 
 // ---------------------------------------------------------------------------------------------
 // Limits: every bound on what a peer may send, in one place.

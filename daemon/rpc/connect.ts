@@ -14,7 +14,7 @@ import {
 import {
   ErrorCodes, InitializationOptions, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification, SessionStateParams,
   SessionStop, SourceStatusNotification, SourceStatusParams, Transcript, TranscriptSegment,
-} from '../protocol/protocol';
+} from '../../protocol/protocol';
 import { TokenFile } from './listen';
 import { MAX_CONNECTIONS } from './transport';
 

@@ -17,8 +17,8 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Message } from 'vscode-languageserver/node';
-import { ErrorCodes } from '../protocol/protocol';
-import { Logger } from './log';
+import { ErrorCodes } from '../../protocol/protocol';
+import { Logger } from '../log';
 import { startServer } from './server';
 import {
   AUTH_TIMEOUT_MS, decodeMessage, FrameParser, isMalformed, malformed, MAX_CONNECTIONS, MAX_PENDING_OUTPUT_BYTES, PRE_AUTH_MAX_FRAME_BYTES,

@@ -9,22 +9,22 @@ import {
   ActionItemNotification, DecisionNotification, DeviceList, ErrorCodes, Health, InputLevelNotification, PROTOCOL_VERSION, SessionStart,
   ModelDownload, ModelList, LanguageModelChat, ExtractionProgressNotification, ExtractionCancel, ItemRestore, SessionExport, SessionStateNotification, SessionStatus, SessionStop, SourceRetry, SourceStatusNotification, SummaryNotification, Transcript, Vocabulary,
   ActionItemSetDone, DeviceTest, EditorActivityNotification, ModelProgressNotification, SessionPause, WorkspaceIndexNotification,
-} from '../protocol/protocol';
-import { DataDelete, HealthRequest } from '../protocol/protocol';
-import { SessionInterrupted, SessionResume, SessionTranscript } from '../protocol/protocol';
+} from '../../protocol/protocol';
+import { DataDelete, HealthRequest } from '../../protocol/protocol';
+import { SessionInterrupted, SessionResume, SessionTranscript } from '../../protocol/protocol';
 import {
   InvalidParamsError, validateInitializationOptions, validateSessionExport, validateSessionStart, validateSessionStatus, validateSessionStop, validateSourceRetry, validateVocabulary,
   validateModelDownload, validateActionItemSetDone, validateDeviceTest, validateEditorActivity, validateSessionPause, validateWorkspaceIndex, validateItemRestore, validateExtractionCancel,
-} from '../protocol/validate';
-import { validateDataDelete } from '../protocol/validate';
-import { validateSessionResume, validateSessionTranscript } from '../protocol/validate';
+} from '../../protocol/validate';
+import { validateDataDelete } from '../../protocol/validate';
+import { validateSessionResume, validateSessionTranscript } from '../../protocol/validate';
 import { watchParent } from './orphan';
-import { findCatalogModel } from './asr/catalog';
-import { selectModel } from './asr/modelStore';
-import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from './config';
-import { Logger, logLevelFrom } from './log';
-import { setWhisperLog } from './asr/whisper';
-import { EarshotService, ProgressReporter, ServiceError } from './service';
+import { findCatalogModel } from '../asr/catalog';
+import { selectModel } from '../asr/modelStore';
+import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from '../config';
+import { Logger, logLevelFrom } from '../log';
+import { setWhisperLog } from '../asr/whisper';
+import { EarshotService, ProgressReporter, ServiceError } from '../service';
 import { createTransport, malformed, MALFORMED_MESSAGE, MalformedMessage, TransportOptions } from './transport';
 
 /** How often vital signs are sent while a session streams. */
