@@ -7,8 +7,13 @@
  * Contours, not waveforms: a room, a loudspeaker and a laptop microphone filter and reverberate the sound until
  * samples no longer line up, but the syllable rhythm survives. Measured on a simulated laptop echo in
  * test/integration/echo.test.ts (BENCHMARKS.md: echo suppression).
+ *
+ * EchoSuppressor is the session's use of it: it keeps the contours and decides which mic segments to drop or retract.
+ * It never journals or announces: the session passes on what it lets through.
  */
-import { FRAME_SAMPLES } from '../capture/source';
+import { SourceKind } from '../../protocol/protocol';
+import { RecognizedSegment } from '../asr/streaming';
+import { AudioFrame, FRAME_SAMPLES } from '../capture/source';
 
 /** One contour value per 8 ms of audio (four per VAD frame). */
 export const ENVELOPE_BIN = 128;
@@ -93,4 +98,54 @@ function pearson(x: Float32Array, y: Float32Array, yOffset: number): number {
   }
   const cov = sxy - (sx * sy) / n, vx = sxx - (sx * sx) / n, vy = syy - (sy * sy) / n;
   return vx > 0 && vy > 0 ? cov / Math.sqrt(vx * vy) : 0;
+}
+
+/** Drops the mic's segments that are echoes of system audio, in a session that records both. */
+export class EchoSuppressor {
+  /** Loudness contours of the mic and system audio, kept only when the session records both. */
+  private readonly envelopes = new Map<SourceKind, EnvelopeHistory>();
+  /** Mic segments with a partial on screen (an echo found later must retract them). */
+  private readonly shownPartials = new Set<string>();
+  /** Mic segments dropped as echoes of system audio. */
+  suppressed = 0;
+
+  /** `onSuppressed`: told of each dropped segment (never its text). */
+  constructor(sources: readonly SourceKind[], private readonly onSuppressed?: (segmentId: string, score: number, final: boolean) => void) {
+    if (sources.includes('mic') && sources.includes('system')) {
+      this.envelopes.set('mic', new EnvelopeHistory());
+      this.envelopes.set('system', new EnvelopeHistory());
+    }
+  }
+
+  /** Every frame read, before its utterance can be recognized. */
+  hear(frame: AudioFrame): void {
+    this.envelopes.get(frame.source)?.push(frame.startSample, frame.samples);
+  }
+
+  /**
+   * What to pass on of a recognized segment: itself; nothing for an echo; for the final of an echo whose partial is
+   * on screen, an empty final that retracts it.
+   */
+  filter(recognized: RecognizedSegment): RecognizedSegment | undefined {
+    if (this.isEcho(recognized)) {
+      if (!recognized.final) return undefined;
+      // Text already on screen as a partial is retracted by an empty final; otherwise nothing was ever said.
+      if (!this.shownPartials.delete(recognized.segmentId)) return undefined;
+      return { ...recognized, text: '' };
+    }
+    if (recognized.final) this.shownPartials.delete(recognized.segmentId);
+    else if (recognized.text) this.shownPartials.add(recognized.segmentId);
+    return recognized;
+  }
+
+  /** The mic heard the speakers: its contour follows what system audio played. */
+  private isEcho(recognized: RecognizedSegment): boolean {
+    const mic = this.envelopes.get('mic'), system = this.envelopes.get('system');
+    if (recognized.source !== 'mic' || !mic || !system || !recognized.text) return false;
+    const score = echoScore(mic, system, recognized.startSample, recognized.endSample);
+    if (score < DEFAULT_ECHO_OPTIONS.threshold) return false;
+    if (recognized.final) this.suppressed++;
+    this.onSuppressed?.(recognized.segmentId, score, recognized.final);
+    return true;
+  }
 }

@@ -1,0 +1,64 @@
+/**
+ * What a session is started with (SessionConfig) and what it tells its owner (SessionEvents): the session's contract
+ * with the service, re-exported by session.ts. Types only.
+ */
+import { ActionItem, Decision, FilePace, LiveSourceKind, SessionMode, SessionStateParams, SummaryParams, TranscriptSegment } from '../../protocol/protocol';
+import { AudioSource } from '../capture/source';
+import { Decoder, StreamingOptions } from '../asr/streaming';
+import { DegradeRung, DegradeThresholds } from '../asr/degrade';
+import { JournalContents, JournalRecord } from '../journal/journal';
+import { SegmentAnnotation } from '../anchoring/segmentContext';
+import { SegmenterOptions, SpeechDetector } from '../vad/segmenter';
+
+export interface SessionEvents {
+  transcript(segment: TranscriptSegment): void;
+  actionItem(item: ActionItem): void;
+  decision(decision: Decision): void;
+  state(params: SessionStateParams): void;
+  /** The rolling (and at stop the final) summary and open questions. */
+  summary?(params: SummaryParams): void;
+}
+
+export interface SessionConfig {
+  sessionId: string;
+  title: string;
+  language: string;
+  startedAt: Date;
+  sources: AudioSource[];
+  journalPath: string;
+  /** '' for a dictation session. */
+  notesPath: string;
+  /** 'dictation': segments are journaled and sent, but no notes file is written and nothing is extracted or refined. */
+  mode?: SessionMode;
+  decoder: Decoder;
+  /** A fresh detector per source: detectors keep state across frames. */
+  createDetector(): SpeechDetector | Promise<SpeechDetector>;
+  segmenter?: SegmenterOptions;
+  streaming?: StreamingOptions;
+  /** Set when the session transcribes a file, for the notes header. */
+  audioFile?: string;
+  /** Releases the session's lock (journal/lock.ts) once it is over, before DONE is announced. */
+  unlock?(): Promise<void>;
+  /** Journaled in the header, so a resume after a crash reopens the sources as they were. */
+  pace?: FilePace;
+  devices?: Partial<Record<LiveSourceKind, string>>;
+  speakers?: Partial<Record<LiveSourceKind, string>>;
+  /** Words to prime whisper with (workspace identifiers), read before each decode. */
+  vocabulary?(): string;
+  /** Called when the degrade ladder changes rung. */
+  onDegrade?(level: number, rung: DegradeRung): void;
+  degradeThresholds?: DegradeThresholds;
+  /** Called when a mic segment is dropped because the mic heard the speakers (system audio); never with text. */
+  onEchoSuppressed?(segmentId: string, score: number, final: boolean): void;
+  /**
+   * The opt-in language-model extraction over the whole meeting, run once at stop before the final notes are written
+   * (absent: off): answers the records to journal (items it added, dismissal revisions, its `refinement` record). The
+   * hook bounds its own time, can be cancelled and reports its own failures; it never rejects.
+   */
+  extractWithModel?(journal: JournalContents): Promise<JournalRecord[]>;
+  /**
+   * What a final segment is stamped with before it is journaled: its mentions of workspace files and symbols and
+   * where the user was looking when it started. Must be quick and synchronous: the final waits for it.
+   */
+  annotate?(segment: { text: string; t0: number }): SegmentAnnotation;
+}

@@ -1,0 +1,130 @@
+/**
+ * One source's run: its frames → voice activity segmenter → recognizer, until the source ends or the session aborts
+ * it. Owns the run's own state: the pause markers that end a run (and the flush waiters they release), the resumed
+ * session's utterances it skips, and whisper's prompt carry-over.
+ *
+ * It never journals or announces: every recognized segment goes to `accept` (the session), awaited, so a source's
+ * finals stay in order. Counters go to SessionStats, loudness contours to the EchoSuppressor.
+ */
+import { SourceKind } from '../../protocol/protocol';
+import { AudioFrame, AudioSource } from '../capture/source';
+import { DEFAULT_STREAMING_OPTIONS, recognize, RecognizedSegment, RecognizerContext } from '../asr/streaming';
+import { DegradeLadder } from '../asr/degrade';
+import { utteranceNumber } from '../journal/recovery';
+import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, UtteranceCounter, UtteranceEvent } from '../vad/segmenter';
+import { SessionConfig } from './config';
+import { EchoSuppressor } from './echo';
+import { SessionStats } from './stats';
+
+/** Where a source of a resumed session had got to: utterances numbered before the interruption, the last final text. */
+export interface ResumePoint {
+  utterances: number;
+  lastText: string;
+}
+
+/** What a source's run is connected to. */
+export interface PipelineWiring {
+  config: Pick<SessionConfig, 'decoder' | 'createDetector' | 'segmenter' | 'streaming' | 'vocabulary'>;
+  degrade: DegradeLadder;
+  stats: SessionStats;
+  echo: EchoSuppressor;
+  flushes: FlushWaiters;
+  /** Takes a recognized segment; the next waits for it. */
+  accept(segment: RecognizedSegment, speaker: string): Promise<void>;
+  /** The run failed (the source, the recognizer, or the journal behind `accept`); what was finalized stays. */
+  failed(e: unknown): void;
+}
+
+/** Who waits for a source's pipeline to flush (see Session.whenFlushed). */
+export class FlushWaiters {
+  private readonly waiting = new Map<SourceKind, (() => void)[]>();
+
+  wait(source: SourceKind): Promise<void> {
+    return new Promise((resolve) => this.waiting.set(source, [...(this.waiting.get(source) ?? []), resolve]));
+  }
+
+  release(source: SourceKind): void {
+    const waiters = this.waiting.get(source) ?? [];
+    this.waiting.delete(source);
+    waiters.forEach((resolve) => resolve());
+  }
+}
+
+/**
+ * Runs `source` until it ends or `signal` aborts it. Never rejects: a failure goes to `wiring.failed` (the session
+ * survives a failed source).
+ */
+export async function runSourcePipeline(source: AudioSource, signal: AbortSignal, resumed: ResumePoint | undefined, wiring: PipelineWiring): Promise<void> {
+  const { config, degrade, stats } = wiring;
+  const frames = source.frames(signal)[Symbol.asyncIterator]();
+  try {
+    const detector = await config.createDetector();
+    // Resumed: a file is replayed from its start, numbering utterances as the first time; a live source numbers on.
+    const ids: UtteranceCounter = { count: source.kind === 'file' ? 0 : resumed?.utterances ?? 0 };
+    const alreadyFinal = resumed?.utterances ?? 0;
+    // Whisper's prompt carries the previous sentence; after a resume, until this run's first final, that is the
+    // last one journaled (the recognizer starts without one): the same prompt as without the interruption.
+    let carried = resumed?.lastText ?? '';
+    const base = config.streaming ?? DEFAULT_STREAMING_OPTIONS;
+    const context: RecognizerContext = {
+      options: () => degrade.options(base),
+      vocabulary: () => {
+        const words = config.vocabulary?.() ?? '';
+        return carried ? [words, carried.slice(-degrade.options(base).promptChars)].filter(Boolean).join(' ') : words;
+      },
+      pendingSince: (at) => stats.setPendingSince(source.kind, at),
+      normalOptions: () => base,
+      stats: stats.recognizerOf(source.kind),
+    };
+    // A pause marker ends a run: the segmenter and recognizer flush as at the end of the audio (the utterance in
+    // progress gets its final), then a new run takes the frames after the resume, numbering utterances on.
+    const input = { ended: false };
+    const untilPause = async function* (): AsyncGenerator<AudioFrame> {
+      for (let next = await frames.next(); ; next = await frames.next()) {
+        if (next.done) return void (input.ended = true);
+        if (next.value.pause) return;
+        yield next.value;
+      }
+    };
+    while (!input.ended) {
+      const utterances = segmentUtterances(observed(untilPause(), wiring), detector, config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS, ids);
+      for await (const segment of recognize(skipFinalized(utterances, alreadyFinal), config.decoder, context)) {
+        if (segment.final && segment.text) carried = '';
+        await wiring.accept(segment, source.speaker);
+      }
+      wiring.flushes.release(source.kind);
+    }
+  } catch (e) {
+    wiring.failed(e);
+    // Not awaited: a read of the source may be pending, and the return waits for it (the session's stop ends it).
+    void frames.return?.(undefined).catch(() => undefined);
+  } finally {
+    wiring.flushes.release(source.kind); // nobody waits for a flush that can no longer come
+  }
+}
+
+/** Frames as they are read: counted, their contour kept for echo suppression, their lateness fed to the degrade ladder. */
+async function* observed(frames: AsyncIterable<AudioFrame>, { stats, echo, degrade }: PipelineWiring): AsyncGenerator<AudioFrame> {
+  for await (const frame of frames) {
+    const end = frame.startSample + frame.samples.length;
+    echo.hear(frame);
+    if (frame.capturedAt === undefined) {
+      stats.frameRead(frame.source, end);
+    } else {
+      const now = performance.now();
+      stats.frameRead(frame.source, end, (now - frame.capturedAt) / 1000);
+      degrade.observe(stats.backlogSec, now);
+    }
+    yield frame;
+  }
+}
+
+/**
+ * Leaves out the utterances numbered up to `count`: their finals were journaled before an interruption (utterances of
+ * a source end in order, so every one up to the last journaled is done, journaled or empty).
+ */
+async function* skipFinalized(events: AsyncIterable<UtteranceEvent>, count: number): AsyncGenerator<UtteranceEvent> {
+  for await (const event of events) {
+    if (count === 0 || utteranceNumber(event.utterance.id) > count) yield event;
+  }
+}

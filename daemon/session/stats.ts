@@ -1,0 +1,101 @@
+/**
+ * A session's counters: how much each source captured, how far recognition is behind real time, what the recognizers
+ * gave up to keep up, and how much is journaled (finals, and where the last one ends).
+ *
+ * Owns numbers only: it reads no audio, writes nothing and announces nothing. The pipelines and the session tell it
+ * what happened; the session reads it for the health report and the end record.
+ */
+import { RecognizerCounters, SourceKind } from '../../protocol/protocol';
+import { SAMPLE_RATE } from '../capture/source';
+import { newRecognizerStats, RecognizerStats } from '../asr/streaming';
+import { RestoredSession } from './restored';
+
+export class SessionStats {
+  private readonly capturedSamples = new Map<SourceKind, number>();
+  /** Per source: how long the newest frame waited to be read (s). */
+  private readonly readLag = new Map<SourceKind, number>();
+  /** Per source: capture time of the oldest speech end still waiting for its final. */
+  private readonly pendingSince = new Map<SourceKind, number>();
+  /** Per source: what its recognizer gave up to keep up; and the lowest degrade rung reached. */
+  private readonly recognizers = new Map<SourceKind, RecognizerStats>();
+  private maxDegradeLevel = 0;
+  /** Final segments journaled. */
+  finals = 0;
+  /** Capture time (s) where the last journaled final ends: what a journal failure keeps. */
+  lastJournaledEnd = 0;
+
+  /** Where a resumed session had got to; `firstSource` takes the captured time no segment accounts for. */
+  restore(restored: RestoredSession, firstSource: SourceKind): void {
+    this.finals = restored.finals;
+    for (const [kind, entry] of restored.sources) {
+      this.lastJournaledEnd = Math.max(this.lastJournaledEnd, entry.endSec);
+      this.capturedSamples.set(kind, Math.round(entry.endSec * SAMPLE_RATE));
+    }
+    if (this.capturedSamples.size === 0 && restored.capturedSec > 0) {
+      this.capturedSamples.set(firstSource, Math.round(restored.capturedSec * SAMPLE_RATE));
+    }
+  }
+
+  /** A frame of `source` ending at `endSample` was read, `lagSec` after it was captured (live sources only). */
+  frameRead(source: SourceKind, endSample: number, lagSec?: number): void {
+    this.capturedSamples.set(source, endSample);
+    if (lagSec !== undefined) this.readLag.set(source, Math.max(0, lagSec));
+  }
+
+  /** The recognizer's report of the oldest speech end waiting for its final (undefined: none waits). */
+  setPendingSince(source: SourceKind, at: number | undefined): void {
+    if (at === undefined) this.pendingSince.delete(source);
+    else this.pendingSince.set(source, at);
+  }
+
+  /** The counters a source's recognizer adds to (the same ones for the whole session). */
+  recognizerOf(source: SourceKind): RecognizerStats {
+    let stats = this.recognizers.get(source);
+    if (!stats) this.recognizers.set(source, (stats = newRecognizerStats()));
+    return stats;
+  }
+
+  degraded(level: number): void {
+    this.maxDegradeLevel = Math.max(this.maxDegradeLevel, level);
+  }
+
+  journaled(endSec: number): void {
+    this.lastJournaledEnd = Math.max(this.lastJournaledEnd, endSec);
+    this.finals++;
+  }
+
+  /** Seconds captured by the longest-running source. */
+  get capturedSec(): number {
+    return Math.max(0, ...this.capturedSamples.values()) / SAMPLE_RATE;
+  }
+
+  /**
+   * How far the pipeline is behind real time, in seconds: the longer of how long the newest audio waited to be
+   * read and how long the oldest finished utterance has waited for its final (0 when audio is read faster than
+   * real time).
+   */
+  get backlogSec(): number {
+    // Read for every frame (the degrade ladder's input): plain loops, no arrays.
+    const now = performance.now();
+    let behind = 0;
+    for (const waited of this.readLag.values()) behind = Math.max(behind, waited);
+    for (const at of this.pendingSince.values()) behind = Math.max(behind, (now - at) / 1000);
+    return behind;
+  }
+
+  /** What the recognizers gave up to keep up, all sources together. */
+  get recognizer(): Omit<RecognizerCounters, 'droppedSec'> {
+    const sum: Omit<RecognizerCounters, 'droppedSec'> = {
+      partialsDecoded: 0, partialsSkipped: 0, finals: 0, finalDecodes: 0, finalsPending: 0, pendingSec: 0, maxDegradeLevel: this.maxDegradeLevel,
+    };
+    for (const s of this.recognizers.values()) {
+      sum.partialsDecoded += s.partialsDecoded;
+      sum.partialsSkipped += s.partialsSkipped;
+      sum.finals += s.finals;
+      sum.finalDecodes += s.finalDecodes;
+      sum.finalsPending += s.finalsPending;
+      sum.pendingSec += s.pendingSamples / SAMPLE_RATE;
+    }
+    return sum;
+  }
+}
