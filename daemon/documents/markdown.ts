@@ -15,8 +15,6 @@ import { summarize } from '../understanding/summary';
 import { clock, commentId, displayModel, inline, origin } from './notesText';
 import { isTicked, MY_NOTES_END, MY_NOTES_START, parsePreviousNotes } from './previousNotes';
 
-export { handTicks } from './previousNotes'; // moved: daemon/documents/previousNotes.ts
-export { notesFileName, readIfExists, writeNotesFile } from './notesFile'; // moved: daemon/documents/notesFile.ts
 
 /** How a decision reads in the notes: deferrals and things not to do are marked, agreements are plain. */
 const DECISION_PREFIX: Record<string, string> = { decision: '', deferral: '**Deferred:** ', negative: '**Not doing:** ' };

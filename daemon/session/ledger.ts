@@ -10,7 +10,7 @@ import { ActionItem, Decision } from '../../protocol/protocol';
 import { ActionItemRecord } from '../journal/journal';
 import { extract, SpokenLine } from '../understanding/extract';
 import { ActionItemDoneError, doneRevision } from '../documents/done';
-import { handTicks } from '../documents/markdown';
+import { handTicks } from '../documents/previousNotes';
 import { RestoredSession } from './restored';
 
 /** Final lines re-read at each final: replies, assignments and corrections come within a few turns of what they refine. */

@@ -10,7 +10,8 @@
 import { NOTES_RETRY_SEC, SummaryParams } from '../../protocol/protocol';
 import { JournalWriteError, readJournal } from '../journal/journal';
 import { finalNotesMessage, notesWriteMessage } from '../diskFaults';
-import { notesDigest, renderNotes, writeNotesFile } from '../documents/markdown';
+import { notesDigest, renderNotes } from '../documents/markdown';
+import { writeNotesFile } from '../documents/notesFile';
 
 /** How long after a final the live notes file is re-rendered (finals often come in bursts). */
 const NOTES_REFRESH_MS = 1000;

@@ -18,7 +18,7 @@ import { DegradeLadder } from '../asr/degrade';
 import { Journal, JournalWriteError, readJournal, segmentsOf } from '../journal/journal';
 import { errnoCode, journalCreateMessage, journalWriteMessage } from '../diskFaults';
 import { SegmentAnnotation } from '../anchoring/segmentContext';
-import { readIfExists } from '../documents/markdown';
+import { readIfExists } from '../documents/notesFile';
 import { SessionConfig, SessionEvents } from './config';
 import { EchoSuppressor } from './echo';
 import { EXTRACT_WINDOW_LINES, Ledger } from './ledger';
