@@ -235,7 +235,11 @@ export class Session {
       else failure = (e as Error).message;
     }
     await this.journal.close().catch(() => undefined);
-    if (this.mode !== 'dictation') failure ??= await this.notes.writeFinal();
+    if (this.mode !== 'dictation') {
+      // Written whatever failed before (`failure ??= await …` would skip it): the notes hold what the journal kept.
+      const notesFailure = await this.notes.writeFinal();
+      failure ??= notesFailure;
+    }
     const contents = await readJournal(this.config.journalPath);
     // Over: the session's lock goes before anyone hears so (another daemon may then treat the journal as ended).
     await this.config.unlock?.().catch(() => undefined);
