@@ -8,6 +8,7 @@
  * notesModels.ts's, loading a model is the runtime's.
  */
 import type { MachineFacts } from '../../asr/capabilities';
+import { readCatalogOverrides } from '../../asr/catalog';
 
 export type NotesModelId = 'qwen2.5-1.5b' | 'llama-3.2-3b' | 'qwen3-4b';
 
@@ -106,17 +107,8 @@ export const NOTES_CATALOG: readonly NotesCatalogModel[] = PUBLISHED;
 export function notesCatalog(env: NodeJS.ProcessEnv = process.env): readonly NotesCatalogModel[] {
   const file = env.EARSHOT_NOTES_CATALOG;
   if (!file) return PUBLISHED;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const fs = require('node:fs') as typeof import('node:fs');
-  let entries: unknown;
-  try {
-    entries = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`EARSHOT_NOTES_CATALOG: ${file} cannot be read as JSON: ${(e as Error).message}`);
-  }
-  if (!Array.isArray(entries)) throw new Error(`EARSHOT_NOTES_CATALOG: ${file} must hold an array of catalog entries`);
   const models = [...PUBLISHED];
-  for (const entry of entries as Record<string, unknown>[]) {
+  for (const entry of readCatalogOverrides('EARSHOT_NOTES_CATALOG', file)) {
     const at = models.findIndex((m) => m.id === entry?.id);
     if (at < 0 || !isWellFormed(entry)) {
       throw new Error(`EARSHOT_NOTES_CATALOG: ${JSON.stringify(entry).slice(0, 200)} is not {id (one of ${PUBLISHED.map((m) => m.id).join(', ')}), file, bytes, sha256, url (https)}`);
