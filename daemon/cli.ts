@@ -40,7 +40,8 @@ const USAGE = `Usage:
       What the voice activity detector passes to the recognizer, pre-roll and hangover included, with the detected
       speech inside (with --json: [{"start","end","speechStart","speechEnd"}] in seconds).
   earshot models [list] [--json] | earshot models download <id> [--repair]
-      The whisper model catalog and its cache; download (resumable, sha256-checked) a model.
+      The whisper model catalog and the notes model catalog (size, licence, downloaded or not, the recommended one)
+      with their cache; download (resumable, sha256-checked) a model of either (notes models: gigabytes).
   earshot listen [--source mic,system] [--seconds N] [--mic DEVICE] [--system DEVICE] [--json] [--model PATH] [--notes-dir DIR]
       Record the microphone ("You") and system audio ("Others") live, print final segments as transcribe does, write notes.
   earshot devices [--json]
@@ -61,7 +62,7 @@ const USAGE = `Usage:
 Without a model file, transcribe and listen download the recommended catalog model on first use (sha256-checked;
 --no-download or EARSHOT_OFFLINE=1: refuse instead).
 Environment: EARSHOT_MODEL (model file), EARSHOT_STORAGE (journals folder), EARSHOT_MODEL_MIRROR (https mirror of the
-model files), EARSHOT_OFFLINE=1, EARSHOT_GPU (1/0), EARSHOT_FLASH_ATTN (1/0), EARSHOT_LOG_LEVEL.`;
+model files), EARSHOT_NOTES_MODEL_MIRROR (https mirror of the notes model files), EARSHOT_OFFLINE=1, EARSHOT_GPU (1/0), EARSHOT_FLASH_ATTN (1/0), EARSHOT_LOG_LEVEL.`;
 
 /** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 usage). */
 export async function main(argv: string[], io: Io = stdio): Promise<number> {

@@ -8,6 +8,7 @@
  *   storedSessions.ts     sessions in storage: recovery of interrupted ones (finalizeStored.ts), transcript, items, export
  *   devices.ts            device list, device test, whether a live source can capture here
  *   modelExtractions.ts   the opt-in language-model extraction run for a session, and its cancellation
+ *   notesModels.ts        the notes models' list and downloads (understanding/local/notesCatalog.ts)
  *   storageUpkeep.ts      Delete All Data (dataStore.ts) and retention (retention.ts)
  *   health.ts             the health report
  *   serviceConfig.ts      ServiceConfig and ServiceEvents (re-exported here)
@@ -26,6 +27,7 @@ import { healthReport } from './service/health';
 import { LiveSessions } from './service/liveSessions';
 import { LiveSources } from './service/liveSources';
 import { ModelExtractions } from './service/modelExtractions';
+import { NotesModels } from './service/notesModels';
 import { ServiceConfig, ServiceEvents } from './service/serviceConfig';
 import { SessionPipeline } from './service/sessionConfig';
 import { SessionsInMemory } from './service/sessionsInMemory';
@@ -39,6 +41,7 @@ export { ServiceConfig, ServiceEvents } from './service/serviceConfig';
 
 export class EarshotService {
   readonly models: ModelLifecycle;
+  private readonly notesModels: NotesModels;
   private readonly sessions = new SessionsInMemory();
   private readonly live: LiveSources;
   private readonly pipeline: SessionPipeline;
@@ -51,13 +54,14 @@ export class EarshotService {
   constructor(readonly config: ServiceConfig, events: ServiceEvents) {
     // The model may idle out only while no session starts or records.
     this.models = new ModelLifecycle(config, events, () => !this.sessions.active && !this.sessions.starting);
+    this.notesModels = new NotesModels(config, events.modelProgress?.bind(events));
     this.live = new LiveSources(this.sessions, events);
     this.extractions = new ModelExtractions(config, events);
     this.pipeline = new SessionPipeline(config, events, this.models, this.extractions);
     this.stored = new StoredSessions(config, events, this.sessions, this.extractions);
     this.liveSessions = new LiveSessions(config, events, this.sessions, this.pipeline, this.live, this.stored, this.models);
     this.devices = new Devices(config, events, this.sessions);
-    this.upkeep = new StorageUpkeep(config, events, this.sessions, this.models);
+    this.upkeep = new StorageUpkeep(config, events, this.sessions, this.models, this.notesModels);
   }
 
   /** The main whisper engine (its state and figures for health and the server). */
@@ -168,13 +172,15 @@ export class EarshotService {
     return this.devices.test(params, signal);
   }
 
-  listModels(): Promise<ModelListResult> {
-    return this.models.listModels();
+  /** The whisper catalog and the notes catalog, each entry's state here, and what is used or recommended. */
+  async listModels(): Promise<ModelListResult> {
+    const [whisper, notes] = await Promise.all([this.models.listModels(), this.notesModels.list()]);
+    return { ...whisper, notes };
   }
 
-  /** Downloads a catalog model; `onProgress` gets bytes done and total. */
+  /** Downloads a catalog model (whisper, or notes with kind 'notes'); `onProgress` gets bytes done and total. */
   downloadModel(params: ModelDownloadParams, signal?: AbortSignal, onProgress?: (p: DownloadProgress) => void): Promise<ModelDownloadResult> {
-    return this.models.downloadModel(params, signal, onProgress);
+    return params.kind === 'notes' ? this.notesModels.download(params, signal, onProgress) : this.models.downloadModel(params, signal, onProgress);
   }
 
   /**

@@ -95,6 +95,7 @@ export class DaemonClient implements vscode.Disposable {
       ...(settings.modelId ? { modelId: settings.modelId } : {}),
       ...(settings.modelCacheDir ? { modelCacheDir: settings.modelCacheDir } : {}),
       ...(settings.modelMirror ? { modelMirror: settings.modelMirror } : {}),
+      ...(settings.notesModelPath ? { notesModelPath: settings.notesModelPath } : {}),
       modelIdleUnloadSec: settings.modelIdleUnloadSec,
       vad: { profile: settings.vadProfile },
       ...(settings.gpu !== undefined ? { gpu: settings.gpu } : {}),

@@ -16,7 +16,8 @@ import { DaemonClient } from './client';
 import { DictationApi, DictationController, DictationTarget } from './dictation/controller';
 import { HEALTH_SCHEME, HealthView } from './health';
 import { TranscriptPanel } from './panel';
-import { NOTE_DONE_KEYS, notesToShow, SYSTEM_AUDIO_HEARD_DBFS } from './panelNotes';
+import { chooseOffer, offerFrom } from './modelOffer';
+import { MEETING_ENDED_KEY, NOTE_DONE_KEYS, notesToShow, SYSTEM_AUDIO_HEARD_DBFS } from './panelNotes';
 import { deleteAllData, DeleteAllDataArgs, watchWorkspaceTrust } from './privacy';
 import { DAEMON_SETTINGS, EarshotSettings } from './settings';
 import { SessionStatusBar } from './statusBar';
@@ -54,15 +55,38 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   const statusBar = new SessionStatusBar();
   const extractionProgress = new ExtractionProgressView((sessionId) => client.cancelExtraction(sessionId));
   const panel = new TranscriptPanel(context.extensionUri, (command: PanelCommand) => void vscode.commands.executeCommand(`earshot.${command}`), client);
-  // The panel's dismissible notes (panelNotes.ts): the rules-alone note, and on macOS how to allow system audio.
+  // The panel's dismissible notes (panelNotes.ts): the rules-alone note, on macOS how to allow system audio, and after
+  // the first meeting without a language model the offer of one (modelOffer.ts).
   const showNotes = () => {
     const settings = EarshotSettings.read();
-    panel.showNotes(notesToShow({
+    const notes = notesToShow({
       platform: process.platform, release: os.release(), enhancementProvider: settings.enhancement.provider,
       systemAudio: settings.meetingSources.includes('system'), systemDevice: settings.devices.system ?? '',
-    }, (note) => !!context.globalState.get<boolean>(NOTE_DONE_KEYS[note])));
+      meetingEnded: !!context.globalState.get<boolean>(MEETING_ENDED_KEY), notesModelPath: settings.notesModelPath,
+    }, (note) => !!context.globalState.get<boolean>(NOTE_DONE_KEYS[note]));
+    panel.showNotes(notes);
+    // The offer names the model and its size: the daemon knows which suits this machine.
+    if (notes.includes('modelOffer') && !panel.offered) {
+      void client.listModels().then((list) => panel.showModelOffer(offerFrom(list)), (e) => output.warn(`model offer: ${(e as Error).message}`));
+    }
   };
-  panel.onDismissNote = (note) => void context.globalState.update(NOTE_DONE_KEYS[note], true);
+  panel.onDismissNote = (note) => void context.globalState.update(NOTE_DONE_KEYS[note], true).then(showNotes);
+  panel.onModelOfferChoice = async (choice) => {
+    const offer = panel.offered;
+    const message = await chooseOffer(choice, offer, {
+      download: async (modelId) => {
+        panel.showModelOffer(offer && { ...offer, download: { fraction: 0 } });
+        try {
+          await client.downloadModel({ modelId, kind: 'notes' });
+        } finally {
+          panel.showModelOffer(offer && { ...offer, download: null });
+        }
+      },
+      setSetting: async (key, value) => { await vscode.workspace.getConfiguration('earshot').update(key, value, vscode.ConfigurationTarget.Global); },
+      markDone: async () => { await context.globalState.update(NOTE_DONE_KEYS.modelOffer, true); showNotes(); },
+    });
+    void vscode.window.showInformationMessage(`Earshot: ${message}`);
+  };
   showNotes();
   const sessionChanged = new vscode.EventEmitter<SessionStateParams>();
   let session: SessionStateParams | undefined;
@@ -112,9 +136,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
       statusBar.update(s);
       sessionChanged.fire(s);
       if (s.state === 'done') void finished(s);
+      // The first meeting that ends is when the model offer shows (if no model is chosen).
+      if (s.state === 'done' && s.mode !== 'dictation' && !context.globalState.get<boolean>(MEETING_ENDED_KEY)) {
+        void context.globalState.update(MEETING_ENDED_KEY, true).then(showNotes);
+      }
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
-      if (['earshot.enhancement.provider', 'earshot.sources.systemAudio', 'earshot.devices.systemAudio'].some((key) => e.affectsConfiguration(key))) showNotes();
+      if (['earshot.enhancement.provider', 'earshot.notes.model.path', 'earshot.sources.systemAudio', 'earshot.devices.systemAudio'].some((key) => e.affectsConfiguration(key))) showNotes();
       if (!DAEMON_SETTINGS.some((key) => e.affectsConfiguration(key))) return;
       if (session && session.state !== 'done') {
         void vscode.window.showInformationMessage('Earshot settings changed: they apply to the next session.');

@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  FromPanel, ITEM_ACTIONS, ITEM_LISTS, ItemAction, ItemList, PANEL_COMMANDS, PANEL_NOTES, PanelCommand, PanelModel, PanelNote, PanelQuestion,
-  PanelSegment, PanelSession, PanelSource, PanelSummary, ToPanel,
+  FromPanel, ITEM_ACTIONS, ITEM_LISTS, ItemAction, ItemList, MODEL_OFFER_CHOICES, ModelOfferChoice, PANEL_COMMANDS, PANEL_NOTES, PanelCommand, PanelModel,
+  PanelModelOffer, PanelNote, PanelQuestion, PanelSegment, PanelSession, PanelSource, PanelSummary, ToPanel,
 } from '../protocol/panel';
 import {
   ActionItem, Decision, ExtractionProgressParams, HealthParams, InputLevelParams, LiveSourceKind, MentionTarget, ModelProgressParams, SessionStateParams,
@@ -20,6 +20,7 @@ import {
 } from '../protocol/protocol';
 import type { SessionTranscriptResult } from '../protocol/protocol';
 import type { DaemonClient } from './client';
+import { withProgress } from './modelOffer';
 import {
   ActionOutcome, copyText, insertAtCursors, insertTodoComment, itemText, NoteItem, openMention, openViewing, pickTodoTarget,
   questionId, revealInNotes, TodoTarget, todoText,
@@ -50,8 +51,11 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   private sourcesTimer: NodeJS.Timeout | undefined;
   private model: PanelModel | null = null;
   private notes: PanelNote[] = [];
+  private modelOffer: PanelModelOffer | null = null;
   /** Called when the user dismisses a note (the extension remembers it). */
   onDismissNote: ((note: PanelNote) => void) | undefined;
+  /** Called when the user picks a choice of the 'modelOffer' note (modelOffer.ts carries it out). */
+  onModelOfferChoice: ((choice: ModelOfferChoice) => Promise<void>) | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -82,7 +86,19 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       sources: [...this.sources.values()],
       model: this.model,
       notes: this.notes,
+      modelOffer: this.modelOffer,
     };
+  }
+
+  /** What the 'modelOffer' note offers (the recommended notes model), and its download's progress. */
+  showModelOffer(offer: PanelModelOffer | null): void {
+    if (JSON.stringify(offer) === JSON.stringify(this.modelOffer)) return;
+    this.modelOffer = offer;
+    this.post({ type: 'modelOffer', offer });
+  }
+
+  get offered(): PanelModelOffer | null {
+    return this.modelOffer;
   }
 
   /** Shows these dismissible notes and hides the others (see PanelNote). */
@@ -201,6 +217,11 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   }
 
   showModelProgress(p: ModelProgressParams): void {
+    // A notes model's download shows in the offer that started it, not as the speech model.
+    if (p.kind === 'notes') {
+      if (this.modelOffer) this.showModelOffer(withProgress(this.modelOffer, p));
+      return;
+    }
     const base: PanelModel = this.model ?? { name: null, state: null, error: null, progress: null };
     if (p.phase === 'done') this.setModel({ ...base, name: p.model, error: null, progress: null });
     else if (p.phase === 'failed') this.setModel({ ...base, name: p.model, error: p.message ?? 'The model download or load failed.', progress: null });
@@ -306,6 +327,9 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
           if ((message.source === 'mic' || message.source === 'system') && this.session && this.daemon) {
             await this.daemon.pause(this.session.sessionId, !!message.paused, message.source);
           }
+          break;
+        case 'modelOffer':
+          if (MODEL_OFFER_CHOICES.includes(message.choice)) await this.onModelOfferChoice?.(message.choice);
           break;
         case 'dismissNote':
           if (PANEL_NOTES.includes(message.note)) {
@@ -435,6 +459,12 @@ export function panelHtml(csp: string, nonce: string, script: string, style: str
       <div class="tabs" role="tablist" aria-label="Notes">
         ${tab('actionItems', 'Actions', true)}${tab('decisions', 'Decisions', false)}${tab('openQuestions', 'Questions', false)}${tab('summary', 'Summary', false)}
       </div>
+      <div id="model-offer" class="panel-note model-offer" data-note="modelOffer" hidden><span class="panel-note-text">These notes are`
+    + ` from Earshot's rules alone, which miss much of free conversation. A language model finds far more:</span><span class="panel-note-actions">`
+    + `<button type="button" class="text-button" data-offer="download">Download the local model</button>`
+    + `<button type="button" class="text-button" data-offer="vscodeLm">Use a VS Code model (Copilot: the cloud)</button>`
+    + `<button type="button" class="text-button" data-dismiss-hint title="Keep the notes from the rules alone; do not ask again">Keep rules only</button></span>`
+    + `<span class="model-offer-detail" hidden></span></div>
       <p id="rules-hint" class="panel-note" data-note="rules" hidden><span class="panel-note-text">Found by Earshot's rules, which miss much of free conversation.</span>`
     + `<span class="panel-note-actions"><button type="button" class="text-button" data-command="chooseLanguageModel">Use a language model…</button>${dismiss}</span></p>
       ${itemsPanel('actionItems', 'action-items', 'Action items', 'No action items yet. They appear as people commit to things.')}

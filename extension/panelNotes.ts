@@ -8,6 +8,9 @@
  *               Privacy & Security → Screen & System Audio Recording → "System Audio Recording Only" the tap
  *               records silence. Not shown where the tap is not used (other systems, older macOS, a loopback device
  *               chosen), and no longer once the user dismisses it or system audio has been heard.
+ *   modelOffer  after the first meeting that ended with no language model (provider 'off', no local model file): download
+ *               the local notes model, use a VS Code model (Copilot: the cloud), or keep the rules alone; shown in place
+ *               of the rules note until the user chooses (modelOffer.ts carries the choice out).
  */
 import { APP_PREFIX, macosSupportsProcessTaps } from '../daemon/capture/audiotee';
 import { PANEL_NOTES, PanelNote } from '../protocol/panel';
@@ -16,7 +19,11 @@ import { PANEL_NOTES, PanelNote } from '../protocol/panel';
 export const NOTE_DONE_KEYS: Record<PanelNote, string> = {
   rules: 'earshot.rulesHintDismissed',
   macosAudio: 'earshot.macosAudioNoteDone',
+  modelOffer: 'earshot.modelOfferDone',
 };
+
+/** globalState key: a meeting has ended in this installation (the offer waits for the first one). */
+export const MEETING_ENDED_KEY = 'earshot.meetingEnded';
 
 export interface NoteContext {
   platform: NodeJS.Platform;
@@ -28,6 +35,10 @@ export interface NoteContext {
   systemAudio: boolean;
   /** earshot.devices.systemAudio ('' or 'default': the system's default). */
   systemDevice: string;
+  /** A meeting has ended here before (MEETING_ENDED_KEY). */
+  meetingEnded?: boolean;
+  /** earshot.notes.model.path: a local notes model the user has. */
+  notesModelPath?: string;
 }
 
 /** Whether system audio will come through a Core Audio tap: macOS 14.2+, all system audio or app:<names>. */
@@ -38,7 +49,10 @@ export function recordsThroughTap(c: Pick<NoteContext, 'platform' | 'release' | 
 
 /** The notes to show now; `done(note)`: the user dismissed it, or it is no longer needed. */
 export function notesToShow(c: NoteContext, done: (note: PanelNote) => boolean): PanelNote[] {
-  const wanted: Record<PanelNote, boolean> = { rules: c.enhancementProvider === 'off', macosAudio: recordsThroughTap(c) };
+  const rulesAlone = c.enhancementProvider === 'off';
+  const offer = rulesAlone && !c.notesModelPath && c.meetingEnded === true && !done('modelOffer');
+  // The offer says what the rules note says, with the choices: one of them at a time.
+  const wanted: Record<PanelNote, boolean> = { rules: rulesAlone && !offer, macosAudio: recordsThroughTap(c), modelOffer: offer };
   return PANEL_NOTES.filter((note) => wanted[note] && !done(note));
 }
 

@@ -24,7 +24,7 @@ export const SETTING_KEYS = [
   // Dictation
   'earshot.dictation.showPartial', 'earshot.dictation.spokenPunctuation', 'earshot.dictation.microphone',
   // Optional extraction by a language model
-  'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.model', 'earshot.enhancement.timeoutSeconds',
+  'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.model', 'earshot.notes.model.path', 'earshot.enhancement.timeoutSeconds',
   'earshot.enhancement.allowRemoteEndpoint', 'earshot.enhancement.maxConcurrency', 'earshot.enhancement.tokenBudget',
   // Diagnostics
   'earshot.logLevel', 'earshot.debug.saveAudio',
@@ -35,7 +35,7 @@ export type SettingKey = typeof SETTING_KEYS[number];
 export const DAEMON_SETTINGS: readonly SettingKey[] = [
   'earshot.model.path', 'earshot.model.id', 'earshot.model.cacheDir', 'earshot.model.mirror', 'earshot.model.idleUnloadMinutes',
   'earshot.language', 'earshot.gpu', 'earshot.vad.profile', 'earshot.notes.folder', 'earshot.retention.days', 'earshot.threads', 'earshot.logLevel',
-  'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.model', 'earshot.enhancement.timeoutSeconds',
+  'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.model', 'earshot.notes.model.path', 'earshot.enhancement.timeoutSeconds',
   'earshot.enhancement.allowRemoteEndpoint', 'earshot.enhancement.maxConcurrency', 'earshot.enhancement.tokenBudget', 'earshot.debug.saveAudio',
 ];
 
@@ -45,7 +45,7 @@ export const DAEMON_SETTINGS: readonly SettingKey[] = [
  * write to, where the transcript or audio would go, what gets logged or deleted.
  */
 export const RESTRICTED_SETTINGS: readonly SettingKey[] = [
-  'earshot.model.path', 'earshot.model.cacheDir', 'earshot.model.mirror', 'earshot.notes.folder', 'earshot.retention.days',
+  'earshot.model.path', 'earshot.model.cacheDir', 'earshot.model.mirror', 'earshot.notes.folder', 'earshot.notes.model.path', 'earshot.retention.days',
   'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.allowRemoteEndpoint',
   'earshot.logLevel', 'earshot.debug.saveAudio',
 ];
@@ -85,6 +85,12 @@ export class EarshotSettings {
   /** A catalog model id; undefined = let the daemon choose from the machine. */
   get modelId(): string | undefined {
     return this.text('earshot.model.id') || undefined;
+  }
+
+  /** A GGUF notes model file the user has (earshot.notes.model.path): used offline instead of a catalog model. */
+  get notesModelPath(): string | undefined {
+    const value = this.text('earshot.notes.model.path');
+    return value ? path.resolve(expandHome(value)) : undefined;
   }
 
   get modelCacheDir(): string | undefined {

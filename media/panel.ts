@@ -62,7 +62,7 @@ import { isIconName, setIcon } from './icons.js';
 import { renderList, setItems, showSummary, updateActionItem, updateDecision } from './panel/items.js';
 import { post, receive } from './panel/messages.js';
 import { showModel } from './panel/model.js';
-import { showExtraction, showNotes, showNotice } from './panel/notices.js';
+import { showExtraction, showModelOffer, showNotes, showNotice } from './panel/notices.js';
 import { showSession, updateControls } from './panel/session.js';
 import { clearSourceRows, setSources } from './panel/sources.js';
 import { selectFirstTab } from './panel/tabs.js';
@@ -81,6 +81,7 @@ receive({
     showSummary(message.summary);
     showModel(message.model);
     showNotes(message.notes);
+    showModelOffer(message.modelOffer);
     applyFilter();
   },
   session: (message) => showSession(message.session),
@@ -96,6 +97,7 @@ receive({
   notice: (message) => showNotice(message.text, message.level),
   extraction: (message) => showExtraction(message.progress),
   notes: (message) => showNotes(message.notes),
+  modelOffer: (message) => showModelOffer(message.offer),
 });
 
 // Icons for the static buttons (data-icon), then their commands.

@@ -62,10 +62,29 @@ export interface PanelModel {
 /**
  * Notes above the panel's content that the user can dismiss for good (extension/panelNotes.ts says when each shows):
  * 'rules': the notes come from Earshot's rules alone (on real meetings they find under a third of the action items,
- * BENCHMARKS.md); 'macosAudio': on macOS, allow VS Code to record system audio before the first meeting.
+ * BENCHMARKS.md); 'macosAudio': on macOS, allow VS Code to record system audio before the first meeting;
+ * 'modelOffer': after the first meeting that ended with no language model, the choice between downloading the local
+ * notes model, a VS Code model (Copilot: the cloud), or the rules alone (its dismissal is "Keep rules only").
  */
-export type PanelNote = 'rules' | 'macosAudio';
-export const PANEL_NOTES: readonly PanelNote[] = ['rules', 'macosAudio'];
+export type PanelNote = 'rules' | 'macosAudio' | 'modelOffer';
+export const PANEL_NOTES: readonly PanelNote[] = ['rules', 'macosAudio', 'modelOffer'];
+
+/** The local notes model the 'modelOffer' note offers, and its download while it runs. */
+export interface PanelModelOffer {
+  /** The notes catalog id recommended for this machine. */
+  modelId: string;
+  name: string;
+  bytes: number;
+  licence: string;
+  /** The download button's text, with the size ("Download the local model (1.1 GB)"). */
+  label: string;
+  /** The download in progress (fraction null: being checked), or null. */
+  download: { fraction: number | null } | null;
+}
+
+/** What the user chose in the 'modelOffer' note (besides "Keep rules only", its dismissal). */
+export type ModelOfferChoice = 'download' | 'vscodeLm';
+export const MODEL_OFFER_CHOICES: readonly ModelOfferChoice[] = ['download', 'vscodeLm'];
 
 /** The panel's lists of notes. */
 export type ItemList = 'actionItems' | 'decisions' | 'openQuestions';
@@ -85,6 +104,8 @@ export type ToPanel =
   | {
     type: 'snapshot'; session: PanelSession | null; segments: PanelSegment[]; actionItems: ActionItem[]; decisions: Decision[];
     summary: PanelSummary | null; sources: PanelSource[]; model: PanelModel | null; notes: PanelNote[];
+    /** What the 'modelOffer' note offers (absent or null: not known yet). */
+    modelOffer?: PanelModelOffer | null;
   }
   /** The live sources changed state or level (coalesced: at most about 10 times a second). */
   | { type: 'sources'; sources: PanelSource[] }
@@ -100,7 +121,9 @@ export type ToPanel =
   /** The opt-in language-model extraction's progress ("chunk 3 of 8", with Cancel while it runs); null: hide it. */
   | { type: 'extraction'; progress: ExtractionProgressParams | null }
   /** The dismissible notes to show now (the others are hidden). */
-  | { type: 'notes'; notes: PanelNote[] };
+  | { type: 'notes'; notes: PanelNote[] }
+  /** The model the 'modelOffer' note offers, and its download's progress. */
+  | { type: 'modelOffer'; offer: PanelModelOffer | null };
 
 /** Webview → extension. */
 export type FromPanel =
@@ -116,7 +139,9 @@ export type FromPanel =
   /** Retry a failed live source now. */
   | { type: 'retrySource'; source: LiveSourceKind }
   /** Do not show this note again. */
-  | { type: 'dismissNote'; note: PanelNote };
+  | { type: 'dismissNote'; note: PanelNote }
+  /** A choice in the 'modelOffer' note. */
+  | { type: 'modelOffer'; choice: ModelOfferChoice };
 
 /** Commands the panel's buttons run (each is also an `earshot.*` VS Code command). */
 export type PanelCommand =

@@ -173,6 +173,11 @@ export interface InitializationOptions {
   modelCacheDir?: string;
   /** An https base URL that serves whisper.cpp's model files (an organization's mirror); files are still sha256-checked. */
   modelMirror?: string;
+  /**
+   * A GGUF language model file for writing the notes on this machine (earshot.notes.model.path): a model the user
+   * already has, used as is and offline, in place of a catalog notes model (see {@link NotesModelList}). Absolute.
+   */
+  notesModelPath?: string;
   /** Spoken language, e.g. "en". Always passed to whisper: "auto" costs a second encoder pass. */
   language?: string;
   /** Whisper threads; default: one less than the cores (the editor needs one), at most 8. */
@@ -416,6 +421,45 @@ export interface ModelListResult {
     reason: string;
   };
   models: CatalogEntry[];
+  /** The language models for notes that can be downloaded (a separate list: older clients read only `models`). */
+  notes: NotesModelList;
+}
+
+/** What a model is for: 'whisper' recognises speech, 'notes' writes the notes on this machine. */
+export type ModelKind = 'whisper' | 'notes';
+export const MODEL_KINDS: readonly ModelKind[] = ['whisper', 'notes'];
+
+/** The notes catalog: small instruct models in GGUF, downloaded only when the user asks (they are gigabytes). */
+export interface NotesModelList {
+  /** The GGUF file set in InitializationOptions.notesModelPath, used instead of a catalog model; null when none. */
+  path: string | null;
+  /** The folder catalog notes models download to. */
+  cacheDir: string;
+  /** The one this machine should use (by its memory and GPU). */
+  recommendedId: string;
+  /** Why that one, in a sentence. */
+  reason: string;
+  models: NotesCatalogEntry[];
+}
+export interface NotesCatalogEntry {
+  id: string;
+  name: string;
+  file: string;
+  bytes: number;
+  /** The weights' licence (e.g. "Apache-2.0", "Llama 3.2 Community License"), and where its text is. */
+  licence: string;
+  licenceUrl: string;
+  /** e.g. "1.5B". */
+  parameters: string;
+  quantization: string;
+  contextTokens: number;
+  /** Memory it takes while writing notes, approximately. */
+  ramMiB: number;
+  /** One line for pickers and listings. */
+  note: string;
+  /** As for {@link CatalogEntry}: ready is verified in the cache; corrupt is never loaded. */
+  state: 'ready' | 'missing' | 'partial' | 'corrupt';
+  recommended: boolean;
 }
 export interface CatalogEntry {
   id: string;
@@ -437,6 +481,8 @@ export const ModelDownload = new RequestType<ModelDownloadParams, ModelDownloadR
 export interface ModelDownloadParams {
   modelId: string;
   repair?: boolean;
+  /** Which catalog `modelId` is from; absent: 'whisper' (as before notes models). */
+  kind?: ModelKind;
 }
 export interface ModelDownloadResult {
   modelId: string;
@@ -699,6 +745,8 @@ export const ModelProgressNotification = new NotificationType<ModelProgressParam
 export interface ModelProgressParams {
   /** The catalog id, or the file name of a model given by path. */
   model: string;
+  /** Absent: the whisper model (the panel's speech model status); 'notes': a notes model download. */
+  kind?: ModelKind;
   phase: 'download' | 'verify' | 'load' | 'done' | 'failed';
   fraction: number | null;
   bytes?: number;

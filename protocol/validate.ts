@@ -7,7 +7,7 @@ import { isAbsolute } from 'node:path';
 import {
   PROTOCOL_VERSION,
   DataDeleteParams, DecisionKind, ENHANCEMENT_PROVIDERS, EnhancementProvider, EnhancementSettings,
-  EXPORT_FORMATS, ExportFormat, FilePace, InitializationOptions, LiveSourceKind, SessionExportParams, ModelDownloadParams, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams,
+  EXPORT_FORMATS, ExportFormat, FilePace, InitializationOptions, LiveSourceKind, SessionExportParams, MODEL_KINDS, ModelDownloadParams, ModelKind, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams,
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams, SessionResumeParams, SessionTranscriptParams,
   ActionItemSetDoneParams, DeviceTestParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
   WorkspaceIndexParams, WorkspaceSymbolInfo, ChunkExtraction, ExtractionCancelParams, ItemRestoreParams, LanguageModelChatResult,
@@ -161,7 +161,9 @@ export function validateModelDownload(params: unknown): ModelDownloadParams {
   const o = record(params, what);
   const repair = o.repair;
   if (repair !== undefined && typeof repair !== 'boolean') fail(`${what}.repair must be a boolean`);
-  return { modelId: requiredString(o, 'modelId', what), ...(repair !== undefined ? { repair } : {}) };
+  const kind = optionalString(o, 'kind', what);
+  if (kind !== undefined && !MODEL_KINDS.includes(kind as ModelKind)) fail(`${what}.kind must be one of ${MODEL_KINDS.join(', ')}, got ${show(kind)}`);
+  return { modelId: requiredString(o, 'modelId', what), ...(repair !== undefined ? { repair } : {}), ...(kind !== undefined ? { kind: kind as ModelKind } : {}) };
 }
 
 /** Session ids name journal files: only the characters the daemon itself uses, so no path can be smuggled in. */
@@ -358,6 +360,9 @@ export function validateInitializationOptions(options: unknown): InitializationO
   if (grace !== undefined && grace !== null && (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0 || grace > 3600)) {
     fail(`${what}.interruptedGraceSec must be a number of seconds from 0 to 3600`);
   }
+  const notesModelPath = optionalString(o, 'notesModelPath', what)?.trim() || undefined;
+  // A file given whole: a relative path would depend on the daemon's working directory.
+  if (notesModelPath !== undefined && !isAbsolute(notesModelPath)) fail(`${what}.notesModelPath must be an absolute path to a GGUF file, got ${show(notesModelPath)}`);
   return {
     protocolVersion: version,
     modelId: optionalString(o, 'modelId', what),
@@ -369,6 +374,7 @@ export function validateInitializationOptions(options: unknown): InitializationO
     storageDir: optionalString(o, 'storageDir', what),
     notesDir: optionalString(o, 'notesDir', what),
     modelPath: optionalString(o, 'modelPath', what),
+    ...(notesModelPath !== undefined ? { notesModelPath } : {}),
     language: optionalLanguage(o, what),
     threads: threads as number | undefined,
     ...(o.enhancement !== undefined && o.enhancement !== null ? { enhancement: validateEnhancement(o.enhancement, `${what}.enhancement`) } : {}),

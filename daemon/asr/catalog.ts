@@ -268,19 +268,27 @@ const PUBLISHED: readonly CatalogModel[] = Object.freeze([
  */
 export const CATALOG: readonly CatalogModel[] = Object.freeze(withOverrides(PUBLISHED, process.env.EARSHOT_CATALOG));
 
-function withOverrides(published: readonly CatalogModel[], file: string | undefined): CatalogModel[] {
-  if (!file) return [...published];
+/**
+ * The entries of a catalog override file (EARSHOT_CATALOG, EARSHOT_NOTES_CATALOG): a JSON array, or an error naming the
+ * variable and the file. Each catalog checks the entries itself.
+ */
+export function readCatalogOverrides(variable: string, file: string): Record<string, unknown>[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const fs = require('node:fs') as typeof import('node:fs');
   let entries: unknown;
   try {
     entries = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`EARSHOT_CATALOG: ${file} cannot be read as JSON: ${(e as Error).message}`);
+    throw new Error(`${variable}: ${file} cannot be read as JSON: ${(e as Error).message}`);
   }
-  if (!Array.isArray(entries)) throw new Error(`EARSHOT_CATALOG: ${file} must hold an array of catalog entries`);
+  if (!Array.isArray(entries)) throw new Error(`${variable}: ${file} must hold an array of catalog entries`);
+  return entries as Record<string, unknown>[];
+}
+
+function withOverrides(published: readonly CatalogModel[], file: string | undefined): CatalogModel[] {
+  if (!file) return [...published];
   const models = [...published];
-  for (const entry of entries as Record<string, unknown>[]) {
+  for (const entry of readCatalogOverrides('EARSHOT_CATALOG', file)) {
     const at = models.findIndex((m) => m.id === entry?.id);
     const valid = at >= 0 && typeof entry.file === 'string' && /^[\w.-]+$/.test(entry.file) && Number.isSafeInteger(entry.bytes)
       && typeof entry.sha256 === 'string' && /^[0-9a-f]{64}$/.test(entry.sha256) && (entry.url === undefined || (typeof entry.url === 'string' && entry.url.startsWith('https://')));

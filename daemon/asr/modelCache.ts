@@ -1,9 +1,12 @@
 /**
- * Where whisper models live and how a catalog model is fetched: which file the settings name (a path, or the catalog
- * model in the cache folder), the state of a cached model (ready, missing, partial, corrupt), and its verified download.
+ * Where downloaded models live and how a catalog model is fetched: which whisper file the settings name (a path, or the
+ * catalog model in the cache folder), the state of a cached model (ready, missing, partial, corrupt), its verified
+ * download, and the mark that spares hashing a verified file again. Serves the whisper catalog and the notes catalog
+ * (understanding/local/notesModels.ts) alike: both hand it a {@link CachedModelSpec}.
  *
  * Owns the cache folder's layout. Must not decide which model to use (modelStore.ts) or load one.
  */
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CatalogModel, catalogModelForFile, DEFAULT_MODEL_ID, getCatalogModel } from './catalog';
@@ -45,8 +48,47 @@ export function resolveModelFile(settings: ModelFileSettings): ResolvedModelFile
   return { source: 'catalog', path: path.join(cacheDir, model.file), model, cacheDir };
 }
 
-export function modelExpectation(model: CatalogModel): ExpectedFile {
-  return { bytes: model.bytes, sha256: model.sha256, sha1: model.sha1 };
+/** What the cache needs of a catalog entry, whichever catalog it is from. */
+export interface CachedModelSpec {
+  id: string;
+  /** The file's name in its cache folder. */
+  file: string;
+  url: string;
+  bytes: number;
+  sha256: string;
+  sha1?: string;
+}
+
+export function modelExpectation(model: CachedModelSpec): ExpectedFile {
+  return { bytes: model.bytes, sha256: model.sha256, ...(model.sha1 ? { sha1: model.sha1 } : {}) };
+}
+
+/** The URL of `file` on an https mirror (a base URL; the file's name is appended). */
+export function mirrorUrl(file: string, mirror: string): string {
+  return new URL(file, mirror.endsWith('/') ? mirror : `${mirror}/`).href;
+}
+
+/** Remembers that a file was verified, so a hash of hundreds of MB or GB is not recomputed at every load. */
+interface VerifiedMark {
+  sha256: string;
+  bytes: number;
+  mtimeMs: number;
+}
+const markPath = (file: string) => `${file}.verified.json`;
+
+/** Marks `file` as verified against `sha256` as it is now (size and modification time). */
+export async function writeVerifiedMark(file: string, sha256: string): Promise<void> {
+  const stat = await fs.stat(file);
+  const mark: VerifiedMark = { sha256, bytes: stat.size, mtimeMs: stat.mtimeMs };
+  await fs.writeFile(markPath(file), JSON.stringify(mark));
+}
+
+/** Whether `file` is unchanged since it was marked verified against `sha256`. */
+export async function hasVerifiedMark(file: string, sha256: string, stat?: { size: number; mtimeMs: number }): Promise<boolean> {
+  const now = stat ?? await fs.stat(file).catch(() => undefined);
+  if (!now) return false;
+  const mark = await fs.readFile(markPath(file), 'utf8').then((t) => JSON.parse(t) as VerifiedMark).catch(() => undefined);
+  return !!mark && mark.sha256 === sha256 && mark.bytes === now.size && mark.mtimeMs === now.mtimeMs;
 }
 
 export type CachedModelStatus =
@@ -58,7 +100,7 @@ export type CachedModelStatus =
   | { state: 'corrupt'; path: string; reason: string };
 
 /** The state of a catalog model in a cache folder (hashes the file when its size is right). */
-export async function cachedModelStatus(model: CatalogModel, cacheDir: string): Promise<CachedModelStatus> {
+export async function cachedModelStatus(model: CachedModelSpec, cacheDir: string): Promise<CachedModelStatus> {
   const file = path.join(cacheDir, model.file);
   const check = await verifyFile(file, modelExpectation(model));
   if (check.status === 'ok') return { state: 'ready', path: file, bytes: check.bytes };
@@ -71,17 +113,19 @@ export type ModelDownloadOptions = Omit<DownloadOptions, 'url' | 'dest' | 'expec
   cacheDir: string;
   /** Another source for the same file (a mirror); it is verified against the catalog all the same. */
   url?: string;
+  /** What the model is, for messages (default "whisper model"). */
+  kind?: string;
 };
 
-/** Downloads a catalog model into the cache folder, verified against the catalog's size and sha256. */
-export function downloadModel(model: CatalogModel | string, options: ModelDownloadOptions): Promise<DownloadResult> {
+/** Downloads a catalog model (a whisper id, or any catalog's entry) into the cache folder, verified against its size and sha256. */
+export function downloadModel(model: CachedModelSpec | string, options: ModelDownloadOptions): Promise<DownloadResult> {
   const entry = typeof model === 'string' ? getCatalogModel(model) : model;
-  const { cacheDir, url, ...rest } = options;
+  const { cacheDir, url, kind, ...rest } = options;
   return downloadFile({
     ...rest,
     url: url ?? entry.url,
     dest: path.join(cacheDir, entry.file),
     expected: { bytes: entry.bytes, sha256: entry.sha256 },
-    label: `whisper model ${entry.id}`,
+    label: `${kind ?? 'whisper model'} ${entry.id}`,
   });
 }

@@ -52,6 +52,41 @@ export interface ModelLifecycleEvents {
   degrade?(level: number, name: string): void;
 }
 
+/** What a download reports through: its bytes, and when its bytes are being checked. */
+export interface DownloadHooks {
+  onProgress(p: DownloadProgress): void;
+  onVerify(): void;
+  progressIntervalMs: number;
+}
+
+/**
+ * Runs a model download (whisper or notes) with its model progress notifications: at most every
+ * MODEL_PROGRESS_INTERVAL_MS while bytes arrive, 'verify' while they are checked, then 'done' or 'failed'; a failure
+ * becomes DownloadFailed with {modelId, reason}. `onProgress` gets every report (the work-done progress).
+ */
+export async function reportedDownload(
+  what: Pick<ModelProgressParams, 'model' | 'kind'>, notify: ((p: ModelProgressParams) => void) | undefined,
+  onProgress: ((p: DownloadProgress) => void) | undefined, run: (hooks: DownloadHooks) => Promise<ModelDownloadResult>,
+): Promise<ModelDownloadResult> {
+  let lastReport = -Infinity;
+  const progress = (p: DownloadProgress) => {
+    onProgress?.(p);
+    const now = performance.now();
+    if (now - lastReport < MODEL_PROGRESS_INTERVAL_MS) return;
+    lastReport = now;
+    notify?.({ ...what, phase: 'download', fraction: p.bytesTotal ? Math.min(1, p.bytesDone / p.bytesTotal) : null, bytes: p.bytesDone, ...(p.bytesTotal ? { totalBytes: p.bytesTotal } : {}) });
+  };
+  try {
+    const result = await run({ onProgress: progress, onVerify: () => notify?.({ ...what, phase: 'verify', fraction: null }), progressIntervalMs: MODEL_PROGRESS_INTERVAL_MS });
+    notify?.({ ...what, phase: 'done', fraction: 1, bytes: result.bytes, totalBytes: result.bytes });
+    return result;
+  } catch (e) {
+    const reason = e instanceof DownloadError ? e.code : 'error';
+    notify?.({ ...what, phase: 'failed', fraction: null, message: (e as Error).message });
+    throw new ServiceError(ErrorCodes.DownloadFailed, (e as Error).message, { modelId: what.model, reason });
+  }
+}
+
 export class ModelLifecycle {
   readonly engine: WhisperEngine;
   /** A smaller model decoding in the main one's place while the degrade ladder is on its last rung. */
@@ -94,7 +129,7 @@ export class ModelLifecycle {
     return s;
   }
 
-  async listModels(): Promise<ModelListResult> {
+  async listModels(): Promise<Pick<ModelListResult, 'active' | 'models'>> {
     return listModels(this.selection());
   }
 
@@ -103,29 +138,10 @@ export class ModelLifecycle {
     if (!findCatalogModel(params.modelId)) {
       throw new ServiceError(ErrorCodes.InvalidParams, `Unknown model ${JSON.stringify(params.modelId)}: choose one of ${CATALOG.map((m) => m.id).join(', ')}.`);
     }
-    const model = params.modelId;
-    let lastReport = -Infinity;
-    const progress = (p: DownloadProgress) => {
-      onProgress?.(p);
-      const now = performance.now();
-      if (now - lastReport < MODEL_PROGRESS_INTERVAL_MS) return;
-      lastReport = now;
-      this.events.modelProgress?.({
-        model, phase: 'download', fraction: p.bytesTotal ? Math.min(1, p.bytesDone / p.bytesTotal) : null, bytes: p.bytesDone, ...(p.bytesTotal ? { totalBytes: p.bytesTotal } : {}),
-      });
-    };
     this.downloads++;
     try {
-      const result = await downloadCatalogModel(this.selection(), model, {
-        repair: params.repair, signal, onProgress: progress, progressIntervalMs: MODEL_PROGRESS_INTERVAL_MS,
-        onVerify: () => this.events.modelProgress?.({ model, phase: 'verify', fraction: null }),
-      });
-      this.events.modelProgress?.({ model, phase: 'done', fraction: 1, bytes: result.bytes, totalBytes: result.bytes });
-      return result;
-    } catch (e) {
-      const reason = e instanceof DownloadError ? e.code : 'error';
-      this.events.modelProgress?.({ model, phase: 'failed', fraction: null, message: (e as Error).message });
-      throw new ServiceError(ErrorCodes.DownloadFailed, (e as Error).message, { modelId: model, reason });
+      return await reportedDownload({ model: params.modelId }, this.events.modelProgress, onProgress,
+        (hooks) => downloadCatalogModel(this.selection(), params.modelId, { repair: params.repair, signal, ...hooks }));
     } finally {
       this.downloads--;
     }

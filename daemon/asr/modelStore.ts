@@ -6,11 +6,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CatalogEntry, ModelDownloadResult, ModelListResult } from '../../protocol/protocol';
-import { detectMachine, ModelChoice, recommendModel } from './capabilities';
+import { detectMachine, MachineFacts, ModelChoice, recommendModel } from './capabilities';
 import { CATALOG, CatalogModel, sameModelAs } from './catalog';
 import { DownloadProgress } from './download';
 import { verifyFile } from './fileCheck';
-import { cachedModelStatus, defaultCacheDir, downloadModel, modelExpectation, resolveModelFile } from './modelCache';
+import { cachedModelStatus, defaultCacheDir, downloadModel, hasVerifiedMark, mirrorUrl, modelExpectation, resolveModelFile, writeVerifiedMark } from './modelCache';
 import { ModelFileError } from './modelFile';
 
 export interface ModelSelection {
@@ -23,6 +23,8 @@ export interface ModelSelection {
   recommendedId: string;
   /** https base URL to download from instead of whisper.cpp's host. */
   mirror?: string;
+  /** The machine the choice was made for (the notes catalog chooses from the same facts). */
+  machine?: MachineFacts;
 }
 
 export interface ModelSettings {
@@ -51,6 +53,7 @@ export async function selectModel(settings: ModelSettings): Promise<ModelSelecti
     reason: resolved.source === 'path' ? 'the model file set in earshot.model.path' : [...choice.warnings, choice.reason].join(' '),
     recommendedId: recommended.model.id,
     ...(settings.mirror ? { mirror: settings.mirror } : {}),
+    machine: facts,
   };
 }
 
@@ -71,7 +74,8 @@ async function preferDownloaded(choice: ModelChoice, settings: ModelSettings): P
   return { ...choice, model: twin, reason: `${choice.reason}; ${twin.id} is already downloaded (${choice.model.id} would be its faster 8-bit version)` };
 }
 
-export async function listModels(selection: ModelSelection): Promise<ModelListResult> {
+/** The whisper part of the model list (the service adds the notes catalog's). */
+export async function listModels(selection: ModelSelection): Promise<Pick<ModelListResult, 'active' | 'models'>> {
   const models: CatalogEntry[] = await Promise.all(CATALOG.map(async (m) => ({
     id: m.id,
     file: m.file,
@@ -85,20 +89,6 @@ export async function listModels(selection: ModelSelection): Promise<ModelListRe
     active: { path: selection.path, modelId: selection.model?.id ?? null, source: selection.source, reason: selection.reason },
     models,
   };
-}
-
-/** Remembers that a file was verified, so the 150 MB–1.5 GB hash is not recomputed at every load. */
-interface VerifiedMark {
-  sha256: string;
-  bytes: number;
-  mtimeMs: number;
-}
-const markPath = (file: string) => `${file}.verified.json`;
-
-async function writeMark(file: string, sha256: string): Promise<void> {
-  const stat = await fs.stat(file);
-  const mark: VerifiedMark = { sha256, bytes: stat.size, mtimeMs: stat.mtimeMs };
-  await fs.writeFile(markPath(file), JSON.stringify(mark));
 }
 
 /**
@@ -115,13 +105,12 @@ export async function ensureVerified(selection: ModelSelection): Promise<void> {
       ? `the ${model.id} model is only partly downloaded (${status.bytes} of ${status.total} bytes): run "Earshot: Download Model" to finish it`
       : `the ${model.id} model is not downloaded yet: run "Earshot: Download Model" (or \`earshot models download ${model.id}\`)`);
   }
-  const mark = await fs.readFile(markPath(selection.path), 'utf8').then((t) => JSON.parse(t) as VerifiedMark).catch(() => undefined);
-  if (mark && mark.sha256 === model.sha256 && mark.bytes === stat.size && mark.mtimeMs === stat.mtimeMs) return;
+  if (await hasVerifiedMark(selection.path, model.sha256, stat)) return;
   const check = await verifyFile(selection.path, modelExpectation(model));
   if (check.status !== 'ok') {
     throw new ModelFileError(selection.path, `the file is not the published ${model.id} model (${check.reason}): download it again with repair`);
   }
-  await writeMark(selection.path, model.sha256);
+  await writeVerifiedMark(selection.path, model.sha256);
 }
 
 export async function downloadCatalogModel(
@@ -130,11 +119,11 @@ export async function downloadCatalogModel(
   options: { repair?: boolean; signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void; onVerify?: () => void; progressIntervalMs?: number },
 ): Promise<ModelDownloadResult> {
   const model = CATALOG.find((m) => m.id === modelId)!;
-  const url = selection.mirror ? new URL(model.file, selection.mirror.endsWith('/') ? selection.mirror : `${selection.mirror}/`).href : undefined;
+  const url = selection.mirror ? mirrorUrl(model.file, selection.mirror) : undefined;
   const result = await downloadModel(model, {
     cacheDir: selection.cacheDir, url, repair: options.repair, signal: options.signal, onProgress: options.onProgress, onVerify: options.onVerify,
     ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
   });
-  await writeMark(result.path, model.sha256);
+  await writeVerifiedMark(result.path, model.sha256);
   return { modelId, path: result.path, bytes: result.bytes, resumedFrom: result.resumedFrom, downloaded: result.downloaded };
 }

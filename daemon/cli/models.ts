@@ -1,13 +1,18 @@
 /**
- * `earshot models`: the whisper model catalog and its cache (list), and a resumable, sha256-checked download.
+ * `earshot models`: the whisper model catalog and the notes model catalog with their cache (list), and a resumable,
+ * sha256-checked download of either (`download <id>`: the id says which catalog).
  *
- * Owns the listing's layout and the download's percent lines. Must not run a session; the cache and the download
- * themselves live in asr/.
+ * Owns the listing's layout and the download's percent lines. Must not run a session; the caches and the downloads
+ * themselves live in asr/ and understanding/local/.
  */
 import { CATALOG, findCatalogModel } from '../asr/catalog';
 import { downloadCatalogModel, listModels, selectModel } from '../asr/modelStore';
 import { defaultStorageDir } from '../config';
+import { findNotesModel, notesCatalog } from '../understanding/local/notesCatalog';
+import { downloadNotesModel, listNotesModels, notesMirrorFromEnv } from '../understanding/local/notesModels';
 import { args, Io, UsageError } from './common';
+
+const MB = 1e6;
 
 export async function models(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = args(argv, {
@@ -20,30 +25,44 @@ export async function models(argv: string[], io: Io): Promise<number> {
   if (extra.length > 0 || (action === 'list' && id) || (action === 'download' && !id) || !['list', 'download'].includes(action)) {
     throw new UsageError('models takes "list", or "download <id>"');
   }
+  const notesId = action === 'download' && !findCatalogModel(id) && findNotesModel(id) ? id : undefined;
   const storageDir = defaultStorageDir();
-  const selection = await selectModel({ modelId: action === 'download' ? id : undefined, cacheDir: values['cache-dir'], storageDir, language: values.language });
+  const selection = await selectModel({ modelId: action === 'download' && !notesId ? id : undefined, cacheDir: values['cache-dir'], storageDir, language: values.language });
+  const notesSettings = () => {
+    const mirror = notesMirrorFromEnv();
+    return { modelCacheDir: selection.cacheDir, ...(selection.machine ? { machine: selection.machine } : {}), ...(mirror ? { mirror } : {}) };
+  };
   if (action === 'download') {
-    if (!findCatalogModel(id)) throw new UsageError(`unknown model ${JSON.stringify(id)} (known: ${CATALOG.map((m) => m.id).join(', ')})`);
+    if (!findCatalogModel(id) && !notesId) {
+      throw new UsageError(`unknown model ${JSON.stringify(id)} (whisper: ${CATALOG.map((m) => m.id).join(', ')}; notes: ${notesCatalog().map((m) => m.id).join(', ')})`);
+    }
     let lastPercent = -1;
-    const result = await downloadCatalogModel(selection, id, {
-      repair: values.repair,
-      onProgress: (p) => {
-        const percent = p.bytesTotal ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : 0;
-        if (percent !== lastPercent) io.err(`downloading ${id}: ${percent}%`);
-        lastPercent = percent;
-      },
-    });
+    const onProgress = (p: { bytesDone: number; bytesTotal: number | null }) => {
+      const percent = p.bytesTotal ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : 0;
+      if (percent !== lastPercent) io.err(`downloading ${id}: ${percent}%`);
+      lastPercent = percent;
+    };
+    const result = notesId
+      ? await downloadNotesModel(notesId, notesSettings(), { repair: values.repair, onProgress })
+      : await downloadCatalogModel(selection, id, { repair: values.repair, onProgress });
     io.out(values.json ? JSON.stringify(result) : `${result.downloaded ? 'Downloaded' : 'Already verified'}: ${result.path}`);
     return 0;
   }
-  const list = await listModels(selection);
+  const [list, notes] = await Promise.all([listModels(selection), listNotesModels(notesSettings())]);
   if (values.json) {
-    io.out(JSON.stringify(list));
+    io.out(JSON.stringify({ ...list, notes }));
     return 0;
   }
+  io.out('Whisper models (speech recognition):');
   for (const m of list.models) {
-    io.out(`${m.recommended ? '*' : ' '} ${m.id.padEnd(15)} ${(m.bytes / 1e6).toFixed(0).padStart(5)} MB  ${m.state.padEnd(8)} ${m.description}`);
+    io.out(`${m.recommended ? '*' : ' '} ${m.id.padEnd(15)} ${(m.bytes / MB).toFixed(0).padStart(5)} MB  ${m.state.padEnd(8)} ${m.description}`);
   }
   io.out(`\n* recommended for this machine. Cache: ${selection.cacheDir}`);
+  io.out('\nNotes models (write the notes on this machine; downloaded only when you ask):');
+  for (const m of notes.models) {
+    io.out(`${m.recommended ? '*' : ' '} ${m.id.padEnd(15)} ${(m.bytes / MB).toFixed(0).padStart(5)} MB  ${m.state.padEnd(8)} ${m.licence}: ${m.note}`);
+  }
+  io.out(`\n* recommended: ${notes.reason}. Cache: ${notes.cacheDir}`);
+  io.out(`Download one with: earshot models download ${notes.recommendedId}`);
   return 0;
 }

@@ -21,6 +21,8 @@ import { validateSessionResume, validateSessionTranscript } from '../../protocol
 import { watchParent } from './orphan';
 import { findCatalogModel } from '../asr/catalog';
 import { selectModel } from '../asr/modelStore';
+import { findNotesModel } from '../understanding/local/notesCatalog';
+import { notesMirrorFromEnv } from '../understanding/local/notesModels';
 import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from '../config';
 import { Logger, logLevelFrom } from '../log';
 import { setWhisperLog } from '../asr/whisper';
@@ -150,6 +152,12 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     }
     const storageDir = init.storageDir ?? defaultStorageDir();
     const language = init.language ?? 'en';
+    let notesMirror: string | undefined;
+    try {
+      notesMirror = notesMirrorFromEnv();
+    } catch (e) {
+      return new ResponseError(ErrorCodes.InvalidParams, `initialize: ${(e as Error).message}`, { retry: false });
+    }
     const selection = await selectModel({
       modelPath: init.modelPath ?? process.env.EARSHOT_MODEL, modelId: init.modelId, cacheDir: init.modelCacheDir, storageDir, language, mirror: init.modelMirror,
     });
@@ -158,6 +166,8 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       notesDir: init.notesDir ?? defaultNotesDir(),
       modelPath: selection.path,
       selection,
+      ...(init.notesModelPath ? { notesModelPath: init.notesModelPath } : {}),
+      ...(notesMirror ? { notesModelMirror: notesMirror } : {}),
       language,
       threads: init.threads ?? defaultThreads(),
       gpu: init.gpu ?? defaultGpu(),
@@ -277,18 +287,19 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   connection.onRequest(ModelList, () => answer(ModelList.method, (svc) => svc.listModels()));
   connection.onRequest(ModelDownload, (params, token) => answer(ModelDownload.method, async (svc) => {
     const valid = validateModelDownload(params);
-    if (!findCatalogModel(valid.modelId)) return svc.downloadModel(valid); // answers with the list of known ids
+    const notes = valid.kind === 'notes';
+    if (!(notes ? findNotesModel(valid.modelId) : findCatalogModel(valid.modelId))) return svc.downloadModel(valid); // answers with the list of known ids
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
     const progress = await workDoneProgress();
     progress?.token.onCancellationRequested(() => abort.abort());
-    progress?.begin(`Downloading whisper model ${valid.modelId}`, 0, undefined, true);
+    progress?.begin(`Downloading ${notes ? 'notes' : 'whisper'} model ${valid.modelId}`, 0, undefined, true);
     try {
       const result = await svc.downloadModel(valid, abort.signal, (p) => {
         const percent = p.bytesTotal ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : undefined;
         progress?.report(percent ?? 0, `${(p.bytesDone / 1e6).toFixed(0)} of ${p.bytesTotal ? (p.bytesTotal / 1e6).toFixed(0) : '?'} MB`);
       });
-      log.info('asr', 'model_downloaded', { modelId: result.modelId, bytes: result.bytes, resumedFrom: result.resumedFrom });
+      log.info(notes ? 'understanding' : 'asr', 'model_downloaded', { modelId: result.modelId, bytes: result.bytes, resumedFrom: result.resumedFrom });
       return result;
     } finally {
       progress?.done();

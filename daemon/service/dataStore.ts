@@ -4,7 +4,8 @@
  *
  *   <storageDir>/sessions/      session journals (<id>.jsonl) and the daemon's per-session caches: all deleted
  *   <storageDir>/debug-audio/   the opt-in debug dump (earshot.debug.saveAudio): all deleted
- *   <model cache>/              catalog models, `.part` downloads, `.verified.json` marks: deleted with includeModels,
+ *   <model cache>/              catalog models (whisper's, and notes models in notes/), `.part` downloads, `.verified.json`
+ *                               marks: deleted with includeModels,
  *                               and only when the cache lies inside the storage folder; nothing else in it is touched
  *   notes                       the user's documents: never deleted here (also when they live in the storage folder)
  *
@@ -19,6 +20,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DataDeleteCount, DataDeleteResult } from '../../protocol/protocol';
 import { CATALOG } from '../asr/catalog';
+import { notesCatalog } from '../understanding/local/notesCatalog';
+import { notesCacheDir } from '../understanding/local/notesModels';
 import { DEBUG_AUDIO_DIR } from '../capture/debugAudio';
 import { liveLockOwner } from '../journal/lock';
 
@@ -65,10 +68,11 @@ export async function deleteAllData(options: DeleteDataOptions): Promise<DataDel
       result.kept.push({ path: cacheDir, reason: 'the model cache folder is outside Earshot\'s storage folder: its models were kept (delete them there yourself)' });
     } else {
       // Only what the catalog downloads: an own model file put in the cache folder stays.
-      for (const model of CATALOG) {
-        for (const name of [model.file, `${model.file}.part`, `${model.file}.verified.json`]) {
-          await remover.remove(path.join(realCache, name), result.models, { missingOk: true });
-        }
+      const downloaded = [
+        ...CATALOG.map((m) => path.join(realCache, m.file)), ...notesCatalog().map((m) => path.join(notesCacheDir(realCache), m.file)),
+      ];
+      for (const file of downloaded) {
+        for (const name of [file, `${file}.part`, `${file}.verified.json`]) await remover.remove(name, result.models, { missingOk: true });
       }
     }
   }

@@ -31,6 +31,10 @@ export interface ServiceConfig {
    * already downloaded (verified before loading); nothing is downloaded behind the user's back.
    */
   smallerModels?(): Promise<string[]>;
+  /** A GGUF notes model the user has (earshot.notes.model.path), listed instead of a catalog one. */
+  notesModelPath?: string;
+  /** An https base URL serving the notes catalog's files by name (EARSHOT_NOTES_MODEL_MIRROR). */
+  notesModelMirror?: string;
   /** The opt-in refinement of the notes at stop (absent or provider 'off': none). */
   enhancement?: EnhancementSettings;
   /** How to ask the client for a refinement (provider 'vscode-lm'); without it that provider does nothing. */

@@ -1,10 +1,11 @@
 /**
  * The header's passing messages: #notice (what an action did; hides itself after 3 s, or 8 s for a warning or an
  * error), #extraction (the opt-in language-model extraction at stop: "chunk k of n" with Cancel while it runs, then
- * how it ended for 10 s) and the dismissible panel notes (p.panel-note[data-note]: the extension says which show;
- * Dismiss hides one for good). Touches only those elements.
+ * how it ended for 10 s) and the dismissible panel notes (.panel-note[data-note]: the extension says which show;
+ * Dismiss hides one for good), with the first-meeting model offer's choices and download progress. Touches only those
+ * elements.
  */
-import type { PanelNote, ToPanel } from '../../protocol/panel';
+import type { ModelOfferChoice, PanelModelOffer, PanelNote, ToPanel } from '../../protocol/panel';
 import { byId } from './dom.js';
 import { post } from './messages.js';
 
@@ -51,4 +52,21 @@ for (const note of panelNotes) {
 
 export function showNotes(shown: PanelNote[]): void {
   for (const note of panelNotes) note.hidden = !shown.includes(note.dataset.note as PanelNote);
+}
+
+/** The first-meeting offer (#model-offer): its download button names the size; while it downloads, how far. */
+const offerBox = byId('model-offer');
+const offerDownload = offerBox.querySelector<HTMLButtonElement>('button[data-offer="download"]')!;
+const offerDetail = offerBox.querySelector<HTMLSpanElement>('.model-offer-detail')!;
+for (const button of offerBox.querySelectorAll<HTMLButtonElement>('button[data-offer]')) {
+  button.addEventListener('click', () => post({ type: 'modelOffer', choice: button.dataset.offer as ModelOfferChoice }));
+}
+
+export function showModelOffer(offer: PanelModelOffer | null | undefined): void {
+  offerDownload.textContent = offer?.label ?? 'Download the local model';
+  offerDownload.title = offer ? `${offer.name} (${offer.licence}): writes the notes on this machine; nothing is sent anywhere` : '';
+  const download = offer?.download;
+  offerDownload.disabled = !!download;
+  offerDetail.hidden = !download;
+  offerDetail.textContent = !download ? '' : download.fraction === null ? `Checking ${offer!.name}…` : `Downloading ${offer!.name}: ${Math.floor(download.fraction * 100)}%`;
 }

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, PROTOCOL_VERSION } from '../../protocol/protocol';
 import {
   InvalidParamsError, validateInitializationOptions, validateSessionStart, validateSessionStatus, validateSessionStop, validateSourceRetry,
-  isWorkspacePath, MAX_INDEX_PATH, validateActionItemSetDone, validateDeviceTest, validateEditorActivity, validateSessionPause, validateWorkspaceIndex,
+  isWorkspacePath, MAX_INDEX_PATH, validateActionItemSetDone, validateModelDownload, validateDeviceTest, validateEditorActivity, validateSessionPause, validateWorkspaceIndex,
 } from '../../protocol/validate';
 
 /** Asserts that `fn` throws InvalidParamsError whose message matches every pattern. */
@@ -148,6 +148,15 @@ describe('protocol validation', () => {
     });
   });
 
+  describe('validateModelDownload', () => {
+    it('takes the catalog: absent is whisper (older clients), notes or whisper named, anything else refused', () => {
+      assert.deepEqual(validateModelDownload({ modelId: 'base.en' }), { modelId: 'base.en' });
+      assert.deepEqual(validateModelDownload({ modelId: 'qwen3-4b', kind: 'notes', repair: true }), { modelId: 'qwen3-4b', repair: true, kind: 'notes' });
+      assert.deepEqual(validateModelDownload({ modelId: 'tiny', kind: 'whisper' }), { modelId: 'tiny', kind: 'whisper' });
+      rejects(() => validateModelDownload({ modelId: 'qwen3-4b', kind: 'llm' }), /model\/download params\.kind must be one of whisper, notes, got "llm"/);
+    });
+  });
+
   describe('validateInitializationOptions', () => {
     it('accepts a full set of options', () => {
       const options = {
@@ -207,6 +216,13 @@ describe('protocol validation', () => {
 
     it('rejects options that are not an object', () => {
       for (const bad of [[1], 1, 'x']) rejects(() => validateInitializationOptions(bad), /initializationOptions must be an object/);
+    });
+
+    it('takes the notes model path (earshot.notes.model.path) only as an absolute path; blank is none', () => {
+      assert.equal(validateInitializationOptions({ protocolVersion: 1, notesModelPath: '/models/mine.gguf' }).notesModelPath, '/models/mine.gguf');
+      assert.ok(!('notesModelPath' in validateInitializationOptions({ protocolVersion: 1, notesModelPath: '  ' })));
+      rejects(() => validateInitializationOptions({ protocolVersion: 1, notesModelPath: 'mine.gguf' }), /initializationOptions\.notesModelPath must be an absolute path to a GGUF file/);
+      rejects(() => validateInitializationOptions({ protocolVersion: 1, notesModelPath: 7 }), /initializationOptions\.notesModelPath must be a string/);
     });
   });
   describe('validateSessionStart: mode', () => {
