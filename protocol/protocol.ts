@@ -864,6 +864,8 @@ export interface LanguageModelDiscoverParams {
 }
 export const DEFAULT_DISCOVER_TIMEOUT_MS = 300;
 export type LocalServerKind = 'ollama' | 'lmstudio' | 'llama.cpp';
+/** Each kind's name as people know it. */
+export const LOCAL_SERVER_NAMES: Readonly<Record<LocalServerKind, string>> = { ollama: 'Ollama', lmstudio: 'LM Studio', 'llama.cpp': 'llama.cpp' };
 export interface LanguageModelDiscoverResult {
   /** Ollama first, then LM Studio, then llama.cpp; one entry per server (one found on 127.0.0.1 and ::1 is listed once). */
   servers: LocalServer[];

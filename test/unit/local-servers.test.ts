@@ -6,6 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { discoverLocalServers, ollamaHostPort, probedPorts } from '../../daemon/understanding/localServers';
+import { InvalidParamsError, validateLanguageModelDiscover } from '../../protocol/validate';
 import {
   catchAllHandler, FakeServer, garbageHandler, hangingHandler, llamaCppHandler, lmStudioHandler, ollamaHandler, otherOpenAiHandler,
 } from '../support/local-llm-servers';
@@ -140,5 +141,15 @@ describe('local language-model servers: discovery', () => {
       ['ollama.com', undefined], ['10.0.0.5:11434', undefined], [':9005', 9005],
     ];
     for (const [value, port] of cases) assert.equal(ollamaHostPort(value), port, `OLLAMA_HOST=${value}`);
+  });
+
+  it('takes a time limit from 50 to 5000 ms, or none', () => {
+    assert.deepEqual(validateLanguageModelDiscover(undefined), {});
+    assert.deepEqual(validateLanguageModelDiscover({}), {});
+    assert.deepEqual(validateLanguageModelDiscover({ timeoutMs: 250 }), { timeoutMs: 250 });
+    for (const bad of [0, 49, 5001, Infinity, NaN, '300', true]) {
+      assert.throws(() => validateLanguageModelDiscover({ timeoutMs: bad }), (e: unknown) => e instanceof InvalidParamsError && /timeoutMs must be a number of milliseconds from 50 to 5000/.test(e.message));
+    }
+    assert.throws(() => validateLanguageModelDiscover([]), InvalidParamsError);
   });
 });
