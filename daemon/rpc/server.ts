@@ -344,7 +344,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   connection.onRequest(LanguageModelDiscover, (params, token) => answer(LanguageModelDiscover.method, async (svc) => {
     const valid = validateLanguageModelDiscover(params);
     const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
+    token?.onCancellationRequested(() => abort.abort()); // absent when the params came as an array
     const result = await svc.discoverLanguageModels(valid, abort.signal);
     // Kinds and counts only: model names say what the user runs, which the log has no need of.
     log.info('notes', 'local_servers_found', { servers: result.servers.map((s) => `${s.kind}:${s.state}:${s.models.length}`) });
