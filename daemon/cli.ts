@@ -7,6 +7,7 @@
  *   earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
  *   earshot vad <audio.wav> [--json] [--profile default|sensitive]
  *   earshot models [list|download <id>] [--json] [--repair]
+ *   earshot servers [--json] [--timeout MS]   Ollama, LM Studio, llama.cpp servers running here and their models
  *   earshot listen [--source mic,system] [--seconds N] [--json]   a live session from the real devices
  *   earshot devices [--json]  microphones and system-audio sources, defaults marked
  *   earshot daemon            JSON-RPC on stdio: exactly what the extension runs
@@ -14,13 +15,14 @@
  *   earshot build-info        how the whisper addon was compiled (are the fast flags in?)
  *
  * This file parses the command and dispatches: each group of commands lives in cli/ (transcribe.ts: transcribe and
- * listen; notes.ts: notes and export; vad.ts; models.ts; machine.ts: devices and build-info; daemon.ts; common.ts:
+ * listen; notes.ts: notes and export; vad.ts; models.ts; servers.ts; machine.ts: devices and build-info; daemon.ts; common.ts:
  * what they share). bin/earshot.js requires out/daemon/cli.js: keep this entry here. It must not hold a command itself.
  */
 import { watchReexecParent } from './reexec';
 import { daemon } from './cli/daemon';
 import { buildInfo, devices } from './cli/machine';
 import { models } from './cli/models';
+import { servers } from './cli/servers';
 import { exportCommand, notes } from './cli/notes';
 import { listen, transcribe } from './cli/transcribe';
 import { vad } from './cli/vad';
@@ -42,6 +44,9 @@ const USAGE = `Usage:
   earshot models [list] [--json] | earshot models download <id> [--repair]
       The whisper model catalog and the notes model catalog (size, licence, downloaded or not, the recommended one)
       with their cache; download (resumable, sha256-checked) a model of either (notes models: gigabytes).
+  earshot servers [--json] [--timeout MS]
+      Language-model servers running on this machine (Ollama, LM Studio, llama.cpp's server on their default ports and
+      OLLAMA_HOST's, loopback only) and the chat models each offers, for notes --llm-endpoint/--llm-model.
   earshot listen [--source mic,system] [--seconds N] [--mic DEVICE] [--system DEVICE] [--json] [--model PATH] [--notes-dir DIR]
       Record the microphone ("You") and system audio ("Others") live, print final segments as transcribe does, write notes.
   earshot devices [--json]
@@ -62,7 +67,8 @@ const USAGE = `Usage:
 Without a model file, transcribe and listen download the recommended catalog model on first use (sha256-checked;
 --no-download or EARSHOT_OFFLINE=1: refuse instead).
 Environment: EARSHOT_MODEL (model file), EARSHOT_STORAGE (journals folder), EARSHOT_MODEL_MIRROR (https mirror of the
-model files), EARSHOT_NOTES_MODEL_MIRROR (https mirror of the notes model files), EARSHOT_OFFLINE=1, EARSHOT_GPU (1/0), EARSHOT_FLASH_ATTN (1/0), EARSHOT_LOG_LEVEL.`;
+model files), EARSHOT_NOTES_MODEL_MIRROR (https mirror of the notes model files), EARSHOT_OFFLINE=1, EARSHOT_GPU (1/0), EARSHOT_FLASH_ATTN (1/0), EARSHOT_LOG_LEVEL,
+EARSHOT_LOCAL_SERVER_PORTS (ports "servers" asks instead of the defaults, comma-separated).`;
 
 /** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 usage). */
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
@@ -80,6 +86,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'export': return await exportCommand(rest, io);
       case 'vad': return await vad(rest, io);
       case 'models': return await models(rest, io);
+      case 'servers': return await servers(rest, io);
       case 'devices': return await devices(rest, io);
       case 'listen': return await listen(rest, io);
       case 'daemon': return await daemon(rest);

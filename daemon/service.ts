@@ -12,10 +12,13 @@
  *   storageUpkeep.ts      Delete All Data (dataStore.ts) and retention (retention.ts)
  *   health.ts             the health report
  *   serviceConfig.ts      ServiceConfig and ServiceEvents (re-exported here)
+ * and, outside service/ since it holds no state: understanding/localServers.ts finds the language-model servers on
+ * this machine.
  */
 import {
   ActionItem, ActionItemSetDoneParams, DataDeleteParams, DataDeleteResult, Decision, DeviceListResult, DeviceTestParams, DeviceTestResult,
-  EditorActivityParams, HealthParams, InterruptedSession, ItemRestoreParams, ModelDownloadParams, ModelDownloadResult, ModelListResult,
+  EditorActivityParams, HealthParams, InterruptedSession, ItemRestoreParams, LanguageModelDiscoverParams, LanguageModelDiscoverResult,
+  ModelDownloadParams, ModelDownloadResult, ModelListResult,
   SessionExportParams, SessionExportResult, SessionPauseParams, SessionPauseResult, SessionResumeParams, SessionResumeResult, SessionStartParams,
   SessionStartResult, SessionStatusResult, SessionStopResult, SessionTranscriptResult, SourceRetryParams, WorkspaceIndexParams,
 } from '../protocol/protocol';
@@ -34,6 +37,7 @@ import { SessionsInMemory } from './service/sessionsInMemory';
 import { StorageUpkeep } from './service/storageUpkeep';
 import { StoredSessions } from './service/storedSessions';
 import { Session } from './session/session';
+import { discoverLocalServers } from './understanding/localServers';
 
 export { ServiceError } from './serviceError';
 export { DEFAULT_MODEL_IDLE_UNLOAD_SEC, MODEL_PROGRESS_INTERVAL_MS, ModelProgress, ProgressReporter } from './asr/modelLifecycle';
@@ -142,6 +146,11 @@ export class EarshotService {
   /** Cancels a session's language-model extraction: in-flight calls are aborted; what finished chunks found is kept. */
   cancelExtraction(sessionId: string): { cancelled: boolean } {
     return this.extractions.cancel(sessionId);
+  }
+
+  /** Ollama, LM Studio and llama.cpp servers running on this machine, found by asking them (loopback only; never rejects). */
+  async discoverLanguageModels(params: LanguageModelDiscoverParams, signal?: AbortSignal): Promise<LanguageModelDiscoverResult> {
+    return { servers: await discoverLocalServers({ timeoutMs: params.timeoutMs, signal }) };
   }
 
   /** The user's "Retry": restart a failed or stalled live source now. */

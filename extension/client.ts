@@ -14,7 +14,7 @@ import {
   InitializationOptions, ModelDownload, LanguageModelChat, ExtractionProgressNotification, ExtractionProgressParams, ExtractionCancel, ItemRestore, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
   SessionStateParams, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptSegment, Vocabulary,
 } from '../protocol/protocol';
-import { DataDelete, DataDeleteParams, DataDeleteResult, HealthRequest } from '../protocol/protocol';
+import { DataDelete, DataDeleteParams, DataDeleteResult, HealthRequest, LanguageModelDiscover, LanguageModelDiscoverResult } from '../protocol/protocol';
 import {
   InterruptedSession, SessionInterrupted, SessionResume, SessionResumeParams, SessionResumeResult, SessionTranscript, SessionTranscriptResult,
 } from '../protocol/protocol';
@@ -239,6 +239,11 @@ export class DaemonClient implements vscode.Disposable {
   /** Brings back an entry the language model dismissed. */
   async restoreItem(sessionId: string, kind: 'actionItem' | 'decision', id: string): Promise<ActionItem | Decision> {
     return (await this.ensureStarted()).sendRequest(ItemRestore, { sessionId, kind, id });
+  }
+
+  /** Ollama, LM Studio and llama.cpp servers running on this machine and their models (the daemon asks them). */
+  async discoverLanguageModels(): Promise<LanguageModelDiscoverResult> {
+    return (await this.ensureStarted()).sendRequest(LanguageModelDiscover, {});
   }
 
   /** Cancels a session's language-model extraction (in-flight calls are aborted). */

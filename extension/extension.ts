@@ -15,6 +15,7 @@ import { EditorActivityReporter } from './activity';
 import { DaemonClient } from './client';
 import { DictationApi, DictationController, DictationTarget } from './dictation/controller';
 import { HEALTH_SCHEME, HealthView } from './health';
+import { chooseLanguageModel } from './languageModelPicker';
 import { TranscriptPanel } from './panel';
 import { chooseOffer, offerFrom } from './modelOffer';
 import { MEETING_ENDED_KEY, NOTE_DONE_KEYS, notesToShow, SYSTEM_AUDIO_HEARD_DBFS } from './panelNotes';
@@ -193,7 +194,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
       }
     }));
 
-  command('earshot.chooseLanguageModel', async () => { await vscode.commands.executeCommand('workbench.action.openSettings', 'earshot.enhancement.provider'); });
+  // Rules only, a VS Code model, a model of a server running here (found by the daemon), or the settings.
+  command('earshot.chooseLanguageModel', () => chooseLanguageModel(() => client.discoverLanguageModels(), EarshotSettings.read().enhancement,
+    (e) => output.warn(`looking for language-model servers on this machine failed: ${(e as Error).message}`)));
 
   // macOS: the pane where VS Code is allowed to record system audio (macOS never asks it: see panelNotes.ts).
   command('earshot.openSystemAudioSettings', async () => {

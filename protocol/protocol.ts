@@ -898,6 +898,51 @@ export interface ExtractionCancelParams {
   sessionId: string;
 }
 
+/**
+ * Language-model servers running on this machine, found by asking: Ollama, LM Studio and llama.cpp's server on their
+ * default ports (11434, 1234, 8080; and OLLAMA_HOST's when it is on this machine), on 127.0.0.1 and ::1 only. Each is
+ * recognized by its own API (a different service on one of those ports is not listed), within `timeoutMs` all told.
+ * Only GET requests without a body are sent: nothing of any meeting. Never fails: no server answers an empty list.
+ * Choosing one is the user's: the client sets provider 'openai-compatible' with the server's endpoint and model.
+ */
+export const LanguageModelDiscover = new RequestType<LanguageModelDiscoverParams, LanguageModelDiscoverResult, void>('earshot/languageModel/discover');
+export interface LanguageModelDiscoverParams {
+  /** How long one probe may take, in ms (50–5000, default {@link DEFAULT_DISCOVER_TIMEOUT_MS}); probes run at once. */
+  timeoutMs?: number;
+}
+export const DEFAULT_DISCOVER_TIMEOUT_MS = 300;
+export type LocalServerKind = 'ollama' | 'lmstudio' | 'llama.cpp';
+/** Each kind's name as people know it. */
+export const LOCAL_SERVER_NAMES: Readonly<Record<LocalServerKind, string>> = { ollama: 'Ollama', lmstudio: 'LM Studio', 'llama.cpp': 'llama.cpp' };
+export interface LanguageModelDiscoverResult {
+  /** Ollama first, then LM Studio, then llama.cpp; one entry per server (one found on 127.0.0.1 and ::1 is listed once). */
+  servers: LocalServer[];
+}
+export interface LocalServer {
+  kind: LocalServerKind;
+  /** The base URL for EnhancementSettings.endpoint, e.g. `http://127.0.0.1:11434` (`http://[::1]:8080` on IPv6). */
+  endpoint: string;
+  /** The server's own version, when its API says (Ollama's /api/version). */
+  version?: string;
+  /** 'loading': llama.cpp's server is still loading its model (it answers 503 until then); no models are listed yet. */
+  state: 'ready' | 'loading';
+  /**
+   * Chat models it can run here, for EnhancementSettings.model. Embedding-only models, and Ollama's cloud models
+   * (which run on ollama.com, not here), are left out.
+   */
+  models: LocalServerModel[];
+}
+export interface LocalServerModel {
+  /** What the chat request's `model` names (Ollama "llama3.2:3b", LM Studio "qwen2.5-7b-instruct", llama.cpp the file's alias). */
+  id: string;
+  /** A friendlier name, when the server gives one (LM Studio's display name). */
+  name?: string;
+  /** The weights' size on disk, when the server says. */
+  sizeBytes?: number;
+  /** The server holds it in memory now (answers start at once), when the server says. */
+  loaded?: boolean;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests (server → client)
 

@@ -11,6 +11,7 @@ import {
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams, SessionResumeParams, SessionTranscriptParams,
   ActionItemSetDoneParams, DeviceTestParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
   WorkspaceIndexParams, WorkspaceSymbolInfo, ChunkExtraction, ExtractionCancelParams, ItemRestoreParams, LanguageModelChatResult,
+  LanguageModelDiscoverParams,
 } from './protocol';
 
 export class InvalidParamsError extends Error {
@@ -519,6 +520,17 @@ export function validateExtractionCancel(params: unknown): ExtractionCancelParam
   const sessionId = requiredString(record(params, what), 'sessionId', what);
   if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
   return { sessionId };
+}
+
+export function validateLanguageModelDiscover(params: unknown): LanguageModelDiscoverParams {
+  const what = 'languageModel/discover params';
+  if (params === undefined || params === null) return {};
+  const timeoutMs = record(params, what).timeoutMs;
+  if (timeoutMs === undefined || timeoutMs === null) return {};
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 50 || timeoutMs > 5000) {
+    fail(`${what}.timeoutMs must be a number of milliseconds from 50 to 5000, got ${show(timeoutMs)}`);
+  }
+  return { timeoutMs };
 }
 
 /** The client's answer to earshot/languageModel/chat: null when it declined or the answer is not of that shape. */

@@ -10,13 +10,13 @@ import {
   ModelDownload, ModelList, LanguageModelChat, ExtractionProgressNotification, ExtractionCancel, ItemRestore, SessionExport, SessionStateNotification, SessionStatus, SessionStop, SourceRetry, SourceStatusNotification, SummaryNotification, Transcript, Vocabulary,
   ActionItemSetDone, DeviceTest, EditorActivityNotification, ModelProgressNotification, SessionPause, WorkspaceIndexNotification,
 } from '../../protocol/protocol';
-import { DataDelete, HealthRequest } from '../../protocol/protocol';
+import { DataDelete, HealthRequest, LanguageModelDiscover } from '../../protocol/protocol';
 import { SessionInterrupted, SessionResume, SessionTranscript } from '../../protocol/protocol';
 import {
   InvalidParamsError, validateInitializationOptions, validateSessionExport, validateSessionStart, validateSessionStatus, validateSessionStop, validateSourceRetry, validateVocabulary,
   validateModelDownload, validateActionItemSetDone, validateDeviceTest, validateEditorActivity, validateSessionPause, validateWorkspaceIndex, validateItemRestore, validateExtractionCancel,
 } from '../../protocol/validate';
-import { validateDataDelete } from '../../protocol/validate';
+import { validateDataDelete, validateLanguageModelDiscover } from '../../protocol/validate';
 import { validateSessionResume, validateSessionTranscript } from '../../protocol/validate';
 import { watchParent } from './orphan';
 import { findCatalogModel } from '../asr/catalog';
@@ -350,6 +350,15 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     const valid = validateExtractionCancel(params);
     const result = svc.cancelExtraction(valid.sessionId);
     log.info('notes', 'model_extraction_cancel', { sessionId: valid.sessionId, cancelled: result.cancelled });
+    return result;
+  }));
+  connection.onRequest(LanguageModelDiscover, (params, token) => answer(LanguageModelDiscover.method, async (svc) => {
+    const valid = validateLanguageModelDiscover(params);
+    const abort = new AbortController();
+    token?.onCancellationRequested(() => abort.abort()); // absent when the params came as an array
+    const result = await svc.discoverLanguageModels(valid, abort.signal);
+    // Kinds and counts only: model names say what the user runs, which the log has no need of.
+    log.info('notes', 'local_servers_found', { servers: result.servers.map((s) => `${s.kind}:${s.state}:${s.models.length}`) });
     return result;
   }));
   connection.onRequest(ActionItemSetDone, (params) => answer(ActionItemSetDone.method, (svc) => svc.setActionItemDone(validateActionItemSetDone(params))));

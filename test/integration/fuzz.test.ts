@@ -137,6 +137,8 @@ const VALID_PARAMS: Record<string, (c: Ctx) => Record<string, unknown>> = {
   'earshot/source/retry': (c) => ({ sessionId: sessionId(c), source: c.rng.pick(['mic', 'system']) }),
   'earshot/actionItem/setDone': (c) => ({ sessionId: sessionId(c), id: c.rng.pick(['a1', 'a2', 'd1']), done: c.rng.chance(0.5) }),
   'earshot/health/get': () => ({}),
+  // Probes loopback only (real default ports: nothing there answers, or a real local server does, both harmless).
+  'earshot/languageModel/discover': (c) => ({ timeoutMs: 50 + c.rng.int(250) }),
   // Deleting the fuzz daemon's own temporary storage is harmless.
   'earshot/data/delete': (c) => ({ includeModels: c.rng.chance(0.5) }),
   'earshot/vocabulary': () => ({ words: ['parseConfig', 'auth', 'Earshot'] }),

@@ -11,8 +11,13 @@ export const vscodeStub = {
   workspace: {
     workspaceFolders: undefined as { uri: { fsPath: string; scheme: string } }[] | undefined,
     /** Replace to answer settings: `get(key, fallback)` per section. */
-    getConfiguration: (_section?: string): { get: Get } => ({ get: (_key: string, fallback?: unknown) => fallback }),
+    getConfiguration: (_section?: string): { get: Get; update?: (key: string, value: unknown, target?: unknown) => Promise<void> } => ({ get: (_key: string, fallback?: unknown) => fallback }),
   },
+  /** Quick picks and settings writes (extension/languageModelPicker.ts); its test sets window and commands. */
+  QuickPickItemKind: { Separator: -1, Default: 0 },
+  ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
+  window: {} as Record<string, unknown>,
+  commands: {} as Record<string, unknown>,
   /** The Language Model API's message and error (extension/languageModel.ts); vscode.lm itself is passed in by its test. */
   LanguageModelChatMessage: { User: (text: string) => ({ role: 'user', text }) },
   LanguageModelError: class LanguageModelError extends Error { constructor(message = '', readonly code = 'Unknown') { super(message); } },

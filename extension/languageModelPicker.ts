@@ -1,0 +1,126 @@
+/**
+ * "Earshot: Choose a Language Model for Notes": a quick pick of who may improve the notes: nobody (the rules alone),
+ * a VS Code language model (Copilot: the cloud), or a model of a server running on this machine (Ollama, LM Studio,
+ * llama.cpp's server, found by the daemon's `earshot/languageModel/discover`), or the settings for any other server.
+ * The choice is written to the earshot.enhancement.* settings (the daemon restarts with them between sessions).
+ *
+ * Owns the picker's items and what each choice writes; must not send anything to a model nor change the settings'
+ * schema (settings.ts). The local servers appear when the discovery answers (the pick shows the rest at once).
+ */
+import * as vscode from 'vscode';
+import { EnhancementSettings, LanguageModelDiscoverResult, LOCAL_SERVER_NAMES, LocalServer, LocalServerModel } from '../protocol/protocol';
+
+/** What an item sets: a provider (and, for a local server, its endpoint and model), or opens the settings. */
+export type ModelChoice =
+  | { provider: 'off' }
+  | { provider: 'vscode-lm' }
+  | { provider: 'openai-compatible'; endpoint: string; model: string }
+  | { openSettings: true };
+
+export interface ModelPickItem extends vscode.QuickPickItem {
+  choice?: ModelChoice;
+}
+
+const IN_USE = 'in use';
+const sameEndpoint = (a: string | undefined, b: string) => !!a && a.replace(/\/+$/, '').replace(/\/v1$/, '') === b;
+
+function sizeText(m: LocalServerModel): string | undefined {
+  return m.sizeBytes ? `${(m.sizeBytes / 1e9).toFixed(1)} GB` : undefined;
+}
+
+/**
+ * The picker's items: the local servers' models first (each "Ollama: llama3.2:3b (this machine)"), then the rules
+ * alone, a VS Code model, and the settings. A server still loading its model, or one with no chat model, is shown
+ * as a line that sets nothing. The current choice is marked "in use".
+ */
+export function languageModelPickItems(servers: readonly LocalServer[], current: EnhancementSettings, searching = false): ModelPickItem[] {
+  const separator = (label: string): ModelPickItem => ({ label, kind: vscode.QuickPickItemKind.Separator });
+  const items: ModelPickItem[] = [];
+  if (servers.length || searching) items.push(separator('On this machine: nothing leaves it'));
+  for (const server of servers) {
+    const name = LOCAL_SERVER_NAMES[server.kind];
+    if (server.state === 'loading' || !server.models.length) {
+      items.push({ label: `${name} (this machine)`, description: server.state === 'loading' ? 'still loading its model: choose again in a moment' : 'no chat model installed', detail: server.endpoint });
+      continue;
+    }
+    for (const model of server.models) {
+      const inUse = current.provider === 'openai-compatible' && sameEndpoint(current.endpoint, server.endpoint) && current.model === model.id;
+      items.push({
+        label: `${name}: ${model.id} (this machine)`,
+        description: [model.name !== model.id ? model.name : undefined, sizeText(model), model.loaded ? 'loaded' : undefined, inUse ? IN_USE : undefined].filter(Boolean).join(' · '),
+        detail: server.endpoint,
+        choice: { provider: 'openai-compatible', endpoint: server.endpoint, model: model.id },
+      });
+    }
+  }
+  items.push(separator('Elsewhere, or none'));
+  items.push({
+    label: 'Rules only', description: current.provider === 'off' ? IN_USE : '', detail: 'No language model: the notes are what the rules find; nothing is sent anywhere.',
+    choice: { provider: 'off' },
+  });
+  items.push({
+    label: 'A VS Code language model', description: current.provider === 'vscode-lm' ? IN_USE : '',
+    detail: 'E.g. Copilot: the meeting transcript is sent to that model, usually in the cloud. VS Code asks your consent.',
+    choice: { provider: 'vscode-lm' },
+  });
+  const otherServer = current.provider === 'openai-compatible' && !items.some((i) => i.description?.includes(IN_USE));
+  items.push({
+    label: 'Another OpenAI-compatible server…', description: otherServer ? `${IN_USE}: ${current.endpoint ?? ''}` : '',
+    detail: 'Opens the settings: earshot.enhancement.endpoint and .model.', choice: { openSettings: true },
+  });
+  return items;
+}
+
+/** The settings (under `earshot.`) a choice writes, leaving out those already so (each write may restart the daemon). */
+export function settingUpdates(choice: ModelChoice, current: EnhancementSettings): [key: string, value: string][] {
+  if ('openSettings' in choice) return [];
+  const updates: [string, string][] = [];
+  if (choice.provider === 'openai-compatible') {
+    if (current.endpoint !== choice.endpoint) updates.push(['enhancement.endpoint', choice.endpoint]);
+    if (current.model !== choice.model) updates.push(['enhancement.model', choice.model]);
+  }
+  // The provider last: the daemon that restarts on it already has the endpoint and model.
+  if (current.provider !== choice.provider) updates.push(['enhancement.provider', choice.provider]);
+  return updates;
+}
+
+/** The picker: shown at once, the local servers added when the daemon's discovery answers. Resolves with the choice made. */
+export async function chooseLanguageModel(discover: () => Promise<LanguageModelDiscoverResult>, current: EnhancementSettings,
+  onDiscoveryFailed: (e: unknown) => void = () => undefined): Promise<ModelChoice | undefined> {
+  const pick = vscode.window.createQuickPick<ModelPickItem>();
+  pick.title = 'Earshot: Choose a Language Model for Notes';
+  pick.placeholder = 'Who improves the meeting notes (action items, decisions)? Applies from the next session.';
+  pick.matchOnDetail = true;
+  pick.items = languageModelPickItems([], current, true);
+  pick.busy = true;
+  let closed = false;
+  discover().then((result) => {
+    if (closed) return;
+    // The servers arrive while the user may be choosing: the item under the cursor stays under it.
+    const active = pick.activeItems[0]?.label;
+    pick.items = languageModelPickItems(result.servers, current);
+    const still = pick.items.find((i) => i.label === active);
+    if (still) pick.activeItems = [still];
+    if (!result.servers.length) pick.placeholder = 'No Ollama, LM Studio or llama.cpp server runs on this machine. Who improves the notes?';
+  }, onDiscoveryFailed).finally(() => { if (!closed) pick.busy = false; });
+  const choice = await new Promise<ModelChoice | undefined>((resolve) => {
+    pick.onDidAccept(() => {
+      const item = pick.selectedItems[0];
+      if (!item?.choice) return; // a line that sets nothing (a server still loading): keep the pick open
+      resolve(item.choice);
+      pick.hide();
+    });
+    pick.onDidHide(() => resolve(undefined));
+    pick.show();
+  });
+  closed = true;
+  pick.dispose();
+  if (!choice) return undefined;
+  if ('openSettings' in choice) {
+    await vscode.commands.executeCommand('workbench.action.openSettings', 'earshot.enhancement');
+    return choice;
+  }
+  const config = vscode.workspace.getConfiguration('earshot');
+  for (const [key, value] of settingUpdates(choice, current)) await config.update(key, value, vscode.ConfigurationTarget.Global);
+  return choice;
+}
