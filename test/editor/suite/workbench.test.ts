@@ -115,6 +115,23 @@ describe('The Earshot editor experience', function () {
     assert.ok(item.due, 'a due date from "by Friday"');
     await screenshot('02-meeting-final-and-item', SIDEBAR);
 
+    // No language model is chosen, and a meeting has ended in this editor before (the suites before this one): the panel
+    // offers one in place of the rules-alone note: the local model (its size named), a VS Code model, or rules only.
+    // Keeping the rules answers the offer for good, and the rules-alone note takes its place.
+    await until(() => api.panel.snapshot().notes.includes('modelOffer'), 'the model offer after a meeting without a model');
+    assert.deepEqual(api.panel.snapshot().notes, process.platform === 'darwin' ? ['modelOffer', 'macosAudio'] : ['modelOffer'], 'the offer replaces the rules-alone note');
+    if (hooksAvailable) {
+      const offered = await panelWaitFor<string>(
+        '(() => { const t = [...document.querySelectorAll("#model-offer:not([hidden]) button")].map((b) => b.textContent).join(" | "); return /\\d [GM]B\\)/.test(t) ? t : false; })()',
+        'the offer in the panel, its download naming the size');
+      assert.match(offered, /^Download the local model \(\d+(\.\d+)? [GM]B\) \| Use a VS Code model \(Copilot: the cloud\) \| Keep rules only$/, offered);
+      await screenshot('02b-model-offer', SIDEBAR);
+      await panelEval('document.querySelector("#model-offer button[data-dismiss-hint]").click(), true');
+    } else {
+      api.panel.onDismissNote?.('modelOffer');
+    }
+    await until(() => api.panel.snapshot().notes.includes('rules') && !api.panel.snapshot().notes.includes('modelOffer'), 'the rules-alone note once rules only is kept');
+
     // No language model is chosen: the panel says the notes come from the rules alone. Its button opens the notes-model
     // picker, whose last choice opens the settings; Dismiss hides the note for good.
     assert.deepEqual(api.panel.snapshot().notes, process.platform === 'darwin' ? ['rules', 'macosAudio'] : ['rules'], 'the rules-alone note is shown (and the macOS one on macOS only)');
