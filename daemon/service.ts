@@ -223,5 +223,6 @@ export class EarshotService {
     await this.liveSessions.stop();
     await this.stored.settled();
     await this.models.free();
+    this.extractions.close();
   }
 }
