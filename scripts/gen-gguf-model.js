@@ -20,7 +20,7 @@
 //   node scripts/gen-gguf-model.js --out FILE [--preset tiny|1.5b|3b] [--mode ranked|random] [--type f32|f16|q8_0|q4_0]
 //        [--embd N] [--layers N] [--heads N] [--heads-kv N] [--ff N] [--ctx N] [--vocab N] [--tied] [--seed N]
 //        [--no-chat-template]
-//   tiny  64 wide, 2 layers, 452-token vocabulary, f32, 8192 context: about 600 KB, written in ~30 ms (tests).
+//   tiny  64 wide, 2 layers, 451-token vocabulary, f32, 8192 context: about 600 KB, written in ~30 ms (tests).
 //   1.5b  Qwen2.5-1.5B's dimensions (1536 wide, 28 layers, 12/2 heads, ff 8960, 151,936 vocabulary, tied output),
 //         Q4_0: ~0.9 GB, random mode (benchmarks).
 //   3b    Qwen2.5-3B's dimensions (2048 wide, 36 layers, 16/2 heads, ff 11008, 151,936 vocabulary, tied), Q4_0: ~1.7 GB.
@@ -38,6 +38,7 @@
 const fs = require('node:fs');
 const crypto = require('node:crypto');
 const { parseArgs } = require('node:util');
+const { mulberry32, toHalfBits, quantizeQ8_0 } = require('./gen-whisper-model.js');
 
 /** GGUF metadata value types. */
 const KV = { UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7, STRING: 8, ARRAY: 9, UINT64: 10 };
@@ -57,36 +58,10 @@ const PRESETS = {
 const CHATML_TEMPLATE = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
   + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-/** Deterministic PRNG (mulberry32) with normal samples (Box-Muller). */
+/** Normal samples (Box-Muller) from gen-whisper-model.js's mulberry32: the same stream everywhere. */
 function prng(seed) {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6D2B79F5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   return { normal: () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform()) };
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-/** The IEEE half-precision bits of a number (round to nearest). */
-function f16bits(value) {
-  f32[0] = value;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = ((x >>> 23) & 0xff) - 127 + 15;
-  let mant = x & 0x7fffff;
-  if (exp <= 0) {
-    if (exp < -10) return sign;
-    mant = (mant | 0x800000) >>> (1 - exp);
-    return sign | ((mant + 0x1000) >>> 13);
-  }
-  if (exp >= 31) return sign | 0x7c00;
-  const h = sign | (exp << 10) | (mant >>> 13);
-  return mant & 0x1000 ? h + 1 : h;
 }
 
 /**
@@ -173,31 +148,25 @@ function tensorBytes(type, n) {
 /** Floats in a ggml type (q8_0 and q4_0 as ggml's reference quantizers do it). */
 function encode(type, f) {
   if (type === 'f32') return Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+  if (type === 'q8_0') return quantizeQ8_0(f);
   if (type === 'f16') {
     const b = Buffer.alloc(f.length * 2);
-    for (let i = 0; i < f.length; i++) b.writeUInt16LE(f16bits(f[i]), i * 2);
+    for (let i = 0; i < f.length; i++) b.writeUInt16LE(toHalfBits(f[i]), i * 2);
     return b;
   }
-  const blocks = f.length / 32;
-  const size = BLOCK_BYTES[type];
-  const b = Buffer.alloc(blocks * size);
-  for (let k = 0; k < blocks; k++) {
+  // q4_0 (quantize_row_q4_0_ref): per block of 32, d = the value of largest magnitude / -8, 4-bit q = x / d + 8.
+  const size = BLOCK_BYTES.q4_0;
+  const b = Buffer.alloc((f.length / 32) * size);
+  for (let k = 0; k < f.length / 32; k++) {
     const block = f.subarray(k * 32, k * 32 + 32);
-    if (type === 'q8_0') {
-      const amax = block.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      const d = amax / 127, id = d ? 1 / d : 0;
-      b.writeUInt16LE(f16bits(d), k * size);
-      for (let j = 0; j < 32; j++) b.writeInt8(Math.round(block[j] * id), k * size + 2 + j);
-    } else {
-      let max = 0;
-      for (const v of block) if (Math.abs(v) > Math.abs(max)) max = v;
-      const d = max / -8, id = d ? 1 / d : 0;
-      b.writeUInt16LE(f16bits(d), k * size);
-      for (let j = 0; j < 16; j++) {
-        const lo = Math.min(15, Math.trunc(block[j] * id + 8.5));
-        const hi = Math.min(15, Math.trunc(block[16 + j] * id + 8.5));
-        b.writeUInt8(lo | (hi << 4), k * size + 2 + j);
-      }
+    let max = 0;
+    for (const v of block) if (Math.abs(v) > Math.abs(max)) max = v;
+    const d = max / -8, id = d ? 1 / d : 0;
+    b.writeUInt16LE(toHalfBits(d), k * size);
+    for (let j = 0; j < 16; j++) {
+      const lo = Math.min(15, Math.trunc(block[j] * id + 8.5));
+      const hi = Math.min(15, Math.trunc(block[16 + j] * id + 8.5));
+      b.writeUInt8(lo | (hi << 4), k * size + 2 + j);
     }
   }
   return b;
@@ -207,7 +176,7 @@ function encode(type, f) {
 function randomQuantized(type, n, scale) {
   const size = BLOCK_BYTES[type];
   const b = crypto.randomBytes((n / 32) * size);
-  const d = f16bits(scale);
+  const d = toHalfBits(scale);
   for (let k = 0; k < n / 32; k++) b.writeUInt16LE(d, k * size);
   return b;
 }
