@@ -238,5 +238,6 @@ export class EarshotService {
     await this.liveSessions.stop();
     await this.stored.settled();
     await this.models.free();
+    this.extractions.close();
   }
 }

@@ -46,7 +46,7 @@ export const DAEMON_SETTINGS: readonly SettingKey[] = [
  */
 export const RESTRICTED_SETTINGS: readonly SettingKey[] = [
   'earshot.model.path', 'earshot.model.cacheDir', 'earshot.model.mirror', 'earshot.notes.folder', 'earshot.notes.model.path', 'earshot.retention.days',
-  'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.allowRemoteEndpoint',
+  'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.model', 'earshot.enhancement.allowRemoteEndpoint',
   'earshot.logLevel', 'earshot.debug.saveAudio',
 ];
 
@@ -173,7 +173,7 @@ export class EarshotSettings {
     const maxConcurrency = this.get<number>('earshot.enhancement.maxConcurrency', DEFAULT_ENHANCEMENT_CONCURRENCY);
     const tokenBudget = this.get<number>('earshot.enhancement.tokenBudget', DEFAULT_ENHANCEMENT_TOKEN_BUDGET);
     return {
-      provider: provider === 'vscode-lm' || provider === 'openai-compatible' ? provider : 'off',
+      provider: provider === 'vscode-lm' || provider === 'openai-compatible' || provider === 'local' ? provider : 'off',
       ...(endpoint ? { endpoint } : {}),
       ...(model ? { model } : {}),
       ...(timeoutSec ? { timeoutSec } : {}),

@@ -214,10 +214,12 @@ export const DEFAULT_INTERRUPTED_GRACE_SEC = 120;
  * Who refines the notes at stop. 'off' (the default): nobody, the notes stay extractive and nothing leaves the
  * daemon. 'vscode-lm': the daemon sends {@link Refine} to the client, which asks a VS Code Language Model API model
  * (that model may run off the machine, e.g. Copilot). 'openai-compatible': the daemon itself POSTs the request to
- * `${endpoint}/v1/chat/completions` (e.g. Ollama on localhost).
+ * `${endpoint}/v1/chat/completions` (e.g. Ollama on localhost). 'local': a GGUF model ({@link EnhancementSettings.model})
+ * run by the daemon in a process of its own on this machine (node-llama-cpp), each answer generated under a grammar
+ * that allows only the chunk's segment ids: nothing leaves the machine.
  */
-export type EnhancementProvider = 'off' | 'vscode-lm' | 'openai-compatible';
-export const ENHANCEMENT_PROVIDERS: readonly EnhancementProvider[] = ['off', 'vscode-lm', 'openai-compatible'];
+export type EnhancementProvider = 'off' | 'vscode-lm' | 'openai-compatible' | 'local';
+export const ENHANCEMENT_PROVIDERS: readonly EnhancementProvider[] = ['off', 'vscode-lm', 'openai-compatible', 'local'];
 
 export interface EnhancementSettings {
   provider: EnhancementProvider;
@@ -227,7 +229,10 @@ export interface EnhancementSettings {
    * transcript.
    */
   endpoint?: string;
-  /** The model: for 'openai-compatible' the `model` of the request (e.g. "llama3.1:8b"); for 'vscode-lm' a family or id to prefer. */
+  /**
+   * The model: for 'openai-compatible' the `model` of the request (e.g. "llama3.1:8b"); for 'vscode-lm' a family or id to
+   * prefer; for 'local' the absolute path of a GGUF model file (at most 4096 characters).
+   */
   model?: string;
   /**
    * How long one model call (one chunk of the meeting) may take, in seconds (1–300, default

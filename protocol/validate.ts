@@ -407,7 +407,9 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
   }
   const allowRemote = optionalBoolean(o, 'allowRemote', what);
   const model = optionalString(o, 'model', what)?.trim() || undefined;
-  if (model && model.length > 200) fail(`${what}.model is too long (${model.length} > 200 characters)`);
+  // A local model is a file path, which may be long; elsewhere a model name.
+  const longest = provider === 'local' ? 4096 : 200;
+  if (model && model.length > longest) fail(`${what}.model is too long (${model.length} > ${longest} characters)`);
   const timeoutSec = o.timeoutSec;
   if (timeoutSec !== undefined && timeoutSec !== null && (typeof timeoutSec !== 'number' || !Number.isFinite(timeoutSec) || timeoutSec < 1 || timeoutSec > 300)) {
     fail(`${what}.timeoutSec must be a number of seconds from 1 to 300`);

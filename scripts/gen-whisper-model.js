@@ -706,4 +706,5 @@ if (require.main === module) {
   }
 }
 
-module.exports = { generateModel, PRESETS };
+// The PRNG, f16 and q8_0 encoders are shared with scripts/gen-gguf-model.js.
+module.exports = { generateModel, PRESETS, mulberry32, toHalfBits, quantizeQ8_0 };

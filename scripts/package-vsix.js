@@ -13,6 +13,12 @@
  * libfoo.1.dylib -> libfoo.1.2.3.dylib) keep only the name the other binaries load. The packed VSIX is
  * then checked (scripts/vsix-contents.js) before the script reports success.
  *
+ * One exception names packages: a runtime that ships each of its variants as a package of its own (node-llama-cpp:
+ * @node-llama-cpp/<platform>[-cuda|-cuda-ext|-vulkan]) has binaries for the target in all of them, so the byte check
+ * would keep every variant (CUDA alone is 180-360 MB). Only the variant every machine of the target runs goes in
+ * (RUNTIME_VARIANTS: the CPU build, Metal on Apple Silicon); the others' folders are left out whole, and so are files
+ * no run ever reads (BUILD_ONLY: the llama.cpp source bundle, for building from source, which Earshot never does).
+ *
  * Why not stage a pruned copy of the tree and package that: vsce would run `npm list` in the copy,
  * which needs a full node_modules there (300 MB of copying per package); an ignore file leaves the
  * checkout untouched and costs nothing.
@@ -38,6 +44,20 @@ const TARGETS = {
   'alpine-arm64': { os: 'linux', arch: 'arm64' }, 'darwin-x64': { os: 'darwin', arch: 'x64' },
   'darwin-arm64': { os: 'darwin', arch: 'arm64' },
 };
+/**
+ * Runtimes shipped as one package per variant: `scope` holds them all; `keep` names, per target, the one that goes in
+ * (none: the runtime is not offered there, e.g. musl Linux, which node-llama-cpp has no prebuilt binary for).
+ */
+const RUNTIME_VARIANTS = [{
+  scope: 'node_modules/@node-llama-cpp',
+  keep: {
+    'linux-x64': 'linux-x64', 'linux-arm64': 'linux-arm64', 'linux-armhf': 'linux-armv7l', 'darwin-arm64': 'mac-arm64-metal',
+    'darwin-x64': 'mac-x64', 'win32-x64': 'win-x64', 'win32-arm64': 'win-arm64',
+  },
+}];
+/** Files of production packages that no run reads: only building from source does (node-llama-cpp's is 35 MB). */
+const BUILD_ONLY = ['node_modules/node-llama-cpp/llama/gitRelease.bundle'];
+
 const ELF_MACHINES = { 0x03: 'ia32', 0x28: 'arm', 0x3e: 'x64', 0xb7: 'arm64' };
 const MACHO_CPUS = { 0x07: 'ia32', 0x01000007: 'x64', 0x0c: 'arm', 0x0100000c: 'arm64' };
 const PE_MACHINES = { 0x14c: 'ia32', 0x8664: 'x64', 0xaa64: 'arm64', 0x1c4: 'arm' };
@@ -140,7 +160,10 @@ function plan(target, root = REPO) {
   const foreign = [];
   const kept = [];
   const packagesWithNative = new Map(); // package folder -> has a binary for the target
-  for (const pkg of productionPackages(root)) {
+  const packages = productionPackages(root);
+  const variants = packages.filter((pkg) => RUNTIME_VARIANTS.some((r) => path.posix.dirname(pkg) === r.scope && r.keep[target] !== path.posix.basename(pkg)));
+  const buildOnly = BUILD_ONLY.filter((rel) => fs.existsSync(path.join(root, rel)));
+  for (const pkg of packages.filter((p) => !variants.includes(p))) {
     for (const file of walk(path.join(root, pkg))) {
       const kind = nativeKind(readHead(file));
       if (!kind) continue;
@@ -173,7 +196,10 @@ function plan(target, root = REPO) {
   // falls back to the recorder programs without them. Their foreign binaries are still left out.
   const optional = optionalPackages(root);
   const missing = [...packagesWithNative].filter(([pkg, fits]) => !fits && !optional.has(pkg) && supports(path.join(root, pkg), want)).map(([pkg]) => pkg);
-  return { target, foreign: foreign.sort(), duplicates: duplicates.sort(), kept: kept.filter((f) => !duplicates.includes(f)).sort(), missing };
+  return {
+    target, foreign: foreign.sort(), duplicates: duplicates.sort(), kept: kept.filter((f) => !duplicates.includes(f)).sort(), missing,
+    variants: variants.sort(), buildOnly,
+  };
 }
 
 /** .vscodeignore plus the plan's files, for vsce --ignoreFile. */
@@ -181,7 +207,9 @@ function ignoreFileText(p, root = REPO) {
   const base = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8');
   const escape = (f) => f.replace(/[\\*?[\]{}()!#]/g, (c) => `\\${c}`);
   return `${base.trimEnd()}\n# ${p.target}: native binaries for other platforms and duplicate copies (scripts/package-vsix.js)\n` +
-    [...p.foreign, ...p.duplicates].map(escape).join('\n') + '\n';
+    [...p.foreign, ...p.duplicates].map(escape).join('\n') + '\n' +
+    `# ${p.target}: other variants of a runtime, and files only a build from source reads\n` +
+    [...p.variants.map((pkg) => `${escape(pkg)}/**`), ...p.buildOnly.map(escape)].join('\n') + '\n';
 }
 
 function hostTarget() {
@@ -213,7 +241,8 @@ function main(argv) {
     const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
     const result = spawnSync(npx, args, { cwd: REPO, stdio: 'inherit', shell: process.platform === 'win32' });
     if (result.status !== 0) throw new Error(`vsce package failed (exit ${result.status ?? result.signal})`);
-    console.error(`earshot: packaged in ${((Date.now() - started) / 1000).toFixed(0)} s, ${p.foreign.length + p.duplicates.length} other-platform or duplicate binaries left out`);
+    console.error(`earshot: packaged in ${((Date.now() - started) / 1000).toFixed(0)} s, ${p.foreign.length + p.duplicates.length} other-platform or duplicate binaries left out` +
+      `${p.variants.length ? `, and ${p.variants.length} runtime variant packages (${p.variants.map((v) => path.posix.basename(v)).join(', ')})` : ''}`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -224,7 +253,7 @@ function main(argv) {
   });
 }
 
-module.exports = { nativeKind, plan, ignoreFileText, hostTarget, supports, TARGETS };
+module.exports = { nativeKind, plan, ignoreFileText, hostTarget, supports, TARGETS, RUNTIME_VARIANTS, BUILD_ONLY };
 
 if (require.main === module) {
   Promise.resolve().then(() => main(process.argv.slice(2))).then((code) => { process.exitCode = code; }, (e) => {

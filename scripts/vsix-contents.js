@@ -3,8 +3,9 @@
  * Checks a packed VSIX (run by scripts/package-vsix.js after every `npm run package`, and by the
  * editor smoke test in CI): every native binary in it is for its target platform, what the extension
  * needs at run time is there (the compiled extension and daemon, the panel's webview script with every
- * module it imports, the whisper and onnxruntime addons, the Silero VAD model with its checksum, the
- * sample), README's relative links name files in the package, and nothing of the development tree
+ * module it imports, the whisper, onnxruntime and node-llama-cpp addons, the Silero VAD model with its
+ * checksum, the sample), one variant only of node-llama-cpp's prebuilt binaries (the CPU build; Metal on
+ * Apple Silicon), README's relative links name files in the package, and nothing of the development tree
  * came along (tests, TypeScript sources, source maps, generated test models, whisper.cpp's sources).
  *
  * Usage: node scripts/vsix-contents.js <file.vsix> [--target <platform-arch>]   (exit 1 on a problem)
@@ -14,7 +15,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const JSZip = require('jszip');
-const { nativeKind, TARGETS } = require('./package-vsix.js');
+const { nativeKind, TARGETS, RUNTIME_VARIANTS, BUILD_ONLY } = require('./package-vsix.js');
 const { VAD_MODELS } = require('./fetch-vad-model.js');
 
 /** The Silero model Earshot runs (v6); v5 is only fetched on request, to compare, and must not ship. */
@@ -49,6 +50,24 @@ function cpuFloorModule(target) {
     'linux-arm64': 'libggml-cpu-armv8.0_1.so', 'darwin-arm64': 'libggml-cpu-apple_m1.so', 'win32-arm64': 'ggml-cpu.dll' }[target];
   return floor && { what: `the CPU backend every ${target} CPU runs (${floor})`, pattern: new RegExp(`^${release}${floor.replace(/\./g, '\\.')}$`) };
 }
+/**
+ * The local notes model's runtime: node-llama-cpp's addon from the one variant package the target ships (the CPU build,
+ * Metal on Apple Silicon); none where there is no variant for the target.
+ */
+function localModelRuntime(target) {
+  const variant = RUNTIME_VARIANTS[0].keep[target];
+  return variant && { what: `node-llama-cpp's addon (@node-llama-cpp/${variant})`, pattern: new RegExp(`^node_modules\\/@node-llama-cpp\\/${variant}\\/bins\\/[^/]+\\/llama-addon\\.node$`) };
+}
+/** Other variants of a runtime (CUDA, Vulkan, other platforms), and files only a build from source reads, must not ship. */
+function foreignVariants(target, names) {
+  const problems = [];
+  for (const { scope, keep } of RUNTIME_VARIANTS) {
+    const shipped = new Set([...names].filter((n) => n.startsWith(`${scope}/`)).map((n) => n.slice(scope.length + 1).split('/')[0]));
+    for (const variant of shipped) if (variant !== keep[target]) problems.push(`another variant of a runtime: ${scope}/${variant}`);
+  }
+  for (const file of BUILD_ONLY) if (names.has(file)) problems.push(`a file only a build from source reads: ${file}`);
+  return problems;
+}
 /** GPU modules a target's package must carry: Metal on Apple Silicon (the others: REQUIRED_WHEN_INSTALLED). */
 const REQUIRED_GPU = { 'darwin-arm64': { what: 'the Metal backend module', pattern: /^node_modules\/smart-whisper\/build\/Release\/gpu\/libggml-metal\.so$/ } };
 /** Files that must keep their executable bit (VS Code's installer restores a file's mode from the VSIX). */
@@ -71,6 +90,7 @@ const FORBIDDEN = [
   { what: 'source map', pattern: /\.map$/ },
   { what: 'test', pattern: /^(test|out\/test)\// },
   { what: 'generated test model or fixture', pattern: /^(\.test-models|test-results|\.bench|\.e2e|\.earshot)\/|(^|\/)(ggml-|mini-)[^/]*\.bin$/ },
+  { what: 'the TypeScript compiler', pattern: /^node_modules\/typescript\// },
   { what: 'build or CI tooling', pattern: /^(\.ci\/|scripts\/(?!build-whisper\.js$|whisper-core\/build-core\.js$))|(^|\/)tsconfig\.json$|\.vsix$/ },
   { what: "whisper.cpp's sources or objects", pattern: /^node_modules\/smart-whisper\/(whisper\.cpp|src)\/|\/obj\.target\/.*\.(o|node)$/ },
   { what: "audify's sources or CMake tree", pattern: /^node_modules\/audify\/(vendor|src)\/|^node_modules\/audify\/build\/(?!Release\/)/ },
@@ -145,7 +165,8 @@ async function checkVsix(file, target, { checkout } = {}) {
   }
   for (const need of REQUIRED) if (!names.has(need)) problems.push(`missing ${need}`);
   problems.push(...await missingImports(zip, names, WEBVIEW_ENTRY));
-  for (const { what, pattern } of [...REQUIRED_NATIVE, cpuFloorModule(target), REQUIRED_GPU[target]].filter(Boolean)) {
+  problems.push(...foreignVariants(target, names));
+  for (const { what, pattern } of [...REQUIRED_NATIVE, cpuFloorModule(target), REQUIRED_GPU[target], localModelRuntime(target)].filter(Boolean)) {
     if (!native.some((n) => pattern.test(n.name))) problems.push(`missing ${what} for ${target}`);
   }
   for (const { what, pattern } of EXECUTABLE) {
@@ -179,7 +200,7 @@ async function checkVsix(file, target, { checkout } = {}) {
   };
 }
 
-module.exports = { checkVsix, relativeLinks, relativeImports, FORBIDDEN };
+module.exports = { checkVsix, relativeLinks, relativeImports, FORBIDDEN, localModelRuntime, foreignVariants };
 
 if (require.main === module) {
   const argv = process.argv.slice(2);

@@ -101,6 +101,24 @@ export function sayingModel(name: string, tokens: readonly string[]): string {
   return file;
 }
 
+/**
+ * A tiny llama-architecture GGUF language model (scripts/gen-gguf-model.js: random weights, a real SentencePiece
+ * tokenizer, ChatML) for the local notes model's runtime. 'ranked' (default): its greedy answer under a grammar is
+ * fixed (the best-ranked allowed token each step), so it always ends; 'random': noise, ended only by the grammar's
+ * bounds. Cached as `.test-models/llm-tiny-<mode>.gguf`, written again when the generator is newer.
+ */
+export function notesModel(mode: 'ranked' | 'random' = 'ranked'): string {
+  const file = path.join(MODELS_DIR, `llm-tiny-${mode}.gguf`);
+  const script = path.join(REPO_ROOT, 'scripts', 'gen-gguf-model.js');
+  if (!fs.existsSync(file) || fs.statSync(file).mtimeMs < fs.statSync(script).mtimeMs) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { generateGguf } = require(script);
+    fs.mkdirSync(MODELS_DIR, { recursive: true });
+    generateGguf({ preset: 'tiny', mode, out: file });
+  }
+  return file;
+}
+
 let manifest: FixtureEntry[] | undefined;
 
 /** WAV variants (rates, depths, channels, broken files) with what each should decode to. */

@@ -1,9 +1,10 @@
 /**
- * `earshot notes` (action items and decisions from a transcript, with the opt-in language model) and `earshot export`
- * (a session's notes, JSON, subtitles or text from its journal).
+ * `earshot notes` (action items and decisions from a transcript, with the opt-in language model: an OpenAI-compatible
+ * server with --llm-endpoint, or the local model with --local) and `earshot export` (a session's notes, JSON,
+ * subtitles or text from its journal).
  *
- * Owns reading a transcript file (parseTranscript) and the --llm-* flags. Must not run a session or touch the model
- * cache; the extraction and the export formats themselves live in understanding/ and documents/.
+ * Owns reading a transcript file (parseTranscript) and the --llm-* and --local flags. Must not run a session or touch
+ * the model cache; the extraction and the export formats themselves live in understanding/ and documents/.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -14,6 +15,11 @@ import { EXPORT_FORMATS, exportSession, isExportFormat } from '../documents/expo
 import { writeFileAtomic } from '../documents/notesFile';
 import { extract, SpokenLine } from '../understanding/extract';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../understanding/modelTranscript';
+import { Chat } from '../understanding/providers';
+import { LocalModelHost } from '../understanding/local/host';
+import { localChat, localRunSettings } from '../understanding/local/localChat';
+import { resolveLocalModel } from '../understanding/local/resolveModel';
+import { defaultGpu } from '../config';
 import { args, Io, UsageError } from './common';
 
 export async function notes(argv: string[], io: Io): Promise<number> {
@@ -24,6 +30,9 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     'llm-endpoint': { type: 'string' },
     'llm-model': { type: 'string' },
     'llm-allow-remote': { type: 'boolean', default: false },
+    local: { type: 'boolean', default: false },
+    model: { type: 'string' },
+    threads: { type: 'string' },
   });
   if (positionals.length !== 1) throw new UsageError('notes takes one transcript file');
   if (values.json && values.md) throw new UsageError('choose one of --json and --md');
@@ -32,7 +41,15 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   const text = await fs.readFile(positionals[0], 'utf8').catch((e: NodeJS.ErrnoException) => {
     throw new Error(`cannot read ${positionals[0]}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
   });
-  const llm = values['llm-endpoint'] ? llmSettings(values['llm-endpoint'], values['llm-model'], values['llm-allow-remote']) : undefined;
+  if (values.local && values['llm-endpoint']) throw new UsageError('choose one of --local and --llm-endpoint');
+  if (values.model !== undefined && !values.local) throw new UsageError('--model goes with --local (for a server: --llm-model)');
+  if (values.threads !== undefined && !values.local) throw new UsageError('--threads goes with --local');
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a whole number from 1');
+  // The model file for --local, checked before any model runs: a wrong path fails at once.
+  const localModel = values.local ? await resolveLocalModel(localModelArgument(values.model)) : undefined;
+  const llm = values.local ? localRunSettings({ provider: 'local', model: localModel })
+    : values['llm-endpoint'] ? llmSettings(values['llm-endpoint'], values['llm-model'], values['llm-allow-remote']) : undefined;
   const lines = llm ? withLineIds(parseTranscript(text, positionals[0])) : parseTranscript(text, positionals[0]);
   const found = extract(lines, meetingDate);
   let result: { actionItems: { text: string; owner: string | null; due: string | null; t0: number | null }[]; decisions: { text: string; t0: number | null }[]; dismissed?: TranscriptModelResult['dismissed'] } = {
@@ -41,7 +58,15 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   };
   if (llm) {
     // The same language-model extraction as at the end of a meeting; progress on stderr, never text.
-    const withModel = await extractTranscriptWithModel(lines, found, meetingDate, llm, (p) => { if (p.state === 'running' && p.finished) io.err(`earshot: language model: ${p.message}`); });
+    // --local: the model runs in a process of its own (as in the daemon), closed when the notes are done.
+    const host = localModel ? new LocalModelHost({ modelPath: localModel, threads, gpu: defaultGpu() !== false }) : undefined;
+    let withModel: TranscriptModelResult;
+    try {
+      const chat: Chat | undefined = host ? localChat(host) : undefined;
+      withModel = await extractTranscriptWithModel(lines, found, meetingDate, llm, (p) => { if (p.state === 'running' && p.finished) io.err(`earshot: language model: ${p.message}`); }, undefined, chat);
+    } finally {
+      host?.close();
+    }
     io.err(`earshot: language model: ${withModel.message}`);
     result = { actionItems: withModel.actionItems, decisions: withModel.decisions, dismissed: withModel.dismissed };
   }
@@ -58,6 +83,15 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     io.out(JSON.stringify(result));
   }
   return 0;
+}
+
+/**
+ * `--model` for --local: a file path (made absolute) or, when it names no file and does not look like a path, an id
+ * for the notes-model catalog (resolveLocalModel). Absent: the catalog's default.
+ */
+function localModelArgument(model: string | undefined): string {
+  if (!model) return '';
+  return /[\\/]|\.gguf$/i.test(model) ? path.resolve(model) : model;
 }
 
 /** `--llm-endpoint`: an openai-compatible server, checked as the extension's settings are (loopback unless allowed). */

@@ -59,8 +59,27 @@ export const ANSWER_RESERVE_TOKENS = 1000;
 export const MAX_ATTEMPTS = 3;
 export const MAX_INVALID_ATTEMPTS = 2;
 
-/** One chat completion: the answer's text and the model's name. */
-export type Chat = (system: string, user: string, signal: AbortSignal) => Promise<{ text: string; model: string }>;
+/**
+ * What a chunk's answer may cite: its lines' segment ids, the rule-based items shown with it (all; and the action
+ * items among them), its speakers. A provider that can constrain generation ('local': a JSON-schema grammar) uses it;
+ * the others ignore it (their answers are checked against the same sets afterwards: parseChunkAnswer).
+ */
+export interface ChunkConstraint {
+  segmentIds: string[];
+  itemIds: string[];
+  actionItemIds: string[];
+  speakers: string[];
+}
+
+export const chunkConstraint = (chunk: ModelChunk): ChunkConstraint => ({
+  segmentIds: chunk.lines.map((l) => l.segmentId),
+  itemIds: chunk.items.map((i) => i.id),
+  actionItemIds: chunk.items.filter((i) => i.kind === 'actionItem').map((i) => i.id),
+  speakers: [...new Set(chunk.lines.map((l) => l.speaker))],
+});
+
+/** One chat completion: the answer's text and the model's name. `constraint`: the chunk's, for providers that use it. */
+export type Chat = (system: string, user: string, signal: AbortSignal, constraint?: ChunkConstraint) => Promise<{ text: string; model: string }>;
 
 export interface ExtractionRunOptions {
   settings: EnhancementSettings;
@@ -112,7 +131,7 @@ export async function runModelExtraction(sessionId: string, meeting: { title: st
     const both = AbortSignal.any([signal, timeout.signal]);
     const base = { sessionId, provider, chunk: chunk.index + 1, attempt };
     try {
-      const answer = await chat(system, user, both);
+      const answer = await chat(system, user, both, chunkConstraint(chunk));
       model = answer.model;
       spent += promptTokens + estimateTokens(answer.text.length);
       options.report({ ...base, outcome: 'applied', ms: Math.round(performance.now() - started), model: answer.model });

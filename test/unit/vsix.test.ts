@@ -12,13 +12,14 @@ import JSZip from 'jszip';
 import { REPO_ROOT } from '../setup';
 
 interface NativeKind { os: string; archs: string[] }
-interface Plan { target: string; foreign: string[]; duplicates: string[]; kept: string[]; missing: string[] }
+interface Plan { target: string; foreign: string[]; duplicates: string[]; kept: string[]; missing: string[]; variants: string[]; buildOnly: string[] }
 /* eslint-disable @typescript-eslint/no-require-imports */
 const packager = require(path.join(REPO_ROOT, 'scripts', 'package-vsix.js')) as {
   nativeKind(head: Buffer): NativeKind | null;
   plan(target: string, root?: string): Plan;
   ignoreFileText(plan: Plan): string;
   hostTarget(): string;
+  RUNTIME_VARIANTS: { scope: string; keep: Record<string, string> }[];
 };
 const contents = require(path.join(REPO_ROOT, 'scripts', 'vsix-contents.js')) as {
   checkVsix(file: string, target?: string, options?: { checkout?: string }): Promise<{ summary: string; native: { name: string }[] }>;
@@ -100,8 +101,27 @@ describe('VSIX: native binaries per platform', () => {
       assert.equal(plan.missing.includes('node_modules/smart-whisper'), target !== packager.hostTarget());
       const ignore = packager.ignoreFileText(plan);
       for (const file of plan.foreign) assert.ok(ignore.includes(`\n${file}\n`), `${file} in the ignore file`);
+      // node-llama-cpp: one variant package only (the CPU build; Metal on Apple Silicon), whole folders of the others left
+      // out (CUDA and Vulkan binaries are for the target too: the byte check alone would keep them), no source bundle.
+      const keep = packager.RUNTIME_VARIANTS[0].keep[target];
+      const installed = fs.readdirSync(path.join(REPO_ROOT, 'node_modules/@node-llama-cpp')).map((v) => `node_modules/@node-llama-cpp/${v}`);
+      assert.deepEqual(plan.variants, installed.filter((v) => !v.endsWith(`/${keep}`)).sort());
+      assert.ok(plan.kept.every((f) => !plan.variants.some((v) => f.startsWith(`${v}/`))));
+      for (const v of plan.variants) assert.ok(ignore.includes(`\n${v}/**\n`), `${v} left out whole`);
+      assert.deepEqual(plan.buildOnly, ['node_modules/node-llama-cpp/llama/gitRelease.bundle']);
+      assert.ok(ignore.includes('\nnode_modules/node-llama-cpp/llama/gitRelease.bundle\n'));
+      if (installed.includes(`node_modules/@node-llama-cpp/${keep}`)) {
+        assert.ok(plan.kept.some((f) => new RegExp(`^node_modules/@node-llama-cpp/${keep}/bins/[^/]+/llama-addon\\.node$`).test(f)), `${keep}'s addon kept`);
+      }
     });
   }
+
+  it('ships no node-llama-cpp variant where it has none for the target (musl Linux)', () => {
+    const plan = packager.plan('alpine-x64');
+    const installed = fs.readdirSync(path.join(REPO_ROOT, 'node_modules/@node-llama-cpp'));
+    assert.equal(plan.variants.length, installed.length);
+    assert.ok(plan.kept.every((f) => !f.startsWith('node_modules/@node-llama-cpp/')));
+  });
 
   it('prunes any dependency the same way: capture backends\' prebuilds, platform-only packages, not dev tools', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-plan-'));
@@ -175,6 +195,7 @@ describe('VSIX: contents check', () => {
       'node_modules/smart-whisper/build/Release/smart-whisper.node': elf(0x3e),
       'node_modules/smart-whisper/build/Release/libggml-cpu-x64.so': elf(0x3e),
       'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node': elf(0x3e),
+      'node_modules/@node-llama-cpp/linux-x64/bins/linux-x64/llama-addon.node': elf(0x3e),
       ...extra,
     };
     for (const [file, data] of Object.entries(files)) {
@@ -187,8 +208,24 @@ describe('VSIX: contents check', () => {
 
   it('passes a package with only its own platform\'s binaries and what the extension needs', async () => {
     const report = await contents.checkVsix(await pack('good'), 'linux-x64');
-    assert.equal(report.native.length, 3);
-    assert.match(report.summary, /^linux-x64, .* 3 native binaries/);
+    assert.equal(report.native.length, 4);
+    assert.match(report.summary, /^linux-x64, .* 4 native binaries/);
+  });
+
+  it("requires node-llama-cpp's addon from the target's one variant; refuses other variants and the source bundle", async () => {
+    const addon = 'node_modules/@node-llama-cpp/linux-x64/bins/linux-x64/llama-addon.node';
+    await assert.rejects(contents.checkVsix(await pack('no-llama', {}, [addon]), 'linux-x64'), /missing node-llama-cpp's addon \(@node-llama-cpp\/linux-x64\) for linux-x64/);
+    const gpu = await pack('llama-gpu', {
+      'node_modules/@node-llama-cpp/linux-x64-cuda/bins/linux-x64-cuda/llama-addon.node': elf(0x3e),
+      'node_modules/@node-llama-cpp/linux-x64-vulkan/package.json': '{}',
+      'node_modules/node-llama-cpp/llama/gitRelease.bundle': 'bundle',
+    });
+    await assert.rejects(contents.checkVsix(gpu, 'linux-x64'), (e: Error) => {
+      assert.match(e.message, /another variant of a runtime: node_modules\/@node-llama-cpp\/linux-x64-cuda/);
+      assert.match(e.message, /another variant of a runtime: node_modules\/@node-llama-cpp\/linux-x64-vulkan/);
+      assert.match(e.message, /a file only a build from source reads: node_modules\/node-llama-cpp\/llama\/gitRelease\.bundle/);
+      return true;
+    });
   });
 
   it('requires the CPU module every CPU of the target runs: an addon built for one CPU class is refused', async () => {
@@ -200,8 +237,10 @@ describe('VSIX: contents check', () => {
   const MAC: Record<string, Buffer> = {
     'node_modules/smart-whisper/build/Release/smart-whisper.node': macho(0x0100000c), 'node_modules/smart-whisper/build/Release/libggml-cpu-apple_m1.so': macho(0x0100000c),
     'node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64/onnxruntime_binding.node': macho(0x0100000c),
+    'node_modules/@node-llama-cpp/mac-arm64-metal/bins/mac-arm64-metal/llama-addon.node': macho(0x0100000c),
   };
-  const LINUX_ONLY = ['node_modules/smart-whisper/build/Release/libggml-cpu-x64.so', 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node'];
+  const LINUX_ONLY = ['node_modules/smart-whisper/build/Release/libggml-cpu-x64.so', 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
+    'node_modules/@node-llama-cpp/linux-x64/bins/linux-x64/llama-addon.node'];
   const METAL = { 'node_modules/smart-whisper/build/Release/gpu/libggml-metal.so': macho(0x0100000c) };
 
   it('requires the Vulkan module when the checkout built it, Metal in a package for Apple Silicon', async () => {
@@ -249,6 +288,7 @@ describe('VSIX: contents check', () => {
       'out/test/unit/vsix.test.js': '',
       'out/extension/extension.js.map': '{}',
       '.test-models/mini-hello.bin': 'ggml',
+      'node_modules/typescript/lib/typescript.js': '',
       'readme.md': '# Earshot\n[missing](docs/NOPE.md)\n',
     }, ['media/sample/standup.wav', 'node_modules/smart-whisper/build/Release/smart-whisper.node']);
     await assert.rejects(contents.checkVsix(file, 'linux-x64'), (e: Error) => {
@@ -260,6 +300,7 @@ describe('VSIX: contents check', () => {
         'test: out/test/unit/vsix.test.js',
         'source map: out/extension/extension.js.map',
         'generated test model or fixture: .test-models/mini-hello.bin',
+        'the TypeScript compiler: node_modules/typescript/lib/typescript.js',
         'missing media/sample/standup.wav',
         'missing the whisper addon for linux-x64',
         'README links to docs/NOPE.md, which is not in the package',

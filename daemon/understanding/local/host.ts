@@ -1,0 +1,197 @@
+/**
+ * The daemon's side of the local notes model: one model process (worker.ts) per model file, forked on the first
+ * request with the daemon's own Node runtime and run at lower priority than the daemon and whisper. Requests are
+ * answered one at a time, in order (a queue: one model, one context). Cancelling the request in flight kills the
+ * process (the next request starts a fresh one); a request cancelled while it waits never reaches it. The process is
+ * closed, and its memory given back, when the caller says the notes are done (close()) and after an idle time. A
+ * process that crashes or is killed fails the request in flight with a clear, retryable error, never the daemon.
+ *
+ * Owns the process's life (fork, priority, kill, idle close) and the queue. Must not load node-llama-cpp itself: the
+ * daemon never holds a second ggml. Knows nothing of chunks or schemas (localChat.ts).
+ */
+import { ChildProcess, fork } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RefineFailure } from '../providers';
+import { HostMessage, WorkerMessage } from './ipc';
+
+export interface LocalModelOptions {
+  /** The GGUF file (resolveLocalModel()). */
+  modelPath: string;
+  /** CPU threads; default (and at most) the cores less one, at least 1: whisper keeps a core. */
+  threads?: number;
+  /** Offer the GPU to the model (default true; false: CPU only). */
+  gpu?: boolean;
+  /** Close the process this long after its last answer (default 60 s). */
+  idleMs?: number;
+  /** The script the process runs (default worker.js beside this file; tests give a stand-in). */
+  workerPath?: string;
+}
+
+export interface LocalChatRequest {
+  system: string;
+  user: string;
+  /** A JSON schema the answer is generated under; absent: free text. */
+  schema?: object;
+  maxTokens: number;
+}
+
+export interface LocalChatAnswer {
+  text: string;
+  model: string;
+  promptTokens: number;
+  answerTokens: number;
+  /** Generation time (prompt included, loading not). */
+  ms: number;
+  /** Loading time, on the request that started the process. */
+  loadMs?: number;
+}
+
+export const DEFAULT_LOCAL_IDLE_MS = 60_000;
+
+/** Threads for the model: what was asked, within 1 … cores − 1. */
+export function localModelThreads(requested: number | undefined, cores = os.availableParallelism()): number {
+  const most = Math.max(1, cores - 1);
+  return requested && requested > 0 ? Math.min(Math.floor(requested), most) : most;
+}
+
+/** The model process script next to this module (out/daemon/understanding/local/worker.js). */
+export const localWorkerPath = () => path.join(__dirname, 'worker.js');
+
+interface InFlight {
+  id: number;
+  settle(error: Error | undefined, answer?: LocalChatAnswer): void;
+}
+
+export class LocalModelHost {
+  readonly threads: number;
+  private child: ChildProcess | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private waiting = 0;
+  private inFlight: InFlight | undefined;
+  private nextId = 1;
+  private idleTimer: NodeJS.Timeout | undefined;
+  /** How many processes were started (a fresh one after each kill). */
+  started = 0;
+
+  constructor(private readonly options: LocalModelOptions) {
+    this.threads = localModelThreads(options.threads);
+  }
+
+  get modelPath(): string {
+    return this.options.modelPath;
+  }
+
+  /** The model process's id while one runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Answers one request, after those before it; the signal cancels it (killing the process if it is being answered). */
+  chat(request: LocalChatRequest, signal: AbortSignal): Promise<LocalChatAnswer> {
+    this.waiting++;
+    const turn = this.queue.then(() => this.answer(request, signal));
+    this.queue = turn.catch(() => undefined).finally(() => {
+      if (--this.waiting === 0) this.armIdle();
+    });
+    return turn;
+  }
+
+  /** Ends the process now (the notes are done, or the daemon is going): its memory goes back to the system. */
+  close(): void {
+    this.clearIdle();
+    this.kill(new RefineFailure('the local model was closed'));
+  }
+
+  private answer(request: LocalChatRequest, signal: AbortSignal): Promise<LocalChatAnswer> {
+    if (signal.aborted) return Promise.reject(new RefineFailure('cancelled'));
+    this.clearIdle();
+    return new Promise<LocalChatAnswer>((resolve, reject) => {
+      const id = this.nextId++;
+      const onAbort = () => this.kill(new RefineFailure('cancelled'));
+      this.inFlight = {
+        id,
+        settle: (error, answer) => {
+          if (this.inFlight?.id !== id) return;
+          this.inFlight = undefined;
+          signal.removeEventListener('abort', onAbort);
+          if (error) reject(error);
+          else resolve(answer!);
+        },
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      let child: ChildProcess;
+      try {
+        child = this.ensureChild();
+      } catch (e) {
+        this.inFlight.settle(new RefineFailure(`the local model process does not start: ${(e as Error).message}`));
+        return;
+      }
+      const message: HostMessage = {
+        type: 'chat', id, modelPath: this.options.modelPath, threads: this.threads, gpu: this.options.gpu ?? true,
+        system: request.system, user: request.user, ...(request.schema ? { schema: request.schema } : {}), maxTokens: request.maxTokens,
+      };
+      child.send(message, (error) => {
+        if (error) this.kill(new RefineFailure('the local model process did not take the request', true));
+      });
+    });
+  }
+
+  private ensureChild(): ChildProcess {
+    if (this.child) return this.child;
+    const child = fork(this.options.workerPath ?? localWorkerPath(), [], {
+      // The daemon may run on VS Code's Electron binary: this makes it a plain Node for the model process too.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      execArgv: [],
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      serialization: 'json',
+    });
+    this.child = child;
+    this.started++;
+    if (child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, os.constants.priority.PRIORITY_BELOW_NORMAL);
+      } catch {
+        // not permitted here: it runs at the daemon's priority
+      }
+    }
+    child.on('message', (message: WorkerMessage) => {
+      const current = this.inFlight;
+      if (!current || message?.id !== current.id) return;
+      if (message.type === 'answer') {
+        const { text, model, promptTokens, answerTokens, ms, loadMs } = message;
+        current.settle(undefined, { text, model, promptTokens, answerTokens, ms, ...(loadMs !== undefined ? { loadMs } : {}) });
+      } else {
+        current.settle(new RefineFailure(`local model: ${message.reason}`, message.retry));
+      }
+    });
+    const ended = (how: string) => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      this.inFlight?.settle(new RefineFailure(`the local model process ended (${how})`, true));
+    };
+    child.on('exit', (code, signal) => ended(signal ?? `exit code ${code}`));
+    child.on('error', (e: NodeJS.ErrnoException) => ended(e.code ?? 'error'));
+    return child;
+  }
+
+  /** Kills the process (if any); the request in flight fails with `reason`. */
+  private kill(reason: Error): void {
+    const child = this.child;
+    this.child = undefined;
+    this.inFlight?.settle(reason);
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
+  private armIdle(): void {
+    this.clearIdle();
+    if (!this.child) return;
+    this.idleTimer = setTimeout(() => this.close(), this.options.idleMs ?? DEFAULT_LOCAL_IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+}

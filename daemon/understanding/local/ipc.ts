@@ -1,0 +1,28 @@
+/**
+ * The messages between the local notes model's host (host.ts, in the daemon) and its process (worker.ts), over
+ * fork()'s IPC channel. Types only. Requests and answers carry transcript text; nothing here is ever logged.
+ */
+
+/** The daemon to the model process. */
+export type HostMessage =
+  | {
+    type: 'chat';
+    id: number;
+    /** The GGUF file: loaded on the first request (the host starts another process for another file). */
+    modelPath: string;
+    /** CPU threads for the model (at least 1, at most the cores less one: the recognizer keeps a core). */
+    threads: number;
+    /** Offer the GPU (node-llama-cpp's prebuilt Metal, CUDA or Vulkan binary, when one is there and works). */
+    gpu: boolean;
+    system: string;
+    user: string;
+    /** A JSON schema the answer is generated under (node-llama-cpp's grammar); absent: free text. */
+    schema?: object;
+    maxTokens: number;
+  };
+
+/** The model process to the daemon. */
+export type WorkerMessage =
+  | { type: 'answer'; id: number; text: string; model: string; promptTokens: number; answerTokens: number; ms: number; loadMs?: number }
+  /** A request that failed with the process still fine (a prompt too long for the context, a bad schema). */
+  | { type: 'failed'; id: number; reason: string; retry: boolean };

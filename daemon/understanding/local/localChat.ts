@@ -1,0 +1,27 @@
+/**
+ * The 'local' provider: a Chat answered by the local model process (host.ts) under the chunk's JSON-schema grammar
+ * (schema.ts), from the same prompt the other providers get (chunkMessages); and the run settings a local model needs.
+ */
+import { EnhancementSettings } from '../../../protocol/protocol';
+import { ANSWER_RESERVE_TOKENS, Chat } from '../providers';
+import { LocalModelHost } from './host';
+import { chunkAnswerSchema } from './schema';
+
+/** Seconds one local call may take at least: a CPU reads a chunk's prompt in tens of seconds, loading comes first. */
+export const LOCAL_MIN_TIMEOUT_SEC = 300;
+
+/** Each call goes to the host's queue; a chunk's constraint becomes the grammar its answer is generated under. */
+export function localChat(host: LocalModelHost): Chat {
+  return async (system, user, signal, constraint) => {
+    const answer = await host.chat({ system, user, ...(constraint ? { schema: chunkAnswerSchema(constraint) } : {}), maxTokens: ANSWER_RESERVE_TOKENS }, signal);
+    return { text: answer.text, model: answer.model };
+  };
+}
+
+/**
+ * One model process answers one call at a time: a second call at once would only wait in the queue with its time
+ * limit running. The time limit is at least LOCAL_MIN_TIMEOUT_SEC, the settings' default being meant for servers.
+ */
+export function localRunSettings(settings: EnhancementSettings): EnhancementSettings {
+  return { ...settings, maxConcurrency: 1, timeoutSec: Math.max(settings.timeoutSec ?? 0, LOCAL_MIN_TIMEOUT_SEC) };
+}

@@ -1,0 +1,51 @@
+/**
+ * The JSON schema a local model's chunk answer is generated under (node-llama-cpp turns it into a grammar): the shape
+ * of ChunkExtraction (protocol.ts), with the chunk's segment ids as an enum (every item cites real lines), the shown
+ * rule-based items' ids as enums for `dismiss` and `owners`, an owner correction one of the chunk's speakers, and every
+ * string and list bounded, because a small model left unbounded may never close a string. Every property is required
+ * (the grammar writes them all, in this order). Pure.
+ *
+ * The answer is still parsed and checked (parseChunkAnswer): a chat template's stop trigger can end a generation
+ * before the grammar is complete, and the grammar's length counts are not JavaScript's.
+ */
+import { ChunkConstraint } from '../providers';
+
+/** Bounds on an answer: a chunk of a few minutes holds a handful of items; each is a sentence. */
+export const ANSWER_BOUNDS = { items: 8, decisions: 6, corrections: 8, citations: 4, text: 200, owner: 60, reason: 120 } as const;
+
+const text = { type: 'string', minLength: 1, maxLength: ANSWER_BOUNDS.text } as const;
+const nothing = { type: 'array', maxItems: 0 } as const;
+
+/** A list of `item`, at most `max` long; an empty list only when nothing can go in it. */
+const list = (item: object, max: number) => (max > 0 ? { type: 'array', items: item, maxItems: max } : nothing);
+
+export function chunkAnswerSchema(c: ChunkConstraint): object {
+  const segments = c.segmentIds.length ? { type: 'array', items: { enum: c.segmentIds }, minItems: 1, maxItems: ANSWER_BOUNDS.citations } : nothing;
+  const citable = c.segmentIds.length > 0;
+  return {
+    type: 'object',
+    properties: {
+      actionItems: list({
+        type: 'object',
+        properties: {
+          text,
+          owner: { oneOf: [{ type: 'string', maxLength: ANSWER_BOUNDS.owner }, { type: 'null' }] },
+          due: { oneOf: [{ type: 'string', format: 'date' }, { type: 'null' }] },
+          segments,
+        },
+      }, citable ? ANSWER_BOUNDS.items : 0),
+      decisions: list({
+        type: 'object',
+        properties: { text, kind: { enum: ['decision', 'deferral', 'negative'] }, segments },
+      }, citable ? ANSWER_BOUNDS.decisions : 0),
+      dismiss: list({
+        type: 'object',
+        properties: { id: { enum: c.itemIds }, reason: { type: 'string', minLength: 1, maxLength: ANSWER_BOUNDS.reason } },
+      }, c.itemIds.length ? Math.min(c.itemIds.length, ANSWER_BOUNDS.corrections) : 0),
+      owners: list({
+        type: 'object',
+        properties: { id: { enum: c.actionItemIds }, owner: { enum: c.speakers } },
+      }, c.actionItemIds.length && c.speakers.length ? Math.min(c.actionItemIds.length, ANSWER_BOUNDS.corrections) : 0),
+    },
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * The local notes model's own process: forked by host.ts (`<node> worker.js`, the daemon's Node runtime, lower
+ * priority), never loaded in the daemon itself, so the daemon holds one ggml (whisper's) and a model that crashes or
+ * is killed takes nothing else with it. It loads node-llama-cpp and the GGUF on its first request and answers one chat
+ * request at a time, greedy, under the request's JSON-schema grammar. It does not stop generations itself: the host
+ * kills the whole process on cancel, and when the daemon goes (the IPC channel closes) it exits.
+ *
+ * Owns node-llama-cpp's use (loading, context, chat wrapper, grammar). Must not read settings or write files; it logs
+ * nothing (the prompts are the meeting's transcript).
+ */
+import * as path from 'node:path';
+import type { Llama, LlamaContextSequence, LlamaModel } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
+import { HostMessage, WorkerMessage } from './ipc';
+
+/** Largest context made (tokens): a chunk's prompt and its answer fit in far less; more only costs memory. */
+const MAX_CONTEXT = 8192;
+/** Tokens the chat template adds around the system and user messages, kept free beyond the answer's. */
+const TEMPLATE_MARGIN = 64;
+
+interface Loaded {
+  llama: Llama;
+  model: LlamaModel;
+  sequence: LlamaContextSequence;
+  contextSize: number;
+  name: string;
+  modelPath: string;
+  loadMs: number;
+}
+
+let loaded: Promise<Loaded> | undefined;
+
+async function load(request: Extract<HostMessage, { type: 'chat' }>): Promise<Loaded> {
+  const started = performance.now();
+  // node-llama-cpp is ESM only; module node16 keeps this import() a real one in the CommonJS output.
+  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+  const llama = await getLlama({
+    gpu: request.gpu ? 'auto' : false,
+    build: 'never', // the prebuilt binaries only: never compile or download anything on a user's machine
+    skipDownload: true,
+    progressLogs: false,
+    maxThreads: request.threads,
+    logLevel: LlamaLogLevel.error,
+    logger: () => undefined, // llama.cpp's own lines are not ours to show (and say nothing a failure does not)
+  });
+  const model = await llama.loadModel({ modelPath: request.modelPath, useMmap: false, ...(request.gpu ? {} : { gpuLayers: 0 }) });
+  const contextSize = Math.min(model.trainContextSize, MAX_CONTEXT);
+  // threads explicitly: node-llama-cpp's default (at least 4) oversubscribes a 2-core machine and starves whisper.
+  const context = await model.createContext({ contextSize, threads: request.threads, sequences: 1 });
+  const general = model.fileInfo.metadata?.general as { name?: unknown } | undefined;
+  const name = typeof general?.name === 'string' && general.name.trim() ? general.name.trim().slice(0, 100) : path.basename(request.modelPath, '.gguf');
+  return { llama, model, sequence: context.getSequence(), contextSize, name, modelPath: request.modelPath, loadMs: Math.round(performance.now() - started) };
+}
+
+async function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<WorkerMessage> {
+  const first = !loaded;
+  if (loaded && (await loaded.catch(() => undefined))?.modelPath !== request.modelPath) loaded = undefined;
+  loaded ??= load(request);
+  let m: Loaded;
+  try {
+    m = await loaded;
+  } catch (e) {
+    loaded = undefined;
+    return { type: 'failed', id: request.id, reason: `the model does not load: ${firstLine(e)}`, retry: false };
+  }
+  const { LlamaChatSession } = await import('node-llama-cpp');
+  const promptTokens = m.model.tokenize(request.system).length + m.model.tokenize(request.user).length;
+  if (promptTokens + request.maxTokens + TEMPLATE_MARGIN > m.contextSize) {
+    return { type: 'failed', id: request.id, reason: `the chunk (${promptTokens} tokens) and its answer do not fit the model's context (${m.contextSize})`, retry: false };
+  }
+  const started = performance.now();
+  await m.sequence.clearHistory(); // each chunk is asked on its own
+  const session = new LlamaChatSession({ contextSequence: m.sequence, systemPrompt: request.system });
+  try {
+    const grammar = request.schema ? await m.llama.createGrammarForJsonSchema(request.schema as never) : undefined;
+    let answerTokens = 0;
+    const result = await session.promptWithMeta(request.user, {
+      ...(grammar ? { grammar } : {}),
+      temperature: 0,
+      maxTokens: request.maxTokens,
+      onToken: (tokens) => { answerTokens += tokens.length; },
+    });
+    return {
+      type: 'answer', id: request.id, text: result.responseText, model: m.name, promptTokens, answerTokens, ms: Math.round(performance.now() - started),
+      ...(first ? { loadMs: m.loadMs } : {}),
+    };
+  } catch (e) {
+    return { type: 'failed', id: request.id, reason: `generation failed: ${firstLine(e)}`, retry: true };
+  } finally {
+    session.dispose({ disposeSequence: false });
+  }
+}
+
+/** An error's first line, without paths' surroundings growing long. */
+const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200);
+
+if (require.main === module) {
+  // Requests come one at a time (the host queues them); a chain keeps them in order all the same.
+  let queue = Promise.resolve();
+  process.on('message', (message: HostMessage) => {
+    if (message?.type !== 'chat') return;
+    queue = queue.then(() => chat(message)).then((reply) => { process.send?.(reply); });
+  });
+  // The daemon went away (or closed the channel): nothing is left to answer.
+  process.on('disconnect', () => process.exit(0));
+}

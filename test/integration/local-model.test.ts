@@ -1,0 +1,205 @@
+/**
+ * The 'local' provider end to end with the REAL runtime: node-llama-cpp in the model process (understanding/local/)
+ * loading a generated GGUF (test/setup.ts notesModel(): random weights, a real tokenizer, ChatML; its greedy answer
+ * under a grammar is fixed, so it always ends). Covers `earshot notes --local --model`, a real daemon over JSON-RPC
+ * running a meeting from a WAV with every chunk answered under the grammar (answers parse and cite real segment ids),
+ * and an extraction cancelled (earshot/extraction/cancel) or its model process killed: the rules' notes stay, the
+ * session ends, the process is gone. The process host alone: test/unit/local-model-host.test.ts.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Journal, JournalRecord, readJournal, segmentsOf } from '../../daemon/journal/journal';
+import { MEETING_SENTENCE_TOKENS, notesModel, SAMPLE_WAV, sayingModel } from '../setup';
+import {
+  ActionItemNotification, EnhancementSettings, ExtractionCancel, ExtractionProgressNotification, ExtractionProgressParams, PROTOCOL_VERSION, SessionStart, SessionStop,
+} from '../../protocol/protocol';
+import { connectDaemon, RpcClient, runEarshot } from './daemon-process';
+
+/** The generated model's name (general.name): what the notes say found or dismissed an item. */
+const MODEL_NAME = 'earshot-test-tiny-ranked';
+const SESSION = '20300101-0900-local';
+
+/** The daemon's model processes (Linux: read from /proc), by the script they run. */
+function modelProcesses(parent: number): number[] {
+  const found: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent && fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(path.join('understanding', 'local', 'worker.js'))) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** The process ended: no longer there, or a zombie its parent has yet to reap (its memory already given back). */
+function ended(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+const refinementOf = (records: JournalRecord[]) => records.find((r): r is Extract<JournalRecord, { type: 'refinement' }> => r.type === 'refinement');
+
+describe('the local notes model (real node-llama-cpp, generated GGUF)', function () {
+  this.timeout(180_000);
+  let dir: string;
+  let model: string;
+  const clients: RpcClient[] = [];
+
+  before(function () {
+    if (process.platform !== 'linux') this.skip(); // the model processes are found through /proc
+    model = notesModel();
+  });
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-local-')); });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) assert.equal(await c.dispose(), 0);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function daemon(enhancement: EnhancementSettings, whisper?: string): Promise<{ client: RpcClient; progress: ExtractionProgressParams[] }> {
+    const client = connectDaemon();
+    clients.push(client);
+    const progress: ExtractionProgressParams[] = [];
+    client.connection.onNotification(ExtractionProgressNotification, (p) => { progress.push(p); });
+    client.connection.onNotification(ActionItemNotification, () => undefined);
+    await client.initialize({
+      protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), interruptedGraceSec: 3600, threads: 1,
+      ...(whisper ? { modelPath: whisper } : {}), enhancement,
+    });
+    return { client, progress };
+  }
+
+  /** An interrupted session in storage (finalized by earshot/session/stop): `lines` segments, rule-based items a1 and a2. */
+  async function interruptedSession(lines: number): Promise<{ journalPath: string; notesPath: string }> {
+    const journalPath = path.join(dir, 'storage', 'sessions', `${SESSION}.jsonl`);
+    const notesPath = path.join(dir, 'notes', 'local.md');
+    const journal = await Journal.create(journalPath, {
+      sessionId: SESSION, title: 'Release planning', startedAt: '2030-01-01T09:00:00.000Z', sources: ['file'], language: 'en', notesPath, mode: 'meeting',
+    });
+    for (let k = 0; k < lines; k++) {
+      const text = k === 2 ? "Okay, I'll go first with the slides." : k === 5 ? 'Maria will send the budget figures to finance by Friday.' : `Line ${k + 1} about the release plan.`;
+      await journal.append({ type: 'segment', segmentId: `f-${k + 1}`, source: 'file', speaker: k % 2 ? 'Ben' : 'Ana', t0: k * 5, t1: k * 5 + 4, text });
+    }
+    await journal.append({ type: 'actionItem', id: 'a1', revision: 1, text: "I'll go first with the slides", owner: 'Ana', due: null, duePhrase: null, segmentId: 'f-3', t0: 10 });
+    await journal.append({ type: 'actionItem', id: 'a2', revision: 1, text: 'Maria will send the budget figures to finance', owner: 'Maria', due: null, duePhrase: null, segmentId: 'f-6', t0: 25 });
+    await journal.close();
+    return { journalPath, notesPath };
+  }
+
+  /** The rules' notes, untouched by a model: both items open tasks, nothing dismissed or found by a model. */
+  const assertRulesNotes = (notes: string) => {
+    assert.match(notes, /- \[ \] I'll go first with the slides — @Ana/);
+    assert.match(notes, /- \[ \] Maria will send the budget figures to finance — @Maria/);
+    assert.doesNotMatch(notes, /Dismissed by|found by/);
+  };
+
+  it('earshot notes FILE --local --model gen.gguf: model records that cite the transcript\'s lines', async () => {
+    const transcript = path.join(dir, 'meeting.txt');
+    fs.writeFileSync(transcript, ["Ana: Okay, I'll go first with the slides.", 'Ben: Sounds good.', 'Ana: Maria will send the budget figures to finance by Friday.', 'Ben: We agreed to ship on Monday.'].join('\n'));
+    const run = await runEarshot(['notes', transcript, '--date', '2030-01-01', '--json', '--local', '--model', path.relative(process.cwd(), model), '--threads', '1']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /language model: 1 chunk done/);
+    const out = JSON.parse(run.stdout) as { actionItems: { text: string; by?: string; segments?: string[] }[]; decisions: { text: string; by?: string; segments?: string[] }[]; dismissed: { by: string; reason: string }[] };
+    const byModel = [...out.actionItems, ...out.decisions].filter((x) => x.by === MODEL_NAME);
+    assert.ok(byModel.length >= 1, `the model added something: ${run.stdout}`);
+    for (const x of byModel) {
+      assert.ok(x.text.length >= 1);
+      assert.ok(x.segments!.length >= 1 && x.segments!.every((s) => /^l-[1-4]$/.test(s)), `cites real lines: ${JSON.stringify(x.segments)}`);
+    }
+    assert.ok(out.dismissed.every((d) => d.by === MODEL_NAME && d.reason.length >= 1));
+
+    const missing = await runEarshot(['notes', transcript, '--local', '--model', path.join(dir, 'none.gguf')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /cannot read the local model .*none\.gguf: no such file/);
+    const both = await runEarshot(['notes', transcript, '--local', '--llm-endpoint', 'http://127.0.0.1:1']);
+    assert.equal(both.code, 2);
+  });
+
+  it('a real daemon runs a meeting from a WAV with provider local: every chunk answered under the grammar, citing real segments; the model process ends with the notes', async () => {
+    const { client, progress } = await daemon({ provider: 'local', model, chunkChars: 1000 }, sayingModel('meeting', MEETING_SENTENCE_TOKENS));
+    const started = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: SAMPLE_WAV, pace: 'fast', title: 'Standup' });
+    const done = await client.sessionDone(started.sessionId);
+    assert.equal(done.error, undefined);
+
+    const records = (await readJournal(path.join(dir, 'storage', 'sessions', `${started.sessionId}.jsonl`))).records;
+    const run = refinementOf(records);
+    assert.ok(run, 'the model run is journaled');
+    assert.equal(run.provider, 'local');
+    assert.equal(run.model, MODEL_NAME);
+    assert.equal(run.state, 'done');
+    assert.ok((run.chunks ?? 0) >= 1);
+    assert.equal(run.failedChunks, 0, 'every chunk had a valid answer');
+    const logs = client.logs.filter((l) => l.includes('"event":"refinement"'));
+    assert.equal(logs.filter((l) => /"outcome":"applied"/.test(l)).length, run.chunks, 'one call a chunk: every first answer parsed');
+    assert.ok(!logs.some((l) => /invalid answer/.test(l)));
+    assert.equal(progress[progress.length - 1].state, 'done');
+
+    const segments = new Set(segmentsOf(records).map((s) => s.segmentId));
+    const added = records.filter((r): r is Extract<JournalRecord, { type: 'actionItem' | 'decision' }> => (r.type === 'actionItem' || r.type === 'decision') && /^[ad]m\d+$/.test(r.id));
+    assert.ok(added.length >= 1, 'the model added items');
+    for (const r of added) {
+      assert.ok(segments.has(r.segmentId), `${r.id} cites ${r.segmentId}, a segment of the meeting`);
+      assert.equal(r.refinedBy, MODEL_NAME);
+    }
+    assert.deepEqual(modelProcesses(client.daemon.child.pid!), [], 'the model process is closed when the notes are done');
+    assert.doesNotMatch(client.logs.join('\n'), /Alice, can you fix/, 'no transcript text in the log');
+  });
+
+  it('cancel during the extraction kills the model process and keeps the rules\' notes; the session ends', async () => {
+    const { notesPath } = await interruptedSession(40);
+    const { client, progress } = await daemon({ provider: 'local', model, chunkChars: 1000 });
+    const stopping = client.connection.sendRequest(SessionStop, { sessionId: SESSION });
+    const [pid] = await client.waitFor('the model process', () => { const p = modelProcesses(client.daemon.child.pid!); return p.length ? p : undefined; }, 30_000);
+    assert.deepEqual(await client.connection.sendRequest(ExtractionCancel, { sessionId: SESSION }), { cancelled: true });
+    await stopping;
+    await client.waitFor('the model process ended', () => ended(pid), 5000);
+    assert.deepEqual(modelProcesses(client.daemon.child.pid!), []);
+    const last = progress[progress.length - 1];
+    assert.equal(last.state, 'cancelled');
+    assert.equal(last.finished, 0, 'cancelled while the first chunk was being answered (the model was loading)');
+    const records = (await readJournal(path.join(dir, 'storage', 'sessions', `${SESSION}.jsonl`))).records;
+    assert.equal(records[records.length - 1].type, 'end');
+    assert.equal(refinementOf(records)?.state, 'cancelled');
+    assertRulesNotes(fs.readFileSync(notesPath, 'utf8'));
+  });
+
+  it('a model process killed mid-answer fails that call, never the daemon: the rules\' notes stay and the session ends', async () => {
+    const { notesPath } = await interruptedSession(8); // one chunk
+    const { client, progress } = await daemon({ provider: 'local', model, chunkChars: 6000 });
+    const stopping = client.connection.sendRequest(SessionStop, { sessionId: SESSION });
+    // Every attempt's process is killed as soon as it is there (the call is retried on a fresh process, up to 3 times).
+    const killed = new Set<number>();
+    let settled = false;
+    const killer = (async () => {
+      while (!settled) {
+        for (const pid of modelProcesses(client.daemon.child.pid!)) {
+          if (killed.has(pid)) continue;
+          killed.add(pid);
+          try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    await stopping.finally(() => { settled = true; });
+    await killer;
+    assert.ok(killed.size >= 1);
+    const failures = client.logs.filter((l) => l.includes('"event":"refinement"') && /the local model process ended \(SIGKILL\)/.test(l));
+    assert.ok(failures.length >= 1, `the failure is reported with its cause:\n${client.logs.filter((l) => l.includes('refinement')).join('\n')}`);
+    const last = progress[progress.length - 1];
+    assert.equal(last.state, 'done');
+    const records = (await readJournal(path.join(dir, 'storage', 'sessions', `${SESSION}.jsonl`))).records;
+    assert.equal(records[records.length - 1].type, 'end');
+    assert.deepEqual([last.chunks, last.failed], [1, 1], 'the chunk gave no answer');
+    assertRulesNotes(fs.readFileSync(notesPath, 'utf8'));
+    assert.deepEqual(modelProcesses(client.daemon.child.pid!), []);
+  });
+});

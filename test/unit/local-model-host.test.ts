@@ -1,0 +1,169 @@
+/**
+ * The local notes model's host (daemon/understanding/local/host.ts) with a stand-in model process: a small script
+ * forked over real IPC that answers as the request's user text says (echo, hang, crash, fail). Covers the queue (one
+ * request at a time, in order), cancel (the process killed, the next request on a fresh one; a request cancelled while
+ * waiting never sent), a crash failing the request in flight with a clear retryable error, close and the idle close,
+ * lower priority, and the thread bounds. The real runtime: test/integration/local-model.test.ts.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LocalModelHost, localModelThreads } from '../../daemon/understanding/local/host';
+import { RefineFailure } from '../../daemon/understanding/providers';
+
+/** The stand-in: records each request it got (in a file), answers per the user text. */
+const FAKE_WORKER = `
+const fs = require('node:fs');
+const log = process.env.FAKE_LOG;
+process.on('message', (m) => {
+  fs.appendFileSync(log, JSON.stringify({ pid: process.pid, id: m.id, user: m.user, threads: m.threads, gpu: m.gpu, schema: !!m.schema }) + '\\n');
+  if (m.user === 'hang') return;
+  if (m.user === 'crash') process.exit(7);
+  if (m.user === 'fail') return process.send({ type: 'failed', id: m.id, reason: 'the model does not load: bad file', retry: false });
+  setTimeout(() => process.send({ type: 'answer', id: m.id, text: 'echo ' + m.user, model: 'fake', promptTokens: 3, answerTokens: 2, ms: 1 }), 20);
+});
+process.on('disconnect', () => process.exit(0));
+`;
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('local model host (stand-in model process)', () => {
+  let dir: string;
+  let log: string;
+  let host: LocalModelHost | undefined;
+  const saved = process.env.FAKE_LOG;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-local-host-'));
+    fs.writeFileSync(path.join(dir, 'worker.js'), FAKE_WORKER);
+    log = path.join(dir, 'requests.jsonl');
+    fs.writeFileSync(log, '');
+    process.env.FAKE_LOG = log; // the fork inherits the environment
+  });
+  afterEach(() => {
+    host?.close();
+    host = undefined;
+    if (saved === undefined) delete process.env.FAKE_LOG;
+    else process.env.FAKE_LOG = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const make = (options: { idleMs?: number; threads?: number; gpu?: boolean } = {}) =>
+    (host = new LocalModelHost({ modelPath: '/models/m.gguf', workerPath: path.join(dir, 'worker.js'), ...options }));
+  const requests = () => fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean)
+    .map((l) => JSON.parse(l) as { pid: number; id: number; user: string; threads: number; gpu: boolean; schema: boolean });
+  const ask = (h: LocalModelHost, user: string, signal = new AbortController().signal) => h.chat({ system: 's', user, maxTokens: 10, schema: { type: 'object' } }, signal);
+
+  it('starts the process on the first request and answers requests one at a time, in order', async () => {
+    const h = make({ threads: 1, gpu: false });
+    assert.equal(h.pid, undefined, 'no process before a request');
+    const answers = await Promise.all(['one', 'two', 'three'].map((u) => ask(h, u)));
+    assert.deepEqual(answers.map((a) => a.text), ['echo one', 'echo two', 'echo three']);
+    assert.equal(answers[0].model, 'fake');
+    const seen = requests();
+    assert.deepEqual(seen.map((r) => r.user), ['one', 'two', 'three']);
+    assert.equal(new Set(seen.map((r) => r.pid)).size, 1, 'one process for all');
+    assert.ok(seen.every((r) => r.threads === 1 && r.gpu === false && r.schema));
+    assert.equal(h.started, 1);
+  });
+
+  it('runs the process at a lower priority than the daemon', async function () {
+    if (process.platform === 'win32') this.skip(); // getPriority reports classes there
+    const h = make();
+    await ask(h, 'one');
+    assert.ok(os.getPriority(h.pid!) > os.getPriority(), `model process ${os.getPriority(h.pid!)}, daemon ${os.getPriority()}`);
+  });
+
+  it('cancel kills the process mid-request; the next request starts a fresh one', async () => {
+    const h = make();
+    const abort = new AbortController();
+    const hanging = ask(h, 'hang', abort.signal);
+    await until('the request reached the process', () => requests().length === 1);
+    const first = h.pid!;
+    abort.abort();
+    await assert.rejects(hanging, (e: Error) => e instanceof RefineFailure && e.message === 'cancelled');
+    await until('the process is gone', () => !alive(first));
+    const next = await ask(h, 'after');
+    assert.equal(next.text, 'echo after');
+    assert.notEqual(h.pid, first);
+    assert.equal(h.started, 2);
+  });
+
+  it('a request cancelled while it waits in the queue never reaches the process', async () => {
+    const h = make();
+    const abort = new AbortController();
+    const first = ask(h, 'one');
+    const second = ask(h, 'two', abort.signal);
+    const third = ask(h, 'three');
+    abort.abort();
+    await assert.rejects(second, /cancelled/);
+    assert.deepEqual([(await first).text, (await third).text], ['echo one', 'echo three']);
+    assert.deepEqual(requests().map((r) => r.user), ['one', 'three']);
+    assert.equal(h.started, 1, 'the waiting request was dropped without killing anything');
+  });
+
+  it('a process that crashes fails the request in flight with a clear, retryable error; the next request works', async () => {
+    const h = make();
+    const failure = await ask(h, 'crash').then(() => assert.fail('answered'), (e: unknown) => e);
+    assert.ok(failure instanceof RefineFailure);
+    assert.equal(failure.message, 'the local model process ended (exit code 7)');
+    assert.equal(failure.retry, true);
+    assert.equal((await ask(h, 'again')).text, 'echo again');
+  });
+
+  it('a process killed from outside fails the request in flight (SIGKILL named), the host survives', async () => {
+    const h = make();
+    const hanging = ask(h, 'hang');
+    await until('the request reached the process', () => requests().length === 1);
+    process.kill(h.pid!, 'SIGKILL');
+    await assert.rejects(hanging, (e: Error) => e instanceof RefineFailure && /^the local model process ended \((SIGKILL|exit code \d+)\)$/.test(e.message));
+    assert.equal((await ask(h, 'again')).text, 'echo again');
+  });
+
+  it("the process's own failure is passed on with its reason and retry flag, and the process stays", async () => {
+    const h = make();
+    const failure = await ask(h, 'fail').then(() => assert.fail('answered'), (e: unknown) => e as RefineFailure);
+    assert.equal(failure.message, 'local model: the model does not load: bad file');
+    assert.equal(failure.retry, false);
+    const pid = h.pid;
+    await ask(h, 'next');
+    assert.equal(h.pid, pid);
+  });
+
+  it('close() ends the process at once; the idle time ends it too', async () => {
+    const h = make({ idleMs: 100 });
+    await ask(h, 'one');
+    const first = h.pid!;
+    h.close();
+    assert.equal(h.pid, undefined);
+    await until('closed process gone', () => !alive(first));
+    await ask(h, 'two');
+    const second = h.pid!;
+    await until('idle process gone', () => !alive(second), 3000);
+    assert.equal(h.pid, undefined);
+  });
+
+  it('threads: what was asked, within 1 and the cores less one', () => {
+    assert.equal(localModelThreads(undefined, 8), 7);
+    assert.equal(localModelThreads(undefined, 2), 1);
+    assert.equal(localModelThreads(undefined, 1), 1);
+    assert.equal(localModelThreads(4, 8), 4);
+    assert.equal(localModelThreads(16, 8), 7);
+    assert.equal(localModelThreads(0, 8), 7);
+  });
+});
