@@ -19,7 +19,11 @@ import { Chat } from '../understanding/providers';
 import { LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
-import { defaultGpu } from '../config';
+import { defaultGpu, defaultStorageDir } from '../config';
+import { detectMachine } from '../asr/capabilities';
+import { defaultCacheDir } from '../asr/modelCache';
+import { recommendNotesModel } from '../understanding/local/notesCatalog';
+import { notesCacheDir } from '../understanding/local/notesModels';
 import { args, Io, UsageError } from './common';
 
 export async function notes(argv: string[], io: Io): Promise<number> {
@@ -47,7 +51,10 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a whole number from 1');
   // The model file for --local, checked before any model runs: a wrong path fails at once.
-  const localModel = values.local ? await resolveLocalModel(localModelArgument(values.model)) : undefined;
+  const localModel = values.local ? await resolveLocalModel(localModelArgument(values.model), {
+    notesCache: notesCacheDir(defaultCacheDir(defaultStorageDir())),
+    recommended: async () => recommendNotesModel(await detectMachine()).model.id,
+  }) : undefined;
   const llm = values.local ? localRunSettings({ provider: 'local', model: localModel })
     : values['llm-endpoint'] ? llmSettings(values['llm-endpoint'], values['llm-model'], values['llm-allow-remote']) : undefined;
   const lines = llm ? withLineIds(parseTranscript(text, positionals[0])) : parseTranscript(text, positionals[0]);

@@ -10,6 +10,8 @@ import { DEFAULT_CHUNK_OPTIONS, modelChunks, modelExtractionRecords, reduceChunk
 import { Chat, clientChat, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
 import { LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
+import { recommendNotesModel } from '../understanding/local/notesCatalog';
+import { notesCacheDir } from '../understanding/local/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 
@@ -68,7 +70,12 @@ export class ModelExtractions {
   private async localModel(sessionId: string, chunks: number): Promise<string | undefined> {
     const settings = this.config.enhancement!;
     try {
-      return await resolveLocalModel(settings.model ?? '');
+      const selection = this.config.selection;
+      return await resolveLocalModel(settings.model ?? '', {
+        ...(selection ? { notesCache: notesCacheDir(selection.cacheDir) } : {}),
+        ...(this.config.notesModelPath ? { notesModelPath: this.config.notesModelPath } : {}),
+        ...(selection?.machine ? { recommended: () => recommendNotesModel(selection.machine!).model.id } : {}),
+      });
     } catch (e) {
       const message = `the local model is not available: ${(e as Error).message}; the notes stay as the rules wrote them`;
       this.events.refinement?.({ sessionId, provider: 'local', outcome: 'failed', ms: 0, reason: 'model unavailable' });

@@ -155,7 +155,13 @@ describe('local notes model: settings and the model file', () => {
     fs.writeFileSync(bad, 'ggml not gguf');
     assert.equal(await resolveLocalModel(` ${good} `), good);
     await assert.rejects(resolveLocalModel(''), /no local model chosen/);
-    await assert.rejects(resolveLocalModel('qwen2.5-1.5b'), /"qwen2.5-1.5b" is not the absolute path of a GGUF model file/);
+    await assert.rejects(resolveLocalModel('qwen2.5-1.5b'), /"qwen2.5-1.5b" is a catalog id, but no model cache is known here/);
+    await assert.rejects(resolveLocalModel('gpt-5', { notesCache: dir }), /"gpt-5" is neither a notes model of the catalog \(qwen2\.5-1\.5b, .*\) nor the absolute path/);
+    // A catalog id: its checked file in the notes cache, or how to get it (never a download from here).
+    await assert.rejects(resolveLocalModel('qwen2.5-1.5b', { notesCache: path.join(dir, 'empty-cache') }), /not downloaded \(1\.1 GB\)/);
+    // Nothing named: the offline path setting, else the machine's recommended catalog model.
+    assert.equal(await resolveLocalModel('', { notesModelPath: good }), good);
+    await assert.rejects(resolveLocalModel('', { notesCache: path.join(dir, 'empty-cache'), recommended: () => 'llama-3.2-3b' }), /llama-3\.2-3b is not downloaded/);
     await assert.rejects(resolveLocalModel(path.join(dir, 'none.gguf')), /cannot read the local model .*none\.gguf: no such file/);
     await assert.rejects(resolveLocalModel(dir), /it is a folder|EISDIR/);
     await assert.rejects(resolveLocalModel(bad), /m\.bin is not a GGUF model file/);
