@@ -9,6 +9,8 @@ import { DegradeRung, DegradeThresholds } from '../asr/degrade';
 import { JournalContents, JournalRecord } from '../journal/journal';
 import { SegmentAnnotation } from '../anchoring/segmentContext';
 import { SegmenterOptions, SpeechDetector } from '../vad/segmenter';
+import { ChunkOptions, ModelChunk, ModelRunSummary } from '../understanding/modelExtract';
+import { ExtractionRun } from '../understanding/providers';
 
 export interface SessionEvents {
   transcript(segment: TranscriptSegment): void;
@@ -57,8 +59,34 @@ export interface SessionConfig {
    */
   extractWithModel?(journal: JournalContents): Promise<JournalRecord[]>;
   /**
+   * The opt-in language-model extraction while the meeting runs (absent: off, or only at stop through
+   * extractWithModel): each chunk as soon as it is closed and whisper is idle, the last ones at stop. Takes the place
+   * of extractWithModel when both are given.
+   */
+  extractChunks?: ChunkRunner;
+  /**
    * What a final segment is stamped with before it is journaled: its mentions of workspace files and symbols and
    * where the user was looking when it started. Must be quick and synchronous: the final waits for it.
    */
   annotate?(segment: { text: string; t0: number }): SegmentAnnotation;
+}
+
+/**
+ * The opt-in language-model extraction in chunks, for a session that extracts while it runs (liveExtraction.ts): the
+ * provider's runner (service/modelExtractions.ts), one per session, cancelled by earshot/extraction/cancel.
+ */
+export interface ChunkRunner {
+  /** How the meeting is cut (the user's chunk size). */
+  readonly chunkOptions: ChunkOptions;
+  /** Aborted by earshot/extraction/cancel: nothing is sent after it, live or at stop. */
+  readonly signal: AbortSignal;
+  /**
+   * Sends `chunks` to the model and answers one answer per chunk (null: none) and the meeting's run so far. `live`: one
+   * at a time, the meeting goes on (its progress stays 'running'); at stop, as many at once as the settings allow.
+   * `continues`: the run so far, carried on (tokens against the budget, chunks counted over the whole meeting); a run
+   * that was cancelled or spent its budget sends nothing more. `ofChunks`: the meeting's chunks so far. Never rejects.
+   */
+  run(chunks: readonly ModelChunk[], how: { live: boolean; ofChunks: number; continues?: ModelRunSummary }): Promise<ExtractionRun>;
+  /** The session is over: a cancel no longer finds it. */
+  close(): void;
 }

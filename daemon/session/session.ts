@@ -2,8 +2,9 @@
  * One recording session: the state machine IDLE → STREAMING → STOPPING → FINALIZING → DONE, and the wiring of its
  * parts. Each source's pipeline (sourcePipeline.ts) hands what it recognizes to accept(), which journals a final, has
  * the ledger (ledger.ts) find the items and decisions it brings, journals those, announces, and has the notes writer
- * (notesWriter.ts) refresh the notes file. Echo suppression: echo.ts; counters: stats.ts; the model refinement at
- * stop: refine.ts; what a session is started with and tells its owner: config.ts.
+ * (notesWriter.ts) refresh the notes file. Echo suppression: echo.ts; counters: stats.ts; the opt-in model extraction
+ * while the meeting runs: liveExtraction.ts (at stop only: refine.ts); what a session is started with and tells its
+ * owner: config.ts.
  *
  * Guarantees: a final segment (and every item revision) is journaled (flushed) before it is announced; stop() waits
  * for every source to close and the recognizer to flush its last utterance; stop() twice returns the same result;
@@ -13,20 +14,22 @@
 import * as path from 'node:path';
 import { ActionItem, LiveSourceKind, RecognizerCounters, SessionMode, SessionState, SessionStopResult, SourceKind, TranscriptSegment } from '../../protocol/protocol';
 import { SAMPLE_RATE } from '../capture/source';
-import { RecognizedSegment } from '../asr/streaming';
+import { Decoder, RecognizedSegment } from '../asr/streaming';
 import { DegradeLadder } from '../asr/degrade';
-import { Journal, JournalWriteError, readJournal, segmentsOf } from '../journal/journal';
+import { Journal, JournalRecord, JournalWriteError, readJournal, segmentsOf } from '../journal/journal';
 import { errnoCode, journalCreateMessage, journalWriteMessage } from '../diskFaults';
 import { SegmentAnnotation } from '../anchoring/segmentContext';
 import { readIfExists } from '../documents/notesFile';
 import { SessionConfig, SessionEvents } from './config';
 import { EchoSuppressor } from './echo';
 import { EXTRACT_WINDOW_LINES, Ledger } from './ledger';
+import { LiveExtraction } from './liveExtraction';
 import { NotesWriter } from './notesWriter';
 import { refineAtStop } from './refine';
 import { RestoredSession, restoreSession } from './restored';
 import { FlushWaiters, PipelineWiring, ResumePoint, runSourcePipeline } from './sourcePipeline';
 import { SessionStats } from './stats';
+import { DEFAULT_SEGMENTER_OPTIONS } from '../vad/segmenter';
 
 export type { SessionConfig, SessionEvents } from './config';
 
@@ -39,8 +42,14 @@ export class Session {
   private readonly ledger: Ledger;
   private readonly notes: NotesWriter;
   private readonly flushes = new FlushWaiters();
+  /** The opt-in model extraction while the meeting runs (absent: off, or a dictation). */
+  private live: LiveExtraction | undefined;
+  /** The sources whose pipeline ended (a file read to its end, a failed device): no final is to come from them. */
+  private readonly endedSources = new Set<SourceKind>();
   /** Per source of a resumed session: where it had got to before the interruption. */
   private resumed: ReadonlyMap<SourceKind, ResumePoint> = new Map();
+  /** Per source: the start (s) of its last final journaled. */
+  private readonly lastFinalT0 = new Map<SourceKind, number>();
   /** The workspace folder last journaled (segments' paths are relative to it). */
   private workspaceRoot: string | undefined;
   /** Live sources paused by the user (announced with every state). */
@@ -72,6 +81,50 @@ export class Session {
     });
   }
 
+  /** Extraction while the meeting runs, from the journal so far (`records`: a resumed session's, or just its header). */
+  private startLiveExtraction(records: readonly JournalRecord[]): void {
+    const runner = this.config.extractChunks;
+    if (!runner || this.mode === 'dictation') return;
+    this.live = new LiveExtraction({
+      sessionId: this.id, runner, ledger: this.ledger,
+      append: (record) => this.append(record),
+      recognizerIdleMs: () => this.stats.recognizerIdleMs,
+      horizon: () => this.finalsHorizon(),
+      announce: (items, decisions) => this.announce(() => {
+        items.forEach((i) => this.events.actionItem(i));
+        decisions.forEach((d) => this.events.decision(d));
+      }),
+      notesChanged: () => this.notes.schedule(),
+      failed: (e) => {
+        if (e instanceof JournalWriteError) this.journalFailed(e);
+      },
+    }, records);
+  }
+
+  /**
+   * Capture time (s) before which every final is journaled: a final still to come starts after its source's last one
+   * (a source's utterances come in order) and no earlier than an utterance's longest before what the source has read.
+   * Sources that ended or are paused bring none (a paused one's next utterance starts after the resume).
+   */
+  private finalsHorizon(): number {
+    const segmenter = this.config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS;
+    const longest = segmenter.maxUtteranceSec + segmenter.preRollMs / 1000;
+    let horizon = Infinity;
+    for (const source of this.config.sources) {
+      if (this.endedSources.has(source.kind) || this.paused.includes(source.kind as LiveSourceKind)) continue;
+      const last = this.lastFinalT0.get(source.kind) ?? -Infinity;
+      horizon = Math.min(horizon, Math.max(last + 1e-6, this.stats.capturedSecOf(source.kind) - longest));
+    }
+    return horizon;
+  }
+
+  /** Journals a record (flushed when it resolves); the live extraction sees it at once. */
+  private append(record: JournalRecord): Promise<void> {
+    if (record.type === 'segment') this.lastFinalT0.set(record.source, Math.max(this.lastFinalT0.get(record.source) ?? -Infinity, record.t0));
+    this.live?.journaled(record);
+    return this.journal.append(record);
+  }
+
   /** Creates the journal and starts every source. Resolves once the session is STREAMING. */
   static async start(config: SessionConfig, events: SessionEvents): Promise<Session> {
     // A full or read-only disk fails the start with what to do (no half-written journal is left: Journal.create).
@@ -88,9 +141,12 @@ export class Session {
       ...(config.devices && Object.keys(config.devices).length ? { devices: config.devices } : {}),
       ...(config.speakers && Object.keys(config.speakers).length ? { speakers: config.speakers } : {}),
     }).catch((e: Error) => {
+      config.extractChunks?.close();
       throw Object.assign(new Error(journalCreateMessage(path.dirname(config.journalPath), e)), { code: errnoCode(e) ?? (e as JournalWriteError).code });
     });
-    return new Session(config, journal, events).begin();
+    const session = new Session(config, journal, events);
+    session.startLiveExtraction((await readJournal(config.journalPath)).records);
+    return session.begin();
   }
 
   /**
@@ -104,13 +160,18 @@ export class Session {
     const journal = await Journal.reopen(config.journalPath);
     let session: Session;
     try {
-      const restored = restoreSession(await readJournal(config.journalPath), EXTRACT_WINDOW_LINES);
+      const contents = await readJournal(config.journalPath);
+      const restored = restoreSession(contents, EXTRACT_WINDOW_LINES);
       const fromSec = Math.max(0, ...[...restored.sources.values()].map((s) => s.endSec));
       const atSec = Math.max(fromSec, (Date.now() - config.startedAt.getTime()) / 1000);
-      await journal.append({ type: 'resume', at: new Date().toISOString(), fromSec, atSec });
+      const resume: JournalRecord = { type: 'resume', at: new Date().toISOString(), fromSec, atSec };
+      await journal.append(resume);
       session = new Session(config, journal, events);
       session.restore(restored);
+      // The chunks sent before the interruption are sent again: their answers were not kept (what they made is).
+      session.startLiveExtraction([...contents.records, resume]);
     } catch (e) {
+      config.extractChunks?.close();
       await journal.close().catch(() => undefined);
       throw e;
     }
@@ -131,7 +192,7 @@ export class Session {
   private begin(): this {
     this.setState('streaming');
     const wiring: PipelineWiring = {
-      config: this.config, degrade: this.degrade, stats: this.stats, echo: this.echo, flushes: this.flushes,
+      config: { ...this.config, decoder: this.trackedDecoder() }, degrade: this.degrade, stats: this.stats, echo: this.echo, flushes: this.flushes,
       accept: (segment, speaker) => this.accept(segment, speaker),
       failed: (e) => {
         // The session survives a failed source: what was finalized stays, the error is reported at the end. A journal
@@ -140,12 +201,32 @@ export class Session {
         this.error ??= (e as Error).message;
       },
     };
-    const runs = this.config.sources.map((s) => runSourcePipeline(s, this.abort.signal, this.resumed.get(s.kind), wiring));
+    const runs = this.config.sources.map((s) => runSourcePipeline(s, this.abort.signal, this.resumed.get(s.kind), wiring).then(() => {
+      this.endedSources.add(s.kind);
+      this.live?.poke();
+    }));
     this.pipelines = Promise.all(runs).then(() => undefined);
     // Sources that end by themselves (a file) end the session.
     this.ended = this.pipelines.then(() => this.stop());
     this.ended.catch(() => undefined); // reported to whoever awaits stop() or done()
     return this;
+  }
+
+  /** The session's decoder, counted: the language model waits for whisper to be idle (SessionStats.recognizerIdleMs). */
+  private trackedDecoder(): Decoder {
+    const decoder = this.config.decoder;
+    return {
+      decode: async (request) => {
+        this.stats.decodeStarted();
+        try {
+          return await decoder.decode(request);
+        } finally {
+          this.stats.decodeEnded();
+          this.live?.poke();
+        }
+      },
+      ...(decoder.abortPartial ? { abortPartial: () => decoder.abortPartial!() } : {}),
+    };
   }
 
   get id(): string {
@@ -218,7 +299,12 @@ export class Session {
     await this.pipelines;
     this.setState('finalizing');
     await this.notes.settle();
-    if (this.config.extractWithModel && this.stats.finals > 0 && this.mode !== 'dictation') {
+    if (this.live && this.stats.finals > 0) {
+      // Only the chunks not yet sent are left; every record is journaled (and announced) before the end record.
+      await this.live.finish();
+    } else if (this.live) {
+      this.config.extractChunks?.close();
+    } else if (this.config.extractWithModel && this.stats.finals > 0 && this.mode !== 'dictation') {
       // Its records are journaled (and announced) before the end record.
       await refineAtStop((contents) => this.config.extractWithModel!(contents), this.journal, this.ledger, this.id, (items, decisions) => this.announce(() => {
         items.forEach((i) => this.events.actionItem(i));
@@ -270,13 +356,13 @@ export class Session {
     if (!segment.final || !segment.text) return this.announce(() => this.events.transcript(segment));
     await this.stamp(segment);
     const { sessionId: _id, final: _final, ...journaled } = segment;
-    await this.journal.append({ type: 'segment', ...journaled });
+    await this.append({ type: 'segment', ...journaled });
     this.stats.journaled(segment.t1);
     // Dictation is text for the cursor: no items, no decisions, no notes file.
     if (this.mode === 'dictation') return this.announce(() => this.events.transcript(segment));
     const { items, decisions } = this.ledger.extract({ speaker, text: segment.text, t0: segment.t0, segmentId: segment.segmentId });
-    for (const { sessionId: _s, ...item } of items) await this.journal.append({ type: 'actionItem', ...item });
-    for (const { sessionId: _s, ...decision } of decisions) await this.journal.append({ type: 'decision', ...decision });
+    for (const { sessionId: _s, ...item } of items) await this.append({ type: 'actionItem', ...item });
+    for (const { sessionId: _s, ...decision } of decisions) await this.append({ type: 'decision', ...decision });
     this.announce(() => {
       this.events.transcript(segment);
       items.forEach((i) => this.events.actionItem(i));
@@ -296,7 +382,7 @@ export class Session {
     if (!annotation) return;
     if (annotation.root !== undefined && annotation.root !== this.workspaceRoot) {
       this.workspaceRoot = annotation.root;
-      await this.journal.append({ type: 'workspace', root: annotation.root });
+      await this.append({ type: 'workspace', root: annotation.root });
     }
     if (annotation.mentions?.length) segment.mentions = annotation.mentions;
     if (annotation.viewing) segment.viewing = annotation.viewing;
@@ -330,7 +416,7 @@ export class Session {
     const revision = this.ledger.markDone(id, done);
     if (!revision.changed) return revision;
     const { sessionId: _s, ...record } = revision.item;
-    await this.journal.append({ type: 'actionItem', ...record });
+    await this.append({ type: 'actionItem', ...record });
     this.announce(() => this.events.actionItem(revision.item));
     return revision;
   }

@@ -1,6 +1,7 @@
 /**
  * A session's counters: how much each source captured, how far recognition is behind real time, what the recognizers
- * gave up to keep up, and how much is journaled (finals, and where the last one ends).
+ * gave up to keep up, whether whisper is busy (decodes in flight, finals waiting: the language model waits for it to be
+ * idle), and how much is journaled (finals, and where the last one ends).
  *
  * Owns numbers only: it reads no audio, writes nothing and announces nothing. The pipelines and the session tell it
  * what happened; the session reads it for the health report and the end record.
@@ -19,6 +20,10 @@ export class SessionStats {
   /** Per source: what its recognizer gave up to keep up; and the lowest degrade rung reached. */
   private readonly recognizers = new Map<SourceKind, RecognizerStats>();
   private maxDegradeLevel = 0;
+  /** Decodes asked of whisper and not yet answered (queued or running), all sources together. */
+  private decoding = 0;
+  /** performance.now() when the last decode was answered. */
+  private lastDecodeEnd = -Infinity;
   /** Final segments journaled. */
   finals = 0;
   /** Capture time (s) where the last journaled final ends: what a journal failure keeps. */
@@ -53,6 +58,30 @@ export class SessionStats {
     let stats = this.recognizers.get(source);
     if (!stats) this.recognizers.set(source, (stats = newRecognizerStats()));
     return stats;
+  }
+
+  decodeStarted(): void {
+    this.decoding++;
+  }
+
+  decodeEnded(): void {
+    this.decoding--;
+    this.lastDecodeEnd = performance.now();
+  }
+
+  /**
+   * How long whisper has been idle (ms): no decode queued or running and no final waiting for one, for any source;
+   * undefined while it is busy. Cheap: read whenever the language model would start a chunk.
+   */
+  get recognizerIdleMs(): number | undefined {
+    if (this.decoding > 0) return undefined;
+    for (const s of this.recognizers.values()) if (s.finalsPending > 0) return undefined;
+    return performance.now() - this.lastDecodeEnd;
+  }
+
+  /** Seconds of `source` read so far (0 before its first frame). */
+  capturedSecOf(source: SourceKind): number {
+    return (this.capturedSamples.get(source) ?? 0) / SAMPLE_RATE;
   }
 
   degraded(level: number): void {
