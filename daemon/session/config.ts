@@ -6,7 +6,6 @@ import { ActionItem, Decision, FilePace, LiveSourceKind, SessionMode, SessionSta
 import { AudioSource } from '../capture/source';
 import { Decoder, StreamingOptions } from '../asr/streaming';
 import { DegradeRung, DegradeThresholds } from '../asr/degrade';
-import { JournalContents, JournalRecord } from '../journal/journal';
 import { SegmentAnnotation } from '../anchoring/segmentContext';
 import { SegmenterOptions, SpeechDetector } from '../vad/segmenter';
 import { ChunkOptions, ModelChunk, ModelRunSummary } from '../understanding/modelExtract';
@@ -53,15 +52,9 @@ export interface SessionConfig {
   /** Called when a mic segment is dropped because the mic heard the speakers (system audio); never with text. */
   onEchoSuppressed?(segmentId: string, score: number, final: boolean): void;
   /**
-   * The opt-in language-model extraction over the whole meeting, run once at stop before the final notes are written
-   * (absent: off): answers the records to journal (items it added, dismissal revisions, its `refinement` record). The
-   * hook bounds its own time, can be cancelled and reports its own failures; it never rejects.
-   */
-  extractWithModel?(journal: JournalContents): Promise<JournalRecord[]>;
-  /**
-   * The opt-in language-model extraction while the meeting runs (absent: off, or only at stop through
-   * extractWithModel): each chunk as soon as it is closed and whisper is idle, the last ones at stop. Takes the place
-   * of extractWithModel when both are given.
+   * The opt-in language-model extraction (absent: off), run while the meeting does: each chunk as soon as it is closed
+   * and whisper is idle, the last ones at stop before the final notes are written (liveExtraction.ts). The runner
+   * bounds its own time, can be cancelled and reports its own failures; it never rejects.
    */
   extractChunks?: ChunkRunner;
   /**

@@ -2,7 +2,7 @@
  * The session's ledger of action items and decisions: the latest revision of each, keyed by the segment it is anchored
  * to, and the window of final lines extraction re-reads. It makes revisions: found by extraction, ticked done (through
  * the protocol or by hand in the notes file); and it keeps the language model's (its dismissals and completions of rule
- * items, the items it added: liveExtraction.ts while the meeting runs, refine.ts at stop), so that a tick builds on them
+ * items, the items it added: liveExtraction.ts), so that a tick builds on them
  * and the rules, re-reading their window, never undo them unless what they find changed.
  *
  * Memory only: it never journals, announces or reads a file. The session journals each revision it returns before

@@ -14,7 +14,7 @@
 import { ActionItem, ChunkExtraction, Decision } from '../../protocol/protocol';
 import { JournalContents, JournalRecord, latestById } from '../journal/journal';
 import {
-  ChunkLine, chunkLines, chunkLinesOf, closedChunks, ModelChunk, modelExtractionRecords, ModelRunSummary, reduceChunks, shownItems, withItems,
+  ChunkLine, chunkLines, chunkLinesOf, closedChunks, ModelChunk, modelExtractionRecords, ModelRunSummary, ReducedExtraction, reduceChunks, shownItems, withItems,
 } from '../understanding/modelExtract';
 import { ChunkRunner } from './config';
 import { Ledger } from './ledger';
@@ -53,6 +53,8 @@ export class LiveExtraction {
   /** Ids the model revised or added in this session. */
   private readonly published = new Set<string>();
   private running: Promise<void> | undefined;
+  /** The meeting's closed chunks, with when the line that closed each starts (undefined: a final came since). */
+  private closed: { lines: ChunkLine[]; closingT0: number }[] | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Nothing more is sent while the meeting runs: stopping, cancelled, budget spent or the client declined. */
   private over = false;
@@ -71,28 +73,38 @@ export class LiveExtraction {
     return this.sent.length;
   }
 
+  /** The chunks' answers so far, merged (what the at-stop extraction reduces for the same answers). */
+  reduced(): ReducedExtraction {
+    return reduceChunks(this.sent, this.answers);
+  }
+
   /** The session journaled `record`: a final may close a chunk. */
   journaled(record: JournalRecord): void {
     this.records.push(record);
-    if (record.type === 'segment') this.poke();
+    if (record.type !== 'segment') return;
+    this.closed = undefined;
+    this.poke();
   }
 
-  /** Sends the next closed chunk if whisper is idle; called after each final and each decode. */
+  /**
+   * Sends the next closed chunk once whisper has been idle for IDLE_SETTLE_MS; called after each final and each decode,
+   * and, while a closed chunk waits, every IDLE_SETTLE_MS until whisper is idle (cheap: a counter and a clock).
+   */
   poke(): void {
     if (this.running || this.over || this.timer) return;
     if (this.wiring.runner.signal.aborted) return void (this.over = true);
-    const idleMs = this.wiring.recognizerIdleMs();
-    if (idleMs === undefined) return; // the decode's end pokes again
     const chunk = this.nextClosed();
     if (!chunk) return;
-    if (idleMs < IDLE_SETTLE_MS) {
+    const idleMs = this.wiring.recognizerIdleMs();
+    if (idleMs === undefined || idleMs < IDLE_SETTLE_MS) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.poke();
-      }, IDLE_SETTLE_MS - idleMs);
+      }, IDLE_SETTLE_MS - (idleMs ?? 0));
+      this.timer.unref?.();
       return;
     }
-    this.running = this.extract([chunk], true)
+    this.running = this.extract([withItems(chunk.lines, this.sent.length, shownItems(baseRecords(this.records)))], true)
       .catch((e) => this.wiring.failed(e))
       .finally(() => {
         this.running = undefined;
@@ -133,15 +145,19 @@ export class LiveExtraction {
     return chunkLinesOf(this.records);
   }
 
-  /** The next chunk to send while the meeting runs: closed, and no final still to come can sort into it. */
-  private nextClosed(): ModelChunk | undefined {
-    const lines = this.lines();
-    const closed = closedChunks(lines, this.wiring.runner.chunkOptions);
-    this.keepSentMatching(closed.map((c) => c.lines));
-    const next = closed[this.sent.length];
-    // Rounded to a tenth of a second: a final still to come sorts after every line before the horizon.
-    if (!next || lines[next.through].t0 + 0.05 >= this.wiring.horizon()) return undefined;
-    return withItems(next.lines, this.sent.length, shownItems(baseRecords(this.records)));
+  /**
+   * The next chunk to send while the meeting runs: closed, and no final still to come can sort into it (its closing
+   * line starts before the horizon). The closed chunks are worked out again only when a final came.
+   */
+  private nextClosed(): { lines: ChunkLine[] } | undefined {
+    if (!this.closed) {
+      const lines = this.lines();
+      const t0Of = new Map(this.records.flatMap((r) => (r.type === 'segment' ? [[r.segmentId, r.t0] as const] : [])));
+      this.closed = closedChunks(lines, this.wiring.runner.chunkOptions).map((c) => ({ lines: c.lines, closingT0: t0Of.get(lines[c.through].segmentId)! }));
+      this.keepSentMatching(this.closed.map((c) => c.lines));
+    }
+    const next = this.closed[this.sent.length];
+    return next && next.closingT0 < this.wiring.horizon() ? next : undefined;
   }
 
   /**
@@ -175,7 +191,7 @@ export class LiveExtraction {
   private async publish(final: boolean): Promise<void> {
     const header = this.records[0] as JournalContents['header'];
     const base = baseRecords(this.records);
-    const desired = modelExtractionRecords({ header, records: base, tornTail: false }, reduceChunks(this.sent, this.answers), this.sofar!);
+    const desired = modelExtractionRecords({ header, records: base, tornTail: false }, this.reduced(), this.sofar!);
     const refinement = desired.pop()!;
     const entries = desired.filter(isEntry);
     const latest = latestById(this.records.filter(isEntry));

@@ -3,7 +3,7 @@
  * parts. Each source's pipeline (sourcePipeline.ts) hands what it recognizes to accept(), which journals a final, has
  * the ledger (ledger.ts) find the items and decisions it brings, journals those, announces, and has the notes writer
  * (notesWriter.ts) refresh the notes file. Echo suppression: echo.ts; counters: stats.ts; the opt-in model extraction
- * while the meeting runs: liveExtraction.ts (at stop only: refine.ts); what a session is started with and tells its
+ * while the meeting runs (the last chunks at stop): liveExtraction.ts; what a session is started with and tells its
  * owner: config.ts.
  *
  * Guarantees: a final segment (and every item revision) is journaled (flushed) before it is announced; stop() waits
@@ -14,7 +14,7 @@
 import * as path from 'node:path';
 import { ActionItem, LiveSourceKind, RecognizerCounters, SessionMode, SessionState, SessionStopResult, SourceKind, TranscriptSegment } from '../../protocol/protocol';
 import { SAMPLE_RATE } from '../capture/source';
-import { Decoder, RecognizedSegment } from '../asr/streaming';
+import { RecognizedSegment } from '../asr/streaming';
 import { DegradeLadder } from '../asr/degrade';
 import { Journal, JournalRecord, JournalWriteError, readJournal, segmentsOf } from '../journal/journal';
 import { errnoCode, journalCreateMessage, journalWriteMessage } from '../diskFaults';
@@ -25,7 +25,6 @@ import { EchoSuppressor } from './echo';
 import { EXTRACT_WINDOW_LINES, Ledger } from './ledger';
 import { LiveExtraction } from './liveExtraction';
 import { NotesWriter } from './notesWriter';
-import { refineAtStop } from './refine';
 import { RestoredSession, restoreSession } from './restored';
 import { FlushWaiters, PipelineWiring, ResumePoint, runSourcePipeline } from './sourcePipeline';
 import { SessionStats } from './stats';
@@ -44,12 +43,8 @@ export class Session {
   private readonly flushes = new FlushWaiters();
   /** The opt-in model extraction while the meeting runs (absent: off, or a dictation). */
   private live: LiveExtraction | undefined;
-  /** The sources whose pipeline ended (a file read to its end, a failed device): no final is to come from them. */
-  private readonly endedSources = new Set<SourceKind>();
   /** Per source of a resumed session: where it had got to before the interruption. */
   private resumed: ReadonlyMap<SourceKind, ResumePoint> = new Map();
-  /** Per source: the start (s) of its last final journaled. */
-  private readonly lastFinalT0 = new Map<SourceKind, number>();
   /** The workspace folder last journaled (segments' paths are relative to it). */
   private workspaceRoot: string | undefined;
   /** Live sources paused by the user (announced with every state). */
@@ -89,7 +84,10 @@ export class Session {
       sessionId: this.id, runner, ledger: this.ledger,
       append: (record) => this.append(record),
       recognizerIdleMs: () => this.stats.recognizerIdleMs,
-      horizon: () => this.finalsHorizon(),
+      horizon: () => {
+        const segmenter = this.config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS;
+        return this.stats.finalsHorizon(this.config.sources.map((s) => s.kind), this.paused, segmenter.maxUtteranceSec + segmenter.preRollMs / 1000);
+      },
       announce: (items, decisions) => this.announce(() => {
         items.forEach((i) => this.events.actionItem(i));
         decisions.forEach((d) => this.events.decision(d));
@@ -101,26 +99,8 @@ export class Session {
     }, records);
   }
 
-  /**
-   * Capture time (s) before which every final is journaled: a final still to come starts after its source's last one
-   * (a source's utterances come in order) and no earlier than an utterance's longest before what the source has read.
-   * Sources that ended or are paused bring none (a paused one's next utterance starts after the resume).
-   */
-  private finalsHorizon(): number {
-    const segmenter = this.config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS;
-    const longest = segmenter.maxUtteranceSec + segmenter.preRollMs / 1000;
-    let horizon = Infinity;
-    for (const source of this.config.sources) {
-      if (this.endedSources.has(source.kind) || this.paused.includes(source.kind as LiveSourceKind)) continue;
-      const last = this.lastFinalT0.get(source.kind) ?? -Infinity;
-      horizon = Math.min(horizon, Math.max(last + 1e-6, this.stats.capturedSecOf(source.kind) - longest));
-    }
-    return horizon;
-  }
-
   /** Journals a record (flushed when it resolves); the live extraction sees it at once. */
   private append(record: JournalRecord): Promise<void> {
-    if (record.type === 'segment') this.lastFinalT0.set(record.source, Math.max(this.lastFinalT0.get(record.source) ?? -Infinity, record.t0));
     this.live?.journaled(record);
     return this.journal.append(record);
   }
@@ -192,7 +172,8 @@ export class Session {
   private begin(): this {
     this.setState('streaming');
     const wiring: PipelineWiring = {
-      config: { ...this.config, decoder: this.trackedDecoder() }, degrade: this.degrade, stats: this.stats, echo: this.echo, flushes: this.flushes,
+      // Counted: the language model waits for whisper to be idle (SessionStats.recognizerIdleMs).
+      config: { ...this.config, decoder: this.stats.counting(this.config.decoder, () => this.live?.poke()) }, degrade: this.degrade, stats: this.stats, echo: this.echo, flushes: this.flushes,
       accept: (segment, speaker) => this.accept(segment, speaker),
       failed: (e) => {
         // The session survives a failed source: what was finalized stays, the error is reported at the end. A journal
@@ -202,7 +183,7 @@ export class Session {
       },
     };
     const runs = this.config.sources.map((s) => runSourcePipeline(s, this.abort.signal, this.resumed.get(s.kind), wiring).then(() => {
-      this.endedSources.add(s.kind);
+      this.stats.sourceEnded(s.kind);
       this.live?.poke();
     }));
     this.pipelines = Promise.all(runs).then(() => undefined);
@@ -210,23 +191,6 @@ export class Session {
     this.ended = this.pipelines.then(() => this.stop());
     this.ended.catch(() => undefined); // reported to whoever awaits stop() or done()
     return this;
-  }
-
-  /** The session's decoder, counted: the language model waits for whisper to be idle (SessionStats.recognizerIdleMs). */
-  private trackedDecoder(): Decoder {
-    const decoder = this.config.decoder;
-    return {
-      decode: async (request) => {
-        this.stats.decodeStarted();
-        try {
-          return await decoder.decode(request);
-        } finally {
-          this.stats.decodeEnded();
-          this.live?.poke();
-        }
-      },
-      ...(decoder.abortPartial ? { abortPartial: () => decoder.abortPartial!() } : {}),
-    };
   }
 
   get id(): string {
@@ -302,14 +266,8 @@ export class Session {
     if (this.live && this.stats.finals > 0) {
       // Only the chunks not yet sent are left; every record is journaled (and announced) before the end record.
       await this.live.finish();
-    } else if (this.live) {
+    } else {
       this.config.extractChunks?.close();
-    } else if (this.config.extractWithModel && this.stats.finals > 0 && this.mode !== 'dictation') {
-      // Its records are journaled (and announced) before the end record.
-      await refineAtStop((contents) => this.config.extractWithModel!(contents), this.journal, this.ledger, this.id, (items, decisions) => this.announce(() => {
-        items.forEach((i) => this.events.actionItem(i));
-        decisions.forEach((d) => this.events.decision(d));
-      }));
     }
     let failure: string | undefined;
     try {
@@ -357,7 +315,7 @@ export class Session {
     await this.stamp(segment);
     const { sessionId: _id, final: _final, ...journaled } = segment;
     await this.append({ type: 'segment', ...journaled });
-    this.stats.journaled(segment.t1);
+    this.stats.journaled(segment.source, segment.t0, segment.t1);
     // Dictation is text for the cursor: no items, no decisions, no notes file.
     if (this.mode === 'dictation') return this.announce(() => this.events.transcript(segment));
     const { items, decisions } = this.ledger.extract({ speaker, text: segment.text, t0: segment.t0, segmentId: segment.segmentId });

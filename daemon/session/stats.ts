@@ -8,7 +8,7 @@
  */
 import { RecognizerCounters, SourceKind } from '../../protocol/protocol';
 import { SAMPLE_RATE } from '../capture/source';
-import { newRecognizerStats, RecognizerStats } from '../asr/streaming';
+import { Decoder, newRecognizerStats, RecognizerStats } from '../asr/streaming';
 import { RestoredSession } from './restored';
 
 export class SessionStats {
@@ -24,6 +24,10 @@ export class SessionStats {
   private decoding = 0;
   /** performance.now() when the last decode was answered. */
   private lastDecodeEnd = -Infinity;
+  /** Per source: the start (s) of its last final journaled. */
+  private readonly lastFinalStart = new Map<SourceKind, number>();
+  /** Sources whose pipeline ended (a file read to its end, a failed device): no final is to come from them. */
+  private readonly ended = new Set<SourceKind>();
   /** Final segments journaled. */
   finals = 0;
   /** Capture time (s) where the last journaled final ends: what a journal failure keeps. */
@@ -60,13 +64,41 @@ export class SessionStats {
     return stats;
   }
 
-  decodeStarted(): void {
-    this.decoding++;
+  /** `decoder`, its decodes counted (recognizerIdleMs); `answered` is called after each. */
+  counting(decoder: Decoder, answered: () => void): Decoder {
+    return {
+      decode: async (request) => {
+        this.decoding++;
+        try {
+          return await decoder.decode(request);
+        } finally {
+          this.decoding--;
+          this.lastDecodeEnd = performance.now();
+          answered();
+        }
+      },
+      ...(decoder.abortPartial ? { abortPartial: () => decoder.abortPartial!() } : {}),
+    };
   }
 
-  decodeEnded(): void {
-    this.decoding--;
-    this.lastDecodeEnd = performance.now();
+  sourceEnded(source: SourceKind): void {
+    this.ended.add(source);
+  }
+
+  /**
+   * Capture time (s) before which every final of `sources` is journaled: a final still to come starts after its
+   * source's last one (a source's utterances come in order) and no earlier than `longestSec` (an utterance's longest)
+   * before what the source has read. Sources that ended or are `paused` bring none (a paused one's next utterance
+   * starts after the resume).
+   */
+  finalsHorizon(sources: readonly SourceKind[], paused: readonly SourceKind[], longestSec: number): number {
+    let horizon = Infinity;
+    for (const source of sources) {
+      if (this.ended.has(source) || paused.includes(source)) continue;
+      const last = this.lastFinalStart.get(source) ?? -Infinity;
+      horizon = Math.min(horizon, Math.max(last + 1e-6, this.capturedSecOf(source) - longestSec));
+    }
+    return horizon;
   }
 
   /**
@@ -88,7 +120,9 @@ export class SessionStats {
     this.maxDegradeLevel = Math.max(this.maxDegradeLevel, level);
   }
 
-  journaled(endSec: number): void {
+  /** A final of `source` from `startSec` to `endSec` was journaled. */
+  journaled(source: SourceKind, startSec: number, endSec: number): void {
+    this.lastFinalStart.set(source, Math.max(this.lastFinalStart.get(source) ?? -Infinity, startSec));
     this.lastJournaledEnd = Math.max(this.lastJournaledEnd, endSec);
     this.finals++;
   }
