@@ -1,18 +1,20 @@
 /**
- * The opt-in language-model extraction run for a session at its stop (or its finalization): the runner handed to a
- * session or to finalizeStored.ts, and its cancellation. It only asks the model and answers records; writing them to
- * the journal is the caller's. Provider 'local': the model process (understanding/local/) is started on the run's first
- * call and closed when the run ends, cancelled or not: its memory is given back when the notes are done.
+ * The opt-in language-model extraction for a session: the chunk runner a live session extracts with while it runs
+ * (session/liveExtraction.ts), the whole-meeting runner finalizeStored.ts uses, and their cancellation. It only asks
+ * the model and answers; writing to the journal is the caller's. Provider 'local': the model process
+ * (understanding/local/) starts on the first call and is closed when the run (or the session's live runner) ends,
+ * cancelled or not, and after a minute idle: its memory is given back when the notes are done.
  */
-import { DEFAULT_ENHANCEMENT_TOKEN_BUDGET } from '../../protocol/protocol';
+import { DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
 import { JournalContents, JournalRecord } from '../journal/journal';
-import { DEFAULT_CHUNK_OPTIONS, modelChunks, modelExtractionRecords, reduceChunks } from '../understanding/modelExtract';
-import { Chat, clientChat, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
+import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, modelChunks, modelExtractionRecords, reduceChunks } from '../understanding/modelExtract';
+import { Chat, clientChat, ExtractionRunOptions, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
 import { LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { recommendNotesModel } from '../understanding/local/notesCatalog';
 import { notesCacheDir } from '../understanding/local/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
+import { ChunkRunner } from '../session/config';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 
 export type ModelExtractor = (journal: JournalContents) => Promise<JournalRecord[]>;
@@ -30,31 +32,19 @@ export class ModelExtractions {
    * asked): the whole meeting in chunks, answers merged into journal records. Never rejects.
    */
   extractorFor(sessionId: string): ModelExtractor | undefined {
-    const settings = this.config.enhancement;
-    if (!settings || settings.provider === 'off' || (settings.provider === 'vscode-lm' && !this.config.askClient)) return undefined;
+    const settings = this.settings();
+    if (!settings) return undefined;
     return async (journal) => {
-      const chunks = modelChunks(journal, { ...DEFAULT_CHUNK_OPTIONS, ...(settings.chunkChars ? { chunkChars: settings.chunkChars } : {}) });
+      const chunks = modelChunks(journal, chunkOptionsOf(settings));
       if (!chunks.length) return [];
       const abort = new AbortController();
       this.running.set(sessionId, abort);
       let host: LocalModelHost | undefined;
       try {
-        let chat: Chat;
-        let runSettings = settings;
-        if (settings.provider === 'local') {
-          const modelPath = await this.localModel(sessionId, chunks.length);
-          if (!modelPath) return [];
-          host = this.hostFor(modelPath);
-          chat = localChat(host);
-          runSettings = localRunSettings(settings);
-        } else {
-          chat = settings.provider === 'vscode-lm' ? clientChat(sessionId, this.config.askClient!) : openAiCompatibleChat(settings);
-        }
-        const run = await runModelExtraction(sessionId, { title: journal.header.title, date: journal.header.startedAt }, chunks, {
-          settings: runSettings, chat, signal: abort.signal,
-          progress: (p) => this.events.extractionProgress?.(p),
-          report: (r) => this.events.refinement?.(r),
-        });
+        const options = await this.runOptions(sessionId, settings, abort.signal, chunks.length);
+        if (!options) return [];
+        host = options.host;
+        const run = await runModelExtraction(sessionId, { title: journal.header.title, date: journal.header.startedAt }, chunks, options);
         if (run.summary.finished === run.summary.failed && run.summary.state === 'done' && run.answers.every((a) => a === null)) return [];
         return modelExtractionRecords(journal, reduceChunks(chunks, run.answers), run.summary);
       } catch {
@@ -97,6 +87,71 @@ export class ModelExtractions {
     this.local?.close();
   }
 
+  /**
+   * The chunk runner of a session that extracts while it runs (same opt-in, same providers): registered for cancel
+   * from now until the session closes it. Live, one chunk at a time, whatever the settings' concurrency.
+   */
+  chunkRunnerFor(sessionId: string, meeting: { title: string; date: string }): ChunkRunner | undefined {
+    const settings = this.settings();
+    if (!settings) return undefined;
+    const abort = new AbortController();
+    this.running.set(sessionId, abort);
+    return {
+      chunkOptions: chunkOptionsOf(settings),
+      signal: abort.signal,
+      run: async (chunks, how) => {
+        const options = await this.runOptions(sessionId, how.live ? { ...settings, maxConcurrency: 1 } : settings, abort.signal, how.ofChunks);
+        if (!options) {
+          // No model file: reported once (localModel); as a declined run, nothing more is asked of it this meeting.
+          const summary = how.continues ?? { provider: settings.provider as 'local', model: settings.model ?? 'local model', chunks: how.ofChunks, finished: 0, failed: 0, tokens: 0, state: 'done' as const };
+          return { answers: chunks.map(() => null), summary: { ...summary, chunks: how.ofChunks }, message: 'the local model is not available', declined: true };
+        }
+        const sofar = how.continues;
+        if (sofar && sofar.state !== 'done') {
+          // Cancelled or out of budget while the meeting ran: nothing more is sent; the end is said once more, with the count.
+          const summary = { ...sofar, chunks: how.ofChunks };
+          const message = sofar.state === 'cancelled' ? `cancelled after ${sofar.finished} of ${how.ofChunks} chunks`
+            : `token budget spent after ${sofar.finished} of ${how.ofChunks} chunks: the rest of the meeting was not sent`;
+          options.progress({ sessionId, state: sofar.state, chunks: how.ofChunks, finished: sofar.finished, failed: sofar.failed, tokens: sofar.tokens, tokenBudget: settings.tokenBudget ?? DEFAULT_ENHANCEMENT_TOKEN_BUDGET, message });
+          return { answers: chunks.map(() => null), summary, message, declined: false };
+        }
+        const progress = options.progress;
+        return runModelExtraction(sessionId, meeting, chunks, {
+          ...options, ofChunks: how.ofChunks, ...(sofar ? { continues: sofar } : {}),
+          // The meeting goes on: a chunk done is not the run done.
+          progress: how.live ? (p) => progress(p.state === 'done' ? { ...p, state: 'running', message: `${p.finished} of ${p.chunks} chunks read so far; the rest as the meeting goes on` } : p) : progress,
+        });
+      },
+      close: () => {
+        if (settings.provider === 'local') this.local?.close();
+        if (this.running.get(sessionId) === abort) this.running.delete(sessionId);
+      },
+    };
+  }
+
+  /** The opt-in settings, when the user opted in (and, for 'vscode-lm', a client can be asked). */
+  private settings(): EnhancementSettings | undefined {
+    const settings = this.config.enhancement;
+    if (!settings || settings.provider === 'off' || (settings.provider === 'vscode-lm' && !this.config.askClient)) return undefined;
+    return settings;
+  }
+
+  /**
+   * How to ask the chosen provider; for 'local' its model process (undefined, the failure reported and the rules' notes
+   * kept, when there is no model file to load).
+   */
+  private async runOptions(sessionId: string, settings: EnhancementSettings, signal: AbortSignal, chunks: number): Promise<(ExtractionRunOptions & { host?: LocalModelHost }) | undefined> {
+    const events = { progress: (p: Parameters<ExtractionRunOptions['progress']>[0]) => this.events.extractionProgress?.(p), report: (r: Parameters<ExtractionRunOptions['report']>[0]) => this.events.refinement?.(r) };
+    if (settings.provider !== 'local') {
+      const chat: Chat = settings.provider === 'vscode-lm' ? clientChat(sessionId, this.config.askClient!) : openAiCompatibleChat(settings);
+      return { settings, chat, signal, ...events };
+    }
+    const modelPath = await this.localModel(sessionId, chunks);
+    if (!modelPath) return undefined;
+    const host = this.hostFor(modelPath);
+    return { settings: localRunSettings(settings), chat: localChat(host), signal, host, ...events };
+  }
+
   /** Cancels a session's extraction: in-flight calls are aborted; what finished chunks found is kept. */
   cancel(sessionId: string): { cancelled: boolean } {
     const abort = this.running.get(sessionId);
@@ -105,3 +160,5 @@ export class ModelExtractions {
     return { cancelled: true };
   }
 }
+
+const chunkOptionsOf = (settings: EnhancementSettings): ChunkOptions => ({ ...DEFAULT_CHUNK_OPTIONS, ...(settings.chunkChars ? { chunkChars: settings.chunkChars } : {}) });

@@ -68,7 +68,8 @@ export class SessionPipeline {
   configFor(s: SessionFacts): SessionConfig {
     const { sessionId, startedAt, sources, dictation } = s;
     const vad = vadConfig(this.config.vad, dictation ? 'dictation' : 'meeting');
-    const extractWithModel = this.extractions.extractorFor(sessionId);
+    // The opt-in model extraction runs while the meeting does (a dictation is never extracted).
+    const extractChunks = dictation ? undefined : this.extractions.chunkRunnerFor(sessionId, { title: s.title, date: startedAt.toISOString() });
     return {
       sessionId,
       title: s.title,
@@ -97,7 +98,7 @@ export class SessionPipeline {
         void this.models.useSmallerModel(rung.smallerModel === true);
       },
       ...(s.audioFile ? { audioFile: s.audioFile } : {}),
-      ...(extractWithModel && !dictation ? { extractWithModel } : {}),
+      ...(extractChunks ? { extractChunks } : {}),
     };
   }
 

@@ -6,9 +6,10 @@ import { ActionItem, Decision, FilePace, LiveSourceKind, SessionMode, SessionSta
 import { AudioSource } from '../capture/source';
 import { Decoder, StreamingOptions } from '../asr/streaming';
 import { DegradeRung, DegradeThresholds } from '../asr/degrade';
-import { JournalContents, JournalRecord } from '../journal/journal';
 import { SegmentAnnotation } from '../anchoring/segmentContext';
 import { SegmenterOptions, SpeechDetector } from '../vad/segmenter';
+import { ChunkOptions, ModelChunk, ModelRunSummary } from '../understanding/modelExtract';
+import { ExtractionRun } from '../understanding/providers';
 
 export interface SessionEvents {
   transcript(segment: TranscriptSegment): void;
@@ -51,14 +52,34 @@ export interface SessionConfig {
   /** Called when a mic segment is dropped because the mic heard the speakers (system audio); never with text. */
   onEchoSuppressed?(segmentId: string, score: number, final: boolean): void;
   /**
-   * The opt-in language-model extraction over the whole meeting, run once at stop before the final notes are written
-   * (absent: off): answers the records to journal (items it added, dismissal revisions, its `refinement` record). The
-   * hook bounds its own time, can be cancelled and reports its own failures; it never rejects.
+   * The opt-in language-model extraction (absent: off), run while the meeting does: each chunk as soon as it is closed
+   * and whisper is idle, the last ones at stop before the final notes are written (liveExtraction.ts). The runner
+   * bounds its own time, can be cancelled and reports its own failures; it never rejects.
    */
-  extractWithModel?(journal: JournalContents): Promise<JournalRecord[]>;
+  extractChunks?: ChunkRunner;
   /**
    * What a final segment is stamped with before it is journaled: its mentions of workspace files and symbols and
    * where the user was looking when it started. Must be quick and synchronous: the final waits for it.
    */
   annotate?(segment: { text: string; t0: number }): SegmentAnnotation;
+}
+
+/**
+ * The opt-in language-model extraction in chunks, for a session that extracts while it runs (liveExtraction.ts): the
+ * provider's runner (service/modelExtractions.ts), one per session, cancelled by earshot/extraction/cancel.
+ */
+export interface ChunkRunner {
+  /** How the meeting is cut (the user's chunk size). */
+  readonly chunkOptions: ChunkOptions;
+  /** Aborted by earshot/extraction/cancel: nothing is sent after it, live or at stop. */
+  readonly signal: AbortSignal;
+  /**
+   * Sends `chunks` to the model and answers one answer per chunk (null: none) and the meeting's run so far. `live`: one
+   * at a time, the meeting goes on (its progress stays 'running'); at stop, as many at once as the settings allow.
+   * `continues`: the run so far, carried on (tokens against the budget, chunks counted over the whole meeting); a run
+   * that was cancelled or spent its budget sends nothing more. `ofChunks`: the meeting's chunks so far. Never rejects.
+   */
+  run(chunks: readonly ModelChunk[], how: { live: boolean; ofChunks: number; continues?: ModelRunSummary }): Promise<ExtractionRun>;
+  /** The session is over: a cancel no longer finds it. */
+  close(): void;
 }

@@ -1,13 +1,15 @@
 /**
  * The session's ledger of action items and decisions: the latest revision of each, keyed by the segment it is anchored
  * to, and the window of final lines extraction re-reads. It makes revisions: found by extraction, ticked done (through
- * the protocol or by hand in the notes file), or rewritten by the model refinement at stop.
+ * the protocol or by hand in the notes file); and it keeps the language model's (its dismissals and completions of rule
+ * items, the items it added: liveExtraction.ts), so that a tick builds on them
+ * and the rules, re-reading their window, never undo them unless what they find changed.
  *
  * Memory only: it never journals, announces or reads a file. The session journals each revision it returns before
  * announcing it, so a revision is made here first and kept on disk next.
  */
 import { ActionItem, Decision } from '../../protocol/protocol';
-import { ActionItemRecord } from '../journal/journal';
+import { ActionItemRecord, DecisionRecord } from '../journal/journal';
 import { extract, SpokenLine } from '../understanding/extract';
 import { ActionItemDoneError, doneRevision } from '../documents/done';
 import { handTicks } from '../documents/previousNotes';
@@ -22,6 +24,10 @@ export class Ledger {
   /** The latest revision announced of each item and decision, by anchor (see extract). */
   private readonly itemsByKey = new Map<string, ActionItem>();
   private readonly decisionsByKey = new Map<string, Decision>();
+  /** What the rules last found at each key (see reconcile): the latest revision may be the model's. */
+  private readonly foundByKey = new Map<string, string>();
+  /** Items and decisions a language model added (no key: the rules never find them), by id. */
+  private readonly modelEntries = new Map<string, ActionItem | Decision>();
   /** Items and decisions share one id counter ("a1", "d2"). */
   private itemCount = 0;
 
@@ -32,6 +38,7 @@ export class Ledger {
     this.itemCount = restored.itemCount;
     for (const [key, item] of restored.items) this.itemsByKey.set(key, item);
     for (const [key, decision] of restored.decisions) this.decisionsByKey.set(key, decision);
+    for (const entry of restored.modelEntries) this.modelEntries.set(entry.id, entry);
     this.spoken.push(...restored.spoken);
   }
 
@@ -63,11 +70,11 @@ export class Ledger {
       due: f.due, duePhrase: f.duePhrase, segmentId: f.segmentId!, t0: f.t0 ?? t0Of(f.segmentId!),
       // The user's tick outlives a refined wording.
       ...(prev?.done !== undefined ? { done: prev.done } : {}),
-    }), (i) => [i.text, i.owner, i.due, i.duePhrase].join('\u0000'));
+    }), (i) => [i.text, i.owner, i.due, i.duePhrase].join('\u0000'), this.foundByKey);
     const decisions = reconcile(this.decisionsByKey, keyed(found.decisions), inWindow, (f, prev): Decision => ({
       sessionId: this.sessionId, id: prev?.id ?? `d${++this.itemCount}`, revision: (prev?.revision ?? 0) + 1, text: f.text, kind: f.kind ?? 'decision',
       segmentId: f.segmentId!, t0: f.t0 ?? t0Of(f.segmentId!),
-    }), (d) => [d.text, d.kind].join('\u0000'));
+    }), (d) => [d.text, d.kind].join('\u0000'), this.foundByKey);
     return { items, decisions };
   }
 
@@ -77,38 +84,47 @@ export class Ledger {
    */
   markDone(id: string, done: boolean): { item: ActionItem; changed: boolean } {
     const entry = [...this.itemsByKey].find(([, item]) => item.id === id);
-    if (!entry) throw new ActionItemDoneError('unknown', `Session ${this.sessionId} has no action item ${JSON.stringify(id)}.`);
-    const [key, latest] = entry;
+    const added = this.modelEntries.get(id);
+    const latest = entry?.[1] ?? (added && isItem(added) ? added : undefined);
+    if (!latest) throw new ActionItemDoneError('unknown', `Session ${this.sessionId} has no action item ${JSON.stringify(id)}.`);
     const next = doneRevision(latest, done, this.sessionId);
     if (!next) return { item: latest, changed: false };
-    this.itemsByKey.set(key, next);
+    if (entry) this.itemsByKey.set(entry[0], next);
+    else this.modelEntries.set(id, next);
     return { item: next, changed: true };
   }
 
   /** The boxes ticked or unticked by hand in the notes file as it reads now (`notes`: undefined when there is none). */
   handTicks(notes: string | undefined): { id: string; done: boolean }[] {
-    return handTicks(notes, [...this.itemsByKey.values()].map(({ sessionId: _s, ...item }) => ({ type: 'actionItem' as const, ...item })));
+    const items = [...this.itemsByKey.values(), ...[...this.modelEntries.values()].filter(isItem)];
+    return handTicks(notes, items.map(({ sessionId: _s, ...item }) => ({ type: 'actionItem' as const, ...item })));
   }
 
-  /** The refinement's revisions of items, journaled: a tick after this builds on them. */
-  revised(records: readonly ActionItemRecord[]): void {
-    for (const [key, item] of this.itemsByKey) {
-      const revised = records.find((i) => i.id === item.id);
-      if (revised) {
-        const { type: _t, ...rest } = revised;
-        this.itemsByKey.set(key, { sessionId: this.sessionId, ...rest });
-      }
+  /**
+   * A language model's revisions and additions, about to be journaled: a tick or a rule revision after this builds on
+   * them (the rules find an item again unchanged: the model's revision stands).
+   */
+  revised(records: readonly (ActionItemRecord | DecisionRecord)[]): void {
+    for (const record of records) {
+      const { type, ...rest } = record;
+      const next = { sessionId: this.sessionId, ...rest } as ActionItem | Decision;
+      const byKey: Map<string, ActionItem | Decision> = type === 'actionItem' ? this.itemsByKey : this.decisionsByKey;
+      const key = [...byKey].find(([, x]) => x.id === record.id)?.[0];
+      if (key !== undefined) byKey.set(key, next);
+      else this.modelEntries.set(record.id, next);
     }
   }
 }
+
+const isItem = (x: ActionItem | Decision): x is ActionItem => x.id.startsWith('a');
 
 /**
  * Brings `announced` up to date with `found` and returns the new revisions to journal and announce: new entries,
  * changed ones, and (marked removed) announced ones whose segment is in the window but which were not found again.
  */
-function reconcile<F, T extends { revision: number; segmentId: string; removed?: boolean }>(
+function reconcile<F, T extends { revision: number; segmentId: string; removed?: boolean; dismissed?: unknown }>(
   announced: Map<string, T>, found: { key: string; found: F }[], inWindow: Set<string | undefined>,
-  make: (f: F, previous: T | undefined) => T, content: (t: T) => string,
+  make: (f: F, previous: T | undefined) => T, content: (t: T) => string, foundByKey: Map<string, string>,
 ): T[] {
   const out: T[] = [];
   const seen = new Set<string>();
@@ -116,7 +132,11 @@ function reconcile<F, T extends { revision: number; segmentId: string; removed?:
     seen.add(key);
     const previous = announced.get(key);
     const next = make(f, previous);
-    if (previous && !previous.removed && content(previous) === content(next)) continue;
+    // Compared with what the rules found last, not with the latest revision: a model's dismissal or completion of the
+    // item stands while the rules find it unchanged.
+    const same = foundByKey.get(key) ?? (previous && content(previous));
+    if (previous && (!previous.removed || previous.dismissed) && same === content(next)) continue;
+    foundByKey.set(key, content(next));
     announced.set(key, next);
     out.push(next);
   }

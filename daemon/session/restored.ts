@@ -7,6 +7,7 @@ import { ActionItem, Decision, SourceKind } from '../../protocol/protocol';
 import { ActionItemRecord, DecisionRecord, JournalContents, JournalRecord, latestById } from '../journal/journal';
 import { capturedSecOf, utteranceNumber } from '../journal/recovery';
 import { SpokenLine } from '../understanding/extract';
+import { isModelItem } from '../understanding/modelExtract';
 
 /** What a session held in memory when its daemon died, as the journal tells it. */
 export interface RestoredSession {
@@ -17,6 +18,8 @@ export interface RestoredSession {
   /** The latest revision of every extracted item and decision, by the key extraction anchors them with. */
   items: [string, ActionItem][];
   decisions: [string, Decision][];
+  /** Items and decisions a language model added while the meeting ran (never re-extracted: no key). */
+  modelEntries: (ActionItem | Decision)[];
   /** The last final lines, the extraction window. */
   spoken: SpokenLine[];
   /** Per source: utterances numbered so far (the N of the highest "<source>-N"), its last final's text and end. */
@@ -45,12 +48,14 @@ export function restoreSession(contents: JournalContents, windowLines: number): 
     entry.endSec = Math.max(entry.endSec, s.t1);
     sources.set(s.source, entry);
   }
+  const isModelId = (id: string) => modelIds.has(id);
   const idNumber = (id: string) => Number(/^[ad](\d+)$/.exec(id)?.[1] ?? 0);
   const sessionId = contents.header.sessionId;
   const keyed = <R extends { id: string; revision: number; segmentId: string; type: string }, T>(list: R[], make: (r: R) => T): [string, T][] => {
     const bySegment = new Map<string, R[]>();
     for (const r of latestById(list).values()) {
-      if (!r.segmentId) continue; // added by the refinement at stop: no anchor, never re-extracted
+      // Added by the refinement at stop (no anchor) or by the model while the meeting ran: never re-extracted.
+      if (!r.segmentId || isModelId(r.id)) continue;
       bySegment.set(r.segmentId, [...(bySegment.get(r.segmentId) ?? []), r]);
     }
     const out: [string, T][] = [];
@@ -61,12 +66,15 @@ export function restoreSession(contents: JournalContents, windowLines: number): 
   };
   const itemRecords = records.filter((r): r is ActionItemRecord => r.type === 'actionItem');
   const decisionRecords = records.filter((r): r is DecisionRecord => r.type === 'decision');
+  const modelIds = new Set([...itemRecords, ...decisionRecords].filter((r) => isModelItem(r)).map((r) => r.id));
   const workspace = records.filter((r): r is Extract<JournalRecord, { type: 'workspace' }> => r.type === 'workspace').pop();
   return {
     finals: segments.length,
     itemCount: Math.max(0, ...[...itemRecords, ...decisionRecords].map((r) => idNumber(r.id))),
     items: keyed(itemRecords, ({ type: _t, ...r }) => ({ sessionId, ...r })),
     decisions: keyed(decisionRecords, ({ type: _t, ...r }) => ({ sessionId, ...r })),
+    modelEntries: [...latestById(itemRecords).values(), ...latestById(decisionRecords).values()]
+      .filter((r) => modelIds.has(r.id)).map(({ type: _t, ...r }) => ({ sessionId, ...r }) as ActionItem | Decision),
     // Lines in the order they were finalized, as the live window had them.
     spoken: segments.slice(-windowLines).map((s) => ({ speaker: s.speaker, text: s.text, t0: s.t0, segmentId: s.segmentId })),
     sources,

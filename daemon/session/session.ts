@@ -2,8 +2,9 @@
  * One recording session: the state machine IDLE → STREAMING → STOPPING → FINALIZING → DONE, and the wiring of its
  * parts. Each source's pipeline (sourcePipeline.ts) hands what it recognizes to accept(), which journals a final, has
  * the ledger (ledger.ts) find the items and decisions it brings, journals those, announces, and has the notes writer
- * (notesWriter.ts) refresh the notes file. Echo suppression: echo.ts; counters: stats.ts; the model refinement at
- * stop: refine.ts; what a session is started with and tells its owner: config.ts.
+ * (notesWriter.ts) refresh the notes file. Echo suppression: echo.ts; counters: stats.ts; the opt-in model extraction
+ * while the meeting runs (the last chunks at stop): liveExtraction.ts; what a session is started with and tells its
+ * owner: config.ts.
  *
  * Guarantees: a final segment (and every item revision) is journaled (flushed) before it is announced; stop() waits
  * for every source to close and the recognizer to flush its last utterance; stop() twice returns the same result;
@@ -15,18 +16,19 @@ import { ActionItem, LiveSourceKind, RecognizerCounters, SessionMode, SessionSta
 import { SAMPLE_RATE } from '../capture/source';
 import { RecognizedSegment } from '../asr/streaming';
 import { DegradeLadder } from '../asr/degrade';
-import { Journal, JournalWriteError, readJournal, segmentsOf } from '../journal/journal';
+import { Journal, JournalRecord, JournalWriteError, readJournal, segmentsOf } from '../journal/journal';
 import { errnoCode, journalCreateMessage, journalWriteMessage } from '../diskFaults';
 import { SegmentAnnotation } from '../anchoring/segmentContext';
 import { readIfExists } from '../documents/notesFile';
 import { SessionConfig, SessionEvents } from './config';
 import { EchoSuppressor } from './echo';
 import { EXTRACT_WINDOW_LINES, Ledger } from './ledger';
+import { LiveExtraction } from './liveExtraction';
 import { NotesWriter } from './notesWriter';
-import { refineAtStop } from './refine';
 import { RestoredSession, restoreSession } from './restored';
 import { FlushWaiters, PipelineWiring, ResumePoint, runSourcePipeline } from './sourcePipeline';
 import { SessionStats } from './stats';
+import { DEFAULT_SEGMENTER_OPTIONS } from '../vad/segmenter';
 
 export type { SessionConfig, SessionEvents } from './config';
 
@@ -39,6 +41,8 @@ export class Session {
   private readonly ledger: Ledger;
   private readonly notes: NotesWriter;
   private readonly flushes = new FlushWaiters();
+  /** The opt-in model extraction while the meeting runs (absent: off, or a dictation). */
+  private live: LiveExtraction | undefined;
   /** Per source of a resumed session: where it had got to before the interruption. */
   private resumed: ReadonlyMap<SourceKind, ResumePoint> = new Map();
   /** The workspace folder last journaled (segments' paths are relative to it). */
@@ -72,6 +76,35 @@ export class Session {
     });
   }
 
+  /** Extraction while the meeting runs, from the journal so far (`records`: a resumed session's, or just its header). */
+  private startLiveExtraction(records: readonly JournalRecord[]): void {
+    const runner = this.config.extractChunks;
+    if (!runner || this.mode === 'dictation') return;
+    this.live = new LiveExtraction({
+      sessionId: this.id, runner, ledger: this.ledger,
+      append: (record) => this.append(record),
+      recognizerIdleMs: () => this.stats.recognizerIdleMs,
+      horizon: () => {
+        const segmenter = this.config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS;
+        return this.stats.finalsHorizon(this.config.sources.map((s) => s.kind), this.paused, segmenter.maxUtteranceSec + segmenter.preRollMs / 1000);
+      },
+      announce: (items, decisions) => this.announce(() => {
+        items.forEach((i) => this.events.actionItem(i));
+        decisions.forEach((d) => this.events.decision(d));
+      }),
+      notesChanged: () => this.notes.schedule(),
+      failed: (e) => {
+        if (e instanceof JournalWriteError) this.journalFailed(e);
+      },
+    }, records);
+  }
+
+  /** Journals a record (flushed when it resolves); the live extraction sees it at once. */
+  private append(record: JournalRecord): Promise<void> {
+    this.live?.journaled(record);
+    return this.journal.append(record);
+  }
+
   /** Creates the journal and starts every source. Resolves once the session is STREAMING. */
   static async start(config: SessionConfig, events: SessionEvents): Promise<Session> {
     // A full or read-only disk fails the start with what to do (no half-written journal is left: Journal.create).
@@ -88,9 +121,12 @@ export class Session {
       ...(config.devices && Object.keys(config.devices).length ? { devices: config.devices } : {}),
       ...(config.speakers && Object.keys(config.speakers).length ? { speakers: config.speakers } : {}),
     }).catch((e: Error) => {
+      config.extractChunks?.close();
       throw Object.assign(new Error(journalCreateMessage(path.dirname(config.journalPath), e)), { code: errnoCode(e) ?? (e as JournalWriteError).code });
     });
-    return new Session(config, journal, events).begin();
+    const session = new Session(config, journal, events);
+    session.startLiveExtraction((await readJournal(config.journalPath)).records);
+    return session.begin();
   }
 
   /**
@@ -104,13 +140,18 @@ export class Session {
     const journal = await Journal.reopen(config.journalPath);
     let session: Session;
     try {
-      const restored = restoreSession(await readJournal(config.journalPath), EXTRACT_WINDOW_LINES);
+      const contents = await readJournal(config.journalPath);
+      const restored = restoreSession(contents, EXTRACT_WINDOW_LINES);
       const fromSec = Math.max(0, ...[...restored.sources.values()].map((s) => s.endSec));
       const atSec = Math.max(fromSec, (Date.now() - config.startedAt.getTime()) / 1000);
-      await journal.append({ type: 'resume', at: new Date().toISOString(), fromSec, atSec });
+      const resume: JournalRecord = { type: 'resume', at: new Date().toISOString(), fromSec, atSec };
+      await journal.append(resume);
       session = new Session(config, journal, events);
       session.restore(restored);
+      // The chunks sent before the interruption are sent again: their answers were not kept (what they made is).
+      session.startLiveExtraction([...contents.records, resume]);
     } catch (e) {
+      config.extractChunks?.close();
       await journal.close().catch(() => undefined);
       throw e;
     }
@@ -131,7 +172,8 @@ export class Session {
   private begin(): this {
     this.setState('streaming');
     const wiring: PipelineWiring = {
-      config: this.config, degrade: this.degrade, stats: this.stats, echo: this.echo, flushes: this.flushes,
+      // Counted: the language model waits for whisper to be idle (SessionStats.recognizerIdleMs).
+      config: { ...this.config, decoder: this.stats.counting(this.config.decoder, () => this.live?.poke()) }, degrade: this.degrade, stats: this.stats, echo: this.echo, flushes: this.flushes,
       accept: (segment, speaker) => this.accept(segment, speaker),
       failed: (e) => {
         // The session survives a failed source: what was finalized stays, the error is reported at the end. A journal
@@ -140,7 +182,10 @@ export class Session {
         this.error ??= (e as Error).message;
       },
     };
-    const runs = this.config.sources.map((s) => runSourcePipeline(s, this.abort.signal, this.resumed.get(s.kind), wiring));
+    const runs = this.config.sources.map((s) => runSourcePipeline(s, this.abort.signal, this.resumed.get(s.kind), wiring).then(() => {
+      this.stats.sourceEnded(s.kind);
+      this.live?.poke();
+    }));
     this.pipelines = Promise.all(runs).then(() => undefined);
     // Sources that end by themselves (a file) end the session.
     this.ended = this.pipelines.then(() => this.stop());
@@ -218,12 +263,11 @@ export class Session {
     await this.pipelines;
     this.setState('finalizing');
     await this.notes.settle();
-    if (this.config.extractWithModel && this.stats.finals > 0 && this.mode !== 'dictation') {
-      // Its records are journaled (and announced) before the end record.
-      await refineAtStop((contents) => this.config.extractWithModel!(contents), this.journal, this.ledger, this.id, (items, decisions) => this.announce(() => {
-        items.forEach((i) => this.events.actionItem(i));
-        decisions.forEach((d) => this.events.decision(d));
-      }));
+    if (this.live && this.stats.finals > 0) {
+      // Only the chunks not yet sent are left; every record is journaled (and announced) before the end record.
+      await this.live.finish();
+    } else {
+      this.config.extractChunks?.close();
     }
     let failure: string | undefined;
     try {
@@ -274,13 +318,13 @@ export class Session {
     if (!segment.final || !segment.text) return this.announce(() => this.events.transcript(segment));
     await this.stamp(segment);
     const { sessionId: _id, final: _final, ...journaled } = segment;
-    await this.journal.append({ type: 'segment', ...journaled });
-    this.stats.journaled(segment.t1);
+    await this.append({ type: 'segment', ...journaled });
+    this.stats.journaled(segment.source, segment.t0, segment.t1);
     // Dictation is text for the cursor: no items, no decisions, no notes file.
     if (this.mode === 'dictation') return this.announce(() => this.events.transcript(segment));
     const { items, decisions } = this.ledger.extract({ speaker, text: segment.text, t0: segment.t0, segmentId: segment.segmentId });
-    for (const { sessionId: _s, ...item } of items) await this.journal.append({ type: 'actionItem', ...item });
-    for (const { sessionId: _s, ...decision } of decisions) await this.journal.append({ type: 'decision', ...decision });
+    for (const { sessionId: _s, ...item } of items) await this.append({ type: 'actionItem', ...item });
+    for (const { sessionId: _s, ...decision } of decisions) await this.append({ type: 'decision', ...decision });
     this.announce(() => {
       this.events.transcript(segment);
       items.forEach((i) => this.events.actionItem(i));
@@ -300,7 +344,7 @@ export class Session {
     if (!annotation) return;
     if (annotation.root !== undefined && annotation.root !== this.workspaceRoot) {
       this.workspaceRoot = annotation.root;
-      await this.journal.append({ type: 'workspace', root: annotation.root });
+      await this.append({ type: 'workspace', root: annotation.root });
     }
     if (annotation.mentions?.length) segment.mentions = annotation.mentions;
     if (annotation.viewing) segment.viewing = annotation.viewing;
@@ -334,7 +378,7 @@ export class Session {
     const revision = this.ledger.markDone(id, done);
     if (!revision.changed) return revision;
     const { sessionId: _s, ...record } = revision.item;
-    await this.journal.append({ type: 'actionItem', ...record });
+    await this.append({ type: 'actionItem', ...record });
     this.announce(() => this.events.actionItem(revision.item));
     return revision;
   }

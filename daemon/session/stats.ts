@@ -1,13 +1,14 @@
 /**
  * A session's counters: how much each source captured, how far recognition is behind real time, what the recognizers
- * gave up to keep up, and how much is journaled (finals, and where the last one ends).
+ * gave up to keep up, whether whisper is busy (decodes in flight, finals waiting: the language model waits for it to be
+ * idle), and how much is journaled (finals, and where the last one ends).
  *
  * Owns numbers only: it reads no audio, writes nothing and announces nothing. The pipelines and the session tell it
  * what happened; the session reads it for the health report and the end record.
  */
 import { RecognizerCounters, SourceKind } from '../../protocol/protocol';
 import { SAMPLE_RATE } from '../capture/source';
-import { newRecognizerStats, RecognizerStats } from '../asr/streaming';
+import { Decoder, newRecognizerStats, RecognizerStats } from '../asr/streaming';
 import { RestoredSession } from './restored';
 
 export class SessionStats {
@@ -19,6 +20,14 @@ export class SessionStats {
   /** Per source: what its recognizer gave up to keep up; and the lowest degrade rung reached. */
   private readonly recognizers = new Map<SourceKind, RecognizerStats>();
   private maxDegradeLevel = 0;
+  /** Decodes asked of whisper and not yet answered (queued or running), all sources together. */
+  private decoding = 0;
+  /** performance.now() when the last decode was answered. */
+  private lastDecodeEnd = -Infinity;
+  /** Per source: the start (s) of its last final journaled. */
+  private readonly lastFinalStart = new Map<SourceKind, number>();
+  /** Sources whose pipeline ended (a file read to its end, a failed device): no final is to come from them. */
+  private readonly ended = new Set<SourceKind>();
   /** Final segments journaled. */
   finals = 0;
   /** Capture time (s) where the last journaled final ends: what a journal failure keeps. */
@@ -55,11 +64,65 @@ export class SessionStats {
     return stats;
   }
 
+  /** `decoder`, its decodes counted (recognizerIdleMs); `answered` is called after each. */
+  counting(decoder: Decoder, answered: () => void): Decoder {
+    return {
+      decode: async (request) => {
+        this.decoding++;
+        try {
+          return await decoder.decode(request);
+        } finally {
+          this.decoding--;
+          this.lastDecodeEnd = performance.now();
+          answered();
+        }
+      },
+      ...(decoder.abortPartial ? { abortPartial: () => decoder.abortPartial!() } : {}),
+    };
+  }
+
+  sourceEnded(source: SourceKind): void {
+    this.ended.add(source);
+  }
+
+  /**
+   * Capture time (s) before which every final of `sources` is journaled: a final still to come starts after its
+   * source's last one (a source's utterances come in order) and no earlier than `longestSec` (an utterance's longest)
+   * before what the source has read. Sources that ended or are `paused` bring none (a paused one's next utterance
+   * starts after the resume).
+   */
+  finalsHorizon(sources: readonly SourceKind[], paused: readonly SourceKind[], longestSec: number): number {
+    let horizon = Infinity;
+    for (const source of sources) {
+      if (this.ended.has(source) || paused.includes(source)) continue;
+      const last = this.lastFinalStart.get(source) ?? -Infinity;
+      horizon = Math.min(horizon, Math.max(last + 1e-6, this.capturedSecOf(source) - longestSec));
+    }
+    return horizon;
+  }
+
+  /**
+   * How long whisper has been idle (ms): no decode queued or running and no final waiting for one, for any source;
+   * undefined while it is busy. Cheap: read whenever the language model would start a chunk.
+   */
+  get recognizerIdleMs(): number | undefined {
+    if (this.decoding > 0) return undefined;
+    for (const s of this.recognizers.values()) if (s.finalsPending > 0) return undefined;
+    return performance.now() - this.lastDecodeEnd;
+  }
+
+  /** Seconds of `source` read so far (0 before its first frame). */
+  capturedSecOf(source: SourceKind): number {
+    return (this.capturedSamples.get(source) ?? 0) / SAMPLE_RATE;
+  }
+
   degraded(level: number): void {
     this.maxDegradeLevel = Math.max(this.maxDegradeLevel, level);
   }
 
-  journaled(endSec: number): void {
+  /** A final of `source` from `startSec` to `endSec` was journaled. */
+  journaled(source: SourceKind, startSec: number, endSec: number): void {
+    this.lastFinalStart.set(source, Math.max(this.lastFinalStart.get(source) ?? -Infinity, startSec));
     this.lastJournaledEnd = Math.max(this.lastJournaledEnd, endSec);
     this.finals++;
   }

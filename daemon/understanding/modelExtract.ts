@@ -4,6 +4,8 @@
  * chunks' answers into journal records (reduce). The model adds items and decisions that cite the lines they come
  * from, may fill an owner or due date a rule-based item lacks, and may dismiss a rule-based item: that is a `removed`
  * revision carrying its reason (`dismissed`), shown as dismissed and undoable (earshot/item/restore), never a deletion.
+ * The chunks can also be taken as the meeting grows (closedChunks: the same chunks, each once it can no longer change),
+ * so that a session extracts them while it runs (session/liveExtraction.ts).
  */
 import { ChunkExtraction, DecisionKind, EnhancementProvider } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
@@ -61,20 +63,51 @@ function latestOf(records: readonly JournalRecord[]) {
   };
 }
 
-/** The meeting's chunks, each with the rule-based items anchored in its lines (not those the user restored). */
-export function modelChunks(journal: JournalContents, options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): ModelChunk[] {
-  const lines = segmentsOf(journal.records).filter((s) => s.text.trim())
-    .map((s) => ({ segmentId: s.segmentId, speaker: s.speaker, t0: Math.round(s.t0 * 10) / 10, text: s.text.trim() }));
-  const { items, decisions } = latestOf(journal.records);
-  const shown: ShownItem[] = [
+/** The meeting's lines as the model reads them: every final with text, in time order (as segmentsOf gives them). */
+export function chunkLinesOf(records: readonly JournalRecord[]): ChunkLine[] {
+  return segmentsOf(records as JournalRecord[]).filter((s) => s.text.trim()).map(toChunkLine);
+}
+
+/** One final as a line of a chunk (its time rounded to a tenth of a second). */
+export const toChunkLine = (s: { segmentId: string; speaker: string; t0: number; text: string }): ChunkLine =>
+  ({ segmentId: s.segmentId, speaker: s.speaker, t0: Math.round(s.t0 * 10) / 10, text: s.text.trim() });
+
+/** The rule-based items a model may be shown: not withdrawn, not restored by the user, not added by a model. */
+export function shownItems(records: readonly JournalRecord[]): ShownItem[] {
+  const { items, decisions } = latestOf(records);
+  return [
     ...[...items.values()].filter((i) => !i.removed && !i.restored && i.segmentId && !isModelItem(i))
       .map((i): ShownItem => ({ id: i.id, kind: 'actionItem', text: i.text, owner: i.owner ?? null, segmentId: i.segmentId })),
     ...[...decisions.values()].filter((d) => !d.removed && !d.restored && d.segmentId && !isModelItem(d))
       .map((d): ShownItem => ({ id: d.id, kind: 'decision', text: d.text, segmentId: d.segmentId })),
   ];
-  return chunkLines(lines, options).map((chunk, index) => {
-    const ids = new Set(chunk.map((l) => l.segmentId));
-    return { index, lines: chunk, items: shown.filter((i) => ids.has(i.segmentId)) };
+}
+
+/** A chunk of lines with the shown items anchored in them. */
+export function withItems(lines: ChunkLine[], index: number, shown: readonly ShownItem[]): ModelChunk {
+  const ids = new Set(lines.map((l) => l.segmentId));
+  return { index, lines, items: shown.filter((i) => ids.has(i.segmentId)) };
+}
+
+/** The meeting's chunks, each with the rule-based items anchored in its lines (not those the user restored). */
+export function modelChunks(journal: JournalContents, options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): ModelChunk[] {
+  const shown = shownItems(journal.records);
+  return chunkLines(chunkLinesOf(journal.records), options).map((chunk, index) => withItems(chunk, index, shown));
+}
+
+/**
+ * Incremental chunking, for extraction while the meeting runs: the chunks of `lines` that more lines can no longer
+ * change. chunkLines is greedy and looks only forward, so the chunks of a prefix of the meeting's lines are the
+ * meeting's own chunks, except the last one, which may still grow: every chunk but that one is closed (the line that
+ * did not fit is there). Each closed chunk comes with `through`, the index of the line that closed it: lines arriving
+ * out of time order (another source's late final) must not sort before it for the chunk to stand.
+ */
+export function closedChunks(lines: readonly ChunkLine[], options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): { lines: ChunkLine[]; through: number }[] {
+  const chunks = chunkLines(lines, options);
+  let start = 0;
+  return chunks.slice(0, -1).map((chunk) => {
+    start = lines.indexOf(chunk[0], start);
+    return { lines: chunk, through: start + chunk.length };
   });
 }
 

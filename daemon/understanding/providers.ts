@@ -89,13 +89,23 @@ export interface ExtractionRunOptions {
   report(r: RefinementReport): void;
   /** First backoff in ms (doubled each retry); default 500. */
   backoffMs?: number;
+  /**
+   * Incremental runs (a meeting extracted while it runs, chunk by chunk): the meeting's run so far, which this call
+   * carries on: its tokens count against the budget, its chunks in the progress, its model stands until one answers.
+   */
+  continues?: ModelRunSummary;
+  /** Chunks in the meeting (so far), for the prompt's "Part k of N" and the progress; default: `chunks.length`. */
+  ofChunks?: number;
 }
 
 export interface ExtractionRun {
+  /** One per chunk given, in the same order. */
   answers: (ChunkExtraction | null)[];
   summary: ModelRunSummary;
   /** How it ended, for the user (counts only). */
   message: string;
+  /** The client declined (no model, no consent): sending more chunks is pointless. */
+  declined: boolean;
 }
 
 /**
@@ -111,12 +121,14 @@ export async function runModelExtraction(sessionId: string, meeting: { title: st
   const timeoutMs = (settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
   const backoffMs = options.backoffMs ?? 500;
   const answers: (ChunkExtraction | null)[] = chunks.map(() => null);
-  let spent = 0, reserved = 0, finished = 0, failed = 0, nextChunk = 0;
+  const total = options.ofChunks ?? chunks.length;
+  const sofar = options.continues;
+  let spent = sofar?.tokens ?? 0, reserved = 0, finished = sofar?.finished ?? 0, failed = sofar?.failed ?? 0, nextChunk = 0;
   let budgetSpent = false;
   /** The client declined (no model, no consent): no more chunks are sent. */
   let declined = false;
-  let model = settings.model ?? (provider === 'vscode-lm' ? 'VS Code language model' : 'local model');
-  const progress = (message: string) => options.progress({ sessionId, state: 'running', chunks: chunks.length, finished, failed, tokens: spent, tokenBudget: budget, message });
+  let model = sofar?.model ?? settings.model ?? (provider === 'vscode-lm' ? 'VS Code language model' : 'local model');
+  const progress = (message: string) => options.progress({ sessionId, state: 'running', chunks: total, finished, failed, tokens: spent, tokenBudget: budget, message });
   /** Takes tokens from the budget for a prompt (and the answer's reserve); false when they do not fit. */
   const take = (tokens: number) => {
     if (spent + reserved + tokens + ANSWER_RESERVE_TOKENS > budget) return false;
@@ -152,7 +164,7 @@ export async function runModelExtraction(sessionId: string, meeting: { title: st
 
   /** One chunk: retries on transient failures with backoff, once more on an invalid answer; null when given up. */
   const runChunk = async (chunk: ModelChunk): Promise<ChunkExtraction | null | 'budget'> => {
-    const { system, user } = chunkMessages(meeting, chunk, chunks.length);
+    const { system, user } = chunkMessages(meeting, chunk, total);
     const promptTokens = estimateTokens(system.length + user.length);
     let transient = 0, invalid = 0;
     for (;;) {
@@ -178,27 +190,28 @@ export async function runModelExtraction(sessionId: string, meeting: { title: st
   progress(`${chunks.length} chunk${chunks.length === 1 ? '' : 's'} to send`);
   const worker = async () => {
     while (!signal.aborted && !budgetSpent && !declined && nextChunk < chunks.length) {
-      const chunk = chunks[nextChunk++];
+      const position = nextChunk++;
+      const chunk = chunks[position];
       const result = await runChunk(chunk);
       if (result === 'budget') {
         budgetSpent = true;
         break;
       }
-      answers[chunk.index] = result;
+      answers[position] = result;
       if (signal.aborted) break;
       finished++;
       if (!result) failed++;
-      progress(result ? `chunk ${chunk.index + 1} of ${chunks.length} done` : `chunk ${chunk.index + 1} of ${chunks.length} gave no valid answer: left out`);
+      progress(result ? `chunk ${chunk.index + 1} of ${total} done` : `chunk ${chunk.index + 1} of ${total} gave no valid answer: left out`);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, chunks.length)) }, worker));
   const end = signal.aborted ? 'cancelled' : budgetSpent ? 'budget' : 'done';
-  const message = end === 'cancelled' ? `cancelled after ${finished} of ${chunks.length} chunks`
-    : end === 'budget' ? `token budget (${budget}) spent after ${finished} of ${chunks.length} chunks: the rest of the meeting was not sent`
+  const message = end === 'cancelled' ? `cancelled after ${finished} of ${total} chunks`
+    : end === 'budget' ? `token budget (${budget}) spent after ${finished} of ${total} chunks: the rest of the meeting was not sent`
       : declined ? 'the client declined (no language model available, or no consent): the notes stay as the rules wrote them'
-        : `${chunks.length} chunk${chunks.length === 1 ? '' : 's'} done${failed ? `, ${failed} left out (no valid answer)` : ''}`;
-  options.progress({ sessionId, state: end, chunks: chunks.length, finished, failed, tokens: spent, tokenBudget: budget, message });
-  return { answers, summary: { provider, model, chunks: chunks.length, finished, failed, tokens: spent, state: end }, message };
+        : `${total} chunk${total === 1 ? '' : 's'} done${failed ? `, ${failed} left out (no valid answer)` : ''}`;
+  options.progress({ sessionId, state: end, chunks: total, finished, failed, tokens: spent, tokenBudget: budget, message });
+  return { answers, summary: { provider, model, chunks: total, finished, failed, tokens: spent, state: end }, message, declined };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -5,8 +5,9 @@
  * transcript and the rule-based items are exactly known). Covers: chunks and their overlap, an invalid answer retried,
  * a 429 then success, an answer slower than the timeout, concurrency never above the bound, the token budget, a false
  * rule-based item dismissed (journaled `removed` with its reason, struck through in the notes) and restored, and
- * cancel aborting in-flight requests. The vscode-lm path: test/editor/suite/language-model.test.ts (a chat model registered
- * through VS Code's Language Model API in code-server) and test/unit/model-extract.test.ts.
+ * cancel aborting in-flight requests; and a live session whose chunks are extracted while it runs (the stop sends only
+ * the last). The vscode-lm path: test/editor/suite/language-model.test.ts (a chat model registered through VS Code's
+ * Language Model API in code-server) and test/unit/model-extract.test.ts.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -15,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Journal, JournalRecord, readJournal } from '../../daemon/journal/journal';
-import { miniModel, SAMPLE_WAV } from '../setup';
+import { miniModel, SAMPLE_WAV, sayingModel } from '../setup';
 import {
   ActionItem, ActionItemNotification, EnhancementSettings, ExtractionCancel, LanguageModelChat, LanguageModelChatParams, SessionStart, SessionTranscript, ExtractionProgressNotification, ExtractionProgressParams, ItemRestore, PROTOCOL_VERSION, SessionStop,
 } from '../../protocol/protocol';
@@ -306,5 +307,65 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
     assert.match(notes, /- \[ \] Send the standup recording to the team — @Speaker _\(found by test-lm\/fake-1, 00:\d\d\)_ <!-- earshot:am1 -->/);
     const records = (await readJournal(path.join(dir, 'storage', 'sessions', `${started.sessionId}.jsonl`))).records;
     assert.deepEqual(records.slice(-2).map((r) => r.type), ['refinement', 'end']);
+  });
+
+  it('while the meeting runs: each closed chunk is sent and its answer journaled and announced before the stop, which sends only the last', async () => {
+    // Every final says this (about 280 characters): 1000-character chunks of two or three lines; the sample's six turns
+    // make three chunks, the first two closed while the meeting runs (by the finals of turns 4 and 5).
+    const tokens = [' Alice', ' reviews-the', ' quarterly-budget', ' figures-and-the', ' release-plan', ' with-finance', ' before-the', ' steering',
+      ' committee-meets', ' next-Friday', ' morning-and', ' reports-back', ' to-the-whole', ' engineering', ' team-with-a', ' written-summary',
+      ' of-every-risk', ' found-so-far', '.'];
+    const model = sayingModel('live-notes', tokens);
+    const ANSWER_MS = 400;
+    const received: { chunk: number; at: number; ids: string[] }[] = [];
+    const scripted = await scriptedServer((r, res) => {
+      received.push({ chunk: r.chunk, at: Date.now(), ids: r.ids });
+      setTimeout(() => reply(res, JSON.stringify({
+        actionItems: [{ text: `Alice reports part ${r.chunk} back to the team`, owner: null, due: null, segments: [r.ids[r.ids.length - 1]] }], decisions: [], dismiss: [],
+      })), ANSWER_MS);
+    });
+    const client = connectDaemon();
+    clients.push(client);
+    const announced: { id: string; at: number }[] = [];
+    const progress: ExtractionProgressParams[] = [];
+    client.connection.onNotification(ActionItemNotification, (i) => { announced.push({ id: i.id, at: Date.now() }); });
+    client.connection.onNotification(ExtractionProgressNotification, (p) => { progress.push(p); });
+    await client.initialize({
+      protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: model, threads: 1,
+      enhancement: { provider: 'openai-compatible', endpoint: scripted.endpoint, model: 'scripted:1b', chunkChars: 1000, maxConcurrency: 2, timeoutSec: 20 },
+    });
+    const started = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: SAMPLE_WAV, pace: 'realtime', title: 'Release planning' });
+    const done = await client.sessionDone(started.sessionId);
+    assert.equal(done.error, undefined);
+    // When the daemon said so (its log lines carry the time, on this machine's clock).
+    const stateAt = (state: string) => Date.parse((JSON.parse(client.logs.find((l) => l.includes('"event":"state"') && l.includes(`"state":"${state}"`))!) as { time: string }).time);
+    const stopping = stateAt('stopping');
+    const finished = stateAt('done');
+    const records = (await readJournal(path.join(dir, 'storage', 'sessions', `${started.sessionId}.jsonl`))).records;
+    const run = records.find((x): x is Extract<JournalRecord, { type: 'refinement' }> => x.type === 'refinement')!;
+    const chunks = run.chunks ?? 0;
+    assert.ok(chunks >= 3, `${chunks} chunks`);
+    assert.equal(run.state, 'done');
+    assert.equal(received.length, chunks, 'each chunk sent once');
+    assert.deepEqual(received.map((r) => r.chunk), received.map((_, k) => k + 1), 'in order, one at a time');
+
+    // During the meeting: every chunk but the last, answered and announced before the stop began.
+    const before = received.filter((r) => r.at < stopping);
+    assert.equal(before.length, chunks - 1, `chunks sent before the stop: ${before.length} of ${chunks}`);
+    const liveItems = announced.filter((a) => /^am/.test(a.id) && a.at < stopping);
+    assert.ok(liveItems.length >= 1, 'what the model found was announced while the meeting ran');
+    // Journaled during the meeting: the model's first item comes before the last final in the journal.
+    const firstModelItem = records.findIndex((x) => x.type === 'actionItem' && /^am/.test(x.id));
+    const lastSegment = records.map((x) => x.type).lastIndexOf('segment');
+    assert.ok(firstModelItem >= 0 && firstModelItem < lastSegment, 'a model item journaled before the last final');
+    assert.ok(progress.some((p) => p.state === 'running' && p.finished >= 1 && Date.now() && p.chunks >= 2), 'progress counted over the meeting');
+    assert.equal(progress[progress.length - 1].state, 'done');
+    assert.equal(progress[progress.length - 1].chunks, chunks);
+
+    // The stop sent only the last chunk: the final notes came one answer after the end of the audio, not one per chunk.
+    assert.ok(finished - stopping < ANSWER_MS * 2 + 1500, `stop to final notes: ${finished - stopping} ms`);
+    const notes = fs.readFileSync(started.notesPath, 'utf8');
+    for (let k = 1; k <= chunks; k++) assert.match(notes, new RegExp(`Alice reports part ${k} back to the team`));
+    assert.deepEqual(records.slice(-2).map((x) => x.type), ['refinement', 'end']);
   });
 });

@@ -1,0 +1,213 @@
+/**
+ * The opt-in language-model extraction while the meeting runs: each chunk of the meeting (modelExtract.ts's chunks, the
+ * same as at stop) is sent as soon as it is closed (more lines can no longer change it) and whisper is idle (no decode
+ * queued or running, no final waiting for one, for IDLE_SETTLE_MS): one chunk at a time, through the provider's runner
+ * (the session's ChunkRunner). What the answers so far make of the items and decisions is journaled, then announced,
+ * and the notes file follows (modelRevisions.ts). At stop only the chunks not yet sent are left: they are sent (as many
+ * at once as the settings allow), and the run's `refinement` record is written as the at-stop extraction writes it.
+ *
+ * Owns the run's state: a copy of the session's journal records (the session hands it each record it journals), the
+ * chunks sent and their answers, the run's counts. It writes to the journal only through the session's `append`,
+ * never fails the session (a model's failure leaves the rules' notes), and sends nothing once cancelled
+ * (earshot/extraction/cancel), the budget is spent or the client declined.
+ */
+import { ActionItem, ChunkExtraction, Decision } from '../../protocol/protocol';
+import { JournalContents, JournalRecord, latestById } from '../journal/journal';
+import {
+  ChunkLine, chunkLines, chunkLinesOf, closedChunks, ModelChunk, modelExtractionRecords, ModelRunSummary, ReducedExtraction, reduceChunks, shownItems, withItems,
+} from '../understanding/modelExtract';
+import { ChunkRunner } from './config';
+import { Ledger } from './ledger';
+import { baseRecords, EntryRecord, modelAddedIds, revisionsToward } from './modelRevisions';
+
+/** Whisper must have been idle this long before a chunk is sent: a decode that follows at once is not raced. */
+export const IDLE_SETTLE_MS = 250;
+
+export interface LiveExtractionWiring {
+  sessionId: string;
+  runner: ChunkRunner;
+  ledger: Ledger;
+  /** Journals a record (flushed when it resolves); the session hands it back to journaled() at once. */
+  append(record: JournalRecord): Promise<void>;
+  /** How long whisper has been idle (ms), undefined while it is busy (SessionStats.recognizerIdleMs). */
+  recognizerIdleMs(): number | undefined;
+  /** Capture time (s) before which every final is in: a final still to come starts at or after it. */
+  horizon(): number;
+  /** Announces revisions already journaled. */
+  announce(items: ActionItem[], decisions: Decision[]): void;
+  /** The items changed: the notes file is re-rendered. */
+  notesChanged(): void;
+  /** A journal write failed (the session stops). */
+  failed(e: unknown): void;
+}
+
+const isEntry = (r: JournalRecord): r is EntryRecord => r.type === 'actionItem' || r.type === 'decision';
+
+export class LiveExtraction {
+  /** Every record of the session's journal so far, header first. */
+  private readonly records: JournalRecord[];
+  private readonly sent: ModelChunk[] = [];
+  private readonly answers: (ChunkExtraction | null)[] = [];
+  /** The run so far (tokens, counts, model), carried from call to call. */
+  private sofar: ModelRunSummary | undefined;
+  /** Ids the model revised or added in this session. */
+  private readonly published = new Set<string>();
+  private running: Promise<void> | undefined;
+  /** The meeting's closed chunks, with when the line that closed each starts (undefined: a final came since). */
+  private closed: { lines: ChunkLine[]; closingT0: number }[] | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** Nothing more is sent while the meeting runs: stopping, cancelled, budget spent or the client declined. */
+  private over = false;
+  /** The client declined (no model, no consent): nothing more is sent, at stop either. */
+  private declined = false;
+
+  /** `records`: the journal so far (a resumed session's; a new one's header). */
+  constructor(private readonly wiring: LiveExtractionWiring, records: readonly JournalRecord[]) {
+    this.records = [...records];
+    for (const id of modelAddedIds(records)) this.published.add(id);
+    for (const r of records) if (isEntry(r) && (r.refinedBy !== undefined || r.dismissed !== undefined)) this.published.add(r.id);
+  }
+
+  /** Chunks sent so far (tests, health). */
+  get chunksSent(): number {
+    return this.sent.length;
+  }
+
+  /** The chunks' answers so far, merged (what the at-stop extraction reduces for the same answers). */
+  reduced(): ReducedExtraction {
+    return reduceChunks(this.sent, this.answers);
+  }
+
+  /** The session journaled `record`: a final may close a chunk. */
+  journaled(record: JournalRecord): void {
+    this.records.push(record);
+    if (record.type !== 'segment') return;
+    this.closed = undefined;
+    this.poke();
+  }
+
+  /**
+   * Sends the next closed chunk once whisper has been idle for IDLE_SETTLE_MS; called after each final and each decode,
+   * and, while a closed chunk waits, every IDLE_SETTLE_MS until whisper is idle (cheap: a counter and a clock).
+   */
+  poke(): void {
+    if (this.running || this.over || this.timer) return;
+    if (this.wiring.runner.signal.aborted) return void (this.over = true);
+    const chunk = this.nextClosed();
+    if (!chunk) return;
+    const idleMs = this.wiring.recognizerIdleMs();
+    if (idleMs === undefined || idleMs < IDLE_SETTLE_MS) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.poke();
+      }, IDLE_SETTLE_MS - (idleMs ?? 0));
+      this.timer.unref?.();
+      return;
+    }
+    this.running = this.extract([withItems(chunk.lines, this.sent.length, shownItems(baseRecords(this.records)))], true)
+      .catch((e) => this.wiring.failed(e))
+      .finally(() => {
+        this.running = undefined;
+        this.poke();
+      });
+  }
+
+  /**
+   * At stop (every final journaled): the chunks not yet sent are, then the run's records and its `refinement` record
+   * are journaled and announced. Never rejects for the model's sake; a journal failure goes to `failed`.
+   */
+  async finish(): Promise<void> {
+    this.over = true;
+    clearTimeout(this.timer);
+    await this.running;
+    try {
+      const all = this.lines();
+      const chunks = chunkLines(all, this.wiring.runner.chunkOptions);
+      this.keepSentMatching(chunks);
+      if (!chunks.length) return;
+      const shown = shownItems(baseRecords(this.records));
+      const rest = this.declined ? [] : chunks.slice(this.sent.length).map((lines, k) => withItems(lines, this.sent.length + k, shown));
+      // Cancelled or the budget spent meanwhile: the runner sends none of them, and says how the run ended.
+      await this.extract(rest, false);
+      const summary = this.sofar!;
+      // As at stop: a run that got no answer at all leaves no trace.
+      if (summary.state === 'done' && summary.finished === summary.failed && this.answers.every((a) => a === null) && !this.published.size) return;
+      await this.publish(true);
+    } catch (e) {
+      this.wiring.failed(e);
+    } finally {
+      this.wiring.runner.close();
+    }
+  }
+
+  /** The meeting's lines so far, as the chunks see them. */
+  private lines(): ChunkLine[] {
+    return chunkLinesOf(this.records);
+  }
+
+  /**
+   * The next chunk to send while the meeting runs: closed, and no final still to come can sort into it (its closing
+   * line starts before the horizon). The closed chunks are worked out again only when a final came.
+   */
+  private nextClosed(): { lines: ChunkLine[] } | undefined {
+    if (!this.closed) {
+      const lines = this.lines();
+      const t0Of = new Map(this.records.flatMap((r) => (r.type === 'segment' ? [[r.segmentId, r.t0] as const] : [])));
+      this.closed = closedChunks(lines, this.wiring.runner.chunkOptions).map((c) => ({ lines: c.lines, closingT0: t0Of.get(lines[c.through].segmentId)! }));
+      this.keepSentMatching(this.closed.map((c) => c.lines));
+    }
+    const next = this.closed[this.sent.length];
+    return next && next.closingT0 < this.wiring.horizon() ? next : undefined;
+  }
+
+  /**
+   * Chunks sent while the meeting ran stay only while they are the meeting's chunks: a final that came late (another
+   * source's) and sorted into one changes it and every one after; those are sent again.
+   */
+  private keepSentMatching(chunks: readonly ChunkLine[][]): void {
+    const same = (a: readonly ChunkLine[], b: readonly ChunkLine[]) => a.length === b.length && a.every((l, k) => l.segmentId === b[k].segmentId && l.text === b[k].text);
+    let k = 0;
+    while (k < this.sent.length && k < chunks.length && same(this.sent[k].lines, chunks[k])) k++;
+    this.sent.splice(k);
+    this.answers.splice(k);
+  }
+
+  /** Sends `chunks` (all of them: nothing is sent once cancelled) and, while the meeting runs, journals what they found. */
+  private async extract(chunks: ModelChunk[], live: boolean): Promise<void> {
+    const ofChunks = chunkLines(this.lines(), this.wiring.runner.chunkOptions).length;
+    const run = await this.wiring.runner.run(chunks, { live, ofChunks, ...(this.sofar ? { continues: this.sofar } : {}) });
+    this.sent.push(...chunks);
+    this.answers.push(...run.answers);
+    this.sofar = run.summary;
+    if (run.declined) this.declined = true;
+    if (run.declined || run.summary.state !== 'done') this.over = true;
+    if (live && run.answers.some((a) => a !== null)) await this.publish(false);
+  }
+
+  /**
+   * Journals (then announces) what the answers so far make of the items and decisions, as revisions of what the
+   * journal holds; `final`: the run's `refinement` record after them.
+   */
+  private async publish(final: boolean): Promise<void> {
+    const header = this.records[0] as JournalContents['header'];
+    const base = baseRecords(this.records);
+    const desired = modelExtractionRecords({ header, records: base, tornTail: false }, this.reduced(), this.sofar!);
+    const refinement = desired.pop()!;
+    const entries = desired.filter(isEntry);
+    const latest = latestById(this.records.filter(isEntry));
+    const changes = revisionsToward(entries, latest, latestById(base.filter(isEntry)), this.published, modelAddedIds(this.records));
+    for (const e of entries) this.published.add(e.id);
+    this.wiring.ledger.revised(changes); // a tick or a rule revision from now on builds on them
+    // Appended in this order, at once: no other revision of these ids can come between.
+    const writes = changes.map((r) => this.wiring.append(r));
+    if (final) writes.push(this.wiring.append(refinement));
+    await Promise.all(writes);
+    if (!changes.length) return;
+    const sessionId = this.wiring.sessionId;
+    this.wiring.announce(
+      changes.flatMap((r) => (r.type === 'actionItem' ? [(({ type: _t, ...i }) => ({ sessionId, ...i }))(r)] : [])),
+      changes.flatMap((r) => (r.type === 'decision' ? [(({ type: _t, ...d }) => ({ sessionId, ...d }))(r)] : [])),
+    );
+    this.wiring.notesChanged();
+  }
+}

@@ -1,0 +1,322 @@
+/**
+ * The language-model extraction while the meeting runs (daemon/session/liveExtraction.ts): chunks sent as they close and
+ * only while whisper is idle, one at a time; what they find journaled before it is announced; at stop only the rest; the
+ * same result as the extraction at stop for the same answers; cancel and a failing model leave the rules' notes. The
+ * runner is the service's real one (ModelExtractions, provider 'vscode-lm') with a fake client answering the chat.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ActionItem, Decision, ExtractionProgressParams, LanguageModelChatParams } from '../../protocol/protocol';
+import { AudioFrame, AudioSource, FRAME_SAMPLES, SAMPLE_RATE } from '../../daemon/capture/source';
+import { DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
+import { JournalContents, JournalRecord, latestById, readJournal } from '../../daemon/journal/journal';
+import { ModelExtractions } from '../../daemon/service/modelExtractions';
+import { ServiceConfig, ServiceEvents } from '../../daemon/service/serviceConfig';
+import { Ledger } from '../../daemon/session/ledger';
+import { IDLE_SETTLE_MS, LiveExtraction } from '../../daemon/session/liveExtraction';
+import { Session } from '../../daemon/session/session';
+import { ChunkRunner } from '../../daemon/session/config';
+import { modelChunks, modelExtractionRecords, reduceChunks } from '../../daemon/understanding/modelExtract';
+import { EnergyDetector } from '../../daemon/vad/energy';
+
+const HEADER = {
+  type: 'session' as const, version: 1, sessionId: 's1', title: 'Plan', startedAt: '2030-01-01T09:00:00.000Z', sources: ['mic' as const], language: 'en', notesPath: '',
+};
+const segment = (k: number, text = `Line ${k} of the discussion about the release plan.`): JournalRecord =>
+  ({ type: 'segment', segmentId: `m-${k}`, source: 'mic', speaker: k % 2 ? 'Ana' : 'Ben', t0: k * 5, t1: k * 5 + 4, text });
+const ruleItem = (id: string, k: number, text: string): JournalRecord =>
+  ({ type: 'actionItem', id, revision: 1, text, owner: null, due: null, duePhrase: null, segmentId: `m-${k}`, t0: k * 5 });
+
+type Answer = (chunk: { ids: string[]; user: string }) => object;
+
+/** What the fake client is asked, and when. */
+interface Asked { ids: string[]; at: number; user: string }
+
+/** The service's runner for provider 'vscode-lm', its client answering with `answer` (after `delayMs`), or failing. */
+function serviceRunner(answer: Answer | 'fail', more: { delayMs?: number; chunkChars?: number; onAsk?: (a: Asked) => void } = {}) {
+  const asked: Asked[] = [];
+  const progress: ExtractionProgressParams[] = [];
+  const config = {
+    enhancement: { provider: 'vscode-lm', chunkChars: more.chunkChars ?? 500, maxConcurrency: 2 },
+    askClient: async (params: LanguageModelChatParams, signal: AbortSignal) => {
+      const ids = [...params.user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
+      const a = { ids, at: performance.now(), user: params.user };
+      asked.push(a);
+      more.onAsk?.(a);
+      if (more.delayMs) await sleep(more.delayMs, undefined, { signal });
+      if (answer === 'fail') throw Object.assign(new Error('model crashed'), { code: -32603 });
+      return { text: JSON.stringify({ actionItems: [], decisions: [], dismiss: [], ...answer({ ids, user: params.user }) }), model: 'fake-lm' };
+    },
+  } as unknown as ServiceConfig;
+  const events = { extractionProgress: (p: ExtractionProgressParams) => progress.push(p) } as unknown as ServiceEvents;
+  const extractions = new ModelExtractions(config, events);
+  const runner = extractions.chunkRunnerFor('s1', { title: 'Plan', date: HEADER.startedAt })!;
+  return { runner, asked, progress, extractions };
+}
+
+/** A LiveExtraction over an in-memory journal, whisper's idleness set by the test. */
+function harness(runner: ChunkRunner, start: JournalRecord[] = [HEADER]) {
+  const journal: JournalRecord[] = [...start];
+  const announced: (ActionItem | Decision)[] = [];
+  /** Whisper is busy, or idle since then (performance.now()). */
+  const state = { busy: false, idleSince: -Infinity };
+  const ledger = new Ledger('s1', new Date(HEADER.startedAt));
+  // eslint-disable-next-line prefer-const
+  let live: LiveExtraction;
+  const append = (record: JournalRecord) => {
+    journal.push(record);
+    live.journaled(record);
+    return Promise.resolve();
+  };
+  live = new LiveExtraction({
+    sessionId: 's1', runner, ledger, append,
+    recognizerIdleMs: () => (state.busy ? undefined : performance.now() - state.idleSince),
+    horizon: () => Infinity,
+    announce: (items, decisions) => {
+      // Whatever is announced is already journaled.
+      for (const x of [...items, ...decisions]) assert.ok(journal.some((r) => (r.type === 'actionItem' || r.type === 'decision') && r.id === x.id && r.revision === x.revision), `${x.id} announced before it was journaled`);
+      announced.push(...items, ...decisions);
+    },
+    notesChanged: () => undefined,
+    failed: (e) => { throw e; },
+  }, start);
+  return { live, journal, announced, state, append };
+}
+
+const until = async (what: string, ok: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+};
+
+describe('language-model extraction while the meeting runs', () => {
+  it('sends each chunk once it is closed and whisper is idle, never while it decodes, one at a time; at stop only the last', async () => {
+    const { runner, asked } = serviceRunner(() => ({}), { delayMs: 30 });
+    const h = harness(runner);
+    h.state.busy = true;
+    for (let k = 1; k <= 12; k++) await h.append(segment(k));
+    await sleep(50);
+    assert.equal(asked.length, 0, 'nothing is sent while whisper decodes');
+    h.state.busy = false;
+    const idle = h.state.idleSince = performance.now(); // the decode just ended
+    h.live.poke();
+    await sleep(IDLE_SETTLE_MS / 2);
+    assert.equal(asked.length, 0, 'nor before whisper has been idle a moment');
+    await until('the first chunk', () => asked.length >= 1);
+    assert.ok(asked[0].at - idle >= IDLE_SETTLE_MS - 1);
+    await until('every closed chunk', () => h.live.chunksSent >= 2 && asked.length >= 2);
+    const expected = modelChunks({ header: HEADER, records: h.journal, tornTail: false }, runner.chunkOptions);
+    assert.ok(expected.length >= 3, `${expected.length} chunks`);
+    await until('the closed chunks', () => h.live.chunksSent === expected.length - 1);
+    assert.deepEqual(asked.map((a) => a.ids), expected.slice(0, -1).map((c) => c.lines.map((l) => l.segmentId)), 'the chunks at stop, in order, the last (open) one not yet');
+    for (let k = 1; k < asked.length; k++) assert.ok(asked[k].at - asked[k - 1].at >= 30, 'one at a time: each after the one before was answered');
+    // At stop: only the last chunk is sent.
+    await h.live.finish();
+    assert.equal(asked.length, expected.length);
+    assert.deepEqual(asked[asked.length - 1].ids, expected[expected.length - 1].lines.map((l) => l.segmentId));
+    assert.match(asked[0].user, new RegExp(`Part 1 of ${expected.length}\\.`), "the chunks known so far (the open one too)");
+    assert.match(asked[asked.length - 1].user, new RegExp(`Part ${expected.length} of ${expected.length}\\.`));
+  });
+
+  it('journals what a chunk found before announcing it, while the meeting runs; the stop adds the refinement record', async () => {
+    const { runner } = serviceRunner(({ ids }) => ids.includes('m-2')
+      ? { actionItems: [{ text: 'Ben sends the release notes to the team', owner: 'Ben', due: null, segments: ['m-2'] }], dismiss: [{ id: 'a1', reason: 'In the room now.' }] }
+      : {});
+    const h = harness(runner);
+    await h.append(segment(1, "Okay, I'll go first with the slides."));
+    await h.append(ruleItem('a1', 1, "I'll go first with the slides"));
+    for (let k = 2; k <= 12; k++) await h.append(segment(k));
+    await until('the first chunk\'s records', () => h.announced.length >= 2);
+    const latest = latestById(h.journal.filter((r): r is Extract<JournalRecord, { type: 'actionItem' }> => r.type === 'actionItem'));
+    assert.equal(latest.get('a1')!.removed, true);
+    assert.deepEqual(latest.get('a1')!.dismissed, { by: 'fake-lm', reason: 'In the room now.' });
+    assert.equal(latest.get('am1')!.text, 'Ben sends the release notes to the team');
+    assert.ok(!h.journal.some((r) => r.type === 'refinement'), 'no refinement record before the stop');
+    await h.live.finish();
+    const run = h.journal.filter((r): r is Extract<JournalRecord, { type: 'refinement' }> => r.type === 'refinement');
+    assert.equal(run.length, 1);
+    assert.deepEqual(run[0].dismissedIds, ['a1']);
+    assert.deepEqual(run[0].actionItemIds, ['am1']);
+    assert.equal(h.journal.filter((r) => r.type === 'actionItem' && r.id === 'am1').length, 1, 'found once, journaled once (the overlap finds it again)');
+  });
+
+  it('ends as the extraction at stop would for the same answers (the same chunks, reduce, items and refinement record)', async () => {
+    const lines = Array.from({ length: 20 }, (_, k) => segment(k + 1));
+    const options = { chunkChars: 500, overlapLines: 4 };
+    const cut = modelChunks({ header: HEADER, records: [HEADER, ...lines], tornTail: false }, options);
+    assert.ok(cut.length >= 3);
+    const overlap = cut[0].lines[cut[0].lines.length - 1].segmentId;
+    const overlapAt = Number(overlap.slice(2));
+    const rules = new Map([[2, ruleItem('a1', 2, 'Ben will fix the login timeout')], [overlapAt, ruleItem('a2', overlapAt, 'Ana will review the budget')]]);
+    // Chunk 1 dismisses both rule items and adds one; chunk 2 (sharing the overlap line) confirms a2, completing its
+    // owner, and finds the added item again with its owner and due: live, a2's dismissal is taken back and am1 revised.
+    const answer: Answer = ({ ids }) => ids.includes('m-1')
+      ? { actionItems: [{ text: 'Ana books the room for the retro', owner: null, due: null, segments: [overlap] }], dismiss: [{ id: 'a1', reason: 'Not real.' }, { id: 'a2', reason: 'Procedure.' }] }
+      : ids.includes(overlap)
+        ? { actionItems: [{ text: 'Ana will review the budget', owner: 'Ana', due: null, segments: [overlap] }, { text: 'Ana books the room for the retro', owner: 'Ana', due: '2030-01-03', segments: [overlap] }] }
+        : {};
+    const { runner } = serviceRunner(answer, { chunkChars: 500 });
+    const h = harness(runner);
+    const seen: string[] = [];
+    for (const line of lines) {
+      await h.append(line);
+      const rule = rules.get(Number((line as { segmentId: string }).segmentId.slice(2)));
+      if (rule) await h.append(rule);
+      await sleep(2);
+      seen.push(...h.announced.splice(0).map((x) => `${x.id}${(x as ActionItem).removed ? ' removed' : ''}`));
+    }
+    await until('the closed chunks', () => h.live.chunksSent === cut.length - 1);
+    seen.push(...h.announced.splice(0).map((x) => `${x.id}${(x as ActionItem).removed ? ' removed' : ''}`));
+    assert.ok(seen.includes('a2 removed') && seen.includes('a2'), `a2 dismissed by chunk 1, then back after chunk 2: ${seen.join(', ')}`);
+    await h.live.finish();
+    // The old path: every chunk at stop over the rules' journal, the same answers.
+    const plain: JournalContents = { header: HEADER, records: [HEADER, ...lines.flatMap((l) => [l, ...[rules.get(Number((l as { segmentId: string }).segmentId.slice(2)))].filter((r): r is JournalRecord => !!r)])], tornTail: false };
+    const chunks = modelChunks(plain, options);
+    const { runner: again } = serviceRunner(answer, { chunkChars: 500 });
+    const atStop = await again.run(chunks, { live: false, ofChunks: chunks.length });
+    const reduced = reduceChunks(chunks, atStop.answers);
+    assert.deepEqual(h.live.reduced(), reduced, 'the same reduce');
+    const old = modelExtractionRecords(plain, reduced, atStop.summary);
+    const state = (records: JournalRecord[]) => [...latestById(records.filter((r): r is Extract<JournalRecord, { type: 'actionItem' }> => r.type === 'actionItem')).values()]
+      .map(({ revision: _r, ...rest }) => JSON.stringify(rest)).sort();
+    assert.deepEqual(state(h.journal), state([...plain.records, ...old]), 'the same items, owners and dismissals');
+    const live = h.journal.find((r) => r.type === 'refinement') as Extract<JournalRecord, { type: 'refinement' }>;
+    const oldRun = old.find((r) => r.type === 'refinement') as Extract<JournalRecord, { type: 'refinement' }>;
+    assert.deepEqual([live.actionItemIds, live.dismissedIds, live.chunks, live.state], [oldRun.actionItemIds, oldRun.dismissedIds, oldRun.chunks, oldRun.state]);
+    assert.deepEqual(oldRun.dismissedIds, ['a1']);
+  });
+
+  it('a model that fails leaves the rules\' notes: nothing journaled, the session goes on', async () => {
+    const { runner, asked } = serviceRunner('fail');
+    const h = harness(runner);
+    await h.append(segment(1, "Okay, I'll go first with the slides."));
+    await h.append(ruleItem('a1', 1, "I'll go first with the slides"));
+    for (let k = 2; k <= 12; k++) await h.append(segment(k));
+    await until('a chunk tried', () => asked.length >= 1);
+    await h.live.finish();
+    assert.ok(asked.length >= 2);
+    assert.deepEqual(h.journal.filter((r) => r.type === 'actionItem' || r.type === 'refinement').map((r) => r.type === 'actionItem' ? `${r.id}#${r.revision}` : r.type), ['a1#1']);
+    assert.equal(h.announced.length, 0);
+  });
+
+  it('cancel stops the extraction while the meeting runs and at stop; what finished chunks found is kept', async () => {
+    const { runner, asked, extractions, progress } = serviceRunner(({ ids }) => (ids.includes('m-2') ? { actionItems: [{ text: 'Ana books the room', owner: 'Ana', due: null, segments: ['m-2'] }] } : {}), {
+      delayMs: 200,
+    });
+    const h = harness(runner);
+    for (let k = 1; k <= 20; k++) await h.append(segment(k));
+    await until('the first chunk answered', () => h.announced.length >= 1);
+    await until('the second chunk asked', () => asked.length >= 2);
+    assert.deepEqual(extractions.cancel('s1'), { cancelled: true });
+    await h.live.finish();
+    assert.equal(asked.length, 2, 'nothing is sent after the cancel, at stop either');
+    const run = h.journal.find((r) => r.type === 'refinement') as Extract<JournalRecord, { type: 'refinement' }>;
+    assert.equal(run.state, 'cancelled');
+    assert.deepEqual(run.actionItemIds, ['am1']);
+    assert.equal(progress[progress.length - 1].state, 'cancelled');
+    assert.deepEqual(extractions.cancel('s1'), { cancelled: false }, 'the session closed its runner');
+  });
+});
+
+describe('the ledger with a model revising while the meeting runs', () => {
+  it('keeps a dismissal and a completion while the rules find the item unchanged, and lets an added item be ticked', () => {
+    const ledger = new Ledger('s1', new Date(HEADER.startedAt));
+    const first = ledger.extract({ speaker: 'Ana', text: "I'll fix the login timeout by Friday.", t0: 0, segmentId: 'm-1' }).items;
+    assert.equal(first.length, 1);
+    const a1 = first[0];
+    ledger.revised([{ type: 'actionItem', ...(({ sessionId: _s, ...x }) => x)(a1), revision: a1.revision + 1, removed: true, dismissed: { by: 'fake-lm', reason: 'no' } }]);
+    // The next finals re-read the window: a1 is found again, unchanged, and stays dismissed.
+    assert.deepEqual(ledger.extract({ speaker: 'Ben', text: 'Sounds good.', t0: 5, segmentId: 'm-2' }).items, []);
+    // A completion (the owner the rules lacked) stands the same way.
+    const b = ledger.extract({ speaker: 'Ben', text: "I'll update the runbook tomorrow.", t0: 9, segmentId: 'm-3' }).items;
+    assert.equal(b.length, 1);
+    for (const item of b) {
+      ledger.revised([{ type: 'actionItem', ...(({ sessionId: _s, ...x }) => x)(item), revision: item.revision + 1, owner: 'Ben', refinedBy: 'fake-lm' }]);
+    }
+    assert.deepEqual(ledger.extract({ speaker: 'Ana', text: 'Okay.', t0: 12, segmentId: 'm-4' }).items, []);
+    // An item the model added: ticked like any other, and by hand in the notes file.
+    ledger.revised([{ type: 'actionItem', id: 'am1', revision: 1, text: 'Ana books the room', owner: 'Ana', due: null, duePhrase: null, segmentId: 'm-4', t0: 12, refinedBy: 'fake-lm' }]);
+    const ticked = ledger.markDone('am1', true);
+    assert.equal(ticked.changed, true);
+    assert.equal(ticked.item.revision, 2);
+    assert.equal(ticked.item.refinedBy, 'fake-lm');
+  });
+});
+
+/** A microphone-like source: utterances of 1 s of tone and 0.5 s of silence, with `gapMs` of wall time after each. */
+class BurstSource implements AudioSource {
+  readonly kind = 'mic' as const;
+  readonly speaker = 'Ana';
+  constructor(private readonly utterances: number, private readonly gapMs: number) {}
+  async *frames(signal: AbortSignal): AsyncGenerator<AudioFrame> {
+    const period = 1.5 * SAMPLE_RATE;
+    for (let start = 0; start < this.utterances * period && !signal.aborted; start += FRAME_SAMPLES) {
+      const samples = new Float32Array(FRAME_SAMPLES);
+      for (let i = 0; i < FRAME_SAMPLES; i++) if ((start + i) % period < SAMPLE_RATE) samples[i] = 0.3 * Math.sin((2 * Math.PI * 220 * (start + i)) / SAMPLE_RATE);
+      if ((start + FRAME_SAMPLES) % period < FRAME_SAMPLES) await sleep(this.gapMs);
+      else await new Promise((r) => setImmediate(r));
+      yield { source: 'mic', samples, startSample: start };
+    }
+  }
+}
+
+describe('a session extracting while it runs', () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-live-')); });
+  afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+
+  it('sends chunks during the meeting only while no decode runs, journals before announcing, and leaves only the last chunk to the stop', async () => {
+    let decoding = 0;
+    let finals = 0;
+    const decoder = {
+      decode: async (request: DecodeRequest): Promise<DecodeResult> => {
+        decoding++;
+        try {
+          await sleep(20);
+          return { text: request.final ? `Line ${++finals} of the plan: Ana reviews the budget figures with the team.` : '', ms: 20 };
+        } finally {
+          decoding--;
+        }
+      },
+    };
+    let session: Session | undefined;
+    const duringDecode: number[] = [];
+    const states: string[] = [];
+    const { runner, asked } = serviceRunner(({ ids }) => ({ actionItems: [{ text: `Note on ${ids[ids.length - 1]}`, owner: null, due: null, segments: [ids[ids.length - 1]] }] }), {
+      onAsk: () => {
+        if (decoding > 0) duringDecode.push(decoding);
+        states.push(session?.state ?? 'none');
+      },
+    });
+    const journalPath = path.join(dir, 's1.jsonl');
+    const announced: ActionItem[] = [];
+    session = await Session.start({
+      sessionId: 's1', title: 'Plan', language: 'en', startedAt: new Date(HEADER.startedAt), sources: [new BurstSource(14, IDLE_SETTLE_MS + 150)],
+      journalPath, notesPath: path.join(dir, 'notes.md'), decoder, createDetector: () => new EnergyDetector(),
+      streaming: { partials: false, earlyFinal: false, partialIntervalSec: 0.5, minPartialSec: 0.4, partialDutyCycle: 0.5, maxTokensPerSec: 8, promptChars: 200, finalContextMarginSec: 1, maxPendingSec: 120 },
+      extractChunks: runner,
+    }, {
+      transcript: () => undefined, state: () => undefined, decision: () => undefined,
+      actionItem: (i) => {
+        const records = fs.readFileSync(journalPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalRecord);
+        assert.ok(records.some((r) => r.type === 'actionItem' && r.id === i.id && r.revision === i.revision), `${i.id} announced before it was journaled`);
+        announced.push(i);
+      },
+    });
+    await session.done();
+    const contents = await readJournal(journalPath);
+    const chunks = modelChunks({ ...contents, records: contents.records.filter((r) => r.type !== 'actionItem') }, runner.chunkOptions);
+    assert.ok(chunks.length >= 3, `${chunks.length} chunks`);
+    assert.deepEqual(duringDecode, [], 'never asked while whisper decodes');
+    assert.equal(states.filter((s) => s === 'streaming').length, chunks.length - 1, 'every closed chunk during the meeting');
+    assert.deepEqual(states.slice(chunks.length - 1), ['finalizing'], 'only the last at stop');
+    assert.ok(announced.some((i) => i.id === 'am1'), 'what the model found was announced');
+    assert.deepEqual(contents.records.slice(-2).map((r) => r.type), ['refinement', 'end']);
+    assert.equal(asked.length, chunks.length);
+  });
+});
