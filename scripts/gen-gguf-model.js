@@ -37,8 +37,7 @@
 
 const fs = require('node:fs');
 const crypto = require('node:crypto');
-const { parseArgs } = require('node:util');
-const { mulberry32, toHalfBits, quantizeQ8_0 } = require('./gen-whisper-model.js');
+const { mulberry32, toHalfBits, quantizeQ8_0, parseCommandLine } = require('./gen-whisper-model.js');
 
 /** GGUF metadata value types. */
 const KV = { UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7, STRING: 8, ARRAY: 9, UINT64: 10 };
@@ -314,20 +313,12 @@ const USAGE = 'usage: node scripts/gen-gguf-model.js --out FILE [--preset tiny|1
 
 function main(argv) {
   const numbers = ['embd', 'layers', 'heads', 'heads-kv', 'ff', 'ctx', 'vocab', 'seed'];
-  const spec = {
+  const { values, code } = parseCommandLine(argv, {
     out: { type: 'string' }, preset: { type: 'string' }, mode: { type: 'string' }, type: { type: 'string' },
-    tied: { type: 'boolean' }, 'no-chat-template': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    tied: { type: 'boolean' }, 'no-chat-template': { type: 'boolean' },
     ...Object.fromEntries(numbers.map((n) => [n, { type: 'string' }])),
-  };
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }));
-  } catch (err) {
-    console.error(`${err.message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) { console.log(USAGE); return 0; }
-  if (!values.out) { console.error(USAGE); return 2; }
+  }, USAGE);
+  if (!values) return code;
   const number = (name) => {
     if (values[name] === undefined) return undefined;
     const n = Number(values[name]);

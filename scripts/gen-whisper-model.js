@@ -664,20 +664,28 @@ const USAGE = 'usage: node scripts/gen-whisper-model.js --out FILE [--preset ' +
   '       [--n-state N] [--n-head H] [--n-layer L] [--n-audio-layer L] [--n-text-layer L]' +
   ' [--n-vocab V] [--mel slaney|random]';
 
+/**
+ * A generator's command line (the model generators share it): the values, or the exit code once the usage is printed
+ * (--help: 0; an unknown option or no --out: 2).
+ */
+function parseCommandLine(argv, options, usage) {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+  } catch (err) {
+    console.error(`${err.message}\n${usage}`);
+    return { code: 2 };
+  }
+  if (values.help) { console.log(usage); return { code: 0 }; }
+  if (!values.out) { console.error(usage); return { code: 2 }; }
+  return { values };
+}
+
 function main(argv) {
   const names = ['out', 'preset', 'emit', 'say', 'seed', 'ftype', 'mel', 'n-state', 'n-head', 'n-layer',
     'n-audio-layer', 'n-text-layer', 'n-vocab'];
-  const spec = Object.fromEntries(names.map((n) => [n, { type: 'string' }]));
-  spec.help = { type: 'boolean', short: 'h' };
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }));
-  } catch (err) {
-    console.error(`${err.message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) { console.log(USAGE); return 0; }
-  if (!values.out) { console.error(USAGE); return 2; }
+  const { values, code } = parseCommandLine(argv, Object.fromEntries(names.map((n) => [n, { type: 'string' }])), USAGE);
+  if (!values) return code;
   const info = generateModel({
     out: values.out,
     preset: values.preset,
@@ -707,4 +715,4 @@ if (require.main === module) {
 }
 
 // The PRNG, f16 and q8_0 encoders are shared with scripts/gen-gguf-model.js.
-module.exports = { generateModel, PRESETS, mulberry32, toHalfBits, quantizeQ8_0 };
+module.exports = { generateModel, PRESETS, mulberry32, toHalfBits, quantizeQ8_0, parseCommandLine };
