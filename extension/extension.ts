@@ -120,7 +120,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     client.onModelProgress((p) => panel.showModelProgress(p)),
     client.onExtractionProgress((p) => {
       panel.showExtraction(p);
-      extractionProgress.show(p);
+      extractionProgress.show(p, session?.sessionId === p.sessionId && session.state === 'streaming');
     }),
     client.onDaemonExit(() => {
       // A session cannot outlive its daemon: say so instead of showing "Listening" forever (unless it is being resumed).

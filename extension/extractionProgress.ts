@@ -1,7 +1,9 @@
 /**
  * The opt-in language-model extraction's progress as a VS Code progress notification ("chunk 3 of 8") with a Cancel
  * button that cancels the extraction in the daemon (earshot/extraction/cancel: in-flight model calls are aborted).
- * The panel shows the same progress with its own Cancel button.
+ * The panel shows the same progress with its own Cancel button. While the meeting still records, chunks are read as it
+ * goes (live extraction): that is the panel's alone, or a notification would stand open for the whole meeting; it
+ * opens once the meeting has stopped and the last chunks are read.
  */
 import * as vscode from 'vscode';
 import { ExtractionProgressParams } from '../protocol/protocol';
@@ -14,7 +16,9 @@ export class ExtractionProgressView {
 
   constructor(private readonly cancel: (sessionId: string) => Promise<unknown>) {}
 
-  show(p: ExtractionProgressParams): void {
+  /** `recording`: the session still records (its live chunks show in the panel only). */
+  show(p: ExtractionProgressParams, recording = false): void {
+    if (p.state === 'running' && recording && this.running !== p.sessionId) return;
     if (p.state !== 'running') {
       this.update?.(p);
       this.finish?.();
