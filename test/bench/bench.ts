@@ -12,6 +12,8 @@
  *   memory   6. RSS steady state and growth over a 2-hour meeting (pace fast)             (memory.ts, in a fresh
  *                                                                                          process: memory-child.ts)
  *   capture  7. capture latency per recorder: playback start → first frame at the consumer (capture.ts, PulseAudio)
+ *   local-model L. the local notes model at each catalog model's dims: load, prompt/generation tokens/s, peak RSS,
+ *               stop → final notes for a 60-minute meeting (local-model.ts; BENCH_LOCAL_MODELS, BENCH_LOCAL_MEETING)
  *   soak     9. a 2-hour meeting through a real daemon (mostly silence, a turn every 20 s): RSS growth, journal bytes
  *               per audio-minute (soak.ts, test/support/soak.ts; BENCH_SOAK_COMPARE=1 adds the daemon without node flags)
  *
@@ -30,6 +32,7 @@ import * as path from 'node:path';
 import { REPO_ROOT } from '../setup';
 import { captureLatency } from './capture';
 import { latency } from './latency';
+import { localModel } from './local-model';
 import { memory } from './memory';
 import { silence } from './silence';
 import { soak } from './soak';
@@ -51,6 +54,7 @@ const FIGURES: { name: string; label: string; run: () => Promise<FigureReport> }
   { name: 'memory', label: '6', run: memory },
   { name: 'capture', label: '7', run: captureLatency },
   { name: 'soak', label: '9', run: soak },
+  { name: 'local-model', label: 'L', run: localModel },
 ];
 
 function selected(): typeof FIGURES {

@@ -43,6 +43,8 @@ export interface LocalChatAnswer {
   answerTokens: number;
   /** Generation time (prompt included, loading not). */
   ms: number;
+  /** Of `ms`, the time until the first answer token (the prompt read): what splits prompt from generation speed. */
+  promptMs?: number;
   /** Loading time, on the request that started the process. */
   loadMs?: number;
 }
@@ -159,8 +161,10 @@ export class LocalModelHost {
       const current = this.inFlight;
       if (!current || message?.id !== current.id) return;
       if (message.type === 'answer') {
-        const { text, model, promptTokens, answerTokens, ms, loadMs } = message;
-        current.settle(undefined, { text, model, promptTokens, answerTokens, ms, ...(loadMs !== undefined ? { loadMs } : {}) });
+        const { text, model, promptTokens, answerTokens, ms, promptMs, loadMs } = message;
+        current.settle(undefined, {
+          text, model, promptTokens, answerTokens, ms, ...(promptMs !== undefined ? { promptMs } : {}), ...(loadMs !== undefined ? { loadMs } : {}),
+        });
       } else {
         current.settle(new RefineFailure(`local model: ${message.reason}`, message.retry));
       }

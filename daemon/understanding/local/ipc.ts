@@ -23,6 +23,11 @@ export type HostMessage =
 
 /** The model process to the daemon. */
 export type WorkerMessage =
-  | { type: 'answer'; id: number; text: string; model: string; promptTokens: number; answerTokens: number; ms: number; loadMs?: number }
+  | {
+    type: 'answer'; id: number; text: string; model: string; promptTokens: number; answerTokens: number; ms: number;
+    /** Until the first answer token: reading the prompt (and making the grammar). */
+    promptMs?: number;
+    loadMs?: number;
+  }
   /** A request that failed with the process still fine (a prompt too long for the context, a bad schema). */
   | { type: 'failed'; id: number; reason: string; retry: boolean };

@@ -73,14 +73,16 @@ async function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<Wo
   try {
     const grammar = request.schema ? await m.llama.createGrammarForJsonSchema(request.schema as never) : undefined;
     let answerTokens = 0;
+    let firstToken: number | undefined;
     const result = await session.promptWithMeta(request.user, {
       ...(grammar ? { grammar } : {}),
       temperature: 0,
       maxTokens: request.maxTokens,
-      onToken: (tokens) => { answerTokens += tokens.length; },
+      onToken: (tokens) => { firstToken ??= performance.now(); answerTokens += tokens.length; },
     });
     return {
       type: 'answer', id: request.id, text: result.responseText, model: m.name, promptTokens, answerTokens, ms: Math.round(performance.now() - started),
+      ...(firstToken !== undefined ? { promptMs: Math.round(firstToken - started) } : {}),
       ...(first ? { loadMs: m.loadMs } : {}),
     };
   } catch (e) {

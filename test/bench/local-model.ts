@@ -1,0 +1,224 @@
+/**
+ * The local notes model (issue 30) at each notes-catalog model's real dimensions, with generated weights (no trained
+ * weights reach this machine): through the real runtime (LocalModelHost forking worker.js, node-llama-cpp under the
+ * chunk's JSON-schema grammar, threads as the daemon sets them), one real chunk's prompt — part 1 of a real meeting
+ * in test/fixtures/real-meetings, built by the same code the eval and the CLI run — gives the load time, prompt and
+ * generation tokens per second and the model process's peak RSS (VmHWM of the child); from those, the time from
+ * stop to final notes for a 60-minute meeting with live extraction (the last chunk left) against the at-stop path
+ * (every chunk, one at a time, after loading).
+ *
+ * Owns only this figure's measurement; the models are written by scripts/gen-gguf-model.js into .bench/ (ignored).
+ *   BENCH_LOCAL_MODELS=qwen2.5-1.5b,llama-3.2-3b,qwen3-4b   which catalog models (default all)
+ *   BENCH_LOCAL_MEETING=Bro007                                the real meeting whose part 1 is the prompt
+ *   BENCH_LOCAL_ANSWER_TOKENS=64                              answer tokens generated (random weights never stop early)
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { extract } from '../../daemon/understanding/extract';
+import { LocalModelHost, localModelThreads } from '../../daemon/understanding/local/host';
+import { chunkAnswerSchema } from '../../daemon/understanding/local/schema';
+import { getNotesModel, NotesModelId } from '../../daemon/understanding/local/notesCatalog';
+import { ANSWER_RESERVE_TOKENS, CHARS_PER_TOKEN, Chat, ChunkConstraint, estimateTokens } from '../../daemon/understanding/providers';
+import { extractTranscriptWithModel, withLineIds } from '../../daemon/understanding/modelTranscript';
+import { MODEL_ANSWERS_DIR, withSpeakingTimes } from '../eval/model-notes-eval';
+import { loadMeetings, readTurns, REAL_MEETINGS_DIR } from '../eval/notes-eval';
+import { REPO_ROOT } from '../setup';
+import { BENCH_DIR, fmtMB, fmtS, foreignLoad, FigureReport, median, percentile, processCpu, table } from './util';
+
+/** The generator's options for each catalog model's architecture (its config.json), Q4_0 random weights. */
+const CATALOG_DIMS: Record<NotesModelId, { options: object; caveat?: string }> = {
+  'qwen2.5-1.5b': { options: { preset: '1.5b' } },
+  'llama-3.2-3b': { options: { preset: '1.5b', embd: 3072, layers: 28, heads: 24, headsKv: 8, ff: 8192, vocab: 128256, tied: true } },
+  'qwen3-4b': {
+    options: { preset: '1.5b', embd: 2560, layers: 36, heads: 32, headsKv: 8, ff: 9728, vocab: 151936, tied: true },
+    // The generator's heads are embd/heads wide; Qwen3-4B's are 128 (q/k/v projections 2560×4096) with QK-norm.
+    caveat: 'head width 80 (the generator ties it to width/heads) where Qwen3-4B has 128: attention ~35 % smaller, ~3.6 B parameters of its 4.0 B',
+  },
+};
+
+/** A catalog model's generated GGUF in .bench/, written again when the generator is newer. */
+export function benchNotesModel(id: NotesModelId): { file: string; writeMs: number } {
+  const file = path.join(BENCH_DIR, `notes-${id}.gguf`);
+  const script = path.join(REPO_ROOT, 'scripts', 'gen-gguf-model.js');
+  if (fs.existsSync(file) && fs.statSync(file).mtimeMs >= fs.statSync(script).mtimeMs) return { file, writeMs: 0 };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { generateGguf } = require(script);
+  fs.mkdirSync(BENCH_DIR, { recursive: true });
+  process.stderr.write(`bench: writing ${path.relative(REPO_ROOT, file)} (${id}'s dimensions, random Q4_0 weights)…\n`);
+  const started = performance.now();
+  generateGguf({ ...CATALOG_DIMS[id].options, out: file });
+  return { file, writeMs: performance.now() - started };
+}
+
+export interface ChunkPrompt {
+  meeting: string;
+  system: string;
+  user: string;
+  constraint: ChunkConstraint;
+  /** The meeting's chunks and spoken words (how many chunks a meeting's words make). */
+  chunks: number;
+  words: number;
+}
+
+/** Part 1 of a real meeting as the eval and `earshot notes` build it (the rules, the chunks, the prompt). */
+export async function realChunkPrompt(name = process.env.BENCH_LOCAL_MEETING ?? 'Bro007'): Promise<ChunkPrompt> {
+  const meeting = loadMeetings(REAL_MEETINGS_DIR).find((m) => m.name === name);
+  if (!meeting) throw new Error(`BENCH_LOCAL_MEETING=${name}: no such meeting in ${REAL_MEETINGS_DIR}`);
+  const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
+  const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
+  const asked: { system: string; user: string; constraint?: ChunkConstraint }[] = [];
+  const capture: Chat = async (system, user, _signal, constraint) => {
+    asked.push({ system, user, constraint });
+    return { text: '', model: 'capture' };
+  };
+  await extractTranscriptWithModel(lines, extract(lines, date), date, { provider: 'local', model: 'capture' }, () => undefined, undefined, capture);
+  const first = asked.find((a) => /^Part 1 of /m.test(a.user));
+  if (!first?.constraint) throw new Error(`${name}: no first chunk`);
+  const words = lines.reduce((n, l) => n + l.text.split(/\s+/).filter(Boolean).length, 0);
+  // Not asked.length: a chunk without a usable answer is asked again.
+  const chunks = Number(/^Part 1 of (\d+)\./m.exec(first.user)![1]);
+  return { meeting: name, system: first.system, user: first.user, constraint: first.constraint, chunks, words };
+}
+
+/** Answer lengths (tokens, estimated as the budget does) of the answers a real model wrote for the real set. */
+function recordedAnswerTokens(): number[] {
+  const tokens: number[] = [];
+  for (const meeting of fs.readdirSync(MODEL_ANSWERS_DIR)) {
+    const dir = path.join(MODEL_ANSWERS_DIR, meeting);
+    if (!fs.statSync(dir).isDirectory()) continue;
+    for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.answer.txt'))) tokens.push(estimateTokens(fs.readFileSync(path.join(dir, f), 'utf8').length));
+  }
+  return tokens;
+}
+
+interface Measured {
+  id: NotesModelId;
+  bytes: number;
+  writeMs: number;
+  firstCallMs: number;
+  loadMs: number;
+  promptTokens: number;
+  promptMs: number;
+  answerTokens: number;
+  genMs: number;
+  peakRssBytes: number;
+  modelCpuSec: number;
+  foreignCores: number;
+}
+
+/** VmHWM (peak resident set) of a live process, bytes. */
+function peakRss(pid: number): number {
+  const kb = /^VmHWM:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return kb ? Number(kb) * 1024 : NaN;
+}
+
+/**
+ * The generated vocabulary (common words, then single characters) makes about one token of each character; a real
+ * tokenizer about one of CHARS_PER_TOKEN. Random weights read any text at the same speed, but a longer context is
+ * slower per token: the prompt is cut to GENERATED_CHARS_PER_TOKEN × the real token count of the whole chunk's
+ * prompt (the same share of its system message and of its transcript), so the context is as long as a real
+ * model's would be.
+ */
+const GENERATED_CHARS_PER_TOKEN = 1.09;
+function asLongAsReal(prompt: ChunkPrompt): { system: string; user: string } {
+  const whole = prompt.system.length + prompt.user.length;
+  const keep = (estimateTokens(whole) * GENERATED_CHARS_PER_TOKEN) / whole;
+  return { system: prompt.system.slice(0, Math.round(prompt.system.length * keep)), user: prompt.user.slice(0, Math.round(prompt.user.length * keep)) };
+}
+
+async function measure(id: NotesModelId, prompt: ChunkPrompt, answerTokens: number): Promise<Measured> {
+  const { file, writeMs } = benchNotesModel(id);
+  // As the daemon makes it (modelExtractions.ts): threads and GPU left to their defaults, here CPU only.
+  const host = new LocalModelHost({ modelPath: file, gpu: false });
+  const load = foreignLoad(() => (host.pid ? processCpu(host.pid) : 0));
+  const started = performance.now();
+  try {
+    const answer = await host.chat({ ...asLongAsReal(prompt), schema: chunkAnswerSchema(prompt.constraint), maxTokens: answerTokens },
+      new AbortController().signal);
+    const pid = host.pid!;
+    const promptMs = answer.promptMs ?? NaN;
+    return {
+      id, bytes: fs.statSync(file).size, writeMs, firstCallMs: performance.now() - started, loadMs: answer.loadMs ?? NaN,
+      promptTokens: answer.promptTokens, promptMs, answerTokens: answer.answerTokens, genMs: answer.ms - promptMs,
+      peakRssBytes: peakRss(pid), modelCpuSec: processCpu(pid), foreignCores: load(),
+    };
+  } finally {
+    host.close();
+  }
+}
+
+export async function localModel(): Promise<FigureReport> {
+  const ids = (process.env.BENCH_LOCAL_MODELS ?? 'qwen2.5-1.5b,llama-3.2-3b,qwen3-4b').split(',').map((s) => s.trim()).filter(Boolean) as NotesModelId[];
+  for (const id of ids) if (!CATALOG_DIMS[id]) throw new Error(`BENCH_LOCAL_MODELS: ${id} is not a notes-catalog model (${Object.keys(CATALOG_DIMS).join(', ')})`);
+  const answerCap = Number(process.env.BENCH_LOCAL_ANSWER_TOKENS ?? 64);
+  const prompt = await realChunkPrompt();
+  const promptChars = prompt.system.length + prompt.user.length;
+  const results: Measured[] = [];
+  const skipped: string[] = [];
+  for (const id of ids) {
+    process.stderr.write(`bench: local model ${id}…\n`);
+    try {
+      results.push(await measure(id, prompt, answerCap));
+    } catch (e) {
+      skipped.push(`${id}: ${(e as Error).message}`);
+    }
+  }
+  if (!results.length) throw new Error(`no model measured: ${skipped.join('; ')}`);
+  const anchor = results[0];
+  const promptRate = (m: Measured) => m.promptTokens / (m.promptMs / 1000);
+  const genRate = (m: Measured) => (m.answerTokens - 1) / (m.genMs / 1000);
+  const answers = recordedAnswerTokens();
+  const typicalAnswer = percentile(answers, 0.9);
+  // What a real tokenizer makes of the whole chunk's prompt (the budget's estimate).
+  const realPromptTokens = estimateTokens(promptChars);
+  const chunkMs = (m: Measured, answer: number) => (realPromptTokens / promptRate(m) + answer / genRate(m)) * 1000;
+  // A 60-minute meeting at ~150 words a minute, chunked as this meeting is (its chunks per spoken word).
+  const words60 = 60 * 150;
+  const chunks60 = Math.ceil(words60 * (prompt.chunks / prompt.words));
+  // The chunk's speaking time: at live pace, extraction keeps up while a chunk takes less than this.
+  const chunkSpeechSec = (words60 / chunks60) / 150 * 60;
+  const rows = results.map((m) => [
+    m.id, fmtMB(m.bytes), fmtS(m.loadMs, 1), `${m.promptTokens} in ${fmtS(m.promptMs, 1)}`, promptRate(m).toFixed(1),
+    (promptRate(m) / promptRate(anchor)).toFixed(2), `${m.answerTokens} in ${fmtS(m.genMs, 1)}`, genRate(m).toFixed(2),
+    (genRate(m) / genRate(anchor)).toFixed(2), fmtMB(m.peakRssBytes), m.foreignCores.toFixed(2),
+  ]);
+  const stopRows = results.map((m) => {
+    const live = chunkMs(m, typicalAnswer);
+    const atStop = m.loadMs + chunks60 * live;
+    return [m.id, fmtS(live, 0), `${(live / 1000 / chunkSpeechSec).toFixed(2)}`, fmtS(live, 0), fmtS(atStop, 0), (atStop / live).toFixed(1),
+      fmtS(m.loadMs + chunks60 * chunkMs(m, ANSWER_RESERVE_TOKENS), 0)];
+  });
+  const threads = localModelThreads(undefined);
+  return {
+    title: 'Local notes model: load, prompt and generation speed, peak RSS, stop → final notes (catalog dims, generated weights)',
+    commands: [`${process.env.BENCH_LOCAL_MODELS ? `BENCH_LOCAL_MODELS=${process.env.BENCH_LOCAL_MODELS} ` : ''}npm run bench -- local-model`],
+    lines: [
+      ...table(['model (dims)', 'file', 'load', 'prompt tokens', 'prompt tok/s', 'vs 1st', 'answer tokens', 'gen tok/s', 'vs 1st', 'peak RSS (VmHWM)', 'other cores busy'], rows),
+      '',
+      ...table(['stop → final notes, 60-min meeting', 'one chunk', 'chunk time / its speech', 'live: last chunk left', 'at stop: load + all chunks', 'at stop / live', 'at stop, answers at the 1,000-token cap'], stopRows),
+    ],
+    notes: [
+      `Prompt: part 1 of ${prompt.meeting} (test/fixtures/real-meetings), ${promptChars} characters of system + user message as chunkMessages builds it, ` +
+        `answered under the chunk's JSON-schema grammar (schema.ts), through LocalModelHost → worker.js (node-llama-cpp), ${threads} thread(s) as the daemon sets them ` +
+        `(cores − 1), CPU only, the process at lower priority. One request per model: load, then the prompt (until the first answer token), then ${answerCap} answer tokens ` +
+        '(random weights never end an answer by themselves).',
+      'Speeds are from generated random Q4_0 weights at each model\'s real dimensions (the catalog ships Q4_K_M: similar size, its speed not measured here). ' +
+        `The generated vocabulary makes about one token of each ${GENERATED_CHARS_PER_TOKEN} characters where a real tokenizer makes one of ${CHARS_PER_TOKEN}: ` +
+        `the prompt sent is cut to ${asLongAsReal(prompt).system.length + asLongAsReal(prompt).user.length} characters (the start of the system message and of the transcript, in proportion), ` +
+        `${anchor.promptTokens} generated tokens, as many as a real tokenizer makes of the whole ${promptChars}-character prompt (~${realPromptTokens}): the context is as long as a real model's.`,
+      `Stop → final arithmetic: 60 min × 150 words/min = ${words60} words; ${prompt.meeting} makes ${prompt.chunks} chunks of its ${prompt.words} words, so ${chunks60} chunks ` +
+        `(~${chunkSpeechSec.toFixed(0)} s of speech each). One chunk = ${realPromptTokens} prompt tokens / prompt tok/s + ${typicalAnswer} answer tokens / gen tok/s ` +
+        `(${typicalAnswer}: the p90 answer of the ${answers.length} answers a real model wrote for the real set; median ${median(answers)}). ` +
+        `Live extraction leaves the last chunk at stop (model loaded); the at-stop path loads the model then reads all ${chunks60} one at a time (maxConcurrency 1 for a local model).`,
+      `"vs 1st": each model's rate over ${anchor.id}'s in the same run (the anchor). "chunk time / its speech" < 1: live extraction keeps up with the meeting.`,
+      '**Measured on a loaded 2-core machine** (other processes kept the cores busy as the last column says): compare ratios, not seconds.',
+      ...results.filter((m) => m.writeMs > 0).map((m) => `${m.id}: its GGUF was written in this run (${fmtS(m.writeMs, 0)}).`),
+      ...results.map((m) => CATALOG_DIMS[m.id].caveat && `${m.id} (${getNotesModel(m.id).parameters}): ${CATALOG_DIMS[m.id].caveat}.`).filter((s): s is string => Boolean(s)),
+      ...skipped.map((s) => `NOT MEASURED ${s}`),
+    ],
+    targets: results.filter((m) => m.id === anchor.id).map((m) => {
+      const live = chunkMs(m, typicalAnswer);
+      return { metric: `stop → final notes, 60-min meeting, live (${m.id})`, value: fmtS(live, 0), target: 'seconds, not minutes', met: live < 60_000 };
+    }),
+  };
+}
