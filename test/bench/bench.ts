@@ -14,6 +14,7 @@
  *   capture  7. capture latency per recorder: playback start → first frame at the consumer (capture.ts, PulseAudio)
  *   local-model L. the local notes model at each catalog model's dims: load, prompt/generation tokens/s, peak RSS,
  *               stop → final notes for a 60-minute meeting (local-model.ts; BENCH_LOCAL_MODELS, BENCH_LOCAL_MEETING)
+ *   latency-model 3M. figure 3 with and without a local model extracting live chunks in the same run (latency-model.ts)
  *   soak     9. a 2-hour meeting through a real daemon (mostly silence, a turn every 20 s): RSS growth, journal bytes
  *               per audio-minute (soak.ts, test/support/soak.ts; BENCH_SOAK_COMPARE=1 adds the daemon without node flags)
  *
@@ -32,6 +33,7 @@ import * as path from 'node:path';
 import { REPO_ROOT } from '../setup';
 import { captureLatency } from './capture';
 import { latency } from './latency';
+import { latencyWithModel } from './latency-model';
 import { localModel } from './local-model';
 import { memory } from './memory';
 import { silence } from './silence';
@@ -55,6 +57,7 @@ const FIGURES: { name: string; label: string; run: () => Promise<FigureReport> }
   { name: 'capture', label: '7', run: captureLatency },
   { name: 'soak', label: '9', run: soak },
   { name: 'local-model', label: 'L', run: localModel },
+  { name: 'latency-model', label: '3M', run: latencyWithModel },
 ];
 
 function selected(): typeof FIGURES {

@@ -8,7 +8,8 @@
  * its notification (after the journal write).
  */
 import { LIVE_TIMELINE, liveMeetingRun } from './live';
-import { DecodeCall, FILE_PERIOD_MS, isPartialDecode, whatIfNote } from './session-run';
+import { Turn } from './fixtures';
+import { Announced, DecodeCall, FILE_PERIOD_MS, isPartialDecode, SessionRun, whatIfNote } from './session-run';
 import { CAPTURE_PERIOD_MS } from '../../daemon/capture/source';
 import { benchWeights, FigureReport, fmtMs, median, percentile, rel, table } from './util';
 
@@ -24,14 +25,11 @@ export async function latency(): Promise<FigureReport> {
   let partialFirst = 0;
 
   for (const turn of fixture.turns) {
-    const overlapping = run.transcripts.filter((a) => a.segment.text && a.segment.t0 < turn.end && a.segment.t1 > turn.start);
-    const finals = overlapping.filter((a) => a.segment.final);
-    const partials = overlapping.filter((a) => !a.segment.final);
+    const { finals, partials } = turnAnnouncements(run, turn);
     if (finals.length === 0) {
       noFinal++;
     } else {
-      // The final of the turn's last utterance: the one reaching furthest on the capture clock.
-      const last = finals.reduce((a, b) => (b.segment.t1 > a.segment.t1 ? b : a));
+      const last = lastFinal(finals);
       endLatency.push(last.wall - at(turn.end));
       const decode = decodeBefore(run.decodes, last.wall);
       if (decode && !isPartialDecode(decode)) {
@@ -106,4 +104,25 @@ function decodeBefore(decodes: DecodeCall[], wall: number): DecodeCall | undefin
   let best: DecodeCall | undefined;
   for (const d of decodes) if (d.end <= wall && (!best || d.end > best.end)) best = d;
   return best;
+}
+
+/** The announcements (with text) overlapping a turn on the capture clock, finals and partials. */
+function turnAnnouncements(run: SessionRun, turn: Turn): { finals: Announced[]; partials: Announced[] } {
+  const overlapping = run.transcripts.filter((a) => a.segment.text && a.segment.t0 < turn.end && a.segment.t1 > turn.start);
+  return { finals: overlapping.filter((a) => a.segment.final), partials: overlapping.filter((a) => !a.segment.final) };
+}
+
+/** The final of the turn's last utterance: the one reaching furthest on the capture clock. */
+const lastFinal = (finals: Announced[]) => finals.reduce((a, b) => (b.segment.t1 > a.segment.t1 ? b : a));
+
+/** End of speech → final text (ms) of each turn that got a final, and how many got none (figure 3's first row). */
+export function endOfSpeechLatencies(turns: readonly Turn[], run: SessionRun): { ms: number[]; noFinal: number } {
+  const ms: number[] = [];
+  let noFinal = 0;
+  for (const turn of turns) {
+    const { finals } = turnAnnouncements(run, turn);
+    if (finals.length) ms.push(lastFinal(finals).wall - (run.t0 + turn.end * 1000));
+    else noFinal++;
+  }
+  return { ms, noFinal };
 }

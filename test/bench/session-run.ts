@@ -9,9 +9,10 @@
  * wall time t0 + t.
  */
 import * as path from 'node:path';
-import { TranscriptSegment } from '../../protocol/protocol';
+import { ExtractionProgressParams, TranscriptSegment } from '../../protocol/protocol';
 import { DecodeAbortedError, DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
 import { EarshotService } from '../../daemon/service';
+import { ServiceConfig } from '../../daemon/service/serviceConfig';
 import { CAPTURE_PERIOD_MS, SAMPLE_RATE } from '../../daemon/capture/source';
 import { DEFAULT_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
 import { DEFAULT_SEGMENTER_OPTIONS } from '../../daemon/vad/segmenter';
@@ -98,6 +99,8 @@ export interface SessionRun {
   degrades: BenchService['degrades'];
   /** Average number of cores other processes kept busy during the session (shared machines are noisy). */
   foreignCores: number;
+  /** The opt-in model extraction's progress reports, with the wall time (a run with `serviceConfig.enhancement`). */
+  extractions: { wall: number; progress: ExtractionProgressParams }[];
 }
 
 /** Memory over one window of audio, from samples taken every 100 ms (RSS swings by a whisper state per decode). */
@@ -120,6 +123,10 @@ export interface RunOptions {
   sampleEverySec?: number;
   /** Called with progress (seconds of audio captured) about once a second. */
   progress?(audioSec: number): void;
+  /** Settings beyond the bench's own (e.g. `enhancement`: a model extracting while the meeting runs). */
+  serviceConfig?: Partial<ServiceConfig>;
+  /** Cancels the session's model extraction once this much audio is captured (the chunks left at stop are not read). */
+  cancelExtractionAtSec?: number;
 }
 
 /** A service whose engine records its decodes; the model is loaded (and warmed up) before any measurement. */
@@ -132,21 +139,24 @@ export interface BenchService {
   streaming: { wall: number; cpu: number };
   /** Steps of the degrade ladder (recognition falling behind real time), with the wall time. */
   degrades: { wall: number; level: number; name: string }[];
+  extractions: SessionRun['extractions'];
   dispose(): Promise<void>;
 }
 
-export async function benchService(modelPath: string): Promise<BenchService> {
+export async function benchService(modelPath: string, serviceConfig: Partial<ServiceConfig> = {}): Promise<BenchService> {
   const dir = tempDir('service');
   const decodes: DecodeCall[] = [];
   const aborted: DecodeCall[] = [];
   const transcripts: Announced[] = [];
   const streaming = { wall: NaN, cpu: NaN };
   const degrades: BenchService['degrades'] = [];
+  const extractions: BenchService['extractions'] = [];
   const service = new EarshotService(
     {
       storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath, language: 'en', threads: THREADS, gpu: false,
       modelIdleUnloadSec: 0, // the model stays loaded between a figure's sessions
       filePacePeriodMs: FILE_PERIOD_MS,
+      ...serviceConfig,
     },
     {
       transcript: (segment) => transcripts.push({ wall: performance.now(), segment }),
@@ -159,6 +169,7 @@ export async function benchService(modelPath: string): Promise<BenchService> {
       },
       modelState: () => undefined,
       degrade: (level, name) => degrades.push({ wall: performance.now(), level, name }),
+      extractionProgress: (progress) => extractions.push({ wall: performance.now(), progress }),
     },
   );
   // Count and time every decode the pipeline asks for (the session calls the engine through its Decoder interface).
@@ -200,7 +211,7 @@ export async function benchService(modelPath: string): Promise<BenchService> {
   if (WHATIF.pauseMs !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { pauseMs: number }).pauseMs = WHATIF.pauseMs;
   await engine.load();
   return {
-    service, decodes, aborted, transcripts, streaming, degrades,
+    service, decodes, aborted, transcripts, streaming, degrades, extractions,
     dispose: async () => {
       await service.shutdown();
       removeTempDir(dir);
@@ -210,7 +221,7 @@ export async function benchService(modelPath: string): Promise<BenchService> {
 
 /** One session over `audioFile` on a fresh service; the service is shut down afterwards. */
 export async function runSession(modelPath: string, options: RunOptions): Promise<SessionRun> {
-  const bench = await benchService(modelPath);
+  const bench = await benchService(modelPath, options.serviceConfig);
   try {
     return await runOn(bench, options);
   } finally {
@@ -225,6 +236,7 @@ export async function runOn(bench: BenchService, options: RunOptions): Promise<S
   bench.aborted.length = 0;
   bench.transcripts.length = 0;
   bench.degrades.length = 0;
+  bench.extractions.length = 0;
   // Measured from STREAMING on: loading the VAD and whisper models is figure 5's business.
   const { sessionId } = await service.startSession({ sources: ['file'], audioFile: options.audioFile, pace: options.pace, title: 'bench' });
   const { wall: t0, cpu: cpu0 } = bench.streaming;
@@ -234,6 +246,7 @@ export async function runOn(bench: BenchService, options: RunOptions): Promise<S
   let nextSample = every;
   let window = { min: Infinity, max: 0 };
   let lastProgress = 0;
+  let cancelled = false;
   const closeWindow = (audioSec: number) => {
     const m = process.memoryUsage();
     samples.push({
@@ -244,6 +257,7 @@ export async function runOn(bench: BenchService, options: RunOptions): Promise<S
   };
   const tick = setInterval(() => {
     const audioSec = service.status(sessionId).capturedSec;
+    if (options.cancelExtractionAtSec !== undefined && audioSec >= options.cancelExtractionAtSec && !cancelled) cancelled = service.cancelExtraction(sessionId).cancelled || true;
     if (performance.now() - lastProgress >= 1000) {
       lastProgress = performance.now();
       options.progress?.(audioSec);
@@ -256,7 +270,7 @@ export async function runOn(bench: BenchService, options: RunOptions): Promise<S
       closeWindow(audioSec);
       while (nextSample <= audioSec) nextSample += every;
     }
-  }, every > 0 ? 100 : 1000);
+  }, every > 0 || options.cancelExtractionAtSec !== undefined ? 100 : 1000);
   try {
     const result = await service.sessionDone(sessionId);
     const end = performance.now();
@@ -268,6 +282,7 @@ export async function runOn(bench: BenchService, options: RunOptions): Promise<S
       t0, wallSec: (end - t0) / 1000, audioSec: status.capturedSec, cpuSec,
       transcripts: bench.transcripts.slice(), decodes: bench.decodes.slice(), aborted: bench.aborted.slice(), finalSegments: result.segments.length,
       samples, modelLoadMs: service.engine.loadMs, degrades: bench.degrades.slice(), foreignCores,
+      extractions: bench.extractions.slice(),
     };
   } finally {
     clearInterval(tick);

@@ -6,6 +6,9 @@
  * The model is whatever answers the prompts:
  *   node out/test/eval/model-notes-eval.js --endpoint http://127.0.0.1:11434 --model llama3.1:8b [--only a,b]
  *       a local OpenAI-compatible server (Ollama, llama.cpp, LM Studio), through the same client the daemon uses;
+ *   node out/test/eval/model-notes-eval.js --local MODEL.gguf [--threads N] [--only a,b]
+ *       a GGUF through Earshot's own local runtime, the path `earshot notes --local` and the daemon take (localChat over
+ *       LocalModelHost: the model process, node-llama-cpp, each chunk's JSON-schema grammar);
  *   node out/test/eval/model-notes-eval.js --record DIR [--only a,b]
  *       writes every prompt to DIR/<meeting>/part-<k>.prompt.txt (the model's system message, a blank line, its user
  *       message; its sha256 beside it) and sends nothing: for a model run elsewhere;
@@ -23,7 +26,11 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { EnhancementSettings } from '../../protocol/protocol';
+import { defaultGpu } from '../../daemon/config';
 import { Chat, openAiCompatibleChat } from '../../daemon/understanding/providers';
+import { LocalModelHost } from '../../daemon/understanding/local/host';
+import { localChat, localRunSettings } from '../../daemon/understanding/local/localChat';
 import { extract, SpokenLine } from '../../daemon/understanding/extract';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { loadDoublyLabelled } from './notes-agreement';
@@ -99,7 +106,7 @@ export function withSpeakingTimes(lines: SpokenLine[]): SpokenLine[] {
 
 /** One meeting through the CLI's model extraction: the finds as the eval scores them, and the dismissed rule items. */
 export async function runMeeting(meeting: Meeting, chat: Chat,
-  settings = { provider: 'openai-compatible' as const, endpoint: 'http://127.0.0.1:1' }): Promise<MeetingRun> {
+  settings: EnhancementSettings = { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1' }): Promise<MeetingRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, not local time: the prompt shows the date as ISO, and recorded answers must replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -108,9 +115,9 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
   const found = extract(lines, date);
   // The daemon's run treats a failing call as a chunk without an answer; the eval says why instead.
   const errors: string[] = [];
-  const watched: Chat = async (system, user, signal) => {
+  const watched: Chat = async (system, user, signal, constraint) => {
     try {
-      return await chat(system, user, signal);
+      return await chat(system, user, signal, constraint);
     } catch (e) {
       errors.push(e instanceof Error ? e.message : String(e));
       throw e;
@@ -155,7 +162,10 @@ async function main(argv: string[]): Promise<void> {
   const answers = flagValue(argv, '--answers');
   const endpoint = flagValue(argv, '--endpoint');
   const model = flagValue(argv, '--model');
-  if ([record, answers, endpoint].filter(Boolean).length !== 1) throw new Error('give one of --endpoint URL, --record DIR, --answers DIR');
+  const local = flagValue(argv, '--local');
+  const threads = flagValue(argv, '--threads');
+  if ([record, answers, endpoint, local].filter(Boolean).length !== 1) throw new Error('give one of --endpoint URL, --local MODEL.gguf, --record DIR, --answers DIR');
+  if (threads !== undefined && (!local || !/^[1-9]\d*$/.test(threads))) throw new Error('--threads N (a whole number from 1) goes with --local');
   // --meetings silver | silver-held-out | silver-dev: the silver set or a part of it instead of the real set
   // (test/fixtures/real-meetings/README.md).
   const set = flagValue(argv, '--meetings') ?? 'real';
@@ -168,15 +178,25 @@ async function main(argv: string[]): Promise<void> {
   if (!parts[set]) throw new Error(`--meetings ${set}: one of ${Object.keys(parts).join(', ')}`);
   const all = parts[set]();
   const meetings = selectMeetings(all, argv);
-  const settings = { provider: 'openai-compatible' as const, endpoint: endpoint ?? 'http://127.0.0.1:1', ...(model ? { model } : {}) };
+  if (local && !fs.existsSync(local)) throw new Error(`--local ${local}: no such file`);
+  // As `earshot notes --local` runs it: one model process for every meeting, closed at the end.
+  const host = local ? new LocalModelHost({ modelPath: path.resolve(local), ...(threads ? { threads: Number(threads) } : {}), gpu: defaultGpu() !== false }) : undefined;
+  const settings: EnhancementSettings = host ? localRunSettings({ provider: 'local', model: host.modelPath })
+    : { provider: 'openai-compatible', endpoint: endpoint ?? 'http://127.0.0.1:1', ...(model ? { model } : {}) };
   const runs: MeetingRun[] = [];
-  for (const m of meetings) {
-    const chat = record ? recordingChat(path.join(record, m.name)) : answers ? replayingChat(path.join(answers, m.name)) : undefined;
-    const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings);
-    runs.push(run);
-    process.stderr.write(`${m.name}: ${run.result.message}\n`);
-    for (const e of run.errors) process.stderr.write(`  ${m.name}: ${e}\n`);
+  const started = performance.now();
+  try {
+    for (const m of meetings) {
+      const chat = record ? recordingChat(path.join(record, m.name)) : answers ? replayingChat(path.join(answers, m.name)) : host ? localChat(host) : undefined;
+      const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings);
+      runs.push(run);
+      process.stderr.write(`${m.name}: ${run.result.message}\n`);
+      for (const e of run.errors) process.stderr.write(`  ${m.name}: ${e}\n`);
+    }
+  } finally {
+    host?.close();
   }
+  if (host) process.stderr.write(`local model ${path.basename(host.modelPath)}: ${((performance.now() - started) / 1000).toFixed(1)} s for ${runs.length} meetings, ${host.threads} thread(s)\n`);
   if (record) {
     process.stdout.write(`prompts of ${runs.length} meetings written under ${record}\n`);
     return;

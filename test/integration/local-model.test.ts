@@ -15,6 +15,8 @@ import { MEETING_SENTENCE_TOKENS, notesModel, SAMPLE_WAV, sayingModel } from '..
 import {
   ActionItemNotification, EnhancementSettings, ExtractionCancel, ExtractionProgressNotification, ExtractionProgressParams, PROTOCOL_VERSION, SessionStart, SessionStop,
 } from '../../protocol/protocol';
+import { LocalModelHost } from '../../daemon/understanding/local/host';
+import { chunkAnswerSchema } from '../../daemon/understanding/local/schema';
 import { connectDaemon, RpcClient, runEarshot } from './daemon-process';
 
 /** The generated model's name (general.name): what the notes say found or dismissed an item. */
@@ -101,6 +103,22 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
     assert.match(notes, /- \[ \] Maria will send the budget figures to finance — @Maria/);
     assert.doesNotMatch(notes, /Dismissed by|found by/);
   };
+
+  it('the model process reports its load, its prompt time and its answer tokens (what npm run bench -- local-model splits speeds with)', async () => {
+    const host = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
+    try {
+      const answer = await host.chat({
+        system: 'Extract.', user: 'Part 1 of 1.\n[s-1] Ann: I will send the report.',
+        schema: chunkAnswerSchema({ segmentIds: ['s-1'], itemIds: [], actionItemIds: [], speakers: ['Ann'] }), maxTokens: 200,
+      }, new AbortController().signal);
+      assert.ok(answer.loadMs! > 0, `loadMs ${answer.loadMs}`);
+      assert.ok(answer.answerTokens > 0 && answer.promptTokens > 0);
+      assert.ok(answer.promptMs !== undefined && answer.promptMs >= 0 && answer.promptMs <= answer.ms, `promptMs ${answer.promptMs} of ${answer.ms}`);
+      JSON.parse(answer.text);
+    } finally {
+      host.close();
+    }
+  });
 
   it('earshot notes FILE --local --model gen.gguf: model records that cite the transcript\'s lines', async () => {
     const transcript = path.join(dir, 'meeting.txt');
