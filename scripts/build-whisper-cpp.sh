@@ -131,8 +131,8 @@ make -C "$OUT/src" -j"$JOBS" "${MAKE_ARGS[@]}" $targets > "$OUT/make.log" 2>&1 |
 for t in $targets; do cp "$OUT/src/$t" "$OUT/bin/$t"; done
 
 # The driver: compiled and linked exactly like `main` (same CXXFLAGS, same ggml/whisper objects).
-CXXFLAGS_LINE=$(sed -n 's/^I CXXFLAGS: *//p' "$OUT/make.log" | head -1)
-LDFLAGS_LINE=$(sed -n 's/^I LDFLAGS: *//p' "$OUT/make.log" | head -1)
+CXXFLAGS_LINE=$(sed -n 's/^I CXXFLAGS: *//p' "$OUT/make.log" | awk 'NR == 1')
+LDFLAGS_LINE=$(sed -n 's/^I LDFLAGS: *//p' "$OUT/make.log" | awk 'NR == 1')
 ( cd "$OUT/src" && c++ $CXXFLAGS_LINE "$DRIVER" ggml/src/ggml.o ggml/src/ggml-alloc.o ggml/src/ggml-backend.o \
     ggml/src/ggml-quants.o ggml/src/ggml-aarch64.o src/whisper.o -o "$OUT/bin/earshot-whisper-bench" $LDFLAGS_LINE )
 
@@ -143,7 +143,7 @@ require("fs").writeFileSync(out + "/build-info.json", JSON.stringify({
   smartWhisper: sw, source: "node_modules/smart-whisper/whisper.cpp", flags, cflags, cxxflags, ggmlCommand: ggml,
   openmp: false, sdl: sdl === "1", streamPatched: process.env.WHISPER_CPP_STREAM_PATCH !== "0", fingerprint: fp, builtAt: new Date().toISOString(),
 }, null, 2) + "\n");
-' "$OUT" "$FLAGS" "$SW_VERSION" "$HAVE_SDL" "$FINGERPRINT" "$(sed -n 's/^I CFLAGS: *//p' "$OUT/make.log" | head -1)" "$CXXFLAGS_LINE" "$GGML_CMD"
+' "$OUT" "$FLAGS" "$SW_VERSION" "$HAVE_SDL" "$FINGERPRINT" "$(sed -n 's/^I CFLAGS: *//p' "$OUT/make.log" | awk 'NR == 1')" "$CXXFLAGS_LINE" "$GGML_CMD"
 echo "$FINGERPRINT" > "$STAMP"
 [ $HAVE_SDL = 1 ] || echo "build-whisper-cpp: sdl2-config not found: stream not built (apt-get install libsdl2-dev)" >&2
 echo "build-whisper-cpp: built $(cd "$OUT/bin" && echo *) in $OUT/bin" >&2

@@ -46,7 +46,7 @@ if [ "$(cat "$SDK/.stamp" 2>/dev/null)" != "$stamp" ]; then
     if ! curl -fsSL --retry 3 -o "$out" "$MIRROR/pool/main/$pool/$file"; then
       # A point release replaced it: the version trixie lists now, with the sha256 its index gives.
       index=$(curl -fsSL --retry 3 "$MIRROR/dists/trixie/main/binary-$arch/Packages.xz" | xz -d)
-      record=$(printf '%s\n' "$index" | awk -v p="$name" '$0 == "Package: " p { on = 1 } on && /^Filename:/ { f = $2 } on && /^SHA256:/ { s = $2 } on && /^$/ { print f, s; exit }')
+      record=$(printf '%s\n' "$index" | awk -v p="$name" '$0 == "Package: " p { on = 1 } on && /^Filename:/ { f = $2 } on && /^SHA256:/ { s = $2 } on && /^$/ { print f, s; on = 0 }')
       read -r path sha <<< "$record"
       [ -n "$path" ] || { echo "vulkan-sdk: $name is not in Debian 13's index" >&2; exit 1; }
       echo "vulkan-sdk: $name $version is gone from the mirror; taking $(basename "$path")" >&2
@@ -57,8 +57,9 @@ if [ "$(cat "$SDK/.stamp" 2>/dev/null)" != "$stamp" ]; then
   done
   rm -rf "$SDK/debs"
   # CMake's FindVulkan looks for the loader under $VULKAN_SDK/lib: the system's (apt's libvulkan1).
-  loader=$(ldconfig -p | awk '/libvulkan\.so\.1 .*x86-64|libvulkan\.so\.1 .*AArch64/ { print $NF; exit }')
-  [ -n "$loader" ] || loader=$(ldconfig -p | awk '/libvulkan\.so\.1/ { print $NF; exit }')
+  # awk reads to the end (no early exit): under pipefail, ldconfig killed by SIGPIPE would fail the script (exit 141).
+  loader=$(ldconfig -p | awk '/libvulkan\.so\.1 .*x86-64|libvulkan\.so\.1 .*AArch64/ && !found { print $NF; found = 1 }')
+  [ -n "$loader" ] || loader=$(ldconfig -p | awk '/libvulkan\.so\.1/ && !found { print $NF; found = 1 }')
   [ -n "$loader" ] || { echo "vulkan-sdk: the Vulkan loader (libvulkan.so.1) is not installed" >&2; exit 1; }
   mkdir -p "$SDK/usr/lib"
   ln -sf "$loader" "$SDK/usr/lib/libvulkan.so"
