@@ -760,7 +760,7 @@ export interface ModelProgressParams {
   message?: string;
 }
 
-/** The pipeline's vital signs, sent every few seconds while a session streams and on model changes. */
+/** The pipeline's vital signs, sent every few seconds while a session streams, on model changes, and once just before a session's 'done' state (with its final counters). */
 export const Health = new NotificationType<HealthParams>('earshot/health');
 export interface HealthParams {
   model: {

@@ -200,12 +200,14 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       decision: (d) => notify(() => connection.sendNotification(DecisionNotification, d)),
       state: (s) => {
         log.info('session', 'state', { sessionId: s.sessionId, state: s.state, mode: s.mode, ...(s.paused.length ? { paused: s.paused } : {}), ...(s.error ? { error: s.error } : {}) });
-        notify(() => connection.sendNotification(SessionStateNotification, s));
         clearInterval(healthTimer);
         healthTimer = s.state === 'streaming' ? setInterval(sendHealth, HEALTH_INTERVAL_MS) : undefined;
+        // The session's last health goes before its 'done', so a client that reads the counters on 'done' has them.
+        if (s.state === 'done') sendHealth();
+        notify(() => connection.sendNotification(SessionStateNotification, s));
         // A pause or resume shows in the health's sources at once.
         const pausedKey = `${s.sessionId}:${s.paused.join()}`;
-        if (s.state === 'done' || (s.state === 'streaming' && lastPaused !== undefined && lastPaused !== pausedKey && lastPaused.startsWith(`${s.sessionId}:`))) sendHealth();
+        if (s.state === 'streaming' && lastPaused !== undefined && lastPaused !== pausedKey && lastPaused.startsWith(`${s.sessionId}:`)) sendHealth();
         lastPaused = s.state === 'streaming' ? pausedKey : undefined;
       },
       sourceStatus: (st) => {
