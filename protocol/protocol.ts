@@ -326,6 +326,117 @@ export interface DataDeleteResult {
   kept: { path: string; reason: string }[];
 }
 
+// ---------------------------------------------------------------------------------------------
+// Meeting memory: every stored session, searchable (the chat participant, the Action items view, `earshot ask/todo`)
+
+/**
+ * Finds the passages of stored meetings (every session in this daemon's storage, the running one's finals included)
+ * that best answer a question: lexical ranking (BM25) over final segments and notes entries (action items, decisions),
+ * each hit widened to whole turns with their neighbours. The index follows the journals: a session is indexed as its
+ * segments are journaled, dropped with Delete All Data and with retention, and rebuilt from the journals at start-up
+ * (so a crash loses nothing of it). Nothing leaves the daemon: it is the client that may hand passages to a model.
+ */
+export const MemorySearch = new RequestType<MemorySearchParams, MemorySearchResult, void>('earshot/memory/search');
+export interface MemorySearchParams {
+  query: string;
+  /** Passages to answer (default 5, at most 50). */
+  limit?: number;
+  /** Only these sessions (default: all). */
+  sessionIds?: string[];
+  /** ISO dates (inclusive): only meetings that started in the range. */
+  since?: string;
+  until?: string;
+  /** Segments each side of a hit's turn to include (default 1, at most 5). */
+  neighbours?: number;
+}
+export interface MemorySearchResult {
+  passages: MemoryPassage[];
+  /** Sessions in the index, and final segments in them (so a client can say "searched 12 meetings"). */
+  sessions: number;
+  segments: number;
+}
+/** A hit and the turns around it, from one meeting. */
+export interface MemoryPassage {
+  meeting: MemoryMeeting;
+  /** Higher is better; comparable within one result. */
+  score: number;
+  /** What matched: a transcript segment, or a notes entry (its text, and the segment it came from). */
+  hit: { kind: 'segment' | 'actionItem' | 'decision'; id: string; text: string };
+  /** Whole turns in meeting order: the hit's turn with `neighbours` segments each side. */
+  lines: MemoryLine[];
+}
+/** A stored meeting, as memory names it. */
+export interface MemoryMeeting {
+  sessionId: string;
+  title: string;
+  /** ISO time the meeting started. */
+  startedAt: string;
+  /** The notes file (absolute), '' for none (a dictation, or it was never written). */
+  notesPath: string;
+  /** Seconds captured, null while the meeting runs or when it never ended. */
+  durationSec: number | null;
+}
+/** One final segment, with where to open it. */
+export interface MemoryLine {
+  segmentId: string;
+  /** 1-based index of the segment among the meeting's final segments (what `earshot ask --json` calls `line` for a journal). */
+  index: number;
+  speaker: string;
+  t0: number;
+  t1: number;
+  text: string;
+  /** 1-based line of this segment in the notes file's Transcript section; absent when the notes file lacks it. */
+  notesLine?: number;
+  /** True for the segment(s) that matched; false for the neighbours. */
+  hit: boolean;
+}
+
+/**
+ * Open action items of every stored meeting (the latest revision of each, withdrawn and dismissed ones left out), newest
+ * meeting first; `mine` marks those whose owner is one of `owners` (the microphone's speaker label and the names the
+ * user set), compared case- and accent-insensitively. Mark one done with {@link ActionItemSetDone}.
+ */
+export const MemoryTodo = new RequestType<MemoryTodoParams, MemoryTodoResult, void>('earshot/memory/todo');
+export interface MemoryTodoParams {
+  owners?: string[];
+  /** Include ticked items too (default false). */
+  includeDone?: boolean;
+}
+export interface MemoryTodoResult {
+  items: MemoryTodoItem[];
+}
+export interface MemoryTodoItem {
+  meeting: MemoryMeeting;
+  item: ActionItem;
+  mine: boolean;
+  /** 1-based line of the item in the notes file, when it is there. */
+  notesLine?: number;
+}
+
+/** Decisions of stored meetings, optionally in a date range and matching a topic (ranked as {@link MemorySearch}), newest meeting first. */
+export const MemoryDecisions = new RequestType<MemoryDecisionsParams, MemoryDecisionsResult, void>('earshot/memory/decisions');
+export interface MemoryDecisionsParams {
+  topic?: string;
+  since?: string;
+  until?: string;
+}
+export interface MemoryDecisionsResult {
+  decisions: { meeting: MemoryMeeting; decision: Decision; notesLine?: number }[];
+}
+
+/** Every stored meeting (not dictations), newest first: for `/recap` and pickers. */
+export const MemoryMeetings = new RequestType<Record<string, never>, MemoryMeetingsResult, void>('earshot/memory/meetings');
+export interface MemoryMeetingsResult {
+  meetings: MemoryMeeting[];
+}
+
+/** Sent when the memory index changed (a session finalized, an item was ticked, data was deleted), so views refresh. */
+export const MemoryChangedNotification = new NotificationType<MemoryChangedParams>('earshot/memory/changed');
+export interface MemoryChangedParams {
+  /** The session that changed; absent: everything may have (a delete, a rebuild). */
+  sessionId?: string;
+}
+
 /** The pipeline's vital signs now (as {@link Health} sends them), for a client that wants them between notifications. */
 export const HealthRequest = new RequestType<Record<string, never>, HealthParams, void>('earshot/health/get');
 
