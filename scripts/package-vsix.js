@@ -15,8 +15,8 @@
  *
  * One exception names packages: a runtime that ships each of its variants as a package of its own (node-llama-cpp:
  * @node-llama-cpp/<platform>[-cuda|-cuda-ext|-vulkan]) has binaries for the target in all of them, so the byte check
- * would keep every variant (CUDA alone is 180-360 MB). Only the variant every machine of the target runs goes in
- * (RUNTIME_VARIANTS: the CPU build, Metal on Apple Silicon); the others' folders are left out whole, and so are files
+ * would keep every variant (CUDA alone is 180-360 MB). Only the variants named per target go in (RUNTIME_VARIANTS:
+ * the CPU build, with Vulkan on x64 Linux and Windows; Metal on Apple Silicon); the others' folders are left out whole, and so are files
  * no run ever reads (BUILD_ONLY: the llama.cpp source bundle, for building from source, which Earshot never does).
  *
  * Why not stage a pruned copy of the tree and package that: vsce would run `npm list` in the copy,
@@ -45,14 +45,17 @@ const TARGETS = {
   'darwin-arm64': { os: 'darwin', arch: 'arm64' },
 };
 /**
- * Runtimes shipped as one package per variant: `scope` holds them all; `keep` names, per target, the one that goes in
- * (none: the runtime is not offered there, e.g. musl Linux, which node-llama-cpp has no prebuilt binary for).
+ * Runtimes shipped as one package per variant: `scope` holds them all; `keep` names, per target, those that go in
+ * (none: the runtime is not offered there, e.g. musl Linux, which node-llama-cpp has no prebuilt binary for). On x64
+ * Linux and Windows the Vulkan build goes in beside the CPU one (27.5 MB packed): node-llama-cpp's gpu 'auto' loads it
+ * where a Vulkan driver is (NVIDIA, AMD and Intel GPUs alike) and falls back to the CPU build elsewhere. CUDA's builds
+ * (143 MB packed, 180-360 MB unpacked) stay out: Vulkan serves NVIDIA GPUs too.
  */
 const RUNTIME_VARIANTS = [{
   scope: 'node_modules/@node-llama-cpp',
   keep: {
-    'linux-x64': 'linux-x64', 'linux-arm64': 'linux-arm64', 'linux-armhf': 'linux-armv7l', 'darwin-arm64': 'mac-arm64-metal',
-    'darwin-x64': 'mac-x64', 'win32-x64': 'win-x64', 'win32-arm64': 'win-arm64',
+    'linux-x64': ['linux-x64', 'linux-x64-vulkan'], 'linux-arm64': ['linux-arm64'], 'linux-armhf': ['linux-armv7l'],
+    'darwin-arm64': ['mac-arm64-metal'], 'darwin-x64': ['mac-x64'], 'win32-x64': ['win-x64', 'win-x64-vulkan'], 'win32-arm64': ['win-arm64'],
   },
 }];
 /** Files of production packages that no run reads: only building from source does (node-llama-cpp's is 35 MB). */
@@ -161,7 +164,7 @@ function plan(target, root = REPO) {
   const kept = [];
   const packagesWithNative = new Map(); // package folder -> has a binary for the target
   const packages = productionPackages(root);
-  const variants = packages.filter((pkg) => RUNTIME_VARIANTS.some((r) => path.posix.dirname(pkg) === r.scope && r.keep[target] !== path.posix.basename(pkg)));
+  const variants = packages.filter((pkg) => RUNTIME_VARIANTS.some((r) => path.posix.dirname(pkg) === r.scope && !(r.keep[target] ?? []).includes(path.posix.basename(pkg))));
   const buildOnly = BUILD_ONLY.filter((rel) => fs.existsSync(path.join(root, rel)));
   for (const pkg of packages.filter((p) => !variants.includes(p))) {
     for (const file of walk(path.join(root, pkg))) {

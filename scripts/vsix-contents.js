@@ -51,19 +51,19 @@ function cpuFloorModule(target) {
   return floor && { what: `the CPU backend every ${target} CPU runs (${floor})`, pattern: new RegExp(`^${release}${floor.replace(/\./g, '\\.')}$`) };
 }
 /**
- * The local notes model's runtime: node-llama-cpp's addon from the one variant package the target ships (the CPU build,
- * Metal on Apple Silicon); none where there is no variant for the target.
+ * The local notes model's runtime: node-llama-cpp's addon from each variant package the target ships (the CPU build,
+ * with Vulkan on x64 Linux and Windows; Metal on Apple Silicon); none where there is no variant for the target.
  */
 function localModelRuntime(target) {
-  const variant = RUNTIME_VARIANTS[0].keep[target];
-  return variant && { what: `node-llama-cpp's addon (@node-llama-cpp/${variant})`, pattern: new RegExp(`^node_modules\\/@node-llama-cpp\\/${variant}\\/bins\\/[^/]+\\/llama-addon\\.node$`) };
+  return (RUNTIME_VARIANTS[0].keep[target] ?? []).map((variant) => (
+    { what: `node-llama-cpp's addon (@node-llama-cpp/${variant})`, pattern: new RegExp(`^node_modules\\/@node-llama-cpp\\/${variant}\\/bins\\/[^/]+\\/llama-addon\\.node$`) }));
 }
 /** Other variants of a runtime (CUDA, Vulkan, other platforms), and files only a build from source reads, must not ship. */
 function foreignVariants(target, names) {
   const problems = [];
   for (const { scope, keep } of RUNTIME_VARIANTS) {
     const shipped = new Set([...names].filter((n) => n.startsWith(`${scope}/`)).map((n) => n.slice(scope.length + 1).split('/')[0]));
-    for (const variant of shipped) if (variant !== keep[target]) problems.push(`another variant of a runtime: ${scope}/${variant}`);
+    for (const variant of shipped) if (!(keep[target] ?? []).includes(variant)) problems.push(`another variant of a runtime: ${scope}/${variant}`);
   }
   for (const file of BUILD_ONLY) if (names.has(file)) problems.push(`a file only a build from source reads: ${file}`);
   return problems;
@@ -166,7 +166,7 @@ async function checkVsix(file, target, { checkout } = {}) {
   for (const need of REQUIRED) if (!names.has(need)) problems.push(`missing ${need}`);
   problems.push(...await missingImports(zip, names, WEBVIEW_ENTRY));
   problems.push(...foreignVariants(target, names));
-  for (const { what, pattern } of [...REQUIRED_NATIVE, cpuFloorModule(target), REQUIRED_GPU[target], localModelRuntime(target)].filter(Boolean)) {
+  for (const { what, pattern } of [...REQUIRED_NATIVE, cpuFloorModule(target), REQUIRED_GPU[target], ...localModelRuntime(target)].filter(Boolean)) {
     if (!native.some((n) => pattern.test(n.name))) problems.push(`missing ${what} for ${target}`);
   }
   for (const { what, pattern } of EXECUTABLE) {

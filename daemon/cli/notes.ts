@@ -66,7 +66,10 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   if (llm) {
     // The same language-model extraction as at the end of a meeting; progress on stderr, never text.
     // --local: the model runs in a process of its own (as in the daemon), closed when the notes are done.
-    const host = localModel ? new LocalModelHost({ modelPath: localModel, threads, gpu: defaultGpu() !== false }) : undefined;
+    const host = localModel ? new LocalModelHost({
+      modelPath: localModel, threads, gpu: defaultGpu() !== false,
+      onLoaded: (l) => io.err(`earshot: local model: ${l.model}, loaded in ${(l.loadMs / 1000).toFixed(1)} s, on ${l.device === 'cpu' ? `the CPU (${threads ?? 'cores less one'} thread${threads === 1 ? '' : 's'})` : l.device}`),
+    }) : undefined;
     let withModel: TranscriptModelResult;
     try {
       const chat: Chat | undefined = host ? localChat(host) : undefined;

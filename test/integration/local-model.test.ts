@@ -120,6 +120,29 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
     }
   });
 
+  it("gpu: the model runs on node-llama-cpp's Vulkan build where a Vulkan device is (Mesa's lavapipe, named visible), on the CPU build where none is", async function () {
+    // ggml's Vulkan backend hides software devices unless GGML_VK_VISIBLE_DEVICES names them (as whisper-backends.test.ts);
+    // the model process inherits the daemon's environment.
+    const icd = '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json';
+    if (process.platform !== 'linux' || process.arch !== 'x64') this.skip();
+    assert.ok(fs.existsSync(icd), `${icd} missing: scripts/test-deps.sh installs mesa-vulkan-drivers`);
+    const runOn = async (env: Record<string, string>) => {
+      const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+      Object.assign(process.env, env);
+      const host = new LocalModelHost({ modelPath: model, threads: 1, gpu: true });
+      try {
+        const answer = await host.chat({ system: 'Extract.', user: '[s-1] Ann: I will send the report.', schema: chunkAnswerSchema({ segmentIds: ['s-1'], itemIds: [], actionItemIds: [], speakers: ['Ann'] }), maxTokens: 200 }, new AbortController().signal);
+        JSON.parse(answer.text);
+        return answer.device;
+      } finally {
+        host.close();
+        for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      }
+    };
+    assert.match((await runOn({ GGML_VK_VISIBLE_DEVICES: '0', VK_ICD_FILENAMES: icd })) ?? '', /^vulkan \(llvmpipe/);
+    assert.equal(await runOn({ GGML_VK_VISIBLE_DEVICES: '' }), 'cpu');
+  });
+
   it('earshot notes FILE --local --model gen.gguf: model records that cite the transcript\'s lines', async () => {
     const transcript = path.join(dir, 'meeting.txt');
     fs.writeFileSync(transcript, ["Ana: Okay, I'll go first with the slides.", 'Ben: Sounds good.', 'Ana: Maria will send the budget figures to finance by Friday.', 'Ben: We agreed to ship on Monday.'].join('\n'));

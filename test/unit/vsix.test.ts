@@ -19,7 +19,7 @@ const packager = require(path.join(REPO_ROOT, 'scripts', 'package-vsix.js')) as 
   plan(target: string, root?: string): Plan;
   ignoreFileText(plan: Plan): string;
   hostTarget(): string;
-  RUNTIME_VARIANTS: { scope: string; keep: Record<string, string> }[];
+  RUNTIME_VARIANTS: { scope: string; keep: Record<string, string[]> }[];
 };
 const contents = require(path.join(REPO_ROOT, 'scripts', 'vsix-contents.js')) as {
   checkVsix(file: string, target?: string, options?: { checkout?: string }): Promise<{ summary: string; native: { name: string }[] }>;
@@ -101,17 +101,19 @@ describe('VSIX: native binaries per platform', () => {
       assert.equal(plan.missing.includes('node_modules/smart-whisper'), target !== packager.hostTarget());
       const ignore = packager.ignoreFileText(plan);
       for (const file of plan.foreign) assert.ok(ignore.includes(`\n${file}\n`), `${file} in the ignore file`);
-      // node-llama-cpp: one variant package only (the CPU build; Metal on Apple Silicon), whole folders of the others left
-      // out (CUDA and Vulkan binaries are for the target too: the byte check alone would keep them), no source bundle.
+      // node-llama-cpp: the CPU build (with Vulkan on x64 Linux and Windows; Metal on Apple Silicon), whole folders of the
+      // others left out (CUDA binaries are for the target too: the byte check alone would keep them), no source bundle.
       const keep = packager.RUNTIME_VARIANTS[0].keep[target];
+      assert.deepEqual(keep, target.endsWith('-x64') && !target.startsWith('darwin') ? [keep[0], `${keep[0]}-vulkan`] : [keep[0]], `${target}: ${keep}`);
       const installed = fs.readdirSync(path.join(REPO_ROOT, 'node_modules/@node-llama-cpp')).map((v) => `node_modules/@node-llama-cpp/${v}`);
-      assert.deepEqual(plan.variants, installed.filter((v) => !v.endsWith(`/${keep}`)).sort());
+      assert.deepEqual(plan.variants, installed.filter((v) => !keep.some((k) => v.endsWith(`/${k}`))).sort());
+      assert.ok(plan.variants.every((v) => !/-cuda/.test(v) || !keep.includes(path.basename(v))), 'no CUDA build ships');
       assert.ok(plan.kept.every((f) => !plan.variants.some((v) => f.startsWith(`${v}/`))));
       for (const v of plan.variants) assert.ok(ignore.includes(`\n${v}/**\n`), `${v} left out whole`);
       assert.deepEqual(plan.buildOnly, ['node_modules/node-llama-cpp/llama/gitRelease.bundle']);
       assert.ok(ignore.includes('\nnode_modules/node-llama-cpp/llama/gitRelease.bundle\n'));
-      if (installed.includes(`node_modules/@node-llama-cpp/${keep}`)) {
-        assert.ok(plan.kept.some((f) => new RegExp(`^node_modules/@node-llama-cpp/${keep}/bins/[^/]+/llama-addon\\.node$`).test(f)), `${keep}'s addon kept`);
+      for (const k of keep.filter((k) => installed.includes(`node_modules/@node-llama-cpp/${k}`))) {
+        assert.ok(plan.kept.some((f) => new RegExp(`^node_modules/@node-llama-cpp/${k}/bins/[^/]+/llama-addon\\.node$`).test(f)), `${k}'s addon kept`);
       }
     });
   }
@@ -196,6 +198,7 @@ describe('VSIX: contents check', () => {
       'node_modules/smart-whisper/build/Release/libggml-cpu-x64.so': elf(0x3e),
       'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node': elf(0x3e),
       'node_modules/@node-llama-cpp/linux-x64/bins/linux-x64/llama-addon.node': elf(0x3e),
+      'node_modules/@node-llama-cpp/linux-x64-vulkan/bins/linux-x64-vulkan/llama-addon.node': elf(0x3e),
       ...extra,
     };
     for (const [file, data] of Object.entries(files)) {
@@ -208,21 +211,24 @@ describe('VSIX: contents check', () => {
 
   it('passes a package with only its own platform\'s binaries and what the extension needs', async () => {
     const report = await contents.checkVsix(await pack('good'), 'linux-x64');
-    assert.equal(report.native.length, 4);
-    assert.match(report.summary, /^linux-x64, .* 4 native binaries/);
+    assert.equal(report.native.length, 5);
+    assert.match(report.summary, /^linux-x64, .* 5 native binaries/);
   });
 
-  it("requires node-llama-cpp's addon from the target's one variant; refuses other variants and the source bundle", async () => {
+  it("requires node-llama-cpp's addon from the target's variants (CPU and Vulkan); refuses CUDA, other platforms and the source bundle", async () => {
     const addon = 'node_modules/@node-llama-cpp/linux-x64/bins/linux-x64/llama-addon.node';
     await assert.rejects(contents.checkVsix(await pack('no-llama', {}, [addon]), 'linux-x64'), /missing node-llama-cpp's addon \(@node-llama-cpp\/linux-x64\) for linux-x64/);
+    const vulkan = 'node_modules/@node-llama-cpp/linux-x64-vulkan/bins/linux-x64-vulkan/llama-addon.node';
+    await assert.rejects(contents.checkVsix(await pack('no-vulkan', {}, [vulkan]), 'linux-x64'), /missing node-llama-cpp's addon \(@node-llama-cpp\/linux-x64-vulkan\) for linux-x64/);
     const gpu = await pack('llama-gpu', {
       'node_modules/@node-llama-cpp/linux-x64-cuda/bins/linux-x64-cuda/llama-addon.node': elf(0x3e),
-      'node_modules/@node-llama-cpp/linux-x64-vulkan/package.json': '{}',
+      'node_modules/@node-llama-cpp/linux-arm64/package.json': '{}',
       'node_modules/node-llama-cpp/llama/gitRelease.bundle': 'bundle',
     });
     await assert.rejects(contents.checkVsix(gpu, 'linux-x64'), (e: Error) => {
       assert.match(e.message, /another variant of a runtime: node_modules\/@node-llama-cpp\/linux-x64-cuda/);
-      assert.match(e.message, /another variant of a runtime: node_modules\/@node-llama-cpp\/linux-x64-vulkan/);
+      assert.match(e.message, /another variant of a runtime: node_modules\/@node-llama-cpp\/linux-arm64/);
+      assert.doesNotMatch(e.message, /linux-x64-vulkan/);
       assert.match(e.message, /a file only a build from source reads: node_modules\/node-llama-cpp\/llama\/gitRelease\.bundle/);
       return true;
     });
@@ -240,14 +246,14 @@ describe('VSIX: contents check', () => {
     'node_modules/@node-llama-cpp/mac-arm64-metal/bins/mac-arm64-metal/llama-addon.node': macho(0x0100000c),
   };
   const LINUX_ONLY = ['node_modules/smart-whisper/build/Release/libggml-cpu-x64.so', 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
-    'node_modules/@node-llama-cpp/linux-x64/bins/linux-x64/llama-addon.node'];
+    'node_modules/@node-llama-cpp/linux-x64/bins/linux-x64/llama-addon.node', 'node_modules/@node-llama-cpp/linux-x64-vulkan/bins/linux-x64-vulkan/llama-addon.node'];
   const METAL = { 'node_modules/smart-whisper/build/Release/gpu/libggml-metal.so': macho(0x0100000c) };
 
   it('requires the Vulkan module when the checkout built it, Metal in a package for Apple Silicon', async () => {
     const checkout = path.join(work, 'checkout-vulkan');
     fs.mkdirSync(path.join(checkout, 'node_modules/smart-whisper/build/Release/gpu'), { recursive: true });
     fs.writeFileSync(path.join(checkout, 'node_modules/smart-whisper/build/Release/gpu/libggml-vulkan.so'), '');
-    const without = await pack('no-vulkan');
+    const without = await pack('no-whisper-vulkan');
     if (process.platform === 'linux') {
       await assert.rejects(contents.checkVsix(without, 'linux-x64', { checkout }), /missing the Vulkan backend module for linux-x64 \(it is built in this checkout\)/);
     }

@@ -26,6 +26,8 @@ export interface LocalModelOptions {
   idleMs?: number;
   /** The script the process runs (default worker.js beside this file; tests give a stand-in). */
   workerPath?: string;
+  /** Told once per process, when it has loaded the model: its name, how long it took, and where it runs. */
+  onLoaded?: (loaded: { model: string; loadMs: number; device: string }) => void;
 }
 
 export interface LocalChatRequest {
@@ -47,6 +49,8 @@ export interface LocalChatAnswer {
   promptMs?: number;
   /** Loading time, on the request that started the process. */
   loadMs?: number;
+  /** With loadMs: where the model runs ('cpu', or the GPU build and its devices). */
+  device?: string;
 }
 
 export const DEFAULT_LOCAL_IDLE_MS = 60_000;
@@ -161,9 +165,10 @@ export class LocalModelHost {
       const current = this.inFlight;
       if (!current || message?.id !== current.id) return;
       if (message.type === 'answer') {
-        const { text, model, promptTokens, answerTokens, ms, promptMs, loadMs } = message;
+        const { text, model, promptTokens, answerTokens, ms, promptMs, loadMs, device } = message;
+        if (loadMs !== undefined) this.options.onLoaded?.({ model, loadMs, device: device ?? 'cpu' });
         current.settle(undefined, {
-          text, model, promptTokens, answerTokens, ms, ...(promptMs !== undefined ? { promptMs } : {}), ...(loadMs !== undefined ? { loadMs } : {}),
+          text, model, promptTokens, answerTokens, ms, ...(promptMs !== undefined ? { promptMs } : {}), ...(loadMs !== undefined ? { loadMs } : {}), ...(device ? { device } : {}),
         });
       } else {
         current.settle(new RefineFailure(`local model: ${message.reason}`, message.retry));

@@ -28,6 +28,8 @@ export type WorkerMessage =
     /** Until the first answer token: reading the prompt (and making the grammar). */
     promptMs?: number;
     loadMs?: number;
+    /** With loadMs: where the model runs, 'cpu' or the GPU build and its devices ("vulkan (NVIDIA GeForce RTX 4060)", "metal (Apple M2)"). */
+    device?: string;
   }
   /** A request that failed with the process still fine (a prompt too long for the context, a bad schema). */
   | { type: 'failed'; id: number; reason: string; retry: boolean };

@@ -176,7 +176,7 @@ export function recommendNotesModel(facts: Pick<MachineFacts, 'totalMemoryBytes'
   const gpu = facts.metal || facts.cuda;
   const slowCpu = facts.arch === 'x64' && facts.avx2 === false;
   const coresFor = (m: NotesCatalogModel) => (m.minMachineGiB >= 16 ? 8 : m.minMachineGiB >= 8 ? 4 : 1);
-  let why = gpu ? `${shown} and a GPU (${facts.metal ? 'Metal' : 'CUDA'})` : `${shown}, ${facts.cores} cores`;
+  let why = gpu ? `${shown} and a GPU (${facts.metal ? 'Metal' : 'NVIDIA, through the Vulkan build'})` : `${shown}, ${facts.cores} cores`;
   if (!gpu) {
     while (at > 0 && (slowCpu || facts.cores < coresFor(bySize[at]))) {
       why = `${shown}, but ${slowCpu ? 'a CPU without AVX2' : `only ${facts.cores} cores`} and no GPU: a smaller model keeps up`;

@@ -25,6 +25,7 @@ interface Loaded {
   name: string;
   modelPath: string;
   loadMs: number;
+  device: string;
 }
 
 let loaded: Promise<Loaded> | undefined;
@@ -48,7 +49,10 @@ async function load(request: Extract<HostMessage, { type: 'chat' }>): Promise<Lo
   const context = await model.createContext({ contextSize, threads: request.threads, sequences: 1 });
   const general = model.fileInfo.metadata?.general as { name?: unknown } | undefined;
   const name = typeof general?.name === 'string' && general.name.trim() ? general.name.trim().slice(0, 100) : path.basename(request.modelPath, '.gguf');
-  return { llama, model, sequence: context.getSequence(), contextSize, name, modelPath: request.modelPath, loadMs: Math.round(performance.now() - started) };
+  // Where the layers went: node-llama-cpp's 'auto' takes the prebuilt GPU build (Metal, Vulkan) when its driver is there.
+  const gpus = llama.gpu && model.gpuLayers > 0 ? await llama.getGpuDeviceNames().catch(() => []) : [];
+  const device = gpus.length ? `${llama.gpu} (${gpus.join(', ')})` : 'cpu';
+  return { llama, model, sequence: context.getSequence(), contextSize, name, modelPath: request.modelPath, loadMs: Math.round(performance.now() - started), device };
 }
 
 async function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<WorkerMessage> {
@@ -83,7 +87,7 @@ async function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<Wo
     return {
       type: 'answer', id: request.id, text: result.responseText, model: m.name, promptTokens, answerTokens, ms: Math.round(performance.now() - started),
       ...(firstToken !== undefined ? { promptMs: Math.round(firstToken - started) } : {}),
-      ...(first ? { loadMs: m.loadMs } : {}),
+      ...(first ? { loadMs: m.loadMs, device: m.device } : {}),
     };
   } catch (e) {
     return { type: 'failed', id: request.id, reason: `generation failed: ${firstLine(e)}`, retry: true };
