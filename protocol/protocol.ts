@@ -994,8 +994,9 @@ export interface InputLevelParams {
 /**
  * Brings back an action item or decision that the opt-in language model dismissed (or any withdrawn one): a new
  * revision without `removed`, marked `restored`, journaled, announced ({@link ActionItemNotification} /
- * {@link DecisionNotification}) and the notes file rewritten. For a session in storage (the model runs at stop);
- * RequestFailed while the session still runs. Answers the new revision (the same one again when it is not withdrawn).
+ * {@link DecisionNotification}) and the notes file rewritten; the model is not shown it again. For the running session
+ * (the model extracts while the meeting runs) and for one in storage. Answers the new revision (the same one again when
+ * it is not withdrawn); InvalidParams for an unknown id.
  */
 export const ItemRestore = new RequestType<ItemRestoreParams, ActionItem | Decision, void>('earshot/item/restore');
 export interface ItemRestoreParams {

@@ -153,8 +153,16 @@ export class StoredSessions {
   /** See EarshotService.restoreItem. */
   async restoreItem(params: ItemRestoreParams): Promise<ActionItem | Decision> {
     const running = this.sessions.lookup(params.sessionId);
-    if (running && running.state !== 'done') {
-      throw new ServiceError(ErrorCodes.RequestFailed, `Session ${params.sessionId} is still ${running.state}: items can be restored once it has stopped.`);
+    try {
+      if (running) {
+        const item = await running.restoreItem(params.kind, params.id);
+        if (item) return item;
+        // Stopping or finalizing: the journal takes it once the session is done.
+        await running.done().catch(() => undefined);
+      }
+    } catch (e) {
+      if (e instanceof ItemRestoreError) throw new ServiceError(ErrorCodes.InvalidParams, e.message);
+      throw new ServiceError(ErrorCodes.InternalError, `Cannot restore ${params.kind} ${params.id} of session ${params.sessionId}: ${(e as Error).message}`);
     }
     const journalPath = this.journalPathOf(params.sessionId);
     try {

@@ -68,12 +68,13 @@ export class Ledger {
     const items = reconcile(this.itemsByKey, keyed(found.actionItems), inWindow, (f, prev): ActionItem => ({
       sessionId: this.sessionId, id: prev?.id ?? `a${++this.itemCount}`, revision: (prev?.revision ?? 0) + 1, text: f.text, owner: f.owner,
       due: f.due, duePhrase: f.duePhrase, segmentId: f.segmentId!, t0: f.t0 ?? t0Of(f.segmentId!),
-      // The user's tick outlives a refined wording.
+      // The user's tick outlives a refined wording, and so does their restoring it (the model leaves it alone).
       ...(prev?.done !== undefined ? { done: prev.done } : {}),
+      ...(prev?.restored ? { restored: true } : {}),
     }), (i) => [i.text, i.owner, i.due, i.duePhrase].join('\u0000'), this.foundByKey);
     const decisions = reconcile(this.decisionsByKey, keyed(found.decisions), inWindow, (f, prev): Decision => ({
       sessionId: this.sessionId, id: prev?.id ?? `d${++this.itemCount}`, revision: (prev?.revision ?? 0) + 1, text: f.text, kind: f.kind ?? 'decision',
-      segmentId: f.segmentId!, t0: f.t0 ?? t0Of(f.segmentId!),
+      segmentId: f.segmentId!, t0: f.t0 ?? t0Of(f.segmentId!), ...(prev?.restored ? { restored: true } : {}),
     }), (d) => [d.text, d.kind].join('\u0000'), this.foundByKey);
     return { items, decisions };
   }
@@ -92,6 +93,13 @@ export class Ledger {
     if (entry) this.itemsByKey.set(entry[0], next);
     else this.modelEntries.set(id, next);
     return { item: next, changed: true };
+  }
+
+  /** The latest revision of an item or decision, by id (rule-based or added by a model); undefined for none. */
+  latest(kind: 'actionItem' | 'decision', id: string): ActionItem | Decision | undefined {
+    const byKey: Map<string, ActionItem | Decision> = kind === 'actionItem' ? this.itemsByKey : this.decisionsByKey;
+    const found = [...byKey.values()].find((x) => x.id === id) ?? this.modelEntries.get(id);
+    return found && isItem(found) === (kind === 'actionItem') ? found : undefined;
   }
 
   /** The boxes ticked or unticked by hand in the notes file as it reads now (`notes`: undefined when there is none). */

@@ -12,14 +12,16 @@
  * failure stops the session, keeping what is journaled.
  */
 import * as path from 'node:path';
-import { ActionItem, LiveSourceKind, RecognizerCounters, SessionMode, SessionState, SessionStopResult, SourceKind, TranscriptSegment } from '../../protocol/protocol';
+import { ActionItem, Decision, LiveSourceKind, RecognizerCounters, SessionMode, SessionState, SessionStopResult, SourceKind, TranscriptSegment } from '../../protocol/protocol';
 import { SAMPLE_RATE } from '../capture/source';
 import { RecognizedSegment } from '../asr/streaming';
 import { DegradeLadder } from '../asr/degrade';
-import { Journal, JournalRecord, JournalWriteError, readJournal, segmentsOf } from '../journal/journal';
+import { ActionItemRecord, DecisionRecord, Journal, JournalRecord, JournalWriteError, readJournal, segmentsOf } from '../journal/journal';
 import { errnoCode, journalCreateMessage, journalWriteMessage } from '../diskFaults';
 import { SegmentAnnotation } from '../anchoring/segmentContext';
 import { readIfExists } from '../documents/notesFile';
+import { ItemRestoreError } from '../documents/restore';
+import { restoreRevision } from '../understanding/modelExtract';
 import { SessionConfig, SessionEvents } from './config';
 import { EchoSuppressor } from './echo';
 import { EXTRACT_WINDOW_LINES, Ledger } from './ledger';
@@ -364,6 +366,30 @@ export class Session {
     // Stopped meanwhile: the final write is coming anyway.
     if (revision.changed && this.state === 'streaming') await this.notes.writeMarked(id);
     return revision.item;
+  }
+
+  /**
+   * Brings back, while the meeting runs, an item or decision the language model dismissed: a revision without `removed`,
+   * marked `restored` (the model is not shown it again), journaled, then announced, and the notes follow. Undefined once
+   * the session stops: its journal takes the restore after the end (documents/restore.ts). ItemRestoreError for an
+   * unknown id.
+   */
+  async restoreItem(kind: 'actionItem' | 'decision', id: string): Promise<ActionItem | Decision | undefined> {
+    if (this.state !== 'streaming') return undefined;
+    const latest = this.ledger.latest(kind, id);
+    if (!latest) throw new ItemRestoreError(`Session ${this.id} has no ${kind === 'actionItem' ? 'action item' : 'decision'} ${JSON.stringify(id)}.`);
+    const next = restoreRevision(latest);
+    if (!next) return latest;
+    const { sessionId: _s, ...rest } = next;
+    const record = { type: kind, ...rest } as ActionItemRecord | DecisionRecord;
+    this.ledger.revised([record]);
+    await this.append(record).catch((e: unknown) => {
+      if (e instanceof JournalWriteError) this.journalFailed(e);
+      throw e;
+    });
+    this.announce(() => (kind === 'actionItem' ? this.events.actionItem(next as ActionItem) : this.events.decision(next as Decision)));
+    this.notes.schedule();
+    return next;
   }
 
   /** Boxes the user ticked or unticked by hand in the notes file become `done` revisions (journaled, announced). */

@@ -319,4 +319,49 @@ describe('a session extracting while it runs', () => {
     assert.deepEqual(contents.records.slice(-2).map((r) => r.type), ['refinement', 'end']);
     assert.equal(asked.length, chunks.length);
   });
+  it('restores a dismissed item while the meeting runs: journaled, then announced, never shown to the model again, restored at the end', async () => {
+    let finals = 0;
+    const decoder = { decode: async (request: DecodeRequest): Promise<DecodeResult> => {
+      await sleep(10);
+      return { text: request.final ? `I'll send the budget figures number ${++finals} to finance by Friday.` : '', ms: 10 };
+    } };
+    let session: Session | undefined;
+    const journalPath = path.join(dir, 's1.jsonl');
+    const journaled = () => fs.readFileSync(journalPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalRecord);
+    let restoring: Promise<ActionItem | Decision | undefined> | undefined;
+    const shownAfterRestore: string[] = [];
+    // The model dismisses every rule item it is shown.
+    const { runner } = serviceRunner(({ user }) => {
+      const shown = [...user.matchAll(/"id":"(a\d+)"/g)].map((m) => m[1]);
+      if (restoring) shownAfterRestore.push(...shown);
+      return { dismiss: shown.map((id) => ({ id, reason: 'Not real.' })) };
+    });
+    const announced: ActionItem[] = [];
+    session = await Session.start({
+      sessionId: 's1', title: 'Plan', language: 'en', startedAt: new Date(HEADER.startedAt), sources: [new BurstSource(14, IDLE_SETTLE_MS + 150)],
+      journalPath, notesPath: path.join(dir, 'notes.md'), decoder, createDetector: () => new EnergyDetector(),
+      streaming: { partials: false, earlyFinal: false, partialIntervalSec: 0.5, minPartialSec: 0.4, partialDutyCycle: 0.5, maxTokensPerSec: 8, promptChars: 200, finalContextMarginSec: 1, maxPendingSec: 120 },
+      extractChunks: runner,
+    }, {
+      transcript: () => undefined, state: () => undefined, decision: () => undefined,
+      actionItem: (i) => {
+        assert.ok(journaled().some((r) => r.type === 'actionItem' && r.id === i.id && r.revision === i.revision), `${i.id} r${i.revision} announced before it was journaled`);
+        announced.push(i);
+        // The first dismissal the meeting sees: the user restores it at once, while the meeting runs.
+        if (i.dismissed && !restoring && session?.state === 'streaming') restoring = session.restoreItem('actionItem', i.id);
+      },
+    });
+    await session.done();
+    const restored = await restoring;
+    assert.ok(restored, 'restored while streaming');
+    assert.equal(restored.restored, true);
+    assert.equal(restored.removed, undefined);
+    assert.ok(announced.some((i) => i.id === restored.id && i.restored && i.revision === restored.revision), 'the restored revision was announced');
+    assert.ok(!shownAfterRestore.includes(restored.id), `${restored.id} shown to the model again: ${shownAfterRestore}`);
+    const latest = latestById((await readJournal(journalPath)).records.filter((r): r is Extract<JournalRecord, { type: 'actionItem' }> => r.type === 'actionItem'));
+    assert.equal(latest.get(restored.id)!.removed, undefined, 'still there at the end');
+    assert.equal(latest.get(restored.id)!.restored, true);
+    assert.ok([...latest.values()].some((r) => r.id !== restored.id && r.removed && r.dismissed), 'the other items were dismissed as answered');
+    assert.match(fs.readFileSync(path.join(dir, 'notes.md'), 'utf8'), new RegExp(`^- \\[ \\] .*<!-- earshot:${restored.id} -->$`, 'm'), 'an open task in the notes');
+  });
 });
