@@ -17,7 +17,7 @@ import { DictationApi, DictationController, DictationTarget } from './dictation/
 import { HEALTH_SCHEME, HealthView } from './health';
 import { chooseLanguageModel } from './languageModelPicker';
 import { TranscriptPanel } from './panel';
-import { chooseOffer, offerFrom } from './modelOffer';
+import { chooseOffer, downloadSize, offerFrom } from './modelOffer';
 import { MEETING_ENDED_KEY, NOTE_DONE_KEYS, notesToShow, SYSTEM_AUDIO_HEARD_DBFS } from './panelNotes';
 import { deleteAllData, DeleteAllDataArgs, watchWorkspaceTrust } from './privacy';
 import { DAEMON_SETTINGS, EarshotSettings } from './settings';
@@ -196,7 +196,25 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
 
   // Rules only, a VS Code model, a model of a server running here (found by the daemon), or the settings.
   command('earshot.chooseLanguageModel', () => chooseLanguageModel(() => client.discoverLanguageModels(), EarshotSettings.read().enhancement,
-    (e) => output.warn(`looking for language-model servers on this machine failed: ${(e as Error).message}`)));
+    (e) => output.warn(`looking for language models on this machine failed: ${(e as Error).message}`), {
+      list: async () => (await client.listModels()).notes,
+      download: async (model) => vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Earshot: downloading ${model.name} (${downloadSize(model.bytes)})` },
+        async (progress) => {
+          let shown = 0;
+          const listening = client.onModelProgress((p) => {
+            if (p.kind !== 'notes' || p.model !== model.id || p.phase !== 'download' || typeof p.fraction !== 'number') return;
+            const percent = Math.floor(p.fraction * 100);
+            if (percent > shown) progress.report({ increment: percent - shown, message: `${percent} %` });
+            shown = Math.max(shown, percent);
+          });
+          try {
+            await client.downloadModel({ modelId: model.id, kind: 'notes' });
+          } finally {
+            listening.dispose();
+          }
+        }),
+    }));
 
   // macOS: the pane where VS Code is allowed to record system audio (macOS never asks it: see panelNotes.ts).
   command('earshot.openSystemAudioSettings', async () => {

@@ -7,8 +7,12 @@
 import { vscodeStub } from './vscode-stub';
 import * as assert from 'node:assert/strict';
 import { discoverLocalServers } from '../../daemon/understanding/localServers';
-import { EnhancementSettings, LanguageModelDiscoverResult, LocalServer } from '../../protocol/protocol';
+import { EnhancementSettings, LanguageModelDiscoverResult, LocalServer, NotesCatalogEntry, NotesModelList } from '../../protocol/protocol';
 import { chooseLanguageModel, languageModelPickItems, ModelPickItem, settingUpdates } from '../../extension/languageModelPicker';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { listNotesModels } from '../../daemon/understanding/local/notesModels';
+import { NOTES_CATALOG } from '../../daemon/understanding/local/notesCatalog';
 import { FakeServer, llamaCppHandler, lmStudioHandler, ollamaHandler } from '../support/local-llm-servers';
 
 const OFF: EnhancementSettings = { provider: 'off', endpoint: 'http://127.0.0.1:11434' };
@@ -148,5 +152,50 @@ describe('the notes-model picker', () => {
     pick.hide();
     assert.equal(await dismissed, undefined);
     assert.deepEqual(writes, []);
+  });
+  /** The daemon's notes catalog as ModelList answers it (a 4 GB machine: the 1.5B recommended), `ready` as if downloaded. */
+  async function notesList(ready: string[] = [], modelPath?: string): Promise<NotesModelList> {
+    const machine = { platform: 'linux', arch: 'x64', totalMemoryBytes: 4 * 1024 ** 3, cores: 2, avx2: true, whisperBuild: 'x86-64-v3', appleSilicon: false, metal: false, cuda: false, cudaEvidence: null, whisperGpu: false } as const;
+    const list = await listNotesModels({ modelCacheDir: path.join(os.tmpdir(), 'earshot-picker-none'), machine, ...(modelPath ? { modelPath } : {}) });
+    return { ...list, models: list.models.map((m) => (ready.includes(m.id) ? { ...m, state: 'ready' as const } : m)) };
+  }
+
+  it("offers Earshot's own models first, the recommended one on top, each with its size or 'downloaded', and the model file set", async () => {
+    const items = languageModelPickItems([], OFF, false, await notesList(['llama-3.2-3b'], '/models/mine.gguf'));
+    const local = items.filter((i) => i.choice && 'provider' in i.choice && i.choice.provider === 'local');
+    assert.equal(items[0].label, 'On this machine: nothing leaves it');
+    assert.deepEqual(local.map((i) => i.label), ['Earshot: mine.gguf (this machine)', ...['qwen2.5-1.5b', 'llama-3.2-3b', 'qwen3-4b'].map((id) => `Earshot: ${NOTES_CATALOG.find((m) => m.id === id)!.name} (this machine)`)]);
+    assert.match(local[1].description!, /^download 1\.\d GB · recommended for this machine$/);
+    assert.equal(local[2].description, 'downloaded');
+    assert.deepEqual(local[2].choice, { provider: 'local', model: 'llama-3.2-3b' });
+    assert.equal((local[1].choice as { download?: NotesCatalogEntry }).download?.id, 'qwen2.5-1.5b', 'a missing model is downloaded first');
+    assert.deepEqual(local[0].choice, { provider: 'local', model: '/models/mine.gguf' });
+    const inUse = languageModelPickItems([], { provider: 'local', model: 'llama-3.2-3b' }, false, await notesList(['llama-3.2-3b']));
+    assert.deepEqual(inUse.filter((i) => i.description?.includes('in use')).map((i) => i.label), [local[2].label]);
+    assert.deepEqual(settingUpdates({ provider: 'local', model: 'llama-3.2-3b' }, OFF), [['enhancement.model', 'llama-3.2-3b'], ['enhancement.provider', 'local']]);
+  });
+
+  it('downloads a local model before it writes the settings; a failed download writes nothing', async () => {
+    const downloads: string[] = [];
+    let fail = true;
+    const local = {
+      list: () => notesList(),
+      download: async (m: NotesCatalogEntry) => { downloads.push(m.id); if (fail) throw new Error('the download failed: offline'); },
+    };
+    const label = `Earshot: ${NOTES_CATALOG.find((m) => m.id === 'qwen2.5-1.5b')!.name} (this machine)`;
+    const listed = async () => { while (!pick.items.some((i) => i.label === label)) await new Promise((r) => setTimeout(r, 5)); };
+    const failing = chooseLanguageModel(async () => ({ servers: [] }), OFF, undefined, local);
+    await listed();
+    pick.accept(label);
+    await assert.rejects(failing, /offline/);
+    assert.deepEqual(writes, [], 'no setting for a model that is not there');
+    pick = new FakeQuickPick();
+    fail = false;
+    const chosen = chooseLanguageModel(async () => ({ servers: [] }), OFF, undefined, local);
+    await listed();
+    pick.accept(label);
+    await chosen;
+    assert.deepEqual(downloads, ['qwen2.5-1.5b', 'qwen2.5-1.5b']);
+    assert.deepEqual((writes as [string, unknown, unknown][]).map(([k, v]) => [k, v]), [['enhancement.model', 'qwen2.5-1.5b'], ['enhancement.provider', 'local']]);
   });
 });
