@@ -15,7 +15,7 @@ import { EditorActivityReporter } from './activity';
 import { DaemonClient } from './client';
 import { DictationApi, DictationController, DictationTarget } from './dictation/controller';
 import { HEALTH_SCHEME, HealthView } from './health';
-import { chooseLanguageModel } from './languageModelPicker';
+import { chooseLanguageModel, chooseLocalModel, LocalNotesModels } from './languageModelPicker';
 import { TranscriptPanel } from './panel';
 import { chooseOffer, downloadSize, offerFrom } from './modelOffer';
 import { MEETING_ENDED_KEY, NOTE_DONE_KEYS, notesToShow, SYSTEM_AUDIO_HEARD_DBFS } from './panelNotes';
@@ -195,26 +195,30 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     }));
 
   // Rules only, a VS Code model, a model of a server running here (found by the daemon), or the settings.
-  command('earshot.chooseLanguageModel', () => chooseLanguageModel(() => client.discoverLanguageModels(), EarshotSettings.read().enhancement,
-    (e) => output.warn(`looking for language models on this machine failed: ${(e as Error).message}`), {
-      list: async () => (await client.listModels()).notes,
-      download: async (model) => vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Earshot: downloading ${model.name} (${downloadSize(model.bytes)})` },
-        async (progress) => {
-          let shown = 0;
-          const listening = client.onModelProgress((p) => {
-            if (p.kind !== 'notes' || p.model !== model.id || p.phase !== 'download' || typeof p.fraction !== 'number') return;
-            const percent = Math.floor(p.fraction * 100);
-            if (percent > shown) progress.report({ increment: percent - shown, message: `${percent} %` });
-            shown = Math.max(shown, percent);
-          });
-          try {
-            await client.downloadModel({ modelId: model.id, kind: 'notes' });
-          } finally {
-            listening.dispose();
-          }
-        }),
-    }));
+  // `{ localModel: id }` (keybindings, links): that local model, downloaded if need be, without the pick.
+  const localNotesModels: LocalNotesModels = {
+    list: async () => (await client.listModels()).notes,
+    download: async (model) => vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Earshot: downloading ${model.name} (${downloadSize(model.bytes)})` },
+      async (progress) => {
+        let shown = 0;
+        const listening = client.onModelProgress((p) => {
+          if (p.kind !== 'notes' || p.model !== model.id || p.phase !== 'download' || typeof p.fraction !== 'number') return;
+          const percent = Math.floor(p.fraction * 100);
+          if (percent > shown) progress.report({ increment: percent - shown, message: `${percent} %` });
+          shown = Math.max(shown, percent);
+        });
+        try {
+          await client.downloadModel({ modelId: model.id, kind: 'notes' });
+        } finally {
+          listening.dispose();
+        }
+      }),
+  };
+  command('earshot.chooseLanguageModel', (args?: { localModel?: string }) => (typeof args?.localModel === 'string'
+    ? chooseLocalModel(args.localModel, EarshotSettings.read().enhancement, localNotesModels)
+    : chooseLanguageModel(() => client.discoverLanguageModels(), EarshotSettings.read().enhancement,
+      (e) => output.warn(`looking for language models on this machine failed: ${(e as Error).message}`), localNotesModels)));
 
   // macOS: the pane where VS Code is allowed to record system audio (macOS never asks it: see panelNotes.ts).
   command('earshot.openSystemAudioSettings', async () => {

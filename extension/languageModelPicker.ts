@@ -138,13 +138,16 @@ export async function chooseLanguageModel(discover: () => Promise<LanguageModelD
   let servers: LocalServer[] = [];
   let notes: NotesModelList | undefined;
   let searching = true;
-  // Servers and Earshot's models arrive while the user may be choosing: the item under the cursor stays under it.
+  // Servers and Earshot's models arrive while the user may be choosing: the item the user moved to stays under the
+  // cursor; a cursor still on the first choice goes to the new first one (the recommended model, on top).
   const refresh = () => {
     if (closed) return;
     const active = pick.activeItems[0]?.label;
+    const wasFirst = active === pick.items.find((i) => i.choice)?.label;
     pick.items = languageModelPickItems(servers, current, searching, notes);
     const still = pick.items.find((i) => i.label === active);
-    if (still) pick.activeItems = [still];
+    if (still && !wasFirst) pick.activeItems = [still];
+    else if (wasFirst) pick.activeItems = pick.items.filter((i) => i.choice).slice(0, 1);
   };
   const found = discover().then((result) => {
     servers = result.servers;
@@ -172,6 +175,21 @@ export async function chooseLanguageModel(discover: () => Promise<LanguageModelD
     return choice;
   }
   if (choice.provider === 'local' && choice.download) await local!.download(choice.download);
+  const config = vscode.workspace.getConfiguration('earshot');
+  for (const [key, value] of settingUpdates(choice, current)) await config.update(key, value, vscode.ConfigurationTarget.Global);
+  return choice;
+}
+
+/**
+ * Earshot's local model `id` chosen without the pick (the command's argument `{ localModel: id }`: for keybindings,
+ * links and walkthroughs): downloaded first when it is not here yet, then the settings; an unknown id is an error.
+ */
+export async function chooseLocalModel(id: string, current: EnhancementSettings, local: LocalNotesModels): Promise<ModelChoice> {
+  const list = await local.list();
+  const model = list.models.find((m) => m.id === id);
+  if (!model) throw new Error(`There is no local notes model "${id}" (there are ${list.models.map((m) => m.id).join(', ')}).`);
+  if (model.state !== 'ready') await local.download(model);
+  const choice: ModelChoice = { provider: 'local', model: id };
   const config = vscode.workspace.getConfiguration('earshot');
   for (const [key, value] of settingUpdates(choice, current)) await config.update(key, value, vscode.ConfigurationTarget.Global);
   return choice;

@@ -8,7 +8,7 @@ import { vscodeStub } from './vscode-stub';
 import * as assert from 'node:assert/strict';
 import { discoverLocalServers } from '../../daemon/understanding/localServers';
 import { EnhancementSettings, LanguageModelDiscoverResult, LocalServer, NotesCatalogEntry, NotesModelList } from '../../protocol/protocol';
-import { chooseLanguageModel, languageModelPickItems, ModelPickItem, settingUpdates } from '../../extension/languageModelPicker';
+import { chooseLanguageModel, chooseLocalModel, languageModelPickItems, ModelPickItem, settingUpdates } from '../../extension/languageModelPicker';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { listNotesModels } from '../../daemon/understanding/local/notesModels';
@@ -186,6 +186,7 @@ describe('the notes-model picker', () => {
     const listed = async () => { while (!pick.items.some((i) => i.label === label)) await new Promise((r) => setTimeout(r, 5)); };
     const failing = chooseLanguageModel(async () => ({ servers: [] }), OFF, undefined, local);
     await listed();
+    assert.equal(pick.activeItems[0]?.label, label, 'a cursor the user did not move goes to the recommended model on top');
     pick.accept(label);
     await assert.rejects(failing, /offline/);
     assert.deepEqual(writes, [], 'no setting for a model that is not there');
@@ -197,5 +198,15 @@ describe('the notes-model picker', () => {
     await chosen;
     assert.deepEqual(downloads, ['qwen2.5-1.5b', 'qwen2.5-1.5b']);
     assert.deepEqual((writes as [string, unknown, unknown][]).map(([k, v]) => [k, v]), [['enhancement.model', 'qwen2.5-1.5b'], ['enhancement.provider', 'local']]);
+  });
+  it('{ localModel: id }: that model without the pick, downloaded when missing, not when it is there; an unknown id is refused', async () => {
+    const downloads: string[] = [];
+    const local = { list: () => notesList(['qwen3-4b']), download: async (m: NotesCatalogEntry) => { downloads.push(m.id); } };
+    assert.deepEqual(await chooseLocalModel('qwen2.5-1.5b', OFF, local), { provider: 'local', model: 'qwen2.5-1.5b' });
+    assert.deepEqual(await chooseLocalModel('qwen3-4b', OFF, local), { provider: 'local', model: 'qwen3-4b' });
+    assert.deepEqual(downloads, ['qwen2.5-1.5b']);
+    assert.equal(pick.shown, false, 'no pick shown');
+    await assert.rejects(chooseLocalModel('gpt-9', OFF, local), /no local notes model "gpt-9" \(there are qwen2\.5-1\.5b, /);
+    assert.deepEqual(writes.map(([k, v]) => [k, v]), [['enhancement.model', 'qwen2.5-1.5b'], ['enhancement.provider', 'local'], ['enhancement.model', 'qwen3-4b'], ['enhancement.provider', 'local']]);
   });
 });

@@ -468,6 +468,44 @@ describe('The Earshot editor experience', function () {
     await screenshot('10-walkthrough', undefined);
   });
 
+  it("from a fresh editor to notes a model wrote on this machine: the recommended local model downloaded from the catalog, then a meeting's notes written by it", async function () {
+    this.timeout(600_000);
+    // The catalog is served by test/editor/run.ts's HTTPS server (the generated GGUF under each id, size and sha256
+    // checked as the published files are): nothing is installed by hand, the editor downloads it.
+    const before = await api.client.listModels();
+    const id = before.notes.recommendedId;
+    assert.notEqual(before.notes.models.find((m) => m.id === id)?.state, 'ready', 'not downloaded before');
+    const phases: string[] = [];
+    const listening = api.client.onModelProgress((p) => { if (p.kind === 'notes' && p.model === id && phases[phases.length - 1] !== p.phase) phases.push(p.phase); });
+    const config = () => vscode.workspace.getConfiguration('earshot');
+    try {
+      await vscode.commands.executeCommand('earshot.chooseLanguageModel', { localModel: id });
+      assert.equal(config().get('enhancement.provider'), 'local');
+      assert.equal(config().get('enhancement.model'), id);
+      assert.equal((await api.client.listModels()).notes.models.find((m) => m.id === id)?.state, 'ready', 'downloaded and verified');
+      assert.deepEqual([phases[0], phases[phases.length - 1]], ['download', 'done'], `the download's progress reported: ${phases.join(' → ')}`);
+
+      // The next meeting: its notes are written by the local model (the daemon restarted with the new settings).
+      await useModel(api, MEETING_MODEL!);
+      const done = waitForState(api, 'done', 300_000);
+      const { sessionId } = await api.client.start({ sources: ['file'], audioFile: SAMPLE, pace: 'fast', title: 'Local notes' });
+      const ended = await done;
+      assert.equal(ended.error, undefined);
+      const transcript = await until(async () => {
+        const t = await api.client.transcript(sessionId);
+        return t.actionItems.some((i) => i.refinedBy === 'earshot-test-tiny-ranked') && t;
+      }, 'an action item the local model found', 120_000);
+      assert.ok(transcript.actionItems.filter((i) => i.refinedBy).every((i) => transcript.segments.some((seg) => seg.segmentId === i.segmentId)), 'citing lines of the meeting');
+      const notes = await until(() => fs.existsSync(ended.notesPath) && /found by earshot-test-tiny-ranked/.test(fs.readFileSync(ended.notesPath, 'utf8')) && fs.readFileSync(ended.notesPath, 'utf8'),
+        'the notes file with the model\'s items');
+      assert.match(notes, /- \[ \] .*found by earshot-test-tiny-ranked/);
+    } finally {
+      listening.dispose();
+      await config().update('enhancement.provider', undefined, vscode.ConfigurationTarget.Global);
+      await config().update('enhancement.model', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('Show Health has the numbers and no transcript text; Delete All Data removes the journals and keeps the notes', async () => {
     const health = await vscode.commands.executeCommand<string>('earshot.showHealth', { show: false });
     assert.match(health, /model/i);
