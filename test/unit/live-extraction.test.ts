@@ -265,6 +265,27 @@ class BurstSource implements AudioSource {
   }
 }
 
+/**
+ * A session of 14 bursts (whisper idle long enough between them for a chunk) into `dir`/s1.jsonl, extracting with
+ * `runner`; each action item announced is checked to be journaled first, then handed to `onItem`.
+ */
+function burstSession(dir: string, decoder: { decode(request: DecodeRequest): Promise<DecodeResult> }, runner: ChunkRunner, onItem: (i: ActionItem) => void): Promise<Session> {
+  const journalPath = path.join(dir, 's1.jsonl');
+  return Session.start({
+    sessionId: 's1', title: 'Plan', language: 'en', startedAt: new Date(HEADER.startedAt), sources: [new BurstSource(14, IDLE_SETTLE_MS + 150)],
+    journalPath, notesPath: path.join(dir, 'notes.md'), decoder, createDetector: () => new EnergyDetector(),
+    streaming: { partials: false, earlyFinal: false, partialIntervalSec: 0.5, minPartialSec: 0.4, partialDutyCycle: 0.5, maxTokensPerSec: 8, promptChars: 200, finalContextMarginSec: 1, maxPendingSec: 120 },
+    extractChunks: runner,
+  }, {
+    transcript: () => undefined, state: () => undefined, decision: () => undefined,
+    actionItem: (i) => {
+      const records = fs.readFileSync(journalPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalRecord);
+      assert.ok(records.some((r) => r.type === 'actionItem' && r.id === i.id && r.revision === i.revision), `${i.id} r${i.revision} announced before it was journaled`);
+      onItem(i);
+    },
+  });
+}
+
 describe('a session extracting while it runs', () => {
   let dir: string;
   beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-live-')); });
@@ -295,19 +316,7 @@ describe('a session extracting while it runs', () => {
     });
     const journalPath = path.join(dir, 's1.jsonl');
     const announced: ActionItem[] = [];
-    session = await Session.start({
-      sessionId: 's1', title: 'Plan', language: 'en', startedAt: new Date(HEADER.startedAt), sources: [new BurstSource(14, IDLE_SETTLE_MS + 150)],
-      journalPath, notesPath: path.join(dir, 'notes.md'), decoder, createDetector: () => new EnergyDetector(),
-      streaming: { partials: false, earlyFinal: false, partialIntervalSec: 0.5, minPartialSec: 0.4, partialDutyCycle: 0.5, maxTokensPerSec: 8, promptChars: 200, finalContextMarginSec: 1, maxPendingSec: 120 },
-      extractChunks: runner,
-    }, {
-      transcript: () => undefined, state: () => undefined, decision: () => undefined,
-      actionItem: (i) => {
-        const records = fs.readFileSync(journalPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalRecord);
-        assert.ok(records.some((r) => r.type === 'actionItem' && r.id === i.id && r.revision === i.revision), `${i.id} announced before it was journaled`);
-        announced.push(i);
-      },
-    });
+    session = await burstSession(dir, decoder, runner, (i) => announced.push(i));
     await session.done();
     const contents = await readJournal(journalPath);
     const chunks = modelChunks({ ...contents, records: contents.records.filter((r) => r.type !== 'actionItem') }, runner.chunkOptions);
@@ -327,7 +336,6 @@ describe('a session extracting while it runs', () => {
     } };
     let session: Session | undefined;
     const journalPath = path.join(dir, 's1.jsonl');
-    const journaled = () => fs.readFileSync(journalPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalRecord);
     let restoring: Promise<ActionItem | Decision | undefined> | undefined;
     const shownAfterRestore: string[] = [];
     // The model dismisses every rule item it is shown.
@@ -337,19 +345,10 @@ describe('a session extracting while it runs', () => {
       return { dismiss: shown.map((id) => ({ id, reason: 'Not real.' })) };
     });
     const announced: ActionItem[] = [];
-    session = await Session.start({
-      sessionId: 's1', title: 'Plan', language: 'en', startedAt: new Date(HEADER.startedAt), sources: [new BurstSource(14, IDLE_SETTLE_MS + 150)],
-      journalPath, notesPath: path.join(dir, 'notes.md'), decoder, createDetector: () => new EnergyDetector(),
-      streaming: { partials: false, earlyFinal: false, partialIntervalSec: 0.5, minPartialSec: 0.4, partialDutyCycle: 0.5, maxTokensPerSec: 8, promptChars: 200, finalContextMarginSec: 1, maxPendingSec: 120 },
-      extractChunks: runner,
-    }, {
-      transcript: () => undefined, state: () => undefined, decision: () => undefined,
-      actionItem: (i) => {
-        assert.ok(journaled().some((r) => r.type === 'actionItem' && r.id === i.id && r.revision === i.revision), `${i.id} r${i.revision} announced before it was journaled`);
-        announced.push(i);
-        // The first dismissal the meeting sees: the user restores it at once, while the meeting runs.
-        if (i.dismissed && !restoring && session?.state === 'streaming') restoring = session.restoreItem('actionItem', i.id);
-      },
+    session = await burstSession(dir, decoder, runner, (i) => {
+      announced.push(i);
+      // The first dismissal the meeting sees: the user restores it at once, while the meeting runs.
+      if (i.dismissed && !restoring && session?.state === 'streaming') restoring = session.restoreItem('actionItem', i.id);
     });
     await session.done();
     const restored = await restoring;
