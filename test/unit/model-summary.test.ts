@@ -69,6 +69,7 @@ describe('the rolling summary', () => {
   it('the local grammar\'s schema allows only the citable ids, bounded', () => {
     const schema = summaryAnswerSchema(['m-1', 'm-3']) as { properties: { points: { maxItems: number; items: { properties: { text: { maxLength: number }; cites: { items: { enum: string[] }; minItems: number } } } } } };
     assert.equal(schema.properties.points.maxItems, SUMMARY_BOUNDS.points);
+    assert.equal((schema.properties.points as unknown as { minItems: number }).minItems, 1);
     assert.deepEqual(schema.properties.points.items.properties.cites.items.enum, ['m-1', 'm-3']);
     assert.equal(schema.properties.points.items.properties.cites.minItems, 1);
     assert.equal(schema.properties.points.items.properties.text.maxLength, SUMMARY_BOUNDS.text);

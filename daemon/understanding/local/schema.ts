@@ -60,10 +60,11 @@ export function summaryAnswerSchema(segmentIds: readonly string[]): object {
   return {
     type: 'object',
     properties: {
-      points: list({
-        type: 'object',
-        properties: { text: { type: 'string', minLength: 1, maxLength: SUMMARY_BOUNDS.text }, cites },
-      }, segmentIds.length ? SUMMARY_BOUNDS.points : 0),
+      // At least one point when there is a line to cite: an empty answer would only be asked again.
+      points: segmentIds.length ? {
+        type: 'array', minItems: 1, maxItems: SUMMARY_BOUNDS.points,
+        items: { type: 'object', properties: { text: { type: 'string', minLength: 1, maxLength: SUMMARY_BOUNDS.text }, cites } },
+      } : nothing,
     },
   };
 }
