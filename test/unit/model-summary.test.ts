@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
 import { renderNotes } from '../../daemon/documents/markdown';
 import { NO_SUMMARY, transcriptAnchor } from '../../daemon/documents/summarySection';
+import { parsePreviousNotes } from '../../daemon/documents/previousNotes';
 import { summaryOf } from '../../daemon/service/finalizeStored';
 import { citableIds, parseSummaryAnswer, rollSummary, summaryMessages, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
 import { summaryAnswerSchema } from '../../daemon/understanding/local/schema';
@@ -109,6 +110,11 @@ describe('the notes\' Summary', () => {
       assert.ok(md.includes(`** ${text} ${anchor}\n`), md);
     }
     assert.doesNotMatch(md, /Old point/);
+    // The label and the points are Earshot's lines: with the My notes heading and start marker gone (and every section
+    // after the summary), the user's text still runs back to the summary's last line and no further.
+    const onlySummary = (file: string) => `${file.slice(0, file.indexOf('## Decisions'))}Mine.\n${file.slice(file.indexOf('<!-- earshot:my-notes-end'))}`;
+    assert.equal(parsePreviousNotes(onlySummary(md)).myNotes, 'Mine.\n');
+    assert.equal(parsePreviousNotes(onlySummary(renderNotes(journal([], true)))).myNotes, 'Mine.\n');
     assert.equal(transcriptAnchor('mic:7/x'), 'line-mic_7_x');
     const params = summaryOf(journal([summary([{ text: 'Ana writes the notes.', segmentIds: ['m-3'] }])], false), false)!;
     assert.deepEqual(params.points, [{ text: 'Ana writes the notes.', segmentIds: ['m-3'], t0s: [15] }]);
