@@ -8,6 +8,7 @@ import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
 import { renderNotes } from '../../daemon/documents/markdown';
 import { NO_SUMMARY, transcriptAnchor } from '../../daemon/documents/summarySection';
 import { parsePreviousNotes } from '../../daemon/documents/previousNotes';
+import { sessionExport } from '../../daemon/documents/export';
 import { summaryOf } from '../../daemon/service/finalizeStored';
 import { citableIds, parseSummaryAnswer, rollSummary, summaryMessages, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
 import { summaryAnswerSchema } from '../../daemon/understanding/local/schema';
@@ -120,6 +121,12 @@ describe('the notes\' Summary', () => {
     assert.deepEqual(params.points, [{ text: 'Ana writes the notes.', segmentIds: ['m-3'], t0s: [15] }]);
     assert.deepEqual(params.bullets, ['Ana writes the notes.']);
     assert.equal(params.by, 'qwen2.5-1.5b');
+  });
+
+  it('the json export carries the summary as the notes show it', () => {
+    const exported = sessionExport(journal([summary([{ text: 'Ships Monday.', segmentIds: ['m-2', 'm-404'] }, { text: 'Gone.', segmentIds: ['m-404'] }])], true));
+    assert.deepEqual(exported.summary, { by: 'qwen2.5-1.5b', points: [{ text: 'Ships Monday.', segmentIds: ['m-2'] }] });
+    assert.equal(sessionExport(journal([], true)).summary, undefined);
   });
 
   it('while the meeting runs, says the summary is rolling', () => {
