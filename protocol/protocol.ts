@@ -813,13 +813,23 @@ export const DecisionNotification = new NotificationType<Decision>('earshot/deci
 
 /**
  * The rolling summary and the open questions, sent when they change (at most about once a second, with the live notes
- * file) and once more at stop (`final: true`). Extractive: every bullet is a sentence someone said, or the counts.
+ * file) and once more at stop (`final: true`). The summary is written by the opt-in language model, revised after each
+ * chunk of the meeting it reads; without a model there is none (`bullets` empty: the rules write no summary).
  */
 export const SummaryNotification = new NotificationType<SummaryParams>('earshot/summary');
 export interface SummaryParams {
   sessionId: string;
   final: boolean;
+  /** The summary's points as plain text (the texts of `points`, when there are points); empty when there is none. */
   bullets: string[];
+  /**
+   * The model's points with the transcript lines each comes from (segment ids, at least one, each a final of the
+   * session) and those lines' start times (seconds, same order). Absent without a model summary, and from daemons
+   * before it (then `bullets` is all there is).
+   */
+  points?: { text: string; segmentIds: string[]; t0s: number[] }[];
+  /** The model that wrote the summary. */
+  by?: string;
   openQuestions: { text: string; speaker: string | null; t0: number }[];
 }
 

@@ -9,6 +9,7 @@ import { currentItems, JournalContents, JournalRecord, segmentsOf } from '../jou
 import { renderNotes } from './markdown';
 import { notesFileName } from './notesFile';
 import { clock } from './notesText';
+import { notesSummary } from './summarySection';
 
 // The formats are part of the protocol (earshot/session/export); the CLI offers the same ones.
 export { EXPORT_FORMATS } from '../../protocol/protocol';
@@ -39,6 +40,8 @@ export interface SessionExport {
   decisions: (Pick<Decision, 'id' | 'text' | 'kind' | 'segmentId' | 't0'> & { refinedBy?: string })[];
   /** The opt-in language-model refinement, when one succeeded: its model and summary (items it wrote say refinedBy). */
   refinement?: { model: string; summary: string[] };
+  /** The language model's summary as the notes show it (its last revision; cites only of exported segments), when one was written. */
+  summary?: { by: string; points: { text: string; segmentIds: string[] }[] };
 }
 
 /** A segment read back from an export: times are null where the format has none (txt has no end, and its start is whole seconds). */
@@ -100,7 +103,14 @@ export function sessionExport(journal: JournalContents): SessionExport {
         ...(typeof d.refinedBy === 'string' ? { refinedBy: d.refinedBy } : {}),
       })),
     ...refinementOf(records),
+    ...modelSummaryOf(records, exportedSegments({ header, records, tornTail: journal.tornTail })),
   };
+}
+
+/** The model's summary as the notes render it (summarySection.ts), for the json export. */
+function modelSummaryOf(records: JournalRecord[], segments: readonly FinalSegment[]): Pick<SessionExport, 'summary'> {
+  const summary = notesSummary(records, new Map(segments.map((s) => [s.segmentId, s])), false);
+  return summary.points.length ? { summary: { by: summary.by ?? '', points: summary.points.map((p) => ({ text: p.text, segmentIds: p.segmentIds })) } } : {};
 }
 
 /** The last successful refinement, as the json export carries it. */

@@ -11,8 +11,8 @@ import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, Journa
 import { sameLocation } from '../anchoring/editorTimeline';
 import { linkDestination, linkify } from '../anchoring/mentions';
 import { openQuestions } from '../understanding/questions';
-import { summarize } from '../understanding/summary';
 import { clock, commentId, displayModel, inline, origin } from './notesText';
+import { citedLines, notesSummary, NotesSummary, summaryLines, transcriptAnchor } from './summarySection';
 import { isTicked, MY_NOTES_END, MY_NOTES_START, parsePreviousNotes } from './previousNotes';
 
 
@@ -20,8 +20,6 @@ import { isTicked, MY_NOTES_END, MY_NOTES_START, parsePreviousNotes } from './pr
 const DECISION_PREFIX: Record<string, string> = { decision: '', deferral: '**Deferred:** ', negative: '**Not doing:** ' };
 
 export interface RenderOptions {
-  /** Transcript sentences in the summary (default 5). */
-  summarySentences?: number;
   /** The digest, when the caller already computed it (see notesDigest). */
   digest?: NotesDigest;
   /** Items just marked done or not done through the protocol: their box follows the journal, whatever the file says. */
@@ -33,16 +31,18 @@ export interface NotesDigest {
   segments: FinalSegment[];
   actionItems: ActionItemRecord[];
   decisions: DecisionRecord[];
-  summary: ReturnType<typeof summarize>;
+  /** The language model's last summary (none without a model: the rules write no summary). */
+  summary: NotesSummary;
   openQuestions: ReturnType<typeof openQuestions>;
 }
 
-export function notesDigest(journal: JournalContents, options: RenderOptions = {}): NotesDigest {
+export function notesDigest(journal: JournalContents): NotesDigest {
   const segments = segmentsOf(journal.records);
   const { actionItems, decisions } = currentItems(journal.records);
   const spoken = segments.map((s) => ({ speaker: s.speaker, text: s.text, t0: s.t0, segmentId: s.segmentId }));
   const questions = openQuestions(spoken);
-  const summary = summarize(spoken, { actionItems, decisions, openQuestions: questions }, { maxSentences: options.summarySentences });
+  const ended = journal.records.some((r) => r.type === 'end');
+  const summary = notesSummary(journal.records, new Map(segments.map((s) => [s.segmentId, s])), ended);
   return { segments, actionItems, decisions, summary, openQuestions: questions };
 }
 
@@ -52,7 +52,7 @@ export function notesDigest(journal: JournalContents, options: RenderOptions = {
  */
 export function renderNotes(journal: JournalContents, previous?: string, options: RenderOptions = {}): string {
   const { header, records } = journal;
-  const { segments, actionItems: items, decisions, summary, openQuestions: questions } = options.digest ?? notesDigest(journal, options);
+  const { segments, actionItems: items, decisions, summary, openQuestions: questions } = options.digest ?? notesDigest(journal);
   const end = records.find((r) => r.type === 'end') as Extract<JournalRecord, { type: 'end' }> | undefined;
   const started = new Date(header.startedAt);
   const speakers = [...new Set(segments.map((s) => s.speaker))];
@@ -71,18 +71,8 @@ export function renderNotes(journal: JournalContents, previous?: string, options
   }
   if (end?.error) out.push(`- **Stopped by an error:** ${inline(end.error)}`);
   out.push('', '## Summary', '');
-  if (!end) out.push('_Rolling summary, updated while the meeting runs._', '');
-  // The opt-in refinement's summary comes first, labelled; the extractive summary stays below it, so every bullet
-  // a model wrote can be checked against sentences that were actually said.
-  const refinement = end ? records.filter((r): r is Extract<JournalRecord, { type: 'refinement' }> => r.type === 'refinement').pop() : undefined;
-  const refined = Array.isArray(refinement?.summary) ? refinement.summary.filter((b): b is string => typeof b === 'string' && b.trim() !== '') : [];
-  if (refinement && refined.length) {
-    out.push(`_Refined by ${displayModel(String(refinement.model ?? ''))} (opt-in). Written by a language model from the transcript: check it against the transcript below._`, '');
-    out.push(...refined.map((b) => `- ${inline(b)}`));
-    out.push('', '_Extractive summary: sentences from the transcript._', '');
-  }
-  out.push(...summary.sentences.map((s) => `- ${inline(s.text)} _(${s.speaker ? `${inline(s.speaker)}, ` : ''}${clock(s.t0 ?? 0)})_`));
-  out.push(`- ${summary.countsText}`);
+  out.push(...summaryLines(summary, segmentById, end !== undefined));
+  const cited = citedLines(summary);
   const dismissed = dismissedItems(records);
   out.push('', '## Decisions', '');
   out.push(...(decisions.length ? decisions.map((d) => `- ${DECISION_PREFIX[d.kind ?? 'decision'] ?? ''}${inline(d.text)} _(${origin(d)})_`) : ['_None recorded._']));
@@ -128,7 +118,8 @@ export function renderNotes(journal: JournalContents, previous?: string, options
     }
     viewing = s.viewing;
     const text = prefix === undefined || !s.mentions?.length ? inline(s.text) : linkify(s.text, s.mentions, 'markdown', { pathPrefix: prefix }).trim();
-    tail.push(`- **[${clock(s.t0)}] ${inline(s.speaker)}:** ${text}`);
+    // A line the summary cites carries the anchor its cites link to (an HTML id: VS Code's preview and GitHub jump to it).
+    tail.push(`- **[${clock(s.t0)}] ${inline(s.speaker)}:** ${text}${cited.has(s.segmentId) ? ` <a id="${transcriptAnchor(s.segmentId)}"></a>` : ''}`);
   }
   if (!segments.length) tail.push('_Nothing was transcribed._');
   for (const g of gaps) gapLine(g);

@@ -23,8 +23,10 @@ const OWNED_HEADING = /^##\s+(summary|decisions|action items|open questions|tran
 const ORIGIN_BODY = String.raw`(?:\[(?:[^\]\\]|\\.)*\]\([^()\s]*\)|[^()])*`;
 /** The id comment after an action item; ` done` records that Earshot wrote it ticked (a different box is the user's doing). */
 const ITEM_COMMENT = String.raw`<!--\s*earshot:([\w-]+)(\s+done)?\s*-->`;
+/** A summary point's cites: `_([00:12](#line-m-3), [01:40](#line-m-9), Ana)_` (summarySection.ts). */
+const SUMMARY_CITES = String.raw`_\(\[(?:\d+:)?\d\d:\d\d\]\(#line-[\w-]+\)[^_]*\)_\s*$`;
 /** A line Earshot wrote: an owned heading, a placeholder, a "while viewing" line, a timed list item. */
-const EARSHOT_LINE = new RegExp(String.raw`^(##\s+(summary|decisions|action items|open questions|transcript)\b|_(none recorded|nothing was transcribed|rolling summary|refined by|extractive summary|dismissed by)[^_]*_\s*$|\*while viewing .*\*\s*$|\s*- .*_\(${ORIGIN_BODY}\d\d:\d\d${ORIGIN_BODY}\)_(\s*${ITEM_COMMENT})?\s*$)`, 'i');
+const EARSHOT_LINE = new RegExp(String.raw`^(##\s+(summary|decisions|action items|open questions|transcript)\b|_(none recorded|nothing was transcribed|rolling summary|refined by|extractive summary|dismissed by|no summary|written by)[^_]*_\s*$|\*while viewing .*\*\s*$|\s*- .*_\(${ORIGIN_BODY}\d\d:\d\d${ORIGIN_BODY}\)_(\s*${ITEM_COMMENT})?\s*$|\s*- .*${SUMMARY_CITES})`, 'i');
 const ITEM_ID = new RegExp(ITEM_COMMENT);
 const ORIGIN_AT_END = new RegExp(String.raw`\s*_\(${ORIGIN_BODY}\)_\s*$`);
 const CHECKBOX = /^\s*[-*+]\s+\[([ xX])\]\s+(.*)$/;

@@ -60,6 +60,18 @@ export type JournalRecord =
       state?: 'done' | 'cancelled' | 'budget';
     }
   /**
+   * The language model's rolling summary (understanding/modelSummary.ts), revised after each chunk of the meeting it
+   * read (`chunks`: how many, from the first); the last one is the notes' Summary. `by`: the model that wrote it.
+   */
+  | {
+      type: 'summary';
+      at: string;
+      provider: Exclude<EnhancementProvider, 'off'>;
+      by: string;
+      chunks: number;
+      points: { text: string; segmentIds: string[] }[];
+    }
+  /**
    * The session was resumed by a new daemon after its daemon died (killed, crashed, power loss). `fromSec`: the end of
    * the last segment finalized before the interruption; `atSec`: the capture clock when capture resumed. Live sources
    * heard nothing in between (a gap: speech not yet final when the daemon died is lost); a file source is processed

@@ -8,6 +8,7 @@ import { SessionStopResult, SummaryParams } from '../../protocol/protocol';
 import { doneRevision, latestActionItems } from '../documents/done';
 import { notesDigest, renderNotes } from '../documents/markdown';
 import { readIfExists, writeNotesFile } from '../documents/notesFile';
+import { summaryParams } from '../documents/summarySection';
 import { handTicks } from '../documents/previousNotes';
 import { Journal, JournalContents, JournalRecord, readJournal, segmentsOf } from '../journal/journal';
 import { acquireSessionLock } from '../journal/lock';
@@ -17,10 +18,7 @@ import { capturedSecOf, hasEnded, INTERRUPTED_MESSAGE, SessionLockedError, sessi
 export function summaryOf(contents: JournalContents, final: boolean): SummaryParams | null {
   if (sessionModeOf(contents.header) === 'dictation') return null;
   const digest = notesDigest(contents);
-  return {
-    sessionId: contents.header.sessionId, final, bullets: digest.summary.bullets,
-    openQuestions: digest.openQuestions.map((q) => ({ text: q.text, speaker: q.speaker ?? null, t0: q.t0 ?? 0 })),
-  };
+  return summaryParams(contents.header.sessionId, final, digest.summary, digest.openQuestions);
 }
 
 /**

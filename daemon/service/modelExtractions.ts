@@ -5,7 +5,7 @@
  * (understanding/local/) starts on the first call and is closed when the run (or the session's live runner) ends,
  * cancelled or not, and after a minute idle: its memory is given back when the notes are done.
  */
-import { DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
+import { DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
 import { JournalContents, JournalRecord } from '../journal/journal';
 import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, modelChunks, modelExtractionRecords, reduceChunks } from '../understanding/modelExtract';
 import { Chat, clientChat, ExtractionRunOptions, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
@@ -14,6 +14,7 @@ import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { recommendNotesModel } from '../understanding/local/notesCatalog';
 import { notesCacheDir } from '../understanding/local/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
+import { rollSummary } from '../understanding/modelSummary';
 import { ChunkRunner } from '../session/config';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 
@@ -57,7 +58,7 @@ export class ModelExtractions {
   }
 
   /** The local model's file; undefined (the failure reported, the rules' notes kept) when there is none to load. */
-  private async localModel(sessionId: string, chunks: number): Promise<string | undefined> {
+  private async localModel(sessionId: string, chunks: number, quiet = false): Promise<string | undefined> {
     const settings = this.config.enhancement!;
     try {
       const selection = this.config.selection;
@@ -67,6 +68,7 @@ export class ModelExtractions {
         ...(selection?.machine ? { recommended: () => recommendNotesModel(selection.machine!).model.id } : {}),
       });
     } catch (e) {
+      if (quiet) return undefined;
       const message = `the local model is not available: ${(e as Error).message}; the notes stay as the rules wrote them`;
       this.events.refinement?.({ sessionId, provider: 'local', outcome: 'failed', ms: 0, reason: 'model unavailable' });
       this.events.extractionProgress?.({ sessionId, state: 'done', chunks, finished: 0, failed: chunks, tokens: 0, tokenBudget: settings.tokenBudget ?? DEFAULT_ENHANCEMENT_TOKEN_BUDGET, message });
@@ -122,6 +124,13 @@ export class ModelExtractions {
           progress: how.live ? (p) => progress(p.state === 'done' ? { ...p, state: 'running', message: `${p.finished} of ${p.chunks} chunks read so far; the rest as the meeting goes on` } : p) : progress,
         });
       },
+      summarize: async (previous, lines) => {
+        if (abort.signal.aborted) return { points: null, model: undefined, tokens: 0 };
+        const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
+        if (!options) return { points: null, model: undefined, tokens: 0 };
+        const timeout = AbortSignal.timeout((options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000);
+        return rollSummary(options.chat, meeting, previous, lines, AbortSignal.any([abort.signal, timeout]));
+      },
       close: () => {
         if (settings.provider === 'local') this.local?.close();
         if (this.running.get(sessionId) === abort) this.running.delete(sessionId);
@@ -140,13 +149,14 @@ export class ModelExtractions {
    * How to ask the chosen provider; for 'local' its model process (undefined, the failure reported and the rules' notes
    * kept, when there is no model file to load).
    */
-  private async runOptions(sessionId: string, settings: EnhancementSettings, signal: AbortSignal, chunks: number): Promise<(ExtractionRunOptions & { host?: LocalModelHost }) | undefined> {
+  private async runOptions(sessionId: string, settings: EnhancementSettings, signal: AbortSignal, chunks: number, quiet = false): Promise<(ExtractionRunOptions & { host?: LocalModelHost }) | undefined> {
     const events = { progress: (p: Parameters<ExtractionRunOptions['progress']>[0]) => this.events.extractionProgress?.(p), report: (r: Parameters<ExtractionRunOptions['report']>[0]) => this.events.refinement?.(r) };
     if (settings.provider !== 'local') {
       const chat: Chat = settings.provider === 'vscode-lm' ? clientChat(sessionId, this.config.askClient!) : openAiCompatibleChat(settings);
       return { settings, chat, signal, ...events };
     }
-    const modelPath = await this.localModel(sessionId, chunks);
+    // `quiet`: a summary call; a missing model file was reported by the extraction already.
+    const modelPath = quiet ? await this.localModel(sessionId, chunks, true) : await this.localModel(sessionId, chunks);
     if (!modelPath) return undefined;
     const host = this.hostFor(modelPath);
     return { settings: localRunSettings(settings), chat: localChat(host), signal, host, ...events };

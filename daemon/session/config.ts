@@ -8,7 +8,8 @@ import { Decoder, StreamingOptions } from '../asr/streaming';
 import { DegradeRung, DegradeThresholds } from '../asr/degrade';
 import { SegmentAnnotation } from '../anchoring/segmentContext';
 import { SegmenterOptions, SpeechDetector } from '../vad/segmenter';
-import { ChunkOptions, ModelChunk, ModelRunSummary } from '../understanding/modelExtract';
+import { ChunkLine, ChunkOptions, ModelChunk, ModelRunSummary } from '../understanding/modelExtract';
+import { SummaryPoint } from '../understanding/modelSummary';
 import { ExtractionRun } from '../understanding/providers';
 
 export interface SessionEvents {
@@ -80,6 +81,11 @@ export interface ChunkRunner {
    * that was cancelled or spent its budget sends nothing more. `ofChunks`: the meeting's chunks so far. Never rejects.
    */
   run(chunks: readonly ModelChunk[], how: { live: boolean; ofChunks: number; continues?: ModelRunSummary }): Promise<ExtractionRun>;
+  /**
+   * Revises the rolling summary with one chunk's lines (one small call, modelSummary.ts's rollSummary), unless the run
+   * was cancelled. Never rejects: null points when there is no valid answer.
+   */
+  summarize(previous: readonly SummaryPoint[], lines: readonly ChunkLine[]): Promise<{ points: SummaryPoint[] | null; model: string | undefined; tokens: number }>;
   /** The session is over: a cancel no longer finds it. */
   close(): void;
 }

@@ -5,6 +5,8 @@
  * (the session's ChunkRunner). What the answers so far make of the items and decisions is journaled, then announced,
  * and the notes file follows (modelRevisions.ts). At stop only the chunks not yet sent are left: they are sent (as many
  * at once as the settings allow), and the run's `refinement` record is written as the at-stop extraction writes it.
+ * After each chunk the rolling summary is revised from the summary so far and that chunk's lines (modelSummary.ts)
+ * and journaled as a `summary` record before the notes (and the summary notification) follow.
  *
  * Owns the run's state: a copy of the session's journal records (the session hands it each record it journals), the
  * chunks sent and their answers, the run's counts. It writes to the journal only through the session's `append`,
@@ -16,6 +18,7 @@ import { JournalContents, JournalRecord, latestById } from '../journal/journal';
 import {
   ChunkLine, chunkLines, chunkLinesOf, closedChunks, ModelChunk, modelExtractionRecords, ModelRunSummary, ReducedExtraction, reduceChunks, shownItems, withItems,
 } from '../understanding/modelExtract';
+import { SummaryPoint } from '../understanding/modelSummary';
 import { ChunkRunner } from './config';
 import { Ledger } from './ledger';
 import { baseRecords, EntryRecord, modelAddedIds, revisionsToward } from './modelRevisions';
@@ -60,12 +63,18 @@ export class LiveExtraction {
   private over = false;
   /** The client declined (no model, no consent): nothing more is sent, at stop either. */
   private declined = false;
+  /** The rolling summary so far (the last journaled) and how many of the meeting's chunks it has read. */
+  private points: SummaryPoint[] = [];
+  private summarizedChunks = 0;
 
   /** `records`: the journal so far (a resumed session's; a new one's header). */
   constructor(private readonly wiring: LiveExtractionWiring, records: readonly JournalRecord[]) {
     this.records = [...records];
     for (const id of modelAddedIds(records)) this.published.add(id);
     for (const r of records) if (isEntry(r) && (r.refinedBy !== undefined || r.dismissed !== undefined)) this.published.add(r.id);
+    // A resumed session rolls on from its last summary: the chunks it read are not read again.
+    const last = records.filter((r): r is Extract<JournalRecord, { type: 'summary' }> => r.type === 'summary').pop();
+    if (last) [this.points, this.summarizedChunks] = [last.points, last.chunks];
   }
 
   /** Chunks sent so far (tests, health). */
@@ -182,6 +191,29 @@ export class LiveExtraction {
     if (run.declined) this.declined = true;
     if (run.declined || run.summary.state !== 'done') this.over = true;
     if (live && run.answers.some((a) => a !== null)) await this.publish(false);
+    await this.summarize(chunks);
+  }
+
+  /**
+   * Revises the rolling summary with each of `chunks` not read yet (one small call each, in meeting order), journals
+   * each revision, then has the notes (and the summary announced with them) follow. Nothing is asked once the run
+   * was declined, cancelled or out of budget; the summary calls' tokens count in the run's.
+   */
+  private async summarize(chunks: readonly ModelChunk[]): Promise<void> {
+    for (const chunk of chunks) {
+      if (chunk.index < this.summarizedChunks) continue;
+      if (this.declined || this.sofar?.state !== 'done' || this.wiring.runner.signal.aborted) return;
+      const rolled = await this.wiring.runner.summarize(this.points, chunk.lines);
+      this.sofar = { ...this.sofar, tokens: this.sofar.tokens + rolled.tokens };
+      this.summarizedChunks = chunk.index + 1;
+      if (!rolled.points) continue;
+      this.points = rolled.points;
+      await this.wiring.append({
+        type: 'summary', at: new Date().toISOString(), provider: this.sofar.provider, by: rolled.model ?? this.sofar.model,
+        chunks: this.summarizedChunks, points: this.points,
+      });
+      this.wiring.notesChanged();
+    }
   }
 
   /**

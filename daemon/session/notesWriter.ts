@@ -12,6 +12,7 @@ import { JournalWriteError, readJournal } from '../journal/journal';
 import { finalNotesMessage, notesWriteMessage } from '../diskFaults';
 import { notesDigest, renderNotes } from '../documents/markdown';
 import { writeNotesFile } from '../documents/notesFile';
+import { summaryParams } from '../documents/summarySection';
 
 /** How long after a final the live notes file is re-rendered (finals often come in bursts). */
 const NOTES_REFRESH_MS = 1000;
@@ -106,10 +107,7 @@ export class NotesWriter {
     const digest = notesDigest(journal);
     await writeNotesFile(this.wiring.notesPath, (previous) => renderNotes(journal, previous, { digest, ...(marked ? { marked } : {}) }));
     // The same summary and open questions go to the client, when they changed.
-    const summary: SummaryParams = {
-      sessionId: this.wiring.sessionId, final: !this.wiring.streaming(), bullets: digest.summary.bullets,
-      openQuestions: digest.openQuestions.map((q) => ({ text: q.text, speaker: q.speaker ?? null, t0: q.t0 ?? 0 })),
-    };
+    const summary: SummaryParams = summaryParams(this.wiring.sessionId, !this.wiring.streaming(), digest.summary, digest.openQuestions);
     const key = JSON.stringify(summary);
     if (key !== this.lastSummary) {
       this.lastSummary = key;

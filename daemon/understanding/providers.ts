@@ -15,6 +15,7 @@ import {
 } from '../../protocol/protocol';
 import { validateLanguageModelChatResult } from '../../protocol/validate';
 import { chunkMessages, ModelChunk, ModelRunSummary, parseChunkAnswer } from './modelExtract';
+import type { SummaryConstraint } from './modelSummary';
 
 export type RefinementOutcome = 'applied' | 'declined' | 'failed' | 'timeout' | 'cancelled' | 'budget';
 
@@ -78,8 +79,11 @@ export const chunkConstraint = (chunk: ModelChunk): ChunkConstraint => ({
   speakers: [...new Set(chunk.lines.map((l) => l.speaker))],
 });
 
-/** One chat completion: the answer's text and the model's name. `constraint`: the chunk's, for providers that use it. */
-export type Chat = (system: string, user: string, signal: AbortSignal, constraint?: ChunkConstraint) => Promise<{ text: string; model: string }>;
+/** What an answer may cite: a chunk's (ChunkConstraint) or a rolling summary's (modelSummary.ts). */
+export type AnswerConstraint = ChunkConstraint | SummaryConstraint;
+
+/** One chat completion: the answer's text and the model's name. `constraint`: the chunk's or summary's, for providers that use it. */
+export type Chat = (system: string, user: string, signal: AbortSignal, constraint?: AnswerConstraint) => Promise<{ text: string; model: string }>;
 
 export interface ExtractionRunOptions {
   settings: EnhancementSettings;

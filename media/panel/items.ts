@@ -6,7 +6,7 @@
  */
 import type { ItemAction, ItemList, PanelQuestion, PanelSummary } from '../../protocol/panel';
 import type { ActionItem, Decision } from '../../protocol/protocol';
-import { byId, el } from './dom.js';
+import { byId, clock, el } from './dom.js';
 import { actionItemEntries, buildItem, decisionEntries, Entry, fillItem, questionEntries } from './itemRows.js';
 import { post } from './messages.js';
 
@@ -122,8 +122,19 @@ for (const name of ['actionItems', 'decisions', 'openQuestions'] as ItemList[]) 
 }
 
 export function showSummary(summary: PanelSummary | null): void {
-  byId('summary-title').textContent = !summary ? 'No summary yet.' : summary.final ? 'Summary of the meeting' : 'Summary so far (updated as the meeting runs)';
-  byId('summary').replaceChildren(...(summary?.bullets ?? []).map((b) => el('li', '', b)));
+  const none = !summary?.points?.length && !summary?.bullets.length;
+  byId('summary-title').textContent = !summary ? 'No summary yet.'
+    : none ? 'No summary: a language model writes one (setting earshot.enhancement.provider); the items are from rules.'
+      : `${summary.final ? 'Summary of the meeting' : 'Summary so far (updated as the meeting runs)'}${summary.by ? `, by ${summary.by}` : ''}`;
+  // A model's points show the times of the lines they cite (as the notes file does, where they link to the lines).
+  const rows = summary?.points?.length
+    ? summary.points.map((p) => {
+      const row = el('li', '', p.text);
+      row.append(' ', el('span', 'item-meta', `(${p.t0s.map(clock).join(', ')})`));
+      return row;
+    })
+    : (summary?.bullets ?? []).map((b) => el('li', '', b));
+  byId('summary').replaceChildren(...rows);
   questions = summary?.openQuestions ?? [];
   renderList('openQuestions');
 }

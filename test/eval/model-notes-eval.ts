@@ -34,6 +34,8 @@ import { localChat, localRunSettings } from '../../daemon/understanding/local/lo
 import { extract, SpokenLine } from '../../daemon/understanding/extract';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { loadDoublyLabelled } from './notes-agreement';
+import { measureSummary, SummaryMeasure, summaryReport } from './model-summary-eval';
+import { toChunkLine } from '../../daemon/understanding/modelExtract';
 import {
   evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
   selectMeetings, SETS, silverDevelopment, silverHeldOut,
@@ -185,6 +187,8 @@ async function main(argv: string[]): Promise<void> {
     : { provider: 'openai-compatible', endpoint: endpoint ?? 'http://127.0.0.1:1', ...(model ? { model } : {}) };
   const runs: MeetingRun[] = [];
   const started = performance.now();
+  // The rolling summary is measured only where a model answers now (recorded answers hold none for its prompt).
+  const summary: SummaryMeasure | undefined = record || answers ? undefined : { calls: 0, parsed: 0, cites: 0, realCites: 0, finalPoints: [] };
   try {
     for (const m of meetings) {
       const chat = record ? recordingChat(path.join(record, m.name)) : answers ? replayingChat(path.join(answers, m.name)) : host ? localChat(host) : undefined;
@@ -192,6 +196,10 @@ async function main(argv: string[]): Promise<void> {
       runs.push(run);
       process.stderr.write(`${m.name}: ${run.result.message}\n`);
       for (const e of run.errors) process.stderr.write(`  ${m.name}: ${e}\n`);
+      if (summary) {
+        const lines = withLineIds(withSpeakingTimes(readTurns(m.jsonlPath))).map((l, k) => toChunkLine({ segmentId: l.segmentId!, speaker: l.speaker ?? 'Speaker', t0: l.t0 ?? k, text: l.text }));
+        await measureSummary(lines, { title: 'Transcript', date: `${m.labels.meetingDate}T09:00:00.000Z` }, chat ?? openAiCompatibleChat(settings), summary);
+      }
     }
   } finally {
     host?.close();
@@ -228,6 +236,7 @@ async function main(argv: string[]): Promise<void> {
   const judged = judgeDismissals(runs, (m) => m.labels);
   out.push('', `The model added ${added} items and decisions and dismissed ${judged.right + judged.wrong} rule-based ones: ${judged.right} the first labeller had not labelled, ${judged.wrong} it had.`);
   out.push(...runs.map((r) => `  ${r.meeting.name}: ${r.result.message}`));
+  out.push(...summaryReport(summary));
   if (argv.includes('--detail')) {
     const model = rows[2][1];
     out.push('', 'Against the first labeller (rules + model, any cited line): misses and false finds');

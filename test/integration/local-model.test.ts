@@ -17,6 +17,9 @@ import {
 } from '../../protocol/protocol';
 import { LocalModelHost } from '../../daemon/understanding/local/host';
 import { chunkAnswerSchema } from '../../daemon/understanding/local/schema';
+import { localChat } from '../../daemon/understanding/local/localChat';
+import { parseSummaryAnswer, rollSummary } from '../../daemon/understanding/modelSummary';
+import { Chat } from '../../daemon/understanding/providers';
 import { connectDaemon, RpcClient, runEarshot } from './daemon-process';
 
 /** The generated model's name (general.name): what the notes say found or dismissed an item. */
@@ -141,6 +144,30 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
     };
     assert.match((await runOn({ GGML_VK_VISIBLE_DEVICES: '0', VK_ICD_FILENAMES: icd })) ?? '', /^vulkan \(llvmpipe/);
     assert.equal(await runOn({ GGML_VK_VISIBLE_DEVICES: '' }), 'cpu');
+  });
+
+  it('the rolling summary through the local provider: its first answer parses under the summary grammar and cites only the lines offered', async () => {
+    const host = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
+    try {
+      const texts: string[] = [];
+      const chat = localChat(host);
+      const recording: Chat = async (system, user, signal, constraint) => {
+        const answer = await chat(system, user, signal, constraint);
+        texts.push(answer.text);
+        return answer;
+      };
+      const previous = [{ text: 'The release moves to Monday.', segmentIds: ['s-1'] }];
+      const lines = [{ segmentId: 's-2', speaker: 'Ann', t0: 5, text: 'I will send the report.' }, { segmentId: 's-3', speaker: 'Ben', t0: 9, text: 'We ship on Monday then.' }];
+      const rolled = await rollSummary(recording, { title: 'Plan', date: '2030-01-01' }, previous, lines, new AbortController().signal);
+      const first = parseSummaryAnswer(texts[0], new Set(['s-1', 's-2', 's-3']));
+      assert.ok(first && first.length >= 1, `the first answer parses with a point: ${texts[0]}`);
+      // Checked against the grammar's own ids, not the parser's: the raw answer cites nothing else.
+      const raw = JSON.parse(texts[0]) as { points: { cites: string[] }[] };
+      assert.ok(raw.points.every((p) => p.cites.length >= 1 && p.cites.every((c) => ['s-1', 's-2', 's-3'].includes(c))), texts[0]);
+      assert.deepEqual(rolled.points, first);
+    } finally {
+      host.close();
+    }
   });
 
   it('earshot notes FILE --local --model gen.gguf: model records that cite the transcript\'s lines', async () => {

@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { Journal, JournalRecord, readJournal } from '../../daemon/journal/journal';
 import { miniModel, SAMPLE_WAV, sayingModel } from '../setup';
 import {
-  ActionItem, ActionItemNotification, EnhancementSettings, ExtractionCancel, LanguageModelChat, LanguageModelChatParams, SessionStart, SessionTranscript, ExtractionProgressNotification, ExtractionProgressParams, ItemRestore, PROTOCOL_VERSION, SessionStop,
+  ActionItem, ActionItemNotification, EnhancementSettings, SummaryNotification, SummaryParams, ExtractionCancel, LanguageModelChat, LanguageModelChatParams, SessionStart, SessionTranscript, ExtractionProgressNotification, ExtractionProgressParams, ItemRestore, PROTOCOL_VERSION, SessionStop,
 } from '../../protocol/protocol';
 import { connectDaemon, RpcClient, runEarshot } from './daemon-process';
 
@@ -71,8 +71,10 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
   }
 
   /** A scripted chat-completions server: `answer` decides per request (chunk, attempt) what to do. */
-  async function scriptedServer(answer: (r: Scripted, res: http.ServerResponse, req: http.IncomingMessage) => void): Promise<{ endpoint: string; requests: Scripted[]; maxInFlight: () => number; aborted: () => number }> {
+  async function scriptedServer(answer: (r: Scripted, res: http.ServerResponse, req: http.IncomingMessage) => void): Promise<{ endpoint: string; requests: Scripted[]; summaries: Scripted[]; maxInFlight: () => number; aborted: () => number }> {
     const requests: Scripted[] = [];
+    /** The rolling summary's requests (a live session's, one per chunk): answered at once, a point citing the last new line. */
+    const summaries: Scripted[] = [];
     maxTokens.clear();
     const attempts = new Map<number, number>();
     let inFlight = 0, maxInFlight = 0, aborted = 0;
@@ -87,6 +89,13 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
         const parsed = JSON.parse(body) as { messages: { content: string }[]; max_tokens?: number };
         maxTokens.add(parsed.max_tokens);
         const user = parsed.messages[1].content;
+        if (parsed.messages[0].content.startsWith('You keep the summary')) {
+          const ids = [...user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
+          summaries.push({ url: req.url ?? '', user, chunk: summaries.length + 1, attempt: 1, ids, chars: parsed.messages[0].content.length + user.length });
+          const previous = (JSON.parse(/^Summary so far \(JSON\):\n(.*)$/m.exec(user)![1]) as { points: { text: string; cites: string[] }[] }).points;
+          // The summary so far, kept, plus a point for the new lines (and a cite of a line that does not exist, dropped).
+          return reply(res, JSON.stringify({ points: [...previous, { text: `Part ${summaries.length} went over the release plan`, cites: [ids[ids.length - 1], 'f-999'] }] }));
+        }
         const chunk = Number(/Part (\d+) of/.exec(user)![1]);
         const attempt = (attempts.get(chunk) ?? 0) + 1;
         attempts.set(chunk, attempt);
@@ -97,7 +106,7 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
       });
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, maxInFlight: () => maxInFlight, aborted: () => aborted };
+    return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, summaries, maxInFlight: () => maxInFlight, aborted: () => aborted };
   }
 
   const reply = (res: http.ServerResponse, content: string) => {
@@ -330,6 +339,8 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
     const progress: ExtractionProgressParams[] = [];
     client.connection.onNotification(ActionItemNotification, (i) => { announced.push({ id: i.id, at: Date.now() }); });
     client.connection.onNotification(ExtractionProgressNotification, (p) => { progress.push(p); });
+    const summaries: { at: number; params: SummaryParams }[] = [];
+    client.connection.onNotification(SummaryNotification, (params) => { summaries.push({ at: Date.now(), params }); });
     await client.initialize({
       protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: model, threads: 1,
       enhancement: { provider: 'openai-compatible', endpoint: scripted.endpoint, model: 'scripted:1b', chunkChars: 1000, maxConcurrency: 2, timeoutSec: 20 },
@@ -367,5 +378,32 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
     const notes = fs.readFileSync(started.notesPath, 'utf8');
     for (let k = 1; k <= chunks; k++) assert.match(notes, new RegExp(`Alice reports part ${k} back to the team`));
     assert.deepEqual(records.slice(-2).map((x) => x.type), ['refinement', 'end']);
+
+    // The rolling summary: one small call per chunk, with that chunk's lines only; revised and announced while the
+    // meeting ran; each revision journaled (before the notes and the notification follow).
+    assert.deepEqual(scripted.summaries.map((r) => r.ids), received.map((r) => r.ids), 'one summary call per chunk, its lines only');
+    const journaled = records.filter((x): x is Extract<JournalRecord, { type: 'summary' }> => x.type === 'summary');
+    assert.deepEqual(journaled.map((x) => x.chunks), received.map((_, k) => k + 1));
+    assert.ok(journaled.every((x) => x.by === 'scripted:1b' && x.points.every((p) => !p.segmentIds.includes('f-999'))), 'an unknown cite is dropped');
+    const live = summaries.filter((x) => x.at < stopping && x.params.sessionId === started.sessionId && x.params.points?.length);
+    assert.ok(live.length >= 1, `a summary with points was announced before the stop: ${JSON.stringify(summaries.map((x) => x.params))}`);
+    assert.equal(live[0].params.final, false);
+    const last = summaries[summaries.length - 1].params;
+    assert.ok(last.final);
+    assert.deepEqual(last.points?.map((p) => p.text), received.map((_, k) => `Part ${k + 1} went over the release plan`));
+    assert.equal(last.by, 'scripted:1b');
+    // The notes' Summary: those points, each citing links that land on the transcript line they name, at its clock time.
+    const summary = notes.slice(notes.indexOf('## Summary'), notes.indexOf('## Decisions'));
+    const bullets = summary.split('\n').filter((l) => l.startsWith('- '));
+    assert.equal(bullets.length, chunks, summary);
+    for (const bullet of bullets) {
+      const cites = [...bullet.matchAll(/\[(\d\d:\d\d)\]\(#([\w-]+)\)/g)];
+      assert.ok(cites.length >= 1, bullet);
+      for (const [, time, anchor] of cites) {
+        const target = notes.split('\n').filter((l) => l.includes(`<a id="${anchor}"></a>`));
+        assert.equal(target.length, 1, `one transcript line is ${anchor}`);
+        assert.ok(target[0].startsWith(`- **[${time}] `), `${anchor} is the line said at ${time}: ${target[0]}`);
+      }
+    }
   });
 });

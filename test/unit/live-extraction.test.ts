@@ -38,10 +38,18 @@ interface Asked { ids: string[]; at: number; user: string }
 /** The service's runner for provider 'vscode-lm', its client answering with `answer` (after `delayMs`), or failing. */
 function serviceRunner(answer: Answer | 'fail', more: { delayMs?: number; chunkChars?: number; onAsk?: (a: Asked) => void } = {}) {
   const asked: Asked[] = [];
+  /** The rolling summary's calls (each chunk's lines after its extraction), answered apart from the chunks'. */
+  const summaryAsked: Asked[] = [];
   const progress: ExtractionProgressParams[] = [];
   const config = {
     enhancement: { provider: 'vscode-lm', chunkChars: more.chunkChars ?? 500, maxConcurrency: 2 },
     askClient: async (params: LanguageModelChatParams, signal: AbortSignal) => {
+      if (params.system.startsWith('You keep the summary')) {
+        const ids = [...params.user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
+        summaryAsked.push({ ids, at: performance.now(), user: params.user });
+        if (answer === 'fail') throw Object.assign(new Error('model crashed'), { code: -32603 });
+        return { text: JSON.stringify({ points: [{ text: `Point after ${ids[ids.length - 1]}`, cites: [ids[ids.length - 1]] }] }), model: 'fake-lm' };
+      }
       const ids = [...params.user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
       const a = { ids, at: performance.now(), user: params.user };
       asked.push(a);
@@ -54,7 +62,7 @@ function serviceRunner(answer: Answer | 'fail', more: { delayMs?: number; chunkC
   const events = { extractionProgress: (p: ExtractionProgressParams) => progress.push(p) } as unknown as ServiceEvents;
   const extractions = new ModelExtractions(config, events);
   const runner = extractions.chunkRunnerFor('s1', { title: 'Plan', date: HEADER.startedAt })!;
-  return { runner, asked, progress, extractions };
+  return { runner, asked, summaryAsked, progress, extractions };
 }
 
 /** A LiveExtraction over an in-memory journal, whisper's idleness set by the test. */
@@ -121,6 +129,40 @@ describe('language-model extraction while the meeting runs', () => {
     assert.deepEqual(asked[asked.length - 1].ids, expected[expected.length - 1].lines.map((l) => l.segmentId));
     assert.match(asked[0].user, new RegExp(`Part 1 of ${expected.length}\\.`), "the chunks known so far (the open one too)");
     assert.match(asked[asked.length - 1].user, new RegExp(`Part ${expected.length} of ${expected.length}\\.`));
+  });
+
+  it('revises the summary after each chunk from the summary so far and that chunk\'s lines only, journaling each revision', async () => {
+    const { runner, asked, summaryAsked } = serviceRunner(() => ({}));
+    const h = harness(runner);
+    for (let k = 1; k <= 12; k++) await h.append(segment(k));
+    await until('a summary while the meeting runs', () => h.journal.some((r) => r.type === 'summary'));
+    await h.live.finish();
+    const chunks = modelChunks({ header: HEADER, records: h.journal, tornTail: false }, runner.chunkOptions);
+    assert.equal(summaryAsked.length, chunks.length, 'one small call per chunk');
+    summaryAsked.forEach((a, k) => {
+      assert.deepEqual(a.ids, chunks[k].lines.map((l) => l.segmentId), 'the new chunk\'s lines, never the whole meeting');
+      // The previous revision goes with it (its points and cites), as JSON.
+      if (k) assert.ok(a.user.includes(`"Point after ${chunks[k - 1].lines[chunks[k - 1].lines.length - 1].segmentId}"`), a.user);
+      else assert.ok(a.user.includes('{"points":[]}'), a.user);
+    });
+    const summaries = h.journal.filter((r): r is Extract<JournalRecord, { type: 'summary' }> => r.type === 'summary');
+    assert.deepEqual(summaries.map((r) => r.chunks), chunks.map((_, k) => k + 1));
+    const last = chunks[chunks.length - 1].lines;
+    assert.deepEqual(summaries[summaries.length - 1].points, [{ text: `Point after ${last[last.length - 1].segmentId}`, segmentIds: [last[last.length - 1].segmentId] }]);
+    assert.equal(summaries[0].by, 'fake-lm');
+    assert.equal(asked.length, chunks.length, 'the chunks\' own calls are unchanged');
+  });
+
+  it('a resumed session rolls on from its last journaled summary without reading its chunks again', async () => {
+    const { runner, summaryAsked } = serviceRunner(() => ({}));
+    const before = [HEADER, ...Array.from({ length: 12 }, (_, k) => segment(k + 1))];
+    const chunks = modelChunks({ header: HEADER, records: before, tornTail: false }, runner.chunkOptions);
+    const kept: JournalRecord = { type: 'summary', at: 'x', provider: 'vscode-lm', by: 'fake-lm', chunks: chunks.length - 1, points: [{ text: 'Kept point', segmentIds: ['m-1'] }] };
+    const h = harness(runner, [...before, kept]);
+    await h.live.finish();
+    assert.equal(summaryAsked.length, 1, 'only the chunk the journaled summary had not read');
+    assert.ok(summaryAsked[0].user.includes('"Kept point"'), summaryAsked[0].user);
+    assert.deepEqual(summaryAsked[0].ids, chunks[chunks.length - 1].lines.map((l) => l.segmentId));
   });
 
   it('journals what a chunk found before announcing it, while the meeting runs; the stop adds the refinement record', async () => {

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Chat } from '../../daemon/understanding/providers';
 import { judgeDismissals, recordingChat, replayingChat, runMeeting, withSpeakingTimes } from '../eval/model-notes-eval';
+import { measureSummary, summaryReport } from '../eval/model-summary-eval';
 import { evaluate, loadMeetings, readTurns, REAL_MEETINGS_DIR, SETS, silverHeldOut } from '../eval/notes-eval';
 
 const signal = new AbortController().signal;
@@ -30,6 +31,28 @@ describe('language-model quality harness (model-notes-eval)', () => {
     await assert.rejects(replayingChat(dir)('another system', user, signal), /part-2\.prompt\.sha256: the prompt is not the one the answer was written for/);
     await assert.rejects(replayingChat(dir)('the system', user.replace('Part 2', 'Part 3'), signal), /part-3\.prompt\.sha256: no recorded prompt/);
     await assert.rejects(recordingChat(dir)('s', 'no part here', signal), /without "Part k of n\."/);
+  });
+
+  it('measures the rolling summary where a model answers: parsed answers, cites that name an offered line, final points', async () => {
+    const lines = Array.from({ length: 240 }, (_, k) => ({ segmentId: `l-${k + 1}`, speaker: 'A', t0: k, text: `Line ${k + 1} of a long discussion about the plan and the budget.` }));
+    let call = 0;
+    // First answer: one real cite and one invented; then one not JSON (asked again); then a point per call.
+    const chat: Chat = async (_system, user) => {
+      call++;
+      const ids = [...user.matchAll(/^\[(l-\d+)\]/gm)].map((m) => m[1]);
+      if (call === 1) return { text: JSON.stringify({ points: [{ text: 'P1', cites: [ids[0], 'l-999'] }] }), model: 'm' };
+      if (call === 2) return { text: 'no json', model: 'm' };
+      return { text: JSON.stringify({ points: [{ text: `P${call}`, cites: [ids[0]] }, { text: 'Kept', cites: [ids[ids.length - 1]] }] }), model: 'm' };
+    };
+    const into = { calls: 0, parsed: 0, cites: 0, realCites: 0, finalPoints: [] as number[] };
+    await measureSummary(lines, { title: 'T', date: '2024-01-15' }, chat, into);
+    assert.ok(into.calls >= 3, `${into.calls} calls`);
+    assert.equal(into.parsed, into.calls - 1, 'the answer that was not JSON did not parse');
+    assert.equal(into.cites, 2 + 2 * (into.calls - 2));
+    assert.equal(into.realCites, into.cites - 1, 'the invented cite is not a line the prompt offered');
+    assert.deepEqual(into.finalPoints, [2]);
+    assert.match(summaryReport(into).join('\n'), new RegExp(`${into.realCites} of ${into.cites} cites name a line the prompt offered`));
+    assert.match(summaryReport(undefined).join('\n'), /Rolling summary: not measured\. The recorded answers hold none for the summary prompt/);
   });
 
   it("times a transcript read without them as qmsum-meeting.js times its .jsonl, so a prompt is the .jsonl's", () => {

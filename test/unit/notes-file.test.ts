@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
 import { renderNotes } from '../../daemon/documents/markdown';
 import { writeNotesFile } from '../../daemon/documents/notesFile';
+import { NO_SUMMARY } from '../../daemon/documents/summarySection';
 import { handTicks, MY_NOTES_END, MY_NOTES_START, parsePreviousNotes } from '../../daemon/documents/previousNotes';
 import { FileSource } from '../../daemon/capture/source';
 import { DEFAULT_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
@@ -78,9 +79,10 @@ describe('Notes file', () => {
     assert.ok(md.includes("- [ ] I'll fix the login timeout by Friday. — @You, due 2025-03-07 _(00:20)_ <!-- earshot:a1 -->"), md);
     assert.ok(md.includes('- [ ] Somebody has to update the runbook. _(00:30)_ <!-- earshot:a2 -->'), md);
     assert.ok(md.includes('## Open questions\n\n- Do we know if the vendor supports SSO? — Others _(00:09)_\n'), md);
-    assert.ok(md.includes('- 1 decision, 2 action items, 1 open question.'), md);
-    assert.ok(!md.includes('Rolling summary'), 'the final summary is not marked rolling');
-    assert.ok(renderNotes(journal()).includes('_Rolling summary, updated while the meeting runs._'));
+    // No model: the Summary says plainly that there is none (no extractive sentences, no counts), ended or not.
+    assert.ok(md.includes(`## Summary\n\n${NO_SUMMARY}\n\n## Decisions`), md);
+    assert.ok(!md.includes('1 decision, 2 action items'), md);
+    assert.ok(renderNotes(journal()).includes(`## Summary\n\n${NO_SUMMARY}\n`));
     assert.ok(md.includes('- **[00:03] You:** So the proposal'), md);
   });
 

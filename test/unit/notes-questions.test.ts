@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { extract } from '../../daemon/understanding/extract';
 import { analyzeQuestions, openQuestions, QuestionLine } from '../../daemon/understanding/questions';
-import { summarize } from '../../daemon/understanding/summary';
 
 /** Wednesday 5 March 2025, 09:00 local time. */
 const MEETING = new Date(2025, 2, 5, 9, 0, 0);
@@ -87,59 +86,5 @@ describe('Open questions', () => {
     ], MEETING);
     assert.deepEqual(found.openQuestions, [{ text: 'Do we know if the vendor supports SSO?', t0: 1, segmentId: 's0', speaker: 'Ana' }]);
     assert.deepEqual(found.actionItems.map((i) => i.owner), ['Ben', 'Sam']);
-  });
-});
-
-describe('Summary', () => {
-  const meeting = talk(
-    ['Sofia', 'Okay, I think everyone is here. Thanks for joining.'],
-    ['Sofia', 'So the proposal is a token bucket per API key, stored in Redis, with the refill computed lazily on read.'],
-    ['Marcus', 'Yeah.'],
-    ['Hana', 'Um, so, yeah, I mean, like, okay.'],
-    ['Ravi', 'What happens when Redis is down?'],
-    ['Sofia', 'We fail open when Redis is unavailable, and the limiter logs every fail-open event.'],
-    ['Marcus', 'The token bucket in Redis doubles the calls unless both buckets run in one Lua script.'],
-    ['Hana', 'I prototyped the Lua script for the token bucket last week, it is on my branch.'],
-    ['Sofia', "We'll go with the IETF draft rate limit headers, not the old X-RateLimit headers."],
-    ['Ravi', 'The SDK team parses the rate limit headers, so they need a heads-up before we switch.'],
-    ['Sofia', 'Great, thanks everyone.'],
-  );
-  const found = { actionItems: [{}, {}], decisions: [{ segmentId: 's5' }, { segmentId: 's8' }], openQuestions: [{}] };
-
-  it('is deterministic, bounded, and ends with the counts', () => {
-    const a = summarize(meeting, found);
-    const b = summarize(meeting.map((l) => ({ ...l })), found);
-    assert.deepEqual(a, b);
-    assert.ok(a.bullets.length >= 3 && a.bullets.length <= 6, JSON.stringify(a.bullets));
-    assert.equal(a.bullets[a.bullets.length - 1], '2 decisions, 2 action items, 1 open question.');
-    assert.deepEqual(a.counts, { decisions: 2, actionItems: 2, openQuestions: 1 });
-    const many = talk(...Array.from({ length: 600 }, (_, i): [string, string] => [`P${i % 4}`, `Topic ${i % 37} covers the ${['billing', 'search', 'ingest', 'auth', 'cache'][i % 5]} service and its ${['latency', 'errors', 'costs'][i % 3]} budget for quarter ${i % 7}.`]));
-    const long = summarize(many, { actionItems: [], decisions: [] });
-    assert.ok(long.sentences.length <= 5 && long.bullets.length <= 6);
-    assert.equal(summarize(many, { actionItems: [], decisions: [] }, { maxSentences: 2 }).sentences.length, 2);
-  });
-
-  it('picks content sentences in spoken order, never fillers, agreement, questions or logistics', () => {
-    const s = summarize(meeting, found);
-    const texts = s.sentences.map((x) => x.text);
-    for (const t of texts) {
-      assert.ok(!/everyone is here|thanks|^yeah|I mean, like|\?$/i.test(t), t);
-      assert.ok(t.split(/\s+/).length >= 6, t);
-    }
-    assert.ok(texts.some((t) => /token bucket|fail open|IETF/.test(t)), JSON.stringify(texts));
-    const order = s.sentences.map((x) => x.t0 ?? 0);
-    assert.deepEqual(order, [...order].sort((x, y) => x - y));
-    assert.ok(!s.sentences.some((x, i) => s.sentences.findIndex((y) => y.text === x.text) !== i), 'no repeats');
-  });
-
-  it('cuts very long sentences and says so', () => {
-    const s = summarize(talk(['Ann', `The ingest pipeline ${'rewrites partitions and compacts segments '.repeat(20)}nightly.`]), { actionItems: [], decisions: [] }, { maxWords: 12 });
-    assert.equal(s.sentences.length, 1);
-    assert.ok(s.sentences[0].text.endsWith('…') && s.sentences[0].text.split(/\s+/).length === 12, s.sentences[0].text);
-  });
-
-  it('has only the counts for an empty or content-free meeting', () => {
-    assert.deepEqual(summarize([], { actionItems: [], decisions: [] }).bullets, ['0 decisions, 0 action items, 0 open questions.']);
-    assert.deepEqual(summarize(talk(['A', 'Yeah.'], ['B', 'Okay, sure.']), { actionItems: [], decisions: [] }).sentences, []);
   });
 });

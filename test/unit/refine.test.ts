@@ -117,13 +117,12 @@ describe('opt-in refinement', () => {
       },
     ];
 
-    it('shows the refined summary labelled above the extractive one, and marks refined and added items', () => {
+    it('shows the refined summary labelled (and no extractive sentences), and marks refined and added items', () => {
       const ended = journal([...refined, { type: 'end', stoppedAt: '2025-03-05T09:30:00.000Z', capturedSec: 30 }]);
       const md = renderNotes(ended);
       const summary = md.slice(md.indexOf('## Summary'), md.indexOf('## Decisions'));
-      assert.match(summary, /_Refined by copilot\/gpt-4o \(opt-in\)\. Written by a language model/);
-      assert.ok(summary.indexOf('- Token bucket per API key, in Redis.') < summary.indexOf('_Extractive summary'), summary);
-      assert.match(summary, /_Extractive summary: sentences from the transcript\._\n\n- .*_\(You, 00:03\)_/);
+      assert.equal(summary, '## Summary\n\n_Refined by copilot/gpt-4o (opt-in). Written by a language model from the transcript: check it against the transcript below._\n\n'
+        + '- Token bucket per API key, in Redis.\n- Login timeout fix by Friday.\n\n');
       assert.match(md, /- \[ \] Fix the login timeout — @You, due 2025-03-07 _\(refined, 00:14\)_ <!-- earshot:a1 -->/);
       assert.match(md, /- \[ \] Write the Redis migration — @Ana, due 2025-03-12 _\(added by refinement, 00:22\)_ <!-- earshot:ar1 -->/);
       assert.match(md, /- \[ \] Update the runbook\. _\(00:03\)_/, 'an item the refinement did not change stays as it was');
@@ -133,7 +132,7 @@ describe('opt-in refinement', () => {
     });
 
     it('shows no label while the meeting runs or without a refinement', () => {
-      assert.doesNotMatch(renderNotes(journal([{ type: 'end', stoppedAt: 'x', capturedSec: 30 }])), /Refined by|Extractive summary/);
+      assert.doesNotMatch(renderNotes(journal([{ type: 'end', stoppedAt: 'x', capturedSec: 30 }])), /Refined by|Written by/);
     });
 
     it('prints model names without Markdown', () => {

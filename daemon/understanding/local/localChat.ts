@@ -5,7 +5,7 @@
 import { EnhancementSettings } from '../../../protocol/protocol';
 import { ANSWER_RESERVE_TOKENS, Chat } from '../providers';
 import { LocalModelHost } from './host';
-import { chunkAnswerSchema } from './schema';
+import { chunkAnswerSchema, summaryAnswerSchema } from './schema';
 
 /** Seconds one local call may take at least: a CPU reads a chunk's prompt in tens of seconds, loading comes first. */
 export const LOCAL_MIN_TIMEOUT_SEC = 300;
@@ -13,7 +13,7 @@ export const LOCAL_MIN_TIMEOUT_SEC = 300;
 /** Each call goes to the host's queue; a chunk's constraint becomes the grammar its answer is generated under. */
 export function localChat(host: LocalModelHost): Chat {
   return async (system, user, signal, constraint) => {
-    const answer = await host.chat({ system, user, ...(constraint ? { schema: chunkAnswerSchema(constraint) } : {}), maxTokens: ANSWER_RESERVE_TOKENS }, signal);
+    const answer = await host.chat({ system, user, ...(constraint ? { schema: 'summary' in constraint ? summaryAnswerSchema(constraint.summary.segmentIds) : chunkAnswerSchema(constraint) } : {}), maxTokens: ANSWER_RESERVE_TOKENS }, signal);
     return { text: answer.text, model: answer.model };
   };
 }

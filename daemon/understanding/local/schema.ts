@@ -9,6 +9,7 @@
  * before the grammar is complete, and the grammar's length counts are not JavaScript's.
  */
 import { ChunkConstraint } from '../providers';
+import { SUMMARY_BOUNDS } from '../modelSummary';
 
 /** Bounds on an answer: a chunk of a few minutes holds a handful of items; each is a sentence. */
 export const ANSWER_BOUNDS = { items: 8, decisions: 6, corrections: 8, citations: 4, text: 200, owner: 60, reason: 120 } as const;
@@ -46,6 +47,24 @@ export function chunkAnswerSchema(c: ChunkConstraint): object {
         type: 'object',
         properties: { id: { enum: c.actionItemIds }, owner: { enum: c.speakers } },
       }, c.actionItemIds.length && c.speakers.length ? Math.min(c.actionItemIds.length, ANSWER_BOUNDS.corrections) : 0),
+    },
+  };
+}
+
+/**
+ * A rolling summary's answer (modelSummary.ts): at most SUMMARY_BOUNDS.points points, each a bounded sentence citing
+ * 1…SUMMARY_BOUNDS.citations of `segmentIds` (the new chunk's lines and those the previous points cite).
+ */
+export function summaryAnswerSchema(segmentIds: readonly string[]): object {
+  const cites = segmentIds.length ? { type: 'array', items: { enum: [...segmentIds] }, minItems: 1, maxItems: SUMMARY_BOUNDS.citations } : nothing;
+  return {
+    type: 'object',
+    properties: {
+      // At least one point when there is a line to cite: an empty answer would only be asked again.
+      points: segmentIds.length ? {
+        type: 'array', minItems: 1, maxItems: SUMMARY_BOUNDS.points,
+        items: { type: 'object', properties: { text: { type: 'string', minLength: 1, maxLength: SUMMARY_BOUNDS.text }, cites } },
+      } : nothing,
     },
   };
 }

@@ -52,6 +52,9 @@ describe('Earshot in a real VS Code', () => {
     for (const s of finals) assert.match(s.text, /^hello( hello)*$/, 'text from the generated model');
     for (let i = 1; i < finals.length; i++) assert.ok(finals[i].t0 > finals[i - 1].t0, 'lines in capture-time order');
     assert.ok(shown.summary?.final, 'the final summary reached the panel');
+    // No language model in this suite: the rules write no summary, and the panel is told there is none.
+    assert.deepEqual(shown.summary?.bullets, [], 'no model: no summary bullets');
+    assert.equal(shown.summary?.points, undefined);
 
     // …and what the webview's DOM really shows (code-server runner only).
     if (WEBVIEW_TEXT_URL) {

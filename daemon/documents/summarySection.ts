@@ -1,0 +1,81 @@
+/**
+ * The notes' Summary: the language model's last journaled summary (a `summary` record, understanding/modelSummary.ts)
+ * as cited bullets, or, from journals of earlier versions, a refinement's summary strings; without either, a plain
+ * line saying there is no summary and how to get one (the rules write no summary). Also the same summary as the
+ * client is sent it (SummaryParams). Pure: reads records, writes nothing.
+ *
+ * Cites link to the transcript line they come from: the transcript line carries `<a id="…"></a>` (transcriptAnchor)
+ * and the cite reads as the line's own clock time, so it is found in the file by eye or search too.
+ */
+import { FinalSegment, SummaryParams } from '../../protocol/protocol';
+import { JournalRecord } from '../journal/journal';
+import { clock, displayModel, inline } from './notesText';
+
+/** What the notes say when no model wrote a summary. */
+export const NO_SUMMARY = '_No summary: Earshot writes one with a language model you choose (setting `earshot.enhancement.provider`: a local model, '
+  + 'a VS Code model or an endpoint); the decisions and action items below are from rules._';
+
+/** A point as the notes show it: its cites that name a transcript line, in time order. */
+export interface NotesSummaryPoint { text: string; segmentIds: string[]; t0s: number[] }
+
+export interface NotesSummary {
+  points: NotesSummaryPoint[];
+  /** The model that wrote it (absent: none did). */
+  by?: string;
+  /** Bullets of an earlier version's refinement (no cites), shown when there is no model summary. */
+  legacy: string[];
+}
+
+/** The last model summary in `records`, its cites kept only where they name a line of `segments`. */
+export function notesSummary(records: readonly JournalRecord[], segments: ReadonlyMap<string, FinalSegment>, ended: boolean): NotesSummary {
+  const last = records.filter((r): r is Extract<JournalRecord, { type: 'summary' }> => r.type === 'summary').pop();
+  if (last && Array.isArray(last.points)) {
+    const points = last.points.flatMap((p): NotesSummaryPoint[] => {
+      const ids = (Array.isArray(p?.segmentIds) ? p.segmentIds : []).filter((id) => segments.has(id)).sort((a, b) => segments.get(a)!.t0 - segments.get(b)!.t0);
+      return typeof p?.text === 'string' && p.text.trim() && ids.length ? [{ text: p.text, segmentIds: ids, t0s: ids.map((id) => segments.get(id)!.t0) }] : [];
+    });
+    if (points.length) return { points, by: String(last.by ?? ''), legacy: [] };
+  }
+  // Journals of earlier versions: the refinement at stop carried the model's bullets, with no cites.
+  const refinement = ended ? records.filter((r): r is Extract<JournalRecord, { type: 'refinement' }> => r.type === 'refinement').pop() : undefined;
+  const legacy = Array.isArray(refinement?.summary) ? refinement.summary.filter((b): b is string => typeof b === 'string' && b.trim() !== '') : [];
+  return { points: [], legacy, ...(legacy.length ? { by: String(refinement!.model ?? '') } : {}) };
+}
+
+/** The id a cited transcript line carries (letters, digits, `-` and `_` only: safe in HTML and in a link). */
+export const transcriptAnchor = (segmentId: string) => `line-${segmentId.replace(/[^\w-]/g, '_')}`;
+
+/** The Summary section's lines, after its heading. */
+export function summaryLines(summary: NotesSummary, segments: ReadonlyMap<string, FinalSegment>, ended: boolean): string[] {
+  if (summary.points.length) {
+    const by = displayModel(summary.by ?? '');
+    const label = ended
+      ? `_Written by ${by} (opt-in language model) from the transcript; each point links to the lines it comes from._`
+      : `_Rolling summary by ${by} (opt-in language model), revised as the meeting runs; each point links to the lines it comes from._`;
+    return [label, '', ...summary.points.map((p) => {
+      const cites = p.segmentIds.map((id, k) => `[${clock(p.t0s[k])}](#${transcriptAnchor(id)})`).join(', ');
+      const speakers = [...new Set(p.segmentIds.map((id) => segments.get(id)!.speaker))].map(inline).join(', ');
+      return `- ${inline(p.text)} _(${cites}${speakers ? `, ${speakers}` : ''})_`;
+    })];
+  }
+  if (summary.legacy.length) {
+    return [`_Refined by ${displayModel(summary.by ?? '')} (opt-in). Written by a language model from the transcript: check it against the transcript below._`, '',
+      ...summary.legacy.map((b) => `- ${inline(b)}`)];
+  }
+  return [NO_SUMMARY];
+}
+
+/** The ids of the transcript lines the summary cites (they get an anchor). */
+export const citedLines = (summary: NotesSummary): Set<string> => new Set(summary.points.flatMap((p) => p.segmentIds));
+
+/** The summary and open questions as the client is sent them (earshot/summary). */
+export function summaryParams(sessionId: string, final: boolean, summary: NotesSummary,
+  questions: readonly { text: string; speaker?: string | null; t0?: number | null }[]): SummaryParams {
+  return {
+    sessionId, final,
+    bullets: summary.points.length ? summary.points.map((p) => p.text) : summary.legacy,
+    ...(summary.points.length ? { points: summary.points.map((p) => ({ text: p.text, segmentIds: p.segmentIds, t0s: p.t0s })) } : {}),
+    ...(summary.by !== undefined ? { by: summary.by } : {}),
+    openQuestions: questions.map((q) => ({ text: q.text, speaker: q.speaker ?? null, t0: q.t0 ?? 0 })),
+  };
+}
