@@ -72,7 +72,9 @@ export async function ask(argv: string[], io: Io): Promise<number> {
     // The question and these lines go to the endpoint the user named; progress on stderr carries no text.
     const user = askUserPrompt(question, numbered);
     io.err(`earshot: asking the language model with ${numbered.length} lines`);
-    const reply = await openAiCompatibleChat(llm)(ASK_SYSTEM, user, AbortSignal.timeout((llm.timeoutSec ?? 120) * 1000));
+    const reply = await openAiCompatibleChat(llm, { json: false })(ASK_SYSTEM, user, AbortSignal.timeout((llm.timeoutSec ?? 120) * 1000))
+      .catch((e: Error) => { throw new Error(`the language model at ${llm.endpoint} gave no answer: ${e.name === 'TimeoutError' ? 'timeout' : e.message}`); });
+    if (!reply.text.trim()) throw new Error(`the language model at ${llm.endpoint} gave an empty answer`);
     answer = reply.text.trim();
     const refs = citedNumbers(answer, numbered.length);
     cited = numbered.filter((_, i) => refs.has(i + 1));

@@ -162,6 +162,7 @@ export class MemoryIndex {
       const [from, to] = doc.segment >= 0 ? this.window(record, doc.segment, neighbours) : [0, -1];
       const lines: MemoryLine[] = [];
       for (let i = from; i <= to; i++) {
+        if (seen.has(i)) continue; // a better passage of this meeting already has it
         seen.add(i);
         const s = record.segments[i];
         const notesLine = record.segmentNotesLines?.[i];
