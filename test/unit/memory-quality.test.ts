@@ -14,13 +14,13 @@ describe('meeting memory quality (QMSum train, committed fixture)', () => {
     const train = all.filter((m) => m.split === 'train');
     const { own, all: across } = evaluate(train, all, DEFAULT_RANKING, DEFAULT_NEIGHBOURS);
     assert.equal(own.questions, 203);
-    // Measured: own meeting hit@1 54.2%, hit@5 81.8%, span recall 23.9%; all meetings 31.0%, 54.2%, 14.7%.
-    assert.ok(own.hit1 >= 0.5, `own hit@1 ${own.hit1}`);
+    // Measured: own meeting hit@1 55.7%, hit@5 81.8%, span recall 24.1%; all meetings 33.0%, 57.6%, 15.2%.
+    assert.ok(own.hit1 >= 0.52, `own hit@1 ${own.hit1}`);
     assert.ok(own.hit5 >= 0.78, `own hit@5 ${own.hit5}`);
     assert.ok(own.recall >= 0.21, `own recall ${own.recall}`);
-    assert.ok(across.hit1 >= 0.28, `all hit@1 ${across.hit1}`);
-    assert.ok(across.hit5 >= 0.5, `all hit@5 ${across.hit5}`);
-    assert.ok(across.recall >= 0.12, `all recall ${across.recall}`);
+    assert.ok(across.hit1 >= 0.3, `all hit@1 ${across.hit1}`);
+    assert.ok(across.hit5 >= 0.54, `all hit@5 ${across.hit5}`);
+    assert.ok(across.recall >= 0.13, `all recall ${across.recall}`);
   });
 });
 
