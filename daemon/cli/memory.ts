@@ -23,7 +23,8 @@ import { llmSettings, parseTranscript } from './notes';
 export interface CitedLine {
   file: string;
   line: number;
-  t0: number;
+  /** Seconds into the meeting; null for a transcript without times. */
+  t0: number | null;
   speaker: string;
   text: string;
 }
@@ -43,26 +44,26 @@ export async function ask(argv: string[], io: Io): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new UsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT}`);
   const llm = values['llm-endpoint'] ? llmSettings(values['llm-endpoint'], values['llm-model'], values['llm-allow-remote']) : undefined;
 
-  const fileOf = new Map<string, { file: string; lineOf: (l: MemoryLine) => number }>();
+  const fileOf = new Map<string, { file: string; timed: boolean; lineOf: (l: MemoryLine) => number }>();
   let index: MemoryIndex;
   if (values.over?.length) {
     index = new MemoryIndex();
     for (const file of values.over) {
-      const { record, lineOf } = await readTranscriptFile(file);
+      const { record, timed, lineOf } = await readTranscriptFile(file);
       index.put(record);
-      fileOf.set(record.meeting.sessionId, { file: path.resolve(file), lineOf });
+      fileOf.set(record.meeting.sessionId, { file: path.resolve(file), timed, lineOf });
     }
   } else {
     const storageDir = defaultStorageDir();
     index = await new StoredMemory(storageDir).sync();
-    for (const id of index.sessionIds()) fileOf.set(id, { file: path.join(storageDir, 'sessions', `${id}.jsonl`), lineOf: (l) => l.index });
+    for (const id of index.sessionIds()) fileOf.set(id, { file: path.join(storageDir, 'sessions', `${id}.jsonl`), timed: true, lineOf: (l) => l.index });
     if (!index.sessionCount) io.err(`earshot: no stored meetings in ${storageDir} (EARSHOT_STORAGE); ask over transcript files with --over FILE`);
   }
   const passages = index.search({ query: question, limit });
   const numbered: (CitedLine & { meeting: string })[] = [];
   const cite = (p: MemoryPassage, l: MemoryLine): CitedLine & { meeting: string } => {
     const where = fileOf.get(p.meeting.sessionId)!;
-    return { meeting: meetingName(p), file: where.file, line: where.lineOf(l), t0: l.t0, speaker: l.speaker, text: l.text };
+    return { meeting: meetingName(p), file: where.file, line: where.lineOf(l), t0: where.timed ? l.t0 : null, speaker: l.speaker, text: l.text };
   };
   for (const p of passages) for (const l of p.lines) numbered.push(cite(p, l));
 
@@ -96,7 +97,7 @@ export async function ask(argv: string[], io: Io): Promise<number> {
     if (!cited.includes(c)) return;
     if (c.meeting !== last) io.out(`${last ? '\n' : ''}${c.meeting} — ${c.file}`);
     last = c.meeting;
-    io.out(`  [${i + 1}] line ${c.line}, ${clock(c.t0)} ${c.speaker}: ${c.text}`);
+    io.out(`  [${i + 1}] line ${c.line}, ${c.t0 === null ? '' : `${clock(c.t0)} `}${c.speaker || '?'}: ${c.text}`);
   });
   return 0;
 }
@@ -131,7 +132,7 @@ function meetingName(p: MemoryPassage): string {
  * A transcript file as one meeting: a session journal (lines: segment indexes), or what `earshot notes` reads (JSON
  * lines or `Speaker: text` lines; lines: the file's 1-based line numbers, blank lines counted).
  */
-export async function readTranscriptFile(file: string): Promise<{ record: MeetingRecord; lineOf: (l: MemoryLine) => number }> {
+export async function readTranscriptFile(file: string): Promise<{ record: MeetingRecord; timed: boolean; lineOf: (l: MemoryLine) => number }> {
   const text = await fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
     throw new Error(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a folder' : e.message}`);
   });
@@ -140,7 +141,7 @@ export async function readTranscriptFile(file: string): Promise<{ record: Meetin
     const journal = await readJournal(file);
     const record = meetingRecordOf(journal);
     record.meeting = { ...record.meeting, sessionId };
-    return { record, lineOf: (l) => l.index };
+    return { record, timed: true, lineOf: (l) => l.index };
   }
   const fileLines = text.split(/\r?\n/);
   const numbers = fileLines.flatMap((l, i) => (l.trim() ? [i + 1] : []));
@@ -152,5 +153,5 @@ export async function readTranscriptFile(file: string): Promise<{ record: Meetin
     actionItems: [],
     decisions: [],
   };
-  return { record, lineOf: (l) => numbers[l.index - 1] };
+  return { record, timed: spoken.some((s) => s.t0 !== null), lineOf: (l) => numbers[l.index - 1] };
 }

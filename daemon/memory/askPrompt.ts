@@ -11,14 +11,15 @@ export const ASK_SYSTEM = 'You answer questions about meetings using only the nu
 
 export interface PromptLine {
   meeting: string;
-  t0: number;
+  /** Null: the transcript has no times. */
+  t0: number | null;
   speaker: string;
   text: string;
 }
 
 /** The user message: the question, then the lines numbered from 1. */
 export function askUserPrompt(question: string, lines: readonly PromptLine[]): string {
-  return `Question: ${question}\n\nLines:\n` + lines.map((c, i) => `[${i + 1}] (${c.meeting}, ${clock(c.t0)}) ${c.speaker}: ${c.text}`).join('\n');
+  return `Question: ${question}\n\nLines:\n` + lines.map((c, i) => `[${i + 1}] (${c.meeting}${c.t0 === null ? '' : `, ${clock(c.t0)}`}) ${c.speaker}: ${c.text}`).join('\n');
 }
 
 /** The line numbers an answer cites ([3], [1, 4] and [2][5] all count), those in range only. */

@@ -48,13 +48,14 @@ describe('earshot ask and todo', () => {
   it('ask --over a text transcript --json: the cited lines with their 1-based line numbers in the file', async () => {
     const { code, out } = await cli('ask', 'when does the login time out?', '--over', text, '--json', '--limit', '1');
     assert.equal(code, 0);
-    const result = JSON.parse(out.join('\n')) as { answer: string | null; cited: { file: string; line: number; speaker: string; text: string }[] };
+    const result = JSON.parse(out.join('\n')) as { answer: string | null; cited: { file: string; line: number; t0: number | null; speaker: string; text: string }[] };
     assert.equal(result.answer, null);
     // Bob's whole turn (lines 3 and 4) with one neighbour each side (lines 1 and 7).
     assert.deepEqual(result.cited.map((c) => [c.line, c.speaker]), [[1, 'Alice'], [3, 'Bob'], [4, 'Bob'], [7, 'Carol']]);
     const fileLines = fs.readFileSync(text, 'utf8').split('\n');
     for (const c of result.cited) assert.equal(fileLines[c.line - 1], `${c.speaker}: ${c.text}`);
     assert.ok(result.cited.every((c) => c.file === path.resolve(text)));
+    assert.ok(result.cited.every((c) => c.t0 === null), 'a transcript without times has none');
   });
 
   it('ask over the stored meetings quotes meeting, speaker and the segment index; over a journal file too', async () => {
@@ -85,7 +86,7 @@ describe('earshot ask and todo', () => {
       const sent = JSON.parse(asked) as { messages: { content: string }[]; response_format?: unknown };
       assert.equal(sent.response_format, undefined);
       assert.match(sent.messages[1].content, /Question: who fixes the timeout\?/);
-      assert.match(sent.messages[1].content, /\[3\] \(standup\.txt, 00:00\) Bob: I will raise the session timeout today\./);
+      assert.match(sent.messages[1].content, /\[3\] \(standup\.txt\) Bob: I will raise the session timeout today\./);
       const result = JSON.parse(out.join(''));
       assert.equal(result.answer, 'Bob raises the session timeout today [3].');
       assert.deepEqual(result.cited.map((c: { line: number }) => c.line), [4]);
