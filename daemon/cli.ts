@@ -5,6 +5,8 @@
  *   earshot transcribe|listen … --connect [--token-file FILE]   the same session in a running `earshot daemon --listen`
  *   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote] | --local [--model ID|PATH] [--threads N]]
  *   earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
+ *   earshot ask "QUESTION" [--over FILE…] [--json] [--limit N] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
+ *   earshot todo [--mine NAME…] [--json]
  *   earshot vad <audio.wav> [--json] [--profile default|sensitive]
  *   earshot models [list|download <id>] [--json] [--repair]
  *   earshot servers [--json] [--timeout MS]   Ollama, LM Studio, llama.cpp servers running here and their models
@@ -15,12 +17,13 @@
  *   earshot build-info        how the whisper addon was compiled (are the fast flags in?)
  *
  * This file parses the command and dispatches: each group of commands lives in cli/ (transcribe.ts: transcribe and
- * listen; notes.ts: notes and export; vad.ts; models.ts; servers.ts; machine.ts: devices and build-info; daemon.ts; common.ts:
+ * listen; notes.ts: notes and export; memory.ts: ask and todo; vad.ts; models.ts; servers.ts; machine.ts: devices and build-info; daemon.ts; common.ts:
  * what they share). bin/earshot.js requires out/daemon/cli.js: keep this entry here. It must not hold a command itself.
  */
 import { watchReexecParent } from './reexec';
 import { daemon } from './cli/daemon';
 import { buildInfo, devices } from './cli/machine';
+import { ask, todo } from './cli/memory';
 import { models } from './cli/models';
 import { servers } from './cli/servers';
 import { exportCommand, notes } from './cli/notes';
@@ -39,6 +42,13 @@ const USAGE = `Usage:
       with --local, the same extraction by a GGUF model run here in a process of its own (--model: its file).
   earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
       Export a session from its journal (EARSHOT_STORAGE/sessions): notes, JSON, subtitles or plain text, to stdout or FILE.
+  earshot ask "QUESTION" [--over FILE…] [--json] [--limit N] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
+      Find what past meetings said about QUESTION (the stored meetings, or the transcripts given with --over, in any
+      format notes reads, or journals): the best passages, quoted with meeting, time and speaker. With --llm-endpoint,
+      an OpenAI-compatible server answers from those lines, citing them as [n]. --json: {answer, cited:[{file, line,
+      t0, speaker, text}]} (line: the transcript's 1-based line, or the segment's index in a journal).
+  earshot todo [--mine NAME…] [--json]
+      Open action items of every stored meeting, newest meeting first; --mine: only those owned by NAME (any case, accents).
   earshot vad <audio.wav> [--json] [--profile default|sensitive]
       What the voice activity detector passes to the recognizer, pre-roll and hangover included, with the detected
       speech inside (with --json: [{"start","end","speechStart","speechEnd"}] in seconds).
@@ -85,6 +95,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'transcribe': return await transcribe(rest, io);
       case 'notes': return await notes(rest, io);
       case 'export': return await exportCommand(rest, io);
+      case 'ask': return await ask(rest, io);
+      case 'todo': return await todo(rest, io);
       case 'vad': return await vad(rest, io);
       case 'models': return await models(rest, io);
       case 'servers': return await servers(rest, io);

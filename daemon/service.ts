@@ -10,6 +10,7 @@
  *   modelExtractions.ts   the opt-in language-model extraction run for a session, and its cancellation
  *   notesModels.ts        the notes models' list and downloads (understanding/local/notesCatalog.ts)
  *   storageUpkeep.ts      Delete All Data (dataStore.ts) and retention (retention.ts)
+ *   memory.ts             meeting memory: search, open items, decisions, meetings over every stored session (memory/)
  *   health.ts             the health report
  *   serviceConfig.ts      ServiceConfig and ServiceEvents (re-exported here)
  * and, outside service/ since it holds no state: understanding/localServers.ts finds the language-model servers on
@@ -18,7 +19,7 @@
 import {
   ActionItem, ActionItemSetDoneParams, DataDeleteParams, DataDeleteResult, Decision, DeviceListResult, DeviceTestParams, DeviceTestResult,
   EditorActivityParams, HealthParams, InterruptedSession, ItemRestoreParams, LanguageModelDiscoverParams, LanguageModelDiscoverResult,
-  ModelDownloadParams, ModelDownloadResult, ModelListResult,
+  MemoryDecisionsResult, MemoryMeetingsResult, MemorySearchResult, MemoryTodoResult, ModelDownloadParams, ModelDownloadResult, ModelListResult,
   SessionExportParams, SessionExportResult, SessionPauseParams, SessionPauseResult, SessionResumeParams, SessionResumeResult, SessionStartParams,
   SessionStartResult, SessionStatusResult, SessionStopResult, SessionTranscriptResult, SourceRetryParams, WorkspaceIndexParams,
 } from '../protocol/protocol';
@@ -29,6 +30,7 @@ import { Devices } from './service/devices';
 import { healthReport } from './service/health';
 import { LiveSessions } from './service/liveSessions';
 import { LiveSources } from './service/liveSources';
+import { Memory } from './service/memory';
 import { ModelExtractions } from './service/modelExtractions';
 import { NotesModels } from './service/notesModels';
 import { ServiceConfig, ServiceEvents } from './service/serviceConfig';
@@ -54,6 +56,7 @@ export class EarshotService {
   private readonly liveSessions: LiveSessions;
   private readonly devices: Devices;
   private readonly upkeep: StorageUpkeep;
+  private readonly memory: Memory;
 
   constructor(readonly config: ServiceConfig, events: ServiceEvents) {
     // The model may idle out only while no session starts or records.
@@ -66,6 +69,7 @@ export class EarshotService {
     this.liveSessions = new LiveSessions(config, events, this.sessions, this.pipeline, this.live, this.stored, this.models);
     this.devices = new Devices(config, events, this.sessions);
     this.upkeep = new StorageUpkeep(config, events, this.sessions, this.models, this.notesModels);
+    this.memory = new Memory(config.storageDir, events.memorySkipped?.bind(events));
   }
 
   /** The main whisper engine (its state and figures for health and the server). */
@@ -197,8 +201,32 @@ export class EarshotService {
    * models; never notes, never anything outside the storage folder. Refused while a session records: its journal is the
    * durable copy of what it finalized, and stopping someone's meeting is the user's call, not a side effect.
    */
-  deleteData(params: DataDeleteParams): Promise<DataDeleteResult> {
-    return this.upkeep.deleteData(params);
+  async deleteData(params: DataDeleteParams): Promise<DataDeleteResult> {
+    try {
+      return await this.upkeep.deleteData(params);
+    } finally {
+      this.memory.dropped(); // rebuilt from what storage still holds (a session another window keeps) at the next use
+    }
+  }
+
+  /**
+   * Meeting memory over every session in storage (validated here: params come straight from the client). The index
+   * follows the journals at each request, so what was deleted or pruned is gone and what was journaled is in.
+   */
+  searchMemory(params: unknown): Promise<MemorySearchResult> {
+    return this.memory.search(params);
+  }
+
+  memoryTodo(params: unknown): Promise<MemoryTodoResult> {
+    return this.memory.todo(params);
+  }
+
+  memoryDecisions(params: unknown): Promise<MemoryDecisionsResult> {
+    return this.memory.decisions(params);
+  }
+
+  memoryMeetings(): Promise<MemoryMeetingsResult> {
+    return this.memory.meetings();
   }
 
   /**

@@ -30,6 +30,9 @@ const REQUIRED = [
   'out/daemon/cli.js',
   'out/webview/media/panel.js',
   'media/sample/standup.wav',
+  // Meeting memory's ranking (daemon/memory/memoryIndex.ts requires it; the daemon cannot answer memory requests without it).
+  'node_modules/minisearch/package.json',
+  'node_modules/minisearch/dist/cjs/index.cjs',
   VAD_MODEL,
 ];
 /** The panel's webview script: the modules it imports (and theirs, media/panel/*) load beside it, so they must ship too. */

@@ -105,7 +105,7 @@ function localModelArgument(model: string | undefined): string {
 }
 
 /** `--llm-endpoint`: an openai-compatible server, checked as the extension's settings are (loopback unless allowed). */
-function llmSettings(endpoint: string, model: string | undefined, allowRemote: boolean): EnhancementSettings {
+export function llmSettings(endpoint: string, model: string | undefined, allowRemote: boolean): EnhancementSettings {
   try {
     return validateEnhancement({ provider: 'openai-compatible', endpoint, ...(model ? { model } : {}), ...(allowRemote ? { allowRemote } : {}) }, '--llm-endpoint');
   } catch (e) {

@@ -12,6 +12,7 @@ import {
 } from '../../protocol/protocol';
 import { DataDelete, HealthRequest, LanguageModelDiscover } from '../../protocol/protocol';
 import { SessionInterrupted, SessionResume, SessionTranscript } from '../../protocol/protocol';
+import { MemoryChangedNotification, MemoryDecisions, MemoryMeetings, MemorySearch, MemoryTodo } from '../../protocol/protocol';
 import {
   InvalidParamsError, validateInitializationOptions, validateSessionExport, validateSessionStart, validateSessionStatus, validateSessionStop, validateSourceRetry, validateVocabulary,
   validateModelDownload, validateActionItemSetDone, validateDeviceTest, validateEditorActivity, validateSessionPause, validateWorkspaceIndex, validateItemRestore, validateExtractionCancel,
@@ -203,7 +204,10 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
         clearInterval(healthTimer);
         healthTimer = s.state === 'streaming' ? setInterval(sendHealth, HEALTH_INTERVAL_MS) : undefined;
         // The session's last health goes before its 'done', so a client that reads the counters on 'done' has them.
-        if (s.state === 'done') sendHealth();
+        if (s.state === 'done') {
+          sendHealth();
+          notify(() => connection.sendNotification(MemoryChangedNotification, { sessionId: s.sessionId }));
+        }
         notify(() => connection.sendNotification(SessionStateNotification, s));
         // A pause or resume shows in the health's sources at once.
         const pausedKey = `${s.sessionId}:${s.paused.join()}`;
@@ -251,13 +255,16 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
         const entry = { ...(r.sessionId ? { sessionId: r.sessionId } : {}), ...(r.error ? { error: r.error } : {}) };
         if (r.action === 'failed') log.warn('session', 'recovery_failed', entry);
         else log.info('session', `recovery_${r.action}`, entry);
+        if (r.action === 'finalized' && r.sessionId) notify(() => connection.sendNotification(MemoryChangedNotification, { sessionId: r.sessionId }));
       },
+      memorySkipped: (sessionId, error) => log.warn('memory', 'journal_unreadable', { sessionId, error }),
       debugAudioFailed: (sessionId, source, error) => log.warn('capture', 'debug_audio_failed', { sessionId, source, error }),
       retention: (r) => {
         // Session ids only: names of journals, never their contents.
         const entry = { deleted: r.deleted.length, ...(r.failed.length ? { failed: r.failed } : {}) };
         if (r.failed.length) log.warn('storage', 'retention', entry);
         else log.info('storage', 'retention', entry);
+        if (r.deleted.length) notify(() => connection.sendNotification(MemoryChangedNotification, {}));
       },
     });
     service.startRetention();
@@ -344,10 +351,15 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       journals: result.journals.files, sessionCaches: result.sessionCaches.files, debugAudio: result.debugAudio.files, models: result.models.files,
       bytes: result.bytes, linksNotFollowed: result.linksNotFollowed.length, kept: result.kept.length,
     });
+    notify(() => connection.sendNotification(MemoryChangedNotification, {}));
     return result;
   }));
   connection.onRequest(HealthRequest, () => answer(HealthRequest.method, (svc) => svc.health()));
-  connection.onRequest(ItemRestore, (params) => answer(ItemRestore.method, (svc) => svc.restoreItem(validateItemRestore(params))));
+  connection.onRequest(ItemRestore, (params) => answer(ItemRestore.method, async (svc) => {
+    const item = await svc.restoreItem(validateItemRestore(params));
+    notify(() => connection.sendNotification(MemoryChangedNotification, { sessionId: item.sessionId }));
+    return item;
+  }));
   connection.onRequest(ExtractionCancel, (params) => answer(ExtractionCancel.method, (svc) => {
     const valid = validateExtractionCancel(params);
     const result = svc.cancelExtraction(valid.sessionId);
@@ -363,7 +375,20 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     log.info('notes', 'local_servers_found', { servers: result.servers.map((s) => `${s.kind}:${s.state}:${s.models.length}`) });
     return result;
   }));
-  connection.onRequest(ActionItemSetDone, (params) => answer(ActionItemSetDone.method, (svc) => svc.setActionItemDone(validateActionItemSetDone(params))));
+  connection.onRequest(ActionItemSetDone, (params) => answer(ActionItemSetDone.method, async (svc) => {
+    const item = await svc.setActionItemDone(validateActionItemSetDone(params));
+    notify(() => connection.sendNotification(MemoryChangedNotification, { sessionId: item.sessionId }));
+    return item;
+  }));
+  // Meeting memory: the service checks the params; the log gets counts only, never a query or a line.
+  connection.onRequest(MemorySearch, (params) => answer(MemorySearch.method, async (svc) => {
+    const result = await svc.searchMemory(params);
+    log.debug('memory', 'search', { passages: result.passages.length, sessions: result.sessions });
+    return result;
+  }));
+  connection.onRequest(MemoryTodo, (params) => answer(MemoryTodo.method, (svc) => svc.memoryTodo(params)));
+  connection.onRequest(MemoryDecisions, (params) => answer(MemoryDecisions.method, (svc) => svc.memoryDecisions(params)));
+  connection.onRequest(MemoryMeetings, () => answer(MemoryMeetings.method, (svc) => svc.memoryMeetings()));
   connection.onNotification(WorkspaceIndexNotification, (params) => {
     try {
       service?.setWorkspaceIndex(validateWorkspaceIndex(params));

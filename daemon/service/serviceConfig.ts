@@ -69,6 +69,8 @@ export interface ServiceEvents extends SessionEvents {
   recovery?(entry: { sessionId: string; action: 'found' | 'resumed' | 'finalized' | 'failed'; error?: string }): void;
   /** A retention pass deleted (or failed to delete) old session files. */
   retention?(result: PruneResult): void;
+  /** Meeting memory left out a session journal it could not read (its id and the error's code; never its words). */
+  memorySkipped?(sessionId: string, error: string): void;
   /** The debug audio dump of a session's source could not be written (the session goes on without it). */
   debugAudioFailed?(sessionId: string, source: SourceKind, error: string): void;
 }

@@ -253,9 +253,10 @@ export function chatCompletionsUrl(endpoint: string): string {
  * One chat completion from an OpenAI-compatible server (Ollama, llama.cpp, LM Studio, vLLM) asking for JSON
  * (`response_format: json_object`; a server that refuses that option with 400/422 is asked once more without it).
  * Redirects are not followed: the transcript goes to the configured endpoint or nowhere. 429 and 5xx are retryable
- * (Retry-After honoured up to 30 s).
+ * (Retry-After honoured up to 30 s). `json: false` asks for prose instead (`earshot ask`'s answer).
  */
-export function openAiCompatibleChat(settings: EnhancementSettings): Chat {
+export function openAiCompatibleChat(settings: EnhancementSettings, options: { json?: boolean } = {}): Chat {
+  const asJson = options.json !== false;
   return async (system, user, signal) => {
     if (!settings.endpoint) throw new RefineFailure('no-endpoint');
     const body = {
@@ -272,8 +273,8 @@ export function openAiCompatibleChat(settings: EnhancementSettings): Chat {
       redirect: 'error',
       signal,
     });
-    let response = await post(true);
-    if (response.status === 400 || response.status === 422) {
+    let response = await post(asJson);
+    if (asJson && (response.status === 400 || response.status === 422)) {
       await response.body?.cancel().catch(() => undefined);
       response = await post(false);
     }

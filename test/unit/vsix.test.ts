@@ -193,6 +193,8 @@ describe('VSIX: contents check', () => {
       'out/webview/media/panel.js': '',
       'bin/earshot.js': '',
       'media/sample/standup.wav': 'RIFF',
+      'node_modules/minisearch/package.json': '{}',
+      'node_modules/minisearch/dist/cjs/index.cjs': '',
       'media/vad/silero_vad_v6.onnx': fs.readFileSync(path.join(REPO_ROOT, 'media', 'vad', 'silero_vad_v6.onnx')),
       'node_modules/smart-whisper/build/Release/smart-whisper.node': elf(0x3e),
       'node_modules/smart-whisper/build/Release/libggml-cpu-x64.so': elf(0x3e),
@@ -313,6 +315,14 @@ describe('VSIX: contents check', () => {
       ]) assert.ok(e.message.includes(expected), `expected "${expected}" in:\n${e.message}`);
       return true;
     });
+  });
+
+  it("requires meeting memory's ranking library, which this checkout's lockfile packs as a production dependency", async () => {
+    await assert.rejects(contents.checkVsix(await pack('no-minisearch', {}, ['node_modules/minisearch/dist/cjs/index.cjs']), 'linux-x64'),
+      /missing node_modules\/minisearch\/dist\/cjs\/index\.cjs/);
+    const lock = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; version?: string }> };
+    assert.equal(lock.packages['node_modules/minisearch']?.dev, undefined, 'not development-only: vsce packs it');
+    assert.equal(lock.packages['node_modules/minisearch']?.version, '7.2.0');
   });
 
   it('refuses a Silero model that is not the one the daemon was tested with', async () => {

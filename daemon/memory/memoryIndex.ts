@@ -1,0 +1,259 @@
+/**
+ * The meeting-memory index: every meeting it is given (segments, latest action items and decisions), searchable with
+ * BM25 (MiniSearch's BM25+), hits widened to whole turns with their neighbours; open items across meetings; decisions.
+ *
+ * Owns ranking, turns and filters. Must not read files (storedMemory.ts feeds it from journals, cli/ask.ts from
+ * transcripts) nor log any query or transcript text.
+ */
+import MiniSearch, { SearchResult } from 'minisearch';
+import { ActionItem, Decision, MemoryLine, MemoryMeeting, MemoryPassage, MemorySearchParams, MemoryTodoItem } from '../../protocol/protocol';
+
+/** One spoken segment as memory keeps it. */
+export interface MemorySegment {
+  segmentId: string;
+  speaker: string;
+  t0: number;
+  t1: number;
+  text: string;
+}
+
+/** Everything memory knows of one meeting. Items and decisions: the latest revision of each (removed ones left out). */
+export interface MeetingRecord {
+  meeting: MemoryMeeting;
+  dictation?: boolean;
+  segments: MemorySegment[];
+  actionItems: ActionItem[];
+  decisions: Decision[];
+  /** Notes-file line (1-based) of each segment (same order as `segments`), and of each item by id. */
+  segmentNotesLines?: (number | undefined)[];
+  itemNotesLines?: Map<string, number>;
+}
+
+/** Ranking parameters (chosen on QMSum's train split: see test/eval/memory-eval.ts). */
+export interface RankingOptions {
+  /** BM25+ term-frequency saturation, length normalization, and the lower bound added to each matching term. */
+  k: number;
+  b: number;
+  d: number;
+  /** Prefix matching for query terms of this length or more (0: off). */
+  prefixMinLength: number;
+  /** Weight of the speaker's name against the text (1). */
+  speakerBoost: number;
+}
+
+export const DEFAULT_RANKING: RankingOptions = { k: 1.2, b: 0.9, d: 0.5, prefixMinLength: 5, speakerBoost: 0.5 };
+export const DEFAULT_NEIGHBOURS = 1;
+export const MAX_NEIGHBOURS = 5;
+export const DEFAULT_LIMIT = 5;
+export const MAX_LIMIT = 50;
+
+/** Words too common to rank by (English; a query is mostly made of them). The question words (summarize, discuss, think…) were added on QMSum's train split: +3 points hit@5 over all meetings. */
+const STOP_WORDS = new Set(('a an and are as at be been but by did do does for from had has have he her his how i if in into is it its ' +
+  'me my no not of on or our she so than that the their them then there these they this to too us was we were what when where which who ' +
+  'why will with would you your about can could should did uh um yeah okay oh just like summarize summarise discuss discussed discussion discussions think thought said say talk talked mention mentioned meeting opinion opinions views view').split(' '));
+
+/** Lowercase, accents off: how terms, owners and names are compared. */
+export function fold(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+function processTerm(term: string): string | null {
+  const t = fold(term);
+  return t.length < 2 || STOP_WORDS.has(t) ? null : t;
+}
+
+interface IndexedDoc {
+  id: string;
+  sessionId: string;
+  kind: MemoryPassage['hit']['kind'];
+  /** Index in the meeting's segments of the segment it is (or came from); -1 for an item with no source segment. */
+  segment: number;
+  itemId?: string;
+  text: string;
+  speaker: string;
+}
+
+export class MemoryIndex {
+  private readonly meetings = new Map<string, MeetingRecord>();
+  private readonly docIds = new Map<string, string[]>();
+  private readonly search_: MiniSearch<IndexedDoc>;
+
+  constructor(readonly ranking: RankingOptions = DEFAULT_RANKING) {
+    this.search_ = new MiniSearch<IndexedDoc>({
+      fields: ['text', 'speaker'],
+      storeFields: ['sessionId', 'kind', 'segment', 'itemId'],
+      processTerm,
+    });
+  }
+
+  get sessionCount(): number {
+    return this.meetings.size;
+  }
+
+  get segmentCount(): number {
+    let n = 0;
+    for (const m of this.meetings.values()) n += m.segments.length;
+    return n;
+  }
+
+  has(sessionId: string): boolean {
+    return this.meetings.has(sessionId);
+  }
+
+  /** Adds a meeting, replacing what was indexed of it before. */
+  put(record: MeetingRecord): void {
+    this.remove(record.meeting.sessionId);
+    const sessionId = record.meeting.sessionId;
+    const bySegmentId = new Map(record.segments.map((s, i) => [s.segmentId, i]));
+    const docs: IndexedDoc[] = record.segments.map((s, i) => ({
+      id: `${sessionId}\u0000s${i}`, sessionId, kind: 'segment', segment: i, text: s.text, speaker: s.speaker,
+    }));
+    for (const item of record.actionItems) {
+      docs.push({
+        id: `${sessionId}\u0000a${item.id}`, sessionId, kind: 'actionItem', segment: bySegmentId.get(item.segmentId) ?? -1, itemId: item.id,
+        text: item.text, speaker: item.owner ?? '',
+      });
+    }
+    for (const d of record.decisions) {
+      docs.push({ id: `${sessionId}\u0000d${d.id}`, sessionId, kind: 'decision', segment: bySegmentId.get(d.segmentId) ?? -1, itemId: d.id, text: d.text, speaker: '' });
+    }
+    this.search_.addAll(docs);
+    this.meetings.set(sessionId, record);
+    this.docIds.set(sessionId, docs.map((d) => d.id));
+  }
+
+  remove(sessionId: string): void {
+    const ids = this.docIds.get(sessionId);
+    if (ids) this.search_.discardAll(ids);
+    this.docIds.delete(sessionId);
+    this.meetings.delete(sessionId);
+  }
+
+  clear(): void {
+    this.search_.removeAll();
+    this.docIds.clear();
+    this.meetings.clear();
+  }
+
+  sessionIds(): string[] {
+    return [...this.meetings.keys()];
+  }
+
+  /** Every meeting (dictations left out), newest first. */
+  meetingList(): MemoryMeeting[] {
+    return [...this.meetings.values()].filter((m) => !m.dictation).map((m) => m.meeting).sort(newestFirst);
+  }
+
+  /** The passages that best answer `query` (see MemorySearch): at most `limit`, none overlapping another of its meeting. */
+  search(params: MemorySearchParams): MemoryPassage[] {
+    const limit = Math.min(Math.max(1, Math.floor(params.limit ?? DEFAULT_LIMIT)), MAX_LIMIT);
+    const neighbours = Math.min(Math.max(0, Math.floor(params.neighbours ?? DEFAULT_NEIGHBOURS)), MAX_NEIGHBOURS);
+    const allowed = this.allowedSessions(params);
+    const results = this.rank(params.query, (r) => allowed.has(r.sessionId));
+    const passages: MemoryPassage[] = [];
+    const covered = new Map<string, Set<number>>();
+    for (const r of results) {
+      if (passages.length >= limit) break;
+      const doc = r as unknown as SearchResult & IndexedDoc;
+      const record = this.meetings.get(doc.sessionId)!;
+      const seen = covered.get(doc.sessionId) ?? new Set<number>();
+      covered.set(doc.sessionId, seen);
+      if (doc.segment >= 0 && seen.has(doc.segment)) continue; // already inside a better passage of this meeting
+      const [from, to] = doc.segment >= 0 ? this.window(record, doc.segment, neighbours) : [0, -1];
+      const lines: MemoryLine[] = [];
+      for (let i = from; i <= to; i++) {
+        if (seen.has(i)) continue; // a better passage of this meeting already has it
+        seen.add(i);
+        const s = record.segments[i];
+        const notesLine = record.segmentNotesLines?.[i];
+        lines.push({ segmentId: s.segmentId, index: i + 1, speaker: s.speaker, t0: s.t0, t1: s.t1, text: s.text, ...(notesLine ? { notesLine } : {}), hit: i === doc.segment });
+      }
+      const text = doc.kind === 'segment' ? record.segments[doc.segment].text : this.itemText(record, doc);
+      const id = doc.kind === 'segment' ? record.segments[doc.segment].segmentId : doc.itemId!;
+      passages.push({ meeting: record.meeting, score: r.score, hit: { kind: doc.kind, id, text }, lines });
+    }
+    return passages;
+  }
+
+  /** Open action items (latest revisions; done ones too with includeDone), newest meeting first, in meeting order within one. */
+  todo(owners: readonly string[] = [], includeDone = false): MemoryTodoItem[] {
+    const mineNames = new Set(owners.map((o) => fold(o).trim()).filter(Boolean));
+    const out: MemoryTodoItem[] = [];
+    for (const record of [...this.meetings.values()].sort((a, b) => newestFirst(a.meeting, b.meeting))) {
+      for (const item of [...record.actionItems].sort((a, b) => a.t0 - b.t0)) {
+        if (item.removed || (item.done && !includeDone)) continue;
+        const notesLine = record.itemNotesLines?.get(item.id);
+        out.push({ meeting: record.meeting, item, mine: item.owner !== null && mineNames.has(fold(item.owner).trim()), ...(notesLine ? { notesLine } : {}) });
+      }
+    }
+    return out;
+  }
+
+  /** Decisions, newest meeting first; with a topic, only those matching it, best first. */
+  decisions(params: { topic?: string; since?: string; until?: string }): { meeting: MemoryMeeting; decision: Decision; notesLine?: number }[] {
+    const allowed = this.allowedSessions(params);
+    const entry = (record: MeetingRecord, decision: Decision) => {
+      const notesLine = record.itemNotesLines?.get(decision.id);
+      return { meeting: record.meeting, decision, ...(notesLine ? { notesLine } : {}) };
+    };
+    if (params.topic?.trim()) {
+      return this.rank(params.topic, (r) => r.kind === 'decision' && allowed.has(r.sessionId)).flatMap((r) => {
+        const doc = r as unknown as IndexedDoc;
+        const record = this.meetings.get(doc.sessionId)!;
+        const decision = record.decisions.find((d) => d.id === doc.itemId);
+        return decision ? [entry(record, decision)] : [];
+      });
+    }
+    return [...this.meetings.values()].filter((r) => allowed.has(r.meeting.sessionId)).sort((a, b) => newestFirst(a.meeting, b.meeting))
+      .flatMap((record) => [...record.decisions].sort((a, b) => a.t0 - b.t0).map((d) => entry(record, d)));
+  }
+
+  private rank(query: string, filter: (r: SearchResult) => boolean): SearchResult[] {
+    const { k, b, d, prefixMinLength, speakerBoost } = this.ranking;
+    return this.search_.search(query, {
+      filter,
+      boost: { text: 1, speaker: speakerBoost },
+      bm25: { k, b, d },
+      prefix: (term) => prefixMinLength > 0 && term.length >= prefixMinLength,
+      combineWith: 'OR',
+    });
+  }
+
+  private itemText(record: MeetingRecord, doc: IndexedDoc): string {
+    const list: (ActionItem | Decision)[] = doc.kind === 'actionItem' ? record.actionItems : record.decisions;
+    return list.find((i) => i.id === doc.itemId)?.text ?? '';
+  }
+
+  /** The hit's whole turn (consecutive segments of its speaker) and `neighbours` segments each side, as indexes. */
+  private window(record: MeetingRecord, hit: number, neighbours: number): [number, number] {
+    const segs = record.segments;
+    let from = hit;
+    let to = hit;
+    while (from > 0 && segs[from - 1].speaker === segs[hit].speaker) from--;
+    while (to < segs.length - 1 && segs[to + 1].speaker === segs[hit].speaker) to++;
+    return [Math.max(0, from - neighbours), Math.min(segs.length - 1, to + neighbours)];
+  }
+
+  private allowedSessions(params: { sessionIds?: string[]; since?: string; until?: string }): Set<string> {
+    const only = params.sessionIds?.length ? new Set(params.sessionIds) : undefined;
+    const allowed = new Set<string>();
+    for (const { meeting } of this.meetings.values()) {
+      if (only && !only.has(meeting.sessionId)) continue;
+      if (!inRange(meeting.startedAt, params.since, params.until)) continue;
+      allowed.add(meeting.sessionId);
+    }
+    return allowed;
+  }
+}
+
+/** Whether an ISO start time lies in [since, until]; a date-only bound compares the date (until: the whole day counts). */
+export function inRange(startedAt: string, since?: string, until?: string): boolean {
+  const at = (bound: string) => (bound.length <= 10 ? startedAt.slice(0, bound.length) : startedAt);
+  if (since && at(since) < since) return false;
+  if (until && at(until) > until) return false;
+  return true;
+}
+
+function newestFirst(a: MemoryMeeting, b: MemoryMeeting): number {
+  return b.startedAt.localeCompare(a.startedAt) || a.sessionId.localeCompare(b.sessionId);
+}

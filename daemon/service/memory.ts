@@ -1,0 +1,120 @@
+/**
+ * Meeting memory for the service (MemorySearch, MemoryTodo, MemoryDecisions, MemoryMeetings): checks the params, brings
+ * the index up to date with storage (memory/storedMemory.ts) and answers from it. Delete All Data drops the index.
+ *
+ * Owns the memory requests' params. Must not write journals or notes (ticking an item is storedSessions.ts's).
+ */
+import {
+  MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeetingsResult, MemorySearchParams, MemorySearchResult, MemoryTodoParams, MemoryTodoResult,
+} from '../../protocol/protocol';
+import { InvalidParamsError } from '../../protocol/validate';
+import { MAX_LIMIT, MAX_NEIGHBOURS } from '../memory/memoryIndex';
+import { StoredMemory } from '../memory/storedMemory';
+
+/** Longest query or topic taken (a question, not a document). */
+const MAX_QUERY = 2000;
+const MAX_LIST = 200;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export class Memory {
+  private readonly stored: StoredMemory;
+
+  constructor(storageDir: string, skipped?: (sessionId: string, error: string) => void) {
+    this.stored = new StoredMemory(storageDir, undefined, skipped);
+  }
+
+  async search(params: unknown): Promise<MemorySearchResult> {
+    const valid = validateMemorySearch(params);
+    const index = await this.stored.sync();
+    return { passages: index.search(valid), sessions: index.sessionCount, segments: index.segmentCount };
+  }
+
+  async todo(params: unknown): Promise<MemoryTodoResult> {
+    const valid = validateMemoryTodo(params);
+    const index = await this.stored.sync();
+    return { items: index.todo(valid.owners, valid.includeDone) };
+  }
+
+  async decisions(params: unknown): Promise<MemoryDecisionsResult> {
+    const valid = validateMemoryDecisions(params);
+    return { decisions: (await this.stored.sync()).decisions(valid) };
+  }
+
+  async meetings(): Promise<MemoryMeetingsResult> {
+    return { meetings: (await this.stored.sync()).meetingList() };
+  }
+
+  /** After Delete All Data: nothing of the deleted journals stays in memory. */
+  dropped(): void {
+    this.stored.drop();
+  }
+}
+
+function fail(message: string): never {
+  throw new InvalidParamsError(message);
+}
+
+function object(params: unknown, what: string): Record<string, unknown> {
+  if (params === undefined || params === null) return {};
+  if (typeof params !== 'object' || Array.isArray(params)) fail(`${what} must be an object`);
+  return params as Record<string, unknown>;
+}
+
+function text(o: Record<string, unknown>, key: string, what: string, required: boolean): string | undefined {
+  const v = o[key];
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== 'string' || (required && !v.trim())) fail(`${what}.${key} must be a non-empty string`);
+  if (v.length > MAX_QUERY) fail(`${what}.${key} is longer than ${MAX_QUERY} characters`);
+  return v;
+}
+
+function whole(o: Record<string, unknown>, key: string, what: string, min: number, max: number): number | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(`${what}.${key} must be a whole number from ${min} to ${max}`);
+  return v;
+}
+
+function strings(o: Record<string, unknown>, key: string, what: string): string[] | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length > MAX_LIST || v.some((s) => typeof s !== 'string' || s.length > 200)) fail(`${what}.${key} must be a list of at most ${MAX_LIST} strings`);
+  return v as string[];
+}
+
+function range(o: Record<string, unknown>, what: string): { since?: string; until?: string } {
+  const out: { since?: string; until?: string } = {};
+  for (const key of ['since', 'until'] as const) {
+    const v = o[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || !ISO_DATE.test(v) || Number.isNaN(Date.parse(v.slice(0, 10)))) fail(`${what}.${key} must be an ISO date (YYYY-MM-DD)`);
+    out[key] = v;
+  }
+  return out;
+}
+
+export function validateMemorySearch(params: unknown): MemorySearchParams {
+  const what = 'memory/search params';
+  const o = object(params, what);
+  const limit = whole(o, 'limit', what, 1, MAX_LIMIT);
+  const neighbours = whole(o, 'neighbours', what, 0, MAX_NEIGHBOURS);
+  const sessionIds = strings(o, 'sessionIds', what);
+  return {
+    query: text(o, 'query', what, true)!, ...range(o, what),
+    ...(limit !== undefined ? { limit } : {}), ...(neighbours !== undefined ? { neighbours } : {}), ...(sessionIds ? { sessionIds } : {}),
+  };
+}
+
+export function validateMemoryTodo(params: unknown): Required<MemoryTodoParams> {
+  const what = 'memory/todo params';
+  const o = object(params, what);
+  if (o.includeDone !== undefined && typeof o.includeDone !== 'boolean') fail(`${what}.includeDone must be a boolean`);
+  return { owners: strings(o, 'owners', what) ?? [], includeDone: o.includeDone === true };
+}
+
+export function validateMemoryDecisions(params: unknown): MemoryDecisionsParams {
+  const what = 'memory/decisions params';
+  const o = object(params, what);
+  const topic = text(o, 'topic', what, false);
+  return { ...(topic?.trim() ? { topic } : {}), ...range(o, what) };
+}

@@ -1,0 +1,108 @@
+/**
+ * Meeting memory on QMSum (test/fixtures/qmsum-memory, train and val only): each specific query asked over its own
+ * meeting and over all the fixture's meetings at once, scored against the query's annotated relevant_text_span.
+ *
+ *   hit@1, hit@5   a line of the top 1 / top 5 passages lies inside an annotated span (and, over all meetings, the
+ *                  passage is from the query's meeting)
+ *   span recall    the fraction of the span's turns that the top-5 passages' lines cover
+ *   lines          lines cited per question (the top-5 passages), so that recall is read beside its cost
+ *   ms             time per question (percentiles; machine-dependent)
+ *
+ * Owns the scoring. Used by memory-eval.ts (the report) and test/unit/memory-quality.test.ts (the CI floor).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { MemoryPassage } from '../../protocol/protocol';
+import { MeetingRecord, MemoryIndex, RankingOptions } from '../../daemon/memory/memoryIndex';
+
+export const QMSUM_MEMORY_DIR = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'qmsum-memory');
+
+export interface QmsumMeeting {
+  id: string;
+  domain: 'Academic' | 'Product' | 'Committee';
+  split: 'train' | 'val';
+  /** [speaker, text] per QMSum turn (the index is the turn number the spans use). */
+  turns: [string, string][];
+  queries: { query: string; answer: string; spans: [number, number][] }[];
+}
+
+export function loadQmsum(split?: 'train' | 'val'): QmsumMeeting[] {
+  const all = JSON.parse(fs.readFileSync(path.join(QMSUM_MEMORY_DIR, 'meetings.json'), 'utf8')) as QmsumMeeting[];
+  return split ? all.filter((m) => m.split === split) : all;
+}
+
+/** A meeting as memory indexes it: one segment per non-empty turn, its id the turn number, a minute per turn as time. */
+export function meetingRecord(m: QmsumMeeting): MeetingRecord {
+  return {
+    meeting: { sessionId: m.id, title: m.id, startedAt: '2020-01-01T09:00:00Z', notesPath: '', durationSec: null },
+    segments: m.turns.flatMap(([speaker, text], i) => (text ? [{ segmentId: String(i), speaker, t0: i, t1: i + 1, text }] : [])),
+    actionItems: [],
+    decisions: [],
+  };
+}
+
+export interface Figures {
+  questions: number;
+  hit1: number;
+  hit5: number;
+  recall: number;
+  lines: number;
+  msP50: number;
+  msP95: number;
+}
+
+export interface QueryOutcome {
+  meeting: string;
+  query: number;
+  own: MemoryPassage[];
+  all: MemoryPassage[];
+}
+
+const turnOf = (segmentId: string) => Number(segmentId);
+
+function score(meeting: QmsumMeeting, spans: [number, number][], passages: MemoryPassage[]): { hit1: number; hit5: number; recall: number; lines: number } {
+  const inSpan = (t: number) => spans.some(([a, b]) => t >= a && t <= b);
+  const hits = passages.map((p) => p.meeting.sessionId === meeting.id && p.lines.some((l) => inSpan(turnOf(l.segmentId))));
+  const wanted = new Set<number>();
+  for (const [a, b] of spans) for (let t = a; t <= b; t++) if (meeting.turns[t]?.[1]) wanted.add(t);
+  const covered = new Set<number>();
+  for (const p of passages.slice(0, 5)) if (p.meeting.sessionId === meeting.id) for (const l of p.lines) if (wanted.has(turnOf(l.segmentId))) covered.add(turnOf(l.segmentId));
+  return {
+    hit1: hits[0] ? 1 : 0, hit5: hits.slice(0, 5).some(Boolean) ? 1 : 0, recall: wanted.size ? covered.size / wanted.size : 0,
+    lines: passages.slice(0, 5).reduce((n, p) => n + p.lines.length, 0),
+  };
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
+}
+
+function summarize(rows: { hit1: number; hit5: number; recall: number; lines: number; ms: number }[]): Figures {
+  const n = rows.length || 1;
+  const mean = (k: 'hit1' | 'hit5' | 'recall' | 'lines') => rows.reduce((s, r) => s + r[k], 0) / n;
+  const ms = rows.map((r) => r.ms).sort((a, b) => a - b);
+  return { questions: rows.length, hit1: mean('hit1'), hit5: mean('hit5'), recall: mean('recall'), lines: mean('lines'), msP50: percentile(ms, 0.5), msP95: percentile(ms, 0.95) };
+}
+
+/**
+ * Asks every query of `queried` over its own meeting and over every meeting of `indexed` (one index, as a user's
+ * storage is). `indexed` must include `queried`.
+ */
+export function evaluate(queried: QmsumMeeting[], indexed: QmsumMeeting[], ranking: RankingOptions, neighbours: number, onOutcome?: (o: QueryOutcome) => void): { own: Figures; all: Figures } {
+  const index = new MemoryIndex(ranking);
+  for (const m of indexed) index.put(meetingRecord(m));
+  const own: Parameters<typeof summarize>[0] = [];
+  const all: Parameters<typeof summarize>[0] = [];
+  for (const m of queried) {
+    m.queries.forEach((q, i) => {
+      let start = process.hrtime.bigint();
+      const ownPassages = index.search({ query: q.query, limit: 5, neighbours, sessionIds: [m.id] });
+      own.push({ ...score(m, q.spans, ownPassages), ms: Number(process.hrtime.bigint() - start) / 1e6 });
+      start = process.hrtime.bigint();
+      const allPassages = index.search({ query: q.query, limit: 5, neighbours });
+      all.push({ ...score(m, q.spans, allPassages), ms: Number(process.hrtime.bigint() - start) / 1e6 });
+      onOutcome?.({ meeting: m.id, query: i, own: ownPassages, all: allPassages });
+    });
+  }
+  return { own: summarize(own), all: summarize(all) };
+}

@@ -1,0 +1,120 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Io, main } from '../../daemon/cli';
+import { Journal, JournalRecord } from '../../daemon/journal/journal';
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
+  return { code: await main(argv, io), out, err };
+}
+
+describe('earshot ask and todo', () => {
+  let dir: string;
+  let text: string;
+  let storage: string | undefined;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-ask-'));
+    text = path.join(dir, 'standup.txt');
+    // Blank lines count: `line` is the file's own line number.
+    fs.writeFileSync(text, [
+      'Alice: Morning everyone, quick standup.', '', 'Bob: The login page times out after thirty seconds.',
+      'Bob: I will raise the session timeout today.', '', '', 'Carol: The budget review moves to Thursday.', 'Alice: Thanks all.',
+    ].join('\n'));
+    const journal = await Journal.create(path.join(dir, 'storage', 'sessions', '20260110T090000-abcdef.jsonl'), {
+      sessionId: '20260110T090000-abcdef', title: 'Planning', startedAt: '2026-01-10T09:00:00.000Z', sources: ['file'], language: 'en', notesPath: '',
+    });
+    await journal.append({ type: 'segment', segmentId: 'file-1', source: 'file', speaker: 'Dana', t0: 1, t1: 3, text: 'Élodie will send the purchase order.' } as JournalRecord);
+    await journal.append({ type: 'segment', segmentId: 'file-2', source: 'file', speaker: 'Élodie', t0: 4, t1: 6, text: 'Yes, and Dana compares the laptop offers.' } as JournalRecord);
+    await journal.append({ type: 'actionItem', id: 'a1', revision: 1, text: 'Send the purchase order', owner: 'Élodie', due: null, duePhrase: null, segmentId: 'file-1', t0: 1 });
+    await journal.append({ type: 'actionItem', id: 'a2', revision: 1, text: 'Compare the laptop offers', owner: 'Dana', due: null, duePhrase: null, segmentId: 'file-2', t0: 4 });
+    await journal.append({ type: 'end', stoppedAt: '2026-01-10T09:10:00.000Z', capturedSec: 6 });
+    await journal.close();
+    storage = process.env.EARSHOT_STORAGE;
+    process.env.EARSHOT_STORAGE = path.join(dir, 'storage');
+  });
+  after(() => {
+    if (storage === undefined) delete process.env.EARSHOT_STORAGE;
+    else process.env.EARSHOT_STORAGE = storage;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ask --over a text transcript --json: the cited lines with their 1-based line numbers in the file', async () => {
+    const { code, out } = await cli('ask', 'when does the login time out?', '--over', text, '--json', '--limit', '1');
+    assert.equal(code, 0);
+    const result = JSON.parse(out.join('\n')) as { answer: string | null; cited: { file: string; line: number; t0: number | null; speaker: string; text: string }[] };
+    assert.equal(result.answer, null);
+    // Bob's whole turn (lines 3 and 4) with one neighbour each side (lines 1 and 7).
+    assert.deepEqual(result.cited.map((c) => [c.line, c.speaker]), [[1, 'Alice'], [3, 'Bob'], [4, 'Bob'], [7, 'Carol']]);
+    const fileLines = fs.readFileSync(text, 'utf8').split('\n');
+    for (const c of result.cited) assert.equal(fileLines[c.line - 1], `${c.speaker}: ${c.text}`);
+    assert.ok(result.cited.every((c) => c.file === path.resolve(text)));
+    assert.ok(result.cited.every((c) => c.t0 === null), 'a transcript without times has none');
+  });
+
+  it('ask over the stored meetings quotes meeting, speaker and the segment index; over a journal file too', async () => {
+    const stored = await cli('ask', 'purchase order');
+    assert.equal(stored.code, 0);
+    assert.match(stored.out.join('\n'), /Planning \(2026-01-10\) — .*20260110T090000-abcdef\.jsonl/);
+    assert.match(stored.out.join('\n'), /\[1\] line 1, 00:01 Dana: Élodie will send the purchase order\./);
+    const overJournal = JSON.parse((await cli('ask', 'laptop offers', '--over', path.join(dir, 'storage', 'sessions', '20260110T090000-abcdef.jsonl'), '--json')).out.join(''));
+    assert.deepEqual(overJournal.cited.map((c: { line: number }) => c.line), [1, 2]);
+  });
+
+  it('ask with --llm-endpoint sends the question and lines, prints the answer and the lines it cites', async () => {
+    let asked = '';
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        asked = body;
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ model: 'test', choices: [{ message: { content: 'Bob raises the session timeout today [3].' } }] }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const { code, out } = await cli('ask', 'who fixes the timeout?', '--over', text, '--llm-endpoint', endpoint, '--json', '--limit', '1');
+      assert.equal(code, 0);
+      const sent = JSON.parse(asked) as { messages: { content: string }[]; response_format?: unknown };
+      assert.equal(sent.response_format, undefined);
+      assert.match(sent.messages[1].content, /Question: who fixes the timeout\?/);
+      assert.match(sent.messages[1].content, /\[3\] \(standup\.txt\) Bob: I will raise the session timeout today\./);
+      const result = JSON.parse(out.join(''));
+      assert.equal(result.answer, 'Bob raises the session timeout today [3].');
+      assert.deepEqual(result.cited.map((c: { line: number }) => c.line), [4]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('todo lists open items, --mine filters by owner (any case, accents)', async () => {
+    const all = await cli('todo', '--json');
+    assert.deepEqual(JSON.parse(all.out.join('')).items.map((i: { item: { id: string } }) => i.item.id), ['a1', 'a2']);
+    const mine = JSON.parse((await cli('todo', '--mine', 'ELODIE', '--json')).out.join(''));
+    assert.deepEqual(mine.items.map((i: { item: { id: string }; mine: boolean }) => [i.item.id, i.mine]), [['a1', true]]);
+    const printed = await cli('todo', '--mine', 'dana');
+    assert.match(printed.out.join('\n'), /Planning \(2026-01-10\)\n {2}- \[ \] Compare the laptop offers — @Dana \(00:04\)/);
+  });
+
+  it('refuses bad input clearly', async () => {
+    const empty = await cli('ask', '  ');
+    assert.equal(empty.code, 2);
+    assert.match(empty.err[0], /ask takes one question/);
+    const missing = await cli('ask', 'x', '--over', path.join(dir, 'nope.txt'));
+    assert.equal(missing.code, 1);
+    assert.match(missing.err[0], /cannot read .*nope\.txt: no such file/);
+    const bad = path.join(dir, 'bad.jsonl');
+    fs.writeFileSync(bad, '{"speaker":"A","text":"fine"}\n{not json\n');
+    assert.match((await cli('ask', 'x', '--over', bad)).err[0], /bad\.jsonl line 2 is not valid JSON/);
+    assert.match((await cli('ask', 'x', '--limit', '0')).err[0], /--limit must be a whole number/);
+    assert.match((await cli('ask', 'x', '--over', dir)).err[0], /it is a folder/);
+  });
+});

@@ -1,0 +1,206 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ActionItem } from '../../protocol/protocol';
+import { markDoneInJournal } from '../../daemon/documents/done';
+import { renderNotes } from '../../daemon/documents/markdown';
+import { Journal, JournalRecord, readJournal } from '../../daemon/journal/journal';
+import { MemoryIndex, inRange } from '../../daemon/memory/memoryIndex';
+import { StoredMemory } from '../../daemon/memory/storedMemory';
+import { Memory } from '../../daemon/service/memory';
+import { pruneSessions } from '../../daemon/service/retention';
+
+type Line = [speaker: string, text: string];
+
+/** A finished meeting in `storage`: its journal (segments, items, decisions, end) and its notes file rendered from it. */
+async function meeting(storage: string, sessionId: string, startedAt: string, title: string, lines: Line[],
+  items: { id: string; text: string; owner: string | null; line: number }[] = [], decisions: { id: string; text: string; line: number }[] = [], ended = true): Promise<string> {
+  const file = path.join(storage, 'sessions', `${sessionId}.jsonl`);
+  const notesPath = path.join(storage, 'notes', `${sessionId}.md`);
+  const journal = await Journal.create(file, { sessionId, title, startedAt, sources: ['file'], language: 'en', notesPath });
+  for (const [i, [speaker, text]] of lines.entries()) {
+    await journal.append({ type: 'segment', segmentId: `file-${i + 1}`, source: 'file', speaker, t0: i * 5, t1: i * 5 + 4, text } as JournalRecord);
+  }
+  for (const it of items) {
+    await journal.append({ type: 'actionItem', id: it.id, revision: 1, text: it.text, owner: it.owner, due: null, duePhrase: null, segmentId: `file-${it.line}`, t0: (it.line - 1) * 5 });
+  }
+  for (const d of decisions) await journal.append({ type: 'decision', id: d.id, revision: 1, text: d.text, kind: 'decision', segmentId: `file-${d.line}`, t0: (d.line - 1) * 5 });
+  if (ended) await journal.append({ type: 'end', stoppedAt: startedAt, capturedSec: lines.length * 5 });
+  await journal.close();
+  fs.mkdirSync(path.dirname(notesPath), { recursive: true });
+  fs.writeFileSync(notesPath, renderNotes(await readJournal(file)));
+  return file;
+}
+
+const LOGIN: Line[] = [
+  ['Alice', 'Good morning, let us start with the release.'],
+  ['Bob', 'The login page times out after thirty seconds.'],
+  ['Bob', 'I think the session token expires too early.'],
+  ['Carol', 'Then we raise the login timeout to five minutes.'],
+  ['Alice', 'Agreed. Bob, please fix the token refresh by Friday.'],
+  ['Bob', 'Sure.'],
+];
+const BUDGET: Line[] = [
+  ['Dana', 'The budget for the new laptops is approved.'],
+  ['Élodie', 'We order twelve machines next week.'],
+  ['Dana', 'Élodie will send the purchase order.'],
+];
+
+describe('meeting memory', () => {
+  let storage: string;
+  let loginFile: string;
+  const A = '20260110T090000-aaaaaa';
+  const B = '20260120T140000-bbbbbb';
+
+  beforeEach(async () => {
+    storage = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-memory-'));
+    loginFile = await meeting(storage, A, '2026-01-10T09:00:00.000Z', 'Release sync', LOGIN,
+      [{ id: 'a1', text: 'Fix the token refresh by Friday', owner: 'Bob', line: 5 }], [{ id: 'd1', text: 'Raise the login timeout to five minutes', line: 4 }]);
+    await meeting(storage, B, '2026-01-20T14:00:00.000Z', 'Budget', BUDGET,
+      [{ id: 'a1', text: 'Send the purchase order', owner: 'Elodie', line: 3 }, { id: 'a2', text: 'Compare laptop offers', owner: 'dana', line: 2 }]);
+  });
+  afterEach(() => fs.rmSync(storage, { recursive: true, force: true }));
+
+  it('ranks the meeting and the turn that answer a question first, with the whole turn and its neighbours', async () => {
+    const index = await new StoredMemory(storage).sync();
+    assert.equal(index.sessionCount, 2);
+    assert.equal(index.segmentCount, 9);
+    const [top, ...rest] = index.search({ query: 'why does the login time out?', neighbours: 1 });
+    assert.equal(top.meeting.sessionId, A);
+    assert.equal(top.meeting.title, 'Release sync');
+    assert.equal(top.meeting.durationSec, 30);
+    // Bob's turn is two segments (2 and 3); one neighbour each side: segments 1 to 4.
+    assert.deepEqual(top.lines.map((l) => l.index), [1, 2, 3, 4]);
+    assert.ok(top.lines.filter((l) => l.hit).length === 1);
+    assert.ok(rest.every((p) => p.meeting.sessionId !== B || p.score < top.score));
+    // The notes file's Transcript lines: each line there is this segment's.
+    const notes = fs.readFileSync(top.meeting.notesPath, 'utf8').split('\n');
+    for (const l of top.lines) assert.ok(notes[l.notesLine! - 1].includes(l.text.slice(0, 20)), `line ${l.notesLine}: ${notes[l.notesLine! - 1]}`);
+    const none = index.search({ query: 'login', neighbours: 0, limit: 50 });
+    assert.ok(none.every((p) => p.lines.every((l) => l.speaker === p.lines.find((x) => x.hit)?.speaker) || p.hit.kind !== 'segment'));
+  });
+
+  it('never returns two overlapping passages of one meeting, and honours limit', async () => {
+    const index = await new StoredMemory(storage).sync();
+    const passages = index.search({ query: 'login token timeout Bob', limit: 50, neighbours: 2 });
+    const seen = new Set<string>();
+    for (const p of passages) {
+      for (const l of p.lines) {
+        const key = `${p.meeting.sessionId}/${l.index}`;
+        assert.ok(!seen.has(key), `line ${key} twice`);
+        seen.add(key);
+      }
+    }
+    assert.equal(index.search({ query: 'login token timeout Bob', limit: 1 }).length, 1);
+  });
+
+  it('filters by sessionIds and by since/until (dates inclusive)', async () => {
+    const index = await new StoredMemory(storage).sync();
+    const q = 'the budget and the login';
+    assert.deepEqual(new Set(index.search({ query: q, limit: 50 }).map((p) => p.meeting.sessionId)), new Set([A, B]));
+    assert.ok(index.search({ query: q, sessionIds: [B], limit: 50 }).every((p) => p.meeting.sessionId === B));
+    assert.ok(index.search({ query: q, since: '2026-01-15', limit: 50 }).every((p) => p.meeting.sessionId === B));
+    assert.ok(index.search({ query: q, until: '2026-01-10', limit: 50 }).every((p) => p.meeting.sessionId === A));
+    assert.equal(index.search({ query: q, since: '2026-02-01' }).length, 0);
+    assert.ok(inRange('2026-01-10T23:59:00Z', '2026-01-10', '2026-01-10'));
+    assert.ok(!inRange('2026-01-11T00:00:00Z', undefined, '2026-01-10'));
+  });
+
+  it('finds notes entries (decisions, action items) and lists decisions by topic', async () => {
+    const index = await new StoredMemory(storage).sync();
+    const decisions = index.decisions({});
+    assert.deepEqual(decisions.map((d) => d.decision.id), ['d1']);
+    const notes = fs.readFileSync(decisions[0].meeting.notesPath, 'utf8').split('\n');
+    assert.match(notes[decisions[0].notesLine! - 1], /Raise the login timeout/);
+    assert.equal(index.decisions({ topic: 'login timeout' }).length, 1);
+    assert.equal(index.decisions({ topic: 'laptops' }).length, 0);
+    assert.equal(index.decisions({ since: '2026-01-11' }).length, 0);
+    const hit = index.search({ query: 'purchase order', limit: 50 }).find((p) => p.hit.kind === 'actionItem');
+    assert.equal(hit?.hit.text, 'Send the purchase order');
+    assert.equal(hit?.lines.find((l) => l.hit)?.text, BUDGET[2][1]);
+  });
+
+  it('lists open items newest meeting first, mine compared case- and accent-insensitively, done ones left out', async () => {
+    const index = await new StoredMemory(storage).sync();
+    const todo = index.todo(['élodie', 'DANA']);
+    assert.deepEqual(todo.map((t) => [t.meeting.sessionId, t.item.id, t.mine]), [[B, 'a2', true], [B, 'a1', true], [A, 'a1', false]]);
+    const notes = fs.readFileSync(todo[2].meeting.notesPath, 'utf8').split('\n');
+    assert.match(notes[todo[2].notesLine! - 1], /Fix the token refresh.*earshot:a1/);
+    assert.deepEqual(index.todo().map((t) => t.mine), [false, false, false]);
+    await markDoneInJournal(loginFile, 'a1', true);
+    const after = await new StoredMemory(storage).sync();
+    assert.deepEqual(after.todo().map((t) => t.item.id), ['a2', 'a1']);
+    assert.equal(after.todo([], true).find((t) => t.meeting.sessionId === A)?.item.done, true);
+  });
+
+  it('follows the journals: new segments and ticked items are in at the next use, deleted journals are gone', async () => {
+    const memory = new StoredMemory(storage);
+    assert.equal((await memory.sync()).search({ query: 'kubernetes cluster' }).length, 0);
+    const live = await Journal.reopen(loginFile);
+    await live.append({ type: 'segment', segmentId: 'file-99', source: 'file', speaker: 'Carol', t0: 40, t1: 44, text: 'The kubernetes cluster needs more nodes.' } as JournalRecord);
+    await live.close();
+    const [found] = (await memory.sync()).search({ query: 'kubernetes cluster' });
+    assert.equal(found.meeting.sessionId, A);
+    assert.equal(found.lines.find((l) => l.hit)?.index, 7);
+    await markDoneInJournal(loginFile, 'a1', true);
+    assert.ok(!(await memory.sync()).todo().some((t) => t.meeting.sessionId === A));
+    fs.rmSync(loginFile);
+    const index = await memory.sync();
+    assert.deepEqual(index.sessionIds(), [B]);
+    assert.equal(index.search({ query: 'login' }).length, 0);
+  });
+
+  it('an index rebuilt from the journals (after a crash) answers as the live-updated one', async () => {
+    const live = new StoredMemory(storage);
+    await live.sync();
+    const journal = await Journal.reopen(loginFile);
+    await journal.append({ type: 'segment', segmentId: 'file-7', source: 'file', speaker: 'Alice', t0: 30, t1: 34, text: 'Let us also check the login error messages.' } as JournalRecord);
+    await journal.append({ type: 'actionItem', id: 'a9', revision: 1, text: 'Check the login error messages', owner: 'Alice', due: null, duePhrase: null, segmentId: 'file-7', t0: 30 });
+    await journal.close();
+    await markDoneInJournal(path.join(storage, 'sessions', `${B}.jsonl`), 'a2', true);
+    const a = await live.sync();
+    const b = await new StoredMemory(storage).sync();
+    for (const query of ['login error messages', 'budget laptops', 'token refresh Friday', 'purchase order']) {
+      assert.deepEqual(a.search({ query, limit: 10 }), b.search({ query, limit: 10 }), query);
+    }
+    assert.deepEqual(a.todo(['Alice'], true), b.todo(['Alice'], true));
+    assert.deepEqual(a.meetingList(), b.meetingList());
+    assert.ok(a.todo(['alice']).some((t) => t.item.id === 'a9' && t.mine));
+  });
+
+  it('is emptied by Delete All Data and follows retention', async () => {
+    const memory = new Memory(storage);
+    assert.equal((await memory.meetings()).meetings.length, 2);
+    const old = new Date('2026-01-10T10:00:00Z');
+    fs.utimesSync(loginFile, old, old);
+    const pruned = await pruneSessions(storage, 30, { now: Date.parse('2026-02-15T00:00:00Z') });
+    assert.deepEqual(pruned.deleted, [`${A}.jsonl`]);
+    assert.deepEqual((await memory.meetings()).meetings.map((m) => m.sessionId), [B]);
+    fs.rmSync(path.join(storage, 'sessions'), { recursive: true });
+    memory.dropped();
+    const result = await memory.search({ query: 'budget' });
+    assert.deepEqual([result.sessions, result.segments, result.passages.length], [0, 0, 0]);
+    assert.deepEqual((await memory.todo({})).items, []);
+  });
+
+  it('refuses bad params with clear messages', async () => {
+    const memory = new Memory(storage);
+    await assert.rejects(memory.search({ query: '  ' }), /query must be a non-empty string/);
+    await assert.rejects(memory.search({ query: 'x', limit: 0 }), /limit must be a whole number from 1 to 50/);
+    await assert.rejects(memory.search({ query: 'x', since: 'last week' }), /since must be an ISO date/);
+    await assert.rejects(memory.todo({ owners: 'Bob' }), /owners must be a list/);
+  });
+
+  it('a meeting replaced in the index keeps no words of its old version', () => {
+    const index = new MemoryIndex();
+    const record = (text: string) => ({
+      meeting: { sessionId: 's', title: 't', startedAt: '2026-01-01T00:00:00Z', notesPath: '', durationSec: null },
+      segments: [{ segmentId: 'x-1', speaker: 'A', t0: 0, t1: 1, text }], actionItems: [] as ActionItem[], decisions: [],
+    });
+    index.put(record('zebra crossing'));
+    index.put(record('giraffe neck'));
+    assert.equal(index.search({ query: 'zebra' }).length, 0);
+    assert.equal(index.search({ query: 'giraffe' }).length, 1);
+  });
+});
