@@ -14,7 +14,7 @@ import * as vscode from 'vscode';
 import type { EarshotApi } from '../../../extension/extension';
 import type { MemoryChatMetadata } from '../../../extension/memory/chatParticipant';
 import type { MemoryTodoItem } from '../../../protocol/protocol';
-import { until, waitForState } from './hooks';
+import { screenshot, until, waitForState } from './hooks';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const SAMPLE = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
@@ -139,6 +139,7 @@ describe('Meeting memory: @earshot and the Action Items view', function () {
     assert.deepEqual([...sessions].filter((t) => TITLES.includes(t)).sort(), [...TITLES].sort());
     const target = view.current.find((i) => i.meeting.title === TITLES[0] && i.mine && i.notesLine) as MemoryTodoItem;
     assert.ok(target, `an item of mine in ${TITLES[0]} with its notes line`);
+    await screenshot('20-action-items', '.part.sidebar');
     const before = view.current.length;
     await vscode.commands.executeCommand('earshot.actionItems.markDone', { kind: 'item', item: target });
     // Its line in the notes (the daemon said which) is ticked; the file's other items are not.
