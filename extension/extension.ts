@@ -25,9 +25,8 @@ import { SessionStatusBar } from './statusBar';
 import { watchVocabulary } from './vocabulary';
 import { WorkspaceIndexer } from './workspaceIndex';
 import { ResumedSession, SessionRecovery } from './recovery';
-import { ACTION_ITEMS_VIEW_ID, ActionItemsNode, ActionItemsView, GROUPING_CONTEXT_KEY, todoInsertion } from './memory/actionItemsView';
-import { MemoryChat, registerMemoryChat } from './memory/chatParticipant';
-import { lineLink, openNotesAt, openSessionTranscript } from './memory/links';
+import type { ActionItemsNode } from './memory/actionItemsView';
+import { MeetingMemory } from './memory/meetingMemory';
 import { settingsLink, withoutSettingsLink } from './settingsLinks';
 
 /** The walkthrough's id in package.json `contributes.walkthroughs`. */
@@ -52,7 +51,7 @@ export interface EarshotApi {
   /** Fired once a session is resumed after its daemon died (the panel restored), or resumed from an earlier window. */
   onDidResumeSession: vscode.Event<ResumedSession>;
   /** Meeting memory: the @earshot chat's handler (tests call it with a recording stream) and the Action items view. */
-  memory: { chat: MemoryChat; actionItems: ActionItemsView; participantRegistered: boolean };
+  memory: Pick<MeetingMemory, 'chat' | 'actionItems' | 'participantRegistered'>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<EarshotApi> {
@@ -514,49 +513,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   }
 
   // Meeting memory (memory/): @earshot in VS Code's chat, and the Action Items view of every meeting's open items.
-  const myNames = () => EarshotSettings.read().myNames;
-  const actionItems = new ActionItemsView(client, myNames, context.globalState, output);
-  const actionItemsTree = vscode.window.createTreeView(ACTION_ITEMS_VIEW_ID, { treeDataProvider: actionItems, showCollapseAll: true });
-  const memoryChat = new MemoryChat({
-    client, myNames, log: output,
-    readText: async (file) => Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.file(file))).toString('utf8'),
-  });
-  const participant = registerMemoryChat(memoryChat, context.extensionUri);
-  let itemsRefresh: NodeJS.Timeout | undefined;
-  const refreshActionItems = (delayMs = 0) => {
-    clearTimeout(itemsRefresh);
-    itemsRefresh = setTimeout(() => void actionItems.refresh().then(() => { actionItemsTree.message = actionItems.error && `Could not list action items: ${actionItems.error}`; }), delayMs);
-  };
-  void vscode.commands.executeCommand('setContext', GROUPING_CONTEXT_KEY, actionItems.grouping);
-  context.subscriptions.push(actionItems, actionItemsTree, ...(participant ? [participant] : []), { dispose: () => clearTimeout(itemsRefresh) },
-    client.onMemoryChanged(() => refreshActionItems()),
-    // A live meeting revises its items often: one refresh for a burst.
-    client.onActionItem(() => refreshActionItems(1000)),
-    vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('earshot.memory.myNames') || e.affectsConfiguration('earshot.speakers.microphone')) refreshActionItems(); }),
-  );
-  const itemOf = (node?: ActionItemsNode) => (node?.kind === 'item' ? node.item : undefined);
-  command('earshot.actionItems.refresh', async () => actionItems.refresh());
-  command('earshot.actionItems.groupByOwner', async () => actionItems.setGrouping('owner'));
-  command('earshot.actionItems.groupByMeeting', async () => actionItems.setGrouping('meeting'));
-  command('earshot.actionItems.markDone', async (node?: ActionItemsNode) => actionItems.markDone(node));
-  command('earshot.actionItems.revealInNotes', async (node?: ActionItemsNode) => {
-    const item = itemOf(node);
-    if (!item) return undefined;
-    const link = lineLink(item.meeting, item.notesLine, 0);
-    return link.kind === 'notes' ? openNotesAt(item.meeting.notesPath, item.notesLine) : openSessionTranscript(client, item.meeting.sessionId);
-  });
-  command('earshot.actionItems.insertAsTodo', async (node?: ActionItemsNode) => {
-    const item = itemOf(node);
-    const editor = vscode.window.activeTextEditor;
-    if (!item) return undefined;
-    if (!editor) {
-      void vscode.window.showInformationMessage('Earshot: open a file and place the cursor where the TODO goes.');
-      return undefined;
-    }
-    const { at, text } = todoInsertion(editor, item);
-    return editor.edit((e) => e.insert(at, text));
-  });
-  command('earshot.openSessionTranscript', async (sessionId: string, index?: number) => openSessionTranscript(client, sessionId, index));
+  const memory = new MeetingMemory(context, client, output);
+  context.subscriptions.push(memory);
+  command('earshot.actionItems.refresh', async () => memory.actionItems.refresh());
+  command('earshot.actionItems.groupByOwner', async () => memory.actionItems.setGrouping('owner'));
+  command('earshot.actionItems.groupByMeeting', async () => memory.actionItems.setGrouping('meeting'));
+  command('earshot.actionItems.markDone', async (node?: ActionItemsNode) => memory.actionItems.markDone(node));
+  command('earshot.actionItems.revealInNotes', async (node?: ActionItemsNode) => memory.revealInNotes(node));
+  command('earshot.actionItems.insertAsTodo', async (node?: ActionItemsNode) => memory.insertAsTodo(node));
+  command('earshot.openSessionTranscript', async (sessionId: string, index?: number) => memory.openTranscript(sessionId, index));
 
   context.subscriptions.push(watchVocabulary((words) => client.sendVocabulary(words), client.onDaemonStart));
 
@@ -568,7 +533,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
 
   return {
     client, panel, get session() { return session; }, onDidChangeSession: sessionChanged.event, dictation, statusBar, workspaceIndex,
-    onDidResumeSession: recovery.onDidResumeSession, memory: { chat: memoryChat, actionItems, participantRegistered: !!participant },
+    onDidResumeSession: recovery.onDidResumeSession, memory,
   };
 }
 

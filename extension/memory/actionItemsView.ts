@@ -24,6 +24,9 @@ export interface ActionItemsClient {
 export class ActionItemsView implements vscode.TreeDataProvider<ActionItemsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ActionItemsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly loadedEmitter = new vscode.EventEmitter<void>();
+  /** Fired after each load (the view's message shows `error`). */
+  readonly onDidLoad = this.loadedEmitter.event;
   private items: MemoryTodoItem[] = [];
   private loaded: Promise<void> | undefined;
   /** Why the last load failed (shown as the view's message), e.g. a daemon without meeting memory. */
@@ -71,6 +74,7 @@ export class ActionItemsView implements vscode.TreeDataProvider<ActionItemsNode>
       this.error = e instanceof Error ? e.message : String(e);
       this.log.warn(`action items: ${this.error}`);
     }
+    this.loadedEmitter.fire();
   }
 
   async getChildren(node?: ActionItemsNode): Promise<ActionItemsNode[]> {
@@ -102,6 +106,7 @@ export class ActionItemsView implements vscode.TreeDataProvider<ActionItemsNode>
 
   dispose(): void {
     this.changed.dispose();
+    this.loadedEmitter.dispose();
   }
 
   /** Ticks the item: the daemon journals it and rewrites the notes' `- [x]`; the view drops it. */

@@ -47,7 +47,9 @@ describe('Meeting memory: @earshot and the Action Items view', function () {
   let api: EarshotApi;
   let scripted: ScriptedModel;
   let model: vscode.LanguageModelChat;
-  const notesPaths: string[] = [];
+  let originalModel: string | undefined;
+  /** The notes files of every meeting memory knows (the suite's earlier meetings too). */
+  const notesPaths = new Set<string>();
 
   before(async function () {
     this.timeout(900_000);
@@ -56,6 +58,7 @@ describe('Meeting memory: @earshot and the Action Items view', function () {
     api = await vscode.extensions.getExtension<EarshotApi>('earshot.earshot')!.activate();
     scripted = await extension.activate();
     const config = vscode.workspace.getConfiguration('earshot');
+    originalModel = config.get<string>('model.path');
     await config.update('model.path', MEETING_MODEL, vscode.ConfigurationTarget.Workspace);
     await config.update('enhancement.provider', 'off', vscode.ConfigurationTarget.Workspace);
     await config.update('memory.myNames', ['Alice'], vscode.ConfigurationTarget.Workspace);
@@ -69,15 +72,19 @@ describe('Meeting memory: @earshot and the Action Items view', function () {
       await api.client.start({ sources: ['file'], audioFile: SAMPLE, pace: 'fast', title });
       const ended = await done;
       assert.equal(ended.error, undefined, `${title}: ${ended.error}`);
-      notesPaths.push(ended.notesPath);
     }
+    for (const m of await api.client.memoryMeetings()) if (m.notesPath) notesPaths.add(m.notesPath);
     [model] = await vscode.lm.selectChatModels({ vendor: 'earshot-test' });
     assert.ok(model, 'the scripted chat model is offered');
   });
 
   after(async () => {
     if (!api) return;
-    await vscode.workspace.getConfiguration('earshot').update('memory.myNames', undefined, vscode.ConfigurationTarget.Workspace);
+    const config = vscode.workspace.getConfiguration('earshot');
+    await config.update('memory.myNames', undefined, vscode.ConfigurationTarget.Workspace);
+    await config.update('enhancement.provider', undefined, vscode.ConfigurationTarget.Workspace);
+    await config.update('model.path', originalModel, vscode.ConfigurationTarget.Workspace);
+    await api.client.restart();
   });
 
   async function ask(prompt: string, command: string | undefined, chatModel: vscode.LanguageModelChat | undefined): Promise<{ stream: RecordingStream; metadata: MemoryChatMetadata }> {
@@ -92,7 +99,7 @@ describe('Meeting memory: @earshot and the Action Items view', function () {
     assert.ok(locations.length > 0, 'the answer links its lines');
     for (const location of locations) {
       const doc = await vscode.workspace.openTextDocument(location.uri);
-      assert.ok(notesPaths.includes(doc.uri.fsPath), `${doc.uri.fsPath} is a meeting's notes`);
+      assert.ok(notesPaths.has(doc.uri.fsPath), `${doc.uri.fsPath} is a meeting's notes`);
       assert.match(doc.lineAt(location.range.start.line).text, /fix .*auth\.ts/i, `line ${location.range.start.line + 1} of ${doc.uri.fsPath}`);
       await vscode.window.showTextDocument(doc, { selection: location.range });
     }
