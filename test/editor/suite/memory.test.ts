@@ -115,7 +115,10 @@ describe('Meeting memory: @earshot and the Action Items view', function () {
     const { stream, metadata } = await ask('Who fixes auth.ts, and by when?', undefined, model);
     assert.equal(scripted.requests.length, before + 1, 'one request reached the chat\'s model');
     const prompt = scripted.requests[before].messages.join('\n');
-    assert.match(prompt, /^\[1\] Memory (planning|review|retro) \(\d{4}-\d\d-\d\d\) \d+:\d\d [^:]+: .*fix auth\.ts/im);
+    // The lines retrieval ranks first (the suite's earlier meetings say the same sentence), numbered, with meeting, date, time, speaker.
+    assert.match(prompt, /^\[1\] .+ \(\d{4}-\d\d-\d\d\) \d+:\d\d [^:]+: .*fix auth\.ts/im);
+    const found = await api.client.memorySearch({ query: 'Who fixes auth.ts, and by when?', limit: 8 });
+    assert.ok(prompt.includes(`\n[1] ${found.passages[0].meeting.title} (`), 'the best passage is line [1]');
     assert.match(prompt, /Question: Who fixes auth\.ts, and by when\?/);
     assert.equal(metadata.answeredBy, 'model');
     assert.match(stream.text, /^Alice is to fix auth\.ts by Friday \[\d+\]\.$/, 'the citation, linked to its notes line');
