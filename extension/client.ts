@@ -18,6 +18,10 @@ import { DataDelete, DataDeleteParams, DataDeleteResult, HealthRequest, Language
 import {
   InterruptedSession, SessionInterrupted, SessionResume, SessionResumeParams, SessionResumeResult, SessionTranscript, SessionTranscriptResult,
 } from '../protocol/protocol';
+import {
+  MemoryChangedNotification, MemoryChangedParams, MemoryDecisions, MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeetings, MemoryMeeting,
+  MemorySearch, MemorySearchParams, MemorySearchResult, MemoryTodo, MemoryTodoParams, MemoryTodoResult,
+} from '../protocol/protocol';
 import { RestartDecision, RestartPolicy } from './crashPolicy';
 import { chatWithLanguageModel } from './languageModel';
 import { EarshotSettings } from './settings';
@@ -37,6 +41,7 @@ export class DaemonClient implements vscode.Disposable {
     summary: new vscode.EventEmitter<SummaryParams>(),
     modelProgress: new vscode.EventEmitter<ModelProgressParams>(),
     extractionProgress: new vscode.EventEmitter<ExtractionProgressParams>(),
+    memoryChanged: new vscode.EventEmitter<MemoryChangedParams>(),
     daemonExit: new vscode.EventEmitter<void>(),
     daemonStart: new vscode.EventEmitter<void>(),
     daemonCrash: new vscode.EventEmitter<RestartDecision>(),
@@ -52,6 +57,8 @@ export class DaemonClient implements vscode.Disposable {
   readonly onModelProgress = this.emitters.modelProgress.event;
   /** The opt-in language-model extraction at stop: chunk by chunk, then how it ended. */
   readonly onExtractionProgress = this.emitters.extractionProgress.event;
+  /** The meeting memory changed (a session finalized, an item ticked, data deleted): the Action items view refreshes. */
+  readonly onMemoryChanged = this.emitters.memoryChanged.event;
   /** The daemon process went away (it is restarted on the next request, or by LanguageClient). */
   readonly onDaemonExit = this.emitters.daemonExit.event;
   /**
@@ -142,6 +149,7 @@ export class DaemonClient implements vscode.Disposable {
     // Opt-in (earshot.enhancement.provider 'vscode-lm'): the daemon asks at stop, one call per chunk; null declines.
     client.onRequest(LanguageModelChat, (params, token) => chatWithLanguageModel(params, EarshotSettings.read().enhancement, this.output, token));
     client.onNotification(ExtractionProgressNotification, (p) => this.emitters.extractionProgress.fire(p));
+    client.onNotification(MemoryChangedNotification, (p) => this.emitters.memoryChanged.fire(p));
     client.onDidChangeState((e) => {
       if (e.oldState === State.Running && e.newState !== State.Running) this.emitters.daemonExit.fire();
       if (e.newState === State.Running && e.oldState !== State.Running) this.emitters.daemonStart.fire();
@@ -253,6 +261,25 @@ export class DaemonClient implements vscode.Disposable {
 
   async setActionItemDone(sessionId: string, id: string, done: boolean): Promise<ActionItem> {
     return (await this.ensureStarted()).sendRequest(ActionItemSetDone, { sessionId, id, done });
+  }
+
+  /** Meeting memory: passages of stored meetings that answer a question (the @earshot chat). */
+  async memorySearch(params: MemorySearchParams): Promise<MemorySearchResult> {
+    return (await this.ensureStarted()).sendRequest(MemorySearch, params);
+  }
+
+  /** Open action items of every stored meeting, `mine` marked. */
+  async memoryTodo(params: MemoryTodoParams): Promise<MemoryTodoResult> {
+    return (await this.ensureStarted()).sendRequest(MemoryTodo, params);
+  }
+
+  async memoryDecisions(params: MemoryDecisionsParams): Promise<MemoryDecisionsResult> {
+    return (await this.ensureStarted()).sendRequest(MemoryDecisions, params);
+  }
+
+  /** Every stored meeting, newest first. */
+  async memoryMeetings(): Promise<MemoryMeeting[]> {
+    return (await (await this.ensureStarted()).sendRequest(MemoryMeetings, {})).meetings;
   }
 
   /** Records a few seconds from a device for a level check (input levels arrive as onInputLevel). */

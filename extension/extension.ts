@@ -25,6 +25,8 @@ import { SessionStatusBar } from './statusBar';
 import { watchVocabulary } from './vocabulary';
 import { WorkspaceIndexer } from './workspaceIndex';
 import { ResumedSession, SessionRecovery } from './recovery';
+import type { ActionItemsNode } from './memory/actionItemsView';
+import { MeetingMemory } from './memory/meetingMemory';
 import { settingsLink, withoutSettingsLink } from './settingsLinks';
 
 /** The walkthrough's id in package.json `contributes.walkthroughs`. */
@@ -48,6 +50,8 @@ export interface EarshotApi {
   workspaceIndex: Pick<WorkspaceIndexer, 'last' | 'refresh' | 'onDidSend'>;
   /** Fired once a session is resumed after its daemon died (the panel restored), or resumed from an earlier window. */
   onDidResumeSession: vscode.Event<ResumedSession>;
+  /** Meeting memory: the @earshot chat's handler (tests call it with a recording stream) and the Action items view. */
+  memory: Pick<MeetingMemory, 'chat' | 'actionItems' | 'participantRegistered'>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<EarshotApi> {
@@ -530,6 +534,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
     if (picked?.[0]) await vscode.workspace.getConfiguration('earshot').update('model.path', picked[0].fsPath, vscode.ConfigurationTarget.Global);
   }
 
+  // Meeting memory (memory/): @earshot in VS Code's chat, and the Action Items view of every meeting's open items.
+  const memory = new MeetingMemory(context, client, output);
+  context.subscriptions.push(memory);
+  command('earshot.actionItems.refresh', async () => memory.actionItems.refresh());
+  command('earshot.actionItems.groupByOwner', async () => memory.actionItems.setGrouping('owner'));
+  command('earshot.actionItems.groupByMeeting', async () => memory.actionItems.setGrouping('meeting'));
+  command('earshot.actionItems.markDone', async (node?: ActionItemsNode) => memory.actionItems.markDone(node));
+  command('earshot.actionItems.revealInNotes', async (node?: ActionItemsNode) => memory.revealInNotes(node));
+  command('earshot.actionItems.insertAsTodo', async (node?: ActionItemsNode) => memory.insertAsTodo(node));
+  command('earshot.openSessionTranscript', async (sessionId: string, index?: number) => memory.openTranscript(sessionId, index));
+
   context.subscriptions.push(watchVocabulary((words) => client.sendVocabulary(words), client.onDaemonStart));
 
   // Start the daemon now so the first command is quick; failures surface when a command needs it. The workspace
@@ -540,7 +555,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
 
   return {
     client, panel, get session() { return session; }, onDidChangeSession: sessionChanged.event, dictation, statusBar, workspaceIndex,
-    onDidResumeSession: recovery.onDidResumeSession,
+    onDidResumeSession: recovery.onDidResumeSession, memory,
   };
 }
 

@@ -21,6 +21,8 @@ export const SETTING_KEYS = [
   'earshot.speakers.microphone', 'earshot.speakers.systemAudio', 'earshot.vad.profile',
   // Notes and privacy
   'earshot.notes.folder', 'earshot.retention.days',
+  // Meeting memory (the @earshot chat and the Action items view)
+  'earshot.memory.myNames',
   // Dictation
   'earshot.dictation.showPartial', 'earshot.dictation.spokenPunctuation', 'earshot.dictation.microphone',
   // Optional extraction by a language model
@@ -146,6 +148,16 @@ export class EarshotSettings {
       mic: this.text('earshot.speakers.microphone', 'You') || 'You',
       system: this.text('earshot.speakers.systemAudio', 'Others') || 'Others',
     };
+  }
+
+  /**
+   * Who "me" is among action-item owners (the @earshot chat's /todo, the Action items view): the microphone's speaker
+   * label and the names the user set in earshot.memory.myNames, without blanks or repeats.
+   */
+  get myNames(): string[] {
+    const names = this.get<unknown>('earshot.memory.myNames', []);
+    const extra = Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [];
+    return [...new Set([this.speakers.mic, ...extra].map((n) => n.trim()).filter((n) => n.length > 0))];
   }
 
   /** Days to keep session journals; 0 = forever (the daemon deletes older ones). */

@@ -7,6 +7,18 @@ import Module from 'node:module';
 
 type Get = (key: string, fallback?: unknown) => unknown;
 
+/** vscode.Uri as far as the tests need it: file and command URIs, compared by their string. */
+class StubUri {
+  private constructor(readonly scheme: string, readonly fsPath: string, readonly query = '') {}
+  static file(path: string): StubUri { return new StubUri('file', path); }
+  static parse(value: string): StubUri {
+    const colon = value.indexOf(':'), question = value.indexOf('?');
+    return new StubUri(value.slice(0, colon), value.slice(colon + 1, question < 0 ? undefined : question), question < 0 ? '' : value.slice(question + 1));
+  }
+  static joinPath(base: StubUri, ...parts: string[]): StubUri { return new StubUri(base.scheme, [base.fsPath, ...parts].join('/')); }
+  toString(): string { return `${this.scheme}:${this.fsPath}${this.query ? `?${this.query}` : ''}`; }
+}
+
 export const vscodeStub = {
   workspace: {
     workspaceFolders: undefined as { uri: { fsPath: string; scheme: string } }[] | undefined,
@@ -21,6 +33,27 @@ export const vscodeStub = {
   /** The Language Model API's message and error (extension/languageModel.ts); vscode.lm itself is passed in by its test. */
   LanguageModelChatMessage: { User: (text: string) => ({ role: 'user', text }) },
   LanguageModelError: class LanguageModelError extends Error { constructor(message = '', readonly code = 'Unknown') { super(message); } },
+  /** What the meeting-memory modules build (extension/memory/): locations, Markdown, tree items, events. */
+  Uri: StubUri,
+  Position: class Position { constructor(readonly line: number, readonly character: number) {} },
+  Range: class Range { constructor(readonly start: unknown, readonly end: unknown) {} },
+  Location: class Location { constructor(readonly uri: StubUri, readonly range: { line: number; character: number }) {} },
+  MarkdownString: class MarkdownString { isTrusted: unknown; constructor(readonly value = '') {} },
+  ThemeIcon: class ThemeIcon { constructor(readonly id: string) {} },
+  TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
+  TreeItem: class TreeItem {
+    description?: string; tooltip?: string; iconPath?: unknown; contextValue?: string; id?: string; command?: unknown;
+    constructor(readonly label: string, readonly collapsibleState: number) {}
+  },
+  EventEmitter: class EventEmitter<T> {
+    private listeners: ((e: T) => void)[] = [];
+    readonly event = (listener: (e: T) => void) => {
+      this.listeners.push(listener);
+      return { dispose: () => { this.listeners = this.listeners.filter((l) => l !== listener); } };
+    };
+    fire(e: T): void { for (const l of [...this.listeners]) l(e); }
+    dispose(): void { this.listeners = []; }
+  },
   SymbolKind: Object.fromEntries([
     'File', 'Module', 'Namespace', 'Package', 'Class', 'Method', 'Property', 'Field', 'Constructor', 'Enum', 'Interface', 'Function',
     'Variable', 'Constant', 'String', 'Number', 'Boolean', 'Array', 'Object', 'Key', 'Null', 'EnumMember', 'Struct', 'Event', 'Operator',

@@ -1,0 +1,257 @@
+/**
+ * `@earshot` in VS Code's chat: questions about past meetings answered from the lines the daemon's memory retrieves,
+ * by the chat's own model (the one the user picked for this request), each citation a link to the line; /todo,
+ * /decisions and /recap. With no model (none, or it refuses or fails), the retrieved lines themselves, quoted and
+ * linked. Meeting text reaches a model only through the chat request the user made. Owns the chat's answers, not
+ * the retrieval (the daemon) nor the prompt's wording (prompt.ts).
+ */
+import * as vscode from 'vscode';
+import type {
+  MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeeting, MemorySearchParams, MemorySearchResult, MemoryTodoParams, MemoryTodoResult,
+  SessionTranscriptResult,
+} from '../../protocol/protocol';
+import { lineLink, transcriptLinkMarkdown, findNotesLine } from './links';
+import {
+  buildAnswerPrompt, buildRecapPrompt, CitationSplitter, CitedLine, clock, escapeMarkdown, MAX_PROMPT_LINES, meetingDate, numberPassages, numberSegments,
+} from './prompt';
+import { parseDecisionsQuery, pickMeeting } from './query';
+import { todoSections } from './todo';
+import { ACTION_ITEMS_VIEW_ID } from './actionItemsView';
+
+export const CHAT_PARTICIPANT_ID = 'earshot.memory';
+/** Passages a question retrieves (each a hit with its neighbours). */
+const PASSAGES = 8;
+
+/** What the participant asks the daemon (DaemonClient; a fake in unit tests). */
+export interface MemoryClient {
+  memorySearch(params: MemorySearchParams): Promise<MemorySearchResult>;
+  memoryTodo(params: MemoryTodoParams): Promise<MemoryTodoResult>;
+  memoryDecisions(params: MemoryDecisionsParams): Promise<MemoryDecisionsResult>;
+  memoryMeetings(): Promise<MemoryMeeting[]>;
+  transcript(sessionId: string): Promise<SessionTranscriptResult>;
+}
+
+export interface MemoryChatDeps {
+  client: MemoryClient;
+  /** Who "me" is (settings.myNames). */
+  myNames: () => string[];
+  /** A notes file's text, undefined when it cannot be read (a recap links its lines there). */
+  readText: (path: string) => Promise<string | undefined>;
+  log: Pick<vscode.LogOutputChannel, 'warn'>;
+  now?: () => Date;
+}
+
+/** What a request's result says (tests read it; VS Code keeps it with the turn). */
+export interface MemoryChatMetadata {
+  command: string;
+  /** 'model': the chat's model answered; 'retrieval': the lines were shown instead (why in `noModel`). */
+  answeredBy?: 'model' | 'retrieval';
+  noModel?: string;
+  cited?: number[];
+}
+
+export class MemoryChat {
+  constructor(private readonly deps: MemoryChatDeps) {}
+
+  readonly handle = async (request: vscode.ChatRequest, _context: vscode.ChatContext, stream: vscode.ChatResponseStream, token: vscode.CancellationToken): Promise<vscode.ChatResult> => {
+    const metadata: MemoryChatMetadata = { command: request.command ?? 'ask' };
+    switch (request.command) {
+      case 'todo': await this.todo(stream); break;
+      case 'decisions': await this.decisions(request.prompt, stream); break;
+      case 'recap': await this.recap(request, stream, token, metadata); break;
+      default: await this.ask(request, stream, token, metadata);
+    }
+    return { metadata };
+  };
+
+  private async ask(request: vscode.ChatRequest, stream: vscode.ChatResponseStream, token: vscode.CancellationToken, metadata: MemoryChatMetadata): Promise<void> {
+    const question = request.prompt.trim();
+    if (!question) {
+      stream.markdown('Ask about your past meetings, e.g. *what did we decide about the login timeout?* Or try `/todo`, `/decisions last week`, `/recap yesterday`.');
+      return;
+    }
+    stream.progress('Searching your meetings…');
+    const found = await this.deps.client.memorySearch({ query: question, limit: PASSAGES });
+    const lines = numberPassages(found.passages);
+    if (lines.length === 0) {
+      stream.markdown(`Nothing in your ${found.sessions} meeting${found.sessions === 1 ? '' : 's'} matches that.`);
+      return;
+    }
+    const answered = await this.answerWithModel(request, buildAnswerPrompt(question, lines), lines, stream, token, metadata);
+    if (!answered && !token.isCancellationRequested) this.showLines(lines, stream, metadata, `The lines of your ${found.sessions} meetings that match, best first:`);
+  }
+
+  /**
+   * Sends the prompt to the request's model and streams its answer, citations as links. False when no model
+   * answered (none, it refused, it failed before a word): the caller shows what it has instead.
+   */
+  private async answerWithModel(request: vscode.ChatRequest, prompt: string, lines: readonly CitedLine[], stream: vscode.ChatResponseStream, token: vscode.CancellationToken, metadata: MemoryChatMetadata): Promise<boolean> {
+    const model = request.model as vscode.LanguageModelChat | undefined;
+    if (!model) {
+      metadata.noModel = 'no language model is selected';
+      return false;
+    }
+    let streamed = false;
+    const cited = new Set<number>();
+    try {
+      const response = await model.sendRequest([vscode.LanguageModelChatMessage.User(prompt)], {
+        justification: 'Earshot sends the lines of your meetings that match your question, to answer it.',
+      }, token);
+      const splitter = new CitationSplitter();
+      for await (const chunk of response.text) {
+        for (const part of splitter.push(chunk)) streamed = this.emit(part, lines, stream, cited) || streamed;
+      }
+      for (const part of splitter.flush()) streamed = this.emit(part, lines, stream, cited) || streamed;
+    } catch (e) {
+      if (token.isCancellationRequested) return true;
+      const reason = e instanceof Error ? e.message : String(e);
+      this.deps.log.warn(`chat: the language model did not answer: ${reason}`);
+      if (streamed) {
+        stream.markdown(`\n\n*(The model stopped: ${escapeMarkdown(reason)})*`);
+        return true;
+      }
+      metadata.noModel = reason;
+      return false;
+    }
+    if (!streamed) {
+      metadata.noModel = 'the model answered nothing';
+      return false;
+    }
+    // The cited lines, listed under the answer too (VS Code shows references above it).
+    for (const n of cited) {
+      const c = lines[n - 1];
+      const link = lineLink(c.meeting, c.line.notesLine, c.line.index);
+      if (link.kind === 'notes') stream.reference(link.location);
+    }
+    metadata.answeredBy = 'model';
+    metadata.cited = [...cited];
+    return true;
+  }
+
+  /** One piece of the answer: text as it came, a citation as links to its lines. True when something was shown. */
+  private emit(part: { text: string } | { cite: number[] }, lines: readonly CitedLine[], stream: vscode.ChatResponseStream, cited: Set<number>): boolean {
+    if ('text' in part) {
+      if (part.text) stream.markdown(part.text);
+      return part.text.length > 0;
+    }
+    for (const n of part.cite) {
+      const c = lines[n - 1];
+      if (!c) {
+        stream.markdown(`[${n}]`); // a number the prompt never gave: shown as the model wrote it, not linked
+        continue;
+      }
+      cited.add(n);
+      this.link(c, `[${n}]`, stream);
+    }
+    return true;
+  }
+
+  private link(c: CitedLine, label: string, stream: vscode.ChatResponseStream): void {
+    const link = lineLink(c.meeting, c.line.notesLine, c.line.index);
+    if (link.kind === 'notes') stream.anchor(link.location, label);
+    else stream.markdown(transcriptLinkMarkdown(label, link));
+  }
+
+  /** The retrieval-only answer: the lines quoted, each linked, grouped by meeting. */
+  private showLines(lines: readonly CitedLine[], stream: vscode.ChatResponseStream, metadata: MemoryChatMetadata, heading: string): void {
+    metadata.answeredBy = 'retrieval';
+    stream.markdown(`*No language model answered (${escapeMarkdown(metadata.noModel ?? 'none')}).* ${heading}\n\n`);
+    let meeting = '';
+    for (const c of lines) {
+      if (c.meeting.sessionId !== meeting) {
+        meeting = c.meeting.sessionId;
+        stream.markdown(`\n**${escapeMarkdown(c.meeting.title)}** · ${meetingDate(c.meeting.startedAt)}\n\n`);
+      }
+      const text = `${clock(c.line.t0)} ${escapeMarkdown(c.line.speaker)}: ${escapeMarkdown(c.line.text)}`;
+      stream.markdown(`> ${c.line.hit ? `**${text}**` : text} `);
+      this.link(c, `[${c.n}]`, stream);
+      stream.markdown('\n\n');
+    }
+  }
+
+  private async todo(stream: vscode.ChatResponseStream): Promise<void> {
+    const { items } = await this.deps.client.memoryTodo({ owners: this.deps.myNames() });
+    if (items.length === 0) stream.markdown('No open action items in your meetings.\n\n');
+    for (const section of todoSections(items)) {
+      stream.markdown(`### ${section.title}\n\n`);
+      for (const group of section.groups) {
+        stream.markdown(`**${escapeMarkdown(group.label)}**\n\n`);
+        for (const i of group.items) {
+          const owner = i.item.owner ? ` — ${escapeMarkdown(i.item.owner)}` : '';
+          const due = i.item.due ? ` (due ${i.item.due})` : '';
+          stream.markdown(`- ${escapeMarkdown(i.item.text)}${owner}${due} `);
+          if (i.meeting.notesPath && i.notesLine) this.link({ n: 0, meeting: i.meeting, line: lineOf(i.notesLine) }, 'notes', stream);
+          stream.markdown('\n');
+        }
+        stream.markdown('\n');
+      }
+    }
+    stream.button({ command: `${ACTION_ITEMS_VIEW_ID}.focus`, title: 'Open the Action Items view' });
+  }
+
+  private async decisions(text: string, stream: vscode.ChatResponseStream): Promise<void> {
+    const query = parseDecisionsQuery(text, this.deps.now?.() ?? new Date());
+    const { decisions } = await this.deps.client.memoryDecisions(query);
+    const range = [query.since && `since ${query.since}`, query.until && `until ${query.until}`, query.topic && `about “${escapeMarkdown(query.topic)}”`].filter(Boolean).join(', ');
+    if (decisions.length === 0) {
+      stream.markdown(`No decisions${range ? ` ${range}` : ''} in your meetings.`);
+      return;
+    }
+    stream.markdown(`Decisions${range ? ` ${range}` : ''}:\n\n`);
+    let meeting = '';
+    for (const d of decisions) {
+      if (d.meeting.sessionId !== meeting) {
+        meeting = d.meeting.sessionId;
+        stream.markdown(`\n**${escapeMarkdown(d.meeting.title)}** · ${meetingDate(d.meeting.startedAt)}\n\n`);
+      }
+      const kind = d.decision.kind === 'deferral' ? ' *(deferred)*' : d.decision.kind === 'negative' ? ' *(will not be done)*' : '';
+      stream.markdown(`- ${escapeMarkdown(d.decision.text)}${kind} `);
+      if (d.meeting.notesPath && d.notesLine) this.link({ n: 0, meeting: d.meeting, line: lineOf(d.notesLine) }, 'notes', stream);
+      stream.markdown('\n');
+    }
+  }
+
+  private async recap(request: vscode.ChatRequest, stream: vscode.ChatResponseStream, token: vscode.CancellationToken, metadata: MemoryChatMetadata): Promise<void> {
+    const meetings = await this.deps.client.memoryMeetings();
+    const meeting = pickMeeting(meetings, request.prompt, this.deps.now?.() ?? new Date());
+    if (!meeting) {
+      stream.markdown(meetings.length === 0 ? 'No meetings recorded yet.' : `No meeting matches “${escapeMarkdown(request.prompt)}”. The latest: ${meetings.slice(0, 5).map((m) => `${escapeMarkdown(m.title)} (${meetingDate(m.startedAt)})`).join(', ')}.`);
+      return;
+    }
+    stream.progress(`Reading ${meeting.title}…`);
+    const transcript = await this.deps.client.transcript(meeting.sessionId);
+    const notes = meeting.notesPath ? await this.deps.readText(meeting.notesPath) : undefined;
+    const lines = numberSegments(meeting, transcript.segments, (text) => (notes ? findNotesLine(notes, text) : undefined));
+    stream.markdown(`**${escapeMarkdown(meeting.title)}** · ${meetingDate(meeting.startedAt)}\n\n`);
+    if (lines.length === 0) {
+      stream.markdown('Nothing was transcribed in this meeting.');
+      return;
+    }
+    const total = Math.max(transcript.segments.length, lines.length);
+    if (await this.answerWithModel(request, buildRecapPrompt(meeting, lines.slice(0, MAX_PROMPT_LINES), total), lines, stream, token, metadata)) return;
+    if (token.isCancellationRequested) return;
+    // No model: what the notes already hold.
+    metadata.answeredBy = 'retrieval';
+    stream.markdown(`*No language model answered (${escapeMarkdown(metadata.noModel ?? 'none')}); from the meeting's notes:*\n\n`);
+    const bullets = transcript.summary?.bullets ?? [];
+    if (bullets.length) stream.markdown(`Summary:\n${bullets.map((b) => `- ${escapeMarkdown(b)}`).join('\n')}\n\n`);
+    const decisions = transcript.decisions.filter((d) => !d.removed);
+    if (decisions.length) stream.markdown(`Decisions:\n${decisions.map((d) => `- ${escapeMarkdown(d.text)}`).join('\n')}\n\n`);
+    const items = transcript.actionItems.filter((i) => !i.removed);
+    if (items.length) stream.markdown(`Action items:\n${items.map((i) => `- [${i.done ? 'x' : ' '}] ${escapeMarkdown(i.text)}${i.owner ? ` — ${escapeMarkdown(i.owner)}` : ''}`).join('\n')}\n\n`);
+    if (!bullets.length && !decisions.length && !items.length) stream.markdown('The notes have no summary, decisions or action items.');
+  }
+}
+
+/** A notes line as a MemoryLine for linking (index 0: a notes entry has no transcript fallback of its own). */
+function lineOf(notesLine: number): CitedLine['line'] {
+  return { segmentId: '', index: 0, speaker: '', t0: 0, t1: 0, text: '', notesLine, hit: false };
+}
+
+/** Registers the participant (VS Code without the chat API: nothing, and the view still works). */
+export function registerMemoryChat(chat: MemoryChat, extensionUri: vscode.Uri): vscode.Disposable | undefined {
+  if (typeof vscode.chat?.createChatParticipant !== 'function') return undefined;
+  const participant = vscode.chat.createChatParticipant(CHAT_PARTICIPANT_ID, chat.handle);
+  participant.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'earshot.svg');
+  return participant;
+}

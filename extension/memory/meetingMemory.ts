@@ -1,0 +1,76 @@
+/**
+ * Meeting memory in the editor, wired: the @earshot chat participant and the Action Items view over the daemon
+ * client, what refreshes the view (the memory changed, an item changed, "my names" changed), and what the view's
+ * commands do. extension.ts registers the commands (one line each) and disposes this with the extension.
+ */
+import * as vscode from 'vscode';
+import type { DaemonClient } from '../client';
+import { EarshotSettings } from '../settings';
+import { ACTION_ITEMS_VIEW_ID, ActionItemsNode, ActionItemsView, GROUPING_CONTEXT_KEY, todoInsertion } from './actionItemsView';
+import { MemoryChat, registerMemoryChat } from './chatParticipant';
+import { openNotesAt, openSessionTranscript } from './links';
+
+/** A live meeting revises its items often: one refresh for a burst. */
+const ITEM_BURST_MS = 1000;
+
+export class MeetingMemory implements vscode.Disposable {
+  readonly actionItems: ActionItemsView;
+  readonly chat: MemoryChat;
+  readonly participantRegistered: boolean;
+  private readonly disposables: vscode.Disposable[] = [];
+  private refreshTimer: NodeJS.Timeout | undefined;
+
+  constructor(context: vscode.ExtensionContext, private readonly client: DaemonClient, output: vscode.LogOutputChannel) {
+    const myNames = () => EarshotSettings.read().myNames;
+    this.actionItems = new ActionItemsView(client, myNames, context.globalState, output);
+    const tree = vscode.window.createTreeView(ACTION_ITEMS_VIEW_ID, { treeDataProvider: this.actionItems, showCollapseAll: true });
+    this.chat = new MemoryChat({
+      client, myNames, log: output,
+      readText: async (file) => Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.file(file))).toString('utf8'),
+    });
+    const participant = registerMemoryChat(this.chat, context.extensionUri);
+    this.participantRegistered = !!participant;
+    void vscode.commands.executeCommand('setContext', GROUPING_CONTEXT_KEY, this.actionItems.grouping);
+    this.disposables.push(this.actionItems, tree, ...(participant ? [participant] : []),
+      this.actionItems.onDidLoad(() => { tree.message = this.actionItems.error && `Could not list action items: ${this.actionItems.error}`; }),
+      client.onMemoryChanged(() => this.refreshSoon(0)),
+      client.onActionItem(() => this.refreshSoon(ITEM_BURST_MS)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('earshot.memory.myNames') || e.affectsConfiguration('earshot.speakers.microphone')) this.refreshSoon(0);
+      }),
+    );
+  }
+
+  private refreshSoon(delayMs: number): void {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => void this.actionItems.refresh(), delayMs);
+  }
+
+  /** Opens the item's notes file at its line, or the session's transcript when the notes lack it. */
+  async revealInNotes(node?: ActionItemsNode): Promise<vscode.TextEditor | undefined> {
+    if (node?.kind !== 'item') return undefined;
+    const { meeting, notesLine } = node.item;
+    return meeting.notesPath && notesLine ? openNotesAt(meeting.notesPath, notesLine) : openSessionTranscript(this.client, meeting.sessionId);
+  }
+
+  /** Inserts the item as a TODO comment at the active editor's cursor. */
+  async insertAsTodo(node?: ActionItemsNode): Promise<boolean | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (node?.kind !== 'item') return undefined;
+    if (!editor) {
+      void vscode.window.showInformationMessage('Earshot: open a file and place the cursor where the TODO goes.');
+      return undefined;
+    }
+    const { at, text } = todoInsertion(editor, node.item);
+    return editor.edit((e) => e.insert(at, text));
+  }
+
+  openTranscript(sessionId: string, index?: number): Promise<vscode.TextEditor> {
+    return openSessionTranscript(this.client, sessionId, index);
+  }
+
+  dispose(): void {
+    clearTimeout(this.refreshTimer);
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Open action items across meetings, arranged: yours first then the others' (the chat's /todo), grouped by meeting or
+ * by owner (the Action items view), and one item as a TODO comment in a given language. Pure (no vscode).
+ */
+import type { MemoryMeeting, MemoryTodoItem } from '../../protocol/protocol';
+import { meetingDate } from './prompt';
+
+export interface TodoGroup {
+  /** A meeting's title and date, or an owner ("No owner" for none). */
+  label: string;
+  /** Set for a meeting group. */
+  meeting?: MemoryMeeting;
+  items: MemoryTodoItem[];
+}
+
+export type Grouping = 'meeting' | 'owner';
+
+export const NO_OWNER = 'No owner';
+
+export function meetingLabel(m: MemoryMeeting): string {
+  return `${m.title} · ${meetingDate(m.startedAt)}`;
+}
+
+/** Groups in the order the daemon gave (newest meeting first); by owner: yours first, then by name. */
+export function groupTodo(items: readonly MemoryTodoItem[], by: Grouping): TodoGroup[] {
+  const groups = new Map<string, TodoGroup>();
+  for (const item of items) {
+    const key = by === 'meeting' ? item.meeting.sessionId : (item.item.owner?.trim() || NO_OWNER).toLowerCase();
+    let group = groups.get(key);
+    if (!group) {
+      group = by === 'meeting' ? { label: meetingLabel(item.meeting), meeting: item.meeting, items: [] } : { label: item.item.owner?.trim() || NO_OWNER, items: [] };
+      groups.set(key, group);
+    }
+    group.items.push(item);
+  }
+  const list = [...groups.values()];
+  if (by === 'owner') {
+    const mine = (g: TodoGroup) => (g.items.some((i) => i.mine) ? 0 : 1);
+    list.sort((a, b) => mine(a) - mine(b) || Number(a.label === NO_OWNER) - Number(b.label === NO_OWNER) || a.label.localeCompare(b.label));
+  } else {
+    // Within a meeting, yours first (stable: the meeting's order otherwise).
+    for (const g of list) g.items.sort((a, b) => Number(b.mine) - Number(a.mine));
+  }
+  return list;
+}
+
+/** /todo: your items grouped by meeting, then everyone else's. */
+export function todoSections(items: readonly MemoryTodoItem[]): { title: string; groups: TodoGroup[] }[] {
+  const mine = items.filter((i) => i.mine), others = items.filter((i) => !i.mine);
+  return [
+    ...(mine.length ? [{ title: 'Yours', groups: groupTodo(mine, 'meeting') }] : []),
+    ...(others.length ? [{ title: mine.length ? 'Everyone else\'s' : 'Open action items', groups: groupTodo(others, 'meeting') }] : []),
+  ];
+}
+
+/**
+ * Line comments by language id. VS Code has no API that gives a language's comment token (it is in the language
+ * configuration, which extensions cannot read), and running editor.action.commentLine after inserting depends on
+ * the cursor and toggles an already commented line back: a table is predictable and testable. Unknown: `//`.
+ */
+const COMMENTS: Record<string, [string, string?]> = {
+  python: ['#'], shellscript: ['#'], ruby: ['#'], perl: ['#'], r: ['#'], yaml: ['#'], toml: ['#'], dockerfile: ['#'], makefile: ['#'],
+  powershell: ['#'], coffeescript: ['#'], elixir: ['#'], julia: ['#'], nim: ['#'], properties: ['#'], ini: [';'], clojure: [';;'],
+  lisp: [';;'], scheme: [';;'], sql: ['--'], lua: ['--'], haskell: ['--'], elm: ['--'], ada: ['--'], vb: ["'"], bat: ['REM'],
+  latex: ['%'], tex: ['%'], erlang: ['%'], matlab: ['%'], fortran: ['!'], vim: ['"'],
+  html: ['<!--', '-->'], xml: ['<!--', '-->'], markdown: ['<!--', '-->'], svelte: ['<!--', '-->'], vue: ['<!--', '-->'],
+  css: ['/*', '*/'], scss: ['//'], less: ['//'], plaintext: [''],
+};
+
+/** `TODO(owner): text (meeting, date)` as a line comment of the language (its indentation added by the caller). */
+export function todoComment(languageId: string, item: MemoryTodoItem): string {
+  const owner = item.item.owner?.trim();
+  const due = item.item.due ? `, due ${item.item.due}` : '';
+  const body = `TODO${owner ? `(${owner})` : ''}: ${item.item.text.replace(/\s+/g, ' ').trim()} (${item.meeting.title}, ${meetingDate(item.meeting.startedAt)}${due})`;
+  const [open, close] = COMMENTS[languageId] ?? ['//'];
+  return [open, body, close].filter((s) => s).join(' ');
+}

@@ -1,0 +1,172 @@
+/**
+ * Meeting memory in a real VS Code (issue 31): three meetings transcribed by the real daemon (the sample, with the
+ * whisper model that says "Alice, can you fix auth.ts by Friday?"), then the @earshot participant's handler called as
+ * VS Code's chat calls it, with the chat model test/editor/language-model registers as `request.model`: the model's
+ * prompt holds the retrieved lines and the answer's citations open those lines; with no model (or one that refuses)
+ * the lines themselves are the answer; /todo lists the items of the three meetings; Mark Done in the Action Items
+ * view ticks the notes file; Delete All Data empties the view. Needs the daemon's earshot/memory/* requests: without
+ * them the `before` hook fails at once, saying so.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { EarshotApi } from '../../../extension/extension';
+import type { MemoryChatMetadata } from '../../../extension/memory/chatParticipant';
+import type { MemoryTodoItem } from '../../../protocol/protocol';
+import { screenshot, until, waitForState } from './hooks';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+const SAMPLE = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
+const MEETING_MODEL = process.env.EARSHOT_TEST_MEETING_MODEL;
+const TITLES = ['Memory planning', 'Memory review', 'Memory retro'];
+
+interface ScriptedModel {
+  requests: { model: string; messages: string[]; outcome: string }[];
+  setAnswer(answer: (messages: string[]) => string): void;
+}
+
+/** What a participant streamed: text, and the locations of its anchors and references. */
+class RecordingStream {
+  text = '';
+  locations: vscode.Location[] = [];
+  commands: string[] = [];
+  markdown(value: string | vscode.MarkdownString): void { this.text += typeof value === 'string' ? value : value.value; }
+  anchor(value: vscode.Uri | vscode.Location, title?: string): void {
+    if (value instanceof vscode.Location) this.locations.push(value);
+    this.text += title ?? '';
+  }
+  reference(value: vscode.Uri | vscode.Location): void { if (value instanceof vscode.Location) this.locations.push(value); }
+  button(command: vscode.Command): void { this.commands.push(command.command); }
+  progress(): void { /* shown by VS Code only */ }
+  filetree(): void { /* unused */ }
+  push(): void { /* unused */ }
+}
+
+describe('Meeting memory: @earshot and the Action Items view', function () {
+  let api: EarshotApi;
+  let scripted: ScriptedModel;
+  let model: vscode.LanguageModelChat;
+  let originalModel: string | undefined;
+  /** The notes files of every meeting memory knows (the suite's earlier meetings too). */
+  const notesPaths = new Set<string>();
+
+  before(async function () {
+    this.timeout(900_000);
+    const extension = vscode.extensions.getExtension<ScriptedModel>('earshot-test.scripted-language-model');
+    if (!MEETING_MODEL || !extension) this.skip(); // started without test/editor/run.ts
+    api = await vscode.extensions.getExtension<EarshotApi>('earshot.earshot')!.activate();
+    scripted = await extension.activate();
+    const config = vscode.workspace.getConfiguration('earshot');
+    originalModel = config.get<string>('model.path');
+    await config.update('model.path', MEETING_MODEL, vscode.ConfigurationTarget.Workspace);
+    await config.update('enhancement.provider', 'off', vscode.ConfigurationTarget.Workspace);
+    await config.update('memory.myNames', ['Alice'], vscode.ConfigurationTarget.Workspace);
+    await api.client.restart();
+    // Fails here, clearly, on a daemon without meeting memory (the daemon part of issue 31 not merged).
+    await api.client.memoryMeetings().catch((e: Error) => {
+      throw new Error(`the daemon does not answer earshot/memory/meetings (${e.message}): these tests need the daemon side of issue 31`);
+    });
+    for (const title of TITLES) {
+      const done = waitForState(api, 'done', 240_000);
+      await api.client.start({ sources: ['file'], audioFile: SAMPLE, pace: 'fast', title });
+      const ended = await done;
+      assert.equal(ended.error, undefined, `${title}: ${ended.error}`);
+    }
+    for (const m of await api.client.memoryMeetings()) if (m.notesPath) notesPaths.add(m.notesPath);
+    [model] = await vscode.lm.selectChatModels({ vendor: 'earshot-test' });
+    assert.ok(model, 'the scripted chat model is offered');
+  });
+
+  after(async () => {
+    if (!api) return;
+    const config = vscode.workspace.getConfiguration('earshot');
+    await config.update('memory.myNames', undefined, vscode.ConfigurationTarget.Workspace);
+    await config.update('enhancement.provider', undefined, vscode.ConfigurationTarget.Workspace);
+    await config.update('model.path', originalModel, vscode.ConfigurationTarget.Workspace);
+    await api.client.restart();
+  });
+
+  async function ask(prompt: string, command: string | undefined, chatModel: vscode.LanguageModelChat | undefined): Promise<{ stream: RecordingStream; metadata: MemoryChatMetadata }> {
+    const stream = new RecordingStream();
+    const request = { prompt, command, model: chatModel, references: [], toolReferences: [], toolInvocationToken: undefined } as unknown as vscode.ChatRequest;
+    const result = await api.memory.chat.handle(request, { history: [] }, stream as unknown as vscode.ChatResponseStream, new vscode.CancellationTokenSource().token);
+    return { stream, metadata: (result as vscode.ChatResult).metadata as MemoryChatMetadata };
+  }
+
+  /** Each location opens, and its line says what the meetings said. */
+  async function assertLocationsOpenTheLines(locations: vscode.Location[]): Promise<void> {
+    assert.ok(locations.length > 0, 'the answer links its lines');
+    for (const location of locations) {
+      const doc = await vscode.workspace.openTextDocument(location.uri);
+      assert.ok(notesPaths.has(doc.uri.fsPath), `${doc.uri.fsPath} is a meeting's notes`);
+      assert.match(doc.lineAt(location.range.start.line).text, /fix .*auth\.ts/i, `line ${location.range.start.line + 1} of ${doc.uri.fsPath}`);
+      await vscode.window.showTextDocument(doc, { selection: location.range });
+    }
+  }
+
+  it('@earshot: the chat\'s model gets the retrieved lines in its prompt; its answer\'s citations open those lines', async () => {
+    assert.ok(api.memory.participantRegistered, 'the @earshot participant is registered');
+    scripted.setAnswer((messages) => {
+      const cited = /^\[(\d+)\] .*fix auth\.ts/im.exec(messages[messages.length - 1]);
+      return `Alice is to fix auth.ts by Friday [${cited ? cited[1] : 0}].`;
+    });
+    const before = scripted.requests.length;
+    const { stream, metadata } = await ask('Who fixes auth.ts, and by when?', undefined, model);
+    assert.equal(scripted.requests.length, before + 1, 'one request reached the chat\'s model');
+    const prompt = scripted.requests[before].messages.join('\n');
+    // The lines retrieval ranks first (the suite's earlier meetings say the same sentence), numbered, with meeting, date, time, speaker.
+    assert.match(prompt, /^\[1\] .+ \(\d{4}-\d\d-\d\d\) \d+:\d\d [^:]+: .*fix auth\.ts/im);
+    const found = await api.client.memorySearch({ query: 'Who fixes auth.ts, and by when?', limit: 8 });
+    assert.ok(prompt.includes(`\n[1] ${found.passages[0].meeting.title} (`), 'the best passage is line [1]');
+    assert.match(prompt, /Question: Who fixes auth\.ts, and by when\?/);
+    assert.equal(metadata.answeredBy, 'model');
+    assert.match(stream.text, /^Alice is to fix auth\.ts by Friday \[\d+\]\.$/, 'the citation, linked to its notes line');
+    await assertLocationsOpenTheLines(stream.locations);
+  });
+
+  it('with no model, or one that refuses: the retrieved lines themselves, quoted and linked', async () => {
+    const none = await ask('Who fixes auth.ts?', undefined, undefined);
+    assert.equal(none.metadata.answeredBy, 'retrieval');
+    assert.match(none.stream.text, /No language model answered[\s\S]*> .*fix auth\.ts/);
+    await assertLocationsOpenTheLines(none.stream.locations);
+    scripted.setAnswer(() => { throw new Error('The user declined'); });
+    const refused = await ask('Who fixes auth.ts?', undefined, model);
+    assert.equal(refused.metadata.answeredBy, 'retrieval');
+    assert.match(refused.stream.text, /declined[\s\S]*fix auth\.ts/);
+  });
+
+  it('/todo lists the items of the three meetings, Alice\'s as mine; Mark Done in the Action Items view ticks the notes file', async () => {
+    const { stream } = await ask('', 'todo', model);
+    assert.match(stream.text, /### Yours/);
+    for (const title of TITLES) assert.ok(stream.text.includes(title), `${title} in /todo:\n${stream.text}`);
+    assert.deepEqual(stream.commands, ['earshot.actionItems.focus']);
+    await vscode.commands.executeCommand('earshot.actionItems.focus');
+
+    const view = api.memory.actionItems;
+    await view.refresh();
+    const sessions = new Set(view.current.map((i) => i.meeting.title));
+    assert.deepEqual([...sessions].filter((t) => TITLES.includes(t)).sort(), [...TITLES].sort());
+    const target = view.current.find((i) => i.meeting.title === TITLES[0] && i.mine && i.notesLine) as MemoryTodoItem;
+    assert.ok(target, `an item of mine in ${TITLES[0]} with its notes line`);
+    await screenshot('20-action-items', '.part.sidebar');
+    const before = view.current.length;
+    await vscode.commands.executeCommand('earshot.actionItems.markDone', { kind: 'item', item: target });
+    // Its line in the notes (the daemon said which) is ticked; the file's other items are not.
+    const notes = await until(() => {
+      const lines = fs.readFileSync(target.meeting.notesPath, 'utf8').split('\n');
+      return lines[target.notesLine! - 1].startsWith('- [x] ') && lines;
+    }, `line ${target.notesLine} of ${target.meeting.notesPath} ticked`);
+    assert.equal(notes.filter((l) => l.startsWith('- [x] ')).length, 1, 'only that item is ticked');
+    assert.equal(view.current.length, before - 1, 'the item left the view');
+    assert.ok(!view.current.some((i) => i.item.id === target.item.id && i.meeting.sessionId === target.meeting.sessionId));
+  });
+
+  it('Delete All Data empties the Action Items view (the daemon says the memory changed)', async () => {
+    assert.ok(api.memory.actionItems.current.length > 0);
+    await vscode.commands.executeCommand('earshot.deleteAllData', { confirm: true, includeModels: false });
+    await until(() => api.memory.actionItems.current.length === 0, 'the view emptied after Delete All Data', 15_000);
+    const { stream } = await ask('', 'todo', model);
+    assert.match(stream.text, /No open action items/);
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * The Action Items view (extension/memory/actionItemsView.ts, todo.ts) over a fake daemon client: grouped by meeting
+ * and by owner (yours first), yours marked, Mark Done sends ActionItemSetDone and the item leaves the view, Insert as
+ * TODO writes the language's line comment, a failing daemon shows why instead of items.
+ */
+import * as assert from 'node:assert/strict';
+import { vscodeStub } from './vscode-stub';
+import { ActionItemsNode, ActionItemsView, todoInsertion } from '../../extension/memory/actionItemsView';
+import { groupTodo, todoComment } from '../../extension/memory/todo';
+import { FakeMemoryClient, meeting, todoItem } from './memory-fakes';
+
+const planning = meeting(1, { title: 'Sprint planning' }), review = meeting(2, { title: 'Design review' });
+
+function items(): FakeMemoryClient {
+  const client = new FakeMemoryClient();
+  client.todo = [
+    todoItem(review, 'a', 'Send the design doc', 'Bob', false, 12),
+    todoItem(review, 'b', 'Fix auth.ts', 'Alice', true, 13),
+    todoItem(planning, 'c', 'Book the room', null, false),
+    todoItem(planning, 'd', 'Update the timeout', 'alice', true, 20),
+  ];
+  return client;
+}
+
+function view(client: FakeMemoryClient): { view: ActionItemsView; context: [string, unknown][] } {
+  const context: [string, unknown][] = [];
+  vscodeStub.commands.executeCommand = async (id: string, key: string, value: unknown) => { if (id === 'setContext') context.push([key, value]); };
+  const state = new Map<string, unknown>();
+  const memento = { get: <T>(k: string) => state.get(k) as T, update: async (k: string, v: unknown) => { state.set(k, v); } };
+  return { view: new ActionItemsView(client, () => ['Alice'], memento as never, { warn: () => undefined } as never), context };
+}
+
+async function shown(v: ActionItemsView): Promise<string[][]> {
+  const groups = await v.getChildren();
+  return Promise.all(groups.map(async (g) => [String(v.getTreeItem(g).label), ...(await v.getChildren(g)).map((i) => String(v.getTreeItem(i).label))]));
+}
+
+describe('Action Items view', () => {
+  it('groups by meeting (newest first, yours first within one) and by owner (yours first, no owner last)', async () => {
+    const { view: v, context } = view(items());
+    assert.deepEqual(await shown(v), [
+      ['Design review · 2026-11-02', 'Fix auth.ts', 'Send the design doc'],
+      ['Sprint planning · 2026-11-01', 'Update the timeout', 'Book the room'],
+    ]);
+    await v.setGrouping('owner');
+    assert.deepEqual(context, [['earshot.actionItemsGrouping', 'owner']]);
+    assert.deepEqual(await shown(v), [
+      ['Alice', 'Fix auth.ts', 'Update the timeout'],
+      ['Bob', 'Send the design doc'],
+      ['No owner', 'Book the room'],
+    ]);
+    assert.deepEqual(groupTodo([], 'owner'), []);
+  });
+
+  it('marks yours, links an item to its notes line, and asks with the user\'s names', async () => {
+    const client = items();
+    const { view: v } = view(client);
+    const [first] = await v.getChildren();
+    const [mine, theirs] = await v.getChildren(first);
+    const mineItem = v.getTreeItem(mine), theirsItem = v.getTreeItem(theirs);
+    assert.match(String(mineItem.description), /^mine · Alice/);
+    assert.doesNotMatch(String(theirsItem.description), /mine/);
+    assert.equal(mineItem.contextValue, 'earshot.actionItem');
+    assert.deepEqual(mineItem.command?.command, 'earshot.actionItems.revealInNotes');
+    assert.deepEqual(client.calls[0], { method: 'todo', params: { owners: ['Alice'] } });
+  });
+
+  it('Mark Done sends ActionItemSetDone for the item and it leaves the view', async () => {
+    const client = items();
+    const { view: v } = view(client);
+    const [first] = await v.getChildren();
+    const [mine] = await v.getChildren(first);
+    const done = await v.markDone(mine);
+    assert.deepEqual(client.calls.find((c) => c.method === 'setDone'), { method: 'setDone', params: { sessionId: 's2', id: 'b', done: true } });
+    assert.equal(done?.done, true);
+    assert.deepEqual((await shown(v))[0], ['Design review · 2026-11-02', 'Send the design doc']);
+    assert.equal(await v.markDone({ kind: 'group' } as ActionItemsNode), undefined, 'a group is not an item');
+  });
+
+  it('shows why when the daemon cannot list items, and no items', async () => {
+    const client = items();
+    client.failWith = new Error('Unhandled method earshot/memory/todo');
+    const { view: v } = view(client);
+    assert.deepEqual(await v.getChildren(), []);
+    assert.match(v.error ?? '', /earshot\/memory\/todo/);
+  });
+
+  it('Insert as TODO: the language\'s line comment, on an empty line or above the cursor\'s line with its indentation', () => {
+    const item = todoItem(planning, 'd', 'Update  the\ntimeout', 'Alice', true);
+    assert.equal(todoComment('typescript', item), '// TODO(Alice): Update the timeout (Sprint planning, 2026-11-01)');
+    assert.equal(todoComment('python', item), '# TODO(Alice): Update the timeout (Sprint planning, 2026-11-01)');
+    assert.equal(todoComment('sql', item), '-- TODO(Alice): Update the timeout (Sprint planning, 2026-11-01)');
+    assert.equal(todoComment('markdown', item), '<!-- TODO(Alice): Update the timeout (Sprint planning, 2026-11-01) -->');
+    assert.equal(todoComment('some-new-language', { ...item, item: { ...item.item, owner: null, due: '2026-12-01' } }), '// TODO: Update the timeout (Sprint planning, 2026-11-01, due 2026-12-01)');
+
+    const editor = (lines: string[], cursorLine: number, languageId = 'typescript') => ({
+      selection: { active: { line: cursorLine } },
+      document: {
+        languageId,
+        lineAt: (n: number) => ({ lineNumber: n, text: lines[n], firstNonWhitespaceCharacterIndex: lines[n].length - lines[n].trimStart().length, isEmptyOrWhitespace: lines[n].trim() === '' }),
+      },
+    });
+    const onCode = todoInsertion(editor(['function f() {', '    return 1;', '}'], 1) as never, item);
+    assert.deepEqual([onCode.at.line, onCode.at.character, onCode.text], [1, 0, '    // TODO(Alice): Update the timeout (Sprint planning, 2026-11-01)\n']);
+    const onBlank = todoInsertion(editor(['x = 1', '  ', 'y = 2'], 1, 'python') as never, item);
+    assert.deepEqual([onBlank.at.line, onBlank.at.character, onBlank.text], [1, 2, '# TODO(Alice): Update the timeout (Sprint planning, 2026-11-01)']);
+  });
+});
