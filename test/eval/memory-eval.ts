@@ -6,14 +6,16 @@
  *   node out/test/eval/memory-eval.js                  the grid on train, then the chosen parameters on train and val
  *   node out/test/eval/memory-eval.js --prompts DIR    also writes, per val query, the prompt `earshot ask --llm-endpoint`
  *                                                      would send (DIR/<meeting>/<n>.prompt.txt) for a model to answer
- *   node out/test/eval/memory-eval.js --answers DIR    also scores answers written beside them (<n>.answer.txt) against
- *                                                      QMSum's reference answers: ROUGE-1/2/L F1, as the QMSum paper
+ *   node out/test/eval/memory-eval.js --answers DIR    also scores answers written beside them (<n>.answer.txt, with the
+ *                                                      prompt's sha256 in <n>.prompt.sha256: a changed prompt is reported,
+ *                                                      not scored) against QMSum's reference answers: ROUGE-1/2/L F1, as
+ *                                                      the QMSum paper, and the share of cited [n] lines inside a span.
+ *                                                      The recorded ones: test/fixtures/qmsum-memory/model-answers
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ASK_SYSTEM, askUserPrompt } from '../../daemon/memory/askPrompt';
 import { DEFAULT_RANKING, RankingOptions } from '../../daemon/memory/memoryIndex';
-import { evaluate, Figures, loadQmsum, QueryOutcome } from './memoryQuality';
+import { answerPrompt, citedLines, evaluate, Figures, loadQmsum, QueryOutcome } from './memoryQuality';
 import { rouge } from './rouge';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -70,27 +72,44 @@ function main(argv: string[]): void {
   if (prompts || answers) answerScores(val, outcomes, prompts, answers);
 }
 
-/** Writes the val queries' prompts (all meetings' top 5), and scores recorded answers with ROUGE. */
+/**
+ * Writes the val queries' prompts (all meetings' top 5), and scores recorded answers: ROUGE against QMSum's reference
+ * answer, and the share of the lines an answer cites that lie inside one of the query's annotated spans (in its own
+ * meeting). An answer is scored only if `<n>.prompt.sha256` beside it matches the prompt the eval builds now; one whose
+ * prompt has changed (the ranking, the fixture or the prompt's wording) is reported as stale and not scored.
+ */
 function answerScores(val: ReturnType<typeof loadQmsum>, outcomes: QueryOutcome[], prompts?: string, answers?: string): void {
   const scores: { rouge1: number; rouge2: number; rougeL: number }[] = [];
-  let missing = 0;
+  let missing = 0, cited = 0, citedInSpan = 0, uncited = 0;
+  const stale: string[] = [];
   for (const o of outcomes) {
-    const q = val.find((m) => m.id === o.meeting)!.queries[o.query];
-    const lines = o.all.flatMap((p) => p.lines.map((l) => ({ meeting: p.meeting.title, t0: l.t0, speaker: l.speaker, text: l.text })));
+    const m = val.find((x) => x.id === o.meeting)!;
+    const q = m.queries[o.query];
+    const prompt = answerPrompt(m, o);
     if (prompts) {
       fs.mkdirSync(path.join(prompts, o.meeting), { recursive: true });
-      fs.writeFileSync(path.join(prompts, o.meeting, `${o.query}.prompt.txt`), `${ASK_SYSTEM}\n\n${askUserPrompt(q.query, lines)}\n`);
+      fs.writeFileSync(path.join(prompts, o.meeting, `${o.query}.prompt.txt`), prompt.text);
+      fs.writeFileSync(path.join(prompts, o.meeting, `${o.query}.prompt.sha256`), `${prompt.sha256}\n`);
     }
     if (answers) {
       const file = path.join(answers, o.meeting, `${o.query}.answer.txt`);
       if (!fs.existsSync(file)) { missing++; continue; }
-      scores.push(rouge(fs.readFileSync(file, 'utf8').replace(/\[\d[\d,\s]*\]/g, ' '), q.answer));
+      const hashFile = path.join(answers, o.meeting, `${o.query}.prompt.sha256`);
+      if (!fs.existsSync(hashFile) || fs.readFileSync(hashFile, 'utf8').trim() !== prompt.sha256) { stale.push(`${o.meeting}/${o.query}`); continue; }
+      const text = fs.readFileSync(file, 'utf8');
+      scores.push(rouge(text.replace(/\[\d[\d,\s]*\]/g, ' '), q.answer));
+      const lines = citedLines(text).filter((n) => n >= 1 && n <= prompt.lines.length).map((n) => prompt.lines[n - 1]);
+      if (!lines.length) uncited++;
+      cited += lines.length;
+      citedInSpan += lines.filter((l) => l.sessionId === m.id && q.spans.some(([a, b]) => l.turn >= a && l.turn <= b)).length;
     }
   }
-  if (prompts) console.log(`\nWrote ${outcomes.length} prompts under ${prompts}`);
+  if (prompts) console.log(`\nWrote ${outcomes.length} prompts (and their sha256) under ${prompts}`);
   if (answers) {
     const mean = (k: 'rouge1' | 'rouge2' | 'rougeL') => pct(scores.reduce((s, r) => s + r[k], 0) / (scores.length || 1));
-    console.log(`\nAnswers (val, all meetings): ${scores.length} scored, ${missing} missing. ROUGE-1 ${mean('rouge1')}, ROUGE-2 ${mean('rouge2')}, ROUGE-L ${mean('rougeL')} (F1)`);
+    console.log(`\nAnswers (val, all meetings): ${scores.length} scored, ${missing} missing, ${stale.length} stale (prompt changed since recorded: not scored). ROUGE-1 ${mean('rouge1')}, ROUGE-2 ${mean('rouge2')}, ROUGE-L ${mean('rougeL')} (F1)`);
+    console.log(`Cited lines: ${cited} in ${scores.length - uncited} answers (${uncited} cite none); inside an annotated span of the query's meeting: ${pct(citedInSpan / (cited || 1))}`);
+    if (stale.length) console.log(`Stale: ${stale.join(', ')}`);
   }
 }
 

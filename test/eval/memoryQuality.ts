@@ -10,10 +10,14 @@
  *
  * Owns the scoring. Used by memory-eval.ts (the report) and test/unit/memory-quality.test.ts (the CI floor).
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MemoryPassage } from '../../protocol/protocol';
+import { ASK_SYSTEM, askUserPrompt } from '../../daemon/memory/askPrompt';
 import { MeetingRecord, MemoryIndex, RankingOptions } from '../../daemon/memory/memoryIndex';
+
+const turnOf = (segmentId: string) => Number(segmentId);
 
 export const QMSUM_MEMORY_DIR = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'qmsum-memory');
 
@@ -58,7 +62,30 @@ export interface QueryOutcome {
   all: MemoryPassage[];
 }
 
-const turnOf = (segmentId: string) => Number(segmentId);
+/** The recorded model answers for the val queries (README, "model-answers/"). */
+export const QMSUM_MODEL_ANSWERS_DIR = path.join(QMSUM_MEMORY_DIR, 'model-answers');
+
+/**
+ * The prompt `earshot ask --llm-endpoint` would send for a query, given its passages over all meetings (numbered in
+ * order: line n of the prompt is `lines[n - 1]`), and its sha256 (what a recorded answer is stored beside).
+ */
+export function answerPrompt(m: QmsumMeeting, o: QueryOutcome): { text: string; sha256: string; lines: { sessionId: string; turn: number }[] } {
+  const flat = o.all.flatMap((p) => p.lines.map((l) => ({ p, l })));
+  const text = `${ASK_SYSTEM}\n\n${askUserPrompt(m.queries[o.query].query, flat.map(({ p, l }) => ({ meeting: p.meeting.title, t0: l.t0, speaker: l.speaker, text: l.text })))}\n`;
+  return {
+    text,
+    sha256: crypto.createHash('sha256').update(text).digest('hex'),
+    lines: flat.map(({ p, l }) => ({ sessionId: p.meeting.sessionId, turn: turnOf(l.segmentId) })),
+  };
+}
+
+/** The [n] line numbers an answer cites (`[3]`, `[3, 5]`, `[3][4]`). */
+export function citedLines(answer: string): number[] {
+  const out: number[] = [];
+  for (const m of answer.matchAll(/\[(\d+(?:\s*,\s*\d+)*)\]/g)) for (const n of m[1].split(',')) out.push(Number(n));
+  return out;
+}
+
 
 function score(meeting: QmsumMeeting, spans: [number, number][], passages: MemoryPassage[]): { hit1: number; hit5: number; recall: number; lines: number } {
   const inSpan = (t: number) => spans.some(([a, b]) => t >= a && t <= b);

@@ -2,7 +2,7 @@
  * ROUGE-1, ROUGE-2 and ROUGE-L F1 (Lin, 2004) of a candidate against one reference, as the QMSum paper reports them:
  * lowercase word tokens (letters and digits), no stemming, no stop-word removal; ROUGE-L on the longest common
  * subsequence of the whole texts. A small implementation (the npm ROUGE packages are unmaintained), tested in
- * test/unit/memory-eval.test.ts against hand-computed values.
+ * test/unit/memory-quality.test.ts against hand-computed values.
  */
 export interface Rouge {
   rouge1: number;

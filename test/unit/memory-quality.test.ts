@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { DEFAULT_RANKING, DEFAULT_NEIGHBOURS } from '../../daemon/memory/memoryIndex';
-import { evaluate, loadQmsum } from '../eval/memoryQuality';
+import { answerPrompt, citedLines, evaluate, loadQmsum, QMSUM_MODEL_ANSWERS_DIR, QueryOutcome } from '../eval/memoryQuality';
 import { lcsLength, rouge, tokens } from '../eval/rouge';
 
 /**
@@ -21,6 +23,32 @@ describe('meeting memory quality (QMSum train, committed fixture)', () => {
     assert.ok(across.hit1 >= 0.3, `all hit@1 ${across.hit1}`);
     assert.ok(across.hit5 >= 0.54, `all hit@5 ${across.hit5}`);
     assert.ok(across.recall >= 0.13, `all recall ${across.recall}`);
+  });
+});
+
+describe('recorded model answers (test/fixtures/qmsum-memory/model-answers)', () => {
+  // The answers were given to the prompts `memory-eval.js --prompts` wrote; a change to the ranking, the passages or the
+  // prompt's wording changes a prompt, and `--answers` then refuses that answer as stale. This catches it in CI: the
+  // prompts are rebuilt with the defaults (what the eval's grid on train chooses: BENCHMARKS.md, issue 31) and their
+  // sha256 compared with those recorded. Only the val queries are read, not their reference answers or spans.
+  it('still answer the prompts the eval builds', () => {
+    const all = loadQmsum();
+    const val = all.filter((m) => m.split === 'val');
+    const outcomes: QueryOutcome[] = [];
+    evaluate(val, all, DEFAULT_RANKING, DEFAULT_NEIGHBOURS, (o) => outcomes.push(o));
+    assert.equal(outcomes.length, 50);
+    const changed: string[] = [];
+    for (const o of outcomes) {
+      const dir = path.join(QMSUM_MODEL_ANSWERS_DIR, o.meeting);
+      assert.ok(fs.existsSync(path.join(dir, `${o.query}.answer.txt`)), `${o.meeting}/${o.query}: no answer`);
+      const recorded = fs.readFileSync(path.join(dir, `${o.query}.prompt.sha256`), 'utf8').trim();
+      if (recorded !== answerPrompt(val.find((m) => m.id === o.meeting)!, o).sha256) changed.push(`${o.meeting}/${o.query}`);
+    }
+    assert.deepEqual(changed, [], 'prompts changed since the answers were recorded: record them again (fixture README)');
+  });
+
+  it('reads the cited line numbers', () => {
+    assert.deepEqual(citedLines('a [3] b [4, 5][12] c [x] [2 ]'), [3, 4, 5, 12]);
   });
 });
 
