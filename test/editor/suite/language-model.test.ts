@@ -24,6 +24,7 @@ const MEETING_TEXT = 'Alice, can you fix auth.ts by Friday?';
 const SIDEBAR = '.part.sidebar';
 /** The scripted model as Earshot names it: `vendor/family`. */
 const MODEL_NAME = 'earshot-test/scripted';
+const SUMMARY_POINT = 'Alice was asked to fix auth.ts by Friday.';
 const DISMISS_REASON = 'asked as an example in the room, not work after the meeting';
 const ADDED_ITEM = 'Write the release notes for the auth fix';
 const ADDED_DECISION = 'The auth fix ships in the Friday release';
@@ -42,6 +43,11 @@ interface ScriptedModel {
  */
 function scriptedAnswer(messages: string[]): string {
   const user = messages[messages.length - 1];
+  // The rolling summary's request (after each chunk): one point citing the first new line.
+  if (/^You keep the summary of a meeting/.test(messages[0])) {
+    const first = /^\[([\w-]+)\] /m.exec(user.slice(user.indexOf('New lines:')))?.[1];
+    return JSON.stringify({ points: [{ text: SUMMARY_POINT, cites: first ? [first] : [] }] });
+  }
   const lines = user.split('\n');
   const rules = JSON.parse(lines[lines.indexOf('Already extracted by rules (JSON):') + 1]) as { id: string; kind: string }[];
   const transcript = lines.map((l) => /^\[([^\]]+)\] \d\d:\d\d ([^:]+): /.exec(l)).filter((m): m is RegExpExecArray => m !== null);
@@ -143,7 +149,10 @@ describe('A language model through VS Code\'s Language Model API (opt-in)', func
     const end = await until(() => progress.find((p) => p.sessionId === sessionId && p.state !== 'running'), 'the end of the extraction');
     assert.equal(end.state, 'done');
     assert.equal(end.failed, 0);
-    assert.equal(model.requests.length, end.chunks, 'one request per chunk, none repeated');
+    // One extraction request per chunk, none repeated; after each, one request revises the rolling summary.
+    const isSummary = (r: { messages: string[] }) => /^You keep the summary of a meeting/.test(r.messages[0]);
+    assert.equal(model.requests.filter((r) => !isSummary(r)).length, end.chunks, 'one extraction request per chunk, none repeated');
+    assert.equal(model.requests.filter(isSummary).length, end.chunks, 'one summary request per chunk');
     assert.ok(model.requests.every((r) => r.outcome === 'answered' && !r.cancelled));
 
     // The panel: the rule-based item dismissed (kept, with the model and its reason), the model's item and decision added.
@@ -163,6 +172,7 @@ describe('A language model through VS Code\'s Language Model API (opt-in)', func
     assert.match(notes, new RegExp(`^- ${ADDED_DECISION} _\\(found by ${MODEL_NAME}, \\d\\d:\\d\\d[,)]`, 'm'));
     assert.match(notes, new RegExp(`^_Dismissed by ${MODEL_NAME} \\(opt-in language model\\)`, 'm'));
     assert.match(notes, /^- ~~.*fix auth\.ts.*~~ — asked as an example in the room/m, 'the dismissed item struck through with its reason');
+    assert.match(notes, new RegExp(`^- ${SUMMARY_POINT} _\\(\\[\\d\\d:\\d\\d\\]\\(#line-`, 'm'), 'the model\'s summary point, citing its line');
 
     if (hooksAvailable) {
       const row = `#action-items li[data-id="${dismissed.id}"]`;
