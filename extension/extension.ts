@@ -52,6 +52,8 @@ export interface EarshotApi {
   onDidResumeSession: vscode.Event<ResumedSession>;
   /** Meeting memory: the @earshot chat's handler (tests call it with a recording stream) and the Action items view. */
   memory: Pick<MeetingMemory, 'chat' | 'actionItems' | 'participantRegistered'>;
+  /** Fired when the notes-model picker has all its choices (local servers and Earshot's models): a test navigates it then. */
+  onDidLoadLanguageModelPick: vscode.Event<void>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<EarshotApi> {
@@ -200,6 +202,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
 
   // Rules only, a VS Code model, a model of a server running here (found by the daemon), or the settings.
   // `{ localModel: id }` (keybindings, links): that local model, downloaded if need be, without the pick.
+  const pickLoaded = new vscode.EventEmitter<void>();
   const localNotesModels: LocalNotesModels = {
     list: async () => (await client.listModels()).notes,
     download: async (model) => vscode.window.withProgress(
@@ -222,7 +225,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   command('earshot.chooseLanguageModel', (args?: { localModel?: string }) => (typeof args?.localModel === 'string'
     ? chooseLocalModel(args.localModel, EarshotSettings.read().enhancement, localNotesModels)
     : chooseLanguageModel(() => client.discoverLanguageModels(), EarshotSettings.read().enhancement,
-      (e) => output.warn(`looking for language models on this machine failed: ${(e as Error).message}`), localNotesModels)));
+      (e) => output.warn(`looking for language models on this machine failed: ${(e as Error).message}`), localNotesModels, () => pickLoaded.fire())));
 
   // macOS: the pane where VS Code is allowed to record system audio (macOS never asks it: see panelNotes.ts).
   command('earshot.openSystemAudioSettings', async () => {
@@ -555,7 +558,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
 
   return {
     client, panel, get session() { return session; }, onDidChangeSession: sessionChanged.event, dictation, statusBar, workspaceIndex,
-    onDidResumeSession: recovery.onDidResumeSession, memory,
+    onDidResumeSession: recovery.onDidResumeSession, memory, onDidLoadLanguageModelPick: pickLoaded.event,
   };
 }
 

@@ -127,7 +127,7 @@ export interface LocalNotesModels {
  * choice made; a local model is downloaded before any setting is written (a failed download rejects, writing nothing).
  */
 export async function chooseLanguageModel(discover: () => Promise<LanguageModelDiscoverResult>, current: EnhancementSettings,
-  onDiscoveryFailed: (e: unknown) => void = () => undefined, local?: LocalNotesModels): Promise<ModelChoice | undefined> {
+  onDiscoveryFailed: (e: unknown) => void = () => undefined, local?: LocalNotesModels, onLoaded: () => void = () => undefined): Promise<ModelChoice | undefined> {
   const pick = vscode.window.createQuickPick<ModelPickItem>();
   pick.title = 'Earshot: Choose a Language Model for Notes';
   pick.placeholder = 'Who improves the meeting notes (action items, decisions)? Applies from the next session.';
@@ -156,7 +156,11 @@ export async function chooseLanguageModel(discover: () => Promise<LanguageModelD
     if (!closed && !result.servers.length) pick.placeholder = 'No Ollama, LM Studio or llama.cpp server runs on this machine. Who improves the notes?';
   }, (e) => { searching = false; refresh(); onDiscoveryFailed(e); });
   const listed = local?.list().then((list) => { notes = list; refresh(); }, onDiscoveryFailed);
-  void Promise.all([found, listed]).finally(() => { if (!closed) pick.busy = false; });
+  void Promise.all([found, listed]).finally(() => {
+    if (closed) return;
+    pick.busy = false;
+    onLoaded();
+  });
   const choice = await new Promise<ModelChoice | undefined>((resolve) => {
     pick.onDidAccept(() => {
       const item = pick.selectedItems[0];

@@ -135,14 +135,17 @@ describe('The Earshot editor experience', function () {
     // No language model is chosen: the panel says the notes come from the rules alone. Its button opens the notes-model
     // picker, whose last choice opens the settings; Dismiss hides the note for good.
     assert.deepEqual(api.panel.snapshot().notes, process.platform === 'darwin' ? ['rules', 'macosAudio'] : ['rules'], 'the rules-alone note is shown (and the macOS one on macOS only)');
+    // Navigated once all its choices are there (servers and Earshot's models arrive after it shows, moving the cursor).
+    const pickLoaded = new Promise<void>((resolve) => { const d = api.onDidLoadLanguageModelPick(() => { d.dispose(); resolve(); }); });
     if (hooksAvailable) {
       await panelWaitFor('!document.getElementById("rules-hint").hidden', 'the rules-alone note in the panel');
       await panelEval('document.querySelector("#rules-hint button[data-command=chooseLanguageModel]").click(), true');
     } else {
       void vscode.commands.executeCommand('earshot.chooseLanguageModel');
     }
-    // The picker shows as the command runs; from its first choice the list wraps up to the last, "Another … server…".
-    await new Promise((r) => setTimeout(r, 1000));
+    // From its first choice the list wraps up to the last, "Another … server…".
+    await pickLoaded;
+    await new Promise((r) => setTimeout(r, 300));
     await vscode.commands.executeCommand('workbench.action.quickOpenSelectPrevious');
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     await until(() => vscode.window.tabGroups.activeTabGroup.activeTab?.label === 'Settings', 'the Settings editor opened');
