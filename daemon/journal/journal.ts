@@ -7,6 +7,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ActionItem, Decision, EnhancementProvider, FilePace, FinalSegment, LiveSourceKind, SessionMode, SourceKind } from '../../protocol/protocol';
 
+/** A session journal's file name, `<session id>.jsonl` (the id: start time and 6 hex digits); group 1 is the id. */
+export const JOURNAL_FILE = /^(\d{8}T\d{6}-[0-9a-f]{6})\.jsonl$/;
+
 export const JOURNAL_VERSION = 1;
 
 export type JournalRecord =

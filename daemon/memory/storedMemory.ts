@@ -8,12 +8,10 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { readJournal } from '../journal/journal';
+import { JOURNAL_FILE, readJournal } from '../journal/journal';
 import { meetingRecordOf } from './meetingRecord';
 import { DEFAULT_RANKING, MemoryIndex, RankingOptions } from './memoryIndex';
 
-/** A session journal's name (see service/dataStore.ts). */
-const JOURNAL = /^(\d{8}T\d{6}-[0-9a-f]{6})\.jsonl$/;
 
 interface Seen {
   journal: string;
@@ -56,7 +54,7 @@ export class StoredMemory {
     });
     const present = new Set<string>();
     for (const name of names) {
-      const sessionId = JOURNAL.exec(name)?.[1];
+      const sessionId = JOURNAL_FILE.exec(name)?.[1];
       if (!sessionId) continue;
       present.add(sessionId);
       const file = path.join(folder, name);

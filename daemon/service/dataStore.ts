@@ -23,6 +23,7 @@ import { CATALOG } from '../asr/catalog';
 import { notesCatalog } from '../understanding/local/notesCatalog';
 import { notesCacheDir } from '../understanding/local/notesModels';
 import { DEBUG_AUDIO_DIR } from '../capture/debugAudio';
+import { JOURNAL_FILE } from '../journal/journal';
 import { liveLockOwner } from '../journal/lock';
 
 export interface DeleteDataOptions {
@@ -33,8 +34,6 @@ export interface DeleteDataOptions {
   modelCacheDir?: string;
 }
 
-/** A session journal's name: `<session id>.jsonl` (see retention.ts for the id's shape). */
-const JOURNAL = /^\d{8}T\d{6}-[0-9a-f]{6}\.jsonl$/;
 
 const zero = (): DataDeleteCount => ({ files: 0, bytes: 0 });
 
@@ -56,7 +55,7 @@ export async function deleteAllData(options: DeleteDataOptions): Promise<DataDel
   for (const [id, pid] of busy) result.kept.push({ path: path.join(sessions, `${id}.jsonl`), reason: `session ${id} is open in another Earshot window (daemon pid ${pid}): kept` });
 
   // Session journals and per-session caches: everything in sessions/, the folder itself kept.
-  await remover.emptyFolder(sessions, (name) => (JOURNAL.test(name) ? result.journals : result.sessionCaches), held);
+  await remover.emptyFolder(sessions, (name) => (JOURNAL_FILE.test(name) ? result.journals : result.sessionCaches), held);
   await remover.emptyFolder(path.join(root, DEBUG_AUDIO_DIR), () => result.debugAudio, held);
 
   if (options.includeModels) {
