@@ -8,12 +8,14 @@
  * and the cite reads as the line's own clock time, so it is found in the file by eye or search too.
  */
 import { FinalSegment, SummaryParams } from '../../protocol/protocol';
-import { JournalRecord } from '../journal/journal';
+import { JournalRecord, lastSummary } from '../journal/journal';
 import { clock, displayModel, inline } from './notesText';
 
+/** What is said when no model wrote a summary; `how`: how the user chooses one where this is read. */
+export const noSummary = (how: string) => `_No summary: Earshot writes one with a language model you choose (${how}); the decisions and action items below are from rules._`;
+
 /** What the notes say when no model wrote a summary. */
-export const NO_SUMMARY = '_No summary: Earshot writes one with a language model you choose (setting `earshot.enhancement.provider`: a local model, '
-  + 'a VS Code model or an endpoint); the decisions and action items below are from rules._';
+export const NO_SUMMARY = noSummary('setting `earshot.enhancement.provider`: a local model, a VS Code model or an endpoint');
 
 /** A point as the notes show it: its cites that name a transcript line, in time order. */
 export interface NotesSummaryPoint { text: string; segmentIds: string[]; t0s: number[] }
@@ -28,7 +30,7 @@ export interface NotesSummary {
 
 /** The last model summary in `records`, its cites kept only where they name a line of `segments`. */
 export function notesSummary(records: readonly JournalRecord[], segments: ReadonlyMap<string, FinalSegment>, ended: boolean): NotesSummary {
-  const last = records.filter((r): r is Extract<JournalRecord, { type: 'summary' }> => r.type === 'summary').pop();
+  const last = lastSummary(records);
   if (last && Array.isArray(last.points)) {
     const points = last.points.flatMap((p): NotesSummaryPoint[] => {
       const ids = (Array.isArray(p?.segmentIds) ? p.segmentIds : []).filter((id) => segments.has(id)).sort((a, b) => segments.get(a)!.t0 - segments.get(b)!.t0);

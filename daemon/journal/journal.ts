@@ -237,7 +237,23 @@ export async function readJournal(file: string): Promise<JournalContents> {
   return { header, records, tornTail };
 }
 
-/** Final segments in capture-time order (sources are merged here). */
+export type SummaryRecord = Extract<JournalRecord, { type: 'summary' }>;
+
+/** The last rolling-summary record (the notes' Summary), undefined when there is none. */
+export const lastSummary = (records: readonly JournalRecord[]): SummaryRecord | undefined =>
+  records.filter((r): r is SummaryRecord => r.type === 'summary').pop();
+
+/** Where the journaled rolling summary stands (its points, the chunks it read), to roll on from: none yet, nothing read. */
+export function summarySoFarOf(records: readonly JournalRecord[]): { points: SummaryRecord['points']; chunks: number } {
+  const last = lastSummary(records);
+  return { points: last?.points ?? [], chunks: last?.chunks ?? 0 };
+}
+
+/** A rolling summary's record: `run`, the extraction run it belongs to (its model writes `by` when the answer named none). */
+export const summaryRecord = (run: { provider: SummaryRecord['provider']; model: string }, by: string | undefined,
+  summary: { chunks: number; points: SummaryRecord['points'] }): SummaryRecord =>
+  ({ type: 'summary', at: new Date().toISOString(), provider: run.provider, by: by ?? run.model, chunks: summary.chunks, points: summary.points });
+
 export type ActionItemRecord = Extract<JournalRecord, { type: 'actionItem' }>;
 export type DecisionRecord = Extract<JournalRecord, { type: 'decision' }>;
 
@@ -258,6 +274,7 @@ export function currentItems(records: JournalRecord[]): { actionItems: ActionIte
   };
 }
 
+/** Final segments in capture-time order (sources are merged here). */
 export function segmentsOf(records: JournalRecord[]): FinalSegment[] {
   return records
     .filter((r): r is Extract<JournalRecord, { type: 'segment' }> => r.type === 'segment')

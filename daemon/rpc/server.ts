@@ -27,6 +27,7 @@ import { notesMirrorFromEnv } from '../understanding/local/notesModels';
 import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from '../config';
 import { Logger, logLevelFrom } from '../log';
 import { setWhisperLog } from '../asr/whisper';
+import { logRefinement } from '../understanding/providers';
 import { EarshotService, ProgressReporter, ServiceError } from '../service';
 import { createTransport, malformed, MALFORMED_MESSAGE, MalformedMessage, TransportOptions } from './transport';
 
@@ -231,14 +232,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
         log.warn('asr', 'degrade', { ...(sessionId ? { sessionId } : {}), level, name });
         sendHealth();
       },
-      refinement: (r) => {
-        const entry = {
-          sessionId: r.sessionId, provider: r.provider, outcome: r.outcome, ms: r.ms, ...(r.chunk ? { chunk: r.chunk } : {}), ...(r.attempt ? { attempt: r.attempt } : {}),
-          ...(r.model ? { model: r.model } : {}), ...(r.reason ? { reason: r.reason } : {}),
-        };
-        if (r.outcome === 'applied' || r.outcome === 'declined') log.info('notes', 'refinement', entry);
-        else log.warn('notes', 'refinement', entry);
-      },
+      refinement: (r) => logRefinement(log, r),
       extractionProgress: (p) => {
         if (p.state !== 'running') log.info('notes', 'model_extraction', { sessionId: p.sessionId, state: p.state, chunks: p.chunks, finished: p.finished, failed: p.failed, tokens: p.tokens });
         notify(() => connection.sendNotification(ExtractionProgressNotification, p));

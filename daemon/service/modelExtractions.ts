@@ -6,7 +6,7 @@
  * cancelled or not, and after a minute idle: its memory is given back when the notes are done.
  */
 import { DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
-import { JournalContents, JournalRecord } from '../journal/journal';
+import { JournalContents, JournalRecord, JournalWriteError, summaryRecord, summarySoFarOf } from '../journal/journal';
 import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, modelChunks, modelExtractionRecords, reduceChunks } from '../understanding/modelExtract';
 import { Chat, clientChat, ExtractionRunOptions, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
 import { LocalModelHost } from '../understanding/local/host';
@@ -14,11 +14,15 @@ import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { recommendNotesModel } from '../understanding/local/notesCatalog';
 import { notesCacheDir } from '../understanding/local/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
-import { rollSummary } from '../understanding/modelSummary';
+import { rollOver, rollSummary } from '../understanding/modelSummary';
 import { ChunkRunner } from '../session/config';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 
-export type ModelExtractor = (journal: JournalContents) => Promise<JournalRecord[]>;
+/**
+ * The at-stop extraction of a stored session: answers the records to journal after the meeting's (items, decisions, the
+ * run's `refinement`). The rolling summary's revisions are journaled as they come, through `append`, before it answers.
+ */
+export type ModelExtractor = (journal: JournalContents, append: (record: JournalRecord) => Promise<void>) => Promise<JournalRecord[]>;
 
 export class ModelExtractions {
   /** Language-model extractions running, by session: cancelled through earshot/extraction/cancel. */
@@ -30,31 +34,55 @@ export class ModelExtractions {
 
   /**
    * The opt-in language-model extraction for a session, when the user opted in (and, for 'vscode-lm', a client can be
-   * asked): the whole meeting in chunks, answers merged into journal records. Never rejects.
+   * asked): the whole meeting in chunks, answers merged into journal records; then the rolling summary, as a live
+   * session rolls it, from the last journaled one over the chunks it has not read. Never rejects but for a journal
+   * write that failed.
    */
   extractorFor(sessionId: string): ModelExtractor | undefined {
     const settings = this.settings();
     if (!settings) return undefined;
-    return async (journal) => {
+    return async (journal, append) => {
       const chunks = modelChunks(journal, chunkOptionsOf(settings));
       if (!chunks.length) return [];
       const abort = new AbortController();
       this.running.set(sessionId, abort);
+      const meeting = { title: journal.header.title, date: journal.header.startedAt };
       let host: LocalModelHost | undefined;
       try {
         const options = await this.runOptions(sessionId, settings, abort.signal, chunks.length);
         if (!options) return [];
         host = options.host;
-        const run = await runModelExtraction(sessionId, { title: journal.header.title, date: journal.header.startedAt }, chunks, options);
-        if (run.summary.finished === run.summary.failed && run.summary.state === 'done' && run.answers.every((a) => a === null)) return [];
-        return modelExtractionRecords(journal, reduceChunks(chunks, run.answers), run.summary);
-      } catch {
+        const run = await runModelExtraction(sessionId, meeting, chunks, options);
+        const sofar = run.summary;
+        const summary = summarySoFarOf(journal.records);
+        await rollOver(chunks, summary, {
+          ask: this.summarizer(sessionId, meeting, options, abort.signal),
+          mayAsk: () => !run.declined && sofar.state === 'done' && !abort.signal.aborted,
+          spent: (tokens) => { sofar.tokens += tokens; },
+          revised: (model) => append(summaryRecord(sofar, model, summary)),
+        });
+        if (sofar.finished === sofar.failed && sofar.state === 'done' && run.answers.every((a) => a === null)) return [];
+        return modelExtractionRecords(journal, reduceChunks(chunks, run.answers), sofar);
+      } catch (e) {
+        if (e instanceof JournalWriteError) throw e; // the journal takes nothing more: finalizing fails, as it would
         return []; // the rule-based notes stand
       } finally {
         host?.close();
         if (this.running.get(sessionId) === abort) this.running.delete(sessionId);
       }
     };
+  }
+
+  /**
+   * One rolling-summary call per chunk through `options`' chat, each within the provider's time limit, reported (logged)
+   * as the extraction's calls are, with the chunk's number.
+   */
+  private summarizer(sessionId: string, meeting: { title: string; date: string }, options: ExtractionRunOptions, signal: AbortSignal): ChunkRunner['summarize'] {
+    const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
+    const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
+    return (previous, chunk) => rollSummary(options.chat, meeting, previous, chunk.lines, signal, {
+      timeoutMs, report: (r) => this.events.refinement?.({ sessionId, provider, call: 'summary', chunk: chunk.index + 1, ...r }),
+    });
   }
 
   /** The local model's file; undefined (the failure reported, the rules' notes kept) when there is none to load. */
@@ -124,12 +152,11 @@ export class ModelExtractions {
           progress: how.live ? (p) => progress(p.state === 'done' ? { ...p, state: 'running', message: `${p.finished} of ${p.chunks} chunks read so far; the rest as the meeting goes on` } : p) : progress,
         });
       },
-      summarize: async (previous, lines) => {
+      summarize: async (previous, chunk) => {
         if (abort.signal.aborted) return { points: null, model: undefined, tokens: 0 };
         const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
         if (!options) return { points: null, model: undefined, tokens: 0 };
-        const timeout = AbortSignal.timeout((options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000);
-        return rollSummary(options.chat, meeting, previous, lines, AbortSignal.any([abort.signal, timeout]));
+        return this.summarizer(sessionId, meeting, options, abort.signal)(previous, chunk);
       },
       close: () => {
         if (settings.provider === 'local') this.local?.close();

@@ -9,7 +9,7 @@ import { DegradeRung, DegradeThresholds } from '../asr/degrade';
 import { SegmentAnnotation } from '../anchoring/segmentContext';
 import { SegmenterOptions, SpeechDetector } from '../vad/segmenter';
 import { ChunkLine, ChunkOptions, ModelChunk, ModelRunSummary } from '../understanding/modelExtract';
-import { SummaryPoint } from '../understanding/modelSummary';
+import { RolledSummary, SummaryPoint } from '../understanding/modelSummary';
 import { ExtractionRun } from '../understanding/providers';
 
 export interface SessionEvents {
@@ -83,9 +83,10 @@ export interface ChunkRunner {
   run(chunks: readonly ModelChunk[], how: { live: boolean; ofChunks: number; continues?: ModelRunSummary }): Promise<ExtractionRun>;
   /**
    * Revises the rolling summary with one chunk's lines (one small call, modelSummary.ts's rollSummary), unless the run
-   * was cancelled. Never rejects: null points when there is no valid answer.
+   * was cancelled; each call is reported (logged) with the chunk's number. Never rejects: null points when there is no
+   * valid answer.
    */
-  summarize(previous: readonly SummaryPoint[], lines: readonly ChunkLine[]): Promise<{ points: SummaryPoint[] | null; model: string | undefined; tokens: number }>;
+  summarize(previous: readonly SummaryPoint[], chunk: { index: number; lines: readonly ChunkLine[] }): Promise<RolledSummary>;
   /** The session is over: a cancel no longer finds it. */
   close(): void;
 }

@@ -14,11 +14,11 @@
  * (earshot/extraction/cancel), the budget is spent or the client declined.
  */
 import { ActionItem, ChunkExtraction, Decision } from '../../protocol/protocol';
-import { JournalContents, JournalRecord, latestById } from '../journal/journal';
+import { JournalContents, JournalRecord, latestById, summaryRecord, summarySoFarOf } from '../journal/journal';
 import {
   ChunkLine, chunkLines, chunkLinesOf, closedChunks, ModelChunk, modelExtractionRecords, ModelRunSummary, ReducedExtraction, reduceChunks, shownItems, withItems,
 } from '../understanding/modelExtract';
-import { SummaryPoint } from '../understanding/modelSummary';
+import { rollOver, SummarySoFar } from '../understanding/modelSummary';
 import { ChunkRunner } from './config';
 import { Ledger } from './ledger';
 import { baseRecords, EntryRecord, modelAddedIds, revisionsToward } from './modelRevisions';
@@ -64,8 +64,7 @@ export class LiveExtraction {
   /** The client declined (no model, no consent): nothing more is sent, at stop either. */
   private declined = false;
   /** The rolling summary so far (the last journaled) and how many of the meeting's chunks it has read. */
-  private points: SummaryPoint[] = [];
-  private summarizedChunks = 0;
+  private readonly summary: SummarySoFar;
 
   /** `records`: the journal so far (a resumed session's; a new one's header). */
   constructor(private readonly wiring: LiveExtractionWiring, records: readonly JournalRecord[]) {
@@ -73,8 +72,7 @@ export class LiveExtraction {
     for (const id of modelAddedIds(records)) this.published.add(id);
     for (const r of records) if (isEntry(r) && (r.refinedBy !== undefined || r.dismissed !== undefined)) this.published.add(r.id);
     // A resumed session rolls on from its last summary: the chunks it read are not read again.
-    const last = records.filter((r): r is Extract<JournalRecord, { type: 'summary' }> => r.type === 'summary').pop();
-    if (last) [this.points, this.summarizedChunks] = [last.points, last.chunks];
+    this.summary = summarySoFarOf(records);
   }
 
   /** Chunks sent so far (tests, health). */
@@ -200,20 +198,15 @@ export class LiveExtraction {
    * was declined, cancelled or out of budget; the summary calls' tokens count in the run's.
    */
   private async summarize(chunks: readonly ModelChunk[]): Promise<void> {
-    for (const chunk of chunks) {
-      if (chunk.index < this.summarizedChunks) continue;
-      if (this.declined || this.sofar?.state !== 'done' || this.wiring.runner.signal.aborted) return;
-      const rolled = await this.wiring.runner.summarize(this.points, chunk.lines);
-      this.sofar = { ...this.sofar, tokens: this.sofar.tokens + rolled.tokens };
-      this.summarizedChunks = chunk.index + 1;
-      if (!rolled.points) continue;
-      this.points = rolled.points;
-      await this.wiring.append({
-        type: 'summary', at: new Date().toISOString(), provider: this.sofar.provider, by: rolled.model ?? this.sofar.model,
-        chunks: this.summarizedChunks, points: this.points,
-      });
-      this.wiring.notesChanged();
-    }
+    await rollOver(chunks, this.summary, {
+      ask: (previous, chunk) => this.wiring.runner.summarize(previous, chunk),
+      mayAsk: () => !this.declined && this.sofar?.state === 'done' && !this.wiring.runner.signal.aborted,
+      spent: (tokens) => { this.sofar = { ...this.sofar!, tokens: this.sofar!.tokens + tokens }; },
+      revised: async (model) => {
+        await this.wiring.append(summaryRecord(this.sofar!, model, this.summary));
+        this.wiring.notesChanged();
+      },
+    });
   }
 
   /**

@@ -4,12 +4,16 @@
  * with one more try on an invalid answer. Each chunk costs one small call: the model sees the previous points and the
  * new chunk's lines, never the whole meeting again.
  *
- * Owns the summary's prompt and answer shape. Must not touch the journal or the notes (session/liveExtraction.ts
- * journals the points, documents/markdown.ts renders them).
+ * rollOver carries the summary on over the chunks it has not read yet, one call each in meeting order: the one loop
+ * that a live session (session/liveExtraction.ts), an interrupted session finalized later (service/modelExtractions.ts)
+ * and `earshot notes` (modelTranscript.ts) all roll with.
+ *
+ * Owns the summary's prompt and answer shape. Must not touch the journal or the notes (its callers journal the points
+ * through rollOver's `revised`, documents/summarySection.ts renders them).
  */
 import { extractJsonObject } from '../../protocol/modelJson';
 import { ChunkLine } from './modelExtract';
-import { Chat, estimateTokens } from './providers';
+import { Chat, estimateTokens, safeReason } from './providers';
 
 /** One point of the summary and the lines it comes from (segment ids, at least one). */
 export interface SummaryPoint { text: string; segmentIds: string[] }
@@ -80,29 +84,84 @@ export function parseSummaryAnswer(text: string, known: ReadonlySet<string>): Su
 /** Tries per chunk: one more on an invalid answer (as the chunk extraction does). */
 const SUMMARY_ATTEMPTS = 2;
 
+/** How one summary call went, for the log: outcome, time and fixed words (never transcript or model text). */
+export interface SummaryCallReport {
+  outcome: 'applied' | 'failed' | 'timeout' | 'cancelled';
+  ms: number;
+  attempt: number;
+  /** The model that answered (applied). */
+  model?: string;
+  /** Why it failed: `invalid answer`, `no answer within N s`, `http-503`, `client error -32603`, ... (safeReason). */
+  reason?: string;
+}
+
 /**
- * Revises the summary with one chunk's lines: one call (one more on an answer with no valid point list). Answers
- * the new points (none valid: the previous ones stand), the model's name and the tokens the calls cost (estimated as
- * the extraction's are). Never rejects for a failed call: null points.
+ * Revises the summary with one chunk's lines: one call (one more on an answer with no valid point list), each within
+ * `timeoutMs` when given. Answers the new points (none valid: the previous ones stand), the model's name and the tokens
+ * the calls cost (estimated as the extraction's are). Never rejects for a failed call: null points; `report` hears how
+ * each call went (the caller logs it).
  */
 export async function rollSummary(chat: Chat, meeting: { title: string; date: string }, previous: readonly SummaryPoint[], lines: readonly ChunkLine[],
-  signal: AbortSignal): Promise<{ points: SummaryPoint[] | null; model: string | undefined; tokens: number }> {
+  signal: AbortSignal, how: { timeoutMs?: number; report?(r: SummaryCallReport): void } = {}): Promise<RolledSummary> {
   const { system, user } = summaryMessages(meeting, previous, lines);
   const ids = citableIds(previous, lines);
   const known = new Set(ids);
+  const report = how.report ?? (() => undefined);
   let tokens = 0;
   let model: string | undefined;
-  for (let attempt = 0; attempt < SUMMARY_ATTEMPTS && !signal.aborted; attempt++) {
+  for (let attempt = 1; attempt <= SUMMARY_ATTEMPTS && !signal.aborted; attempt++) {
     tokens += estimateTokens(system.length + user.length);
+    const started = performance.now();
+    const ms = () => Math.round(performance.now() - started);
+    const timeout = how.timeoutMs === undefined ? undefined : AbortSignal.timeout(how.timeoutMs);
     try {
-      const answer = await chat(system, user, signal, { summary: { segmentIds: ids } });
+      const answer = await chat(system, user, timeout ? AbortSignal.any([signal, timeout]) : signal, { summary: { segmentIds: ids } });
       model = answer.model;
       tokens += estimateTokens(answer.text.length);
       const points = parseSummaryAnswer(answer.text, known);
-      if (points && points.length) return { points, model, tokens };
-    } catch {
-      return { points: null, model, tokens }; // a failed call: the summary so far stands (the extraction reports failures)
+      if (points && points.length) {
+        report({ outcome: 'applied', ms: ms(), attempt, model });
+        return { points, model, tokens };
+      }
+      report({ outcome: 'failed', ms: ms(), attempt, reason: 'invalid answer' });
+    } catch (e) {
+      // A failed call: the summary so far stands (no retry: the next chunk's call revises it anyway).
+      const timedOut = !signal.aborted && timeout?.aborted === true;
+      report(signal.aborted ? { outcome: 'cancelled', ms: ms(), attempt, reason: 'cancelled' }
+        : timedOut ? { outcome: 'timeout', ms: ms(), attempt, reason: `no answer within ${how.timeoutMs! / 1000} s` }
+          : { outcome: 'failed', ms: ms(), attempt, reason: safeReason(e) });
+      return { points: null, model, tokens };
     }
   }
   return { points: null, model, tokens };
+}
+
+/** What one summary call answers (rollSummary). */
+export interface RolledSummary { points: SummaryPoint[] | null; model: string | undefined; tokens: number }
+
+/** Where a rolling summary stands: its points and how many of the meeting's chunks, from the first, it has read. */
+export interface SummarySoFar { points: SummaryPoint[]; chunks: number }
+
+/**
+ * Rolls `sofar` on (in place) over those of `chunks` it has not read, in meeting order: one call each (`ask`: rollSummary
+ * through the provider), none once `mayAsk` says no (the run was declined, cancelled or is out of budget). `spent`
+ * hears each call's tokens; `revised` hears each valid revision, with the model that wrote it, once `sofar` holds it
+ * (the caller journals it before anyone is told). A chunk with no valid answer counts as read: the summary so far stands.
+ */
+export async function rollOver(chunks: readonly { index: number; lines: readonly ChunkLine[] }[], sofar: SummarySoFar, how: {
+  ask(previous: readonly SummaryPoint[], chunk: { index: number; lines: readonly ChunkLine[] }): Promise<RolledSummary>;
+  mayAsk(): boolean;
+  spent?(tokens: number): void;
+  revised(model: string | undefined): Promise<void> | void;
+}): Promise<void> {
+  for (const chunk of chunks) {
+    if (chunk.index < sofar.chunks) continue;
+    if (!how.mayAsk()) return;
+    const rolled = await how.ask(sofar.points, chunk);
+    how.spent?.(rolled.tokens);
+    sofar.chunks = chunk.index + 1;
+    if (!rolled.points) continue;
+    sofar.points = rolled.points;
+    await how.revised(rolled.model);
+  }
 }

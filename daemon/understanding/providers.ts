@@ -16,6 +16,7 @@ import {
 import { validateLanguageModelChatResult } from '../../protocol/validate';
 import { chunkMessages, ModelChunk, ModelRunSummary, parseChunkAnswer } from './modelExtract';
 import type { SummaryConstraint } from './modelSummary';
+import type { Logger } from '../log';
 
 export type RefinementOutcome = 'applied' | 'declined' | 'failed' | 'timeout' | 'cancelled' | 'budget';
 
@@ -32,6 +33,21 @@ export interface RefinementReport {
   model?: string;
   /** Why it failed: fixed words (timeout, http-503, invalid answer, network ECONNREFUSED, ...), never text. */
   reason?: string;
+  /** 'summary': a rolling-summary call (modelSummary.ts); absent: a chunk's extraction call. */
+  call?: 'summary';
+}
+
+/**
+ * Logs a call's report at the default level (a failure at warn): its counts, outcome and reason only, which carry no
+ * transcript or model text (RefinementReport's fields are fixed words and numbers).
+ */
+export function logRefinement(log: Logger, r: RefinementReport): void {
+  const entry = {
+    sessionId: r.sessionId, provider: r.provider, ...(r.call ? { call: r.call } : {}), outcome: r.outcome, ms: r.ms, ...(r.chunk ? { chunk: r.chunk } : {}),
+    ...(r.attempt ? { attempt: r.attempt } : {}), ...(r.model ? { model: r.model } : {}), ...(r.reason ? { reason: r.reason } : {}),
+  };
+  if (r.outcome === 'applied' || r.outcome === 'declined') log.info('notes', 'refinement', entry);
+  else log.warn('notes', 'refinement', entry);
 }
 
 /** Asks the client for one chat completion (`earshot/languageModel/chat`; the signal cancels it). */

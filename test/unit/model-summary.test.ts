@@ -10,7 +10,7 @@ import { NO_SUMMARY, transcriptAnchor } from '../../daemon/documents/summarySect
 import { parsePreviousNotes } from '../../daemon/documents/previousNotes';
 import { sessionExport } from '../../daemon/documents/export';
 import { summaryOf } from '../../daemon/service/finalizeStored';
-import { citableIds, parseSummaryAnswer, rollSummary, summaryMessages, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
+import { citableIds, parseSummaryAnswer, rollOver, rollSummary, SummaryCallReport, summaryMessages, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
 import { summaryAnswerSchema } from '../../daemon/understanding/local/schema';
 import { Chat } from '../../daemon/understanding/providers';
 
@@ -66,6 +66,54 @@ describe('the rolling summary', () => {
     assert.ok(ok.tokens > 0);
     const failed = await rollSummary(scripted([]), meeting, previous, lines, new AbortController().signal);
     assert.equal(failed.points, null);
+  });
+
+  it('reports each call (outcome, attempt, fixed-word reason), never the answer or the lines', async () => {
+    const reports: SummaryCallReport[] = [];
+    const report = (r: SummaryCallReport) => reports.push(r);
+    const lines = [line(3, 'Secret plan for Monday.')];
+    const chat = (answers: (string | Error)[]): Chat => async () => {
+      const next = answers.shift()!;
+      if (next instanceof Error) throw next;
+      return { text: next, model: 'scripted' };
+    };
+    await rollSummary(chat(['{"points":[]} Secret plan', '{"points":[{"text":"Plan.","cites":["m-3"]}]}']), meeting, previous, lines, new AbortController().signal, { report });
+    assert.deepEqual(reports.map(({ ms: _ms, ...r }) => r), [{ outcome: 'failed', attempt: 1, reason: 'invalid answer' }, { outcome: 'applied', attempt: 2, model: 'scripted' }]);
+    reports.length = 0;
+    await rollSummary(chat([new Error('Secret plan for Monday.')]), meeting, previous, lines, new AbortController().signal, { report });
+    assert.deepEqual(reports.map(({ ms: _ms, ...r }) => r), [{ outcome: 'failed', attempt: 1, reason: 'error' }]);
+    reports.length = 0;
+    const hangs: Chat = (_s, _u, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    await rollSummary(hangs, meeting, previous, lines, new AbortController().signal, { report, timeoutMs: 20 });
+    assert.deepEqual(reports.map(({ ms: _ms, ...r }) => r), [{ outcome: 'timeout', attempt: 1, reason: 'no answer within 0.02 s' }]);
+    assert.ok(reports[0].ms >= 15, `${reports[0].ms} ms`);
+    assert.doesNotMatch(JSON.stringify(reports), /Secret/);
+  });
+
+  it('rolls on over the chunks not read yet, in order, while it may ask; a chunk with no valid answer counts as read', async () => {
+    const chunks = [0, 1, 2, 3].map((index) => ({ index, lines: [line(index * 2 + 1), line(index * 2 + 2)] }));
+    const asked: number[] = [];
+    const revised: { chunks: number; points: string[]; model: string | undefined }[] = [];
+    const sofar = { points: previous, chunks: 1 };
+    let spent = 0;
+    await rollOver(chunks, sofar, {
+      ask: async (prior, chunk) => {
+        asked.push(chunk.index);
+        assert.equal(prior, sofar.points, 'each call revises the summary as it stands');
+        return chunk.index === 2 ? { points: null, model: undefined, tokens: 5 } : { points: [{ text: `P${chunk.index}`, segmentIds: [chunk.lines[0].segmentId] }], model: 'm', tokens: 7 };
+      },
+      mayAsk: () => true,
+      spent: (tokens) => { spent += tokens; },
+      revised: (model) => { revised.push({ chunks: sofar.chunks, points: sofar.points.map((p) => p.text), model }); },
+    });
+    assert.deepEqual(asked, [1, 2, 3]);
+    assert.deepEqual(revised, [{ chunks: 2, points: ['P1'], model: 'm' }, { chunks: 4, points: ['P3'], model: 'm' }]);
+    assert.equal(sofar.chunks, 4);
+    assert.equal(spent, 19);
+    const stopped = { points: [], chunks: 0 };
+    let calls = 0;
+    await rollOver(chunks, stopped, { ask: async () => ({ points: null, model: undefined, tokens: 0 }), mayAsk: () => calls++ < 2, revised: () => assert.fail('no revision') });
+    assert.equal(stopped.chunks, 2, 'nothing asked once it may not');
   });
 
   it('the local grammar\'s schema allows only the citable ids, bounded', () => {

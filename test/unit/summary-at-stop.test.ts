@@ -1,0 +1,185 @@
+/**
+ * The rolling summary outside a live session: an interrupted session finalized later (service/modelExtractions.ts's
+ * extractorFor through service/finalizeStored.ts) rolls it on from its last journaled summary over the chunks not yet
+ * summarized, journaling each revision; nothing is asked when the run was declined, cancelled or out of budget; and a
+ * failed summary call is logged (provider, chunk, reason) with no transcript or answer text. The runner is the
+ * service's real one (ModelExtractions, provider 'vscode-lm') with a fake client answering the chat.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ExtractionProgressParams, LanguageModelChatParams } from '../../protocol/protocol';
+import { Journal, JournalContents, JournalRecord, readJournal, SummaryRecord } from '../../daemon/journal/journal';
+import { Logger, LogLevel } from '../../daemon/log';
+import { finalizeInterrupted } from '../../daemon/service/finalizeStored';
+import { ModelExtractions } from '../../daemon/service/modelExtractions';
+import { ServiceConfig, ServiceEvents } from '../../daemon/service/serviceConfig';
+import { DEFAULT_CHUNK_OPTIONS, modelChunks } from '../../daemon/understanding/modelExtract';
+import { logRefinement } from '../../daemon/understanding/providers';
+
+const HEADER = {
+  type: 'session' as const, version: 1, sessionId: 's1', title: 'Plan', startedAt: '2030-01-01T09:00:00.000Z', sources: ['mic' as const], language: 'en', notesPath: '',
+};
+const said = (k: number) => `Line ${k} of the discussion about the release plan.`;
+const segment = (k: number): JournalRecord => ({ type: 'segment', segmentId: `m-${k}`, source: 'mic', speaker: k % 2 ? 'Ana' : 'Ben', t0: k * 5, t1: k * 5 + 4, text: said(k) });
+const SEGMENTS = Array.from({ length: 20 }, (_, k) => segment(k + 1));
+const kept: SummaryRecord = { type: 'summary', at: 'x', provider: 'vscode-lm', by: 'fake-lm', chunks: 1, points: [{ text: 'Kept point', segmentIds: ['m-1'] }] };
+const ids = (user: string) => [...user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
+
+type Reply = (params: LanguageModelChatParams, signal: AbortSignal) => Promise<unknown> | unknown;
+
+/** The service's extractions for provider 'vscode-lm': `chunk` answers the extraction's calls, `summary` the summary's. */
+function service(replies: { chunk?: Reply; summary?: Reply }, settings: Record<string, unknown> = {}) {
+  const summaryAsked: { ids: string[]; user: string }[] = [];
+  const chunkAsked: string[][] = [];
+  const progress: ExtractionProgressParams[] = [];
+  const logged: { level: LogLevel; line: string }[] = [];
+  const log = new Logger((level, line) => logged.push({ level, line }), 'info');
+  const config = {
+    enhancement: { provider: 'vscode-lm', chunkChars: 500, maxConcurrency: 2, ...settings },
+    askClient: async (params: LanguageModelChatParams, signal: AbortSignal) => {
+      if (params.system.startsWith('You keep the summary')) {
+        summaryAsked.push({ ids: ids(params.user), user: params.user });
+        if (replies.summary) return replies.summary(params, signal);
+        const last = ids(params.user).pop();
+        return { text: JSON.stringify({ points: [{ text: `Point after ${last}`, cites: [last] }] }), model: 'fake-lm' };
+      }
+      chunkAsked.push(ids(params.user));
+      if (replies.chunk) return replies.chunk(params, signal);
+      return { text: JSON.stringify({ actionItems: [], decisions: [], dismiss: [] }), model: 'fake-lm' };
+    },
+  } as unknown as ServiceConfig;
+  const events = { extractionProgress: (p: ExtractionProgressParams) => progress.push(p), refinement: (r: Parameters<typeof logRefinement>[1]) => logRefinement(log, r) } as unknown as ServiceEvents;
+  const extractions = new ModelExtractions(config, events);
+  return { extractions, summaryAsked, chunkAsked, progress, logged };
+}
+
+const journalOf = (extra: JournalRecord[] = []): JournalContents => ({ header: HEADER, records: [HEADER, ...SEGMENTS, ...extra], tornTail: false });
+/** The meeting's chunks as the service cuts them (chunkChars 500). */
+const chunksOf = (journal: JournalContents) => modelChunks(journal, { ...DEFAULT_CHUNK_OPTIONS, chunkChars: 500 });
+
+describe('the rolling summary of an interrupted session finalized later', () => {
+  it('rolls on from the last journaled summary over the chunks it had not read, one call each, journaling each revision', async () => {
+    const { extractions, summaryAsked, chunkAsked, progress } = service({});
+    const journal = journalOf([kept]);
+    const chunks = chunksOf(journal);
+    assert.ok(chunks.length >= 4, `${chunks.length} chunks`);
+    const appended: JournalRecord[] = [];
+    const records = await extractions.extractorFor('s1')!(journal, async (r) => { appended.push(r); });
+    assert.equal(chunkAsked.length, chunks.length, 'the extraction reads the whole meeting');
+    assert.deepEqual(summaryAsked.map((a) => a.ids), chunks.slice(1).map((c) => c.lines.map((l) => l.segmentId)), 'only the chunks not summarized, in order');
+    assert.ok(summaryAsked[0].user.includes('"Kept point"'), 'from the journaled summary so far');
+    assert.ok(summaryAsked[1].user.includes(`"Point after ${chunks[1].lines[chunks[1].lines.length - 1].segmentId}"`), 'then from the revision before');
+    const summaries = appended as SummaryRecord[];
+    assert.deepEqual(summaries.map((r) => [r.type, r.chunks, r.provider, r.by]), chunks.slice(1).map((_, k) => ['summary', k + 2, 'vscode-lm', 'fake-lm']));
+    const lastId = chunks[chunks.length - 1].lines[chunks[chunks.length - 1].lines.length - 1].segmentId;
+    assert.deepEqual(summaries[summaries.length - 1].points, [{ text: `Point after ${lastId}`, segmentIds: [lastId] }]);
+    // The run's record comes after (the caller appends it), its tokens counting the summary calls as a live run's do.
+    const refinement = records.find((r): r is Extract<JournalRecord, { type: 'refinement' }> => r.type === 'refinement')!;
+    assert.ok(refinement.tokens! > progress[progress.length - 1].tokens, `${refinement.tokens} tokens with the summary's, ${progress[progress.length - 1].tokens} without`);
+  });
+
+  it('a session never summarized is summarized from its first chunk; a summary that read every chunk asks nothing', async () => {
+    const first = service({});
+    const chunks = chunksOf(journalOf());
+    const appended: JournalRecord[] = [];
+    await first.extractions.extractorFor('s1')!(journalOf(), async (r) => { appended.push(r); });
+    assert.equal(first.summaryAsked.length, chunks.length);
+    assert.deepEqual(appended.map((r) => (r as SummaryRecord).chunks), chunks.map((_, k) => k + 1));
+    const done = service({});
+    await done.extractions.extractorFor('s1')!(journalOf([{ ...kept, chunks: chunks.length }]), async () => assert.fail('nothing to journal'));
+    assert.equal(done.summaryAsked.length, 0);
+  });
+
+  it('asks nothing when the client declined, the run was cancelled or its budget spent', async () => {
+    const declined = service({ chunk: () => null });
+    assert.deepEqual(await declined.extractions.extractorFor('s1')!(journalOf(), async () => assert.fail('nothing journaled')), []);
+    assert.equal(declined.summaryAsked.length, 0, 'declined');
+
+    let cancel = () => undefined as unknown;
+    const cancelled = service({ chunk: (_p, signal) => new Promise((_resolve, reject) => { signal.addEventListener('abort', () => reject(new Error('aborted'))); cancel(); }) });
+    cancel = () => cancelled.extractions.cancel('s1');
+    await cancelled.extractions.extractorFor('s1')!(journalOf(), async () => assert.fail('nothing journaled'));
+    assert.ok(cancelled.chunkAsked.length >= 1);
+    assert.equal(cancelled.summaryAsked.length, 0, 'cancelled');
+
+    const budget = service({}, { tokenBudget: 1500, maxConcurrency: 1 });
+    await budget.extractions.extractorFor('s1')!(journalOf(), async () => assert.fail('nothing journaled'));
+    assert.equal(budget.progress[budget.progress.length - 1].state, 'budget');
+    assert.equal(budget.summaryAsked.length, 0, 'out of budget');
+  });
+
+  it('finalizing journals the revisions before the run and the end, and the notes show the summary', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-sumfin-'));
+    try {
+      const journalPath = path.join(dir, 'sessions', 's1.jsonl');
+      const notesPath = path.join(dir, 'notes', 'plan.md');
+      const { type: _type, version: _version, ...meta } = HEADER;
+      const journal = await Journal.create(journalPath, { ...meta, notesPath });
+      for (const r of [...SEGMENTS, kept]) await journal.append(r);
+      await journal.close();
+      const { extractions, summaryAsked } = service({});
+      await finalizeInterrupted(journalPath, extractions.extractorFor('s1'));
+      const records = (await readJournal(journalPath)).records;
+      const types = records.map((r) => r.type);
+      const chunks = chunksOf(journalOf());
+      assert.equal(summaryAsked.length, chunks.length - 1);
+      const summaries = records.filter((r): r is SummaryRecord => r.type === 'summary');
+      assert.deepEqual(summaries.map((r) => r.chunks), chunks.map((_, k) => k + 1));
+      assert.ok(types.lastIndexOf('summary') < types.indexOf('refinement') && types.indexOf('refinement') < types.indexOf('end'), types.join());
+      const notes = fs.readFileSync(notesPath, 'utf8');
+      const section = notes.slice(notes.indexOf('## Summary'), notes.indexOf('## Decisions'));
+      const lastId = chunks[chunks.length - 1].lines[chunks[chunks.length - 1].lines.length - 1].segmentId;
+      assert.match(section, /_Written by fake-lm \(opt-in language model\) from the transcript/);
+      assert.match(section, new RegExp(`^- Point after ${lastId} _\\(\\[\\d\\d:\\d\\d\\]\\(#line-${lastId}\\), (Ana|Ben)\\)_$`, 'm'), section);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a failed summary call is logged', () => {
+  const transcript = SEGMENTS.map((r) => (r as { text: string }).text);
+  const noText = (lines: string[], also: string[]) => {
+    for (const line of lines) for (const t of [...transcript, ...also]) assert.ok(!line.includes(t), `log line carries "${t}": ${line}`);
+  };
+  const summaryLines = (logged: { level: LogLevel; line: string }[]) => logged.filter((l) => l.line.includes('"call":"summary"'));
+
+  it('at the default level, with provider, chunk and reason, and no transcript or answer text (provider error, unparseable answer)', async () => {
+    const answer = `{"points": "Ana said: ${said(3)}"}`;
+    const failing = service({ summary: () => { throw new Error(`model crashed while reading "${said(2)}"`); } });
+    const chunks = chunksOf(journalOf());
+    await failing.extractions.extractorFor('s1')!(journalOf(), async () => undefined);
+    const lines = summaryLines(failing.logged);
+    assert.equal(lines.length, chunks.length, 'one line per failed call');
+    lines.forEach((l, k) => {
+      assert.equal(l.level, 'warn');
+      const entry = JSON.parse(l.line) as Record<string, unknown>;
+      assert.deepEqual([entry.event, entry.provider, entry.chunk, entry.outcome, entry.reason, entry.sessionId], ['refinement', 'vscode-lm', k + 1, 'failed', 'error', 's1']);
+    });
+    noText(failing.logged.map((l) => l.line), ['model crashed']);
+
+    // The live runner's summary calls log the same way (session/liveExtraction.ts asks through it).
+    const invalid = service({ summary: () => ({ text: answer, model: 'fake-lm' }) });
+    const runner = invalid.extractions.chunkRunnerFor('s1', { title: 'Plan', date: HEADER.startedAt })!;
+    const rolled = await runner.summarize([], chunks[2]);
+    runner.close();
+    assert.equal(rolled.points, null);
+    const entries = summaryLines(invalid.logged).map((l) => JSON.parse(l.line) as Record<string, unknown>);
+    assert.deepEqual(entries.map((e) => [e.chunk, e.attempt, e.outcome, e.reason]), [[3, 1, 'failed', 'invalid answer'], [3, 2, 'failed', 'invalid answer']]);
+    noText(invalid.logged.map((l) => l.line), [answer, 'Ana said']);
+  });
+
+  it('a call past its time limit is logged as a timeout', async () => {
+    const slow = service({ summary: (_p, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))) }, { timeoutSec: 0.05 });
+    const runner = slow.extractions.chunkRunnerFor('s1', { title: 'Plan', date: HEADER.startedAt })!;
+    const rolled = await runner.summarize([], chunksOf(journalOf())[0]);
+    runner.close();
+    assert.equal(rolled.points, null);
+    const [entry, ...more] = summaryLines(slow.logged);
+    assert.equal(more.length, 0, 'a failed call is not asked again');
+    assert.equal(entry.level, 'warn');
+    assert.deepEqual((({ chunk, outcome, reason, provider }) => ({ chunk, outcome, reason, provider }))(JSON.parse(entry.line)), { chunk: 1, outcome: 'timeout', reason: 'no answer within 0.05 s', provider: 'vscode-lm' });
+  });
+});
