@@ -1,7 +1,7 @@
 /**
  * `earshot notes` (action items and decisions from a transcript, with the opt-in language model: an OpenAI-compatible
- * server with --llm-endpoint, or the local model with --local) and `earshot export` (a session's notes, JSON,
- * subtitles or text from its journal).
+ * server with --llm-endpoint, or the local model with --local, which also writes the rolling summary) and `earshot
+ * export` (a session's notes, JSON, subtitles or text from its journal).
  *
  * Owns reading a transcript file (parseTranscript) and the --llm-* and --local flags. Must not run a session or touch
  * the model cache; the extraction and the export formats themselves live in understanding/ and documents/.
@@ -13,6 +13,8 @@ import { validateEnhancement } from '../../protocol/validate';
 import { readJournal } from '../journal/journal';
 import { EXPORT_FORMATS, exportSession, isExportFormat } from '../documents/export';
 import { writeFileAtomic } from '../documents/notesFile';
+import { clock, displayModel, inline } from '../documents/notesText';
+import { noSummary } from '../documents/summarySection';
 import { extract, SpokenLine } from '../understanding/extract';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../understanding/modelTranscript';
 import { Chat } from '../understanding/providers';
@@ -59,10 +61,14 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     : values['llm-endpoint'] ? llmSettings(values['llm-endpoint'], values['llm-model'], values['llm-allow-remote']) : undefined;
   const lines = llm ? withLineIds(parseTranscript(text, positionals[0])) : parseTranscript(text, positionals[0]);
   const found = extract(lines, meetingDate);
-  let result: { actionItems: { text: string; owner: string | null; due: string | null; t0: number | null }[]; decisions: { text: string; t0: number | null }[]; dismissed?: TranscriptModelResult['dismissed'] } = {
+  let result: {
+    actionItems: { text: string; owner: string | null; due: string | null; t0: number | null }[]; decisions: { text: string; t0: number | null }[];
+    dismissed?: TranscriptModelResult['dismissed']; summary?: { text: string; cites: string[] }[];
+  } = {
     actionItems: found.actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0 })),
     decisions: found.decisions.map((d) => ({ text: d.text, t0: d.t0 })),
   };
+  let summaryBy: string | undefined;
   if (llm) {
     // The same language-model extraction as at the end of a meeting; progress on stderr, never text.
     // --local: the model runs in a process of its own (as in the daemon), closed when the notes are done.
@@ -73,15 +79,23 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     let withModel: TranscriptModelResult;
     try {
       const chat: Chat | undefined = host ? localChat(host) : undefined;
-      withModel = await extractTranscriptWithModel(lines, found, meetingDate, llm, (p) => { if (p.state === 'running' && p.finished) io.err(`earshot: language model: ${p.message}`); }, undefined, chat);
+      withModel = await extractTranscriptWithModel(lines, found, meetingDate, llm, (p) => { if (p.state === 'running' && p.finished) io.err(`earshot: language model: ${p.message}`); }, undefined, chat,
+        // A summary call that failed: its chunk and why, never what was said or answered.
+        { report: (r) => { if (r.outcome !== 'applied') io.err(`earshot: language model: the summary of chunk ${r.chunk} got no answer (${r.reason ?? r.outcome})`); } });
     } finally {
       host?.close();
     }
     io.err(`earshot: language model: ${withModel.message}`);
-    result = { actionItems: withModel.actionItems, decisions: withModel.decisions, dismissed: withModel.dismissed };
+    result = {
+      actionItems: withModel.actionItems, decisions: withModel.decisions, dismissed: withModel.dismissed,
+      summary: withModel.summary.map((p) => ({ text: p.text, cites: p.segmentIds })),
+    };
+    summaryBy = withModel.summaryBy;
   }
   if (values.md) {
-    io.out('## Decisions\n');
+    io.out('## Summary\n');
+    io.out(summaryMarkdown(result.summary, summaryBy, lines).join('\n'));
+    io.out('\n## Decisions\n');
     result.decisions.forEach((d) => io.out(`- ${d.text}`));
     io.out('\n## Action items\n');
     result.actionItems.forEach((i) => io.out(`- [ ] ${i.text}${i.owner ? ` — @${i.owner}` : ''}${i.due ? `, due ${i.due}` : ''}`));
@@ -93,6 +107,18 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     io.out(JSON.stringify(result));
   }
   return 0;
+}
+
+/**
+ * The Summary section's lines for --md: the model's points, each citing its lines by their time in the meeting (or
+ * their line number in the file when it gives no times); without a model, the notes' plain "no summary" line.
+ */
+export function summaryMarkdown(points: { text: string; cites: string[] }[] | undefined, by: string | undefined, lines: readonly SpokenLine[]): string[] {
+  if (!points) return [noSummary('`--local` or `--llm-endpoint URL`')];
+  if (!points.length) return ['_No summary: the language model wrote none (see the messages on stderr)._'];
+  const where = new Map(lines.map((l, k) => [l.segmentId, l.t0 !== null ? clock(l.t0) : `line ${k + 1}`]));
+  return [`_Written by ${displayModel(by ?? '')} (opt-in language model) from the transcript; each point ends with the lines it comes from._`, '',
+    ...points.map((p) => `- ${inline(p.text)} _(${p.cites.map((id) => where.get(id) ?? id).join(', ')})_`)];
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
  * `earshot notes FILE --llm-endpoint URL`: the same language-model extraction as at the end of a meeting, over a
  * transcript file instead of a journal. The lines get segment ids (`l-<n>`), the rule-based items become journal-like
- * records, and the model's records are applied to them: what the CLI prints is what the notes would show.
+ * records, and the model's records are applied to them: what the CLI prints is what the notes would show. The rolling
+ * summary is rolled over the same chunks as a meeting's (modelSummary.ts's rollOver), one call per chunk.
  */
-import { Decision, EnhancementSettings, ExtractionProgressParams } from '../../protocol/protocol';
+import { Decision, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, EnhancementSettings, ExtractionProgressParams } from '../../protocol/protocol';
 import { Chat, openAiCompatibleChat, runModelExtraction } from './providers';
+import { rollOver, rollSummary, SummaryCallReport, SummaryPoint, SummarySoFar } from './modelSummary';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
 import { modelChunks, modelExtractionRecords, reduceChunks, DEFAULT_CHUNK_OPTIONS } from './modelExtract';
@@ -14,6 +16,10 @@ export interface TranscriptModelResult {
   actionItems: { text: string; owner: string | null; due: string | null; t0: number; by?: string; segments?: string[] }[];
   decisions: { text: string; kind: Decision['kind']; t0: number; by?: string; segments?: string[] }[];
   dismissed: { kind: 'actionItem' | 'decision'; text: string; reason: string; by: string }[];
+  /** The rolling summary's points, each citing the lines (`l-<n>`) it comes from; empty when the model wrote none (or none was asked for). */
+  summary: SummaryPoint[];
+  /** The model that wrote the summary (absent: none did). */
+  summaryBy?: string;
   /** How the run ended, for stderr. */
   message: string;
 }
@@ -23,7 +29,7 @@ export const withLineIds = (lines: SpokenLine[]): SpokenLine[] => lines.map((l, 
 
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, meetingDate: Date, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
-  chat: Chat = openAiCompatibleChat(settings)): Promise<TranscriptModelResult> {
+  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & { chunk: number }): void }): Promise<TranscriptModelResult> {
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
   };
@@ -40,9 +46,22 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   }));
   const journal: JournalContents = { header, records, tornTail: false };
   const chunks = modelChunks(journal, { ...DEFAULT_CHUNK_OPTIONS, ...(settings.chunkChars ? { chunkChars: settings.chunkChars } : {}) });
-  const run = await runModelExtraction('cli', { title: header.title, date: header.startedAt }, chunks, {
+  const meeting = { title: header.title, date: header.startedAt };
+  const run = await runModelExtraction('cli', meeting, chunks, {
     settings, chat, signal, progress, report: () => undefined,
   });
+  // The rolling summary (when asked for: the evals replay recorded extraction answers only), as a meeting's: nothing
+  // is asked once the run was declined, cancelled or out of budget.
+  const rolled: SummarySoFar = { points: [], chunks: 0 };
+  let summaryBy: string | undefined;
+  const timeoutMs = (settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
+  if (summary) {
+    await rollOver(chunks, rolled, {
+      ask: (previous, chunk) => rollSummary(chat, meeting, previous, chunk.lines, signal, { timeoutMs, report: (r) => summary.report({ ...r, chunk: chunk.index + 1 }) }),
+      mayAsk: () => !run.declined && run.summary.state === 'done' && !signal.aborted,
+      revised: (model) => { summaryBy = model ?? run.summary.model; },
+    });
+  }
   const reduced = reduceChunks(chunks, run.answers);
   const added = modelExtractionRecords(journal, reduced, run.summary);
   const all = [...records, ...added];
@@ -58,6 +77,8 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
     actionItems: actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0, ...by(i) })),
     decisions: decisions.map((d) => ({ text: d.text, kind: d.kind, t0: d.t0, ...by(d) })),
     dismissed: latest.filter((r) => r.removed && r.dismissed).map((r) => ({ kind: r.type, text: r.text, reason: r.dismissed!.reason, by: r.dismissed!.by })),
+    summary: rolled.points,
+    ...(summaryBy !== undefined && rolled.points.length ? { summaryBy } : {}),
     message: run.message,
   };
 }

@@ -3,7 +3,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Io, main } from '../../daemon/cli';
-import { parseTranscript } from '../../daemon/cli/notes';
+import { parseTranscript, summaryMarkdown } from '../../daemon/cli/notes';
+import { NO_SUMMARY, noSummary } from '../../daemon/documents/summarySection';
+import { extract } from '../../daemon/understanding/extract';
+import { extractTranscriptWithModel, withLineIds } from '../../daemon/understanding/modelTranscript';
+import { Chat, RefineFailure } from '../../daemon/understanding/providers';
 import { fixture, REPO_ROOT } from '../setup';
 
 interface Captured { code: number; out: string[]; err: string[] }
@@ -108,6 +112,60 @@ describe('CLI (main)', () => {
       const r2 = await cli('notes', file);
       assert.equal(r2.code, 1);
       assert.match(r2.err.join('\n'), /line 1 has no "text" string/);
+    });
+
+    it('--md without a model says plainly there is no summary, as the notes file does', async () => {
+      const r = await cli('notes', jsonl, '--md', '--date', '2025-03-05');
+      assert.equal(r.code, 0);
+      const text = r.out.join('\n');
+      assert.ok(text.startsWith(`## Summary\n\n${noSummary('`--local` or `--llm-endpoint URL`')}\n\n## Decisions`), text);
+      assert.match(NO_SUMMARY, /^_No summary: Earshot writes one with a language model you choose \(setting/);
+    });
+
+    it('with a model: the summary rolled over every chunk, citing line ids; Markdown cites times, else line numbers', async () => {
+      const lines = withLineIds(parseTranscript(fs.readFileSync(plain, 'utf8'), plain));
+      const asked: string[] = [];
+      const failures: string[] = [];
+      const said: Record<string, string> = { 'l-1': 'Sam updates the docs.', 'l-2': 'The login timeout gets fixed by Friday.', 'l-3': 'Version two ships Monday.' };
+      // The summary so far kept, and a point for each new line that says something (with a cite of no line, dropped).
+      const chat: Chat = async (system, user) => {
+        if (!system.startsWith('You keep the summary')) return { text: '{"actionItems":[],"decisions":[],"dismiss":[]}', model: 'scripted:1b' };
+        asked.push(user);
+        const sofar = (JSON.parse(/^Summary so far \(JSON\):\n(.*)$/m.exec(user)![1]) as { points: { text: string; cites: string[] }[] }).points;
+        const cited = new Set(sofar.flatMap((p) => p.cites));
+        const added = [...user.matchAll(/^\[(l-\d+)\]/gm)].map((m) => m[1]).filter((id) => said[id] && !cited.has(id)).map((id) => ({ text: said[id], cites: [id, 'l-99'] }));
+        return { text: JSON.stringify({ points: [...sofar, ...added] }), model: 'scripted:1b' };
+      };
+      const settings = { provider: 'openai-compatible' as const, endpoint: 'http://127.0.0.1:9', chunkChars: 150 };
+      const found = extract(lines, new Date('2025-03-05T09:00:00'));
+      const result = await extractTranscriptWithModel(lines, found, new Date('2025-03-05T09:00:00'), settings, () => undefined, undefined, chat, { report: (r) => failures.push(`${r.chunk} ${r.outcome} ${r.reason}`) });
+      assert.ok(asked.length >= 2, `one summary call per chunk: ${asked.length}`);
+      assert.deepEqual(result.summary, ['l-1', 'l-2', 'l-3'].map((id) => ({ text: said[id], segmentIds: [id] })));
+      assert.equal(result.summaryBy, 'scripted:1b');
+      assert.deepEqual(failures, asked.map((_, k) => `${k + 1} applied undefined`));
+      const points = result.summary.map((p) => ({ text: p.text, cites: p.segmentIds }));
+      assert.deepEqual(summaryMarkdown(points, result.summaryBy, lines), [
+        '_Written by scripted:1b (opt-in language model) from the transcript; each point ends with the lines it comes from._', '',
+        '- Sam updates the docs. _(line 1)_', '- The login timeout gets fixed by Friday. _(line 2)_', '- Version two ships Monday. _(line 3)_',
+      ]);
+      const timed = lines.map((l, k) => ({ ...l, t0: 60 + k * 15 }));
+      assert.equal(summaryMarkdown(points, 'scripted:1b', timed)[4], '- Version two ships Monday. _(01:30)_');
+      assert.match(summaryMarkdown([], 'scripted:1b', lines)[0], /^_No summary: the language model wrote none/);
+
+      // A summary call that fails is reported by chunk and reason (the CLI says it on stderr); a declined run asks for none.
+      const failed: string[] = [];
+      const failing = await extractTranscriptWithModel(lines, found, new Date(), settings, () => undefined, undefined,
+        async (system) => { if (system.startsWith('You keep')) throw new Error('Bob: I will fix the login'); return { text: '{}', model: 'm' }; }, { report: (r) => failed.push(`${r.chunk} ${r.reason}`) });
+      assert.deepEqual(failing.summary, []);
+      assert.equal(failing.summaryBy, undefined);
+      assert.deepEqual(failed, asked.map((_, k) => `${k + 1} error`));
+      asked.length = 0;
+      const declined = await extractTranscriptWithModel(lines, found, new Date(), settings, () => undefined, undefined,
+        async () => { throw new RefineFailure('the client declined'); }, { report: () => assert.fail('no summary call') });
+      assert.deepEqual([declined.summary, asked], [[], []]);
+      // Not asked for (the evals replay recorded extraction answers only): no summary call.
+      const without = await extractTranscriptWithModel(lines, found, new Date(), settings, () => undefined, undefined, chat);
+      assert.deepEqual([without.summary, asked], [[], []]);
     });
 
     for (const [label, argv] of [
