@@ -5,7 +5,7 @@
  * model (Copilot: the cloud)" sets the vscode-lm provider; "Keep rules only" (the note's dismissal) changes nothing.
  * Nothing is sent to a model before the user chooses, and a failed download changes no setting.
  *
- * No VS Code API here (extension.ts gives it the daemon and the settings): unit-tested as it is.
+ * No VS Code API here (panelNotesController.ts gives it the daemon and the settings): unit-tested as it is.
  */
 import type { ModelListResult, ModelProgressParams } from '../protocol/protocol';
 import type { ModelOfferChoice, PanelModelOffer } from '../protocol/panel';

@@ -2,7 +2,7 @@
  * The "Action Items" tree view in the Earshot container: the open action items of every stored meeting (the
  * daemon's earshot/memory/todo), grouped by meeting or by owner, yours marked; its actions Mark Done (the daemon
  * ticks the notes file), Reveal in Notes and Insert as TODO. Refreshes when the memory or an item changes. Owns the
- * view's tree, not the commands' registration (extension.ts).
+ * view's tree, not the commands' registration (commands/memory.ts).
  */
 import * as vscode from 'vscode';
 import type { ActionItem, MemoryTodoItem, MemoryTodoParams, MemoryTodoResult } from '../../protocol/protocol';

@@ -1,7 +1,7 @@
 /**
  * Meeting memory in the editor, wired: the @earshot chat participant and the Action Items view over the daemon
  * client, what refreshes the view (the memory changed, an item changed, "my names" changed), and what the view's
- * commands do. extension.ts registers the commands (one line each) and disposes this with the extension.
+ * commands do. commands/memory.ts registers the commands (one line each); extension.ts disposes this with the extension.
  */
 import * as vscode from 'vscode';
 import type { DaemonClient } from '../client';

@@ -1,0 +1,121 @@
+/**
+ * The commands about the machine's audio devices: choose the microphone or the system audio source (written to the
+ * settings), test the microphone with a live level, and on macOS open the pane where VS Code may record system audio.
+ * The recording and the levels are the daemon's; this only asks and shows.
+ */
+import * as vscode from 'vscode';
+import { MACOS_AUDIO_CAPTURE_SETTINGS } from '../../daemon/capture/audiotee';
+import { DEVICE_TEST_SESSION_ID, DeviceTestResult, LiveSourceKind } from '../../protocol/protocol';
+import { EarshotSettings } from '../settings';
+import type { CommandDeps } from './registry';
+
+export function registerDeviceCommands({ client, session: current, command }: CommandDeps): void {
+  // macOS: the pane where VS Code is allowed to record system audio (macOS never asks it: see panelNotes.ts).
+  command('earshot.openSystemAudioSettings', async () => {
+    if (process.platform !== 'darwin') {
+      void vscode.window.showInformationMessage('Earshot: only macOS asks you to allow system audio recording; here there is nothing to allow.');
+      return;
+    }
+    await vscode.env.openExternal(vscode.Uri.parse(MACOS_AUDIO_CAPTURE_SETTINGS));
+  });
+
+  command('earshot.chooseMicrophone', async () => chooseDevice('mic'));
+  command('earshot.chooseSystemAudioSource', async () => chooseDevice('system'));
+
+  /** A quick pick of the devices the daemon can record; the choice goes into the settings. */
+  async function chooseDevice(kind: LiveSourceKind): Promise<string | undefined> {
+    const list = await client.listDevices();
+    const devices = kind === 'mic' ? list.microphones : list.systemSources;
+    const setting = kind === 'mic' ? 'devices.microphone' : 'devices.systemAudio';
+    const current = vscode.workspace.getConfiguration('earshot').get<string>(setting, '') || 'default';
+    if (kind === 'system' && !list.systemAudio.available) void vscode.window.showWarningMessage(`Earshot: ${list.systemAudio.message ?? 'system audio cannot be recorded here.'}`);
+    const items = [
+      { label: 'System default', description: current === 'default' ? 'in use' : '', id: 'default' },
+      ...devices.map((d) => ({ label: d.label, description: [d.isDefault ? 'default' : '', d.id === current ? 'in use' : ''].filter(Boolean).join(' · '), detail: d.id, id: d.id })),
+    ];
+    const picked = await vscode.window.showQuickPick(items, {
+      title: kind === 'mic' ? 'Earshot: Choose Microphone' : 'Earshot: Choose System Audio Source',
+      placeHolder: devices.length ? 'Applies to the next session' : `No devices found. ${list.notes.join(' ')}`,
+    });
+    if (!picked) return undefined;
+    await vscode.workspace.getConfiguration('earshot').update(setting, picked.id === 'default' ? '' : picked.id, vscode.ConfigurationTarget.Global);
+    return picked.id;
+  }
+
+
+  command('earshot.testMicrophone', async (device?: string) => testMicrophone(device));
+
+  /**
+   * Records 5 s from the microphone (earshot.devices.microphone, or `device`) with the live level in a progress
+   * notification, then says whether anything was heard and what to check if not. Resolves with the result without
+   * waiting for the message to be dismissed.
+   */
+  async function testMicrophone(device?: string): Promise<DeviceTestResult | undefined> {
+    const session = current();
+    if (session && session.state !== 'done') {
+      void vscode.window.showInformationMessage('Earshot: a session is recording: its level meter in the panel shows what the microphone hears. Test the microphone when it is over.');
+      return undefined;
+    }
+    const mic = device ?? EarshotSettings.read().devices.mic;
+    const seconds = 5;
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Earshot: testing the microphone', cancellable: true },
+      async (progress, cancelled) => {
+        progress.report({ message: 'Starting…' });
+        const started = Date.now();
+        let loudest = -100;
+        const sub = client.onInputLevel((l) => {
+          if (l.sessionId !== DEVICE_TEST_SESSION_ID || l.source !== 'mic') return;
+          loudest = Math.max(loudest, l.peakDbfs);
+          const left = Math.max(0, Math.ceil(seconds - (Date.now() - started) / 1000));
+          progress.report({ message: `Speak now… ${levelInWords(l.rmsDbfs)} (peak so far ${dbfs(loudest)}) ${left} s` });
+        });
+        // A recorder that never answers must not leave the notification up: give up a while after the test's end.
+        const cancel = new vscode.CancellationTokenSource();
+        const timer = setTimeout(() => cancel.cancel(), (seconds + 15) * 1000);
+        const onCancel = cancelled.onCancellationRequested(() => cancel.cancel());
+        try {
+          return await client.testDevice({ source: 'mic', ...(mic ? { device: mic } : {}), seconds }, cancel.token);
+        } catch (e) {
+          if (cancelled.isCancellationRequested) return undefined;
+          if (cancel.token.isCancellationRequested) throw new Error(`The microphone test got no answer from the recorder within ${seconds + 15} s.`);
+          throw e;
+        } finally {
+          clearTimeout(timer);
+          onCancel.dispose();
+          cancel.dispose();
+          sub.dispose();
+        }
+      },
+    );
+    if (!result) return undefined;
+    const where = `${mic ? `"${mic}"` : 'the default microphone'}${result.recorder ? ` (${result.recorder})` : ''}`;
+    if (result.heard) {
+      void vscode.window.showInformationMessage(`Earshot heard you on ${where}: peak ${dbfs(result.peakDbfs)}. Meeting notes and dictation are ready.`,
+        'Start Dictation').then((picked) => { if (picked) void vscode.commands.executeCommand('earshot.toggleDictation'); });
+    } else {
+      const tips = process.platform === 'darwin'
+        ? 'Check that it is not muted and that VS Code may use the microphone (System Settings › Privacy & Security › Microphone).'
+        : process.platform === 'win32'
+          ? 'Check that it is not muted and that desktop apps may use the microphone (Settings › Privacy › Microphone).'
+          : 'Check that it is not muted and that its input volume is up (pavucontrol or the sound settings).';
+      void vscode.window.showWarningMessage(`Earshot heard nothing from ${where} (peak ${dbfs(result.peakDbfs)}). ${tips} Or choose another microphone.`,
+        'Choose Microphone…', 'Test Again').then((picked) => {
+        if (picked === 'Choose Microphone…') void vscode.commands.executeCommand('earshot.chooseMicrophone');
+        else if (picked === 'Test Again') void vscode.commands.executeCommand('earshot.testMicrophone', device);
+      });
+    }
+    return result;
+  }
+}
+
+/** A level in words and a small meter, e.g. "good level −23 dBFS ▮▮▮▮▯▯". */
+export function levelInWords(rmsDbfs: number): string {
+  const words = rmsDbfs < -60 ? 'silence' : rmsDbfs < -45 ? 'very quiet' : rmsDbfs < -30 ? 'quiet' : rmsDbfs < -10 ? 'good level' : 'very loud';
+  const bars = Math.max(0, Math.min(6, Math.round((rmsDbfs + 60) / 10)));
+  return `${words} ${dbfs(rmsDbfs)} ${'▮'.repeat(bars)}${'▯'.repeat(6 - bars)}`;
+}
+
+function dbfs(value: number): string {
+  return `${value < 0 ? '−' : ''}${Math.abs(Math.round(value))} dBFS`;
+}

@@ -1,0 +1,17 @@
+/**
+ * The meeting-memory commands (memory/meetingMemory.ts does what each asks): the Action Items view's refresh, grouping,
+ * mark done, reveal in notes and insert as TODO, and opening a session's transcript at a line.
+ */
+import type { ActionItemsNode } from '../memory/actionItemsView';
+import type { MeetingMemory } from '../memory/meetingMemory';
+import type { RegisterCommand } from './registry';
+
+export function registerMemoryCommands(command: RegisterCommand, memory: MeetingMemory): void {
+  command('earshot.actionItems.refresh', async () => memory.actionItems.refresh());
+  command('earshot.actionItems.groupByOwner', async () => memory.actionItems.setGrouping('owner'));
+  command('earshot.actionItems.groupByMeeting', async () => memory.actionItems.setGrouping('meeting'));
+  command('earshot.actionItems.markDone', async (node?: ActionItemsNode) => memory.actionItems.markDone(node));
+  command('earshot.actionItems.revealInNotes', async (node?: ActionItemsNode) => memory.revealInNotes(node));
+  command('earshot.actionItems.insertAsTodo', async (node?: ActionItemsNode) => memory.insertAsTodo(node));
+  command('earshot.openSessionTranscript', async (sessionId: string, index?: number) => memory.openTranscript(sessionId, index));
+}

@@ -1,0 +1,112 @@
+/**
+ * The opt-in language-model extraction while a meeting records, end to end: the real daemon transcribing the sample at
+ * real-time pace with a model that says one known sentence, provider 'openai-compatible' against the SCRIPTED
+ * chat-completions server (scripted-extraction.ts). Each closed chunk is sent, answered, journaled and announced before
+ * the stop (which sends only the last), and the rolling summary is revised per chunk with cites that land on the
+ * transcript lines they name. At stop over a known session: model-extraction-stop.test.ts.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { JournalRecord, readJournal } from '../../daemon/journal/journal';
+import { SAMPLE_WAV, sayingModel } from '../setup';
+import {
+  ActionItemNotification, ExtractionProgressNotification, ExtractionProgressParams, PROTOCOL_VERSION, SessionStart, SummaryNotification, SummaryParams,
+} from '../../protocol/protocol';
+import { connectDaemon } from './daemon-process';
+import { reply, scriptedExtraction } from './scripted-extraction';
+
+describe('language-model extraction over the whole meeting (real daemon, scripted endpoint)', function () {
+  this.timeout(120_000);
+  const fx = scriptedExtraction();
+  const { scriptedServer } = fx;
+
+  it('while the meeting runs: each closed chunk is sent and its answer journaled and announced before the stop, which sends only the last', async () => {
+    // Every final says this (about 280 characters): 1000-character chunks of two or three lines; the sample's six turns
+    // make three chunks, the first two closed while the meeting runs (by the finals of turns 4 and 5).
+    const tokens = [' Alice', ' reviews-the', ' quarterly-budget', ' figures-and-the', ' release-plan', ' with-finance', ' before-the', ' steering',
+      ' committee-meets', ' next-Friday', ' morning-and', ' reports-back', ' to-the-whole', ' engineering', ' team-with-a', ' written-summary',
+      ' of-every-risk', ' found-so-far', '.'];
+    const model = sayingModel('live-notes', tokens);
+    const ANSWER_MS = 400;
+    const received: { chunk: number; at: number; ids: string[] }[] = [];
+    const scripted = await scriptedServer((r, res) => {
+      received.push({ chunk: r.chunk, at: Date.now(), ids: r.ids });
+      setTimeout(() => reply(res, JSON.stringify({
+        actionItems: [{ text: `Alice reports part ${r.chunk} back to the team`, owner: null, due: null, segments: [r.ids[r.ids.length - 1]] }], decisions: [], dismiss: [],
+      })), ANSWER_MS);
+    });
+    const client = connectDaemon();
+    fx.clients.push(client);
+    const announced: { id: string; at: number }[] = [];
+    const progress: ExtractionProgressParams[] = [];
+    client.connection.onNotification(ActionItemNotification, (i) => { announced.push({ id: i.id, at: Date.now() }); });
+    client.connection.onNotification(ExtractionProgressNotification, (p) => { progress.push(p); });
+    const summaries: { at: number; params: SummaryParams }[] = [];
+    client.connection.onNotification(SummaryNotification, (params) => { summaries.push({ at: Date.now(), params }); });
+    await client.initialize({
+      protocolVersion: PROTOCOL_VERSION, storageDir: path.join(fx.dir, 'storage'), notesDir: path.join(fx.dir, 'notes'), modelPath: model, threads: 1,
+      enhancement: { provider: 'openai-compatible', endpoint: scripted.endpoint, model: 'scripted:1b', chunkChars: 1000, maxConcurrency: 2, timeoutSec: 20 },
+    });
+    const started = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: SAMPLE_WAV, pace: 'realtime', title: 'Release planning' });
+    const done = await client.sessionDone(started.sessionId);
+    assert.equal(done.error, undefined);
+    // When the daemon said so (its log lines carry the time, on this machine's clock).
+    const stateAt = (state: string) => Date.parse((JSON.parse(client.logs.find((l) => l.includes('"event":"state"') && l.includes(`"state":"${state}"`))!) as { time: string }).time);
+    const stopping = stateAt('stopping');
+    const finished = stateAt('done');
+    const records = (await readJournal(path.join(fx.dir, 'storage', 'sessions', `${started.sessionId}.jsonl`))).records;
+    const run = records.find((x): x is Extract<JournalRecord, { type: 'refinement' }> => x.type === 'refinement')!;
+    const chunks = run.chunks ?? 0;
+    assert.ok(chunks >= 3, `${chunks} chunks`);
+    assert.equal(run.state, 'done');
+    assert.equal(received.length, chunks, 'each chunk sent once');
+    assert.deepEqual(received.map((r) => r.chunk), received.map((_, k) => k + 1), 'in order, one at a time');
+
+    // During the meeting: every chunk but the last, answered and announced before the stop began.
+    const before = received.filter((r) => r.at < stopping);
+    assert.equal(before.length, chunks - 1, `chunks sent before the stop: ${before.length} of ${chunks}`);
+    const liveItems = announced.filter((a) => /^am/.test(a.id) && a.at < stopping);
+    assert.ok(liveItems.length >= 1, 'what the model found was announced while the meeting ran');
+    // Journaled during the meeting: the model's first item comes before the last final in the journal.
+    const firstModelItem = records.findIndex((x) => x.type === 'actionItem' && /^am/.test(x.id));
+    const lastSegment = records.map((x) => x.type).lastIndexOf('segment');
+    assert.ok(firstModelItem >= 0 && firstModelItem < lastSegment, 'a model item journaled before the last final');
+    assert.ok(progress.some((p) => p.state === 'running' && p.finished >= 1 && Date.now() && p.chunks >= 2), 'progress counted over the meeting');
+    assert.equal(progress[progress.length - 1].state, 'done');
+    assert.equal(progress[progress.length - 1].chunks, chunks);
+
+    // The stop sent only the last chunk: the final notes came one answer after the end of the audio, not one per chunk.
+    assert.ok(finished - stopping < ANSWER_MS * 2 + 1500, `stop to final notes: ${finished - stopping} ms`);
+    const notes = fs.readFileSync(started.notesPath, 'utf8');
+    for (let k = 1; k <= chunks; k++) assert.match(notes, new RegExp(`Alice reports part ${k} back to the team`));
+    assert.deepEqual(records.slice(-2).map((x) => x.type), ['refinement', 'end']);
+
+    // The rolling summary: one small call per chunk, with that chunk's lines only; revised and announced while the
+    // meeting ran; each revision journaled (before the notes and the notification follow).
+    assert.deepEqual(scripted.summaries.map((r) => r.ids), received.map((r) => r.ids), 'one summary call per chunk, its lines only');
+    const journaled = records.filter((x): x is Extract<JournalRecord, { type: 'summary' }> => x.type === 'summary');
+    assert.deepEqual(journaled.map((x) => x.chunks), received.map((_, k) => k + 1));
+    assert.ok(journaled.every((x) => x.by === 'scripted:1b' && x.points.every((p) => !p.segmentIds.includes('f-999'))), 'an unknown cite is dropped');
+    const live = summaries.filter((x) => x.at < stopping && x.params.sessionId === started.sessionId && x.params.points?.length);
+    assert.ok(live.length >= 1, `a summary with points was announced before the stop: ${JSON.stringify(summaries.map((x) => x.params))}`);
+    assert.equal(live[0].params.final, false);
+    const last = summaries[summaries.length - 1].params;
+    assert.ok(last.final);
+    assert.deepEqual(last.points?.map((p) => p.text), received.map((_, k) => `Part ${k + 1} went over the release plan`));
+    assert.equal(last.by, 'scripted:1b');
+    // The notes' Summary: those points, each citing links that land on the transcript line they name, at its clock time.
+    const summary = notes.slice(notes.indexOf('## Summary'), notes.indexOf('## Decisions'));
+    const bullets = summary.split('\n').filter((l) => l.startsWith('- '));
+    assert.equal(bullets.length, chunks, summary);
+    for (const bullet of bullets) {
+      const cites = [...bullet.matchAll(/\[(\d\d:\d\d)\]\(#([\w-]+)\)/g)];
+      assert.ok(cites.length >= 1, bullet);
+      for (const [, time, anchor] of cites) {
+        const target = notes.split('\n').filter((l) => l.includes(`<a id="${anchor}"></a>`));
+        assert.equal(target.length, 1, `one transcript line is ${anchor}`);
+        assert.ok(target[0].startsWith(`- **[${time}] `), `${anchor} is the line said at ${time}: ${target[0]}`);
+      }
+    }
+  });
+});
