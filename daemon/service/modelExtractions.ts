@@ -158,6 +158,7 @@ export class ModelExtractions {
         if (!options) return { points: null, model: undefined, tokens: 0 };
         return this.summarizer(sessionId, meeting, options, abort.signal)(previous, chunk);
       },
+      ...(settings.provider === 'local' ? { pause: () => this.local?.pause(), resume: () => this.local?.resume() } : {}),
       close: () => {
         if (settings.provider === 'local') this.local?.close();
         if (this.running.get(sessionId) === abort) this.running.delete(sessionId);
@@ -186,7 +187,7 @@ export class ModelExtractions {
     const modelPath = quiet ? await this.localModel(sessionId, chunks, true) : await this.localModel(sessionId, chunks);
     if (!modelPath) return undefined;
     const host = this.hostFor(modelPath);
-    return { settings: localRunSettings(settings), chat: localChat(host), signal, host, ...events };
+    return { settings: localRunSettings(settings), chat: localChat(host), signal, host, pausedMs: () => host.pausedMs(), ...events };
   }
 
   /** Cancels a session's extraction: in-flight calls are aborted; what finished chunks found is kept. */

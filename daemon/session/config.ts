@@ -89,4 +89,11 @@ export interface ChunkRunner {
   summarize(previous: readonly SummaryPoint[], chunk: { index: number; lines: readonly ChunkLine[] }): Promise<RolledSummary>;
   /** The session is over: a cancel no longer finds it. */
   close(): void;
+  /**
+   * Whisper has work: a model on this machine ('local') stops where it is until resume(), losing nothing (absent, or a
+   * no-op: a provider elsewhere does not compete for the CPU).
+   */
+  pause?(): void;
+  /** Whisper is idle again: the paused model goes on. */
+  resume?(): void;
 }

@@ -7,6 +7,9 @@
  * at once as the settings allow), and the run's `refinement` record is written as the at-stop extraction writes it.
  * After each chunk the rolling summary is revised from the summary so far and that chunk's lines (modelSummary.ts)
  * and journaled as a `summary` record before the notes (and the summary notification) follow.
+ * While a live chunk is being answered, a model on this machine yields to whisper: paused (runner.pause()) the moment
+ * whisper has work (speech in a VAD gate, a decode queued or running, a final waiting), resumed where it was once it
+ * has none (on 2 cores its prompt would otherwise take the core whisper's finals need).
  *
  * Owns the run's state: a copy of the session's journal records (the session hands it each record it journals), the
  * chunks sent and their answers, the run's counts. It writes to the journal only through the session's `append`,
@@ -25,6 +28,11 @@ import { baseRecords, EntryRecord, modelAddedIds, revisionsToward } from './mode
 
 /** Whisper must have been idle this long before a chunk is sent: a decode that follows at once is not raced. */
 export const IDLE_SETTLE_MS = 250;
+/**
+ * While the model is paused for whisper, how often whether whisper still has work is read again: not every end of its
+ * work is an event (a final's pending count drops inside the recognizer's loop). Pausing needs no poll: it is at once.
+ */
+export const YIELD_POLL_MS = 50;
 
 export interface LiveExtractionWiring {
   sessionId: string;
@@ -34,6 +42,8 @@ export interface LiveExtractionWiring {
   append(record: JournalRecord): Promise<void>;
   /** How long whisper has been idle (ms), undefined while it is busy (SessionStats.recognizerIdleMs). */
   recognizerIdleMs(): number | undefined;
+  /** Whisper has work now or about to (SessionStats.whisperHasWork): the model in flight yields. */
+  whisperHasWork(): boolean;
   /** Capture time (s) before which every final is in: a final still to come starts at or after it. */
   horizon(): number;
   /** Announces revisions already journaled. */
@@ -65,6 +75,9 @@ export class LiveExtraction {
   private declined = false;
   /** The rolling summary so far (the last journaled) and how many of the meeting's chunks it has read. */
   private readonly summary: SummarySoFar;
+  /** The model is paused for whisper (runner.pause()). */
+  private yielded = false;
+  private yieldPoll: NodeJS.Timeout | undefined;
 
   /** `records`: the journal so far (a resumed session's; a new one's header). */
   constructor(private readonly wiring: LiveExtractionWiring, records: readonly JournalRecord[]) {
@@ -98,11 +111,13 @@ export class LiveExtraction {
    * and, while a closed chunk waits, every IDLE_SETTLE_MS until whisper is idle (cheap: a counter and a clock).
    */
   poke(): void {
+    this.whisperActivity();
     if (this.running || this.over || this.timer) return;
     if (this.wiring.runner.signal.aborted) return void (this.over = true);
     const chunk = this.nextClosed();
     if (!chunk) return;
-    const idleMs = this.wiring.recognizerIdleMs();
+    // Speech open in a gate counts as busy too: its decodes are about to come.
+    const idleMs = this.wiring.whisperHasWork() ? undefined : this.wiring.recognizerIdleMs();
     if (idleMs === undefined || idleMs < IDLE_SETTLE_MS) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -115,8 +130,38 @@ export class LiveExtraction {
       .catch((e) => this.wiring.failed(e))
       .finally(() => {
         this.running = undefined;
+        this.release();
         this.poke();
       });
+  }
+
+  /**
+   * Whether whisper has work may have changed (a decode asked or answered, speech opened or closed in a gate): while a
+   * chunk is being answered, the model is paused at once when it has, resumed when it has none.
+   */
+  whisperActivity(): void {
+    if (!this.running || !this.wiring.runner.pause) return this.release();
+    if (!this.wiring.whisperHasWork()) return this.release();
+    if (!this.yielded) {
+      this.yielded = true;
+      this.wiring.runner.pause();
+    }
+    if (!this.yieldPoll) {
+      this.yieldPoll = setTimeout(() => {
+        this.yieldPoll = undefined;
+        this.whisperActivity();
+      }, YIELD_POLL_MS);
+      this.yieldPoll.unref?.();
+    }
+  }
+
+  /** The model goes on (it was paused for whisper). */
+  private release(): void {
+    clearTimeout(this.yieldPoll);
+    this.yieldPoll = undefined;
+    if (!this.yielded) return;
+    this.yielded = false;
+    this.wiring.runner.resume?.();
   }
 
   /**
@@ -127,6 +172,7 @@ export class LiveExtraction {
     this.over = true;
     clearTimeout(this.timer);
     await this.running;
+    this.release(); // at stop every final is in: the chunks left run without yielding
     try {
       const all = this.lines();
       const chunks = chunkLines(all, this.wiring.runner.chunkOptions);

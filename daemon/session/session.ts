@@ -86,6 +86,7 @@ export class Session {
       sessionId: this.id, runner, ledger: this.ledger,
       append: (record) => this.append(record),
       recognizerIdleMs: () => this.stats.recognizerIdleMs,
+      whisperHasWork: () => this.stats.whisperHasWork,
       horizon: () => {
         const segmenter = this.config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS;
         return this.stats.finalsHorizon(this.config.sources.map((s) => s.kind), this.paused, segmenter.maxUtteranceSec + segmenter.preRollMs / 1000);
@@ -175,7 +176,10 @@ export class Session {
     this.setState('streaming');
     const wiring: PipelineWiring = {
       // Counted: the language model waits for whisper to be idle (SessionStats.recognizerIdleMs).
-      config: { ...this.config, decoder: this.stats.counting(this.config.decoder, () => this.live?.poke()) }, degrade: this.degrade, stats: this.stats, echo: this.echo, flushes: this.flushes,
+      // A decode asked or speech heard: a local model in flight yields to whisper at once (LiveExtraction.whisperActivity).
+      config: { ...this.config, decoder: this.stats.counting(this.config.decoder, () => this.live?.poke(), () => this.live?.whisperActivity()) },
+      degrade: this.degrade, stats: this.stats, echo: this.echo, flushes: this.flushes,
+      activity: () => this.live?.whisperActivity(),
       accept: (segment, speaker) => this.accept(segment, speaker),
       failed: (e) => {
         // The session survives a failed source: what was finalized stays, the error is reported at the end. A journal

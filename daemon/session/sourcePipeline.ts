@@ -33,6 +33,8 @@ export interface PipelineWiring {
   accept(segment: RecognizedSegment, speaker: string): Promise<void>;
   /** The run failed (the source, the recognizer, or the journal behind `accept`); what was finalized stays. */
   failed(e: unknown): void;
+  /** Speech opened or closed in a VAD gate (SessionStats.speaking): whether whisper has work changed. */
+  activity?(): void;
 }
 
 /** Who waits for a source's pipeline to flush (see Session.whenFlushed). */
@@ -88,7 +90,7 @@ export async function runSourcePipeline(source: AudioSource, signal: AbortSignal
     };
     while (!input.ended) {
       const utterances = segmentUtterances(observed(untilPause(), wiring), detector, config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS, ids);
-      for await (const segment of recognize(skipFinalized(utterances, alreadyFinal), config.decoder, context)) {
+      for await (const segment of recognize(gated(skipFinalized(utterances, alreadyFinal), source.kind, wiring), config.decoder, context)) {
         if (segment.final && segment.text) carried = '';
         await wiring.accept(segment, source.speaker);
       }
@@ -100,6 +102,25 @@ export async function runSourcePipeline(source: AudioSource, signal: AbortSignal
     void frames.return?.(undefined).catch(() => undefined);
   } finally {
     wiring.flushes.release(source.kind); // nobody waits for a flush that can no longer come
+    stats.speaking(source.kind, false);
+    wiring.activity?.();
+  }
+}
+
+/** Utterance events as the recognizer takes them, telling the stats whether speech is open in the gate (and when that changes). */
+async function* gated(events: AsyncIterable<UtteranceEvent>, kind: SourceKind, { stats, activity }: PipelineWiring): AsyncGenerator<UtteranceEvent> {
+  let open = false;
+  try {
+    for await (const event of events) {
+      if (open !== (event.type !== 'end')) {
+        open = !open;
+        stats.speaking(kind, open);
+        activity?.();
+      }
+      yield event;
+    }
+  } finally {
+    if (open) stats.speaking(kind, false);
   }
 }
 

@@ -20,6 +20,8 @@ export class SessionStats {
   /** Per source: what its recognizer gave up to keep up; and the lowest degrade rung reached. */
   private readonly recognizers = new Map<SourceKind, RecognizerStats>();
   private maxDegradeLevel = 0;
+  /** Sources with an utterance open in the VAD gate (speech heard, its end not yet): whisper will have work. */
+  private readonly speechOpen = new Set<SourceKind>();
   /** Decodes asked of whisper and not yet answered (queued or running), all sources together. */
   private decoding = 0;
   /** performance.now() when the last decode was answered. */
@@ -64,11 +66,12 @@ export class SessionStats {
     return stats;
   }
 
-  /** `decoder`, its decodes counted (recognizerIdleMs); `answered` is called after each. */
-  counting(decoder: Decoder, answered: () => void): Decoder {
+  /** `decoder`, its decodes counted (recognizerIdleMs); `asked` is called as each is asked, `answered` after each. */
+  counting(decoder: Decoder, answered: () => void, asked: () => void = () => undefined): Decoder {
     return {
       decode: async (request) => {
         this.decoding++;
+        asked();
         try {
           return await decoder.decode(request);
         } finally {
@@ -83,6 +86,21 @@ export class SessionStats {
 
   sourceEnded(source: SourceKind): void {
     this.ended.add(source);
+    this.speechOpen.delete(source);
+  }
+
+  /** `source`'s VAD gate has an utterance open (speech heard, its end not yet), or none. */
+  speaking(source: SourceKind, open: boolean): void {
+    if (open) this.speechOpen.add(source);
+    else this.speechOpen.delete(source);
+  }
+
+  /**
+   * Whisper has work, now or about to: speech in a VAD gate, a decode queued or running, a final waiting for one. A
+   * local language model yields the CPU meanwhile (liveExtraction.ts).
+   */
+  get whisperHasWork(): boolean {
+    return this.speechOpen.size > 0 || this.recognizerIdleMs === undefined;
   }
 
   /**

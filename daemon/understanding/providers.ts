@@ -116,6 +116,8 @@ export interface ExtractionRunOptions {
   continues?: ModelRunSummary;
   /** Chunks in the meeting (so far), for the prompt's "Part k of N" and the progress; default: `chunks.length`. */
   ofChunks?: number;
+  /** Time (ms, growing) the provider was paused for whisper ('local'): left out of a call's time limit. */
+  pausedMs?(): number;
 }
 
 export interface ExtractionRun {
@@ -159,7 +161,14 @@ export async function runModelExtraction(sessionId: string, meeting: { title: st
   const callOnce = async (chunk: ModelChunk, system: string, user: string, promptTokens: number, attempt: number): Promise<string> => {
     const started = performance.now();
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), timeoutMs);
+    const pausedAtStart = options.pausedMs?.() ?? 0;
+    // The limit counts working time: while the model is paused for whisper, it is put off by as long.
+    const expire = (): void => {
+      const worked = performance.now() - started - ((options.pausedMs?.() ?? 0) - pausedAtStart);
+      if (worked >= timeoutMs) timeout.abort();
+      else timer = setTimeout(expire, timeoutMs - worked);
+    };
+    let timer = setTimeout(expire, timeoutMs);
     const both = AbortSignal.any([signal, timeout.signal]);
     const base = { sessionId, provider, chunk: chunk.index + 1, attempt };
     try {

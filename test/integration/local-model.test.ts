@@ -170,6 +170,45 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
     }
   });
 
+  it('a request paused mid-answer and resumed gives the answer it gives unpaused; the paused process uses no CPU', async () => {
+    /** The process's user + system CPU time (clock ticks, /proc/PID/stat fields 14 and 15). */
+    const cpuTicks = (pid: number) => {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return Number(fields[11]) + Number(fields[12]);
+    };
+    const lines = Array.from({ length: 60 }, (_, k) => `[s-${k + 1}] ${k % 2 ? 'Ann' : 'Bob'}: line ${k + 1}, we will send the report and review the budget figures by Friday.`);
+    const request = {
+      system: 'Extract the action items and decisions.', user: `Part 1 of 1.\n${lines.join('\n')}`,
+      schema: chunkAnswerSchema({ segmentIds: lines.map((_, k) => `s-${k + 1}`), itemIds: [], actionItemIds: [], speakers: ['Ann', 'Bob'] }), maxTokens: 300,
+    };
+    const host = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
+    try {
+      await host.chat({ ...request, user: 'Part 1 of 1.\n[s-1] Ann: hello.' }, new AbortController().signal); // loaded
+      const plain = await host.chat(request, new AbortController().signal);
+      assert.ok(plain.ms >= 40, `the request takes ${plain.ms} ms: long enough to be paused in`);
+      const pid = host.pid!;
+      let settled = false;
+      const answering = host.chat(request, new AbortController().signal).finally(() => { settled = true; });
+      await new Promise((r) => setTimeout(r, Math.min(20, plain.ms / 3)));
+      host.pause();
+      assert.equal(settled, false, 'paused before the answer came');
+      await new Promise((r) => setTimeout(r, 100)); // the stop has taken hold
+      const before = cpuTicks(pid);
+      await new Promise((r) => setTimeout(r, 1500));
+      const after = cpuTicks(pid);
+      assert.equal(after - before, 0, `CPU ticks while paused: ${after - before}`);
+      assert.equal(settled, false, 'no answer while paused');
+      host.resume();
+      const resumed = await answering;
+      assert.equal(host.pid, pid, 'the same process went on');
+      assert.equal(resumed.text, plain.text, 'the same answer');
+      assert.equal(resumed.answerTokens, plain.answerTokens);
+      assert.ok(resumed.ms >= 1500, `its time includes the pause: ${resumed.ms} ms`);
+    } finally {
+      host.close();
+    }
+  });
+
   it('earshot notes FILE --local --model gen.gguf: model records that cite the transcript\'s lines', async () => {
     const transcript = path.join(dir, 'meeting.txt');
     fs.writeFileSync(transcript, ["Ana: Okay, I'll go first with the slides.", 'Ben: Sounds good.', 'Ana: Maria will send the budget figures to finance by Friday.', 'Ben: We agreed to ship on Monday.'].join('\n'));

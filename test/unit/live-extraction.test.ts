@@ -16,7 +16,7 @@ import { JournalContents, JournalRecord, latestById, readJournal } from '../../d
 import { ModelExtractions } from '../../daemon/service/modelExtractions';
 import { ServiceConfig, ServiceEvents } from '../../daemon/service/serviceConfig';
 import { Ledger } from '../../daemon/session/ledger';
-import { IDLE_SETTLE_MS, LiveExtraction } from '../../daemon/session/liveExtraction';
+import { IDLE_SETTLE_MS, LiveExtraction, YIELD_POLL_MS } from '../../daemon/session/liveExtraction';
 import { Session } from '../../daemon/session/session';
 import { ChunkRunner } from '../../daemon/session/config';
 import { modelChunks, modelExtractionRecords, reduceChunks } from '../../daemon/understanding/modelExtract';
@@ -69,8 +69,8 @@ function serviceRunner(answer: Answer | 'fail', more: { delayMs?: number; chunkC
 function harness(runner: ChunkRunner, start: JournalRecord[] = [HEADER]) {
   const journal: JournalRecord[] = [...start];
   const announced: (ActionItem | Decision)[] = [];
-  /** Whisper is busy, or idle since then (performance.now()). */
-  const state = { busy: false, idleSince: -Infinity };
+  /** Whisper is busy, or idle since then (performance.now()); `speech`: an utterance open in the VAD gate. */
+  const state = { busy: false, idleSince: -Infinity, speech: false };
   const ledger = new Ledger('s1', new Date(HEADER.startedAt));
   // eslint-disable-next-line prefer-const
   let live: LiveExtraction;
@@ -82,6 +82,7 @@ function harness(runner: ChunkRunner, start: JournalRecord[] = [HEADER]) {
   live = new LiveExtraction({
     sessionId: 's1', runner, ledger, append,
     recognizerIdleMs: () => (state.busy ? undefined : performance.now() - state.idleSince),
+    whisperHasWork: () => state.busy || state.speech,
     horizon: () => Infinity,
     announce: (items, decisions) => {
       // Whatever is announced is already journaled.
@@ -266,6 +267,44 @@ describe('language-model extraction while the meeting runs', () => {
 });
 
 describe('the ledger with a model revising while the meeting runs', () => {
+  it('while a chunk is answered, the model is paused the moment whisper has work and resumed once it has none', async () => {
+    const { runner: base, asked } = serviceRunner(() => ({}), { delayMs: 600 });
+    const yields: string[] = [];
+    const runner: ChunkRunner = { ...base, pause: () => yields.push('pause'), resume: () => yields.push('resume') };
+    const h = harness(runner);
+    h.state.speech = true;
+    for (let k = 1; k <= 12; k++) await h.append(segment(k));
+    h.live.whisperActivity();
+    assert.deepEqual(yields, [], 'no chunk in flight: nothing to pause');
+    h.state.speech = false;
+    h.live.poke();
+    await until('a chunk in flight', () => asked.length === 1);
+    // Speech in the gate: paused at once (no settle), once.
+    h.state.speech = true;
+    h.live.whisperActivity();
+    h.live.whisperActivity();
+    assert.deepEqual(yields, ['pause']);
+    // The speech ends, a decode runs: still paused; it ends without an event: resumed by the poll.
+    h.state.speech = false;
+    h.state.busy = true;
+    h.live.whisperActivity();
+    await sleep(YIELD_POLL_MS * 3);
+    assert.deepEqual(yields, ['pause']);
+    h.state.busy = false;
+    await until('resumed', () => yields.length === 2, YIELD_POLL_MS * 10);
+    assert.deepEqual(yields, ['pause', 'resume']);
+    // Paused again when the answer comes: resumed as the chunk ends (nothing left stopped between chunks).
+    h.state.busy = true;
+    h.live.poke();
+    assert.deepEqual(yields, ['pause', 'resume', 'pause']);
+    await until('the chunk answered', () => h.live.chunksSent === 1);
+    await until('resumed after the chunk', () => yields.length === 4);
+    assert.deepEqual(yields, ['pause', 'resume', 'pause', 'resume']);
+    h.state.busy = false;
+    await h.live.finish();
+    assert.equal(yields.filter((y) => y === 'pause').length, yields.filter((y) => y === 'resume').length, 'every pause resumed');
+  });
+
   it('keeps a dismissal and a completion while the rules find the item unchanged, and lets an added item be ticked', () => {
     const ledger = new Ledger('s1', new Date(HEADER.startedAt));
     const first = ledger.extract({ speaker: 'Ana', text: "I'll fix the login timeout by Friday.", t0: 0, segmentId: 'm-1' }).items;
@@ -332,6 +371,40 @@ describe('a session extracting while it runs', () => {
   let dir: string;
   beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-live-')); });
   afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+
+  it('a model answering a chunk is paused whenever whisper decodes or hears speech, and left running otherwise', async () => {
+    let paused = false;
+    let inFlight = false;
+    const unpausedDecodes: number[] = [];
+    let decodes = 0;
+    let pauses = 0;
+    const decoder = {
+      decode: async (request: DecodeRequest): Promise<DecodeResult> => {
+        decodes++;
+        if (inFlight && !paused) unpausedDecodes.push(decodes);
+        await sleep(20);
+        return { text: request.final ? `Line ${decodes} of the plan: Ana reviews the budget figures with the team.` : '', ms: 20 };
+      },
+    };
+    // Each chunk takes as long as several utterances: decodes come while it is answered.
+    const { runner: base } = serviceRunner(() => ({}), { delayMs: 1500, onAsk: () => { inFlight = true; } });
+    const runner: ChunkRunner = {
+      ...base,
+      run: (chunks, how) => base.run(chunks, how).finally(() => { inFlight = false; }),
+      pause: () => { paused = true; pauses++; },
+      resume: () => { paused = false; },
+    };
+    const session = await Session.start({
+      sessionId: 's1', title: 'Plan', language: 'en', startedAt: new Date(HEADER.startedAt), sources: [new BurstSource(12, IDLE_SETTLE_MS + 150)],
+      journalPath: path.join(dir, 's1.jsonl'), notesPath: path.join(dir, 'notes.md'), decoder, createDetector: () => new EnergyDetector(),
+      streaming: { partials: true, earlyFinal: true, partialIntervalSec: 0.5, minPartialSec: 0.4, partialDutyCycle: 0.5, maxTokensPerSec: 8, promptChars: 200, finalContextMarginSec: 1, maxPendingSec: 120 },
+      extractChunks: runner,
+    }, { transcript: () => undefined, state: () => undefined, decision: () => undefined, actionItem: () => undefined });
+    await session.done();
+    assert.ok(pauses >= 2, `paused ${pauses} times`);
+    assert.deepEqual(unpausedDecodes, [], 'no decode ran while the model was running');
+    assert.equal(paused, false, 'not left paused');
+  });
 
   it('sends chunks during the meeting only while no decode runs, journals before announcing, and leaves only the last chunk to the stop', async () => {
     let decoding = 0;

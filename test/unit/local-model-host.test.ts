@@ -3,13 +3,14 @@
  * forked over real IPC that answers as the request's user text says (echo, hang, crash, fail). Covers the queue (one
  * request at a time, in order), cancel (the process killed, the next request on a fresh one; a request cancelled while
  * waiting never sent), a crash failing the request in flight with a clear retryable error, close and the idle close,
- * lower priority, and the thread bounds. The real runtime: test/integration/local-model.test.ts.
+ * lower priority, the thread bounds, and pause/resume (the process stopped and going on, idle time and cancel while
+ * paused). The real runtime: test/integration/local-model.test.ts.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LocalModelHost, localModelThreads } from '../../daemon/understanding/local/host';
+import { canPauseProcesses, LocalModelHost, localModelThreads } from '../../daemon/understanding/local/host';
 import { RefineFailure } from '../../daemon/understanding/providers';
 
 /** The stand-in: records each request it got (in a file), answers per the user text. */
@@ -20,6 +21,7 @@ process.on('message', (m) => {
   fs.appendFileSync(log, JSON.stringify({ pid: process.pid, id: m.id, user: m.user, threads: m.threads, gpu: m.gpu, schema: !!m.schema }) + '\\n');
   if (m.user === 'hang') return;
   if (m.user === 'crash') process.exit(7);
+  if (m.user === 'slow') return setTimeout(() => process.send({ type: 'answer', id: m.id, text: 'slow done', model: 'fake', promptTokens: 3, answerTokens: 2, ms: 1 }), 150);
   if (m.user === 'fail') return process.send({ type: 'failed', id: m.id, reason: 'the model does not load: bad file', retry: false });
   setTimeout(() => process.send({ type: 'answer', id: m.id, text: 'echo ' + m.user, model: 'fake', promptTokens: 3, answerTokens: 2, ms: 1 }), 20);
 });
@@ -156,6 +158,85 @@ describe('local model host (stand-in model process)', () => {
     const second = h.pid!;
     await until('idle process gone', () => !alive(second), 3000);
     assert.equal(h.pid, undefined);
+  });
+
+  describe('pause and resume (POSIX: SIGSTOP/SIGCONT)', function () {
+    before(function () {
+      if (!canPauseProcesses()) this.skip();
+    });
+    /** The process's state letter (Linux /proc): 'T' stopped. */
+    const stateOf = (pid: number) => {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    };
+    const settledWithin = async (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+
+    it('a paused process does nothing until resumed, then answers as it would have', async () => {
+      const h = make();
+      await ask(h, 'warm');
+      const pid = h.pid!;
+      const slow = ask(h, 'slow'); // answers 150 ms after it arrives
+      await until('the request reached the process', () => requests().length === 2);
+      h.pause();
+      assert.equal(h.paused, true);
+      if (process.platform === 'linux') await until('stopped', () => stateOf(pid) === 'T', 1000);
+      assert.equal(await settledWithin(slow, 500), false, 'no answer while paused');
+      const paused = h.pausedMs();
+      assert.ok(paused >= 450, `paused ${paused} ms`);
+      h.resume();
+      assert.equal((await slow).text, 'slow done');
+      assert.equal(h.pid, pid, 'the same process went on');
+      assert.ok(h.pausedMs() - paused < 50, 'pausedMs stops growing on resume');
+    });
+
+    it('a process started while paused starts stopped: the request waits in the channel, answered on resume', async () => {
+      const h = make();
+      h.pause();
+      const one = ask(h, 'one');
+      assert.equal(await settledWithin(one, 400), false);
+      assert.deepEqual(requests(), [], 'the stopped process has not read it');
+      h.resume();
+      assert.equal((await one).text, 'echo one');
+    });
+
+    it('paused time is not idle time: the idle close waits for resume', async () => {
+      const h = make({ idleMs: 150 });
+      await ask(h, 'one');
+      const pid = h.pid!;
+      h.pause();
+      await new Promise((r) => setTimeout(r, 400));
+      assert.ok(alive(pid) && h.pid === pid, 'not closed while paused');
+      h.resume();
+      await until('idle process gone after resume', () => !alive(pid), 3000);
+      assert.equal(h.pid, undefined);
+    });
+
+    it('cancel and close end a paused process; the next request runs (close lifts the pause)', async () => {
+      const h = make();
+      const abort = new AbortController();
+      const hanging = ask(h, 'hang', abort.signal);
+      await until('the request reached the process', () => requests().length === 1);
+      const first = h.pid!;
+      h.pause();
+      abort.abort();
+      await assert.rejects(hanging, (e: Error) => e instanceof RefineFailure && e.message === 'cancelled');
+      await until('the cancelled paused process is gone', () => !alive(first));
+      // Still paused: the fresh process starts stopped, and close() kills it all the same.
+      const waiting = ask(h, 'two');
+      await until('a fresh process', () => h.pid !== undefined && h.pid !== first);
+      const second = h.pid!;
+      h.close();
+      await assert.rejects(waiting, /closed/);
+      await until('the closed paused process is gone', () => !alive(second));
+      assert.equal(h.paused, false, 'close lifts the pause');
+      assert.equal((await ask(h, 'three')).text, 'echo three');
+    });
+  });
+
+  it('pause is POSIX only: Windows keeps the process running (no SIGSTOP there)', () => {
+    assert.equal(canPauseProcesses('win32'), false);
+    assert.equal(canPauseProcesses('linux'), true);
+    assert.equal(canPauseProcesses('darwin'), true);
   });
 
   it('threads: what was asked, within 1 and the cores less one', () => {

@@ -210,6 +210,30 @@ describe('language-model extraction (map-reduce)', () => {
       }).then((r) => ({ ...r, progress, reports }));
     };
 
+    it("a call's time limit leaves out the time the provider was paused for whisper (pausedMs)", async () => {
+      // One chunk, a call that takes 450 ms of which 300 ms paused, under a 250 ms limit: not a timeout.
+      const one = chunks.slice(0, 1);
+      const slowChat = (_s: string, _u: string, signal: AbortSignal) => new Promise<{ text: string; model: string }>((resolve, reject) => {
+        const t = setTimeout(() => resolve({ text: ok, model: 'm' }), 450);
+        signal.addEventListener('abort', () => { clearTimeout(t); reject(Object.assign(new Error('aborted'), { name: 'AbortError' })); });
+      });
+      const go = (pausedMs?: () => number) => {
+        const reports: RefinementReport[] = [];
+        return runModelExtraction('s1', { title: 'T', date: 'D' }, one, {
+          settings: { provider: 'local', timeoutSec: 0.25 }, chat: slowChat, signal: new AbortController().signal, backoffMs: 5,
+          progress: () => undefined, report: (r) => reports.push(r), ...(pausedMs ? { pausedMs } : {}),
+        }).then((r) => ({ ...r, reports }));
+      };
+      const started = performance.now();
+      // Paused from 50 ms to 350 ms after the start.
+      const paused = () => Math.max(0, Math.min(performance.now() - started, 350) - 50);
+      const withPauses = await go(paused);
+      assert.deepEqual(withPauses.reports.map((r) => r.outcome), ['applied']);
+      assert.equal(withPauses.summary.failed, 0);
+      const without = await go();
+      assert.ok(without.reports.some((r) => r.outcome === 'timeout'), 'the same call without pauses times out');
+    });
+
     it('never runs more calls at once than maxConcurrency', async () => {
       let now = 0, max = 0;
       const r = await run(async () => {
