@@ -3,25 +3,38 @@
  * forked over real IPC that answers as the request's user text says (echo, hang, crash, fail). Covers the queue (one
  * request at a time, in order), cancel (the process killed, the next request on a fresh one; a request cancelled while
  * waiting never sent), a crash failing the request in flight with a clear retryable error, close and the idle close,
- * lower priority, the thread bounds, and pause/resume (the process stopped and going on, idle time and cancel while
- * paused). The real runtime: test/integration/local-model.test.ts.
+ * lower priority, the thread bounds, and pause/resume (told over the channel: the stand-in's work holds and goes on,
+ * idle time and cancel while paused). The real runtime: test/integration/local-model.test.ts.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { canPauseProcesses, LocalModelHost, localModelThreads } from '../../daemon/understanding/local/host';
+import { LocalModelHost, localModelThreads } from '../../daemon/understanding/local/host';
 import { RefineFailure } from '../../daemon/understanding/providers';
 
-/** The stand-in: records each request it got (in a file), answers per the user text. */
+/**
+ * The stand-in: records each message it got (in a file), answers per the user text. 'slow' works in 15 steps of 10 ms,
+ * as the real worker works in batches, each step waiting while the host says hold.
+ */
 const FAKE_WORKER = `
 const fs = require('node:fs');
 const log = process.env.FAKE_LOG;
+let held = false;
 process.on('message', (m) => {
-  fs.appendFileSync(log, JSON.stringify({ pid: process.pid, id: m.id, user: m.user, threads: m.threads, gpu: m.gpu, schema: !!m.schema }) + '\\n');
+  fs.appendFileSync(log, JSON.stringify({ type: m.type, pid: process.pid, id: m.id, user: m.user, threads: m.threads, gpu: m.gpu, schema: !!m.schema, hold: m.hold }) + '\\n');
+  if (m.type === 'yield') return void (held = m.hold);
   if (m.user === 'hang') return;
   if (m.user === 'crash') process.exit(7);
-  if (m.user === 'slow') return setTimeout(() => process.send({ type: 'answer', id: m.id, text: 'slow done', model: 'fake', promptTokens: 3, answerTokens: 2, ms: 1 }), 150);
+  if (m.user === 'slow') {
+    let steps = 0;
+    const step = () => {
+      if (!held) steps++;
+      if (steps === 15) return process.send({ type: 'answer', id: m.id, text: 'slow done', model: 'fake', promptTokens: 3, answerTokens: 2, ms: 1 });
+      setTimeout(step, 10);
+    };
+    return step();
+  }
   if (m.user === 'fail') return process.send({ type: 'failed', id: m.id, reason: 'the model does not load: bad file', retry: false });
   setTimeout(() => process.send({ type: 'answer', id: m.id, text: 'echo ' + m.user, model: 'fake', promptTokens: 3, answerTokens: 2, ms: 1 }), 20);
 });
@@ -67,8 +80,10 @@ describe('local model host (stand-in model process)', () => {
 
   const make = (options: { idleMs?: number; threads?: number; gpu?: boolean } = {}) =>
     (host = new LocalModelHost({ modelPath: '/models/m.gguf', workerPath: path.join(dir, 'worker.js'), ...options }));
-  const requests = () => fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean)
-    .map((l) => JSON.parse(l) as { pid: number; id: number; user: string; threads: number; gpu: boolean; schema: boolean });
+  const messages = () => fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean)
+    .map((l) => JSON.parse(l) as { type: string; pid: number; id: number; user: string; threads: number; gpu: boolean; schema: boolean; hold?: boolean });
+  const requests = () => messages().filter((m) => m.type === 'chat').map(({ type: _t, hold: _h, ...m }) => m);
+  const yields = () => messages().filter((m) => m.type === 'yield').map((m) => m.hold);
   const ask = (h: LocalModelHost, user: string, signal = new AbortController().signal) => h.chat({ system: 's', user, maxTokens: 10, schema: { type: 'object' } }, signal);
 
   it('starts the process on the first request and answers requests one at a time, in order', async () => {
@@ -160,43 +175,38 @@ describe('local model host (stand-in model process)', () => {
     assert.equal(h.pid, undefined);
   });
 
-  describe('pause and resume (POSIX: SIGSTOP/SIGCONT)', function () {
-    before(function () {
-      if (!canPauseProcesses()) this.skip();
-    });
-    /** The process's state letter (Linux /proc): 'T' stopped. */
-    const stateOf = (pid: number) => {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    };
+  describe('pause and resume (told over the channel, every platform)', () => {
     const settledWithin = async (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
-    it('a paused process does nothing until resumed, then answers as it would have', async () => {
+    it('a paused process holds its work until resumed, then answers as it would have, in the same process', async () => {
       const h = make();
       await ask(h, 'warm');
       const pid = h.pid!;
-      const slow = ask(h, 'slow'); // answers 150 ms after it arrives
+      const slow = ask(h, 'slow'); // 15 steps of 10 ms
       await until('the request reached the process', () => requests().length === 2);
       h.pause();
+      h.pause(); // told once
       assert.equal(h.paused, true);
-      if (process.platform === 'linux') await until('stopped', () => stateOf(pid) === 'T', 1000);
+      await until('told to hold', () => yields().length === 1);
       assert.equal(await settledWithin(slow, 500), false, 'no answer while paused');
       const paused = h.pausedMs();
       assert.ok(paused >= 450, `paused ${paused} ms`);
       h.resume();
       assert.equal((await slow).text, 'slow done');
+      assert.deepEqual(yields(), [true, false]);
       assert.equal(h.pid, pid, 'the same process went on');
       assert.ok(h.pausedMs() - paused < 50, 'pausedMs stops growing on resume');
     });
 
-    it('a process started while paused starts stopped: the request waits in the channel, answered on resume', async () => {
+    it('a process started while paused is told to hold before its first request', async () => {
       const h = make();
       h.pause();
-      const one = ask(h, 'one');
-      assert.equal(await settledWithin(one, 400), false);
-      assert.deepEqual(requests(), [], 'the stopped process has not read it');
+      const slow = ask(h, 'slow');
+      await until('the request reached the process', () => requests().length === 1);
+      assert.deepEqual(messages().map((m) => m.type), ['yield', 'chat'], 'hold first, then the request');
+      assert.equal(await settledWithin(slow, 400), false);
       h.resume();
-      assert.equal((await one).text, 'echo one');
+      assert.equal((await slow).text, 'slow done');
     });
 
     it('paused time is not idle time: the idle close waits for resume', async () => {
@@ -221,8 +231,8 @@ describe('local model host (stand-in model process)', () => {
       abort.abort();
       await assert.rejects(hanging, (e: Error) => e instanceof RefineFailure && e.message === 'cancelled');
       await until('the cancelled paused process is gone', () => !alive(first));
-      // Still paused: the fresh process starts stopped, and close() kills it all the same.
-      const waiting = ask(h, 'two');
+      // Still paused: the fresh process is told to hold, and close() kills it all the same.
+      const waiting = ask(h, 'slow');
       await until('a fresh process', () => h.pid !== undefined && h.pid !== first);
       const second = h.pid!;
       h.close();
@@ -231,12 +241,6 @@ describe('local model host (stand-in model process)', () => {
       assert.equal(h.paused, false, 'close lifts the pause');
       assert.equal((await ask(h, 'three')).text, 'echo three');
     });
-  });
-
-  it('pause is POSIX only: Windows keeps the process running (no SIGSTOP there)', () => {
-    assert.equal(canPauseProcesses('win32'), false);
-    assert.equal(canPauseProcesses('linux'), true);
-    assert.equal(canPauseProcesses('darwin'), true);
   });
 
   it('threads: what was asked, within 1 and the cores less one', () => {

@@ -5,8 +5,10 @@
  * process (the next request starts a fresh one); a request cancelled while it waits never reaches it. The process is
  * closed, and its memory given back, when the caller says the notes are done (close()) and after an idle time. A
  * process that crashes or is killed fails the request in flight with a clear, retryable error, never the daemon.
- * pause()/resume(): the process yields the CPU to whisper (SIGSTOP/SIGCONT on POSIX: immediate, nothing lost, the
- * answer the same); paused time counts neither as idle nor against a request's time limit (pausedMs).
+ * pause()/resume(): the process yields the CPU to whisper: told over the channel, it holds its model's next batch (the
+ * one running finishes: at most one small batch, worker.ts) and goes on where it was, the answer the same; on every
+ * platform, and a process whose daemon dies still sees the channel close. Paused time counts neither as idle nor
+ * against a request's time limit (pausedMs).
  *
  * Owns the process's life (fork, priority, pause, kill, idle close) and the queue. Must not load node-llama-cpp itself: the
  * daemon never holds a second ggml. Knows nothing of chunks or schemas (localChat.ts).
@@ -66,28 +68,6 @@ export function localModelThreads(requested: number | undefined, cores = os.avai
 /** The model process script next to this module (out/daemon/understanding/local/worker.js). */
 export const localWorkerPath = () => path.join(__dirname, 'worker.js');
 
-/**
- * Whether pause() stops the process. POSIX only: Windows has no SIGSTOP, and node's subprocess.kill() there ignores an
- * unknown signal and kills the child outright (doc/api/child_process.md, "subprocess.kill": "On Windows, where POSIX
- * signals do not exist, the signal argument will be ignored, and the process will be killed forcefully"; newer Node
- * throws ERR_UNKNOWN_SIGNAL for 'SIGSTOP', nodejs/node#64510). On Windows the model runs on, as before (lower
- * priority, threads ≤ cores − 1): pause() only keeps the idle and time-limit accounting.
- */
-export const canPauseProcesses = (platform: NodeJS.Platform = process.platform) => platform !== 'win32';
-
-/** Processes stopped by a host: killed if the daemon exits, so none is left stopped (it could never see the disconnect). */
-const stoppedChildren = new Set<ChildProcess>();
-let exitHookSet = false;
-function trackStopped(child: ChildProcess, stopped: boolean): void {
-  if (!stopped) return void stoppedChildren.delete(child);
-  stoppedChildren.add(child);
-  if (exitHookSet) return;
-  exitHookSet = true;
-  process.on('exit', () => {
-    for (const c of stoppedChildren) c.kill('SIGKILL');
-  });
-}
-
 interface InFlight {
   id: number;
   settle(error: Error | undefined, answer?: LocalChatAnswer): void;
@@ -131,7 +111,7 @@ export class LocalModelHost {
   }
 
   /**
-   * Whisper has work: the model process stops where it is (SIGSTOP; POSIX), a process started meanwhile stops at once.
+   * Whisper has work: the model process holds its next batch, a process started meanwhile holds its first.
    * Its request waits, its time limit and the idle time do not run. Cancel, close and a crash still end it.
    */
   pause(): void {
@@ -150,14 +130,11 @@ export class LocalModelHost {
     if (this.waiting === 0) this.armIdle();
   }
 
-  private signal(child: ChildProcess, stop: boolean): void {
-    if (!canPauseProcesses() || child.exitCode !== null || child.signalCode !== null) return;
-    try {
-      child.kill(stop ? 'SIGSTOP' : 'SIGCONT');
-      trackStopped(child, stop);
-    } catch {
-      // gone meanwhile: its 'exit' says so
-    }
+  /** Tells the process to hold (or go on with) its model's next batch; a process gone meanwhile says so by its 'exit'. */
+  private signal(child: ChildProcess, hold: boolean): void {
+    if (!child.connected) return;
+    const message: HostMessage = { type: 'yield', hold };
+    child.send(message, () => undefined);
   }
 
   /** Answers one request, after those before it; the signal cancels it (killing the process if it is being answered). */
@@ -172,7 +149,7 @@ export class LocalModelHost {
 
   /** Ends the process now (the notes are done, or the daemon is going): its memory goes back to the system. */
   close(): void {
-    // Whoever paused it is done with it too: a later request must not start stopped.
+    // Whoever paused it is done with it too: a later request must not start held.
     if (this.pausedSince !== undefined) this.pausedBefore += performance.now() - this.pausedSince;
     this.pausedSince = undefined;
     this.clearIdle();
@@ -231,7 +208,7 @@ export class LocalModelHost {
         // not permitted here: it runs at the daemon's priority
       }
     }
-    if (this.paused) this.signal(child, true); // whisper has work: the request waits in the channel until resume()
+    if (this.paused) this.signal(child, true); // whisper has work: the first batch waits until resume()
     child.on('message', (message: WorkerMessage) => {
       const current = this.inFlight;
       if (!current || message?.id !== current.id) return;
@@ -246,7 +223,6 @@ export class LocalModelHost {
       }
     });
     const ended = (how: string) => {
-      stoppedChildren.delete(child);
       if (this.child !== child) return;
       this.child = undefined;
       this.inFlight?.settle(new RefineFailure(`the local model process ended (${how})`, true));
@@ -261,9 +237,7 @@ export class LocalModelHost {
     const child = this.child;
     this.child = undefined;
     this.inFlight?.settle(reason);
-    // SIGKILL ends a stopped process too (it needs no CONT).
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    if (child) stoppedChildren.delete(child);
   }
 
   private armIdle(): void {

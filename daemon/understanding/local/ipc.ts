@@ -19,7 +19,12 @@ export type HostMessage =
     /** A JSON schema the answer is generated under (node-llama-cpp's grammar); absent: free text. */
     schema?: object;
     maxTokens: number;
-  };
+  }
+  /**
+   * Whisper has work (hold) or none (go on): the model holds its next batch until told to go on. Takes effect within
+   * one batch (worker.ts's CPU batch size), and holds nothing but the model's own work.
+   */
+  | { type: 'yield'; hold: boolean };
 
 /** The model process to the daemon. */
 export type WorkerMessage =

@@ -3,7 +3,8 @@
  * priority), never loaded in the daemon itself, so the daemon holds one ggml (whisper's) and a model that crashes or
  * is killed takes nothing else with it. It loads node-llama-cpp and the GGUF on its first request and answers one chat
  * request at a time, greedy, under the request's JSON-schema grammar. It does not stop generations itself: the host
- * kills the whole process on cancel, and when the daemon goes (the IPC channel closes) it exits.
+ * kills the whole process on cancel, and when the daemon goes (the IPC channel closes) it exits. While the host says
+ * whisper has work, the model holds its next batch (small on the CPU), so the recognizer gets the cores back within one.
  *
  * Owns node-llama-cpp's use (loading, context, chat wrapper, grammar). Must not read settings or write files; it logs
  * nothing (the prompts are the meeting's transcript).
@@ -16,6 +17,51 @@ import { HostMessage, WorkerMessage } from './ipc';
 const MAX_CONTEXT = 8192;
 /** Tokens the chat template adds around the system and user messages, kept free beyond the answer's. */
 const TEMPLATE_MARGIN = 64;
+/**
+ * Prompt tokens per batch on the CPU: the longest the model keeps a core once told to hold is one batch. 16 tokens of
+ * the 1.5B on one thread of this project's 2-core machines take ~0.33 s and read the prompt at 94 % of the speed of
+ * 256-token batches (8: 0.22 s but 69 %; BENCHMARKS.md, issue 30). A GPU keeps node-llama-cpp's default: it does not
+ * take whisper's cores, and small batches cost it most.
+ */
+export const CPU_BATCH_TOKENS = 16;
+
+/**
+ * Whisper has work (the host said hold): the model's next batch waits for `go`. Only the model's own work is held; the
+ * process still answers its channel, and exits when the daemon goes.
+ */
+let held: { released: Promise<void>; release(): void } | undefined;
+
+function setHeld(hold: boolean): void {
+  if (hold && !held) {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    held = { released, release };
+  } else if (!hold && held) {
+    held.release();
+    held = undefined;
+  }
+}
+
+/** Resolves when the model may run its next batch. */
+async function mayRun(): Promise<void> {
+  while (held) await held.released;
+}
+
+/**
+ * Makes every batch the context decodes (prompt and answer tokens alike) wait while held. node-llama-cpp 3.21 has no
+ * public hook between batches (its `batching.dispatchSchedule` only delays the first of a run, and a one-sequence
+ * context dispatches at once: LlamaContext.js `_scheduleDecode`), so its context's native `decodeBatch`, which
+ * `dispatchPendingBatch` awaits once per batch, is wrapped; a test fails if an upgrade moves it.
+ */
+export function holdBatchesWhileHeld(context: object): void {
+  const native = (context as { _ctx?: { decodeBatch?: () => Promise<void> } })._ctx;
+  if (typeof native?.decodeBatch !== 'function') throw new Error('node-llama-cpp changed: its context has no _ctx.decodeBatch to hold batches at');
+  const decode = native.decodeBatch.bind(native);
+  native.decodeBatch = async () => {
+    await mayRun();
+    return decode();
+  };
+}
 
 interface Loaded {
   llama: Llama;
@@ -46,11 +92,13 @@ async function load(request: Extract<HostMessage, { type: 'chat' }>): Promise<Lo
   const model = await llama.loadModel({ modelPath: request.modelPath, useMmap: false, ...(request.gpu ? {} : { gpuLayers: 0 }) });
   const contextSize = Math.min(model.trainContextSize, MAX_CONTEXT);
   // threads explicitly: node-llama-cpp's default (at least 4) oversubscribes a 2-core machine and starves whisper.
-  const context = await model.createContext({ contextSize, threads: request.threads, sequences: 1 });
+  const onGpu = model.gpuLayers > 0;
+  const context = await model.createContext({ contextSize, threads: request.threads, sequences: 1, ...(onGpu ? {} : { batchSize: CPU_BATCH_TOKENS }) });
+  holdBatchesWhileHeld(context);
   const general = model.fileInfo.metadata?.general as { name?: unknown } | undefined;
   const name = typeof general?.name === 'string' && general.name.trim() ? general.name.trim().slice(0, 100) : path.basename(request.modelPath, '.gguf');
   // Where the layers went: node-llama-cpp's 'auto' takes the prebuilt GPU build (Metal, Vulkan) when its driver is there.
-  const gpus = llama.gpu && model.gpuLayers > 0 ? await llama.getGpuDeviceNames().catch(() => []) : [];
+  const gpus = llama.gpu && onGpu ? await llama.getGpuDeviceNames().catch(() => []) : [];
   const device = gpus.length ? `${llama.gpu} (${gpus.join(', ')})` : 'cpu';
   return { llama, model, sequence: context.getSequence(), contextSize, name, modelPath: request.modelPath, loadMs: Math.round(performance.now() - started), device };
 }
@@ -103,6 +151,7 @@ if (require.main === module) {
   // Requests come one at a time (the host queues them); a chain keeps them in order all the same.
   let queue = Promise.resolve();
   process.on('message', (message: HostMessage) => {
+    if (message?.type === 'yield') return setHeld(message.hold);
     if (message?.type !== 'chat') return;
     queue = queue.then(() => chat(message)).then((reply) => { process.send?.(reply); });
   });
