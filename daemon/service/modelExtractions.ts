@@ -81,7 +81,7 @@ export class ModelExtractions {
     const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
     const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
     return (previous, chunk) => rollSummary(options.chat, meeting, previous, chunk.lines, signal, {
-      timeoutMs, report: (r) => this.events.refinement?.({ sessionId, provider, call: 'summary', chunk: chunk.index + 1, ...r }),
+      timeoutMs, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'summary', chunk: chunk.index + 1, ...r }),
     });
   }
 

@@ -13,7 +13,7 @@
  */
 import { extractJsonObject } from '../../protocol/modelJson';
 import { ChunkLine } from './modelExtract';
-import { Chat, estimateTokens, safeReason } from './providers';
+import { Chat, estimateTokens, safeReason, workingTimeLimit } from './providers';
 
 /** One point of the summary and the lines it comes from (segment ids, at least one). */
 export interface SummaryPoint { text: string; segmentIds: string[] }
@@ -102,7 +102,7 @@ export interface SummaryCallReport {
  * each call went (the caller logs it).
  */
 export async function rollSummary(chat: Chat, meeting: { title: string; date: string }, previous: readonly SummaryPoint[], lines: readonly ChunkLine[],
-  signal: AbortSignal, how: { timeoutMs?: number; report?(r: SummaryCallReport): void } = {}): Promise<RolledSummary> {
+  signal: AbortSignal, how: { timeoutMs?: number; pausedMs?(): number; report?(r: SummaryCallReport): void } = {}): Promise<RolledSummary> {
   const { system, user } = summaryMessages(meeting, previous, lines);
   const ids = citableIds(previous, lines);
   const known = new Set(ids);
@@ -113,9 +113,9 @@ export async function rollSummary(chat: Chat, meeting: { title: string; date: st
     tokens += estimateTokens(system.length + user.length);
     const started = performance.now();
     const ms = () => Math.round(performance.now() - started);
-    const timeout = how.timeoutMs === undefined ? undefined : AbortSignal.timeout(how.timeoutMs);
+    const timeout = how.timeoutMs === undefined ? undefined : workingTimeLimit(how.timeoutMs, how.pausedMs);
     try {
-      const answer = await chat(system, user, timeout ? AbortSignal.any([signal, timeout]) : signal, { summary: { segmentIds: ids } });
+      const answer = await chat(system, user, timeout ? AbortSignal.any([signal, timeout.signal]) : signal, { summary: { segmentIds: ids } });
       model = answer.model;
       tokens += estimateTokens(answer.text.length);
       const points = parseSummaryAnswer(answer.text, known);
@@ -126,11 +126,13 @@ export async function rollSummary(chat: Chat, meeting: { title: string; date: st
       report({ outcome: 'failed', ms: ms(), attempt, reason: 'invalid answer' });
     } catch (e) {
       // A failed call: the summary so far stands (no retry: the next chunk's call revises it anyway).
-      const timedOut = !signal.aborted && timeout?.aborted === true;
+      const timedOut = !signal.aborted && timeout?.signal.aborted === true;
       report(signal.aborted ? { outcome: 'cancelled', ms: ms(), attempt, reason: 'cancelled' }
         : timedOut ? { outcome: 'timeout', ms: ms(), attempt, reason: `no answer within ${how.timeoutMs! / 1000} s` }
           : { outcome: 'failed', ms: ms(), attempt, reason: safeReason(e) });
       return { points: null, model, tokens };
+    } finally {
+      timeout?.clear();
     }
   }
   return { points: null, model, tokens };

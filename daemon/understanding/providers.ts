@@ -131,6 +131,23 @@ export interface ExtractionRun {
 }
 
 /**
+ * A call's time limit in working time: while the model is paused for whisper (`pausedMs` grows), the limit is put off by
+ * as long. Without `pausedMs`, a plain timeout. `clear()` once the call is over.
+ */
+export function workingTimeLimit(timeoutMs: number, pausedMs?: () => number): { signal: AbortSignal; clear(): void } {
+  const started = performance.now();
+  const pausedAtStart = pausedMs?.() ?? 0;
+  const limit = new AbortController();
+  const expire = (): void => {
+    const worked = performance.now() - started - ((pausedMs?.() ?? 0) - pausedAtStart);
+    if (worked >= timeoutMs) limit.abort();
+    else timer = setTimeout(expire, timeoutMs - worked);
+  };
+  let timer = setTimeout(expire, timeoutMs);
+  return { signal: limit.signal, clear: () => clearTimeout(timer) };
+}
+
+/**
  * Runs every chunk through the model. Resolves (never rejects) with one answer per chunk (null: none: given up, not
  * sent, cancelled) and how the run went.
  */
@@ -160,15 +177,7 @@ export async function runModelExtraction(sessionId: string, meeting: { title: st
 
   const callOnce = async (chunk: ModelChunk, system: string, user: string, promptTokens: number, attempt: number): Promise<string> => {
     const started = performance.now();
-    const timeout = new AbortController();
-    const pausedAtStart = options.pausedMs?.() ?? 0;
-    // The limit counts working time: while the model is paused for whisper, it is put off by as long.
-    const expire = (): void => {
-      const worked = performance.now() - started - ((options.pausedMs?.() ?? 0) - pausedAtStart);
-      if (worked >= timeoutMs) timeout.abort();
-      else timer = setTimeout(expire, timeoutMs - worked);
-    };
-    let timer = setTimeout(expire, timeoutMs);
+    const timeout = workingTimeLimit(timeoutMs, options.pausedMs);
     const both = AbortSignal.any([signal, timeout.signal]);
     const base = { sessionId, provider, chunk: chunk.index + 1, attempt };
     try {
@@ -186,7 +195,7 @@ export async function runModelExtraction(sessionId: string, meeting: { title: st
       if (timedOut) throw new RefineFailure('timeout', true);
       throw e;
     } finally {
-      clearTimeout(timer);
+      timeout.clear();
       reserved -= promptTokens + ANSWER_RESERVE_TOKENS;
     }
   };

@@ -68,6 +68,24 @@ describe('the rolling summary', () => {
     assert.equal(failed.points, null);
   });
 
+  it('its time limit counts working time: paused for whisper, a call is given as long again', async () => {
+    const answerAfter = (ms: number): Chat => (_system, _user, signal) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => resolve({ text: '{"points":[{"text":"Ana writes the notes.","cites":["m-3"]}]}', model: 'scripted' }), ms);
+      signal.addEventListener('abort', () => { clearTimeout(timer); reject(new Error('aborted')); });
+    });
+    const reports: SummaryCallReport[] = [];
+    const report = (r: SummaryCallReport) => reports.push(r);
+    // 150 ms of work against a 100 ms limit: too slow, unless 100 ms of it were spent paused.
+    const plain = await rollSummary(answerAfter(150), meeting, previous, [line(3)], new AbortController().signal, { timeoutMs: 100, report });
+    assert.equal(plain.points, null);
+    assert.equal(reports.pop()?.outcome, 'timeout');
+    const pausedSince = performance.now();
+    const pausedMs = () => Math.min(100, performance.now() - pausedSince); // paused for the first 100 ms
+    const paused = await rollSummary(answerAfter(150), meeting, previous, [line(3)], new AbortController().signal, { timeoutMs: 100, pausedMs, report });
+    assert.deepEqual(paused.points, [{ text: 'Ana writes the notes.', segmentIds: ['m-3'] }]);
+    assert.equal(reports.pop()?.outcome, 'applied');
+  });
+
   it('reports each call (outcome, attempt, fixed-word reason), never the answer or the lines', async () => {
     const reports: SummaryCallReport[] = [];
     const report = (r: SummaryCallReport) => reports.push(r);
