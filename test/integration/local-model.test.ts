@@ -209,6 +209,28 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
     }
   });
 
+  it('a held model process (the real worker) answers nothing until told to go on, and exits when the daemon\'s channel closes', async () => {
+    const { fork } = await import('node:child_process');
+    const child = fork(path.join(__dirname, '../../daemon/understanding/local/worker.js'), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'], serialization: 'json' });
+    const answers: unknown[] = [];
+    child.on('message', (m) => answers.push(m));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const chatMessage = (id: number) => ({ type: 'chat', id, modelPath: model, threads: 1, gpu: false, system: 'Extract.', user: '[s-1] Ann: I will send the report.', maxTokens: 20 });
+    child.send({ type: 'yield', hold: true });
+    child.send(chatMessage(1));
+    await new Promise((r) => setTimeout(r, 3000)); // the tiny model loads and answers in well under this, unheld
+    assert.deepEqual(answers, [], 'no answer while held');
+    child.send({ type: 'yield', hold: false });
+    const deadline = Date.now() + 20_000;
+    while (!answers.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal((answers[0] as { type: string; id: number }).type, 'answer');
+    child.send({ type: 'yield', hold: true });
+    child.send(chatMessage(2));
+    await new Promise((r) => setTimeout(r, 300));
+    child.disconnect(); // the daemon went: held or not, the process ends
+    assert.equal(await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 5000))]), 0);
+  });
+
   it('earshot notes FILE --local --model gen.gguf: model records that cite the transcript\'s lines', async () => {
     const transcript = path.join(dir, 'meeting.txt');
     fs.writeFileSync(transcript, ["Ana: Okay, I'll go first with the slides.", 'Ben: Sounds good.', 'Ana: Maria will send the budget figures to finance by Friday.', 'Ben: We agreed to ship on Monday.'].join('\n'));

@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LocalModelHost, localModelThreads } from '../../daemon/understanding/local/host';
+import { LocalModelHost, localModelThreads, modelPriority } from '../../daemon/understanding/local/host';
 import { RefineFailure } from '../../daemon/understanding/providers';
 
 /**
@@ -35,6 +35,7 @@ process.on('message', (m) => {
     };
     return step();
   }
+  if (m.user === 'on gpu') return process.send({ type: 'answer', id: m.id, text: 'ok', model: 'fake', promptTokens: 3, answerTokens: 2, ms: 1, loadMs: 5, device: 'vulkan (Fake GPU)' });
   if (m.user === 'fail') return process.send({ type: 'failed', id: m.id, reason: 'the model does not load: bad file', retry: false });
   setTimeout(() => process.send({ type: 'answer', id: m.id, text: 'echo ' + m.user, model: 'fake', promptTokens: 3, answerTokens: 2, ms: 1 }), 20);
 });
@@ -103,7 +104,14 @@ describe('local model host (stand-in model process)', () => {
     if (process.platform === 'win32') this.skip(); // getPriority reports classes there
     const h = make();
     await ask(h, 'one');
-    assert.ok(os.getPriority(h.pid!) > os.getPriority(), `model process ${os.getPriority(h.pid!)}, daemon ${os.getPriority()}`);
+    assert.equal(os.getPriority(h.pid!), modelPriority(os.getPriority()), `model process ${os.getPriority(h.pid!)}, daemon ${os.getPriority()}`);
+    assert.ok(os.getPriority(h.pid!) > os.getPriority() || os.getPriority() === 19);
+  });
+
+  it('the model\'s priority is ten below the daemon\'s, at most the lowest', () => {
+    assert.equal(modelPriority(0), os.constants.priority.PRIORITY_BELOW_NORMAL);
+    assert.equal(modelPriority(-10), 0);
+    assert.equal(modelPriority(15), 19);
   });
 
   it('cancel kills the process mid-request; the next request starts a fresh one', async () => {
@@ -196,6 +204,18 @@ describe('local model host (stand-in model process)', () => {
       assert.deepEqual(yields(), [true, false]);
       assert.equal(h.pid, pid, 'the same process went on');
       assert.ok(h.pausedMs() - paused < 50, 'pausedMs stops growing on resume');
+    });
+
+    it('a model on a GPU is never held (whisper keeps its cores): pause() does nothing once the process says where it loaded', async () => {
+      const h = make();
+      assert.equal(h.yieldsToWhisper, true, 'on the CPU until known');
+      await ask(h, 'on gpu');
+      assert.equal(h.yieldsToWhisper, false);
+      h.pause();
+      assert.equal(h.paused, false);
+      assert.equal(h.pausedMs(), 0, 'no time taken off the call\'s limit');
+      assert.equal((await ask(h, 'slow')).text, 'slow done');
+      assert.deepEqual(yields(), [], 'never told to hold');
     });
 
     it('a process started while paused is told to hold before its first request', async () => {

@@ -65,6 +65,14 @@ export function localModelThreads(requested: number | undefined, cores = os.avai
   return requested && requested > 0 ? Math.min(Math.floor(requested), most) : most;
 }
 
+/**
+ * The model process's priority: ten steps below the daemon's (a daemon at normal gives PRIORITY_BELOW_NORMAL, 10), at
+ * most the lowest (19). Relative, so that a daemon started at another priority keeps the same lead over its model. On
+ * Windows libuv maps these to priority classes: 10–18 is BELOW_NORMAL_PRIORITY_CLASS, 19 IDLE (libuv src/win/util.c,
+ * uv_os_setpriority).
+ */
+export const modelPriority = (daemonPriority: number) => Math.min(os.constants.priority.PRIORITY_LOW, daemonPriority + 10);
+
 /** The model process script next to this module (out/daemon/understanding/local/worker.js). */
 export const localWorkerPath = () => path.join(__dirname, 'worker.js');
 
@@ -85,6 +93,8 @@ export class LocalModelHost {
   private pausedSince: number | undefined;
   /** Paused time before the current pause (ms). */
   private pausedBefore = 0;
+  /** The model process said it loaded onto a GPU. */
+  private onGpu = false;
   /** How many processes were started (a fresh one after each kill). */
   started = 0;
 
@@ -105,6 +115,14 @@ export class LocalModelHost {
     return this.pausedSince !== undefined;
   }
 
+  /**
+   * Whether pause() holds the model: while it runs on the CPU (as far as is known: until its process says where it
+   * loaded). A model on a GPU leaves whisper its cores and goes on (holding it would only make the notes late).
+   */
+  get yieldsToWhisper(): boolean {
+    return !this.onGpu;
+  }
+
   /** Paused time so far (ms), the current pause included: what a request's time limit leaves out. */
   pausedMs(): number {
     return this.pausedBefore + (this.pausedSince === undefined ? 0 : performance.now() - this.pausedSince);
@@ -115,7 +133,7 @@ export class LocalModelHost {
    * Its request waits, its time limit and the idle time do not run. Cancel, close and a crash still end it.
    */
   pause(): void {
-    if (this.pausedSince !== undefined) return;
+    if (this.pausedSince !== undefined || !this.yieldsToWhisper) return;
     this.pausedSince = performance.now();
     this.clearIdle();
     if (this.child) this.signal(this.child, true);
@@ -203,7 +221,7 @@ export class LocalModelHost {
     this.started++;
     if (child.pid !== undefined) {
       try {
-        os.setPriority(child.pid, os.constants.priority.PRIORITY_BELOW_NORMAL);
+        os.setPriority(child.pid, modelPriority(os.getPriority()));
       } catch {
         // not permitted here: it runs at the daemon's priority
       }
@@ -214,7 +232,11 @@ export class LocalModelHost {
       if (!current || message?.id !== current.id) return;
       if (message.type === 'answer') {
         const { text, model, promptTokens, answerTokens, ms, promptMs, loadMs, device } = message;
-        if (loadMs !== undefined) this.options.onLoaded?.({ model, loadMs, device: device ?? 'cpu' });
+        if (loadMs !== undefined) {
+          this.onGpu = (device ?? 'cpu') !== 'cpu';
+          if (this.onGpu) this.resume(); // held while where it runs was not known
+          this.options.onLoaded?.({ model, loadMs, device: device ?? 'cpu' });
+        }
         current.settle(undefined, {
           text, model, promptTokens, answerTokens, ms, ...(promptMs !== undefined ? { promptMs } : {}), ...(loadMs !== undefined ? { loadMs } : {}), ...(device ? { device } : {}),
         });
