@@ -15,6 +15,7 @@
  *   local-model L. the local notes model at each catalog model's dims: load, prompt/generation tokens/s, peak RSS,
  *               stop → final notes for a 60-minute meeting (local-model.ts; BENCH_LOCAL_MODELS, BENCH_LOCAL_MEETING)
  *   latency-model 3M. figure 3 with and without a local model extracting live chunks in the same run (latency-model.ts)
+ *   local-batch LB. the local model's prompt speed by CPU batch size (local-batch.ts; BENCH_LOCAL_BATCHES)
  *   soak     9. a 2-hour meeting through a real daemon (mostly silence, a turn every 20 s): RSS growth, journal bytes
  *               per audio-minute (soak.ts, test/support/soak.ts; BENCH_SOAK_COMPARE=1 adds the daemon without node flags)
  *
@@ -34,6 +35,7 @@ import { REPO_ROOT } from '../setup';
 import { captureLatency } from './capture';
 import { latency } from './latency';
 import { latencyWithModel } from './latency-model';
+import { localBatch } from './local-batch';
 import { localModel } from './local-model';
 import { memory } from './memory';
 import { silence } from './silence';
@@ -58,6 +60,7 @@ const FIGURES: { name: string; label: string; run: () => Promise<FigureReport> }
   { name: 'soak', label: '9', run: soak },
   { name: 'local-model', label: 'L', run: localModel },
   { name: 'latency-model', label: '3M', run: latencyWithModel },
+  { name: 'local-batch', label: 'LB', run: localBatch },
 ];
 
 function selected(): typeof FIGURES {
