@@ -116,8 +116,9 @@ export class LiveExtraction {
     if (this.wiring.runner.signal.aborted) return void (this.over = true);
     const chunk = this.nextClosed();
     if (!chunk) return;
-    // Speech open in a gate counts as busy too: its decodes are about to come.
-    const idleMs = this.wiring.whisperHasWork() ? undefined : this.wiring.recognizerIdleMs();
+    // A model that yields to whisper (on this machine's CPU) waits for speech to close too: its decodes are about to
+    // come. A provider elsewhere only waits for the recognizer to be idle.
+    const idleMs = this.wiring.runner.pause && this.wiring.whisperHasWork() ? undefined : this.wiring.recognizerIdleMs();
     if (idleMs === undefined || idleMs < IDLE_SETTLE_MS) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
