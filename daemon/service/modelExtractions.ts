@@ -29,6 +29,11 @@ export class ModelExtractions {
   private readonly running = new Map<string, AbortController>();
   /** The local model's process host (provider 'local'), kept for its model file; its process lives only while in use. */
   private local: LocalModelHost | undefined;
+  /**
+   * Sessions whose meeting still runs (their runner made, whisperDone() not yet said): while any does, the local
+   * model keeps to the cores less one; with none, whisper is done and the model takes every core.
+   */
+  private readonly meetings = new Set<string>();
 
   constructor(private readonly config: ServiceConfig, private readonly events: ServiceEvents) {}
 
@@ -109,7 +114,13 @@ export class ModelExtractions {
       this.local?.close();
       this.local = new LocalModelHost({ modelPath, gpu: this.config.gpu !== false });
     }
+    this.fitCores();
     return this.local;
+  }
+
+  /** The local model's threads follow the meetings: every core once none runs (whisper is done), else cores less one. */
+  private fitCores(): void {
+    this.local?.useAllCores(this.meetings.size === 0);
   }
 
   /** Ends the local model's process, if one runs (the daemon is going). */
@@ -126,6 +137,12 @@ export class ModelExtractions {
     if (!settings) return undefined;
     const abort = new AbortController();
     this.running.set(sessionId, abort);
+    this.meetings.add(sessionId);
+    this.fitCores(); // a model still finishing another meeting's notes gives whisper its core back
+    const meetingOver = () => {
+      this.meetings.delete(sessionId);
+      this.fitCores();
+    };
     return {
       chunkOptions: chunkOptionsOf(settings),
       signal: abort.signal,
@@ -159,7 +176,9 @@ export class ModelExtractions {
         return this.summarizer(sessionId, meeting, options, abort.signal)(previous, chunk);
       },
       ...(settings.provider === 'local' ? { pause: () => this.local?.pause(), resume: () => this.local?.resume() } : {}),
+      whisperDone: meetingOver,
       close: () => {
+        meetingOver();
         if (settings.provider === 'local') this.local?.close();
         if (this.running.get(sessionId) === abort) this.running.delete(sessionId);
       },

@@ -96,4 +96,9 @@ export interface ChunkRunner {
   pause?(): void;
   /** Whisper is idle again: the paused model goes on. */
   resume?(): void;
+  /**
+   * Every final of the meeting is in (stop): whisper needs no core for it any more, and a model on this machine may
+   * take them all for the chunks left (unless another meeting runs). close() says it too.
+   */
+  whisperDone?(): void;
 }

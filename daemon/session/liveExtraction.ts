@@ -172,8 +172,10 @@ export class LiveExtraction {
   async finish(): Promise<void> {
     this.over = true;
     clearTimeout(this.timer);
+    // Every final is in: the chunk in flight and those left run without yielding, and on every core.
+    this.release();
+    this.wiring.runner.whisperDone?.();
     await this.running;
-    this.release(); // at stop every final is in: the chunks left run without yielding
     try {
       const all = this.lines();
       const chunks = chunkLines(all, this.wiring.runner.chunkOptions);

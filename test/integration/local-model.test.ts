@@ -215,7 +215,7 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
     const answers: unknown[] = [];
     child.on('message', (m) => answers.push(m));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const chatMessage = (id: number) => ({ type: 'chat', id, modelPath: model, threads: 1, gpu: false, system: 'Extract.', user: '[s-1] Ann: I will send the report.', maxTokens: 20 });
+    const chatMessage = (id: number) => ({ type: 'chat', id, kind: 'extract', modelPath: model, threads: 1, gpu: false, system: 'Extract.', user: '[s-1] Ann: I will send the report.', maxTokens: 20 });
     child.send({ type: 'yield', hold: true });
     child.send(chatMessage(1));
     await new Promise((r) => setTimeout(r, 3000)); // the tiny model loads and answers in well under this, unheld
@@ -229,6 +229,74 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
     await new Promise((r) => setTimeout(r, 300));
     child.disconnect(); // the daemon went: held or not, the process ends
     assert.equal(await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 5000))]), 0);
+  });
+
+  it("a sequence holding an earlier request's system prompt reads only what follows it and answers as a fresh one does, a summary between", async () => {
+    const system = 'Extract the action items and decisions from the meeting transcript. Cite the lines by their ids. '.repeat(10);
+    const lines = (from: number) => Array.from({ length: 12 }, (_, k) => `[s-${from + k}] ${k % 2 ? 'Ann' : 'Bob'}: line ${from + k}, we will send the report by Friday.`);
+    const chunk = (from: number) => ({
+      kind: 'extract' as const, system, user: `Part 1 of 2.\n${lines(from).join('\n')}`,
+      schema: chunkAnswerSchema({ segmentIds: lines(from).map((_, k) => `s-${from + k}`), itemIds: [], actionItemIds: [], speakers: ['Ann', 'Bob'] }), maxTokens: 200,
+    });
+    const summary = { kind: 'summary' as const, system: 'Revise the rolling summary of the meeting.', user: lines(1).join('\n'), maxTokens: 60 };
+    const signal = new AbortController().signal;
+    const fresh = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
+    let alone;
+    try {
+      alone = await fresh.chat(chunk(13), signal);
+    } finally {
+      fresh.close();
+    }
+    assert.ok(alone.readTokens! >= alone.promptTokens, `a fresh sequence reads the whole prompt: ${alone.readTokens} of ${alone.promptTokens}`);
+    const host = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
+    try {
+      const before = await host.chat(chunk(1), signal);
+      JSON.parse(before.text);
+      await host.chat(summary, signal); // the other sequence: the extraction's keeps its system prompt
+      const after = await host.chat(chunk(13), signal);
+      assert.equal(host.started, 1, 'one process');
+      assert.equal(after.text, alone.text, 'the same answer as on a fresh sequence');
+      assert.equal(after.answerTokens, alone.answerTokens);
+      // The system prompt is most of this prompt: kept, it is not read again.
+      assert.ok(after.readTokens! < after.promptTokens / 2, `read ${after.readTokens} of ${after.promptTokens} prompt tokens`);
+      // And a summary after it still answers on its own sequence, the system prompt it holds kept as well.
+      const again = await host.chat({ ...summary, user: lines(13).join('\n') }, signal);
+      assert.ok(again.readTokens! < again.promptTokens, `the summary's system prompt kept: ${again.readTokens} of ${again.promptTokens}`);
+    } finally {
+      host.close();
+    }
+  });
+
+  it('useAllCores: the model process runs its batches on every core from then on, the request in flight included; false: the cores less one', async () => {
+    const cores = os.availableParallelism();
+    const request = {
+      system: 'Extract.', user: `Part 1 of 1.\n${Array.from({ length: 30 }, (_, k) => `[s-${k + 1}] Ann: line ${k + 1} about the report.`).join('\n')}`,
+      schema: chunkAnswerSchema({ segmentIds: Array.from({ length: 30 }, (_, k) => `s-${k + 1}`), itemIds: [], actionItemIds: [], speakers: ['Ann'] }), maxTokens: 100,
+    };
+    const signal = new AbortController().signal;
+    const host = new LocalModelHost({ modelPath: model, gpu: false });
+    try {
+      const first = await host.chat(request, signal);
+      assert.equal(first.threadsAllowed, Math.max(1, cores - 1), 'during a meeting: the cores less one');
+      assert.ok(first.threads! >= 1 && first.threads! <= Math.max(1, cores - 1), `ran with ${first.threads}`);
+      // Told while its request waits at its first batch (held for whisper): the batches after run on every core.
+      host.pause();
+      const answering = host.chat(request, signal);
+      await new Promise((r) => setTimeout(r, 200));
+      host.useAllCores(true);
+      host.resume();
+      const done = await answering;
+      assert.equal(done.threadsAllowed, cores, 'whisper done: every core allowed');
+      // What its batches ran with: every core, less those other processes on this shared machine kept busy.
+      assert.ok(done.threads! >= 1 && done.threads! <= cores, `ran with ${done.threads}`);
+      if (cores > 2 || os.loadavg()[0] < 0.5) assert.ok(done.threads! > Math.max(1, cores - 1), `more than in a meeting: ${done.threads}`);
+      host.useAllCores(false);
+      const meeting = await host.chat(request, signal);
+      assert.equal(meeting.threadsAllowed, Math.max(1, cores - 1), 'a meeting again: the cores less one');
+      assert.ok(meeting.threads! <= Math.max(1, cores - 1), `ran with ${meeting.threads}`);
+    } finally {
+      host.close();
+    }
   });
 
   it('earshot notes FILE --local --model gen.gguf: model records that cite the transcript\'s lines', async () => {

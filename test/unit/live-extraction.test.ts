@@ -14,6 +14,7 @@ import { AudioFrame, AudioSource, FRAME_SAMPLES, SAMPLE_RATE } from '../../daemo
 import { DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
 import { JournalContents, JournalRecord, latestById, readJournal } from '../../daemon/journal/journal';
 import { ModelExtractions } from '../../daemon/service/modelExtractions';
+import { LocalModelHost } from '../../daemon/understanding/local/host';
 import { ServiceConfig, ServiceEvents } from '../../daemon/service/serviceConfig';
 import { Ledger } from '../../daemon/session/ledger';
 import { IDLE_SETTLE_MS, LiveExtraction, YIELD_POLL_MS } from '../../daemon/session/liveExtraction';
@@ -303,6 +304,46 @@ describe('the ledger with a model revising while the meeting runs', () => {
     h.state.busy = false;
     await h.live.finish();
     assert.equal(yields.filter((y) => y === 'pause').length, yields.filter((y) => y === 'resume').length, 'every pause resumed');
+  });
+
+  it('at stop the runner is told whisper is done (every core for the model) before the chunk in flight ends and the chunks left are sent', async () => {
+    const { runner: base, asked } = serviceRunner(() => ({}), { delayMs: 300 });
+    const done: { asked: number; answered: number }[] = [];
+    const h = harness({ ...base, whisperDone: () => done.push({ asked: asked.length, answered: h.live.chunksSent }) });
+    for (let k = 1; k <= 12; k++) await h.append(segment(k));
+    await until('a chunk in flight', () => asked.length === 1);
+    assert.deepEqual(done, [], 'not while the meeting runs');
+    await h.live.finish();
+    assert.deepEqual(done, [{ asked: 1, answered: 0 }], 'once, at once: the chunk in flight and the rest run on every core');
+    assert.ok(asked.length > 1, 'the chunks left were sent after it');
+  });
+
+  it("the local model takes every core only while no meeting runs: whisperDone (or close) of the last one, back to the cores less one when another starts", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-cores-'));
+    const gguf = path.join(dir, 'm.gguf');
+    fs.writeFileSync(gguf, 'GGUF'); // never loaded: the run below asks nothing
+    const told: boolean[] = [];
+    const original = LocalModelHost.prototype.useAllCores;
+    LocalModelHost.prototype.useAllCores = function (all: boolean) { told.push(all); };
+    try {
+      const config = { enhancement: { provider: 'local', model: gguf } } as unknown as ServiceConfig;
+      const extractions = new ModelExtractions(config, {} as ServiceEvents);
+      const first = extractions.chunkRunnerFor('s1', { title: 'One', date: HEADER.startedAt })!;
+      await first.run([], { live: true, ofChunks: 0 }); // the model's host is made: it runs on the cores less one
+      assert.deepEqual(told, [false]);
+      first.whisperDone!(); // s1 stopped, every final in: no meeting runs
+      assert.deepEqual(told, [false, true]);
+      const second = extractions.chunkRunnerFor('s2', { title: 'Two', date: HEADER.startedAt })!;
+      assert.deepEqual(told, [false, true, false], 'a meeting starts while s1 finishes: whisper gets its core back');
+      first.close();
+      assert.deepEqual(told, [false, true, false, false], 's2 still runs');
+      second.close(); // closed without whisperDone (cancelled, failed): it runs no more either
+      assert.deepEqual(told, [false, true, false, false, true]);
+      extractions.close();
+    } finally {
+      LocalModelHost.prototype.useAllCores = original;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps a dismissal and a completion while the rules find the item unchanged, and lets an added item be ticked', () => {

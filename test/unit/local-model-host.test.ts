@@ -11,6 +11,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalModelHost, localModelThreads, modelPriority } from '../../daemon/understanding/local/host';
+import { localChat } from '../../daemon/understanding/local/localChat';
+import { contextSizeFor, threadsFor } from '../../daemon/understanding/local/worker';
 import { RefineFailure } from '../../daemon/understanding/providers';
 
 /**
@@ -22,7 +24,8 @@ const fs = require('node:fs');
 const log = process.env.FAKE_LOG;
 let held = false;
 process.on('message', (m) => {
-  fs.appendFileSync(log, JSON.stringify({ type: m.type, pid: process.pid, id: m.id, user: m.user, threads: m.threads, gpu: m.gpu, schema: !!m.schema, hold: m.hold }) + '\\n');
+  fs.appendFileSync(log, JSON.stringify({ type: m.type, pid: process.pid, id: m.id, kind: m.kind, user: m.user, threads: m.threads, gpu: m.gpu, schema: !!m.schema, hold: m.hold }) + '\\n');
+  if (m.type === 'threads') return;
   if (m.type === 'yield') return void (held = m.hold);
   if (m.user === 'hang') return;
   if (m.user === 'crash') process.exit(7);
@@ -82,8 +85,8 @@ describe('local model host (stand-in model process)', () => {
   const make = (options: { idleMs?: number; threads?: number; gpu?: boolean } = {}) =>
     (host = new LocalModelHost({ modelPath: '/models/m.gguf', workerPath: path.join(dir, 'worker.js'), ...options }));
   const messages = () => fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean)
-    .map((l) => JSON.parse(l) as { type: string; pid: number; id: number; user: string; threads: number; gpu: boolean; schema: boolean; hold?: boolean });
-  const requests = () => messages().filter((m) => m.type === 'chat').map(({ type: _t, hold: _h, ...m }) => m);
+    .map((l) => JSON.parse(l) as { type: string; pid: number; id: number; kind?: string; user: string; threads: number; gpu: boolean; schema: boolean; hold?: boolean });
+  const requests = () => messages().filter((m) => m.type === 'chat').map(({ type: _t, hold: _h, kind: _k, ...m }) => m);
   const yields = () => messages().filter((m) => m.type === 'yield').map((m) => m.hold);
   const ask = (h: LocalModelHost, user: string, signal = new AbortController().signal) => h.chat({ system: 's', user, maxTokens: 10, schema: { type: 'object' } }, signal);
 
@@ -263,12 +266,68 @@ describe('local model host (stand-in model process)', () => {
     });
   });
 
-  it('threads: what was asked, within 1 and the cores less one', () => {
+  it("each request names its kind (the model's sequence): 'extract' by default and for a chunk, 'summary' for the rolling summary", async () => {
+    const h = make();
+    await ask(h, 'plain');
+    const chat = localChat(h);
+    await chat('s', 'chunk', new AbortController().signal, { segmentIds: ['s-1'], itemIds: [], actionItemIds: [], speakers: ['Ann'] });
+    await chat('s', 'summary', new AbortController().signal, { summary: { segmentIds: ['s-1'] } });
+    assert.deepEqual(messages().filter((m) => m.type === 'chat').map((m) => [m.user, m.kind]), [['plain', 'extract'], ['chunk', 'extract'], ['summary', 'summary']]);
+  });
+
+  it('useAllCores: the live process is told every core (once), later requests carry it; false goes back to the cores less one', async () => {
+    const cores = os.availableParallelism();
+    const h = make();
+    assert.equal(h.threads, Math.max(1, cores - 1));
+    h.useAllCores(true); // no process yet: nothing to tell, the first request carries it
+    assert.equal(h.threads, cores);
+    await ask(h, 'one');
+    h.useAllCores(false);
+    h.useAllCores(false);
+    await ask(h, 'two');
+    h.useAllCores(true);
+    await ask(h, 'three');
+    const seen = messages().filter((m) => m.type !== 'yield').map((m) => [m.type, m.user ?? null, m.threads]);
+    assert.deepEqual(seen, [['chat', 'one', cores], ['threads', null, Math.max(1, cores - 1)], ['chat', 'two', Math.max(1, cores - 1)], ['threads', null, cores], ['chat', 'three', cores]]);
+    h.close();
+    // A number of threads given stays the most, whisper done or not.
+    const one = make({ threads: 1 });
+    one.useAllCores(true);
+    assert.equal(one.threads, 1);
+  });
+
+  it('threads: what was asked, within 1 and the cores less one (all the cores once whisper is done)', () => {
+    assert.equal(localModelThreads(undefined, 8, true), 8);
+    assert.equal(localModelThreads(undefined, 2, true), 2);
+    assert.equal(localModelThreads(undefined, 1, true), 1);
+    assert.equal(localModelThreads(4, 8, true), 4);
+    assert.equal(localModelThreads(16, 8, true), 8);
     assert.equal(localModelThreads(undefined, 8), 7);
     assert.equal(localModelThreads(undefined, 2), 1);
     assert.equal(localModelThreads(undefined, 1), 1);
     assert.equal(localModelThreads(4, 8), 4);
     assert.equal(localModelThreads(16, 8), 7);
     assert.equal(localModelThreads(0, 8), 7);
+  });
+
+  it("the model's context per sequence: what a request needs, in steps of 1,024, at least 4,096, at most 8,192 or the model's own", () => {
+    assert.equal(contextSizeFor(100, 32768), 4096);
+    assert.equal(contextSizeFor(3200, 32768), 4096, 'a default chunk (~2,100 prompt + 1,000 answer tokens)');
+    assert.equal(contextSizeFor(4097, 32768), 5120);
+    assert.equal(contextSizeFor(8192, 32768), 8192);
+    assert.equal(contextSizeFor(8193, 32768), undefined, 'too long: the request fails with a clear reason');
+    assert.equal(contextSizeFor(1000, 2048), 2048, "a model trained on less: its own");
+    assert.equal(contextSizeFor(3000, 2048), undefined);
+  });
+
+  it('the threads the model runs with: those allowed, less a core for each other processes keep busy (from a quarter core on)', () => {
+    assert.equal(threadsFor(2, 2, 0), 2, 'an idle 2-core machine at stop: both');
+    assert.equal(threadsFor(2, 2, 0.2), 2, 'a little noise: both');
+    assert.equal(threadsFor(2, 2, 0.5), 1, 'another process on a core: one (ggml threads wait for each other)');
+    assert.equal(threadsFor(2, 2, 1.9), 1, 'never fewer than one');
+    assert.equal(threadsFor(1, 2, 0), 1, 'a meeting: the cores less one, whatever is idle');
+    assert.equal(threadsFor(8, 8, 1.1), 7);
+    assert.equal(threadsFor(8, 8, 1.3), 6);
+    assert.equal(threadsFor(4, 8, 1.1), 4, 'idle cores enough for those allowed');
   });
 });

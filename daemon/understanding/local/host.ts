@@ -8,7 +8,8 @@
  * pause()/resume(): the process yields the CPU to whisper: told over the channel, it holds its model's next batch (the
  * one running finishes: at most one small batch, worker.ts) and goes on where it was, the answer the same; on every
  * platform, and a process whose daemon dies still sees the channel close. Paused time counts neither as idle nor
- * against a request's time limit (pausedMs).
+ * against a request's time limit (pausedMs). useAllCores(): once whisper is done (every final in, no meeting running)
+ * the model takes every core from its next batch on; back to the cores less one when a meeting runs again.
  *
  * Owns the process's life (fork, priority, pause, kill, idle close) and the queue. Must not load node-llama-cpp itself: the
  * daemon never holds a second ggml. Knows nothing of chunks or schemas (localChat.ts).
@@ -17,12 +18,15 @@ import { ChildProcess, fork } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RefineFailure } from '../providers';
-import { HostMessage, WorkerMessage } from './ipc';
+import { ChatKind, HostMessage, WorkerMessage } from './ipc';
 
 export interface LocalModelOptions {
   /** The GGUF file (resolveLocalModel()). */
   modelPath: string;
-  /** CPU threads; default (and at most) the cores less one, at least 1: whisper keeps a core. */
+  /**
+   * CPU threads; default (and at most) the cores less one, at least 1: whisper keeps a core. With useAllCores() the
+   * default is every core (a number given stays the most).
+   */
   threads?: number;
   /** Offer the GPU to the model (default true; false: CPU only). */
   gpu?: boolean;
@@ -35,6 +39,8 @@ export interface LocalModelOptions {
 }
 
 export interface LocalChatRequest {
+  /** Which of the model's sequences answers (default 'extract'): each kind reuses what it read of its system prompt. */
+  kind?: ChatKind;
   system: string;
   user: string;
   /** A JSON schema the answer is generated under; absent: free text. */
@@ -51,6 +57,11 @@ export interface LocalChatAnswer {
   ms: number;
   /** Of `ms`, the time until the first answer token (the prompt read): what splits prompt from generation speed. */
   promptMs?: number;
+  /** Input tokens the model read (the prompt less what its sequence held already), as the model process says. */
+  readTokens?: number;
+  /** CPU threads the host allowed, and those the last batch ran with (fewer while other processes kept cores busy). */
+  threadsAllowed?: number;
+  threads?: number;
   /** Loading time, on the request that started the process. */
   loadMs?: number;
   /** With loadMs: where the model runs ('cpu', or the GPU build and its devices). */
@@ -59,9 +70,9 @@ export interface LocalChatAnswer {
 
 export const DEFAULT_LOCAL_IDLE_MS = 60_000;
 
-/** Threads for the model: what was asked, within 1 … cores − 1. */
-export function localModelThreads(requested: number | undefined, cores = os.availableParallelism()): number {
-  const most = Math.max(1, cores - 1);
+/** Threads for the model: what was asked, within 1 … cores − 1 (`allCores`: 1 … cores, whisper being done). */
+export function localModelThreads(requested: number | undefined, cores = os.availableParallelism(), allCores = false): number {
+  const most = Math.max(1, allCores ? cores : cores - 1);
   return requested && requested > 0 ? Math.min(Math.floor(requested), most) : most;
 }
 
@@ -82,7 +93,7 @@ interface InFlight {
 }
 
 export class LocalModelHost {
-  readonly threads: number;
+  private allCores = false;
   private child: ChildProcess | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private waiting = 0;
@@ -98,8 +109,22 @@ export class LocalModelHost {
   /** How many processes were started (a fresh one after each kill). */
   started = 0;
 
-  constructor(private readonly options: LocalModelOptions) {
-    this.threads = localModelThreads(options.threads);
+  constructor(private readonly options: LocalModelOptions) {}
+
+  /** CPU threads the model runs with now. */
+  get threads(): number {
+    return localModelThreads(this.options.threads, undefined, this.allCores);
+  }
+
+  /**
+   * `true`: whisper is done (no meeting runs): the model takes every core from its next batch on, the request in
+   * flight included. `false`: a meeting runs: back to the cores less one. Never during a meeting: it would take
+   * whisper's core.
+   */
+  useAllCores(all: boolean): void {
+    if (all === this.allCores) return;
+    this.allCores = all;
+    if (this.child?.connected) this.child.send({ type: 'threads', threads: this.threads } satisfies HostMessage, () => undefined);
   }
 
   get modelPath(): string {
@@ -199,7 +224,7 @@ export class LocalModelHost {
         return;
       }
       const message: HostMessage = {
-        type: 'chat', id, modelPath: this.options.modelPath, threads: this.threads, gpu: this.options.gpu ?? true,
+        type: 'chat', id, kind: request.kind ?? 'extract', modelPath: this.options.modelPath, threads: this.threads, gpu: this.options.gpu ?? true,
         system: request.system, user: request.user, ...(request.schema ? { schema: request.schema } : {}), maxTokens: request.maxTokens,
       };
       child.send(message, (error) => {
@@ -231,14 +256,16 @@ export class LocalModelHost {
       const current = this.inFlight;
       if (!current || message?.id !== current.id) return;
       if (message.type === 'answer') {
-        const { text, model, promptTokens, answerTokens, ms, promptMs, loadMs, device } = message;
+        const { text, model, promptTokens, answerTokens, ms, promptMs, readTokens, threadsAllowed, threads, loadMs, device } = message;
         if (loadMs !== undefined) {
           this.onGpu = (device ?? 'cpu') !== 'cpu';
           if (this.onGpu) this.resume(); // held while where it runs was not known
           this.options.onLoaded?.({ model, loadMs, device: device ?? 'cpu' });
         }
         current.settle(undefined, {
-          text, model, promptTokens, answerTokens, ms, ...(promptMs !== undefined ? { promptMs } : {}), ...(loadMs !== undefined ? { loadMs } : {}), ...(device ? { device } : {}),
+          text, model, promptTokens, answerTokens, ms, ...(promptMs !== undefined ? { promptMs } : {}),
+          ...(readTokens !== undefined ? { readTokens } : {}),
+          ...(threadsAllowed !== undefined ? { threadsAllowed } : {}), ...(threads !== undefined ? { threads } : {}), ...(loadMs !== undefined ? { loadMs } : {}), ...(device ? { device } : {}),
         });
       } else {
         current.settle(new RefineFailure(`local model: ${message.reason}`, message.retry));

@@ -3,6 +3,9 @@
  * fork()'s IPC channel. Types only. Requests and answers carry transcript text; nothing here is ever logged.
  */
 
+/** What a request asks: a chunk's extraction or the rolling summary (each has its own system prompt). */
+export type ChatKind = 'extract' | 'summary';
+
 /** The daemon to the model process. */
 export type HostMessage =
   | {
@@ -10,8 +13,13 @@ export type HostMessage =
     id: number;
     /** The GGUF file: loaded on the first request (the host starts another process for another file). */
     modelPath: string;
-    /** CPU threads for the model (at least 1, at most the cores less one: the recognizer keeps a core). */
+    /** CPU threads for the model (at least 1; during a meeting at most the cores less one: the recognizer keeps a core). */
     threads: number;
+    /**
+     * Which of the model's sequences answers: each kind keeps what it last read, so the next request of the same kind
+     * reads only what follows its unchanged start (its system prompt).
+     */
+    kind: ChatKind;
     /** Offer the GPU (node-llama-cpp's prebuilt Metal, CUDA or Vulkan binary, when one is there and works). */
     gpu: boolean;
     system: string;
@@ -24,7 +32,9 @@ export type HostMessage =
    * Whisper has work (hold) or none (go on): the model holds its next batch until told to go on. Takes effect within
    * one batch (worker.ts's CPU batch size), and holds nothing but the model's own work.
    */
-  | { type: 'yield'; hold: boolean };
+  | { type: 'yield'; hold: boolean }
+  /** CPU threads from the next batch on (all cores once whisper is done; back to the cores less one for a meeting). */
+  | { type: 'threads'; threads: number };
 
 /** The model process to the daemon. */
 export type WorkerMessage =
@@ -32,6 +42,12 @@ export type WorkerMessage =
     type: 'answer'; id: number; text: string; model: string; promptTokens: number; answerTokens: number; ms: number;
     /** Until the first answer token: reading the prompt (and making the grammar). */
     promptMs?: number;
+    /** Input tokens the model read for it: fewer than the prompt's when the sequence held its start already. */
+    readTokens?: number;
+    /** CPU threads the host allowed when it was answered. */
+    threadsAllowed?: number;
+    /** CPU threads the request's last batch ran with: those allowed, fewer while other processes kept cores busy. */
+    threads?: number;
     loadMs?: number;
     /** With loadMs: where the model runs, 'cpu' or the GPU build and its devices ("vulkan (NVIDIA GeForce RTX 4060)", "metal (Apple M2)"). */
     device?: string;

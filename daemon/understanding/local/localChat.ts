@@ -13,7 +13,12 @@ export const LOCAL_MIN_TIMEOUT_SEC = 300;
 /** Each call goes to the host's queue; a chunk's constraint becomes the grammar its answer is generated under. */
 export function localChat(host: LocalModelHost): Chat {
   return async (system, user, signal, constraint) => {
-    const answer = await host.chat({ system, user, ...(constraint ? { schema: 'summary' in constraint ? summaryAnswerSchema(constraint.summary.segmentIds) : chunkAnswerSchema(constraint) } : {}), maxTokens: ANSWER_RESERVE_TOKENS }, signal);
+    const summary = constraint && 'summary' in constraint;
+    // The kind picks the model's sequence: chunks and summaries alternate, each with its own system prompt to keep.
+    const answer = await host.chat({
+      kind: summary ? 'summary' : 'extract', system, user,
+      ...(constraint ? { schema: 'summary' in constraint ? summaryAnswerSchema(constraint.summary.segmentIds) : chunkAnswerSchema(constraint) } : {}), maxTokens: ANSWER_RESERVE_TOKENS,
+    }, signal);
     return { text: answer.text, model: answer.model };
   };
 }

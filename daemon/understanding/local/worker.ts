@@ -5,16 +5,37 @@
  * request at a time, greedy, under the request's JSON-schema grammar. It does not stop generations itself: the host
  * kills the whole process on cancel, and when the daemon goes (the IPC channel closes) it exits. While the host says
  * whisper has work, the model holds its next batch (small on the CPU), so the recognizer gets the cores back within one.
+ * One context, one sequence per kind of request (chunk extraction, rolling summary): each kind's system prompt is the
+ * same from request to request, and node-llama-cpp evaluates only the tokens after the part a sequence already holds
+ * (LlamaChat's alignCurrentSequenceStateWithCurrentTokens → adaptStateToTokens), so the shared prefix is read once.
+ * Threads can change between batches: the host's 'threads' (all cores once whisper is done), less the cores other
+ * processes keep busy (sampled twice a second).
  *
  * Owns node-llama-cpp's use (loading, context, chat wrapper, grammar). Must not read settings or write files; it logs
  * nothing (the prompts are the meeting's transcript).
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Llama, LlamaContextSequence, LlamaModel } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
-import { HostMessage, WorkerMessage } from './ipc';
+import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
+import { ChatKind, HostMessage, WorkerMessage } from './ipc';
 
-/** Largest context made (tokens): a chunk's prompt and its answer fit in far less; more only costs memory. */
+/**
+ * Context per sequence (tokens): sized to what the requests so far need (rounded up to CONTEXT_STEP, at least
+ * MIN_CONTEXT), grown (the context made again) when one needs more, up to MAX_CONTEXT. Each sequence has its own
+ * KV cache of this size: a default chunk (6,000 characters, ~2,100 prompt tokens + a 1,000-token answer) makes 4,096,
+ * the two sequences then as much memory as one of MAX_CONTEXT.
+ */
 const MAX_CONTEXT = 8192;
+const MIN_CONTEXT = 4096;
+const CONTEXT_STEP = 1024;
+const KINDS: readonly ChatKind[] = ['extract', 'summary'];
+
+/** The context size (per sequence) for a request needing `needed` tokens; undefined: more than the model allows. */
+export function contextSizeFor(needed: number, trainContextSize: number): number | undefined {
+  const most = Math.min(trainContextSize, MAX_CONTEXT);
+  if (needed > most) return undefined;
+  return Math.min(most, Math.max(MIN_CONTEXT, Math.ceil(needed / CONTEXT_STEP) * CONTEXT_STEP));
+}
 /** Tokens the chat template adds around the system and user messages, kept free beyond the answer's. */
 const TEMPLATE_MARGIN = 64;
 /**
@@ -69,11 +90,32 @@ export function holdBatchesWhileHeld(context: object): boolean {
   return true;
 }
 
+/**
+ * Records the threads each batch runs with: node-llama-cpp sets them (`_ctx.setThreads`, from its threads splitter,
+ * bounded by the Llama's public `maxThreads`) before each batch. Answers say what the last batch ran with.
+ */
+function recordThreads(context: object): () => number | undefined {
+  let last: number | undefined;
+  const native = (context as { _ctx?: { setThreads?: (threads: number) => void } })._ctx;
+  if (typeof native?.setThreads !== 'function') return () => undefined;
+  const set = native.setThreads.bind(native);
+  Object.defineProperty(native, 'setThreads', { value: (threads: number) => { last = threads; set(threads); } });
+  return () => last;
+}
+
+interface Context {
+  context: LlamaContext;
+  sequences: Record<ChatKind, LlamaContextSequence>;
+  /** Per sequence. */
+  contextSize: number;
+  lastThreads: () => number | undefined;
+}
+
 interface Loaded {
   llama: Llama;
   model: LlamaModel;
-  sequence: LlamaContextSequence;
-  contextSize: number;
+  /** Made on the first request, sized to it (contextSizeFor). */
+  ctx?: Context;
   name: string;
   modelPath: string;
   loadMs: number;
@@ -81,6 +123,66 @@ interface Loaded {
 }
 
 let loaded: Promise<Loaded> | undefined;
+/** Threads the host allows now (the last 'threads' or request). */
+let allowed = 1;
+/** Of those, what the model runs with (the Llama's maxThreads, read before each batch): fewer while others keep cores busy. */
+let running = 1;
+/** Cores other processes kept busy over the last sample (SAMPLE_MS). */
+let othersBusy = 0;
+const SAMPLE_MS = 500;
+
+/**
+ * Threads to run with: those allowed, less a core for each that other processes keep busy (from a quarter core on).
+ * ggml's threads wait for each other at every step, so one sharing its core with another process holds back the rest:
+ * on this project's 2-core machine with another process on one core, 2 threads read the prompt at 0.6× the speed of 1
+ * and generated at 0.04× (BENCHMARKS.md, issue 30, L).
+ */
+export function threadsFor(allowedThreads: number, cores: number, othersBusyCores: number): number {
+  return Math.max(1, Math.min(allowedThreads, cores - Math.max(0, Math.ceil(othersBusyCores - 0.25))));
+}
+
+function runWith(n: number): void {
+  if (n === running) return;
+  running = n;
+  void loaded?.then((m) => { m.llama.maxThreads = running; }, () => undefined);
+}
+
+function setThreads(value: number): void {
+  allowed = Math.max(1, Math.floor(value));
+  runWith(threadsFor(allowed, os.availableParallelism(), othersBusy));
+}
+
+/** Samples the machine's CPU less this process's (os.cpus() and process.cpuUsage(): every platform) and follows it. */
+function watchOthers(): void {
+  const busyMs = () => os.cpus().reduce((n, c) => n + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
+  const ownMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  let last = { at: performance.now(), machine: busyMs(), own: ownMs() };
+  setInterval(() => {
+    const now = { at: performance.now(), machine: busyMs(), own: ownMs() };
+    othersBusy = Math.max(0, (now.machine - last.machine - (now.own - last.own)) / (now.at - last.at));
+    last = now;
+    runWith(threadsFor(allowed, os.availableParallelism(), othersBusy));
+  }, SAMPLE_MS).unref();
+}
+
+/**
+ * A context of `contextSize` tokens per sequence, one sequence per kind. Its ideal threads are every core: what it
+ * runs with is bounded, batch by batch, by the Llama's maxThreads (setThreads), which node-llama-cpp's splitter reads.
+ */
+async function makeContext(llama: Llama, model: LlamaModel, contextSize: number): Promise<Context> {
+  const cores = Math.max(allowed, os.availableParallelism());
+  llama.maxThreads = cores; // the context's ideal threads are capped by it when made
+  const onGpu = model.gpuLayers > 0;
+  try {
+    const context = await model.createContext({ contextSize, threads: cores, sequences: KINDS.length, ...(onGpu ? {} : { batchSize: CPU_BATCH_TOKENS }) });
+    holdBatchesWhileHeld(context);
+    const lastThreads = recordThreads(context);
+    return { context, contextSize, lastThreads, sequences: { extract: context.getSequence(), summary: context.getSequence() } };
+  } finally {
+    // node-llama-cpp's default (at least 4) would oversubscribe a 2-core machine and starve whisper.
+    llama.maxThreads = running;
+  }
+}
 
 async function load(request: Extract<HostMessage, { type: 'chat' }>): Promise<Loaded> {
   const started = performance.now();
@@ -91,25 +193,21 @@ async function load(request: Extract<HostMessage, { type: 'chat' }>): Promise<Lo
     build: 'never', // the prebuilt binaries only: never compile or download anything on a user's machine
     skipDownload: true,
     progressLogs: false,
-    maxThreads: request.threads,
+    maxThreads: running,
     logLevel: LlamaLogLevel.error,
     logger: () => undefined, // llama.cpp's own lines are not ours to show (and say nothing a failure does not)
   });
   const model = await llama.loadModel({ modelPath: request.modelPath, useMmap: false, ...(request.gpu ? {} : { gpuLayers: 0 }) });
-  const contextSize = Math.min(model.trainContextSize, MAX_CONTEXT);
-  // threads explicitly: node-llama-cpp's default (at least 4) oversubscribes a 2-core machine and starves whisper.
-  const onGpu = model.gpuLayers > 0;
-  const context = await model.createContext({ contextSize, threads: request.threads, sequences: 1, ...(onGpu ? {} : { batchSize: CPU_BATCH_TOKENS }) });
-  holdBatchesWhileHeld(context);
   const general = model.fileInfo.metadata?.general as { name?: unknown } | undefined;
   const name = typeof general?.name === 'string' && general.name.trim() ? general.name.trim().slice(0, 100) : path.basename(request.modelPath, '.gguf');
   // Where the layers went: node-llama-cpp's 'auto' takes the prebuilt GPU build (Metal, Vulkan) when its driver is there.
-  const gpus = llama.gpu && onGpu ? await llama.getGpuDeviceNames().catch(() => []) : [];
+  const gpus = llama.gpu && model.gpuLayers > 0 ? await llama.getGpuDeviceNames().catch(() => []) : [];
   const device = gpus.length ? `${llama.gpu} (${gpus.join(', ')})` : 'cpu';
-  return { llama, model, sequence: context.getSequence(), contextSize, name, modelPath: request.modelPath, loadMs: Math.round(performance.now() - started), device };
+  return { llama, model, name, modelPath: request.modelPath, loadMs: Math.round(performance.now() - started), device };
 }
 
 async function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<WorkerMessage> {
+  setThreads(request.threads);
   const first = !loaded;
   if (loaded && (await loaded.catch(() => undefined))?.modelPath !== request.modelPath) loaded = undefined;
   loaded ??= load(request);
@@ -122,12 +220,26 @@ async function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<Wo
   }
   const { LlamaChatSession } = await import('node-llama-cpp');
   const promptTokens = m.model.tokenize(request.system).length + m.model.tokenize(request.user).length;
-  if (promptTokens + request.maxTokens + TEMPLATE_MARGIN > m.contextSize) {
-    return { type: 'failed', id: request.id, reason: `the chunk (${promptTokens} tokens) and its answer do not fit the model's context (${m.contextSize})`, retry: false };
+  const size = contextSizeFor(promptTokens + request.maxTokens + TEMPLATE_MARGIN, m.model.trainContextSize);
+  if (size === undefined) {
+    return { type: 'failed', id: request.id, reason: `the chunk (${promptTokens} tokens) and its answer do not fit the model's context (${Math.min(m.model.trainContextSize, MAX_CONTEXT)})`, retry: false };
   }
+  if (!m.ctx || size > m.ctx.contextSize) {
+    // The first request, or longer chunks than so far (a larger chunk size): a context for them, cached prefixes lost.
+    try {
+      await m.ctx?.context.dispose();
+      m.ctx = undefined;
+      m.ctx = await makeContext(m.llama, m.model, size);
+    } catch (e) {
+      return { type: 'failed', id: request.id, reason: `the model's context (${size} tokens) cannot be made: ${firstLine(e)}`, retry: false };
+    }
+  }
+  const ctx = m.ctx;
   const started = performance.now();
-  await m.sequence.clearHistory(); // each chunk is asked on its own
-  const session = new LlamaChatSession({ contextSequence: m.sequence, systemPrompt: request.system });
+  const sequence = ctx.sequences[request.kind === 'summary' ? 'summary' : 'extract']; // a host without kinds: one sequence
+  // No clearHistory(): what the sequence holds up to the first token that differs (this kind's system prompt) is kept.
+  const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: request.system });
+  const inputBefore = sequence.tokenMeter.usedInputTokens;
   try {
     const grammar = request.schema ? await m.llama.createGrammarForJsonSchema(request.schema as never) : undefined;
     let answerTokens = 0;
@@ -138,12 +250,18 @@ async function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<Wo
       maxTokens: request.maxTokens,
       onToken: (tokens) => { firstToken ??= performance.now(); answerTokens += tokens.length; },
     });
+    const ranThreads = ctx.lastThreads();
     return {
       type: 'answer', id: request.id, text: result.responseText, model: m.name, promptTokens, answerTokens, ms: Math.round(performance.now() - started),
       ...(firstToken !== undefined ? { promptMs: Math.round(firstToken - started) } : {}),
+      readTokens: sequence.tokenMeter.usedInputTokens - inputBefore,
+      threadsAllowed: allowed,
+      ...(ranThreads !== undefined ? { threads: ranThreads } : {}),
       ...(first ? { loadMs: m.loadMs, device: m.device } : {}),
     };
   } catch (e) {
+    // What the sequence holds after a failure is not known to be a prefix of anything: the next request starts clean.
+    await sequence.clearHistory().catch(() => undefined);
     return { type: 'failed', id: request.id, reason: `generation failed: ${firstLine(e)}`, retry: true };
   } finally {
     session.dispose({ disposeSequence: false });
@@ -158,9 +276,11 @@ if (require.main === module) {
   let queue = Promise.resolve();
   process.on('message', (message: HostMessage) => {
     if (message?.type === 'yield') return setHeld(message.hold);
+    if (message?.type === 'threads') return setThreads(message.threads);
     if (message?.type !== 'chat') return;
     queue = queue.then(() => chat(message)).then((reply) => { process.send?.(reply); });
   });
+  watchOthers();
   // The daemon went away (or closed the channel): nothing is left to answer.
   process.on('disconnect', () => process.exit(0));
 }
