@@ -63,7 +63,7 @@ export async function latencyWithModel(): Promise<FigureReport> {
       `Fixture: ${fixture.recipe} (${fixture.durationSec.toFixed(0)} s, ${fixture.turns.length} turns), realtime pace, base.en dims; the two sessions back to back, ` +
         `each on a fresh service. The model: ${which === 'tiny' ? 'test/setup.ts notesModel(\'random\') (64 wide, 2 layers)' : 'generated Q4_0 random weights at Qwen2.5-1.5B\'s dimensions (.bench/notes-qwen2.5-1.5b.gguf)'}, ` +
         `provider 'local', chunks of ${chunkChars} characters (the fixture's transcript is short), ${localModelThreads(undefined)} thread(s) as the daemon sets them on ` +
-        `${os.availableParallelism()} cores, CPU only, lower priority.`,
+        `${os.availableParallelism()} cores, CPU only, ten priority steps below the daemon, holding its next batch while whisper has work (host.ts pause, worker.ts).`,
       `Model extraction: ${finished(withModel, audioEnd(withModel))} chunk(s) answered before the audio ended${firstAnswer ? ` (the first ${((firstAnswer.wall - withModel.t0) / 1000).toFixed(0)} s into the meeting)` : ''}, ${last ? `${last.finished} of ${last.chunks} answered (${last.failed} failed) in all, state ${last.state}` : 'no progress reported'}` +
         `${last?.message ? ` ("${last.message}")` : ''}. Random weights write noise until the grammar's bounds or the answer cap end it: each chunk keeps the model busy longer than a real model's short answer would.`,
       'With the model, its extraction is cancelled as the audio ends (earshot/extraction/cancel): the chunks left at stop are not read here ' +
