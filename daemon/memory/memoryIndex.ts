@@ -149,7 +149,11 @@ export class MemoryIndex {
     const limit = Math.min(Math.max(1, Math.floor(params.limit ?? DEFAULT_LIMIT)), MAX_LIMIT);
     const neighbours = Math.min(Math.max(0, Math.floor(params.neighbours ?? DEFAULT_NEIGHBOURS)), MAX_NEIGHBOURS);
     const allowed = this.allowedSessions(params);
-    const results = this.rank(params.query, (r) => allowed.has(r.sessionId));
+    // Equal scores (the same sentence said in several meetings) in a fixed order, newest meeting first, then meeting
+    // order: MiniSearch keeps insertion order, which changes whenever a meeting is indexed again (its notes rewritten).
+    const meetingOf = (r: SearchResult) => this.meetings.get((r as unknown as IndexedDoc).sessionId)!.meeting;
+    const results = this.rank(params.query, (r) => allowed.has(r.sessionId))
+      .sort((a, b) => b.score - a.score || newestFirst(meetingOf(a), meetingOf(b)) || (a as unknown as IndexedDoc).segment - (b as unknown as IndexedDoc).segment);
     const passages: MemoryPassage[] = [];
     const covered = new Map<string, Set<number>>();
     for (const r of results) {

@@ -203,4 +203,20 @@ describe('meeting memory', () => {
     assert.equal(index.search({ query: 'zebra' }).length, 0);
     assert.equal(index.search({ query: 'giraffe' }).length, 1);
   });
+
+  it('the same sentence in several meetings ranks newest meeting first, however often a meeting was indexed again', () => {
+    const index = new MemoryIndex();
+    const record = (sessionId: string, startedAt: string) => ({
+      meeting: { sessionId, title: sessionId, startedAt, notesPath: '', durationSec: null },
+      segments: [{ segmentId: `${sessionId}-1`, speaker: 'A', t0: 0, t1: 1, text: 'Alice will fix auth.ts by Friday.' }], actionItems: [] as ActionItem[], decisions: [],
+    });
+    const order = () => index.search({ query: 'who fixes auth.ts' }).map((p) => p.meeting.sessionId);
+    index.put(record('old', '2026-01-01T09:00:00Z'));
+    index.put(record('new', '2026-01-02T09:00:00Z'));
+    index.put(record('mid', '2026-01-01T12:00:00Z'));
+    assert.deepEqual(order(), ['new', 'mid', 'old']);
+    index.put(record('new', '2026-01-02T09:00:00Z')); // its notes rewritten: indexed again, last in MiniSearch's order
+    index.put(record('old', '2026-01-01T09:00:00Z'));
+    assert.deepEqual(order(), ['new', 'mid', 'old']);
+  });
 });
