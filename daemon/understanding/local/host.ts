@@ -124,7 +124,7 @@ export class LocalModelHost {
   useAllCores(all: boolean): void {
     if (all === this.allCores) return;
     this.allCores = all;
-    if (this.child?.connected) this.child.send({ type: 'threads', threads: this.threads } satisfies HostMessage, () => undefined);
+    this.tell({ type: 'threads', threads: this.threads });
   }
 
   get modelPath(): string {
@@ -161,23 +161,27 @@ export class LocalModelHost {
     if (this.pausedSince !== undefined || !this.yieldsToWhisper) return;
     this.pausedSince = performance.now();
     this.clearIdle();
-    if (this.child) this.signal(this.child, true);
+    this.tell({ type: 'yield', hold: true });
   }
 
   /** Whisper is idle: the process goes on where it stopped. */
   resume(): void {
-    if (this.pausedSince === undefined) return;
-    this.pausedBefore += performance.now() - this.pausedSince;
-    this.pausedSince = undefined;
-    if (this.child) this.signal(this.child, false);
+    if (!this.endPause()) return;
+    this.tell({ type: 'yield', hold: false });
     if (this.waiting === 0) this.armIdle();
   }
 
-  /** Tells the process to hold (or go on with) its model's next batch; a process gone meanwhile says so by its 'exit'. */
-  private signal(child: ChildProcess, hold: boolean): void {
-    if (!child.connected) return;
-    const message: HostMessage = { type: 'yield', hold };
-    child.send(message, () => undefined);
+  /** Ends a pause in the accounting (pausedMs); false when there was none. */
+  private endPause(): boolean {
+    if (this.pausedSince === undefined) return false;
+    this.pausedBefore += performance.now() - this.pausedSince;
+    this.pausedSince = undefined;
+    return true;
+  }
+
+  /** Sends the running process a message (hold/go on, threads); a process gone meanwhile says so by its 'exit'. */
+  private tell(message: HostMessage, child = this.child): void {
+    if (child?.connected) child.send(message, () => undefined);
   }
 
   /** Answers one request, after those before it; the signal cancels it (killing the process if it is being answered). */
@@ -192,9 +196,7 @@ export class LocalModelHost {
 
   /** Ends the process now (the notes are done, or the daemon is going): its memory goes back to the system. */
   close(): void {
-    // Whoever paused it is done with it too: a later request must not start held.
-    if (this.pausedSince !== undefined) this.pausedBefore += performance.now() - this.pausedSince;
-    this.pausedSince = undefined;
+    this.endPause(); // whoever paused it is done with it too: a later request must not start held
     this.clearIdle();
     this.kill(new RefineFailure('the local model was closed'));
   }
@@ -251,7 +253,7 @@ export class LocalModelHost {
         // not permitted here: it runs at the daemon's priority
       }
     }
-    if (this.paused) this.signal(child, true); // whisper has work: the first batch waits until resume()
+    if (this.paused) this.tell({ type: 'yield', hold: true }, child); // whisper has work: the first batch waits until resume()
     child.on('message', (message: WorkerMessage) => {
       const current = this.inFlight;
       if (!current || message?.id !== current.id) return;
