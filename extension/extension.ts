@@ -52,8 +52,9 @@ export interface EarshotApi {
   onDidResumeSession: vscode.Event<ResumedSession>;
   /** Meeting memory: the @earshot chat's handler (tests call it with a recording stream) and the Action items view. */
   memory: Pick<MeetingMemory, 'chat' | 'actionItems' | 'participantRegistered'>;
-  /** Fired when the notes-model picker has all its choices (local servers and Earshot's models): a test navigates it then. */
-  onDidLoadLanguageModelPick: vscode.Event<void>;
+  /** Fired with the notes-model picker once it has all its choices (local servers and Earshot's models): a test
+   *  navigates it then, reading where the cursor is from the pick. */
+  onDidLoadLanguageModelPick: vscode.Event<vscode.QuickPick<vscode.QuickPickItem>>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<EarshotApi> {

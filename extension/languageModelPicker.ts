@@ -127,7 +127,7 @@ export interface LocalNotesModels {
  * choice made; a local model is downloaded before any setting is written (a failed download rejects, writing nothing).
  */
 export async function chooseLanguageModel(discover: () => Promise<LanguageModelDiscoverResult>, current: EnhancementSettings,
-  onDiscoveryFailed: (e: unknown) => void = () => undefined, local?: LocalNotesModels, onLoaded: () => void = () => undefined): Promise<ModelChoice | undefined> {
+  onDiscoveryFailed: (e: unknown) => void = () => undefined, local?: LocalNotesModels, onLoaded: (pick: vscode.QuickPick<vscode.QuickPickItem>) => void = () => undefined): Promise<ModelChoice | undefined> {
   const pick = vscode.window.createQuickPick<ModelPickItem>();
   pick.title = 'Earshot: Choose a Language Model for Notes';
   pick.placeholder = 'Who improves the meeting notes (action items, decisions)? Applies from the next session.';
@@ -159,7 +159,7 @@ export async function chooseLanguageModel(discover: () => Promise<LanguageModelD
   void Promise.all([found, listed]).finally(() => {
     if (closed) return;
     pick.busy = false;
-    onLoaded();
+    onLoaded(pick);
   });
   const choice = await new Promise<ModelChoice | undefined>((resolve) => {
     pick.onDidAccept(() => {

@@ -10,10 +10,10 @@ import { EarshotSettings } from '../settings';
 import type { CommandDeps } from './registry';
 
 /** Registers the model commands; returns the event fired when the notes-model picker has all its choices. */
-export function registerModelCommands({ client, output, command }: CommandDeps): { onDidLoadLanguageModelPick: vscode.Event<void> } {
+export function registerModelCommands({ client, output, command }: CommandDeps): { onDidLoadLanguageModelPick: vscode.Event<vscode.QuickPick<vscode.QuickPickItem>> } {
   // Rules only, a VS Code model, a model of a server running here (found by the daemon), or the settings.
   // `{ localModel: id }` (keybindings, links): that local model, downloaded if need be, without the pick.
-  const pickLoaded = new vscode.EventEmitter<void>();
+  const pickLoaded = new vscode.EventEmitter<vscode.QuickPick<vscode.QuickPickItem>>();
   const localNotesModels: LocalNotesModels = {
     list: async () => (await client.listModels()).notes,
     download: async (model) => vscode.window.withProgress(
@@ -36,7 +36,7 @@ export function registerModelCommands({ client, output, command }: CommandDeps):
   command('earshot.chooseLanguageModel', (args?: { localModel?: string }) => (typeof args?.localModel === 'string'
     ? chooseLocalModel(args.localModel, EarshotSettings.read().enhancement, localNotesModels)
     : chooseLanguageModel(() => client.discoverLanguageModels(), EarshotSettings.read().enhancement,
-      (e) => output.warn(`looking for language models on this machine failed: ${(e as Error).message}`), localNotesModels, () => pickLoaded.fire())));
+      (e) => output.warn(`looking for language models on this machine failed: ${(e as Error).message}`), localNotesModels, (pick) => pickLoaded.fire(pick))));
 
   command('earshot.downloadModel', async (modelId?: string) => {
     const list = await client.listModels();

@@ -136,17 +136,22 @@ describe('The Earshot editor experience', function () {
     // picker, whose last choice opens the settings; Dismiss hides the note for good.
     assert.deepEqual(api.panel.snapshot().notes, process.platform === 'darwin' ? ['rules', 'macosAudio'] : ['rules'], 'the rules-alone note is shown (and the macOS one on macOS only)');
     // Navigated once all its choices are there (servers and Earshot's models arrive after it shows, moving the cursor).
-    const pickLoaded = new Promise<void>((resolve) => { const d = api.onDidLoadLanguageModelPick(() => { d.dispose(); resolve(); }); });
+    const pickLoaded = new Promise<vscode.QuickPick<vscode.QuickPickItem>>((resolve) => { const d = api.onDidLoadLanguageModelPick((p) => { d.dispose(); resolve(p); }); });
     if (hooksAvailable) {
       await panelWaitFor('!document.getElementById("rules-hint").hidden', 'the rules-alone note in the panel');
       await panelEval('document.querySelector("#rules-hint button[data-command=chooseLanguageModel]").click(), true');
     } else {
       void vscode.commands.executeCommand('earshot.chooseLanguageModel');
     }
-    // From its first choice the list wraps up to the last, "Another … server…".
-    await pickLoaded;
-    await new Promise((r) => setTimeout(r, 300));
-    await vscode.commands.executeCommand('workbench.action.quickOpenSelectPrevious');
+    // Up (wrapping from the first choice) until the cursor is on the last, "Another … server…", as the pick reports it:
+    // where the cursor starts depends on when the renderer saw the choices arrive.
+    const pick = await pickLoaded;
+    const settingsChoice = 'Another OpenAI-compatible server…';
+    await until(async () => {
+      if (pick.activeItems[0]?.label === settingsChoice) return true;
+      await vscode.commands.executeCommand('workbench.action.quickOpenSelectPrevious');
+      return false;
+    }, `the cursor on "${settingsChoice}"`, 10_000);
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     await until(() => vscode.window.tabGroups.activeTabGroup.activeTab?.label === 'Settings', 'the Settings editor opened');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
