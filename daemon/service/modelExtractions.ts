@@ -7,14 +7,14 @@
  */
 import { DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
 import { JournalContents, JournalRecord, JournalWriteError, summaryRecord, summarySoFarOf } from '../journal/journal';
-import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, modelChunks, modelExtractionRecords, reduceChunks } from '../understanding/modelExtract';
-import { Chat, clientChat, ExtractionRunOptions, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
+import { chunkMessages, ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, ModelChunk, modelChunks, modelExtractionRecords, reduceChunks } from '../understanding/modelExtract';
+import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
 import { LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { recommendNotesModel } from '../understanding/local/notesCatalog';
 import { notesCacheDir } from '../understanding/local/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
-import { rollOver, rollSummary } from '../understanding/modelSummary';
+import { rollOver, rollSummary, SummaryPoint, summaryMessages } from '../understanding/modelSummary';
 import { ChunkRunner } from '../session/config';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 
@@ -164,7 +164,7 @@ export class ModelExtractions {
         }
         const progress = options.progress;
         return runModelExtraction(sessionId, meeting, chunks, {
-          ...options, ofChunks: how.ofChunks, ...(sofar ? { continues: sofar } : {}),
+          ...options, ofChunks: how.ofChunks, lastPartSoFar: how.live, ...(sofar ? { continues: sofar } : {}),
           // The meeting goes on: a chunk done is not the run done.
           progress: how.live ? (p) => progress(p.state === 'done' ? { ...p, state: 'running', message: `${p.finished} of ${p.chunks} chunks read so far; the rest as the meeting goes on` } : p) : progress,
         });
@@ -175,7 +175,11 @@ export class ModelExtractions {
         if (!options) return { points: null, model: undefined, tokens: 0 };
         return this.summarizer(sessionId, meeting, options, abort.signal)(previous, chunk);
       },
-      ...(settings.provider === 'local' ? { pause: () => this.local?.pause(), resume: () => this.local?.resume() } : {}),
+      ...(settings.provider === 'local' ? {
+        pause: () => this.local?.pause(),
+        resume: () => this.local?.resume(),
+        preload: (chunk, previous) => this.preloadLocal(sessionId, settings, abort.signal, meeting, chunk, previous),
+      } : {}),
       whisperDone: meetingOver,
       close: () => {
         meetingOver();
@@ -183,6 +187,26 @@ export class ModelExtractions {
         if (this.running.get(sessionId) === abort) this.running.delete(sessionId);
       },
     };
+  }
+
+  /**
+   * The local model reads the open chunk ahead: the chunk's prompt as a live call will send it, then the summary's
+   * revision after it. Each preload sizes the model's context for the whole chunk the lines may grow to (the rest of
+   * `chunkChars`), so that the call that follows does not remake it.
+   */
+  private async preloadLocal(sessionId: string, settings: EnhancementSettings, signal: AbortSignal, meeting: { title: string; date: string },
+    chunk: ModelChunk, previous: readonly SummaryPoint[]): Promise<void> {
+    if (signal.aborted) return;
+    const host = (await this.runOptions(sessionId, settings, signal, 0, true))?.host;
+    if (!host || signal.aborted) return;
+    const chars = chunk.lines.reduce((n, l) => n + lineChars(l), 0);
+    const maxTokens = ANSWER_RESERVE_TOKENS + estimateTokens(Math.max(0, chunkOptionsOf(settings).chunkChars - chars));
+    const extract = chunkMessages(meeting, chunk, chunk.index + 1);
+    const summary = summaryMessages(meeting, previous, chunk.lines);
+    await Promise.all([
+      host.preload({ kind: 'extract', ...extract, maxTokens }),
+      host.preload({ kind: 'summary', ...summary, maxTokens }),
+    ]);
   }
 
   /** The opt-in settings, when the user opted in (and, for 'vscode-lm', a client can be asked). */

@@ -97,6 +97,13 @@ export interface ChunkRunner {
   /** Whisper is idle again: the paused model goes on. */
   resume?(): void;
   /**
+   * A model on this machine ('local'; absent elsewhere) reads the meeting's open chunk so far ahead, as the prompts of
+   * its extraction (live: "Part k of k") and of the summary's revision after it (from `previous`) will start, so that
+   * when it is sent (it closed, or the meeting stopped) only the lines since are left to read. Resolves when read (or
+   * dropped for a newer one); never rejects. Held for whisper as a chunk's call is (pause()).
+   */
+  preload?(chunk: ModelChunk, previous: readonly SummaryPoint[]): Promise<void>;
+  /**
    * Every final of the meeting is in (stop): whisper needs no core for it any more, and a model on this machine may
    * take them all for the chunks left (unless another meeting runs). close() says it too.
    */

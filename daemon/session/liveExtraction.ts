@@ -9,7 +9,10 @@
  * and journaled as a `summary` record before the notes (and the summary notification) follow.
  * While a live chunk is being answered, a model on this machine yields to whisper: paused (runner.pause()) the moment
  * whisper has work (speech in a VAD gate, a decode queued or running, a final waiting), resumed where it was once it
- * has none (on 2 cores its prompt would otherwise take the core whisper's finals need).
+ * has none (on 2 cores its prompt would otherwise take the core whisper's finals need). With every closed chunk sent,
+ * such a model reads the open chunk's lines ahead as they come (runner.preload(), at the same idle moments, held the
+ * same way), so that when the chunk closes, or the meeting stops, only the lines since are left to read: a chunk's
+ * prompt sent live says it is the last part so far ("Part k of k"), as it was while its lines were read.
  *
  * Owns the run's state: a copy of the session's journal records (the session hands it each record it journals), the
  * chunks sent and their answers, the run's counts. It writes to the journal only through the session's `append`,
@@ -75,6 +78,10 @@ export class LiveExtraction {
   private declined = false;
   /** The rolling summary so far (the last journaled) and how many of the meeting's chunks it has read. */
   private readonly summary: SummarySoFar;
+  /** The open chunk as last read ahead (runner.preload()), as a key: read again only once it changed. */
+  private preloaded: string | undefined;
+  /** The open chunk and its key, worked out again after each record journaled. */
+  private open: { chunk: ModelChunk; key: string } | null | undefined;
   /** The model is paused for whisper (runner.pause()). */
   private yielded = false;
   private yieldPoll: NodeJS.Timeout | undefined;
@@ -101,6 +108,7 @@ export class LiveExtraction {
   /** The session journaled `record`: a final may close a chunk. */
   journaled(record: JournalRecord): void {
     this.records.push(record);
+    this.open = undefined; // a line, or an item shown with the open chunk's lines
     if (record.type !== 'segment') return;
     this.closed = undefined;
     this.poke();
@@ -108,14 +116,16 @@ export class LiveExtraction {
 
   /**
    * Sends the next closed chunk once whisper has been idle for IDLE_SETTLE_MS; called after each final and each decode,
-   * and, while a closed chunk waits, every IDLE_SETTLE_MS until whisper is idle (cheap: a counter and a clock).
+   * and, while a closed chunk waits, every IDLE_SETTLE_MS until whisper is idle (cheap: a counter and a clock). With
+   * no closed chunk left to send, a model on this machine reads the open chunk's new lines ahead the same way.
    */
   poke(): void {
     this.whisperActivity();
     if (this.running || this.over || this.timer) return;
     if (this.wiring.runner.signal.aborted) return void (this.over = true);
     const chunk = this.nextClosed();
-    if (!chunk) return;
+    const ahead = chunk ? undefined : this.openToPreload();
+    if (!chunk && !ahead) return;
     // A model that yields to whisper (on this machine's CPU) waits for speech to close too: its decodes are about to
     // come. A provider elsewhere only waits for the recognizer to be idle.
     const idleMs = this.wiring.runner.pause && this.wiring.whisperHasWork() ? undefined : this.wiring.recognizerIdleMs();
@@ -127,7 +137,8 @@ export class LiveExtraction {
       this.timer.unref?.();
       return;
     }
-    this.running = this.extract([withItems(chunk.lines, this.sent.length, shownItems(baseRecords(this.records)))], true)
+    const work = chunk ? this.extract([withItems(chunk.lines, this.sent.length, shownItems(baseRecords(this.records)))], true) : this.preload(ahead!);
+    this.running = work
       .catch((e) => this.wiring.failed(e))
       .finally(() => {
         this.running = undefined;
@@ -196,6 +207,31 @@ export class LiveExtraction {
     }
   }
 
+  /**
+   * The open chunk, when every chunk before it was sent and it changed since it was last read ahead: as its call will
+   * start (its index, its lines so far, the items shown with them) with the summary so far its revision starts from.
+   */
+  private openToPreload(): { chunk: ModelChunk; key: string } | undefined {
+    if (!this.wiring.runner.preload || this.declined) return undefined;
+    if (this.open === undefined) {
+      const chunks = chunkLines(this.lines(), this.wiring.runner.chunkOptions);
+      if (chunks.length !== this.sent.length + 1 || this.summary.chunks !== this.sent.length) {
+        this.open = null; // chunks before it still to send (or to summarize): they come first
+      } else {
+        const chunk = withItems(chunks[chunks.length - 1], this.sent.length, shownItems(baseRecords(this.records)));
+        const last = chunk.lines[chunk.lines.length - 1];
+        this.open = { chunk, key: JSON.stringify([chunk.index, chunk.lines.length, last.segmentId, last.text, chunk.items, this.summary.chunks]) };
+      }
+    }
+    return this.open && this.open.key !== this.preloaded ? this.open : undefined;
+  }
+
+  /** Reads the open chunk ahead (the model holds for whisper meanwhile, as for a chunk's call). */
+  private async preload(open: { chunk: ModelChunk; key: string }): Promise<void> {
+    this.preloaded = open.key;
+    await this.wiring.runner.preload!(open.chunk, this.summary.points);
+  }
+
   /** The meeting's lines so far, as the chunks see them. */
   private lines(): ChunkLine[] {
     return chunkLinesOf(this.records);
@@ -228,7 +264,7 @@ export class LiveExtraction {
     this.answers.splice(k);
   }
 
-  /** Sends `chunks` (all of them: nothing is sent once cancelled) and, while the meeting runs, journals what they found. */
+  /** Sends `chunks` (all of them: nothing is sent once cancelled), journals what they found, then revises the summary. */
   private async extract(chunks: ModelChunk[], live: boolean): Promise<void> {
     const ofChunks = chunkLines(this.lines(), this.wiring.runner.chunkOptions).length;
     const run = await this.wiring.runner.run(chunks, { live, ofChunks, ...(this.sofar ? { continues: this.sofar } : {}) });
@@ -237,7 +273,8 @@ export class LiveExtraction {
     this.sofar = run.summary;
     if (run.declined) this.declined = true;
     if (run.declined || run.summary.state !== 'done') this.over = true;
-    if (live && run.answers.some((a) => a !== null)) await this.publish(false);
+    // At stop too: the items are in the notes before the summary's revision is asked for.
+    if (run.answers.some((a) => a !== null)) await this.publish(false);
     await this.summarize(chunks);
   }
 

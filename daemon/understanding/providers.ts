@@ -116,6 +116,11 @@ export interface ExtractionRunOptions {
   continues?: ModelRunSummary;
   /** Chunks in the meeting (so far), for the prompt's "Part k of N" and the progress; default: `chunks.length`. */
   ofChunks?: number;
+  /**
+   * While the meeting runs: each chunk's prompt says it is the last part so far ("Part k of k"), as it was while its
+   * lines came (a local model read them ahead then: the prompt must start as it did). The progress still counts `ofChunks`.
+   */
+  lastPartSoFar?: boolean;
   /** Time (ms, growing) the provider was paused for whisper ('local'): left out of a call's time limit. */
   pausedMs?(): number;
 }
@@ -202,7 +207,7 @@ export async function runModelExtraction(sessionId: string, meeting: { title: st
 
   /** One chunk: retries on transient failures with backoff, once more on an invalid answer; null when given up. */
   const runChunk = async (chunk: ModelChunk): Promise<ChunkExtraction | null | 'budget'> => {
-    const { system, user } = chunkMessages(meeting, chunk, total);
+    const { system, user } = chunkMessages(meeting, chunk, options.lastPartSoFar ? chunk.index + 1 : total);
     const promptTokens = estimateTokens(system.length + user.length);
     let transient = 0, invalid = 0;
     for (;;) {

@@ -267,6 +267,38 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
     }
   });
 
+  it('a chunk read ahead as its lines came (preload): the call at the end reads only the lines since and answers as a fresh sequence does', async () => {
+    const system = 'Extract the action items and decisions from the meeting transcript. Cite the lines by their ids. '.repeat(10);
+    const lines = Array.from({ length: 24 }, (_, k) => `[s-${k + 1}] ${k % 2 ? 'Ann' : 'Bob'}: line ${k + 1}, we will send the report by Friday.`);
+    const upTo = (n: number) => ({
+      kind: 'extract' as const, system, user: `Part 1 of 1.\n\nTranscript:\n${lines.slice(0, n).join('\n')}`,
+      schema: chunkAnswerSchema({ segmentIds: lines.slice(0, n).map((_, k) => `s-${k + 1}`), itemIds: [], actionItemIds: [], speakers: ['Ann', 'Bob'] }), maxTokens: 200,
+    });
+    const signal = new AbortController().signal;
+    const fresh = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
+    let alone;
+    try {
+      alone = await fresh.chat(upTo(24), signal);
+    } finally {
+      fresh.close();
+    }
+    const host = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
+    try {
+      const first = await host.preload(upTo(10));
+      assert.ok(first && first.readTokens >= first.promptTokens, `the first read is all of it: ${JSON.stringify(first)}`);
+      const second = await host.preload(upTo(20));
+      assert.ok(second && second.readTokens < second.promptTokens / 2, `the second reads only the lines since: ${JSON.stringify(second)}`);
+      const answer = await host.chat(upTo(24), signal);
+      assert.equal(host.started, 1, 'one process');
+      assert.equal(answer.text, alone.text, 'the same answer as without reading ahead');
+      assert.equal(answer.answerTokens, alone.answerTokens);
+      const linesSince = answer.promptTokens - second.promptTokens;
+      assert.ok(answer.readTokens! < linesSince + 40, `read ${answer.readTokens} of ${answer.promptTokens} prompt tokens: the ${linesSince} of the last 4 lines and the end of the message`);
+    } finally {
+      host.close();
+    }
+  });
+
   it('useAllCores: the model process runs its batches on every core from then on, the request in flight included; false: the cores less one', async () => {
     const cores = os.availableParallelism();
     const request = {

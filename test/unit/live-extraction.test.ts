@@ -129,7 +129,8 @@ describe('language-model extraction while the meeting runs', () => {
     await h.live.finish();
     assert.equal(asked.length, expected.length);
     assert.deepEqual(asked[asked.length - 1].ids, expected[expected.length - 1].lines.map((l) => l.segmentId));
-    assert.match(asked[0].user, new RegExp(`Part 1 of ${expected.length}\\.`), "the chunks known so far (the open one too)");
+    // Sent live, a chunk is the last part so far (as it was while its lines came in); at stop, the last of them all.
+    for (const [k, a] of asked.entries()) assert.match(a.user, new RegExp(`Part ${k + 1} of ${k + 1}\\.`));
     assert.match(asked[asked.length - 1].user, new RegExp(`Part ${expected.length} of ${expected.length}\\.`));
   });
 
@@ -264,6 +265,114 @@ describe('language-model extraction while the meeting runs', () => {
     assert.deepEqual(run.actionItemIds, ['am1']);
     assert.equal(progress[progress.length - 1].state, 'cancelled');
     assert.deepEqual(extractions.cancel('s1'), { cancelled: false }, 'the session closed its runner');
+  });
+});
+
+describe('a local model reading the open chunk ahead', () => {
+  /** The service's real runner for provider 'local', its host's chat and preload recorded and answered here. */
+  function localRunner(preloadMs = 5) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-preload-'));
+    const gguf = path.join(dir, 'm.gguf');
+    fs.writeFileSync(gguf, 'GGUF'); // never loaded: the host's chat and preload are stand-ins
+    const calls: { type: 'chat' | 'preload'; kind: string; user: string; at: number }[] = [];
+    const paused: boolean[] = [];
+    const proto = LocalModelHost.prototype;
+    const original = { chat: proto.chat, preload: proto.preload, pause: proto.pause, resume: proto.resume };
+    let gate: Promise<void> = Promise.resolve();
+    proto.preload = async function (request) {
+      calls.push({ type: 'preload', kind: request.kind ?? 'extract', user: request.user, at: performance.now() });
+      await gate;
+      await sleep(preloadMs);
+      return { promptTokens: 1, readTokens: 1, ms: preloadMs };
+    };
+    proto.chat = async function (request) {
+      calls.push({ type: 'chat', kind: request.kind ?? 'extract', user: request.user, at: performance.now() });
+      const ids = [...request.user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
+      const text = request.kind === 'summary' ? JSON.stringify({ points: [{ text: `Up to ${ids[ids.length - 1]}`, cites: [ids[ids.length - 1]] }] })
+        : JSON.stringify({ actionItems: [], decisions: [], dismiss: [], owners: [] });
+      return { text, model: 'fake-local', promptTokens: 1, answerTokens: 1, ms: 1 };
+    };
+    proto.pause = function () { paused.push(true); };
+    proto.resume = function () { paused.push(false); };
+    const config = { enhancement: { provider: 'local', model: gguf, chunkChars: 500 } } as unknown as ServiceConfig;
+    const extractions = new ModelExtractions(config, {} as ServiceEvents);
+    const runner = extractions.chunkRunnerFor('s1', { title: HEADER.title, date: HEADER.startedAt })!;
+    return {
+      runner, calls, paused, hold: () => { let go!: () => void; gate = new Promise((r) => (go = r)); return go; },
+      restore: () => {
+        Object.assign(proto, original);
+        extractions.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  it('reads the open chunk as its lines come while whisper is idle, again only when it changed; every call then starts as it was read', async () => {
+    const local = localRunner();
+    try {
+      const h = harness(local.runner);
+      h.state.busy = true;
+      await h.append(segment(1));
+      await sleep(IDLE_SETTLE_MS + 50);
+      assert.equal(local.calls.length, 0, 'nothing read while whisper decodes');
+      h.state.busy = false;
+      h.state.idleSince = performance.now() - 1000;
+      h.live.poke();
+      await until('the open chunk read ahead', () => local.calls.length >= 2);
+      assert.deepEqual(local.calls.map((c) => [c.type, c.kind]), [['preload', 'extract'], ['preload', 'summary']], 'the extraction first, then the summary revision');
+      assert.match(local.calls[0].user, /Part 1 of 1\.[\s\S]*\[m-1\] 00:05 Ana: Line 1 /);
+      h.live.poke();
+      await sleep(IDLE_SETTLE_MS + 50);
+      assert.equal(local.calls.length, 2, 'not read again while nothing changed');
+      // Line by line, whisper idle between them: the open chunk is read on, chunks close and are sent, the meeting stops.
+      for (let k = 2; k <= 16; k++) {
+        await h.append(segment(k));
+        await sleep(IDLE_SETTLE_MS + 40);
+      }
+      await h.live.finish();
+      const chats = local.calls.filter((c) => c.type === 'chat');
+      const expected = modelChunks({ header: HEADER, records: h.journal, tornTail: false }, local.runner.chunkOptions);
+      assert.ok(expected.length >= 3, `${expected.length} chunks`);
+      assert.equal(chats.filter((c) => c.kind === 'extract').length, expected.length, 'each chunk once');
+      for (const chat of chats) {
+        const before = local.calls.filter((c) => c.type === 'preload' && c.kind === chat.kind && c.at <= chat.at && chat.user.startsWith(c.user));
+        assert.ok(before.length, `a ${chat.kind} call that starts as a preload before it: ${chat.user.slice(0, 80)}`);
+        // What was read ahead is most of it: at most the lines of one final came since.
+        const newest = before[before.length - 1].user;
+        assert.ok(chat.user.split('\n').length - newest.split('\n').length <= 1, `${chat.kind}: ${chat.user.split('\n').length} lines, ${newest.split('\n').length} read ahead`);
+      }
+      for (const preload of local.calls.filter((c) => c.type === 'preload' && c.kind === 'extract')) {
+        const part = /Part (\d+) of (\d+)\./.exec(preload.user)!;
+        assert.equal(part[1], part[2], 'the open chunk is the last part so far');
+      }
+    } finally {
+      local.restore();
+    }
+  });
+
+  it('holds for whisper while reading ahead, as while answering; a chunk that closes meanwhile is sent after it', async () => {
+    const local = localRunner();
+    try {
+      const h = harness(local.runner);
+      h.state.idleSince = performance.now() - 1000;
+      const go = local.hold();
+      await h.append(segment(1));
+      await until('a preload in flight', () => local.calls.length === 2);
+      h.state.speech = true;
+      h.live.whisperActivity();
+      assert.deepEqual(local.paused, [true], 'paused the moment speech opens');
+      h.state.speech = false;
+      await until('resumed once whisper has no work', () => local.paused.length === 2);
+      assert.deepEqual(local.paused, [true, false]);
+      for (let k = 2; k <= 9; k++) await h.append(segment(k)); // chunk 1 closes while the preload waits
+      await sleep(IDLE_SETTLE_MS + 50);
+      assert.equal(local.calls.filter((c) => c.type === 'chat').length, 0, 'the closed chunk waits for the read in flight');
+      go();
+      await until('the closed chunk sent', () => local.calls.some((c) => c.type === 'chat'));
+      await h.live.finish();
+    } finally {
+      local.restore();
+    }
   });
 });
 

@@ -38,6 +38,10 @@ process.on('message', (m) => {
     };
     return step();
   }
+  if (m.type === 'preload') {
+    if (m.user === 'fail') return process.send({ type: 'failed', id: m.id, reason: 'preloading failed: no room', retry: true });
+    return setTimeout(() => process.send({ type: 'preloaded', id: m.id, model: 'fake', promptTokens: 3, readTokens: 2, ms: 1 }), 20);
+  }
   if (m.user === 'on gpu') return process.send({ type: 'answer', id: m.id, text: 'ok', model: 'fake', promptTokens: 3, answerTokens: 2, ms: 1, loadMs: 5, device: 'vulkan (Fake GPU)' });
   if (m.user === 'fail') return process.send({ type: 'failed', id: m.id, reason: 'the model does not load: bad file', retry: false });
   setTimeout(() => process.send({ type: 'answer', id: m.id, text: 'echo ' + m.user, model: 'fake', promptTokens: 3, answerTokens: 2, ms: 1 }), 20);
@@ -273,6 +277,35 @@ describe('local model host (stand-in model process)', () => {
     await chat('s', 'chunk', new AbortController().signal, { segmentIds: ['s-1'], itemIds: [], actionItemIds: [], speakers: ['Ann'] });
     await chat('s', 'summary', new AbortController().signal, { summary: { segmentIds: ['s-1'] } });
     assert.deepEqual(messages().filter((m) => m.type === 'chat').map((m) => [m.user, m.kind]), [['plain', 'extract'], ['chunk', 'extract'], ['summary', 'summary']]);
+  });
+
+  it('preload: read ahead in the queue with its kind; a newer one of a kind replaces one waiting; a chat drops those waiting; a failure or a crash resolves undefined', async () => {
+    const h = make();
+    const preload = (user: string, kind: 'extract' | 'summary' = 'extract') => h.preload({ kind, system: 's', user, maxTokens: 10 });
+    const first = ask(h, 'slow'); // in flight: the preloads wait behind it
+    const replaced = preload('p1');
+    const newest = preload('p2');
+    const summary = preload('s1', 'summary');
+    assert.equal(await newest, undefined, 'the newer preload is read in the turn already queued');
+    assert.deepEqual(await replaced, { promptTokens: 3, readTokens: 2, ms: 1 }, 'that turn read the newest');
+    assert.deepEqual(await summary, { promptTokens: 3, readTokens: 2, ms: 1 });
+    assert.equal((await first).text, 'slow done');
+    const sent = () => messages().filter((m) => m.type === 'preload' || m.type === 'chat').map((m) => [m.type, m.user, m.kind]);
+    assert.deepEqual(sent(), [['chat', 'slow', 'extract'], ['preload', 'p2', 'extract'], ['preload', 's1', 'summary']]);
+    // A chat asked while a preload waits comes first: the preload is dropped (the chat reads what it needs itself).
+    const busy = ask(h, 'slow');
+    const dropped = preload('p3');
+    const chat = ask(h, 'after');
+    assert.equal(await dropped, undefined);
+    assert.equal((await chat).text, 'echo after');
+    await busy;
+    assert.equal(sent().some(([, user]) => user === 'p3'), false, 'never sent');
+    // Failures never reject: the chat that follows reads the whole prompt, as without a preload.
+    assert.equal(await preload('fail'), undefined);
+    const pid = h.pid;
+    assert.equal(await preload('crash'), undefined);
+    assert.equal((await ask(h, 'fine')).text, 'echo fine', 'a fresh process answers');
+    assert.notEqual(h.pid, pid);
   });
 
   it('useAllCores: the live process is told every core (once), later requests carry it; false goes back to the cores less one', async () => {

@@ -11,6 +11,8 @@
  * against a request's time limit (pausedMs). useAllCores(): once whisper is done (every final in, no meeting running)
  * the model takes every core from its next batch on; back to the cores less one when a meeting runs again.
  *
+ * preload(): a request's start read ahead, in the queue like a chat, so that the chat that follows reads only the rest.
+ *
  * Owns the process's life (fork, priority, pause, kill, idle close) and the queue. Must not load node-llama-cpp itself: the
  * daemon never holds a second ggml. Knows nothing of chunks or schemas (localChat.ts).
  */
@@ -68,6 +70,13 @@ export interface LocalChatAnswer {
   device?: string;
 }
 
+/** A preload read: how many of its prompt's tokens the model read (the rest its sequence held already). */
+export interface LocalPreloaded {
+  promptTokens: number;
+  readTokens: number;
+  ms: number;
+}
+
 export const DEFAULT_LOCAL_IDLE_MS = 60_000;
 
 /** Threads for the model: what was asked, within 1 … cores − 1 (`allCores`: 1 … cores, whisper being done). */
@@ -89,7 +98,7 @@ export const localWorkerPath = () => path.join(__dirname, 'worker.js');
 
 interface InFlight {
   id: number;
-  settle(error: Error | undefined, answer?: LocalChatAnswer): void;
+  settle(error: Error | undefined, answer?: LocalChatAnswer | LocalPreloaded): void;
 }
 
 export class LocalModelHost {
@@ -106,6 +115,8 @@ export class LocalModelHost {
   private pausedBefore = 0;
   /** The model process said it loaded onto a GPU. */
   private onGpu = false;
+  /** Preloads waiting for their turn, by kind: the newest of a kind replaces the one before. */
+  private readonly preloads = new Map<ChatKind, LocalChatRequest>();
   /** How many processes were started (a fresh one after each kill). */
   started = 0;
 
@@ -184,10 +195,36 @@ export class LocalModelHost {
     if (child?.connected) child.send(message, () => undefined);
   }
 
-  /** Answers one request, after those before it; the signal cancels it (killing the process if it is being answered). */
+  /**
+   * Answers one request, after those before it; the signal cancels it (killing the process if it is being answered).
+   * Preloads not yet started are dropped: the request reads what it needs itself, and comes first.
+   */
   chat(request: LocalChatRequest, signal: AbortSignal): Promise<LocalChatAnswer> {
+    this.preloads.clear();
+    return this.enqueue(() => this.answer<LocalChatAnswer>('chat', request, signal));
+  }
+
+  /**
+   * Has the model read `request`'s start ahead (its system prompt and user message so far, into its kind's sequence),
+   * so that a chat whose user message starts the same reads only the rest: a meeting's open chunk as its lines come.
+   * Queued as a chat is; a newer preload of the same kind replaces one still waiting, and a chat drops those waiting.
+   * Never rejects: undefined when it was replaced or dropped, or failed (the chat then reads it all, as without it).
+   */
+  preload(request: LocalChatRequest): Promise<LocalPreloaded | undefined> {
+    const kind = request.kind ?? 'extract';
+    const waiting = this.preloads.has(kind);
+    this.preloads.set(kind, request);
+    if (waiting) return Promise.resolve(undefined); // the turn already queued reads the newest
+    return this.enqueue(() => {
+      const newest = this.preloads.get(kind);
+      this.preloads.delete(kind);
+      return newest ? this.answer<LocalPreloaded>('preload', newest, new AbortController().signal) : Promise.resolve(undefined);
+    }).catch(() => undefined);
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
     this.waiting++;
-    const turn = this.queue.then(() => this.answer(request, signal));
+    const turn = this.queue.then(work);
     this.queue = turn.catch(() => undefined).finally(() => {
       if (--this.waiting === 0) this.armIdle();
     });
@@ -201,10 +238,10 @@ export class LocalModelHost {
     this.kill(new RefineFailure('the local model was closed'));
   }
 
-  private answer(request: LocalChatRequest, signal: AbortSignal): Promise<LocalChatAnswer> {
+  private answer<T extends LocalChatAnswer | LocalPreloaded>(type: 'chat' | 'preload', request: LocalChatRequest, signal: AbortSignal): Promise<T> {
     if (signal.aborted) return Promise.reject(new RefineFailure('cancelled'));
     this.clearIdle();
-    return new Promise<LocalChatAnswer>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const id = this.nextId++;
       const onAbort = () => this.kill(new RefineFailure('cancelled'));
       this.inFlight = {
@@ -214,7 +251,7 @@ export class LocalModelHost {
           this.inFlight = undefined;
           signal.removeEventListener('abort', onAbort);
           if (error) reject(error);
-          else resolve(answer!);
+          else resolve(answer as T);
         },
       };
       signal.addEventListener('abort', onAbort, { once: true });
@@ -225,10 +262,11 @@ export class LocalModelHost {
         this.inFlight.settle(new RefineFailure(`the local model process does not start: ${(e as Error).message}`));
         return;
       }
-      const message: HostMessage = {
-        type: 'chat', id, kind: request.kind ?? 'extract', modelPath: this.options.modelPath, threads: this.threads, gpu: this.options.gpu ?? true,
-        system: request.system, user: request.user, ...(request.schema ? { schema: request.schema } : {}), maxTokens: request.maxTokens,
+      const common = {
+        id, kind: request.kind ?? 'extract', modelPath: this.options.modelPath, threads: this.threads, gpu: this.options.gpu ?? true,
+        system: request.system, user: request.user, maxTokens: request.maxTokens,
       };
+      const message: HostMessage = type === 'chat' ? { type, ...common, ...(request.schema ? { schema: request.schema } : {}) } : { type, ...common };
       child.send(message, (error) => {
         if (error) this.kill(new RefineFailure('the local model process did not take the request', true));
       });
@@ -257,13 +295,16 @@ export class LocalModelHost {
     child.on('message', (message: WorkerMessage) => {
       const current = this.inFlight;
       if (!current || message?.id !== current.id) return;
-      if (message.type === 'answer') {
+      if ((message.type === 'answer' || message.type === 'preloaded') && message.loadMs !== undefined) {
+        const { model, loadMs, device } = message;
+        this.onGpu = (device ?? 'cpu') !== 'cpu';
+        if (this.onGpu) this.resume(); // held while where it runs was not known
+        this.options.onLoaded?.({ model, loadMs, device: device ?? 'cpu' });
+      }
+      if (message.type === 'preloaded') {
+        current.settle(undefined, { promptTokens: message.promptTokens, readTokens: message.readTokens, ms: message.ms });
+      } else if (message.type === 'answer') {
         const { text, model, promptTokens, answerTokens, ms, promptMs, readTokens, threadsAllowed, threads, loadMs, device } = message;
-        if (loadMs !== undefined) {
-          this.onGpu = (device ?? 'cpu') !== 'cpu';
-          if (this.onGpu) this.resume(); // held while where it runs was not known
-          this.options.onLoaded?.({ model, loadMs, device: device ?? 'cpu' });
-        }
         current.settle(undefined, {
           text, model, promptTokens, answerTokens, ms, ...(promptMs !== undefined ? { promptMs } : {}),
           ...(readTokens !== undefined ? { readTokens } : {}),

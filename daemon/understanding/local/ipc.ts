@@ -29,6 +29,12 @@ export type HostMessage =
     maxTokens: number;
   }
   /**
+   * Read `user` (after `system`) into the `kind` sequence and answer nothing ('preloaded'): a chat of that kind whose
+   * user message starts with it reads only the rest. Sized (the context) as a chat of `maxTokens` would be; held as
+   * every batch is.
+   */
+  | { type: 'preload'; id: number; modelPath: string; threads: number; kind: ChatKind; gpu: boolean; system: string; user: string; maxTokens: number }
+  /**
    * Whisper has work (hold) or none (go on): the model holds its next batch until told to go on. Takes effect within
    * one batch (worker.ts's CPU batch size), and holds nothing but the model's own work.
    */
@@ -52,5 +58,7 @@ export type WorkerMessage =
     /** With loadMs: where the model runs, 'cpu' or the GPU build and its devices ("vulkan (NVIDIA GeForce RTX 4060)", "metal (Apple M2)"). */
     device?: string;
   }
+  /** A preload read (readTokens of its promptTokens: the rest was held already). */
+  | { type: 'preloaded'; id: number; model: string; promptTokens: number; readTokens: number; ms: number; loadMs?: number; device?: string }
   /** A request that failed with the process still fine (a prompt too long for the context, a bad schema). */
   | { type: 'failed'; id: number; reason: string; retry: boolean };

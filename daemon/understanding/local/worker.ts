@@ -8,6 +8,8 @@
  * One context, one sequence per kind of request (chunk extraction, rolling summary): each kind's system prompt is the
  * same from request to request, and node-llama-cpp evaluates only the tokens after the part a sequence already holds
  * (LlamaChat's alignCurrentSequenceStateWithCurrentTokens → adaptStateToTokens), so the shared prefix is read once.
+ * A request's start can be read ahead ('preload': a meeting's open chunk as its lines come), so that the chat that
+ * follows reads only the rest.
  * Threads can change between batches: the host's 'threads' (all cores once whisper is done), less the cores other
  * processes keep busy (sampled twice a second).
  *
@@ -184,7 +186,7 @@ async function makeContext(llama: Llama, model: LlamaModel, contextSize: number)
   }
 }
 
-async function load(request: Extract<HostMessage, { type: 'chat' }>): Promise<Loaded> {
+async function load(request: ModelRequest): Promise<Loaded> {
   const started = performance.now();
   // node-llama-cpp is ESM only; module node16 keeps this import() a real one in the CommonJS output.
   const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
@@ -206,7 +208,10 @@ async function load(request: Extract<HostMessage, { type: 'chat' }>): Promise<Lo
   return { llama, model, name, modelPath: request.modelPath, loadMs: Math.round(performance.now() - started), device };
 }
 
-async function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<WorkerMessage> {
+type ModelRequest = Extract<HostMessage, { type: 'chat' | 'preload' }>;
+
+/** What a request runs on: the model loaded, a context big enough for it, its kind's sequence; or why not. */
+async function prepare(request: ModelRequest): Promise<{ m: Loaded; ctx: Context; sequence: LlamaContextSequence; promptTokens: number; first: boolean } | WorkerMessage> {
   setThreads(request.threads);
   const first = !loaded;
   if (loaded && (await loaded.catch(() => undefined))?.modelPath !== request.modelPath) loaded = undefined;
@@ -218,7 +223,6 @@ async function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<Wo
     loaded = undefined;
     return { type: 'failed', id: request.id, reason: `the model does not load: ${firstLine(e)}`, retry: false };
   }
-  const { LlamaChatSession } = await import('node-llama-cpp');
   const promptTokens = m.model.tokenize(request.system).length + m.model.tokenize(request.user).length;
   const size = contextSizeFor(promptTokens + request.maxTokens + TEMPLATE_MARGIN, m.model.trainContextSize);
   if (size === undefined) {
@@ -234,10 +238,21 @@ async function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<Wo
       return { type: 'failed', id: request.id, reason: `the model's context (${size} tokens) cannot be made: ${firstLine(e)}`, retry: false };
     }
   }
-  const ctx = m.ctx;
+  const sequence = m.ctx.sequences[request.kind === 'summary' ? 'summary' : 'extract']; // a host without kinds: one sequence
+  return { m, ctx: m.ctx, sequence, promptTokens, first };
+}
+
+/** Where the model runs, on the first answer of a process (the host learns from it whether to hold it for whisper). */
+const loadedInfo = (m: Loaded, first: boolean) => (first ? { loadMs: m.loadMs, device: m.device } : {});
+
+async function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<WorkerMessage> {
+  const prepared = await prepare(request);
+  if ('type' in prepared) return prepared;
+  const { m, ctx, sequence, promptTokens, first } = prepared;
+  const { LlamaChatSession } = await import('node-llama-cpp');
   const started = performance.now();
-  const sequence = ctx.sequences[request.kind === 'summary' ? 'summary' : 'extract']; // a host without kinds: one sequence
-  // No clearHistory(): what the sequence holds up to the first token that differs (this kind's system prompt) is kept.
+  // No clearHistory(): what the sequence holds up to the first token that differs (this kind's system prompt, the
+  // chunk's lines preloaded) is kept.
   const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: request.system });
   const inputBefore = sequence.tokenMeter.usedInputTokens;
   try {
@@ -257,12 +272,39 @@ async function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<Wo
       readTokens: sequence.tokenMeter.usedInputTokens - inputBefore,
       threadsAllowed: allowed,
       ...(ranThreads !== undefined ? { threads: ranThreads } : {}),
-      ...(first ? { loadMs: m.loadMs, device: m.device } : {}),
+      ...loadedInfo(m, first),
     };
   } catch (e) {
     // What the sequence holds after a failure is not known to be a prefix of anything: the next request starts clean.
     await sequence.clearHistory().catch(() => undefined);
     return { type: 'failed', id: request.id, reason: `generation failed: ${firstLine(e)}`, retry: true };
+  } finally {
+    session.dispose({ disposeSequence: false });
+  }
+}
+
+/**
+ * Reads a request's start into its kind's sequence and answers nothing (LlamaChatSession.preloadPrompt: the user
+ * message left open, no answer token): the chat that follows with a user message starting the same reads only the
+ * rest. What a meeting's open chunk has so far is read this way while whisper is idle (liveExtraction.ts).
+ */
+async function preload(request: Extract<HostMessage, { type: 'preload' }>): Promise<WorkerMessage> {
+  const prepared = await prepare(request);
+  if ('type' in prepared) return prepared;
+  const { m, sequence, promptTokens, first } = prepared;
+  const { LlamaChatSession } = await import('node-llama-cpp');
+  const started = performance.now();
+  const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: request.system });
+  const inputBefore = sequence.tokenMeter.usedInputTokens;
+  try {
+    await session.preloadPrompt(request.user);
+    return {
+      type: 'preloaded', id: request.id, model: m.name, promptTokens, readTokens: sequence.tokenMeter.usedInputTokens - inputBefore,
+      ms: Math.round(performance.now() - started), ...loadedInfo(m, first),
+    };
+  } catch (e) {
+    await sequence.clearHistory().catch(() => undefined);
+    return { type: 'failed', id: request.id, reason: `preloading failed: ${firstLine(e)}`, retry: true };
   } finally {
     session.dispose({ disposeSequence: false });
   }
@@ -277,8 +319,8 @@ if (require.main === module) {
   process.on('message', (message: HostMessage) => {
     if (message?.type === 'yield') return setHeld(message.hold);
     if (message?.type === 'threads') return setThreads(message.threads);
-    if (message?.type !== 'chat') return;
-    queue = queue.then(() => chat(message)).then((reply) => { process.send?.(reply); });
+    if (message?.type !== 'chat' && message?.type !== 'preload') return;
+    queue = queue.then(() => (message.type === 'chat' ? chat(message) : preload(message))).then((reply) => { process.send?.(reply); });
   });
   watchOthers();
   // The daemon went away (or closed the channel): nothing is left to answer.
