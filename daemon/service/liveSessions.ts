@@ -136,6 +136,7 @@ export class LiveSessions {
     this.sessions.currentEnded = session.done().then(() => undefined, () => undefined).finally(async () => {
       unsubscribe();
       this.models.sessionEnded();
+      this.pipeline.sessionEnded(session.id);
       await release().catch(() => undefined);
     });
   }

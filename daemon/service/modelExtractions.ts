@@ -30,8 +30,9 @@ export class ModelExtractions {
   /** The local model's process host (provider 'local'), kept for its model file; its process lives only while in use. */
   private local: LocalModelHost | undefined;
   /**
-   * Sessions whose meeting still runs (their runner made, whisperDone() not yet said): while any does, the local
-   * model keeps to the cores less one; with none, whisper is done and the model takes every core.
+   * Sessions whisper still works for: meetings whose runner was made and has not said whisperDone(), and dictations
+   * (dictationStarted() until sessionEnded()). While any runs, the local model keeps to the cores less one; with none,
+   * whisper is done and the model takes every core.
    */
   private readonly meetings = new Set<string>();
 
@@ -121,6 +122,20 @@ export class ModelExtractions {
   /** The local model's threads follow the meetings: every core once none runs (whisper is done), else cores less one. */
   private fitCores(): void {
     this.local?.useAllCores(this.meetings.size === 0);
+  }
+
+  /**
+   * A session whisper works for that extracts nothing (a dictation): while it runs, a local model finishing another
+   * meeting's notes keeps to the cores less one, as during a meeting; sessionEnded() gives them back.
+   */
+  dictationStarted(sessionId: string): void {
+    this.meetings.add(sessionId);
+    this.fitCores();
+  }
+
+  /** A session ended (a dictation; a meeting's runner said so already through whisperDone or close). */
+  sessionEnded(sessionId: string): void {
+    if (this.meetings.delete(sessionId)) this.fitCores();
   }
 
   /** Ends the local model's process, if one runs (the daemon is going). */

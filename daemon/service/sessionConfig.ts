@@ -70,6 +70,7 @@ export class SessionPipeline {
     const vad = vadConfig(this.config.vad, dictation ? 'dictation' : 'meeting');
     // The opt-in model extraction runs while the meeting does (a dictation is never extracted).
     const extractChunks = dictation ? undefined : this.extractions.chunkRunnerFor(sessionId, { title: s.title, date: startedAt.toISOString() });
+    if (dictation) this.extractions.dictationStarted(sessionId); // whisper works: a model finishing notes keeps off its core
     return {
       sessionId,
       title: s.title,
@@ -100,6 +101,11 @@ export class SessionPipeline {
       ...(s.audioFile ? { audioFile: s.audioFile } : {}),
       ...(extractChunks ? { extractChunks } : {}),
     };
+  }
+
+  /** A session ended: whisper no longer works for it (sessionEnded: the local model may take its core). */
+  sessionEnded(sessionId: string): void {
+    this.extractions.sessionEnded(sessionId);
   }
 
   /** The VAD model loads once (shared by every source's detector); without it nothing can be heard. */

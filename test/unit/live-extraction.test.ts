@@ -427,7 +427,7 @@ describe('the ledger with a model revising while the meeting runs', () => {
     assert.ok(asked.length > 1, 'the chunks left were sent after it');
   });
 
-  it("the local model takes every core only while no meeting runs: whisperDone (or close) of the last one, back to the cores less one when another starts", async () => {
+  it("the local model takes every core only while whisper works for no session: whisperDone (or close) of the last meeting, back to the cores less one when another meeting or a dictation starts", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-cores-'));
     const gguf = path.join(dir, 'm.gguf');
     fs.writeFileSync(gguf, 'GGUF'); // never loaded: the run below asks nothing
@@ -448,6 +448,12 @@ describe('the ledger with a model revising while the meeting runs', () => {
       assert.deepEqual(told, [false, true, false, false], 's2 still runs');
       second.close(); // closed without whisperDone (cancelled, failed): it runs no more either
       assert.deepEqual(told, [false, true, false, false, true]);
+      // A dictation while the notes are finished: whisper gets its core back until it ends.
+      extractions.dictationStarted('d1');
+      assert.deepEqual(told, [false, true, false, false, true, false]);
+      extractions.sessionEnded('d1');
+      extractions.sessionEnded('s2'); // a meeting ended: said already by its runner, nothing changes
+      assert.deepEqual(told, [false, true, false, false, true, false, true]);
       extractions.close();
     } finally {
       LocalModelHost.prototype.useAllCores = original;
