@@ -68,7 +68,7 @@ function prng(seed) {
  * common words (plain and "▁"-prefixed) and JSON pieces; longer pieces score higher so SentencePiece prefers them.
  * `size` pads with unused tokens.
  */
-function vocabulary(size) {
+function vocabulary(size, extraWords = []) {
   const tokens = [], scores = [], types = [];
   const add = (token, score, type) => { tokens.push(token); scores.push(score); types.push(type); };
   add('<unk>', 0, TOKEN.UNKNOWN);
@@ -87,7 +87,10 @@ function vocabulary(size) {
     'segment', 'segments', 'text', 'items', 'answer', 'user', 'assistant', 'system', 'json', 'owner', 'due', 'decision',
     'true', 'false', 'null', 'hello', 'world', 'meeting', 'said', 'about', 'action', 'send', 'fix', 'by', 'Friday'];
   const pieces = [...words.flatMap((w) => [w, `\u2581${w}`]), '{"', '":', '",', '"}', '"]', '": "', '", "', '[{', '}]', '},', '{}', '[]', '\n', '  '];
-  for (const p of pieces) {
+  // `words`: whole words a text is mostly made of, each reachable by SentencePiece's pair merges through its prefixes
+  // ("▁m", "▁me", "▁mee", …), so that text tokenizes about as coarsely as with a real model's vocabulary.
+  const prefixes = extraWords.flatMap((w) => [...`\u2581${w}`].map((_, k, chars) => chars.slice(0, k + 1).join('')).slice(1));
+  for (const p of [...pieces, ...prefixes]) {
     if (seen.has(p)) continue;
     seen.add(p);
     add(p, 1000 * [...p].length - tokens.length, TOKEN.NORMAL);
@@ -182,7 +185,9 @@ function randomQuantized(type, n, scale) {
 
 /**
  * Writes the model to `options.out`; returns {out, preset, mode, type, vocab, tensors, bytes, parameters}.
- * Options: preset, mode, type, embd, layers, heads, headsKv, ff, ctx, vocab, tied, seed, chatTemplate (see the header).
+ * Options: preset, mode, type, embd, layers, heads, headsKv, ff, ctx, vocab, tied, seed, chatTemplate (see the header),
+ * and words (an array: whole words added to the vocabulary, so that text made of them tokenizes coarsely, as with a real
+ * model's vocabulary: the benchmarks' realistic prompt lengths).
  */
 function generateGguf(options) {
   const preset = options.preset ?? 'tiny';
@@ -196,7 +201,7 @@ function generateGguf(options) {
   if (!Number.isInteger(headDim) || o.heads % o.headsKv) throw new Error('embd must divide by heads, and heads by heads-kv');
   if (o.embd % 32 || o.ff % 32) throw new Error('embd and ff must be multiples of 32 (the quantization block)');
   const rand = prng(o.seed);
-  const { tokens, scores, types } = vocabulary(o.vocab);
+  const { tokens, scores, types } = vocabulary(o.vocab, o.words ?? []);
   const nVocab = tokens.length;
 
   const tensors = [];

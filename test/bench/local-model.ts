@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { extract } from '../../daemon/understanding/extract';
 import { LocalModelHost, localModelThreads } from '../../daemon/understanding/local/host';
 import { chunkAnswerSchema, summaryAnswerSchema } from '../../daemon/understanding/local/schema';
-import { ChunkLine } from '../../daemon/understanding/modelExtract';
+import { ChunkLine, chunkMessages } from '../../daemon/understanding/modelExtract';
 import { citableIds, SummaryPoint, summaryMessages } from '../../daemon/understanding/modelSummary';
 import { getNotesModel, NotesModelId } from '../../daemon/understanding/local/notesCatalog';
 import { ANSWER_RESERVE_TOKENS, CHARS_PER_TOKEN, Chat, ChunkConstraint, estimateTokens } from '../../daemon/understanding/providers';
@@ -27,7 +27,7 @@ import { extractTranscriptWithModel, withLineIds } from '../../daemon/understand
 import { MODEL_ANSWERS_DIR, withSpeakingTimes } from '../eval/model-notes-eval';
 import { loadMeetings, readTurns, REAL_MEETINGS_DIR } from '../eval/notes-eval';
 import { REPO_ROOT } from '../setup';
-import { BENCH_DIR, fmtMB, fmtS, foreignLoad, FigureReport, median, percentile, processCpu, table } from './util';
+import { BENCH_DIR, fmtMB, fmtS, foreignLoad, FigureReport, LONGEST_TURN_SAY, median, percentile, processCpu, table } from './util';
 
 /** The generator's options for each catalog model's architecture (its config.json), Q4_0 random weights. */
 const CATALOG_DIMS: Record<NotesModelId, { options: object; caveat?: string }> = {
@@ -40,18 +40,39 @@ const CATALOG_DIMS: Record<NotesModelId, { options: object; caveat?: string }> =
   },
 };
 
-/** A catalog model's generated GGUF in .bench/, written again when the generator is newer. */
-export function benchNotesModel(id: NotesModelId): { file: string; writeMs: number } {
-  const file = path.join(BENCH_DIR, `notes-${id}.gguf`);
+/**
+ * A catalog model's generated GGUF in .bench/, written again when the generator is newer. `ranked`: the generator's
+ * ranked weights (its answer the same short one whatever it reads: a model that ends its answers) instead of random.
+ */
+export function benchNotesModel(id: NotesModelId, mode: 'random' | 'ranked' = 'random'): { file: string; writeMs: number } {
+  const file = path.join(BENCH_DIR, `notes-${id}${mode === 'ranked' ? '-ranked-words' : ''}.gguf`);
   const script = path.join(REPO_ROOT, 'scripts', 'gen-gguf-model.js');
   if (fs.existsSync(file) && fs.statSync(file).mtimeMs >= fs.statSync(script).mtimeMs) return { file, writeMs: 0 };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { generateGguf } = require(script);
   fs.mkdirSync(BENCH_DIR, { recursive: true });
-  process.stderr.write(`bench: writing ${path.relative(REPO_ROOT, file)} (${id}'s dimensions, random Q4_0 weights)…\n`);
+  process.stderr.write(`bench: writing ${path.relative(REPO_ROOT, file)} (${id}'s dimensions, ${mode} Q4_0 weights)…\n`);
   const started = performance.now();
-  generateGguf({ ...CATALOG_DIMS[id].options, out: file });
+  generateGguf({ ...CATALOG_DIMS[id].options, ...(mode === 'ranked' ? { mode, words: benchWords() } : {}), out: file });
   return { file, writeMs: performance.now() - started };
+}
+
+/**
+ * Words for a generated vocabulary that tokenizes the prompts about as coarsely as a real one: the 6,000 commonest of
+ * the real meetings' transcripts, every word of the extraction's and the summary's system prompts, and what the
+ * benchmarks' saying whisper model says.
+ */
+export function benchWords(): string[] {
+  const counts = new Map<string, number>();
+  const count = (text: string, weight = 1) => {
+    for (const w of text.match(/[A-Za-z']+|\d+/g) ?? []) counts.set(w, (counts.get(w) ?? 0) + weight);
+  };
+  for (const f of fs.readdirSync(REAL_MEETINGS_DIR).filter((n) => n.endsWith('.txt'))) count(fs.readFileSync(path.join(REAL_MEETINGS_DIR, f), 'utf8'));
+  const chunk = { index: 0, lines: [{ segmentId: 'm-1', speaker: 'Ann', t0: 0, text: 'x' }], items: [] };
+  const prompts = [chunkMessages({ title: 'meeting', date: '2030-01-01' }, chunk, 1), summaryMessages({ title: 'meeting', date: '2030-01-01' }, [], chunk.lines)];
+  for (const p of prompts) count(`${p.system}\n${p.user}`, 1e6);
+  count(LONGEST_TURN_SAY.join(' '), 1e6);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6000).map(([w]) => w);
 }
 
 export interface ChunkPrompt {

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalModelHost, localModelThreads, modelPriority } from '../../daemon/understanding/local/host';
 import { localChat } from '../../daemon/understanding/local/localChat';
-import { contextSizeFor, threadsFor } from '../../daemon/understanding/local/worker';
+import { busyMs, contextSizeFor, threadsFor } from '../../daemon/understanding/local/worker';
 import { RefineFailure } from '../../daemon/understanding/providers';
 
 /**
@@ -351,6 +351,17 @@ describe('local model host (stand-in model process)', () => {
     assert.equal(contextSizeFor(8193, 32768), undefined, 'too long: the request fails with a clear reason');
     assert.equal(contextSizeFor(1000, 2048), 2048, "a model trained on less: its own");
     assert.equal(contextSizeFor(3000, 2048), undefined);
+  });
+
+  it("the machine's busy time from os.cpus() per platform, as libuv fills it (Windows' interrupt time is in its kernel time)", () => {
+    const times = (t: Partial<os.CpuInfo['times']>) => ({ times: { user: 0, nice: 0, sys: 0, idle: 0, irq: 0, ...t } });
+    // Linux (libuv src/unix/linux.c): user, nice, sys, idle, irq are /proc/stat's own columns: all but idle are busy.
+    assert.equal(busyMs([times({ user: 100, nice: 5, sys: 20, idle: 900, irq: 3 }), times({ user: 50, idle: 950 })], 'linux'), 178);
+    // macOS (src/unix/darwin.c uv_cpu_info): user, nice, sys, idle from host_processor_info's ticks; irq = 0.
+    assert.equal(busyMs([times({ user: 100, nice: 5, sys: 20, idle: 900 })], 'darwin'), 125);
+    // Windows (src/win/util.c uv_cpu_info): sys = (KernelTime - IdleTime) / 10000, irq = InterruptTime / 10000, nice = 0:
+    // the interrupts are kernel time, already in sys.
+    assert.equal(busyMs([times({ user: 100, sys: 30, idle: 900, irq: 10 })], 'win32'), 130);
   });
 
   it('the threads the model runs with: those allowed, less a core for each other processes keep busy (from a quarter core on)', () => {

@@ -234,4 +234,14 @@ describe('scripts/gen-gguf-model.js', () => {
     assert.throws(() => generateGguf({ out, preset: 'huge' }), /unknown preset/);
     assert.deepEqual([PRESETS['1.5b'].embd, PRESETS['1.5b'].layers, PRESETS['3b'].embd, PRESETS['3b'].layers], [1536, 28, 2048, 36]);
   });
+
+  it("words: each word and every prefix of it after SentencePiece's '▁' in the vocabulary, once, longer pieces scoring higher", () => {
+    const plain = readHeader(generateGguf({ out: path.join(dir, 'plain.gguf') }).out).keys.get('tokenizer.ggml.tokens') as string[];
+    const out = path.join(dir, 'words.gguf');
+    generateGguf({ out, words: ['timeout', 'time', 'login'] });
+    const tokens = readHeader(out).keys.get('tokenizer.ggml.tokens') as string[];
+    for (const piece of ['\u2581t', '\u2581ti', '\u2581tim', '\u2581time', '\u2581timeo', '\u2581timeout', '\u2581lo', '\u2581login']) assert.ok(tokens.includes(piece), piece);
+    assert.equal(new Set(tokens).size, tokens.length, 'no piece twice ("▁time" is a prefix of "▁timeout" and a word)');
+    assert.ok(tokens.length > plain.length && tokens.length <= plain.length + 14);
+  });
 });

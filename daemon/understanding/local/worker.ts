@@ -154,13 +154,22 @@ function setThreads(value: number): void {
   runWith(threadsFor(allowed, os.availableParallelism(), othersBusy));
 }
 
+/**
+ * Busy time of every core so far (ms), from os.cpus() as libuv's uv_cpu_info fills it: on Linux irq is its own
+ * column of /proc/stat; on macOS it is 0 (src/unix/darwin.c); on Windows sys is KernelTime less IdleTime and irq is
+ * InterruptTime (src/win/util.c), which the kernel time already holds, so it is not added twice.
+ */
+export function busyMs(cpus: readonly Pick<os.CpuInfo, 'times'>[], platform: NodeJS.Platform = process.platform): number {
+  return cpus.reduce((n, c) => n + c.times.user + c.times.nice + c.times.sys + (platform === 'win32' ? 0 : c.times.irq), 0);
+}
+
 /** Samples the machine's CPU less this process's (os.cpus() and process.cpuUsage(): every platform) and follows it. */
 function watchOthers(): void {
-  const busyMs = () => os.cpus().reduce((n, c) => n + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
+  const machineMs = () => busyMs(os.cpus());
   const ownMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-  let last = { at: performance.now(), machine: busyMs(), own: ownMs() };
+  let last = { at: performance.now(), machine: machineMs(), own: ownMs() };
   setInterval(() => {
-    const now = { at: performance.now(), machine: busyMs(), own: ownMs() };
+    const now = { at: performance.now(), machine: machineMs(), own: ownMs() };
     othersBusy = Math.max(0, (now.machine - last.machine - (now.own - last.own)) / (now.at - last.at));
     last = now;
     runWith(threadsFor(allowed, os.availableParallelism(), othersBusy));
