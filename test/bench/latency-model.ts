@@ -89,7 +89,7 @@ export async function latencyWithModel(): Promise<FigureReport> {
         `provider 'local', chunks of ${chunkChars} characters (the fixture's transcript is short), ${localModelThreads(undefined)} thread(s) as the daemon sets them on ` +
         `${os.availableParallelism()} cores, CPU only, ten priority steps below the daemon, holding its next batch while whisper has work (host.ts pause, worker.ts).`,
       `Model extraction: ${finished(withModel, audioEnd(withModel))} chunk(s) answered before the audio ended${firstAnswer ? ` (the first ${((firstAnswer.wall - withModel.t0) / 1000).toFixed(0)} s into the meeting)` : ''}, ${last ? `${last.finished} of ${last.chunks} answered (${last.failed} failed) in all, state ${last.state}` : 'no progress reported'}` +
-        `${last?.message ? ` ("${last.message}")` : ''}. Random weights write noise until the grammar's bounds or the answer cap end it: each chunk keeps the model busy longer than a real model's short answer would.`,
+        `${last?.message ? ` ("${last.message}")` : ''}.${ranked ? '' : ' Random weights write noise until the grammar\'s bounds or the answer cap end it: each chunk keeps the model busy longer than a real model\'s short answer would.'}`,
       ranked ? 'The ranked weights give the same short answer whatever they read (~300 generated tokens a chunk with the generated vocabulary, ~115 a summary: ' +
         'more than a real model\'s p90 of 134 for a chunk), so their chunks end as a real model\'s do; what they say is not the meeting\'s. The extraction runs to its end: ' +
         'the session is done once the last chunk and its summary revision are in and the notes are written.'
