@@ -7,7 +7,7 @@
  */
 import { DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
 import { JournalContents, JournalRecord, JournalWriteError, summaryRecord, summarySoFarOf } from '../journal/journal';
-import { chunkMessages, ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, ModelChunk, modelChunks, modelExtractionRecords, reduceChunks } from '../understanding/modelExtract';
+import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, ModelChunk, modelChunks, modelExtractionRecords, reduceChunks } from '../understanding/modelExtract';
 import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
 import { LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
@@ -34,7 +34,7 @@ export class ModelExtractions {
    * (dictationStarted() until sessionEnded()). While any runs, the local model keeps to the cores less one; with none,
    * whisper is done and the model takes every core.
    */
-  private readonly meetings = new Set<string>();
+  private readonly whisperSessions = new Set<string>();
 
   constructor(private readonly config: ServiceConfig, private readonly events: ServiceEvents) {}
 
@@ -119,9 +119,9 @@ export class ModelExtractions {
     return this.local;
   }
 
-  /** The local model's threads follow the meetings: every core once none runs (whisper is done), else cores less one. */
+  /** The local model's threads follow whisper's sessions: every core once none runs (whisper is done), else cores less one. */
   private fitCores(): void {
-    this.local?.useAllCores(this.meetings.size === 0);
+    this.local?.useAllCores(this.whisperSessions.size === 0);
   }
 
   /**
@@ -129,13 +129,13 @@ export class ModelExtractions {
    * meeting's notes keeps to the cores less one, as during a meeting; sessionEnded() gives them back.
    */
   dictationStarted(sessionId: string): void {
-    this.meetings.add(sessionId);
+    this.whisperSessions.add(sessionId);
     this.fitCores();
   }
 
   /** A session ended (a dictation; a meeting's runner said so already through whisperDone or close). */
   sessionEnded(sessionId: string): void {
-    if (this.meetings.delete(sessionId)) this.fitCores();
+    if (this.whisperSessions.delete(sessionId)) this.fitCores();
   }
 
   /** Ends the local model's process, if one runs (the daemon is going). */
@@ -152,10 +152,12 @@ export class ModelExtractions {
     if (!settings) return undefined;
     const abort = new AbortController();
     this.running.set(sessionId, abort);
-    this.meetings.add(sessionId);
+    this.whisperSessions.add(sessionId);
     this.fitCores(); // a model still finishing another meeting's notes gives whisper its core back
+    /** The local model's file, looked up once for the reading ahead (it comes after every final). */
+    let modelFile: Promise<string | undefined> | undefined;
     const meetingOver = () => {
-      this.meetings.delete(sessionId);
+      this.whisperSessions.delete(sessionId);
       this.fitCores();
     };
     return {
@@ -193,7 +195,7 @@ export class ModelExtractions {
       ...(settings.provider === 'local' ? {
         pause: () => this.local?.pause(),
         resume: () => this.local?.resume(),
-        preload: (chunk, previous) => this.preloadLocal(sessionId, settings, abort.signal, meeting, chunk, previous),
+        preload: (chunk, previous) => this.preloadLocal(modelFile ??= this.localModel(sessionId, 0, true), abort.signal, meeting, settings, chunk, previous),
       } : {}),
       whisperDone: meetingOver,
       close: () => {
@@ -209,14 +211,14 @@ export class ModelExtractions {
    * revision after it. Each preload sizes the model's context for the whole chunk the lines may grow to (the rest of
    * `chunkChars`), so that the call that follows does not remake it.
    */
-  private async preloadLocal(sessionId: string, settings: EnhancementSettings, signal: AbortSignal, meeting: { title: string; date: string },
-    chunk: ModelChunk, previous: readonly SummaryPoint[]): Promise<void> {
-    if (signal.aborted) return;
-    const host = (await this.runOptions(sessionId, settings, signal, 0, true))?.host;
-    if (!host || signal.aborted) return;
+  private async preloadLocal(modelFile: Promise<string | undefined>, signal: AbortSignal, meeting: { title: string; date: string },
+    settings: EnhancementSettings, chunk: ModelChunk, previous: readonly SummaryPoint[]): Promise<void> {
+    const modelPath = await modelFile;
+    if (!modelPath || signal.aborted) return;
+    const host = this.hostFor(modelPath);
     const chars = chunk.lines.reduce((n, l) => n + lineChars(l), 0);
     const maxTokens = ANSWER_RESERVE_TOKENS + estimateTokens(Math.max(0, chunkOptionsOf(settings).chunkChars - chars));
-    const extract = chunkMessages(meeting, chunk, chunk.index + 1);
+    const extract = liveChunkMessages(meeting, chunk);
     const summary = summaryMessages(meeting, previous, chunk.lines);
     await Promise.all([
       host.preload({ kind: 'extract', ...extract, maxTokens }),

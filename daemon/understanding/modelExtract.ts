@@ -163,6 +163,12 @@ export function chunkMessages(meeting: { title: string; date: string }, chunk: M
   return { system, user };
 }
 
+/**
+ * A chunk's messages while the meeting runs: it is the last part so far ("Part k of k"), as it was while its lines
+ * came in and a local model read them ahead (so the call starts as what was read). At stop, chunkMessages with the total.
+ */
+export const liveChunkMessages = (meeting: { title: string; date: string }, chunk: ModelChunk) => chunkMessages(meeting, chunk, chunk.index + 1);
+
 /** A model's answer for a chunk, checked against it; null when it holds no valid answer (then it is asked once more). */
 export function parseChunkAnswer(text: string, chunk: ModelChunk): ChunkExtraction | null {
   const value = extractJsonObject(text);

@@ -14,7 +14,7 @@ import {
   ExtractionProgressParams, LanguageModelChatParams,
 } from '../../protocol/protocol';
 import { validateLanguageModelChatResult } from '../../protocol/validate';
-import { chunkMessages, ModelChunk, ModelRunSummary, parseChunkAnswer } from './modelExtract';
+import { chunkMessages, liveChunkMessages, ModelChunk, ModelRunSummary, parseChunkAnswer } from './modelExtract';
 import type { SummaryConstraint } from './modelSummary';
 import type { Logger } from '../log';
 
@@ -207,7 +207,7 @@ export async function runModelExtraction(sessionId: string, meeting: { title: st
 
   /** One chunk: retries on transient failures with backoff, once more on an invalid answer; null when given up. */
   const runChunk = async (chunk: ModelChunk): Promise<ChunkExtraction | null | 'budget'> => {
-    const { system, user } = chunkMessages(meeting, chunk, options.lastPartSoFar ? chunk.index + 1 : total);
+    const { system, user } = options.lastPartSoFar ? liveChunkMessages(meeting, chunk) : chunkMessages(meeting, chunk, total);
     const promptTokens = estimateTokens(system.length + user.length);
     let transient = 0, invalid = 0;
     for (;;) {

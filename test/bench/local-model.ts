@@ -17,7 +17,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { extract } from '../../daemon/understanding/extract';
-import { LocalModelHost, localModelThreads } from '../../daemon/understanding/local/host';
+import { LocalChatRequest, LocalModelHost, localModelThreads } from '../../daemon/understanding/local/host';
 import { chunkAnswerSchema, summaryAnswerSchema } from '../../daemon/understanding/local/schema';
 import { ChunkLine, chunkMessages } from '../../daemon/understanding/modelExtract';
 import { citableIds, SummaryPoint, summaryMessages } from '../../daemon/understanding/modelSummary';
@@ -199,15 +199,19 @@ function asLongAsReal(prompt: ChunkPrompt, user = prompt.user): { system: string
   return { system: prompt.system.slice(0, Math.round(prompt.system.length * keep)), user: user.slice(0, Math.round(prompt.user.length * keep)) };
 }
 
-async function call(host: LocalModelHost, prompt: ChunkPrompt, part: { user: string; constraint: ChunkConstraint }, answerTokens: number): Promise<Call> {
+/** One request asked of the host, with its figures as the model process reports them. */
+async function ask(host: LocalModelHost, request: LocalChatRequest): Promise<Call> {
   const load = foreignLoad(() => (host.pid ? processCpu(host.pid) : 0));
-  const answer = await host.chat({ kind: 'extract', ...asLongAsReal(prompt, part.user), schema: chunkAnswerSchema(part.constraint), maxTokens: answerTokens }, new AbortController().signal);
+  const answer = await host.chat(request, new AbortController().signal);
   const promptMs = answer.promptMs ?? NaN;
   return {
     promptTokens: answer.promptTokens, readTokens: answer.readTokens ?? NaN, promptMs, answerTokens: answer.answerTokens, genMs: answer.ms - promptMs, threads: answer.threads ?? NaN,
     threadsAllowed: answer.threadsAllowed ?? NaN, foreignCores: load(),
   };
 }
+
+const call = (host: LocalModelHost, prompt: ChunkPrompt, part: { user: string; constraint: ChunkConstraint }, answerTokens: number): Promise<Call> =>
+  ask(host, { kind: 'extract', ...asLongAsReal(prompt, part.user), schema: chunkAnswerSchema(part.constraint), maxTokens: answerTokens });
 
 /** The last characters of `user`: its last `lines` transcript lines, in the proportion asLongAsReal cut it to. */
 function tailOf(whole: string, cut: string, lines: number): number {
@@ -241,13 +245,7 @@ interface AheadCall extends Call {
 async function aheadCall(host: LocalModelHost, kind: 'extract' | 'summary', prompt: { system: string; user: string }, tailChars: number, schema: object, answerTokens: number): Promise<AheadCall> {
   const ahead = await host.preload({ kind, system: prompt.system, user: prompt.user.slice(0, prompt.user.length - tailChars), maxTokens: answerTokens });
   if (!ahead) throw new Error(`the ${kind} read ahead failed`);
-  const load = foreignLoad(() => (host.pid ? processCpu(host.pid) : 0));
-  const answer = await host.chat({ kind, ...prompt, schema, maxTokens: answerTokens }, new AbortController().signal);
-  const promptMs = answer.promptMs ?? NaN;
-  return {
-    promptTokens: answer.promptTokens, readTokens: answer.readTokens ?? NaN, promptMs, answerTokens: answer.answerTokens, genMs: answer.ms - promptMs, threads: answer.threads ?? NaN,
-    threadsAllowed: answer.threadsAllowed ?? NaN, foreignCores: load(), aheadTokens: ahead.readTokens, aheadMs: ahead.ms,
-  };
+  return { ...(await ask(host, { kind, ...prompt, schema, maxTokens: answerTokens })), aheadTokens: ahead.readTokens, aheadMs: ahead.ms };
 }
 
 async function measure(id: NotesModelId, prompt: ChunkPrompt, answerTokens: number, stopPath: boolean): Promise<Measured> {

@@ -52,6 +52,16 @@ function ended(pid: number): boolean {
   }
 }
 
+/** One request answered by a model process of its own (a fresh sequence), closed after it. */
+async function onFreshProcess(modelPath: string, request: Parameters<LocalModelHost['chat']>[0]) {
+  const fresh = new LocalModelHost({ modelPath, threads: 1, gpu: false });
+  try {
+    return await fresh.chat(request, new AbortController().signal);
+  } finally {
+    fresh.close();
+  }
+}
+
 const refinementOf = (records: JournalRecord[]) => records.find((r): r is Extract<JournalRecord, { type: 'refinement' }> => r.type === 'refinement');
 
 describe('the local notes model (real node-llama-cpp, generated GGUF)', function () {
@@ -240,13 +250,7 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
     });
     const summary = { kind: 'summary' as const, system: 'Revise the rolling summary of the meeting.', user: lines(1).join('\n'), maxTokens: 60 };
     const signal = new AbortController().signal;
-    const fresh = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
-    let alone;
-    try {
-      alone = await fresh.chat(chunk(13), signal);
-    } finally {
-      fresh.close();
-    }
+    const alone = await onFreshProcess(model, chunk(13));
     assert.ok(alone.readTokens! >= alone.promptTokens, `a fresh sequence reads the whole prompt: ${alone.readTokens} of ${alone.promptTokens}`);
     const host = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
     try {
@@ -275,13 +279,7 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
       schema: chunkAnswerSchema({ segmentIds: lines.slice(0, n).map((_, k) => `s-${k + 1}`), itemIds: [], actionItemIds: [], speakers: ['Ann', 'Bob'] }), maxTokens: 200,
     });
     const signal = new AbortController().signal;
-    const fresh = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
-    let alone;
-    try {
-      alone = await fresh.chat(upTo(24), signal);
-    } finally {
-      fresh.close();
-    }
+    const alone = await onFreshProcess(model, upTo(24));
     const host = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
     try {
       const first = await host.preload(upTo(10));

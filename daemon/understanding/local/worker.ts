@@ -18,7 +18,7 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
+import type { Llama, LlamaChatSession, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
 import { ChatKind, HostMessage, WorkerMessage } from './ipc';
 
 /**
@@ -220,7 +220,9 @@ async function load(request: ModelRequest): Promise<Loaded> {
 type ModelRequest = Extract<HostMessage, { type: 'chat' | 'preload' }>;
 
 /** What a request runs on: the model loaded, a context big enough for it, its kind's sequence; or why not. */
-async function prepare(request: ModelRequest): Promise<{ m: Loaded; ctx: Context; sequence: LlamaContextSequence; promptTokens: number; first: boolean } | WorkerMessage> {
+interface Prepared { m: Loaded; ctx: Context; sequence: LlamaContextSequence; promptTokens: number; first: boolean }
+
+async function prepare(request: ModelRequest): Promise<Prepared | WorkerMessage> {
   setThreads(request.threads);
   const first = !loaded;
   if (loaded && (await loaded.catch(() => undefined))?.modelPath !== request.modelPath) loaded = undefined;
@@ -254,17 +256,33 @@ async function prepare(request: ModelRequest): Promise<{ m: Loaded; ctx: Context
 /** Where the model runs, on the first answer of a process (the host learns from it whether to hold it for whisper). */
 const loadedInfo = (m: Loaded, first: boolean) => (first ? { loadMs: m.loadMs, device: m.device } : {});
 
-async function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<WorkerMessage> {
+/**
+ * Runs `work` on a chat session over the request's sequence with its system prompt, never clearing it: what the
+ * sequence holds up to the first token that differs (this kind's system prompt, a chunk's lines read ahead) is kept.
+ * `work` answers from the input tokens it read; a failure clears the sequence (what it holds then is not known to be a
+ * prefix of anything).
+ */
+async function onSession(request: ModelRequest, failure: string,
+  work: (session: LlamaChatSession, prepared: Prepared, read: () => number) => Promise<WorkerMessage>): Promise<WorkerMessage> {
   const prepared = await prepare(request);
   if ('type' in prepared) return prepared;
-  const { m, ctx, sequence, promptTokens, first } = prepared;
   const { LlamaChatSession } = await import('node-llama-cpp');
-  const started = performance.now();
-  // No clearHistory(): what the sequence holds up to the first token that differs (this kind's system prompt, the
-  // chunk's lines preloaded) is kept.
+  const { sequence } = prepared;
   const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: request.system });
   const inputBefore = sequence.tokenMeter.usedInputTokens;
   try {
+    return await work(session, prepared, () => sequence.tokenMeter.usedInputTokens - inputBefore);
+  } catch (e) {
+    await sequence.clearHistory().catch(() => undefined);
+    return { type: 'failed', id: request.id, reason: `${failure}: ${firstLine(e)}`, retry: true };
+  } finally {
+    session.dispose({ disposeSequence: false });
+  }
+}
+
+function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<WorkerMessage> {
+  return onSession(request, 'generation failed', async (session, { m, ctx, promptTokens, first }, read) => {
+    const started = performance.now();
     const grammar = request.schema ? await m.llama.createGrammarForJsonSchema(request.schema as never) : undefined;
     let answerTokens = 0;
     let firstToken: number | undefined;
@@ -278,18 +296,12 @@ async function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<Wo
     return {
       type: 'answer', id: request.id, text: result.responseText, model: m.name, promptTokens, answerTokens, ms: Math.round(performance.now() - started),
       ...(firstToken !== undefined ? { promptMs: Math.round(firstToken - started) } : {}),
-      readTokens: sequence.tokenMeter.usedInputTokens - inputBefore,
+      readTokens: read(),
       threadsAllowed: allowed,
       ...(ranThreads !== undefined ? { threads: ranThreads } : {}),
       ...loadedInfo(m, first),
     };
-  } catch (e) {
-    // What the sequence holds after a failure is not known to be a prefix of anything: the next request starts clean.
-    await sequence.clearHistory().catch(() => undefined);
-    return { type: 'failed', id: request.id, reason: `generation failed: ${firstLine(e)}`, retry: true };
-  } finally {
-    session.dispose({ disposeSequence: false });
-  }
+  });
 }
 
 /**
@@ -297,26 +309,12 @@ async function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<Wo
  * message left open, no answer token): the chat that follows with a user message starting the same reads only the
  * rest. What a meeting's open chunk has so far is read this way while whisper is idle (liveExtraction.ts).
  */
-async function preload(request: Extract<HostMessage, { type: 'preload' }>): Promise<WorkerMessage> {
-  const prepared = await prepare(request);
-  if ('type' in prepared) return prepared;
-  const { m, sequence, promptTokens, first } = prepared;
-  const { LlamaChatSession } = await import('node-llama-cpp');
-  const started = performance.now();
-  const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: request.system });
-  const inputBefore = sequence.tokenMeter.usedInputTokens;
-  try {
+function preload(request: Extract<HostMessage, { type: 'preload' }>): Promise<WorkerMessage> {
+  return onSession(request, 'preloading failed', async (session, { m, promptTokens, first }, read) => {
+    const started = performance.now();
     await session.preloadPrompt(request.user);
-    return {
-      type: 'preloaded', id: request.id, model: m.name, promptTokens, readTokens: sequence.tokenMeter.usedInputTokens - inputBefore,
-      ms: Math.round(performance.now() - started), ...loadedInfo(m, first),
-    };
-  } catch (e) {
-    await sequence.clearHistory().catch(() => undefined);
-    return { type: 'failed', id: request.id, reason: `preloading failed: ${firstLine(e)}`, retry: true };
-  } finally {
-    session.dispose({ disposeSequence: false });
-  }
+    return { type: 'preloaded', id: request.id, model: m.name, promptTokens, readTokens: read(), ms: Math.round(performance.now() - started), ...loadedInfo(m, first) };
+  });
 }
 
 /** An error's first line, without paths' surroundings growing long. */
