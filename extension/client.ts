@@ -23,13 +23,20 @@ import {
   MemorySearch, MemorySearchParams, MemorySearchResult, MemoryTodo, MemoryTodoParams, MemoryTodoResult,
 } from '../protocol/protocol';
 import { RestartDecision, RestartPolicy } from './crashPolicy';
+import { DaemonLifecycle } from './daemonLifecycle';
 import { chatWithLanguageModel } from './languageModel';
 import { EarshotSettings } from './settings';
 
 export class DaemonClient implements vscode.Disposable {
-  private client: LanguageClient | undefined;
   /** Set by dispose(): a late request (e.g. stopping a dictation while VS Code closes) must not start a new daemon. */
   private disposed = false;
+  /** Starts, restarts and stops happen one at a time: overlapping restarts left a daemon running unowned. */
+  private readonly lifecycle = new DaemonLifecycle<LanguageClient>({
+    create: () => this.createClient(),
+    start: (client) => this.startClient(client),
+    stop: (client) => client.stop(this.stopTimeoutMs()),
+    phase: (client) => client.state === State.Running ? 'running' : client.state === State.Starting ? 'starting' : 'stopped',
+  });
   private readonly emitters = {
     transcript: new vscode.EventEmitter<TranscriptSegment>(),
     actionItem: new vscode.EventEmitter<ActionItem>(),
@@ -78,12 +85,13 @@ export class DaemonClient implements vscode.Disposable {
   constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.LogOutputChannel) {}
 
   /** Starts the daemon if it is not running; resolves once it answered `initialize`. */
-  async ensureStarted(): Promise<LanguageClient> {
-    if (this.disposed) throw new Error('Earshot is shutting down.');
-    if (this.client && this.client.state !== State.Stopped) {
-      if (!this.client.isRunning()) await this.client.start();
-      return this.client;
-    }
+  ensureStarted(): Promise<LanguageClient> {
+    if (this.disposed) return Promise.reject(new Error('Earshot is shutting down.'));
+    return this.lifecycle.started();
+  }
+
+  /** A LanguageClient for a new daemon, with the settings of now; its events count only while it is the current one. */
+  private createClient(): LanguageClient {
     const settings = EarshotSettings.read();
     const daemon = this.context.asAbsolutePath('bin/earshot.js');
     const run = {
@@ -120,12 +128,14 @@ export class DaemonClient implements vscode.Disposable {
       errorHandler: {
         error: (_error, _message, count) => ({ action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
         closed: async () => {
+          // One stopped or replaced meanwhile is not a crash of this window's daemon: nothing to resume, nothing to restart.
+          if (!this.lifecycle.isCurrent(client)) return { action: CloseAction.DoNotRestart, handled: true };
           const decision = this.restarts.crashed(Date.now());
           this.output.warn(`daemon exited unexpectedly; ${decision.restart ? `restarting${decision.delayMs ? ` in ${decision.delayMs} ms` : ''} (attempt ${decision.attempt})` : decision.message}`);
           this.emitters.daemonCrash.fire(decision);
           if (!decision.restart) return { action: CloseAction.DoNotRestart, handled: true };
           if (decision.delayMs) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
-          return { action: this.disposed ? CloseAction.DoNotRestart : CloseAction.Restart, handled: true };
+          return { action: this.disposed || !this.lifecycle.isCurrent(client) ? CloseAction.DoNotRestart : CloseAction.Restart, handled: true };
         },
       },
       initializationFailedHandler: (error) => {
@@ -152,17 +162,20 @@ export class DaemonClient implements vscode.Disposable {
     client.onNotification(MemoryChangedNotification, (p) => this.emitters.memoryChanged.fire(p));
     client.onDidChangeState((e) => {
       if (e.oldState === State.Running && e.newState !== State.Running) this.emitters.daemonExit.fire();
-      if (e.newState === State.Running && e.oldState !== State.Running) this.emitters.daemonStart.fire();
+      if (e.newState === State.Running && e.oldState !== State.Running && this.lifecycle.isCurrent(client)) this.emitters.daemonStart.fire();
     });
-    this.client = client;
+    return client;
+  }
+
+  /** Starts it (or joins its start under way) and checks it speaks this extension's protocol. */
+  private async startClient(client: LanguageClient): Promise<void> {
     await client.start();
-    const earshot = this.daemonInfo;
+    const earshot = this.infoOf(client);
     if (earshot?.protocolVersion !== PROTOCOL_VERSION) {
       await client.stop();
       throw new Error(`Earshot daemon speaks protocol version ${earshot?.protocolVersion ?? 'unknown'}, this extension speaks ${PROTOCOL_VERSION}. Reinstall Earshot.`);
     }
     this.output.info(`daemon ${earshot.version} ready (protocol ${earshot.protocolVersion}, pid ${earshot.pid})`);
-    return client;
   }
 
   /** Reports a session state the daemon could not report itself (it died). */
@@ -172,7 +185,16 @@ export class DaemonClient implements vscode.Disposable {
 
   /** What the running daemon said about itself at initialize. */
   get daemonInfo(): EarshotServerCapabilities | undefined {
-    return (this.client?.initializeResult?.capabilities.experimental as { earshot?: EarshotServerCapabilities } | undefined)?.earshot;
+    return this.infoOf(this.client);
+  }
+
+  private infoOf(client: LanguageClient | undefined): EarshotServerCapabilities | undefined {
+    return (client?.initializeResult?.capabilities.experimental as { earshot?: EarshotServerCapabilities } | undefined)?.earshot;
+  }
+
+  /** The daemon's client now (undefined while a restart is between daemons). */
+  private get client(): LanguageClient | undefined {
+    return this.lifecycle.client;
   }
 
   /**
@@ -304,11 +326,8 @@ export class DaemonClient implements vscode.Disposable {
 
   /** Stops the daemon (it finalizes any open session first) and starts a fresh one. */
   async restart(): Promise<void> {
-    const old = this.client;
-    this.client = undefined;
     this.restarts.reset();
-    if (old) await old.stop(this.stopTimeoutMs()).catch(() => undefined);
-    await this.ensureStarted();
+    await this.lifecycle.restart();
   }
 
   /**
@@ -321,7 +340,7 @@ export class DaemonClient implements vscode.Disposable {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    await this.client?.stop(this.stopTimeoutMs()).catch(() => undefined);
+    await this.lifecycle.dispose();
     Object.values(this.emitters).forEach((e) => e.dispose());
   }
 }

@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import type { EarshotApi } from '../../../extension/extension';
 import { ErrorCodes } from '../../../protocol/protocol';
 import { callFixtures } from '../../support/speech';
-import { available as hooksAvailable, panelWaitFor, screenshot, waitForState } from './hooks';
+import { available as hooksAvailable, panelWaitFor, screenshot, until, waitForState } from './hooks';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const SAMPLE = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
@@ -189,6 +189,31 @@ describe('Earshot in a real VS Code', () => {
     assert.ok(after && after !== before, `a new daemon answered (before ${before}, after ${after})`);
   });
 
+  it('overlapping restarts (settings changed one after another, Restart Daemon) leave one daemon, and report no crash', async () => {
+    // LanguageClient cannot stop a client still starting (it throws: vscode-languageclient lib/common/client.js:1236).
+    // A restart asked while another's new daemon started left that daemon running, unowned; its exit later counted as
+    // a crash and "resumed" a session over the next one (CI, the meeting-memory suite). Here the second and third
+    // restarts are asked exactly then: while the first one's new daemon process exists and has not answered yet.
+    await api.client.ensureStarted();
+    const crashes: unknown[] = [];
+    const watch = api.client.onDaemonCrash((d) => crashes.push(d));
+    try {
+      const old = daemonPids();
+      const first = api.client.restart();
+      await until(() => daemonPids().some((pid) => !old.includes(pid)), 'the first restart\'s new daemon process', 30_000);
+      const others = [api.client.restart(), api.client.restart()];
+      await Promise.all([first, ...others]);
+      await new Promise((r) => setTimeout(r, 2000)); // an unowned daemon would still be here
+      const running = api.client.daemonInfo?.pid;
+      assert.ok(running, 'the daemon reported its pid');
+      assert.deepEqual(daemonPids(), [running], 'one daemon process, the one the window talks to');
+      assert.equal((await api.client.status()).state, 'idle');
+      assert.deepEqual(crashes, [], 'no crash reported for a daemon stopped on purpose');
+    } finally {
+      watch.dispose();
+    }
+  });
+
   it('names the missing model file in a clear error', async () => {
     const config = vscode.workspace.getConfiguration('earshot');
     const original = config.get<string>('model.path');
@@ -212,3 +237,16 @@ describe('Earshot in a real VS Code', () => {
     }
   });
 });
+
+/** The pids of this extension host's `earshot daemon` processes (Linux: ps). */
+function daemonPids(): number[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line)).filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] }));
+  const ours = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const row of rows) if (ours.has(row.ppid) && !ours.has(row.pid)) { ours.add(row.pid); grew = true; }
+  }
+  return rows.filter((row) => ours.has(row.pid) && /earshot\.js daemon/.test(row.args)).map((row) => row.pid).sort((a, b) => a - b);
+}
