@@ -316,7 +316,7 @@ export interface DataDeleteResult {
   /** Everything else in `sessions/`: the daemon's per-session caches. */
   sessionCaches: DataDeleteCount;
   debugAudio: DataDeleteCount;
-  /** Catalog model files, partial downloads and their verification marks (zero without includeModels). */
+  /** Catalog model files, partial downloads and their verification marks, and the system prompts the notes models keep read (zero without includeModels). */
   models: DataDeleteCount;
   /** Bytes freed in all. */
   bytes: number;

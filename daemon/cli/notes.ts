@@ -25,7 +25,7 @@ import { defaultGpu, defaultStorageDir } from '../config';
 import { detectMachine } from '../asr/capabilities';
 import { defaultCacheDir } from '../asr/modelCache';
 import { recommendNotesModel } from '../understanding/local/notesCatalog';
-import { notesCacheDir } from '../understanding/local/notesModels';
+import { notesCacheDir, notesStateDir } from '../understanding/local/notesModels';
 import { args, Io, UsageError } from './common';
 
 export async function notes(argv: string[], io: Io): Promise<number> {
@@ -73,7 +73,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     // The same language-model extraction as at the end of a meeting; progress on stderr, never text.
     // --local: the model runs in a process of its own (as in the daemon), closed when the notes are done.
     const host = localModel ? new LocalModelHost({
-      modelPath: localModel, threads, gpu: defaultGpu() !== false,
+      modelPath: localModel, threads, gpu: defaultGpu() !== false, stateDir: notesStateDir(defaultCacheDir(defaultStorageDir())),
       onLoaded: (l) => io.err(`earshot: local model: ${l.model}, loaded in ${(l.loadMs / 1000).toFixed(1)} s, on ${l.device === 'cpu' ? `the CPU (${threads ?? 'cores less one'} thread${threads === 1 ? '' : 's'})` : l.device}`),
     }) : undefined;
     let withModel: TranscriptModelResult;

@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import { DataDeleteCount, DataDeleteResult } from '../../protocol/protocol';
 import { CATALOG } from '../asr/catalog';
 import { notesCatalog } from '../understanding/local/notesCatalog';
-import { notesCacheDir } from '../understanding/local/notesModels';
+import { notesCacheDir, notesStateDir } from '../understanding/local/notesModels';
 import { DEBUG_AUDIO_DIR } from '../capture/debugAudio';
 import { JOURNAL_FILE } from '../journal/journal';
 import { liveLockOwner } from '../journal/lock';
@@ -73,6 +73,8 @@ export async function deleteAllData(options: DeleteDataOptions): Promise<DataDel
       for (const file of downloaded) {
         for (const name of [file, `${file}.part`, `${file}.verified.json`]) await remover.remove(name, result.models, { missingOk: true });
       }
+      // The system prompts the notes models read, kept per model (systemPromptState.ts): nothing of a meeting.
+      await remover.emptyFolder(notesStateDir(realCache), () => result.models);
     }
   }
   result.bytes = result.journals.bytes + result.sessionCaches.bytes + result.debugAudio.bytes + result.models.bytes;

@@ -12,7 +12,7 @@ import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunO
 import { LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { recommendNotesModel } from '../understanding/local/notesCatalog';
-import { notesCacheDir } from '../understanding/local/notesModels';
+import { notesCacheDir, notesStateDir } from '../understanding/local/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
 import { rollOver, rollSummary, SummaryPoint, summaryMessages } from '../understanding/modelSummary';
 import { ChunkRunner } from '../session/config';
@@ -113,7 +113,8 @@ export class ModelExtractions {
   private hostFor(modelPath: string): LocalModelHost {
     if (this.local?.modelPath !== modelPath) {
       this.local?.close();
-      this.local = new LocalModelHost({ modelPath, gpu: this.config.gpu !== false });
+      const selection = this.config.selection;
+      this.local = new LocalModelHost({ modelPath, gpu: this.config.gpu !== false, ...(selection ? { stateDir: notesStateDir(selection.cacheDir) } : {}) });
     }
     this.fitCores();
     return this.local;

@@ -297,6 +297,51 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
     }
   });
 
+  it('the system prompt read once is kept for the next process (stateDir): a fresh process restores it, reads only the user text, answers the same; no transcript in the file; a bad or half-loaded file is never trusted', async () => {
+    const system = 'Extract the action items and decisions from the meeting transcript. Cite the lines by their ids. '.repeat(10);
+    const secret = 'Zanzibar';
+    const lines = Array.from({ length: 16 }, (_, k) => `[s-${k + 1}] ${k % 2 ? 'Ann' : 'Bob'}: ${secret} line ${k + 1}, we will send the report by Friday.`);
+    const request = {
+      kind: 'extract' as const, system, user: `Part 1 of 1.\n\nTranscript:\n${lines.join('\n')}`,
+      schema: chunkAnswerSchema({ segmentIds: lines.map((_, k) => `s-${k + 1}`), itemIds: [], actionItemIds: [], speakers: ['Ann', 'Bob'] }), maxTokens: 200,
+    };
+    const stateDir = path.join(dir, 'state');
+    const onProcess = async () => {
+      const host = new LocalModelHost({ modelPath: model, threads: 1, gpu: false, stateDir });
+      try { return await host.chat(request, new AbortController().signal); } finally { host.close(); }
+    };
+    const alone = await onFreshProcess(model, request); // no stateDir: reads it all
+    const first = await onProcess();
+    assert.equal(first.restoredTokens, undefined, 'nothing kept yet');
+    assert.equal(first.text, alone.text);
+    const files = fs.readdirSync(stateDir);
+    assert.deepEqual(files.map((f) => f.replace(/[0-9a-f]{32}/, 'KEY')), ['extract-KEY.state'], 'one whole state file, no part left');
+    const file = path.join(stateDir, files[0]);
+    // llama.cpp's llama_state_seq_save_file (src/llama-context.cpp): magic, version, token count, the tokens, then the cache.
+    const head = fs.readFileSync(file);
+    const keptTokens = head.readUInt32LE(8);
+    assert.ok(keptTokens > 0 && keptTokens < first.promptTokens - 200, `the file holds ${keptTokens} tokens: the system prompt's, not the ${first.promptTokens} of the prompt`);
+    assert.ok(!head.includes(Buffer.from(secret)), 'no transcript text in the file');
+
+    const second = await onProcess();
+    assert.equal(second.restoredTokens, keptTokens, 'a fresh process restored the kept system prompt');
+    assert.equal(second.text, alone.text, 'and answers as one that read it all');
+    // What it reads: the user text and the template around it (a few tokens promptTokens does not count).
+    assert.ok(second.readTokens! <= second.promptTokens - keptTokens + 40, `read ${second.readTokens} of ${second.promptTokens} (${keptTokens} restored): the user text`);
+
+    // A broken file is not trusted: the prompt is read again and the file replaced by a good one.
+    fs.writeFileSync(file, head.subarray(0, 64));
+    const broken = await onProcess();
+    assert.equal(broken.restoredTokens, undefined);
+    assert.equal(broken.text, alone.text);
+    assert.equal(fs.readFileSync(file).readUInt32LE(8), keptTokens, 'kept again, whole');
+    // A file left renamed by a process that died loading it is deleted, never loaded.
+    fs.renameSync(file, `${file}.loading`);
+    const afterDeath = await onProcess();
+    assert.equal(afterDeath.restoredTokens, undefined);
+    assert.deepEqual(fs.readdirSync(stateDir), [files[0]]);
+  });
+
   it('useAllCores: the model process runs its batches on every core from then on, the request in flight included; false: the cores less one', async () => {
     const cores = os.availableParallelism();
     const request = {

@@ -166,6 +166,10 @@ describe('privacy: no audio on disk by default, no transcript in logs, Delete Al
     fs.writeFileSync(path.join(models, 'ggml-tiny.en.bin.verified.json'), '{}');
     fs.writeFileSync(path.join(models, 'ggml-base.en.bin.part'), Buffer.alloc(500));
     fs.writeFileSync(path.join(models, 'my-own-model.bin'), Buffer.alloc(10));
+    // A system prompt a notes model kept read (understanding/local/systemPromptState.ts).
+    const promptState = path.join(models, 'notes', 'state');
+    fs.mkdirSync(promptState, { recursive: true });
+    fs.writeFileSync(path.join(promptState, 'extract-0123456789abcdef0123456789abcdef.state'), Buffer.alloc(200));
     // Links pointing out of the storage folder: a file, a folder, and a catalog model's name.
     const outside = path.join(d.base, 'outside');
     fs.mkdirSync(path.join(outside, 'folder'), { recursive: true });
@@ -212,11 +216,13 @@ describe('privacy: no audio on disk by default, no transcript in logs, Delete Al
       ]);
       assert.deepEqual(fs.readdirSync(path.join(d.storage, 'sessions')), []);
       assert.deepEqual(fs.readdirSync(path.join(d.storage, 'debug-audio')), []);
-      assert.equal(fs.readdirSync(models).length, 5, 'models kept');
+      assert.equal(fs.readdirSync(models).length, 6, 'models kept');
+      assert.equal(fs.readdirSync(promptState).length, 1, 'the notes model\'s kept prompt too');
 
       const all: DataDeleteResult = await client.connection.sendRequest(DataDelete, { includeModels: true });
-      assert.deepEqual(all.models, { files: 4, bytes: 1000 + 2 + 500 }, JSON.stringify(all));
-      assert.deepEqual(fs.readdirSync(models), ['my-own-model.bin'], 'only catalog files are deleted from the cache');
+      assert.deepEqual(all.models, { files: 5, bytes: 1000 + 2 + 500 + 200 }, JSON.stringify(all));
+      assert.deepEqual(fs.readdirSync(models).sort(), ['my-own-model.bin', 'notes'], 'only catalog files are deleted from the cache');
+      assert.deepEqual(fs.readdirSync(promptState), [], 'and the prompts the notes models kept');
       assert.deepEqual(all.linksNotFollowed.map((l) => path.basename(l.path)), ['ggml-small.en.bin']);
 
       // Notes are the user's; what links pointed to is untouched; the daemon still works.

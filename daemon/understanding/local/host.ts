@@ -36,6 +36,12 @@ export interface LocalModelOptions {
   idleMs?: number;
   /** The script the process runs (default worker.js beside this file; tests give a stand-in). */
   workerPath?: string;
+  /**
+   * A folder where the model process keeps each kind's system prompt once read (its KV state, saved before any user
+   * text: no transcript), so that the next process starts with it read: on a CPU ~1,300 tokens, most of a minute
+   * while held for whisper. Absent: every process reads it again.
+   */
+  stateDir?: string;
   /** Told once per process, when it has loaded the model: its name, how long it took, and where it runs. */
   onLoaded?: (loaded: { model: string; loadMs: number; device: string }) => void;
 }
@@ -64,6 +70,8 @@ export interface LocalChatAnswer {
   /** CPU threads the host allowed, and those the last batch ran with (fewer while other processes kept cores busy). */
   threadsAllowed?: number;
   threads?: number;
+  /** System-prompt tokens its sequence got from the state an earlier process kept (stateDir), not read. */
+  restoredTokens?: number;
   /** Loading time, on the request that started the process. */
   loadMs?: number;
   /** With loadMs: where the model runs ('cpu', or the GPU build and its devices). */
@@ -75,6 +83,7 @@ export interface LocalPreloaded {
   promptTokens: number;
   readTokens: number;
   ms: number;
+  restoredTokens?: number;
 }
 
 export const DEFAULT_LOCAL_IDLE_MS = 60_000;
@@ -264,7 +273,7 @@ export class LocalModelHost {
       }
       const common = {
         id, kind: request.kind ?? 'extract', modelPath: this.options.modelPath, threads: this.threads, gpu: this.options.gpu ?? true,
-        system: request.system, user: request.user, maxTokens: request.maxTokens,
+        system: request.system, user: request.user, maxTokens: request.maxTokens, ...(this.options.stateDir ? { stateDir: this.options.stateDir } : {}),
       };
       const message: HostMessage = type === 'chat' ? { type, ...common, ...(request.schema ? { schema: request.schema } : {}) } : { type, ...common };
       child.send(message, (error) => {
@@ -302,12 +311,13 @@ export class LocalModelHost {
         this.options.onLoaded?.({ model, loadMs, device: device ?? 'cpu' });
       }
       if (message.type === 'preloaded') {
-        current.settle(undefined, { promptTokens: message.promptTokens, readTokens: message.readTokens, ms: message.ms });
+        const { promptTokens, readTokens, ms, restoredTokens } = message;
+        current.settle(undefined, { promptTokens, readTokens, ms, ...(restoredTokens !== undefined ? { restoredTokens } : {}) });
       } else if (message.type === 'answer') {
-        const { text, model, promptTokens, answerTokens, ms, promptMs, readTokens, threadsAllowed, threads, loadMs, device } = message;
+        const { text, model, promptTokens, answerTokens, ms, promptMs, readTokens, restoredTokens, threadsAllowed, threads, loadMs, device } = message;
         current.settle(undefined, {
           text, model, promptTokens, answerTokens, ms, ...(promptMs !== undefined ? { promptMs } : {}),
-          ...(readTokens !== undefined ? { readTokens } : {}),
+          ...(readTokens !== undefined ? { readTokens } : {}), ...(restoredTokens !== undefined ? { restoredTokens } : {}),
           ...(threadsAllowed !== undefined ? { threadsAllowed } : {}), ...(threads !== undefined ? { threads } : {}), ...(loadMs !== undefined ? { loadMs } : {}), ...(device ? { device } : {}),
         });
       } else {

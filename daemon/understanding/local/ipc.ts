@@ -27,13 +27,18 @@ export type HostMessage =
     /** A JSON schema the answer is generated under (node-llama-cpp's grammar); absent: free text. */
     schema?: object;
     maxTokens: number;
+    /**
+     * Where each kind's system prompt, once read, is kept for the next process (the KV state of the system prompt
+     * and chat template, saved before any user text is read: never a transcript line); absent: not kept.
+     */
+    stateDir?: string;
   }
   /**
    * Read `user` (after `system`) into the `kind` sequence and answer nothing ('preloaded'): a chat of that kind whose
    * user message starts with it reads only the rest. Sized (the context) as a chat of `maxTokens` would be; held as
    * every batch is.
    */
-  | { type: 'preload'; id: number; modelPath: string; threads: number; kind: ChatKind; gpu: boolean; system: string; user: string; maxTokens: number }
+  | { type: 'preload'; id: number; modelPath: string; threads: number; kind: ChatKind; gpu: boolean; system: string; user: string; maxTokens: number; stateDir?: string }
   /**
    * Whisper has work (hold) or none (go on): the model holds its next batch until told to go on. Takes effect within
    * one batch (worker.ts's CPU batch size), and holds nothing but the model's own work.
@@ -55,10 +60,12 @@ export type WorkerMessage =
     /** CPU threads the request's last batch ran with: those allowed, fewer while other processes kept cores busy. */
     threads?: number;
     loadMs?: number;
+    /** The system prompt's tokens this request's sequence got from the state an earlier process kept (stateDir). */
+    restoredTokens?: number;
     /** With loadMs: where the model runs, 'cpu' or the GPU build and its devices ("vulkan (NVIDIA GeForce RTX 4060)", "metal (Apple M2)"). */
     device?: string;
   }
   /** A preload read (readTokens of its promptTokens: the rest was held already). */
-  | { type: 'preloaded'; id: number; model: string; promptTokens: number; readTokens: number; ms: number; loadMs?: number; device?: string }
+  | { type: 'preloaded'; id: number; model: string; promptTokens: number; readTokens: number; ms: number; restoredTokens?: number; loadMs?: number; device?: string }
   /** A request that failed with the process still fine (a prompt too long for the context, a bad schema). */
   | { type: 'failed'; id: number; reason: string; retry: boolean };

@@ -19,6 +19,11 @@ export function notesCacheDir(modelCacheDir: string): string {
   return path.join(modelCacheDir, 'notes');
 }
 
+/** Where the model process keeps the system prompts it read, per model (systemPromptState.ts): beside the models. */
+export function notesStateDir(modelCacheDir: string): string {
+  return path.join(notesCacheDir(modelCacheDir), 'state');
+}
+
 /** Where a catalog notes model lives once downloaded (whether it is there or not). */
 export function notesModelFile(id: string, notesCache: string): string {
   return path.join(notesCache, getNotesModel(id).file);

@@ -13,13 +13,16 @@
  * Threads can change between batches: the host's 'threads' (all cores once whisper is done), less the cores other
  * processes keep busy (sampled twice a second).
  *
- * Owns node-llama-cpp's use (loading, context, chat wrapper, grammar). Must not read settings or write files; it logs
- * nothing (the prompts are the meeting's transcript).
+ * Each kind's system prompt, read once, is kept in the host's stateDir for the next process (systemPromptState.ts).
+ *
+ * Owns node-llama-cpp's use (loading, context, chat wrapper, grammar). Must not read settings; the system prompts'
+ * state is the only file it writes; it logs nothing (the prompts are the meeting's transcript).
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Llama, LlamaChatSession, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
 import { ChatKind, HostMessage, WorkerMessage } from './ipc';
+import { primeSystemPrompt, stateFileFor } from './systemPromptState';
 
 /**
  * Context per sequence (tokens): sized to what the requests so far need (rounded up to CONTEXT_STEP, at least
@@ -108,6 +111,8 @@ function recordThreads(context: object): () => number | undefined {
 interface Context {
   context: LlamaContext;
   sequences: Record<ChatKind, LlamaContextSequence>;
+  /** The kinds whose sequence got its system prompt (restored or read) in this context. */
+  primed: Set<ChatKind>;
   /** Per sequence. */
   contextSize: number;
   lastThreads: () => number | undefined;
@@ -188,7 +193,7 @@ async function makeContext(llama: Llama, model: LlamaModel, contextSize: number)
     const context = await model.createContext({ contextSize, threads: cores, sequences: KINDS.length, ...(onGpu ? {} : { batchSize: CPU_BATCH_TOKENS }) });
     holdBatchesWhileHeld(context);
     const lastThreads = recordThreads(context);
-    return { context, contextSize, lastThreads, sequences: { extract: context.getSequence(), summary: context.getSequence() } };
+    return { context, contextSize, lastThreads, primed: new Set(), sequences: { extract: context.getSequence(), summary: context.getSequence() } };
   } finally {
     // node-llama-cpp's default (at least 4) would oversubscribe a 2-core machine and starve whisper.
     llama.maxThreads = running;
@@ -220,7 +225,7 @@ async function load(request: ModelRequest): Promise<Loaded> {
 type ModelRequest = Extract<HostMessage, { type: 'chat' | 'preload' }>;
 
 /** What a request runs on: the model loaded, a context big enough for it, its kind's sequence; or why not. */
-interface Prepared { m: Loaded; ctx: Context; sequence: LlamaContextSequence; promptTokens: number; first: boolean }
+interface Prepared { m: Loaded; ctx: Context; kind: ChatKind; sequence: LlamaContextSequence; promptTokens: number; first: boolean }
 
 async function prepare(request: ModelRequest): Promise<Prepared | WorkerMessage> {
   setThreads(request.threads);
@@ -249,12 +254,25 @@ async function prepare(request: ModelRequest): Promise<Prepared | WorkerMessage>
       return { type: 'failed', id: request.id, reason: `the model's context (${size} tokens) cannot be made: ${firstLine(e)}`, retry: false };
     }
   }
-  const sequence = m.ctx.sequences[request.kind === 'summary' ? 'summary' : 'extract']; // a host without kinds: one sequence
-  return { m, ctx: m.ctx, sequence, promptTokens, first };
+  const kind: ChatKind = request.kind === 'summary' ? 'summary' : 'extract'; // a host without kinds: one sequence
+  return { m, ctx: m.ctx, kind, sequence: m.ctx.sequences[kind], promptTokens, first };
 }
 
 /** Where the model runs, on the first answer of a process (the host learns from it whether to hold it for whisper). */
 const loadedInfo = (m: Loaded, first: boolean) => (first ? { loadMs: m.loadMs, device: m.device } : {});
+
+/**
+ * The first request of a kind in a context: its sequence gets the system prompt from the state an earlier process
+ * kept (the tokens restored, answered as restoredTokens), or reads it now and keeps it; before any user text is read.
+ */
+async function primeOnce(request: ModelRequest, { m, ctx, kind, sequence }: Prepared, session: LlamaChatSession): Promise<{ restoredTokens?: number }> {
+  if (!request.stateDir || ctx.primed.has(kind) || sequence.contextTokens.length > 0) return {};
+  ctx.primed.add(kind);
+  const file = await stateFileFor(request.stateDir, { llama: m.llama, modelPath: m.modelPath, device: m.device }, kind).catch(() => undefined);
+  if (!file) return {};
+  const outcome = await primeSystemPrompt(file, session, sequence);
+  return 'restoredTokens' in outcome ? outcome : {};
+}
 
 /**
  * Runs `work` on a chat session over the request's sequence with its system prompt, never clearing it: what the
@@ -271,7 +289,9 @@ async function onSession(request: ModelRequest, failure: string,
   const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: request.system });
   const inputBefore = sequence.tokenMeter.usedInputTokens;
   try {
-    return await work(session, prepared, () => sequence.tokenMeter.usedInputTokens - inputBefore);
+    const primed = await primeOnce(request, prepared, session);
+    const reply = await work(session, prepared, () => sequence.tokenMeter.usedInputTokens - inputBefore);
+    return reply.type === 'failed' ? reply : { ...reply, ...primed };
   } catch (e) {
     await sequence.clearHistory().catch(() => undefined);
     return { type: 'failed', id: request.id, reason: `${failure}: ${firstLine(e)}`, retry: true };
