@@ -9,7 +9,7 @@ import { DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, Enha
 import { JournalContents, JournalRecord, JournalWriteError, summaryRecord, summarySoFarOf } from '../journal/journal';
 import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, ModelChunk, modelChunks, modelExtractionRecords, reduceChunks } from '../understanding/modelExtract';
 import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
-import { LocalModelHost } from '../understanding/local/host';
+import { LocalModelHost, localModelThreads, sharesWhisperCores } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { recommendNotesModel } from '../understanding/local/notesCatalog';
 import { notesCacheDir, notesStateDir } from '../understanding/local/notesModels';
@@ -114,7 +114,9 @@ export class ModelExtractions {
     if (this.local?.modelPath !== modelPath) {
       this.local?.close();
       const selection = this.config.selection;
-      this.local = new LocalModelHost({ modelPath, gpu: this.config.gpu !== false, ...(selection ? { stateDir: notesStateDir(selection.cacheDir) } : {}) });
+      this.local = new LocalModelHost({
+        modelPath, gpu: this.config.gpu !== false, whisperThreads: this.config.threads, ...(selection ? { stateDir: notesStateDir(selection.cacheDir) } : {}),
+      });
     }
     this.fitCores();
     return this.local;
@@ -196,6 +198,8 @@ export class ModelExtractions {
       ...(settings.provider === 'local' ? {
         pause: () => this.local?.pause(),
         resume: () => this.local?.resume(),
+        // Before its host exists: whether its threads would share whisper's cores (where it runs is not known yet).
+        holdsForWhisper: () => this.local?.yieldsToWhisper ?? sharesWhisperCores(localModelThreads(undefined, undefined, false, this.config.threads), this.config.threads),
         preload: (chunk, previous) => this.preloadLocal(modelFile ??= this.localModel(sessionId, 0, true), abort.signal, meeting, settings, chunk, previous),
       } : {}),
       whisperDone: meetingOver,

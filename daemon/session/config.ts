@@ -97,6 +97,11 @@ export interface ChunkRunner {
   /** Whisper is idle again: the paused model goes on. */
   resume?(): void;
   /**
+   * Whether pause() holds the model now: it runs on the CPU on cores whisper's threads use too. False: it has cores of
+   * its own (or a GPU) and works whenever there is work, whisper busy or not. Absent with pause(): it holds.
+   */
+  holdsForWhisper?(): boolean;
+  /**
    * A model on this machine ('local'; absent elsewhere) reads the meeting's open chunk so far ahead, as the prompts of
    * its extraction (live: "Part k of k") and of the summary's revision after it (from `previous`) will start, so that
    * when it is sent (it closed, or the meeting stopped) only the lines since are left to read. Resolves when read (or

@@ -6,10 +6,13 @@
  * and the notes file follows (modelRevisions.ts). At stop only the chunks not yet sent are left: they are sent (as many
  * at once as the settings allow), and the run's `refinement` record is written as the at-stop extraction writes it.
  * After each chunk the rolling summary is revised from the summary so far and that chunk's lines (modelSummary.ts)
- * and journaled as a `summary` record before the notes (and the summary notification) follow.
- * While a live chunk is being answered, a model on this machine yields to whisper: paused (runner.pause()) the moment
- * whisper has work (speech in a VAD gate, a decode queued or running, a final waiting), resumed where it was once it
- * has none (on 2 cores its prompt would otherwise take the core whisper's finals need). With every closed chunk sent,
+ * and journaled as a `summary` record before the notes (and the summary notification) follow; a model that fell
+ * behind (a closed chunk waits) answers the chunks first and revises the summary once for two of them.
+ * While a live chunk is being answered, a model on this machine whose threads share whisper's cores yields to whisper:
+ * paused (runner.pause()) the moment whisper has work (speech in a VAD gate, a decode queued or running, a final
+ * waiting), resumed where it was once it has none (a ggml thread sharing a core holds back all of whisper's). One on
+ * cores whisper leaves it (runner.holdsForWhisper(): the daemon's threads, host.ts) or on a GPU works whenever there is
+ * work, and starts a chunk without waiting for whisper to be idle. With every closed chunk sent,
  * such a model reads the open chunk's lines ahead as they come (runner.preload(), at the same idle moments, held the
  * same way), so that when the chunk closes, or the meeting stops, only the lines since are left to read: a chunk's
  * prompt sent live says it is the last part so far ("Part k of k"), as it was while its lines were read.
@@ -36,6 +39,11 @@ export const IDLE_SETTLE_MS = 250;
  * work is an event (a final's pending count drops inside the recognizer's loop). Pausing needs no poll: it is at once.
  */
 export const YIELD_POLL_MS = 50;
+/**
+ * A model that fell behind revises the summary once for this many chunks (their lines together, within as many
+ * chunks' characters) rather than once each: the items come first, and a revision's answer is written once.
+ */
+export const SUMMARY_MERGE_CHUNKS = 2;
 
 export interface LiveExtractionWiring {
   sessionId: string;
@@ -126,9 +134,12 @@ export class LiveExtraction {
     const chunk = this.nextClosed();
     const ahead = chunk ? undefined : this.openToPreload();
     if (!chunk && !ahead) return;
-    // A model that yields to whisper (on this machine's CPU) waits for speech to close too: its decodes are about to
-    // come. A provider elsewhere only waits for the recognizer to be idle.
-    const idleMs = this.wiring.runner.pause && this.wiring.whisperHasWork() ? undefined : this.wiring.recognizerIdleMs();
+    // A model that yields to whisper (on cores whisper uses too) waits for speech to close too: its decodes are about
+    // to come. One on cores of its own (or a GPU) starts at once. A provider elsewhere waits for the recognizer to be idle.
+    const runner = this.wiring.runner;
+    const holds = runner.pause !== undefined && (runner.holdsForWhisper?.() ?? true);
+    const ownCores = runner.pause !== undefined && !holds;
+    const idleMs = ownCores ? IDLE_SETTLE_MS : holds && this.wiring.whisperHasWork() ? undefined : this.wiring.recognizerIdleMs();
     if (idleMs === undefined || idleMs < IDLE_SETTLE_MS) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -275,16 +286,25 @@ export class LiveExtraction {
     if (run.declined || run.summary.state !== 'done') this.over = true;
     // At stop too: the items are in the notes before the summary's revision is asked for.
     if (run.answers.some((a) => a !== null)) await this.publish(false);
-    await this.summarize(chunks);
+    // Behind (a closed chunk waits), the items come first: the summary is revised once two chunks wait for it.
+    if (!live || !this.behind() || this.sent.length - this.summary.chunks >= SUMMARY_MERGE_CHUNKS) await this.summarize();
+  }
+
+  /** A closed chunk waits to be sent (the model fell behind the meeting). */
+  private behind(): boolean {
+    this.nextClosed(); // works the closed chunks out
+    return (this.closed?.length ?? 0) > this.sent.length;
   }
 
   /**
-   * Revises the rolling summary with each of `chunks` not read yet (one small call each, in meeting order), journals
-   * each revision, then has the notes (and the summary announced with them) follow. Nothing is asked once the run
-   * was declined, cancelled or out of budget; the summary calls' tokens count in the run's.
+   * Revises the rolling summary with the chunks sent and not read yet (in meeting order: one small call each, or
+   * SUMMARY_MERGE_CHUNKS chunks' lines in one when they waited together), journals each revision, then has the notes
+   * (and the summary announced with them) follow. Nothing is asked once the run was declined, cancelled or out of
+   * budget; the summary calls' tokens count in the run's.
    */
-  private async summarize(chunks: readonly ModelChunk[]): Promise<void> {
-    await rollOver(chunks, this.summary, {
+  private async summarize(): Promise<void> {
+    await rollOver(this.sent, this.summary, {
+      mergeChars: SUMMARY_MERGE_CHUNKS * this.wiring.runner.chunkOptions.chunkChars,
       ask: (previous, chunk) => this.wiring.runner.summarize(previous, chunk),
       mayAsk: () => !this.declined && this.sofar?.state === 'done' && !this.wiring.runner.signal.aborted,
       spent: (tokens) => { this.sofar = { ...this.sofar!, tokens: this.sofar!.tokens + tokens }; },

@@ -1,10 +1,11 @@
 /**
  * The language model's rolling summary of a meeting (pure, but for rollSummary's one call): the prompt that revises
  * the summary so far with one chunk's lines, the strict check of its answer (every cite a real line), and the call
- * with one more try on an invalid answer. Each chunk costs one small call: the model sees the previous points and the
- * new chunk's lines, never the whole meeting again.
+ * with one more try on an invalid answer. Each chunk costs one small call (a model that fell behind reads two in one):
+ * the model sees the previous points and the new lines, never the whole meeting again.
  *
- * rollOver carries the summary on over the chunks it has not read yet, one call each in meeting order: the one loop
+ * rollOver carries the summary on over the chunks it has not read yet, in meeting order (one call each, or a few
+ * consecutive chunks in one call for a model that fell behind): the one loop
  * that a live session (session/liveExtraction.ts), an interrupted session finalized later (service/modelExtractions.ts)
  * and `earshot notes` (modelTranscript.ts) all roll with.
  *
@@ -12,7 +13,7 @@
  * through rollOver's `revised`, documents/summarySection.ts renders them).
  */
 import { extractJsonObject } from '../../protocol/modelJson';
-import { ChunkLine } from './modelExtract';
+import { ChunkLine, lineChars } from './modelExtract';
 import { Chat, estimateTokens, safeReason, workingTimeLimit } from './providers';
 
 /** One point of the summary and the lines it comes from (segment ids, at least one). */
@@ -146,24 +147,48 @@ export interface SummarySoFar { points: SummaryPoint[]; chunks: number }
 
 /**
  * Rolls `sofar` on (in place) over those of `chunks` it has not read, in meeting order: one call each (`ask`: rollSummary
- * through the provider), none once `mayAsk` says no (the run was declined, cancelled or is out of budget). `spent`
- * hears each call's tokens; `revised` hears each valid revision, with the model that wrote it, once `sofar` holds it
- * (the caller journals it before anyone is told). A chunk with no valid answer counts as read: the summary so far stands.
+ * through the provider), none once `mayAsk` says no (the run was declined, cancelled or is out of budget). With
+ * `mergeChars`, consecutive chunks are asked in one call while their lines (the overlap once) stay within it, a chunk
+ * longer alone still asked alone: a model that fell behind revises once for several chunks. `spent` hears each call's
+ * tokens; `revised` hears each valid revision, with the model that wrote it, once `sofar` holds it (the caller journals
+ * it before anyone is told). A call with no valid answer counts its chunks read: the summary so far stands.
  */
 export async function rollOver(chunks: readonly { index: number; lines: readonly ChunkLine[] }[], sofar: SummarySoFar, how: {
   ask(previous: readonly SummaryPoint[], chunk: { index: number; lines: readonly ChunkLine[] }): Promise<RolledSummary>;
   mayAsk(): boolean;
   spent?(tokens: number): void;
   revised(model: string | undefined): Promise<void> | void;
+  mergeChars?: number;
 }): Promise<void> {
-  for (const chunk of chunks) {
-    if (chunk.index < sofar.chunks) continue;
+  for (const group of summaryGroups(chunks.filter((c) => c.index >= sofar.chunks), how.mergeChars)) {
     if (!how.mayAsk()) return;
-    const rolled = await how.ask(sofar.points, chunk);
+    const rolled = await how.ask(sofar.points, group);
     how.spent?.(rolled.tokens);
-    sofar.chunks = chunk.index + 1;
+    sofar.chunks = group.index + 1;
     if (!rolled.points) continue;
     sofar.points = rolled.points;
     await how.revised(rolled.model);
   }
+}
+
+/**
+ * The calls that read `chunks` (in meeting order): one per chunk, or with `mergeChars` consecutive chunks together
+ * while their lines, each once (chunks overlap by a few lines), stay within it. A group has its last chunk's index.
+ */
+export function summaryGroups(chunks: readonly { index: number; lines: readonly ChunkLine[] }[], mergeChars?: number): { index: number; lines: ChunkLine[] }[] {
+  const groups: { index: number; lines: ChunkLine[]; chars: number; ids: Set<string> }[] = [];
+  for (const chunk of chunks) {
+    const last = groups[groups.length - 1];
+    const fresh = last ? chunk.lines.filter((l) => !last.ids.has(l.segmentId)) : [...chunk.lines];
+    const chars = fresh.reduce((n, l) => n + lineChars(l), 0);
+    if (last && mergeChars !== undefined && last.chars + chars <= mergeChars) {
+      last.lines.push(...fresh);
+      for (const l of fresh) last.ids.add(l.segmentId);
+      last.chars += chars;
+      last.index = chunk.index;
+    } else {
+      groups.push({ index: chunk.index, lines: [...chunk.lines], chars: chunk.lines.reduce((n, l) => n + lineChars(l), 0), ids: new Set(chunk.lines.map((l) => l.segmentId)) });
+    }
+  }
+  return groups.map(({ index, lines }) => ({ index, lines }));
 }

@@ -134,26 +134,51 @@ describe('language-model extraction while the meeting runs', () => {
     assert.match(asked[asked.length - 1].user, new RegExp(`Part ${expected.length} of ${expected.length}\\.`));
   });
 
-  it('revises the summary after each chunk from the summary so far and that chunk\'s lines only, journaling each revision', async () => {
+  it('revises the summary from the summary so far and the new chunks\' lines only, journaling each revision; behind, the items first and one revision for two chunks', async () => {
     const { runner, asked, summaryAsked } = serviceRunner(() => ({}));
     const h = harness(runner);
-    for (let k = 1; k <= 12; k++) await h.append(segment(k));
+    // Every line at once: the chunks close together, so the model is behind from the first.
+    for (let k = 1; k <= 20; k++) await h.append(segment(k));
     await until('a summary while the meeting runs', () => h.journal.some((r) => r.type === 'summary'));
     await h.live.finish();
     const chunks = modelChunks({ header: HEADER, records: h.journal, tornTail: false }, runner.chunkOptions);
-    assert.equal(summaryAsked.length, chunks.length, 'one small call per chunk');
-    summaryAsked.forEach((a, k) => {
-      assert.deepEqual(a.ids, chunks[k].lines.map((l) => l.segmentId), 'the new chunk\'s lines, never the whole meeting');
-      // The previous revision goes with it (its points and cites), as JSON.
-      if (k) assert.ok(a.user.includes(`"Point after ${chunks[k - 1].lines[chunks[k - 1].lines.length - 1].segmentId}"`), a.user);
-      else assert.ok(a.user.includes('{"points":[]}'), a.user);
-    });
+    assert.ok(chunks.length >= 4, `${chunks.length} chunks`);
+    assert.equal(asked.length, chunks.length, 'the chunks\' own calls are unchanged');
     const summaries = h.journal.filter((r): r is Extract<JournalRecord, { type: 'summary' }> => r.type === 'summary');
-    assert.deepEqual(summaries.map((r) => r.chunks), chunks.map((_, k) => k + 1));
+    assert.equal(summaries.length, summaryAsked.length);
+    assert.ok(summaryAsked.length < chunks.length, `${summaryAsked.length} revisions for ${chunks.length} chunks`);
+    // Each revision reads the lines of the chunks since the one before (the overlap once), at most two chunks' worth.
+    let read = 0;
+    summaryAsked.forEach((a, k) => {
+      const upTo = summaries[k].chunks;
+      assert.ok(upTo - read >= 1 && upTo - read <= 2, `revision ${k + 1} reads chunks ${read + 1}–${upTo}`);
+      assert.deepEqual(a.ids, [...new Set(chunks.slice(read, upTo).flatMap((c) => c.lines.map((l) => l.segmentId)))], 'the new chunks\' lines, never the whole meeting');
+      // The previous revision goes with it (its points and cites), as JSON.
+      if (k) assert.ok(a.user.includes(`"Point after ${summaryAsked[k - 1].ids[summaryAsked[k - 1].ids.length - 1]}"`), a.user);
+      else assert.ok(a.user.includes('{"points":[]}'), a.user);
+      read = upTo;
+    });
+    assert.equal(read, chunks.length, 'every chunk read once');
+    // Behind, a chunk's items come before the summary's revision: the second chunk was asked before the first revision.
+    assert.ok(asked[1].at < summaryAsked[0].at);
     const last = chunks[chunks.length - 1].lines;
     assert.deepEqual(summaries[summaries.length - 1].points, [{ text: `Point after ${last[last.length - 1].segmentId}`, segmentIds: [last[last.length - 1].segmentId] }]);
     assert.equal(summaries[0].by, 'fake-lm');
-    assert.equal(asked.length, chunks.length, 'the chunks\' own calls are unchanged');
+  });
+
+  it('a model that keeps up revises the summary once per chunk, after its items', async () => {
+    const { runner, asked, summaryAsked } = serviceRunner(() => ({}));
+    const h = harness(runner);
+    // Lines as a meeting says them: each chunk answered and summarized before the next closes.
+    for (let k = 1; k <= 16; k++) {
+      await h.append(segment(k));
+      await until('the model idle', () => !(h.live as unknown as { running?: unknown }).running, 5000);
+    }
+    await h.live.finish();
+    const chunks = modelChunks({ header: HEADER, records: h.journal, tornTail: false }, runner.chunkOptions);
+    assert.equal(summaryAsked.length, chunks.length, 'one small call per chunk');
+    summaryAsked.forEach((a, k) => assert.deepEqual(a.ids, chunks[k].lines.map((l) => l.segmentId)));
+    asked.forEach((a, k) => assert.ok(a.at < summaryAsked[k].at, 'the chunk\'s items first'));
   });
 
   it('a resumed session rolls on from its last journaled summary without reading its chunks again', async () => {
@@ -377,6 +402,26 @@ describe('a local model reading the open chunk ahead', () => {
 });
 
 describe('the ledger with a model revising while the meeting runs', () => {
+  it('a model on cores of its own (holdsForWhisper false) sends a closed chunk at once, whisper decoding and speech going on; one that shares them waits', async () => {
+    for (const own of [true, false]) {
+      const { runner: base, asked } = serviceRunner(() => ({}));
+      const runner: ChunkRunner = { ...base, pause: () => undefined, resume: () => undefined, holdsForWhisper: () => !own };
+      const h = harness(runner);
+      h.state.busy = true;
+      h.state.speech = true;
+      for (let k = 1; k <= 12; k++) await h.append(segment(k));
+      if (own) {
+        await until('the first chunk, whisper busy', () => asked.length >= 1);
+      } else {
+        await sleep(IDLE_SETTLE_MS * 2);
+        assert.equal(asked.length, 0, 'sharing whisper\'s cores: nothing while it has work');
+      }
+      h.state.busy = false;
+      h.state.speech = false;
+      await h.live.finish();
+    }
+  });
+
   it('while a chunk is answered, the model is paused the moment whisper has work and resumed once it has none', async () => {
     const { runner: base, asked } = serviceRunner(() => ({}), { delayMs: 600 });
     const yields: string[] = [];

@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LocalModelHost, localModelThreads, modelPriority } from '../../daemon/understanding/local/host';
+import { LocalModelHost, localModelThreads, modelPriority, sharesWhisperCores } from '../../daemon/understanding/local/host';
 import { localChat } from '../../daemon/understanding/local/localChat';
 import { busyMs, contextSizeFor, threadsFor } from '../../daemon/understanding/local/worker';
 import { RefineFailure } from '../../daemon/understanding/providers';
@@ -86,7 +86,7 @@ describe('local model host (stand-in model process)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const make = (options: { idleMs?: number; threads?: number; gpu?: boolean } = {}) =>
+  const make = (options: { idleMs?: number; threads?: number; gpu?: boolean; whisperThreads?: number } = {}) =>
     (host = new LocalModelHost({ modelPath: '/models/m.gguf', workerPath: path.join(dir, 'worker.js'), ...options }));
   const messages = () => fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean)
     .map((l) => JSON.parse(l) as { type: string; pid: number; id: number; kind?: string; user: string; threads: number; gpu: boolean; schema: boolean; hold?: boolean });
@@ -225,6 +225,23 @@ describe('local model host (stand-in model process)', () => {
       assert.deepEqual(yields(), [], 'never told to hold');
     });
 
+    it('a model on cores whisper leaves it is never held: pause() does nothing; one that would share whisper\'s cores is', async () => {
+      const cores = os.availableParallelism();
+      const own = make({ whisperThreads: cores - 1 });
+      assert.equal(own.threads, 1, 'the core whisper leaves');
+      assert.equal(own.yieldsToWhisper, false);
+      own.pause();
+      assert.equal(own.paused, false);
+      assert.equal((await ask(own, 'slow')).text, 'slow done');
+      assert.deepEqual(yields(), [], 'never told to hold');
+      own.close();
+      const sharing = make({ whisperThreads: cores });
+      assert.equal(sharing.yieldsToWhisper, true, 'whisper takes every core: the model shares one');
+      sharing.useAllCores(true);
+      assert.equal(sharing.yieldsToWhisper, false, 'whisper done: nothing to hold for');
+      assert.equal(make().yieldsToWhisper, true, 'whisper\'s threads not known: held');
+    });
+
     it('a process started while paused is told to hold before its first request', async () => {
       const h = make();
       h.pause();
@@ -329,7 +346,11 @@ describe('local model host (stand-in model process)', () => {
     assert.equal(one.threads, 1);
   });
 
-  it('threads: what was asked, within 1 and the cores less one (all the cores once whisper is done)', () => {
+  it('threads: what was asked, within 1 and the cores whisper leaves, by default the cores less one (all the cores once whisper is done)', () => {
+    assert.equal(localModelThreads(undefined, 8, false, 4), 4);
+    assert.equal(localModelThreads(undefined, 8, false, 8), 1, 'at least one');
+    assert.equal(localModelThreads(undefined, 8, true, 4), 8, 'whisper done');
+    assert.equal(localModelThreads(6, 8, false, 4), 4);
     assert.equal(localModelThreads(undefined, 8, true), 8);
     assert.equal(localModelThreads(undefined, 2, true), 2);
     assert.equal(localModelThreads(undefined, 1, true), 1);
@@ -341,6 +362,14 @@ describe('local model host (stand-in model process)', () => {
     assert.equal(localModelThreads(4, 8), 4);
     assert.equal(localModelThreads(16, 8), 7);
     assert.equal(localModelThreads(0, 8), 7);
+  });
+
+  it('shares whisper\'s cores: when the two threads\' counts are more than the cores, or whisper\'s are not known', () => {
+    assert.equal(sharesWhisperCores(1, 1, 2), false, '2 cores, the daemon\'s defaults (whisper: the cores less one)');
+    assert.equal(sharesWhisperCores(1, 7, 8), false);
+    assert.equal(sharesWhisperCores(1, 2, 2), true, 'whisper on both cores of two');
+    assert.equal(sharesWhisperCores(4, 7, 8), true);
+    assert.equal(sharesWhisperCores(1, undefined, 8), true);
   });
 
   it("the model's context per sequence: what a request needs, in steps of 1,024, at least 4,096, at most 8,192 or the model's own", () => {

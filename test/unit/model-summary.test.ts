@@ -10,7 +10,8 @@ import { NO_SUMMARY, transcriptAnchor } from '../../daemon/documents/summarySect
 import { parsePreviousNotes } from '../../daemon/documents/previousNotes';
 import { sessionExport } from '../../daemon/documents/export';
 import { summaryOf } from '../../daemon/service/finalizeStored';
-import { citableIds, parseSummaryAnswer, rollOver, rollSummary, SummaryCallReport, summaryMessages, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
+import { citableIds, parseSummaryAnswer, rollOver, rollSummary, SummaryCallReport, summaryGroups, summaryMessages, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
+import { lineChars } from '../../daemon/understanding/modelExtract';
 import { summaryAnswerSchema } from '../../daemon/understanding/local/schema';
 import { Chat } from '../../daemon/understanding/providers';
 
@@ -132,6 +133,26 @@ describe('the rolling summary', () => {
     let calls = 0;
     await rollOver(chunks, stopped, { ask: async () => ({ points: null, model: undefined, tokens: 0 }), mayAsk: () => calls++ < 2, revised: () => assert.fail('no revision') });
     assert.equal(stopped.chunks, 2, 'nothing asked once it may not');
+  });
+
+  it('with mergeChars, consecutive chunks are one call while their lines (the overlap once) fit; a chunk too long alone is asked alone', async () => {
+    // Chunks overlap by a line (modelExtract's overlapLines): each starts with the one before's last line.
+    const chunks = [0, 1, 2, 3, 4].map((index) => ({ index, lines: [line(index * 2), line(index * 2 + 1), line(index * 2 + 2)] }));
+    const chars = (ls: readonly { segmentId: string; speaker: string; text: string }[]) => ls.reduce((n, l) => n + lineChars(l as never), 0);
+    const two = chars(chunks[0].lines) + chars([line(3), line(4)]);
+    assert.deepEqual(summaryGroups(chunks).map((g) => g.index), [0, 1, 2, 3, 4], 'without: one call a chunk');
+    const groups = summaryGroups(chunks, two);
+    assert.deepEqual(groups.map((g) => g.index), [1, 3, 4]);
+    assert.deepEqual(groups[0].lines.map((l) => l.segmentId), ['m-0', 'm-1', 'm-2', 'm-3', 'm-4'], 'the overlap line once');
+    assert.deepEqual(summaryGroups(chunks, 1).map((g) => g.index), [0, 1, 2, 3, 4], 'each chunk longer than the limit: alone');
+    const asked: number[][] = [];
+    const sofar = { points: [] as SummaryPoint[], chunks: 2 };
+    await rollOver(chunks, sofar, {
+      ask: async (_prior, group) => { asked.push(group.lines.map((l) => Number(l.segmentId.slice(2)))); return { points: [{ text: 'P', segmentIds: [group.lines[0].segmentId] }], model: 'm', tokens: 1 }; },
+      mayAsk: () => true, revised: () => undefined, mergeChars: two,
+    });
+    assert.deepEqual(asked, [[4, 5, 6, 7, 8], [8, 9, 10]], 'from the first chunk not read');
+    assert.equal(sofar.chunks, 5);
   });
 
   it('the local grammar\'s schema allows only the citable ids, bounded', () => {

@@ -26,10 +26,16 @@ export interface LocalModelOptions {
   /** The GGUF file (resolveLocalModel()). */
   modelPath: string;
   /**
-   * CPU threads; default (and at most) the cores less one, at least 1: whisper keeps a core. With useAllCores() the
+   * CPU threads; default (and at most) the cores whisper leaves (whisperThreads), at least 1. With useAllCores() the
    * default is every core (a number given stays the most).
    */
   threads?: number;
+  /**
+   * The CPU threads whisper decodes with during a meeting (the daemon's `threads`). Where the cores it leaves are
+   * enough for the model's threads, the model runs on them and is never held; where the two would share a core (or
+   * this is not known), the model holds while whisper has work (pause()). Absent: whisper keeps one core.
+   */
+  whisperThreads?: number;
   /** Offer the GPU to the model (default true; false: CPU only). */
   gpu?: boolean;
   /** Close the process this long after its last answer (default 60 s). */
@@ -88,10 +94,23 @@ export interface LocalPreloaded {
 
 export const DEFAULT_LOCAL_IDLE_MS = 60_000;
 
-/** Threads for the model: what was asked, within 1 … cores − 1 (`allCores`: 1 … cores, whisper being done). */
-export function localModelThreads(requested: number | undefined, cores = os.availableParallelism(), allCores = false): number {
-  const most = Math.max(1, allCores ? cores : cores - 1);
+/**
+ * Threads for the model: what was asked, within 1 … the cores whisper leaves (`whisperThreads`, default 1: the cores
+ * less one); `allCores`: 1 … cores, whisper being done.
+ */
+export function localModelThreads(requested: number | undefined, cores = os.availableParallelism(), allCores = false, whisperThreads = 1): number {
+  const most = Math.max(1, allCores ? cores : cores - whisperThreads);
   return requested && requested > 0 ? Math.min(Math.floor(requested), most) : most;
+}
+
+/**
+ * Whether the model, running its threads during a meeting, would share a core with whisper's: then it holds while
+ * whisper has work. ggml's threads wait for each other at every step, so one that shares its core holds back all of
+ * its own kind (BENCHMARKS.md, issue 30, L: 2 threads with another process on one core generated at 0.04×). Unknown
+ * whisper threads count as sharing.
+ */
+export function sharesWhisperCores(modelThreads: number, whisperThreads: number | undefined, cores = os.availableParallelism()): boolean {
+  return whisperThreads === undefined || modelThreads + whisperThreads > cores;
 }
 
 /**
@@ -133,7 +152,7 @@ export class LocalModelHost {
 
   /** CPU threads the model runs with now. */
   get threads(): number {
-    return localModelThreads(this.options.threads, undefined, this.allCores);
+    return localModelThreads(this.options.threads, undefined, this.allCores, this.options.whisperThreads);
   }
 
   /**
@@ -162,10 +181,11 @@ export class LocalModelHost {
 
   /**
    * Whether pause() holds the model: while it runs on the CPU (as far as is known: until its process says where it
-   * loaded). A model on a GPU leaves whisper its cores and goes on (holding it would only make the notes late).
+   * loaded) on cores whisper's threads use too. A model on a GPU, or on cores whisper leaves it, goes on (holding it
+   * would only make the notes late); whisper done (useAllCores), nothing holds it.
    */
   get yieldsToWhisper(): boolean {
-    return !this.onGpu;
+    return !this.onGpu && !this.allCores && sharesWhisperCores(this.threads, this.options.whisperThreads);
   }
 
   /** Paused time so far (ms), the current pause included: what a request's time limit leaves out. */
