@@ -28,8 +28,6 @@ import { chatWithLanguageModel } from './languageModel';
 import { EarshotSettings } from './settings';
 
 export class DaemonClient implements vscode.Disposable {
-  /** Set by dispose(): a late request (e.g. stopping a dictation while VS Code closes) must not start a new daemon. */
-  private disposed = false;
   /** Starts, restarts and stops happen one at a time: overlapping restarts left a daemon running unowned. */
   private readonly lifecycle = new DaemonLifecycle<LanguageClient>({
     create: () => this.createClient(),
@@ -86,7 +84,7 @@ export class DaemonClient implements vscode.Disposable {
 
   /** Starts the daemon if it is not running; resolves once it answered `initialize`. */
   ensureStarted(): Promise<LanguageClient> {
-    if (this.disposed) return Promise.reject(new Error('Earshot is shutting down.'));
+    // After dispose() a late request (e.g. stopping a dictation while VS Code closes) is refused, starting nothing.
     return this.lifecycle.started();
   }
 
@@ -135,7 +133,7 @@ export class DaemonClient implements vscode.Disposable {
           this.emitters.daemonCrash.fire(decision);
           if (!decision.restart) return { action: CloseAction.DoNotRestart, handled: true };
           if (decision.delayMs) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
-          return { action: this.disposed || !this.lifecycle.isCurrent(client) ? CloseAction.DoNotRestart : CloseAction.Restart, handled: true };
+          return { action: this.lifecycle.disposed || !this.lifecycle.isCurrent(client) ? CloseAction.DoNotRestart : CloseAction.Restart, handled: true };
         },
       },
       initializationFailedHandler: (error) => {
@@ -339,7 +337,6 @@ export class DaemonClient implements vscode.Disposable {
   }
 
   async dispose(): Promise<void> {
-    this.disposed = true;
     await this.lifecycle.dispose();
     Object.values(this.emitters).forEach((e) => e.dispose());
   }

@@ -30,7 +30,7 @@ export class DaemonLifecycle<C> {
   private waitingRestart: Promise<void> | undefined;
   /** Changes asked for and not yet settled: while there are any, a request waits for them (for the new daemon). */
   private pending = 0;
-  private disposed = false;
+  private stopping = false;
 
   constructor(private readonly hooks: LifecycleHooks<C>) {}
 
@@ -41,6 +41,11 @@ export class DaemonLifecycle<C> {
 
   isCurrent(client: C): boolean {
     return client === this.current;
+  }
+
+  /** dispose() was called: nothing starts a daemon any more. */
+  get disposed(): boolean {
+    return this.stopping;
   }
 
   /** The running client, starting one (after whatever change is under way) when none runs. */
@@ -64,16 +69,18 @@ export class DaemonLifecycle<C> {
 
   /** Stops the daemon for good: later asks to start one are refused. */
   dispose(): Promise<void> {
-    this.disposed = true;
+    this.stopping = true;
     return this.serially(() => this.stopCurrent());
   }
 
   private async ensure(): Promise<C> {
-    if (this.disposed) throw new Error('Earshot is shutting down.');
+    if (this.stopping) throw new Error('Earshot is shutting down.');
     const current = this.current;
-    if (current !== undefined && this.hooks.phase(current) !== 'stopped') {
-      await this.hooks.start(current); // joins a start under way
-      return current;
+    const phase = current === undefined ? 'stopped' : this.hooks.phase(current);
+    if (phase === 'running') return current!;
+    if (phase === 'starting') {
+      await this.hooks.start(current!); // joins a start under way (LanguageClient's own, after a crash)
+      return current!;
     }
     const client = this.hooks.create();
     this.current = client;

@@ -9,7 +9,7 @@ import { DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, Enha
 import { JournalContents, JournalRecord, JournalWriteError, summaryRecord, summarySoFarOf } from '../journal/journal';
 import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, ModelChunk, modelChunks, modelExtractionRecords, reduceChunks } from '../understanding/modelExtract';
 import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
-import { LocalModelHost, localModelThreads, sharesWhisperCores } from '../understanding/local/host';
+import { cpuModelHoldsForWhisper, LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { recommendNotesModel } from '../understanding/local/notesCatalog';
 import { notesCacheDir, notesStateDir } from '../understanding/local/notesModels';
@@ -198,8 +198,8 @@ export class ModelExtractions {
       ...(settings.provider === 'local' ? {
         pause: () => this.local?.pause(),
         resume: () => this.local?.resume(),
-        // Before its host exists: whether its threads would share whisper's cores (where it runs is not known yet).
-        holdsForWhisper: () => this.local?.yieldsToWhisper ?? sharesWhisperCores(localModelThreads(undefined, undefined, false, this.config.threads), this.config.threads),
+        // Before its host exists (where it runs is not known yet): as on the CPU.
+        holdsForWhisper: () => this.local?.yieldsToWhisper ?? cpuModelHoldsForWhisper({ whisperThreads: this.config.threads }),
         preload: (chunk, previous) => this.preloadLocal(modelFile ??= this.localModel(sessionId, 0, true), abort.signal, meeting, settings, chunk, previous),
       } : {}),
       whisperDone: meetingOver,

@@ -139,8 +139,8 @@ export class LiveExtraction {
     const runner = this.wiring.runner;
     const holds = runner.pause !== undefined && (runner.holdsForWhisper?.() ?? true);
     const ownCores = runner.pause !== undefined && !holds;
-    const idleMs = ownCores ? IDLE_SETTLE_MS : holds && this.wiring.whisperHasWork() ? undefined : this.wiring.recognizerIdleMs();
-    if (idleMs === undefined || idleMs < IDLE_SETTLE_MS) {
+    const idleMs = holds && this.wiring.whisperHasWork() ? undefined : this.wiring.recognizerIdleMs();
+    if (!ownCores && (idleMs === undefined || idleMs < IDLE_SETTLE_MS)) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.poke();

@@ -113,6 +113,11 @@ export function sharesWhisperCores(modelThreads: number, whisperThreads: number 
   return whisperThreads === undefined || modelThreads + whisperThreads > cores;
 }
 
+/** Whether a model run with `options` on the CPU holds for whisper (whisper done, `allCores`: never). */
+export function cpuModelHoldsForWhisper(options: Pick<LocalModelOptions, 'threads' | 'whisperThreads'>, allCores = false): boolean {
+  return !allCores && sharesWhisperCores(localModelThreads(options.threads, undefined, false, options.whisperThreads), options.whisperThreads);
+}
+
 /**
  * The model process's priority: ten steps below the daemon's (a daemon at normal gives PRIORITY_BELOW_NORMAL, 10), at
  * most the lowest (19). Relative, so that a daemon started at another priority keeps the same lead over its model. On
@@ -185,7 +190,7 @@ export class LocalModelHost {
    * would only make the notes late); whisper done (useAllCores), nothing holds it.
    */
   get yieldsToWhisper(): boolean {
-    return !this.onGpu && !this.allCores && sharesWhisperCores(this.threads, this.options.whisperThreads);
+    return !this.onGpu && cpuModelHoldsForWhisper(this.options, this.allCores);
   }
 
   /** Paused time so far (ms), the current pause included: what a request's time limit leaves out. */

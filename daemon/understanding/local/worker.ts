@@ -111,8 +111,6 @@ function recordThreads(context: object): () => number | undefined {
 interface Context {
   context: LlamaContext;
   sequences: Record<ChatKind, LlamaContextSequence>;
-  /** The kinds whose sequence got its system prompt (restored or read) in this context. */
-  primed: Set<ChatKind>;
   /** Per sequence. */
   contextSize: number;
   lastThreads: () => number | undefined;
@@ -193,7 +191,7 @@ async function makeContext(llama: Llama, model: LlamaModel, contextSize: number)
     const context = await model.createContext({ contextSize, threads: cores, sequences: KINDS.length, ...(onGpu ? {} : { batchSize: CPU_BATCH_TOKENS }) });
     holdBatchesWhileHeld(context);
     const lastThreads = recordThreads(context);
-    return { context, contextSize, lastThreads, primed: new Set(), sequences: { extract: context.getSequence(), summary: context.getSequence() } };
+    return { context, contextSize, lastThreads, sequences: { extract: context.getSequence(), summary: context.getSequence() } };
   } finally {
     // node-llama-cpp's default (at least 4) would oversubscribe a 2-core machine and starve whisper.
     llama.maxThreads = running;
@@ -262,12 +260,12 @@ async function prepare(request: ModelRequest): Promise<Prepared | WorkerMessage>
 const loadedInfo = (m: Loaded, first: boolean) => (first ? { loadMs: m.loadMs, device: m.device } : {});
 
 /**
- * The first request of a kind in a context: its sequence gets the system prompt from the state an earlier process
- * kept (the tokens restored, answered as restoredTokens), or reads it now and keeps it; before any user text is read.
+ * A fresh sequence (a new context's, or one cleared after a failure): it gets the system prompt from the state an
+ * earlier process kept (the tokens restored, answered as restoredTokens), or reads it now and keeps it; before any
+ * user text is read. A sequence holding anything already has it.
  */
-async function primeOnce(request: ModelRequest, { m, ctx, kind, sequence }: Prepared, session: LlamaChatSession): Promise<{ restoredTokens?: number }> {
-  if (!request.stateDir || ctx.primed.has(kind) || sequence.contextTokens.length > 0) return {};
-  ctx.primed.add(kind);
+async function primeOnce(request: ModelRequest, { m, kind, sequence }: Prepared, session: LlamaChatSession): Promise<{ restoredTokens?: number }> {
+  if (!request.stateDir || sequence.contextTokens.length > 0) return {};
   const file = await stateFileFor(request.stateDir, { llama: m.llama, modelPath: m.modelPath, device: m.device }, kind).catch(() => undefined);
   if (!file) return {};
   const outcome = await primeSystemPrompt(file, session, sequence);
