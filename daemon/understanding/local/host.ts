@@ -20,7 +20,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RefineFailure } from '../providers';
-import { ChatKind, HostMessage, WorkerMessage } from './ipc';
+import { ChatKind, HoldProgress, HostMessage, WorkerMessage } from './ipc';
 
 export interface LocalModelOptions {
   /** The GGUF file (resolveLocalModel()). */
@@ -50,6 +50,11 @@ export interface LocalModelOptions {
   stateDir?: string;
   /** Told once per process, when it has loaded the model: its name, how long it took, and where it runs. */
   onLoaded?: (loaded: { model: string; loadMs: number; device: string }) => void;
+  /**
+   * Told as the model process reports a pause: 'held' once no batch of it runs (the one running when pause() asked
+   * has finished), 'released' when resume() reached it; each with the model's work so far (equal: nothing ran between).
+   */
+  onHold?: (event: { state: 'held' | 'released' } & HoldProgress) => void;
 }
 
 export interface LocalChatRequest {
@@ -327,6 +332,11 @@ export class LocalModelHost {
     }
     if (this.paused) this.tell({ type: 'yield', hold: true }, child); // whisper has work: the first batch waits until resume()
     child.on('message', (message: WorkerMessage) => {
+      if (message?.type === 'held' || message?.type === 'released') {
+        const { batches, tokens } = message;
+        this.options.onHold?.({ state: message.type, batches, tokens });
+        return;
+      }
       const current = this.inFlight;
       if (!current || message?.id !== current.id) return;
       if ((message.type === 'answer' || message.type === 'preloaded') && message.loadMs !== undefined) {

@@ -68,4 +68,19 @@ export type WorkerMessage =
   /** A preload read (readTokens of its promptTokens: the rest was held already). */
   | { type: 'preloaded'; id: number; model: string; promptTokens: number; readTokens: number; ms: number; restoredTokens?: number; loadMs?: number; device?: string }
   /** A request that failed with the process still fine (a prompt too long for the context, a bad schema). */
-  | { type: 'failed'; id: number; reason: string; retry: boolean };
+  | { type: 'failed'; id: number; reason: string; retry: boolean }
+  /**
+   * A hold took effect: the batch running when it was asked has finished (or none ran), and no batch runs until the
+   * host says go on. Once per hold.
+   */
+  | ({ type: 'held' } & HoldProgress)
+  /** The hold ended (the host said go on). Figures equal to the 'held' ones: nothing of the model ran meanwhile. */
+  | ({ type: 'released' } & HoldProgress);
+
+/** The model's work in its process so far. */
+export interface HoldProgress {
+  /** Batches decoded (prompt and answer tokens alike). */
+  batches: number;
+  /** Answer tokens generated. */
+  tokens: number;
+}

@@ -21,7 +21,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Llama, LlamaChatSession, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
-import { ChatKind, HostMessage, WorkerMessage } from './ipc';
+import { ChatKind, HoldProgress, HostMessage, WorkerMessage } from './ipc';
 import { primeSystemPrompt, stateFileFor } from './systemPromptState';
 
 /**
@@ -55,22 +55,42 @@ export const CPU_BATCH_TOKENS = 16;
  * Whisper has work (the host said hold): the model's next batch waits for `go`. Only the model's own work is held; the
  * process still answers its channel, and exits when the daemon goes.
  */
-let held: { released: Promise<void>; release(): void } | undefined;
+let held: { released: Promise<void>; release(): void; acknowledged: boolean } | undefined;
+
+/**
+ * The model's work so far in this process: batches decoded and answer tokens generated. The host is told it when a
+ * hold takes effect and when it ends: equal figures say that nothing of the model ran in between.
+ */
+const progress: HoldProgress = { batches: 0, tokens: 0 };
+/** Requests taken and not yet answered: none, and a hold takes effect at once. */
+let busy = 0;
 
 function setHeld(hold: boolean): void {
   if (hold && !held) {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    held = { released, release };
+    held = { released, release, acknowledged: false };
+    if (busy === 0) acknowledgeHold();
   } else if (!hold && held) {
     held.release();
     held = undefined;
+    process.send?.({ type: 'released', ...progress } satisfies WorkerMessage);
   }
+}
+
+/** Tells the host, once per hold, that no batch of the model runs until it says go on. */
+function acknowledgeHold(): void {
+  if (!held || held.acknowledged) return;
+  held.acknowledged = true;
+  process.send?.({ type: 'held', ...progress } satisfies WorkerMessage);
 }
 
 /** Resolves when the model may run its next batch. */
 async function mayRun(): Promise<void> {
-  while (held) await held.released;
+  while (held) {
+    acknowledgeHold(); // the batch before has finished and this one waits
+    await held.released;
+  }
 }
 
 /**
@@ -89,7 +109,11 @@ export function holdBatchesWhileHeld(context: object): boolean {
   Object.defineProperty(native, 'decodeBatch', {
     value: async () => {
       await mayRun();
-      return decode();
+      try {
+        return await decode();
+      } finally {
+        progress.batches++;
+      }
     },
   });
   return true;
@@ -308,7 +332,7 @@ function chat(request: Extract<HostMessage, { type: 'chat' }>): Promise<WorkerMe
       ...(grammar ? { grammar } : {}),
       temperature: 0,
       maxTokens: request.maxTokens,
-      onToken: (tokens) => { firstToken ??= performance.now(); answerTokens += tokens.length; },
+      onToken: (tokens) => { firstToken ??= performance.now(); answerTokens += tokens.length; progress.tokens += tokens.length; },
     });
     const ranThreads = ctx.lastThreads();
     return {
@@ -345,7 +369,11 @@ if (require.main === module) {
     if (message?.type === 'yield') return setHeld(message.hold);
     if (message?.type === 'threads') return setThreads(message.threads);
     if (message?.type !== 'chat' && message?.type !== 'preload') return;
-    queue = queue.then(() => (message.type === 'chat' ? chat(message) : preload(message))).then((reply) => { process.send?.(reply); });
+    busy++;
+    queue = queue.then(() => (message.type === 'chat' ? chat(message) : preload(message))).then((reply) => {
+      process.send?.(reply);
+      if (--busy === 0) acknowledgeHold(); // held after its last batch: nothing more runs
+    });
   });
   watchOthers();
   // The daemon went away (or closed the channel): nothing is left to answer.
