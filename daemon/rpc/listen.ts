@@ -7,9 +7,11 @@
  * daemon exits. The first message on a connection must be an `initialize` request whose initializationOptions carry
  * `authToken`; it is compared in constant time. A wrong or missing token, or anything else first, is answered with
  * Unauthorized (when it has an id) and the connection is closed; a connection that has not authenticated within
- * AUTH_TIMEOUT_MS is closed. Each connection is its own client, with its own session and model (as if it had started
- * its own daemon), limited to MAX_CONNECTIONS at once, RATE_LIMIT_PER_SEC messages a second and MAX_FRAME_BYTES a
- * message (an oversized one is answered and the connection closed). `exit` closes the connection, not the daemon.
+ * AUTH_TIMEOUT_MS is closed. At most MAX_UNAUTHENTICATED_CONNECTIONS wait to authenticate (past them the oldest is
+ * closed for the newest), apart from those authenticated. Each authenticated connection is its own client, with its own
+ * session and model (as if it had started its own daemon), limited to MAX_CONNECTIONS at once (one more is answered
+ * RequestFailed and closed), RATE_LIMIT_PER_SEC messages a second and MAX_FRAME_BYTES a message (an oversized one is
+ * answered and the connection closed). `exit` closes the connection, not the daemon.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -21,8 +23,8 @@ import { ErrorCodes } from '../../protocol/protocol';
 import { Logger } from '../log';
 import { startServer } from './server';
 import {
-  AUTH_TIMEOUT_MS, decodeMessage, FrameParser, isMalformed, malformed, MAX_CONNECTIONS, MAX_PENDING_OUTPUT_BYTES, PRE_AUTH_MAX_FRAME_BYTES,
-  RATE_LIMIT_BURST, RATE_LIMIT_PER_SEC, TOKEN_BYTES,
+  AUTH_TIMEOUT_MS, decodeMessage, FrameParser, isMalformed, malformed, MAX_CONNECTIONS, MAX_PENDING_OUTPUT_BYTES, MAX_UNAUTHENTICATED_CONNECTIONS,
+  PRE_AUTH_MAX_FRAME_BYTES, RATE_LIMIT_BURST, RATE_LIMIT_PER_SEC, TOKEN_BYTES,
 } from './transport';
 
 /** The token file's name in the storage folder. */
@@ -79,7 +81,10 @@ export async function startListener(options: ListenOptions): Promise<Listener> {
   await refuseIfAnotherDaemon(tokenFile);
 
   /** Open connections; `stop` ends one (an authenticated one finalizes its session first). */
-  const connections = new Set<{ finished: Promise<void>; stop(): void }>();
+  const connections = new Set<{ connection: number; finished: Promise<void>; stop(): void }>();
+  /** Of those, the ones still to prove the token (oldest first), and those that proved it. */
+  const unauthenticated = new Set<{ connection: number; stop(): void }>();
+  const authenticated = new Set<object>();
   let nextConnection = 1;
   // Half-open allowed: a client may send its requests and end its side, and still read the answers.
   const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
@@ -89,19 +94,31 @@ export async function startListener(options: ListenOptions): Promise<Listener> {
       socket.destroy();
       return;
     }
-    if (connections.size >= MAX_CONNECTIONS) {
-      log.warn('listen', 'connection_refused', { connection, reason: `already ${MAX_CONNECTIONS} connections` });
-      socket.destroy();
-      return;
+    if (unauthenticated.size >= MAX_UNAUTHENTICATED_CONNECTIONS) {
+      // The oldest goes, not the newest: the token holder's connection is the newest while idle ones hold the rest.
+      const [oldest] = unauthenticated;
+      unauthenticated.delete(oldest);
+      log.warn('listen', 'auth_failed', { connection: oldest.connection, reason: `closed for a newer connection: ${MAX_UNAUTHENTICATED_CONNECTIONS} waiting to authenticate` });
+      oldest.stop();
     }
     let finish!: () => void;
-    const entry = { finished: new Promise<void>((resolve) => { finish = resolve; }), stop: () => { socket.destroy(); } };
+    const entry = { connection, finished: new Promise<void>((resolve) => { finish = resolve; }), stop: () => { socket.destroy(); } };
     connections.add(entry);
+    unauthenticated.add(entry);
     const done = () => {
+      unauthenticated.delete(entry);
+      authenticated.delete(entry);
       if (!connections.delete(entry)) return;
       finish();
     };
-    serveConnection(socket, connection, tokenDigest, options, done, (stop) => { entry.stop = stop; });
+    /** Counts the connection as authenticated, unless MAX_CONNECTIONS are already. */
+    const admit = () => {
+      if (authenticated.size >= MAX_CONNECTIONS) return false;
+      unauthenticated.delete(entry);
+      authenticated.add(entry);
+      return true;
+    };
+    serveConnection(socket, connection, tokenDigest, options, { admit, done, setStop: (stop) => { entry.stop = stop; } });
   });
   server.on('error', (e) => log.error('listen', 'server_error', { error: e.message }));
   await new Promise<void>((resolve, reject) => {
@@ -140,8 +157,8 @@ export async function startListener(options: ListenOptions): Promise<Listener> {
 }
 
 /** One TCP client: authentication first, then a server of its own behind a rate limit. */
-function serveConnection(socket: net.Socket, connection: number, tokenDigest: Buffer, options: ListenOptions, done: () => void,
-  setStop: (stop: () => void) => void): void {
+function serveConnection(socket: net.Socket, connection: number, tokenDigest: Buffer, options: ListenOptions,
+  { admit, done, setStop }: { admit(): boolean; done(): void; setStop(stop: () => void): void }): void {
   const { log } = options;
   log.info('listen', 'connection_opened', { connection });
   let authenticated = false;
@@ -158,18 +175,22 @@ function serveConnection(socket: net.Socket, connection: number, tokenDigest: Bu
     done();
   });
 
-  /** Refuses the connection: answers the request (if it had an id) with Unauthorized, then closes. */
-  const refuse = (reason: string, id: unknown) => {
-    log.warn('listen', 'auth_failed', { connection, reason });
+  /** Answers the request (if it had an id) with `error`, then closes the connection. */
+  const closeWith = (id: unknown, error: { code: number; message: string }) => {
     socket.removeAllListeners('data');
     socket.pause();
     if (typeof id === 'number' || typeof id === 'string') {
-      const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, error: { code: ErrorCodes.Unauthorized, message: `Unauthorized: ${reason}` } }));
+      const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, error }));
       socket.end(Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, 'ascii'), body]));
     } else {
       socket.end();
     }
     setTimeout(() => socket.destroy(), 1000).unref();
+  };
+  /** Refuses the connection: Unauthorized. */
+  const refuse = (reason: string, id: unknown) => {
+    log.warn('listen', 'auth_failed', { connection, reason });
+    closeWith(id, { code: ErrorCodes.Unauthorized, message: `Unauthorized: ${reason}` });
   };
 
   let first: { body: Buffer } | { error: string } | undefined;
@@ -191,6 +212,10 @@ function serveConnection(socket: net.Socket, connection: number, tokenDigest: Bu
     if (typeof given !== 'string') return refuse('initializationOptions.authToken is missing', message.id);
     // Digests have equal lengths, so the comparison takes the same time whatever was sent.
     if (!timingSafeEqual(createHash('sha256').update(given).digest(), tokenDigest)) return refuse('wrong authToken', message.id);
+    if (!admit()) {
+      log.warn('listen', 'connection_refused', { connection, reason: `already ${MAX_CONNECTIONS} connections` });
+      return closeWith(message.id, { code: ErrorCodes.RequestFailed, message: `the daemon already serves ${MAX_CONNECTIONS} connections, the most it serves at once: close one first` });
+    }
     delete (init as { authToken?: unknown }).authToken;
     authenticated = true;
     clearTimeout(authTimer);

@@ -37,9 +37,18 @@ export const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 export const MAX_QUEUED_MESSAGES = 1024;
 /** `--listen`: the first frame (the authenticating `initialize`) may be at most this big; real ones are about 1 KB. */
 export const PRE_AUTH_MAX_FRAME_BYTES = 64 * 1024;
-/** `--listen`: connections served at once (authenticated or not); more are closed at once. */
+/** `--listen`: authenticated connections served at once; one more that proves the token is answered RequestFailed and closed. */
 export const MAX_CONNECTIONS = 4;
-/** `--listen`: a connection that has not proved the token this long after it opened is closed. */
+/**
+ * `--listen`: connections still to prove the token, counted apart from MAX_CONNECTIONS so that idle sockets cannot lock
+ * out the token holder. Past it the oldest is closed for the newest: whoever keeps reopening idle sockets cannot hold
+ * the door either.
+ */
+export const MAX_UNAUTHENTICATED_CONNECTIONS = 16;
+/**
+ * `--listen`: a connection that has not proved the token this long after it opened is closed. Real clients send
+ * initialize at once; the margin is for a daemon whose event loop is busy a moment (the cap above bounds the idle).
+ */
 export const AUTH_TIMEOUT_MS = 2000;
 /** `--listen`: random bytes in the token (written as hex, so 64 characters). */
 export const TOKEN_BYTES = 32;

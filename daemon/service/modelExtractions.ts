@@ -225,9 +225,10 @@ export class ModelExtractions {
     const maxTokens = ANSWER_RESERVE_TOKENS + estimateTokens(Math.max(0, chunkOptionsOf(settings).chunkChars - chars));
     const extract = liveChunkMessages(meeting, chunk);
     const summary = summaryMessages(meeting, previous, chunk.lines);
+    // The session's signal: its cancel kills a read in flight, as it kills a chunk's call.
     await Promise.all([
-      host.preload({ kind: 'extract', ...extract, maxTokens }),
-      host.preload({ kind: 'summary', ...summary, maxTokens }),
+      host.preload({ kind: 'extract', ...extract, maxTokens }, signal),
+      host.preload({ kind: 'summary', ...summary, maxTokens }, signal),
     ]);
   }
 
@@ -255,7 +256,7 @@ export class ModelExtractions {
     return { settings: localRunSettings(settings), chat: localChat(host), signal, host, pausedMs: () => host.pausedMs(), ...events };
   }
 
-  /** Cancels a session's extraction: in-flight calls are aborted; what finished chunks found is kept. */
+  /** Cancels a session's extraction: in-flight calls and reads ahead are aborted; what finished chunks found is kept. */
   cancel(sessionId: string): { cancelled: boolean } {
     const abort = this.running.get(sessionId);
     if (!abort || abort.signal.aborted) return { cancelled: false };

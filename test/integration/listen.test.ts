@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ErrorCodes, PROTOCOL_VERSION } from '../../protocol/protocol';
 import { TokenFile } from '../../daemon/rpc/listen';
-import { AUTH_TIMEOUT_MS, MAX_CONNECTIONS, MAX_FRAME_BYTES, PRE_AUTH_MAX_FRAME_BYTES, RATE_LIMIT_BURST } from '../../daemon/rpc/transport';
+import { AUTH_TIMEOUT_MS, MAX_CONNECTIONS, MAX_FRAME_BYTES, MAX_UNAUTHENTICATED_CONNECTIONS, PRE_AUTH_MAX_FRAME_BYTES, RATE_LIMIT_BURST } from '../../daemon/rpc/transport';
 import { DAEMON_BIN, miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
 import { runEarshot } from './daemon-process';
 import { closesWithin, connectTcp, frame, isResponse, socketsOf, TcpPeer, tokenFileOf, WireMessage } from './wire';
@@ -163,12 +163,16 @@ describe('earshot daemon --listen (TCP on loopback, token-authenticated)', funct
     assert.equal(conn.client.received.length, 0);
   });
 
-  it(`serves at most ${MAX_CONNECTIONS} connections at once`, async () => {
+  it(`serves at most ${MAX_CONNECTIONS} authenticated connections at once`, async () => {
     const conns: TcpPeer[] = [];
     for (let i = 0; i < MAX_CONNECTIONS; i++) conns.push(await authenticated());
+    // One more proves the token: it is told why, and closed.
     const extra = await connectTcp(info.port);
     open.push(extra);
-    assert.ok(await closesWithin(extra, 2000), 'the connection over the limit is closed at once');
+    const refused = await extra.client.request('initialize', initParams(info.token));
+    assert.equal(refused.error?.code, ErrorCodes.RequestFailed, JSON.stringify(refused));
+    assert.match(refused.error!.message, new RegExp(`already serves ${MAX_CONNECTIONS} connections`));
+    assert.ok(await closesWithin(extra, 5000), 'the connection over the limit is closed');
     for (const c of conns) assert.equal(c.socket.destroyed, false);
     // One leaves (exit closes its connection, not the daemon): a new one is served.
     const closedBefore = count('connection_closed');
@@ -179,6 +183,36 @@ describe('earshot daemon --listen (TCP on loopback, token-authenticated)', funct
     const status = await again.client.request('earshot/session/status', {});
     assert.equal(status.error, undefined);
     assert.equal(daemon.child.exitCode, null, 'the daemon is still running');
+  });
+
+  /** Opens `n` sockets that never authenticate, and waits until the daemon has taken (or refused) them all. */
+  async function idleSockets(n: number): Promise<TcpPeer[]> {
+    const seen = () => count('connection_opened') + count('connection_refused');
+    const before = seen();
+    const idle: TcpPeer[] = [];
+    for (let i = 0; i < n; i++) idle.push(await connectTcp(info.port));
+    open.push(...idle);
+    await until(`the daemon to see ${n} idle sockets`, () => (seen() >= before + n ? true : undefined));
+    return idle;
+  }
+
+  it(`idle sockets do not lock out the token holder: with ${MAX_UNAUTHENTICATED_CONNECTIONS} waiting, ${MAX_CONNECTIONS} clients still authenticate`, async () => {
+    await idleSockets(MAX_UNAUTHENTICATED_CONNECTIONS);
+    const conns: TcpPeer[] = [];
+    for (let i = 0; i < MAX_CONNECTIONS; i++) conns.push(await authenticated());
+    for (const c of conns) assert.equal((await c.client.request('earshot/session/status', {})).error, undefined);
+  });
+
+  it(`past ${MAX_UNAUTHENTICATED_CONNECTIONS} sockets waiting to authenticate, the oldest is closed for the newest`, async () => {
+    const evicted = () => daemon.stderr().split('closed for a newer connection').length - 1;
+    const idle = await idleSockets(MAX_UNAUTHENTICATED_CONNECTIONS);
+    const before = evicted();
+    const newest = await connectTcp(info.port);
+    open.push(newest);
+    assert.ok(await closesWithin(idle[0], AUTH_TIMEOUT_MS + 3000), 'the oldest is closed');
+    await until('the daemon to say why', () => (evicted() > before ? true : undefined));
+    const init = await newest.client.request('initialize', initParams(info.token));
+    assert.equal(init.error, undefined, 'the newest was kept, and authenticates');
   });
 
   it('answers a message over the frame limit, then closes the connection', async () => {

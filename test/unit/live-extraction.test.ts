@@ -323,7 +323,7 @@ describe('a local model reading the open chunk ahead', () => {
     const extractions = new ModelExtractions(config, {} as ServiceEvents);
     const runner = extractions.chunkRunnerFor('s1', { title: HEADER.title, date: HEADER.startedAt })!;
     return {
-      runner, calls, paused, hold: () => { let go!: () => void; gate = new Promise((r) => (go = r)); return go; },
+      runner, calls, paused, extractions, hold: () => { let go!: () => void; gate = new Promise((r) => (go = r)); return go; },
       restore: () => {
         Object.assign(proto, original);
         extractions.close();
@@ -370,6 +370,27 @@ describe('a local model reading the open chunk ahead', () => {
         const part = /Part (\d+) of (\d+)\./.exec(preload.user)!;
         assert.equal(part[1], part[2], 'the open chunk is the last part so far');
       }
+    } finally {
+      local.restore();
+    }
+  });
+
+  it("cancel aborts the session's reads ahead in flight: the host's preloads carry the session's signal (it kills the model process on it)", async () => {
+    const local = localRunner();
+    const signals: (AbortSignal | undefined)[] = [];
+    // Reads that end only when cancelled, as a preload held for whisper may last the rest of the meeting.
+    LocalModelHost.prototype.preload = function (_request, signal) {
+      signals.push(signal);
+      return signal ? new Promise((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true })) : Promise.resolve(undefined);
+    };
+    try {
+      const [chunk] = modelChunks({ header: HEADER, records: [HEADER, segment(1)], tornTail: false }, local.runner.chunkOptions);
+      const reading = local.runner.preload!(chunk, []);
+      await until('both reads in flight', () => signals.length === 2);
+      assert.ok(signals.every((signal) => signal && !signal.aborted), "each read carries the session's signal");
+      assert.deepEqual(local.extractions.cancel('s1'), { cancelled: true });
+      await reading;
+      assert.ok(signals.every((signal) => signal!.aborted));
     } finally {
       local.restore();
     }

@@ -1,8 +1,8 @@
 /**
  * The local notes model's host (daemon/understanding/local/host.ts) with a stand-in model process: a small script
  * forked over real IPC that answers as the request's user text says (echo, hang, crash, fail). Covers the queue (one
- * request at a time, in order), cancel (the process killed, the next request on a fresh one; a request cancelled while
- * waiting never sent), a crash failing the request in flight with a clear retryable error, close and the idle close,
+ * request at a time, in order), cancel (the process killed, a preload's read as a chat's, the next request on a fresh
+ * one; a request cancelled while waiting settles at once, never sent), a crash failing the request in flight with a clear retryable error, close and the idle close,
  * lower priority, the thread bounds, and pause/resume (told over the channel: the stand-in's work holds and goes on,
  * idle time and cancel while paused). The real runtime: test/integration/local-model.test.ts.
  */
@@ -147,6 +147,64 @@ describe('local model host (stand-in model process)', () => {
     assert.deepEqual([(await first).text, (await third).text], ['echo one', 'echo three']);
     assert.deepEqual(requests().map((r) => r.user), ['one', 'three']);
     assert.equal(h.started, 1, 'the waiting request was dropped without killing anything');
+  });
+
+  /** Whether `p` has settled, and how (the bounded waits below poll it rather than hang on it). */
+  const watch = <T>(p: Promise<T>) => {
+    const state: { settled: boolean; error?: unknown; value?: T } = { settled: false };
+    p.then((value) => Object.assign(state, { settled: true, value }), (error: unknown) => Object.assign(state, { settled: true, error }));
+    return state;
+  };
+  /** A preload the stand-in reads until it is killed, under `signal`; resolves once it reached the process. */
+  async function preloadInFlight(h: LocalModelHost, signal: AbortSignal) {
+    const reading = h.preload({ kind: 'extract', system: 's', user: 'hang', maxTokens: 10 }, signal);
+    await until('the preload reached the process', () => messages().some((m) => m.type === 'preload'));
+    return { reading, first: h.pid! };
+  }
+
+  it('cancel kills the process while it reads a preload (the session\'s signal); the next request starts a fresh one', async () => {
+    const h = make();
+    const abort = new AbortController();
+    const { reading, first } = await preloadInFlight(h, abort.signal);
+    abort.abort();
+    await until('the process is gone', () => !alive(first));
+    assert.equal(await reading, undefined, 'a cancelled preload resolves undefined, as a failed one');
+    assert.equal((await ask(h, 'after')).text, 'echo after');
+    assert.notEqual(h.pid, first);
+    assert.equal(h.started, 2);
+  });
+
+  it('a chat queued behind a preload, both cancelled: the chat settles as cancelled without waiting for the preload, and the model process is gone', async () => {
+    const h = make();
+    const abort = new AbortController();
+    const { reading, first } = await preloadInFlight(h, abort.signal);
+    const chat = watch(ask(h, 'queued', abort.signal));
+    abort.abort();
+    await until('the queued chat settled', () => chat.settled);
+    assert.ok(chat.error instanceof RefineFailure && chat.error.message === 'cancelled', String(chat.error));
+    await until('the process is gone', () => !alive(first));
+    assert.equal(await reading, undefined);
+    assert.deepEqual(requests(), [], 'the cancelled chat was never sent');
+    assert.equal((await ask(h, 'next')).text, 'echo next', 'a fresh process answers');
+    assert.equal(h.started, 2);
+  });
+
+  it('a request cancelled while another session\'s request is in flight settles at once; the one in flight goes on', async () => {
+    const h = make();
+    const other = new AbortController();
+    const running = watch(ask(h, 'hang', other.signal));
+    await until('the request reached the process', () => requests().length === 1);
+    const pid = h.pid!;
+    const abort = new AbortController();
+    const queued = watch(ask(h, 'queued', abort.signal));
+    abort.abort();
+    await until('the queued chat settled', () => queued.settled);
+    assert.ok(queued.error instanceof RefineFailure && queued.error.message === 'cancelled', String(queued.error));
+    assert.equal(running.settled, false, 'the request in flight goes on');
+    assert.ok(h.pid === pid && alive(pid), 'in the same process');
+    other.abort();
+    await until('the one in flight cancelled too', () => running.settled);
+    assert.deepEqual(requests().map((r) => r.user), ['hang'], 'the cancelled one was never sent');
   });
 
   it('a process that crashes fails the request in flight with a clear, retryable error; the next request works', async () => {

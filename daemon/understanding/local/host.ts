@@ -1,8 +1,9 @@
 /**
  * The daemon's side of the local notes model: one model process (worker.ts) per model file, forked on the first
  * request with the daemon's own Node runtime and run at lower priority than the daemon and whisper. Requests are
- * answered one at a time, in order (a queue: one model, one context). Cancelling the request in flight kills the
- * process (the next request starts a fresh one); a request cancelled while it waits never reaches it. The process is
+ * answered one at a time, in order (a queue: one model, one context). Cancelling the request in flight, chat or preload,
+ * kills the process (the next request starts a fresh one); a request cancelled while it waits settles at once and never
+ * reaches it. The process is
  * closed, and its memory given back, when the caller says the notes are done (close()) and after an idle time. A
  * process that crashes or is killed fails the request in flight with a clear, retryable error, never the daemon.
  * pause()/resume(): the process yields the CPU to whisper: told over the channel, it holds its model's next batch (the
@@ -153,8 +154,8 @@ export class LocalModelHost {
   private pausedBefore = 0;
   /** The model process said it loaded onto a GPU. */
   private onGpu = false;
-  /** Preloads waiting for their turn, by kind: the newest of a kind replaces the one before. */
-  private readonly preloads = new Map<ChatKind, LocalChatRequest>();
+  /** Preloads waiting for their turn, by kind: the newest of a kind (and its signal) replaces the one before. */
+  private readonly preloads = new Map<ChatKind, { request: LocalChatRequest; signal: AbortSignal }>();
   /** How many processes were started (a fresh one after each kill). */
   started = 0;
 
@@ -240,34 +241,45 @@ export class LocalModelHost {
    */
   chat(request: LocalChatRequest, signal: AbortSignal): Promise<LocalChatAnswer> {
     this.preloads.clear();
-    return this.enqueue(() => this.answer<LocalChatAnswer>('chat', request, signal));
+    return this.enqueue(() => this.answer<LocalChatAnswer>('chat', request, signal), signal);
   }
 
   /**
    * Has the model read `request`'s start ahead (its system prompt and user message so far, into its kind's sequence),
    * so that a chat whose user message starts the same reads only the rest: a meeting's open chunk as its lines come.
    * Queued as a chat is; a newer preload of the same kind replaces one still waiting, and a chat drops those waiting.
-   * Never rejects: undefined when it was replaced or dropped, or failed (the chat then reads it all, as without it).
+   * The signal (the session's) cancels it as it cancels a chat: a preload being read kills the process, or it would
+   * keep the cores, and the chats queued behind it, until it ends (held for whisper: possibly the rest of the meeting).
+   * Never rejects: undefined when it was replaced, dropped or cancelled, or failed (the chat then reads it all).
    */
-  preload(request: LocalChatRequest): Promise<LocalPreloaded | undefined> {
+  preload(request: LocalChatRequest, signal: AbortSignal = new AbortController().signal): Promise<LocalPreloaded | undefined> {
     const kind = request.kind ?? 'extract';
     const waiting = this.preloads.has(kind);
-    this.preloads.set(kind, request);
+    this.preloads.set(kind, { request, signal });
     if (waiting) return Promise.resolve(undefined); // the turn already queued reads the newest
     return this.enqueue(() => {
       const newest = this.preloads.get(kind);
       this.preloads.delete(kind);
-      return newest ? this.answer<LocalPreloaded>('preload', newest, new AbortController().signal) : Promise.resolve(undefined);
-    }).catch(() => undefined);
+      return newest ? this.answer<LocalPreloaded>('preload', newest.request, newest.signal) : Promise.resolve(undefined);
+    }, signal).catch(() => undefined);
   }
 
-  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` after the requests before it. Cancelled while it waits, the request rejects at once rather than when
+   * those before it end; its turn, when it comes, finds the signal aborted and sends nothing.
+   */
+  private enqueue<T>(work: () => Promise<T>, signal: AbortSignal): Promise<T> {
     this.waiting++;
     const turn = this.queue.then(work);
     this.queue = turn.catch(() => undefined).finally(() => {
       if (--this.waiting === 0) this.armIdle();
     });
-    return turn;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(new RefineFailure('cancelled'));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      void turn.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   /** Ends the process now (the notes are done, or the daemon is going): its memory goes back to the system. */
