@@ -2,19 +2,20 @@
  * `@earshot` in VS Code's chat: questions about past meetings answered from the lines the daemon's memory retrieves,
  * by the chat's own model (the one the user picked for this request), each citation a link to the line; /todo,
  * /decisions and /recap. With no model (none, or it refuses or fails), the retrieved lines themselves, quoted and
- * linked. Meeting text reaches a model only through the chat request the user made. Owns the chat's answers, not
- * the retrieval (the daemon) nor the prompt's wording (prompt.ts).
+ * linked. Meeting text reaches a model only through the chat request the user made, bounded (prompt.ts), and the
+ * chat says what it sends before sending it. Owns the chat's answers, not the retrieval (the daemon) nor the
+ * prompt's wording (prompt.ts).
  */
 import * as vscode from 'vscode';
 import type {
   MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeeting, MemorySearchParams, MemorySearchResult, MemoryTodoParams, MemoryTodoResult,
   SessionTranscriptResult,
 } from '../../protocol/protocol';
-import { lineLink, transcriptLinkMarkdown, findNotesLine } from './links';
+import { lineLink, transcriptLinkMarkdown, notesLineFinder } from './links';
 import {
-  buildAnswerPrompt, buildRecapPrompt, CitationSplitter, CitedLine, clock, escapeMarkdown, MAX_PROMPT_LINES, meetingDate, numberPassages, numberSegments,
+  AnswerEscaper, buildAnswerPrompt, buildRecapPrompt, CitationSplitter, CitedLine, clock, describeSent, escapeMarkdown, meetingDate, numberPassages, numberSegments,
 } from './prompt';
-import { parseDecisionsQuery, pickMeeting } from './query';
+import { parseDecisionsQuery, pickMeeting, searchQuery } from './query';
 import { todoSections } from './todo';
 import { ACTION_ITEMS_VIEW_ID } from './actionItemsView';
 
@@ -71,37 +72,41 @@ export class MemoryChat {
       return;
     }
     stream.progress('Searching your meetings…');
-    const found = await this.deps.client.memorySearch({ query: question, limit: PASSAGES });
+    const found = await this.deps.client.memorySearch({ query: searchQuery(question), limit: PASSAGES });
     const lines = numberPassages(found.passages);
     if (lines.length === 0) {
       stream.markdown(`Nothing in your ${found.sessions} meeting${found.sessions === 1 ? '' : 's'} matches that.`);
       return;
     }
-    const answered = await this.answerWithModel(request, buildAnswerPrompt(question, lines), lines, stream, token, metadata);
+    const answered = await this.answerWithModel(request, buildAnswerPrompt(question, lines), lines, 'to answer your question', stream, token, metadata);
     if (!answered && !token.isCancellationRequested) this.showLines(lines, stream, metadata, `The lines of your ${found.sessions} meetings that match, best first:`);
   }
 
   /**
-   * Sends the prompt to the request's model and streams its answer, citations as links. False when no model
-   * answered (none, it refused, it failed before a word): the caller shows what it has instead.
+   * Sends the prompt (which carries `lines` and no other meeting text) to the request's model, first saying in the
+   * chat how many lines of which meetings go to which model, and streams its answer, made inert as Markdown, with
+   * citations as links. False when no model answered (none, it refused, it failed before a word): the caller shows
+   * what it has instead.
    */
-  private async answerWithModel(request: vscode.ChatRequest, prompt: string, lines: readonly CitedLine[], stream: vscode.ChatResponseStream, token: vscode.CancellationToken, metadata: MemoryChatMetadata): Promise<boolean> {
+  private async answerWithModel(request: vscode.ChatRequest, prompt: string, lines: readonly CitedLine[], purpose: string, stream: vscode.ChatResponseStream, token: vscode.CancellationToken, metadata: MemoryChatMetadata): Promise<boolean> {
     const model = request.model as vscode.LanguageModelChat | undefined;
     if (!model) {
       metadata.noModel = 'no language model is selected';
       return false;
     }
+    stream.markdown(`*Sending ${describeSent(lines, escapeMarkdown)} to ${escapeMarkdown(model.name || model.id)}.*\n\n`);
     let streamed = false;
     const cited = new Set<number>();
     try {
       const response = await model.sendRequest([vscode.LanguageModelChatMessage.User(prompt)], {
-        justification: 'Earshot sends the lines of your meetings that match your question, to answer it.',
+        justification: `Earshot sends ${describeSent(lines)} ${purpose}.`,
       }, token);
       const splitter = new CitationSplitter();
+      const escaper = new AnswerEscaper();
       for await (const chunk of response.text) {
-        for (const part of splitter.push(chunk)) streamed = this.emit(part, lines, stream, cited) || streamed;
+        for (const part of splitter.push(chunk)) streamed = this.emit(part, lines, stream, cited, escaper) || streamed;
       }
-      for (const part of splitter.flush()) streamed = this.emit(part, lines, stream, cited) || streamed;
+      for (const part of splitter.flush()) streamed = this.emit(part, lines, stream, cited, escaper) || streamed;
     } catch (e) {
       if (token.isCancellationRequested) return true;
       const reason = e instanceof Error ? e.message : String(e);
@@ -128,16 +133,16 @@ export class MemoryChat {
     return true;
   }
 
-  /** One piece of the answer: text as it came, a citation as links to its lines. True when something was shown. */
-  private emit(part: { text: string } | { cite: number[] }, lines: readonly CitedLine[], stream: vscode.ChatResponseStream, cited: Set<number>): boolean {
+  /** One piece of the answer: text made inert, a citation as links to its lines. True when something was shown. */
+  private emit(part: { text: string } | { cite: number[] }, lines: readonly CitedLine[], stream: vscode.ChatResponseStream, cited: Set<number>, escaper: AnswerEscaper): boolean {
     if ('text' in part) {
-      if (part.text) stream.markdown(part.text);
+      if (part.text) stream.markdown(escaper.push(part.text));
       return part.text.length > 0;
     }
     for (const n of part.cite) {
       const c = lines[n - 1];
       if (!c) {
-        stream.markdown(`[${n}]`); // a number the prompt never gave: shown as the model wrote it, not linked
+        stream.markdown(`\\[${n}\\]`); // a number the prompt never gave: shown as the model wrote it, not linked
         continue;
       }
       cited.add(n);
@@ -221,14 +226,16 @@ export class MemoryChat {
     stream.progress(`Reading ${meeting.title}…`);
     const transcript = await this.deps.client.transcript(meeting.sessionId);
     const notes = meeting.notesPath ? await this.deps.readText(meeting.notesPath) : undefined;
-    const lines = numberSegments(meeting, transcript.segments, (text) => (notes ? findNotesLine(notes, text) : undefined));
+    // The notes split and normalized once for all the lines (not once per line: a long meeting froze the host).
+    const notesLineOf = notes ? notesLineFinder(notes) : () => undefined;
+    const lines = numberSegments(meeting, transcript.segments, notesLineOf);
     stream.markdown(`**${escapeMarkdown(meeting.title)}** · ${meetingDate(meeting.startedAt)}\n\n`);
     if (lines.length === 0) {
       stream.markdown('Nothing was transcribed in this meeting.');
       return;
     }
     const total = Math.max(transcript.segments.length, lines.length);
-    if (await this.answerWithModel(request, buildRecapPrompt(meeting, lines.slice(0, MAX_PROMPT_LINES), total), lines, stream, token, metadata)) return;
+    if (await this.answerWithModel(request, buildRecapPrompt(meeting, lines, total), lines, 'for a recap of the meeting', stream, token, metadata)) return;
     if (token.isCancellationRequested) return;
     // No model: what the notes already hold.
     metadata.answeredBy = 'retrieval';

@@ -35,10 +35,37 @@ export function transcriptLinkMarkdown(label: string, link: Extract<LineLink, { 
 
 /** The 1-based line of the notes file whose text holds `text` (a transcript segment), if any. */
 export function findNotesLine(notes: string, text: string): number | undefined {
-  const needle = text.replace(/\s+/g, ' ').trim();
-  if (needle.length < 3) return undefined;
-  const index = notes.split('\n').findIndex((l) => l.replace(/\s+/g, ' ').includes(needle));
-  return index >= 0 ? index + 1 : undefined;
+  return notesLineFinder(notes)(text);
+}
+
+/**
+ * findNotesLine for many segments of one notes file: the file is split and normalized once, and each segment found
+ * with one native search of the joined lines (the first line that holds it, as findNotesLine). A normalized segment
+ * has no newline, so a match never spans two lines.
+ */
+export function notesLineFinder(notes: string): (text: string) => number | undefined {
+  const lines = notes.split('\n').map((l) => l.replace(/\s+/g, ' '));
+  const joined = lines.join('\n');
+  const starts: number[] = [];
+  let at = 0;
+  for (const l of lines) {
+    starts.push(at);
+    at += l.length + 1;
+  }
+  return (text) => {
+    const needle = text.replace(/\s+/g, ' ').trim();
+    if (needle.length < 3) return undefined;
+    const found = joined.indexOf(needle);
+    if (found < 0) return undefined;
+    // The last line starting at or before the match.
+    let lo = 0, hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= found) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
 }
 
 /** What the transcript command needs of the daemon. */

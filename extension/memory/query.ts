@@ -88,3 +88,31 @@ export function pickMeeting(meetings: readonly MemoryMeeting[], text: string, to
 function tokens(text: string): string[] {
   return text.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 1);
 }
+
+/**
+ * Longest search the chat sends: a spoken question is well under it. A quarter of the daemon's 2,000-character
+ * limit, because each word costs the daemon a pass over the index on its only thread (a pasted paragraph took
+ * seconds), and a paragraph's first ~70 distinct words still find where it was said.
+ */
+export const MAX_SEARCH_QUERY = 500;
+
+/**
+ * What @earshot searches for a question: the question itself, whitespace collapsed; one longer than
+ * MAX_SEARCH_QUERY (a pasted paragraph) condensed to its distinct words (case and punctuation aside), in order of
+ * first use, as many whole words as fit (a word longer than the limit is cut). The model still gets the whole question.
+ */
+export function searchQuery(question: string): string {
+  const text = question.replace(/\s+/g, ' ').trim();
+  if (text.length <= MAX_SEARCH_QUERY) return text;
+  const seen = new Set<string>();
+  let query = '';
+  for (const word of text.split(' ')) {
+    const key = word.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+    if (!key || seen.has(key)) continue;
+    seen.add(key);
+    const next = query ? `${query} ${word}` : word.slice(0, MAX_SEARCH_QUERY);
+    if (next.length > MAX_SEARCH_QUERY) break;
+    query = next;
+  }
+  return query;
+}

@@ -69,9 +69,28 @@ const COMMENTS: Record<string, [string, string?]> = {
 
 /** `TODO(owner): text (meeting, date)` as a line comment of the language (its indentation added by the caller). */
 export function todoComment(languageId: string, item: MemoryTodoItem): string {
-  const owner = item.item.owner?.trim();
-  const due = item.item.due ? `, due ${item.item.due}` : '';
-  const body = `TODO${owner ? `(${owner})` : ''}: ${item.item.text.replace(/\s+/g, ' ').trim()} (${item.meeting.title}, ${meetingDate(item.meeting.startedAt)}${due})`;
   const [open, close] = COMMENTS[languageId] ?? ['//'];
+  const field = (text: string) => commentSafe(text, open);
+  const owner = field(item.item.owner ?? '');
+  const due = item.item.due ? `, due ${field(item.item.due)}` : '';
+  const body = `TODO${owner ? `(${owner})` : ''}: ${field(item.item.text)} (${field(item.meeting.title)}, ${field(meetingDate(item.meeting.startedAt))}${due})`;
   return [open, body, close].filter((s) => s).join(' ');
+}
+
+/**
+ * Whitespace, control characters, line and paragraph separators and bidirectional overrides (which make a source
+ * line read differently from what it is) collapsed to one space: a newline would end a line comment.
+ */
+const BREAKS = /[\s\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu;
+
+/**
+ * One field of a TODO comment, on one line and unable to end its comment (item text comes from a transcript or a
+ * model, so it may hold a terminator): in `<!-- -->` every `--` is broken (`- -`), which covers `-->`, `--!>`, `<!--`
+ * and XML's rule that a comment holds no `--`; in `/* *\/` both `*\/` and `/*` (languages that nest them).
+ */
+function commentSafe(text: string, open: string): string {
+  let safe = text.replace(BREAKS, ' ').trim();
+  if (open === '<!--') while (safe.includes('--')) safe = safe.replace(/--/g, '- -');
+  if (open === '/*') while (/\*\/|\/\*/.test(safe)) safe = safe.replace(/\*\//g, '* /').replace(/\/\*/g, '/ *');
+  return safe;
 }

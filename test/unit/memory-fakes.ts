@@ -35,7 +35,12 @@ export class FakeMemoryClient {
     this.calls.push({ method, params });
     if (this.failWith) throw this.failWith;
   }
-  async memorySearch(params: unknown) { this.record('search', params); return { passages: this.passages, sessions: 3, segments: 40 }; }
+  async memorySearch(params: { query: string }) {
+    this.record('search', params);
+    // As the daemon's params check (service/memory.ts).
+    if (params.query.length > 2000) throw new Error('Invalid params: memory/search.query is longer than 2000 characters');
+    return { passages: this.passages, sessions: 3, segments: 40 };
+  }
   async memoryTodo(params: { owners?: string[] }) {
     this.record('todo', params);
     return { items: this.todo.filter((i) => !i.item.done) };
@@ -76,18 +81,26 @@ export class RecordingStream {
   }
 }
 
-/** A chat model: records each prompt; answers `answer` in chunks of `chunk` characters, or throws `error`. */
-export function fakeModel(answer: string, options: { chunk?: number; error?: Error } = {}) {
+/**
+ * A chat model: records each prompt and its justification; answers `answer` in chunks of `chunk` characters (or
+ * the given parts), or throws `error`. `onSend` runs as a request is sent (before the answer).
+ */
+export function fakeModel(answer: string | string[], options: { chunk?: number; error?: Error; onSend?: () => void } = {}) {
   const prompts: string[] = [];
+  const justifications: (string | undefined)[] = [];
   return {
     prompts,
+    justifications,
     model: {
-      id: 'fake', vendor: 'test', family: 'fake',
-      async sendRequest(messages: { text: string }[]) {
+      id: 'fake', vendor: 'test', family: 'fake', name: 'Fake Model',
+      async sendRequest(messages: { text: string }[], requestOptions?: { justification?: string }) {
         prompts.push(messages.map((m) => m.text).join('\n'));
+        justifications.push(requestOptions?.justification);
+        options.onSend?.();
         if (options.error) throw options.error;
         const size = options.chunk ?? 5;
-        return { text: (async function* () { for (let i = 0; i < answer.length; i += size) yield answer.slice(i, i + size); })() };
+        const parts = typeof answer === 'string' ? Array.from({ length: Math.ceil(answer.length / size) }, (_, i) => answer.slice(i * size, (i + 1) * size)) : answer;
+        return { text: (async function* () { yield* parts; })() };
       },
     },
   };

@@ -1,7 +1,8 @@
 /**
  * The Action Items view (extension/memory/actionItemsView.ts, todo.ts) over a fake daemon client: grouped by meeting
  * and by owner (yours first), yours marked, Mark Done sends ActionItemSetDone and the item leaves the view, Insert as
- * TODO writes the language's line comment, a failing daemon shows why instead of items.
+ * TODO writes the language's line comment (one line, which nothing in the item can end early), a failing daemon shows
+ * why instead of items.
  */
 import * as assert from 'node:assert/strict';
 import { vscodeStub } from './vscode-stub';
@@ -104,5 +105,43 @@ describe('Action Items view', () => {
     assert.deepEqual([onCode.at.line, onCode.at.character, onCode.text], [1, 0, '    // TODO(Alice): Update the timeout (Sprint planning, 2026-11-01)\n']);
     const onBlank = todoInsertion(editor(['x = 1', '  ', 'y = 2'], 1, 'python') as never, item);
     assert.deepEqual([onBlank.at.line, onBlank.at.character, onBlank.text], [1, 2, '# TODO(Alice): Update the timeout (Sprint planning, 2026-11-01)']);
+  });
+
+  describe('Insert as TODO: text, owner and title that hold a comment\'s terminator and newlines stay inside one comment line', () => {
+    const terminators = '--> --!> <!-- */ /* -- \n# x\r\n// y\u2028z\u0085\u202e';
+    const hostile = todoItem(meeting(1, { title: `Plan ${terminators} title` }), 'h', `Fix <img src=x onerror=alert(1)> ${terminators} text`, `Eve ${terminators}`, false);
+    hostile.item.due = `2026-12-01 ${terminators}`;
+    /** One line, no control or separator characters, the item's words still there. */
+    function oneLine(comment: string): void {
+      assert.doesNotMatch(comment, /[\p{Cc}\u2028\u2029\u202a-\u202e]/u, JSON.stringify(comment));
+      for (const word of ['Fix', 'onerror=alert(1)', 'text', 'Eve', 'title', '2026-12-01']) assert.ok(comment.includes(word), `${word} in ${comment}`);
+    }
+
+    for (const language of ['html', 'xml', 'markdown', 'vue', 'svelte']) {
+      it(`${language}: <!-- -->`, () => {
+        const comment = todoComment(language, hostile);
+        oneLine(comment);
+        assert.ok(comment.startsWith('<!-- TODO(Eve ') && comment.endsWith(' -->'), comment);
+        // HTML ends a comment at the first --> or --!>; XML allows no -- inside one at all.
+        const inside = comment.slice('<!--'.length, -'-->'.length);
+        assert.doesNotMatch(inside, /--/, comment);
+      });
+    }
+
+    it('css: /* */', () => {
+      const comment = todoComment('css', hostile);
+      oneLine(comment);
+      assert.ok(comment.startsWith('/* TODO(Eve ') && comment.endsWith(' */'), comment);
+      assert.equal(comment.indexOf('*/'), comment.length - 2, comment);
+      assert.doesNotMatch(comment.slice(2, -2), /\/\*/, 'none opens a nested comment either');
+    });
+
+    for (const [language, open] of [['typescript', '//'], ['c', '//'], ['some-new-language', '//'], ['python', '#'], ['shellscript', '#'], ['yaml', '#'], ['sql', '--']] as const) {
+      it(`${language}: ${open}`, () => {
+        const comment = todoComment(language, hostile);
+        oneLine(comment);
+        assert.ok(comment.startsWith(`${open} TODO(Eve `), comment);
+      });
+    }
   });
 });

@@ -135,7 +135,9 @@ describe('Meeting memory: @earshot and the Action Items view', function () {
     assert.ok(prompt.includes(`\n[1] ${found.passages[0].meeting.title} (`), 'the best passage is line [1]');
     assert.match(prompt, /Question: Who fixes auth\.ts, and by when\?/);
     assert.equal(metadata.answeredBy, 'model');
-    assert.match(stream.text, /^Alice is to fix auth\.ts by Friday \[\d+\]\.$/, 'the citation, linked to its notes line');
+    // What was sent, said first; then the answer, the citation linked to its notes line.
+    const sent = (prompt.match(/^\[\d+\] /gm) ?? []).length;
+    assert.match(stream.text, new RegExp(`^\\*Sending ${sent} lines? from \\d+ meetings? \\(.+\\) to Scripted Notes\\.\\*\n\nAlice is to fix auth\\.ts by Friday \\[\\d+\\]\\.$`));
     await assertLocationsOpenTheLines(stream.locations);
   });
 
