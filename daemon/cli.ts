@@ -5,7 +5,7 @@
  *   earshot transcribe|listen … --connect [--token-file FILE]   the same session in a running `earshot daemon --listen`
  *   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote] | --local [--model ID|PATH] [--threads N]]
  *   earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
- *   earshot ask "QUESTION" [--over FILE…] [--json] [--limit N] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
+ *   earshot ask "QUESTION" [--over FILE]… [--json] [--limit N] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
  *   earshot todo [--mine NAME…] [--json]
  *   earshot vad <audio.wav> [--json] [--profile default|sensitive]
  *   earshot models [list|download <id>] [--json] [--repair]
@@ -42,9 +42,10 @@ const USAGE = `Usage:
       with --local, the same extraction by a GGUF model run here in a process of its own (--model: its file).
   earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
       Export a session from its journal (EARSHOT_STORAGE/sessions): notes, JSON, subtitles or plain text, to stdout or FILE.
-  earshot ask "QUESTION" [--over FILE…] [--json] [--limit N] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
-      Find what past meetings said about QUESTION (the stored meetings, or the transcripts given with --over, in any
-      format notes reads, or journals): the best passages, quoted with meeting, time and speaker. With --llm-endpoint,
+  earshot ask "QUESTION" [--over FILE]… [--json] [--limit N] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
+      Find what past meetings said about QUESTION (the stored meetings, or the transcripts given with --over, one
+      --over per file, each a regular file of at most 64 MB in any format notes reads, or a journal): the best
+      passages, quoted with meeting, time and speaker (control characters in them shown escaped). With --llm-endpoint,
       an OpenAI-compatible server answers from those lines, citing them as [n]. --json: {answer, cited:[{file, line,
       t0, speaker, text}]} (line: the transcript's 1-based line, or the segment's index in a journal).
   earshot todo [--mine NAME…] [--json]

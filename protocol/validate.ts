@@ -3,6 +3,7 @@
  * send what the types say: each check either returns a clean, typed value or throws
  * {@link InvalidParamsError} with a message that names the offending field.
  */
+import { BlockList, isIP } from 'node:net';
 import { isAbsolute } from 'node:path';
 import {
   PROTOCOL_VERSION,
@@ -388,10 +389,31 @@ export function validateInitializationOptions(options: unknown): InitializationO
 /** Ten years: beyond that "keep forever" (0) is what was meant. */
 export const MAX_RETENTION_DAYS = 3650;
 
-/** Hosts that are this machine: an endpoint elsewhere receives the transcript. */
+/**
+ * Hosts that are this machine: an endpoint elsewhere receives the transcript. `localhost` and `*.localhost` count only
+ * because the daemon connects to them on loopback without asking any resolver (providers.ts, localhostLookup).
+ */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return isLocalhostName(host) || isLoopbackAddress(host);
+}
+
+/** `localhost` and its subdomains (a final dot allowed), loopback by RFC 6761 §6.3 whatever a DNS server says. */
+export function isLocalhostName(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  return host === 'localhost' || host.endsWith('.localhost');
+}
+
+const LOOPBACK_V6 = new BlockList();
+LOOPBACK_V6.addAddress('::1', 'ipv6');
+
+/** An IP address on loopback: 127.0.0.0/8, or ::1 in any spelling. A name (even one DNS would resolve) is not one. */
+export function isLoopbackAddress(address: string): boolean {
+  switch (isIP(address)) {
+    case 4: return address.startsWith('127.');
+    case 6: return LOOPBACK_V6.check(address, 'ipv6');
+    default: return false;
+  }
 }
 
 /**

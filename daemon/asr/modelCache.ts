@@ -1,14 +1,16 @@
 /**
  * Where downloaded models live and how a catalog model is fetched: which whisper file the settings name (a path, or the
  * catalog model in the cache folder), the state of a cached model (ready, missing, partial, corrupt), its verified
- * download, and the mark that spares hashing a verified file again. Serves the whisper catalog and the notes catalog
+ * download, and the signed mark that spares hashing a verified file again. Serves the whisper catalog and the notes catalog
  * (understanding/local/notesModels.ts) alike: both hand it a {@link CachedModelSpec}.
  *
  * Owns the cache folder's layout. Must not decide which model to use (modelStore.ts) or load one.
  */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultStorageDir } from '../config';
 import { CatalogModel, catalogModelForFile, DEFAULT_MODEL_ID, getCatalogModel } from './catalog';
 import { downloadFile, DownloadOptions, DownloadResult, partPath } from './download';
 import { ExpectedFile, sizeOf, verifyFile } from './fileCheck';
@@ -68,27 +70,105 @@ export function mirrorUrl(file: string, mirror: string): string {
   return new URL(file, mirror.endsWith('/') ? mirror : `${mirror}/`).href;
 }
 
-/** Remembers that a file was verified, so a hash of hundreds of MB or GB is not recomputed at every load. */
+/**
+ * Remembers that a file was verified, so a hash of hundreds of MB or GB is not recomputed at every load. The mark sits
+ * beside the file, where anyone who can write the cache can write one too (a shared cacheDir), so it is signed with a
+ * key only this user can read (markKey), and it names the file's inode and change time as well as its size and
+ * modification time: a file replaced or rewritten since (even with its mtime set back) has another, and is hashed again.
+ * So is a file the user copies or moves, once.
+ */
 interface VerifiedMark {
+  version: 2;
   sha256: string;
   bytes: number;
   mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  /** HMAC-SHA256 of the fields above (markFields) with the user's key. */
+  mac: string;
 }
 const markPath = (file: string) => `${file}.verified.json`;
+const markFields = (sha256: string, stat: FileIdentity) => JSON.stringify([2, sha256, stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino]);
 
-/** Marks `file` as verified against `sha256` as it is now (size and modification time). */
+/** What identifies a file's contents without reading them: ctime cannot be set back by anyone, unlike mtime. */
+export interface FileIdentity {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+}
+
+/** The key marks are signed with: 32 random bytes in the user's own storage folder (mode 0600), made at first use. */
+export function markKeyFile(): string {
+  return path.join(defaultStorageDir(), 'model-marks.key');
+}
+
+const keys = new Map<string, Promise<Buffer | undefined>>();
+
+/**
+ * The user's mark key (made if there is none); undefined when the file there is not one only this user can read and
+ * write (then no mark is trusted: every load hashes).
+ */
+function markKey(): Promise<Buffer | undefined> {
+  const file = markKeyFile();
+  let key = keys.get(file);
+  if (!key) {
+    key = readOrMakeKey(file);
+    keys.set(file, key);
+    key.then((k) => { if (!k) keys.delete(file); }, () => keys.delete(file)); // a failure is retried at the next use
+  }
+  return key;
+}
+
+async function readOrMakeKey(file: string): Promise<Buffer | undefined> {
+  const existing = await readKey(file);
+  if (existing !== 'missing') return existing;
+  // Written whole under another name, then linked into place: a concurrent reader never sees half a key, and of two
+  // processes making one at once the second reads the first's.
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await fs.writeFile(temp, randomBytes(32), { mode: 0o600 });
+  try {
+    await fs.link(temp, file).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+  } finally {
+    await fs.rm(temp, { force: true });
+  }
+  const made = await readKey(file);
+  return made === 'missing' ? undefined : made;
+}
+
+async function readKey(file: string): Promise<Buffer | undefined | 'missing'> {
+  const stat = await fs.lstat(file).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? 'missing' as const : undefined));
+  if (stat === 'missing') return 'missing';
+  const own = process.platform === 'win32' || (stat !== undefined && stat.uid === process.getuid?.() && (stat.mode & 0o077) === 0);
+  if (!stat?.isFile() || stat.size !== 32 || !own) return undefined;
+  return fs.readFile(file).catch(() => undefined);
+}
+
+const macOf = (key: Buffer, sha256: string, stat: FileIdentity) => createHmac('sha256', key).update(markFields(sha256, stat)).digest();
+
+/** Marks `file` as verified against `sha256` as it is now (nothing is written when the user's key is unusable). */
 export async function writeVerifiedMark(file: string, sha256: string): Promise<void> {
+  const key = await markKey().catch(() => undefined); // without one the file is hashed at each load, as before a mark
+  if (!key) return;
   const stat = await fs.stat(file);
-  const mark: VerifiedMark = { sha256, bytes: stat.size, mtimeMs: stat.mtimeMs };
+  const mark: VerifiedMark = {
+    version: 2, sha256, bytes: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, mac: macOf(key, sha256, stat).toString('hex'),
+  };
   await fs.writeFile(markPath(file), JSON.stringify(mark));
 }
 
-/** Whether `file` is unchanged since it was marked verified against `sha256`. */
-export async function hasVerifiedMark(file: string, sha256: string, stat?: { size: number; mtimeMs: number }): Promise<boolean> {
+/**
+ * Whether `file` is unchanged since Earshot marked it verified against `sha256`. False for a mark of an earlier
+ * version, one another key signed (or nobody), and a file changed or replaced since: then the file is hashed.
+ */
+export async function hasVerifiedMark(file: string, sha256: string, stat?: FileIdentity): Promise<boolean> {
   const now = stat ?? await fs.stat(file).catch(() => undefined);
   if (!now) return false;
-  const mark = await fs.readFile(markPath(file), 'utf8').then((t) => JSON.parse(t) as VerifiedMark).catch(() => undefined);
-  return !!mark && mark.sha256 === sha256 && mark.bytes === now.size && mark.mtimeMs === now.mtimeMs;
+  const mark = await fs.readFile(markPath(file), 'utf8').then((t) => JSON.parse(t) as Partial<VerifiedMark>).catch(() => undefined);
+  if (mark?.version !== 2 || mark.sha256 !== sha256 || typeof mark.mac !== 'string' || !/^[0-9a-f]{64}$/.test(mark.mac)) return false;
+  const key = await markKey().catch(() => undefined);
+  return !!key && timingSafeEqual(Buffer.from(mark.mac, 'hex'), macOf(key, sha256, now));
 }
 
 export type CachedModelStatus =

@@ -1,6 +1,7 @@
 /**
  * What every `earshot` command shares: the Io commands print to, UsageError (exit 2, with the usage), the CLI's strict
- * argument parsing, the package's root and version, the voice-detection profile flag, and how times are printed.
+ * argument parsing, the package's root and version, the voice-detection profile flag, how times are printed, and how
+ * text from a file, a model or a server is printed without acting on the terminal (inert, jsonLine).
  *
  * Owns no command. Must not import the command files (cli/*.ts import this, not the other way round) nor the service.
  */
@@ -44,4 +45,32 @@ export function stamp(t: number): string {
 export function vadProfile(value: string): VadProfile {
   if (value !== 'default' && value !== 'sensitive') throw new UsageError('--vad-profile (--profile) must be default or sensitive');
   return value;
+}
+
+/**
+ * What a terminal would act on rather than show: C0 and C1 controls (ESC, BEL, CSI U+009B, a lone CR...), DEL, the
+ * other line breaks (U+2028, U+2029) and the bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069).
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const escaped = (c: string) => {
+  const code = c.charCodeAt(0);
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+};
+
+/**
+ * Text from a file, a model or a server as printed for a person: what a terminal would act on (UNSAFE) is shown escaped
+ * (`\x1b`, `\u202e`), so a transcript or a server cannot set the title, move the cursor, write the clipboard or fake a
+ * line. A tab is a space. `lines`: a text of several lines (a model's answer) keeps its line breaks (CRLF read as one).
+ */
+export function inert(text: string, options: { lines?: boolean } = {}): string {
+  return (options.lines ? text.replace(/\r\n/g, '\n') : text)
+    .replace(UNSAFE, (c) => (c === '\t' ? ' ' : c === '\n' && options.lines ? c : escaped(c)));
+}
+
+/**
+ * `value` as one JSON line, exact (it parses back to the same strings) and inert: JSON.stringify escapes C0 controls
+ * but writes C1 and bidi characters raw, so those are written as \u escapes too (they occur only inside strings).
+ */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

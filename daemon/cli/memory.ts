@@ -2,21 +2,22 @@
  * `earshot ask` (questions over the stored meetings, or over transcript files, answered with the lines that say it,
  * or by an OpenAI-compatible model citing them) and `earshot todo` (open action items across the stored meetings).
  *
- * Owns the two commands' flags, the question's prompt and their output. Ranking is memory/memoryIndex.ts's; reading a
- * transcript is notes.ts's parseTranscript. Must not write anything: the journals and notes are only read.
+ * Owns the two commands' flags, the question's prompt and their output (text from a file or a model printed inert:
+ * common.ts). Ranking is memory/memoryIndex.ts's; reading a transcript is notes.ts's parseTranscript. Must not write
+ * anything: the journals and notes are only read.
  */
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs, Stats } from 'node:fs';
 import * as path from 'node:path';
 import { MemoryLine, MemoryPassage } from '../../protocol/protocol';
 import { defaultStorageDir } from '../config';
 import { clock } from '../documents/notesText';
-import { readJournal } from '../journal/journal';
+import { parseJournal } from '../journal/journal';
 import { ASK_SYSTEM, askUserPrompt, citedNumbers } from '../memory/askPrompt';
 import { meetingRecordOf } from '../memory/meetingRecord';
 import { MAX_LIMIT, MeetingRecord, MemoryIndex } from '../memory/memoryIndex';
 import { StoredMemory } from '../memory/storedMemory';
 import { openAiCompatibleChat } from '../understanding/providers';
-import { args, Io, UsageError } from './common';
+import { args, inert, Io, jsonLine, UsageError } from './common';
 import { llmSettings, parseTranscript } from './notes';
 
 /** A line handed back by `ask`: where it is (`line`: 1-based line of a text transcript, or the segment's index in a journal). */
@@ -38,6 +39,8 @@ export async function ask(argv: string[], io: Io): Promise<number> {
     'llm-model': { type: 'string' },
     'llm-allow-remote': { type: 'boolean', default: false },
   });
+  // `--over a.txt b.txt` leaves b.txt a positional: a question of several words unquoted, or a second file without its --over.
+  if (positionals.length > 1 && values.over?.length) throw new UsageError('ask takes one question (in quotes), and each transcript with its own --over FILE');
   if (positionals.length !== 1 || !positionals[0].trim()) throw new UsageError('ask takes one question (in quotes)');
   const question = positionals[0].trim();
   const limit = values.limit === undefined ? 5 : Number(values.limit);
@@ -84,10 +87,10 @@ export async function ask(argv: string[], io: Io): Promise<number> {
   }
 
   if (values.json) {
-    io.out(JSON.stringify({ answer, cited: cited.map(({ file, line, t0, speaker, text }) => ({ file, line, t0, speaker, text })) }));
+    io.out(jsonLine({ answer, cited: cited.map(({ file, line, t0, speaker, text }) => ({ file, line, t0, speaker, text })) }));
     return 0;
   }
-  if (answer !== null) io.out(answer + (cited.length ? '\n' : ''));
+  if (answer !== null) io.out(inert(answer, { lines: true }) + (cited.length ? '\n' : ''));
   if (!numbered.length) {
     if (answer === null) io.out('Nothing in the meetings matches the question.');
     return 0;
@@ -95,9 +98,9 @@ export async function ask(argv: string[], io: Io): Promise<number> {
   let last = '';
   numbered.forEach((c, i) => {
     if (!cited.includes(c)) return;
-    if (c.meeting !== last) io.out(`${last ? '\n' : ''}${c.meeting} — ${c.file}`);
+    if (c.meeting !== last) io.out(`${last ? '\n' : ''}${inert(c.meeting)} — ${inert(c.file)}`);
     last = c.meeting;
-    io.out(`  [${i + 1}] line ${c.line}, ${c.t0 === null ? '' : `${clock(c.t0)} `}${c.speaker || '?'}: ${c.text}`);
+    io.out(`  [${i + 1}] line ${c.line}, ${c.t0 === null ? '' : `${clock(c.t0)} `}${inert(c.speaker) || '?'}: ${inert(c.text)}`);
   });
   return 0;
 }
@@ -110,16 +113,16 @@ export async function todo(argv: string[], io: Io): Promise<number> {
   const index = await new StoredMemory(defaultStorageDir()).sync();
   const items = index.todo(mine).filter((i) => !mine.length || i.mine);
   if (values.json) {
-    io.out(JSON.stringify({ items }));
+    io.out(jsonLine({ items }));
     return 0;
   }
   if (!items.length) io.out(mine.length ? 'No open action items for those names.' : 'No open action items.');
   let last = '';
   for (const { meeting, item, notesLine } of items) {
-    const name = `${meeting.title} (${meeting.startedAt.slice(0, 10)})`;
-    if (name !== last) io.out(`${last ? '\n' : ''}${name}${meeting.notesPath ? ` — ${meeting.notesPath}${notesLine ? `:${notesLine}` : ''}` : ''}`);
+    const name = inert(`${meeting.title} (${meeting.startedAt.slice(0, 10)})`);
+    if (name !== last) io.out(`${last ? '\n' : ''}${name}${meeting.notesPath ? ` — ${inert(meeting.notesPath)}${notesLine ? `:${notesLine}` : ''}` : ''}`);
     last = name;
-    io.out(`  - [ ] ${item.text}${item.owner ? ` — @${item.owner}` : ''}${item.due ? `, due ${item.due}` : ''} (${clock(item.t0)})`);
+    io.out(`  - [ ] ${inert(item.text)}${item.owner ? ` — @${inert(item.owner)}` : ''}${item.due ? `, due ${inert(item.due)}` : ''} (${clock(item.t0)})`);
   }
   return 0;
 }
@@ -128,18 +131,18 @@ function meetingName(p: MemoryPassage): string {
   return p.meeting.startedAt ? `${p.meeting.title} (${p.meeting.startedAt.slice(0, 10)})` : p.meeting.title;
 }
 
+/** The largest file `ask --over` reads: hundreds of hours of speech as text; anything bigger is not a transcript. */
+export const MAX_TRANSCRIPT_BYTES = 64 * 1024 * 1024;
+
 /**
  * A transcript file as one meeting: a session journal (lines: segment indexes), or what `earshot notes` reads (JSON
  * lines or `Speaker: text` lines; lines: the file's 1-based line numbers, blank lines counted).
  */
 export async function readTranscriptFile(file: string): Promise<{ record: MeetingRecord; timed: boolean; lineOf: (l: MemoryLine) => number }> {
-  const text = await fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new Error(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a folder' : e.message}`);
-  });
+  const text = await readTranscriptText(file);
   const sessionId = path.resolve(file);
   if (/^\s*\{[^\n]*"type"\s*:\s*"session"/.test(text)) {
-    const journal = await readJournal(file);
-    const record = meetingRecordOf(journal);
+    const record = meetingRecordOf(parseJournal(text, file));
     record.meeting = { ...record.meeting, sessionId };
     return { record, timed: true, lineOf: (l) => l.index };
   }
@@ -154,4 +157,41 @@ export async function readTranscriptFile(file: string): Promise<{ record: Meetin
     decisions: [],
   };
   return { record, timed: spoken.some((s) => s.t0 !== null), lineOf: (l) => numbers[l.index - 1] };
+}
+
+/**
+ * A regular file's text, at most MAX_TRANSCRIPT_BYTES. Anything else is refused before it is opened: a FIFO would block
+ * the command forever, a device (/dev/zero) never ends. What was opened is checked again (the path may have been
+ * replaced meanwhile; O_NONBLOCK: a FIFO put there does not block the open), and the read stops at the cap.
+ */
+async function readTranscriptText(file: string): Promise<string> {
+  const cannot = (why: string) => new Error(`cannot read ${file}: ${why}`);
+  const tooBig = () => cannot(`it is larger than ${MAX_TRANSCRIPT_BYTES / 2 ** 20} MB, more than a transcript holds`);
+  const check = (stat: Stats) => {
+    if (stat.isDirectory()) throw cannot('it is a folder');
+    if (!stat.isFile()) throw cannot(`it is ${stat.isFIFO() ? 'a pipe (FIFO)' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : stat.isSocket() ? 'a socket' : 'not a regular file'}, not a transcript file`);
+    if (stat.size > MAX_TRANSCRIPT_BYTES) throw tooBig();
+  };
+  const failed = (e: NodeJS.ErrnoException) => cannot(e.code === 'ENOENT' ? 'no such file' : e.message);
+  check(await fs.stat(file).catch((e: NodeJS.ErrnoException) => { throw failed(e); }));
+  const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)).catch((e: NodeJS.ErrnoException) => { throw failed(e); });
+  try {
+    const opened = await handle.stat();
+    check(opened);
+    // A small file in one read (and one more to see its end), a large one by the MiB.
+    const chunk = Math.min(opened.size + 1, 1 << 20);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    // Bounded: each pass reads at least one byte, and the total is capped (a file growing while it is read included).
+    for (;;) {
+      const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(chunk), 0, chunk, null);
+      if (!bytesRead) break;
+      total += bytesRead;
+      if (total > MAX_TRANSCRIPT_BYTES) throw tooBig();
+      chunks.push(buffer.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }

@@ -218,7 +218,11 @@ export interface JournalContents {
 }
 
 export async function readJournal(file: string): Promise<JournalContents> {
-  const text = await fs.readFile(file, 'utf8');
+  return parseJournal(await fs.readFile(file, 'utf8'), file);
+}
+
+/** A journal's text (read from `file`, named in the errors) as its records. */
+export function parseJournal(text: string, file: string): JournalContents {
   const lines = text.split('\n');
   const records: JournalRecord[] = [];
   let tornTail = false;

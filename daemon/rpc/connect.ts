@@ -15,7 +15,7 @@ import {
   ErrorCodes, InitializationOptions, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification, SessionStateParams,
   SessionStop, SourceStatusNotification, SourceStatusParams, Transcript, TranscriptSegment,
 } from '../../protocol/protocol';
-import { TokenFile } from './listen';
+import { loopbackHost, TokenFile } from './listen';
 import { MAX_CONNECTIONS } from './transport';
 
 /** How long to wait for the TCP connection and for the answer to initialize (the daemon may load nothing yet). */
@@ -44,7 +44,14 @@ export async function readTokenFile(file: string): Promise<TokenFile> {
   if (typeof host !== 'string' || !Number.isInteger(port) || typeof token !== 'string' || !/^[0-9a-f]+$/.test(token) || !Number.isInteger(pid)) {
     throw new ConnectError(`${file} is not a daemon token file (it needs host, port, token and pid)`);
   }
-  return { host, port: port!, token, pid: pid! };
+  // The daemon listens on loopback only: a file naming another host (edited, or given with --token-file) would send the token off this machine.
+  let loopback: string;
+  try {
+    loopback = loopbackHost(host);
+  } catch {
+    throw new ConnectError(`${file} names the host ${JSON.stringify(host.slice(0, 100))}, which is not this machine: the token is sent only to a daemon on loopback (127.0.0.1 or ::1)`);
+  }
+  return { host: loopback, port: port!, token, pid: pid! };
 }
 
 export interface ConnectedSessionEvents {

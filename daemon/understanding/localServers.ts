@@ -17,6 +17,7 @@
 import { setMaxListeners } from 'node:events';
 import * as http from 'node:http';
 import { DEFAULT_DISCOVER_TIMEOUT_MS, LocalServer, LocalServerKind, LocalServerModel } from '../../protocol/protocol';
+import { isLoopbackAddress } from '../../protocol/validate';
 
 /** Each server's default port: Ollama's envconfig.Host(), LM Studio's server settings, llama-server's --port. */
 export const DEFAULT_PORTS: Readonly<Record<LocalServerKind, number>> = { ollama: 11434, lmstudio: 1234, 'llama.cpp': 8080 };
@@ -107,10 +108,6 @@ export function ollamaHostPort(value: string | undefined): number | undefined {
   const port = portText ? Number(portText) : defaultPort;
   const onThisMachine = host === '' || host === '0.0.0.0' || host === '::' || host.toLowerCase() === 'localhost' || isLoopbackAddress(host);
   return onThisMachine && Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
-}
-
-function isLoopbackAddress(host: string): boolean {
-  return host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /** One GET's outcome: status, the Server header and the body as JSON (undefined: not JSON). */

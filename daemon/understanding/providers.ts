@@ -4,16 +4,21 @@
  * within a time limit, retried with exponential backoff on 429, 5xx, timeouts and network errors, and once more on an
  * answer that is not valid; a chunk that still has none is dropped with a warning. Cancellable: in-flight HTTP
  * requests (or client requests) are aborted. 'vscode-lm' asks the client (`earshot/languageModel/chat`);
- * 'openai-compatible' POSTs to `${endpoint}/v1/chat/completions` with Node's fetch.
+ * 'openai-compatible' POSTs to `${endpoint}/v1/chat/completions` (node:http; `localhost` names connect to loopback
+ * without a resolver, and an answer is read only up to MAX_RESPONSE_BYTES).
  *
  * Privacy: the transcript goes only to the configured provider. Reports never carry transcript or model text: a
  * failure's reason is one of a few fixed words and an HTTP status or error code.
  */
+import * as dns from 'node:dns';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import {
   ChunkExtraction, DEFAULT_ENHANCEMENT_CONCURRENCY, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings,
   ExtractionProgressParams, LanguageModelChatParams,
 } from '../../protocol/protocol';
-import { validateLanguageModelChatResult } from '../../protocol/validate';
+import { isLocalhostName, validateLanguageModelChatResult } from '../../protocol/validate';
 import { chunkMessages, liveChunkMessages, ModelChunk, ModelRunSummary, parseChunkAnswer } from './modelExtract';
 import type { SummaryConstraint } from './modelSummary';
 import type { Logger } from '../log';
@@ -278,7 +283,6 @@ export function safeReason(e: unknown): string {
   if (typeof code === 'number') return `client error ${code}`;
   const cause = (e as { cause?: { code?: unknown } })?.cause?.code;
   if (typeof cause === 'string') return `network ${cause}`;
-  if (e instanceof TypeError && e.message === 'fetch failed') return 'network failure';
   if ((e as Error)?.name === 'AbortError') return 'aborted';
   return 'error';
 }
@@ -292,7 +296,7 @@ export function chatCompletionsUrl(endpoint: string): string {
  * One chat completion from an OpenAI-compatible server (Ollama, llama.cpp, LM Studio, vLLM) asking for JSON
  * (`response_format: json_object`; a server that refuses that option with 400/422 is asked once more without it).
  * Redirects are not followed: the transcript goes to the configured endpoint or nowhere. 429 and 5xx are retryable
- * (Retry-After honoured up to 30 s). `json: false` asks for prose instead (`earshot ask`'s answer).
+ * (Retry-After honoured up to 30 s), as are network failures. `json: false` asks for prose instead (`earshot ask`'s answer).
  */
 export function openAiCompatibleChat(settings: EnhancementSettings, options: { json?: boolean } = {}): Chat {
   const asJson = options.json !== false;
@@ -305,29 +309,18 @@ export function openAiCompatibleChat(settings: EnhancementSettings, options: { j
       max_tokens: ANSWER_RESERVE_TOKENS,
       stream: false,
     };
-    const post = (withFormat: boolean) => fetch(chatCompletionsUrl(settings.endpoint!), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(withFormat ? { ...body, response_format: { type: 'json_object' } } : body),
-      redirect: 'error',
-      signal,
-    });
+    const url = chatCompletionsUrl(settings.endpoint);
+    const post = (withFormat: boolean) => postJson(url, JSON.stringify(withFormat ? { ...body, response_format: { type: 'json_object' } } : body), signal);
     let response = await post(asJson);
-    if (asJson && (response.status === 400 || response.status === 422)) {
-      await response.body?.cancel().catch(() => undefined);
-      response = await post(false);
-    }
-    if (!response.ok) {
-      await response.body?.cancel().catch(() => undefined);
-      const retryAfter = Number(response.headers.get('retry-after'));
+    if (asJson && (response.status === 400 || response.status === 422)) response = await post(false);
+    if (response.status < 200 || response.status >= 300) {
+      const retryAfter = Number(response.headers['retry-after']);
       const transient = response.status === 429 || response.status >= 500;
       throw new RefineFailure(`http-${response.status}`, transient, Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 30) * 1000 : undefined);
     }
-    const text = await response.text();
-    if (text.length > MAX_RESPONSE_BYTES) throw new RefineFailure('response too large');
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(response.text);
     } catch {
       return { text: '', model: settings.model ?? 'local model' }; // not a chat completion: an invalid answer
     }
@@ -337,6 +330,77 @@ export function openAiCompatibleChat(settings: EnhancementSettings, options: { j
     const reported = (json as { model?: unknown }).model;
     return { text: answer, model: typeof reported === 'string' && reported.trim() ? reported.trim().slice(0, 100) : settings.model ?? 'local model' };
   };
+}
+
+/**
+ * Resolves the endpoint's host for its connection: `localhost` and `*.localhost` are this machine (RFC 6761), answered
+ * here with the loopback addresses, so no resolver (glibc asks DNS for `foo.localhost`) can send a transcript
+ * elsewhere; the Host header and TLS name stay the URL's. Any other name is the system's to resolve.
+ */
+export const localhostLookup: LookupFunction = (hostname, options, callback) => {
+  if (!isLocalhostName(hostname)) return dns.lookup(hostname, options, callback);
+  const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
+  const addresses = [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }].filter((a) => !family || a.family === family);
+  process.nextTick(() => (options.all ? callback(null, addresses) : callback(null, addresses[0].address, addresses[0].family)));
+};
+
+interface PostAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** The body of a 2xx answer ('' otherwise: only the status and headers are read). */
+  text: string;
+}
+
+/**
+ * POSTs a JSON body. The answer is read as it streams and the connection dropped once it passes MAX_RESPONSE_BYTES
+ * (a server cannot make the daemon buffer until the time limit); abort rejects with the signal's reason, as fetch does.
+ * A network failure is a retryable RefineFailure naming its error code.
+ */
+function postJson(url: string, body: string, signal: AbortSignal): Promise<PostAnswer> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const target = new URL(url);
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      outcome();
+    };
+    const fail = (e: unknown) => settle(() => {
+      request.destroy();
+      reject(e);
+    });
+    const network = (e: NodeJS.ErrnoException) => fail(new RefineFailure(`network ${typeof e.code === 'string' && /^[A-Z0-9_]+$/.test(e.code) ? e.code : 'failure'}`, true));
+    const onAbort = () => fail(signal.reason);
+    const request = (target.protocol === 'https:' ? https : http).request(target, {
+      method: 'POST',
+      agent: false, // one connection per call: nothing lingers, and dropping it ends the answer
+      lookup: localhostLookup,
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body) },
+    }, (response) => {
+      const status = response.statusCode ?? 0;
+      if (status < 200 || status >= 300) return settle(() => {
+        request.destroy();
+        resolve({ status, headers: response.headers, text: '' });
+      });
+      if (Number(response.headers['content-length']) > MAX_RESPONSE_BYTES) return fail(new RefineFailure('response too large'));
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > MAX_RESPONSE_BYTES) return fail(new RefineFailure('response too large'));
+        chunks.push(chunk);
+      });
+      response.on('end', () => settle(() => resolve({ status, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') })));
+      response.on('error', network);
+      // A connection that closes before the answer's end: cut off (no 'end' comes).
+      response.on('close', () => { if (!response.complete) network(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })); });
+    });
+    request.on('error', network);
+    signal.addEventListener('abort', onAbort, { once: true });
+    request.end(body);
+  });
 }
 
 /** The 'vscode-lm' provider: each call is an `earshot/languageModel/chat` request to the client. */

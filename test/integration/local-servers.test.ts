@@ -80,4 +80,28 @@ describe('local language-model servers found by the daemon (real daemon, real HT
     assert.equal(none.code, 0);
     assert.match(none.stdout, /No language-model server answers on this machine/);
   });
+
+  it('earshot servers prints what a server names with its control sequences escaped (--json: exact)', async () => {
+    // An Ollama stand-in whose version and model name would retitle the window, clear the screen and fake a line.
+    const evil = 'evil\u001b]0;TITLE-HIJACK\u0007\u001b[2J\nfake line: Use one for notes \u009b31m\u202e';
+    const json = (res: import('node:http').ServerResponse, body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const server = await FakeServer.start((req, res) => {
+      if (req.url === '/api/version') return json(res, { version: '0.11.4\u001b[2J' });
+      if (req.url === '/api/tags') return json(res, { models: [{ name: evil, model: evil, size: 5e9 }] });
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found');
+    });
+    try {
+      const text = await runEarshot(['servers', '--timeout', '2000'], { EARSHOT_LOCAL_SERVER_PORTS: String(server.port) });
+      assert.equal(text.code, 0, text.stderr);
+      assert.doesNotMatch(text.stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+      assert.match(text.stdout, new RegExp(`^Ollama 0\\.11\\.4\\\\x1b\\[2J  http://127\\.0\\.0\\.1:${server.port}$`, 'm'));
+      assert.ok(text.stdout.includes('  evil\\x1b]0;TITLE-HIJACK\\x07\\x1b[2J\\x0afake line: Use one for notes \\x9b31m\\u202e   5.0 GB\n'), text.stdout);
+      assert.doesNotMatch(text.stdout, /^fake line/m);
+      const listed = await runEarshot(['servers', '--json', '--timeout', '2000'], { EARSHOT_LOCAL_SERVER_PORTS: String(server.port) });
+      assert.doesNotMatch(listed.stdout, /[\u0080-\u009f\u202a-\u202e]/, 'C1 and bidi characters are JSON escapes too');
+      assert.equal((JSON.parse(listed.stdout) as LanguageModelDiscoverResult).servers[0].models[0].id, evil);
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -10,6 +10,7 @@ import { InvalidParamsError, validateLanguageModelDiscover } from '../../protoco
 import {
   catchAllHandler, FakeServer, garbageHandler, hangingHandler, llamaCppHandler, lmStudioHandler, ollamaHandler, otherOpenAiHandler,
 } from '../support/local-llm-servers';
+import { fakeResolver } from '../support/resolver';
 
 const PROBED_PATHS = new Set(['/api/version', '/api/tags', '/api/v1/models', '/api/v0/models', '/v1/models', '/health', '/props', '/earshot-probe-no-such-path']);
 
@@ -127,6 +128,20 @@ describe('local language-model servers: discovery', () => {
     const ollama = await start(ollamaHandler());
     assert.deepEqual(await discoverLocalServers({ ports: [ollama.port], hosts: ['0.0.0.0', 'localhost', '192.168.1.2'], timeoutMs: 300 }), []);
     assert.equal(ollama.requests.length, 0);
+  });
+
+  it('takes only IP addresses on loopback as hosts: 127.x.x.999 or 127.1 is a name, never resolved', async () => {
+    const ollama = await start(ollamaHandler());
+    const resolver = fakeResolver('ENOTFOUND');
+    try {
+      assert.deepEqual(await discoverLocalServers({ ports: [ollama.port], hosts: ['127.0.0.999', '127.1', '127.0.0.1.nip.io'], timeoutMs: 300 }), []);
+    } finally {
+      resolver.restore();
+    }
+    assert.deepEqual(resolver.asked, []);
+    assert.equal(ollama.requests.length, 0);
+    // The same hosts as addresses are probed.
+    assert.equal((await discoverLocalServers({ ports: [ollama.port], hosts: ['127.0.0.1', '0:0:0:0:0:0:0:1'], timeoutMs: 2000 })).length, 1);
   });
 
   it('probes the real default ports, and OLLAMA_HOST\'s when it is on this machine', () => {

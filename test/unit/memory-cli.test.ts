@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Io, main } from '../../daemon/cli';
 import { Journal, JournalRecord } from '../../daemon/journal/journal';
+import { fakeResolver } from '../support/resolver';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
@@ -93,6 +94,66 @@ describe('earshot ask and todo', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('ask over several transcripts takes one --over per file; two files after one --over is a usage error saying so', async () => {
+    const other = path.join(dir, 'retro.txt');
+    fs.writeFileSync(other, 'Dana: The login timeout fix shipped on Monday.\n');
+    const both = await cli('ask', 'login', '--over', text, '--over', other, '--json');
+    assert.equal(both.code, 0, both.err.join('\n'));
+    const files = new Set((JSON.parse(both.out.join('')) as { cited: { file: string }[] }).cited.map((c) => c.file));
+    assert.deepEqual([...files].sort(), [path.resolve(other), path.resolve(text)].sort());
+    const one = await cli('ask', 'login', '--over', text, other);
+    assert.equal(one.code, 2);
+    assert.match(one.err[0], /ask takes one question \(in quotes\), and each transcript with its own --over FILE/);
+  });
+
+  it("ask --llm-endpoint prints the model's answer with its line breaks and its control sequences escaped", async () => {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ model: 'test', choices: [{ message: { content: 'Bob fixes it [3].\r\n\u001b]0;TITLE\u0007\u001b[2JDone\rfake \u202eline' } }] }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const { code, out } = await cli('ask', 'who fixes the timeout?', '--over', text, '--llm-endpoint', endpoint, '--limit', '1');
+      assert.equal(code, 0);
+      assert.equal(out[0], 'Bob fixes it [3].\n\\x1b]0;TITLE\\x07\\x1b[2JDone\\x0dfake \\u202eline\n');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('ask --llm-endpoint http://<name>.localhost reaches the server on loopback without asking DNS; another name needs --llm-allow-remote', async () => {
+    let host: string | undefined;
+    const server = http.createServer((req, res) => {
+      host = req.headers.host;
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ model: 'test', choices: [{ message: { content: 'Bob [3].' } }] }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    // A resolver that would send *.localhost elsewhere (as a DNS server may): it must not be asked.
+    const resolver = fakeResolver({ address: '192.0.2.1', family: 4 });
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const { code, out, err } = await cli('ask', 'who fixes the timeout?', '--over', text, '--llm-endpoint', `http://ollama.localhost:${port}`, '--limit', '1');
+      assert.equal(code, 0, err.join('\n'));
+      assert.equal(out[0], 'Bob [3].\n');
+      assert.equal(host, `ollama.localhost:${port}`, 'the Host header names the endpoint');
+      assert.deepEqual(resolver.asked, [], 'no resolver was asked');
+    } finally {
+      resolver.restore();
+      server.close();
+    }
+    const remote = await cli('ask', 'x', '--over', text, '--llm-endpoint', 'http://ollama.example:11434');
+    assert.equal(remote.code, 2);
+    assert.match(remote.err[0], /ollama\.example:11434 is not on this machine.*--llm-allow-remote/);
   });
 
   it('todo lists open items, --mine filters by owner (any case, accents)', async () => {

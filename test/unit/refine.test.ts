@@ -1,11 +1,14 @@
 import * as assert from 'node:assert/strict';
-import { chatCompletionsUrl } from '../../daemon/understanding/providers';
+import * as http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { chatCompletionsUrl, localhostLookup, openAiCompatibleChat, RefineFailure } from '../../daemon/understanding/providers';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
 import { renderNotes } from '../../daemon/documents/markdown';
 import { displayModel } from '../../daemon/documents/notesText';
 import { parsePreviousNotes } from '../../daemon/documents/previousNotes';
 import { extractJsonObject } from '../../protocol/modelJson';
-import { InvalidParamsError, isLoopbackHost, validateEnhancement, validateInitializationOptions } from '../../protocol/validate';
+import { fakeResolver } from '../support/resolver';
+import { InvalidParamsError, isLoopbackAddress, isLoopbackHost, validateEnhancement, validateInitializationOptions } from '../../protocol/validate';
 
 function rejects(fn: () => unknown, ...patterns: RegExp[]): void {
   assert.throws(fn, (e: unknown) => {
@@ -77,6 +80,15 @@ describe('opt-in refinement', () => {
       assert.equal(isLoopbackHost('127.0.0.1.nip.io'), false);
     });
 
+    it('counts localhost and *.localhost as this machine (the daemon connects to them on loopback itself), and only real loopback addresses', () => {
+      for (const local of ['http://localhost:11434', 'http://ollama.localhost:11434', 'http://LOCALHOST.:1', 'http://[0:0:0:0:0:0:0:1]:1']) {
+        assert.equal(validateEnhancement({ provider: 'openai-compatible', endpoint: local }).endpoint, local);
+      }
+      rejects(() => validateEnhancement({ provider: 'openai-compatible', endpoint: 'http://ollama.example:11434' }), /not on this machine/);
+      for (const yes of ['127.0.0.1', '127.255.0.9', '::1', '0:0:0:0:0:0:0:1']) assert.equal(isLoopbackAddress(yes), true, yes);
+      for (const no of ['127.0.0.999', '127.1', '127.0.0.1.nip.io', 'localhost', '::2', '0.0.0.0', '128.0.0.1', '']) assert.equal(isLoopbackAddress(no), false, no);
+    });
+
     it('is part of the initialization options, absent unless given', () => {
       assert.equal(validateInitializationOptions({ protocolVersion: 1 }).enhancement, undefined);
       assert.deepEqual(validateInitializationOptions({ protocolVersion: 1, enhancement: { provider: 'vscode-lm' } }).enhancement, { provider: 'vscode-lm' });
@@ -143,10 +155,102 @@ describe('opt-in refinement', () => {
   });
 
   describe('openai-compatible endpoint', () => {
+    /** A server on 127.0.0.1 answering each request with `handler`; its sockets are closed with it. */
+    async function serve(handler: http.RequestListener): Promise<{ port: number; close(): Promise<void> }> {
+      const server = http.createServer(handler);
+      const sockets = new Set<Socket>();
+      server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      return {
+        port: (server.address() as AddressInfo).port,
+        close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
+      };
+    }
+
     it('posts to /v1/chat/completions whether or not the endpoint ends with /v1', () => {
       assert.equal(chatCompletionsUrl('http://127.0.0.1:11434'), 'http://127.0.0.1:11434/v1/chat/completions');
       assert.equal(chatCompletionsUrl('http://127.0.0.1:11434/v1/'), 'http://127.0.0.1:11434/v1/chat/completions');
       assert.equal(chatCompletionsUrl('http://127.0.0.1:8080/llm'), 'http://127.0.0.1:8080/llm/v1/chat/completions');
+    });
+
+    it('reaches a *.localhost endpoint on loopback without asking any resolver, the Host header kept', async () => {
+      const seen: { host?: string; url?: string; body?: string } = {};
+      const server = await serve((req, res) => {
+        let body = '';
+        req.setEncoding('utf8').on('data', (c: string) => { body += c; });
+        req.on('end', () => {
+          Object.assign(seen, { host: req.headers.host, url: req.url, body });
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ model: 'm', choices: [{ message: { content: 'ok' } }] }));
+        });
+      });
+      const resolver = fakeResolver('ENOTFOUND');
+      try {
+        const chat = openAiCompatibleChat({ provider: 'openai-compatible', endpoint: `http://foo.localhost:${server.port}/v1` }, { json: false });
+        assert.deepEqual(await chat('system', 'user', new AbortController().signal), { text: 'ok', model: 'm' });
+        assert.equal(seen.host, `foo.localhost:${server.port}`);
+        assert.equal(seen.url, '/v1/chat/completions');
+        assert.equal((JSON.parse(seen.body!) as { messages: { content: string }[] }).messages[1].content, 'user');
+        assert.deepEqual(resolver.asked, [], 'dns.lookup was not called');
+        // Any other name is still the resolver's.
+        const elsewhere = openAiCompatibleChat({ provider: 'openai-compatible', endpoint: 'http://models.example:1', allowRemote: true });
+        await assert.rejects(elsewhere('s', 'u', new AbortController().signal), (e: unknown) => e instanceof RefineFailure && e.message === 'network ENOTFOUND' && e.retry);
+        assert.deepEqual(resolver.asked, ['models.example']);
+      } finally {
+        resolver.restore();
+        await server.close();
+      }
+      const answers = (name: string, options: { all?: boolean; family?: number }) => new Promise<unknown>((resolve, reject) => {
+        localhostLookup(name, options, (e, address, family) => (e ? reject(e) : resolve(options.all ? address : [address, family])));
+      });
+      assert.deepEqual(await answers('Ollama.LOCALHOST.', { all: true }), [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }]);
+      assert.deepEqual(await answers('localhost', { family: 6 }), ['::1', 6]);
+    });
+
+    it('drops an answer once it passes 1 MiB, as it streams: the call fails and the connection is closed before the server is done', async () => {
+      /** The server streams up to 64 MiB, honouring backpressure, and says whether it got to the end. */
+      const TOTAL = 64 << 20;
+      let finished: (outcome: { sent: number; complete: boolean }) => void;
+      const outcome = new Promise<{ sent: number; complete: boolean }>((r) => { finished = r; });
+      const server = await serve((req, res) => {
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const piece = Buffer.alloc(64 << 10, 'a');
+        let sent = 0;
+        res.on('close', () => finished({ sent, complete: sent >= TOTAL }));
+        const pump = () => {
+          while (sent < TOTAL && !res.destroyed) {
+            sent += piece.length;
+            if (!res.write(piece)) return void res.once('drain', pump);
+          }
+          if (!res.destroyed) res.end();
+        };
+        pump();
+      });
+      try {
+        const chat = openAiCompatibleChat({ provider: 'openai-compatible', endpoint: `http://127.0.0.1:${server.port}` });
+        await assert.rejects(chat('s', 'u', new AbortController().signal), (e: unknown) => e instanceof RefineFailure && e.message === 'response too large');
+        const { sent, complete } = await outcome;
+        assert.equal(complete, false, `the server sent all ${sent} bytes: the answer was read to its end`);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('a network failure is a retryable failure naming its code; a redirect is not followed', async () => {
+      const server = await serve((req, res) => {
+        req.resume();
+        res.writeHead(302, { location: 'http://192.0.2.1/v1/chat/completions' }).end();
+      });
+      const port = server.port;
+      try {
+        const redirected = openAiCompatibleChat({ provider: 'openai-compatible', endpoint: `http://127.0.0.1:${port}` });
+        await assert.rejects(redirected('s', 'u', new AbortController().signal), (e: unknown) => e instanceof RefineFailure && e.message === 'http-302' && !e.retry);
+      } finally {
+        await server.close();
+      }
+      const refused = openAiCompatibleChat({ provider: 'openai-compatible', endpoint: `http://127.0.0.1:${port}` });
+      await assert.rejects(refused('s', 'u', new AbortController().signal), (e: unknown) => e instanceof RefineFailure && e.message === 'network ECONNREFUSED' && e.retry);
     });
   });
 });
