@@ -5,7 +5,8 @@
 # paplay and parec (pulseaudio-utils), arecord (alsa-utils, through ALSA's pulse plugin from
 # libasound2-plugins), sox/rec (its pulseaudio driver: libsox-fmt-pulse) and ffmpeg (the fallback recorder
 # when parec is missing). neovim: its built-in LSP client drives the daemon as a third-party client. qemu-user:
-# test/package runs the packaged whisper addon on emulated older CPUs (no AVX; AVX without AVX2). The Vulkan module
+# test/package runs the packaged whisper addon on emulated older CPUs (no AVX; AVX without AVX2). shellcheck: the
+# unit tests lint the release workflow's bash scripts with it (scripts/lint-workflows.js). The Vulkan module
 # (the GPU without a build): scripts/vulkan-sdk.sh brings what it compiles with and Mesa's software Vulkan device
 # (lavapipe) that test/package runs it on; it is built here when the install did not (npm ci ran before this).
 # The capture tests also need audify's addon (the in-process backend): `npm ci` builds it when it runs as root
@@ -13,7 +14,7 @@
 # install time), the build packages are installed here with sudo and the addon is built now.
 # Installs only what is missing; needs root or sudo when something is.
 set -euo pipefail
-PACKAGES=(sox espeak-ng openssl pulseaudio pulseaudio-utils alsa-utils libasound2-plugins libsox-fmt-pulse ffmpeg neovim qemu-user)
+PACKAGES=(sox espeak-ng openssl pulseaudio pulseaudio-utils alsa-utils libasound2-plugins libsox-fmt-pulse ffmpeg neovim qemu-user shellcheck)
 AUDIFY_BUILD=(cmake g++ make libasound2-dev libpulse-dev)
 audify_ok=1
 node "$(dirname "$0")/build-audify.js" --check > /dev/null 2>&1 || { audify_ok=0; PACKAGES+=("${AUDIFY_BUILD[@]}"); }

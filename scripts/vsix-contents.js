@@ -96,6 +96,8 @@ const FORBIDDEN = [
   { what: 'the TypeScript compiler', pattern: /^node_modules\/typescript\// },
   { what: 'build or CI tooling', pattern: /^(\.ci\/|scripts\/(?!build-whisper\.js$|whisper-core\/build-core\.js$))|(^|\/)tsconfig\.json$|\.vsix$/ },
   { what: "whisper.cpp's sources or objects", pattern: /^node_modules\/smart-whisper\/(whisper\.cpp|src)\/|\/obj\.target\/.*\.(o|node)$/ },
+  // node-gyp's MSBuild leftovers on Windows: objects, import libraries, export files, debug symbols, solution, projects.
+  { what: "the whisper addon's build leftovers", pattern: /^node_modules\/smart-whisper\/build\/(.*\.(obj|lib|exp|pdb|ilk|iobj|ipdb|tlog)$|[^/]*\.(sln|vcxproj|vcxproj\.filters)$|Release\/obj\/)/ },
   { what: "audify's sources or CMake tree", pattern: /^node_modules\/audify\/(vendor|src)\/|^node_modules\/audify\/build\/(?!Release\/)/ },
 ];
 

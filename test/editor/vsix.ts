@@ -55,6 +55,12 @@ async function main(): Promise<number> {
     }
     const unpacked = path.join(work, 'unpacked');
     await unpack(vsix, unpacked);
+    // The release workflow's check on each runner (scripts/check-package.js), run here as it runs there.
+    const checkCode = await run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'check-package.js'), path.join(unpacked, 'extension')]);
+    if (checkCode !== 0) {
+      console.error(`test:vsix: the unpacked package failed the release workflow's check (exit ${checkCode})`);
+      return checkCode;
+    }
     const packageCode = await run(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--config', path.join(REPO_ROOT, '.mocharc.json'),
       path.join(REPO_ROOT, 'out', 'test', 'package', '*.test.js')], { ...process.env, EARSHOT_PACKAGE_DIR: path.join(unpacked, 'extension') });
     if (packageCode !== 0) {

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import JSZip from 'jszip';
 import { REPO_ROOT } from '../setup';
+import { vsceIgnores } from '../support/vsce-ignore';
 
 interface NativeKind { os: string; archs: string[] }
 interface Plan { target: string; foreign: string[]; duplicates: string[]; kept: string[]; missing: string[]; variants: string[]; buildOnly: string[] }
@@ -285,6 +286,28 @@ describe('VSIX: contents check', () => {
       assert.match(e.message, /audify's sources or CMake tree: node_modules\/audify\/build\/CMakeCache\.txt/);
       return true;
     });
+  });
+
+  /** What node-gyp's MSBuild leaves in smart-whisper/build on Windows (review N14): none of it is a PE image. */
+  const MSBUILD_LEFTOVERS = ['node_modules/smart-whisper/build/binding.sln', 'node_modules/smart-whisper/build/smart-whisper.vcxproj',
+    'node_modules/smart-whisper/build/smart-whisper.vcxproj.filters', 'node_modules/smart-whisper/build/Release/obj/smart-whisper/whisper.obj',
+    'node_modules/smart-whisper/build/Release/obj/smart-whisper/smart-whisper.tlog/CL.command.1.tlog',
+    'node_modules/smart-whisper/build/Release/smart-whisper.pdb', 'node_modules/smart-whisper/build/Release/smart-whisper.lib',
+    'node_modules/smart-whisper/build/Release/smart-whisper.exp', 'node_modules/smart-whisper/build/Release/smart-whisper.iobj',
+    'node_modules/smart-whisper/build/Release/nothing.lib'];
+
+  it("refuses the whisper addon's MSBuild leftovers (objects, import libraries, symbols, projects), and .vscodeignore leaves them out", async () => {
+    const leftovers = await pack('msbuild', Object.fromEntries(MSBUILD_LEFTOVERS.map((f) => [f, 'x'])));
+    await assert.rejects(contents.checkVsix(leftovers, 'linux-x64'), (e: Error) => {
+      for (const f of MSBUILD_LEFTOVERS) assert.ok(e.message.includes(`the whisper addon's build leftovers: ${f}`), `${f} refused:\n${e.message}`);
+      return true;
+    });
+    // .vscodeignore itself: the plan of win32-x64 made here also lists this checkout's own (Linux) addon as foreign.
+    const ignore = fs.readFileSync(path.join(REPO_ROOT, '.vscodeignore'), 'utf8');
+    for (const f of MSBUILD_LEFTOVERS) assert.ok(vsceIgnores(ignore, f), `${f} left out by the win32-x64 ignore file`);
+    for (const f of ['smart-whisper.node', 'whisper.dll', 'ggml.dll', 'ggml-base.dll', 'ggml-cpu-x64.dll', 'ggml-cpu-haswell.dll', 'gpu/ggml-vulkan.dll', 'earshot-core.json']) {
+      assert.ok(!vsceIgnores(ignore, `node_modules/smart-whisper/build/Release/${f}`), `${f} ships`);
+    }
   });
 
   it('names every problem: foreign binaries, sources, tests, maps, test models, missing files, broken links', async () => {

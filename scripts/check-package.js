@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * Checks an unpacked VSIX by running its own CLI, as the release workflow does on each platform's runner (and
+ * `npm run test:vsix` on Linux): `earshot build-info` loads the packaged whisper addon, which names its CPU module,
+ * and that module must be the package's own; the GPU module asked for must be there (Metal must find a device);
+ * on macOS audiotee must be found inside the package and be executable; `earshot devices` must list without an
+ * error (hosted runners have no audio devices). Needs nothing but Node: the Windows job runs it without `npm ci`.
+ *
+ * Paths are compared in one form (path.resolve of the platform's flavour; case-insensitively on Windows): the
+ * addon reports its module from GetModuleFileNameW (D:\a\…\ggml-cpu-haswell.dll) while a path handed over by Git
+ * Bash is /d/a/… or D:/a/…, which a plain startsWith never matches.
+ *
+ * Usage: node scripts/check-package.js <unpacked>/extension [--gpu vulkan|metal|none]   (exit 1 on a problem)
+ */
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+/** Whether `file` lies inside folder `dir`, both compared as `platform` resolves and compares them. */
+function inside(dir, file, platform = process.platform) {
+  if (!dir || !file) return false;
+  const p = platform === 'win32' ? path.win32 : path.posix;
+  const norm = (f) => (platform === 'win32' ? p.resolve(f).toLowerCase() : p.resolve(f));
+  const root = norm(dir);
+  return norm(file).startsWith(root.endsWith(p.sep) ? root : root + p.sep);
+}
+
+/** What is wrong with `earshot build-info`'s answer for the package at `pkg` (an empty list: nothing). */
+function buildInfoProblems(info, pkg, { gpu = 'none', platform = process.platform } = {}) {
+  const problems = [];
+  if (!info.cpuVariant || info.cpuVariant === 'built in') problems.push('no CPU module loaded from the package');
+  if (!inside(pkg, info.cpuBackend, platform)) problems.push(`the CPU module is not the package's: ${info.cpuBackend} (package ${pkg})`);
+  if (gpu !== 'none' && !(info.gpuBackends ?? []).includes(gpu)) problems.push(`the ${gpu} module is missing: ${info.gpuBackends}`);
+  // ggml-metal.cpp registers itself as "MTL" (GGML_METAL_NAME).
+  if (gpu === 'metal' && !(info.gpuDevices ?? []).some((d) => d.backend === 'MTL')) problems.push(`Metal finds no device: ${JSON.stringify(info.gpuDevices)}`);
+  return problems;
+}
+
+function earshot(pkg, args) {
+  return spawnSync(process.execPath, [path.join(pkg, 'bin', 'earshot.js'), ...args], { encoding: 'utf8', maxBuffer: 16 << 20 });
+}
+
+function main(argv) {
+  const gpuAt = argv.indexOf('--gpu');
+  const gpu = gpuAt >= 0 ? argv[gpuAt + 1] : 'none';
+  const dir = argv.find((a, i) => !a.startsWith('--') && (gpuAt < 0 || i !== gpuAt + 1));
+  if (!dir) {
+    console.error('usage: node scripts/check-package.js <unpacked>/extension [--gpu vulkan|metal|none]');
+    return 2;
+  }
+  const pkg = path.resolve(dir);
+  if (!fs.existsSync(path.join(pkg, 'bin', 'earshot.js'))) throw new Error(`${pkg} is not an unpacked package's extension folder`);
+  const problems = [];
+  const built = earshot(pkg, ['build-info']);
+  if (built.status !== 0) throw new Error(`earshot build-info failed (exit ${built.status ?? built.signal}):\n${built.stderr}`);
+  const info = JSON.parse(built.stdout);
+  problems.push(...buildInfoProblems(info, pkg, { gpu }));
+  console.log(`CPU variant ${info.cpuVariant}; GPU modules ${info.gpuBackends?.join(', ') || 'none'}; devices ${info.gpuDevices?.map((d) => d.description).join(', ') || 'none'}`);
+  if (process.platform === 'darwin') {
+    const { audioteeBinary, audioteeStatus } = require(path.join(pkg, 'out', 'daemon', 'capture', 'audiotee.js'));
+    const bin = audioteeBinary();
+    if (!inside(pkg, bin)) problems.push(`audiotee not found in the package: ${bin}`);
+    else {
+      try {
+        fs.accessSync(bin, fs.constants.X_OK);
+        console.log(`audiotee: ${bin} ${JSON.stringify(audioteeStatus())}`);
+      } catch {
+        problems.push(`audiotee is not executable: ${bin}`);
+      }
+    }
+  }
+  const devices = earshot(pkg, ['devices']);
+  process.stdout.write(devices.stdout);
+  if (devices.status !== 0) problems.push(`earshot devices failed (exit ${devices.status ?? devices.signal}): ${devices.stderr.trim()}`);
+  for (const p of problems) console.error(`check-package: ${p}`);
+  return problems.length ? 1 : 0;
+}
+
+module.exports = { inside, buildInfoProblems };
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (e) {
+    console.error(`check-package: ${e.message}`);
+    process.exitCode = 1;
+  }
+}
