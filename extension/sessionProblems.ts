@@ -33,8 +33,11 @@ export function watchSessionProblems(client: DaemonClient, output: vscode.LogOut
     if (st.state === 'capturing' && st.hint) {
       output.warn(`${name}: ${st.hint}`);
       const link = settingsLink(st.hint);
-      const picked = await vscode.window.showWarningMessage(`Earshot: ${withoutSettingsLink(st.hint)}`, ...(link ? ['Open Settings'] : []));
+      // Windows' silent loopback names the command that picks the output the call plays on (daemon/capture/silence.ts).
+      const choose = st.hint.includes('Choose System Audio Source…') ? ['Choose System Audio Source…'] : [];
+      const picked = await vscode.window.showWarningMessage(`Earshot: ${withoutSettingsLink(st.hint)}`, ...(link ? ['Open Settings'] : []), ...choose);
       if (picked === 'Open Settings' && link) await vscode.env.openExternal(vscode.Uri.parse(link));
+      else if (picked === 'Choose System Audio Source…') await vscode.commands.executeCommand('earshot.chooseSystemAudioSource');
     }
   });
   const faultsCleared = client.onSessionState((s) => { if (s.state === 'done') faulted.clear(); });

@@ -23,7 +23,8 @@
  *   --check  print the build info as JSON; exit 1 if the installed build is not the wanted one
  *   --force  rebuild the bundled sources even if the flags already match
  *   --cpu    no GPU modules (without it, those already installed are kept)
- * EARSHOT_WHISPER_NO_FALLBACK=1: a failed new-core build exits 1 and leaves the installed addon as it is.
+ * EARSHOT_WHISPER_NO_FALLBACK=1, or EARSHOT_WHISPER_MARCH=native: a failed new-core build exits 1 and leaves the installed
+ * addon as it is.
  */
 'use strict';
 const fs = require('node:fs');
@@ -204,7 +205,8 @@ function main(argv) {
       }
       return 0;
     } catch (e) {
-      if (process.env.EARSHOT_WHISPER_NO_FALLBACK === '1') throw e;
+      const refused = noFallback();
+      if (refused) throw new Error(`${refused}: the whisper.cpp ${safeVersion()} core (${coreKind}) did not build: ${e.message}`);
       // npm ci must not fail for this: the bundled sources still give a working (older) whisper.cpp.
       console.error(`earshot: could not build the whisper.cpp ${safeVersion()} core (${coreKind}): ${e.message}`);
       console.error(`earshot: falling back to the whisper.cpp bundled with smart-whisper (EARSHOT_WHISPER_CORE=bundled skips the attempt)`);
@@ -229,6 +231,19 @@ function main(argv) {
   return 0;
 }
 
+/**
+ * Why a failed new-core build must fail the install rather than fall back to the bundled sources (Oct 2024), or null:
+ * EARSHOT_WHISPER_NO_FALLBACK=1, or a core the user asked for by name (EARSHOT_WHISPER_MARCH=native): the bundled core
+ * is not what they asked for, and npm hides a postinstall's output unless it fails.
+ */
+function noFallback(env = process.env) {
+  if (env.EARSHOT_WHISPER_NO_FALLBACK === '1') return 'EARSHOT_WHISPER_NO_FALLBACK=1';
+  if (env.EARSHOT_WHISPER_MARCH === 'native' && env.EARSHOT_WHISPER_CORE !== 'bundled') {
+    return 'EARSHOT_WHISPER_MARCH=native was asked for (unset it for the core with every CPU variant, or set EARSHOT_WHISPER_CORE=bundled)';
+  }
+  return null;
+}
+
 function safeVersion() {
   try {
     return core.whisperVersion(core.whisperSourceDir());
@@ -237,7 +252,7 @@ function safeVersion() {
   }
 }
 
-module.exports = { inspectBuild, wantedBuild, wantedCoreKind, wantedGpuModules, staticKind, vulkanSdk };
+module.exports = { inspectBuild, wantedBuild, wantedCoreKind, wantedGpuModules, staticKind, vulkanSdk, noFallback };
 
 if (require.main === module) {
   try {

@@ -198,19 +198,36 @@ export const RTAUDIO_ERROR = {
 } as const;
 
 /**
+ * Whether an RtAudio message comes from listing the devices, not from a stream. getDevices() probes them
+ * (RtAudio.cpp:801-803) and reports what it could not read through the same callback as the stream, as errors: WASAPI's
+ * probeDeviceInfo raises RTAUDIO_DRIVER_ERROR for an endpoint whose name, audio client or mix format cannot be had
+ * (:5134-5166, :5229-5232: a Bluetooth or HDMI endpoint that is not ready yet), then probeDevices raises it again with
+ * the same text on its way out and empties its list (:5107-5114; a failed enumeration ends there too, :4978-5056). The
+ * endpoint never joins the list (:5070-5073), so it is probed, and fails, on every poll. None of it touches a running
+ * stream (RtApiWasapi::probeDeviceOpen and the stream thread have their own names).
+ */
+export function isDeviceProbeMessage(message: string): boolean {
+  return /^RtApi\w*::probe(Devices|DeviceInfo):/.test(message);
+}
+
+/**
  * The capture stream's error callback. audify keeps one error callback for the whole process (src/rt_audio.cpp:8, set
  * by the last openStream, :267-309) and every RtAudio object reports through it (:164-179), so it also hears other
  * objects' warnings: RtAudio 6 warns "no open stream to close" when an object that never opened a stream is destroyed
  * (~RtAudioWrap calls closeStream, :187; WASAPI RtAudio.cpp:5240-5242; warnings are shown, :673, :10914-10925).
- * A warning is not the stream's failure: it is told once (`warn`) and capture goes on; anything else fails it.
+ * A warning is not the stream's failure, nor is an error of the device probe (isDeviceProbeMessage: the default-output
+ * poll's): each is told once (`warn`, so a device failing every poll is said once) and capture goes on; anything else
+ * fails it. The probe's errors arrive after getDevices() has returned (a thread-safe function call queued to the event
+ * loop, rt_audio.cpp:164-179), so they are known by their words, not by when they come.
  */
 export function rtAudioErrorHandler(fail: (message: string) => void, warn: (message: string) => void): (type: number, message: string) => void {
   const told = new Set<string>();
   return (type, message) => {
-    if (type === RTAUDIO_ERROR.WARNING || type === RTAUDIO_ERROR.NO_ERROR) {
+    const warning = type === RTAUDIO_ERROR.WARNING || type === RTAUDIO_ERROR.NO_ERROR;
+    if (warning || isDeviceProbeMessage(message)) {
       if (!told.has(message) && told.size < 20) {
         told.add(message);
-        warn(`${message} (RtAudio warning; capture goes on)`);
+        warn(`${message} (${warning ? 'RtAudio warning' : `RtAudio error ${type} while listing devices`}; capture goes on)`);
       }
       return;
     }

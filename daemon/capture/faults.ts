@@ -96,18 +96,27 @@ export function classifyEnd(ctx: FaultContext, end: RecorderEnd): CaptureFault {
   }
   // Before "permission": sox writes "Connection terminated: Operation not permitted" when the server dies.
   if (/connection terminated|connection reset|input\/output error|stream has been terminated/.test(err)) {
-    return fault('server-lost', `Lost ${what(ctx.kind)}: the connection to the sound server or the device broke (did PulseAudio/PipeWire restart, or was the device disconnected?). Retrying.`);
+    return fault('server-lost', lostMessage(ctx));
   }
   if (/connection refused|pa_context_connect\(\) failed|connection failure|unknown pcm default|no default audio device/.test(err)) {
-    const server = ctx.platform === 'linux' ? 'the sound server (PulseAudio or PipeWire) is not running' : 'no audio device is available';
-    return fault('server-not-running', `Cannot capture ${what(ctx.kind)}: ${server}. Start it (e.g. \`systemctl --user start pulseaudio\` or \`pipewire-pulse\`) or connect a device; Earshot retries on its own.`);
+    if (ctx.platform === 'linux') {
+      return fault('server-not-running', `Cannot capture ${what(ctx.kind)}: the sound server (PulseAudio or PipeWire) is not running. Start it (e.g. \`systemctl --user start pulseaudio\` or \`pipewire-pulse\`) or connect a device; Earshot retries on its own.`);
+    }
+    // macOS and Windows have no sound server to start: the audify helper found no device of the kind (planOpen's "no
+    // default audio device").
+    return fault('device-not-found', noDeviceMessage(ctx));
   }
   // WASAPI says no HRESULT (RtAudio.cpp): the device's audio client would not initialize or could not even be had. In
   // shared mode that is the microphone privacy switch (E_ACCESSDENIED) or another program holding the device in exclusive
   // mode (AUDCLNT_E_DEVICE_IN_USE): the message names both. RtAudio says it on opening (probeDeviceOpen, :5441, :5471,
   // :5497) or from its stream thread once started (wasapiThread, :5698, :5718, :5809, :5829; RTAUDIO_DRIVER_ERROR).
+  // System audio from a capture endpoint (Stereo Mix, VB-CABLE's output) is a recording device like a microphone, behind
+  // the same privacy switch; a loopback (an output device) is not. The default is always a loopback (planOpen); the helper
+  // says "(loopback)" when it starts one (audifyHelper.ts), before its stream thread can fail, and opening a loopback
+  // fails with "render device audio client" (:5471, :5497) where a capture endpoint says "capture device" (:5441).
   if (ctx.platform === 'win32' && /unable to (initialize|retrieve) (capture|render) (device )?audio client/.test(err)) {
-    return fault(ctx.kind === 'mic' ? 'permission-denied' : 'device-busy', wasapiRefusedMessage(ctx));
+    const loopback = ctx.kind === 'system' && (ctx.device === 'default' || /\(loopback\)|render device audio client/.test(err));
+    return fault(loopback ? 'device-busy' : 'permission-denied', wasapiRefusedMessage(ctx, loopback));
   }
   // 1852797029 = 'nope' (kAudioHardwareNotPermittedError): audiotee's refused Core Audio tap (AudioTapManager.swift:80-86).
   if (/not authorized|declined tccs|tcc|permission denied|operation not permitted|access denied|could not run graph|eacces|1852797029/.test(err)) {
@@ -139,12 +148,36 @@ function permissionMessage(ctx: FaultContext): string {
 /** Settings → Privacy & security → Microphone (Windows 10 and 11 open the page from this URI). */
 export const WINDOWS_MICROPHONE_SETTINGS = 'ms-settings:privacy-microphone';
 
-/** WASAPI refused the device: for a microphone the privacy switch or exclusive mode, for system audio exclusive mode. */
-function wasapiRefusedMessage(ctx: FaultContext): string {
+/**
+ * WASAPI refused the device: for a microphone, or system audio from a recording device (Stereo Mix), the privacy switch
+ * or exclusive mode; for a loopback of an output device exclusive mode only.
+ */
+function wasapiRefusedMessage(ctx: FaultContext, loopback: boolean): string {
   const exclusive = 'another program may hold it in exclusive mode (Control Panel → Sound → the device → Properties → Advanced: "Allow applications to take exclusive control of this device"; close that program or clear the box)';
-  return ctx.kind === 'mic'
-    ? `Windows would not open the microphone: "Let desktop apps access your microphone" may be off (Settings → Privacy & security → Microphone), or ${exclusive}. Then retry (${WINDOWS_MICROPHONE_SETTINGS}).`
-    : `Windows would not open the output device for system audio: ${exclusive}. Earshot retries on its own; the microphone keeps working.`;
+  if (loopback) return `Windows would not open the output device for system audio: ${exclusive}. Earshot retries on its own; the microphone keeps working.`;
+  const opened = ctx.kind === 'mic' ? 'the microphone:' : `"${ctx.device}" for system audio. It is a recording device, so the microphone's privacy switch governs it:`;
+  return `Windows would not open ${opened} "Let desktop apps access your microphone" may be off (Settings → Privacy & security → Microphone), or ${exclusive}. Then retry (${WINDOWS_MICROPHONE_SETTINGS}).`;
+}
+
+/** The device broke off mid-capture (also the audify helper's guard against stale buffers): what may have happened, per OS. */
+function lostMessage(ctx: FaultContext): string {
+  const why: Partial<Record<NodeJS.Platform, string>> = {
+    linux: 'the connection to the sound server or the device broke (did PulseAudio/PipeWire restart, or was the device disconnected?)',
+    // Core Audio keeps the rate a stream was opened at (RtAudio.cpp:1662-1686 run only on opening): another app switching
+    // the device's rate makes the audio run off the clock, which the helper's guard ends.
+    darwin: 'the audio device stopped delivering properly (was it disconnected, or did another app change its sample rate, e.g. in Audio MIDI Setup?)',
+    win32: 'the audio device stopped delivering properly (was it disconnected, or its format changed in Sound settings?)',
+  };
+  return `Lost ${what(ctx.kind)}: ${why[ctx.platform] ?? 'the audio device stopped delivering properly (was it disconnected?)'}. Retrying.`;
+}
+
+/** No device of the kind on macOS or Windows (no sound server there to start). */
+function noDeviceMessage(ctx: FaultContext): string {
+  const device = ctx.kind === 'mic' ? 'input' : 'output';
+  const where = ctx.platform === 'darwin' ? `macOS has no audio ${device} device right now. Connect one or choose one in System Settings → Sound`
+    : ctx.platform === 'win32' ? `Windows has no audio ${device} device right now (none connected, or all disabled). Connect one or turn one on in Settings → System → Sound`
+      : `no audio ${device} device is available. Connect one`;
+  return `Cannot capture ${what(ctx.kind)}: ${where}; Earshot retries on its own.`;
 }
 
 /** The fault for a recorder that runs but delivers nothing. */

@@ -34,7 +34,7 @@ import { RecorderLauncher, recorderLauncher, RecorderRequest } from './recorder'
 import { RecorderSupervisor } from './recorderSupervisor';
 import { RunningRecorder } from './runningRecorder';
 import { AudioFrame, AudioSource, FRAME_SAMPLES, SAMPLE_RATE } from './source';
-import { SilenceWatch, silentMicFault, silentTapHint, SOUND_DBFS } from './silence';
+import { SilenceWatch, silentLoopbackHint, silentMicFault, silentTapHint, SOUND_DBFS } from './silence';
 
 export type CaptureState = 'starting' | 'capturing' | 'stalled' | 'failed' | 'retrying' | 'paused' | 'stopped';
 
@@ -93,7 +93,7 @@ export interface LiveSourceOptions extends Omit<RecorderRequest, 'kind'> {
   levelIntervalMs?: number;
   /**
    * macOS (silence.ts): a microphone that delivers only exact zeros this long is reported as denied (default 3 s); a
-   * Core Audio tap that does while the paired microphone hears sound this long gets the permission hint (15 s).
+   * Core Audio tap (or a Windows loopback) that does while the paired microphone hears sound this long gets a hint (15 s).
    */
   silentMs?: number;
 }
@@ -156,7 +156,9 @@ export class LiveSource implements AudioSource {
     const bufferSeconds = options.bufferSeconds ?? 30;
     this.queue = new BoundedQueue(Math.max(1, Math.ceil((bufferSeconds * SAMPLE_RATE) / FRAME_SAMPLES)));
     this.meter = new LevelMeter(options.levelIntervalMs ?? 100);
-    const judges = this.platform !== 'darwin' ? undefined : this.kind === 'mic' ? 'mic' : this.launcher.recorder === 'audiotee' ? 'tap' : undefined;
+    // Digital silence means something for a macOS microphone or tap, and for a Windows loopback (silence.ts).
+    const judges = this.platform === 'darwin' ? (this.kind === 'mic' ? 'mic' : this.launcher.recorder === 'audiotee' ? 'tap' : undefined)
+      : this.platform === 'win32' && this.kind === 'system' && this.launcher.recorder === 'audify' ? 'tap' : undefined;
     this.silence = new SilenceWatch(judges, options.silentMs ?? (judges === 'mic' ? 3000 : 15_000));
     this.current = this.snapshot({ state: 'stopped' });
   }
@@ -189,8 +191,8 @@ export class LiveSource implements AudioSource {
   }
 
   /**
-   * The session's microphone: while it hears sound (the user talking in a call), a Core Audio tap's digital silence
-   * is worth the permission hint; before that it is only a call that has not started.
+   * The session's microphone: while it hears sound (the user talking in a call), a Core Audio tap's (or a Windows
+   * loopback's) digital silence is worth the hint; before that it is only a call that has not started.
    */
   pairWithMicrophone(mic: LiveSource): () => void {
     let last: number | undefined;
@@ -295,7 +297,7 @@ export class LiveSource implements AudioSource {
     switch (this.silence.push(samples, arrival, this.micSoundMs)) {
       case 'mic-denied': this.setStatus({ state: 'stalled', ...silentMicFault() }); break;
       case 'heard': this.setStatus({ state: 'capturing' }); break;
-      case 'tap-hint': this.setStatus({ state: 'capturing', hint: silentTapHint() }); break; // a hint, not a fault: see silence.ts
+      case 'tap-hint': this.setStatus({ state: 'capturing', hint: this.platform === 'win32' ? silentLoopbackHint() : silentTapHint() }); break; // a hint, not a fault: see silence.ts
     }
 
     const hadStarted = this.clock.hasStarted;

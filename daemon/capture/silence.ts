@@ -10,6 +10,10 @@
  * - A Core Audio tap also delivers zeros while nothing plays (audiotee's README at bfce968: "packets full of
  *   AAAAA…"), so zeros alone say nothing before the call starts. The hint waits for the session's microphone to
  *   have heard sound for `ms` while the tap stayed at zero: a call is going on and its audio should be there.
+ * - Windows: a WASAPI loopback follows the default *console* output (RtAudio.cpp:5021), while call apps play on the
+ *   default *communications* device, e.g. a Bluetooth headset's "Hands-Free" endpoint. The loopback of the console
+ *   device then runs on exact zeros for the whole call (RtAudio keeps a render stream on it, :5455-5460, so it never
+ *   stalls), which is judged like a tap: the same hint, naming the device to choose instead of a permission.
  */
 import { MACOS_AUDIO_CAPTURE_SETTINGS, MACOS_MICROPHONE_SETTINGS } from './audiotee';
 import { CaptureFault } from './faults';
@@ -20,8 +24,8 @@ export const SOUND_DBFS = -45;
 export type SilenceVerdict = 'mic-denied' | 'heard' | 'tap-hint';
 
 /**
- * Watches one source's samples run by run. `judges`: 'mic' (a macOS microphone), 'tap' (a Core Audio tap), or
- * undefined (never judged: elsewhere zeros are ordinary, e.g. a muted PulseAudio source).
+ * Watches one source's samples run by run. `judges`: 'mic' (a macOS microphone), 'tap' (a Core Audio tap, or a
+ * Windows loopback), or undefined (never judged: elsewhere zeros are ordinary, e.g. a muted PulseAudio source).
  */
 export class SilenceWatch {
   /** The run has delivered anything but exact zeros. */
@@ -76,4 +80,9 @@ export function silentMicFault(host = 'Visual Studio Code'): CaptureFault {
 /** A Core Audio tap that stayed digitally silent while the microphone heard the user: most likely the permission. */
 export function silentTapHint(host = 'Visual Studio Code'): string {
   return `System audio has stayed completely silent while your microphone heard you. If your call is playing on this Mac, macOS is probably withholding it from ${host}: open System Settings → Privacy & Security → Screen & System Audio Recording, add ${host} under "System Audio Recording Only" (with +), then restart the session (${MACOS_AUDIO_CAPTURE_SETTINGS}). If nothing is playing yet, ignore this.`;
+}
+
+/** A Windows loopback that stayed digitally silent while the microphone heard the user: the call plays on another output. */
+export function silentLoopbackHint(): string {
+  return 'System audio has stayed completely silent while your microphone heard you. Earshot records the default output device; if your call plays on another one (a headset set as the default communication device, e.g. a Bluetooth headset\'s "Hands-Free" device), choose that one with Earshot: Choose System Audio Source…. If nothing is playing yet, ignore this.';
 }

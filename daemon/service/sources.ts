@@ -58,7 +58,7 @@ export async function openSources(config: ServiceConfig, params: SessionStartPar
   if (sources.length === 0) {
     throw new ServiceError(ErrorCodes.SourceUnavailable, unavailable.map((u) => u.message).join(' '), { unavailable });
   }
-  // A Core Audio tap's digital silence means something only while the microphone hears a call (capture/silence.ts).
+  // A Core Audio tap's or a Windows loopback's digital silence means something only while the microphone hears a call (capture/silence.ts).
   const live = sources.filter((s): s is LiveSource => s instanceof LiveSource);
   const mic = live.find((s) => s.kind === 'mic');
   if (mic) for (const s of live) if (s.kind === 'system') s.pairWithMicrophone(mic);

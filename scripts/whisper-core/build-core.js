@@ -69,19 +69,22 @@ const ANCHOR_KINDS = ['x86-64-v3', 'portable', 'native-static'];
 /** GPU backends that can be built as modules beside a module kind. */
 const GPU_BACKENDS = ['vulkan', 'cuda'];
 
+/** The machine the build is for: this one unless a test says otherwise. */
+const HOST = { platform: process.platform, arch: os.arch() };
+
 /**
  * Shared libraries whose backends ggml loads at run time. The libraries find each other in their own folder ($ORIGIN,
  * @loader_path; Windows looks beside the DLL that asks), so the folder can move (into a VSIX, a user's extensions).
  */
-function moduleOptions() {
-  const rpath = process.platform === 'darwin' ? '@loader_path' : process.platform === 'win32' ? null : '$ORIGIN';
+function moduleOptions({ platform } = HOST) {
+  const rpath = platform === 'darwin' ? '@loader_path' : platform === 'win32' ? null : '$ORIGIN';
   return ['-DBUILD_SHARED_LIBS=ON', '-DGGML_BACKEND_DL=ON',
     ...(rpath ? ['-DCMAKE_BUILD_WITH_INSTALL_RPATH=ON', `-DCMAKE_INSTALL_RPATH=${rpath}`] : [])];
 }
 
 /** ggml's CPU variants where it has a list for the platform (none for Windows on Arm: one portable module there). */
-function cpuVariantOptions() {
-  const variants = os.arch() === 'x64' || (os.arch() === 'arm64' && process.platform !== 'win32');
+function cpuVariantOptions({ platform, arch } = HOST) {
+  const variants = arch === 'x64' || (arch === 'arm64' && platform !== 'win32');
   return ['-DGGML_NATIVE=OFF', ...(variants ? ['-DGGML_CPU_ALL_VARIANTS=ON'] : [])];
 }
 
@@ -95,8 +98,44 @@ function gpuOptions(gpu = []) {
     ...(cuda && process.env.EARSHOT_CUDA_ARCHITECTURES ? [`-DCMAKE_CUDA_ARCHITECTURES=${process.env.EARSHOT_CUDA_ARCHITECTURES}`] : [])];
 }
 
-/** CMake options per kind (GPU modules: gpuOptions); ggml's own CPU-feature options do the x86 SIMD choice. */
-function cmakeOptions(kind) {
+/**
+ * MSVC (Windows): the C runtime linked into each library (/MT), as node-gyp builds the binding (Node's common.gypi:
+ * RuntimeLibrary MultiThreaded for Release): CMake's default /MD would make whisper.dll, ggml*.dll import
+ * VCRUNTIME140(_1).dll and MSVCP140.dll, which a Windows without the VC++ 2015-2022 redistributable lacks.
+ * CMAKE_MSVC_RUNTIME_LIBRARY is ignored unless policy CMP0091 is NEW when the first project() runs (CMake's CMP0091 page),
+ * and whisper.cpp's top-level CMakeLists.txt asks for 3.5 (before 3.15, so the policy is unset): the default says NEW.
+ * Other compilers ignore both.
+ */
+const MSVC_STATIC_RUNTIME = ['-DCMAKE_POLICY_DEFAULT_CMP0091=NEW', '-DCMAKE_MSVC_RUNTIME_LIBRARY=MultiThreaded'];
+
+/**
+ * The one CPU module of the native kind. ggml refuses GGML_NATIVE with GGML_BACKEND_DL on x86 ("GGML_NATIVE is not
+ * compatible with GGML_BACKEND_DL", ggml/src/ggml-cpu/CMakeLists.txt:371-375: its module's score function needs the
+ * feature list, ARCH_DEFINITIONS, which GGML_NATIVE leaves empty). So on x86-64 the compiler is told -march=native
+ * itself, with GGML_NATIVE and ggml's own feature options off: the module is built for this CPU, declares no feature,
+ * and scores 1 (cpu-feats.cpp: nothing to check), the only CPU module there is. MSVC has no -march=native: there the
+ * variants are built and ggml's score picks this CPU's. Arm's GGML_NATIVE works with modules (-mcpu=native, :113-167).
+ */
+function nativeCpuOptions({ platform, arch } = HOST) {
+  if (arch !== 'x64') return ['-DGGML_NATIVE=ON'];
+  if (platform === 'win32') return cpuVariantOptions({ platform, arch });
+  return ['-DGGML_NATIVE=OFF', ...X86_SIMD_OFF, ...['C', 'CXX'].map((lang) => `-DCMAKE_${lang}_FLAGS=-march=native ${AMX_OFF}`)];
+}
+
+/** ggml's x86 feature options that default to ON (ggml/CMakeLists.txt: INS_ENB), off. */
+const X86_SIMD_OFF = ['SSE42', 'AVX', 'AVX2', 'BMI2', 'FMA', 'F16C'].map((f) => `-DGGML_${f}=OFF`);
+/**
+ * Without AMX: ggml's AMX kernels take the 8-bit weights where the CPU has it, and die of an illegal instruction where
+ * the kernel does not let the process use the tiles (a Sapphire Rapids VM here).
+ */
+const AMX_OFF = '-mno-amx-tile -mno-amx-int8 -mno-amx-bf16';
+
+/**
+ * CMake options per kind (GPU modules: gpuOptions); ggml's own CPU-feature options do the x86 SIMD choice. `target`: the
+ * platform and architecture built for (default: this machine).
+ */
+function cmakeOptions(kind, target = HOST) {
+  const { platform, arch } = target;
   const common = [
     '-DCMAKE_BUILD_TYPE=Release', '-DCMAKE_POSITION_INDEPENDENT_CODE=ON',
     '-DWHISPER_BUILD_EXAMPLES=OFF', '-DWHISPER_BUILD_TESTS=OFF', '-DWHISPER_BUILD_SERVER=OFF',
@@ -109,22 +148,21 @@ function cmakeOptions(kind) {
     `-DGGML_LLAMAFILE=${process.env.EARSHOT_WHISPER_LLAMAFILE === '0' ? 'OFF' : 'ON'}`,
     // Offline: no option used here fetches anything, and CMake must not start to (KleidiAI, CCCL are opt-in downloads).
     '-DFETCHCONTENT_FULLY_DISCONNECTED=ON',
+    ...(platform === 'win32' ? MSVC_STATIC_RUNTIME : []),
   ];
-  const noAmx = ['C', 'CXX'].map((lang) => `-DCMAKE_${lang}_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16`);
-  const noX86Simd = ['SSE42', 'AVX', 'AVX2', 'BMI2', 'FMA', 'F16C'].map((f) => `-DGGML_${f}=OFF`);
+  const noAmx = ['C', 'CXX'].map((lang) => `-DCMAKE_${lang}_FLAGS=${AMX_OFF}`);
   const staticLibs = ['-DBUILD_SHARED_LIBS=OFF'];
   switch (kind) {
-    case 'cpu': return [...common, ...moduleOptions(), ...cpuVariantOptions()];
+    case 'cpu': return [...common, ...moduleOptions(target), ...cpuVariantOptions(target)];
     // The Metal shaders are embedded in the module: nothing to find at run time.
-    case 'metal': return [...common, ...moduleOptions(), ...cpuVariantOptions(), '-DGGML_METAL=ON', '-DGGML_METAL_EMBED_LIBRARY=ON'];
-    // Without AMX: ggml's AMX kernels take the 8-bit weights where the CPU has it, and die of an illegal instruction
-    // where the kernel does not let the process use the tiles (a Sapphire Rapids VM here).
-    case 'native': return [...common, ...moduleOptions(), '-DGGML_NATIVE=ON', ...(os.arch() === 'x64' && process.platform !== 'win32' ? noAmx : [])];
+    case 'metal': return [...common, ...moduleOptions(target), ...cpuVariantOptions(target), '-DGGML_METAL=ON', '-DGGML_METAL_EMBED_LIBRARY=ON'];
+    // One CPU module for this very CPU, without AMX (AMX_OFF).
+    case 'native': return [...common, ...moduleOptions(target), ...nativeCpuOptions(target)];
     // The benchmarks' anchors: what the install built before the modules. MSVC has no -march: ggml's GGML_AVX2 etc.
     // give it /arch:AVX2 instead.
-    case 'x86-64-v3': return [...common, ...staticLibs, '-DGGML_NATIVE=OFF', ...(process.platform === 'win32' ? [] : ['-DCMAKE_C_FLAGS=-march=x86-64-v3', '-DCMAKE_CXX_FLAGS=-march=x86-64-v3'])];
-    case 'portable': return [...common, ...staticLibs, '-DGGML_NATIVE=OFF', ...(os.arch() === 'x64' ? noX86Simd : [])];
-    case 'native-static': return [...common, ...staticLibs, '-DGGML_NATIVE=ON', ...(os.arch() === 'x64' && process.platform !== 'win32' ? noAmx : [])];
+    case 'x86-64-v3': return [...common, ...staticLibs, '-DGGML_NATIVE=OFF', ...(platform === 'win32' ? [] : ['-DCMAKE_C_FLAGS=-march=x86-64-v3', '-DCMAKE_CXX_FLAGS=-march=x86-64-v3'])];
+    case 'portable': return [...common, ...staticLibs, '-DGGML_NATIVE=OFF', ...(arch === 'x64' ? X86_SIMD_OFF : [])];
+    case 'native-static': return [...common, ...staticLibs, '-DGGML_NATIVE=ON', ...(arch === 'x64' && platform !== 'win32' ? noAmx : [])];
     default: throw new Error(`unknown whisper core kind ${kind} (one of ${[...MODULE_KINDS, ...ANCHOR_KINDS].join(', ')})`);
   }
 }

@@ -17,12 +17,12 @@ interface BuildInfo {
 }
 interface SdkCheck { ok: boolean; dir?: string; version?: string; reason?: string }
 /* eslint-disable @typescript-eslint/no-require-imports */
-const { inspectBuild, vulkanSdk, wantedGpuModules } = require(path.join(REPO_ROOT, 'scripts', 'build-whisper.js')) as {
-  inspectBuild(): BuildInfo; vulkanSdk(env: NodeJS.ProcessEnv, roots?: string[]): SdkCheck;
+const { inspectBuild, noFallback, vulkanSdk, wantedGpuModules } = require(path.join(REPO_ROOT, 'scripts', 'build-whisper.js')) as {
+  inspectBuild(): BuildInfo; noFallback(env: NodeJS.ProcessEnv): string | null; vulkanSdk(env: NodeJS.ProcessEnv, roots?: string[]): SdkCheck;
   wantedGpuModules(env: NodeJS.ProcessEnv, installed: { gpuBackends?: string[] } | null): { gpu: string[]; asked: boolean };
 };
 const { applyPatch, cmakeOptions, gpuOptions, cpuVariantOf, whisperSourceDir, whisperVersion } = require(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'build-core.js')) as {
-  applyPatch(patch: string, dir: string): void; cmakeOptions(kind: string): string[]; gpuOptions(gpu: string[]): string[];
+  applyPatch(patch: string, dir: string): void; cmakeOptions(kind: string, target?: { platform: NodeJS.Platform; arch: string }): string[]; gpuOptions(gpu: string[]): string[];
   cpuVariantOf(file: string): string | null; whisperSourceDir(): string; whisperVersion(dir: string): string;
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -75,10 +75,57 @@ describe('whisper build', () => {
     assert.throws(() => gpuOptions(['opencl']), /unknown GPU backend opencl/);
     const native = cmakeOptions('native');
     if (process.arch === 'x64' && process.platform !== 'win32') {
-      for (const lang of ['C', 'CXX']) assert.ok(native.includes(`-DCMAKE_${lang}_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16`), JSON.stringify(native));
+      for (const lang of ['C', 'CXX']) assert.ok(native.includes(`-DCMAKE_${lang}_FLAGS=-march=native -mno-amx-tile -mno-amx-int8 -mno-amx-bf16`), JSON.stringify(native));
     } else {
       assert.ok(!native.some((o) => o.includes('amx')), JSON.stringify(native));
     }
+  });
+
+  it('EARSHOT_WHISPER_MARCH=native configures on x86-64: ggml refuses GGML_NATIVE with backend modules, so -march=native goes to the compiler', () => {
+    // ggml/src/ggml-cpu/CMakeLists.txt:371-375 (the tree nodejs-whisper ships): FATAL_ERROR for GGML_NATIVE with
+    // GGML_BACKEND_DL on x86. Checked against the file itself, so a newer ggml that lifts it is noticed.
+    const cpuCmake = fs.readFileSync(path.join(whisperSourceDir(), 'ggml', 'src', 'ggml-cpu', 'CMakeLists.txt'), 'utf8');
+    assert.match(cpuCmake, /if \(GGML_BACKEND_DL\)\s*\n\s*if \(GGML_NATIVE\)[\s\S]{0,200}message\(FATAL_ERROR "GGML_NATIVE is not compatible with GGML_BACKEND_DL/);
+    for (const platform of ['linux', 'darwin'] as const) {
+      const options = cmakeOptions('native', { platform, arch: 'x64' });
+      assert.ok(options.includes('-DGGML_BACKEND_DL=ON') && options.includes('-DGGML_NATIVE=OFF'), `${platform}: ${JSON.stringify(options)}`);
+      assert.ok(!options.includes('-DGGML_NATIVE=ON'), platform);
+      assert.ok(!options.includes('-DGGML_CPU_ALL_VARIANTS=ON'), `${platform}: one CPU module`);
+      for (const lang of ['C', 'CXX']) assert.ok(options.includes(`-DCMAKE_${lang}_FLAGS=-march=native -mno-amx-tile -mno-amx-int8 -mno-amx-bf16`), platform);
+      // ggml's own x86 feature options default to ON (ggml/CMakeLists.txt INS_ENB): off, so the module needs no more
+      // than this CPU has (an AVX2 module on a CPU without it would die), and its score has nothing to reject.
+      for (const f of ['SSE42', 'AVX', 'AVX2', 'BMI2', 'FMA', 'F16C']) assert.ok(options.includes(`-DGGML_${f}=OFF`), `${platform}: GGML_${f}`);
+    }
+    // MSVC has no -march=native: the variants, scored against this CPU. Arm's native works with modules (:113-167).
+    const msvc = cmakeOptions('native', { platform: 'win32', arch: 'x64' });
+    assert.ok(msvc.includes('-DGGML_CPU_ALL_VARIANTS=ON') && msvc.includes('-DGGML_NATIVE=OFF') && !msvc.some((o) => o.includes('-march')), JSON.stringify(msvc));
+    assert.ok(cmakeOptions('native', { platform: 'linux', arch: 'arm64' }).includes('-DGGML_NATIVE=ON'));
+  });
+
+  it('a native core that does not build fails the install, never silently the bundled core', () => {
+    assert.match(noFallback({ EARSHOT_WHISPER_MARCH: 'native' }) ?? '', /^EARSHOT_WHISPER_MARCH=native was asked for \(unset it .*EARSHOT_WHISPER_CORE=bundled\)$/);
+    assert.equal(noFallback({ EARSHOT_WHISPER_NO_FALLBACK: '1' }), 'EARSHOT_WHISPER_NO_FALLBACK=1');
+    // The default core may fall back: npm ci must not fail for it (the bundled sources still work).
+    assert.equal(noFallback({}), null);
+    assert.equal(noFallback({ EARSHOT_WHISPER_MARCH: 'native', EARSHOT_WHISPER_CORE: 'bundled' }), null);
+  });
+
+  it('MSVC builds link the C runtime statically (/MT): no VC++ redistributable needed for whisper\'s DLLs', () => {
+    // CMake's default is /MD (MultiThreadedDLL: VCRUNTIME140.dll, MSVCP140.dll). CMAKE_MSVC_RUNTIME_LIBRARY counts only
+    // with policy CMP0091 NEW at the first project(), and whisper.cpp's top-level CMakeLists.txt asks for CMake 3.5,
+    // which leaves the policy unset (CMake's CMP0091 page): its default must say NEW.
+    const top = fs.readFileSync(path.join(whisperSourceDir(), 'CMakeLists.txt'), 'utf8');
+    const minimum = /cmake_minimum_required\(VERSION ([\d.]+)/.exec(top)?.[1] ?? '';
+    const [major, minor] = minimum.split('.').map(Number);
+    assert.ok(major === 3 && minor < 15, `whisper.cpp asks for CMake ${minimum}: CMP0091 must be set by default`);
+    for (const arch of ['x64', 'arm64']) {
+      for (const kind of ['cpu', 'native', 'x86-64-v3', 'portable', 'native-static']) {
+        const options = cmakeOptions(kind, { platform: 'win32', arch });
+        assert.ok(options.includes('-DCMAKE_MSVC_RUNTIME_LIBRARY=MultiThreaded'), `${kind} ${arch}: ${JSON.stringify(options)}`);
+        assert.ok(options.includes('-DCMAKE_POLICY_DEFAULT_CMP0091=NEW'), `${kind} ${arch}`);
+      }
+    }
+    for (const platform of ['linux', 'darwin'] as const) assert.ok(!cmakeOptions('cpu', { platform, arch: 'x64' }).some((o) => /MSVC|CMP0091/.test(o)), platform);
   });
 
   it('names the CPU variant of a module file on every platform', () => {

@@ -315,3 +315,37 @@ describe('LiveSource: a macOS microphone that delivers only digital silence (how
     for (const run of [quiet, linux]) assert.deepEqual(run.statuses.map((s) => s.state), ['starting', 'capturing']);
   });
 });
+
+describe('LiveSource: a Windows loopback that stays digitally silent while the microphone hears the user (the call on a headset)', function () {
+  this.timeout(20_000);
+  const runs: CaptureRun[] = [];
+  afterEach(async () => { await Promise.all(runs.splice(0).map((r) => r.stop())); });
+  const start = (kind: 'mic' | 'system', platform: NodeJS.Platform, amplitude: number) => {
+    // The loopback is the audify helper's (recorderLauncher picks audify for system audio on Windows); the fake
+    // recorder writes exact zeros, as the console device's loopback gives while the call plays on the headset.
+    const launcher = { ...fakeLauncher([{ amplitude, then: 'forever' }]), recorder: kind === 'system' ? 'audify' : 'fake' };
+    const run = startCapture(new LiveSource({ kind, platform, launcher, silentMs: 400 }));
+    runs.push(run);
+    return run;
+  };
+
+  it('names Choose System Audio Source… once on Windows; on Linux the same zeros are nothing', async () => {
+    const windows = start('system', 'win32', 0);
+    windows.source.pairWithMicrophone(start('mic', 'win32', 0.5).source);
+    const linux = start('system', 'linux', 0);
+    linux.source.pairWithMicrophone(start('mic', 'linux', 0.5).source);
+    // A Windows microphone of zeros is not judged either (only macOS denies a microphone that way).
+    const quietWindowsMic = start('mic', 'win32', 0);
+    await windows.waitFor(() => windows.statuses.some((s) => s.hint), 'the hint');
+    await linux.waitFor(() => linux.frames.length >= windows.frames.length, 'as much audio on Linux');
+    const hints = windows.statuses.filter((s) => s.hint);
+    assert.equal(hints.length, 1);
+    assert.equal(hints[0].state, 'capturing', 'a hint, not a fault');
+    assert.match(hints[0].hint!, /^System audio has stayed completely silent while your microphone heard you\. .*default communication device.*"Hands-Free".*Earshot: Choose System Audio Source…\. If nothing is playing yet, ignore this\.$/);
+    assert.doesNotMatch(hints[0].hint!, /macOS|Privacy/);
+    assert.ok(linux.frames.every((f) => f.samples.every((x) => x === 0)));
+    assert.deepEqual(linux.statuses.map((s) => s.state), ['starting', 'capturing']);
+    assert.ok(!linux.statuses.some((s) => s.hint));
+    assert.deepEqual(quietWindowsMic.statuses.map((s) => s.state), ['starting', 'capturing']);
+  });
+});

@@ -45,7 +45,90 @@ describe('RtAudio 6 as audify vendors it', () => {
   });
 });
 
+/**
+ * audify's RtAudio with the WASAPI API, as far as the default-output poll reaches it, copied from the sources:
+ * - one error callback for the whole process, the one the last openStream gave (src/rt_audio.cpp:8, :267-309), called
+ *   through a thread-safe function: queued to the event loop, after the call that raised it returns (:164-179);
+ * - getDevices() is getDeviceIds() then getDeviceInfo() of each (rt_audio.cpp:189-197); getDeviceIds() probes anew
+ *   (RtAudio.cpp:801-803): each endpoint not yet listed is probed (:5063-5074), and one that fails raises
+ *   RTAUDIO_DRIVER_ERROR with its text (probeDeviceInfo, :5134-5166, :5229-5232) and stays unlisted, so the next poll
+ *   probes it again; a later endpoint's probe clears the text (:5130); a text left at the end empties the list and is
+ *   raised once more (:5108-5113), so getDevices() returns nothing that time.
+ */
+class FakeWasapiRtAudio {
+  private static errorCallback: ((type: number, message: string) => void) | undefined;
+  private listed = new Map<string, number>();
+  private nextId = 0;
+  private pending = 0;
+  private drained: (() => void)[] = [];
+
+  constructor(readonly endpoints: { name: string; isDefault?: boolean; probeFails?: string }[]) {}
+
+  openStream(...args: unknown[]): number {
+    FakeWasapiRtAudio.errorCallback = args[9] as (type: number, message: string) => void;
+    return 0;
+  }
+
+  getDevices(): RtDeviceInfo[] {
+    let errorText = '';
+    for (const e of this.endpoints) {
+      if (this.listed.has(e.name)) continue;
+      errorText = e.probeFails ?? '';
+      if (e.probeFails) this.raise(RTAUDIO_ERROR.DRIVER_ERROR, e.probeFails);
+      else this.listed.set(e.name, this.nextId++);
+    }
+    if (errorText) {
+      this.listed.clear();
+      this.raise(RTAUDIO_ERROR.DRIVER_ERROR, errorText);
+    }
+    return this.endpoints.filter((e) => this.listed.has(e.name)).map((e) => dev(this.listed.get(e.name)!, e.name, 0, 2, { isDefaultOutput: !!e.isDefault }));
+  }
+
+  /** RtApi::error → the thread-safe function: the callback runs later, on the event loop. */
+  raise(type: number, message: string): void {
+    const callback = FakeWasapiRtAudio.errorCallback;
+    this.pending++;
+    setImmediate(() => {
+      callback?.(type, message);
+      if (--this.pending === 0) this.drained.splice(0).forEach((resolve) => resolve());
+    });
+  }
+
+  /** Resolves once every error raised so far has reached the callback. */
+  delivered(): Promise<void> {
+    return this.pending === 0 ? Promise.resolve() : new Promise((resolve) => this.drained.push(resolve));
+  }
+}
+
 describe('audify helper on Windows (WASAPI)', () => {
+  it("an endpoint that fails RtAudio's probe on every poll is told once and never ends capture; a stream error still does", async () => {
+    const failed: string[] = [];
+    const warned: string[] = [];
+    const probe = 'RtApiWasapi::probeDeviceInfo: Unable to retrieve device audio client.';
+    const rt = new FakeWasapiRtAudio([{ name: 'Speakers (Realtek)', isDefault: true }, { name: 'Headset (WH-1000XM4 Hands-Free)', probeFails: probe }]);
+    rt.openStream(null, {}, 0, 48000, 480, 'Earshot', () => {}, null, 0, rtAudioErrorHandler((m) => failed.push(m), (m) => warned.push(m)));
+    for (let poll = 0; poll < 5; poll++) {
+      assert.equal(defaultOutputChange(rt, 'WASAPI', 'win32', 'Speakers (Realtek)'), undefined, 'an empty list keeps the stream in hand');
+      await rt.delivered();
+    }
+    assert.deepEqual(failed, []);
+    assert.deepEqual(warned, [`${probe} (RtAudio error 9 while listing devices; capture goes on)`], 'ten errors, one line');
+    // The enumeration itself failing is the probe's too (RtAudio.cpp:4978-4982, :5108-5113).
+    rt.raise(RTAUDIO_ERROR.DRIVER_ERROR, 'RtApiWasapi::probeDevices: Unable to retrieve render device collection.');
+    await rt.delivered();
+    assert.deepEqual(failed, []);
+    // The endpoint becomes ready and the user makes it the default: the poll follows it.
+    rt.endpoints[0].isDefault = false;
+    Object.assign(rt.endpoints[1], { probeFails: undefined, isDefault: true });
+    assert.equal(defaultOutputChange(rt, 'WASAPI', 'win32', 'Speakers (Realtek)')?.device.name, 'Headset (WH-1000XM4 Hands-Free)');
+    // The stream's own failure (its thread, RtAudio.cpp:5718) and opening one (probeDeviceOpen, :5441) still end it.
+    rt.raise(RTAUDIO_ERROR.DRIVER_ERROR, 'RtApiWasapi::wasapiThread: Unable to initialize capture audio client.');
+    rt.raise(RTAUDIO_ERROR.DRIVER_ERROR, 'RtApiWasapi::probeDeviceOpen: Unable to retrieve render device audio client.');
+    await rt.delivered();
+    assert.deepEqual(failed, ['RtApiWasapi::wasapiThread: Unable to initialize capture audio client. (RtAudio error 9)',
+      'RtApiWasapi::probeDeviceOpen: Unable to retrieve render device audio client. (RtAudio error 9)']);
+  });
+
   it('polls the default output through the stream\'s own RtAudio object, and reopens only on a change', () => {
     let calls = 0;
     let defaultName = 'Speakers (Realtek)';
@@ -91,6 +174,55 @@ describe('audify helper on Windows (WASAPI)', () => {
     assert.doesNotMatch(loopback.message, /Let desktop apps/, 'the microphone switch does not govern a loopback');
     // The same words on Linux are not WASAPI's: no Windows advice there.
     assert.doesNotMatch(classifyEnd({ ...ctx('mic'), platform: 'linux' }, { code: 1, signal: null, stderr: thread }).message, /Windows/);
+  });
+});
+
+describe('what a fault says, per OS (the audify helper runs on all three)', () => {
+  const ctx = (platform: NodeJS.Platform, kind: 'mic' | 'system' = 'mic', device = 'default'): FaultContext => ({ kind, recorder: 'audify', device, platform });
+  const end = (stderr: string) => ({ code: 1, signal: null, stderr });
+  // What the helper writes when its guard against stale buffers trips, and when planOpen finds no device (audifyHelper.ts).
+  const guard = 'audify helper: Connection terminated: RtAudio delivered audio faster than real time (stale buffers after a read error)\n';
+  const noInput = 'audify helper: no default audio device: no input device\n';
+
+  it('the stale-buffer guard: a sound server on Linux only; a device switched to another rate on macOS', () => {
+    const linux = classifyEnd(ctx('linux'), end(guard));
+    assert.equal(linux.reason, 'server-lost');
+    assert.match(linux.message, /did PulseAudio\/PipeWire restart/);
+    const mac = classifyEnd(ctx('darwin'), end(guard));
+    assert.equal(mac.reason, 'server-lost');
+    assert.match(mac.message, /^Lost microphone: .*another app change its sample rate.*Retrying\.$/);
+    const win = classifyEnd(ctx('win32', 'system'), end(guard));
+    assert.match(win.message, /^Lost system audio: .*disconnected.*Sound settings.*Retrying\.$/);
+    for (const f of [mac, win]) assert.doesNotMatch(f.message, /PulseAudio|PipeWire|sound server/);
+  });
+
+  it('no device at all: start PulseAudio on Linux; connect or turn on a device on macOS and Windows', () => {
+    const linux = classifyEnd(ctx('linux'), end(noInput));
+    assert.equal(linux.reason, 'server-not-running');
+    assert.match(linux.message, /systemctl --user start pulseaudio/);
+    const mac = classifyEnd(ctx('darwin'), end(noInput));
+    assert.equal(mac.reason, 'device-not-found');
+    assert.equal(mac.message, 'Cannot capture microphone: macOS has no audio input device right now. Connect one or choose one in System Settings → Sound; Earshot retries on its own.');
+    const win = classifyEnd(ctx('win32', 'system'), end('audify helper: no default audio device: no output device to capture\n'));
+    assert.equal(win.reason, 'device-not-found');
+    assert.match(win.message, /^Cannot capture system audio: Windows has no audio output device right now.*Settings → System → Sound/);
+    for (const f of [mac, win]) assert.doesNotMatch(f.message, /systemctl|PulseAudio|pipewire/i);
+  });
+
+  it('Stereo Mix refused is the microphone privacy switch (a recording device), a loopback refused is exclusive mode', () => {
+    // The helper's start line (audifyHelper.ts, open()), then its stream thread's failure (RtAudio.cpp:5718).
+    const thread = 'audify helper: RtApiWasapi::wasapiThread: Unable to initialize capture audio client. (RtAudio error 9)\n';
+    const stereoMix = classifyEnd(ctx('win32', 'system', 'Stereo Mix (Realtek)'), end(`audify helper: WASAPI "Stereo Mix (Realtek)" at 48000 Hz, 2 ch\n${thread}`));
+    assert.equal(stereoMix.reason, 'permission-denied');
+    assert.match(stereoMix.message, /^Windows would not open "Stereo Mix \(Realtek\)" for system audio\. It is a recording device.*Let desktop apps access your microphone.*ms-settings:privacy-microphone/);
+    // Refused on opening: a capture endpoint says so (RtAudio.cpp:5441), a loopback names the render device (:5471).
+    const opening = classifyEnd(ctx('win32', 'system', 'Stereo Mix (Realtek)'), end('audify helper: RtApiWasapi::probeDeviceOpen: Unable to retrieve capture device audio client.\n'));
+    assert.equal(opening.reason, 'permission-denied');
+    const named = classifyEnd(ctx('win32', 'system', 'Speakers (Realtek)'), end(`audify helper: WASAPI "Speakers (Realtek)" (loopback) at 48000 Hz, 2 ch\n${thread}`));
+    assert.equal(named.reason, 'device-busy');
+    assert.doesNotMatch(named.message, /Let desktop apps/);
+    const loopbackOpening = classifyEnd(ctx('win32', 'system', 'Speakers (Realtek)'), end('audify helper: RtApiWasapi::probeDeviceOpen: Unable to retrieve render device audio client.\n'));
+    assert.equal(loopbackOpening.reason, 'device-busy');
   });
 });
 
