@@ -285,21 +285,21 @@ export class DaemonClient implements vscode.Disposable {
 
   /** Meeting memory: passages of stored meetings that answer a question (the @earshot chat). */
   async memorySearch(params: MemorySearchParams): Promise<MemorySearchResult> {
-    return (await this.ensureStarted()).sendRequest(MemorySearch, params);
+    return this.lifecycle.read((c) => c.sendRequest(MemorySearch, params));
   }
 
   /** Open action items of every stored meeting, `mine` marked. */
   async memoryTodo(params: MemoryTodoParams): Promise<MemoryTodoResult> {
-    return (await this.ensureStarted()).sendRequest(MemoryTodo, params);
+    return this.lifecycle.read((c) => c.sendRequest(MemoryTodo, params));
   }
 
   async memoryDecisions(params: MemoryDecisionsParams): Promise<MemoryDecisionsResult> {
-    return (await this.ensureStarted()).sendRequest(MemoryDecisions, params);
+    return this.lifecycle.read((c) => c.sendRequest(MemoryDecisions, params));
   }
 
   /** Every stored meeting, newest first. */
   async memoryMeetings(): Promise<MemoryMeeting[]> {
-    return (await (await this.ensureStarted()).sendRequest(MemoryMeetings, {})).meetings;
+    return (await this.lifecycle.read((c) => c.sendRequest(MemoryMeetings, {}))).meetings;
   }
 
   /** Records a few seconds from a device for a level check (input levels arrive as onInputLevel). */

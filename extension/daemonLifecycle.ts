@@ -55,6 +55,23 @@ export class DaemonLifecycle<C> {
     return this.serially(() => this.ensure());
   }
 
+  /**
+   * Sends a request that only reads (safe to send twice) to the running daemon. When the daemon it went to was
+   * stopped or replaced before it answered (a restart: LanguageClient rejects it "Pending response rejected since
+   * connection got disposed"), it goes once more to the new daemon, so a view refreshing during a restart waits for
+   * it instead of showing that error. A request that changes something is never sent twice: callers use started().
+   */
+  async read<T>(send: (client: C) => Promise<T>): Promise<T> {
+    const client = await this.started();
+    try {
+      return await send(client);
+    } catch (e) {
+      const replaced = !this.isCurrent(client) || this.pending > 0 || this.hooks.phase(client) !== 'running';
+      if (!replaced || this.stopping) throw e;
+      return send(await this.started());
+    }
+  }
+
   /** Stops the daemon (it finalizes an open session first) and starts a fresh one with the settings of now. */
   restart(): Promise<void> {
     if (this.waitingRestart) return this.waitingRestart;

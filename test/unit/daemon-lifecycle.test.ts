@@ -154,4 +154,49 @@ describe('daemon lifecycle: one daemon per window', () => {
     await assert.rejects(life.restart(), /shutting down/);
     assert.equal(made.length, 1);
   });
+
+  describe('reads during a restart', () => {
+    /** What vscode-jsonrpc does to requests still owed when the old daemon's connection is disposed (connection.js:1228). */
+    const disposedError = () => new Error('Pending response rejected since connection got disposed');
+
+    it('a read in flight when a restart stops its daemon is sent again to the new one, and answered from it', async () => {
+      const { life, made } = lifecycle();
+      const first = await life.started();
+      const askedOf: number[] = [];
+      let rejectOld!: (e: Error) => void;
+      const reading = life.read((c) => {
+        askedOf.push(c.id);
+        return c === first ? new Promise<string>((_, reject) => (rejectOld = reject)) : Promise.resolve(`items from ${c.id}`);
+      });
+      await settle();
+      const restarting = life.restart();
+      await settle();
+      rejectOld(disposedError());
+      await restarting;
+      assert.equal(await reading, `items from ${made[1].id}`);
+      assert.deepEqual(askedOf, [first.id, made[1].id]);
+    });
+
+    it('a read that fails on the daemon still running is not sent again: its error is the answer', async () => {
+      const { life } = lifecycle();
+      let sent = 0;
+      await assert.rejects(life.read(async () => { sent++; throw new Error('Invalid params'); }), /Invalid params/);
+      assert.equal(sent, 1);
+    });
+
+    it('after dispose a read that lost its daemon is not sent again', async () => {
+      const { life } = lifecycle();
+      await life.started();
+      let rejectOld!: (e: Error) => void;
+      let sent = 0;
+      const reading = life.read(() => { sent++; return new Promise<void>((_, reject) => (rejectOld = reject)); });
+      await settle();
+      const disposing = life.dispose();
+      await settle();
+      rejectOld(disposedError());
+      await disposing;
+      await assert.rejects(reading, /connection got disposed/);
+      assert.equal(sent, 1);
+    });
+  });
 });
