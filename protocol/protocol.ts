@@ -362,9 +362,35 @@ export interface MemoryPassage {
   score: number;
   /** What matched: a transcript segment, or a notes entry (its text, and the segment it came from). */
   hit: { kind: 'segment' | 'actionItem' | 'decision'; id: string; text: string };
-  /** Whole turns in meeting order: the hit's turn with `neighbours` segments each side. */
+  /**
+   * Whole turns in meeting order: the hit's turn with `neighbours` segments each side, cut to at most
+   * {@link MEMORY_PASSAGE_MAX_LINES} lines and {@link MEMORY_PASSAGE_MAX_CHARS} characters of text around the hit.
+   */
   lines: MemoryLine[];
 }
+/**
+ * A passage's lines at most: one speaker label can cover a whole meeting ("You" in a meeting recorded by the microphone
+ * alone), so a whole turn is no bound. 12 segments is about a minute of speech: the hit with its neighbours
+ * (MAX_NEIGHBOURS is 5 each side) and a short turn around it.
+ */
+export const MEMORY_PASSAGE_MAX_LINES = 12;
+/**
+ * A passage's characters of text at most (the hit's own line always in): about 1k tokens, so @earshot's 8 passages stay
+ * under 10k. Twelve whisper segments seldom reach it; it binds on transcripts whose lines are whole turns. On QMSum's
+ * (BENCHMARKS.md, issue 31) 2,000 cost a point of span recall, 4,000 a tenth of one.
+ */
+export const MEMORY_PASSAGE_MAX_CHARS = 4_000;
+/**
+ * Meeting lines a prompt to a language model holds at most (@earshot's answers and recaps, `earshot ask
+ * --llm-endpoint`): the first ones (best ranked, or a recap's first) until this or MEMORY_PROMPT_MAX_CHARS is reached.
+ * 600 numbered lines of whisper segments are about 20k tokens, which the chat models we target take with room to answer.
+ */
+export const MEMORY_PROMPT_MAX_LINES = 600;
+/**
+ * Characters of those lines at most, as the prompt shows them (number, meeting, time, speaker, text): about 20k tokens
+ * (4 characters a token), for transcripts whose lines are long.
+ */
+export const MEMORY_PROMPT_MAX_CHARS = 80_000;
 /** A stored meeting, as memory names it. */
 export interface MemoryMeeting {
   sessionId: string;

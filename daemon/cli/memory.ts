@@ -12,7 +12,7 @@ import { MemoryLine, MemoryPassage } from '../../protocol/protocol';
 import { defaultStorageDir } from '../config';
 import { clock } from '../documents/notesText';
 import { parseJournal } from '../journal/journal';
-import { ASK_SYSTEM, askUserPrompt, citedNumbers } from '../memory/askPrompt';
+import { ASK_SYSTEM, askUserPrompt, citedNumbers, promptLines } from '../memory/askPrompt';
 import { meetingRecordOf } from '../memory/meetingRecord';
 import { MAX_LIMIT, MeetingRecord, MemoryIndex } from '../memory/memoryIndex';
 import { StoredMemory } from '../memory/storedMemory';
@@ -73,14 +73,16 @@ export async function ask(argv: string[], io: Io): Promise<number> {
   let answer: string | null = null;
   let cited = numbered;
   if (llm && numbered.length) {
-    // The question and these lines go to the endpoint the user named; progress on stderr carries no text.
-    const user = askUserPrompt(question, numbered);
-    io.err(`earshot: asking the language model with ${numbered.length} lines`);
+    // The question and these lines (the best ranked, as many as a prompt holds) go to the endpoint the user named;
+    // progress on stderr carries no text.
+    const sent = promptLines(numbered);
+    const user = askUserPrompt(question, sent);
+    io.err(`earshot: asking the language model with ${sent.length} lines`);
     const reply = await openAiCompatibleChat(llm, { json: false })(ASK_SYSTEM, user, AbortSignal.timeout((llm.timeoutSec ?? 120) * 1000))
       .catch((e: Error) => { throw new Error(`the language model at ${llm.endpoint} gave no answer: ${e.name === 'TimeoutError' ? 'timeout' : e.message}`); });
     if (!reply.text.trim()) throw new Error(`the language model at ${llm.endpoint} gave an empty answer`);
     answer = reply.text.trim();
-    const refs = citedNumbers(answer, numbered.length);
+    const refs = citedNumbers(answer, sent.length);
     cited = numbered.filter((_, i) => refs.has(i + 1));
   } else if (llm) {
     answer = 'Nothing in the meetings matches the question.';
@@ -144,6 +146,7 @@ export async function readTranscriptFile(file: string): Promise<{ record: Meetin
   if (/^\s*\{[^\n]*"type"\s*:\s*"session"/.test(text)) {
     const record = meetingRecordOf(parseJournal(text, file));
     record.meeting = { ...record.meeting, sessionId };
+    record.dictation = false; // named on the command line: searched, a dictation's too
     return { record, timed: true, lineOf: (l) => l.index };
   }
   const fileLines = text.split(/\r?\n/);

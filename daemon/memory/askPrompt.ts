@@ -4,6 +4,7 @@
  *
  * Owns the wording only. Must not send anything anywhere (the caller does, to the endpoint the user chose).
  */
+import { MEMORY_PROMPT_MAX_CHARS, MEMORY_PROMPT_MAX_LINES } from '../../protocol/protocol';
 import { clock } from '../documents/notesText';
 
 export const ASK_SYSTEM = 'You answer questions about meetings using only the numbered transcript lines given. Cite every line you use as [n] ' +
@@ -17,9 +18,35 @@ export interface PromptLine {
   text: string;
 }
 
-/** The user message: the question, then the lines numbered from 1. */
+/**
+ * The user message: the question, then the lines numbered from 1, as many as {@link promptLines} lets in (give it
+ * those, so that the numbers an answer cites are theirs).
+ */
 export function askUserPrompt(question: string, lines: readonly PromptLine[]): string {
-  return `Question: ${question}\n\nLines:\n` + lines.map((c, i) => `[${i + 1}] (${c.meeting}${c.t0 === null ? '' : `, ${clock(c.t0)}`}) ${c.speaker}: ${c.text}`).join('\n');
+  return `Question: ${question}\n\nLines:\n` + promptLines(lines).map((c, i) => numbered(c, i + 1)).join('\n');
+}
+
+/**
+ * The first lines (best ranked first) that a prompt holds: at most MEMORY_PROMPT_MAX_LINES, and MEMORY_PROMPT_MAX_CHARS
+ * characters as numbered; a first line longer than that is cut, so a question with matches always sends some.
+ */
+export function promptLines<T extends PromptLine>(lines: readonly T[]): T[] {
+  const out: T[] = [];
+  let chars = 0;
+  for (const line of lines.slice(0, MEMORY_PROMPT_MAX_LINES)) {
+    const size = numbered(line, out.length + 1).length + 1;
+    if (chars + size > MEMORY_PROMPT_MAX_CHARS) {
+      if (!out.length) out.push({ ...line, text: line.text.slice(0, Math.max(0, line.text.length - (size - MEMORY_PROMPT_MAX_CHARS))) });
+      break;
+    }
+    out.push(line);
+    chars += size;
+  }
+  return out;
+}
+
+function numbered(c: PromptLine, n: number): string {
+  return `[${n}] (${c.meeting}${c.t0 === null ? '' : `, ${clock(c.t0)}`}) ${c.speaker}: ${c.text}`;
 }
 
 /** The line numbers an answer cites ([3], [1, 4] and [2][5] all count), those in range only. */

@@ -11,18 +11,37 @@ import { currentItems, JournalContents, segmentsOf } from '../journal/journal';
 import { sessionModeOf } from '../journal/recovery';
 import { MeetingRecord } from './memoryIndex';
 
-export function meetingRecordOf(journal: JournalContents, notesText?: string): MeetingRecord {
+/** What the daemon writes as a start time (toISOString()), and any time that begins with an ISO date. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}/;
+
+/**
+ * `startedAt`: the start to give a meeting whose header has none that reads as an ISO time ('' by default: unknown).
+ * A journal the daemon did not write (hand-edited, copied, another version) must not break every meeting's sorting and
+ * filtering: names and times that are not strings get these fallbacks, segments and items without text are left out.
+ * Throws for a header without a session id (the caller leaves that journal out).
+ */
+export function meetingRecordOf(journal: JournalContents, notesText?: string, startedAt = ''): MeetingRecord {
   const { header, records } = journal;
-  const end = records.find((r): r is Extract<typeof r, { type: 'end' }> => r.type === 'end');
-  const segments = segmentsOf(records).map((s) => ({ segmentId: s.segmentId, speaker: s.speaker, t0: s.t0, t1: s.t1, text: s.text }));
-  const { actionItems, decisions } = currentItems(records);
   const sessionId = header.sessionId;
+  if (typeof sessionId !== 'string' || !sessionId) throw new Error('the journal header has no session id');
+  const end = records.find((r): r is Extract<typeof r, { type: 'end' }> => r.type === 'end');
+  const segments = segmentsOf(records).filter((s) => typeof s.text === 'string')
+    .map((s) => ({ segmentId: s.segmentId, speaker: typeof s.speaker === 'string' ? s.speaker : '', t0: s.t0, t1: s.t1, text: s.text }));
+  const { actionItems, decisions } = currentItems(records);
+  const meeting = {
+    sessionId,
+    title: typeof header.title === 'string' ? header.title : sessionId,
+    startedAt: typeof header.startedAt === 'string' && ISO_TIME.test(header.startedAt) ? header.startedAt : startedAt,
+    notesPath: typeof header.notesPath === 'string' ? header.notesPath : '',
+    durationSec: typeof end?.capturedSec === 'number' ? end.capturedSec : null,
+  };
   const record: MeetingRecord = {
-    meeting: { sessionId, title: header.title, startedAt: header.startedAt, notesPath: header.notesPath ?? '', durationSec: end ? end.capturedSec : null },
+    meeting,
     dictation: sessionModeOf(header) === 'dictation',
     segments,
-    actionItems: actionItems.map(({ type: _t, ...i }): ActionItem => ({ ...i, sessionId })),
-    decisions: decisions.map(({ type: _t, ...d }): Decision => ({ ...d, sessionId })),
+    actionItems: actionItems.filter((i) => typeof i.text === 'string')
+      .map(({ type: _t, ...i }): ActionItem => ({ ...i, owner: typeof i.owner === 'string' ? i.owner : null, sessionId })),
+    decisions: decisions.filter((d) => typeof d.text === 'string').map(({ type: _t, ...d }): Decision => ({ ...d, sessionId })),
   };
   if (notesText !== undefined) Object.assign(record, notesLinesOf(notesText, record));
   return record;

@@ -1,12 +1,17 @@
 /**
  * The meeting-memory index: every meeting it is given (segments, latest action items and decisions), searchable with
- * BM25 (MiniSearch's BM25+), hits widened to whole turns with their neighbours; open items across meetings; decisions.
+ * BM25 (MiniSearch's BM25+), hits widened to whole turns with their neighbours (bounded around the hit); open items
+ * across meetings; decisions. Dictations are kept (their ids) but never searched, as meetingList leaves them out: they
+ * are text typed by voice into the editor, not what a meeting said. The full-text index is built at the first request
+ * that ranks (search, decisions by topic): open items and the meeting list need only the records.
  *
  * Owns ranking, turns and filters. Must not read files (storedMemory.ts feeds it from journals, cli/ask.ts from
  * transcripts) nor log any query or transcript text.
  */
 import MiniSearch, { SearchResult } from 'minisearch';
-import { ActionItem, Decision, MemoryLine, MemoryMeeting, MemoryPassage, MemorySearchParams, MemoryTodoItem } from '../../protocol/protocol';
+import {
+  ActionItem, Decision, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MemoryLine, MemoryMeeting, MemoryPassage, MemorySearchParams, MemoryTodoItem,
+} from '../../protocol/protocol';
 
 /** One spoken segment as memory keeps it. */
 export interface MemorySegment {
@@ -46,6 +51,12 @@ export const DEFAULT_NEIGHBOURS = 1;
 export const MAX_NEIGHBOURS = 5;
 export const DEFAULT_LIMIT = 5;
 export const MAX_LIMIT = 50;
+/**
+ * Distinct query terms ranked at most. Each costs a walk of its postings (and, from 5 letters, of every word it
+ * prefixes) on the daemon's only thread: a pasted 2,000-character paragraph blocked it for seconds. A question has a
+ * handful; 32 keeps any real one whole.
+ */
+export const MAX_QUERY_TERMS = 32;
 
 /** Words too common to rank by (English; a query is mostly made of them). The question words (summarize, discuss, think…) were added on QMSum's train split: +3 points hit@5 over all meetings. */
 const STOP_WORDS = new Set(('a an and are as at be been but by did do does for from had has have he her his how i if in into is it its ' +
@@ -62,6 +73,20 @@ function processTerm(term: string): string | null {
   return t.length < 2 || STOP_WORDS.has(t) ? null : t;
 }
 
+const tokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
+
+/** A query's terms as ranked: each once, with how often the query has it; the first MAX_QUERY_TERMS distinct ones. */
+export function queryTerms(query: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const word of tokenize(query)) {
+    const term = processTerm(word);
+    if (term === null) continue;
+    if (counts.has(term)) counts.set(term, counts.get(term)! + 1);
+    else if (counts.size < MAX_QUERY_TERMS) counts.set(term, 1);
+  }
+  return counts;
+}
+
 interface IndexedDoc {
   id: string;
   sessionId: string;
@@ -75,63 +100,55 @@ interface IndexedDoc {
 
 export class MemoryIndex {
   private readonly meetings = new Map<string, MeetingRecord>();
+  /** The full-text index (undefined until a request ranks), the ids of each meeting's documents in it, the meetings not in it yet. */
+  private text: MiniSearch<IndexedDoc> | undefined;
   private readonly docIds = new Map<string, string[]>();
-  private readonly search_: MiniSearch<IndexedDoc>;
+  private readonly unindexed = new Set<string>();
 
-  constructor(readonly ranking: RankingOptions = DEFAULT_RANKING) {
-    this.search_ = new MiniSearch<IndexedDoc>({
-      fields: ['text', 'speaker'],
-      storeFields: ['sessionId', 'kind', 'segment', 'itemId'],
-      processTerm,
-    });
-  }
+  constructor(readonly ranking: RankingOptions = DEFAULT_RANKING) {}
 
+  /** Meetings searched (dictations left out), and their segments. */
   get sessionCount(): number {
-    return this.meetings.size;
+    return this.searchable().length;
   }
 
   get segmentCount(): number {
     let n = 0;
-    for (const m of this.meetings.values()) n += m.segments.length;
+    for (const m of this.searchable()) n += m.segments.length;
     return n;
+  }
+
+  /** Documents (segments, items, decisions) in the full-text index: 0 until a request ranks. */
+  get indexedDocuments(): number {
+    return this.text?.documentCount ?? 0;
   }
 
   has(sessionId: string): boolean {
     return this.meetings.has(sessionId);
   }
 
-  /** Adds a meeting, replacing what was indexed of it before. */
+  /** Adds a meeting, replacing what was indexed of it before (its words are indexed when a request next ranks). */
   put(record: MeetingRecord): void {
     this.remove(record.meeting.sessionId);
-    const sessionId = record.meeting.sessionId;
-    const bySegmentId = new Map(record.segments.map((s, i) => [s.segmentId, i]));
-    const docs: IndexedDoc[] = record.segments.map((s, i) => ({
-      id: `${sessionId}\u0000s${i}`, sessionId, kind: 'segment', segment: i, text: s.text, speaker: s.speaker,
-    }));
-    for (const item of record.actionItems) {
-      docs.push({
-        id: `${sessionId}\u0000a${item.id}`, sessionId, kind: 'actionItem', segment: bySegmentId.get(item.segmentId) ?? -1, itemId: item.id,
-        text: item.text, speaker: item.owner ?? '',
-      });
-    }
-    for (const d of record.decisions) {
-      docs.push({ id: `${sessionId}\u0000d${d.id}`, sessionId, kind: 'decision', segment: bySegmentId.get(d.segmentId) ?? -1, itemId: d.id, text: d.text, speaker: '' });
-    }
-    this.search_.addAll(docs);
-    this.meetings.set(sessionId, record);
-    this.docIds.set(sessionId, docs.map((d) => d.id));
+    this.meetings.set(record.meeting.sessionId, record);
+    this.unindexed.add(record.meeting.sessionId);
   }
 
   remove(sessionId: string): void {
     const ids = this.docIds.get(sessionId);
-    if (ids) this.search_.discardAll(ids);
+    if (ids) this.text!.discardAll(ids);
     this.docIds.delete(sessionId);
+    this.unindexed.delete(sessionId);
     this.meetings.delete(sessionId);
   }
 
   clear(): void {
-    this.search_.removeAll();
+    // A new full-text index, not removeAll(): MiniSearch's auto-vacuum (started by remove's discards, batches 10 ms
+    // apart) would go on over the emptied index and throw, an unhandled rejection that ended the daemon. It finishes
+    // over the old index instead, which is then let go.
+    this.text = undefined;
     this.docIds.clear();
+    this.unindexed.clear();
     this.meetings.clear();
   }
 
@@ -141,7 +158,7 @@ export class MemoryIndex {
 
   /** Every meeting (dictations left out), newest first. */
   meetingList(): MemoryMeeting[] {
-    return [...this.meetings.values()].filter((m) => !m.dictation).map((m) => m.meeting).sort(newestFirst);
+    return this.searchable().map((m) => m.meeting).sort(newestFirst);
   }
 
   /** The passages that best answer `query` (see MemorySearch): at most `limit`, none overlapping another of its meeting. */
@@ -214,13 +231,38 @@ export class MemoryIndex {
 
   private rank(query: string, filter: (r: SearchResult) => boolean): SearchResult[] {
     const { k, b, d, prefixMinLength, speakerBoost } = this.ranking;
-    return this.search_.search(query, {
+    // Each distinct term is looked up once; one the query repeats weighs as often (the scores of the query as written).
+    const terms = queryTerms(query);
+    return this.textIndex().search([...terms.keys()].join(' '), {
       filter,
       boost: { text: 1, speaker: speakerBoost },
+      boostTerm: (term) => terms.get(term) ?? 1,
       bm25: { k, b, d },
       prefix: (term) => prefixMinLength > 0 && term.length >= prefixMinLength,
       combineWith: 'OR',
     });
+  }
+
+  private searchable(): MeetingRecord[] {
+    return [...this.meetings.values()].filter((m) => !m.dictation);
+  }
+
+  /** The full-text index, with every meeting put since the last ranking request added to it. */
+  private textIndex(): MiniSearch<IndexedDoc> {
+    this.text ??= new MiniSearch<IndexedDoc>({
+      fields: ['text', 'speaker'],
+      storeFields: ['sessionId', 'kind', 'segment', 'itemId'],
+      processTerm,
+    });
+    for (const sessionId of this.unindexed) {
+      const record = this.meetings.get(sessionId)!;
+      if (record.dictation) continue;
+      const docs = documentsOf(record);
+      this.text.addAll(docs);
+      this.docIds.set(sessionId, docs.map((d) => d.id));
+    }
+    this.unindexed.clear();
+    return this.text;
   }
 
   private itemText(record: MeetingRecord, doc: IndexedDoc): string {
@@ -228,20 +270,34 @@ export class MemoryIndex {
     return list.find((i) => i.id === doc.itemId)?.text ?? '';
   }
 
-  /** The hit's whole turn (consecutive segments of its speaker) and `neighbours` segments each side, as indexes. */
+  /**
+   * The hit's whole turn (consecutive segments of its speaker) and `neighbours` segments each side, as indexes, cut to
+   * MEMORY_PASSAGE_MAX_LINES lines and MEMORY_PASSAGE_MAX_CHARS characters: grown one line each side in turn from the hit.
+   */
   private window(record: MeetingRecord, hit: number, neighbours: number): [number, number] {
     const segs = record.segments;
     let from = hit;
     let to = hit;
     while (from > 0 && segs[from - 1].speaker === segs[hit].speaker) from--;
     while (to < segs.length - 1 && segs[to + 1].speaker === segs[hit].speaker) to++;
-    return [Math.max(0, from - neighbours), Math.min(segs.length - 1, to + neighbours)];
+    from = Math.max(0, from - neighbours);
+    to = Math.min(segs.length - 1, to + neighbours);
+    let [first, last] = [hit, hit];
+    let chars = segs[hit].text.length;
+    const fits = (i: number) => last - first + 1 < MEMORY_PASSAGE_MAX_LINES && chars + segs[i].text.length <= MEMORY_PASSAGE_MAX_CHARS;
+    for (;;) {
+      const before = first > from && fits(first - 1);
+      if (before) chars += segs[--first].text.length;
+      const after = last < to && fits(last + 1);
+      if (after) chars += segs[++last].text.length;
+      if (!before && !after) return [first, last];
+    }
   }
 
   private allowedSessions(params: { sessionIds?: string[]; since?: string; until?: string }): Set<string> {
     const only = params.sessionIds?.length ? new Set(params.sessionIds) : undefined;
     const allowed = new Set<string>();
-    for (const { meeting } of this.meetings.values()) {
+    for (const { meeting } of this.searchable()) {
       if (only && !only.has(meeting.sessionId)) continue;
       if (!inRange(meeting.startedAt, params.since, params.until)) continue;
       allowed.add(meeting.sessionId);
@@ -250,14 +306,42 @@ export class MemoryIndex {
   }
 }
 
-/** Whether an ISO start time lies in [since, until]; a date-only bound compares the date (until: the whole day counts). */
+/** A meeting's searchable documents: its segments, action items and decisions. */
+function documentsOf(record: MeetingRecord): IndexedDoc[] {
+  const sessionId = record.meeting.sessionId;
+  const bySegmentId = new Map(record.segments.map((s, i) => [s.segmentId, i]));
+  const docs: IndexedDoc[] = record.segments.map((s, i) => ({
+    id: `${sessionId}\u0000s${i}`, sessionId, kind: 'segment', segment: i, text: s.text, speaker: s.speaker,
+  }));
+  for (const item of record.actionItems) {
+    docs.push({
+      id: `${sessionId}\u0000a${item.id}`, sessionId, kind: 'actionItem', segment: bySegmentId.get(item.segmentId) ?? -1, itemId: item.id,
+      text: item.text, speaker: item.owner ?? '',
+    });
+  }
+  for (const d of record.decisions) {
+    docs.push({ id: `${sessionId}\u0000d${d.id}`, sessionId, kind: 'decision', segment: bySegmentId.get(d.segmentId) ?? -1, itemId: d.id, text: d.text, speaker: '' });
+  }
+  return docs;
+}
+
+/**
+ * Whether an ISO start time lies in [since, until]; a date-only bound compares the date (until: the whole day counts).
+ * An unknown start ('' or not a string: a header the daemon did not write) lies in no bounded range.
+ */
 export function inRange(startedAt: string, since?: string, until?: string): boolean {
-  const at = (bound: string) => (bound.length <= 10 ? startedAt.slice(0, bound.length) : startedAt);
+  const start = typeof startedAt === 'string' ? startedAt : '';
+  const at = (bound: string) => (bound.length <= 10 ? start.slice(0, bound.length) : start);
   if (since && at(since) < since) return false;
-  if (until && at(until) > until) return false;
+  if (until && (!start || at(until) > until)) return false;
   return true;
 }
 
+/** Newest first; an unknown start sorts last. */
 function newestFirst(a: MemoryMeeting, b: MemoryMeeting): number {
-  return b.startedAt.localeCompare(a.startedAt) || a.sessionId.localeCompare(b.sessionId);
+  return startOf(b).localeCompare(startOf(a)) || String(a.sessionId).localeCompare(String(b.sessionId));
+}
+
+function startOf(m: MemoryMeeting): string {
+  return typeof m.startedAt === 'string' ? m.startedAt : '';
 }

@@ -6,9 +6,9 @@
  *
  * Reads journals and notes files, never writes them. Logs no query or transcript text (session ids only, at debug).
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, Stats } from 'node:fs';
 import * as path from 'node:path';
-import { JOURNAL_FILE, readJournal } from '../journal/journal';
+import { JOURNAL_FILE, JournalContents, readJournal } from '../journal/journal';
 import { meetingRecordOf } from './meetingRecord';
 import { DEFAULT_RANKING, MemoryIndex, RankingOptions } from './memoryIndex';
 
@@ -23,30 +23,39 @@ export class StoredMemory {
   readonly index: MemoryIndex;
   private readonly seen = new Map<string, Seen>();
   private syncing: Promise<void> | undefined;
+  /** Counts drop()s: a pass started before one may have read what was deleted since, and must not put it back. */
+  private generation = 0;
 
-  /** `skipped`: a journal that could not be read (its id and error code; never its words). */
+  /** `skipped`: a journal that could not be read (its id and error code; never its words). `read`: tests slow it down. */
   constructor(
     private readonly storageDir: string, ranking: RankingOptions = DEFAULT_RANKING,
     private readonly skipped?: (sessionId: string, error: string) => void,
+    private readonly read: (file: string) => Promise<JournalContents> = readJournal,
   ) {
     this.index = new MemoryIndex(ranking);
   }
 
-  /** Brings the index up to date with storage (calls made meanwhile share one pass, then run one more). */
+  /** Brings the index up to date with storage (calls made meanwhile wait for the running pass, then run one more). */
   async sync(): Promise<MemoryIndex> {
-    while (this.syncing) await this.syncing;
-    this.syncing = this.pass().finally(() => { this.syncing = undefined; });
-    await this.syncing;
-    return this.index;
+    for (;;) {
+      while (this.syncing) await this.syncing;
+      const generation = this.generation;
+      this.syncing = this.pass(generation).finally(() => { this.syncing = undefined; });
+      await this.syncing;
+      // Delete All Data during the pass: it stopped, so read storage again (the answer holds nothing deleted).
+      if (generation === this.generation) return this.index;
+    }
   }
 
   /** Forgets everything (Delete All Data): the next sync reads what storage still holds. */
   drop(): void {
+    this.generation++;
     this.index.clear();
     this.seen.clear();
   }
 
-  private async pass(): Promise<void> {
+  private async pass(generation: number): Promise<void> {
+    const dropped = () => generation !== this.generation;
     const folder = path.join(this.storageDir, 'sessions');
     const names = await fs.readdir(folder).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') return [] as string[];
@@ -58,23 +67,29 @@ export class StoredMemory {
       if (!sessionId) continue;
       present.add(sessionId);
       const file = path.join(folder, name);
-      const journalStat = await stamp(file);
+      const journalStat = await fs.stat(file).catch(() => undefined);
       if (!journalStat) continue;
+      const journalStamp = stampOf(journalStat);
       const before = this.seen.get(sessionId);
-      if (before && before.journal === journalStat && before.notes === (await notesStamp(before.notesPath))) continue;
+      if (before && before.journal === journalStamp && before.notes === (await notesStamp(before.notesPath))) continue;
       try {
-        const journal = await readJournal(file);
-        const notes = journal.header.notesPath ? await fs.readFile(journal.header.notesPath, 'utf8').catch(() => undefined) : undefined;
-        this.index.put(meetingRecordOf(journal, notes));
-        const notesPath = journal.header.notesPath ?? '';
-        this.seen.set(sessionId, { journal: journalStat, notesPath, notes: await notesStamp(notesPath) });
+        const journal = await this.read(file);
+        const notesPath = typeof journal.header.notesPath === 'string' ? journal.header.notesPath : '';
+        const notes = notesPath ? await fs.readFile(notesPath, 'utf8').catch(() => undefined) : undefined;
+        const notesSeen = await notesStamp(notesPath);
+        if (dropped()) return;
+        // A header without a start time: the journal's last write stands in for it.
+        this.index.put(meetingRecordOf(journal, notes, journalStat.mtime.toISOString()));
+        this.seen.set(sessionId, { journal: journalStamp, notesPath, notes: notesSeen });
       } catch (e) {
+        if (dropped()) return;
         // An unreadable journal is left out (and tried again next time); its words are never logged.
         this.skipped?.(sessionId, (e as NodeJS.ErrnoException).code ?? 'unreadable');
         this.index.remove(sessionId);
         this.seen.delete(sessionId);
       }
     }
+    if (dropped()) return;
     for (const sessionId of this.index.sessionIds()) {
       if (!present.has(sessionId)) {
         this.index.remove(sessionId);
@@ -84,16 +99,12 @@ export class StoredMemory {
   }
 }
 
+/** Size and modification time of the notes file; '' when there is none. */
 async function notesStamp(notesPath: string): Promise<string> {
-  return notesPath ? (await stamp(notesPath)) ?? '' : '';
+  const s = notesPath ? await fs.stat(notesPath).catch(() => undefined) : undefined;
+  return s ? stampOf(s) : '';
 }
 
-/** Size and modification time of a file; undefined when there is none. */
-async function stamp(file: string): Promise<string | undefined> {
-  try {
-    const s = await fs.stat(file);
-    return `${s.size}:${s.mtimeMs}`;
-  } catch {
-    return undefined;
-  }
+function stampOf(s: Stats): string {
+  return `${s.size}:${s.mtimeMs}`;
 }

@@ -37,7 +37,8 @@ export interface ServerOptions {
   transport?: TransportOptions;
 }
 
-export function startServer(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, options: ServerOptions): void {
+/** Returns the connection's logger (on stdio, the daemon process's). */
+export function startServer(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, options: ServerOptions): Logger {
   const socketMode = options.mode === 'socket';
   /** LSP allows one initialize; a refused or failed one may be retried. */
   let initState: 'none' | 'pending' | 'done' = 'none';
@@ -144,4 +145,5 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   }
 
   connection.listen();
+  return log;
 }

@@ -3,17 +3,23 @@
  * "Alice, can you fix auth.ts by Friday?" for every utterance of the sample recording. Two meetings run; then memory
  * finds their lines (with the notes file's line numbers), lists their action items, follows an item ticked through
  * ActionItemSetDone (MemoryChanged is sent), and is empty after Delete All Data. The log never holds the query or a line.
+ * Then stored journals written by the test, large ones: Delete All Data while the index cleans up, and passages and
+ * `earshot ask` prompts bounded when one speaker has the whole meeting.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  ActionItemSetDone, DataDelete, ErrorCodes, MemoryChangedNotification, MemoryChangedParams, MemoryDecisions, MemoryMeetings, MemorySearch, MemoryTodo,
-  PROTOCOL_VERSION, SessionStart,
+  ActionItemSetDone, DataDelete, ErrorCodes, HealthRequest, LanguageModelDiscover, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MEMORY_PROMPT_MAX_CHARS,
+  MEMORY_PROMPT_MAX_LINES, MemoryChangedNotification, MemoryChangedParams, MemoryDecisions, MemoryMeetings, MemorySearch, MemoryTodo, PROTOCOL_VERSION,
+  SessionStart,
 } from '../../protocol/protocol';
 import { MEETING_SENTENCE_TOKENS, SAMPLE_WAV, sayingModel, sentenceText } from '../setup';
-import { connectDaemon, rejection } from './daemon-process';
+import { chatServer, userMessage } from '../support/chat-server';
+import { micOnly, segment, writeJournal } from '../support/journals';
+import { FakeServer, hangingHandler } from '../support/local-llm-servers';
+import { connectDaemon, miniDaemon, rejection, runEarshot } from './daemon-process';
 
 const SENTENCE = sentenceText(MEETING_SENTENCE_TOKENS);
 
@@ -93,6 +99,76 @@ describe('meeting memory over JSON-RPC (real daemon, real whisper)', function ()
       assert.ok(!log.includes('can you fix'), 'no transcript text is logged');
     } finally {
       assert.equal(await client.dispose(), 0);
+    }
+  });
+});
+
+describe('meeting memory over JSON-RPC: large stored meetings (real daemon)', function () {
+  this.timeout(120_000);
+
+  it('Delete All Data while the index cleans up a meeting read again: the daemon answers on, with nothing left to find', async () => {
+    // A server that accepts and never answers, on the only port discovery probes: its answer waits on a daemon timer.
+    const hanging = await FakeServer.start(hangingHandler());
+    const daemon = await miniDaemon('earshot-memory-vacuum-', { EARSHOT_LOCAL_SERVER_PORTS: String(hanging.port) });
+    const { connection, logs } = daemon.client;
+    // A request to a daemon that died is never answered: fail at its exit instead.
+    const gone = new Promise<never>((_, reject) => daemon.client.daemon.child.once('exit', (code) => {
+      reject(new Error(`the daemon exited (${code}): ${daemon.client.daemon.stderr().slice(-1500)}`));
+    }));
+    gone.catch(() => undefined); // observed by the races below
+    const answer = <T>(request: Promise<T>) => Promise.race([request, gone]);
+    try {
+      const storage = path.join(daemon.dir, 'storage');
+      // Thousands of distinct words: MiniSearch's vacuum of a replaced meeting then takes many 10 ms batches.
+      const words = (m: string) => micOnly(3000, -1, '', (i) => `${m}alpha${i} ${m}beta${i} ${m}gamma${i} ${m}delta${i}`);
+      const first = writeJournal(storage, '20260110T090000-aaaaaa', {}, words('a'));
+      writeJournal(storage, '20260111T090000-bbbbbb', {}, words('b'));
+      const found = await connection.sendRequest(MemorySearch, { query: 'aalpha7' });
+      assert.deepEqual([found.sessions, found.segments], [2, 6000]);
+      fs.appendFileSync(first, JSON.stringify(segment(['You', 'One more line.'], 3000)) + '\n');
+      const again = await connection.sendRequest(MemorySearch, { query: 'aalpha7' }); // the grown meeting read again: a vacuum starts
+      assert.equal(again.segments, 6001);
+      await answer(connection.sendRequest(DataDelete, {}));
+      // Answered only after a timer set now has run (its probe's time limit), so after the vacuum's next batch (a
+      // 10 ms timer set before the delete): without the fix, the daemon was gone by then.
+      assert.deepEqual((await answer(connection.sendRequest(LanguageModelDiscover, { timeoutMs: 50 }))).servers, []);
+      assert.deepEqual(await answer(connection.sendRequest(MemorySearch, { query: 'aalpha7' })), { passages: [], sessions: 0, segments: 0 });
+      assert.ok(await answer(connection.sendRequest(HealthRequest, {})));
+      assert.deepEqual(logs.filter((l) => /unhandled_rejection|uncaught_exception/.test(l)), []);
+    } finally {
+      await daemon.close();
+      await hanging.close();
+    }
+  });
+
+  it('one speaker through eight meetings of 1,000 lines: each passage, the answer and an ask prompt stay small', async () => {
+    const daemon = await miniDaemon('earshot-memory-turns-');
+    const server = await chatServer('It is swordfish [1].');
+    try {
+      const storage = path.join(daemon.dir, 'storage');
+      for (let m = 0; m < 8; m++) {
+        writeJournal(storage, `2026011${m}T090000-${String(m).repeat(6)}`, { startedAt: `2026-01-1${m}T09:00:00.000Z` }, micOnly(1000, 100 * m + 50, 'The password is swordfish.'));
+      }
+      const result = await daemon.client.connection.sendRequest(MemorySearch, { query: 'what is the password?', limit: 8, neighbours: 5 });
+      assert.equal(result.passages.length, 8);
+      for (const p of result.passages) {
+        assert.ok(p.lines.length <= MEMORY_PASSAGE_MAX_LINES && p.lines.reduce((n, l) => n + l.text.length, 0) <= MEMORY_PASSAGE_MAX_CHARS);
+        assert.equal(p.lines.filter((l) => l.hit).length, 1);
+      }
+      // Before: 8,000 lines, 1.2 MB. Now the text bound and ~200 bytes of fields a line, per passage.
+      const bytes = JSON.stringify(result).length;
+      assert.ok(bytes < 8 * (MEMORY_PASSAGE_MAX_CHARS + 200 * MEMORY_PASSAGE_MAX_LINES), `${bytes} bytes`);
+
+      const ask = await runEarshot(['ask', 'what is the password?', '--llm-endpoint', server.endpoint, '--limit', '50', '--json'], { EARSHOT_STORAGE: storage });
+      assert.equal(ask.code, 0, ask.stderr);
+      const prompt = userMessage(server.bodies[0]);
+      const lines = prompt.split('\n').filter((l) => /^\[\d+\] /.test(l));
+      assert.ok(lines.length <= 8 * MEMORY_PASSAGE_MAX_LINES && lines.length <= MEMORY_PROMPT_MAX_LINES, `${lines.length} lines`);
+      assert.ok(prompt.length <= MEMORY_PROMPT_MAX_CHARS);
+      assert.equal(lines.filter((l) => l.includes('swordfish')).length, 8);
+    } finally {
+      server.close();
+      await daemon.close();
     }
   });
 });

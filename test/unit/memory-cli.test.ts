@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Io, main } from '../../daemon/cli';
 import { Journal, JournalRecord } from '../../daemon/journal/journal';
 import { fakeResolver } from '../support/resolver';
+import { MEMORY_PROMPT_MAX_CHARS } from '../../protocol/protocol';
+import { chatServer, userMessage } from '../support/chat-server';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
@@ -29,7 +29,7 @@ describe('earshot ask and todo', () => {
       'Bob: I will raise the session timeout today.', '', '', 'Carol: The budget review moves to Thursday.', 'Alice: Thanks all.',
     ].join('\n'));
     const journal = await Journal.create(path.join(dir, 'storage', 'sessions', '20260110T090000-abcdef.jsonl'), {
-      sessionId: '20260110T090000-abcdef', title: 'Planning', startedAt: '2026-01-10T09:00:00.000Z', sources: ['file'], language: 'en', notesPath: '',
+      sessionId: '20260110T090000-abcdef', title: 'Planning', startedAt: '2026-01-10T09:00:00.000Z', sources: ['file'], language: 'en', notesPath: '', mode: 'meeting',
     });
     await journal.append({ type: 'segment', segmentId: 'file-1', source: 'file', speaker: 'Dana', t0: 1, t1: 3, text: 'Élodie will send the purchase order.' } as JournalRecord);
     await journal.append({ type: 'segment', segmentId: 'file-2', source: 'file', speaker: 'Élodie', t0: 4, t1: 6, text: 'Yes, and Dana compares the laptop offers.' } as JournalRecord);
@@ -69,22 +69,11 @@ describe('earshot ask and todo', () => {
   });
 
   it('ask with --llm-endpoint sends the question and lines, prints the answer and the lines it cites', async () => {
-    let asked = '';
-    const server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        asked = body;
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ model: 'test', choices: [{ message: { content: 'Bob raises the session timeout today [3].' } }] }));
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const server = await chatServer('Bob raises the session timeout today [3].');
     try {
-      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const { code, out } = await cli('ask', 'who fixes the timeout?', '--over', text, '--llm-endpoint', endpoint, '--json', '--limit', '1');
+      const { code, out } = await cli('ask', 'who fixes the timeout?', '--over', text, '--llm-endpoint', server.endpoint, '--json', '--limit', '1');
       assert.equal(code, 0);
-      const sent = JSON.parse(asked) as { messages: { content: string }[]; response_format?: unknown };
+      const sent = JSON.parse(server.bodies[0]) as { messages: { content: string }[]; response_format?: unknown };
       assert.equal(sent.response_format, undefined);
       assert.match(sent.messages[1].content, /Question: who fixes the timeout\?/);
       assert.match(sent.messages[1].content, /\[3\] \(standup\.txt\) Bob: I will raise the session timeout today\./);
@@ -109,16 +98,9 @@ describe('earshot ask and todo', () => {
   });
 
   it("ask --llm-endpoint prints the model's answer with its line breaks and its control sequences escaped", async () => {
-    const server = http.createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ model: 'test', choices: [{ message: { content: 'Bob fixes it [3].\r\n\u001b]0;TITLE\u0007\u001b[2JDone\rfake \u202eline' } }] }));
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const server = await chatServer('Bob fixes it [3].\r\n\u001b]0;TITLE\u0007\u001b[2JDone\rfake \u202eline');
     try {
-      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const endpoint = server.endpoint;
       const { code, out } = await cli('ask', 'who fixes the timeout?', '--over', text, '--llm-endpoint', endpoint, '--limit', '1');
       assert.equal(code, 0);
       assert.equal(out[0], 'Bob fixes it [3].\n\\x1b]0;TITLE\\x07\\x1b[2JDone\\x0dfake \\u202eline\n');
@@ -127,25 +109,35 @@ describe('earshot ask and todo', () => {
     }
   });
 
+  it('ask with --llm-endpoint sends the best lines that fit MEMORY_PROMPT_MAX_CHARS, and reads citations against them', async () => {
+    // 60 long matching lines (~1,900 characters each): 50 passages of them hold far more than a prompt may.
+    const long = path.join(dir, 'long.txt');
+    fs.writeFileSync(long, Array.from({ length: 120 }, (_, i) => `Speaker${i % 2}: ${i % 2 ? 'filler' : 'the password rotation'} ${'word '.repeat(380)}`).join('\n'));
+    const server = await chatServer('See [1] and [99].');
+    try {
+      const { code, out, err } = await cli('ask', 'password rotation?', '--over', long, '--llm-endpoint', server.endpoint, '--json', '--limit', '50');
+      assert.equal(code, 0);
+      const user = userMessage(server.bodies[0]);
+      const sent = user.split('\n').filter((l) => /^\[\d+\]/.test(l)).length;
+      assert.ok(user.length <= MEMORY_PROMPT_MAX_CHARS + 100 && sent < 99, `${user.length} characters, ${sent} lines`);
+      assert.match(err.join('\n'), new RegExp(`with ${sent} lines`));
+      // [99] was not in the prompt: not a citation.
+      assert.equal(JSON.parse(out.join('')).cited.length, 1);
+    } finally {
+      server.close();
+    }
+  });
+
   it('ask --llm-endpoint http://<name>.localhost reaches the server on loopback without asking DNS; another name needs --llm-allow-remote', async () => {
-    let host: string | undefined;
-    const server = http.createServer((req, res) => {
-      host = req.headers.host;
-      req.resume();
-      req.on('end', () => {
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ model: 'test', choices: [{ message: { content: 'Bob [3].' } }] }));
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const server = await chatServer('Bob [3].');
     // A resolver that would send *.localhost elsewhere (as a DNS server may): it must not be asked.
     const resolver = fakeResolver({ address: '192.0.2.1', family: 4 });
     try {
-      const port = (server.address() as AddressInfo).port;
+      const port = new URL(server.endpoint).port;
       const { code, out, err } = await cli('ask', 'who fixes the timeout?', '--over', text, '--llm-endpoint', `http://ollama.localhost:${port}`, '--limit', '1');
       assert.equal(code, 0, err.join('\n'));
       assert.equal(out[0], 'Bob [3].\n');
-      assert.equal(host, `ollama.localhost:${port}`, 'the Host header names the endpoint');
+      assert.deepEqual(server.hosts, [`ollama.localhost:${port}`], 'the Host header names the endpoint');
       assert.deepEqual(resolver.asked, [], 'no resolver was asked');
     } finally {
       resolver.restore();

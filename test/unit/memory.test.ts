@@ -2,16 +2,18 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ActionItem } from '../../protocol/protocol';
+import MiniSearch from 'minisearch';
+import { ActionItem, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MEMORY_PROMPT_MAX_CHARS, MEMORY_PROMPT_MAX_LINES } from '../../protocol/protocol';
+import { readTranscriptFile } from '../../daemon/cli/memory';
 import { markDoneInJournal } from '../../daemon/documents/done';
 import { renderNotes } from '../../daemon/documents/markdown';
 import { Journal, JournalRecord, readJournal } from '../../daemon/journal/journal';
-import { MemoryIndex, inRange } from '../../daemon/memory/memoryIndex';
+import { askUserPrompt, promptLines } from '../../daemon/memory/askPrompt';
+import { MAX_QUERY_TERMS, MeetingRecord, MemoryIndex, inRange, queryTerms } from '../../daemon/memory/memoryIndex';
 import { StoredMemory } from '../../daemon/memory/storedMemory';
 import { Memory } from '../../daemon/service/memory';
 import { pruneSessions } from '../../daemon/service/retention';
-
-type Line = [speaker: string, text: string];
+import { Line, micOnly, writeJournal } from '../support/journals';
 
 /** A finished meeting in `storage`: its journal (segments, items, decisions, end) and its notes file rendered from it. */
 async function meeting(storage: string, sessionId: string, startedAt: string, title: string, lines: Line[],
@@ -31,6 +33,15 @@ async function meeting(storage: string, sessionId: string, startedAt: string, ti
   fs.mkdirSync(path.dirname(notesPath), { recursive: true });
   fs.writeFileSync(notesPath, renderNotes(await readJournal(file)));
   return file;
+}
+
+/** A meeting record of `lines` (for the index alone). */
+function record(sessionId: string, lines: Line[], startedAt = '2026-01-01T09:00:00Z'): MeetingRecord {
+  return {
+    meeting: { sessionId, title: sessionId, startedAt, notesPath: '', durationSec: null },
+    segments: lines.map(([speaker, text], i) => ({ segmentId: `mic-${i + 1}`, speaker, t0: i * 5, t1: i * 5 + 4, text })),
+    actionItems: [], decisions: [],
+  };
 }
 
 const LOGIN: Line[] = [
@@ -218,5 +229,144 @@ describe('meeting memory', () => {
     index.put(record('new', '2026-01-02T09:00:00Z')); // its notes rewritten: indexed again, last in MiniSearch's order
     index.put(record('old', '2026-01-01T09:00:00Z'));
     assert.deepEqual(order(), ['new', 'mid', 'old']);
+  });
+
+  it('bounds a passage around its hit when one speaker has the whole meeting (lines and characters)', () => {
+    const index = new MemoryIndex();
+    index.put(record('mic', micOnly(1000, 500, 'The password is swordfish.')));
+    const [p] = index.search({ query: 'password', neighbours: 5 });
+    assert.equal(p.lines.length, MEMORY_PASSAGE_MAX_LINES);
+    const at = p.lines.findIndex((l) => l.hit);
+    assert.equal(p.lines[at].index, 501);
+    assert.ok(Math.abs(at - (p.lines.length - 1 - at)) <= 1, `the hit is centred: line ${at} of ${p.lines.length}`);
+    // Long lines: the characters bound comes first; the hit is always in.
+    index.put(record('long', micOnly(50, 20, `The password is swordfish. ${'x'.repeat(1500)}`, (i) => `item ${i} ${'y'.repeat(1500)}`)));
+    const [long] = index.search({ query: 'password', sessionIds: ['long'], neighbours: 5 });
+    assert.ok(long.lines.some((l) => l.hit));
+    assert.ok(long.lines.reduce((n, l) => n + l.text.length, 0) <= MEMORY_PASSAGE_MAX_CHARS);
+    assert.equal(long.lines.length, 2);
+  });
+
+  it('puts at most MEMORY_PROMPT_MAX_LINES lines and MEMORY_PROMPT_MAX_CHARS characters in an ask prompt', () => {
+    const lines = Array.from({ length: 1000 }, (_, i) => ({ meeting: 'Standup (2026-01-10)', t0: i, speaker: 'You', text: `line ${i}` }));
+    assert.equal(promptLines(lines).length, MEMORY_PROMPT_MAX_LINES);
+    assert.equal(askUserPrompt('what?', lines).split('\n').filter((l) => l.startsWith('[')).length, MEMORY_PROMPT_MAX_LINES);
+    const long = lines.map((l) => ({ ...l, text: 'z'.repeat(1900) }));
+    const sent = promptLines(long);
+    assert.ok(sent.length < 50 && askUserPrompt('what?', long).length <= MEMORY_PROMPT_MAX_CHARS + 100, `${sent.length} lines`);
+    // One line longer than the bound is cut to it, not left out.
+    const [cut] = promptLines([{ ...lines[0], text: 'w'.repeat(3 * MEMORY_PROMPT_MAX_CHARS) }]);
+    assert.ok(cut.text.length > MEMORY_PROMPT_MAX_CHARS / 2 && cut.text.length < MEMORY_PROMPT_MAX_CHARS);
+  });
+
+  it('ranks each distinct query term once, at most MAX_QUERY_TERMS of them', () => {
+    assert.deepEqual([...queryTerms('project '.repeat(250))], [['project', 250]]);
+    assert.deepEqual([...queryTerms('Why does the LOGIN time out? login, Login!')], [['login', 3], ['time', 1], ['out', 1]]);
+    const many = Array.from({ length: 100 }, (_, i) => `word${i}`).join(' ');
+    assert.deepEqual([...queryTerms(many).keys()], Array.from({ length: MAX_QUERY_TERMS }, (_, i) => `word${i}`));
+    // What MiniSearch is asked: the distinct terms, not the 2,000 characters.
+    const index = new MemoryIndex();
+    index.put(record('m', [['Alice', 'The project ships on Friday.'], ['Bob', 'Another project starts.']]));
+    const asked: string[] = [];
+    const search = MiniSearch.prototype.search;
+    MiniSearch.prototype.search = function (this: MiniSearch, query, options) {
+      asked.push(String(query));
+      return search.call(this, query, options);
+    };
+    try {
+      assert.match(index.search({ query: 'project '.repeat(250) })[0].hit.text, /project/);
+      index.search({ query: many });
+    } finally {
+      MiniSearch.prototype.search = search;
+    }
+    assert.deepEqual(asked[0], 'project');
+    assert.equal(asked[1].split(' ').length, MAX_QUERY_TERMS);
+  });
+
+  it('a running MiniSearch vacuum and Delete All Data: no rejection, the index is empty and usable', async () => {
+    // Over a thousand distinct words, so that the vacuum a replaced meeting starts waits between batches.
+    const words = (m: string, n: number) => micOnly(n, -1, '', (i) => `${m}alpha${i} ${m}beta${i}`);
+    const index = new MemoryIndex();
+    index.put(record('a', words('a', 1500)));
+    index.put(record('b', words('b', 1500)));
+    assert.ok(index.search({ query: 'aalpha7' }).length > 0);
+    index.put(record('a', words('a', 1501))); // a's old words discarded: MiniSearch vacuums them in the background
+    const text = (index as unknown as { text: MiniSearch }).text; // the instance vacuuming
+    assert.ok(text.isVacuuming);
+    index.clear();
+    await text.vacuum(); // settles once the running vacuum has: rejected with a TypeError on an emptied index
+    assert.equal(index.sessionCount, 0);
+    assert.equal(index.search({ query: 'aalpha7' }).length, 0);
+    index.put(record('c', words('c', 3)));
+    assert.equal(index.search({ query: 'calpha1' }).length, 1);
+  });
+
+  it('builds the full-text index only for a request that ranks (todo and the meeting list need none)', async () => {
+    const index = await new StoredMemory(storage).sync();
+    assert.equal(index.todo().length, 3);
+    assert.equal(index.meetingList().length, 2);
+    assert.equal(index.decisions({}).length, 1);
+    assert.equal(index.indexedDocuments, 0);
+    assert.equal(index.search({ query: 'login' })[0].meeting.sessionId, A);
+    assert.equal(index.indexedDocuments, 9 + 3 + 1); // segments, items, the decision
+  });
+
+  it('one journal header without a start time or with a title that is not text leaves the other meetings working', async () => {
+    const C = '20260115T100000-cccccc';
+    // Bob's line of the login meeting, word for word: the two score the same, and are sorted by start time.
+    const bad = writeJournal(storage, C, { startedAt: undefined, title: 42 }, [LOGIN[1], ['Dana', 'And the budget again.']]);
+    const stamp = new Date('2026-01-15T10:30:00.000Z');
+    fs.utimesSync(bad, stamp, stamp);
+    const index = await new StoredMemory(storage).sync();
+    assert.deepEqual(index.meetingList().map((m) => [m.sessionId, m.startedAt]),
+      [[B, '2026-01-20T14:00:00.000Z'], [C, stamp.toISOString()], [A, '2026-01-10T09:00:00.000Z']]);
+    assert.equal(index.meetingList()[1].title, C);
+    const [first, second] = index.search({ query: 'login page times out after thirty seconds', limit: 2, neighbours: 0 });
+    assert.deepEqual([first.meeting.sessionId, second.meeting.sessionId, first.score], [C, A, second.score]);
+    assert.deepEqual(index.search({ query: 'login budget', since: '2026-01-12', limit: 10 }).map((p) => p.meeting.sessionId).sort(), [B, C].sort());
+    assert.deepEqual(new Set(index.search({ query: 'login', until: '2026-01-12', limit: 10 }).map((p) => p.meeting.sessionId)), new Set([A]));
+    // Records given to the index directly (not through a journal) may lack a start too: it sorts last.
+    const same = new MemoryIndex();
+    for (const [id, startedAt] of [['x', '2026-01-02'], ['y', undefined], ['z', '2026-01-03']] as const) {
+      const r = record(id, [['A', 'Alice will fix auth.ts by Friday.']]);
+      r.meeting.startedAt = startedAt as string;
+      same.put(r);
+    }
+    assert.deepEqual(same.search({ query: 'auth.ts Friday', limit: 5 }).map((p) => p.meeting.sessionId), ['z', 'x', 'y']);
+    assert.deepEqual(same.meetingList().map((m) => m.sessionId), ['z', 'x', 'y']);
+    assert.deepEqual(same.search({ query: 'auth.ts', since: '2026-01-01', limit: 5 }).map((p) => p.meeting.sessionId), ['z', 'x']);
+  });
+
+  it('a sync under way when Delete All Data drops the index does not put back what it read before', async () => {
+    let entered!: () => void;
+    const reading = new Promise<void>((r) => { entered = r; });
+    let release!: () => void;
+    const released = new Promise<void>((r) => { release = r; });
+    const memory = new StoredMemory(storage, undefined, undefined, async (file) => {
+      const journal = await readJournal(file);
+      if (file === loginFile) {
+        entered();
+        await released; // Delete All Data lands here, between the read and the index
+      }
+      return journal;
+    });
+    const syncing = memory.sync();
+    await reading;
+    fs.rmSync(loginFile);
+    memory.drop();
+    release();
+    const index = await syncing;
+    assert.deepEqual(index.sessionIds(), [B]);
+    assert.equal(index.search({ query: 'login token' }).length, 0);
+  });
+
+  it('leaves dictations out of search as out of the meeting list (a dictation named to ask --over is searched)', async () => {
+    const dictation = writeJournal(storage, '20260121T080000-dddddd', { mode: 'dictation', startedAt: '2026-01-21T08:00:00.000Z' }, [['You', 'Budget laptops purchase order.']]);
+    const index = await new StoredMemory(storage).sync();
+    assert.deepEqual(index.meetingList().map((m) => m.sessionId), [B, A]);
+    assert.equal(index.sessionCount, index.meetingList().length);
+    const found = index.search({ query: 'budget laptops purchase order', limit: 50 });
+    assert.ok(found.length > 0 && found.every((p) => p.meeting.sessionId !== '20260121T080000-dddddd'));
+    assert.equal((await readTranscriptFile(dictation)).record.dictation, false);
   });
 });
