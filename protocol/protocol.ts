@@ -381,16 +381,26 @@ export const MEMORY_PASSAGE_MAX_LINES = 12;
  */
 export const MEMORY_PASSAGE_MAX_CHARS = 4_000;
 /**
- * Meeting lines a prompt to a language model holds at most (@earshot's answers and recaps, `earshot ask
- * --llm-endpoint`): the first ones (best ranked, or a recap's first) until this or MEMORY_PROMPT_MAX_CHARS is reached.
- * 600 numbered lines of whisper segments are about 20k tokens, which the chat models we target take with room to answer.
+ * What a prompt to a language model carries of meetings at most: numbered lines, and characters of them as the prompt
+ * shows them (number, meeting, time, speaker, text; about 4 characters a token). The first lines (best ranked, or a
+ * recap's first) are taken until either is reached. Every prompt with meeting text has one: @earshot's answers and
+ * recaps, `earshot ask --llm-endpoint`.
  */
-export const MEMORY_PROMPT_MAX_LINES = 600;
+export interface PromptBound {
+  lines: number;
+  chars: number;
+}
 /**
- * Characters of those lines at most, as the prompt shows them (number, meeting, time, speaker, text): about 20k tokens
- * (4 characters a token), for transcripts whose lines are long.
+ * A question: 120 lines is the 8 passages @earshot asks for, each its hit and about 7 lines either side (a minute or
+ * two of talk around it); 24,000 characters (~6k tokens) fit, with the instructions and the answer, in the context of
+ * the smallest chat models.
  */
-export const MEMORY_PROMPT_MAX_CHARS = 80_000;
+export const MEMORY_ASK_BOUND: PromptBound = { lines: 120, chars: 24_000 };
+/**
+ * A recap: the meeting from its start, 600 lines (about an hour of talk) and 80,000 characters (~20k tokens), what
+ * current chat models take with room for the answer; a longer meeting is cut and the prompt says so.
+ */
+export const MEMORY_RECAP_BOUND: PromptBound = { lines: 600, chars: 80_000 };
 /** A stored meeting, as memory names it. */
 export interface MemoryMeeting {
   sessionId: string;

@@ -4,7 +4,7 @@
  *
  * Owns the wording only. Must not send anything anywhere (the caller does, to the endpoint the user chose).
  */
-import { MEMORY_PROMPT_MAX_CHARS, MEMORY_PROMPT_MAX_LINES } from '../../protocol/protocol';
+import { MEMORY_ASK_BOUND } from '../../protocol/protocol';
 import { clock } from '../documents/notesText';
 
 export const ASK_SYSTEM = 'You answer questions about meetings using only the numbered transcript lines given. Cite every line you use as [n] ' +
@@ -27,16 +27,16 @@ export function askUserPrompt(question: string, lines: readonly PromptLine[]): s
 }
 
 /**
- * The first lines (best ranked first) that a prompt holds: at most MEMORY_PROMPT_MAX_LINES, and MEMORY_PROMPT_MAX_CHARS
+ * The first lines (best ranked first) that a prompt holds: at most MEMORY_ASK_BOUND.lines, and MEMORY_ASK_BOUND.chars
  * characters as numbered; a first line longer than that is cut, so a question with matches always sends some.
  */
 export function promptLines<T extends PromptLine>(lines: readonly T[]): T[] {
   const out: T[] = [];
   let chars = 0;
-  for (const line of lines.slice(0, MEMORY_PROMPT_MAX_LINES)) {
+  for (const line of lines.slice(0, MEMORY_ASK_BOUND.lines)) {
     const size = numbered(line, out.length + 1).length + 1;
-    if (chars + size > MEMORY_PROMPT_MAX_CHARS) {
-      if (!out.length) out.push({ ...line, text: line.text.slice(0, Math.max(0, line.text.length - (size - MEMORY_PROMPT_MAX_CHARS))) });
+    if (chars + size > MEMORY_ASK_BOUND.chars) {
+      if (!out.length) out.push({ ...line, text: line.text.slice(0, Math.max(0, line.text.length - (size - MEMORY_ASK_BOUND.chars))) });
       break;
     }
     out.push(line);

@@ -5,7 +5,8 @@
  * of the answer from rendering as links or images. Pure (no vscode): the participant (chatParticipant.ts) owns the
  * requests, the streaming and the links.
  */
-import type { FinalSegment, MemoryLine, MemoryMeeting, MemoryPassage } from '../../protocol/protocol';
+import { MEMORY_ASK_BOUND, MEMORY_RECAP_BOUND } from '../../protocol/protocol';
+import type { FinalSegment, MemoryLine, MemoryMeeting, MemoryPassage, PromptBound } from '../../protocol/protocol';
 
 /** One line a prompt shows, under the number the model cites it by. */
 export interface CitedLine {
@@ -15,28 +16,12 @@ export interface CitedLine {
 }
 
 /**
- * How much meeting text one prompt carries at most: its numbered lines (formatLine, one per line) and their
- * characters. Both, because a line count alone lets a few long lines through and a character count alone lets
- * thousands of one-word lines through. The daemon bounds its passages too, but what reaches a model (usually the
- * cloud) is decided here.
+ * A question's bound and a recap's (protocol.ts says why these numbers; `earshot ask` keeps to the same). Both lines and
+ * characters, because a line count alone lets a few long lines through and a character count alone thousands of
+ * one-word lines. The daemon bounds its passages too, but what reaches a model (usually the cloud) is decided here.
  */
-export interface PromptBound {
-  lines: number;
-  chars: number;
-}
-
-/**
- * A question: 120 lines is the 8 passages asked for, each its hit and about 7 lines either side (a minute or two of
- * talk around it); 24,000 characters (~6k tokens) fit, with the instructions and the answer, in the context of
- * the smallest chat models.
- */
-export const ASK_BOUND: PromptBound = { lines: 120, chars: 24_000 };
-
-/**
- * A recap: the meeting from its start, 600 lines (about an hour of talk) and 80,000 characters (~20k tokens), what
- * current chat models take with room for the answer; a longer meeting is cut and the prompt says so.
- */
-export const RECAP_BOUND: PromptBound = { lines: 600, chars: 80_000 };
+export const ASK_BOUND: PromptBound = MEMORY_ASK_BOUND;
+export const RECAP_BOUND: PromptBound = MEMORY_RECAP_BOUND;
 
 /**
  * One line's text at most: a whisper segment is under ~600 characters; a longer one (a dictation) is cut, so that a

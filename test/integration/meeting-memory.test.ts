@@ -11,8 +11,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  ActionItemSetDone, DataDelete, ErrorCodes, HealthRequest, LanguageModelDiscover, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MEMORY_PROMPT_MAX_CHARS,
-  MEMORY_PROMPT_MAX_LINES, MemoryChangedNotification, MemoryChangedParams, MemoryDecisions, MemoryMeetings, MemorySearch, MemoryTodo, PROTOCOL_VERSION,
+  ActionItemSetDone, DataDelete, ErrorCodes, HealthRequest, LanguageModelDiscover, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MEMORY_ASK_BOUND,
+  MemoryChangedNotification, MemoryChangedParams, MemoryDecisions, MemoryMeetings, MemorySearch, MemoryTodo, PROTOCOL_VERSION,
   SessionStart,
 } from '../../protocol/protocol';
 import { MEETING_SENTENCE_TOKENS, SAMPLE_WAV, sayingModel, sentenceText } from '../setup';
@@ -163,8 +163,8 @@ describe('meeting memory over JSON-RPC: large stored meetings (real daemon)', fu
       assert.equal(ask.code, 0, ask.stderr);
       const prompt = userMessage(server.bodies[0]);
       const lines = prompt.split('\n').filter((l) => /^\[\d+\] /.test(l));
-      assert.ok(lines.length <= 8 * MEMORY_PASSAGE_MAX_LINES && lines.length <= MEMORY_PROMPT_MAX_LINES, `${lines.length} lines`);
-      assert.ok(prompt.length <= MEMORY_PROMPT_MAX_CHARS);
+      assert.ok(lines.length <= 8 * MEMORY_PASSAGE_MAX_LINES && lines.length <= MEMORY_ASK_BOUND.lines, `${lines.length} lines`);
+      assert.ok(prompt.length <= MEMORY_ASK_BOUND.chars);
       assert.equal(lines.filter((l) => l.includes('swordfish')).length, 8);
     } finally {
       server.close();

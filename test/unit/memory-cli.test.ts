@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Io, main } from '../../daemon/cli';
 import { Journal, JournalRecord } from '../../daemon/journal/journal';
 import { fakeResolver } from '../support/resolver';
-import { MEMORY_PROMPT_MAX_CHARS } from '../../protocol/protocol';
+import { MEMORY_ASK_BOUND } from '../../protocol/protocol';
 import { chatServer, userMessage } from '../support/chat-server';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -109,7 +109,7 @@ describe('earshot ask and todo', () => {
     }
   });
 
-  it('ask with --llm-endpoint sends the best lines that fit MEMORY_PROMPT_MAX_CHARS, and reads citations against them', async () => {
+  it('ask with --llm-endpoint sends the best lines that fit MEMORY_ASK_BOUND.chars, and reads citations against them', async () => {
     // 60 long matching lines (~1,900 characters each): 50 passages of them hold far more than a prompt may.
     const long = path.join(dir, 'long.txt');
     fs.writeFileSync(long, Array.from({ length: 120 }, (_, i) => `Speaker${i % 2}: ${i % 2 ? 'filler' : 'the password rotation'} ${'word '.repeat(380)}`).join('\n'));
@@ -119,7 +119,7 @@ describe('earshot ask and todo', () => {
       assert.equal(code, 0);
       const user = userMessage(server.bodies[0]);
       const sent = user.split('\n').filter((l) => /^\[\d+\]/.test(l)).length;
-      assert.ok(user.length <= MEMORY_PROMPT_MAX_CHARS + 100 && sent < 99, `${user.length} characters, ${sent} lines`);
+      assert.ok(user.length <= MEMORY_ASK_BOUND.chars + 100 && sent < 99, `${user.length} characters, ${sent} lines`);
       assert.match(err.join('\n'), new RegExp(`with ${sent} lines`));
       // [99] was not in the prompt: not a citation.
       assert.equal(JSON.parse(out.join('')).cited.length, 1);

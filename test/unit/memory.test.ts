@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import MiniSearch from 'minisearch';
-import { ActionItem, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MEMORY_PROMPT_MAX_CHARS, MEMORY_PROMPT_MAX_LINES } from '../../protocol/protocol';
+import { ActionItem, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MEMORY_ASK_BOUND } from '../../protocol/protocol';
 import { readTranscriptFile } from '../../daemon/cli/memory';
 import { markDoneInJournal } from '../../daemon/documents/done';
 import { renderNotes } from '../../daemon/documents/markdown';
@@ -247,16 +247,16 @@ describe('meeting memory', () => {
     assert.equal(long.lines.length, 2);
   });
 
-  it('puts at most MEMORY_PROMPT_MAX_LINES lines and MEMORY_PROMPT_MAX_CHARS characters in an ask prompt', () => {
+  it('puts at most MEMORY_ASK_BOUND.lines lines and MEMORY_ASK_BOUND.chars characters in an ask prompt', () => {
     const lines = Array.from({ length: 1000 }, (_, i) => ({ meeting: 'Standup (2026-01-10)', t0: i, speaker: 'You', text: `line ${i}` }));
-    assert.equal(promptLines(lines).length, MEMORY_PROMPT_MAX_LINES);
-    assert.equal(askUserPrompt('what?', lines).split('\n').filter((l) => l.startsWith('[')).length, MEMORY_PROMPT_MAX_LINES);
+    assert.equal(promptLines(lines).length, MEMORY_ASK_BOUND.lines);
+    assert.equal(askUserPrompt('what?', lines).split('\n').filter((l) => l.startsWith('[')).length, MEMORY_ASK_BOUND.lines);
     const long = lines.map((l) => ({ ...l, text: 'z'.repeat(1900) }));
     const sent = promptLines(long);
-    assert.ok(sent.length < 50 && askUserPrompt('what?', long).length <= MEMORY_PROMPT_MAX_CHARS + 100, `${sent.length} lines`);
+    assert.ok(sent.length < 50 && askUserPrompt('what?', long).length <= MEMORY_ASK_BOUND.chars + 100, `${sent.length} lines`);
     // One line longer than the bound is cut to it, not left out.
-    const [cut] = promptLines([{ ...lines[0], text: 'w'.repeat(3 * MEMORY_PROMPT_MAX_CHARS) }]);
-    assert.ok(cut.text.length > MEMORY_PROMPT_MAX_CHARS / 2 && cut.text.length < MEMORY_PROMPT_MAX_CHARS);
+    const [cut] = promptLines([{ ...lines[0], text: 'w'.repeat(3 * MEMORY_ASK_BOUND.chars) }]);
+    assert.ok(cut.text.length > MEMORY_ASK_BOUND.chars / 2 && cut.text.length < MEMORY_ASK_BOUND.chars);
   });
 
   it('ranks each distinct query term once, at most MAX_QUERY_TERMS of them', () => {
