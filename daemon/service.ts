@@ -140,6 +140,14 @@ export class EarshotService {
   }
 
   /**
+   * Renders a session's notes file again over the file as it is now (earshot/notes/rewrite): the client put the user's
+   * own copy in place. SessionNotFound for an unknown session.
+   */
+  rewriteNotes(sessionId: string): Promise<void> {
+    return this.stored.rewriteNotes(sessionId);
+  }
+
+  /**
    * Restores an item the language model dismissed (or any withdrawn one) of a session that has stopped: a new revision
    * in its journal, announced, and the notes rewritten. RequestFailed while the session still runs.
    */

@@ -22,6 +22,7 @@ import {
   MemoryChangedNotification, MemoryChangedParams, MemoryDecisions, MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeetings, MemoryMeeting,
   MemorySearch, MemorySearchParams, MemorySearchResult, MemoryTodo, MemoryTodoParams, MemoryTodoResult,
 } from '../protocol/protocol';
+import { NotesRewrite, NotesWrittenNotification, NotesWrittenParams } from '../protocol/protocol';
 import { RestartDecision, RestartPolicy } from './crashPolicy';
 import { DaemonLifecycle } from './daemonLifecycle';
 import { chatWithLanguageModel } from './languageModel';
@@ -47,6 +48,7 @@ export class DaemonClient implements vscode.Disposable {
     modelProgress: new vscode.EventEmitter<ModelProgressParams>(),
     extractionProgress: new vscode.EventEmitter<ExtractionProgressParams>(),
     memoryChanged: new vscode.EventEmitter<MemoryChangedParams>(),
+    notesWritten: new vscode.EventEmitter<NotesWrittenParams>(),
     daemonExit: new vscode.EventEmitter<void>(),
     daemonStart: new vscode.EventEmitter<void>(),
     daemonCrash: new vscode.EventEmitter<RestartDecision>(),
@@ -64,6 +66,8 @@ export class DaemonClient implements vscode.Disposable {
   readonly onExtractionProgress = this.emitters.extractionProgress.event;
   /** The meeting memory changed (a session finalized, an item ticked, data deleted): the Action items view refreshes. */
   readonly onMemoryChanged = this.emitters.memoryChanged.event;
+  /** The daemon wrote a session's notes file (a remote window's mirror copies it into the workspace: remoteNotes.ts). */
+  readonly onNotesWritten = this.emitters.notesWritten.event;
   /** The daemon process went away (it is restarted on the next request, or by LanguageClient). */
   readonly onDaemonExit = this.emitters.daemonExit.event;
   /**
@@ -158,6 +162,7 @@ export class DaemonClient implements vscode.Disposable {
     client.onRequest(LanguageModelChat, (params, token) => chatWithLanguageModel(params, EarshotSettings.read().enhancement, this.output, token));
     client.onNotification(ExtractionProgressNotification, (p) => this.emitters.extractionProgress.fire(p));
     client.onNotification(MemoryChangedNotification, (p) => this.emitters.memoryChanged.fire(p));
+    client.onNotification(NotesWrittenNotification, (p) => this.emitters.notesWritten.fire(p));
     client.onDidChangeState((e) => {
       if (e.oldState === State.Running && e.newState !== State.Running) this.emitters.daemonExit.fire();
       if (e.newState === State.Running && e.oldState !== State.Running && this.lifecycle.isCurrent(client)) this.emitters.daemonStart.fire();
@@ -277,6 +282,11 @@ export class DaemonClient implements vscode.Disposable {
   /** Cancels a session's language-model extraction (in-flight calls are aborted). */
   async cancelExtraction(sessionId: string): Promise<{ cancelled: boolean }> {
     return (await this.ensureStarted()).sendRequest(ExtractionCancel, { sessionId });
+  }
+
+  /** Renders a session's notes again over the file as it is now (the user's copy was put in place: remoteNotes.ts). */
+  async rewriteNotes(sessionId: string): Promise<void> {
+    await (await this.ensureStarted()).sendRequest(NotesRewrite, { sessionId });
   }
 
   async setActionItemDone(sessionId: string, id: string, done: boolean): Promise<ActionItem> {

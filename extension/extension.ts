@@ -21,9 +21,11 @@ import { ExtractionProgressView } from './extractionProgress';
 import { HEALTH_SCHEME, HealthView } from './health';
 import { MeetingMemory } from './memory/meetingMemory';
 import { TranscriptPanel } from './panel';
+import { listeningPlace, placeFacts } from './listeningPlace';
 import { PanelNotesController } from './panelNotesController';
 import { watchWorkspaceTrust } from './privacy';
 import { ResumedSession, SessionRecovery } from './recovery';
+import { wireNotesMirror } from './remoteNotes';
 import { wireSessionEvents } from './sessionEvents';
 import { watchSessionProblems } from './sessionProblems';
 import { EarshotSettings } from './settings';
@@ -99,6 +101,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   registerMemoryCommands(commands.command, memory);
 
   context.subscriptions.push(watchVocabulary((words) => client.sendVocabulary(words), client.onDaemonStart));
+
+  // A remote window (WSL, SSH, containers): Earshot listens here and its notes are copied into the remote workspace.
+  context.subscriptions.push(...wireNotesMirror({ client, output, target: () => EarshotSettings.read().remoteNotes(context) }));
+  const place = listeningPlace(placeFacts(context));
+  panel.showPlace(place);
+  if (place.warning) {
+    output.warn(place.warning);
+    void vscode.window.showWarningMessage(place.warning);
+  }
 
   // Start the daemon now so the first command is quick; failures surface when a command needs it. The workspace
   // index follows once it runs (and after every restart: client.onDaemonStart).

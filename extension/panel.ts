@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   FromPanel, ITEM_ACTIONS, ITEM_LISTS, ItemAction, ItemList, MODEL_OFFER_CHOICES, ModelOfferChoice, PANEL_COMMANDS, PANEL_NOTES, PanelCommand, PanelModel,
-  PanelModelOffer, PanelNote, PanelQuestion, PanelSegment, PanelSession, PanelSource, PanelSummary, ToPanel,
+  PanelModelOffer, PanelNote, PanelPlace, PanelQuestion, PanelSegment, PanelSession, PanelSource, PanelSummary, ToPanel,
 } from '../protocol/panel';
 import {
   ActionItem, Decision, ExtractionProgressParams, HealthParams, InputLevelParams, LiveSourceKind, MentionTarget, ModelProgressParams, SessionStateParams,
@@ -52,6 +52,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   private model: PanelModel | null = null;
   private notes: PanelNote[] = [];
   private modelOffer: PanelModelOffer | null = null;
+  private place: PanelPlace | null = null;
   /** Called when the user dismisses a note (the extension remembers it). */
   onDismissNote: ((note: PanelNote) => void) | undefined;
   /** Called when the user picks a choice of the 'modelOffer' note (modelOffer.ts carries it out). */
@@ -87,7 +88,15 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       model: this.model,
       notes: this.notes,
       modelOffer: this.modelOffer,
+      place: this.place,
     };
+  }
+
+  /** Which machine listens (and, when it is a remote one, that it is not the user's microphone). */
+  showPlace(place: PanelPlace): void {
+    if (JSON.stringify(place) === JSON.stringify(this.place)) return;
+    this.place = place;
+    this.post({ type: 'place', place });
   }
 
   /** What the 'modelOffer' note offers (the recommended notes model), and its download's progress. */
@@ -424,6 +433,7 @@ export function panelHtml(csp: string, nonce: string, script: string, style: str
       <span id="state" class="state" role="status" aria-live="polite">No session</span>
       <span id="elapsed" class="elapsed" hidden></span>
     </div>
+    <p id="place" class="place" hidden><span class="place-text"></span><span class="place-warning" role="alert" hidden></span></p>
     <div id="error" class="banner error" role="alert" hidden><span class="message"></span></div>
     <div id="notice" class="notice" role="status" aria-live="polite" hidden></div>
     <div id="extraction" class="notice extraction" role="status" aria-live="polite" hidden><span class="extraction-text"></span> <button type="button" class="text-button">Cancel</button></div>

@@ -188,7 +188,9 @@ export async function revealInNotes(notesPath: string, list: ItemList, item: Not
   }
   let document: vscodeTypes.TextDocument;
   try {
-    document = await vscode.workspace.openTextDocument(vscode.Uri.file(notesPath));
+    // A remote window's notes open from the workspace (remoteNotes.ts); loaded here, as vscode is, for the pure tests.
+    const { notesUri } = require('./remoteNotes') as typeof import('./remoteNotes');
+    document = await vscode.workspace.openTextDocument(await notesUri(notesPath));
   } catch {
     const message = `Earshot: the notes file ${notesPath} cannot be opened (not written yet, or moved).`;
     void vscode.window.showWarningMessage(message);

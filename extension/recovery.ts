@@ -10,6 +10,7 @@ import { ErrorCodes, InterruptedSession, SessionResumeResult, SessionStateParams
 import type { DaemonClient } from './client';
 import { planInterrupted, RestartDecision, sessionAfterCrash } from './crashPolicy';
 import { TranscriptPanel } from './panel';
+import { notesUri } from './remoteNotes';
 
 /** A session resumed after its daemon died (or from an earlier window), as the API's onDidResumeSession reports it. */
 export interface ResumedSession {
@@ -153,7 +154,7 @@ export class SessionRecovery implements vscode.Disposable {
     try {
       const result = await this.client.stop(s.sessionId);
       this.output.info(`interrupted session ${s.sessionId} finished from its journal (${result.segments.length} final segments)`);
-      if (open && result.notesPath) await vscode.window.showTextDocument(vscode.Uri.file(result.notesPath), { preview: false });
+      if (open && result.notesPath) await vscode.window.showTextDocument(await notesUri(result.notesPath), { preview: false });
     } catch (e) {
       this.output.warn(`could not finish interrupted session ${s.sessionId}: ${(e as Error).message}`);
     }

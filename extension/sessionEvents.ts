@@ -11,6 +11,7 @@ import type { DaemonClient } from './client';
 import type { ShowError } from './errors';
 import type { ExtractionProgressView } from './extractionProgress';
 import type { TranscriptPanel } from './panel';
+import { notesUri } from './remoteNotes';
 import type { SessionRecovery } from './recovery';
 import type { SessionStatusBar } from './statusBar';
 
@@ -39,7 +40,7 @@ export function wireSessionEvents(deps: SessionEventsDeps): vscode.Disposable[] 
     if (s.error) void showError(new Error(s.error));
     if (s.mode === 'dictation' || !s.notesPath) return;
     try {
-      await vscode.window.showTextDocument(vscode.Uri.file(s.notesPath), { preview: false, viewColumn: vscode.ViewColumn.Active });
+      await vscode.window.showTextDocument(await notesUri(s.notesPath), { preview: false, viewColumn: vscode.ViewColumn.Active });
     } catch (e) {
       output.error(`could not open notes ${s.notesPath}: ${(e as Error).message}`);
     }

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { RemoteNotesTarget, remoteNotesTarget } from './remoteNotes';
 import { DEFAULT_ENHANCEMENT_CONCURRENCY, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementProvider, EnhancementSettings, LiveSourceKind } from '../protocol/protocol';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -212,7 +213,8 @@ export class EarshotSettings {
   }
 
   /**
-   * Where notes go: relative to the first workspace folder, or in global storage with no folder open. In a workspace
+   * Where notes go: relative to the first workspace folder, or in global storage with no folder open (a remote
+   * window's folder: a local copy in global storage, see remoteNotes). In a workspace
    * that is not trusted (Workspace Trust) nothing is written into it: notes go to global storage, or to an absolute
    * folder from the user's own settings (the workspace's value of this setting is ignored then) outside the workspace.
    */
@@ -226,7 +228,20 @@ export class EarshotSettings {
     }
     if (path.isAbsolute(folder)) return folder;
     const workspace = folders[0];
-    return workspace ? path.join(workspace.uri.fsPath, folder) : global;
+    if (!workspace) return global;
+    return this.remoteNotes(context)?.localDir ?? path.join(workspace.uri.fsPath, folder);
+  }
+
+  /**
+   * A remote window's notes (the first workspace folder is not a `file:` URI: WSL, SSH, a container): the daemon on
+   * this machine writes them locally and the extension copies them into the workspace (remoteNotes.ts). Undefined for
+   * a local workspace, an untrusted one, or an absolute notes folder (a folder on this machine, written directly).
+   */
+  remoteNotes(context: Pick<vscode.ExtensionContext, 'globalStorageUri'>): RemoteNotesTarget | undefined {
+    const folder = expandHome(this.notesFolder);
+    const workspace = vscode.workspace.workspaceFolders?.[0];
+    if (!workspace || workspace.uri.scheme === 'file' || vscode.workspace.isTrusted === false || path.isAbsolute(folder)) return undefined;
+    return remoteNotesTarget(workspace.uri, folder, context.globalStorageUri.fsPath);
   }
 }
 

@@ -11,6 +11,8 @@
  *              body[data-mode] ('meeting' | 'dictation'), body[data-paused] ('true' when every live source is paused),
  *              body[data-error], body[data-has-notes] ('false': no notes file, the Reveal buttons are hidden);
  *              #elapsed; #error (role=alert, the session's error); #notice (role=status, after an action)
+ *   Place      #place (.place-text "Listening on this computer (<host>)…"; .place-warning[role=alert] and
+ *              #place[data-warning=true] when Earshot runs on a remote machine, whose audio is not your microphone)
  *   Toolbar    #start, #dictate, #file, #pause, #stop: button[data-command] (the PanelCommand it sends). #pause's
  *              data-command is 'pause' or 'resume' and its aria-pressed is 'true' while paused.
  *   Sources    #sources > .source[data-source=mic|system][data-state=<CaptureState>][data-paused]; inside: .name,
@@ -48,6 +50,7 @@
  *   sources.ts           #sources: rows, level meters, pause switches, capture problems
  *   notices.ts           #notice, #extraction, the panel notes (p.panel-note)
  *   model.ts             #model
+ *   place.ts             #place: which machine listens
  *   transcript.ts        the transcript's lines (add, replace, remove, clear) and #announcer
  *   transcriptState.ts   the transcript's data: lines, the filtered view, the row layout, following the live end
  *   transcriptList.ts    the virtual list: rows in the DOM, spacers, scrolling, #jump-live, #empty, #filter-count
@@ -63,6 +66,7 @@ import { renderList, setItems, showSummary, updateActionItem, updateDecision } f
 import { post, receive } from './panel/messages.js';
 import { showModel } from './panel/model.js';
 import { showExtraction, showModelOffer, showNotes, showNotice } from './panel/notices.js';
+import { showPlace } from './panel/place.js';
 import { showSession, updateControls } from './panel/session.js';
 import { clearSourceRows, setSources } from './panel/sources.js';
 import { selectFirstTab } from './panel/tabs.js';
@@ -82,6 +86,7 @@ receive({
     showModel(message.model);
     showNotes(message.notes);
     showModelOffer(message.modelOffer);
+    showPlace(message.place);
     applyFilter();
   },
   session: (message) => showSession(message.session),
@@ -98,6 +103,7 @@ receive({
   extraction: (message) => showExtraction(message.progress),
   notes: (message) => showNotes(message.notes),
   modelOffer: (message) => showModelOffer(message.offer),
+  place: (message) => showPlace(message.place),
 });
 
 // Icons for the static buttons (data-icon), then their commands.

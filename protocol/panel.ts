@@ -47,6 +47,15 @@ export interface PanelSession {
   error?: string;
 }
 
+/**
+ * Which machine listens (extension/listeningPlace.ts): "Listening on this computer (<host>)"; `warning` set when
+ * Earshot runs on a remote machine, whose audio is not the user's microphone.
+ */
+export interface PanelPlace {
+  text: string;
+  warning: string | null;
+}
+
 /** The speech model as the panel shows it: its state, and a download or load in progress. */
 export interface PanelModel {
   /** The catalog id or the model file's name; null while unknown. */
@@ -106,7 +115,11 @@ export type ToPanel =
     summary: PanelSummary | null; sources: PanelSource[]; model: PanelModel | null; notes: PanelNote[];
     /** What the 'modelOffer' note offers (absent or null: not known yet). */
     modelOffer?: PanelModelOffer | null;
+    /** Which machine listens (absent or null: not known yet). */
+    place?: PanelPlace | null;
   }
+  /** Which machine listens. */
+  | { type: 'place'; place: PanelPlace }
   /** The live sources changed state or level (coalesced: at most about 10 times a second). */
   | { type: 'sources'; sources: PanelSource[] }
   | { type: 'summary'; summary: PanelSummary }

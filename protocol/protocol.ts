@@ -1052,6 +1052,27 @@ export interface ItemRestoreParams {
 }
 
 /**
+ * Renders a session's notes file again from its journal, over the file as it is now (the user's My notes and ticks are
+ * kept; boxes ticked by hand are journaled), and writes it. For a client that put the user's own copy of the file in
+ * place (a remote window's notes, mirrored by the extension): the daemon's last write did not see it. Answers once the
+ * file is written ({@link NotesWrittenNotification} follows it too); SessionNotFound for an unknown session.
+ */
+export const NotesRewrite = new RequestType<NotesRewriteParams, null, void>('earshot/notes/rewrite');
+export interface NotesRewriteParams {
+  sessionId: string;
+}
+
+/**
+ * Sent after each write of a session's notes file (live refreshes, the write at stop, a tick, a restore, a rewrite),
+ * so a client can copy it elsewhere (a remote window's workspace). Carries no text.
+ */
+export const NotesWrittenNotification = new NotificationType<NotesWrittenParams>('earshot/notesWritten');
+export interface NotesWrittenParams {
+  sessionId: string;
+  notesPath: string;
+}
+
+/**
  * Cancels the language-model extraction of a session (see {@link ExtractionProgressNotification}): calls in flight
  * are aborted, no more chunks are sent, what was extracted from finished chunks is kept. Answers whether one was
  * running.

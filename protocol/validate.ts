@@ -11,7 +11,7 @@ import {
   EXPORT_FORMATS, ExportFormat, FilePace, InitializationOptions, LiveSourceKind, SessionExportParams, MODEL_KINDS, ModelDownloadParams, ModelKind, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams,
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams, SessionResumeParams, SessionTranscriptParams,
   ActionItemSetDoneParams, DeviceTestParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
-  WorkspaceIndexParams, WorkspaceSymbolInfo, ChunkExtraction, ExtractionCancelParams, ItemRestoreParams, LanguageModelChatResult,
+  WorkspaceIndexParams, WorkspaceSymbolInfo, ChunkExtraction, ExtractionCancelParams, NotesRewriteParams, ItemRestoreParams, LanguageModelChatResult,
   LanguageModelDiscoverParams,
 } from './protocol';
 
@@ -541,6 +541,13 @@ export function validateItemRestore(params: unknown): ItemRestoreParams {
 
 export function validateExtractionCancel(params: unknown): ExtractionCancelParams {
   const what = 'extraction/cancel params';
+  const sessionId = requiredString(record(params, what), 'sessionId', what);
+  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  return { sessionId };
+}
+
+export function validateNotesRewrite(params: unknown): NotesRewriteParams {
+  const what = 'notes/rewrite params';
   const sessionId = requiredString(record(params, what), 'sessionId', what);
   if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
   return { sessionId };

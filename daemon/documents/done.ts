@@ -55,35 +55,57 @@ export function oneAtATime<T>(file: string, work: () => Promise<T>): Promise<T> 
 }
 
 /**
+ * Appends `records` and the boxes ticked by hand in the notes file (except item `except`'s) as revisions of a stored
+ * session's journal.
+ */
+async function journalTicks(journalPath: string, sessionId: string, notesPath: string | null | undefined, items: Map<string, ActionItemRecord>, records: ActionItemRecord[], except?: string): Promise<void> {
+  const previous = notesPath ? await readIfExists(notesPath) : undefined;
+  for (const edit of handTicks(previous, [...items.values()].filter((i) => i.id !== except))) {
+    const revision = doneRevision(items.get(edit.id)!, edit.done, sessionId);
+    if (revision) records.push(revision);
+  }
+  if (!records.length) return;
+  const appending = await Journal.reopen(journalPath);
+  try {
+    for (const record of records) await appending.append(record);
+  } finally {
+    await appending.close();
+  }
+}
+
+/**
+ * Renders a stored session's notes file again from its journal over the file as it is now (earshot/notes/rewrite):
+ * boxes ticked by hand are journaled first, the user's My notes kept. Answers the notes path (undefined: none).
+ */
+export function rewriteInJournal(journalPath: string): Promise<string | undefined> {
+  return oneAtATime(journalPath, async () => {
+    const { header, records } = await readJournal(journalPath);
+    if (!header.notesPath || header.mode === 'dictation') return undefined;
+    await journalTicks(journalPath, header.sessionId, header.notesPath, latestActionItems(records), []);
+    const updated = await readJournal(journalPath);
+    await writeNotesFile(header.notesPath, (current) => renderNotes(updated, current));
+    return header.notesPath;
+  });
+}
+
+/**
  * Marks an item of a session that is not running (an earlier one, found in storage) done or not done: the revision
  * is appended to its journal (reopened), boxes the user ticked by hand in its notes file meanwhile are read back as
- * revisions too, and the notes file is rewritten. Answers the item's latest revision.
+ * revisions too, and the notes file is rewritten (then `written` is called). Answers the item's latest revision.
  */
-export function markDoneInJournal(journalPath: string, id: string, done: boolean): Promise<ActionItem> {
+export function markDoneInJournal(journalPath: string, id: string, done: boolean, written?: (notesPath: string) => void): Promise<ActionItem> {
   return oneAtATime(journalPath, async () => {
     const journal = await readJournal(journalPath);
     const { sessionId, notesPath } = journal.header;
     const items = latestActionItems(journal.records);
     const latest = findActionItem(items, id, sessionId);
     const next = doneRevision(latest, done, sessionId);
-    const previous = notesPath ? await readIfExists(notesPath) : undefined;
-    const records: ActionItemRecord[] = next ? [next] : [];
-    for (const edit of handTicks(previous, [...items.values()].filter((i) => i.id !== id))) {
-      const revision = doneRevision(items.get(edit.id)!, edit.done, sessionId);
-      if (revision) records.push(revision);
-    }
-    if (records.length) {
-      const appending = await Journal.reopen(journalPath);
-      try {
-        for (const record of records) await appending.append(record);
-      } finally {
-        await appending.close();
-      }
-    }
+    await journalTicks(journalPath, sessionId, notesPath, items, next ? [next] : [], id);
     if (notesPath) {
       const updated = await readJournal(journalPath);
       try {
         await writeNotesFile(notesPath, (current) => renderNotes(updated, current, { marked: new Set([id]) }));
+        written?.(notesPath);
       } catch (e) {
         throw new Error(`Action item ${id} is marked ${done ? 'done' : 'not done'} in the journal, but the notes file ${notesPath} could not be rewritten: ${(e as Error).message}`);
       }

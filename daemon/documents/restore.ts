@@ -13,7 +13,7 @@ import { restoreRevision } from '../understanding/modelExtract';
 /** No item of that kind has the id. */
 export class ItemRestoreError extends Error {}
 
-export function restoreInJournal(journalPath: string, kind: ItemRestoreParams['kind'], id: string): Promise<{ item: ActionItem | Decision; changed: boolean }> {
+export function restoreInJournal(journalPath: string, kind: ItemRestoreParams['kind'], id: string, written?: (notesPath: string) => void): Promise<{ item: ActionItem | Decision; changed: boolean }> {
   return oneAtATime(journalPath, async () => {
     const journal = await readJournal(journalPath);
     const { sessionId, notesPath } = journal.header;
@@ -33,6 +33,7 @@ export function restoreInJournal(journalPath: string, kind: ItemRestoreParams['k
         const updated = await readJournal(journalPath);
         try {
           await writeNotesFile(notesPath, (current) => renderNotes(updated, current));
+          written?.(notesPath);
         } catch (e) {
           throw new Error(`${id} is restored in the journal, but the notes file ${notesPath} could not be rewritten: ${(e as Error).message}`);
         }

@@ -1,10 +1,11 @@
 /**
  * Requests that change a session's notes after the fact: earshot/actionItem/setDone, earshot/item/restore (a dismissed
- * item back) and earshot/extraction/cancel (the opt-in language-model extraction). Each change tells the client that
- * meeting memory changed (earshot/memory/changed).
+ * item back), earshot/notes/rewrite (render over the user's copy the client put in place) and earshot/extraction/cancel
+ * (the opt-in language-model extraction). Each change of items tells the client that meeting memory changed
+ * (earshot/memory/changed).
  */
-import { ActionItemSetDone, ExtractionCancel, ItemRestore, MemoryChangedNotification } from '../../protocol/protocol';
-import { validateActionItemSetDone, validateExtractionCancel, validateItemRestore } from '../../protocol/validate';
+import { ActionItemSetDone, ExtractionCancel, ItemRestore, MemoryChangedNotification, NotesRewrite } from '../../protocol/protocol';
+import { validateActionItemSetDone, validateExtractionCancel, validateItemRestore, validateNotesRewrite } from '../../protocol/validate';
 import { RpcContext } from './context';
 
 export function registerNotesHandlers({ connection, log, answer, notify }: RpcContext): void {
@@ -18,6 +19,10 @@ export function registerNotesHandlers({ connection, log, answer, notify }: RpcCo
     const result = svc.cancelExtraction(valid.sessionId);
     log.info('notes', 'model_extraction_cancel', { sessionId: valid.sessionId, cancelled: result.cancelled });
     return result;
+  }));
+  connection.onRequest(NotesRewrite, (params) => answer(NotesRewrite.method, async (svc) => {
+    await svc.rewriteNotes(validateNotesRewrite(params).sessionId);
+    return null;
   }));
   connection.onRequest(ActionItemSetDone, (params) => answer(ActionItemSetDone.method, async (svc) => {
     const item = await svc.setActionItemDone(validateActionItemSetDone(params));

@@ -5,7 +5,7 @@
  */
 import {
   ActionItemNotification, DecisionNotification, ExtractionProgressNotification, Health, InputLevelNotification, MemoryChangedNotification, ModelProgressNotification,
-  SessionStateNotification, SourceStatusNotification, SummaryNotification, Transcript,
+  NotesWrittenNotification, SessionStateNotification, SourceStatusNotification, SummaryNotification, Transcript,
 } from '../../protocol/protocol';
 import { ServiceEvents } from '../service';
 import { logRefinement } from '../understanding/providers';
@@ -35,6 +35,7 @@ export function serviceNotifications(ctx: RpcContext): ServiceNotifications {
     },
     actionItem: (i) => notify(() => connection.sendNotification(ActionItemNotification, i)),
     decision: (d) => notify(() => connection.sendNotification(DecisionNotification, d)),
+    notesWritten: (p) => notify(() => connection.sendNotification(NotesWrittenNotification, p)),
     state: (s) => {
       log.info('session', 'state', { sessionId: s.sessionId, state: s.state, mode: s.mode, ...(s.paused.length ? { paused: s.paused } : {}), ...(s.error ? { error: s.error } : {}) });
       clearInterval(healthTimer);

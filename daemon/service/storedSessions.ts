@@ -9,7 +9,7 @@ import {
   ActionItem, ActionItemSetDoneParams, Decision, DEFAULT_INTERRUPTED_GRACE_SEC, ErrorCodes, InterruptedSession, ItemRestoreParams,
   SessionExportParams, SessionExportResult, SessionStateParams, SessionStopResult, SessionTranscriptResult,
 } from '../../protocol/protocol';
-import { ActionItemDoneError, markDoneInJournal } from '../documents/done';
+import { ActionItemDoneError, markDoneInJournal, rewriteInJournal } from '../documents/done';
 import { exportFileName, exportSession } from '../documents/export';
 import { ItemRestoreError, restoreInJournal } from '../documents/restore';
 import { JournalContents, readJournal, segmentsOf } from '../journal/journal';
@@ -139,6 +139,7 @@ export class StoredSessions {
       try {
         const result = await finalizeInterrupted(journalPath, this.extractions.extractorFor(sessionId));
         this.events.recovery?.({ sessionId, action: 'finalized' });
+        if (result.notesPath) this.events.notesWritten?.({ sessionId, notesPath: result.notesPath });
         return result;
       } catch (e) {
         if (e instanceof SessionLockedError) {
@@ -166,7 +167,7 @@ export class StoredSessions {
     }
     const journalPath = this.journalPathOf(params.sessionId);
     try {
-      const restored = await restoreInJournal(journalPath, params.kind, params.id);
+      const restored = await restoreInJournal(journalPath, params.kind, params.id, (notesPath) => this.events.notesWritten?.({ sessionId: params.sessionId, notesPath }));
       if (restored.changed) {
         if (params.kind === 'actionItem') this.events.actionItem(restored.item as ActionItem);
         else this.events.decision(restored.item as Decision);
@@ -176,6 +177,23 @@ export class StoredSessions {
       if (e instanceof ItemRestoreError) throw new ServiceError(ErrorCodes.InvalidParams, e.message);
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ServiceError(ErrorCodes.SessionNotFound, `No session ${params.sessionId} in ${path.dirname(journalPath)}.`);
       throw new ServiceError(ErrorCodes.InternalError, `Cannot restore ${params.kind} ${params.id} of session ${params.sessionId}: ${(e as Error).message}`);
+    }
+  }
+
+  /** See EarshotService.rewriteNotes: the session in memory renders while it streams, its journal otherwise. */
+  async rewriteNotes(sessionId: string): Promise<void> {
+    const running = this.sessions.lookup(sessionId);
+    try {
+      if (running) {
+        if (await running.rewriteNotes()) return;
+        // Stopping: its final write is coming; render over the file once the session is done.
+        await running.done().catch(() => undefined);
+      }
+      const notesPath = await rewriteInJournal(this.journalPathOf(sessionId));
+      if (notesPath) this.events.notesWritten?.({ sessionId, notesPath });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ServiceError(ErrorCodes.SessionNotFound, `No session ${sessionId} in ${path.dirname(this.journalPathOf(sessionId))}.`);
+      throw new ServiceError(ErrorCodes.InternalError, `Cannot rewrite the notes of session ${sessionId}: ${(e as Error).message}`);
     }
   }
 
@@ -191,7 +209,7 @@ export class StoredSessions {
       }
       const journalPath = this.journalPathOf(params.sessionId);
       try {
-        return await markDoneInJournal(journalPath, params.id, params.done);
+        return await markDoneInJournal(journalPath, params.id, params.done, (notesPath) => this.events.notesWritten?.({ sessionId: params.sessionId, notesPath }));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
           throw new ServiceError(ErrorCodes.SessionNotFound, `No session ${params.sessionId} in ${path.dirname(journalPath)}.`);

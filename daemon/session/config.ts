@@ -2,7 +2,7 @@
  * What a session is started with (SessionConfig) and what it tells its owner (SessionEvents): the session's contract
  * with the service, re-exported by session.ts. Types only.
  */
-import { ActionItem, Decision, FilePace, LiveSourceKind, SessionMode, SessionStateParams, SummaryParams, TranscriptSegment } from '../../protocol/protocol';
+import { ActionItem, Decision, FilePace, LiveSourceKind, NotesWrittenParams, SessionMode, SessionStateParams, SummaryParams, TranscriptSegment } from '../../protocol/protocol';
 import { AudioSource } from '../capture/source';
 import { Decoder, StreamingOptions } from '../asr/streaming';
 import { DegradeRung, DegradeThresholds } from '../asr/degrade';
@@ -19,6 +19,8 @@ export interface SessionEvents {
   state(params: SessionStateParams): void;
   /** The rolling (and at stop the final) summary and open questions. */
   summary?(params: SummaryParams): void;
+  /** The notes file was written (NotesWrittenNotification): a remote window's extension copies it into the workspace. */
+  notesWritten?(params: NotesWrittenParams): void;
 }
 
 export interface SessionConfig {

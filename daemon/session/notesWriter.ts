@@ -31,6 +31,8 @@ export interface NotesWiring {
   errorChanged(): void;
   /** A journal write failed on the way (reading back ticks). */
   journalFailed(e: JournalWriteError): void;
+  /** The file was written (or found already as rendered): a remote window's copy follows it. */
+  written?(): void;
 }
 
 export class NotesWriter {
@@ -57,6 +59,16 @@ export class NotesWriter {
   async writeMarked(id: string): Promise<void> {
     this.writing = this.writing.then(() => this.write(new Set([id]))).then(() => this.written(), (e) => this.failed(e));
     await this.writing;
+  }
+
+  /**
+   * Renders now, after the ticks made by hand are read back, and resolves once written (earshot/notes/rewrite: the
+   * client put the user's copy of the file in place). Rejects with why it could not be written.
+   */
+  async writeNow(): Promise<void> {
+    const run = this.writing.then(() => this.wiring.readBackTicks()).then(() => this.write());
+    this.writing = run.then(() => this.written(), (e) => this.failed(e));
+    await run;
   }
 
   /** Rewrites a resumed session's notes (a failure is left to the next write). */
@@ -106,6 +118,7 @@ export class NotesWriter {
     const journal = await readJournal(this.wiring.journalPath);
     const digest = notesDigest(journal);
     await writeNotesFile(this.wiring.notesPath, (previous) => renderNotes(journal, previous, { digest, ...(marked ? { marked } : {}) }));
+    this.wiring.written?.();
     // The same summary and open questions go to the client, when they changed.
     const summary: SummaryParams = summaryParams(this.wiring.sessionId, !this.wiring.streaming(), digest.summary, digest.openQuestions);
     const key = JSON.stringify(summary);

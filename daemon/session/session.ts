@@ -75,6 +75,7 @@ export class Session {
         if (this.state === 'streaming') this.setState('streaming');
       },
       journalFailed: (e) => void this.journalFailed(e),
+      written: () => this.announce(() => this.events.notesWritten?.({ sessionId: config.sessionId, notesPath: config.notesPath })),
     });
   }
 
@@ -354,6 +355,16 @@ export class Session {
     }
     if (annotation.mentions?.length) segment.mentions = annotation.mentions;
     if (annotation.viewing) segment.viewing = annotation.viewing;
+  }
+
+  /**
+   * Renders the notes file now over what it holds (earshot/notes/rewrite). False once the session is stopping: the
+   * caller rewrites it from the journal once the session is done.
+   */
+  async rewriteNotes(): Promise<boolean> {
+    if (this.state !== 'streaming' || this.mode === 'dictation') return false;
+    await this.notes.writeNow();
+    return true;
   }
 
   /**

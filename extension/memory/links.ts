@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { MemoryMeeting, SessionExportResult, SessionTranscriptResult } from '../../protocol/protocol';
+import { notesUri, notesUriNow } from '../remoteNotes';
 
 export const OPEN_TRANSCRIPT_COMMAND = 'earshot.openSessionTranscript';
 
@@ -16,7 +17,7 @@ export type LineLink =
 /** `notesLine` 1-based; `index` the segment's 1-based index among the meeting's finals. */
 export function lineLink(meeting: MemoryMeeting, notesLine: number | undefined, index: number): LineLink {
   if (meeting.notesPath && notesLine && notesLine > 0) {
-    return { kind: 'notes', location: new vscode.Location(vscode.Uri.file(meeting.notesPath), new vscode.Position(notesLine - 1, 0)) };
+    return { kind: 'notes', location: new vscode.Location(notesUriNow(meeting.notesPath), new vscode.Position(notesLine - 1, 0)) };
   }
   const args = [meeting.sessionId, index];
   return {
@@ -87,5 +88,5 @@ export async function openSessionTranscript(source: TranscriptSource, sessionId:
 /** Opens a notes file at a 1-based line. */
 export async function openNotesAt(notesPath: string, line: number | undefined): Promise<vscode.TextEditor> {
   const position = new vscode.Position(Math.max(0, (line ?? 1) - 1), 0);
-  return vscode.window.showTextDocument(vscode.Uri.file(notesPath), { preview: false, selection: new vscode.Range(position, position) });
+  return vscode.window.showTextDocument(await notesUri(notesPath), { preview: false, selection: new vscode.Range(position, position) });
 }

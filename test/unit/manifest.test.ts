@@ -29,6 +29,10 @@ describe('package.json contributions', () => {
     for (const [, id] of extensionSource.matchAll(/command\('(earshot\.[\w.]+)'/g)) assert.ok(ids.has(id), `${id} is not in contributes.commands`);
   });
 
+  it('Earshot runs on the user\'s side first (extensionKind ui, then workspace): in a remote window capture stays local', () => {
+    assert.deepEqual(pkg.extensionKind, ['ui', 'workspace']);
+  });
+
   it('keybindings and menus name contributed commands; the toggles have their keys', () => {
     for (const k of contributes.keybindings) assert.ok(ids.has(k.command), `keybinding for ${k.command}`);
     for (const [menu, items] of Object.entries(contributes.menus as Record<string, { command: string }[]>)) {

@@ -2,10 +2,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ActionItem, ErrorCodes } from '../../protocol/protocol';
+import { ActionItem, ErrorCodes, NotesWrittenParams } from '../../protocol/protocol';
 import { Journal, JournalRecord, readJournal, SessionHeader } from '../../daemon/journal/journal';
 import { ActionItemDoneError, markDoneInJournal } from '../../daemon/documents/done';
 import { renderNotes } from '../../daemon/documents/markdown';
+import { MY_NOTES_END, MY_NOTES_START, parsePreviousNotes } from '../../daemon/documents/previousNotes';
 import { EarshotService, ServiceError } from '../../daemon/service';
 
 type ItemRecord = Extract<JournalRecord, { type: 'actionItem' }>;
@@ -99,12 +100,35 @@ describe('marking action items done in an earlier session (its journal reopened)
     assert.ok(fs.readFileSync(notesPath, 'utf8').includes('- [x] I will update the docs.'));
   });
 
-  describe('through the service (earshot/actionItem/setDone)', () => {
+  describe('through the service (earshot/actionItem/setDone, earshot/notes/rewrite)', () => {
     const events: ActionItem[] = [];
+    const written: NotesWrittenParams[] = [];
     const service = () => new EarshotService({
       storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: path.join(dir, 'no-model.bin'), language: 'en', threads: 1, gpu: false,
     }, {
       transcript: () => undefined, actionItem: (i) => events.push(i), decision: () => undefined, state: () => undefined, modelState: () => undefined,
+      notesWritten: (p) => written.push(p),
+    });
+    beforeEach(() => { written.length = 0; });
+
+    it('rewrite renders over the file as the user left it (a remote window\'s copy put in place): My notes kept, hand ticks journaled; notesWritten follows', async () => {
+      const mine = 'Ask about the staging box.\n';
+      const user = fs.readFileSync(notesPath, 'utf8');
+      const from = user.indexOf('\n', user.indexOf(MY_NOTES_START)) + 1;
+      fs.writeFileSync(notesPath, (user.slice(0, from) + mine + user.slice(user.indexOf(MY_NOTES_END))).replace('- [ ] I will write the tests.', '- [x] I will write the tests.'));
+      await service().rewriteNotes('s-7');
+      const now = fs.readFileSync(notesPath, 'utf8');
+      assert.equal(parsePreviousNotes(now).myNotes, mine);
+      assert.match(now, /- \[x\] I will write the tests\.[^\n]*earshot:a1 done/, 'the hand tick is journaled and written as Earshot\'s');
+      const a1 = (await readJournal(journalPath)).records.filter((r) => r.type === 'actionItem' && r.id === 'a1').pop() as ItemRecord;
+      assert.equal(a1.done, true);
+      assert.deepEqual(written, [{ sessionId: 's-7', notesPath }]);
+      await assert.rejects(service().rewriteNotes('s-8'), (e: unknown) => e instanceof ServiceError && e.code === ErrorCodes.SessionNotFound);
+    });
+
+    it('a tick in a stored session announces the notes write (the remote copy follows it)', async () => {
+      await service().setActionItemDone({ sessionId: 's-7', id: 'a2', done: true });
+      assert.deepEqual(written, [{ sessionId: 's-7', notesPath }]);
     });
     const rejectsWith = (promise: Promise<unknown>, code: number, message: RegExp) => assert.rejects(promise, (e: unknown) =>
       e instanceof ServiceError && e.code === code && message.test(e.message));

@@ -190,23 +190,32 @@ describe('Notes file', () => {
         return said[finals++] ?? `Line ${finals} about the cache.`;
       });
       const notesPath = path.join(dir, 'notes', 'n.md');
+      const written: { sessionId: string; notesPath: string }[] = [];
+      const ticked: string[] = [];
       const session = await Session.start({
         sessionId: 'e2e', title: 'Standup', language: 'en', startedAt: new Date(2025, 2, 5, 9, 0),
         sources: [await FileSource.open(SAMPLE_WAV, { pace: 'fast', speaker: 'Speaker' })],
         journalPath: path.join(dir, 'sessions', 'e2e.jsonl'), notesPath, decoder, createDetector: () => new EnergyDetector(),
         streaming: { ...DEFAULT_STREAMING_OPTIONS, partials: false, earlyFinal: false },
-      }, { transcript: () => undefined, actionItem: () => undefined, decision: () => undefined, state: () => undefined });
+      }, { transcript: () => undefined, actionItem: (i) => ticked.push(...(i.done ? [i.id] : [])), decision: () => undefined, state: () => undefined, notesWritten: (p) => written.push(p) });
       // The first live rewrite.
       const until = async (ok: () => boolean) => { for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 25)); assert.ok(ok()); };
       await until(() => fs.existsSync(notesPath) && fs.readFileSync(notesPath, 'utf8').includes('vendor supports SSO'));
       const live = fs.readFileSync(notesPath, 'utf8');
       assert.ok(live.includes('- **Status:** in progress'));
       fs.writeFileSync(notesPath, typeIntoMyNotes(live, USER_TEXT).replace('- [ ] I will update the docs', '- [x] I will update the docs'));
+      // earshot/notes/rewrite (a remote window put the user's copy in place): rendered now, the hand tick journaled.
+      assert.equal(await session.rewriteNotes(), true);
+      assert.equal(ticked.length, 1, 'the box ticked by hand is journaled (and announced) before the render');
+      assert.match(fs.readFileSync(notesPath, 'utf8'), /- \[x\] I will update the docs[^\n]*earshot:[\w-]+ done/);
+      assert.equal(parsePreviousNotes(fs.readFileSync(notesPath, 'utf8')).myNotes, USER_TEXT);
       released = true;
       // The next live rewrite (a new line arrived), then the final one.
       await until(() => fs.readFileSync(notesPath, 'utf8').includes('budget review'));
       assert.equal(parsePreviousNotes(fs.readFileSync(notesPath, 'utf8')).myNotes, USER_TEXT);
       await session.done();
+      assert.equal(await session.rewriteNotes(), false, 'a session that ended is rewritten from its journal by the service');
+      assert.ok(written.length >= 3 && written.every((w) => w.sessionId === 'e2e' && w.notesPath === notesPath), 'each write is announced (earshot/notesWritten)');
       const final = fs.readFileSync(notesPath, 'utf8');
       assert.ok(final.includes('- **Duration:**'), 'the final write happened');
       assert.equal(parsePreviousNotes(final).myNotes, USER_TEXT);

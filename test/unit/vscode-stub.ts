@@ -16,10 +16,17 @@ class StubUri {
     return new StubUri(value.slice(0, colon), value.slice(colon + 1, question < 0 ? undefined : question), question < 0 ? '' : value.slice(question + 1));
   }
   static joinPath(base: StubUri, ...parts: string[]): StubUri { return new StubUri(base.scheme, [base.fsPath, ...parts].join('/')); }
+  /** `vscode-remote://wsl+ubuntu/home/u` → authority `wsl+ubuntu`, path `/home/u` (a remote window's folder). */
+  get authority(): string { return this.fsPath.startsWith('//') ? this.fsPath.slice(2).split('/')[0] : ''; }
+  get path(): string { return this.fsPath.startsWith('//') ? this.fsPath.slice(2 + this.authority.length) : this.fsPath; }
   toString(): string { return `${this.scheme}:${this.fsPath}${this.query ? `?${this.query}` : ''}`; }
 }
 
 export const vscodeStub = {
+  /** Where the window runs (extension/listeningPlace.ts); a test sets remoteName. */
+  env: { remoteName: undefined as string | undefined, uiKind: 1 },
+  UIKind: { Desktop: 1, Web: 2 },
+  ExtensionKind: { UI: 1, Workspace: 2 },
   workspace: {
     workspaceFolders: undefined as { uri: { fsPath: string; scheme: string } }[] | undefined,
     /** Replace to answer settings: `get(key, fallback)` per section. */
