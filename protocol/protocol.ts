@@ -598,6 +598,8 @@ export interface NotesCatalogEntry {
   name: string;
   file: string;
   bytes: number;
+  /** Lower-case hex SHA-256 of the published file: what a download is checked against. */
+  sha256: string;
   /** The weights' licence (e.g. "Apache-2.0", "Llama 3.2 Community License"), and where its text is. */
   licence: string;
   licenceUrl: string;
@@ -617,6 +619,8 @@ export interface CatalogEntry {
   id: string;
   file: string;
   bytes: number;
+  /** Lower-case hex SHA-256 of the published file: what a download is checked against. */
+  sha256: string;
   englishOnly: boolean;
   description: string;
   /** ready: verified in the cache; partial: a download can resume; corrupt: fails verification, never loaded. */

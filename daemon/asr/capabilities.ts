@@ -2,15 +2,16 @@
  * What this machine can run, and which catalog model to use by default.
  *
  * detectMachine() gathers the facts (memory, cores, the whisper build scripts/build-whisper.js wants for
- * this CPU, which tells AVX2 and Apple Silicon, and whether CUDA is present); recommendModel() is a pure
+ * this CPU, which tells AVX2 and Apple Silicon, and the GPUs found: gpus.ts); recommendModel() is a pure
  * function of those facts and the user's settings, so every rule is testable with made-up machines.
- * A model chosen in the settings always wins.
+ * A model chosen in the settings always wins. machineGpu() is the one answer to "is there a GPU" that every
+ * recommendation uses (the whisper catalog here, the notes catalog, and through them `earshot models`, the
+ * first download, the pickers).
  */
-import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CATALOG, CatalogModel, CatalogModelId, findCatalogModel, ModelTier, modelForTier } from './catalog';
+import { findGpus, GpusFound, WhisperGpu } from './gpus';
 
 /** scripts/build-whisper.js's names for the whisper builds (plus 'unknown' when it cannot be read). */
 export type WhisperBuildKind = 'metal' | 'x86-64-v3' | 'portable' | 'default' | 'unknown';
@@ -26,14 +27,40 @@ export interface MachineFacts {
   /** The whisper build this machine gets (build-whisper.js's wantedBuild().kind). */
   whisperBuild: WhisperBuildKind;
   appleSilicon: boolean;
-  /** whisper.cpp can use Metal (Apple Silicon: smart-whisper's own Metal build). */
+  /**
+   * whisper.cpp can use Metal: Apple Silicon, whose GPU is part of every such chip, with the Metal build (ggml-metal
+   * takes the system's default Metal device).
+   */
   metal: boolean;
-  /** An NVIDIA driver or CUDA runtime is installed. */
-  cuda: boolean;
-  /** What showed CUDA (for logs), or null. */
-  cudaEvidence: string | null;
-  /** The installed whisper addon has a GPU module an NVIDIA GPU runs: Vulkan (the packages carry it) or CUDA (built by hand). */
+  /** The installed whisper addon has a GPU module: Vulkan (the packages carry it) or CUDA (built by hand). */
   whisperGpu: boolean;
+  /**
+   * The discrete GPU whisper's GPU module found (gpus.ts: a device, not a software renderer), e.g. "NVIDIA GeForce RTX
+   * 4060" through "Vulkan": what whisper runs on with earshot.gpu 'auto'. null: none found, or no GPU module.
+   */
+  whisperGpuDevice: WhisperGpu | null;
+  /** NVIDIA GPUs `nvidia-smi -L` lists (gpus.ts); empty where it is missing, fails or lists none. */
+  nvidiaGpus: string[];
+  /** What the looks for a GPU said where they found none (for `earshot models` and logs). */
+  gpuNotes?: string[];
+}
+
+/** A GPU the recommendations count, and what found it. */
+export interface MachineGpu {
+  name: string;
+  /** How it was found: 'through Metal', "found by whisper's Vulkan module", 'listed by nvidia-smi'. */
+  via: string;
+}
+
+/**
+ * The GPU this machine has for the recommendations, or null: Apple Silicon's (Metal), the discrete GPU whisper's GPU
+ * module found, or one `nvidia-smi -L` lists. Found devices only: a CUDA toolkit or library on disk is not a GPU.
+ */
+export function machineGpu(f: Pick<MachineFacts, 'metal' | 'whisperGpuDevice' | 'nvidiaGpus'>): MachineGpu | null {
+  if (f.metal) return { name: "Apple Silicon's GPU", via: 'through Metal' };
+  if (f.whisperGpuDevice) return { name: f.whisperGpuDevice.name, via: `found by whisper's ${f.whisperGpuDevice.backend} module` };
+  if (f.nvidiaGpus.length > 0) return { name: f.nvidiaGpus[0], via: 'listed by nvidia-smi' };
+  return null;
 }
 
 export interface ModelChoiceSettings {
@@ -73,10 +100,13 @@ function tierFor(f: MachineFacts): { tier: ModelTier; reason: string; gpu: boole
     if (ram >= 8 * GiB) return { tier: 'small', gpu: true, reason: `Apple Silicon with Metal and ${memory(ram)} of memory` };
     return { tier: 'base', gpu: true, reason: `Apple Silicon with only ${memory(ram)} of memory` };
   }
-  if (f.cuda && f.whisperGpu && ram >= 8 * GiB) {
-    return { tier: 'large', gpu: true, reason: `NVIDIA GPU with whisper's GPU module and ${memory(ram)} of memory` };
+  // Whisper runs on a GPU only where its module finds one (whisper.ts, 'auto'): an NVIDIA GPU it cannot see stays unused.
+  if (f.whisperGpuDevice && ram >= 8 * GiB) {
+    return { tier: 'large', gpu: true, reason: `${f.whisperGpuDevice.name} found by whisper's ${f.whisperGpuDevice.backend} module, and ${memory(ram)} of memory` };
   }
-  const unusedGpu = f.cuda && !f.whisperGpu ? ' (an NVIDIA GPU, but this whisper build has no GPU module and runs on the CPU)' : '';
+  const unusedGpu = f.nvidiaGpus.length > 0 && !f.whisperGpuDevice
+    ? ` (an NVIDIA GPU, ${f.nvidiaGpus[0]}, but ${f.whisperGpu ? "whisper's GPU module finds no device on it" : 'this whisper build has no GPU module'}: whisper runs on the CPU)`
+    : '';
   // CPU: ggml is 9–10x faster with AVX2 (x86-64-v3); arm64 has NEON everywhere.
   const fastCpu = f.avx2 === true || f.arch === 'arm64';
   const cpu = `${f.cores} cores${f.avx2 === true ? ' with AVX2' : f.arch === 'arm64' ? ' (arm64)' : f.avx2 === false ? ' without AVX2' : ''}, ${memory(ram)} of memory`;
@@ -116,7 +146,7 @@ export function recommendedModelId(facts: MachineFacts, settings: ModelChoiceSet
 
 interface BuildScript {
   wantedBuild(): { kind: WhisperBuildKind; flags: string | null };
-  inspectBuild(): { ggmlCommand?: string | null; kind?: string; gpuBackends?: string[] };
+  inspectBuild(): { ggmlCommand?: string | null; kind?: string; gpuBackends?: string[]; addon?: string; builtAt?: string };
 }
 
 function buildScript(packageRoot: string): BuildScript | null {
@@ -128,45 +158,16 @@ function buildScript(packageRoot: string): BuildScript | null {
   }
 }
 
-function run(command: string, args: string[], timeoutMs: number): Promise<string | null> {
-  return new Promise((resolve) => {
-    execFile(command, args, { timeout: timeoutMs, windowsHide: true }, (error, stdout) => resolve(error ? null : stdout));
-  });
-}
-
-const CUDA_LIB_DIRS = [
-  '/usr/local/cuda/lib64', '/usr/local/cuda/targets/x86_64-linux/lib', '/usr/local/cuda/targets/sbsa-linux/lib', '/opt/cuda/lib64',
-  '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib/wsl/lib',
-];
-
-/** Evidence of CUDA: the CUDA runtime library, the toolkit's env variables, or nvidia-smi listing a GPU. */
-export async function detectCuda(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): Promise<string | null> {
-  if (platform === 'darwin') return null;
-  const libPattern = platform === 'win32' ? /^cudart64_\d+\.dll$/i : /^libcudart\.so(\.\d+)*$/;
-  const dirs = [...CUDA_LIB_DIRS];
-  for (const root of [env.CUDA_PATH, env.CUDA_HOME]) {
-    if (root) dirs.unshift(path.join(root, platform === 'win32' ? 'bin' : 'lib64'));
-  }
-  if (platform !== 'win32') dirs.push(...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean));
-  for (const dir of platform === 'win32' ? dirs.filter((d) => !d.startsWith('/')) : dirs) {
-    try {
-      const hit = (await fs.readdir(dir)).find((name) => libPattern.test(name));
-      if (hit) return path.join(dir, hit);
-    } catch {
-      // not there
-    }
-  }
-  const gpus = await run('nvidia-smi', ['-L'], 3000);
-  if (gpus && /GPU \d+:/.test(gpus)) return `nvidia-smi: ${gpus.trim().split('\n')[0]}`;
-  return null;
-}
-
 export interface DetectOptions {
   env?: NodeJS.ProcessEnv;
   /** Where scripts/build-whisper.js is (the package root). */
   packageRoot?: string;
-  /** Skip the CUDA probe (it may run nvidia-smi). */
-  probeCuda?: boolean;
+  /** Look for GPUs (gpus.ts); false: none looked for, none found (tests of the rest). */
+  probeGpus?: boolean;
+  /** Where the GPUs found are kept between commands (the storage folder); none: looked for in each process. */
+  storageDir?: string;
+  /** How GPUs are found; a seam for tests. */
+  findGpus?: typeof findGpus;
 }
 
 /** The facts about this machine that recommendModel() needs. */
@@ -174,6 +175,8 @@ export async function detectMachine(options: DetectOptions = {}): Promise<Machin
   const script = buildScript(options.packageRoot ?? PACKAGE_ROOT);
   let whisperBuild: WhisperBuildKind = 'unknown';
   let whisperGpu = false;
+  /** What identifies the installed addon for the GPUs kept (gpus.ts): a rebuild may bring other GPU modules. */
+  let buildIdentity: unknown = null;
   try {
     if (script) whisperBuild = script.wantedBuild().kind;
   } catch {
@@ -183,6 +186,7 @@ export async function detectMachine(options: DetectOptions = {}): Promise<Machin
     // The new core records its GPU modules; the bundled build's ggml compile command defines GGML_USE_CUDA for CUDA.
     const build = script?.inspectBuild();
     whisperGpu = (build?.gpuBackends ?? []).some((g) => g === 'cuda' || g === 'vulkan') || /GGML_USE_CUDA|GGML_USE_CUBLAS/.test(build?.ggmlCommand ?? '');
+    buildIdentity = build ? { addon: build.addon ?? null, builtAt: build.builtAt ?? null, gpuBackends: build.gpuBackends ?? null, ggml: build.ggmlCommand ?? null } : null;
   } catch {
     // smart-whisper not installed here: no CUDA build either
   }
@@ -191,7 +195,11 @@ export async function detectMachine(options: DetectOptions = {}): Promise<Machin
   const appleSilicon = platform === 'darwin' && arch === 'arm64';
   // build-whisper.js picks x86-64-v3 exactly when the CPU has AVX2+FMA+F16C; on Windows it does not look.
   const avx2 = whisperBuild === 'x86-64-v3' ? true : arch === 'x64' && (platform === 'win32' || whisperBuild === 'unknown') ? null : false;
-  const cudaEvidence = options.probeCuda === false ? null : await detectCuda(options.env ?? process.env, platform);
+  const gpus: GpusFound = options.probeGpus === false ? { whisper: null, nvidia: [], notes: [] }
+    : await (options.findGpus ?? findGpus)({
+      whisperGpuModules: whisperGpu, env: options.env ?? process.env, platform,
+      ...(options.storageDir ? { cacheDir: options.storageDir } : {}), build: buildIdentity,
+    });
   return {
     platform,
     arch,
@@ -201,8 +209,9 @@ export async function detectMachine(options: DetectOptions = {}): Promise<Machin
     whisperBuild,
     appleSilicon,
     metal: appleSilicon && (whisperBuild === 'metal' || whisperBuild === 'unknown'),
-    cuda: cudaEvidence !== null,
-    cudaEvidence,
     whisperGpu,
+    whisperGpuDevice: gpus.whisper,
+    nvidiaGpus: gpus.nvidia,
+    gpuNotes: gpus.notes,
   };
 }

@@ -5,7 +5,8 @@
  * memory and 0.2 s (BENCHMARKS.md, issue 27), and a faulty driver can crash its process. So the daemon asks a child
  * once, and loads a GPU module itself only when there is a GPU to use.
  *
- * Apple Silicon needs no probe (its Metal GPU is always there); the bundled core has no GPU modules.
+ * Apple Silicon needs no probe (its Metal GPU is always there); the bundled core has no GPU modules. The recommendations
+ * ask the same child (gpus.ts), and count only a discrete GPU that is not a software renderer.
  */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';

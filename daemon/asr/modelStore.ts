@@ -39,7 +39,8 @@ export interface ModelSettings {
 }
 
 export async function selectModel(settings: ModelSettings): Promise<ModelSelection> {
-  const facts = await detectMachine();
+  // The GPUs found are kept in the storage folder (gpus.ts): a command does not pay for the looking each time.
+  const facts = await detectMachine({ storageDir: settings.storageDir });
   const recommended = await preferDownloaded(recommendModel(facts, { language: settings.language }), settings);
   const choice = settings.modelId ? recommendModel(facts, { model: settings.modelId, language: settings.language }) : recommended;
   const resolved = resolveModelFile({ modelPath: settings.modelPath, modelId: choice.model.id, cacheDir: settings.cacheDir, storageDir: settings.storageDir });
@@ -80,6 +81,7 @@ export async function listModels(selection: ModelSelection): Promise<Pick<ModelL
     id: m.id,
     file: m.file,
     bytes: m.bytes,
+    sha256: m.sha256,
     englishOnly: m.englishOnly,
     description: m.description,
     state: (await cachedModelStatus(m, selection.cacheDir)).state,

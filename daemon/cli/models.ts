@@ -5,6 +5,7 @@
  * Owns the listing's layout and the download's percent lines. Must not run a session; the caches and the downloads
  * themselves live in asr/ and understanding/local/.
  */
+import { machineGpu, MachineFacts } from '../asr/capabilities';
 import { CATALOG, findCatalogModel } from '../asr/catalog';
 import { downloadCatalogModel, listModels, selectModel } from '../asr/modelStore';
 import { defaultStorageDir } from '../config';
@@ -50,7 +51,7 @@ export async function models(argv: string[], io: Io): Promise<number> {
   }
   const [list, notes] = await Promise.all([listModels(selection), listNotesModels(notesSettings())]);
   if (values.json) {
-    io.out(JSON.stringify({ ...list, notes }));
+    io.out(JSON.stringify({ ...list, notes, gpu: selection.machine ? machineGpu(selection.machine) : null }));
     return 0;
   }
   io.out('Whisper models (speech recognition):');
@@ -64,5 +65,14 @@ export async function models(argv: string[], io: Io): Promise<number> {
   }
   io.out(`\n* recommended: ${notes.reason}. Cache: ${notes.cacheDir}`);
   io.out(`Download one with: earshot models download ${notes.recommendedId}`);
+  io.out(`\n${gpuLine(selection.machine)}`);
   return 0;
+}
+
+/** What the recommendations below were made for: the GPU found, or why none was (a toolkit on disk is not a GPU). */
+function gpuLine(machine: MachineFacts | undefined): string {
+  const gpu = machine ? machineGpu(machine) : null;
+  if (gpu) return `GPU: ${gpu.name}, ${gpu.via}.`;
+  const why = machine?.gpuNotes?.length ? ` (${machine.gpuNotes.join('; ')})` : '';
+  return `GPU: none found${why}: the recommendations are for the CPU.`;
 }

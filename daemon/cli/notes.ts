@@ -55,7 +55,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   // The model file for --local, checked before any model runs: a wrong path fails at once.
   const localModel = values.local ? await resolveLocalModel(localModelArgument(values.model), {
     notesCache: notesCacheDir(defaultCacheDir(defaultStorageDir())),
-    recommended: async () => recommendNotesModel(await detectMachine()).model.id,
+    recommended: async () => recommendNotesModel(await detectMachine({ storageDir: defaultStorageDir() })).model.id,
   }) : undefined;
   const llm = values.local ? localRunSettings({ provider: 'local', model: localModel })
     : values['llm-endpoint'] ? llmSettings(values['llm-endpoint'], values['llm-model'], values['llm-allow-remote']) : undefined;

@@ -155,7 +155,7 @@ describe('the notes-model picker', () => {
   });
   /** The daemon's notes catalog as ModelList answers it (a 4 GB machine: the 1.5B recommended), `ready` as if downloaded. */
   async function notesList(ready: string[] = [], modelPath?: string): Promise<NotesModelList> {
-    const machine = { platform: 'linux', arch: 'x64', totalMemoryBytes: 4 * 1024 ** 3, cores: 2, avx2: true, whisperBuild: 'x86-64-v3', appleSilicon: false, metal: false, cuda: false, cudaEvidence: null, whisperGpu: false } as const;
+    const machine = { platform: 'linux', arch: 'x64', totalMemoryBytes: 4 * 1024 ** 3, cores: 2, avx2: true, whisperBuild: 'x86-64-v3', appleSilicon: false, metal: false, whisperGpu: false, whisperGpuDevice: null, nvidiaGpus: [] as string[] } as const;
     const list = await listNotesModels({ modelCacheDir: path.join(os.tmpdir(), 'earshot-picker-none'), machine, ...(modelPath ? { modelPath } : {}) });
     return { ...list, models: list.models.map((m) => (ready.includes(m.id) ? { ...m, state: 'ready' as const } : m)) };
   }

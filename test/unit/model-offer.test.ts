@@ -15,7 +15,7 @@ const none = () => false;
 
 function entry(id: string, bytes: number, recommended: boolean): NotesCatalogEntry {
   return {
-    id, name: `Model ${id}`, file: `${id}.gguf`, bytes, licence: 'Apache-2.0', licenceUrl: 'https://example.org/LICENSE', parameters: '1.5B',
+    id, name: `Model ${id}`, file: `${id}.gguf`, bytes, sha256: '0'.repeat(64), licence: 'Apache-2.0', licenceUrl: 'https://example.org/LICENSE', parameters: '1.5B',
     quantization: 'Q4_K_M', contextTokens: 32_768, ramMiB: 1700, note: 'a model', state: 'missing', recommended,
   };
 }

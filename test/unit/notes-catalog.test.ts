@@ -22,7 +22,7 @@ const GiB = 1024 ** 3;
 function machine(facts: Partial<MachineFacts>): MachineFacts {
   return {
     platform: 'linux', arch: 'x64', totalMemoryBytes: 8 * GiB, cores: 4, avx2: true, whisperBuild: 'x86-64-v3',
-    appleSilicon: false, metal: false, cuda: false, cudaEvidence: null, whisperGpu: false, ...facts,
+    appleSilicon: false, metal: false, whisperGpu: false, whisperGpuDevice: null, nvidiaGpus: [], ...facts,
   };
 }
 
@@ -72,7 +72,12 @@ describe('Notes model catalog', () => {
     const metal = pick({ platform: 'darwin', arch: 'arm64', avx2: false, totalMemoryBytes: 16 * GiB, cores: 4, metal: true, appleSilicon: true });
     assert.equal(metal.model.id, 'qwen3-4b');
     assert.match(metal.reason, /Metal/);
-    assert.equal(pick({ totalMemoryBytes: 16 * GiB, cores: 4, cuda: true }).model.id, 'qwen3-4b', 'CUDA');
+    const nvidia = pick({ totalMemoryBytes: 16 * GiB, cores: 4, nvidiaGpus: ['NVIDIA GeForce RTX 4060'] });
+    assert.equal(nvidia.model.id, 'qwen3-4b', 'a GPU nvidia-smi lists');
+    assert.match(nvidia.reason, /a GPU \(NVIDIA GeForce RTX 4060, listed by nvidia-smi\)/);
+    const vulkan = pick({ totalMemoryBytes: 16 * GiB, cores: 4, whisperGpu: true, whisperGpuDevice: { name: 'AMD Radeon RX 7600', backend: 'Vulkan' } });
+    assert.equal(vulkan.model.id, 'qwen3-4b', "a GPU whisper's Vulkan module found");
+    assert.match(vulkan.reason, /a GPU \(AMD Radeon RX 7600, found by whisper's Vulkan module\)/);
     assert.equal(pick({ arch: 'arm64', avx2: false, totalMemoryBytes: 8 * GiB, cores: 4 }).model.id, 'llama-3.2-3b', 'arm64 has NEON');
   });
 

@@ -7,7 +7,7 @@
  * wrong one makes the download fail for everyone. Owns the entries and the choice; downloading and the cache are
  * notesModels.ts's, loading a model is the runtime's.
  */
-import type { MachineFacts } from '../../asr/capabilities';
+import { machineGpu, MachineFacts } from '../../asr/capabilities';
 import { readCatalogOverrides } from '../../asr/catalog';
 
 export type NotesModelId = 'qwen2.5-1.5b' | 'llama-3.2-3b' | 'qwen3-4b';
@@ -155,9 +155,9 @@ const GiB = 1024 ** 3;
  * The notes model for this machine: the user's catalog choice if there is one; else the largest whose memory floor the
  * machine reaches (under 8 GB: 1.5B; 8–16 GB: 3B; 16 GB and more: 4B), smaller where no GPU helps and the CPU would be
  * too slow for it (the 4B wants 8 cores, the 3B 4; an x86 CPU without AVX2, ~10x slower in ggml, gets the smallest).
- * Pure: same facts, same answer.
+ * A GPU is machineGpu()'s, as for whisper: one found, never a library on disk. Pure: same facts, same answer.
  */
-export function recommendNotesModel(facts: Pick<MachineFacts, 'totalMemoryBytes' | 'cores' | 'avx2' | 'arch' | 'metal' | 'cuda'>,
+export function recommendNotesModel(facts: Pick<MachineFacts, 'totalMemoryBytes' | 'cores' | 'avx2' | 'arch' | 'metal' | 'whisperGpuDevice' | 'nvidiaGpus'>,
   settings: { model?: string } = {}, catalog: readonly NotesCatalogModel[] = NOTES_CATALOG): NotesModelChoice {
   const warnings: string[] = [];
   const memoryGiB = facts.totalMemoryBytes / GiB;
@@ -173,10 +173,10 @@ export function recommendNotesModel(facts: Pick<MachineFacts, 'totalMemoryBytes'
   }
   const bySize = [...catalog].sort((a, b) => a.minMachineGiB - b.minMachineGiB);
   let at = bySize.reduce((best, m, i) => (memoryGiB >= m.minMachineGiB ? i : best), 0);
-  const gpu = facts.metal || facts.cuda;
+  const gpu = machineGpu(facts);
   const slowCpu = facts.arch === 'x64' && facts.avx2 === false;
   const coresFor = (m: NotesCatalogModel) => (m.minMachineGiB >= 16 ? 8 : m.minMachineGiB >= 8 ? 4 : 1);
-  let why = gpu ? `${shown} and a GPU (${facts.metal ? 'Metal' : 'NVIDIA, through the Vulkan build'})` : `${shown}, ${facts.cores} cores`;
+  let why = gpu ? `${shown} and a GPU (${gpu.name}, ${gpu.via})` : `${shown}, ${facts.cores} cores`;
   if (!gpu) {
     while (at > 0 && (slowCpu || facts.cores < coresFor(bySize[at]))) {
       why = `${shown}, but ${slowCpu ? 'a CPU without AVX2' : `only ${facts.cores} cores`} and no GPU: a smaller model keeps up`;

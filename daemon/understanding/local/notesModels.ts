@@ -102,7 +102,7 @@ export async function listNotesModels(settings: NotesModelSettings): Promise<Not
     // One at a time: each may hash gigabytes the first time.
     const { state } = await notesModelStatus(m, cacheDir);
     models.push({
-      id: m.id, name: m.name, file: m.file, bytes: m.bytes, licence: m.licence, licenceUrl: m.licenceUrl, parameters: m.parameters,
+      id: m.id, name: m.name, file: m.file, bytes: m.bytes, sha256: m.sha256, licence: m.licence, licenceUrl: m.licenceUrl, parameters: m.parameters,
       quantization: m.quantization, contextTokens: m.contextTokens, ramMiB: m.ramMiB, note: m.note, state, recommended: m.id === choice.model.id,
     });
   }
