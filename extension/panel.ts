@@ -437,9 +437,9 @@ export function panelHtml(csp: string, nonce: string, script: string, style: str
     <div id="error" class="banner error" role="alert" hidden><span class="message"></span></div>
     <div id="notice" class="notice" role="status" aria-live="polite" hidden></div>
     <div id="extraction" class="notice extraction" role="status" aria-live="polite" hidden><span class="extraction-text"></span> <button type="button" class="text-button">Cancel</button></div>
-    <p id="macos-audio-note" class="panel-note setup-note" data-note="macosAudio" hidden><span class="panel-note-text">Before your first meeting: macOS`
-    + ` never asks VS Code for the call's audio, and records silence until you add Visual Studio Code under Privacy &amp; Security →`
-    + ` Screen &amp; System Audio Recording → <b>System Audio Recording Only</b> (with +).</span><span class="panel-note-actions">`
+    <p id="macos-audio-note" class="panel-note setup-note" data-note="macosAudio" hidden><span class="panel-note-text">At your first meeting macOS`
+    + ` asks whether “Earshot” may record what your Mac plays: allow it, or it records silence. To change it later: Privacy &amp; Security →`
+    + ` Screen &amp; System Audio Recording → <b>System Audio Recording Only</b> (macOS 14.4 and later).</span><span class="panel-note-actions">`
     + `<button type="button" class="text-button" data-command="openSystemAudioSettings">Open System Settings</button>${dismiss}</span></p>
     <section id="sources" class="sources" aria-label="Audio sources" hidden></section>
     <section id="model" class="model" aria-label="Speech model" data-state="unknown" hidden>

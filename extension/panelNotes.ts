@@ -2,10 +2,10 @@
  * The panel's dismissible notes and when each shows (no VS Code API here: unit-tested as it is).
  *
  *   rules       the notes come from Earshot's rules alone: no language model is chosen.
- *   macosAudio  macOS 14.2+, before the first meeting: allow VS Code to record system audio. Earshot records a call's
- *               other side with a Core Audio tap (audiotee), which macOS attributes to VS Code; VS Code's Info.plist
- *               has no NSAudioCaptureUsageDescription, so macOS never asks, and until the user adds VS Code under
- *               Privacy & Security → Screen & System Audio Recording → "System Audio Recording Only" the tap
+ *   macosAudio  macOS 14.2+, before the first meeting: allow Earshot to record system audio. Earshot records a call's
+ *               other side with a Core Audio tap (audiotee) run as its own app, which macOS asks about by name
+ *               (daemon/capture/macCaptureApp.ts); until the user allows it (or turns Earshot on under Privacy &
+ *               Security → Screen & System Audio Recording → "System Audio Recording Only", macOS 14.4+) the tap
  *               records silence. Not shown where the tap is not used (other systems, older macOS, a loopback device
  *               chosen), and no longer once the user dismisses it or system audio has been heard.
  *   modelOffer  after the first meeting that ended with no language model (provider 'off', no local model file): download

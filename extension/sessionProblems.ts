@@ -9,6 +9,11 @@ import type { DaemonClient } from './client';
 import type { ShowError } from './errors';
 import { settingsLink, withoutSettingsLink } from './settingsLinks';
 
+/** The action that switches system audio to a loopback device (a silent tap's hint). */
+export function useLoopbackLabel(device: string): string {
+  return `Use ${device.replace(/^[^:]*:\s*/, '')}`; // RtAudio names are "<manufacturer>: <name>"
+}
+
 /** Subscribes to the client's source and session states; returns the subscriptions. */
 export function watchSessionProblems(client: DaemonClient, output: vscode.LogOutputChannel, showError: ShowError): vscode.Disposable[] {
   /** Capture faults: an error with a Retry action; recovery is announced once, quietly. */
@@ -35,11 +40,20 @@ export function watchSessionProblems(client: DaemonClient, output: vscode.LogOut
       const link = settingsLink(st.hint);
       // Windows' silent loopback names the command that picks the output the call plays on (daemon/capture/silence.ts).
       const choose = st.hint.includes('Choose System Audio Source…') ? ['Choose System Audio Source…'] : [];
-      const picked = await vscode.window.showWarningMessage(`Earshot: ${withoutSettingsLink(st.hint)}`, ...(link ? ['Open Settings'] : []), ...choose);
+      // A silent macOS tap offers the loopback device that is there (BlackHole, Loopback) as the way around it.
+      const use = st.loopbackDevice ? useLoopbackLabel(st.loopbackDevice) : undefined;
+      const picked = await vscode.window.showWarningMessage(`Earshot: ${withoutSettingsLink(st.hint)}`, ...(link ? ['Open Settings'] : []), ...(use ? [use] : []), ...choose);
       if (picked === 'Open Settings' && link) await vscode.env.openExternal(vscode.Uri.parse(link));
       else if (picked === 'Choose System Audio Source…') await vscode.commands.executeCommand('earshot.chooseSystemAudioSource');
+      else if (picked && picked === use) await useLoopback(st.loopbackDevice!);
     }
   });
+  /** Records the loopback device as system audio from the next session on (the running one keeps its recorder). */
+  async function useLoopback(device: string): Promise<void> {
+    await vscode.workspace.getConfiguration('earshot').update('devices.systemAudio', device, vscode.ConfigurationTarget.Global);
+    output.info(`system audio: ${device} chosen instead of the Core Audio tap`);
+    void vscode.window.showInformationMessage(`Earshot: the next session records system audio from "${device}". Stop and start this one to switch now.`);
+  }
   const faultsCleared = client.onSessionState((s) => { if (s.state === 'done') faulted.clear(); });
 
   /**

@@ -1002,6 +1002,11 @@ export interface SourceStatusParams {
   device?: string;
   /** Advice while capturing (macOS: a system-audio tap that hears only silence, with the settings link). */
   hint?: string;
+  /**
+   * With a silent macOS tap's hint: a loopback device that is there (BlackHole, Loopback), a system-audio device id
+   * the user may switch to (earshot.devices.systemAudio).
+   */
+  loopbackDevice?: string;
   /** Audio dropped because recognition fell far behind, and audio missing because capture was down. */
   droppedSec: number;
   gapSec: number;

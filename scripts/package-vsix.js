@@ -19,6 +19,10 @@
  * the CPU build, with Vulkan on x64 Linux and Windows; Metal on Apple Silicon); the others' folders are left out whole, and so are files
  * no run ever reads (BUILD_ONLY: the llama.cpp source bundle, for building from source, which Earshot never does).
  *
+ * macOS packages also carry Earshot Audio Capture.app (out/mac-capture/, scripts/mac-capture-app.js): built here when
+ * it is not current (the release signs it before packaging, and a signed current bundle is kept); the other targets'
+ * ignore files leave that folder out.
+ *
  * Why not stage a pruned copy of the tree and package that: vsce would run `npm list` in the copy,
  * which needs a full node_modules there (300 MB of copying per package); an ignore file leaves the
  * checkout untouched and costs nothing.
@@ -33,6 +37,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
+const captureApp = require('./mac-capture-app.js');
 
 const REPO = path.join(__dirname, '..');
 const VSCE = '@vscode/vsce@3.9.1'; // vsce 4 needs Node 22+
@@ -202,6 +207,8 @@ function plan(target, root = REPO) {
   return {
     target, foreign: foreign.sort(), duplicates: duplicates.sort(), kept: kept.filter((f) => !duplicates.includes(f)).sort(), missing,
     variants: variants.sort(), buildOnly,
+    // macOS packages carry audiotee inside Earshot's own app (scripts/mac-capture-app.js); the others leave it out.
+    macCaptureApp: want.os === 'darwin' ? captureApp.APP_PATH : null,
   };
 }
 
@@ -212,7 +219,8 @@ function ignoreFileText(p, root = REPO) {
   return `${base.trimEnd()}\n# ${p.target}: native binaries for other platforms and duplicate copies (scripts/package-vsix.js)\n` +
     [...p.foreign, ...p.duplicates].map(escape).join('\n') + '\n' +
     `# ${p.target}: other variants of a runtime, and files only a build from source reads\n` +
-    [...p.variants.map((pkg) => `${escape(pkg)}/**`), ...p.buildOnly.map(escape)].join('\n') + '\n';
+    [...p.variants.map((pkg) => `${escape(pkg)}/**`), ...p.buildOnly.map(escape)].join('\n') + '\n' +
+    (p.macCaptureApp ? '' : `# ${p.target}: the macOS capture app, left from packaging for macOS\n${captureApp.APP_DIR}/**\n`);
 }
 
 function hostTarget() {
@@ -230,6 +238,8 @@ function main(argv) {
   if (p.missing.length) {
     throw new Error(`no ${target} binaries in ${p.missing.join(', ')}: package on a ${target} machine (native addons are built at install)`);
   }
+  // A bundle the release workflow signed is current and kept; otherwise it is built (unsigned) from audiotee.
+  if (p.macCaptureApp) console.error(`earshot: ${path.relative(REPO, captureApp.ensure(REPO))}`);
   const { version } = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
   const out = path.resolve(option('out') ?? path.join(REPO, `earshot-${target}-${version}.vsix`));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-vsix-'));

@@ -5,7 +5,8 @@
  * needs at run time is there (the compiled extension and daemon, the panel's webview script with every
  * module it imports, the whisper, onnxruntime and node-llama-cpp addons, the Silero VAD model with its
  * checksum, the sample), one variant only of node-llama-cpp's prebuilt binaries (the CPU build; Metal on
- * Apple Silicon), README's relative links name files in the package, and nothing of the development tree
+ * Apple Silicon), macOS packages carry Earshot's capture app (executable, with its usage description) and the others
+ * do not, README's relative links name files in the package, and nothing of the development tree
  * came along (tests, TypeScript sources, source maps, generated test models, whisper.cpp's sources).
  *
  * Usage: node scripts/vsix-contents.js <file.vsix> [--target <platform-arch>]   (exit 1 on a problem)
@@ -17,6 +18,9 @@ const path = require('node:path');
 const JSZip = require('jszip');
 const { nativeKind, TARGETS, RUNTIME_VARIANTS, BUILD_ONLY } = require('./package-vsix.js');
 const { VAD_MODELS } = require('./fetch-vad-model.js');
+const captureApp = require('./mac-capture-app.js');
+
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The Silero model Earshot runs (v6); v5 is only fetched on request, to compare, and must not ship. */
 const VAD_MODEL = 'media/vad/silero_vad_v6.onnx';
@@ -74,7 +78,30 @@ function foreignVariants(target, names) {
 /** GPU modules a target's package must carry: Metal on Apple Silicon (the others: REQUIRED_WHEN_INSTALLED). */
 const REQUIRED_GPU = { 'darwin-arm64': { what: 'the Metal backend module', pattern: /^node_modules\/smart-whisper\/build\/Release\/gpu\/libggml-metal\.so$/ } };
 /** Files that must keep their executable bit (VS Code's installer restores a file's mode from the VSIX). */
-const EXECUTABLE = [{ what: "audiotee's binary", pattern: /^node_modules\/audiotee\/bin\/audiotee$/ }];
+const EXECUTABLE = [
+  { what: "audiotee's binary", pattern: /^node_modules\/audiotee\/bin\/audiotee$/ },
+  { what: 'the capture app\'s executable', pattern: new RegExp(`^${escapeRegExp(captureApp.APP_PATH)}/Contents/MacOS/${captureApp.EXECUTABLE}$`) },
+];
+
+/**
+ * macOS packages: Earshot's capture app (scripts/mac-capture-app.js), its executable, and an Info.plist that names
+ * that executable and carries the usage description macOS shows (without it macOS never asks). Other packages: none of it.
+ */
+async function captureAppProblems(zip, names, target) {
+  const inApp = [...names].filter((n) => n.startsWith(`${captureApp.APP_DIR}/`));
+  if (TARGETS[target].os !== 'darwin') return inApp.length ? [`the macOS capture app in a ${target} package: ${inApp[0]}`] : [];
+  const plistName = `${captureApp.APP_PATH}/Contents/Info.plist`;
+  const exe = `${captureApp.APP_PATH}/Contents/MacOS/${captureApp.EXECUTABLE}`;
+  const problems = [];
+  if (!names.has(exe)) problems.push(`missing ${exe} (the capture app macOS asks the user about)`);
+  const plist = await zip.file(`extension/${plistName}`)?.async('string');
+  if (plist === undefined) return [...problems, `missing ${plistName}`];
+  const key = (k) => new RegExp(`<key>${k}</key>\\s*<string>([^<]+)</string>`).exec(plist)?.[1];
+  if (!key('NSAudioCaptureUsageDescription')) problems.push(`${plistName} has no NSAudioCaptureUsageDescription: macOS would never ask`);
+  if (key('CFBundleExecutable') !== captureApp.EXECUTABLE) problems.push(`${plistName} names ${key('CFBundleExecutable')} as its executable, not ${captureApp.EXECUTABLE}`);
+  if (key('CFBundleIdentifier') !== captureApp.BUNDLE_ID) problems.push(`${plistName} has the identifier ${key('CFBundleIdentifier')}, not ${captureApp.BUNDLE_ID}`);
+  return problems;
+}
 
 /**
  * Optional native parts that must be there when this checkout has them (they are optional dependencies: a machine
@@ -171,6 +198,7 @@ async function checkVsix(file, target, { checkout } = {}) {
   for (const need of REQUIRED) if (!names.has(need)) problems.push(`missing ${need}`);
   problems.push(...await missingImports(zip, names, WEBVIEW_ENTRY));
   problems.push(...foreignVariants(target, names));
+  problems.push(...await captureAppProblems(zip, names, target));
   for (const { what, pattern } of [...REQUIRED_NATIVE, cpuFloorModule(target), REQUIRED_GPU[target], ...localModelRuntime(target)].filter(Boolean)) {
     if (!native.some((n) => pattern.test(n.name))) problems.push(`missing ${what} for ${target}`);
   }

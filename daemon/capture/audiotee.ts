@@ -7,11 +7,11 @@
  * `app:Google Chrome`) taps only the processes of those applications, helpers included (a browser plays a Meet
  * call from "Google Chrome Helper"); listAudioApps() offers the running meeting apps for the picker.
  *
- * Permission: macOS attributes the tap to the app Earshot runs in (Visual Studio Code, or the terminal for the CLI)
- * and asks only an app whose Info.plist has NSAudioCaptureUsageDescription. VS Code's has none, so VS Code is never
- * asked: the user must add it under Privacy & Security → Screen & System Audio Recording → "System Audio Recording
- * Only" before the first meeting (the extension says so on macOS). Until then the tap runs and delivers zeros, exactly
- * like a tap while nothing plays (silence.ts); a tap macOS refuses outright exits with status 'nope' (faults.ts).
+ * Permission: macOS asks the tap's responsible process, and only an app whose Info.plist has
+ * NSAudioCaptureUsageDescription. Spawned from the daemon, audiotee would count as VS Code (or the terminal), which has
+ * none and is never asked; so recorder.ts hands startAudiotee a spawner (macCaptureApp.ts) that runs it as Earshot's
+ * own app, which macOS asks by name. Until the user allows it the tap runs and delivers zeros, exactly like a tap
+ * while nothing plays (silence.ts); a tap macOS refuses outright exits with status 'nope' (faults.ts).
  * macOS cannot run on Linux CI: the launch is tested against a fake binary that prints what audiotee prints
  * (test/support/fake-audiotee.ts); the version check, app matching and messages are unit-tested.
  */

@@ -307,7 +307,21 @@ export function isLoopbackDeviceName(name: string, platform: NodeJS.Platform): b
  */
 export function pickLoopbackDevice(names: string[], platform: NodeJS.Platform): string | undefined {
   const loopbacks = names.filter((n) => isLoopbackDeviceName(n, platform));
-  return (platform === 'darwin' ? loopbacks.find((n) => /blackhole|loopback/i.test(n)) : undefined) ?? loopbacks[0];
+  return (platform === 'darwin' ? offeredLoopbackDevice(loopbacks) : undefined) ?? loopbacks[0];
+}
+
+/**
+ * macOS: a loopback driver (BlackHole, Rogue Amoeba's Loopback) among `names`, the one a silent tap's hint offers;
+ * not a meeting app's own device, which carries that app's audio at most.
+ */
+export function offeredLoopbackDevice(names: string[]): string | undefined {
+  return names.find((n) => isLoopbackDeviceName(n, 'darwin') && /blackhole|loopback/i.test(n));
+}
+
+/** macOS: the loopback driver among the system sources there now (`earshot devices`), for a silent tap's hint. */
+export async function findLoopbackDevice(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const list = await listDevices({ env, platform: 'darwin' });
+  return offeredLoopbackDevice(list.systemSources.filter((d) => d.backend !== 'audiotee').map((d) => d.id));
 }
 
 /** Loopback devices as system sources, the one pickLoopbackDevice takes first and marked the default. */

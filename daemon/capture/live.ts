@@ -25,12 +25,15 @@
  * Owns the audio: decoding, frames on the clock, gaps and drops, levels, silence judging, the status and its
  * listeners. Must not start, stop or time recorder processes: that is the supervisor's.
  */
+import * as os from 'node:os';
 import { BackoffOptions } from './backoff';
 import { BoundedQueue } from './boundedQueue';
 import { CaptureClock, ClockOptions } from './clock';
 import { CaptureKind, FaultReason } from './faults';
 import { InputLevel, LevelMeter, Pcm16Decoder } from './pcm';
 import { RecorderLauncher, recorderLauncher, RecorderRequest } from './recorder';
+import { findLoopbackDevice } from './devices';
+import { CaptureAppProcess } from './macCaptureApp';
 import { RecorderSupervisor } from './recorderSupervisor';
 import { RunningRecorder } from './runningRecorder';
 import { AudioFrame, AudioSource, FRAME_SAMPLES, SAMPLE_RATE } from './source';
@@ -57,6 +60,8 @@ export interface CaptureStatus {
    * (most likely the permission; see silence.ts), with the settings pane's link. Only on the status that first says it.
    */
   hint?: string;
+  /** With a tap's hint: a loopback device that is there (BlackHole, Loopback), which the user may switch to. */
+  loopbackDevice?: string;
   retryInMs?: number;
   /** The recorder program, and the device it records when known. */
   recorder: string;
@@ -96,7 +101,17 @@ export interface LiveSourceOptions extends Omit<RecorderRequest, 'kind'> {
    * Core Audio tap (or a Windows loopback) that does while the paired microphone hears sound this long gets a hint (15 s).
    */
   silentMs?: number;
+  /**
+   * macOS: a loopback device to offer with a silent tap's hint (BlackHole, Loopback); default: looked up among the
+   * devices there (devices.ts, findLoopbackDevice). Undefined when there is none.
+   */
+  findLoopback?: () => Promise<string | undefined>;
+  /** macOS: os.release() (Darwin), for the hint's wording; default os.release() on a Mac. */
+  release?: string;
 }
+
+/** How long the hint waits for the device list before it goes without an offer. */
+const LOOPBACK_LOOKUP_MS = 5000;
 
 /** Status updates that only report new drops come at most this often. */
 const DROP_REPORT_MS = 1000;
@@ -128,6 +143,8 @@ export class LiveSource implements AudioSource {
   private lastDropReport = 0;
   // Per recorder process:
   private readonly silence: SilenceWatch;
+  /** The running tap went through Earshot's own app (macCaptureApp.ts): macOS asks about Earshot, not the editor. */
+  private tapAsEarshot = false;
   /** How long the paired microphone (pairWithMicrophone) has heard sound, in ms. */
   private micSoundMs = 0;
   // After a pause: the clock index of the resume until the first audio after it (the clock's jump up to there is the
@@ -280,6 +297,7 @@ export class LiveSource implements AudioSource {
   /** A new recorder runs: silence is judged afresh, and its audio goes on the clock from now (never before a resume). */
   private recorderStarted(recorder: RunningRecorder): void {
     this.silence.restart(this.micSoundMs);
+    this.tapAsEarshot = recorder.child instanceof CaptureAppProcess;
     // Audio after a resume is never stamped before it (the recorder cannot have heard anything earlier).
     this.clock.restart(this.resumedAt);
     this.decoder.reset();
@@ -297,7 +315,8 @@ export class LiveSource implements AudioSource {
     switch (this.silence.push(samples, arrival, this.micSoundMs)) {
       case 'mic-denied': this.setStatus({ state: 'stalled', ...silentMicFault() }); break;
       case 'heard': this.setStatus({ state: 'capturing' }); break;
-      case 'tap-hint': this.setStatus({ state: 'capturing', hint: this.platform === 'win32' ? silentLoopbackHint() : silentTapHint() }); break; // a hint, not a fault: see silence.ts
+      // A hint, not a fault: see silence.ts. On macOS it waits for the device list, to offer a loopback device.
+      case 'tap-hint': if (this.platform === 'win32') this.setStatus({ state: 'capturing', hint: silentLoopbackHint() }); else void this.tapHint(); break;
     }
 
     const hadStarted = this.clock.hasStarted;
@@ -332,6 +351,21 @@ export class LiveSource implements AudioSource {
         this.setStatus({ state: 'capturing' });
       }
     }
+  }
+
+  /** The silent tap's hint, with a loopback device to switch to when one is there; dropped if capture stopped meanwhile. */
+  private async tapHint(): Promise<void> {
+    const asEarshot = this.tapAsEarshot;
+    const find = this.options.findLoopback ?? (process.platform === 'darwin' ? () => findLoopbackDevice(this.options.env) : async () => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const loopback = await Promise.race([
+      find().catch(() => undefined),
+      new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), LOOPBACK_LOOKUP_MS); }),
+    ]);
+    clearTimeout(timer);
+    if (this.current.state !== 'capturing') return;
+    const release = this.options.release ?? (process.platform === 'darwin' ? os.release() : undefined);
+    this.setStatus({ state: 'capturing', hint: silentTapHint({ asEarshot, ...(release ? { release } : {}), ...(loopback ? { loopback } : {}) }), ...(loopback ? { loopbackDevice: loopback } : {}) });
   }
 
   private setStatus(change: Partial<CaptureStatus> & { state: CaptureState }): void {

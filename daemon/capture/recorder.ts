@@ -30,6 +30,7 @@ import { findExecutable } from './tools';
 import { audifyCommand, audifyStatus, listAudifyDevices, rtAudioNameForPulseSource } from './audify';
 import { APP_PREFIX, audioteeStatus, startAudiotee } from './audiotee';
 import { pulseSources } from './devices';
+import { audioteeSpawner } from './macCaptureApp';
 import { RunningRecorder, spawnRecorder, startMicRecorder } from './runningRecorder';
 
 export type MicRecorderName = 'audify' | 'sox' | 'rec' | 'arecord';
@@ -250,7 +251,8 @@ export function recorderLauncher(request: RecorderRequest): RecorderLauncher {
       }
       if (recorder === 'audiotee') {
         const device = request.device ?? DEFAULT_DEVICE;
-        return startAudiotee({ device, apps: device !== DEFAULT_DEVICE, env, ...(signal ? { signal } : {}) }, spawnCommand);
+        // Through Earshot's own app when the installation has it, so that macOS asks for "Earshot" (macCaptureApp.ts).
+        return startAudiotee({ device, apps: device !== DEFAULT_DEVICE, env, ...(signal ? { signal } : {}) }, audioteeSpawner(spawnCommand));
       }
       if (request.kind === 'mic') return startMicRecorder(micCommand(recorder as MicRecorderName, request.device, platform), env);
       const device = await resolveSystemDevice(request, recorder as SystemRecorderName, signal);

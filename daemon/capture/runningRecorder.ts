@@ -43,6 +43,21 @@ function withProcessEnv<T>(env: NodeJS.ProcessEnv, fn: () => T): T {
   }
 }
 
+/**
+ * What RunningRecorder needs of a process: a ChildProcess, or something that stands for one (macCaptureApp.ts: an
+ * app launched through `open`, its output read from FIFOs).
+ */
+export interface RecorderProcess {
+  readonly pid?: number | undefined;
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+  readonly stderr: Readable | null;
+  kill(signal?: NodeJS.Signals): boolean;
+  on(event: 'error', listener: (e: Error) => void): unknown;
+  once(event: 'close', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  once(event: 'exit', listener: () => void): unknown;
+}
+
 /** How long a recorder may live on after closing its stdout before it is killed (it can no longer deliver). */
 const OUTPUT_CLOSED_GRACE_MS = 250;
 /** SIGTERM, then SIGKILL after this long. */
@@ -77,7 +92,7 @@ export class RunningRecorder {
   private resolveEnded!: (end: RunningRecorderEnd) => void;
 
   constructor(command: Pick<RecorderCommand, 'recorder' | 'command' | 'args' | 'device'> | { recorder: string; command: string; args: string[]; device: string },
-    readonly child: ChildProcess, readonly output: Readable) {
+    readonly child: RecorderProcess, readonly output: Readable) {
     this.recorder = command.recorder;
     this.device = command.device;
     this.commandLine = [command.command, ...command.args].join(' ');

@@ -77,9 +77,41 @@ export function silentMicFault(host = 'Visual Studio Code'): CaptureFault {
   };
 }
 
-/** A Core Audio tap that stayed digitally silent while the microphone heard the user: most likely the permission. */
-export function silentTapHint(host = 'Visual Studio Code'): string {
-  return `System audio has stayed completely silent while your microphone heard you. If your call is playing on this Mac, macOS is probably withholding it from ${host}: open System Settings → Privacy & Security → Screen & System Audio Recording, add ${host} under "System Audio Recording Only" (with +), then restart the session (${MACOS_AUDIO_CAPTURE_SETTINGS}). If nothing is playing yet, ignore this.`;
+export interface TapHintContext {
+  /** The tap ran as Earshot's own app (macCaptureApp.ts), which macOS asks about by name; otherwise as the editor. */
+  asEarshot?: boolean;
+  /** os.release() on the Mac (Darwin); unknown: taken as 14.4 or later. */
+  release?: string;
+  /** A loopback device that is there (BlackHole, Loopback), offered instead: devices.ts, offeredLoopbackDevice. */
+  loopback?: string;
+}
+
+/**
+ * The "System Audio Recording Only" list under Screen & System Audio Recording came with macOS 14.4 = Darwin 23.4
+ * (obsproject/obs-studio#10401); on 14.2 and 14.3 there is nothing to turn on.
+ */
+export function macosHasAudioRecordingList(release: string | undefined): boolean {
+  if (release === undefined) return true;
+  const [major, minor] = release.split('.').map(Number);
+  return major > 23 || (major === 23 && minor >= 4);
+}
+
+/**
+ * A Core Audio tap that stayed digitally silent while the microphone heard the user: most likely the permission. What
+ * to do depends on who macOS asked (Earshot's app asks by name; VS Code is never asked and must be added by hand) and
+ * on the macOS version; a loopback device that is there is offered as the way around it.
+ */
+export function silentTapHint(context: TapHintContext = {}): string {
+  const host = context.asEarshot ? 'Earshot' : 'Visual Studio Code';
+  const remedy = !macosHasAudioRecordingList(context.release)
+    ? `this macOS has no "System Audio Recording Only" list to allow it in (it came with macOS 14.4): update macOS${context.loopback ? '' : ', or record a loopback device such as BlackHole instead'}.`
+    : context.asEarshot
+      ? `open System Settings → Privacy & Security → Screen & System Audio Recording, turn on Earshot under "System Audio Recording Only", then restart the session (${MACOS_AUDIO_CAPTURE_SETTINGS}).`
+      : `open System Settings → Privacy & Security → Screen & System Audio Recording, add ${host} under "System Audio Recording Only" (with +), then restart the session (${MACOS_AUDIO_CAPTURE_SETTINGS}).`;
+  const instead = context.loopback
+    ? ` Or record "${context.loopback}" instead: it carries what the Mac plays once your sound output includes it (a Multi-Output Device in Audio MIDI Setup).`
+    : '';
+  return `System audio has stayed completely silent while your microphone heard you. If your call is playing on this Mac, macOS is probably withholding it from ${host}: ${remedy}${instead} If nothing is playing yet, ignore this.`;
 }
 
 /** A Windows loopback that stayed digitally silent while the microphone heard the user: the call plays on another output. */

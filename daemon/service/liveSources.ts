@@ -35,7 +35,7 @@ export class LiveSources {
         droppedSec: st.droppedSamples / SAMPLE_RATE, gapSec: st.gapSamples / SAMPLE_RATE,
         ...(st.message ? { message: st.message } : {}), ...(st.reason ? { reason: st.reason } : {}),
         ...(st.retryInMs !== undefined ? { retryInMs: st.retryInMs } : {}), ...(st.device ? { device: st.device } : {}),
-        ...(st.hint ? { hint: st.hint } : {}),
+        ...(st.hint ? { hint: st.hint } : {}), ...(st.loopbackDevice ? { loopbackDevice: st.loopbackDevice } : {}),
       })));
       stops.push(source.onLevel((level) => {
         entry.rmsDbfs = level.rmsDbfs;

@@ -113,6 +113,11 @@ function run(plan: AudioteePlan): void {
     }
   }, args.chunk * 1000);
 
+  // BinaryOutputHandler.swift:7 (a311cc5) writes with FileHandle.write and AudioTee.swift:157-166 handles only SIGINT
+  // and SIGTERM, so a write to a closed reader raises SIGPIPE and its default action ends audiotee. Node ignores
+  // SIGPIPE and reports EPIPE instead: the fake ends there, with the status a shell gives a SIGPIPE death (128 + 13).
+  process.stdout.on('error', () => process.exit(141));
+
   // AudioTee.swift:158-161 and 149-150: SIGTERM stops the run loop; the recorder stops (stream_stop,
   // BinaryOutputHandler.swift:20-22) and run() returns: exit 0.
   process.on('SIGTERM', () => {

@@ -1,0 +1,320 @@
+/**
+ * Earshot's macOS capture app: the bundle scripts/mac-capture-app.js builds (its Info.plist read as plist XML, the
+ * executable's mode), the packages that carry it, and the daemon's launcher (daemon/capture/macCaptureApp.ts) run
+ * against a fake `open` (test/support/fake-open.ts, doing what open(1)'s usage says) and the fake audiotee
+ * (test/support/fake-audiotee.ts): the audio comes through a FIFO in a private folder, ending the recorder ends the
+ * helper and removes the folder. That macOS asks for "Earshot" can only be seen on a Mac (README).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startAudiotee } from '../../daemon/capture/audiotee';
+import { LiveSource } from '../../daemon/capture/live';
+import { audioteeSpawner, CAPTURE_APP, CaptureAppProcess, CAPTURE_APP_EXECUTABLE, launchCaptureApp, resetCaptureAppState } from '../../daemon/capture/macCaptureApp';
+import { RecorderCommand } from '../../daemon/capture/recorder';
+import { RunningRecorder, spawnRecorder } from '../../daemon/capture/runningRecorder';
+import { REPO_ROOT } from '../setup';
+import { CaptureRun, startCapture } from '../support/capture';
+import { AudioteePlan, fakeAudioteeDir } from '../support/fake-audiotee';
+import { alive, fakeLauncher } from '../support/fake-launcher';
+import { fakeOpen } from '../support/fake-open';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const captureApp = require(path.join(REPO_ROOT, 'scripts', 'mac-capture-app.js')) as {
+  APP_NAME: string; APP_DIR: string; APP_PATH: string; EXECUTABLE: string; BUNDLE_ID: string;
+  build(root: string): string; ensure(root: string): string; isCurrent(root: string): boolean;
+};
+const packager = require(path.join(REPO_ROOT, 'scripts', 'package-vsix.js')) as {
+  plan(target: string): { macCaptureApp: string | null };
+  ignoreFileText(plan: object): string;
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
+ * A plist XML reader for the tests, apart from the script that writes it: <plist><dict> of <key> and <string>,
+ * <true/>, <false/>, <integer>; anything else, or text outside the elements, throws.
+ */
+function readPlist(xml: string): Record<string, string | boolean | number> {
+  const body = /^<\?xml version="1\.0" encoding="UTF-8"\?>\s*<!DOCTYPE plist PUBLIC "-\/\/Apple\/\/DTD PLIST 1\.0\/\/EN" "http:\/\/www\.apple\.com\/DTDs\/PropertyList-1\.0\.dtd">\s*<plist version="1\.0">\s*<dict>([\s\S]*)<\/dict>\s*<\/plist>\s*$/.exec(xml);
+  if (!body) throw new Error('not a plist with one dict');
+  const text = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  const out: Record<string, string | boolean | number> = {};
+  const token = /\s*<key>([^<]*)<\/key>\s*(?:<string>([^<]*)<\/string>|<(true|false)\/>|<integer>(-?\d+)<\/integer>)/y;
+  let m: RegExpExecArray | null;
+  let at = 0;
+  while ((m = token.exec(body[1]))) {
+    const key = text(m[1]);
+    if (key in out) throw new Error(`duplicate key ${key}`);
+    out[key] = m[2] !== undefined ? text(m[2]) : m[3] !== undefined ? m[3] === 'true' : Number(m[4]);
+    at = token.lastIndex;
+  }
+  if (body[1].slice(at).trim()) throw new Error(`unexpected plist content: ${body[1].slice(at, at + 40)}`);
+  return out;
+}
+
+/** A checkout-like folder with package.json and an installed audiotee whose binary is `binary`. */
+function checkout(binary: string, audioteeVersion = '0.0.7'): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-macapp-root-'));
+  fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'earshot', version: '0.1.0' }));
+  fs.mkdirSync(path.join(root, 'node_modules', 'audiotee', 'bin'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'node_modules', 'audiotee', 'package.json'), JSON.stringify({ name: 'audiotee', version: audioteeVersion }));
+  fs.copyFileSync(binary, path.join(root, 'node_modules', 'audiotee', 'bin', 'audiotee'));
+  return root;
+}
+
+describe('macOS capture app: the bundle and the packages that carry it', () => {
+  const roots: string[] = [];
+  afterEach(() => { for (const r of roots.splice(0)) fs.rmSync(r, { recursive: true, force: true }); });
+
+  it('builds Earshot Audio Capture.app: an Info.plist macOS asks "Earshot" from, and audiotee inside with its executable bit', () => {
+    const binary = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-bin-')), 'audiotee');
+    fs.writeFileSync(binary, Buffer.from([0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 2]), { mode: 0o644 });
+    const root = checkout(binary);
+    roots.push(root, path.dirname(binary));
+    const app = captureApp.build(root);
+    assert.equal(path.relative(root, app), path.join('out', 'mac-capture', 'Earshot Audio Capture.app'));
+    const plist = readPlist(fs.readFileSync(path.join(app, 'Contents', 'Info.plist'), 'utf8'));
+    assert.equal(plist.CFBundleIdentifier, captureApp.BUNDLE_ID);
+    assert.match(String(plist.CFBundleIdentifier), /^[A-Za-z0-9.-]+$/, 'a bundle identifier: letters, digits, dots and hyphens');
+    assert.equal(plist.CFBundleName, 'Earshot');
+    assert.equal(plist.CFBundleDisplayName, 'Earshot');
+    assert.equal(plist.CFBundleExecutable, 'audiotee');
+    assert.equal(plist.CFBundlePackageType, 'APPL');
+    assert.equal(plist.LSUIElement, true, 'no Dock icon while it records');
+    assert.equal(plist.LSMinimumSystemVersion, '14.2', 'Core Audio process taps arrived in macOS 14.2');
+    assert.match(String(plist.NSAudioCaptureUsageDescription), /^Earshot records what your Mac plays.*call.*\.( |$)/);
+    assert.equal(plist.CFBundleShortVersionString, '0.1.0');
+    const exe = path.join(app, 'Contents', 'MacOS', String(plist.CFBundleExecutable));
+    assert.deepEqual(fs.readFileSync(exe), fs.readFileSync(binary), "audiotee's binary, as installed");
+    assert.equal(fs.statSync(exe).mode & 0o777, 0o755);
+    // The daemon looks for the bundle and its executable by these names.
+    assert.equal(CAPTURE_APP, captureApp.APP_NAME);
+    assert.equal(CAPTURE_APP_EXECUTABLE, captureApp.EXECUTABLE);
+  });
+
+  it('keeps a current bundle as it is (the release signs it before packaging), and builds it again for another audiotee', () => {
+    const binary = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-bin-')), 'audiotee');
+    fs.writeFileSync(binary, 'x', { mode: 0o755 });
+    const root = checkout(binary);
+    roots.push(root, path.dirname(binary));
+    assert.equal(captureApp.isCurrent(root), false);
+    const app = captureApp.ensure(root);
+    // What `codesign --sign -` adds: the signature beside the Info.plist, which it leaves as it is.
+    fs.mkdirSync(path.join(app, 'Contents', '_CodeSignature'));
+    fs.writeFileSync(path.join(app, 'Contents', '_CodeSignature', 'CodeResources'), 'signed');
+    assert.equal(captureApp.isCurrent(root), true);
+    captureApp.ensure(root);
+    assert.ok(fs.existsSync(path.join(app, 'Contents', '_CodeSignature', 'CodeResources')), 'a signed, current bundle is not rebuilt');
+    fs.writeFileSync(path.join(root, 'node_modules', 'audiotee', 'package.json'), JSON.stringify({ version: '0.0.8' }));
+    assert.equal(captureApp.isCurrent(root), false);
+    captureApp.ensure(root);
+    assert.ok(!fs.existsSync(path.join(app, 'Contents', '_CodeSignature')), 'built again from the new audiotee');
+    assert.match(fs.readFileSync(path.join(app, 'Contents', 'Info.plist'), 'utf8'), /<key>EarshotAudioteeVersion<\/key>\s*<string>0\.0\.8<\/string>/);
+  });
+
+  it('goes into the darwin packages only: the plan names it, other targets leave its folder out', () => {
+    assert.equal(packager.plan('darwin-arm64').macCaptureApp, 'out/mac-capture/Earshot Audio Capture.app');
+    assert.doesNotMatch(packager.ignoreFileText(packager.plan('darwin-arm64')), /^out\/mac-capture/m);
+    const linux = packager.plan('linux-x64');
+    assert.equal(linux.macCaptureApp, null);
+    assert.match(packager.ignoreFileText(linux), /^out\/mac-capture\/\*\*$/m);
+  });
+});
+
+describe('macOS capture app: launched through open, audio through a FIFO (fake open, fake audiotee)', function () {
+  this.timeout(20_000);
+  let dir: string;
+  let planFile: string;
+  let startsFile: string;
+  let app: string;
+  let open: string;
+  let tmp: string;
+  const recorders: RunningRecorder[] = [];
+  const runs: CaptureRun[] = [];
+
+  const plan = (p: AudioteePlan) => fs.writeFileSync(planFile, JSON.stringify({ ...p, startsFile }));
+  const starts = (): { pid: number; args: string[] }[] => (fs.existsSync(startsFile) ? fs.readFileSync(startsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : []);
+  const command: RecorderCommand = { recorder: 'audiotee', command: 'audiotee', args: ['--sample-rate', '16000', '--chunk-duration', '0.02'], envOverrides: {}, device: 'default' };
+  const folders = () => fs.readdirSync(tmp).filter((f) => f.startsWith('earshot-capture-'));
+  const waitFor = async (condition: () => boolean, what: string, ms = 8000) => {
+    const until = Date.now() + ms;
+    while (!condition()) {
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+      await sleep(20);
+    }
+  };
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-macapp-'));
+    planFile = path.join(dir, 'plan.json');
+    startsFile = path.join(dir, 'starts.jsonl');
+    const { binary } = fakeAudioteeDir(planFile);
+    const root = checkout(binary);
+    fs.rmSync(path.dirname(binary), { recursive: true, force: true });
+    app = captureApp.build(root);
+    open = fakeOpen(dir);
+    tmp = path.join(dir, 'tmp');
+    fs.mkdirSync(tmp);
+    resetCaptureAppState();
+  });
+  afterEach(async () => {
+    await Promise.all(runs.splice(0).map((r) => r.stop()));
+    await Promise.all(recorders.splice(0).map((r) => r.stop()));
+    fs.rmSync(path.dirname(path.dirname(path.dirname(app))), { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
+    resetCaptureAppState();
+  });
+
+  it('the app\'s PCM comes through a FIFO in a folder only this user can open (0700, FIFOs 0600), its stderr lines too', async () => {
+    plan({ playing: true });
+    const recorder = launchCaptureApp(command, { app, open, tmpdir: tmp, findHelperPid: async () => undefined });
+    recorders.push(recorder);
+    const lines: string[] = [];
+    recorder.onStderrLine((l) => lines.push(l));
+    let bytes = 0;
+    const chunks: Buffer[] = [];
+    recorder.onData((c) => { bytes += c.length; if (chunks.length < 20) chunks.push(c); });
+    await waitFor(() => bytes >= 16000 * 2 * 0.2, '0.2 s of audio');
+    const [folder] = folders();
+    const stat = fs.statSync(path.join(tmp, folder));
+    assert.equal(stat.mode & 0o777, 0o700);
+    for (const fifo of ['stdout', 'stderr']) {
+      const f = fs.statSync(path.join(tmp, folder, fifo));
+      assert.ok(f.isFIFO(), `${fifo} is a FIFO`);
+      assert.equal(f.mode & 0o777, 0o600);
+    }
+    assert.equal(fs.readdirSync(path.join(tmp, folder)).length, 2, 'nothing else in it');
+    const pcm = Buffer.concat(chunks);
+    assert.ok(pcm.readInt16LE(2 * 10) !== 0, 'the tone audiotee writes, not zeros');
+    assert.ok(lines.some((l) => JSON.parse(l).message_type === 'metadata'), "audiotee's stderr lines, through the other FIFO");
+    assert.deepEqual(starts()[0].args, command.args, 'open passed the arguments after --args');
+    assert.ok(recorder.running);
+  });
+
+  it('ending the recorder ends the helper (closing the FIFO: SIGPIPE at its next write) and removes the folder', async () => {
+    plan({ playing: false });
+    const recorder = launchCaptureApp(command, { app, open, tmpdir: tmp, findHelperPid: async () => undefined });
+    let bytes = 0;
+    recorder.onData((c) => { bytes += c.length; });
+    await waitFor(() => bytes > 0 && starts().length === 1, 'audio');
+    const helper = starts()[0].pid;
+    assert.ok(alive(helper));
+    const end = await recorder.stop();
+    assert.equal(end.requested, true);
+    await waitFor(() => !alive(helper), 'the helper to exit', 3000);
+    assert.deepEqual(folders(), [], 'the private folder is gone');
+  });
+
+  it('with the helper\'s PID known, SIGTERM ends it cleanly (audiotee logs its shutdown), folder removed', async () => {
+    plan({ playing: false });
+    const recorder = launchCaptureApp(command, { app, open, tmpdir: tmp, findHelperPid: async () => starts()[0]?.pid });
+    recorders.push(recorder);
+    const lines: string[] = [];
+    recorder.onStderrLine((l) => lines.push(l));
+    await waitFor(() => lines.some((l) => l.includes('stream_start')), 'the stream to start');
+    await sleep(100); // the PID lookup
+    const helper = starts()[0].pid;
+    await recorder.stop();
+    assert.ok(!alive(helper));
+    assert.ok(lines.some((l) => l.includes('Received SIGTERM, initiating graceful shutdown')), lines.join('\n'));
+    assert.deepEqual(folders(), []);
+  });
+
+  it('startAudiotee through the app: its stream checked from the stderr FIFO, 16 kHz frames into LiveSource', async () => {
+    plan({ playing: true });
+    const spawn = audioteeSpawner((c) => spawnRecorder(c, process.env), { app, open, tmpdir: tmp, findHelperPid: async () => undefined, log: () => undefined });
+    const run = startCapture(new LiveSource({
+      kind: 'system', platform: 'darwin',
+      launcher: { recorder: 'audiotee', launch: (signal) => startAudiotee({ device: 'default', apps: false, env: process.env, signal }, spawn) },
+    }));
+    runs.push(run);
+    await run.waitFor(() => run.frames.length > 20, 'frames');
+    assert.ok(run.frames.some((f) => f.samples.some((x) => Math.abs(x) > 0.4)), 'the tone');
+    const helper = starts()[0].pid;
+    await run.stop();
+    await waitFor(() => !alive(helper), 'the helper to exit', 3000);
+    assert.deepEqual(folders(), []);
+  });
+
+  it('a silent tap that ran as the app names Earshot in the hint, to turn on in Privacy & Security', async () => {
+    plan({ playing: false });
+    const spawn = audioteeSpawner((c) => spawnRecorder(c, process.env), { app, open, tmpdir: tmp, findHelperPid: async () => undefined, log: () => undefined });
+    const run = startCapture(new LiveSource({
+      kind: 'system', platform: 'darwin', silentMs: 400, findLoopback: async () => undefined, release: '24.1.0',
+      launcher: { recorder: 'audiotee', launch: (signal) => startAudiotee({ device: 'default', apps: false, env: process.env, signal }, spawn) },
+    }));
+    const mic = startCapture(new LiveSource({ kind: 'mic', platform: 'darwin', launcher: fakeLauncher([{ amplitude: 0.5, then: 'forever' }]) }));
+    runs.push(run, mic);
+    run.source.pairWithMicrophone(mic.source);
+    await run.waitFor(() => run.statuses.some((s) => s.hint), 'the hint');
+    assert.match(run.statuses.find((s) => s.hint)!.hint!, /withholding it from Earshot: open System Settings → Privacy & Security → Screen & System Audio Recording, turn on Earshot under "System Audio Recording Only"/);
+  });
+
+  it('runs audiotee directly when the app is not there or open cannot launch it, and says so once', async () => {
+    plan({ playing: false });
+    const said: string[] = [];
+    const direct: string[] = [];
+    const spawnDirect = (c: RecorderCommand) => { direct.push(c.command); return launchCaptureApp(c, { app, open, tmpdir: tmp, findHelperPid: async () => undefined }); };
+    const missing = audioteeSpawner(spawnDirect, { app: undefined, open, tmpdir: tmp, log: (m) => said.push(m) });
+    // `app: undefined` asks captureAppPath(): this checkout's out/ has no bundle unless it was packaged for macOS.
+    if (!fs.existsSync(path.join(REPO_ROOT, 'out', 'mac-capture'))) {
+      const both = [missing(command), missing(command)];
+      recorders.push(...both);
+      assert.equal(direct.length, 2);
+      await waitFor(() => starts().length === 2 && folders().length === 2, 'both to run');
+      assert.ok(both.every((r) => r.running));
+      assert.equal(said.length, 1, 'said once');
+      assert.match(said[0], /running audiotee directly, so macOS counts the tap as the editor's or terminal's: Earshot Audio Capture\.app is not in this installation/);
+    }
+    // open cannot launch it (here: its executable is gone): that recorder ends, the next ones run directly.
+    said.length = 0; direct.length = 0;
+    fs.rmSync(path.join(app, 'Contents', 'MacOS', 'audiotee'));
+    const failed: string[] = [];
+    const broken = audioteeSpawner(spawnDirect, { app, open, tmpdir: tmp, findHelperPid: async () => undefined, log: (m) => said.push(m), onLaunchFailed: (r) => failed.push(r) });
+    const first = broken(command);
+    const folder = (first.child as CaptureAppProcess).folder!;
+    const end = await first.ended;
+    assert.equal(end.code, 1);
+    assert.match(end.stderr, /cannot be opened/);
+    assert.match(failed[0], /cannot be opened/);
+    assert.ok(!fs.existsSync(folder), 'its folder is gone');
+    assert.equal(direct.length, 0);
+    recorders.push(broken(command));
+    assert.equal(direct.length, 1);
+    assert.match(said[0], /running audiotee directly.*open could not launch Earshot Audio Capture\.app: The application .* cannot be opened/);
+  });
+});
+
+describe('a silent tap offers the loopback device that is there', function () {
+  this.timeout(20_000);
+  const runs: CaptureRun[] = [];
+  afterEach(async () => { await Promise.all(runs.splice(0).map((r) => r.stop())); });
+
+  /** A tap of zeros (the fake recorder at amplitude 0) and a microphone that hears the user; the hint after 400 ms. */
+  const silentTap = (options: { findLoopback?: () => Promise<string | undefined>; release?: string }) => {
+    const tap = startCapture(new LiveSource({ kind: 'system', platform: 'darwin', launcher: { ...fakeLauncher([{ amplitude: 0, then: 'forever' }]), recorder: 'audiotee' }, silentMs: 400, ...options }));
+    const mic = startCapture(new LiveSource({ kind: 'mic', platform: 'darwin', launcher: fakeLauncher([{ amplitude: 0.5, then: 'forever' }]) }));
+    tap.source.pairWithMicrophone(mic.source);
+    runs.push(tap, mic);
+    return tap;
+  };
+
+  it('names the loopback device in the hint and offers it (loopbackDevice), with the 14.4+ remedy', async () => {
+    const run = silentTap({ findLoopback: async () => 'Existential Audio Inc.: BlackHole 2ch', release: '24.1.0' });
+    await run.waitFor(() => run.statuses.some((s) => s.hint), 'the hint');
+    const hint = run.statuses.find((s) => s.hint)!;
+    assert.equal(hint.state, 'capturing');
+    assert.equal(hint.loopbackDevice, 'Existential Audio Inc.: BlackHole 2ch');
+    assert.match(hint.hint!, /"System Audio Recording Only".*Or record "Existential Audio Inc\.: BlackHole 2ch" instead/);
+  });
+
+  it('on macOS 14.2–14.3 says there is no list to allow it in; without a loopback device it offers none', async () => {
+    const run = silentTap({ findLoopback: async () => undefined, release: '23.3.0' });
+    await run.waitFor(() => run.statuses.some((s) => s.hint), 'the hint');
+    const hint = run.statuses.find((s) => s.hint)!;
+    assert.equal(hint.loopbackDevice, undefined);
+    assert.match(hint.hint!, /no "System Audio Recording Only" list to allow it in \(it came with macOS 14\.4\): update macOS, or record a loopback device such as BlackHole instead/);
+  });
+});

@@ -1,0 +1,44 @@
+/**
+ * What the extension does with a silent macOS tap's hint (extension/sessionProblems.ts), with a stand-in for VS Code's
+ * messages and settings: the loopback device the daemon found is offered as an action, and taking it writes the
+ * system-audio device setting.
+ */
+import { vscodeStub } from './vscode-stub';
+import * as assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { useLoopbackLabel, watchSessionProblems } from '../../extension/sessionProblems';
+import type { SourceStatusParams } from '../../protocol/protocol';
+
+describe('session problems: a silent tap offers the loopback device that is there', () => {
+  const saved = { window: vscodeStub.window, getConfiguration: vscodeStub.workspace.getConfiguration };
+  afterEach(() => {
+    vscodeStub.window = saved.window;
+    vscodeStub.workspace.getConfiguration = saved.getConfiguration;
+  });
+
+  it('shows "Use BlackHole 2ch" with the hint; taking it records that device as system audio from the next session', async () => {
+    const BLACKHOLE = 'Existential Audio Inc.: BlackHole 2ch';
+    const warnings: { text: string; actions: string[] }[] = [];
+    const infos: string[] = [];
+    const updates: unknown[][] = [];
+    vscodeStub.window = {
+      showWarningMessage: async (text: string, ...actions: string[]) => { warnings.push({ text, actions }); return actions.find((a) => a.startsWith('Use ')); },
+      showInformationMessage: async (text: string) => { infos.push(text); return undefined; },
+    };
+    vscodeStub.workspace.getConfiguration = () => ({ get: (_k: string, f?: unknown) => f, update: async (...args: unknown[]) => { updates.push(args); } });
+    let onStatus!: (st: SourceStatusParams) => Promise<void>;
+    const client = { onSourceStatus: (l: typeof onStatus) => { onStatus = l; return { dispose() {} }; }, onSessionState: () => ({ dispose() {} }) };
+    const output = { warn: () => undefined, info: () => undefined, show: () => undefined };
+    watchSessionProblems(client as never, output as never, async () => undefined);
+    await onStatus({
+      sessionId: 's1', source: 'system', state: 'capturing', recorder: 'audiotee', droppedSec: 0, gapSec: 0,
+      hint: 'System audio has stayed completely silent… (x-apple.systempreferences:com.apple.preference.security?Privacy_ScreenCapture) Or record "Existential Audio Inc.: BlackHole 2ch" instead.',
+      loopbackDevice: BLACKHOLE,
+    });
+    await sleep(10);
+    assert.equal(useLoopbackLabel(BLACKHOLE), 'Use BlackHole 2ch');
+    assert.deepEqual(warnings[0].actions, ['Open Settings', 'Use BlackHole 2ch']);
+    assert.deepEqual(updates, [['devices.systemAudio', BLACKHOLE, vscodeStub.ConfigurationTarget.Global]]);
+    assert.match(infos[0], /next session records system audio from "Existential Audio Inc\.: BlackHole 2ch"/);
+  });
+});
