@@ -179,7 +179,7 @@ function parseAudioteeLine(line: string): AudioteeMessage | undefined {
  */
 function formatFault(format: Partial<AudioteeFormat>, detail?: string): CaptureFault | undefined {
   if (format.sample_rate === SAMPLE_RATE && format.channels_per_frame === 1 && format.encoding === 'pcm_s16le') return undefined;
-  const got = `${format.encoding ?? 'an unknown encoding'} at ${format.sample_rate ?? '?'} Hz, ${format.channels_per_frame ?? '?'} channel(s)`;
+  const got = `${format.encoding ?? 'an unknown encoding'} ${format.sample_rate ? `at ${format.sample_rate} Hz` : "at the output device's own rate"}, ${format.channels_per_frame ?? '?'} channel(s)`;
   return {
     reason: 'recorder-exited',
     message: `System audio from the Core Audio tap comes as ${got}, not the 16 kHz mono 16-bit audio Earshot asked for (macOS could not convert it), so Earshot stopped it rather than record noise. Set your output device to 48 kHz in Audio MIDI Setup or choose another output, then retry; or record a loopback device (BlackHole) as the system audio source.`,
@@ -290,23 +290,40 @@ function tapNewProcesses(recorder: RunningRecorder, tapped: number[], start: Aud
   void recorder.ended.then(() => clearInterval(timer));
 }
 
+/** audiotee's errors kept for the fault's detail: its first ones say why; a log line per packet must not pile up. */
+const MAX_TAP_ERRORS = 5;
+
+/**
+ * What audiotee logs when a packet could not be converted, which it then writes unconverted (float32 at the device's
+ * rate) to stdout among the 16-bit audio (AudioFormatConverter.swift:66-72, :82-88, :100-111 at 71b0c45).
+ */
+const UNCONVERTED_PACKET = /^(Audio conversion produced no output|Failed to create (input|output) buffer)$/;
+
 /**
  * Reads audiotee's stderr: the PIDs it could not tap, and its `metadata` line (written before any audio,
- * AudioRecorder.swift:66-72), which resolves `reported`; a format other than asked fails the recorder at once.
+ * AudioRecorder.swift:66-72), which resolves `reported`; a format other than asked fails the recorder at once, and so
+ * does a packet it could not convert afterwards (UNCONVERTED_PACKET): decoded as 16-bit audio it would be noise.
  */
 function watchTap(recorder: RunningRecorder): { failedPids: number[]; reported: Promise<void> } {
   const failedPids: number[] = [];
   const errors: string[] = [];
+  let format: Partial<AudioteeFormat> | undefined;
   let reported!: () => void;
   const watch = { failedPids, reported: new Promise<void>((resolve) => { reported = resolve; }) };
   recorder.onStderrLine((line) => {
     const message = parseAudioteeLine(line);
     if (message?.message_type === 'error') {
-      errors.push(`${message.data?.message ?? ''}${message.data?.context ? ` ${JSON.stringify(message.data.context)}` : ''}`);
+      const text = message.data?.message ?? '';
+      if (format && UNCONVERTED_PACKET.test(text)) {
+        recorder.fail(formatFault({ ...format, encoding: 'pcm_f32le', sample_rate: undefined }, `${text}${message.data?.context ? ` ${JSON.stringify(message.data.context)}` : ''}`)!);
+        return;
+      }
+      if (!format && errors.length < MAX_TAP_ERRORS) errors.push(`${text}${message.data?.context ? ` ${JSON.stringify(message.data.context)}` : ''}`);
       const list = message.data?.context?.failed_pids; // "612, 614" (AudioTee.swift:120)
       if (list) failedPids.push(...list.split(',').map((p) => Number(p.trim())).filter(Number.isInteger));
     } else if (message?.message_type === 'metadata') {
-      const fault = formatFault(message.data ?? {}, errors.join(' | ') || undefined);
+      format = message.data ?? {};
+      const fault = formatFault(format, errors.join(' | ') || undefined);
       if (fault) recorder.fail(fault);
       reported();
     }

@@ -162,6 +162,16 @@ describe('audiotee (fake binary): per-app taps, its stream format, a refused tap
     assert.ok(!run.statuses.some((s) => s.state === 'capturing'));
   });
 
+  // N13: audiotee logs an error per packet it cannot convert and writes that packet unconverted (AudioFormatConverter.swift:100-111).
+  it('packets audiotee could not convert (written as float32 among the 16-bit audio) end the tap with a format fault, not noise', async () => {
+    plan({ playing: true, conversionEmpty: true });
+    const run = capture('default');
+    const failed = await run.waitForStatus('failed');
+    assert.equal(failed.reason, 'recorder-exited');
+    assert.match(failed.message!, /comes as pcm_f32le at the output device's own rate, 1 channel\(s\), not the 16 kHz mono 16-bit audio Earshot asked for/);
+    assert.match(failed.detail!, /^Audio conversion produced no output \{"status"/);
+  });
+
   it('a refused tap (status 1852797029, kAudioHardwareNotPermittedError) is a permission fault with the pane\'s link', async () => {
     plan({ tapRefused: true });
     const run = capture('default');
