@@ -16,6 +16,9 @@
  *   --rate 16000 --channels 1 --format s16le   the helper contract's output (only these values are accepted)
  */
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Resampler } from './resample';
 import { CAPTURE_PERIOD_MS } from './source';
 
@@ -109,7 +112,7 @@ export interface OpenPlan {
  * Names are matched with the direction in mind: WASAPI lists render endpoints first (RtAudio.cpp:5031-5047) and names
  * each by its friendly name (:5155), so a headset's microphone and its speakers can share a name.
  */
-export function planOpen(devices: RtDeviceInfo[], api: string, kind: HelperKind, requested: string | undefined, platform: NodeJS.Platform, currentRates?: Map<string, number>): OpenPlan {
+export function planOpen(devices: RtDeviceInfo[], api: string, kind: HelperKind, requested: string | undefined, platform: NodeJS.Platform, profile?: CoreAudioDevice[]): OpenPlan {
   const wasapi = platform === 'win32' && /wasapi/i.test(api);
   // A microphone is an input; system audio on WASAPI is an output opened as a loopback input first, else an input
   // (Stereo Mix, VB-CABLE's output); elsewhere system audio is an input (a monitor, a loopback driver).
@@ -143,7 +146,7 @@ export function planOpen(devices: RtDeviceInfo[], api: string, kind: HelperKind,
   const available = loopback ? device.outputChannels : device.inputChannels;
   const channels = kind === 'system' ? Math.min(2, available) : 1;
   const pulse = /pulse/i.test(api);
-  const current = currentRates?.get(coreAudioDeviceName(device.name));
+  const current = profile && coreAudioDeviceFor(device.name, profile)?.rate;
   const sampleRate = pulse ? 16000 : current && device.sampleRates.includes(current) ? current : device.preferredSampleRate || 48000;
   return { device, channels, sampleRate, loopback };
 }
@@ -154,37 +157,161 @@ export function coreAudioDeviceName(rtName: string): string {
   return at < 0 ? rtName : rtName.slice(at + 2);
 }
 
+/** A Core Audio device as system_profiler lists it: its name (Core Audio's, in UTF-8), the rate it runs at now, how it is connected. */
+export interface CoreAudioDevice {
+  name: string;
+  manufacturer?: string;
+  rate?: number;
+  /** coreaudio_device_type_builtin, _usb, _bluetooth, _virtual (BlackHole, Teams Audio), _aggregate, … */
+  transport?: string;
+}
+
 /**
- * The rate each Core Audio device runs at now, by its name, from `system_profiler SPAudioDataType -json`:
- * `{ SPAudioDataType: [{ _items: [{ _name, coreaudio_device_srate, … }] }] }` (the shape of payloads published in public
- * projects' tests, macOS 14 and 15; the nesting varies between versions, so every level is walked).
+ * The devices in `system_profiler SPAudioDataType -json`: `{ SPAudioDataType: [{ _name: "coreaudio_device", _items:
+ * [{ _name, coreaudio_device_manufacturer, coreaudio_device_srate, coreaudio_device_transport, … }] }] }` (the fields
+ * as github.com/sebhildebrandt/systeminformation lib/audio.js reads them at 022c2fb, and as
+ * samburba/go-system-profiler type/audio/audio.go declares them at 122bcd2; the nesting varies between macOS versions,
+ * so every level is walked). Devices with the same name are all kept: which one RtAudio means is decided by rate.
  */
-export function parseMacosCurrentRates(json: string): Map<string, number> {
-  const rates = new Map<string, number>();
+export function parseCoreAudioDevices(json: string): CoreAudioDevice[] {
+  const devices: CoreAudioDevice[] = [];
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
   } catch {
-    return rates;
+    return devices;
   }
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(walk);
     if (!node || typeof node !== 'object') return;
     const item = node as Record<string, unknown>;
-    const rate = item.coreaudio_device_srate;
-    if (typeof item._name === 'string' && typeof rate === 'number' && rate > 0) rates.set(item._name, Math.round(rate));
+    const { _name: name, coreaudio_device_srate: rate, coreaudio_device_transport: transport, coreaudio_device_manufacturer: manufacturer } = item;
+    if (typeof name === 'string' && (typeof rate === 'number' || typeof transport === 'string')) {
+      devices.push({
+        name,
+        ...(typeof manufacturer === 'string' ? { manufacturer } : {}),
+        ...(typeof rate === 'number' && rate > 0 ? { rate: Math.round(rate) } : {}),
+        ...(typeof transport === 'string' ? { transport } : {}),
+      });
+    }
     for (const value of Object.values(item)) if (typeof value === 'object') walk(value);
   };
   walk(parsed);
-  return rates;
+  return devices;
 }
 
-/** macOS: the current rate of each device (parseMacosCurrentRates); an empty map when system_profiler cannot tell. */
-export function macosCurrentRates(timeoutMs = 10_000): Promise<Map<string, number>> {
+/**
+ * MacRoman's upper half, byte 0x80 first: CF's own table (opensource-apple/CF 1153.18, CFBuiltinConverters.c:293-422,
+ * macRoman_to_uni), plus U+2126 OHM SIGN, which it also writes as 0xBD (:266).
+ */
+const MAC_ROMAN_HIGH = 'ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§•¶ß®©™´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø¿¡¬√ƒ≈∆«»…\u00A0ÀÃÕŒœ–—“”‘’÷◊ÿŸ⁄€‹›ﬁﬂ‡·‚„‰ÂÊÁËÈÍÎÏÌÓÔ\uF8FFÒÚÛÙıˆ˜¯˘˙˚¸˝˛ˇ';
+const TO_MAC_ROMAN = new Map<number, number>([...MAC_ROMAN_HIGH].map((c, i) => [c.codePointAt(0)!, 0x80 + i] as [number, number]).concat([[0x2126, 0xbd]]));
+
+/**
+ * The name RtAudio gives JavaScript for a Core Audio name. audify builds RtAudio without UNICODE, so RtAudio converts
+ * with CFStringGetSystemEncoding() (RtAudio.cpp:1244, :1265), which is MacRoman on macOS (CFString.c:424, :432 at
+ * 1153.18), precomposing accented letters (CFBuiltinConverters.c:429-440); a name with a character MacRoman lacks
+ * fails to convert and CFStringGetCString leaves "" (CFString.c:2191-2199). audify hands the bytes to JavaScript as
+ * UTF-8 (rt_audio_converter.cpp:11, a Napi string from std::string), where every byte that is not UTF-8 becomes
+ * U+FFFD, as Buffer's own UTF-8 decoding does: "Jane’s AirPods" arrives as "Jane\uFFFDs AirPods".
+ */
+export function rtAudioCoreName(name: string): string {
+  const bytes: number[] = [];
+  for (const c of name.normalize('NFC')) {
+    const code = c.codePointAt(0)!;
+    const byte = code < 0x80 ? code : TO_MAC_ROMAN.get(code);
+    if (byte === undefined) return '';
+    bytes.push(byte);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** Only the ASCII letters and digits, lower case: what survives any encoding mix-up (an accented letter is lost whole). */
+const asciiSkeleton = (name: string) => name.normalize('NFC').replace(/[^A-Za-z0-9]/g, '').toLowerCase();
+
+/**
+ * The system_profiler device RtAudio's `rtName` is: the same name; else the name as RtAudio mangles it
+ * (rtAudioCoreName, with the manufacturer when the name did not convert at all); else the same ASCII skeleton.
+ * Undefined when no device matches, or when several do that differ (two devices of one name at different rates).
+ */
+export function coreAudioDeviceFor(rtName: string, devices: CoreAudioDevice[]): CoreAudioDevice | undefined {
+  const at = rtName.indexOf(': ');
+  const [maker, name] = at < 0 ? [undefined, rtName] : [rtName.slice(0, at), rtName.slice(at + 2)];
+  const skeleton = asciiSkeleton(name);
+  const ways: ((d: CoreAudioDevice) => boolean)[] = [
+    (d) => d.name === name,
+    (d) => rtAudioCoreName(d.name) === name && (name !== '' || (maker !== undefined && d.manufacturer !== undefined && rtAudioCoreName(d.manufacturer) === maker)),
+    (d) => skeleton !== '' && asciiSkeleton(d.name) === skeleton,
+  ];
+  for (const way of ways) {
+    const found = devices.filter(way);
+    if (found.length === 0) continue;
+    return found.every((d) => d.rate === found[0].rate && d.transport === found[0].transport) ? found[0] : undefined;
+  }
+  return undefined;
+}
+
+/** macOS: system_profiler's audio devices (parseCoreAudioDevices); none when it cannot tell. */
+export function macosCoreAudioDevices(env: NodeJS.ProcessEnv = process.env, timeoutMs = 10_000): Promise<CoreAudioDevice[]> {
   return new Promise((resolve) => {
-    execFile('system_profiler', ['SPAudioDataType', '-json'], { timeout: timeoutMs, maxBuffer: 8 << 20, encoding: 'utf8' },
-      (error, stdout) => resolve(error ? new Map() : parseMacosCurrentRates(stdout)));
+    execFile('system_profiler', ['SPAudioDataType', '-json'], { env, timeout: timeoutMs, maxBuffer: 8 << 20, encoding: 'utf8' },
+      (error, stdout) => resolve(error ? [] : parseCoreAudioDevices(stdout)));
   });
+}
+
+/** How long system_profiler's answer is used while RtAudio lists the same devices (a rate changed in Audio MIDI Setup is seen after this). */
+export const CORE_AUDIO_PROFILE_MS = 5 * 60_000;
+
+/** Where the helpers keep system_profiler's answer: a folder of this user's in the temporary folder ($TMPDIR is per user on macOS). */
+export function coreAudioProfileFile(): string {
+  return path.join(os.tmpdir(), `earshot-${typeof process.getuid === 'function' ? process.getuid() : 'user'}`, 'coreaudio-devices.json');
+}
+
+/**
+ * system_profiler's devices, run at most once per CORE_AUDIO_PROFILE_MS while RtAudio lists the same devices (`listed`:
+ * their ids and names; RtAudio numbers Core Audio's list in its order from 129, RtAudio.cpp:674, :1160-1167, so a
+ * device added or removed changes them). system_profiler takes a noticeable time (about 0.2 s for one data type on an
+ * M1, palera1n/palera1n#351; longer with many Bluetooth devices), and every capture start is a new helper process, so
+ * the answer is kept in `file` for the next one. A folder that is not this user's own is not used.
+ */
+export async function cachedCoreAudioDevices(listed: string[], options: { file?: string; now?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CoreAudioDevice[]> {
+  const file = options.file ?? coreAudioProfileFile();
+  const now = options.now ?? Date.now();
+  const key = [...listed].sort();
+  try {
+    const kept = JSON.parse(fs.readFileSync(file, 'utf8')) as { at?: unknown; listed?: unknown; devices?: unknown };
+    if (typeof kept.at === 'number' && now - kept.at >= 0 && now - kept.at < CORE_AUDIO_PROFILE_MS && JSON.stringify(kept.listed) === JSON.stringify(key) && Array.isArray(kept.devices)) {
+      return kept.devices as CoreAudioDevice[];
+    }
+  } catch { /* none kept yet, or unreadable: ask system_profiler */ }
+  const devices = await macosCoreAudioDevices(options.env);
+  if (devices.length > 0) {
+    try {
+      const dir = path.dirname(file);
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const owner = fs.lstatSync(dir);
+      if (owner.isDirectory() && (typeof process.getuid !== 'function' || owner.uid === process.getuid())) {
+        const partial = `${file}.${process.pid}`;
+        fs.writeFileSync(partial, JSON.stringify({ at: now, listed: key, devices }), { mode: 0o600, flag: 'w' });
+        fs.renameSync(partial, file); // whole for a helper that reads it meanwhile
+      }
+    } catch { /* not kept: the next start asks again */ }
+  }
+  return devices;
+}
+
+/**
+ * The helper's stderr line naming what it opened, with system_profiler's transport of the device when known (how the
+ * daemon tells a virtual input such as BlackHole from a microphone: silence.ts).
+ */
+export function openedLine(api: string, plan: OpenPlan, transport?: string): string {
+  return `audify helper: ${api} "${plan.device.name}"${plan.loopback ? ' (loopback)' : ''} at ${plan.sampleRate} Hz, ${plan.channels} ch${transport ? ` [${transport}]` : ''}`;
+}
+
+/** openedLine's device name and transport; undefined for any other line. */
+export function parseOpenedLine(line: string): { device: string; transport?: string } | undefined {
+  const m = /^audify helper: .*? "(.*)"(?: \(loopback\))? at \d+ Hz, \d+ ch(?: \[([\w-]+)\])?$/.exec(line);
+  return m ? { device: m[1], ...(m[2] ? { transport: m[2] } : {}) } : undefined;
 }
 
 /**
@@ -336,10 +463,10 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   // Core Audio: the rate each device runs at now, so that opening it changes nothing for other programs (planOpen).
-  const currentRates = /core/i.test(api) ? await macosCurrentRates() : undefined;
+  const profile = /core/i.test(api) ? await cachedCoreAudioDevices(devices.map((d) => `${d.id} ${d.name}`)) : undefined;
   let plan: OpenPlan;
   try {
-    plan = planOpen(devices, api, args.kind, args.device, process.platform, currentRates);
+    plan = planOpen(devices, api, args.kind, args.device, process.platform, profile);
   } catch (e) {
     process.stderr.write(`audify helper: ${(e as Error).message}\n`);
     process.exit(1);
@@ -382,7 +509,7 @@ async function main(argv: string[]): Promise<void> {
       fail((e as Error).message);
       return false;
     }
-    process.stderr.write(`audify helper: ${api} "${plan.device.name}"${plan.loopback ? ' (loopback)' : ''} at ${plan.sampleRate} Hz, ${plan.channels} ch\n`);
+    process.stderr.write(`${openedLine(api, plan, profile && coreAudioDeviceFor(plan.device.name, profile)?.transport)}\n`);
     return true;
   };
   if (!open(plan)) return;

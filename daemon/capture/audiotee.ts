@@ -98,26 +98,45 @@ export function parsePs(text: string): RunningProcess[] {
 }
 
 /**
+ * Processes outside an app's bundle that play its audio, by executable name. Safari: WebKit plays media and WebRTC
+ * audio in its GPU process, an XPC service of WebKit.framework
+ * (…/WebKit.framework/Versions/A/XPCServices/com.apple.WebKit.GPU.xpc/Contents/MacOS/com.apple.WebKit.GPU, in the OS
+ * cryptex under /System/Volumes/Preboot/Cryptexes/ on macOS 13+), whose parent is launchd, not Safari. `ps` cannot say
+ * which app a GPU process serves, so the tap also takes other WebKit apps' (Mail's) sounds: better than none of the call.
+ */
+const PLAYS_FOR: Record<string, readonly string[]> = { safari: ['com.apple.webkit.gpu'] };
+
+/**
  * The processes of an application: its executable's name is the app's name, or it lives inside `<name>.app`
- * (which takes in "Google Chrome Helper (Renderer)" and the other helpers that actually play a call's audio).
+ * (which takes in "Google Chrome Helper (Renderer)" and the other helpers that actually play a call's audio), and,
+ * while the app runs, the processes outside it that play for it (PLAYS_FOR).
  */
 export function processesOf(app: string, processes: RunningProcess[]): number[] {
   const lower = app.toLowerCase();
-  return processes.filter((p) => {
+  const own = processes.filter((p) => {
     const cmd = p.command.toLowerCase();
     return path.posix.basename(cmd) === lower || cmd.includes(`/${lower}.app/`);
-  }).map((p) => p.pid);
+  });
+  if (own.length === 0) return [];
+  const helpers = PLAYS_FOR[lower] ?? [];
+  const playing = processes.filter((p) => helpers.includes(path.posix.basename(p.command.toLowerCase())));
+  return [...own, ...playing].map((p) => p.pid);
 }
 
 /** Meeting apps and browsers offered by the picker, by their executable name on macOS. */
 export const MEETING_APPS = ['zoom.us', 'Microsoft Teams', 'Google Chrome', 'Safari', 'Firefox', 'Microsoft Edge', 'Arc', 'Slack', 'Webex', 'Discord', 'FaceTime'];
 
+/** The process ids of `app:<names>` running now (none when `ps` fails). */
+async function appPids(names: string[], env: NodeJS.ProcessEnv): Promise<number[]> {
+  const ps = await runTool('ps', ['-axo', 'pid=,comm='], { env });
+  const processes = parsePs(ps.stdout);
+  return [...new Set(names.flatMap((n) => processesOf(n, processes)))];
+}
+
 /** The process ids of `app:<names>`; a CaptureError-ready message when none of them runs. */
 export async function resolveApps(device: string, env: NodeJS.ProcessEnv): Promise<number[]> {
   const names = parseAppDevice(device);
-  const ps = await runTool('ps', ['-axo', 'pid=,comm='], { env });
-  const processes = parsePs(ps.stdout);
-  const pids = [...new Set(names.flatMap((n) => processesOf(n, processes)))];
+  const pids = await appPids(names, env);
   if (pids.length === 0) {
     throw new CaptureError({ reason: 'device-not-found', message: `${names.join(', ')} is not running: start the meeting app first (or choose all system audio). Earshot retries on its own.` });
   }
@@ -160,7 +179,7 @@ function parseAudioteeLine(line: string): AudioteeMessage | undefined {
  */
 function formatFault(format: Partial<AudioteeFormat>, detail?: string): CaptureFault | undefined {
   if (format.sample_rate === SAMPLE_RATE && format.channels_per_frame === 1 && format.encoding === 'pcm_s16le') return undefined;
-  const got = `${format.encoding ?? 'an unknown encoding'} at ${format.sample_rate ?? '?'} Hz, ${format.channels_per_frame ?? '?'} channel(s)`;
+  const got = `${format.encoding ?? 'an unknown encoding'} ${format.sample_rate ? `at ${format.sample_rate} Hz` : "at the output device's own rate"}, ${format.channels_per_frame ?? '?'} channel(s)`;
   return {
     reason: 'recorder-exited',
     message: `System audio from the Core Audio tap comes as ${got}, not the 16 kHz mono 16-bit audio Earshot asked for (macOS could not convert it), so Earshot stopped it rather than record noise. Set your output device to 48 kHz in Audio MIDI Setup or choose another output, then retry; or record a loopback device (BlackHole) as the system audio source.`,
@@ -179,6 +198,8 @@ function notPlayingFault(apps: string[]): CaptureFault {
 
 /** How long audiotee may take to report its stream: it waits up to 2 s for the tap's device (AudioFormatManager.swift:8-36). */
 const TAP_START_MS = 5000;
+/** How often a per-app tap that stays digitally silent looks for processes of the apps it does not tap. */
+export const APP_RESCAN_MS = 15_000;
 
 export interface AudioteeStart {
   /** 'default' (all system audio) or app:<names>, as the user chose it. */
@@ -189,6 +210,8 @@ export interface AudioteeStart {
   signal?: AbortSignal;
   /** Default: the installed package's (audioteeBinary). */
   binary?: string;
+  /** Default APP_RESCAN_MS (tapNewProcesses). */
+  rescanMs?: number;
 }
 
 /**
@@ -197,38 +220,110 @@ export interface AudioteeStart {
  * Core Audio process object (Utils.swift:41-86, AudioTee.swift:116-123): a browser's helpers and a meeting app
  * before its call do not. Those PIDs are dropped and it is started again at once with the rest; with none left it is a
  * fault saying the app plays nothing yet, and the LiveSource supervisor retries later. Every call resolves the apps'
- * PIDs afresh: processes come and go, and one that failed may play now.
+ * PIDs afresh: processes come and go, and one that failed may play now; while the tap runs, tapNewProcesses looks.
  */
 export async function startAudiotee(start: AudioteeStart, spawnRecorder: (command: RecorderCommand) => RunningRecorder): Promise<RunningRecorder> {
-  let pids = start.apps ? await resolveApps(start.device, start.env) : undefined;
+  const pids = start.apps ? await resolveApps(start.device, start.env) : undefined;
+  const { recorder, tapped } = await launchTap(start, pids, spawnRecorder);
+  if (tapped) tapNewProcesses(recorder, tapped, start, spawnRecorder);
+  return recorder;
+}
+
+/**
+ * audiotee on `pids` (undefined: all system audio), started again without the PIDs it could not tap. `tapped`: the
+ * PIDs of the tap that runs; undefined for all system audio, or when audiotee ended for another reason.
+ */
+async function launchTap(start: AudioteeStart, pids: number[] | undefined, spawnRecorder: (command: RecorderCommand) => RunningRecorder): Promise<{ recorder: RunningRecorder; tapped?: number[] }> {
   for (;;) {
     const recorder = spawnRecorder(audioteeCommand(start.device, pids, start.binary));
     const tap = watchTap(recorder);
-    if ((await tapOutcome(recorder, tap.reported, start.signal)) === 'running' || !pids) return recorder; // else the supervisor classifies its end
+    if ((await tapOutcome(recorder, tap.reported, start.signal)) === 'running' || !pids) return { recorder, tapped: pids };
     const rest = pids.filter((p) => !tap.failedPids.includes(p));
-    if (rest.length === pids.length) return recorder;
+    if (rest.length === pids.length) return { recorder }; // else the supervisor classifies its end
     if (rest.length === 0) throw new CaptureError(notPlayingFault(parseAppDevice(start.device)));
     pids = rest;
   }
 }
 
 /**
+ * A per-app tap keeps the processes it was created with: audiotee builds the tap description once from the process
+ * objects it translated (AudioTapManager.swift:50-56 at 71b0c45), and a process has a process object only once it
+ * has used Core Audio (Utils.swift:41-89). Chrome starts its audio service on demand (with a new PID after a crash),
+ * Safari's GPU process plays only once the call starts, Zoom's call runs in caphost: such a tap records zeros for the
+ * whole call. So while the tap stays digitally silent, every `rescanMs` the apps' processes it does not tap are tried
+ * in a probe (audiotee on them alone, stopped as soon as it taps): when one of them can be tapped now, the tap ends
+ * with a fault saying so, and the supervisor starts it again at once, with every process of the apps (resolveApps).
+ */
+function tapNewProcesses(recorder: RunningRecorder, tapped: number[], start: AudioteeStart, spawnRecorder: (command: RecorderCommand) => RunningRecorder): void {
+  const apps = parseAppDevice(start.device);
+  let heard = false;
+  let probing = false;
+  recorder.onData((chunk) => {
+    if (!heard && chunk.some((byte) => byte !== 0)) heard = true;
+  });
+  const probe = async () => {
+    const untapped = (await appPids(apps, start.env)).filter((p) => !tapped.includes(p));
+    if (untapped.length === 0 || !recorder.running) return;
+    let plays: number[] | undefined;
+    try {
+      const trial = await launchTap(start, untapped, spawnRecorder);
+      await trial.recorder.stop();
+      plays = trial.tapped;
+    } catch {
+      return; // none of them has played yet
+    }
+    if (plays?.length && recorder.running) {
+      recorder.fail({
+        reason: 'stalled',
+        message: `${apps.join(', ')} ${apps.length > 1 ? 'play' : 'plays'} audio from a process the tap did not include: Earshot starts the tap again with it.`,
+      });
+    }
+  };
+  const timer = setInterval(() => {
+    const silent = !heard;
+    heard = false;
+    if (!silent || probing || !recorder.running) return;
+    probing = true;
+    void probe().catch(() => undefined).finally(() => { probing = false; });
+  }, start.rescanMs ?? APP_RESCAN_MS);
+  timer.unref();
+  void recorder.ended.then(() => clearInterval(timer));
+}
+
+/** audiotee's errors kept for the fault's detail: its first ones say why; a log line per packet must not pile up. */
+const MAX_TAP_ERRORS = 5;
+
+/**
+ * What audiotee logs when a packet could not be converted, which it then writes unconverted (float32 at the device's
+ * rate) to stdout among the 16-bit audio (AudioFormatConverter.swift:66-72, :82-88, :100-111 at 71b0c45).
+ */
+const UNCONVERTED_PACKET = /^(Audio conversion produced no output|Failed to create (input|output) buffer)$/;
+
+/**
  * Reads audiotee's stderr: the PIDs it could not tap, and its `metadata` line (written before any audio,
- * AudioRecorder.swift:66-72), which resolves `reported`; a format other than asked fails the recorder at once.
+ * AudioRecorder.swift:66-72), which resolves `reported`; a format other than asked fails the recorder at once, and so
+ * does a packet it could not convert afterwards (UNCONVERTED_PACKET): decoded as 16-bit audio it would be noise.
  */
 function watchTap(recorder: RunningRecorder): { failedPids: number[]; reported: Promise<void> } {
   const failedPids: number[] = [];
   const errors: string[] = [];
+  let format: Partial<AudioteeFormat> | undefined;
   let reported!: () => void;
   const watch = { failedPids, reported: new Promise<void>((resolve) => { reported = resolve; }) };
   recorder.onStderrLine((line) => {
     const message = parseAudioteeLine(line);
     if (message?.message_type === 'error') {
-      errors.push(`${message.data?.message ?? ''}${message.data?.context ? ` ${JSON.stringify(message.data.context)}` : ''}`);
+      const text = message.data?.message ?? '';
+      if (format && UNCONVERTED_PACKET.test(text)) {
+        recorder.fail(formatFault({ ...format, encoding: 'pcm_f32le', sample_rate: undefined }, `${text}${message.data?.context ? ` ${JSON.stringify(message.data.context)}` : ''}`)!);
+        return;
+      }
+      if (!format && errors.length < MAX_TAP_ERRORS) errors.push(`${text}${message.data?.context ? ` ${JSON.stringify(message.data.context)}` : ''}`);
       const list = message.data?.context?.failed_pids; // "612, 614" (AudioTee.swift:120)
       if (list) failedPids.push(...list.split(',').map((p) => Number(p.trim())).filter(Number.isInteger));
     } else if (message?.message_type === 'metadata') {
-      const fault = formatFault(message.data ?? {}, errors.join(' | ') || undefined);
+      format = message.data ?? {};
+      const fault = formatFault(format, errors.join(' | ') || undefined);
       if (fault) recorder.fail(fault);
       reported();
     }

@@ -37,7 +37,8 @@ import { CaptureAppProcess } from './macCaptureApp';
 import { RecorderSupervisor } from './recorderSupervisor';
 import { RunningRecorder } from './runningRecorder';
 import { AudioFrame, AudioSource, FRAME_SAMPLES, SAMPLE_RATE } from './source';
-import { SilenceWatch, silentLoopbackHint, silentMicFault, silentTapHint, SOUND_DBFS } from './silence';
+import { parseOpenedLine } from './audifyHelper';
+import { isVirtualInput, SilenceWatch, silentLoopbackHint, silentMicFault, silentTapHint, silentVirtualMicHint, SOUND_DBFS } from './silence';
 
 export type CaptureState = 'starting' | 'capturing' | 'stalled' | 'failed' | 'retrying' | 'paused' | 'stopped';
 
@@ -57,7 +58,8 @@ export interface CaptureStatus {
   detail?: string;
   /**
    * Advice while capturing: a macOS system-audio tap that stays digitally silent while the microphone hears the user
-   * (most likely the permission; see silence.ts), with the settings pane's link. Only on the status that first says it.
+   * (most likely the permission; see silence.ts), with the settings pane's link; a Windows loopback likewise; a macOS
+   * microphone input that is a virtual device (BlackHole) and silent. Only on the status that first says it.
    */
   hint?: string;
   /** With a tap's hint: a loopback device that is there (BlackHole, Loopback), which the user may switch to. */
@@ -142,6 +144,7 @@ export class LiveSource implements AudioSource {
   private gapSamples = 0;
   private lastDropReport = 0;
   // Per recorder process:
+  private recorder: RunningRecorder | undefined;
   private readonly silence: SilenceWatch;
   /** The running tap went through Earshot's own app (macCaptureApp.ts): macOS asks about Earshot, not the editor. */
   private tapAsEarshot = false;
@@ -296,8 +299,16 @@ export class LiveSource implements AudioSource {
 
   /** A new recorder runs: silence is judged afresh, and its audio goes on the clock from now (never before a resume). */
   private recorderStarted(recorder: RunningRecorder): void {
+    this.recorder = recorder;
     this.silence.restart(this.micSoundMs);
     this.tapAsEarshot = recorder.child instanceof CaptureAppProcess;
+    // A virtual input's zeros are no permission problem (silence.ts): known by the device chosen, or by what the audify
+    // helper says it opened (the default input's name, and system_profiler's transport for it).
+    if (recorder.device && recorder.device !== 'default' && isVirtualInput(recorder.device)) this.silence.virtualInput = recorder.device;
+    recorder.onStderrLine((line) => {
+      const opened = parseOpenedLine(line);
+      if (opened && this.recorder === recorder) this.silence.virtualInput = isVirtualInput(opened.device, opened.transport) ? opened.device : undefined;
+    });
     // Audio after a resume is never stamped before it (the recorder cannot have heard anything earlier).
     this.clock.restart(this.resumedAt);
     this.decoder.reset();
@@ -314,6 +325,7 @@ export class LiveSource implements AudioSource {
     if (level) this.emit(this.levelListeners, level);
     switch (this.silence.push(samples, arrival, this.micSoundMs)) {
       case 'mic-denied': this.setStatus({ state: 'stalled', ...silentMicFault() }); break;
+      case 'mic-virtual': this.setStatus({ state: 'capturing', hint: silentVirtualMicHint(this.silence.virtualInput ?? '') }); break;
       case 'heard': this.setStatus({ state: 'capturing' }); break;
       // A hint, not a fault: see silence.ts. On macOS it waits for the device list, to offer a loopback device.
       case 'tap-hint': if (this.platform === 'win32') this.setStatus({ state: 'capturing', hint: silentLoopbackHint() }); else void this.tapHint(); break;

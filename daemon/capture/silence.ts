@@ -6,7 +6,9 @@
  * - Microphone: a real microphone is never exactly zero for seconds: its own noise and the room's keep the low bits
  *   moving (even a quiet room is some 20 dB above the smallest step of 16-bit audio, -90 dBFS). So a macOS microphone
  *   that has delivered nothing but zeros for `ms` is reported as the permission problem, until real signal arrives.
- *   A microphone muted by its own switch can look the same, and the message says so.
+ *   A microphone muted by its own switch can look the same, and the message says so. A virtual input (BlackHole,
+ *   Loopback, a meeting app's device, a virtual cable, an aggregate device) is exactly zero whenever nothing is sent to
+ *   it: it gets a hint naming the device instead (isVirtualInput), once per source, and capture goes on.
  * - A Core Audio tap also delivers zeros while nothing plays (audiotee's README at bfce968: "packets full of
  *   AAAAA…"), so zeros alone say nothing before the call starts. The hint waits for the session's microphone to
  *   have heard sound for `ms` while the tap stayed at zero: a call is going on and its audio should be there.
@@ -15,13 +17,26 @@
  *   device then runs on exact zeros for the whole call (RtAudio keeps a render stream on it, :5455-5460, so it never
  *   stalls), which is judged like a tap: the same hint, naming the device to choose instead of a permission.
  */
+import { coreAudioDeviceName } from './audifyHelper';
 import { MACOS_AUDIO_CAPTURE_SETTINGS, MACOS_MICROPHONE_SETTINGS } from './audiotee';
+import { isLoopbackDeviceName } from './devices';
 import { CaptureFault } from './faults';
 
 /** A microphone level at or above this (RMS) is sound, not a quiet room. */
 export const SOUND_DBFS = -45;
 
-export type SilenceVerdict = 'mic-denied' | 'heard' | 'tap-hint';
+export type SilenceVerdict = 'mic-denied' | 'mic-virtual' | 'heard' | 'tap-hint';
+
+/**
+ * Whether a macOS input is a virtual device rather than a microphone: system_profiler's transport says so when known
+ * (coreaudio_device_type_virtual: BlackHole, Loopback, Teams Audio; coreaudio_device_type_aggregate), else its name
+ * (RtAudio's "<manufacturer>: <name>", or the device as chosen): a loopback driver's (isLoopbackDeviceName), a virtual
+ * cable's, an aggregate or multi-output device's.
+ */
+export function isVirtualInput(name: string, transport?: string): boolean {
+  if (transport) return /_(virtual|aggregate)$/.test(transport);
+  return isLoopbackDeviceName(coreAudioDeviceName(name), 'darwin') || /aggregate|multi-output|virtual|vb-cable|cable output/i.test(name);
+}
 
 /**
  * Watches one source's samples run by run. `judges`: 'mic' (a macOS microphone), 'tap' (a Core Audio tap, or a
@@ -35,6 +50,8 @@ export class SilenceWatch {
   private hinted = false;
   /** A 'mic-denied' verdict stands until signal arrives (or the next run). */
   denied = false;
+  /** The run's microphone is this virtual input (isVirtualInput): its zeros get 'mic-virtual', not 'mic-denied'. */
+  virtualInput: string | undefined;
 
   constructor(private readonly judges: 'mic' | 'tap' | undefined, private readonly ms: number) {}
 
@@ -42,6 +59,7 @@ export class SilenceWatch {
   restart(soundMs: number): void {
     this.heardSignal = false;
     this.denied = false;
+    this.virtualInput = undefined;
     this.firstAt = undefined;
     this.soundAtStart = soundMs;
   }
@@ -57,6 +75,11 @@ export class SilenceWatch {
       return 'heard';
     }
     if (at - this.firstAt < this.ms) return undefined;
+    if (this.judges === 'mic' && this.virtualInput !== undefined) {
+      if (this.hinted) return undefined;
+      this.hinted = true; // once per source
+      return 'mic-virtual';
+    }
     if (this.judges === 'mic' && !this.denied) {
       this.denied = true;
       return 'mic-denied';
@@ -73,8 +96,13 @@ export class SilenceWatch {
 export function silentMicFault(host = 'Visual Studio Code'): CaptureFault {
   return {
     reason: 'permission-denied',
-    message: `The microphone delivers only digital silence, which is what macOS gives an app it has not allowed to use the microphone. Open System Settings → Privacy & Security → Microphone, turn on ${host} (or the terminal Earshot runs in), then retry (${MACOS_MICROPHONE_SETTINGS}). A microphone muted by its own switch sends the same silence.`,
+    message: `The microphone delivers only digital silence, which is what macOS gives an app it has not allowed to use the microphone. If macOS is asking for the microphone right now, click Allow (then Retry if this stays). Otherwise open System Settings → Privacy & Security → Microphone, turn on ${host} (or the terminal Earshot runs in), then retry (${MACOS_MICROPHONE_SETTINGS}). A microphone muted by its own switch sends the same silence.`,
   };
+}
+
+/** A macOS microphone input that is a virtual device (isVirtualInput) and delivers only digital silence. */
+export function silentVirtualMicHint(device: string): string {
+  return `The microphone input "${coreAudioDeviceName(device)}" is a virtual device (a loopback driver such as BlackHole, a virtual cable, a meeting app's device or an aggregate device), and it has delivered only digital silence: it carries only what other apps send it. To record your voice, choose your microphone with Earshot: Choose Microphone…. If it does include your microphone, check System Settings → Privacy & Security → Microphone (${MACOS_MICROPHONE_SETTINGS}).`;
 }
 
 export interface TapHintContext {

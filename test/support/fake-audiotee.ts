@@ -5,7 +5,8 @@
  * 0.0.7 binary), cited as file:line under Sources/ (CLI/AudioTee.swift, CLI/ArgumentParser.swift, Utils/Utils.swift,
  * Utils/Logger.swift, Output/MessageType.swift, Output/Handlers/BinaryOutputHandler.swift, Core/AudioTapManager.swift,
  * Core/AudioRecorder.swift, Core/AudioFormatManager.swift, Core/AudioFormatConverter.swift). What is not copied:
- * the timestamps' values, the status a failed PID translation logs, and which PIDs Core Audio knows (the plan says). The plan is a JSON file read at every start, so a test can change what "plays" between starts.
+ * the timestamps' values, the status a failed PID translation logs, the context values of a failed conversion, and which
+ * PIDs Core Audio knows (the plan says). The plan is a JSON file read at every start, so a test can change what "plays" between starts.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,6 +19,11 @@ export interface AudioteePlan {
   tapRefused?: boolean;
   /** AVAudioConverter could not be created: audiotee goes on in the device's own format (48 kHz float32 mono). */
   converterFails?: boolean;
+  /**
+   * The converter was made but converts nothing: every packet is logged as an error and goes out unconverted, float32 at
+   * the device's 48 kHz (AudioFormatConverter.swift:100-111).
+   */
+  conversionEmpty?: boolean;
   /** What the tap hears: nothing playing (packets of zeros, as a denied tap too) or a 440 Hz tone. */
   playing?: boolean;
   /** A JSON line {pid, args} is appended here at every start. */
@@ -98,15 +104,19 @@ function run(plan: AudioteePlan): void {
 
   // BinaryOutputHandler.swift:7-10: each chunk of --chunk-duration goes to stdout as it is. While nothing plays the
   // tap's IO proc still runs and its packets are zeros (README at bfce968:27, "packets full of AAAAA…").
-  const samples = Math.round(rate * args.chunk);
+  // AudioFormatConverter.swift:100-111: a conversion with no output is logged and the packet goes out as it came.
+  const converted = convert && !plan.conversionEmpty;
+  const outRate = converted ? rate : 48000;
+  const samples = Math.round(outRate * args.chunk);
   let index = 0;
   const started = Date.now();
   const timer = setInterval(() => {
-    while (index + samples <= ((Date.now() - started) / 1000) * rate) {
-      const buf = Buffer.alloc(samples * (convert ? 2 : 4));
+    while (index + samples <= ((Date.now() - started) / 1000) * outRate) {
+      if (convert && !converted) log('error', 'Audio conversion produced no output', { status: 'error', error: 'nil', input_frames: String(samples), output_capacity: String(Math.round(samples / 3)) });
+      const buf = Buffer.alloc(samples * (converted ? 2 : 4));
       for (let i = 0; i < samples; i++, index++) {
-        const v = plan.playing ? 0.5 * Math.sin((2 * Math.PI * 440 * index) / rate) : 0;
-        if (convert) buf.writeInt16LE(Math.round(v * 32767), 2 * i);
+        const v = plan.playing ? 0.5 * Math.sin((2 * Math.PI * 440 * index) / outRate) : 0;
+        if (converted) buf.writeInt16LE(Math.round(v * 32767), 2 * i);
         else buf.writeFloatLE(v, 4 * i);
       }
       process.stdout.write(buf);

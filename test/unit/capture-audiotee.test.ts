@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startAudiotee } from '../../daemon/capture/audiotee';
+import { parsePs, processesOf, startAudiotee } from '../../daemon/capture/audiotee';
 import { LiveSource } from '../../daemon/capture/live';
 import { RecorderLauncher } from '../../daemon/capture/recorder';
 import { spawnRecorder } from '../../daemon/capture/runningRecorder';
@@ -30,12 +30,12 @@ describe('audiotee (fake binary): per-app taps, its stream format, a refused tap
   const plan = (p: AudioteePlan) => fs.writeFileSync(planFile, JSON.stringify({ ...p, startsFile }));
   const starts = (): { args: string[] }[] => (fs.existsSync(startsFile) ? fs.readFileSync(startsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : []);
   /** The launcher recorderLauncher builds for audiotee, with the fake binary. */
-  const launcher = (device: string): RecorderLauncher => ({
+  const launcher = (device: string, rescanMs?: number): RecorderLauncher => ({
     recorder: 'audiotee',
-    launch: (signal) => startAudiotee({ device, apps: device !== 'default', env, signal, binary }, (command) => spawnRecorder(command, env)),
+    launch: (signal) => startAudiotee({ device, apps: device !== 'default', env, signal, binary, ...(rescanMs ? { rescanMs } : {}) }, (command) => spawnRecorder(command, env)),
   });
-  const capture = (device: string, silentMs?: number) => {
-    const run = startCapture(new LiveSource({ kind: 'system', platform: 'darwin', launcher: launcher(device), backoff: { initialMs: 100, maxMs: 300 }, ...(silentMs ? { silentMs } : {}) }));
+  const capture = (device: string, silentMs?: number, rescanMs?: number) => {
+    const run = startCapture(new LiveSource({ kind: 'system', platform: 'darwin', launcher: launcher(device, rescanMs), backoff: { initialMs: 100, maxMs: 300 }, ...(silentMs ? { silentMs } : {}) }));
     runs.push(run);
     return run;
   };
@@ -106,6 +106,50 @@ describe('audiotee (fake binary): per-app taps, its stream format, a refused tap
     assert.deepEqual(starts().slice(-2).map((s) => s.args.slice(5)), [['501', '502'], ['502']]);
   });
 
+  // N3: the tap's process list is fixed when audiotee creates it (AudioTapManager.swift:50-56) and a process has a
+  // Core Audio object only once it has played (Utils.swift:41-89): Chrome's audio service starts with the call.
+  it('app:Google Chrome: a process that starts playing after the tap was made is tapped too, looked for while the tap is silent', async () => {
+    const chrome = '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome';
+    const renderer = '/Applications/Google Chrome.app/Contents/Frameworks/Google Chrome Framework.framework/Versions/1/Helpers/Google Chrome Helper (Renderer).app/Contents/MacOS/Google Chrome Helper (Renderer)';
+    const helper = '/Applications/Google Chrome.app/Contents/Frameworks/Google Chrome Framework.framework/Versions/1/Helpers/Google Chrome Helper.app/Contents/MacOS/Google Chrome Helper';
+    processes([`  612 ${chrome}`, `  613 ${renderer}`]);
+    plan({ playing: false, silentPids: [613] }); // the main process has played (a notification), the call has not started
+    const run = capture('app:Google Chrome', undefined, 300);
+    await run.waitForStatus('capturing');
+    assert.deepEqual(starts().map((s) => s.args.slice(5)), [['612', '613'], ['612']]);
+    // The call starts: Chrome starts its audio service (a new helper), which plays.
+    processes([`  612 ${chrome}`, `  613 ${renderer}`, `  615 ${helper}`]);
+    plan({ playing: true, silentPids: [613] });
+    await run.waitFor(() => run.frames.some((f) => f.samples.some((x) => x !== 0)), "the call's audio");
+    assert.deepEqual(starts().map((s) => s.args.slice(5)).slice(2), [['613', '615'], ['615'], ['612', '613', '615'], ['612', '615']],
+      'a probe of the processes not tapped finds 615, then the tap is made again with every process');
+    const restart = run.statuses.find((s) => s.state === 'failed');
+    assert.match(restart?.message ?? '', /^Google Chrome plays audio from a process the tap did not include: Earshot starts the tap again with it\.$/);
+  });
+
+  it('app:Google Chrome: a tap that hears the call looks for no other process', async () => {
+    processes(['  612 /Applications/Google Chrome.app/Contents/MacOS/Google Chrome']);
+    plan({ playing: true });
+    const run = capture('app:Google Chrome', undefined, 200);
+    await run.waitForStatus('capturing');
+    processes(['  612 /Applications/Google Chrome.app/Contents/MacOS/Google Chrome', '  615 /Applications/Google Chrome.app/Contents/Frameworks/Google Chrome Framework.framework/Versions/1/Helpers/Google Chrome Helper.app/Contents/MacOS/Google Chrome Helper']);
+    const seen = run.frames.length;
+    await run.waitFor(() => run.frames.length > seen + 60, 'two seconds of audio (ten rescan periods)'); // 60 frames of 512 samples
+    assert.equal(starts().length, 1, 'no probe while the tap hears audio');
+  });
+
+  it("app:Safari: WebKit's GPU process, which plays Safari's audio outside Safari.app, is tapped with it", async () => {
+    // Safari and WebKit live in cryptexes on macOS 13+; the GPU process is an XPC service of WebKit.framework.
+    const safari = '/System/Volumes/Preboot/Cryptexes/App/System/Applications/Safari.app/Contents/MacOS/Safari';
+    const gpu = '/System/Volumes/Preboot/Cryptexes/OS/System/Library/Frameworks/WebKit.framework/Versions/A/XPCServices/com.apple.WebKit.GPU.xpc/Contents/MacOS/com.apple.WebKit.GPU';
+    processes([`  801 ${safari}`, `  802 ${gpu}`, '  900 /System/Applications/Mail.app/Contents/MacOS/Mail']);
+    plan({ playing: true, silentPids: [801] }); // the call plays in the GPU process only
+    const run = capture('app:Safari');
+    await run.waitFor(() => run.frames.some((f) => f.samples.some((x) => x !== 0)), "the call's audio");
+    assert.deepEqual(starts().map((s) => s.args.slice(5)), [['801', '802'], ['802']]);
+    assert.deepEqual(processesOf('Safari', parsePs(`  802 ${gpu}\n  900 /System/Applications/Mail.app/Contents/MacOS/Mail\n`)), [], 'a GPU process alone (Mail\'s) is not Safari running');
+  });
+
   it('a stream in another format than asked (no converter: float32 at 48 kHz) is a clear fault, and none of it is decoded', async () => {
     plan({ playing: true, converterFails: true });
     const run = capture('default');
@@ -116,6 +160,16 @@ describe('audiotee (fake binary): per-app taps, its stream format, a refused tap
     await sleep(300);
     assert.equal(run.frames.length, 0, 'float32 decoded as s16 would be noise');
     assert.ok(!run.statuses.some((s) => s.state === 'capturing'));
+  });
+
+  // N13: audiotee logs an error per packet it cannot convert and writes that packet unconverted (AudioFormatConverter.swift:100-111).
+  it('packets audiotee could not convert (written as float32 among the 16-bit audio) end the tap with a format fault, not noise', async () => {
+    plan({ playing: true, conversionEmpty: true });
+    const run = capture('default');
+    const failed = await run.waitForStatus('failed');
+    assert.equal(failed.reason, 'recorder-exited');
+    assert.match(failed.message!, /comes as pcm_f32le at the output device's own rate, 1 channel\(s\), not the 16 kHz mono 16-bit audio Earshot asked for/);
+    assert.match(failed.detail!, /^Audio conversion produced no output \{"status"/);
   });
 
   it('a refused tap (status 1852797029, kAudioHardwareNotPermittedError) is a permission fault with the pane\'s link', async () => {

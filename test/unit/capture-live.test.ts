@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { openedLine, RtDeviceInfo } from '../../daemon/capture/audifyHelper';
 import { CaptureError } from '../../daemon/capture/faults';
 import { LiveSource, LiveSourceOptions } from '../../daemon/capture/live';
 import { RecorderLauncher } from '../../daemon/capture/recorder';
@@ -308,6 +309,29 @@ describe('LiveSource: a macOS microphone that delivers only digital silence (how
     assert.deepEqual(run.statuses.map((s) => s.state), ['starting', 'capturing', 'stalled', 'capturing']);
   });
 
+  // N13: a virtual input is exactly zero whenever nothing is sent to it. The audify helper names what it opened, with
+  // system_profiler's transport when known (openedLine); without one, the name tells.
+  it('a virtual input (BlackHole, Loopback) that stays silent gets a hint naming it, once, and capture goes on', async () => {
+    const plan = (name: string, transport?: string): Plan => ({
+      amplitude: 0, startStderr: openedLine('Core Audio', { device: { name } as RtDeviceInfo, channels: 1, sampleRate: 48000, loopback: false }, transport),
+    });
+    const blackHole = mic(plan('Existential Audio Inc.: BlackHole 2ch', 'coreaudio_device_type_virtual'), 'darwin');
+    const loopback = mic(plan('Rogue Amoeba Software, Inc.: Loopback Audio'), 'darwin');
+    const aggregate = mic(plan('Apple Inc.: Aggregate Device', 'coreaudio_device_type_aggregate'), 'darwin');
+    const builtIn = mic(plan('Apple Inc.: MacBook Pro Microphone', 'coreaudio_device_type_builtin'), 'darwin');
+    await builtIn.waitForStatus('stalled');
+    for (const [run, name] of [[blackHole, 'BlackHole 2ch'], [loopback, 'Loopback Audio'], [aggregate, 'Aggregate Device']] as const) {
+      await run.waitFor(() => run.statuses.some((s) => s.hint), `the hint for ${name}`);
+      const hints = run.statuses.filter((s) => s.hint);
+      assert.equal(hints.length, 1, name);
+      assert.equal(hints[0].state, 'capturing', 'a hint, not a fault');
+      assert.ok(hints[0].hint!.startsWith(`The microphone input "${name}" is a virtual device`), hints[0].hint);
+      assert.match(hints[0].hint!, /Earshot: Choose Microphone…/);
+      assert.ok(!run.statuses.some((s) => s.state === 'stalled' || s.reason === 'permission-denied'), `${name} is no permission problem`);
+    }
+    assert.equal(builtIn.statuses.find((s) => s.state === 'stalled')?.reason, 'permission-denied', 'a microphone of zeros still is');
+  });
+
   it('a quiet room is not digital silence, and elsewhere zeros are ordinary (a muted PulseAudio source)', async () => {
     const quiet = mic({ amplitude: 0.002 }, 'darwin');
     const linux = mic({ amplitude: 0 }, 'linux');
@@ -337,7 +361,8 @@ describe('LiveSource: a Windows loopback that stays digitally silent while the m
     // A Windows microphone of zeros is not judged either (only macOS denies a microphone that way).
     const quietWindowsMic = start('mic', 'win32', 0);
     await windows.waitFor(() => windows.statuses.some((s) => s.hint), 'the hint', 100_000);
-    await linux.waitFor(() => linux.frames.length >= windows.frames.length, 'as much audio on Linux', 100_000);
+    const hintedAfter = windows.frames.length; // a fixed count: both keep growing, and Linux started a moment later
+    await linux.waitFor(() => linux.frames.length >= hintedAfter, 'as much audio on Linux', 100_000);
     const hints = windows.statuses.filter((s) => s.hint);
     assert.equal(hints.length, 1);
     assert.equal(hints[0].state, 'capturing', 'a hint, not a fault');

@@ -7,9 +7,11 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  coreAudioDeviceName, defaultOutputChange, parseMacosCurrentRates, planOpen, RTAUDIO_ERROR, rtAudioErrorHandler, RtDeviceInfo, StaleBufferGuard,
+  cachedCoreAudioDevices, CORE_AUDIO_PROFILE_MS, coreAudioDeviceFor, coreAudioDeviceName, defaultOutputChange, parseCoreAudioDevices, planOpen, RTAUDIO_ERROR,
+  rtAudioErrorHandler, RtDeviceInfo, StaleBufferGuard,
 } from '../../daemon/capture/audifyHelper';
 import { classifyEnd, FaultContext } from '../../daemon/capture/faults';
 import { REPO_ROOT } from '../setup';
@@ -227,7 +229,12 @@ describe('what a fault says, per OS (the audify helper runs on all three)', () =
 });
 
 describe('audify helper on macOS (Core Audio)', () => {
-  /** The shape of `system_profiler SPAudioDataType -json` (macOS 14 and 15, as public projects' tests record it). */
+  /**
+   * The shape of `system_profiler SPAudioDataType -json` as public code reads it (github.com/sebhildebrandt/systeminformation
+   * lib/audio.js at 022c2fb: SPAudioDataType[0]._items[i] with _name, coreaudio_device_manufacturer,
+   * coreaudio_device_transport; samburba/go-system-profiler type/audio/audio.go at 122bcd2 adds coreaudio_device_srate),
+   * with names users have: the default AirPods naming with ’ and a German interface, at the rates such devices run at.
+   */
   const PROFILER = JSON.stringify({
     SPAudioDataType: [{
       _name: 'coreaudio_device',
@@ -235,15 +242,26 @@ describe('audify helper on macOS (Core Audio)', () => {
         { _name: 'BlackHole 2ch', coreaudio_device_input: 2, coreaudio_device_manufacturer: 'Existential Audio Inc.', coreaudio_device_output: 2, coreaudio_device_srate: 44100, coreaudio_device_transport: 'coreaudio_device_type_virtual' },
         { _name: 'MacBook Pro Microphone', coreaudio_default_audio_input_device: 'spaudio_yes', coreaudio_device_input: 1, coreaudio_device_manufacturer: 'Apple Inc.', coreaudio_device_srate: 48000, coreaudio_device_transport: 'coreaudio_device_type_builtin' },
         { _name: 'Scarlett 2i2 USB', coreaudio_device_input: 2, coreaudio_device_output: 2, coreaudio_device_srate: 96000, coreaudio_device_transport: 'coreaudio_device_type_usb' },
+        { _name: 'Jane’s AirPods Pro', coreaudio_device_input: 1, coreaudio_device_manufacturer: 'Apple Inc.', coreaudio_device_srate: 24000, coreaudio_device_transport: 'coreaudio_device_type_bluetooth' },
+        { _name: 'Büro-Mikrofon', coreaudio_device_input: 2, coreaudio_device_manufacturer: 'Behringer', coreaudio_device_srate: 44100, coreaudio_device_transport: 'coreaudio_device_type_usb' },
+        { _name: 'Микрофон', coreaudio_device_input: 1, coreaudio_device_manufacturer: 'Октава', coreaudio_device_srate: 32000, coreaudio_device_transport: 'coreaudio_device_type_usb' },
       ],
     }],
   });
+  /**
+   * What audify hands JavaScript for a name RtAudio read through MacRoman (RtAudio.cpp:1244, :1265): the MacRoman bytes,
+   * given here by hand from Apple's table (’ is 0xD5, ü 0x9F), decoded as UTF-8 (rt_audio_converter.cpp:11).
+   */
+  const audifyName = (...parts: (string | number)[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from([p])))).toString('utf8');
 
-  it('reads the rate each device runs at now from system_profiler, any nesting, nothing from garbage', () => {
-    assert.deepEqual([...parseMacosCurrentRates(PROFILER)], [['BlackHole 2ch', 44100], ['MacBook Pro Microphone', 48000], ['Scarlett 2i2 USB', 96000]]);
+  it('reads each device system_profiler lists (rate, transport), any nesting, nothing from garbage', () => {
+    assert.deepEqual(parseCoreAudioDevices(PROFILER).slice(0, 2), [
+      { name: 'BlackHole 2ch', manufacturer: 'Existential Audio Inc.', rate: 44100, transport: 'coreaudio_device_type_virtual' },
+      { name: 'MacBook Pro Microphone', manufacturer: 'Apple Inc.', rate: 48000, transport: 'coreaudio_device_type_builtin' },
+    ]);
     const nested = JSON.stringify({ SPAudioDataType: [{ _name: 'top', _items: [{ _name: 'Devices', _items: [{ _name: 'Studio Mic', coreaudio_device_srate: 44100 }] }] }] });
-    assert.deepEqual([...parseMacosCurrentRates(nested)], [['Studio Mic', 44100]]);
-    assert.equal(parseMacosCurrentRates('system_profiler: not found').size, 0);
+    assert.deepEqual(parseCoreAudioDevices(nested), [{ name: 'Studio Mic', rate: 44100 }]);
+    assert.equal(parseCoreAudioDevices('system_profiler: not found').length, 0);
   });
 
   it("opens a device at the rate it runs at, not RtAudio's preferred rate, which would switch it", () => {
@@ -252,11 +270,76 @@ describe('audify helper on macOS (Core Audio)', () => {
     assert.equal(coreAudioDeviceName('Existential Audio Inc.: BlackHole 2ch'), 'BlackHole 2ch');
     assert.equal(coreAudioDeviceName(': BlackHole 2ch'), 'BlackHole 2ch');
     const blackHole = dev(1, 'Existential Audio Inc.: BlackHole 2ch', 2, 2, { sampleRates: [44100, 48000, 96000], preferredSampleRate: 48000 });
-    const rates = parseMacosCurrentRates(PROFILER);
-    assert.equal(planOpen([blackHole], 'Core', 'system', blackHole.name, 'darwin', rates).sampleRate, 44100, 'the 44.1 kHz Multi-Output stays at 44.1 kHz');
+    const profile = parseCoreAudioDevices(PROFILER);
+    assert.equal(planOpen([blackHole], 'Core', 'system', blackHole.name, 'darwin', profile).sampleRate, 44100, 'the 44.1 kHz Multi-Output stays at 44.1 kHz');
     assert.equal(planOpen([blackHole], 'Core', 'system', blackHole.name, 'darwin').sampleRate, 48000, 'without system_profiler: the preferred rate, as before');
     // A rate the device does not list (a stale answer) is not trusted.
-    assert.equal(planOpen([blackHole], 'Core', 'system', blackHole.name, 'darwin', new Map([['BlackHole 2ch', 22050]])).sampleRate, 48000);
+    assert.equal(planOpen([blackHole], 'Core', 'system', blackHole.name, 'darwin', [{ name: 'BlackHole 2ch', rate: 22050 }]).sampleRate, 48000);
+  });
+
+  it('finds the rate of a device whose name RtAudio read through MacRoman (’, ü), or could not read at all', () => {
+    const profile = parseCoreAudioDevices(PROFILER);
+    const airpods = dev(2, audifyName('Apple Inc.: Jane', 0xd5, 's AirPods Pro'), 1, 0, { sampleRates: [16000, 24000, 48000], preferredSampleRate: 48000 });
+    assert.equal(airpods.name, 'Apple Inc.: Jane\uFFFDs AirPods Pro', 'what JavaScript gets: U+FFFD for the MacRoman byte');
+    assert.equal(planOpen([airpods], 'Core', 'mic', airpods.name, 'darwin', profile).sampleRate, 24000, 'the AirPods at the rate they run at');
+    const buero = dev(3, audifyName('Behringer: B', 0x9f, 'ro-Mikrofon'), 2, 0, { sampleRates: [44100, 48000], preferredSampleRate: 48000 });
+    assert.equal(planOpen([buero], 'Core', 'mic', buero.name, 'darwin', profile).sampleRate, 44100, 'the 44.1 kHz interface is not switched to 48 kHz');
+    // Cyrillic is not in MacRoman: CFStringGetCString fails and leaves "" (CFString.c:2191-2199), the manufacturer too.
+    assert.equal(coreAudioDeviceFor(': ', profile)?.rate, 32000, 'the one device neither of whose names MacRoman has');
+    assert.equal(coreAudioDeviceFor(': ', [...profile, { name: 'Микрофон 2', manufacturer: 'Октава', rate: 16000 }]), undefined, 'two such devices: no guess');
+    const russianMac = { name: 'Микрофон MacBook Pro', manufacturer: 'Apple Inc.', rate: 48000 };
+    assert.equal(coreAudioDeviceFor('Apple Inc.: ', [...profile, russianMac])?.rate, 48000, 'an empty name, told by its manufacturer');
+    // An ASCII skeleton catches a mangling other than the one above (e.g. a name in decomposed form).
+    assert.equal(coreAudioDeviceFor('Behringer: B\uFFFD\uFFFDro-Mikrofon', profile)?.rate, 44100);
+  });
+
+  it('two devices of one name at different rates: no guess, the preferred rate', () => {
+    const twins = [{ name: 'USB Audio', rate: 44100 }, { name: 'USB Audio', rate: 96000 }];
+    const usb = dev(4, 'Generic: USB Audio', 2, 0, { sampleRates: [44100, 48000, 96000], preferredSampleRate: 48000 });
+    assert.equal(planOpen([usb], 'Core', 'mic', usb.name, 'darwin', twins).sampleRate, 48000);
+    assert.equal(planOpen([usb], 'Core', 'mic', usb.name, 'darwin', [twins[0], { ...twins[0] }]).sampleRate, 44100, 'twins that agree are one answer');
+  });
+
+  describe("system_profiler's answer, kept for the next start", () => {
+    let dir: string;
+    let env: NodeJS.ProcessEnv;
+    const runs = () => (fs.existsSync(path.join(dir, 'runs')) ? fs.readFileSync(path.join(dir, 'runs'), 'utf8').trim().split('\n').length : 0);
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-profiler-'));
+      // A stand-in system_profiler: prints the JSON above (its format, see PROFILER) and counts its runs.
+      fs.writeFileSync(path.join(dir, 'profiler.json'), PROFILER);
+      fs.writeFileSync(path.join(dir, 'system_profiler'), `#!/bin/sh\necho "$*" >> "${dir}/runs"\ncat "${dir}/profiler.json"\n`, { mode: 0o755 });
+      env = { ...process.env, PATH: `${dir}:${process.env.PATH}` };
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('runs system_profiler once while the devices stay the same, again when they change or after a while', async () => {
+      const file = path.join(dir, 'cache', 'coreaudio-devices.json');
+      const listed = ['73 Apple Inc.: MacBook Pro Microphone', '80 Existential Audio Inc.: BlackHole 2ch'];
+      const t0 = 1_000_000;
+      const first = await cachedCoreAudioDevices(listed, { file, now: t0, env });
+      assert.equal(runs(), 1);
+      assert.equal(first.length, 6);
+      assert.deepEqual(await cachedCoreAudioDevices([...listed].reverse(), { file, now: t0 + 60_000, env }), first, 'the same devices a minute later: kept');
+      assert.equal(runs(), 1, 'no second run');
+      await cachedCoreAudioDevices([...listed, '91 Apple Inc.: Jane\uFFFDs AirPods Pro'], { file, now: t0 + 61_000, env });
+      assert.equal(runs(), 2, 'AirPods connected: asked again');
+      await cachedCoreAudioDevices([...listed, '91 Apple Inc.: Jane\uFFFDs AirPods Pro'], { file, now: t0 + 61_000 + CORE_AUDIO_PROFILE_MS, env });
+      assert.equal(runs(), 3, 'after a while: asked again (a rate changed in Audio MIDI Setup)');
+      fs.writeFileSync(file, '{"at":');
+      assert.equal((await cachedCoreAudioDevices(listed, { file, now: t0, env })).length, 6, 'a broken file is asked again');
+      assert.equal(runs(), 4);
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600, "the user's own");
+    });
+
+    it('keeps nothing when system_profiler says nothing', async () => {
+      fs.writeFileSync(path.join(dir, 'profiler.json'), 'system_profiler: SPAudioDataType: unknown');
+      const file = path.join(dir, 'cache', 'coreaudio-devices.json');
+      assert.deepEqual(await cachedCoreAudioDevices(['1 a'], { file, env }), []);
+      assert.equal(fs.existsSync(file), false);
+      await cachedCoreAudioDevices(['1 a'], { file, env });
+      assert.equal(runs(), 2);
+    });
   });
 });
 

@@ -222,12 +222,26 @@ async function makeContext(llama: Llama, model: LlamaModel, contextSize: number)
   }
 }
 
+/**
+ * node-llama-cpp's options for a model on the GPU or not (`earshot.gpu`). "Not" is `gpu: false` (its CPU build), except
+ * on Apple Silicon, where node-llama-cpp 3.21.1 has a Metal build only: `false` resolves to the build [false]
+ * (dist/bindings/utils/getGpuTypesToUseForOption.js:24, :35-36), which has no prebuilt for mac-arm64
+ * (dist/bindings/utils/compileLLamaCpp.js:433-436 maps mac/arm64 only for "metal"), and getLlama then throws
+ * NoBinaryFoundError (dist/bindings/getLlama.js:292-293). There 'auto' (["metal"], getBestComputeLayersAvailable.js:16-17)
+ * loads, and gpuLayers 0 keeps every layer on the CPU.
+ */
+export function llamaGpuOptions(gpu: boolean, platform: NodeJS.Platform = process.platform, arch: string = process.arch): { gpu: 'auto' | false; gpuLayers?: 0 } {
+  if (gpu) return { gpu: 'auto' };
+  return platform === 'darwin' && arch === 'arm64' ? { gpu: 'auto', gpuLayers: 0 } : { gpu: false, gpuLayers: 0 };
+}
+
 async function load(request: ModelRequest): Promise<Loaded> {
   const started = performance.now();
   // node-llama-cpp is ESM only; module node16 keeps this import() a real one in the CommonJS output.
   const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+  const gpu = llamaGpuOptions(request.gpu);
   const llama = await getLlama({
-    gpu: request.gpu ? 'auto' : false,
+    gpu: gpu.gpu,
     build: 'never', // the prebuilt binaries only: never compile or download anything on a user's machine
     skipDownload: true,
     progressLogs: false,
@@ -235,7 +249,7 @@ async function load(request: ModelRequest): Promise<Loaded> {
     logLevel: LlamaLogLevel.error,
     logger: () => undefined, // llama.cpp's own lines are not ours to show (and say nothing a failure does not)
   });
-  const model = await llama.loadModel({ modelPath: request.modelPath, useMmap: false, ...(request.gpu ? {} : { gpuLayers: 0 }) });
+  const model = await llama.loadModel({ modelPath: request.modelPath, useMmap: false, ...(gpu.gpuLayers === 0 ? { gpuLayers: 0 } : {}) });
   const general = model.fileInfo.metadata?.general as { name?: unknown } | undefined;
   const name = typeof general?.name === 'string' && general.name.trim() ? general.name.trim().slice(0, 100) : path.basename(request.modelPath, '.gguf');
   // Where the layers went: node-llama-cpp's 'auto' takes the prebuilt GPU build (Metal, Vulkan) when its driver is there.
