@@ -8,6 +8,7 @@
  *   earshot ask "QUESTION" [--over FILE]… [--json] [--limit N] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
  *   earshot todo [--mine NAME…] [--json]
  *   earshot vad <audio.wav> [--json] [--profile default|sensitive]
+ *   earshot diarize <audio.wav> [--json]
  *   earshot models [list|download <id>] [--json] [--repair]
  *   earshot servers [--json] [--timeout MS]   Ollama, LM Studio, llama.cpp servers running here and their models
  *   earshot listen [--source mic,system] [--seconds N] [--json]   a live session from the real devices
@@ -17,7 +18,7 @@
  *   earshot build-info        how the whisper addon was compiled (are the fast flags in?)
  *
  * This file parses the command and dispatches: each group of commands lives in cli/ (transcribe.ts: transcribe and
- * listen; notes.ts: notes and export; memory.ts: ask and todo; vad.ts; models.ts; servers.ts; machine.ts: devices and build-info; daemon.ts; common.ts:
+ * listen; notes.ts: notes and export; memory.ts: ask and todo; vad.ts; diarize.ts; models.ts; servers.ts; machine.ts: devices and build-info; daemon.ts; common.ts:
  * what they share). bin/earshot.js requires out/daemon/cli.js: keep this entry here. It must not hold a command itself.
  */
 import { watchReexecParent } from './reexec';
@@ -29,6 +30,7 @@ import { servers } from './cli/servers';
 import { exportCommand, notes } from './cli/notes';
 import { listen, transcribe } from './cli/transcribe';
 import { vad } from './cli/vad';
+import { diarize } from './cli/diarize';
 import { Io, stdio, UsageError, version } from './cli/common';
 
 export type { Io } from './cli/common';
@@ -53,6 +55,10 @@ const USAGE = `Usage:
   earshot vad <audio.wav> [--json] [--profile default|sensitive]
       What the voice activity detector passes to the recognizer, pre-roll and hangover included, with the detected
       speech inside (with --json: [{"start","end","speechStart","speechEnd"}] in seconds).
+  earshot diarize <audio.wav> [--json]
+      Who spoke when: speaker turns by the speaker segmentation model (pyannote segmentation-3.0), one line each (with
+      --json: [{"start","end","speaker"}] in seconds). Voices are linked by overlap only: one silent for more than
+      10 s comes back as a new speaker.
   earshot models [list] [--json] | earshot models download <id> [--repair]
       The whisper model catalog and the notes model catalog (size, licence, downloaded or not, the recommended one)
       with their cache; download (resumable, sha256-checked) a model of either (notes models: gigabytes).
@@ -99,6 +105,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'ask': return await ask(rest, io);
       case 'todo': return await todo(rest, io);
       case 'vad': return await vad(rest, io);
+      case 'diarize': return await diarize(rest, io);
       case 'models': return await models(rest, io);
       case 'servers': return await servers(rest, io);
       case 'devices': return await devices(rest, io);

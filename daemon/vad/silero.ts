@@ -38,21 +38,32 @@ type Ort = typeof import('onnxruntime-node');
 let ort: Ort | undefined;
 const sessions = new Map<string, Promise<InferenceSession>>();
 
-/** Loads (once per file) the ONNX session; one intra-op thread: the model is tiny and whisper needs the cores. */
-function loadSession(modelPath: string): Promise<InferenceSession> {
+/** onnxruntime-node, loaded on first use (a CLI command that never detects speech never loads the native addon). */
+export function onnxRuntime(): Ort {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ort ??= require('onnxruntime-node') as Ort;
+  return ort;
+}
+
+/**
+ * Loads (once per file) an ONNX session; one intra-op thread: the models Earshot runs beside whisper are small and
+ * whisper needs the cores. Shared with the speaker stage (daemon/speakers/segmentation.ts).
+ */
+export function loadOnnxSession(modelPath: string, failure: (e: Error) => Error): Promise<InferenceSession> {
   let session = sessions.get(modelPath);
   if (!session) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    ort ??= require('onnxruntime-node') as Ort;
-    session = ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' })
+    session = onnxRuntime().InferenceSession.create(modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' })
       .catch((e: Error) => {
         sessions.delete(modelPath);
-        throw new VadModelError(`Silero VAD model ${modelPath} could not be loaded: ${e.message}. Reinstall Earshot (npm ci fetches it; \`node scripts/fetch-vad-model.js\` in a development checkout).`);
+        throw failure(e);
       });
     sessions.set(modelPath, session);
   }
   return session;
 }
+
+const loadSession = (modelPath: string): Promise<InferenceSession> => loadOnnxSession(modelPath, (e) => new VadModelError(
+  `Silero VAD model ${modelPath} could not be loaded: ${e.message}. Reinstall Earshot (npm ci fetches it; \`node scripts/fetch-vad-model.js\` in a development checkout).`));
 
 export class SileroDetector implements SpeechDetector {
   /**

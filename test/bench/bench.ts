@@ -16,6 +16,7 @@
  *               stop → final notes for a 60-minute meeting (local-model.ts; BENCH_LOCAL_MODELS, BENCH_LOCAL_MEETING)
  *   latency-model 3M. figure 3 with and without a local model extracting live chunks in the same run (latency-model.ts)
  *   local-batch LB. the local model's prompt speed by CPU batch size (local-batch.ts; BENCH_LOCAL_BATCHES)
+ *   diarize  D. CPU per audio-s of the speaker stage beside whisper's live pipeline, real AMI audio (diarize.ts)
  *   soak     9. a 2-hour meeting through a real daemon (mostly silence, a turn every 20 s): RSS growth, journal bytes
  *               per audio-minute (soak.ts, test/support/soak.ts; BENCH_SOAK_COMPARE=1 adds the daemon without node flags)
  *
@@ -33,6 +34,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../setup';
 import { captureLatency } from './capture';
+import { diarizeCpu } from './diarize';
 import { latency } from './latency';
 import { latencyWithModel } from './latency-model';
 import { localBatch } from './local-batch';
@@ -58,6 +60,7 @@ const FIGURES: { name: string; label: string; run: () => Promise<FigureReport> }
   { name: 'memory', label: '6', run: memory },
   { name: 'capture', label: '7', run: captureLatency },
   { name: 'soak', label: '9', run: soak },
+  { name: 'diarize', label: 'D', run: diarizeCpu },
   { name: 'local-model', label: 'L', run: localModel },
   { name: 'latency-model', label: '3M', run: latencyWithModel },
   { name: 'local-batch', label: 'LB', run: localBatch },

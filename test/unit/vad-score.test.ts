@@ -4,8 +4,8 @@ import { coverage, falseSpeech, frameRecall, parseRttm, pool, scoreAgainstTurns,
 describe('VAD scoring against human references', () => {
   it('reads RTTM speaker turns per file and refuses a broken line', () => {
     const turns = parseRttm('SPEAKER a 1 1.5 2.0 <NA> <NA> S1 <NA> <NA>\nSPEAKER b 1 0 1 <NA> <NA> S2 <NA> <NA>\nSPEAKER a 1 4 0.5 <NA> <NA> S2 <NA> <NA>\n');
-    assert.deepEqual(turns.get('a'), [{ start: 1.5, end: 3.5 }, { start: 4, end: 4.5 }]);
-    assert.deepEqual(turns.get('b'), [{ start: 0, end: 1 }]);
+    assert.deepEqual(turns.get('a'), [{ start: 1.5, end: 3.5, speaker: 'S1' }, { start: 4, end: 4.5, speaker: 'S2' }]);
+    assert.deepEqual(turns.get('b'), [{ start: 0, end: 1, speaker: 'S2' }]);
     assert.throws(() => parseRttm('SPEAKER a 1 x 1'), /bad RTTM line/);
   });
 

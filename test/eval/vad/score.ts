@@ -16,15 +16,15 @@ export const SPEECH_MARGIN_SEC = 0.5;
 const STEP_SEC = 0.01;
 
 /** `SPEAKER <file> 1 <start> <duration> … <speaker>` lines → turns per file. */
-export function parseRttm(text: string): Map<string, Span[]> {
-  const turns = new Map<string, Span[]>();
+export function parseRttm(text: string): Map<string, (Span & { speaker?: string })[]> {
+  const turns = new Map<string, (Span & { speaker?: string })[]>();
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
     if (f[0] !== 'SPEAKER' || f.length < 5) continue;
     const start = Number(f[3]), duration = Number(f[4]);
     if (!Number.isFinite(start) || !Number.isFinite(duration)) throw new Error(`bad RTTM line: ${line}`);
     const list = turns.get(f[1]) ?? [];
-    list.push({ start, end: start + duration });
+    list.push({ start, end: start + duration, ...(f.length >= 8 ? { speaker: f[7] } : {}) });
     turns.set(f[1], list);
   }
   return turns;

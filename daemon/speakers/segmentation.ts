@@ -1,0 +1,94 @@
+/**
+ * pyannote segmentation-3.0 (MIT; sherpa-onnx's int8 ONNX export, media/speakers/README.md) on onnxruntime-node: a
+ * 10 s window of 16 kHz samples in, for each of its 589 frames the log-probabilities of 7 powerset classes out, which
+ * say who of up to three local speakers is talking, at most two at once. "Local": speaker 1 of one window and speaker 1
+ * of the next need not be the same person; linking.ts links them.
+ *
+ * The shapes and timing are the ones sherpa-onnx's exporter asserts and writes into the file's metadata
+ * (k2-fsa/sherpa-onnx scripts/pyannote/segmentation/export-onnx.py:56-77, 117-125): x[N,1,160000] → y[N,589,7],
+ * receptive field step 270 samples (16.875 ms) and duration 991 samples. (Line numbers in daemon/speakers/ cite
+ * pyannote-audio at commit b749285c and sherpa-onnx at 634265c9.)
+ */
+import * as path from 'node:path';
+import type { InferenceSession } from 'onnxruntime-node';
+import { SAMPLE_RATE } from '../capture/source';
+import { loadOnnxSession, onnxRuntime } from '../vad/silero';
+
+export const SEGMENTATION_MODEL = path.join(__dirname, '..', '..', '..', 'media', 'speakers', 'pyannote-segmentation-3.0.int8.onnx');
+export const SEGMENTATION_MODEL_SHA256 = 'd582f4b4c6b48205de7e0643c57df0df5615a3c176189be3fc461e9d18827b5d';
+
+/** One window: 10 s (the model's training chunk; export-onnx.py:56, 61-65). */
+export const WINDOW_SAMPLES = 10 * SAMPLE_RATE;
+/** Frames the model gives for one window (export-onnx.py:70). */
+export const WINDOW_FRAMES = 589;
+/** Samples between frames: the receptive field's step (export-onnx.py:74). */
+export const FRAME_STEP_SAMPLES = 270;
+/** Samples one frame sees; a frame's time is its centre, half of this after its start (sherpa-onnx impl.h:717-718). */
+export const RECEPTIVE_FIELD_SAMPLES = 991;
+export const LOCAL_SPEAKERS = 3;
+
+/**
+ * The powerset classes in the model's output order, as sets of local speakers: ∅, {1}, {2}, {3}, {1,2}, {1,3}, {2,3}
+ * (pyannote-audio src/pyannote/audio/utils/powerset.py:102-109, build_mapping: sets of size 0, 1, 2 in
+ * itertools.combinations order; sherpa-onnx offline-speaker-diarization-pyannote-impl.h:243-276 builds the same).
+ */
+export const POWERSET: readonly (readonly number[])[] = (() => {
+  const classes: number[][] = [[]];
+  for (let a = 0; a < LOCAL_SPEAKERS; a++) classes.push([a]);
+  for (let a = 0; a < LOCAL_SPEAKERS; a++) for (let b = a + 1; b < LOCAL_SPEAKERS; b++) classes.push([a, b]);
+  return classes;
+})();
+
+/** Seconds from a frame's index on a frame grid that starts at sample 0 to the centre of what it hears. */
+export const frameTime = (frame: number): number => (frame * FRAME_STEP_SAMPLES + RECEPTIVE_FIELD_SAMPLES / 2) / SAMPLE_RATE;
+
+/**
+ * Per-frame activity of each local speaker from the powerset log-probabilities `y` (frames × 7, row-major):
+ * activity[k][f] is the probability that local speaker k talks in frame f, the sum of exp(log p) over the classes
+ * that hold k (pyannote's Powerset.to_multilabel with soft=True, powerset.py:132-140); with `hard`, 1 for the
+ * members of the most likely class and 0 otherwise (soft=False, what sherpa-onnx's ToMultiLabel does, impl.h:360-372).
+ */
+export function powersetToActivity(y: ArrayLike<number>, frames: number, hard = false): Float32Array[] {
+  const activity = Array.from({ length: LOCAL_SPEAKERS }, () => new Float32Array(frames));
+  for (let f = 0; f < frames; f++) {
+    const row = f * POWERSET.length;
+    if (hard) {
+      let best = 0;
+      for (let c = 1; c < POWERSET.length; c++) if (y[row + c] > y[row + best]) best = c;
+      for (const k of POWERSET[best]) activity[k][f] = 1;
+      continue;
+    }
+    for (let c = 1; c < POWERSET.length; c++) {
+      const p = Math.exp(y[row + c]);
+      for (const k of POWERSET[c]) activity[k][f] += p;
+    }
+  }
+  return activity;
+}
+
+export class SpeakerModelError extends Error {
+  override name = 'SpeakerModelError';
+}
+
+/** The segmentation model, one ONNX session per process (shared by every source's stage). */
+export class SegmentationModel {
+  private constructor(private readonly session: InferenceSession) {}
+
+  static async load(modelPath = SEGMENTATION_MODEL): Promise<SegmentationModel> {
+    return new SegmentationModel(await loadOnnxSession(modelPath, (e) => new SpeakerModelError(
+      `speaker segmentation model ${modelPath} could not be loaded: ${e.message}. It ships with Earshot (media/speakers/): reinstall Earshot.`)));
+  }
+
+  /**
+   * Log-probabilities (WINDOW_FRAMES × 7, row-major) for one window of exactly WINDOW_SAMPLES samples (the caller
+   * pads a short last window with silence, as sherpa-onnx does: impl.h:301-312, 327-334).
+   */
+  async run(window: Float32Array): Promise<Float32Array> {
+    if (window.length !== WINDOW_SAMPLES) throw new Error(`a segmentation window is ${WINDOW_SAMPLES} samples, not ${window.length}`);
+    const ort = onnxRuntime();
+    const out = await this.session.run({ x: new ort.Tensor('float32', window, [1, 1, WINDOW_SAMPLES]) });
+    const y = out.y;
+    if (y.dims[1] !== WINDOW_FRAMES || y.dims[2] !== POWERSET.length) throw new SpeakerModelError(`the segmentation model gave [${y.dims.join(',')}], not [1,${WINDOW_FRAMES},${POWERSET.length}]`);
+    return y.data as Float32Array;
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The speaker stage of one source: 16 kHz frames on the source's capture clock in, speaker turns out, as they become
+ * final (about one window, 10 s, after the audio they cover), and relabels when it learns that two labels are one
+ * voice (from a SpeakerReidentifier, when one is given). It runs beside the recognizer on the same frames; a session
+ * gives each source its own stage, so labels are per source ("Speaker 1" of the call is not "Speaker 1" of the room).
+ *
+ * `diarizeFile` is the same stage over a WAV file (`earshot diarize`); `npm run eval:diarize` replays its windows from
+ * a cache through the same tracker (test/integration/speakers.test.ts checks the two agree).
+ */
+import { AudioFrame, FileSource, SAMPLE_RATE } from '../capture/source';
+import { SpeakerReidentifier } from './reidentify';
+import { SegmentationModel, WINDOW_SAMPLES } from './segmentation';
+import { DEFAULT_DIARIZE_OPTIONS, DiarizeOptions, SpeakerTracker } from './tracker';
+import { FrameTurn } from './turns';
+
+/** A final speaker turn, in seconds on the source's capture clock. */
+export interface SpeakerTurn { start: number; end: number; speaker: string }
+
+export type SpeakerEvent =
+  | { type: 'turn'; turn: SpeakerTurn }
+  /** Every turn labelled `from`, before and after, is `to`'s. */
+  | { type: 'relabel'; from: string; to: string };
+
+/** Audio kept behind the newest window for the re-identifier: a turn is final about a window after it ends. */
+const KEEP_BEHIND_SAMPLES = 20 * SAMPLE_RATE;
+
+export const speakerLabel = (n: number): string => `Speaker ${n}`;
+
+export class SpeakerStage {
+  private readonly tracker: SpeakerTracker;
+  /** Audio from sample `bufferStart` on: the first `length` samples of `store`. */
+  private store = new Float32Array(WINDOW_SAMPLES * 2);
+  private length = 0;
+  private bufferStart = 0;
+  private received = 0;
+  private nextWindow = 0;
+  /** Global speaker index → label, given at its first final turn, in order of appearance. */
+  private readonly labels = new Map<number, string>();
+  /** Model runs, for health and the bench. */
+  readonly stats = { windows: 0 };
+
+  private constructor(private readonly model: SegmentationModel, options: DiarizeOptions, private readonly reidentifier?: SpeakerReidentifier) {
+    this.tracker = new SpeakerTracker(options);
+  }
+
+  static async create(options: Partial<DiarizeOptions> = {}, reidentifier?: SpeakerReidentifier): Promise<SpeakerStage> {
+    return new SpeakerStage(await SegmentationModel.load(), { ...DEFAULT_DIARIZE_OPTIONS, ...options }, reidentifier);
+  }
+
+  /** One frame (in capture order); a gap in the capture clock is heard as silence. Pause markers carry no audio. */
+  async push(frame: AudioFrame): Promise<SpeakerEvent[]> {
+    if (frame.pause || frame.samples.length === 0) return [];
+    const gap = Math.max(0, frame.startSample - this.received);
+    this.append(frame.samples, gap);
+    const events: SpeakerEvent[] = [];
+    while (this.nextWindow + WINDOW_SAMPLES <= this.received) events.push(...await this.runWindow());
+    return events;
+  }
+
+  /** The source ended: the rest of the audio (a last window padded with silence) and every open turn. */
+  async end(): Promise<SpeakerEvent[]> {
+    const events: SpeakerEvent[] = [];
+    if (this.received > 0 && (this.stats.windows === 0 || this.nextWindow - this.tracker.stepSamples + WINDOW_SAMPLES < this.received)) {
+      events.push(...await this.runWindow());
+    }
+    events.push(...await this.announce(this.tracker.end(this.received)));
+    return events;
+  }
+
+  private async runWindow(): Promise<SpeakerEvent[]> {
+    const start = this.nextWindow;
+    const window = new Float32Array(WINDOW_SAMPLES);
+    window.set(this.buffer.subarray(start - this.bufferStart, Math.min(this.buffer.length, start - this.bufferStart + WINDOW_SAMPLES)));
+    const y = await this.model.run(window);
+    this.stats.windows++;
+    const { turns } = this.tracker.window(start, y);
+    this.nextWindow = start + this.tracker.stepSamples;
+    this.trim();
+    return this.announce(turns);
+  }
+
+  /** Final turns, labelled; a label's first turn goes to the re-identifier. */
+  private async announce(turns: FrameTurn[]): Promise<SpeakerEvent[]> {
+    const events: SpeakerEvent[] = [];
+    for (const t of turns.sort((a, b) => a.start - b.start || a.speaker - b.speaker)) {
+      let label = this.labels.get(t.speaker);
+      if (label === undefined) {
+        label = speakerLabel(this.labels.size + 1);
+        const known = [...new Set(this.labels.values())];
+        this.labels.set(t.speaker, label);
+        const earlier = this.reidentifier && known.length ? await this.reidentifier.identify(label, this.audio(t.start, t.end), known) : undefined;
+        if (earlier !== undefined && earlier !== label) {
+          this.labels.set(t.speaker, earlier);
+          events.push({ type: 'relabel', from: label, to: earlier });
+          label = earlier;
+        }
+      }
+      events.push({ type: 'turn', turn: { start: round(t.start), end: round(t.end), speaker: label } });
+    }
+    return events;
+  }
+
+  private audio(start: number, end: number): Float32Array {
+    const from = Math.max(0, Math.round(start * SAMPLE_RATE) - this.bufferStart);
+    return this.buffer.slice(Math.min(from, this.buffer.length), Math.max(0, Math.min(this.buffer.length, Math.round(end * SAMPLE_RATE) - this.bufferStart)));
+  }
+
+  private get buffer(): Float32Array { return this.store.subarray(0, this.length); }
+
+  private append(samples: Float32Array, gap: number): void {
+    const need = this.length + gap + samples.length;
+    if (need > this.store.length) {
+      const grown = new Float32Array(Math.max(need, this.store.length * 2));
+      grown.set(this.buffer);
+      this.store = grown;
+    }
+    this.store.fill(0, this.length, this.length + gap);
+    this.store.set(samples, this.length + gap);
+    this.length = need;
+    this.received += gap + samples.length;
+  }
+
+  /** Drops audio no window and no re-identification will read again. */
+  private trim(): void {
+    const keepFrom = Math.max(0, this.nextWindow - (this.reidentifier ? KEEP_BEHIND_SAMPLES : 0));
+    const drop = keepFrom - this.bufferStart;
+    if (drop < 5 * SAMPLE_RATE) return;
+    this.store.copyWithin(0, drop, this.length);
+    this.length -= drop;
+    this.bufferStart = keepFrom;
+  }
+}
+
+const round = (t: number): number => Math.round(t * 1000) / 1000;
+
+/** Speaker turns of a WAV file (any format the capture reads), in order of start, labels resolved. */
+export async function diarizeFile(file: string, options: Partial<DiarizeOptions> = {}, reidentifier?: SpeakerReidentifier): Promise<SpeakerTurn[]> {
+  const stage = await SpeakerStage.create(options, reidentifier);
+  const source = await FileSource.open(file, { pace: 'fast' });
+  const events: SpeakerEvent[] = [];
+  for await (const frame of source.frames(new AbortController().signal)) events.push(...await stage.push(frame));
+  events.push(...await stage.end());
+  return resolveTurns(events);
+}
+
+/** The turns of a stream of events with every relabel applied (a relabel renames turns before and after it). */
+export function resolveTurns(events: readonly SpeakerEvent[]): SpeakerTurn[] {
+  const renamed = new Map<string, string>();
+  const resolve = (l: string): string => { let x = l; while (renamed.has(x)) x = renamed.get(x)!; return x; };
+  for (const e of events) if (e.type === 'relabel') renamed.set(e.from, e.to);
+  return events.filter((e): e is Extract<SpeakerEvent, { type: 'turn' }> => e.type === 'turn')
+    .map((e) => ({ ...e.turn, speaker: resolve(e.turn.speaker) }))
+    .sort((a, b) => a.start - b.start || a.end - b.end);
+}

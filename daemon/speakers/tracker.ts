@@ -1,0 +1,97 @@
+/**
+ * Speaker turns from the segmentation model's windows, as a source goes on (pure: log-probabilities in, final turns
+ * out): each window's powerset output becomes local speaker activity (segmentation.ts), local speakers are linked to
+ * the source's speakers by overlap (linking.ts), and frames no later window will cover are decided and become turns
+ * (turns.ts). The settings were chosen by cross-validation on real meetings (`npm run eval:diarize`, BENCHMARKS.md
+ * "Issue 42: speakers").
+ */
+import { SAMPLE_RATE } from '../capture/source';
+import { LinkingOptions, localCount, OverlapLinker } from './linking';
+import { FRAME_STEP_SAMPLES, powersetToActivity, WINDOW_FRAMES } from './segmentation';
+import { FrameTurn, TurnBuilder, TurnOptions } from './turns';
+
+export interface DiarizeOptions extends LinkingOptions, TurnOptions {
+  /**
+   * Seconds between window starts. pyannote's pipeline and sherpa-onnx use a tenth of the window, 1 s (sherpa-onnx
+   * offline-speaker-segmentation-pyannote-model-config.h:15, window_shift_ratio 0.1); a longer step costs less CPU
+   * (one model run per step) and leaves less overlap to link by.
+   */
+  stepSec: number;
+  /** Activity from the most likely powerset class (0/1, as sherpa-onnx) instead of the probabilities. */
+  hard: boolean;
+  /**
+   * With soft activity: a local speaker counts as talking in a frame where its probability is at least this (what
+   * sets how many speakers each frame gets). Hard activity counts the most likely class's members.
+   */
+  onset: number;
+}
+
+/**
+ * The shipped settings: the rule of `npm run eval:diarize` (the lowest pooled DER, then the longer step) applied to
+ * every committed recording with a speaker reference; the cross-validated figure and the held-out one are in
+ * BENCHMARKS.md ("Issue 42: speakers"). A 5 s step (2 model runs per 10 s of audio, a fifth of pyannote's CPU) did as
+ * well as 1 s; any agreement in the overlap links (thresholds up to 0.05 gave the same turns); turns under 0.25 s go.
+ */
+export const DEFAULT_DIARIZE_OPTIONS: Readonly<DiarizeOptions> = {
+  stepSec: 5,
+  hard: true,
+  onset: 0.5,
+  linkThreshold: 0,
+  minLocalFrames: 10,
+  minDurationOn: 0.25,
+  minDurationOff: 0,
+};
+
+/** The frame of the source's frame grid a window starting at `sample` begins on (sherpa-onnx impl.h:395-396). */
+export const frameOf = (sample: number): number => Math.round(sample / FRAME_STEP_SAMPLES);
+
+export class SpeakerTracker {
+  private readonly linker: OverlapLinker;
+  private readonly turns: TurnBuilder;
+  readonly stepSamples: number;
+  /** The first frame not yet decided. */
+  private decidedTo = 0;
+
+  constructor(readonly options: DiarizeOptions = DEFAULT_DIARIZE_OPTIONS) {
+    this.linker = new OverlapLinker(options);
+    this.turns = new TurnBuilder(options);
+    this.stepSamples = Math.max(FRAME_STEP_SAMPLES, Math.round(options.stepSec * SAMPLE_RATE));
+  }
+
+  /** Speakers opened so far (global indices 0…speakers−1). */
+  get speakers(): number { return this.linker.speakers; }
+
+  /**
+   * The model's output `y` for the window starting at `startSample` (windows come in order, `stepSamples` apart).
+   * Returns the turns that became final, and the speakers this window opened.
+   */
+  window(startSample: number, y: ArrayLike<number>): { turns: FrameTurn[]; created: number[] } {
+    const activity = powersetToActivity(y, WINDOW_FRAMES, this.options.hard);
+    const count = localCount(activity, WINDOW_FRAMES, this.options.hard ? 0.5 : this.options.onset);
+    const { created } = this.linker.addWindow(frameOf(startSample), activity, count);
+    // Frames before the next window's first one are covered by no later window, whether one comes or not.
+    return { turns: this.decide(frameOf(startSample + this.stepSamples)), created };
+  }
+
+  /** The source ended after `totalSamples`: every frame up to there is decided, every turn closed. */
+  end(totalSamples: number): FrameTurn[] {
+    return [...this.decide(Math.floor(totalSamples / FRAME_STEP_SAMPLES)), ...this.turns.flush()];
+  }
+
+  private decide(to: number): FrameTurn[] {
+    if (to <= this.decidedTo) return [];
+    const decisions = this.linker.decide(to);
+    this.decidedTo = to;
+    return this.turns.push(decisions);
+  }
+}
+
+/**
+ * Where the windows over `totalSamples` of audio start (the last one padded with silence where the audio does not
+ * fill it), as sherpa-onnx cuts them (impl.h:301-337).
+ */
+export function windowStarts(totalSamples: number, stepSamples: number, windowSamples: number): number[] {
+  const starts: number[] = [0];
+  while (starts[starts.length - 1] + windowSamples < totalSamples) starts.push(starts[starts.length - 1] + stepSamples);
+  return starts;
+}

@@ -1,0 +1,171 @@
+/**
+ * `npm run eval:diarize`: speaker turns (daemon/speakers/, the real segmentation model) scored against human speaker
+ * references by diarization error rate (test/eval/diarize/der.ts: md-eval's collar of 0.25 s each side of a reference
+ * boundary, overlap scored), with the settings chosen by cross-validation.
+ *
+ * The committed real recordings (test/fixtures/real-audio, vad-sets.json: AMI meetings, dictation) choose: every
+ * setting in the grid is scored on each; recordings that share a speaker form a group; leaving one group out at a
+ * time, the rule (the lowest pooled DER, then the longer window step: less CPU) picks a setting on the others and the
+ * held-out group scores it. The shipped defaults (DEFAULT_DIARIZE_OPTIONS) are the rule applied to every committed
+ * group; they are then scored on recordings that chose nothing (--held-out DIR, default .bench/diar-dev when present:
+ * test/fixtures/real-audio/README.md says how it is made). Beside them, in the same run, the trivial baseline: one
+ * speaker for all the speech the stage found (and for all the reference's speech).
+ *
+ *   npm run eval:diarize                       Markdown on stdout
+ *   npm run eval:diarize -- --held-out DIR     another folder of held-out recordings (a vad-sets.json and its sets)
+ *   npm run eval:diarize -- --json FILE        the figures as JSON as well
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { SAMPLE_RATE } from '../../daemon/capture/source';
+import { SegmentationModel } from '../../daemon/speakers/segmentation';
+import { SpeakerTurn } from '../../daemon/speakers/stage';
+import { DEFAULT_DIARIZE_OPTIONS, DiarizeOptions } from '../../daemon/speakers/tracker';
+import { DerScore, der, poolDer, scoreDiarization, SpeakerSpan, speakerSpans, STANDARD_COLLAR } from './diarize/der';
+import { readAudio, replay, segment, Segmented } from './diarize/run';
+import { realRecordings, RealRecording, REAL_AUDIO_DIR } from './vad/corpus';
+import { groupRecordings, spread } from './vad/crossval';
+import { union } from './vad/score';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+const DEFAULT_HELD_OUT = path.join(REPO_ROOT, '.bench', 'diar-dev');
+
+/** The settings tried. minLocalFrames stays sherpa-onnx's 10 frames. */
+export const STEPS_SEC = [1, 2, 5];
+export function gridCandidates(): DiarizeOptions[] {
+  const out: DiarizeOptions[] = [];
+  const activity = [{ hard: true, onset: 0.5 }, ...[0.5, 0.35, 0.2].map((onset) => ({ hard: false, onset }))];
+  for (const stepSec of STEPS_SEC) for (const a of activity) for (const linkThreshold of [0, 0.05, 0.1, 0.2, 0.3, 0.5])
+    for (const minDurationOn of [0, 0.25, 0.5, 1]) for (const minDurationOff of [0, 0.25, 0.5])
+      out.push({ stepSec, ...a, linkThreshold, minLocalFrames: 10, minDurationOn, minDurationOff });
+  return out;
+}
+
+export const optionsName = (o: DiarizeOptions): string =>
+  `step ${o.stepSec} s, ${o.hard ? 'hard' : `soft ≥ ${o.onset}`}, link ≥ ${o.linkThreshold}, on ≥ ${o.minDurationOn} s, off < ${o.minDurationOff} s`;
+const sameOptions = (a: DiarizeOptions, b: DiarizeOptions): boolean => optionsName(a) === optionsName(b) && a.minLocalFrames === b.minLocalFrames;
+
+/** The rule: the lowest pooled DER over `indices`; ties to the longer step (fewer model runs), then grid order. */
+export function chooseOptions(candidates: readonly DiarizeOptions[], scores: readonly (readonly DerScore[])[], indices: readonly number[]): number {
+  let best = -1, bestDer = Infinity;
+  candidates.forEach((c, i) => {
+    const d = der(poolDer(indices.map((r) => scores[i][r])));
+    if (d < bestDer - 1e-9 || (Math.abs(d - bestDer) <= 1e-9 && c.stepSec > candidates[best].stepSec)) { best = i; bestDer = d; }
+  });
+  return best;
+}
+
+interface Scored { recording: RealRecording; durationSec: number; reference: SpeakerSpan[] }
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const parts = (s: DerScore) => s.scored > 0 ? `${pct(s.missed / s.scored)} | ${pct(s.falseAlarm / s.scored)} | ${pct(s.confusion / s.scored)}` : '– | – | –';
+const speakersOf = (turns: readonly { speaker: string }[]) => new Set(turns.map((t) => t.speaker)).size;
+const oneSpeaker = (turns: readonly { start: number; end: number }[]): SpeakerSpan[] => union(turns).map((t) => ({ ...t, speaker: 'one' }));
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { 'held-out': { type: 'string' }, json: { type: 'string' } } });
+  const heldOutDir = values['held-out'] ?? (fs.existsSync(path.join(DEFAULT_HELD_OUT, 'vad-sets.json')) ? DEFAULT_HELD_OUT : undefined);
+  const choosing = realRecordings(REAL_AUDIO_DIR);
+  const heldOut = heldOutDir ? realRecordings(heldOutDir) : [];
+  const all = [...choosing, ...heldOut];
+  const model = await SegmentationModel.load();
+
+  // The model's windows, once per recording and step.
+  process.stderr.write(`eval:diarize: segmenting ${all.length} recordings at steps ${STEPS_SEC.join(', ')} s…\n`);
+  const audio: Scored[] = [];
+  const segmented = new Map<number, Segmented[]>(STEPS_SEC.map((s) => [s, []]));
+  for (const r of all) {
+    const samples = await readAudio(r.file);
+    audio.push({ recording: r, durationSec: samples.length / SAMPLE_RATE, reference: speakerSpans(r.turns as { start: number; end: number; speaker?: string }[]) });
+    for (const step of STEPS_SEC) segmented.get(step)!.push(await segment(model, samples, step));
+  }
+  const cpuPerSec = new Map(STEPS_SEC.map((s) => {
+    const runs = segmented.get(s)!;
+    return [s, runs.reduce((n, r) => n + r.cpuSec, 0) / audio.reduce((n, a) => n + a.durationSec, 0)];
+  }));
+
+  const score = (i: number, turns: readonly SpeakerSpan[], collar = STANDARD_COLLAR) =>
+    scoreDiarization(audio[i].reference, turns, { collar, durationSec: audio[i].durationSec });
+  const candidates = gridCandidates();
+  process.stderr.write(`eval:diarize: scoring ${candidates.length} settings…\n`);
+  const turnsOf = (c: DiarizeOptions, i: number): SpeakerTurn[] => replay(segmented.get(c.stepSec)![i], c);
+  const scores = candidates.map((c) => audio.map((_, i) => score(i, turnsOf(c, i))));
+
+  const choose = choosing.map((_, i) => i);
+  const groups = groupRecordings(choosing.map((r) => ({ name: r.name, speakers: r.speakers ?? [r.name] })));
+  const nameOf = (i: number) => audio[i].recording.name;
+
+  console.log(`## Speaker turns chosen by cross-validation (\`npm run eval:diarize\`)\n`);
+  console.log(`DER with a collar of ${STANDARD_COLLAR} s each side of every reference boundary (md-eval -c ${STANDARD_COLLAR}), overlapped speech scored. ` +
+    `${choosing.length} committed recordings choose (${groups.length} groups: recordings sharing a speaker are one); ` +
+    `${heldOut.length} held-out recordings${heldOutDir ? ` (${path.relative(REPO_ROOT, heldOutDir)})` : ''} choose nothing. Grid: ${candidates.length} settings.\n`);
+
+  // Cross-validation: leave one group out.
+  console.log('### Leave one group out\n');
+  console.log('| held out | chosen on the others | DER where chosen | held out: DER | missed | false alarm | confusion | one speaker (same speech): DER |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  const folds = groups.map((g) => {
+    const train = choose.filter((i) => !g.includes(i));
+    const c = chooseOptions(candidates, scores, train);
+    const test = poolDer(g.map((i) => scores[c][i]));
+    const base = poolDer(g.map((i) => score(i, oneSpeaker(turnsOf(candidates[c], i)))));
+    console.log(`| ${g.map(nameOf).join(', ')} | ${optionsName(candidates[c])} | ${pct(der(poolDer(train.map((i) => scores[c][i]))))} | **${pct(der(test))}** | ${parts(test)} | ${pct(der(base))} |`);
+    return { heldOut: g.map(nameOf), chosen: optionsName(candidates[c]), test, base };
+  });
+  const cvPooled = poolDer(folds.map((f) => f.test)), cvBase = poolDer(folds.map((f) => f.base));
+  console.log(`| **pooled over the held-out groups** | | | **${pct(der(cvPooled))}** | ${parts(cvPooled)} | ${pct(der(cvBase))} |`);
+  const spreadDer = spread(folds.map((f) => der(f.test)));
+  console.log(`\nSpread over the folds: DER min ${pct(spreadDer.min)} / median ${pct(spreadDer.median)} / max ${pct(spreadDer.max)}.\n`);
+
+  // The shipped defaults: the rule on every committed group.
+  const ruled = chooseOptions(candidates, scores, choose);
+  const shipped = candidates.findIndex((c) => sameOptions(c, DEFAULT_DIARIZE_OPTIONS));
+  console.log(`The rule on every committed recording picks: **${optionsName(candidates[ruled])}**. ` +
+    (shipped === ruled ? 'DEFAULT_DIARIZE_OPTIONS is that setting.' : `**DEFAULT_DIARIZE_OPTIONS differs: ${shipped === -1 ? 'not in the grid' : optionsName(candidates[shipped])}.**`) + '\n');
+  const defaults = shipped === -1 ? ruled : shipped;
+
+  const table = (title: string, indices: number[]) => {
+    if (indices.length === 0) return undefined;
+    console.log(`### ${title}\n`);
+    console.log('| recording | reference speakers | found | DER | missed | false alarm | confusion | DER, no collar | one speaker, same speech | one speaker, reference speech |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    const rows = indices.map((i) => {
+      const turns = turnsOf(candidates[defaults], i);
+      const s = scores[defaults][i], noCollar = score(i, turns, 0);
+      const base = score(i, oneSpeaker(turns)), oracle = score(i, oneSpeaker(audio[i].reference));
+      console.log(`| ${nameOf(i)} | ${speakersOf(audio[i].reference)} | ${speakersOf(turns)} | ${pct(der(s))} | ${parts(s)} | ${pct(der(noCollar))} | ${pct(der(base))} | ${pct(der(oracle))} |`);
+      return { s, noCollar, base, oracle };
+    });
+    const p = (k: 's' | 'noCollar' | 'base' | 'oracle') => poolDer(rows.map((r) => r[k]));
+    const meetings = indices.filter((i) => audio[i].recording.kind === 'meeting');
+    console.log(`| **pooled** | | | **${pct(der(p('s')))}** | ${parts(p('s'))} | ${pct(der(p('noCollar')))} | ${pct(der(p('base')))} | ${pct(der(p('oracle')))} |`);
+    if (meetings.length && meetings.length < indices.length) {
+      const m = poolDer(meetings.map((i) => scores[defaults][i]));
+      const mb = poolDer(meetings.map((i) => score(i, oneSpeaker(turnsOf(candidates[defaults], i)))));
+      console.log(`| meetings only (${meetings.length}) | | | ${pct(der(m))} | ${parts(m)} | | ${pct(der(mb))} | |`);
+    }
+    console.log('');
+    return { pooled: p('s'), noCollar: p('noCollar'), base: p('base'), oracle: p('oracle') };
+  };
+  const inSample = table(`Shipped defaults on the recordings that chose them (${optionsName(candidates[defaults])})`, choose);
+  const held = table('Shipped defaults on the held-out recordings (they chose nothing)', heldOut.map((_, j) => choosing.length + j));
+
+  console.log('### CPU of the segmentation model, per second of audio (one thread, this machine)\n');
+  console.log('| window step | model runs per 10 s of audio | CPU-s per audio-s |');
+  console.log('|---|---|---|');
+  for (const s of STEPS_SEC) console.log(`| ${s} s | ${(10 / s).toFixed(0)} | ${cpuPerSec.get(s)!.toFixed(4)} |`);
+  console.log(`\nLinking is by overlap only (no embedding model): a speaker silent for longer than a window (10 s) comes back under a new label.`);
+
+  if (values.json) {
+    fs.writeFileSync(values.json, JSON.stringify({
+      collar: STANDARD_COLLAR, shipped: optionsName(candidates[defaults]), ruled: optionsName(candidates[ruled]),
+      crossValidation: { folds: folds.map((f) => ({ ...f, der: der(f.test), baseDer: der(f.base) })), pooled: cvPooled, der: der(cvPooled), baseDer: der(cvBase) },
+      inSample, heldOut: held, cpuPerAudioSec: Object.fromEntries(cpuPerSec),
+    }, null, 1));
+  }
+}
+
+if (require.main === module) {
+  main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+}
