@@ -331,8 +331,9 @@ export interface DataDeleteResult {
 
 /**
  * Finds the passages of stored meetings (every session in this daemon's storage, the running one's finals included)
- * that best answer a question: lexical ranking (BM25) over final segments and notes entries (action items, decisions),
- * each hit widened to whole turns with their neighbours. The index follows the journals: a session is indexed as its
+ * that best answer a question: lexical ranking (BM25) of each meeting's topical blocks, of the final segments and notes
+ * entries (action items, decisions, summary points) in them and of the whole meeting, a speaker the question names
+ * weighed; each passage is the best lines of one block. The index follows the journals: a session is indexed as its
  * segments are journaled, dropped with Delete All Data and with retention, and rebuilt from the journals at start-up
  * (so a crash loses nothing of it). Nothing leaves the daemon: it is the client that may hand passages to a model.
  */
@@ -346,7 +347,10 @@ export interface MemorySearchParams {
   /** ISO dates (inclusive): only meetings that started in the range. */
   since?: string;
   until?: string;
-  /** Segments each side of a hit's turn to include (default 1, at most 5). */
+  /**
+   * Segments each side of a hit's turn to include (at most 5). Default: none fixed; the lines of the hit's topical block
+   * around it.
+   */
   neighbours?: number;
 }
 export interface MemorySearchResult {
@@ -360,11 +364,15 @@ export interface MemoryPassage {
   meeting: MemoryMeeting;
   /** Higher is better; comparable within one result. */
   score: number;
-  /** What matched: a transcript segment, or a notes entry (its text, and the segment it came from). */
-  hit: { kind: 'segment' | 'actionItem' | 'decision'; id: string; text: string };
   /**
-   * Whole turns in meeting order: the hit's turn with `neighbours` segments each side, cut to at most
-   * {@link MEMORY_PASSAGE_MAX_LINES} lines and {@link MEMORY_PASSAGE_MAX_CHARS} characters of text around the hit.
+   * What matched: a transcript segment, or a notes entry (its text, and the segment it came from; a summary point's id
+   * is `summary-N`, N its place in the notes' summary from 0).
+   */
+  hit: { kind: 'segment' | 'actionItem' | 'decision' | 'summary'; id: string; text: string };
+  /**
+   * Lines in meeting order around the hit, cut to at most {@link MEMORY_PASSAGE_MAX_LINES} lines and
+   * {@link MEMORY_PASSAGE_MAX_CHARS} characters of text: those of the hit's topical block (a stretch of the meeting about
+   * one thing), or with `neighbours` given, the hit's whole turn and that many segments each side.
    */
   lines: MemoryLine[];
 }

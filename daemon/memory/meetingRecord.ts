@@ -1,13 +1,14 @@
 /**
  * A journal (and its notes file, when there is one) as memory indexes it: the meeting's names and times, its final
- * segments, the latest revision of each action item and decision, and where each segment and item is in the notes.
+ * segments, the latest revision of each action item and decision, the last rolling summary's points, and where each
+ * segment and item is in the notes.
  *
  * Owns reading the notes file's lines back (`- **[mm:ss] Speaker:** text` transcript lines, `<!-- earshot:ID -->`
  * item comments, as documents/markdown.ts writes them). Must not write anything.
  */
 import { ActionItem, Decision } from '../../protocol/protocol';
 import { commentId, inline } from '../documents/notesText';
-import { currentItems, JournalContents, segmentsOf } from '../journal/journal';
+import { currentItems, JournalContents, lastSummary, segmentsOf } from '../journal/journal';
 import { sessionModeOf } from '../journal/recovery';
 import { MeetingRecord } from './memoryIndex';
 
@@ -42,6 +43,8 @@ export function meetingRecordOf(journal: JournalContents, notesText?: string, st
     actionItems: actionItems.filter((i) => typeof i.text === 'string')
       .map(({ type: _t, ...i }): ActionItem => ({ ...i, owner: typeof i.owner === 'string' ? i.owner : null, sessionId })),
     decisions: decisions.filter((d) => typeof d.text === 'string').map(({ type: _t, ...d }): Decision => ({ ...d, sessionId })),
+    summary: (lastSummary(records)?.points ?? []).filter((p) => typeof p?.text === 'string')
+      .map((p) => ({ text: p.text, segmentIds: Array.isArray(p.segmentIds) ? p.segmentIds.filter((id) => typeof id === 'string') : [] })),
   };
   if (notesText !== undefined) Object.assign(record, notesLinesOf(notesText, record));
   return record;

@@ -1,7 +1,9 @@
 /**
- * The meeting-memory index: every meeting it is given (segments, latest action items and decisions), searchable with
- * BM25 (MiniSearch's BM25+), hits widened to whole turns with their neighbours (bounded around the hit); open items
- * across meetings; decisions. Dictations are kept (their ids) but never searched, as meetingList leaves them out: they
+ * The meeting-memory index: every meeting it is given (segments, latest action items, decisions and summary points),
+ * searchable with BM25 (MiniSearch's BM25+) at three grains fused into one ranking: each meeting cut into topical blocks
+ * (topicBlocks.ts), the lines and notes entries in them, and the whole meeting; a speaker the question names weighs
+ * their turns; a passage is the best lines of one block (bounded around its hit). An embedding model's ranking of the
+ * blocks is fused in when the caller has one (SemanticQuery). Open items across meetings; decisions. Dictations are kept (their ids) but never searched, as meetingList leaves them out: they
  * are text typed by voice into the editor, not what a meeting said. The full-text index is built at the first request
  * that ranks (search, decisions by topic): open items and the meeting list need only the records.
  *
@@ -12,6 +14,8 @@ import MiniSearch, { SearchResult } from 'minisearch';
 import {
   ActionItem, Decision, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MemoryLine, MemoryMeeting, MemoryPassage, MemorySearchParams, MemoryTodoItem,
 } from '../../protocol/protocol';
+import { namedSpeakers, speakerNameKeys } from './speakerNames';
+import { DEFAULT_TILING, topicBlockStarts } from './topicBlocks';
 
 /** One spoken segment as memory keeps it. */
 export interface MemorySegment {
@@ -29,24 +33,56 @@ export interface MeetingRecord {
   segments: MemorySegment[];
   actionItems: ActionItem[];
   decisions: Decision[];
+  /** The notes' summary points (the last rolling summary), each with the segments it cites. */
+  summary?: { text: string; segmentIds: string[] }[];
   /** Notes-file line (1-based) of each segment (same order as `segments`), and of each item by id. */
   segmentNotesLines?: (number | undefined)[];
   itemNotesLines?: Map<string, number>;
 }
 
-/** Ranking parameters (chosen on QMSum's train split: see test/eval/memory-eval.ts). */
+/** Ranking parameters (fixed on QMSum's train split: BENCHMARKS.md, issue 40; test/eval/memory-eval.ts cross-validates them). */
 export interface RankingOptions {
-  /** BM25+ term-frequency saturation, length normalization, and the lower bound added to each matching term. */
+  /** BM25+ term-frequency saturation, length normalization, and the lower bound added to each matching term (lines). */
   k: number;
   b: number;
   d: number;
   /** Prefix matching for query terms of this length or more (0: off). */
   prefixMinLength: number;
-  /** Weight of the speaker's name against the text (1). */
+  /**
+   * Weight of a speaker the question names: their lines, and the blocks of a meeting they spoke in, score 1 + this
+   * times as much (and a speaker's name in the line index's speaker field weighs this against the text's 1).
+   */
   speakerBoost: number;
+  /** A block's score: its BM25 (over blocks), plus these times its best line's and its meeting's (each over the best). */
+  lineWeight: number;
+  meetingWeight: number;
 }
 
-export const DEFAULT_RANKING: RankingOptions = { k: 1.2, b: 0.9, d: 0.5, prefixMinLength: 5, speakerBoost: 0.5 };
+export const DEFAULT_RANKING: RankingOptions = { k: 1.2, b: 0.9, d: 0.5, prefixMinLength: 5, speakerBoost: 0.5, lineWeight: 1, meetingWeight: 1 };
+/** BM25+ for blocks and whole meetings: MiniSearch's defaults, without the lower bound for a meeting (one document per meeting). */
+const BLOCK_BM25 = { k: 1.2, b: 0.75, d: 0.5 };
+const MEETING_BM25 = { k: 1.2, b: 0.75, d: 0 };
+/** Reciprocal-rank fusion's constant (Cormack et al. 2009) for an embedding model's ranking of the blocks. */
+export const RRF_K = 60;
+
+/** A meeting's topical block: its segments from..to (indexes), and its text as an embedding model is given it. */
+export interface TopicBlock {
+  index: number;
+  from: number;
+  to: number;
+  text: string;
+}
+
+/**
+ * An embedding model's view of a question, for search to fuse with the words (reciprocal-rank fusion over blocks).
+ * Vectors are unit length; a block without one (not embedded yet) is ranked by the words alone.
+ */
+export interface SemanticQuery {
+  vector: Float32Array;
+  blockVector(sessionId: string, block: TopicBlock): Float32Array | undefined;
+  /** The embedding ranking's weight in the fusion against the words' 1 (default 1). */
+  weight?: number;
+}
 export const DEFAULT_NEIGHBOURS = 1;
 export const MAX_NEIGHBOURS = 5;
 export const DEFAULT_LIMIT = 5;
@@ -68,19 +104,20 @@ export function fold(text: string): string {
   return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
-function processTerm(term: string): string | null {
+/** A word as the index keeps it (folded), or null for a stop word or a single letter. */
+export function indexTerm(term: string): string | null {
   const t = fold(term);
   return t.length < 2 || STOP_WORDS.has(t) ? null : t;
 }
 
 const tokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
 
-/** A query's terms as ranked: each once, with how often the query has it; the first MAX_QUERY_TERMS distinct ones. */
-export function queryTerms(query: string): Map<string, number> {
+/** A query's terms as ranked: each once, with how often the query has it; the first MAX_QUERY_TERMS distinct ones (`leave`: not these). */
+export function queryTerms(query: string, leave: ReadonlySet<string> = new Set()): Map<string, number> {
   const counts = new Map<string, number>();
   for (const word of tokenize(query)) {
-    const term = processTerm(word);
-    if (term === null) continue;
+    const term = indexTerm(word);
+    if (term === null || leave.has(term)) continue;
     if (counts.has(term)) counts.set(term, counts.get(term)! + 1);
     else if (counts.size < MAX_QUERY_TERMS) counts.set(term, 1);
   }
@@ -98,11 +135,35 @@ interface IndexedDoc {
   speaker: string;
 }
 
+/** What ranking derives from a meeting when it is indexed: its blocks, the block of each segment, its speakers' names. */
+interface MeetingShape {
+  blocks: { from: number; to: number }[];
+  blockOf: Int32Array;
+  names: Map<string, Set<string>>;
+}
+
+/** One block (or a notes entry with no segment) as a candidate passage while a search ranks. */
+interface Candidate {
+  sessionId: string;
+  /** Block index; -1 for a notes entry with no segment. */
+  block: number;
+  blockScore: number;
+  /** The best line or notes entry in it, and its score (speaker weight included). */
+  best?: IndexedDoc;
+  lineScore: number;
+  score: number;
+}
+
 export class MemoryIndex {
   private readonly meetings = new Map<string, MeetingRecord>();
   /** The full-text index (undefined until a request ranks), the ids of each meeting's documents in it, the meetings not in it yet. */
   private text: MiniSearch<IndexedDoc> | undefined;
+  /** Topical blocks and whole meetings, ranked beside the lines (built with `text`). */
+  private blockText: MiniSearch<{ id: string; sessionId: string; block: number; text: string }> | undefined;
+  private meetingText: MiniSearch<{ id: string; sessionId: string; text: string }> | undefined;
   private readonly docIds = new Map<string, string[]>();
+  private readonly blockIds = new Map<string, string[]>();
+  private readonly shapes = new Map<string, MeetingShape>();
   private readonly unindexed = new Set<string>();
 
   constructor(readonly ranking: RankingOptions = DEFAULT_RANKING) {}
@@ -136,8 +197,14 @@ export class MemoryIndex {
 
   remove(sessionId: string): void {
     const ids = this.docIds.get(sessionId);
-    if (ids) this.text!.discardAll(ids);
+    if (ids) {
+      this.text!.discardAll(ids);
+      this.blockText!.discardAll(this.blockIds.get(sessionId)!);
+      this.meetingText!.discard(`${sessionId}\u0000m`);
+    }
     this.docIds.delete(sessionId);
+    this.blockIds.delete(sessionId);
+    this.shapes.delete(sessionId);
     this.unindexed.delete(sessionId);
     this.meetings.delete(sessionId);
   }
@@ -147,7 +214,11 @@ export class MemoryIndex {
     // apart) would go on over the emptied index and throw, an unhandled rejection that ended the daemon. It finishes
     // over the old index instead, which is then let go.
     this.text = undefined;
+    this.blockText = undefined;
+    this.meetingText = undefined;
     this.docIds.clear();
+    this.blockIds.clear();
+    this.shapes.clear();
     this.unindexed.clear();
     this.meetings.clear();
   }
@@ -161,37 +232,48 @@ export class MemoryIndex {
     return this.searchable().map((m) => m.meeting).sort(newestFirst);
   }
 
-  /** The passages that best answer `query` (see MemorySearch): at most `limit`, none overlapping another of its meeting. */
-  search(params: MemorySearchParams): MemoryPassage[] {
+  /**
+   * The passages that best answer `query` (see MemorySearch): at most `limit`, none overlapping another of its meeting.
+   * Each is the best line (or notes entry) of one of the best topical blocks, with the lines of its block around it;
+   * with `neighbours` given, its whole turn and that many segments each side instead. With `semantic`, an embedding
+   * model's ranking of the blocks is fused with the words'.
+   */
+  search(params: MemorySearchParams, semantic?: SemanticQuery): MemoryPassage[] {
     const limit = Math.min(Math.max(1, Math.floor(params.limit ?? DEFAULT_LIMIT)), MAX_LIMIT);
+    const fixedWindow = params.neighbours !== undefined;
     const neighbours = Math.min(Math.max(0, Math.floor(params.neighbours ?? DEFAULT_NEIGHBOURS)), MAX_NEIGHBOURS);
     const allowed = this.allowedSessions(params);
+    const candidates = this.candidates(params.query, allowed, semantic);
     // Equal scores (the same sentence said in several meetings) in a fixed order, newest meeting first, then meeting
     // order: MiniSearch keeps insertion order, which changes whenever a meeting is indexed again (its notes rewritten).
-    const meetingOf = (r: SearchResult) => this.meetings.get((r as unknown as IndexedDoc).sessionId)!.meeting;
-    const results = this.rank(params.query, (r) => allowed.has(r.sessionId))
-      .sort((a, b) => b.score - a.score || newestFirst(meetingOf(a), meetingOf(b)) || (a as unknown as IndexedDoc).segment - (b as unknown as IndexedDoc).segment);
+    const meetingOf = (c: Candidate) => this.meetings.get(c.sessionId)!.meeting;
+    candidates.sort((a, b) => b.score - a.score || newestFirst(meetingOf(a), meetingOf(b)) || a.block - b.block || (a.best?.segment ?? 0) - (b.best?.segment ?? 0));
     const passages: MemoryPassage[] = [];
     const covered = new Map<string, Set<number>>();
-    for (const r of results) {
+    for (const c of candidates) {
       if (passages.length >= limit) break;
-      const doc = r as unknown as SearchResult & IndexedDoc;
-      const record = this.meetings.get(doc.sessionId)!;
-      const seen = covered.get(doc.sessionId) ?? new Set<number>();
-      covered.set(doc.sessionId, seen);
-      if (doc.segment >= 0 && seen.has(doc.segment)) continue; // already inside a better passage of this meeting
-      const [from, to] = doc.segment >= 0 ? this.window(record, doc.segment, neighbours) : [0, -1];
+      const record = this.meetings.get(c.sessionId)!;
+      const shape = this.shapes.get(c.sessionId)!;
+      const seen = covered.get(c.sessionId) ?? new Set<number>();
+      covered.set(c.sessionId, seen);
+      // A block the embedding model alone found has no best line: its middle one stands for it.
+      const block = c.block >= 0 ? shape.blocks[c.block] : undefined;
+      const hit = c.best ? c.best.segment : Math.floor((block!.from + block!.to) / 2);
+      if (hit >= 0 && seen.has(hit)) continue; // already inside a better passage of this meeting
+      const [from, to] = hit < 0 ? [0, -1] : fixedWindow || !block ? this.window(record, hit, neighbours) : growPassage(record.segments, hit, block.from, block.to);
       const lines: MemoryLine[] = [];
       for (let i = from; i <= to; i++) {
         if (seen.has(i)) continue; // a better passage of this meeting already has it
         seen.add(i);
         const s = record.segments[i];
         const notesLine = record.segmentNotesLines?.[i];
-        lines.push({ segmentId: s.segmentId, index: i + 1, speaker: s.speaker, t0: s.t0, t1: s.t1, text: s.text, ...(notesLine ? { notesLine } : {}), hit: i === doc.segment });
+        lines.push({ segmentId: s.segmentId, index: i + 1, speaker: s.speaker, t0: s.t0, t1: s.t1, text: s.text, ...(notesLine ? { notesLine } : {}), hit: i === hit });
       }
-      const text = doc.kind === 'segment' ? record.segments[doc.segment].text : this.itemText(record, doc);
-      const id = doc.kind === 'segment' ? record.segments[doc.segment].segmentId : doc.itemId!;
-      passages.push({ meeting: record.meeting, score: r.score, hit: { kind: doc.kind, id, text }, lines });
+      const doc = c.best;
+      const kind = doc?.kind ?? 'segment';
+      const text = kind === 'segment' ? record.segments[hit].text : this.itemText(record, doc!);
+      const id = kind === 'segment' ? record.segments[hit].segmentId : doc!.itemId!;
+      passages.push({ meeting: record.meeting, score: c.score, hit: { kind, id, text }, lines });
     }
     return passages;
   }
@@ -229,18 +311,118 @@ export class MemoryIndex {
       .flatMap((record) => [...record.decisions].sort((a, b) => a.t0 - b.t0).map((d) => entry(record, d)));
   }
 
-  private rank(query: string, filter: (r: SearchResult) => boolean): SearchResult[] {
+  private rank(query: string, filter: (r: SearchResult) => boolean, leave?: ReadonlySet<string>): SearchResult[] {
     const { k, b, d, prefixMinLength, speakerBoost } = this.ranking;
     // Each distinct term is looked up once; one the query repeats weighs as often (the scores of the query as written).
-    const terms = queryTerms(query);
+    const terms = queryTerms(query, leave);
     return this.textIndex().search([...terms.keys()].join(' '), {
       filter,
+      // MiniSearch reads a boost of 0 as 1: a speaker weight of 0 leaves the field out.
+      fields: speakerBoost > 0 ? ['text', 'speaker'] : ['text'],
       boost: { text: 1, speaker: speakerBoost },
       boostTerm: (term) => terms.get(term) ?? 1,
       bm25: { k, b, d },
       prefix: (term) => prefixMinLength > 0 && term.length >= prefixMinLength,
       combineWith: 'OR',
     });
+  }
+
+  /**
+   * Every block that matches the question (or that the embedding model ranks), scored: the block's BM25 over blocks,
+   * plus lineWeight × its best line's and meetingWeight × its meeting's, each over the best of the search (so the three
+   * scales meet); a speaker the question names weighs their lines and the blocks of the meetings they spoke in. The
+   * names themselves are left out of the words ranked (they are said to, not about). A notes entry with no segment is a
+   * candidate of its own.
+   */
+  private candidates(query: string, allowed: Set<string>, semantic?: SemanticQuery): Candidate[] {
+    const { prefixMinLength, speakerBoost, lineWeight, meetingWeight } = this.ranking;
+    this.textIndex();
+    const named = new Map<string, Set<string>>();
+    const nameWords = new Set<string>();
+    if (speakerBoost > 0) {
+      for (const sessionId of allowed) {
+        const { labels, words } = namedSpeakers(query, this.shapes.get(sessionId)!.names);
+        if (!labels.size) continue;
+        named.set(sessionId, labels);
+        for (const w of words) if (indexTerm(w) !== null) nameWords.add(indexTerm(w)!);
+      }
+    }
+    // A question that is only a name ("what did Dana say?") is ranked by the name.
+    const leave = queryTerms(query, nameWords).size ? nameWords : new Set<string>();
+    const terms = queryTerms(query, leave);
+    const options = (bm25: { k: number; b: number; d: number }) => ({
+      filter: (r: SearchResult) => allowed.has(r.sessionId as string),
+      boostTerm: (term: string) => terms.get(term) ?? 1,
+      bm25,
+      prefix: (term: string) => prefixMinLength > 0 && term.length >= prefixMinLength,
+      combineWith: 'OR' as const,
+    });
+    const q = [...terms.keys()].join(' ');
+    const byKey = new Map<string, Candidate>();
+    const candidate = (sessionId: string, block: number, key = `${sessionId}\u0000${block}`): Candidate => {
+      let c = byKey.get(key);
+      if (!c) byKey.set(key, (c = { sessionId, block, blockScore: 0, lineScore: 0, score: 0 }));
+      return c;
+    };
+    const boost = (sessionId: string) => (named.has(sessionId) ? 1 + speakerBoost : 1);
+    if (q) {
+      for (const r of this.rank(query, (r) => allowed.has(r.sessionId), leave)) {
+        const doc = r as unknown as SearchResult & IndexedDoc;
+        const shape = this.shapes.get(doc.sessionId)!;
+        const c = doc.segment >= 0 ? candidate(doc.sessionId, shape.blockOf[doc.segment]) : candidate(doc.sessionId, -1, `${doc.sessionId}\u0000x${doc.id}`);
+        const speaker = doc.kind === 'segment' ? this.meetings.get(doc.sessionId)!.segments[doc.segment].speaker : doc.speaker;
+        const score = r.score * boost(doc.sessionId) * (named.get(doc.sessionId)?.has(speaker) ? 1 + speakerBoost : 1);
+        if (score > c.lineScore) Object.assign(c, { lineScore: score, best: doc });
+      }
+      for (const r of this.blockText!.search(q, options(BLOCK_BM25))) {
+        const c = candidate(r.sessionId as string, r.block as number);
+        c.blockScore = r.score * boost(c.sessionId);
+      }
+    }
+    const meetingScore = new Map<string, number>();
+    if (q && meetingWeight > 0) for (const r of this.meetingText!.search(q, options(MEETING_BM25))) meetingScore.set(r.sessionId as string, r.score);
+    const list = [...byKey.values()];
+    const most = (f: (c: Candidate) => number) => Math.max(1e-9, ...list.map(f));
+    const maxBlock = most((c) => c.blockScore);
+    const maxLine = most((c) => c.lineScore);
+    const maxMeeting = Math.max(1e-9, ...meetingScore.values());
+    for (const c of list) {
+      c.score = c.blockScore / maxBlock + lineWeight * c.lineScore / maxLine + meetingWeight * (meetingScore.get(c.sessionId) ?? 0) / maxMeeting;
+    }
+    return semantic ? this.fuse(list, allowed, semantic, candidate) : list;
+  }
+
+  /** Reciprocal-rank fusion of the words' ranking of the candidates with the embedding model's ranking of every block. */
+  private fuse(lexical: Candidate[], allowed: Set<string>, semantic: SemanticQuery, candidate: (sessionId: string, block: number) => Candidate): Candidate[] {
+    const lexicalRank = new Map<Candidate, number>();
+    [...lexical].sort((a, b) => b.score - a.score).forEach((c, i) => lexicalRank.set(c, i));
+    const similarity = new Map<Candidate, number>();
+    for (const sessionId of allowed) {
+      for (const block of this.topicBlocks(sessionId)) {
+        const v = semantic.blockVector(sessionId, block);
+        if (v) similarity.set(candidate(sessionId, block.index), dot(semantic.vector, v));
+      }
+    }
+    const semanticRank = new Map<Candidate, number>();
+    [...similarity.entries()].sort((a, b) => b[1] - a[1]).forEach(([c], i) => semanticRank.set(c, i));
+    const weight = semantic.weight ?? 1;
+    const all = new Set([...lexical, ...similarity.keys()]);
+    for (const c of all) {
+      const l = lexicalRank.get(c);
+      const s = semanticRank.get(c);
+      c.score = (l === undefined ? 0 : 1 / (RRF_K + l + 1)) + (s === undefined ? 0 : weight / (RRF_K + s + 1));
+    }
+    return [...all];
+  }
+
+  /** A meeting's topical blocks, with the text an embedding model is given for each (speaker: text, a line each). */
+  topicBlocks(sessionId: string): TopicBlock[] {
+    const record = this.meetings.get(sessionId);
+    if (!record || record.dictation) return [];
+    this.textIndex();
+    return this.shapes.get(sessionId)!.blocks.map(({ from, to }, index) => ({
+      index, from, to, text: record.segments.slice(from, to + 1).map((s) => (s.speaker ? `${s.speaker}: ${s.text}` : s.text)).join('\n'),
+    }));
   }
 
   private searchable(): MeetingRecord[] {
@@ -251,21 +433,33 @@ export class MemoryIndex {
   private textIndex(): MiniSearch<IndexedDoc> {
     this.text ??= new MiniSearch<IndexedDoc>({
       fields: ['text', 'speaker'],
-      storeFields: ['sessionId', 'kind', 'segment', 'itemId'],
-      processTerm,
+      storeFields: ['sessionId', 'kind', 'segment', 'itemId', 'speaker'],
+      processTerm: indexTerm,
     });
+    this.blockText ??= new MiniSearch({ fields: ['text'], storeFields: ['sessionId', 'block'], processTerm: indexTerm });
+    this.meetingText ??= new MiniSearch({ fields: ['text'], storeFields: ['sessionId'], processTerm: indexTerm });
     for (const sessionId of this.unindexed) {
       const record = this.meetings.get(sessionId)!;
       if (record.dictation) continue;
       const docs = documentsOf(record);
       this.text.addAll(docs);
       this.docIds.set(sessionId, docs.map((d) => d.id));
+      const shape = shapeOf(record);
+      this.shapes.set(sessionId, shape);
+      // A block's words are its lines' and those of the notes entries that came from them.
+      const blockWords = shape.blocks.map(() => [] as string[]);
+      for (const d of docs) if (d.segment >= 0) blockWords[shape.blockOf[d.segment]].push(d.text);
+      const blocks = blockWords.map((w, block) => ({ id: `${sessionId}\u0000b${block}`, sessionId, block, text: w.join('\n') }));
+      this.blockText.addAll(blocks);
+      this.blockIds.set(sessionId, blocks.map((b) => b.id));
+      this.meetingText.add({ id: `${sessionId}\u0000m`, sessionId, text: docs.map((d) => d.text).join('\n') });
     }
     this.unindexed.clear();
     return this.text;
   }
 
   private itemText(record: MeetingRecord, doc: IndexedDoc): string {
+    if (doc.kind === 'summary') return record.summary?.[Number(doc.itemId!.slice('summary-'.length))]?.text ?? '';
     const list: (ActionItem | Decision)[] = doc.kind === 'actionItem' ? record.actionItems : record.decisions;
     return list.find((i) => i.id === doc.itemId)?.text ?? '';
   }
@@ -282,16 +476,7 @@ export class MemoryIndex {
     while (to < segs.length - 1 && segs[to + 1].speaker === segs[hit].speaker) to++;
     from = Math.max(0, from - neighbours);
     to = Math.min(segs.length - 1, to + neighbours);
-    let [first, last] = [hit, hit];
-    let chars = segs[hit].text.length;
-    const fits = (i: number) => last - first + 1 < MEMORY_PASSAGE_MAX_LINES && chars + segs[i].text.length <= MEMORY_PASSAGE_MAX_CHARS;
-    for (;;) {
-      const before = first > from && fits(first - 1);
-      if (before) chars += segs[--first].text.length;
-      const after = last < to && fits(last + 1);
-      if (after) chars += segs[++last].text.length;
-      if (!before && !after) return [first, last];
-    }
+    return growPassage(segs, hit, from, to);
   }
 
   private allowedSessions(params: { sessionIds?: string[]; since?: string; until?: string }): Set<string> {
@@ -322,7 +507,47 @@ function documentsOf(record: MeetingRecord): IndexedDoc[] {
   for (const d of record.decisions) {
     docs.push({ id: `${sessionId}\u0000d${d.id}`, sessionId, kind: 'decision', segment: bySegmentId.get(d.segmentId) ?? -1, itemId: d.id, text: d.text, speaker: '' });
   }
+  // A summary point leads to the first segment it cites that the meeting still has.
+  (record.summary ?? []).forEach((point, i) => {
+    const segment = point.segmentIds.map((id) => bySegmentId.get(id)).find((x) => x !== undefined) ?? -1;
+    docs.push({ id: `${sessionId}\u0000p${i}`, sessionId, kind: 'summary', segment, itemId: `summary-${i}`, text: point.text, speaker: '' });
+  });
   return docs;
+}
+
+/** A meeting's topical blocks (over its segments' terms) and its speakers' names (segments' and owners'). */
+function shapeOf(record: MeetingRecord): MeetingShape {
+  const starts = topicBlockStarts(record.segments.map((s) => tokenize(s.text).flatMap((w) => indexTerm(w) ?? [])), DEFAULT_TILING);
+  const n = record.segments.length;
+  const blocks = starts.map((from, i) => ({ from, to: (i + 1 < starts.length ? starts[i + 1] : n) - 1 }));
+  const blockOf = new Int32Array(n);
+  blocks.forEach(({ from, to }, b) => blockOf.fill(b, from, to + 1));
+  const labels = new Set<string>(record.segments.map((s) => s.speaker));
+  for (const item of record.actionItems) if (item.owner) labels.add(item.owner);
+  return { blocks, blockOf, names: speakerNameKeys(labels) };
+}
+
+/**
+ * Lines `hit` and around it within [from, to], grown one line each side in turn from the hit, cut to
+ * MEMORY_PASSAGE_MAX_LINES lines and MEMORY_PASSAGE_MAX_CHARS characters (the hit always in).
+ */
+export function growPassage(segs: readonly MemorySegment[], hit: number, from: number, to: number): [number, number] {
+  let [first, last] = [hit, hit];
+  let chars = segs[hit].text.length;
+  const fits = (i: number) => last - first + 1 < MEMORY_PASSAGE_MAX_LINES && chars + segs[i].text.length <= MEMORY_PASSAGE_MAX_CHARS;
+  for (;;) {
+    const before = first > from && fits(first - 1);
+    if (before) chars += segs[--first].text.length;
+    const after = last < to && fits(last + 1);
+    if (after) chars += segs[++last].text.length;
+    if (!before && !after) return [first, last];
+  }
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) s += a[i] * b[i];
+  return s;
 }
 
 /**

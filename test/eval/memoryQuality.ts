@@ -13,9 +13,10 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MemoryPassage } from '../../protocol/protocol';
+import MiniSearch from 'minisearch';
+import { MemoryPassage, MemorySearchParams } from '../../protocol/protocol';
 import { ASK_SYSTEM, askUserPrompt } from '../../daemon/memory/askPrompt';
-import { MeetingRecord, MemoryIndex, RankingOptions } from '../../daemon/memory/memoryIndex';
+import { growPassage, indexTerm, MeetingRecord, MemoryIndex, queryTerms, RankingOptions, SemanticQuery } from '../../daemon/memory/memoryIndex';
 
 const turnOf = (segmentId: string) => Number(segmentId);
 
@@ -100,36 +101,106 @@ function score(meeting: QmsumMeeting, spans: [number, number][], passages: Memor
   };
 }
 
+/** Per question: its scores over its own meeting and over all meetings, and the time each search took. */
+export interface QueryRow {
+  meeting: string;
+  own: { hit1: number; hit5: number; recall: number; lines: number; ms: number };
+  all: { hit1: number; hit5: number; recall: number; lines: number; ms: number };
+}
+
 function percentile(sorted: number[], q: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
 }
 
-function summarize(rows: { hit1: number; hit5: number; recall: number; lines: number; ms: number }[]): Figures {
+export function summarize(rows: { hit1: number; hit5: number; recall: number; lines: number; ms: number }[]): Figures {
   const n = rows.length || 1;
   const mean = (k: 'hit1' | 'hit5' | 'recall' | 'lines') => rows.reduce((s, r) => s + r[k], 0) / n;
   const ms = rows.map((r) => r.ms).sort((a, b) => a - b);
   return { questions: rows.length, hit1: mean('hit1'), hit5: mean('hit5'), recall: mean('recall'), lines: mean('lines'), msP50: percentile(ms, 0.5), msP95: percentile(ms, 0.95) };
 }
 
-/**
- * Asks every query of `queried` over its own meeting and over every meeting of `indexed` (one index, as a user's
- * storage is). `indexed` must include `queried`.
- */
-export function evaluate(queried: QmsumMeeting[], indexed: QmsumMeeting[], ranking: RankingOptions, neighbours: number, onOutcome?: (o: QueryOutcome) => void): { own: Figures; all: Figures } {
+/** What answers a question: memory's index, or the issue-31 baseline. */
+export interface Searcher {
+  search(params: MemorySearchParams, semantic?: SemanticQuery): MemoryPassage[];
+}
+
+/** Memory's index (the daemon's ranking with `ranking`) over these meetings. */
+export function memoryIndexOf(indexed: QmsumMeeting[], ranking?: RankingOptions): MemoryIndex {
   const index = new MemoryIndex(ranking);
   for (const m of indexed) index.put(meetingRecord(m));
-  const own: Parameters<typeof summarize>[0] = [];
-  const all: Parameters<typeof summarize>[0] = [];
+  return index;
+}
+
+/**
+ * The baseline: plain BM25 over lines as issue 31 shipped it (MiniSearch's BM25+ k1 1.2, b 0.9, d 0.5, prefix from 5
+ * letters, the speaker's name at 0.5; each hit's turn and one segment each side), what the independent check compared
+ * against. No topical blocks, no meeting score, no speaker detection.
+ */
+export function linesBaseline(indexed: QmsumMeeting[]): Searcher {
+  type Doc = { id: number; meeting: number; segment: number; text: string; speaker: string };
+  const records = indexed.map(meetingRecord);
+  const docs: Doc[] = records.flatMap((r, meeting) => r.segments.map((s, segment) => ({ id: 0, meeting, segment, text: s.text, speaker: s.speaker })));
+  docs.forEach((d, i) => (d.id = i));
+  const text = new MiniSearch<Doc>({ fields: ['text', 'speaker'], storeFields: ['meeting', 'segment'], processTerm: indexTerm });
+  text.addAll(docs);
+  return {
+    search(params) {
+      const only = params.sessionIds ? new Set(params.sessionIds) : undefined;
+      const terms = queryTerms(params.query);
+      const results = text.search([...terms.keys()].join(' '), {
+        filter: (r) => !only || only.has(records[r.meeting as number].meeting.sessionId),
+        boost: { text: 1, speaker: 0.5 }, boostTerm: (t) => terms.get(t) ?? 1, bm25: { k: 1.2, b: 0.9, d: 0.5 },
+        prefix: (t) => t.length >= 5, combineWith: 'OR',
+      }).sort((a, b) => b.score - a.score || records[a.meeting as number].meeting.sessionId.localeCompare(records[b.meeting as number].meeting.sessionId)
+        || (a.segment as number) - (b.segment as number));
+      const out: MemoryPassage[] = [];
+      const seen = new Map<number, Set<number>>();
+      for (const r of results) {
+        if (out.length >= (params.limit ?? 5)) break;
+        const record = records[r.meeting as number];
+        const hit = r.segment as number;
+        const covered = seen.get(r.meeting as number) ?? new Set<number>();
+        seen.set(r.meeting as number, covered);
+        if (covered.has(hit)) continue;
+        const segs = record.segments;
+        let [from, to] = [hit, hit];
+        while (from > 0 && segs[from - 1].speaker === segs[hit].speaker) from--;
+        while (to < segs.length - 1 && segs[to + 1].speaker === segs[hit].speaker) to++;
+        [from, to] = growPassage(segs, hit, Math.max(0, from - 1), Math.min(segs.length - 1, to + 1));
+        const lines = [];
+        for (let i = from; i <= to; i++) {
+          if (covered.has(i)) continue;
+          covered.add(i);
+          lines.push({ segmentId: segs[i].segmentId, index: i + 1, speaker: segs[i].speaker, t0: segs[i].t0, t1: segs[i].t1, text: segs[i].text, hit: i === hit });
+        }
+        out.push({ meeting: record.meeting, score: r.score, hit: { kind: 'segment', id: segs[hit].segmentId, text: segs[hit].text }, lines });
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * Asks every query of `queried` over its own meeting and over every meeting `searcher` holds (one index, as a user's
+ * storage is; it must hold `queried`). `neighbours`: the fixed window (undefined: topical passages, the default).
+ * `semantic`: an embedding model's view of each question (memory-eval --embed).
+ */
+export function evaluate(queried: QmsumMeeting[], searcher: Searcher, neighbours?: number, onOutcome?: (o: QueryOutcome) => void,
+  semantic?: (query: string) => SemanticQuery | undefined): { own: Figures; all: Figures; rows: QueryRow[] } {
+  const rows: QueryRow[] = [];
+  const window = neighbours === undefined ? {} : { neighbours };
   for (const m of queried) {
     m.queries.forEach((q, i) => {
+      const s = semantic?.(q.query);
       let start = process.hrtime.bigint();
-      const ownPassages = index.search({ query: q.query, limit: 5, neighbours, sessionIds: [m.id] });
-      own.push({ ...score(m, q.spans, ownPassages), ms: Number(process.hrtime.bigint() - start) / 1e6 });
+      const ownPassages = searcher.search({ query: q.query, limit: 5, ...window, sessionIds: [m.id] }, s);
+      const own = { ...score(m, q.spans, ownPassages), ms: Number(process.hrtime.bigint() - start) / 1e6 };
       start = process.hrtime.bigint();
-      const allPassages = index.search({ query: q.query, limit: 5, neighbours });
-      all.push({ ...score(m, q.spans, allPassages), ms: Number(process.hrtime.bigint() - start) / 1e6 });
+      const allPassages = searcher.search({ query: q.query, limit: 5, ...window }, s);
+      const all = { ...score(m, q.spans, allPassages), ms: Number(process.hrtime.bigint() - start) / 1e6 };
+      rows.push({ meeting: m.id, own, all });
       onOutcome?.({ meeting: m.id, query: i, own: ownPassages, all: allPassages });
     });
   }
-  return { own: summarize(own), all: summarize(all) };
+  return { own: summarize(rows.map((r) => r.own)), all: summarize(rows.map((r) => r.all)), rows };
 }

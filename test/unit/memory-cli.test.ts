@@ -51,8 +51,8 @@ describe('earshot ask and todo', () => {
     assert.equal(code, 0);
     const result = JSON.parse(out.join('\n')) as { answer: string | null; cited: { file: string; line: number; t0: number | null; speaker: string; text: string }[] };
     assert.equal(result.answer, null);
-    // Bob's whole turn (lines 3 and 4) with one neighbour each side (lines 1 and 7).
-    assert.deepEqual(result.cited.map((c) => [c.line, c.speaker]), [[1, 'Alice'], [3, 'Bob'], [4, 'Bob'], [7, 'Carol']]);
+    // The hit's topical block: this short transcript is one, so all its lines (Bob's turn, lines 3 and 4, among them).
+    assert.deepEqual(result.cited.map((c) => [c.line, c.speaker]), [[1, 'Alice'], [3, 'Bob'], [4, 'Bob'], [7, 'Carol'], [8, 'Alice']]);
     const fileLines = fs.readFileSync(text, 'utf8').split('\n');
     for (const c of result.cited) assert.equal(fileLines[c.line - 1], `${c.speaker}: ${c.text}`);
     assert.ok(result.cited.every((c) => c.file === path.resolve(text)));
