@@ -16,6 +16,8 @@ WINE_DIR=${EARSHOT_WINE_DIR:-$REPO/.wine}
 NODE_WIN_VERSION=22.22.2
 APT_PACKAGES=(wine64 wine g++-mingw-w64-x86-64 cmake)
 export WINEPREFIX=$WINE_DIR/prefix WINEDEBUG=-all
+# No Mono or Gecko: wineboot would otherwise offer to download them (console programs need neither).
+export WINEDLLOVERRIDES='mscoree,mshtml='
 # No display here: Wine runs console programs with its null driver; without this it would try X11 and warn.
 unset DISPLAY
 
