@@ -16,6 +16,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
+// A command's output, or an Error with its last lines (the whisper core's build runs its tools the same way).
+const { run } = require('../whisper-core/build-core.js');
 
 const REPO = path.join(__dirname, '..', '..');
 /** Everything the win32 build writes (gitignored). */
@@ -39,16 +41,6 @@ const CXX = `${TRIPLE}-g++-posix`;
  * libwinpthread (Debian's libpthread.a is a copy of it); not `ALL`: CMake links a DLL's own objects as an archive too (objects.a), whose symbols must export.
  */
 const LINK_STATIC = ['-static', '-static-libgcc', '-static-libstdc++', '-Wl,--exclude-libs,libgcc.a:libgcc_eh.a:libstdc++.a:libwinpthread.a:libpthread.a:libmingwex.a'];
-
-function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, ...options });
-  if (result.error) throw new Error(`${command}: ${result.error.message}`);
-  if (result.status !== 0) {
-    const tail = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-30).join('\n');
-    throw new Error(`${command} ${args.slice(0, 4).join(' ')} … failed (exit ${result.status}):\n${tail}`);
-  }
-  return result.stdout;
-}
 
 /** Throws with what to install when the MinGW-w64 compilers are missing (scripts/wine-setup.sh installs them). */
 function checkToolchain() {
