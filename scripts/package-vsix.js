@@ -291,6 +291,12 @@ function ignoreFileText(p, root = REPO) {
 async function addOverlay(vsix, overlay) {
   const JSZip = require('jszip');
   const zip = await JSZip.loadAsync(fs.readFileSync(vsix));
+  // An overlay folder replaces the checkout's whole: what .vscodeignore's `!` lines bring back into it (vsce lets them
+  // win over the ignore file, e.g. the bundled build's record ggml.o.d under smart-whisper/build/Release) goes too.
+  for (const name of Object.keys(zip.files)) {
+    const rel = name.replace(/^extension\//, '');
+    if (name !== rel && !zip.files[name].dir && inFolder(rel, overlay.folders)) zip.remove(name);
+  }
   for (const rel of overlay.added) {
     zip.file(`extension/${rel}`, fs.readFileSync(path.join(overlay.root, rel)), { unixPermissions: 0o100644, date: new Date() });
   }

@@ -116,6 +116,25 @@ describe('the win32-x64 package under Wine (Windows node.exe 22, Wine 8.0)', fun
     }
   });
 
+  it('reports a model whisper.cpp refuses (a tensor renamed) and exits 1, instead of exiting 0 without a word', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-wine-bad-model-'));
+    try {
+      // The file's header and size are a model's (the CLI's own check passes); whisper.cpp stops at the unknown tensor.
+      const bytes = fs.readFileSync(randomMiniModel());
+      const at = bytes.indexOf('encoder.conv1.weight');
+      assert.ok(at > 0);
+      bytes.write('XXXXXXX', at, 'latin1');
+      const model = path.join(dir, 'refused.bin');
+      fs.writeFileSync(model, bytes);
+      const run = await earshot(['transcribe', winPath(sample()), '--model', winPath(model), '--json', '--no-download'], { env: { EARSHOT_OFFLINE: '1' } });
+      assert.equal(run.code, 1, `exit ${run.code}: ${run.stderr}`);
+      assert.match(run.stderr, /failed to load: Failed to initialize whisper context/);
+      assert.equal(run.stdout, '');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('loads the addon in a host not named node.exe (VS Code runs the daemon in Code.exe with ELECTRON_RUN_AS_NODE)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-wine-code-'));
     try {

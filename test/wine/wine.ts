@@ -3,7 +3,8 @@
  * Wine 8.0, with what scripts/wine-setup.sh made ($EARSHOT_WINE_DIR, default <repo>/.wine: node/node.exe, prefix/).
  *
  * API (small on purpose; test/wine/*.test.ts share it):
- * - `win32Package()`            the unpacked win32-x64 VSIX's extension folder (Unix path), made once per process.
+ * - `win32Package()`            the unpacked win32-x64 VSIX's extension folder (Unix path), made once per process;
+ *                                `win32Vsix()` the VSIX itself ($EARSHOT_WIN32_VSIX, or packaged from this checkout).
  * - `earshot(args, options)`    runs `node.exe <package>\bin\earshot.js args` and resolves when it exits.
  * - `startEarshot(args, opts)`  the same, left running (a daemon, a live session): wait on its output or its exit.
  * - `runWindows(exe, args, o)`  any Windows program (a copy of node.exe named Code.exe, cmd.exe …), to exit.
