@@ -329,13 +329,13 @@ const UNUSED_SOURCES = new Set(['examples', 'samples', 'media']);
 
 /**
  * The sources the libraries are built from: nodejs-whisper's tree with whisper.patch applied, copied once per patch
- * and version (the package itself stays as npm installed it). Returns { srcDir, version, key }.
+ * and version (the package itself stays as npm installed it). Returns { srcDir, version, key }. `srcDir`: where
+ * (scripts/win32/whisper.js keeps its own copy out of node_modules).
  */
-function patchedSources() {
+function patchedSources(srcDir = stageDir('source')) {
   const pristine = whisperSourceDir();
   const version = whisperVersion(pristine);
   const patch = fs.readFileSync(WHISPER_PATCH, 'utf8');
-  const srcDir = stageDir('source');
   const key = hashOf(version, pristine, patch, [...UNUSED_SOURCES], fs.readFileSync(path.join(pristine, 'src', 'whisper.cpp')));
   const stamp = path.join(srcDir, '.earshot-stamp');
   if (!(fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === key)) {
@@ -509,7 +509,7 @@ function installedCore() {
 }
 
 module.exports = {
-  buildCore, buildLibraries, installedCore, removeInstalledLibraries, applyPatch, cmakeOptions, gpuOptions, systemLibraries, whisperSourceDir, whisperVersion, cpuVariantOf,
+  buildCore, buildLibraries, installedCore, patchedSources, run, hashOf, hashFiles, resolvePackageDir, SOURCE_PACKAGE, SOURCE_SUBDIR, PATCH, removeInstalledLibraries, applyPatch, cmakeOptions, gpuOptions, systemLibraries, whisperSourceDir, whisperVersion, cpuVariantOf,
   MODULE_KINDS, GPU_BACKENDS,
 };
 

@@ -17,6 +17,8 @@
  *   latency-model 3M. figure 3 with and without a local model extracting live chunks in the same run (latency-model.ts)
  *   local-batch LB. the local model's prompt speed by CPU batch size (local-batch.ts; BENCH_LOCAL_BATCHES)
  *   diarize  D. CPU per audio-s of the speaker stage beside whisper's live pipeline, real AMI audio (diarize.ts)
+ *   win32    WIN. whisper speed of the win32-x64 build (MinGW-w64) under Wine vs the Linux build of the same sources
+ *               (win32.ts, whisper-driver.ts; needs scripts/wine-setup.sh and scripts/build-win32.js; not in `all`)
  *   soak     9. a 2-hour meeting through a real daemon (mostly silence, a turn every 20 s): RSS growth, journal bytes
  *               per audio-minute (soak.ts, test/support/soak.ts; BENCH_SOAK_COMPARE=1 adds the daemon without node flags)
  *
@@ -48,8 +50,10 @@ import { cleanupAll, FigureReport, table, Target } from './util';
 import { wavDecode } from './wav-decode';
 import { weights } from './weights';
 import { whisperSpeed } from './whisper-speed';
+import { win32Speed } from './win32';
 
-const FIGURES: { name: string; label: string; run: () => Promise<FigureReport> }[] = [
+/** onlyAsked: left out of `all` (it needs what scripts/wine-setup.sh and scripts/build-win32.js make). */
+const FIGURES: { name: string; label: string; run: () => Promise<FigureReport>; onlyAsked?: boolean }[] = [
   { name: 'wav', label: 'WAV', run: wavDecode },
   { name: 'whisper', label: '1', run: whisperSpeed },
   { name: 'weights', label: 'W', run: weights },
@@ -64,11 +68,12 @@ const FIGURES: { name: string; label: string; run: () => Promise<FigureReport> }
   { name: 'local-model', label: 'L', run: localModel },
   { name: 'latency-model', label: '3M', run: latencyWithModel },
   { name: 'local-batch', label: 'LB', run: localBatch },
+  { name: 'win32', label: 'WIN', run: win32Speed, onlyAsked: true },
 ];
 
 function selected(): typeof FIGURES {
   const asked = [...process.argv.slice(2), ...(process.env.BENCH_ONLY ?? '').split(',')].map((s) => s.trim()).filter(Boolean);
-  if (asked.length === 0 || asked.includes('all')) return FIGURES;
+  if (asked.length === 0 || asked.includes('all')) return FIGURES.filter((f) => !f.onlyAsked);
   const unknown = asked.filter((a) => !FIGURES.some((f) => f.name === a || f.label === a));
   if (unknown.length) throw new Error(`unknown figure(s) ${unknown.join(', ')}; one of ${FIGURES.map((f) => f.name).join(', ')}`);
   return FIGURES.filter((f) => asked.includes(f.name) || asked.includes(f.label));

@@ -1,0 +1,55 @@
+/**
+ * node-llama-cpp's win32-x64 binaries for the win32 package (a part of scripts/build-win32.js). They are optional
+ * dependencies restricted to Windows (`os: ["win32"]` in package-lock.json), so `npm ci` on Linux never installs
+ * them: the versions package-lock.json pins are fetched from the npm registry with `npm pack`, checked against the
+ * lockfile's integrity (what ships is what the lockfile names), and unpacked into the package overlay, where the
+ * Windows package has them (node_modules/@node-llama-cpp/<variant>). Which variants: scripts/package-vsix.js
+ * RUNTIME_VARIANTS (the CPU build and Vulkan on x64 Windows). These are node-llama-cpp's own MSVC builds: nothing here
+ * is compiled.
+ */
+'use strict';
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const mingw = require('./mingw.js');
+const { RUNTIME_VARIANTS } = require('../package-vsix.js');
+
+const CACHE = path.join(mingw.OUT, 'npm');
+
+function lockedPackage(name) {
+  const meta = JSON.parse(fs.readFileSync(path.join(mingw.REPO, 'package-lock.json'), 'utf8')).packages?.[`node_modules/${name}`];
+  if (!meta?.version || !meta.integrity) throw new Error(`package-lock.json pins no ${name}`);
+  return meta;
+}
+
+/** The registry's tarball of name@version, cached in .win32-x64/npm/ and checked against `integrity` (sha512-…). */
+function fetchTarball(name, version, integrity) {
+  fs.mkdirSync(CACHE, { recursive: true });
+  const file = path.join(CACHE, `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`);
+  const matches = () => fs.existsSync(file) && `sha512-${crypto.createHash('sha512').update(fs.readFileSync(file)).digest('base64')}` === integrity;
+  if (!matches()) {
+    const packed = mingw.run('npm', ['pack', '--silent', `${name}@${version}`], { cwd: CACHE, env: { ...process.env, npm_config_loglevel: 'error' } }).trim().split('\n').pop();
+    if (path.join(CACHE, packed) !== file) fs.renameSync(path.join(CACHE, packed), file);
+    if (!matches()) throw new Error(`${name}@${version} from the registry does not match package-lock.json's integrity ${integrity}`);
+  }
+  return file;
+}
+
+async function build({ log = (m) => console.error(m) } = {}) {
+  const variants = RUNTIME_VARIANTS[0].keep['win32-x64'];
+  const shipped = [];
+  for (const variant of variants) {
+    const name = `@node-llama-cpp/${variant}`;
+    const { version, integrity } = lockedPackage(name);
+    const tarball = fetchTarball(name, version, integrity);
+    const rel = `node_modules/${name}`;
+    const dir = mingw.ship(rel, []);
+    // npm's tarballs hold the package under package/.
+    mingw.run('tar', ['xzf', tarball, '-C', dir, '--strip-components=1']);
+    shipped.push(`${name}@${version}`);
+  }
+  log(`earshot: win32-x64 node-llama-cpp runtime: ${shipped.join(', ')} (from the npm registry, lockfile integrity checked)`);
+  return { shipped };
+}
+
+module.exports = { build };

@@ -1,0 +1,169 @@
+/**
+ * The win32-x64 package, run for real (issue 38): `npm run test:wine` packages the win32 VSIX on Linux
+ * (scripts/package-vsix.js --target win32-x64, with the MinGW-w64 binaries of scripts/build-win32.js), unpacks it, and
+ * runs its own CLI with Windows node.exe 22 under Wine 8.0 (test/wine/wine.ts): the whisper core and binding, Silero
+ * through onnxruntime-node's win32 binaries, node-llama-cpp's win-x64 build. What each test compares with is this
+ * machine's Linux build of the same sources (the checkout's own CLI), on the same model and WAV.
+ */
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DAEMON_BIN, notesModel, randomMiniModel, REPO_ROOT } from '../setup';
+import { earshot, NODE_EXE, USERS_DIR, win32Package, winPath, WinRun } from './wine';
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+/** The checkout's own CLI on Linux (the Linux build of the same sources): what the Windows package must match. */
+function linuxEarshot(args: string[]): Promise<Run> {
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-wine-linux-'));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DAEMON_BIN, ...args], {
+      cwd, env: { ...process.env, EARSHOT_STORAGE: path.join(cwd, 'storage'), EARSHOT_OFFLINE: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      fs.rmSync(cwd, { recursive: true, force: true });
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function ok(run: WinRun | Run, what: string): WinRun | Run {
+  const timedOut = 'timedOut' in run && run.timedOut ? ' (timed out)' : '';
+  assert.equal(run.code, 0, `${what}: exit ${run.code}${timedOut}: ${run.stderr.slice(-2000)}`);
+  return run;
+}
+
+/** `transcribe --json`'s lines ({t0, t1, source, text}): the segment boundaries come from Silero, the text from whisper. */
+function segments(run: WinRun | Run, what: string): { t0: number; t1: number; source: string; text: string }[] {
+  ok(run, what);
+  const lines = run.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.ok(lines.length >= 3 && lines.every((s) => s.text.trim().length > 0), `${what}: ${run.stdout}`);
+  return lines;
+}
+
+interface BuildInfo { core: string; kind: string; whisperCpp: string; matches: boolean; cpuVariant: string | null; cpuBackend: string | null; addon: string }
+
+describe('the win32-x64 package under Wine (Windows node.exe 22, Wine 8.0)', function () {
+  this.timeout(20 * 60_000);
+  let pkg = '';
+  const sample = () => path.join(pkg, 'media', 'sample', 'standup.wav');
+  /** Where the package has its whisper addon, as Windows names it. */
+  const release = (dir: string) => winPath(path.join(dir, 'node_modules', 'smart-whisper', 'build', 'Release'));
+  let linuxInfo: Promise<BuildInfo> | undefined;
+  const linuxBuildInfo = () => (linuxInfo ??= linuxEarshot(['build-info', '--json']).then((r) => JSON.parse(ok(r, 'Linux build-info').stdout)));
+  let linuxRun: Promise<Run> | undefined;
+  const linuxTranscript = () => (linuxRun ??= linuxEarshot(['transcribe', sample(), '--model', randomMiniModel(), '--json', '--no-download']));
+
+  before(async function () {
+    for (const need of [NODE_EXE, path.join(REPO_ROOT, '.win32-x64', 'overlay.json')]) {
+      assert.ok(fs.existsSync(need), `${need} missing: npm run test:wine runs scripts/wine-setup.sh and scripts/build-win32.js first`);
+    }
+    pkg = await win32Package();
+  });
+
+  it("build-info: the package's whisper core, its best CPU variant for this CPU loaded from the package's folder", async () => {
+    const run = ok(await earshot(['build-info', '--json'], { env: { EARSHOT_OFFLINE: '1' } }), 'build-info');
+    const info = JSON.parse(run.stdout) as BuildInfo;
+    const linux = await linuxBuildInfo();
+    assert.equal(info.core, 'new');
+    assert.equal(info.kind, 'cpu');
+    assert.equal(info.whisperCpp, linux.whisperCpp, 'the same whisper.cpp as the Linux build');
+    assert.equal(info.matches, true, 'the installed core is the one wanted');
+    // Paths in one form: Windows names, compared without regard to case (as Windows does).
+    assert.equal(path.win32.dirname(info.cpuBackend ?? '').toLowerCase(), release(pkg).toLowerCase(), `the CPU module comes from the package: ${info.cpuBackend}`);
+    assert.equal(path.win32.dirname(info.addon).toLowerCase(), release(pkg).toLowerCase());
+    // Wine runs the same CPU: ggml scores the same variant best as on Linux.
+    assert.equal(info.cpuVariant, linux.cpuVariant);
+  });
+
+  it("transcribes the sample with a random-weights model to the Linux build's segments (Silero through onnxruntime's win32 binaries, whisper)", async () => {
+    const windows = segments(await earshot(['transcribe', winPath(sample()), '--model', winPath(randomMiniModel()), '--json', '--no-download'],
+      { env: { EARSHOT_OFFLINE: '1' } }), 'Windows transcribe');
+    assert.deepEqual(windows, segments(await linuxTranscript(), 'Linux transcribe'));
+  });
+
+  it('works from a user profile whose path has spaces and non-ASCII letters (C:\\users\\Zoë Ünal\\…): package, model, WAV and storage there', async () => {
+    const user = 'Zoë Ünal';
+    const profile = path.join(USERS_DIR, user);
+    // Where VS Code installs an extension for that user, and the user's own files.
+    const installed = path.join(profile, '.vscode', 'extensions', 'earshot.earshot-0.1.0-win32-x64');
+    fs.rmSync(installed, { recursive: true, force: true });
+    // The unpacked VSIX copied (not unzipped again: 270 MB inflated in JS took a minute here).
+    const pkgThere = path.join(installed, 'extension');
+    fs.cpSync(pkg, pkgThere, { recursive: true });
+    const docs = path.join(profile, 'Documents', 'Réunions d’équipe');
+    fs.mkdirSync(docs, { recursive: true });
+    const model = path.join(profile, 'AppData', 'Local', 'Modèles Whisper', 'ggml-mini ö.bin');
+    fs.mkdirSync(path.dirname(model), { recursive: true });
+    fs.copyFileSync(randomMiniModel(), model);
+    const wav = path.join(docs, 'Stand-up ü.wav');
+    fs.copyFileSync(sample(), wav);
+    try {
+      const info = JSON.parse(ok(await earshot(['build-info', '--json'], { user, packageDir: pkgThere, env: { EARSHOT_OFFLINE: '1' } }), 'build-info from the profile').stdout) as BuildInfo;
+      assert.equal(path.win32.dirname(info.cpuBackend ?? '').toLowerCase(), release(pkgThere).toLowerCase(), `the CPU module from the profile's package: ${info.cpuBackend}`);
+      // No EARSHOT_STORAGE: the daemon's own default, %APPDATA%\Earshot, under the profile.
+      const run = await earshot(['transcribe', winPath(wav), '--model', winPath(model), '--json', '--no-download'], { user, packageDir: pkgThere, env: { EARSHOT_OFFLINE: '1' } });
+      assert.deepEqual(segments(run, 'transcribe in the profile'), segments(await linuxTranscript(), 'Linux transcribe'));
+    } finally {
+      fs.rmSync(profile, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a model whisper.cpp refuses (a tensor renamed) and exits 1, instead of exiting 0 without a word', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-wine-bad-model-'));
+    try {
+      // The file's header and size are a model's (the CLI's own check passes); whisper.cpp stops at the unknown tensor.
+      const bytes = fs.readFileSync(randomMiniModel());
+      const at = bytes.indexOf('encoder.conv1.weight');
+      assert.ok(at > 0);
+      bytes.write('XXXXXXX', at, 'latin1');
+      const model = path.join(dir, 'refused.bin');
+      fs.writeFileSync(model, bytes);
+      const run = await earshot(['transcribe', winPath(sample()), '--model', winPath(model), '--json', '--no-download'], { env: { EARSHOT_OFFLINE: '1' } });
+      assert.equal(run.code, 1, `exit ${run.code}: ${run.stderr}`);
+      assert.match(run.stderr, /failed to load: Failed to initialize whisper context/);
+      assert.equal(run.stdout, '');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads the addon in a host not named node.exe (VS Code runs the daemon in Code.exe with ELECTRON_RUN_AS_NODE)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-wine-code-'));
+    try {
+      const code = path.join(dir, 'Code.exe');
+      fs.copyFileSync(NODE_EXE, code);
+      const run = ok(await earshot(['build-info', '--json'], { node: code, env: { ELECTRON_RUN_AS_NODE: '1', EARSHOT_OFFLINE: '1' } }), 'build-info in Code.exe');
+      const info = JSON.parse(run.stdout) as BuildInfo;
+      assert.equal(path.win32.dirname(info.cpuBackend ?? '').toLowerCase(), release(pkg).toLowerCase(), 'the addon loaded and found its CPU modules');
+      assert.equal(info.cpuVariant, (await linuxBuildInfo()).cpuVariant);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("writes notes with the local model on node-llama-cpp's win-x64 build (a generated GGUF, on the CPU)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-wine-notes-'));
+    try {
+      const transcript = path.join(dir, 'meeting.txt');
+      fs.writeFileSync(transcript, 'Ana: Maria will send the budget figures to finance by Friday.\nBen: We agreed to ship on Monday.\n');
+      // No Vulkan device (ggml hides software ones unless named): the CPU build, as test/package does.
+      const run = ok(await earshot(['notes', winPath(transcript), '--json', '--local', '--model', winPath(notesModel()), '--threads', '1'],
+        { env: { EARSHOT_STORAGE: winPath(path.join(dir, 'storage')), GGML_VK_VISIBLE_DEVICES: '' }, timeoutMs: 300_000 }), 'notes --local');
+      assert.match(run.stderr, /language model: 1 chunk done/);
+      assert.match(run.stderr, /local model: .*, on the CPU \(1 thread\)/);
+      const out = JSON.parse(run.stdout) as { actionItems: { by?: string; segments?: string[] }[]; decisions: { by?: string; segments?: string[] }[] };
+      const byModel = [...out.actionItems, ...out.decisions].filter((x) => x.by);
+      assert.ok(byModel.length >= 1 && byModel.every((x) => x.segments!.every((s) => s === 'l-1' || s === 'l-2')), run.stdout);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
