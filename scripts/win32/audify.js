@@ -19,9 +19,9 @@
  * IAudioClient3 cannot give its engine period (Wine 8.0).
  *
  * Under Wine the helper also needs GStreamer's base plugins (gstreamer1.0-plugins-base, scripts/wine-setup.sh): RtAudio
- * creates a Media Foundation resampler for every stream, also at the device's own rate (RtAudio.cpp:4613-4640, not
- * used at ratio 1: :4680-4686), and dereferences it unchecked; Wine's resampler is winegstreamer's, which without
- * "audioconvert" fails and the stream thread crashes ("Unhandled page fault on read access to 0000000000000000").
+ * creates a Media Foundation resampler for every stream (RtAudio.cpp:5679), also at the device's own rate where it
+ * is never used (:4689-4695), and dereferences it unchecked (:4632-4635); Wine's resampler is winegstreamer's, which
+ * fails without "audioconvert", and the stream thread crashes ("Unhandled page fault on read access to 0000000000000000").
  * Windows has it built in (Media Foundation; the N editions without the Media Feature Pack lack MFPlat.DLL, so the
  * addon does not load there and capture falls back to the recorder programs, daemon/capture/audify.ts).
  */
