@@ -172,10 +172,10 @@ describe('the win32-x64 package\'s in-process capture under Wine (audify/RtAudio
       return m.overlap === speech.length && m.r >= MIN_R ? m : undefined;
     };
     const [micMatch, systemMatch] = await Promise.all([
-      until('the microphone\'s utterance in its capture', whole('mic', micSpeech), 30_000).catch((e: Error) => {
+      until('the microphone\'s utterance in its capture', whole('mic', micSpeech), 60_000).catch((e: Error) => {
         throw new Error(`${e.message}: r = ${findIn(micSpeech, daemon.dump(sessionId, 'mic')).r.toFixed(4)}`);
       }),
-      until('the speaker\'s utterance in the system capture', whole('system', speakerSpeech), 30_000).catch((e: Error) => {
+      until('the speaker\'s utterance in the system capture', whole('system', speakerSpeech), 60_000).catch((e: Error) => {
         throw new Error(`${e.message}: r = ${findIn(speakerSpeech, daemon.dump(sessionId, 'system')).r.toFixed(4)}`);
       }),
     ]);
@@ -183,7 +183,7 @@ describe('the win32-x64 package\'s in-process capture under Wine (audify/RtAudio
     assert.equal(stop.error, undefined, JSON.stringify(stop.error));
     const micAudio = daemon.dump(sessionId, 'mic');
     const systemAudio = daemon.dump(sessionId, 'system');
-    assert.ok(micMatch.r >= MIN_R && systemMatch.r >= MIN_R, `r mic ${micMatch.r.toFixed(4)}, system ${systemMatch.r.toFixed(4)}`);
+    console.log(`      r: microphone ${micMatch.r.toFixed(4)}, system audio ${systemMatch.r.toFixed(4)}`);
     const micCrosstalk = findIn(speakerSpeech, micAudio).r;
     const systemCrosstalk = findIn(micSpeech, systemAudio).r;
     assert.ok(Math.abs(micCrosstalk) < MAX_CROSSTALK_R, `speaker in the microphone: r = ${micCrosstalk.toFixed(4)}`);
@@ -215,7 +215,7 @@ describe('the win32-x64 package\'s in-process capture under Wine (audify/RtAudio
     await until('the microphone\'s utterance while system audio is down', () => {
       const m = findIn(micSpeech, daemon.dump(sessionId, 'mic'));
       return m.overlap === micSpeech.length && m.r >= MIN_R ? m : undefined;
-    }, 30_000);
+    }, 60_000);
     assert.ok(!daemon.statuses('system').some((s) => s.state === 'capturing'), 'no silent system track: the loopback never captured');
     const stop = await daemon.conn.client.request('earshot/session/stop', { sessionId }, START_MS);
     assert.equal(stop.error, undefined, JSON.stringify(stop.error));
