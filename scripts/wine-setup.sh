@@ -14,7 +14,10 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 WINE_DIR=${EARSHOT_WINE_DIR:-$REPO/.wine}
 NODE_WIN_VERSION=22.22.2
-APT_PACKAGES=(wine64 wine g++-mingw-w64-x86-64 cmake)
+# gstreamer1.0-plugins-base: Wine's Media Foundation resampler is winegstreamer's, and RtAudio's WASAPI thread
+# creates one for every stream and uses it unchecked: without GStreamer's audioconvert the capture helper crashes
+# (scripts/win32/audify.js).
+APT_PACKAGES=(wine64 wine g++-mingw-w64-x86-64 cmake gstreamer1.0-plugins-base)
 export WINEPREFIX=$WINE_DIR/prefix WINEDEBUG=-all
 # No Mono or Gecko: wineboot would otherwise offer to download them (console programs need neither).
 export WINEDLLOVERRIDES='mscoree,mshtml='

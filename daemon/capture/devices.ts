@@ -106,6 +106,10 @@ export function rtAudioDeviceList(api: string, devices: { name: string; inputCha
       systemSources: [
         { id: DEFAULT_DEVICE, label: `Default output, as it changes${defaultOut ? ` (now ${defaultOut.name})` : ''} (WASAPI loopback)`, kind: 'system', isDefault: true, backend: 'rtaudio' },
         ...outputs.map((d): AudioDevice => ({ id: d.name, label: `${d.name} (WASAPI loopback)`, kind: 'system', isDefault: false, backend: 'rtaudio' })),
+        // Recording devices that carry what plays (Stereo Mix, VB-CABLE, Wine's "Monitor of …"): where a loopback is
+        // refused (Wine before 9.12) they are the way to system audio, and planOpen opens them as inputs.
+        ...inputs.filter((d) => isLoopbackDeviceName(d.name, platform))
+          .map((d): AudioDevice => ({ id: d.name, label: `${d.name} (recording device)`, kind: 'system', isDefault: false, backend: 'rtaudio' })),
       ],
       notes: [`${api} devices (RtAudio)`],
     };
@@ -295,7 +299,8 @@ export function parseDshowDevices(stderr: string): { video: string[]; audio: str
 /** Devices that carry what the machine plays (virtual loopback drivers, Windows' Stereo Mix), by name. */
 export function isLoopbackDeviceName(name: string, platform: NodeJS.Platform): boolean {
   if (platform === 'darwin') return /blackhole|soundflower|loopback audio|^loopback|background music|ishowu|zoomaudiodevice|teams audio|ms teams|audio hijack/i.test(name);
-  if (platform === 'win32') return /stereo mix|stereomix|what u hear|wave out mix|wave out|loopback|virtual-audio-capturer|cable output|vb-audio|voicemeeter out/i.test(name);
+  // "Monitor of <sink>": Wine's winepulse names PulseAudio's monitor sources so (its only system audio before 9.12).
+  if (platform === 'win32') return /stereo mix|stereomix|what u hear|wave out mix|wave out|loopback|virtual-audio-capturer|cable output|vb-audio|voicemeeter out|^monitor of /i.test(name);
   return name.endsWith('.monitor');
 }
 

@@ -106,6 +106,12 @@ export function classifyEnd(ctx: FaultContext, end: RecorderEnd): CaptureFault {
     // default audio device").
     return fault('device-not-found', noDeviceMessage(ctx));
   }
+  // A WASAPI loopback that initializes (AUDCLNT_STREAMFLAGS_LOOPBACK, RtAudio.cpp:5709-5714) but gives no capture
+  // client (:5722-5727, "Unable to retrieve capture client handle."): the endpoint cannot be captured as a loopback.
+  // Wine before 9.12 answers every loopback so (AUDCLNT_E_WRONG_ENDPOINT_TYPE). Retrying cannot help; another source can.
+  if (ctx.platform === 'win32' && ctx.kind === 'system' && /unable to retrieve capture client handle/.test(err)) {
+    return fault('no-system-audio', `Windows would not capture what ${device === 'the default system audio source' ? 'the default output' : device} plays (WASAPI loopback refused; Wine before 9.12 has no loopback). Choose a recording device that carries system audio as the system audio source instead: Stereo Mix, VB-CABLE's "CABLE Output", or under Wine "Monitor of …" (\`earshot devices\` lists them). The microphone keeps working.`);
+  }
   // WASAPI says no HRESULT (RtAudio.cpp): the device's audio client would not initialize or could not even be had. In
   // shared mode that is the microphone privacy switch (E_ACCESSDENIED) or another program holding the device in exclusive
   // mode (AUDCLNT_E_DEVICE_IN_USE): the message names both. RtAudio says it on opening (probeDeviceOpen, :5441, :5471,

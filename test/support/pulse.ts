@@ -29,6 +29,11 @@ export interface PulseOptions {
    * wait 1–3 s for its first chunk; a low-latency reader that always runs keeps the chains at low latency.
    */
   keepAlive?: boolean;
+  /**
+   * Device descriptions of the sinks (and of virtmic): clients that name devices by description (RtAudio, Wine's
+   * winepulse: "Monitor of <description>") otherwise see two "Null Output"s.
+   */
+  descriptions?: Partial<Record<Sink | 'virtmic', string>>;
 }
 
 /** A playback in progress. */
@@ -80,7 +85,12 @@ export class PulseServer {
     requireTool('pulseaudio', 'apt-get install pulseaudio pulseaudio-utils');
     requireTool('pactl', 'apt-get install pulseaudio-utils');
     requireTool('paplay', 'apt-get install pulseaudio-utils');
-    const opts: Required<PulseOptions> = { rate: 16000, channels: 1, keepAlive: true, ...options };
+    const opts: Required<PulseOptions> = { rate: 16000, channels: 1, keepAlive: true, descriptions: {}, ...options };
+    const described = (key: Sink | 'virtmic', what: 'sink' | 'source') => {
+      const d = opts.descriptions[key];
+      if (d !== undefined && !/^[\w-]+$/.test(d)) throw new Error(`description ${JSON.stringify(d)}: letters, digits, _ and - only (module arguments)`);
+      return d ? ` ${what}_properties=device.description=${d}` : '';
+    };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-pulse-'));
     const home = path.join(dir, 'home');
     fs.mkdirSync(path.join(home, '.config', 'pulse'), { recursive: true });
@@ -92,9 +102,9 @@ export class PulseServer {
     fs.writeFileSync(config, [
       '.fail',
       'load-module module-native-protocol-unix auth-anonymous=1',
-      `load-module module-null-sink sink_name=speaker rate=${opts.rate} channels=${opts.channels}`,
-      `load-module module-null-sink sink_name=mic_feed rate=${opts.rate} channels=${opts.channels}`,
-      'load-module module-remap-source master=mic_feed.monitor source_name=virtmic',
+      `load-module module-null-sink sink_name=speaker rate=${opts.rate} channels=${opts.channels}${described('speaker', 'sink')}`,
+      `load-module module-null-sink sink_name=mic_feed rate=${opts.rate} channels=${opts.channels}${described('mic_feed', 'sink')}`,
+      `load-module module-remap-source master=mic_feed.monitor source_name=virtmic${described('virtmic', 'source')}`,
       'set-default-sink speaker',
       'set-default-source virtmic',
       '',

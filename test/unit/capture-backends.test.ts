@@ -144,6 +144,14 @@ describe('RtAudio device lists (macOS, Windows)', () => {
     assert.match(list.microphones[0].label, /Microphone \(Realtek\)/);
     assert.deepEqual(list.systemSources.map((d) => [d.id, d.isDefault]), [['default', true], ['Speakers (Realtek)', false], ['Headset (USB)', false]]);
     assert.match(list.systemSources[0].label, /now Speakers \(Realtek\).*WASAPI loopback/);
+    // Recording devices that carry system audio follow the loopbacks (Wine 8.0 lists PulseAudio monitors so).
+    const withMix = rtAudioDeviceList('WASAPI', [
+      dev(0, 'Speakers (Realtek)', 0, 2, { isDefaultOutput: true }), dev(1, 'Stereo Mix (Realtek)', 2, 0), dev(2, 'Monitor of Speaker', 1, 0), dev(3, 'Microphone (Realtek)', 2, 0, { isDefaultInput: true }),
+    ], 'win32');
+    assert.deepEqual(withMix.systemSources.map((d) => [d.id, d.label]), [
+      ['default', 'Default output, as it changes (now Speakers (Realtek)) (WASAPI loopback)'], ['Speakers (Realtek)', 'Speakers (Realtek) (WASAPI loopback)'],
+      ['Stereo Mix (Realtek)', 'Stereo Mix (Realtek) (recording device)'], ['Monitor of Speaker', 'Monitor of Speaker (recording device)'],
+    ]);
   });
 
   it('macOS: loopback devices (BlackHole) are system sources, the rest microphones', () => {

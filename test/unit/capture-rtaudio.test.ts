@@ -177,6 +177,16 @@ describe('audify helper on Windows (WASAPI)', () => {
     // The same words on Linux are not WASAPI's: no Windows advice there.
     assert.doesNotMatch(classifyEnd({ ...ctx('mic'), platform: 'linux' }, { code: 1, signal: null, stderr: thread }).message, /Windows/);
   });
+
+  it('a loopback the endpoint refuses (Wine before 9.12) says to choose a recording device for system audio', () => {
+    // What the helper writes under Wine 8.0 for the default output (RtAudio.cpp:5722-5727; test/wine/capture.test.ts).
+    const stderr = 'audify helper: WASAPI "PulseAudio" (loopback) at 16000 Hz, 1 ch\naudify helper: RtApiWasapi::wasapiThread: Unable to retrieve capture client handle. (RtAudio error 9)\n';
+    const system = classifyEnd({ kind: 'system', recorder: 'audify', device: 'default', platform: 'win32' }, { code: 1, signal: null, stderr });
+    assert.equal(system.reason, 'no-system-audio');
+    assert.match(system.message, /^Windows would not capture what the default output plays \(WASAPI loopback refused.*Stereo Mix.*CABLE Output.*Monitor of.*earshot devices.*microphone keeps working/);
+    const named = classifyEnd({ kind: 'system', recorder: 'audify', device: 'Speakers (Realtek)', platform: 'win32' }, { code: 1, signal: null, stderr });
+    assert.match(named.message, /^Windows would not capture what "Speakers \(Realtek\)" plays/);
+  });
 });
 
 describe('what a fault says, per OS (the audify helper runs on all three)', () => {
