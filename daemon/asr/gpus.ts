@@ -134,7 +134,7 @@ export interface FindGpusOptions {
 
 /** How long a kept answer is trusted whatever its key says (a driver update on Windows, say, changes nothing we read). */
 export const GPU_CACHE_MAX_AGE_MS = 24 * 3600_000;
-const CACHE_FILE = 'gpus.json';
+export const CACHE_FILE = 'gpus.json';
 
 /**
  * The GPUs found here (a kept answer while its key matches and it is less than a day old; else looked for, and kept).

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import {
   DataDelete, DataDeleteResult, ErrorCodes, HealthRequest, PROTOCOL_VERSION, SessionStart, SessionStatus, SessionStop,
 } from '../../protocol/protocol';
+import { CACHE_FILE as GPUS_CACHE_FILE } from '../../daemon/asr/gpus';
 import { decodeToMono, readWavFormat } from '../../daemon/capture/wav';
 import { MEETING_SENTENCE_TOKENS, SAMPLE_WAV, samplePcm, sayingModel, sentenceText } from '../setup';
 import { connectDaemon, rejection, RpcClient } from './daemon-process';
@@ -107,6 +108,9 @@ describe('privacy: no audio on disk by default, no transcript in logs, Delete Al
       || (path.dirname(file) === d.notes && file.endsWith('.md'))
       || /token/i.test(path.basename(file))
       || isOnnxRuntimeTelemetryFile(d.tmp, file)
+      // The GPUs model selection found, kept for a day (daemon/asr/gpus.ts): device names, nothing of the meeting
+      // (its size and WAV header are checked below like every file's).
+      || file === path.join(d.storage, GPUS_CACHE_FILE)
     ));
     assert.deepEqual(unexpected, [], 'no files other than the journal, notes and tokens');
     assert.ok(files.some((f) => f.file === run.notesPath), 'the notes were written');
