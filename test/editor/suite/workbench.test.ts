@@ -391,7 +391,9 @@ describe('The Earshot editor experience', function () {
     try {
       const { done } = await startMeetingNotes(api);
       const problem = await panelWaitFor<string>(
-        `(() => { const row = document.querySelector('.source[data-source=mic]'); if (!row || !row.querySelector('button[data-recovery=retry]')) return '';
+        // The problem box (with its buttons) is in every row, hidden until there is a problem: wait for it shown.
+        `(() => { const row = document.querySelector('.source[data-source=mic]'); const box = row && row.querySelector('.source-problem');
+          if (!box || box.hidden || !box.querySelector('.message').textContent || !row.querySelector('button[data-recovery=retry]')) return '';
           return row.textContent + ' | ' + [...row.querySelectorAll('button')].map((b) => b.getAttribute('aria-label') || b.textContent).join(', '); })()`,
         'the microphone problem with a retry button', 30_000);
       assert.match(problem, /no_such_microphone|not found|No such/i, problem);
