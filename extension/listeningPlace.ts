@@ -31,9 +31,12 @@ export function remoteLabel(remoteName: string): string {
 export function listeningPlace(facts: PlaceFacts): PanelPlace {
   const host = facts.hostname || 'unknown host';
   const remote = facts.remoteName;
-  const onRemote = remote !== undefined && (facts.kind === 'workspace' || facts.web);
+  // A server on this very computer (code-server or `code serve-web` on loopback: remoteName is its host:port) hears
+  // this computer's devices: nothing to warn about.
+  const onRemote = remote !== undefined && (facts.kind === 'workspace' || facts.web) && !servedFromThisComputer(remote);
   if (!onRemote) {
-    return { text: `Listening on this computer (${host})${remote ? `; notes go to the ${remoteLabel(remote)} workspace` : ''}`, warning: null };
+    const elsewhere = remote !== undefined && !servedFromThisComputer(remote);
+    return { text: `Listening on this computer (${host})${elsewhere ? `; notes go to the ${remoteLabel(remote)} workspace` : ''}`, warning: null };
   }
   const fix = facts.web
     ? 'In a browser there is no side of VS Code on your computer for Earshot to run on: open this window in VS Code desktop to record your meetings.'
@@ -42,6 +45,11 @@ export function listeningPlace(facts: PlaceFacts): PanelPlace {
     text: `Listening on the ${remoteLabel(remote)} machine (${host})`,
     warning: `Earshot runs on the ${remoteLabel(remote)} machine, not on your computer: it hears that machine's audio devices (usually none), not your microphone or your calls. ${fix}`,
   };
+}
+
+/** A remote name that is a loopback host:port (a browser window on a server this computer runs). */
+export function servedFromThisComputer(remoteName: string): boolean {
+  return /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i.test(remoteName);
 }
 
 /** The facts of this window. */

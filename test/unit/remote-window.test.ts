@@ -213,6 +213,12 @@ describe('remote windows: Earshot on the user\'s side, notes in the remote works
       assert.match(browser.warning ?? '', /Codespace machine[\s\S]*not your microphone[\s\S]*VS Code desktop/);
     });
 
+    it('a browser window on a server this computer runs (code-server on loopback) listens on this computer', () => {
+      assert.deepEqual(listeningPlace({ remoteName: '127.0.0.1:33967', kind: 'workspace', web: true, hostname: 'ana-laptop' }), { text: 'Listening on this computer (ana-laptop)', warning: null });
+      assert.deepEqual(listeningPlace({ remoteName: 'localhost:8080', kind: 'workspace', web: true, hostname: 'ana-laptop' }).warning, null);
+      assert.match(listeningPlace({ remoteName: 'build.example.com:8080', kind: 'workspace', web: true, hostname: 'buildbox' }).warning ?? '', /not your microphone/);
+    });
+
     it('reads vscode.env.remoteName and where the extension host runs', () => {
       stub.env.remoteName = 'dev-container';
       const facts = placeFacts({ extension: { extensionKind: 2 } } as never);
