@@ -472,6 +472,15 @@ describe('The Earshot editor experience', function () {
     }
   });
 
+  it('the panel says which machine listens: code-server on this machine is this computer, with no remote warning', async function () {
+    if (!hooksAvailable) this.skip();
+    const place = await panelWaitFor<string>(
+      `(() => { const p = document.getElementById('place'); return p && !p.hidden && p.querySelector('.place-text').textContent ? p.querySelector('.place-text').textContent + ' | ' + p.dataset.warning : ''; })()`,
+      'the place line', 30_000);
+    // code-server's window is a browser on a server at 127.0.0.1 (vscode.env.remoteName is its host:port).
+    assert.equal(place, `Listening on this computer (${os.hostname()}) | false`);
+  });
+
   it('the walkthrough opens', async () => {
     await vscode.commands.executeCommand('earshot.openWalkthrough');
     await sleep(1500);
