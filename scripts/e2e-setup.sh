@@ -9,6 +9,8 @@
 # Usage: scripts/e2e-setup.sh            (then see test/editor/runner/run-in-code-server.js)
 # Needs: Debian 12 (root or sudo), system node/npm >= 20, the npm registry and apt repositories.
 set -euo pipefail
+# shellcheck source=scripts/apt-packages.sh
+source "$(dirname "$0")/apt-packages.sh"
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 E2E_DIR=${E2E_DIR:-$REPO/.e2e}
@@ -49,19 +51,7 @@ npm_folder() {
 }
 
 install_apt() {
-  local missing=() p
-  for p in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-  done
-  if [ ${#missing[@]} -eq 0 ]; then
-    echo "e2e-setup: apt packages already installed"
-    return
-  fi
-  local sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
-  echo "e2e-setup: apt-get install ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    -o DPkg::Lock::Timeout=600 "${missing[@]}" > /dev/null
+  install_apt_packages e2e-setup "${APT_PACKAGES[@]}"
 }
 
 timed "apt packages" install_apt

@@ -10,6 +10,8 @@
 # Idempotent: each step is skipped when what it makes is already there at the pinned version.
 # Needs: Debian 12 (root or sudo for apt), node/npm, the npm registry and apt repositories.
 set -euo pipefail
+# shellcheck source=scripts/apt-packages.sh
+source "$(dirname "$0")/apt-packages.sh"
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 WINE_DIR=${EARSHOT_WINE_DIR:-$REPO/.wine}
@@ -33,18 +35,7 @@ timed() {
 }
 
 install_apt() {
-  local missing=() p
-  for p in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-  done
-  if [ ${#missing[@]} -eq 0 ]; then
-    echo "wine-setup: apt packages already installed"
-    return
-  fi
-  local sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
-  echo "wine-setup: apt-get install ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" > /dev/null
+  install_apt_packages wine-setup "${APT_PACKAGES[@]}"
 }
 
 install_node() {
