@@ -9,8 +9,9 @@
 # Usage: scripts/e2e-setup.sh            (then see test/editor/runner/run-in-code-server.js)
 # Needs: Debian 12 (root or sudo), system node/npm >= 20, the npm registry and apt repositories.
 set -euo pipefail
-# shellcheck source=scripts/apt-packages.sh
-source "$(dirname "$0")/apt-packages.sh"
+SETUP_LABEL=e2e-setup
+# shellcheck source=scripts/setup-lib.sh
+source "$(dirname "$0")/setup-lib.sh"
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 E2E_DIR=${E2E_DIR:-$REPO/.e2e}
@@ -22,14 +23,6 @@ APT_PACKAGES=(chromium fonts-dejavu-core fonts-liberation build-essential python
 
 # Run under `npm test`, the outer npm's variables would leak into the installs below: code-server's
 # postinstall reads the Node version from npm_config_user_agent, which would still name the outer Node.
-for v in $(compgen -e | grep '^npm_'); do unset "$v"; done
-
-# timed <label> <command...>: run a step and print how long it took
-timed() {
-  local label=$1 t0=$SECONDS; shift
-  "$@"
-  echo "e2e-setup: $label done in $((SECONDS - t0)) s"
-}
 
 # npm_folder <dir> <package.json> [VAR=value...]: (re)install <dir> from the given manifest, with the
 # given environment, unless the last successful install used the very same manifest (<dir>/.installed).
@@ -51,7 +44,7 @@ npm_folder() {
 }
 
 install_apt() {
-  install_apt_packages e2e-setup "${APT_PACKAGES[@]}"
+  install_apt_packages "${APT_PACKAGES[@]}"
 }
 
 timed "apt packages" install_apt

@@ -10,8 +10,9 @@
 # Idempotent: each step is skipped when what it makes is already there at the pinned version.
 # Needs: Debian 12 (root or sudo for apt), node/npm, the npm registry and apt repositories.
 set -euo pipefail
-# shellcheck source=scripts/apt-packages.sh
-source "$(dirname "$0")/apt-packages.sh"
+SETUP_LABEL=wine-setup
+# shellcheck source=scripts/setup-lib.sh
+source "$(dirname "$0")/setup-lib.sh"
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 WINE_DIR=${EARSHOT_WINE_DIR:-$REPO/.wine}
@@ -26,16 +27,9 @@ export WINEDLLOVERRIDES='mscoree,mshtml='
 # No display here: Wine runs console programs with its null driver; without this it would try X11 and warn.
 unset DISPLAY
 
-for v in $(compgen -e | grep '^npm_'); do unset "$v"; done
-
-timed() {
-  local label=$1 t0=$SECONDS; shift
-  "$@"
-  echo "wine-setup: $label done in $((SECONDS - t0)) s"
-}
 
 install_apt() {
-  install_apt_packages wine-setup "${APT_PACKAGES[@]}"
+  install_apt_packages "${APT_PACKAGES[@]}"
 }
 
 install_node() {

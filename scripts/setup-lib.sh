@@ -1,0 +1,28 @@
+# Sourced by the setup scripts (e2e-setup.sh, wine-setup.sh) after they set SETUP_LABEL, which starts their lines.
+
+# npm's variables from an `npm test` run would steer the nested npm installs: none of them is passed on.
+for v in $(compgen -e | grep '^npm_'); do unset "$v"; done
+
+# timed <label> <command...>: run a step and print how long it took
+timed() {
+  local label=$1 t0=$SECONDS; shift
+  "$@"
+  echo "$SETUP_LABEL: $label done in $((SECONDS - t0)) s"
+}
+
+# install_apt_packages PACKAGE...: installs those that are missing (root or sudo)
+install_apt_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "$SETUP_LABEL: apt packages already installed"
+    return
+  fi
+  local sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  echo "$SETUP_LABEL: apt-get install ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    -o DPkg::Lock::Timeout=600 "${missing[@]}" > /dev/null
+}
