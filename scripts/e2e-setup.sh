@@ -21,9 +21,6 @@ PLAYWRIGHT_VERSION=1.65.1
 TEST_ELECTRON_VERSION=2.5.2
 APT_PACKAGES=(chromium fonts-dejavu-core fonts-liberation build-essential python3 pkg-config libkrb5-dev)
 
-# Run under `npm test`, the outer npm's variables would leak into the installs below: code-server's
-# postinstall reads the Node version from npm_config_user_agent, which would still name the outer Node.
-
 # npm_folder <dir> <package.json> [VAR=value...]: (re)install <dir> from the given manifest, with the
 # given environment, unless the last successful install used the very same manifest (<dir>/.installed).
 npm_folder() {

@@ -1,6 +1,7 @@
 # Sourced by the setup scripts (e2e-setup.sh, wine-setup.sh) after they set SETUP_LABEL, which starts their lines.
 
-# npm's variables from an `npm test` run would steer the nested npm installs: none of them is passed on.
+# Run under `npm test`, the outer npm's variables would leak into the nested installs (code-server's postinstall reads
+# the Node version from npm_config_user_agent, which would still name the outer Node): none of them is passed on.
 for v in $(compgen -e | grep '^npm_'); do unset "$v"; done
 
 # timed <label> <command...>: run a step and print how long it took
