@@ -761,6 +761,17 @@ export interface VocabularyParams {
 }
 
 /**
+ * Whether this client shows partial transcripts now (the extension: its panel is visible, or a dictation shows its ghost
+ * text). Partials are most of whisper's work in a meeting: the daemon decodes them only while a client wants them, and
+ * otherwise sends finals only (at the same moment they would come anyway). A client that never sends this gets
+ * partials, as before it existed. Takes effect at the next decode, also mid-session.
+ */
+export const PartialsWanted = new NotificationType<PartialsWantedParams>('earshot/partials');
+export interface PartialsWantedParams {
+  wanted: boolean;
+}
+
+/**
  * Pauses or resumes live sources of a streaming session (the panel's pause button and per-source toggles). A paused
  * source releases its device (the recorder stops, so the OS shows the microphone as unused); the utterance in progress
  * is finalized first; nothing is captured or transcribed until it resumes. The capture clock keeps running, so times

@@ -258,10 +258,13 @@ export async function* recognize(
   });
   /** The last decode heard every voiced sample of the utterance: nothing was said since, its text stands. */
   const decodedAllSpeech = (t: Tracked) => t.decodedSamples > 0 && t.latest.startSample + t.decodedSamples >= t.latest.voicedEndSample;
-  /** Shows the last decode as a partial, its stable prefix kept (LocalAgreement); not once the utterance has ended. */
+  /**
+   * Shows the last decode as a partial, its stable prefix kept (LocalAgreement); not once the utterance has ended, nor
+   * while nobody reads partials (an early final whose speech went on, or a partial that was decoding when they stopped).
+   */
   function* showPartial(t: Tracked, u: Utterance): Generator<RecognizedSegment> {
     const shown = t.agreement.update(t.decodedText);
-    if (shown && !t.ended) {
+    if (shown && !t.ended && ctx.options().partials) {
       t.shownPartial = true;
       yield segment(u, shown, false);
     }

@@ -49,6 +49,8 @@ export interface SessionConfig {
   speakers?: Partial<Record<LiveSourceKind, string>>;
   /** Words to prime whisper with (workspace identifiers), read before each decode. */
   vocabulary?(): string;
+  /** Whether anyone reads partial transcripts now, read before each decode: when not, finals only (absent: they do). */
+  partialsWanted?(): boolean;
   /** Called when the degrade ladder changes rung. */
   onDegrade?(level: number, rung: DegradeRung): void;
   degradeThresholds?: DegradeThresholds;

@@ -383,6 +383,35 @@ describe('Streaming policy (recognize)', () => {
     assert.deepEqual(out.map((s) => [s.startSample, s.endSample]), [[0, 100 * FRAME_SAMPLES], [90_000, 90_000 + 60 * FRAME_SAMPLES]]);
   });
 
+  it('decodes no partial while nobody reads them (finals still come), and partials again once someone does', async () => {
+    const decoder = new FakeDecoder((r) => `${r.final ? 'final' : 'partial'} ${r.pcm.length}`);
+    let wanted = false;
+    let firstFinal: () => void = () => undefined;
+    const firstFinalOut = new Promise<void>((resolve) => { firstFinal = resolve; });
+    // u2 is spoken once u1's final is out and someone reads partials again (the panel shows).
+    async function* turns(): AsyncGenerator<UtteranceEvent> {
+      yield* from(utterance('u1', secondsToFrames(3)));
+      await firstFinalOut;
+      yield* from(utterance('u2', secondsToFrames(3), { startSample: 100_000 }));
+    }
+    const options = () => ({ ...DEFAULT_STREAMING_OPTIONS, partials: wanted });
+    const stats = newRecognizerStats();
+    const out: RecognizedSegment[] = [];
+    for await (const s of recognize(turns(), decoder, { options, normalOptions: options, stats })) {
+      out.push(s);
+      if (s.final && s.segmentId === 'u1') {
+        wanted = true;
+        firstFinal();
+      }
+    }
+    assert.deepEqual(out.filter((s) => s.segmentId === 'u1').map((s) => s.final), [true], 'u1: its final only');
+    assert.equal(decoder.requests.filter((r) => r.final).length, 2, 'one final decode per utterance');
+    const u2 = out.filter((s) => s.segmentId === 'u2');
+    assert.ok(u2.filter((s) => !s.final).length >= 3, `u2's partials: ${JSON.stringify(u2)}`);
+    assert.equal(u2[u2.length - 1].final, true);
+    assert.equal(stats.partialsSkipped, 0, 'partials nobody reads are not counted as given up');
+  });
+
   it('keeps segment ids and capture-clock samples of the utterance', async () => {
     const out = await run(utterance('mic-7', 30, { startSample: 48_000 }), new FakeDecoder());
     for (const s of out) {
