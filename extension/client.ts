@@ -332,7 +332,7 @@ export class DaemonClient implements vscode.Disposable {
     if (this.client?.isRunning()) await this.client.sendNotification(Vocabulary, { words });
   }
 
-  /** Tells the daemon whether partial transcripts are shown now (it decodes them only then). */
+  /** Tells the daemon whether the transcript is read as it is spoken now (it decodes partials only then). */
   async sendPartialsWanted(wanted: boolean): Promise<void> {
     if (this.client?.isRunning()) await this.client.sendNotification(PartialsWanted, { wanted });
   }

@@ -102,11 +102,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   registerMemoryCommands(commands.command, memory);
 
   context.subscriptions.push(watchVocabulary((words) => client.sendVocabulary(words), client.onDaemonStart));
-  // Partials only while the panel shows or a dictation shows its ghost text: otherwise the daemon decodes finals only.
-  context.subscriptions.push(watchPartialsReaders(
-    { panel, dictation, dictationShowsPartials: () => EarshotSettings.read().dictation.showPartial },
-    (wanted) => client.sendPartialsWanted(wanted), client.onDaemonStart,
-  ));
+  // Partials only while the panel shows or a dictation runs: otherwise the daemon decodes finals only.
+  context.subscriptions.push(watchPartialsReaders({ panel, dictation }, (wanted) => client.sendPartialsWanted(wanted), client.onDaemonStart));
 
   // A remote window (WSL, SSH, containers): Earshot listens here and its notes are copied into the remote workspace.
   context.subscriptions.push(...wireNotesMirror({ client, output, target: () => EarshotSettings.read().remoteNotes(context) }));

@@ -761,10 +761,11 @@ export interface VocabularyParams {
 }
 
 /**
- * Whether this client shows partial transcripts now (the extension: its panel is visible, or a dictation shows its ghost
- * text). Partials are most of whisper's work in a meeting: the daemon decodes them only while a client wants them, and
- * otherwise sends finals only (at the same moment they would come anyway). A client that never sends this gets
- * partials, as before it existed. Takes effect at the next decode, also mid-session.
+ * Whether this client shows the transcript as it is spoken (the extension: its panel is visible, or a dictation runs).
+ * Partials are most of whisper's work in a meeting: the daemon decodes them only while a client wants them. Otherwise
+ * it sends finals only, each decoded once when its utterance ends (not early, as the speech drops: that costs a decode
+ * whenever the speech resumes), so they come a little later (about the VAD's hangover) with nobody waiting. A client
+ * that never sends this gets partials, as before it existed. Takes effect at the next decode, also mid-session.
  */
 export const PartialsWanted = new NotificationType<PartialsWantedParams>('earshot/partials');
 export interface PartialsWantedParams {

@@ -1,9 +1,10 @@
 /**
- * Who reads partial transcripts: partials cost most of whisper's work in a meeting (BENCHMARKS.md, issue 41), so they
- * are decoded only while someone can read them. Each reader (a client of the daemon; in the extension, the panel and
- * the dictation) says whether it reads them; partials are wanted while any reader that said so reads them. Before any
- * reader has said anything, `unclaimed` decides: the daemon keeps decoding them for a client that never says (older
- * clients, plain LSP clients), the extension tells the daemon nobody reads them until its panel shows.
+ * Who reads the transcript as it is spoken: its partials cost most of whisper's work in a meeting (BENCHMARKS.md,
+ * issue 41), so they (and the early finals) are decoded only while someone can read them. Each reader (a client of the
+ * daemon; in the extension, the panel and the dictation) says whether it reads them; they are wanted while any reader
+ * that said so reads them. Before any reader has said anything, `unclaimed` decides: the daemon keeps decoding them for
+ * a client that never says (older clients, plain LSP clients), the extension tells the daemon nobody reads them until
+ * its panel shows.
  */
 export class PartialsDemand {
   private readonly readers = new Map<string, boolean>();

@@ -68,8 +68,10 @@ export async function runSourcePipeline(source: AudioSource, signal: AbortSignal
     // last one journaled (the recognizer starts without one): the same prompt as without the interruption.
     let carried = resumed?.lastText ?? '';
     const policy = config.streaming ?? DEFAULT_STREAMING_OPTIONS;
-    // Nobody reads partials: finals only (skipped partials are not counted either: none was due).
-    const base = () => (config.partialsWanted?.() ?? true) ? policy : { ...policy, partials: false };
+    // Nobody reads the transcript as it is spoken: finals only, each decoded once, at the end of its utterance (no early
+    // final, which costs a decode whenever the speech resumes after a drop; nobody waits for it). Skipped partials are
+    // not counted either: none was due.
+    const base = () => (config.partialsWanted?.() ?? true) ? policy : { ...policy, partials: false, earlyFinal: false };
     const context: RecognizerContext = {
       options: () => degrade.options(base()),
       vocabulary: () => {

@@ -7,7 +7,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { PartialsWanted, SessionStart, TranscriptSegment } from '../../protocol/protocol';
-import { SAMPLE_WAV, TEST_WORD } from '../setup';
+import { FIXTURES_DIR, SAMPLE_WAV, TEST_WORD } from '../setup';
+import { firstTurnWav } from '../support/speech';
 import { miniDaemon, RpcClient } from './daemon-process';
 
 interface Turn { start: number; end: number }
@@ -60,6 +61,20 @@ describe('partials only while a client reads them (real daemon, real VAD, real w
       assert.ok(all.indexOf(p) < finalAt, `a partial of ${p.segmentId} after its final`);
       assert.match(p.text, HELLO_WORDS);
     }
+  });
+
+  it('with nobody reading, each final is decoded once, at the end of its utterance (no early final, no partial)', async function () {
+    this.timeout(60_000);
+    // The first turn alone: its voice drops after each sentence, where an early final would start and be set aside.
+    const file = firstTurnWav(FIXTURES_DIR, SAMPLE_WAV, TURNS[0].end);
+    await client.connection.sendNotification(PartialsWanted, { wanted: false });
+    const healthBefore = client.health.length;
+    const { sessionId: unread } = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: file, pace: 'realtime', title: 'Nobody' });
+    await client.sessionDone(unread);
+    const health = await client.waitFor('health after the session', () => client.health.slice(healthBefore).find((h) => h.recognizer?.finals === 1 && h.backlogSec === 0));
+    assert.deepEqual(client.transcripts.filter((t) => t.sessionId === unread).map((t) => t.final), [true]);
+    const r = health.recognizer!;
+    assert.deepEqual([r.finals, r.finalDecodes, r.partialsDecoded], [1, 1, 0]);
   });
 
   it('logs bad earshot/partials params (the reason, not the params) and keeps going', () => {

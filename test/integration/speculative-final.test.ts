@@ -6,7 +6,6 @@
  * - through a real daemon over JSON-RPC, an utterance whose speech drops and resumes keeps all of its audio in one final.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HealthParams, SessionStart, TranscriptSegment } from '../../protocol/protocol';
@@ -16,6 +15,7 @@ import { FileSource, FRAME_SAMPLES, SAMPLE_RATE } from '../../daemon/capture/sou
 import { createSpeechDetector, vadConfig } from '../../daemon/vad/config';
 import { segmentUtterances, UtteranceEvent } from '../../daemon/vad/segmenter';
 import { FIXTURES_DIR, randomMiniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
+import { firstTurnWav } from '../support/speech';
 import { miniDaemon, RpcClient } from './daemon-process';
 
 /** A real meeting (AMI ES2004a, one minute): turns with pauses, speech resuming after drops. */
@@ -125,13 +125,7 @@ describe('speech that drops and resumes keeps all of its audio in one final (rea
 
   before(async function () {
     this.timeout(90_000);
-    // The first turn ("Morning everyone. Let's keep this quick. Bob, …"): the voice drops for 0.2 s after each sentence.
-    const file = path.join(FIXTURES_DIR, 'standup-first-turn.wav');
-    if (!fs.existsSync(file)) {
-      fs.mkdirSync(FIXTURES_DIR, { recursive: true });
-      execFileSync('sox', ['-D', SAMPLE_WAV, `${file}.tmp.wav`, 'trim', '0', String(TURNS[0].end + 0.8)]);
-      fs.renameSync(`${file}.tmp.wav`, file);
-    }
+    const file = firstTurnWav(FIXTURES_DIR, SAMPLE_WAV, TURNS[0].end);
     daemon = await miniDaemon('earshot-early-final-');
     client = daemon.client;
     const { sessionId } = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: file, pace: 'realtime', title: 'Drops' });

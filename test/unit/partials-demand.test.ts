@@ -34,27 +34,15 @@ describe('PartialsDemand: partials are wanted while any reader reads them', () =
   });
 });
 
-describe('watchPartialsReaders: the extension tells the daemon who reads partials', () => {
-  const stub = vscodeStub as unknown as { workspace: Record<string, unknown> };
-  let configuration: Emitter<{ affectsConfiguration(section: string): boolean }>;
-  before(() => {
-    configuration = new Emitter();
-    stub.workspace.onDidChangeConfiguration = configuration.event;
-  });
-  after(() => { delete stub.workspace.onDidChangeConfiguration; });
-
-  function harness(showPartial = true) {
+describe('watchPartialsReaders: the extension tells the daemon who reads the transcript live', () => {
+  function harness() {
     const panelChanged = new Emitter<boolean>(), dictationChanged = new Emitter<boolean>(), daemonStarted = new Emitter<void>();
     const readers = {
       panel: { visible: false, onDidChangeVisibility: panelChanged.event },
       dictation: { active: false, onDidChangeActive: dictationChanged.event },
-      showPartial,
     };
     const sent: boolean[] = [];
-    const watcher = watchPartialsReaders(
-      { panel: readers.panel, dictation: readers.dictation, dictationShowsPartials: () => readers.showPartial },
-      async (wanted) => { sent.push(wanted); }, daemonStarted.event,
-    );
+    const watcher = watchPartialsReaders(readers, async (wanted) => { sent.push(wanted); }, daemonStarted.event);
     return { readers, sent, watcher, panelChanged, dictationChanged, daemonStarted };
   }
 
@@ -75,7 +63,7 @@ describe('watchPartialsReaders: the extension tells the daemon who reads partial
     assert.equal(h.sent.length, 4, 'nothing once disposed');
   });
 
-  it('a dictation reads partials while it runs, if it shows its ghost text; the panel and the dictation together', () => {
+  it('a dictation reads the transcript while it runs; the panel and the dictation together', () => {
     const h = harness();
     h.readers.dictation.active = true;
     h.dictationChanged.fire(true);
@@ -87,14 +75,5 @@ describe('watchPartialsReaders: the extension tells the daemon who reads partial
     h.panelChanged.fire(false);
     assert.deepEqual(h.sent, [false, true, false]);
     h.watcher.dispose();
-
-    const noGhost = harness(false);
-    noGhost.readers.dictation.active = true;
-    noGhost.dictationChanged.fire(true);
-    assert.deepEqual(noGhost.sent, [false], 'earshot.dictation.showPartial off: the dictation reads finals only');
-    noGhost.readers.showPartial = true;
-    configuration.fire({ affectsConfiguration: (section) => section === 'earshot.dictation.showPartial' });
-    assert.deepEqual(noGhost.sent, [false, true], 'the setting turned on mid-dictation');
-    noGhost.watcher.dispose();
   });
 });
