@@ -183,7 +183,7 @@ export async function* segmentUtterances(
   const begin = (source: SourceKind, startSample: number, speechStartSample: number) => {
     current = {
       id: `${source}-${++counter.count}`, source, startSample, speechStartSample, speechEndSample: speechStartSample, voicedEndSample: speechStartSample,
-      confidentEndSample: speechStartSample, buffer: new UtteranceBuffer(),
+      confidentEndSample: startSample, buffer: new UtteranceBuffer(),
     };
     silentFrames = 0;
     toldEnd = undefined;
@@ -207,10 +207,13 @@ export async function* segmentUtterances(
         let first = pending.length - pendingSpeech;
         while (first > 0 && pending[first - 1].score >= options.offThreshold) first--;
         begin(frame.source, kept[0].frame.startSample, pending[Math.max(first, pending.length - kept.length)].frame.startSample);
-        for (const p of kept) current!.buffer.append(p.frame.samples, p.score);
+        for (const p of kept) {
+          current!.buffer.append(p.frame.samples, p.score);
+          // Until a frame is sure, no drop can be told (a soft start is no end): then the first unvoiced frame is.
+          if (p.score >= dropLevel) current!.confidentEndSample = p.frame.startSample + p.frame.samples.length;
+        }
         current!.speechEndSample = frame.startSample + frame.samples.length - endLag;
         current!.voicedEndSample = frame.startSample + frame.samples.length;
-        current!.confidentEndSample = current!.voicedEndSample;
         current!.capturedAt = frame.capturedAt;
         pending = [];
         pendingSpeech = 0;

@@ -206,6 +206,13 @@ describe('Segmenter with EnergyDetector', () => {
       assert.equal(end.utterance.voicedEndSample, frameEnd(24));
     });
 
+    it('a soft start is no drop: nothing is told before the detector is sure of speech once', async () => {
+      // Six quiet voiced frames open the utterance (a soft voice, or the detector warming to it), then sure speech.
+      const all = await events([...Array<number>(6).fill(0.3), ...SPEECH, ...SILENCE]);
+      const cuts = all.filter((e) => e.type === 'pause').map((e) => e.utterance.finalEndSample);
+      assert.deepEqual(cuts, [frameEnd(26)], 'one drop, after the sure speech (frames 6–25)');
+    });
+
     it('an utterance whose audio stops mid-speech is final over all of it', async () => {
       const all = await events([...SPEECH]);
       const end = all[all.length - 1];
