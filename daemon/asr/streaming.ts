@@ -47,7 +47,8 @@ export interface StreamingOptions {
   minPartialSec: number;
   /**
    * Decode budget: the share of the time whisper may spend on partials (after a partial of d ms, the next waits
-   * d × (1/duty − 1)). A quarter: at a half, partials were 173 of the 216 decodes of figure 2's meeting (issue 41).
+   * d × (1/duty − 1)); early finals, which show as partials while the speech is down, and decodes stopped before their
+   * end count too. A quarter: at a half, partials were 173 of the 216 decodes of figure 2's meeting (issue 41).
    */
   partialDutyCycle: number;
   /** Token cap per second of audio (fast speech is ~4 tokens/s); stops repetition loops. */
@@ -265,14 +266,22 @@ export async function* recognize(
       audioCtx: Math.min(1500, Math.ceil((pcm.length / SAMPLE_RATE + (partial ? 0 : options.finalContextMarginSec)) * 50) + 32),
     };
   };
+  /** Whisper's time on what shows (or may show) as a partial counts against the partials' share (partialDutyCycle). */
+  const spentOnPartials = (ms: number) => { nextPartialAt = performance.now() + ms * (1 / ctx.options().partialDutyCycle - 1); };
   const decode = async (asked: DecodeRequest, speculative = false) => {
-    const result = await decoder.decode(speculative ? { ...asked, speculative } : asked);
-    if (asked.final) {
-      stats.finalDecodes++;
-    } else {
-      nextPartialAt = performance.now() + result.ms * (1 / ctx.options().partialDutyCycle - 1);
-      stats.partialsDecoded++;
+    const started = performance.now();
+    let result: DecodeResult;
+    try {
+      result = await decoder.decode(speculative ? { ...asked, speculative } : asked);
+    } catch (e) {
+      // A partial or early final stopped: its time went to text nobody sees.
+      if (e instanceof DecodeAbortedError) spentOnPartials(performance.now() - started);
+      throw e;
     }
+    if (asked.final) stats.finalDecodes++;
+    else stats.partialsDecoded++;
+    // An early final shows as the partial while the speech is down (and is the final if it stays down).
+    if (!asked.final || speculative) spentOnPartials(result.ms);
     return result.text;
   };
   /** The audio a final decodes: up to finalEndSample (see Utterance). */
