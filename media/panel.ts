@@ -87,6 +87,7 @@ receive({
     showNotes(message.notes);
     showModelOffer(message.modelOffer);
     showPlace(message.place);
+    showExtraction(message.extraction ?? null);
     applyFilter();
   },
   session: (message) => showSession(message.session),
