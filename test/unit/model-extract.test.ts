@@ -60,7 +60,7 @@ describe('language-model extraction (map-reduce)', () => {
       assert.match(user, /^Date: 2030-01-01$/m);
       // v4: a decision's standing asked for, requirements given to the team no longer excluded; rule items rewritable.
       assert.match(system, /"standing": "decided \| open \| given"/);
-      assert.match(system, /"given": "TV only", "use the corporate colours"/);
+      assert.match(system, /a requirement or constraint the team was handed from outside[^.]*\("given": /);
       assert.doesNotMatch(system, /a requirement from management is a given,\s+not a choice/);
       assert.match(system, /"rewrite": \[\{"id": /);
       assert.doesNotMatch(system, /"owners"/);
