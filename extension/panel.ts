@@ -270,12 +270,14 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
         }
         case 'restore': {
           const current = list === 'actionItems' ? this.actionItems.get(id) : list === 'decisions' ? this.decisions.get(id) : undefined;
-          if (!current || !current.removed) return this.outcome({ ok: false, message: 'Only a dismissed entry can be restored.' });
+          // A dismissal is undone, and so is the model's rewrite of an action item (the words before it come back).
+          const rewritten = !!(current as ActionItem | undefined)?.rewritten;
+          if (!current || (!current.removed && !rewritten)) return this.outcome({ ok: false, message: 'Only an entry the language model dismissed or rewrote can be restored.' });
           if (!this.daemon) return this.outcome({ ok: false, message: 'Earshot is not connected to its daemon.' });
           const updated = await this.daemon.restoreItem(current.sessionId, list === 'actionItems' ? 'actionItem' : 'decision', id);
           if (list === 'actionItems') this.showActionItem(updated as ActionItem);
           else this.showDecision(updated as Decision);
-          return this.outcome({ ok: true, message: 'Restored.' });
+          return this.outcome({ ok: true, message: current.removed ? 'Restored.' : 'Rewrite undone.' });
         }
         case 'todo': {
           const todo = todoText(list, item);
