@@ -16,7 +16,9 @@ const FLOORS = {
   // Measured 2026-11-22 on all 32 (held-out D added, unread): items P 0.420 R 0.358 owner 0.862; decisions P 0.319
   // R 0.274 (on the first 24: 0.481, 0.400, 0.840; 0.398, 0.320; before issue 13: 0.174, 0.280, 0.914; 0.046, 0.117).
   // Session 15, with "you're going to …" assignments: items 0.421, 0.364, 0.847; decisions unchanged.
-  real: { actionPrecision: 0.38, actionRecall: 0.32, ownerAccuracy: 0.8, decisionPrecision: 0.28, decisionRecall: 0.24 },
+  // Issue 40: 57 requirements handed to the team labelled as decisions with standing given (192 labelled decisions, was
+  // 135); the rules find few of them: decisions P 0.319 R 0.193, items unchanged.
+  real: { actionPrecision: 0.38, actionRecall: 0.32, ownerAccuracy: 0.8, decisionPrecision: 0.28, decisionRecall: 0.17 },
   // Measured 2026-11-23 on the 135 silver meetings no rule was written on: items P 0.201 R 0.284 owner 0.831;
   // decisions P 0.089 R 0.098. With "you're going to …" assignments (session 15): items P 0.214 R 0.309 owner 0.810.
   silver: { actionPrecision: 0.19, actionRecall: 0.28, ownerAccuracy: 0.78, decisionPrecision: 0.07, decisionRecall: 0.08 },
