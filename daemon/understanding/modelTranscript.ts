@@ -2,11 +2,12 @@
  * `earshot notes FILE --llm-endpoint URL`: the same language-model extraction as at the end of a meeting, over a
  * transcript file instead of a journal. The lines get segment ids (`l-<n>`), the rule-based items become journal-like
  * records, and the model's records are applied to them: what the CLI prints is what the notes would show. The rolling
- * summary is rolled over the same chunks as a meeting's (modelSummary.ts's rollOver), one call per chunk.
+ * summary is rolled over the same chunks as a meeting's (modelSummary.ts's rollOver), one call per chunk, then settled
+ * against the final decisions and action items as at a meeting's stop.
  */
 import { Decision, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, EnhancementSettings, ExtractionProgressParams } from '../../protocol/protocol';
 import { Chat, openAiCompatibleChat, runModelExtraction } from './providers';
-import { rollOver, rollSummary, SummaryCallReport, SummaryPoint, SummarySoFar } from './modelSummary';
+import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, SummaryCallReport, SummaryPoint, SummarySoFar, whyNotAsked } from './modelSummary';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
 import { modelChunks, modelExtractionRecords, reduceChunks, DEFAULT_CHUNK_OPTIONS } from './modelExtract';
@@ -20,6 +21,8 @@ export interface TranscriptModelResult {
   summary: SummaryPoint[];
   /** The model that wrote the summary (absent: none did). */
   summaryBy?: string;
+  /** Whether the summary settled against the final decisions and action items (absent: there was no summary to settle). */
+  summarySettle?: { settled: true } | { settled: false; unsettled: string };
   /** How the run ended, for stderr. */
   message: string;
 }
@@ -29,7 +32,7 @@ export const withLineIds = (lines: SpokenLine[]): SpokenLine[] => lines.map((l, 
 
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, meetingDate: Date, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
-  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & { chunk: number }): void }): Promise<TranscriptModelResult> {
+  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true })): void }): Promise<TranscriptModelResult> {
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
   };
@@ -65,6 +68,12 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const reduced = reduceChunks(chunks, run.answers);
   const added = modelExtractionRecords(journal, reduced, run.summary);
   const all = [...records, ...added];
+  // As at a meeting's stop: the summary settles against the final decisions and action items (those printed below).
+  const settled = summary ? await settleAtStop(rolled, {
+    ask: (previous) => settleSummary(chat, meeting, previous, finalOutcomes(all), signal, { timeoutMs, report: (r) => summary.report({ ...r, settle: true }) }),
+    refused: () => whyNotAsked(run.summary, run.declined, signal.aborted),
+  }) : undefined;
+  if (settled?.settled) summaryBy = settled.model ?? run.summary.model;
   // The model's own items come first, in the reduced extraction's order: that is where their cited lines are.
   const cited = new Map<string, string[]>();
   added.filter((r) => r.type === 'actionItem' && /^am\d+$/.test(r.id)).forEach((r, k) => cited.set((r as ActionItemRecord).id, reduced.actionItems[k].segments));
@@ -79,6 +88,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
     dismissed: latest.filter((r) => r.removed && r.dismissed).map((r) => ({ kind: r.type, text: r.text, reason: r.dismissed!.reason, by: r.dismissed!.by })),
     summary: rolled.points,
     ...(summaryBy !== undefined && rolled.points.length ? { summaryBy } : {}),
+    ...(settled ? { summarySettle: settled.settled ? { settled: true as const } : settled } : {}),
     message: run.message,
   };
 }
