@@ -158,6 +158,31 @@ describe('the rolling summary of an interrupted session finalized later', () => 
   });
 });
 
+describe('the settle of an interrupted session finalized later', () => {
+  it('a failed settle keeps the last revision, journaled as not settled with why, before the run\'s record; logged as call "settle" without text', async () => {
+    const failing = service({ settle: () => { throw new Error(`model crashed reading "${said(4)}"`); } });
+    const appended: JournalRecord[] = [];
+    const records = await failing.extractions.extractorFor('s1')!(journalOf([kept]), async (r) => { appended.push(r); });
+    const last = appended[appended.length - 1] as SummaryRecord;
+    const revision = appended[appended.length - 2] as SummaryRecord;
+    assert.deepEqual([last.settled, last.unsettled, last.points, last.by, revision.settled], [false, 'error', revision.points, 'fake-lm', undefined]);
+    assert.equal(failing.settleAsked.length, 1);
+    assert.equal(records[records.length - 1].type, 'refinement', 'the run\'s record after it (the caller journals it)');
+    const logged = failing.logged.filter((l) => l.line.includes('"call":"settle"'));
+    assert.deepEqual(logged.map((l) => [l.level, (JSON.parse(l.line) as { outcome: string; reason: string }).outcome]), [['warn', 'failed']]);
+    assert.doesNotMatch(failing.logged.map((l) => l.line).join('\n'), /model crashed|Line 4 of/);
+  });
+
+  it('a run out of budget asks no settle, and journals why the summary stands as it is', async () => {
+    // Enough budget for the extraction to stop part way, after the kept summary: nothing more is asked.
+    const budget = service({}, { tokenBudget: 1500, maxConcurrency: 1 });
+    const appended: JournalRecord[] = [];
+    await budget.extractions.extractorFor('s1')!(journalOf([kept]), async (r) => { appended.push(r); });
+    assert.equal(budget.settleAsked.length, 0);
+    assert.deepEqual(appended.map((r) => [(r as SummaryRecord).settled, (r as SummaryRecord).unsettled, (r as SummaryRecord).points]), [[false, 'token budget spent', kept.points]]);
+  });
+});
+
 describe('a failed summary call is logged', () => {
   const transcript = SEGMENTS.map((r) => (r as { text: string }).text);
   const noText = (lines: string[], also: string[]) => {
