@@ -109,7 +109,8 @@ const STANDING: Readonly<Record<string, string>> = {
   deferral: 'left open (deferred to later)',
   negative: 'decided against (will not be done)',
 };
-const standingOf = (kind: string) => STANDING[kind] ?? kind;
+/** A decision's standing in the words the settle (and the summary eval's judge) reads. */
+export const decisionStanding = (kind: string): string => STANDING[kind] ?? kind;
 const cite = (segmentId: string) => (segmentId ? `[${segmentId}] ` : '');
 
 /**
@@ -128,7 +129,7 @@ export function settleMessages(meeting: { title: string; date: string }, previou
     summaryJson(previous),
     '',
     'Final decisions:',
-    ...(outcomes.decisions.length ? outcomes.decisions.map((d) => `${cite(d.segmentId)}${standingOf(d.kind)}: ${d.text}`) : none),
+    ...(outcomes.decisions.length ? outcomes.decisions.map((d) => `${cite(d.segmentId)}${decisionStanding(d.kind)}: ${d.text}`) : none),
     '',
     'Final action items:',
     ...(outcomes.actionItems.length ? outcomes.actionItems.map((i) => `${cite(i.segmentId)}${i.owner ?? 'no owner'}: ${i.text}${i.due ? ` (due ${i.due})` : ''}`) : none),
