@@ -163,6 +163,16 @@ describe('CLI (main)', () => {
       assert.deepEqual(failing.summary, []);
       assert.equal(failing.summaryBy, undefined);
       assert.deepEqual(failed, asked.map((_, k) => `${k + 1} error`));
+      // A settle that fails leaves the last rolling summary, and the Markdown says it was not settled and why.
+      const settleFails: Chat = async (system, user, signal, constraint) => {
+        if (/^The meeting has ended/m.test(user)) throw new Error('Bob: I will fix the login');
+        return chat(system, user, signal, constraint);
+      };
+      const unsettled = await extractTranscriptWithModel(lines, found, new Date(), settings, () => undefined, undefined, settleFails, { report: () => undefined });
+      assert.deepEqual(unsettled.summary, result.summary);
+      assert.deepEqual(unsettled.summarySettle, { settled: false, unsettled: 'error' });
+      assert.match(summaryMarkdown(points, 'scripted:1b', lines, 'error')[0],
+        /^_Written by scripted:1b \(opt-in language model\) as the meeting ran, and not settled at the end against the final decisions and action items \(error\): where it differs from them, they stand;/);
       asked.length = 0;
       const declined = await extractTranscriptWithModel(lines, found, new Date(), settings, () => undefined, undefined,
         async () => { throw new RefineFailure('the client declined'); }, { report: () => assert.fail('no summary call') });
