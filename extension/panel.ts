@@ -53,6 +53,8 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   private notes: PanelNote[] = [];
   private modelOffer: PanelModelOffer | null = null;
   private place: PanelPlace | null = null;
+  /** The language-model extraction of the session shown, while it runs (kept for a webview that loads meanwhile). */
+  private extraction: ExtractionProgressParams | null = null;
   /** Called when the user dismisses a note (the extension remembers it). */
   onDismissNote: ((note: PanelNote) => void) | undefined;
   /** Called when the user picks a choice of the 'modelOffer' note (modelOffer.ts carries it out). */
@@ -89,6 +91,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       notes: this.notes,
       modelOffer: this.modelOffer,
       place: this.place,
+      extraction: this.extraction,
     };
   }
 
@@ -125,6 +128,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       this.decisions.clear();
       this.summary = null;
       this.sources.clear();
+      this.extraction = null;
     }
     this.notesPath = state.notesPath ?? '';
     this.session = {
@@ -184,6 +188,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   /** The language-model extraction's progress, for the session shown; hidden a few seconds after it ends. */
   showExtraction(progress: ExtractionProgressParams): void {
     if (progress.sessionId !== this.session?.sessionId) return;
+    this.extraction = progress.state === 'running' ? progress : null;
     this.post({ type: 'extraction', progress });
   }
 
@@ -265,12 +270,14 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
         }
         case 'restore': {
           const current = list === 'actionItems' ? this.actionItems.get(id) : list === 'decisions' ? this.decisions.get(id) : undefined;
-          if (!current || !current.removed) return this.outcome({ ok: false, message: 'Only a dismissed entry can be restored.' });
+          // A dismissal is undone, and so is the model's rewrite of an action item (the words before it come back).
+          const rewritten = !!(current as ActionItem | undefined)?.rewritten;
+          if (!current || (!current.removed && !rewritten)) return this.outcome({ ok: false, message: 'Only an entry the language model dismissed or rewrote can be restored.' });
           if (!this.daemon) return this.outcome({ ok: false, message: 'Earshot is not connected to its daemon.' });
           const updated = await this.daemon.restoreItem(current.sessionId, list === 'actionItems' ? 'actionItem' : 'decision', id);
           if (list === 'actionItems') this.showActionItem(updated as ActionItem);
           else this.showDecision(updated as Decision);
-          return this.outcome({ ok: true, message: 'Restored.' });
+          return this.outcome({ ok: true, message: current.removed ? 'Restored.' : 'Rewrite undone.' });
         }
         case 'todo': {
           const todo = todoText(list, item);

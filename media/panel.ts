@@ -58,6 +58,7 @@
  *   transcriptFilter.ts  #search, #speaker-filter
  *   items.ts             the notes lists (action items, decisions, open questions) and the summary
  *   itemRows.ts          one notes entry's row
+ *   entries.ts           what a row shows of an entry: meta line, badges, a decision's standing group (pure)
  *   tabs.ts              the notes' tabs
  *   dom.ts               shared helpers: byId, el, iconButton, setLabel, clock
  */
@@ -87,6 +88,7 @@ receive({
     showNotes(message.notes);
     showModelOffer(message.modelOffer);
     showPlace(message.place);
+    showExtraction(message.extraction ?? null);
     applyFilter();
   },
   session: (message) => showSession(message.session),

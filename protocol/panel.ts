@@ -112,6 +112,8 @@ export type ToPanel =
   /** Everything to show, sent when the webview (re)loads and when a new session starts. */
   | {
     type: 'snapshot'; session: PanelSession | null; segments: PanelSegment[]; actionItems: ActionItem[]; decisions: Decision[];
+    /** The language-model extraction while it runs (a webview loaded or reloaded meanwhile shows it too). */
+    extraction?: ExtractionProgressParams | null;
     summary: PanelSummary | null; sources: PanelSource[]; model: PanelModel | null; notes: PanelNote[];
     /** What the 'modelOffer' note offers (absent or null: not known yet). */
     modelOffer?: PanelModelOffer | null;

@@ -117,6 +117,17 @@ export interface ActionItem {
   dismissed?: ItemDismissal;
   /** Set on the revision by which the user restored a dismissed item: a later model pass leaves it alone. */
   restored?: boolean;
+  /**
+   * Set (with `refinedBy`) on the revision by which the opt-in language model rewrote a rule-based item (its text, owner
+   * or due date): the model and the item as it read before. {@link ItemRestore} undoes it (the words before, `restored`).
+   */
+  rewritten?: ItemRewrite;
+}
+
+/** A rule-based action item the opt-in language model rewrote: who, and what the item said before. */
+export interface ItemRewrite {
+  by: string;
+  was: { text: string; owner: string | null; due: string | null };
 }
 
 /** Why the opt-in language model dismissed a rule-based item. */
@@ -130,6 +141,17 @@ export interface ItemDismissal {
 /** decision: what was agreed; deferral: put off until later ("we'll revisit X after the demo"); negative: what will not be done. */
 export type DecisionKind = 'decision' | 'deferral' | 'negative';
 
+/**
+ * Where a decision stands: decided by the group; left open (put off to later: a deferral's standing); or given to the
+ * team, a requirement or constraint from outside it ("TV only", "use the corporate colours").
+ */
+export type DecisionStanding = 'decided' | 'open' | 'given';
+export const DECISION_STANDINGS: readonly DecisionStanding[] = ['decided', 'open', 'given'];
+
+/** A decision's standing; one journaled before standings existed has none (nor a valid one): a deferral is open, the others decided. */
+export const decisionStanding = (d: { kind?: DecisionKind; standing?: DecisionStanding }): DecisionStanding =>
+  d.standing && DECISION_STANDINGS.includes(d.standing) ? d.standing : d.kind === 'deferral' ? 'open' : 'decided';
+
 export interface Decision {
   sessionId: string;
   /** Stable across refinements; the highest revision wins, as for action items. */
@@ -137,6 +159,8 @@ export interface Decision {
   revision: number;
   text: string;
   kind: DecisionKind;
+  /** Absent in journals written before standings: {@link decisionStanding} derives it from the kind. */
+  standing?: DecisionStanding;
   segmentId: string;
   t0: number;
   /** Set on the revision that withdraws the decision (reversed, or it turned out to be something else). */
@@ -1066,11 +1090,12 @@ export interface InputLevelParams {
 }
 
 /**
- * Brings back an action item or decision that the opt-in language model dismissed (or any withdrawn one): a new
- * revision without `removed`, marked `restored`, journaled, announced ({@link ActionItemNotification} /
- * {@link DecisionNotification}) and the notes file rewritten; the model is not shown it again. For the running session
- * (the model extracts while the meeting runs) and for one in storage. Answers the new revision (the same one again when
- * it is not withdrawn); InvalidParams for an unknown id.
+ * Brings back an action item or decision that the opt-in language model dismissed (or any withdrawn one), or undoes its
+ * rewrite of an action item (the words before it, see {@link ItemRewrite}): a new revision without `removed` (or
+ * `rewritten`), marked `restored`, journaled, announced ({@link ActionItemNotification} / {@link DecisionNotification})
+ * and the notes file rewritten; the model is not shown it again. For the running session (the model extracts while the
+ * meeting runs) and for one in storage. Answers the new revision (the same one again when it is neither withdrawn nor
+ * rewritten); InvalidParams for an unknown id.
  */
 export const ItemRestore = new RequestType<ItemRestoreParams, ActionItem | Decision, void>('earshot/item/restore');
 export interface ItemRestoreParams {
@@ -1220,13 +1245,15 @@ export interface LanguageModelChatResult {
  * What the model is asked to answer for one chunk (validated by validateChunkExtraction: entries of the wrong shape
  * or citing segments outside the chunk are dropped). `segments`: the ids of the transcript lines it comes from.
  * `dismiss`: rule-based items shown to it (by id) that are not real action items or decisions, each with a reason.
- * `owners`: rule-based action items shown to it whose owner is wrong, with the speaker (of the chunk) who owns them.
+ * `rewrite`: rule-based action items shown to it that are real but wrongly written, as they should read (a field left
+ * out is kept; an owner is a speaker of the chunk or null). An older answer's `owners` ({id, owner}) is a rewrite of
+ * the owner alone.
  */
 export interface ChunkExtraction {
   actionItems: { text: string; owner: string | null; due: string | null; segments: string[] }[];
-  decisions: { text: string; kind: DecisionKind; segments: string[] }[];
+  decisions: { text: string; kind: DecisionKind; standing: DecisionStanding; segments: string[] }[];
   dismiss: { id: string; reason: string }[];
-  owners: { id: string; owner: string }[];
+  rewrite: { id: string; text?: string; owner?: string | null; due?: string | null }[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -74,8 +74,8 @@ export class Ledger {
     }), (i) => [i.text, i.owner, i.due, i.duePhrase].join('\u0000'), this.foundByKey);
     const decisions = reconcile(this.decisionsByKey, keyed(found.decisions), inWindow, (f, prev): Decision => ({
       sessionId: this.sessionId, id: prev?.id ?? `d${++this.itemCount}`, revision: (prev?.revision ?? 0) + 1, text: f.text, kind: f.kind ?? 'decision',
-      segmentId: f.segmentId!, t0: f.t0 ?? t0Of(f.segmentId!), ...(prev?.restored ? { restored: true } : {}),
-    }), (d) => [d.text, d.kind].join('\u0000'), this.foundByKey);
+      ...(f.standing ? { standing: f.standing } : {}), segmentId: f.segmentId!, t0: f.t0 ?? t0Of(f.segmentId!), ...(prev?.restored ? { restored: true } : {}),
+    }), (d) => [d.text, d.kind, d.standing].join('\u0000'), this.foundByKey);
     return { items, decisions };
   }
 

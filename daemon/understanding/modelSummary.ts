@@ -15,7 +15,7 @@
  * the journal or the notes (its callers journal the points through rollOver's `revised` and settleAtStop's outcome,
  * documents/summarySection.ts renders them).
  */
-import { SUMMARY_POINT_MAX_CITES } from '../../protocol/protocol';
+import { DecisionKind, DecisionStanding, decisionStanding, SUMMARY_POINT_MAX_CITES } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { currentItems, JournalRecord } from '../journal/journal';
 import { ChunkLine, lineChars } from './modelExtract';
@@ -60,9 +60,10 @@ const SYSTEM = [
   'When the meeting has ended you get the summary so far and the meeting\'s final decisions and action items instead of',
   'lines: settle the summary. Keep its points and cites, but state every outcome as the final lists state it: what they',
   'list as decided was decided (never call it suggested, proposed, considered or left open), what they list as left open',
-  'or deferred was not decided, what they list as decided against will not be done. Add an important decision or action',
-  'item the summary lacks, citing its line, within the same number of points (merge where needed). Cite the lines the',
-  'summary so far cites or the final lists\' lines, nothing else.',
+  'was not decided, what they list as decided against will not be done, what they list as given to the team was required',
+  'of it from outside (not the group\'s choice). Add an important decision or action item the summary lacks, citing its',
+  'line, within the same number of points (merge where needed). Cite the lines the summary so far cites or the final',
+  'lists\' lines, nothing else.',
 ].join('\n');
 
 /** The system and user messages that revise `previous` with the lines of one more chunk. */
@@ -87,8 +88,8 @@ export function citableIds(previous: readonly SummaryPoint[], lines: readonly Ch
   return [...new Set([...previous.flatMap((p) => p.segmentIds), ...lines.map((l) => l.segmentId)])];
 }
 
-/** A decision as the settle reads it: its text, its kind (DecisionKind, or a standing a later version adds) and its line. */
-export interface SettleDecision { text: string; kind: string; segmentId: string }
+/** A decision as the settle reads it: its text, its kind and standing (absent in older journals: from the kind) and its line. */
+export interface SettleDecision { text: string; kind: DecisionKind; standing?: DecisionStanding; segmentId: string }
 /** An action item as the settle reads it. */
 export interface SettleItem { text: string; owner: string | null; due: string | null; segmentId: string }
 /** The meeting's final decisions and action items, as the notes list them (removed ones left out). */
@@ -98,19 +99,21 @@ export interface FinalOutcomes { decisions: readonly SettleDecision[]; actionIte
 export function finalOutcomes(records: JournalRecord[]): FinalOutcomes {
   const { actionItems, decisions } = currentItems(records);
   return {
-    decisions: decisions.map((d) => ({ text: d.text, kind: d.kind, segmentId: d.segmentId })),
+    decisions: decisions.map((d) => ({ text: d.text, kind: d.kind, ...(d.standing ? { standing: d.standing } : {}), segmentId: d.segmentId })),
     actionItems: actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, segmentId: i.segmentId })),
   };
 }
 
-/** How each kind of decision is stated to the settle: the words its points must agree with. */
-const STANDING: Readonly<Record<string, string>> = {
-  decision: 'decided',
-  deferral: 'left open (deferred to later)',
-  negative: 'decided against (will not be done)',
-};
-/** A decision's standing in the words the settle (and the summary eval's judge) reads. */
-export const decisionStanding = (kind: string): string => STANDING[kind] ?? kind;
+/**
+ * A decision's standing in the words the settle (and the summary eval's judge) reads: decided, decided against, left
+ * open, or given to the team (a requirement from outside, not the group's choice).
+ */
+export function standingWords(d: { kind: DecisionKind; standing?: DecisionStanding }): string {
+  const standing = decisionStanding(d);
+  if (standing === 'given') return 'given to the team (a requirement from outside)';
+  if (standing === 'open') return 'left open';
+  return d.kind === 'negative' ? 'decided against (will not be done)' : 'decided';
+}
 const cite = (segmentId: string) => (segmentId ? `[${segmentId}] ` : '');
 
 /**
@@ -129,7 +132,7 @@ export function settleMessages(meeting: { title: string; date: string }, previou
     summaryJson(previous),
     '',
     'Final decisions:',
-    ...(outcomes.decisions.length ? outcomes.decisions.map((d) => `${cite(d.segmentId)}${decisionStanding(d.kind)}: ${d.text}`) : none),
+    ...(outcomes.decisions.length ? outcomes.decisions.map((d) => `${cite(d.segmentId)}${standingWords(d)}: ${d.text}`) : none),
     '',
     'Final action items:',
     ...(outcomes.actionItems.length ? outcomes.actionItems.map((i) => `${cite(i.segmentId)}${i.owner ?? 'no owner'}: ${i.text}${i.due ? ` (due ${i.due})` : ''}`) : none),

@@ -7,7 +7,8 @@
 import type { ItemAction, ItemList, PanelQuestion, PanelSummary } from '../../protocol/panel';
 import type { ActionItem, Decision } from '../../protocol/protocol';
 import { byId, clock, el } from './dom.js';
-import { actionItemEntries, buildItem, decisionEntries, Entry, fillItem, questionEntries } from './itemRows.js';
+import { actionItemEntries, decisionEntries, Entry, questionEntries } from './entries.js';
+import { buildItem, fillItem } from './itemRows.js';
 import { post } from './messages.js';
 
 const LIST_IDS: Record<ItemList, string> = { actionItems: 'action-items', decisions: 'decisions', openQuestions: 'open-questions' };

@@ -45,7 +45,7 @@ import { EnhancementSettings } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { extract } from '../../daemon/understanding/extract';
 import { chunkLines, toChunkLine } from '../../daemon/understanding/modelExtract';
-import { decisionStanding, pointText, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
+import { pointText, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { Chat } from '../../daemon/understanding/providers';
 import { MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
@@ -195,7 +195,7 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
   if (errors.length) throw new Error(`${meeting.name}: ${[...new Set(errors)].join('; ')}`);
   return {
     meeting, ...(pending ? { pending } : {}), summary: result.summary, settle: result.summarySettle, rolling, raw,
-    decisions: result.decisions.map((d) => ({ text: d.text, standing: decisionStanding(d.kind) })),
+    decisions: result.decisions.map((d) => ({ text: d.text, standing: standingWords(d) })),
   };
 }
 

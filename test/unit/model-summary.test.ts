@@ -241,6 +241,8 @@ describe('the summary settles at stop', () => {
     { type: 'decision', id: 'd2', revision: 1, text: 'The price', kind: 'deferral', segmentId: 'm-3', t0: 15 },
     { type: 'decision', id: 'd3', revision: 1, text: 'Withdrawn', kind: 'decision', segmentId: 'm-1', t0: 5 },
     { type: 'decision', id: 'd3', revision: 2, text: 'Withdrawn', kind: 'decision', segmentId: 'm-1', t0: 5, removed: true },
+    { type: 'decision', id: 'd4', revision: 1, text: 'TV only', kind: 'decision', standing: 'given', segmentId: 'm-1', t0: 6 },
+    { type: 'decision', id: 'd5', revision: 1, text: 'No teletext', kind: 'negative', standing: 'decided', segmentId: 'm-3', t0: 16 },
     { type: 'actionItem', id: 'a1', revision: 1, text: 'Draw the case', owner: null, due: null, duePhrase: null, segmentId: 'm-4', t0: 20 },
     { type: 'actionItem', id: 'a1', revision: 2, text: 'Draw the case', owner: 'Ben', due: '2030-01-03', duePhrase: null, segmentId: 'm-4', t0: 20 },
   ];
@@ -248,16 +250,19 @@ describe('the summary settles at stop', () => {
 
   it('is asked from the summary so far and the final decisions (with their standing) and action items only, never the transcript', () => {
     const outcomes = finalOutcomes(records);
-    assert.deepEqual(outcomes.decisions.map((d) => [d.text, d.kind]), [['The case is yellow', 'decision'], ['The price', 'deferral']], 'removed ones left out');
+    assert.deepEqual(outcomes.decisions.map((d) => [d.text, d.kind, d.standing]),
+      [['TV only', 'decision', 'given'], ['The case is yellow', 'decision', undefined], ['The price', 'deferral', undefined], ['No teletext', 'negative', 'decided']], 'removed ones left out');
     assert.deepEqual(outcomes.actionItems, [{ text: 'Draw the case', owner: 'Ben', due: '2030-01-03', segmentId: 'm-4' }], 'the latest revision');
     const { system, user } = settleMessages(meeting, rolling, outcomes);
     assert.equal(system, summaryMessages(meeting, [], []).system, 'the rolling summary\'s system prompt (a local model keeps it read once)');
     assert.match(system, /list as decided was decided \(never call it suggested/);
+    assert.match(system, /what they list as given to the team was required\nof it from outside/);
     assert.equal(user, [
       'Meeting: Plan', `Date: ${meeting.date}`, '',
       'The meeting has ended: settle its summary against its final decisions and action items.', '',
       'Summary so far (JSON):', '{"points":[{"text":"Yellow was suggested for the case.","cites":["m-1"]}]}', '',
-      'Final decisions:', '[m-2] decided: The case is yellow', '[m-3] left open (deferred to later): The price', '',
+      'Final decisions:', '[m-1] given to the team (a requirement from outside): TV only', '[m-2] decided: The case is yellow', '[m-3] left open: The price',
+      '[m-3] decided against (will not be done): No teletext', '',
       'Final action items:', '[m-4] Ben: Draw the case (due 2030-01-03)',
     ].join('\n'));
     assert.doesNotMatch(system + user, /SECRET-LINE/);

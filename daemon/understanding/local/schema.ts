@@ -1,13 +1,15 @@
 /**
  * The JSON schema a local model's chunk answer is generated under (node-llama-cpp turns it into a grammar): the shape
  * of ChunkExtraction (protocol.ts), with the chunk's segment ids as an enum (every item cites real lines), the shown
- * rule-based items' ids as enums for `dismiss` and `owners`, an owner correction one of the chunk's speakers, and every
+ * rule-based items' ids as enums for `dismiss` and `rewrite`, a rewrite's owner one of the chunk's speakers or null, a
+ * decision's standing and kind the prompt's words (a deferral is the standing "open"), and every
  * string and list bounded, because a small model left unbounded may never close a string. Every property is required
  * (the grammar writes them all, in this order). Pure.
  *
  * The answer is still parsed and checked (parseChunkAnswer): a chat template's stop trigger can end a generation
  * before the grammar is complete, and the grammar's length counts are not JavaScript's.
  */
+import { DECISION_STANDINGS } from '../../../protocol/protocol';
 import { ChunkConstraint } from '../providers';
 import { SUMMARY_BOUNDS } from '../modelSummary';
 
@@ -37,16 +39,21 @@ export function chunkAnswerSchema(c: ChunkConstraint): object {
       }, citable ? ANSWER_BOUNDS.items : 0),
       decisions: list({
         type: 'object',
-        properties: { text, kind: { enum: ['decision', 'deferral', 'negative'] }, segments },
+        properties: { text, standing: { enum: [...DECISION_STANDINGS] }, kind: { enum: ['decision', 'negative'] }, segments },
       }, citable ? ANSWER_BOUNDS.decisions : 0),
       dismiss: list({
         type: 'object',
         properties: { id: { enum: c.itemIds }, reason: { type: 'string', minLength: 1, maxLength: ANSWER_BOUNDS.reason } },
       }, c.itemIds.length ? Math.min(c.itemIds.length, ANSWER_BOUNDS.corrections) : 0),
-      owners: list({
+      rewrite: list({
         type: 'object',
-        properties: { id: { enum: c.actionItemIds }, owner: { enum: c.speakers } },
-      }, c.actionItemIds.length && c.speakers.length ? Math.min(c.actionItemIds.length, ANSWER_BOUNDS.corrections) : 0),
+        properties: {
+          id: { enum: c.actionItemIds },
+          text,
+          owner: c.speakers.length ? { oneOf: [{ enum: c.speakers }, { type: 'null' }] } : { type: 'null' },
+          due: { oneOf: [{ type: 'string', format: 'date' }, { type: 'null' }] },
+        },
+      }, c.actionItemIds.length ? Math.min(c.actionItemIds.length, ANSWER_BOUNDS.corrections) : 0),
     },
   };
 }
