@@ -36,7 +36,8 @@ describe('the summary settles at stop (real daemon, scripted endpoint)', functio
     during?: (client: RpcClient, sessionId: string, scripted: ScriptedServer) => void) {
     const scripted = await fx.scriptedServer((r, res) => reply(res, JSON.stringify({
       actionItems: [{ text: `Alice reports part ${r.chunk} back to the team`, owner: 'Alice', due: null, segments: [r.ids[r.ids.length - 1]] }],
-      decisions: r.chunk === 1 ? [{ text: 'The release moves to Monday', kind: 'decision', segments: [r.ids[0]] }] : [],
+      decisions: r.chunk === 1 ? [{ text: 'The release moves to Monday', kind: 'decision', standing: 'decided', segments: [r.ids[0]] },
+        { text: 'TV only', kind: 'decision', standing: 'given', segments: [r.ids[1]] }] : [],
       dismiss: [],
     })), settle);
     const client = connectDaemon();
@@ -85,7 +86,10 @@ describe('the summary settles at stop (real daemon, scripted endpoint)', functio
     const decisions = m.records.filter((r): r is Extract<JournalRecord, { type: 'decision' }> => r.type === 'decision');
     const items = m.records.filter((r): r is Extract<JournalRecord, { type: 'actionItem' }> => r.type === 'actionItem' && /^am/.test(r.id));
     assert.ok(items.length >= 2 && decisions.length >= 1);
-    assert.ok(asked.includes(`[${decisions[0].segmentId}] decided: The release moves to Monday`), asked);
+    const decided = decisions.find((d) => d.text === 'The release moves to Monday')!;
+    const given = decisions.find((d) => d.text === 'TV only')!;
+    assert.ok(asked.includes(`[${decided.segmentId}] decided: The release moves to Monday`), asked);
+    assert.ok(asked.includes(`[${given.segmentId}] given to the team (a requirement from outside): TV only`), asked);
     for (const item of items) assert.ok(asked.includes(`] Alice: ${item.text}`), `${item.text} in the settle's prompt`);
     assert.doesNotMatch(asked, /quarterly-budget|steering|\d\d:\d\d /, 'no transcript line in the settle\'s prompt');
     // Journaled after every item and decision, before the run's record and the end.
