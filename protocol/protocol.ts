@@ -902,8 +902,19 @@ export interface SummaryParams {
   points?: { text: string; segmentIds: string[]; t0s: number[] }[];
   /** The model that wrote the summary. */
   by?: string;
+  /**
+   * With `final` and points: whether the summary was settled at stop (restated once more, over the last rolling summary
+   * and the final decisions and action items, so that it states each outcome as the decisions do). false: it was not
+   * (`unsettledReason`, fixed words: the call failed, timed out, was cancelled…), and the points are the last rolling
+   * summary, written as the meeting ran; where they differ from the decisions, the decisions stand.
+   */
+  settled?: boolean;
+  unsettledReason?: string;
   openQuestions: { text: string; speaker: string | null; t0: number }[];
 }
+
+/** The most transcript lines one summary point cites (its prompt and the local model's grammar say so; more are dropped). */
+export const SUMMARY_POINT_MAX_CITES = 8;
 
 /** Sent on every session state change; `error` is set when the session ended because of one. */
 export const SessionStateNotification = new NotificationType<SessionStateParams>('earshot/sessionState');

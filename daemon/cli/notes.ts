@@ -14,7 +14,7 @@ import { readJournal } from '../journal/journal';
 import { EXPORT_FORMATS, exportSession, isExportFormat, parseExport, SessionExport } from '../documents/export';
 import { writeFileAtomic } from '../documents/notesFile';
 import { clock, DECISION_GROUPS, displayModel, inline } from '../documents/notesText';
-import { noSummary } from '../documents/summarySection';
+import { noSummary, summaryLabel } from '../documents/summarySection';
 import { extract, SpokenLine } from '../understanding/extract';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../understanding/modelTranscript';
 import { Chat } from '../understanding/providers';
@@ -71,7 +71,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   let result: {
     actionItems: { text: string; owner: string | null; due: string | null; t0: number | null; rewritten?: ItemRewrite }[];
     decisions: { text: string; kind: DecisionKind; standing: DecisionStanding; t0: number | null }[];
-    dismissed?: TranscriptModelResult['dismissed']; summary?: { text: string; cites: string[] }[];
+    dismissed?: TranscriptModelResult['dismissed']; summary?: { text: string; cites: string[] }[]; summarySettled?: boolean; summaryUnsettled?: string;
   } = {
     actionItems: found.actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0 })),
     decisions: found.decisions.map((d) => ({ text: d.text, kind: d.kind ?? 'decision', standing: decisionStanding(d), t0: d.t0 })),
@@ -88,21 +88,27 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     try {
       const chat: Chat | undefined = host ? localChat(host) : undefined;
       withModel = await extractTranscriptWithModel(lines, found, { date: meetingDate, known: when.from !== 'file time' }, llm, (p) => { if (p.state === 'running' && p.finished) io.err(`earshot: language model: ${p.message}`); }, undefined, chat,
-        // A summary call that failed: its chunk and why, never what was said or answered.
-        { report: (r) => { if (r.outcome !== 'applied') io.err(`earshot: language model: the summary of chunk ${r.chunk} got no answer (${r.reason ?? r.outcome})`); } });
+        // A summary call that failed: its chunk (or the settle) and why, never what was said or answered.
+        { report: (r) => {
+          if (r.outcome === 'applied') return;
+          io.err(`earshot: language model: ${'settle' in r ? 'settling the summary against the final decisions and action items' : `the summary of chunk ${r.chunk}`} got no answer (${r.reason ?? r.outcome})`);
+        } });
     } finally {
       host?.close();
     }
     io.err(`earshot: language model: ${withModel.message}`);
+    const settle = withModel.summarySettle;
+    if (settle && !settle.settled) io.err(`earshot: language model: the summary was not settled (${settle.unsettled}): it is the last rolling summary`);
     result = {
       actionItems: withModel.actionItems, decisions: withModel.decisions, dismissed: withModel.dismissed,
       summary: withModel.summary.map((p) => ({ text: p.text, cites: p.segmentIds })),
+      ...(settle ? { summarySettled: settle.settled, ...(settle.settled ? {} : { summaryUnsettled: settle.unsettled }) } : {}),
     };
     summaryBy = withModel.summaryBy;
   }
   if (values.md) {
     io.out('## Summary\n');
-    io.out(summaryMarkdown(result.summary, summaryBy, lines).join('\n'));
+    io.out(summaryMarkdown(result.summary, summaryBy, lines, result.summarySettled === false ? result.summaryUnsettled : undefined).join('\n'));
     io.out('\n## Decisions\n');
     for (const { standing, heading } of DECISION_GROUPS) {
       const group = result.decisions.filter((d) => d.standing === standing);
@@ -149,12 +155,13 @@ export async function transcriptDate(transcript: ReadTranscript, file: string): 
 /**
  * The Summary section's lines for --md: the model's points, each citing its lines by their time in the meeting (or
  * their line number in the file when it gives no times); without a model, the notes' plain "no summary" line.
+ * `unsettled`: why the summary was not settled against the final decisions and action items (it is the last rolling one).
  */
-export function summaryMarkdown(points: { text: string; cites: string[] }[] | undefined, by: string | undefined, lines: readonly SpokenLine[]): string[] {
+export function summaryMarkdown(points: { text: string; cites: string[] }[] | undefined, by: string | undefined, lines: readonly SpokenLine[], unsettled?: string): string[] {
   if (!points) return [noSummary('`--local` or `--llm-endpoint URL`')];
   if (!points.length) return ['_No summary: the language model wrote none (see the messages on stderr)._'];
   const where = new Map(lines.map((l, k) => [l.segmentId, l.t0 !== null ? clock(l.t0) : `line ${k + 1}`]));
-  return [`_Written by ${displayModel(by ?? '')} (opt-in language model) from the transcript; each point ends with the lines it comes from._`, '',
+  return [summaryLabel(displayModel(by ?? ''), { ended: true, settled: unsettled === undefined, ...(unsettled !== undefined ? { unsettled } : {}) }, 'each point ends with the lines it comes from'), '',
     ...points.map((p) => `- ${inline(p.text)} _(${p.cites.map((id) => where.get(id) ?? id).join(', ')})_`)];
 }
 

@@ -65,6 +65,9 @@ export type JournalRecord =
   /**
    * The language model's rolling summary (understanding/modelSummary.ts), revised after each chunk of the meeting it
    * read (`chunks`: how many, from the first); the last one is the notes' Summary. `by`: the model that wrote it.
+   * `settled`, at stop only (absent on a revision while the meeting runs): true, the summary settled over the last
+   * rolling one and the final decisions and action items (modelSummary.ts's settleSummary); false, it could not be
+   * (`unsettled`: why, in fixed words, never model text) and `points` are the last rolling summary's, unchanged.
    */
   | {
       type: 'summary';
@@ -73,6 +76,8 @@ export type JournalRecord =
       by: string;
       chunks: number;
       points: { text: string; segmentIds: string[] }[];
+      settled?: boolean;
+      unsettled?: string;
     }
   /**
    * The session was resumed by a new daemon after its daemon died (killed, crashed, power loss). `fromSec`: the end of
@@ -253,10 +258,13 @@ export function summarySoFarOf(records: readonly JournalRecord[]): { points: Sum
   return { points: last?.points ?? [], chunks: last?.chunks ?? 0 };
 }
 
-/** A rolling summary's record: `run`, the extraction run it belongs to (its model writes `by` when the answer named none). */
+/**
+ * A rolling summary's record: `run`, the extraction run it belongs to (its model writes `by` when the answer named none);
+ * `settle`, at stop: whether it settled (and why not).
+ */
 export const summaryRecord = (run: { provider: SummaryRecord['provider']; model: string }, by: string | undefined,
-  summary: { chunks: number; points: SummaryRecord['points'] }): SummaryRecord =>
-  ({ type: 'summary', at: new Date().toISOString(), provider: run.provider, by: by ?? run.model, chunks: summary.chunks, points: summary.points });
+  summary: { chunks: number; points: SummaryRecord['points'] }, settle?: { settled: true } | { settled: false; unsettled: string }): SummaryRecord =>
+  ({ type: 'summary', at: new Date().toISOString(), provider: run.provider, by: by ?? run.model, chunks: summary.chunks, points: summary.points, ...settle });
 
 export type ActionItemRecord = Extract<JournalRecord, { type: 'actionItem' }>;
 export type DecisionRecord = Extract<JournalRecord, { type: 'decision' }>;

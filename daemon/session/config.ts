@@ -9,7 +9,7 @@ import { DegradeRung, DegradeThresholds } from '../asr/degrade';
 import { SegmentAnnotation } from '../anchoring/segmentContext';
 import { SegmenterOptions, SpeechDetector } from '../vad/segmenter';
 import { ChunkLine, ChunkOptions, ModelChunk, ModelRunSummary } from '../understanding/modelExtract';
-import { RolledSummary, SummaryPoint } from '../understanding/modelSummary';
+import { FinalOutcomes, RolledSummary, SummaryPoint } from '../understanding/modelSummary';
 import { ExtractionRun } from '../understanding/providers';
 
 export interface SessionEvents {
@@ -89,6 +89,12 @@ export interface ChunkRunner {
    * valid answer.
    */
   summarize(previous: readonly SummaryPoint[], chunk: { index: number; lines: readonly ChunkLine[] }): Promise<RolledSummary>;
+  /**
+   * Settles the summary at stop (modelSummary.ts's settleSummary): one call over the summary so far and the meeting's
+   * final decisions and action items, within the provider's time limit, reported (logged); nothing once cancelled. Never
+   * rejects: null points and why (fixed words) when there is no valid answer.
+   */
+  settle(previous: readonly SummaryPoint[], outcomes: FinalOutcomes): Promise<RolledSummary>;
   /** The session is over: a cancel no longer finds it. */
   close(): void;
   /**

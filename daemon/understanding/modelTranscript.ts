@@ -2,11 +2,12 @@
  * `earshot notes FILE --llm-endpoint URL`: the same language-model extraction as at the end of a meeting, over a
  * transcript file instead of a journal. The lines get segment ids (`l-<n>`), the rule-based items become journal-like
  * records, and the model's records are applied to them: what the CLI prints is what the notes would show. The rolling
- * summary is rolled over the same chunks as a meeting's (modelSummary.ts's rollOver), one call per chunk.
+ * summary is rolled over the same chunks as a meeting's (modelSummary.ts's rollOver), one call per chunk, then settled
+ * against the final decisions and action items as at a meeting's stop.
  */
 import { Decision, DecisionStanding, decisionStanding, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, EnhancementSettings, ExtractionProgressParams, ItemRewrite } from '../../protocol/protocol';
 import { Chat, openAiCompatibleChat, runModelExtraction } from './providers';
-import { rollOver, rollSummary, SummaryCallReport, SummaryPoint, SummarySoFar } from './modelSummary';
+import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, SummaryCallReport, SummaryPoint, SummarySoFar, whyNotAsked } from './modelSummary';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
 import { MeetingInfo, modelChunks, modelExtractionRecords, reduceChunks, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
@@ -20,6 +21,8 @@ export interface TranscriptModelResult {
   summary: SummaryPoint[];
   /** The model that wrote the summary (absent: none did). */
   summaryBy?: string;
+  /** Whether the summary settled against the final decisions and action items (absent: there was no summary to settle). */
+  summarySettle?: { settled: true } | { settled: false; unsettled: string };
   /** How the run ended, for stderr. */
   message: string;
 }
@@ -32,7 +35,7 @@ export interface MeetingDate { date: Date; known: boolean }
 
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
-  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & { chunk: number }): void }): Promise<TranscriptModelResult> {
+  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true })): void }): Promise<TranscriptModelResult> {
   const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
@@ -61,10 +64,11 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const rolled: SummarySoFar = { points: [], chunks: 0 };
   let summaryBy: string | undefined;
   const timeoutMs = (settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
+  // The summary's prompts say the date as it is: an unknown one is said so.
+  const summaryMeeting = { title: meeting.title, date: known ? meeting.date : unknownDate(day) };
   if (summary) {
     await rollOver(chunks, rolled, {
-      // The summary's prompt says the date as it is: an unknown one is said so.
-      ask: (previous, chunk) => rollSummary(chat, { title: meeting.title, date: known ? meeting.date : unknownDate(day) }, previous, chunk.lines, signal, { timeoutMs, report: (r) => summary.report({ ...r, chunk: chunk.index + 1 }) }),
+      ask: (previous, chunk) => rollSummary(chat, summaryMeeting, previous, chunk.lines, signal, { timeoutMs, report: (r) => summary.report({ ...r, chunk: chunk.index + 1 }) }),
       mayAsk: () => !run.declined && run.summary.state === 'done' && !signal.aborted,
       revised: (model) => { summaryBy = model ?? run.summary.model; },
     });
@@ -72,6 +76,12 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const reduced = reduceChunks(chunks, run.answers);
   const added = modelExtractionRecords(journal, reduced, run.summary);
   const all = [...records, ...added];
+  // As at a meeting's stop: the summary settles against the final decisions and action items (those printed below).
+  const settled = summary ? await settleAtStop(rolled, {
+    ask: (previous) => settleSummary(chat, summaryMeeting, previous, finalOutcomes(all), signal, { timeoutMs, report: (r) => summary.report({ ...r, settle: true }) }),
+    refused: () => whyNotAsked(run.summary, run.declined, signal.aborted),
+  }) : undefined;
+  if (settled?.settled) summaryBy = settled.model ?? run.summary.model;
   // The model's own items come first, in the reduced extraction's order: that is where their cited lines are.
   const cited = new Map<string, string[]>();
   added.filter((r) => r.type === 'actionItem' && /^am\d+$/.test(r.id)).forEach((r, k) => cited.set((r as ActionItemRecord).id, reduced.actionItems[k].segments));
@@ -86,6 +96,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
     dismissed: latest.filter((r) => r.removed && r.dismissed).map((r) => ({ kind: r.type, text: r.text, reason: r.dismissed!.reason, by: r.dismissed!.by })),
     summary: rolled.points,
     ...(summaryBy !== undefined && rolled.points.length ? { summaryBy } : {}),
+    ...(settled ? { summarySettle: settled.settled ? { settled: true as const } : settled } : {}),
     message: run.message,
   };
 }

@@ -142,14 +142,18 @@ describe('CLI (main)', () => {
       };
       const settings = { provider: 'openai-compatible' as const, endpoint: 'http://127.0.0.1:9', chunkChars: 150 };
       const found = extract(lines, new Date('2025-03-05T09:00:00'));
-      const result = await extractTranscriptWithModel(lines, found, new Date('2025-03-05T09:00:00'), settings, () => undefined, undefined, chat, { report: (r) => failures.push(`${r.chunk} ${r.outcome} ${r.reason}`) });
+      const result = await extractTranscriptWithModel(lines, found, new Date('2025-03-05T09:00:00'), settings, () => undefined, undefined, chat, { report: (r) => failures.push(`${'settle' in r ? 'settle' : r.chunk} ${r.outcome} ${r.reason}`) });
+      // One call per chunk, then the settle over the summary and the final lists (it keeps the points: all are cited).
+      const settle = asked.pop()!;
+      assert.match(settle, /^The meeting has ended/m);
       assert.ok(asked.length >= 2, `one summary call per chunk: ${asked.length}`);
       assert.deepEqual(result.summary, ['l-1', 'l-2', 'l-3'].map((id) => ({ text: said[id], segmentIds: [id] })));
       assert.equal(result.summaryBy, 'scripted:1b');
-      assert.deepEqual(failures, asked.map((_, k) => `${k + 1} applied undefined`));
+      assert.deepEqual(result.summarySettle, { settled: true });
+      assert.deepEqual(failures, [...asked.map((_, k) => `${k + 1} applied undefined`), 'settle applied undefined']);
       const points = result.summary.map((p) => ({ text: p.text, cites: p.segmentIds }));
       assert.deepEqual(summaryMarkdown(points, result.summaryBy, lines), [
-        '_Written by scripted:1b (opt-in language model) from the transcript; each point ends with the lines it comes from._', '',
+        '_Written by scripted:1b (opt-in language model) from the transcript, settled at the end against the decisions and action items; each point ends with the lines it comes from._', '',
         '- Sam updates the docs. _(line 1)_', '- The login timeout gets fixed by Friday. _(line 2)_', '- Version two ships Monday. _(line 3)_',
       ]);
       const timed = lines.map((l, k) => ({ ...l, t0: 60 + k * 15 }));
@@ -159,10 +163,20 @@ describe('CLI (main)', () => {
       // A summary call that fails is reported by chunk and reason (the CLI says it on stderr); a declined run asks for none.
       const failed: string[] = [];
       const failing = await extractTranscriptWithModel(lines, found, new Date(), settings, () => undefined, undefined,
-        async (system) => { if (system.startsWith('You keep')) throw new Error('Bob: I will fix the login'); return { text: '{}', model: 'm' }; }, { report: (r) => failed.push(`${r.chunk} ${r.reason}`) });
+        async (system) => { if (system.startsWith('You keep')) throw new Error('Bob: I will fix the login'); return { text: '{}', model: 'm' }; }, { report: (r) => failed.push(`${'settle' in r ? 'settle' : r.chunk} ${r.reason}`) });
       assert.deepEqual(failing.summary, []);
       assert.equal(failing.summaryBy, undefined);
       assert.deepEqual(failed, asked.map((_, k) => `${k + 1} error`));
+      // A settle that fails leaves the last rolling summary, and the Markdown says it was not settled and why.
+      const settleFails: Chat = async (system, user, signal, constraint) => {
+        if (/^The meeting has ended/m.test(user)) throw new Error('Bob: I will fix the login');
+        return chat(system, user, signal, constraint);
+      };
+      const unsettled = await extractTranscriptWithModel(lines, found, new Date(), settings, () => undefined, undefined, settleFails, { report: () => undefined });
+      assert.deepEqual(unsettled.summary, result.summary);
+      assert.deepEqual(unsettled.summarySettle, { settled: false, unsettled: 'error' });
+      assert.match(summaryMarkdown(points, 'scripted:1b', lines, 'error')[0],
+        /^_Written by scripted:1b \(opt-in language model\) as the meeting ran, and not settled at the end against the final decisions and action items \(error\): where it differs from them, they stand;/);
       asked.length = 0;
       const declined = await extractTranscriptWithModel(lines, found, new Date(), settings, () => undefined, undefined,
         async () => { throw new RefineFailure('the client declined'); }, { report: () => assert.fail('no summary call') });

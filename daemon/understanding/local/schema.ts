@@ -59,8 +59,11 @@ export function chunkAnswerSchema(c: ChunkConstraint): object {
 }
 
 /**
- * A rolling summary's answer (modelSummary.ts): at most SUMMARY_BOUNDS.points points, each a bounded sentence citing
- * 1…SUMMARY_BOUNDS.citations of `segmentIds` (the new chunk's lines and those the previous points cite).
+ * A rolling summary's answer, and the settled one at stop (modelSummary.ts): at most SUMMARY_BOUNDS.points points, each
+ * citing 1…SUMMARY_BOUNDS.citations of `segmentIds` (the new chunk's lines and those the previous points cite; settling,
+ * the final lists' lines instead of new ones), its text at most SUMMARY_BOUNDS.textMax long: the prompt asks for
+ * SUMMARY_BOUNDS.text, so a model that keeps to it never meets the grammar's bound, which is there only so that a string
+ * always closes (the parser ends one stopped there at a whole word).
  */
 export function summaryAnswerSchema(segmentIds: readonly string[]): object {
   const cites = segmentIds.length ? { type: 'array', items: { enum: [...segmentIds] }, minItems: 1, maxItems: SUMMARY_BOUNDS.citations } : nothing;
@@ -70,7 +73,7 @@ export function summaryAnswerSchema(segmentIds: readonly string[]): object {
       // At least one point when there is a line to cite: an empty answer would only be asked again.
       points: segmentIds.length ? {
         type: 'array', minItems: 1, maxItems: SUMMARY_BOUNDS.points,
-        items: { type: 'object', properties: { text: { type: 'string', minLength: 1, maxLength: SUMMARY_BOUNDS.text }, cites } },
+        items: { type: 'object', properties: { text: { type: 'string', minLength: 1, maxLength: SUMMARY_BOUNDS.textMax }, cites } },
       } : nothing,
     },
   };
