@@ -211,7 +211,10 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   showSummary(params: SummaryParams): void {
     if (params.sessionId !== this.session?.sessionId) return;
     const openQuestions: PanelQuestion[] = params.openQuestions.map((q) => ({ id: questionId(q), text: q.text, speaker: q.speaker, t0: q.t0 }));
-    this.summary = { final: params.final, bullets: params.bullets, ...(params.points ? { points: params.points } : {}), ...(params.by ? { by: params.by } : {}), openQuestions };
+    this.summary = {
+      final: params.final, bullets: params.bullets, ...(params.points ? { points: params.points } : {}), ...(params.by ? { by: params.by } : {}),
+      ...(params.settled !== undefined ? { settled: params.settled } : {}), ...(params.unsettledReason ? { unsettledReason: params.unsettledReason } : {}), openQuestions,
+    };
     this.post({ type: 'summary', summary: this.summary });
   }
 

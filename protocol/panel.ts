@@ -26,7 +26,7 @@ export interface PanelQuestion {
 }
 
 /** The rolling summary and open questions as the panel shows them. */
-export interface PanelSummary extends Pick<SummaryParams, 'final' | 'bullets' | 'points' | 'by'> {
+export interface PanelSummary extends Pick<SummaryParams, 'final' | 'bullets' | 'points' | 'by' | 'settled' | 'unsettledReason'> {
   openQuestions: PanelQuestion[];
 }
 
