@@ -12,7 +12,7 @@ import {
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams, SessionResumeParams, SessionTranscriptParams,
   ActionItemSetDoneParams, DeviceTestParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
   WorkspaceIndexParams, WorkspaceSymbolInfo, ChunkExtraction, ExtractionCancelParams, NotesRewriteParams, ItemRestoreParams, LanguageModelChatResult,
-  LanguageModelDiscoverParams,
+  LanguageModelDiscoverParams, MAX_SPEAKER_NAME, SpeakerRenameParams,
 } from './protocol';
 
 export class InvalidParamsError extends Error {
@@ -92,6 +92,7 @@ export function validateSessionStart(params: unknown): SessionStartParams {
   if (mode === 'dictation' && (sources.length !== 1 || sources[0] !== 'mic')) {
     fail(`${what}.sources must be exactly ["mic"] for a dictation session, got ${JSON.stringify(sources)}`);
   }
+  const identifySpeakers = optionalBoolean(o, 'identifySpeakers', what);
   const notesDir = optionalString(o, 'notesDir', what);
   // A folder, given whole: relative paths would depend on the daemon's working directory.
   if (notesDir !== undefined && !isAbsolute(notesDir)) fail(`${what}.notesDir must be an absolute path, got ${JSON.stringify(notesDir.slice(0, 200))}`);
@@ -104,6 +105,7 @@ export function validateSessionStart(params: unknown): SessionStartParams {
     ...(devices ? { devices } : {}),
     ...(speakers ? { speakers } : {}),
     ...(mode !== undefined ? { mode: mode as SessionMode } : {}),
+    ...(identifySpeakers !== undefined ? { identifySpeakers } : {}),
     ...(notesDir !== undefined ? { notesDir } : {}),
   };
 }
@@ -634,4 +636,24 @@ export function validateChunkExtraction(value: unknown, segmentIds: ReadonlySet<
     owners.push({ id, owner });
   }
   return { actionItems, decisions, dismiss, owners };
+}
+
+const VOICE = /^Speaker \d{1,6}$/;
+
+/** A voice's new name: trimmed, at most MAX_SPEAKER_NAME characters, no control characters (it is shown on every line). */
+export function validateSpeakerRename(params: unknown): SpeakerRenameParams {
+  const what = 'speakers/rename params';
+  const o = record(params, what);
+  const sessionId = requiredString(o, 'sessionId', what);
+  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  const source = requiredString(o, 'source', what);
+  if (!SOURCE_KINDS.includes(source as SourceKind)) fail(`${what}.source must be one of ${SOURCE_KINDS.join(', ')}, got ${show(source)}`);
+  const voice = requiredString(o, 'voice', what);
+  if (!VOICE.test(voice)) fail(`${what}.voice must be a voice as finals carry it ("Speaker 2"), got ${JSON.stringify(voice.slice(0, 80))}`);
+  if (o.name !== null && o.name !== undefined && typeof o.name !== 'string') fail(`${what}.name must be a string or null, got ${typeOf(o.name)}`);
+  const name = typeof o.name === 'string' ? o.name.trim() : '';
+  if (name.length > MAX_SPEAKER_NAME) fail(`${what}.name is ${name.length} characters: at most ${MAX_SPEAKER_NAME}`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(name)) fail(`${what}.name has control characters`);
+  return { sessionId, source: source as SourceKind, voice, name: name || null };
 }

@@ -11,6 +11,7 @@ import { SegmenterOptions, SpeechDetector } from '../vad/segmenter';
 import { ChunkLine, ChunkOptions, ModelChunk, ModelRunSummary } from '../understanding/modelExtract';
 import { RolledSummary, SummaryPoint } from '../understanding/modelSummary';
 import { ExtractionRun } from '../understanding/providers';
+import type { SpeakerStages } from './speakers';
 
 export interface SessionEvents {
   transcript(segment: TranscriptSegment): void;
@@ -47,6 +48,8 @@ export interface SessionConfig {
   pace?: FilePace;
   devices?: Partial<Record<LiveSourceKind, string>>;
   speakers?: Partial<Record<LiveSourceKind, string>>;
+  /** Tells the speakers within a source apart (speakers.ts); absent: off (each source keeps its label). */
+  speakerStages?: SpeakerStages;
   /** Words to prime whisper with (workspace identifiers), read before each decode. */
   vocabulary?(): string;
   /** Called when the degrade ladder changes rung. */

@@ -14,6 +14,7 @@ import { extract, SpokenLine } from '../understanding/extract';
 import { ActionItemDoneError, doneRevision } from '../documents/done';
 import { handTicks } from '../documents/previousNotes';
 import { RestoredSession } from './restored';
+import { followOwner } from '../speakers/labels';
 
 /** Final lines re-read at each final: replies, assignments and corrections come within a few turns of what they refine. */
 export const EXTRACT_WINDOW_LINES = 40;
@@ -53,7 +54,42 @@ export class Ledger {
     // Only the window is ever read again: lines before it are done with.
     this.spoken.push(line);
     if (this.spoken.length > EXTRACT_WINDOW_LINES) this.spoken.shift();
+    return this.reread(line.t0);
+  }
+
+  /**
+   * Finals changed speakers (speakers/labels.ts; `changed`: segment id → old and new speaker): the window's lines take
+   * the new speakers and are read again (an owner, or who answered whom, may change what the rules find), and items
+   * the window no longer holds take the new speaker as owner where the old one owned them (anchored at a changed final,
+   * or, for a rename, `renamed` anywhere). Returns the new revisions, as extract does.
+   */
+  respeak(changed: ReadonlyMap<string, { from: string; to: string }>, renamed?: { from: string; to: string }): { items: ActionItem[]; decisions: Decision[] } {
+    let touched = false;
+    this.spoken.forEach((line, i) => {
+      const change = line.segmentId === undefined ? undefined : changed.get(line.segmentId);
+      if (!change) return;
+      this.spoken[i] = { ...line, speaker: change.to };
+      touched = true;
+    });
+    const found = touched ? this.reread(null) : { items: [], decisions: [] };
+    const revised = new Set(found.items.map((i) => i.id));
+    const entries = [...this.itemsByKey, ...[...this.modelEntries].filter(([, e]) => isItem(e))] as [string, ActionItem][];
+    const fromKey = new Set(this.itemsByKey.keys());
+    for (const [key, item] of entries) {
+      const owner = revised.has(item.id) ? undefined : followOwner(item, changed, renamed);
+      if (owner === undefined) continue;
+      const next: ActionItem = { ...item, revision: item.revision + 1, owner };
+      if (fromKey.has(key)) this.itemsByKey.set(key, next);
+      else this.modelEntries.set(key, next);
+      found.items.push(next);
+    }
+    return found;
+  }
+
+  /** Reads the window again and reconciles what it finds with what was announced (see extract). */
+  private reread(lastT0: number | null): { items: ActionItem[]; decisions: Decision[] } {
     const window = this.spoken;
+    const line = { t0: lastT0 ?? window[window.length - 1]?.t0 ?? 0 };
     const inWindow = new Set(window.map((l) => l.segmentId));
     const found = extract(window, this.startedAt);
     const keyed = <T extends { segmentId?: string }>(list: T[]) => {

@@ -117,7 +117,7 @@ export class LiveExtraction {
   journaled(record: JournalRecord): void {
     this.records.push(record);
     this.open = undefined; // a line, or an item shown with the open chunk's lines
-    if (record.type !== 'segment') return;
+    if (record.type !== 'segment' && record.type !== 'speakers') return; // a line, or lines' speakers, changed
     this.closed = undefined;
     this.poke();
   }
