@@ -11,7 +11,7 @@ import {
   InputLevelNotification, InputLevelParams, LiveSourceKind, SessionExport, SessionExportParams, SessionExportResult, SourceRetry, SourceStatusNotification, SourceStatusParams, SummaryNotification, SummaryParams,
   ActionItemSetDone, DeviceTest, DeviceTestParams, DeviceTestResult, EditorActivityNotification, EditorActivityParams, ModelProgressNotification, ModelProgressParams,
   SessionPause, SessionPauseResult, WorkspaceIndexNotification, WorkspaceIndexParams,
-  InitializationOptions, ModelDownload, LanguageModelChat, ExtractionProgressNotification, ExtractionProgressParams, ExtractionCancel, ItemRestore, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
+  SpeakerRename, SpeakerRenameParams, SpeakerRenameResult, InitializationOptions, ModelDownload, LanguageModelChat, ExtractionProgressNotification, ExtractionProgressParams, ExtractionCancel, ItemRestore, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
   SessionStateParams, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptSegment, Vocabulary,
 } from '../protocol/protocol';
 import { DataDelete, DataDeleteParams, DataDeleteResult, HealthRequest, LanguageModelDiscover, LanguageModelDiscoverResult } from '../protocol/protocol';
@@ -205,7 +205,13 @@ export class DaemonClient implements vscode.Disposable {
    * workspace is untrusted), so trust granted since the daemon started applies to the next session without a restart.
    */
   async start(params: SessionStartParams): Promise<SessionStartResult> {
-    return (await this.ensureStarted()).sendRequest(SessionStart, { notesDir: EarshotSettings.read().notesDir(this.context), ...params });
+    const settings = EarshotSettings.read();
+    return (await this.ensureStarted()).sendRequest(SessionStart, { notesDir: settings.notesDir(this.context), identifySpeakers: settings.identifySpeakers, ...params });
+  }
+
+  /** Names a voice of a session (the panel's rename): the daemon relabels its lines and owners and rewrites the notes. */
+  async renameSpeaker(params: SpeakerRenameParams): Promise<SpeakerRenameResult> {
+    return (await this.ensureStarted()).sendRequest(SpeakerRename, params);
   }
 
   /** Delete All Data: the daemon deletes journals, caches, debug audio and (optionally) models from its storage. */
