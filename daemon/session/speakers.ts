@@ -115,7 +115,7 @@ export class SessionSpeakers {
 
   /** A resumed session: the speakers its journal holds (finals, names, merges); stages number on after them. */
   restore(records: readonly JournalRecord[]): void {
-    this.book.restore(records);
+    this.book.restore(records, true);
   }
 
   /**
@@ -161,7 +161,7 @@ export class SessionSpeakers {
         if (!run.stage) {
           run.origin = frame.startSample;
           this.book.restarted(run.kind, run.origin / SAMPLE_RATE);
-          run.stage = await this.stages!.create(run.kind, this.book.highestNumber(run.kind) + 1);
+          run.stage = await this.stages!.create(run.kind, this.book.firstNumber(run.kind, run.origin / SAMPLE_RATE));
         }
         const events = await run.stage.push({ ...frame, startSample: frame.startSample - run.origin });
         run.heardTo = frame.startSample + frame.samples.length;

@@ -118,6 +118,15 @@ export class SpeakerBook {
     return since;
   }
 
+  /**
+   * The number a new stage of `source` starting at `fromSec` labels from: 1 at the start of the audio (a new session,
+   * or a resumed file heard again from its start: the same audio gives the same labels), else on after the highest
+   * "Speaker N" the source has had (a live source after a resume or a long gap: its voices may be new).
+   */
+  firstNumber(source: SourceKind, fromSec: number): number {
+    return fromSec <= 0 ? 1 : this.highestNumber(source) + 1;
+  }
+
   /** The highest "Speaker N" number `source` has had (a stage started again numbers on after it). */
   highestNumber(source: SourceKind): number {
     const book = this.sources.get(source);
@@ -224,21 +233,25 @@ export class SpeakerBook {
 
   /**
    * Rebuilt from a journal's records (a resumed session, a stopped session's rename): the finals with their speakers
-   * and voices, the names, the merges; the main voice is the one whose finals carry the source's label.
+   * and voices, the names, the merges; the main voice is the one whose finals carry the source's label. A final of a
+   * split source that got no voice waits again (`resumed`): a resumed file is heard again from its start, so the
+   * stage may give it one now; a live source's stage starts after the downtime and settles it with the label.
    */
-  restore(records: readonly JournalRecord[]): void {
+  restore(records: readonly JournalRecord[], resumed = false): void {
     for (const r of records) {
       if (r.type === 'segment') this.restoreFinal(r);
       else if (r.type === 'speakers') this.restoreChanges(r);
     }
     for (const book of this.sources.values()) {
       for (const f of book.finals.values()) {
+        if (resumed && book.spec.split && f.voice === undefined && f.speaker === book.spec.label) f.pending = true;
         if (f.voice === undefined) continue;
         const v = book.resolve(f.voice);
         book.talk.set(v, (book.talk.get(v) ?? 0) + (f.t1 - f.t0));
         if (book.spec.mainKeepsLabel && f.speaker === book.spec.label && !book.names.has(v)) book.main = v;
       }
-      book.settled = Infinity; // nothing journaled waits for a stage: a resumed source's stage starts after it
+      // A resumed source's stage has heard nothing yet; a stopped session's book waits for nothing.
+      book.settled = resumed && book.spec.split ? 0 : Infinity;
     }
   }
 

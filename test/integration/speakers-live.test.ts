@@ -20,6 +20,7 @@ import { readAudio } from '../eval/diarize/run';
 import { REAL_AUDIO_DIR } from '../eval/vad/corpus';
 import { sayingModel, sentenceText } from '../setup';
 import { connectDaemon, rejection, RpcClient, runEarshot } from './daemon-process';
+import { empty, reply, scriptedExtraction } from './scripted-extraction';
 
 const ES2004A = path.join(REAL_AUDIO_DIR, 'ami-es2004a', 'ES2004a_750-810.wav');
 const PROMISE_TOKENS: readonly string[] = [' I', "'ll", ' send', ' the', ' report', ' by', ' Friday', '.'];
@@ -167,3 +168,28 @@ describe('speakers within a source, live (real daemon, VAD, segmentation model, 
   });
 });
 
+describe('the notes model reads the speakers (real daemon, scripted endpoint)', function () {
+  this.timeout(120_000);
+  const fx = scriptedExtraction();
+
+  it('every line of every chunk it is sent is labelled with its voice, never the source\'s label', async () => {
+    const prompts: string[] = [];
+    const scripted = await fx.scriptedServer((r, res) => {
+      prompts.push(r.user);
+      reply(res, empty);
+    });
+    const client = connectDaemon();
+    fx.clients.push(client);
+    await client.initialize({
+      protocolVersion: PROTOCOL_VERSION, storageDir: path.join(fx.dir, 'storage'), notesDir: path.join(fx.dir, 'notes'), modelPath: sayingModel('promise', PROMISE_TOKENS),
+      threads: 1, enhancement: { provider: 'openai-compatible', endpoint: scripted.endpoint, model: 'scripted:1b', chunkChars: 1000, timeoutSec: 20 },
+    });
+    const { sessionId } = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: ES2004A, pace: 'fast', title: 'Kick-off' });
+    await client.sessionDone(sessionId);
+    assert.ok(prompts.length >= 1, 'a chunk sent');
+    const labels = prompts.flatMap((p) => [...p.matchAll(/^\[file-\d+\] \d\d:\d\d ([^:\n]+): /gm)].map((m) => m[1]));
+    assert.ok(labels.length >= 5, prompts.join('\n---\n').slice(0, 3000));
+    assert.ok(labels.every((l) => VOICE.test(l)), `labels the model read: ${[...new Set(labels)].join(', ')}`);
+    assert.ok(new Set(labels).size >= 3);
+  });
+});
