@@ -40,8 +40,8 @@ export interface TranscriptSegment {
    * Who spoke: the voice's name where the speaker stage tells the voices of the source apart ("Speaker 2", numbered per
    * source, or the name the user gave it with {@link SpeakerRename}; the microphone's main voice is its label, "You"),
    * else the source's label ("You", "Others", or a file's name). A final's speaker may change after it was sent (the
-   * stage heard its audio later, re-identified a voice, or the user renamed one): the change is journaled, then the final
-   * is sent again, same segmentId, with the new speaker (a relabel; its text never changes).
+   * stage heard its audio later, re-identified a voice, or the user renamed one): the change is journaled, then
+   * announced by {@link TranscriptRelabel} with the final as it is now (same segmentId; its text never changes).
    */
   speaker: string;
   /**
@@ -50,8 +50,8 @@ export interface TranscriptSegment {
    */
   voice?: string;
   /**
-   * Finals only: the speaker stage has not heard this final's audio yet (it runs about 5–15 s behind the audio); the
-   * final is sent again with its speaker once it has (a relabel). Never journaled.
+   * Finals only: the speaker stage has not heard this final's audio yet (it runs about 5–15 s behind the audio); its
+   * speaker follows in a {@link TranscriptRelabel}. Never journaled.
    */
   speakerPending?: boolean;
   t0: number;
@@ -1265,8 +1265,23 @@ export interface SpeakersState {
 }
 
 /**
+ * Finals whose speaker changed after they were sent, as they are now (final: true, same segmentId and text, the new
+ * `speaker` and `voice`, no `speakerPending`): a client replaces its lines by segmentId, as a final replaces its
+ * partials. Sent once the change is journaled. `cause`: the speaker stage heard their audio after they went out
+ * ('heard', also when it settles them with the source's label), re-identified a voice ('reidentified'), or the user
+ * named one ({@link SpeakerRename}: 'renamed'). A separate notification, so that a client that ignores it still gets
+ * exactly one final per utterance, labelled as it was when sent.
+ */
+export const TranscriptRelabel = new NotificationType<TranscriptRelabelParams>('earshot/transcript/relabel');
+export interface TranscriptRelabelParams {
+  sessionId: string;
+  cause: 'heard' | 'reidentified' | 'renamed';
+  segments: TranscriptSegment[];
+}
+
+/**
  * Names a voice of a session's source (the panel's rename): every final of that voice, before and after, is relabelled
- * (journaled, then each is sent again as a relabel), action items it owns follow (new revisions), and the notes file is
+ * (journaled, then announced by {@link TranscriptRelabel}), action items it owns follow (new revisions), and the notes file is
  * rewritten. `name` null or "" gives the voice back its own label. For the running session and for one in storage.
  * Answers how many finals changed. InvalidParams for a name that is too long (over {@link MAX_SPEAKER_NAME} characters)
  * or has control characters, or a voice the source never had.

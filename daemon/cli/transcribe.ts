@@ -118,7 +118,7 @@ async function cliService(values: SessionValues, io: Io, events: Partial<Service
       vad: { profile: vadProfile(values['vad-profile']) },
     },
     {
-      transcript: printer.print, actionItem: () => undefined, decision: () => undefined, state: () => undefined,
+      transcript: printer.print, relabel: (p) => p.segments.forEach(printer.print), actionItem: () => undefined, decision: () => undefined, state: () => undefined,
       // Where whisper runs is worth a line when it is a GPU (the CPU is what anyone expects).
       modelState: (state) => {
         const gpu = state === 'ready' ? service.models.engine.gpuDevice : null;
@@ -221,7 +221,7 @@ async function connected(values: SessionValues, io: Io, params: SessionStartPara
   const session = await startConnectedSession(tokenFile, {
     notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), language,
     ...(modelPath ? { modelPath: path.resolve(modelPath) } : {}), ...(threads ? { threads } : {}),
-  }, params, { transcript: printer.print, sourceStatus: sourceStatusPrinter(io) });
+  }, params, { transcript: printer.print, relabel: (segments) => segments.forEach(printer.print), sourceStatus: sourceStatusPrinter(io) });
   const stop = () => void session.stop().catch(() => undefined);
   const stopTimer = limitSec ? setTimeout(stop, limitSec * 1000) : undefined;
   process.once('SIGINT', stop);

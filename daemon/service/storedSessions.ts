@@ -196,7 +196,9 @@ export class StoredSessions {
       }
       const journalPath = this.journalPathOf(params.sessionId);
       const renamed = await renameInJournal(journalPath, params, (notesPath) => this.events.notesWritten?.({ sessionId: params.sessionId, notesPath }));
-      for (const s of renamed.segments) this.events.transcript({ sessionId: params.sessionId, ...s, final: true });
+      if (renamed.segments.length) {
+        this.events.relabel?.({ sessionId: params.sessionId, cause: 'renamed', segments: renamed.segments.map((s) => ({ sessionId: params.sessionId, ...s, final: true })) });
+      }
       for (const item of renamed.items) this.events.actionItem(item);
       return renamed.result;
     } catch (e) {

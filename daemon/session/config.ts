@@ -2,7 +2,9 @@
  * What a session is started with (SessionConfig) and what it tells its owner (SessionEvents): the session's contract
  * with the service, re-exported by session.ts. Types only.
  */
-import { ActionItem, Decision, FilePace, LiveSourceKind, NotesWrittenParams, SessionMode, SessionStateParams, SummaryParams, TranscriptSegment } from '../../protocol/protocol';
+import {
+  ActionItem, Decision, FilePace, LiveSourceKind, NotesWrittenParams, SessionMode, SessionStateParams, SummaryParams, TranscriptRelabelParams, TranscriptSegment,
+} from '../../protocol/protocol';
 import { AudioSource } from '../capture/source';
 import { Decoder, StreamingOptions } from '../asr/streaming';
 import { DegradeRung, DegradeThresholds } from '../asr/degrade';
@@ -15,6 +17,8 @@ import type { SpeakerStages } from './speakers';
 
 export interface SessionEvents {
   transcript(segment: TranscriptSegment): void;
+  /** Finals whose speaker changed, journaled (speakers.ts). */
+  relabel?(params: TranscriptRelabelParams): void;
   actionItem(item: ActionItem): void;
   decision(decision: Decision): void;
   state(params: SessionStateParams): void;

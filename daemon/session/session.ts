@@ -85,8 +85,8 @@ export class Session {
     this.speakers = sessionSpeakers(config, {
       append: (record) => this.append(record),
       owners: (changed, renamed) => this.ledger.respeak(changed, renamed),
-      announce: (segments, items, decisions) => this.announce(() => {
-        segments.forEach((s) => this.events.transcript(s));
+      announce: (cause, segments, items, decisions) => this.announce(() => {
+        if (segments.length) this.events.relabel?.({ sessionId: this.id, cause, segments: segments.map((s) => ({ ...s })) });
         items.forEach((i) => this.events.actionItem(i));
         decisions.forEach((d) => this.events.decision(d));
       }),

@@ -14,7 +14,7 @@
  */
 import { ActionItem, Decision, SourceKind, SpeakerRenameResult, SpeakersState, TranscriptSegment } from '../../protocol/protocol';
 import { AudioFrame, SAMPLE_RATE } from '../capture/source';
-import { JournalRecord } from '../journal/journal';
+import { JournalRecord, SpeakersRecord } from '../journal/journal';
 import type { SessionConfig } from './config';
 import { Relabel, sourceVoices, SpeakerBook } from '../speakers/labels';
 import { SpeakerEvent, SpeakerStage, SpeakerTurn } from '../speakers/stage';
@@ -33,8 +33,8 @@ export interface SessionSpeakersWiring {
   append(record: JournalRecord): Promise<void>;
   /** The ledger's revisions for finals that changed speakers (Ledger.respeak). */
   owners(changed: ReadonlyMap<string, { from: string; to: string }>, renamed?: { from: string; to: string }): { items: ActionItem[]; decisions: Decision[] };
-  /** Announces journaled changes: the finals again, the item revisions. */
-  announce(segments: TranscriptSegment[], items: ActionItem[], decisions: Decision[]): void;
+  /** Announces journaled changes: the finals relabelled (TranscriptRelabel), the item revisions. */
+  announce(cause: SpeakersRecord['cause'], segments: TranscriptSegment[], items: ActionItem[], decisions: Decision[]): void;
   /** The notes file follows. */
   notesChanged(): void;
   /** The speakers' state changed (the stage failed): the session's state is announced again. */
@@ -53,6 +53,8 @@ class SourceRun {
   queued = 0;
   /** Samples dropped because the queue was full. */
   dropped = 0;
+  /** A file's pipeline waiting for the queue to be read down. */
+  readDown: (() => void) | undefined;
   running: Promise<void> | undefined;
   stage: SpeakerStage | undefined;
   /** The capture-clock sample the current stage's sample 0 is. */
@@ -85,18 +87,25 @@ export class SessionSpeakers {
     };
   }
 
-  /** A frame a source's pipeline read (called on the audio path: a copy into the queue, nothing more). */
-  hear(frame: AudioFrame): void {
+  /**
+   * A frame a source's pipeline read (called on the audio path: a copy into the queue, nothing more). A full queue of a
+   * live source drops its oldest audio (heard as a gap; live audio cannot wait); a file's returns a promise the pipeline
+   * awaits until the stage has read it down (a file never loses audio: it waits, as for the recognizer).
+   */
+  hear(frame: AudioFrame): Promise<void> | undefined {
     const run = this.runs.get(frame.source);
-    if (!run || this.failure || frame.pause || !frame.samples.length) return;
+    if (!run || this.failure || frame.pause || !frame.samples.length) return undefined;
     run.queue.push({ source: frame.source, samples: frame.samples.slice(), startSample: frame.startSample });
     run.queued += frame.samples.length;
+    run.running ??= this.drain(run).finally(() => { run.running = undefined; });
+    if (run.queued <= MAX_QUEUED_SEC * SAMPLE_RATE) return undefined;
+    if (frame.source === 'file') return new Promise((resolve) => { run.readDown = resolve; });
     while (run.queued > MAX_QUEUED_SEC * SAMPLE_RATE && run.queue.length > 1) {
       const dropped = run.queue.shift()!;
       run.queued -= dropped.samples.length;
       run.dropped += dropped.samples.length; // heard as a gap: the stage starts again after it
     }
-    run.running ??= this.drain(run).finally(() => { run.running = undefined; });
+    return undefined;
   }
 
   /** Gives a final about to be journaled its speaker (and voice, or speakerPending); it is kept to be sent again. */
@@ -157,6 +166,7 @@ export class SessionSpeakers {
       while (run.queue.length && !this.failure) {
         const frame = run.queue.shift()!;
         run.queued -= frame.samples.length;
+        if (run.queued <= MAX_QUEUED_SEC * SAMPLE_RATE / 2) this.release(run);
         if (run.stage && frame.startSample - run.heardTo > RESTART_GAP_SEC * SAMPLE_RATE) await this.endStage(run);
         if (!run.stage) {
           run.origin = frame.startSample;
@@ -169,7 +179,15 @@ export class SessionSpeakers {
       }
     } catch (e) {
       this.fail(e as Error);
+    } finally {
+      this.release(run); // read down, or nothing more will be read
     }
+  }
+
+  private release(run: SourceRun): void {
+    const waiting = run.readDown;
+    run.readDown = undefined;
+    waiting?.();
   }
 
   private async endStage(run: SourceRun): Promise<void> {
@@ -217,7 +235,7 @@ export class SessionSpeakers {
       delete segment.speakerPending;
       segments.push(segment);
     }
-    this.wiring.announce(segments, items, decisions);
+    this.wiring.announce(relabel.record.cause, segments, items, decisions);
     if (segments.length || items.length) this.wiring.notesChanged();
   }
 
