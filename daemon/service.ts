@@ -17,7 +17,7 @@
  * this machine.
  */
 import {
-  ActionItem, ActionItemSetDoneParams, DataDeleteParams, DataDeleteResult, Decision, DeviceListResult, DeviceTestParams, DeviceTestResult,
+  ActionItem, ActionItemSetDoneParams, DataDeleteParams, ErrorCodes, DataDeleteResult, Decision, DeviceListResult, DeviceTestParams, DeviceTestResult,
   EditorActivityParams, HealthParams, InterruptedSession, ItemRestoreParams, LanguageModelDiscoverParams, LanguageModelDiscoverResult,
   MemoryDecisionsResult, MemoryMeetingsResult, MemorySearchResult, MemoryTodoResult, ModelDownloadParams, ModelDownloadResult, ModelListResult,
   SessionExportParams, SessionExportResult, SessionPauseParams, SessionPauseResult, SessionResumeParams, SessionResumeResult, SessionStartParams,
@@ -43,6 +43,7 @@ import { StoredSessions } from './service/storedSessions';
 import { Session } from './session/session';
 import { discoverLocalServers } from './understanding/localServers';
 
+import { ServiceError } from './serviceError';
 export { ServiceError } from './serviceError';
 export { DEFAULT_MODEL_IDLE_UNLOAD_SEC, MODEL_PROGRESS_INTERVAL_MS, ModelProgress, ProgressReporter } from './asr/modelLifecycle';
 export { ServiceConfig, ServiceEvents } from './service/serviceConfig';
@@ -65,14 +66,17 @@ export class EarshotService {
     // The model may idle out only while no session starts or records.
     this.models = new ModelLifecycle(config, events, () => !this.sessions.active && !this.sessions.starting);
     this.notesModels = new NotesModels(config, events.modelProgress?.bind(events));
-    this.speakerModels = new SpeakerModels(config, events.modelProgress?.bind(events));
+    this.speakerModels = new SpeakerModels(() => {
+      if (!config.selection) throw new ServiceError(ErrorCodes.InternalError, 'this daemon was started without a model catalog');
+      return config.selection.cacheDir;
+    }, events.modelProgress?.bind(events));
     this.live = new LiveSources(this.sessions, events);
     this.extractions = new ModelExtractions(config, events);
     this.pipeline = new SessionPipeline(config, events, this.models, this.extractions);
     this.stored = new StoredSessions(config, events, this.sessions, this.extractions);
     this.liveSessions = new LiveSessions(config, events, this.sessions, this.pipeline, this.live, this.stored, this.models);
     this.devices = new Devices(config, events, this.sessions);
-    this.upkeep = new StorageUpkeep(config, events, this.sessions, this.models, this.notesModels);
+    this.upkeep = new StorageUpkeep(config, events, this.sessions, this.models, this.notesModels, this.speakerModels);
     this.memory = new Memory(config.storageDir, events.memorySkipped?.bind(events));
   }
 

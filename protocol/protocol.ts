@@ -1308,18 +1308,8 @@ export interface SpeakerModelList {
   cacheDir: string;
   models: SpeakerCatalogEntry[];
 }
-export interface SpeakerCatalogEntry {
-  id: string;
-  name: string;
-  file: string;
-  bytes: number;
-  /** Lower-case hex SHA-256 of the published file: what a download is checked against. */
-  sha256: string;
-  licence: string;
-  /** One line for pickers and listings. */
-  note: string;
-  state: 'ready' | 'missing' | 'partial' | 'corrupt';
-}
+/** As a notes model's entry: what it is, its file, size, SHA-256, licence and state in the cache. */
+export type SpeakerCatalogEntry = Pick<NotesCatalogEntry, 'id' | 'name' | 'file' | 'bytes' | 'sha256' | 'licence' | 'note' | 'state'>;
 
 // ---------------------------------------------------------------------------------------------
 // Errors (JSON-RPC error codes the daemon uses beyond the standard ones)

@@ -173,11 +173,16 @@ export function validateModelDownload(params: unknown): ModelDownloadParams {
 /** Session ids name journal files: only the characters the daemon itself uses, so no path can be smuggled in. */
 const SESSION_ID = /^[A-Za-z0-9-]{1,64}$/;
 
+function requiredSessionId(o: Record<string, unknown>, what: string): string {
+  const sessionId = requiredString(o, 'sessionId', what);
+  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  return sessionId;
+}
+
 export function validateSessionExport(params: unknown): SessionExportParams {
   const what = 'session/export params';
   const o = record(params, what);
-  const sessionId = requiredString(o, 'sessionId', what);
-  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  const sessionId = requiredSessionId(o, what);
   const format = requiredString(o, 'format', what);
   if (!EXPORT_FORMATS.includes(format as ExportFormat)) fail(`${what}.format must be one of ${EXPORT_FORMATS.join(', ')}, got ${show(format)}`);
   return { sessionId, format: format as ExportFormat };
@@ -195,8 +200,7 @@ export function validateSessionStop(params: unknown): SessionStopParams {
 export function validateSessionResume(params: unknown): SessionResumeParams {
   const what = 'session/resume params';
   const o = record(params, what);
-  const sessionId = requiredString(o, 'sessionId', what);
-  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  const sessionId = requiredSessionId(o, what);
   const devices = perLiveSource(o, 'devices', what);
   const speakers = perLiveSource(o, 'speakers', what);
   return { sessionId, ...(devices ? { devices } : {}), ...(speakers ? { speakers } : {}) };
@@ -532,8 +536,7 @@ function validateVad(value: unknown, what: string): VadSettings | undefined {
 export function validateItemRestore(params: unknown): ItemRestoreParams {
   const what = 'item/restore params';
   const o = record(params, what);
-  const sessionId = requiredString(o, 'sessionId', what);
-  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  const sessionId = requiredSessionId(o, what);
   const kind = requiredString(o, 'kind', what);
   if (kind !== 'actionItem' && kind !== 'decision') fail(`${what}.kind must be 'actionItem' or 'decision', got ${show(kind)}`);
   const id = requiredString(o, 'id', what);
@@ -644,8 +647,7 @@ const VOICE = /^Speaker \d{1,6}$/;
 export function validateSpeakerRename(params: unknown): SpeakerRenameParams {
   const what = 'speakers/rename params';
   const o = record(params, what);
-  const sessionId = requiredString(o, 'sessionId', what);
-  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  const sessionId = requiredSessionId(o, what);
   const source = requiredString(o, 'source', what);
   if (!SOURCE_KINDS.includes(source as SourceKind)) fail(`${what}.source must be one of ${SOURCE_KINDS.join(', ')}, got ${show(source)}`);
   const voice = requiredString(o, 'voice', what);

@@ -5,41 +5,25 @@
  */
 import { ErrorCodes, ModelDownloadParams, ModelDownloadResult, ModelProgressParams, SpeakerModelList } from '../../protocol/protocol';
 import { DownloadProgress } from '../asr/download';
-import { reportedDownload } from '../asr/modelLifecycle';
+import { DownloadCount, reportedDownload } from '../asr/modelLifecycle';
 import { ServiceError } from '../serviceError';
 import { downloadSpeakerModel, findSpeakerModel, listSpeakerModels, speakerCatalog } from '../speakers/voiceModel';
-import { ServiceConfig } from './serviceConfig';
 
 export class SpeakerModels {
-  private downloads = 0;
+  readonly downloads = new DownloadCount();
 
-  constructor(private readonly config: ServiceConfig, private readonly notify: ((p: ModelProgressParams) => void) | undefined) {}
-
-  get downloading(): boolean {
-    return this.downloads > 0;
-  }
-
-  private cacheDir(): string {
-    const selection = this.config.selection;
-    if (!selection) throw new ServiceError(ErrorCodes.InternalError, 'this daemon was started without a model catalog');
-    return selection.cacheDir;
-  }
+  /** `cacheDir`: the model cache (the whisper selection's); voice models go in its `speakers` folder. */
+  constructor(private readonly cacheDir: () => string, private readonly notify: ((p: ModelProgressParams) => void) | undefined) {}
 
   list(): Promise<SpeakerModelList> {
     return listSpeakerModels(this.cacheDir());
   }
 
-  async download(params: ModelDownloadParams, signal?: AbortSignal, onProgress?: (p: DownloadProgress) => void): Promise<ModelDownloadResult> {
-    if (!findSpeakerModel(params.modelId)) {
-      throw new ServiceError(ErrorCodes.InvalidParams, `Unknown speaker model ${JSON.stringify(params.modelId)}: choose one of ${speakerCatalog().map((m) => m.id).join(', ')}.`);
-    }
+  download(params: ModelDownloadParams, signal?: AbortSignal, onProgress?: (p: DownloadProgress) => void): Promise<ModelDownloadResult> {
+    const known = speakerCatalog().map((m) => m.id);
+    if (!findSpeakerModel(params.modelId)) throw new ServiceError(ErrorCodes.InvalidParams, `Unknown speaker model ${JSON.stringify(params.modelId)}: choose one of ${known.join(', ')}.`);
     const cacheDir = this.cacheDir();
-    this.downloads++;
-    try {
-      return await reportedDownload({ model: params.modelId, kind: 'speaker' }, this.notify, onProgress,
-        (hooks) => downloadSpeakerModel(params.modelId, cacheDir, { repair: params.repair, signal, ...hooks }));
-    } finally {
-      this.downloads--;
-    }
+    return this.downloads.run(() => reportedDownload({ model: params.modelId, kind: 'speaker' }, this.notify, onProgress,
+      (hooks) => downloadSpeakerModel(params.modelId, cacheDir, { repair: params.repair, signal, ...hooks })));
   }
 }

@@ -13,12 +13,11 @@
  * list; both record 357a834f…), the size the one a third public note records (29,596,978 bytes, "28.2 MB" in a fourth).
  * Both are checked at download like every catalog file: a mismatch fails the download and keeps nothing.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ModelDownloadResult, SpeakerCatalogEntry, SpeakerModelList } from '../../protocol/protocol';
 import { readCatalogOverrides } from '../asr/catalog';
 import { DownloadProgress } from '../asr/download';
-import { CachedModelSpec, cachedModelStatus, CachedModelStatus, downloadModel, hasVerifiedMark, writeVerifiedMark } from '../asr/modelCache';
+import { CachedModelSpec, downloadModel, markedModelStatus, writeVerifiedMark } from '../asr/modelCache';
 
 export interface SpeakerCatalogModel extends CachedModelSpec {
   name: string;
@@ -68,21 +67,12 @@ export function findSpeakerModel(id: string): SpeakerCatalogModel | undefined {
 /** Where voice models are kept: a folder of the model cache. */
 export const speakerCacheDir = (modelCacheDir: string): string => path.join(modelCacheDir, 'speakers');
 
-/** A voice model's state in the cache (a verified mark spares hashing it again). */
-export async function speakerModelStatus(model: SpeakerCatalogModel, cacheDir: string): Promise<CachedModelStatus> {
-  const file = path.join(cacheDir, model.file);
-  const stat = await fs.stat(file).catch(() => undefined);
-  if (stat?.isFile() && stat.size === model.bytes && await hasVerifiedMark(file, model.sha256, stat)) return { state: 'ready', path: file, bytes: stat.size };
-  const status = await cachedModelStatus(model, cacheDir);
-  if (status.state === 'ready') await writeVerifiedMark(file, model.sha256);
-  return status;
-}
 
 export async function listSpeakerModels(modelCacheDir: string): Promise<SpeakerModelList> {
   const cacheDir = speakerCacheDir(modelCacheDir);
   const models: SpeakerCatalogEntry[] = [];
   for (const m of speakerCatalog()) {
-    const { state } = await speakerModelStatus(m, cacheDir);
+    const { state } = await markedModelStatus(m, cacheDir);
     models.push({ id: m.id, name: m.name, file: m.file, bytes: m.bytes, sha256: m.sha256, licence: m.licence, note: m.note, state });
   }
   return { cacheDir, models };
@@ -91,7 +81,7 @@ export async function listSpeakerModels(modelCacheDir: string): Promise<SpeakerM
 /** The first catalog voice model that is downloaded and verified, or undefined (nothing is downloaded here). */
 export async function readySpeakerModel(modelCacheDir: string): Promise<{ model: SpeakerCatalogModel; path: string } | undefined> {
   for (const model of speakerCatalog()) {
-    const status = await speakerModelStatus(model, speakerCacheDir(modelCacheDir)).catch(() => undefined);
+    const status = await markedModelStatus(model, speakerCacheDir(modelCacheDir)).catch(() => undefined);
     if (status?.state === 'ready') return { model, path: status.path };
   }
   return undefined;
