@@ -86,7 +86,7 @@ export class Session {
       append: (record) => this.append(record),
       owners: (changed, renamed) => this.ledger.respeak(changed, renamed),
       announce: (cause, segments, items, decisions) => this.announce(() => {
-        if (segments.length) this.events.relabel?.({ sessionId: this.id, cause, segments: segments.map((s) => ({ ...s })) });
+        if (segments.length) this.events.relabel?.({ sessionId: this.id, cause, segments });
         items.forEach((i) => this.events.actionItem(i));
         decisions.forEach((d) => this.events.decision(d));
       }),
@@ -356,7 +356,7 @@ export class Session {
     for (const { sessionId: _s, ...item } of items) await this.append({ type: 'actionItem', ...item });
     for (const { sessionId: _s, ...decision } of decisions) await this.append({ type: 'decision', ...decision });
     this.announce(() => {
-      this.events.transcript(segment);
+      this.events.transcript(this.speakers.latest(segment));
       items.forEach((i) => this.events.actionItem(i));
       decisions.forEach((d) => this.events.decision(d));
     });

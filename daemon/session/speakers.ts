@@ -117,6 +117,14 @@ export class SessionSpeakers {
     if (this.book.splits(segment.source)) this.sent.set(segment.segmentId, segment);
   }
 
+  /**
+   * A final as it is to be announced now: with the speaker of a relabel journaled since it was labelled (its own
+   * announcement may come after the relabel's: the relabel waited for no one).
+   */
+  latest(segment: TranscriptSegment): TranscriptSegment {
+    return this.sent.get(segment.segmentId) ?? segment;
+  }
+
   /** A final's speaker as the book has it now (a change of it may still be on its way to the journal). */
   current(segment: TranscriptSegment): string {
     return this.book.finalSpeaker(segment.source, segment.segmentId) ?? segment.speaker;
@@ -225,15 +233,15 @@ export class SessionSpeakers {
     for (const { sessionId: _s, ...item } of items) writes.push(this.wiring.append({ type: 'actionItem', ...item }));
     for (const { sessionId: _s, ...decision } of decisions) writes.push(this.wiring.append({ type: 'decision', ...decision }));
     await Promise.all(writes);
+    // New objects: what was announced before stays as it was announced (a client may keep it).
     const segments: TranscriptSegment[] = [];
     for (const c of relabel.record.changes) {
-      const segment = this.sent.get(c.segmentId);
-      if (!segment) continue;
-      segment.speaker = c.speaker;
-      if (c.voice !== undefined) segment.voice = c.voice;
-      else delete segment.voice;
-      delete segment.speakerPending;
-      segments.push(segment);
+      const sent = this.sent.get(c.segmentId);
+      if (!sent) continue;
+      const { speakerPending: _pending, voice: _voice, ...rest } = sent;
+      const next: TranscriptSegment = { ...rest, speaker: c.speaker, ...(c.voice !== undefined ? { voice: c.voice } : {}) };
+      this.sent.set(c.segmentId, next);
+      segments.push(next);
     }
     this.wiring.announce(relabel.record.cause, segments, items, decisions);
     if (segments.length || items.length) this.wiring.notesChanged();
