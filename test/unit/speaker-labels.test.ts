@@ -5,10 +5,11 @@
  * re-identifier; the rename request's checks.
  */
 import * as assert from 'node:assert/strict';
-import { FinalSegment } from '../../protocol/protocol';
+import { FinalSegment, TranscriptSegment } from '../../protocol/protocol';
 import { validateSpeakerRename } from '../../protocol/validate';
 import { JournalRecord, segmentsOf, SpeakersRecord } from '../../daemon/journal/journal';
 import { Ledger } from '../../daemon/session/ledger';
+import { SessionSpeakers } from '../../daemon/session/speakers';
 import { EmbeddingReidentifier } from '../../daemon/speakers/embedding';
 import { FBANK_BINS, fbank, fbankFrames, subtractMean } from '../../daemon/speakers/fbank';
 import { followOwner, Relabel, sourceVoices, SpeakerBook } from '../../daemon/speakers/labels';
@@ -202,5 +203,94 @@ describe('earshot/speakers/rename params', () => {
     assert.throws(() => validateSpeakerRename({ sessionId: 'a-1', source: 'file', voice: 'Speaker 1', name: 'x'.repeat(61) }), /at most 60/);
     assert.throws(() => validateSpeakerRename({ sessionId: 'a-1', source: 'file', voice: 'Speaker 1', name: 'a\nb' }), /control characters/);
     assert.throws(() => validateSpeakerRename({ sessionId: '../x', source: 'file', voice: 'Speaker 1', name: 'a' }), /not a session id/);
+  });
+});
+
+describe('the session\'s speakers (session/speakers.ts, fake stages)', () => {
+  const frame = (source: 'file' | 'system', at: number, seconds = 0.032) => ({ source, samples: new Float32Array(Math.round(seconds * 16000)), startSample: Math.round(at * 16000) });
+  const segment = (n: number, t0: number, t1: number, source: 'file' | 'system' = 'file'): TranscriptSegment =>
+    ({ sessionId: 's', segmentId: `${source}-${n}`, source, speaker: source === 'file' ? 'Speaker' : 'Others', t0, t1, text: 'x', final: true });
+
+  /** A stage that answers one turn per pushed second of audio, each settled at once, and counts what it heard. */
+  function fakeStage(heard: { samples: number }, gate?: Promise<void>) {
+    let at = 0;
+    return {
+      settledSec: 0,
+      async push(f: { samples: Float32Array; startSample: number }) {
+        await gate;
+        heard.samples += f.samples.length;
+        const end = (f.startSample + f.samples.length) / 16000;
+        const turns = [];
+        while (at + 1 <= end) { turns.push({ type: 'turn' as const, turn: { start: at, end: at + 1, speaker: at < 5 ? 'Speaker 1' : 'Speaker 2' } }); at += 1; }
+        this.settledSec = at;
+        return turns;
+      },
+      async end() { return []; },
+    };
+  }
+
+  function wiring(log: string[]) {
+    return {
+      append: async (r: JournalRecord) => { log.push(`journal ${r.type}`); },
+      owners: () => ({ items: [], decisions: [] }),
+      announce: (cause: string, segments: TranscriptSegment[]) => { log.push(`announce ${cause} ${segments.map((s) => `${s.segmentId}=${s.speaker}`).join(',')}`); },
+      notesChanged: () => undefined,
+      stateChanged: () => { log.push('state'); },
+      failed: (e: unknown) => { log.push(`failed ${(e as Error).message}`); },
+    };
+  }
+
+  it('a final labelled before the stage heard it is relabelled, journaled before announced; the announced object is not changed', async () => {
+    const log: string[] = [];
+    const heard = { samples: 0 };
+    let open!: () => void;
+    const gate = new Promise<void>((r) => { open = r; });
+    const speakers = new SessionSpeakers(new SpeakerBook(FILE), { mode: 'overlap', create: async () => fakeStage(heard, gate) as never }, wiring(log));
+    for (let t = 0; t < 3; t += 0.032) speakers.hear(frame('file', t));
+    const first = segment(1, 0.5, 2);
+    speakers.label(first);
+    assert.deepEqual([first.speaker, first.speakerPending, first.voice], ['Speaker', true, undefined]);
+    assert.equal(speakers.horizon(), 0.5, 'a chunk holding it waits');
+    open();
+    await speakers.finish();
+    assert.deepEqual(log, ['journal speakers', 'announce heard file-1=Speaker 1']);
+    assert.equal(first.speakerPending, true, 'what was announced stays as announced');
+    assert.deepEqual(speakers.latest(first), { ...(({ speakerPending: _p, ...rest }) => rest)(first), speaker: 'Speaker 1', voice: 'Speaker 1' });
+    assert.equal(speakers.horizon(), Infinity);
+  });
+
+  it('a file waits for a stage a minute behind (no audio lost); a live source drops its oldest queued audio instead', async () => {
+    const heardFile = { samples: 0 }, heardLive = { samples: 0 };
+    let openFile!: () => void, openLive!: () => void;
+    const gates = { file: new Promise<void>((r) => { openFile = r; }), system: new Promise<void>((r) => { openLive = r; }) };
+    const book = new SpeakerBook([...FILE, ...sourceVoices([{ kind: 'system', speaker: 'Others' }], true)]);
+    const speakers = new SessionSpeakers(book, {
+      mode: 'overlap', create: async (source) => fakeStage(source === 'file' ? heardFile : heardLive, gates[source as 'file' | 'system']) as never,
+    }, wiring([]));
+    let waited: Promise<void> | undefined;
+    let sent = 0;
+    for (; sent < 70 && !waited; sent++) waited = speakers.hear(frame('file', sent, 1));
+    assert.ok(waited, 'past 60 s queued, the file\'s pipeline is asked to wait');
+    assert.ok(sent > 60 && sent < 64, `asked to wait after ${sent} s`);
+    for (let t = 0; t < 90; t += 1) assert.equal(speakers.hear(frame('system', t, 1)), undefined, 'a live source never waits');
+    openFile();
+    openLive();
+    await waited;
+    await speakers.finish();
+    assert.equal(heardFile.samples, sent * 16000, 'the file was heard whole');
+    assert.ok(heardLive.samples <= 61 * 16000 && heardLive.samples >= 59 * 16000, `the live source kept its last minute: ${heardLive.samples / 16000} s`);
+  });
+
+  it('a stage that cannot start turns speakers off, said in the state; finals waiting keep their label and are settled', async () => {
+    const log: string[] = [];
+    const speakers = new SessionSpeakers(new SpeakerBook(FILE), { mode: 'overlap', create: async () => { throw new Error('model missing'); } }, wiring(log));
+    assert.equal(speakers.state.mode, 'overlap');
+    const s = segment(1, 0, 1);
+    speakers.label(s);
+    speakers.hear(frame('file', 0));
+    await speakers.finish();
+    assert.deepEqual(speakers.state, { mode: 'off', message: 'Speakers are not told apart: model missing' });
+    assert.deepEqual(log, ['state', 'journal speakers', 'announce heard file-1=Speaker']);
+    assert.equal(speakers.latest(s).speakerPending, undefined);
   });
 });
