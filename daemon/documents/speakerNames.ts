@@ -3,9 +3,11 @@
  * rebuilt from the journal (speakers/labels.ts), the rename is appended as a `speakers` record with the action items
  * whose owner follows it, and the notes file is rewritten. The running session renames through session/speakers.ts.
  */
-import { ActionItem, FinalSegment, SpeakerRenameParams, SpeakerRenameResult } from '../../protocol/protocol';
-import { ActionItemRecord, Journal, JournalContents, readJournal, segmentsOf, SessionHeader } from '../journal/journal';
-import { followOwner, sourceVoices, SpeakerBook } from '../speakers/labels';
+import { ActionItem, Decision, FinalSegment, SpeakerRenameParams, SpeakerRenameResult } from '../../protocol/protocol';
+import {
+  ActionItemRecord, DecisionRecord, Journal, JournalContents, lastSummary, latestById, readJournal, segmentsOf, SessionHeader, SummaryRecord,
+} from '../journal/journal';
+import { followOwner, renameMentions, sourceVoices, SpeakerBook } from '../speakers/labels';
 import { latestActionItems, oneAtATime } from './done';
 import { renderNotes } from './markdown';
 import { writeNotesFile } from './notesFile';
@@ -29,9 +31,10 @@ export function speakerBookOf(journal: JournalContents): SpeakerBook {
 
 export interface StoredRename {
   result: SpeakerRenameResult;
-  /** The finals relabelled, and the item revisions, as journaled (to announce). */
+  /** The finals relabelled, and the item and decision revisions, as journaled (to announce). */
   segments: FinalSegment[];
   items: ActionItem[];
+  decisions: Decision[];
 }
 
 export function renameInJournal(journalPath: string, params: SpeakerRenameParams, written?: (notesPath: string) => void): Promise<StoredRename> {
@@ -49,16 +52,26 @@ export function renameInJournal(journalPath: string, params: SpeakerRenameParams
     const speaker = book.speakerOf(params.source, params.voice);
     const from = relabel.previous.values().next().value;
     const changed = new Map(relabel.record.changes.map((c) => [c.segmentId, { from: relabel.previous.get(c.segmentId) ?? c.speaker, to: c.speaker }]));
-    const renamed = from === undefined ? undefined : { from, to: speaker };
-    const revisions: ActionItemRecord[] = [];
-    for (const item of latestActionItems(journal.records).values()) {
-      const owner = followOwner(item, changed, renamed);
-      if (owner !== undefined) revisions.push({ ...item, revision: item.revision + 1, owner });
+    const renamed = from === undefined ? undefined : { from, to: speaker, mentions: !book.isSourceLabel(params.source, from) };
+    // Owners follow; an item's or decision's text, and the summary's points, that name the voice name it anew.
+    const revisions: (ActionItemRecord | DecisionRecord)[] = [];
+    const items = latestActionItems(journal.records);
+    const decisions = latestById(journal.records.filter((r): r is DecisionRecord => r.type === 'decision'));
+    for (const entry of [...items.values(), ...decisions.values()]) {
+      if (entry.removed) continue;
+      const owner = entry.type === 'actionItem' ? followOwner(entry, changed, renamed) : undefined;
+      const text = renameMentions(entry.text, renamed);
+      if (owner !== undefined || text !== entry.text) revisions.push({ ...entry, revision: entry.revision + 1, text, ...(owner !== undefined ? { owner } : {}) });
     }
+    const summary = lastSummary(journal.records);
+    const points = summary?.points.map((p) => ({ ...p, text: renameMentions(p.text, renamed) }));
+    const summaryRevision: SummaryRecord | undefined = summary && points!.some((p, i) => p.text !== summary.points[i].text)
+      ? { ...summary, at: new Date().toISOString(), points: points! } : undefined;
     const appending = await Journal.reopen(journalPath);
     try {
       await appending.append(relabel.record);
       for (const r of revisions) await appending.append(r);
+      if (summaryRevision) await appending.append(summaryRevision);
     } finally {
       await appending.close();
     }
@@ -75,7 +88,9 @@ export function renameInJournal(journalPath: string, params: SpeakerRenameParams
     return {
       result: { speaker, segments: ids.size },
       segments: segmentsOf(updated.records).filter((s) => ids.has(s.segmentId)),
-      items: revisions.map(({ type: _t, ...item }) => ({ sessionId, ...item })),
+      items: revisions.flatMap((r) => (r.type === 'actionItem' ? [(({ type: _t, ...item }) => ({ sessionId, ...item }))(r)] : [])),
+      decisions: revisions.flatMap((r) => (r.type === 'decision' ? [(({ type: _t, ...d }) => ({ sessionId, ...d }))(r)] : [])),
     };
   });
 }
+

@@ -200,6 +200,7 @@ export class StoredSessions {
         this.events.relabel?.({ sessionId: params.sessionId, cause: 'renamed', segments: renamed.segments.map((s) => ({ sessionId: params.sessionId, ...s, final: true })) });
       }
       for (const item of renamed.items) this.events.actionItem(item);
+      for (const decision of renamed.decisions) this.events.decision(decision);
       return renamed.result;
     } catch (e) {
       if (e instanceof RangeError || e instanceof SpeakerRenameError) throw new ServiceError(ErrorCodes.InvalidParams, e.message);

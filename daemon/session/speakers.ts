@@ -16,7 +16,7 @@ import { ActionItem, Decision, SourceKind, SpeakerRenameResult, SpeakersState, T
 import { AudioFrame, SAMPLE_RATE } from '../capture/source';
 import { JournalRecord, SpeakersRecord } from '../journal/journal';
 import type { SessionConfig } from './config';
-import { Relabel, sourceVoices, SpeakerBook } from '../speakers/labels';
+import { Relabel, Renamed, sourceVoices, SpeakerBook } from '../speakers/labels';
 import { SpeakerEvent, SpeakerStage, SpeakerTurn } from '../speakers/stage';
 
 /** How a session's speaker stages are made (absent from SessionConfig: speakers are not told apart). */
@@ -32,7 +32,9 @@ export interface SessionSpeakersWiring {
   /** Journals a record (flushed when it resolves). */
   append(record: JournalRecord): Promise<void>;
   /** The ledger's revisions for finals that changed speakers (Ledger.respeak). */
-  owners(changed: ReadonlyMap<string, { from: string; to: string }>, renamed?: { from: string; to: string }): { items: ActionItem[]; decisions: Decision[] };
+  owners(changed: ReadonlyMap<string, { from: string; to: string }>, renamed?: Renamed): { items: ActionItem[]; decisions: Decision[] };
+  /** A voice was renamed: the model's summary so far names it anew (a summary record to journal; none without a mention). */
+  summaryRenamed?(renamed: Renamed): JournalRecord | undefined;
   /** Announces journaled changes: the finals relabelled (TranscriptRelabel), the item revisions. */
   announce(cause: SpeakersRecord['cause'], segments: TranscriptSegment[], items: ActionItem[], decisions: Decision[]): void;
   /** The notes file follows. */
@@ -149,7 +151,7 @@ export class SessionSpeakers {
       const relabel = this.book.rename(source, voice, name);
       const from = relabel.previous.values().next().value;
       const to = this.book.speakerOf(source, voice);
-      await this.publish(relabel, from === undefined ? undefined : { from, to });
+      await this.publish(relabel, from === undefined ? undefined : { from, to, mentions: !this.book.isSourceLabel(source, from) });
       return { speaker: to, segments: relabel.record.changes.length };
     });
     this.publishing = work.catch(() => undefined);
@@ -223,7 +225,7 @@ export class SessionSpeakers {
    * One change: the owners it moves are worked out now (the ledger sees the new speakers at once), the record and the
    * item revisions journaled in that order, then the finals are updated and sent again, the revisions announced.
    */
-  private async publish(relabel: Relabel, renamed?: { from: string; to: string }): Promise<void> {
+  private async publish(relabel: Relabel, renamed?: Renamed): Promise<void> {
     const changed = new Map<string, { from: string; to: string }>();
     for (const c of relabel.record.changes) {
       changed.set(c.segmentId, { from: relabel.previous.get(c.segmentId) ?? c.speaker, to: c.speaker });
@@ -232,6 +234,8 @@ export class SessionSpeakers {
     const writes = [this.wiring.append(relabel.record)];
     for (const { sessionId: _s, ...item } of items) writes.push(this.wiring.append({ type: 'actionItem', ...item }));
     for (const { sessionId: _s, ...decision } of decisions) writes.push(this.wiring.append({ type: 'decision', ...decision }));
+    const summary = renamed ? this.wiring.summaryRenamed?.(renamed) : undefined;
+    if (summary) writes.push(this.wiring.append(summary));
     await Promise.all(writes);
     // New objects: what was announced before stays as it was announced (a client may keep it).
     const segments: TranscriptSegment[] = [];
@@ -244,7 +248,7 @@ export class SessionSpeakers {
       segments.push(next);
     }
     this.wiring.announce(relabel.record.cause, segments, items, decisions);
-    if (segments.length || items.length) this.wiring.notesChanged();
+    if (segments.length || items.length || decisions.length || summary) this.wiring.notesChanged();
   }
 
   /** The stage failed (its model would not load): speakers are off for the rest of the session, said so. */

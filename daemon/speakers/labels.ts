@@ -212,6 +212,11 @@ export class SpeakerBook {
     return this.sources.get(source)?.finals.get(segmentId)?.speaker;
   }
 
+  /** Whether `name` is `source`'s own label (a rename from it does not touch texts: see renameMentions). */
+  isSourceLabel(source: SourceKind, name: string): boolean {
+    return this.sources.get(source)?.spec.label === name;
+  }
+
   /** The speaker `voice` of `source` is shown as now. */
   speakerOf(source: SourceKind, voice: string): string {
     return this.sources.get(source)?.display(voice) ?? voice;
@@ -311,6 +316,19 @@ export class SpeakerBook {
 export function sourceVoices(sources: readonly { kind: SourceKind; speaker: string }[], identify: boolean): SourceVoices[] {
   const call = sources.some((s) => s.kind === 'mic') && sources.some((s) => s.kind === 'system');
   return sources.map((s) => ({ kind: s.kind, label: s.speaker, split: identify && !(s.kind === 'mic' && call), mainKeepsLabel: s.kind === 'mic' }));
+}
+
+/** A renamed voice: its speaker before and after, and whether its old name is a word of its own in texts (not a source's label). */
+export interface Renamed { from: string; to: string; mentions: boolean }
+
+/**
+ * `text` with the renamed speaker's old name, as a whole word, replaced by the new one (a model writes "Speaker 2 sends
+ * the figures"); unchanged when the old name is a source's label ("You", "Others": other words in a sentence).
+ */
+export function renameMentions(text: string, renamed: Renamed | undefined): string {
+  if (!renamed?.mentions || renamed.from === renamed.to) return text;
+  const escaped = renamed.from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text.replace(new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'gu'), () => renamed.to);
 }
 
 /**

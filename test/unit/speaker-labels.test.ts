@@ -9,10 +9,11 @@ import { FinalSegment, TranscriptSegment } from '../../protocol/protocol';
 import { validateSpeakerRename } from '../../protocol/validate';
 import { JournalRecord, segmentsOf, SpeakersRecord } from '../../daemon/journal/journal';
 import { Ledger } from '../../daemon/session/ledger';
+import { LiveExtraction } from '../../daemon/session/liveExtraction';
 import { SessionSpeakers } from '../../daemon/session/speakers';
 import { EmbeddingReidentifier } from '../../daemon/speakers/embedding';
 import { FBANK_BINS, fbank, fbankFrames, subtractMean } from '../../daemon/speakers/fbank';
-import { followOwner, Relabel, sourceVoices, SpeakerBook } from '../../daemon/speakers/labels';
+import { followOwner, Relabel, renameMentions, sourceVoices, SpeakerBook } from '../../daemon/speakers/labels';
 import { speakerCatalog } from '../../daemon/speakers/voiceModel';
 
 const FILE = sourceVoices([{ kind: 'file', speaker: 'Speaker' }], true);
@@ -124,6 +125,29 @@ describe('speaker labels (who spoke each final)', () => {
     assert.deepEqual(segmentsOf([...live.records, stray]).map((s) => s.speaker), replayed.map((s) => s.speaker));
   });
 
+  it('a renamed voice\'s old name is replaced as a whole word in texts, never a source\'s label', () => {
+    const renamed = { from: 'Speaker 2', to: 'Dana $1', mentions: true };
+    assert.equal(renameMentions('Speaker 2 sends the figures to Speaker 21 and Speaker 2.', renamed), 'Dana $1 sends the figures to Speaker 21 and Dana $1.');
+    assert.equal(renameMentions('Can you ask Speaker 2?', { ...renamed, mentions: false }), 'Can you ask Speaker 2?');
+    assert.equal(renameMentions('Ask (Speaker 2)', undefined), 'Ask (Speaker 2)');
+    assert.equal(renameMentions('Ask Dana.', { from: 'Dana', to: 'Dana Scully', mentions: true }), 'Ask Dana Scully.');
+    // The ledger: a decision naming the voice gets a revision with the new name.
+    const ledger = new Ledger('s', new Date('2026-11-25T10:00:00Z'));
+    const found = ledger.extract({ speaker: 'Speaker 1', text: 'We decided that Speaker 2 presents the budget on Monday.', t0: 1, segmentId: 'system-1' });
+    assert.equal(found.decisions.length, 1, JSON.stringify(found));
+    const next = ledger.respeak(new Map(), { from: 'Speaker 2', to: 'Dana', mentions: true });
+    assert.deepEqual(next.decisions.map((d) => [d.id, d.revision, /Dana presents/.test(d.text)]), [[found.decisions[0].id, 2, true]]);
+  });
+
+  it('the model\'s summary so far names a renamed voice anew: a summary revision to journal, the next roll starts from it', () => {
+    const header: JournalRecord = { type: 'session', version: 1, sessionId: 's', title: 't', startedAt: '2026-11-25T10:00:00Z', sources: ['system'], language: 'en', notesPath: '/n.md' };
+    const summary: JournalRecord = { type: 'summary', at: '2026-11-25T10:05:00Z', provider: 'local', by: 'm', chunks: 1, points: [{ text: 'Speaker 2 owns the budget.', segmentIds: ['system-1'] }] };
+    const live = new LiveExtraction({ sessionId: 's', runner: { chunkOptions: { chunkChars: 6000, overlapLines: 4 } } as never, ledger: new Ledger('s', new Date()) } as never, [header, summary]);
+    const revised = live.renamed({ from: 'Speaker 2', to: 'Dana', mentions: true });
+    assert.deepEqual(revised && { ...revised, at: '' }, { ...summary, at: '', points: [{ text: 'Dana owns the budget.', segmentIds: ['system-1'] }] });
+    assert.equal(live.renamed({ from: 'Speaker 3', to: 'Eve', mentions: true }), undefined, 'no point names Speaker 3');
+  });
+
   it('owners follow: the new speaker of an item\'s own final, and a renamed voice anywhere', () => {
     const changed = new Map([['s1', { from: 'Speaker', to: 'Speaker 2' }]]);
     assert.equal(followOwner({ owner: 'Speaker', segmentId: 's1' }, changed), 'Speaker 2');
@@ -138,7 +162,7 @@ describe('speaker labels (who spoke each final)', () => {
     assert.equal(first.items[0]?.owner, 'Others');
     const moved = ledger.respeak(new Map([['system-1', { from: 'Others', to: 'Speaker 2' }]]));
     assert.deepEqual(moved.items.map((i) => [i.id, i.owner, i.revision]), [[first.items[0].id, 'Speaker 2', 2]]);
-    const renamed = ledger.respeak(new Map([['system-1', { from: 'Speaker 2', to: 'Dana' }]]), { from: 'Speaker 2', to: 'Dana' });
+    const renamed = ledger.respeak(new Map([['system-1', { from: 'Speaker 2', to: 'Dana' }]]), { from: 'Speaker 2', to: 'Dana', mentions: true });
     assert.deepEqual(renamed.items.map((i) => [i.owner, i.revision]), [['Dana', 3]]);
     // The next final re-reads the window: the owner stays Dana (the rules find the same item again).
     const next = ledger.extract({ speaker: 'Speaker 3', text: 'Sounds good.', t0: 5, segmentId: 'system-2' });
