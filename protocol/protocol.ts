@@ -58,8 +58,9 @@ export interface TranscriptSegment {
   t1: number;
   text: string;
   /**
-   * false: a partial that will be replaced; true: journaled, never changes again. A final with empty
-   * text retracts the partials of that segment (the audio held no words) and is not journaled.
+   * false: a partial that will be replaced; true: journaled, its text never changes again (its speaker may: see
+   * {@link TranscriptRelabel}). A final with empty text retracts the partials of that segment (the audio held no words)
+   * and is not journaled.
    */
   final: boolean;
   /**
