@@ -15,7 +15,7 @@ import {
   PanelModelOffer, PanelNote, PanelPlace, PanelQuestion, PanelSegment, PanelSession, PanelSource, PanelSummary, ToPanel,
 } from '../protocol/panel';
 import {
-  ActionItem, Decision, ExtractionProgressParams, HealthParams, InputLevelParams, LiveSourceKind, MentionTarget, ModelProgressParams, SessionStateParams,
+  ActionItem, Decision, ExtractionProgressParams, HealthParams, InputLevelParams, LiveSourceKind, MAX_SPEAKER_NAME, MentionTarget, ModelProgressParams, SessionStateParams,
   SourceStatusParams, SummaryParams, TranscriptSegment,
 } from '../protocol/protocol';
 import type { SessionTranscriptResult } from '../protocol/protocol';
@@ -27,7 +27,12 @@ import {
 } from './panelActions';
 
 /** What the panel asks of the daemon (the client; a fake in tests). */
-export type PanelDaemon = Pick<DaemonClient, 'setActionItemDone' | 'pause' | 'retrySource' | 'restoreItem'>;
+export type PanelDaemon = Pick<DaemonClient, 'setActionItemDone' | 'pause' | 'retrySource' | 'restoreItem' | 'renameSpeaker'>;
+
+/** Options of {@link TranscriptPanel.renameSpeaker}, for tests: the name instead of asking with an input box. */
+export interface RenameOptions {
+  name?: string | null;
+}
 
 /** Options of {@link TranscriptPanel.runItemAction}, for tests: where a TODO goes instead of asking with a quick pick. */
 export interface ItemActionOptions {
@@ -135,6 +140,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       sessionId: state.sessionId, title: state.title, state: state.state, startedAt: state.startedAt,
       mode: state.mode ?? 'meeting', paused: state.paused ?? [], hasNotes: !!state.notesPath,
       ...(state.error ? { error: state.error } : {}),
+      ...(state.speakers ? { speakers: state.speakers } : {}),
     };
     if (fresh) this.post(this.snapshot());
     else this.post({ type: 'session', session: this.session });
@@ -162,6 +168,8 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       segmentId: s.segmentId, source: s.source, speaker: s.speaker, t0: s.t0, t1: s.t1, text: s.text, final: s.final,
       ...(s.final && s.mentions?.length ? { mentions: s.mentions } : {}),
       ...(s.final && s.viewing ? { viewing: s.viewing } : {}),
+      ...(s.final && s.voice ? { voice: s.voice } : {}),
+      ...(s.final && s.speakerPending ? { speakerPending: true } : {}),
     };
     if (s.final && !s.text) this.segments.delete(s.segmentId);
     else this.segments.set(s.segmentId, segment);
@@ -296,6 +304,30 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
     }
   }
 
+  /**
+   * Renames the voice of a line (the panel's click on its speaker): asks for the name (pre-filled with the speaker
+   * now; empty gives the voice its own label back), then the daemon relabels every line of it, moves the owners and
+   * rewrites the notes; the lines come back as relabels. Resolves when it is done (tests pass `options.name`).
+   */
+  async renameSpeaker(segmentId: string, options: RenameOptions = {}): Promise<ActionOutcome> {
+    const line = this.segments.get(segmentId);
+    if (!line?.voice || !this.session) return this.outcome({ ok: false, message: 'Who said that line is not known yet.' });
+    if (!this.daemon) return this.outcome({ ok: false, message: 'Earshot is not connected to its daemon.' });
+    const name = options.name !== undefined ? options.name : await vscode.window.showInputBox({
+      title: `Rename ${line.speaker}`,
+      prompt: `Everyone's name for ${line.voice} of the ${line.source === 'system' ? 'system audio' : line.source === 'mic' ? 'microphone' : 'recording'}: every line, owner and the notes follow. Empty: "${line.voice}" again.`,
+      value: line.speaker === line.voice ? '' : line.speaker,
+      validateInput: (v) => (v.trim().length > MAX_SPEAKER_NAME ? `At most ${MAX_SPEAKER_NAME} characters.` : undefined),
+    });
+    if (name === undefined) return { ok: false };
+    try {
+      const result = await this.daemon.renameSpeaker({ sessionId: this.session.sessionId, source: line.source, voice: line.voice, name: name?.trim() || null });
+      return this.outcome({ ok: true, message: `${result.speaker}: ${result.segments} line${result.segments === 1 ? '' : 's'}.` });
+    } catch (e) {
+      return this.outcome({ ok: false, message: `Earshot: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  }
+
   /** Tells the panel how an action went (a short line in its status area). */
   private outcome(result: ActionOutcome, success?: string): ActionOutcome {
     const text = result.message ?? (result.ok ? success : undefined);
@@ -337,6 +369,9 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
           if (mention) this.outcome(await openMention(mention.target, mention.alternatives ?? []));
           break;
         }
+        case 'renameSpeaker':
+          await this.renameSpeaker(String(message.segmentId));
+          break;
         case 'openViewing': {
           const viewing = this.segments.get(String(message.segmentId))?.viewing;
           if (viewing) this.outcome(await openViewing(viewing));
@@ -446,6 +481,8 @@ export function panelHtml(csp: string, nonce: string, script: string, style: str
     <p id="place" class="place" hidden><span class="place-text"></span><span class="place-warning" role="alert" hidden></span></p>
     <div id="error" class="banner error" role="alert" hidden><span class="message"></span></div>
     <div id="notice" class="notice" role="status" aria-live="polite" hidden></div>
+    <p id="speakers-note" class="panel-note speakers-note" hidden><span class="panel-note-text"></span><span class="panel-note-actions">`
+    + `<button type="button" id="speakers-download" class="text-button" data-command="downloadSpeakerModel" hidden>Download the voice model</button></span></p>
     <div id="extraction" class="notice extraction" role="status" aria-live="polite" hidden><span class="extraction-text"></span> <button type="button" class="text-button">Cancel</button></div>
     <p id="macos-audio-note" class="panel-note setup-note" data-note="macosAudio" hidden><span class="panel-note-text">At your first meeting macOS`
     + ` asks whether “Earshot” may record what your Mac plays: allow it, or it records silence. To change it later: Privacy &amp; Security →`

@@ -36,14 +36,31 @@ export interface TranscriptSegment {
   /** Stable per utterance: a partial and the final that replaces it share the id. */
   segmentId: string;
   source: SourceKind;
-  /** Who spoke, as labelled by the source ("You", "Others", or a file's name). */
+  /**
+   * Who spoke: the voice's name where the speaker stage tells the voices of the source apart ("Speaker 2", numbered per
+   * source, or the name the user gave it with {@link SpeakerRename}; the microphone's main voice is its label, "You"),
+   * else the source's label ("You", "Others", or a file's name). A final's speaker may change after it was sent (the
+   * stage heard its audio later, re-identified a voice, or the user renamed one): the change is journaled, then
+   * announced by {@link TranscriptRelabel} with the final as it is now (same segmentId; its text never changes).
+   */
   speaker: string;
+  /**
+   * Finals only: the voice within the source that the speaker stage heard ("Speaker 2"): what {@link SpeakerRename}
+   * names. Absent when speakers are not told apart (off, a dictation, the microphone of a call) or no turn covers it.
+   */
+  voice?: string;
+  /**
+   * Finals only: the speaker stage has not heard this final's audio yet (it runs about 5–15 s behind the audio); its
+   * speaker follows in a {@link TranscriptRelabel}. Never journaled.
+   */
+  speakerPending?: boolean;
   t0: number;
   t1: number;
   text: string;
   /**
-   * false: a partial that will be replaced; true: journaled, never changes again. A final with empty
-   * text retracts the partials of that segment (the audio held no words) and is not journaled.
+   * false: a partial that will be replaced; true: journaled, its text never changes again (its speaker may: see
+   * {@link TranscriptRelabel}). A final with empty text retracts the partials of that segment (the audio held no words)
+   * and is not journaled.
    */
   final: boolean;
   /**
@@ -552,6 +569,11 @@ export interface SessionStartParams {
   /** Live sources: who they carry, as the transcript labels them; default "You" (mic) and "Others" (system). */
   speakers?: Partial<Record<LiveSourceKind, string>>;
   /**
+   * Tell the speakers within each source apart (earshot.speakers.enabled; default true; never in a dictation): see
+   * {@link SpeakersState}. Journaled, so a resume keeps it.
+   */
+  identifySpeakers?: boolean;
+  /**
    * 'meeting' (default): notes file, action items, decisions, summary. 'dictation': the microphone only (sources must
    * be ['mic']), segments are journaled and sent as usual but no notes file is written and nothing is extracted; the
    * client inserts the finals at the cursor.
@@ -607,11 +629,16 @@ export interface ModelListResult {
   models: CatalogEntry[];
   /** The language models for notes that can be downloaded (a separate list: older clients read only `models`). */
   notes: NotesModelList;
+  /** The speaker-embedding models (absent from daemons before them). */
+  speakers?: SpeakerModelList;
 }
 
-/** What a model is for: 'whisper' recognises speech, 'notes' writes the notes on this machine. */
-export type ModelKind = 'whisper' | 'notes';
-export const MODEL_KINDS: readonly ModelKind[] = ['whisper', 'notes'];
+/**
+ * What a model is for: 'whisper' recognises speech, 'notes' writes the notes on this machine, 'speaker' tells a voice
+ * again after a silence (the speaker-embedding model, {@link SpeakerModelList}).
+ */
+export type ModelKind = 'whisper' | 'notes' | 'speaker';
+export const MODEL_KINDS: readonly ModelKind[] = ['whisper', 'notes', 'speaker'];
 
 /** The notes catalog: small instruct models in GGUF, downloaded only when the user asks (they are gigabytes). */
 export interface NotesModelList {
@@ -941,6 +968,8 @@ export interface SessionStateParams {
    * session end with `error` (the transcript stays in the journal: `earshot/session/export` saves it elsewhere).
    */
   notesError?: string;
+  /** How the session tells speakers apart (absent: daemons before it, or a dictation). */
+  speakers?: SpeakersState;
 }
 /** How often a notes file that could not be written is tried again while the session streams. */
 export const NOTES_RETRY_SEC = 5;
@@ -1255,6 +1284,71 @@ export interface ChunkExtraction {
   dismiss: { id: string; reason: string }[];
   rewrite: { id: string; text?: string; owner?: string | null; due?: string | null }[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Speakers within a source (issue 42)
+
+/**
+ * How a session tells speakers apart. The speaker stage (pyannote segmentation-3.0, shipped) runs beside each source's
+ * recognizer on its own cadence: a source carrying several voices (system audio, a file, the microphone when it is the
+ * only live source: a room with one laptop) gets "Speaker 1, 2…", numbered per source; the microphone's main voice (the
+ * one heard most) keeps the microphone's label ("You"). The microphone of a call (mic and system audio together) is the
+ * user's alone and is not split. 'overlap': voices are linked across 10 s windows by what the windows share, so a voice
+ * silent for longer than a window comes back as a new speaker (renaming both to one name merges them); 'voices': a
+ * speaker-embedding model ({@link SpeakerModelList}) re-identifies such a voice and relabels it.
+ */
+export interface SpeakersState {
+  mode: 'off' | 'overlap' | 'voices';
+  /** For the user, one sentence: what the mode means and, for 'overlap', what would do better. */
+  message: string;
+}
+
+/**
+ * Finals whose speaker changed after they were sent, as they are now (final: true, same segmentId and text, the new
+ * `speaker` and `voice`, no `speakerPending`): a client replaces its lines by segmentId, as a final replaces its
+ * partials. Sent once the change is journaled. `cause`: the speaker stage heard their audio after they went out
+ * ('heard', also when it settles them with the source's label), re-identified a voice ('reidentified'), or the user
+ * named one ({@link SpeakerRename}: 'renamed'). A separate notification, so that a client that ignores it still gets
+ * exactly one final per utterance, labelled as it was when sent.
+ */
+export const TranscriptRelabel = new NotificationType<TranscriptRelabelParams>('earshot/transcript/relabel');
+export interface TranscriptRelabelParams {
+  sessionId: string;
+  cause: 'heard' | 'reidentified' | 'renamed';
+  segments: TranscriptSegment[];
+}
+
+/**
+ * Names a voice of a session's source (the panel's rename): every final of that voice, before and after, is relabelled
+ * (journaled, then announced by {@link TranscriptRelabel}), action items it owns follow (new revisions), and the notes file is
+ * rewritten. `name` null or "" gives the voice back its own label. For the running session and for one in storage.
+ * Answers how many finals changed. InvalidParams for a name that is too long (over {@link MAX_SPEAKER_NAME} characters)
+ * or has control characters, or a voice the source never had.
+ */
+export const SpeakerRename = new RequestType<SpeakerRenameParams, SpeakerRenameResult, void>('earshot/speakers/rename');
+export const MAX_SPEAKER_NAME = 60;
+export interface SpeakerRenameParams {
+  sessionId: string;
+  source: SourceKind;
+  /** The voice, as finals carry it in `voice` ("Speaker 2"). */
+  voice: string;
+  name: string | null;
+}
+export interface SpeakerRenameResult {
+  /** The voice's speaker now (the name, or its own label). */
+  speaker: string;
+  /** Finals relabelled. */
+  segments: number;
+}
+
+/** The speaker-embedding catalog: downloaded only when the user asks (earshot/model/download with kind 'speaker'). */
+export interface SpeakerModelList {
+  /** The folder it downloads to. */
+  cacheDir: string;
+  models: SpeakerCatalogEntry[];
+}
+/** As a notes model's entry: what it is, its file, size, SHA-256, licence and state in the cache. */
+export type SpeakerCatalogEntry = Pick<NotesCatalogEntry, 'id' | 'name' | 'file' | 'bytes' | 'sha256' | 'licence' | 'note' | 'state'>;
 
 // ---------------------------------------------------------------------------------------------
 // Errors (JSON-RPC error codes the daemon uses beyond the standard ones)

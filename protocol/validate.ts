@@ -12,7 +12,7 @@ import {
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams, SessionResumeParams, SessionTranscriptParams,
   ActionItemSetDoneParams, DeviceTestParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
   WorkspaceIndexParams, WorkspaceSymbolInfo, ChunkExtraction, ExtractionCancelParams, NotesRewriteParams, ItemRestoreParams, LanguageModelChatResult,
-  LanguageModelDiscoverParams,
+  LanguageModelDiscoverParams, MAX_SPEAKER_NAME, SpeakerRenameParams,
 } from './protocol';
 
 export class InvalidParamsError extends Error {
@@ -92,6 +92,7 @@ export function validateSessionStart(params: unknown): SessionStartParams {
   if (mode === 'dictation' && (sources.length !== 1 || sources[0] !== 'mic')) {
     fail(`${what}.sources must be exactly ["mic"] for a dictation session, got ${JSON.stringify(sources)}`);
   }
+  const identifySpeakers = optionalBoolean(o, 'identifySpeakers', what);
   const notesDir = optionalString(o, 'notesDir', what);
   // A folder, given whole: relative paths would depend on the daemon's working directory.
   if (notesDir !== undefined && !isAbsolute(notesDir)) fail(`${what}.notesDir must be an absolute path, got ${JSON.stringify(notesDir.slice(0, 200))}`);
@@ -104,6 +105,7 @@ export function validateSessionStart(params: unknown): SessionStartParams {
     ...(devices ? { devices } : {}),
     ...(speakers ? { speakers } : {}),
     ...(mode !== undefined ? { mode: mode as SessionMode } : {}),
+    ...(identifySpeakers !== undefined ? { identifySpeakers } : {}),
     ...(notesDir !== undefined ? { notesDir } : {}),
   };
 }
@@ -171,11 +173,16 @@ export function validateModelDownload(params: unknown): ModelDownloadParams {
 /** Session ids name journal files: only the characters the daemon itself uses, so no path can be smuggled in. */
 const SESSION_ID = /^[A-Za-z0-9-]{1,64}$/;
 
+function requiredSessionId(o: Record<string, unknown>, what: string): string {
+  const sessionId = requiredString(o, 'sessionId', what);
+  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  return sessionId;
+}
+
 export function validateSessionExport(params: unknown): SessionExportParams {
   const what = 'session/export params';
   const o = record(params, what);
-  const sessionId = requiredString(o, 'sessionId', what);
-  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  const sessionId = requiredSessionId(o, what);
   const format = requiredString(o, 'format', what);
   if (!EXPORT_FORMATS.includes(format as ExportFormat)) fail(`${what}.format must be one of ${EXPORT_FORMATS.join(', ')}, got ${show(format)}`);
   return { sessionId, format: format as ExportFormat };
@@ -193,8 +200,7 @@ export function validateSessionStop(params: unknown): SessionStopParams {
 export function validateSessionResume(params: unknown): SessionResumeParams {
   const what = 'session/resume params';
   const o = record(params, what);
-  const sessionId = requiredString(o, 'sessionId', what);
-  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  const sessionId = requiredSessionId(o, what);
   const devices = perLiveSource(o, 'devices', what);
   const speakers = perLiveSource(o, 'speakers', what);
   return { sessionId, ...(devices ? { devices } : {}), ...(speakers ? { speakers } : {}) };
@@ -530,8 +536,7 @@ function validateVad(value: unknown, what: string): VadSettings | undefined {
 export function validateItemRestore(params: unknown): ItemRestoreParams {
   const what = 'item/restore params';
   const o = record(params, what);
-  const sessionId = requiredString(o, 'sessionId', what);
-  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  const sessionId = requiredSessionId(o, what);
   const kind = requiredString(o, 'kind', what);
   if (kind !== 'actionItem' && kind !== 'decision') fail(`${what}.kind must be 'actionItem' or 'decision', got ${show(kind)}`);
   const id = requiredString(o, 'id', what);
@@ -673,4 +678,23 @@ function rewriteProblem(e: Record<string, unknown>, id: string | undefined, c: {
   }
   if (e.due !== undefined && e.due !== null && !c.date(e.due)) return `rewrite ${id}: due must be a YYYY-MM-DD date, or null`;
   return undefined;
+}
+
+const VOICE = /^Speaker \d{1,6}$/;
+
+/** A voice's new name: trimmed, at most MAX_SPEAKER_NAME characters, no control characters (it is shown on every line). */
+export function validateSpeakerRename(params: unknown): SpeakerRenameParams {
+  const what = 'speakers/rename params';
+  const o = record(params, what);
+  const sessionId = requiredSessionId(o, what);
+  const source = requiredString(o, 'source', what);
+  if (!SOURCE_KINDS.includes(source as SourceKind)) fail(`${what}.source must be one of ${SOURCE_KINDS.join(', ')}, got ${show(source)}`);
+  const voice = requiredString(o, 'voice', what);
+  if (!VOICE.test(voice)) fail(`${what}.voice must be a voice as finals carry it ("Speaker 2"), got ${JSON.stringify(voice.slice(0, 80))}`);
+  if (o.name !== null && o.name !== undefined && typeof o.name !== 'string') fail(`${what}.name must be a string or null, got ${typeOf(o.name)}`);
+  const name = typeof o.name === 'string' ? o.name.trim() : '';
+  if (name.length > MAX_SPEAKER_NAME) fail(`${what}.name is ${name.length} characters: at most ${MAX_SPEAKER_NAME}`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(name)) fail(`${what}.name has control characters`);
+  return { sessionId, source: source as SourceKind, voice, name: name || null };
 }

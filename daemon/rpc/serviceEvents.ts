@@ -5,7 +5,7 @@
  */
 import {
   ActionItemNotification, DecisionNotification, ExtractionProgressNotification, Health, InputLevelNotification, MemoryChangedNotification, ModelProgressNotification,
-  NotesWrittenNotification, SessionStateNotification, SourceStatusNotification, SummaryNotification, Transcript,
+  NotesWrittenNotification, SessionStateNotification, SourceStatusNotification, SummaryNotification, Transcript, TranscriptRelabel,
 } from '../../protocol/protocol';
 import { ServiceEvents } from '../service';
 import { logRefinement } from '../understanding/providers';
@@ -33,6 +33,7 @@ export function serviceNotifications(ctx: RpcContext): ServiceNotifications {
       if (s.final && s.text) log.debug('session', 'final', { sessionId: s.sessionId, segmentId: s.segmentId, source: s.source, t0: s.t0, t1: s.t1, text: s.text });
       notify(() => connection.sendNotification(Transcript, s));
     },
+    relabel: (p) => notify(() => connection.sendNotification(TranscriptRelabel, p)),
     actionItem: (i) => notify(() => connection.sendNotification(ActionItemNotification, i)),
     decision: (d) => notify(() => connection.sendNotification(DecisionNotification, d)),
     notesWritten: (p) => notify(() => connection.sendNotification(NotesWrittenNotification, p)),

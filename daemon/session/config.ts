@@ -2,7 +2,9 @@
  * What a session is started with (SessionConfig) and what it tells its owner (SessionEvents): the session's contract
  * with the service, re-exported by session.ts. Types only.
  */
-import { ActionItem, Decision, FilePace, LiveSourceKind, NotesWrittenParams, SessionMode, SessionStateParams, SummaryParams, TranscriptSegment } from '../../protocol/protocol';
+import {
+  ActionItem, Decision, FilePace, LiveSourceKind, NotesWrittenParams, SessionMode, SessionStateParams, SummaryParams, TranscriptRelabelParams, TranscriptSegment,
+} from '../../protocol/protocol';
 import { AudioSource } from '../capture/source';
 import { Decoder, StreamingOptions } from '../asr/streaming';
 import { DegradeRung, DegradeThresholds } from '../asr/degrade';
@@ -11,9 +13,12 @@ import { SegmenterOptions, SpeechDetector } from '../vad/segmenter';
 import { ChunkLine, ChunkOptions, ModelChunk, ModelRunSummary } from '../understanding/modelExtract';
 import { FinalOutcomes, RolledSummary, SummaryPoint } from '../understanding/modelSummary';
 import { ExtractionRun } from '../understanding/providers';
+import type { SpeakerStages } from './speakers';
 
 export interface SessionEvents {
   transcript(segment: TranscriptSegment): void;
+  /** Finals whose speaker changed, journaled (speakers.ts). */
+  relabel?(params: TranscriptRelabelParams): void;
   actionItem(item: ActionItem): void;
   decision(decision: Decision): void;
   state(params: SessionStateParams): void;
@@ -47,6 +52,8 @@ export interface SessionConfig {
   pace?: FilePace;
   devices?: Partial<Record<LiveSourceKind, string>>;
   speakers?: Partial<Record<LiveSourceKind, string>>;
+  /** Tells the speakers within a source apart (speakers.ts); absent: off (each source keeps its label). */
+  speakerStages?: SpeakerStages;
   /** Words to prime whisper with (workspace identifiers), read before each decode. */
   vocabulary?(): string;
   /** Called when the degrade ladder changes rung. */

@@ -25,7 +25,8 @@
  * (earshot/extraction/cancel), the budget is spent or the client declined.
  */
 import { ActionItem, ChunkExtraction, Decision } from '../../protocol/protocol';
-import { JournalContents, JournalRecord, lastSummary, latestById, summaryRecord, summarySoFarOf } from '../journal/journal';
+import { JournalContents, JournalRecord, lastSummary, latestById, SummaryRecord, summaryRecord, summarySoFarOf } from '../journal/journal';
+import { Renamed, renameMentions } from '../speakers/labels';
 import {
   ChunkLine, chunkLines, chunkLinesOf, closedChunks, ModelChunk, modelExtractionRecords, ModelRunSummary, ReducedExtraction, reduceChunks, shownItems, withItems,
 } from '../understanding/modelExtract';
@@ -115,11 +116,24 @@ export class LiveExtraction {
     return reduceChunks(this.sent, this.answers);
   }
 
+  /**
+   * A voice was renamed (session/speakers.ts): the summary so far names it anew, as a revision of the summary to journal
+   * (undefined when no point names it); the next revision starts from it.
+   */
+  renamed(renamed: Renamed): SummaryRecord | undefined {
+    const last = lastSummary(this.records);
+    if (!last) return undefined;
+    const points = last.points.map((p) => ({ ...p, text: renameMentions(p.text, renamed) }));
+    if (points.every((p, i) => p.text === last.points[i].text)) return undefined;
+    this.summary.points = points;
+    return { ...last, at: new Date().toISOString(), points };
+  }
+
   /** The session journaled `record`: a final may close a chunk. */
   journaled(record: JournalRecord): void {
     this.records.push(record);
     this.open = undefined; // a line, or an item shown with the open chunk's lines
-    if (record.type !== 'segment') return;
+    if (record.type !== 'segment' && record.type !== 'speakers') return; // a line, or lines' speakers, changed
     this.closed = undefined;
     this.poke();
   }
