@@ -38,7 +38,11 @@ export function serviceNotifications(ctx: RpcContext): ServiceNotifications {
     decision: (d) => notify(() => connection.sendNotification(DecisionNotification, d)),
     notesWritten: (p) => notify(() => connection.sendNotification(NotesWrittenNotification, p)),
     state: (s) => {
-      log.info('session', 'state', { sessionId: s.sessionId, state: s.state, mode: s.mode, ...(s.paused.length ? { paused: s.paused } : {}), ...(s.error ? { error: s.error } : {}) });
+      log.info('session', 'state', {
+        sessionId: s.sessionId, state: s.state, mode: s.mode, ...(s.paused.length ? { paused: s.paused } : {}), ...(s.error ? { error: s.error } : {}),
+        // How speakers are told apart ('overlap': no voice model, said plainly; 'off' after a failure says why).
+        ...(s.speakers && s.state === 'streaming' ? { speakers: s.speakers.mode, ...(s.speakers.mode !== 'voices' ? { speakersNote: s.speakers.message } : {}) } : {}),
+      });
       clearInterval(healthTimer);
       healthTimer = s.state === 'streaming' ? setInterval(sendHealth, HEALTH_INTERVAL_MS) : undefined;
       // The session's last health goes before its 'done', so a client that reads the counters on 'done' has them.

@@ -16,8 +16,7 @@
 import * as path from 'node:path';
 import { ModelDownloadResult, SpeakerCatalogEntry, SpeakerModelList } from '../../protocol/protocol';
 import { readCatalogOverrides } from '../asr/catalog';
-import { DownloadProgress } from '../asr/download';
-import { CachedModelSpec, downloadModel, markedModelStatus, writeVerifiedMark } from '../asr/modelCache';
+import { CachedModelSpec, downloadModel, markedModelStatus, ModelDownloadOptions, writeVerifiedMark } from '../asr/modelCache';
 
 export interface SpeakerCatalogModel extends CachedModelSpec {
   name: string;
@@ -87,15 +86,8 @@ export async function readySpeakerModel(modelCacheDir: string): Promise<{ model:
   return undefined;
 }
 
-export interface SpeakerDownloadOptions {
-  repair?: boolean;
-  signal?: AbortSignal;
-  onProgress?: (p: DownloadProgress) => void;
-  onVerify?: () => void;
-  progressIntervalMs?: number;
-  /** Extra trusted certificate authorities (tests). */
-  ca?: string | Buffer;
-}
+/** What a download of a voice model may be given: the whisper and notes downloads' own options. */
+export type SpeakerDownloadOptions = Pick<ModelDownloadOptions, 'repair' | 'signal' | 'onProgress' | 'onVerify' | 'progressIntervalMs' | 'ca'>;
 
 export async function downloadSpeakerModel(id: string, modelCacheDir: string, options: SpeakerDownloadOptions = {}): Promise<ModelDownloadResult> {
   const model = findSpeakerModel(id);
