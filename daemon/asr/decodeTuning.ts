@@ -90,6 +90,12 @@ export interface CalibrationRun {
   flashAttn: readonly boolean[];
   /** The configured threads (1 tries no other count). */
   threads: number;
+  /**
+   * Whether thread counts are compared: only on a quiet machine (another process's load would be measured, not the
+   * threads). Otherwise everything is measured on one thread and decodes keep the configured threads, which the
+   * engine lowers at each decode to the cores other processes leave (cpuLoad.ts).
+   */
+  measureThreads: boolean;
 }
 
 /** A calibration decode slower than this many times the case's best so far is stopped. */
@@ -103,7 +109,7 @@ export const CALIBRATION_STOP_FACTOR = 2;
  */
 export async function calibrate(run: CalibrationRun, cases: readonly CalibrationCase[] = CALIBRATION_CASES, reps = CALIBRATION_REPS, budgetMs = CALIBRATION_BUDGET_MS): Promise<DecodeTuning> {
   const started = performance.now();
-  const threadCounts = run.threads > 1 ? [1, run.threads] : [1];
+  const threadCounts = run.threads > 1 && run.measureThreads ? [1, run.threads] : [1];
   const settings = run.flashAttn.flatMap((fa) => threadCounts.map((threads) => ({ fa, threads })));
   const times = new Map<string, number[]>();
   const keyOf = (c: CalibrationCase, fa: boolean, threads: number) => `${c.name}: ${settingName(fa, threads)}`;
@@ -124,10 +130,11 @@ export async function calibrate(run: CalibrationRun, cases: readonly Calibration
   const flashAttn = run.flashAttn.length > 1 ? chooseFlashAttn(at(true), at(false)) : run.flashAttn[0];
   const small = cases.find((c) => c.audioCtx <= SMALL_DECODE_AUDIO_CTX);
   const large = cases.find((c) => c.audioCtx > SMALL_DECODE_AUDIO_CTX);
+  const measured = threadCounts.length > 1;
   return {
     flashAttn,
-    smallThreads: small ? threadsOf(small, flashAttn) : run.threads,
-    largeThreads: large ? threadsOf(large, flashAttn) : run.threads,
+    smallThreads: small && measured ? threadsOf(small, flashAttn) : run.threads,
+    largeThreads: large && measured ? threadsOf(large, flashAttn) : run.threads,
     measured: Object.fromEntries([...times].map(([k, v]) => [k, Math.round(best(v) * 10) / 10])),
   };
 }
@@ -144,8 +151,11 @@ export interface TuningKeyParts {
   modelMtimeMs: number;
 }
 
+/** Changes when what the calibration measures or how it chooses changes: older entries are then measured again. */
+export const TUNING_VERSION = 2;
+
 export function tuningKey(parts: TuningKeyParts): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify({ version: TUNING_VERSION, ...parts })).digest('hex').slice(0, 16);
 }
 
 /** The cache: one JSON file beside the model, one entry per key. */

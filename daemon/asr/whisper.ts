@@ -18,6 +18,7 @@ import {
   CALIBRATION_CASES, CALIBRATION_MAX_MODEL_BYTES, calibrate, DecodeTuning, readTuning, threadsFor, tuningCachePath, tuningKey, writeTuning,
 } from './decodeTuning';
 import { readWavBlocks, readWavFormat } from '../capture/wav';
+import { OtherLoad, threadsLeft } from './cpuLoad';
 
 export interface WhisperConfig {
   modelPath: string;
@@ -31,8 +32,9 @@ export interface WhisperConfig {
    */
   flashAttn?: boolean;
   /**
-   * On the CPU, measure flash attention and a small decode's threads once per model and machine (decodeTuning.ts) and
-   * keep the result beside the model; false: the defaults, all configured threads. Default: true unless
+   * On the CPU, measure flash attention and a decode's threads once per model and machine (decodeTuning.ts) and keep
+   * the result beside the model, and give each decode no more threads than the cores other processes leave
+   * (cpuLoad.ts); false: the defaults, every configured thread for every decode. Default: true unless
    * EARSHOT_DECODE_TUNING=0.
    */
   tune?: boolean;
@@ -99,6 +101,9 @@ export function flashAttnFromEnv(env: NodeJS.ProcessEnv = process.env): boolean 
 export function flashAttnForcedByEnv(env: NodeJS.ProcessEnv = process.env): boolean | undefined {
   return env.EARSHOT_FLASH_ATTN === undefined || env.EARSHOT_FLASH_ATTN === '' ? undefined : env.EARSHOT_FLASH_ATTN !== '0';
 }
+
+/** Other processes' load (busy cores) under which the calibration compares thread counts. */
+const QUIET_OTHER_CORES = 0.25;
 
 /** The shipped sample: real speech, so that a real model's calibration decodes say as much as a meeting's do. */
 const SAMPLE_AUDIO = path.join(__dirname, '..', '..', '..', 'media', 'sample', 'standup.wav');
@@ -268,6 +273,10 @@ export class WhisperEngine {
   tuning: DecodeTuning | undefined;
   /** Whether flash attention is on in the loaded model (the bundled core: off). */
   flashAttn = false;
+  /** Other processes' load, sampled at each decode (and before measuring). */
+  private readonly otherLoad = new OtherLoad();
+  /** The threads the last decode took. */
+  lastThreads = 0;
 
   constructor(readonly config: WhisperConfig, private readonly onStateChange: (state: ModelState) => void = () => undefined) {}
 
@@ -311,6 +320,14 @@ export class WhisperEngine {
     }
   }
 
+  /** This decode's threads: as measured for its size, and (on the CPU, tuning on) no more than the cores others leave. */
+  private threadsNow(audioCtx: number | undefined): number {
+    const wanted = threadsFor(this.tuning, this.config.threads, audioCtx);
+    const adapt = this.tuneEnabled() && this.gpuDevice === null && wanted > 1;
+    this.lastThreads = adapt ? threadsLeft(wanted, os.availableParallelism(), this.otherLoad.next()) : wanted;
+    return this.lastThreads;
+  }
+
   private tuneEnabled(): boolean {
     return this.config.tune ?? process.env.EARSHOT_DECODE_TUNING !== '0';
   }
@@ -344,11 +361,14 @@ export class WhisperEngine {
     const otherFa = !this.flashAttn;
     const other = forcedFa === undefined ? await this.loadModel(false, otherFa) : undefined;
     const pcm = await readCalibrationAudio(this.config.calibrationAudio ?? SAMPLE_AUDIO, Math.max(...CALIBRATION_CASES.map((c) => c.audioSec)) + 0.5);
+    // Other processes' load over the load and warm-up: thread counts are compared only on a quiet machine.
+    const otherBusy = this.otherLoad.next();
     let tuning: DecodeTuning | undefined;
     try {
       tuning = await calibrate({
         flashAttn: other ? [this.flashAttn, otherFa] : [this.flashAttn],
         threads: this.config.threads,
+        measureThreads: otherBusy < QUIET_OTHER_CORES,
         decode: async (fa, threads, c, limitMs) => {
           const model = fa === this.flashAttn ? loaded : other!;
           const started = performance.now();
@@ -379,7 +399,9 @@ export class WhisperEngine {
         whisperLog?.warn('whisper', 'decode tuning not kept', { file: cacheFile, error: (e as Error).message });
       }
     }
-    whisperLog?.info('whisper', 'decode tuning measured', { flashAttn: tuning.flashAttn, smallThreads: tuning.smallThreads, largeThreads: tuning.largeThreads, measured: tuning.measured });
+    whisperLog?.info('whisper', 'decode tuning measured', {
+      flashAttn: tuning.flashAttn, smallThreads: tuning.smallThreads, largeThreads: tuning.largeThreads, otherBusyCores: Math.round(otherBusy * 100) / 100, measured: tuning.measured,
+    });
   }
 
   /**
@@ -427,7 +449,7 @@ export class WhisperEngine {
   private async run(request: DecodeRequest): Promise<DecodeResult> {
       const model = this.model;
       if (!model) throw new ModelLoadError(this.error ?? 'the whisper model is not loaded');
-      const params = decodeParams(this.config, request, threadsFor(this.tuning, this.config.threads, request.audioCtx));
+      const params = decodeParams(this.config, request, this.threadsNow(request.audioCtx));
       const started = performance.now();
       const running = { request, aborted: false };
       this.running = running;

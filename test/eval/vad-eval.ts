@@ -13,6 +13,9 @@
  *                                             and its sets' folders (test/fixtures/real-audio/README.md, "Not committed")
  *   npm run eval:vad -- --held-out DIR        then score the shipped profiles once on recordings that chose nothing
  *                                             (a folder like --dev's; test/fixtures/real-audio/README.md, .bench/diar-dev)
+ *   npm run eval:vad -- --held-out DIR --decode-cost MODEL
+ *                                             and what a decode of non-speech costs: the held-out stretches issue 28's
+ *                                             default handed the recognizer, decoded as finals with MODEL
  *   npm run eval:vad -- --json FILE           the figures as JSON as well
  */
 import * as fs from 'node:fs';
@@ -23,6 +26,8 @@ import { BEFORE, Candidate, ISSUE28_DEFAULT, candidateName, gates, gridCandidate
 import { labelledFolder, realRecordings, realSets, RealRecording } from './vad/corpus';
 import { choose, crossValidate, groupRecordings, Rule, spread } from './vad/crossval';
 import { detect } from './vad/run';
+import { decodeCost, nonSpeechUtterances } from './vad/decodeCost';
+import { defaultThreads } from '../../daemon/config';
 import { coverage, falseSpeech, frameRecall, MIN_TURN_SEC, nonSpeechDecodesPerHour, pool, RealScore, scoreAgainstTurns } from './vad/score';
 
 export interface RealResult { name: string; score: RealScore; utterances: number }
@@ -105,8 +110,20 @@ async function printHeldOut(dir: string, recordings: RealRecording[], show: read
   });
 }
 
+/** CPU of each decode of non-speech issue 28's default caused on the held-out recordings, decoded as a final. */
+async function printDecodeCost(model: string, recordings: RealRecording[], cache: ScoreCache): Promise<void> {
+  const stretches = await nonSpeechUtterances(recordings, ISSUE28_DEFAULT, cache);
+  const decodes = await decodeCost(model, stretches);
+  console.log(`\n### What a decode of non-speech costs (${path.basename(model)}, ${defaultThreads()} thread(s) as the daemon takes here, the engine's tuning, median of 5)\n`);
+  console.log('| recording | stretch | audio | CPU per decode | wall | words |');
+  console.log('|---|---|---|---|---|---|');
+  for (const d of decodes) {
+    console.log(`| ${d.recording} | ${d.span.start.toFixed(2)}–${d.span.end.toFixed(2)} s | ${(d.span.end - d.span.start).toFixed(2)} s | ${d.cpuMs.toFixed(0)} ms | ${d.wallMs.toFixed(0)} ms | ${d.text.split(/\s+/).filter(Boolean).length} |`);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { extra: { type: 'string' }, dev: { type: 'string', multiple: true }, 'held-out': { type: 'string' }, json: { type: 'string' } } });
+  const { values } = parseArgs({ options: { extra: { type: 'string' }, dev: { type: 'string', multiple: true }, 'held-out': { type: 'string' }, 'decode-cost': { type: 'string' }, json: { type: 'string' } } });
   const recordings = [...realRecordings(), ...(values.dev ?? []).flatMap((d) => realRecordings(path.resolve(d)))];
   const independent = values.extra ? labelledFolder(values.extra) : [];
   const cache = new ScoreCache();
@@ -184,6 +201,7 @@ async function main(): Promise<void> {
 
   const heldOut = values['held-out'] ? realRecordings(path.resolve(values['held-out'])) : [];
   if (heldOut.length) await printHeldOut(values['held-out']!, heldOut, show, cache);
+  if (heldOut.length && values['decode-cost']) await printDecodeCost(values['decode-cost'], heldOut, cache);
 
   // CPU as a session spends it (the real detector, not the replay), each shipped profile against the anchor.
   const files = recordings.map((r) => r.file);

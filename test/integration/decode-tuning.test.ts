@@ -35,8 +35,9 @@ describe('decode tuning with real whisper inference', () => {
     const first = engine();
     await first.load();
     assert.ok(first.tuning, 'measured');
-    assert.ok(Object.keys(first.tuning.measured ?? {}).some((k) => k.includes('fa off')) && Object.keys(first.tuning.measured ?? {}).some((k) => k.includes('2 threads')),
-      `both flash-attention settings and both thread counts measured: ${JSON.stringify(first.tuning.measured)}`);
+    // Both flash-attention settings at one thread at least (thread counts are compared only when the machine is quiet).
+    assert.ok(['fa on, 1 thread', 'fa off, 1 thread'].every((s) => Object.keys(first.tuning!.measured ?? {}).some((k) => k.endsWith(s))),
+      `both flash-attention settings measured: ${JSON.stringify(first.tuning.measured)}`);
     assert.equal(first.flashAttn, first.tuning.flashAttn, 'the model kept is the one that won');
     const kept = JSON.parse(fs.readFileSync(cache, 'utf8')) as Record<string, unknown>;
     assert.deepEqual(Object.values(kept), [first.tuning]);

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CpuSample, otherBusyCores, OtherLoad, threadsLeft } from '../../daemon/asr/cpuLoad';
 import {
   CalibrationCase, calibrate, chooseFlashAttn, chooseThreads, readTuning, SMALL_DECODE_AUDIO_CTX, threadsFor, tuningKey, TuningKeyParts, writeTuning,
 } from '../../daemon/asr/decodeTuning';
@@ -10,12 +11,12 @@ const partial: CalibrationCase = { name: 'partial', audioSec: 2, audioCtx: 132, 
 const final: CalibrationCase = { name: 'final', audioSec: 6, audioCtx: 382, maxTokens: 52 };
 
 /** A machine whose decode times are a table: case → "fa on|off, threads" → milliseconds (each run the same). */
-function fakeMachine(table: Record<string, Record<string, number>>, threads: number, flashAttn: boolean[] = [true, false]) {
+function fakeMachine(table: Record<string, Record<string, number>>, threads: number, flashAttn: boolean[] = [true, false], measureThreads = true) {
   const calls: { fa: boolean; threads: number; c: string; limitMs: number }[] = [];
   return {
     calls,
     run: {
-      flashAttn, threads,
+      flashAttn, threads, measureThreads,
       decode: async (fa: boolean, t: number, c: CalibrationCase, limitMs: number) => {
         calls.push({ fa, threads: t, c: c.name, limitMs });
         return Math.min(table[c.name][`${fa ? 'on' : 'off'} ${t}`], limitMs);
@@ -77,6 +78,13 @@ describe('decode tuning: flash attention and threads as this CPU measures them',
     assert.ok(m.calls.every((c) => !c.fa && c.threads === 1));
   });
 
+  it('on a busy machine compares no thread counts: one thread measured, decodes keep the configured threads', async () => {
+    const m = fakeMachine({ partial: { 'on 1': 100, 'off 1': 80 }, final: { 'on 1': 300, 'off 1': 250 } }, 4, [true, false], false);
+    const tuning = await calibrate(m.run, [partial, final], 1);
+    assert.ok(m.calls.every((c) => c.threads === 1), JSON.stringify(m.calls));
+    assert.deepEqual([tuning.flashAttn, tuning.smallThreads, tuning.largeThreads], [false, 4, 4]);
+  });
+
   it('after a whole round, stops once the time budget is spent', async () => {
     const m = fakeMachine({ partial: { 'on 1': 100, 'off 1': 100 } }, 1);
     await calibrate(m.run, [partial], 5, -1);
@@ -106,5 +114,19 @@ describe('decode tuning: flash attention and threads as this CPU measures them',
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('counts the cores other processes kept busy (the system\'s busy time less this process\'s) and leaves them alone', () => {
+    const at = (t: number, systemBusyMs: number, ownMs: number): CpuSample => ({ at: t, systemBusyMs, ownMs });
+    assert.equal(otherBusyCores(at(0, 0, 0), at(1000, 1500, 500)), 1, '1.5 cores busy, half a core ours');
+    assert.equal(otherBusyCores(at(0, 0, 0), at(10, 500, 0)), 0, 'too short an interval says nothing');
+    assert.equal(threadsLeft(2, 2, 1), 1, 'a 2-core machine with another process on a core: one thread');
+    assert.equal(threadsLeft(2, 2, 0.1), 2);
+    assert.equal(threadsLeft(7, 8, 1.5), 6);
+    assert.equal(threadsLeft(4, 2, 3), 1, 'never fewer than one');
+    const samples = [at(0, 0, 0), at(1000, 200, 100), at(2000, 2200, 200)];
+    const load = new OtherLoad(() => samples.shift()!);
+    assert.equal(load.next(), 0.1);
+    assert.equal(load.next(), 1.9);
   });
 });
