@@ -38,7 +38,7 @@ export interface SegmenterOptions {
 export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
   onThreshold: 0.2,
   offThreshold: 0.2,
-  minSpeechMs: 160,
+  minSpeechMs: 250,
   pauseMs: 64,
   hangoverMs: 400,
   preRollMs: 300,
