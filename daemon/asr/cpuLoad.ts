@@ -24,7 +24,7 @@ export function sampleCpu(): CpuSample {
 /** Cores other processes kept busy between two samples (0 when the interval is too short to say). */
 export function otherBusyCores(from: CpuSample, to: CpuSample): number {
   const wall = to.at - from.at;
-  if (wall < 50) return 0;
+  if (wall < 50) return 0; // a few clock ticks: nothing to say
   return Math.max(0, (to.systemBusyMs - from.systemBusyMs - (to.ownMs - from.ownMs)) / wall);
 }
 
@@ -33,18 +33,46 @@ export function threadsLeft(wanted: number, cores: number, otherBusy: number): n
   return Math.max(1, Math.min(wanted, Math.floor(cores - otherBusy + 0.25)));
 }
 
-/** Samples at each call and says how busy other processes kept the machine since the previous one. */
+/** How far back the load is read: recent enough to be what the next decode meets, long enough for the clock's 10 ms ticks. */
+export const LOAD_WINDOW_MS = 1000;
+/** Shorter than this, an interval says nothing (the clock ticks in 10 ms). */
+const MIN_READ_MS = 100;
+/** Samples kept between decodes, so that the window is there after a long pause too. */
+export const LOAD_SAMPLE_MS = 250;
+
+/**
+ * Other processes' load over the last second or so: a timer samples every {@link LOAD_SAMPLE_MS} while started (not
+ * keeping the process alive), and each call reads from the oldest sample within {@link LOAD_WINDOW_MS} to now.
+ */
 export class OtherLoad {
-  private last: CpuSample;
+  private samples: CpuSample[] = [];
+  private timer: NodeJS.Timeout | undefined;
   constructor(private readonly sample: () => CpuSample = sampleCpu) {
-    this.last = sample();
+    this.samples.push(sample());
   }
 
-  /** Cores other processes kept busy since the previous call (since construction for the first). */
+  start(): void {
+    this.timer ??= setInterval(() => this.keep(this.sample()), LOAD_SAMPLE_MS).unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Cores other processes kept busy over the recent window (since the first sample when none is older). */
   next(): number {
     const now = this.sample();
-    const busy = otherBusyCores(this.last, now);
-    this.last = now;
-    return busy;
+    const age = (x: CpuSample) => now.at - x.at;
+    // The newest sample a whole window old; else the oldest one old enough to say anything; else the oldest.
+    const from = [...this.samples].reverse().find((x) => age(x) >= LOAD_WINDOW_MS) ?? this.samples.find((x) => age(x) >= MIN_READ_MS) ?? this.samples[0];
+    this.keep(now);
+    return otherBusyCores(from, now);
+  }
+
+  private keep(x: CpuSample): void {
+    this.samples.push(x);
+    // Keep the newest sample older than the window too: it starts the window when nothing newer is old enough.
+    while (this.samples.length > 2 && x.at - this.samples[1].at > LOAD_WINDOW_MS) this.samples.shift();
   }
 }

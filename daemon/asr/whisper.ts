@@ -300,6 +300,7 @@ export class WhisperEngine {
       this.tuning = tuningKeyNow && cacheFile && this.tuneEnabled() ? readTuning(cacheFile, tuningKeyNow) : undefined;
       this.flashAttn = newCore && (forcedFa ?? this.tuning?.flashAttn ?? DEFAULT_FLASH_ATTN);
       this.model = await this.loadModel(gpu, this.flashAttn);
+      this.otherLoad.start();
       this.gpuDevice = (this.model as { gpuDevice?: string | null }).gpuDevice ?? null;
       this.setState('warming_up');
       // A small encoder window is enough to touch every weight and allocator (2.2 s → 0.12 s for base.en here).
@@ -315,6 +316,7 @@ export class WhisperEngine {
       this.error = e instanceof ModelFileError ? e.message : `Whisper model ${this.config.modelPath} failed to load: ${(e as Error).message}`;
       await this.model?.free().catch(() => undefined);
       this.model = undefined;
+      this.otherLoad.stop();
       this.setState('error');
       throw new ModelLoadError(this.error);
     }
@@ -480,6 +482,7 @@ export class WhisperEngine {
     await this.queue;
     const model = this.model;
     this.model = undefined;
+    this.otherLoad.stop();
     if (model) await model.free();
     if (this.state !== 'error') this.setState('uninitialized');
   }

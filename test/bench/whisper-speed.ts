@@ -55,7 +55,7 @@ async function startDriver(bin: string, args: string[]): Promise<NativeDriver> {
   };
 }
 
-type Arm = 'engine' | 'native' | 'engineNoFa' | 'oldEngine' | 'oldNative' | 'marchNative' | 'staticEngine' | 'enginePrev' | 'sameObjects';
+type Arm = 'engine' | 'native' | 'engineOne' | 'oldEngine' | 'oldNative' | 'marchNative' | 'staticEngine' | 'enginePrev' | 'sameObjects';
 
 /**
  * The native driver linked with the addon's own shared libraries (libwhisper, libggml in smart-whisper's build/Release)
@@ -165,13 +165,16 @@ export async function whisperSpeed(): Promise<FigureReport> {
       // them the first time, and keeps them beside the model); before: fixed flash attention, every thread, no tuning.
       const engine = new WhisperEngine({ modelPath: model, language: 'en', threads: THREADS, gpu: false });
       const enginePrev = new WhisperEngine({ modelPath: model, language: 'en', threads: THREADS, gpu: false, flashAttn, tune: false });
-      const engineNoFa = new WhisperEngine({ modelPath: model, language: 'en', threads: THREADS, gpu: false, flashAttn: false, tune: false });
       await engine.load();
       await enginePrev.load();
-      await engineNoFa.load();
+      // What the binding adds per call, without ggml's thread barriers in the way: the engine and the native driver on the
+      // addon's own libraries, both on one thread with the flash attention the engine chose.
+      const engineOne = new WhisperEngine({ modelPath: model, language: 'en', threads: 1, gpu: false, flashAttn: engine.flashAttn, tune: false });
+      await engineOne.load();
+      // The threads the engine's tuning gives this size on an idle machine (each decode takes fewer when cores are busy).
       const tunedThreads = threadsFor(engine.tuning, THREADS, c.audioCtx);
-      const tunedLabel = `FA ${engine.flashAttn ? 'on' : 'off'}, ${tunedThreads} thr.`;
-      const sameArgs = args.map((a, i) => (args[i - 1] === '--threads' ? String(tunedThreads) : a));
+      const engineThreads: number[] = [];
+      const sameArgs = args.map((a, i) => (args[i - 1] === '--threads' ? '1' : a));
       const sameObjects = same ? await startDriver(same.bin, [...sameArgs, '--backends', same.backends, ...(engine.flashAttn ? ['--flash-attn'] : [])]) : undefined;
       const tuningNote = `${c.preset}: the engine's measurement at load (best ms): ${Object.entries(engine.tuning?.measured ?? {}).map(([k, v]) => `${k} ${v}`).join('; ')}.`;
       if (engine.tuning && !notes.includes(tuningNote)) notes.push(tuningNote);
@@ -181,16 +184,17 @@ export async function whisperSpeed(): Promise<FigureReport> {
       commands.push(`printf 'run\\n%.0s' {1..${reps}} | ${native.command.replace(/--pcm \S+/, pcmLabel)}`);
       if (oldNative) commands.push(`printf 'run\\n%.0s' {1..${reps}} | ${oldNative.command.replace(/--pcm \S+/, pcmLabel)}    # the old core's anchor`);
 
-      const times: Record<Arm, number[]> = { engine: [], native: [], engineNoFa: [], oldEngine: [], oldNative: [], marchNative: [], staticEngine: [], enginePrev: [], sameObjects: [] };
+      const times: Record<Arm, number[]> = { engine: [], native: [], engineOne: [], oldEngine: [], oldNative: [], marchNative: [], staticEngine: [], enginePrev: [], sameObjects: [] };
       const foreign: number[] = [];
       let notQuiet = 0;
-      const arms: Arm[] = ['engine', 'native', 'enginePrev', ...(sameObjects ? ['sameObjects' as const] : []), 'engineNoFa', ...(before ? ['staticEngine' as const] : []), ...(old ? ['oldEngine' as const] : []),
+      const arms: Arm[] = ['engine', 'native', 'enginePrev', ...(sameObjects ? ['sameObjects' as const] : []), 'engineOne', ...(before ? ['staticEngine' as const] : []), ...(old ? ['oldEngine' as const] : []),
         ...(oldNative ? ['oldNative' as const] : []), ...(nativeMarch ? ['marchNative' as const] : [])];
       const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
       /** Tokens emitted, and the driver's own time of whisper_full (the engines are timed around the whole call). */
       const decodeWith = async (arm: Arm): Promise<{ emitted: number; driverMs?: number }> => {
-        if (arm === 'engine' || arm === 'engineNoFa' || arm === 'enginePrev') {
-          const r = await (arm === 'engine' ? engine : arm === 'enginePrev' ? enginePrev : engineNoFa).decode({ pcm, maxTokens: c.tokens, ...(c.audioCtx ? { audioCtx: c.audioCtx } : {}) });
+        if (arm === 'engine' || arm === 'engineOne' || arm === 'enginePrev') {
+          const r = await (arm === 'engine' ? engine : arm === 'enginePrev' ? enginePrev : engineOne).decode({ pcm, maxTokens: c.tokens, ...(c.audioCtx ? { audioCtx: c.audioCtx } : {}) });
+          if (arm === 'engine') engineThreads.push(engine.lastThreads);
           return { emitted: words(r.text) };
         }
         if (arm === 'oldEngine') return { emitted: words(await old!.decode(pcm, c.tokens, c.audioCtx)) };
@@ -214,7 +218,7 @@ export async function whisperSpeed(): Promise<FigureReport> {
       }
       await engine.free();
       await enginePrev.free();
-      await engineNoFa.free();
+      await engineOne.free();
       if (sameObjects) await stopChild(sameObjects.child);
       await old?.free();
       await before?.free();
@@ -227,13 +231,15 @@ export async function whisperSpeed(): Promise<FigureReport> {
       const n = m('native');
       const paired = median(times.native.map((t, i) => t / times.engine[i]));
       const label = c.audioSec === AUDIO_SEC ? c.preset : `${c.preset}, partial-sized`;
+      const threadCounts = [...new Set(engineThreads)].sort().map((t) => `${t}×${engineThreads.filter((x) => x === t).length}`).join(' ');
+      const tunedLabel = `FA ${engine.flashAttn ? 'on' : 'off'}, ≤ ${tunedThreads} thr.; took ${threadCounts}`;
       const ratio = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
       const ms = (x: number) => (Number.isFinite(x) ? fmtMs(x) : '–');
       rows.push([
         label, `${c.audioSec} s`, c.audioCtx || 1500, c.tokens, `${fmtMs(e)} (${tunedLabel})`, fmtMs(m('enginePrev')), ratio(m('enginePrev') / e),
-        fmtMs(n), `**${(n / e).toFixed(3)}**`, paired.toFixed(3), ms(m('sameObjects')), ratio(m('sameObjects') / e),
+        fmtMs(n), `**${(n / e).toFixed(3)}**`, paired.toFixed(3), fmtMs(m('engineOne')), ms(m('sameObjects')), ratio(m('sameObjects') / m('engineOne')),
         ms(m('staticEngine')), ratio(m('staticEngine') / e),
-        fmtMs(m('engineNoFa')), ratio(m('engineNoFa') / e), ms(m('oldEngine')), ms(m('oldNative')), ratio(m('oldNative') / m('oldEngine')),
+        ms(m('oldEngine')), ms(m('oldNative')), ratio(m('oldNative') / m('oldEngine')),
         ratio(m('oldEngine') / e), ratio(m('marchNative') / n), `${(e / 1000 / c.audioSec).toFixed(3)}`,
         median(foreign).toFixed(2) + (notQuiet ? ` (${notQuiet}/${reps * arms.length} runs not quiet)` : ''),
       ]);
@@ -251,8 +257,8 @@ export async function whisperSpeed(): Promise<FigureReport> {
     `Engine: WhisperEngine.decode() as the pipeline calls it, timed around the call (queue, whisper_full on the model's one state, result ` +
       'conversion), with flash attention and threads as the engine measured them for the model at its load (decodeTuning.ts; kept beside the model, ' +
       `so measured at the first run only); "engine before": flash attention ${flashAttn ? 'on' : 'off'} (EARSHOT_FLASH_ATTN) and ${THREADS} threads for every ` +
-      'decode, as before issue 41; "engine, FA off" the same with flash attention off; "same objects": test/bench/native/whisper-bench.cpp linked with the ' +
-      'addon\'s own libwhisper/libggml, loading its CPU modules, at the engine\'s flash attention and threads (what the binding adds per call). Native: ' +
+      'decode, as before issue 41; "engine, 1 thread" and "same objects, 1 thread": the engine and test/bench/native/whisper-bench.cpp linked with the ' +
+      'addon\'s own libwhisper/libggml (loading its CPU modules), both on one thread with the engine\'s flash attention: what the binding adds per call. Native: ' +
       `test/bench/native/whisper-bench.cpp linked with the core's own static libraries (whisper.cpp ${String(newest.info.whisperCpp)}, ${String(newest.info.kind)}: ` +
       `${(newest.info.cmakeOptions as string[]).filter((o) => /GGML_|FLAGS/.test(o)).join(' ')}), flash attention ${flashAttn ? 'on' : 'off'}, timed around whisper_full.`,
     withStatic
@@ -273,8 +279,8 @@ export async function whisperSpeed(): Promise<FigureReport> {
     commands: ['npm run bench -- whisper', ...commands],
     lines: table(
       ['model (generated, real dims)', 'audio', 'audio_ctx', 'tokens', 'engine (as measured here)', `engine before (FA ${flashAttn ? 'on' : 'off'}, ${THREADS} thr.)`, 'before/now',
-        `newest native (FA ${flashAttn ? 'on' : 'off'}, ${THREADS} thr.)`, 'native/engine', 'paired', 'same objects at the engine\'s settings', 'same/engine',
-        'engine before (static x86-64-v3)', 'static/now', 'engine, FA off', 'FA off/engine',
+        `newest native (FA ${flashAttn ? 'on' : 'off'}, ${THREADS} thr.)`, 'native/engine', 'paired', 'engine, 1 thread', 'same objects, 1 thread', 'same/engine (1 thread)',
+        'engine before (static x86-64-v3)', 'static/now',
         'old core engine', 'old native', 'old native/old engine', 'old engine/new engine', '-march=native / x86-64-v3 (native)', 'engine RTF', 'other load (cores)'],
       rows,
     ),

@@ -124,9 +124,12 @@ describe('decode tuning: flash attention and threads as this CPU measures them',
     assert.equal(threadsLeft(2, 2, 0.1), 2);
     assert.equal(threadsLeft(7, 8, 1.5), 6);
     assert.equal(threadsLeft(4, 2, 3), 1, 'never fewer than one');
-    const samples = [at(0, 0, 0), at(1000, 200, 100), at(2000, 2200, 200)];
+    // The window: the newest sample a whole second old, so a busy second long ago does not count now.
+    const samples = [at(0, 0, 0), at(1000, 200, 100), at(2000, 2200, 200), at(4000, 2400, 300), at(4500, 3400, 300)];
     const load = new OtherLoad(() => samples.shift()!);
     assert.equal(load.next(), 0.1);
     assert.equal(load.next(), 1.9);
+    assert.equal(load.next(), 0.05, 'from the 2 s sample: the last 2 s were nearly idle');
+    assert.equal(load.next(), 0.44, 'at 4.5 s the 4 s sample is too recent: from the 2 s one, 1.1 core-seconds in 2.5 s');
   });
 });
