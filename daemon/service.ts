@@ -26,6 +26,7 @@ import {
 } from '../protocol/protocol';
 import { DownloadProgress } from './asr/download';
 import { ModelLifecycle, ModelProgress } from './asr/modelLifecycle';
+import { PartialsDemand } from './asr/partialsDemand';
 import { WhisperEngine } from './asr/whisper';
 import { Devices } from './service/devices';
 import { healthReport } from './service/health';
@@ -61,6 +62,11 @@ export class EarshotService {
   private readonly devices: Devices;
   private readonly upkeep: StorageUpkeep;
   private readonly memory: Memory;
+  /**
+   * Who reads partial transcripts (earshot/partials, the CLI): they are decoded only while someone does. A client that
+   * never says gets them, as before.
+   */
+  readonly partials = new PartialsDemand(true);
 
   constructor(readonly config: ServiceConfig, events: ServiceEvents) {
     // The model may idle out only while no session starts or records.
@@ -72,7 +78,7 @@ export class EarshotService {
     }, events.modelProgress?.bind(events));
     this.live = new LiveSources(this.sessions, events);
     this.extractions = new ModelExtractions(config, events);
-    this.pipeline = new SessionPipeline(config, events, this.models, this.extractions);
+    this.pipeline = new SessionPipeline(config, events, this.models, this.extractions, () => this.partials.wanted);
     this.stored = new StoredSessions(config, events, this.sessions, this.extractions);
     this.liveSessions = new LiveSessions(config, events, this.sessions, this.pipeline, this.live, this.stored, this.models);
     this.devices = new Devices(config, events, this.sessions);

@@ -22,7 +22,7 @@ import {
   MemoryChangedNotification, MemoryChangedParams, MemoryDecisions, MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeetings, MemoryMeeting,
   MemorySearch, MemorySearchParams, MemorySearchResult, MemoryTodo, MemoryTodoParams, MemoryTodoResult,
 } from '../protocol/protocol';
-import { NotesRewrite, NotesWrittenNotification, NotesWrittenParams } from '../protocol/protocol';
+import { NotesRewrite, NotesWrittenNotification, NotesWrittenParams, PartialsWanted } from '../protocol/protocol';
 import { RestartDecision, RestartPolicy } from './crashPolicy';
 import { DaemonLifecycle } from './daemonLifecycle';
 import { chatWithLanguageModel } from './languageModel';
@@ -340,6 +340,11 @@ export class DaemonClient implements vscode.Disposable {
   /** Tells the daemon which words to expect (identifiers from open editors). */
   async sendVocabulary(words: string[]): Promise<void> {
     if (this.client?.isRunning()) await this.client.sendNotification(Vocabulary, { words });
+  }
+
+  /** Tells the daemon whether the transcript is read as it is spoken now (it decodes partials only then). */
+  async sendPartialsWanted(wanted: boolean): Promise<void> {
+    if (this.client?.isRunning()) await this.client.sendNotification(PartialsWanted, { wanted });
   }
 
   /** Stops the daemon (it finalizes any open session first) and starts a fresh one. */

@@ -23,6 +23,7 @@ import { MeetingMemory } from './memory/meetingMemory';
 import { TranscriptPanel } from './panel';
 import { listeningPlace, placeFacts } from './listeningPlace';
 import { PanelNotesController } from './panelNotesController';
+import { watchPartialsReaders } from './partialsReaders';
 import { watchWorkspaceTrust } from './privacy';
 import { ResumedSession, SessionRecovery } from './recovery';
 import { wireNotesMirror } from './remoteNotes';
@@ -101,6 +102,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   registerMemoryCommands(commands.command, memory);
 
   context.subscriptions.push(watchVocabulary((words) => client.sendVocabulary(words), client.onDaemonStart));
+  // Partials only while the panel shows or a dictation runs: otherwise the daemon decodes finals only.
+  context.subscriptions.push(watchPartialsReaders({ panel, dictation }, (wanted) => client.sendPartialsWanted(wanted), client.onDaemonStart));
 
   // A remote window (WSL, SSH, containers): Earshot listens here and its notes are copied into the remote workspace.
   context.subscriptions.push(...wireNotesMirror({ client, output, target: () => EarshotSettings.read().remoteNotes(context) }));

@@ -64,6 +64,9 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   onDismissNote: ((note: PanelNote) => void) | undefined;
   /** Called when the user picks a choice of the 'modelOffer' note (modelOffer.ts carries it out). */
   onModelOfferChoice: ((choice: ModelOfferChoice) => Promise<void>) | undefined;
+  private readonly visibility = new vscode.EventEmitter<boolean>();
+  /** Fired with `visible` when the panel shows or hides (partials are decoded only while someone can read them). */
+  readonly onDidChangeVisibility = this.visibility.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -79,7 +82,17 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
     view.webview.options = { enableScripts: true, localResourceRoots: [media, webviewOut] };
     view.webview.html = this.html(view.webview, view.webview.asWebviewUri(script), view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')));
     view.webview.onDidReceiveMessage((message: unknown) => this.receive(message));
-    view.onDidDispose(() => { this.view = undefined; });
+    view.onDidChangeVisibility(() => this.visibility.fire(this.visible));
+    view.onDidDispose(() => {
+      this.view = undefined;
+      this.visibility.fire(false);
+    });
+    this.visibility.fire(this.visible);
+  }
+
+  /** Whether the panel is on screen now (resolved and not hidden in a collapsed or covered view). */
+  get visible(): boolean {
+    return this.view?.visible ?? false;
   }
 
   /** Everything the panel shows, as the webview receives it (also used by tests). */

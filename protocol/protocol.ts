@@ -812,6 +812,18 @@ export interface VocabularyParams {
 }
 
 /**
+ * Whether this client shows the transcript as it is spoken (the extension: its panel is visible, or a dictation runs).
+ * Partials are most of whisper's work in a meeting: the daemon decodes them only while a client wants them. Otherwise
+ * it sends finals only, each decoded once when its utterance ends (not early, as the speech drops: that costs a decode
+ * whenever the speech resumes), so they come a little later (about the VAD's hangover) with nobody waiting. A client
+ * that never sends this gets partials, as before it existed. Takes effect at the next decode, also mid-session.
+ */
+export const PartialsWanted = new NotificationType<PartialsWantedParams>('earshot/partials');
+export interface PartialsWantedParams {
+  wanted: boolean;
+}
+
+/**
  * Pauses or resumes live sources of a streaming session (the panel's pause button and per-source toggles). A paused
  * source releases its device (the recorder stops, so the OS shows the microphone as unused); the utterance in progress
  * is finalized first; nothing is captured or transcribed until it resumes. The capture clock keeps running, so times

@@ -12,7 +12,7 @@ import {
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams, SessionResumeParams, SessionTranscriptParams,
   ActionItemSetDoneParams, DeviceTestParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
   WorkspaceIndexParams, WorkspaceSymbolInfo, ChunkExtraction, ExtractionCancelParams, NotesRewriteParams, ItemRestoreParams, LanguageModelChatResult,
-  LanguageModelDiscoverParams, MAX_SPEAKER_NAME, SpeakerRenameParams,
+  LanguageModelDiscoverParams, MAX_SPEAKER_NAME, PartialsWantedParams, SpeakerRenameParams,
 } from './protocol';
 
 export class InvalidParamsError extends Error {
@@ -158,6 +158,12 @@ export function validateVocabulary(params: unknown): VocabularyParams {
     if (words.length === MAX_VOCABULARY_WORDS) break;
   }
   return { words };
+}
+
+export function validatePartialsWanted(params: unknown): PartialsWantedParams {
+  const o = record(params, 'partials params');
+  if (typeof o.wanted !== 'boolean') fail(`partials params.wanted must be a boolean, got ${show(o.wanted)}`);
+  return { wanted: o.wanted };
 }
 
 export function validateModelDownload(params: unknown): ModelDownloadParams {

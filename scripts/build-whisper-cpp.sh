@@ -4,8 +4,9 @@
 # (never committed):
 #
 #   .bench/whisper.cpp/bin/main                    whisper.cpp's CLI example
-#   .bench/whisper.cpp/bin/stream                  its live-microphone example (only if SDL2 is installed:
-#                                                  apt-get install libsdl2-dev; it captures through SDL)
+#   .bench/whisper.cpp/bin/stream                  its live-microphone example, figure 2's anchor (it captures through
+#                                                  SDL2: libsdl2-dev is installed when missing, as the setup scripts
+#                                                  install their Debian packages; without it, stream is not built)
 #   .bench/whisper.cpp/bin/earshot-whisper-bench   test/bench/native/whisper-bench.cpp: the C API timed like the engine
 #   .bench/whisper.cpp/build-info.json             flags, compile commands, source version
 #
@@ -71,6 +72,13 @@ if [ -z "${WHISPER_CPP_FLAGS:-}" ]; then
 fi
 FLAGS=$WHISPER_CPP_FLAGS
 
+# Figure 2 needs stream, stream needs SDL2's headers: installed like the setup scripts' packages (root or sudo).
+if ! command -v sdl2-config >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
+  SETUP_LABEL=build-whisper-cpp
+  # shellcheck source=scripts/setup-lib.sh
+  source "$ROOT/scripts/setup-lib.sh"
+  install_apt_packages libsdl2-dev >&2 || echo "build-whisper-cpp: could not install libsdl2-dev (figure 2 runs without stream)" >&2
+fi
 HAVE_SDL=0
 if command -v sdl2-config >/dev/null 2>&1; then HAVE_SDL=1; fi
 

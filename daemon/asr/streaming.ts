@@ -1,13 +1,19 @@
 /**
  * The streaming policy: while an utterance grows, re-decode it every `partialIntervalSec` and emit a
- * partial; when the speech pauses, decode it as a final right away, so that when the segmenter confirms
- * the end (its hangover) the final is ready or nearly; when it ends, emit the final. Every knob is named in
- * {@link StreamingOptions}.
+ * partial; as soon as the speech drops, decode its final right away (the early final, speculative), so that
+ * when the segmenter confirms the end (its hangover) the final is ready, or comes when whisper is done; when it
+ * ends, emit the final. Every knob is named in {@link StreamingOptions}.
+ *
+ * A final is always the decode of the same request: the utterance's audio up to Utterance.finalEndSample, with the
+ * prompt of the moment. The early final decodes that request when the speech drops, and stands as the final when the
+ * utterance ends without more voice (the request is the same); otherwise the final decodes at the end. So a final's
+ * text is what the non-speculative path (earlyFinal: false) gives for the same audio, and speech that resumes after a
+ * drop is in the final (its finalEndSample moved on).
  *
  * The segmenter is read continuously, whisper or not: an utterance's end is seen while a partial decodes,
  * and the next decode is always the most urgent one (finals of ended utterances, then the early final of a
- * paused one, then a partial of the newest audio; stale partials are never decoded). A partial still decoding when
- * the speech pauses or ends is stopped (Decoder.abortPartial), so the final does not wait for text nobody will see; so
+ * dropped one, then a partial of the newest audio; stale partials are never decoded). A partial still decoding when
+ * the speech drops or ends is stopped (Decoder.abortPartial), so the final does not wait for text nobody will see; so
  * is an early final still decoding when the speech resumes, since its text can then no longer be the final.
  *
  * Backpressure: what is given up, in order, when recognition cannot keep up (the one statement of the policy; README,
@@ -33,13 +39,16 @@ import { DecodeAbortedError, DecodeRequest, DecodeResult } from './whisper';
 export interface StreamingOptions {
   /** Decode partial results at all (a batch transcription only wants finals). */
   partials: boolean;
-  /** Decode the final when the speech pauses instead of when the end is confirmed (latency for a possibly wasted decode). */
+  /** Decode the final when the speech drops instead of when the end is confirmed (latency for a possibly wasted decode). */
   earlyFinal: boolean;
   /** Seconds of new audio between two partial decodes of the same utterance. */
   partialIntervalSec: number;
   /** No partial for an utterance shorter than this: too little audio to say anything useful. */
   minPartialSec: number;
-  /** Decode budget: skip a partial unless the last decode's duration has passed since it ended. */
+  /**
+   * Decode budget: the share of the time whisper may spend on partials (after a partial of d ms, the next waits
+   * d × (1/duty − 1)). A quarter: at a half, partials were 173 of the 216 decodes of figure 2's meeting (issue 41).
+   */
   partialDutyCycle: number;
   /** Token cap per second of audio (fast speech is ~4 tokens/s); stops repetition loops. */
   maxTokensPerSec: number;
@@ -56,7 +65,7 @@ export const DEFAULT_STREAMING_OPTIONS: StreamingOptions = {
   earlyFinal: true,
   partialIntervalSec: 0.5,
   minPartialSec: 0.4,
-  partialDutyCycle: 0.5,
+  partialDutyCycle: 0.25,
   maxTokensPerSec: 8,
   promptChars: 200,
   finalContextMarginSec: 1,
@@ -127,10 +136,14 @@ interface Tracked {
   ended: boolean;
   /** Samples covered by the last decode of any kind (the partial cadence counts from there). */
   decodedSamples: number;
-  /** The text of that decode: it is the final when no voiced audio came after it (no second decode). */
+  /** The text of that decode (shown as the partial). */
   decodedText: string;
-  /** voicedEndSample when the segmenter last reported a pause; a later voiced frame cancels the pause. */
-  pausedAtVoicedEnd?: number;
+  /** finalEndSample while the speech is down (a pause); undefined while it goes on. */
+  droppedAt?: number;
+  /** The drop an early final was started for (not again for the same one, whatever came of it). */
+  speculatedAt?: number;
+  /** The early final's request (requestKey) and text: the final when the final's request turns out the same. */
+  speculation?: { key: string; text: string };
   agreement: LocalAgreement;
   /** A partial was yielded (and must be retracted if the final is empty). */
   shownPartial: boolean;
@@ -191,12 +204,12 @@ class Inbox {
         if (event.type === 'end') {
           tracked.ended = true;
           this.speechStopped();
-        } else if (event.type === 'pause') {
-          tracked.pausedAtVoicedEnd = u.voicedEndSample;
-          this.speechStopped();
-        } else if (tracked.pausedAtVoicedEnd !== undefined && u.voicedEndSample > tracked.pausedAtVoicedEnd) {
-          tracked.pausedAtVoicedEnd = undefined;
-          this.speechResumed();
+        } else if (u.finalEndSample !== tracked.droppedAt) {
+          // The speech dropped (a partial decoding is stale), or came back (an early final decoding is no longer the final).
+          const was = tracked.droppedAt;
+          tracked.droppedAt = u.finalEndSample;
+          if (was !== undefined) this.speechResumed();
+          if (u.finalEndSample !== undefined) this.speechStopped();
         }
         this.notify();
         // Bounded memory: when finals fall this far behind, stop reading (a live source's own bounded buffer takes over).
@@ -213,6 +226,11 @@ class Inbox {
     this.wake?.();
     this.wake = undefined;
   }
+}
+
+/** What makes two decodes the same (the audio is a prefix of one utterance's: its length says which). */
+function requestKey(r: DecodeRequest): string {
+  return JSON.stringify([r.pcm.length, r.final, r.prompt, r.maxTokens, r.audioCtx]);
 }
 
 export async function* recognize(
@@ -233,35 +251,43 @@ export async function* recognize(
   let previousText = '';
   let nextPartialAt = 0; // performance.now() before which no further partial is decoded
 
-  const decode = async (pcm: Float32Array, partial: boolean, speculative = false) => {
+  const request = (pcm: Float32Array, partial: boolean): DecodeRequest => {
     const options = ctx.options();
     const vocabulary = ctx.vocabulary?.() ?? '';
-    const result = await decoder.decode({
+    return {
       pcm,
       final: !partial,
-      ...(speculative ? { speculative } : {}),
       // Vocabulary first, then the previous sentence: whisper weighs the end of the prompt most.
       prompt: [vocabulary, previousText.slice(-options.promptChars)].filter(Boolean).join(' '),
       maxTokens: Math.ceil((pcm.length / SAMPLE_RATE) * options.maxTokensPerSec) + 4,
       // The encoder need not run over the whole 30 s window, only over the audio present (50 frames/s):
       // partials get a small margin; finals a full second more, since they are the text that stays.
       audioCtx: Math.min(1500, Math.ceil((pcm.length / SAMPLE_RATE + (partial ? 0 : options.finalContextMarginSec)) * 50) + 32),
-    });
-    if (partial) nextPartialAt = performance.now() + result.ms * (1 / options.partialDutyCycle - 1);
-    if (partial) stats.partialsDecoded++;
-    else stats.finalDecodes++;
+    };
+  };
+  const decode = async (asked: DecodeRequest, speculative = false) => {
+    const result = await decoder.decode(speculative ? { ...asked, speculative } : asked);
+    if (asked.final) {
+      stats.finalDecodes++;
+    } else {
+      nextPartialAt = performance.now() + result.ms * (1 / ctx.options().partialDutyCycle - 1);
+      stats.partialsDecoded++;
+    }
     return result.text;
   };
+  /** The audio a final decodes: up to finalEndSample (see Utterance). */
+  const finalAudio = (u: Utterance) => u.samples.subarray(0, (u.finalEndSample ?? u.startSample + u.samples.length) - u.startSample);
   const segment = (u: Utterance, text: string, final: boolean): RecognizedSegment => ({
     // The words were spoken between the detector's boundaries; pre-roll and hangover are only context for whisper.
     segmentId: u.id, source: u.source, startSample: u.speechStartSample, endSample: u.speechEndSample, text, final,
   });
-  /** The last decode heard every voiced sample of the utterance: nothing was said since, its text stands. */
-  const decodedAllSpeech = (t: Tracked) => t.decodedSamples > 0 && t.latest.startSample + t.decodedSamples >= t.latest.voicedEndSample;
-  /** Shows the last decode as a partial, its stable prefix kept (LocalAgreement); not once the utterance has ended. */
+  /**
+   * Shows the last decode as a partial, its stable prefix kept (LocalAgreement); not once the utterance has ended, nor
+   * while nobody reads partials (an early final whose speech went on, or a partial that was decoding when they stopped).
+   */
   function* showPartial(t: Tracked, u: Utterance): Generator<RecognizedSegment> {
     const shown = t.agreement.update(t.decodedText);
-    if (shown && !t.ended) {
+    if (shown && !t.ended && ctx.options().partials) {
       t.shownPartial = true;
       yield segment(u, shown, false);
     }
@@ -299,9 +325,10 @@ export async function* recognize(
     const options = ctx.options();
     const ended = inbox.utterances.find((t) => t.ended);
     if (ended) {
-      // 1. The final of the oldest ended utterance: the last decode when nothing was said after it, else a decode now.
+      // 1. The final of the oldest ended utterance: the early final when it decoded this very request, else a decode now.
       const u = ended.latest;
-      let text = decodedAllSpeech(ended) ? ended.decodedText : await decode(u.samples, false);
+      const asked = request(finalAudio(u), false);
+      let text = ended.speculation?.key === requestKey(asked) ? ended.speculation.text : await decode(asked);
       if (u.speechRatio < ARTEFACT_SPEECH_RATIO && SILENCE_ARTEFACTS.test(text)) text = '';
       if (text) previousText = text;
       stats.finals++;
@@ -312,13 +339,15 @@ export async function* recognize(
       continue;
     }
     const live = inbox.utterances[0];
-    if (live && options.earlyFinal && live.pausedAtVoicedEnd !== undefined && !decodedAllSpeech(live)) {
-      // 2. The speech paused: decode it as a final now; it stands if the pause turns into the end. If the speech
-      //    resumes while it decodes it is stopped (it could no longer be the final); if after, it is the freshest partial.
+    if (live && options.earlyFinal && live.droppedAt !== undefined && live.speculatedAt !== live.droppedAt) {
+      // 2. The speech dropped: decode its final now; it stands if the drop turns into the end. If the speech resumes
+      //    while it decodes it is stopped (it could no longer be the final); if after, it is the freshest partial.
       const u = live.latest;
+      live.speculatedAt = live.droppedAt;
+      const asked = request(finalAudio(u), false);
       inFlight = 'earlyFinal';
       try {
-        live.decodedText = await decode(u.samples, false, true);
+        live.decodedText = await decode(asked, true);
       } catch (e) {
         if (!(e instanceof DecodeAbortedError)) throw e;
         // The updates due before it were not shown: counted now, as its completion would have (health stays current).
@@ -327,7 +356,8 @@ export async function* recognize(
       } finally {
         inFlight = undefined;
       }
-      live.decodedSamples = u.samples.length;
+      live.speculation = { key: requestKey(asked), text: live.decodedText };
+      live.decodedSamples = asked.pcm.length;
       cover(live, u);
       yield* showPartial(live, u);
       continue;
@@ -338,7 +368,7 @@ export async function* recognize(
     // The newest frame is unvoiced: the speech may be ending, and a partial now would hold up the early final.
     const trailingSilence = u !== undefined && u.startSample + u.samples.length > u.voicedEndSample;
     if (
-      u && options.partials && live.pausedAtVoicedEnd === undefined && !trailingSilence && u.samples.length >= options.minPartialSec * SAMPLE_RATE &&
+      u && options.partials && live.droppedAt === undefined && !trailingSilence && u.samples.length >= options.minPartialSec * SAMPLE_RATE &&
       grown >= (firstPartial ? 0 : options.partialIntervalSec * SAMPLE_RATE) &&
       // The first words of an utterance are what people wait for: its first partial is not held back by the duty cycle.
       (firstPartial || performance.now() >= nextPartialAt)
@@ -348,7 +378,7 @@ export async function* recognize(
       inFlight = 'partial';
       let text: string;
       try {
-        text = await decode(u.samples, true);
+        text = await decode(request(u.samples, true));
       } catch (e) {
         if (e instanceof DecodeAbortedError) continue;
         throw e;
@@ -363,7 +393,7 @@ export async function* recognize(
     }
     if (inbox.done) break;
     // Nothing to decode now: wait for the segmenter, or for the duty cycle to allow the next partial.
-    const partialDue = u && options.partials && live.pausedAtVoicedEnd === undefined && !trailingSilence && grown >= options.partialIntervalSec * SAMPLE_RATE;
+    const partialDue = u && options.partials && live.droppedAt === undefined && !trailingSilence && grown >= options.partialIntervalSec * SAMPLE_RATE;
     await inbox.changed(partialDue ? Math.max(0, nextPartialAt - performance.now()) : undefined);
   }
   reportPending();

@@ -127,6 +127,8 @@ async function cliService(values: SessionValues, io: Io, events: Partial<Service
       ...events,
     },
   );
+  // The CLI prints finals only: partials would be decoded for nobody.
+  service.partials.set('cli', false);
   return { service, selection, flush: printer.flush };
 }
 

@@ -12,7 +12,7 @@ import {
   createMessageConnection, InitializedNotification, InitializeRequest, ResponseError, SocketMessageReader, SocketMessageWriter,
 } from 'vscode-languageserver-protocol/node';
 import {
-  ErrorCodes, InitializationOptions, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification, SessionStateParams,
+  ErrorCodes, InitializationOptions, PartialsWanted, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification, SessionStateParams,
   SessionStop, SourceStatusNotification, SourceStatusParams, Transcript, TranscriptRelabel, TranscriptSegment,
 } from '../../protocol/protocol';
 import { loopbackHost, TokenFile } from './listen';
@@ -55,9 +55,12 @@ export async function readTokenFile(file: string): Promise<TokenFile> {
 }
 
 export interface ConnectedSessionEvents {
+  /** Finals, and partials when `partials` is set. */
   transcript(segment: TranscriptSegment): void;
   /** Finals whose speaker changed (TranscriptRelabel), as they are now. */
   relabel?(segments: TranscriptSegment[]): void;
+  /** The caller shows partial transcripts: the daemon decodes them for it (default: finals only, which cost far less). */
+  partials?: boolean;
   sourceStatus?(status: SourceStatusParams): void;
 }
 
@@ -115,6 +118,7 @@ export async function startConnectedSession(
       initializationOptions: { ...options, protocolVersion: PROTOCOL_VERSION, authToken: info.token },
     } as never), CONNECT_TIMEOUT_MS, `${where} did not answer initialize within ${CONNECT_TIMEOUT_MS / 1000} s`);
     await connection.sendNotification(InitializedNotification.type, {});
+    await connection.sendNotification(PartialsWanted, { wanted: events.partials === true });
   } catch (e) {
     if (socket.destroyed) {
       return fail(new ConnectError(`${where} closed the connection while authenticating: it refused the token in ${tokenFile}, ` +

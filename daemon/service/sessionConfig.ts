@@ -45,6 +45,8 @@ export class SessionPipeline {
   constructor(
     private readonly config: ServiceConfig, private readonly events: ServiceEvents,
     private readonly models: ModelLifecycle, private readonly extractions: ModelExtractions,
+    /** Whether anyone reads partial transcripts now (EarshotService.partials). */
+    private readonly partialsWanted: () => boolean = () => true,
   ) {}
 
   /** Replaces the words whisper is primed with (already validated and bounded). */
@@ -109,6 +111,7 @@ export class SessionPipeline {
       ...(this.config.degradeThresholds ? { degradeThresholds: this.config.degradeThresholds } : {}),
       ...(s.pace === 'fast' ? { streaming: BATCH_STREAMING_OPTIONS } : {}),
       vocabulary: () => this.vocabulary,
+      partialsWanted: this.partialsWanted,
       onEchoSuppressed: (segmentId, score, final) => this.events.echoSuppressed?.(sessionId, segmentId, score, final),
       annotate: (segment) => annotateSegment(segment, startedAt, this.workspaceIndex.current, this.editorTimeline),
       onDegrade: (level, rung) => {

@@ -56,6 +56,11 @@ export interface SessionConfig {
   speakerStages?: SpeakerStages;
   /** Words to prime whisper with (workspace identifiers), read before each decode. */
   vocabulary?(): string;
+  /**
+   * Whether anyone reads the transcript as it is spoken, read before each decode: when not, finals only, decoded at the
+   * end of each utterance (absent: someone does).
+   */
+  partialsWanted?(): boolean;
   /** Called when the degrade ladder changes rung. */
   onDegrade?(level: number, rung: DegradeRung): void;
   degradeThresholds?: DegradeThresholds;

@@ -24,7 +24,7 @@ export interface ResumePoint {
 
 /** What a source's run is connected to. */
 export interface PipelineWiring {
-  config: Pick<SessionConfig, 'decoder' | 'createDetector' | 'segmenter' | 'streaming' | 'vocabulary'>;
+  config: Pick<SessionConfig, 'decoder' | 'createDetector' | 'segmenter' | 'streaming' | 'vocabulary' | 'partialsWanted'>;
   degrade: DegradeLadder;
   stats: SessionStats;
   echo: EchoSuppressor;
@@ -72,15 +72,19 @@ export async function runSourcePipeline(source: AudioSource, signal: AbortSignal
     // Whisper's prompt carries the previous sentence; after a resume, until this run's first final, that is the
     // last one journaled (the recognizer starts without one): the same prompt as without the interruption.
     let carried = resumed?.lastText ?? '';
-    const base = config.streaming ?? DEFAULT_STREAMING_OPTIONS;
+    const policy = config.streaming ?? DEFAULT_STREAMING_OPTIONS;
+    // Nobody reads the transcript as it is spoken: finals only, each decoded once, at the end of its utterance (no early
+    // final, which costs a decode whenever the speech resumes after a drop; nobody waits for it). Skipped partials are
+    // not counted either: none was due.
+    const base = () => (config.partialsWanted?.() ?? true) ? policy : { ...policy, partials: false, earlyFinal: false };
     const context: RecognizerContext = {
-      options: () => degrade.options(base),
+      options: () => degrade.options(base()),
       vocabulary: () => {
         const words = config.vocabulary?.() ?? '';
-        return carried ? [words, carried.slice(-degrade.options(base).promptChars)].filter(Boolean).join(' ') : words;
+        return carried ? [words, carried.slice(-degrade.options(policy).promptChars)].filter(Boolean).join(' ') : words;
       },
       pendingSince: (at) => stats.setPendingSince(source.kind, at),
-      normalOptions: () => base,
+      normalOptions: base,
       stats: stats.recognizerOf(source.kind),
     };
     // A pause marker ends a run: the segmenter and recognizer flush as at the end of the audio (the utterance in

@@ -1,10 +1,11 @@
 /**
  * Turns a stream of frames into utterances: speech starts after `minSpeechMs` above the on-threshold,
  * continues while the score stays above the off-threshold (hysteresis), and ends after `hangoverMs`
- * below it. `preRollMs` of audio before the start is kept so first syllables survive. After `pauseMs`
- * below the off-threshold a `pause` event lets the recognizer decode the utterance as if it had ended, so
- * the final is ready about when the hangover confirms the end. Nothing that
- * is not inside an utterance ever reaches the recognizer: silence costs nothing and yields no text.
+ * below it. `preRollMs` of audio before the start is kept so first syllables survive. As soon as the score
+ * drops below `dropThreshold` a `pause` event says where the final's audio would end if no voice followed
+ * (Utterance.finalEndSample), so the recognizer decodes the final while the hangover runs and the final is ready
+ * when whisper is done. Nothing that is not inside an utterance ever reaches the recognizer: silence costs
+ * nothing and yields no text.
  */
 import { SourceKind } from '../../protocol/protocol';
 import { AudioFrame, FRAME_SAMPLES, SAMPLE_RATE } from '../capture/source';
@@ -23,11 +24,12 @@ export interface SegmenterOptions {
   offThreshold: number;
   minSpeechMs: number;
   /**
-   * Silence after which the utterance may be over: the recognizer starts its final decode early, and stops it if the
-   * speech resumes. 64 ms (two frames) rather than 128: 65 ms sooner at the end of every turn (figure 3), for 2.5 more
-   * early finals a minute stopped by resumed speech on the AMI meeting excerpts (8.9 instead of 6.4; BENCHMARKS.md).
+   * The speech may be ending once the score falls below this (the detector is sure of speech above it; Silero lets go
+   * over two or three frames after the voice): the final's audio is cut a frame after the last frame at or above it,
+   * and the recognizer starts decoding it then, stopping it if the score comes back (BENCHMARKS.md, issue 41). At or
+   * below the off-threshold: at the first unvoiced frame.
    */
-  pauseMs: number;
+  dropThreshold: number;
   hangoverMs: number;
   preRollMs: number;
   /** Utterances are cut before this length (whisper's window is 30 s), at the quietest frame. */
@@ -39,7 +41,7 @@ export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
   onThreshold: 0.2,
   offThreshold: 0.2,
   minSpeechMs: 250,
-  pauseMs: 64,
+  dropThreshold: 0.5,
   hangoverMs: 400,
   preRollMs: 300,
   maxUtteranceSec: 25,
@@ -49,7 +51,7 @@ export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
  * End-of-utterance silence for dictation. The text is inserted only once final, so every millisecond of hangover is
  * felt as lag after the speaker stops; dictation is one person composing, not turns to tell apart. 300 ms is still
  * longer than the gaps between words (about 100–250 ms in fluent speech), so sentences are not cut mid-phrase, and
- * the early final (pauseMs) is usually decoded by then.
+ * the early final (started as the voice drops under dropThreshold) is usually decoded by then.
  */
 export const DICTATION_HANGOVER_MS = 300;
 
@@ -72,12 +74,19 @@ export interface Utterance {
   voicedEndSample: number;
   /** performance.now() when the newest sample was captured (live and paced sources only). */
   capturedAt?: number;
+  /**
+   * Where the final's audio ends if no voice follows (capture clock): a frame past the last frame scored at or above the
+   * drop threshold when what follows it is no longer than the detector's lag (endLagFrames), else a frame past the last
+   * voiced frame. Undefined while the speech goes on; always set on `end` (all of it when the audio stopped mid-speech).
+   * The final decodes exactly this audio, whenever it is decoded: early, as the speech drops, or at the end.
+   */
+  finalEndSample?: number;
 }
 
 export type UtteranceEvent =
   /** The utterance grew by at least one frame. */
   | { type: 'audio'; utterance: Utterance }
-  /** `pauseMs` of silence: the utterance may be over (it ends after `hangoverMs`, unless speech resumes). */
+  /** The speech dropped: the utterance may be over (it ends after `hangoverMs`, unless speech resumes); finalEndSample is set. */
   | { type: 'pause'; utterance: Utterance }
   /** The utterance is complete; no more audio will be added. */
   | { type: 'end'; utterance: Utterance };
@@ -131,7 +140,7 @@ export async function* segmentUtterances(
   const msToFrames = (ms: number) => Math.max(1, Math.round((ms / 1000) * SAMPLE_RATE / FRAME_SAMPLES));
   const minSpeechFrames = msToFrames(options.minSpeechMs);
   const hangoverFrames = msToFrames(options.hangoverMs);
-  const pauseFrames = Math.min(msToFrames(options.pauseMs), hangoverFrames);
+  const dropLevel = Math.max(options.dropThreshold, options.offThreshold);
   const preRollFrames = Math.round((options.preRollMs / 1000) * SAMPLE_RATE / FRAME_SAMPLES);
   const maxFrames = Math.floor((options.maxUtteranceSec * SAMPLE_RATE) / FRAME_SAMPLES);
 
@@ -140,31 +149,49 @@ export async function* segmentUtterances(
   let pendingSpeech = 0;
   let current: {
     id: string; source: SourceKind; startSample: number; speechStartSample: number; speechEndSample: number; voicedEndSample: number;
+    /** End of the last frame scored at or above the drop level. */
+    confidentEndSample: number;
     capturedAt?: number; buffer: UtteranceBuffer;
   } | undefined;
   let silentFrames = 0;
+  /** The final's end the last `pause` told, while the speech stays down. */
+  let toldEnd: number | undefined;
 
   const endLag = (detector.endLagFrames ?? 0) * FRAME_SAMPLES;
-  const snapshot = (): Utterance => {
+  /** Utterance.finalEndSample of the utterance as it is now. */
+  const finalEnd = (): number | undefined => {
+    const c = current!;
+    const end = c.startSample + c.buffer.length;
+    if (c.confidentEndSample >= end) return undefined; // the newest frame is sure speech
+    if (c.voicedEndSample - c.confidentEndSample <= endLag) return c.confidentEndSample + FRAME_SAMPLES; // the detector letting go
+    if (c.voicedEndSample < end) return c.voicedEndSample + FRAME_SAMPLES; // quieter voice went on, and has stopped
+    return undefined; // quieter voice goes on
+  };
+  /** `whole`: an end where the audio stopped mid-speech or was cut (a final's audio is all of it). */
+  const snapshot = (ending?: 'end' | 'whole'): Utterance => {
     const c = current!;
     const speech = c.buffer.scores.filter((s) => s >= options.offThreshold).length;
+    const end = ending === 'whole' ? undefined : finalEnd();
+    const finalEndSample = ending && end === undefined ? c.startSample + c.buffer.length : end;
     return {
       id: c.id, source: c.source, startSample: c.startSample, samples: c.buffer.view(), speechRatio: speech / Math.max(1, c.buffer.scores.length),
       speechStartSample: c.speechStartSample, speechEndSample: c.speechEndSample, voicedEndSample: c.voicedEndSample,
       ...(c.capturedAt !== undefined ? { capturedAt: c.capturedAt } : {}),
+      ...(finalEndSample !== undefined ? { finalEndSample } : {}),
     };
   };
   const begin = (source: SourceKind, startSample: number, speechStartSample: number) => {
     current = {
       id: `${source}-${++counter.count}`, source, startSample, speechStartSample, speechEndSample: speechStartSample, voicedEndSample: speechStartSample,
-      buffer: new UtteranceBuffer(),
+      confidentEndSample: startSample, buffer: new UtteranceBuffer(),
     };
     silentFrames = 0;
+    toldEnd = undefined;
   };
 
   for await (const frame of frames) {
     if (frame.pause) {
-      if (current) yield { type: 'end', utterance: snapshot() };
+      if (current) yield { type: 'end', utterance: snapshot('end') };
       current = undefined;
       pending = [];
       pendingSpeech = 0;
@@ -180,7 +207,11 @@ export async function* segmentUtterances(
         let first = pending.length - pendingSpeech;
         while (first > 0 && pending[first - 1].score >= options.offThreshold) first--;
         begin(frame.source, kept[0].frame.startSample, pending[Math.max(first, pending.length - kept.length)].frame.startSample);
-        for (const p of kept) current!.buffer.append(p.frame.samples, p.score);
+        for (const p of kept) {
+          current!.buffer.append(p.frame.samples, p.score);
+          // Until a frame is sure, no drop can be told (a soft start is no end): then the first unvoiced frame is.
+          if (p.score >= dropLevel) current!.confidentEndSample = p.frame.startSample + p.frame.samples.length;
+        }
         current!.speechEndSample = frame.startSample + frame.samples.length - endLag;
         current!.voicedEndSample = frame.startSample + frame.samples.length;
         current!.capturedAt = frame.capturedAt;
@@ -199,14 +230,19 @@ export async function* segmentUtterances(
     if (silentFrames === 0) current.voicedEndSample = frame.startSample + frame.samples.length;
     // The detector's probability trails off a frame or two after the voice stops: speech ends with the last confident frame.
     if (score >= options.onThreshold) current.speechEndSample = frame.startSample + frame.samples.length - endLag;
+    if (score >= dropLevel) current.confidentEndSample = frame.startSample + frame.samples.length;
     if (silentFrames >= hangoverFrames) {
-      yield { type: 'end', utterance: snapshot() };
+      yield { type: 'end', utterance: snapshot('end') };
       current = undefined;
       continue;
     }
-    if (silentFrames === pauseFrames) {
-      yield { type: 'pause', utterance: snapshot() };
-      continue;
+    const end = finalEnd();
+    if (end !== toldEnd) {
+      toldEnd = end;
+      if (end !== undefined) {
+        yield { type: 'pause', utterance: snapshot() };
+        continue;
+      }
     }
     if (current.buffer.scores.length >= maxFrames) {
       // Too long for one whisper window: end at the quietest recent frame, carry the rest over.
@@ -217,13 +253,14 @@ export async function* segmentUtterances(
       const rest = current.buffer.splitAfter(cut + 1);
       const { source, startSample } = current;
       const cutSample = startSample + (cut + 1) * FRAME_SAMPLES;
-      const { speechEndSample: speechEnd, voicedEndSample: voicedEnd, capturedAt } = current;
+      const { speechEndSample: speechEnd, voicedEndSample: voicedEnd, confidentEndSample: confidentEnd, capturedAt } = current;
       current.speechEndSample = Math.min(speechEnd, cutSample);
       current.voicedEndSample = Math.min(voicedEnd, cutSample);
-      yield { type: 'end', utterance: snapshot() };
+      yield { type: 'end', utterance: snapshot('whole') };
       begin(source, cutSample, cutSample);
       current!.speechEndSample = Math.max(cutSample, speechEnd);
       current!.voicedEndSample = Math.max(cutSample, voicedEnd);
+      current!.confidentEndSample = Math.max(cutSample, confidentEnd);
       current!.capturedAt = capturedAt;
       for (let i = 0; i < rest.scores.length; i++) {
         current!.buffer.append(rest.samples.subarray(i * FRAME_SAMPLES, (i + 1) * FRAME_SAMPLES), rest.scores[i]);
@@ -232,5 +269,5 @@ export async function* segmentUtterances(
     }
     yield { type: 'audio', utterance: snapshot() };
   }
-  if (current) yield { type: 'end', utterance: snapshot() };
+  if (current) yield { type: 'end', utterance: snapshot('end') };
 }

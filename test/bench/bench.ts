@@ -26,7 +26,7 @@
  * Knobs (env): BENCH_REPS, BENCH_WHISPER_REPS, BENCH_WHISPER_TOKENS, BENCH_WHISPER_PRESETS, BENCH_SPAWN_REPS,
  * BENCH_SILENCE_SEC, BENCH_CAPTURE_REPS, BENCH_MEETING_COPIES, BENCH_MEETING_GAP_S, BENCH_RSS_MINUTES, BENCH_RSS_WARMUP_MIN,
  * BENCH_RSS_SAMPLE_MIN, BENCH_THREADS, BENCH_QUIET_MAX_S, BENCH_QUIET_CORES, BENCH_NOISE_GAIN; what-if experiments on the streaming
- * policy: BENCH_WHATIF_FIT_FINALS=1, BENCH_WHATIF_NO_FINAL_BACKOFF=1, BENCH_WHATIF_PARTIAL_DUTY=D, BENCH_WHATIF_PAUSE_MS=MS
+ * policy: BENCH_WHATIF_FIT_FINALS=1, BENCH_WHATIF_NO_FINAL_BACKOFF=1, BENCH_WHATIF_PARTIAL_DUTY=D, BENCH_WHATIF_DROP=P
  * (session-run.ts). BENCH_WEIGHTS=q8_0: the generated models store their weights in 8 bits (util.ts).
  * Generated models (real tiny.en / base.en dimensions) are cached in .test-models, fixtures and the native
  * whisper.cpp build (scripts/build-whisper-cpp.sh) in .bench. Children and temporary files are removed on any exit.

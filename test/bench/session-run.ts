@@ -43,8 +43,8 @@ export interface DecodeCall {
  *                                    stopped it: WhisperEngine.abortPartial refuses)
  *   BENCH_WHATIF_NO_PROMPT=1         no decode is conditioned on the previous text (what the prompt costs in time; what
  *                                    it is worth in words needs real weights)
- *   BENCH_WHATIF_PAUSE_MS=MS         the segmenter's pause (the silence after which the early final starts) is MS
- *                                    instead of DEFAULT_SEGMENTER_OPTIONS.pauseMs
+ *   BENCH_WHATIF_DROP=P              the early final starts when the VAD's score drops below P instead of
+ *                                    DEFAULT_SEGMENTER_OPTIONS.dropThreshold (0: at the first unvoiced frame)
  *   BENCH_WHATIF_FINAL_MARGIN_S=S    a final's encoder window reaches S s beyond its audio instead of
  *                                    StreamingOptions.finalContextMarginSec
  */
@@ -62,7 +62,7 @@ export const WHATIF = {
   noAbort: process.env.BENCH_WHATIF_NO_ABORT === '1',
   noPrompt: process.env.BENCH_WHATIF_NO_PROMPT === '1',
   finalMarginSec: process.env.BENCH_WHATIF_FINAL_MARGIN_S ? Number(process.env.BENCH_WHATIF_FINAL_MARGIN_S) : undefined,
-  pauseMs: process.env.BENCH_WHATIF_PAUSE_MS ? Number(process.env.BENCH_WHATIF_PAUSE_MS) : undefined,
+  dropThreshold: process.env.BENCH_WHATIF_DROP ? Number(process.env.BENCH_WHATIF_DROP) : undefined,
 };
 const partialMsScale = WHATIF.partialDuty
   ? (1 / WHATIF.partialDuty - 1) / (1 / DEFAULT_STREAMING_OPTIONS.partialDutyCycle - 1)
@@ -72,7 +72,7 @@ export const whatIfNote = (): string | undefined => {
     WHATIF.fitFinals && 'BENCH_WHATIF_FIT_FINALS=1', WHATIF.noFinalBackoff && 'BENCH_WHATIF_NO_FINAL_BACKOFF=1',
     WHATIF.partialDuty && `BENCH_WHATIF_PARTIAL_DUTY=${WHATIF.partialDuty}`, WHATIF.noAbort && 'BENCH_WHATIF_NO_ABORT=1',
     WHATIF.noPrompt && 'BENCH_WHATIF_NO_PROMPT=1', WHATIF.finalMarginSec !== undefined && `BENCH_WHATIF_FINAL_MARGIN_S=${WHATIF.finalMarginSec}`,
-    WHATIF.pauseMs !== undefined && `BENCH_WHATIF_PAUSE_MS=${WHATIF.pauseMs}`,
+    WHATIF.dropThreshold !== undefined && `BENCH_WHATIF_DROP=${WHATIF.dropThreshold}`,
   ].filter(Boolean);
   return on.length ? `WHAT-IF RUN (${on.join(', ')}): not Earshot's current policy.` : undefined;
 };
@@ -129,6 +129,8 @@ export interface RunOptions {
   serviceConfig?: Partial<ServiceConfig>;
   /** Cancels the session's model extraction once this much audio is captured (the chunks left at stop are not read). */
   cancelExtractionAtSec?: number;
+  /** Whether someone reads partials (earshot/partials, as the extension says when its panel shows); default: as a client that never says. */
+  partialsWanted?: boolean;
 }
 
 /** A service whose engine records its decodes; the model is loaded (and warmed up) before any measurement. */
@@ -213,7 +215,7 @@ export async function benchService(modelPath: string, serviceConfig: Partial<Ser
   };
   if (WHATIF.noAbort) engine.abortPartial = () => false;
   // Every session's segmenter options start from these defaults (vad/config.ts reads them when the session starts).
-  if (WHATIF.pauseMs !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { pauseMs: number }).pauseMs = WHATIF.pauseMs;
+  if (WHATIF.dropThreshold !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { dropThreshold: number }).dropThreshold = WHATIF.dropThreshold;
   await engine.load();
   return {
     service, decodes, aborted, transcripts, relabels, streaming, degrades, extractions,
@@ -243,6 +245,7 @@ export async function runOn(bench: BenchService, options: RunOptions): Promise<S
   bench.relabels.length = 0;
   bench.degrades.length = 0;
   bench.extractions.length = 0;
+  if (options.partialsWanted !== undefined) service.partials.set('bench', options.partialsWanted);
   // Measured from STREAMING on: loading the VAD and whisper models is figure 5's business.
   const { sessionId } = await service.startSession({ sources: ['file'], audioFile: options.audioFile, pace: options.pace, title: 'bench' });
   const { wall: t0, cpu: cpu0 } = bench.streaming;

@@ -5,7 +5,7 @@
  * SDL, so it is fed the fixture through a private PulseAudio virtual microphone (test/support/pulse.ts) in real time.
  */
 import { DEFAULT_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
-import { liveMeetingRun } from './live';
+import { LiveRun, liveMeetingRun } from './live';
 import { startPulse } from '../support/pulse';
 import { isPartialDecode, whatIfNote } from './session-run';
 import {
@@ -65,45 +65,57 @@ async function runStream(model: string, fixture: string, audioSec: number): Prom
 }
 
 export async function streamCpu(): Promise<FigureReport> {
-  const { fixture, run, model, modelNote } = await liveMeetingRun();
-  const ours = run.cpuSec / run.audioSec;
-  const partials = run.decodes.filter(isPartialDecode).length;
-  const rows: (string | number)[][] = [[
-    'Earshot (EarshotService, pace realtime, in-process)', `${run.audioSec.toFixed(1)} s`, `${run.cpuSec.toFixed(1)} s`, `**${ours.toFixed(3)}**`,
-    `${run.decodes.length} (${partials} partial, ${run.decodes.length - partials} final)`, run.foreignCores.toFixed(2),
-  ]];
+  // Nobody watching (finals only), then the panel visible (partials): the same fixture, model and machine.
+  const runs = [await liveMeetingRun(false), await liveMeetingRun(true)];
+  const { fixture, model, modelNote } = runs[1];
+  const perSec = (r: LiveRun) => r.run.cpuSec / r.run.audioSec;
+  const [unwatched, watched] = runs.map(perSec);
+  const rows: (string | number)[][] = runs.map((r) => {
+    const partials = r.run.decodes.filter(isPartialDecode).length;
+    return [
+      `Earshot, ${r.watched ? 'partials watched (panel visible)' : 'nobody watching (finals only)'}`, `${r.run.audioSec.toFixed(1)} s`, `${r.run.cpuSec.toFixed(1)} s`,
+      `**${perSec(r).toFixed(3)}**`, `${r.run.decodes.length} (${partials} partial, ${r.run.decodes.length - partials} final; ${r.run.aborted.length} stopped)`,
+      r.run.foreignCores.toFixed(2),
+    ];
+  });
   const notes = [
     ...(whatIfNote() ? [`**${whatIfNote()}**`] : []),
     ...(modelNote ? [`**${modelNote}** whisper.cpp stream's side runs the same model.`] : []),
     `Audio: ${fixture.recipe} = ${fixture.durationSec.toFixed(1)} s, ${fixture.turns.length} turns. Model: generated base.en dimensions ` +
       `(${rel(model)}), ${THREADS} threads, greedy, no temperature fallback, the same token cap rule on both sides ` +
       `(ceil(${DEFAULT_STREAMING_OPTIONS.maxTokensPerSec} tokens/s × audio) + 4).`,
-    'Earshot: process CPU (user + system, every thread: whisper, Silero VAD, Node) from STREAMING to DONE, final decode included; ' +
-      'model loading excluded. stream: CPU of its process while the fixture plays into the virtual microphone (PulseAudio ' +
+    'Earshot: EarshotService in this process, pace realtime; process CPU (user + system, every thread: whisper, Silero VAD, Node) from STREAMING to DONE, ' +
+      'final decode included; model loading excluded. "Nobody watching": the client said it shows no partials (earshot/partials ' +
+      '{wanted: false}, as the extension does while its panel is hidden); "watched": it shows them. "stopped": decodes stopped before their end ' +
+      '(a stale partial at a drop, an early final whose speech resumed). stream: CPU of its process while the fixture plays into the virtual microphone (PulseAudio ' +
       'itself not counted on either side; Earshot reads the file directly). "other load": cores other processes kept busy meanwhile ' +
       '(a busy machine slows whisper\'s spinning thread pool and inflates CPU on both sides).',
   ];
-  const targets: FigureReport['targets'] = [];
+  const targets: FigureReport['targets'] = [
+    { metric: 'CPU-s per audio-s, nobody watching', value: unwatched.toFixed(3), target: '≤ 0.3', met: unwatched <= 0.3 },
+    { metric: 'CPU-s per audio-s, partials watched', value: watched.toFixed(3), target: '≤ 0.6', met: watched <= 0.6 },
+  ];
   const commands = ['npm run bench -- stream'];
   try {
     const theirs = await runStream(model, fixture.file, fixture.durationSec);
-    const perSec = theirs.cpuSec / theirs.audioSec;
+    const streamPerSec = theirs.cpuSec / theirs.audioSec;
     rows.push([
-      'whisper.cpp stream (--step 500 --length 5000)', `${theirs.audioSec.toFixed(1)} s`, `${theirs.cpuSec.toFixed(1)} s`, perSec.toFixed(3),
+      'whisper.cpp stream (--step 500 --length 5000)', `${theirs.audioSec.toFixed(1)} s`, `${theirs.cpuSec.toFixed(1)} s`, streamPerSec.toFixed(3),
       `${theirs.decodes} (every one full-window; ${(theirs.decodes / theirs.audioSec).toFixed(2)}/s of audio, 2/s nominal)`, theirs.foreignCores.toFixed(2),
     ]);
-    rows.push(['**ratio Earshot / stream**', '', '', `**${(ours / perSec).toFixed(3)}**`, '', '']);
+    rows.push(['**ratio Earshot nobody watching / stream**', '', '', `**${(unwatched / streamPerSec).toFixed(3)}**`, '', '']);
+    rows.push(['**ratio Earshot watched / stream**', '', '', `**${(watched / streamPerSec).toFixed(3)}**`, '', '']);
     commands.push(theirs.command);
-    targets.push({ metric: 'CPU-s per audio-s, Earshot / whisper.cpp stream', value: (ours / perSec).toFixed(3), target: '≤ 0.4', met: ours / perSec <= 0.4 });
+    targets.unshift({ metric: 'CPU-s per audio-s, Earshot nobody watching / whisper.cpp stream', value: (unwatched / streamPerSec).toFixed(3), target: '≤ 0.3', met: unwatched / streamPerSec <= 0.3 });
     notes.push('stream decodes a 30 s encoder window each step and drops the audio that arrives while it is busy (it only ever takes ' +
       'the newest step), so when it cannot keep up its CPU figure is a lower bound of what the sliding window would cost.');
   } catch (e) {
     rows.push(['whisper.cpp stream', '–', '–', '–', `not run: ${(e as Error).message.split('\n')[0]}`, '']);
-    targets.push({ metric: 'CPU-s per audio-s, Earshot / whisper.cpp stream', value: `Earshot alone ${ours.toFixed(3)}`, target: '≤ 0.4', met: null });
+    targets.unshift({ metric: 'CPU-s per audio-s, Earshot nobody watching / whisper.cpp stream', value: `Earshot alone ${unwatched.toFixed(3)}`, target: '≤ 0.3', met: null });
     notes.push(`stream could not run: ${(e as Error).message}`);
   }
   return {
-    title: 'CPU per second of meeting audio: Earshot live pipeline vs whisper.cpp stream',
+    title: 'CPU per second of meeting audio: Earshot live pipeline (nobody watching, partials watched) vs whisper.cpp stream',
     commands,
     lines: table(['pipeline', 'audio', 'CPU', 'CPU-s per audio-s', 'whisper decodes', 'other load (cores)'], rows),
     notes,

@@ -36,3 +36,17 @@ export function callFixtures(dir: string): { mic: string; speaker: string } {
     speaker: speechWav(dir, 'speaker-speech', 'en-gb+f3', "Thanks. I agree, let's ship the release on Friday."),
   };
 }
+
+/**
+ * The sample meeting's first turn ("Morning everyone. Let's keep this quick. Bob, …": the voice drops for about 0.2 s
+ * after each sentence) and 0.8 s of what follows, made once into `dir`.
+ */
+export function firstTurnWav(dir: string, sample: string, turnEndSec: number): string {
+  const file = path.join(dir, 'standup-first-turn.wav');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dir, { recursive: true });
+    run('sox', ['-D', sample, `${file}.${process.pid}.tmp.wav`, 'trim', '0', String(turnEndSec + 0.8)]);
+    fs.renameSync(`${file}.${process.pid}.tmp.wav`, file);
+  }
+  return file;
+}

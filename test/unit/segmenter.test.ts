@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AudioFrame, FileSource, FRAME_SAMPLES, SAMPLE_RATE } from '../../daemon/capture/source';
 import { EnergyDetector } from '../../daemon/vad/energy';
-import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, Utterance, UtteranceEvent } from '../../daemon/vad/segmenter';
+import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, SpeechDetector, Utterance, UtteranceEvent } from '../../daemon/vad/segmenter';
 import { REPO_ROOT, SAMPLE_WAV } from '../setup';
 
 interface Turn { speaker: string; start: number; end: number }
@@ -30,7 +30,8 @@ async function collect(events: AsyncIterable<UtteranceEvent>): Promise<Span[]> {
       audioEvents.set(u.id, (audioEvents.get(u.id) ?? 0) + 1);
     } else if (e.type === 'pause') {
       assert.ok(!spans.some((s) => s.id === u.id), 'no pause after the end of an utterance');
-      assert.ok(u.voicedEndSample < u.startSample + u.samples.length, 'a pause comes after unvoiced frames');
+      assert.ok(u.finalEndSample !== undefined && u.finalEndSample <= u.startSample + u.samples.length, 'a pause says where the final ends, in the audio so far');
+      assert.ok(u.finalEndSample >= u.speechEndSample, 'the final hears all of the speech');
     } else {
       spans.push({
         id: u.id, start: u.startSample / SAMPLE_RATE, end: (u.startSample + u.samples.length) / SAMPLE_RATE,
@@ -151,5 +152,71 @@ describe('Segmenter with EnergyDetector', () => {
     for (const s of spans) joined.set(s.utterance.samples, s.utterance.startSample);
     const from = spans[0].utterance.startSample;
     assert.deepEqual(joined.subarray(from), signal.subarray(from));
+  });
+
+  describe('where the final ends (finalEndSample), the early final\'s cue', () => {
+    /** A detector that answers a script of scores, and lets go two frames late as Silero v6 does. */
+    const scripted = (scores: number[]): SpeechDetector => {
+      let i = 0;
+      return { endLagFrames: 2, score: () => scores[i++] ?? 0 };
+    };
+    const frameEnd = (frame: number) => (frame + 1) * FRAME_SAMPLES;
+    async function events(scores: number[]): Promise<UtteranceEvent[]> {
+      const out: UtteranceEvent[] = [];
+      const signal = new Float32Array(scores.length * FRAME_SAMPLES).fill(0.1);
+      for await (const e of segmentUtterances(framesOf(signal), scripted(scores), { ...DEFAULT_SEGMENTER_OPTIONS, preRollMs: 0 })) out.push(e);
+      return out;
+    }
+    const SPEECH = Array<number>(20).fill(0.99);
+    const SILENCE = Array<number>(20).fill(0.01);
+
+    it('the speech drops: a pause at the first frame below the drop threshold, the final cut a frame after the last sure one', async () => {
+      // Frames 0–19 sure speech, 20 and 21 the detector letting go (still voiced), then silence.
+      const all = await events([...SPEECH, 0.45, 0.25, ...SILENCE]);
+      const pauses = all.filter((e) => e.type === 'pause');
+      assert.equal(pauses.length, 1);
+      assert.equal(pauses[0].utterance.startSample + pauses[0].utterance.samples.length, frameEnd(20), 'told as soon as the score drops');
+      assert.equal(pauses[0].utterance.finalEndSample, frameEnd(20));
+      const end = all[all.length - 1];
+      assert.equal(end.type, 'end');
+      assert.equal(end.utterance.finalEndSample, frameEnd(20), 'the end cuts the final where the pause did');
+      assert.equal(end.utterance.voicedEndSample, frameEnd(21), 'frame 21 was voiced: the detector\'s lag, not speech');
+      for (const e of all.slice(all.indexOf(pauses[0]) + 1, -1)) assert.equal(e.utterance.finalEndSample, frameEnd(20), 'the same cut while the speech stays down');
+      for (const e of all.slice(0, all.indexOf(pauses[0]))) assert.equal(e.utterance.finalEndSample, undefined, 'no cut while the speech goes on');
+    });
+
+    it('speech that resumes moves the cut on: nothing it said is left out of the final', async () => {
+      // A drop at frame 20, sure speech again at 22–31, then the end.
+      const all = await events([...SPEECH, 0.3, 0.1, ...Array<number>(10).fill(0.99), ...SILENCE]);
+      const pauses = all.filter((e) => e.type === 'pause').map((e) => e.utterance.finalEndSample);
+      assert.deepEqual(pauses, [frameEnd(20), frameEnd(32)]);
+      const resumed = all.find((e) => e.type === 'audio' && e.utterance.samples.length === frameEnd(22));
+      assert.equal(resumed?.utterance.finalEndSample, undefined, 'the voice came back: no cut');
+      assert.equal(all.filter((e) => e.type === 'end').length, 1, 'one utterance');
+      assert.equal(all[all.length - 1].utterance.finalEndSample, frameEnd(32));
+    });
+
+    it('quieter voice that goes on longer than the detector\'s lag is speech: the final ends a frame after the last voiced frame', async () => {
+      // Below the drop threshold but voiced (≥ the off-threshold) for 5 frames: more than the 2 frames of lag.
+      const all = await events([...SPEECH, 0.3, 0.3, 0.3, 0.3, 0.3, ...SILENCE]);
+      const cuts = all.filter((e) => e.type === 'pause').map((e) => e.utterance.finalEndSample);
+      assert.deepEqual(cuts, [frameEnd(20), frameEnd(25)], 'a drop at frame 20, then, past the lag, the end of the voice');
+      const end = all[all.length - 1];
+      assert.equal(end.utterance.finalEndSample, frameEnd(25));
+      assert.equal(end.utterance.voicedEndSample, frameEnd(24));
+    });
+
+    it('a soft start is no drop: nothing is told before the detector is sure of speech once', async () => {
+      // Six quiet voiced frames open the utterance (a soft voice, or the detector warming to it), then sure speech.
+      const all = await events([...Array<number>(6).fill(0.3), ...SPEECH, ...SILENCE]);
+      const cuts = all.filter((e) => e.type === 'pause').map((e) => e.utterance.finalEndSample);
+      assert.deepEqual(cuts, [frameEnd(26)], 'one drop, after the sure speech (frames 6–25)');
+    });
+
+    it('an utterance whose audio stops mid-speech is final over all of it', async () => {
+      const all = await events([...SPEECH]);
+      const end = all[all.length - 1];
+      assert.deepEqual([end.type, end.utterance.finalEndSample], ['end', frameEnd(19)]);
+    });
   });
 });

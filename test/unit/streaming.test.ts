@@ -37,21 +37,26 @@ async function* from(events: UtteranceEvent[]): AsyncGenerator<UtteranceEvent> {
   }
 }
 
-/** The utterance's events with a pause after `voicedFrames` frames: silent frames follow (voicedEndSample stays), then the end. */
+/**
+ * The utterance's events with a drop after `voicedFrames` frames: silent frames follow (voicedEndSample stays; the
+ * final's audio would end a frame after the voice, as the segmenter says for a detector without lag), then, with
+ * `resumeFrames`, voiced frames again, then the end.
+ */
 function pausedUtterance(id: string, voicedFrames: number, silentFrames: number, resumeFrames = 0): UtteranceEvent[] {
   const total = voicedFrames + silentFrames + resumeFrames;
   const all = new Float32Array(total * FRAME_SAMPLES).fill(0.1);
-  const u = (n: number, voicedEnd: number) => ({
+  const u = (n: number, voicedEnd: number, finalEnd?: number) => ({
     id, source: 'mic' as const, startSample: 0, samples: all.subarray(0, n * FRAME_SAMPLES), speechRatio: 1,
     speechStartSample: 0, speechEndSample: voicedEnd * FRAME_SAMPLES, voicedEndSample: voicedEnd * FRAME_SAMPLES,
+    ...(finalEnd !== undefined ? { finalEndSample: finalEnd * FRAME_SAMPLES } : {}),
   });
   const events: UtteranceEvent[] = [];
   for (let n = 1; n <= voicedFrames; n++) events.push({ type: 'audio', utterance: u(n, n) });
   for (let n = voicedFrames + 1; n <= voicedFrames + silentFrames; n++) {
-    events.push({ type: n === voicedFrames + 2 ? 'pause' : 'audio', utterance: u(n, voicedFrames) });
+    events.push({ type: n === voicedFrames + 1 ? 'pause' : 'audio', utterance: u(n, voicedFrames, voicedFrames + 1) });
   }
   for (let n = voicedFrames + silentFrames + 1; n <= total; n++) events.push({ type: 'audio', utterance: u(n, n) });
-  events.push({ type: 'end', utterance: u(total, resumeFrames > 0 ? total : voicedFrames) });
+  events.push({ type: 'end', utterance: resumeFrames > 0 ? u(total, total, total) : u(total, voicedFrames, voicedFrames + 1) });
   return events;
 }
 
@@ -103,37 +108,64 @@ describe('Streaming policy (recognize)', () => {
     assert.equal(decoder.calls, 2);
   });
 
-  it('reuses the last partial as the final when no audio arrived since (no second decode)', async () => {
+  it('never takes a partial for the final, even when no audio arrived since (a final is a final-grade decode)', async () => {
     const decoder = new FakeDecoder((_r, call) => `hello${call}`);
     const frames = Math.ceil(DEFAULT_STREAMING_OPTIONS.minPartialSec * SAMPLE_RATE / FRAME_SAMPLES); // one partial, at the last frame
     const out = await run(utterance('u1', frames), decoder);
-    assert.equal(decoder.requests.length, 1, 'the decoder is not called again for the final');
-    assert.deepEqual(out.map((s) => [s.text, s.final]), [['hello0', false], ['hello0', true]]);
+    assert.deepEqual(decoder.requests.map((r) => [r.final, r.pcm.length]), [[false, frames * FRAME_SAMPLES], [true, frames * FRAME_SAMPLES]]);
+    assert.deepEqual(out.map((s) => [s.text, s.final]), [['hello0', false], ['hello1', true]]);
   });
 
-  it('decodes the final when the speech pauses, and keeps it when the pause becomes the end', async () => {
+  it('decodes the final when the speech drops, and keeps it when the drop becomes the end', async () => {
     const decoder = new FakeDecoder((r, call) => `hello${call} ${r.pcm.length}`);
     const voiced = secondsToFrames(1.2);
     const out = await run(pausedUtterance('u1', voiced, 12), decoder, { partialIntervalSec: 100 });
-    // One partial at minPartialSec, then one final-grade decode at the pause (frame voiced + 2), none at the end.
+    // One partial at minPartialSec, then one final-grade decode at the drop (of the final's audio), none at the end.
     assert.equal(decoder.requests.length, 2);
     const early = decoder.requests[1];
-    assert.ok(early.final, 'the decode at the pause is final-grade');
-    assert.equal(early.pcm.length, (voiced + 2) * FRAME_SAMPLES);
+    assert.ok(early.final, 'the decode at the drop is final-grade');
+    assert.equal(early.pcm.length, (voiced + 1) * FRAME_SAMPLES);
     assert.equal(early.audioCtx, Math.ceil((early.pcm.length / SAMPLE_RATE + DEFAULT_STREAMING_OPTIONS.finalContextMarginSec) * 50) + 32);
     const final = out[out.length - 1];
     assert.deepEqual([final.final, final.text, final.endSample], [true, `hello1 ${early.pcm.length}`, voiced * FRAME_SAMPLES]);
   });
 
-  it('decodes again when speech resumes after the pause', async () => {
+  it('drops an early final that decoded when the speech resumes after it: the final decodes all of it, once', async () => {
     const decoder = new FakeDecoder((r, call) => `hello${call} ${r.pcm.length}`);
     const voiced = secondsToFrames(1.2);
     const out = await run(pausedUtterance('u1', voiced, 6, 4), decoder, { partialIntervalSec: 100 });
     const finals = decoder.requests.filter((r) => r.final);
     assert.equal(finals.length, 2, 'the early decode, then the final over all the audio');
+    assert.equal(finals[0].speculative, true);
     const total = (voiced + 10) * FRAME_SAMPLES;
-    assert.equal(finals[1].pcm.length, total);
-    assert.equal(out[out.length - 1].text, `hello2 ${total}`);
+    assert.equal(finals[1].pcm.length, total, 'the resumed voice is in the final');
+    assert.deepEqual(out.filter((s) => s.final).map((s) => s.text), [`hello2 ${total}`], 'one final, the early text not in it');
+    // While the drop lasted the early final was the freshest partial (its text replaced, not added to, by the final).
+    assert.ok(out.some((s) => !s.final && s.text === `hello1 ${(voiced + 1) * FRAME_SAMPLES}`));
+  });
+
+  it('decodes the final again when its request changed since the early final (new vocabulary): the same text as without it', async () => {
+    const decoder = new FakeDecoder((r) => `${r.prompt} ${r.pcm.length}`);
+    let vocabulary = 'parseConfig';
+    const events = pausedUtterance('u1', secondsToFrames(1.2), 12);
+    const pauseAt = events.findIndex((e) => e.type === 'pause');
+    let earlyDone: () => void = () => undefined;
+    const early = new Promise<void>((resolve) => { earlyDone = resolve; });
+    const counting: Decoder = { decode: async (r) => { const result = await decoder.decode(r); if (r.speculative) earlyDone(); return result; } };
+    // The editor shows other code once the early final is decoded, before the end.
+    async function* vocabularyChanges(): AsyncGenerator<UtteranceEvent> {
+      yield* from(events.slice(0, pauseAt + 1));
+      await early;
+      vocabulary = 'AuthService';
+      yield* from(events.slice(pauseAt + 1));
+    }
+    const out: RecognizedSegment[] = [];
+    const options = { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 100 };
+    for await (const s of recognize(vocabularyChanges(), counting, { options: () => options, vocabulary: () => vocabulary })) out.push(s);
+    const finals = decoder.requests.filter((r) => r.final);
+    assert.deepEqual(finals.map((r) => [r.speculative, r.prompt]), [[true, 'parseConfig'], [undefined, 'AuthService']]);
+    assert.equal(finals[0].pcm.length, finals[1].pcm.length, 'the same audio');
+    assert.deepEqual(out.filter((s) => s.final).map((s) => s.text), [`AuthService ${finals[1].pcm.length}`]);
   });
 
   it('starts no partial while the newest frame is unvoiced (the speech may be ending: the early final comes first)', async () => {
@@ -179,7 +211,7 @@ describe('Streaming policy (recognize)', () => {
     assert.equal(aborts, 1, 'stopped once, at the pause (the end finds no partial decoding)');
     assert.deepEqual(requests.map((r) => r.final), [false, true], 'the stopped partial, then the early final; the end reuses it');
     // The early final shows as the freshest partial while the end is awaited, then stands; the stopped partial shows nothing.
-    const early = `final ${(voiced + 2) * FRAME_SAMPLES}`;
+    const early = `final ${(voiced + 1) * FRAME_SAMPLES}`;
     assert.deepEqual(out.map((s) => [s.final, s.text]), [[false, early], [true, early]]);
     assert.equal(stats.partialsDecoded, 0);
     assert.equal(stats.partialsSkipped, 0, 'the early final, shown in its place, stands for its update');
@@ -209,7 +241,7 @@ describe('Streaming policy (recognize)', () => {
     };
     const voiced = secondsToFrames(1.2);
     const out: RecognizedSegment[] = [];
-    // Paused for 3 frames (the pause event on the second), then 10 voiced frames, then the end.
+    // Dropped for 3 frames (the pause event on the first), then 10 voiced frames, then the end.
     const options = { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 100 };
     const events = pausedUtterance('u1', voiced, 3, 10);
     const pauseAt = events.findIndex((e) => e.type === 'pause');
@@ -223,7 +255,7 @@ describe('Streaming policy (recognize)', () => {
     assert.equal(aborts, 1, 'stopped once, when the voice came back');
     const early = requests.find((r) => r.speculative)!;
     assert.equal(early.final, true, 'an early final is a final while it lasts');
-    assert.equal(early.pcm.length, (voiced + 2) * FRAME_SAMPLES);
+    assert.equal(early.pcm.length, (voiced + 1) * FRAME_SAMPLES);
     const last = requests[requests.length - 1];
     assert.deepEqual([last.final, last.speculative, last.pcm.length], [true, undefined, (voiced + 13) * FRAME_SAMPLES], 'the final hears all of it');
     assert.ok(!out.some((s) => s.text.startsWith('final') && s.text.endsWith(` ${early.pcm.length}`)), 'the stopped early final shows nothing');
@@ -262,14 +294,14 @@ describe('Streaming policy (recognize)', () => {
     const out: RecognizedSegment[] = [];
     for await (const s of recognize(untilEarlyFinal(), decoder, { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 100 })) out.push(s);
     assert.equal(abortsWhileSpeculating, 0);
-    assert.deepEqual(out.filter((s) => s.final).map((s) => s.text), [`early ${(voiced + 2) * FRAME_SAMPLES}`], 'the early final stands');
+    assert.deepEqual(out.filter((s) => s.final).map((s) => s.text), [`early ${(voiced + 1) * FRAME_SAMPLES}`], 'the early final stands');
   });
 
-  it('with earlyFinal:false waits for the end to decode the final', async () => {
+  it('with earlyFinal:false waits for the end to decode the final, of the same audio the early final would have', async () => {
     const decoder = new FakeDecoder((r, call) => `hello${call} ${r.pcm.length}`);
     const voiced = secondsToFrames(1.2);
     await run(pausedUtterance('u1', voiced, 12), decoder, { partialIntervalSec: 100, earlyFinal: false });
-    assert.deepEqual(decoder.requests.map((r) => [r.final, r.pcm.length]), [[false, 13 * FRAME_SAMPLES], [true, (voiced + 12) * FRAME_SAMPLES]]);
+    assert.deepEqual(decoder.requests.map((r) => [r.final, r.pcm.length]), [[false, 13 * FRAME_SAMPLES], [true, (voiced + 1) * FRAME_SAMPLES]]);
   });
 
   it('gives the final of an ended utterance priority over partials of the next one', async () => {
@@ -381,6 +413,35 @@ describe('Streaming policy (recognize)', () => {
     assert.deepEqual(out.map((s) => [s.segmentId, s.final, s.text]), [['u1', true, 'hello'], ['u2', true, 'hello']]);
     assert.equal(decoder.requests.length, 2);
     assert.deepEqual(out.map((s) => [s.startSample, s.endSample]), [[0, 100 * FRAME_SAMPLES], [90_000, 90_000 + 60 * FRAME_SAMPLES]]);
+  });
+
+  it('decodes no partial while nobody reads them (finals still come), and partials again once someone does', async () => {
+    const decoder = new FakeDecoder((r) => `${r.final ? 'final' : 'partial'} ${r.pcm.length}`);
+    let wanted = false;
+    let firstFinal: () => void = () => undefined;
+    const firstFinalOut = new Promise<void>((resolve) => { firstFinal = resolve; });
+    // u2 is spoken once u1's final is out and someone reads partials again (the panel shows).
+    async function* turns(): AsyncGenerator<UtteranceEvent> {
+      yield* from(utterance('u1', secondsToFrames(3)));
+      await firstFinalOut;
+      yield* from(utterance('u2', secondsToFrames(3), { startSample: 100_000 }));
+    }
+    const options = () => ({ ...DEFAULT_STREAMING_OPTIONS, partials: wanted });
+    const stats = newRecognizerStats();
+    const out: RecognizedSegment[] = [];
+    for await (const s of recognize(turns(), decoder, { options, normalOptions: options, stats })) {
+      out.push(s);
+      if (s.final && s.segmentId === 'u1') {
+        wanted = true;
+        firstFinal();
+      }
+    }
+    assert.deepEqual(out.filter((s) => s.segmentId === 'u1').map((s) => s.final), [true], 'u1: its final only');
+    assert.equal(decoder.requests.filter((r) => r.final).length, 2, 'one final decode per utterance');
+    const u2 = out.filter((s) => s.segmentId === 'u2');
+    assert.ok(u2.filter((s) => !s.final).length >= 3, `u2's partials: ${JSON.stringify(u2)}`);
+    assert.equal(u2[u2.length - 1].final, true);
+    assert.equal(stats.partialsSkipped, 0, 'partials nobody reads are not counted as given up');
   });
 
   it('keeps segment ids and capture-clock samples of the utterance', async () => {
