@@ -17,11 +17,12 @@
  * this machine.
  */
 import {
-  ActionItem, ActionItemSetDoneParams, DataDeleteParams, DataDeleteResult, Decision, DeviceListResult, DeviceTestParams, DeviceTestResult,
+  ActionItem, ActionItemSetDoneParams, DataDeleteParams, ErrorCodes, DataDeleteResult, Decision, DeviceListResult, DeviceTestParams, DeviceTestResult,
   EditorActivityParams, HealthParams, InterruptedSession, ItemRestoreParams, LanguageModelDiscoverParams, LanguageModelDiscoverResult,
   MemoryDecisionsResult, MemoryMeetingsResult, MemorySearchResult, MemoryTodoResult, ModelDownloadParams, ModelDownloadResult, ModelListResult,
   SessionExportParams, SessionExportResult, SessionPauseParams, SessionPauseResult, SessionResumeParams, SessionResumeResult, SessionStartParams,
-  SessionStartResult, SessionStatusResult, SessionStopResult, SessionTranscriptResult, SourceRetryParams, WorkspaceIndexParams,
+  SessionStartResult, SessionStatusResult, SessionStopResult, SessionTranscriptResult, SourceRetryParams, SpeakerRenameParams, SpeakerRenameResult,
+  WorkspaceIndexParams,
 } from '../protocol/protocol';
 import { DownloadProgress } from './asr/download';
 import { ModelLifecycle, ModelProgress } from './asr/modelLifecycle';
@@ -37,11 +38,13 @@ import { NotesModels } from './service/notesModels';
 import { ServiceConfig, ServiceEvents } from './service/serviceConfig';
 import { SessionPipeline } from './service/sessionConfig';
 import { SessionsInMemory } from './service/sessionsInMemory';
+import { SpeakerModels } from './service/speakerModels';
 import { StorageUpkeep } from './service/storageUpkeep';
 import { StoredSessions } from './service/storedSessions';
 import { Session } from './session/session';
 import { discoverLocalServers } from './understanding/localServers';
 
+import { ServiceError } from './serviceError';
 export { ServiceError } from './serviceError';
 export { DEFAULT_MODEL_IDLE_UNLOAD_SEC, MODEL_PROGRESS_INTERVAL_MS, ModelProgress, ProgressReporter } from './asr/modelLifecycle';
 export { ServiceConfig, ServiceEvents } from './service/serviceConfig';
@@ -49,6 +52,7 @@ export { ServiceConfig, ServiceEvents } from './service/serviceConfig';
 export class EarshotService {
   readonly models: ModelLifecycle;
   private readonly notesModels: NotesModels;
+  private readonly speakerModels: SpeakerModels;
   private readonly sessions = new SessionsInMemory();
   private readonly live: LiveSources;
   private readonly pipeline: SessionPipeline;
@@ -68,13 +72,17 @@ export class EarshotService {
     // The model may idle out only while no session starts or records.
     this.models = new ModelLifecycle(config, events, () => !this.sessions.active && !this.sessions.starting);
     this.notesModels = new NotesModels(config, events.modelProgress?.bind(events));
+    this.speakerModels = new SpeakerModels(() => {
+      if (!config.selection) throw new ServiceError(ErrorCodes.InternalError, 'this daemon was started without a model catalog');
+      return config.selection.cacheDir;
+    }, events.modelProgress?.bind(events));
     this.live = new LiveSources(this.sessions, events);
     this.extractions = new ModelExtractions(config, events);
     this.pipeline = new SessionPipeline(config, events, this.models, this.extractions, () => this.partials.wanted);
     this.stored = new StoredSessions(config, events, this.sessions, this.extractions);
     this.liveSessions = new LiveSessions(config, events, this.sessions, this.pipeline, this.live, this.stored, this.models);
     this.devices = new Devices(config, events, this.sessions);
-    this.upkeep = new StorageUpkeep(config, events, this.sessions, this.models, this.notesModels);
+    this.upkeep = new StorageUpkeep(config, events, this.sessions, this.models, this.notesModels, this.speakerModels);
     this.memory = new Memory(config.storageDir, events.memorySkipped?.bind(events));
   }
 
@@ -161,6 +169,14 @@ export class EarshotService {
     return this.stored.restoreItem(params);
   }
 
+  /**
+   * Names a voice of a session (earshot/speakers/rename): the running one or one in storage. Every final of the voice
+   * and the action items it owns follow, journaled, announced, and the notes are rewritten.
+   */
+  renameSpeaker(params: SpeakerRenameParams): Promise<SpeakerRenameResult> {
+    return this.stored.renameSpeaker(params);
+  }
+
   /** Cancels a session's language-model extraction: in-flight calls are aborted; what finished chunks found is kept. */
   cancelExtraction(sessionId: string): { cancelled: boolean } {
     return this.extractions.cancel(sessionId);
@@ -201,12 +217,13 @@ export class EarshotService {
 
   /** The whisper catalog and the notes catalog, each entry's state here, and what is used or recommended. */
   async listModels(): Promise<ModelListResult> {
-    const [whisper, notes] = await Promise.all([this.models.listModels(), this.notesModels.list()]);
-    return { ...whisper, notes };
+    const [whisper, notes, speakers] = await Promise.all([this.models.listModels(), this.notesModels.list(), this.speakerModels.list()]);
+    return { ...whisper, notes, speakers };
   }
 
-  /** Downloads a catalog model (whisper, or notes with kind 'notes'); `onProgress` gets bytes done and total. */
+  /** Downloads a catalog model (whisper, notes with kind 'notes', a voice model with kind 'speaker'); `onProgress` gets bytes done and total. */
   downloadModel(params: ModelDownloadParams, signal?: AbortSignal, onProgress?: (p: DownloadProgress) => void): Promise<ModelDownloadResult> {
+    if (params.kind === 'speaker') return this.speakerModels.download(params, signal, onProgress);
     return params.kind === 'notes' ? this.notesModels.download(params, signal, onProgress) : this.models.downloadModel(params, signal, onProgress);
   }
 

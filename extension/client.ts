@@ -11,8 +11,8 @@ import {
   InputLevelNotification, InputLevelParams, LiveSourceKind, SessionExport, SessionExportParams, SessionExportResult, SourceRetry, SourceStatusNotification, SourceStatusParams, SummaryNotification, SummaryParams,
   ActionItemSetDone, DeviceTest, DeviceTestParams, DeviceTestResult, EditorActivityNotification, EditorActivityParams, ModelProgressNotification, ModelProgressParams,
   SessionPause, SessionPauseResult, WorkspaceIndexNotification, WorkspaceIndexParams,
-  InitializationOptions, ModelDownload, LanguageModelChat, ExtractionProgressNotification, ExtractionProgressParams, ExtractionCancel, ItemRestore, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
-  SessionStateParams, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptSegment, Vocabulary,
+  SpeakerRename, SpeakerRenameParams, SpeakerRenameResult, InitializationOptions, ModelDownload, LanguageModelChat, ExtractionProgressNotification, ExtractionProgressParams, ExtractionCancel, ItemRestore, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
+  SessionStateParams, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptRelabel, TranscriptRelabelParams, TranscriptSegment, Vocabulary,
 } from '../protocol/protocol';
 import { DataDelete, DataDeleteParams, DataDeleteResult, HealthRequest, LanguageModelDiscover, LanguageModelDiscoverResult } from '../protocol/protocol';
 import {
@@ -38,6 +38,7 @@ export class DaemonClient implements vscode.Disposable {
   });
   private readonly emitters = {
     transcript: new vscode.EventEmitter<TranscriptSegment>(),
+    relabel: new vscode.EventEmitter<TranscriptRelabelParams>(),
     actionItem: new vscode.EventEmitter<ActionItem>(),
     decision: new vscode.EventEmitter<Decision>(),
     sessionState: new vscode.EventEmitter<SessionStateParams>(),
@@ -54,6 +55,8 @@ export class DaemonClient implements vscode.Disposable {
     daemonCrash: new vscode.EventEmitter<RestartDecision>(),
   };
   readonly onTranscript = this.emitters.transcript.event;
+  /** Finals whose speaker changed (the panel replaces their lines). */
+  readonly onRelabel = this.emitters.relabel.event;
   readonly onActionItem = this.emitters.actionItem.event;
   readonly onDecision = this.emitters.decision.event;
   readonly onSessionState = this.emitters.sessionState.event;
@@ -147,6 +150,7 @@ export class DaemonClient implements vscode.Disposable {
     };
     const client = new LanguageClient('earshot', 'Earshot Daemon', serverOptions, clientOptions);
     client.onNotification(Transcript, (s) => this.emitters.transcript.fire(s));
+    client.onNotification(TranscriptRelabel, (p) => this.emitters.relabel.fire(p));
     client.onNotification(ActionItemNotification, (i) => this.emitters.actionItem.fire(i));
     client.onNotification(DecisionNotification, (d) => this.emitters.decision.fire(d));
     client.onNotification(SessionStateNotification, (s) => {
@@ -205,7 +209,13 @@ export class DaemonClient implements vscode.Disposable {
    * workspace is untrusted), so trust granted since the daemon started applies to the next session without a restart.
    */
   async start(params: SessionStartParams): Promise<SessionStartResult> {
-    return (await this.ensureStarted()).sendRequest(SessionStart, { notesDir: EarshotSettings.read().notesDir(this.context), ...params });
+    const settings = EarshotSettings.read();
+    return (await this.ensureStarted()).sendRequest(SessionStart, { notesDir: settings.notesDir(this.context), identifySpeakers: settings.identifySpeakers, ...params });
+  }
+
+  /** Names a voice of a session (the panel's rename): the daemon relabels its lines and owners and rewrites the notes. */
+  async renameSpeaker(params: SpeakerRenameParams): Promise<SpeakerRenameResult> {
+    return (await this.ensureStarted()).sendRequest(SpeakerRename, params);
   }
 
   /** Delete All Data: the daemon deletes journals, caches, debug audio and (optionally) models from its storage. */

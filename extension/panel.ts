@@ -15,7 +15,7 @@ import {
   PanelModelOffer, PanelNote, PanelPlace, PanelQuestion, PanelSegment, PanelSession, PanelSource, PanelSummary, ToPanel,
 } from '../protocol/panel';
 import {
-  ActionItem, Decision, ExtractionProgressParams, HealthParams, InputLevelParams, LiveSourceKind, MentionTarget, ModelProgressParams, SessionStateParams,
+  ActionItem, Decision, ExtractionProgressParams, HealthParams, InputLevelParams, LiveSourceKind, MAX_SPEAKER_NAME, MentionTarget, ModelProgressParams, SessionStateParams,
   SourceStatusParams, SummaryParams, TranscriptSegment,
 } from '../protocol/protocol';
 import type { SessionTranscriptResult } from '../protocol/protocol';
@@ -27,7 +27,12 @@ import {
 } from './panelActions';
 
 /** What the panel asks of the daemon (the client; a fake in tests). */
-export type PanelDaemon = Pick<DaemonClient, 'setActionItemDone' | 'pause' | 'retrySource' | 'restoreItem'>;
+export type PanelDaemon = Pick<DaemonClient, 'setActionItemDone' | 'pause' | 'retrySource' | 'restoreItem' | 'renameSpeaker'>;
+
+/** Options of {@link TranscriptPanel.renameSpeaker}, for tests: the name instead of asking with an input box. */
+export interface RenameOptions {
+  name?: string | null;
+}
 
 /** Options of {@link TranscriptPanel.runItemAction}, for tests: where a TODO goes instead of asking with a quick pick. */
 export interface ItemActionOptions {
@@ -53,6 +58,8 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   private notes: PanelNote[] = [];
   private modelOffer: PanelModelOffer | null = null;
   private place: PanelPlace | null = null;
+  /** The language-model extraction of the session shown, while it runs (kept for a webview that loads meanwhile). */
+  private extraction: ExtractionProgressParams | null = null;
   /** Called when the user dismisses a note (the extension remembers it). */
   onDismissNote: ((note: PanelNote) => void) | undefined;
   /** Called when the user picks a choice of the 'modelOffer' note (modelOffer.ts carries it out). */
@@ -102,6 +109,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       notes: this.notes,
       modelOffer: this.modelOffer,
       place: this.place,
+      extraction: this.extraction,
     };
   }
 
@@ -138,12 +146,14 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       this.decisions.clear();
       this.summary = null;
       this.sources.clear();
+      this.extraction = null;
     }
     this.notesPath = state.notesPath ?? '';
     this.session = {
       sessionId: state.sessionId, title: state.title, state: state.state, startedAt: state.startedAt,
       mode: state.mode ?? 'meeting', paused: state.paused ?? [], hasNotes: !!state.notesPath,
       ...(state.error ? { error: state.error } : {}),
+      ...(state.speakers ? { speakers: state.speakers } : {}),
     };
     if (fresh) this.post(this.snapshot());
     else this.post({ type: 'session', session: this.session });
@@ -171,6 +181,8 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       segmentId: s.segmentId, source: s.source, speaker: s.speaker, t0: s.t0, t1: s.t1, text: s.text, final: s.final,
       ...(s.final && s.mentions?.length ? { mentions: s.mentions } : {}),
       ...(s.final && s.viewing ? { viewing: s.viewing } : {}),
+      ...(s.final && s.voice ? { voice: s.voice } : {}),
+      ...(s.final && s.speakerPending ? { speakerPending: true } : {}),
     };
     if (s.final && !s.text) this.segments.delete(s.segmentId);
     else this.segments.set(s.segmentId, segment);
@@ -197,6 +209,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   /** The language-model extraction's progress, for the session shown; hidden a few seconds after it ends. */
   showExtraction(progress: ExtractionProgressParams): void {
     if (progress.sessionId !== this.session?.sessionId) return;
+    this.extraction = progress.state === 'running' ? progress : null;
     this.post({ type: 'extraction', progress });
   }
 
@@ -219,7 +232,10 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   showSummary(params: SummaryParams): void {
     if (params.sessionId !== this.session?.sessionId) return;
     const openQuestions: PanelQuestion[] = params.openQuestions.map((q) => ({ id: questionId(q), text: q.text, speaker: q.speaker, t0: q.t0 }));
-    this.summary = { final: params.final, bullets: params.bullets, ...(params.points ? { points: params.points } : {}), ...(params.by ? { by: params.by } : {}), openQuestions };
+    this.summary = {
+      final: params.final, bullets: params.bullets, ...(params.points ? { points: params.points } : {}), ...(params.by ? { by: params.by } : {}),
+      ...(params.settled !== undefined ? { settled: params.settled } : {}), ...(params.unsettledReason ? { unsettledReason: params.unsettledReason } : {}), openQuestions,
+    };
     this.post({ type: 'summary', summary: this.summary });
   }
 
@@ -278,12 +294,14 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
         }
         case 'restore': {
           const current = list === 'actionItems' ? this.actionItems.get(id) : list === 'decisions' ? this.decisions.get(id) : undefined;
-          if (!current || !current.removed) return this.outcome({ ok: false, message: 'Only a dismissed entry can be restored.' });
+          // A dismissal is undone, and so is the model's rewrite of an action item (the words before it come back).
+          const rewritten = !!(current as ActionItem | undefined)?.rewritten;
+          if (!current || (!current.removed && !rewritten)) return this.outcome({ ok: false, message: 'Only an entry the language model dismissed or rewrote can be restored.' });
           if (!this.daemon) return this.outcome({ ok: false, message: 'Earshot is not connected to its daemon.' });
           const updated = await this.daemon.restoreItem(current.sessionId, list === 'actionItems' ? 'actionItem' : 'decision', id);
           if (list === 'actionItems') this.showActionItem(updated as ActionItem);
           else this.showDecision(updated as Decision);
-          return this.outcome({ ok: true, message: 'Restored.' });
+          return this.outcome({ ok: true, message: current.removed ? 'Restored.' : 'Rewrite undone.' });
         }
         case 'todo': {
           const todo = todoText(list, item);
@@ -296,6 +314,30 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       const message = `Earshot: ${e instanceof Error ? e.message : String(e)}`;
       void vscode.window.showErrorMessage(message);
       return this.outcome({ ok: false, message });
+    }
+  }
+
+  /**
+   * Renames the voice of a line (the panel's click on its speaker): asks for the name (pre-filled with the speaker
+   * now; empty gives the voice its own label back), then the daemon relabels every line of it, moves the owners and
+   * rewrites the notes; the lines come back as relabels. Resolves when it is done (tests pass `options.name`).
+   */
+  async renameSpeaker(segmentId: string, options: RenameOptions = {}): Promise<ActionOutcome> {
+    const line = this.segments.get(segmentId);
+    if (!line?.voice || !this.session) return this.outcome({ ok: false, message: 'Who said that line is not known yet.' });
+    if (!this.daemon) return this.outcome({ ok: false, message: 'Earshot is not connected to its daemon.' });
+    const name = options.name !== undefined ? options.name : await vscode.window.showInputBox({
+      title: `Rename ${line.speaker}`,
+      prompt: `Everyone's name for ${line.voice} of the ${line.source === 'system' ? 'system audio' : line.source === 'mic' ? 'microphone' : 'recording'}: every line, owner and the notes follow. Empty: "${line.voice}" again.`,
+      value: line.speaker === line.voice ? '' : line.speaker,
+      validateInput: (v) => (v.trim().length > MAX_SPEAKER_NAME ? `At most ${MAX_SPEAKER_NAME} characters.` : undefined),
+    });
+    if (name === undefined) return { ok: false };
+    try {
+      const result = await this.daemon.renameSpeaker({ sessionId: this.session.sessionId, source: line.source, voice: line.voice, name: name?.trim() || null });
+      return this.outcome({ ok: true, message: `${result.speaker}: ${result.segments} line${result.segments === 1 ? '' : 's'}.` });
+    } catch (e) {
+      return this.outcome({ ok: false, message: `Earshot: ${e instanceof Error ? e.message : String(e)}` });
     }
   }
 
@@ -340,6 +382,9 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
           if (mention) this.outcome(await openMention(mention.target, mention.alternatives ?? []));
           break;
         }
+        case 'renameSpeaker':
+          await this.renameSpeaker(String(message.segmentId));
+          break;
         case 'openViewing': {
           const viewing = this.segments.get(String(message.segmentId))?.viewing;
           if (viewing) this.outcome(await openViewing(viewing));
@@ -449,6 +494,8 @@ export function panelHtml(csp: string, nonce: string, script: string, style: str
     <p id="place" class="place" hidden><span class="place-text"></span><span class="place-warning" role="alert" hidden></span></p>
     <div id="error" class="banner error" role="alert" hidden><span class="message"></span></div>
     <div id="notice" class="notice" role="status" aria-live="polite" hidden></div>
+    <p id="speakers-note" class="panel-note speakers-note" hidden><span class="panel-note-text"></span><span class="panel-note-actions">`
+    + `<button type="button" id="speakers-download" class="text-button" data-command="downloadSpeakerModel" hidden>Download the voice model</button></span></p>
     <div id="extraction" class="notice extraction" role="status" aria-live="polite" hidden><span class="extraction-text"></span> <button type="button" class="text-button">Cancel</button></div>
     <p id="macos-audio-note" class="panel-note setup-note" data-note="macosAudio" hidden><span class="panel-note-text">At your first meeting macOS`
     + ` asks whether “Earshot” may record what your Mac plays: allow it, or it records silence. To change it later: Privacy &amp; Security →`

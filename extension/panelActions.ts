@@ -23,11 +23,15 @@ export interface NoteItem {
   due?: string | null;
   /** Decisions: 'decision' | 'deferral' | 'negative'. */
   kind?: string;
+  /** Decisions: 'decided' | 'open' | 'given' (absent: from the kind). */
+  standing?: string;
   /** Open questions: who asked. */
   speaker?: string | null;
 }
 
 const DECISION_LABEL: Record<string, string> = { deferral: 'Deferred: ', negative: 'Not doing: ' };
+/** A decision's label: a requirement given to the team says so; the others by their kind. */
+const decisionLabel = (item: NoteItem) => (item.standing === 'given' ? 'Given: ' : DECISION_LABEL[item.kind ?? '']);
 
 /** One line of text, whitespace collapsed (what is inserted, copied, or put in a comment). */
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
@@ -36,7 +40,7 @@ const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
 export function itemText(list: ItemList, item: NoteItem): string {
   const text = oneLine(item.text);
   if (list === 'actionItems') return `${text}${item.owner ? ` — @${oneLine(item.owner)}` : ''}${item.due ? `, due ${item.due}` : ''}`;
-  if (list === 'decisions') return `${DECISION_LABEL[item.kind ?? ''] ?? ''}${text}`;
+  if (list === 'decisions') return `${decisionLabel(item) ?? ''}${text}`;
   return text;
 }
 
@@ -44,7 +48,7 @@ export function itemText(list: ItemList, item: NoteItem): string {
 export function todoText(list: ItemList, item: NoteItem): string {
   const text = oneLine(item.text).replace(/\*\//g, '* /'); // a block comment must not end inside the TODO
   const extra = [item.owner ? `@${oneLine(item.owner)}` : '', item.due ? `due ${item.due}` : ''].filter(Boolean).join(', ');
-  const prefix = list === 'decisions' ? (DECISION_LABEL[item.kind ?? ''] ?? 'Decided: ') : list === 'openQuestions' ? 'Answer: ' : '';
+  const prefix = list === 'decisions' ? (decisionLabel(item) ?? 'Decided: ') : list === 'openQuestions' ? 'Answer: ' : '';
   return `TODO: ${prefix}${text}${extra ? ` (${extra})` : ''}`;
 }
 

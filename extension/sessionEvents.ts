@@ -48,6 +48,7 @@ export function wireSessionEvents(deps: SessionEventsDeps): vscode.Disposable[] 
 
   const subscriptions = [
     client.onTranscript((s) => panel.showSegment(s)),
+    client.onRelabel((p) => p.segments.forEach((s) => panel.showSegment(s))),
     client.onActionItem((i) => panel.showActionItem(i)),
     client.onDecision((d) => panel.showDecision(d)),
     client.onSummary((s) => panel.showSummary(s)),

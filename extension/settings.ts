@@ -19,7 +19,7 @@ export const SETTING_KEYS = [
   'earshot.language', 'earshot.gpu', 'earshot.threads',
   // Audio
   'earshot.sources.microphone', 'earshot.sources.systemAudio', 'earshot.devices.microphone', 'earshot.devices.systemAudio',
-  'earshot.speakers.microphone', 'earshot.speakers.systemAudio', 'earshot.vad.profile',
+  'earshot.speakers.microphone', 'earshot.speakers.systemAudio', 'earshot.speakers.enabled', 'earshot.vad.profile',
   // Notes and privacy
   'earshot.notes.folder', 'earshot.retention.days',
   // Meeting memory (the @earshot chat and the Action items view)
@@ -149,6 +149,11 @@ export class EarshotSettings {
       mic: this.text('earshot.speakers.microphone', 'You') || 'You',
       system: this.text('earshot.speakers.systemAudio', 'Others') || 'Others',
     };
+  }
+
+  /** Tell the speakers within a source apart (SessionStartParams.identifySpeakers). */
+  get identifySpeakers(): boolean {
+    return this.get<boolean>('earshot.speakers.enabled', true) !== false;
   }
 
   /**

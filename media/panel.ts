@@ -25,7 +25,9 @@
  *              #model-download (button[data-command=downloadModel], shown when the model is missing or failed)
  *   Transcript #transcript-scroller (focusable, End = jump to live, Home = first line); #transcript (the <ol>);
  *              rows li.line[data-segment-id][data-index][data-speaker][data-source][data-final]; a partial row has
- *              class .partial (aria-busy=true), a final row .final; inside a row: .time, .speaker, .text;
+ *              class .partial (aria-busy=true), a final row .final; inside a row: .time, .speaker, .text; the speaker
+ *              of a final whose voice the speaker stage told apart is button.speaker.rename (click: rename that
+ *              voice), one still waiting for it .speaker.pending;
  *              code links button.mention[data-mention-index] inside .text; button.viewing-link ("while viewing
  *              src/a.ts:40–52"); search matches mark.match; #spacer-top / #spacer-bottom (the virtual list's spacers);
  *              #empty (no lines / no matches); #jump-live (shown while scrolled up; data-unseen = new lines since)
@@ -39,6 +41,8 @@
  *   Notes bar  p.panel-note[data-note=<PanelNote>], each with button[data-dismiss-hint]: #rules-hint (the notes come
  *              from the rules alone) with button[data-command=chooseLanguageModel]; #macos-audio-note (macOS: allow VS
  *              Code to record system audio) with button[data-command=openSystemAudioSettings]
+ *   Speakers   #speakers-note (p.panel-note, shown while a session links voices by overlap only: its message) with
+ *              #speakers-download (button[data-command=downloadSpeakerModel])
  *   Screen readers: #announcer (aria-live polite) gets "<speaker>: <text>" for each new final line, never partials.
 
 /*
@@ -58,6 +62,7 @@
  *   transcriptFilter.ts  #search, #speaker-filter
  *   items.ts             the notes lists (action items, decisions, open questions) and the summary
  *   itemRows.ts          one notes entry's row
+ *   entries.ts           what a row shows of an entry: meta line, badges, a decision's standing group (pure)
  *   tabs.ts              the notes' tabs
  *   dom.ts               shared helpers: byId, el, iconButton, setLabel, clock
  */
@@ -87,6 +92,7 @@ receive({
     showNotes(message.notes);
     showModelOffer(message.modelOffer);
     showPlace(message.place);
+    showExtraction(message.extraction ?? null);
     applyFilter();
   },
   session: (message) => showSession(message.session),

@@ -5,7 +5,8 @@
  * looks up what they point at.
  */
 import type {
-  ActionItem, CaptureState, Decision, ExtractionProgressParams, LiveSourceKind, ModelState, SessionMode, SessionState, SummaryParams, TranscriptSegment,
+  ActionItem, CaptureState, Decision, ExtractionProgressParams, LiveSourceKind, ModelState, SessionMode, SessionState, SpeakersState, SummaryParams,
+  TranscriptSegment,
 } from './protocol';
 
 /** A live source as the panel shows it: its state, what went wrong, and its input level for a meter. */
@@ -26,12 +27,12 @@ export interface PanelQuestion {
 }
 
 /** The rolling summary and open questions as the panel shows them. */
-export interface PanelSummary extends Pick<SummaryParams, 'final' | 'bullets' | 'points' | 'by'> {
+export interface PanelSummary extends Pick<SummaryParams, 'final' | 'bullets' | 'points' | 'by' | 'settled' | 'unsettledReason'> {
   openQuestions: PanelQuestion[];
 }
 
 /** What the panel shows for one transcript line (finals may carry code links: mentions, and what was on screen). */
-export type PanelSegment = Pick<TranscriptSegment, 'segmentId' | 'source' | 'speaker' | 't0' | 't1' | 'text' | 'final' | 'mentions' | 'viewing'>;
+export type PanelSegment = Pick<TranscriptSegment, 'segmentId' | 'source' | 'speaker' | 't0' | 't1' | 'text' | 'final' | 'mentions' | 'viewing' | 'voice' | 'speakerPending'>;
 
 export interface PanelSession {
   sessionId: string;
@@ -45,6 +46,8 @@ export interface PanelSession {
   /** Whether the session writes a notes file ("Reveal in notes" needs one). */
   hasNotes: boolean;
   error?: string;
+  /** How the session tells speakers apart (absent: it does not say); 'overlap' is said plainly, with the voice model's download. */
+  speakers?: SpeakersState;
 }
 
 /**
@@ -112,6 +115,8 @@ export type ToPanel =
   /** Everything to show, sent when the webview (re)loads and when a new session starts. */
   | {
     type: 'snapshot'; session: PanelSession | null; segments: PanelSegment[]; actionItems: ActionItem[]; decisions: Decision[];
+    /** The language-model extraction while it runs (a webview loaded or reloaded meanwhile shows it too). */
+    extraction?: ExtractionProgressParams | null;
     summary: PanelSummary | null; sources: PanelSource[]; model: PanelModel | null; notes: PanelNote[];
     /** What the 'modelOffer' note offers (absent or null: not known yet). */
     modelOffer?: PanelModelOffer | null;
@@ -154,13 +159,15 @@ export type FromPanel =
   /** Do not show this note again. */
   | { type: 'dismissNote'; note: PanelNote }
   /** A choice in the 'modelOffer' note. */
-  | { type: 'modelOffer'; choice: ModelOfferChoice };
+  | { type: 'modelOffer'; choice: ModelOfferChoice }
+  /** Rename the voice of this line (its speaker); the extension asks for the name. */
+  | { type: 'renameSpeaker'; segmentId: string };
 
 /** Commands the panel's buttons run (each is also an `earshot.*` VS Code command). */
 export type PanelCommand =
   | 'startMeetingNotes' | 'stop' | 'transcribeFile' | 'pause' | 'resume' | 'downloadModel' | 'chooseMicrophone' | 'chooseSystemAudioSource'
-  | 'toggleDictation' | 'cancelExtraction' | 'chooseLanguageModel' | 'openSystemAudioSettings';
+  | 'toggleDictation' | 'cancelExtraction' | 'chooseLanguageModel' | 'openSystemAudioSettings' | 'downloadSpeakerModel';
 export const PANEL_COMMANDS: readonly PanelCommand[] = [
   'startMeetingNotes', 'stop', 'transcribeFile', 'pause', 'resume', 'downloadModel', 'chooseMicrophone', 'chooseSystemAudioSource', 'toggleDictation',
-  'cancelExtraction', 'chooseLanguageModel', 'openSystemAudioSettings',
+  'cancelExtraction', 'chooseLanguageModel', 'openSystemAudioSettings', 'downloadSpeakerModel',
 ];

@@ -36,14 +36,31 @@ export interface TranscriptSegment {
   /** Stable per utterance: a partial and the final that replaces it share the id. */
   segmentId: string;
   source: SourceKind;
-  /** Who spoke, as labelled by the source ("You", "Others", or a file's name). */
+  /**
+   * Who spoke: the voice's name where the speaker stage tells the voices of the source apart ("Speaker 2", numbered per
+   * source, or the name the user gave it with {@link SpeakerRename}; the microphone's main voice is its label, "You"),
+   * else the source's label ("You", "Others", or a file's name). A final's speaker may change after it was sent (the
+   * stage heard its audio later, re-identified a voice, or the user renamed one): the change is journaled, then
+   * announced by {@link TranscriptRelabel} with the final as it is now (same segmentId; its text never changes).
+   */
   speaker: string;
+  /**
+   * Finals only: the voice within the source that the speaker stage heard ("Speaker 2"): what {@link SpeakerRename}
+   * names. Absent when speakers are not told apart (off, a dictation, the microphone of a call) or no turn covers it.
+   */
+  voice?: string;
+  /**
+   * Finals only: the speaker stage has not heard this final's audio yet (it runs about 5–15 s behind the audio); its
+   * speaker follows in a {@link TranscriptRelabel}. Never journaled.
+   */
+  speakerPending?: boolean;
   t0: number;
   t1: number;
   text: string;
   /**
-   * false: a partial that will be replaced; true: journaled, never changes again. A final with empty
-   * text retracts the partials of that segment (the audio held no words) and is not journaled.
+   * false: a partial that will be replaced; true: journaled, its text never changes again (its speaker may: see
+   * {@link TranscriptRelabel}). A final with empty text retracts the partials of that segment (the audio held no words)
+   * and is not journaled.
    */
   final: boolean;
   /**
@@ -117,6 +134,17 @@ export interface ActionItem {
   dismissed?: ItemDismissal;
   /** Set on the revision by which the user restored a dismissed item: a later model pass leaves it alone. */
   restored?: boolean;
+  /**
+   * Set (with `refinedBy`) on the revision by which the opt-in language model rewrote a rule-based item (its text, owner
+   * or due date): the model and the item as it read before. {@link ItemRestore} undoes it (the words before, `restored`).
+   */
+  rewritten?: ItemRewrite;
+}
+
+/** A rule-based action item the opt-in language model rewrote: who, and what the item said before. */
+export interface ItemRewrite {
+  by: string;
+  was: { text: string; owner: string | null; due: string | null };
 }
 
 /** Why the opt-in language model dismissed a rule-based item. */
@@ -130,6 +158,17 @@ export interface ItemDismissal {
 /** decision: what was agreed; deferral: put off until later ("we'll revisit X after the demo"); negative: what will not be done. */
 export type DecisionKind = 'decision' | 'deferral' | 'negative';
 
+/**
+ * Where a decision stands: decided by the group; left open (put off to later: a deferral's standing); or given to the
+ * team, a requirement or constraint from outside it ("TV only", "use the corporate colours").
+ */
+export type DecisionStanding = 'decided' | 'open' | 'given';
+export const DECISION_STANDINGS: readonly DecisionStanding[] = ['decided', 'open', 'given'];
+
+/** A decision's standing; one journaled before standings existed has none (nor a valid one): a deferral is open, the others decided. */
+export const decisionStanding = (d: { kind?: DecisionKind; standing?: DecisionStanding }): DecisionStanding =>
+  d.standing && DECISION_STANDINGS.includes(d.standing) ? d.standing : d.kind === 'deferral' ? 'open' : 'decided';
+
 export interface Decision {
   sessionId: string;
   /** Stable across refinements; the highest revision wins, as for action items. */
@@ -137,6 +176,8 @@ export interface Decision {
   revision: number;
   text: string;
   kind: DecisionKind;
+  /** Absent in journals written before standings: {@link decisionStanding} derives it from the kind. */
+  standing?: DecisionStanding;
   segmentId: string;
   t0: number;
   /** Set on the revision that withdraws the decision (reversed, or it turned out to be something else). */
@@ -528,6 +569,11 @@ export interface SessionStartParams {
   /** Live sources: who they carry, as the transcript labels them; default "You" (mic) and "Others" (system). */
   speakers?: Partial<Record<LiveSourceKind, string>>;
   /**
+   * Tell the speakers within each source apart (earshot.speakers.enabled; default true; never in a dictation): see
+   * {@link SpeakersState}. Journaled, so a resume keeps it.
+   */
+  identifySpeakers?: boolean;
+  /**
    * 'meeting' (default): notes file, action items, decisions, summary. 'dictation': the microphone only (sources must
    * be ['mic']), segments are journaled and sent as usual but no notes file is written and nothing is extracted; the
    * client inserts the finals at the cursor.
@@ -583,11 +629,16 @@ export interface ModelListResult {
   models: CatalogEntry[];
   /** The language models for notes that can be downloaded (a separate list: older clients read only `models`). */
   notes: NotesModelList;
+  /** The speaker-embedding models (absent from daemons before them). */
+  speakers?: SpeakerModelList;
 }
 
-/** What a model is for: 'whisper' recognises speech, 'notes' writes the notes on this machine. */
-export type ModelKind = 'whisper' | 'notes';
-export const MODEL_KINDS: readonly ModelKind[] = ['whisper', 'notes'];
+/**
+ * What a model is for: 'whisper' recognises speech, 'notes' writes the notes on this machine, 'speaker' tells a voice
+ * again after a silence (the speaker-embedding model, {@link SpeakerModelList}).
+ */
+export type ModelKind = 'whisper' | 'notes' | 'speaker';
+export const MODEL_KINDS: readonly ModelKind[] = ['whisper', 'notes', 'speaker'];
 
 /** The notes catalog: small instruct models in GGUF, downloaded only when the user asks (they are gigabytes). */
 export interface NotesModelList {
@@ -890,8 +941,19 @@ export interface SummaryParams {
   points?: { text: string; segmentIds: string[]; t0s: number[] }[];
   /** The model that wrote the summary. */
   by?: string;
+  /**
+   * With `final` and points: whether the summary was settled at stop (restated once more, over the last rolling summary
+   * and the final decisions and action items, so that it states each outcome as the decisions do). false: it was not
+   * (`unsettledReason`, fixed words: the call failed, timed out, was cancelled…), and the points are the last rolling
+   * summary, written as the meeting ran; where they differ from the decisions, the decisions stand.
+   */
+  settled?: boolean;
+  unsettledReason?: string;
   openQuestions: { text: string; speaker: string | null; t0: number }[];
 }
+
+/** The most transcript lines one summary point cites (its prompt and the local model's grammar say so; more are dropped). */
+export const SUMMARY_POINT_MAX_CITES = 8;
 
 /** Sent on every session state change; `error` is set when the session ended because of one. */
 export const SessionStateNotification = new NotificationType<SessionStateParams>('earshot/sessionState');
@@ -918,6 +980,8 @@ export interface SessionStateParams {
    * session end with `error` (the transcript stays in the journal: `earshot/session/export` saves it elsewhere).
    */
   notesError?: string;
+  /** How the session tells speakers apart (absent: daemons before it, or a dictation). */
+  speakers?: SpeakersState;
 }
 /** How often a notes file that could not be written is tried again while the session streams. */
 export const NOTES_RETRY_SEC = 5;
@@ -1067,11 +1131,12 @@ export interface InputLevelParams {
 }
 
 /**
- * Brings back an action item or decision that the opt-in language model dismissed (or any withdrawn one): a new
- * revision without `removed`, marked `restored`, journaled, announced ({@link ActionItemNotification} /
- * {@link DecisionNotification}) and the notes file rewritten; the model is not shown it again. For the running session
- * (the model extracts while the meeting runs) and for one in storage. Answers the new revision (the same one again when
- * it is not withdrawn); InvalidParams for an unknown id.
+ * Brings back an action item or decision that the opt-in language model dismissed (or any withdrawn one), or undoes its
+ * rewrite of an action item (the words before it, see {@link ItemRewrite}): a new revision without `removed` (or
+ * `rewritten`), marked `restored`, journaled, announced ({@link ActionItemNotification} / {@link DecisionNotification})
+ * and the notes file rewritten; the model is not shown it again. For the running session (the model extracts while the
+ * meeting runs) and for one in storage. Answers the new revision (the same one again when it is neither withdrawn nor
+ * rewritten); InvalidParams for an unknown id.
  */
 export const ItemRestore = new RequestType<ItemRestoreParams, ActionItem | Decision, void>('earshot/item/restore');
 export interface ItemRestoreParams {
@@ -1221,14 +1286,81 @@ export interface LanguageModelChatResult {
  * What the model is asked to answer for one chunk (validated by validateChunkExtraction: entries of the wrong shape
  * or citing segments outside the chunk are dropped). `segments`: the ids of the transcript lines it comes from.
  * `dismiss`: rule-based items shown to it (by id) that are not real action items or decisions, each with a reason.
- * `owners`: rule-based action items shown to it whose owner is wrong, with the speaker (of the chunk) who owns them.
+ * `rewrite`: rule-based action items shown to it that are real but wrongly written, as they should read (a field left
+ * out is kept; an owner is a speaker of the chunk or null). An older answer's `owners` ({id, owner}) is a rewrite of
+ * the owner alone.
  */
 export interface ChunkExtraction {
   actionItems: { text: string; owner: string | null; due: string | null; segments: string[] }[];
-  decisions: { text: string; kind: DecisionKind; segments: string[] }[];
+  decisions: { text: string; kind: DecisionKind; standing: DecisionStanding; segments: string[] }[];
   dismiss: { id: string; reason: string }[];
-  owners: { id: string; owner: string }[];
+  rewrite: { id: string; text?: string; owner?: string | null; due?: string | null }[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Speakers within a source (issue 42)
+
+/**
+ * How a session tells speakers apart. The speaker stage (pyannote segmentation-3.0, shipped) runs beside each source's
+ * recognizer on its own cadence: a source carrying several voices (system audio, a file, the microphone when it is the
+ * only live source: a room with one laptop) gets "Speaker 1, 2…", numbered per source; the microphone's main voice (the
+ * one heard most) keeps the microphone's label ("You"). The microphone of a call (mic and system audio together) is the
+ * user's alone and is not split. 'overlap': voices are linked across 10 s windows by what the windows share, so a voice
+ * silent for longer than a window comes back as a new speaker (renaming both to one name merges them); 'voices': a
+ * speaker-embedding model ({@link SpeakerModelList}) re-identifies such a voice and relabels it.
+ */
+export interface SpeakersState {
+  mode: 'off' | 'overlap' | 'voices';
+  /** For the user, one sentence: what the mode means and, for 'overlap', what would do better. */
+  message: string;
+}
+
+/**
+ * Finals whose speaker changed after they were sent, as they are now (final: true, same segmentId and text, the new
+ * `speaker` and `voice`, no `speakerPending`): a client replaces its lines by segmentId, as a final replaces its
+ * partials. Sent once the change is journaled. `cause`: the speaker stage heard their audio after they went out
+ * ('heard', also when it settles them with the source's label), re-identified a voice ('reidentified'), or the user
+ * named one ({@link SpeakerRename}: 'renamed'). A separate notification, so that a client that ignores it still gets
+ * exactly one final per utterance, labelled as it was when sent.
+ */
+export const TranscriptRelabel = new NotificationType<TranscriptRelabelParams>('earshot/transcript/relabel');
+export interface TranscriptRelabelParams {
+  sessionId: string;
+  cause: 'heard' | 'reidentified' | 'renamed';
+  segments: TranscriptSegment[];
+}
+
+/**
+ * Names a voice of a session's source (the panel's rename): every final of that voice, before and after, is relabelled
+ * (journaled, then announced by {@link TranscriptRelabel}), action items it owns follow (new revisions), and the notes file is
+ * rewritten. `name` null or "" gives the voice back its own label. For the running session and for one in storage.
+ * Answers how many finals changed. InvalidParams for a name that is too long (over {@link MAX_SPEAKER_NAME} characters)
+ * or has control characters, or a voice the source never had.
+ */
+export const SpeakerRename = new RequestType<SpeakerRenameParams, SpeakerRenameResult, void>('earshot/speakers/rename');
+export const MAX_SPEAKER_NAME = 60;
+export interface SpeakerRenameParams {
+  sessionId: string;
+  source: SourceKind;
+  /** The voice, as finals carry it in `voice` ("Speaker 2"). */
+  voice: string;
+  name: string | null;
+}
+export interface SpeakerRenameResult {
+  /** The voice's speaker now (the name, or its own label). */
+  speaker: string;
+  /** Finals relabelled. */
+  segments: number;
+}
+
+/** The speaker-embedding catalog: downloaded only when the user asks (earshot/model/download with kind 'speaker'). */
+export interface SpeakerModelList {
+  /** The folder it downloads to. */
+  cacheDir: string;
+  models: SpeakerCatalogEntry[];
+}
+/** As a notes model's entry: what it is, its file, size, SHA-256, licence and state in the cache. */
+export type SpeakerCatalogEntry = Pick<NotesCatalogEntry, 'id' | 'name' | 'file' | 'bytes' | 'sha256' | 'licence' | 'note' | 'state'>;
 
 // ---------------------------------------------------------------------------------------------
 // Errors (JSON-RPC error codes the daemon uses beyond the standard ones)

@@ -7,12 +7,12 @@ import { BlockList, isIP } from 'node:net';
 import { isAbsolute } from 'node:path';
 import {
   PROTOCOL_VERSION,
-  DataDeleteParams, DecisionKind, ENHANCEMENT_PROVIDERS, EnhancementProvider, EnhancementSettings,
+  DataDeleteParams, DecisionKind, DECISION_STANDINGS, DecisionStanding, decisionStanding, ENHANCEMENT_PROVIDERS, EnhancementProvider, EnhancementSettings,
   EXPORT_FORMATS, ExportFormat, FilePace, InitializationOptions, LiveSourceKind, SessionExportParams, MODEL_KINDS, ModelDownloadParams, ModelKind, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams,
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams, SessionResumeParams, SessionTranscriptParams,
   ActionItemSetDoneParams, DeviceTestParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
   WorkspaceIndexParams, WorkspaceSymbolInfo, ChunkExtraction, ExtractionCancelParams, NotesRewriteParams, ItemRestoreParams, LanguageModelChatResult,
-  LanguageModelDiscoverParams, PartialsWantedParams,
+  LanguageModelDiscoverParams, MAX_SPEAKER_NAME, PartialsWantedParams, SpeakerRenameParams,
 } from './protocol';
 
 export class InvalidParamsError extends Error {
@@ -92,6 +92,7 @@ export function validateSessionStart(params: unknown): SessionStartParams {
   if (mode === 'dictation' && (sources.length !== 1 || sources[0] !== 'mic')) {
     fail(`${what}.sources must be exactly ["mic"] for a dictation session, got ${JSON.stringify(sources)}`);
   }
+  const identifySpeakers = optionalBoolean(o, 'identifySpeakers', what);
   const notesDir = optionalString(o, 'notesDir', what);
   // A folder, given whole: relative paths would depend on the daemon's working directory.
   if (notesDir !== undefined && !isAbsolute(notesDir)) fail(`${what}.notesDir must be an absolute path, got ${JSON.stringify(notesDir.slice(0, 200))}`);
@@ -104,6 +105,7 @@ export function validateSessionStart(params: unknown): SessionStartParams {
     ...(devices ? { devices } : {}),
     ...(speakers ? { speakers } : {}),
     ...(mode !== undefined ? { mode: mode as SessionMode } : {}),
+    ...(identifySpeakers !== undefined ? { identifySpeakers } : {}),
     ...(notesDir !== undefined ? { notesDir } : {}),
   };
 }
@@ -177,11 +179,16 @@ export function validateModelDownload(params: unknown): ModelDownloadParams {
 /** Session ids name journal files: only the characters the daemon itself uses, so no path can be smuggled in. */
 const SESSION_ID = /^[A-Za-z0-9-]{1,64}$/;
 
+function requiredSessionId(o: Record<string, unknown>, what: string): string {
+  const sessionId = requiredString(o, 'sessionId', what);
+  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  return sessionId;
+}
+
 export function validateSessionExport(params: unknown): SessionExportParams {
   const what = 'session/export params';
   const o = record(params, what);
-  const sessionId = requiredString(o, 'sessionId', what);
-  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  const sessionId = requiredSessionId(o, what);
   const format = requiredString(o, 'format', what);
   if (!EXPORT_FORMATS.includes(format as ExportFormat)) fail(`${what}.format must be one of ${EXPORT_FORMATS.join(', ')}, got ${show(format)}`);
   return { sessionId, format: format as ExportFormat };
@@ -199,8 +206,7 @@ export function validateSessionStop(params: unknown): SessionStopParams {
 export function validateSessionResume(params: unknown): SessionResumeParams {
   const what = 'session/resume params';
   const o = record(params, what);
-  const sessionId = requiredString(o, 'sessionId', what);
-  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  const sessionId = requiredSessionId(o, what);
   const devices = perLiveSource(o, 'devices', what);
   const speakers = perLiveSource(o, 'speakers', what);
   return { sessionId, ...(devices ? { devices } : {}), ...(speakers ? { speakers } : {}) };
@@ -536,8 +542,7 @@ function validateVad(value: unknown, what: string): VadSettings | undefined {
 export function validateItemRestore(params: unknown): ItemRestoreParams {
   const what = 'item/restore params';
   const o = record(params, what);
-  const sessionId = requiredString(o, 'sessionId', what);
-  if (!SESSION_ID.test(sessionId)) fail(`${what}.sessionId is not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
+  const sessionId = requiredSessionId(o, what);
   const kind = requiredString(o, 'kind', what);
   if (kind !== 'actionItem' && kind !== 'decision') fail(`${what}.kind must be 'actionItem' or 'decision', got ${show(kind)}`);
   const id = requiredString(o, 'id', what);
@@ -584,22 +589,28 @@ const MAX_DISMISS_REASON = 200;
 
 /**
  * One chunk's answer from the language model, made safe (see {@link ChunkExtraction}). null when the answer is not an
- * object with at least one of the three lists: the caller retries once, then drops the chunk. Entries of the wrong
- * shape are dropped one by one: an item must cite at least one of `segmentIds` (the chunk's lines; others are dropped),
- * a dismissal must name one of `dismissable` and give a reason.
+ * object with at least one of the lists: the caller retries once, then drops the chunk. Entries of the wrong shape are
+ * dropped one by one: an item must cite at least one of `segmentIds` (the chunk's lines; others are dropped), a
+ * dismissal must name one of `dismissable` and give a reason, a rewrite must name one of `rewritable` (the chunk's
+ * rule-based action items) and say only what may stand in an item (an owner among `speakers` or null, a due date or
+ * null, a text). A decision's standing, when the answer gives one, must be decided, open or given; without one it comes
+ * from the kind (a deferral is open), and open makes a deferral. Each entry refused for its contents (not for its
+ * shape alone) is said in `refused`, in words that carry no text of the answer: ids shown to the model and field names.
  */
 export function validateChunkExtraction(value: unknown, segmentIds: ReadonlySet<string>, dismissable: ReadonlySet<string>,
-  ownerFixable: ReadonlySet<string> = new Set(), speakers: ReadonlySet<string> = new Set()): ChunkExtraction | null {
+  rewritable: ReadonlySet<string> = new Set(), speakers: ReadonlySet<string> = new Set(), refused: string[] = []): ChunkExtraction | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const o = value as Record<string, unknown>;
   const rawItems = o.actionItems ?? o.action_items;
   const rawDismiss = o.dismiss ?? o.dismissals;
-  if (!Array.isArray(rawItems) && !Array.isArray(o.decisions) && !Array.isArray(rawDismiss) && !Array.isArray(o.owners)) return null;
+  const rawRewrite = o.rewrite ?? o.rewrites;
+  if (![rawItems, o.decisions, rawDismiss, rawRewrite, o.owners].some(Array.isArray)) return null;
   const text = (v: unknown, max = MAX_REFINED_TEXT): string | undefined => {
     if (typeof v !== 'string') return undefined;
     const t = v.replace(/\s+/g, ' ').trim();
     return t ? (t.length > max ? t.slice(0, max - 1) + '…' : t) : undefined;
   };
+  const date = (v: unknown): string | undefined => (typeof v === 'string' && DUE.test(v.trim()) && !Number.isNaN(Date.parse(v.trim())) ? v.trim() : undefined);
   const entries = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.slice(0, MAX_REFINED_ENTRIES) : [])
     .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null && !Array.isArray(e));
   const cited = (e: Record<string, unknown>): string[] => {
@@ -613,16 +624,23 @@ export function validateChunkExtraction(value: unknown, segmentIds: ReadonlySet<
     const segments = cited(e);
     if (!t || !segments.length) continue;
     const owner = text(e.owner, 100);
-    const due = typeof e.due === 'string' && DUE.test(e.due.trim()) && !Number.isNaN(Date.parse(e.due.trim())) ? e.due.trim() : null;
-    actionItems.push({ text: t, owner: owner ? owner.replace(/^@/, '') : null, due, segments });
+    actionItems.push({ text: t, owner: owner ? owner.replace(/^@/, '') : null, due: date(e.due) ?? null, segments });
   }
   const decisions: ChunkExtraction['decisions'] = [];
-  for (const e of entries(o.decisions)) {
+  entries(o.decisions).forEach((e, k) => {
     const t = text(e.text);
     const segments = cited(e);
-    if (!t || !segments.length) continue;
-    decisions.push({ text: t, kind: DECISION_KINDS.includes(e.kind as DecisionKind) ? e.kind as DecisionKind : 'decision', segments });
-  }
+    if (!t || !segments.length) return;
+    const said = typeof e.standing === 'string' ? e.standing.trim().toLowerCase() : e.standing;
+    if (said !== undefined && said !== null && !DECISION_STANDINGS.includes(said as DecisionStanding)) {
+      refused.push(`decision ${k + 1}: standing must be one of ${DECISION_STANDINGS.join(', ')}`);
+      return;
+    }
+    const kind = DECISION_KINDS.includes(e.kind as DecisionKind) ? e.kind as DecisionKind : 'decision';
+    const standing = (said as DecisionStanding | undefined | null) ?? decisionStanding({ kind });
+    // One vocabulary: a deferral is what is left open, and what is left open is a deferral.
+    decisions.push({ text: t, kind: standing === 'open' ? 'deferral' : kind === 'deferral' ? 'decision' : kind, standing, segments });
+  });
   const dismiss: ChunkExtraction['dismiss'] = [];
   for (const e of entries(rawDismiss)) {
     const id = typeof e.id === 'string' ? e.id.trim() : undefined;
@@ -630,14 +648,59 @@ export function validateChunkExtraction(value: unknown, segmentIds: ReadonlySet<
     if (!id || !dismissable.has(id) || !reason || dismiss.some((d) => d.id === id)) continue;
     dismiss.push({ id, reason });
   }
-  // An owner correction names a speaker of the chunk (by its label, any case), never free text.
+  // A rewrite's owner names a speaker of the chunk (by its label, any case), never free text; null: nobody owns it.
   const speakerByLower = new Map([...speakers].map((s) => [s.toLowerCase(), s]));
-  const owners: ChunkExtraction['owners'] = [];
-  for (const e of entries(o.owners)) {
+  const rewrite: ChunkExtraction['rewrite'] = [];
+  // An older answer's owner corrections ({id, owner}) are rewrites of the owner alone (a null owner is no correction).
+  const owners = entries(o.owners).filter((e) => e.owner !== null && e.owner !== undefined).map((e): Record<string, unknown> => ({ id: e.id, owner: e.owner }));
+  for (const e of [...entries(rawRewrite), ...owners]) {
     const id = typeof e.id === 'string' ? e.id.trim() : undefined;
-    const owner = typeof e.owner === 'string' ? speakerByLower.get(e.owner.replace(/^@/, '').trim().toLowerCase()) : undefined;
-    if (!id || !ownerFixable.has(id) || !owner || owners.some((x) => x.id === id) || dismiss.some((d) => d.id === id)) continue;
-    owners.push({ id, owner });
+    const problem = rewriteProblem(e, id, { rewritable, speakerByLower, dismissed: dismiss, rewritten: rewrite, date });
+    if (problem) {
+      refused.push(problem);
+      continue;
+    }
+    const entry: ChunkExtraction['rewrite'][number] = { id: id! };
+    if (e.text !== undefined) entry.text = text(e.text)!;
+    if (e.owner !== undefined) entry.owner = e.owner === null ? null : speakerByLower.get(String(e.owner).replace(/^@/, '').trim().toLowerCase())!;
+    if (e.due !== undefined) entry.due = e.due === null ? null : date(e.due)!;
+    rewrite.push(entry);
   }
-  return { actionItems, decisions, dismiss, owners };
+  return { actionItems, decisions, dismiss, rewrite };
+}
+
+/** Why a rewrite cannot be taken (undefined: it can), in words that carry no text of the answer. */
+function rewriteProblem(e: Record<string, unknown>, id: string | undefined, c: {
+  rewritable: ReadonlySet<string>; speakerByLower: ReadonlyMap<string, string>; dismissed: readonly { id: string }[];
+  rewritten: readonly { id: string }[]; date: (v: unknown) => string | undefined;
+}): string | undefined {
+  if (!id || !c.rewritable.has(id)) return 'rewrite: its id is not one of the rule-based action items shown with this part';
+  if (c.dismissed.some((d) => d.id === id)) return `rewrite ${id}: the same answer dismisses it`;
+  if (c.rewritten.some((r) => r.id === id)) return `rewrite ${id}: rewritten twice in one answer (the first is kept)`;
+  if (e.text === undefined && e.owner === undefined && e.due === undefined) return `rewrite ${id}: gives no text, owner or due to change`;
+  if (e.text !== undefined && (typeof e.text !== 'string' || !e.text.trim())) return `rewrite ${id}: text must be a non-empty string`;
+  if (e.owner !== undefined && e.owner !== null && (typeof e.owner !== 'string' || !c.speakerByLower.has(e.owner.replace(/^@/, '').trim().toLowerCase()))) {
+    return `rewrite ${id}: owner must be a speaker label of this part, or null`;
+  }
+  if (e.due !== undefined && e.due !== null && !c.date(e.due)) return `rewrite ${id}: due must be a YYYY-MM-DD date, or null`;
+  return undefined;
+}
+
+const VOICE = /^Speaker \d{1,6}$/;
+
+/** A voice's new name: trimmed, at most MAX_SPEAKER_NAME characters, no control characters (it is shown on every line). */
+export function validateSpeakerRename(params: unknown): SpeakerRenameParams {
+  const what = 'speakers/rename params';
+  const o = record(params, what);
+  const sessionId = requiredSessionId(o, what);
+  const source = requiredString(o, 'source', what);
+  if (!SOURCE_KINDS.includes(source as SourceKind)) fail(`${what}.source must be one of ${SOURCE_KINDS.join(', ')}, got ${show(source)}`);
+  const voice = requiredString(o, 'voice', what);
+  if (!VOICE.test(voice)) fail(`${what}.voice must be a voice as finals carry it ("Speaker 2"), got ${JSON.stringify(voice.slice(0, 80))}`);
+  if (o.name !== null && o.name !== undefined && typeof o.name !== 'string') fail(`${what}.name must be a string or null, got ${typeOf(o.name)}`);
+  const name = typeof o.name === 'string' ? o.name.trim() : '';
+  if (name.length > MAX_SPEAKER_NAME) fail(`${what}.name is ${name.length} characters: at most ${MAX_SPEAKER_NAME}`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(name)) fail(`${what}.name has control characters`);
+  return { sessionId, source: source as SourceKind, voice, name: name || null };
 }

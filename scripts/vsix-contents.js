@@ -38,6 +38,8 @@ const REQUIRED = [
   'node_modules/minisearch/package.json',
   'node_modules/minisearch/dist/cjs/index.cjs',
   VAD_MODEL,
+  // The speaker stage's segmentation model (daemon/speakers/segmentation.ts loads it; without it speakers are not told apart).
+  'media/speakers/pyannote-segmentation-3.0.int8.onnx',
 ];
 /** The panel's webview script: the modules it imports (and theirs, media/panel/*) load beside it, so they must ship too. */
 const WEBVIEW_ENTRY = 'out/webview/media/panel.js';

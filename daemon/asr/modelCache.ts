@@ -197,6 +197,19 @@ export type ModelDownloadOptions = Omit<DownloadOptions, 'url' | 'dest' | 'expec
   kind?: string;
 };
 
+/**
+ * The state of a catalog model in a cache folder, sparing the hash when Earshot's signed mark says the file is the one
+ * it verified (notes and speaker models: large files, read at each session or listing); a file found good is marked.
+ */
+export async function markedModelStatus(model: CachedModelSpec, cacheDir: string): Promise<CachedModelStatus> {
+  const file = path.join(cacheDir, model.file);
+  const stat = await fs.stat(file).catch(() => undefined);
+  if (stat?.isFile() && stat.size === model.bytes && await hasVerifiedMark(file, model.sha256, stat)) return { state: 'ready', path: file, bytes: stat.size };
+  const status = await cachedModelStatus(model, cacheDir);
+  if (status.state === 'ready') await writeVerifiedMark(file, model.sha256);
+  return status;
+}
+
 /** Downloads a catalog model (a whisper id, or any catalog's entry) into the cache folder, verified against its size and sha256. */
 export function downloadModel(model: CachedModelSpec | string, options: ModelDownloadOptions): Promise<DownloadResult> {
   const entry = typeof model === 'string' ? getCatalogModel(model) : model;

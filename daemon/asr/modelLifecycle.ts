@@ -87,6 +87,24 @@ export async function reportedDownload(
   }
 }
 
+/** Downloads of one kind in progress (Delete All Data with models refuses while one runs). */
+export class DownloadCount {
+  private count = 0;
+
+  get downloading(): boolean {
+    return this.count > 0;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    this.count++;
+    try {
+      return await work();
+    } finally {
+      this.count--;
+    }
+  }
+}
+
 export class ModelLifecycle {
   readonly engine: WhisperEngine;
   /** A smaller model decoding in the main one's place while the degrade ladder is on its last rung. */

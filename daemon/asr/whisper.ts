@@ -4,6 +4,8 @@
  * Lifecycle UNINITIALIZED → LOADING → WARMING_UP → READY (or ERROR); every caller of load() waits for
  * the same load. smart-whisper reports failures by resolving with an Error, so results are checked.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TranscribeParams, WhisperModel } from 'smart-whisper';
 import { ModelState } from '../../protocol/protocol';
@@ -12,6 +14,11 @@ import { SAMPLE_RATE } from '../capture/source';
 import { inspectModelFile, ModelFileError, ModelInfo } from './modelFile';
 import type { GpuChoice } from '../config';
 import { GpuProbe, probeGpuOnce } from './gpuProbe';
+import {
+  CALIBRATION_CASES, CALIBRATION_MAX_MODEL_BYTES, calibrate, DecodeTuning, readTuning, threadsFor, tuningCachePath, tuningKey, writeTuning,
+} from './decodeTuning';
+import { readWavBlocks, readWavFormat } from '../capture/wav';
+import { OtherLoad, threadsLeft } from './cpuLoad';
 
 export interface WhisperConfig {
   modelPath: string;
@@ -19,8 +26,22 @@ export interface WhisperConfig {
   language: string;
   threads: number;
   gpu: GpuChoice;
-  /** Flash attention in the encoder and decoder (new core only); default {@link flashAttnFromEnv}. */
+  /**
+   * Flash attention in the encoder and decoder (new core only), fixed; unset: EARSHOT_FLASH_ATTN when set, else what
+   * this CPU measured for this model (decodeTuning.ts), else {@link DEFAULT_FLASH_ATTN}.
+   */
   flashAttn?: boolean;
+  /**
+   * On the CPU, measure flash attention and a decode's threads once per model and machine (decodeTuning.ts) and keep
+   * the result beside the model, and give each decode no more threads than the cores other processes leave
+   * (cpuLoad.ts); false: the defaults, every configured thread for every decode. Default: true unless
+   * EARSHOT_DECODE_TUNING=0.
+   */
+  tune?: boolean;
+  /** Where the measurement is kept; default beside the model (tuningCachePath); null: not kept. */
+  tuningCache?: string | null;
+  /** Audio the calibration decodes (16 kHz mono WAV); default the shipped sample. */
+  calibrationAudio?: string;
   /** How 'auto' looks for a GPU; default: once per process, in a child (gpuProbe.ts). */
   probeGpu?: () => Promise<GpuProbe>;
 }
@@ -73,8 +94,19 @@ function padToMinimum(pcm: Float32Array): Float32Array {
 export const DEFAULT_FLASH_ATTN = true;
 
 export function flashAttnFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.EARSHOT_FLASH_ATTN === undefined || env.EARSHOT_FLASH_ATTN === '' ? DEFAULT_FLASH_ATTN : env.EARSHOT_FLASH_ATTN !== '0';
+  return flashAttnForcedByEnv(env) ?? DEFAULT_FLASH_ATTN;
 }
+
+/** EARSHOT_FLASH_ATTN=0/1 when set: a fixed choice that no measurement overrides. */
+export function flashAttnForcedByEnv(env: NodeJS.ProcessEnv = process.env): boolean | undefined {
+  return env.EARSHOT_FLASH_ATTN === undefined || env.EARSHOT_FLASH_ATTN === '' ? undefined : env.EARSHOT_FLASH_ATTN !== '0';
+}
+
+/** Other processes' load (busy cores) under which the calibration compares thread counts. */
+const QUIET_OTHER_CORES = 0.25;
+
+/** The shipped sample: real speech, so that a real model's calibration decodes say as much as a meeting's do. */
+const SAMPLE_AUDIO = path.join(__dirname, '..', '..', '..', 'media', 'sample', 'standup.wav');
 
 /** A ggml backend the addon has loaded (backends()): CPU, Vulkan, CUDA, Metal; `file` is its module (null: linked in). */
 export interface BackendInfo {
@@ -175,11 +207,14 @@ const WARM_UP_AUDIO_CTX = 64;
 /** whisper.cpp returns nothing for under 1 s of audio (and aborts on none): shorter input is padded with silence. */
 const MIN_DECODE_SAMPLES = Math.ceil(1.1 * SAMPLE_RATE);
 
-/** The parameters of every decode (also what the benchmark hands the bundled core's addon, for the same work). */
-export function decodeParams(config: Pick<WhisperConfig, 'language' | 'threads'>, request: DecodeRequest): Partial<TranscribeParams<'simple'>> {
+/**
+ * The parameters of every decode (also what the benchmark hands the bundled core's addon, for the same work);
+ * `threads`: what this decode takes (a small one may take fewer than configured: decodeTuning.ts).
+ */
+export function decodeParams(config: Pick<WhisperConfig, 'language' | 'threads'>, request: DecodeRequest, threads = config.threads): Partial<TranscribeParams<'simple'>> {
   return {
     language: config.language,
-    n_threads: config.threads,
+    n_threads: threads,
     strategy: 0, // greedy: beam search 5 is the default and costs ~3x
     best_of: 1,
     temperature: 0,
@@ -198,6 +233,27 @@ export function decodeParams(config: Pick<WhisperConfig, 'language' | 'threads'>
   };
 }
 
+/** One decode through smart-whisper; its result, or the Error it resolves with on failure. */
+async function transcribe(model: WhisperModel, pcm: Float32Array, params: Partial<TranscribeParams<'simple'>>): Promise<unknown> {
+  const task = await smartWhisper().TranscribeTask.run(model, pcm, params);
+  return task.result;
+}
+
+/** The first `sec` seconds of a 16 kHz mono WAV (the shipped sample), zero-padded when it is shorter. */
+async function readCalibrationAudio(file: string, sec: number): Promise<Float32Array> {
+  const out = new Float32Array(Math.round(sec * SAMPLE_RATE));
+  const format = await readWavFormat(file);
+  if (format.sampleRate !== SAMPLE_RATE) throw new Error(`${file}: calibration audio must be ${SAMPLE_RATE} Hz, not ${format.sampleRate}`);
+  let n = 0;
+  for await (const block of readWavBlocks(file, format)) {
+    const take = Math.min(block.length, out.length - n);
+    out.set(block.subarray(0, take), n);
+    n += take;
+    if (n >= out.length) break;
+  }
+  return out;
+}
+
 export class WhisperEngine {
   private model: WhisperModel | undefined;
   private loading: Promise<void> | undefined;
@@ -213,6 +269,14 @@ export class WhisperEngine {
   gpuDevice: string | null = null;
   /** What looking for a GPU found (earshot.gpu 'auto' off Apple Silicon), once it has looked. */
   gpuProbe: GpuProbe | undefined;
+  /** Flash attention and a small decode's threads as this CPU measured them (CPU only; absent: the defaults). */
+  tuning: DecodeTuning | undefined;
+  /** Whether flash attention is on in the loaded model (the bundled core: off). */
+  flashAttn = false;
+  /** Other processes' load, sampled at each decode (and before measuring). */
+  private readonly otherLoad = new OtherLoad();
+  /** The threads the last decode took. */
+  lastThreads = 0;
 
   constructor(readonly config: WhisperConfig, private readonly onStateChange: (state: ModelState) => void = () => undefined) {}
 
@@ -229,15 +293,21 @@ export class WhisperEngine {
       this.setState('loading');
       const [info, gpu] = await Promise.all([inspectModelFile(this.config.modelPath), this.gpuToLoad()]);
       this.info = info;
-      const { WhisperModel } = smartWhisper();
-      // The bundled core's load takes two arguments, a boolean GPU (Metal on Apple Silicon), and rejects a third.
-      this.model = whisperAddon().systemInfo
-        ? await (WhisperModel.load as (path: string, gpu: GpuChoice, flashAttn: boolean) => Promise<WhisperModel>)(this.config.modelPath, gpu, this.config.flashAttn ?? flashAttnFromEnv())
-        : await WhisperModel.load(this.config.modelPath, gpu !== false);
+      const newCore = Boolean(whisperAddon().systemInfo);
+      const forcedFa = this.config.flashAttn ?? flashAttnForcedByEnv();
+      const tuningKeyNow = newCore && gpu === false ? this.tuningKey(forcedFa ?? null) : undefined;
+      const cacheFile = this.config.tuningCache === undefined ? tuningCachePath(this.config.modelPath) : this.config.tuningCache;
+      this.tuning = tuningKeyNow && cacheFile && this.tuneEnabled() ? readTuning(cacheFile, tuningKeyNow) : undefined;
+      this.flashAttn = newCore && (forcedFa ?? this.tuning?.flashAttn ?? DEFAULT_FLASH_ATTN);
+      this.model = await this.loadModel(gpu, this.flashAttn);
+      this.otherLoad.start();
       this.gpuDevice = (this.model as { gpuDevice?: string | null }).gpuDevice ?? null;
       this.setState('warming_up');
       // A small encoder window is enough to touch every weight and allocator (2.2 s → 0.12 s for base.en here).
       await this.enqueue(() => this.run({ pcm: new Float32Array(WARM_UP_SEC * SAMPLE_RATE), maxTokens: 1, audioCtx: WARM_UP_AUDIO_CTX }));
+      if (newCore && !this.tuning && this.gpuDevice === null && this.tuneEnabled() && info.bytes <= CALIBRATION_MAX_MODEL_BYTES) {
+        await this.enqueue(() => this.calibrateHere(forcedFa, tuningKeyNow ?? this.tuningKey(forcedFa ?? null), cacheFile));
+      }
       this.recent = []; // the warm-up is not representative
       this.loadMs = performance.now() - started;
       this.error = null;
@@ -246,9 +316,94 @@ export class WhisperEngine {
       this.error = e instanceof ModelFileError ? e.message : `Whisper model ${this.config.modelPath} failed to load: ${(e as Error).message}`;
       await this.model?.free().catch(() => undefined);
       this.model = undefined;
+      this.otherLoad.stop();
       this.setState('error');
       throw new ModelLoadError(this.error);
     }
+  }
+
+  /** This decode's threads: as measured for its size, and (on the CPU, tuning on) no more than the cores others leave. */
+  private threadsNow(audioCtx: number | undefined): number {
+    const wanted = threadsFor(this.tuning, this.config.threads, audioCtx);
+    const adapt = this.tuneEnabled() && this.gpuDevice === null && wanted > 1;
+    this.lastThreads = adapt ? threadsLeft(wanted, os.availableParallelism(), this.otherLoad.next()) : wanted;
+    return this.lastThreads;
+  }
+
+  private tuneEnabled(): boolean {
+    return this.config.tune ?? process.env.EARSHOT_DECODE_TUNING !== '0';
+  }
+
+  /** The new core's load: the GPU choice and flash attention (the bundled core's takes a boolean GPU and rejects a third argument). */
+  private async loadModel(gpu: GpuChoice, flashAttn: boolean): Promise<WhisperModel> {
+    const { WhisperModel } = smartWhisper();
+    return whisperAddon().systemInfo
+      ? (WhisperModel.load as (path: string, gpu: GpuChoice, flashAttn: boolean) => Promise<WhisperModel>)(this.config.modelPath, gpu, flashAttn)
+      : WhisperModel.load(this.config.modelPath, gpu !== false);
+  }
+
+  /** What the measurement depends on: this CPU, the whisper build, the threads, a fixed flash attention, the model file. */
+  private tuningKey(flashAttnForced: boolean | null): string {
+    const stat = fs.statSync(this.config.modelPath);
+    const core = whisperAddon().systemInfo?.();
+    return tuningKey({
+      cpu: os.cpus()[0]?.model ?? os.arch(), cores: os.availableParallelism(), core: core ? `${core.whisperVersion} ${core.systemInfo}` : 'bundled',
+      threads: this.config.threads, flashAttnForced, modelBytes: stat.size, modelMtimeMs: Math.round(stat.mtimeMs),
+    });
+  }
+
+  /**
+   * Measures flash attention on and off (a second context with the other setting, held only while measuring) and a
+   * small decode's threads, keeps the faster context, and writes the result beside the model so that the next load
+   * reads it. Runs inside the engine's queue, before the model is ready. A cache that cannot be written is not an
+   * error: the next load measures again.
+   */
+  private async calibrateHere(forcedFa: boolean | undefined, key: string, cacheFile: string | null): Promise<void> {
+    const loaded = this.model!;
+    const otherFa = !this.flashAttn;
+    const other = forcedFa === undefined ? await this.loadModel(false, otherFa) : undefined;
+    const pcm = await readCalibrationAudio(this.config.calibrationAudio ?? SAMPLE_AUDIO, Math.max(...CALIBRATION_CASES.map((c) => c.audioSec)) + 0.5);
+    // Other processes' load over the load and warm-up: thread counts are compared only on a quiet machine.
+    const otherBusy = this.otherLoad.next();
+    let tuning: DecodeTuning | undefined;
+    try {
+      tuning = await calibrate({
+        flashAttn: other ? [this.flashAttn, otherFa] : [this.flashAttn],
+        threads: this.config.threads,
+        measureThreads: otherBusy < QUIET_OTHER_CORES,
+        decode: async (fa, threads, c, limitMs) => {
+          const model = fa === this.flashAttn ? loaded : other!;
+          const started = performance.now();
+          // A setting already far slower than the best is stopped (abortDecode: the new core's abort callback).
+          let stopped = false;
+          const timer = Number.isFinite(limitMs) ? setTimeout(() => { stopped = true; whisperAddon().abortDecode?.(model.handle); }, limitMs) : undefined;
+          const result = await transcribe(model, pcm.subarray(SAMPLE_RATE / 2, SAMPLE_RATE / 2 + c.audioSec * SAMPLE_RATE),
+            decodeParams(this.config, { pcm, maxTokens: c.maxTokens, audioCtx: c.audioCtx }, threads)).finally(() => clearTimeout(timer));
+          if (result instanceof Error && !stopped) throw result;
+          return performance.now() - started;
+        },
+      });
+    } catch (e) {
+      // Measuring is an optimisation: a failed one leaves the model as loaded, with the defaults.
+      whisperLog?.warn('whisper', 'decode tuning failed', { error: (e as Error).message });
+    } finally {
+      const keep = tuning && other && tuning.flashAttn === otherFa ? other : loaded;
+      await (keep === loaded ? other : loaded)?.free();
+      this.model = keep;
+      this.flashAttn = keep === loaded ? this.flashAttn : otherFa;
+    }
+    if (!tuning) return;
+    this.tuning = tuning;
+    if (cacheFile) {
+      try {
+        writeTuning(cacheFile, key, tuning);
+      } catch (e) {
+        whisperLog?.warn('whisper', 'decode tuning not kept', { file: cacheFile, error: (e as Error).message });
+      }
+    }
+    whisperLog?.info('whisper', 'decode tuning measured', {
+      flashAttn: tuning.flashAttn, smallThreads: tuning.smallThreads, largeThreads: tuning.largeThreads, otherBusyCores: Math.round(otherBusy * 100) / 100, measured: tuning.measured,
+    });
   }
 
   /**
@@ -296,14 +451,13 @@ export class WhisperEngine {
   private async run(request: DecodeRequest): Promise<DecodeResult> {
       const model = this.model;
       if (!model) throw new ModelLoadError(this.error ?? 'the whisper model is not loaded');
-      const params = decodeParams(this.config, request);
+      const params = decodeParams(this.config, request, this.threadsNow(request.audioCtx));
       const started = performance.now();
       const running = { request, aborted: false };
       this.running = running;
       let result: unknown;
       try {
-        const task = await smartWhisper().TranscribeTask.run(model, padToMinimum(request.pcm), params);
-        result = await task.result;
+        result = await transcribe(model, padToMinimum(request.pcm), params);
       } finally {
         this.running = undefined;
       }
@@ -328,6 +482,7 @@ export class WhisperEngine {
     await this.queue;
     const model = this.model;
     this.model = undefined;
+    this.otherLoad.stop();
     if (model) await model.free();
     if (this.state !== 'error') this.setState('uninitialized');
   }

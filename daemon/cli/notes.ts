@@ -8,13 +8,13 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { EnhancementSettings, FinalSegment } from '../../protocol/protocol';
+import { DecisionKind, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite } from '../../protocol/protocol';
 import { validateEnhancement } from '../../protocol/validate';
 import { readJournal } from '../journal/journal';
-import { EXPORT_FORMATS, exportSession, isExportFormat } from '../documents/export';
+import { EXPORT_FORMATS, exportSession, isExportFormat, parseExport, SessionExport } from '../documents/export';
 import { writeFileAtomic } from '../documents/notesFile';
-import { clock, displayModel, inline } from '../documents/notesText';
-import { noSummary } from '../documents/summarySection';
+import { clock, DECISION_GROUPS, displayModel, inline } from '../documents/notesText';
+import { noSummary, summaryLabel } from '../documents/summarySection';
 import { extract, SpokenLine } from '../understanding/extract';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../understanding/modelTranscript';
 import { Chat } from '../understanding/providers';
@@ -42,11 +42,18 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   });
   if (positionals.length !== 1) throw new UsageError('notes takes one transcript file');
   if (values.json && values.md) throw new UsageError('choose one of --json and --md');
-  const meetingDate = values.date ? new Date(`${values.date}T09:00:00`) : new Date();
-  if (Number.isNaN(meetingDate.getTime())) throw new UsageError('--date must be YYYY-MM-DD');
+  const given = values.date ? new Date(`${values.date}T09:00:00`) : undefined;
+  if (given && (!/^\d{4}-\d{2}-\d{2}$/.test(values.date!) || Number.isNaN(given.getTime()))) throw new UsageError('--date must be YYYY-MM-DD');
   const text = await fs.readFile(positionals[0], 'utf8').catch((e: NodeJS.ErrnoException) => {
     throw new Error(`cannot read ${positionals[0]}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
   });
+  const transcript = readTranscript(text, positionals[0]);
+  const when = given ? { date: given, from: 'option' as const } : await transcriptDate(transcript, positionals[0]);
+  const meetingDate = when.date;
+  if (when.from === 'file time') {
+    io.err(`earshot: ${positionals[0]} says no meeting date: relative due dates are read from the day the file was last changed, ${day(meetingDate)}`
+      + `${values.local || values['llm-endpoint'] ? ', and the language model is told that the date is not known' : ''} (give --date YYYY-MM-DD)`);
+  }
   if (values.local && values['llm-endpoint']) throw new UsageError('choose one of --local and --llm-endpoint');
   if (values.model !== undefined && !values.local) throw new UsageError('--model goes with --local (for a server: --llm-model)');
   if (values.threads !== undefined && !values.local) throw new UsageError('--threads goes with --local');
@@ -59,14 +66,15 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   }) : undefined;
   const llm = values.local ? localRunSettings({ provider: 'local', model: localModel })
     : values['llm-endpoint'] ? llmSettings(values['llm-endpoint'], values['llm-model'], values['llm-allow-remote']) : undefined;
-  const lines = llm ? withLineIds(parseTranscript(text, positionals[0])) : parseTranscript(text, positionals[0]);
+  const lines = llm ? withLineIds(transcript.lines) : transcript.lines;
   const found = extract(lines, meetingDate);
   let result: {
-    actionItems: { text: string; owner: string | null; due: string | null; t0: number | null }[]; decisions: { text: string; t0: number | null }[];
-    dismissed?: TranscriptModelResult['dismissed']; summary?: { text: string; cites: string[] }[];
+    actionItems: { text: string; owner: string | null; due: string | null; t0: number | null; rewritten?: ItemRewrite }[];
+    decisions: { text: string; kind: DecisionKind; standing: DecisionStanding; t0: number | null }[];
+    dismissed?: TranscriptModelResult['dismissed']; summary?: { text: string; cites: string[] }[]; summarySettled?: boolean; summaryUnsettled?: string;
   } = {
     actionItems: found.actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0 })),
-    decisions: found.decisions.map((d) => ({ text: d.text, t0: d.t0 })),
+    decisions: found.decisions.map((d) => ({ text: d.text, kind: d.kind ?? 'decision', standing: decisionStanding(d), t0: d.t0 })),
   };
   let summaryBy: string | undefined;
   if (llm) {
@@ -79,45 +87,81 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     let withModel: TranscriptModelResult;
     try {
       const chat: Chat | undefined = host ? localChat(host) : undefined;
-      withModel = await extractTranscriptWithModel(lines, found, meetingDate, llm, (p) => { if (p.state === 'running' && p.finished) io.err(`earshot: language model: ${p.message}`); }, undefined, chat,
-        // A summary call that failed: its chunk and why, never what was said or answered.
-        { report: (r) => { if (r.outcome !== 'applied') io.err(`earshot: language model: the summary of chunk ${r.chunk} got no answer (${r.reason ?? r.outcome})`); } });
+      withModel = await extractTranscriptWithModel(lines, found, { date: meetingDate, known: when.from !== 'file time' }, llm, (p) => { if (p.state === 'running' && p.finished) io.err(`earshot: language model: ${p.message}`); }, undefined, chat,
+        // A summary call that failed: its chunk (or the settle) and why, never what was said or answered.
+        { report: (r) => {
+          if (r.outcome === 'applied') return;
+          io.err(`earshot: language model: ${'settle' in r ? 'settling the summary against the final decisions and action items' : `the summary of chunk ${r.chunk}`} got no answer (${r.reason ?? r.outcome})`);
+        } });
     } finally {
       host?.close();
     }
     io.err(`earshot: language model: ${withModel.message}`);
+    const settle = withModel.summarySettle;
+    if (settle && !settle.settled) io.err(`earshot: language model: the summary was not settled (${settle.unsettled}): it is the last rolling summary`);
     result = {
       actionItems: withModel.actionItems, decisions: withModel.decisions, dismissed: withModel.dismissed,
       summary: withModel.summary.map((p) => ({ text: p.text, cites: p.segmentIds })),
+      ...(settle ? { summarySettled: settle.settled, ...(settle.settled ? {} : { summaryUnsettled: settle.unsettled }) } : {}),
     };
     summaryBy = withModel.summaryBy;
   }
   if (values.md) {
     io.out('## Summary\n');
-    io.out(summaryMarkdown(result.summary, summaryBy, lines).join('\n'));
+    io.out(summaryMarkdown(result.summary, summaryBy, lines, result.summarySettled === false ? result.summaryUnsettled : undefined).join('\n'));
     io.out('\n## Decisions\n');
-    result.decisions.forEach((d) => io.out(`- ${d.text}`));
-    io.out('\n## Action items\n');
-    result.actionItems.forEach((i) => io.out(`- [ ] ${i.text}${i.owner ? ` — @${i.owner}` : ''}${i.due ? `, due ${i.due}` : ''}`));
+    for (const { standing, heading } of DECISION_GROUPS) {
+      const group = result.decisions.filter((d) => d.standing === standing);
+      if (!group.length) continue;
+      io.out(`### ${heading}\n`);
+      group.forEach((d) => io.out(`- ${d.kind === 'negative' ? '**Not doing:** ' : ''}${d.text}`));
+      io.out('');
+    }
+    io.out('## Action items\n');
+    result.actionItems.forEach((i) => io.out(`- [ ] ${i.text}${i.owner ? ` — @${i.owner}` : ''}${i.due ? `, due ${i.due}` : ''}${i.rewritten ? ` _(revised by ${displayModel(i.rewritten.by)})_` : ''}`));
     if (result.dismissed?.length) {
       io.out('\n## Dismissed by the language model\n');
       result.dismissed.forEach((d) => io.out(`- ~~${d.text}~~ — ${d.reason}`));
     }
   } else {
-    io.out(JSON.stringify(result));
+    io.out(JSON.stringify({ ...result, meetingDate: { date: day(meetingDate), from: when.from, known: when.from !== 'file time' } }));
   }
   return 0;
+}
+
+/** YYYY-MM-DD of a date in local time (how --date and Earshot's file names give it). */
+const day = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+
+/** Where the meeting's date came from: --date, the transcript itself, its name as Earshot names notes, or (unknown) the file's time. */
+export type MeetingDateSource = 'option' | 'transcript' | 'file name' | 'file time';
+
+/**
+ * The meeting's date for a transcript without --date: the one the format carries (an Earshot JSON export's start), else
+ * the one in its name as Earshot names its notes and exports (`YYYY-MM-DD-HHMM-…`, local time), else the time the file
+ * was last changed: a stand-in that is not the meeting's date (the language model is told so), but nearer to it than
+ * the day the notes are read.
+ */
+export async function transcriptDate(transcript: ReadTranscript, file: string): Promise<{ date: Date; from: MeetingDateSource }> {
+  if (transcript.startedAt) return { date: transcript.startedAt, from: 'transcript' };
+  const named = /^(\d{4})-(\d{2})-(\d{2})(?:-(\d{2})(\d{2}))?(?!\d)/.exec(path.basename(file));
+  if (named) {
+    const [y, m, d, hh, mm] = named.slice(1).map((x) => (x === undefined ? undefined : Number(x)));
+    const date = new Date(y!, m! - 1, d!, hh ?? 9, mm ?? 0);
+    if (date.getMonth() === m! - 1 && date.getDate() === d) return { date, from: 'file name' };
+  }
+  return { date: (await fs.stat(file)).mtime, from: 'file time' };
 }
 
 /**
  * The Summary section's lines for --md: the model's points, each citing its lines by their time in the meeting (or
  * their line number in the file when it gives no times); without a model, the notes' plain "no summary" line.
+ * `unsettled`: why the summary was not settled against the final decisions and action items (it is the last rolling one).
  */
-export function summaryMarkdown(points: { text: string; cites: string[] }[] | undefined, by: string | undefined, lines: readonly SpokenLine[]): string[] {
+export function summaryMarkdown(points: { text: string; cites: string[] }[] | undefined, by: string | undefined, lines: readonly SpokenLine[], unsettled?: string): string[] {
   if (!points) return [noSummary('`--local` or `--llm-endpoint URL`')];
   if (!points.length) return ['_No summary: the language model wrote none (see the messages on stderr)._'];
   const where = new Map(lines.map((l, k) => [l.segmentId, l.t0 !== null ? clock(l.t0) : `line ${k + 1}`]));
-  return [`_Written by ${displayModel(by ?? '')} (opt-in language model) from the transcript; each point ends with the lines it comes from._`, '',
+  return [summaryLabel(displayModel(by ?? ''), { ended: true, settled: unsettled === undefined, ...(unsettled !== undefined ? { unsettled } : {}) }, 'each point ends with the lines it comes from'), '',
     ...points.map((p) => `- ${inline(p.text)} _(${p.cites.map((id) => where.get(id) ?? id).join(', ')})_`)];
 }
 
@@ -165,6 +209,32 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
     io.out(content.endsWith('\n') ? content.slice(0, -1) : content);
   }
   return 0;
+}
+
+/** A transcript file's lines, and the meeting's start when its format carries one. */
+export interface ReadTranscript { lines: SpokenLine[]; startedAt?: Date }
+
+/**
+ * An Earshot JSON export (`earshot export --format json`: its segments, and its session's start), else JSON lines or
+ * plain `Speaker: text` lines (parseTranscript), which carry no date.
+ */
+export function readTranscript(text: string, name: string): ReadTranscript {
+  const exported = earshotExport(text);
+  if (!exported) return { lines: parseTranscript(text, name) };
+  const startedAt = new Date(exported.session?.startedAt ?? '');
+  const lines = parseExport(text, 'json').map((s) => ({ speaker: s.speaker, text: s.text, t0: s.t0 }));
+  return { lines, ...(Number.isNaN(startedAt.getTime()) ? {} : { startedAt }) };
+}
+
+/** The document when the text is one JSON object with a `segments` list (an Earshot JSON export), else undefined. */
+function earshotExport(text: string): Partial<SessionExport> | undefined {
+  if (!text.trimStart().startsWith('{')) return undefined;
+  try {
+    const doc = JSON.parse(text) as unknown;
+    return doc && typeof doc === 'object' && Array.isArray((doc as SessionExport).segments) ? doc as SessionExport : undefined;
+  } catch {
+    return undefined; // JSON lines (or broken JSON: parseTranscript names the line)
+  }
 }
 
 /** JSON lines {"t0","t1","speaker","text"} or plain `Speaker: text` lines (the format is detected). */

@@ -49,13 +49,33 @@ function sessionSettings(values: SessionValues): { threads: number | undefined; 
   return { threads, language: values.language };
 }
 
-/** Prints a final segment: `[mm:ss.ss → mm:ss.ss] Speaker: text`, or with --json one {"t0","t1","source","text"} line. */
-function segmentPrinter(json: boolean, io: Io): (s: TranscriptSegment) => void {
-  return (s) => {
-    if (!s.final || !s.text) return;
+/**
+ * Prints each final segment once, when its speaker is known: `[mm:ss.ss → mm:ss.ss] Speaker: text`, or with --json one
+ * {"t0","t1","source","speaker","text"} line. A final sent before the speaker stage heard its audio (speakerPending)
+ * waits for its relabel, and the lines after it wait with it, so lines stay in the order they came; `flush` prints
+ * what still waits (the session ended). A later relabel of a printed line (a rename) is not printed again.
+ */
+function segmentPrinter(json: boolean, io: Io): { print: (s: TranscriptSegment) => void; flush: () => void } {
+  const waiting: TranscriptSegment[] = [];
+  const printed = new Set<string>();
+  const out = (s: TranscriptSegment) => {
+    printed.add(s.segmentId);
     io.out(json
-      ? JSON.stringify({ t0: seconds(s.t0), t1: seconds(s.t1), source: s.source, text: s.text })
+      ? JSON.stringify({ t0: seconds(s.t0), t1: seconds(s.t1), source: s.source, speaker: s.speaker, text: s.text })
       : `[${stamp(s.t0)} → ${stamp(s.t1)}] ${s.speaker}: ${s.text}`);
+  };
+  const flush = (all: boolean) => {
+    while (waiting.length && (all || !waiting[0].speakerPending)) out(waiting.shift()!);
+  };
+  return {
+    print: (s) => {
+      if (!s.final || !s.text || printed.has(s.segmentId)) return;
+      const at = waiting.findIndex((w) => w.segmentId === s.segmentId);
+      if (at >= 0) waiting[at] = s;
+      else waiting.push(s);
+      flush(false);
+    },
+    flush: () => flush(true),
   };
 }
 
@@ -68,10 +88,10 @@ function sourceStatusPrinter(io: Io): (st: SourceStatusParams) => void {
 }
 
 /**
- * A service for one CLI session, printing each final segment as it lands: `[mm:ss.ss → mm:ss.ss] Speaker: text`,
- * or with --json one {"t0","t1","source","text"} line (the same output for `transcribe` and `listen`).
+ * A service for one CLI session, printing each final segment once its speaker is known (segmentPrinter; the same
+ * output for `transcribe` and `listen`).
  */
-async function cliService(values: SessionValues, io: Io, events: Partial<ServiceEvents> = {}): Promise<{ service: EarshotService; selection: ModelSelection }> {
+async function cliService(values: SessionValues, io: Io, events: Partial<ServiceEvents> = {}): Promise<{ service: EarshotService; selection: ModelSelection; flush: () => void }> {
   const settings = sessionSettings(values);
   const { language } = settings;
   const threads = settings.threads ?? defaultThreads();
@@ -86,7 +106,7 @@ async function cliService(values: SessionValues, io: Io, events: Partial<Service
       ...(terminal ? { redraw: (text: string) => process.stderr.write(`\r${text}`) } : {}),
     });
   }
-  const print = segmentPrinter(values.json, io);
+  const printer = segmentPrinter(values.json, io);
   // whisper.cpp's own lines: Earshot log records on stderr at debug (--verbose), nothing otherwise.
   const log = new Logger((_, line) => process.stderr.write(line + '\n'), logLevelFrom(process.env.EARSHOT_LOG_LEVEL));
   setWhisperLog(log);
@@ -98,7 +118,7 @@ async function cliService(values: SessionValues, io: Io, events: Partial<Service
       vad: { profile: vadProfile(values['vad-profile']) },
     },
     {
-      transcript: print, actionItem: () => undefined, decision: () => undefined, state: () => undefined,
+      transcript: printer.print, relabel: (p) => p.segments.forEach(printer.print), actionItem: () => undefined, decision: () => undefined, state: () => undefined,
       // Where whisper runs is worth a line when it is a GPU (the CPU is what anyone expects).
       modelState: (state) => {
         const gpu = state === 'ready' ? service.models.engine.gpuDevice : null;
@@ -109,7 +129,7 @@ async function cliService(values: SessionValues, io: Io, events: Partial<Service
   );
   // The CLI prints finals only: partials would be decoded for nobody.
   service.partials.set('cli', false);
-  return { service, selection };
+  return { service, selection, flush: printer.flush };
 }
 
 /** Starts a session; a missing catalog model also gets the CLI's own way out. */
@@ -122,9 +142,10 @@ async function startCliSession(service: EarshotService, selection: ModelSelectio
   });
 }
 
-/** Waits for the session to be done; reports the notes and any error the session ended with. */
-async function finishCliSession(service: EarshotService, sessionId: string, io: Io): Promise<number> {
+/** Waits for the session to be done; prints the lines still waiting for a speaker; reports the notes and any error the session ended with. */
+async function finishCliSession(service: EarshotService, sessionId: string, io: Io, flush: () => void): Promise<number> {
   const result = await service.sessionDone(sessionId);
+  flush();
   const error = service.status(sessionId).state === 'done' ? await sessionError(result.journalPath) : undefined;
   io.err(`Notes: ${result.notesPath}`);
   if (error) {
@@ -139,12 +160,12 @@ export async function transcribe(argv: string[], io: Io): Promise<number> {
   if (positionals.length > 1) throw new UsageError('transcribe takes one audio file');
   const audioFile = path.resolve(positionals[0] ?? SAMPLE_RECORDING);
   if (values.connect) return connected(values, io, { sources: ['file'], audioFile, pace: values.realtime ? 'realtime' : 'fast', language: values.language });
-  const { service, selection } = await cliService(values, io);
+  const { service, selection, flush } = await cliService(values, io);
   try {
     const { sessionId } = await startCliSession(service, selection, {
       sources: ['file'], audioFile, pace: values.realtime ? 'realtime' : 'fast', language: values.language,
     });
-    return await finishCliSession(service, sessionId, io);
+    return await finishCliSession(service, sessionId, io, flush);
   } finally {
     await service.shutdown();
   }
@@ -169,7 +190,7 @@ export async function listen(argv: string[], io: Io): Promise<number> {
     devices: { ...(values.mic ? { mic: values.mic } : {}), ...(values.system ? { system: values.system } : {}) },
   };
   if (values.connect) return connected(values, io, params, limitSec);
-  const { service, selection } = await cliService(values, io, { sourceStatus: sourceStatusPrinter(io) });
+  const { service, selection, flush } = await cliService(values, io, { sourceStatus: sourceStatusPrinter(io) });
   let stopTimer: NodeJS.Timeout | undefined;
   let sessionId: string | undefined;
   const stop = () => { if (sessionId) void service.stopSession(sessionId).catch(() => undefined); };
@@ -181,7 +202,7 @@ export async function listen(argv: string[], io: Io): Promise<number> {
     for (const u of started.unavailable ?? []) io.err(`earshot: ${u.source}: ${u.message}`);
     io.err(`earshot: listening${limitSec ? ` for ${limitSec} s` : ''}; Ctrl+C stops.`);
     if (limitSec) stopTimer = setTimeout(stop, limitSec * 1000);
-    return await finishCliSession(service, sessionId, io);
+    return await finishCliSession(service, sessionId, io, flush);
   } finally {
     clearTimeout(stopTimer);
     process.off('SIGINT', stop);
@@ -198,10 +219,11 @@ async function connected(values: SessionValues, io: Io, params: SessionStartPara
   const { threads, language } = sessionSettings(values);
   const tokenFile = path.resolve(values['token-file'] ?? path.join(defaultStorageDir(), TOKEN_FILE));
   const modelPath = values.model ?? process.env.EARSHOT_MODEL;
+  const printer = segmentPrinter(values.json, io);
   const session = await startConnectedSession(tokenFile, {
     notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), language,
     ...(modelPath ? { modelPath: path.resolve(modelPath) } : {}), ...(threads ? { threads } : {}),
-  }, params, { transcript: segmentPrinter(values.json, io), sourceStatus: sourceStatusPrinter(io) });
+  }, params, { transcript: printer.print, relabel: (segments) => segments.forEach(printer.print), sourceStatus: sourceStatusPrinter(io) });
   const stop = () => void session.stop().catch(() => undefined);
   const stopTimer = limitSec ? setTimeout(stop, limitSec * 1000) : undefined;
   process.once('SIGINT', stop);
@@ -210,6 +232,7 @@ async function connected(values: SessionValues, io: Io, params: SessionStartPara
     for (const u of session.started.unavailable ?? []) io.err(`earshot: ${u.source}: ${u.message}`);
     if (params.sources.some((s) => s !== 'file')) io.err(`earshot: listening in the daemon${limitSec ? ` for ${limitSec} s` : ''}; Ctrl+C stops.`);
     const end = await session.done;
+    printer.flush();
     io.err(`Notes: ${end.notesPath}`);
     if (end.error) {
       io.err(`earshot: ${end.error}`);

@@ -4,7 +4,7 @@
  * be made at any time (during the meeting, after it, after a crash: a torn last line is already skipped
  * by readJournal). Each text format has a parser beside its writer (parseExport): exports round-trip.
  */
-import { ActionItem, Decision, DecisionKind, EXPORT_FORMATS, ExportFormat, FinalSegment, SourceKind } from '../../protocol/protocol';
+import { ActionItem, Decision, DecisionKind, DecisionStanding, decisionStanding, EXPORT_FORMATS, ExportFormat, FinalSegment, SourceKind } from '../../protocol/protocol';
 import { currentItems, JournalContents, JournalRecord, segmentsOf } from '../journal/journal';
 import { renderNotes } from './markdown';
 import { notesFileName } from './notesFile';
@@ -36,8 +36,10 @@ export interface SessionExport {
   };
   /** `mentions` and `viewing` as journaled, present only when the segment has them. */
   segments: Pick<FinalSegment, 'segmentId' | 't0' | 't1' | 'source' | 'speaker' | 'text' | 'mentions' | 'viewing'>[];
-  actionItems: (Pick<ActionItem, 'id' | 'text' | 'owner' | 'due' | 'duePhrase' | 'segmentId' | 't0' | 'done'> & { refinedBy?: string })[];
-  decisions: (Pick<Decision, 'id' | 'text' | 'kind' | 'segmentId' | 't0'> & { refinedBy?: string })[];
+  /** `rewritten`: the opt-in language model rewrote it (what it said before). */
+  actionItems: (Pick<ActionItem, 'id' | 'text' | 'owner' | 'due' | 'duePhrase' | 'segmentId' | 't0' | 'done' | 'rewritten'> & { refinedBy?: string })[];
+  /** `standing` always (derived from the kind for a journal written before standings). */
+  decisions: (Pick<Decision, 'id' | 'text' | 'kind' | 'segmentId' | 't0'> & { standing: DecisionStanding; refinedBy?: string })[];
   /** The opt-in language-model refinement, when one succeeded: its model and summary (items it wrote say refinedBy). */
   refinement?: { model: string; summary: string[] };
   /** The language model's summary as the notes show it (its last revision; cites only of exported segments), when one was written. */
@@ -97,9 +99,10 @@ export function sessionExport(journal: JournalContents): SessionExport {
         id: i.id, text: i.text, owner: i.owner ?? null, due: i.due ?? null, duePhrase: i.duePhrase ?? null, segmentId: i.segmentId, t0: ms(i.t0),
         ...(typeof i.done === 'boolean' ? { done: i.done } : {}),
         ...(typeof i.refinedBy === 'string' ? { refinedBy: i.refinedBy } : {}),
+        ...(i.rewritten ? { rewritten: i.rewritten } : {}),
       })),
     decisions: decisions.map((d) => ({
-        id: d.id, text: d.text, kind: (d.kind ?? 'decision') as DecisionKind, segmentId: d.segmentId, t0: ms(d.t0),
+        id: d.id, text: d.text, kind: (d.kind ?? 'decision') as DecisionKind, standing: decisionStanding(d), segmentId: d.segmentId, t0: ms(d.t0),
         ...(typeof d.refinedBy === 'string' ? { refinedBy: d.refinedBy } : {}),
       })),
     ...refinementOf(records),

@@ -6,18 +6,18 @@
  * file is (previousNotes.ts); the small shared wordings are in notesText.ts.
  */
 import * as path from 'node:path';
-import { EditorLocation, FinalSegment, SegmentMention } from '../../protocol/protocol';
+import { decisionStanding, EditorLocation, FinalSegment, SegmentMention } from '../../protocol/protocol';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById, segmentsOf } from '../journal/journal';
 import { sameLocation } from '../anchoring/editorTimeline';
 import { linkDestination, linkify } from '../anchoring/mentions';
 import { openQuestions } from '../understanding/questions';
-import { clock, commentId, displayModel, inline, origin } from './notesText';
+import { clock, commentId, DECISION_GROUPS, displayModel, inline, origin } from './notesText';
 import { citedLines, notesSummary, NotesSummary, summaryLines, transcriptAnchor } from './summarySection';
 import { isTicked, MY_NOTES_END, MY_NOTES_START, parsePreviousNotes } from './previousNotes';
 
 
-/** How a decision reads in the notes: deferrals and things not to do are marked, agreements are plain. */
-const DECISION_PREFIX: Record<string, string> = { decision: '', deferral: '**Deferred:** ', negative: '**Not doing:** ' };
+/** How a decision reads in the notes: things not to do are marked, agreements are plain (a deferral is under Left open). */
+const DECISION_PREFIX: Record<string, string> = { negative: '**Not doing:** ' };
 
 export interface RenderOptions {
   /** The digest, when the caller already computed it (see notesDigest). */
@@ -75,7 +75,7 @@ export function renderNotes(journal: JournalContents, previous?: string, options
   const cited = citedLines(summary);
   const dismissed = dismissedItems(records);
   out.push('', '## Decisions', '');
-  out.push(...(decisions.length ? decisions.map((d) => `- ${DECISION_PREFIX[d.kind ?? 'decision'] ?? ''}${inline(d.text)} _(${origin(d)})_`) : ['_None recorded._']));
+  out.push(...(decisions.length ? decisionLines(decisions) : ['_None recorded._']));
   out.push(...dismissedLines(dismissed.decisions));
   out.push('', '## Action items', '');
   out.push(...(items.length
@@ -125,6 +125,17 @@ export function renderNotes(journal: JournalContents, previous?: string, options
   for (const g of gaps) gapLine(g);
   tail.push('');
   return head + tail.join('\n');
+}
+
+/**
+ * The decisions grouped by their standing, each group under its heading (decided, left open, given to the team; only
+ * those that have any), in meeting order within a group.
+ */
+function decisionLines(decisions: readonly DecisionRecord[]): string[] {
+  return DECISION_GROUPS.flatMap(({ standing, heading }) => {
+    const group = decisions.filter((d) => decisionStanding(d) === standing);
+    return group.length ? [`### ${heading}`, '', ...group.map((d) => `- ${DECISION_PREFIX[d.kind] ?? ''}${inline(d.text)} _(${origin(d)})_`), ''] : [];
+  }).slice(0, -1);
 }
 
 /** Items and decisions the opt-in language model dismissed (their latest revision), in meeting order. */

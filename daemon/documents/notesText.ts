@@ -5,7 +5,13 @@
  * Shared by the renderer (markdown.ts) and the reading back of the user's file (previousNotes.ts), which matches ticks
  * on these words: change them only together with both. Must not read or write files.
  */
+import type { DecisionStanding } from '../../protocol/protocol';
 import { escapeMarkdown } from '../anchoring/mentions';
+
+/** The Decisions section's groups, in order, and their headings (`### …`), for the notes and `earshot notes --md`. */
+export const DECISION_GROUPS: readonly { standing: DecisionStanding; heading: string }[] = [
+  { standing: 'decided', heading: 'Decided' }, { standing: 'open', heading: 'Left open' }, { standing: 'given', heading: 'Given to the team' },
+];
 
 /** mm:ss, or h:mm:ss past the hour. */
 export function clock(seconds: number): string {
@@ -26,10 +32,12 @@ export function inline(text: string): string {
 }
 
 /** Where an item comes from: its time in the meeting, and whether the opt-in refinement rewrote or added it. */
-export function origin(r: { t0: number; segmentId: string; refinedBy?: string; revision: number; id: string }): string {
+export function origin(r: { t0: number; segmentId: string; refinedBy?: string; revision: number; id: string; rewritten?: { by: string } }): string {
   if (!r.refinedBy) return clock(r.t0);
   // Found by the language-model extraction, anchored on the line it cites.
   if (/^[ad]m\d+$/.test(r.id) && r.segmentId) return `found by ${displayModel(r.refinedBy)}, ${clock(r.t0)}`;
+  // A rule item the model rewrote (undone from the panel).
+  if (r.rewritten) return `revised by ${displayModel(r.rewritten.by)}, ${clock(r.t0)}`;
   return r.segmentId ? `refined, ${clock(r.t0)}` : `added by refinement, ${clock(r.t0)}`;
 }
 

@@ -1,7 +1,8 @@
 /**
- * Restoring an item the opt-in language model dismissed (earshot/item/restore): a new revision without `removed`,
- * marked `restored` (a later model pass leaves it alone), appended to the stopped session's journal, and the notes
- * file rewritten. The dismissal stays in the journal's history: nothing is ever deleted.
+ * Restoring an item the opt-in language model dismissed, or undoing its rewrite of one (earshot/item/restore): a new
+ * revision without `removed` (or with the words before the rewrite), marked `restored` (a later model pass leaves it
+ * alone), appended to the stopped session's journal, and the notes file rewritten. The dismissal or the rewrite stays
+ * in the journal's history: nothing is ever deleted.
  */
 import { ActionItem, Decision, ItemRestoreParams } from '../../protocol/protocol';
 import { ActionItemRecord, DecisionRecord, Journal, latestById, readJournal } from '../journal/journal';

@@ -1,6 +1,6 @@
 /**
  * The notes' Summary: the language model's last journaled summary (a `summary` record, understanding/modelSummary.ts)
- * as cited bullets, or, from journals of earlier versions, a refinement's summary strings; without either, a plain
+ * as cited bullets, said to be settled at the end against the decisions and action items or plainly not, or, from journals of earlier versions, a refinement's summary strings; without either, a plain
  * line saying there is no summary and how to get one (the rules write no summary). Also the same summary as the
  * client is sent it (SummaryParams). Pure: reads records, writes nothing.
  *
@@ -26,6 +26,10 @@ export interface NotesSummary {
   by?: string;
   /** Bullets of an earlier version's refinement (no cites), shown when there is no model summary. */
   legacy: string[];
+  /** The points were settled at stop against the final decisions and action items (journal's `settled`). */
+  settled?: boolean;
+  /** Why they were not (fixed words), when the settle was tried or refused. */
+  unsettled?: string;
 }
 
 /** The last model summary in `records`, its cites kept only where they name a line of `segments`. */
@@ -36,7 +40,12 @@ export function notesSummary(records: readonly JournalRecord[], segments: Readon
       const ids = (Array.isArray(p?.segmentIds) ? p.segmentIds : []).filter((id) => segments.has(id)).sort((a, b) => segments.get(a)!.t0 - segments.get(b)!.t0);
       return typeof p?.text === 'string' && p.text.trim() && ids.length ? [{ text: p.text, segmentIds: ids, t0s: ids.map((id) => segments.get(id)!.t0) }] : [];
     });
-    if (points.length) return { points, by: String(last.by ?? ''), legacy: [] };
+    if (points.length) {
+      return {
+        points, by: String(last.by ?? ''), legacy: [], ...(last.settled === true ? { settled: true } : {}),
+        ...(last.settled === false && typeof last.unsettled === 'string' ? { unsettled: last.unsettled } : {}),
+      };
+    }
   }
   // Journals of earlier versions: the refinement at stop carried the model's bullets, with no cites.
   const refinement = ended ? records.filter((r): r is Extract<JournalRecord, { type: 'refinement' }> => r.type === 'refinement').pop() : undefined;
@@ -50,10 +59,8 @@ export const transcriptAnchor = (segmentId: string) => `line-${segmentId.replace
 /** The Summary section's lines, after its heading. */
 export function summaryLines(summary: NotesSummary, segments: ReadonlyMap<string, FinalSegment>, ended: boolean): string[] {
   if (summary.points.length) {
-    const by = displayModel(summary.by ?? '');
-    const label = ended
-      ? `_Written by ${by} (opt-in language model) from the transcript; each point links to the lines it comes from._`
-      : `_Rolling summary by ${by} (opt-in language model), revised as the meeting runs; each point links to the lines it comes from._`;
+    const label = summaryLabel(displayModel(summary.by ?? ''), { ended, settled: summary.settled === true, ...(summary.unsettled ? { unsettled: summary.unsettled } : {}) },
+      'each point links to the lines it comes from');
     return [label, '', ...summary.points.map((p) => {
       const cites = p.segmentIds.map((id, k) => `[${clock(p.t0s[k])}](#${transcriptAnchor(id)})`).join(', ');
       const speakers = [...new Set(p.segmentIds.map((id) => segments.get(id)!.speaker))].map(inline).join(', ');
@@ -67,6 +74,18 @@ export function summaryLines(summary: NotesSummary, segments: ReadonlyMap<string
   return [NO_SUMMARY];
 }
 
+/**
+ * The line over a model's summary: rolling while the meeting runs; once it ended, settled against the final decisions and
+ * action items, or plainly not (and why, when known): then it is the last rolling summary, and the lists stand over it.
+ * `cites`: how its points show where they come from.
+ */
+export function summaryLabel(by: string, state: { ended: boolean; settled: boolean; unsettled?: string }, cites: string): string {
+  if (!state.ended) return `_Rolling summary by ${by} (opt-in language model), revised as the meeting runs; ${cites}._`;
+  if (state.settled) return `_Written by ${by} (opt-in language model) from the transcript, settled at the end against the decisions and action items; ${cites}._`;
+  return `_Written by ${by} (opt-in language model) as the meeting ran, and not settled at the end against the final decisions and action items`
+    + `${state.unsettled ? ` (${state.unsettled})` : ''}: where it differs from them, they stand; ${cites}._`;
+}
+
 /** The ids of the transcript lines the summary cites (they get an anchor). */
 export const citedLines = (summary: NotesSummary): Set<string> => new Set(summary.points.flatMap((p) => p.segmentIds));
 
@@ -78,6 +97,7 @@ export function summaryParams(sessionId: string, final: boolean, summary: NotesS
     bullets: summary.points.length ? summary.points.map((p) => p.text) : summary.legacy,
     ...(summary.points.length ? { points: summary.points.map((p) => ({ text: p.text, segmentIds: p.segmentIds, t0s: p.t0s })) } : {}),
     ...(summary.by !== undefined ? { by: summary.by } : {}),
+    ...(final && summary.points.length ? { settled: summary.settled === true, ...(summary.unsettled ? { unsettledReason: summary.unsettled } : {}) } : {}),
     openQuestions: questions.map((q) => ({ text: q.text, speaker: q.speaker ?? null, t0: q.t0 ?? 0 })),
   };
 }

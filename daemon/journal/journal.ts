@@ -29,6 +29,8 @@ export type JournalRecord =
       pace?: FilePace;
       devices?: Partial<Record<LiveSourceKind, string>>;
       speakers?: Partial<Record<LiveSourceKind, string>>;
+      /** Speakers within a source were told apart (absent: journals before it, or off). */
+      identifySpeakers?: boolean;
     }
   /**
    * The workspace folder that the paths of the segments after it (mentions, viewing) are relative to: written before
@@ -36,6 +38,13 @@ export type JournalRecord =
    */
   | { type: 'workspace'; root: string }
   | ({ type: 'segment' } & FinalSegment)
+  /**
+   * Finals of one source whose speaker changed after they were journaled (speakers/labels.ts): `heard`, the speaker stage
+   * heard their audio after the final went out; `reidentified`, a voice turned out to be an earlier one's, or the
+   * microphone's main voice changed; `renamed`, the user named `voice` (`name` null: its own label again). Each change
+   * holds for its segment from here on; segmentsOf applies them.
+   */
+  | SpeakersRecord
   /** An item's revisions, highest last; a user's "done" (earshot/actionItem/setDone) is a revision too, even after the end record. */
   | ({ type: 'actionItem' } & Omit<ActionItem, 'sessionId'>)
   | ({ type: 'decision' } & Omit<Decision, 'sessionId'>)
@@ -65,6 +74,9 @@ export type JournalRecord =
   /**
    * The language model's rolling summary (understanding/modelSummary.ts), revised after each chunk of the meeting it
    * read (`chunks`: how many, from the first); the last one is the notes' Summary. `by`: the model that wrote it.
+   * `settled`, at stop only (absent on a revision while the meeting runs): true, the summary settled over the last
+   * rolling one and the final decisions and action items (modelSummary.ts's settleSummary); false, it could not be
+   * (`unsettled`: why, in fixed words, never model text) and `points` are the last rolling summary's, unchanged.
    */
   | {
       type: 'summary';
@@ -73,6 +85,8 @@ export type JournalRecord =
       by: string;
       chunks: number;
       points: { text: string; segmentIds: string[] }[];
+      settled?: boolean;
+      unsettled?: string;
     }
   /**
    * The session was resumed by a new daemon after its daemon died (killed, crashed, power loss). `fromSec`: the end of
@@ -88,6 +102,17 @@ export type JournalRecord =
   | { type: 'end'; stoppedAt: string; capturedSec: number; error?: string; reason?: 'interrupted' };
 
 export type SessionHeader = Extract<JournalRecord, { type: 'session' }>;
+
+export interface SpeakerChange { segmentId: string; speaker: string; voice?: string }
+export interface SpeakersRecord {
+  type: 'speakers';
+  source: SourceKind;
+  cause: 'heard' | 'reidentified' | 'renamed';
+  changes: SpeakerChange[];
+  /** cause 'renamed': the voice named, and its name (null: back to its own label). */
+  voice?: string;
+  name?: string | null;
+}
 
 /** A journal write failed (disk full, I/O error): the journal keeps every record before it and takes no more. */
 export class JournalWriteError extends Error {
@@ -253,10 +278,13 @@ export function summarySoFarOf(records: readonly JournalRecord[]): { points: Sum
   return { points: last?.points ?? [], chunks: last?.chunks ?? 0 };
 }
 
-/** A rolling summary's record: `run`, the extraction run it belongs to (its model writes `by` when the answer named none). */
+/**
+ * A rolling summary's record: `run`, the extraction run it belongs to (its model writes `by` when the answer named none);
+ * `settle`, at stop: whether it settled (and why not).
+ */
 export const summaryRecord = (run: { provider: SummaryRecord['provider']; model: string }, by: string | undefined,
-  summary: { chunks: number; points: SummaryRecord['points'] }): SummaryRecord =>
-  ({ type: 'summary', at: new Date().toISOString(), provider: run.provider, by: by ?? run.model, chunks: summary.chunks, points: summary.points });
+  summary: { chunks: number; points: SummaryRecord['points'] }, settle?: { settled: true } | { settled: false; unsettled: string }): SummaryRecord =>
+  ({ type: 'summary', at: new Date().toISOString(), provider: run.provider, by: by ?? run.model, chunks: summary.chunks, points: summary.points, ...settle });
 
 export type ActionItemRecord = Extract<JournalRecord, { type: 'actionItem' }>;
 export type DecisionRecord = Extract<JournalRecord, { type: 'decision' }>;
@@ -278,10 +306,22 @@ export function currentItems(records: JournalRecord[]): { actionItems: ActionIte
   };
 }
 
-/** Final segments in capture-time order (sources are merged here). */
+/** Final segments in capture-time order (sources are merged here), each with its speaker as the latest change says. */
 export function segmentsOf(records: JournalRecord[]): FinalSegment[] {
-  return records
-    .filter((r): r is Extract<JournalRecord, { type: 'segment' }> => r.type === 'segment')
-    .map(({ type: _type, ...segment }) => segment)
-    .sort((a, b) => a.t0 - b.t0 || a.t1 - b.t1);
+  const segments: FinalSegment[] = [];
+  const byId = new Map<string, number[]>();
+  for (const r of records) {
+    if (r.type === 'segment') {
+      const { type: _type, ...segment } = r;
+      byId.set(segment.segmentId, [...(byId.get(segment.segmentId) ?? []), segments.push(segment) - 1]);
+    } else if (r.type === 'speakers') {
+      for (const c of r.changes) {
+        for (const i of byId.get(c.segmentId) ?? []) {
+          const { voice: _v, ...rest } = segments[i];
+          segments[i] = { ...rest, speaker: c.speaker, ...(c.voice !== undefined ? { voice: c.voice } : {}) };
+        }
+      }
+    }
+  }
+  return segments.sort((a, b) => a.t0 - b.t0 || a.t1 - b.t1);
 }

@@ -56,6 +56,23 @@ export interface RankingOptions {
   /** A block's score: its BM25 (over blocks), plus these times its best line's and its meeting's (each over the best). */
   lineWeight: number;
   meetingWeight: number;
+  /**
+   * Pseudo-relevance feedback (RM3, Lavrenko & Croft 2001; Abdul-Jaleel et al. 2004): up to `feedbackTerms` words of
+   * the question's `feedbackBlocks` best blocks (each block's term distribution weighed by its score; words in more than
+   * `feedbackMaxDf` of all blocks left out) are ranked on their own and `feedbackWeight` times their scores added.
+   * feedbackBlocks 0 or undefined: off (the default: no train fold chose it, BENCHMARKS.md issue 40 second pass).
+   */
+  feedbackBlocks?: number;
+  feedbackTerms?: number;
+  feedbackWeight?: number;
+  feedbackMaxDf?: number;
+  /**
+   * Meeting-first (two stages): each block's score is added this times its meeting's evidence, the sum of the meeting's
+   * `meetingEvidenceBlocks` best block scores (over the best meeting's), so blocks of the meetings the question fits
+   * best lead. 0 or undefined: off (the default, as feedback).
+   */
+  meetingEvidence?: number;
+  meetingEvidenceBlocks?: number;
 }
 
 export const DEFAULT_RANKING: RankingOptions = { k: 1.2, b: 0.9, d: 0.5, prefixMinLength: 5, speakerBoost: 0.5, lineWeight: 1, meetingWeight: 1 };
@@ -140,6 +157,8 @@ interface MeetingShape {
   blocks: { from: number; to: number }[];
   blockOf: Int32Array;
   names: Map<string, Set<string>>;
+  /** Each block's term counts, as its words are indexed (feedback reads them). */
+  blockTerms: Map<string, number>[];
 }
 
 /** One block (or a notes entry with no segment) as a candidate passage while a search ranks. */
@@ -164,6 +183,8 @@ export class MemoryIndex {
   private readonly docIds = new Map<string, string[]>();
   private readonly blockIds = new Map<string, string[]>();
   private readonly shapes = new Map<string, MeetingShape>();
+  /** Blocks (of every meeting indexed) each term is in: feedback leaves out the frequent ones. */
+  private readonly blockDf = new Map<string, number>();
   private readonly unindexed = new Set<string>();
 
   constructor(readonly ranking: RankingOptions = DEFAULT_RANKING) {}
@@ -201,6 +222,13 @@ export class MemoryIndex {
       this.text!.discardAll(ids);
       this.blockText!.discardAll(this.blockIds.get(sessionId)!);
       this.meetingText!.discard(`${sessionId}\u0000m`);
+      for (const words of this.shapes.get(sessionId)!.blockTerms) {
+        for (const t of words.keys()) {
+          const n = this.blockDf.get(t)! - 1;
+          if (n > 0) this.blockDf.set(t, n);
+          else this.blockDf.delete(t);
+        }
+      }
     }
     this.docIds.delete(sessionId);
     this.blockIds.delete(sessionId);
@@ -219,6 +247,7 @@ export class MemoryIndex {
     this.docIds.clear();
     this.blockIds.clear();
     this.shapes.clear();
+    this.blockDf.clear();
     this.unindexed.clear();
     this.meetings.clear();
   }
@@ -312,9 +341,13 @@ export class MemoryIndex {
   }
 
   private rank(query: string, filter: (r: SearchResult) => boolean, leave?: ReadonlySet<string>): SearchResult[] {
-    const { k, b, d, prefixMinLength, speakerBoost } = this.ranking;
     // Each distinct term is looked up once; one the query repeats weighs as often (the scores of the query as written).
-    const terms = queryTerms(query, leave);
+    return this.rankTerms(queryTerms(query, leave), filter);
+  }
+
+  /** The line index's BM25 ranking for these terms, each weighing as given. */
+  private rankTerms(terms: ReadonlyMap<string, number>, filter: (r: SearchResult) => boolean): SearchResult[] {
+    const { k, b, d, prefixMinLength, speakerBoost } = this.ranking;
     return this.textIndex().search([...terms.keys()].join(' '), {
       filter,
       // MiniSearch reads a boost of 0 as 1: a speaker weight of 0 leaves the field out.
@@ -335,7 +368,7 @@ export class MemoryIndex {
    * candidate of its own.
    */
   private candidates(query: string, allowed: Set<string>, semantic?: SemanticQuery): Candidate[] {
-    const { prefixMinLength, speakerBoost, lineWeight, meetingWeight } = this.ranking;
+    const { speakerBoost } = this.ranking;
     this.textIndex();
     const named = new Map<string, Set<string>>();
     const nameWords = new Set<string>();
@@ -350,6 +383,39 @@ export class MemoryIndex {
     // A question that is only a name ("what did Dana say?") is ranked by the name.
     const leave = queryTerms(query, nameWords).size ? nameWords : new Set<string>();
     const terms = queryTerms(query, leave);
+    let list = this.lexical(terms, allowed, named);
+    const { feedbackBlocks = 0, feedbackTerms = 0, feedbackWeight = 0 } = this.ranking;
+    if (feedbackBlocks > 0 && feedbackTerms > 0 && feedbackWeight > 0 && terms.size) {
+      // The added words are ranked on their own and their scores added, weighed: ranked with the question's, MiniSearch's
+      // score (times the number of query terms a document matches) would count each added word as a whole one.
+      const added = this.feedback(terms, list, feedbackBlocks, feedbackTerms);
+      if (added.size) list = interpolate(list, this.lexical(added, allowed, named), feedbackWeight);
+    }
+    const { meetingEvidence = 0, meetingEvidenceBlocks = 3 } = this.ranking;
+    if (meetingEvidence > 0) {
+      const perMeeting = new Map<string, number[]>();
+      for (const c of list) if (c.block >= 0) (perMeeting.get(c.sessionId) ?? perMeeting.set(c.sessionId, []).get(c.sessionId)!).push(c.score);
+      const evidence = new Map([...perMeeting].map(([id, scores]) => [id, scores.sort((x, y) => y - x).slice(0, meetingEvidenceBlocks).reduce((x, y) => x + y, 0)]));
+      const most = Math.max(1e-9, ...evidence.values());
+      for (const c of list) c.score += meetingEvidence * (evidence.get(c.sessionId) ?? 0) / most;
+    }
+    if (!semantic) return list;
+    const byKey = new Map(list.map((c) => [c.block >= 0 ? `${c.sessionId}\u0000${c.block}` : `${c.sessionId}\u0000x${c.best!.id}`, c]));
+    const candidate = (sessionId: string, block: number): Candidate => {
+      const key = `${sessionId}\u0000${block}`;
+      let c = byKey.get(key);
+      if (!c) byKey.set(key, (c = { sessionId, block, blockScore: 0, lineScore: 0, score: 0 }));
+      return c;
+    };
+    return this.fuse(list, allowed, semantic, candidate);
+  }
+
+  /**
+   * The question's weighted terms ranked at the three grains and fused (see candidates). `terms`: each term's weight
+   * (how often the question has it, or a feedback word's weight); `named`: per meeting, the speakers the question names.
+   */
+  private lexical(terms: ReadonlyMap<string, number>, allowed: Set<string>, named: Map<string, Set<string>>): Candidate[] {
+    const { prefixMinLength, speakerBoost, lineWeight, meetingWeight } = this.ranking;
     const options = (bm25: { k: number; b: number; d: number }) => ({
       filter: (r: SearchResult) => allowed.has(r.sessionId as string),
       boostTerm: (term: string) => terms.get(term) ?? 1,
@@ -366,7 +432,7 @@ export class MemoryIndex {
     };
     const boost = (sessionId: string) => (named.has(sessionId) ? 1 + speakerBoost : 1);
     if (q) {
-      for (const r of this.rank(query, (r) => allowed.has(r.sessionId), leave)) {
+      for (const r of this.rankTerms(terms, (r) => allowed.has(r.sessionId))) {
         const doc = r as unknown as SearchResult & IndexedDoc;
         const shape = this.shapes.get(doc.sessionId)!;
         const c = doc.segment >= 0 ? candidate(doc.sessionId, shape.blockOf[doc.segment]) : candidate(doc.sessionId, -1, `${doc.sessionId}\u0000x${doc.id}`);
@@ -389,7 +455,35 @@ export class MemoryIndex {
     for (const c of list) {
       c.score = c.blockScore / maxBlock + lineWeight * c.lineScore / maxLine + meetingWeight * (meetingScore.get(c.sessionId) ?? 0) / maxMeeting;
     }
-    return semantic ? this.fuse(list, allowed, semantic, candidate) : list;
+    return list;
+  }
+
+  /**
+   * RM3: the question's terms and, added, the words most likely under its best blocks' term distributions (each block's
+   * relative frequencies weighed by its share of those blocks' scores), frequent words (in more than feedbackMaxDf of
+   * all blocks) left out; each added word weighs its likelihood over the best one's.
+   */
+  private feedback(terms: ReadonlyMap<string, number>, list: Candidate[], blocks: number, count: number): Map<string, number> {
+    const top = list.filter((c) => c.block >= 0).sort((a, b) => b.score - a.score).slice(0, blocks);
+    const total = top.reduce((s, c) => s + c.score, 0) || 1;
+    const maxDf = (this.ranking.feedbackMaxDf ?? 0.1) * Math.max(1, this.blockText!.documentCount);
+    const relevance = new Map<string, number>();
+    for (const c of top) {
+      const words = this.blockTerms(c.sessionId, c.block);
+      let n = 0;
+      for (const v of words.values()) n += v;
+      for (const [t, v] of words) {
+        if (terms.has(t) || (this.blockDf.get(t) ?? 0) > maxDf) continue;
+        relevance.set(t, (relevance.get(t) ?? 0) + (c.score / total) * (v / n));
+      }
+    }
+    const best = [...relevance.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, count);
+    return new Map(best.map(([t, p]) => [t, p / best[0][1]]));
+  }
+
+  /** A block's term counts (as indexed). */
+  private blockTerms(sessionId: string, block: number): Map<string, number> {
+    return this.shapes.get(sessionId)!.blockTerms[block];
   }
 
   /** Reciprocal-rank fusion of the words' ranking of the candidates with the embedding model's ranking of every block. */
@@ -450,6 +544,8 @@ export class MemoryIndex {
       const blockWords = shape.blocks.map(() => [] as string[]);
       for (const d of docs) if (d.segment >= 0) blockWords[shape.blockOf[d.segment]].push(d.text);
       const blocks = blockWords.map((w, block) => ({ id: `${sessionId}\u0000b${block}`, sessionId, block, text: w.join('\n') }));
+      shape.blockTerms = blocks.map((b) => termCounts(b.text));
+      for (const words of shape.blockTerms) for (const t of words.keys()) this.blockDf.set(t, (this.blockDf.get(t) ?? 0) + 1);
       this.blockText.addAll(blocks);
       this.blockIds.set(sessionId, blocks.map((b) => b.id));
       this.meetingText.add({ id: `${sessionId}\u0000m`, sessionId, text: docs.map((d) => d.text).join('\n') });
@@ -524,7 +620,29 @@ function shapeOf(record: MeetingRecord): MeetingShape {
   blocks.forEach(({ from, to }, b) => blockOf.fill(b, from, to + 1));
   const labels = new Set<string>(record.segments.map((s) => s.speaker));
   for (const item of record.actionItems) if (item.owner) labels.add(item.owner);
-  return { blocks, blockOf, names: speakerNameKeys(labels) };
+  return { blocks, blockOf, names: speakerNameKeys(labels), blockTerms: [] };
+}
+
+/** The question's candidates with the feedback words' ranking added, `weight` times its score (a block only they found joins). */
+function interpolate(question: Candidate[], added: Candidate[], weight: number): Candidate[] {
+  const key = (c: Candidate) => (c.block >= 0 ? `${c.sessionId}\u0000${c.block}` : `${c.sessionId}\u0000x${c.best!.id}`);
+  const byKey = new Map(question.map((c) => [key(c), c]));
+  for (const c of added) {
+    const mine = byKey.get(key(c));
+    if (mine) mine.score += weight * c.score;
+    else byKey.set(key(c), { ...c, score: weight * c.score });
+  }
+  return [...byKey.values()];
+}
+
+/** A text's indexed terms and how often each occurs. */
+function termCounts(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const w of tokenize(text)) {
+    const t = indexTerm(w);
+    if (t !== null) out.set(t, (out.get(t) ?? 0) + 1);
+  }
+  return out;
 }
 
 /**

@@ -13,7 +13,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import {
   ErrorCodes, InitializationOptions, PartialsWanted, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification, SessionStateParams,
-  SessionStop, SourceStatusNotification, SourceStatusParams, Transcript, TranscriptSegment,
+  SessionStop, SourceStatusNotification, SourceStatusParams, Transcript, TranscriptRelabel, TranscriptSegment,
 } from '../../protocol/protocol';
 import { loopbackHost, TokenFile } from './listen';
 import { MAX_CONNECTIONS } from './transport';
@@ -57,6 +57,8 @@ export async function readTokenFile(file: string): Promise<TokenFile> {
 export interface ConnectedSessionEvents {
   /** Finals, and partials when `partials` is set. */
   transcript(segment: TranscriptSegment): void;
+  /** Finals whose speaker changed (TranscriptRelabel), as they are now. */
+  relabel?(segments: TranscriptSegment[]): void;
   /** The caller shows partial transcripts: the daemon decodes them for it (default: finals only, which cost far less). */
   partials?: boolean;
   sourceStatus?(status: SourceStatusParams): void;
@@ -96,6 +98,7 @@ export async function startConnectedSession(
   const done = new Promise<SessionStateParams>((resolve, reject) => { resolveDone = resolve; rejectDone = reject; });
   done.catch(() => undefined); // observed by the caller once the session started; a close after done is no error
   connection.onNotification(Transcript, (segment) => { if (segment.sessionId === sessionId) events.transcript(segment); });
+  connection.onNotification(TranscriptRelabel, (p) => { if (p.sessionId === sessionId) events.relabel?.(p.segments); });
   connection.onNotification(SourceStatusNotification, (status) => { if (status.sessionId === sessionId) events.sourceStatus?.(status); });
   connection.onNotification(SessionStateNotification, (state) => { if (state.sessionId === sessionId && state.state === 'done') resolveDone(state); });
   void closed.then(() => rejectDone(new ConnectError(`${where} closed the connection${closedBy ? ` (${closedBy})` : ''} before the session ended`)));

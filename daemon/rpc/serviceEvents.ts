@@ -5,7 +5,7 @@
  */
 import {
   ActionItemNotification, DecisionNotification, ExtractionProgressNotification, Health, InputLevelNotification, MemoryChangedNotification, ModelProgressNotification,
-  NotesWrittenNotification, SessionStateNotification, SourceStatusNotification, SummaryNotification, Transcript,
+  NotesWrittenNotification, SessionStateNotification, SourceStatusNotification, SummaryNotification, Transcript, TranscriptRelabel,
 } from '../../protocol/protocol';
 import { ServiceEvents } from '../service';
 import { logRefinement } from '../understanding/providers';
@@ -33,11 +33,16 @@ export function serviceNotifications(ctx: RpcContext): ServiceNotifications {
       if (s.final && s.text) log.debug('session', 'final', { sessionId: s.sessionId, segmentId: s.segmentId, source: s.source, t0: s.t0, t1: s.t1, text: s.text });
       notify(() => connection.sendNotification(Transcript, s));
     },
+    relabel: (p) => notify(() => connection.sendNotification(TranscriptRelabel, p)),
     actionItem: (i) => notify(() => connection.sendNotification(ActionItemNotification, i)),
     decision: (d) => notify(() => connection.sendNotification(DecisionNotification, d)),
     notesWritten: (p) => notify(() => connection.sendNotification(NotesWrittenNotification, p)),
     state: (s) => {
-      log.info('session', 'state', { sessionId: s.sessionId, state: s.state, mode: s.mode, ...(s.paused.length ? { paused: s.paused } : {}), ...(s.error ? { error: s.error } : {}) });
+      log.info('session', 'state', {
+        sessionId: s.sessionId, state: s.state, mode: s.mode, ...(s.paused.length ? { paused: s.paused } : {}), ...(s.error ? { error: s.error } : {}),
+        // How speakers are told apart ('overlap': no voice model, said plainly; 'off' after a failure says why).
+        ...(s.speakers && s.state === 'streaming' ? { speakers: s.speakers.mode, ...(s.speakers.mode !== 'voices' ? { speakersNote: s.speakers.message } : {}) } : {}),
+      });
       clearInterval(healthTimer);
       healthTimer = s.state === 'streaming' ? setInterval(sendHealth, HEALTH_INTERVAL_MS) : undefined;
       // The session's last health goes before its 'done', so a client that reads the counters on 'done' has them.

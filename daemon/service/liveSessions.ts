@@ -59,6 +59,7 @@ export class LiveSessions {
           sessionId, title, language: params.language ?? this.config.language, startedAt, sources, notesPath, dictation, unlock: release,
           ...(params.pace ? { pace: params.pace } : {}), ...(params.audioFile ? { audioFile: params.audioFile } : {}),
           ...(params.devices ? { devices: params.devices } : {}), ...(params.speakers ? { speakers: params.speakers } : {}),
+          ...(params.identifySpeakers !== undefined ? { identifySpeakers: params.identifySpeakers } : {}),
         }), this.events);
       } catch (e) {
         await release().catch(() => undefined);
@@ -110,6 +111,7 @@ export class LiveSessions {
           sessionId, title: header.title, language: header.language, startedAt, sources, notesPath: header.notesPath,
           dictation: sessionModeOf(header) === 'dictation', resumed: true, pace, unlock: release,
           ...(header.audioFile ? { audioFile: header.audioFile } : {}), ...(devices ? { devices } : {}), ...(speakers ? { speakers } : {}),
+          identifySpeakers: header.identifySpeakers === true,
         }), this.events);
         this.adopt(session, sources, release);
       } catch (e) {

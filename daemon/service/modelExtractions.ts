@@ -6,7 +6,7 @@
  * cancelled or not, and after a minute idle: its memory is given back when the notes are done.
  */
 import { DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
-import { JournalContents, JournalRecord, JournalWriteError, summaryRecord, summarySoFarOf } from '../journal/journal';
+import { JournalContents, JournalRecord, JournalWriteError, lastSummary, summaryRecord, summarySoFarOf } from '../journal/journal';
 import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, ModelChunk, modelChunks, modelExtractionRecords, reduceChunks } from '../understanding/modelExtract';
 import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
 import { cpuModelHoldsForWhisper, LocalModelHost } from '../understanding/local/host';
@@ -14,7 +14,7 @@ import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { recommendNotesModel } from '../understanding/local/notesCatalog';
 import { notesCacheDir, notesStateDir } from '../understanding/local/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
-import { rollOver, rollSummary, SummaryPoint, summaryMessages } from '../understanding/modelSummary';
+import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from '../session/config';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 
@@ -61,14 +61,32 @@ export class ModelExtractions {
         const run = await runModelExtraction(sessionId, meeting, chunks, options);
         const sofar = run.summary;
         const summary = summarySoFarOf(journal.records);
+        const last = lastSummary(journal.records);
+        /** Who wrote the summary as it stands (a failed settle leaves it theirs). */
+        let by = last?.by;
         await rollOver(chunks, summary, {
           ask: this.summarizer(sessionId, meeting, options, abort.signal),
           mayAsk: () => !run.declined && sofar.state === 'done' && !abort.signal.aborted,
           spent: (tokens) => { sofar.tokens += tokens; },
-          revised: (model) => append(summaryRecord(sofar, model, summary)),
+          revised: (model) => {
+            by = model ?? sofar.model;
+            return append(summaryRecord(sofar, model, summary));
+          },
         });
-        if (sofar.finished === sofar.failed && sofar.state === 'done' && run.answers.every((a) => a === null)) return [];
-        return modelExtractionRecords(journal, reduceChunks(chunks, run.answers), sofar);
+        const noAnswer = sofar.finished === sofar.failed && sofar.state === 'done' && run.answers.every((a) => a === null);
+        const records = noAnswer ? [] : modelExtractionRecords(journal, reduceChunks(chunks, run.answers), sofar);
+        // The summary settles against the notes' final decisions and items: the journal's with the run's records on top.
+        // A summary settled already (its daemon died after) is not asked again.
+        if (last?.settled === undefined) {
+          const settled = await settleAtStop(summary, {
+            ask: (previous) => this.settler(sessionId, meeting, options, abort.signal)(previous, finalOutcomes([...journal.records, ...records])),
+            refused: () => whyNotAsked(sofar, run.declined, abort.signal.aborted),
+            spent: (tokens) => { sofar.tokens += tokens; },
+          });
+          if (settled) await append(summaryRecord(sofar, settled.settled ? settled.model : by, summary, settled.settled ? { settled: true } : settled));
+        }
+        // The run's record last, its tokens counting the settle's.
+        return records.map((r) => (r.type === 'refinement' ? { ...r, tokens: sofar.tokens } : r));
       } catch (e) {
         if (e instanceof JournalWriteError) throw e; // the journal takes nothing more: finalizing fails, as it would
         return []; // the rule-based notes stand
@@ -88,6 +106,15 @@ export class ModelExtractions {
     const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
     return (previous, chunk) => rollSummary(options.chat, meeting, previous, chunk.lines, signal, {
       timeoutMs, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'summary', chunk: chunk.index + 1, ...r }),
+    });
+  }
+
+  /** The settle at stop through `options`' chat, within the provider's time limit, reported (logged) as `call: 'settle'`. */
+  private settler(sessionId: string, meeting: { title: string; date: string }, options: ExtractionRunOptions, signal: AbortSignal): ChunkRunner['settle'] {
+    const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
+    const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
+    return (previous, outcomes) => settleSummary(options.chat, meeting, previous, outcomes, signal, {
+      timeoutMs, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
     });
   }
 
@@ -194,6 +221,12 @@ export class ModelExtractions {
         const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
         if (!options) return { points: null, model: undefined, tokens: 0 };
         return this.summarizer(sessionId, meeting, options, abort.signal)(previous, chunk);
+      },
+      settle: async (previous, outcomes) => {
+        if (abort.signal.aborted) return { points: null, model: undefined, tokens: 0, reason: 'cancelled' };
+        const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
+        if (!options) return { points: null, model: undefined, tokens: 0, reason: 'model unavailable' };
+        return this.settler(sessionId, meeting, options, abort.signal)(previous, outcomes);
       },
       ...(settings.provider === 'local' ? {
         pause: () => this.local?.pause(),

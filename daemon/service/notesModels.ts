@@ -5,19 +5,19 @@
  */
 import { ErrorCodes, ModelDownloadParams, ModelDownloadResult, ModelProgressParams, NotesModelList } from '../../protocol/protocol';
 import { DownloadProgress } from '../asr/download';
-import { reportedDownload } from '../asr/modelLifecycle';
+import { DownloadCount, reportedDownload } from '../asr/modelLifecycle';
 import { ServiceError } from '../serviceError';
 import { findNotesModel, notesCatalog } from '../understanding/local/notesCatalog';
 import { downloadNotesModel, listNotesModels, NotesModelSettings } from '../understanding/local/notesModels';
 import { ServiceConfig } from './serviceConfig';
 
 export class NotesModels {
-  private downloads = 0;
+  private readonly downloads = new DownloadCount();
 
   constructor(private readonly config: ServiceConfig, private readonly notify: ((p: ModelProgressParams) => void) | undefined) {}
 
   get downloading(): boolean {
-    return this.downloads > 0;
+    return this.downloads.downloading;
   }
 
   private settings(): NotesModelSettings {
@@ -40,12 +40,7 @@ export class NotesModels {
       throw new ServiceError(ErrorCodes.InvalidParams, `Unknown notes model ${JSON.stringify(params.modelId)}: choose one of ${notesCatalog().map((m) => m.id).join(', ')}.`);
     }
     const settings = this.settings();
-    this.downloads++;
-    try {
-      return await reportedDownload({ model: params.modelId, kind: 'notes' }, this.notify, onProgress,
-        (hooks) => downloadNotesModel(params.modelId, settings, { repair: params.repair, signal, ...hooks }));
-    } finally {
-      this.downloads--;
-    }
+    return this.downloads.run(() => reportedDownload({ model: params.modelId, kind: 'notes' }, this.notify, onProgress,
+      (hooks) => downloadNotesModel(params.modelId, settings, { repair: params.repair, signal, ...hooks })));
   }
 }

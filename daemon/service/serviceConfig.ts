@@ -45,6 +45,8 @@ export interface ServiceConfig {
   retentionDays?: number;
   /** The opt-in debug dump: each session's captured audio as WAV files in `<storageDir>/debug-audio` (default off). */
   debugSaveAudio?: boolean;
+  /** Tell the speakers within each source apart, unless a session's start says otherwise (default true). */
+  identifySpeakers?: boolean;
   /** How often a file read in real time hands over the frames due (default FILE_PACE_PERIOD_MS; the latency benchmark: a microphone's period). */
   filePacePeriodMs?: number;
 }

@@ -3,7 +3,7 @@
  * editor timeline (for mentions), the VAD and whisper models loaded before it starts, and the SessionConfig wiring
  * them to the service's events. Shared by a start and a resume; it makes no session and opens no source.
  */
-import { EditorActivityParams, ErrorCodes, FilePace, LiveSourceKind, WorkspaceIndexParams } from '../../protocol/protocol';
+import { EditorActivityParams, ErrorCodes, FilePace, LiveSourceKind, SourceKind, WorkspaceIndexParams } from '../../protocol/protocol';
 import { EditorTimeline } from '../anchoring/editorTimeline';
 import { annotateSegment, WorkspaceIndexHolder } from '../anchoring/segmentContext';
 import { ModelLifecycle, ModelProgress } from '../asr/modelLifecycle';
@@ -12,6 +12,11 @@ import { debugAudioPath, dumpingSource } from '../capture/debugAudio';
 import { AudioSource } from '../capture/source';
 import { ServiceError } from '../serviceError';
 import { SessionConfig } from '../session/session';
+import { SpeakerStages } from '../session/speakers';
+import { VoiceModelLoader } from '../speakers/embedding';
+import { SpeakerReidentifier } from '../speakers/reidentify';
+import { SpeakerStage } from '../speakers/stage';
+import { readySpeakerModel } from '../speakers/voiceModel';
 import { warmUpExtraction } from '../understanding/extract';
 import { createSpeechDetector, vadConfig } from '../vad/config';
 import { VadModelError } from '../vad/silero';
@@ -24,6 +29,8 @@ export interface SessionFacts {
   sessionId: string; title: string; language: string; startedAt: Date; sources: AudioSource[]; notesPath: string; dictation: boolean; resumed?: boolean;
   unlock?: () => Promise<void>;
   pace?: FilePace; audioFile?: string; devices?: Partial<Record<LiveSourceKind, string>>; speakers?: Partial<Record<LiveSourceKind, string>>;
+  /** Tell the speakers within each source apart (default: the daemon's setting, on). */
+  identifySpeakers?: boolean;
 }
 
 export class SessionPipeline {
@@ -32,6 +39,8 @@ export class SessionPipeline {
   private readonly workspaceIndex = new WorkspaceIndexHolder();
   /** What the user had open, for every session of this daemon (one may start long after a file was opened). */
   private readonly editorTimeline = new EditorTimeline();
+  /** The downloaded voice model, found as each session is prepared (undefined: none; speakers are linked by overlap). */
+  private voices: VoiceModelLoader | undefined;
 
   constructor(
     private readonly config: ServiceConfig, private readonly events: ServiceEvents,
@@ -64,6 +73,14 @@ export class SessionPipeline {
     if (notes) warmUpExtraction();
     await loading;
     await this.workspaceIndex.whenBuilt();
+    if (notes) await this.findVoiceModel();
+  }
+
+  /** The voice model in the cache, if the user downloaded it (kept loaded across sessions while it is the same file). */
+  private async findVoiceModel(): Promise<void> {
+    const cacheDir = this.config.selection?.cacheDir;
+    const ready = cacheDir ? await readySpeakerModel(cacheDir) : undefined;
+    if (ready?.path !== this.voices?.path) this.voices = ready ? new VoiceModelLoader(ready.path, ready.model) : undefined;
   }
 
   /** The pipeline around a session, for a start and for a resume. */
@@ -103,6 +120,24 @@ export class SessionPipeline {
       },
       ...(s.audioFile ? { audioFile: s.audioFile } : {}),
       ...(extractChunks ? { extractChunks } : {}),
+      ...(!dictation && (s.identifySpeakers ?? this.config.identifySpeakers ?? true) ? { speakerStages: this.speakerStages() } : {}),
+    };
+  }
+
+  /**
+   * The speaker stages of a session: the shipped segmentation model, and, when a voice model is downloaded
+   * (speakers/voiceModel.ts, looked for as the session is prepared), a re-identifier per source that outlives the
+   * source's stages (a voice heard before a long pause is known after it).
+   */
+  private speakerStages(): SpeakerStages {
+    const voices = this.voices;
+    const bySource = new Map<SourceKind, Promise<SpeakerReidentifier>>();
+    return {
+      mode: voices ? 'voices' : 'overlap',
+      create: async (source, firstNumber) => {
+        if (voices && !bySource.has(source)) bySource.set(source, voices.reidentifier());
+        return SpeakerStage.create({}, await bySource.get(source), firstNumber);
+      },
     };
   }
 

@@ -6,6 +6,7 @@ import { DataDeleteParams, DataDeleteResult, ErrorCodes } from '../../protocol/p
 import { ModelLifecycle } from '../asr/modelLifecycle';
 import { DEBUG_AUDIO_DIR } from '../capture/debugAudio';
 import type { NotesModels } from './notesModels';
+import type { DownloadCount } from '../asr/modelLifecycle';
 import { ServiceError } from '../serviceError';
 import { deleteAllData } from './dataStore';
 import { DAY_MS, pruneSessions } from './retention';
@@ -18,13 +19,14 @@ export class StorageUpkeep {
   constructor(
     private readonly config: ServiceConfig, private readonly events: ServiceEvents,
     private readonly sessions: SessionsInMemory, private readonly models: ModelLifecycle, private readonly notesModels?: Pick<NotesModels, 'downloading'>,
+    private readonly speakerModels?: { downloads: Pick<DownloadCount, 'downloading'> },
   ) {}
 
   /** See EarshotService.deleteData. */
   async deleteData(params: DataDeleteParams): Promise<DataDeleteResult> {
     this.sessions.refuseWhileRecording('A session is recording', 'before deleting Earshot\'s data');
     const includeModels = params.includeModels === true;
-    if (includeModels && (this.models.downloading || this.notesModels?.downloading)) throw new ServiceError(ErrorCodes.RequestFailed, 'A model is downloading: cancel the download or wait for it before deleting models.');
+    if (includeModels && (this.models.downloading || this.notesModels?.downloading || this.speakerModels?.downloads.downloading)) throw new ServiceError(ErrorCodes.RequestFailed, 'A model is downloading: cancel the download or wait for it before deleting models.');
     const result = await deleteAllData({ storageDir: this.config.storageDir, includeModels, ...(this.config.selection ? { modelCacheDir: this.config.selection.cacheDir } : {}) });
     // Finished sessions kept in memory answer stop and status with their transcript: forget them with their journals.
     this.sessions.forgetFinished();

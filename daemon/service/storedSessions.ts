@@ -7,8 +7,9 @@
 import * as path from 'node:path';
 import {
   ActionItem, ActionItemSetDoneParams, Decision, DEFAULT_INTERRUPTED_GRACE_SEC, ErrorCodes, InterruptedSession, ItemRestoreParams,
-  SessionExportParams, SessionExportResult, SessionStateParams, SessionStopResult, SessionTranscriptResult,
+  SessionExportParams, SessionExportResult, SessionStateParams, SessionStopResult, SessionTranscriptResult, SpeakerRenameParams, SpeakerRenameResult,
 } from '../../protocol/protocol';
+import { renameInJournal, SpeakerRenameError } from '../documents/speakerNames';
 import { ActionItemDoneError, markDoneInJournal, rewriteInJournal } from '../documents/done';
 import { exportFileName, exportSession } from '../documents/export';
 import { ItemRestoreError, restoreInJournal } from '../documents/restore';
@@ -177,6 +178,35 @@ export class StoredSessions {
       if (e instanceof ItemRestoreError) throw new ServiceError(ErrorCodes.InvalidParams, e.message);
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ServiceError(ErrorCodes.SessionNotFound, `No session ${params.sessionId} in ${path.dirname(journalPath)}.`);
       throw new ServiceError(ErrorCodes.InternalError, `Cannot restore ${params.kind} ${params.id} of session ${params.sessionId}: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * See EarshotService.renameSpeaker: the session in memory renames while it streams (announcing as it goes), its
+   * journal otherwise (then the finals relabelled and the owners that followed are announced here).
+   */
+  async renameSpeaker(params: SpeakerRenameParams): Promise<SpeakerRenameResult> {
+    const running = this.sessions.lookup(params.sessionId);
+    try {
+      if (running) {
+        const result = await running.renameSpeaker(params.source, params.voice, params.name);
+        if (result) return result;
+        // Stopping: its journal is being closed; rename there once the session is done.
+        await running.done().catch(() => undefined);
+      }
+      const journalPath = this.journalPathOf(params.sessionId);
+      const renamed = await renameInJournal(journalPath, params, (notesPath) => this.events.notesWritten?.({ sessionId: params.sessionId, notesPath }));
+      if (renamed.segments.length) {
+        this.events.relabel?.({ sessionId: params.sessionId, cause: 'renamed', segments: renamed.segments.map((s) => ({ sessionId: params.sessionId, ...s, final: true })) });
+      }
+      for (const item of renamed.items) this.events.actionItem(item);
+      for (const decision of renamed.decisions) this.events.decision(decision);
+      return renamed.result;
+    } catch (e) {
+      if (e instanceof RangeError || e instanceof SpeakerRenameError) throw new ServiceError(ErrorCodes.InvalidParams, e.message);
+      if (e instanceof ServiceError) throw e;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ServiceError(ErrorCodes.SessionNotFound, `No session ${params.sessionId} in ${path.dirname(this.journalPathOf(params.sessionId))}.`);
+      throw new ServiceError(ErrorCodes.InternalError, `Cannot rename a speaker of session ${params.sessionId}: ${(e as Error).message}`);
     }
   }
 

@@ -2,18 +2,23 @@
  * What a session is started with (SessionConfig) and what it tells its owner (SessionEvents): the session's contract
  * with the service, re-exported by session.ts. Types only.
  */
-import { ActionItem, Decision, FilePace, LiveSourceKind, NotesWrittenParams, SessionMode, SessionStateParams, SummaryParams, TranscriptSegment } from '../../protocol/protocol';
+import {
+  ActionItem, Decision, FilePace, LiveSourceKind, NotesWrittenParams, SessionMode, SessionStateParams, SummaryParams, TranscriptRelabelParams, TranscriptSegment,
+} from '../../protocol/protocol';
 import { AudioSource } from '../capture/source';
 import { Decoder, StreamingOptions } from '../asr/streaming';
 import { DegradeRung, DegradeThresholds } from '../asr/degrade';
 import { SegmentAnnotation } from '../anchoring/segmentContext';
 import { SegmenterOptions, SpeechDetector } from '../vad/segmenter';
 import { ChunkLine, ChunkOptions, ModelChunk, ModelRunSummary } from '../understanding/modelExtract';
-import { RolledSummary, SummaryPoint } from '../understanding/modelSummary';
+import { FinalOutcomes, RolledSummary, SummaryPoint } from '../understanding/modelSummary';
 import { ExtractionRun } from '../understanding/providers';
+import type { SpeakerStages } from './speakers';
 
 export interface SessionEvents {
   transcript(segment: TranscriptSegment): void;
+  /** Finals whose speaker changed, journaled (speakers.ts). */
+  relabel?(params: TranscriptRelabelParams): void;
   actionItem(item: ActionItem): void;
   decision(decision: Decision): void;
   state(params: SessionStateParams): void;
@@ -47,6 +52,8 @@ export interface SessionConfig {
   pace?: FilePace;
   devices?: Partial<Record<LiveSourceKind, string>>;
   speakers?: Partial<Record<LiveSourceKind, string>>;
+  /** Tells the speakers within a source apart (speakers.ts); absent: off (each source keeps its label). */
+  speakerStages?: SpeakerStages;
   /** Words to prime whisper with (workspace identifiers), read before each decode. */
   vocabulary?(): string;
   /**
@@ -94,6 +101,12 @@ export interface ChunkRunner {
    * valid answer.
    */
   summarize(previous: readonly SummaryPoint[], chunk: { index: number; lines: readonly ChunkLine[] }): Promise<RolledSummary>;
+  /**
+   * Settles the summary at stop (modelSummary.ts's settleSummary): one call over the summary so far and the meeting's
+   * final decisions and action items, within the provider's time limit, reported (logged); nothing once cancelled. Never
+   * rejects: null points and why (fixed words) when there is no valid answer.
+   */
+  settle(previous: readonly SummaryPoint[], outcomes: FinalOutcomes): Promise<RolledSummary>;
   /** The session is over: a cancel no longer finds it. */
   close(): void;
   /**

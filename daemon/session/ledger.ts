@@ -14,6 +14,7 @@ import { extract, SpokenLine } from '../understanding/extract';
 import { ActionItemDoneError, doneRevision } from '../documents/done';
 import { handTicks } from '../documents/previousNotes';
 import { RestoredSession } from './restored';
+import { followOwner, Renamed, renameMentions } from '../speakers/labels';
 
 /** Final lines re-read at each final: replies, assignments and corrections come within a few turns of what they refine. */
 export const EXTRACT_WINDOW_LINES = 40;
@@ -53,7 +54,49 @@ export class Ledger {
     // Only the window is ever read again: lines before it are done with.
     this.spoken.push(line);
     if (this.spoken.length > EXTRACT_WINDOW_LINES) this.spoken.shift();
+    return this.reread(line.t0);
+  }
+
+  /**
+   * Finals changed speakers (speakers/labels.ts; `changed`: segment id → old and new speaker): the window's lines take
+   * the new speakers and are read again (an owner, or who answered whom, may change what the rules find), and items
+   * the window no longer holds take the new speaker as owner where the old one owned them (anchored at a changed final,
+   * or, for a rename, `renamed` anywhere), and an item's or decision's text that names a renamed voice names it anew
+   * (renameMentions). Returns the new revisions, as extract does.
+   */
+  respeak(changed: ReadonlyMap<string, { from: string; to: string }>, renamed?: Renamed): { items: ActionItem[]; decisions: Decision[] } {
+    let touched = false;
+    this.spoken.forEach((line, i) => {
+      const change = line.segmentId === undefined ? undefined : changed.get(line.segmentId);
+      if (!change) return;
+      this.spoken[i] = { ...line, speaker: change.to };
+      touched = true;
+    });
+    const found = touched ? this.reread(null) : { items: [], decisions: [] };
+    const revised = new Set(found.items.map((i) => i.id));
+    for (const d of found.decisions) revised.add(d.id);
+    const entries: [Map<string, ActionItem | Decision>, string, ActionItem | Decision][] = [
+      ...[...this.itemsByKey].map(([key, x]) => [this.itemsByKey, key, x] as [Map<string, ActionItem | Decision>, string, ActionItem]),
+      ...[...this.decisionsByKey].map(([key, x]) => [this.decisionsByKey, key, x] as [Map<string, ActionItem | Decision>, string, Decision]),
+      ...[...this.modelEntries].map(([key, x]) => [this.modelEntries, key, x] as [Map<string, ActionItem | Decision>, string, ActionItem | Decision]),
+    ];
+    for (const [map, key, entry] of entries) {
+      if (revised.has(entry.id) || entry.removed) continue;
+      const owner = isItem(entry) ? followOwner(entry, changed, renamed) : undefined;
+      const text = renameMentions(entry.text, renamed);
+      if (owner === undefined && text === entry.text) continue;
+      const next = { ...entry, revision: entry.revision + 1, text, ...(owner !== undefined ? { owner } : {}) };
+      map.set(key, next);
+      if (isItem(next)) found.items.push(next);
+      else found.decisions.push(next);
+    }
+    return found;
+  }
+
+  /** Reads the window again and reconciles what it finds with what was announced (see extract). */
+  private reread(lastT0: number | null): { items: ActionItem[]; decisions: Decision[] } {
     const window = this.spoken;
+    const line = { t0: lastT0 ?? window[window.length - 1]?.t0 ?? 0 };
     const inWindow = new Set(window.map((l) => l.segmentId));
     const found = extract(window, this.startedAt);
     const keyed = <T extends { segmentId?: string }>(list: T[]) => {
@@ -74,8 +117,8 @@ export class Ledger {
     }), (i) => [i.text, i.owner, i.due, i.duePhrase].join('\u0000'), this.foundByKey);
     const decisions = reconcile(this.decisionsByKey, keyed(found.decisions), inWindow, (f, prev): Decision => ({
       sessionId: this.sessionId, id: prev?.id ?? `d${++this.itemCount}`, revision: (prev?.revision ?? 0) + 1, text: f.text, kind: f.kind ?? 'decision',
-      segmentId: f.segmentId!, t0: f.t0 ?? t0Of(f.segmentId!), ...(prev?.restored ? { restored: true } : {}),
-    }), (d) => [d.text, d.kind].join('\u0000'), this.foundByKey);
+      ...(f.standing ? { standing: f.standing } : {}), segmentId: f.segmentId!, t0: f.t0 ?? t0Of(f.segmentId!), ...(prev?.restored ? { restored: true } : {}),
+    }), (d) => [d.text, d.kind, d.standing].join('\u0000'), this.foundByKey);
     return { items, decisions };
   }
 

@@ -7,7 +7,9 @@
  * at once as the settings allow), and the run's `refinement` record is written as the at-stop extraction writes it.
  * After each chunk the rolling summary is revised from the summary so far and that chunk's lines (modelSummary.ts)
  * and journaled as a `summary` record before the notes (and the summary notification) follow; a model that fell
- * behind (a closed chunk waits) answers the chunks first and revises the summary once for two of them.
+ * behind (a closed chunk waits) answers the chunks first and revises the summary once for two of them. At stop, after
+ * the last chunk, the summary settles against the final decisions and action items (one more call, journaled as a
+ * `summary` record, settled or saying why not) before the run's record, the end and the final notes.
  * While a live chunk is being answered, a model on this machine whose threads share whisper's cores yields to whisper:
  * paused (runner.pause()) the moment whisper has work (speech in a VAD gate, a decode queued or running, a final
  * waiting), resumed where it was once it has none (a ggml thread sharing a core holds back all of whisper's). One on
@@ -23,11 +25,12 @@
  * (earshot/extraction/cancel), the budget is spent or the client declined.
  */
 import { ActionItem, ChunkExtraction, Decision } from '../../protocol/protocol';
-import { JournalContents, JournalRecord, latestById, summaryRecord, summarySoFarOf } from '../journal/journal';
+import { JournalContents, JournalRecord, lastSummary, latestById, SummaryRecord, summaryRecord, summarySoFarOf } from '../journal/journal';
+import { Renamed, renameMentions } from '../speakers/labels';
 import {
   ChunkLine, chunkLines, chunkLinesOf, closedChunks, ModelChunk, modelExtractionRecords, ModelRunSummary, ReducedExtraction, reduceChunks, shownItems, withItems,
 } from '../understanding/modelExtract';
-import { rollOver, SummarySoFar } from '../understanding/modelSummary';
+import { finalOutcomes, rollOver, settleAtStop, SummarySoFar, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from './config';
 import { Ledger } from './ledger';
 import { baseRecords, EntryRecord, modelAddedIds, revisionsToward } from './modelRevisions';
@@ -113,11 +116,24 @@ export class LiveExtraction {
     return reduceChunks(this.sent, this.answers);
   }
 
+  /**
+   * A voice was renamed (session/speakers.ts): the summary so far names it anew, as a revision of the summary to journal
+   * (undefined when no point names it); the next revision starts from it.
+   */
+  renamed(renamed: Renamed): SummaryRecord | undefined {
+    const last = lastSummary(this.records);
+    if (!last) return undefined;
+    const points = last.points.map((p) => ({ ...p, text: renameMentions(p.text, renamed) }));
+    if (points.every((p, i) => p.text === last.points[i].text)) return undefined;
+    this.summary.points = points;
+    return { ...last, at: new Date().toISOString(), points };
+  }
+
   /** The session journaled `record`: a final may close a chunk. */
   journaled(record: JournalRecord): void {
     this.records.push(record);
     this.open = undefined; // a line, or an item shown with the open chunk's lines
-    if (record.type !== 'segment') return;
+    if (record.type !== 'segment' && record.type !== 'speakers') return; // a line, or lines' speakers, changed
     this.closed = undefined;
     this.poke();
   }
@@ -207,6 +223,8 @@ export class LiveExtraction {
       const rest = this.declined ? [] : chunks.slice(this.sent.length).map((lines, k) => withItems(lines, this.sent.length + k, shown));
       // Cancelled or the budget spent meanwhile: the runner sends none of them, and says how the run ended.
       await this.extract(rest, false);
+      // Every item and decision is journaled: the summary settles against them, before the run's record and the end.
+      await this.settle();
       const summary = this.sofar!;
       // As at stop: a run that got no answer at all leaves no trace.
       if (summary.state === 'done' && summary.finished === summary.failed && this.answers.every((a) => a === null) && !this.published.size) return;
@@ -313,6 +331,25 @@ export class LiveExtraction {
         this.wiring.notesChanged();
       },
     });
+  }
+
+  /**
+   * At stop, once every chunk's items are journaled: the rolling summary settles (one call over it and the final
+   * decisions and action items, modelSummary.ts's settleAtStop), and the outcome is journaled as a `summary` record: the
+   * settled points, or the last rolling ones with why they were not settled (the call failed or timed out, the run was
+   * cancelled or out of budget). The final notes, written after it, show it. Bounded by the provider's time limit.
+   */
+  private async settle(): Promise<void> {
+    const last = lastSummary(this.records);
+    if (!this.sofar || last?.settled !== undefined) return;
+    const runner = this.wiring.runner;
+    const settled = await settleAtStop(this.summary, {
+      ask: (previous) => runner.settle(previous, finalOutcomes(this.records)),
+      refused: () => whyNotAsked(this.sofar, this.declined, runner.signal.aborted),
+      spent: (tokens) => { this.sofar = { ...this.sofar!, tokens: this.sofar!.tokens + tokens }; },
+    });
+    if (!settled) return;
+    await this.wiring.append(summaryRecord(this.sofar, settled.settled ? settled.model : last?.by, this.summary, settled.settled ? { settled: true } : settled));
   }
 
   /**

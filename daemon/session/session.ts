@@ -12,7 +12,9 @@
  * failure stops the session, keeping what is journaled.
  */
 import * as path from 'node:path';
-import { ActionItem, Decision, LiveSourceKind, RecognizerCounters, SessionMode, SessionState, SessionStopResult, SourceKind, TranscriptSegment } from '../../protocol/protocol';
+import {
+  ActionItem, Decision, LiveSourceKind, RecognizerCounters, SessionMode, SessionState, SessionStopResult, SourceKind, SpeakerRenameResult, TranscriptSegment,
+} from '../../protocol/protocol';
 import { SAMPLE_RATE } from '../capture/source';
 import { RecognizedSegment } from '../asr/streaming';
 import { DegradeLadder } from '../asr/degrade';
@@ -29,6 +31,7 @@ import { LiveExtraction } from './liveExtraction';
 import { NotesWriter } from './notesWriter';
 import { RestoredSession, restoreSession } from './restored';
 import { FlushWaiters, PipelineWiring, ResumePoint, runSourcePipeline } from './sourcePipeline';
+import { SessionSpeakers, sessionSpeakers } from './speakers';
 import { SessionStats } from './stats';
 import { DEFAULT_SEGMENTER_OPTIONS } from '../vad/segmenter';
 
@@ -43,6 +46,8 @@ export class Session {
   private readonly ledger: Ledger;
   private readonly notes: NotesWriter;
   private readonly flushes = new FlushWaiters();
+  /** Who spoke each final, within each source (speakers.ts). */
+  readonly speakers: SessionSpeakers;
   /** The opt-in model extraction while the meeting runs (absent: off, or a dictation). */
   private live: LiveExtraction | undefined;
   /** Per source of a resumed session: where it had got to before the interruption. */
@@ -77,6 +82,19 @@ export class Session {
       journalFailed: (e) => void this.journalFailed(e),
       written: () => this.announce(() => this.events.notesWritten?.({ sessionId: config.sessionId, notesPath: config.notesPath })),
     });
+    this.speakers = sessionSpeakers(config, {
+      append: (record) => this.append(record),
+      owners: (changed, renamed) => this.ledger.respeak(changed, renamed),
+      summaryRenamed: (renamed) => this.live?.renamed(renamed),
+      announce: (cause, segments, items, decisions) => this.announce(() => {
+        if (segments.length) this.events.relabel?.({ sessionId: this.id, cause, segments });
+        items.forEach((i) => this.events.actionItem(i));
+        decisions.forEach((d) => this.events.decision(d));
+      }),
+      notesChanged: () => this.notes.schedule(),
+      stateChanged: () => { if (this.state === 'streaming') this.setState('streaming'); },
+      failed: (e) => { if (e instanceof JournalWriteError) this.journalFailed(e); },
+    });
   }
 
   /** Extraction while the meeting runs, from the journal so far (`records`: a resumed session's, or just its header). */
@@ -90,7 +108,8 @@ export class Session {
       whisperHasWork: () => this.stats.whisperHasWork,
       horizon: () => {
         const segmenter = this.config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS;
-        return this.stats.finalsHorizon(this.config.sources.map((s) => s.kind), this.paused, segmenter.maxUtteranceSec + segmenter.preRollMs / 1000);
+        // A chunk goes to the model once its finals have their speakers too (the model reads the names).
+        return Math.min(this.stats.finalsHorizon(this.config.sources.map((s) => s.kind), this.paused, segmenter.maxUtteranceSec + segmenter.preRollMs / 1000), this.speakers.horizon());
       },
       announce: (items, decisions) => this.announce(() => {
         items.forEach((i) => this.events.actionItem(i));
@@ -124,6 +143,7 @@ export class Session {
       ...(config.pace ? { pace: config.pace } : {}),
       ...(config.devices && Object.keys(config.devices).length ? { devices: config.devices } : {}),
       ...(config.speakers && Object.keys(config.speakers).length ? { speakers: config.speakers } : {}),
+      ...(config.mode !== 'dictation' ? { identifySpeakers: config.speakerStages !== undefined } : {}),
     }).catch((e: Error) => {
       config.extractChunks?.close();
       throw Object.assign(new Error(journalCreateMessage(path.dirname(config.journalPath), e)), { code: errnoCode(e) ?? (e as JournalWriteError).code });
@@ -152,6 +172,7 @@ export class Session {
       await journal.append(resume);
       session = new Session(config, journal, events);
       session.restore(restored);
+      session.speakers.restore(contents.records);
       // The chunks sent before the interruption are sent again: their answers were not kept (what they made is).
       session.startLiveExtraction([...contents.records, resume]);
     } catch (e) {
@@ -182,6 +203,7 @@ export class Session {
       degrade: this.degrade, stats: this.stats, echo: this.echo, flushes: this.flushes,
       activity: () => this.live?.whisperActivity(),
       accept: (segment, speaker) => this.accept(segment, speaker),
+      hear: (frame) => this.speakers.hear(frame),
       failed: (e) => {
         // The session survives a failed source: what was finalized stays, the error is reported at the end. A journal
         // that cannot be written ends it: nothing more could be kept (and a final not journaled is never announced).
@@ -268,6 +290,7 @@ export class Session {
     this.setState('stopping');
     this.abort.abort();
     await this.pipelines;
+    await this.speakers.finish();
     this.setState('finalizing');
     await this.notes.settle();
     if (this.live && this.stats.finals > 0) {
@@ -324,16 +347,17 @@ export class Session {
     };
     if (!segment.final || !segment.text) return this.announce(() => this.events.transcript(segment));
     await this.stamp(segment);
-    const { sessionId: _id, final: _final, ...journaled } = segment;
+    this.speakers.label(segment); // synchronously before its record: a later change of its speaker is journaled after it
+    const { sessionId: _id, final: _final, speakerPending: _pending, ...journaled } = segment;
     await this.append({ type: 'segment', ...journaled });
     this.stats.journaled(segment.source, segment.t0, segment.t1);
     // Dictation is text for the cursor: no items, no decisions, no notes file.
     if (this.mode === 'dictation') return this.announce(() => this.events.transcript(segment));
-    const { items, decisions } = this.ledger.extract({ speaker, text: segment.text, t0: segment.t0, segmentId: segment.segmentId });
+    const { items, decisions } = this.ledger.extract({ speaker: this.speakers.current(segment), text: segment.text, t0: segment.t0, segmentId: segment.segmentId });
     for (const { sessionId: _s, ...item } of items) await this.append({ type: 'actionItem', ...item });
     for (const { sessionId: _s, ...decision } of decisions) await this.append({ type: 'decision', ...decision });
     this.announce(() => {
-      this.events.transcript(segment);
+      this.events.transcript(this.speakers.latest(segment));
       items.forEach((i) => this.events.actionItem(i));
       decisions.forEach((d) => this.events.decision(d));
     });
@@ -407,6 +431,14 @@ export class Session {
     return next;
   }
 
+  /**
+   * Names a voice while the meeting runs (earshot/speakers/rename). Undefined once the session is stopping: the caller
+   * renames it in the journal once the session is done. RangeError for a voice the source never had.
+   */
+  async renameSpeaker(source: SourceKind, voice: string, name: string | null): Promise<SpeakerRenameResult | undefined> {
+    return this.state === 'streaming' ? this.speakers.rename(source, voice, name) : undefined;
+  }
+
   /** Boxes the user ticked or unticked by hand in the notes file become `done` revisions (journaled, announced). */
   private async readBackTicks(): Promise<void> {
     if (!this.config.notesPath) return; // a dictation session writes no notes
@@ -452,6 +484,7 @@ export class Session {
       paused: [...this.paused],
       ...(error ? { error } : {}),
       ...(this.notes.error && state === 'streaming' ? { notesError: this.notes.error } : {}),
+      ...(this.mode !== 'dictation' ? { speakers: this.speakers.state } : {}),
     });
   }
 }

@@ -35,6 +35,11 @@ export interface PipelineWiring {
   failed(e: unknown): void;
   /** Speech opened or closed in a VAD gate (SessionStats.speaking): whether whisper has work changed. */
   activity?(): void;
+  /**
+   * Each frame as it is read, for the speaker stage (speakers.ts: a copy into its queue, off the audio path); a file's
+   * frame may answer a promise to wait for (the stage fell a minute behind: a file waits rather than lose audio).
+   */
+  hear?(frame: AudioFrame): Promise<void> | undefined;
 }
 
 /** Who waits for a source's pipeline to flush (see Session.whenFlushed). */
@@ -129,10 +134,12 @@ async function* gated(events: AsyncIterable<UtteranceEvent>, kind: SourceKind, {
 }
 
 /** Frames as they are read: counted, their contour kept for echo suppression, their lateness fed to the degrade ladder. */
-async function* observed(frames: AsyncIterable<AudioFrame>, { stats, echo, degrade }: PipelineWiring): AsyncGenerator<AudioFrame> {
+async function* observed(frames: AsyncIterable<AudioFrame>, { stats, echo, degrade, hear }: PipelineWiring): AsyncGenerator<AudioFrame> {
   for await (const frame of frames) {
     const end = frame.startSample + frame.samples.length;
     echo.hear(frame);
+    const behind = hear?.(frame);
+    if (behind) await behind;
     if (frame.capturedAt === undefined) {
       stats.frameRead(frame.source, end);
     } else {

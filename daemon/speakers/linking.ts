@@ -35,8 +35,12 @@ const COMPACT_EVERY = 4096;
 export class OverlapLinker {
   /** Frame index of element 0 of the arrays below. */
   private base = 0;
-  /** Per global speaker: summed activity per frame over the windows covering it. */
-  private readonly sums: number[][] = [];
+  /**
+   * Per global speaker still heard in the frames kept: summed activity per frame over the windows covering it. A
+   * speaker with none left there can never be matched or decided again, so its row goes (a meeting's hundreds of
+   * speakers would otherwise keep a row each, growing with the meeting).
+   */
+  private readonly sums = new Map<number, number[]>();
   /** Windows covering each frame. */
   private readonly cover: number[] = [];
   /** Summed count of local speakers heard per frame (hard activity), over the windows covering it. */
@@ -46,6 +50,9 @@ export class OverlapLinker {
   speakers = 0;
 
   constructor(private readonly options: LinkingOptions) {}
+
+  /** Speakers whose activity rows are kept (those still heard in frames not yet compacted away). */
+  get rowsKept(): number { return this.sums.size; }
 
   /**
    * One window starting at frame `start` (on the frame grid of the whole source): `activity[k][f]` for each local
@@ -64,7 +71,7 @@ export class OverlapLinker {
       for (let f = 0; f < frames; f++) total += activity[k][f];
       if (total < this.options.minLocalFrames) continue;
       globals[k] = this.speakers++;
-      this.sums.push(new Array<number>(this.cover.length).fill(0));
+      this.sums.set(globals[k], new Array<number>(this.cover.length).fill(0));
       created.push(globals[k]);
     }
     const offset = start - this.base;
@@ -74,7 +81,7 @@ export class OverlapLinker {
     }
     for (let k = 0; k < activity.length; k++) {
       if (globals[k] === -1) continue;
-      const sum = this.sums[globals[k]];
+      const sum = this.sums.get(globals[k])!;
       for (let f = 0; f < frames; f++) sum[offset + f] += activity[k][f];
     }
     return { globals, created };
@@ -92,7 +99,7 @@ export class OverlapLinker {
       if (cover === 0) { out.push([]); continue; }
       const k = Math.round(this.heard[i] / cover);
       const ranked: { g: number; a: number }[] = [];
-      for (let g = 0; g < this.speakers; g++) if (this.sums[g][i] > 0) ranked.push({ g, a: this.sums[g][i] });
+      for (const [g, sum] of this.sums) if (sum[i] > 0) ranked.push({ g, a: sum[i] });
       ranked.sort((x, y) => y.a - x.a || x.g - y.g);
       out.push(ranked.slice(0, k).map((r) => r.g).sort((x, y) => x - y));
     }
@@ -107,8 +114,8 @@ export class OverlapLinker {
     if (overlapEnd <= start) return globals;
     const from = start - this.base, to = overlapEnd - this.base;
     const candidates: number[] = [];
-    for (let g = 0; g < this.speakers; g++) {
-      for (let i = from; i < to; i++) if (this.sums[g][i] > 0) { candidates.push(g); break; }
+    for (const [g, sum] of this.sums) {
+      for (let i = from; i < to; i++) if (sum[i] > 0) { candidates.push(g); break; }
     }
     // agreement[k][j]: soft IoU of local k and candidate j's mean activity over the overlap.
     const agreement = activity.map((a) => candidates.map((g) => {
@@ -116,7 +123,7 @@ export class OverlapLinker {
       for (let i = from; i < to; i++) {
         const cover = this.cover[i];
         if (cover === 0) continue;
-        const mean = this.sums[g][i] / cover, local = a[i - from];
+        const mean = this.sums.get(g)![i] / cover, local = a[i - from];
         inter += Math.min(mean, local);
         union += Math.max(mean, local);
       }
@@ -132,7 +139,7 @@ export class OverlapLinker {
     while (this.cover.length < length) {
       this.cover.push(0);
       this.heard.push(0);
-      for (const s of this.sums) s.push(0);
+      for (const s of this.sums.values()) s.push(0);
     }
   }
 
@@ -140,7 +147,10 @@ export class OverlapLinker {
     const drop = Math.min(this.decided - this.base, this.cover.length);
     this.cover.splice(0, drop);
     this.heard.splice(0, drop);
-    for (const s of this.sums) s.splice(0, drop);
+    for (const [g, s] of this.sums) {
+      s.splice(0, drop);
+      if (!s.some((a) => a > 0)) this.sums.delete(g);
+    }
     this.base += drop;
   }
 }

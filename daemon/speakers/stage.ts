@@ -8,7 +8,7 @@
  * a cache through the same tracker (test/integration/speakers.test.ts checks the two agree).
  */
 import { AudioFrame, FileSource, SAMPLE_RATE } from '../capture/source';
-import { SpeakerReidentifier } from './reidentify';
+import { MIN_IDENTIFY_SEC, SpeakerReidentifier } from './reidentify';
 import { SegmentationModel, WINDOW_SAMPLES } from './segmentation';
 import { DEFAULT_DIARIZE_OPTIONS, DiarizeOptions, SpeakerTracker } from './tracker';
 import { FrameTurn } from './turns';
@@ -36,15 +36,24 @@ export class SpeakerStage {
   private nextWindow = 0;
   /** Global speaker index → label, given at its first final turn, in order of appearance. */
   private readonly labels = new Map<number, string>();
+  /** Speakers the re-identifier has been shown a long enough turn of (it is asked once per speaker). */
+  private readonly identified = new Set<number>();
   /** Model runs, for health and the bench. */
   readonly stats = { windows: 0 };
 
-  private constructor(private readonly model: SegmentationModel, options: DiarizeOptions, private readonly reidentifier?: SpeakerReidentifier) {
+  private constructor(private readonly model: SegmentationModel, options: DiarizeOptions, private readonly reidentifier?: SpeakerReidentifier,
+    private readonly firstNumber = 1) {
     this.tracker = new SpeakerTracker(options);
   }
 
-  static async create(options: Partial<DiarizeOptions> = {}, reidentifier?: SpeakerReidentifier): Promise<SpeakerStage> {
-    return new SpeakerStage(await SegmentationModel.load(), { ...DEFAULT_DIARIZE_OPTIONS, ...options }, reidentifier);
+  /** `firstNumber`: the number of the first label ("Speaker 4" after a restart that already had three). */
+  static async create(options: Partial<DiarizeOptions> = {}, reidentifier?: SpeakerReidentifier, firstNumber = 1): Promise<SpeakerStage> {
+    return new SpeakerStage(await SegmentationModel.load(), { ...DEFAULT_DIARIZE_OPTIONS, ...options }, reidentifier, firstNumber);
+  }
+
+  /** Capture time (s) before which every turn has been given (see SpeakerTracker.settledSec). */
+  get settledSec(): number {
+    return this.tracker.settledSec;
   }
 
   /** One frame (in capture order); a gap in the capture clock is heard as silence. Pause markers carry no audio. */
@@ -79,16 +88,22 @@ export class SpeakerStage {
     return this.announce(turns);
   }
 
-  /** Final turns, labelled; a label's first turn goes to the re-identifier. */
+  /**
+   * Final turns, labelled. The re-identifier is shown each speaker's first turn of at least MIN_IDENTIFY_SEC (shorter
+   * ones say too little of a voice); when it names an earlier label, every turn of this one becomes that one's.
+   */
   private async announce(turns: FrameTurn[]): Promise<SpeakerEvent[]> {
     const events: SpeakerEvent[] = [];
     for (const t of turns.sort((a, b) => a.start - b.start || a.speaker - b.speaker)) {
       let label = this.labels.get(t.speaker);
       if (label === undefined) {
-        label = speakerLabel(this.labels.size + 1);
-        const known = [...new Set(this.labels.values())];
+        label = speakerLabel(this.firstNumber + this.labels.size);
         this.labels.set(t.speaker, label);
-        const earlier = this.reidentifier && known.length ? await this.reidentifier.identify(label, this.audio(t.start, t.end), known) : undefined;
+      }
+      if (this.reidentifier && !this.identified.has(t.speaker) && t.end - t.start >= MIN_IDENTIFY_SEC) {
+        this.identified.add(t.speaker);
+        const known = [...new Set(this.labels.values())].filter((l) => l !== label);
+        const earlier = await this.reidentifier.identify(label, this.audio(t.start, t.end), known);
         if (earlier !== undefined && earlier !== label) {
           this.labels.set(t.speaker, earlier);
           events.push({ type: 'relabel', from: label, to: earlier });

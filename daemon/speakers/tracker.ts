@@ -58,6 +58,15 @@ export class SpeakerTracker {
     this.stepSamples = Math.max(FRAME_STEP_SAMPLES, Math.round(options.stepSec * SAMPLE_RATE));
   }
 
+  /**
+   * Capture time (s) before which every turn is final: frames up to there are decided, and no turn still open starts
+   * before it (a turn runs on while its speaker talks).
+   */
+  get settledSec(): number {
+    const decided = this.decidedTo * FRAME_STEP_SAMPLES / SAMPLE_RATE;
+    return Math.min(decided, this.turns.openSince() ?? decided);
+  }
+
   /** Speakers opened so far (global indices 0…speakers−1). */
   get speakers(): number { return this.linker.speakers; }
 

@@ -44,6 +44,13 @@ export class TurnBuilder {
     return closed;
   }
 
+  /** Where the earliest turn still open starts (s): turns that end before it can no longer change. Undefined: none open. */
+  openSince(): number | undefined {
+    let since: number | undefined;
+    for (const turn of this.open.values()) if (since === undefined || turn.start < since) since = turn.start;
+    return since;
+  }
+
   /** The end of the audio: every open turn is closed. */
   flush(): FrameTurn[] {
     const closed: FrameTurn[] = [];

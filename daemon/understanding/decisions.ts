@@ -1,3 +1,4 @@
+import type { DecisionStanding } from '../../protocol/protocol';
 import { clean, cutOff, HEDGE } from './speech';
 
 /**
@@ -7,6 +8,19 @@ import { clean, cutOff, HEDGE } from './speech';
  */
 
 export type DecisionKind = 'decision' | 'deferral' | 'negative';
+export type { DecisionStanding };
+
+/**
+ * A requirement handed to the team, as the sentence itself says: who it comes from (management, the client, the brief)
+ * or that the team was told. Only on a sentence already taken for a decision: these words alone decide nothing.
+ */
+const GIVEN = /\b((the |our )?(management|board|client|customer|boss|head office|headquarters|company|project brief|brief)('s)? (says|said|wants|wanted|has decided|decided|requires|required|insists|insisted|told us|asks for|asked for)|we('ve| have)? been told|we were told|(is|it's|that's) a requirement|requirements? (is|are|from)|according to (the )?(management|board|client|customer|boss|brief|company|email))\b/i;
+
+/** A decision's standing from its sentence: a deferral is left open, a requirement said to come from outside is given. */
+export function standingOf(sentence: string, kind: DecisionKind | undefined): DecisionStanding {
+  if (kind === 'deferral') return 'open';
+  return GIVEN.test(sentence) ? 'given' : 'decided';
+}
 
 /** Sentences that are never decisions: questions, conditions, reported speech. */
 const NOT_A_DECISION = /\?\s*$|["“”]|^(if|maybe|perhaps|what if|i wonder|should|do we|did we|are we|can we|could we)\b|\b(said (that )?(he|she|they|we) (would|'d)|they'd|he'd|she'd)\b/i;

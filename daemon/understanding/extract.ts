@@ -12,7 +12,7 @@
  * one sentence says is sentenceRules.ts's: new sentence patterns go there, not here; dates are dates.ts's.
  */
 import { dueDate, EventDates, eventDates, pickDue } from './dates';
-import { ACCEPTS, AGREEMENT_ONLY, ASKS_AGREEMENT, DecisionKind, decisionKind, proposalKind } from './decisions';
+import { ACCEPTS, AGREEMENT_ONLY, ASKS_AGREEMENT, DecisionKind, decisionKind, DecisionStanding, proposalKind, standingOf } from './decisions';
 import { clean, cutOff, doneInTheRoom } from './speech';
 import { FoundOpenQuestion, openQuestions as findOpenQuestions } from './questions';
 import {
@@ -47,6 +47,8 @@ export interface FoundDecision {
   segmentId?: string;
   /** decision, deferral ("we'll revisit X after the demo") or negative ("we're not adding a flag"). */
   kind?: DecisionKind;
+  /** decided, open (a deferral) or given (a requirement the sentence says came from outside: "we were told …"). */
+  standing?: DecisionStanding;
 }
 
 export function splitSentences(text: string): string[] {
@@ -362,7 +364,7 @@ export function extract(lines: SpokenLine[], meetingDate: Date, options: Extract
     .filter((d) => d.kind !== 'need' || d.strong || d.taken || d.item.duePhrase)
     .map((d) => ({ ...d.item, text: clean(d.item.text) }))
     .filter(firstOfRepeats());
-  return { actionItems, decisions: decisions.map((d) => ({ ...d, text: clean(d.text) })), openQuestions: findOpenQuestions(lines) };
+  return { actionItems, decisions: decisions.map((d) => ({ ...d, text: clean(d.text), standing: standingOf(d.text, d.kind) })), openQuestions: findOpenQuestions(lines) };
 }
 
 /** The same request said again (same words, same owner) is the same task: keep the first. */

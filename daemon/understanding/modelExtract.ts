@@ -1,21 +1,23 @@
 /**
  * The opt-in language-model extraction, on the journal's side (pure: no I/O): the whole meeting cut into overlapping
  * chunks of lines with their segment ids (map), each chunk's prompt and the check of its answer, and the merge of the
- * chunks' answers into journal records (reduce). The model adds items and decisions that cite the lines they come
- * from, may fill an owner or due date a rule-based item lacks, and may dismiss a rule-based item: that is a `removed`
- * revision carrying its reason (`dismissed`), shown as dismissed and undoable (earshot/item/restore), never a deletion.
+ * chunks' answers into journal records (reduce). The model adds items and decisions (each with its standing: decided,
+ * left open, given to the team) that cite the lines they come from, may fill an owner or due date a rule-based item
+ * lacks, may rewrite a rule-based action item (text, owner, due: a revision carrying the words before, `rewritten`),
+ * and may dismiss a rule-based item: a `removed` revision carrying its reason (`dismissed`). Both are shown as such and
+ * undoable (earshot/item/restore), never a deletion.
  * The chunks can also be taken as the meeting grows (closedChunks: the same chunks, each once it can no longer change),
  * so that a session extracts them while it runs (session/liveExtraction.ts).
  */
-import { ChunkExtraction, DecisionKind, EnhancementProvider } from '../../protocol/protocol';
+import { ChunkExtraction, DecisionKind, decisionStanding, EnhancementProvider, ItemRewrite } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { validateChunkExtraction } from '../../protocol/validate';
 import { ActionItemRecord, DecisionRecord, JournalContents, JournalRecord, latestById, segmentsOf } from '../journal/journal';
 
 export interface ChunkLine { segmentId: string; speaker: string; t0: number; text: string }
 
-/** A rule-based item shown to the model in a chunk (it may dismiss it). */
-export interface ShownItem { id: string; kind: 'actionItem' | 'decision'; text: string; owner?: string | null; segmentId: string }
+/** A rule-based item shown to the model in a chunk (it may dismiss it; an action item, rewrite it). */
+export interface ShownItem { id: string; kind: 'actionItem' | 'decision'; text: string; owner?: string | null; due?: string | null; segmentId: string }
 
 export interface ModelChunk {
   /** 0-based. */
@@ -77,7 +79,7 @@ export function shownItems(records: readonly JournalRecord[]): ShownItem[] {
   const { items, decisions } = latestOf(records);
   return [
     ...[...items.values()].filter((i) => !i.removed && !i.restored && i.segmentId && !isModelItem(i))
-      .map((i): ShownItem => ({ id: i.id, kind: 'actionItem', text: i.text, owner: i.owner ?? null, segmentId: i.segmentId })),
+      .map((i): ShownItem => ({ id: i.id, kind: 'actionItem', text: i.text, owner: i.owner ?? null, due: i.due ?? null, segmentId: i.segmentId })),
     ...[...decisions.values()].filter((d) => !d.removed && !d.restored && d.segmentId && !isModelItem(d))
       .map((d): ShownItem => ({ id: d.id, kind: 'decision', text: d.text, segmentId: d.segmentId })),
   ];
@@ -116,16 +118,26 @@ export function isModelItem(r: { revision: number; refinedBy?: string; id: strin
   return r.refinedBy !== undefined && /^[ad]m\d+$/.test(r.id);
 }
 
-/** The JSON the model is asked for, shown to it verbatim. */
+/** The JSON the model is asked for, shown to it verbatim (prompt v4: decisions' standing; `rewrite` for `owners`). */
 const SHAPE = `{
   "actionItems": [{"text": "what is to be done after the meeting", "owner": "who does it, or null", "due": "YYYY-MM-DD or null", "segments": ["the [id]s of the lines it comes from"]}],
-  "decisions": [{"text": "what was agreed", "kind": "decision | deferral | negative", "segments": ["[id]s"]}],
+  "decisions": [{"text": "what was decided, left open or given", "standing": "decided | open | given", "kind": "decision | negative", "segments": ["[id]s"]}],
   "dismiss": [{"id": "the id of an extracted item below that is NOT a real action item or decision", "reason": "why, in a few words"}],
-  "owners": [{"id": "the id of an extracted action item below whose owner is wrong", "owner": "the speaker label of who does it"}]
+  "rewrite": [{"id": "the id of an extracted action item below that is real but wrongly written", "text": "the item as it should read", "owner": "the speaker label of who does it, or null", "due": "YYYY-MM-DD or null"}]
 }`;
 
+/**
+ * What a prompt knows of the meeting. `fileChangedOn` (YYYY-MM-DD): the meeting's date is not known, only the day its
+ * transcript file was last changed (`earshot notes` on a file that says no date): said so, never as the meeting's date.
+ */
+export interface MeetingInfo { title: string; date: string; fileChangedOn?: string }
+
+/** The prompt's date when the meeting's is not known: the day the rules read relative dates from too, said for what it is. */
+export const unknownDate = (fileChangedOn: string) =>
+  `not known; the transcript file was last changed on ${fileChangedOn} (read relative dates from that day)`;
+
 /** The system and user messages for one chunk. */
-export function chunkMessages(meeting: { title: string; date: string }, chunk: ModelChunk, chunks: number): { system: string; user: string } {
+export function chunkMessages(meeting: MeetingInfo, chunk: ModelChunk, chunks: number): { system: string; user: string } {
   const system = [
     'You extract action items and decisions from one part of a meeting transcript. Answer with one JSON object and nothing else, of this shape:',
     SHAPE,
@@ -137,13 +149,15 @@ export function chunkMessages(meeting: { title: string; date: string }, chunk: M
     'point later in the meeting); work already done or under way (status reports); ideas, suggestions, hypotheticals and',
     'opinions nobody takes on; reported speech and work of people not in the meeting; vague intentions with nothing',
     'concrete to do. The owner is the speaker label of who does it, exactly as written before the colon, or null.',
-    'A decision is a conclusion the group reaches and states as settled, not one person\'s opinion or proposal, not a',
-    'question, not a fact or result, and not an instruction the team was given (a requirement from management is a given,',
-    'not a choice). Its kind is "deferral" when the group puts the choice off to a later meeting, "negative" when it',
-    'decides something will not be done. Each item or decision once, citing by [id] the lines that state it. Resolve',
-    'relative dates from the meeting date. The lines already extracted by rules are listed: do not repeat them; list in',
-    '"dismiss" those that are not real action items or decisions by these rules, with a short reason, and in "owners"',
-    'real action items among them whose owner is wrong or missing, with the right speaker label. Empty lists are fine.',
+    'A decision is a conclusion the group reaches and states as settled (standing "decided"), a choice the group puts off',
+    'to a later meeting ("open"), or a requirement or constraint the team was handed from outside, by management, a',
+    'client or a brief ("given": "we have to use the company colours", "it must run offline"); not one person\'s opinion',
+    'or proposal, not a question, not a fact or result. Its kind is "negative" when it says something will not be done,',
+    'else "decision".',
+    'Each item or decision once, citing by [id] the lines that state it. Resolve relative dates from the meeting date.',
+    'The lines already extracted by rules are listed: do not repeat them; list in "dismiss" those that are not real action',
+    'items or decisions by these rules, with a short reason, and in "rewrite" real action items among them whose text,',
+    'owner or due date is wrong or missing, as they should read. Empty lists are fine.',
   ].join('\n');
   const clock = (t: number) => {
     const s = Math.max(0, Math.floor(t));
@@ -151,11 +165,11 @@ export function chunkMessages(meeting: { title: string; date: string }, chunk: M
   };
   const user = [
     `Meeting: ${meeting.title}`,
-    `Date: ${meeting.date}`,
+    `Date: ${meeting.fileChangedOn ? unknownDate(meeting.fileChangedOn) : meeting.date}`,
     `Part ${chunk.index + 1} of ${chunks}.`,
     '',
     'Already extracted by rules (JSON):',
-    JSON.stringify(chunk.items.map((i) => ({ id: i.id, kind: i.kind, text: i.text, ...(i.kind === 'actionItem' ? { owner: i.owner ?? null } : {}), segment: i.segmentId }))),
+    JSON.stringify(chunk.items.map((i) => ({ id: i.id, kind: i.kind, text: i.text, ...(i.kind === 'actionItem' ? { owner: i.owner ?? null, due: i.due ?? null } : {}), segment: i.segmentId }))),
     '',
     'Transcript:',
     ...chunk.lines.map((l) => `[${l.segmentId}] ${clock(l.t0)} ${l.speaker}: ${l.text}`),
@@ -167,14 +181,17 @@ export function chunkMessages(meeting: { title: string; date: string }, chunk: M
  * A chunk's messages while the meeting runs: it is the last part so far ("Part k of k"), as it was while its lines
  * came in and a local model read them ahead (so the call starts as what was read). At stop, chunkMessages with the total.
  */
-export const liveChunkMessages = (meeting: { title: string; date: string }, chunk: ModelChunk) => chunkMessages(meeting, chunk, chunk.index + 1);
+export const liveChunkMessages = (meeting: MeetingInfo, chunk: ModelChunk) => chunkMessages(meeting, chunk, chunk.index + 1);
 
-/** A model's answer for a chunk, checked against it; null when it holds no valid answer (then it is asked once more). */
-export function parseChunkAnswer(text: string, chunk: ModelChunk): ChunkExtraction | null {
+/**
+ * A model's answer for a chunk, checked against it; null when it holds no valid answer (then it is asked once more).
+ * Entries refused for what they say (a rewrite of an item not shown, an unknown standing) are said in `refused`.
+ */
+export function parseChunkAnswer(text: string, chunk: ModelChunk, refused: string[] = []): ChunkExtraction | null {
   const value = extractJsonObject(text);
   if (value === undefined) return null;
   return validateChunkExtraction(value, new Set(chunk.lines.map((l) => l.segmentId)), new Set(chunk.items.map((i) => i.id)),
-    new Set(chunk.items.filter((i) => i.kind === 'actionItem').map((i) => i.id)), new Set(chunk.lines.map((l) => l.speaker)));
+    new Set(chunk.items.filter((i) => i.kind === 'actionItem').map((i) => i.id)), new Set(chunk.lines.map((l) => l.speaker)), refused);
 }
 
 const STOP = new Set('a an the to of and or for on in at by with we i you it is be will ll that this so do'.split(' '));
@@ -199,19 +216,18 @@ export interface ReducedExtraction {
   decisions: ChunkExtraction['decisions'];
   /** Rule-based items to dismiss (no chunk's model found them itself), with the first reason given. */
   dismissals: { id: string; kind: 'actionItem' | 'decision'; reason: string }[];
-  /**
-   * Rule-based items a model entry matched and completes (owner or due it lacked), or whose owner a model corrected
-   * (`ownerCorrected`: the owner replaces the rule's).
-   */
-  completions: { id: string; owner: string | null; due: string | null; ownerCorrected?: boolean }[];
+  /** Rule-based items a model entry matched and completes: the owner or due it lacked. */
+  completions: { id: string; owner: string | null; due: string | null }[];
+  /** Rule-based action items a model rewrote: what it gave (a field left out stays as it is). */
+  rewrites: ChunkExtraction['rewrite'];
 }
 
 /**
  * Merges the chunks' answers (null: a chunk with no valid answer). Entries found twice (the overlap shows lines twice)
- * are kept once, completing each other's owner and due. An entry that matches a rule-based item is not added: it
- * confirms the item (which then is never dismissed) and may complete its owner or due. An owner correction confirms
- * the item too and replaces its owner (the first chunk's correction wins). A dismissal stands when no chunk confirmed
- * the item.
+ * are kept once, completing each other's owner and due (the first standing stands). An entry that matches a rule-based
+ * item is not added: it confirms the item (which then is never dismissed) and may complete its owner or due. A rewrite
+ * confirms the item too and replaces what it gives (the first chunk's rewrite of an item wins). A dismissal stands when
+ * no chunk confirmed the item.
  */
 export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[]): ReducedExtraction {
   const shown = new Map<string, ShownItem>();
@@ -254,12 +270,12 @@ export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (C
       else decisions.push({ ...decision, segments: [...decision.segments] });
     }
   });
+  const rewrites = new Map<string, ChunkExtraction['rewrite'][number]>();
   answers.forEach((answer) => {
-    for (const fix of answer?.owners ?? []) {
-      if (!shown.has(fix.id)) continue;
-      confirmed.add(fix.id);
-      const c = completions.get(fix.id) ?? { id: fix.id, owner: null, due: null };
-      if (!c.ownerCorrected) completions.set(fix.id, { ...c, owner: fix.owner, ownerCorrected: true });
+    for (const rewrite of answer?.rewrite ?? []) {
+      if (shown.get(rewrite.id)?.kind !== 'actionItem') continue;
+      confirmed.add(rewrite.id);
+      if (!rewrites.has(rewrite.id)) rewrites.set(rewrite.id, rewrite);
     }
   });
   const dismissals: ReducedExtraction['dismissals'] = [];
@@ -270,7 +286,7 @@ export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (C
       dismissals.push({ id: d.id, kind: item.kind, reason: d.reason });
     }
   });
-  return { actionItems, decisions, dismissals, completions: [...completions.values()] };
+  return { actionItems, decisions, dismissals, completions: [...completions.values()], rewrites: [...rewrites.values()] };
 }
 
 /** What a model extraction run was: journaled once at its end, whatever came of it. */
@@ -286,8 +302,9 @@ export interface ModelRunSummary {
 
 /**
  * The journal records of a reduced extraction: items and decisions the model added (ids `am<n>`, `dm<n>`, anchored on
- * the cited line that shares most of their words, first revision marked refinedBy), revisions completing rule-based
- * items (owner or due only where they had none), dismissal revisions (`removed` with `dismissed`), then the
+ * the cited line that shares most of their words, first revision marked refinedBy; decisions with their standing),
+ * revisions completing rule-based items (owner or due only where they had none) or rewriting them (what the rewrite
+ * gives; `rewritten` keeps the item as it read before), dismissal revisions (`removed` with `dismissed`), then the
  * `refinement` record. Items withdrawn or restored meanwhile are left as they are.
  */
 export function modelExtractionRecords(journal: JournalContents, reduced: ReducedExtraction, run: ModelRunSummary, at = new Date()): JournalRecord[] {
@@ -333,16 +350,26 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
     const segmentId = anchorOf(d.text, d.segments);
     const id = nextDecision();
     decisionIds.push(id);
-    out.push({ type: 'decision', id, revision: 1, text: d.text, kind: d.kind as DecisionKind, segmentId, t0: t0Of.get(segmentId) ?? 0, refinedBy: run.model });
+    out.push({
+      type: 'decision', id, revision: 1, text: d.text, kind: d.kind as DecisionKind, standing: d.standing ?? decisionStanding(d), segmentId,
+      t0: t0Of.get(segmentId) ?? 0, refinedBy: run.model,
+    });
   }
-  for (const c of reduced.completions) {
-    const latest = items.get(c.id);
-    if (!latest || latest.removed) continue;
-    const owner = c.ownerCorrected ? c.owner : latest.owner ?? c.owner;
-    const due = latest.due ?? c.due;
-    if (owner === latest.owner && due === latest.due) continue;
-    itemIds.push(c.id);
-    out.push({ ...latest, revision: latest.revision + 1, owner, due, refinedBy: run.model });
+  const completionOf = new Map(reduced.completions.map((c) => [c.id, c]));
+  const rewriteOf = new Map((reduced.rewrites ?? []).map((r) => [r.id, r]));
+  for (const id of new Set([...completionOf.keys(), ...rewriteOf.keys()])) {
+    const latest = items.get(id);
+    if (!latest || latest.removed || latest.restored) continue;
+    const c = completionOf.get(id), r = rewriteOf.get(id);
+    const text = r?.text ?? latest.text;
+    const owner = r?.owner !== undefined ? r.owner : latest.owner ?? c?.owner ?? null;
+    const due = r?.due !== undefined ? r.due : latest.due ?? c?.due ?? null;
+    if (text === latest.text && owner === latest.owner && due === latest.due) continue;
+    itemIds.push(id);
+    // The model's rewrite changed the item (a completion only fills what the rules lacked): it keeps the words before, for undo.
+    const rewrote = r !== undefined && (text !== latest.text || (r.owner !== undefined && owner !== latest.owner) || (r.due !== undefined && due !== latest.due));
+    const was = latest.rewritten?.was ?? { text: latest.text, owner: latest.owner, due: latest.due };
+    out.push({ ...latest, revision: latest.revision + 1, text, owner, due, refinedBy: run.model, ...(rewrote ? { rewritten: { by: run.model, was } } : {}) });
   }
   const dismissedIds: string[] = [];
   for (const d of reduced.dismissals) {
@@ -361,9 +388,17 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
   return out;
 }
 
-/** The revision that restores a withdrawn item (dismissed by the model, or withdrawn otherwise); undefined when it stands. */
-export function restoreRevision<T extends { revision: number; removed?: boolean; dismissed?: unknown; restored?: boolean }>(latest: T): T | undefined {
-  if (!latest.removed) return undefined;
-  const { dismissed: _d, removed: _r, ...rest } = latest;
-  return { ...rest, revision: latest.revision + 1, restored: true } as T;
+/**
+ * The revision that restores a withdrawn item (dismissed by the model, or withdrawn otherwise), or undoes the model's
+ * rewrite of one (the words before it, no longer marked as the model's); undefined when it stands as the rules or the
+ * user left it.
+ */
+export function restoreRevision<T extends { revision: number; removed?: boolean; dismissed?: unknown; restored?: boolean; rewritten?: ItemRewrite }>(latest: T): T | undefined {
+  if (latest.removed) {
+    const { dismissed: _d, removed: _r, ...rest } = latest;
+    return { ...rest, revision: latest.revision + 1, restored: true } as T;
+  }
+  const { rewritten, refinedBy: _by, ...rest } = latest as T & { refinedBy?: string };
+  if (!rewritten) return undefined;
+  return { ...rest, ...rewritten.was, revision: latest.revision + 1, restored: true } as unknown as T;
 }

@@ -1,71 +1,172 @@
 /**
- * The language model's rolling summary of a meeting (pure, but for rollSummary's one call): the prompt that revises
- * the summary so far with one chunk's lines, the strict check of its answer (every cite a real line), and the call
- * with one more try on an invalid answer. Each chunk costs one small call (a model that fell behind reads two in one):
- * the model sees the previous points and the new lines, never the whole meeting again.
+ * The language model's rolling summary of a meeting (pure, but for rollSummary's and settleSummary's one call): the
+ * prompt that revises the summary so far with one chunk's lines, the strict check of its answer (every cite a real line,
+ * every point within its bounds), and the call with one more try on an invalid answer. Each chunk costs one small call
+ * (a model that fell behind reads two in one): the model sees the previous points and the new lines, never the whole
+ * meeting again. At stop the summary is settled (settleSummary): one last call over the summary so far and the final
+ * decisions and action items (not the transcript), so that it states each outcome as the decisions list does.
  *
  * rollOver carries the summary on over the chunks it has not read yet, in meeting order (one call each, or a few
  * consecutive chunks in one call for a model that fell behind): the one loop
  * that a live session (session/liveExtraction.ts), an interrupted session finalized later (service/modelExtractions.ts)
  * and `earshot notes` (modelTranscript.ts) all roll with.
  *
- * Owns the summary's prompt and answer shape. Must not touch the journal or the notes (its callers journal the points
- * through rollOver's `revised`, documents/summarySection.ts renders them).
+ * Owns the summary's prompt and answer shape. Reads journal records (the final lists for the settle); must not write
+ * the journal or the notes (its callers journal the points through rollOver's `revised` and settleAtStop's outcome,
+ * documents/summarySection.ts renders them).
  */
+import { DecisionKind, DecisionStanding, decisionStanding, SUMMARY_POINT_MAX_CITES } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
+import { currentItems, JournalRecord } from '../journal/journal';
 import { ChunkLine, lineChars } from './modelExtract';
 import { Chat, estimateTokens, safeReason, workingTimeLimit } from './providers';
 
 /** One point of the summary and the lines it comes from (segment ids, at least one). */
 export interface SummaryPoint { text: string; segmentIds: string[] }
 
-/** A summary is 3–6 points once the meeting has some; each a sentence citing a few lines. */
-export const SUMMARY_BOUNDS = { points: 6, citations: 4, text: 240 } as const;
+/**
+ * A summary is 3–6 points once the meeting has some; each one or two sentences, asked to keep within `text` characters
+ * and citing up to `citations` lines. `textMax` is the hard bound (the local grammar's maxLength, the parser's limit): a
+ * point the prompt's bound did not hold is kept whole up to it, and only at or past it, where a grammar may have stopped
+ * it mid-word, is it ended at its last whole word with an ellipsis (pointText).
+ */
+export const SUMMARY_BOUNDS = { points: 6, citations: SUMMARY_POINT_MAX_CITES, text: 240, textMax: 360 } as const;
 
-/** What a summary answer may cite: the new chunk's lines and the lines the previous points cite. */
+/** What a summary answer may cite: the new chunk's lines and the lines the previous points cite (or, settling, the final lists'). */
 export interface SummaryConstraint { summary: { segmentIds: string[] } }
 
-const SHAPE = `{"points": [{"text": "one key point or outcome of the meeting, one sentence", "cites": ["the [id]s of the lines it comes from"]}]}`;
+const SHAPE = `{"points": [{"text": "one key point or outcome of the meeting, one or two sentences", "cites": ["the [id]s of the lines it comes from"]}]}`;
 
 const clock = (t: number) => {
   const s = Math.max(0, Math.floor(t));
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 };
 
+/**
+ * The system message of every summary call, revising and settling alike: one system prompt, so that a local model
+ * keeps it read once for both (worker.ts's 'summary' sequence, systemPromptState.ts).
+ */
+const SYSTEM = [
+  'You keep the summary of a meeting. Answer with one JSON object and nothing else, of this shape:',
+  SHAPE,
+  `Rules: 3 to ${SUMMARY_BOUNDS.points} points (fewer only when little has been said), the meeting's key points and outcomes`,
+  'as a careful note-taker would write them for someone who missed it: what was discussed, concluded, decided or left',
+  'open. Use only what you are given; never invent people, dates or outcomes. Each point is one or two plain sentences',
+  `of at most ${SUMMARY_BOUNDS.text} characters (say less rather than run on) and cites by [id] the lines it comes from,`,
+  `at most ${SUMMARY_BOUNDS.citations} of them.`,
+  'While the meeting runs you get the summary so far and the new lines: revise the summary with them. Keep its points',
+  'that still matter (with their cites), merge or replace points the new lines change, add what is new and important,',
+  'drop small talk and meeting procedure. Cite the new lines or the lines the summary so far cites, nothing else.',
+  'When the meeting has ended you get the summary so far and the meeting\'s final decisions and action items instead of',
+  'lines: settle the summary. Keep its points and cites, but state every outcome as the final lists state it: what they',
+  'list as decided was decided (never call it suggested, proposed, considered or left open), what they list as left open',
+  'was not decided, what they list as decided against will not be done, what they list as given to the team was required',
+  'of it from outside (not the group\'s choice). Add an important decision or action item the summary lacks, citing its',
+  'line, within the same number of points (merge where needed). Cite the lines the summary so far cites or the final',
+  'lists\' lines, nothing else.',
+].join('\n');
+
 /** The system and user messages that revise `previous` with the lines of one more chunk. */
 export function summaryMessages(meeting: { title: string; date: string }, previous: readonly SummaryPoint[], lines: readonly ChunkLine[]): { system: string; user: string } {
-  const system = [
-    'You keep the summary of a meeting that is still running. Answer with one JSON object and nothing else, of this shape:',
-    SHAPE,
-    `Rules: 3 to ${SUMMARY_BOUNDS.points} points (fewer only when little has been said), the meeting's key points and outcomes`,
-    'as a careful note-taker would write them for someone who missed it: what was discussed, concluded, decided or left',
-    'open. Use only what the lines say; never invent people, dates or outcomes. Revise the summary so far with the new',
-    'lines: keep its points that still matter (with their cites), merge or replace points the new lines change, add what',
-    'is new and important, drop small talk and meeting procedure. Each point cites by [id] the lines it comes from: the',
-    'new lines or the lines the summary so far cites, nothing else.',
-  ].join('\n');
   const user = [
     `Meeting: ${meeting.title}`,
     `Date: ${meeting.date}`,
     '',
     'Summary so far (JSON):',
-    JSON.stringify({ points: previous.map((p) => ({ text: p.text, cites: p.segmentIds })) }),
+    summaryJson(previous),
     '',
     'New lines:',
     ...lines.map((l) => `[${l.segmentId}] ${clock(l.t0)} ${l.speaker}: ${l.text}`),
   ].join('\n');
-  return { system, user };
+  return { system: SYSTEM, user };
 }
+
+const summaryJson = (points: readonly SummaryPoint[]) => JSON.stringify({ points: points.map((p) => ({ text: p.text, cites: p.segmentIds })) });
 
 /** The ids a summary answer may cite: the previous points' and the new lines', in that order, once each. */
 export function citableIds(previous: readonly SummaryPoint[], lines: readonly ChunkLine[]): string[] {
   return [...new Set([...previous.flatMap((p) => p.segmentIds), ...lines.map((l) => l.segmentId)])];
 }
 
+/** A decision as the settle reads it: its text, its kind and standing (absent in older journals: from the kind) and its line. */
+export interface SettleDecision { text: string; kind: DecisionKind; standing?: DecisionStanding; segmentId: string }
+/** An action item as the settle reads it. */
+export interface SettleItem { text: string; owner: string | null; due: string | null; segmentId: string }
+/** The meeting's final decisions and action items, as the notes list them (removed ones left out). */
+export interface FinalOutcomes { decisions: readonly SettleDecision[]; actionItems: readonly SettleItem[] }
+
+/** The final decisions and action items of a meeting's records (the latest revision of each, removed ones left out). */
+export function finalOutcomes(records: JournalRecord[]): FinalOutcomes {
+  const { actionItems, decisions } = currentItems(records);
+  return {
+    decisions: decisions.map((d) => ({ text: d.text, kind: d.kind, ...(d.standing ? { standing: d.standing } : {}), segmentId: d.segmentId })),
+    actionItems: actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, segmentId: i.segmentId })),
+  };
+}
+
+/**
+ * A decision's standing in the words the settle (and the summary eval's judge) reads: decided, decided against, left
+ * open, or given to the team (a requirement from outside, not the group's choice).
+ */
+export function standingWords(d: { kind: DecisionKind; standing?: DecisionStanding }): string {
+  const standing = decisionStanding(d);
+  if (standing === 'given') return 'given to the team (a requirement from outside)';
+  if (standing === 'open') return 'left open';
+  return d.kind === 'negative' ? 'decided against (will not be done)' : 'decided';
+}
+const cite = (segmentId: string) => (segmentId ? `[${segmentId}] ` : '');
+
+/**
+ * The system and user messages that settle `previous` at stop: the summary so far and the final decisions (each with its
+ * standing) and action items, never the transcript. The system message is the rolling summary's.
+ */
+export function settleMessages(meeting: { title: string; date: string }, previous: readonly SummaryPoint[], outcomes: FinalOutcomes): { system: string; user: string } {
+  const none = ['(none)'];
+  const user = [
+    `Meeting: ${meeting.title}`,
+    `Date: ${meeting.date}`,
+    '',
+    'The meeting has ended: settle its summary against its final decisions and action items.',
+    '',
+    'Summary so far (JSON):',
+    summaryJson(previous),
+    '',
+    'Final decisions:',
+    ...(outcomes.decisions.length ? outcomes.decisions.map((d) => `${cite(d.segmentId)}${standingWords(d)}: ${d.text}`) : none),
+    '',
+    'Final action items:',
+    ...(outcomes.actionItems.length ? outcomes.actionItems.map((i) => `${cite(i.segmentId)}${i.owner ?? 'no owner'}: ${i.text}${i.due ? ` (due ${i.due})` : ''}`) : none),
+  ].join('\n');
+  return { system: SYSTEM, user };
+}
+
+/** The ids a settled summary may cite: the summary so far's, then the final decisions' and action items' lines, once each. */
+export function settleCitableIds(previous: readonly SummaryPoint[], outcomes: FinalOutcomes): string[] {
+  return [...new Set([...previous.flatMap((p) => p.segmentIds), ...[...outcomes.decisions, ...outcomes.actionItems].map((x) => x.segmentId).filter(Boolean)])];
+}
+
+/**
+ * A point's text as the notes keep it: spaces collapsed; whole up to SUMMARY_BOUNDS.textMax. At or past it (a grammar
+ * stops a string there, maybe mid-word) it ends at its last whole word with an ellipsis, never mid-word (`trimmed`); a
+ * text with no word boundary to end at is refused (null).
+ */
+export function pointText(raw: string): { text: string; trimmed: boolean } | null {
+  const said = raw.replace(/\s+/g, ' ').trim();
+  if (!said) return null;
+  const max = SUMMARY_BOUNDS.textMax;
+  // At the bound exactly, a sentence that ends there ended by itself.
+  if (said.length < max || (said.length === max && /[.!?)"'\u201d]$/.test(said))) return { text: said, trimmed: false };
+  // Room for the ellipsis; the character after the room tells whether the room ends on a whole word.
+  const room = said.slice(0, max - 1);
+  const whole = /\s/.test(said[max - 1]) ? room : room.slice(0, Math.max(0, room.lastIndexOf(' ')));
+  const kept = whole.replace(/[\s,;:\u2013\u2014-]+$/, '');
+  return kept ? { text: `${kept}\u2026`, trimmed: true } : null;
+}
+
 /**
  * A model's summary answer, checked strictly: null when it holds no `points` list; a cite of an unknown line is
- * dropped, a point left with no cite (or no text) is dropped, texts are trimmed and bounded, at most
- * SUMMARY_BOUNDS.points points and SUMMARY_BOUNDS.citations cites each are kept.
+ * dropped, a point left with no cite (or no text) is dropped, texts are trimmed and bounded (pointText: never cut
+ * mid-word), at most SUMMARY_BOUNDS.points points and SUMMARY_BOUNDS.citations cites each are kept.
  */
 export function parseSummaryAnswer(text: string, known: ReadonlySet<string>): SummaryPoint[] | null {
   const value = extractJsonObject(text) as { points?: unknown } | undefined;
@@ -74,9 +175,9 @@ export function parseSummaryAnswer(text: string, known: ReadonlySet<string>): Su
   for (const p of value.points as unknown[]) {
     const point = p as { text?: unknown; cites?: unknown };
     if (!point || typeof point.text !== 'string' || !Array.isArray(point.cites)) continue;
-    const said = point.text.replace(/\s+/g, ' ').trim().slice(0, SUMMARY_BOUNDS.text);
+    const said = pointText(point.text);
     const cites = [...new Set(point.cites.filter((c): c is string => typeof c === 'string' && known.has(c)))].slice(0, SUMMARY_BOUNDS.citations);
-    if (said && cites.length) points.push({ text: said, segmentIds: cites });
+    if (said && cites.length) points.push({ text: said.text, segmentIds: cites });
     if (points.length === SUMMARY_BOUNDS.points) break;
   }
   return points;
@@ -96,20 +197,36 @@ export interface SummaryCallReport {
   reason?: string;
 }
 
+/** How a summary call is made: its time limit (working time, less the time paused for whisper) and its report. */
+export interface SummaryCallOptions { timeoutMs?: number; pausedMs?(): number; report?(r: SummaryCallReport): void }
+
 /**
  * Revises the summary with one chunk's lines: one call (one more on an answer with no valid point list), each within
  * `timeoutMs` when given. Answers the new points (none valid: the previous ones stand), the model's name and the tokens
  * the calls cost (estimated as the extraction's are). Never rejects for a failed call: null points; `report` hears how
  * each call went (the caller logs it).
  */
-export async function rollSummary(chat: Chat, meeting: { title: string; date: string }, previous: readonly SummaryPoint[], lines: readonly ChunkLine[],
-  signal: AbortSignal, how: { timeoutMs?: number; pausedMs?(): number; report?(r: SummaryCallReport): void } = {}): Promise<RolledSummary> {
-  const { system, user } = summaryMessages(meeting, previous, lines);
-  const ids = citableIds(previous, lines);
+export function rollSummary(chat: Chat, meeting: { title: string; date: string }, previous: readonly SummaryPoint[], lines: readonly ChunkLine[],
+  signal: AbortSignal, how: SummaryCallOptions = {}): Promise<RolledSummary> {
+  return askSummary(chat, summaryMessages(meeting, previous, lines), citableIds(previous, lines), signal, how);
+}
+
+/**
+ * Settles the summary at stop: one call (one more on an invalid answer) over `previous` and the final decisions and
+ * action items, each within `timeoutMs`. Null points (with `reason`, fixed words) when there is no valid answer: the
+ * summary so far stands. Never rejects.
+ */
+export function settleSummary(chat: Chat, meeting: { title: string; date: string }, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
+  signal: AbortSignal, how: SummaryCallOptions = {}): Promise<RolledSummary> {
+  return askSummary(chat, settleMessages(meeting, previous, outcomes), settleCitableIds(previous, outcomes), signal, how);
+}
+
+async function askSummary(chat: Chat, { system, user }: { system: string; user: string }, ids: string[], signal: AbortSignal, how: SummaryCallOptions): Promise<RolledSummary> {
   const known = new Set(ids);
   const report = how.report ?? (() => undefined);
   let tokens = 0;
   let model: string | undefined;
+  let reason = 'cancelled';
   for (let attempt = 1; attempt <= SUMMARY_ATTEMPTS && !signal.aborted; attempt++) {
     tokens += estimateTokens(system.length + user.length);
     const started = performance.now();
@@ -124,23 +241,25 @@ export async function rollSummary(chat: Chat, meeting: { title: string; date: st
         report({ outcome: 'applied', ms: ms(), attempt, model });
         return { points, model, tokens };
       }
-      report({ outcome: 'failed', ms: ms(), attempt, reason: 'invalid answer' });
+      reason = 'invalid answer';
+      report({ outcome: 'failed', ms: ms(), attempt, reason });
     } catch (e) {
       // A failed call: the summary so far stands (no retry: the next chunk's call revises it anyway).
       const timedOut = !signal.aborted && timeout?.signal.aborted === true;
-      report(signal.aborted ? { outcome: 'cancelled', ms: ms(), attempt, reason: 'cancelled' }
+      const r: SummaryCallReport = signal.aborted ? { outcome: 'cancelled', ms: ms(), attempt, reason: 'cancelled' }
         : timedOut ? { outcome: 'timeout', ms: ms(), attempt, reason: `no answer within ${how.timeoutMs! / 1000} s` }
-          : { outcome: 'failed', ms: ms(), attempt, reason: safeReason(e) });
-      return { points: null, model, tokens };
+          : { outcome: 'failed', ms: ms(), attempt, reason: safeReason(e) };
+      report(r);
+      return { points: null, model, tokens, reason: r.reason! };
     } finally {
       timeout?.clear();
     }
   }
-  return { points: null, model, tokens };
+  return { points: null, model, tokens, reason };
 }
 
-/** What one summary call answers (rollSummary). */
-export interface RolledSummary { points: SummaryPoint[] | null; model: string | undefined; tokens: number }
+/** What one summary call answers (rollSummary, settleSummary); `reason`, with no points: why, in fixed words. */
+export interface RolledSummary { points: SummaryPoint[] | null; model: string | undefined; tokens: number; reason?: string }
 
 /** Where a rolling summary stands: its points and how many of the meeting's chunks, from the first, it has read. */
 export interface SummarySoFar { points: SummaryPoint[]; chunks: number }
@@ -191,4 +310,35 @@ export function summaryGroups(chunks: readonly { index: number; lines: readonly 
     }
   }
   return groups.map(({ index, lines }) => ({ index, lines }));
+}
+
+/** How the settle at stop went, for the summary record: settled (by `model`), or not and why (fixed words). */
+export type SettleOutcome = { settled: true; model: string | undefined } | { settled: false; unsettled: string };
+
+/** Why a run may ask nothing more (its state, declined or cancelled), in fixed words; undefined when it may. */
+export function whyNotAsked(run: { state: 'done' | 'cancelled' | 'budget' } | undefined, declined: boolean, aborted: boolean): string | undefined {
+  if (aborted || run?.state === 'cancelled') return 'cancelled';
+  if (run?.state === 'budget') return 'token budget spent';
+  if (declined || !run) return 'model unavailable';
+  return undefined;
+}
+
+/**
+ * The settle at stop, for a summary that has points: asked once (settleSummary through `ask`) unless `refused` says why
+ * not; `sofar` takes the settled points. Undefined when there is no summary to settle. The caller journals the outcome
+ * (a `summary` record: the settled points, or the summary so far and why it was not settled) before anyone is told.
+ */
+export async function settleAtStop(sofar: SummarySoFar, how: {
+  ask(previous: readonly SummaryPoint[]): Promise<RolledSummary>;
+  refused(): string | undefined;
+  spent?(tokens: number): void;
+}): Promise<SettleOutcome | undefined> {
+  if (!sofar.points.length) return undefined;
+  const refused = how.refused();
+  if (refused) return { settled: false, unsettled: refused };
+  const answer = await how.ask(sofar.points);
+  how.spent?.(answer.tokens);
+  if (!answer.points) return { settled: false, unsettled: answer.reason ?? 'no answer' };
+  sofar.points = answer.points;
+  return { settled: true, model: answer.model };
 }

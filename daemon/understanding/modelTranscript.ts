@@ -2,24 +2,27 @@
  * `earshot notes FILE --llm-endpoint URL`: the same language-model extraction as at the end of a meeting, over a
  * transcript file instead of a journal. The lines get segment ids (`l-<n>`), the rule-based items become journal-like
  * records, and the model's records are applied to them: what the CLI prints is what the notes would show. The rolling
- * summary is rolled over the same chunks as a meeting's (modelSummary.ts's rollOver), one call per chunk.
+ * summary is rolled over the same chunks as a meeting's (modelSummary.ts's rollOver), one call per chunk, then settled
+ * against the final decisions and action items as at a meeting's stop.
  */
-import { Decision, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, EnhancementSettings, ExtractionProgressParams } from '../../protocol/protocol';
+import { Decision, DecisionStanding, decisionStanding, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, EnhancementSettings, ExtractionProgressParams, ItemRewrite } from '../../protocol/protocol';
 import { Chat, openAiCompatibleChat, runModelExtraction } from './providers';
-import { rollOver, rollSummary, SummaryCallReport, SummaryPoint, SummarySoFar } from './modelSummary';
+import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, SummaryCallReport, SummaryPoint, SummarySoFar, whyNotAsked } from './modelSummary';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
-import { modelChunks, modelExtractionRecords, reduceChunks, DEFAULT_CHUNK_OPTIONS } from './modelExtract';
+import { MeetingInfo, modelChunks, modelExtractionRecords, reduceChunks, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
 
 export interface TranscriptModelResult {
-  /** `by`: the model that added it; `segments`: the lines it cited (model items only). */
-  actionItems: { text: string; owner: string | null; due: string | null; t0: number; by?: string; segments?: string[] }[];
-  decisions: { text: string; kind: Decision['kind']; t0: number; by?: string; segments?: string[] }[];
+  /** `by`: the model that added it; `segments`: the lines it cited (model items only); `rewritten`: a rule item the model rewrote. */
+  actionItems: { text: string; owner: string | null; due: string | null; t0: number; by?: string; segments?: string[]; rewritten?: ItemRewrite }[];
+  decisions: { text: string; kind: Decision['kind']; standing: DecisionStanding; t0: number; by?: string; segments?: string[] }[];
   dismissed: { kind: 'actionItem' | 'decision'; text: string; reason: string; by: string }[];
   /** The rolling summary's points, each citing the lines (`l-<n>`) it comes from; empty when the model wrote none (or none was asked for). */
   summary: SummaryPoint[];
   /** The model that wrote the summary (absent: none did). */
   summaryBy?: string;
+  /** Whether the summary settled against the final decisions and action items (absent: there was no summary to settle). */
+  summarySettle?: { settled: true } | { settled: false; unsettled: string };
   /** How the run ended, for stderr. */
   message: string;
 }
@@ -27,9 +30,13 @@ export interface TranscriptModelResult {
 /** Lines with the segment ids the model cites (`l-1`, `l-2`, ...), as extraction and the model both see them. */
 export const withLineIds = (lines: SpokenLine[]): SpokenLine[] => lines.map((l, k) => ({ ...l, segmentId: `l-${k + 1}` }));
 
-export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, meetingDate: Date, settings: EnhancementSettings,
+/** The meeting's date, and whether it is known (not known: the day its file was last changed, told to the model as that). */
+export interface MeetingDate { date: Date; known: boolean }
+
+export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
-  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & { chunk: number }): void }): Promise<TranscriptModelResult> {
+  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true })): void }): Promise<TranscriptModelResult> {
+  const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
   };
@@ -42,11 +49,13 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
     type: 'actionItem', id: `a${k + 1}`, revision: 1, text: i.text, owner: i.owner, due: i.due, duePhrase: i.duePhrase, segmentId: i.segmentId ?? '', t0: i.t0 ?? lineT0.get(i.segmentId) ?? 0,
   }));
   found.decisions.forEach((d, k) => records.push({
-    type: 'decision', id: `d${k + 1}`, revision: 1, text: d.text, kind: d.kind ?? 'decision', segmentId: d.segmentId ?? '', t0: d.t0 ?? lineT0.get(d.segmentId) ?? 0,
+    type: 'decision', id: `d${k + 1}`, revision: 1, text: d.text, kind: d.kind ?? 'decision', ...(d.standing ? { standing: d.standing } : {}),
+    segmentId: d.segmentId ?? '', t0: d.t0 ?? lineT0.get(d.segmentId) ?? 0,
   }));
   const journal: JournalContents = { header, records, tornTail: false };
   const chunks = modelChunks(journal, { ...DEFAULT_CHUNK_OPTIONS, ...(settings.chunkChars ? { chunkChars: settings.chunkChars } : {}) });
-  const meeting = { title: header.title, date: header.startedAt };
+  const day = `${meetingDate.getFullYear()}-${String(meetingDate.getMonth() + 1).padStart(2, '0')}-${String(meetingDate.getDate()).padStart(2, '0')}`;
+  const meeting: MeetingInfo = { title: header.title, date: header.startedAt, ...(known ? {} : { fileChangedOn: day }) };
   const run = await runModelExtraction('cli', meeting, chunks, {
     settings, chat, signal, progress, report: () => undefined,
   });
@@ -55,9 +64,11 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const rolled: SummarySoFar = { points: [], chunks: 0 };
   let summaryBy: string | undefined;
   const timeoutMs = (settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
+  // The summary's prompts say the date as it is: an unknown one is said so.
+  const summaryMeeting = { title: meeting.title, date: known ? meeting.date : unknownDate(day) };
   if (summary) {
     await rollOver(chunks, rolled, {
-      ask: (previous, chunk) => rollSummary(chat, meeting, previous, chunk.lines, signal, { timeoutMs, report: (r) => summary.report({ ...r, chunk: chunk.index + 1 }) }),
+      ask: (previous, chunk) => rollSummary(chat, summaryMeeting, previous, chunk.lines, signal, { timeoutMs, report: (r) => summary.report({ ...r, chunk: chunk.index + 1 }) }),
       mayAsk: () => !run.declined && run.summary.state === 'done' && !signal.aborted,
       revised: (model) => { summaryBy = model ?? run.summary.model; },
     });
@@ -65,6 +76,12 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const reduced = reduceChunks(chunks, run.answers);
   const added = modelExtractionRecords(journal, reduced, run.summary);
   const all = [...records, ...added];
+  // As at a meeting's stop: the summary settles against the final decisions and action items (those printed below).
+  const settled = summary ? await settleAtStop(rolled, {
+    ask: (previous) => settleSummary(chat, summaryMeeting, previous, finalOutcomes(all), signal, { timeoutMs, report: (r) => summary.report({ ...r, settle: true }) }),
+    refused: () => whyNotAsked(run.summary, run.declined, signal.aborted),
+  }) : undefined;
+  if (settled?.settled) summaryBy = settled.model ?? run.summary.model;
   // The model's own items come first, in the reduced extraction's order: that is where their cited lines are.
   const cited = new Map<string, string[]>();
   added.filter((r) => r.type === 'actionItem' && /^am\d+$/.test(r.id)).forEach((r, k) => cited.set((r as ActionItemRecord).id, reduced.actionItems[k].segments));
@@ -74,11 +91,12 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
     ...latestById(all.filter((r): r is DecisionRecord => r.type === 'decision')).values()];
   const by = (r: { id: string; refinedBy?: string }) => (/^[ad]m\d+$/.test(r.id) && r.refinedBy ? { by: r.refinedBy, segments: cited.get(r.id) ?? [] } : {});
   return {
-    actionItems: actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0, ...by(i) })),
-    decisions: decisions.map((d) => ({ text: d.text, kind: d.kind, t0: d.t0, ...by(d) })),
+    actionItems: actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0, ...by(i), ...(i.rewritten ? { rewritten: i.rewritten } : {}) })),
+    decisions: decisions.map((d) => ({ text: d.text, kind: d.kind, standing: decisionStanding(d), t0: d.t0, ...by(d) })),
     dismissed: latest.filter((r) => r.removed && r.dismissed).map((r) => ({ kind: r.type, text: r.text, reason: r.dismissed!.reason, by: r.dismissed!.by })),
     summary: rolled.points,
     ...(summaryBy !== undefined && rolled.points.length ? { summaryBy } : {}),
+    ...(settled ? { summarySettle: settled.settled ? { settled: true as const } : settled } : {}),
     message: run.message,
   };
 }

@@ -19,11 +19,12 @@ import {
   ExtractionProgressParams, LanguageModelChatParams,
 } from '../../protocol/protocol';
 import { isLocalhostName, validateLanguageModelChatResult } from '../../protocol/validate';
-import { chunkMessages, liveChunkMessages, ModelChunk, ModelRunSummary, parseChunkAnswer } from './modelExtract';
+import { chunkMessages, liveChunkMessages, MeetingInfo, ModelChunk, ModelRunSummary, parseChunkAnswer } from './modelExtract';
 import type { SummaryConstraint } from './modelSummary';
 import type { Logger } from '../log';
 
-export type RefinementOutcome = 'applied' | 'declined' | 'failed' | 'timeout' | 'cancelled' | 'budget';
+/** `refused`: an answer taken, but some of its entries refused for what they say (the reason names them). */
+export type RefinementOutcome = 'applied' | 'declined' | 'failed' | 'timeout' | 'cancelled' | 'budget' | 'refused';
 
 /** One model call, or the run's end, for the log (never transcript or model text). */
 export interface RefinementReport {
@@ -36,10 +37,10 @@ export interface RefinementReport {
   attempt?: number;
   /** The model that answered (applied). */
   model?: string;
-  /** Why it failed: fixed words (timeout, http-503, invalid answer, network ECONNREFUSED, ...), never text. */
+  /** Why it failed, or which entries were refused: fixed words (timeout, http-503, invalid answer, rewrite a3: …) and ids, never text. */
   reason?: string;
-  /** 'summary': a rolling-summary call (modelSummary.ts); absent: a chunk's extraction call. */
-  call?: 'summary';
+  /** 'summary': a rolling-summary call (modelSummary.ts), 'settle': its last at stop; absent: a chunk's extraction call. */
+  call?: 'summary' | 'settle';
 }
 
 /**
@@ -79,6 +80,8 @@ export const estimateTokens = (chars: number) => Math.ceil(chars / CHARS_PER_TOK
 export const ANSWER_RESERVE_TOKENS = 1000;
 /** Attempts for a call that fails with 429, 5xx, a timeout or a network error; and for an invalid answer. */
 export const MAX_ATTEMPTS = 3;
+/** Refused entries of one answer named in its report (the rest counted). */
+const MAX_REFUSALS_SAID = 5;
 export const MAX_INVALID_ATTEMPTS = 2;
 
 /**
@@ -161,7 +164,7 @@ export function workingTimeLimit(timeoutMs: number, pausedMs?: () => number): { 
  * Runs every chunk through the model. Resolves (never rejects) with one answer per chunk (null: none: given up, not
  * sent, cancelled) and how the run went.
  */
-export async function runModelExtraction(sessionId: string, meeting: { title: string; date: string }, chunks: readonly ModelChunk[],
+export async function runModelExtraction(sessionId: string, meeting: MeetingInfo, chunks: readonly ModelChunk[],
   options: ExtractionRunOptions): Promise<ExtractionRun> {
   const { settings, chat, signal } = options;
   const provider = settings.provider === 'off' ? 'openai-compatible' : settings.provider;
@@ -228,8 +231,15 @@ export async function runModelExtraction(sessionId: string, meeting: { title: st
         await sleep(failure.retryAfterMs ?? backoffMs * 2 ** (transient - 1), signal);
         continue;
       }
-      const parsed = parseChunkAnswer(text, chunk);
-      if (parsed) return parsed;
+      const refused: string[] = [];
+      const parsed = parseChunkAnswer(text, chunk, refused);
+      if (parsed) {
+        if (refused.length) {
+          const more = refused.length > MAX_REFUSALS_SAID ? ` (and ${refused.length - MAX_REFUSALS_SAID} more)` : '';
+          options.report({ sessionId, provider, outcome: 'refused', ms: 0, chunk: chunk.index + 1, reason: `${refused.slice(0, MAX_REFUSALS_SAID).join('; ')}${more}` });
+        }
+        return parsed;
+      }
       options.report({ sessionId, provider, outcome: 'failed', ms: 0, chunk: chunk.index + 1, reason: 'invalid answer' });
       if (++invalid >= MAX_INVALID_ATTEMPTS) return null;
     }

@@ -21,14 +21,16 @@ export interface VadConfig {
 /**
  * Profiles a user picks by name; explicit settings override the thresholds. Chosen by cross-validation on every real
  * recording with a human reference (`npm run eval:vad`, BENCHMARKS.md "Voice detection chosen by cross-validation"):
- * leaving out each group of recordings in turn, the rule (the most turns heard, then the most speech, within the false
- * speech of what ran before) picked the same default on every fold. Against 0.3/0.2 it starts speech at a lower
- * probability, sooner (160 ms) and with more audio before it (300 ms), so a quiet or far voice's turn is heard, and
- * ends speech where it did, so pauses fill no more than before. The sensitive profile is the same rule with twice the
- * false-speech budget among settings no less sensitive than the default.
+ * leaving out each group of recordings in turn, the rule (the most turns heard, then the fewest decodes, then the most
+ * speech, within the false speech of what ran before) picked this default on every committed fold. Against 0.3/0.2 it
+ * starts speech at a lower probability and with more audio before it (300 ms), so a quiet or far voice's turn is
+ * heard, and ends speech where it did, so pauses fill no more than before. Speech must last 250 ms to start an
+ * utterance: at 160 ms, breaths and clicks on sparse meetings each cost a decode (issue 41, BENCHMARKS.md). The
+ * sensitive profile is the same rule with twice the false-speech budget among settings no less sensitive than the
+ * default, and no count of decodes: it hears more, and pays for it.
  */
 export const VAD_PROFILES = {
-  default: { onThreshold: 0.2, offThreshold: 0.2, minSpeechMs: 160, preRollMs: 300 },
+  default: { onThreshold: 0.2, offThreshold: 0.2, minSpeechMs: 250, preRollMs: 300 },
   /** Quiet headsets, soft or far voices: hears more of each turn, and some more noise. */
   sensitive: { onThreshold: 0.2, offThreshold: 0.15, minSpeechMs: 160, preRollMs: 300 },
 } as const;

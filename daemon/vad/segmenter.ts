@@ -40,7 +40,7 @@ export interface SegmenterOptions {
 export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
   onThreshold: 0.2,
   offThreshold: 0.2,
-  minSpeechMs: 160,
+  minSpeechMs: 250,
   dropThreshold: 0.5,
   hangoverMs: 400,
   preRollMs: 300,
@@ -51,7 +51,7 @@ export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
  * End-of-utterance silence for dictation. The text is inserted only once final, so every millisecond of hangover is
  * felt as lag after the speaker stops; dictation is one person composing, not turns to tell apart. 300 ms is still
  * longer than the gaps between words (about 100–250 ms in fluent speech), so sentences are not cut mid-phrase, and
- * the early final (pauseMs) is usually decoded by then.
+ * the early final (started as the voice drops under dropThreshold) is usually decoded by then.
  */
 export const DICTATION_HANGOVER_MS = 300;
 

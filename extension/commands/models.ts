@@ -10,7 +10,7 @@ import { EarshotSettings } from '../settings';
 import type { CommandDeps } from './registry';
 
 /** Registers the model commands; returns the event fired when the notes-model picker has all its choices. */
-export function registerModelCommands({ client, output, command }: CommandDeps): { onDidLoadLanguageModelPick: vscode.Event<vscode.QuickPick<vscode.QuickPickItem>> } {
+export function registerModelCommands({ context, client, output, command }: CommandDeps): { onDidLoadLanguageModelPick: vscode.Event<vscode.QuickPick<vscode.QuickPickItem>> } {
   // Rules only, a VS Code model, a model of a server running here (found by the daemon), or the settings.
   // `{ localModel: id }` (keybindings, links): that local model, downloaded if need be, without the pick.
   const pickLoaded = new vscode.EventEmitter<vscode.QuickPick<vscode.QuickPickItem>>();
@@ -55,5 +55,37 @@ export function registerModelCommands({ client, output, command }: CommandDeps):
     void vscode.window.showInformationMessage(`Earshot: whisper model ${id} is ready.`);
     return result;
   });
+  // The speaker voice model: on request, and when the user turns speakers on (never behind their back).
+  command('earshot.downloadSpeakerModel', async () => {
+    const entry = (await client.listModels()).speakers?.models[0];
+    if (!entry) throw new Error('This Earshot daemon offers no speaker voice model.');
+    if (entry.state === 'ready') {
+      void vscode.window.showInformationMessage(`Earshot: the speaker voice model is ready (${entry.name}): the next meeting recognizes voices again after a silence.`);
+      return entry;
+    }
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Earshot: downloading the speaker voice model (${downloadSize(entry.bytes)}, ${entry.licence})` },
+      async (progress) => {
+        let shown = 0;
+        const listening = client.onModelProgress((p) => {
+          if (p.kind !== 'speaker' || p.phase !== 'download' || typeof p.fraction !== 'number') return;
+          const percent = Math.floor(p.fraction * 100);
+          if (percent > shown) progress.report({ increment: percent - shown, message: `${percent} %` });
+          shown = Math.max(shown, percent);
+        });
+        try {
+          await client.downloadModel({ modelId: entry.id, kind: 'speaker', repair: entry.state === 'corrupt' });
+        } finally {
+          listening.dispose();
+        }
+      });
+    void vscode.window.showInformationMessage('Earshot: the speaker voice model is ready: the next meeting recognizes voices again after a silence.');
+    return entry;
+  });
+  context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration('earshot.speakers.enabled') && EarshotSettings.read().identifySpeakers) {
+      void vscode.commands.executeCommand('earshot.downloadSpeakerModel');
+    }
+  }));
   return { onDidLoadLanguageModelPick: pickLoaded.event };
 }

@@ -30,9 +30,4 @@ export function iconButton(name: IconName, label: string, className = 'icon-butt
 }
 
 /** mm:ss, or h:mm:ss past the hour (as the notes write times). */
-export function clock(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
-  const two = (n: number) => String(n).padStart(2, '0');
-  return hh > 0 ? `${hh}:${two(mm)}:${two(ss)}` : `${two(mm)}:${two(ss)}`;
-}
+export { clock } from './entries.js';

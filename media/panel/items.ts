@@ -7,7 +7,8 @@
 import type { ItemAction, ItemList, PanelQuestion, PanelSummary } from '../../protocol/panel';
 import type { ActionItem, Decision } from '../../protocol/protocol';
 import { byId, clock, el } from './dom.js';
-import { actionItemEntries, buildItem, decisionEntries, Entry, fillItem, questionEntries } from './itemRows.js';
+import { actionItemEntries, decisionEntries, Entry, questionEntries } from './entries.js';
+import { buildItem, fillItem } from './itemRows.js';
 import { post } from './messages.js';
 
 const LIST_IDS: Record<ItemList, string> = { actionItems: 'action-items', decisions: 'decisions', openQuestions: 'open-questions' };
@@ -121,11 +122,17 @@ for (const name of ['actionItems', 'decisions', 'openQuestions'] as ItemList[]) 
   });
 }
 
+/** A final summary the model could not settle against the final decisions and items: they stand where it differs. */
+function unsettled(summary: PanelSummary): string {
+  if (!summary.final || summary.settled !== false || !summary.points?.length) return '';
+  return ` — not settled at the end${summary.unsettledReason ? ` (${summary.unsettledReason})` : ''}: where it differs from the decisions and action items, they stand`;
+}
+
 export function showSummary(summary: PanelSummary | null): void {
   const none = !summary?.points?.length && !summary?.bullets.length;
   byId('summary-title').textContent = !summary ? 'No summary yet.'
     : none ? 'No summary: a language model writes one (setting earshot.enhancement.provider); the items are from rules.'
-      : `${summary.final ? 'Summary of the meeting' : 'Summary so far (updated as the meeting runs)'}${summary.by ? `, by ${summary.by}` : ''}`;
+      : `${summary.final ? 'Summary of the meeting' : 'Summary so far (updated as the meeting runs)'}${summary.by ? `, by ${summary.by}` : ''}${unsettled(summary)}`;
   // A model's points show the times of the lines they cite (as the notes file does, where they link to the lines).
   const rows = summary?.points?.length
     ? summary.points.map((p) => {

@@ -21,6 +21,8 @@ const buttons = {
   stop: byId<HTMLButtonElement>('stop'),
 };
 const notesSection = byId('notes');
+const speakersNote = byId('speakers-note');
+const speakersDownload = byId<HTMLButtonElement>('speakers-download');
 
 let session: PanelSession | null = null;
 let elapsedTimer: number | undefined;
@@ -79,5 +81,10 @@ export function updateControls(): void {
   errorBox.hidden = !next?.error;
   errorBox.querySelector('.message')!.textContent = next?.error ?? '';
   notesSection.hidden = dictation;
+  // Linked by overlap only is said plainly, with what would do better; off and full voices need no note.
+  const speakers = next?.speakers;
+  speakersNote.hidden = !speakers || speakers.mode !== 'overlap' || !running;
+  speakersNote.querySelector('.panel-note-text')!.textContent = speakers?.message ?? '';
+  speakersDownload.hidden = speakers?.mode !== 'overlap';
   renderSources(next, running);
 }

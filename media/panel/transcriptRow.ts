@@ -20,8 +20,16 @@ export function buildRow(line: Line, pattern: RegExp | null): HTMLLIElement {
   const time = el('time', 'time', clock(s.t0));
   time.dateTime = `PT${Math.max(0, Math.floor(s.t0))}S`;
   const body = el('div', 'body');
-  const who = el('span', 'speaker', s.speaker);
-  who.title = s.source === 'mic' ? 'Microphone' : s.source === 'system' ? 'System audio' : 'Audio file';
+  const from = s.source === 'mic' ? 'Microphone' : s.source === 'system' ? 'System audio' : 'Audio file';
+  // A voice the speaker stage told apart can be named: the extension asks for the name (every line of it follows).
+  const who = s.final && s.voice ? el('button', 'speaker rename', s.speaker) : el('span', 'speaker', s.speaker);
+  who.title = s.final && s.voice ? `${from}, ${s.voice}: rename…` : s.speakerPending ? `${from}: who spoke is not known yet` : from;
+  if (s.final && s.voice) {
+    (who as HTMLButtonElement).type = 'button';
+    who.setAttribute('aria-label', `${s.speaker}: rename this speaker`);
+    who.addEventListener('click', () => post({ type: 'renameSpeaker', segmentId: s.segmentId }));
+  }
+  if (s.speakerPending) who.classList.add('pending');
   const text = el('span', 'text');
   let link: HTMLButtonElement | null = null;
   let linkIndex: number | null = null;

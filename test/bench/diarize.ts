@@ -2,9 +2,11 @@
  * Figure D — CPU per second of audio of the speaker stage (daemon/speakers/: the segmentation model's windows,
  * linking, turns) beside whisper's live pipeline on the same real meeting audio, measured in the same run. The stage
  * is fed the file's frames as fast as it takes them (its work per audio second does not depend on the pace); the
- * whisper side is a realtime session (EarshotService, as figure 2) with a generated base.en-dimension model that says
- * as many tokens as a real model's longest turn and then ends each decode (a " hello" model runs every decode to its
- * token cap and would make whisper look dearer and the ratio better than it is).
+ * whisper side is a realtime session (EarshotService, as figure 2) with speakers off, with a generated base.en-dimension
+ * model that says as many tokens as a real model's longest turn and then ends each decode (a " hello" model runs every
+ * decode to its token cap and would make whisper look dearer and the ratio better than it is). Then the same session
+ * with speakers on, as users run it (session/speakers.ts beside each source): its CPU against the first, and how long
+ * after a final its speaker followed (TranscriptRelabel), in wall time.
  */
 import { FileSource, SAMPLE_RATE } from '../../daemon/capture/source';
 import { SpeakerStage } from '../../daemon/speakers/stage';
@@ -44,9 +46,19 @@ export async function diarizeCpu(): Promise<FigureReport> {
   const stagePerSec = cpuSec / audioSec;
   const model = benchSayingModel('base.en');
   await quiet();
-  const run = await runSession(model, { audioFile: es2004a.file, pace: 'realtime' });
+  const run = await runSession(model, { audioFile: es2004a.file, pace: 'realtime', serviceConfig: { identifySpeakers: false } });
   const whisperPerSec = run.cpuSec / run.audioSec;
   const ratio = stagePerSec / whisperPerSec;
+  await quiet();
+  const live = await runSession(model, { audioFile: es2004a.file, pace: 'realtime' });
+  const livePerSec = live.cpuSec / live.audioSec;
+  const finals = live.transcripts.filter((t) => t.segment.final && t.segment.text);
+  const pending = finals.filter((t) => t.segment.speakerPending);
+  const lags = pending.flatMap((t) => {
+    const after = live.relabels.find((r) => r.wall >= t.wall && r.params.segments.some((s) => s.segmentId === t.segment.segmentId));
+    return after ? [(after.wall - t.wall) / 1000] : [];
+  }).sort((a, b) => a - b);
+  const at = (q: number) => (lags.length ? lags[Math.min(lags.length - 1, Math.floor(q * lags.length))].toFixed(1) : '–');
   return {
     title: 'CPU per second of audio: the speaker stage beside whisper\'s live pipeline',
     commands: ['npm run bench -- diarize'],
@@ -54,7 +66,10 @@ export async function diarizeCpu(): Promise<FigureReport> {
       [`speaker stage (${DEFAULT_DIARIZE_OPTIONS.stepSec} s window step, ${(windows / reps)} windows per pass, ${reps} passes)`, `${(audioSec / reps).toFixed(0)} s × ${reps}`, `${cpuSec.toFixed(2)} s`, `**${stagePerSec.toFixed(4)}**`],
       [`whisper live pipeline (EarshotService, pace realtime, ${THREADS} threads, VAD included)`, `${run.audioSec.toFixed(0)} s`, `${run.cpuSec.toFixed(1)} s`, whisperPerSec.toFixed(3)],
       ['**ratio speaker stage / whisper**', '', '', `**${ratio.toFixed(3)}**`],
-    ]),
+      [`the same session with speakers on (the stage beside the source, as users run it)`, `${live.audioSec.toFixed(0)} s`, `${live.cpuSec.toFixed(1)} s`, `${livePerSec.toFixed(3)} (${(livePerSec / whisperPerSec).toFixed(3)}× off)`],
+    ]).concat(['', ...table(['finals', 'speaker known at once', 'speaker followed (relabel)', 'lag p50', 'lag p95', 'lag max'], [
+      [String(finals.length), String(finals.length - pending.length), String(lags.length), `${at(0.5)} s`, `${at(0.95)} s`, lags.length ? `${lags[lags.length - 1].toFixed(1)} s` : '–'],
+    ])]),
     notes: [
       `Audio: the ${meetings.length} committed AMI meeting recordings (test/fixtures/real-audio: ami/, ami-es2004a/) for the stage; ` +
         `${es2004a.name} (${run.audioSec.toFixed(0)} s, four people, speech throughout) for whisper.`,

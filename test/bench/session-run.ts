@@ -9,7 +9,7 @@
  * wall time t0 + t.
  */
 import * as path from 'node:path';
-import { ExtractionProgressParams, TranscriptSegment } from '../../protocol/protocol';
+import { ExtractionProgressParams, TranscriptRelabelParams, TranscriptSegment } from '../../protocol/protocol';
 import { DecodeAbortedError, DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
 import { EarshotService } from '../../daemon/service';
 import { ServiceConfig } from '../../daemon/service/serviceConfig';
@@ -90,6 +90,8 @@ export interface SessionRun {
   /** Process CPU seconds (user + system, every thread) from the start of the session to its end. */
   cpuSec: number;
   transcripts: Announced[];
+  /** Finals whose speaker followed them (TranscriptRelabel), with the wall time. */
+  relabels: { wall: number; params: TranscriptRelabelParams }[];
   decodes: DecodeCall[];
   /** Decodes stopped before their end (a stale partial, an early final whose speech resumed; never part of `decodes`). */
   aborted: DecodeCall[];
@@ -137,6 +139,7 @@ export interface BenchService {
   decodes: DecodeCall[];
   aborted: DecodeCall[];
   transcripts: Announced[];
+  relabels: SessionRun['relabels'];
   /** performance.now() and process CPU seconds when the latest session reported STREAMING. */
   streaming: { wall: number; cpu: number };
   /** Steps of the degrade ladder (recognition falling behind real time), with the wall time. */
@@ -150,6 +153,7 @@ export async function benchService(modelPath: string, serviceConfig: Partial<Ser
   const decodes: DecodeCall[] = [];
   const aborted: DecodeCall[] = [];
   const transcripts: Announced[] = [];
+  const relabels: SessionRun['relabels'] = [];
   const streaming = { wall: NaN, cpu: NaN };
   const degrades: BenchService['degrades'] = [];
   const extractions: BenchService['extractions'] = [];
@@ -162,6 +166,7 @@ export async function benchService(modelPath: string, serviceConfig: Partial<Ser
     },
     {
       transcript: (segment) => transcripts.push({ wall: performance.now(), segment }),
+      relabel: (params) => relabels.push({ wall: performance.now(), params }),
       actionItem: () => undefined,
       decision: () => undefined,
       state: (s) => {
@@ -213,7 +218,7 @@ export async function benchService(modelPath: string, serviceConfig: Partial<Ser
   if (WHATIF.dropThreshold !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { dropThreshold: number }).dropThreshold = WHATIF.dropThreshold;
   await engine.load();
   return {
-    service, decodes, aborted, transcripts, streaming, degrades, extractions,
+    service, decodes, aborted, transcripts, relabels, streaming, degrades, extractions,
     dispose: async () => {
       await service.shutdown();
       removeTempDir(dir);
@@ -237,6 +242,7 @@ export async function runOn(bench: BenchService, options: RunOptions): Promise<S
   bench.decodes.length = 0;
   bench.aborted.length = 0;
   bench.transcripts.length = 0;
+  bench.relabels.length = 0;
   bench.degrades.length = 0;
   bench.extractions.length = 0;
   if (options.partialsWanted !== undefined) service.partials.set('bench', options.partialsWanted);
@@ -283,7 +289,7 @@ export async function runOn(bench: BenchService, options: RunOptions): Promise<S
     if (every > 0 && window.max > 0) closeWindow(status.capturedSec);
     return {
       t0, wallSec: (end - t0) / 1000, audioSec: status.capturedSec, cpuSec,
-      transcripts: bench.transcripts.slice(), decodes: bench.decodes.slice(), aborted: bench.aborted.slice(), finalSegments: result.segments.length,
+      transcripts: bench.transcripts.slice(), relabels: bench.relabels.slice(), decodes: bench.decodes.slice(), aborted: bench.aborted.slice(), finalSegments: result.segments.length,
       samples, modelLoadMs: service.engine.loadMs, degrades: bench.degrades.slice(), foreignCores,
       extractions: bench.extractions.slice(),
     };

@@ -7,6 +7,10 @@
  * whisper.cpp of Oct 2024, its addon loaded from BENCH_OLD_ADDON) with its own native anchor (scripts/build-whisper-cpp.sh),
  * and the engine before ggml's CPU backend became run-time modules (BENCH_STATIC_ADDON: an addon of the same sources with
  * everything linked in for x86-64-v3, what the install built until issue 27).
+ * The engine decodes as the pipeline does (issue 41): flash attention and each decode's threads as this CPU measured
+ * them for the model (decodeTuning.ts; measured at its load, before any timing). "Engine before" is the engine with
+ * the settings it had before (flash attention on, every thread), and "same objects" the native driver linked with the
+ * addon's own libraries at the engine's settings: what the binding adds per call.
  * Runs alternate arms after waiting for a quiet machine; medians are compared.
  */
 import { ChildProcess, spawnSync } from 'node:child_process';
@@ -15,6 +19,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT, SAMPLE_WAV } from '../setup';
 import { decodeParams, flashAttnFromEnv, WhisperAddon, WhisperEngine } from '../../daemon/asr/whisper';
+import { threadsFor } from '../../daemon/asr/decodeTuning';
 import { readPcm } from './fixtures';
 import {
   BENCH_DIR, benchModel, buildWhisperCpp, envNum, FigureReport, fmtMs, foreignLoad, median, ownCpu, processCpu, quiet, rel, spawnTracked,
@@ -50,7 +55,29 @@ async function startDriver(bin: string, args: string[]): Promise<NativeDriver> {
   };
 }
 
-type Arm = 'engine' | 'native' | 'engineNoFa' | 'oldEngine' | 'oldNative' | 'marchNative' | 'staticEngine';
+type Arm = 'engine' | 'native' | 'engineOne' | 'oldEngine' | 'oldNative' | 'marchNative' | 'staticEngine' | 'enginePrev' | 'sameObjects';
+
+/**
+ * The native driver linked with the addon's own shared libraries (libwhisper, libggml in smart-whisper's build/Release)
+ * and loading ggml's CPU modules from there as the addon does: the very machine code the engine runs. Undefined where
+ * the install kept no headers (the core's patched sources) or no C++ compiler is found.
+ */
+function sameObjectsDriver(): { bin: string; backends: string } | undefined {
+  const release = path.join(path.dirname(require.resolve('smart-whisper/package.json', { paths: [REPO_ROOT] })), 'build', 'Release');
+  const source = path.join(REPO_ROOT, 'node_modules', '.earshot-whisper-core', 'source');
+  const libs = ['libwhisper.so.1', 'libggml.so.0', 'libggml-base.so.0'].map((l) => path.join(release, l));
+  if (process.platform !== 'linux' || !fs.existsSync(path.join(source, 'include', 'whisper.h')) || !libs.every((l) => fs.existsSync(l))) return undefined;
+  const cpp = path.join(REPO_ROOT, 'test', 'bench', 'native', 'whisper-bench.cpp');
+  const bin = path.join(BENCH_DIR, 'whisper-same-objects', 'bin', 'earshot-whisper-bench');
+  const stale = !fs.existsSync(bin) || [cpp, ...libs].some((f) => fs.statSync(f).mtimeMs > fs.statSync(bin).mtimeMs);
+  if (stale) {
+    fs.mkdirSync(path.dirname(bin), { recursive: true });
+    const r = spawnSync('c++', ['-O3', '-DNDEBUG', '-std=c++17', '-DEARSHOT_WHISPER_SUPPRESS_NST', '-DEARSHOT_BACKEND_DL', `-I${source}/include`, `-I${source}/ggml/include`,
+      cpp, ...libs, `-Wl,-rpath,${release}`, '-o', bin], { encoding: 'utf8' });
+    if (r.status !== 0) return undefined;
+  }
+  return { bin, backends: release };
+}
 
 interface Case {
   preset: 'tiny.en' | 'base.en';
@@ -102,6 +129,7 @@ export async function whisperSpeed(): Promise<FigureReport> {
     if (presets.includes('base.en')) cases.push({ preset: 'base.en', audioSec: 5, audioCtx: 5 * 50 + 32, tokens: 5 * 8 + 4 });
   }
   const newest = newestDriver();
+  const same = process.env.BENCH_WHISPER_SAME_OBJECTS === '0' ? undefined : sameObjectsDriver();
   // -march=native against the install's x86-64-v3 (BENCH_WHISPER_MARCH_NATIVE=1; a second CMake build of a few minutes).
   const marchNative = process.env.BENCH_WHISPER_MARCH_NATIVE === '1' ? newestDriver('native-static') : undefined;
   // The old core's side: its native anchor from the bundled sources, and its addon if one was kept (BENCHMARKS.md says how).
@@ -133,31 +161,45 @@ export async function whisperSpeed(): Promise<FigureReport> {
       const native = await startDriver(newest.bin, [...args, ...(flashAttn ? ['--flash-attn'] : [])]);
       const oldNative = oldDriverBin ? await startDriver(oldDriverBin, args) : undefined;
       const nativeMarch = marchNative ? await startDriver(marchNative.bin, [...args, ...(flashAttn ? ['--flash-attn'] : [])]) : undefined;
-      const engine = new WhisperEngine({ modelPath: model, language: 'en', threads: THREADS, gpu: false, flashAttn });
-      const engineNoFa = new WhisperEngine({ modelPath: model, language: 'en', threads: THREADS, gpu: false, flashAttn: false });
+      // The engine as the pipeline runs it: flash attention and threads as measured for this model here (its load measures
+      // them the first time, and keeps them beside the model); before: fixed flash attention, every thread, no tuning.
+      const engine = new WhisperEngine({ modelPath: model, language: 'en', threads: THREADS, gpu: false });
+      const enginePrev = new WhisperEngine({ modelPath: model, language: 'en', threads: THREADS, gpu: false, flashAttn, tune: false });
       await engine.load();
-      await engineNoFa.load();
+      await enginePrev.load();
+      // What the binding adds per call, without ggml's thread barriers in the way: the engine and the native driver on the
+      // addon's own libraries, both on one thread with the flash attention the engine chose.
+      const engineOne = new WhisperEngine({ modelPath: model, language: 'en', threads: 1, gpu: false, flashAttn: engine.flashAttn, tune: false });
+      await engineOne.load();
+      // The threads the engine's tuning gives this size on an idle machine (each decode takes fewer when cores are busy).
+      const tunedThreads = threadsFor(engine.tuning, THREADS, c.audioCtx);
+      const engineThreads: number[] = [];
+      const sameArgs = args.map((a, i) => (args[i - 1] === '--threads' ? '1' : a));
+      const sameObjects = same ? await startDriver(same.bin, [...sameArgs, '--backends', same.backends, ...(engine.flashAttn ? ['--flash-attn'] : [])]) : undefined;
+      const tuningNote = `${c.preset}: the engine's measurement at load (best ms): ${Object.entries(engine.tuning?.measured ?? {}).map(([k, v]) => `${k} ${v}`).join('; ')}.`;
+      if (engine.tuning && !notes.includes(tuningNote)) notes.push(tuningNote);
       const old = withOld ? await oldEngine(oldAddon, model) : undefined;
       const before = withStatic ? await oldEngine(staticAddon, model, flashAttn) : undefined;
       const pcmLabel = `--pcm <${c.audioSec} s of standup.wav as f32>`;
       commands.push(`printf 'run\\n%.0s' {1..${reps}} | ${native.command.replace(/--pcm \S+/, pcmLabel)}`);
       if (oldNative) commands.push(`printf 'run\\n%.0s' {1..${reps}} | ${oldNative.command.replace(/--pcm \S+/, pcmLabel)}    # the old core's anchor`);
 
-      const times: Record<Arm, number[]> = { engine: [], native: [], engineNoFa: [], oldEngine: [], oldNative: [], marchNative: [], staticEngine: [] };
+      const times: Record<Arm, number[]> = { engine: [], native: [], engineOne: [], oldEngine: [], oldNative: [], marchNative: [], staticEngine: [], enginePrev: [], sameObjects: [] };
       const foreign: number[] = [];
       let notQuiet = 0;
-      const arms: Arm[] = ['engine', 'native', 'engineNoFa', ...(before ? ['staticEngine' as const] : []), ...(old ? ['oldEngine' as const] : []),
+      const arms: Arm[] = ['engine', 'native', 'enginePrev', ...(sameObjects ? ['sameObjects' as const] : []), 'engineOne', ...(before ? ['staticEngine' as const] : []), ...(old ? ['oldEngine' as const] : []),
         ...(oldNative ? ['oldNative' as const] : []), ...(nativeMarch ? ['marchNative' as const] : [])];
       const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
       /** Tokens emitted, and the driver's own time of whisper_full (the engines are timed around the whole call). */
       const decodeWith = async (arm: Arm): Promise<{ emitted: number; driverMs?: number }> => {
-        if (arm === 'engine' || arm === 'engineNoFa') {
-          const r = await (arm === 'engine' ? engine : engineNoFa).decode({ pcm, maxTokens: c.tokens, ...(c.audioCtx ? { audioCtx: c.audioCtx } : {}) });
+        if (arm === 'engine' || arm === 'engineOne' || arm === 'enginePrev') {
+          const r = await (arm === 'engine' ? engine : arm === 'enginePrev' ? enginePrev : engineOne).decode({ pcm, maxTokens: c.tokens, ...(c.audioCtx ? { audioCtx: c.audioCtx } : {}) });
+          if (arm === 'engine') engineThreads.push(engine.lastThreads);
           return { emitted: words(r.text) };
         }
         if (arm === 'oldEngine') return { emitted: words(await old!.decode(pcm, c.tokens, c.audioCtx)) };
         if (arm === 'staticEngine') return { emitted: words(await before!.decode(pcm, c.tokens, c.audioCtx)) };
-        const r = await (arm === 'native' ? native : arm === 'marchNative' ? nativeMarch! : oldNative!).run();
+        const r = await (arm === 'native' ? native : arm === 'marchNative' ? nativeMarch! : arm === 'sameObjects' ? sameObjects! : oldNative!).run();
         return { emitted: r.tokens, driverMs: r.ms };
       };
       for (let rep = 0; rep < reps; rep++) {
@@ -165,7 +207,7 @@ export async function whisperSpeed(): Promise<FigureReport> {
         for (let k = 0; k < arms.length; k++) {
           const arm = arms[(rep + k) % arms.length];
           if ((await quiet()) < 0) notQuiet++;
-          const driver = arm === 'native' ? native : arm === 'oldNative' ? oldNative : arm === 'marchNative' ? nativeMarch : undefined;
+          const driver = arm === 'native' ? native : arm === 'oldNative' ? oldNative : arm === 'marchNative' ? nativeMarch : arm === 'sameObjects' ? sameObjects : undefined;
           const load = foreignLoad(driver ? () => processCpu(driver.child.pid!) : ownCpu);
           const t = performance.now();
           const { emitted, driverMs } = await decodeWith(arm);
@@ -175,7 +217,9 @@ export async function whisperSpeed(): Promise<FigureReport> {
         }
       }
       await engine.free();
-      await engineNoFa.free();
+      await enginePrev.free();
+      await engineOne.free();
+      if (sameObjects) await stopChild(sameObjects.child);
       await old?.free();
       await before?.free();
       await stopChild(native.child);
@@ -187,12 +231,15 @@ export async function whisperSpeed(): Promise<FigureReport> {
       const n = m('native');
       const paired = median(times.native.map((t, i) => t / times.engine[i]));
       const label = c.audioSec === AUDIO_SEC ? c.preset : `${c.preset}, partial-sized`;
+      const threadCounts = [...new Set(engineThreads)].sort().map((t) => `${t}×${engineThreads.filter((x) => x === t).length}`).join(' ');
+      const tunedLabel = `FA ${engine.flashAttn ? 'on' : 'off'}, ≤ ${tunedThreads} thr.; took ${threadCounts}`;
       const ratio = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
       const ms = (x: number) => (Number.isFinite(x) ? fmtMs(x) : '–');
       rows.push([
-        label, `${c.audioSec} s`, c.audioCtx || 1500, c.tokens, fmtMs(e), fmtMs(n), `**${(n / e).toFixed(3)}**`, paired.toFixed(3),
+        label, `${c.audioSec} s`, c.audioCtx || 1500, c.tokens, `${fmtMs(e)} (${tunedLabel})`, fmtMs(m('enginePrev')), ratio(m('enginePrev') / e),
+        fmtMs(n), `**${(n / e).toFixed(3)}**`, paired.toFixed(3), fmtMs(m('engineOne')), ms(m('sameObjects')), ratio(m('sameObjects') / m('engineOne')),
         ms(m('staticEngine')), ratio(m('staticEngine') / e),
-        fmtMs(m('engineNoFa')), ratio(m('engineNoFa') / e), ms(m('oldEngine')), ms(m('oldNative')), ratio(m('oldNative') / m('oldEngine')),
+        ms(m('oldEngine')), ms(m('oldNative')), ratio(m('oldNative') / m('oldEngine')),
         ratio(m('oldEngine') / e), ratio(m('marchNative') / n), `${(e / 1000 / c.audioSec).toFixed(3)}`,
         median(foreign).toFixed(2) + (notQuiet ? ` (${notQuiet}/${reps * arms.length} runs not quiet)` : ''),
       ]);
@@ -208,7 +255,10 @@ export async function whisperSpeed(): Promise<FigureReport> {
       `language en, no timestamps, single segment, suppress blank and non-speech tokens, ${THREADS} threads, the same number of tokens on every ` +
       'side (the generated models never stop by themselves; the engine is asked for N tokens and passes max_tokens N−1, the driver gets --max-tokens N−1).',
     `Engine: WhisperEngine.decode() as the pipeline calls it, timed around the call (queue, whisper_full on the model's one state, result ` +
-      `conversion), flash attention ${flashAttn ? 'on' : 'off'} (EARSHOT_FLASH_ATTN); "engine, FA off" the same with flash attention off. Native: ` +
+      'conversion), with flash attention and threads as the engine measured them for the model at its load (decodeTuning.ts; kept beside the model, ' +
+      `so measured at the first run only); "engine before": flash attention ${flashAttn ? 'on' : 'off'} (EARSHOT_FLASH_ATTN) and ${THREADS} threads for every ` +
+      'decode, as before issue 41; "engine, 1 thread" and "same objects, 1 thread": the engine and test/bench/native/whisper-bench.cpp linked with the ' +
+      'addon\'s own libwhisper/libggml (loading its CPU modules), both on one thread with the engine\'s flash attention: what the binding adds per call. Native: ' +
       `test/bench/native/whisper-bench.cpp linked with the core's own static libraries (whisper.cpp ${String(newest.info.whisperCpp)}, ${String(newest.info.kind)}: ` +
       `${(newest.info.cmakeOptions as string[]).filter((o) => /GGML_|FLAGS/.test(o)).join(' ')}), flash attention ${flashAttn ? 'on' : 'off'}, timed around whisper_full.`,
     withStatic
@@ -228,7 +278,9 @@ export async function whisperSpeed(): Promise<FigureReport> {
     title: 'Whisper speed: Earshot engine (new core) vs the newest whisper.cpp built natively, and the old core vs its anchor',
     commands: ['npm run bench -- whisper', ...commands],
     lines: table(
-      ['model (generated, real dims)', 'audio', 'audio_ctx', 'tokens', 'engine', 'newest native', 'native/engine', 'paired', 'engine before (static x86-64-v3)', 'before/now', 'engine, FA off', 'FA off/on',
+      ['model (generated, real dims)', 'audio', 'audio_ctx', 'tokens', 'engine (as measured here)', `engine before (FA ${flashAttn ? 'on' : 'off'}, ${THREADS} thr.)`, 'before/now',
+        `newest native (FA ${flashAttn ? 'on' : 'off'}, ${THREADS} thr.)`, 'native/engine', 'paired', 'engine, 1 thread', 'same objects, 1 thread', 'same/engine (1 thread)',
+        'engine before (static x86-64-v3)', 'static/now',
         'old core engine', 'old native', 'old native/old engine', 'old engine/new engine', '-march=native / x86-64-v3 (native)', 'engine RTF', 'other load (cores)'],
       rows,
     ),

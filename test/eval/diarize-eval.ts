@@ -14,13 +14,19 @@
  *   npm run eval:diarize                       Markdown on stdout
  *   npm run eval:diarize -- --held-out DIR     another folder of held-out recordings (a vad-sets.json and its sets)
  *   npm run eval:diarize -- --json FILE        the figures as JSON as well
+ *   npm run eval:diarize -- --embed MODEL.onnx  also with a speaker-embedding model re-identifying voices (the catalog's
+ *                                              3D-Speaker CAM++ file: speakers/voiceModel.ts): DER per similarity
+ *                                              threshold, the threshold chosen on the committed recordings, reported
+ *                                              on the held-out ones, beside overlap linking alone in the same run
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SAMPLE_RATE } from '../../daemon/capture/source';
 import { SegmentationModel } from '../../daemon/speakers/segmentation';
-import { SpeakerTurn } from '../../daemon/speakers/stage';
+import { EmbeddingReidentifier, SAME_VOICE_SIMILARITY, VoiceModel } from '../../daemon/speakers/embedding';
+import { diarizeFile, SpeakerTurn } from '../../daemon/speakers/stage';
+import { speakerCatalog } from '../../daemon/speakers/voiceModel';
 import { DEFAULT_DIARIZE_OPTIONS, DiarizeOptions } from '../../daemon/speakers/tracker';
 import { DerScore, der, poolDer, scoreDiarization, SpeakerSpan, speakerSpans, STANDARD_COLLAR } from './diarize/der';
 import { readAudio, replay, segment, Segmented } from './diarize/run';
@@ -64,7 +70,7 @@ const speakersOf = (turns: readonly { speaker: string }[]) => new Set(turns.map(
 const oneSpeaker = (turns: readonly { start: number; end: number }[]): SpeakerSpan[] => union(turns).map((t) => ({ ...t, speaker: 'one' }));
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { 'held-out': { type: 'string' }, json: { type: 'string' } } });
+  const { values } = parseArgs({ options: { 'held-out': { type: 'string' }, json: { type: 'string' }, embed: { type: 'string' } } });
   const heldOutDir = values['held-out'] ?? (fs.existsSync(path.join(DEFAULT_HELD_OUT, 'vad-sets.json')) ? DEFAULT_HELD_OUT : undefined);
   const choosing = realRecordings(REAL_AUDIO_DIR);
   const heldOut = heldOutDir ? realRecordings(heldOutDir) : [];
@@ -156,14 +162,47 @@ async function main(): Promise<void> {
   console.log('|---|---|---|');
   for (const s of STEPS_SEC) console.log(`| ${s} s | ${(10 / s).toFixed(0)} | ${cpuPerSec.get(s)!.toFixed(4)} |`);
   console.log(`\nLinking is by overlap only (no embedding model): a speaker silent for longer than a window (10 s) comes back under a new label.`);
+  const embedded = values.embed ? await withEmbeddings(values.embed, audio, choose, heldOut.map((_, j) => choosing.length + j), nameOf) : undefined;
 
   if (values.json) {
     fs.writeFileSync(values.json, JSON.stringify({
       collar: STANDARD_COLLAR, shipped: optionsName(candidates[defaults]), ruled: optionsName(candidates[ruled]),
       crossValidation: { folds: folds.map((f) => ({ ...f, der: der(f.test), baseDer: der(f.base) })), pooled: cvPooled, der: der(cvPooled), baseDer: der(cvBase) },
-      inSample, heldOut: held, cpuPerAudioSec: Object.fromEntries(cpuPerSec),
+      inSample, heldOut: held, cpuPerAudioSec: Object.fromEntries(cpuPerSec), ...(embedded ? { embedded } : {}),
     }, null, 1));
   }
+}
+
+/** Similarity thresholds tried for re-identification (the shipped one, sherpa-onnx's, among them). */
+const EMBED_THRESHOLDS = [0.3, SAME_VOICE_SIMILARITY, 0.5, 0.6, 0.7];
+
+/**
+ * The shipped stage with a voice model re-identifying voices, over every recording: pooled DER per threshold on the
+ * committed recordings (they choose: the lowest), and the chosen and shipped thresholds on the held-out ones, beside
+ * overlap linking alone in the same run.
+ */
+async function withEmbeddings(modelPath: string, audio: readonly Scored[], choose: readonly number[], held: readonly number[], nameOf: (i: number) => string) {
+  const model = await VoiceModel.load(path.resolve(modelPath), speakerCatalog()[0].input);
+  const scoreAll = async (threshold: number | undefined) => Promise.all(audio.map(async (a) => {
+    const turns = await diarizeFile(a.recording.file, {}, threshold === undefined ? undefined : new EmbeddingReidentifier(model, threshold));
+    return scoreDiarization(a.reference, turns, { durationSec: a.durationSec });
+  }));
+  const overlap = await scoreAll(undefined);
+  const byThreshold = new Map<number, DerScore[]>();
+  for (const t of EMBED_THRESHOLDS) byThreshold.set(t, await scoreAll(t));
+  const pooled = (scores: readonly DerScore[], idx: readonly number[]) => poolDer(idx.map((i) => scores[i]));
+  const chosen = EMBED_THRESHOLDS.reduce((best, t) => (der(pooled(byThreshold.get(t)!, choose)) < der(pooled(byThreshold.get(best)!, choose)) - 1e-9 ? t : best));
+  console.log(`\n### With the voice model (${path.basename(modelPath)}) re-identifying voices\n`);
+  console.log('| similarity threshold | committed: DER | held out: DER | missed | false alarm | confusion |');
+  console.log('|---|---|---|---|---|---|');
+  console.log(`| overlap only | ${pct(der(pooled(overlap, choose)))} | ${held.length ? pct(der(pooled(overlap, held))) : '–'} | ${held.length ? parts(pooled(overlap, held)) : '– | – | –'} |`);
+  for (const t of EMBED_THRESHOLDS) {
+    const s = byThreshold.get(t)!;
+    console.log(`| ${t}${t === chosen ? ' (chosen)' : ''}${t === SAME_VOICE_SIMILARITY ? ' (shipped)' : ''} | ${pct(der(pooled(s, choose)))} | ${held.length ? `**${pct(der(pooled(s, held)))}**` : '–'} | ${held.length ? parts(pooled(s, held)) : '– | – | –'} |`);
+  }
+  console.log(`\nPer recording, held out, threshold ${chosen}: ${held.map((i) => `${nameOf(i)} ${pct(der(byThreshold.get(chosen)![i]))} (overlap only ${pct(der(overlap[i]))})`).join('; ') || 'none'}.`);
+  return { chosen, shipped: SAME_VOICE_SIMILARITY, overlap: { committed: pooled(overlap, choose), heldOut: pooled(overlap, held) },
+    thresholds: EMBED_THRESHOLDS.map((t) => ({ threshold: t, committed: pooled(byThreshold.get(t)!, choose), heldOut: pooled(byThreshold.get(t)!, held) })) };
 }
 
 if (require.main === module) {

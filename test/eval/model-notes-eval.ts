@@ -38,7 +38,7 @@ import { measureSummary, SummaryMeasure, summaryReport } from './model-summary-e
 import { toChunkLine } from '../../daemon/understanding/modelExtract';
 import {
   evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
-  selectMeetings, SETS, silverDevelopment, silverHeldOut,
+  selectMeetings, SETS, silverDevelopment, silverHeldOut, standingLines,
 } from './notes-eval';
 
 const PART = /^Part (\d+) of (\d+)\.$/m;
@@ -133,7 +133,7 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
   const ruleTurn = new Map([...found.actionItems, ...found.decisions].map((x) => [x.text, turnOf(x.t0 ?? -1)]));
   const cited: Predictions = {
     actionItems: result.actionItems.map((i) => ({ turn: turnOf(i.t0), text: i.text, owner: i.owner, due: i.due, ...cites(i) })),
-    decisions: result.decisions.map((d) => ({ turn: turnOf(d.t0), text: d.text, kind: d.kind, ...cites(d) })),
+    decisions: result.decisions.map((d) => ({ turn: turnOf(d.t0), text: d.text, kind: d.kind, standing: d.standing, ...cites(d) })),
   };
   return {
     meeting,
@@ -227,14 +227,17 @@ async function main(argv: string[]): Promise<void> {
   const failed = runs.filter((r) => r.errors.length);
   const out = failed.length ? [`CALLS FAILED in ${failed.length} meetings (the figures below leave those chunks out): ${failed.map((r) => `${r.meeting.name}: ${r.errors[0]}`).join('; ')}`, ''] : [];
   out.push(`Language-model extraction on ${meetings.length} ${set === 'real' ? 'real' : set} meetings (${doubly.length} with a second labeller): ${meetings.map((m) => m.name).join(', ')}`, '');
-  out.push(`${''.padEnd(34)} ${'items P'.padStart(7)} ${'R'.padStart(7)} ${'owner'.padStart(7)}   ${'dec P'.padStart(7)} ${'R'.padStart(7)}   found items/decisions`);
+  // "with standing": a matched decision counts only when its standing (decided / open / given) is the label's.
+  out.push(`${''.padEnd(34)} ${'items P'.padStart(7)} ${'R'.padStart(7)} ${'owner'.padStart(7)}   ${'dec P'.padStart(7)} ${'R'.padStart(7)}   ${'+std P'.padStart(7)} ${'R'.padStart(7)}   found items/decisions`);
   for (const [name, e] of rows) {
     const i = e.overall.actionItems, d = e.overall.decisions;
-    out.push(`${name.padEnd(34)} ${pct(i.precision)} ${pct(i.recall)} ${pct(i.ownerAccuracy)}   ${pct(d.precision)} ${pct(d.recall)}   ${i.predicted}/${d.predicted}`);
+    out.push(`${name.padEnd(34)} ${pct(i.precision)} ${pct(i.recall)} ${pct(i.ownerAccuracy)}   ${pct(d.precision)} ${pct(d.recall)}   ${pct(d.standingPrecision)} ${pct(d.standingRecall)}   ${i.predicted}/${d.predicted}`);
   }
+  out.push('', 'Decisions by labelled standing (rules + model, strict):', ...standingLines(rows[1][1]));
   const added = runs.reduce((n, r) => n + r.result.actionItems.filter((i) => i.by).length + r.result.decisions.filter((d) => d.by).length, 0);
+  const rewritten = runs.reduce((n, r) => n + r.result.actionItems.filter((i) => i.rewritten).length, 0);
   const judged = judgeDismissals(runs, (m) => m.labels);
-  out.push('', `The model added ${added} items and decisions and dismissed ${judged.right + judged.wrong} rule-based ones: ${judged.right} the first labeller had not labelled, ${judged.wrong} it had.`);
+  out.push('', `The model added ${added} items and decisions, rewrote ${rewritten} rule-based items and dismissed ${judged.right + judged.wrong} rule-based ones: ${judged.right} the first labeller had not labelled, ${judged.wrong} it had.`);
   out.push(...runs.map((r) => `  ${r.meeting.name}: ${r.result.message}`));
   out.push(...summaryReport(summary));
   if (argv.includes('--detail')) {
@@ -243,6 +246,13 @@ async function main(argv: string[]): Promise<void> {
     for (const f of model.findings.filter((x) => x.error === 'miss' || x.error === 'false positive')) out.push(`  ${f.meeting} #${f.turn} ${f.what} ${f.error}: ${f.text}`);
     out.push('', 'Dismissed:');
     for (const r of runs) for (const d of r.result.dismissed) out.push(`  ${r.meeting.name} ${d.kind}: ${d.text}  [${d.reason}]`);
+    out.push('', 'Rewritten (before → after):');
+    for (const r of runs) {
+      for (const i of r.result.actionItems.filter((x) => x.rewritten)) {
+        const was = i.rewritten!.was;
+        out.push(`  ${r.meeting.name}: ${was.text} @${was.owner ?? '-'} ${was.due ?? ''} → ${i.text} @${i.owner ?? '-'} ${i.due ?? ''}`);
+      }
+    }
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -2,8 +2,8 @@
  * The rolling summary's part of `npm run eval:model-notes` (model-notes-eval.ts): each meeting's chunks (as the CLI cuts
  * them) through the daemon's own rollSummary with the model that answers the eval, and, of its raw answers, how many
  * parsed, how many cites name a line the prompt offered (a real segment) and how many points the final summary has.
- * Whether the points are the meeting's key points needs labels nobody has written: not measured. Recorded answers
- * (--answers) hold none for the summary prompt, and none are made up: then it says so.
+ * Whether the points are the meeting's key points: `npm run eval:summary` (summary-eval.ts), against QMSum's human
+ * summaries. Recorded answers (--answers) hold none for the summary prompt here, and none are made up: then it says so.
  */
 import { Chat } from '../../daemon/understanding/providers';
 import { chunkLines, ChunkLine, DEFAULT_CHUNK_OPTIONS } from '../../daemon/understanding/modelExtract';
@@ -52,7 +52,7 @@ export function summaryReport(m: SummaryMeasure | undefined): string[] {
   if (!m) {
     return ['', 'Rolling summary: not measured. The recorded answers hold none for the summary prompt (and none are made up);',
       'run with --endpoint URL or --local MODEL.gguf to measure whether its cites are real lines and how many points it keeps.',
-      'Whether the points are the meeting\'s key points is not measured anywhere: no labels for it exist.'];
+      'Whether the points are the meeting\'s key points: npm run eval:summary (QMSum\'s human summaries, recorded judgements).'];
   }
   const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)} %` : 'n/a');
   const sorted = [...m.finalPoints].sort((a, b) => a - b);
@@ -60,5 +60,5 @@ export function summaryReport(m: SummaryMeasure | undefined): string[] {
     + `${m.realCites} of ${m.cites} cites name a line the prompt offered (${pct(m.realCites, m.cites)}; the others are dropped); `
     + `final points per meeting: min ${sorted[0] ?? 0}, median ${sorted[Math.floor(sorted.length / 2)] ?? 0}, max ${sorted[sorted.length - 1] ?? 0}, `
     + `${m.finalPoints.filter((n) => n >= 3 && n <= 6).length} of ${m.finalPoints.length} meetings within 3–6.`,
-  'Whether the points are the meeting\'s key points is not measured: no labels for it exist.'];
+  'Whether the points are the meeting\'s key points: npm run eval:summary (QMSum\'s human summaries, recorded judgements).'];
 }

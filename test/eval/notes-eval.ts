@@ -22,6 +22,9 @@
  *   prediction is used once. Unmatched predictions are false positives, unmatched labels misses.
  * - Owner accuracy: over matched items, owner equal (case-insensitive; null = unowned).
  *   Due accuracy: over matched items where the label or the prediction has a due date, dates equal.
+ * - Standing (decided / open / given): a label's `standing`, else its kind's (a deferral is open, the others decided);
+ *   a prediction's, else its kind's. Standing-aware precision and recall count a matched decision only when both
+ *   standings agree; the report also gives recall per labelled standing.
  * Exit code is always 0: this is a measurement, not a test (CI's floors are in test/unit/notes-quality.test.ts).
  */
 import * as fs from 'node:fs';
@@ -78,7 +81,12 @@ export interface LabelledDecision {
   turn: number;
   text: string;
   kind: 'decision' | 'deferral' | 'negative';
+  /** decided, open (left for later) or given (a requirement handed to the team: LABELLING.md, "Standing"); absent: from the kind. */
+  standing?: 'decided' | 'open' | 'given';
 }
+
+/** A label's or a prediction's standing: as given, else from the kind (a deferral is open, the others decided). */
+export const standingOf = (d: { kind?: string; standing?: string }): string => d.standing ?? (d.kind === 'deferral' ? 'open' : 'decided');
 
 export interface MeetingLabels {
   meetingDate: string;
@@ -156,7 +164,7 @@ export function readTurns(file: string): SpokenLine[] {
 
 /** What an extractor (or a second labeller) reports: a turn, text, and for items an owner and due date. */
 export interface Prediction {
-  turn: number; text: string; owner?: string | null; due?: string | null; kind?: string;
+  turn: number; text: string; owner?: string | null; due?: string | null; kind?: string; standing?: string;
   /** Other turns the same find is stated at (a second labeller's `mentions`; the extractor reports none). */
   mentions?: number[];
 }
@@ -170,7 +178,7 @@ export type Predictor = (meeting: Meeting) => Predictions;
 export function labelsAsPredictions(labels: MeetingLabels): Predictions {
   return {
     actionItems: labels.actionItems.map((i) => ({ turn: i.turn, text: i.text, owner: i.owner, due: i.due, mentions: i.mentions ?? [] })),
-    decisions: labels.decisions.map((d) => ({ turn: d.turn, text: d.text, kind: d.kind })),
+    decisions: labels.decisions.map((d) => ({ turn: d.turn, text: d.text, kind: d.kind, standing: standingOf(d) })),
   };
 }
 
@@ -196,7 +204,7 @@ async function predict(lines: SpokenLine[], date: Date): Promise<Predictions> {
     actionItems: found.actionItems.map((a) => ({ turn: turnOf(a, lines), text: a.text, owner: a.owner, due: a.due })),
     decisions: found.decisions.map((d) => {
       const kind = (d as { kind?: unknown }).kind;
-      return { turn: turnOf(d, lines), text: d.text, ...(typeof kind === 'string' ? { kind } : {}) };
+      return { turn: turnOf(d, lines), text: d.text, ...(typeof kind === 'string' ? { kind } : {}), standing: standingOf(d) };
     }),
   };
 }
@@ -262,9 +270,14 @@ interface Counts {
   ownerRight: number; dueJudged: number; dueRight: number;
   decisions: number; decisionPreds: number; decisionMatched: number;
   kindJudged: number; kindRight: number;
+  /** Matched decisions whose standings agree. */
+  standingRight: number;
 }
 
-const zero = (): Counts => ({ items: 0, itemPreds: 0, itemMatched: 0, ownerRight: 0, dueJudged: 0, dueRight: 0, decisions: 0, decisionPreds: 0, decisionMatched: 0, kindJudged: 0, kindRight: 0 });
+const zero = (): Counts => ({
+  items: 0, itemPreds: 0, itemMatched: 0, ownerRight: 0, dueJudged: 0, dueRight: 0, decisions: 0, decisionPreds: 0, decisionMatched: 0, kindJudged: 0, kindRight: 0,
+  standingRight: 0,
+});
 
 function add(a: Counts, b: Counts): void {
   for (const k of Object.keys(a) as (keyof Counts)[]) a[k] += b[k];
@@ -283,6 +296,9 @@ function figures(c: Counts) {
       labelled: c.decisions, predicted: c.decisionPreds, matched: c.decisionMatched,
       precision: ratio(c.decisionMatched, c.decisionPreds), recall: ratio(c.decisionMatched, c.decisions),
       kindAccuracy: ratio(c.kindRight, c.kindJudged),
+      /** A matched decision counts only with the label's standing. */
+      standingPrecision: ratio(c.standingRight, c.decisionPreds), standingRecall: ratio(c.standingRight, c.decisions),
+      standingAccuracy: ratio(c.standingRight, c.decisionMatched),
     },
   };
 }
@@ -290,7 +306,7 @@ function figures(c: Counts) {
 export interface Finding {
   meeting: string;
   what: 'action item' | 'decision';
-  error: 'miss' | 'false positive' | 'wrong owner' | 'wrong due' | 'wrong kind';
+  error: 'miss' | 'false positive' | 'wrong owner' | 'wrong due' | 'wrong kind' | 'wrong standing';
   turn: number;
   speaker: string | null;
   text: string;
@@ -324,6 +340,8 @@ export async function evaluate(meetings = loadMeetings(), targets: Targets = TAR
   const findings: Finding[] = [];
   const byHow = new Map<string, { labelled: number; matched: number; ownerRight: number }>();
   const byKind = new Map<string, { labelled: number; matched: number }>();
+  const byStanding = new Map<string, { labelled: number; matched: number; standingRight: number; predicted: number }>();
+  const standingRow = (s: string) => byStanding.get(s) ?? byStanding.set(s, { labelled: 0, matched: 0, standingRight: 0, predicted: 0 }).get(s)!;
   for (const m of meetings) {
     const date = meetingDateOf(m.labels);
     const lines = readTurns(m.jsonlPath);
@@ -377,17 +395,27 @@ export async function evaluate(meetings = loadMeetings(), targets: Targets = TAR
     c.decisions = decisions.length;
     c.decisionPreds = pred.decisions.length;
     c.decisionMatched = dm.size;
+    for (const p of pred.decisions) standingRow(standingOf(p)).predicted++;
     decisions.forEach((l, li) => {
       const k = byKind.get(l.kind) ?? { labelled: 0, matched: 0 };
       k.labelled++;
       byKind.set(l.kind, k);
+      const standing = standingRow(standingOf(l));
+      standing.labelled++;
       const pi = dm.get(li);
       if (pi === undefined) {
-        findings.push({ meeting: m.name, what: 'decision', error: 'miss', turn: l.turn, speaker: speakerOf(l.turn), text: l.text, category: l.kind });
+        findings.push({ meeting: m.name, what: 'decision', error: 'miss', turn: l.turn, speaker: speakerOf(l.turn), text: l.text, category: `${l.kind}, ${standingOf(l)}` });
         return;
       }
       k.matched++;
+      standing.matched++;
       const p = pred.decisions[pi];
+      if (standingOf(p) === standingOf(l)) {
+        c.standingRight++;
+        standing.standingRight++;
+      } else {
+        findings.push({ meeting: m.name, what: 'decision', error: 'wrong standing', turn: l.turn, speaker: speakerOf(l.turn), text: l.text, category: standingOf(l), expected: standingOf(l), got: standingOf(p) });
+      }
       if (p.kind !== undefined) {
         c.kindJudged++;
         if (p.kind === l.kind) c.kindRight++;
@@ -430,6 +458,9 @@ export async function evaluate(meetings = loadMeetings(), targets: Targets = TAR
     byCategory: {
       actionItemsByHow: Object.fromEntries([...byHow].map(([k, v]) => [k, { ...v, recall: ratio(v.matched, v.labelled) }])),
       decisionsByKind: Object.fromEntries([...byKind].map(([k, v]) => [k, { ...v, recall: ratio(v.matched, v.labelled) }])),
+      /** Per labelled standing: recall (matched at all), recall with the right standing, and how many were predicted with it. */
+      decisionsByStanding: Object.fromEntries([...byStanding].sort((a, b) => a[0].localeCompare(b[0])).map(([k, v]) => [k,
+        { ...v, recall: ratio(v.matched, v.labelled), standingRecall: ratio(v.standingRight, v.labelled) }])),
       actionItemFalsePositives: count((f) => f.what === 'action item' && f.error === 'false positive', (f) => f.category),
       decisionFalsePositives: count((f) => f.what === 'decision' && f.error === 'false positive', (f) => f.category),
     },
@@ -482,6 +513,7 @@ function report(name: SetName, result: Result): string[] {
   out.push('');
   out.push(`Action items: ${o.actionItems.matched} matched of ${o.actionItems.labelled} labelled, ${o.actionItems.predicted} predicted; due judged on ${o.actionItems.dueJudged}`);
   out.push(`Decisions:    ${o.decisions.matched} matched of ${o.decisions.labelled} labelled, ${o.decisions.predicted} predicted; kind accuracy ${o.decisions.kindAccuracy === null ? 'n/a (the extractor reports no kind)' : pct(o.decisions.kindAccuracy)}`);
+  out.push(`              with the standing too: precision ${pct(o.decisions.standingPrecision)}, recall ${pct(o.decisions.standingRecall)} (standing right on ${pct(o.decisions.standingAccuracy)} of those matched)`);
   out.push('');
   out.push(`Targets (${name} set):`);
   const line = (label: string, value: number | null, target: number, met: boolean) => out.push(`  ${label.padEnd(26)} ${pct(value)}  target ≥ ${(target * 100).toFixed(0)}%  ${met ? 'met' : 'NOT MET'}`);
@@ -494,6 +526,7 @@ function report(name: SetName, result: Result): string[] {
   out.push('By category:');
   for (const [how, v] of Object.entries(result.byCategory.actionItemsByHow)) out.push(`  action items, ${how.padEnd(14)} recall ${pct(v.recall)} (${v.matched}/${v.labelled}), owner right ${v.ownerRight}/${v.matched}`);
   for (const [kind, v] of Object.entries(result.byCategory.decisionsByKind)) out.push(`  decisions, ${kind.padEnd(17)} recall ${pct(v.recall)} (${v.matched}/${v.labelled})`);
+  out.push(...standingLines(result));
   for (const [cat, n] of Object.entries(result.byCategory.actionItemFalsePositives)) out.push(`  action item false positives on ${cat}: ${n}`);
   for (const [cat, n] of Object.entries(result.byCategory.decisionFalsePositives)) out.push(`  decision false positives on ${cat}: ${n}`);
   const section = (title: string, pick: (f: Finding) => boolean, detail: (f: Finding) => string) => {
@@ -509,7 +542,14 @@ function report(name: SetName, result: Result): string[] {
   section('Decisions missed', (f) => f.what === 'decision' && f.error === 'miss', (f) => `  [${f.category}]`);
   section('Decision false positives', (f) => f.what === 'decision' && f.error === 'false positive', (f) => `  [${f.category}]`);
   section('Wrong decision kind', (f) => f.error === 'wrong kind', (f) => `  [expected ${f.expected}, got ${f.got}]`);
+  section('Wrong decision standing', (f) => f.error === 'wrong standing', (f) => `  [expected ${f.expected}, got ${f.got}]`);
   return out;
+}
+
+/** Recall per labelled standing (matched at all, and with the standing too) and the finds predicted with each. */
+export function standingLines(result: Result): string[] {
+  return Object.entries(result.byCategory.decisionsByStanding).map(([standing, v]) =>
+    `  decisions labelled ${standing.padEnd(8)} recall ${pct(v.recall)} (${v.matched}/${v.labelled}), with that standing ${pct(v.standingRecall)} (${v.standingRight}/${v.labelled}); predicted ${standing}: ${v.predicted}`);
 }
 
 /** Both sets (or the one `--set` names), each against its own targets. */

@@ -11,17 +11,24 @@
  *   npm run eval:vad -- --extra DIR           also the independent check: recordings labelled in ten-vad's .scv format
  *   npm run eval:vad -- --dev DIR             also choose on recordings that are not committed: DIR holds a vad-sets.json
  *                                             and its sets' folders (test/fixtures/real-audio/README.md, "Not committed")
+ *   npm run eval:vad -- --held-out DIR        then score the shipped profiles once on recordings that chose nothing
+ *                                             (a folder like --dev's; test/fixtures/real-audio/README.md, .bench/diar-dev)
+ *   npm run eval:vad -- --held-out DIR --decode-cost MODEL
+ *                                             and what a decode of non-speech costs: the held-out stretches issue 28's
+ *                                             default handed the recognizer, decoded as finals with MODEL
  *   npm run eval:vad -- --json FILE           the figures as JSON as well
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { VadConfig, vadConfig } from '../../daemon/vad/config';
-import { BEFORE, Candidate, candidateName, gates, gridCandidates, rules, sameSetting, ScoreCache, ScoredCandidate, scoreCandidates, scoreOn } from './vad/candidates';
+import { BEFORE, Candidate, ISSUE28_DEFAULT, candidateName, gates, gridCandidates, rules, sameSetting, ScoreCache, ScoredCandidate, scoreCandidates, scoreOn } from './vad/candidates';
 import { labelledFolder, realRecordings, realSets, RealRecording } from './vad/corpus';
 import { choose, crossValidate, groupRecordings, Rule, spread } from './vad/crossval';
 import { detect } from './vad/run';
-import { coverage, falseSpeech, frameRecall, MIN_TURN_SEC, pool, RealScore, scoreAgainstTurns } from './vad/score';
+import { decodeCost, nonSpeechUtterances } from './vad/decodeCost';
+import { defaultThreads } from '../../daemon/config';
+import { coverage, falseSpeech, frameRecall, MIN_TURN_SEC, nonSpeechDecodesPerHour, pool, RealScore, scoreAgainstTurns } from './vad/score';
 
 export interface RealResult { name: string; score: RealScore; utterances: number }
 
@@ -40,7 +47,9 @@ export async function scoreRecordings(recordings: RealRecording[], config: VadCo
 const f3 = (n: number) => n.toFixed(3);
 const pct = (n: number) => `${(100 * n).toFixed(2)}%`;
 const turnsOf = (r: RealRecording) => r.turns.filter((t) => t.end - t.start >= MIN_TURN_SEC).length;
-const figures = (s: RealScore) => `${f3(coverage(s))} (${s.covered}/${s.turns}) | ${f3(frameRecall(s))} | ${pct(falseSpeech(s))} (${s.farHitSec.toFixed(1)} of ${s.farSec.toFixed(0)} s)`;
+const figures = (s: RealScore) => `${f3(coverage(s))} (${s.covered}/${s.turns}) | ${f3(frameRecall(s))} | ${pct(falseSpeech(s))} (${s.farHitSec.toFixed(1)} of ${s.farSec.toFixed(0)} s) | ${s.utterances} (${s.nonSpeechUtterances})`;
+/** Columns `figures` fills. */
+const FIGURE_COLUMNS = 'coverage | frame recall | false speech | decodes (of non-speech)';
 
 /** CPU per audio second of a configuration run as a session runs it, over the given files. */
 async function cpuPerAudioSec(files: string[], config: VadConfig): Promise<number> {
@@ -54,12 +63,12 @@ async function cpuPerAudioSec(files: string[], config: VadConfig): Promise<numbe
 function printCrossValidation(title: string, budgetText: string, rule: Rule, scored: ScoredCandidate[], recordings: RealRecording[], groups: number[][]): ReturnType<typeof crossValidate> {
   const cv = crossValidate(scored, groups, rule);
   console.log(`\n### ${title}: false speech ${budgetText} where chosen\n`);
-  console.log('| fold: held out | turns ≥ 1 s | chosen on the other folds | where chosen: coverage | held out: coverage | frame recall | false speech |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log(`| fold: held out | turns ≥ 1 s | chosen on the other folds | where chosen: coverage | held out: ${FIGURE_COLUMNS} |`);
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const f of cv.folds) {
     const names = f.heldOut.map((i) => recordings[i].name).join(', ');
     const turns = f.heldOut.reduce((n, i) => n + turnsOf(recordings[i]), 0);
-    if (f.chosen === undefined) { console.log(`| ${names} | ${turns} | none qualifies | | | | |`); continue; }
+    if (f.chosen === undefined) { console.log(`| ${names} | ${turns} | none qualifies | | | | | |`); continue; }
     console.log(`| ${names} | ${turns} | ${scored[f.chosen].name} | ${f3(coverage(f.train!))} | ${figures(f.test!)} |`);
   }
   if (cv.pooled) {
@@ -79,8 +88,42 @@ function printCrossValidation(title: string, budgetText: string, rule: Rule, sco
   return cv;
 }
 
+/**
+ * The shipped profiles on recordings that chose nothing (neither the rule nor its grid saw them): read once, after
+ * the choice. Per recording, pooled, pooled per kind, and the decodes of non-speech an hour of them would cause.
+ */
+async function printHeldOut(dir: string, recordings: RealRecording[], show: readonly (readonly [string, VadConfig])[], cache: ScoreCache): Promise<void> {
+  const scores = await Promise.all(show.map(([, config]) => scoreOn(recordings, config, cache)));
+  const audioMin = recordings.reduce((t, r) => t + fs.statSync(r.file).size / 32000, 0) / 60;
+  console.log(`\n## Held out: ${dir} (${recordings.length} recordings, ${audioMin.toFixed(1)} min, ${recordings.reduce((n, r) => n + turnsOf(r), 0)} turns ≥ 1 s; they chose nothing)\n`);
+  console.log(`| recording | kind | ${show.map(([n]) => `${n}: covered / recall / false / decodes (of non-speech)`).join(' | ')} |`);
+  console.log(`|---|---|${show.map(() => '---|').join('')}`);
+  recordings.forEach((r, i) => {
+    console.log(`| ${r.name} | ${r.kind ?? '?'} | ${scores.map((p) => `${p[i].covered}/${p[i].turns} / ${f3(frameRecall(p[i]))} / ${pct(falseSpeech(p[i]))} / ${p[i].utterances} (${p[i].nonSpeechUtterances})`).join(' | ')} |`);
+  });
+  console.log(`\n| profile | recordings | ${FIGURE_COLUMNS} | decodes of non-speech per hour |`);
+  console.log('|---|---|---|---|---|---|---|');
+  const kinds = [...new Set(recordings.map((r) => r.kind ?? '?'))].sort();
+  show.forEach(([name], j) => {
+    const rows: [string, RealScore[]][] = [['all', scores[j]], ...(kinds.length > 1 ? kinds.map((k): [string, RealScore[]] => [`${k} only`, scores[j].filter((_, i) => (recordings[i].kind ?? '?') === k)]) : [])];
+    for (const [label, list] of rows) console.log(`| ${name} | ${label} | ${figures(pool(list))} | ${nonSpeechDecodesPerHour(pool(list)).toFixed(0)} |`);
+  });
+}
+
+/** CPU of each decode of non-speech issue 28's default caused on the held-out recordings, decoded as a final. */
+async function printDecodeCost(model: string, recordings: RealRecording[], cache: ScoreCache): Promise<void> {
+  const stretches = await nonSpeechUtterances(recordings, ISSUE28_DEFAULT, cache);
+  const decodes = await decodeCost(model, stretches);
+  console.log(`\n### What a decode of non-speech costs (${path.basename(model)}, ${defaultThreads()} thread(s) as the daemon takes here, the engine's tuning, median of 5)\n`);
+  console.log('| recording | stretch | audio | CPU per decode | wall | words |');
+  console.log('|---|---|---|---|---|---|');
+  for (const d of decodes) {
+    console.log(`| ${d.recording} | ${d.span.start.toFixed(2)}–${d.span.end.toFixed(2)} s | ${(d.span.end - d.span.start).toFixed(2)} s | ${d.cpuMs.toFixed(0)} ms | ${d.wallMs.toFixed(0)} ms | ${d.text.split(/\s+/).filter(Boolean).length} |`);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { extra: { type: 'string' }, dev: { type: 'string', multiple: true }, json: { type: 'string' } } });
+  const { values } = parseArgs({ options: { extra: { type: 'string' }, dev: { type: 'string', multiple: true }, 'held-out': { type: 'string' }, 'decode-cost': { type: 'string' }, json: { type: 'string' } } });
   const recordings = [...realRecordings(), ...(values.dev ?? []).flatMap((d) => realRecordings(path.resolve(d)))];
   const independent = values.extra ? labelledFolder(values.extra) : [];
   const cache = new ScoreCache();
@@ -126,8 +169,8 @@ async function main(): Promise<void> {
 
   // Every setting on all recordings, for reference (not how the default is chosen): the front of each front end.
   console.log('\n## Every setting on all recordings (for reference; the choice is the cross-validated rule above)\n');
-  console.log('| setting | coverage | frame recall | false speech | gates (synthetic recall / false, noise utterances, quiet recall) |');
-  console.log('|---|---|---|---|---|');
+  console.log(`| setting | ${FIGURE_COLUMNS} | gates (synthetic recall / false, noise utterances, quiet recall) |`);
+  console.log('|---|---|---|---|---|---|');
   const before = scored[anchorIndex];
   const rows = [before, ...[chosenDefault, chosenSensitive].filter((i): i is number => i !== undefined).map((i) => scored[i])];
   // Per front end and on-threshold, the default timings: how coverage and false speech move with the threshold.
@@ -140,21 +183,25 @@ async function main(): Promise<void> {
     console.log(`| ${c === before ? `${c.name} (before)` : c.name} | ${figures(pool(c.perRecording))} | ${f3(g.recall)} / ${pct(g.falseSpeechRate)}, ${g.noiseUtterances}, ${g.quietRecall.map(f3).join(' / ')}${g.passes ? '' : ' ✗'} |`);
   }
 
-  const show = [['before', BEFORE], ['default', shipped.default], ['sensitive', shipped.sensitive]] as const;
+  const show = [['before', BEFORE], ['issue 28 default', ISSUE28_DEFAULT], ['default', shipped.default], ['sensitive', shipped.sensitive]] as const;
   console.log('\n## Per recording (as shipped)\n');
   console.log(`| recording | set | turns ≥ 1 s | ${show.map(([n]) => `${n}: covered / recall / false`).join(' | ')} | missed by the default |`);
   console.log(`|---|---|---|${show.map(() => '---|').join('')}---|`);
   const perShown = await Promise.all(show.map(([, config]) => scoreOn(recordings, config, cache)));
   recordings.forEach((r, i) => {
-    console.log(`| ${r.name} | ${r.set} | ${turnsOf(r)} | ${perShown.map((p) => `${p[i].covered}/${p[i].turns} / ${f3(frameRecall(p[i]))} / ${pct(falseSpeech(p[i]))}`).join(' | ')} | ${perShown[1][i].missed.map((m) => `${m.start.toFixed(1)}–${m.end.toFixed(1)} s`).join(', ')} |`);
+    console.log(`| ${r.name} | ${r.set} | ${turnsOf(r)} | ${perShown.map((p) => `${p[i].covered}/${p[i].turns} / ${f3(frameRecall(p[i]))} / ${pct(falseSpeech(p[i]))}`).join(' | ')} | ${perShown[show.findIndex(([n]) => n === 'default')][i].missed.map((m) => `${m.start.toFixed(1)}–${m.end.toFixed(1)} s`).join(', ')} |`);
   });
 
   if (independent.length) {
     console.log(`\n## Independent check: ${values.extra} (never chosen on)\n`);
-    console.log('| profile | coverage | frame recall | false speech |');
-    console.log('|---|---|---|---|');
+    console.log(`| profile | ${FIGURE_COLUMNS} |`);
+    console.log('|---|---|---|---|---|');
     for (const [name, config] of show) console.log(`| ${name} | ${figures(pool(await scoreOn(independent, config, cache)))} |`);
   }
+
+  const heldOut = values['held-out'] ? realRecordings(path.resolve(values['held-out'])) : [];
+  if (heldOut.length) await printHeldOut(values['held-out']!, heldOut, show, cache);
+  if (heldOut.length && values['decode-cost']) await printDecodeCost(values['decode-cost'], heldOut, cache);
 
   // CPU as a session spends it (the real detector, not the replay), each shipped profile against the anchor.
   const files = recordings.map((r) => r.file);

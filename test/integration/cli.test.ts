@@ -57,7 +57,7 @@ describe('earshot transcribe (real process)', () => {
     assert.equal(lines.length, TURNS.length, run.stdout);
     const segments = lines.map((l) => JSON.parse(l) as { t0: number; t1: number; source: string; text: string });
     for (const [i, s] of segments.entries()) {
-      assert.deepEqual(Object.keys(s).sort(), ['source', 't0', 't1', 'text']);
+      assert.deepEqual(Object.keys(s).sort(), ['source', 'speaker', 't0', 't1', 'text']);
       assert.equal(s.source, 'file');
       assert.match(s.text, HELLO_WORDS);
       assert.ok(s.t0 < TURNS[i].end && TURNS[i].start < s.t1, `line ${i + 1} (${s.t0}–${s.t1}) misses turn ${TURNS[i].start}–${TURNS[i].end}`);

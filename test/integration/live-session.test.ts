@@ -185,7 +185,8 @@ describe('live session: microphone and system audio from a real PulseAudio serve
         const { stdout, stderr } = await listenWhilePlaying({ ...pulse.env, EARSHOT_STORAGE: storage }, path.join(dir, 'cli-notes'), connect ? ['--connect'] : []);
         const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { t0: number; t1: number; source: string; text: string });
         assert.ok(lines.some((l) => l.source === 'mic') && lines.some((l) => l.source === 'system'), stdout);
-        for (const l of lines) assert.deepEqual(Object.keys(l), ['t0', 't1', 'source', 'text']);
+        // Each line carries its speaker (issue 42); in a call the microphone stays "You", system audio's voices are told apart.
+        for (const l of lines) assert.deepEqual(Object.keys(l), ['t0', 't1', 'source', 'speaker', 'text']);
         assert.match(stderr, /Notes: .*cli-notes/);
         if (listening) assert.equal(listening.exitCode, null, 'the listening daemon keeps running after the CLI is done');
       } finally {

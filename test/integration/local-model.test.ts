@@ -18,7 +18,7 @@ import {
 import { LocalModelHost } from '../../daemon/understanding/local/host';
 import { chunkAnswerSchema } from '../../daemon/understanding/local/schema';
 import { localChat } from '../../daemon/understanding/local/localChat';
-import { parseSummaryAnswer, rollSummary } from '../../daemon/understanding/modelSummary';
+import { parseSummaryAnswer, rollSummary, settleSummary, SUMMARY_BOUNDS } from '../../daemon/understanding/modelSummary';
 import { Chat } from '../../daemon/understanding/providers';
 import { connectDaemon, RpcClient, runEarshot } from './daemon-process';
 
@@ -175,6 +175,14 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
       const raw = JSON.parse(texts[0]) as { points: { cites: string[] }[] };
       assert.ok(raw.points.every((p) => p.cites.length >= 1 && p.cites.every((c) => ['s-1', 's-2', 's-3'].includes(c))), texts[0]);
       assert.deepEqual(rolled.points, first);
+      // The settle at stop, under the same grammar: it cites only the summary's lines and the final lists'.
+      const settled = await settleSummary(recording, { title: 'Plan', date: '2030-01-01' }, rolled.points!,
+        { decisions: [{ text: 'We ship on Monday', kind: 'decision', segmentId: 's-3' }], actionItems: [{ text: 'Send the report', owner: 'Ann', due: null, segmentId: 's-2' }] },
+        new AbortController().signal);
+      const settleRaw = JSON.parse(texts[texts.length - 1]) as { points: { text: string; cites: string[] }[] };
+      const citable = new Set([...rolled.points!.flatMap((p) => p.segmentIds), 's-2', 's-3']);
+      assert.ok(settleRaw.points.every((p) => p.cites.length >= 1 && p.cites.every((c) => citable.has(c)) && p.text.length <= SUMMARY_BOUNDS.textMax), texts[texts.length - 1]);
+      assert.ok(settled.points && settled.points.length >= 1, `the settle's answer parses: ${texts[texts.length - 1]}`);
     } finally {
       host.close();
     }
@@ -421,8 +429,8 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
     assert.equal(run.state, 'done');
     assert.ok((run.chunks ?? 0) >= 1);
     assert.equal(run.failedChunks, 0, 'every chunk had a valid answer');
-    // The extraction's calls (the rolling summary's are logged too, marked "call":"summary").
-    const logs = client.logs.filter((l) => l.includes('"event":"refinement"') && !l.includes('"call":"summary"'));
+    // The extraction's calls (the rolling summary's and its settle's are logged too, marked "call":"summary" / "settle").
+    const logs = client.logs.filter((l) => l.includes('"event":"refinement"') && !l.includes('"call":'));
     assert.equal(logs.filter((l) => /"outcome":"applied"/.test(l)).length, run.chunks, 'one call a chunk: every first answer parsed');
     assert.ok(!logs.some((l) => /invalid answer/.test(l)));
     assert.equal(progress[progress.length - 1].state, 'done');

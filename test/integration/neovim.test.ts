@@ -49,6 +49,11 @@ describe('a plain LSP client against the real daemon', function () {
       assert.equal(f.sessionId, started.sessionId);
       assert.match(f.text, new RegExp(TEST_WORD));
     }
+    // Who spoke: a final's speaker not known when it went out follows in a relabel; voices told apart in the standup.
+    const last = new Map(finals.map((f) => [f.segmentId, f]));
+    for (const e of events.filter((x) => x.kind === 'relabel')) for (const s of e.data.segments as TranscriptSegment[]) last.set(s.segmentId, s);
+    assert.ok([...last.values()].every((f) => !f.speakerPending && typeof f.speaker === 'string' && f.speaker.length > 0), context);
+    assert.ok([...last.values()].some((f) => /^Speaker \d+$/.test(f.speaker) && f.voice === f.speaker), `no voice told apart: ${context}`);
     assert.deepEqual(events.filter((e) => e.kind === 'state').map((e) => e.data.state).slice(-1), ['done']);
     const status = events.find((e) => e.kind === 'status')?.data;
     assert.ok(status && !('error' in status), `session/status without params: ${JSON.stringify(status)}`);

@@ -36,6 +36,8 @@ export interface ScriptedServer {
   requests: Scripted[];
   /** The rolling summary's requests (a live session's, one per chunk). */
   summaries: Scripted[];
+  /** The settle's requests at stop (modelSummary.ts's settleSummary; `chunk` counts them). */
+  settles: Scripted[];
   maxInFlight(): number;
   aborted(): number;
 }
@@ -45,6 +47,14 @@ export const reply = (res: http.ServerResponse, content: string): void => {
   res.end(JSON.stringify({ id: 'c', object: 'chat.completion', model: 'scripted:1b', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] }));
 };
 export const empty = JSON.stringify({ actionItems: [], decisions: [], dismiss: [] });
+
+/** The summary so far of a summary request (its points as the prompt shows them). */
+export const summarySoFar = (user: string): { text: string; cites: string[] }[] =>
+  (JSON.parse(/^Summary so far \(JSON\):\n(.*)$/m.exec(user)![1]) as { points: { text: string; cites: string[] }[] }).points;
+
+/** The settle answered: each point of the summary so far restated as "Settled: …", its cites kept. */
+export const settledAnswer = (r: { user: string }, res: http.ServerResponse): void =>
+  reply(res, JSON.stringify({ points: summarySoFar(r.user).map((p) => ({ text: `Settled: ${p.text}`, cites: p.cites })) }));
 
 /**
  * Registers this describe's hooks (a fresh temporary folder per test; clients disposed, exiting 0, and the server
@@ -87,9 +97,14 @@ export function scriptedExtraction() {
     return { journalPath, notesPath };
   }
 
-  /** A scripted chat-completions server: `answer` decides per request (chunk, attempt) what to do. */
-  async function scriptedServer(answer: (r: Scripted, res: http.ServerResponse, req: http.IncomingMessage) => void): Promise<ScriptedServer> {
+  /**
+   * A scripted chat-completions server: `answer` decides per request (chunk, attempt) what to do; `settle`, what to do
+   * with the settle at stop (by default: each point of the summary so far restated as "Settled: …", its cites kept).
+   */
+  async function scriptedServer(answer: (r: Scripted, res: http.ServerResponse, req: http.IncomingMessage) => void,
+    settle: (r: Scripted, res: http.ServerResponse) => void = settledAnswer): Promise<ScriptedServer> {
     const requests: Scripted[] = [];
+    const settles: Scripted[] = [];
     /** The rolling summary's requests (a live session's, one per chunk): answered at once, a point citing the last new line. */
     const summaries: Scripted[] = [];
     fixture.maxTokens.clear();
@@ -106,6 +121,12 @@ export function scriptedExtraction() {
         const parsed = JSON.parse(body) as { messages: { content: string }[]; max_tokens?: number };
         fixture.maxTokens.add(parsed.max_tokens);
         const user = parsed.messages[1].content;
+        if (parsed.messages[0].content.startsWith('You keep the summary') && user.includes('The meeting has ended')) {
+          const ids = [...user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
+          const r = { url: req.url ?? '', user, chunk: settles.length + 1, attempt: 1, ids, chars: parsed.messages[0].content.length + user.length };
+          settles.push(r);
+          return settle(r, res);
+        }
         if (parsed.messages[0].content.startsWith('You keep the summary')) {
           const ids = [...user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
           summaries.push({ url: req.url ?? '', user, chunk: summaries.length + 1, attempt: 1, ids, chars: parsed.messages[0].content.length + user.length });
@@ -123,7 +144,7 @@ export function scriptedExtraction() {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, summaries, maxInFlight: () => maxInFlight, aborted: () => aborted };
+    return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, summaries, settles, maxInFlight: () => maxInFlight, aborted: () => aborted };
   }
 
   /** A daemon on the test's storage whose interrupted sessions wait (grace of an hour), with this enhancement. */

@@ -41,16 +41,22 @@ describe('the rolling summary of a finalized session and of earshot notes (real 
    * Extraction calls get an empty answer (their chunks' ids kept, by part); the k-th summary call keeps the summary so
    * far and adds "Part k" citing its last new line, except where `fails(k)`: an HTTP 500.
    */
-  async function scripted(fails: (k: number) => boolean = () => false): Promise<{ endpoint: string; parts: Map<number, string[]>; summaries: SummaryAsk[] }> {
+  async function scripted(fails: (k: number) => boolean = () => false): Promise<{ endpoint: string; parts: Map<number, string[]>; summaries: SummaryAsk[]; settles: string[] }> {
     const parts = new Map<number, string[]>();
     const summaries: SummaryAsk[] = [];
+    /** The settle's requests at stop: answered with each point restated as "Settled: …", its cites kept. */
+    const settles: string[] = [];
     server = http.createServer((req, res) => {
       let body = '';
       req.setEncoding('utf8').on('data', (c: string) => { body += c; }).on('end', () => {
         const messages = (JSON.parse(body) as { messages: { content: string }[] }).messages;
         const ids = [...messages[1].content.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
         let content = JSON.stringify({ actionItems: [], decisions: [], dismiss: [] });
-        if (messages[0].content.startsWith('You keep the summary')) {
+        if (messages[0].content.startsWith('You keep the summary') && messages[1].content.includes('The meeting has ended')) {
+          settles.push(messages[1].content);
+          const sofar = (JSON.parse(/^Summary so far \(JSON\):\n(.*)$/m.exec(messages[1].content)![1]) as { points: { text: string; cites: string[] }[] }).points;
+          content = JSON.stringify({ points: sofar.map((p) => ({ text: `Settled: ${p.text}`, cites: p.cites })) });
+        } else if (messages[0].content.startsWith('You keep the summary')) {
           const sofar = (JSON.parse(/^Summary so far \(JSON\):\n(.*)$/m.exec(messages[1].content)![1]) as { points: { text: string; cites: string[] }[] }).points;
           summaries.push({ ids, previous: sofar.map((p) => p.text) });
           if (fails(summaries.length)) {
@@ -66,7 +72,7 @@ describe('the rolling summary of a finalized session and of earshot notes (real 
       });
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, parts, summaries };
+    return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, parts, summaries, settles };
   }
 
   it('an interrupted session finalized later rolls its summary on from the last journaled one; a failed call is logged without text', async () => {
@@ -101,15 +107,20 @@ describe('the rolling summary of a finalized session and of earshot notes (real 
     assert.deepEqual(endpoint.summaries[2].previous, ['Kept from before the crash', 'Part 1 went over the release plan'], 'the failed call left the summary so far');
     // Each revision journaled (not the failed one), before the run's record and the end.
     const types = records.map((x) => x.type);
-    const revisions = records.filter((x): x is Extract<JournalRecord, { type: 'summary' }> => x.type === 'summary');
-    assert.deepEqual(revisions.map((x) => x.chunks), [1, 2, ...Array.from({ length: chunks - 3 }, (_, k) => k + 4)]);
+    const all = records.filter((x): x is Extract<JournalRecord, { type: 'summary' }> => x.type === 'summary');
+    // Then the settle over the last revision and the final lists: journaled last of them, settled.
+    const revisions = all.slice(0, -1);
+    const settled = all[all.length - 1];
+    assert.deepEqual(revisions.map((x) => [x.chunks, x.settled]), [1, 2, ...Array.from({ length: chunks - 3 }, (_, k) => k + 4)].map((n) => [n, undefined]));
+    assert.equal(endpoint.settles.length, 1);
+    assert.deepEqual([settled.settled, settled.points.map((p) => p.text)], [true, revisions[revisions.length - 1].points.map((p) => `Settled: ${p.text}`)]);
     assert.ok(revisions.slice(1).every((x) => x.by === 'scripted:1b' && x.provider === 'openai-compatible'));
     assert.ok(types.lastIndexOf('summary') < types.indexOf('refinement'), types.join());
     assert.deepEqual(types.slice(-2), ['refinement', 'end']);
     // The notes' Summary: the kept point and each part's, citing links to anchored transcript lines.
     const notes = fs.readFileSync(notesPath, 'utf8');
     const bullets = notes.slice(notes.indexOf('## Summary'), notes.indexOf('## Decisions')).split('\n').filter((l) => l.startsWith('- '));
-    assert.deepEqual(bullets.map((b) => b.replace(/ _\(.*$/, '')), ['- Kept from before the crash', ...revisions[revisions.length - 1].points.slice(1).map((p) => `- ${p.text}`)]);
+    assert.deepEqual(bullets.map((b) => b.replace(/ _\(.*$/, '')), ['- Settled: Kept from before the crash', ...revisions[revisions.length - 1].points.slice(1).map((p) => `- Settled: ${p.text}`)]);
     assert.equal(bullets.length, chunks - 1);
     assert.match(bullets[0], /_\(\[00:05\]\(#line-f-2\), Ben\)_$/);
     assert.ok(notes.includes('<a id="line-f-2"></a>'));
@@ -127,20 +138,22 @@ describe('the rolling summary of a finalized session and of earshot notes (real 
     const endpoint = await scripted();
     const json = await runEarshot(['notes', transcript, '--json', '--llm-endpoint', endpoint.endpoint, '--llm-model', 'scripted:1b']);
     assert.equal(json.code, 0, json.stderr);
-    const out = JSON.parse(json.stdout) as { summary: { text: string; cites: string[] }[] };
+    const out = JSON.parse(json.stdout) as { summary: { text: string; cites: string[] }[]; summarySettled?: boolean };
     assert.ok(endpoint.parts.size >= 2, `${endpoint.parts.size} chunks`);
     assert.equal(endpoint.summaries.length, endpoint.parts.size, 'one summary call per chunk');
-    assert.deepEqual(out.summary, endpoint.summaries.map((s, k) => ({ text: `Part ${k + 1} went over the release plan`, cites: [s.ids[s.ids.length - 1]] })));
+    assert.deepEqual(out.summary, endpoint.summaries.map((s, k) => ({ text: `Settled: Part ${k + 1} went over the release plan`, cites: [s.ids[s.ids.length - 1]] })));
+    assert.equal(endpoint.settles.length, 1, 'settled once, after the last chunk');
+    assert.equal(out.summarySettled, true);
     assert.ok(out.summary.every((p) => p.cites.every((c) => /^l-\d+$/.test(c))));
 
     const md = await runEarshot(['notes', transcript, '--md', '--llm-endpoint', endpoint.endpoint, '--llm-model', 'scripted:1b']);
     assert.equal(md.code, 0, md.stderr);
     const section = md.stdout.slice(md.stdout.indexOf('## Summary'), md.stdout.indexOf('## Decisions'));
-    assert.match(section, /^## Summary\n\n_Written by scripted:1b \(opt-in language model\) from the transcript/);
+    assert.match(section, /^## Summary\n\n_Written by scripted:1b \(opt-in language model\) from the transcript, settled at the end/);
     // The same chunks again: the scripted server numbers this run's parts on from the first run's.
     const lastLine = Number(out.summary[out.summary.length - 1].cites[0].slice(2));
     assert.equal(section.split('\n').filter((l) => l.startsWith('- ')).length, out.summary.length);
-    assert.ok(section.includes(`- Part ${endpoint.summaries.length} went over the release plan _(line ${lastLine})_\n`), section);
+    assert.ok(section.includes(`- Settled: Part ${endpoint.summaries.length} went over the release plan _(line ${lastLine})_\n`), section);
     assert.doesNotMatch(json.stderr + md.stderr, /discussion about/);
   });
 });

@@ -9,6 +9,7 @@ import { extract } from '../../daemon/understanding/extract';
 import { extractTranscriptWithModel, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { Chat, RefineFailure } from '../../daemon/understanding/providers';
 import { fixture, REPO_ROOT } from '../setup';
+import { chatServer, userMessage } from '../support/chat-server';
 
 interface Captured { code: number; out: string[]; err: string[] }
 
@@ -25,7 +26,8 @@ const EXPECTED = {
     { text: 'Sam, can you update the docs?', owner: 'Sam', due: null, t0: 0.5 },
     { text: "I'll fix the login timeout by Friday.", owner: 'Bob', due: '2025-03-07', t0: 6.544 },
   ],
-  decisions: [{ text: 'We decided to ship version two on Monday.', t0: 14.053 }],
+  decisions: [{ text: 'We decided to ship version two on Monday.', kind: 'decision', standing: 'decided', t0: 14.053 }],
+  meetingDate: { date: '2025-03-05', from: 'option', known: true },
 };
 
 describe('CLI (main)', () => {
@@ -61,9 +63,9 @@ describe('CLI (main)', () => {
       assert.equal(r.out.length, 1, 'one line of JSON');
       assert.equal(r.out[0], JSON.stringify(EXPECTED));
       const parsed = JSON.parse(r.out[0]);
-      assert.deepEqual(Object.keys(parsed), ['actionItems', 'decisions']);
+      assert.deepEqual(Object.keys(parsed), ['actionItems', 'decisions', 'meetingDate']);
       for (const i of parsed.actionItems) assert.deepEqual(Object.keys(i), ['text', 'owner', 'due', 't0']);
-      for (const d of parsed.decisions) assert.deepEqual(Object.keys(d), ['text', 't0']);
+      for (const d of parsed.decisions) assert.deepEqual(Object.keys(d), ['text', 'kind', 'standing', 't0']);
     });
 
     it('prints the same from a "Speaker: text" transcript, with null times', async () => {
@@ -73,6 +75,7 @@ describe('CLI (main)', () => {
       assert.equal(r.out[0], JSON.stringify({
         actionItems: EXPECTED.actionItems.map((i) => ({ ...i, t0: null })),
         decisions: EXPECTED.decisions.map((d) => ({ ...d, t0: null })),
+        meetingDate: EXPECTED.meetingDate,
       }));
     });
 
@@ -80,7 +83,7 @@ describe('CLI (main)', () => {
       const r = await cli('notes', jsonl, '--md', '--date', '2025-03-05');
       assert.equal(r.code, 0);
       const text = r.out.join('\n');
-      assert.match(text, /## Decisions\n\n- We decided to ship version two on Monday\./);
+      assert.match(text, /## Decisions\n\n### Decided\n\n- We decided to ship version two on Monday\.\n\n## Action items/);
       assert.ok(text.includes("- [ ] I'll fix the login timeout by Friday. — @Bob, due 2025-03-07"));
       assert.ok(text.includes('- [ ] Sam, can you update the docs? — @Sam'));
     });
@@ -88,9 +91,10 @@ describe('CLI (main)', () => {
     it('prints empty lists for a transcript with nothing to do', async () => {
       const file = path.join(dir, 'chat.txt');
       fs.writeFileSync(file, 'Bob: Nope, I think we are fine.\nCarol: Same here. Thanks, everyone.\n');
+      fs.utimesSync(file, new Date('2024-01-15T10:00:00'), new Date('2024-01-15T10:00:00'));
       const r = await cli('notes', file);
       assert.equal(r.code, 0);
-      assert.deepEqual(r.out, ['{"actionItems":[],"decisions":[]}']);
+      assert.deepEqual(r.out, ['{"actionItems":[],"decisions":[],"meetingDate":{"date":"2024-01-15","from":"file time","known":false}}']);
     });
 
     it('exits 1 with a clear message for a missing file', async () => {
@@ -138,14 +142,18 @@ describe('CLI (main)', () => {
       };
       const settings = { provider: 'openai-compatible' as const, endpoint: 'http://127.0.0.1:9', chunkChars: 150 };
       const found = extract(lines, new Date('2025-03-05T09:00:00'));
-      const result = await extractTranscriptWithModel(lines, found, new Date('2025-03-05T09:00:00'), settings, () => undefined, undefined, chat, { report: (r) => failures.push(`${r.chunk} ${r.outcome} ${r.reason}`) });
+      const result = await extractTranscriptWithModel(lines, found, new Date('2025-03-05T09:00:00'), settings, () => undefined, undefined, chat, { report: (r) => failures.push(`${'settle' in r ? 'settle' : r.chunk} ${r.outcome} ${r.reason}`) });
+      // One call per chunk, then the settle over the summary and the final lists (it keeps the points: all are cited).
+      const settle = asked.pop()!;
+      assert.match(settle, /^The meeting has ended/m);
       assert.ok(asked.length >= 2, `one summary call per chunk: ${asked.length}`);
       assert.deepEqual(result.summary, ['l-1', 'l-2', 'l-3'].map((id) => ({ text: said[id], segmentIds: [id] })));
       assert.equal(result.summaryBy, 'scripted:1b');
-      assert.deepEqual(failures, asked.map((_, k) => `${k + 1} applied undefined`));
+      assert.deepEqual(result.summarySettle, { settled: true });
+      assert.deepEqual(failures, [...asked.map((_, k) => `${k + 1} applied undefined`), 'settle applied undefined']);
       const points = result.summary.map((p) => ({ text: p.text, cites: p.segmentIds }));
       assert.deepEqual(summaryMarkdown(points, result.summaryBy, lines), [
-        '_Written by scripted:1b (opt-in language model) from the transcript; each point ends with the lines it comes from._', '',
+        '_Written by scripted:1b (opt-in language model) from the transcript, settled at the end against the decisions and action items; each point ends with the lines it comes from._', '',
         '- Sam updates the docs. _(line 1)_', '- The login timeout gets fixed by Friday. _(line 2)_', '- Version two ships Monday. _(line 3)_',
       ]);
       const timed = lines.map((l, k) => ({ ...l, t0: 60 + k * 15 }));
@@ -155,10 +163,20 @@ describe('CLI (main)', () => {
       // A summary call that fails is reported by chunk and reason (the CLI says it on stderr); a declined run asks for none.
       const failed: string[] = [];
       const failing = await extractTranscriptWithModel(lines, found, new Date(), settings, () => undefined, undefined,
-        async (system) => { if (system.startsWith('You keep')) throw new Error('Bob: I will fix the login'); return { text: '{}', model: 'm' }; }, { report: (r) => failed.push(`${r.chunk} ${r.reason}`) });
+        async (system) => { if (system.startsWith('You keep')) throw new Error('Bob: I will fix the login'); return { text: '{}', model: 'm' }; }, { report: (r) => failed.push(`${'settle' in r ? 'settle' : r.chunk} ${r.reason}`) });
       assert.deepEqual(failing.summary, []);
       assert.equal(failing.summaryBy, undefined);
       assert.deepEqual(failed, asked.map((_, k) => `${k + 1} error`));
+      // A settle that fails leaves the last rolling summary, and the Markdown says it was not settled and why.
+      const settleFails: Chat = async (system, user, signal, constraint) => {
+        if (/^The meeting has ended/m.test(user)) throw new Error('Bob: I will fix the login');
+        return chat(system, user, signal, constraint);
+      };
+      const unsettled = await extractTranscriptWithModel(lines, found, new Date(), settings, () => undefined, undefined, settleFails, { report: () => undefined });
+      assert.deepEqual(unsettled.summary, result.summary);
+      assert.deepEqual(unsettled.summarySettle, { settled: false, unsettled: 'error' });
+      assert.match(summaryMarkdown(points, 'scripted:1b', lines, 'error')[0],
+        /^_Written by scripted:1b \(opt-in language model\) as the meeting ran, and not settled at the end against the final decisions and action items \(error\): where it differs from them, they stand;/);
       asked.length = 0;
       const declined = await extractTranscriptWithModel(lines, found, new Date(), settings, () => undefined, undefined,
         async () => { throw new RefineFailure('the client declined'); }, { report: () => assert.fail('no summary call') });
@@ -185,6 +203,63 @@ describe('CLI (main)', () => {
         assert.match(err, /Usage:/);
       });
     }
+  });
+
+  describe('notes: the meeting date of a transcript that says none', () => {
+    const changed = new Date('2024-01-15T10:00:00');
+    const undated = () => {
+      const file = path.join(dir, 'undated.txt');
+      fs.writeFileSync(file, 'Bob: I will send the budget figures tomorrow.\nCarol: We decided to ship on Monday.\n');
+      fs.utimesSync(file, changed, changed);
+      return file;
+    };
+
+    it('takes the date the format carries (an Earshot JSON export), else the one in an Earshot file name, else the file\'s time, marked unknown', async () => {
+      const exported = path.join(dir, 'export.json');
+      fs.writeFileSync(exported, JSON.stringify({ session: { id: 'x', title: 'T', startedAt: '2023-05-02T14:30:00.000Z' }, segments: [
+        { segmentId: 's-1', t0: 1, t1: 2, source: 'mic', speaker: 'Bob', text: 'I will send the budget figures tomorrow.' },
+      ] }, null, 2));
+      fs.utimesSync(exported, changed, changed);
+      const fromExport = JSON.parse((await cli('notes', exported, '--json')).out[0]);
+      assert.deepEqual(fromExport.meetingDate, { date: '2023-05-02', from: 'transcript', known: true });
+      assert.equal(fromExport.actionItems[0].due, '2023-05-03', '"tomorrow" from the meeting\'s own date');
+      assert.equal(fromExport.actionItems[0].t0, 1);
+
+      const named = path.join(dir, '2023-07-04-0930-standup.txt');
+      fs.copyFileSync(undated(), named);
+      fs.utimesSync(named, changed, changed);
+      const fromName = await cli('notes', named, '--json');
+      assert.deepEqual(JSON.parse(fromName.out[0]).meetingDate, { date: '2023-07-04', from: 'file name', known: true });
+      assert.deepEqual(fromName.err, [], 'a date that is known says nothing');
+
+      const fromTime = await cli('notes', undated(), '--json');
+      const parsed = JSON.parse(fromTime.out[0]);
+      assert.deepEqual(parsed.meetingDate, { date: '2024-01-15', from: 'file time', known: false });
+      assert.equal(parsed.actionItems[0].due, '2024-01-16', 'the rules read "tomorrow" from the day the file was last changed, not today');
+      assert.match(fromTime.err.join('\n'), /says no meeting date: relative due dates are read from the day the file was last changed, 2024-01-15 \(give --date YYYY-MM-DD\)/);
+    });
+
+    it('tells the language model the date is not known and which day relative dates are read from, never the time of the run; --date is told as it is', async () => {
+      const server = await chatServer('{"actionItems":[],"decisions":[],"dismiss":[],"rewrite":[]}');
+      try {
+        const r = await cli('notes', undated(), '--json', '--llm-endpoint', server.endpoint);
+        assert.equal(r.code, 0, r.err.join('\n'));
+        assert.match(r.err.join('\n'), /and the language model is told that the date is not known/);
+        const asked = server.bodies.map(userMessage);
+        assert.ok(asked.length >= 2, 'the extraction and the summary');
+        for (const user of asked) {
+          assert.match(user, /^Date: not known; the transcript file was last changed on 2024-01-15 \(read relative dates from that day\)$/m);
+          assert.doesNotMatch(user, new RegExp(`${new Date().getFullYear()}-\\d\\d-\\d\\dT`), 'never the time of the run');
+        }
+        server.bodies.length = 0;
+        const dated = await cli('notes', undated(), '--json', '--date', '2025-03-05', '--llm-endpoint', server.endpoint);
+        assert.equal(dated.code, 0);
+        assert.deepEqual(dated.err.filter((l) => /meeting date/.test(l)), []);
+        assert.match(userMessage(server.bodies.find((b) => userMessage(b).startsWith('Meeting:'))!), new RegExp(`^Date: ${new Date('2025-03-05T09:00:00').toISOString()}$`, 'm'));
+      } finally {
+        server.close();
+      }
+    });
   });
 
   describe('usage', () => {

@@ -94,8 +94,9 @@ describe('exports', () => {
         { id: 'a1', text: "I'll fix the login timeout by Friday.", owner: 'You', due: '2025-03-07', duePhrase: 'by Friday', segmentId: 'mic-1', t0: 0.5 },
       ]);
       assert.deepEqual(doc.decisions, [
-        { id: 'd1', text: "We'll revisit the schema after the demo.", kind: 'deferral', segmentId: 'system-1', t0: 3.5 },
-        { id: 'd2', text: "We're not adding a feature flag.", kind: 'negative', segmentId: 'mic-2', t0: 61.063 },
+        // A journal written before standings: each derived from its kind.
+        { id: 'd1', text: "We'll revisit the schema after the demo.", kind: 'deferral', standing: 'open', segmentId: 'system-1', t0: 3.5 },
+        { id: 'd2', text: "We're not adding a feature flag.", kind: 'negative', standing: 'decided', segmentId: 'mic-2', t0: 61.063 },
       ]);
     });
 

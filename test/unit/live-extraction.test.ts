@@ -41,10 +41,19 @@ function serviceRunner(answer: Answer | 'fail', more: { delayMs?: number; chunkC
   const asked: Asked[] = [];
   /** The rolling summary's calls (each chunk's lines after its extraction), answered apart from the chunks'. */
   const summaryAsked: Asked[] = [];
+  /** The settle's call at stop (modelSummary.ts's settleSummary). */
+  const settleAsked: Asked[] = [];
   const progress: ExtractionProgressParams[] = [];
   const config = {
     enhancement: { provider: 'vscode-lm', chunkChars: more.chunkChars ?? 500, maxConcurrency: 2 },
     askClient: async (params: LanguageModelChatParams, signal: AbortSignal) => {
+      if (params.system.startsWith('You keep the summary') && params.user.includes('The meeting has ended')) {
+        // The settle at stop: each point of the summary so far restated, its cites kept.
+        settleAsked.push({ ids: [], at: performance.now(), user: params.user });
+        if (answer === 'fail') throw Object.assign(new Error('model crashed'), { code: -32603 });
+        const sofar = (JSON.parse(/^Summary so far \(JSON\):\n(.*)$/m.exec(params.user)![1]) as { points: { text: string; cites: string[] }[] }).points;
+        return { text: JSON.stringify({ points: sofar.map((p) => ({ text: `Settled: ${p.text}`, cites: p.cites })) }), model: 'fake-lm' };
+      }
       if (params.system.startsWith('You keep the summary')) {
         const ids = [...params.user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
         summaryAsked.push({ ids, at: performance.now(), user: params.user });
@@ -63,7 +72,7 @@ function serviceRunner(answer: Answer | 'fail', more: { delayMs?: number; chunkC
   const events = { extractionProgress: (p: ExtractionProgressParams) => progress.push(p) } as unknown as ServiceEvents;
   const extractions = new ModelExtractions(config, events);
   const runner = extractions.chunkRunnerFor('s1', { title: 'Plan', date: HEADER.startedAt })!;
-  return { runner, asked, summaryAsked, progress, extractions };
+  return { runner, asked, summaryAsked, settleAsked, progress, extractions };
 }
 
 /** A LiveExtraction over an in-memory journal, whisper's idleness set by the test. */
@@ -135,7 +144,7 @@ describe('language-model extraction while the meeting runs', () => {
   });
 
   it('revises the summary from the summary so far and the new chunks\' lines only, journaling each revision; behind, the items first and one revision for two chunks', async () => {
-    const { runner, asked, summaryAsked } = serviceRunner(() => ({}));
+    const { runner, asked, summaryAsked, settleAsked } = serviceRunner(() => ({}));
     const h = harness(runner);
     // Every line at once: the chunks close together, so the model is behind from the first.
     for (let k = 1; k <= 20; k++) await h.append(segment(k));
@@ -144,8 +153,12 @@ describe('language-model extraction while the meeting runs', () => {
     const chunks = modelChunks({ header: HEADER, records: h.journal, tornTail: false }, runner.chunkOptions);
     assert.ok(chunks.length >= 4, `${chunks.length} chunks`);
     assert.equal(asked.length, chunks.length, 'the chunks\' own calls are unchanged');
-    const summaries = h.journal.filter((r): r is Extract<JournalRecord, { type: 'summary' }> => r.type === 'summary');
+    const all = h.journal.filter((r): r is Extract<JournalRecord, { type: 'summary' }> => r.type === 'summary');
+    // The revisions, then the settled summary at stop.
+    const summaries = all.filter((r) => r.settled === undefined);
     assert.equal(summaries.length, summaryAsked.length);
+    assert.equal(settleAsked.length, 1);
+    assert.deepEqual(all.slice(summaries.length).map((r) => [r.settled, r.points.map((p) => p.text)]), [[true, summaries[summaries.length - 1].points.map((p) => `Settled: ${p.text}`)]]);
     assert.ok(summaryAsked.length < chunks.length, `${summaryAsked.length} revisions for ${chunks.length} chunks`);
     // Each revision reads the lines of the chunks since the one before (the overlap once), at most two chunks' worth.
     let read = 0;
@@ -312,7 +325,9 @@ describe('a local model reading the open chunk ahead', () => {
     };
     proto.chat = async function (request) {
       calls.push({ type: 'chat', kind: request.kind ?? 'extract', user: request.user, at: performance.now() });
-      const ids = [...request.user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
+      // The settle at stop has no line of its own here (no decision or item): it cites what the summary so far cites.
+      const lines = [...request.user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
+      const ids = lines.length ? lines : [...request.user.matchAll(/"cites":\["([\w-]+)"/g)].map((m) => m[1]);
       const text = request.kind === 'summary' ? JSON.stringify({ points: [{ text: `Up to ${ids[ids.length - 1]}`, cites: [ids[ids.length - 1]] }] })
         : JSON.stringify({ actionItems: [], decisions: [], dismiss: [], owners: [] });
       return { text, model: 'fake-local', promptTokens: 1, answerTokens: 1, ms: 1 };
@@ -359,7 +374,10 @@ describe('a local model reading the open chunk ahead', () => {
       const expected = modelChunks({ header: HEADER, records: h.journal, tornTail: false }, local.runner.chunkOptions);
       assert.ok(expected.length >= 3, `${expected.length} chunks`);
       assert.equal(chats.filter((c) => c.kind === 'extract').length, expected.length, 'each chunk once');
-      for (const chat of chats) {
+      // Every call but the settle at stop (its prompt is made only then) was read ahead.
+      const settles = chats.filter((c) => c.user.includes('The meeting has ended'));
+      assert.deepEqual(settles.map((c) => c.kind), ['summary'], 'the settle on the summary\'s sequence, its system prompt the same');
+      for (const chat of chats.filter((c) => !settles.includes(c))) {
         const before = local.calls.filter((c) => c.type === 'preload' && c.kind === chat.kind && c.at <= chat.at && chat.user.startsWith(c.user));
         assert.ok(before.length, `a ${chat.kind} call that starts as a preload before it: ${chat.user.slice(0, 80)}`);
         // What was read ahead is most of it: at most the lines of one final came since.

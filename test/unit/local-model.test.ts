@@ -64,15 +64,19 @@ describe('local notes model: the answer schema', () => {
   const props = schema.properties as Record<string, Schema>;
   const itemOf = (key: string) => (props[key].items as Schema).properties as Record<string, Schema>;
 
-  it("cites only the chunk's lines, dismisses only its shown items, corrects owners to its speakers", () => {
-    assert.deepEqual(Object.keys(props), ['actionItems', 'decisions', 'dismiss', 'owners'], 'ChunkExtraction, in order');
+  it("cites only the chunk's lines, dismisses only its shown items, rewrites only its action items (owners its speakers or null), asks each decision's standing", () => {
+    assert.deepEqual(Object.keys(props), ['actionItems', 'decisions', 'dismiss', 'rewrite'], 'ChunkExtraction, in order');
     assert.deepEqual((itemOf('actionItems').segments.items as Schema).enum, ['f-1', 'f-2', 'f-3']);
     assert.deepEqual((itemOf('decisions').segments.items as Schema).enum, ['f-1', 'f-2', 'f-3']);
     assert.equal(itemOf('actionItems').segments.minItems, 1, 'an item cites at least one line');
-    assert.deepEqual(itemOf('decisions').kind.enum, ['decision', 'deferral', 'negative']);
+    assert.deepEqual(Object.keys(itemOf('decisions')), ['text', 'standing', 'kind', 'segments'], 'as the prompt shows it');
+    assert.deepEqual(itemOf('decisions').standing.enum, ['decided', 'open', 'given']);
+    assert.deepEqual(itemOf('decisions').kind.enum, ['decision', 'negative'], 'a deferral is the standing "open"');
     assert.deepEqual(itemOf('dismiss').id.enum, ['a1', 'a2', 'd1']);
-    assert.deepEqual(itemOf('owners').id.enum, ['a1', 'a2'], 'only action items have owners');
-    assert.deepEqual(itemOf('owners').owner.enum, ['Ana', 'Ben']);
+    assert.deepEqual(Object.keys(itemOf('rewrite')), ['id', 'text', 'owner', 'due']);
+    assert.deepEqual(itemOf('rewrite').id.enum, ['a1', 'a2'], 'only action items are rewritten');
+    assert.deepEqual(itemOf('rewrite').owner, { oneOf: [{ enum: ['Ana', 'Ben'] }, { type: 'null' }] });
+    assert.equal(itemOf('rewrite').text.maxLength, ANSWER_BOUNDS.text);
   });
 
   it('bounds every string and list, so even a model that never stops on its own ends', () => {
@@ -91,13 +95,13 @@ describe('local notes model: the answer schema', () => {
     assert.equal(itemOf('actionItems').text.maxLength, ANSWER_BOUNDS.text);
   });
 
-  it('a chunk with no rule-based items allows no dismissal or owner correction (empty lists, not an empty enum)', () => {
+  it('a chunk with no rule-based items allows no dismissal or rewrite (empty lists, not an empty enum)', () => {
     const bare = chunkAnswerSchema(chunkConstraint({ ...CHUNK, items: [] })) as Schema;
     const p = bare.properties as Record<string, Schema>;
     assert.deepEqual(p.dismiss, { type: 'array', maxItems: 0 });
-    assert.deepEqual(p.owners, { type: 'array', maxItems: 0 });
+    assert.deepEqual(p.rewrite, { type: 'array', maxItems: 0 });
     const decisionsOnly = chunkAnswerSchema(chunkConstraint({ ...CHUNK, items: [CHUNK.items[2]] })) as Schema;
-    assert.deepEqual((decisionsOnly.properties as Record<string, Schema>).owners, { type: 'array', maxItems: 0 });
+    assert.deepEqual((decisionsOnly.properties as Record<string, Schema>).rewrite, { type: 'array', maxItems: 0 });
   });
 
   it('every answer it allows passes the check all providers go through, keeping every item and decision', () => {
@@ -109,8 +113,12 @@ describe('local notes model: the answer schema', () => {
       assert.equal(parsed.actionItems.length, answer.actionItems.length, `answer ${k}: action items dropped`);
       assert.equal(parsed.decisions.length, answer.decisions.length, `answer ${k}: decisions dropped`);
       for (const entry of [...parsed.actionItems, ...parsed.decisions]) assert.deepEqual(entry.segments, [...new Set(entry.segments)].filter((s) => /^f-[123]$/.test(s)));
-      // Dismissals and owner corrections are deduplicated by id (and an owner correction of a dismissed item dropped).
-      assert.deepEqual(parsed.dismiss.map((d) => d.id), [...new Set(answer.dismiss.map((d) => d.id))]);
+      assert.deepEqual(parsed.decisions.map((d) => d.standing), answer.decisions.map((d) => d.standing), `answer ${k}: standings kept`);
+      // Dismissals and rewrites are deduplicated by id (and a rewrite of a dismissed item dropped), nothing else refused.
+      const dismissed = [...new Set(answer.dismiss.map((d) => d.id))];
+      assert.deepEqual(parsed.dismiss.map((d) => d.id), dismissed);
+      assert.deepEqual(parsed.rewrite.map((r) => r.id), [...new Set(answer.rewrite.map((r) => r.id))].filter((id) => !dismissed.includes(id)));
+      for (const r of parsed.rewrite) assert.deepEqual(r, answer.rewrite.find((x) => x.id === r.id), 'a rewrite is taken as written');
     }
   });
 
@@ -118,7 +126,7 @@ describe('local notes model: the answer schema', () => {
     const seen: { system: string; user: string; constraint: unknown }[] = [];
     const chat: Chat = async (system, user, _signal, constraint) => {
       seen.push({ system, user, constraint });
-      return { text: JSON.stringify({ actionItems: [], decisions: [], dismiss: [], owners: [] }), model: 'm' };
+      return { text: JSON.stringify({ actionItems: [], decisions: [], dismiss: [], rewrite: [] }), model: 'm' };
     };
     await runModelExtraction('s', { title: 'T', date: '2030-01-01' }, [CHUNK], {
       settings: { provider: 'local', model: '/m.gguf' }, chat, signal: new AbortController().signal, progress: () => undefined, report: () => undefined,

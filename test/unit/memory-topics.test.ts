@@ -86,6 +86,55 @@ describe('meeting memory: notes entries lead to their lines', () => {
   });
 });
 
+describe('meeting memory: pseudo-relevance feedback and meeting-first evidence (off by default)', () => {
+  // "scarecrow" is said once, in the garden talk of meeting a; meeting b talks of the garden but never says it.
+  const meetings = () => [
+    record('a', [['Ann', 'The scarecrow stands by the tomatoes and the roses.'], ['Ben', 'The compost and the mulch go on the roses.']]),
+    record('b', [['Cy', 'The tomatoes, the roses and the compost need mulch.'], ['Dee', 'Lunch is at noon.']]),
+    record('c', [['Eve', 'The invoices are late again.']]),
+  ];
+  const indexOf = (ranking: Partial<typeof DEFAULT_RANKING>) => {
+    const index = new MemoryIndex({ ...DEFAULT_RANKING, ...ranking });
+    for (const m of meetings()) index.put(m);
+    return index;
+  };
+  const found = (index: MemoryIndex, query = 'the scarecrow') => index.search({ query }).map((p) => p.meeting.sessionId);
+  const feedback = { feedbackBlocks: 1, feedbackTerms: 5, feedbackWeight: 0.5 };
+
+  it("adds the best block's words to the question (RM3), so the garden talk that never names it is found too", () => {
+    assert.deepEqual(found(indexOf({})), ['a']);
+    assert.deepEqual(found(indexOf({ ...feedback, feedbackMaxDf: 1 })), ['a', 'b']);
+    // Words in more than that share of all blocks are not added: here every garden word is in 2 of 3.
+    assert.deepEqual(found(indexOf({ ...feedback, feedbackMaxDf: 0.5 })), ['a']);
+  });
+
+  it('keeps the words\' block counts when a meeting is put again or removed', () => {
+    // The garden words are in 2 of 3 blocks: under 0.7 of them, so added.
+    const index = indexOf({ ...feedback, feedbackMaxDf: 0.7 });
+    assert.deepEqual(found(index), ['a', 'b']);
+    // Meeting b put again: its counts replace, not add to, the old ones (3 of 3 would leave the words out).
+    index.put(meetings()[1]);
+    assert.deepEqual(found(index), ['a', 'b']);
+    // Meeting c removed: the garden words are now in 2 of 2 blocks, over 0.7: left out.
+    index.remove('c');
+    assert.deepEqual(found(index), ['a']);
+  });
+
+  it('puts a meeting\'s weight behind its blocks (meeting-first evidence)', () => {
+    // "roses mulch": b's first line has both; a has them over two lines. The evidence a meeting gives is its best
+    // blocks' sum, so with it the blocks of the meeting that fits best lead further; ordering stays a then b or b then a,
+    // but the gap between the two meetings' top scores grows toward the one with the more evidence.
+    const gap = (index: MemoryIndex) => {
+      const [first, second] = index.search({ query: 'roses mulch' });
+      return { order: [first.meeting.sessionId, second.meeting.sessionId], gap: first.score - second.score };
+    };
+    const without = gap(indexOf({ meetingWeight: 0 }));
+    const withEvidence = gap(indexOf({ meetingWeight: 0, meetingEvidence: 1, meetingEvidenceBlocks: 3 }));
+    assert.deepEqual(withEvidence.order, without.order);
+    assert.ok(withEvidence.gap > without.gap, `${withEvidence.gap} > ${without.gap}`);
+  });
+});
+
 /** An embedder that knows synonyms: each text's vector counts its words' concepts. */
 function conceptEmbedder(calls: string[] = []): Embedder {
   const concepts: Record<string, number> = { car: 0, automobile: 0, vehicle: 0, garden: 1, roses: 1, flowers: 1, money: 2, budget: 2 };

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Chat } from '../../daemon/understanding/providers';
 import { judgeDismissals, recordingChat, replayingChat, runMeeting, withSpeakingTimes } from '../eval/model-notes-eval';
 import { measureSummary, summaryReport } from '../eval/model-summary-eval';
-import { evaluate, loadMeetings, readTurns, REAL_MEETINGS_DIR, SETS, silverHeldOut } from '../eval/notes-eval';
+import { evaluate, labelsAsPredictions, loadMeetings, readTurns, REAL_MEETINGS_DIR, SETS, silverHeldOut } from '../eval/notes-eval';
 
 const signal = new AbortController().signal;
 
@@ -77,6 +77,27 @@ describe('language-model quality harness (model-notes-eval)', () => {
     const run = await runMeeting(meeting, replayingChat(dir));
     assert.equal(run.errors.length, 1);
     assert.match(run.errors[0], /part-1\.prompt\.sha256: the prompt is not the one the answer was written for/);
+  });
+
+  it('scores decisions with their standing: a match counts there only when the standing is the label\'s (a label without one reads it from its kind)', async () => {
+    const meeting = loadMeetings(REAL_MEETINGS_DIR).find((m) => m.labels.decisions.length >= 3)!;
+    const decisions = meeting.labels.decisions;
+    assert.ok(decisions.length >= 3);
+    // Labels: the first a given; the others as written (no standing). Predictions: the labels themselves, the first
+    // given the standing decided, the second's kind (hence standing) swapped, and one false find of a given.
+    const labelled = { ...meeting, labels: { ...meeting.labels, decisions: decisions.map((d, k) => (k === 0 ? { ...d, standing: 'given' as const } : d)) } };
+    const predicted = labelsAsPredictions(meeting.labels);
+    predicted.decisions = [
+      ...predicted.decisions.map((d, k) => (k === 0 ? { ...d, standing: 'decided' } : k === 1 ? { ...d, kind: d.kind === 'deferral' ? 'decision' : 'deferral', standing: undefined } : d)),
+      { turn: 0, text: 'zzz qqq', kind: 'decision', standing: 'given' },
+    ];
+    const { overall, byCategory, findings } = await evaluate([labelled], SETS.real.targets, () => predicted);
+    const n = decisions.length;
+    assert.equal(overall.decisions.recall, 1);
+    assert.equal(overall.decisions.standingRecall, (n - 2) / n);
+    assert.equal(overall.decisions.standingPrecision, (n - 2) / (n + 1));
+    assert.equal(findings.filter((f) => f.error === 'wrong standing').length, 2);
+    assert.deepEqual(byCategory.decisionsByStanding.given, { labelled: 1, matched: 1, standingRight: 0, predicted: 1, recall: 1, standingRecall: 0 });
   });
 
   it("runs a real meeting through the CLI's model extraction: dismissals, additions and their judging", async () => {

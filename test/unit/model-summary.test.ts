@@ -10,9 +10,13 @@ import { NO_SUMMARY, transcriptAnchor } from '../../daemon/documents/summarySect
 import { parsePreviousNotes } from '../../daemon/documents/previousNotes';
 import { sessionExport } from '../../daemon/documents/export';
 import { summaryOf } from '../../daemon/service/finalizeStored';
-import { citableIds, parseSummaryAnswer, rollOver, rollSummary, SummaryCallReport, summaryGroups, summaryMessages, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
+import {
+  citableIds, finalOutcomes, parseSummaryAnswer, pointText, rollOver, rollSummary, settleAtStop, settleMessages, settleSummary, SummaryCallReport, summaryGroups,
+  summaryMessages, SUMMARY_BOUNDS, SummaryPoint,
+} from '../../daemon/understanding/modelSummary';
 import { lineChars } from '../../daemon/understanding/modelExtract';
 import { summaryAnswerSchema } from '../../daemon/understanding/local/schema';
+import { SUMMARY_POINT_MAX_CITES } from '../../protocol/protocol';
 import { Chat } from '../../daemon/understanding/providers';
 
 const meeting = { title: 'Plan', date: '2030-01-01T09:00:00.000Z' };
@@ -37,12 +41,12 @@ describe('the rolling summary', () => {
         { text: 'Invented.', cites: ['m-9'] },
         { text: '', cites: ['m-2'] },
         { text: 'No cites list' },
-        { text: 'x'.repeat(500), cites: ['m-2', 'm-3', 'm-1', 'm-2', 'm-3'] },
+        { text: 'Cites repeated.', cites: ['m-2', 'm-3', 'm-1', 'm-2', 'm-3'] },
       ],
     });
     assert.deepEqual(parseSummaryAnswer(`Here: ${answer}`, known), [
       { text: 'Ships Monday.', segmentIds: ['m-1'] },
-      { text: 'x'.repeat(SUMMARY_BOUNDS.text), segmentIds: ['m-2', 'm-3', 'm-1'] },
+      { text: 'Cites repeated.', segmentIds: ['m-2', 'm-3', 'm-1'] },
     ]);
     assert.equal(parseSummaryAnswer('no json here', known), null);
     assert.equal(parseSummaryAnswer('{"actionItems": []}', known), null);
@@ -161,8 +165,143 @@ describe('the rolling summary', () => {
     assert.equal((schema.properties.points as unknown as { minItems: number }).minItems, 1);
     assert.deepEqual(schema.properties.points.items.properties.cites.items.enum, ['m-1', 'm-3']);
     assert.equal(schema.properties.points.items.properties.cites.minItems, 1);
-    assert.equal(schema.properties.points.items.properties.text.maxLength, SUMMARY_BOUNDS.text);
+    // The grammar's bound is the hard one, past what the prompt asks: a model keeping to the prompt never meets it.
+    assert.equal(schema.properties.points.items.properties.text.maxLength, SUMMARY_BOUNDS.textMax);
+    assert.ok(SUMMARY_BOUNDS.textMax > SUMMARY_BOUNDS.text);
+    assert.equal((schema.properties.points.items.properties.cites as unknown as { maxItems: number }).maxItems, SUMMARY_POINT_MAX_CITES);
     assert.deepEqual((summaryAnswerSchema([]) as { properties: { points: unknown } }).properties.points, { type: 'array', maxItems: 0 });
+  });
+});
+
+describe('summary points bounded by the prompt and the grammar, never cut mid-word', () => {
+  /** Words of the meeting, `n` characters or a little more, no sentence end. */
+  const words = (n: number, word = 'crocodile') => {
+    const out: string[] = [];
+    while (out.join(' ').length < n) out.push(out.length % 3 ? word : 'the');
+    return out.join(' ');
+  };
+
+  it('the prompt states the bounds: characters a point, cites a point, points', () => {
+    const { system } = summaryMessages(meeting, [], [line(1)]);
+    assert.ok(system.includes(`of at most ${SUMMARY_BOUNDS.text} characters`), system);
+    assert.ok(system.includes(`at most ${SUMMARY_POINT_MAX_CITES} of them`), system);
+    assert.ok(system.includes(`3 to ${SUMMARY_BOUNDS.points} points`), system);
+    assert.equal(SUMMARY_BOUNDS.citations, SUMMARY_POINT_MAX_CITES);
+  });
+
+  it('a point longer than the prompt asks but within the hard bound is kept whole (the old 240 cut "…a crocodi")', () => {
+    const long = `The team chose the animal for the remote: ${words(SUMMARY_BOUNDS.text + 20)}.`;
+    assert.ok(long.length > SUMMARY_BOUNDS.text && long.length < SUMMARY_BOUNDS.textMax, `${long.length}`);
+    const [point] = parseSummaryAnswer(JSON.stringify({ points: [{ text: long, cites: ['m-1'] }] }), new Set(['m-1']))!;
+    assert.equal(point.text, long);
+    assert.deepEqual(pointText(long), { text: long, trimmed: false });
+  });
+
+  it('at or past the hard bound (where a grammar stops a string), a point ends at its last whole word with an ellipsis', () => {
+    for (const length of [SUMMARY_BOUNDS.textMax, SUMMARY_BOUNDS.textMax + 1, SUMMARY_BOUNDS.textMax + 7, 2000]) {
+      // A grammar stops mid-word: the text ends wherever the count ran out (here inside a word, never on a space).
+      const all = words(length + 40);
+      const end = all[length - 1] === ' ' ? length + 1 : length;
+      const raw = all.slice(0, end);
+      const got = pointText(raw)!;
+      assert.equal(got.trimmed, true, `${length}`);
+      assert.ok(got.text.length <= SUMMARY_BOUNDS.textMax, `${got.text.length}`);
+      assert.ok(got.text.endsWith('\u2026'), got.text);
+      const kept = got.text.slice(0, -1);
+      // Every word kept is a whole word of the text (the last one too): the text went on with a space after it.
+      assert.ok(raw.startsWith(kept) && raw[kept.length] === ' ', `cut mid-word: …${kept.slice(-12)}|${raw.slice(kept.length, kept.length + 12)}`);
+    }
+    // A sentence that ends exactly at the bound ended by itself.
+    const sentence = `${'a'.repeat(SUMMARY_BOUNDS.textMax - 8)} the end.`.slice(-SUMMARY_BOUNDS.textMax);
+    assert.equal(sentence.length, SUMMARY_BOUNDS.textMax);
+    assert.deepEqual(pointText(sentence), { text: sentence, trimmed: false });
+    // Nothing to end at but mid-word: refused, and the point dropped.
+    assert.equal(pointText('x'.repeat(SUMMARY_BOUNDS.textMax + 5)), null);
+    assert.deepEqual(parseSummaryAnswer(JSON.stringify({ points: [{ text: 'x'.repeat(500), cites: ['m-1'] }, { text: 'Kept.', cites: ['m-1'] }] }), new Set(['m-1'])),
+      [{ text: 'Kept.', segmentIds: ['m-1'] }]);
+  });
+
+  it(`as many cites as a point needs, up to ${SUMMARY_POINT_MAX_CITES}`, () => {
+    const ids = Array.from({ length: 12 }, (_, k) => `m-${k + 1}`);
+    const [point] = parseSummaryAnswer(JSON.stringify({ points: [{ text: 'Many lines.', cites: ids }] }), new Set(ids))!;
+    assert.deepEqual(point.segmentIds, ids.slice(0, SUMMARY_POINT_MAX_CITES));
+    const [five] = parseSummaryAnswer(JSON.stringify({ points: [{ text: 'Five lines.', cites: ids.slice(0, 5) }] }), new Set(ids))!;
+    assert.equal(five.segmentIds.length, 5, 'more than the old 4');
+  });
+});
+
+describe('the summary settles at stop', () => {
+  const header = { type: 'session' as const, version: 1, sessionId: 's1', title: 'Plan', startedAt: meeting.date, sources: ['mic' as const], language: 'en', notesPath: '' };
+  const seg = (k: number, text: string): JournalRecord => ({ type: 'segment', segmentId: `m-${k}`, source: 'mic', speaker: k % 2 ? 'Ana' : 'Ben', t0: k * 5, t1: k * 5 + 4, text });
+  const records: JournalRecord[] = [
+    header,
+    seg(1, 'SECRET-LINE-1 maybe we could use the yellow case.'), seg(2, 'SECRET-LINE-2 fine, yellow it is.'), seg(3, 'SECRET-LINE-3 the price stays open.'),
+    seg(4, 'SECRET-LINE-4 I will draw the case.'),
+    { type: 'decision', id: 'd1', revision: 1, text: 'The case is yellow', kind: 'decision', segmentId: 'm-2', t0: 10 },
+    { type: 'decision', id: 'd2', revision: 1, text: 'The price', kind: 'deferral', segmentId: 'm-3', t0: 15 },
+    { type: 'decision', id: 'd3', revision: 1, text: 'Withdrawn', kind: 'decision', segmentId: 'm-1', t0: 5 },
+    { type: 'decision', id: 'd3', revision: 2, text: 'Withdrawn', kind: 'decision', segmentId: 'm-1', t0: 5, removed: true },
+    { type: 'decision', id: 'd4', revision: 1, text: 'TV only', kind: 'decision', standing: 'given', segmentId: 'm-1', t0: 6 },
+    { type: 'decision', id: 'd5', revision: 1, text: 'No teletext', kind: 'negative', standing: 'decided', segmentId: 'm-3', t0: 16 },
+    { type: 'actionItem', id: 'a1', revision: 1, text: 'Draw the case', owner: null, due: null, duePhrase: null, segmentId: 'm-4', t0: 20 },
+    { type: 'actionItem', id: 'a1', revision: 2, text: 'Draw the case', owner: 'Ben', due: '2030-01-03', duePhrase: null, segmentId: 'm-4', t0: 20 },
+  ];
+  const rolling: SummaryPoint[] = [{ text: 'Yellow was suggested for the case.', segmentIds: ['m-1'] }];
+
+  it('is asked from the summary so far and the final decisions (with their standing) and action items only, never the transcript', () => {
+    const outcomes = finalOutcomes(records);
+    assert.deepEqual(outcomes.decisions.map((d) => [d.text, d.kind, d.standing]),
+      [['TV only', 'decision', 'given'], ['The case is yellow', 'decision', undefined], ['The price', 'deferral', undefined], ['No teletext', 'negative', 'decided']], 'removed ones left out');
+    assert.deepEqual(outcomes.actionItems, [{ text: 'Draw the case', owner: 'Ben', due: '2030-01-03', segmentId: 'm-4' }], 'the latest revision');
+    const { system, user } = settleMessages(meeting, rolling, outcomes);
+    assert.equal(system, summaryMessages(meeting, [], []).system, 'the rolling summary\'s system prompt (a local model keeps it read once)');
+    assert.match(system, /list as decided was decided \(never call it suggested/);
+    assert.match(system, /what they list as given to the team was required\nof it from outside/);
+    assert.equal(user, [
+      'Meeting: Plan', `Date: ${meeting.date}`, '',
+      'The meeting has ended: settle its summary against its final decisions and action items.', '',
+      'Summary so far (JSON):', '{"points":[{"text":"Yellow was suggested for the case.","cites":["m-1"]}]}', '',
+      'Final decisions:', '[m-1] given to the team (a requirement from outside): TV only', '[m-2] decided: The case is yellow', '[m-3] left open: The price',
+      '[m-3] decided against (will not be done): No teletext', '',
+      'Final action items:', '[m-4] Ben: Draw the case (due 2030-01-03)',
+    ].join('\n'));
+    assert.doesNotMatch(system + user, /SECRET-LINE/);
+    const empty = settleMessages(meeting, rolling, { decisions: [], actionItems: [] }).user;
+    assert.ok(empty.endsWith('Final decisions:\n(none)\n\nFinal action items:\n(none)'), empty);
+  });
+
+  it('cites the summary so far\'s lines or the final lists\' lines only; a failed, invalid or timed-out call answers why', async () => {
+    const constraints: unknown[] = [];
+    const answer = (text: string): Chat => async (_s, _u, _signal, constraint) => { constraints.push(constraint); return { text, model: 'scripted' }; };
+    const outcomes = finalOutcomes(records);
+    const ok = await settleSummary(answer('{"points":[{"text":"The case is yellow; the price is left open.","cites":["m-2","m-3","m-1","m-9"]}]}'), meeting, rolling, outcomes, new AbortController().signal);
+    assert.deepEqual(ok.points, [{ text: 'The case is yellow; the price is left open.', segmentIds: ['m-2', 'm-3', 'm-1'] }]);
+    assert.deepEqual(constraints[0], { summary: { segmentIds: ['m-1', 'm-2', 'm-3', 'm-4'] } }, 'the grammar allows those lines only');
+    const invalid = await settleSummary(answer('no json'), meeting, rolling, outcomes, new AbortController().signal);
+    assert.deepEqual([invalid.points, invalid.reason, constraints.length], [null, 'invalid answer', 3], 'asked once more, then given up');
+    const hangs: Chat = (_s, _u, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    const reports: SummaryCallReport[] = [];
+    const late = await settleSummary(hangs, meeting, rolling, outcomes, new AbortController().signal, { timeoutMs: 20, report: (r) => reports.push(r) });
+    assert.deepEqual([late.points, late.reason, reports.map((r) => r.outcome)], [null, 'no answer within 0.02 s', ['timeout']]);
+    const cancel = new AbortController();
+    const cancelled = settleSummary(hangs, meeting, rolling, outcomes, cancel.signal);
+    cancel.abort();
+    assert.deepEqual([(await cancelled).points, (await cancelled).reason], [null, 'cancelled']);
+  });
+
+  it('settleAtStop: nothing without a summary; refused says why without asking; a failure keeps the summary so far', async () => {
+    let asked = 0;
+    const ask = (points: SummaryPoint[] | null, reason?: string) => async () => { asked++; return { points, model: 'm', tokens: 3, ...(reason ? { reason } : {}) }; };
+    assert.equal(await settleAtStop({ points: [], chunks: 2 }, { ask: ask([]), refused: () => undefined }), undefined);
+    const sofar = { points: rolling, chunks: 2 };
+    assert.deepEqual(await settleAtStop(sofar, { ask: ask(null), refused: () => 'cancelled' }), { settled: false, unsettled: 'cancelled' });
+    assert.equal(asked, 0);
+    let spent = 0;
+    assert.deepEqual(await settleAtStop(sofar, { ask: ask(null, 'http-503'), refused: () => undefined, spent: (t) => { spent += t; } }), { settled: false, unsettled: 'http-503' });
+    assert.equal(sofar.points, rolling, 'the summary so far stands');
+    const settled = [{ text: 'Yellow was decided for the case.', segmentIds: ['m-2'] }];
+    assert.deepEqual(await settleAtStop(sofar, { ask: ask(settled), refused: () => undefined, spent: (t) => { spent += t; } }), { settled: true, model: 'm' });
+    assert.deepEqual([sofar.points, sofar.chunks, spent], [settled, 2, 6]);
   });
 });
 
@@ -188,7 +327,8 @@ describe('the notes\' Summary', () => {
       summary([{ text: 'Old point.', segmentIds: ['m-1'] }]),
       summary([{ text: 'Ships on *Monday*.', segmentIds: ['m-2', 'm-1', 'm-404'] }, { text: 'Gone: cites nothing real.', segmentIds: ['m-404'] }, { text: 'Ana writes the notes.', segmentIds: ['m-3'] }]),
     ], true));
-    assert.equal(section(md), '## Summary\n\n_Written by qwen2.5-1.5b (opt-in language model) from the transcript; each point links to the lines it comes from._\n\n'
+    assert.equal(section(md), '## Summary\n\n_Written by qwen2.5-1.5b (opt-in language model) as the meeting ran, and not settled at the end against the final decisions'
+      + ' and action items: where it differs from them, they stand; each point links to the lines it comes from._\n\n'
       + `- Ships on \\*Monday\\*. _([00:05](#${transcriptAnchor('m-1')}), [00:10](#${transcriptAnchor('m-2')}), Ana, Ben)_\n`
       + `- Ana writes the notes. _([00:15](#${transcriptAnchor('m-3')}), Ana)_\n\n`);
     // Every cite's target is on its transcript line, once; lines not cited carry no anchor.
@@ -214,6 +354,19 @@ describe('the notes\' Summary', () => {
     const exported = sessionExport(journal([summary([{ text: 'Ships Monday.', segmentIds: ['m-2', 'm-404'] }, { text: 'Gone.', segmentIds: ['m-404'] }])], true));
     assert.deepEqual(exported.summary, { by: 'qwen2.5-1.5b', points: [{ text: 'Ships Monday.', segmentIds: ['m-2'] }] });
     assert.equal(sessionExport(journal([], true)).summary, undefined);
+  });
+
+  it('once ended, says whether the summary settled against the decisions and action items, and plainly why not', () => {
+    const settled: JournalRecord = { ...summary([{ text: 'Ships Monday.', segmentIds: ['m-1'] }]), settled: true } as JournalRecord;
+    assert.match(section(renderNotes(journal([settled], true))),
+      /^## Summary\n\n_Written by qwen2\.5-1\.5b \(opt-in language model\) from the transcript, settled at the end against the decisions and action items; each point/);
+    const failed = { ...summary([{ text: 'Ships Monday.', segmentIds: ['m-1'] }]), settled: false, unsettled: 'no answer within 20 s' } as JournalRecord;
+    const md = section(renderNotes(journal([failed], true)));
+    assert.ok(md.includes('_Written by qwen2.5-1.5b (opt-in language model) as the meeting ran, and not settled at the end against the final decisions and action items (no answer within 20 s): where it differs from them, they stand;'), md);
+    assert.ok(md.includes('- Ships Monday.'), 'the last rolling summary stands');
+    const params = summaryOf(journal([failed], true), true)!;
+    assert.deepEqual([params.settled, params.unsettledReason], [false, 'no answer within 20 s']);
+    assert.deepEqual([summaryOf(journal([settled], true), true)!.settled, summaryOf(journal([settled], false), false)!.settled], [true, undefined]);
   });
 
   it('while the meeting runs, says the summary is rolling', () => {

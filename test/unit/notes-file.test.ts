@@ -86,6 +86,30 @@ describe('Notes file', () => {
     assert.ok(md.includes('- **[00:03] You:** So the proposal'), md);
   });
 
+  it('groups the decisions by standing under their headings (Decided, Left open, Given to the team), in meeting order within each', () => {
+    const md = renderNotes(journal([
+      { type: 'decision', id: 'dm1', revision: 1, kind: 'decision', standing: 'given', text: 'The remote is for TVs only.', segmentId: 'm-1', t0: 3, refinedBy: 'm1' },
+      { type: 'decision', id: 'd1', revision: 1, kind: 'deferral', text: 'We revisit the colour at the next meeting.', segmentId: 'm-3', t0: 14 },
+      { type: 'decision', id: 'd2', revision: 1, kind: 'decision', standing: 'decided', text: 'We go with the token bucket.', segmentId: 'm-4', t0: 20 },
+      { type: 'decision', id: 'dm2', revision: 1, kind: 'negative', standing: 'given', text: 'No teletext.', segmentId: 'm-2', t0: 9, refinedBy: 'm1' },
+    ], true));
+    const section = md.slice(md.indexOf('## Decisions'), md.indexOf('## Action items'));
+    assert.equal(section, [
+      '## Decisions', '',
+      '### Decided', '',
+      '- We go with the token bucket. _(00:20)_',
+      '- **Not doing:** We\'re not adding a feature flag for this. _(00:26)_', // journaled without a standing: decided, from its kind
+      '',
+      '### Left open', '',
+      '- We revisit the colour at the next meeting. _(00:14)_', // a deferral without a standing: left open
+      '',
+      '### Given to the team', '',
+      '- The remote is for TVs only. _(found by m1, 00:03)_',
+      '- **Not doing:** No teletext. _(found by m1, 00:09)_',
+      '', '',
+    ].join('\n'));
+  });
+
   it('keeps My notes byte for byte over repeated rewrites, and keeps ticked items ticked', () => {
     let file = renderNotes(journal());
     file = typeIntoMyNotes(file, USER_TEXT);

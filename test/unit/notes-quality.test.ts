@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { MODEL_ANSWERS_DIR, replayingChat, runMeeting } from '../eval/model-notes-eval';
-import { evaluate, loadMeetings, loadSilver, Predictions, SETS, SILVER_DIR } from '../eval/notes-eval';
+import { evaluate, loadMeetings, loadSilver, Predictions, SETS, SILVER_DIR, silverHeldOut } from '../eval/notes-eval';
 
 const FLOORS = {
   // Measured 2026-11-22: items P 0.979 R 1.000 owner 1.000; decisions P 0.958 R 0.868 (= the issue's targets, kept).
@@ -16,7 +16,9 @@ const FLOORS = {
   // Measured 2026-11-22 on all 32 (held-out D added, unread): items P 0.420 R 0.358 owner 0.862; decisions P 0.319
   // R 0.274 (on the first 24: 0.481, 0.400, 0.840; 0.398, 0.320; before issue 13: 0.174, 0.280, 0.914; 0.046, 0.117).
   // Session 15, with "you're going to …" assignments: items 0.421, 0.364, 0.847; decisions unchanged.
-  real: { actionPrecision: 0.38, actionRecall: 0.32, ownerAccuracy: 0.8, decisionPrecision: 0.28, decisionRecall: 0.24 },
+  // Issue 40: 57 requirements handed to the team labelled as decisions with standing given (192 labelled decisions, was
+  // 135); the rules find few of them: decisions P 0.319 R 0.193, items unchanged.
+  real: { actionPrecision: 0.38, actionRecall: 0.32, ownerAccuracy: 0.8, decisionPrecision: 0.28, decisionRecall: 0.17 },
   // Measured 2026-11-23 on the 135 silver meetings no rule was written on: items P 0.201 R 0.284 owner 0.831;
   // decisions P 0.089 R 0.098. With "you're going to …" assignments (session 15): items P 0.214 R 0.309 owner 0.810.
   silver: { actionPrecision: 0.19, actionRecall: 0.28, ownerAccuracy: 0.78, decisionPrecision: 0.07, decisionRecall: 0.08 },
@@ -57,20 +59,26 @@ for (const name of ['clean', 'real', 'silver'] as const) {
  * silver set items P 0.661 R 0.837 owner 0.915, decisions P 0.357 R 0.525. Session 15 (the rules' "you're going to …"
  * assignments, 21 changed prompts answered again): real 0.722, 0.864, 0.921; 0.535, 0.563; silver 0.661, 0.844, 0.914;
  * 0.361, 0.531.
+ * Issue 40 (prompt v4: decisions with their standing, requirements given to the team no longer excluded, rule items
+ * rewritten; 57 givens added to the real set's labels; all 276 real prompts answered again, 2026-11-25): real items
+ * P 0.737 R 0.864 owner 0.907, decisions P 0.550 R 0.630 (with the labelled standing: 0.527, 0.604).
+ * Silver: v4's prompts were answered again for the 45 held-out meetings only (450 prompts; the development part's
+ * v3 answers were removed): items P 0.658 R 0.858 owner 0.969, decisions P 0.219 R 0.444 (its labels have no givens:
+ * the model's 71 givens count as false finds; v3 on the same 45: 0.660, 0.919, 0.904; 0.285, 0.438).
  * When the rules or the prompt change, the prompts no longer match the recorded answers and this fails saying so:
  * record the prompts and have a model answer them again (test/eval/model-notes-eval.ts), then set the floors anew.
  */
 const MODEL_FLOORS: Record<'real' | 'silver', Floors> = {
-  real: { actionPrecision: 0.7, actionRecall: 0.84, ownerAccuracy: 0.88, decisionPrecision: 0.5, decisionRecall: 0.53 },
-  silver: { actionPrecision: 0.63, actionRecall: 0.8, ownerAccuracy: 0.88, decisionPrecision: 0.33, decisionRecall: 0.5 },
+  real: { actionPrecision: 0.71, actionRecall: 0.84, ownerAccuracy: 0.88, decisionPrecision: 0.52, decisionRecall: 0.6 },
+  silver: { actionPrecision: 0.63, actionRecall: 0.82, ownerAccuracy: 0.93, decisionPrecision: 0.19, decisionRecall: 0.41 },
 };
 const ANSWERS = { real: MODEL_ANSWERS_DIR, silver: path.join(SILVER_DIR, 'model-answers') };
 
 for (const name of ['real', 'silver'] as const) {
-  describe(`Notes quality floors: ${name} set, rules and the recorded model answers`, function () {
+  describe(`Notes quality floors: ${name === 'silver' ? 'silver held-out' : name} set, rules and the recorded model answers`, function () {
     this.timeout(120_000);
     it('stays at or above its floors', async () => {
-      const meetings = MEETINGS[name]();
+      const meetings = name === 'silver' ? silverHeldOut(MEETINGS.silver()) : MEETINGS[name]();
       const predictions = new Map<string, Predictions>();
       for (const m of meetings) {
         const run = await runMeeting(m, replayingChat(path.join(ANSWERS[name], m.name)));

@@ -26,7 +26,7 @@ describe('Notes', () => {
     it('finds a decision', () => {
       const found = one('Carol', 'Great, thanks. About the release: we decided to ship version two on Monday.');
       assert.deepEqual(found.actionItems, []);
-      assert.deepEqual(found.decisions, [{ text: 'About the release: we decided to ship version two on Monday.', t0: 12.5, kind: 'decision' }]);
+      assert.deepEqual(found.decisions, [{ text: 'About the release: we decided to ship version two on Monday.', t0: 12.5, kind: 'decision', standing: 'decided' }]);
       assert.equal(one('Carol', 'We decided to ship version two on Monday.').decisions.length, 1);
       assert.equal(one('Carol', "Let's go with Postgres.").decisions.length, 1);
     });
@@ -77,7 +77,17 @@ describe('Notes', () => {
       assert.deepEqual(found.actionItems, [{
         text: 'I will send the report by end of day.', owner: 'Bob', due: '2025-03-05', duePhrase: 'by end of day', t0: 3, segmentId: 's-1',
       }]);
-      assert.deepEqual(found.decisions, [{ text: 'We agreed to freeze the API.', t0: 9, segmentId: 's-2', kind: 'decision' }]);
+      assert.deepEqual(found.decisions, [{ text: 'We agreed to freeze the API.', t0: 9, segmentId: 's-2', kind: 'decision', standing: 'decided' }]);
+    });
+
+    it('gives each decision its standing where the rules can tell: a deferral is left open, a requirement said to come from outside is given', () => {
+      const found = extract([
+        { speaker: 'Ann', text: 'We decided to ship on Monday.', t0: 1 },
+        { speaker: 'Bob', text: "We'll revisit the pricing after the demo.", t0: 2 },
+        { speaker: 'Ann', text: "We were told we're not including teletext.", t0: 3 },
+        { speaker: 'Bob', text: 'The client decided to go with the TV only version.', t0: 4 },
+      ], MEETING);
+      assert.deepEqual(found.decisions.map((d) => [d.t0, d.kind, d.standing]), [[1, 'decision', 'decided'], [2, 'deferral', 'open'], [3, 'negative', 'given'], [4, 'decision', 'given']]);
     });
 
     it('splits sentences on end punctuation', () => {

@@ -40,6 +40,7 @@ describe('panel actions: entry text', () => {
     assert.equal(itemText('decisions', { id: 'd', text: 'Revisit caching', kind: 'deferral' }), 'Deferred: Revisit caching');
     assert.equal(itemText('decisions', { id: 'd', text: 'No flags', kind: 'negative' }), 'Not doing: No flags');
     assert.equal(itemText('decisions', { id: 'd', text: 'Ship it', kind: 'decision' }), 'Ship it');
+    assert.equal(itemText('decisions', { id: 'd', text: 'TV only', kind: 'decision', standing: 'given' }), 'Given: TV only', 'a requirement given to the team says so');
     assert.equal(itemText('openQuestions', { id: 'q', text: 'Who owns staging?', speaker: 'Others' }), 'Who owns staging?');
   });
 
@@ -51,6 +52,7 @@ describe('panel actions: entry text', () => {
     assert.equal(todoText('actionItems', { id: 'a', text: ' Update\n it ', owner: null, due: null }), 'TODO: Update it');
     assert.equal(todoText('openQuestions', { id: 'q', text: 'Keep the endpoint?' }), 'TODO: Answer: Keep the endpoint?');
     assert.equal(todoText('decisions', { id: 'd', text: 'Revisit caching', kind: 'deferral' }), 'TODO: Deferred: Revisit caching');
+    assert.equal(todoText('decisions', { id: 'd', text: 'Use the company colours', kind: 'decision', standing: 'given' }), 'TODO: Given: Use the company colours');
     assert.equal(todoText('actionItems', { id: 'a', text: 'close the */ comment', owner: null, due: null }), 'TODO: close the * / comment',
       'the text cannot end a block comment early');
   });
@@ -94,7 +96,9 @@ describe('panel actions: finding an entry in the notes file', () => {
     assert.equal(lineOf(NOTES, found.line).slice(found.start, found.end), 'Ship the parser behind a flag');
     const deferral = findItemInNotes(NOTES, 'decisions', { id: 'd2', text: 'Revisit the cache after the demo', kind: 'deferral' });
     assert.ok(deferral);
-    assert.match(lineOf(NOTES, deferral.line), /^- \*\*Deferred:\*\* Revisit the cache after the demo/);
+    // Under its standing's heading (### Left open) inside the Decisions section: the group heading does not end the section.
+    assert.match(lineOf(NOTES, deferral.line), /^- Revisit the cache after the demo/);
+    assert.ok(deferral.line > lines.indexOf('### Left open') && lines.indexOf('### Left open') > lines.indexOf('### Decided') && deferral.line < next);
   });
 
   it('finds an open question as the notes list it', () => {

@@ -61,6 +61,20 @@ describe('speakers: overlap linking', () => {
     assert.deepEqual(linker.decide(12), [[0], [0], [0], [0], [1], [1], [1], [1], [2], [2], [2], [2]]);
   });
 
+  it('keeps rows only for speakers still heard: a long meeting of voices that come and go holds a bounded number (the soak\'s growth)', () => {
+    const linker = new OverlapLinker(options);
+    const frames = 600, step = 300;
+    for (let w = 0; w < 200; w++) {
+      // Each window: a voice in its second half only, silence before it, so every window's voice is a new speaker.
+      const voice = Array.from({ length: frames }, (_, f) => (f >= frames - 100 ? 1 : 0));
+      const silent = new Array<number>(frames).fill(0);
+      linker.addWindow(w * frames, act(voice, silent, silent), voice);
+      linker.decide((w + 1) * frames - step);
+    }
+    assert.equal(linker.speakers, 200, 'every window\'s voice became a speaker');
+    assert.ok(linker.rowsKept <= 10, `${linker.rowsKept} rows kept for 200 speakers`);
+  });
+
   it('does not link below the threshold: a different voice in the overlap becomes a new speaker', () => {
     const linker = new OverlapLinker(options);
     linker.addWindow(0, act([1, 1, 1, 1, 1, 1, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0]), [1, 1, 1, 1, 1, 1, 0, 0]);

@@ -30,8 +30,10 @@ const ids = (user: string) => [...user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m
 type Reply = (params: LanguageModelChatParams, signal: AbortSignal) => Promise<unknown> | unknown;
 
 /** The service's extractions for provider 'vscode-lm': `chunk` answers the extraction's calls, `summary` the summary's. */
-function service(replies: { chunk?: Reply; summary?: Reply }, settings: Record<string, unknown> = {}) {
+function service(replies: { chunk?: Reply; summary?: Reply; settle?: Reply }, settings: Record<string, unknown> = {}) {
   const summaryAsked: { ids: string[]; user: string }[] = [];
+  /** The settle's calls at stop (answered apart: each point restated, its cites kept). */
+  const settleAsked: string[] = [];
   const chunkAsked: string[][] = [];
   const progress: ExtractionProgressParams[] = [];
   const logged: { level: LogLevel; line: string }[] = [];
@@ -39,6 +41,12 @@ function service(replies: { chunk?: Reply; summary?: Reply }, settings: Record<s
   const config = {
     enhancement: { provider: 'vscode-lm', chunkChars: 500, maxConcurrency: 2, ...settings },
     askClient: async (params: LanguageModelChatParams, signal: AbortSignal) => {
+      if (params.system.startsWith('You keep the summary') && params.user.includes('The meeting has ended')) {
+        settleAsked.push(params.user);
+        if (replies.settle) return replies.settle(params, signal);
+        const sofar = (JSON.parse(/^Summary so far \(JSON\):\n(.*)$/m.exec(params.user)![1]) as { points: { text: string; cites: string[] }[] }).points;
+        return { text: JSON.stringify({ points: sofar.map((p) => ({ text: `Settled: ${p.text}`, cites: p.cites })) }), model: 'fake-lm' };
+      }
       if (params.system.startsWith('You keep the summary')) {
         summaryAsked.push({ ids: ids(params.user), user: params.user });
         if (replies.summary) return replies.summary(params, signal);
@@ -52,7 +60,7 @@ function service(replies: { chunk?: Reply; summary?: Reply }, settings: Record<s
   } as unknown as ServiceConfig;
   const events = { extractionProgress: (p: ExtractionProgressParams) => progress.push(p), refinement: (r: Parameters<typeof logRefinement>[1]) => logRefinement(log, r) } as unknown as ServiceEvents;
   const extractions = new ModelExtractions(config, events);
-  return { extractions, summaryAsked, chunkAsked, progress, logged };
+  return { extractions, summaryAsked, settleAsked, chunkAsked, progress, logged };
 }
 
 const journalOf = (extra: JournalRecord[] = []): JournalContents => ({ header: HEADER, records: [HEADER, ...SEGMENTS, ...extra], tornTail: false });
@@ -61,7 +69,7 @@ const chunksOf = (journal: JournalContents) => modelChunks(journal, { ...DEFAULT
 
 describe('the rolling summary of an interrupted session finalized later', () => {
   it('rolls on from the last journaled summary over the chunks it had not read, one call each, journaling each revision', async () => {
-    const { extractions, summaryAsked, chunkAsked, progress } = service({});
+    const { extractions, summaryAsked, settleAsked, chunkAsked, progress } = service({});
     const journal = journalOf([kept]);
     const chunks = chunksOf(journal);
     assert.ok(chunks.length >= 4, `${chunks.length} chunks`);
@@ -71,10 +79,14 @@ describe('the rolling summary of an interrupted session finalized later', () => 
     assert.deepEqual(summaryAsked.map((a) => a.ids), chunks.slice(1).map((c) => c.lines.map((l) => l.segmentId)), 'only the chunks not summarized, in order');
     assert.ok(summaryAsked[0].user.includes('"Kept point"'), 'from the journaled summary so far');
     assert.ok(summaryAsked[1].user.includes(`"Point after ${chunks[1].lines[chunks[1].lines.length - 1].segmentId}"`), 'then from the revision before');
-    const summaries = appended as SummaryRecord[];
-    assert.deepEqual(summaries.map((r) => [r.type, r.chunks, r.provider, r.by]), chunks.slice(1).map((_, k) => ['summary', k + 2, 'vscode-lm', 'fake-lm']));
+    // The revisions, then the summary settled against the final lists (one call, after them all).
+    const summaries = appended.slice(0, -1) as SummaryRecord[];
+    assert.deepEqual(summaries.map((r) => [r.type, r.chunks, r.provider, r.by, r.settled]), chunks.slice(1).map((_, k) => ['summary', k + 2, 'vscode-lm', 'fake-lm', undefined]));
     const lastId = chunks[chunks.length - 1].lines[chunks[chunks.length - 1].lines.length - 1].segmentId;
     assert.deepEqual(summaries[summaries.length - 1].points, [{ text: `Point after ${lastId}`, segmentIds: [lastId] }]);
+    assert.equal(settleAsked.length, 1);
+    assert.ok(settleAsked[0].includes(`"Point after ${lastId}"`), 'settled from the last revision');
+    assert.deepEqual(appended[appended.length - 1], { ...appended[appended.length - 1], type: 'summary', chunks: chunks.length, settled: true, points: [{ text: `Settled: Point after ${lastId}`, segmentIds: [lastId] }] });
     // The run's record comes after (the caller appends it), its tokens counting the summary calls as a live run's do.
     const refinement = records.find((r): r is Extract<JournalRecord, { type: 'refinement' }> => r.type === 'refinement')!;
     assert.ok(refinement.tokens! > progress[progress.length - 1].tokens, `${refinement.tokens} tokens with the summary's, ${progress[progress.length - 1].tokens} without`);
@@ -86,10 +98,16 @@ describe('the rolling summary of an interrupted session finalized later', () => 
     const appended: JournalRecord[] = [];
     await first.extractions.extractorFor('s1')!(journalOf(), async (r) => { appended.push(r); });
     assert.equal(first.summaryAsked.length, chunks.length);
-    assert.deepEqual(appended.map((r) => (r as SummaryRecord).chunks), chunks.map((_, k) => k + 1));
+    assert.deepEqual(appended.map((r) => [(r as SummaryRecord).chunks, (r as SummaryRecord).settled]), [...chunks.map((_, k) => [k + 1, undefined]), [chunks.length, true]]);
+    // Every chunk read but not settled (its daemon died at stop): settled only; settled already, nothing is asked.
+    const read = service({});
+    const settled: JournalRecord[] = [];
+    await read.extractions.extractorFor('s1')!(journalOf([{ ...kept, chunks: chunks.length }]), async (r) => { settled.push(r); });
+    assert.deepEqual([read.summaryAsked.length, read.settleAsked.length], [0, 1]);
+    assert.deepEqual(settled.map((r) => [(r as SummaryRecord).settled, (r as SummaryRecord).points]), [[true, [{ text: 'Settled: Kept point', segmentIds: ['m-1'] }]]]);
     const done = service({});
-    await done.extractions.extractorFor('s1')!(journalOf([{ ...kept, chunks: chunks.length }]), async () => assert.fail('nothing to journal'));
-    assert.equal(done.summaryAsked.length, 0);
+    await done.extractions.extractorFor('s1')!(journalOf([{ ...kept, chunks: chunks.length, settled: true }]), async () => assert.fail('nothing to journal'));
+    assert.deepEqual([done.summaryAsked.length, done.settleAsked.length], [0, 0]);
   });
 
   it('asks nothing when the client declined, the run was cancelled or its budget spent', async () => {
@@ -126,16 +144,42 @@ describe('the rolling summary of an interrupted session finalized later', () => 
       const chunks = chunksOf(journalOf());
       assert.equal(summaryAsked.length, chunks.length - 1);
       const summaries = records.filter((r): r is SummaryRecord => r.type === 'summary');
-      assert.deepEqual(summaries.map((r) => r.chunks), chunks.map((_, k) => k + 1));
+      // Each revision, then the settled summary: all before the run's record and the end.
+      assert.deepEqual(summaries.map((r) => [r.chunks, r.settled]), [...chunks.map((_, k) => [k + 1, undefined]), [chunks.length, true]]);
       assert.ok(types.lastIndexOf('summary') < types.indexOf('refinement') && types.indexOf('refinement') < types.indexOf('end'), types.join());
       const notes = fs.readFileSync(notesPath, 'utf8');
       const section = notes.slice(notes.indexOf('## Summary'), notes.indexOf('## Decisions'));
       const lastId = chunks[chunks.length - 1].lines[chunks[chunks.length - 1].lines.length - 1].segmentId;
-      assert.match(section, /_Written by fake-lm \(opt-in language model\) from the transcript/);
-      assert.match(section, new RegExp(`^- Point after ${lastId} _\\(\\[\\d\\d:\\d\\d\\]\\(#line-${lastId}\\), (Ana|Ben)\\)_$`, 'm'), section);
+      assert.match(section, /_Written by fake-lm \(opt-in language model\) from the transcript, settled at the end against the decisions and action items;/);
+      assert.match(section, new RegExp(`^- Settled: Point after ${lastId} _\\(\\[\\d\\d:\\d\\d\\]\\(#line-${lastId}\\), (Ana|Ben)\\)_$`, 'm'), section);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the settle of an interrupted session finalized later', () => {
+  it('a failed settle keeps the last revision, journaled as not settled with why, before the run\'s record; logged as call "settle" without text', async () => {
+    const failing = service({ settle: () => { throw new Error(`model crashed reading "${said(4)}"`); } });
+    const appended: JournalRecord[] = [];
+    const records = await failing.extractions.extractorFor('s1')!(journalOf([kept]), async (r) => { appended.push(r); });
+    const last = appended[appended.length - 1] as SummaryRecord;
+    const revision = appended[appended.length - 2] as SummaryRecord;
+    assert.deepEqual([last.settled, last.unsettled, last.points, last.by, revision.settled], [false, 'error', revision.points, 'fake-lm', undefined]);
+    assert.equal(failing.settleAsked.length, 1);
+    assert.equal(records[records.length - 1].type, 'refinement', 'the run\'s record after it (the caller journals it)');
+    const logged = failing.logged.filter((l) => l.line.includes('"call":"settle"'));
+    assert.deepEqual(logged.map((l) => [l.level, (JSON.parse(l.line) as { outcome: string; reason: string }).outcome]), [['warn', 'failed']]);
+    assert.doesNotMatch(failing.logged.map((l) => l.line).join('\n'), /model crashed|Line 4 of/);
+  });
+
+  it('a run out of budget asks no settle, and journals why the summary stands as it is', async () => {
+    // Enough budget for the extraction to stop part way, after the kept summary: nothing more is asked.
+    const budget = service({}, { tokenBudget: 1500, maxConcurrency: 1 });
+    const appended: JournalRecord[] = [];
+    await budget.extractions.extractorFor('s1')!(journalOf([kept]), async (r) => { appended.push(r); });
+    assert.equal(budget.settleAsked.length, 0);
+    assert.deepEqual(appended.map((r) => [(r as SummaryRecord).settled, (r as SummaryRecord).unsettled, (r as SummaryRecord).points]), [[false, 'token budget spent', kept.points]]);
   });
 });
 

@@ -2,9 +2,12 @@ import * as assert from 'node:assert/strict';
 import { CandidateScores, choose, crossValidate, groupRecordings, spread } from '../eval/vad/crossval';
 import { RealScore } from '../eval/vad/score';
 
-/** A recording's score: `covered` of `turns` turns heard, `falseSec` detected in `farSec` of far non-speech. */
-const score = (turns: number, covered: number, falseSec = 0, farSec = 10, recall = covered / Math.max(1, turns)): RealScore =>
-  ({ turns, covered, missed: [], speechSec: 10, speechHitSec: 10 * recall, farSec, farHitSec: falseSec });
+/**
+ * A recording's score: `covered` of `turns` turns heard, `falseSec` detected in `farSec` of far non-speech, `utterances`
+ * decoded (by default one per turn).
+ */
+const score = (turns: number, covered: number, falseSec = 0, farSec = 10, recall = covered / Math.max(1, turns), utterances = turns): RealScore =>
+  ({ turns, covered, missed: [], speechSec: 10, speechHitSec: 10 * recall, farSec, farHitSec: falseSec, utterances, nonSpeechUtterances: 0, audioSec: 60 });
 
 const candidate = (name: string, perRecording: RealScore[], cost = 0, passesGates = true): CandidateScores => ({ name, perRecording, cost, passesGates });
 
@@ -39,6 +42,16 @@ describe('choosing voice-detection settings by cross-validation', () => {
   it('a higher frame recall wins a coverage tie', () => {
     const c = [candidate('a', [score(4, 4, 0, 10, 0.9)]), candidate('b', [score(4, 4, 0, 10, 0.95)])];
     assert.equal(choose(c, [0], { falseSpeechMax: 0.01 }), 1);
+  });
+
+  it('with fewestDecodes, fewer utterances win a coverage tie before more speech heard; more turns still win first', () => {
+    const c = [
+      candidate('hears short bits', [score(4, 4, 0, 10, 0.95, 9)]),
+      candidate('fewer decodes', [score(4, 4, 0, 10, 0.9, 7)]),
+      candidate('fewest decodes, a turn lost', [score(4, 3, 0, 10, 0.8, 5)]),
+    ];
+    assert.equal(choose(c, [0], { falseSpeechMax: 0.01, fewestDecodes: true }), 1);
+    assert.equal(choose(c, [0], { falseSpeechMax: 0.01 }), 0, 'without it, the speech heard decides as before');
   });
 
   it('scores each fold on the group it held out with the setting chosen on the others, and pools those', () => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { coverage, falseSpeech, frameRecall, parseRttm, pool, scoreAgainstTurns, scoreFrames, union } from '../eval/vad/score';
+import { coverage, falseSpeech, frameRecall, nonSpeechDecodesPerHour, parseRttm, pool, scoreAgainstTurns, scoreFrames, union } from '../eval/vad/score';
 
 describe('VAD scoring against human references', () => {
   it('reads RTTM speaker turns per file and refuses a broken line', () => {
@@ -28,6 +28,17 @@ describe('VAD scoring against human references', () => {
     const s = scoreAgainstTurns(reference, [{ start: 1.6, end: 3.4 }, { start: 5, end: 6 }], 10);
     assert.ok(Math.abs(s.farSec - 8) < 0.02, `far ${s.farSec}`);
     assert.ok(Math.abs(falseSpeech(s) - 1 / 8) < 0.01, `false ${falseSpeech(s)}`);
+  });
+
+  it('counts the decodes, and as decodes of non-speech the utterances with no reference speech in them', () => {
+    const reference = [{ start: 2, end: 3 }, { start: 8, end: 9.5 }];
+    // 1.6–3.4 holds speech; 5–6 holds none (a breath); 7.4–8.05 touches the second turn by 0.05 s: not non-speech.
+    const s = scoreAgainstTurns(reference, [{ start: 1.6, end: 3.4 }, { start: 5, end: 6 }, { start: 7.4, end: 8.05 }], 36);
+    assert.equal(s.utterances, 3);
+    assert.equal(s.nonSpeechUtterances, 1);
+    assert.equal(nonSpeechDecodesPerHour(s), 100, 'one in 36 s is 100 an hour');
+    const p = pool([s, scoreAgainstTurns(reference, [{ start: 4.5, end: 5 }], 36)]);
+    assert.deepEqual([p.utterances, p.nonSpeechUtterances, p.audioSec], [4, 2, 72]);
   });
 
   it('pools files by time and turns, not by averaging their ratios', () => {

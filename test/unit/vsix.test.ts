@@ -200,6 +200,7 @@ describe('VSIX: contents check', () => {
       'node_modules/minisearch/package.json': '{}',
       'node_modules/minisearch/dist/cjs/index.cjs': '',
       'media/vad/silero_vad_v6.onnx': fs.readFileSync(path.join(REPO_ROOT, 'media', 'vad', 'silero_vad_v6.onnx')),
+      'media/speakers/pyannote-segmentation-3.0.int8.onnx': 'onnx',
       'node_modules/smart-whisper/build/Release/smart-whisper.node': elf(0x3e),
       'node_modules/smart-whisper/build/Release/libggml-cpu-x64.so': elf(0x3e),
       'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node': elf(0x3e),
@@ -367,6 +368,11 @@ describe('VSIX: contents check', () => {
     const lock = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; version?: string }> };
     assert.equal(lock.packages['node_modules/minisearch']?.dev, undefined, 'not development-only: vsce packs it');
     assert.equal(lock.packages['node_modules/minisearch']?.version, '7.2.0');
+  });
+
+  it('requires the speaker stage\'s segmentation model (issue 42: speakers are told apart in every session)', async () => {
+    await assert.rejects(contents.checkVsix(await pack('no-segmentation', {}, ['media/speakers/pyannote-segmentation-3.0.int8.onnx']), 'linux-x64'),
+      /missing media\/speakers\/pyannote-segmentation-3\.0\.int8\.onnx/);
   });
 
   it('refuses a Silero model that is not the one the daemon was tested with', async () => {

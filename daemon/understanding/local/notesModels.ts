@@ -5,13 +5,12 @@
  *
  * Owns the notes subfolder. Must not choose a provider, load a model or touch whisper models.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ModelDownloadResult, NotesCatalogEntry, NotesModelList } from '../../../protocol/protocol';
 import type { MachineFacts } from '../../asr/capabilities';
 import { detectMachine } from '../../asr/capabilities';
 import { DownloadProgress } from '../../asr/download';
-import { cachedModelStatus, CachedModelStatus, downloadModel, hasVerifiedMark, mirrorUrl, writeVerifiedMark } from '../../asr/modelCache';
+import { CachedModelStatus, downloadModel, markedModelStatus, mirrorUrl, writeVerifiedMark } from '../../asr/modelCache';
 import { getNotesModel, notesCatalog, NotesCatalogModel, recommendNotesModel } from './notesCatalog';
 
 /** The notes models' folder inside the (whisper) model cache folder. */
@@ -43,13 +42,8 @@ const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
  * The state of a catalog notes model in the notes folder: a file marked verified (and unchanged since) is ready without
  * hashing its gigabytes again; any other file is checked against the catalog's size and sha256.
  */
-export async function notesModelStatus(model: NotesCatalogModel, notesCache: string): Promise<CachedModelStatus> {
-  const file = path.join(notesCache, model.file);
-  const stat = await fs.stat(file).catch(() => undefined);
-  if (stat?.isFile() && stat.size === model.bytes && await hasVerifiedMark(file, model.sha256, stat)) return { state: 'ready', path: file, bytes: stat.size };
-  const status = await cachedModelStatus(model, notesCache);
-  if (status.state === 'ready') await writeVerifiedMark(file, model.sha256);
-  return status;
+export function notesModelStatus(model: NotesCatalogModel, notesCache: string): Promise<CachedModelStatus> {
+  return markedModelStatus(model, notesCache);
 }
 
 /**

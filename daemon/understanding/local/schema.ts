@@ -1,13 +1,15 @@
 /**
  * The JSON schema a local model's chunk answer is generated under (node-llama-cpp turns it into a grammar): the shape
  * of ChunkExtraction (protocol.ts), with the chunk's segment ids as an enum (every item cites real lines), the shown
- * rule-based items' ids as enums for `dismiss` and `owners`, an owner correction one of the chunk's speakers, and every
+ * rule-based items' ids as enums for `dismiss` and `rewrite`, a rewrite's owner one of the chunk's speakers or null, a
+ * decision's standing and kind the prompt's words (a deferral is the standing "open"), and every
  * string and list bounded, because a small model left unbounded may never close a string. Every property is required
  * (the grammar writes them all, in this order). Pure.
  *
  * The answer is still parsed and checked (parseChunkAnswer): a chat template's stop trigger can end a generation
  * before the grammar is complete, and the grammar's length counts are not JavaScript's.
  */
+import { DECISION_STANDINGS } from '../../../protocol/protocol';
 import { ChunkConstraint } from '../providers';
 import { SUMMARY_BOUNDS } from '../modelSummary';
 
@@ -37,23 +39,31 @@ export function chunkAnswerSchema(c: ChunkConstraint): object {
       }, citable ? ANSWER_BOUNDS.items : 0),
       decisions: list({
         type: 'object',
-        properties: { text, kind: { enum: ['decision', 'deferral', 'negative'] }, segments },
+        properties: { text, standing: { enum: [...DECISION_STANDINGS] }, kind: { enum: ['decision', 'negative'] }, segments },
       }, citable ? ANSWER_BOUNDS.decisions : 0),
       dismiss: list({
         type: 'object',
         properties: { id: { enum: c.itemIds }, reason: { type: 'string', minLength: 1, maxLength: ANSWER_BOUNDS.reason } },
       }, c.itemIds.length ? Math.min(c.itemIds.length, ANSWER_BOUNDS.corrections) : 0),
-      owners: list({
+      rewrite: list({
         type: 'object',
-        properties: { id: { enum: c.actionItemIds }, owner: { enum: c.speakers } },
-      }, c.actionItemIds.length && c.speakers.length ? Math.min(c.actionItemIds.length, ANSWER_BOUNDS.corrections) : 0),
+        properties: {
+          id: { enum: c.actionItemIds },
+          text,
+          owner: c.speakers.length ? { oneOf: [{ enum: c.speakers }, { type: 'null' }] } : { type: 'null' },
+          due: { oneOf: [{ type: 'string', format: 'date' }, { type: 'null' }] },
+        },
+      }, c.actionItemIds.length ? Math.min(c.actionItemIds.length, ANSWER_BOUNDS.corrections) : 0),
     },
   };
 }
 
 /**
- * A rolling summary's answer (modelSummary.ts): at most SUMMARY_BOUNDS.points points, each a bounded sentence citing
- * 1…SUMMARY_BOUNDS.citations of `segmentIds` (the new chunk's lines and those the previous points cite).
+ * A rolling summary's answer, and the settled one at stop (modelSummary.ts): at most SUMMARY_BOUNDS.points points, each
+ * citing 1…SUMMARY_BOUNDS.citations of `segmentIds` (the new chunk's lines and those the previous points cite; settling,
+ * the final lists' lines instead of new ones), its text at most SUMMARY_BOUNDS.textMax long: the prompt asks for
+ * SUMMARY_BOUNDS.text, so a model that keeps to it never meets the grammar's bound, which is there only so that a string
+ * always closes (the parser ends one stopped there at a whole word).
  */
 export function summaryAnswerSchema(segmentIds: readonly string[]): object {
   const cites = segmentIds.length ? { type: 'array', items: { enum: [...segmentIds] }, minItems: 1, maxItems: SUMMARY_BOUNDS.citations } : nothing;
@@ -63,7 +73,7 @@ export function summaryAnswerSchema(segmentIds: readonly string[]): object {
       // At least one point when there is a line to cite: an empty answer would only be asked again.
       points: segmentIds.length ? {
         type: 'array', minItems: 1, maxItems: SUMMARY_BOUNDS.points,
-        items: { type: 'object', properties: { text: { type: 'string', minLength: 1, maxLength: SUMMARY_BOUNDS.text }, cites } },
+        items: { type: 'object', properties: { text: { type: 'string', minLength: 1, maxLength: SUMMARY_BOUNDS.textMax }, cites } },
       } : nothing,
     },
   };

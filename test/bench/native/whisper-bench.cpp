@@ -18,7 +18,14 @@
 // initial prompt, language given). --max-tokens is whisper.cpp's `max_tokens` (it emits max_tokens + 1 tokens).
 // By default every run reuses the context's state, as `main` and `stream` do; --fresh-state allocates a new
 // whisper_state per decode and frees it after, as smart-whisper's TranscribeWorker does.
+//
+// Built with -DEARSHOT_BACKEND_DL against the addon's own shared libraries (libwhisper.so.1, libggml.so.0 in
+// node_modules/smart-whisper/build/Release), --backends DIR loads ggml's CPU modules from DIR as the addon does: the
+// very machine code the engine runs, so that engine minus driver is the binding's own cost per call.
 #include "whisper.h"
+#ifdef EARSHOT_BACKEND_DL
+#include "ggml-backend.h"
+#endif
 
 #include <chrono>
 #include <cstdio>
@@ -41,7 +48,7 @@ static std::string json_escape(const std::string & s) {
 }
 
 int main(int argc, char ** argv) {
-    std::string model, pcm_path, language = "en";
+    std::string model, pcm_path, language = "en", backends_dir;
     int threads = 2, max_tokens = 0, audio_ctx = 0;
     bool fresh_state = false, flash_attn = false;
     for (int i = 1; i < argc; i++) {
@@ -58,6 +65,7 @@ int main(int argc, char ** argv) {
         else if (a == "--audio-ctx") audio_ctx = std::stoi(next());
         else if (a == "--fresh-state") fresh_state = true;
         else if (a == "--flash-attn") flash_attn = true;
+        else if (a == "--backends") backends_dir = next();
         else { fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
     }
     if (model.empty() || pcm_path.empty()) { fprintf(stderr, "usage: earshot-whisper-bench --model M --pcm FILE.f32 [options]\n"); return 2; }
@@ -73,6 +81,14 @@ int main(int argc, char ** argv) {
     }
 
     whisper_log_set(quiet_log, nullptr);
+    if (!backends_dir.empty()) {
+#ifdef EARSHOT_BACKEND_DL
+        ggml_backend_load_all_from_path(backends_dir.c_str());
+#else
+        fprintf(stderr, "--backends needs a build with -DEARSHOT_BACKEND_DL\n");
+        return 2;
+#endif
+    }
     const auto t_load = std::chrono::steady_clock::now();
     whisper_context_params cparams = whisper_context_default_params();
     cparams.use_gpu = false;

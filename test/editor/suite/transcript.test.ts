@@ -61,7 +61,8 @@ describe('Earshot in a real VS Code', () => {
       const response = await fetch(`${WEBVIEW_TEXT_URL}?contains=${encodeURIComponent('Done — standup')}&timeout=20000`);
       const text = await response.text();
       assert.equal(response.status, 200, `panel never showed the finished session; it showed:\n${text}`);
-      assert.match(text, /Speaker\s*hello hello/, 'transcript lines with speaker and text');
+      // The file's voices are told apart (issue 42): "Speaker 1", "Speaker 2"… (the file's own label where no voice covers a line).
+      assert.match(text, /Speaker( \d+)?\s*hello hello/, 'transcript lines with speaker and text');
     }
     await screenshot('earshot-panel', '.part.sidebar');
 
@@ -75,7 +76,8 @@ describe('Earshot in a real VS Code', () => {
     const notes = editor.document.getText();
     assert.match(notes, /^# standup/);
     assert.match(notes, /## Transcript/);
-    assert.equal((notes.match(/\*\*\[\d\d:\d\d\] Speaker:\*\* hello/g) ?? []).length, finals.length, 'every final line is in the notes');
+    assert.equal((notes.match(/\*\*\[\d\d:\d\d\] Speaker( \d+)?:\*\* hello/g) ?? []).length, finals.length, 'every final line is in the notes');
+    assert.ok(finals.some((s) => /^Speaker \d+$/.test(s.speaker) && s.voice === s.speaker), `voices told apart: ${finals.map((s) => s.speaker).join(', ')}`);
     assert.ok(fs.existsSync(finished.notesPath));
     await screenshot('earshot-workbench');
   });
@@ -88,7 +90,33 @@ describe('Earshot in a real VS Code', () => {
     const written = await vscode.commands.executeCommand<vscode.Uri | undefined>('earshot.exportSession', sessionId, 'srt', target);
     assert.equal(written?.fsPath, target.fsPath, 'the command wrote the export (an error was shown instead: see the log)');
     const srt = fs.readFileSync(target.fsPath, 'utf8');
-    assert.match(srt, /^1\n\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}\nSpeaker: hello/);
+    assert.match(srt, /^1\n\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}\nSpeaker( \d+)?: hello/);
+  });
+
+  it('renames a speaker from the panel: every line of that voice, the webview and the notes file follow', async () => {
+    const before = api.panel.snapshot();
+    assert.equal(before.session?.state, 'done', 'the sample session of the tests above');
+    const line = before.segments.find((s) => s.final && s.voice);
+    assert.ok(line?.voice, `a line whose voice was told apart: ${JSON.stringify(before.segments.map((s) => [s.speaker, s.voice]))}`);
+    const voice = line.voice;
+    const count = before.segments.filter((s) => s.final && s.voice === voice).length;
+    // As the panel's click on the speaker does, with the name instead of the input box.
+    const outcome = await api.panel.renameSpeaker(line.segmentId, { name: 'Dana Scully' });
+    assert.equal(outcome.ok, true, outcome.message);
+    assert.match(outcome.message ?? '', new RegExp(`^Dana Scully: ${count} lines?\\.$`));
+    await until(() => api.panel.snapshot().segments.filter((s) => s.voice === voice).every((s) => s.speaker === 'Dana Scully'), 'the lines relabelled in the panel');
+    assert.ok(api.panel.snapshot().segments.filter((s) => s.voice !== voice).every((s) => s.speaker !== 'Dana Scully'), 'only that voice');
+    if (WEBVIEW_TEXT_URL) {
+      const response = await fetch(`${WEBVIEW_TEXT_URL}?contains=${encodeURIComponent('Dana Scully')}&timeout=20000`);
+      assert.equal(response.status, 200, `the panel never showed the new name: ${await response.text()}`);
+    }
+    const notesPath = api.session?.notesPath;
+    assert.ok(notesPath);
+    await until(() => (fs.readFileSync(notesPath, 'utf8').match(/\] Dana Scully:\*\*/g) ?? []).length === count, 'the notes file rewritten with the name');
+    await screenshot('earshot-panel-renamed', '.part.sidebar');
+    // Back to its own label (an empty name).
+    assert.equal((await api.panel.renameSpeaker(line.segmentId, { name: '' })).ok, true);
+    await until(() => api.panel.snapshot().segments.filter((s) => s.voice === voice).every((s) => s.speaker === voice), 'the voice\'s own label again');
   });
 
   it('records a meeting from the microphone and system audio: labelled lines in the panel, then the notes', async function () {
@@ -112,7 +140,10 @@ describe('Earshot in a real VS Code', () => {
       play('mic_feed', fixtures.mic);
       await new Promise((r) => setTimeout(r, 600));
       play('speaker', fixtures.speaker);
-      const finalOf = (speaker: string) => api.panel.snapshot().segments.find((s) => s.final && s.text && s.speaker === speaker);
+      // The microphone of a call stays "You"; system audio's voices are told apart ("Others" until the speaker stage
+      // has heard a line, then "Speaker N": issue 42).
+      const finalOf = (speaker: string) => api.panel.snapshot().segments.find((s) => s.final && s.text
+        && (speaker === 'Others' ? s.source === 'system' : s.speaker === speaker));
       // The panel's level meters move while speech plays: the loudest level it showed per source.
       const loudest = new Map<string, number>();
       for (const deadline = Date.now() + 60_000; !finalOf('You') || !finalOf('Others'); await new Promise((r) => setTimeout(r, 200))) {
@@ -140,10 +171,11 @@ describe('Earshot in a real VS Code', () => {
       assert.equal(finished.error, undefined, `session ended with an error: ${finished.error}`);
       const notes = fs.readFileSync(finished.notesPath, 'utf8');
       assert.match(notes, /\*\*\[\d\d:\d\d\] You:\*\* hello/);
-      assert.match(notes, /\*\*\[\d\d:\d\d\] Others:\*\* hello/);
+      assert.match(notes, /\*\*\[\d\d:\d\d\] (Others|Speaker \d+):\*\* hello/);
       if (WEBVIEW_TEXT_URL) {
-        const response = await fetch(`${WEBVIEW_TEXT_URL}?contains=${encodeURIComponent('Others')}&timeout=20000`);
-        assert.equal(response.status, 200, `the panel never showed the Others line: ${await response.text()}`);
+        const system = finalOf('Others')!.speaker;
+        const response = await fetch(`${WEBVIEW_TEXT_URL}?contains=${encodeURIComponent(system)}&timeout=20000`);
+        assert.equal(response.status, 200, `the panel never showed the system audio's line (${system}): ${await response.text()}`);
       }
     } finally {
       sub.dispose();

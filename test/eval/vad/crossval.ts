@@ -51,6 +51,12 @@ export interface Rule {
   vsAnchor?: { index: number; factor: number };
   /** Only these settings may be chosen (e.g. the sensitive profile: none less sensitive than the default). */
   allow?: (index: number) => boolean;
+  /**
+   * Between settings that cover as many turns, the one that hands the recognizer fewer utterances wins before the one
+   * that hears more speech: each utterance is a final decode, and a decode of a breath or a click is CPU spent on text
+   * nobody said (issue 41). Without it, any frame of speech heard is worth any number of decodes.
+   */
+  fewestDecodes?: boolean;
 }
 
 /** A rule's false-speech budget on `indices`. */
@@ -61,26 +67,35 @@ export function budget(candidates: readonly CandidateScores[], indices: readonly
 
 /**
  * The rule: among settings that pass the gates and stay within the false-speech budget on `indices`, the one that
- * covers the most reference turns; then the most reference speech (a turn only half heard is the next one lost);
- * then the lower cost; then the less false speech. Undefined when none qualifies.
+ * covers the most reference turns; then (with `fewestDecodes`) the fewest utterances handed to the recognizer; then
+ * the most reference speech (a turn only half heard is the next one lost); then the lower cost; then the less false
+ * speech. Undefined when none qualifies.
  */
 export function choose(candidates: readonly CandidateScores[], indices: readonly number[], rule: Rule): number | undefined {
-  let best: { index: number; cov: number; recall: number; cost: number; fs: number } | undefined;
+  type Ranked = { index: number; cov: number; decodes: number; recall: number; cost: number; fs: number };
   const max = budget(candidates, indices, rule);
+  // Each criterion in order: positive when `a` is better; the first that is not a tie decides.
+  const order: ((a: Ranked, b: Ranked) => number)[] = [
+    (a, b) => tie(a.cov - b.cov),
+    (a, b) => (rule.fewestDecodes ? b.decodes - a.decodes : 0),
+    (a, b) => tie(a.recall - b.recall),
+    (a, b) => b.cost - a.cost,
+    (a, b) => b.fs - a.fs,
+  ];
+  let best: Ranked | undefined;
   candidates.forEach((c, index) => {
     if (!c.passesGates || (rule.allow && !rule.allow(index))) return;
     const s = pool(indices.map((i) => c.perRecording[i]));
     const fs = falseSpeech(s);
     if (fs > max) return;
-    const cand = { index, cov: coverage(s), recall: frameRecall(s), cost: c.cost, fs };
-    const better = !best
-      || cand.cov > best.cov + 1e-9
-      || (Math.abs(cand.cov - best.cov) <= 1e-9 && (cand.recall > best.recall + 1e-9
-        || (Math.abs(cand.recall - best.recall) <= 1e-9 && (cand.cost < best.cost || (cand.cost === best.cost && cand.fs < best.fs)))));
-    if (better) best = cand;
+    const cand = { index, cov: coverage(s), decodes: s.utterances, recall: frameRecall(s), cost: c.cost, fs };
+    if (!best || (order.map((f) => f(cand, best!)).find((d) => d !== 0) ?? 0) > 0) best = cand;
   });
   return best?.index;
 }
+
+/** A difference of ratios, with rounding noise read as a tie. */
+const tie = (d: number): number => (Math.abs(d) <= 1e-9 ? 0 : d);
 
 export interface FoldResult {
   /** The held-out group's recordings. */

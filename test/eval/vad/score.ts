@@ -4,7 +4,9 @@
  *   reaches the recognizer, padding included): a missed turn is words lost from the notes;
  * - frame recall: the share of reference speech time inside detected speech;
  * - false speech: the share of reference non-speech time more than 0.5 s away from any reference speech that lies
- *   inside detected speech (what costs decodes and risks hallucinated text; padding next to speech is not counted).
+ *   inside detected speech (what costs decodes and risks hallucinated text; padding next to speech is not counted);
+ * - decodes: the utterances handed to the recognizer (one final decode each), and of them the decodes of non-speech:
+ *   utterances with no reference speech inside at all (a whole decode spent on a breath, a click, a laugh).
  */
 export interface Span { start: number; end: number }
 
@@ -68,6 +70,10 @@ export interface RealScore {
   speechHitSec: number;
   farSec: number;
   farHitSec: number;
+  /** Utterances handed to the recognizer, and those with no reference speech in them. */
+  utterances: number;
+  nonSpeechUtterances: number;
+  audioSec: number;
 }
 
 export function scoreAgainstTurns(reference: readonly Span[], detected: readonly Span[], durationSec: number): RealScore {
@@ -86,6 +92,7 @@ export function scoreAgainstTurns(reference: readonly Span[], detected: readonly
   return {
     turns: turns.length, covered: turns.length - missed.length, missed,
     speechSec: speechSteps * STEP_SEC, speechHitSec: speechHit * STEP_SEC, farSec: far * STEP_SEC, farHitSec: farHit * STEP_SEC,
+    utterances: detected.length, nonSpeechUtterances: detected.filter((u) => overlapSec(u, speech) === 0).length, audioSec: durationSec,
   };
 }
 
@@ -94,12 +101,15 @@ export function pool(scores: readonly RealScore[]): RealScore {
   return {
     turns: sum('turns'), covered: sum('covered'), missed: scores.flatMap((s) => s.missed),
     speechSec: sum('speechSec'), speechHitSec: sum('speechHitSec'), farSec: sum('farSec'), farHitSec: sum('farHitSec'),
+    utterances: sum('utterances'), nonSpeechUtterances: sum('nonSpeechUtterances'), audioSec: sum('audioSec'),
   };
 }
 
 export const coverage = (s: RealScore): number => (s.turns ? s.covered / s.turns : 1);
 export const frameRecall = (s: RealScore): number => (s.speechSec ? s.speechHitSec / s.speechSec : 1);
 export const falseSpeech = (s: RealScore): number => (s.farSec ? s.farHitSec / s.farSec : 0);
+/** Decodes of non-speech an hour of this audio would cause. */
+export const nonSpeechDecodesPerHour = (s: RealScore): number => (s.audioSec ? (3600 * s.nonSpeechUtterances) / s.audioSec : 0);
 
 /**
  * The synthetic fixtures' score, as the VAD has always been scored on them: frame by frame (32 ms, a frame is speech

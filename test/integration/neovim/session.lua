@@ -15,6 +15,7 @@ local client_id = vim.lsp.start_client({
   root_dir = os.getenv('EARSHOT_NVIM_CWD'),
   handlers = {
     ['earshot/transcript'] = function(_, segment) record('transcript', segment) end,
+    ['earshot/transcript/relabel'] = function(_, relabel) record('relabel', relabel) end,
     ['earshot/sessionState'] = function(_, state)
       record('state', state)
       if state.state == 'done' then done = true end

@@ -1,0 +1,272 @@
+/**
+ * The session's speakers: a speaker stage (speakers/stage.ts) per source that carries several voices, run beside the
+ * source's recognizer on the same frames but off its path, and the book (speakers/labels.ts) that gives each final its
+ * speaker. The pipeline only hands each frame over (hear: a copy into a bounded queue); each source's stage reads its
+ * queue on its own cadence (a model run per 5 s of audio). A final is labelled as it is journaled (label): with its
+ * voice when the stage has settled its audio, else with the source's label and `speakerPending`, and the voice follows
+ * as a relabel. Every change of speakers (heard later, a voice re-identified, a rename) is journaled first, then the
+ * action items it changes the owner of, then the finals are sent again with their new speakers and the notes follow.
+ *
+ * Which sources are split: system audio and a file always; the microphone only when it is the session's only live
+ * source (a room with one laptop). In a call the microphone is the user's alone: overlap linking would cut their own
+ * voice into a new "speaker" after every silence longer than a window, and strangers' labels on the user's lines are
+ * worse than "You". The microphone's main voice keeps "You" (labels.ts).
+ */
+import { ActionItem, Decision, SourceKind, SpeakerRenameResult, SpeakersState, TranscriptSegment } from '../../protocol/protocol';
+import { AudioFrame, SAMPLE_RATE } from '../capture/source';
+import { JournalRecord, SpeakersRecord } from '../journal/journal';
+import type { SessionConfig } from './config';
+import { Relabel, Renamed, sourceVoices, SpeakerBook } from '../speakers/labels';
+import { SpeakerEvent, SpeakerStage, SpeakerTurn } from '../speakers/stage';
+
+/** How a session's speaker stages are made (absent from SessionConfig: speakers are not told apart). */
+export interface SpeakerStages {
+  /** A stage for a source; its labels number from `firstNumber`. */
+  create(source: SourceKind, firstNumber: number): Promise<SpeakerStage>;
+  /** 'voices' when a speaker-embedding model re-identifies voices, else 'overlap'. */
+  mode: 'overlap' | 'voices';
+}
+
+/** What the session's speakers need of it. */
+export interface SessionSpeakersWiring {
+  /** Journals a record (flushed when it resolves). */
+  append(record: JournalRecord): Promise<void>;
+  /** The ledger's revisions for finals that changed speakers (Ledger.respeak). */
+  owners(changed: ReadonlyMap<string, { from: string; to: string }>, renamed?: Renamed): { items: ActionItem[]; decisions: Decision[] };
+  /** A voice was renamed: the model's summary so far names it anew (a summary record to journal; none without a mention). */
+  summaryRenamed?(renamed: Renamed): JournalRecord | undefined;
+  /** Announces journaled changes: the finals relabelled (TranscriptRelabel), the item revisions. */
+  announce(cause: SpeakersRecord['cause'], segments: TranscriptSegment[], items: ActionItem[], decisions: Decision[]): void;
+  /** The notes file follows. */
+  notesChanged(): void;
+  /** The speakers' state changed (the stage failed): the session's state is announced again. */
+  stateChanged(): void;
+  /** A journal write failed. */
+  failed(e: unknown): void;
+}
+
+/** Audio a source's queue holds at most (s): the stage costs a hundredth of whisper, so it only lags when starved. */
+const MAX_QUEUED_SEC = 60;
+/** A gap in a source's capture clock longer than a window (a pause, a recorder down) starts a new stage: nothing links across it. */
+const RESTART_GAP_SEC = 10;
+
+class SourceRun {
+  readonly queue: AudioFrame[] = [];
+  queued = 0;
+  /** Samples dropped because the queue was full. */
+  dropped = 0;
+  /** A file's pipeline waiting for the queue to be read down. */
+  readDown: (() => void) | undefined;
+  running: Promise<void> | undefined;
+  stage: SpeakerStage | undefined;
+  /** The capture-clock sample the current stage's sample 0 is. */
+  origin = 0;
+  /** The end of the last frame heard (capture clock). */
+  heardTo = 0;
+  constructor(readonly kind: SourceKind) {}
+}
+
+export class SessionSpeakers {
+  private readonly runs = new Map<SourceKind, SourceRun>();
+  /** The finals sent, by id, to be sent again with a new speaker. */
+  private readonly sent = new Map<string, TranscriptSegment>();
+  /** Changes journaled one after another (heard, re-identified, renamed) never interleave. */
+  private publishing: Promise<unknown> = Promise.resolve();
+  private failure: string | undefined;
+
+  constructor(private readonly book: SpeakerBook, private readonly stages: SpeakerStages | undefined, private readonly wiring: SessionSpeakersWiring) {
+    if (stages) for (const kind of ['mic', 'system', 'file'] as const) if (book.splits(kind)) this.runs.set(kind, new SourceRun(kind));
+  }
+
+  /** What the session says of its speakers (SessionStateParams.speakers). */
+  get state(): SpeakersState {
+    if (this.failure) return { mode: 'off', message: `Speakers are not told apart: ${this.failure}` };
+    if (!this.stages || !this.runs.size) return { mode: 'off', message: 'Speakers are not told apart in this session: each source has its own label.' };
+    if (this.stages.mode === 'voices') return { mode: 'voices', message: 'Speakers are told apart, and a voice model recognizes a voice again after a silence.' };
+    return {
+      mode: 'overlap',
+      message: 'Speakers are told apart by overlap only: someone silent for more than 10 s comes back as a new speaker (rename both to one name to merge them). Download the speaker voice model to recognize voices again.',
+    };
+  }
+
+  /**
+   * A frame a source's pipeline read (called on the audio path: a copy into the queue, nothing more). A full queue of a
+   * live source drops its oldest audio (heard as a gap; live audio cannot wait); a file's returns a promise the pipeline
+   * awaits until the stage has read it down (a file never loses audio: it waits, as for the recognizer).
+   */
+  hear(frame: AudioFrame): Promise<void> | undefined {
+    const run = this.runs.get(frame.source);
+    if (!run || this.failure || frame.pause || !frame.samples.length) return undefined;
+    run.queue.push({ source: frame.source, samples: frame.samples.slice(), startSample: frame.startSample });
+    run.queued += frame.samples.length;
+    run.running ??= this.drain(run).finally(() => { run.running = undefined; });
+    if (run.queued <= MAX_QUEUED_SEC * SAMPLE_RATE) return undefined;
+    if (frame.source === 'file') return new Promise((resolve) => { run.readDown = resolve; });
+    while (run.queued > MAX_QUEUED_SEC * SAMPLE_RATE && run.queue.length > 1) {
+      const dropped = run.queue.shift()!;
+      run.queued -= dropped.samples.length;
+      run.dropped += dropped.samples.length; // heard as a gap: the stage starts again after it
+    }
+    return undefined;
+  }
+
+  /** Gives a final about to be journaled its speaker (and voice, or speakerPending); it is kept to be sent again. */
+  label(segment: TranscriptSegment): void {
+    const labelled = this.book.final(segment);
+    segment.speaker = labelled.speaker;
+    if (labelled.voice !== undefined) segment.voice = labelled.voice;
+    if (labelled.pending) segment.speakerPending = true;
+    if (this.book.splits(segment.source)) this.sent.set(segment.segmentId, segment);
+  }
+
+  /**
+   * A final as it is to be announced now: with the speaker of a relabel journaled since it was labelled (its own
+   * announcement may come after the relabel's: the relabel waited for no one).
+   */
+  latest(segment: TranscriptSegment): TranscriptSegment {
+    return this.sent.get(segment.segmentId) ?? segment;
+  }
+
+  /** A final's speaker as the book has it now (a change of it may still be on its way to the journal). */
+  current(segment: TranscriptSegment): string {
+    return this.book.finalSpeaker(segment.source, segment.segmentId) ?? segment.speaker;
+  }
+
+  /** A resumed session: the speakers its journal holds (finals, names, merges); stages number on after them. */
+  restore(records: readonly JournalRecord[]): void {
+    this.book.restore(records, true);
+  }
+
+  /**
+   * Capture time (s) before which every final journaled has its speaker: the start of the earliest one still waiting
+   * (Infinity: none waits). Finals still to come are the recognizer's horizon (SessionStats.finalsHorizon).
+   */
+  horizon(): number {
+    return Math.min(Infinity, ...[...this.runs.keys()].map((kind) => this.book.pendingSince(kind)));
+  }
+
+  /** The user names a voice (SpeakerRename): journaled, owners follow, the finals are sent again. */
+  async rename(source: SourceKind, voice: string, name: string | null): Promise<SpeakerRenameResult> {
+    const work = this.publishing.then(async () => {
+      const relabel = this.book.rename(source, voice, name);
+      const from = relabel.previous.values().next().value;
+      const to = this.book.speakerOf(source, voice);
+      await this.publish(relabel, from === undefined ? undefined : { from, to, mentions: !this.book.isSourceLabel(source, from) });
+      return { speaker: to, segments: relabel.record.changes.length };
+    });
+    this.publishing = work.catch(() => undefined);
+    return work;
+  }
+
+  /**
+   * The sources have ended (the session stops): every queue is read to its end, every stage ended, finals still
+   * pending keep their source's label (and are sent again without speakerPending). Resolves when all is journaled.
+   */
+  async finish(): Promise<void> {
+    await Promise.all([...this.runs.values()].map(async (run) => {
+      while (run.running) await run.running;
+      if (!this.failure) await this.endStage(run).catch((e: Error) => this.fail(e));
+      this.queue(this.book.ended(run.kind));
+    }));
+    await this.publishing;
+  }
+
+  private async drain(run: SourceRun): Promise<void> {
+    try {
+      while (run.queue.length && !this.failure) {
+        const frame = run.queue.shift()!;
+        run.queued -= frame.samples.length;
+        if (run.queued <= MAX_QUEUED_SEC * SAMPLE_RATE / 2) this.release(run);
+        if (run.stage && frame.startSample - run.heardTo > RESTART_GAP_SEC * SAMPLE_RATE) await this.endStage(run);
+        if (!run.stage) {
+          run.origin = frame.startSample;
+          this.book.restarted(run.kind, run.origin / SAMPLE_RATE);
+          run.stage = await this.stages!.create(run.kind, this.book.firstNumber(run.kind, run.origin / SAMPLE_RATE));
+        }
+        const events = await run.stage.push({ ...frame, startSample: frame.startSample - run.origin });
+        run.heardTo = frame.startSample + frame.samples.length;
+        this.take(run, events, run.origin / SAMPLE_RATE + run.stage.settledSec);
+      }
+    } catch (e) {
+      this.fail(e as Error);
+    } finally {
+      this.release(run); // read down, or nothing more will be read
+    }
+  }
+
+  private release(run: SourceRun): void {
+    const waiting = run.readDown;
+    run.readDown = undefined;
+    waiting?.();
+  }
+
+  private async endStage(run: SourceRun): Promise<void> {
+    const stage = run.stage;
+    if (!stage) return;
+    run.stage = undefined;
+    this.take(run, await stage.end(), run.heardTo / SAMPLE_RATE);
+  }
+
+  /** A stage's events: re-identifications first (they name labels its turns already carry), then the turns. */
+  private take(run: SourceRun, events: SpeakerEvent[], settledSec: number): void {
+    const offset = run.origin / SAMPLE_RATE;
+    for (const e of events) if (e.type === 'relabel') this.queue(this.book.reidentified(run.kind, e.from, e.to));
+    const turns: SpeakerTurn[] = events.flatMap((e) => (e.type === 'turn' ? [{ ...e.turn, start: e.turn.start + offset, end: e.turn.end + offset }] : []));
+    this.queue(this.book.heard(run.kind, turns, settledSec));
+  }
+
+  /** Journals a change in order with the others (never awaited by the audio path). */
+  private queue(relabel: Relabel | undefined): void {
+    if (!relabel) return;
+    this.publishing = this.publishing.then(() => this.publish(relabel)).catch((e) => this.wiring.failed(e));
+  }
+
+  /**
+   * One change: the owners it moves are worked out now (the ledger sees the new speakers at once), the record and the
+   * item revisions journaled in that order, then the finals are updated and sent again, the revisions announced.
+   */
+  private async publish(relabel: Relabel, renamed?: Renamed): Promise<void> {
+    const changed = new Map<string, { from: string; to: string }>();
+    for (const c of relabel.record.changes) {
+      changed.set(c.segmentId, { from: relabel.previous.get(c.segmentId) ?? c.speaker, to: c.speaker });
+    }
+    const { items, decisions } = this.wiring.owners(changed, renamed);
+    const writes = [this.wiring.append(relabel.record)];
+    for (const { sessionId: _s, ...item } of items) writes.push(this.wiring.append({ type: 'actionItem', ...item }));
+    for (const { sessionId: _s, ...decision } of decisions) writes.push(this.wiring.append({ type: 'decision', ...decision }));
+    const summary = renamed ? this.wiring.summaryRenamed?.(renamed) : undefined;
+    if (summary) writes.push(this.wiring.append(summary));
+    await Promise.all(writes);
+    // New objects: what was announced before stays as it was announced (a client may keep it).
+    const segments: TranscriptSegment[] = [];
+    for (const c of relabel.record.changes) {
+      const sent = this.sent.get(c.segmentId);
+      if (!sent) continue;
+      const { speakerPending: _pending, voice: _voice, ...rest } = sent;
+      const next: TranscriptSegment = { ...rest, speaker: c.speaker, ...(c.voice !== undefined ? { voice: c.voice } : {}) };
+      this.sent.set(c.segmentId, next);
+      segments.push(next);
+    }
+    this.wiring.announce(relabel.record.cause, segments, items, decisions);
+    if (segments.length || items.length || decisions.length || summary) this.wiring.notesChanged();
+  }
+
+  /** The stage failed (its model would not load): speakers are off for the rest of the session, said so. */
+  private fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e.message;
+    for (const run of this.runs.values()) {
+      run.queue.length = 0;
+      run.queued = 0;
+      run.stage = undefined;
+      this.queue(this.book.ended(run.kind));
+    }
+    this.wiring.stateChanged();
+  }
+}
+
+/** The session's speakers, as its config says (none split in a dictation or without stages). */
+export function sessionSpeakers(config: Pick<SessionConfig, 'sources' | 'mode' | 'speakerStages'>, wiring: SessionSpeakersWiring): SessionSpeakers {
+  const identify = config.speakerStages !== undefined && config.mode !== 'dictation';
+  return new SessionSpeakers(new SpeakerBook(sourceVoices(config.sources, identify)), identify ? config.speakerStages : undefined, wiring);
+}

@@ -1,0 +1,571 @@
+/**
+ * The summary eval (`npm run eval:summary`, issue 40): the notes' summary of each real meeting (the rolling summary over
+ * every chunk, then its settle at stop: `earshot notes --llm-endpoint`'s own code, modelTranscript.ts) against QMSum's
+ * human summary of the whole meeting (test/fixtures/real-meetings/summaries.json, scripts/qmsum-summary-fixture.js).
+ *
+ * What it measures:
+ *   - with no judge: points per summary, their length (against the prompt's bound and the grammar's), cites per point,
+ *     points the parser had to end early (must be 0) and cites it dropped;
+ *   - from recorded judgements (summaries/judgements/<meeting>.json): the share of the reference's facts the summary
+ *     covers, the facts it contradicts, and its points that state a decision's standing otherwise than the notes'
+ *     decisions list; for the settled summary and, beside it, the last rolling one it was settled from.
+ *
+ * The summary's prompts depend on the answers before them (each revision reads the summary so far), so they are
+ * recorded in rounds:
+ *   node out/test/eval/summary-eval.js --record DIR [--only a,b]
+ *       replays the answers already in DIR/<meeting>/ and writes, for each meeting, the next prompt that has none:
+ *       `summary-<k>.prompt.txt` (the revision after chunk k) or, once every chunk is read, `settle.prompt.txt`
+ *       (system message, blank line, user message; its sha256 beside it). Answer each in `<same name>.answer.txt` and
+ *       run it again, until it says every meeting is complete. A prompt that changed (an earlier answer, the extraction's
+ *       answers or the prompt itself did) is written again, and the answers after it are removed: they answered another
+ *       summary.
+ *   node out/test/eval/summary-eval.js [--answers DIR] [--only a,b]
+ *       replays (default DIR: test/fixtures/real-meetings/summaries/answers) and reports. A prompt whose recorded sha256
+ *       differs is refused, never replayed.
+ *   … --extraction-answers DIR | none
+ *       the extraction's answers the final decisions and items come from (default: the recorded ones,
+ *       test/fixtures/real-meetings/model-answers; a changed extraction prompt is refused); `none`: the rules' alone.
+ *   … --judge-prompts DIR
+ *       for the meetings whose summary is complete: writes DIR/<meeting>.facts.prompt.txt (split the reference summary
+ *       into facts; once per meeting, before any judging, without the summary) where the meeting has no facts yet, else
+ *       DIR/<meeting>.<settled|rolling>.judge.prompt.txt for an output not judged yet. Each is self-contained: answer it
+ *       in `<same name>.answer.json`.
+ *   … --file-judgements DIR
+ *       checks each answer against the prompt it answers and files it in summaries/judgements/<meeting>.json (facts, and
+ *       each judgement under the sha256 of what it judged: a changed summary is not judged until judged again).
+ *
+ * Meetings: the first twelve of the real set (DEVELOPMENT) may be read to choose prompts and rules; the other twenty
+ * are reported apart and must not be. A measurement: the exit code is 0 unless the arguments or the recorded files are
+ * wrong.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EnhancementSettings } from '../../protocol/protocol';
+import { extractJsonObject } from '../../protocol/modelJson';
+import { extract } from '../../daemon/understanding/extract';
+import { chunkLines, toChunkLine } from '../../daemon/understanding/modelExtract';
+import { pointText, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
+import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
+import { Chat } from '../../daemon/understanding/providers';
+import { MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
+import { flagValue, loadMeetings, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings } from './notes-eval';
+
+export const REFERENCES_FILE = path.join(REAL_MEETINGS_DIR, 'summaries.json');
+export const SUMMARIES_DIR = path.join(REAL_MEETINGS_DIR, 'summaries');
+export const SUMMARY_ANSWERS_DIR = path.join(SUMMARIES_DIR, 'answers');
+export const JUDGEMENTS_DIR = path.join(SUMMARIES_DIR, 'judgements');
+
+/** The real set's first twelve meetings: prompts and rules may be chosen on their figures; the rest are held out. */
+export const DEVELOPMENT = ['ES2002a', 'TS3005a', 'IS1001d', 'ES2007d', 'IS1008c', 'ES2009b', 'TS3010b', 'Bro007', 'Bro008', 'Bro013', 'Bed017', 'Bmr025'];
+
+export interface Reference { id: string; domain: string; split: string; query: string; summary: string }
+
+export function loadReferences(file = REFERENCES_FILE): Map<string, Reference> {
+  const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { meetings: Reference[] };
+  for (const m of data.meetings) if (m.split !== 'train' && m.split !== 'val') throw new Error(`${file}: ${m.id} is from QMSum's ${m.split} split: only train and val may be used`);
+  return new Map(data.meetings.map((m) => [m.id, m]));
+}
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const promptText = (system: string, user: string) => `${system}\n\n${user}\n`;
+const SETTLE = 'settle';
+
+/** A summary prompt not answered yet (recording: just written; replaying: missing). */
+export class PendingPrompt extends Error {}
+
+/** The names a meeting's summary prompts go by, in the order they are asked: summary-1 … summary-n, then settle. */
+export function promptOrder(chunks: number): string[] {
+  return [...Array.from({ length: chunks }, (_, k) => `summary-${k + 1}`), SETTLE];
+}
+
+/**
+ * A summary prompt's name: the settle, or the revision after the chunk whose lines it reads (known by its first new
+ * line; a revision reads one chunk in this eval, as `earshot notes` rolls it).
+ */
+export function promptName(user: string, chunkOfFirstLine: ReadonlyMap<string, number>): string {
+  if (/^The meeting has ended/m.test(user)) return SETTLE;
+  const first = /^New lines:\n\[([\w-]+)\]/m.exec(user)?.[1];
+  const chunk = first === undefined ? undefined : chunkOfFirstLine.get(first);
+  if (chunk === undefined) throw new Error('a summary prompt whose new lines start no chunk');
+  return `summary-${chunk + 1}`;
+}
+
+/** A raw answer the summary's parser read (for the structural figures), by the prompt it answered. */
+export interface RawAnswer { name: string; text: string }
+
+/**
+ * The Chat for a meeting's summary prompts, from `dir`: a prompt answered there (its sha256 the same) is replayed;
+ * otherwise, recording, it is written there (with the answers after it removed) and the meeting waits for it
+ * (PendingPrompt); replaying, a changed prompt is an error and a missing answer leaves the meeting incomplete.
+ */
+export function summaryPromptChat(dir: string, record: boolean, nameOf: (user: string) => string, order: readonly string[], raw: RawAnswer[]): Chat {
+  return async (system, user) => {
+    const name = nameOf(user);
+    const text = promptText(system, user);
+    const hashFile = path.join(dir, `${name}.prompt.sha256`);
+    const answerFile = path.join(dir, `${name}.answer.txt`);
+    const recorded = fs.existsSync(hashFile) ? fs.readFileSync(hashFile, 'utf8').trim() : undefined;
+    if (recorded === sha256(text) && fs.existsSync(answerFile)) {
+      const answer = fs.readFileSync(answerFile, 'utf8');
+      raw.push({ name, text: answer });
+      return { text: answer, model: 'recorded answers' };
+    }
+    if (!record) {
+      if (recorded !== undefined && recorded !== sha256(text)) {
+        throw new Error(`${hashFile}: the prompt is not the one the answer was written for (a summary answer before it, the extraction's answers or the prompt changed): record and answer again`);
+      }
+      throw new PendingPrompt(`${answerFile}: no answer`);
+    }
+    if (recorded !== sha256(text)) {
+      // Whatever was answered from here on answered another summary.
+      for (const later of order.slice(order.indexOf(name))) {
+        for (const ext of ['prompt.txt', 'prompt.sha256', 'answer.txt']) fs.rmSync(path.join(dir, `${later}.${ext}`), { force: true });
+      }
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, `${name}.prompt.txt`), text);
+      fs.writeFileSync(hashFile, `${sha256(text)}\n`);
+    }
+    throw new PendingPrompt(path.join(dir, `${name}.prompt.txt`));
+  };
+}
+
+/** One meeting's summary as the notes would show it, and what it was settled from. */
+export interface SummaryRun {
+  meeting: Meeting;
+  /** Complete: every summary prompt answered (the settle, when there was a summary to settle). */
+  pending?: string;
+  /** The summary the notes show: settled, or the last rolling one where the settle failed. */
+  summary: SummaryPoint[];
+  settle: TranscriptModelResult['summarySettle'];
+  /** The last rolling summary, as the settle read it (empty: no settle was asked). */
+  rolling: SummaryPoint[];
+  /** The notes' final decisions with their standing (what the settle read, what the judge checks standing against). */
+  decisions: { text: string; standing: string }[];
+  raw: RawAnswer[];
+}
+
+/**
+ * One meeting through `earshot notes`' model path (modelTranscript.ts): the extraction's answers from `extraction`
+ * (a Chat; null: none, the rules' items alone), the summary's from `summaries` (summaryPromptChat). Throws on a wrong
+ * recorded file (a changed prompt); a prompt with no answer leaves it `pending`.
+ */
+export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string, record: boolean): Promise<SummaryRun> {
+  const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
+  // 09:00 UTC, as model-notes-eval.ts dates it: the prompts replay in any time zone.
+  const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
+  const settings: EnhancementSettings = { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1' };
+  const chunks = chunkLines(lines.map((l, k) => toChunkLine({ segmentId: l.segmentId!, speaker: l.speaker ?? 'Speaker', t0: l.t0 ?? k, text: l.text })).filter((l) => l.text));
+  const chunkOfFirstLine = new Map(chunks.map((c, k) => [c[0].segmentId, k]));
+  const order = promptOrder(chunks.length);
+  const raw: RawAnswer[] = [];
+  const stop = new AbortController();
+  let pending: string | undefined;
+  let rolling: SummaryPoint[] = [];
+  const errors: string[] = [];
+  const answers = summaryPromptChat(summaryDir, record, (user) => promptName(user, chunkOfFirstLine), order, raw);
+  const chat: Chat = async (system, user, signal, constraint) => {
+    if (!system.startsWith('You keep the summary')) {
+      if (!extraction) throw new Error('no extraction answers (--extraction-answers none)');
+      try {
+        return await extraction(system, user, signal, constraint);
+      } catch (e) {
+        errors.push((e as Error).message);
+        throw e;
+      }
+    }
+    if (/^The meeting has ended/m.test(user)) {
+      const sofar = /^Summary so far \(JSON\):\n(.*)$/m.exec(user)![1];
+      rolling = (JSON.parse(sofar) as { points: { text: string; cites: string[] }[] }).points.map((p) => ({ text: p.text, segmentIds: p.cites }));
+    }
+    try {
+      return await answers(system, user, signal, constraint);
+    } catch (e) {
+      if (!(e instanceof PendingPrompt)) {
+        errors.push((e as Error).message);
+        throw e;
+      }
+      // The meeting waits for this answer: nothing after it is asked.
+      pending ??= e.message;
+      stop.abort();
+      throw e;
+    }
+  };
+  const result = await extractTranscriptWithModel(lines, extract(lines, date), date, settings, () => undefined, stop.signal, chat, { report: () => undefined });
+  if (errors.length) throw new Error(`${meeting.name}: ${[...new Set(errors)].join('; ')}`);
+  return {
+    meeting, ...(pending ? { pending } : {}), summary: result.summary, settle: result.summarySettle, rolling, raw,
+    decisions: result.decisions.map((d) => ({ text: d.text, standing: standingWords(d) })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Structural figures (no judge)
+
+export interface Structure {
+  summaries: number;
+  /** Points of each meeting's summary as the notes show it. */
+  points: number[];
+  /** Their texts' lengths, and their cites' counts. */
+  lengths: number[];
+  cites: number[];
+  /** Over every raw answer (revisions and settles): points, points longer than the prompt asks, points the parser ended early or refused, cites past the limit (dropped). */
+  answerPoints: number;
+  overPromptBound: number;
+  cut: number;
+  citesOverLimit: number;
+}
+
+export function structureOf(runs: readonly SummaryRun[]): Structure {
+  const s: Structure = { summaries: 0, points: [], lengths: [], cites: [], answerPoints: 0, overPromptBound: 0, cut: 0, citesOverLimit: 0 };
+  for (const run of runs) {
+    if (run.pending) continue;
+    s.summaries++;
+    s.points.push(run.summary.length);
+    for (const p of run.summary) {
+      s.lengths.push(p.text.length);
+      s.cites.push(p.segmentIds.length);
+    }
+    for (const answer of run.raw) {
+      const value = extractJsonObject(answer.text) as { points?: unknown } | undefined;
+      if (!value || !Array.isArray(value.points)) continue;
+      for (const p of value.points as { text?: unknown; cites?: unknown }[]) {
+        if (!p || typeof p.text !== 'string') continue;
+        s.answerPoints++;
+        const said = p.text.replace(/\s+/g, ' ').trim();
+        if (said.length > SUMMARY_BOUNDS.text) s.overPromptBound++;
+        const kept = pointText(p.text);
+        if (!kept || kept.trimmed) s.cut++;
+        const cites = Array.isArray(p.cites) ? [...new Set(p.cites)] : [];
+        if (cites.length > SUMMARY_BOUNDS.citations) s.citesOverLimit += cites.length - SUMMARY_BOUNDS.citations;
+      }
+    }
+  }
+  return s;
+}
+
+const quantile = (xs: readonly number[], q: number) => {
+  if (!xs.length) return 0;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1) + 0.5))];
+};
+const spread = (xs: readonly number[]) => `min ${quantile(xs, 0)}, median ${quantile(xs, 0.5)}, p90 ${quantile(xs, 0.9)}, max ${quantile(xs, 1)}`;
+
+export function structureReport(s: Structure): string[] {
+  const at = (n: number) => s.cites.filter((c) => c === n).length;
+  return [
+    `Structure (no judge) of ${s.summaries} summaries as the notes show them:`,
+    `  points per summary: ${spread(s.points)}; ${s.points.filter((n) => n >= 3 && n <= SUMMARY_BOUNDS.points).length} of ${s.summaries} within 3–${SUMMARY_BOUNDS.points}`,
+    `  characters per point: ${spread(s.lengths)}; over the prompt's ${SUMMARY_BOUNDS.text}: ${s.lengths.filter((n) => n > SUMMARY_BOUNDS.text).length} of ${s.lengths.length}`,
+    `  cites per point: ${spread(s.cites)}; at the limit of ${SUMMARY_BOUNDS.citations}: ${at(SUMMARY_BOUNDS.citations)}; past the old limit of 4: ${s.cites.filter((n) => n > 4).length}`,
+    `Every answer (revisions and settles): ${s.answerPoints} points, ${s.overPromptBound} longer than the prompt asks (kept whole below ${SUMMARY_BOUNDS.textMax}), `
+      + `points cut: ${s.cut} (must be 0), cites past the limit dropped: ${s.citesOverLimit}`,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Judgements
+
+export type Verdict = 'covered' | 'not covered' | 'contradicted';
+export interface FactVerdict { fact: number; verdict: Verdict; points?: number[]; why?: string }
+export interface StandingError { point: number; decision: string; why?: string }
+export interface Judgement { summary: string[]; verdicts: FactVerdict[]; standing: StandingError[] }
+/** summaries/judgements/<meeting>.json: the reference's facts (split once) and each judged output by the sha256 of what was judged. */
+export interface JudgementFile { meeting: string; reference: string; facts: string[]; judgements: Record<string, Judgement> }
+
+/** What a judge reads of one output: the summary's point texts and the decisions list with standing. Its sha256 keys the judgement. */
+export interface JudgeMaterial { summary: string[]; decisions: { text: string; standing: string }[] }
+export const materialKey = (m: JudgeMaterial) => sha256(JSON.stringify(m));
+
+/** The outputs of a run to judge: the summary the notes show and the last rolling one (once where they are the same). */
+export function outputsOf(run: SummaryRun): { which: 'settled' | 'rolling'; material: JudgeMaterial }[] {
+  const settled: JudgeMaterial = { summary: run.summary.map((p) => p.text), decisions: run.decisions };
+  const rolling: JudgeMaterial = { summary: run.rolling.map((p) => p.text), decisions: run.decisions };
+  const outs: { which: 'settled' | 'rolling'; material: JudgeMaterial }[] = [{ which: 'settled', material: settled }];
+  if (run.rolling.length && materialKey(rolling) !== materialKey(settled)) outs.push({ which: 'rolling', material: rolling });
+  return outs;
+}
+
+export function readJudgements(meeting: string, dir = JUDGEMENTS_DIR): JudgementFile | undefined {
+  const file = path.join(dir, `${meeting}.json`);
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) as JudgementFile : undefined;
+}
+
+function writeJudgements(j: JudgementFile, dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${j.meeting}.json`), `${JSON.stringify(j, null, 1)}\n`);
+}
+
+/** The prompt that splits a reference summary into facts (it never sees the summary being judged). */
+export function factsPrompt(ref: Reference): string {
+  return [
+    'You are helping evaluate automatic meeting notes. Below is a summary of a meeting written by a person (from the QMSum',
+    `dataset, answering the request "${ref.query}").`,
+    'Split it into the facts it states: the separate pieces of information a reader learns from it, each of which another',
+    'summary of the same meeting could state or miss on its own.',
+    '',
+    'Rules:',
+    '- One fact per piece of information: split a sentence that says several things ("A and B presented X and Y" may be',
+    '  several facts); keep together what cannot be checked apart.',
+    '- Each fact a short sentence in the summary\'s own words and terms that stands on its own (say who or what it is about;',
+    '  resolve "they", "it", "this").',
+    '- Only what the summary says: add nothing, infer nothing, leave out no information. Leave out words that carry none',
+    '  ("This was a meeting.", "In conclusion,").',
+    '- Keep each outcome\'s standing as the summary gives it: what it says was decided, proposed, left open or only',
+    '  discussed stays so.',
+    '',
+    'The summary:',
+    '"""',
+    ref.summary,
+    '"""',
+    '',
+    'Answer with one JSON object and nothing else: {"facts": ["…", "…"]}',
+  ].join('\n');
+}
+
+/** The prompt that judges one output against the facts (and its standing against the decisions list). */
+export function judgePrompt(facts: readonly string[], material: JudgeMaterial): string {
+  return [
+    'You are evaluating a meeting summary written by an automatic note-taker. You do not see the meeting. You see (1) the',
+    'facts of a summary of the same meeting written by a person, (2) the note-taker\'s summary and (3) the note-taker\'s list',
+    'of the meeting\'s decisions, each with its standing. Judge only from these texts.',
+    '',
+    'Facts of the person\'s summary:',
+    ...facts.map((f, k) => `${k + 1}. ${f}`),
+    '',
+    'The note-taker\'s summary:',
+    ...(material.summary.length ? material.summary.map((p, k) => `${k + 1}. ${p}`) : ['(no points)']),
+    '',
+    'The note-taker\'s decisions list:',
+    ...(material.decisions.length ? material.decisions.map((d) => `- ${d.standing}: ${d.text}`) : ['(none)']),
+    '',
+    'Task 1. For each fact, in order, one verdict:',
+    '- "covered": the note-taker\'s summary states it, in any words, or states something that plainly includes it (it may be',
+    '  more specific). A point on the same topic that does not give the fact\'s information does not cover it.',
+    '- "contradicted": the summary states something that cannot be true if the fact is, including an outcome\'s standing (it',
+    '  calls suggested, proposed, considered or left open what the fact says was decided, or decided what the fact says was',
+    '  left open or only discussed).',
+    '- "not covered": otherwise.',
+    'Give the numbers of the summary\'s points you relied on and a few words why.',
+    '',
+    'Task 2. List every point of the note-taker\'s summary that states the standing of a listed decision otherwise than the',
+    'list: it calls suggested, proposed, considered, discussed or left open what the list gives as decided; says was decided',
+    'what the list gives as left open or deferred; or says will be done what the list gives as decided against. A point that',
+    'agrees with the list, or is about nothing on it, is not listed.',
+    '',
+    'Answer with one JSON object and nothing else, one entry per fact in order:',
+    '{"facts": [{"fact": 1, "verdict": "covered", "points": [2], "why": "…"}], "standing": [{"point": 3, "decision": "the listed decision\'s text", "why": "…"}]}',
+  ].join('\n');
+}
+
+/** The sidecar of a judging prompt: what its answer is filed as. */
+type PromptMeta = { meeting: string; kind: 'facts'; reference: string } | { meeting: string; kind: 'judge'; which: string; key: string; facts: number; material: JudgeMaterial };
+
+/** Writes the judging prompts due for `runs` into `dir`; answers the files written. */
+export function writeJudgePrompts(runs: readonly SummaryRun[], refs: ReadonlyMap<string, Reference>, dir: string, judgementsDir = JUDGEMENTS_DIR): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  const write = (base: string, prompt: string, meta: PromptMeta) => {
+    fs.writeFileSync(path.join(dir, `${base}.prompt.txt`), `${prompt}\n`);
+    fs.writeFileSync(path.join(dir, `${base}.json`), `${JSON.stringify(meta)}\n`);
+    written.push(path.join(dir, `${base}.prompt.txt`));
+  };
+  for (const run of runs) {
+    if (run.pending) continue;
+    const ref = refs.get(run.meeting.name)!;
+    const judged = readJudgements(run.meeting.name, judgementsDir);
+    if (judged && judged.reference !== sha256(ref.summary)) throw new Error(`${run.meeting.name}: its judgements split another reference summary: remove ${path.join(judgementsDir, `${run.meeting.name}.json`)} to split this one`);
+    if (!judged) {
+      write(`${run.meeting.name}.facts`, factsPrompt(ref), { meeting: run.meeting.name, kind: 'facts', reference: sha256(ref.summary) });
+      continue;
+    }
+    for (const out of outputsOf(run)) {
+      const key = materialKey(out.material);
+      if (judged.judgements[key]) continue;
+      write(`${run.meeting.name}.${out.which}.judge`, judgePrompt(judged.facts, out.material),
+        { meeting: run.meeting.name, kind: 'judge', which: out.which, key, facts: judged.facts.length, material: out.material });
+    }
+  }
+  return written;
+}
+
+const VERDICTS: readonly Verdict[] = ['covered', 'not covered', 'contradicted'];
+
+/** A facts answer, checked: a non-empty list of non-empty strings. */
+export function parseFactsAnswer(text: string): string[] {
+  const value = extractJsonObject(text) as { facts?: unknown } | undefined;
+  const facts = value?.facts;
+  if (!Array.isArray(facts) || !facts.length || !facts.every((f) => typeof f === 'string' && f.trim())) throw new Error('not {"facts": ["…", …]} with at least one fact');
+  return (facts as string[]).map((f) => f.trim());
+}
+
+/** A judge's answer, checked against what it judged: one verdict per fact in order, points and standing within range. */
+export function parseJudgeAnswer(text: string, facts: number, points: number): { verdicts: FactVerdict[]; standing: StandingError[] } {
+  const value = extractJsonObject(text) as { facts?: unknown; standing?: unknown } | undefined;
+  if (!value || !Array.isArray(value.facts)) throw new Error('no "facts" list');
+  if (value.facts.length !== facts) throw new Error(`${value.facts.length} verdicts for ${facts} facts`);
+  const verdicts = (value.facts as Record<string, unknown>[]).map((v, k): FactVerdict => {
+    if (!v || v.fact !== k + 1) throw new Error(`verdict ${k + 1} is not for fact ${k + 1}`);
+    if (!VERDICTS.includes(v.verdict as Verdict)) throw new Error(`fact ${k + 1}: verdict ${JSON.stringify(v.verdict)}, not one of ${VERDICTS.join(', ')}`);
+    const cited = Array.isArray(v.points) ? v.points : [];
+    if (!cited.every((p) => Number.isInteger(p) && p >= 1 && p <= points)) throw new Error(`fact ${k + 1}: points ${JSON.stringify(v.points)} outside 1–${points}`);
+    return { fact: k + 1, verdict: v.verdict as Verdict, points: cited as number[], ...(typeof v.why === 'string' ? { why: v.why } : {}) };
+  });
+  const standing = (Array.isArray(value.standing) ? value.standing : []) as Record<string, unknown>[];
+  for (const s of standing) {
+    if (!s || !Number.isInteger(s.point) || (s.point as number) < 1 || (s.point as number) > points || typeof s.decision !== 'string') throw new Error(`standing entry ${JSON.stringify(s)}: a point 1–${points} and a decision's text`);
+  }
+  return { verdicts, standing: standing.map((s) => ({ point: s.point as number, decision: s.decision as string, ...(typeof s.why === 'string' ? { why: s.why } : {}) })) };
+}
+
+/** Files the answers in `dir` (beside their prompts) into the judgement files; answers what was filed and what was refused. */
+export function fileJudgements(dir: string, refs: ReadonlyMap<string, Reference>, judgementsDir = JUDGEMENTS_DIR): { filed: string[]; refused: string[] } {
+  const filed: string[] = [];
+  const refused: string[] = [];
+  const metas = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.answer.json')).sort();
+  // Facts first: a judgement needs its meeting's facts filed.
+  const ordered = [...metas.filter((f) => f.endsWith('.facts.json')), ...metas.filter((f) => !f.endsWith('.facts.json'))];
+  for (const f of ordered) {
+    const base = f.slice(0, -'.json'.length);
+    const answerFile = path.join(dir, `${base}.answer.json`);
+    if (!fs.existsSync(answerFile)) continue;
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as PromptMeta;
+    const answer = fs.readFileSync(answerFile, 'utf8');
+    try {
+      const ref = refs.get(meta.meeting);
+      if (!ref) throw new Error(`no reference summary for ${meta.meeting}`);
+      const current = readJudgements(meta.meeting, judgementsDir);
+      if (meta.kind === 'facts') {
+        if (meta.reference !== sha256(ref.summary)) throw new Error('the reference summary changed since the prompt was written');
+        const facts = parseFactsAnswer(answer);
+        if (current && JSON.stringify(current.facts) !== JSON.stringify(facts)) {
+          throw new Error(`${meta.meeting} has other facts filed already (${current.facts.length}): remove its judgement file to split again`);
+        }
+        if (!current) writeJudgements({ meeting: meta.meeting, reference: meta.reference, facts, judgements: {} }, judgementsDir);
+      } else {
+        if (!current || current.facts.length !== meta.facts || current.reference !== sha256(ref.summary)) throw new Error('the facts it was judged on are not the filed ones');
+        if (materialKey(meta.material) !== meta.key) throw new Error('its prompt\'s sidecar was edited');
+        const parsed = parseJudgeAnswer(answer, meta.facts, meta.material.summary.length);
+        current.judgements[meta.key] = { summary: meta.material.summary, ...parsed };
+        writeJudgements(current, judgementsDir);
+      }
+      filed.push(base);
+    } catch (e) {
+      refused.push(`${answerFile}: ${(e as Error).message}`);
+    }
+  }
+  return { filed, refused };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scores
+
+export interface Score { meetings: number; facts: number; covered: number; contradicted: number; standing: number; coverage: number[] }
+const emptyScore = (): Score => ({ meetings: 0, facts: 0, covered: 0, contradicted: 0, standing: 0, coverage: [] });
+
+/** Scores the judged outputs of `runs` (by which: the settled summary, the last rolling one); unjudged ones are listed. */
+export function scoreRuns(runs: readonly SummaryRun[], judgementsDir = JUDGEMENTS_DIR): { settled: Score; rolling: Score; unjudged: string[] } {
+  const scores = { settled: emptyScore(), rolling: emptyScore() };
+  const unjudged: string[] = [];
+  for (const run of runs) {
+    if (run.pending) continue;
+    const file = readJudgements(run.meeting.name, judgementsDir);
+    const outs = outputsOf(run);
+    for (const which of ['settled', 'rolling'] as const) {
+      // Where the settle changed nothing (or failed), the last rolling summary is the one shown.
+      const out = outs.find((o) => o.which === which) ?? outs[0];
+      const judged = file?.judgements[materialKey(out.material)];
+      if (!judged) {
+        if (which === out.which) unjudged.push(`${run.meeting.name} (${which})`);
+        continue;
+      }
+      const s = scores[which];
+      const covered = judged.verdicts.filter((v) => v.verdict === 'covered').length;
+      s.meetings++;
+      s.facts += judged.verdicts.length;
+      s.covered += covered;
+      s.contradicted += judged.verdicts.filter((v) => v.verdict === 'contradicted').length;
+      s.standing += judged.standing.length;
+      s.coverage.push(covered / judged.verdicts.length);
+    }
+  }
+  return { ...scores, unjudged };
+}
+
+export function scoreLine(name: string, s: Score): string {
+  if (!s.meetings) return `${name.padEnd(40)} not judged`;
+  const mean = s.coverage.reduce((a, b) => a + b, 0) / s.coverage.length;
+  return `${name.padEnd(40)} ${String(s.meetings).padStart(3)} meetings  coverage ${(s.covered / s.facts).toFixed(3)} (${s.covered}/${s.facts} facts; `
+    + `mean per meeting ${mean.toFixed(3)})  contradicted ${s.contradicted}  standing contradictions ${s.standing}`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const record = flagValue(argv, '--record');
+  const answers = flagValue(argv, '--answers') ?? SUMMARY_ANSWERS_DIR;
+  const extractionDir = flagValue(argv, '--extraction-answers') ?? MODEL_ANSWERS_DIR;
+  const judgePromptsDir = flagValue(argv, '--judge-prompts');
+  const fileDir = flagValue(argv, '--file-judgements');
+  const judgementsDir = flagValue(argv, '--judgements') ?? JUDGEMENTS_DIR;
+  const refs = loadReferences();
+  if (fileDir !== undefined) {
+    const { filed, refused } = fileJudgements(fileDir, refs, judgementsDir);
+    process.stdout.write(`filed ${filed.length} answers into ${judgementsDir}${refused.length ? `; refused ${refused.length}:\n  ${refused.join('\n  ')}` : ''}\n`);
+    if (refused.length) process.exitCode = 1;
+    return;
+  }
+  const meetings = selectMeetings(loadMeetings(REAL_MEETINGS_DIR), argv);
+  const summaryDir = record ?? answers;
+  if (!record && !fs.existsSync(summaryDir)) {
+    process.stdout.write(`No recorded summary answers in ${summaryDir}: record them with --record DIR (test/fixtures/real-meetings/README.md, "Summary answers").\n`);
+    return;
+  }
+  const runs: SummaryRun[] = [];
+  for (const m of meetings) {
+    if (!refs.has(m.name)) throw new Error(`${m.name}: no reference summary in ${REFERENCES_FILE} (node scripts/qmsum-summary-fixture.js)`);
+    const extraction = extractionDir === 'none' ? null : replayingChat(path.join(extractionDir, m.name));
+    runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined));
+  }
+  const waiting = runs.filter((r) => r.pending);
+  if (record) {
+    process.stdout.write(`${runs.length - waiting.length} of ${runs.length} meetings complete in ${record}.\n`);
+    if (waiting.length) process.stdout.write(`Answer these prompts (each in <name>.answer.txt beside it), then run --record again:\n${waiting.map((r) => `  ${r.pending}`).join('\n')}\n`);
+    return;
+  }
+  if (judgePromptsDir !== undefined) {
+    const written = writeJudgePrompts(runs, refs, judgePromptsDir, judgementsDir);
+    process.stdout.write(`${written.length} judging prompts written in ${judgePromptsDir}${written.length ? ': answer each X.prompt.txt in X.answer.json, then --file-judgements DIR' : ''}\n`);
+    for (const w of written) process.stdout.write(`  ${w}\n`);
+    return;
+  }
+  const out: string[] = [];
+  out.push(`Summary eval on ${meetings.length} real meetings (QMSum train/val; reference: each meeting's human summary of the whole meeting)`);
+  if (waiting.length) out.push(`INCOMPLETE: ${waiting.length} meetings lack summary answers (left out below): ${waiting.map((r) => r.meeting.name).join(', ')}`);
+  const settleFailed = runs.filter((r) => !r.pending && r.settle && !r.settle.settled);
+  out.push(`Settled at stop: ${runs.filter((r) => !r.pending && r.settle?.settled).length}; not settled: ${settleFailed.length}${settleFailed.length ? ` (${settleFailed.map((r) => `${r.meeting.name}: ${r.settle && !r.settle.settled ? r.settle.unsettled : ''}`).join(', ')})` : ''}`, '');
+  out.push(...structureReport(structureOf(runs)), '');
+  const dev = new Set(DEVELOPMENT);
+  const parts: [string, SummaryRun[]][] = [['all', runs], ['development (12)', runs.filter((r) => dev.has(r.meeting.name))], ['held out (20)', runs.filter((r) => !dev.has(r.meeting.name))]];
+  out.push('Judged (summaries/judgements): facts of the reference covered, contradicted; points stating a decision\'s standing otherwise than the decisions list');
+  for (const [name, part] of parts) {
+    const scores = scoreRuns(part, judgementsDir);
+    out.push(scoreLine(`settled summary, ${name}`, scores.settled), scoreLine(`last rolling summary, ${name}`, scores.rolling));
+  }
+  const { unjudged } = scoreRuns(runs, judgementsDir);
+  if (unjudged.length) out.push(`Not judged yet (--judge-prompts DIR writes their prompts): ${unjudged.join(', ')}`);
+  if (argv.includes('--detail')) {
+    for (const run of runs.filter((r) => !r.pending)) {
+      out.push('', `${run.meeting.name}:`, ...run.summary.map((p, k) => `  ${k + 1}. ${p.text}`));
+      const judged = readJudgements(run.meeting.name, judgementsDir);
+      const j = judged?.judgements[materialKey(outputsOf(run)[0].material)];
+      if (judged && j) out.push(...j.verdicts.filter((v) => v.verdict !== 'covered').map((v) => `  ${v.verdict}: ${judged.facts[v.fact - 1]}`));
+    }
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    process.stdout.write(`summary eval failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  });
+}

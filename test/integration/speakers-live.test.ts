@@ -1,0 +1,277 @@
+/**
+ * Speakers within a source, live, end to end: the real daemon process over JSON-RPC, real Silero VAD, the shipped
+ * segmentation model, real whisper with a generated model that says "I'll send the report by Friday." for every
+ * utterance (so each final is an action item its speaker owns), on real AMI meeting audio with several speakers
+ * (ES2004a, the eval's recording). A final goes out before the stage has heard its audio and its speaker follows as a
+ * relabel (journaled first); a rename while the meeting runs names the voice's later finals too; a rename in a second
+ * daemon, from the journal alone, rewrites the notes file's lines and moves the owners. And `earshot transcribe --json`.
+ */
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  ActionItem, ActionItemNotification, ErrorCodes, ModelDownload, ModelList, ModelProgressNotification, ModelProgressParams, PROTOCOL_VERSION, SessionStart,
+  SessionTranscript, SpeakerRename, TranscriptRelabel, TranscriptRelabelParams, TranscriptSegment,
+} from '../../protocol/protocol';
+import { maxPoolEmbeddingModel } from '../support/onnx-model';
+import { selfSignedCertificate, TestHttpsServer } from '../unit/https-server';
+import { wavHeader } from '../../daemon/capture/debugAudio';
+import { SAMPLE_RATE } from '../../daemon/capture/source';
+import { readJournal, segmentsOf, SpeakersRecord } from '../../daemon/journal/journal';
+import { readAudio } from '../eval/diarize/run';
+import { REAL_AUDIO_DIR } from '../eval/vad/corpus';
+import { sayingModel, sentenceText } from '../setup';
+import { connectDaemon, rejection, RpcClient, runEarshot } from './daemon-process';
+import { empty, reply, scriptedExtraction } from './scripted-extraction';
+
+const ES2004A = path.join(REAL_AUDIO_DIR, 'ami-es2004a', 'ES2004a_750-810.wav');
+const PROMISE_TOKENS: readonly string[] = [' I', "'ll", ' send', ' the', ' report', ' by', ' Friday', '.'];
+const VOICE = /^Speaker \d+$/;
+
+/** The first `seconds` of a recording as a 16 kHz mono 16-bit WAV (a meeting read at its pace takes as long as it lasts). */
+async function excerpt(file: string, seconds: number, out: string): Promise<string> {
+  const audio = (await readAudio(file)).subarray(0, seconds * SAMPLE_RATE);
+  const pcm = Buffer.alloc(audio.length * 2);
+  audio.forEach((s, i) => pcm.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(s * 32767))), i * 2));
+  fs.writeFileSync(out, Buffer.concat([wavHeader(pcm.length), pcm]));
+  return out;
+}
+
+/** Relabels as a client receives them. */
+function relabelsOf(client: RpcClient): TranscriptRelabelParams[] {
+  const relabels: TranscriptRelabelParams[] = [];
+  client.connection.onNotification(TranscriptRelabel, (p) => { relabels.push(p); });
+  return relabels;
+}
+
+/** Each final as last announced (its final, then its relabels), in order of first arrival. */
+function latest(transcripts: readonly TranscriptSegment[], relabels: readonly TranscriptRelabelParams[] = []): TranscriptSegment[] {
+  const byId = new Map<string, TranscriptSegment>();
+  const key = (t: TranscriptSegment) => `${t.sessionId}/${t.segmentId}`;
+  for (const t of transcripts) if (t.final && t.text) byId.set(key(t), t);
+  for (const p of relabels) for (const t of p.segments) if (byId.has(key(t))) byId.set(key(t), t);
+  return [...byId.values()];
+}
+
+describe('speakers within a source, live (real daemon, VAD, segmentation model, whisper)', function () {
+  this.timeout(240_000);
+  let dir: string;
+  let storageDir: string;
+  let model: string;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-speakers-'));
+    storageDir = path.join(dir, 'storage');
+    model = sayingModel('promise', PROMISE_TOKENS);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function daemon(): Promise<{ client: RpcClient; items: ActionItem[]; relabels: TranscriptRelabelParams[] }> {
+    const client = connectDaemon();
+    const items: ActionItem[] = [];
+    client.connection.onNotification(ActionItemNotification, (i) => { items.push(i); });
+    const relabels = relabelsOf(client);
+    await client.initialize({ protocolVersion: PROTOCOL_VERSION, storageDir, notesDir: path.join(dir, 'notes'), modelPath: model, threads: 1 });
+    return { client, items, relabels };
+  }
+
+  it('finals carry their speakers, a relabel is journaled before it is announced, renames follow into lines, owners and the notes file', async () => {
+    const audioFile = await excerpt(ES2004A, 30, path.join(dir, 'es2004a-30s.wav'));
+    let sessionId: string, notesPath: string, named: string;
+    {
+      const { client, items, relabels } = await daemon();
+      try {
+        ({ sessionId, notesPath } = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile, pace: 'realtime', title: 'Kick-off' }));
+        const streaming = await client.waitFor('a streaming state', () => client.states.find((s) => s.state === 'streaming'));
+        assert.equal(streaming.speakers?.mode, 'overlap');
+        assert.match(streaming.speakers!.message, /overlap only/);
+
+        // Read at its pace, the first final comes out long before the stage has heard a window past it.
+        const first = await client.waitFor('the first final', () => client.transcripts.find((t) => t.final && t.text), 60_000);
+        assert.equal(first.speakerPending, true, JSON.stringify(first));
+        assert.equal(first.speaker, 'Speaker', 'the file\'s own label until the stage has heard it');
+        assert.equal(first.voice, undefined);
+        const relabel = await client.waitFor('its relabel', () => relabels.flatMap((p) => p.segments).find((t) => t.segmentId === first.segmentId), 60_000);
+        assert.equal(relabels[0].cause, 'heard');
+        assert.equal(client.transcripts.filter((t) => t.final && t.segmentId === first.segmentId).length, 1, 'one final per utterance: relabels come apart');
+        // Journaled before it was announced: the speakers record naming it is already in the journal.
+        const journalPath = path.join(storageDir, 'sessions', `${sessionId}.jsonl`);
+        const records = (await readJournal(journalPath)).records.filter((r): r is SpeakersRecord => r.type === 'speakers');
+        const change = records.flatMap((r) => r.changes).find((c) => c.segmentId === first.segmentId);
+        assert.ok(change, `no speakers record for ${first.segmentId} when its relabel arrived: ${JSON.stringify(records)}`);
+        assert.match(relabel.voice ?? '', VOICE);
+        const { speakerPending: _pending, ...settled } = first;
+        assert.deepEqual(relabel, { ...settled, speaker: change.speaker, voice: change.voice }, 'the same final, its text unchanged, with its speaker');
+
+        // Named while the meeting runs: its finals so far are relabelled, and its later finals come out with the name.
+        named = relabel.voice!;
+        const renamed = await client.connection.sendRequest(SpeakerRename, { sessionId, source: 'file', voice: named, name: 'Dana' });
+        assert.equal(renamed.speaker, 'Dana');
+        assert.ok(renamed.segments >= 1);
+        await client.waitFor('the first final as Dana', () => latest(client.transcripts, relabels).find((t) => t.segmentId === first.segmentId && t.speaker === 'Dana'));
+        assert.ok(relabels.some((p) => p.cause === 'renamed'));
+        await client.sessionDone(sessionId);
+
+        const finals = latest(client.transcripts, relabels);
+        assert.ok(finals.length >= 3, `${finals.length} finals`);
+        assert.ok(finals.every((f) => !f.speakerPending && f.text === sentenceText(PROMISE_TOKENS)), JSON.stringify(finals));
+        for (const f of finals) assert.equal(f.speaker, f.voice === named ? 'Dana' : f.voice ?? 'Speaker', JSON.stringify(f));
+        const voices = new Set(finals.map((f) => f.voice).filter(Boolean));
+        assert.ok(voices.size >= 2, `voices ${[...voices].join(', ')}: the excerpt has two people talking`);
+        // Each final's promise is owned by its speaker: the owners followed every relabel and the rename.
+        const owners = new Map<string, ActionItem>();
+        for (const i of items) if ((owners.get(i.id)?.revision ?? -1) < i.revision) owners.set(i.id, i);
+        const bySegment = new Map(finals.map((f) => [f.segmentId, f.speaker]));
+        const current = [...owners.values()].filter((i) => !i.removed);
+        assert.ok(current.length >= 2, JSON.stringify(current));
+        for (const i of current) assert.equal(i.owner, bySegment.get(i.segmentId), JSON.stringify(i));
+        assert.ok(current.some((i) => i.owner === 'Dana'));
+        // The journal tells the same speakers.
+        const stored = await client.connection.sendRequest(SessionTranscript, { sessionId });
+        assert.deepEqual(stored.segments.map((s) => [s.segmentId, s.speaker, s.voice]), finals.map((f) => [f.segmentId, f.speaker, f.voice]));
+      } finally {
+        await client.dispose();
+      }
+    }
+
+    // Another daemon, from the journal alone: the voice gets another name; lines, owners and the notes file follow.
+    const { client, items, relabels } = await daemon();
+    try {
+      const bad = await rejection(client.connection.sendRequest(SpeakerRename, { sessionId, source: 'file', voice: 'Speaker 99', name: 'Zed' }));
+      assert.equal(bad.code, ErrorCodes.InvalidParams);
+      assert.match(bad.message, /no voice "Speaker 99"/);
+      const control = await rejection(client.connection.sendRequest(SpeakerRename, { sessionId, source: 'file', voice: named, name: 'A\u202eB' }));
+      assert.equal(control.code, ErrorCodes.InvalidParams);
+      const before = fs.readFileSync(notesPath, 'utf8');
+      assert.match(before, /\*\* Dana:\*\*|\] Dana:\*\*/);
+      const result = await client.connection.sendRequest(SpeakerRename, { sessionId, source: 'file', voice: named, name: 'Alice' });
+      assert.equal(result.speaker, 'Alice');
+      const notes = fs.readFileSync(notesPath, 'utf8');
+      const lines = notes.split('\n').filter((l) => /^- \*\*\[\d\d:\d\d\] /.test(l));
+      assert.equal(lines.filter((l) => l.includes('] Alice:**')).length, result.segments, notes);
+      assert.ok(!notes.includes('Dana'), notes);
+      assert.match(notes, /\*\*Participants:\*\*.*Alice/);
+      assert.match(notes, /- \[ \] .*Alice/, 'an action item owned by Alice in the notes');
+      const relabelled = await client.waitFor('the finals relabelled', () => relabels.find((p) => p.sessionId === sessionId && p.cause === 'renamed'));
+      assert.equal(relabelled.segments.length, result.segments);
+      assert.ok(relabelled.segments.every((t) => t.speaker === 'Alice' && t.voice === named && t.final), JSON.stringify(relabelled));
+      await client.waitFor('owners moved to Alice', () => items.some((i) => i.owner === 'Alice'));
+      assert.ok(items.every((i) => i.owner === 'Alice'), JSON.stringify(items));
+      const journal = await readJournal(path.join(storageDir, 'sessions', `${sessionId}.jsonl`));
+      const renames = journal.records.filter((r): r is SpeakersRecord => r.type === 'speakers' && r.cause === 'renamed');
+      assert.deepEqual(renames.map((r) => [r.voice, r.name]), [[named, 'Dana'], [named, 'Alice']]);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('earshot transcribe --json: each line carries its speaker', async () => {
+    const run = await runEarshot(['transcribe', ES2004A, '--json', '--model', model, '--notes-dir', path.join(dir, 'cli-notes')], {
+      EARSHOT_STORAGE: path.join(dir, 'cli-storage'),
+    });
+    assert.equal(run.code, 0, run.stderr.slice(-2000));
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(lines.length >= 4, run.stdout);
+    for (const l of lines) {
+      assert.deepEqual(Object.keys(l).sort(), ['source', 'speaker', 't0', 't1', 'text']);
+      assert.match(String(l.speaker), VOICE);
+    }
+    assert.ok(new Set(lines.map((l) => l.speaker)).size >= 3, 'ES2004a has four people talking');
+    assert.ok(lines.every((l, i) => i === 0 || (l.t0 as number) >= (lines[i - 1].t0 as number)), 'lines in order');
+  });
+});
+
+describe('the notes model reads the speakers (real daemon, scripted endpoint)', function () {
+  this.timeout(120_000);
+  const fx = scriptedExtraction();
+
+  it('every line of every chunk it is sent is labelled with its voice, never the source\'s label', async () => {
+    const prompts: string[] = [];
+    const scripted = await fx.scriptedServer((r, res) => {
+      prompts.push(r.user);
+      reply(res, empty);
+    });
+    const client = connectDaemon();
+    fx.clients.push(client);
+    await client.initialize({
+      protocolVersion: PROTOCOL_VERSION, storageDir: path.join(fx.dir, 'storage'), notesDir: path.join(fx.dir, 'notes'), modelPath: sayingModel('promise', PROMISE_TOKENS),
+      threads: 1, enhancement: { provider: 'openai-compatible', endpoint: scripted.endpoint, model: 'scripted:1b', chunkChars: 1000, timeoutSec: 20 },
+    });
+    const { sessionId } = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: ES2004A, pace: 'fast', title: 'Kick-off' });
+    await client.sessionDone(sessionId);
+    assert.ok(prompts.length >= 1, 'a chunk sent');
+    const labels = prompts.flatMap((p) => [...p.matchAll(/^\[file-\d+\] \d\d:\d\d ([^:\n]+): /gm)].map((m) => m[1]));
+    assert.ok(labels.length >= 5, prompts.join('\n---\n').slice(0, 3000));
+    assert.ok(labels.every((l) => VOICE.test(l)), `labels the model read: ${[...new Set(labels)].join(', ')}`);
+    assert.ok(new Set(labels).size >= 3);
+  });
+});
+
+describe('the speaker voice model, downloaded on request (real daemon, local https server, a generated ONNX model)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let server: TestHttpsServer;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-voices-'));
+    const certificate = selfSignedCertificate();
+    fs.writeFileSync(path.join(dir, 'ca.pem'), certificate.cert);
+    server = new TestHttpsServer(certificate);
+    await server.start();
+  });
+  after(async () => {
+    await server?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('none until asked; kind speaker downloads it with the whisper models\' checks; the next session re-identifies voices with it', async () => {
+    const body = maxPoolEmbeddingModel();
+    const file = 'voice-test.onnx';
+    server.routes.set(`/models/${file}`, { body, chunk: 256 });
+    fs.writeFileSync(path.join(dir, 'catalog.json'), JSON.stringify([{
+      id: 'campplus-en', file, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), url: server.url(`/models/${file}`),
+    }]));
+    const client = connectDaemon({ EARSHOT_SPEAKER_CATALOG: path.join(dir, 'catalog.json'), NODE_EXTRA_CA_CERTS: path.join(dir, 'ca.pem') });
+    const relabels = relabelsOf(client);
+    const progress: ModelProgressParams[] = [];
+    client.connection.onNotification(ModelProgressNotification, (p) => { progress.push(p); });
+    try {
+      await client.initialize({
+        protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: sayingModel('promise', PROMISE_TOKENS),
+        modelCacheDir: path.join(dir, 'cache'), threads: 1,
+      });
+      const before = await client.connection.sendRequest(ModelList, {});
+      assert.deepEqual(before.speakers?.models.map((m) => [m.id, m.state, m.licence]), [['campplus-en', 'missing', 'Apache-2.0']]);
+      const first = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: ES2004A, pace: 'fast' });
+      await client.sessionDone(first.sessionId);
+      assert.equal(client.states.find((s) => s.sessionId === first.sessionId && s.speakers)?.speakers?.mode, 'overlap');
+      assert.deepEqual(progress.filter((p) => p.kind === 'speaker'), [], 'a session downloads nothing');
+
+      const bad = await rejection(client.connection.sendRequest(ModelDownload, { modelId: 'titanet', kind: 'speaker' }));
+      assert.equal(bad.code, ErrorCodes.InvalidParams);
+      const got = await client.connection.sendRequest(ModelDownload, { modelId: 'campplus-en', kind: 'speaker' });
+      assert.deepEqual(got, { modelId: 'campplus-en', path: path.join(dir, 'cache', 'speakers', file), bytes: body.length, resumedFrom: 0, downloaded: true });
+      assert.ok(fs.readFileSync(got.path).equals(body));
+      assert.deepEqual(progress.at(-1), { model: 'campplus-en', kind: 'speaker', phase: 'done', fraction: 1, bytes: body.length, totalBytes: body.length });
+      assert.equal((await client.connection.sendRequest(ModelList, {})).speakers?.models[0].state, 'ready');
+
+      const second = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: ES2004A, pace: 'fast' });
+      await client.sessionDone(second.sessionId);
+      const state = client.states.find((s) => s.sessionId === second.sessionId && s.speakers)?.speakers;
+      assert.equal(state?.mode, 'voices', JSON.stringify(state));
+      const journal = await readJournal(path.join(dir, 'storage', 'sessions', `${second.sessionId}.jsonl`));
+      const finals = latest(client.transcripts.filter((t) => t.sessionId === second.sessionId), relabels);
+      assert.ok(finals.length >= 4 && finals.every((f) => VOICE.test(f.speaker) && !f.speakerPending), JSON.stringify(finals.map((f) => f.speaker)));
+      // This model (each fbank bin's maximum) hears many voices alike: the re-identifier merges labels that overlap
+      // linking alone kept apart, so the same recording ends with fewer voices.
+      const voices = (id: string) => new Set(latest(client.transcripts.filter((t) => t.sessionId === id), relabels).map((f) => f.voice));
+      assert.ok(voices(second.sessionId).size < voices(first.sessionId).size,
+        `with the model: ${[...voices(second.sessionId)].join(', ')}; overlap only: ${[...voices(first.sessionId)].join(', ')}`);
+      assert.deepEqual(segmentsOf(journal.records).map((s) => s.voice), finals.map((f) => f.voice), 'as journaled');
+    } finally {
+      assert.equal(await client.dispose(), 0, client.daemon.stderr().slice(-2000));
+    }
+  });
+});

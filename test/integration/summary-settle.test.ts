@@ -1,0 +1,158 @@
+/**
+ * The summary settles at stop, end to end: the real daemon transcribing the sample (a model that says one known
+ * sentence) with provider 'openai-compatible' against the SCRIPTED chat-completions server (scripted-extraction.ts).
+ * The stop's last model call reads the last rolling summary and the final decisions and action items (never the
+ * transcript); the settled summary is journaled before the final notes and the final earshot/summary show it. A settle
+ * that fails, or hangs past the provider's time limit, or is cancelled, leaves the last rolling summary: journaled as
+ * not settled, with why, and the notes say so; the stop still ends.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { JournalRecord, readJournal, SummaryRecord } from '../../daemon/journal/journal';
+import { SAMPLE_WAV, sayingModel } from '../setup';
+import {
+  EnhancementSettings, ExtractionCancel, PROTOCOL_VERSION, SessionStart, SummaryNotification, SummaryParams,
+} from '../../protocol/protocol';
+import { connectDaemon, RpcClient } from './daemon-process';
+import { reply, Scripted, ScriptedServer, scriptedExtraction } from './scripted-extraction';
+
+/** What the sample's finals say (every one the same sentence): words no settle prompt may carry. */
+const TOKENS = [' Alice', ' reviews-the', ' quarterly-budget', ' figures-and-the', ' release-plan', ' with-finance', ' before-the', ' steering',
+  ' committee-meets', ' next-Friday', ' morning-and', ' reports-back', ' to-the-whole', ' engineering', ' team-with-a', ' written-summary',
+  ' of-every-risk', ' found-so-far', '.'];
+
+describe('the summary settles at stop (real daemon, scripted endpoint)', function () {
+  this.timeout(180_000);
+  const fx = scriptedExtraction();
+
+  /**
+   * A meeting over the sample, fast, its chunks answered with an action item each and, in the first, a decision; the
+   * settle answered by `settle`. Answers the journal's records, the notes, the final summary notification and what the
+   * journal held when it came, and the daemon's log.
+   */
+  async function meeting(settle: (r: Scripted, res: http.ServerResponse) => void, enhancement: Partial<EnhancementSettings> = {},
+    during?: (client: RpcClient, sessionId: string, scripted: ScriptedServer) => void) {
+    const scripted = await fx.scriptedServer((r, res) => reply(res, JSON.stringify({
+      actionItems: [{ text: `Alice reports part ${r.chunk} back to the team`, owner: 'Alice', due: null, segments: [r.ids[r.ids.length - 1]] }],
+      decisions: r.chunk === 1 ? [{ text: 'The release moves to Monday', kind: 'decision', standing: 'decided', segments: [r.ids[0]] },
+        { text: 'TV only', kind: 'decision', standing: 'given', segments: [r.ids[1]] }] : [],
+      dismiss: [],
+    })), settle);
+    const client = connectDaemon();
+    fx.clients.push(client);
+    let final: { params: SummaryParams; journaled: SummaryRecord | undefined } | undefined;
+    let journalPath = '';
+    client.connection.onNotification(SummaryNotification, (params) => {
+      // What the journal holds the moment the final summary is told: read at once, before anything else runs.
+      if (params.final && params.points?.length) {
+        const lines = fs.readFileSync(journalPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalRecord);
+        final = { params, journaled: lines.filter((r): r is SummaryRecord => r.type === 'summary').pop() };
+      }
+    });
+    await client.initialize({
+      protocolVersion: PROTOCOL_VERSION, storageDir: path.join(fx.dir, 'storage'), notesDir: path.join(fx.dir, 'notes'), modelPath: sayingModel('live-notes', TOKENS), threads: 1,
+      enhancement: { provider: 'openai-compatible', endpoint: scripted.endpoint, model: 'scripted:1b', chunkChars: 1000, maxConcurrency: 2, timeoutSec: 20, ...enhancement },
+    });
+    const started = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: SAMPLE_WAV, pace: 'fast', title: 'Release planning' });
+    journalPath = path.join(fx.dir, 'storage', 'sessions', `${started.sessionId}.jsonl`);
+    during?.(client, started.sessionId, scripted);
+    const done = await client.sessionDone(started.sessionId);
+    assert.equal(done.error, undefined);
+    const records = (await readJournal(journalPath)).records;
+    const notes = fs.readFileSync(started.notesPath, 'utf8');
+    const summaries = records.filter((r): r is SummaryRecord => r.type === 'summary');
+    assert.ok(summaries.length >= 2, `the rolling summary was revised: ${summaries.length} records`);
+    return { scripted, client, records, notes, final: final!, summaries, rolling: summaries.slice(0, -1), last: summaries[summaries.length - 1] };
+  }
+
+  const summarySection = (notes: string) => notes.slice(notes.indexOf('## Summary'), notes.indexOf('## Decisions'));
+  const bullets = (notes: string) => summarySection(notes).split('\n').filter((l) => l.startsWith('- ')).map((b) => b.replace(/ _\(.*$/, '').slice(2));
+  const settleLog = (client: RpcClient) => client.logs.filter((l) => l.includes('"call":"settle"'));
+
+  it('one call over the last rolling summary and the final decisions and action items, journaled before the notes and the final summary show it', async () => {
+    const m = await meeting((r, res) => {
+      const sofar = (JSON.parse(/^Summary so far \(JSON\):\n(.*)$/m.exec(r.user)![1]) as { points: { text: string; cites: string[] }[] }).points;
+      // The settled summary: the points restated, and one for the decision, citing its line (a final list's line).
+      const decision = /^\[([\w-]+)\] decided: The release moves to Monday$/m.exec(r.user)![1];
+      reply(res, JSON.stringify({ points: [...sofar.map((p) => ({ text: `Settled: ${p.text}`, cites: p.cites })), { text: 'The release was decided for Monday.', cites: [decision] }] }));
+    });
+    assert.equal(m.scripted.settles.length, 1, 'one settle, at stop');
+    const asked = m.scripted.settles[0].user;
+    // Built from the summary so far and the final lists only.
+    const sofar = m.rolling[m.rolling.length - 1].points.map((p) => ({ text: p.text, cites: p.segmentIds }));
+    assert.ok(asked.includes(`Summary so far (JSON):\n${JSON.stringify({ points: sofar })}\n`), asked);
+    const decisions = m.records.filter((r): r is Extract<JournalRecord, { type: 'decision' }> => r.type === 'decision');
+    const items = m.records.filter((r): r is Extract<JournalRecord, { type: 'actionItem' }> => r.type === 'actionItem' && /^am/.test(r.id));
+    assert.ok(items.length >= 2 && decisions.length >= 1);
+    const decided = decisions.find((d) => d.text === 'The release moves to Monday')!;
+    const given = decisions.find((d) => d.text === 'TV only')!;
+    assert.ok(asked.includes(`[${decided.segmentId}] decided: The release moves to Monday`), asked);
+    assert.ok(asked.includes(`[${given.segmentId}] given to the team (a requirement from outside): TV only`), asked);
+    for (const item of items) assert.ok(asked.includes(`] Alice: ${item.text}`), `${item.text} in the settle's prompt`);
+    assert.doesNotMatch(asked, /quarterly-budget|steering|\d\d:\d\d /, 'no transcript line in the settle\'s prompt');
+    // Journaled after every item and decision, before the run's record and the end.
+    const types = m.records.map((r) => r.type);
+    const settledAt = m.records.indexOf(m.last);
+    assert.deepEqual([m.last.settled, m.last.by], [true, 'scripted:1b']);
+    assert.ok(Math.max(types.lastIndexOf('actionItem'), types.lastIndexOf('decision')) < settledAt, types.join());
+    assert.deepEqual(types.slice(settledAt), ['summary', 'refinement', 'end']);
+    const expected = [...sofar.map((p) => `Settled: ${p.text}`), 'The release was decided for Monday.'];
+    assert.deepEqual(m.last.points.map((p) => p.text), expected);
+    // The final earshot/summary came with the settled points, already in the journal then.
+    assert.deepEqual(m.final.params.points?.map((p) => p.text), expected);
+    assert.deepEqual([m.final.params.settled, m.final.params.unsettledReason], [true, undefined]);
+    assert.deepEqual(m.final.journaled?.points.map((p) => p.text), expected, 'journaled before anyone was told');
+    // The notes show it, said to be settled.
+    assert.deepEqual(bullets(m.notes), expected);
+    assert.match(summarySection(m.notes), /_Written by scripted:1b \(opt-in language model\) from the transcript, settled at the end against the decisions and action items;/);
+    const [logged] = settleLog(m.client);
+    assert.match(logged, /"level":"info".*"call":"settle".*"outcome":"applied"/);
+  });
+
+  it('a settle that fails leaves the last rolling summary, journaled as not settled and why; the notes say so plainly', async () => {
+    const m = await meeting((_r, res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end('{"error":"overloaded"}');
+    });
+    assert.equal(m.scripted.settles.length, 1, 'a server error is not asked again');
+    const rolled = m.rolling[m.rolling.length - 1].points;
+    assert.deepEqual([m.last.settled, m.last.unsettled, m.last.points, m.last.by], [false, 'http-500', rolled, 'scripted:1b']);
+    assert.deepEqual(bullets(m.notes), rolled.map((p) => p.text));
+    assert.ok(summarySection(m.notes).includes('as the meeting ran, and not settled at the end against the final decisions and action items (http-500): where it differs from them, they stand;'), summarySection(m.notes));
+    assert.deepEqual([m.final.params.settled, m.final.params.unsettledReason], [false, 'http-500']);
+    const logged = settleLog(m.client);
+    assert.equal(logged.length, 1);
+    assert.match(logged[0], /"level":"warn".*"call":"settle".*"outcome":"failed".*"reason":"http-500"/);
+    assert.doesNotMatch(m.client.logs.join('\n'), /quarterly-budget|went over the release plan|Alice reports/);
+  });
+
+  it('a settle that hangs is given up at the provider\'s time limit: the stop ends, the last rolling summary stands', async () => {
+    // Never answered: only the daemon's time limit ends it.
+    const m = await meeting(() => undefined, { timeoutSec: 2 });
+    assert.equal(m.scripted.settles.length, 1);
+    assert.ok(m.scripted.aborted() >= 1, 'the daemon gave the request up');
+    const rolled = m.rolling[m.rolling.length - 1].points;
+    assert.deepEqual([m.last.settled, m.last.unsettled, m.last.points], [false, 'no answer within 2 s', rolled]);
+    assert.ok(summarySection(m.notes).includes('not settled at the end against the final decisions and action items (no answer within 2 s)'), summarySection(m.notes));
+    assert.deepEqual(bullets(m.notes), rolled.map((p) => p.text));
+    assert.match(settleLog(m.client)[0], /"call":"settle".*"outcome":"timeout"/);
+  });
+
+  it('a settle cancelled with the extraction (earshot/extraction/cancel) is given up at once; the notes say it was cancelled', async () => {
+    // The settle hangs until the client cancels the extraction (far within the 20 s limit).
+    const m = await meeting(() => undefined, {}, (client, sessionId, scripted) => {
+      const poll = setInterval(() => {
+        if (!scripted.settles.length) return;
+        clearInterval(poll);
+        void client.connection.sendRequest(ExtractionCancel, { sessionId }).then((r) => assert.deepEqual(r, { cancelled: true }));
+      }, 20);
+    });
+    assert.equal(m.scripted.settles.length, 1);
+    assert.deepEqual([m.last.settled, m.last.unsettled], [false, 'cancelled']);
+    assert.ok(summarySection(m.notes).includes('not settled at the end against the final decisions and action items (cancelled)'), summarySection(m.notes));
+    const run = m.records.find((r): r is Extract<JournalRecord, { type: 'refinement' }> => r.type === 'refinement');
+    assert.ok(run, 'the run\'s record is kept');
+  });
+});

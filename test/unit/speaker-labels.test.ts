@@ -1,0 +1,320 @@
+/**
+ * Speakers within a source, the bookkeeping (speakers/labels.ts): labels a final gets, relabels when the stage hears it
+ * later, re-identifies a voice or the user renames one, the microphone's main voice, the replay of the journal that
+ * rebuilds all of it; the owners that follow (Ledger.respeak); the voice model's front end (Kaldi fbank) and
+ * re-identifier; the rename request's checks.
+ */
+import * as assert from 'node:assert/strict';
+import { FinalSegment, TranscriptSegment } from '../../protocol/protocol';
+import { validateSpeakerRename } from '../../protocol/validate';
+import { JournalRecord, segmentsOf, SpeakersRecord } from '../../daemon/journal/journal';
+import { Ledger } from '../../daemon/session/ledger';
+import { LiveExtraction } from '../../daemon/session/liveExtraction';
+import { SessionSpeakers } from '../../daemon/session/speakers';
+import { EmbeddingReidentifier } from '../../daemon/speakers/embedding';
+import { FBANK_BINS, fbank, fbankFrames, subtractMean } from '../../daemon/speakers/fbank';
+import { followOwner, Relabel, renameMentions, sourceVoices, SpeakerBook } from '../../daemon/speakers/labels';
+import { speakerCatalog } from '../../daemon/speakers/voiceModel';
+
+const FILE = sourceVoices([{ kind: 'file', speaker: 'Speaker' }], true);
+const final = (n: number, t0: number, t1: number, source: FinalSegment['source'] = 'file') => ({ segmentId: `${source}-${n}`, source, t0, t1 });
+const turn = (speaker: string, start: number, end: number) => ({ speaker, start, end });
+const changes = (r: Relabel | undefined) => r?.record.changes.map((c) => [c.segmentId, c.speaker, c.voice ?? null]) ?? [];
+
+/** Journals what a book says as a session does: each final's record, each relabel's record. */
+class Journaled {
+  readonly records: JournalRecord[] = [];
+  constructor(readonly book: SpeakerBook) {}
+  final(f: ReturnType<typeof final>) {
+    const l = this.book.final(f);
+    this.records.push({ type: 'segment', segmentId: f.segmentId, source: f.source, t0: f.t0, t1: f.t1, text: 'x', speaker: l.speaker, ...(l.voice ? { voice: l.voice } : {}) });
+    return l;
+  }
+  take(r: Relabel | undefined) {
+    if (r) this.records.push(r.record);
+    return r;
+  }
+}
+
+describe('speaker labels (who spoke each final)', () => {
+  it('a final the stage has not heard goes out with the source label, pending; its voice follows as a "heard" change', () => {
+    const book = new SpeakerBook(FILE);
+    assert.deepEqual(book.final(final(1, 0, 4)), { speaker: 'Speaker', pending: true });
+    assert.equal(book.pendingSince('file'), 0);
+    // Turns up to 3 s settled: the final (ends at 4 s) still waits.
+    assert.equal(book.heard('file', [turn('Speaker 1', 0.2, 3)], 3), undefined);
+    const heard = book.heard('file', [turn('Speaker 1', 3, 4.5)], 9);
+    assert.equal(heard!.record.cause, 'heard');
+    assert.deepEqual(changes(heard), [['file-1', 'Speaker 1', 'Speaker 1']]);
+    assert.equal(heard!.previous.get('file-1'), 'Speaker');
+    assert.equal(book.pendingSince('file'), Infinity);
+    // Settled audio: the next final gets its voice at once (most overlap wins, not the first turn).
+    book.heard('file', [turn('Speaker 1', 5, 5.6), turn('Speaker 2', 5.6, 8.5)], 9);
+    assert.deepEqual(book.final(final(2, 5, 8.6)), { speaker: 'Speaker 2', voice: 'Speaker 2', pending: false });
+    // No turn there, none within a second: the source label, not pending.
+    assert.deepEqual(book.final(final(3, 0.5, 0.6)), { speaker: 'Speaker 1', voice: 'Speaker 1', pending: false });
+    assert.equal(book.heard('file', [], 30), undefined);
+    book.heard('file', [], 30);
+    const lonely = book.final(final(4, 20, 21));
+    assert.deepEqual(lonely, { speaker: 'Speaker', pending: false });
+  });
+
+  it('a re-identified voice takes every final of the other, before and after; a name holds for later finals', () => {
+    const book = new SpeakerBook(FILE);
+    book.heard('file', [turn('Speaker 1', 0, 2), turn('Speaker 2', 30, 32)], 40);
+    book.final(final(1, 0, 2));
+    book.final(final(2, 30, 32));
+    const merged = book.reidentified('file', 'Speaker 2', 'Speaker 1');
+    assert.equal(merged!.record.cause, 'reidentified');
+    assert.deepEqual(changes(merged), [['file-2', 'Speaker 1', 'Speaker 1']]);
+    assert.equal(book.reidentified('file', 'Speaker 2', 'Speaker 1'), undefined, 'once is enough');
+    const renamed = book.rename('file', 'Speaker 1', 'Alice');
+    assert.deepEqual(changes(renamed), [['file-1', 'Alice', 'Speaker 1'], ['file-2', 'Alice', 'Speaker 1']]);
+    assert.deepEqual([renamed.record.voice, renamed.record.name], ['Speaker 1', 'Alice']);
+    book.heard('file', [turn('Speaker 2', 41, 44)], 50); // the stage's old label for the same voice
+    assert.deepEqual(book.final(final(3, 41, 44)), { speaker: 'Alice', voice: 'Speaker 1', pending: false });
+    assert.throws(() => book.rename('file', 'Speaker 7', 'Bob'), /no voice "Speaker 7"/);
+    assert.deepEqual(changes(book.rename('file', 'Speaker 1', null)).map((c) => c[1]), ['Speaker 1', 'Speaker 1', 'Speaker 1']);
+  });
+
+  it('the microphone alone is split and its main voice keeps "You"; when another voice is heard longer, both relabel', () => {
+    const room = sourceVoices([{ kind: 'mic', speaker: 'You' }], true);
+    assert.equal(room[0].split, true);
+    const book = new SpeakerBook(room);
+    book.heard('mic', [turn('Speaker 1', 0, 5), turn('Speaker 2', 6, 8)], 10);
+    assert.equal(book.final(final(1, 0, 5, 'mic')).speaker, 'You');
+    assert.equal(book.final(final(2, 6, 8, 'mic')).speaker, 'Speaker 2');
+    const flipped = book.heard('mic', [turn('Speaker 2', 10, 20)], 25);
+    assert.deepEqual(changes(flipped), [['mic-1', 'Speaker 1', 'Speaker 1'], ['mic-2', 'You', 'Speaker 2']]);
+    // In a call the microphone is the user's alone: not split, "You" on every line.
+    const call = sourceVoices([{ kind: 'mic', speaker: 'You' }, { kind: 'system', speaker: 'Others' }], true);
+    assert.deepEqual(call.map((s) => [s.kind, s.split]), [['mic', false], ['system', true]]);
+    assert.deepEqual(new SpeakerBook(call).final(final(1, 0, 1, 'mic')), { speaker: 'You', pending: false });
+    assert.deepEqual(sourceVoices([{ kind: 'system', speaker: 'Others' }], false).map((s) => s.split), [false], 'off: nothing split');
+  });
+
+  it('the source ends: finals still pending keep its label and are settled (sent again without speakerPending)', () => {
+    const book = new SpeakerBook(FILE);
+    book.final(final(1, 0, 1));
+    const ended = book.ended('file');
+    assert.deepEqual(changes(ended), [['file-1', 'Speaker', null]]);
+    assert.equal(book.pendingSince('file'), Infinity);
+  });
+
+  it('journal replay: segmentsOf gives every final the speaker the book last gave it, and a book rebuilt from the records renames the same', () => {
+    const live = new Journaled(new SpeakerBook(FILE));
+    live.final(final(1, 0, 2));
+    live.final(final(2, 3, 5));
+    live.take(live.book.heard('file', [turn('Speaker 1', 0, 2), turn('Speaker 2', 3, 5)], 10));
+    live.take(live.book.heard('file', [turn('Speaker 3', 12, 14)], 20));
+    live.final(final(3, 12, 14));
+    live.take(live.book.reidentified('file', 'Speaker 3', 'Speaker 1'));
+    live.take(live.book.rename('file', 'Speaker 2', 'Bob'));
+    const replayed = segmentsOf(live.records);
+    assert.deepEqual(replayed.map((s) => [s.segmentId, s.speaker, s.voice]), [['file-1', 'Speaker 1', 'Speaker 1'], ['file-2', 'Bob', 'Speaker 2'], ['file-3', 'Speaker 1', 'Speaker 1']]);
+    // A stopped session's rename: the book comes back from the journal alone.
+    const rebuilt = new SpeakerBook(FILE);
+    rebuilt.restore(live.records);
+    assert.equal(rebuilt.speakerOf('file', 'Speaker 2'), 'Bob');
+    assert.equal(rebuilt.speakerOf('file', 'Speaker 3'), 'Speaker 1', 'the merge came back');
+    const again = rebuilt.rename('file', 'Speaker 1', 'Carol');
+    assert.deepEqual(changes(again), [['file-1', 'Carol', 'Speaker 1'], ['file-3', 'Carol', 'Speaker 1']]);
+    assert.equal(rebuilt.highestNumber('file'), 3, 'a stage started after a resume numbers on from Speaker 4');
+    // A speakers record for a final the journal does not hold changes nothing; records apply in order.
+    const stray: SpeakersRecord = { type: 'speakers', source: 'file', cause: 'heard', changes: [{ segmentId: 'file-9', speaker: 'X' }] };
+    assert.deepEqual(segmentsOf([...live.records, stray]).map((s) => s.speaker), replayed.map((s) => s.speaker));
+  });
+
+  it('a renamed voice\'s old name is replaced as a whole word in texts, never a source\'s label', () => {
+    const renamed = { from: 'Speaker 2', to: 'Dana $1', mentions: true };
+    assert.equal(renameMentions('Speaker 2 sends the figures to Speaker 21 and Speaker 2.', renamed), 'Dana $1 sends the figures to Speaker 21 and Dana $1.');
+    assert.equal(renameMentions('Can you ask Speaker 2?', { ...renamed, mentions: false }), 'Can you ask Speaker 2?');
+    assert.equal(renameMentions('Ask (Speaker 2)', undefined), 'Ask (Speaker 2)');
+    assert.equal(renameMentions('Ask Dana.', { from: 'Dana', to: 'Dana Scully', mentions: true }), 'Ask Dana Scully.');
+    // The ledger: a decision naming the voice gets a revision with the new name.
+    const ledger = new Ledger('s', new Date('2026-11-25T10:00:00Z'));
+    const found = ledger.extract({ speaker: 'Speaker 1', text: 'We decided that Speaker 2 presents the budget on Monday.', t0: 1, segmentId: 'system-1' });
+    assert.equal(found.decisions.length, 1, JSON.stringify(found));
+    const next = ledger.respeak(new Map(), { from: 'Speaker 2', to: 'Dana', mentions: true });
+    assert.deepEqual(next.decisions.map((d) => [d.id, d.revision, /Dana presents/.test(d.text)]), [[found.decisions[0].id, 2, true]]);
+  });
+
+  it('the model\'s summary so far names a renamed voice anew: a summary revision to journal, the next roll starts from it', () => {
+    const header: JournalRecord = { type: 'session', version: 1, sessionId: 's', title: 't', startedAt: '2026-11-25T10:00:00Z', sources: ['system'], language: 'en', notesPath: '/n.md' };
+    const summary: JournalRecord = { type: 'summary', at: '2026-11-25T10:05:00Z', provider: 'local', by: 'm', chunks: 1, points: [{ text: 'Speaker 2 owns the budget.', segmentIds: ['system-1'] }] };
+    const live = new LiveExtraction({ sessionId: 's', runner: { chunkOptions: { chunkChars: 6000, overlapLines: 4 } } as never, ledger: new Ledger('s', new Date()) } as never, [header, summary]);
+    const revised = live.renamed({ from: 'Speaker 2', to: 'Dana', mentions: true });
+    assert.deepEqual(revised && { ...revised, at: '' }, { ...summary, at: '', points: [{ text: 'Dana owns the budget.', segmentIds: ['system-1'] }] });
+    assert.equal(live.renamed({ from: 'Speaker 3', to: 'Eve', mentions: true }), undefined, 'no point names Speaker 3');
+  });
+
+  it('owners follow: the new speaker of an item\'s own final, and a renamed voice anywhere', () => {
+    const changed = new Map([['s1', { from: 'Speaker', to: 'Speaker 2' }]]);
+    assert.equal(followOwner({ owner: 'Speaker', segmentId: 's1' }, changed), 'Speaker 2');
+    assert.equal(followOwner({ owner: 'Alice', segmentId: 's1' }, changed), undefined, 'a named owner stays');
+    assert.equal(followOwner({ owner: 'Speaker', segmentId: 's1', removed: true }, changed), undefined);
+    assert.equal(followOwner({ owner: 'Speaker 2', segmentId: 's9' }, new Map(), { from: 'Speaker 2', to: 'Dana' }), 'Dana');
+  });
+
+  it('the ledger reads its window again with the new speakers: "I\'ll …" is owned by whoever said it', () => {
+    const ledger = new Ledger('s', new Date('2026-11-25T10:00:00Z'));
+    const first = ledger.extract({ speaker: 'Others', text: "I'll send the report by Friday.", t0: 1, segmentId: 'system-1' });
+    assert.equal(first.items[0]?.owner, 'Others');
+    const moved = ledger.respeak(new Map([['system-1', { from: 'Others', to: 'Speaker 2' }]]));
+    assert.deepEqual(moved.items.map((i) => [i.id, i.owner, i.revision]), [[first.items[0].id, 'Speaker 2', 2]]);
+    const renamed = ledger.respeak(new Map([['system-1', { from: 'Speaker 2', to: 'Dana' }]]), { from: 'Speaker 2', to: 'Dana', mentions: true });
+    assert.deepEqual(renamed.items.map((i) => [i.owner, i.revision]), [['Dana', 3]]);
+    // The next final re-reads the window: the owner stays Dana (the rules find the same item again).
+    const next = ledger.extract({ speaker: 'Speaker 3', text: 'Sounds good.', t0: 5, segmentId: 'system-2' });
+    assert.deepEqual(next.items, []);
+  });
+});
+
+describe('voice model front end and re-identification', () => {
+  const tone = (hz: number, seconds: number) => Float32Array.from({ length: seconds * 16000 }, (_, i) => 0.5 * Math.sin((2 * Math.PI * hz * i) / 16000));
+
+  it('Kaldi fbank: one frame per 10 ms (rounded), 80 bins, a tone peaks in the mel bin of its frequency', () => {
+    assert.equal(fbankFrames(16000), 100);
+    assert.equal(fbankFrames(16079), 100);
+    assert.equal(fbankFrames(16080), 101);
+    const f = fbank(tone(1000, 1));
+    assert.equal(f.length, 100 * FBANK_BINS);
+    const row = f.subarray(50 * FBANK_BINS, 51 * FBANK_BINS);
+    const peak = row.indexOf(Math.max(...row));
+    // Mel bin centres, 20–7600 Hz in 81 steps of 1127 ln(1 + f/700): 1000 Hz sits at (mel(1000) − mel(20)) / step − 1.
+    const mel = (hz: number) => 1127 * Math.log(1 + hz / 700);
+    const expected = (mel(1000) - mel(20)) / ((mel(7600) - mel(20)) / 81) - 1;
+    assert.ok(Math.abs(peak - expected) <= 1, `peak bin ${peak}, expected about ${expected.toFixed(2)}`);
+    const silent = fbank(new Float32Array(1600));
+    assert.ok(silent.every((v) => Math.abs(v - Math.log(1.1920929e-7)) < 1e-3), 'silence: the log floor');
+    const normalized = fbank(tone(440, 1));
+    subtractMean(normalized);
+    for (let b = 0; b < FBANK_BINS; b++) {
+      let sum = 0;
+      for (let i = b; i < normalized.length; i += FBANK_BINS) sum += normalized[i];
+      assert.ok(Math.abs(sum / 100) < 1e-3);
+    }
+  });
+
+  it('a new label whose voice is close enough to an earlier one is that one; a different voice is new; short turns say nothing', async () => {
+    const voices: Record<number, number[]> = { 300: [1, 0, 0], 310: [0.9, 0.1, 0], 2000: [0, 0, 1] };
+    const fake = { embed: async (a: Float32Array) => Float32Array.from(voices[Math.round(Math.abs(a[1]) * 1e4)] ?? [0, 1, 0]) };
+    const marked = (id: number) => { const a = new Float32Array(2 * 16000); a[1] = id / 1e4; return a; };
+    const reid = new EmbeddingReidentifier(fake);
+    assert.equal(await reid.identify('Speaker 1', marked(300)), undefined);
+    assert.equal(await reid.identify('Speaker 2', marked(2000)), undefined);
+    assert.equal(await reid.identify('Speaker 3', marked(310)), 'Speaker 1');
+    assert.equal(await reid.identify('Speaker 4', new Float32Array(16000)), undefined, 'a second is too short to tell');
+  });
+
+  it('the catalog entry: the published file, its size, sha256, licence and https URL', () => {
+    const [m] = speakerCatalog({});
+    assert.equal(m.file, '3dspeaker_speech_campplus_sv_en_voxceleb_16k.onnx');
+    assert.match(m.url, /^https:\/\/github\.com\/k2-fsa\/sherpa-onnx\/releases\/download\/speaker-recongition-models\//);
+    assert.equal(m.bytes, 29_596_978);
+    assert.match(m.sha256, /^[0-9a-f]{64}$/);
+    assert.equal(m.licence, 'Apache-2.0');
+  });
+});
+
+describe('earshot/speakers/rename params', () => {
+  it('takes a session, a source, a voice as finals carry it and a name (trimmed; empty or null: the voice\'s own label)', () => {
+    assert.deepEqual(validateSpeakerRename({ sessionId: 'a-1', source: 'system', voice: 'Speaker 2', name: '  Dana ' }), { sessionId: 'a-1', source: 'system', voice: 'Speaker 2', name: 'Dana' });
+    assert.equal(validateSpeakerRename({ sessionId: 'a-1', source: 'file', voice: 'Speaker 2', name: '' }).name, null);
+    assert.equal(validateSpeakerRename({ sessionId: 'a-1', source: 'file', voice: 'Speaker 2', name: null }).name, null);
+    assert.throws(() => validateSpeakerRename({ sessionId: 'a-1', source: 'file', voice: 'You', name: 'x' }), /voice must be/);
+    assert.throws(() => validateSpeakerRename({ sessionId: 'a-1', source: 'tv', voice: 'Speaker 1', name: 'x' }), /source must be/);
+    assert.throws(() => validateSpeakerRename({ sessionId: 'a-1', source: 'file', voice: 'Speaker 1', name: 'x'.repeat(61) }), /at most 60/);
+    assert.throws(() => validateSpeakerRename({ sessionId: 'a-1', source: 'file', voice: 'Speaker 1', name: 'a\nb' }), /control characters/);
+    assert.throws(() => validateSpeakerRename({ sessionId: '../x', source: 'file', voice: 'Speaker 1', name: 'a' }), /not a session id/);
+  });
+});
+
+describe('the session\'s speakers (session/speakers.ts, fake stages)', () => {
+  const frame = (source: 'file' | 'system', at: number, seconds = 0.032) => ({ source, samples: new Float32Array(Math.round(seconds * 16000)), startSample: Math.round(at * 16000) });
+  const segment = (n: number, t0: number, t1: number, source: 'file' | 'system' = 'file'): TranscriptSegment =>
+    ({ sessionId: 's', segmentId: `${source}-${n}`, source, speaker: source === 'file' ? 'Speaker' : 'Others', t0, t1, text: 'x', final: true });
+
+  /** A stage that answers one turn per pushed second of audio, each settled at once, and counts what it heard. */
+  function fakeStage(heard: { samples: number }, gate?: Promise<void>) {
+    let at = 0;
+    return {
+      settledSec: 0,
+      async push(f: { samples: Float32Array; startSample: number }) {
+        await gate;
+        heard.samples += f.samples.length;
+        const end = (f.startSample + f.samples.length) / 16000;
+        const turns = [];
+        while (at + 1 <= end) { turns.push({ type: 'turn' as const, turn: { start: at, end: at + 1, speaker: at < 5 ? 'Speaker 1' : 'Speaker 2' } }); at += 1; }
+        this.settledSec = at;
+        return turns;
+      },
+      async end() { return []; },
+    };
+  }
+
+  function wiring(log: string[]) {
+    return {
+      append: async (r: JournalRecord) => { log.push(`journal ${r.type}`); },
+      owners: () => ({ items: [], decisions: [] }),
+      announce: (cause: string, segments: TranscriptSegment[]) => { log.push(`announce ${cause} ${segments.map((s) => `${s.segmentId}=${s.speaker}`).join(',')}`); },
+      notesChanged: () => undefined,
+      stateChanged: () => { log.push('state'); },
+      failed: (e: unknown) => { log.push(`failed ${(e as Error).message}`); },
+    };
+  }
+
+  it('a final labelled before the stage heard it is relabelled, journaled before announced; the announced object is not changed', async () => {
+    const log: string[] = [];
+    const heard = { samples: 0 };
+    let open!: () => void;
+    const gate = new Promise<void>((r) => { open = r; });
+    const speakers = new SessionSpeakers(new SpeakerBook(FILE), { mode: 'overlap', create: async () => fakeStage(heard, gate) as never }, wiring(log));
+    for (let t = 0; t < 3; t += 0.032) speakers.hear(frame('file', t));
+    const first = segment(1, 0.5, 2);
+    speakers.label(first);
+    assert.deepEqual([first.speaker, first.speakerPending, first.voice], ['Speaker', true, undefined]);
+    assert.equal(speakers.horizon(), 0.5, 'a chunk holding it waits');
+    open();
+    await speakers.finish();
+    assert.deepEqual(log, ['journal speakers', 'announce heard file-1=Speaker 1']);
+    assert.equal(first.speakerPending, true, 'what was announced stays as announced');
+    assert.deepEqual(speakers.latest(first), { ...(({ speakerPending: _p, ...rest }) => rest)(first), speaker: 'Speaker 1', voice: 'Speaker 1' });
+    assert.equal(speakers.horizon(), Infinity);
+  });
+
+  it('a file waits for a stage a minute behind (no audio lost); a live source drops its oldest queued audio instead', async () => {
+    const heardFile = { samples: 0 }, heardLive = { samples: 0 };
+    let openFile!: () => void, openLive!: () => void;
+    const gates = { file: new Promise<void>((r) => { openFile = r; }), system: new Promise<void>((r) => { openLive = r; }) };
+    const book = new SpeakerBook([...FILE, ...sourceVoices([{ kind: 'system', speaker: 'Others' }], true)]);
+    const speakers = new SessionSpeakers(book, {
+      mode: 'overlap', create: async (source) => fakeStage(source === 'file' ? heardFile : heardLive, gates[source as 'file' | 'system']) as never,
+    }, wiring([]));
+    let waited: Promise<void> | undefined;
+    let sent = 0;
+    for (; sent < 70 && !waited; sent++) waited = speakers.hear(frame('file', sent, 1));
+    assert.ok(waited, 'past 60 s queued, the file\'s pipeline is asked to wait');
+    assert.ok(sent > 60 && sent < 64, `asked to wait after ${sent} s`);
+    for (let t = 0; t < 90; t += 1) assert.equal(speakers.hear(frame('system', t, 1)), undefined, 'a live source never waits');
+    openFile();
+    openLive();
+    await waited;
+    await speakers.finish();
+    assert.equal(heardFile.samples, sent * 16000, 'the file was heard whole');
+    assert.ok(heardLive.samples <= 61 * 16000 && heardLive.samples >= 59 * 16000, `the live source kept its last minute: ${heardLive.samples / 16000} s`);
+  });
+
+  it('a stage that cannot start turns speakers off, said in the state; finals waiting keep their label and are settled', async () => {
+    const log: string[] = [];
+    const speakers = new SessionSpeakers(new SpeakerBook(FILE), { mode: 'overlap', create: async () => { throw new Error('model missing'); } }, wiring(log));
+    assert.equal(speakers.state.mode, 'overlap');
+    const s = segment(1, 0, 1);
+    speakers.label(s);
+    speakers.hear(frame('file', 0));
+    await speakers.finish();
+    assert.deepEqual(speakers.state, { mode: 'off', message: 'Speakers are not told apart: model missing' });
+    assert.deepEqual(log, ['state', 'journal speakers', 'announce heard file-1=Speaker']);
+    assert.equal(speakers.latest(s).speakerPending, undefined);
+  });
+});
