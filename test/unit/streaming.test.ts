@@ -262,6 +262,40 @@ describe('Streaming policy (recognize)', () => {
     assert.deepEqual(out.filter((s) => s.final).map((s) => s.text), [`final ${(voiced + 13) * FRAME_SAMPLES}`]);
   });
 
+  it('counts a stopped early final against the partials\' share: no partial right after the speech resumes', async () => {
+    // Partials answer at once (they cost nothing); the early final decodes until the voice comes back, half a second on.
+    const requests: DecodeRequest[] = [];
+    let stopEarly: (() => void) | undefined;
+    let started: () => void = () => undefined;
+    const earlyFinalStarted = new Promise<void>((resolve) => { started = resolve; });
+    const decoder: Decoder = {
+      decode(r) {
+        requests.push(r);
+        if (!r.speculative) return Promise.resolve({ text: `${r.final ? 'final' : 'partial'} ${r.pcm.length}`, ms: 0 });
+        started();
+        return new Promise((_resolve, reject) => { stopEarly = () => reject(new DecodeAbortedError()); });
+      },
+      abortPartial() { stopEarly?.(); },
+    };
+    const voiced = secondsToFrames(1.2);
+    const events = pausedUtterance('u1', voiced, 3, 20);
+    const pauseAt = events.findIndex((e) => e.type === 'pause');
+    async function* resumingLate(): AsyncGenerator<UtteranceEvent> {
+      yield* from(events.slice(0, pauseAt + 1));
+      await earlyFinalStarted;
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the early final has taken half a second when the voice returns
+      yield* from(events.slice(pauseAt + 1));
+    }
+    const options = { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 0.05 };
+    for await (const _ of recognize(resumingLate(), decoder, { options: () => options })) { /* drained */ }
+    const before = requests.filter((r) => !r.final && r.pcm.length <= voiced * FRAME_SAMPLES);
+    assert.ok(before.length >= 3, `${before.length} partials while the voice went on: partials cost nothing there`);
+    // Half a second on a stopped early final holds partials back for 0.5 s × (1/duty − 1), 1.5 s or more at a duty of a
+    // quarter or less: the 20 frames after the voice returned (0.64 s of audio, delivered at once) get none; the final covers them.
+    assert.deepEqual(requests.filter((r) => !r.final && r.pcm.length > voiced * FRAME_SAMPLES).map((r) => r.pcm.length / FRAME_SAMPLES), []);
+    assert.equal(requests[requests.length - 1].pcm.length, (voiced + 23) * FRAME_SAMPLES);
+  });
+
   it('does not stop an early final when the pause turns into the end', async () => {
     let speculating = false;
     let abortsWhileSpeculating = 0;
