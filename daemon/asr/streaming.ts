@@ -164,8 +164,8 @@ class Inbox {
   constructor(
     events: AsyncIterable<UtteranceEvent>,
     private readonly maxPendingSamples: () => number,
-    private readonly speechStopped: () => void,
-    private readonly speechResumed: () => void,
+    private readonly speechStopped: (t: Tracked) => void,
+    private readonly speechResumed: (t: Tracked) => void,
   ) {
     void this.pump(events);
   }
@@ -204,13 +204,13 @@ class Inbox {
         tracked.latest = u;
         if (event.type === 'end') {
           tracked.ended = true;
-          this.speechStopped();
+          this.speechStopped(tracked);
         } else if (u.finalEndSample !== tracked.droppedAt) {
           // The speech dropped (a partial decoding is stale), or came back (an early final decoding is no longer the final).
           const was = tracked.droppedAt;
           tracked.droppedAt = u.finalEndSample;
-          if (was !== undefined) this.speechResumed();
-          if (u.finalEndSample !== undefined) this.speechStopped();
+          if (was !== undefined) this.speechResumed(tracked);
+          if (u.finalEndSample !== undefined) this.speechStopped(tracked);
         }
         this.notify();
         // Bounded memory: when finals fall this far behind, stop reading (a live source's own bounded buffer takes over).
@@ -240,13 +240,17 @@ export async function* recognize(
   context: RecognizerContext | StreamingOptions = DEFAULT_STREAMING_OPTIONS,
 ): AsyncGenerator<RecognizedSegment> {
   const ctx: RecognizerContext = 'options' in context && typeof context.options === 'function' ? context : { options: () => context as StreamingOptions };
-  /** What is decoding now, when it may be stopped: a partial (when the speech stops), an early final (when it resumes). */
-  let inFlight: 'partial' | 'earlyFinal' | undefined;
+  /**
+   * What is decoding now, and of which utterance, when it may be stopped: a partial (when its speech stops), an early
+   * final (when its speech resumes). Only its own utterance's speech stops it: an ended utterance's early final is its
+   * final, whatever the next speaker's first syllable does (figure 3 had three finals decoded twice so).
+   */
+  let inFlight: { kind: 'partial' | 'earlyFinal'; of: Tracked } | undefined;
   const inbox = new Inbox(
     events,
     () => ctx.options().maxPendingSec * SAMPLE_RATE,
-    () => { if (inFlight === 'partial') decoder.abortPartial?.(); },
-    () => { if (inFlight === 'earlyFinal') decoder.abortPartial?.(); },
+    (t) => { if (inFlight?.kind === 'partial' && inFlight.of === t) decoder.abortPartial?.(); },
+    (t) => { if (inFlight?.kind === 'earlyFinal' && inFlight.of === t && !t.ended) decoder.abortPartial?.(); },
   );
   const stats = ctx.stats ?? newRecognizerStats();
   let previousText = '';
@@ -354,7 +358,7 @@ export async function* recognize(
       const u = live.latest;
       live.speculatedAt = live.droppedAt;
       const asked = request(finalAudio(u), false);
-      inFlight = 'earlyFinal';
+      inFlight = { kind: 'earlyFinal', of: live };
       try {
         live.decodedText = await decode(asked, true);
       } catch (e) {
@@ -384,7 +388,7 @@ export async function* recognize(
     ) {
       // 3. A partial of the newest audio, unless the speech stops while it decodes: then it is stopped, shows nothing,
       //    and the early final (shown in its place) or the final comes next.
-      inFlight = 'partial';
+      inFlight = { kind: 'partial', of: live };
       let text: string;
       try {
         text = await decode(request(u.samples, true));

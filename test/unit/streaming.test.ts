@@ -331,6 +331,48 @@ describe('Streaming policy (recognize)', () => {
     assert.deepEqual(out.filter((s) => s.final).map((s) => s.text), [`early ${(voiced + 1) * FRAME_SAMPLES}`], 'the early final stands');
   });
 
+  it('does not stop an ended utterance\'s early final when the next utterance drops and resumes while it decodes', async () => {
+    // Figure 3: a turn's early final was stopped by the next speaker's first syllable dropping and resuming, and the
+    // same final decoded again from the start (2.4–2.7 s end of speech → final on three turns instead of ~1 s).
+    let speculating = false;
+    let abortsWhileSpeculating = 0;
+    let started: () => void = () => undefined;
+    const earlyFinalStarted = new Promise<void>((resolve) => { started = resolve; });
+    let delivered: () => void = () => undefined;
+    const nextDelivered = new Promise<void>((resolve) => { delivered = resolve; });
+    const requests: DecodeRequest[] = [];
+    const decoder: Decoder = {
+      decode: async (r) => {
+        requests.push(r);
+        speculating = r.speculative === true;
+        if (speculating && requests.filter((x) => x.speculative).length === 1) {
+          started();
+          await nextDelivered; // u1 ends, and u2 drops and resumes, while u1's early final decodes
+        }
+        speculating = false;
+        return { text: `${r.speculative ? 'early' : r.final ? 'final' : 'partial'} ${r.pcm.length}`, ms: 0 };
+      },
+      abortPartial: () => { if (speculating) abortsWhileSpeculating++; },
+    };
+    const voiced = secondsToFrames(1.2);
+    const first = pausedUtterance('u1', voiced, 12);
+    const pauseAt = first.findIndex((e) => e.type === 'pause');
+    const second = pausedUtterance('u2', 10, 3, 10);
+    async function* twoUtterances(): AsyncGenerator<UtteranceEvent> {
+      yield* from(first.slice(0, pauseAt + 1));
+      await earlyFinalStarted;
+      yield* from(first.slice(pauseAt + 1));
+      yield* from(second.slice(0, -1)); // u2 drops after 10 frames and resumes 3 frames later
+      delivered();
+      yield* from(second.slice(-1));
+    }
+    const out: RecognizedSegment[] = [];
+    for await (const s of recognize(twoUtterances(), decoder, { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 100 })) out.push(s);
+    assert.equal(abortsWhileSpeculating, 0, 'u1\'s early final was stopped');
+    assert.equal(out.find((s) => s.final && s.segmentId === 'u1')?.text, `early ${(voiced + 1) * FRAME_SAMPLES}`, 'u1\'s early final stands');
+    assert.equal(requests.filter((r) => r.final && r.pcm.length === (voiced + 1) * FRAME_SAMPLES).length, 1, 'u1\'s final decoded once');
+  });
+
   it('with earlyFinal:false waits for the end to decode the final, of the same audio the early final would have', async () => {
     const decoder = new FakeDecoder((r, call) => `hello${call} ${r.pcm.length}`);
     const voiced = secondsToFrames(1.2);
