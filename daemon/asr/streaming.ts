@@ -164,7 +164,8 @@ class Inbox {
   constructor(
     events: AsyncIterable<UtteranceEvent>,
     private readonly maxPendingSamples: () => number,
-    private readonly speechStopped: (t: Tracked) => void,
+    /** The speech of `t` dropped (`ended`: the utterance is over). */
+    private readonly speechStopped: (t: Tracked, ended: boolean) => void,
     private readonly speechResumed: (t: Tracked) => void,
   ) {
     void this.pump(events);
@@ -204,13 +205,13 @@ class Inbox {
         tracked.latest = u;
         if (event.type === 'end') {
           tracked.ended = true;
-          this.speechStopped(tracked);
+          this.speechStopped(tracked, true);
         } else if (u.finalEndSample !== tracked.droppedAt) {
           // The speech dropped (a partial decoding is stale), or came back (an early final decoding is no longer the final).
           const was = tracked.droppedAt;
           tracked.droppedAt = u.finalEndSample;
           if (was !== undefined) this.speechResumed(tracked);
-          if (u.finalEndSample !== undefined) this.speechStopped(tracked);
+          if (u.finalEndSample !== undefined) this.speechStopped(tracked, false);
         }
         this.notify();
         // Bounded memory: when finals fall this far behind, stop reading (a live source's own bounded buffer takes over).
@@ -243,13 +244,15 @@ export async function* recognize(
   /**
    * What is decoding now, and of which utterance, when it may be stopped: a partial (when its speech stops), an early
    * final (when its speech resumes). Only its own utterance's speech stops it: an ended utterance's early final is its
-   * final, whatever the next speaker's first syllable does (figure 3 had three finals decoded twice so).
+   * final, whatever the next speaker's first syllable does (figure 3 had three finals decoded twice so). An utterance's
+   * first partial is not stopped by a drop, only by the end: nothing is shown yet, and a first syllable's drop stopping
+   * it (then the early final stopped by the voice coming back) made three first partials of figure 3 0.2 s later.
    */
   let inFlight: { kind: 'partial' | 'earlyFinal'; of: Tracked } | undefined;
   const inbox = new Inbox(
     events,
     () => ctx.options().maxPendingSec * SAMPLE_RATE,
-    (t) => { if (inFlight?.kind === 'partial' && inFlight.of === t) decoder.abortPartial?.(); },
+    (t, ended) => { if (inFlight?.kind === 'partial' && inFlight.of === t && (ended || t.shownPartial)) decoder.abortPartial?.(); },
     (t) => { if (inFlight?.kind === 'earlyFinal' && inFlight.of === t && !t.ended) decoder.abortPartial?.(); },
   );
   const stats = ctx.stats ?? newRecognizerStats();

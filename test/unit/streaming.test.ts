@@ -187,14 +187,15 @@ describe('Streaming policy (recognize)', () => {
   });
 
   it('stops a partial still decoding when the speech pauses: no stale partial, the early final next', async () => {
-    // Partials decode until they are stopped (as a long one on a slow machine would); finals answer at once.
+    // The first partial answers at once; later partials decode until they are stopped (as a long one on a slow machine
+    // would); finals answer at once.
     const requests: DecodeRequest[] = [];
     let aborts = 0;
     let stopPartial: (() => void) | undefined;
     const decoder: Decoder = {
       decode(r) {
         requests.push(r);
-        if (r.final) return Promise.resolve({ text: `final ${r.pcm.length}`, ms: 0 });
+        if (r.final || requests.length === 1) return Promise.resolve({ text: `${r.final ? 'final' : 'partial'} ${r.pcm.length}`, ms: 0 });
         return new Promise((_resolve, reject) => { stopPartial = () => reject(new DecodeAbortedError()); });
       },
       abortPartial() {
@@ -206,15 +207,43 @@ describe('Streaming policy (recognize)', () => {
     const voiced = secondsToFrames(1.2);
     const stats = newRecognizerStats();
     const out: RecognizedSegment[] = [];
-    const options = { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 100 };
+    const options = { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 0.5, partialDutyCycle: 1 };
     for await (const s of recognize(from(pausedUtterance('u1', voiced, 12)), decoder, { options: () => options, stats })) out.push(s);
     assert.equal(aborts, 1, 'stopped once, at the pause (the end finds no partial decoding)');
-    assert.deepEqual(requests.map((r) => r.final), [false, true], 'the stopped partial, then the early final; the end reuses it');
+    assert.deepEqual(requests.map((r) => r.final), [false, false, true], 'the first partial, the stopped one, then the early final; the end reuses it');
     // The early final shows as the freshest partial while the end is awaited, then stands; the stopped partial shows nothing.
     const early = `final ${(voiced + 1) * FRAME_SAMPLES}`;
-    assert.deepEqual(out.map((s) => [s.final, s.text]), [[false, early], [true, early]]);
-    assert.equal(stats.partialsDecoded, 0);
-    assert.equal(stats.partialsSkipped, 0, 'the early final, shown in its place, stands for its update');
+    assert.deepEqual(out.map((s) => [s.final, s.text]), [[false, `partial ${requests[0].pcm.length}`], [false, early], [true, early]]);
+    assert.equal(stats.partialsDecoded, 1);
+  });
+
+  it('does not stop an utterance\'s first partial at a drop: nothing is shown yet; it shows, then the early final', async () => {
+    // Figure 3: a first syllable's drop stopped the first partial, and the early final after it was stopped by the voice
+    // coming back; the first words showed 0.66 s after the onset instead of ~0.45 s.
+    let finishPartial: (() => void) | undefined;
+    let aborts = 0;
+    const requests: DecodeRequest[] = [];
+    const decoder: Decoder = {
+      decode(r) {
+        requests.push(r);
+        if (r.final) return Promise.resolve({ text: `final ${r.pcm.length}`, ms: 0 });
+        return new Promise((resolve) => { finishPartial = () => resolve({ text: `partial ${r.pcm.length}`, ms: 0 }); });
+      },
+      abortPartial() { aborts++; },
+    };
+    const voiced = secondsToFrames(0.6);
+    const events = pausedUtterance('u1', voiced, 12);
+    const pauseAt = events.findIndex((e) => e.type === 'pause');
+    async function* dropWhileFirstPartial(): AsyncGenerator<UtteranceEvent> {
+      yield* from(events.slice(0, pauseAt + 2)); // the first partial starts before the drop (the utterance is 0.4 s long by then)
+      finishPartial!(); // it finishes after the drop
+      yield* from(events.slice(pauseAt + 2));
+    }
+    const out: RecognizedSegment[] = [];
+    for await (const s of recognize(dropWhileFirstPartial(), decoder, { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 100 })) out.push(s);
+    assert.equal(aborts, 0, 'the first partial was stopped at the drop');
+    const early = `final ${(voiced + 1) * FRAME_SAMPLES}`;
+    assert.deepEqual(out.map((s) => [s.final, s.text]), [[false, `partial ${requests[0].pcm.length}`], [false, early], [true, early]]);
   });
 
   it('stops an early final still decoding when the speech resumes: its text could no longer be the final', async () => {
