@@ -1,6 +1,6 @@
 /**
- * Turns a stream of frames into utterances: speech starts after `minSpeechMs` above the on-threshold,
- * continues while the score stays above the off-threshold (hysteresis), and ends after `hangoverMs`
+ * Turns a stream of frames into utterances: speech starts after `minSpeechMs` above the on-threshold (counted across
+ * gaps of up to `startGapMs`), continues while the score stays above the off-threshold (hysteresis), and ends after `hangoverMs`
  * below it. `preRollMs` of audio before the start is kept so first syllables survive. As soon as the score
  * drops below `dropThreshold` a `pause` event says where the final's audio would end if no voice followed
  * (Utterance.finalEndSample), so the recognizer decodes the final while the hangover runs and the final is ready
@@ -24,6 +24,12 @@ export interface SegmenterOptions {
   offThreshold: number;
   minSpeechMs: number;
   /**
+   * Before speech starts, frames below the off-threshold for up to this long do not reset the count towards
+   * `minSpeechMs`: a turn's weak first syllable and the words after it start one utterance, from the syllable, while a
+   * lone breath or click still starts nothing (0: the frames must be consecutive). Optional for settings made before it.
+   */
+  startGapMs?: number;
+  /**
    * The speech may be ending once the score falls below this (the detector is sure of speech above it; Silero lets go
    * over two or three frames after the voice): the final's audio is cut a frame after the last frame at or above it,
    * and the recognizer starts decoding it then, stopping it if the score comes back (BENCHMARKS.md, issue 41). At or
@@ -36,11 +42,12 @@ export interface SegmenterOptions {
   maxUtteranceSec: number;
 }
 
-/** Thresholds, shortest speech and pre-roll are the default profile's (config.ts); the rest as measured on fixtures and real meetings. */
+/** Thresholds, shortest speech (and its gaps) and pre-roll are the default profile's (config.ts); the rest as measured on fixtures and real meetings. */
 export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
-  onThreshold: 0.2,
+  onThreshold: 0.4,
   offThreshold: 0.2,
   minSpeechMs: 250,
+  startGapMs: 400,
   dropThreshold: 0.5,
   hangoverMs: 400,
   preRollMs: 300,
@@ -139,6 +146,7 @@ export async function* segmentUtterances(
 ): AsyncGenerator<UtteranceEvent> {
   const msToFrames = (ms: number) => Math.max(1, Math.round((ms / 1000) * SAMPLE_RATE / FRAME_SAMPLES));
   const minSpeechFrames = msToFrames(options.minSpeechMs);
+  const startGapFrames = Math.round(((options.startGapMs ?? 0) / 1000) * SAMPLE_RATE / FRAME_SAMPLES);
   const hangoverFrames = msToFrames(options.hangoverMs);
   const dropLevel = Math.max(options.dropThreshold, options.offThreshold);
   const preRollFrames = Math.round((options.preRollMs / 1000) * SAMPLE_RATE / FRAME_SAMPLES);
@@ -146,7 +154,10 @@ export async function* segmentUtterances(
 
   /** Recent frames before speech: the pre-roll plus a possible start that has not lasted long enough. */
   let pending: { frame: AudioFrame; score: number }[] = [];
+  /** Towards a start: frames at or above the thresholds, and the frames since the first of them (gaps included). */
   let pendingSpeech = 0;
+  let pendingRun = 0;
+  let pendingGap = 0;
   let current: {
     id: string; source: SourceKind; startSample: number; speechStartSample: number; speechEndSample: number; voicedEndSample: number;
     /** End of the last frame scored at or above the drop level. */
@@ -194,17 +205,26 @@ export async function* segmentUtterances(
       if (current) yield { type: 'end', utterance: snapshot('end') };
       current = undefined;
       pending = [];
-      pendingSpeech = 0;
+      pendingSpeech = pendingRun = pendingGap = 0;
       continue;
     }
     const score = await detector.score(frame.samples);
     if (!current) {
       pending.push({ frame, score });
-      pendingSpeech = score >= options.onThreshold ? pendingSpeech + 1 : score >= options.offThreshold && pendingSpeech > 0 ? pendingSpeech + 1 : 0;
+      if (score >= options.onThreshold || (score >= options.offThreshold && pendingSpeech > 0)) {
+        pendingSpeech++;
+        pendingRun++;
+        pendingGap = 0;
+      } else if (pendingSpeech > 0 && pendingGap < startGapFrames) {
+        pendingGap++;
+        pendingRun++;
+      } else {
+        pendingSpeech = pendingRun = pendingGap = 0;
+      }
       if (pendingSpeech >= minSpeechFrames) {
-        const kept = pending.slice(-(pendingSpeech + preRollFrames));
+        const kept = pending.slice(-(pendingRun + preRollFrames));
         // Speech starts where the score first rose above the off-threshold on its way up.
-        let first = pending.length - pendingSpeech;
+        let first = pending.length - pendingRun;
         while (first > 0 && pending[first - 1].score >= options.offThreshold) first--;
         begin(frame.source, kept[0].frame.startSample, pending[Math.max(first, pending.length - kept.length)].frame.startSample);
         for (const p of kept) {
@@ -216,10 +236,10 @@ export async function* segmentUtterances(
         current!.voicedEndSample = frame.startSample + frame.samples.length;
         current!.capturedAt = frame.capturedAt;
         pending = [];
-        pendingSpeech = 0;
+        pendingSpeech = pendingRun = pendingGap = 0;
         yield { type: 'audio', utterance: snapshot() };
-      } else if (pending.length > preRollFrames + minSpeechFrames) {
-        pending.shift();
+      } else {
+        while (pending.length > preRollFrames + Math.max(minSpeechFrames, pendingRun)) pending.shift();
       }
       continue;
     }

@@ -154,6 +154,40 @@ describe('Segmenter with EnergyDetector', () => {
     assert.deepEqual(joined.subarray(from), signal.subarray(from));
   });
 
+  describe('the shortest speech counted across short gaps (startGapMs)', () => {
+    const scripted = (scores: number[]): SpeechDetector => {
+      let i = 0;
+      return { score: () => scores[i++] ?? 0 };
+    };
+    /** The utterances (first and last frame) a script of scores makes, 250 ms shortest speech (8 frames), no pre-roll. */
+    async function utterances(scores: number[], startGapMs: number): Promise<[number, number][]> {
+      const out: [number, number][] = [];
+      const signal = new Float32Array(scores.length * FRAME_SAMPLES).fill(0.1);
+      const options = { ...DEFAULT_SEGMENTER_OPTIONS, onThreshold: 0.2, offThreshold: 0.2, minSpeechMs: 250, preRollMs: 0, startGapMs };
+      for await (const e of segmentUtterances(framesOf(signal), scripted(scores), options)) {
+        if (e.type === 'end') out.push([e.utterance.speechStartSample / FRAME_SAMPLES, (e.utterance.startSample / FRAME_SAMPLES)]);
+      }
+      return out;
+    }
+    const quiet = (n: number) => Array<number>(n).fill(0.05);
+    const voiced = (n: number) => Array<number>(n).fill(0.6);
+
+    it('a weak first syllable and the words after a short gap start one utterance, from the syllable', async () => {
+      // A 5-frame syllable, 4 frames (128 ms) below the threshold, then 6 frames of voice: 11 voiced frames in all.
+      const scores = [...quiet(20), ...voiced(5), ...quiet(4), ...voiced(6), ...quiet(40)];
+      assert.deepEqual(await utterances(scores, 160), [[20, 20]], 'heard from frame 20');
+      assert.deepEqual(await utterances(scores, 0), [], 'without the gap neither run is 250 ms');
+    });
+
+    it('a lone short burst still starts nothing, and a gap longer than startGapMs resets the count', async () => {
+      assert.deepEqual(await utterances([...quiet(20), ...voiced(6), ...quiet(60)], 400), [], 'a 6-frame burst alone');
+      // 5 + 5 voiced frames 8 frames (256 ms) apart: joined across 400 ms, not across 160 ms.
+      const apart = [...quiet(20), ...voiced(5), ...quiet(8), ...voiced(5), ...quiet(60)];
+      assert.deepEqual(await utterances(apart, 160), []);
+      assert.deepEqual(await utterances(apart, 400), [[20, 20]]);
+    });
+  });
+
   describe('where the final ends (finalEndSample), the early final\'s cue', () => {
     /** A detector that answers a script of scores, and lets go two frames late as Silero v6 does. */
     const scripted = (scores: number[]): SpeechDetector => {

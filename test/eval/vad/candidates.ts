@@ -31,13 +31,15 @@ export const GRID = {
   hangoverMs: [300, 400, 600],
   preRollMs: [200, 300],
   minSpeechMs: [160, 250],
+  /** Gaps a start's count runs across (segmenter.ts startGapMs; issue 41): 0, a syllable's pause, the hangover. */
+  startGapMs: [0, 160, 400],
 };
 
 export const frontEndName = (f: FrontEnd): string => `${f.model}${f.levelHandling ? ' + level' : ''}`;
 
 export function candidateName(config: VadConfig): string {
   const s = config.segmenter;
-  return `${frontEndName(config)} ${+s.onThreshold.toFixed(3)}/${+s.offThreshold.toFixed(3)} hang ${s.hangoverMs} pre ${s.preRollMs} min ${s.minSpeechMs}`;
+  return `${frontEndName(config)} ${+s.onThreshold.toFixed(3)}/${+s.offThreshold.toFixed(3)} hang ${s.hangoverMs} pre ${s.preRollMs} min ${s.minSpeechMs}${s.startGapMs ? ` gap ${s.startGapMs}` : ''}`;
 }
 
 export function gridCandidates(grid = GRID): Candidate[] {
@@ -48,9 +50,11 @@ export function gridCandidates(grid = GRID): Candidate[] {
         for (const hangoverMs of grid.hangoverMs) {
           for (const preRollMs of grid.preRollMs) {
             for (const minSpeechMs of grid.minSpeechMs) {
-              const segmenter: SegmenterOptions = { ...DEFAULT_SEGMENTER_OPTIONS, onThreshold: on, offThreshold: off, hangoverMs, preRollMs, minSpeechMs };
-              const config: VadConfig = { ...frontEnd, segmenter };
-              out.push({ name: candidateName(config), config });
+              for (const startGapMs of grid.startGapMs) {
+                const segmenter: SegmenterOptions = { ...DEFAULT_SEGMENTER_OPTIONS, onThreshold: on, offThreshold: off, hangoverMs, preRollMs, minSpeechMs, startGapMs };
+                const config: VadConfig = { ...frontEnd, segmenter };
+                out.push({ name: candidateName(config), config });
+              }
             }
           }
         }
@@ -132,7 +136,8 @@ export async function scoreCandidates(candidates: readonly Candidate[], recordin
 /** Same model, front end and segmenter numbers. */
 export function sameSetting(a: VadConfig, b: VadConfig): boolean {
   const keys = ['onThreshold', 'offThreshold', 'hangoverMs', 'preRollMs', 'minSpeechMs'] as const;
-  return a.model === b.model && a.levelHandling === b.levelHandling && keys.every((k) => Math.abs(a.segmenter[k] - b.segmenter[k]) < 1e-6);
+  return a.model === b.model && a.levelHandling === b.levelHandling && keys.every((k) => Math.abs(a.segmenter[k] - b.segmenter[k]) < 1e-6)
+    && (a.segmenter.startGapMs ?? 0) === (b.segmenter.startGapMs ?? 0);
 }
 
 /** The default issue 28 chose (speech from 160 ms), before the rule counted decodes (issue 41). */
