@@ -249,7 +249,8 @@ export async function* segmentUtterances(
     silentFrames = score < options.offThreshold ? silentFrames + 1 : 0;
     if (silentFrames === 0) current.voicedEndSample = frame.startSample + frame.samples.length;
     // The detector's probability trails off a frame or two after the voice stops: speech ends with the last confident frame.
-    if (score >= options.onThreshold) current.speechEndSample = frame.startSample + frame.samples.length - endLag;
+    // Speech goes on while the score stays at or above the off-threshold (hysteresis): its end is the last such frame.
+    if (score >= options.offThreshold) current.speechEndSample = frame.startSample + frame.samples.length - endLag;
     if (score >= dropLevel) current.confidentEndSample = frame.startSample + frame.samples.length;
     if (silentFrames >= hangoverFrames) {
       yield { type: 'end', utterance: snapshot('end') };

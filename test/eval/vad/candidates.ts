@@ -141,10 +141,10 @@ export function sameSetting(a: VadConfig, b: VadConfig): boolean {
 }
 
 /** The default issue 28 chose (speech from 160 ms), before the rule counted decodes (issue 41). */
-export const ISSUE28_DEFAULT: VadConfig = { model: 'v6', levelHandling: false, segmenter: { ...DEFAULT_SEGMENTER_OPTIONS, onThreshold: 0.2, offThreshold: 0.2, preRollMs: 300, minSpeechMs: 160 } };
+export const ISSUE28_DEFAULT: VadConfig = { model: 'v6', levelHandling: false, segmenter: { ...DEFAULT_SEGMENTER_OPTIONS, onThreshold: 0.2, offThreshold: 0.2, preRollMs: 300, minSpeechMs: 160, startGapMs: 0 } };
 
 /** What Earshot ran before this evaluation: the anchor for CPU and for every comparison. */
-export const BEFORE: VadConfig = { model: 'v6', levelHandling: false, segmenter: { ...DEFAULT_SEGMENTER_OPTIONS, onThreshold: 0.3, offThreshold: 0.2, preRollMs: 200, minSpeechMs: 250 } };
+export const BEFORE: VadConfig = { model: 'v6', levelHandling: false, segmenter: { ...DEFAULT_SEGMENTER_OPTIONS, onThreshold: 0.3, offThreshold: 0.2, preRollMs: 200, minSpeechMs: 250, startGapMs: 0 } };
 
 /**
  * The rules. Default: no more false speech than what ran before on the same recordings, plus a tenth (on these
