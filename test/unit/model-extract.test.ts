@@ -9,7 +9,7 @@ import { ChunkExtraction, ExtractionProgressParams } from '../../protocol/protoc
 import { InvalidParamsError, validateChunkExtraction, validateEnhancement, validateItemRestore } from '../../protocol/validate';
 import { vscodeStub } from './vscode-stub';
 // After the stub: the extension module imports 'vscode'.
-import { chatWithLanguageModel } from '../../extension/languageModel';
+import { chatWithLanguageModel } from '../../extension/models/languageModel';
 
 const line = (k: number, text = `line number ${k} about the release plan`): ChunkLine => ({ segmentId: `m-${k}`, speaker: k % 2 ? 'Ben' : 'Ana', t0: k * 4, text });
 

@@ -1,17 +1,17 @@
 /**
- * The panel's dismissible notes, wired: which show now (panelNotes.ts decides, from the settings, this machine and
- * what globalState remembers), their dismissal, the first-meeting model offer's choice (modelOffer.ts carries it out),
- * and the moments a note is done by itself: system audio heard through the macOS tap, the first meeting ended.
+ * The panel's dismissible notes, wired: which show now (panelNotes.ts decides, from the settings, this machine and what
+ * globalState remembers), their dismissal, the first-meeting model offer's choice (models/modelOffer.ts carries it
+ * out), and the moments a note is done by itself: system audio heard through the macOS tap, the first meeting ended.
  * Owns the notes' globalState keys; changes a setting only on the user's choice in the offer.
  */
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import type { ModelOfferChoice } from '../protocol/panel';
-import type { DaemonClient } from './client';
-import { chooseOffer, offerFrom } from './modelOffer';
+import type { ModelOfferChoice } from '../../protocol/panel';
+import type { DaemonClient } from '../client/client';
+import { chooseOffer, offerFrom } from '../models/modelOffer';
 import type { TranscriptPanel } from './panel';
 import { MEETING_ENDED_KEY, NOTE_DONE_KEYS, notesToShow, SYSTEM_AUDIO_HEARD_DBFS } from './panelNotes';
-import { EarshotSettings } from './settings';
+import { EarshotSettings } from '../settings/settings';
 
 /** The settings that change which notes show. */
 const NOTE_SETTINGS = ['earshot.enhancement.provider', 'earshot.notes.model.path', 'earshot.sources.systemAudio', 'earshot.devices.systemAudio'];

@@ -1,3 +1,8 @@
+// extension/panel/: the side panel and what it asks for. The webview view and its messages (panel.ts; the webview's own
+// script is media/), its buttons' actions in the editor (panelActions.ts), its dismissible notes and when each shows
+// (panelNotes.ts, panelNotesController.ts), the language-model extraction's progress notification
+// (extractionProgress.ts), and who reads the transcript live (partialsReaders.ts). Imports client/, models/, settings/
+// and remote/.
 /**
  * The side panel: a WebviewView showing the live transcript, the notes (action items, decisions, open questions,
  * summary), the session's controls, its sources and the model's status.
@@ -13,14 +18,14 @@ import * as vscode from 'vscode';
 import {
   FromPanel, ITEM_ACTIONS, ITEM_LISTS, ItemAction, ItemList, MODEL_OFFER_CHOICES, ModelOfferChoice, PANEL_COMMANDS, PANEL_NOTES, PanelCommand, PanelModel,
   PanelModelOffer, PanelNote, PanelPlace, PanelQuestion, PanelSegment, PanelSession, PanelSource, PanelSummary, ToPanel,
-} from '../protocol/panel';
+} from '../../protocol/panel';
 import {
   ActionItem, Decision, ExtractionProgressParams, HealthParams, InputLevelParams, LiveSourceKind, MAX_SPEAKER_NAME, MentionTarget, ModelProgressParams, SessionStateParams,
   SourceStatusParams, SummaryParams, TranscriptSegment,
-} from '../protocol/protocol';
-import type { SessionTranscriptResult } from '../protocol/protocol';
-import type { DaemonClient } from './client';
-import { withProgress } from './modelOffer';
+} from '../../protocol/protocol';
+import type { SessionTranscriptResult } from '../../protocol/protocol';
+import type { DaemonClient } from '../client/client';
+import { withProgress } from '../models/modelOffer';
 import {
   ActionOutcome, copyText, insertAtCursors, insertTodoComment, itemText, NoteItem, openMention, openViewing, pickTodoTarget,
   questionId, revealInNotes, TodoTarget, todoText,
@@ -62,7 +67,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   private extraction: ExtractionProgressParams | null = null;
   /** Called when the user dismisses a note (the extension remembers it). */
   onDismissNote: ((note: PanelNote) => void) | undefined;
-  /** Called when the user picks a choice of the 'modelOffer' note (modelOffer.ts carries it out). */
+  /** Called when the user picks a choice of the 'modelOffer' note (models/modelOffer.ts carries it out). */
   onModelOfferChoice: ((choice: ModelOfferChoice) => Promise<void>) | undefined;
   private readonly visibility = new vscode.EventEmitter<boolean>();
   /** Fired with `visible` when the panel shows or hides (partials are decoded only while someone can read them). */

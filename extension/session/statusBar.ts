@@ -4,7 +4,7 @@
  * panel. The tooltip says the state and the keys.
  */
 import * as vscode from 'vscode';
-import { LiveSourceKind, SessionStateParams } from '../protocol/protocol';
+import { LiveSourceKind, SessionStateParams } from '../../protocol/protocol';
 
 /** The default keys (package.json `keybindings`), as the tooltip shows them. */
 export function keyLabels(platform: NodeJS.Platform = process.platform): { meeting: string; dictation: string } {

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageclient/node';
-import { ErrorCodes } from '../protocol/protocol';
+import { ErrorCodes } from '../../protocol/protocol';
 import type { HealthView } from './health';
 
 export type ShowError = (e: unknown) => Promise<void>;

@@ -6,7 +6,7 @@
  * opens once the meeting has stopped and the last chunks are read.
  */
 import * as vscode from 'vscode';
-import { ExtractionProgressParams } from '../protocol/protocol';
+import { ExtractionProgressParams } from '../../protocol/protocol';
 
 export class ExtractionProgressView {
   /** The session whose extraction is running, if one is. */

@@ -5,7 +5,7 @@
  * notes can say "(while viewing src/auth.ts:10-14)". Nothing is sent between sessions.
  */
 import * as vscode from 'vscode';
-import { EditorActivityParams, EditorLocation } from '../protocol/protocol';
+import { EditorActivityParams, EditorLocation } from '../../protocol/protocol';
 import { relativePath } from './workspaceIndex';
 
 /** Quiet time before a change of editor or selection is sent: moving the cursor through a file sends one message. */

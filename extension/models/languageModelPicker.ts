@@ -1,3 +1,6 @@
+// extension/models/: language models for the notes, as the user chooses them. The picker (languageModelPicker.ts), the
+// first-meeting offer (modelOffer.ts), and VS Code's language model answering the daemon's calls (languageModel.ts).
+// The catalogs, downloads and the models themselves are the daemon's. Imports nothing else of extension/.
 /**
  * "Earshot: Choose a Language Model for Notes": a quick pick of who may improve the notes: Earshot's own local model
  * (the notes catalog: downloaded on this choice, with its size shown first), nobody (the rules alone), a VS Code
@@ -7,10 +10,10 @@
  * local model that is not downloaded yet is downloaded first, and a failed download writes nothing.
  *
  * Owns the picker's items and what each choice writes; must not send anything to a model nor change the settings'
- * schema (settings.ts). The local servers appear when the discovery answers (the pick shows the rest at once).
+ * schema (settings/settings.ts). The local servers appear when the discovery answers (the pick shows the rest at once).
  */
 import * as vscode from 'vscode';
-import { EnhancementSettings, LanguageModelDiscoverResult, LOCAL_SERVER_NAMES, LocalServer, LocalServerModel, NotesCatalogEntry, NotesModelList } from '../protocol/protocol';
+import { EnhancementSettings, LanguageModelDiscoverResult, LOCAL_SERVER_NAMES, LocalServer, LocalServerModel, NotesCatalogEntry, NotesModelList } from '../../protocol/protocol';
 
 /** What an item sets: a provider (and, for a local server, its endpoint and model), or opens the settings. */
 export type ModelChoice =

@@ -1,12 +1,12 @@
 /**
  * Settings the daemon was started with (DAEMON_SETTINGS) changed: the daemon restarts with them between sessions;
  * while one records, the user is told they apply to the next. Which panel notes a setting changes is
- * panelNotesController.ts's.
+ * panel/panelNotesController.ts's.
  */
 import * as vscode from 'vscode';
-import type { SessionStateParams } from '../protocol/protocol';
+import type { SessionStateParams } from '../../protocol/protocol';
 import type { DaemonClient } from './client';
-import { DAEMON_SETTINGS } from './settings';
+import { DAEMON_SETTINGS } from '../settings/settings';
 
 export function watchDaemonSettings(client: DaemonClient, output: vscode.LogOutputChannel, session: () => SessionStateParams | undefined): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration(async (e) => {

@@ -1,3 +1,6 @@
+// extension/settings/: every earshot.* setting, typed (settings.ts, the one module that reads them), and privacy:
+// Earshot: Delete All Data and what Workspace Trust restricts (privacy.ts). Imports remote/ (where a remote window's
+// notes go).
 /**
  * Typed access to every `earshot.*` setting: the one module that reads them. Each is declared in package.json
  * `contributes.configuration` and listed in {@link SETTING_KEYS}; test/unit/settings-manifest.test.ts keeps the
@@ -5,8 +8,8 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RemoteNotesTarget, remoteNotesTarget } from './remoteNotes';
-import { DEFAULT_ENHANCEMENT_CONCURRENCY, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementProvider, EnhancementSettings, LiveSourceKind } from '../protocol/protocol';
+import { RemoteNotesTarget, remoteNotesTarget } from '../remote/remoteNotes';
+import { DEFAULT_ENHANCEMENT_CONCURRENCY, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementProvider, EnhancementSettings, LiveSourceKind } from '../../protocol/protocol';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type GpuSetting = 'auto' | 'on' | 'off';
@@ -239,8 +242,9 @@ export class EarshotSettings {
 
   /**
    * A remote window's notes (the first workspace folder is not a `file:` URI: WSL, SSH, a container): the daemon on
-   * this machine writes them locally and the extension copies them into the workspace (remoteNotes.ts). Undefined for
-   * a local workspace, an untrusted one, or an absolute notes folder (a folder on this machine, written directly).
+   * this machine writes them locally and the extension copies them into the workspace (remote/remoteNotes.ts).
+   * Undefined for a local workspace, an untrusted one, or an absolute notes folder (a folder on this machine, written
+   * directly).
    */
   remoteNotes(context: Pick<vscode.ExtensionContext, 'globalStorageUri'>): RemoteNotesTarget | undefined {
     const folder = expandHome(this.notesFolder);

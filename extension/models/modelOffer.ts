@@ -1,14 +1,14 @@
 /**
- * The first-meeting offer (the panel's 'modelOffer' note, panelNotes.ts says when it shows): what it offers, and
+ * The first-meeting offer (the panel's 'modelOffer' note, panel/panelNotes.ts says when it shows): what it offers, and
  * carrying out the user's choice. "Download the local model (<size>)" downloads the notes model recommended for this
  * machine (the daemon's download, with its progress) and then sets the local provider and that model; "Use a VS Code
  * model (Copilot: the cloud)" sets the vscode-lm provider; "Keep rules only" (the note's dismissal) changes nothing.
  * Nothing is sent to a model before the user chooses, and a failed download changes no setting.
  *
- * No VS Code API here (panelNotesController.ts gives it the daemon and the settings): unit-tested as it is.
+ * No VS Code API here (panel/panelNotesController.ts gives it the daemon and the settings): unit-tested as it is.
  */
-import type { ModelListResult, ModelProgressParams } from '../protocol/protocol';
-import type { ModelOfferChoice, PanelModelOffer } from '../protocol/panel';
+import type { ModelListResult, ModelProgressParams } from '../../protocol/protocol';
+import type { ModelOfferChoice, PanelModelOffer } from '../../protocol/panel';
 
 /**
  * The provider value of the local notes model runtime (issue 30; declared in EnhancementProvider and package.json by the

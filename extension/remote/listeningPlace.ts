@@ -7,7 +7,7 @@
  */
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { PanelPlace } from '../protocol/panel';
+import { PanelPlace } from '../../protocol/panel';
 
 export interface PlaceFacts {
   /** vscode.env.remoteName: undefined in a local window. */

@@ -1,10 +1,15 @@
+// extension/client/: the daemon's process and connection in this window. One daemon, started, restarted and stopped in
+// the order asked (daemonLifecycle.ts); when a dead one is restarted and when a crash loop gives up (crashPolicy.ts);
+// the JSON-RPC client and the daemon's notifications as events (client.ts); a restart for changed daemon settings
+// (settingsWatcher.ts). Imports models/ (it relays the daemon's language-model calls) and settings/; nothing that draws
+// the window.
 /**
  * The extension's connection to the daemon: starts `earshot daemon` as a language server over stdio
  * with VS Code's own Node, checks the protocol version, restarts it when it dies (LanguageClient's
  * error handler), and re-exposes the daemon's notifications as VS Code events.
  */
 import * as vscode from 'vscode';
-import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../daemon/allocator';
+import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../../daemon/allocator';
 import { CloseAction, ErrorAction, LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
 import {
   ActionItem, ActionItemNotification, Decision, DecisionNotification, DeviceList, DeviceListResult, EarshotServerCapabilities, HealthParams, Health,
@@ -13,20 +18,20 @@ import {
   SessionPause, SessionPauseResult, WorkspaceIndexNotification, WorkspaceIndexParams,
   SpeakerRename, SpeakerRenameParams, SpeakerRenameResult, InitializationOptions, ModelDownload, LanguageModelChat, ExtractionProgressNotification, ExtractionProgressParams, ExtractionCancel, ItemRestore, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
   SessionStateParams, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptRelabel, TranscriptRelabelParams, TranscriptSegment, Vocabulary,
-} from '../protocol/protocol';
-import { DataDelete, DataDeleteParams, DataDeleteResult, HealthRequest, LanguageModelDiscover, LanguageModelDiscoverResult } from '../protocol/protocol';
+} from '../../protocol/protocol';
+import { DataDelete, DataDeleteParams, DataDeleteResult, HealthRequest, LanguageModelDiscover, LanguageModelDiscoverResult } from '../../protocol/protocol';
 import {
   InterruptedSession, SessionInterrupted, SessionResume, SessionResumeParams, SessionResumeResult, SessionTranscript, SessionTranscriptResult,
-} from '../protocol/protocol';
+} from '../../protocol/protocol';
 import {
   MemoryChangedNotification, MemoryChangedParams, MemoryDecisions, MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeetings, MemoryMeeting,
   MemorySearch, MemorySearchParams, MemorySearchResult, MemoryTodo, MemoryTodoParams, MemoryTodoResult,
-} from '../protocol/protocol';
-import { NotesRewrite, NotesWrittenNotification, NotesWrittenParams, PartialsWanted } from '../protocol/protocol';
+} from '../../protocol/protocol';
+import { NotesRewrite, NotesWrittenNotification, NotesWrittenParams, PartialsWanted } from '../../protocol/protocol';
 import { RestartDecision, RestartPolicy } from './crashPolicy';
 import { DaemonLifecycle } from './daemonLifecycle';
-import { chatWithLanguageModel } from './languageModel';
-import { EarshotSettings } from './settings';
+import { chatWithLanguageModel } from '../models/languageModel';
+import { EarshotSettings } from '../settings/settings';
 
 export class DaemonClient implements vscode.Disposable {
   /** Starts, restarts and stops happen one at a time: overlapping restarts left a daemon running unowned. */
@@ -69,7 +74,10 @@ export class DaemonClient implements vscode.Disposable {
   readonly onExtractionProgress = this.emitters.extractionProgress.event;
   /** The meeting memory changed (a session finalized, an item ticked, data deleted): the Action items view refreshes. */
   readonly onMemoryChanged = this.emitters.memoryChanged.event;
-  /** The daemon wrote a session's notes file (a remote window's mirror copies it into the workspace: remoteNotes.ts). */
+  /**
+   * The daemon wrote a session's notes file (a remote window's mirror copies it into the workspace:
+   * remote/remoteNotes.ts).
+   */
   readonly onNotesWritten = this.emitters.notesWritten.event;
   /** The daemon process went away (it is restarted on the next request, or by LanguageClient). */
   readonly onDaemonExit = this.emitters.daemonExit.event;
@@ -80,7 +88,8 @@ export class DaemonClient implements vscode.Disposable {
   readonly onDaemonStart = this.emitters.daemonStart.event;
   /**
    * The daemon died without being asked to stop (killed, crashed): fired at once, with whether it is restarted (after
-   * `delayMs`; onDaemonStart follows) or a crash loop gave up. Its session is for the caller to resume (see recovery.ts).
+   * `delayMs`; onDaemonStart follows) or a crash loop gave up. Its session is for the caller to resume (see
+   * health/recovery.ts).
    */
   readonly onDaemonCrash = this.emitters.daemonCrash.event;
   private readonly restarts = new RestartPolicy();
@@ -294,7 +303,10 @@ export class DaemonClient implements vscode.Disposable {
     return (await this.ensureStarted()).sendRequest(ExtractionCancel, { sessionId });
   }
 
-  /** Renders a session's notes again over the file as it is now (the user's copy was put in place: remoteNotes.ts). */
+  /**
+   * Renders a session's notes again over the file as it is now (the user's copy was put in place:
+   * remote/remoteNotes.ts).
+   */
   async rewriteNotes(sessionId: string): Promise<void> {
     await (await this.ensureStarted()).sendRequest(NotesRewrite, { sessionId });
   }

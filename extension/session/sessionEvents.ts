@@ -1,3 +1,6 @@
+// extension/session/: what the window shows of a session as the daemon reports it: the notifications wired to the
+// panel, the status bar, the context keys and the API (sessionEvents.ts), and the status bar item (statusBar.ts).
+// Starting and stopping sessions is commands/'s. Imports client/, panel/, health/, workspace/ and remote/.
 /**
  * What the window shows as the daemon reports: each notification to the side panel, the session's state also to the
  * status bar, the `when`-clause context keys, the editor-activity reporter and the API's onDidChangeSession; the
@@ -5,14 +8,14 @@
  * command and no audio: commands/sessions.ts starts and stops sessions.
  */
 import * as vscode from 'vscode';
-import type { SessionStateParams } from '../protocol/protocol';
-import type { EditorActivityReporter } from './activity';
-import type { DaemonClient } from './client';
-import type { ShowError } from './errors';
-import type { ExtractionProgressView } from './extractionProgress';
-import type { TranscriptPanel } from './panel';
-import { notesUri } from './remoteNotes';
-import type { SessionRecovery } from './recovery';
+import type { SessionStateParams } from '../../protocol/protocol';
+import type { EditorActivityReporter } from '../workspace/activity';
+import type { DaemonClient } from '../client/client';
+import type { ShowError } from '../health/errors';
+import type { ExtractionProgressView } from '../panel/extractionProgress';
+import type { TranscriptPanel } from '../panel/panel';
+import { notesUri } from '../remote/remoteNotes';
+import type { SessionRecovery } from '../health/recovery';
 import type { SessionStatusBar } from './statusBar';
 
 export interface SessionEventsDeps {

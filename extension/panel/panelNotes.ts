@@ -10,10 +10,10 @@
  *               chosen), and no longer once the user dismisses it or system audio has been heard.
  *   modelOffer  after the first meeting that ended with no language model (provider 'off', no local model file): download
  *               the local notes model, use a VS Code model (Copilot: the cloud), or keep the rules alone; shown in place
- *               of the rules note until the user chooses (modelOffer.ts carries the choice out).
+ *               of the rules note until the user chooses (models/modelOffer.ts carries the choice out).
  */
-import { APP_PREFIX, macosSupportsProcessTaps } from '../daemon/capture/audiotee';
-import { PANEL_NOTES, PanelNote } from '../protocol/panel';
+import { APP_PREFIX, macosSupportsProcessTaps } from '../../daemon/capture/audiotee';
+import { PANEL_NOTES, PanelNote } from '../../protocol/panel';
 
 /** globalState keys: set once a note is done with (dismissed, or no longer needed). */
 export const NOTE_DONE_KEYS: Record<PanelNote, string> = {

@@ -4,8 +4,8 @@
  * notes folder that cannot be written. The daemon keeps retrying either way; this only tells.
  */
 import * as vscode from 'vscode';
-import type { LiveSourceKind } from '../protocol/protocol';
-import type { DaemonClient } from './client';
+import type { LiveSourceKind } from '../../protocol/protocol';
+import type { DaemonClient } from '../client/client';
 import type { ShowError } from './errors';
 import { settingsLink, withoutSettingsLink } from './settingsLinks';
 

@@ -1,3 +1,7 @@
+// extension/workspace/: what Earshot reads of the code the user has open, for the daemon: the index of files and
+// symbols (workspaceIndex.ts), identifiers from the visible editors as vocabulary (vocabulary.ts, identifiers.ts), and
+// the editor location while a session runs (activity.ts). Only paths, names and words go to the daemon. Imports
+// client/.
 /**
  * The workspace index the daemon matches transcript mentions against ("auth dot ts", "the parseConfig function"): the
  * first workspace folder's files and the symbols VS Code's language features know. Sent at activation once the
@@ -9,8 +13,8 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, WorkspaceIndexParams, WorkspaceSymbolInfo } from '../protocol/protocol';
-import type { DaemonClient } from './client';
+import { MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, WorkspaceIndexParams, WorkspaceSymbolInfo } from '../../protocol/protocol';
+import type { DaemonClient } from '../client/client';
 
 /** Always left out of the index, whatever files.exclude says: dependencies, VCS data, build output. */
 export const DEFAULT_EXCLUDES = ['**/node_modules', '**/.git', '**/out', '**/dist'] as const;

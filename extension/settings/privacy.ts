@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DataDeleteResult, SessionStateParams } from '../protocol/protocol';
+import type { DataDeleteResult, SessionStateParams } from '../../protocol/protocol';
 import { EarshotSettings, restrictedWorkspaceValues } from './settings';
 
 /** `executeCommand('earshot.deleteAllData', { confirm: true, includeModels: false })` skips the dialog (tests, scripts). */

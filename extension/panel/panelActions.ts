@@ -6,8 +6,8 @@
  * the VS Code API, which is loaded on first use so that the pure helpers can be tested outside VS Code.
  */
 import type * as vscodeTypes from 'vscode';
-import type { ItemList } from '../protocol/panel';
-import type { EditorLocation, MentionTarget } from '../protocol/protocol';
+import type { ItemList } from '../../protocol/panel';
+import type { EditorLocation, MentionTarget } from '../../protocol/protocol';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const vscodeApi = (): typeof vscodeTypes => require('vscode');
@@ -192,8 +192,9 @@ export async function revealInNotes(notesPath: string, list: ItemList, item: Not
   }
   let document: vscodeTypes.TextDocument;
   try {
-    // A remote window's notes open from the workspace (remoteNotes.ts); loaded here, as vscode is, for the pure tests.
-    const { notesUri } = require('./remoteNotes') as typeof import('./remoteNotes');
+    // A remote window's notes open from the workspace (remote/remoteNotes.ts); loaded here, as vscode is, for the pure
+    // tests.
+    const { notesUri } = require('../remote/remoteNotes') as typeof import('../remote/remoteNotes');
     document = await vscode.workspace.openTextDocument(await notesUri(notesPath));
   } catch {
     const message = `Earshot: the notes file ${notesPath} cannot be opened (not written yet, or moved).`;

@@ -1,3 +1,6 @@
+// extension/remote/: remote windows (WSL, SSH, containers, Codespaces), where Earshot runs on the user's side: which
+// machine listens (listeningPlace.ts) and the notes mirrored into the remote workspace (remoteNotes.ts). Imports
+// nothing else of extension/.
 /**
  * The notes of a remote window (WSL, SSH, a container, a Codespace opened in VS Code desktop). Earshot runs on the
  * user's side (package.json `extensionKind`, ui first), with its daemon, the models and the microphone; the workspace
@@ -22,8 +25,8 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { writeFileAtomic } from '../daemon/documents/notesFile';
-import { NotesWrittenParams } from '../protocol/protocol';
+import { writeFileAtomic } from '../../daemon/documents/notesFile';
+import { NotesWrittenParams } from '../../protocol/protocol';
 
 /** Where the notes of a remote workspace folder go: written locally by the daemon, copied to `remoteDir`. */
 export interface RemoteNotesTarget {

@@ -1,3 +1,7 @@
+// extension/health/: what the user is told when something goes wrong, and recovery. Earshot: Show Health and its ring
+// of recent problems (health.ts), errors with what to do about them (errors.ts), a running session's problems
+// (sessionProblems.ts, with the OS settings pages of settingsLinks.ts), and resuming a session after the daemon crashed
+// (recovery.ts). Imports client/, panel/ and remote/.
 /**
  * Earshot: Show Health — a read-only Markdown document (`earshot-health:` scheme) with the daemon's latest vital signs
  * (model state and timings, backlog, dropped audio, degrade level, memory, the sources and their states) and the
@@ -8,7 +12,7 @@
 import * as vscode from 'vscode';
 import type {
   EarshotServerCapabilities, HealthParams, LiveSourceKind, ModelProgressParams, SessionStateParams, SourceStatusParams,
-} from '../protocol/protocol';
+} from '../../protocol/protocol';
 
 export const HEALTH_SCHEME = 'earshot-health';
 /** How many problems are kept (the oldest go first). */

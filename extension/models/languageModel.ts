@@ -7,7 +7,7 @@
  * never logged.
  */
 import * as vscode from 'vscode';
-import { EnhancementSettings, LanguageModelChatParams, LanguageModelChatResult } from '../protocol/protocol';
+import { EnhancementSettings, LanguageModelChatParams, LanguageModelChatResult } from '../../protocol/protocol';
 
 /** Longest answer read from the model (a chunk's JSON is a few KB). */
 const MAX_ANSWER_CHARS = 200_000;

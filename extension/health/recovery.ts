@@ -6,11 +6,11 @@
  */
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageclient/node';
-import { ErrorCodes, InterruptedSession, SessionResumeResult, SessionStateParams } from '../protocol/protocol';
-import type { DaemonClient } from './client';
-import { planInterrupted, RestartDecision, sessionAfterCrash } from './crashPolicy';
-import { TranscriptPanel } from './panel';
-import { notesUri } from './remoteNotes';
+import { ErrorCodes, InterruptedSession, SessionResumeResult, SessionStateParams } from '../../protocol/protocol';
+import type { DaemonClient } from '../client/client';
+import { planInterrupted, RestartDecision, sessionAfterCrash } from '../client/crashPolicy';
+import { TranscriptPanel } from '../panel/panel';
+import { notesUri } from '../remote/remoteNotes';
 
 /** A session resumed after its daemon died (or from an earlier window), as the API's onDidResumeSession reports it. */
 export interface ResumedSession {

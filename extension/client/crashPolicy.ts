@@ -2,7 +2,7 @@
  * The decisions behind crash recovery, without VS Code (unit-tested alone): when a dead daemon is restarted and after
  * how long, when a crash loop gives up, and what becomes of the session the daemon was running or left interrupted.
  */
-import type { InterruptedSession, SessionStateParams } from '../protocol/protocol';
+import type { InterruptedSession, SessionStateParams } from '../../protocol/protocol';
 
 export interface RestartPolicyOptions {
   /** More crashes than this within `windowMs` is a crash loop: no more restarts. */
