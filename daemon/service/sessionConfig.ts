@@ -12,7 +12,7 @@ import { debugAudioPath, dumpingSource } from '../capture/debugAudio';
 import { AudioSource } from '../capture/source';
 import { ServiceError } from '../serviceError';
 import { SessionConfig } from '../session/session';
-import { SpeakerStages } from '../session/speakers';
+import { SpeakerStages } from '../session/config';
 import { VoiceModelLoader } from '../speakers/embedding';
 import { SpeakerReidentifier } from '../speakers/reidentify';
 import { SpeakerStage } from '../speakers/stage';
