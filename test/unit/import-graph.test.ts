@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { REPO_ROOT } from '../setup';
-import { buildImportGraph, importCircles, layerOf, type ImportGraph } from '../support/importGraph';
+import { buildImportGraph, importCircles, layerDirections, layerOf, type ImportGraph } from '../support/importGraph';
 
 const FOLDERS = ['daemon', 'extension', 'media', 'protocol', 'scripts'];
 
@@ -43,6 +43,13 @@ describe('import graph', () => {
     const named = circles.map(({ circle, group }) =>
       circle.join(' → ') + (group.length > circle.length - 1 ? ` (one of the circles among ${group.join(', ')})` : ''));
     assert.deepEqual(named, [], `${circles.length} import circle(s)`);
+  });
+
+  it("the daemon's folders import one way: no folder reaches itself again through the others", () => {
+    const daemon = new Map([...graph].filter(([file]) => file.startsWith('daemon/')));
+    const folders: ImportGraph = new Map();
+    for (const [from, into] of layerDirections(daemon)) folders.set(from, into);
+    assert.deepEqual(importCircles(folders).map(({ circle }) => circle.join(' → ')), []);
   });
 
   it('nothing in daemon/understanding imports daemon/asr', () => {
