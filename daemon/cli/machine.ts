@@ -6,7 +6,8 @@
  */
 import * as path from 'node:path';
 import { AudioDevice, captureBackends, listDevices, systemCaptureAvailability } from '../capture/devices';
-import { flashAttnFromEnv, whisperAddon } from '../asr/whisper';
+import { flashAttnFromEnv } from '../asr/whisper';
+import { whisperAddon } from '../whisperAddon';
 import { args, Io, PACKAGE_ROOT, UsageError } from './common';
 
 export async function devices(argv: string[], io: Io): Promise<number> {

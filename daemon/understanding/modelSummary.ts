@@ -32,9 +32,6 @@ export interface SummaryPoint { text: string; segmentIds: string[] }
  */
 export const SUMMARY_BOUNDS = { points: 10, citations: SUMMARY_POINT_MAX_CITES, text: 240, textMax: 360 } as const;
 
-/** What a summary answer may cite: the new chunk's lines and the lines the previous points cite (or, settling, the final lists'). */
-export interface SummaryConstraint { summary: { segmentIds: string[] } }
-
 const SHAPE = `{"points": [{"text": "one key point or outcome of the meeting, one or two sentences", "cites": ["the [id]s of the lines it comes from"]}]}`;
 
 const clock = (t: number) => {

@@ -11,8 +11,8 @@ import { EnhancementSettings, LanguageModelDiscoverResult, LocalServer, NotesCat
 import { chooseLanguageModel, chooseLocalModel, languageModelPickItems, ModelPickItem, settingUpdates } from '../../extension/models/languageModelPicker';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { listNotesModels } from '../../daemon/understanding/local/notesModels';
-import { NOTES_CATALOG } from '../../daemon/understanding/local/notesCatalog';
+import { listNotesModels } from '../../daemon/models/notesModels';
+import { NOTES_CATALOG } from '../../daemon/models/notesCatalog';
 import { FakeServer, llamaCppHandler, lmStudioHandler, ollamaHandler } from '../support/local-llm-servers';
 
 const OFF: EnhancementSettings = { provider: 'off', endpoint: 'http://127.0.0.1:11434' };

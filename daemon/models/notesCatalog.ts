@@ -7,8 +7,8 @@
  * wrong one makes the download fail for everyone. Owns the entries and the choice; downloading and the cache are
  * notesModels.ts's, loading a model is the runtime's.
  */
-import { machineGpu, MachineFacts } from '../../asr/capabilities';
-import { readCatalogOverrides } from '../../asr/catalog';
+import { machineGpu, MachineFacts } from './capabilities';
+import { readCatalogOverrides } from './whisperCatalog';
 
 export type NotesModelId = 'qwen2.5-1.5b' | 'llama-3.2-3b' | 'qwen3-4b';
 

@@ -1,17 +1,28 @@
 /**
- * Where downloaded models live and how a catalog model is fetched: which whisper file the settings name (a path, or the
+ * daemon/models/: the models Earshot can fetch and what this machine can run, one concern for whisper models, notes
+ * models and voice models alike. Below asr/, understanding/ and speakers/, which use it; it imports none of them, nor
+ * anything above them (session/, service/, rpc/, cli/).
+ *
+ *   whisperCatalog.ts, notesCatalog.ts, voiceModel.ts   what is offered: pinned files (size, sha256, URL), overrides
+ *   whisperModels.ts, notesModels.ts                    which one to use, the listing, the download of each kind
+ *   modelCache.ts (this file)                           the cache folder, a cached model's state, the verified mark
+ *   download.ts, httpsGet.ts, downloadMeter.ts, downloadFaults.ts, fileCheck.ts   resumable, verified HTTPS downloads
+ *   modelFile.ts                                        a ggml whisper file walked before whisper.cpp sees it
+ *   capabilities.ts, gpus.ts, gpuProbe.ts (+ its child) the machine: memory, cores, whisper build, GPUs found
+ *
+ * This file: where downloaded models live and how a catalog model is fetched: which whisper file the settings name (a path, or the
  * catalog model in the cache folder), the state of a cached model (ready, missing, partial, corrupt), its verified
  * download, and the signed mark that spares hashing a verified file again. Serves the whisper catalog and the notes catalog
- * (understanding/local/notesModels.ts) alike: both hand it a {@link CachedModelSpec}.
+ * (notesModels.ts) alike: both hand it a {@link CachedModelSpec}.
  *
- * Owns the cache folder's layout. Must not decide which model to use (modelStore.ts) or load one.
+ * Owns the cache folder's layout. Must not decide which model to use (whisperModels.ts) or load one.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultStorageDir } from '../config';
-import { CatalogModel, catalogModelForFile, DEFAULT_MODEL_ID, getCatalogModel } from './catalog';
+import { CatalogModel, catalogModelForFile, DEFAULT_MODEL_ID, getCatalogModel } from './whisperCatalog';
 import { downloadFile, DownloadOptions, DownloadResult, partPath } from './download';
 import { ExpectedFile, sizeOf, verifyFile } from './fileCheck';
 

@@ -1,8 +1,8 @@
 /**
  * The speaker-embedding ("voice") model Earshot offers to download: one that tells a voice again after a silence,
- * for the speaker stage's re-identification (embedding.ts). Downloaded only when the user asks (the panel's button,
+ * for the speaker stage's re-identification (speakers/embedding.ts). Downloaded only when the user asks (the panel's button,
  * or turning earshot.speakers.enabled on), into `<model cache>/speakers`, with the download and verification code the
- * whisper and notes models use (asr/download.ts through asr/modelCache.ts).
+ * whisper and notes models use (download.ts through modelCache.ts).
  *
  * The entry: **3D-Speaker CAM++ (VoxCeleb, English)** as sherpa-onnx exports it
  * (k2-fsa/sherpa-onnx scripts/3dspeaker/export-onnx.py at 634265c9: input `x[N,T,80]` fbank, output `embedding[N,512]`,
@@ -15,8 +15,8 @@
  */
 import * as path from 'node:path';
 import { ModelDownloadResult, SpeakerCatalogEntry, SpeakerModelList } from '../../protocol/protocol';
-import { readCatalogOverrides } from '../asr/catalog';
-import { CachedModelSpec, downloadModel, markedModelStatus, ModelDownloadOptions, writeVerifiedMark } from '../asr/modelCache';
+import { readCatalogOverrides } from './whisperCatalog';
+import { CachedModelSpec, downloadModel, markedModelStatus, ModelDownloadOptions, writeVerifiedMark } from './modelCache';
 
 export interface SpeakerCatalogModel extends CachedModelSpec {
   name: string;

@@ -10,7 +10,7 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CATALOG, CatalogModel, CatalogModelId, findCatalogModel, ModelTier, modelForTier } from './catalog';
+import { CATALOG, CatalogModel, CatalogModelId, findCatalogModel, ModelTier, modelForTier } from './whisperCatalog';
 import { findGpus, GpusFound, WhisperGpu } from './gpus';
 
 /** scripts/build-whisper.js's names for the whisper builds (plus 'unknown' when it cannot be read). */
@@ -100,7 +100,7 @@ function tierFor(f: MachineFacts): { tier: ModelTier; reason: string; gpu: boole
     if (ram >= 8 * GiB) return { tier: 'small', gpu: true, reason: `Apple Silicon with Metal and ${memory(ram)} of memory` };
     return { tier: 'base', gpu: true, reason: `Apple Silicon with only ${memory(ram)} of memory` };
   }
-  // Whisper runs on a GPU only where its module finds one (whisper.ts, 'auto'): an NVIDIA GPU it cannot see stays unused.
+  // Whisper runs on a GPU only where its module finds one (asr/whisper.ts, 'auto'): an NVIDIA GPU it cannot see stays unused.
   if (f.whisperGpuDevice && ram >= 8 * GiB) {
     return { tier: 'large', gpu: true, reason: `${f.whisperGpuDevice.name} found by whisper's ${f.whisperGpuDevice.backend} module, and ${memory(ram)} of memory` };
   }

@@ -1,16 +1,16 @@
 /**
  * The notes models on this machine: where catalog notes models are cached (`<model cache>/notes/`), the state of each,
- * the listing the daemon and the CLI show, a download (resumable, size- and sha256-checked: asr/modelCache.ts's, as for
+ * the listing the daemon and the CLI show, a download (resumable, size- and sha256-checked: modelCache.ts's, as for
  * whisper models), and the verified path of a downloaded one for the local runtime to load (`cachedNotesModel`).
  *
  * Owns the notes subfolder. Must not choose a provider, load a model or touch whisper models.
  */
 import * as path from 'node:path';
-import { ModelDownloadResult, NotesCatalogEntry, NotesModelList } from '../../../protocol/protocol';
-import type { MachineFacts } from '../../asr/capabilities';
-import { detectMachine } from '../../asr/capabilities';
-import { DownloadProgress } from '../../asr/download';
-import { CachedModelStatus, downloadModel, markedModelStatus, mirrorUrl, writeVerifiedMark } from '../../asr/modelCache';
+import { ModelDownloadResult, NotesCatalogEntry, NotesModelList } from '../../protocol/protocol';
+import type { MachineFacts } from './capabilities';
+import { detectMachine } from './capabilities';
+import { DownloadProgress } from './download';
+import { CachedModelStatus, downloadModel, markedModelStatus, mirrorUrl, writeVerifiedMark } from './modelCache';
 import { getNotesModel, notesCatalog, NotesCatalogModel, recommendNotesModel } from './notesCatalog';
 
 /** The notes models' folder inside the (whisper) model cache folder. */

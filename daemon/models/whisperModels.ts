@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CatalogEntry, ModelDownloadResult, ModelListResult } from '../../protocol/protocol';
 import { detectMachine, MachineFacts, ModelChoice, recommendModel } from './capabilities';
-import { CATALOG, CatalogModel, sameModelAs } from './catalog';
+import { CATALOG, CatalogModel, sameModelAs } from './whisperCatalog';
 import { DownloadProgress } from './download';
 import { verifyFile } from './fileCheck';
 import { cachedModelStatus, defaultCacheDir, downloadModel, hasVerifiedMark, mirrorUrl, modelExpectation, resolveModelFile, writeVerifiedMark } from './modelCache';

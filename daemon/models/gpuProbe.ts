@@ -10,7 +10,7 @@
  */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import type { BackendInfo } from './whisper';
+import type { BackendInfo } from '../whisperAddon';
 
 export type ProbedDevice = BackendInfo['devices'][number] & { backend: string };
 
