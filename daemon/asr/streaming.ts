@@ -47,7 +47,8 @@ export interface StreamingOptions {
   minPartialSec: number;
   /**
    * Decode budget: the share of the time whisper may spend on partials (after a partial of d ms, the next waits
-   * d × (1/duty − 1)). A quarter: at a half, partials were 173 of the 216 decodes of figure 2's meeting (issue 41).
+   * d × (1/duty − 1)); early finals, which show as partials while the speech is down, and decodes stopped before their
+   * end count too. A quarter: at a half, partials were 173 of the 216 decodes of figure 2's meeting (issue 41).
    */
   partialDutyCycle: number;
   /** Token cap per second of audio (fast speech is ~4 tokens/s); stops repetition loops. */
@@ -163,8 +164,9 @@ class Inbox {
   constructor(
     events: AsyncIterable<UtteranceEvent>,
     private readonly maxPendingSamples: () => number,
-    private readonly speechStopped: () => void,
-    private readonly speechResumed: () => void,
+    /** The speech of `t` dropped (`ended`: the utterance is over). */
+    private readonly speechStopped: (t: Tracked, ended: boolean) => void,
+    private readonly speechResumed: (t: Tracked) => void,
   ) {
     void this.pump(events);
   }
@@ -203,13 +205,13 @@ class Inbox {
         tracked.latest = u;
         if (event.type === 'end') {
           tracked.ended = true;
-          this.speechStopped();
+          this.speechStopped(tracked, true);
         } else if (u.finalEndSample !== tracked.droppedAt) {
           // The speech dropped (a partial decoding is stale), or came back (an early final decoding is no longer the final).
           const was = tracked.droppedAt;
           tracked.droppedAt = u.finalEndSample;
-          if (was !== undefined) this.speechResumed();
-          if (u.finalEndSample !== undefined) this.speechStopped();
+          if (was !== undefined) this.speechResumed(tracked);
+          if (u.finalEndSample !== undefined) this.speechStopped(tracked, false);
         }
         this.notify();
         // Bounded memory: when finals fall this far behind, stop reading (a live source's own bounded buffer takes over).
@@ -239,13 +241,19 @@ export async function* recognize(
   context: RecognizerContext | StreamingOptions = DEFAULT_STREAMING_OPTIONS,
 ): AsyncGenerator<RecognizedSegment> {
   const ctx: RecognizerContext = 'options' in context && typeof context.options === 'function' ? context : { options: () => context as StreamingOptions };
-  /** What is decoding now, when it may be stopped: a partial (when the speech stops), an early final (when it resumes). */
-  let inFlight: 'partial' | 'earlyFinal' | undefined;
+  /**
+   * What is decoding now, and of which utterance, when it may be stopped: a partial (when its speech stops), an early
+   * final (when its speech resumes). Only its own utterance's speech stops it: an ended utterance's early final is its
+   * final, whatever the next speaker's first syllable does (figure 3 had three finals decoded twice so). An utterance's
+   * first partial is not stopped by a drop, only by the end: nothing is shown yet, and a first syllable's drop stopping
+   * it (then the early final stopped by the voice coming back) made three first partials of figure 3 0.2 s later.
+   */
+  let inFlight: { kind: 'partial' | 'earlyFinal'; of: Tracked } | undefined;
   const inbox = new Inbox(
     events,
     () => ctx.options().maxPendingSec * SAMPLE_RATE,
-    () => { if (inFlight === 'partial') decoder.abortPartial?.(); },
-    () => { if (inFlight === 'earlyFinal') decoder.abortPartial?.(); },
+    (t, ended) => { if (inFlight?.kind === 'partial' && inFlight.of === t && (ended || t.shownPartial)) decoder.abortPartial?.(); },
+    (t) => { if (inFlight?.kind === 'earlyFinal' && inFlight.of === t && !t.ended) decoder.abortPartial?.(); },
   );
   const stats = ctx.stats ?? newRecognizerStats();
   let previousText = '';
@@ -265,14 +273,22 @@ export async function* recognize(
       audioCtx: Math.min(1500, Math.ceil((pcm.length / SAMPLE_RATE + (partial ? 0 : options.finalContextMarginSec)) * 50) + 32),
     };
   };
+  /** Whisper's time on what shows (or may show) as a partial counts against the partials' share (partialDutyCycle). */
+  const spentOnPartials = (ms: number) => { nextPartialAt = performance.now() + ms * (1 / ctx.options().partialDutyCycle - 1); };
   const decode = async (asked: DecodeRequest, speculative = false) => {
-    const result = await decoder.decode(speculative ? { ...asked, speculative } : asked);
-    if (asked.final) {
-      stats.finalDecodes++;
-    } else {
-      nextPartialAt = performance.now() + result.ms * (1 / ctx.options().partialDutyCycle - 1);
-      stats.partialsDecoded++;
+    const started = performance.now();
+    let result: DecodeResult;
+    try {
+      result = await decoder.decode(speculative ? { ...asked, speculative } : asked);
+    } catch (e) {
+      // A partial or early final stopped: its time went to text nobody sees.
+      if (e instanceof DecodeAbortedError) spentOnPartials(performance.now() - started);
+      throw e;
     }
+    if (asked.final) stats.finalDecodes++;
+    else stats.partialsDecoded++;
+    // An early final shows as the partial while the speech is down (and is the final if it stays down).
+    if (!asked.final || speculative) spentOnPartials(result.ms);
     return result.text;
   };
   /** The audio a final decodes: up to finalEndSample (see Utterance). */
@@ -345,7 +361,7 @@ export async function* recognize(
       const u = live.latest;
       live.speculatedAt = live.droppedAt;
       const asked = request(finalAudio(u), false);
-      inFlight = 'earlyFinal';
+      inFlight = { kind: 'earlyFinal', of: live };
       try {
         live.decodedText = await decode(asked, true);
       } catch (e) {
@@ -375,7 +391,7 @@ export async function* recognize(
     ) {
       // 3. A partial of the newest audio, unless the speech stops while it decodes: then it is stopped, shows nothing,
       //    and the early final (shown in its place) or the final comes next.
-      inFlight = 'partial';
+      inFlight = { kind: 'partial', of: live };
       let text: string;
       try {
         text = await decode(request(u.samples, true));

@@ -93,6 +93,19 @@ function padToMinimum(pcm: Float32Array): Float32Array {
  */
 export const DEFAULT_FLASH_ATTN = true;
 
+/**
+ * The key of a model's decode tuning on this machine (decodeTuning.ts): what the measurement depends on, this CPU, the
+ * whisper build, the threads, a fixed flash attention and the model file. The engine and `earshot build-info` use it.
+ */
+export function tuningKeyOnThisMachine(modelPath: string, threads: number, flashAttnForced: boolean | null): string {
+  const stat = fs.statSync(modelPath);
+  const core = whisperAddon().systemInfo?.();
+  return tuningKey({
+    cpu: os.cpus()[0]?.model ?? os.arch(), cores: os.availableParallelism(), core: core ? `${core.whisperVersion} ${core.systemInfo}` : 'bundled',
+    threads, flashAttnForced, modelBytes: stat.size, modelMtimeMs: Math.round(stat.mtimeMs),
+  });
+}
+
 export function flashAttnFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   return flashAttnForcedByEnv(env) ?? DEFAULT_FLASH_ATTN;
 }
@@ -250,14 +263,8 @@ export class WhisperEngine {
       : WhisperModel.load(this.config.modelPath, gpu !== false);
   }
 
-  /** What the measurement depends on: this CPU, the whisper build, the threads, a fixed flash attention, the model file. */
   private tuningKey(flashAttnForced: boolean | null): string {
-    const stat = fs.statSync(this.config.modelPath);
-    const core = whisperAddon().systemInfo?.();
-    return tuningKey({
-      cpu: os.cpus()[0]?.model ?? os.arch(), cores: os.availableParallelism(), core: core ? `${core.whisperVersion} ${core.systemInfo}` : 'bundled',
-      threads: this.config.threads, flashAttnForced, modelBytes: stat.size, modelMtimeMs: Math.round(stat.mtimeMs),
-    });
+    return tuningKeyOnThisMachine(this.config.modelPath, this.config.threads, flashAttnForced);
   }
 
   /**

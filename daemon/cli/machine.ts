@@ -4,10 +4,14 @@
  *
  * Owns those two printouts. Must not record audio, load a model or change anything.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AudioDevice, captureBackends, listDevices, systemCaptureAvailability } from '../capture/devices';
-import { flashAttnFromEnv } from '../asr/whisper';
+import { DecodeTuning, readTuning, tuningCachePath } from '../asr/decodeTuning';
+import { defaultCacheDir } from '../models/modelCache';
+import { flashAttnForcedByEnv, flashAttnFromEnv, tuningKeyOnThisMachine } from '../asr/whisper';
 import { whisperAddon } from '../whisperAddon';
+import { defaultStorageDir, defaultThreads } from '../config';
 import { args, Io, PACKAGE_ROOT, UsageError } from './common';
 
 export async function devices(argv: string[], io: Io): Promise<number> {
@@ -39,11 +43,12 @@ export async function devices(argv: string[], io: Io): Promise<number> {
 /**
  * How the addon was built (scripts/build-whisper.js) and what the loaded core reports about itself: whisper.cpp's
  * version, the CPU variant ggml chose for this CPU and the features it was compiled with (e.g. AVX2, FMA), the GPU
- * devices its GPU modules find, and whether models load with flash attention. JSON either way (--json is accepted for
- * scripts that say so); exit 1 when the build is not the one wanted here.
+ * devices its GPU modules find, whether models load with flash attention, and per model in the cache (or --model) the
+ * flash attention and threads decode tuning chose on this CPU. JSON either way (--json is accepted for scripts that say
+ * so); exit 1 when the build is not the one wanted here.
  */
 export function buildInfo(argv: string[], io: Io): number {
-  args(argv, { json: { type: 'boolean', default: false } });
+  const { values } = args(argv, { json: { type: 'boolean', default: false }, model: { type: 'string', multiple: true } });
   const { inspectBuild } = require(path.join(PACKAGE_ROOT, 'scripts', 'build-whisper.js')) as { inspectBuild(): { matches: boolean; core: string } };
   const { cpuVariantOf } = require(path.join(PACKAGE_ROOT, 'scripts', 'whisper-core', 'build-core.js')) as { cpuVariantOf(file: string): string | null };
   const info = inspectBuild();
@@ -65,6 +70,42 @@ export function buildInfo(argv: string[], io: Io): number {
     cpuFeatures,
     systemInfo: runtime?.systemInfo ?? null,
     flashAttention: runtime ? flashAttnFromEnv() : null,
+    flashAttentionChosenBy: !runtime ? null : flashAttnForcedByEnv() !== undefined ? 'EARSHOT_FLASH_ATTN' : process.env.EARSHOT_DECODE_TUNING === '0'
+      ? 'default (EARSHOT_DECODE_TUNING=0)' : 'measured per model on this CPU at its first load (decodeTuning; the default until then)',
+    decodeTuning: runtime ? decodeTunings(values.model ?? cachedModels()) : [],
   }, null, 2));
   return info.matches ? 0 : 1;
+}
+
+/** The whisper models in the default model cache. */
+function cachedModels(): string[] {
+  const dir = defaultCacheDir(defaultStorageDir());
+  try {
+    return fs.readdirSync(dir).filter((f) => f.endsWith('.bin')).sort().map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * What decode tuning chose on this CPU for each model, with the daemon's threads: flash attention, and the threads of
+ * a small and a large decode; `measured: false` when it has not measured this model here yet (at its first load).
+ */
+interface ModelTuning extends Partial<Omit<DecodeTuning, 'measured'>> {
+  model: string;
+  /** The daemon's threads here: the tuning is kept per thread count. */
+  threads: number;
+  measured: boolean;
+  /** Best milliseconds per setting and case, as measured. */
+  measuredMs?: Record<string, number>;
+}
+
+function decodeTunings(models: string[]): ModelTuning[] {
+  const threads = defaultThreads();
+  return models.map((model) => {
+    const forced = flashAttnForcedByEnv();
+    const tuning = fs.existsSync(model) ? readTuning(tuningCachePath(model), tuningKeyOnThisMachine(model, threads, forced ?? null)) : undefined;
+    if (!tuning) return { model, threads, measured: false };
+    return { model, threads, measured: true, flashAttn: tuning.flashAttn, smallThreads: tuning.smallThreads, largeThreads: tuning.largeThreads, ...(tuning.measured ? { measuredMs: tuning.measured } : {}) };
+  });
 }

@@ -7,6 +7,7 @@
  *   weights  the engine with 8-bit (q8_0) vs f16 weights, same work                        (weights.ts)
  *   stream   2. CPU-s per audio-s: Earshot's live pipeline vs whisper.cpp stream          (stream-cpu.ts)
  *   latency  3. end of speech → final, onset → first partial (realtime session)           (latency.ts)
+ *   drops    3D. when the early final can start and how often it is for nothing (VAD only) (drops.ts)
  *   silence  4. decodes and CPU share over 60 s of silence and of pink noise              (silence.ts)
  *   spawn    5. daemon spawn → model ready                                                (spawn.ts)
  *   memory   6. RSS steady state and growth over a 2-hour meeting (pace fast)             (memory.ts, in a fresh
@@ -37,6 +38,7 @@ import * as path from 'node:path';
 import { REPO_ROOT } from '../setup';
 import { captureLatency } from './capture';
 import { diarizeCpu } from './diarize';
+import { drops } from './drops';
 import { latency } from './latency';
 import { latencyWithModel } from './latency-model';
 import { localBatch } from './local-batch';
@@ -59,6 +61,7 @@ const FIGURES: { name: string; label: string; run: () => Promise<FigureReport>; 
   { name: 'weights', label: 'W', run: weights },
   { name: 'stream', label: '2', run: streamCpu },
   { name: 'latency', label: '3', run: latency },
+  { name: 'drops', label: '3D', run: drops },
   { name: 'silence', label: '4', run: silence },
   { name: 'spawn', label: '5', run: spawnReady },
   { name: 'memory', label: '6', run: memory },

@@ -4,12 +4,14 @@
  * decode says the same words whichever setting won, and nothing is measured or kept when tuning is off.
  */
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { tuningCachePath } from '../../daemon/asr/decodeTuning';
 import { WhisperEngine } from '../../daemon/asr/whisper';
-import { REPO_ROOT, samplePcm } from '../setup';
+import { defaultThreads } from '../../daemon/config';
+import { DAEMON_BIN, REPO_ROOT, samplePcm } from '../setup';
 
 describe('decode tuning with real whisper inference', () => {
   let dir: string;
@@ -60,6 +62,24 @@ describe('decode tuning with real whisper inference', () => {
     assert.equal(Object.keys(JSON.parse(fs.readFileSync(cache, 'utf8')) as object).length, 2);
     assert.equal(await text(fixed), firstText, 'flash attention and the thread count do not change the words');
     await fixed.free();
+  });
+
+  it('earshot build-info says what the tuning chose for a model on this CPU, with the daemon\'s threads', async () => {
+    const info = () => {
+      const run = spawnSync(process.execPath, [DAEMON_BIN, 'build-info', '--model', model], { encoding: 'utf8', env: { ...process.env, EARSHOT_FLASH_ATTN: '' } });
+      assert.equal(run.status, 0, run.stderr);
+      return JSON.parse(run.stdout) as { flashAttentionChosenBy: string; decodeTuning: { model: string; threads: number; measured: boolean; flashAttn?: boolean; smallThreads?: number; largeThreads?: number }[] };
+    };
+    fs.rmSync(tuningCachePath(model), { force: true });
+    assert.deepEqual(info().decodeTuning, [{ model, threads: defaultThreads(), measured: false }], 'not measured before the first load');
+    const e = engine({ threads: defaultThreads() });
+    await e.load();
+    const after = info();
+    assert.match(after.flashAttentionChosenBy, /measured per model/);
+    assert.equal(after.decodeTuning.length, 1);
+    const { flashAttn, smallThreads, largeThreads, measured } = after.decodeTuning[0];
+    assert.deepEqual({ measured, flashAttn, smallThreads, largeThreads }, { measured: true, flashAttn: e.flashAttn, smallThreads: e.tuning!.smallThreads, largeThreads: e.tuning!.largeThreads });
+    await e.free();
   });
 
   it('with tuning off nothing is measured or kept', async () => {

@@ -187,14 +187,15 @@ describe('Streaming policy (recognize)', () => {
   });
 
   it('stops a partial still decoding when the speech pauses: no stale partial, the early final next', async () => {
-    // Partials decode until they are stopped (as a long one on a slow machine would); finals answer at once.
+    // The first partial answers at once; later partials decode until they are stopped (as a long one on a slow machine
+    // would); finals answer at once.
     const requests: DecodeRequest[] = [];
     let aborts = 0;
     let stopPartial: (() => void) | undefined;
     const decoder: Decoder = {
       decode(r) {
         requests.push(r);
-        if (r.final) return Promise.resolve({ text: `final ${r.pcm.length}`, ms: 0 });
+        if (r.final || requests.length === 1) return Promise.resolve({ text: `${r.final ? 'final' : 'partial'} ${r.pcm.length}`, ms: 0 });
         return new Promise((_resolve, reject) => { stopPartial = () => reject(new DecodeAbortedError()); });
       },
       abortPartial() {
@@ -206,15 +207,43 @@ describe('Streaming policy (recognize)', () => {
     const voiced = secondsToFrames(1.2);
     const stats = newRecognizerStats();
     const out: RecognizedSegment[] = [];
-    const options = { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 100 };
+    const options = { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 0.5, partialDutyCycle: 1 };
     for await (const s of recognize(from(pausedUtterance('u1', voiced, 12)), decoder, { options: () => options, stats })) out.push(s);
     assert.equal(aborts, 1, 'stopped once, at the pause (the end finds no partial decoding)');
-    assert.deepEqual(requests.map((r) => r.final), [false, true], 'the stopped partial, then the early final; the end reuses it');
+    assert.deepEqual(requests.map((r) => r.final), [false, false, true], 'the first partial, the stopped one, then the early final; the end reuses it');
     // The early final shows as the freshest partial while the end is awaited, then stands; the stopped partial shows nothing.
     const early = `final ${(voiced + 1) * FRAME_SAMPLES}`;
-    assert.deepEqual(out.map((s) => [s.final, s.text]), [[false, early], [true, early]]);
-    assert.equal(stats.partialsDecoded, 0);
-    assert.equal(stats.partialsSkipped, 0, 'the early final, shown in its place, stands for its update');
+    assert.deepEqual(out.map((s) => [s.final, s.text]), [[false, `partial ${requests[0].pcm.length}`], [false, early], [true, early]]);
+    assert.equal(stats.partialsDecoded, 1);
+  });
+
+  it('does not stop an utterance\'s first partial at a drop: nothing is shown yet; it shows, then the early final', async () => {
+    // Figure 3: a first syllable's drop stopped the first partial, and the early final after it was stopped by the voice
+    // coming back; the first words showed 0.66 s after the onset instead of ~0.45 s.
+    let finishPartial: (() => void) | undefined;
+    let aborts = 0;
+    const requests: DecodeRequest[] = [];
+    const decoder: Decoder = {
+      decode(r) {
+        requests.push(r);
+        if (r.final) return Promise.resolve({ text: `final ${r.pcm.length}`, ms: 0 });
+        return new Promise((resolve) => { finishPartial = () => resolve({ text: `partial ${r.pcm.length}`, ms: 0 }); });
+      },
+      abortPartial() { aborts++; },
+    };
+    const voiced = secondsToFrames(0.6);
+    const events = pausedUtterance('u1', voiced, 12);
+    const pauseAt = events.findIndex((e) => e.type === 'pause');
+    async function* dropWhileFirstPartial(): AsyncGenerator<UtteranceEvent> {
+      yield* from(events.slice(0, pauseAt + 2)); // the first partial starts before the drop (the utterance is 0.4 s long by then)
+      finishPartial!(); // it finishes after the drop
+      yield* from(events.slice(pauseAt + 2));
+    }
+    const out: RecognizedSegment[] = [];
+    for await (const s of recognize(dropWhileFirstPartial(), decoder, { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 100 })) out.push(s);
+    assert.equal(aborts, 0, 'the first partial was stopped at the drop');
+    const early = `final ${(voiced + 1) * FRAME_SAMPLES}`;
+    assert.deepEqual(out.map((s) => [s.final, s.text]), [[false, `partial ${requests[0].pcm.length}`], [false, early], [true, early]]);
   });
 
   it('stops an early final still decoding when the speech resumes: its text could no longer be the final', async () => {
@@ -262,6 +291,40 @@ describe('Streaming policy (recognize)', () => {
     assert.deepEqual(out.filter((s) => s.final).map((s) => s.text), [`final ${(voiced + 13) * FRAME_SAMPLES}`]);
   });
 
+  it('counts a stopped early final against the partials\' share: no partial right after the speech resumes', async () => {
+    // Partials answer at once (they cost nothing); the early final decodes until the voice comes back, half a second on.
+    const requests: DecodeRequest[] = [];
+    let stopEarly: (() => void) | undefined;
+    let started: () => void = () => undefined;
+    const earlyFinalStarted = new Promise<void>((resolve) => { started = resolve; });
+    const decoder: Decoder = {
+      decode(r) {
+        requests.push(r);
+        if (!r.speculative) return Promise.resolve({ text: `${r.final ? 'final' : 'partial'} ${r.pcm.length}`, ms: 0 });
+        started();
+        return new Promise((_resolve, reject) => { stopEarly = () => reject(new DecodeAbortedError()); });
+      },
+      abortPartial() { stopEarly?.(); },
+    };
+    const voiced = secondsToFrames(1.2);
+    const events = pausedUtterance('u1', voiced, 3, 20);
+    const pauseAt = events.findIndex((e) => e.type === 'pause');
+    async function* resumingLate(): AsyncGenerator<UtteranceEvent> {
+      yield* from(events.slice(0, pauseAt + 1));
+      await earlyFinalStarted;
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the early final has taken half a second when the voice returns
+      yield* from(events.slice(pauseAt + 1));
+    }
+    const options = { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 0.05 };
+    for await (const _ of recognize(resumingLate(), decoder, { options: () => options })) { /* drained */ }
+    const before = requests.filter((r) => !r.final && r.pcm.length <= voiced * FRAME_SAMPLES);
+    assert.ok(before.length >= 3, `${before.length} partials while the voice went on: partials cost nothing there`);
+    // Half a second on a stopped early final holds partials back for 0.5 s × (1/duty − 1), 1.5 s or more at a duty of a
+    // quarter or less: the 20 frames after the voice returned (0.64 s of audio, delivered at once) get none; the final covers them.
+    assert.deepEqual(requests.filter((r) => !r.final && r.pcm.length > voiced * FRAME_SAMPLES).map((r) => r.pcm.length / FRAME_SAMPLES), []);
+    assert.equal(requests[requests.length - 1].pcm.length, (voiced + 23) * FRAME_SAMPLES);
+  });
+
   it('does not stop an early final when the pause turns into the end', async () => {
     let speculating = false;
     let abortsWhileSpeculating = 0;
@@ -295,6 +358,48 @@ describe('Streaming policy (recognize)', () => {
     for await (const s of recognize(untilEarlyFinal(), decoder, { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 100 })) out.push(s);
     assert.equal(abortsWhileSpeculating, 0);
     assert.deepEqual(out.filter((s) => s.final).map((s) => s.text), [`early ${(voiced + 1) * FRAME_SAMPLES}`], 'the early final stands');
+  });
+
+  it('does not stop an ended utterance\'s early final when the next utterance drops and resumes while it decodes', async () => {
+    // Figure 3: a turn's early final was stopped by the next speaker's first syllable dropping and resuming, and the
+    // same final decoded again from the start (2.4–2.7 s end of speech → final on three turns instead of ~1 s).
+    let speculating = false;
+    let abortsWhileSpeculating = 0;
+    let started: () => void = () => undefined;
+    const earlyFinalStarted = new Promise<void>((resolve) => { started = resolve; });
+    let delivered: () => void = () => undefined;
+    const nextDelivered = new Promise<void>((resolve) => { delivered = resolve; });
+    const requests: DecodeRequest[] = [];
+    const decoder: Decoder = {
+      decode: async (r) => {
+        requests.push(r);
+        speculating = r.speculative === true;
+        if (speculating && requests.filter((x) => x.speculative).length === 1) {
+          started();
+          await nextDelivered; // u1 ends, and u2 drops and resumes, while u1's early final decodes
+        }
+        speculating = false;
+        return { text: `${r.speculative ? 'early' : r.final ? 'final' : 'partial'} ${r.pcm.length}`, ms: 0 };
+      },
+      abortPartial: () => { if (speculating) abortsWhileSpeculating++; },
+    };
+    const voiced = secondsToFrames(1.2);
+    const first = pausedUtterance('u1', voiced, 12);
+    const pauseAt = first.findIndex((e) => e.type === 'pause');
+    const second = pausedUtterance('u2', 10, 3, 10);
+    async function* twoUtterances(): AsyncGenerator<UtteranceEvent> {
+      yield* from(first.slice(0, pauseAt + 1));
+      await earlyFinalStarted;
+      yield* from(first.slice(pauseAt + 1));
+      yield* from(second.slice(0, -1)); // u2 drops after 10 frames and resumes 3 frames later
+      delivered();
+      yield* from(second.slice(-1));
+    }
+    const out: RecognizedSegment[] = [];
+    for await (const s of recognize(twoUtterances(), decoder, { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 100 })) out.push(s);
+    assert.equal(abortsWhileSpeculating, 0, 'u1\'s early final was stopped');
+    assert.equal(out.find((s) => s.final && s.segmentId === 'u1')?.text, `early ${(voiced + 1) * FRAME_SAMPLES}`, 'u1\'s early final stands');
+    assert.equal(requests.filter((r) => r.final && r.pcm.length === (voiced + 1) * FRAME_SAMPLES).length, 1, 'u1\'s final decoded once');
   });
 
   it('with earlyFinal:false waits for the end to decode the final, of the same audio the early final would have', async () => {
