@@ -8,7 +8,7 @@
  *   storedSessions.ts     sessions in storage: recovery of interrupted ones (finalizeStored.ts), transcript, items, export
  *   devices.ts            device list, device test, whether a live source can capture here
  *   modelExtractions.ts   the opt-in language-model extraction run for a session, and its cancellation
- *   notesModels.ts        the notes models' list and downloads (understanding/local/notesCatalog.ts)
+ *   notesModels.ts        the notes models' list and downloads (models/notesCatalog.ts)
  *   storageUpkeep.ts      Delete All Data (dataStore.ts) and retention (retention.ts)
  *   memory.ts             meeting memory: search, open items, decisions, meetings over every stored session (memory/)
  *   health.ts             the health report
@@ -24,7 +24,7 @@ import {
   SessionStartResult, SessionStatusResult, SessionStopResult, SessionTranscriptResult, SourceRetryParams, SpeakerRenameParams, SpeakerRenameResult,
   WorkspaceIndexParams,
 } from '../protocol/protocol';
-import { DownloadProgress } from './asr/download';
+import { DownloadProgress } from './models/download';
 import { ModelLifecycle, ModelProgress } from './asr/modelLifecycle';
 import { PartialsDemand } from './asr/partialsDemand';
 import { WhisperEngine } from './asr/whisper';

@@ -1,14 +1,16 @@
 /**
  * Earshot's VS Code extension: activate() wires the daemon client to the side panel, the status bar and the commands.
- * It holds no audio logic: everything about audio happens in the daemon. What each part does is in its module: the
- * commands by area in commands/, what the window shows as the daemon reports in sessionEvents.ts, the panel's notes
- * in panelNotesController.ts, problems told to the user in sessionProblems.ts and errors.ts.
+ * It holds no audio logic: everything about audio happens in the daemon. Each area is a folder, its main file saying
+ * what it owns: the daemon's process and client (client/), the side panel and its actions (panel/), language models
+ * for the notes (models/), the settings and privacy (settings/), problems told to the user and crash recovery
+ * (health/), what the window shows of a session (session/), remote windows (remote/), what is read of the workspace
+ * (workspace/), dictation (dictation/), meeting memory (memory/), and the commands by area (commands/).
  */
 import * as vscode from 'vscode';
 import { PanelCommand } from '../protocol/panel';
 import { SessionStateParams } from '../protocol/protocol';
-import { EditorActivityReporter } from './activity';
-import { DaemonClient } from './client';
+import { EditorActivityReporter } from './workspace/activity';
+import { DaemonClient } from './client/client';
 import { registerDeviceCommands } from './commands/devices';
 import { registerMemoryCommands } from './commands/memory';
 import { registerModelCommands } from './commands/models';
@@ -16,24 +18,24 @@ import { commandRegistrar } from './commands/registry';
 import { registerSessionCommands } from './commands/sessions';
 import { openWalkthroughOnce, registerWorkbenchCommands } from './commands/workbench';
 import { DictationApi, DictationController } from './dictation/controller';
-import { errorReporter } from './errors';
-import { ExtractionProgressView } from './extractionProgress';
-import { HEALTH_SCHEME, HealthView } from './health';
+import { errorReporter } from './health/errors';
+import { ExtractionProgressView } from './panel/extractionProgress';
+import { HEALTH_SCHEME, HealthView } from './health/health';
 import { MeetingMemory } from './memory/meetingMemory';
-import { TranscriptPanel } from './panel';
-import { listeningPlace, placeFacts } from './listeningPlace';
-import { PanelNotesController } from './panelNotesController';
-import { watchPartialsReaders } from './partialsReaders';
-import { watchWorkspaceTrust } from './privacy';
-import { ResumedSession, SessionRecovery } from './recovery';
-import { wireNotesMirror } from './remoteNotes';
-import { wireSessionEvents } from './sessionEvents';
-import { watchSessionProblems } from './sessionProblems';
-import { EarshotSettings } from './settings';
-import { watchDaemonSettings } from './settingsWatcher';
-import { SessionStatusBar } from './statusBar';
-import { watchVocabulary } from './vocabulary';
-import { WorkspaceIndexer } from './workspaceIndex';
+import { TranscriptPanel } from './panel/panel';
+import { listeningPlace, placeFacts } from './remote/listeningPlace';
+import { PanelNotesController } from './panel/panelNotesController';
+import { watchPartialsReaders } from './panel/partialsReaders';
+import { watchWorkspaceTrust } from './settings/privacy';
+import { ResumedSession, SessionRecovery } from './health/recovery';
+import { wireNotesMirror } from './remote/remoteNotes';
+import { wireSessionEvents } from './session/sessionEvents';
+import { watchSessionProblems } from './health/sessionProblems';
+import { EarshotSettings } from './settings/settings';
+import { watchDaemonSettings } from './client/settingsWatcher';
+import { SessionStatusBar } from './session/statusBar';
+import { watchVocabulary } from './workspace/vocabulary';
+import { WorkspaceIndexer } from './workspace/workspaceIndex';
 
 /** What activate() returns: used by the extension's own tests and by other extensions. */
 export interface EarshotApi {

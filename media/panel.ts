@@ -6,7 +6,7 @@
  * The transcript is a virtual list (media/virtualList.ts): every line is kept as data, only the rows in and near the
  * viewport are in the DOM (at most 100), with two spacers standing in for the rest. Filtering works on the data.
  *
- * DOM hooks for tests (stable; the static skeleton is in extension/panel.ts `html()`):
+ * DOM hooks for tests (stable; the static skeleton is in extension/panel/panel.ts `html()`):
  *   Session    #state (text "Listening — <title>", "Done — <title>", "Dictating — …", "Paused — …"); body[data-state],
  *              body[data-mode] ('meeting' | 'dictation'), body[data-paused] ('true' when every live source is paused),
  *              body[data-error], body[data-has-notes] ('false': no notes file, the Reveal buttons are hidden);

@@ -1,5 +1,5 @@
 /**
- * Messages between the extension (extension/panel.ts) and the side panel's webview (media/panel.ts), via
+ * Messages between the extension (extension/panel/panel.ts) and the side panel's webview (media/panel.ts), via
  * postMessage. Small and typed like the daemon protocol: the webview never receives HTML, only data it renders as
  * text, and it never names a file to open: it sends ids (a segment, a mention's index, an item) and the extension
  * looks up what they point at.
@@ -51,7 +51,7 @@ export interface PanelSession {
 }
 
 /**
- * Which machine listens (extension/listeningPlace.ts): "Listening on this computer (<host>)"; `warning` set when
+ * Which machine listens (extension/remote/listeningPlace.ts): "Listening on this computer (<host>)"; `warning` set when
  * Earshot runs on a remote machine, whose audio is not the user's microphone.
  */
 export interface PanelPlace {
@@ -72,9 +72,9 @@ export interface PanelModel {
 }
 
 /**
- * Notes above the panel's content that the user can dismiss for good (extension/panelNotes.ts says when each shows):
- * 'rules': the notes come from Earshot's rules alone (on real meetings they find under a third of the action items,
- * BENCHMARKS.md); 'macosAudio': on macOS, allow VS Code to record system audio before the first meeting;
+ * Notes above the panel's content that the user can dismiss for good (extension/panel/panelNotes.ts says when each
+ * shows): 'rules': the notes come from Earshot's rules alone (on real meetings they find under a third of the action
+ * items, BENCHMARKS.md); 'macosAudio': on macOS, allow VS Code to record system audio before the first meeting;
  * 'modelOffer': after the first meeting that ended with no language model, the choice between downloading the local
  * notes model, a VS Code model (Copilot: the cloud), or the rules alone (its dismissal is "Keep rules only").
  */

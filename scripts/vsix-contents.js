@@ -16,7 +16,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const JSZip = require('jszip');
-const { nativeKind, TARGETS, RUNTIME_VARIANTS, BUILD_ONLY } = require('./package-vsix.js');
+const { nativeKind, TARGETS, RUNTIME_VARIANTS, BUILD_ONLY } = require('./vsix-targets.js');
 const { VAD_MODELS } = require('./fetch-vad-model.js');
 const captureApp = require('./mac-capture-app.js');
 

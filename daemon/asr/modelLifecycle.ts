@@ -7,12 +7,12 @@ import * as path from 'node:path';
 import { ErrorCodes, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelProgressParams, ModelState } from '../../protocol/protocol';
 import { ServiceError } from '../serviceError';
 import type { GpuChoice } from '../config';
-import { CATALOG, fasterModels, findCatalogModel } from './catalog';
+import { CATALOG, fasterModels, findCatalogModel } from '../models/whisperCatalog';
 import { DEGRADE_LADDER } from './degrade';
-import { DownloadProgress } from './download';
-import { DownloadError } from './downloadFaults';
-import { cachedModelStatus } from './modelCache';
-import { downloadCatalogModel, ensureVerified, listModels, ModelSelection } from './modelStore';
+import { DownloadProgress } from '../models/download';
+import { DownloadError } from '../models/downloadFaults';
+import { cachedModelStatus } from '../models/modelCache';
+import { downloadCatalogModel, ensureVerified, listModels, ModelSelection } from '../models/whisperModels';
 import { DecodeRequest, WhisperEngine } from './whisper';
 
 /** Model progress notifications come at most this often (5 a second), besides the first and the last. */

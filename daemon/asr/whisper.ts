@@ -9,16 +9,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TranscribeParams, WhisperModel } from 'smart-whisper';
 import { ModelState } from '../../protocol/protocol';
-import type { Logger } from '../log';
 import { SAMPLE_RATE } from '../capture/source';
-import { inspectModelFile, ModelFileError, ModelInfo } from './modelFile';
+import { inspectModelFile, ModelFileError, ModelInfo } from '../models/modelFile';
 import type { GpuChoice } from '../config';
-import { GpuProbe, probeGpuOnce } from './gpuProbe';
+import { GpuProbe, probeGpuOnce } from '../models/gpuProbe';
 import {
   CALIBRATION_CASES, CALIBRATION_MAX_MODEL_BYTES, calibrate, DecodeTuning, readTuning, threadsFor, tuningCachePath, tuningKey, writeTuning,
 } from './decodeTuning';
 import { readWavBlocks, readWavFormat } from '../capture/wav';
 import { OtherLoad, threadsLeft } from './cpuLoad';
+import { smartWhisper, smartWhisperAddonHasModules, whisperAddon, whisperLogger } from '../whisperAddon';
 
 export interface WhisperConfig {
   modelPath: string;
@@ -42,7 +42,7 @@ export interface WhisperConfig {
   tuningCache?: string | null;
   /** Audio the calibration decodes (16 kHz mono WAV); default the shipped sample. */
   calibrationAudio?: string;
-  /** How 'auto' looks for a GPU; default: once per process, in a child (gpuProbe.ts). */
+  /** How 'auto' looks for a GPU; default: once per process, in a child (models/gpuProbe.ts). */
   probeGpu?: () => Promise<GpuProbe>;
 }
 
@@ -120,98 +120,6 @@ const QUIET_OTHER_CORES = 0.25;
 
 /** The shipped sample: real speech, so that a real model's calibration decodes say as much as a meeting's do. */
 const SAMPLE_AUDIO = path.join(__dirname, '..', '..', '..', 'media', 'sample', 'standup.wav');
-
-/** A ggml backend the addon has loaded (backends()): CPU, Vulkan, CUDA, Metal; `file` is its module (null: linked in). */
-export interface BackendInfo {
-  name: string;
-  file: string | null;
-  devices: { name: string; description: string; type: 'cpu' | 'gpu' | 'igpu' | 'accel' | 'other'; memoryTotal: number }[];
-}
-
-/** smart-whisper's native binding: the calls its JS makes, and what the new core adds (optional: the bundled core lacks them). */
-export interface WhisperAddon {
-  /**
-   * The new core takes `gpu` as true, false or 'auto' and a third argument, flash attention on or off; the bundled one
-   * takes a boolean and rejects a third. `gpuDevice`: the GPU the model runs on (new core), null on the CPU.
-   */
-  WhisperModel: { load(file: string, gpu: boolean | 'auto', flashAttn?: boolean): Promise<{ handle: unknown; free(): Promise<void>; gpuDevice?: string | null }> };
-  transcribe(handle: unknown, pcm: Float32Array, params: object, done: (result: unknown) => void, progress: (result: unknown) => void): void;
-  setLogger?(sink: ((level: number, text: string) => void) | null): void;
-  systemInfo?(): { whisperVersion: string; systemInfo: string };
-  /** Stops the model's decode in progress (it then fails); the bundled core has no such call. */
-  abortDecode?(handle: unknown): void;
-  /** The backends loaded (the GPU modules too when `withGpu`), and the addon's own file; the bundled core has none. */
-  backends?(withGpu: boolean): { addon: string; backends: BackendInfo[] };
-}
-
-
-/** ggml_log_level's values, for the log records. */
-const GGML_LOG_LEVELS = ['none', 'debug', 'info', 'warn', 'error', 'cont'];
-
-let whisperLog: Logger | undefined;
-let addonLoaded: WhisperAddon | undefined;
-
-/**
- * Where whisper.cpp's own log lines go: Earshot's logger, at debug (component "whisper.cpp"), one record per line.
- * Below debug they are dropped in the addon, so nothing of whisper.cpp reaches stderr. Call before the first load.
- */
-export function setWhisperLog(log: Logger | undefined): void {
-  whisperLog = log;
-  if (addonLoaded) applyWhisperLog(addonLoaded);
-}
-
-function applyWhisperLog(addon: WhisperAddon): void {
-  if (!addon.setLogger) return; // the bundled core: silenced by NODE_ENV as it loads (smartWhisper)
-  const log = whisperLog;
-  if (log?.level !== 'debug') return addon.setLogger(null);
-  let pending = '';
-  let level = 'info';
-  addon.setLogger((ggmlLevel, text) => {
-    // whisper.cpp writes lines in pieces (a "cont" level carries on the previous one): records are whole lines.
-    if (GGML_LOG_LEVELS[ggmlLevel] !== 'cont' && pending === '') level = GGML_LOG_LEVELS[ggmlLevel] ?? String(ggmlLevel);
-    pending += text;
-    for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
-      const line = pending.slice(0, end).trimEnd();
-      pending = pending.slice(end + 1);
-      if (line) log.debug('whisper.cpp', 'log', { whisperLevel: level, line });
-    }
-  });
-}
-
-/** Whether the installed addon loads its backends as modules (the new core), so that GPU modules can be there at all. */
-function smartWhisperAddonHasModules(): boolean {
-  return typeof whisperAddon().backends === 'function';
-}
-
-/** The addon itself, as smart-whisper loaded it (same file, so the same module instance). */
-export function whisperAddon(): WhisperAddon {
-  smartWhisper();
-  return addonLoaded!;
-}
-
-/**
- * Loaded on first use: the CLI's other commands never pay for (or need) the native addon. whisper.cpp prints about 60
- * lines of its loading log for every model load. The new core sends them to {@link setWhisperLog}'s logger; the
- * bundled one (the install's fallback) prints them on stderr unless NODE_ENV is "production" as the addon loads, so
- * Earshot loads it that way unless its own log level is debug (`--verbose`, `earshot.logLevel`).
- */
-function smartWhisper(): typeof import('smart-whisper') {
-  const previous = process.env.NODE_ENV;
-  if (process.env.EARSHOT_LOG_LEVEL !== 'debug') process.env.NODE_ENV = 'production';
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const module: typeof import('smart-whisper') = require('smart-whisper');
-    if (!addonLoaded) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      addonLoaded = require(path.join(path.dirname(require.resolve('smart-whisper/package.json')), 'build', 'Release', 'smart-whisper.node')) as WhisperAddon;
-      applyWhisperLog(addonLoaded);
-    }
-    return module;
-  } finally {
-    if (previous === undefined) delete process.env.NODE_ENV;
-    else process.env.NODE_ENV = previous;
-  }
-}
 
 /** Decodes remembered for the rolling speed figures. */
 const STATS_WINDOW = 50;
@@ -392,7 +300,7 @@ export class WhisperEngine {
       });
     } catch (e) {
       // Measuring is an optimisation: a failed one leaves the model as loaded, with the defaults.
-      whisperLog?.warn('whisper', 'decode tuning failed', { error: (e as Error).message });
+      whisperLogger()?.warn('whisper', 'decode tuning failed', { error: (e as Error).message });
     } finally {
       const keep = tuning && other && tuning.flashAttn === otherFa ? other : loaded;
       await (keep === loaded ? other : loaded)?.free();
@@ -405,17 +313,17 @@ export class WhisperEngine {
       try {
         writeTuning(cacheFile, key, tuning);
       } catch (e) {
-        whisperLog?.warn('whisper', 'decode tuning not kept', { file: cacheFile, error: (e as Error).message });
+        whisperLogger()?.warn('whisper', 'decode tuning not kept', { file: cacheFile, error: (e as Error).message });
       }
     }
-    whisperLog?.info('whisper', 'decode tuning measured', {
+    whisperLogger()?.info('whisper', 'decode tuning measured', {
       flashAttn: tuning.flashAttn, smallThreads: tuning.smallThreads, largeThreads: tuning.largeThreads, otherBusyCores: Math.round(otherBusy * 100) / 100, measured: tuning.measured,
     });
   }
 
   /**
    * What the load is told: true or false as configured; 'auto' becomes 'auto' (the addon takes the first discrete GPU)
-   * only where one is there to take: Apple Silicon's Metal, or a GPU module's device found by the probe (gpuProbe.ts),
+   * only where one is there to take: Apple Silicon's Metal, or a GPU module's device found by the probe (models/gpuProbe.ts),
    * else false, so that no GPU module is loaded in this process for nothing.
    */
   private async gpuToLoad(): Promise<GpuChoice> {

@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CaptureError, CaptureFault } from './faults';
-import type { RecorderCommand } from './recorder';
+import type { RecorderCommand } from './recorderCommand';
 import type { RunningRecorder } from './runningRecorder';
 import { SAMPLE_RATE } from './source';
 import { runTool } from './tools';

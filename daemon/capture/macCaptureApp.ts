@@ -37,7 +37,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { RecorderCommand } from './recorder';
+import type { RecorderCommand } from './recorderCommand';
 import { RecorderProcess, RunningRecorder } from './runningRecorder';
 import { runTool } from './tools';
 

@@ -32,10 +32,7 @@ import { APP_PREFIX, audioteeStatus, startAudiotee } from './audiotee';
 import { pulseSources } from './devices';
 import { audioteeSpawner } from './macCaptureApp';
 import { RunningRecorder, spawnRecorder, startMicRecorder } from './runningRecorder';
-
-export type MicRecorderName = 'audify' | 'sox' | 'rec' | 'arecord';
-export type SystemRecorderName = 'audify' | 'audiotee' | 'parec' | 'ffmpeg' | 'sox' | 'helper';
-export type RecorderName = MicRecorderName | SystemRecorderName;
+import type { MicRecorderName, RecorderCommand, RecorderName, SystemRecorderName } from './recorderCommand';
 
 export const MIC_RECORDERS: readonly MicRecorderName[] = ['audify', 'sox', 'rec', 'arecord'];
 export const SYSTEM_RECORDERS: readonly SystemRecorderName[] = ['audify', 'audiotee', 'parec', 'ffmpeg', 'sox', 'helper'];
@@ -56,18 +53,6 @@ export interface RecorderRequest {
   helperPath?: string;
 }
 
-/** A recorder command line, built without running anything. */
-export interface RecorderCommand {
-  recorder: RecorderName;
-  command: string;
-  args: string[];
-  /** Set on top of the base environment: how sox and ALSA are told the device. */
-  envOverrides: Record<string, string>;
-  /** The device recorded, as shown to the user ('default' for the system's default). */
-  device: string;
-  /** Microphone recorders are started by node-record-lpcm16 with these options; the others are spawned directly. */
-  recordOptions?: { recorder: MicRecorderName; sampleRate: number; channels: number; audioType: 'raw'; device?: string };
-}
 
 /**
  * In-process backends first (nothing to install), then the recorder programs, low latency first. Playback → first

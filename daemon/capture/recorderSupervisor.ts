@@ -16,7 +16,7 @@
  */
 import { Backoff, BackoffOptions } from './backoff';
 import { CaptureError, CaptureFault, CaptureKind, classifyEnd, FaultContext, isFatalStderrLine, stallFault } from './faults';
-import type { CaptureState, CaptureStatus } from './live';
+import type { CaptureState, CaptureStatus } from './captureStatus';
 import { RecorderLauncher } from './recorder';
 import { RunningRecorder } from './runningRecorder';
 

@@ -9,7 +9,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { CaptureFault, RecorderEnd } from './faults';
-import type { RecorderCommand } from './recorder';
+import type { RecorderCommand } from './recorderCommand';
 
 /** Spawns a recorder program (not through node-record-lpcm16) in `env` plus the command's overrides. */
 export function spawnRecorder(command: Pick<RecorderCommand, 'recorder' | 'command' | 'args' | 'envOverrides' | 'device'>, env: NodeJS.ProcessEnv): RunningRecorder {

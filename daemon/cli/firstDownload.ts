@@ -5,7 +5,7 @@
  * download keeps its `.part` (the next run resumes it) and says what else to try.
  */
 import * as fs from 'node:fs';
-import { ModelSelection, downloadCatalogModel } from '../asr/modelStore';
+import { ModelSelection, downloadCatalogModel } from '../models/whisperModels';
 
 export interface ProgressOutput {
   /** A whole line. */

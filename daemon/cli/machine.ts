@@ -8,8 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AudioDevice, captureBackends, listDevices, systemCaptureAvailability } from '../capture/devices';
 import { DecodeTuning, readTuning, tuningCachePath } from '../asr/decodeTuning';
-import { defaultCacheDir } from '../asr/modelCache';
-import { flashAttnForcedByEnv, flashAttnFromEnv, tuningKeyOnThisMachine, whisperAddon } from '../asr/whisper';
+import { defaultCacheDir } from '../models/modelCache';
+import { flashAttnForcedByEnv, flashAttnFromEnv, tuningKeyOnThisMachine } from '../asr/whisper';
+import { whisperAddon } from '../whisperAddon';
 import { defaultStorageDir, defaultThreads } from '../config';
 import { args, Io, PACKAGE_ROOT, UsageError } from './common';
 

@@ -5,12 +5,12 @@
  * Owns the listing's layout and the download's percent lines. Must not run a session; the caches and the downloads
  * themselves live in asr/ and understanding/local/.
  */
-import { machineGpu, MachineFacts } from '../asr/capabilities';
-import { CATALOG, findCatalogModel } from '../asr/catalog';
-import { downloadCatalogModel, listModels, selectModel } from '../asr/modelStore';
+import { machineGpu, MachineFacts } from '../models/capabilities';
+import { CATALOG, findCatalogModel } from '../models/whisperCatalog';
+import { downloadCatalogModel, listModels, selectModel } from '../models/whisperModels';
 import { defaultStorageDir } from '../config';
-import { findNotesModel, notesCatalog } from '../understanding/local/notesCatalog';
-import { downloadNotesModel, listNotesModels, notesMirrorFromEnv } from '../understanding/local/notesModels';
+import { findNotesModel, notesCatalog } from '../models/notesCatalog';
+import { downloadNotesModel, listNotesModels, notesMirrorFromEnv } from '../models/notesModels';
 import { args, Io, UsageError } from './common';
 
 const MB = 1e6;

@@ -22,10 +22,10 @@ import { LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
 import { defaultGpu, defaultStorageDir } from '../config';
-import { detectMachine } from '../asr/capabilities';
-import { defaultCacheDir } from '../asr/modelCache';
-import { recommendNotesModel } from '../understanding/local/notesCatalog';
-import { notesCacheDir, notesStateDir } from '../understanding/local/notesModels';
+import { detectMachine } from '../models/capabilities';
+import { defaultCacheDir } from '../models/modelCache';
+import { recommendNotesModel } from '../models/notesCatalog';
+import { notesCacheDir, notesStateDir } from '../models/notesModels';
 import { args, Io, UsageError } from './common';
 
 export async function notes(argv: string[], io: Io): Promise<number> {

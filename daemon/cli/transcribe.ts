@@ -8,13 +8,13 @@
  */
 import * as path from 'node:path';
 import { ErrorCodes, LiveSourceKind, SessionStartParams, SessionStartResult, SourceStatusParams, TranscriptSegment } from '../../protocol/protocol';
-import { ModelSelection, selectModel } from '../asr/modelStore';
+import { ModelSelection, selectModel } from '../models/whisperModels';
 import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from '../config';
 import { readJournal } from '../journal/journal';
 import { startConnectedSession } from '../rpc/connect';
 import { TOKEN_FILE } from '../rpc/listen';
 import { Logger, logLevelFrom } from '../log';
-import { setWhisperLog } from '../asr/whisper';
+import { setWhisperLog } from '../whisperAddon';
 import { downloadAllowed, downloadIfMissing } from './firstDownload';
 import { EarshotService, ServiceError, ServiceEvents } from '../service';
 import { args, Io, PACKAGE_ROOT, seconds, stamp, stdio, UsageError, vadProfile } from './common';

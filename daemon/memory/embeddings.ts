@@ -7,10 +7,10 @@
  * Owns the catalog entry, node-llama-cpp's embedding use and the cache of block vectors. Must not log any text.
  */
 import * as crypto from 'node:crypto';
-import type { NotesCatalogModel } from '../understanding/local/notesCatalog';
+import type { NotesCatalogModel } from '../models/notesCatalog';
 import type { MemoryIndex, SemanticQuery, TopicBlock } from './memoryIndex';
 
-/** One downloadable embedding model: pinned as the notes models are (notesCatalog.ts: file, URL, size, SHA-256). */
+/** One downloadable embedding model: pinned as the notes models are (models/notesCatalog.ts: file, URL, size, SHA-256). */
 export interface EmbeddingCatalogModel extends Pick<NotesCatalogModel, 'name' | 'file' | 'url' | 'bytes' | 'sha256' | 'licence'> {
   id: string;
   /** Vector length, the tokens it reads at most, and what a question is prefixed with (the model card's instruction). */

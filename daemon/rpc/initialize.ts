@@ -6,8 +6,8 @@
 import { CancellationTokenSource, InitializeError, InitializeParams, InitializeResult, ResponseError } from 'vscode-languageserver/node';
 import { ErrorCodes, LanguageModelChat, PROTOCOL_VERSION } from '../../protocol/protocol';
 import { validateInitializationOptions } from '../../protocol/validate';
-import { selectModel } from '../asr/modelStore';
-import { notesMirrorFromEnv } from '../understanding/local/notesModels';
+import { selectModel } from '../models/whisperModels';
+import { notesMirrorFromEnv } from '../models/notesModels';
 import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from '../config';
 import { EarshotService, ServiceEvents } from '../service';
 import { RpcContext } from './context';

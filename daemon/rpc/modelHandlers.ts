@@ -5,8 +5,8 @@
  */
 import { LanguageModelDiscover, ModelDownload, ModelList } from '../../protocol/protocol';
 import { validateLanguageModelDiscover, validateModelDownload } from '../../protocol/validate';
-import { findCatalogModel } from '../asr/catalog';
-import { findNotesModel } from '../understanding/local/notesCatalog';
+import { findCatalogModel } from '../models/whisperCatalog';
+import { findNotesModel } from '../models/notesCatalog';
 import { RpcContext } from './context';
 
 export function registerModelHandlers({ connection, log, answer, workDoneProgress }: RpcContext): void {

@@ -8,7 +8,7 @@ import { createConnection, Message } from 'vscode-languageserver/node';
 import { ErrorCodes } from '../../protocol/protocol';
 import { watchParent } from './orphan';
 import { Logger, logLevelFrom } from '../log';
-import { setWhisperLog } from '../asr/whisper';
+import { setWhisperLog } from '../whisperAddon';
 import { ConnectionState, rpcContext } from './context';
 import { registerEditorHandlers } from './editorHandlers';
 import { initialize } from './initialize';

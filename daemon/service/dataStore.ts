@@ -19,10 +19,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DataDeleteCount, DataDeleteResult } from '../../protocol/protocol';
-import { CATALOG } from '../asr/catalog';
-import { notesCatalog } from '../understanding/local/notesCatalog';
-import { notesCacheDir, notesStateDir } from '../understanding/local/notesModels';
-import { speakerCacheDir, speakerCatalog } from '../speakers/voiceModel';
+import { CATALOG } from '../models/whisperCatalog';
+import { notesCatalog } from '../models/notesCatalog';
+import { notesCacheDir, notesStateDir } from '../models/notesModels';
+import { speakerCacheDir, speakerCatalog } from '../models/voiceModel';
 import { DEBUG_AUDIO_DIR } from '../capture/debugAudio';
 import { JOURNAL_FILE } from '../journal/journal';
 import { liveLockOwner } from '../journal/lock';

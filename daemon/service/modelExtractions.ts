@@ -11,8 +11,8 @@ import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, Mode
 import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
 import { cpuModelHoldsForWhisper, LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
-import { recommendNotesModel } from '../understanding/local/notesCatalog';
-import { notesCacheDir, notesStateDir } from '../understanding/local/notesModels';
+import { recommendNotesModel } from '../models/notesCatalog';
+import { notesCacheDir, notesStateDir } from '../models/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
 import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from '../session/config';

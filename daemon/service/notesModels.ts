@@ -1,14 +1,14 @@
 /**
- * The service's owner of notes models (understanding/local/notesCatalog.ts): their part of the model list, and their
+ * The service's owner of notes models (models/notesCatalog.ts): their part of the model list, and their
  * downloads with the same progress and errors as whisper downloads. Counts downloads in progress, so Delete All Data
  * with models can refuse while one runs. Must not load a model or pick a provider.
  */
 import { ErrorCodes, ModelDownloadParams, ModelDownloadResult, ModelProgressParams, NotesModelList } from '../../protocol/protocol';
-import { DownloadProgress } from '../asr/download';
+import { DownloadProgress } from '../models/download';
 import { DownloadCount, reportedDownload } from '../asr/modelLifecycle';
 import { ServiceError } from '../serviceError';
-import { findNotesModel, notesCatalog } from '../understanding/local/notesCatalog';
-import { downloadNotesModel, listNotesModels, NotesModelSettings } from '../understanding/local/notesModels';
+import { findNotesModel, notesCatalog } from '../models/notesCatalog';
+import { downloadNotesModel, listNotesModels, NotesModelSettings } from '../models/notesModels';
 import { ServiceConfig } from './serviceConfig';
 
 export class NotesModels {

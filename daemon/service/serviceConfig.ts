@@ -4,7 +4,7 @@
  */
 import { EnhancementSettings, ExtractionProgressParams, InputLevelParams, ModelProgressParams, ModelState, SourceKind, SourceStatusParams, VadSettings } from '../../protocol/protocol';
 import { DegradeThresholds } from '../asr/degrade';
-import { ModelSelection } from '../asr/modelStore';
+import { ModelSelection } from '../models/whisperModels';
 import type { GpuChoice } from '../config';
 import { SessionEvents } from '../session/session';
 import { AskClient, RefinementReport } from '../understanding/providers';

@@ -12,11 +12,11 @@ import { debugAudioPath, dumpingSource } from '../capture/debugAudio';
 import { AudioSource } from '../capture/source';
 import { ServiceError } from '../serviceError';
 import { SessionConfig } from '../session/session';
-import { SpeakerStages } from '../session/speakers';
+import { SpeakerStages } from '../session/config';
 import { VoiceModelLoader } from '../speakers/embedding';
 import { SpeakerReidentifier } from '../speakers/reidentify';
 import { SpeakerStage } from '../speakers/stage';
-import { readySpeakerModel } from '../speakers/voiceModel';
+import { readySpeakerModel } from '../models/voiceModel';
 import { warmUpExtraction } from '../understanding/extract';
 import { createSpeechDetector, vadConfig } from '../vad/config';
 import { VadModelError } from '../vad/silero';
@@ -126,7 +126,7 @@ export class SessionPipeline {
 
   /**
    * The speaker stages of a session: the shipped segmentation model, and, when a voice model is downloaded
-   * (speakers/voiceModel.ts, looked for as the session is prepared), a re-identifier per source that outlives the
+   * (models/voiceModel.ts, looked for as the session is prepared), a re-identifier per source that outlives the
    * source's stages (a voice heard before a long pause is known after it).
    */
   private speakerStages(): SpeakerStages {

@@ -1,13 +1,13 @@
 /**
- * The service's owner of speaker voice models (speakers/voiceModel.ts): their part of the model list, and their
+ * The service's owner of speaker voice models (models/voiceModel.ts): their part of the model list, and their
  * downloads with the progress and errors of whisper and notes downloads. A session finds a downloaded one itself
  * (sessionConfig.ts). Must not load a model.
  */
 import { ErrorCodes, ModelDownloadParams, ModelDownloadResult, ModelProgressParams, SpeakerModelList } from '../../protocol/protocol';
-import { DownloadProgress } from '../asr/download';
+import { DownloadProgress } from '../models/download';
 import { DownloadCount, reportedDownload } from '../asr/modelLifecycle';
 import { ServiceError } from '../serviceError';
-import { downloadSpeakerModel, findSpeakerModel, listSpeakerModels, speakerCatalog } from '../speakers/voiceModel';
+import { downloadSpeakerModel, findSpeakerModel, listSpeakerModels, speakerCatalog } from '../models/voiceModel';
 
 export class SpeakerModels {
   readonly downloads = new DownloadCount();

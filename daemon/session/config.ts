@@ -3,7 +3,8 @@
  * with the service, re-exported by session.ts. Types only.
  */
 import {
-  ActionItem, Decision, FilePace, LiveSourceKind, NotesWrittenParams, SessionMode, SessionStateParams, SummaryParams, TranscriptRelabelParams, TranscriptSegment,
+  ActionItem, Decision, FilePace, LiveSourceKind, NotesWrittenParams, SessionMode, SessionStateParams, SourceKind, SummaryParams, TranscriptRelabelParams,
+  TranscriptSegment,
 } from '../../protocol/protocol';
 import { AudioSource } from '../capture/source';
 import { Decoder, StreamingOptions } from '../asr/streaming';
@@ -13,7 +14,7 @@ import { SegmenterOptions, SpeechDetector } from '../vad/segmenter';
 import { ChunkLine, ChunkOptions, ModelChunk, ModelRunSummary } from '../understanding/modelExtract';
 import { FinalOutcomes, RolledSummary, SummaryPoint } from '../understanding/modelSummary';
 import { ExtractionRun } from '../understanding/providers';
-import type { SpeakerStages } from './speakers';
+import type { SpeakerStage } from '../speakers/stage';
 
 export interface SessionEvents {
   transcript(segment: TranscriptSegment): void;
@@ -26,6 +27,14 @@ export interface SessionEvents {
   summary?(params: SummaryParams): void;
   /** The notes file was written (NotesWrittenNotification): a remote window's extension copies it into the workspace. */
   notesWritten?(params: NotesWrittenParams): void;
+}
+
+/** How a session's speaker stages are made (absent from SessionConfig: speakers are not told apart). */
+export interface SpeakerStages {
+  /** A stage for a source; its labels number from `firstNumber`. */
+  create(source: SourceKind, firstNumber: number): Promise<SpeakerStage>;
+  /** 'voices' when a speaker-embedding model re-identifies voices, else 'overlap'. */
+  mode: 'overlap' | 'voices';
 }
 
 export interface SessionConfig {

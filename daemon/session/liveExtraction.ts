@@ -30,7 +30,7 @@ import { Renamed, renameMentions } from '../speakers/labels';
 import {
   ChunkLine, chunkLines, chunkLinesOf, closedChunks, ModelChunk, modelExtractionRecords, ModelRunSummary, ReducedExtraction, reduceChunks, shownItems, withItems,
 } from '../understanding/modelExtract';
-import { finalOutcomes, rollOver, settleAtStop, SummarySoFar, whyNotAsked } from '../understanding/modelSummary';
+import { finalOutcomes, RolledSummary, rollOver, settleAtStop, SummarySoFar, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from './config';
 import { Ledger } from './ledger';
 import { baseRecords, EntryRecord, modelAddedIds, revisionsToward } from './modelRevisions';
@@ -70,6 +70,25 @@ export interface LiveExtractionWiring {
 
 const isEntry = (r: JournalRecord): r is EntryRecord => r.type === 'actionItem' || r.type === 'decision';
 
+/** A chunk's lines with a renamed voice's lines under the new name. */
+function chunkRenamed(chunk: ModelChunk, renamed: Renamed): ModelChunk {
+  return { ...chunk, lines: chunk.lines.map((l) => (l.speaker === renamed.from ? { ...l, speaker: renamed.to } : l)) };
+}
+
+/** A chunk's answer as if its prompt had named the renamed voice anew: owners follow (followOwner's rule), texts name it. */
+export function answerRenamed(answer: ChunkExtraction | null, renamed: Renamed): ChunkExtraction | null {
+  if (!answer) return answer;
+  const owner = (o: string | null) => (o === renamed.from ? renamed.to : o);
+  return {
+    ...answer,
+    actionItems: answer.actionItems.map((i) => ({ ...i, text: renameMentions(i.text, renamed), owner: owner(i.owner) })),
+    decisions: answer.decisions.map((d) => ({ ...d, text: renameMentions(d.text, renamed) })),
+    rewrite: answer.rewrite.map((w) => ({
+      ...w, ...(w.text !== undefined ? { text: renameMentions(w.text, renamed) } : {}), ...(w.owner !== undefined ? { owner: owner(w.owner) } : {}),
+    })),
+  };
+}
+
 export class LiveExtraction {
   /** Every record of the session's journal so far, header first. */
   private readonly records: JournalRecord[];
@@ -96,6 +115,11 @@ export class LiveExtraction {
   /** The model is paused for whisper (runner.pause()). */
   private yielded = false;
   private yieldPoll: NodeJS.Timeout | undefined;
+  /**
+   * The voices renamed so far, in order. A model's answer to a prompt written before a rename names the old name: it
+   * is read with the renames since its prompt applied, or its owner (and its summary points) would undo the rename.
+   */
+  private readonly renames: Renamed[] = [];
 
   /** `records`: the journal so far (a resumed session's; a new one's header). */
   constructor(private readonly wiring: LiveExtractionWiring, records: readonly JournalRecord[]) {
@@ -121,6 +145,10 @@ export class LiveExtraction {
    * (undefined when no point names it); the next revision starts from it.
    */
   renamed(renamed: Renamed): SummaryRecord | undefined {
+    this.renames.push(renamed);
+    // What was sent and answered names the voice anew too: the next publish and summary revision build on it.
+    this.sent.splice(0, this.sent.length, ...this.sent.map((c) => chunkRenamed(c, renamed)));
+    for (let k = 0; k < this.answers.length; k++) this.answers[k] = answerRenamed(this.answers[k], renamed);
     const last = lastSummary(this.records);
     if (!last) return undefined;
     const points = last.points.map((p) => ({ ...p, text: renameMentions(p.text, renamed) }));
@@ -296,9 +324,11 @@ export class LiveExtraction {
   /** Sends `chunks` (all of them: nothing is sent once cancelled), journals what they found, then revises the summary. */
   private async extract(chunks: ModelChunk[], live: boolean): Promise<void> {
     const ofChunks = chunkLines(this.lines(), this.wiring.runner.chunkOptions).length;
+    const asked = this.renames.length;
     const run = await this.wiring.runner.run(chunks, { live, ofChunks, ...(this.sofar ? { continues: this.sofar } : {}) });
-    this.sent.push(...chunks);
-    this.answers.push(...run.answers);
+    const since = this.renames.slice(asked);
+    this.sent.push(...chunks.map((c) => since.reduce(chunkRenamed, c)));
+    this.answers.push(...run.answers.map((a) => since.reduce(answerRenamed, a)));
     this.sofar = run.summary;
     if (run.declined) this.declined = true;
     if (run.declined || run.summary.state !== 'done') this.over = true;
@@ -306,6 +336,15 @@ export class LiveExtraction {
     if (run.answers.some((a) => a !== null)) await this.publish(false);
     // Behind (a closed chunk waits), the items come first: the summary is revised once two chunks wait for it.
     if (!live || !this.behind() || this.sent.length - this.summary.chunks >= SUMMARY_MERGE_CHUNKS) await this.summarize();
+  }
+
+  /** A summary call's answer, with the renames made while it was asked applied to its points. */
+  private async renamedAfter(ask: () => Promise<RolledSummary>): Promise<RolledSummary> {
+    const asked = this.renames.length;
+    const rolled = await ask();
+    const since = this.renames.slice(asked);
+    if (!rolled.points || !since.length) return rolled;
+    return { ...rolled, points: rolled.points.map((p) => ({ ...p, text: since.reduce((text, r) => renameMentions(text, r), p.text) })) };
   }
 
   /** A closed chunk waits to be sent (the model fell behind the meeting). */
@@ -323,7 +362,7 @@ export class LiveExtraction {
   private async summarize(): Promise<void> {
     await rollOver(this.sent, this.summary, {
       mergeChars: SUMMARY_MERGE_CHUNKS * this.wiring.runner.chunkOptions.chunkChars,
-      ask: (previous, chunk) => this.wiring.runner.summarize(previous, chunk),
+      ask: (previous, chunk) => this.renamedAfter(() => this.wiring.runner.summarize(previous, chunk)),
       mayAsk: () => !this.declined && this.sofar?.state === 'done' && !this.wiring.runner.signal.aborted,
       spent: (tokens) => { this.sofar = { ...this.sofar!, tokens: this.sofar!.tokens + tokens }; },
       revised: async (model) => {
@@ -344,7 +383,7 @@ export class LiveExtraction {
     if (!this.sofar || last?.settled !== undefined) return;
     const runner = this.wiring.runner;
     const settled = await settleAtStop(this.summary, {
-      ask: (previous) => runner.settle(previous, finalOutcomes(this.records)),
+      ask: (previous) => this.renamedAfter(() => runner.settle(previous, finalOutcomes(this.records))),
       refused: () => whyNotAsked(this.sofar, this.declined, runner.signal.aborted),
       spent: (tokens) => { this.sofar = { ...this.sofar!, tokens: this.sofar!.tokens + tokens }; },
     });

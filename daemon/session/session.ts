@@ -4,32 +4,32 @@
  * the ledger (ledger.ts) find the items and decisions it brings, journals those, announces, and has the notes writer
  * (notesWriter.ts) refresh the notes file. Echo suppression: echo.ts; counters: stats.ts; the opt-in model extraction
  * while the meeting runs (the last chunks at stop): liveExtraction.ts; what a session is started with and tells its
- * owner: config.ts.
+ * owner: config.ts; its journal created or reopened: sessionJournal.ts; the user's ticks and restores while it runs:
+ * edits.ts; what it does at stop once its sources have ended (FINALIZING): finalize.ts.
  *
  * Guarantees: a final segment (and every item revision) is journaled (flushed) before it is announced; stop() waits
  * for every source to close and the recognizer to flush its last utterance; stop() twice returns the same result;
  * nothing is announced once the session is DONE; the lock is released before DONE is announced; a journal write
  * failure stops the session, keeping what is journaled.
  */
-import * as path from 'node:path';
 import {
   ActionItem, Decision, LiveSourceKind, RecognizerCounters, SessionMode, SessionState, SessionStopResult, SourceKind, SpeakerRenameResult, TranscriptSegment,
 } from '../../protocol/protocol';
 import { SAMPLE_RATE } from '../capture/source';
 import { RecognizedSegment } from '../asr/streaming';
 import { DegradeLadder } from '../asr/degrade';
-import { ActionItemRecord, DecisionRecord, Journal, JournalRecord, JournalWriteError, readJournal, segmentsOf } from '../journal/journal';
-import { errnoCode, journalCreateMessage, journalWriteMessage } from '../diskFaults';
+import { Journal, JournalRecord, JournalWriteError, readJournal, segmentsOf } from '../journal/journal';
+import { journalWriteMessage } from '../diskFaults';
 import { SegmentAnnotation } from '../anchoring/segmentContext';
-import { readIfExists } from '../documents/notesFile';
-import { ItemRestoreError } from '../documents/restore';
-import { restoreRevision } from '../understanding/modelExtract';
 import { SessionConfig, SessionEvents } from './config';
 import { EchoSuppressor } from './echo';
-import { EXTRACT_WINDOW_LINES, Ledger } from './ledger';
+import { SessionEdits } from './edits';
+import { finalizeSession } from './finalize';
+import { Ledger } from './ledger';
 import { LiveExtraction } from './liveExtraction';
 import { NotesWriter } from './notesWriter';
-import { RestoredSession, restoreSession } from './restored';
+import { RestoredSession } from './restored';
+import { createSessionJournal, resumeJournal } from './sessionJournal';
 import { FlushWaiters, PipelineWiring, ResumePoint, runSourcePipeline } from './sourcePipeline';
 import { SessionSpeakers, sessionSpeakers } from './speakers';
 import { SessionStats } from './stats';
@@ -45,6 +45,8 @@ export class Session {
   private readonly echo: EchoSuppressor;
   private readonly ledger: Ledger;
   private readonly notes: NotesWriter;
+  /** What the user changes while the meeting runs: ticks, restores (edits.ts). */
+  private readonly edits: SessionEdits;
   private readonly flushes = new FlushWaiters();
   /** Who spoke each final, within each source (speakers.ts). */
   readonly speakers: SessionSpeakers;
@@ -74,13 +76,20 @@ export class Session {
       notesPath: config.notesPath,
       journalPath: config.journalPath,
       streaming: () => this.state === 'streaming',
-      readBackTicks: () => this.readBackTicks(),
+      readBackTicks: () => this.edits.readBackTicks(),
       summary: (params) => this.announce(() => this.events.summary?.(params)),
       errorChanged: () => {
         if (this.state === 'streaming') this.setState('streaming');
       },
       journalFailed: (e) => void this.journalFailed(e),
       written: () => this.announce(() => this.events.notesWritten?.({ sessionId: config.sessionId, notesPath: config.notesPath })),
+    });
+    this.edits = new SessionEdits({
+      sessionId: config.sessionId, notesPath: config.notesPath, ledger: this.ledger, notes: this.notes, events,
+      streaming: () => this.state === 'streaming',
+      append: (record) => this.append(record),
+      announce: (send) => this.announce(send),
+      journalFailed: (e) => this.journalFailed(e),
     });
     this.speakers = sessionSpeakers(config, {
       append: (record) => this.append(record),
@@ -130,24 +139,7 @@ export class Session {
 
   /** Creates the journal and starts every source. Resolves once the session is STREAMING. */
   static async start(config: SessionConfig, events: SessionEvents): Promise<Session> {
-    // A full or read-only disk fails the start with what to do (no half-written journal is left: Journal.create).
-    const journal = await Journal.create(config.journalPath, {
-      sessionId: config.sessionId,
-      title: config.title,
-      startedAt: config.startedAt.toISOString(),
-      sources: config.sources.map((s) => s.kind),
-      language: config.language,
-      notesPath: config.notesPath,
-      ...(config.audioFile ? { audioFile: config.audioFile } : {}),
-      mode: config.mode ?? 'meeting',
-      ...(config.pace ? { pace: config.pace } : {}),
-      ...(config.devices && Object.keys(config.devices).length ? { devices: config.devices } : {}),
-      ...(config.speakers && Object.keys(config.speakers).length ? { speakers: config.speakers } : {}),
-      ...(config.mode !== 'dictation' ? { identifySpeakers: config.speakerStages !== undefined } : {}),
-    }).catch((e: Error) => {
-      config.extractChunks?.close();
-      throw Object.assign(new Error(journalCreateMessage(path.dirname(config.journalPath), e)), { code: errnoCode(e) ?? (e as JournalWriteError).code });
-    });
+    const journal = await createSessionJournal(config);
     const session = new Session(config, journal, events);
     session.startLiveExtraction((await readJournal(config.journalPath)).records);
     return session.begin();
@@ -164,12 +156,7 @@ export class Session {
     const journal = await Journal.reopen(config.journalPath);
     let session: Session;
     try {
-      const contents = await readJournal(config.journalPath);
-      const restored = restoreSession(contents, EXTRACT_WINDOW_LINES);
-      const fromSec = Math.max(0, ...[...restored.sources.values()].map((s) => s.endSec));
-      const atSec = Math.max(fromSec, (Date.now() - config.startedAt.getTime()) / 1000);
-      const resume: JournalRecord = { type: 'resume', at: new Date().toISOString(), fromSec, atSec };
-      await journal.append(resume);
+      const { contents, restored, resume } = await resumeJournal(journal, config);
       session = new Session(config, journal, events);
       session.restore(restored);
       session.speakers.restore(contents.records);
@@ -292,31 +279,11 @@ export class Session {
     await this.pipelines;
     await this.speakers.finish();
     this.setState('finalizing');
-    await this.notes.settle();
-    if (this.live && this.stats.finals > 0) {
-      // Only the chunks not yet sent are left; every record is journaled (and announced) before the end record.
-      await this.live.finish();
-    } else {
-      this.config.extractChunks?.close();
-    }
-    let failure: string | undefined;
-    try {
-      await this.readBackTicks();
-      await this.journal.append({ type: 'end', stoppedAt: new Date().toISOString(), capturedSec: this.capturedSec, ...(this.error ? { error: this.error } : {}) });
-    } catch (e) {
-      // The journal keeps every whole record before the failure; the notes are still rendered from it.
-      if (e instanceof JournalWriteError) failure = this.journalFailed(e);
-      else failure = (e as Error).message;
-    }
-    await this.journal.close().catch(() => undefined);
-    if (this.mode !== 'dictation') {
-      // Written whatever failed before (`failure ??= await …` would skip it): the notes hold what the journal kept.
-      const notesFailure = await this.notes.writeFinal();
-      failure ??= notesFailure;
-    }
-    const contents = await readJournal(this.config.journalPath);
-    // Over: the session's lock goes before anyone hears so (another daemon may then treat the journal as ended).
-    await this.config.unlock?.().catch(() => undefined);
+    const { failure, contents } = await finalizeSession({
+      config: this.config, journal: this.journal, notes: this.notes, edits: this.edits, live: this.live,
+      finals: () => this.stats.finals, capturedSec: () => this.capturedSec, error: () => this.error,
+      journalFailed: (e) => this.journalFailed(e),
+    });
     this.setState('done', failure ?? this.error);
     if (failure) throw new Error(failure);
     return {
@@ -391,44 +358,14 @@ export class Session {
     return true;
   }
 
-  /**
-   * Marks an action item done or not done (a new revision, journaled, announced, and the notes rewritten). Undefined
-   * once the session is stopping: the caller marks it in the journal on disk once the session is done. Throws ActionItemDoneError for an unknown or withdrawn item.
-   */
-  async setActionItemDone(id: string, done: boolean): Promise<ActionItem | undefined> {
-    // Stopping: the refinement may be about to write the item's next revision; it is marked after the end instead.
-    if (this.state !== 'streaming') return undefined;
-    const revision = await this.recordDone(id, done).catch((e: unknown) => {
-      if (e instanceof JournalWriteError) this.journalFailed(e); // nothing more can be kept: the session stops
-      throw e;
-    });
-    // Stopped meanwhile: the final write is coming anyway.
-    if (revision.changed && this.state === 'streaming') await this.notes.writeMarked(id);
-    return revision.item;
+  /** Marks an action item done or not done while the meeting runs (edits.ts); undefined once it is stopping. */
+  setActionItemDone(id: string, done: boolean): Promise<ActionItem | undefined> {
+    return this.edits.setActionItemDone(id, done);
   }
 
-  /**
-   * Brings back, while the meeting runs, an item or decision the language model dismissed: a revision without `removed`,
-   * marked `restored` (the model is not shown it again), journaled, then announced, and the notes follow. Undefined once
-   * the session stops: its journal takes the restore after the end (documents/restore.ts). ItemRestoreError for an
-   * unknown id.
-   */
-  async restoreItem(kind: 'actionItem' | 'decision', id: string): Promise<ActionItem | Decision | undefined> {
-    if (this.state !== 'streaming') return undefined;
-    const latest = this.ledger.latest(kind, id);
-    if (!latest) throw new ItemRestoreError(`Session ${this.id} has no ${kind === 'actionItem' ? 'action item' : 'decision'} ${JSON.stringify(id)}.`);
-    const next = restoreRevision(latest);
-    if (!next) return latest;
-    const { sessionId: _s, ...rest } = next;
-    const record = { type: kind, ...rest } as ActionItemRecord | DecisionRecord;
-    this.ledger.revised([record]);
-    await this.append(record).catch((e: unknown) => {
-      if (e instanceof JournalWriteError) this.journalFailed(e);
-      throw e;
-    });
-    this.announce(() => (kind === 'actionItem' ? this.events.actionItem(next as ActionItem) : this.events.decision(next as Decision)));
-    this.notes.schedule();
-    return next;
+  /** Brings back an item or decision the language model dismissed, while the meeting runs (edits.ts). */
+  restoreItem(kind: 'actionItem' | 'decision', id: string): Promise<ActionItem | Decision | undefined> {
+    return this.edits.restoreItem(kind, id);
   }
 
   /**
@@ -437,23 +374,6 @@ export class Session {
    */
   async renameSpeaker(source: SourceKind, voice: string, name: string | null): Promise<SpeakerRenameResult | undefined> {
     return this.state === 'streaming' ? this.speakers.rename(source, voice, name) : undefined;
-  }
-
-  /** Boxes the user ticked or unticked by hand in the notes file become `done` revisions (journaled, announced). */
-  private async readBackTicks(): Promise<void> {
-    if (!this.config.notesPath) return; // a dictation session writes no notes
-    const notes = await readIfExists(this.config.notesPath).catch(() => undefined);
-    for (const edit of this.ledger.handTicks(notes)) await this.recordDone(edit.id, edit.done);
-  }
-
-  /** The item's next revision with `done` (none if it already is): in the ledger, then journaled, then announced. */
-  private async recordDone(id: string, done: boolean): Promise<{ item: ActionItem; changed: boolean }> {
-    const revision = this.ledger.markDone(id, done);
-    if (!revision.changed) return revision;
-    const { sessionId: _s, ...record } = revision.item;
-    await this.append({ type: 'actionItem', ...record });
-    this.announce(() => this.events.actionItem(revision.item));
-    return revision;
   }
 
   /**

@@ -15,17 +15,9 @@
 import { ActionItem, Decision, SourceKind, SpeakerRenameResult, SpeakersState, TranscriptSegment } from '../../protocol/protocol';
 import { AudioFrame, SAMPLE_RATE } from '../capture/source';
 import { JournalRecord, SpeakersRecord } from '../journal/journal';
-import type { SessionConfig } from './config';
+import type { SessionConfig, SpeakerStages } from './config';
 import { Relabel, Renamed, sourceVoices, SpeakerBook } from '../speakers/labels';
 import { SpeakerEvent, SpeakerStage, SpeakerTurn } from '../speakers/stage';
-
-/** How a session's speaker stages are made (absent from SessionConfig: speakers are not told apart). */
-export interface SpeakerStages {
-  /** A stage for a source; its labels number from `firstNumber`. */
-  create(source: SourceKind, firstNumber: number): Promise<SpeakerStage>;
-  /** 'voices' when a speaker-embedding model re-identifies voices, else 'overlap'. */
-  mode: 'overlap' | 'voices';
-}
 
 /** What the session's speakers need of it. */
 export interface SessionSpeakersWiring {

@@ -1,5 +1,5 @@
 /**
- * Re-identification by voice: a speaker-embedding model (voiceModel.ts) on onnxruntime-node turns a turn's audio into
+ * Re-identification by voice: a speaker-embedding model (models/voiceModel.ts) on onnxruntime-node turns a turn's audio into
  * a vector (fbank features in, as sherpa-onnx's SpeakerEmbeddingExtractor feeds them: speaker-embedding-extractor-
  * general-impl.h at 634265c9), and a new label whose first long turn's vector is close enough (cosine) to an earlier
  * label's mean vector is that label's voice (stage.ts then announces a relabel).
@@ -15,7 +15,7 @@ import { loadOnnxSession, onnxRuntime } from '../vad/silero';
 import { FBANK_BINS, fbank, subtractMean } from './fbank';
 import { MIN_IDENTIFY_SEC, SpeakerReidentifier } from './reidentify';
 import { SpeakerModelError } from './segmentation';
-import { SpeakerCatalogModel } from './voiceModel';
+import { SpeakerCatalogModel } from '../models/voiceModel';
 
 /** Cosine similarity from which a voice is an earlier label's. */
 export const SAME_VOICE_SIMILARITY = 0.4;

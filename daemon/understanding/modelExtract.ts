@@ -118,10 +118,13 @@ export function isModelItem(r: { revision: number; refinedBy?: string; id: strin
   return r.refinedBy !== undefined && /^[ad]m\d+$/.test(r.id);
 }
 
-/** The JSON the model is asked for, shown to it verbatim (prompt v4: decisions' standing; `rewrite` for `owners`). */
+/**
+ * The JSON the model is asked for, shown to it verbatim (prompt v4: decisions' standing; `rewrite` for `owners`.
+ * v5: a decision's first cited line is the one that states it, where the notes show it).
+ */
 const SHAPE = `{
   "actionItems": [{"text": "what is to be done after the meeting", "owner": "who does it, or null", "due": "YYYY-MM-DD or null", "segments": ["the [id]s of the lines it comes from"]}],
-  "decisions": [{"text": "what was decided, left open or given", "standing": "decided | open | given", "kind": "decision | negative", "segments": ["[id]s"]}],
+  "decisions": [{"text": "what was decided, left open or given", "standing": "decided | open | given", "kind": "decision | negative", "segments": ["the [id] of the line that states it", "other [id]s"]}],
   "dismiss": [{"id": "the id of an extracted item below that is NOT a real action item or decision", "reason": "why, in a few words"}],
   "rewrite": [{"id": "the id of an extracted action item below that is real but wrongly written", "text": "the item as it should read", "owner": "the speaker label of who does it, or null", "due": "YYYY-MM-DD or null"}]
 }`;
@@ -149,12 +152,15 @@ export function chunkMessages(meeting: MeetingInfo, chunk: ModelChunk, chunks: n
     'point later in the meeting); work already done or under way (status reports); ideas, suggestions, hypotheticals and',
     'opinions nobody takes on; reported speech and work of people not in the meeting; vague intentions with nothing',
     'concrete to do. The owner is the speaker label of who does it, exactly as written before the colon, or null.',
-    'A decision is a conclusion the group reaches and states as settled (standing "decided"), a choice the group puts off',
-    'to a later meeting ("open"), or a requirement or constraint the team was handed from outside, by management, a',
-    'client or a brief ("given": "we have to use the company colours", "it must run offline"); not one person\'s opinion',
-    'or proposal, not a question, not a fact or result. Its kind is "negative" when it says something will not be done,',
+    'A decision is a conclusion the group reaches in this meeting and states as settled (standing "decided"), a choice the',
+    'group puts off until later ("open": to a later meeting, until something is known, or "later" with no time set; not',
+    '"in a minute"), or a requirement or constraint the team was handed from outside, by management, a client or a brief',
+    '("given": "we have to use the company colours", "it must run offline"), one entry for each separate requirement;',
+    'not one person\'s opinion or proposal that nobody settles, not a question, not a fact or result, not a decision',
+    'taken before this meeting and only recalled in it. Its kind is "negative" when it says something will not be done,',
     'else "decision".',
-    'Each item or decision once, citing by [id] the lines that state it. Resolve relative dates from the meeting date.',
+    'Each item or decision once, citing by [id] the lines that state it; for a decision, first the line that states it as',
+    'settled, put off or handed to the team (not the "yeah" that agrees). Resolve relative dates from the meeting date.',
     'The lines already extracted by rules are listed: do not repeat them; list in "dismiss" those that are not real action',
     'items or decisions by these rules, with a short reason, and in "rewrite" real action items among them whose text,',
     'owner or due date is wrong or missing, as they should read. Empty lists are fine.',
@@ -302,7 +308,8 @@ export interface ModelRunSummary {
 
 /**
  * The journal records of a reduced extraction: items and decisions the model added (ids `am<n>`, `dm<n>`, anchored on
- * the cited line that shares most of their words, first revision marked refinedBy; decisions with their standing),
+ * the cited line that shares most of their words, decisions on the line cited first, first revision marked refinedBy;
+ * decisions with their standing),
  * revisions completing rule-based items (owner or due only where they had none) or rewriting them (what the rewrite
  * gives; `rewritten` keeps the item as it read before), dismissal revisions (`removed` with `dismissed`), then the
  * `refinement` record. Items withdrawn or restored meanwhile are left as they are.
@@ -313,9 +320,14 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
   const segments = segmentsOf(records);
   const t0Of = new Map(segments.map((s) => [s.segmentId, s.t0]));
   const textOf = new Map(segments.map((s) => [s.segmentId, s.text]));
-  // Shown at the cited line that says most of it (a note-taker's "the turn that states it"), the later one on a tie: a
-  // conclusion follows its discussion. (Anchored at the earliest cited line instead, decisions on the silver set's
-  // development part score P 0.30 R 0.43 instead of 0.39 / 0.56: test/eval/model-notes-eval.ts.)
+  // An action item is shown at the cited line that says most of it (a note-taker's "the turn that states it"), the
+  // later one on a tie: a conclusion follows its discussion. (Anchored at the earliest cited line instead, decisions on
+  // the silver set's development part scored P 0.30 R 0.43 instead of 0.39 / 0.56: test/eval/model-notes-eval.ts.)
+  // A decision is shown at the line the model cites first, which prompt v5 asks to be the one that states it: on the
+  // real set's development meetings, for 5 of the model's 45 decisions the line with most of its words was the reason
+  // or the discussion beside the cited line that states it (BENCHMARKS.md, v4.1). (v4's answers cite in line order:
+  // anchored at the first, they would score 40 matches there instead of 44.)
+  const decisionAnchorOf = (cited: string[]) => cited[0];
   const anchorOf = (text: string, cited: string[]) => {
     const said = words(text);
     let best = cited[0];
@@ -347,7 +359,7 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
     out.push({ type: 'actionItem', id, revision: 1, text: i.text, owner: i.owner, due: i.due, duePhrase: null, segmentId, t0: t0Of.get(segmentId) ?? 0, refinedBy: run.model });
   }
   for (const d of reduced.decisions) {
-    const segmentId = anchorOf(d.text, d.segments);
+    const segmentId = decisionAnchorOf(d.segments);
     const id = nextDecision();
     decisionIds.push(id);
     out.push({

@@ -25,15 +25,12 @@ import { Chat, estimateTokens, safeReason, workingTimeLimit } from './providers'
 export interface SummaryPoint { text: string; segmentIds: string[] }
 
 /**
- * A summary is 3–6 points once the meeting has some; each one or two sentences, asked to keep within `text` characters
+ * A summary is 3–10 points once the meeting has some; each one or two sentences, asked to keep within `text` characters
  * and citing up to `citations` lines. `textMax` is the hard bound (the local grammar's maxLength, the parser's limit): a
  * point the prompt's bound did not hold is kept whole up to it, and only at or past it, where a grammar may have stopped
  * it mid-word, is it ended at its last whole word with an ellipsis (pointText).
  */
-export const SUMMARY_BOUNDS = { points: 6, citations: SUMMARY_POINT_MAX_CITES, text: 240, textMax: 360 } as const;
-
-/** What a summary answer may cite: the new chunk's lines and the lines the previous points cite (or, settling, the final lists'). */
-export interface SummaryConstraint { summary: { segmentIds: string[] } }
+export const SUMMARY_BOUNDS = { points: 10, citations: SUMMARY_POINT_MAX_CITES, text: 240, textMax: 360 } as const;
 
 const SHAPE = `{"points": [{"text": "one key point or outcome of the meeting, one or two sentences", "cites": ["the [id]s of the lines it comes from"]}]}`;
 
@@ -50,20 +47,22 @@ const SYSTEM = [
   'You keep the summary of a meeting. Answer with one JSON object and nothing else, of this shape:',
   SHAPE,
   `Rules: 3 to ${SUMMARY_BOUNDS.points} points (fewer only when little has been said), the meeting's key points and outcomes`,
-  'as a careful note-taker would write them for someone who missed it: what was discussed, concluded, decided or left',
-  'open. Use only what you are given; never invent people, dates or outcomes. Each point is one or two plain sentences',
+  'as a careful note-taker would write them for someone who missed it: what was presented or reported and by whom (its',
+  'substance, not that it happened), what was discussed, concluded, decided or left open. Use only what you are given;',
+  'never invent people, dates or outcomes. Each point is one or two plain sentences',
   `of at most ${SUMMARY_BOUNDS.text} characters (say less rather than run on) and cites by [id] the lines it comes from,`,
   `at most ${SUMMARY_BOUNDS.citations} of them.`,
   'While the meeting runs you get the summary so far and the new lines: revise the summary with them. Keep its points',
   'that still matter (with their cites), merge or replace points the new lines change, add what is new and important,',
-  'drop small talk and meeting procedure. Cite the new lines or the lines the summary so far cites, nothing else.',
+  'drop small talk and the running of the meeting itself (who speaks next, the agenda, technical trouble). Cite the new',
+  'lines or the lines the summary so far cites, nothing else.',
   'When the meeting has ended you get the summary so far and the meeting\'s final decisions and action items instead of',
   'lines: settle the summary. Keep its points and cites, but state every outcome as the final lists state it: what they',
   'list as decided was decided (never call it suggested, proposed, considered or left open), what they list as left open',
   'was not decided, what they list as decided against will not be done, what they list as given to the team was required',
-  'of it from outside (not the group\'s choice). Add an important decision or action item the summary lacks, citing its',
-  'line, within the same number of points (merge where needed). Cite the lines the summary so far cites or the final',
-  'lists\' lines, nothing else.',
+  'of it from outside (not the group\'s choice). Add each important decision or action item the summary lacks as a point',
+  `of its own, citing its line (merge only to stay within ${SUMMARY_BOUNDS.points} points). Cite the lines the summary so far`,
+  'cites or the final lists\' lines, nothing else.',
 ].join('\n');
 
 /** The system and user messages that revise `previous` with the lines of one more chunk. */

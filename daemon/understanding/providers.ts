@@ -20,7 +20,6 @@ import {
 } from '../../protocol/protocol';
 import { isLocalhostName, validateLanguageModelChatResult } from '../../protocol/validate';
 import { chunkMessages, liveChunkMessages, MeetingInfo, ModelChunk, ModelRunSummary, parseChunkAnswer } from './modelExtract';
-import type { SummaryConstraint } from './modelSummary';
 import type { Logger } from '../log';
 
 /** `refused`: an answer taken, but some of its entries refused for what they say (the reason names them). */
@@ -103,7 +102,13 @@ export const chunkConstraint = (chunk: ModelChunk): ChunkConstraint => ({
   speakers: [...new Set(chunk.lines.map((l) => l.speaker))],
 });
 
-/** What an answer may cite: a chunk's (ChunkConstraint) or a rolling summary's (modelSummary.ts). */
+/**
+ * What a rolling summary's answer may cite (modelSummary.ts): the new chunk's lines and the lines the previous points
+ * cite (or, settling, the final lists').
+ */
+export interface SummaryConstraint { summary: { segmentIds: string[] } }
+
+/** What an answer may cite: a chunk's (ChunkConstraint) or a rolling summary's (SummaryConstraint). */
 export type AnswerConstraint = ChunkConstraint | SummaryConstraint;
 
 /** One chat completion: the answer's text and the model's name. `constraint`: the chunk's or summary's, for providers that use it. */

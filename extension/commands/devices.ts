@@ -6,11 +6,11 @@
 import * as vscode from 'vscode';
 import { MACOS_AUDIO_CAPTURE_SETTINGS } from '../../daemon/capture/audiotee';
 import { DEVICE_TEST_SESSION_ID, DeviceTestResult, LiveSourceKind } from '../../protocol/protocol';
-import { EarshotSettings } from '../settings';
+import { EarshotSettings } from '../settings/settings';
 import type { CommandDeps } from './registry';
 
 export function registerDeviceCommands({ client, session: current, command }: CommandDeps): void {
-  // macOS: the pane where VS Code is allowed to record system audio (macOS never asks it: see panelNotes.ts).
+  // macOS: the pane where VS Code is allowed to record system audio (macOS never asks it: see panel/panelNotes.ts).
   command('earshot.openSystemAudioSettings', async () => {
     if (process.platform !== 'darwin') {
       void vscode.window.showInformationMessage('Earshot: only macOS asks you to allow system audio recording; here there is nothing to allow.');

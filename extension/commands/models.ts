@@ -1,12 +1,12 @@
 /**
- * The commands that choose models: the language model for the notes (languageModelPicker.ts: none, Earshot's local
- * model, a VS Code model, a server on this machine; a local model downloaded with its progress) and the whisper model
- * (downloaded, or repaired, and made the one in use). The downloads themselves are the daemon's.
+ * The commands that choose models: the language model for the notes (models/languageModelPicker.ts: none, Earshot's
+ * local model, a VS Code model, a server on this machine; a local model downloaded with its progress) and the whisper
+ * model (downloaded, or repaired, and made the one in use). The downloads themselves are the daemon's.
  */
 import * as vscode from 'vscode';
-import { chooseLanguageModel, chooseLocalModel, LocalNotesModels } from '../languageModelPicker';
-import { downloadSize } from '../modelOffer';
-import { EarshotSettings } from '../settings';
+import { chooseLanguageModel, chooseLocalModel, LocalNotesModels } from '../models/languageModelPicker';
+import { downloadSize } from '../models/modelOffer';
+import { EarshotSettings } from '../settings/settings';
 import type { CommandDeps } from './registry';
 
 /** Registers the model commands; returns the event fired when the notes-model picker has all its choices. */

@@ -1,11 +1,14 @@
+// extension/commands/: Earshot's commands, one file per area (sessions, devices, models, memory, workbench), and how
+// they are registered (registry.ts). Imports the folders whose work they ask for; nothing imports commands/ but
+// extension.ts.
 /**
  * How Earshot's commands are registered (commands/*.ts each register one area's): a command that fails shows its
- * error with what to do (errors.ts) and resolves at once; and what every area's commands share.
+ * error with what to do (health/errors.ts) and resolves at once; and what every area's commands share.
  */
 import * as vscode from 'vscode';
 import type { SessionStateParams } from '../../protocol/protocol';
-import type { DaemonClient } from '../client';
-import type { ShowError } from '../errors';
+import type { DaemonClient } from '../client/client';
+import type { ShowError } from '../health/errors';
 
 export type RegisterCommand = (id: string, run: (...args: never[]) => Promise<unknown>) => void;
 

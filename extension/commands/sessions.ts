@@ -1,14 +1,14 @@
 /**
  * The commands that record and finish sessions: start, stop and toggle meeting notes, toggle dictation, transcribe an
  * audio file, pause and resume, export a session, cancel the language-model extraction. What a session shows while it
- * runs is sessionEvents.ts's; the recording itself is the daemon's.
+ * runs is session/sessionEvents.ts's; the recording itself is the daemon's.
  */
 import * as vscode from 'vscode';
 import { ExportFormat, SessionPauseResult, SessionStopResult } from '../../protocol/protocol';
 import type { DictationController, DictationTarget } from '../dictation/controller';
-import type { ExtractionProgressView } from '../extractionProgress';
-import { TranscriptPanel } from '../panel';
-import { EarshotSettings } from '../settings';
+import type { ExtractionProgressView } from '../panel/extractionProgress';
+import { TranscriptPanel } from '../panel/panel';
+import { EarshotSettings } from '../settings/settings';
 import type { CommandDeps } from './registry';
 
 export interface SessionCommandDeps extends CommandDeps {

@@ -1,11 +1,11 @@
 /**
  * The commands about Earshot itself: show the panel, open the walkthrough (also once after install), restart the
- * daemon, Earshot: Show Health, and Earshot: Delete All Data (privacy.ts; the deleting is the daemon's).
+ * daemon, Earshot: Show Health, and Earshot: Delete All Data (settings/privacy.ts; the deleting is the daemon's).
  */
 import * as vscode from 'vscode';
-import type { HealthView } from '../health';
-import { TranscriptPanel } from '../panel';
-import { deleteAllData, DeleteAllDataArgs, PrivacyDeps } from '../privacy';
+import type { HealthView } from '../health/health';
+import { TranscriptPanel } from '../panel/panel';
+import { deleteAllData, DeleteAllDataArgs, PrivacyDeps } from '../settings/privacy';
 import type { CommandDeps } from './registry';
 
 /** The walkthrough's id in package.json `contributes.walkthroughs`. */

@@ -1,3 +1,6 @@
+// extension/dictation/: dictation at the cursor: the session and the text written as it is spoken (controller.ts),
+// the spoken-command grammar (grammar.ts, GRAMMAR.md) and where its edits land for each cursor (edits.ts). Imports
+// client/ and settings/.
 /**
  * Dictation: `earshot.toggleDictation` starts a daemon session on the microphone in 'dictation' mode and stops it on
  * the next press (or when VS Code closes: {@link DictationController.dispose}). While it runs:
@@ -24,8 +27,8 @@
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageclient/node';
 import { ErrorCodes, SessionStartResult, SessionStateParams, TranscriptSegment } from '../../protocol/protocol';
-import type { DaemonClient } from '../client';
-import { EarshotSettings } from '../settings';
+import type { DaemonClient } from '../client/client';
+import { EarshotSettings } from '../settings/settings';
 import { Change, ghostText, Insertion, insertedSpans, plainPlan, renderAtTargets, shiftSpanAll, Span, Target, terminalText } from './edits';
 import { DictationPlan, planDictation } from './grammar';
 

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { MemoryMeeting, SessionExportResult, SessionTranscriptResult } from '../../protocol/protocol';
-import { notesUri, notesUriNow } from '../remoteNotes';
+import { notesUri, notesUriNow } from '../remote/remoteNotes';
 
 export const OPEN_TRANSCRIPT_COMMAND = 'earshot.openSessionTranscript';
 

@@ -1,11 +1,14 @@
+// extension/memory/: meeting memory in the editor: the @earshot chat participant (chatParticipant.ts, prompt.ts,
+// query.ts), the Action Items view (actionItemsView.ts, todo.ts) and links into notes and transcripts (links.ts), wired
+// in meetingMemory.ts. Imports client/, settings/ and remote/.
 /**
  * Meeting memory in the editor, wired: the @earshot chat participant and the Action Items view over the daemon
  * client, what refreshes the view (the memory changed, an item changed, "my names" changed), and what the view's
  * commands do. commands/memory.ts registers the commands (one line each); extension.ts disposes this with the extension.
  */
 import * as vscode from 'vscode';
-import type { DaemonClient } from '../client';
-import { EarshotSettings } from '../settings';
+import type { DaemonClient } from '../client/client';
+import { EarshotSettings } from '../settings/settings';
 import { ACTION_ITEMS_VIEW_ID, ActionItemsNode, ActionItemsView, GROUPING_CONTEXT_KEY, todoInsertion } from './actionItemsView';
 import { MemoryChat, registerMemoryChat } from './chatParticipant';
 import { openNotesAt, openSessionTranscript } from './links';

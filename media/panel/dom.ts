@@ -5,7 +5,7 @@
  */
 import { icon, IconName } from '../icons.js';
 
-/** An element of the static skeleton (extension/panel.ts `panelHtml()`), by id. */
+/** An element of the static skeleton (extension/panel/panel.ts `panelHtml()`), by id. */
 export const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = '', text?: string): HTMLElementTagNameMap[K] {

@@ -6,7 +6,7 @@
  */
 import type { PanelSegment } from '../../protocol/panel';
 import { byId, el } from './dom.js';
-import { addSpeaker, resetSpeakers } from './transcriptFilter.js';
+import { resetSpeakers, speakerOfLine } from './transcriptFilter.js';
 import { isRendered, removeRows, scheduleRender } from './transcriptList.js';
 import { Line, passes, seqIndex, transcript } from './transcriptState.js';
 
@@ -28,6 +28,7 @@ export function upsertSegment(segment: PanelSegment, live: boolean): void {
   }
   const becameFinal = segment.final && !existing?.segment.final;
   let line: Line;
+  const speakerBefore = existing?.segment.speaker;
   if (!existing) {
     line = { seq: nextSeq++, segment, version: 0, showViewing: false };
     lines.push(line);
@@ -63,7 +64,7 @@ export function upsertSegment(segment: PanelSegment, live: boolean): void {
     line.showViewing = !!segment.viewing && !sameLocation(segment.viewing, previous?.segment.viewing);
     if (live) announce(`${segment.speaker}: ${segment.text}`);
   }
-  addSpeaker(segment.speaker);
+  speakerOfLine(segment.speaker, speakerBefore);
   scheduleRender();
 }
 
@@ -77,6 +78,7 @@ function removeLine(line: Line): void {
     layout.remove(at);
   }
   layout.forget(line.segment.segmentId);
+  speakerOfLine(undefined, line.segment.speaker);
   scheduleRender();
 }
 

@@ -5,12 +5,13 @@
  */
 import { searchPattern } from '../textRuns.js';
 import { byId, el } from './dom.js';
+import { filterAfter, SpeakerTally } from './speakerTally.js';
 import { scheduleRender, scrollToFirstUnlessLive } from './transcriptList.js';
 import { passes, transcript } from './transcriptState.js';
 
 const searchBox = byId<HTMLInputElement>('search');
 const speakerFilter = byId<HTMLSelectElement>('speaker-filter');
-const speakers = new Set<string>();
+const speakers = new SpeakerTally();
 
 export function applyFilter(): void {
   transcript.pattern = searchPattern(searchBox.value);
@@ -23,11 +24,22 @@ export function applyFilter(): void {
   scheduleRender();
 }
 
-/** A speaker's option, the first time they speak. */
-export function addSpeaker(speaker: string): void {
-  if (speakers.has(speaker)) return;
-  speakers.add(speaker);
-  speakerFilter.append(Object.assign(el('option', '', speaker), { value: speaker }));
+/**
+ * A line names `now` (a line added), or `now` instead of `was` (a line relabelled or renamed), or no longer `was` (a line
+ * removed): a speaker's option comes with their first line and goes with their last, and a filter on a speaker whose
+ * last line took another name follows that name.
+ */
+export function speakerOfLine(now: string | undefined, was?: string): void {
+  const change = speakers.count(now, was);
+  if (change.added) speakerFilter.append(Object.assign(el('option', '', change.added), { value: change.added }));
+  if (!change.removed) return;
+  const filtered = transcript.speaker;
+  for (const option of [...speakerFilter.options]) if (option.value === change.removed) option.remove();
+  const next = filterAfter(filtered, change, was !== undefined ? now : undefined);
+  if (next !== filtered) {
+    speakerFilter.value = next;
+    applyFilter();
+  }
 }
 
 /** Back to no speakers but "All speakers" (the transcript was cleared). */

@@ -29,7 +29,8 @@
  *           build/Release/gpu/ and loaded only when whisper is asked for the GPU.
  *   x86-64-v3, portable, native-static: static libraries with everything linked in, for the benchmarks' native
  *           anchors only (scripts/build-whisper-cpp.sh --newest: the build the install made before the modules).
- * Steps 1 and 2 are skipped when their inputs have not changed.
+ * Steps 1 and 2 are skipped when their inputs have not changed. PATCHES.md, next to this file, lists each hunk of both
+ * patches with its reason, the test or figure that needs it and upstream's status (test/unit/whisper-core-patches.test.ts).
  */
 'use strict';
 const crypto = require('node:crypto');

@@ -12,7 +12,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const mingw = require('./mingw.js');
-const { RUNTIME_VARIANTS } = require('../package-vsix.js');
+const { RUNTIME_VARIANTS } = require('../vsix-targets.js');
 
 const CACHE = path.join(mingw.OUT, 'npm');
 

@@ -9,7 +9,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LiveSource } from '../../daemon/capture/live';
 import { Pcm16Decoder } from '../../daemon/capture/pcm';
-import { micCommand, MicRecorderName, systemCommand, SystemRecorderName } from '../../daemon/capture/recorder';
+import { micCommand, systemCommand } from '../../daemon/capture/recorder';
+import { MicRecorderName, SystemRecorderName } from '../../daemon/capture/recorderCommand';
 import { RunningRecorder, startMicRecorder } from '../../daemon/capture/runningRecorder';
 import { findExecutable } from '../../daemon/capture/tools';
 import { audifyCommand, audifyStatus } from '../../daemon/capture/audify';

@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { localModelThreads, sharesWhisperCores } from '../../daemon/understanding/local/host';
-import { notesStateDir } from '../../daemon/understanding/local/notesModels';
+import { notesStateDir } from '../../daemon/models/notesModels';
 import { ServiceConfig } from '../../daemon/service/serviceConfig';
 import { notesModel, REPO_ROOT } from '../setup';
 import { meetingFixture } from './fixtures';

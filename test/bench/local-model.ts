@@ -21,7 +21,7 @@ import { LocalChatRequest, LocalModelHost, localModelThreads } from '../../daemo
 import { chunkAnswerSchema, summaryAnswerSchema } from '../../daemon/understanding/local/schema';
 import { ChunkLine, chunkMessages } from '../../daemon/understanding/modelExtract';
 import { citableIds, SummaryPoint, summaryMessages } from '../../daemon/understanding/modelSummary';
-import { getNotesModel, NotesModelId } from '../../daemon/understanding/local/notesCatalog';
+import { getNotesModel, NotesModelId } from '../../daemon/models/notesCatalog';
 import { ANSWER_RESERVE_TOKENS, CHARS_PER_TOKEN, Chat, ChunkConstraint, estimateTokens } from '../../daemon/understanding/providers';
 import { extractTranscriptWithModel, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { MODEL_ANSWERS_DIR, withSpeakingTimes } from '../eval/model-notes-eval';

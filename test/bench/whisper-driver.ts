@@ -10,7 +10,8 @@
  * checkout, so the Windows node.exe runs it from the checkout's out/ through Wine's Z: drive.
  */
 import * as fs from 'node:fs';
-import { decodeParams, flashAttnFromEnv, WhisperAddon } from '../../daemon/asr/whisper';
+import { decodeParams, flashAttnFromEnv } from '../../daemon/asr/whisper';
+import type { WhisperAddon } from '../../daemon/whisperAddon';
 
 async function main(argv: string[]): Promise<void> {
   const [addonFile, model, pcmFile, threads, maxTokens, audioCtx, reps] = argv;

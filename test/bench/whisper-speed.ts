@@ -18,7 +18,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT, SAMPLE_WAV } from '../setup';
-import { decodeParams, flashAttnFromEnv, WhisperAddon, WhisperEngine } from '../../daemon/asr/whisper';
+import { decodeParams, flashAttnFromEnv, WhisperEngine } from '../../daemon/asr/whisper';
+import type { WhisperAddon } from '../../daemon/whisperAddon';
 import { threadsFor } from '../../daemon/asr/decodeTuning';
 import { readPcm } from './fixtures';
 import {

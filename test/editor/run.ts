@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { NOTES_CATALOG } from '../../daemon/understanding/local/notesCatalog';
+import { NOTES_CATALOG } from '../../daemon/models/notesCatalog';
 import { DICTATION_SENTENCE_TOKENS, MEETING_SENTENCE_TOKENS, miniModel, notesModel, REPO_ROOT, sayingModel } from '../setup';
 import { startPulse } from '../support/pulse';
 import { TestHttpsServer } from '../unit/https-server';

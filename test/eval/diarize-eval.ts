@@ -15,7 +15,7 @@
  *   npm run eval:diarize -- --held-out DIR     another folder of held-out recordings (a vad-sets.json and its sets)
  *   npm run eval:diarize -- --json FILE        the figures as JSON as well
  *   npm run eval:diarize -- --embed MODEL.onnx  also with a speaker-embedding model re-identifying voices (the catalog's
- *                                              3D-Speaker CAM++ file: speakers/voiceModel.ts): DER per similarity
+ *                                              3D-Speaker CAM++ file: models/voiceModel.ts): DER per similarity
  *                                              threshold, the threshold chosen on the committed recordings, reported
  *                                              on the held-out ones, beside overlap linking alone in the same run
  */
@@ -26,7 +26,7 @@ import { SAMPLE_RATE } from '../../daemon/capture/source';
 import { SegmentationModel } from '../../daemon/speakers/segmentation';
 import { EmbeddingReidentifier, SAME_VOICE_SIMILARITY, VoiceModel } from '../../daemon/speakers/embedding';
 import { diarizeFile, SpeakerTurn } from '../../daemon/speakers/stage';
-import { speakerCatalog } from '../../daemon/speakers/voiceModel';
+import { speakerCatalog } from '../../daemon/models/voiceModel';
 import { DEFAULT_DIARIZE_OPTIONS, DiarizeOptions } from '../../daemon/speakers/tracker';
 import { DerScore, der, poolDer, scoreDiarization, SpeakerSpan, speakerSpans, STANDARD_COLLAR } from './diarize/der';
 import { readAudio, replay, segment, Segmented } from './diarize/run';

@@ -18,6 +18,9 @@
  *       silent mismatch. A missing answer is a chunk with no answer, as when a model fails.
  *   npm run eval:model-notes -- --answers test/fixtures/real-meetings/model-answers
  *       the answers recorded in the project (see that folder's README for which model wrote them).
+ *   … --decisions
+ *       also lists every decision missed or falsely found at the line the notes show it (strict), with the find's
+ *       standing, whether the rules or the model made it and the lines it cites: for sorting the errors into causes.
  *   … --meetings silver | silver-held-out | silver-dev
  *       the silver set, or a part of it, instead of the real set (its answers: test/fixtures/real-meetings/silver/model-answers).
  *
@@ -38,7 +41,7 @@ import { measureSummary, SummaryMeasure, summaryReport } from './model-summary-e
 import { toChunkLine } from '../../daemon/understanding/modelExtract';
 import {
   evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
-  selectMeetings, SETS, silverDevelopment, silverHeldOut, standingLines,
+  selectMeetings, SETS, silverDevelopment, silverHeldOut, standingLines, standingOf,
 } from './notes-eval';
 
 const PART = /^Part (\d+) of (\d+)\.$/m;
@@ -159,6 +162,30 @@ export function judgeDismissals(runs: MeetingRun[], labelsOf: (m: Meeting) => Me
   return { right, wrong };
 }
 
+/**
+ * `--decisions`: every strict decision miss and false find, as a reader sorts them (issue 40): the label with its line,
+ * and each unmatched find with its standing, whether the rules or the model made it, and the lines the model cited.
+ */
+export function strictDecisionDetail(runs: MeetingRun[]): string[] {
+  const out = ['Decisions, strict (at the line the notes show): misses and false finds'];
+  for (const r of runs) {
+    const labels = r.meeting.labels.decisions;
+    const finds = r.predictions.decisions;
+    const matched = match(labels, finds);
+    const used = new Set(matched.values());
+    labels.forEach((l, i) => {
+      if (!matched.has(i)) out.push(`  ${r.meeting.name} #${l.turn} miss [${standingOf(l)}, ${l.kind}]: ${l.text}`);
+    });
+    finds.forEach((f, i) => {
+      if (used.has(i)) return;
+      const d = r.result.decisions[i];
+      const cited = d.segments ? ` cites #${d.segments.map((id) => Number(id.slice(2)) - 1).join(',')}` : '';
+      out.push(`  ${r.meeting.name} #${f.turn} false find [${d.standing}, ${d.kind}] ${d.by ? 'model' : 'rules'}${cited}: ${d.text}`);
+    });
+  }
+  return out;
+}
+
 async function main(argv: string[]): Promise<void> {
   const record = flagValue(argv, '--record');
   const answers = flagValue(argv, '--answers');
@@ -240,6 +267,7 @@ async function main(argv: string[]): Promise<void> {
   out.push('', `The model added ${added} items and decisions, rewrote ${rewritten} rule-based items and dismissed ${judged.right + judged.wrong} rule-based ones: ${judged.right} the first labeller had not labelled, ${judged.wrong} it had.`);
   out.push(...runs.map((r) => `  ${r.meeting.name}: ${r.result.message}`));
   out.push(...summaryReport(summary));
+  if (argv.includes('--decisions')) out.push('', ...strictDecisionDetail(runs));
   if (argv.includes('--detail')) {
     const model = rows[2][1];
     out.push('', 'Against the first labeller (rules + model, any cited line): misses and false finds');

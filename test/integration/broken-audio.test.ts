@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CACHE_FILE as GPUS_CACHE_FILE } from '../../daemon/asr/gpus';
+import { CACHE_FILE as GPUS_CACHE_FILE } from '../../daemon/models/gpus';
 import { ErrorCodes, PROTOCOL_VERSION, SessionStart } from '../../protocol/protocol';
 import { miniModel, SAMPLE_WAV } from '../setup';
 import { connectDaemon, rejection, RpcClient, runEarshot } from './daemon-process';
@@ -148,7 +148,7 @@ describe('broken audio files: refused clearly through the daemon and the CLI, ne
         assert.match(error.message, new RegExp(`^Cannot read audio file ${quote(audio(name))}: `));
         assert.match(error.message, why);
       }
-      // The GPUs found at the daemon's start are kept there (daemon/asr/gpus.ts); the refused file adds nothing.
+      // The GPUs found at the daemon's start are kept there (daemon/models/gpus.ts); the refused file adds nothing.
       assert.deepEqual(filesUnder(storage()).filter((f) => f !== GPUS_CACHE_FILE), [], 'no journal (nor anything else) was written');
       assert.deepEqual(filesUnder(notesDir()), [], 'no notes were written');
     });

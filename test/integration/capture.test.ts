@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemCaptureAvailability } from '../../daemon/capture/devices';
 import { LiveSource, LiveSourceOptions } from '../../daemon/capture/live';
-import { MicRecorderName, SystemRecorderName } from '../../daemon/capture/recorder';
+import { MicRecorderName, SystemRecorderName } from '../../daemon/capture/recorderCommand';
 import { FRAME_SAMPLES } from '../../daemon/capture/source';
 import { findExecutable } from '../../daemon/capture/tools';
 import { audifyStatus } from '../../daemon/capture/audify';

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CACHE_FILE as GPUS_CACHE_FILE } from '../../daemon/asr/gpus';
+import { CACHE_FILE as GPUS_CACHE_FILE } from '../../daemon/models/gpus';
 import { fixture, miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
 import { runEarshot } from './daemon-process';
 import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../../daemon/allocator';
@@ -102,7 +102,7 @@ describe('earshot transcribe (real process)', () => {
       assert.ok(!run.stderr.includes('Notes:'));
     }
     assert.deepEqual(filesUnder(notesDir), [], 'no notes file was written');
-    // Only the GPUs found are kept there (daemon/asr/gpus.ts): the model choice looks for them before the audio is read.
+    // Only the GPUs found are kept there (daemon/models/gpus.ts): the model choice looks for them before the audio is read.
     assert.deepEqual(filesUnder(path.join(dir, 'storage')).filter((f) => f !== GPUS_CACHE_FILE), [], 'no journal was written');
   });
 });

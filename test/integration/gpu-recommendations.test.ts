@@ -9,8 +9,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CATALOG, findCatalogModel } from '../../daemon/asr/catalog';
-import { NOTES_CATALOG } from '../../daemon/understanding/local/notesCatalog';
+import { CATALOG, findCatalogModel } from '../../daemon/models/whisperCatalog';
+import { NOTES_CATALOG } from '../../daemon/models/notesCatalog';
 import { CatalogEntry, NotesModelList } from '../../protocol/protocol';
 import { runEarshot } from './daemon-process';
 

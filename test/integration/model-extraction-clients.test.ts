@@ -58,7 +58,7 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
     const progress: ExtractionProgressParams[] = [];
     client.connection.onNotification(ActionItemNotification, (i) => { items.push(i); });
     client.connection.onNotification(ExtractionProgressNotification, (p) => { progress.push(p); });
-    // The part the extension plays (extension/languageModel.ts relays this to vscode.lm; code-server has no model).
+    // The part the extension plays (extension/models/languageModel.ts relays this to vscode.lm; code-server has no model).
     client.connection.onRequest(LanguageModelChat, (params) => {
       asked.push(params);
       const first = /^\[([\w-]+)\]/m.exec(params.user)![1];

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import {
   ErrorCodes, ModelDownload, ModelProgressNotification, ModelProgressParams, PROTOCOL_VERSION, SessionStart, SessionStop,
 } from '../../protocol/protocol';
-import { findCatalogModel } from '../../daemon/asr/catalog';
+import { findCatalogModel } from '../../daemon/models/whisperCatalog';
 import { miniModel, SAMPLE_WAV } from '../setup';
 import { selfSignedCertificate, TestHttpsServer } from '../unit/https-server';
 import { connectDaemon, rejection, RpcClient } from './daemon-process';

@@ -13,7 +13,7 @@ import { ResponseError } from 'vscode-languageserver-protocol/node';
 import {
   ErrorCodes, ModelDownload, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStatus,
 } from '../../protocol/protocol';
-import { CATALOG, findCatalogModel } from '../../daemon/asr/catalog';
+import { CATALOG, findCatalogModel } from '../../daemon/models/whisperCatalog';
 import { miniModel, SAMPLE_WAV } from '../setup';
 import { selfSignedCertificate, TestHttpsServer } from '../unit/https-server';
 import { connectDaemon, rejection, RpcClient } from './daemon-process';

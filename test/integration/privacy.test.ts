@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import {
   DataDelete, DataDeleteResult, ErrorCodes, HealthRequest, PROTOCOL_VERSION, SessionStart, SessionStatus, SessionStop,
 } from '../../protocol/protocol';
-import { CACHE_FILE as GPUS_CACHE_FILE } from '../../daemon/asr/gpus';
+import { CACHE_FILE as GPUS_CACHE_FILE } from '../../daemon/models/gpus';
 import { decodeToMono, readWavFormat } from '../../daemon/capture/wav';
 import { MEETING_SENTENCE_TOKENS, SAMPLE_WAV, samplePcm, sayingModel, sentenceText } from '../setup';
 import { connectDaemon, rejection, RpcClient } from './daemon-process';
@@ -108,7 +108,7 @@ describe('privacy: no audio on disk by default, no transcript in logs, Delete Al
       || (path.dirname(file) === d.notes && file.endsWith('.md'))
       || /token/i.test(path.basename(file))
       || isOnnxRuntimeTelemetryFile(d.tmp, file)
-      // The GPUs model selection found, kept for a day (daemon/asr/gpus.ts): device names, nothing of the meeting
+      // The GPUs model selection found, kept for a day (daemon/models/gpus.ts): device names, nothing of the meeting
       // (its size and WAV header are checked below like every file's).
       || file === path.join(d.storage, GPUS_CACHE_FILE)
     ));

@@ -2,7 +2,7 @@
  * The local notes model as users get it: `npm run test:vsix` unpacks this platform's VSIX into EARSHOT_PACKAGE_DIR and
  * this suite runs the unpacked extension's own CLI, `earshot notes FILE --local --model M.gguf`, with a generated GGUF
  * (test/setup.ts notesModel()). The model process loads node-llama-cpp from the package, which carries the target's
- * variants of its binaries (scripts/package-vsix.js RUNTIME_VARIANTS: the CPU build, with Vulkan on x64 Linux and
+ * variants of its binaries (scripts/vsix-targets.js RUNTIME_VARIANTS: the CPU build, with Vulkan on x64 Linux and
  * Windows) and no llama.cpp source bundle: this proves that is enough, on the CPU and on a Vulkan device.
  */
 import * as assert from 'node:assert/strict';

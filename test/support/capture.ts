@@ -3,7 +3,8 @@
  * statuses, levels, and any exception that escapes. Shared by the capture tests and the capture benchmark.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CaptureState, CaptureStatus, LiveSource } from '../../daemon/capture/live';
+import type { CaptureState, CaptureStatus } from '../../daemon/capture/captureStatus';
+import { LiveSource } from '../../daemon/capture/live';
 import { InputLevel } from '../../daemon/capture/pcm';
 import { AudioFrame, SAMPLE_RATE } from '../../daemon/capture/source';
 

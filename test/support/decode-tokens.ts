@@ -8,7 +8,8 @@
  *   node out/test/support/decode-tokens.js MODEL CLIPS.json    # CLIPS: [{ "f32": file, "audioCtx": n, "maxTokens": n }, …]
  */
 import * as fs from 'node:fs';
-import { decodeParams, flashAttnFromEnv, whisperAddon } from '../../daemon/asr/whisper';
+import { decodeParams, flashAttnFromEnv } from '../../daemon/asr/whisper';
+import { whisperAddon } from '../../daemon/whisperAddon';
 import { defaultGpu } from '../../daemon/config';
 
 interface Clip { f32: string; audioCtx: number; maxTokens: number }

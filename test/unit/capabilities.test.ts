@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { detectMachine, isEnglish, machineGpu, MachineFacts, recommendedModelId, recommendModel } from '../../daemon/asr/capabilities';
-import { findGpus } from '../../daemon/asr/gpus';
-import { recommendNotesModel } from '../../daemon/understanding/local/notesCatalog';
+import { detectMachine, isEnglish, machineGpu, MachineFacts, recommendedModelId, recommendModel } from '../../daemon/models/capabilities';
+import { findGpus } from '../../daemon/models/gpus';
+import { recommendNotesModel } from '../../daemon/models/notesCatalog';
 import { REPO_ROOT } from '../setup';
 
 const GiB = 1024 ** 3;

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import {
   CATALOG, catalogModelForFile, fasterModels, findCatalogModel, getCatalogModel, isCatalogModelId, MODEL_HOST, modelForTier, sameModelAs,
-} from '../../daemon/asr/catalog';
+} from '../../daemon/models/whisperCatalog';
 
 describe('Model catalog', () => {
   it('has the seven models the issue asks for, and the 8-bit versions of tiny, base and small', () => {

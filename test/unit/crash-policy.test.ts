@@ -3,7 +3,7 @@
  * dead daemon ran or an earlier window left interrupted.
  */
 import * as assert from 'node:assert/strict';
-import { DEFAULT_RESTART_POLICY, OFFER_RESUME_MAX_AGE_MS, planInterrupted, RestartPolicy, sessionAfterCrash } from '../../extension/crashPolicy';
+import { DEFAULT_RESTART_POLICY, OFFER_RESUME_MAX_AGE_MS, planInterrupted, RestartPolicy, sessionAfterCrash } from '../../extension/client/crashPolicy';
 import { InterruptedSession, SessionStateParams } from '../../protocol/protocol';
 
 const state = (over: Partial<SessionStateParams>): SessionStateParams => ({

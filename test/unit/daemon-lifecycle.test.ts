@@ -1,13 +1,13 @@
 /**
- * The daemon's lifecycle in the window (extension/daemonLifecycle.ts), with a fake LanguageClient that behaves as
- * vscode-languageclient 10.1.2 does (node_modules/vscode-languageclient/lib/common/client.js):
+ * The daemon's lifecycle in the window (extension/client/daemonLifecycle.ts), with a fake LanguageClient that behaves
+ * as vscode-languageclient 10.1.2 does (node_modules/vscode-languageclient/lib/common/client.js):
  * - start() while a start is under way or done returns the same promise (client.js:925 `if (this._onStart !== undefined) return this._onStart`);
  * - stop() while starting throws "Client is not running and can't be stopped" (client.js:1236), and on a client never
  *   started or already stopped does nothing (client.js:1220).
  * The editor suite checks the same on the real LanguageClient and daemon (transcript.test.ts, "overlapping restarts").
  */
 import * as assert from 'node:assert/strict';
-import { ClientPhase, DaemonLifecycle } from '../../extension/daemonLifecycle';
+import { ClientPhase, DaemonLifecycle } from '../../extension/client/daemonLifecycle';
 
 class FakeClient {
   private static next = 1;

@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CATALOG, DEFAULT_MODEL_ID } from '../../daemon/asr/catalog';
-import { downloadFile, DownloadOptions, DownloadProgress, partPath } from '../../daemon/asr/download';
-import { DownloadError, DownloadErrorCode } from '../../daemon/asr/downloadFaults';
-import { verifyFile } from '../../daemon/asr/fileCheck';
-import { cachedModelStatus, defaultCacheDir, downloadModel, resolveModelFile } from '../../daemon/asr/modelCache';
-import { inspectModelFile } from '../../daemon/asr/modelFile';
+import { CATALOG, DEFAULT_MODEL_ID } from '../../daemon/models/whisperCatalog';
+import { downloadFile, DownloadOptions, DownloadProgress, partPath } from '../../daemon/models/download';
+import { DownloadError, DownloadErrorCode } from '../../daemon/models/downloadFaults';
+import { verifyFile } from '../../daemon/models/fileCheck';
+import { cachedModelStatus, defaultCacheDir, downloadModel, resolveModelFile } from '../../daemon/models/modelCache';
+import { inspectModelFile } from '../../daemon/models/modelFile';
 import { miniModel } from '../setup';
 import { TestHttpsServer } from './https-server';
 

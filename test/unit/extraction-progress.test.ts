@@ -1,6 +1,6 @@
 /**
- * The language model's progress notification (extension/extractionProgress.ts) with the vscode stub: chunks read while
- * the meeting still records show in the panel only (a notification would stand open for the whole meeting); the
+ * The language model's progress notification (extension/panel/extractionProgress.ts) with the vscode stub: chunks read
+ * while the meeting still records show in the panel only (a notification would stand open for the whole meeting); the
  * notification opens once the meeting has stopped and its last chunks are read, and closes when the run ends.
  */
 import * as assert from 'node:assert/strict';
@@ -19,7 +19,7 @@ stub.window.withProgress = (options: { title: string }, task: (progress: { repor
 stub.window.showWarningMessage = (message: string) => { warnings.push(message); return Promise.resolve(undefined); };
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ExtractionProgressView } = require('../../extension/extractionProgress') as typeof import('../../extension/extractionProgress');
+const { ExtractionProgressView } = require('../../extension/panel/extractionProgress') as typeof import('../../extension/panel/extractionProgress');
 
 const progress = (state: ExtractionProgressParams['state'], finished: number, chunks: number): ExtractionProgressParams =>
   ({ sessionId: 's1', state, chunks, finished, failed: 0, tokens: 0, tokenBudget: 200_000, message: `${finished} of ${chunks}` });

@@ -1,9 +1,9 @@
 /**
- * earshot.gpu 'auto' off Apple Silicon: a child process looks for a GPU (daemon/asr/gpuProbe.ts), and only a discrete
+ * earshot.gpu 'auto' off Apple Silicon: a child process looks for a GPU (daemon/models/gpuProbe.ts), and only a discrete
  * GPU it finds makes the daemon load a GPU module itself. The child's answer, its crash or its silence each decide.
  */
 import * as assert from 'node:assert/strict';
-import { autoDevice, probeGpu, ProbedDevice } from '../../daemon/asr/gpuProbe';
+import { autoDevice, probeGpu, ProbedDevice } from '../../daemon/models/gpuProbe';
 
 const device = (type: ProbedDevice['type'], description: string): ProbedDevice => ({ backend: 'Vulkan', name: `Vulkan${description.length}`, description, type, memoryTotal: 8 << 30 });
 

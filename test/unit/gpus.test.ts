@@ -1,5 +1,5 @@
 /**
- * A GPU is a device that is there (daemon/asr/gpus.ts): what `nvidia-smi -L` prints where there is a GPU, none, or no
+ * A GPU is a device that is there (daemon/models/gpus.ts): what `nvidia-smi -L` prints where there is a GPU, none, or no
  * driver; what whisper's GPU module finds (this machine's lavapipe, as its probe printed it, is not a GPU; a discrete
  * Vulkan GPU is); and the answer kept between commands while nothing that would change it has changed.
  */
@@ -7,12 +7,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { detectMachine, machineGpu, recommendModel } from '../../daemon/asr/capabilities';
-import { GpuProbe, probeGpu, ProbedDevice } from '../../daemon/asr/gpuProbe';
+import { detectMachine, machineGpu, recommendModel } from '../../daemon/models/capabilities';
+import { GpuProbe, probeGpu, ProbedDevice } from '../../daemon/models/gpuProbe';
 import {
   CommandResult, countedGpu, findGpus, GPU_CACHE_MAX_AGE_MS, isSoftwareRenderer, listNvidiaGpus, parseNvidiaSmiList, whisperGpuOf,
-} from '../../daemon/asr/gpus';
-import { recommendNotesModel } from '../../daemon/understanding/local/notesCatalog';
+} from '../../daemon/models/gpus';
+import { recommendNotesModel } from '../../daemon/models/notesCatalog';
 
 // nvidia-smi's own words. `-L` with GPUs: akash-network/provider-configs#12 (two Quadro RTX 4000), influxdata/telegraf#5812
 // (A100s with MIG devices under the first).

@@ -1,7 +1,7 @@
 /**
- * Earshot: Show Health (extension/health.ts) with the vscode stub: the Markdown holds the daemon's vital signs and the
- * recent problems with times, bounded to the last 50, and never transcript text; the view collects problems from the
- * client's events (session errors, capture faults, daemon exits, model failures, degrade).
+ * Earshot: Show Health (extension/health/health.ts) with the vscode stub: the Markdown holds the daemon's vital signs
+ * and the recent problems with times, bounded to the last 50, and never transcript text; the view collects problems
+ * from the client's events (session errors, capture faults, daemon exits, model failures, degrade).
  */
 import * as assert from 'node:assert/strict';
 import { vscodeStub } from './vscode-stub';
@@ -22,7 +22,7 @@ stub.EventEmitter ??= StubEmitter;
 stub.Uri ??= { from: (parts: { scheme: string; path: string }) => ({ ...parts, toString: () => `${parts.scheme}:${parts.path}` }) };
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { HealthView, MAX_RECENT_PROBLEMS, ProblemRing, renderHealth } = require('../../extension/health') as typeof import('../../extension/health');
+const { HealthView, MAX_RECENT_PROBLEMS, ProblemRing, renderHealth } = require('../../extension/health/health') as typeof import('../../extension/health/health');
 
 const NOW = Date.UTC(2026, 0, 21, 9, 30, 0);
 
@@ -55,7 +55,7 @@ const SESSION: SessionStateParams = {
   notesPath: '/w/.earshot/notes/x.md', mode: 'meeting', paused: ['system'],
 };
 
-describe('Show Health (extension/health.ts)', () => {
+describe('Show Health (extension/health/health.ts)', () => {
   it('renders model, pipeline and sources from HealthParams, with units', () => {
     const md = renderHealth({ now: NOW, health: healthParams(), healthAt: NOW - 2000, daemon: { version: '0.1.0', pid: 4242 }, problems: [] });
     for (const expected of [

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { identifiersIn, MAX_WORDS } from '../../extension/identifiers';
+import { identifiersIn, MAX_WORDS } from '../../extension/workspace/identifiers';
 
 describe('workspace vocabulary (identifiers from editors)', () => {
   it('keeps words that look like code, most frequent first', () => {

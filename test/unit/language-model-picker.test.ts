@@ -1,6 +1,6 @@
 /**
- * The notes-model picker (extension/languageModelPicker.ts) with a stand-in for VS Code's quick pick: its items for
- * the servers the real discovery finds (real HTTP stand-ins for Ollama, LM Studio and llama.cpp on 127.0.0.1), the
+ * The notes-model picker (extension/models/languageModelPicker.ts) with a stand-in for VS Code's quick pick: its items
+ * for the servers the real discovery finds (real HTTP stand-ins for Ollama, LM Studio and llama.cpp on 127.0.0.1), the
  * settings a choice writes (and in which order), the servers arriving while the pick is open, and a discovery that
  * fails leaving the other choices usable.
  */
@@ -8,11 +8,11 @@ import { vscodeStub } from './vscode-stub';
 import * as assert from 'node:assert/strict';
 import { discoverLocalServers } from '../../daemon/understanding/localServers';
 import { EnhancementSettings, LanguageModelDiscoverResult, LocalServer, NotesCatalogEntry, NotesModelList } from '../../protocol/protocol';
-import { chooseLanguageModel, chooseLocalModel, languageModelPickItems, ModelPickItem, settingUpdates } from '../../extension/languageModelPicker';
+import { chooseLanguageModel, chooseLocalModel, languageModelPickItems, ModelPickItem, settingUpdates } from '../../extension/models/languageModelPicker';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { listNotesModels } from '../../daemon/understanding/local/notesModels';
-import { NOTES_CATALOG } from '../../daemon/understanding/local/notesCatalog';
+import { listNotesModels } from '../../daemon/models/notesModels';
+import { NOTES_CATALOG } from '../../daemon/models/notesCatalog';
 import { FakeServer, llamaCppHandler, lmStudioHandler, ollamaHandler } from '../support/local-llm-servers';
 
 const OFF: EnhancementSettings = { provider: 'off', endpoint: 'http://127.0.0.1:11434' };

@@ -37,7 +37,11 @@ type Answer = (chunk: { ids: string[]; user: string }) => object;
 interface Asked { ids: string[]; at: number; user: string }
 
 /** The service's runner for provider 'vscode-lm', its client answering with `answer` (after `delayMs`), or failing. */
-function serviceRunner(answer: Answer | 'fail', more: { delayMs?: number; chunkChars?: number; onAsk?: (a: Asked) => void } = {}) {
+function serviceRunner(answer: Answer | 'fail', more: {
+  delayMs?: number; chunkChars?: number; onAsk?: (a: Asked) => void;
+  /** The rolling summary's point for the lines `ids` (default "Point after <last id>"), given once `summaryGate` resolves. */
+  summaryPoint?: (ids: string[], user: string) => string; summaryGate?: () => Promise<void>;
+} = {}) {
   const asked: Asked[] = [];
   /** The rolling summary's calls (each chunk's lines after its extraction), answered apart from the chunks'. */
   const summaryAsked: Asked[] = [];
@@ -57,8 +61,10 @@ function serviceRunner(answer: Answer | 'fail', more: { delayMs?: number; chunkC
       if (params.system.startsWith('You keep the summary')) {
         const ids = [...params.user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
         summaryAsked.push({ ids, at: performance.now(), user: params.user });
+        await more.summaryGate?.();
         if (answer === 'fail') throw Object.assign(new Error('model crashed'), { code: -32603 });
-        return { text: JSON.stringify({ points: [{ text: `Point after ${ids[ids.length - 1]}`, cites: [ids[ids.length - 1]] }] }), model: 'fake-lm' };
+        const text = more.summaryPoint?.(ids, params.user) ?? `Point after ${ids[ids.length - 1]}`;
+        return { text: JSON.stringify({ points: [{ text, cites: [ids[ids.length - 1]] }] }), model: 'fake-lm' };
       }
       const ids = [...params.user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
       const a = { ids, at: performance.now(), user: params.user };
@@ -102,7 +108,7 @@ function harness(runner: ChunkRunner, start: JournalRecord[] = [HEADER]) {
     notesChanged: () => undefined,
     failed: (e) => { throw e; },
   }, start);
-  return { live, journal, announced, state, append };
+  return { live, journal, announced, state, append, ledger };
 }
 
 const until = async (what: string, ok: () => boolean, ms = 5000) => {
@@ -204,6 +210,44 @@ describe('language-model extraction while the meeting runs', () => {
     assert.equal(summaryAsked.length, 1, 'only the chunk the journaled summary had not read');
     assert.ok(summaryAsked[0].user.includes('"Kept point"'), summaryAsked[0].user);
     assert.deepEqual(summaryAsked[0].ids, chunks[chunks.length - 1].lines.map((l) => l.segmentId));
+  });
+
+  it('a voice renamed while the model answers stays renamed: its owners, its summary points, and the chunks after', async () => {
+    // Before, the model's answers kept the old name: the next chunk's publish gave the item back to "Ben", and a summary
+    // asked before the rename and answered after it named him again.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => { open = resolve; });
+    const { runner, summaryAsked } = serviceRunner(({ ids }) => ids.includes('m-2')
+      ? { actionItems: [{ text: 'Ben sends the release notes to the team', owner: 'Ben', due: null, segments: ['m-2'] }] }
+      : {}, {
+      // As a model would: the name its prompt gave the speaker of the lines.
+      summaryPoint: (ids, user) => `${/\bDana\b/.test(user) ? 'Dana' : 'Ben'} presents the plan (${ids[ids.length - 1]}).`,
+      summaryGate: () => gate,
+    });
+    const h = harness(runner);
+    for (let k = 1; k <= 12; k++) await h.append(segment(k));
+    await until('the first chunk\'s summary asked', () => summaryAsked.length === 1);
+    const owner = () => latestById(h.journal.filter((r): r is Extract<JournalRecord, { type: 'actionItem' }> => r.type === 'actionItem')).get('am1')?.owner;
+    assert.equal(owner(), 'Ben');
+    // The rename as session/speakers.ts journals it, while the summary's answer is in flight.
+    const renamed = { from: 'Ben', to: 'Dana', mentions: true };
+    const changes = h.journal.flatMap((r) => (r.type === 'segment' && r.speaker === 'Ben' ? [{ segmentId: r.segmentId, speaker: 'Dana' }] : []));
+    const moved = h.ledger.respeak(new Map(changes.map((c) => [c.segmentId, { from: 'Ben', to: 'Dana' }])), renamed);
+    await h.append({ type: 'speakers', source: 'mic', cause: 'renamed', changes, voice: 'Ben', name: 'Dana' });
+    for (const { sessionId: _s, ...item } of moved.items) await h.append({ type: 'actionItem', ...item });
+    assert.equal(h.live.renamed(renamed), undefined, 'no summary journaled yet');
+    assert.equal(owner(), 'Dana');
+    open();
+    await until('the summary journaled', () => h.journal.some((r) => r.type === 'summary'));
+    // Later finals of that voice carry the name (the speaker book gives it them).
+    for (let k = 13; k <= 24; k++) await h.append({ ...segment(k), ...(k % 2 ? {} : { speaker: 'Dana' }) } as JournalRecord);
+    await h.live.finish();
+    assert.equal(owner(), 'Dana', 'the item stays with the new name through the chunks after');
+    const summaries = h.journal.filter((r): r is Extract<JournalRecord, { type: 'summary' }> => r.type === 'summary');
+    assert.ok(summaries.length >= 2, `${summaries.length} summaries`);
+    for (const s of summaries) assert.ok(s.points.every((p) => !/\bBen\b/.test(p.text)), JSON.stringify(s.points));
+    // What the model is asked after the rename names the voice anew too (the chunks already sent included).
+    for (const a of summaryAsked.slice(1)) assert.ok(!/\bBen\b/.test(a.user), a.user);
   });
 
   it('journals what a chunk found before announcing it, while the meeting runs; the stop adds the refinement record', async () => {

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startAudiotee } from '../../daemon/capture/audiotee';
 import { LiveSource } from '../../daemon/capture/live';
 import { audioteeSpawner, CAPTURE_APP, CaptureAppProcess, CAPTURE_APP_EXECUTABLE, launchCaptureApp, resetCaptureAppState } from '../../daemon/capture/macCaptureApp';
-import { RecorderCommand } from '../../daemon/capture/recorder';
+import { RecorderCommand } from '../../daemon/capture/recorderCommand';
 import { RunningRecorder, spawnRecorder } from '../../daemon/capture/runningRecorder';
 import { REPO_ROOT } from '../setup';
 import { CaptureRun, startCapture } from '../support/capture';

@@ -9,7 +9,7 @@ import { ChunkExtraction, ExtractionProgressParams } from '../../protocol/protoc
 import { InvalidParamsError, validateChunkExtraction, validateEnhancement, validateItemRestore } from '../../protocol/validate';
 import { vscodeStub } from './vscode-stub';
 // After the stub: the extension module imports 'vscode'.
-import { chatWithLanguageModel } from '../../extension/languageModel';
+import { chatWithLanguageModel } from '../../extension/models/languageModel';
 
 const line = (k: number, text = `line number ${k} about the release plan`): ChunkLine => ({ segmentId: `m-${k}`, speaker: k % 2 ? 'Ben' : 'Ana', t0: k * 4, text });
 
@@ -63,6 +63,13 @@ describe('language-model extraction (map-reduce)', () => {
       assert.match(system, /a requirement or constraint the team was handed from outside[^.]*\("given": /);
       assert.doesNotMatch(system, /a requirement from management is a given,\s+not a choice/);
       assert.match(system, /"rewrite": \[\{"id": /);
+      // v5 (issue 40, BENCHMARKS.md v4.1): a decision's stating line cited first; deferrals as LABELLING.md has them;
+      // a brief's requirements one each; recalled decisions of earlier meetings are not this meeting's.
+      assert.match(system, /"segments": \["the \[id\] of the line that states it", "other \[id\]s"\]/);
+      assert.match(system, /for a decision, first the line that states it as\s+settled, put off or handed to the team/);
+      assert.match(system, /puts off until later \("open": to a later meeting, until something is known, or "later" with no time set/);
+      assert.match(system, /one entry for each separate requirement/);
+      assert.match(system, /not a decision\s+taken before this meeting and only recalled in it/);
       assert.doesNotMatch(system, /"owners"/);
     });
     it('a meeting whose date is not known says so, with the day relative dates are read from, never the stand-in as its date', () => {
@@ -247,7 +254,7 @@ describe('language-model extraction (map-reduce)', () => {
       assert.deepEqual(modelExtractionRecords(again, { actionItems: [], decisions: [], dismissals: [{ id: 'a1', kind: 'actionItem', reason: 'x' }], completions: [], rewrites: [] }, run)
         .filter((r) => r.type === 'actionItem'), [], 'a restored item is never dismissed again');
     });
-    it('shows an added entry at the cited line that says most of it, the later one on a tie', () => {
+    it('shows an added action item at the cited line that says most of it, the later one on a tie; a decision at the line cited first', () => {
       const run = { provider: 'openai-compatible' as const, model: 'm1', chunks: 1, finished: 1, failed: 0, tokens: 100, state: 'done' as const };
       const reduced = {
         actionItems: [{ text: 'Ana sends the figures to finance', owner: 'Ana', due: null, segments: ['m-3', 'm-2', 'm-1'] }],
@@ -260,8 +267,8 @@ describe('language-model extraction (map-reduce)', () => {
       const anchors = modelExtractionRecords(j, reduced, run).filter((r) => r.type === 'actionItem' || r.type === 'decision').map((r) => (r as { segmentId: string }).segmentId);
       assert.deepEqual(anchors, [
         'm-2', // "Ana will send the figures to finance.": 3 words shared, the others none
-        'm-3', // "We ship on Monday.": 2 words, before the discussion that cited it
-        'm-2', // neither line says it: the later of the two
+        'm-4', // cited first (prompt v5: the line that states it), though "We ship on Monday." shares more of its words
+        'm-2', // cited first
       ]);
     });
     it('a rewrite replaces what it gives (the first one wins), confirms the item, and is journaled as a revision keeping the words before; undo brings them back', () => {

@@ -1,12 +1,12 @@
 /**
- * The first-meeting offer (extension/panelNotes.ts decides when it shows, extension/modelOffer.ts what it offers and
- * what each choice does): after the first meeting that ended with no language model, the panel offers the local notes
- * model (its size shown), a VS Code model (Copilot: the cloud), or the rules alone; a download sets the settings only
- * once the model is there.
+ * The first-meeting offer (extension/panel/panelNotes.ts decides when it shows, extension/models/modelOffer.ts what it
+ * offers and what each choice does): after the first meeting that ended with no language model, the panel offers the
+ * local notes model (its size shown), a VS Code model (Copilot: the cloud), or the rules alone; a download sets the
+ * settings only once the model is there.
  */
 import * as assert from 'node:assert/strict';
-import { chooseOffer, downloadLabel, LOCAL_PROVIDER, offerFrom, OfferActions, withProgress } from '../../extension/modelOffer';
-import { NOTE_DONE_KEYS, NoteContext, notesToShow } from '../../extension/panelNotes';
+import { chooseOffer, downloadLabel, LOCAL_PROVIDER, offerFrom, OfferActions, withProgress } from '../../extension/models/modelOffer';
+import { NOTE_DONE_KEYS, NoteContext, notesToShow } from '../../extension/panel/panelNotes';
 import type { ModelListResult, NotesCatalogEntry } from '../../protocol/protocol';
 import type { PanelModelOffer, PanelNote } from '../../protocol/panel';
 

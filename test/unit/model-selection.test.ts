@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { sameModelAs } from '../../daemon/asr/catalog';
-import { defaultCacheDir } from '../../daemon/asr/modelCache';
-import { selectModel } from '../../daemon/asr/modelStore';
+import { sameModelAs } from '../../daemon/models/whisperCatalog';
+import { defaultCacheDir } from '../../daemon/models/modelCache';
+import { selectModel } from '../../daemon/models/whisperModels';
 
 describe('Model selection with a full-precision twin already downloaded (selectModel)', () => {
   let storage: string;

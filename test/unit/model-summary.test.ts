@@ -50,7 +50,7 @@ describe('the rolling summary', () => {
     ]);
     assert.equal(parseSummaryAnswer('no json here', known), null);
     assert.equal(parseSummaryAnswer('{"actionItems": []}', known), null);
-    const many = JSON.stringify({ points: Array.from({ length: 9 }, (_, k) => ({ text: `P${k}`, cites: ['m-1'] })) });
+    const many = JSON.stringify({ points: Array.from({ length: SUMMARY_BOUNDS.points + 3 }, (_, k) => ({ text: `P${k}`, cites: ['m-1'] })) });
     assert.equal(parseSummaryAnswer(many, known)!.length, SUMMARY_BOUNDS.points);
   });
 

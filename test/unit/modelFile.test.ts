@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { inspectModelFile, ModelFileError } from '../../daemon/asr/modelFile';
+import { inspectModelFile, ModelFileError } from '../../daemon/models/modelFile';
 import { miniModel } from '../setup';
 
 async function rejectsNaming(file: string, reason: RegExp): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * The notes model catalog (daemon/understanding/local/notesCatalog.ts): every entry can be downloaded and checked
+ * The notes model catalog (daemon/models/notesCatalog.ts): every entry can be downloaded and checked
  * (a pinned https file, its size, a sha256, a named licence), the recommendation by memory, cores and GPU; and the cache
  * (notesModels.ts): a notes model downloaded from a local https server serving a generated file with matching size and
  * sha256, resumed, marked verified, listed, and refused with a clear message when it is not there or not the published file.
@@ -9,12 +9,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MachineFacts } from '../../daemon/asr/capabilities';
+import { MachineFacts } from '../../daemon/models/capabilities';
 import { Io, main } from '../../daemon/cli';
-import { findNotesModel, NOTES_CATALOG, notesCatalog, recommendNotesModel } from '../../daemon/understanding/local/notesCatalog';
+import { findNotesModel, NOTES_CATALOG, notesCatalog, recommendNotesModel } from '../../daemon/models/notesCatalog';
 import {
   cachedNotesModel, downloadNotesModel, listNotesModels, notesCacheDir, notesModelFile, NotesModelUnavailable,
-} from '../../daemon/understanding/local/notesModels';
+} from '../../daemon/models/notesModels';
 import { TestHttpsServer } from './https-server';
 
 const GiB = 1024 ** 3;

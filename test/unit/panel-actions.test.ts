@@ -1,13 +1,13 @@
 /**
- * The pure half of the side panel's actions (extension/panelActions.ts): the text an entry inserts, copies or turns
- * into a TODO, where a TODO goes, and where an entry is in a notes file written by daemon/documents/markdown.ts.
+ * The pure half of the side panel's actions (extension/panel/panelActions.ts): the text an entry inserts, copies or
+ * turns into a TODO, where a TODO goes, and where an entry is in a notes file written by daemon/documents/markdown.ts.
  */
 import * as assert from 'node:assert/strict';
 import { JournalContents, JournalRecord, SessionHeader } from '../../daemon/journal/journal';
 import { notesDigest, renderNotes } from '../../daemon/documents/markdown';
 import {
   findItemInNotes, indentationFor, isSafeRelativePath, itemText, locationLabel, mentionLabel, notesInline, questionId, todoText,
-} from '../../extension/panelActions';
+} from '../../extension/panel/panelActions';
 
 const HEADER: SessionHeader = {
   type: 'session', version: 1, sessionId: 's-1', title: 'Planning', startedAt: '2025-03-05T09:00:00.000Z',

@@ -1,9 +1,9 @@
 /**
- * When the panel shows its dismissible notes (extension/panelNotes.ts): the macOS step to allow system audio
+ * When the panel shows its dismissible notes (extension/panel/panelNotes.ts): the macOS step to allow system audio
  * recording shows only where Earshot records through a Core Audio tap, and not once it is done with.
  */
 import * as assert from 'node:assert/strict';
-import { NOTE_DONE_KEYS, NoteContext, notesToShow } from '../../extension/panelNotes';
+import { NOTE_DONE_KEYS, NoteContext, notesToShow } from '../../extension/panel/panelNotes';
 
 const mac: NoteContext = { platform: 'darwin', release: '24.1.0', enhancementProvider: 'vscode-lm', systemAudio: true, systemDevice: '' };
 const none = () => false;

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { vscodeStub } from './vscode-stub';
 import { PartialsDemand } from '../../daemon/asr/partialsDemand';
-import { watchPartialsReaders } from '../../extension/partialsReaders';
+import { watchPartialsReaders } from '../../extension/panel/partialsReaders';
 
 type Emitter<T> = { event: (listener: (e: T) => void) => { dispose(): void }; fire(e: T): void };
 const Emitter = vscodeStub.EventEmitter as unknown as new <T>() => Emitter<T>;

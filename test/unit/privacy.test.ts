@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { vscodeStub } from './vscode-stub';
 import type { DataDeleteResult, SessionStateParams } from '../../protocol/protocol';
 import { REPO_ROOT } from '../setup';
-import { EarshotSettings, RESTRICTED_SETTINGS, SETTING_KEYS } from '../../extension/settings';
+import { EarshotSettings, RESTRICTED_SETTINGS, SETTING_KEYS } from '../../extension/settings/settings';
 import { validateDataDelete, validateInitializationOptions, validateSessionStart } from '../../protocol/validate';
 
 type Stub = Record<string, unknown> & { workspace: Record<string, unknown>; window?: Record<string, unknown>; commands?: Record<string, unknown> };
@@ -20,7 +20,7 @@ stub.window ??= {};
 stub.commands ??= {};
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { deleteAllData, DELETE_EVERYTHING, summary, watchWorkspaceTrust } = require('../../extension/privacy') as typeof import('../../extension/privacy');
+const { deleteAllData, DELETE_EVERYTHING, summary, watchWorkspaceTrust } = require('../../extension/settings/privacy') as typeof import('../../extension/settings/privacy');
 
 const WORKSPACE = '/home/me/project';
 const context = { globalStorageUri: { fsPath: '/home/me/.config/Code/User/globalStorage/earshot.earshot' } } as never;

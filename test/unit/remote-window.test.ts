@@ -13,9 +13,9 @@ import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
 import { renderNotes } from '../../daemon/documents/markdown';
 import { writeNotesFile } from '../../daemon/documents/notesFile';
 import { MY_NOTES_END, MY_NOTES_START, parsePreviousNotes } from '../../daemon/documents/previousNotes';
-import { EarshotSettings } from '../../extension/settings';
-import { MirrorFileSystem, NotesMirror, notesUri, setActiveMirror } from '../../extension/remoteNotes';
-import { listeningPlace, placeFacts } from '../../extension/listeningPlace';
+import { EarshotSettings } from '../../extension/settings/settings';
+import { MirrorFileSystem, NotesMirror, notesUri, setActiveMirror } from '../../extension/remote/remoteNotes';
+import { listeningPlace, placeFacts } from '../../extension/remote/listeningPlace';
 
 type Uri = { scheme: string; fsPath: string; toString(): string };
 const Uri = vscodeStub.Uri as unknown as { file(p: string): Uri; parse(s: string): Uri };

@@ -1,12 +1,12 @@
 /**
- * What the extension does with a silent macOS tap's hint (extension/sessionProblems.ts), with a stand-in for VS Code's
- * messages and settings: the loopback device the daemon found is offered as an action, and taking it writes the
+ * What the extension does with a silent macOS tap's hint (extension/health/sessionProblems.ts), with a stand-in for VS
+ * Code's messages and settings: the loopback device the daemon found is offered as an action, and taking it writes the
  * system-audio device setting.
  */
 import { vscodeStub } from './vscode-stub';
 import * as assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { useLoopbackLabel, watchSessionProblems } from '../../extension/sessionProblems';
+import { useLoopbackLabel, watchSessionProblems } from '../../extension/health/sessionProblems';
 import type { SourceStatusParams } from '../../protocol/protocol';
 
 describe('session problems: a silent tap offers the loopback device that is there', () => {

@@ -1,13 +1,13 @@
 /**
- * package.json `contributes.configuration` and extension/settings.ts describe the same settings: every declared
- * setting is listed in SETTING_KEYS and read by EarshotSettings (with the same default), and nothing else is.
+ * package.json `contributes.configuration` and extension/settings/settings.ts describe the same settings: every
+ * declared setting is listed in SETTING_KEYS and read by EarshotSettings (with the same default), and nothing else is.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../setup';
 import { vscodeStub } from './vscode-stub';
-import { DAEMON_SETTINGS, EarshotSettings, SETTING_KEYS } from '../../extension/settings';
+import { DAEMON_SETTINGS, EarshotSettings, SETTING_KEYS } from '../../extension/settings/settings';
 
 interface Declared {
   type?: string;

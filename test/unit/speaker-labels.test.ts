@@ -14,7 +14,7 @@ import { SessionSpeakers } from '../../daemon/session/speakers';
 import { EmbeddingReidentifier } from '../../daemon/speakers/embedding';
 import { FBANK_BINS, fbank, fbankFrames, subtractMean } from '../../daemon/speakers/fbank';
 import { followOwner, Relabel, renameMentions, sourceVoices, SpeakerBook } from '../../daemon/speakers/labels';
-import { speakerCatalog } from '../../daemon/speakers/voiceModel';
+import { speakerCatalog } from '../../daemon/models/voiceModel';
 
 const FILE = sourceVoices([{ kind: 'file', speaker: 'Speaker' }], true);
 const final = (n: number, t0: number, t1: number, source: FinalSegment['source'] = 'file') => ({ segmentId: `${source}-${n}`, source, t0, t1 });

@@ -1,5 +1,5 @@
 /**
- * The mark that spares hashing a verified model file again (asr/modelCache.ts): only a mark Earshot wrote, for the file
+ * The mark that spares hashing a verified model file again (models/modelCache.ts): only a mark Earshot wrote, for the file
  * as it is now, spares the hash. A mark written by hand (or by anyone who can write a shared cache folder), a mark
  * beside a file replaced since, and a mark of an earlier version all lead to the file being hashed: refused when it is
  * not the published file, marked again when it is. Notes models (notesModelStatus) and whisper models (ensureVerified)
@@ -10,12 +10,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CATALOG } from '../../daemon/asr/catalog';
-import { markKeyFile, writeVerifiedMark } from '../../daemon/asr/modelCache';
-import { ModelFileError } from '../../daemon/asr/modelFile';
-import { ensureVerified, ModelSelection } from '../../daemon/asr/modelStore';
-import { NOTES_CATALOG } from '../../daemon/understanding/local/notesCatalog';
-import { notesModelStatus } from '../../daemon/understanding/local/notesModels';
+import { CATALOG } from '../../daemon/models/whisperCatalog';
+import { markKeyFile, writeVerifiedMark } from '../../daemon/models/modelCache';
+import { ModelFileError } from '../../daemon/models/modelFile';
+import { ensureVerified, ModelSelection } from '../../daemon/models/whisperModels';
+import { NOTES_CATALOG } from '../../daemon/models/notesCatalog';
+import { notesModelStatus } from '../../daemon/models/notesModels';
 
 describe('the verified mark of a model file', () => {
   let dir: string;

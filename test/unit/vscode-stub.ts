@@ -23,7 +23,7 @@ class StubUri {
 }
 
 export const vscodeStub = {
-  /** Where the window runs (extension/listeningPlace.ts); a test sets remoteName. */
+  /** Where the window runs (extension/remote/listeningPlace.ts); a test sets remoteName. */
   env: { remoteName: undefined as string | undefined, uiKind: 1 },
   UIKind: { Desktop: 1, Web: 2 },
   ExtensionKind: { UI: 1, Workspace: 2 },
@@ -32,12 +32,15 @@ export const vscodeStub = {
     /** Replace to answer settings: `get(key, fallback)` per section. */
     getConfiguration: (_section?: string): { get: Get; update?: (key: string, value: unknown, target?: unknown) => Promise<void> } => ({ get: (_key: string, fallback?: unknown) => fallback }),
   },
-  /** Quick picks and settings writes (extension/languageModelPicker.ts); its test sets window and commands. */
+  /** Quick picks and settings writes (extension/models/languageModelPicker.ts); its test sets window and commands. */
   QuickPickItemKind: { Separator: -1, Default: 0 },
   ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
   window: {} as Record<string, unknown>,
   commands: {} as Record<string, unknown>,
-  /** The Language Model API's message and error (extension/languageModel.ts); vscode.lm itself is passed in by its test. */
+  /**
+   * The Language Model API's message and error (extension/models/languageModel.ts); vscode.lm itself is passed in by
+   * its test.
+   */
   LanguageModelChatMessage: { User: (text: string) => ({ role: 'user', text }) },
   LanguageModelError: class LanguageModelError extends Error { constructor(message = '', readonly code = 'Unknown') { super(message); } },
   /** What the meeting-memory modules build (extension/memory/): locations, Markdown, tree items, events. */

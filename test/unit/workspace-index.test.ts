@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import './vscode-stub';
 import {
   boundIndex, excludeGlob, flattenSymbols, isDefaultExcluded, relativePath, SymbolLike, workspaceSymbols,
-} from '../../extension/workspaceIndex';
-import { editorLocation } from '../../extension/activity';
+} from '../../extension/workspace/workspaceIndex';
+import { editorLocation } from '../../extension/workspace/activity';
 import { WorkspaceSymbolInfo } from '../../protocol/protocol';
 
 const KINDS = ['file', 'module', 'namespace', 'package', 'class', 'method', 'property', 'field', 'constructor', 'enum', 'interface',

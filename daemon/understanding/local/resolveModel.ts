@@ -1,13 +1,13 @@
 /**
  * Which GGUF file the 'local' provider loads for `EnhancementSettings.model` (or `earshot notes --local --model`): an
- * absolute path as it is; a notes-catalog id as its downloaded, checked file (notesModels.ts); nothing named: the
+ * absolute path as it is; a notes-catalog id as its downloaded, checked file (models/notesModels.ts); nothing named: the
  * offline path setting (`earshot.notes.model.path`), else the catalog model recommended for this machine, if it is
  * downloaded. Never downloads: a missing model is a clear error saying how to get it (its size included).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { isNotesModelId, notesCatalog } from './notesCatalog';
-import { cachedNotesModel } from './notesModels';
+import { isNotesModelId, notesCatalog } from '../../models/notesCatalog';
+import { cachedNotesModel } from '../../models/notesModels';
 
 export interface LocalModelSources {
   /** Where notes models are downloaded (notesCacheDir of the model cache); without it catalog ids are refused. */

@@ -109,6 +109,11 @@ describe('Earshot in a real VS Code', () => {
     if (WEBVIEW_TEXT_URL) {
       const response = await fetch(`${WEBVIEW_TEXT_URL}?contains=${encodeURIComponent('Dana Scully')}&timeout=20000`);
       assert.equal(response.status, 200, `the panel never showed the new name: ${await response.text()}`);
+      // The speaker filter offers the name in place of the old label (before, it kept offering the old one too).
+      const options = await panelWaitFor<string[]>(
+        `(() => { const o = [...document.querySelectorAll('#speaker-filter option')].map((x) => x.value); return o.includes('Dana Scully') && !o.includes(${JSON.stringify(voice)}) && o; })()`,
+        'the speaker filter offering the new name and not the old label');
+      assert.ok(options.includes(''), 'all speakers is still offered');
     }
     const notesPath = api.session?.notesPath;
     assert.ok(notesPath);
