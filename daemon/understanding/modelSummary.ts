@@ -25,12 +25,13 @@ import { Chat, estimateTokens, safeReason, workingTimeLimit } from './providers'
 export interface SummaryPoint { text: string; segmentIds: string[] }
 
 /**
- * A summary is 3–10 points once the meeting has some; each one or two sentences, asked to keep within `text` characters
+ * A summary is 3–10 points once the meeting has some, and up to `settledPoints` once settled at stop (the settle adds
+ * the outcomes the summary lacks as points of their own rather than merging away what it had); each one or two sentences, asked to keep within `text` characters
  * and citing up to `citations` lines. `textMax` is the hard bound (the local grammar's maxLength, the parser's limit): a
  * point the prompt's bound did not hold is kept whole up to it, and only at or past it, where a grammar may have stopped
  * it mid-word, is it ended at its last whole word with an ellipsis (pointText).
  */
-export const SUMMARY_BOUNDS = { points: 10, citations: SUMMARY_POINT_MAX_CITES, text: 240, textMax: 360 } as const;
+export const SUMMARY_BOUNDS = { points: 10, settledPoints: 14, citations: SUMMARY_POINT_MAX_CITES, text: 240, textMax: 360 } as const;
 
 const SHAPE = `{"points": [{"text": "one key point or outcome of the meeting, one or two sentences", "cites": ["the [id]s of the lines it comes from"]}]}`;
 
@@ -46,7 +47,8 @@ const clock = (t: number) => {
 const SYSTEM = [
   'You keep the summary of a meeting. Answer with one JSON object and nothing else, of this shape:',
   SHAPE,
-  `Rules: 3 to ${SUMMARY_BOUNDS.points} points (fewer only when little has been said), the meeting's key points and outcomes`,
+  `Rules: 3 to ${SUMMARY_BOUNDS.points} points (fewer only when little has been said; settled, up to ${SUMMARY_BOUNDS.settledPoints}), the`,
+  'meeting\'s key points and outcomes',
   'as a careful note-taker would write them for someone who missed it: what was presented or reported and by whom (its',
   'substance, not that it happened), what was discussed, concluded, decided or left open. Use only what you are given;',
   'never invent people, dates or outcomes. Each point is one or two plain sentences',
@@ -61,8 +63,8 @@ const SYSTEM = [
   'list as decided was decided (never call it suggested, proposed, considered or left open), what they list as left open',
   'was not decided, what they list as decided against will not be done, what they list as given to the team was required',
   'of it from outside (not the group\'s choice). Add each important decision or action item the summary lacks as a point',
-  `of its own, citing its line (merge only to stay within ${SUMMARY_BOUNDS.points} points). Cite the lines the summary so far`,
-  'cites or the final lists\' lines, nothing else.',
+  `of its own, citing its line: the settled summary may grow to ${SUMMARY_BOUNDS.settledPoints} points (merge only past that;`,
+  'never drop a point to make room). Cite the lines the summary so far cites or the final lists\' lines, nothing else.',
 ].join('\n');
 
 /** The system and user messages that revise `previous` with the lines of one more chunk. */
@@ -165,9 +167,10 @@ export function pointText(raw: string): { text: string; trimmed: boolean } | nul
 /**
  * A model's summary answer, checked strictly: null when it holds no `points` list; a cite of an unknown line is
  * dropped, a point left with no cite (or no text) is dropped, texts are trimmed and bounded (pointText: never cut
- * mid-word), at most SUMMARY_BOUNDS.points points and SUMMARY_BOUNDS.citations cites each are kept.
+ * mid-word), at most `maxPoints` points (a rolling summary's SUMMARY_BOUNDS.points, a settled one's settledPoints) and
+ * SUMMARY_BOUNDS.citations cites each are kept.
  */
-export function parseSummaryAnswer(text: string, known: ReadonlySet<string>): SummaryPoint[] | null {
+export function parseSummaryAnswer(text: string, known: ReadonlySet<string>, maxPoints: number = SUMMARY_BOUNDS.points): SummaryPoint[] | null {
   const value = extractJsonObject(text) as { points?: unknown } | undefined;
   if (!value || typeof value !== 'object' || !Array.isArray(value.points)) return null;
   const points: SummaryPoint[] = [];
@@ -177,7 +180,7 @@ export function parseSummaryAnswer(text: string, known: ReadonlySet<string>): Su
     const said = pointText(point.text);
     const cites = [...new Set(point.cites.filter((c): c is string => typeof c === 'string' && known.has(c)))].slice(0, SUMMARY_BOUNDS.citations);
     if (said && cites.length) points.push({ text: said.text, segmentIds: cites });
-    if (points.length === SUMMARY_BOUNDS.points) break;
+    if (points.length === maxPoints) break;
   }
   return points;
 }
@@ -207,7 +210,7 @@ export interface SummaryCallOptions { timeoutMs?: number; pausedMs?(): number; r
  */
 export function rollSummary(chat: Chat, meeting: { title: string; date: string }, previous: readonly SummaryPoint[], lines: readonly ChunkLine[],
   signal: AbortSignal, how: SummaryCallOptions = {}): Promise<RolledSummary> {
-  return askSummary(chat, summaryMessages(meeting, previous, lines), citableIds(previous, lines), signal, how);
+  return askSummary(chat, summaryMessages(meeting, previous, lines), citableIds(previous, lines), SUMMARY_BOUNDS.points, signal, how);
 }
 
 /**
@@ -217,10 +220,11 @@ export function rollSummary(chat: Chat, meeting: { title: string; date: string }
  */
 export function settleSummary(chat: Chat, meeting: { title: string; date: string }, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
   signal: AbortSignal, how: SummaryCallOptions = {}): Promise<RolledSummary> {
-  return askSummary(chat, settleMessages(meeting, previous, outcomes), settleCitableIds(previous, outcomes), signal, how);
+  return askSummary(chat, settleMessages(meeting, previous, outcomes), settleCitableIds(previous, outcomes), SUMMARY_BOUNDS.settledPoints, signal, how);
 }
 
-async function askSummary(chat: Chat, { system, user }: { system: string; user: string }, ids: string[], signal: AbortSignal, how: SummaryCallOptions): Promise<RolledSummary> {
+async function askSummary(chat: Chat, { system, user }: { system: string; user: string }, ids: string[], maxPoints: number, signal: AbortSignal,
+  how: SummaryCallOptions): Promise<RolledSummary> {
   const known = new Set(ids);
   const report = how.report ?? (() => undefined);
   let tokens = 0;
@@ -232,10 +236,10 @@ async function askSummary(chat: Chat, { system, user }: { system: string; user: 
     const ms = () => Math.round(performance.now() - started);
     const timeout = how.timeoutMs === undefined ? undefined : workingTimeLimit(how.timeoutMs, how.pausedMs);
     try {
-      const answer = await chat(system, user, timeout ? AbortSignal.any([signal, timeout.signal]) : signal, { summary: { segmentIds: ids } });
+      const answer = await chat(system, user, timeout ? AbortSignal.any([signal, timeout.signal]) : signal, { summary: { segmentIds: ids, maxPoints } });
       model = answer.model;
       tokens += estimateTokens(answer.text.length);
-      const points = parseSummaryAnswer(answer.text, known);
+      const points = parseSummaryAnswer(answer.text, known, maxPoints);
       if (points && points.length) {
         report({ outcome: 'applied', ms: ms(), attempt, model });
         return { points, model, tokens };

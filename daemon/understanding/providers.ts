@@ -106,7 +106,7 @@ export const chunkConstraint = (chunk: ModelChunk): ChunkConstraint => ({
  * What a rolling summary's answer may cite (modelSummary.ts): the new chunk's lines and the lines the previous points
  * cite (or, settling, the final lists').
  */
-export interface SummaryConstraint { summary: { segmentIds: string[] } }
+export interface SummaryConstraint { summary: { segmentIds: string[]; maxPoints: number } }
 
 /** What an answer may cite: a chunk's (ChunkConstraint) or a rolling summary's (SummaryConstraint). */
 export type AnswerConstraint = ChunkConstraint | SummaryConstraint;

@@ -255,7 +255,8 @@ export function structureReport(s: Structure): string[] {
   const at = (n: number) => s.cites.filter((c) => c === n).length;
   return [
     `Structure (no judge) of ${s.summaries} summaries as the notes show them:`,
-    `  points per summary: ${spread(s.points)}; ${s.points.filter((n) => n >= 3 && n <= SUMMARY_BOUNDS.points).length} of ${s.summaries} within 3–${SUMMARY_BOUNDS.points}`,
+    // The notes show the settled summary (up to settledPoints; a summary not settled keeps the rolling bound, below it).
+    `  points per summary: ${spread(s.points)}; ${s.points.filter((n) => n >= 3 && n <= SUMMARY_BOUNDS.settledPoints).length} of ${s.summaries} within 3–${SUMMARY_BOUNDS.settledPoints}`,
     `  characters per point: ${spread(s.lengths)}; over the prompt's ${SUMMARY_BOUNDS.text}: ${s.lengths.filter((n) => n > SUMMARY_BOUNDS.text).length} of ${s.lengths.length}`,
     `  cites per point: ${spread(s.cites)}; at the limit of ${SUMMARY_BOUNDS.citations}: ${at(SUMMARY_BOUNDS.citations)}; past the old limit of 4: ${s.cites.filter((n) => n > 4).length}`,
     `Every answer (revisions and settles): ${s.answerPoints} points, ${s.overPromptBound} longer than the prompt asks (kept whole below ${SUMMARY_BOUNDS.textMax}), `

@@ -350,7 +350,7 @@ describe('local model host (stand-in model process)', () => {
     await ask(h, 'plain');
     const chat = localChat(h);
     await chat('s', 'chunk', new AbortController().signal, { segmentIds: ['s-1'], itemIds: [], actionItemIds: [], speakers: ['Ann'] });
-    await chat('s', 'summary', new AbortController().signal, { summary: { segmentIds: ['s-1'] } });
+    await chat('s', 'summary', new AbortController().signal, { summary: { segmentIds: ['s-1'], maxPoints: 10 } });
     assert.deepEqual(messages().filter((m) => m.type === 'chat').map((m) => [m.user, m.kind]), [['plain', 'extract'], ['chunk', 'extract'], ['summary', 'summary']]);
   });
 

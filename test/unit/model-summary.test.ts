@@ -67,7 +67,7 @@ describe('the rolling summary', () => {
     assert.deepEqual(ok.points, [{ text: 'Ana writes the notes.', segmentIds: ['m-3'] }]);
     assert.equal(ok.model, 'scripted');
     assert.equal(calls.length, 2);
-    assert.deepEqual(calls[0].constraint, { summary: { segmentIds: ['m-1', 'm-2', 'm-3', 'm-4'] } }, 'a grammar-capable provider is told what may be cited');
+    assert.deepEqual(calls[0].constraint, { summary: { segmentIds: ['m-1', 'm-2', 'm-3', 'm-4'], maxPoints: SUMMARY_BOUNDS.points } }, 'a grammar-capable provider is told what may be cited');
     assert.ok(ok.tokens > 0);
     const failed = await rollSummary(scripted([]), meeting, previous, lines, new AbortController().signal);
     assert.equal(failed.points, null);
@@ -162,6 +162,7 @@ describe('the rolling summary', () => {
   it('the local grammar\'s schema allows only the citable ids, bounded', () => {
     const schema = summaryAnswerSchema(['m-1', 'm-3']) as { properties: { points: { maxItems: number; items: { properties: { text: { maxLength: number }; cites: { items: { enum: string[] }; minItems: number } } } } } };
     assert.equal(schema.properties.points.maxItems, SUMMARY_BOUNDS.points);
+    assert.equal((summaryAnswerSchema(['m-1'], SUMMARY_BOUNDS.settledPoints) as typeof schema).properties.points.maxItems, SUMMARY_BOUNDS.settledPoints, 'settling: the settle\'s bound');
     assert.equal((schema.properties.points as unknown as { minItems: number }).minItems, 1);
     assert.deepEqual(schema.properties.points.items.properties.cites.items.enum, ['m-1', 'm-3']);
     assert.equal(schema.properties.points.items.properties.cites.minItems, 1);
@@ -276,7 +277,14 @@ describe('the summary settles at stop', () => {
     const outcomes = finalOutcomes(records);
     const ok = await settleSummary(answer('{"points":[{"text":"The case is yellow; the price is left open.","cites":["m-2","m-3","m-1","m-9"]}]}'), meeting, rolling, outcomes, new AbortController().signal);
     assert.deepEqual(ok.points, [{ text: 'The case is yellow; the price is left open.', segmentIds: ['m-2', 'm-3', 'm-1'] }]);
-    assert.deepEqual(constraints[0], { summary: { segmentIds: ['m-1', 'm-2', 'm-3', 'm-4'] } }, 'the grammar allows those lines only');
+    assert.deepEqual(constraints[0], { summary: { segmentIds: ['m-1', 'm-2', 'm-3', 'm-4'], maxPoints: SUMMARY_BOUNDS.settledPoints } }, 'the grammar allows those lines only, and the settle\'s points');
+    // The settle adds the outcomes the summary lacked rather than merging away what it had: up to settledPoints.
+    const many = (n: number) => JSON.stringify({ points: Array.from({ length: n }, (_, k) => ({ text: `Point ${k}.`, cites: ['m-1'] })) });
+    const fixed = (text: string): Chat => async () => ({ text, model: 'scripted' });
+    const grown = await settleSummary(fixed(many(SUMMARY_BOUNDS.settledPoints + 2)), meeting, rolling, outcomes, new AbortController().signal);
+    assert.equal(grown.points?.length, SUMMARY_BOUNDS.settledPoints);
+    const rolled = await rollSummary(fixed(many(SUMMARY_BOUNDS.settledPoints)), meeting, rolling, [line(3)], new AbortController().signal);
+    assert.equal(rolled.points?.length, SUMMARY_BOUNDS.points, 'a revision while the meeting runs keeps to the rolling bound');
     const invalid = await settleSummary(answer('no json'), meeting, rolling, outcomes, new AbortController().signal);
     assert.deepEqual([invalid.points, invalid.reason, constraints.length], [null, 'invalid answer', 3], 'asked once more, then given up');
     const hangs: Chat = (_s, _u, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));

@@ -4,7 +4,8 @@
  * the recorded judgements. Measured 2026-11-26 with prompt v5 (BENCHMARKS.md, "The summary against QMSum's human
  * summaries"): settled coverage 0.801 of 336 facts, 1 point contradicting a decision's standing (the last rolling
  * summary: 0.821, 11), no point cut (v4: 0.708, 1); with the extraction's prompt v5 (new final lists, settles answered
- * and judged again): settled 0.833, 1 (the same rolling summaries judged again: 0.866, 18). A change to the summary prompt or the extraction's answers changes the prompts: this then fails saying
+ * and judged again): settled 0.833, 1 (the same rolling summaries judged again: 0.866, 18). The settle growing to 14
+ * points (all answers and judgements made again): settled 0.842, 1 (last rolling 0.839, 17). A change to the summary prompt or the extraction's answers changes the prompts: this then fails saying
  * the answers must be recorded again (summary-eval.ts --record), and the judgements made again.
  */
 import * as assert from 'node:assert/strict';

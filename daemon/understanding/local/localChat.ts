@@ -17,7 +17,7 @@ export function localChat(host: LocalModelHost): Chat {
     // The kind picks the model's sequence: chunks and summaries alternate, each with its own system prompt to keep.
     const answer = await host.chat({
       kind: summary ? 'summary' : 'extract', system, user,
-      ...(constraint ? { schema: 'summary' in constraint ? summaryAnswerSchema(constraint.summary.segmentIds) : chunkAnswerSchema(constraint) } : {}), maxTokens: ANSWER_RESERVE_TOKENS,
+      ...(constraint ? { schema: 'summary' in constraint ? summaryAnswerSchema(constraint.summary.segmentIds, constraint.summary.maxPoints) : chunkAnswerSchema(constraint) } : {}), maxTokens: ANSWER_RESERVE_TOKENS,
     }, signal);
     return { text: answer.text, model: answer.model };
   };

@@ -59,20 +59,21 @@ export function chunkAnswerSchema(c: ChunkConstraint): object {
 }
 
 /**
- * A rolling summary's answer, and the settled one at stop (modelSummary.ts): at most SUMMARY_BOUNDS.points points, each
+ * A rolling summary's answer, and the settled one at stop (modelSummary.ts): at most `maxPoints` points (the
+ * constraint's: SUMMARY_BOUNDS.points rolling, settledPoints settling), each
  * citing 1…SUMMARY_BOUNDS.citations of `segmentIds` (the new chunk's lines and those the previous points cite; settling,
  * the final lists' lines instead of new ones), its text at most SUMMARY_BOUNDS.textMax long: the prompt asks for
  * SUMMARY_BOUNDS.text, so a model that keeps to it never meets the grammar's bound, which is there only so that a string
  * always closes (the parser ends one stopped there at a whole word).
  */
-export function summaryAnswerSchema(segmentIds: readonly string[]): object {
+export function summaryAnswerSchema(segmentIds: readonly string[], maxPoints: number = SUMMARY_BOUNDS.points): object {
   const cites = segmentIds.length ? { type: 'array', items: { enum: [...segmentIds] }, minItems: 1, maxItems: SUMMARY_BOUNDS.citations } : nothing;
   return {
     type: 'object',
     properties: {
       // At least one point when there is a line to cite: an empty answer would only be asked again.
       points: segmentIds.length ? {
-        type: 'array', minItems: 1, maxItems: SUMMARY_BOUNDS.points,
+        type: 'array', minItems: 1, maxItems: maxPoints,
         items: { type: 'object', properties: { text: { type: 'string', minLength: 1, maxLength: SUMMARY_BOUNDS.textMax }, cites } },
       } : nothing,
     },
