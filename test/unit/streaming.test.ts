@@ -68,6 +68,41 @@ async function run(events: UtteranceEvent[], decoder: Decoder, options: Partial<
 
 const secondsToFrames = (s: number) => Math.ceil((s * SAMPLE_RATE) / FRAME_SAMPLES);
 
+/**
+ * A decoder whose early final (speculative) decodes until it is stopped (abortPartial); partials and finals answer at
+ * once with their kind and length. `earlyFinalStarted` resolves when the early final starts.
+ */
+function stoppableEarlyFinal() {
+  const requests: DecodeRequest[] = [];
+  let aborts = 0;
+  let stopEarly: (() => void) | undefined;
+  let started: () => void = () => undefined;
+  const earlyFinalStarted = new Promise<void>((resolve) => { started = resolve; });
+  const decoder: Decoder = {
+    decode(r) {
+      requests.push(r);
+      if (!r.speculative) return Promise.resolve({ text: `${r.final ? 'final' : 'partial'} ${r.pcm.length}`, ms: 0 });
+      started();
+      return new Promise((_resolve, reject) => { stopEarly = () => reject(new DecodeAbortedError()); });
+    },
+    abortPartial() {
+      aborts++;
+      stopEarly?.();
+      stopEarly = undefined;
+    },
+  };
+  return { decoder, requests, earlyFinalStarted, aborts: () => aborts };
+}
+
+/** `events` up to the pause, then (once `resume` resolves and `delayMs` more have passed) the rest: the voice comes back. */
+async function* resumingAfter(events: UtteranceEvent[], resume: Promise<void>, delayMs = 0): AsyncGenerator<UtteranceEvent> {
+  const pauseAt = events.findIndex((e) => e.type === 'pause');
+  yield* from(events.slice(0, pauseAt + 1));
+  await resume;
+  if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  yield* from(events.slice(pauseAt + 1));
+}
+
 describe('Streaming policy (recognize)', () => {
   it('emits partials (final:false) at most every partialIntervalSec of audio, then one final', async () => {
     const decoder = new FakeDecoder((r) => `hello ${r.pcm.length}`);
@@ -248,40 +283,15 @@ describe('Streaming policy (recognize)', () => {
 
   it('stops an early final still decoding when the speech resumes: its text could no longer be the final', async () => {
     // The early final decodes until stopped or until the voice has been back for a while; partials and the last final answer at once.
-    const requests: DecodeRequest[] = [];
-    let aborts = 0;
-    let stopEarly: (() => void) | undefined;
-    let started: () => void = () => undefined;
-    const earlyFinalStarted = new Promise<void>((resolve) => { started = resolve; });
-    const decoder: Decoder = {
-      decode(r) {
-        requests.push(r);
-        if (r.speculative) {
-          started();
-          return new Promise((_resolve, reject) => { stopEarly = () => reject(new DecodeAbortedError()); });
-        }
-        return Promise.resolve({ text: `${r.final ? 'final' : 'partial'} ${r.pcm.length}`, ms: 0 });
-      },
-      abortPartial() {
-        aborts++;
-        stopEarly?.();
-        stopEarly = undefined;
-      },
-    };
+    const { decoder, requests, earlyFinalStarted, aborts } = stoppableEarlyFinal();
     const voiced = secondsToFrames(1.2);
     const out: RecognizedSegment[] = [];
     // Dropped for 3 frames (the pause event on the first), then 10 voiced frames, then the end.
     const options = { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 100 };
-    const events = pausedUtterance('u1', voiced, 3, 10);
-    const pauseAt = events.findIndex((e) => e.type === 'pause');
     // The voice comes back once the early final decodes, however slow this machine is.
-    async function* resumingDuringEarlyFinal(): AsyncGenerator<UtteranceEvent> {
-      yield* from(events.slice(0, pauseAt + 1));
-      await earlyFinalStarted;
-      yield* from(events.slice(pauseAt + 1));
-    }
-    for await (const s of recognize(resumingDuringEarlyFinal(), decoder, { options: () => options })) out.push(s);
-    assert.equal(aborts, 1, 'stopped once, when the voice came back');
+    const events = resumingAfter(pausedUtterance('u1', voiced, 3, 10), earlyFinalStarted);
+    for await (const s of recognize(events, decoder, { options: () => options })) out.push(s);
+    assert.equal(aborts(), 1, 'stopped once, when the voice came back');
     const early = requests.find((r) => r.speculative)!;
     assert.equal(early.final, true, 'an early final is a final while it lasts');
     assert.equal(early.pcm.length, (voiced + 1) * FRAME_SAMPLES);
@@ -293,30 +303,12 @@ describe('Streaming policy (recognize)', () => {
 
   it('counts a stopped early final against the partials\' share: no partial right after the speech resumes', async () => {
     // Partials answer at once (they cost nothing); the early final decodes until the voice comes back, half a second on.
-    const requests: DecodeRequest[] = [];
-    let stopEarly: (() => void) | undefined;
-    let started: () => void = () => undefined;
-    const earlyFinalStarted = new Promise<void>((resolve) => { started = resolve; });
-    const decoder: Decoder = {
-      decode(r) {
-        requests.push(r);
-        if (!r.speculative) return Promise.resolve({ text: `${r.final ? 'final' : 'partial'} ${r.pcm.length}`, ms: 0 });
-        started();
-        return new Promise((_resolve, reject) => { stopEarly = () => reject(new DecodeAbortedError()); });
-      },
-      abortPartial() { stopEarly?.(); },
-    };
+    const { decoder, requests, earlyFinalStarted } = stoppableEarlyFinal();
     const voiced = secondsToFrames(1.2);
-    const events = pausedUtterance('u1', voiced, 3, 20);
-    const pauseAt = events.findIndex((e) => e.type === 'pause');
-    async function* resumingLate(): AsyncGenerator<UtteranceEvent> {
-      yield* from(events.slice(0, pauseAt + 1));
-      await earlyFinalStarted;
-      await new Promise((resolve) => setTimeout(resolve, 500)); // the early final has taken half a second when the voice returns
-      yield* from(events.slice(pauseAt + 1));
-    }
+    // The early final has taken half a second when the voice returns.
+    const events = resumingAfter(pausedUtterance('u1', voiced, 3, 20), earlyFinalStarted, 500);
     const options = { ...DEFAULT_STREAMING_OPTIONS, partialIntervalSec: 0.05 };
-    for await (const _ of recognize(resumingLate(), decoder, { options: () => options })) { /* drained */ }
+    for await (const _ of recognize(events, decoder, { options: () => options })) { /* drained */ }
     const before = requests.filter((r) => !r.final && r.pcm.length <= voiced * FRAME_SAMPLES);
     assert.ok(before.length >= 3, `${before.length} partials while the voice went on: partials cost nothing there`);
     // Half a second on a stopped early final holds partials back for 0.5 s × (1/duty − 1), 1.5 s or more at a duty of a
