@@ -30,7 +30,8 @@ export const GRID = {
   offThresholds: [0.3, 0.2, 0.15, 0.1, 0.067],
   hangoverMs: [300, 400, 600],
   preRollMs: [200, 300],
-  minSpeechMs: [160, 250],
+  /** Every whole number of 32 ms frames from 5 to 8 (250 ms counts as 8): a turn's weak start may be one short run. */
+  minSpeechMs: [160, 192, 224, 250],
   /** Gaps a start's count runs across (segmenter.ts startGapMs; issue 41): 0, a syllable's pause, the hangover. */
   startGapMs: [0, 160, 400],
 };
