@@ -150,6 +150,10 @@ interface Tracked {
   shownPartial: boolean;
   /** Partial updates the normal policy had scheduled up to this utterance's last decode (see cover()). */
   coveredSlots: number;
+  /** Told as an onset and not yet confirmed: its first partial may decode, but shows only once the speech starts. */
+  provisional: boolean;
+  /** A partial decoded while provisional, to show when the start is confirmed. */
+  heldPartial: boolean;
 }
 
 /** Reads the segmenter in the background and keeps what the decoder needs next. */
@@ -167,6 +171,8 @@ class Inbox {
     /** The speech of `t` dropped (`ended`: the utterance is over). */
     private readonly speechStopped: (t: Tracked, ended: boolean) => void,
     private readonly speechResumed: (t: Tracked) => void,
+    /** An onset that never started (`t` is no longer tracked). */
+    private readonly discarded: (t: Tracked) => void,
   ) {
     void this.pump(events);
   }
@@ -184,7 +190,8 @@ class Inbox {
 
   /** The recognizer finished an utterance: forget it and let the pump go on if it was waiting for room. */
   remove(tracked: Tracked): void {
-    this.utterances.splice(this.utterances.indexOf(tracked), 1);
+    const at = this.utterances.indexOf(tracked);
+    if (at >= 0) this.utterances.splice(at, 1);
     this.room?.();
     this.room = undefined;
   }
@@ -198,11 +205,24 @@ class Inbox {
       for await (const event of events) {
         const u = event.utterance;
         let tracked = this.utterances.find((t) => t.latest.id === u.id);
+        if (event.type === 'discard') {
+          if (tracked) {
+            this.remove(tracked);
+            this.discarded(tracked);
+          }
+          this.notify();
+          continue;
+        }
         if (!tracked) {
-          tracked = { latest: u, ended: false, decodedSamples: 0, decodedText: '', agreement: new LocalAgreement(), shownPartial: false, coveredSlots: 0 };
+          tracked = {
+            latest: u, ended: false, decodedSamples: 0, decodedText: '', agreement: new LocalAgreement(), shownPartial: false, coveredSlots: 0,
+            provisional: event.type === 'onset', heldPartial: false,
+          };
           this.utterances.push(tracked);
         }
         tracked.latest = u;
+        // Any event of the utterance but its onset says its speech started.
+        if (event.type !== 'onset') tracked.provisional = false;
         if (event.type === 'end') {
           tracked.ended = true;
           this.speechStopped(tracked, true);
@@ -254,6 +274,7 @@ export async function* recognize(
     () => ctx.options().maxPendingSec * SAMPLE_RATE,
     (t, ended) => { if (inFlight?.kind === 'partial' && inFlight.of === t && (ended || t.shownPartial)) decoder.abortPartial?.(); },
     (t) => { if (inFlight?.kind === 'earlyFinal' && inFlight.of === t && !t.ended) decoder.abortPartial?.(); },
+    (t) => { if (inFlight?.of === t) decoder.abortPartial?.(); },
   );
   const stats = ctx.stats ?? newRecognizerStats();
   let previousText = '';
@@ -355,6 +376,12 @@ export async function* recognize(
       continue;
     }
     const live = inbox.utterances[0];
+    if (live?.heldPartial && !live.provisional) {
+      // The first partial, decoded while the start was being confirmed: shown the moment it is.
+      live.heldPartial = false;
+      yield* showPartial(live, live.latest);
+      continue;
+    }
     if (live && options.earlyFinal && live.droppedAt !== undefined && live.speculatedAt !== live.droppedAt) {
       // 2. The speech dropped: decode its final now; it stands if the drop turns into the end. If the speech resumes
       //    while it decodes it is stopped (it could no longer be the final); if after, it is the freshest partial.
@@ -390,7 +417,8 @@ export async function* recognize(
       (firstPartial || performance.now() >= nextPartialAt)
     ) {
       // 3. A partial of the newest audio, unless the speech stops while it decodes: then it is stopped, shows nothing,
-      //    and the early final (shown in its place) or the final comes next.
+      //    and the early final (shown in its place) or the final comes next. An onset's first partial decodes while its
+      //    start is confirmed, and shows once it is (stopped if the onset is discarded).
       inFlight = { kind: 'partial', of: live };
       let text: string;
       try {
@@ -404,7 +432,8 @@ export async function* recognize(
       live.decodedText = text;
       live.decodedSamples = u.samples.length;
       cover(live, u);
-      yield* showPartial(live, u);
+      if (live.provisional) live.heldPartial = true;
+      else yield* showPartial(live, u);
       continue;
     }
     if (inbox.done) break;

@@ -121,7 +121,8 @@ async function* gated(events: AsyncIterable<UtteranceEvent>, kind: SourceKind, {
   let open = false;
   try {
     for await (const event of events) {
-      if (open !== (event.type !== 'end')) {
+      // An onset (or its discard) is speech not yet confirmed: the gate opens with the start.
+      if (event.type !== 'onset' && event.type !== 'discard' && open !== (event.type !== 'end')) {
         open = !open;
         stats.speaking(kind, open);
         activity?.();

@@ -30,6 +30,13 @@ export interface SegmenterOptions {
    */
   startGapMs?: number;
   /**
+   * After this much speech towards a start (less than `minSpeechMs`), an `onset` event tells the recognizer of a likely
+   * utterance, so its first partial decodes while the start is being confirmed; a `discard` follows when it is not (a
+   * breath, a click). 0 or absent: none. Nothing of an onset is shown or kept before the start is confirmed (issue 41:
+   * the wait for 250 ms of speech was most of the time to the first partial).
+   */
+  onsetMs?: number;
+  /**
    * The speech may be ending once the score falls below this (the detector is sure of speech above it; Silero lets go
    * over two or three frames after the voice): the final's audio is cut a frame after the last frame at or above it,
    * and the recognizer starts decoding it then, stopping it if the score comes back (BENCHMARKS.md, issue 41). At or
@@ -42,13 +49,21 @@ export interface SegmenterOptions {
   maxUtteranceSec: number;
 }
 
-/** Thresholds, shortest speech (and its gaps) and pre-roll are the default profile's (config.ts); the rest as measured on fixtures and real meetings. */
+/**
+ * Thresholds, shortest speech (and its gaps) and pre-roll are the default profile's (config.ts); the rest as measured on
+ * fixtures and real meetings. The onset at 128 ms is the least speech at which the onset's audio (with the 300 ms of
+ * pre-roll) reaches the recognizer's shortest partial (0.4 s); on the committed AMI meetings 0.7 onsets a minute are
+ * discarded, the same at 64–128 ms. The drop at 0.6 rather than 0.5 cues the early final a frame sooner at p95 on the
+ * meeting fixture (87 against 119 ms from the labelled end), the same as 0.7–0.9, for 1.9 more cues a minute on AMI (21.8
+ * → 23.7 resumed), and still cuts the final's audio at least 36 ms after each labelled end (BENCHMARKS.md, issue 41).
+ */
 export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
   onThreshold: 0.4,
   offThreshold: 0.2,
   minSpeechMs: 250,
   startGapMs: 400,
-  dropThreshold: 0.5,
+  onsetMs: 128,
+  dropThreshold: 0.6,
   hangoverMs: 400,
   preRollMs: 300,
   maxUtteranceSec: 25,
@@ -91,7 +106,14 @@ export interface Utterance {
 }
 
 export type UtteranceEvent =
-  /** The utterance grew by at least one frame. */
+  /**
+   * Speech may be starting (SegmenterOptions.onsetMs): the utterance as it would begin, under the id it would get. An
+   * `audio` event with that id confirms it; a `discard` says it never started.
+   */
+  | { type: 'onset'; utterance: Utterance }
+  /** The onset told before did not become speech: forget it. */
+  | { type: 'discard'; utterance: Utterance }
+  /** The utterance grew by at least one frame (the first one also confirms an onset with its id). */
   | { type: 'audio'; utterance: Utterance }
   /** The speech dropped: the utterance may be over (it ends after `hangoverMs`, unless speech resumes); finalEndSample is set. */
   | { type: 'pause'; utterance: Utterance }
@@ -158,6 +180,9 @@ export async function* segmentUtterances(
   let pendingSpeech = 0;
   let pendingRun = 0;
   let pendingGap = 0;
+  const onsetFrames = options.onsetMs ? msToFrames(options.onsetMs) : Infinity;
+  /** The onset told for the pending speech, until it starts or is discarded. */
+  let onset: Utterance | undefined;
   let current: {
     id: string; source: SourceKind; startSample: number; speechStartSample: number; speechEndSample: number; voicedEndSample: number;
     /** End of the last frame scored at or above the drop level. */
@@ -200,8 +225,31 @@ export async function* segmentUtterances(
     toldEnd = undefined;
   };
 
+  /** The utterance the pending speech would start (its pre-roll and speech so far), as `begin` would make it. */
+  const provisional = (source: SourceKind): Utterance => {
+    const kept = pending.slice(-(pendingRun + preRollFrames));
+    const samples = new Float32Array(kept.length * FRAME_SAMPLES);
+    kept.forEach((p, i) => samples.set(p.frame.samples, i * FRAME_SAMPLES));
+    const last = kept[kept.length - 1].frame;
+    const end = last.startSample + last.samples.length;
+    return {
+      id: `${source}-${counter.count + 1}`, source, startSample: kept[0].frame.startSample, samples,
+      speechRatio: kept.filter((p) => p.score >= options.offThreshold).length / kept.length,
+      speechStartSample: speechStart(kept.length), speechEndSample: end - endLag, voicedEndSample: end,
+      ...(last.capturedAt !== undefined ? { capturedAt: last.capturedAt } : {}),
+    };
+  };
+  /** Speech starts where the score first rose above the off-threshold on its way up (within the `kept` last frames). */
+  const speechStart = (kept: number): number => {
+    let first = pending.length - pendingRun;
+    while (first > 0 && pending[first - 1].score >= options.offThreshold) first--;
+    return pending[Math.max(first, pending.length - kept)].frame.startSample;
+  };
+
   for await (const frame of frames) {
     if (frame.pause) {
+      if (onset) yield { type: 'discard', utterance: onset };
+      onset = undefined;
       if (current) yield { type: 'end', utterance: snapshot('end') };
       current = undefined;
       pending = [];
@@ -223,10 +271,8 @@ export async function* segmentUtterances(
       }
       if (pendingSpeech >= minSpeechFrames) {
         const kept = pending.slice(-(pendingRun + preRollFrames));
-        // Speech starts where the score first rose above the off-threshold on its way up.
-        let first = pending.length - pendingRun;
-        while (first > 0 && pending[first - 1].score >= options.offThreshold) first--;
-        begin(frame.source, kept[0].frame.startSample, pending[Math.max(first, pending.length - kept.length)].frame.startSample);
+        onset = undefined;
+        begin(frame.source, kept[0].frame.startSample, speechStart(kept.length));
         for (const p of kept) {
           current!.buffer.append(p.frame.samples, p.score);
           // Until a frame is sure, no drop can be told (a soft start is no end): then the first unvoiced frame is.
@@ -240,6 +286,13 @@ export async function* segmentUtterances(
         yield { type: 'audio', utterance: snapshot() };
       } else {
         while (pending.length > preRollFrames + Math.max(minSpeechFrames, pendingRun)) pending.shift();
+        if (onset && pendingSpeech === 0) {
+          yield { type: 'discard', utterance: onset };
+          onset = undefined;
+        } else if (!onset && pendingSpeech >= onsetFrames && pendingGap === 0) {
+          onset = provisional(frame.source);
+          yield { type: 'onset', utterance: onset };
+        }
       }
       continue;
     }
@@ -290,5 +343,6 @@ export async function* segmentUtterances(
     }
     yield { type: 'audio', utterance: snapshot() };
   }
+  if (onset) yield { type: 'discard', utterance: onset };
   if (current) yield { type: 'end', utterance: snapshot('end') };
 }

@@ -20,14 +20,21 @@ import { fmtMs, FigureReport, percentile, table } from './util';
 
 interface Cue { id: string; at: number; resumed: boolean }
 
-/** The cues of both rules over one file: the sample each is given at, and whether the speech went on after it. */
-async function cues(file: string, dropThreshold: number): Promise<{ before: Cue[]; now: Cue[]; durationSec: number }> {
+/**
+ * The cues of both rules over one file: the sample each is given at, and whether the speech went on after it; and the
+ * onsets told (each a first partial decoded early while someone watches) and those discarded (decoded for nothing).
+ */
+async function cues(file: string, dropThreshold: number): Promise<{ before: Cue[]; now: Cue[]; durationSec: number; onsets: number; discarded: number }> {
   const vad = vadConfig();
   const source = await FileSource.open(file, { pace: 'fast' });
   const before: Cue[] = [], now: Cue[] = [];
-  let end = 0, utterance = '', voicedEnd = 0;
+  let end = 0, utterance = '', voicedEnd = 0, onsets = 0, discarded = 0;
   let openBefore: Cue | undefined, openNow: Cue | undefined;
   for await (const e of segmentUtterances(source.frames(new AbortController().signal), await createSpeechDetector(vad), { ...vad.segmenter, dropThreshold })) {
+    // Speech not yet started: no cue.
+    if (e.type === 'onset') onsets++;
+    if (e.type === 'discard') discarded++;
+    if (e.type === 'onset' || e.type === 'discard') continue;
     const u = e.utterance;
     end = u.startSample + u.samples.length;
     if (u.id !== utterance) [utterance, voicedEnd, openBefore, openNow] = [u.id, u.voicedEndSample, undefined, undefined];
@@ -45,7 +52,7 @@ async function cues(file: string, dropThreshold: number): Promise<{ before: Cue[
       [openNow.resumed, openNow] = [true, undefined];
     }
   }
-  return { before, now, durationSec: end / SAMPLE_RATE };
+  return { before, now, durationSec: end / SAMPLE_RATE, onsets, discarded };
 }
 
 export async function drops(): Promise<FigureReport> {
@@ -60,8 +67,10 @@ export async function drops(): Promise<FigureReport> {
   const rules: [string, (c: Awaited<ReturnType<typeof cues>>) => Cue[], number][] = [
     ['before: two unvoiced frames', (c) => c.before, threshold],
     ['now: first unvoiced frame (dropThreshold 0)', (c) => c.now, 0],
+    ['now: score below 0.5 (the default until issue 41\'s second pass)', (c) => c.now, 0.5],
     [`now: score below ${threshold} (dropThreshold, the default)`, (c) => c.now, threshold],
   ];
+  let onsetMinutes = 0, onsets = 0, discarded = 0;
   for (const [label, pick, drop] of rules) {
     const meeting = await cues(fixture.file, drop);
     // The cue of each turn's end: the last one before its utterance ended (the one whose early final stands).
@@ -73,6 +82,7 @@ export async function drops(): Promise<FigureReport> {
     let minutes = 0, count = 0, resumed = 0;
     for (const file of ami) {
       const c = await cues(file, drop);
+      if (label === rules[rules.length - 1][0]) [onsetMinutes, onsets, discarded] = [onsetMinutes + c.durationSec / 60, onsets + c.onsets, discarded + c.discarded];
       minutes += c.durationSec / 60;
       count += pick(c).length;
       resumed += pick(c).filter((x) => x.resumed).length;
@@ -91,6 +101,9 @@ export async function drops(): Promise<FigureReport> {
     notes: [
       `Meeting fixture: ${fixture.recipe}, turn ends from media/sample/standup.json; cue at the end of the frame that gives it (capture clock). ` +
         'Figure 3\'s "speech end → final decode starts" adds the frame\'s delivery (up to 20 ms) and a stale partial stopping.',
+      `Onsets (the first partial decoded while the start is confirmed, SegmenterOptions.onsetMs ${DEFAULT_SEGMENTER_OPTIONS.onsetMs} ms): on AMI ` +
+        `${(onsets / onsetMinutes).toFixed(1)} a minute, of which **${(discarded / onsetMinutes).toFixed(1)}** discarded (speech that never started: ` +
+        'one small partial decoded for nothing while someone watches).',
       'Resumed: the speech went on after the cue (a voiced frame before two more unvoiced frames for the old cue; a sure frame, or quieter voice past ' +
         'Silero\'s two frames of lag, for the new one): an early final started for nothing while someone watched.',
     ],

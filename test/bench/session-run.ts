@@ -45,6 +45,8 @@ export interface DecodeCall {
  *                                    it is worth in words needs real weights)
  *   BENCH_WHATIF_DROP=P              the early final starts when the VAD's score drops below P instead of
  *                                    DEFAULT_SEGMENTER_OPTIONS.dropThreshold (0: at the first unvoiced frame)
+ *   BENCH_WHATIF_ONSET_MS=M          the VAD tells an onset after M ms of speech instead of
+ *                                    DEFAULT_SEGMENTER_OPTIONS.onsetMs (0: none; the first partial waits for the start)
  *   BENCH_WHATIF_FINAL_MARGIN_S=S    a final's encoder window reaches S s beyond its audio instead of
  *                                    StreamingOptions.finalContextMarginSec
  */
@@ -63,6 +65,7 @@ export const WHATIF = {
   noPrompt: process.env.BENCH_WHATIF_NO_PROMPT === '1',
   finalMarginSec: process.env.BENCH_WHATIF_FINAL_MARGIN_S ? Number(process.env.BENCH_WHATIF_FINAL_MARGIN_S) : undefined,
   dropThreshold: process.env.BENCH_WHATIF_DROP ? Number(process.env.BENCH_WHATIF_DROP) : undefined,
+  onsetMs: process.env.BENCH_WHATIF_ONSET_MS ? Number(process.env.BENCH_WHATIF_ONSET_MS) : undefined,
 };
 const partialMsScale = WHATIF.partialDuty
   ? (1 / WHATIF.partialDuty - 1) / (1 / DEFAULT_STREAMING_OPTIONS.partialDutyCycle - 1)
@@ -73,6 +76,7 @@ export const whatIfNote = (): string | undefined => {
     WHATIF.partialDuty && `BENCH_WHATIF_PARTIAL_DUTY=${WHATIF.partialDuty}`, WHATIF.noAbort && 'BENCH_WHATIF_NO_ABORT=1',
     WHATIF.noPrompt && 'BENCH_WHATIF_NO_PROMPT=1', WHATIF.finalMarginSec !== undefined && `BENCH_WHATIF_FINAL_MARGIN_S=${WHATIF.finalMarginSec}`,
     WHATIF.dropThreshold !== undefined && `BENCH_WHATIF_DROP=${WHATIF.dropThreshold}`,
+    WHATIF.onsetMs !== undefined && `BENCH_WHATIF_ONSET_MS=${WHATIF.onsetMs}`,
   ].filter(Boolean);
   return on.length ? `WHAT-IF RUN (${on.join(', ')}): not Earshot's current policy.` : undefined;
 };
@@ -216,6 +220,7 @@ export async function benchService(modelPath: string, serviceConfig: Partial<Ser
   if (WHATIF.noAbort) engine.abortPartial = () => false;
   // Every session's segmenter options start from these defaults (vad/config.ts reads them when the session starts).
   if (WHATIF.dropThreshold !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { dropThreshold: number }).dropThreshold = WHATIF.dropThreshold;
+  if (WHATIF.onsetMs !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { onsetMs: number }).onsetMs = WHATIF.onsetMs;
   await engine.load();
   return {
     service, decodes, aborted, transcripts, relabels, streaming, degrades, extractions,

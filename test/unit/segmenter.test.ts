@@ -19,8 +19,27 @@ async function collect(events: AsyncIterable<UtteranceEvent>): Promise<Span[]> {
   const spans: Span[] = [];
   const audioEvents = new Map<string, number>();
   const lengths = new Map<string, number>();
+  /** The onset told and not yet confirmed or discarded. */
+  let onset: Utterance | undefined;
   for await (const e of events) {
     const u = e.utterance;
+    if (e.type === 'onset') {
+      assert.equal(onset, undefined, 'one onset at a time');
+      assert.ok(!lengths.has(u.id), 'an onset comes before its utterance');
+      onset = u;
+      continue;
+    }
+    if (e.type === 'discard') {
+      assert.equal(u, onset, 'a discard forgets the onset told');
+      onset = undefined;
+      continue;
+    }
+    if (onset) {
+      assert.equal(u.id, onset.id, 'an onset is confirmed by its own utterance');
+      assert.equal(u.startSample, onset.startSample, 'from the same sample');
+      assert.deepEqual(u.samples.subarray(0, onset.samples.length), onset.samples, 'with the audio it was told with');
+      onset = undefined;
+    }
     const previous = lengths.get(u.id) ?? 0;
     lengths.set(u.id, u.samples.length);
     if (e.type === 'audio') {
@@ -185,6 +204,61 @@ describe('Segmenter with EnergyDetector', () => {
       const apart = [...quiet(20), ...voiced(5), ...quiet(8), ...voiced(5), ...quiet(60)];
       assert.deepEqual(await utterances(apart, 160), []);
       assert.deepEqual(await utterances(apart, 400), [[20, 20]]);
+    });
+  });
+
+  describe('the onset: the recognizer told of speech before its start is confirmed (onsetMs)', () => {
+    const scripted = (scores: number[]): SpeechDetector => {
+      let i = 0;
+      return { score: () => scores[i++] ?? 0 };
+    };
+    /** Event types and ids a script of scores makes: 250 ms shortest speech (8 frames), onset at 128 ms (4), 3 frames of pre-roll. */
+    async function told(scores: number[], extra: Partial<typeof DEFAULT_SEGMENTER_OPTIONS> = {}, pauseAt?: number): Promise<UtteranceEvent[]> {
+      const out: UtteranceEvent[] = [];
+      const frames = async function* (): AsyncGenerator<AudioFrame> {
+        for (let i = 0; i < scores.length; i++) {
+          if (i === pauseAt) yield { source: 'mic', samples: new Float32Array(0), startSample: i * FRAME_SAMPLES, pause: true };
+          yield { source: 'mic', samples: new Float32Array(FRAME_SAMPLES).fill(i), startSample: i * FRAME_SAMPLES };
+        }
+      };
+      const options = { ...DEFAULT_SEGMENTER_OPTIONS, onThreshold: 0.4, offThreshold: 0.2, minSpeechMs: 250, startGapMs: 0, onsetMs: 128, preRollMs: 96, ...extra };
+      for await (const e of segmentUtterances(frames(), scripted(scores), options)) out.push(e);
+      return out;
+    }
+    const quiet = (n: number) => Array<number>(n).fill(0.05);
+    const voiced = (n: number) => Array<number>(n).fill(0.9);
+    const kinds = (events: UtteranceEvent[]) => events.filter((e) => e.type !== 'audio' && e.type !== 'pause').map((e) => `${e.type} ${e.utterance.id}`);
+
+    it('speech that lasts: an onset at the fourth voiced frame, with its pre-roll, then the utterance under the same id from the same sample', async () => {
+      const events = await told([...quiet(10), ...voiced(20), ...quiet(30)]);
+      assert.deepEqual(kinds(events), ['onset mic-1', 'end mic-1']);
+      const onset = events[0].utterance;
+      assert.equal(onset.startSample, 7 * FRAME_SAMPLES, '3 frames of pre-roll before the first voiced frame (10)');
+      assert.equal(onset.samples.length, 7 * FRAME_SAMPLES, 'pre-roll and the 4 voiced frames');
+      assert.equal(onset.speechStartSample, 10 * FRAME_SAMPLES);
+      assert.deepEqual([...onset.samples.filter((_, i) => i % FRAME_SAMPLES === 0)], [7, 8, 9, 10, 11, 12, 13], 'the frames themselves, in order');
+      const first = events[1];
+      assert.equal(first.type, 'audio');
+      assert.equal(first.utterance.startSample, onset.startSample);
+      assert.equal(first.utterance.speechStartSample, onset.speechStartSample);
+      assert.equal(events.indexOf(first), 1, 'nothing between the onset and the start');
+    });
+
+    it('a burst too short to start speech: an onset, then a discard, and no utterance', async () => {
+      const events = await told([...quiet(10), ...voiced(6), ...quiet(30), ...voiced(20), ...quiet(30)]);
+      assert.deepEqual(kinds(events), ['onset mic-1', 'discard mic-1', 'onset mic-1', 'end mic-1'], 'the id is not used up by the discarded onset');
+      assert.equal(events[1].utterance, events[0].utterance);
+      assert.ok(events[1].type === 'discard');
+    });
+
+    it('fewer voiced frames than onsetMs tell nothing; onsetMs 0 tells no onset at all', async () => {
+      assert.deepEqual(kinds(await told([...quiet(10), ...voiced(3), ...quiet(30)])), []);
+      assert.deepEqual(kinds(await told([...quiet(10), ...voiced(20), ...quiet(30)], { onsetMs: 0 })), ['end mic-1']);
+    });
+
+    it('a pause of the source, or the end of the audio, discards an onset not yet confirmed', async () => {
+      assert.deepEqual(kinds(await told([...quiet(10), ...voiced(6), ...quiet(10)], {}, 16)), ['onset mic-1', 'discard mic-1']);
+      assert.deepEqual(kinds(await told([...quiet(10), ...voiced(6)])), ['onset mic-1', 'discard mic-1']);
     });
   });
 

@@ -550,4 +550,125 @@ describe('Streaming policy (recognize)', () => {
     }
     assert.equal(out[out.length - 1].endSample, 48_000 + 30 * FRAME_SAMPLES);
   });
+
+  describe('an onset: the first partial decodes while the start is confirmed', () => {
+    /** 13 frames (0.42 s, past minPartialSec) told as an onset, then (`confirm`) the utterance growing on from it and ending. */
+    const onsetOf = (id: string): UtteranceEvent => ({ type: 'onset', utterance: utterance(id, 13, { end: false })[12].utterance });
+    /** Collects what recognize() yields while `events` runs, so a test can look between two events. */
+    function collecting(events: AsyncIterable<UtteranceEvent>, decoder: Decoder, options: Partial<StreamingOptions> = {}) {
+      const out: RecognizedSegment[] = [];
+      const done = (async () => { for await (const s of recognize(events, decoder, { ...DEFAULT_STREAMING_OPTIONS, ...options })) out.push(s); })();
+      return { out, done };
+    }
+    /** A decoder that answers with the length it decoded, tells each decode's start, and holds a decode until released or stopped. */
+    function gatedDecoder() {
+      const requests: DecodeRequest[] = [];
+      let aborts = 0;
+      const waiting: { release: () => void; stop: () => void }[] = [];
+      let started: (() => void) | undefined;
+      const decoder: Decoder = {
+        decode(r) {
+          requests.push(r);
+          started?.();
+          return new Promise((resolve, reject) => {
+            waiting.push({ release: () => resolve({ text: `heard ${r.pcm.length}`, ms: 0 }), stop: () => reject(new DecodeAbortedError()) });
+          });
+        },
+        abortPartial() {
+          aborts++;
+          waiting.shift()?.stop();
+        },
+      };
+      const nextDecode = () => new Promise<void>((resolve) => { started = resolve; });
+      const releaseAll = () => { while (waiting.length) waiting.shift()!.release(); };
+      return { decoder, requests, aborts: () => aborts, nextDecode, releaseAll, waiting };
+    }
+    /** The recognizer's reaction to a released decode runs in promise jobs: all are done before the next macrotask. */
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('decodes the onset\'s audio at once, shows nothing until the speech starts, then shows that partial first', async () => {
+      const gate = gatedDecoder();
+      let confirm: () => void = () => undefined;
+      const confirmed = new Promise<void>((resolve) => { confirm = resolve; });
+      const first = gate.nextDecode();
+      async function* events(): AsyncGenerator<UtteranceEvent> {
+        yield onsetOf('u1');
+        await confirmed;
+        // The utterance as the segmenter starts it: the onset's 13 frames and more, then its end.
+        yield* from(utterance('u1', 30).slice(13));
+      }
+      const { out, done } = collecting(events(), gate.decoder);
+      await first;
+      assert.equal(gate.requests[0].pcm.length, 13 * FRAME_SAMPLES, 'the onset\'s audio is decoded before the start is confirmed');
+      assert.equal(gate.requests[0].final, false);
+      gate.releaseAll();
+      await settle();
+      assert.equal(out.length, 0, 'nothing is shown of speech not yet started');
+      confirm();
+      // Every later decode answers at once.
+      const timer = setInterval(gate.releaseAll, 1);
+      await done;
+      clearInterval(timer);
+      assert.equal(out[0].final, false);
+      assert.equal(out[0].text, `heard ${13 * FRAME_SAMPLES}`, 'the first thing shown is the onset\'s partial');
+      assert.equal(out[0].segmentId, 'u1');
+      assert.equal(out[out.length - 1].final, true);
+      assert.equal(out.filter((o) => o.final).length, 1);
+    });
+
+    it('a discarded onset stops its decode, shows nothing and has no final', async () => {
+      const gate = gatedDecoder();
+      const first = gate.nextDecode();
+      let discard: () => void = () => undefined;
+      const discarded = new Promise<void>((resolve) => { discard = resolve; });
+      async function* events(): AsyncGenerator<UtteranceEvent> {
+        const onset = onsetOf('u1');
+        yield onset;
+        await discarded;
+        yield { type: 'discard', utterance: onset.utterance };
+      }
+      const { out, done } = collecting(events(), gate.decoder);
+      await first;
+      discard();
+      await done;
+      assert.equal(gate.aborts(), 1, 'the decode in flight was stopped');
+      assert.equal(gate.requests.length, 1, 'no final');
+      assert.deepEqual(out, []);
+    });
+
+    it('an onset discarded after its decode finished shows nothing, even when the next onset takes its id', async () => {
+      const gate = gatedDecoder();
+      const first = gate.nextDecode();
+      let go: () => void = () => undefined;
+      const decoded = new Promise<void>((resolve) => { go = resolve; });
+      async function* events(): AsyncGenerator<UtteranceEvent> {
+        const onset = onsetOf('u1');
+        yield onset;
+        await decoded;
+        yield { type: 'discard', utterance: onset.utterance };
+        // The next speech gets the id the discarded onset had (the segmenter does not use it up): 20 frames, then the end.
+        yield* from(utterance('u1', 20));
+      }
+      const { out, done } = collecting(events(), gate.decoder);
+      await first;
+      gate.releaseAll();
+      await settle();
+      go();
+      const timer = setInterval(gate.releaseAll, 1);
+      await done;
+      clearInterval(timer);
+      assert.ok(!out.some((o) => o.text === `heard ${13 * FRAME_SAMPLES}` && !o.final), `the discarded onset's partial never shows: ${JSON.stringify(out.map((o) => o.text))}`);
+      assert.equal(out.filter((o) => o.final).length, 1, 'the speech that started has its final');
+      assert.equal(out[out.length - 1].text, `heard ${20 * FRAME_SAMPLES}`);
+    });
+
+    it('nobody watching (partials: false): an onset costs no decode', async () => {
+      const decoder = new FakeDecoder();
+      const onset = onsetOf('u1');
+      const out = await run([onset, { type: 'discard', utterance: onset.utterance }, ...utterance('u2', 20)], decoder, { partials: false });
+      assert.equal(decoder.requests.length, 1, 'only the final of the speech that started');
+      assert.equal(decoder.requests[0].final, true);
+      assert.deepEqual(out.map((o) => [o.segmentId, o.final]), [['u2', true]]);
+    });
+  });
 });
