@@ -95,6 +95,15 @@ function writeFolder(dir, sets) {
 const PYANNOTE = ['pyannote/pyannote-audio', 'b749285c'];
 const AMI_SETUP = ['BUTSpeechFIT/AMI-diarization-setup', '2509d8933721023fab4def2618aabd5c28eb82e9'];
 
+/** pyannote-audio's phone-call sample (the corpus is not stated: never committed). */
+const PYANNOTE_SAMPLE = {
+  meta: { folder: 'pyannote-sample', source: 'pyannote-audio src/pyannote/audio/sample/sample.wav @b749285c (two speakers, 30 s)', kind: 'call', licence: 'pyannote-audio MIT; the corpus is not stated: not committed', reference: 'human (as shipped): sample.rttm' },
+  build: (dir) => {
+    copy(...PYANNOTE, 'src/pyannote/audio/sample/sample.wav', path.join(dir, 'sample.wav'));
+    return show(...PYANNOTE, 'src/pyannote/audio/sample/sample.rttm').toString().trim().split('\n');
+  },
+};
+
 const FOLDERS = {
   /** Section 11: VoxConverse aepyx (the phone-call sample is in diar-dev since section 12; MSDWild not rebuilt). */
   'vad-dev': [{
@@ -129,13 +138,9 @@ const FOLDERS = {
       const rttm = ['debug.train.rttm', 'debug.test.rttm'].map((f) => show(...PYANNOTE, `tests/data/${f}`).toString()).join('\n');
       return rttm.split('\n').filter((l) => names.includes(l.trim().split(/\s+/)[1]));
     },
-  }, {
-    meta: { folder: 'pyannote-sample', source: 'pyannote-audio src/pyannote/audio/sample/sample.wav @b749285c (two speakers, 30 s)', kind: 'call', licence: 'pyannote-audio MIT; the corpus is not stated: not committed', reference: 'human (as shipped): sample.rttm' },
-    build: (dir) => {
-      copy(...PYANNOTE, 'src/pyannote/audio/sample/sample.wav', path.join(dir, 'sample.wav'));
-      return show(...PYANNOTE, 'src/pyannote/audio/sample/sample.rttm').toString().trim().split('\n');
-    },
-  }],
+  }, PYANNOTE_SAMPLE],
+  /** The call alone, for evals whose AMI excerpts are committed (test/fixtures/real-audio/vad-more, section 12c). */
+  'vad-call': [PYANNOTE_SAMPLE],
   /** Section 12c: new development recordings. */
   'vad-dev3': [{
     meta: { folder: 'ami-en2002a', source: 'AMI meeting EN2002a, its first 30 s, as BUTSpeechFIT/DiariZen ships it (example/EN2002a_30s.wav @a60b1815)', kind: 'meeting', speakerIds: 'AMI', licence: 'AMI Meeting Corpus CC BY 4.0; DiariZen MIT; reference from BUTSpeechFIT/AMI-diarization-setup, Apache-2.0', reference: 'human: AMI manual word annotation v1.6.2 as speaker turns (AMI-diarization-setup only_words/rttms/test/EN2002a.rttm @2509d893), cut to 0-30 s' },
