@@ -50,12 +50,14 @@ export interface SegmenterOptions {
 }
 
 /**
- * Thresholds, shortest speech (and its gaps) and pre-roll are the default profile's (config.ts); the rest as measured on
+ * Thresholds, shortest speech (and its gaps) and pre-roll are the default profile's (config.ts: chosen by
+ * cross-validation with the pre-roll held at 300 ms for the onset, BENCHMARKS.md section 12c); the rest as measured on
  * fixtures and real meetings. The onset at 128 ms is the least speech at which the onset's audio (with the 300 ms of
  * pre-roll) reaches the recognizer's shortest partial (0.4 s); on the committed AMI meetings 0.7 onsets a minute are
  * discarded, the same at 64–128 ms. The drop at 0.6 rather than 0.5 cues the early final a frame sooner at p95 on the
- * meeting fixture (87 against 119 ms from the labelled end), the same as 0.7–0.9, for 1.9 more cues a minute on AMI (21.8
- * → 23.7 resumed), and still cuts the final's audio at least 36 ms after each labelled end (BENCHMARKS.md, issue 41).
+ * meeting fixture (87 against 119 ms from the labelled end), the same as 0.7–0.9, for 1.9 more cues a minute on AMI
+ * (21.8 → 23.7 resumed), and still cuts the final's audio at least 36 ms after each labelled end (BENCHMARKS.md, issue
+ * 41).
  */
 export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
   onThreshold: 0.4,

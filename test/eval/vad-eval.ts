@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { VadConfig, vadConfig } from '../../daemon/vad/config';
 import { BEFORE, Candidate, ISSUE28_DEFAULT, candidateName, gates, gridCandidates, rules, sameSetting, ScoreCache, ScoredCandidate, scoreCandidates, scoreOn } from './vad/candidates';
-import { labelledFolder, realRecordings, realSets, RealRecording } from './vad/corpus';
+import { labelledFolder, realRecordings, realSets, RealRecording, vadRecordings, vadSets } from './vad/corpus';
 import { choose, crossValidate, groupRecordings, Rule, spread } from './vad/crossval';
 import { detect } from './vad/run';
 import { decodeCost, nonSpeechUtterances } from './vad/decodeCost';
@@ -124,7 +124,10 @@ async function printDecodeCost(model: string, recordings: RealRecording[], cache
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { extra: { type: 'string' }, dev: { type: 'string', multiple: true }, 'held-out': { type: 'string' }, 'decode-cost': { type: 'string' }, json: { type: 'string' } } });
-  const recordings = [...realRecordings(), ...(values.dev ?? []).flatMap((d) => realRecordings(path.resolve(d)))];
+  const recordings = [...vadRecordings(), ...(values.dev ?? []).flatMap((d) => realRecordings(path.resolve(d)))];
+  // A recording counted twice (a --dev folder holding what is now committed, as .bench/diar-dev does) would weigh double.
+  const twice = recordings.filter((r, i) => recordings.findIndex((o) => o.name === r.name) !== i).map((r) => r.name);
+  if (twice.length) throw new Error(`recordings given twice: ${[...new Set(twice)].join(', ')} (test/fixtures/real-audio/vad-more is committed; use --dev .bench/vad-call, not .bench/diar-dev or .bench/vad-dev3)`);
   const independent = values.extra ? labelledFolder(values.extra) : [];
   const cache = new ScoreCache();
   console.log(`# npm run eval:vad — ${new Date().toISOString().slice(0, 16)} UTC, node ${process.version}\n`);
@@ -132,7 +135,7 @@ async function main(): Promise<void> {
   console.log('## The recordings\n');
   console.log('| set | kind | recordings | audio | reference turns ≥ 1 s | licence | reference |');
   console.log('|---|---|---|---|---|---|---|');
-  const sets = [...realSets(), ...(values.dev ?? []).flatMap((d) => realSets(path.resolve(d)))];
+  const sets = [...vadSets(), ...(values.dev ?? []).flatMap((d) => realSets(path.resolve(d)))];
   for (const set of [...new Set(recordings.map((r) => r.set))]) {
     const rs = recordings.filter((r) => r.set === set);
     const meta = sets.find((s) => s.folder === set);
@@ -176,7 +179,7 @@ async function main(): Promise<void> {
   // Per front end and on-threshold, the default timings: how coverage and false speech move with the threshold.
   for (const c of scored) {
     const s = c.candidate.config.segmenter;
-    if (s.hangoverMs === 400 && s.preRollMs === 200 && s.minSpeechMs === 250 && (s.offThreshold === 0.2 || (s.onThreshold < 0.2 && s.offThreshold === 0.1)) && !rows.includes(c)) rows.push(c);
+    if (s.hangoverMs === 400 && s.preRollMs === 300 && s.minSpeechMs === 250 && (s.offThreshold === 0.2 || (s.onThreshold < 0.2 && s.offThreshold === 0.1)) && !rows.includes(c)) rows.push(c);
   }
   for (const c of rows) {
     const g = c.gates;

@@ -15,7 +15,12 @@ import { RealScore, scoreAgainstTurns, scoreFrames } from './score';
 
 const FRAME_SEC = FRAME_SAMPLES / SAMPLE_RATE;
 
-export interface Candidate { name: string; config: VadConfig }
+export interface Candidate {
+  name: string;
+  config: VadConfig;
+  /** Scored only to set the false-speech budget (what ran before, outside the grid): never chosen. */
+  anchorOnly?: boolean;
+}
 
 export const GRID = {
   frontEnds: [
@@ -29,8 +34,14 @@ export const GRID = {
    */
   offThresholds: [0.3, 0.2, 0.15, 0.1, 0.067],
   hangoverMs: [300, 400, 600],
-  preRollMs: [200, 300],
-  minSpeechMs: [160, 250],
+  /**
+   * Fixed, not fitted: the recognizer decodes an utterance's first partial from the segmenter's onset (128 ms of
+   * speech) and a partial needs 0.4 s of audio (StreamingOptions.minPartialSec). 300 ms of pre-roll (9 frames) plus
+   * the onset's 4 frames is 416 ms; 200 ms (6 frames) would need 7, the start itself, and lose ~100 ms of the first partial.
+   */
+  preRollMs: [300],
+  /** Every whole number of 32 ms frames from 5 to 8 (250 ms counts as 8): a turn's weak start may be one short run. */
+  minSpeechMs: [160, 192, 224, 250],
   /** Gaps a start's count runs across (segmenter.ts startGapMs; issue 41): 0, a syllable's pause, the hangover. */
   startGapMs: [0, 160, 400],
 };
@@ -61,6 +72,8 @@ export function gridCandidates(grid = GRID): Candidate[] {
       }
     }
   }
+  // The budget's anchor, when the grid does not hold it (its 200 ms pre-roll is not one the grid tries).
+  if (!out.some((c) => sameSetting(c.config, BEFORE))) out.push({ name: candidateName(BEFORE), config: BEFORE, anchorOnly: true });
   return out;
 }
 
@@ -157,12 +170,12 @@ export const BEFORE: VadConfig = { model: 'v6', levelHandling: false, segmenter:
  * decodes.
  */
 export const rules = (anchor: number, scored: ScoredCandidate[], shippedDefault: VadConfig): { default: Rule; sensitive: Rule } => ({
-  default: { vsAnchor: { index: anchor, factor: 1.1 }, fewestDecodes: true },
+  default: { vsAnchor: { index: anchor, factor: 1.1 }, fewestDecodes: true, allow: (i) => !scored[i].candidate.anchorOnly },
   sensitive: {
     vsAnchor: { index: anchor, factor: 2 },
     allow: (i) => {
       const c = scored[i].candidate.config;
-      return c.model === shippedDefault.model && c.levelHandling === shippedDefault.levelHandling && c.segmenter.onThreshold <= shippedDefault.segmenter.onThreshold
+      return !scored[i].candidate.anchorOnly && c.model === shippedDefault.model && c.levelHandling === shippedDefault.levelHandling && c.segmenter.onThreshold <= shippedDefault.segmenter.onThreshold
         && c.segmenter.offThreshold <= shippedDefault.segmenter.offThreshold
         && c.segmenter.onThreshold + c.segmenter.offThreshold < shippedDefault.segmenter.onThreshold + shippedDefault.segmenter.offThreshold && c.segmenter.minSpeechMs <= shippedDefault.segmenter.minSpeechMs
         && c.segmenter.hangoverMs >= shippedDefault.segmenter.hangoverMs && c.segmenter.preRollMs >= shippedDefault.segmenter.preRollMs;

@@ -10,6 +10,11 @@ import { parseRttm, rttmSpeakers, Span } from './score';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export const REAL_AUDIO_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'real-audio');
+/**
+ * Committed for voice detection only (issue 41): the speaker eval holds the same AMI excerpts out (.bench/diar-dev),
+ * so they must not join the recordings it chooses on (realRecordings()).
+ */
+export const VAD_ONLY_AUDIO_DIR = path.join(REAL_AUDIO_DIR, 'vad-more');
 const GENERATED_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'generated');
 export const SAMPLE_WAV = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
 
@@ -44,7 +49,7 @@ export interface RealSet {
 /** The sets of real recordings with human references under `root` (its vad-sets.json), with where they came from. */
 export function realSets(root = REAL_AUDIO_DIR): RealSet[] {
   const sets = (JSON.parse(fs.readFileSync(path.join(root, 'vad-sets.json'), 'utf8')) as { sets: RealSet[] }).sets;
-  return sets.map((s) => ({ ...s, committed: root === REAL_AUDIO_DIR }));
+  return sets.map((s) => ({ ...s, committed: root === REAL_AUDIO_DIR || root === VAD_ONLY_AUDIO_DIR }));
 }
 
 /** A folder of 16 kHz WAVs with one `reference.rttm` (speaker turns; their union is the speech truth). */
@@ -60,6 +65,16 @@ export function rttmFolder(dir: string, extra: Pick<RealRecording, 'set' | 'kind
 /** Every real recording under `root` (committed: test/fixtures/real-audio) the voice detection is chosen and checked on. */
 export function realRecordings(root = REAL_AUDIO_DIR): RealRecording[] {
   return realSets(root).flatMap((s) => rttmFolder(path.join(root, s.folder), { set: s.folder, kind: s.kind }, s.speakerIds ?? path.join(root, s.folder)));
+}
+
+/** Every committed recording voice detection is chosen and checked on: realRecordings() and the VAD-only ones. */
+export function vadRecordings(): RealRecording[] {
+  return [...realRecordings(), ...realRecordings(VAD_ONLY_AUDIO_DIR)];
+}
+
+/** The sets vadRecordings() reads. */
+export function vadSets(): RealSet[] {
+  return [...realSets(), ...realSets(VAD_ONLY_AUDIO_DIR)];
 }
 
 /** The AMI meeting excerpts: four people round a table, headset mix, quiet; the human speaker-turn reference. */
