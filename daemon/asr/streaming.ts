@@ -46,9 +46,11 @@ export interface StreamingOptions {
   /** No partial for an utterance shorter than this: too little audio to say anything useful. */
   minPartialSec: number;
   /**
-   * Decode budget: the share of the time whisper may spend on partials (after a partial of d ms, the next waits
-   * d × (1/duty − 1)); early finals, which show as partials while the speech is down, and decodes stopped before their
-   * end count too. A quarter: at a half, partials were 173 of the 216 decodes of figure 2's meeting (issue 41).
+   * Decode budget: the share of one core whisper may spend on partials (after a partial of d ms on t threads, the next
+   * waits d × (t/duty − 1)); early finals, which show as partials while the speech is down, and decodes stopped before
+   * their end count too. A quarter: at a half, partials were 173 of the 216 decodes of figure 2's meeting (issue 41).
+   * Counted in CPU, not in whisper's wall time: with two threads a quarter of the wall time was half a core, and a
+   * watched meeting cost 0.63–0.66 CPU-s per audio-second on a quiet machine (issue 41's budget: 0.6).
    */
   partialDutyCycle: number;
   /** Token cap per second of audio (fast speech is ~4 tokens/s); stops repetition loops. */
@@ -294,8 +296,12 @@ export async function* recognize(
       audioCtx: Math.min(1500, Math.ceil((pcm.length / SAMPLE_RATE + (partial ? 0 : options.finalContextMarginSec)) * 50) + 32),
     };
   };
-  /** Whisper's time on what shows (or may show) as a partial counts against the partials' share (partialDutyCycle). */
-  const spentOnPartials = (ms: number) => { nextPartialAt = performance.now() + ms * (1 / ctx.options().partialDutyCycle - 1); };
+  /** Whisper's CPU on what shows (or may show) as a partial counts against the partials' share of a core (partialDutyCycle). */
+  const spentOnPartials = (ms: number, threads: number) => {
+    nextPartialAt = performance.now() + Math.max(0, ms * (threads / ctx.options().partialDutyCycle - 1));
+  };
+  /** The threads of the last decode that said (a stopped one does not): what a stopped decode is taken to have used. */
+  let lastThreads = 1;
   const decode = async (asked: DecodeRequest, speculative = false) => {
     const started = performance.now();
     let result: DecodeResult;
@@ -303,13 +309,14 @@ export async function* recognize(
       result = await decoder.decode(speculative ? { ...asked, speculative } : asked);
     } catch (e) {
       // A partial or early final stopped: its time went to text nobody sees.
-      if (e instanceof DecodeAbortedError) spentOnPartials(performance.now() - started);
+      if (e instanceof DecodeAbortedError) spentOnPartials(performance.now() - started, lastThreads);
       throw e;
     }
+    lastThreads = result.threads ?? 1;
     if (asked.final) stats.finalDecodes++;
     else stats.partialsDecoded++;
     // An early final shows as the partial while the speech is down (and is the final if it stays down).
-    if (!asked.final || speculative) spentOnPartials(result.ms);
+    if (!asked.final || speculative) spentOnPartials(result.ms, lastThreads);
     return result.text;
   };
   /** The audio a final decodes: up to finalEndSample (see Utterance). */

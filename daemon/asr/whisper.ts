@@ -66,6 +66,8 @@ export interface DecodeRequest {
 export interface DecodeResult {
   text: string;
   ms: number;
+  /** The CPU threads the decode took (absent: one); with `ms`, what it cost the machine. */
+  threads?: number;
 }
 
 export class ModelLoadError extends Error {
@@ -381,7 +383,7 @@ export class WhisperEngine {
       const ms = performance.now() - started;
       this.recent.push({ ms, audioSec: request.pcm.length / SAMPLE_RATE });
       if (this.recent.length > STATS_WINDOW) this.recent.shift();
-      return { text: result.map((r: { text: string }) => r.text).join('').trim(), ms };
+      return { text: result.map((r: { text: string }) => r.text).join('').trim(), ms, threads: params.n_threads ?? this.config.threads };
   }
 
   stats(): { rtf: number | null; p50Ms: number | null; p95Ms: number | null } {

@@ -143,6 +143,17 @@ describe('Streaming policy (recognize)', () => {
     assert.equal(decoder.calls, 2);
   });
 
+  it('counts the partials\' share in CPU: a decode on two threads uses twice its time of the budget', async () => {
+    // At a duty cycle of 1 a one-thread partial leaves the next free at once; a two-thread one of 10 s has spent 20 s of
+    // a core, so no second partial comes within the next 10 s.
+    const partials = async (threads: number) => {
+      const decoder: Decoder = { async decode() { return { text: 'hello', ms: 10_000, threads }; } };
+      return (await run(utterance('u1', secondsToFrames(4)), decoder, { partialDutyCycle: 1 })).filter((s) => !s.final).length;
+    };
+    assert.ok(await partials(1) >= 3, 'one thread: a partial each half second of audio');
+    assert.equal(await partials(2), 1, 'two threads: the budget is spent after the first');
+  });
+
   it('never takes a partial for the final, even when no audio arrived since (a final is a final-grade decode)', async () => {
     const decoder = new FakeDecoder((_r, call) => `hello${call}`);
     const frames = Math.ceil(DEFAULT_STREAMING_OPTIONS.minPartialSec * SAMPLE_RATE / FRAME_SAMPLES); // one partial, at the last frame
