@@ -417,8 +417,13 @@ export async function* recognize(
     const firstPartial = live !== undefined && live.decodedSamples === 0;
     // The newest frame is unvoiced: the speech may be ending, and a partial now would hold up the early final.
     const trailingSilence = u !== undefined && u.startSample + u.samples.length > u.voicedEndSample;
+    // An onset's speech (onsetMs) is what makes it worth decoding: right after another utterance its pre-roll is short
+    // and its audio under minPartialSec (figure 3: one turn in six waited for its start). A degrade rung that asks for
+    // longer partials holds onsets back too.
+    const enoughAudio = u !== undefined && (u.samples.length >= options.minPartialSec * SAMPLE_RATE ||
+      (live.provisional && options.minPartialSec <= DEFAULT_STREAMING_OPTIONS.minPartialSec));
     if (
-      u && options.partials && live.droppedAt === undefined && !trailingSilence && u.samples.length >= options.minPartialSec * SAMPLE_RATE &&
+      u && options.partials && live.droppedAt === undefined && !trailingSilence && enoughAudio &&
       grown >= (firstPartial ? 0 : options.partialIntervalSec * SAMPLE_RATE) &&
       // The first words of an utterance are what people wait for: its first partial is not held back by the duty cycle.
       (firstPartial || performance.now() >= nextPartialAt)

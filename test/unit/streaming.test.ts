@@ -673,6 +673,19 @@ describe('Streaming policy (recognize)', () => {
       assert.equal(out[out.length - 1].text, `heard ${20 * FRAME_SAMPLES}`);
     });
 
+    it('an onset with a short pre-roll (right after another utterance) decodes too; a rung asking for longer partials holds it', async () => {
+      // 10 frames (0.32 s): under minPartialSec, but 128 ms of it is speech.
+      const short: UtteranceEvent = { type: 'onset', utterance: utterance('u1', 10, { end: false })[9].utterance };
+      const first = async (options: Partial<StreamingOptions>) => {
+        const decoder = new FakeDecoder((r) => `heard ${r.pcm.length}`);
+        await run([short, ...utterance('u1', 60).slice(10)], decoder, options);
+        return decoder.requests[0];
+      };
+      assert.equal((await first({})).pcm.length, 10 * FRAME_SAMPLES, 'the onset is decoded as it is');
+      const slow = await first({ minPartialSec: 1.5 });
+      assert.ok(!slow.final && slow.pcm.length >= 1.5 * SAMPLE_RATE, 'the slow-partials rung: no partial before 1.5 s');
+    });
+
     it('nobody watching (partials: false): an onset costs no decode', async () => {
       const decoder = new FakeDecoder();
       const onset = onsetOf('u1');
