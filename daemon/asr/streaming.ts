@@ -10,6 +10,9 @@
  * text is what the non-speculative path (earlyFinal: false) gives for the same audio, and speech that resumes after a
  * drop is in the final (its finalEndSample moved on).
  *
+ * An utterance's first partial is decoded from the segmenter's onset, before its start is confirmed, and shown once it
+ * is (stopped and forgotten if the onset is discarded).
+ *
  * The segmenter is read continuously, whisper or not: an utterance's end is seen while a partial decodes,
  * and the next decode is always the most urgent one (finals of ended utterances, then the early final of a
  * dropped one, then a partial of the newest audio; stale partials are never decoded). A partial still decoding when

@@ -594,17 +594,22 @@ describe('Streaming policy (recognize)', () => {
       const releaseAll = () => { while (waiting.length) waiting.shift()!.release(); };
       return { decoder, requests, aborts: () => aborts, nextDecode, releaseAll, waiting };
     }
+    /** A promise and the function that resolves it: a test's step the event stream waits for. */
+    function latch(): { open: () => void; opened: Promise<void> } {
+      let open: () => void = () => undefined;
+      const opened = new Promise<void>((resolve) => { open = resolve; });
+      return { open, opened };
+    }
     /** The recognizer's reaction to a released decode runs in promise jobs: all are done before the next macrotask. */
     const settle = () => new Promise((resolve) => setImmediate(resolve));
 
     it('decodes the onset\'s audio at once, shows nothing until the speech starts, then shows that partial first', async () => {
       const gate = gatedDecoder();
-      let confirm: () => void = () => undefined;
-      const confirmed = new Promise<void>((resolve) => { confirm = resolve; });
+      const confirmed = latch();
       const first = gate.nextDecode();
       async function* events(): AsyncGenerator<UtteranceEvent> {
         yield onsetOf('u1');
-        await confirmed;
+        await confirmed.opened;
         // The utterance as the segmenter starts it: the onset's 13 frames and more, then its end.
         yield* from(utterance('u1', 30).slice(13));
       }
@@ -615,7 +620,7 @@ describe('Streaming policy (recognize)', () => {
       gate.releaseAll();
       await settle();
       assert.equal(out.length, 0, 'nothing is shown of speech not yet started');
-      confirm();
+      confirmed.open();
       // Every later decode answers at once.
       const timer = setInterval(gate.releaseAll, 1);
       await done;
@@ -630,17 +635,16 @@ describe('Streaming policy (recognize)', () => {
     it('a discarded onset stops its decode, shows nothing and has no final', async () => {
       const gate = gatedDecoder();
       const first = gate.nextDecode();
-      let discard: () => void = () => undefined;
-      const discarded = new Promise<void>((resolve) => { discard = resolve; });
+      const discarded = latch();
       async function* events(): AsyncGenerator<UtteranceEvent> {
         const onset = onsetOf('u1');
         yield onset;
-        await discarded;
+        await discarded.opened;
         yield { type: 'discard', utterance: onset.utterance };
       }
       const { out, done } = collecting(events(), gate.decoder);
       await first;
-      discard();
+      discarded.open();
       await done;
       assert.equal(gate.aborts(), 1, 'the decode in flight was stopped');
       assert.equal(gate.requests.length, 1, 'no final');
@@ -650,12 +654,11 @@ describe('Streaming policy (recognize)', () => {
     it('an onset discarded after its decode finished shows nothing, even when the next onset takes its id', async () => {
       const gate = gatedDecoder();
       const first = gate.nextDecode();
-      let go: () => void = () => undefined;
-      const decoded = new Promise<void>((resolve) => { go = resolve; });
+      const decoded = latch();
       async function* events(): AsyncGenerator<UtteranceEvent> {
         const onset = onsetOf('u1');
         yield onset;
-        await decoded;
+        await decoded.opened;
         yield { type: 'discard', utterance: onset.utterance };
         // The next speech gets the id the discarded onset had (the segmenter does not use it up): 20 frames, then the end.
         yield* from(utterance('u1', 20));
@@ -664,7 +667,7 @@ describe('Streaming policy (recognize)', () => {
       await first;
       gate.releaseAll();
       await settle();
-      go();
+      decoded.open();
       const timer = setInterval(gate.releaseAll, 1);
       await done;
       clearInterval(timer);
