@@ -69,13 +69,15 @@ for (const name of ['clean', 'real', 'silver'] as const) {
  * per requirement of a brief; decisions only recalled from an earlier meeting left out; chosen on the summary eval's
  * twelve development meetings; all 276 real and 450 silver held-out prompts answered again, 2026-11-26): real items
  * P 0.757 R 0.864 owner 0.907, decisions P 0.640 R 0.714 (held-out 20: 0.587, 0.693); silver items P 0.674 R 0.878
- * owner 0.954, decisions P 0.283 R 0.601.
+ * owner 0.954, decisions P 0.283 R 0.601. The silver held-out part's givens labelled (92 in 40 of its 45 meetings,
+ * five labellers reading each meeting whole from LABELLING.md alone, 2026-11-26): its decisions P 0.452 R 0.602 (with
+ * the labelled standing 0.446, 0.594), the same answers.
  * When the rules or the prompt change, the prompts no longer match the recorded answers and this fails saying so:
  * record the prompts and have a model answer them again (test/eval/model-notes-eval.ts), then set the floors anew.
  */
 const MODEL_FLOORS: Record<'real' | 'silver', Floors> = {
   real: { actionPrecision: 0.73, actionRecall: 0.84, ownerAccuracy: 0.88, decisionPrecision: 0.61, decisionRecall: 0.69 },
-  silver: { actionPrecision: 0.65, actionRecall: 0.85, ownerAccuracy: 0.93, decisionPrecision: 0.25, decisionRecall: 0.57 },
+  silver: { actionPrecision: 0.65, actionRecall: 0.85, ownerAccuracy: 0.93, decisionPrecision: 0.43, decisionRecall: 0.57 },
 };
 const ANSWERS = { real: MODEL_ANSWERS_DIR, silver: path.join(SILVER_DIR, 'model-answers') };
 
