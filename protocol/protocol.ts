@@ -187,6 +187,17 @@ export interface Decision {
   /** As for action items: dismissed by the opt-in language model (with `removed`), or restored by the user. */
   dismissed?: ItemDismissal;
   restored?: boolean;
+  /**
+   * Set (with `refinedBy`) on the revision by which the opt-in language model rewrote a rule-based decision (its text,
+   * standing or kind): the model and the decision as it read before. {@link ItemRestore} undoes it.
+   */
+  rewritten?: DecisionRewrite;
+}
+
+/** A rule-based decision the opt-in language model rewrote: who, and what the decision said before. */
+export interface DecisionRewrite {
+  by: string;
+  was: { text: string; kind: DecisionKind; standing: DecisionStanding };
 }
 
 export type ModelState = 'uninitialized' | 'loading' | 'warming_up' | 'ready' | 'error';
@@ -1286,15 +1297,15 @@ export interface LanguageModelChatResult {
  * What the model is asked to answer for one chunk (validated by validateChunkExtraction: entries of the wrong shape
  * or citing segments outside the chunk are dropped). `segments`: the ids of the transcript lines it comes from.
  * `dismiss`: rule-based items shown to it (by id) that are not real action items or decisions, each with a reason.
- * `rewrite`: rule-based action items shown to it that are real but wrongly written, as they should read (a field left
- * out is kept; an owner is a speaker of the chunk or null). An older answer's `owners` ({id, owner}) is a rewrite of
- * the owner alone.
+ * `rewrite`: rule-based items shown to it that are real but wrongly written, as they should read (a field left out is
+ * kept): an action item's text, owner (a speaker of the chunk or null) and due; a decision's text, standing and kind
+ * (prompt v6). An older answer's `owners` ({id, owner}) is a rewrite of the owner alone.
  */
 export interface ChunkExtraction {
   actionItems: { text: string; owner: string | null; due: string | null; segments: string[] }[];
   decisions: { text: string; kind: DecisionKind; standing: DecisionStanding; segments: string[] }[];
   dismiss: { id: string; reason: string }[];
-  rewrite: { id: string; text?: string; owner?: string | null; due?: string | null }[];
+  rewrite: { id: string; text?: string; owner?: string | null; due?: string | null; standing?: DecisionStanding; kind?: 'decision' | 'negative' }[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -598,7 +598,8 @@ const MAX_DISMISS_REASON = 200;
  * shape alone) is said in `refused`, in words that carry no text of the answer: ids shown to the model and field names.
  */
 export function validateChunkExtraction(value: unknown, segmentIds: ReadonlySet<string>, dismissable: ReadonlySet<string>,
-  rewritable: ReadonlySet<string> = new Set(), speakers: ReadonlySet<string> = new Set(), refused: string[] = []): ChunkExtraction | null {
+  rewritable: ReadonlySet<string> = new Set(), speakers: ReadonlySet<string> = new Set(), refused: string[] = [],
+  rewritableDecisions: ReadonlySet<string> = new Set()): ChunkExtraction | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const o = value as Record<string, unknown>;
   const rawItems = o.actionItems ?? o.action_items;
@@ -655,6 +656,19 @@ export function validateChunkExtraction(value: unknown, segmentIds: ReadonlySet<
   const owners = entries(o.owners).filter((e) => e.owner !== null && e.owner !== undefined).map((e): Record<string, unknown> => ({ id: e.id, owner: e.owner }));
   for (const e of [...entries(rawRewrite), ...owners]) {
     const id = typeof e.id === 'string' ? e.id.trim() : undefined;
+    if (id && rewritableDecisions.has(id)) {
+      const problem = decisionRewriteProblem(e, id, { dismissed: dismiss, rewritten: rewrite });
+      if (problem) {
+        refused.push(problem);
+        continue;
+      }
+      const entry: ChunkExtraction['rewrite'][number] = { id };
+      if (e.text !== undefined) entry.text = text(e.text)!;
+      if (e.standing !== undefined) entry.standing = String(e.standing).trim().toLowerCase() as DecisionStanding;
+      if (e.kind !== undefined) entry.kind = e.kind === 'negative' ? 'negative' : 'decision';
+      rewrite.push(entry);
+      continue;
+    }
     const problem = rewriteProblem(e, id, { rewritable, speakerByLower, dismissed: dismiss, rewritten: rewrite, date });
     if (problem) {
       refused.push(problem);
@@ -669,12 +683,29 @@ export function validateChunkExtraction(value: unknown, segmentIds: ReadonlySet<
   return { actionItems, decisions, dismiss, rewrite };
 }
 
+/**
+ * Why a rewrite of a rule-based decision cannot be taken (undefined: it can): its text, standing (decided, open,
+ * given) and kind (decision, negative) only, at least one of them; in words that carry no text of the answer.
+ */
+function decisionRewriteProblem(e: Record<string, unknown>, id: string, c: { dismissed: readonly { id: string }[]; rewritten: readonly { id: string }[] }): string | undefined {
+  if (c.dismissed.some((d) => d.id === id)) return `rewrite ${id}: the same answer dismisses it`;
+  if (c.rewritten.some((r) => r.id === id)) return `rewrite ${id}: rewritten twice in one answer (the first is kept)`;
+  if (e.owner !== undefined || e.due !== undefined) return `rewrite ${id}: a decision has no owner or due date`;
+  if (e.text === undefined && e.standing === undefined && e.kind === undefined) return `rewrite ${id}: gives no text, standing or kind to change`;
+  if (e.text !== undefined && (typeof e.text !== 'string' || !e.text.trim())) return `rewrite ${id}: text must be a non-empty string`;
+  if (e.standing !== undefined && (typeof e.standing !== 'string' || !DECISION_STANDINGS.includes(e.standing.trim().toLowerCase() as DecisionStanding))) {
+    return `rewrite ${id}: standing must be one of ${DECISION_STANDINGS.join(', ')}`;
+  }
+  if (e.kind !== undefined && e.kind !== 'decision' && e.kind !== 'negative') return `rewrite ${id}: kind must be decision or negative`;
+  return undefined;
+}
+
 /** Why a rewrite cannot be taken (undefined: it can), in words that carry no text of the answer. */
 function rewriteProblem(e: Record<string, unknown>, id: string | undefined, c: {
   rewritable: ReadonlySet<string>; speakerByLower: ReadonlyMap<string, string>; dismissed: readonly { id: string }[];
   rewritten: readonly { id: string }[]; date: (v: unknown) => string | undefined;
 }): string | undefined {
-  if (!id || !c.rewritable.has(id)) return 'rewrite: its id is not one of the rule-based action items shown with this part';
+  if (!id || !c.rewritable.has(id)) return 'rewrite: its id is not one of the rule-based action items or decisions shown with this part';
   if (c.dismissed.some((d) => d.id === id)) return `rewrite ${id}: the same answer dismisses it`;
   if (c.rewritten.some((r) => r.id === id)) return `rewrite ${id}: rewritten twice in one answer (the first is kept)`;
   if (e.text === undefined && e.owner === undefined && e.due === undefined) return `rewrite ${id}: gives no text, owner or due to change`;

@@ -8,7 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DecisionKind, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite } from '../../protocol/protocol';
+import { DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite } from '../../protocol/protocol';
 import { validateEnhancement } from '../../protocol/validate';
 import { readJournal } from '../journal/journal';
 import { EXPORT_FORMATS, exportSession, isExportFormat, parseExport, SessionExport } from '../documents/export';
@@ -70,7 +70,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   const found = extract(lines, meetingDate);
   let result: {
     actionItems: { text: string; owner: string | null; due: string | null; t0: number | null; rewritten?: ItemRewrite }[];
-    decisions: { text: string; kind: DecisionKind; standing: DecisionStanding; t0: number | null }[];
+    decisions: { text: string; kind: DecisionKind; standing: DecisionStanding; t0: number | null; rewritten?: DecisionRewrite }[];
     dismissed?: TranscriptModelResult['dismissed']; summary?: { text: string; cites: string[] }[]; summarySettled?: boolean; summaryUnsettled?: string;
   } = {
     actionItems: found.actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0 })),
@@ -114,7 +114,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
       const group = result.decisions.filter((d) => d.standing === standing);
       if (!group.length) continue;
       io.out(`### ${heading}\n`);
-      group.forEach((d) => io.out(`- ${d.kind === 'negative' ? '**Not doing:** ' : ''}${d.text}`));
+      group.forEach((d) => io.out(`- ${d.kind === 'negative' ? '**Not doing:** ' : ''}${d.text}${d.rewritten ? ` _(revised by ${displayModel(d.rewritten.by)})_` : ''}`));
       io.out('');
     }
     io.out('## Action items\n');

@@ -9,7 +9,7 @@
  * The chunks can also be taken as the meeting grows (closedChunks: the same chunks, each once it can no longer change),
  * so that a session extracts them while it runs (session/liveExtraction.ts).
  */
-import { ChunkExtraction, DecisionKind, decisionStanding, EnhancementProvider, ItemRewrite } from '../../protocol/protocol';
+import { ChunkExtraction, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementProvider, ItemRewrite } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { validateChunkExtraction } from '../../protocol/validate';
 import { ActionItemRecord, DecisionRecord, JournalContents, JournalRecord, latestById, segmentsOf } from '../journal/journal';
@@ -17,7 +17,11 @@ import { ActionItemRecord, DecisionRecord, JournalContents, JournalRecord, lates
 export interface ChunkLine { segmentId: string; speaker: string; t0: number; text: string }
 
 /** A rule-based item shown to the model in a chunk (it may dismiss it; an action item, rewrite it). */
-export interface ShownItem { id: string; kind: 'actionItem' | 'decision'; text: string; owner?: string | null; due?: string | null; segmentId: string }
+export interface ShownItem {
+  id: string; kind: 'actionItem' | 'decision'; text: string; owner?: string | null; due?: string | null; segmentId: string;
+  /** A decision's standing and kind as the rules gave them (prompt v6: the model may rewrite them). */
+  standing?: DecisionStanding; decisionKind?: 'decision' | 'negative';
+}
 
 export interface ModelChunk {
   /** 0-based. */
@@ -81,7 +85,7 @@ export function shownItems(records: readonly JournalRecord[]): ShownItem[] {
     ...[...items.values()].filter((i) => !i.removed && !i.restored && i.segmentId && !isModelItem(i))
       .map((i): ShownItem => ({ id: i.id, kind: 'actionItem', text: i.text, owner: i.owner ?? null, due: i.due ?? null, segmentId: i.segmentId })),
     ...[...decisions.values()].filter((d) => !d.removed && !d.restored && d.segmentId && !isModelItem(d))
-      .map((d): ShownItem => ({ id: d.id, kind: 'decision', text: d.text, segmentId: d.segmentId })),
+      .map((d): ShownItem => ({ id: d.id, kind: 'decision', text: d.text, segmentId: d.segmentId, standing: decisionStanding(d), decisionKind: d.kind === 'negative' ? 'negative' : 'decision' })),
   ];
 }
 
@@ -120,13 +124,15 @@ export function isModelItem(r: { revision: number; refinedBy?: string; id: strin
 
 /**
  * The JSON the model is asked for, shown to it verbatim (prompt v4: decisions' standing; `rewrite` for `owners`.
- * v5: a decision's first cited line is the one that states it, where the notes show it).
+ * v5: a decision's first cited line is the one that states it, where the notes show it. v6: a rule-based decision may
+ * be rewritten too: its text, standing and kind).
  */
 const SHAPE = `{
   "actionItems": [{"text": "what is to be done after the meeting", "owner": "who does it, or null", "due": "YYYY-MM-DD or null", "segments": ["the [id]s of the lines it comes from"]}],
   "decisions": [{"text": "what was decided, left open or given", "standing": "decided | open | given", "kind": "decision | negative", "segments": ["the [id] of the line that states it", "other [id]s"]}],
   "dismiss": [{"id": "the id of an extracted item below that is NOT a real action item or decision", "reason": "why, in a few words"}],
-  "rewrite": [{"id": "the id of an extracted action item below that is real but wrongly written", "text": "the item as it should read", "owner": "the speaker label of who does it, or null", "due": "YYYY-MM-DD or null"}]
+  "rewrite": [{"id": "the id of an extracted action item below that is real but wrongly written", "text": "the item as it should read", "owner": "the speaker label of who does it, or null", "due": "YYYY-MM-DD or null"},
+              {"id": "the id of an extracted decision below that is real but wrongly written", "text": "the decision as it should read", "standing": "decided | open | given", "kind": "decision | negative"}]
 }`;
 
 /**
@@ -162,8 +168,10 @@ export function chunkMessages(meeting: MeetingInfo, chunk: ModelChunk, chunks: n
     'Each item or decision once, citing by [id] the lines that state it; for a decision, first the line that states it as',
     'settled, put off or handed to the team (not the "yeah" that agrees). Resolve relative dates from the meeting date.',
     'The lines already extracted by rules are listed: do not repeat them; list in "dismiss" those that are not real action',
-    'items or decisions by these rules, with a short reason, and in "rewrite" real action items among them whose text,',
-    'owner or due date is wrong or missing, as they should read. Empty lists are fine.',
+    'items or decisions by these rules, with a short reason, and in "rewrite" real ones among them that are wrongly',
+    'written, as they should read: an action item whose text, owner or due date is wrong or missing; a decision whose',
+    'text is not a plain statement of what was decided, left open or given, or whose standing or kind is wrong. Empty lists',
+    'are fine.',
   ].join('\n');
   const clock = (t: number) => {
     const s = Math.max(0, Math.floor(t));
@@ -175,7 +183,10 @@ export function chunkMessages(meeting: MeetingInfo, chunk: ModelChunk, chunks: n
     `Part ${chunk.index + 1} of ${chunks}.`,
     '',
     'Already extracted by rules (JSON):',
-    JSON.stringify(chunk.items.map((i) => ({ id: i.id, kind: i.kind, text: i.text, ...(i.kind === 'actionItem' ? { owner: i.owner ?? null, due: i.due ?? null } : {}), segment: i.segmentId }))),
+    JSON.stringify(chunk.items.map((i) => ({
+      id: i.id, kind: i.kind, text: i.text,
+      ...(i.kind === 'actionItem' ? { owner: i.owner ?? null, due: i.due ?? null } : { standing: i.standing ?? 'decided', decisionKind: i.decisionKind ?? 'decision' }), segment: i.segmentId,
+    }))),
     '',
     'Transcript:',
     ...chunk.lines.map((l) => `[${l.segmentId}] ${clock(l.t0)} ${l.speaker}: ${l.text}`),
@@ -197,7 +208,8 @@ export function parseChunkAnswer(text: string, chunk: ModelChunk, refused: strin
   const value = extractJsonObject(text);
   if (value === undefined) return null;
   return validateChunkExtraction(value, new Set(chunk.lines.map((l) => l.segmentId)), new Set(chunk.items.map((i) => i.id)),
-    new Set(chunk.items.filter((i) => i.kind === 'actionItem').map((i) => i.id)), new Set(chunk.lines.map((l) => l.speaker)), refused);
+    new Set(chunk.items.filter((i) => i.kind === 'actionItem').map((i) => i.id)), new Set(chunk.lines.map((l) => l.speaker)), refused,
+    new Set(chunk.items.filter((i) => i.kind === 'decision').map((i) => i.id)));
 }
 
 const STOP = new Set('a an the to of and or for on in at by with we i you it is be will ll that this so do'.split(' '));
@@ -224,7 +236,7 @@ export interface ReducedExtraction {
   dismissals: { id: string; kind: 'actionItem' | 'decision'; reason: string }[];
   /** Rule-based items a model entry matched and completes: the owner or due it lacked. */
   completions: { id: string; owner: string | null; due: string | null }[];
-  /** Rule-based action items a model rewrote: what it gave (a field left out stays as it is). */
+  /** Rule-based action items and decisions a model rewrote: what it gave (a field left out stays as it is). */
   rewrites: ChunkExtraction['rewrite'];
 }
 
@@ -279,7 +291,7 @@ export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (C
   const rewrites = new Map<string, ChunkExtraction['rewrite'][number]>();
   answers.forEach((answer) => {
     for (const rewrite of answer?.rewrite ?? []) {
-      if (shown.get(rewrite.id)?.kind !== 'actionItem') continue;
+      if (!shown.has(rewrite.id)) continue;
       confirmed.add(rewrite.id);
       if (!rewrites.has(rewrite.id)) rewrites.set(rewrite.id, rewrite);
     }
@@ -383,6 +395,19 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
     const was = latest.rewritten?.was ?? { text: latest.text, owner: latest.owner, due: latest.due };
     out.push({ ...latest, revision: latest.revision + 1, text, owner, due, refinedBy: run.model, ...(rewrote ? { rewritten: { by: run.model, was } } : {}) });
   }
+  for (const r of reduced.rewrites ?? []) {
+    const latest = decisions.get(r.id);
+    if (!latest || latest.removed || latest.restored) continue;
+    const was = latest.rewritten?.was ?? { text: latest.text, kind: latest.kind, standing: decisionStanding(latest) };
+    const standing = r.standing ?? decisionStanding(latest);
+    const negative = (r.kind ?? (latest.kind === 'negative' ? 'negative' : 'decision')) === 'negative';
+    // One vocabulary, as a chunk's own decisions (validateChunkExtraction): what is left open is a deferral.
+    const kind: DecisionKind = standing === 'open' ? 'deferral' : negative ? 'negative' : 'decision';
+    const text = r.text ?? latest.text;
+    if (text === latest.text && kind === latest.kind && standing === decisionStanding(latest)) continue;
+    decisionIds.push(r.id);
+    out.push({ ...latest, revision: latest.revision + 1, text, kind, standing, refinedBy: run.model, rewritten: { by: run.model, was } });
+  }
   const dismissedIds: string[] = [];
   for (const d of reduced.dismissals) {
     const latest = d.kind === 'actionItem' ? items.get(d.id) : decisions.get(d.id);
@@ -402,10 +427,10 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
 
 /**
  * The revision that restores a withdrawn item (dismissed by the model, or withdrawn otherwise), or undoes the model's
- * rewrite of one (the words before it, no longer marked as the model's); undefined when it stands as the rules or the
- * user left it.
+ * rewrite of one (an action item's words, owner and due before it, a decision's words, kind and standing; no longer
+ * marked as the model's); undefined when it stands as the rules or the user left it.
  */
-export function restoreRevision<T extends { revision: number; removed?: boolean; dismissed?: unknown; restored?: boolean; rewritten?: ItemRewrite }>(latest: T): T | undefined {
+export function restoreRevision<T extends { revision: number; removed?: boolean; dismissed?: unknown; restored?: boolean; rewritten?: ItemRewrite | DecisionRewrite }>(latest: T): T | undefined {
   if (latest.removed) {
     const { dismissed: _d, removed: _r, ...rest } = latest;
     return { ...rest, revision: latest.revision + 1, restored: true } as T;

@@ -84,14 +84,16 @@ const MAX_REFUSALS_SAID = 5;
 export const MAX_INVALID_ATTEMPTS = 2;
 
 /**
- * What a chunk's answer may cite: its lines' segment ids, the rule-based items shown with it (all; and the action
- * items among them), its speakers. A provider that can constrain generation ('local': a JSON-schema grammar) uses it;
+ * What a chunk's answer may cite: its lines' segment ids, the rule-based items shown with it (all; the action items
+ * and the decisions among them), its speakers. A provider that can constrain generation ('local': a JSON-schema grammar) uses it;
  * the others ignore it (their answers are checked against the same sets afterwards: parseChunkAnswer).
  */
 export interface ChunkConstraint {
   segmentIds: string[];
   itemIds: string[];
   actionItemIds: string[];
+  /** The decisions among them (prompt v6: rewritable too); absent in a constraint made before. */
+  decisionIds?: string[];
   speakers: string[];
 }
 
@@ -99,6 +101,7 @@ export const chunkConstraint = (chunk: ModelChunk): ChunkConstraint => ({
   segmentIds: chunk.lines.map((l) => l.segmentId),
   itemIds: chunk.items.map((i) => i.id),
   actionItemIds: chunk.items.filter((i) => i.kind === 'actionItem').map((i) => i.id),
+  decisionIds: chunk.items.filter((i) => i.kind === 'decision').map((i) => i.id),
   speakers: [...new Set(chunk.lines.map((l) => l.speaker))],
 });
 

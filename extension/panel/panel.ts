@@ -299,8 +299,8 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
         }
         case 'restore': {
           const current = list === 'actionItems' ? this.actionItems.get(id) : list === 'decisions' ? this.decisions.get(id) : undefined;
-          // A dismissal is undone, and so is the model's rewrite of an action item (the words before it come back).
-          const rewritten = !!(current as ActionItem | undefined)?.rewritten;
+          // A dismissal is undone, and so is the model's rewrite of an action item or a decision (the words before it come back).
+          const rewritten = !!current?.rewritten;
           if (!current || (!current.removed && !rewritten)) return this.outcome({ ok: false, message: 'Only an entry the language model dismissed or rewrote can be restored.' });
           if (!this.daemon) return this.outcome({ ok: false, message: 'Earshot is not connected to its daemon.' });
           const updated = await this.daemon.restoreItem(current.sessionId, list === 'actionItems' ? 'actionItem' : 'decision', id);

@@ -80,7 +80,7 @@ describe('decisions with their standing, and rule items the model rewrites (real
     // The refused entries are in the log by id and field, never their text.
     const refused = client.logs.filter((l) => l.includes('"outcome":"refused"'));
     assert.equal(refused.length, 1, client.logs.filter((l) => l.includes('refinement')).join('\n'));
-    assert.match(refused[0], /decision 4: standing must be one of decided, open, given; rewrite: its id is not one of the rule-based action items shown with this part/);
+    assert.match(refused[0], /decision 4: standing must be one of decided, open, given; rewrite: its id is not one of the rule-based action items or decisions shown with this part/);
     assert.doesNotMatch(client.logs.join('\n'), /unknown standing|Not an item that was shown|budget figures/);
 
     // Undo, as the panel's button does it: the words before come back as a new revision, and the notes follow.

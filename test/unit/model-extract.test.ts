@@ -115,9 +115,9 @@ describe('language-model extraction (map-reduce)', () => {
       assert.deepEqual(r?.rewrite, [{ id: 'a1', owner: 'Marketing' }], 'the speaker label as the chunk writes it; one correction an item');
       assert.deepEqual(refused, [
         'rewrite a2: owner must be a speaker label of this part, or null',
-        'rewrite: its id is not one of the rule-based action items shown with this part', // d1: a decision
+        'rewrite: its id is not one of the rule-based action items or decisions shown with this part', // d1: a decision
         'rewrite a3: the same answer dismisses it',
-        'rewrite: its id is not one of the rule-based action items shown with this part',
+        'rewrite: its id is not one of the rule-based action items or decisions shown with this part',
         'rewrite a1: rewritten twice in one answer (the first is kept)',
       ], 'each refused with its reason; an owner left out says nothing (an older answer had nothing to correct there)');
       assert.deepEqual(validateChunkExtraction({ owners: [{ id: 'a1', owner: 'PhD A' }] }, ids, new Set(['a1']))?.rewrite, [], 'nothing is rewritable unless the chunk says so');
@@ -144,7 +144,7 @@ describe('language-model extraction (map-reduce)', () => {
         'rewrite a4: owner must be a speaker label of this part, or null',
         'rewrite a5: due must be a YYYY-MM-DD date, or null',
         'rewrite a6: gives no text, owner or due to change',
-        'rewrite: its id is not one of the rule-based action items shown with this part',
+        'rewrite: its id is not one of the rule-based action items or decisions shown with this part',
       ]);
       assert.ok(refused.every((reason) => !/Hynek|next week|Ignore/.test(reason)), 'reasons carry ids and field names, never the answer\'s text');
     });
@@ -179,7 +179,7 @@ describe('language-model extraction (map-reduce)', () => {
       assert.deepEqual(done.answers[0]?.rewrite, []);
       assert.deepEqual(reports.filter((r) => r.outcome === 'refused'), [{
         sessionId: 's1', provider: 'openai-compatible', outcome: 'refused', ms: 0, chunk: 1,
-        reason: 'rewrite a1: owner must be a speaker label of this part, or null; rewrite: its id is not one of the rule-based action items shown with this part',
+        reason: 'rewrite a1: owner must be a speaker label of this part, or null; rewrite: its id is not one of the rule-based action items or decisions shown with this part',
       }]);
     });
     it('is null for an answer that is no such object (then the chunk is asked once more)', () => {
@@ -305,6 +305,64 @@ describe('language-model extraction (map-reduce)', () => {
       assert.ok(!modelChunks(after).some((c) => c.items.some((i) => i.id === 'a2')), 'an undone item is not shown to the model again');
       assert.deepEqual(modelExtractionRecords(after, { ...reduced, rewrites: [{ id: 'a2', owner: 'Dan' }], completions: [] }, run).filter((r) => r.type === 'actionItem' && r.id === 'a2'), [],
         'nor rewritten again');
+    });
+    it('v6: a rule decision is shown with its standing and kind, and may be rewritten (text, standing, kind); journaled keeping the words before, shown as revised, undone by restore', () => {
+      const run = { provider: 'openai-compatible' as const, model: 'm1', chunks: 1, finished: 1, failed: 0, tokens: 9, state: 'done' as const };
+      const decision = (id: string, text: string, segmentId: string, t0: number, kind: 'decision' | 'negative'): JournalRecord =>
+        ({ type: 'decision', id, revision: 1, text, kind, segmentId, t0 });
+      const dj = journal(['So no, we are not doing DVD, only the TV.', 'We skip next week and meet in two weeks.', 'Fine.'], [
+        decision('d1', "So no we're not doing DVD", 'm-1', 0, 'negative'), decision('d2', "So, we'll skip next week", 'm-2', 5, 'negative'),
+      ]);
+      const [chunk] = modelChunks(dj);
+      const { user } = chunkMessages({ title: 'Plan', date: '2030-01-01' }, chunk, 1);
+      assert.match(user, /"id":"d1","kind":"decision","text":"So no we're not doing DVD","standing":"decided","decisionKind":"negative","segment":"m-1"/,
+        'the model sees what it may correct');
+      const refused: string[] = [];
+      const answer = parseChunkAnswer(JSON.stringify({
+        actionItems: [], decisions: [], dismiss: [],
+        rewrite: [
+          { id: 'd1', text: 'Television only, not DVD', standing: 'given', kind: 'decision' },
+          { id: 'd2', text: 'No meeting next week; meet again in two weeks', kind: 'decision' },
+          { id: 'd1', standing: 'open' },
+        ],
+      }), chunk, refused);
+      assert.deepEqual(answer?.rewrite, [
+        { id: 'd1', text: 'Television only, not DVD', standing: 'given', kind: 'decision' },
+        { id: 'd2', text: 'No meeting next week; meet again in two weeks', kind: 'decision' },
+      ]);
+      assert.deepEqual(refused, ['rewrite d1: rewritten twice in one answer (the first is kept)']);
+      const reduced = reduceChunks([chunk], [answer]);
+      const records = modelExtractionRecords(dj, reduced, run).filter((r) => r.type === 'decision') as Extract<JournalRecord, { type: 'decision' }>[];
+      assert.deepEqual(records.map((r) => [r.id, r.revision, r.text, r.kind, r.standing, r.refinedBy]), [
+        ['d1', 2, 'Television only, not DVD', 'decision', 'given', 'm1'],
+        ['d2', 2, 'No meeting next week; meet again in two weeks', 'decision', 'decided', 'm1'],
+      ]);
+      assert.deepEqual(records[0].rewritten, { by: 'm1', was: { text: "So no we're not doing DVD", kind: 'negative', standing: 'decided' } });
+      const withEnd: JournalContents = { ...dj, records: [...dj.records, ...records, { type: 'end', stoppedAt: 'x', capturedSec: 15 }] };
+      assert.match(renderNotes(withEnd), /- Television only, not DVD _\(revised by m1, 00:00\)_/);
+      const undone = restoreRevision(records[0])!;
+      assert.deepEqual([undone.text, undone.kind, undone.standing, undone.restored, undone.revision], ["So no we're not doing DVD", 'negative', 'decided', true, 3]);
+      assert.equal((undone as { rewritten?: unknown }).rewritten, undefined);
+      // Left open: one vocabulary, a deferral.
+      const open = modelExtractionRecords(dj, { actionItems: [], decisions: [], dismissals: [], completions: [], rewrites: [{ id: 'd2', standing: 'open' }] }, run)
+        .filter((r) => r.type === 'decision') as Extract<JournalRecord, { type: 'decision' }>[];
+      assert.deepEqual(open.map((r) => [r.id, r.kind, r.standing]), [['d2', 'deferral', 'open']]);
+    });
+    it('v6: a decision rewrite is refused with its reason when it names an owner or due, a standing or kind outside the words, or changes nothing', () => {
+      const refused: string[] = [];
+      const r = validateChunkExtraction({
+        rewrite: [
+          { id: 'd1', owner: 'Ana' }, { id: 'd2', standing: 'maybe' }, { id: 'd3', kind: 'deferral' }, { id: 'd4' }, { id: 'd5', text: ' ' }, { id: 'd6', standing: 'Given' },
+        ],
+      }, new Set(['m-1']), new Set(['d1', 'd2', 'd3', 'd4', 'd5', 'd6']), new Set(), new Set(), refused, new Set(['d1', 'd2', 'd3', 'd4', 'd5', 'd6']));
+      assert.deepEqual(r?.rewrite, [{ id: 'd6', standing: 'given' }]);
+      assert.deepEqual(refused, [
+        'rewrite d1: a decision has no owner or due date',
+        'rewrite d2: standing must be one of decided, open, given',
+        'rewrite d3: kind must be decision or negative',
+        'rewrite d4: gives no text, standing or kind to change',
+        'rewrite d5: text must be a non-empty string',
+      ]);
     });
     it('a rewrite that changes nothing writes nothing; a completion only fills what the rules lacked and is no rewrite', () => {
       const run = { provider: 'openai-compatible' as const, model: 'm1', chunks: 1, finished: 1, failed: 0, tokens: 9, state: 'done' as const };

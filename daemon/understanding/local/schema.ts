@@ -1,7 +1,7 @@
 /**
  * The JSON schema a local model's chunk answer is generated under (node-llama-cpp turns it into a grammar): the shape
  * of ChunkExtraction (protocol.ts), with the chunk's segment ids as an enum (every item cites real lines), the shown
- * rule-based items' ids as enums for `dismiss` and `rewrite`, a rewrite's owner one of the chunk's speakers or null, a
+ * rule-based items' ids as enums for `dismiss` and `rewrite` (an action item's or a decision's shape, by its id), a rewrite's owner one of the chunk's speakers or null, a
  * decision's standing and kind the prompt's words (a deferral is the standing "open"), and every
  * string and list bounded, because a small model left unbounded may never close a string. Every property is required
  * (the grammar writes them all, in this order). Pure.
@@ -21,6 +21,25 @@ const nothing = { type: 'array', maxItems: 0 } as const;
 
 /** A list of `item`, at most `max` long; an empty list only when nothing can go in it. */
 const list = (item: object, max: number) => (max > 0 ? { type: 'array', items: item, maxItems: max } : nothing);
+
+const rewritable = (c: ChunkConstraint) => c.actionItemIds.length + (c.decisionIds?.length ?? 0);
+
+/** A rewrite: of a rule-based action item (text, owner, due) or, prompt v6, of a rule-based decision (text, standing, kind). */
+function rewriteItem(c: ChunkConstraint): object {
+  const item = {
+    type: 'object',
+    properties: {
+      id: { enum: c.actionItemIds },
+      text,
+      owner: c.speakers.length ? { oneOf: [{ enum: c.speakers }, { type: 'null' }] } : { type: 'null' },
+      due: { oneOf: [{ type: 'string', format: 'date' }, { type: 'null' }] },
+    },
+  };
+  const decision = { type: 'object', properties: { id: { enum: c.decisionIds ?? [] }, text, standing: { enum: [...DECISION_STANDINGS] }, kind: { enum: ['decision', 'negative'] } } };
+  if (!c.decisionIds?.length) return item;
+  if (!c.actionItemIds.length) return decision;
+  return { oneOf: [item, decision] };
+}
 
 export function chunkAnswerSchema(c: ChunkConstraint): object {
   const segments = c.segmentIds.length ? { type: 'array', items: { enum: c.segmentIds }, minItems: 1, maxItems: ANSWER_BOUNDS.citations } : nothing;
@@ -45,15 +64,7 @@ export function chunkAnswerSchema(c: ChunkConstraint): object {
         type: 'object',
         properties: { id: { enum: c.itemIds }, reason: { type: 'string', minLength: 1, maxLength: ANSWER_BOUNDS.reason } },
       }, c.itemIds.length ? Math.min(c.itemIds.length, ANSWER_BOUNDS.corrections) : 0),
-      rewrite: list({
-        type: 'object',
-        properties: {
-          id: { enum: c.actionItemIds },
-          text,
-          owner: c.speakers.length ? { oneOf: [{ enum: c.speakers }, { type: 'null' }] } : { type: 'null' },
-          due: { oneOf: [{ type: 'string', format: 'date' }, { type: 'null' }] },
-        },
-      }, c.actionItemIds.length ? Math.min(c.actionItemIds.length, ANSWER_BOUNDS.corrections) : 0),
+      rewrite: list(rewriteItem(c), rewritable(c) ? Math.min(rewritable(c), ANSWER_BOUNDS.corrections) : 0),
     },
   };
 }
