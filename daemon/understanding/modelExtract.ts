@@ -183,10 +183,11 @@ export function chunkMessages(meeting: MeetingInfo, chunk: ModelChunk, chunks: n
     `Part ${chunk.index + 1} of ${chunks}.`,
     '',
     'Already extracted by rules (JSON):',
-    JSON.stringify(chunk.items.map((i) => ({
-      id: i.id, kind: i.kind, text: i.text,
-      ...(i.kind === 'actionItem' ? { owner: i.owner ?? null, due: i.due ?? null } : { standing: i.standing ?? 'decided', decisionKind: i.decisionKind ?? 'decision' }), segment: i.segmentId,
-    }))),
+    // A decision is shown as the answer's decisions are written (v6: its kind, decision or negative, and its standing),
+    // so that a rewrite can say what it should be.
+    JSON.stringify(chunk.items.map((i) => (i.kind === 'actionItem'
+      ? { id: i.id, kind: i.kind, text: i.text, owner: i.owner ?? null, due: i.due ?? null, segment: i.segmentId }
+      : { id: i.id, kind: i.decisionKind ?? 'decision', standing: i.standing ?? 'decided', text: i.text, segment: i.segmentId }))),
     '',
     'Transcript:',
     ...chunk.lines.map((l) => `[${l.segmentId}] ${clock(l.t0)} ${l.speaker}: ${l.text}`),

@@ -64,7 +64,7 @@ describe('local notes model: the answer schema', () => {
   const props = schema.properties as Record<string, Schema>;
   const itemOf = (key: string) => (props[key].items as Schema).properties as Record<string, Schema>;
 
-  it("cites only the chunk's lines, dismisses only its shown items, rewrites only its action items (owners its speakers or null), asks each decision's standing", () => {
+  it("cites only the chunk's lines, dismisses only its shown items, rewrites them in their own shape (owners its speakers or null; a decision's standing and kind), asks each decision's standing", () => {
     assert.deepEqual(Object.keys(props), ['actionItems', 'decisions', 'dismiss', 'rewrite'], 'ChunkExtraction, in order');
     assert.deepEqual((itemOf('actionItems').segments.items as Schema).enum, ['f-1', 'f-2', 'f-3']);
     assert.deepEqual((itemOf('decisions').segments.items as Schema).enum, ['f-1', 'f-2', 'f-3']);
@@ -73,10 +73,16 @@ describe('local notes model: the answer schema', () => {
     assert.deepEqual(itemOf('decisions').standing.enum, ['decided', 'open', 'given']);
     assert.deepEqual(itemOf('decisions').kind.enum, ['decision', 'negative'], 'a deferral is the standing "open"');
     assert.deepEqual(itemOf('dismiss').id.enum, ['a1', 'a2', 'd1']);
-    assert.deepEqual(Object.keys(itemOf('rewrite')), ['id', 'text', 'owner', 'due']);
-    assert.deepEqual(itemOf('rewrite').id.enum, ['a1', 'a2'], 'only action items are rewritten');
-    assert.deepEqual(itemOf('rewrite').owner, { oneOf: [{ enum: ['Ana', 'Ben'] }, { type: 'null' }] });
-    assert.equal(itemOf('rewrite').text.maxLength, ANSWER_BOUNDS.text);
+    // v6: an action item's rewrite (text, owner, due) or a decision's (text, standing, kind), told apart by the id.
+    const [item, decision] = ((props.rewrite.items as Schema).oneOf as Schema[]).map((x) => x.properties as Record<string, Schema>);
+    assert.deepEqual(Object.keys(item), ['id', 'text', 'owner', 'due']);
+    assert.deepEqual(item.id.enum, ['a1', 'a2']);
+    assert.deepEqual(item.owner, { oneOf: [{ enum: ['Ana', 'Ben'] }, { type: 'null' }] });
+    assert.equal(item.text.maxLength, ANSWER_BOUNDS.text);
+    assert.deepEqual(Object.keys(decision), ['id', 'text', 'standing', 'kind']);
+    assert.deepEqual(decision.id.enum, ['d1']);
+    assert.deepEqual(decision.standing.enum, ['decided', 'open', 'given']);
+    assert.deepEqual(decision.kind.enum, ['decision', 'negative']);
   });
 
   it('bounds every string and list, so even a model that never stops on its own ends', () => {
@@ -100,8 +106,11 @@ describe('local notes model: the answer schema', () => {
     const p = bare.properties as Record<string, Schema>;
     assert.deepEqual(p.dismiss, { type: 'array', maxItems: 0 });
     assert.deepEqual(p.rewrite, { type: 'array', maxItems: 0 });
+    // v6: a chunk with only a rule decision may rewrite it, in a decision's shape alone.
     const decisionsOnly = chunkAnswerSchema(chunkConstraint({ ...CHUNK, items: [CHUNK.items[2]] })) as Schema;
-    assert.deepEqual((decisionsOnly.properties as Record<string, Schema>).rewrite, { type: 'array', maxItems: 0 });
+    const rewrite = (decisionsOnly.properties as Record<string, Schema>).rewrite;
+    assert.equal(rewrite.maxItems, 1);
+    assert.deepEqual(Object.keys((rewrite.items as Schema).properties as object), ['id', 'text', 'standing', 'kind']);
   });
 
   it('every answer it allows passes the check all providers go through, keeping every item and decision', () => {
@@ -133,7 +142,7 @@ describe('local notes model: the answer schema', () => {
     });
     assert.equal(seen.length, 1);
     assert.deepEqual({ system: seen[0].system, user: seen[0].user }, chunkMessages({ title: 'T', date: '2030-01-01' }, CHUNK, 1));
-    assert.deepEqual(seen[0].constraint, { segmentIds: ['f-1', 'f-2', 'f-3'], itemIds: ['a1', 'a2', 'd1'], actionItemIds: ['a1', 'a2'], speakers: ['Ana', 'Ben'] });
+    assert.deepEqual(seen[0].constraint, { segmentIds: ['f-1', 'f-2', 'f-3'], itemIds: ['a1', 'a2', 'd1'], actionItemIds: ['a1', 'a2'], decisionIds: ['d1'], speakers: ['Ana', 'Ben'] });
   });
 
   it('run settings: one call at a time, and a time limit a CPU can meet', () => {

@@ -315,7 +315,7 @@ describe('language-model extraction (map-reduce)', () => {
       ]);
       const [chunk] = modelChunks(dj);
       const { user } = chunkMessages({ title: 'Plan', date: '2030-01-01' }, chunk, 1);
-      assert.match(user, /"id":"d1","kind":"decision","text":"So no we're not doing DVD","standing":"decided","decisionKind":"negative","segment":"m-1"/,
+      assert.match(user, /\{"id":"d1","kind":"negative","standing":"decided","text":"So no we're not doing DVD","segment":"m-1"\}/,
         'the model sees what it may correct');
       const refused: string[] = [];
       const answer = parseChunkAnswer(JSON.stringify({
