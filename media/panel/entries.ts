@@ -5,7 +5,7 @@
  * itemRows.ts.
  */
 import type { PanelQuestion } from '../../protocol/panel';
-import type { ActionItem, Decision, DecisionStanding, ItemRewrite } from '../../protocol/protocol';
+import type { ActionItem, Decision, DecisionRewrite, DecisionStanding, ItemRewrite } from '../../protocol/protocol';
 
 /** mm:ss, or h:mm:ss past the hour (as the notes write times). */
 export function clock(seconds: number): string {
@@ -58,19 +58,33 @@ export function actionItemEntries(items: Iterable<ActionItem>): Entry[] {
   });
 }
 
+/** What the language model's rewrite of a decision changed, as it was: `“old text”, was decided against`. */
+function decisionWasBefore(was: DecisionRewrite['was'], now: Decision): string {
+  const standing = (d: { kind: Decision['kind']; standing?: DecisionStanding }) => {
+    const s = d.standing ?? (d.kind === 'deferral' ? 'open' : 'decided');
+    return s === 'given' ? 'given' : s === 'open' ? 'left open' : d.kind === 'negative' ? 'decided against' : 'decided';
+  };
+  return [was.text !== now.text ? `“${was.text}”` : '', standing(was) !== standing(now) ? standing(was) : ''].filter(Boolean).join(', ');
+}
+
 /** Decided, then left open, then given to the team (in the order they came within a group), each group named above its first row. */
 export function decisionEntries(decisions: Iterable<Decision>): Entry[] {
   const all = [...decisions];
   const groups = STANDING_GROUPS.map((g) => ({ ...g, list: all.filter((d) => standingOf(d) === g.standing) })).filter((g) => g.list.length);
-  return groups.flatMap((g) => g.list.map((d, k): Entry => ({
-    id: d.id, text: d.text,
-    badge: [g.badge, d.kind === 'negative' ? 'Not doing' : ''].filter(Boolean).join(' · ') || undefined,
-    badgeKind: g.standing === 'decided' ? d.kind : g.standing,
-    ...(k === 0 && (groups.length > 1 || g.standing !== 'decided') ? { group: g.name } : {}),
-    ...(d.removed && d.dismissed ? { dismissed: d.dismissed.reason } : {}),
-    meta: d.removed && d.dismissed ? `dismissed by ${d.dismissed.by}: ${d.dismissed.reason}`
-      : [clock(d.t0), d.refinedBy ? (/^dm\d+$/.test(d.id) ? 'language model' : 'refined') : ''].filter(Boolean).join(' · '),
-  })));
+  return groups.flatMap((g) => g.list.map((d, k): Entry => {
+    // A rule decision the model rewrote (prompt v6) shows who did it and what it said before, and offers to undo it.
+    const rewritten = !d.removed && d.rewritten ? d.rewritten : undefined;
+    const was = rewritten ? decisionWasBefore(rewritten.was, d) : '';
+    const by = rewritten ? `revised by ${rewritten.by}${was ? ` (was ${was})` : ''}` : d.refinedBy ? (/^dm\d+$/.test(d.id) ? 'language model' : 'refined') : '';
+    return {
+      id: d.id, text: d.text,
+      badge: [g.badge, d.kind === 'negative' ? 'Not doing' : ''].filter(Boolean).join(' · ') || undefined,
+      badgeKind: g.standing === 'decided' ? d.kind : g.standing,
+      ...(k === 0 && (groups.length > 1 || g.standing !== 'decided') ? { group: g.name } : {}),
+      ...(d.removed && d.dismissed ? { dismissed: d.dismissed.reason } : {}), ...(rewritten ? { rewritten: true } : {}),
+      meta: d.removed && d.dismissed ? `dismissed by ${d.dismissed.by}: ${d.dismissed.reason}` : [clock(d.t0), by].filter(Boolean).join(' · '),
+    };
+  }));
 }
 
 export function questionEntries(questions: PanelQuestion[]): Entry[] {

@@ -117,4 +117,35 @@ describe('decisions with their standing, and rule items the model rewrites (real
     assert.match(md.stdout, /## Decisions\n\n### Decided\n\n- Ship the release on Monday\n\n### Left open\n\n- Pricing is left for the next meeting\n\n### Given to the team\n\n- The release is for the EU market only\n\n## Action items/);
     assert.match(md.stdout, /- \[ \] Send the budget figures to finance — @Ben, due 2030-01-04 _\(revised by scripted:1b\)_/);
   });
+
+  it('prompt v6: a rule decision shown with its kind and standing is rewritten by the model (text, standing, kind); --json carries the words before, --md marks it revised', async () => {
+    const transcript = path.join(fx.dir, 'brief.jsonl');
+    fs.writeFileSync(transcript, [
+      'Okay, let us start with the remote.', 'So no, we are not doing DVD, we are not doing anything else.',
+      'Right, the board wants it to be television only.', 'We decided to use rubber buttons.',
+    ].map((text, k) => JSON.stringify({ t0: k * 5, t1: k * 5 + 4, speaker: k % 2 ? 'Ben' : 'Ana', text })).join('\n'));
+    const shown: { id: string; kind: string; standing?: string; text: string }[][] = [];
+    const scripted = await scriptedServer((r, res) => {
+      const lines = r.user.split('\n');
+      const rules = JSON.parse(lines[lines.indexOf('Already extracted by rules (JSON):') + 1]) as { id: string; kind: string; standing?: string; text: string }[];
+      shown.push(rules);
+      const dvd = rules.find((x) => /DVD/.test(x.text));
+      reply(res, JSON.stringify({
+        actionItems: [], decisions: [], dismiss: [],
+        rewrite: dvd ? [{ id: dvd.id, text: 'Television only, not DVD', standing: 'given', kind: 'decision' }] : [],
+      }));
+    });
+    const json = await runEarshot(['notes', transcript, '--date', '2030-01-01', '--json', '--llm-endpoint', scripted.endpoint, '--llm-model', 'scripted:1b']);
+    assert.equal(json.code, 0, json.stderr);
+    // The model is shown each rule decision as an answer's decisions are written: its kind and its standing.
+    assert.deepEqual(shown[0].filter((x) => x.kind !== 'actionItem').map((x) => [x.kind, x.standing]), [['negative', 'decided'], ['decision', 'decided']]);
+    const out = JSON.parse(json.stdout) as { decisions: { text: string; kind: string; standing: string; rewritten?: { by: string; was: { text: string; kind: string; standing: string } } }[] };
+    assert.deepEqual(out.decisions.map((d) => [d.text, d.kind, d.standing]), [
+      ['Television only, not DVD', 'decision', 'given'], ['We decided to use rubber buttons.', 'decision', 'decided'],
+    ]);
+    assert.deepEqual(out.decisions[0].rewritten, { by: 'scripted:1b', was: { text: 'So no, we are not doing DVD, we are not doing anything else.', kind: 'negative', standing: 'decided' } });
+    const md = await runEarshot(['notes', transcript, '--date', '2030-01-01', '--md', '--llm-endpoint', scripted.endpoint, '--llm-model', 'scripted:1b']);
+    assert.equal(md.code, 0, md.stderr);
+    assert.match(md.stdout, /### Given to the team\n\n- Television only, not DVD _\(revised by scripted:1b\)_/);
+  });
 });

@@ -32,6 +32,18 @@ describe('panel entries', () => {
       'decisions that are all simply decided look as they always did');
   });
 
+  it('v6: shows a rule decision the model rewrote as revised, with its words and standing before, and offers undo', () => {
+    const [given] = decisionEntries([decision('d1', 65, {
+      text: 'Television only, not DVD', standing: 'given', refinedBy: 'm1',
+      rewritten: { by: 'm1', was: { text: "So no we're not doing DVD", kind: 'negative', standing: 'decided' } },
+    })]);
+    assert.deepEqual([given.group, given.rewritten, given.meta], ['Given to the team', true, '01:05 · revised by m1 (was “So no we\'re not doing DVD”, decided against)']);
+    const [same] = decisionEntries([decision('d2', 5, { standing: 'open', kind: 'deferral', refinedBy: 'm1', rewritten: { by: 'm1', was: { text: 'decision d2', kind: 'decision', standing: 'decided' } } })]);
+    assert.equal(same.meta, '00:05 · revised by m1 (was decided)', 'only what changed');
+    const [dismissed] = decisionEntries([decision('d3', 5, { removed: true, dismissed: { by: 'm1', reason: 'an opinion' }, rewritten: { by: 'm1', was: { text: 'x', kind: 'decision', standing: 'decided' } } })]);
+    assert.equal(dismissed.rewritten, undefined, 'a dismissed row offers Restore, not undo');
+  });
+
   it('shows a rewritten item as revised, with what it said before, and offers undo; a completion or a dismissal as before', () => {
     const [rewritten] = actionItemEntries([item({ refinedBy: 'm1', rewritten: { by: 'm1', was: { text: 'I will .', owner: 'Eva', due: null } } })]);
     assert.equal(rewritten.rewritten, true);
