@@ -25,13 +25,15 @@ import { Chat, estimateTokens, safeReason, workingTimeLimit } from './providers'
 export interface SummaryPoint { text: string; segmentIds: string[] }
 
 /**
- * A summary is 3–10 points once the meeting has some, and up to `settledPoints` once settled at stop (the settle adds
+ * A summary is 3–11 points once the meeting has some, the first an overview of the meeting (what it is, what it dealt
+ * with, where it stands: the QMSum references' first facts, which the development twelve's summaries missed most), and
+ * up to `settledPoints` once settled at stop (the settle adds
  * the outcomes the summary lacks as points of their own rather than merging away what it had); each one or two sentences, asked to keep within `text` characters
  * and citing up to `citations` lines. `textMax` is the hard bound (the local grammar's maxLength, the parser's limit): a
  * point the prompt's bound did not hold is kept whole up to it, and only at or past it, where a grammar may have stopped
  * it mid-word, is it ended at its last whole word with an ellipsis (pointText).
  */
-export const SUMMARY_BOUNDS = { points: 10, settledPoints: 14, citations: SUMMARY_POINT_MAX_CITES, text: 240, textMax: 360 } as const;
+export const SUMMARY_BOUNDS = { points: 11, settledPoints: 15, citations: SUMMARY_POINT_MAX_CITES, text: 240, textMax: 360 } as const;
 
 const SHAPE = `{"points": [{"text": "one key point or outcome of the meeting, one or two sentences", "cites": ["the [id]s of the lines it comes from"]}]}`;
 
@@ -49,9 +51,11 @@ const SYSTEM = [
   SHAPE,
   `Rules: 3 to ${SUMMARY_BOUNDS.points} points (fewer only when little has been said; settled, up to ${SUMMARY_BOUNDS.settledPoints}), the`,
   'meeting\'s key points and outcomes',
-  'as a careful note-taker would write them for someone who missed it: what was presented or reported and by whom (its',
-  'substance, not that it happened), what was discussed, concluded, decided or left open. Use only what you are given;',
-  'never invent people, dates or outcomes. Each point is one or two plain sentences',
+  'as a careful note-taker would write them for someone who missed it. The first point is an overview: what the meeting',
+  'is (its kind and purpose, and how it opened), what it has mostly dealt with, and where it stands (once it has ended:',
+  'how it ended, where the group stood overall, what comes next); keep it current. The other points: what was presented',
+  'or reported and by whom (its substance, not that it happened), what was discussed, concluded, decided or left open.',
+  'Use only what you are given; never invent people, dates or outcomes. Each point is one or two plain sentences',
   `of at most ${SUMMARY_BOUNDS.text} characters (say less rather than run on) and cites by [id] the lines it comes from,`,
   `at most ${SUMMARY_BOUNDS.citations} of them.`,
   'While the meeting runs you get the summary so far and the new lines: revise the summary with them. Keep its points',
@@ -59,8 +63,9 @@ const SYSTEM = [
   'drop small talk and the running of the meeting itself (who speaks next, the agenda, technical trouble). Cite the new',
   'lines or the lines the summary so far cites, nothing else.',
   'When the meeting has ended you get the summary so far and the meeting\'s final decisions and action items instead of',
-  'lines: settle the summary. Keep its points and cites, but state every outcome as the final lists state it: what they',
-  'list as decided was decided (never call it suggested, proposed, considered or left open), what they list as left open',
+  'lines: settle the summary. Keep its points and cites (the overview first, saying how the meeting ended), but state',
+  'every outcome as the final lists state it: what they list as decided was decided (never call it suggested, proposed,',
+  'considered or left open), what they list as left open',
   'was not decided, what they list as decided against will not be done, what they list as given to the team was required',
   'of it from outside (not the group\'s choice). Add each important decision or action item the summary lacks as a point',
   `of its own, citing its line: the settled summary may grow to ${SUMMARY_BOUNDS.settledPoints} points (merge only past that;`,

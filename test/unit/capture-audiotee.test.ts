@@ -14,6 +14,7 @@ import { RecorderLauncher } from '../../daemon/capture/recorder';
 import { spawnRecorder } from '../../daemon/capture/runningRecorder';
 import { CaptureRun, startCapture } from '../support/capture';
 import { AudioteePlan, fakeAudioteeDir } from '../support/fake-audiotee';
+import { readStarts } from '../support/starts';
 import { fakeLauncher } from '../support/fake-launcher';
 
 describe('audiotee (fake binary): per-app taps, its stream format, a refused tap', function () {
@@ -28,7 +29,7 @@ describe('audiotee (fake binary): per-app taps, its stream format, a refused tap
   /** What `ps -axo pid=,comm=` lists (resolveApps reads it at every start). */
   const processes = (lines: string[]) => fs.writeFileSync(path.join(dir, 'ps.txt'), lines.join('\n') + '\n');
   const plan = (p: AudioteePlan) => fs.writeFileSync(planFile, JSON.stringify({ ...p, startsFile }));
-  const starts = (): { args: string[] }[] => (fs.existsSync(startsFile) ? fs.readFileSync(startsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : []);
+  const starts = () => readStarts(startsFile);
   /** The launcher recorderLauncher builds for audiotee, with the fake binary. */
   const launcher = (device: string, rescanMs?: number): RecorderLauncher => ({
     recorder: 'audiotee',

@@ -13,6 +13,7 @@ import { CaptureError } from '../../daemon/capture/faults';
 import { LiveSource, LiveSourceOptions } from '../../daemon/capture/live';
 import { RecorderLauncher } from '../../daemon/capture/recorder';
 import { FRAME_SAMPLES } from '../../daemon/capture/source';
+import { readStarts } from '../support/starts';
 import { CaptureRun, startCapture } from '../support/capture';
 import { alive, fakeLauncher } from '../support/fake-launcher';
 import { fakeRecorderDir, fakeSample, Plan } from '../support/fake-recorder';
@@ -21,7 +22,6 @@ const SR = 16000;
 
 
 interface Start { pid: number; args: string[]; env: Record<string, string | undefined> }
-const readStarts = (file: string): Start[] => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Start) : []);
 
 /** Asserts startSample only grows, by whole frames within a run. */
 function assertMonotonic(run: CaptureRun): void {
@@ -116,7 +116,7 @@ describe('LiveSource (fake recorders)', function () {
       const failed = await run.waitForStatus('failed');
       assert.equal(failed.reason, 'server-lost');
       assert.ok(run.frames.length > 5, 'captured before the failure');
-      const [start] = readStarts(starts);
+      const [start] = readStarts<Start>(starts);
       assert.deepEqual(start.env, { AUDIODRIVER: 'pulseaudio', AUDIODEV: 'virtmic', PULSE_SOURCE: 'virtmic', PULSE_SERVER: 'unix:/run/test-server' });
       assert.deepEqual(start.args, ['--default-device', '--no-show-progress', '--rate', '16000', '--channels', '1', '--encoding', 'signed-integer', '--bits', '16', '--type', 'raw', '-']);
       assert.equal(process.env.AUDIODRIVER, undefined, "our own environment is untouched");
@@ -133,7 +133,7 @@ describe('LiveSource (fake recorders)', function () {
     try {
       const run = capture({ kind: 'mic', recorder: 'arecord', device: 'virtmic', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
       await run.waitFor(() => run.frames.length >= 10, '10 frames');
-      const [start] = readStarts(starts);
+      const [start] = readStarts<Start>(starts);
       assert.deepEqual(start.args.slice(0, 2), ['-D', 'pulse']);
       assert.equal(start.env.PULSE_SOURCE, 'virtmic');
       await run.stop();
@@ -194,7 +194,7 @@ describe('LiveSource (fake recorders)', function () {
     assert.ok(failed.at - stalled.at >= 900 && failed.at - stalled.at < 2000);
     await run.waitForStatus('capturing', failed.at);
     await run.stop();
-    const pids = readStarts(starts).map((s) => s.pid);
+    const pids = readStarts<Start>(starts).map((s) => s.pid);
     assert.equal(pids.length, 2);
     assert.ok(!alive(pids[0]) && !alive(pids[1]));
   });

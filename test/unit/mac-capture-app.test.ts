@@ -18,6 +18,7 @@ import { RunningRecorder, spawnRecorder } from '../../daemon/capture/runningReco
 import { REPO_ROOT } from '../setup';
 import { CaptureRun, startCapture } from '../support/capture';
 import { AudioteePlan, fakeAudioteeDir } from '../support/fake-audiotee';
+import { readStarts } from '../support/starts';
 import { alive, fakeLauncher } from '../support/fake-launcher';
 import { fakeOpen } from '../support/fake-open';
 
@@ -135,7 +136,7 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
   const runs: CaptureRun[] = [];
 
   const plan = (p: AudioteePlan) => fs.writeFileSync(planFile, JSON.stringify({ ...p, startsFile }));
-  const starts = (): { pid: number; args: string[] }[] => (fs.existsSync(startsFile) ? fs.readFileSync(startsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : []);
+  const starts = () => readStarts(startsFile);
   const command: RecorderCommand = { recorder: 'audiotee', command: 'audiotee', args: ['--sample-rate', '16000', '--chunk-duration', '0.02'], envOverrides: {}, device: 'default' };
   const folders = () => fs.readdirSync(tmp).filter((f) => f.startsWith('earshot-capture-'));
   const waitFor = async (condition: () => boolean, what: string, ms = 8000) => {

@@ -5,8 +5,10 @@
  * summaries"): settled coverage 0.801 of 336 facts, 1 point contradicting a decision's standing (the last rolling
  * summary: 0.821, 11), no point cut (v4: 0.708, 1); with the extraction's prompt v5 (new final lists, settles answered
  * and judged again): settled 0.833, 1 (the same rolling summaries judged again: 0.866, 18). The settle growing to 14
- * points (all answers and judgements made again): settled 0.842, 1 (last rolling 0.839, 17). A change to the summary prompt or the extraction's answers changes the prompts: this then fails saying
- * the answers must be recorded again (summary-eval.ts --record), and the judgements made again.
+ * points (all answers and judgements made again): settled 0.842, 1 (last rolling 0.839, 17). Prompt v6, the first point
+ * an overview of the meeting (all answers and judgements made again): settled 0.860, 0 (last rolling 0.881, 24).
+ * A change to the summary prompt or the extraction's answers changes the prompts: this then fails saying the answers
+ * must be recorded again (summary-eval.ts --record), and the judgements made again.
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -26,8 +28,8 @@ describe('Summary quality floors: the real set, recorded summary answers and jud
     const { settled, rolling, unjudged } = scoreRuns(runs);
     assert.deepEqual(unjudged, [], 'every summary replays to what was judged');
     assert.equal(settled.meetings, 32);
-    assert.ok(settled.covered / settled.facts >= 0.77, `settled coverage ${(settled.covered / settled.facts).toFixed(3)} fell under 0.77`);
-    assert.ok(settled.standing <= 2, `${settled.standing} settled points contradict a decision's standing (floor: at most 2)`);
+    assert.ok(settled.covered / settled.facts >= 0.82, `settled coverage ${(settled.covered / settled.facts).toFixed(3)} fell under 0.82`);
+    assert.ok(settled.standing <= 1, `${settled.standing} settled points contradict a decision's standing (floor: at most 1)`);
     assert.ok(settled.standing < rolling.standing, 'the settle leaves fewer standing contradictions than the last rolling summary');
   });
 });
