@@ -3,8 +3,9 @@
  * chunks of lines with their segment ids (map), each chunk's prompt and the check of its answer, and the merge of the
  * chunks' answers into journal records (reduce). The model adds items and decisions (each with its standing: decided,
  * left open, given to the team) that cite the lines they come from, may fill an owner or due date a rule-based item
- * lacks, may rewrite a rule-based action item (text, owner, due: a revision carrying the words before, `rewritten`),
- * and may dismiss a rule-based item: a `removed` revision carrying its reason (`dismissed`). Both are shown as such and
+ * lacks, may rewrite a rule-based action item (text, owner, due) or decision (text, standing, kind: prompt v6), a
+ * revision carrying the words before (`rewritten`), and may dismiss a rule-based item: a `removed` revision carrying
+ * its reason (`dismissed`). Both are shown as such and
  * undoable (earshot/item/restore), never a deletion.
  * The chunks can also be taken as the meeting grows (closedChunks: the same chunks, each once it can no longer change),
  * so that a session extracts them while it runs (session/liveExtraction.ts).
