@@ -26,10 +26,9 @@ export interface SummaryPoint { text: string; segmentIds: string[] }
 
 /**
  * A summary is 3–11 points once the meeting has some, the first an overview of the meeting (what it is, what it dealt
- * with, where it stands: the QMSum references' first facts, which the development twelve's summaries missed most), and
- * up to `settledPoints` once settled at stop (the settle adds
- * the outcomes the summary lacks as points of their own rather than merging away what it had); each one or two sentences, asked to keep within `text` characters
- * and citing up to `citations` lines. `textMax` is the hard bound (the local grammar's maxLength, the parser's limit): a
+ * with, where it stands: the facts the development twelve's settled summaries missed most), and up to `settledPoints`
+ * once settled at stop (the settle adds the outcomes the summary lacks as points of their own rather than merging away
+ * what it had); each one or two sentences, asked to keep within `text` characters and citing up to `citations` lines. `textMax` is the hard bound (the local grammar's maxLength, the parser's limit): a
  * point the prompt's bound did not hold is kept whole up to it, and only at or past it, where a grammar may have stopped
  * it mid-word, is it ended at its last whole word with an ellipsis (pointText).
  */

@@ -21,6 +21,10 @@
  *   … --decisions
  *       also lists every decision missed or falsely found at the line the notes show it (strict), with the find's
  *       standing, whether the rules or the model made it and the lines it cites: for sorting the errors into causes.
+ *   … --labels pooled | pooled-check
+ *       decisions scored against the pooled, blindly adjudicated labels (adjudication.ts) instead of the first labeller's:
+ *       as the first adjudication left them, or as the check (a second adjudicator, decoys among the candidates) did;
+ *       `pooled` also with --meetings silver-held-out (its 45 meetings adjudicated once, no check).
  *   … --meetings silver | silver-held-out | silver-dev
  *       the silver set, or a part of it, instead of the real set (its answers: test/fixtures/real-meetings/silver/model-answers).
  *
@@ -37,6 +41,7 @@ import { localChat, localRunSettings } from '../../daemon/understanding/local/lo
 import { extract, SpokenLine } from '../../daemon/understanding/extract';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { loadDoublyLabelled } from './notes-agreement';
+import { ADJUDICATED_SETS, emptyTally, kappa, withPooledLabels } from './adjudication';
 import { measureSummary, SummaryMeasure, summaryReport } from './model-summary-eval';
 import { toChunkLine } from '../../daemon/understanding/modelExtract';
 import {
@@ -206,7 +211,17 @@ async function main(argv: string[]): Promise<void> {
   };
   if (!parts[set]) throw new Error(`--meetings ${set}: one of ${Object.keys(parts).join(', ')}`);
   const all = parts[set]();
-  const meetings = selectMeetings(all, argv);
+  // --labels pooled: the real set's decisions as blind adjudication left them (adjudication.ts), not the first labeller's.
+  // --labels pooled-check: the same, as the check's adjudicator (who also judged decoys) left them.
+  const labelsFrom = flagValue(argv, '--labels') ?? 'first';
+  if (!['first', 'pooled', 'pooled-check'].includes(labelsFrom)) throw new Error(`--labels ${labelsFrom}: first, pooled or pooled-check`);
+  const adjudicated = set === 'real' || set === 'silver-held-out' ? ADJUDICATED_SETS[set] : undefined;
+  if (labelsFrom !== 'first' && !adjudicated) throw new Error(`--labels ${labelsFrom}: only the real set and the silver held-out part have been adjudicated`);
+  if (labelsFrom === 'pooled-check' && set !== 'real') throw new Error('--labels pooled-check: only the real set has a check');
+  const tally = emptyTally();
+  const selected = selectMeetings(all, argv);
+  const meetings = labelsFrom === 'first' ? selected : withPooledLabels(selected, labelsFrom === 'pooled' ? 'first' : 'check', adjudicated!.dir, tally);
+  const against = labelsFrom === 'first' ? 'first labeller' : labelsFrom === 'pooled' ? 'pooled labels' : 'pooled (check)';
   if (local && !fs.existsSync(local)) throw new Error(`--local ${local}: no such file`);
   // As `earshot notes --local` runs it: one model process for every meeting, closed at the end.
   const host = local ? new LocalModelHost({ modelPath: path.resolve(local), ...(threads ? { threads: Number(threads) } : {}), gpu: defaultGpu() !== false }) : undefined;
@@ -241,8 +256,8 @@ async function main(argv: string[]): Promise<void> {
   const secondLabels = new Map(loadDoublyLabelled().map((p) => [p.meeting.name, p.second]));
   const doubly = meetings.filter((m) => secondLabels.has(m.name));
   const rows: [string, Awaited<ReturnType<typeof evaluate>>][] = [
-    ['rules alone vs first labeller', await evaluate(meetings, SETS.real.targets)],
-    ['rules + model vs first labeller', await evaluate(meetings, SETS.real.targets, (m) => byName.get(m.name)!)],
+    [`rules alone vs ${against}`, await evaluate(meetings, SETS.real.targets)],
+    [`rules + model vs ${against}`, await evaluate(meetings, SETS.real.targets, (m) => byName.get(m.name)!)],
     ['  the same, any cited line', await evaluate(meetings, SETS.real.targets, (m) => citedByName.get(m.name)!)],
   ];
   if (doubly.length) {
@@ -254,6 +269,12 @@ async function main(argv: string[]): Promise<void> {
   const failed = runs.filter((r) => r.errors.length);
   const out = failed.length ? [`CALLS FAILED in ${failed.length} meetings (the figures below leave those chunks out): ${failed.map((r) => `${r.meeting.name}: ${r.errors[0]}`).join('; ')}`, ''] : [];
   out.push(`Language-model extraction on ${meetings.length} ${set === 'real' ? 'real' : set} meetings (${doubly.length} with a second labeller): ${meetings.map((m) => m.name).join(', ')}`, '');
+  if (labelsFrom !== 'first') {
+    out.push(`Decisions: pooled labels (${tally.pooled}${labelsFrom === 'pooled-check' ? ', as the check judged them' : ''}): of ${tally.labels} labelled, ${tally.labelsKept} kept by the adjudicators; of ${tally.finds} unlabelled finds of the answer runs, ${tally.findsAccepted} judged decisions (${tally.findsSameAsLabel} the same as a label, stated at another line). Action items: the first labeller's.`);
+    const a = tally.agreement;
+    if (labelsFrom === 'pooled-check') out.push(`The check: ${tally.decoysAccepted} of ${tally.decoys} decoys accepted; with the first adjudication it agrees on ${a.both + a.neither} of ${a.both + a.firstOnly + a.checkOnly + a.neither} candidates (both accept ${a.both}, first only ${a.firstOnly}, check only ${a.checkOnly}, neither ${a.neither}; kappa ${kappa(a).toFixed(2)}).`);
+    out.push('');
+  }
   // "with standing": a matched decision counts only when its standing (decided / open / given) is the label's.
   out.push(`${''.padEnd(34)} ${'items P'.padStart(7)} ${'R'.padStart(7)} ${'owner'.padStart(7)}   ${'dec P'.padStart(7)} ${'R'.padStart(7)}   ${'+std P'.padStart(7)} ${'R'.padStart(7)}   found items/decisions`);
   for (const [name, e] of rows) {

@@ -83,6 +83,8 @@ export interface LabelledDecision {
   kind: 'decision' | 'deferral' | 'negative';
   /** decided, open (left for later) or given (a requirement handed to the team: LABELLING.md, "Standing"); absent: from the kind. */
   standing?: 'decided' | 'open' | 'given';
+  /** Other lines that state the same decision (the pooled labels: adjudication.ts). */
+  mentions?: number[];
 }
 
 /** A label's or a prediction's standing: as given, else from the kind (a deferral is open, the others decided). */

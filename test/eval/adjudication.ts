@@ -1,0 +1,330 @@
+/**
+ * Pooled, blind adjudication of the real set's decisions (issue 40; test/fixtures/real-meetings/adjudicated/README.md).
+ *
+ * The first labeller's decisions are not the whole truth: a second labeller finds 0.47 of them and the extractor's
+ * "false finds" include plain decisions ("Rubber will be used only for the outer casing and the buttons"). So every
+ * candidate of a meeting — each labelled decision, and each decision the recorded answer runs (A and B) found that
+ * matches no label — is judged again from the transcript by someone who is not told where it came from, against
+ * LABELLING.md. The pooled labels are what survives: a label judged no decision leaves, a find judged one joins, and a
+ * candidate judged the same decision as another is one entry stated at both lines. Labels and finds are judged alike,
+ * so the pool can lose labels as well as gain them; what it cannot do is add a decision no run and no labeller found
+ * (pooling's known bias, toward the runs that fed the pool: BENCHMARKS.md says so beside the figures).
+ *
+ *   node out/test/eval/adjudication.js [--set silver-held-out] …   the silver held-out part instead of the real set
+ *   node out/test/eval/adjudication.js --make DIR     writes DIR/<meeting>.ask.md (the transcript, numbered, and the
+ *                                                     candidates in line order, no source) and DIR/keys/<meeting>.candidates.json
+ *   node out/test/eval/adjudication.js --make-check DIR --decoys DECOYS
+ *                                                     the same for the check: the adjudicated candidates with the decoys
+ *                                                     written in DECOYS/<meeting>.decoys.txt among them, renumbered
+ *   npm run eval:model-notes -- --answers … --labels pooled
+ *                                                     scores against the pooled labels (model-notes-eval.ts)
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { replayingChat, runMeeting } from './model-notes-eval';
+import { LabelledDecision, loadMeetings, loadSilver, match, Meeting, MeetingLabels, Prediction, readTurns, REAL_MEETINGS_DIR, SILVER_DIR, silverHeldOut, standingOf } from './notes-eval';
+
+export const ADJUDICATED_DIR = path.join(REAL_MEETINGS_DIR, 'adjudicated');
+/** The silver held-out part's adjudication (its 45 meetings; the development part is not adjudicated). */
+export const SILVER_ADJUDICATED_DIR = path.join(SILVER_DIR, 'adjudicated');
+
+/** What one candidate is; the adjudicator sees its id, turn and text only. */
+export interface Candidate {
+  id: string;
+  turn: number;
+  text: string;
+  /** The first labeller's decision (its index in the labels file), if it is one. */
+  label?: number;
+  /** The answer runs that found it, each at its line and with its standing and kind. */
+  finds: { run: string; turn: number; text: string; standing?: string; kind?: string }[];
+  /** The check's decoys: written to be rejected (check/README in the fixture), never a label. */
+  decoy?: true;
+  /** In the check, the candidate's id in the first adjudication. */
+  was?: string;
+}
+
+export type Verdict = { standing: 'decided' | 'open' | 'given' } | { standing: 'none' } | { sameAs: string };
+
+/** A run's decisions for a meeting as the eval scores them (strict: at the line the notes show). */
+export interface RunFinds { run: string; decisions: { turn: number; text: string; standing?: string; kind?: string }[] }
+
+/**
+ * A meeting's candidates: every labelled decision, then each run's finds that match no label (strict), a find matching
+ * an earlier run's unmatched find (same rule: within a line and a shared word) folded into it. Ordered by line, ids C1…
+ */
+export function candidatesOf(labels: MeetingLabels, runs: RunFinds[]): Candidate[] {
+  const pool: Omit<Candidate, 'id'>[] = labels.decisions.map((d, i) => ({ turn: d.turn, text: d.text, label: i, finds: [] }));
+  const unmatchedFinds: Omit<Candidate, 'id'>[] = [];
+  for (const r of runs) {
+    const used = new Set(match(labels.decisions, r.decisions).values());
+    const loose = r.decisions.filter((_d, i) => !used.has(i));
+    const earlier = match(unmatchedFinds, loose);
+    const taken = new Set<number>();
+    for (const [ci, fi] of earlier) {
+      unmatchedFinds[ci].finds.push({ run: r.run, ...loose[fi] });
+      taken.add(fi);
+    }
+    loose.forEach((d, fi) => {
+      if (!taken.has(fi)) unmatchedFinds.push({ turn: d.turn, text: d.text, finds: [{ run: r.run, ...d }] });
+    });
+  }
+  return inLineOrder([...pool, ...unmatchedFinds]);
+}
+
+/** Candidates by line (ties in an order their source cannot show through), numbered C1… */
+function inLineOrder(pool: Omit<Candidate, 'id'>[]): Candidate[] {
+  const hash = (c: Omit<Candidate, 'id'>) => createHash('sha256').update(`${c.turn}\n${c.text}`).digest('hex');
+  return pool.sort((a, b) => a.turn - b.turn || hash(a).localeCompare(hash(b))).map((c, i) => ({ id: `C${i + 1}`, ...c }));
+}
+
+/** Reads decoys written as `#<line>: <statement>`, one a line. */
+export function parseDecoys(text: string): { turn: number; text: string }[] {
+  return text.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => {
+    const m = /^#(\d+)\s*:\s*(.+)$/.exec(l);
+    if (!m) throw new Error(`decoy line not understood: "${l}"`);
+    return { turn: Number(m[1]), text: m[2] };
+  });
+}
+
+/**
+ * The check: the same candidates with decoys among them, renumbered, for a second adjudicator. What it measures is how
+ * often a decoy is accepted (the adjudication's leniency) and how often the two adjudications agree.
+ */
+export function checkCandidatesOf(candidates: Candidate[], decoys: { turn: number; text: string }[]): Candidate[] {
+  const pool: Omit<Candidate, 'id'>[] = [
+    ...candidates.map(({ id, ...c }) => ({ ...c, was: id })),
+    ...decoys.map((d) => ({ turn: d.turn, text: d.text, finds: [], decoy: true as const })),
+  ];
+  return inLineOrder(pool);
+}
+
+/** What the adjudicator reads: the numbered transcript, then the candidates with their lines. */
+export function askText(meeting: Meeting, candidates: Candidate[]): string {
+  const turns = readTurns(meeting.jsonlPath);
+  return [
+    `# ${meeting.name}: ${candidates.length} candidate decisions`,
+    '',
+    'Judge every candidate against ADJUDICATING.md. Answer one line per candidate, in this order:',
+    '`C<n>: decided` | `C<n>: open` | `C<n>: given` | `C<n>: none` | `C<n>: same as C<k>` (k < n).',
+    '',
+    '## Candidates',
+    '',
+    ...candidates.map((c) => `- ${c.id} (line #${c.turn}): ${c.text}`),
+    '',
+    '## Transcript',
+    '',
+    ...turns.map((t, i) => `#${i} ${t.speaker ?? 'Speaker'}: ${t.text}`),
+    '',
+  ].join('\n');
+}
+
+/** Reads `C3: decided` … lines; every candidate exactly once, `same as` pointing at an earlier candidate. */
+export function parseVerdicts(text: string, candidates: Candidate[]): Map<string, Verdict> {
+  const ids = new Map(candidates.map((c, i) => [c.id, i]));
+  const out = new Map<string, Verdict>();
+  for (const raw of text.split('\n')) {
+    const line = raw.trim().replace(/^[-*]\s*/, '').replace(/`/g, '');
+    if (!line) continue;
+    const m = /^(C\d+)\s*:\s*(decided|open|given|none|same as (C\d+))\s*(?:[—–-].*|\(.*\))?$/i.exec(line);
+    if (!m) throw new Error(`verdict line not understood: "${raw}"`);
+    const id = m[1].toUpperCase();
+    if (!ids.has(id)) throw new Error(`verdict for ${id}, which is not a candidate`);
+    if (out.has(id)) throw new Error(`two verdicts for ${id}`);
+    if (m[3]) {
+      const target = m[3].toUpperCase();
+      if (!ids.has(target) || ids.get(target)! >= ids.get(id)!) throw new Error(`${id}: same as ${target}, which is not an earlier candidate`);
+      out.set(id, { sameAs: target });
+    } else {
+      out.set(id, { standing: m[2].toLowerCase() as 'decided' | 'open' | 'given' | 'none' });
+    }
+  }
+  const missing = candidates.filter((c) => !out.has(c.id)).map((c) => c.id);
+  if (missing.length) throw new Error(`no verdict for ${missing.join(', ')}`);
+  return out;
+}
+
+/**
+ * The pooled decisions: candidates grouped by `same as`; a group whose first member was judged a decision is one
+ * label (the labeller's text, kind and standing where the group holds a label, else the first find's text with the
+ * adjudicator's standing), stated at every member's line; a group judged none is dropped, labels in it included.
+ */
+export function pooledDecisions(labels: MeetingLabels, candidates: Candidate[], verdicts: Map<string, Verdict>): LabelledDecision[] {
+  const byId = new Map(candidates.map((c) => [c.id, c]));
+  const root = (id: string): string => {
+    const v = verdicts.get(id)!;
+    return 'sameAs' in v ? root(v.sameAs) : id;
+  };
+  const groups = new Map<string, Candidate[]>();
+  for (const c of candidates) {
+    const r = root(c.id);
+    groups.set(r, [...(groups.get(r) ?? []), c]);
+  }
+  const out: LabelledDecision[] = [];
+  for (const [rootId, members] of groups) {
+    const v = verdicts.get(rootId)!;
+    if (!('standing' in v) || v.standing === 'none') continue;
+    // A decoy never becomes a label, nor lends one its line; a group of decoys alone is dropped.
+    const real = members.filter((c) => !c.decoy);
+    if (!real.length) continue;
+    const labelled = real.find((c) => c.label !== undefined);
+    const turns = new Set(real.flatMap((c) => [c.turn, ...c.finds.map((f) => f.turn)]));
+    if (labelled) {
+      const l = labels.decisions[labelled.label!];
+      turns.delete(l.turn);
+      out.push({ ...l, mentions: [...new Set([...(l.mentions ?? []), ...turns])].sort((a, b) => a - b) });
+      continue;
+    }
+    const root = byId.get(rootId)!;
+    const first = root.decoy ? real[0] : root;
+    turns.delete(first.turn);
+    const kind = v.standing === 'open' ? 'deferral' : first.finds[0]?.kind === 'negative' && v.standing === 'decided' ? 'negative' : 'decision';
+    out.push({ turn: first.turn, text: first.text, kind, standing: v.standing, mentions: [...turns].sort((a, b) => a - b) });
+  }
+  return out.sort((a, b) => a.turn - b.turn);
+}
+
+/**
+ * How an adjudication went over a set of meetings: labels kept, finds accepted, and for the check, decoys accepted and
+ * how its acceptances compare with the first adjudication's (both, first only, check only, neither).
+ */
+export interface AdjudicationTally {
+  labels: number; labelsKept: number; finds: number; findsAccepted: number; findsSameAsLabel: number; pooled: number;
+  decoys: number; decoysAccepted: number; agreement: { both: number; firstOnly: number; checkOnly: number; neither: number };
+}
+
+export const emptyTally = (): AdjudicationTally => ({
+  labels: 0, labelsKept: 0, finds: 0, findsAccepted: 0, findsSameAsLabel: 0, pooled: 0, decoys: 0, decoysAccepted: 0,
+  agreement: { both: 0, firstOnly: 0, checkOnly: 0, neither: 0 },
+});
+
+/** Cohen's kappa of the two adjudications' accept/reject over the real candidates. */
+export function kappa(a: AdjudicationTally['agreement']): number {
+  const n = a.both + a.firstOnly + a.checkOnly + a.neither;
+  if (!n) return 0;
+  const observed = (a.both + a.neither) / n;
+  const first = (a.both + a.firstOnly) / n, check = (a.both + a.checkOnly) / n;
+  const chance = first * check + (1 - first) * (1 - check);
+  return chance === 1 ? 1 : (observed - chance) / (1 - chance);
+}
+
+interface Adjudication { candidates: Candidate[]; verdicts: Map<string, Verdict>; accepted: (c: Candidate) => boolean; inLabelGroup: (c: Candidate) => boolean }
+
+/** One meeting's candidates and verdicts: the first adjudication (DIR) or the check (DIR/check). */
+export function readAdjudication(name: string, dir: string): Adjudication {
+  const keyFile = path.join(dir, `${name}.candidates.json`);
+  const verdictFile = path.join(dir, `${name}.verdicts.txt`);
+  if (!fs.existsSync(keyFile) || !fs.existsSync(verdictFile)) throw new Error(`${name}: not adjudicated (no ${path.basename(keyFile)} and ${path.basename(verdictFile)} in ${dir})`);
+  const candidates = JSON.parse(fs.readFileSync(keyFile, 'utf8')) as Candidate[];
+  const verdicts = parseVerdicts(fs.readFileSync(verdictFile, 'utf8'), candidates);
+  const byId = new Map(candidates.map((c) => [c.id, c]));
+  const accepted = (c: Candidate): boolean => {
+    const v = verdicts.get(c.id)!;
+    return 'sameAs' in v ? accepted(byId.get(v.sameAs)!) : v.standing !== 'none';
+  };
+  const inLabelGroup = (c: Candidate): boolean => {
+    const v = verdicts.get(c.id)!;
+    return c.label !== undefined || ('sameAs' in v && inLabelGroup(byId.get(v.sameAs)!));
+  };
+  return { candidates, verdicts, accepted, inLabelGroup };
+}
+
+/**
+ * The real set's meetings with their decisions replaced by the pooled ones: as the first adjudication left them, or
+ * as the check did (every meeting must have been judged). `tally` gathers how it went.
+ */
+export function withPooledLabels(meetings: Meeting[], by: 'first' | 'check' = 'first', dir = ADJUDICATED_DIR, tally?: AdjudicationTally): Meeting[] {
+  return meetings.map((m) => {
+    const first = readAdjudication(m.name, dir);
+    const used = by === 'first' ? first : readAdjudication(m.name, path.join(dir, 'check'));
+    const decisions = pooledDecisions(m.labels, used.candidates, used.verdicts);
+    if (tally) {
+      const firstById = new Map(first.candidates.map((c) => [c.id, c]));
+      for (const c of used.candidates) {
+        const accepted = used.accepted(c);
+        if (c.decoy) {
+          tally.decoys++;
+          if (accepted) tally.decoysAccepted++;
+          continue;
+        }
+        if (c.label !== undefined) {
+          tally.labels++;
+          if (accepted) tally.labelsKept++;
+        } else {
+          tally.finds++;
+          if (accepted) tally.findsAccepted++;
+          if (accepted && used.inLabelGroup(c)) tally.findsSameAsLabel++;
+        }
+        if (by === 'check') {
+          const before = firstById.get(c.was ?? '');
+          if (!before) throw new Error(`${m.name}: check candidate ${c.id} has no first-adjudication candidate ${c.was}`);
+          const key = first.accepted(before) ? (accepted ? 'both' : 'firstOnly') : accepted ? 'checkOnly' : 'neither';
+          tally.agreement[key]++;
+        }
+      }
+      tally.pooled += decisions.length;
+    }
+    return { ...m, labels: { ...m.labels, decisions } };
+  });
+}
+
+/** What is adjudicated: each set's meetings, where its adjudication lives, and the recorded answer runs (A, B) pooled. */
+export const ADJUDICATED_SETS = {
+  real: { meetings: () => loadMeetings(REAL_MEETINGS_DIR), dir: ADJUDICATED_DIR, runs: runsIn(REAL_MEETINGS_DIR) },
+  'silver-held-out': { meetings: () => silverHeldOut(loadSilver()), dir: SILVER_ADJUDICATED_DIR, runs: runsIn(SILVER_DIR) },
+};
+export type AdjudicatedSet = keyof typeof ADJUDICATED_SETS;
+
+function runsIn(dir: string): [string, string][] {
+  return [['A', path.join(dir, 'model-answers')], ['B', path.join(dir, 'model-answers-b')]];
+}
+
+/** A meeting's decisions as each recorded run finds them (strict), for {@link candidatesOf}. */
+export async function recordedRunFinds(m: Meeting, set: AdjudicatedSet = 'real'): Promise<RunFinds[]> {
+  const runs: RunFinds[] = [];
+  for (const [run, answers] of ADJUDICATED_SETS[set].runs) {
+    const r = await runMeeting(m, replayingChat(path.join(answers, m.name)));
+    if (r.errors.length) throw new Error(`${m.name} run ${run}: ${r.errors[0]}`);
+    runs.push({ run, decisions: r.predictions.decisions.map((d: Prediction) => ({ turn: d.turn, text: d.text, standing: d.standing ?? standingOf(d as LabelledDecision), kind: d.kind })) });
+  }
+  return runs;
+}
+
+async function make(dir: string, set: AdjudicatedSet): Promise<void> {
+  fs.mkdirSync(path.join(dir, 'keys'), { recursive: true });
+  for (const m of ADJUDICATED_SETS[set].meetings()) {
+    const candidates = candidatesOf(m.labels, await recordedRunFinds(m, set));
+    fs.writeFileSync(path.join(dir, `${m.name}.ask.md`), askText(m, candidates));
+    fs.writeFileSync(path.join(dir, 'keys', `${m.name}.candidates.json`), `${JSON.stringify(candidates, null, 1)}\n`);
+    process.stdout.write(`${m.name}: ${candidates.length} candidates (${m.labels.decisions.length} labels)\n`);
+  }
+}
+
+/** The check's ask files: the first adjudication's candidates (ADJUDICATED_DIR) with the decoys of DECOYS/<meeting>.decoys.txt. */
+function makeCheck(dir: string, decoysDir: string, set: AdjudicatedSet): void {
+  fs.mkdirSync(path.join(dir, 'keys'), { recursive: true });
+  for (const m of ADJUDICATED_SETS[set].meetings()) {
+    const { candidates } = readAdjudication(m.name, ADJUDICATED_SETS[set].dir);
+    const decoys = parseDecoys(fs.readFileSync(path.join(decoysDir, `${m.name}.decoys.txt`), 'utf8'));
+    const check = checkCandidatesOf(candidates, decoys);
+    fs.writeFileSync(path.join(dir, `${m.name}.ask.md`), askText(m, check));
+    fs.writeFileSync(path.join(dir, 'keys', `${m.name}.candidates.json`), `${JSON.stringify(check, null, 1)}\n`);
+    process.stdout.write(`${m.name}: ${check.length} candidates (${decoys.length} decoys)\n`);
+  }
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const value = (flag: string) => (argv.indexOf(flag) >= 0 ? argv[argv.indexOf(flag) + 1] : undefined);
+  const dir = value('--make') ?? value('--make-check');
+  const decoys = value('--decoys');
+  const set = (value('--set') ?? 'real') as AdjudicatedSet;
+  if (!dir || (argv.includes('--make-check') && !decoys) || !(set in ADJUDICATED_SETS)) {
+    process.stderr.write('usage: node out/test/eval/adjudication.js [--set real|silver-held-out] --make DIR | --make-check DIR --decoys DECOYS_DIR\n');
+    process.exit(2);
+  }
+  (argv.includes('--make') ? make(dir, set) : Promise.resolve(makeCheck(dir, decoys!, set))).catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}
