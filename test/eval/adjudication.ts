@@ -8,11 +8,13 @@
  * LABELLING.md. The pooled labels are what survives: a label judged no decision leaves, a find judged one joins, and a
  * candidate judged the same decision as another is one entry stated at both lines. Labels and finds are judged alike,
  * so the pool can lose labels as well as gain them; what it cannot do is add a decision no run and no labeller found
- * (pooling's known bias, toward the runs that fed the pool: BENCHMARKS.md says so beside the figures).
+ * (pooling's known bias, toward the runs that fed the pool: BENCHMARKS.md says so beside the figures). A new prompt's
+ * runs are compared fairly after a new round: the pool so far re-judged with their finds outside it (`rounds`).
  *
  *   node out/test/eval/adjudication.js [--set silver-held-out] …   the silver held-out part instead of the real set
- *   node out/test/eval/adjudication.js --make DIR     writes DIR/<meeting>.ask.md (the transcript, numbered, and the
- *                                                     candidates in line order, no source) and DIR/keys/<meeting>.candidates.json
+ *   node out/test/eval/adjudication.js --make DIR     a new round on the pool the stored rounds leave: writes
+ *                                                     DIR/<meeting>.ask.md (the transcript, numbered, and the candidates
+ *                                                     in line order, no source) and DIR/keys/<meeting>.candidates.json
  *   node out/test/eval/adjudication.js --make-check DIR --decoys DECOYS
  *                                                     the same for the check: the adjudicated candidates with the decoys
  *                                                     written in DECOYS/<meeting>.decoys.txt among them, renumbered
@@ -230,48 +232,77 @@ export function readAdjudication(name: string, dir: string): Adjudication {
 }
 
 /**
- * The real set's meetings with their decisions replaced by the pooled ones: as the first adjudication left them, or
- * as the check did (every meeting must have been judged). `tally` gathers how it went.
+ * The pool a set's rounds leave for one meeting: round 1 judges the labels and the first prompt's finds; each later
+ * round judges the pool so far with a newer prompt's finds (made by `--make` on the pool the stored rounds leave).
+ * `upTo`: the number of rounds applied (all by default).
  */
-export function withPooledLabels(meetings: Meeting[], by: 'first' | 'check' = 'first', dir = ADJUDICATED_DIR, tally?: AdjudicationTally): Meeting[] {
+export function pooledThrough(m: Meeting, set: AdjudicatedSet, upTo = ADJUDICATED_SETS[set].rounds.length): MeetingLabels {
+  const { dir, rounds } = ADJUDICATED_SETS[set];
+  let labels = m.labels;
+  for (const round of rounds.slice(0, upTo)) {
+    const r = readAdjudication(m.name, path.join(dir, round));
+    labels = { ...labels, decisions: pooledDecisions(labels, r.candidates, r.verdicts) };
+  }
+  return labels;
+}
+
+/**
+ * The set's meetings with their decisions replaced by the pooled ones (every meeting must have been judged): after
+ * every round, or (`check`) as the real set's check left its first round. `tallies` gathers how each round went (one
+ * tally a round; the check's with its decoys and its agreement with the first round).
+ */
+export function withPooledLabels(meetings: Meeting[], set: AdjudicatedSet, by: 'rounds' | 'check' = 'rounds', tallies?: AdjudicationTally[]): Meeting[] {
+  const { dir, rounds } = ADJUDICATED_SETS[set];
   return meetings.map((m) => {
-    const first = readAdjudication(m.name, dir);
-    const used = by === 'first' ? first : readAdjudication(m.name, path.join(dir, 'check'));
-    const decisions = pooledDecisions(m.labels, used.candidates, used.verdicts);
-    if (tally) {
-      const firstById = new Map(first.candidates.map((c) => [c.id, c]));
-      for (const c of used.candidates) {
-        const accepted = used.accepted(c);
-        if (c.decoy) {
-          tally.decoys++;
-          if (accepted) tally.decoysAccepted++;
-          continue;
-        }
-        if (c.label !== undefined) {
-          tally.labels++;
-          if (accepted) tally.labelsKept++;
-        } else {
-          tally.finds++;
-          if (accepted) tally.findsAccepted++;
-          if (accepted && used.inLabelGroup(c)) tally.findsSameAsLabel++;
-        }
-        if (by === 'check') {
-          const before = firstById.get(c.was ?? '');
-          if (!before) throw new Error(`${m.name}: check candidate ${c.id} has no first-adjudication candidate ${c.was}`);
-          const key = first.accepted(before) ? (accepted ? 'both' : 'firstOnly') : accepted ? 'checkOnly' : 'neither';
-          tally.agreement[key]++;
-        }
+    let labels = m.labels;
+    const steps = by === 'check' ? [path.join(dir, 'check')] : rounds.map((r) => path.join(dir, r));
+    steps.forEach((step, i) => {
+      const used = readAdjudication(m.name, step);
+      const decisions = pooledDecisions(labels, used.candidates, used.verdicts);
+      if (tallies) {
+        tallies[i] ??= emptyTally();
+        tallyRound(tallies[i], used, decisions.length, by === 'check' ? readAdjudication(m.name, path.join(dir, rounds[0])) : undefined, m.name);
       }
-      tally.pooled += decisions.length;
-    }
-    return { ...m, labels: { ...m.labels, decisions } };
+      labels = { ...labels, decisions };
+    });
+    return { ...m, labels };
   });
 }
 
-/** What is adjudicated: each set's meetings, where its adjudication lives, and the recorded answer runs (A, B) pooled. */
+function tallyRound(tally: AdjudicationTally, used: Adjudication, pooled: number, first: Adjudication | undefined, meeting: string): void {
+  const firstById = new Map((first?.candidates ?? []).map((c) => [c.id, c]));
+  for (const c of used.candidates) {
+    const accepted = used.accepted(c);
+    if (c.decoy) {
+      tally.decoys++;
+      if (accepted) tally.decoysAccepted++;
+      continue;
+    }
+    if (c.label !== undefined) {
+      tally.labels++;
+      if (accepted) tally.labelsKept++;
+    } else {
+      tally.finds++;
+      if (accepted) tally.findsAccepted++;
+      if (accepted && used.inLabelGroup(c)) tally.findsSameAsLabel++;
+    }
+    if (first) {
+      const before = firstById.get(c.was ?? '');
+      if (!before) throw new Error(`${meeting}: check candidate ${c.id} has no first-adjudication candidate ${c.was}`);
+      const key = first.accepted(before) ? (accepted ? 'both' : 'firstOnly') : accepted ? 'checkOnly' : 'neither';
+      tally.agreement[key]++;
+    }
+  }
+  tally.pooled += pooled;
+}
+
+/**
+ * What is adjudicated: each set's meetings, where its adjudication lives, its rounds (folders under it, in order: ''
+ * is the first), and the recorded answer runs (A, B) whose finds the next round would pool.
+ */
 export const ADJUDICATED_SETS = {
-  real: { meetings: () => loadMeetings(REAL_MEETINGS_DIR), dir: ADJUDICATED_DIR, runs: runsIn(REAL_MEETINGS_DIR) },
-  'silver-held-out': { meetings: () => silverHeldOut(loadSilver()), dir: SILVER_ADJUDICATED_DIR, runs: runsIn(SILVER_DIR) },
+  real: { meetings: () => loadMeetings(REAL_MEETINGS_DIR), dir: ADJUDICATED_DIR, rounds: ['', 'round-2'], runs: runsIn(REAL_MEETINGS_DIR) },
+  'silver-held-out': { meetings: () => silverHeldOut(loadSilver()), dir: SILVER_ADJUDICATED_DIR, rounds: ['', 'round-2'], runs: runsIn(SILVER_DIR) },
 };
 export type AdjudicatedSet = keyof typeof ADJUDICATED_SETS;
 
@@ -290,10 +321,11 @@ export async function recordedRunFinds(m: Meeting, set: AdjudicatedSet = 'real')
   return runs;
 }
 
+/** A new round's ask files and candidates: the pool the stored rounds leave, with today's runs' unmatched finds. */
 async function make(dir: string, set: AdjudicatedSet): Promise<void> {
   fs.mkdirSync(path.join(dir, 'keys'), { recursive: true });
   for (const m of ADJUDICATED_SETS[set].meetings()) {
-    const candidates = candidatesOf(m.labels, await recordedRunFinds(m, set));
+    const candidates = candidatesOf(pooledThrough(m, set), await recordedRunFinds(m, set));
     fs.writeFileSync(path.join(dir, `${m.name}.ask.md`), askText(m, candidates));
     fs.writeFileSync(path.join(dir, 'keys', `${m.name}.candidates.json`), `${JSON.stringify(candidates, null, 1)}\n`);
     process.stdout.write(`${m.name}: ${candidates.length} candidates (${m.labels.decisions.length} labels)\n`);

@@ -41,7 +41,7 @@ import { localChat, localRunSettings } from '../../daemon/understanding/local/lo
 import { extract, SpokenLine } from '../../daemon/understanding/extract';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { loadDoublyLabelled } from './notes-agreement';
-import { ADJUDICATED_SETS, emptyTally, kappa, withPooledLabels } from './adjudication';
+import { AdjudicationTally, kappa, withPooledLabels } from './adjudication';
 import { measureSummary, SummaryMeasure, summaryReport } from './model-summary-eval';
 import { toChunkLine } from '../../daemon/understanding/modelExtract';
 import {
@@ -211,16 +211,16 @@ async function main(argv: string[]): Promise<void> {
   };
   if (!parts[set]) throw new Error(`--meetings ${set}: one of ${Object.keys(parts).join(', ')}`);
   const all = parts[set]();
-  // --labels pooled: the real set's decisions as blind adjudication left them (adjudication.ts), not the first labeller's.
-  // --labels pooled-check: the same, as the check's adjudicator (who also judged decoys) left them.
+  // --labels pooled: the decisions as blind adjudication left them (adjudication.ts: every round), not the first labeller's.
+  // --labels pooled-check: the real set's first round as the check's adjudicator (who also judged decoys) left it.
   const labelsFrom = flagValue(argv, '--labels') ?? 'first';
   if (!['first', 'pooled', 'pooled-check'].includes(labelsFrom)) throw new Error(`--labels ${labelsFrom}: first, pooled or pooled-check`);
-  const adjudicated = set === 'real' || set === 'silver-held-out' ? ADJUDICATED_SETS[set] : undefined;
+  const adjudicated = set === 'real' || set === 'silver-held-out' ? set : undefined;
   if (labelsFrom !== 'first' && !adjudicated) throw new Error(`--labels ${labelsFrom}: only the real set and the silver held-out part have been adjudicated`);
   if (labelsFrom === 'pooled-check' && set !== 'real') throw new Error('--labels pooled-check: only the real set has a check');
-  const tally = emptyTally();
+  const tallies: AdjudicationTally[] = [];
   const selected = selectMeetings(all, argv);
-  const meetings = labelsFrom === 'first' ? selected : withPooledLabels(selected, labelsFrom === 'pooled' ? 'first' : 'check', adjudicated!.dir, tally);
+  const meetings = labelsFrom === 'first' ? selected : withPooledLabels(selected, adjudicated!, labelsFrom === 'pooled' ? 'rounds' : 'check', tallies);
   const against = labelsFrom === 'first' ? 'first labeller' : labelsFrom === 'pooled' ? 'pooled labels' : 'pooled (check)';
   if (local && !fs.existsSync(local)) throw new Error(`--local ${local}: no such file`);
   // As `earshot notes --local` runs it: one model process for every meeting, closed at the end.
@@ -270,8 +270,9 @@ async function main(argv: string[]): Promise<void> {
   const out = failed.length ? [`CALLS FAILED in ${failed.length} meetings (the figures below leave those chunks out): ${failed.map((r) => `${r.meeting.name}: ${r.errors[0]}`).join('; ')}`, ''] : [];
   out.push(`Language-model extraction on ${meetings.length} ${set === 'real' ? 'real' : set} meetings (${doubly.length} with a second labeller): ${meetings.map((m) => m.name).join(', ')}`, '');
   if (labelsFrom !== 'first') {
-    out.push(`Decisions: pooled labels (${tally.pooled}${labelsFrom === 'pooled-check' ? ', as the check judged them' : ''}): of ${tally.labels} labelled, ${tally.labelsKept} kept by the adjudicators; of ${tally.finds} unlabelled finds of the answer runs, ${tally.findsAccepted} judged decisions (${tally.findsSameAsLabel} the same as a label, stated at another line). Action items: the first labeller's.`);
-    const a = tally.agreement;
+    tallies.forEach((tally, i) => out.push(`Decisions, ${labelsFrom === 'pooled-check' ? 'the check of round 1' : `adjudication round ${i + 1}`}: pooled labels ${tally.pooled}: of ${tally.labels} ${i ? 'pooled before' : 'labelled'}, ${tally.labelsKept} kept; of ${tally.finds} finds of the answer runs outside them, ${tally.findsAccepted} judged decisions (${tally.findsSameAsLabel} the same as one already pooled, stated at another line).`));
+    out.push('Action items: the first labeller\'s.');
+    const a = tallies[0].agreement, tally = tallies[0];
     if (labelsFrom === 'pooled-check') out.push(`The check: ${tally.decoysAccepted} of ${tally.decoys} decoys accepted; with the first adjudication it agrees on ${a.both + a.neither} of ${a.both + a.firstOnly + a.checkOnly + a.neither} candidates (both accept ${a.both}, first only ${a.firstOnly}, check only ${a.checkOnly}, neither ${a.neither}; kappa ${kappa(a).toFixed(2)}).`);
     out.push('');
   }
