@@ -25,7 +25,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { replayingChat, runMeeting } from './model-notes-eval';
-import { LabelledDecision, loadMeetings, loadSilver, match, Meeting, MeetingLabels, Prediction, readTurns, REAL_MEETINGS_DIR, SILVER_DIR, silverHeldOut, standingOf } from './notes-eval';
+import { flagValue, LabelledDecision, loadMeetings, loadSilver, match, Meeting, MeetingLabels, Prediction, readTurns, REAL_MEETINGS_DIR, SILVER_DIR, silverHeldOut, standingOf } from './notes-eval';
 
 export const ADJUDICATED_DIR = path.join(REAL_MEETINGS_DIR, 'adjudicated');
 /** The silver held-out part's adjudication (its 45 meetings; the development part is not adjudicated). */
@@ -177,8 +177,8 @@ export function pooledDecisions(labels: MeetingLabels, candidates: Candidate[], 
       out.push({ ...l, mentions: [...new Set([...(l.mentions ?? []), ...turns])].sort((a, b) => a - b) });
       continue;
     }
-    const root = byId.get(rootId)!;
-    const first = root.decoy ? real[0] : root;
+    const head = byId.get(rootId)!;
+    const first = head.decoy ? real[0] : head;
     turns.delete(first.turn);
     const kind = v.standing === 'open' ? 'deferral' : first.finds[0]?.kind === 'negative' && v.standing === 'decided' ? 'negative' : 'decision';
     out.push({ turn: first.turn, text: first.text, kind, standing: v.standing, mentions: [...turns].sort((a, b) => a - b) });
@@ -232,18 +232,28 @@ export function readAdjudication(name: string, dir: string): Adjudication {
 }
 
 /**
+ * One meeting's labels with `steps` (adjudication folders) applied in order, each judging the pool the one before left;
+ * `onStep` hears each step's adjudication and the pool it leaves.
+ */
+function foldRounds(m: Meeting, steps: string[], onStep?: (i: number, used: Adjudication, pooled: LabelledDecision[]) => void): MeetingLabels {
+  let labels = m.labels;
+  steps.forEach((step, i) => {
+    const used = readAdjudication(m.name, step);
+    const decisions = pooledDecisions(labels, used.candidates, used.verdicts);
+    onStep?.(i, used, decisions);
+    labels = { ...labels, decisions };
+  });
+  return labels;
+}
+
+/**
  * The pool a set's rounds leave for one meeting: round 1 judges the labels and the first prompt's finds; each later
  * round judges the pool so far with a newer prompt's finds (made by `--make` on the pool the stored rounds leave).
  * `upTo`: the number of rounds applied (all by default).
  */
 export function pooledThrough(m: Meeting, set: AdjudicatedSet, upTo = ADJUDICATED_SETS[set].rounds.length): MeetingLabels {
   const { dir, rounds } = ADJUDICATED_SETS[set];
-  let labels = m.labels;
-  for (const round of rounds.slice(0, upTo)) {
-    const r = readAdjudication(m.name, path.join(dir, round));
-    labels = { ...labels, decisions: pooledDecisions(labels, r.candidates, r.verdicts) };
-  }
-  return labels;
+  return foldRounds(m, rounds.slice(0, upTo).map((r) => path.join(dir, r)));
 }
 
 /**
@@ -253,20 +263,14 @@ export function pooledThrough(m: Meeting, set: AdjudicatedSet, upTo = ADJUDICATE
  */
 export function withPooledLabels(meetings: Meeting[], set: AdjudicatedSet, by: 'rounds' | 'check' = 'rounds', tallies?: AdjudicationTally[]): Meeting[] {
   const { dir, rounds } = ADJUDICATED_SETS[set];
-  return meetings.map((m) => {
-    let labels = m.labels;
-    const steps = by === 'check' ? [path.join(dir, 'check')] : rounds.map((r) => path.join(dir, r));
-    steps.forEach((step, i) => {
-      const used = readAdjudication(m.name, step);
-      const decisions = pooledDecisions(labels, used.candidates, used.verdicts);
-      if (tallies) {
-        tallies[i] ??= emptyTally();
-        tallyRound(tallies[i], used, decisions.length, by === 'check' ? readAdjudication(m.name, path.join(dir, rounds[0])) : undefined, m.name);
-      }
-      labels = { ...labels, decisions };
-    });
-    return { ...m, labels };
-  });
+  const steps = by === 'check' ? [path.join(dir, 'check')] : rounds.map((r) => path.join(dir, r));
+  return meetings.map((m) => ({
+    ...m,
+    labels: foldRounds(m, steps, tallies && ((i, used, pooled) => {
+      tallies[i] ??= emptyTally();
+      tallyRound(tallies[i], used, pooled.length, by === 'check' ? readAdjudication(m.name, path.join(dir, rounds[0])) : undefined, m.name);
+    })),
+  }));
 }
 
 function tallyRound(tally: AdjudicationTally, used: Adjudication, pooled: number, first: Adjudication | undefined, meeting: string): void {
@@ -347,15 +351,14 @@ function makeCheck(dir: string, decoysDir: string, set: AdjudicatedSet): void {
 
 if (require.main === module) {
   const argv = process.argv.slice(2);
-  const value = (flag: string) => (argv.indexOf(flag) >= 0 ? argv[argv.indexOf(flag) + 1] : undefined);
-  const dir = value('--make') ?? value('--make-check');
-  const decoys = value('--decoys');
-  const set = (value('--set') ?? 'real') as AdjudicatedSet;
+  const dir = flagValue(argv, '--make') || flagValue(argv, '--make-check');
+  const decoys = flagValue(argv, '--decoys');
+  const set = (flagValue(argv, '--set') ?? 'real') as AdjudicatedSet;
   if (!dir || (argv.includes('--make-check') && !decoys) || !(set in ADJUDICATED_SETS)) {
     process.stderr.write('usage: node out/test/eval/adjudication.js [--set real|silver-held-out] --make DIR | --make-check DIR --decoys DECOYS_DIR\n');
     process.exit(2);
   }
-  (argv.includes('--make') ? make(dir, set) : Promise.resolve(makeCheck(dir, decoys!, set))).catch((e: unknown) => {
+  (flagValue(argv, '--make') ? make(dir, set) : Promise.resolve(makeCheck(dir, decoys!, set))).catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     process.exit(1);
   });

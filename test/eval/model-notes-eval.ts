@@ -23,8 +23,8 @@
  *       standing, whether the rules or the model made it and the lines it cites: for sorting the errors into causes.
  *   … --labels pooled | pooled-check
  *       decisions scored against the pooled, blindly adjudicated labels (adjudication.ts) instead of the first labeller's:
- *       as the first adjudication left them, or as the check (a second adjudicator, decoys among the candidates) did;
- *       `pooled` also with --meetings silver-held-out (its 45 meetings adjudicated once, no check).
+ *       as every adjudication round left them (also with --meetings silver-held-out), or the real set's first round as
+ *       the check (a second adjudicator, decoys among the candidates) left it.
  *   … --meetings silver | silver-held-out | silver-dev
  *       the silver set, or a part of it, instead of the real set (its answers: test/fixtures/real-meetings/silver/model-answers).
  *
