@@ -15,13 +15,11 @@ import { lineLink, transcriptLinkMarkdown, notesLineFinder } from './links';
 import {
   AnswerEscaper, buildAnswerPrompt, buildRecapPrompt, CitationSplitter, CitedLine, clock, describeSent, escapeMarkdown, meetingDate, numberPassages, numberSegments,
 } from './prompt';
-import { parseDecisionsQuery, pickMeeting, searchQuery } from './query';
+import { CHAT_PASSAGES, inMeetingQuestion, mayNameMeeting, NARROW_MEETINGS, parseDecisionsQuery, pickMeeting, questionScope, searchQuery } from './query';
 import { todoSections } from './todo';
 import { ACTION_ITEMS_VIEW_ID } from './actionItemsView';
 
 export const CHAT_PARTICIPANT_ID = 'earshot.memory';
-/** Passages a question retrieves (each a hit with its neighbours). */
-const PASSAGES = 8;
 
 /** What the participant asks the daemon (DaemonClient; a fake in unit tests). */
 export interface MemoryClient {
@@ -49,7 +47,12 @@ export interface MemoryChatMetadata {
   answeredBy?: 'model' | 'retrieval';
   noModel?: string;
   cited?: number[];
+  /** The meetings a question was searched in when it named them (questionScope), as the chat said. */
+  scope?: { named: string; sessionIds: string[] };
+  /** A question that named no meeting and was answered from several: one follow-up per meeting offered (at most 3). */
+  narrow?: { label: string; prompt: string }[];
 }
+
 
 export class MemoryChat {
   constructor(private readonly deps: MemoryChatDeps) {}
@@ -72,12 +75,20 @@ export class MemoryChat {
       return;
     }
     stream.progress('Searching your meetings…');
-    const found = await this.deps.client.memorySearch({ query: searchQuery(question), limit: PASSAGES });
+    const scope = mayNameMeeting(question) ? questionScope(question, await this.deps.client.memoryMeetings(), this.deps.now?.() ?? new Date()) : undefined;
+    if (scope && scope.meetings.length === 0) stream.markdown(`*No meeting ${escapeMarkdown(scope.named)}: searching all your meetings.*\n\n`);
+    const sessionIds = scope?.meetings.length ? scope.meetings.map((m) => m.sessionId) : undefined;
+    if (sessionIds) {
+      metadata.scope = { named: scope!.named, sessionIds };
+      stream.markdown(`*Searching ${sessionIds.length === 1 ? `“${escapeMarkdown(scope!.meetings[0].title)}” (${meetingDate(scope!.meetings[0].startedAt)})` : `${sessionIds.length} meetings: ${escapeMarkdown(scope!.named)}`} only.*\n\n`);
+    }
+    const found = await this.deps.client.memorySearch({ query: searchQuery(scope?.searchText || question), limit: CHAT_PASSAGES, ...(sessionIds ? { sessionIds } : {}) });
     const lines = numberPassages(found.passages);
     if (lines.length === 0) {
-      stream.markdown(`Nothing in your ${found.sessions} meeting${found.sessions === 1 ? '' : 's'} matches that.`);
+      stream.markdown(sessionIds ? `Nothing in ${sessionIds.length === 1 ? 'that meeting' : 'those meetings'} matches that.` : `Nothing in your ${found.sessions} meeting${found.sessions === 1 ? '' : 's'} matches that.`);
       return;
     }
+    if (!sessionIds) metadata.narrow = narrowing(question, found.passages.map((p) => p.meeting));
     const answered = await this.answerWithModel(request, buildAnswerPrompt(question, lines), lines, 'to answer your question', stream, token, metadata);
     if (!answered && !token.isCancellationRequested) this.showLines(lines, stream, metadata, `The lines of your ${found.sessions} meetings that match, best first:`);
   }
@@ -255,10 +266,33 @@ function lineOf(notesLine: number): CitedLine['line'] {
   return { segmentId: '', index: 0, speaker: '', t0: 0, t1: 0, text: '', notesLine, hit: false };
 }
 
+/** The follow-ups a result offers: its question asked in one meeting alone (`narrow`). */
+export function followupsOf(result: vscode.ChatResult): vscode.ChatFollowup[] {
+  const narrow = (result.metadata as MemoryChatMetadata | undefined)?.narrow ?? [];
+  return narrow.map((n) => ({ prompt: n.prompt, label: n.label }));
+}
+
+/**
+ * For a question that named no meeting answered from several: asking it again in each of the first few alone, since a
+ * question can fit several meetings (the same subject discussed again, or by another team) and only the asker knows
+ * which one they meant (BENCHMARKS.md, issue 40: 20 of QMSum's 50 val questions are answered by another meeting too).
+ */
+export function narrowing(question: string, found: readonly MemoryMeeting[]): { label: string; prompt: string }[] | undefined {
+  const meetings: MemoryMeeting[] = [];
+  for (const m of found) if (!meetings.some((x) => x.sessionId === m.sessionId)) meetings.push(m);
+  if (meetings.length < 2) return undefined;
+  const offers = meetings.slice(0, NARROW_MEETINGS).flatMap((m) => {
+    const prompt = inMeetingQuestion(question, m);
+    return prompt ? [{ label: `Only in “${m.title.trim()}” (${meetingDate(m.startedAt)})`, prompt }] : [];
+  });
+  return offers.length ? offers : undefined;
+}
+
 /** Registers the participant (VS Code without the chat API: nothing, and the view still works). */
 export function registerMemoryChat(chat: MemoryChat, extensionUri: vscode.Uri): vscode.Disposable | undefined {
   if (typeof vscode.chat?.createChatParticipant !== 'function') return undefined;
   const participant = vscode.chat.createChatParticipant(CHAT_PARTICIPANT_ID, chat.handle);
   participant.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'earshot.svg');
+  participant.followupProvider = { provideFollowups: (result) => followupsOf(result) };
   return participant;
 }

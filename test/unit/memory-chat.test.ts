@@ -2,7 +2,8 @@
  * The @earshot chat participant (extension/memory/chatParticipant.ts, prompt.ts, query.ts) over a fake daemon client
  * and a fake chat model: the prompt numbers the retrieved lines with meeting, date, time and speaker; citations in a
  * streamed answer become links to the notes line (or the transcript command); with no model the lines themselves are
- * shown, linked; /todo lists yours first; /decisions reads ranges and topics; /recap picks the meeting and cites it.
+ * shown, linked; a question naming its meetings is searched in them alone, one answered from several offers follow-ups
+ * to ask in each alone; /todo lists yours first; /decisions reads ranges and topics; /recap picks the meeting and cites it.
  * What reaches the model is bounded (lines and characters, cut around the hits) and said before it is sent; a pasted
  * paragraph is searched condensed; the model's text renders no link or image; /recap splits the notes once.
  */
@@ -11,7 +12,8 @@ import { vscodeStub } from './vscode-stub';
 import { MemoryChat, MemoryChatMetadata } from '../../extension/memory/chatParticipant';
 import { notesLineFinder } from '../../extension/memory/links';
 import { AnswerEscaper, ASK_BOUND, buildAnswerPrompt, CitationSplitter, numberPassages, RECAP_BOUND } from '../../extension/memory/prompt';
-import { MAX_SEARCH_QUERY, parseDecisionsQuery, pickMeeting, searchQuery } from '../../extension/memory/query';
+import { inMeetingQuestion, mayNameMeeting, MAX_SEARCH_QUERY, parseDecisionsQuery, pickMeeting, questionScope, searchQuery } from '../../extension/memory/query';
+import { followupsOf, narrowing } from '../../extension/memory/chatParticipant';
 import type { FinalSegment } from '../../protocol/protocol';
 import { FakeMemoryClient, fakeModel, line, meeting, noCancel, passage, RecordingStream, todoItem } from './memory-fakes';
 
@@ -133,6 +135,87 @@ describe('@earshot: prompt and citations', () => {
     const { stream } = await ask(chat(client), 'budget for Q3?', model);
     assert.match(stream.text, /Nothing in your 3 meetings matches/);
     assert.equal(prompts.length, 0);
+  });
+});
+
+describe('@earshot: a question that names its meetings is searched in them alone', () => {
+  const meetings = [
+    meeting(9, { title: 'Design review', startedAt: '2026-11-24T15:00:00' }),
+    meeting(8, { title: 'Sprint planning', startedAt: '2026-11-24T10:00:00' }),
+    meeting(7, { title: 'Design review', startedAt: '2026-11-17T15:00:00' }),
+    meeting(6, { title: 'Hardware sync', startedAt: '2026-11-10T09:00:00' }),
+  ];
+  const ids = (q: string) => questionScope(q, meetings, TODAY)?.meetings.map((m) => m.sessionId);
+
+  it('questionScope: a quoted title (and date), the last meeting, dates, title words before a meeting noun, or both', () => {
+    assert.deepEqual(ids('in “Design review” of 2026-11-17: what did we decide about the login timeout?'), ['s7']);
+    assert.deepEqual(questionScope('in “Design review” of 2026-11-17: what did we decide?', meetings, TODAY)?.searchText, 'what did we decide?');
+    assert.deepEqual(ids('in "design review": who owns the logo?'), ['s9', 's7']);
+    assert.deepEqual(ids('what did we decide in our last meeting?'), ['s9']);
+    assert.deepEqual(ids('what did Bob say yesterday about the budget?'), ['s9', 's8']);
+    assert.deepEqual(questionScope('what did Bob say yesterday about the budget?', meetings, TODAY)?.named, 'on 2026-11-24');
+    assert.deepEqual(ids('what was decided on 2026-11-10?'), ['s6']);
+    assert.deepEqual(ids('what came up in the last 10 days?'), ['s9', 's8', 's7']);
+    assert.deepEqual(ids('who took the API task in the sprint planning?'), ['s8']);
+    assert.deepEqual(ids('what did Carol think of the colours in the design review meeting?'), ['s9', 's7']);
+    assert.deepEqual(ids('what did Carol say in yesterday\'s design review?'), ['s9']);
+    assert.deepEqual(ids('at the hardware sync, what broke?'), ['s6']);
+    // Named, but nothing matches: the chat says so and searches everything.
+    assert.deepEqual(ids('what was decided on 2026-10-01?'), []);
+    assert.deepEqual(ids('in “Budget call”: anything?'), []);
+  });
+
+  it('questionScope: a question that names no meeting, or words no title has, is not scoped', () => {
+    for (const q of ['what did we decide about the login timeout?', 'what did we say in the meeting about hiring?', 'what did Ana say about the code review process?', 'summarize the discussion of the planning tool']) {
+      assert.equal(questionScope(q, meetings, TODAY), undefined, q);
+    }
+    assert.equal(mayNameMeeting('what did we decide about the login timeout?'), false);
+    assert.equal(mayNameMeeting('what did we decide yesterday?'), true);
+  });
+
+  it('asks the daemon for the named meetings only, and says which', async () => {
+    const client = new FakeMemoryClient();
+    client.meetings = meetings;
+    loginPassages(client);
+    const { stream, metadata } = await ask(chat(client), 'what did we decide in the sprint planning about the login timeout?', undefined);
+    assert.deepEqual(client.calls.map((c) => c.method), ['meetings', 'search']);
+    assert.deepEqual((client.calls[1].params as { sessionIds?: string[] }).sessionIds, ['s8']);
+    assert.match(stream.text, /Searching “Sprint planning” \(2026-11-24\) only/);
+    assert.deepEqual(metadata.scope, { named: '“sprint planning”', sessionIds: ['s8'] });
+    assert.equal(metadata.narrow, undefined, 'a scoped question offers no narrowing');
+  });
+
+  it('named meetings that do not exist: says so and searches all of them', async () => {
+    const client = new FakeMemoryClient();
+    client.meetings = meetings;
+    loginPassages(client);
+    const { stream } = await ask(chat(client), 'what was decided on 2026-10-01?', undefined);
+    assert.match(stream.text, /No meeting on 2026-10-01: searching all your meetings/);
+    assert.equal((client.calls[1].params as { sessionIds?: string[] }).sessionIds, undefined);
+  });
+
+  it('a question answered from several meetings offers to ask it in each alone, and the follow-up is scoped', async () => {
+    const client = new FakeMemoryClient();
+    client.meetings = [meeting(2, { title: 'Design review', notesPath: '' }), meeting(1, { title: 'Sprint planning' })];
+    loginPassages(client);
+    const { metadata } = await ask(chat(client), 'what about the login timeout?', undefined);
+    assert.deepEqual(client.calls.map((c) => c.method), ['search'], 'no meeting named: the list is not fetched');
+    const followups = followupsOf({ metadata });
+    assert.deepEqual(followups.map((f) => f.label), ['Only in “Sprint planning” (2026-11-01)', 'Only in “Design review” (2026-11-02)']);
+    const again = new FakeMemoryClient();
+    again.meetings = client.meetings;
+    loginPassages(again);
+    await ask(chat(again), followups[1].prompt, undefined);
+    assert.deepEqual(again.calls[1].params, { query: 'what about the login timeout?', limit: 8, sessionIds: ['s2'] });
+  });
+
+  it('narrowing: none from one meeting; at most three, best first; a title with quotes is not offered', () => {
+    const a = meeting(1, { title: 'Planning' }), b = meeting(2, { title: 'The "big" review' }), c = meeting(3), d = meeting(4), e = meeting(5);
+    assert.equal(narrowing('q', [a, a]), undefined);
+    assert.deepEqual(narrowing('q', [c, a, c, d, e])?.map((n) => n.label), ['Only in “Meeting 3” (2026-11-03)', 'Only in “Planning” (2026-11-01)', 'Only in “Meeting 4” (2026-11-04)']);
+    assert.deepEqual(narrowing('q', [b, a])?.map((n) => n.prompt), ['in “Planning” of 2026-11-01: q']);
+    assert.equal(inMeetingQuestion('q', b), undefined);
+    assert.deepEqual(followupsOf({}), []);
   });
 });
 

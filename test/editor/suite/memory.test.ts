@@ -152,6 +152,25 @@ describe('Meeting memory: @earshot and the Action Items view', function () {
     assert.match(refused.stream.text, /declined[\s\S]*fix auth\.ts/);
   });
 
+  it('a question naming its meeting is searched there alone; one answered from several offers each alone, and that follow-up is scoped', async () => {
+    const scoped = await ask('Who fixes auth.ts in the memory review meeting?', undefined, undefined);
+    const review = (await api.client.memoryMeetings()).filter((m) => m.title === 'Memory review');
+    assert.equal(review.length, 1);
+    assert.deepEqual(scoped.metadata.scope?.sessionIds, [review[0].sessionId]);
+    assert.match(scoped.stream.text, /Searching “Memory review” \(\d{4}-\d\d-\d\d\) only/);
+    assert.ok(!TITLES.filter((t) => t !== 'Memory review').some((t) => scoped.stream.text.includes(`**${t}**`)), `only that meeting's lines:\n${scoped.stream.text}`);
+
+    const open = await ask('Who fixes auth.ts?', undefined, undefined);
+    const offers = open.metadata.narrow ?? [];
+    assert.ok(offers.length >= 2, `several meetings say it, so the answer offers to narrow: ${JSON.stringify(offers)}`);
+    const title = /^Only in “(.+)” \(/.exec(offers[1].label)![1];
+    const followed = await ask(offers[1].prompt, undefined, undefined);
+    const meetings = (await api.client.memoryMeetings()).filter((m) => followed.metadata.scope?.sessionIds.includes(m.sessionId));
+    assert.ok(meetings.length >= 1 && meetings.every((m) => m.title === title), `the follow-up searched “${title}” alone`);
+    assert.match(followed.stream.text, /> .*fix auth\.ts/);
+    assert.equal(followed.metadata.narrow, undefined);
+  });
+
   it('/todo lists the items of the three meetings, Alice\'s as mine; Mark Done in the Action Items view ticks the notes file', async () => {
     const { stream } = await ask('', 'todo', model);
     assert.match(stream.text, /### Yours/);

@@ -1,0 +1,365 @@
+/**
+ * Pooled, blind relevance judgements for meeting memory (issue 40; test/fixtures/qmsum-memory/adjudicated/README.md).
+ *
+ * QMSum marks one stretch of one meeting per question. Over all 38 meetings that is not the whole truth: "What did the
+ * group discuss about the component design of the remote control?" names no meeting, and every AMI team designed the
+ * same remote; and a meeting often comes back to a subject outside its annotated span. So, as retrieval evaluations
+ * do, the passages the rankings return are pooled per question (the shipped ranking's top 5 over all meetings and
+ * over the question's own meeting, and issue 31's BM25 lines over all meetings), shuffled, shown without their rank or
+ * source, and judged from the question alone: does this passage hold what the question asks? Two controls go in
+ * with them, unmarked: the annotated span's own lines (what a judge should accept) and a stretch of the same meeting
+ * chosen at random away from the span and the pool (what a judge should mostly reject).
+ *
+ * The figures it reports beside the strict ones (BENCHMARKS.md):
+ *   own meeting, judged   a passage counts if it is from the question's meeting and lies in a span or was judged to
+ *                         answer: the span's incompleteness corrected, the meeting still required
+ *   any meeting, judged   a passage counts if it lies in a span or was judged to answer, whatever its meeting: what a
+ *                         user gets from a question that names no meeting
+ *
+ *   node out/test/eval/memory-adjudication.js --make DIR        writes DIR/<meeting>.<n>.ask.md per val question and
+ *                                                               DIR/keys/<meeting>.<n>.pool.json (the sources: keep
+ *                                                               them away from the judges)
+ *   node out/test/eval/memory-adjudication.js --install JUDGED --keys KEYS --to DIR
+ *                                                               stores judges' Q<nn>.judgements.txt under their
+ *                                                               questions' names (<meeting>.<n>.judgements.txt), with
+ *                                                               the pools (first judging: the fixture; a second: check/)
+ *   node out/test/eval/memory-adjudication.js [--check DIR]     scores the stored judgements (and a second judging's
+ *                                                               agreement with them)
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { MemoryPassage } from '../../protocol/protocol';
+import { DEFAULT_RANKING } from '../../daemon/memory/memoryIndex';
+import { CHAT_PASSAGES, NARROW_MEETINGS } from '../../extension/memory/query';
+import { flagValue } from './notes-eval';
+import { linesBaseline, loadQmsum, memoryIndexOf, QMSUM_MEMORY_DIR, QmsumMeeting, Searcher } from './memoryQuality';
+
+export const MEMORY_ADJUDICATED_DIR = path.join(QMSUM_MEMORY_DIR, 'adjudicated');
+
+/** Where a pooled passage came from (hidden from the judges). */
+export type PoolSource = 'topical-all' | 'topical-own' | 'lines-all' | 'span' | 'control';
+
+export interface PooledPassage {
+  /** P1…, in the order the judge sees them (shuffled). */
+  id: string;
+  meeting: string;
+  /** QMSum turn numbers, in order. */
+  turns: number[];
+  sources: PoolSource[];
+}
+
+export type Relevance = 'answers' | 'topic' | 'no';
+export const RELEVANCE: readonly Relevance[] = ['answers', 'topic', 'no'];
+
+const SPAN_LINES = 12;
+const CONTROL_LINES = 9;
+
+const keyOf = (meeting: string, turns: readonly number[]) => `${meeting}:${turns.join(',')}`;
+const turnsOf = (p: MemoryPassage) => p.lines.map((l) => Number(l.segmentId));
+
+/** A seeded generator (mulberry32), so the pool's order and its control are the same on every run. */
+function seeded(text: string): () => number {
+  let a = createHash('sha256').update(text).digest().readUInt32LE(0);
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The rankings whose top 5 are pooled: the shipped one and issue 31's baseline, over one index of all meetings. */
+export interface Rankings { topical: Searcher; lines: Searcher }
+
+export function rankingsOf(all: QmsumMeeting[]): Rankings {
+  return { topical: memoryIndexOf(all, DEFAULT_RANKING), lines: linesBaseline(all) };
+}
+
+/** What each ranking returns for a question: the passages the figures score. */
+export function rankedFor(r: Rankings, m: QmsumMeeting, query: string): Record<'topical-all' | 'topical-own' | 'lines-all', MemoryPassage[]> {
+  return {
+    'topical-all': r.topical.search({ query, limit: 5 }),
+    'topical-own': r.topical.search({ query, limit: 5, sessionIds: [m.id] }),
+    'lines-all': r.lines.search({ query, limit: 5 }),
+  };
+}
+
+/** A question's pool: the rankings' passages (one entry per meeting and lines), the span's lines and a control. */
+export function poolOf(m: QmsumMeeting, n: number, ranked: ReturnType<typeof rankedFor>): PooledPassage[] {
+  const q = m.queries[n];
+  const entries = new Map<string, Omit<PooledPassage, 'id'>>();
+  const add = (meeting: string, turns: number[], source: PoolSource) => {
+    const key = keyOf(meeting, turns);
+    const e = entries.get(key) ?? { meeting, turns, sources: [] };
+    if (!e.sources.includes(source)) e.sources.push(source);
+    entries.set(key, e);
+  };
+  for (const source of ['topical-all', 'topical-own', 'lines-all'] as const) for (const p of ranked[source]) add(p.meeting.sessionId, turnsOf(p), source);
+  const spoken = (t: number) => !!m.turns[t]?.[1];
+  const [a, b] = q.spans[0];
+  const span: number[] = [];
+  for (let t = a; t <= b && span.length < SPAN_LINES; t++) if (spoken(t)) span.push(t);
+  if (span.length) add(m.id, span, 'span');
+  // The control: CONTROL_LINES spoken turns of the same meeting touching no span and no pooled passage of it.
+  const taken = new Set<number>();
+  for (const [x, y] of q.spans) for (let t = x; t <= y; t++) taken.add(t);
+  for (const e of entries.values()) if (e.meeting === m.id) for (const t of e.turns) taken.add(t);
+  const random = seeded(`${m.id}/${n}`);
+  const starts = m.turns.map((_, t) => t).filter((t) => {
+    const run: number[] = [];
+    for (let u = t; u < m.turns.length && run.length < CONTROL_LINES; u++) {
+      if (taken.has(u)) return false;
+      if (spoken(u)) run.push(u);
+    }
+    return run.length === CONTROL_LINES;
+  });
+  if (starts.length) {
+    const control: number[] = [];
+    for (let u = starts[Math.floor(random() * starts.length)]; control.length < CONTROL_LINES; u++) if (spoken(u)) control.push(u);
+    add(m.id, control, 'control');
+  }
+  const list = [...entries.values()];
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [list[i], list[j]] = [list[j], list[i]];
+  }
+  return list.map((e, i) => ({ id: `P${i + 1}`, ...e }));
+}
+
+/** What a judge reads: the question, then each passage with its meeting's name and its numbered lines. */
+export function askText(all: QmsumMeeting[], m: QmsumMeeting, n: number, pool: PooledPassage[]): string {
+  const byId = new Map(all.map((x) => [x.id, x]));
+  const out = [`# ${pool.length} passages`, '', `**Question:** ${m.queries[n].query}`, ''];
+  for (const p of pool) {
+    out.push(`## ${p.id} (meeting ${p.meeting})`, '');
+    const turns = byId.get(p.meeting)!.turns;
+    for (const t of p.turns) out.push(`[${t}] ${turns[t][0]}: ${turns[t][1]}`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** Reads `P<k>: answers|topic|no`, one line per passage, every passage once. */
+export function parseJudgements(text: string, pool: readonly PooledPassage[], file: string): Map<string, Relevance> {
+  const out = new Map<string, Relevance>();
+  for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const m = /^(P\d+):\s*(answers|topic|no)$/.exec(line);
+    if (!m) throw new Error(`${file}: cannot read "${line}" (expected P<k>: answers | topic | no)`);
+    if (!pool.some((p) => p.id === m[1])) throw new Error(`${file}: ${m[1]} is not in the pool`);
+    if (out.has(m[1])) throw new Error(`${file}: ${m[1]} judged twice`);
+    out.set(m[1], m[2] as Relevance);
+  }
+  const missing = pool.filter((p) => !out.has(p.id)).map((p) => p.id);
+  if (missing.length) throw new Error(`${file}: no judgement for ${missing.join(', ')}`);
+  return out;
+}
+
+export interface JudgedQuestion {
+  meeting: string;
+  query: number;
+  pool: PooledPassage[];
+  judged: Map<string, Relevance>;
+}
+
+const questionName = (meeting: string, n: number) => `${meeting}.${n}`;
+
+/** The stored pools and judgements of `set` (the judgements from `dir`, by default the fixture's). */
+export function loadJudged(set: QmsumMeeting[], dir = MEMORY_ADJUDICATED_DIR, keys = MEMORY_ADJUDICATED_DIR): JudgedQuestion[] {
+  return set.flatMap((m) => m.queries.map((_, n) => {
+    const name = questionName(m.id, n);
+    const pool = JSON.parse(fs.readFileSync(path.join(keys, `${name}.pool.json`), 'utf8')) as PooledPassage[];
+    const file = path.join(dir, `${name}.judgements.txt`);
+    return { meeting: m.id, query: n, pool, judged: parseJudgements(fs.readFileSync(file, 'utf8'), pool, file) };
+  }));
+}
+
+export interface JudgedFigures {
+  questions: number;
+  /** Passages a ranking returned that the pool does not hold (the ranking changed since): must be 0. */
+  unjudged: number;
+  strict: { hit1: number; hit5: number };
+  ownJudged: { hit1: number; hit5: number };
+  anyJudged: { hit1: number; hit5: number };
+}
+
+/** A ranking's figures on the judged questions: strict (QMSum's spans), own meeting judged, any meeting judged. */
+export function judgedFigures(set: QmsumMeeting[], judged: JudgedQuestion[], passagesOf: (m: QmsumMeeting, query: string) => MemoryPassage[], followUp = false): JudgedFigures {
+  const sums = { strict: [0, 0], own: [0, 0], any: [0, 0] };
+  let unjudged = 0;
+  for (const j of judged) {
+    const m = set.find((x) => x.id === j.meeting)!;
+    const q = m.queries[j.query];
+    const byKey = new Map(j.pool.map((p) => [keyOf(p.meeting, p.turns), j.judged.get(p.id)]));
+    const inSpan = (p: MemoryPassage) => p.meeting.sessionId === m.id && turnsOf(p).some((t) => q.spans.some(([a, b]) => t >= a && t <= b));
+    // With a follow-up, passagesOf gives the first answer's 5 and then the follow-up's 5: either may hold the hit
+    // (hit@1: the first passage of either).
+    const listed = passagesOf(m, q.query);
+    const shown = followUp ? listed.slice(0, 10) : listed.slice(0, 5);
+    const marks = shown.map((p) => {
+      const verdict = byKey.get(keyOf(p.meeting.sessionId, turnsOf(p)));
+      if (!verdict) unjudged++;
+      const span = inSpan(p);
+      return { strict: span, own: span || (p.meeting.sessionId === m.id && verdict === 'answers'), any: span || verdict === 'answers' };
+    });
+    for (const k of ['strict', 'own', 'any'] as const) {
+      if (marks[0]?.[k] || (followUp && marks[5]?.[k])) sums[k][0]++;
+      if (marks.some((x) => x[k])) sums[k][1]++;
+    }
+  }
+  const n = judged.length || 1;
+  const pair = ([h1, h5]: number[]) => ({ hit1: h1 / n, hit5: h5 / n });
+  return { questions: judged.length, unjudged, strict: pair(sums.strict), ownJudged: pair(sums.own), anyJudged: pair(sums.any) };
+}
+
+/** The follow-up's passages for a question: the first answer's 5, then, when offered the asker's meeting, its 5. */
+export function withFollowUp(rankings: Rankings, m: QmsumMeeting, query: string): MemoryPassage[] {
+  const ranked = rankedFor(rankings, m, query);
+  const offered = [...new Set(rankings.topical.search({ query, limit: CHAT_PASSAGES }).map((p) => p.meeting.sessionId))];
+  return offered.length > 1 && offered.slice(0, NARROW_MEETINGS).includes(m.id) ? [...ranked['topical-all'], ...ranked['topical-own']] : ranked['topical-all'];
+}
+
+/** Strict hit@1 / hit@5 (QMSum's spans only) of the first answer and with the follow-up, where nothing is judged (train). */
+export function strictWithFollowUp(set: QmsumMeeting[], rankings: Rankings): { questions: number; first: [number, number]; followed: [number, number] } {
+  const first: [number, number] = [0, 0], followed: [number, number] = [0, 0];
+  let questions = 0;
+  for (const m of set) {
+    for (const q of m.queries) {
+      questions++;
+      const hit = (p?: MemoryPassage) => !!p && p.meeting.sessionId === m.id && turnsOf(p).some((t) => q.spans.some(([a, b]) => t >= a && t <= b));
+      const list = withFollowUp(rankings, m, q.query);
+      first[0] += +hit(list[0]);
+      first[1] += +list.slice(0, 5).some(hit);
+      followed[0] += +(hit(list[0]) || hit(list[5]));
+      followed[1] += +list.some(hit);
+    }
+  }
+  return { questions, first: [first[0] / questions, first[1] / questions], followed: [followed[0] / questions, followed[1] / questions] };
+}
+
+/** Two judgings of the same pools: agreement on the three verdicts, and Cohen's kappa on "answers" against the rest. */
+export function agreement(a: JudgedQuestion[], b: JudgedQuestion[]): { passages: number; same: number; kappa: number } {
+  let passages = 0, same = 0, both = 0, onlyA = 0, onlyB = 0;
+  for (const x of a) {
+    const y = b.find((j) => j.meeting === x.meeting && j.query === x.query)!;
+    for (const p of x.pool) {
+      const [va, vb] = [x.judged.get(p.id), y.judged.get(p.id)];
+      passages++;
+      if (va === vb) same++;
+      if (va === 'answers' && vb === 'answers') both++;
+      else if (va === 'answers') onlyA++;
+      else if (vb === 'answers') onlyB++;
+    }
+  }
+  const po = (passages - onlyA - onlyB) / passages;
+  const pa = (both + onlyA) / passages, pb = (both + onlyB) / passages;
+  const pe = pa * pb + (1 - pa) * (1 - pb);
+  return { passages, same, kappa: pe === 1 ? 1 : (po - pe) / (1 - pe) };
+}
+
+/** How each source's passages were judged (the controls' and spans' rates say how the judges read). */
+export function bySource(judged: JudgedQuestion[]): Map<PoolSource | 'other meeting', Record<Relevance, number>> {
+  const out = new Map<PoolSource | 'other meeting', Record<Relevance, number>>();
+  const bump = (k: PoolSource | 'other meeting', v: Relevance) => {
+    const r = out.get(k) ?? { answers: 0, topic: 0, no: 0 };
+    r[v]++;
+    out.set(k, r);
+  };
+  for (const j of judged) {
+    for (const p of j.pool) {
+      const v = j.judged.get(p.id)!;
+      for (const s of p.sources) bump(s, v);
+      if (p.meeting !== j.meeting) bump('other meeting', v);
+    }
+  }
+  return out;
+}
+
+function make(dir: string): void {
+  const all = loadQmsum();
+  const val = all.filter((m) => m.split === 'val');
+  const rankings = rankingsOf(all);
+  fs.mkdirSync(path.join(dir, 'keys'), { recursive: true });
+  // The judges see Q01…, in a seeded order: neither a file's name nor its place says which meeting asked.
+  const names = val.flatMap((m) => m.queries.map((_, n) => questionName(m.id, n)));
+  const random = seeded('memory-adjudication');
+  const order = names.map((name) => ({ name, r: random() })).sort((a, b) => a.r - b.r).map((x) => x.name);
+  const blind: Record<string, string> = {};
+  let passages = 0;
+  for (const m of val) {
+    m.queries.forEach((q, n) => {
+      const pool = poolOf(m, n, rankedFor(rankings, m, q.query));
+      passages += pool.length;
+      const ask = `Q${String(order.indexOf(questionName(m.id, n)) + 1).padStart(2, '0')}`;
+      blind[ask] = questionName(m.id, n);
+      fs.writeFileSync(path.join(dir, `${ask}.ask.md`), askText(all, m, n, pool));
+      fs.writeFileSync(path.join(dir, 'keys', `${questionName(m.id, n)}.pool.json`), `${JSON.stringify(pool, null, 1)}\n`);
+    });
+  }
+  fs.writeFileSync(path.join(dir, 'keys', 'blind.json'), `${JSON.stringify(blind, null, 1)}\n`);
+  console.log(`Wrote ${val.reduce((s, m) => s + m.queries.length, 0)} questions, ${passages} passages, under ${dir} (move ${dir}/keys away from the judges)`);
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+function report(check?: string): void {
+  const all = loadQmsum();
+  const val = all.filter((m) => m.split === 'val');
+  const judged = loadJudged(val);
+  const rankings = rankingsOf(all);
+  console.log(`Val: ${judged.length} questions, ${judged.reduce((s, j) => s + j.pool.length, 0)} pooled passages judged\n`);
+  console.log('| ranking (val, top 5) | strict hit@1 | strict hit@5 | own meeting, judged hit@1 | hit@5 | any meeting, judged hit@1 | hit@5 | unjudged |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const [name, source] of [['topical, all meetings (DEFAULT_RANKING)', 'topical-all'], ['topical, own meeting', 'topical-own'], ['BM25 lines, all meetings (issue 31)', 'lines-all']] as const) {
+    const f = judgedFigures(val, judged, (m, query) => rankedFor(rankings, m, query)[source]);
+    console.log(`| ${name} | ${pct(f.strict.hit1)} | ${pct(f.strict.hit5)} | ${pct(f.ownJudged.hit1)} | ${pct(f.ownJudged.hit5)} | ${pct(f.anyJudged.hit1)} | ${pct(f.anyJudged.hit5)} | ${f.unjudged} |`);
+  }
+  // The chat's follow-up (extension/memory/chatParticipant.ts, `narrowing`): a question answered from several meetings
+  // offers to ask it again in each of the first NARROW_MEETINGS meetings of its 8 passages alone. A user who picks their
+  // own meeting gets the own-meeting ranking; scored as "the first answer, or else the one follow-up to the asker's
+  // meeting when it is offered".
+  const followed = judgedFigures(val, judged, (m, query) => withFollowUp(rankings, m, query), true);
+  console.log(`| topical, all meetings, then the follow-up to the asker's meeting when offered | ${pct(followed.strict.hit1)} | ${pct(followed.strict.hit5)} | ${pct(followed.ownJudged.hit1)} | ${pct(followed.ownJudged.hit5)} | ${pct(followed.anyJudged.hit1)} | ${pct(followed.anyJudged.hit5)} | ${followed.unjudged} |`);
+  const train = strictWithFollowUp(all.filter((m) => m.split === 'train'), rankings);
+  console.log(`\nTrain (${train.questions} questions, strict only: not judged): first answer hit@1 ${pct(train.first[0])}, hit@5 ${pct(train.first[1])}; with the follow-up ${pct(train.followed[0])}, ${pct(train.followed[1])}`);
+  console.log('\n| passages | answers | topic | no |\n|---|---|---|---|');
+  for (const [source, r] of bySource(judged)) console.log(`| ${source} | ${r.answers} | ${r.topic} | ${r.no} |`);
+  const elsewhere = judged.filter((j) => j.pool.some((p) => p.meeting !== j.meeting && j.judged.get(p.id) === 'answers')).length;
+  console.log(`\nQuestions with a passage of another meeting judged to answer them: ${elsewhere} of ${judged.length}`);
+  if (check) {
+    const second = loadJudged(val, check);
+    const a = agreement(judged, second);
+    console.log(`Second judging (${check}): the same verdict on ${a.same} of ${a.passages} passages; Cohen's kappa on "answers" ${a.kappa.toFixed(2)}`);
+    const f = judgedFigures(val, second, (m, query) => rankedFor(rankings, m, query)['topical-all']);
+    console.log(`The shipped ranking over all meetings by the second judging: own meeting judged hit@1 ${pct(f.ownJudged.hit1)}, hit@5 ${pct(f.ownJudged.hit5)}; any meeting ${pct(f.anyJudged.hit1)}, ${pct(f.anyJudged.hit5)}`);
+  }
+}
+
+/** Renames a judging's files from the blind names to the questions', checking each against its pool as it goes. */
+function install(judgedDir: string, keys: string, to: string): void {
+  const blind = JSON.parse(fs.readFileSync(path.join(keys, 'blind.json'), 'utf8')) as Record<string, string>;
+  fs.mkdirSync(to, { recursive: true });
+  for (const [ask, name] of Object.entries(blind)) {
+    const pool = JSON.parse(fs.readFileSync(path.join(keys, `${name}.pool.json`), 'utf8')) as PooledPassage[];
+    const file = path.join(judgedDir, `${ask}.judgements.txt`);
+    const text = fs.readFileSync(file, 'utf8');
+    parseJudgements(text, pool, file);
+    fs.writeFileSync(path.join(to, `${name}.judgements.txt`), text.endsWith('\n') ? text : `${text}\n`);
+    if (!fs.existsSync(path.join(to, '..', `${name}.pool.json`))) fs.copyFileSync(path.join(keys, `${name}.pool.json`), path.join(to, `${name}.pool.json`));
+  }
+  console.log(`Stored ${Object.keys(blind).length} questions' judgements under ${to}`);
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const dir = flagValue(argv, '--make');
+  const judgedDir = flagValue(argv, '--install');
+  try {
+    if (dir) make(dir);
+    else if (judgedDir) install(judgedDir, flagValue(argv, '--keys') ?? '', flagValue(argv, '--to') ?? '');
+    else report(flagValue(argv, '--check'));
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exitCode = 1;
+  }
+}
