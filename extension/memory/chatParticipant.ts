@@ -275,7 +275,8 @@ export function followupsOf(result: vscode.ChatResult): vscode.ChatFollowup[] {
 /**
  * For a question that named no meeting answered from several: asking it again in each of the first few alone, since a
  * question can fit several meetings (the same subject discussed again, or by another team) and only the asker knows
- * which one they meant (BENCHMARKS.md, issue 40: 20 of QMSum's 50 val questions are answered by another meeting too).
+ * which one they meant (BENCHMARKS.md, issue 40: 112 of QMSum's 253 train and val questions are answered in another
+ * meeting too).
  */
 export function narrowing(question: string, found: readonly MemoryMeeting[]): { label: string; prompt: string }[] | undefined {
   const meetings: MemoryMeeting[] = [];

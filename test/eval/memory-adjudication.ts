@@ -16,9 +16,10 @@
  *   any meeting, judged   a passage counts if it lies in a span or was judged to answer, whatever its meeting: what a
  *                         user gets from a question that names no meeting
  *
- *   node out/test/eval/memory-adjudication.js --make DIR        writes DIR/<meeting>.<n>.ask.md per val question and
- *                                                               DIR/keys/<meeting>.<n>.pool.json (the sources: keep
- *                                                               them away from the judges)
+ *   node out/test/eval/memory-adjudication.js --make DIR [--set train]
+ *                                                               writes DIR/Q<nn>.ask.md per val question (T<nnn> per
+ *                                                               train question), DIR/keys/<meeting>.<n>.pool.json and
+ *                                                               the blind names (the sources: keep them from the judges)
  *   node out/test/eval/memory-adjudication.js --install JUDGED --keys KEYS --to DIR
  *                                                               stores judges' Q<nn>.judgements.txt under their
  *                                                               questions' names (<meeting>.<n>.judgements.txt), with
@@ -275,69 +276,75 @@ export function bySource(judged: JudgedQuestion[]): Map<PoolSource | 'other meet
   return out;
 }
 
-function make(dir: string): void {
+/** The blind names of a split's questions: Q01… for val, T001… for train, each in its own seeded order. */
+const BLIND = { val: { prefix: 'Q', digits: 2, seed: 'memory-adjudication', file: 'blind.json' }, train: { prefix: 'T', digits: 3, seed: 'memory-adjudication/train', file: 'blind-train.json' } } as const;
+
+function make(dir: string, split: 'train' | 'val'): void {
   const all = loadQmsum();
-  const val = all.filter((m) => m.split === 'val');
+  const set = all.filter((m) => m.split === split);
   const rankings = rankingsOf(all);
   fs.mkdirSync(path.join(dir, 'keys'), { recursive: true });
   // The judges see Q01…, in a seeded order: neither a file's name nor its place says which meeting asked.
-  const names = val.flatMap((m) => m.queries.map((_, n) => questionName(m.id, n)));
-  const random = seeded('memory-adjudication');
-  const order = names.map((name) => ({ name, r: random() })).sort((a, b) => a.r - b.r).map((x) => x.name);
+  const { prefix, digits, seed, file } = BLIND[split];
+  const names = set.flatMap((m) => m.queries.map((_, n) => questionName(m.id, n)));
+  const random = seeded(seed);
+  const order = names.map((name) => ({ name, r: random() })).sort((x, y) => x.r - y.r).map((x) => x.name);
   const blind: Record<string, string> = {};
   let passages = 0;
-  for (const m of val) {
+  for (const m of set) {
     m.queries.forEach((q, n) => {
       const pool = poolOf(m, n, rankedFor(rankings, m, q.query));
       passages += pool.length;
-      const ask = `Q${String(order.indexOf(questionName(m.id, n)) + 1).padStart(2, '0')}`;
+      const ask = `${prefix}${String(order.indexOf(questionName(m.id, n)) + 1).padStart(digits, '0')}`;
       blind[ask] = questionName(m.id, n);
       fs.writeFileSync(path.join(dir, `${ask}.ask.md`), askText(all, m, n, pool));
       fs.writeFileSync(path.join(dir, 'keys', `${questionName(m.id, n)}.pool.json`), `${JSON.stringify(pool, null, 1)}\n`);
     });
   }
-  fs.writeFileSync(path.join(dir, 'keys', 'blind.json'), `${JSON.stringify(blind, null, 1)}\n`);
-  console.log(`Wrote ${val.reduce((s, m) => s + m.queries.length, 0)} questions, ${passages} passages, under ${dir} (move ${dir}/keys away from the judges)`);
+  fs.writeFileSync(path.join(dir, 'keys', file), `${JSON.stringify(blind, null, 1)}\n`);
+  console.log(`Wrote ${names.length} ${split} questions, ${passages} passages, under ${dir} (move ${dir}/keys away from the judges)`);
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 function report(check?: string): void {
   const all = loadQmsum();
-  const val = all.filter((m) => m.split === 'val');
-  const judged = loadJudged(val);
   const rankings = rankingsOf(all);
-  console.log(`Val: ${judged.length} questions, ${judged.reduce((s, j) => s + j.pool.length, 0)} pooled passages judged\n`);
-  console.log('| ranking (val, top 5) | strict hit@1 | strict hit@5 | own meeting, judged hit@1 | hit@5 | any meeting, judged hit@1 | hit@5 | unjudged |');
-  console.log('|---|---|---|---|---|---|---|---|');
-  for (const [name, source] of [['topical, all meetings (DEFAULT_RANKING)', 'topical-all'], ['topical, own meeting', 'topical-own'], ['BM25 lines, all meetings (issue 31)', 'lines-all']] as const) {
-    const f = judgedFigures(val, judged, (m, query) => rankedFor(rankings, m, query)[source]);
-    console.log(`| ${name} | ${pct(f.strict.hit1)} | ${pct(f.strict.hit5)} | ${pct(f.ownJudged.hit1)} | ${pct(f.ownJudged.hit5)} | ${pct(f.anyJudged.hit1)} | ${pct(f.anyJudged.hit5)} | ${f.unjudged} |`);
-  }
-  // The chat's follow-up (extension/memory/chatParticipant.ts, `narrowing`): a question answered from several meetings
-  // offers to ask it again in each of the first NARROW_MEETINGS meetings of its 8 passages alone. A user who picks their
-  // own meeting gets the own-meeting ranking; scored as "the first answer, or else the one follow-up to the asker's
-  // meeting when it is offered".
-  const followed = judgedFigures(val, judged, (m, query) => withFollowUp(rankings, m, query), true);
-  console.log(`| topical, all meetings, then the follow-up to the asker's meeting when offered | ${pct(followed.strict.hit1)} | ${pct(followed.strict.hit5)} | ${pct(followed.ownJudged.hit1)} | ${pct(followed.ownJudged.hit5)} | ${pct(followed.anyJudged.hit1)} | ${pct(followed.anyJudged.hit5)} | ${followed.unjudged} |`);
-  const train = strictWithFollowUp(all.filter((m) => m.split === 'train'), rankings);
-  console.log(`\nTrain (${train.questions} questions, strict only: not judged): first answer hit@1 ${pct(train.first[0])}, hit@5 ${pct(train.first[1])}; with the follow-up ${pct(train.followed[0])}, ${pct(train.followed[1])}`);
-  console.log('\n| passages | answers | topic | no |\n|---|---|---|---|');
-  for (const [source, r] of bySource(judged)) console.log(`| ${source} | ${r.answers} | ${r.topic} | ${r.no} |`);
-  const elsewhere = judged.filter((j) => j.pool.some((p) => p.meeting !== j.meeting && j.judged.get(p.id) === 'answers')).length;
-  console.log(`\nQuestions with a passage of another meeting judged to answer them: ${elsewhere} of ${judged.length}`);
-  if (check) {
-    const second = loadJudged(val, check);
-    const a = agreement(judged, second);
-    console.log(`Second judging (${check}): the same verdict on ${a.same} of ${a.passages} passages; Cohen's kappa on "answers" ${a.kappa.toFixed(2)}`);
-    const f = judgedFigures(val, second, (m, query) => rankedFor(rankings, m, query)['topical-all']);
-    console.log(`The shipped ranking over all meetings by the second judging: own meeting judged hit@1 ${pct(f.ownJudged.hit1)}, hit@5 ${pct(f.ownJudged.hit5)}; any meeting ${pct(f.anyJudged.hit1)}, ${pct(f.anyJudged.hit5)}`);
+  for (const split of ['train', 'val'] as const) {
+    const set = all.filter((m) => m.split === split);
+    const judged = loadJudged(set);
+    console.log(`\n${split}: ${judged.length} questions, ${judged.reduce((s, j) => s + j.pool.length, 0)} pooled passages judged\n`);
+    console.log(`| ranking (${split}, top 5) | strict hit@1 | strict hit@5 | own meeting, judged hit@1 | hit@5 | any meeting, judged hit@1 | hit@5 | unjudged |`);
+    console.log('|---|---|---|---|---|---|---|---|');
+    const row = (name: string, f: JudgedFigures) =>
+      console.log(`| ${name} | ${pct(f.strict.hit1)} | ${pct(f.strict.hit5)} | ${pct(f.ownJudged.hit1)} | ${pct(f.ownJudged.hit5)} | ${pct(f.anyJudged.hit1)} | ${pct(f.anyJudged.hit5)} | ${f.unjudged} |`);
+    for (const [name, source] of [['topical, all meetings (DEFAULT_RANKING)', 'topical-all'], ['topical, own meeting', 'topical-own'], ['BM25 lines, all meetings (issue 31)', 'lines-all']] as const) {
+      row(name, judgedFigures(set, judged, (m, query) => rankedFor(rankings, m, query)[source]));
+    }
+    // The chat's follow-up (extension/memory/chatParticipant.ts, `narrowing`): a question answered from several
+    // meetings offers to ask it again in each of the first NARROW_MEETINGS meetings of its 8 passages alone. A user who
+    // picks their own meeting gets the own-meeting ranking; scored as "the first answer, or else the one follow-up to
+    // the asker's meeting when it is offered".
+    row('topical, all meetings, then the follow-up to the asker\'s meeting when offered', judgedFigures(set, judged, (m, query) => withFollowUp(rankings, m, query), true));
+    console.log('\n| passages | answers | topic | no |\n|---|---|---|---|');
+    for (const [source, r] of bySource(judged)) console.log(`| ${source} | ${r.answers} | ${r.topic} | ${r.no} |`);
+    const elsewhere = judged.filter((j) => j.pool.some((p) => p.meeting !== j.meeting && j.judged.get(p.id) === 'answers')).length;
+    console.log(`\nQuestions with a passage of another meeting judged to answer them: ${elsewhere} of ${judged.length}`);
+    if (check && split === 'val') {
+      const second = loadJudged(set, check);
+      const a = agreement(judged, second);
+      console.log(`Second judging (${check}): the same verdict on ${a.same} of ${a.passages} passages; Cohen's kappa on "answers" ${a.kappa.toFixed(2)}`);
+      const f = judgedFigures(set, second, (m, query) => rankedFor(rankings, m, query)['topical-all']);
+      console.log(`The shipped ranking over all meetings by the second judging: own meeting judged hit@1 ${pct(f.ownJudged.hit1)}, hit@5 ${pct(f.ownJudged.hit5)}; any meeting ${pct(f.anyJudged.hit1)}, ${pct(f.anyJudged.hit5)}`);
+    }
   }
 }
 
 /** Renames a judging's files from the blind names to the questions', checking each against its pool as it goes. */
 function install(judgedDir: string, keys: string, to: string): void {
-  const blind = JSON.parse(fs.readFileSync(path.join(keys, 'blind.json'), 'utf8')) as Record<string, string>;
+  const blindFile = fs.readdirSync(keys).find((f) => /^blind(-train)?\.json$/.test(f));
+  if (!blindFile) throw new Error(`${keys}: no blind.json or blind-train.json`);
+  const blind = JSON.parse(fs.readFileSync(path.join(keys, blindFile), 'utf8')) as Record<string, string>;
   fs.mkdirSync(to, { recursive: true });
   for (const [ask, name] of Object.entries(blind)) {
     const pool = JSON.parse(fs.readFileSync(path.join(keys, `${name}.pool.json`), 'utf8')) as PooledPassage[];
@@ -355,7 +362,7 @@ if (require.main === module) {
   const dir = flagValue(argv, '--make');
   const judgedDir = flagValue(argv, '--install');
   try {
-    if (dir) make(dir);
+    if (dir) make(dir, flagValue(argv, '--set') === 'train' ? 'train' : 'val');
     else if (judgedDir) install(judgedDir, flagValue(argv, '--keys') ?? '', flagValue(argv, '--to') ?? '');
     else report(flagValue(argv, '--check'));
   } catch (e) {

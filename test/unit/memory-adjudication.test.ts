@@ -50,51 +50,68 @@ describe('memory relevance judgements: reading and scoring (test/eval/memory-adj
   });
 });
 
-describe('memory relevance judgements: the stored val pools (test/fixtures/qmsum-memory/adjudicated)', () => {
+describe('memory relevance judgements: the stored pools (test/fixtures/qmsum-memory/adjudicated)', () => {
   // The judged figures hold only while the rankings return what was pooled: a change to the ranking, the passages or
   // the fixture makes this fail, and the pool must be judged again (the fixture README says how).
-  it('are what the shipped rankings, the spans and the seeded control give today', () => {
+  it('are what the shipped rankings, the spans and the seeded control give today (train and val)', function () {
+    this.timeout(120_000);
     const all = loadQmsum();
-    const val = all.filter((m) => m.split === 'val');
     const rankings = rankingsOf(all);
     let questions = 0;
-    for (const m of val) {
+    const noRandomControl: string[] = [];
+    for (const m of all) {
       m.queries.forEach((q, n) => {
         const stored = JSON.parse(fs.readFileSync(path.join(MEMORY_ADJUDICATED_DIR, `${m.id}.${n}.pool.json`), 'utf8')) as PooledPassage[];
         assert.deepEqual(poolOf(m, n, rankedFor(rankings, m, q.query)), stored, `${m.id}.${n}`);
-        assert.ok(stored.some((p) => p.sources.includes('span')) && stored.some((p) => p.sources.includes('control')), `${m.id}.${n}: controls`);
+        assert.ok(stored.some((p) => p.sources.includes('span')), `${m.id}.${n}: the span control`);
+        if (!stored.some((p) => p.sources.includes('control'))) noRandomControl.push(`${m.id}.${n}`);
         questions++;
       });
     }
-    assert.equal(questions, 50);
+    assert.equal(questions, 253);
+    // Its span is the whole meeting (turns 5–400 of 401): no stretch is left for a random control.
+    assert.deepEqual(noRandomControl, ['IS1004b.0']);
   });
 
-  it('were read alike by two judgings, and the controls say the judges read', () => {
-    const val = loadQmsum().filter((m) => m.split === 'val');
+  const acceptance = (judged: JudgedQuestion[], source: string) => {
+    const v = judged.flatMap((j) => j.pool.filter((p) => p.sources.includes(source as never)).map((p) => j.judged.get(p.id)));
+    return v.filter((x) => x === 'answers').length / v.length;
+  };
+
+  // A span control is the annotated span's first 12 lines, which can be the run-up to the answer: accepted 88% (val)
+  // and 79% (train); the random controls 8% and 5%.
+  it('were read alike by two judgings (val), and the controls say the judges read (train and val)', () => {
+    const all = loadQmsum();
+    const val = all.filter((m) => m.split === 'val');
     const first = loadJudged(val);
     const a = agreement(first, loadJudged(val, path.join(MEMORY_ADJUDICATED_DIR, 'check')));
     assert.equal(a.passages, 713);
     assert.ok(a.kappa >= 0.9, `kappa ${a.kappa}`);
-    const rate = (source: string) => {
-      const v = first.flatMap((j) => j.pool.filter((p) => p.sources.includes(source as never)).map((p) => j.judged.get(p.id)));
-      return v.filter((x) => x === 'answers').length / v.length;
-    };
-    assert.ok(rate('span') >= 0.85 && rate('control') <= 0.1, `span ${rate('span')}, control ${rate('control')}`);
+    for (const judged of [first, loadJudged(all.filter((m) => m.split === 'train'))]) {
+      assert.ok(acceptance(judged, 'span') >= 0.75 && acceptance(judged, 'control') <= 0.1, `span ${acceptance(judged, 'span')}, control ${acceptance(judged, 'control')}`);
+    }
   });
 
   it('give the shipped ranking at least the judged figures measured', () => {
     const all = loadQmsum();
-    const val = all.filter((m) => m.split === 'val');
     const rankings = rankingsOf(all);
-    const f = judgedFigures(val, loadJudged(val), (m, query) => rankedFor(rankings, m, query)['topical-all']);
-    assert.equal(f.unjudged, 0);
-    // Measured (BENCHMARKS.md, issue 40, "Memory against judged relevance"): strict 0.48 / 0.56 (hit@1 / hit@5), own
-    // meeting judged 0.54 / 0.66, any meeting judged 0.60 / 0.78. Each floor one question (0.02) below.
-    const floors: [string, number, number][] = [
-      ['strict hit@1', f.strict.hit1, 0.46], ['strict hit@5', f.strict.hit5, 0.54],
-      ['own judged hit@1', f.ownJudged.hit1, 0.52], ['own judged hit@5', f.ownJudged.hit5, 0.64],
-      ['any judged hit@1', f.anyJudged.hit1, 0.58], ['any judged hit@5', f.anyJudged.hit5, 0.76],
-    ];
+    const figures = (split: 'train' | 'val') => {
+      const set = all.filter((m) => m.split === split);
+      return judgedFigures(set, loadJudged(set), (m, query) => rankedFor(rankings, m, query)['topical-all']);
+    };
+    // Measured (BENCHMARKS.md, issue 40, third pass), hit@1 / hit@5: val strict 0.48 / 0.56, own meeting judged
+    // 0.54 / 0.66, any meeting judged 0.60 / 0.78; train strict 0.409 / 0.635, own meeting judged 0.478 /
+    // 0.695, any meeting judged 0.616 / 0.867. Each floor about one question (val) or
+    // two points (train) below.
+    const floors: [string, number, number][] = [];
+    const val = figures('val'), train = figures('train');
+    assert.equal(val.unjudged + train.unjudged, 0);
+    floors.push(['val strict hit@1', val.strict.hit1, 0.46], ['val strict hit@5', val.strict.hit5, 0.54],
+      ['val own judged hit@1', val.ownJudged.hit1, 0.52], ['val own judged hit@5', val.ownJudged.hit5, 0.64],
+      ['val any judged hit@1', val.anyJudged.hit1, 0.58], ['val any judged hit@5', val.anyJudged.hit5, 0.76]);
+    floors.push(['train strict hit@1', train.strict.hit1, 0.39], ['train strict hit@5', train.strict.hit5, 0.61],
+      ['train own judged hit@1', train.ownJudged.hit1, 0.46], ['train own judged hit@5', train.ownJudged.hit5, 0.67],
+      ['train any judged hit@1', train.anyJudged.hit1, 0.59], ['train any judged hit@5', train.anyJudged.hit5, 0.84]);
     for (const [name, value, floor] of floors) assert.ok(value >= floor, `${name} ${value} < ${floor}`);
   });
 });
