@@ -16,6 +16,7 @@ import { ASK_SYSTEM, askUserPrompt, citedNumbers, promptLines } from '../memory/
 import { meetingRecordOf } from '../memory/meetingRecord';
 import { MAX_LIMIT, MeetingRecord, MemoryIndex } from '../memory/memoryIndex';
 import { StoredMemory } from '../memory/storedMemory';
+import { isoDate } from '../understanding/dates';
 import { openAiCompatibleChat } from '../understanding/providers';
 import { args, inert, Io, jsonLine, UsageError } from './common';
 import { llmSettings, parseTranscript } from './notes';
@@ -38,7 +39,14 @@ export async function ask(argv: string[], io: Io): Promise<number> {
     'llm-endpoint': { type: 'string' },
     'llm-model': { type: 'string' },
     'llm-allow-remote': { type: 'boolean', default: false },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    meeting: { type: 'string', multiple: true },
   });
+  for (const flag of ['since', 'until'] as const) {
+    const day = values[flag];
+    if (day !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`)))) throw new UsageError(`--${flag} takes a date as YYYY-MM-DD, not "${day}"`);
+  }
   // `--over a.txt b.txt` leaves b.txt a positional: a question of several words unquoted, or a second file without its --over.
   if (positionals.length > 1 && values.over?.length) throw new UsageError('ask takes one question (in quotes), and each transcript with its own --over FILE');
   if (positionals.length !== 1 || !positionals[0].trim()) throw new UsageError('ask takes one question (in quotes)');
@@ -62,7 +70,9 @@ export async function ask(argv: string[], io: Io): Promise<number> {
     for (const id of index.sessionIds()) fileOf.set(id, { file: path.join(storageDir, 'sessions', `${id}.jsonl`), timed: true, lineOf: (l) => l.index });
     if (!index.sessionCount) io.err(`earshot: no stored meetings in ${storageDir} (EARSHOT_STORAGE); ask over transcript files with --over FILE`);
   }
-  const passages = index.search({ query: question, limit });
+  const sessionIds = meetingsAsked(index, values.meeting ?? [], values.since, values.until);
+  if (sessionIds?.length === 0) io.err(`earshot: no meeting started${values.since ? ` since ${values.since}` : ''}${values.until ? ` until ${values.until}` : ''}`);
+  const passages = sessionIds?.length === 0 ? [] : index.search({ query: question, limit, sessionIds });
   const numbered: (CitedLine & { meeting: string })[] = [];
   const cite = (p: MemoryPassage, l: MemoryLine): CitedLine & { meeting: string } => {
     const where = fileOf.get(p.meeting.sessionId)!;
@@ -105,6 +115,36 @@ export async function ask(argv: string[], io: Io): Promise<number> {
     io.out(`  [${i + 1}] line ${c.line}, ${c.t0 === null ? '' : `${clock(c.t0)} `}${inert(c.speaker) || '?'}: ${inert(c.text)}`);
   });
   return 0;
+}
+
+/**
+ * The meetings asked about: those that started between --since and --until (days of this machine's time zone, as the
+ * notes' file names and the chat's dates are) and, with --meeting, that one names (a session id, or words all found in
+ * the title, any case; any of several). Undefined: all. A --meeting that matches none is an error naming it and the
+ * latest titles, not a search of everything.
+ */
+function meetingsAsked(index: MemoryIndex, named: string[], since?: string, until?: string): string[] | undefined {
+  if (!named.length && !since && !until) return undefined;
+  const day = (startedAt: string) => {
+    const d = new Date(startedAt);
+    return Number.isNaN(d.getTime()) ? String(startedAt).slice(0, 10) : isoDate(d);
+  };
+  const all = index.meetingList();
+  const inRange = all.filter((m) => (!since || day(m.startedAt) >= since) && (!until || day(m.startedAt) <= until));
+  if (!named.length) return inRange.map((m) => m.sessionId);
+  const words = (text: string) => text.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const ids = new Set<string>();
+  for (const name of named) {
+    const wanted = words(name);
+    const found = inRange.filter((m) => m.sessionId === name.trim() || (wanted.length > 0 && wanted.every((w) => words(m.title).includes(w))));
+    if (!found.length) {
+      const latest = all.slice(0, 5).map((m) => `"${m.title}" (${day(m.startedAt)})`).join(', ');
+      const range = [since && `since ${since}`, until && `until ${until}`].filter(Boolean).join(' ');
+      throw new UsageError(`no meeting${range ? ` ${range}` : ''} matches --meeting "${name}"${latest ? `; the latest: ${latest}` : ''}`);
+    }
+    for (const m of found) ids.add(m.sessionId);
+  }
+  return [...ids];
 }
 
 export async function todo(argv: string[], io: Io): Promise<number> {

@@ -15,6 +15,7 @@ import { EXPORT_FORMATS, exportSession, isExportFormat, parseExport, SessionExpo
 import { writeFileAtomic } from '../documents/notesFile';
 import { clock, DECISION_GROUPS, displayModel, inline } from '../documents/notesText';
 import { noSummary, summaryLabel } from '../documents/summarySection';
+import { isoDate } from '../understanding/dates';
 import { extract, SpokenLine } from '../understanding/extract';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../understanding/modelTranscript';
 import { Chat } from '../understanding/providers';
@@ -130,7 +131,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
 }
 
 /** YYYY-MM-DD of a date in local time (how --date and Earshot's file names give it). */
-const day = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+const day = isoDate;
 
 /** Where the meeting's date came from: --date, the transcript itself, its name as Earshot names notes, or (unknown) the file's time. */
 export type MeetingDateSource = 'option' | 'transcript' | 'file name' | 'file time';

@@ -10,6 +10,7 @@ import { Chat, openAiCompatibleChat, runModelExtraction } from './providers';
 import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, SummaryCallReport, SummaryPoint, SummarySoFar, whyNotAsked } from './modelSummary';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
+import { isoDate } from './dates';
 import { MeetingInfo, modelChunks, modelExtractionRecords, reduceChunks, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
 
 export interface TranscriptModelResult {
@@ -55,7 +56,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   }));
   const journal: JournalContents = { header, records, tornTail: false };
   const chunks = modelChunks(journal, { ...DEFAULT_CHUNK_OPTIONS, ...(settings.chunkChars ? { chunkChars: settings.chunkChars } : {}) });
-  const day = `${meetingDate.getFullYear()}-${String(meetingDate.getMonth() + 1).padStart(2, '0')}-${String(meetingDate.getDate()).padStart(2, '0')}`;
+  const day = isoDate(meetingDate);
   const meeting: MeetingInfo = { title: header.title, date: header.startedAt, ...(known ? {} : { fileChangedOn: day }) };
   const run = await runModelExtraction('cli', meeting, chunks, {
     settings, chat, signal, progress, report: () => undefined,

@@ -157,6 +157,42 @@ describe('earshot ask and todo', () => {
     assert.match(printed.out.join('\n'), /Planning \(2026-01-10\)\n {2}- \[ \] Compare the laptop offers — @Dana \(00:04\)/);
   });
 
+  it('ask --meeting, --since and --until search only the meetings they name; a --meeting that matches none is an error', async () => {
+    const own = path.join(dir, 'storage-2');
+    // Two meetings that say the same thing; start times in UTC that are the named days in any time zone (midday).
+    for (const [id, title, startedAt, speaker] of [['20260110T120000-aaaaaa', 'Design review', '2026-01-10T12:00:00.000Z', 'Ana'], ['20260112T120000-bbbbbb', 'Sprint planning', '2026-01-12T12:00:00.000Z', 'Ben']]) {
+      const journal = await Journal.create(path.join(own, 'sessions', `${id}.jsonl`), { sessionId: id, title, startedAt, sources: ['file'], language: 'en', notesPath: '', mode: 'meeting' });
+      await journal.append({ type: 'segment', segmentId: 'file-1', source: 'file', speaker, t0: 1, t1: 3, text: 'The release moves to Friday.' } as JournalRecord);
+      await journal.append({ type: 'end', stoppedAt: startedAt, capturedSec: 3 });
+      await journal.close();
+    }
+    const before = process.env.EARSHOT_STORAGE;
+    process.env.EARSHOT_STORAGE = own;
+    try {
+      const speakers = async (...flags: string[]) => {
+        const r = await cli('ask', 'when is the release?', '--json', ...flags);
+        assert.equal(r.code, 0, r.err.join('\n'));
+        return (JSON.parse(r.out.join('')) as { cited: { speaker: string }[] }).cited.map((c) => c.speaker);
+      };
+      assert.deepEqual(await speakers(), ['Ben', 'Ana']);
+      assert.deepEqual(await speakers('--meeting', 'design REVIEW'), ['Ana']);
+      assert.deepEqual(await speakers('--meeting', '20260112T120000-bbbbbb'), ['Ben']);
+      assert.deepEqual(await speakers('--meeting', 'review', '--meeting', 'planning'), ['Ben', 'Ana']);
+      assert.deepEqual(await speakers('--since', '2026-01-11'), ['Ben']);
+      assert.deepEqual(await speakers('--until', '2026-01-10'), ['Ana']);
+      const none = await cli('ask', 'when is the release?', '--since', '2026-02-01');
+      assert.deepEqual([none.code, none.out, none.err], [0, ['Nothing in the meetings matches the question.'], ['earshot: no meeting started since 2026-02-01']]);
+      const unknown = await cli('ask', 'x', '--meeting', 'budget call');
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.err[0], /no meeting matches --meeting "budget call"; the latest: "Sprint planning" \(2026-01-12\), "Design review" \(2026-01-10\)/);
+      assert.match((await cli('ask', 'x', '--meeting', 'review', '--since', '2026-01-11')).err[0], /no meeting since 2026-01-11 matches --meeting "review"/);
+      assert.match((await cli('ask', 'x', '--since', 'last week')).err[0], /--since takes a date as YYYY-MM-DD, not "last week"/);
+      assert.match((await cli('ask', 'x', '--until', '2026-13-45')).err[0], /--until takes a date as YYYY-MM-DD/);
+    } finally {
+      process.env.EARSHOT_STORAGE = before;
+    }
+  });
+
   it('refuses bad input clearly', async () => {
     const empty = await cli('ask', '  ');
     assert.equal(empty.code, 2);
