@@ -15,7 +15,7 @@ import { lineLink, transcriptLinkMarkdown, notesLineFinder } from './links';
 import {
   AnswerEscaper, buildAnswerPrompt, buildRecapPrompt, CitationSplitter, CitedLine, clock, describeSent, escapeMarkdown, meetingDate, numberPassages, numberSegments,
 } from './prompt';
-import { CHAT_PASSAGES, inMeetingQuestion, mayNameMeeting, NARROW_MEETINGS, parseDecisionsQuery, pickMeeting, questionScope, searchQuery } from './query';
+import { CHAT_PASSAGES, inMeetingQuestion, mayNameMeeting, NARROW_MEETINGS, parseDecisionsQuery, pickMeeting, QuestionScope, questionScope, searchQuery } from './query';
 import { todoSections } from './todo';
 import { ACTION_ITEMS_VIEW_ID } from './actionItemsView';
 
@@ -53,7 +53,6 @@ export interface MemoryChatMetadata {
   narrow?: { label: string; prompt: string }[];
 }
 
-
 export class MemoryChat {
   constructor(private readonly deps: MemoryChatDeps) {}
 
@@ -76,12 +75,7 @@ export class MemoryChat {
     }
     stream.progress('Searching your meetings…');
     const scope = mayNameMeeting(question) ? questionScope(question, await this.deps.client.memoryMeetings(), this.deps.now?.() ?? new Date()) : undefined;
-    if (scope && scope.meetings.length === 0) stream.markdown(`*No meeting ${escapeMarkdown(scope.named)}: searching all your meetings.*\n\n`);
-    const sessionIds = scope?.meetings.length ? scope.meetings.map((m) => m.sessionId) : undefined;
-    if (sessionIds) {
-      metadata.scope = { named: scope!.named, sessionIds };
-      stream.markdown(`*Searching ${sessionIds.length === 1 ? `“${escapeMarkdown(scope!.meetings[0].title)}” (${meetingDate(scope!.meetings[0].startedAt)})` : `${sessionIds.length} meetings: ${escapeMarkdown(scope!.named)}`} only.*\n\n`);
-    }
+    const sessionIds = this.sayScope(scope, stream, metadata);
     const found = await this.deps.client.memorySearch({ query: searchQuery(scope?.searchText || question), limit: CHAT_PASSAGES, ...(sessionIds ? { sessionIds } : {}) });
     const lines = numberPassages(found.passages);
     if (lines.length === 0) {
@@ -91,6 +85,20 @@ export class MemoryChat {
     if (!sessionIds) metadata.narrow = narrowing(question, found.passages.map((p) => p.meeting));
     const answered = await this.answerWithModel(request, buildAnswerPrompt(question, lines), lines, 'to answer your question', stream, token, metadata);
     if (!answered && !token.isCancellationRequested) this.showLines(lines, stream, metadata, `The lines of your ${found.sessions} meetings that match, best first:`);
+  }
+
+  /** Says which meetings a question that named some is searched in (or that none matched), and gives their ids. */
+  private sayScope(scope: QuestionScope | undefined, stream: vscode.ChatResponseStream, metadata: MemoryChatMetadata): string[] | undefined {
+    if (!scope) return undefined;
+    if (!scope.meetings.length) {
+      stream.markdown(`*No meeting ${escapeMarkdown(scope.named)}: searching all your meetings.*\n\n`);
+      return undefined;
+    }
+    const [first] = scope.meetings;
+    const which = scope.meetings.length === 1 ? `“${escapeMarkdown(first.title)}” (${meetingDate(first.startedAt)})` : `the ${scope.meetings.length} meetings ${escapeMarkdown(scope.named)}`;
+    stream.markdown(`*Searching ${which} only.*\n\n`);
+    metadata.scope = { named: scope.named, sessionIds: scope.meetings.map((m) => m.sessionId) };
+    return metadata.scope.sessionIds;
   }
 
   /**

@@ -20,10 +20,11 @@
  *                                                               writes DIR/Q<nn>.ask.md per val question (T<nnn> per
  *                                                               train question), DIR/keys/<meeting>.<n>.pool.json and
  *                                                               the blind names (the sources: keep them from the judges)
- *   node out/test/eval/memory-adjudication.js --install JUDGED --keys KEYS --to DIR
+ *   node out/test/eval/memory-adjudication.js --install JUDGED --keys KEYS --to DIR [--no-pools]
  *                                                               stores judges' Q<nn>.judgements.txt under their
  *                                                               questions' names (<meeting>.<n>.judgements.txt), with
- *                                                               the pools (first judging: the fixture; a second: check/)
+ *                                                               the pools (first judging: the fixture; a second judging
+ *                                                               goes to check/ with --no-pools)
  *   node out/test/eval/memory-adjudication.js [--check DIR]     scores the stored judgements (and a second judging's
  *                                                               agreement with them)
  */
@@ -341,7 +342,7 @@ function report(check?: string): void {
 }
 
 /** Renames a judging's files from the blind names to the questions', checking each against its pool as it goes. */
-function install(judgedDir: string, keys: string, to: string): void {
+function install(judgedDir: string, keys: string, to: string, withPools: boolean): void {
   const blindFile = fs.readdirSync(keys).find((f) => /^blind(-train)?\.json$/.test(f));
   if (!blindFile) throw new Error(`${keys}: no blind.json or blind-train.json`);
   const blind = JSON.parse(fs.readFileSync(path.join(keys, blindFile), 'utf8')) as Record<string, string>;
@@ -352,7 +353,7 @@ function install(judgedDir: string, keys: string, to: string): void {
     const text = fs.readFileSync(file, 'utf8');
     parseJudgements(text, pool, file);
     fs.writeFileSync(path.join(to, `${name}.judgements.txt`), text.endsWith('\n') ? text : `${text}\n`);
-    if (!fs.existsSync(path.join(to, '..', `${name}.pool.json`))) fs.copyFileSync(path.join(keys, `${name}.pool.json`), path.join(to, `${name}.pool.json`));
+    if (withPools) fs.copyFileSync(path.join(keys, `${name}.pool.json`), path.join(to, `${name}.pool.json`));
   }
   console.log(`Stored ${Object.keys(blind).length} questions' judgements under ${to}`);
 }
@@ -363,7 +364,7 @@ if (require.main === module) {
   const judgedDir = flagValue(argv, '--install');
   try {
     if (dir) make(dir, flagValue(argv, '--set') === 'train' ? 'train' : 'val');
-    else if (judgedDir) install(judgedDir, flagValue(argv, '--keys') ?? '', flagValue(argv, '--to') ?? '');
+    else if (judgedDir) install(judgedDir, flagValue(argv, '--keys') ?? '', flagValue(argv, '--to') ?? '', !argv.includes('--no-pools'));
     else report(flagValue(argv, '--check'));
   } catch (e) {
     console.error((e as Error).message);

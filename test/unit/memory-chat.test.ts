@@ -183,6 +183,12 @@ describe('@earshot: a question that names its meetings is searched in them alone
     assert.match(stream.text, /Searching “Sprint planning” \(2026-11-24\) only/);
     assert.deepEqual(metadata.scope, { named: '“sprint planning”', sessionIds: ['s8'] });
     assert.equal(metadata.narrow, undefined, 'a scoped question offers no narrowing');
+    const day = new FakeMemoryClient();
+    day.meetings = meetings;
+    loginPassages(day);
+    const yesterday = await ask(chat(day), 'what did we decide yesterday?', undefined);
+    assert.deepEqual((day.calls[1].params as { sessionIds?: string[] }).sessionIds, ['s9', 's8']);
+    assert.match(yesterday.stream.text, /Searching the 2 meetings on 2026-11-24 only/);
   });
 
   it('named meetings that do not exist: says so and searches all of them', async () => {
