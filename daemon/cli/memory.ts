@@ -14,9 +14,8 @@ import { clock } from '../documents/notesText';
 import { parseJournal } from '../journal/journal';
 import { ASK_SYSTEM, askUserPrompt, citedNumbers, promptLines } from '../memory/askPrompt';
 import { meetingRecordOf } from '../memory/meetingRecord';
-import { MAX_LIMIT, MeetingRecord, MemoryIndex } from '../memory/memoryIndex';
+import { inRange, MAX_LIMIT, MeetingRecord, MemoryIndex, startDay } from '../memory/memoryIndex';
 import { StoredMemory } from '../memory/storedMemory';
-import { isoDate } from '../understanding/dates';
 import { openAiCompatibleChat } from '../understanding/providers';
 import { args, inert, Io, jsonLine, UsageError } from './common';
 import { llmSettings, parseTranscript } from './notes';
@@ -125,20 +124,16 @@ export async function ask(argv: string[], io: Io): Promise<number> {
  */
 function meetingsAsked(index: MemoryIndex, named: string[], since?: string, until?: string): string[] | undefined {
   if (!named.length && !since && !until) return undefined;
-  const day = (startedAt: string) => {
-    const d = new Date(startedAt);
-    return Number.isNaN(d.getTime()) ? String(startedAt).slice(0, 10) : isoDate(d);
-  };
   const all = index.meetingList();
-  const inRange = all.filter((m) => (!since || day(m.startedAt) >= since) && (!until || day(m.startedAt) <= until));
-  if (!named.length) return inRange.map((m) => m.sessionId);
+  const inDays = all.filter((m) => inRange(m.startedAt, since, until));
+  if (!named.length) return inDays.map((m) => m.sessionId);
   const words = (text: string) => text.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').split(/[^\p{L}\p{N}]+/u).filter(Boolean);
   const ids = new Set<string>();
   for (const name of named) {
     const wanted = words(name);
-    const found = inRange.filter((m) => m.sessionId === name.trim() || (wanted.length > 0 && wanted.every((w) => words(m.title).includes(w))));
+    const found = inDays.filter((m) => m.sessionId === name.trim() || (wanted.length > 0 && wanted.every((w) => words(m.title).includes(w))));
     if (!found.length) {
-      const latest = all.slice(0, 5).map((m) => `"${m.title}" (${day(m.startedAt)})`).join(', ');
+      const latest = all.slice(0, 5).map((m) => `"${m.title}" (${startDay(m.startedAt)})`).join(', ');
       const range = [since && `since ${since}`, until && `until ${until}`].filter(Boolean).join(' ');
       throw new UsageError(`no meeting${range ? ` ${range}` : ''} matches --meeting "${name}"${latest ? `; the latest: ${latest}` : ''}`);
     }

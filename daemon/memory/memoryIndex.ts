@@ -14,6 +14,7 @@ import MiniSearch, { SearchResult } from 'minisearch';
 import {
   ActionItem, Decision, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MemoryLine, MemoryMeeting, MemoryPassage, MemorySearchParams, MemoryTodoItem,
 } from '../../protocol/protocol';
+import { isoDate } from '../understanding/dates';
 import { namedSpeakers, speakerNameKeys } from './speakerNames';
 import { DEFAULT_TILING, topicBlockStarts } from './topicBlocks';
 
@@ -668,16 +669,31 @@ function dot(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
+/** The day (YYYY-MM-DD) a meeting started in this machine's time zone; an unparsable start, its first ten characters. */
+export function startDay(startedAt: string): string {
+  const instant = Date.parse(startedAt);
+  return Number.isNaN(instant) ? String(startedAt).slice(0, 10) : isoDate(new Date(instant));
+}
+
 /**
- * Whether an ISO start time lies in [since, until]; a date-only bound compares the date (until: the whole day counts).
- * An unknown start ('' or not a string: a header the daemon did not write) lies in no bounded range.
+ * Whether an ISO start time lies in [since, until]. A date-only bound compares the day the meeting started in this
+ * machine's time zone (the daemon runs where the user is; "last week" and `--since` are the user's days, while
+ * startedAt is stored in UTC), and until's whole day counts. An unknown start ('' or not a string: a header the daemon
+ * did not write) lies in no bounded range.
  */
 export function inRange(startedAt: string, since?: string, until?: string): boolean {
   const start = typeof startedAt === 'string' ? startedAt : '';
-  const at = (bound: string) => (bound.length <= 10 ? start.slice(0, bound.length) : start);
-  if (since && at(since) < since) return false;
-  if (until && (!start || at(until) > until)) return false;
-  return true;
+  if (!start) return !since && !until;
+  const instant = Date.parse(start);
+  const day = startDay(start);
+  // Negative: the meeting started before the bound; a bound with a time compares instants.
+  const versus = (bound: string) => {
+    const other = Date.parse(bound);
+    if (bound.length > 10 && !Number.isNaN(instant) && !Number.isNaN(other)) return instant - other;
+    const mine = bound.length <= 10 ? day.slice(0, bound.length) : start;
+    return mine < bound ? -1 : mine > bound ? 1 : 0;
+  };
+  return !(since && versus(since) < 0) && !(until && versus(until) > 0);
 }
 
 /** Newest first; an unknown start sorts last. */

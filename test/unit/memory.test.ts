@@ -9,7 +9,7 @@ import { markDoneInJournal } from '../../daemon/documents/done';
 import { renderNotes } from '../../daemon/documents/markdown';
 import { Journal, JournalRecord, readJournal } from '../../daemon/journal/journal';
 import { askUserPrompt, promptLines } from '../../daemon/memory/askPrompt';
-import { MAX_QUERY_TERMS, MeetingRecord, MemoryIndex, inRange, queryTerms } from '../../daemon/memory/memoryIndex';
+import { MAX_QUERY_TERMS, MeetingRecord, MemoryIndex, inRange, queryTerms, startDay } from '../../daemon/memory/memoryIndex';
 import { StoredMemory } from '../../daemon/memory/storedMemory';
 import { Memory } from '../../daemon/service/memory';
 import { pruneSessions } from '../../daemon/service/retention';
@@ -114,8 +114,37 @@ describe('meeting memory', () => {
     assert.ok(index.search({ query: q, since: '2026-01-15', limit: 50 }).every((p) => p.meeting.sessionId === B));
     assert.ok(index.search({ query: q, until: '2026-01-10', limit: 50 }).every((p) => p.meeting.sessionId === A));
     assert.equal(index.search({ query: q, since: '2026-02-01' }).length, 0);
-    assert.ok(inRange('2026-01-10T23:59:00Z', '2026-01-10', '2026-01-10'));
-    assert.ok(!inRange('2026-01-11T00:00:00Z', undefined, '2026-01-10'));
+  });
+
+  it('compares date-only bounds with the day a meeting started in this machine\'s time zone, not the UTC day', () => {
+    const zone = process.env.TZ;
+    try {
+      process.env.TZ = 'UTC';
+      assert.ok(inRange('2026-01-10T23:59:00Z', '2026-01-10', '2026-01-10'));
+      assert.ok(!inRange('2026-01-11T00:00:00Z', undefined, '2026-01-10'));
+      // 23:30 on 10 January in New York is 04:30 UTC on the 11th: the user's "on the 10th" (the chat's /decisions
+      // yesterday, the CLI's --since/--until) must hold it.
+      process.env.TZ = 'America/New_York';
+      const lateEvening = '2026-01-11T04:30:00Z';
+      assert.equal(startDay(lateEvening), '2026-01-10');
+      assert.ok(inRange(lateEvening, '2026-01-10', '2026-01-10'));
+      assert.ok(!inRange(lateEvening, '2026-01-11'));
+      assert.ok(inRange(lateEvening, undefined, '2026-01-10'));
+      // East of UTC, 00:30 on the 11th in Tokyo is still the 10th in UTC.
+      process.env.TZ = 'Asia/Tokyo';
+      const earlyMorning = '2026-01-10T15:30:00Z';
+      assert.ok(inRange(earlyMorning, '2026-01-11', '2026-01-11'));
+      assert.ok(!inRange(earlyMorning, undefined, '2026-01-10'));
+      // A bound with a time compares instants, whatever the zone either is written in.
+      assert.ok(inRange(earlyMorning, '2026-01-11T00:00:00+09:00'));
+      assert.ok(!inRange(earlyMorning, '2026-01-10T15:31:00Z'));
+      // A month bound takes the local month; an unknown start lies in no bounded range.
+      assert.ok(inRange('2026-01-31T16:00:00Z', '2026-02', '2026-02'));
+      assert.ok(!inRange('', '2026-01-01') && !inRange('', undefined, '2026-01-01') && inRange(''));
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 
   it('finds notes entries (decisions, action items) and lists decisions by topic', async () => {
