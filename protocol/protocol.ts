@@ -400,6 +400,11 @@ export interface MemorySearchParams {
   since?: string;
   until?: string;
   /**
+   * The session the user has open (its notes file is the active editor): its best passages (at most 3, each scoring at
+   * least a quarter of the best passage's) come first, the others in their places. Unknown or filtered out: ignored.
+   */
+  viewing?: string;
+  /**
    * Segments each side of a hit's turn to include (at most 5). Default: none fixed; the lines of the hit's topical block
    * around it.
    */

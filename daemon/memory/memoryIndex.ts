@@ -74,9 +74,16 @@ export interface RankingOptions {
    */
   meetingEvidence?: number;
   meetingEvidenceBlocks?: number;
+  /**
+   * The meeting the user has open (MemorySearchParams.viewing): up to `viewingPassages` of its passages that score at
+   * least `viewingShare` times the best passage come first. Chosen on QMSum train from a fixed grid, weighing a user
+   * with the question's meeting open and one with another open alike (test/eval/memory-viewing.ts; BENCHMARKS.md).
+   */
+  viewingPassages: number;
+  viewingShare: number;
 }
 
-export const DEFAULT_RANKING: RankingOptions = { k: 1.2, b: 0.9, d: 0.5, prefixMinLength: 5, speakerBoost: 0.5, lineWeight: 1, meetingWeight: 1 };
+export const DEFAULT_RANKING: RankingOptions = { k: 1.2, b: 0.9, d: 0.5, prefixMinLength: 5, speakerBoost: 0.5, lineWeight: 1, meetingWeight: 1, viewingPassages: 3, viewingShare: 0.25 };
 /** BM25+ for blocks and whole meetings: MiniSearch's defaults, without the lower bound for a meeting (one document per meeting). */
 const BLOCK_BM25 = { k: 1.2, b: 0.75, d: 0.5 };
 const MEETING_BM25 = { k: 1.2, b: 0.75, d: 0 };
@@ -278,10 +285,17 @@ export class MemoryIndex {
     // order: MiniSearch keeps insertion order, which changes whenever a meeting is indexed again (its notes rewritten).
     const meetingOf = (c: Candidate) => this.meetings.get(c.sessionId)!.meeting;
     candidates.sort((a, b) => b.score - a.score || newestFirst(meetingOf(a), meetingOf(b)) || a.block - b.block || (a.best?.segment ?? 0) - (b.best?.segment ?? 0));
+    // The open meeting's best candidates go first; each comes again in its place, skipped there once taken.
+    const viewing = params.viewing && allowed.has(params.viewing) ? params.viewing : undefined;
+    const floor = (candidates[0]?.score ?? 0) * this.ranking.viewingShare;
+    const leaders = viewing ? candidates.filter((c) => c.sessionId === viewing && c.score >= floor) : [];
+    let led = 0;
     const passages: MemoryPassage[] = [];
     const covered = new Map<string, Set<number>>();
-    for (const c of candidates) {
+    for (const [i, c] of [...leaders, ...candidates].entries()) {
       if (passages.length >= limit) break;
+      const leading = i < leaders.length;
+      if (leading && led >= this.ranking.viewingPassages) continue;
       const record = this.meetings.get(c.sessionId)!;
       const shape = this.shapes.get(c.sessionId)!;
       const seen = covered.get(c.sessionId) ?? new Set<number>();
@@ -304,6 +318,7 @@ export class MemoryIndex {
       const text = kind === 'segment' ? record.segments[hit].text : this.itemText(record, doc!);
       const id = kind === 'segment' ? record.segments[hit].segmentId : doc!.itemId!;
       passages.push({ meeting: record.meeting, score: c.score, hit: { kind, id, text }, lines });
+      if (leading) led++;
     }
     return passages;
   }

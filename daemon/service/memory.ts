@@ -99,9 +99,11 @@ export function validateMemorySearch(params: unknown): MemorySearchParams {
   const limit = whole(o, 'limit', what, 1, MAX_LIMIT);
   const neighbours = whole(o, 'neighbours', what, 0, MAX_NEIGHBOURS);
   const sessionIds = strings(o, 'sessionIds', what);
+  const viewing = text(o, 'viewing', what, false);
   return {
     query: text(o, 'query', what, true)!, ...range(o, what),
     ...(limit !== undefined ? { limit } : {}), ...(neighbours !== undefined ? { neighbours } : {}), ...(sessionIds ? { sessionIds } : {}),
+    ...(viewing ? { viewing } : {}),
   };
 }
 

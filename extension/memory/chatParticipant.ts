@@ -11,7 +11,7 @@ import type {
   MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeeting, MemorySearchParams, MemorySearchResult, MemoryTodoParams, MemoryTodoResult,
   SessionTranscriptResult,
 } from '../../protocol/protocol';
-import { lineLink, transcriptLinkMarkdown, notesLineFinder } from './links';
+import { lineLink, meetingOfNotes, transcriptLinkMarkdown, notesLineFinder } from './links';
 import {
   AnswerEscaper, buildAnswerPrompt, buildRecapPrompt, CitationSplitter, CitedLine, clock, describeSent, escapeMarkdown, meetingDate, numberPassages, numberSegments,
 } from './prompt';
@@ -38,6 +38,8 @@ export interface MemoryChatDeps {
   readText: (path: string) => Promise<string | undefined>;
   log: Pick<vscode.LogOutputChannel, 'warn'>;
   now?: () => Date;
+  /** The active editor's document (the chat searches a meeting whose notes these are first). */
+  openDocument?: () => vscode.Uri | undefined;
 }
 
 /** What a request's result says (tests read it; VS Code keeps it with the turn). */
@@ -49,6 +51,8 @@ export interface MemoryChatMetadata {
   cited?: number[];
   /** The meetings a question was searched in when it named them (questionScope), as the chat said. */
   scope?: { named: string; sessionIds: string[] };
+  /** The meeting whose notes were the active editor, searched first (the question named none, none was attached). */
+  viewing?: string;
   /** A question that named no meeting and was answered from several: one follow-up per meeting offered (at most 3). */
   narrow?: { label: string; prompt: string }[];
 }
@@ -74,16 +78,30 @@ export class MemoryChat {
       return;
     }
     stream.progress('Searching your meetings…');
-    const scope = mayNameMeeting(question) ? questionScope(question, await this.deps.client.memoryMeetings(), this.deps.now?.() ?? new Date()) : undefined;
+    // Notes attached to the question (#file) scope it as a named meeting does; notes open in the editor lead it.
+    const attached = (request.references ?? []).flatMap((r) => (r.value instanceof vscode.Uri ? [r.value] : r.value instanceof vscode.Location ? [r.value.uri] : []));
+    const open = this.deps.openDocument?.();
+    const named = mayNameMeeting(question);
+    const meetings = named || attached.length || open?.path.toLowerCase().endsWith('.md') ? await this.deps.client.memoryMeetings() : [];
+    const notesScope = attachedScope(attached, meetings);
+    const asked = notesScope ? withoutReferences(request) : question;
+    const scope = notesScope ?? (named ? questionScope(question, meetings, this.deps.now?.() ?? new Date()) : undefined);
     const sessionIds = this.sayScope(scope, stream, metadata);
-    const found = await this.deps.client.memorySearch({ query: searchQuery(scope?.searchText || question), limit: CHAT_PASSAGES, ...(sessionIds ? { sessionIds } : {}) });
+    const viewing = !scope && open ? meetingOfNotes(open, meetings) : undefined;
+    if (viewing) {
+      stream.markdown(`*Searching all your meetings, “${escapeMarkdown(viewing.title)}” (${meetingDate(viewing.startedAt)}) first: its notes are open.*\n\n`);
+      metadata.viewing = viewing.sessionId;
+    }
+    const found = await this.deps.client.memorySearch({
+      query: searchQuery(scope?.searchText || asked), limit: CHAT_PASSAGES, ...(sessionIds ? { sessionIds } : {}), ...(viewing ? { viewing: viewing.sessionId } : {}),
+    });
     const lines = numberPassages(found.passages);
     if (lines.length === 0) {
       stream.markdown(sessionIds ? `Nothing in ${sessionIds.length === 1 ? 'that meeting' : 'those meetings'} matches that.` : `Nothing in your ${found.sessions} meeting${found.sessions === 1 ? '' : 's'} matches that.`);
       return;
     }
-    if (!sessionIds) metadata.narrow = narrowing(question, found.passages.map((p) => p.meeting));
-    const answered = await this.answerWithModel(request, buildAnswerPrompt(question, lines), lines, 'to answer your question', stream, token, metadata);
+    if (!sessionIds) metadata.narrow = narrowing(asked, found.passages.map((p) => p.meeting));
+    const answered = await this.answerWithModel(request, buildAnswerPrompt(asked, lines), lines, 'to answer your question', stream, token, metadata);
     if (!answered && !token.isCancellationRequested) this.showLines(lines, stream, metadata, `The lines of your ${found.sessions} meetings that match, best first:`);
   }
 
@@ -295,6 +313,23 @@ export function narrowing(question: string, found: readonly MemoryMeeting[]): { 
     return prompt ? [{ label: `Only in “${m.title.trim()}” (${meetingDate(m.startedAt)})`, prompt }] : [];
   });
   return offers.length ? offers : undefined;
+}
+
+/** The meetings whose notes files are attached to a question, as a scope; undefined when none is. */
+function attachedScope(attached: readonly vscode.Uri[], meetings: readonly MemoryMeeting[]): QuestionScope | undefined {
+  const found: MemoryMeeting[] = [];
+  for (const uri of attached) {
+    const m = meetingOfNotes(uri, meetings);
+    if (m && !found.includes(m)) found.push(m);
+  }
+  return found.length ? { meetings: found, named: found.length === 1 ? 'in the attached notes' : 'of the attached notes' } : undefined;
+}
+
+/** The question without the text of its references (#file:…), what is searched when attached notes scope it. */
+function withoutReferences(request: vscode.ChatRequest): string {
+  let text = request.prompt;
+  for (const r of [...(request.references ?? [])].filter((x) => x.range).sort((a, b) => b.range![0] - a.range![0])) text = text.slice(0, r.range![0]) + ' ' + text.slice(r.range![1]);
+  return text.replace(/\s+/g, ' ').trim() || request.prompt.trim();
 }
 
 /** Registers the participant (VS Code without the chat API: nothing, and the view still works). */

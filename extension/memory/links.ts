@@ -27,6 +27,15 @@ export function lineLink(meeting: MemoryMeeting, notesLine: number | undefined, 
   };
 }
 
+/**
+ * The meeting whose notes file `uri` is (as the editor opened it: the remote copy in a remote window), if any: the
+ * chat searches that meeting first when its notes are the active editor, and alone when they are attached (#file).
+ */
+export function meetingOfNotes(uri: vscode.Uri, meetings: readonly MemoryMeeting[]): MemoryMeeting | undefined {
+  const wanted = uri.toString();
+  return meetings.find((m) => m.notesPath && (notesUriNow(m.notesPath).toString() === wanted || vscode.Uri.file(m.notesPath).toString() === wanted));
+}
+
 /** A Markdown link to a transcript line (the chat renders it; only this command may run from it). */
 export function transcriptLinkMarkdown(label: string, link: Extract<LineLink, { kind: 'transcript' }>): vscode.MarkdownString {
   const md = new vscode.MarkdownString(`[${label}](${link.uri.toString(true)})`);

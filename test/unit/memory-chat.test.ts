@@ -19,13 +19,16 @@ import { FakeMemoryClient, fakeModel, line, meeting, noCancel, passage, Recordin
 
 const TODAY = new Date(2026, 10, 25, 12, 0, 0); // 2026-11-25, local time
 
-function chat(client: FakeMemoryClient, notes: Record<string, string> = {}): MemoryChat {
+function chat(client: FakeMemoryClient, notes: Record<string, string> = {}, openDocument?: string): MemoryChat {
   const warnings: string[] = [];
-  return new MemoryChat({ client, myNames: () => ['You', 'Alice'], readText: async (p) => notes[p], log: { warn: (m: string) => warnings.push(m) } as never, now: () => TODAY });
+  return new MemoryChat({
+    client, myNames: () => ['You', 'Alice'], readText: async (p) => notes[p], log: { warn: (m: string) => warnings.push(m) } as never, now: () => TODAY,
+    openDocument: () => (openDocument ? vscodeStub.Uri.file(openDocument) as never : undefined),
+  });
 }
 
-async function ask(c: MemoryChat, prompt: string, model: unknown, command?: string, stream = new RecordingStream()): Promise<{ stream: RecordingStream; metadata: MemoryChatMetadata }> {
-  const result = await c.handle({ prompt, command, model, references: [] } as never, { history: [] } as never, stream as never, noCancel as never);
+async function ask(c: MemoryChat, prompt: string, model: unknown, command?: string, stream = new RecordingStream(), references: unknown[] = []): Promise<{ stream: RecordingStream; metadata: MemoryChatMetadata }> {
+  const result = await c.handle({ prompt, command, model, references } as never, { history: [] } as never, stream as never, noCancel as never);
   return { stream, metadata: (result as { metadata: MemoryChatMetadata }).metadata };
 }
 
@@ -213,6 +216,57 @@ describe('@earshot: a question that names its meetings is searched in them alone
     loginPassages(again);
     await ask(chat(again), followups[1].prompt, undefined);
     assert.deepEqual(again.calls[1].params, { query: 'what about the login timeout?', limit: 8, sessionIds: ['s2'] });
+  });
+
+  it('a meeting whose notes are the active editor is searched first, and the chat says so; another file changes nothing', async () => {
+    const planning = meeting(1, { title: 'Sprint planning' }), review = meeting(2, { title: 'Design review' });
+    const withOpen = async (file: string | undefined, question = 'what about the login timeout?') => {
+      const client = new FakeMemoryClient();
+      client.meetings = [review, planning];
+      loginPassages(client);
+      return { client, ...(await ask(chat(client, {}, file), question, undefined)) };
+    };
+    const open = await withOpen('/notes/meeting-2.md');
+    assert.deepEqual(open.client.calls.map((c) => c.method), ['meetings', 'search']);
+    assert.deepEqual(open.client.calls[1].params, { query: 'what about the login timeout?', limit: 8, viewing: 's2' });
+    assert.match(open.stream.text, /Searching all your meetings, “Design review” \(2026-11-02\) first: its notes are open/);
+    assert.equal(open.metadata.viewing, 's2');
+    assert.ok(open.metadata.narrow?.length, 'the follow-ups to each meeting are still offered');
+    // A source file: the meetings are not even listed; a Markdown file that is no meeting's notes: listed, not used.
+    const source = await withOpen('/src/auth.ts');
+    assert.deepEqual(source.client.calls.map((c) => c.method), ['search']);
+    assert.equal(source.metadata.viewing, undefined);
+    const readme = await withOpen('/work/README.md');
+    assert.deepEqual(readme.client.calls[1].params, { query: 'what about the login timeout?', limit: 8 });
+    assert.doesNotMatch(readme.stream.text, /first: its notes are open/);
+    // A question that names its meeting is searched there alone, whatever is open.
+    const named = await withOpen('/notes/meeting-2.md', 'what did we decide in the sprint planning about the login timeout?');
+    assert.deepEqual(named.client.calls[1].params, { query: 'what did we decide in the sprint planning about the login timeout?', limit: 8, sessionIds: ['s1'] });
+    assert.equal(named.metadata.viewing, undefined);
+  });
+
+  it('notes attached to the question (#file) scope it to their meetings; the reference is not searched for', async () => {
+    const planning = meeting(1, { title: 'Sprint planning' }), review = meeting(2, { title: 'Design review' });
+    const client = new FakeMemoryClient();
+    client.meetings = [review, planning];
+    loginPassages(client);
+    const prompt = 'what about #file:meeting-1.md the login timeout?';
+    const at = prompt.indexOf('#file');
+    const ref = { id: 'vscode.file', range: [at, at + '#file:meeting-1.md'.length], value: vscodeStub.Uri.file('/notes/meeting-1.md') };
+    const other = { id: 'vscode.file', value: new vscodeStub.Location(vscodeStub.Uri.file('/src/auth.ts'), { line: 0, character: 0 }) };
+    const { prompts, model } = fakeModel(['It stays [1].']);
+    const { stream, metadata } = await ask(chat(client, {}, '/notes/meeting-2.md'), prompt, model, undefined, new RecordingStream(), [ref, other]);
+    assert.deepEqual(client.calls[1].params, { query: 'what about the login timeout?', limit: 8, sessionIds: ['s1'] });
+    assert.match(prompts[0], /Question: what about the login timeout\?$/);
+    assert.match(stream.text, /Searching “Sprint planning” \(2026-11-01\) only/);
+    assert.deepEqual(metadata.scope, { named: 'in the attached notes', sessionIds: ['s1'] });
+    assert.equal(metadata.viewing, undefined);
+    // Attachments that are no meeting's notes scope nothing.
+    const plain = new FakeMemoryClient();
+    plain.meetings = client.meetings;
+    loginPassages(plain);
+    await ask(chat(plain), 'what about the login timeout?', undefined, undefined, new RecordingStream(), [other]);
+    assert.deepEqual(plain.calls[1].params, { query: 'what about the login timeout?', limit: 8 });
   });
 
   it('narrowing: none from one meeting; at most three, best first; a title with quotes is not offered', () => {

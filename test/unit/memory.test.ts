@@ -3,13 +3,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import MiniSearch from 'minisearch';
-import { ActionItem, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MEMORY_ASK_BOUND } from '../../protocol/protocol';
+import { ActionItem, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MEMORY_ASK_BOUND, MemoryPassage, MemorySearchParams } from '../../protocol/protocol';
 import { readTranscriptFile } from '../../daemon/cli/memory';
 import { markDoneInJournal } from '../../daemon/documents/done';
 import { renderNotes } from '../../daemon/documents/markdown';
 import { Journal, JournalRecord, readJournal } from '../../daemon/journal/journal';
 import { askUserPrompt, promptLines } from '../../daemon/memory/askPrompt';
-import { MAX_QUERY_TERMS, MeetingRecord, MemoryIndex, inRange, queryTerms, startDay } from '../../daemon/memory/memoryIndex';
+import { DEFAULT_RANKING, MAX_QUERY_TERMS, MeetingRecord, MemoryIndex, RankingOptions, inRange, queryTerms, startDay } from '../../daemon/memory/memoryIndex';
 import { StoredMemory } from '../../daemon/memory/storedMemory';
 import { Memory } from '../../daemon/service/memory';
 import { pruneSessions } from '../../daemon/service/retention';
@@ -230,6 +230,42 @@ describe('meeting memory', () => {
     await assert.rejects(memory.search({ query: 'x', limit: 0 }), /limit must be a whole number from 1 to 50/);
     await assert.rejects(memory.search({ query: 'x', since: 'last week' }), /since must be an ISO date/);
     await assert.rejects(memory.todo({ owners: 'Bob' }), /owners must be a list/);
+  });
+
+  it('viewing: the open meeting\'s best passages lead (at most viewingPassages, each at least viewingShare of the best), the rest keep their order', () => {
+    // Four subjects, each with one mention of the login: two passages that match the question weakly (about an eighth
+    // of the release meeting's score).
+    const SUBJECTS = ['quarterly roadmap slide', 'hiring plan for designers', 'office move to the harbour', 'conference travel budget'];
+    const LONG: Line[] = [];
+    for (let i = 0; i < 40; i++) LONG.push(['Erin', i % 10 === 3 ? `The login page was slow again on staging, case ${i}.` : `We went through the ${SUBJECTS[Math.floor(i / 10)]}, point ${i}.`]);
+    const build = (over: Partial<RankingOptions> = {}) => {
+      const index = new MemoryIndex({ ...DEFAULT_RANKING, ...over });
+      index.put(record('release', LOGIN, '2026-01-10T09:00:00Z'));
+      index.put(record('roadmap', LONG, '2026-01-12T09:00:00Z'));
+      index.put(record('budget', BUDGET, '2026-01-20T14:00:00Z'));
+      return index;
+    };
+    const q = 'why does the login time out?';
+    const shape = (ps: MemoryPassage[]) => ps.map((p) => `${p.meeting.sessionId}:${p.lines.map((l) => l.index).join(',')}`);
+    const plain = build().search({ query: q, limit: 8 });
+    assert.deepEqual(plain.map((p) => p.meeting.sessionId), ['release', 'roadmap', 'roadmap']);
+    const share = plain[1].score / plain[0].score;
+    assert.ok(share > 0.05 && share < 0.2, `the open meeting's passages score ${share} of the best`);
+    const open = (over: Partial<RankingOptions>, params: Partial<MemorySearchParams> = {}) => shape(build(over).search({ query: q, limit: 8, viewing: 'roadmap', ...params }));
+    // Above the floor: both lead, in their order; capped at viewingPassages; below the floor: none.
+    assert.deepEqual(open({ viewingShare: 0.05 }), [shape(plain)[1], shape(plain)[2], shape(plain)[0]]);
+    assert.deepEqual(open({ viewingShare: 0.05, viewingPassages: 1 }), [shape(plain)[1], shape(plain)[0], shape(plain)[2]]);
+    assert.deepEqual(open({ viewingShare: 0.2 }), shape(plain));
+    assert.deepEqual(open({ viewingShare: 0.05 }, { limit: 1 }), [shape(plain)[1]]);
+    // A meeting that does not fit the question, an unknown one, or one the filter leaves out changes nothing.
+    const index = build({ viewingShare: 0.05 });
+    assert.deepEqual(shape(index.search({ query: q, limit: 8, viewing: 'budget' })), shape(plain));
+    assert.deepEqual(shape(index.search({ query: q, limit: 8, viewing: 'nope' })), shape(plain));
+    assert.deepEqual(shape(index.search({ query: q, limit: 8, viewing: 'roadmap', sessionIds: ['release'] })), shape(index.search({ query: q, limit: 8, sessionIds: ['release'] })));
+  });
+
+  it('refuses a viewing that is not a session id', async () => {
+    await assert.rejects(new Memory(storage).search({ query: 'x', viewing: 3 as never }), /viewing must be a non-empty string/);
   });
 
   it('a meeting replaced in the index keeps no words of its old version', () => {

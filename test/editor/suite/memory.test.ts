@@ -87,9 +87,9 @@ describe('Meeting memory: @earshot and the Action Items view', function () {
     await api.client.restart();
   });
 
-  async function ask(prompt: string, command: string | undefined, chatModel: vscode.LanguageModelChat | undefined): Promise<{ stream: RecordingStream; metadata: MemoryChatMetadata }> {
+  async function ask(prompt: string, command: string | undefined, chatModel: vscode.LanguageModelChat | undefined, references: vscode.ChatPromptReference[] = []): Promise<{ stream: RecordingStream; metadata: MemoryChatMetadata }> {
     const stream = new RecordingStream();
-    const request = { prompt, command, model: chatModel, references: [], toolReferences: [], toolInvocationToken: undefined } as unknown as vscode.ChatRequest;
+    const request = { prompt, command, model: chatModel, references, toolReferences: [], toolInvocationToken: undefined } as unknown as vscode.ChatRequest;
     const result = await api.memory.chat.handle(request, { history: [] }, stream as unknown as vscode.ChatResponseStream, new vscode.CancellationTokenSource().token);
     return { stream, metadata: (result as vscode.ChatResult).metadata as MemoryChatMetadata };
   }
@@ -126,6 +126,8 @@ describe('Meeting memory: @earshot and the Action Items view', function () {
       return `Alice is to fix auth.ts by Friday [${cited ? cited[1] : 0}].`;
     });
     const before = scripted.requests.length;
+    // No notes open (the last meeting's opened at its stop): nothing searched first (the test after next opens some).
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const { stream, metadata } = await ask('Who fixes auth.ts, and by when?', undefined, model);
     assert.equal(scripted.requests.length, before + 1, 'one request reached the chat\'s model');
     const prompt = scripted.requests[before].messages.join('\n');
@@ -169,6 +171,31 @@ describe('Meeting memory: @earshot and the Action Items view', function () {
     assert.ok(meetings.length >= 1 && meetings.every((m) => m.title === title), `the follow-up searched “${title}” alone`);
     assert.match(followed.stream.text, /> .*fix auth\.ts/);
     assert.equal(followed.metadata.narrow, undefined);
+  });
+
+  it('the meeting whose notes are open is searched first; notes attached with #file scope the question to their meeting', async () => {
+    const [planning] = (await api.client.memoryMeetings()).filter((m) => m.title === 'Memory planning');
+    const [review] = (await api.client.memoryMeetings()).filter((m) => m.title === 'Memory review');
+    assert.ok(planning?.notesPath && review?.notesPath, 'both meetings have notes');
+    // The three meetings say the same: without a meeting open the newest leads; with the oldest's notes open, it does.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const plain = await ask('Who fixes auth.ts?', undefined, undefined);
+    assert.equal(plain.metadata.viewing, undefined);
+    assert.notEqual(/\*\*(Memory \w+)\*\*/.exec(plain.stream.text)?.[1], 'Memory planning');
+    await vscode.window.showTextDocument(vscode.Uri.file(planning.notesPath), { preview: false });
+    const open = await ask('Who fixes auth.ts?', undefined, undefined);
+    assert.equal(open.metadata.viewing, planning.sessionId);
+    assert.match(open.stream.text, /Searching all your meetings, “Memory planning” \(\d{4}-\d\d-\d\d\) first: its notes are open/);
+    assert.equal(/\*\*(Memory \w+)\*\*/.exec(open.stream.text)?.[1], 'Memory planning', `the open meeting's lines first:\n${open.stream.text}`);
+    const question = 'Who fixes auth.ts? #file:notes';
+    const attached = await ask(question, undefined, undefined, [
+      { id: 'vscode.file', range: [question.indexOf('#'), question.length], value: vscode.Uri.file(review.notesPath) } as vscode.ChatPromptReference,
+    ]);
+    assert.deepEqual(attached.metadata.scope?.sessionIds, [review.sessionId]);
+    assert.equal(attached.metadata.viewing, undefined);
+    assert.match(attached.stream.text, /Searching “Memory review” \(\d{4}-\d\d-\d\d\) only/);
+    assert.ok(!TITLES.filter((t) => t !== 'Memory review').some((t) => attached.stream.text.includes(`**${t}**`)), `only that meeting's lines:\n${attached.stream.text}`);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   it('/todo lists the items of the three meetings, Alice\'s as mine; Mark Done in the Action Items view ticks the notes file', async () => {
