@@ -5,7 +5,7 @@
  *   earshot transcribe|listen … --connect [--token-file FILE]   the same session in a running `earshot daemon --listen`
  *   earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote] | --local [--model ID|PATH] [--threads N]]
  *   earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
- *   earshot ask "QUESTION" [--over FILE]… [--meeting TITLE]… [--since DAY] [--until DAY] [--json] [--limit N] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
+ *   earshot ask "QUESTION" [--over FILE]… [--meeting TITLE]… [--since DAY] [--until DAY] [--json] [--limit N] [--words-only] [--cache-dir DIR] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
  *   earshot todo [--mine NAME…] [--json]
  *   earshot vad <audio.wav> [--json] [--profile default|sensitive]
  *   earshot diarize <audio.wav> [--json]
@@ -44,14 +44,16 @@ const USAGE = `Usage:
       with --local, the same extraction by a GGUF model run here in a process of its own (--model: its file).
   earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
       Export a session from its journal (EARSHOT_STORAGE/sessions): notes, JSON, subtitles or plain text, to stdout or FILE.
-  earshot ask "QUESTION" [--over FILE]… [--meeting TITLE]… [--since DAY] [--until DAY] [--json] [--limit N] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
+  earshot ask "QUESTION" [--over FILE]… [--meeting TITLE]… [--since DAY] [--until DAY] [--json] [--limit N] [--words-only] [--cache-dir DIR] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
       Find what past meetings said about QUESTION (the stored meetings, or the transcripts given with --over, one
       --over per file, each a regular file of at most 64 MB in any format notes reads, or a journal): the best
       passages, quoted with meeting, time and speaker (control characters in them shown escaped). With --llm-endpoint,
       an OpenAI-compatible server answers from those lines, citing them as [n]. --json: {answer, cited:[{file, line,
       t0, speaker, text}]} (line: the transcript's 1-based line, or the segment's index in a journal). --meeting:
       only meetings whose title has all these words (or this session id); --since/--until: only those that started
-      on or after / on or before that day (YYYY-MM-DD, this machine's time zone).
+      on or after / on or before that day (YYYY-MM-DD, this machine's time zone). With the meeting search model
+      downloaded (earshot models download bge-small-en-v1.5; --cache-dir: where models are), passages are found by
+      meaning as well as words (it reads every meeting first, each time); --words-only: by words alone.
   earshot todo [--mine NAME…] [--json]
       Open action items of every stored meeting, newest meeting first; --mine: only those owned by NAME (any case, accents).
   earshot vad <audio.wav> [--json] [--profile default|sensitive]
@@ -62,8 +64,9 @@ const USAGE = `Usage:
       --json: [{"start","end","speaker"}] in seconds). Voices are linked by overlap only: one silent for more than
       10 s comes back as a new speaker.
   earshot models [list] [--json] | earshot models download <id> [--repair]
-      The whisper model catalog and the notes model catalog (size, licence, downloaded or not, the recommended one)
-      with their cache; download (resumable, sha256-checked) a model of either (notes models: gigabytes).
+      The whisper model catalog, the notes model catalog, the speaker voice model and the meeting search model (size,
+      licence, downloaded or not, the recommended one) with their cache; download (resumable, sha256-checked) any of
+      them (notes models: gigabytes).
   earshot servers [--json] [--timeout MS]
       Language-model servers running on this machine (Ollama, LM Studio, llama.cpp's server on their default ports and
       OLLAMA_HOST's, loopback only) and the chat models each offers, for notes --llm-endpoint/--llm-model.

@@ -33,12 +33,15 @@ import { healthReport } from './service/health';
 import { LiveSessions } from './service/liveSessions';
 import { LiveSources } from './service/liveSources';
 import { Memory } from './service/memory';
+import { MeaningSearch } from './memory/meaningSearch';
+import { MEMORY_MODELS } from './models/memoryModel';
+import { SPEAKER_MODELS } from './models/voiceModel';
 import { ModelExtractions } from './service/modelExtractions';
 import { NotesModels } from './service/notesModels';
 import { ServiceConfig, ServiceEvents } from './service/serviceConfig';
 import { SessionPipeline } from './service/sessionConfig';
 import { SessionsInMemory } from './service/sessionsInMemory';
-import { SpeakerModels } from './service/speakerModels';
+import { PinnedDownloads } from './service/pinnedDownloads';
 import { StorageUpkeep } from './service/storageUpkeep';
 import { StoredSessions } from './service/storedSessions';
 import { Session } from './session/session';
@@ -52,7 +55,8 @@ export { ServiceConfig, ServiceEvents } from './service/serviceConfig';
 export class EarshotService {
   readonly models: ModelLifecycle;
   private readonly notesModels: NotesModels;
-  private readonly speakerModels: SpeakerModels;
+  private readonly speakerModels: PinnedDownloads;
+  private readonly memoryModels: PinnedDownloads;
   private readonly sessions = new SessionsInMemory();
   private readonly live: LiveSources;
   private readonly pipeline: SessionPipeline;
@@ -72,18 +76,21 @@ export class EarshotService {
     // The model may idle out only while no session starts or records.
     this.models = new ModelLifecycle(config, events, () => !this.sessions.active && !this.sessions.starting);
     this.notesModels = new NotesModels(config, events.modelProgress?.bind(events));
-    this.speakerModels = new SpeakerModels(() => {
+    const modelCache = () => {
       if (!config.selection) throw new ServiceError(ErrorCodes.InternalError, 'this daemon was started without a model catalog');
       return config.selection.cacheDir;
-    }, events.modelProgress?.bind(events));
+    };
+    this.speakerModels = new PinnedDownloads(SPEAKER_MODELS, modelCache, events.modelProgress?.bind(events));
+    this.memoryModels = new PinnedDownloads(MEMORY_MODELS, modelCache, events.modelProgress?.bind(events));
     this.live = new LiveSources(this.sessions, events);
     this.extractions = new ModelExtractions(config, events);
     this.pipeline = new SessionPipeline(config, events, this.models, this.extractions, () => this.partials.wanted);
     this.stored = new StoredSessions(config, events, this.sessions, this.extractions);
     this.liveSessions = new LiveSessions(config, events, this.sessions, this.pipeline, this.live, this.stored, this.models);
     this.devices = new Devices(config, events, this.sessions);
-    this.upkeep = new StorageUpkeep(config, events, this.sessions, this.models, this.notesModels, this.speakerModels);
-    this.memory = new Memory(config.storageDir, events.memorySkipped?.bind(events));
+    this.memory = new Memory(config.storageDir, events.memorySkipped?.bind(events),
+      new MeaningSearch(() => config.selection?.cacheDir, (message) => events.memoryMeaningFailed?.(message)));
+    this.upkeep = new StorageUpkeep(config, events, this.sessions, this.models, this.notesModels, [this.speakerModels, this.memoryModels], () => this.memory.unloadModel());
   }
 
   /** The main whisper engine (its state and figures for health and the server). */
@@ -217,13 +224,17 @@ export class EarshotService {
 
   /** The whisper catalog and the notes catalog, each entry's state here, and what is used or recommended. */
   async listModels(): Promise<ModelListResult> {
-    const [whisper, notes, speakers] = await Promise.all([this.models.listModels(), this.notesModels.list(), this.speakerModels.list()]);
-    return { ...whisper, notes, speakers };
+    const [whisper, notes, speakers, memory] = await Promise.all([this.models.listModels(), this.notesModels.list(), this.speakerModels.list(), this.memoryModels.list()]);
+    return { ...whisper, notes, speakers, memory };
   }
 
-  /** Downloads a catalog model (whisper, notes with kind 'notes', a voice model with kind 'speaker'); `onProgress` gets bytes done and total. */
+  /**
+   * Downloads a catalog model (whisper, notes with kind 'notes', a voice model with kind 'speaker', memory's meaning
+   * model with kind 'memory'); `onProgress` gets bytes done and total.
+   */
   downloadModel(params: ModelDownloadParams, signal?: AbortSignal, onProgress?: (p: DownloadProgress) => void): Promise<ModelDownloadResult> {
     if (params.kind === 'speaker') return this.speakerModels.download(params, signal, onProgress);
+    if (params.kind === 'memory') return this.memoryModels.download(params, signal, onProgress);
     return params.kind === 'notes' ? this.notesModels.download(params, signal, onProgress) : this.models.downloadModel(params, signal, onProgress);
   }
 
@@ -297,6 +308,7 @@ export class EarshotService {
     await this.liveSessions.stop();
     await this.stored.settled();
     await this.models.free();
+    await this.memory.unloadModel();
     this.extractions.close();
   }
 }

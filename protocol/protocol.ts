@@ -415,6 +415,21 @@ export interface MemorySearchResult {
   /** Sessions in the index, and final segments in them (so a client can say "searched 12 meetings"). */
   sessions: number;
   segments: number;
+  /** The meaning model's part in this search; absent when none is downloaded (words alone ranked). */
+  meaning?: MemoryMeaning;
+}
+/**
+ * The meaning model (kind 'memory') in a search: its ranking of the meetings' topical blocks is fused with the words'
+ * for the `embedded` of the `blocks` it has read so far (the others are read in the background, from the first search
+ * after the download or after new meetings).
+ */
+export interface MemoryMeaning {
+  /** Its catalog id. */
+  model: string;
+  blocks: number;
+  embedded: number;
+  /** It could not be loaded or run: why (the search ranked by words alone). */
+  error?: string;
 }
 /** A hit and the turns around it, from one meeting. */
 export interface MemoryPassage {
@@ -647,14 +662,17 @@ export interface ModelListResult {
   notes: NotesModelList;
   /** The speaker-embedding models (absent from daemons before them). */
   speakers?: SpeakerModelList;
+  /** Meeting memory's meaning models (absent from daemons before them). */
+  memory?: MemoryModelList;
 }
 
 /**
  * What a model is for: 'whisper' recognises speech, 'notes' writes the notes on this machine, 'speaker' tells a voice
- * again after a silence (the speaker-embedding model, {@link SpeakerModelList}).
+ * again after a silence (the speaker-embedding model, {@link SpeakerModelList}), 'memory' finds past meetings' passages
+ * by meaning as well as by words ({@link MemoryModelList}).
  */
-export type ModelKind = 'whisper' | 'notes' | 'speaker';
-export const MODEL_KINDS: readonly ModelKind[] = ['whisper', 'notes', 'speaker'];
+export type ModelKind = 'whisper' | 'notes' | 'speaker' | 'memory';
+export const MODEL_KINDS: readonly ModelKind[] = ['whisper', 'notes', 'speaker', 'memory'];
 
 /** The notes catalog: small instruct models in GGUF, downloaded only when the user asks (they are gigabytes). */
 export interface NotesModelList {
@@ -1369,14 +1387,19 @@ export interface SpeakerRenameResult {
   segments: number;
 }
 
-/** The speaker-embedding catalog: downloaded only when the user asks (earshot/model/download with kind 'speaker'). */
-export interface SpeakerModelList {
+/** A catalog of one-purpose models, each downloaded only when the user asks (earshot/model/download with its kind). */
+export interface PinnedModelList {
   /** The folder it downloads to. */
   cacheDir: string;
-  models: SpeakerCatalogEntry[];
+  models: PinnedCatalogEntry[];
 }
 /** As a notes model's entry: what it is, its file, size, SHA-256, licence and state in the cache. */
-export type SpeakerCatalogEntry = Pick<NotesCatalogEntry, 'id' | 'name' | 'file' | 'bytes' | 'sha256' | 'licence' | 'note' | 'state'>;
+export type PinnedCatalogEntry = Pick<NotesCatalogEntry, 'id' | 'name' | 'file' | 'bytes' | 'sha256' | 'licence' | 'note' | 'state'>;
+/** The speaker-embedding catalog (kind 'speaker'). */
+export type SpeakerModelList = PinnedModelList;
+export type SpeakerCatalogEntry = PinnedCatalogEntry;
+/** Meeting memory's meaning model (kind 'memory'): a sentence-embedding model whose ranking memory/search fuses in. */
+export type MemoryModelList = PinnedModelList;
 
 // ---------------------------------------------------------------------------------------------
 // Errors (JSON-RPC error codes the daemon uses beyond the standard ones)

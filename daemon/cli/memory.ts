@@ -14,7 +14,9 @@ import { clock } from '../documents/notesText';
 import { parseJournal } from '../journal/journal';
 import { ASK_SYSTEM, askUserPrompt, citedNumbers, promptLines } from '../memory/askPrompt';
 import { meetingRecordOf } from '../memory/meetingRecord';
-import { inRange, MAX_LIMIT, MeetingRecord, MemoryIndex, startDay } from '../memory/memoryIndex';
+import { MeaningSearch } from '../memory/meaningSearch';
+import { inRange, MAX_LIMIT, MeetingRecord, MemoryIndex, SemanticQuery, startDay } from '../memory/memoryIndex';
+import { defaultCacheDir } from '../models/modelCache';
 import { StoredMemory } from '../memory/storedMemory';
 import { openAiCompatibleChat } from '../understanding/providers';
 import { args, inert, Io, jsonLine, UsageError } from './common';
@@ -41,6 +43,8 @@ export async function ask(argv: string[], io: Io): Promise<number> {
     since: { type: 'string' },
     until: { type: 'string' },
     meeting: { type: 'string', multiple: true },
+    'cache-dir': { type: 'string' },
+    'words-only': { type: 'boolean', default: false },
   });
   for (const flag of ['since', 'until'] as const) {
     const day = values[flag];
@@ -71,7 +75,8 @@ export async function ask(argv: string[], io: Io): Promise<number> {
   }
   const sessionIds = meetingsAsked(index, values.meeting ?? [], values.since, values.until);
   if (sessionIds?.length === 0) io.err(`earshot: no meeting started${values.since ? ` since ${values.since}` : ''}${values.until ? ` until ${values.until}` : ''}`);
-  const passages = sessionIds?.length === 0 ? [] : index.search({ query: question, limit, sessionIds });
+  const semantic = sessionIds?.length === 0 || values['words-only'] ? undefined : await byMeaning(index, question, values['cache-dir'] ?? defaultCacheDir(defaultStorageDir()), io);
+  const passages = sessionIds?.length === 0 ? [] : index.search({ query: question, limit, sessionIds }, semantic);
   const numbered: (CitedLine & { meeting: string })[] = [];
   const cite = (p: MemoryPassage, l: MemoryLine): CitedLine & { meeting: string } => {
     const where = fileOf.get(p.meeting.sessionId)!;
@@ -114,6 +119,26 @@ export async function ask(argv: string[], io: Io): Promise<number> {
     io.out(`  [${i + 1}] line ${c.line}, ${c.t0 === null ? '' : `${clock(c.t0)} `}${inert(c.speaker) || '?'}: ${inert(c.text)}`);
   });
   return 0;
+}
+
+/**
+ * The meaning model's part in the search when the user has downloaded it (`earshot models download bge-small-en-v1.5`):
+ * the CLI runs once, so it reads every block first (saying so on stderr, without any text); undefined when there is
+ * none, or it failed (said on stderr: the search goes on by words).
+ */
+async function byMeaning(index: MemoryIndex, question: string, cacheDir: string, io: Io): Promise<SemanticQuery | undefined> {
+  const meaning = new MeaningSearch(() => cacheDir, (message) => io.err(`earshot: ${message}; searching by words alone`));
+  try {
+    const first = await meaning.query(index, question);
+    if (!first.meaning || first.meaning.error) return undefined;
+    if (first.meaning.embedded === first.meaning.blocks) return first.semantic;
+    io.err(`earshot: the meeting search model is reading ${first.meaning.blocks - first.meaning.embedded} parts of your meetings`);
+    await meaning.settled();
+    const read = await meaning.query(index, question);
+    return read.meaning?.error ? undefined : read.semantic;
+  } finally {
+    await meaning.dispose();
+  }
 }
 
 /**

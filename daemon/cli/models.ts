@@ -1,6 +1,7 @@
 /**
- * `earshot models`: the whisper model catalog and the notes model catalog with their cache (list), and a resumable,
- * sha256-checked download of either (`download <id>`: the id says which catalog).
+ * `earshot models`: the whisper model catalog, the notes model catalog, the speaker voice model and meeting memory's
+ * meaning model with their cache (list), and a resumable, sha256-checked download of any (`download <id>`: the id says
+ * which catalog).
  *
  * Owns the listing's layout and the download's percent lines. Must not run a session; the caches and the downloads
  * themselves live in asr/ and understanding/local/.
@@ -11,9 +12,14 @@ import { downloadCatalogModel, listModels, selectModel } from '../models/whisper
 import { defaultStorageDir } from '../config';
 import { findNotesModel, notesCatalog } from '../models/notesCatalog';
 import { downloadNotesModel, listNotesModels, notesMirrorFromEnv } from '../models/notesModels';
+import { MEMORY_MODELS } from '../models/memoryModel';
+import { PinnedCatalog } from '../models/pinnedModels';
+import { SPEAKER_MODELS } from '../models/voiceModel';
 import { args, Io, UsageError } from './common';
 
 const MB = 1e6;
+/** The one-purpose catalogs, in the order they are listed. */
+const PINNED: readonly PinnedCatalog[] = [SPEAKER_MODELS, MEMORY_MODELS];
 
 export async function models(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = args(argv, {
@@ -27,6 +33,7 @@ export async function models(argv: string[], io: Io): Promise<number> {
     throw new UsageError('models takes "list", or "download <id>"');
   }
   const notesId = action === 'download' && !findCatalogModel(id) && findNotesModel(id) ? id : undefined;
+  const pinned = action === 'download' && !findCatalogModel(id) && !notesId ? PINNED.find((c) => c.catalog().some((m) => m.id === id)) : undefined;
   const storageDir = defaultStorageDir();
   const selection = await selectModel({ modelId: action === 'download' && !notesId ? id : undefined, cacheDir: values['cache-dir'], storageDir, language: values.language });
   const notesSettings = () => {
@@ -34,8 +41,9 @@ export async function models(argv: string[], io: Io): Promise<number> {
     return { modelCacheDir: selection.cacheDir, ...(selection.machine ? { machine: selection.machine } : {}), ...(mirror ? { mirror } : {}) };
   };
   if (action === 'download') {
-    if (!findCatalogModel(id) && !notesId) {
-      throw new UsageError(`unknown model ${JSON.stringify(id)} (whisper: ${CATALOG.map((m) => m.id).join(', ')}; notes: ${notesCatalog().map((m) => m.id).join(', ')})`);
+    if (!findCatalogModel(id) && !notesId && !pinned) {
+      const others = PINNED.map((c) => `; ${c.label}: ${c.catalog().map((m) => m.id).join(', ')}`).join('');
+      throw new UsageError(`unknown model ${JSON.stringify(id)} (whisper: ${CATALOG.map((m) => m.id).join(', ')}; notes: ${notesCatalog().map((m) => m.id).join(', ')}${others})`);
     }
     let lastPercent = -1;
     const onProgress = (p: { bytesDone: number; bytesTotal: number | null }) => {
@@ -45,13 +53,15 @@ export async function models(argv: string[], io: Io): Promise<number> {
     };
     const result = notesId
       ? await downloadNotesModel(notesId, notesSettings(), { repair: values.repair, onProgress })
-      : await downloadCatalogModel(selection, id, { repair: values.repair, onProgress });
+      : pinned
+        ? await pinned.download(id, selection.cacheDir, { repair: values.repair, onProgress })
+        : await downloadCatalogModel(selection, id, { repair: values.repair, onProgress });
     io.out(values.json ? JSON.stringify(result) : `${result.downloaded ? 'Downloaded' : 'Already verified'}: ${result.path}`);
     return 0;
   }
-  const [list, notes] = await Promise.all([listModels(selection), listNotesModels(notesSettings())]);
+  const [list, notes, speakers, memory] = await Promise.all([listModels(selection), listNotesModels(notesSettings()), ...PINNED.map((c) => c.list(selection.cacheDir))]);
   if (values.json) {
-    io.out(JSON.stringify({ ...list, notes, gpu: selection.machine ? machineGpu(selection.machine) : null }));
+    io.out(JSON.stringify({ ...list, notes, speakers, memory, gpu: selection.machine ? machineGpu(selection.machine) : null }));
     return 0;
   }
   io.out('Whisper models (speech recognition):');
@@ -65,6 +75,10 @@ export async function models(argv: string[], io: Io): Promise<number> {
   }
   io.out(`\n* recommended: ${notes.reason}. Cache: ${notes.cacheDir}`);
   io.out(`Download one with: earshot models download ${notes.recommendedId}`);
+  for (const [title, catalog] of [['Speaker voice model (recognizes a voice again after a silence)', speakers], ['Meeting search model (finds past meetings\' passages by meaning; earshot ask uses it)', memory]] as const) {
+    io.out(`\n${title}; downloaded only when you ask:`);
+    for (const m of catalog.models) io.out(`  ${m.id.padEnd(15)} ${(m.bytes / MB).toFixed(0).padStart(5)} MB  ${m.state.padEnd(8)} ${m.licence}: ${m.note}`);
+  }
   io.out(`\n${gpuLine(selection.machine)}`);
   return 0;
 }

@@ -1,40 +1,13 @@
 /**
  * Meeting memory's optional embedding model: a small GGUF sentence-embedding model run by node-llama-cpp, whose ranking
  * of each meeting's topical blocks memoryIndex.ts fuses with the words' (reciprocal-rank fusion). Nothing is downloaded
- * here: EMBEDDING_MODELS names the one Earshot offers (pinned file, exact size and SHA-256) for a download the user asks
- * for; a caller with a model file on disk makes an Embedder of it and a BlockVectors cache over an index.
+ * here (models/memoryModel.ts has the catalog entry the user may download); a caller with a model file on disk makes an
+ * Embedder of it and a BlockVectors cache over an index.
  *
- * Owns the catalog entry, node-llama-cpp's embedding use and the cache of block vectors. Must not log any text.
+ * Owns node-llama-cpp's embedding use and the cache of block vectors. Must not log any text.
  */
 import * as crypto from 'node:crypto';
-import type { NotesCatalogModel } from '../models/notesCatalog';
 import type { MemoryIndex, SemanticQuery, TopicBlock } from './memoryIndex';
-
-/** One downloadable embedding model: pinned as the notes models are (models/notesCatalog.ts: file, URL, size, SHA-256). */
-export interface EmbeddingCatalogModel extends Pick<NotesCatalogModel, 'name' | 'file' | 'url' | 'bytes' | 'sha256' | 'licence'> {
-  id: string;
-  /** Vector length, the tokens it reads at most, and what a question is prefixed with (the model card's instruction). */
-  dimensions: number;
-  contextTokens: number;
-  queryPrefix: string;
-}
-
-/**
- * BAAI's bge-small-en-v1.5 (33M parameters, MIT), Q8_0 as ggml-org publishes it: 37 MB, 384 dimensions, 512 tokens.
- * Size and SHA-256 from the file's page on Hugging Face (Xet pointer) at this revision.
- */
-export const EMBEDDING_MODELS: readonly EmbeddingCatalogModel[] = Object.freeze([{
-  id: 'bge-small-en-v1.5',
-  name: 'BGE small English v1.5 (Q8_0)',
-  file: 'bge-small-en-v1.5-q8_0.gguf',
-  url: 'https://huggingface.co/ggml-org/bge-small-en-v1.5-Q8_0-GGUF/resolve/f2068edd9b54f2a369549ccc71f70ed273a2a801/bge-small-en-v1.5-q8_0.gguf',
-  bytes: 36_685_152,
-  sha256: 'f046db1dc724cf4f6f0a0c5917e922823b73eb1d27b8f9a9c2797f7866974804',
-  licence: 'MIT',
-  dimensions: 384,
-  contextTokens: 512,
-  queryPrefix: 'Represent this sentence for searching relevant passages: ',
-}]);
 
 /** Turns texts into unit-length vectors: a question (`query`) or a block of a meeting (`passage`). */
 export interface Embedder {
@@ -98,6 +71,18 @@ export class BlockVectors {
     }
   }
 
+  /** The index's blocks (of searchable meetings) and how many of them have a vector now. */
+  coverage(index: MemoryIndex): { blocks: number; embedded: number } {
+    let blocks = 0, embedded = 0;
+    for (const sessionId of index.sessionIds()) {
+      for (const block of index.topicBlocks(sessionId)) {
+        blocks++;
+        if (this.vectors.has(keyOf(block))) embedded++;
+      }
+    }
+    return { blocks, embedded };
+  }
+
   async query(question: string): Promise<SemanticQuery> {
     const vector = await this.embedder.embed(question, 'query');
     return { vector, weight: this.weight, blockVector: (_sessionId, block) => this.vectors.get(keyOf(block)) };
@@ -105,3 +90,19 @@ export class BlockVectors {
 }
 
 const keyOf = (block: TopicBlock) => crypto.createHash('sha256').update(block.text).digest('base64');
+
+/** The same embedder, its calls one at a time (a background update and a question's embedding share one context). */
+export function oneAtATime(embedder: Embedder): Embedder {
+  let last: Promise<unknown> = Promise.resolve();
+  return {
+    embed(text, kind) {
+      const next = last.then(() => embedder.embed(text, kind), () => embedder.embed(text, kind));
+      last = next.catch(() => undefined);
+      return next;
+    },
+    async dispose() {
+      await last;
+      await embedder.dispose();
+    },
+  };
+}

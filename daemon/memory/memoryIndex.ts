@@ -179,6 +179,8 @@ interface Candidate {
   best?: IndexedDoc;
   lineScore: number;
   score: number;
+  /** The words' score when an embedding model's ranking was fused in (score is then the fused one); else absent. */
+  words?: number;
 }
 
 export class MemoryIndex {
@@ -285,10 +287,12 @@ export class MemoryIndex {
     // order: MiniSearch keeps insertion order, which changes whenever a meeting is indexed again (its notes rewritten).
     const meetingOf = (c: Candidate) => this.meetings.get(c.sessionId)!.meeting;
     candidates.sort((a, b) => b.score - a.score || newestFirst(meetingOf(a), meetingOf(b)) || a.block - b.block || (a.best?.segment ?? 0) - (b.best?.segment ?? 0));
-    // The open meeting's best candidates go first; each comes again in its place, skipped there once taken.
+    // The open meeting's best candidates go first; each comes again in its place, skipped there once taken. The floor
+    // is on the words' score (fused scores are ranks' reciprocals, all close together: the share was chosen on words).
     const viewing = params.viewing && allowed.has(params.viewing) ? params.viewing : undefined;
-    const floor = (candidates[0]?.score ?? 0) * this.ranking.viewingShare;
-    const leaders = viewing ? candidates.filter((c) => c.sessionId === viewing && c.score >= floor) : [];
+    const wordsOf = (c: Candidate) => c.words ?? c.score;
+    const floor = candidates.reduce((best, c) => Math.max(best, wordsOf(c)), 0) * this.ranking.viewingShare;
+    const leaders = viewing ? candidates.filter((c) => c.sessionId === viewing && wordsOf(c) > 0 && wordsOf(c) >= floor) : [];
     let led = 0;
     const passages: MemoryPassage[] = [];
     const covered = new Map<string, Set<number>>();
@@ -517,6 +521,7 @@ export class MemoryIndex {
     [...similarity.entries()].sort((a, b) => b[1] - a[1]).forEach(([c], i) => semanticRank.set(c, i));
     const weight = semantic.weight ?? 1;
     const all = new Set([...lexical, ...similarity.keys()]);
+    for (const c of all) c.words = lexicalRank.has(c) ? c.score : 0;
     for (const c of all) {
       const l = lexicalRank.get(c);
       const s = semanticRank.get(c);

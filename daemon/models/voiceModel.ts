@@ -14,15 +14,11 @@
  * Both are checked at download like every catalog file: a mismatch fails the download and keeps nothing.
  */
 import * as path from 'node:path';
-import { ModelDownloadResult, SpeakerCatalogEntry, SpeakerModelList } from '../../protocol/protocol';
-import { readCatalogOverrides } from './whisperCatalog';
-import { CachedModelSpec, downloadModel, markedModelStatus, ModelDownloadOptions, writeVerifiedMark } from './modelCache';
+import { ModelDownloadResult, SpeakerModelList } from '../../protocol/protocol';
+import { downloadPinned, listPinned, PinnedCatalog, PinnedDownloadOptions, PinnedModel, pinnedCatalog, readyPinned } from './pinnedModels';
 
-export interface SpeakerCatalogModel extends CachedModelSpec {
-  name: string;
-  licence: string;
+export interface SpeakerCatalogModel extends PinnedModel {
   licenceUrl: string;
-  note: string;
   /** How the model wants its input (sherpa-onnx's metadata for it). */
   input: { normalizeSamples: boolean; featureNormalize: 'global-mean' | 'none' };
 }
@@ -47,16 +43,7 @@ const PUBLISHED: readonly SpeakerCatalogModel[] = Object.freeze([
  * url}]) its file replaced: for an organisation's own copy, and for the tests, which serve a generated model.
  */
 export function speakerCatalog(env: NodeJS.ProcessEnv = process.env): readonly SpeakerCatalogModel[] {
-  const file = env.EARSHOT_SPEAKER_CATALOG;
-  if (!file) return PUBLISHED;
-  return PUBLISHED.map((m) => {
-    const entry = readCatalogOverrides('EARSHOT_SPEAKER_CATALOG', file).find((e) => e?.id === m.id);
-    if (!entry) return m;
-    const ok = typeof entry.file === 'string' && /^[\w.+-]+$/.test(entry.file) && Number.isSafeInteger(entry.bytes) && typeof entry.sha256 === 'string'
-      && /^[0-9a-f]{64}$/.test(entry.sha256) && typeof entry.url === 'string' && entry.url.startsWith('https://');
-    if (!ok) throw new Error(`EARSHOT_SPEAKER_CATALOG: ${JSON.stringify(entry).slice(0, 200)} is not {id, file, bytes, sha256, url (https)}`);
-    return { ...m, file: entry.file as string, bytes: entry.bytes as number, sha256: entry.sha256 as string, url: entry.url as string };
-  });
+  return pinnedCatalog(PUBLISHED, 'EARSHOT_SPEAKER_CATALOG', env);
 }
 
 export function findSpeakerModel(id: string): SpeakerCatalogModel | undefined {
@@ -66,38 +53,21 @@ export function findSpeakerModel(id: string): SpeakerCatalogModel | undefined {
 /** Where voice models are kept: a folder of the model cache. */
 export const speakerCacheDir = (modelCacheDir: string): string => path.join(modelCacheDir, 'speakers');
 
-
-export async function listSpeakerModels(modelCacheDir: string): Promise<SpeakerModelList> {
-  const cacheDir = speakerCacheDir(modelCacheDir);
-  const models: SpeakerCatalogEntry[] = [];
-  for (const m of speakerCatalog()) {
-    const { state } = await markedModelStatus(m, cacheDir);
-    models.push({ id: m.id, name: m.name, file: m.file, bytes: m.bytes, sha256: m.sha256, licence: m.licence, note: m.note, state });
-  }
-  return { cacheDir, models };
+export function listSpeakerModels(modelCacheDir: string): Promise<SpeakerModelList> {
+  return listPinned(speakerCatalog(), speakerCacheDir(modelCacheDir));
 }
 
 /** The first catalog voice model that is downloaded and verified, or undefined (nothing is downloaded here). */
-export async function readySpeakerModel(modelCacheDir: string): Promise<{ model: SpeakerCatalogModel; path: string } | undefined> {
-  for (const model of speakerCatalog()) {
-    const status = await markedModelStatus(model, speakerCacheDir(modelCacheDir)).catch(() => undefined);
-    if (status?.state === 'ready') return { model, path: status.path };
-  }
-  return undefined;
+export function readySpeakerModel(modelCacheDir: string): Promise<{ model: SpeakerCatalogModel; path: string } | undefined> {
+  return readyPinned(speakerCatalog(), speakerCacheDir(modelCacheDir));
 }
 
 /** What a download of a voice model may be given: the whisper and notes downloads' own options. */
-export type SpeakerDownloadOptions = Pick<ModelDownloadOptions, 'repair' | 'signal' | 'onProgress' | 'onVerify' | 'progressIntervalMs' | 'ca'>;
+export type SpeakerDownloadOptions = PinnedDownloadOptions;
 
-export async function downloadSpeakerModel(id: string, modelCacheDir: string, options: SpeakerDownloadOptions = {}): Promise<ModelDownloadResult> {
-  const model = findSpeakerModel(id);
-  if (!model) throw new RangeError(`Unknown speaker model ${JSON.stringify(id)}: choose one of ${speakerCatalog().map((m) => m.id).join(', ')}.`);
-  const result = await downloadModel(model, {
-    cacheDir: speakerCacheDir(modelCacheDir), kind: 'speaker model',
-    repair: options.repair, signal: options.signal, onProgress: options.onProgress, onVerify: options.onVerify,
-    ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
-    ...(options.ca !== undefined ? { ca: options.ca } : {}),
-  });
-  await writeVerifiedMark(result.path, model.sha256);
-  return { modelId: id, path: result.path, bytes: result.bytes, resumedFrom: result.resumedFrom, downloaded: result.downloaded };
+export function downloadSpeakerModel(id: string, modelCacheDir: string, options: SpeakerDownloadOptions = {}): Promise<ModelDownloadResult> {
+  return downloadPinned(speakerCatalog(), id, speakerCacheDir(modelCacheDir), 'speaker model', options);
 }
+
+/** The voice models as the service lists and downloads them. */
+export const SPEAKER_MODELS: PinnedCatalog = { kind: 'speaker', label: 'speaker model', catalog: () => speakerCatalog(), list: listSpeakerModels, download: downloadSpeakerModel };

@@ -93,6 +93,7 @@ export function serviceNotifications(ctx: RpcContext): ServiceNotifications {
       if (r.action === 'finalized' && r.sessionId) notify(() => connection.sendNotification(MemoryChangedNotification, { sessionId: r.sessionId }));
     },
     memorySkipped: (sessionId, error) => log.warn('memory', 'journal_unreadable', { sessionId, error }),
+    memoryMeaningFailed: (message) => log.warn('memory', 'meaning_model_failed', { error: message }),
     debugAudioFailed: (sessionId, source, error) => log.warn('capture', 'debug_audio_failed', { sessionId, source, error }),
     retention: (r) => {
       // Session ids only: names of journals, never their contents.

@@ -4,7 +4,7 @@
  *
  *   <storageDir>/sessions/      session journals (<id>.jsonl) and the daemon's per-session caches: all deleted
  *   <storageDir>/debug-audio/   the opt-in debug dump (earshot.debug.saveAudio): all deleted
- *   <model cache>/              catalog models (whisper's, notes models in notes/, voice models in speakers/), `.part` downloads, `.verified.json`
+ *   <model cache>/              catalog models (whisper's, notes models in notes/, voice models in speakers/, meaning models in memory/), `.part` downloads, `.verified.json`
  *                               marks: deleted with includeModels,
  *                               and only when the cache lies inside the storage folder; nothing else in it is touched
  *   notes                       the user's documents: never deleted here (also when they live in the storage folder)
@@ -22,6 +22,7 @@ import { DataDeleteCount, DataDeleteResult } from '../../protocol/protocol';
 import { CATALOG } from '../models/whisperCatalog';
 import { notesCatalog } from '../models/notesCatalog';
 import { notesCacheDir, notesStateDir } from '../models/notesModels';
+import { memoryCatalog, memoryModelCacheDir } from '../models/memoryModel';
 import { speakerCacheDir, speakerCatalog } from '../models/voiceModel';
 import { DEBUG_AUDIO_DIR } from '../capture/debugAudio';
 import { JOURNAL_FILE } from '../journal/journal';
@@ -71,6 +72,7 @@ export async function deleteAllData(options: DeleteDataOptions): Promise<DataDel
       const downloaded = [
         ...CATALOG.map((m) => path.join(realCache, m.file)), ...notesCatalog().map((m) => path.join(notesCacheDir(realCache), m.file)),
         ...speakerCatalog().map((m) => path.join(speakerCacheDir(realCache), m.file)),
+        ...memoryCatalog().map((m) => path.join(memoryModelCacheDir(realCache), m.file)),
       ];
       for (const file of downloaded) {
         for (const name of [file, `${file}.part`, `${file}.verified.json`]) await remover.remove(name, result.models, { missingOk: true });

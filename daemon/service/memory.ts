@@ -9,6 +9,7 @@ import {
 } from '../../protocol/protocol';
 import { InvalidParamsError } from '../../protocol/validate';
 import { MAX_LIMIT, MAX_NEIGHBOURS } from '../memory/memoryIndex';
+import { MeaningSearch } from '../memory/meaningSearch';
 import { StoredMemory } from '../memory/storedMemory';
 
 /** Longest query or topic taken (a question, not a document). */
@@ -19,14 +20,26 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
 export class Memory {
   private readonly stored: StoredMemory;
 
-  constructor(storageDir: string, skipped?: (sessionId: string, error: string) => void) {
+  /** `meaning`: the meaning model's part in searches, once the user has downloaded it (none: words alone). */
+  constructor(storageDir: string, skipped?: (sessionId: string, error: string) => void, private readonly meaning?: MeaningSearch) {
     this.stored = new StoredMemory(storageDir, undefined, skipped);
   }
 
   async search(params: unknown): Promise<MemorySearchResult> {
     const valid = validateMemorySearch(params);
     const index = await this.stored.sync();
-    return { passages: index.search(valid), sessions: index.sessionCount, segments: index.segmentCount };
+    const { semantic, meaning } = this.meaning ? await this.meaning.query(index, valid.query) : {};
+    return { passages: index.search(valid, semantic), sessions: index.sessionCount, segments: index.segmentCount, ...(meaning ? { meaning } : {}) };
+  }
+
+  /** Waits for the meaning model's background reading of the meetings (tests). */
+  meaningSettled(): Promise<void> {
+    return this.meaning?.settled() ?? Promise.resolve();
+  }
+
+  /** Closes the meaning model (before its file is deleted, at shutdown); the next search loads it again if it is there. */
+  unloadModel(): Promise<void> {
+    return this.meaning?.dispose() ?? Promise.resolve();
   }
 
   async todo(params: unknown): Promise<MemoryTodoResult> {
@@ -47,6 +60,7 @@ export class Memory {
   /** After Delete All Data: nothing of the deleted journals stays in memory. */
   dropped(): void {
     this.stored.drop();
+    this.meaning?.dropped();
   }
 }
 

@@ -73,6 +73,8 @@ export interface ServiceEvents extends SessionEvents {
   retention?(result: PruneResult): void;
   /** Meeting memory left out a session journal it could not read (its id and the error's code; never its words). */
   memorySkipped?(sessionId: string, error: string): void;
+  /** Meeting memory's meaning model could not be loaded or run (searches rank by words alone); never carries text. */
+  memoryMeaningFailed?(message: string): void;
   /** The debug audio dump of a session's source could not be written (the session goes on without it). */
   debugAudioFailed?(sessionId: string, source: SourceKind, error: string): void;
 }

@@ -19,14 +19,17 @@ export class StorageUpkeep {
   constructor(
     private readonly config: ServiceConfig, private readonly events: ServiceEvents,
     private readonly sessions: SessionsInMemory, private readonly models: ModelLifecycle, private readonly notesModels?: Pick<NotesModels, 'downloading'>,
-    private readonly speakerModels?: { downloads: Pick<DownloadCount, 'downloading'> },
+    private readonly pinnedModels: { downloads: Pick<DownloadCount, 'downloading'> }[] = [],
+    /** Closes the models memory keeps open (a file open or mapped cannot be deleted on Windows). */
+    private readonly unloadMemoryModel: () => Promise<void> = async () => undefined,
   ) {}
 
   /** See EarshotService.deleteData. */
   async deleteData(params: DataDeleteParams): Promise<DataDeleteResult> {
     this.sessions.refuseWhileRecording('A session is recording', 'before deleting Earshot\'s data');
     const includeModels = params.includeModels === true;
-    if (includeModels && (this.models.downloading || this.notesModels?.downloading || this.speakerModels?.downloads.downloading)) throw new ServiceError(ErrorCodes.RequestFailed, 'A model is downloading: cancel the download or wait for it before deleting models.');
+    if (includeModels && (this.models.downloading || this.notesModels?.downloading || this.pinnedModels.some((m) => m.downloads.downloading))) throw new ServiceError(ErrorCodes.RequestFailed, 'A model is downloading: cancel the download or wait for it before deleting models.');
+    if (includeModels) await this.unloadMemoryModel();
     const result = await deleteAllData({ storageDir: this.config.storageDir, includeModels, ...(this.config.selection ? { modelCacheDir: this.config.selection.cacheDir } : {}) });
     // Finished sessions kept in memory answer stop and status with their transcript: forget them with their journals.
     this.sessions.forgetFinished();

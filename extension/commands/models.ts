@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { chooseLanguageModel, chooseLocalModel, LocalNotesModels } from '../models/languageModelPicker';
 import { downloadSize } from '../models/modelOffer';
 import { EarshotSettings } from '../settings/settings';
+import type { PinnedCatalogEntry } from '../../protocol/protocol';
 import type { CommandDeps } from './registry';
 
 /** Registers the model commands; returns the event fired when the notes-model picker has all its choices. */
@@ -56,36 +57,44 @@ export function registerModelCommands({ context, client, output, command }: Comm
     return result;
   });
   // The speaker voice model: on request, and when the user turns speakers on (never behind their back).
-  command('earshot.downloadSpeakerModel', async () => {
-    const entry = (await client.listModels()).speakers?.models[0];
-    if (!entry) throw new Error('This Earshot daemon offers no speaker voice model.');
-    if (entry.state === 'ready') {
-      void vscode.window.showInformationMessage(`Earshot: the speaker voice model is ready (${entry.name}): the next meeting recognizes voices again after a silence.`);
-      return entry;
-    }
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Earshot: downloading the speaker voice model (${downloadSize(entry.bytes)}, ${entry.licence})` },
-      async (progress) => {
-        let shown = 0;
-        const listening = client.onModelProgress((p) => {
-          if (p.kind !== 'speaker' || p.phase !== 'download' || typeof p.fraction !== 'number') return;
-          const percent = Math.floor(p.fraction * 100);
-          if (percent > shown) progress.report({ increment: percent - shown, message: `${percent} %` });
-          shown = Math.max(shown, percent);
-        });
-        try {
-          await client.downloadModel({ modelId: entry.id, kind: 'speaker', repair: entry.state === 'corrupt' });
-        } finally {
-          listening.dispose();
-        }
-      });
-    void vscode.window.showInformationMessage('Earshot: the speaker voice model is ready: the next meeting recognizes voices again after a silence.');
-    return entry;
-  });
+  command('earshot.downloadSpeakerModel', () => downloadPinnedModel(client, 'speaker', 'the speaker voice model',
+    'the next meeting recognizes voices again after a silence'));
+  // Meeting memory's meaning model: on request (the chat offers it once), never behind the user's back.
+  command('earshot.downloadMemoryModel', () => downloadPinnedModel(client, 'memory', 'the meeting search model',
+    '@earshot now finds passages by their meaning as well as their words (it reads your meetings in the background first)'));
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration('earshot.speakers.enabled') && EarshotSettings.read().identifySpeakers) {
       void vscode.commands.executeCommand('earshot.downloadSpeakerModel');
     }
   }));
   return { onDidLoadLanguageModelPick: pickLoaded.event };
+}
+
+/**
+ * Downloads the first model of a one-purpose catalog (kind 'speaker' or 'memory') with its progress in a notification,
+ * or says it is ready; answers its entry.
+ */
+async function downloadPinnedModel(client: CommandDeps['client'], kind: 'speaker' | 'memory', what: string, effect: string): Promise<PinnedCatalogEntry> {
+  const entry = (await client.listModels())[kind === 'speaker' ? 'speakers' : 'memory']?.models[0];
+  if (!entry) throw new Error(`This Earshot daemon offers no ${what.replace(/^the /, '')}.`);
+  if (entry.state !== 'ready') {
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Earshot: downloading ${what} (${downloadSize(entry.bytes)}, ${entry.licence})` },
+      async (progress) => {
+        let shown = 0;
+        const listening = client.onModelProgress((p) => {
+          if (p.kind !== kind || p.phase !== 'download' || typeof p.fraction !== 'number') return;
+          const percent = Math.floor(p.fraction * 100);
+          if (percent > shown) progress.report({ increment: percent - shown, message: `${percent} %` });
+          shown = Math.max(shown, percent);
+        });
+        try {
+          await client.downloadModel({ modelId: entry.id, kind, repair: entry.state === 'corrupt' });
+        } finally {
+          listening.dispose();
+        }
+      });
+  }
+  void vscode.window.showInformationMessage(`Earshot: ${what} is ready (${entry.name}): ${effect}.`);
+  return entry;
 }

@@ -9,7 +9,7 @@
 import * as vscode from 'vscode';
 import type {
   MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeeting, MemorySearchParams, MemorySearchResult, MemoryTodoParams, MemoryTodoResult,
-  SessionTranscriptResult,
+  ModelListResult, SessionTranscriptResult,
 } from '../../protocol/protocol';
 import { lineLink, meetingOfNotes, transcriptLinkMarkdown, notesLineFinder } from './links';
 import {
@@ -28,7 +28,12 @@ export interface MemoryClient {
   memoryDecisions(params: MemoryDecisionsParams): Promise<MemoryDecisionsResult>;
   memoryMeetings(): Promise<MemoryMeeting[]>;
   transcript(sessionId: string): Promise<SessionTranscriptResult>;
+  /** The catalogs (the chat offers memory's meaning model from it). */
+  listModels(): Promise<Pick<ModelListResult, 'memory'>>;
 }
+
+/** The command that downloads memory's meaning model (commands/models.ts). */
+export const DOWNLOAD_MEMORY_MODEL_COMMAND = 'earshot.downloadMemoryModel';
 
 export interface MemoryChatDeps {
   client: MemoryClient;
@@ -55,9 +60,14 @@ export interface MemoryChatMetadata {
   viewing?: string;
   /** A question that named no meeting and was answered from several: one follow-up per meeting offered (at most 3). */
   narrow?: { label: string; prompt: string }[];
+  /** The meaning model's part in the search (as the daemon said), or 'offered': none downloaded, its download offered. */
+  meaning?: MemorySearchResult['meaning'] | 'offered';
 }
 
 export class MemoryChat {
+  /** The meaning model's download is offered once a window (under the first answer found by words alone). */
+  private meaningOffered = false;
+
   constructor(private readonly deps: MemoryChatDeps) {}
 
   readonly handle = async (request: vscode.ChatRequest, _context: vscode.ChatContext, stream: vscode.ChatResponseStream, token: vscode.CancellationToken): Promise<vscode.ChatResult> => {
@@ -103,6 +113,27 @@ export class MemoryChat {
     if (!sessionIds) metadata.narrow = narrowing(asked, found.passages.map((p) => p.meeting));
     const answered = await this.answerWithModel(request, buildAnswerPrompt(asked, lines), lines, 'to answer your question', stream, token, metadata);
     if (!answered && !token.isCancellationRequested) this.showLines(lines, stream, metadata, `The lines of your ${found.sessions} meetings that match, best first:`);
+    if (!token.isCancellationRequested) await this.sayMeaning(found, stream, metadata);
+  }
+
+  /**
+   * Under an answer: how far the meaning model has read the meetings, or why it was not used; with none downloaded,
+   * once a window, a button to download it.
+   */
+  private async sayMeaning(found: MemorySearchResult, stream: vscode.ChatResponseStream, metadata: MemoryChatMetadata): Promise<void> {
+    const meaning = found.meaning;
+    if (meaning) {
+      metadata.meaning = meaning;
+      if (meaning.error) stream.markdown(`\n\n*Searched by words alone: ${escapeMarkdown(meaning.error)}.*`);
+      else if (meaning.embedded < meaning.blocks) stream.markdown(`\n\n*The meeting search model has read ${meaning.embedded} of ${meaning.blocks} parts of your meetings so far: the others were searched by their words alone.*`);
+      return;
+    }
+    if (this.meaningOffered) return;
+    this.meaningOffered = true;
+    const entry = (await this.deps.client.listModels().catch(() => undefined))?.memory?.models[0];
+    if (!entry || entry.state === 'ready') return;
+    stream.button({ command: DOWNLOAD_MEMORY_MODEL_COMMAND, title: `Also search by meaning (download ${Math.round(entry.bytes / 1_048_576)} MiB)` });
+    metadata.meaning = 'offered';
   }
 
   /** Says which meetings a question that named some is searched in (or that none matched), and gives their ids. */

@@ -20,7 +20,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_RANKING, RankingOptions, SemanticQuery } from '../../daemon/memory/memoryIndex';
-import { BlockVectors, EMBEDDING_MODELS, llamaEmbedder } from '../../daemon/memory/embeddings';
+import { BlockVectors, llamaEmbedder } from '../../daemon/memory/embeddings';
+import { memoryCatalog } from '../../daemon/models/memoryModel';
 import { answerPrompt, citedLines, evaluate, Figures, linesBaseline, loadQmsum, memoryIndexOf, QmsumMeeting, QueryOutcome, QueryRow, summarize } from './memoryQuality';
 import { rouge } from './rouge';
 
@@ -110,7 +111,7 @@ async function main(argv: string[]): Promise<void> {
 
 /** The default ranking with an embedding model's ranking of the blocks fused in (train and val; nothing tuned). */
 async function withEmbeddings(modelPath: string, all: QmsumMeeting[], train: QmsumMeeting[], val: QmsumMeeting[]): Promise<void> {
-  const known = EMBEDDING_MODELS.find((m) => path.basename(modelPath) === m.file);
+  const known = memoryCatalog().find((m) => path.basename(modelPath) === m.file);
   const embedder = await llamaEmbedder(modelPath, { queryPrefix: known?.queryPrefix ?? '', contextTokens: known?.contextTokens });
   try {
     const index = memoryIndexOf(all, DEFAULT_RANKING);

@@ -12,10 +12,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   ActionItemSetDone, DataDelete, ErrorCodes, HealthRequest, LanguageModelDiscover, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MEMORY_ASK_BOUND,
-  MemoryChangedNotification, MemoryChangedParams, MemoryDecisions, MemoryMeetings, MemorySearch, MemoryTodo, PROTOCOL_VERSION,
-  SessionStart,
+  MemoryChangedNotification, MemoryChangedParams, MemoryDecisions, MemoryMeetings, MemorySearch, MemorySearchResult, MemoryTodo, ModelDownload, ModelList,
+  ModelProgressNotification, ModelProgressParams, PROTOCOL_VERSION, SessionStart,
 } from '../../protocol/protocol';
-import { MEETING_SENTENCE_TOKENS, SAMPLE_WAV, sayingModel, sentenceText } from '../setup';
+import { MEETING_SENTENCE_TOKENS, notesModel, SAMPLE_WAV, sayingModel, sentenceText } from '../setup';
+import { ModelServer } from '../support/model-server';
 import { chatServer, userMessage } from '../support/chat-server';
 import { micOnly, segment, writeJournal } from '../support/journals';
 import { FakeServer, hangingHandler } from '../support/local-llm-servers';
@@ -170,5 +171,94 @@ describe('meeting memory over JSON-RPC: large stored meetings (real daemon)', fu
       server.close();
       await daemon.close();
     }
+  });
+});
+
+describe('meeting memory by meaning: the model downloaded on request (real daemon, local https server, a generated GGUF)', function () {
+  this.timeout(180_000);
+  let models: ModelServer;
+  let dir: string;
+
+  before(async () => {
+    models = await ModelServer.start('earshot-meaning-it-');
+    dir = models.dir;
+  });
+  after(() => models?.stop());
+
+  it('none until asked; kind memory downloads it; searches then read the meetings with it, and Delete All Data with models removes it', async () => {
+    const body = fs.readFileSync(notesModel('random'));
+    const file = 'meaning-test.gguf';
+    const client = connectDaemon({ EARSHOT_MEMORY_CATALOG: models.catalog('bge-small-en-v1.5', file, body), NODE_EXTRA_CA_CERTS: models.caFile });
+    const progress: ModelProgressParams[] = [];
+    client.connection.onNotification(ModelProgressNotification, (p) => { progress.push(p); });
+    try {
+      const storage = path.join(dir, 'storage');
+      await client.initialize({
+        protocolVersion: PROTOCOL_VERSION, storageDir: storage, notesDir: path.join(dir, 'notes'), modelPath: sayingModel('meeting', MEETING_SENTENCE_TOKENS),
+        modelCacheDir: path.join(storage, 'models'), threads: 1,
+      });
+      writeJournal(storage, '20260110T090000-aaaaaa', { title: 'Garden' }, micOnly(30, 12, 'The roses need water before the frost.'));
+      writeJournal(storage, '20260111T090000-bbbbbb', { title: 'Cars' }, micOnly(30, 7, 'The automobile needs new tyres.'));
+      const question = 'what about the roses?';
+      const before = await client.connection.sendRequest(MemorySearch, { query: question });
+      assert.equal(before.meaning, undefined, 'no meaning model: words alone');
+      assert.equal(before.passages[0]?.meeting.title, 'Garden');
+      assert.deepEqual((await client.connection.sendRequest(ModelList, {})).memory?.models.map((m) => [m.id, m.state, m.licence]), [['bge-small-en-v1.5', 'missing', 'MIT']]);
+      assert.deepEqual(progress.filter((p) => p.kind === 'memory'), [], 'a search downloads nothing');
+
+      const bad = await rejection(client.connection.sendRequest(ModelDownload, { modelId: 'minilm', kind: 'memory' }));
+      assert.equal(bad.code, ErrorCodes.InvalidParams);
+      assert.match(bad.message, /Unknown meaning model "minilm": choose one of bge-small-en-v1.5/);
+      const got = await client.connection.sendRequest(ModelDownload, { modelId: 'bge-small-en-v1.5', kind: 'memory' });
+      assert.deepEqual(got, { modelId: 'bge-small-en-v1.5', path: path.join(storage, 'models', 'memory', file), bytes: body.length, resumedFrom: 0, downloaded: true });
+      assert.deepEqual(progress.at(-1), { model: 'bge-small-en-v1.5', kind: 'memory', phase: 'done', fraction: 1, bytes: body.length, totalBytes: body.length });
+      assert.equal((await client.connection.sendRequest(ModelList, {})).memory?.models[0].state, 'ready');
+
+      // The first search loads it and starts reading the meetings' blocks; a later one has read them all.
+      let found: MemorySearchResult = await client.connection.sendRequest(MemorySearch, { query: question });
+      assert.ok(found.meaning && found.meaning.blocks >= 2, JSON.stringify(found.meaning));
+      while (found.meaning!.embedded < found.meaning!.blocks && !found.meaning!.error) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        found = await client.connection.sendRequest(MemorySearch, { query: question });
+      }
+      assert.equal(found!.meaning!.model, 'bge-small-en-v1.5');
+      assert.equal(found!.meaning!.error, undefined);
+      // A generated model's vectors mean nothing: the words' hit is still among the fused passages.
+      assert.ok(found!.passages.some((p) => p.meeting.title === 'Garden' && p.lines.some((l) => l.text.includes('roses'))), JSON.stringify(found!.passages.map((p) => p.meeting.title)));
+
+      await client.connection.sendRequest(DataDelete, { includeModels: true });
+      assert.ok(!fs.existsSync(got.path), 'the model file is deleted (it was closed first)');
+      assert.equal((await client.connection.sendRequest(ModelList, {})).memory?.models[0].state, 'missing');
+      assert.deepEqual(await client.connection.sendRequest(MemorySearch, { query: question }), { passages: [], sessions: 0, segments: 0 });
+      const log = client.logs.join('\n') + client.daemon.stderr();
+      assert.ok(!log.includes('roses'), 'neither the question nor a line is logged');
+      assert.ok(!log.includes('meaning_model_failed'), log.slice(-2000));
+    } finally {
+      assert.equal(await client.dispose(), 0, client.daemon.stderr().slice(-2000));
+    }
+  });
+
+  it('the CLI: `earshot models download` gets it, and `earshot ask` reads the meetings with it first (not with --words-only)', async () => {
+    const body = fs.readFileSync(notesModel('random'));
+    const file = 'meaning-cli.gguf';
+    const storage = path.join(dir, 'cli-storage');
+    const env = { EARSHOT_MEMORY_CATALOG: models.catalog('bge-small-en-v1.5', file, body), NODE_EXTRA_CA_CERTS: models.caFile, EARSHOT_STORAGE: storage };
+    writeJournal(storage, '20260110T090000-aaaaaa', { title: 'Garden' }, micOnly(30, 12, 'The roses need water before the frost.'));
+    const words = await runEarshot(['ask', 'what about the roses?'], env);
+    assert.equal(words.code, 0, words.stderr);
+    assert.doesNotMatch(words.stderr, /meeting search model/, 'none downloaded: nothing said, nothing loaded');
+    const listed = JSON.parse((await runEarshot(['models', '--json'], env)).stdout) as { memory: { models: { id: string; state: string }[] } };
+    assert.deepEqual(listed.memory.models.map((m) => [m.id, m.state]), [['bge-small-en-v1.5', 'missing']]);
+    const got = await runEarshot(['models', 'download', 'bge-small-en-v1.5'], env);
+    assert.equal(got.code, 0, got.stderr);
+    assert.equal(got.stdout.trim(), `Downloaded: ${path.join(storage, 'models', 'memory', file)}`);
+    assert.match(got.stderr, /downloading bge-small-en-v1\.5: 100%/);
+    const meant = await runEarshot(['ask', 'what about the roses?'], env);
+    assert.equal(meant.code, 0, meant.stderr);
+    assert.match(meant.stderr, /the meeting search model is reading \d+ parts of your meetings/);
+    assert.match(meant.stdout, /roses need water/, 'the words\' hit is still among the fused passages');
+    const only = await runEarshot(['ask', 'what about the roses?', '--words-only'], env);
+    assert.doesNotMatch(only.stderr, /meeting search model/);
+    assert.equal(only.stdout, words.stdout, '--words-only: the passages of words alone');
   });
 });

@@ -7,7 +7,6 @@
  * daemon, from the journal alone, rewrites the notes file's lines and moves the owners. And `earshot transcribe --json`.
  */
 import * as assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,7 +15,7 @@ import {
   SessionTranscript, SpeakerRename, TranscriptRelabel, TranscriptRelabelParams, TranscriptSegment,
 } from '../../protocol/protocol';
 import { maxPoolEmbeddingModel } from '../support/onnx-model';
-import { selfSignedCertificate, TestHttpsServer } from '../unit/https-server';
+import { ModelServer } from '../support/model-server';
 import { wavHeader } from '../../daemon/capture/debugAudio';
 import { SAMPLE_RATE } from '../../daemon/capture/source';
 import { readJournal, segmentsOf, SpeakersRecord } from '../../daemon/journal/journal';
@@ -211,29 +210,19 @@ describe('the notes model reads the speakers (real daemon, scripted endpoint)', 
 
 describe('the speaker voice model, downloaded on request (real daemon, local https server, a generated ONNX model)', function () {
   this.timeout(120_000);
+  let models: ModelServer;
   let dir: string;
-  let server: TestHttpsServer;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-voices-'));
-    const certificate = selfSignedCertificate();
-    fs.writeFileSync(path.join(dir, 'ca.pem'), certificate.cert);
-    server = new TestHttpsServer(certificate);
-    await server.start();
+    models = await ModelServer.start('earshot-voices-');
+    dir = models.dir;
   });
-  after(async () => {
-    await server?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => models?.stop());
 
   it('none until asked; kind speaker downloads it with the whisper models\' checks; the next session re-identifies voices with it', async () => {
     const body = maxPoolEmbeddingModel();
     const file = 'voice-test.onnx';
-    server.routes.set(`/models/${file}`, { body, chunk: 256 });
-    fs.writeFileSync(path.join(dir, 'catalog.json'), JSON.stringify([{
-      id: 'campplus-en', file, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), url: server.url(`/models/${file}`),
-    }]));
-    const client = connectDaemon({ EARSHOT_SPEAKER_CATALOG: path.join(dir, 'catalog.json'), NODE_EXTRA_CA_CERTS: path.join(dir, 'ca.pem') });
+    const client = connectDaemon({ EARSHOT_SPEAKER_CATALOG: models.catalog('campplus-en', file, body, 256), NODE_EXTRA_CA_CERTS: models.caFile });
     const relabels = relabelsOf(client);
     const progress: ModelProgressParams[] = [];
     client.connection.onNotification(ModelProgressNotification, (p) => { progress.push(p); });

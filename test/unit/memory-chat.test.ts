@@ -269,6 +269,43 @@ describe('@earshot: a question that names its meetings is searched in them alone
     assert.deepEqual(plain.calls[1].params, { query: 'what about the login timeout?', limit: 8 });
   });
 
+  it('the meeting search model: offered once a window while not downloaded; once there, how far it has read is said', async () => {
+    const entry = { id: 'bge-small-en-v1.5', name: 'BGE small', file: 'bge.gguf', bytes: 36_685_152, sha256: 'a'.repeat(64), licence: 'MIT', note: '', state: 'missing' as const };
+    const client = new FakeMemoryClient();
+    loginPassages(client);
+    client.memoryModel = entry;
+    const c = chat(client);
+    const first = await ask(c, 'what about the login timeout?', undefined);
+    assert.deepEqual(first.stream.parts.filter((p) => p.kind === 'button').map((p) => p.kind === 'button' && p.command), ['earshot.downloadMemoryModel']);
+    assert.equal(first.metadata.meaning, 'offered');
+    const second = await ask(c, 'what about the login timeout?', undefined);
+    assert.ok(!second.stream.parts.some((p) => p.kind === 'button'), 'offered once a window');
+    assert.equal(client.modelLists, 1);
+    // Downloaded, or a daemon that offers none: no button.
+    for (const model of [{ ...entry, state: 'ready' as const }, undefined]) {
+      const other = new FakeMemoryClient();
+      loginPassages(other);
+      other.memoryModel = model;
+      const shown = await ask(chat(other), 'what about the login timeout?', undefined);
+      assert.ok(!shown.stream.parts.some((p) => p.kind === 'button'));
+      assert.equal(shown.metadata.meaning, undefined);
+    }
+    // The daemon used it: still reading, or it failed; all read says nothing more.
+    const reading = new FakeMemoryClient();
+    loginPassages(reading);
+    const search = reading.memorySearch.bind(reading);
+    let meaning: { model: string; blocks: number; embedded: number; error?: string } = { model: 'bge-small-en-v1.5', blocks: 40, embedded: 12 };
+    reading.memorySearch = async (params) => ({ ...(await search(params)), meaning });
+    const partly = await ask(chat(reading), 'what about the login timeout?', undefined);
+    assert.match(partly.stream.text, /The meeting search model has read 12 of 40 parts of your meetings so far: the others were searched by their words alone/);
+    assert.deepEqual(partly.metadata.meaning, meaning);
+    meaning = { model: 'bge-small-en-v1.5', blocks: 0, embedded: 0, error: 'the meaning model bge-small-en-v1.5 did not load: bad file' };
+    assert.match((await ask(chat(reading), 'what about the login timeout?', undefined)).stream.text, /Searched by words alone: the meaning model bge-small-en-v1\.5 did not load: bad file/);
+    meaning = { model: 'bge-small-en-v1.5', blocks: 40, embedded: 40 };
+    assert.doesNotMatch((await ask(chat(reading), 'what about the login timeout?', undefined)).stream.text, /meeting search model|words alone/);
+    assert.equal(reading.modelLists, 0, 'with the model there, the catalog is not asked');
+  });
+
   it('narrowing: none from one meeting; at most three, best first; a title with quotes is not offered', () => {
     const a = meeting(1, { title: 'Planning' }), b = meeting(2, { title: 'The "big" review' }), c = meeting(3), d = meeting(4), e = meeting(5);
     assert.equal(narrowing('q', [a, a]), undefined);

@@ -47,6 +47,10 @@ export class FakeMemoryClient {
   }
   async memoryDecisions(params: unknown) { this.record('decisions', params); return { decisions: [] }; }
   async memoryMeetings() { this.record('meetings', {}); return this.meetings; }
+  /** Memory's meaning model as the daemon lists it (undefined: a daemon without one). */
+  memoryModel: { id: string; name: string; file: string; bytes: number; sha256: string; licence: string; note: string; state: 'ready' | 'missing' | 'partial' | 'corrupt' } | undefined;
+  modelLists = 0;
+  async listModels() { this.modelLists++; return { memory: this.memoryModel ? { cacheDir: '/cache/memory', models: [this.memoryModel] } : undefined }; }
   async transcript(sessionId: string) { this.record('transcript', sessionId); return this.transcripts.get(sessionId)!; }
   async setActionItemDone(sessionId: string, id: string, done: boolean): Promise<ActionItem> {
     this.record('setDone', { sessionId, id, done });

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { DEFAULT_RANKING, MeetingRecord, MemoryIndex, SemanticQuery } from '../../daemon/memory/memoryIndex';
-import { BlockVectors, EMBEDDING_MODELS, Embedder, llamaEmbedder, unit } from '../../daemon/memory/embeddings';
+import { BlockVectors, Embedder, llamaEmbedder, unit } from '../../daemon/memory/embeddings';
+import { memoryCatalog } from '../../daemon/models/memoryModel';
 import { namedSpeakers, speakerNameKeys } from '../../daemon/memory/speakerNames';
 import { topicBlockStarts } from '../../daemon/memory/topicBlocks';
 import { notesModel } from '../setup';
@@ -206,7 +207,7 @@ describe('meeting memory: an embedding model fused in', () => {
   });
 
   it('offers one pinned embedding model, downloaded only when asked', () => {
-    for (const m of EMBEDDING_MODELS) {
+    for (const m of memoryCatalog({})) {
       assert.match(m.url, /^https:\/\/huggingface\.co\/.+\/resolve\/[0-9a-f]{40}\//);
       assert.match(m.sha256, /^[0-9a-f]{64}$/);
       assert.ok(m.bytes > 1_000_000 && m.url.endsWith(m.file));

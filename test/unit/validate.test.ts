@@ -153,7 +153,8 @@ describe('protocol validation', () => {
       assert.deepEqual(validateModelDownload({ modelId: 'base.en' }), { modelId: 'base.en' });
       assert.deepEqual(validateModelDownload({ modelId: 'qwen3-4b', kind: 'notes', repair: true }), { modelId: 'qwen3-4b', repair: true, kind: 'notes' });
       assert.deepEqual(validateModelDownload({ modelId: 'tiny', kind: 'whisper' }), { modelId: 'tiny', kind: 'whisper' });
-      rejects(() => validateModelDownload({ modelId: 'qwen3-4b', kind: 'llm' }), /model\/download params\.kind must be one of whisper, notes, speaker, got "llm"/);
+      assert.deepEqual(validateModelDownload({ modelId: 'bge-small-en-v1.5', kind: 'memory' }), { modelId: 'bge-small-en-v1.5', kind: 'memory' });
+      rejects(() => validateModelDownload({ modelId: 'qwen3-4b', kind: 'llm' }), /model\/download params\.kind must be one of whisper, notes, speaker, memory, got "llm"/);
     });
   });
 

@@ -141,6 +141,11 @@ describe('Meeting memory: @earshot and the Action Items view', function () {
     const sent = (prompt.match(/^\[\d+\] /gm) ?? []).length;
     assert.match(stream.text, new RegExp(`^\\*Sending ${sent} lines? from \\d+ meetings? \\(.+\\) to Scripted Notes\\.\\*\n\nAlice is to fix auth\\.ts by Friday \\[\\d+\\]\\.$`));
     await assertLocationsOpenTheLines(stream.locations);
+    // No meeting search model downloaded: the window's first answer offers it, with a command VS Code has.
+    assert.equal(metadata.meaning, 'offered');
+    assert.deepEqual(stream.commands, ['earshot.downloadMemoryModel']);
+    assert.ok((await vscode.commands.getCommands(true)).includes('earshot.downloadMemoryModel'));
+    assert.equal((await api.client.listModels()).memory?.models[0].state, 'missing');
   });
 
   it('with no model, or one that refuses: the retrieved lines themselves, quoted and linked', async () => {

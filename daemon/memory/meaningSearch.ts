@@ -1,0 +1,96 @@
+/**
+ * Meeting memory by meaning: once the user has downloaded the meaning model (models/memoryModel.ts), each search fuses
+ * its ranking of the meetings' topical blocks with the words' (memoryIndex.ts, reciprocal-rank fusion). Blocks are
+ * embedded in the background, one at a time, from the first search after the download and after new meetings: a
+ * search never waits for them and uses the vectors there are, and says how many (MemorySearchResult.meaning).
+ *
+ * Owns the loaded model and the block vectors. Must not log any text (a failure's message only).
+ */
+import type { MemoryMeaning } from '../../protocol/protocol';
+import { MemoryCatalogModel, readyMemoryModel } from '../models/memoryModel';
+import { BlockVectors, Embedder, llamaEmbedder, oneAtATime } from './embeddings';
+import type { MemoryIndex, SemanticQuery } from './memoryIndex';
+
+export type LoadEmbedder = (path: string, model: MemoryCatalogModel) => Promise<Embedder>;
+
+/** node-llama-cpp on the CPU, one thread: the daemon's other work (a meeting's recognition) keeps the rest. */
+const loadOnCpu: LoadEmbedder = (path, model) => llamaEmbedder(path, { queryPrefix: model.queryPrefix, contextTokens: model.contextTokens, threads: 1 });
+
+interface Loaded {
+  path: string;
+  model: MemoryCatalogModel;
+  embedder: Promise<Embedder>;
+  vectors?: BlockVectors;
+}
+
+export class MeaningSearch {
+  private loaded: Loaded | undefined;
+  private updating: Promise<void> | undefined;
+  private failed: { path: string; message: string } | undefined;
+
+  /** `cacheDir`: the model cache (undefined: none, so no meaning model); `onError` hears a load or embedding failure once. */
+  constructor(private readonly cacheDir: () => string | undefined, private readonly onError: (message: string) => void = () => undefined, private readonly load: LoadEmbedder = loadOnCpu) {}
+
+  /**
+   * The question's semantic query over the blocks embedded so far and what it covers, and the embedding of the others
+   * started; nothing when no meaning model is downloaded (or it failed to load: then `meaning.error` says why).
+   */
+  async query(index: MemoryIndex, question: string): Promise<{ semantic?: SemanticQuery; meaning?: MemoryMeaning }> {
+    const dir = this.cacheDir();
+    const ready = dir ? await readyMemoryModel(dir) : undefined;
+    if (!ready) {
+      await this.unload();
+      return {};
+    }
+    if (this.failed?.path === ready.path) return { meaning: { model: ready.model.id, blocks: 0, embedded: 0, error: this.failed.message } };
+    if (this.loaded?.path !== ready.path) {
+      await this.unload();
+      this.loaded = { path: ready.path, model: ready.model, embedder: this.load(ready.path, ready.model).then(oneAtATime) };
+    }
+    const loaded = this.loaded!;
+    let embedder: Embedder;
+    try {
+      embedder = await loaded.embedder;
+    } catch (e) {
+      const message = `the meaning model ${ready.model.id} did not load: ${(e as Error).message}`;
+      this.failed = { path: ready.path, message };
+      this.loaded = undefined;
+      this.onError(message);
+      return { meaning: { model: ready.model.id, blocks: 0, embedded: 0, error: message } };
+    }
+    loaded.vectors ??= new BlockVectors(embedder);
+    const vectors = loaded.vectors;
+    const coverage = vectors.coverage(index);
+    if (coverage.embedded < coverage.blocks) this.embedRest(vectors, index);
+    const semantic = coverage.embedded > 0 ? await vectors.query(question) : undefined;
+    return { ...(semantic ? { semantic } : {}), meaning: { model: ready.model.id, ...coverage } };
+  }
+
+  /** Resolves when the background embedding has nothing left to do (tests; a CLI that wants every block). */
+  async settled(): Promise<void> {
+    while (this.updating) await this.updating;
+  }
+
+  /** After Delete All Data: no vector of a deleted meeting stays (the model stays loaded unless its file went too). */
+  dropped(): void {
+    if (this.loaded) this.loaded.vectors = undefined;
+  }
+
+  async dispose(): Promise<void> {
+    await this.unload();
+  }
+
+  private embedRest(vectors: BlockVectors, index: MemoryIndex): void {
+    this.updating ??= vectors.update(index)
+      .catch((e: Error) => this.onError(`embedding meetings for the meaning model failed: ${e.message}`))
+      .finally(() => { this.updating = undefined; });
+  }
+
+  private async unload(): Promise<void> {
+    const loaded = this.loaded;
+    this.loaded = undefined;
+    if (!loaded) return;
+    await this.updating?.catch(() => undefined);
+    await (await loaded.embedder.catch(() => undefined))?.dispose().catch(() => undefined);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Meeting memory's meaning model in the daemon (daemon/memory/meaningSearch.ts, models/memoryModel.ts): nothing until
+ * the user downloads it; then each search fuses its ranking with the words' over the blocks read so far, reads the
+ * others in the background one at a time, and says how many it has; a model that fails to load is said once and
+ * searches go on by words; Delete All Data forgets the vectors; a model file gone unloads it. A fake embedder (concepts
+ * as axes) stands in for the GGUF; the real one runs in memory-topics.test.ts and the integration suite.
+ */
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Embedder, unit } from '../../daemon/memory/embeddings';
+import { MeaningSearch } from '../../daemon/memory/meaningSearch';
+import { MeetingRecord, MemoryIndex } from '../../daemon/memory/memoryIndex';
+import { listMemoryModels, memoryCatalog, memoryModelCacheDir } from '../../daemon/models/memoryModel';
+import { writeVerifiedMark } from '../../daemon/models/modelCache';
+
+function record(sessionId: string, text: string): MeetingRecord {
+  return {
+    meeting: { sessionId, title: sessionId, startedAt: '2026-01-01T09:00:00Z', notesPath: '', durationSec: null },
+    segments: [{ segmentId: `${sessionId}-1`, speaker: 'Ann', t0: 0, t1: 4, text }], actionItems: [], decisions: [],
+  };
+}
+
+/** Vectors over three concepts: "vehicle" means the automobile without sharing a word with it. */
+function conceptEmbedder(log: string[]): Embedder {
+  const concepts: Record<string, number> = { car: 0, automobile: 0, vehicle: 0, roses: 1, garden: 1, budget: 2, money: 2 };
+  return {
+    async embed(text, kind) {
+      log.push(kind);
+      const v = [0, 0, 0, 0.01];
+      for (const w of text.toLowerCase().match(/[a-z]+/g) ?? []) if (w in concepts) v[concepts[w]] += 1;
+      return unit(v);
+    },
+    async dispose() { log.push('disposed'); },
+  };
+}
+
+describe('meeting memory by meaning: the downloaded model in searches', () => {
+  let dir: string;
+  let saved: Record<string, string | undefined>;
+  const body = Buffer.from('not really a GGUF, but the file the catalog names');
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-meaning-'));
+    saved = { EARSHOT_STORAGE: process.env.EARSHOT_STORAGE, EARSHOT_MEMORY_CATALOG: process.env.EARSHOT_MEMORY_CATALOG };
+    process.env.EARSHOT_STORAGE = path.join(dir, 'storage');
+    fs.writeFileSync(path.join(dir, 'catalog.json'), JSON.stringify([{
+      id: 'bge-small-en-v1.5', file: 'meaning.gguf', bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), url: 'https://models.example/meaning.gguf',
+    }]));
+    process.env.EARSHOT_MEMORY_CATALOG = path.join(dir, 'catalog.json');
+  });
+  afterEach(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cache = () => path.join(dir, 'cache');
+  async function download(): Promise<string> {
+    const file = path.join(memoryModelCacheDir(cache()), 'meaning.gguf');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, body);
+    await writeVerifiedMark(file, memoryCatalog()[0].sha256);
+    return file;
+  }
+  function index(): MemoryIndex {
+    const i = new MemoryIndex();
+    i.put(record('cars', 'The automobile needs new tyres before winter.'));
+    i.put(record('garden', 'The roses need water.'));
+    i.put(record('money', 'The budget needs a car line.'));
+    return i;
+  }
+
+  it('none downloaded: the search ranks by words and loads nothing; the list offers it, missing', async () => {
+    const loads: string[] = [];
+    const meaning = new MeaningSearch(cache, () => undefined, async (p) => { loads.push(p); return conceptEmbedder([]); });
+    assert.deepEqual(await meaning.query(index(), 'vehicle'), {});
+    assert.deepEqual(loads, []);
+    const list = await listMemoryModels(cache());
+    assert.deepEqual(list.models.map((m) => [m.id, m.state, m.licence]), [['bge-small-en-v1.5', 'missing', 'MIT']]);
+    assert.equal(list.cacheDir, path.join(cache(), 'memory'));
+    assert.deepEqual(await new MeaningSearch(() => undefined).query(index(), 'vehicle'), {}, 'no model cache: no model');
+  });
+
+  it('downloaded: the first search reads the blocks in the background; the next one finds by meaning and says how much it read', async () => {
+    const file = await download();
+    assert.equal((await listMemoryModels(cache())).models[0].state, 'ready');
+    const log: string[] = [];
+    const loads: string[] = [];
+    const meaning = new MeaningSearch(cache, () => undefined, async (p, model) => { loads.push(`${p} ${model.queryPrefix}`); return conceptEmbedder(log); });
+    const i = index();
+    const first = await meaning.query(i, 'vehicle');
+    assert.equal(first.semantic, undefined, 'nothing read yet: words alone');
+    assert.deepEqual(first.meaning, { model: 'bge-small-en-v1.5', blocks: 3, embedded: 0 });
+    await meaning.settled();
+    assert.deepEqual(log, ['passage', 'passage', 'passage']);
+    const second = await meaning.query(i, 'vehicle');
+    assert.deepEqual(second.meaning, { model: 'bge-small-en-v1.5', blocks: 3, embedded: 3 });
+    assert.deepEqual(i.search({ query: 'vehicle' }), [], 'no meeting says "vehicle"');
+    assert.equal(i.search({ query: 'vehicle' }, second.semantic)[0].meeting.sessionId, 'cars');
+    assert.deepEqual(loads, [`${file} ${memoryCatalog()[0].queryPrefix}`], 'loaded once, with the model card\'s question prefix');
+    // A new meeting is read at the next search; Delete All Data forgets every vector.
+    i.put(record('fleet', 'Our vehicle fleet grows.'));
+    assert.deepEqual((await meaning.query(i, 'vehicle')).meaning, { model: 'bge-small-en-v1.5', blocks: 4, embedded: 3 });
+    await meaning.settled();
+    meaning.dropped();
+    assert.deepEqual((await meaning.query(i, 'vehicle')).meaning, { model: 'bge-small-en-v1.5', blocks: 4, embedded: 0 });
+    await meaning.settled();
+    // The file deleted (Delete All Data with models): unloaded, and searches go back to words.
+    fs.rmSync(file);
+    assert.deepEqual(await meaning.query(i, 'vehicle'), {});
+    assert.equal(log.at(-1), 'disposed');
+  });
+
+  it('with the model\'s ranking fused in, the open meeting leads by its words\' score: one found by meaning alone does not', async () => {
+    await download();
+    const meaning = new MeaningSearch(cache, () => undefined, async () => conceptEmbedder([]));
+    const i = index();
+    await meaning.query(i, 'car');
+    await meaning.settled();
+    const { semantic } = await meaning.query(i, 'car');
+    const order = (viewing?: string) => i.search({ query: 'car', limit: 3, ...(viewing ? { viewing } : {}) }, semantic).map((p) => p.meeting.sessionId);
+    // The budget line says "car" (words and meaning), the automobile means it, the roses neither.
+    assert.deepEqual(order(), ['money', 'cars', 'garden']);
+    // Fused, the automobile scores half the best (ranks' reciprocals are close together), above a quarter: by that it
+    // would lead with its meeting open. By the words' score (0) it keeps its place, as the roses do.
+    assert.deepEqual(order('cars'), ['money', 'cars', 'garden']);
+    assert.deepEqual(order('garden'), ['money', 'cars', 'garden']);
+  });
+
+  it('a model that does not load is said once; searches go on by words and do not load it again', async () => {
+    await download();
+    const errors: string[] = [];
+    let loads = 0;
+    const meaning = new MeaningSearch(cache, (m) => errors.push(m), async () => { loads++; throw new Error('unknown model architecture: \'bert2\''); });
+    const a = await meaning.query(index(), 'vehicle');
+    const b = await meaning.query(index(), 'vehicle');
+    assert.equal(a.semantic, undefined);
+    assert.match(a.meaning?.error ?? '', /the meaning model bge-small-en-v1.5 did not load: unknown model architecture/);
+    assert.deepEqual(b.meaning, a.meaning);
+    assert.equal(loads, 1);
+    assert.equal(errors.length, 1);
+  });
+
+  it('an embedding that fails in the background is said, and the search still answers', async () => {
+    await download();
+    const errors: string[] = [];
+    const failing: Embedder = { async embed() { throw new Error('context overflow'); }, async dispose() {} };
+    const meaning = new MeaningSearch(cache, (m) => errors.push(m), async () => failing);
+    const i = index();
+    assert.deepEqual((await meaning.query(i, 'vehicle')).meaning, { model: 'bge-small-en-v1.5', blocks: 3, embedded: 0 });
+    await meaning.settled();
+    assert.deepEqual(errors, ['embedding meetings for the meaning model failed: context overflow']);
+    assert.deepEqual(i.search({ query: 'car' }).map((p) => p.meeting.sessionId), ['money']);
+  });
+});
