@@ -61,10 +61,11 @@ export class BlockVectors {
 
   constructor(private readonly embedder: Embedder, private readonly weight = 1) {}
 
-  /** Embeds every block of the index's meetings not embedded yet (of `sessionIds` only, when given). */
-  async update(index: MemoryIndex, sessionIds: readonly string[] = index.sessionIds()): Promise<void> {
+  /** Embeds every block of the index's meetings not embedded yet (of `sessionIds` only, when given); stops at `signal`. */
+  async update(index: MemoryIndex, sessionIds: readonly string[] = index.sessionIds(), signal?: AbortSignal): Promise<void> {
     for (const sessionId of sessionIds) {
       for (const block of index.topicBlocks(sessionId)) {
+        if (signal?.aborted) return;
         const key = keyOf(block);
         if (!this.vectors.has(key)) this.vectors.set(key, await this.embedder.embed(block.text, 'passage'));
       }

@@ -21,11 +21,14 @@ interface Loaded {
   model: MemoryCatalogModel;
   embedder: Promise<Embedder>;
   vectors?: BlockVectors;
+  /** Stops the background reading into `vectors` (they are dropped, or the model closes). */
+  stop?: AbortController;
 }
 
 export class MeaningSearch {
   private loaded: Loaded | undefined;
   private updating: Promise<void> | undefined;
+  private updatingInto: BlockVectors | undefined;
   private failed: { path: string; message: string } | undefined;
 
   /** `cacheDir`: the model cache (undefined: none, so no meaning model); `onError` hears a load or embedding failure once. */
@@ -58,10 +61,13 @@ export class MeaningSearch {
       this.onError(message);
       return { meaning: { model: ready.model.id, blocks: 0, embedded: 0, error: message } };
     }
-    loaded.vectors ??= new BlockVectors(embedder);
+    if (!loaded.vectors) {
+      loaded.vectors = new BlockVectors(embedder);
+      loaded.stop = new AbortController();
+    }
     const vectors = loaded.vectors;
     const coverage = vectors.coverage(index);
-    if (coverage.embedded < coverage.blocks) this.embedRest(vectors, index);
+    if (coverage.embedded < coverage.blocks) this.embedRest(vectors, index, loaded.stop!.signal);
     const semantic = coverage.embedded > 0 ? await vectors.query(question) : undefined;
     return { ...(semantic ? { semantic } : {}), meaning: { model: ready.model.id, ...coverage } };
   }
@@ -73,23 +79,35 @@ export class MeaningSearch {
 
   /** After Delete All Data: no vector of a deleted meeting stays (the model stays loaded unless its file went too). */
   dropped(): void {
-    if (this.loaded) this.loaded.vectors = undefined;
+    if (!this.loaded) return;
+    this.loaded.stop?.abort();
+    this.loaded.vectors = undefined;
   }
 
   async dispose(): Promise<void> {
     await this.unload();
   }
 
-  private embedRest(vectors: BlockVectors, index: MemoryIndex): void {
-    this.updating ??= vectors.update(index)
+  /** Reads the blocks `vectors` lacks, after any reading under way (one into dropped vectors stops at its block). */
+  private embedRest(vectors: BlockVectors, index: MemoryIndex, signal: AbortSignal): void {
+    if (this.updating && this.updatingInto === vectors) return;
+    const run: Promise<void> = (this.updating ?? Promise.resolve())
+      .then(() => vectors.update(index, undefined, signal))
       .catch((e: Error) => this.onError(`embedding meetings for the meaning model failed: ${e.message}`))
-      .finally(() => { this.updating = undefined; });
+      .finally(() => {
+        if (this.updating !== run) return;
+        this.updating = undefined;
+        this.updatingInto = undefined;
+      });
+    this.updating = run;
+    this.updatingInto = vectors;
   }
 
   private async unload(): Promise<void> {
     const loaded = this.loaded;
     this.loaded = undefined;
     if (!loaded) return;
+    loaded.stop?.abort(); // the block being read finishes; no other starts
     await this.updating?.catch(() => undefined);
     await (await loaded.embedder.catch(() => undefined))?.dispose().catch(() => undefined);
   }

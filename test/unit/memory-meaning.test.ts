@@ -132,6 +132,38 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
     assert.deepEqual(order('garden'), ['money', 'cars', 'garden']);
   });
 
+  it('Delete All Data or closing the model stops the background reading at the block under way', async () => {
+    await download();
+    // An embedder that reads a block only when let.
+    const waiting: (() => void)[] = [];
+    const log: string[] = [];
+    const gated: Embedder = {
+      async embed(text, kind) {
+        if (kind === 'passage') await new Promise<void>((resolve) => waiting.push(resolve));
+        return conceptEmbedder(log).embed(text, kind);
+      },
+      async dispose() { log.push('disposed'); },
+    };
+    const meaning = new MeaningSearch(cache, () => undefined, async () => gated);
+    const i = index();
+    await meaning.query(i, 'vehicle');
+    const until = async (n: number) => { while (waiting.length < n) await new Promise((r) => setImmediate(r)); };
+    await until(1);
+    meaning.dropped();
+    waiting.shift()!();
+    // The reading into the dropped vectors stops there; the next search reads into new ones, from the start.
+    assert.deepEqual((await meaning.query(i, 'vehicle')).meaning, { model: 'bge-small-en-v1.5', blocks: 3, embedded: 0 });
+    await until(1);
+    waiting.shift()!();
+    await until(1);
+    // Closing (before Delete All Data deletes the file, at shutdown) waits for the block under way only.
+    const closed = meaning.dispose();
+    waiting.shift()!();
+    await closed;
+    assert.equal(waiting.length, 0, 'no block started after the close');
+    assert.deepEqual(log.filter((l) => l !== 'query'), ['passage', 'passage', 'passage', 'disposed']);
+  });
+
   it('a model that does not load is said once; searches go on by words and do not load it again', async () => {
     await download();
     const errors: string[] = [];
