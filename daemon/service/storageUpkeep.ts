@@ -20,7 +20,10 @@ export class StorageUpkeep {
     private readonly config: ServiceConfig, private readonly events: ServiceEvents,
     private readonly sessions: SessionsInMemory, private readonly models: ModelLifecycle, private readonly notesModels?: Pick<NotesModels, 'downloading'>,
     private readonly pinnedModels: { downloads: Pick<DownloadCount, 'downloading'> }[] = [],
-    /** Closes the models memory keeps open (a file open or mapped cannot be deleted on Windows). */
+    /**
+     * Closes the model memory keeps open: on Windows a mapped file cannot be deleted, and llama.cpp maps a GGUF with
+     * MapViewOfFile, unmapped only when the model is freed (src/llama-mmap.cpp, llama_mmap::impl and its destructor).
+     */
     private readonly unloadMemoryModel: () => Promise<void> = async () => undefined,
   ) {}
 
