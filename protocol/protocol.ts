@@ -400,8 +400,9 @@ export interface MemorySearchParams {
   since?: string;
   until?: string;
   /**
-   * The session the user has open (its notes file is the active editor): its best passages (at most 3, each scoring at
-   * least a quarter of the best passage's) come first, the others in their places. Unknown or filtered out: ignored.
+   * The session the user has open (its notes file is the active editor; else the meeting under way): its best passages
+   * (at most 3, each scoring by its words at least a quarter of the best passage's) come first, the others in their
+   * places. Unknown or filtered out: ignored.
    */
   viewing?: string;
   /**

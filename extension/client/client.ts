@@ -200,6 +200,12 @@ export class DaemonClient implements vscode.Disposable {
   }
 
   /** What the running daemon said about itself at initialize. */
+  /** The meeting being recorded or finished now (not a dictation), as the daemon last said; undefined when none. */
+  get liveMeeting(): Pick<SessionStateParams, 'sessionId' | 'title' | 'startedAt'> | undefined {
+    const s = this.lastState;
+    return s && s.mode !== 'dictation' && (s.state === 'streaming' || s.state === 'stopping' || s.state === 'finalizing') ? s : undefined;
+  }
+
   get daemonInfo(): EarshotServerCapabilities | undefined {
     return this.infoOf(this.client);
   }

@@ -45,6 +45,8 @@ export interface MemoryChatDeps {
   now?: () => Date;
   /** The active editor's document (the chat searches a meeting whose notes these are first). */
   openDocument?: () => vscode.Uri | undefined;
+  /** The meeting under way (searched first when no meeting's notes are open). */
+  liveMeeting?: () => Pick<MemoryMeeting, 'sessionId' | 'title' | 'startedAt'> | undefined;
 }
 
 /** What a request's result says (tests read it; VS Code keeps it with the turn). */
@@ -97,9 +99,12 @@ export class MemoryChat {
     const asked = notesScope ? withoutReferences(request) : question;
     const scope = notesScope ?? (named ? questionScope(question, meetings, this.deps.now?.() ?? new Date()) : undefined);
     const sessionIds = this.sayScope(scope, stream, metadata);
-    const viewing = !scope && open ? meetingOfNotes(open, meetings) : undefined;
+    const notesOpen = !scope && open ? meetingOfNotes(open, meetings) : undefined;
+    const live = !scope && !notesOpen ? this.deps.liveMeeting?.() : undefined;
+    const viewing = notesOpen ?? live;
     if (viewing) {
-      stream.markdown(`*Searching all your meetings, “${escapeMarkdown(viewing.title)}” (${meetingDate(viewing.startedAt)}) first: its notes are open.*\n\n`);
+      const why = notesOpen ? 'its notes are open' : 'it is under way';
+      stream.markdown(`*Searching all your meetings, “${escapeMarkdown(viewing.title)}” (${meetingDate(viewing.startedAt)}) first: ${why}.*\n\n`);
       metadata.viewing = viewing.sessionId;
     }
     const found = await this.deps.client.memorySearch({

@@ -28,7 +28,7 @@ export class MeetingMemory implements vscode.Disposable {
     this.actionItems = new ActionItemsView(client, myNames, context.globalState, output);
     const tree = vscode.window.createTreeView(ACTION_ITEMS_VIEW_ID, { treeDataProvider: this.actionItems, showCollapseAll: true });
     this.chat = new MemoryChat({
-      client, myNames, log: output, openDocument: () => vscode.window.activeTextEditor?.document.uri,
+      client, myNames, log: output, openDocument: () => vscode.window.activeTextEditor?.document.uri, liveMeeting: () => client.liveMeeting,
       readText: async (file) => Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.file(file))).toString('utf8'),
     });
     const participant = registerMemoryChat(this.chat, context.extensionUri);

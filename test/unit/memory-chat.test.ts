@@ -14,16 +14,16 @@ import { notesLineFinder } from '../../extension/memory/links';
 import { AnswerEscaper, ASK_BOUND, buildAnswerPrompt, CitationSplitter, numberPassages, RECAP_BOUND } from '../../extension/memory/prompt';
 import { inMeetingQuestion, mayNameMeeting, MAX_SEARCH_QUERY, parseDecisionsQuery, pickMeeting, questionScope, searchQuery } from '../../extension/memory/query';
 import { followupsOf, narrowing } from '../../extension/memory/chatParticipant';
-import type { FinalSegment } from '../../protocol/protocol';
+import type { FinalSegment, MemoryMeeting } from '../../protocol/protocol';
 import { FakeMemoryClient, fakeModel, line, meeting, noCancel, passage, RecordingStream, todoItem } from './memory-fakes';
 
 const TODAY = new Date(2026, 10, 25, 12, 0, 0); // 2026-11-25, local time
 
-function chat(client: FakeMemoryClient, notes: Record<string, string> = {}, openDocument?: string): MemoryChat {
+function chat(client: FakeMemoryClient, notes: Record<string, string> = {}, openDocument?: string, liveMeeting?: MemoryMeeting): MemoryChat {
   const warnings: string[] = [];
   return new MemoryChat({
     client, myNames: () => ['You', 'Alice'], readText: async (p) => notes[p], log: { warn: (m: string) => warnings.push(m) } as never, now: () => TODAY,
-    openDocument: () => (openDocument ? vscodeStub.Uri.file(openDocument) as never : undefined),
+    openDocument: () => (openDocument ? vscodeStub.Uri.file(openDocument) as never : undefined), liveMeeting: () => liveMeeting,
   });
 }
 
@@ -243,6 +243,22 @@ describe('@earshot: a question that names its meetings is searched in them alone
     const named = await withOpen('/notes/meeting-2.md', 'what did we decide in the sprint planning about the login timeout?');
     assert.deepEqual(named.client.calls[1].params, { query: 'what did we decide in the sprint planning about the login timeout?', limit: 8, sessionIds: ['s1'] });
     assert.equal(named.metadata.viewing, undefined);
+  });
+
+  it('with no meeting\'s notes open, the meeting under way is searched first; open notes come before it, a named meeting before both', async () => {
+    const planning = meeting(1, { title: 'Sprint planning' }), live = meeting(3, { title: 'Incident review' });
+    const run = async (file: string | undefined, question = 'what about the login timeout?') => {
+      const client = new FakeMemoryClient();
+      client.meetings = [live, planning];
+      loginPassages(client);
+      return { client, ...(await ask(chat(client, {}, file, live), question, undefined)) };
+    };
+    const during = await run(undefined);
+    assert.deepEqual(during.client.calls.map((c) => c.method), ['search'], 'the live meeting is known without the list');
+    assert.deepEqual(during.client.calls[0].params, { query: 'what about the login timeout?', limit: 8, viewing: 's3' });
+    assert.match(during.stream.text, /Searching all your meetings, “Incident review” \(2026-11-03\) first: it is under way/);
+    assert.equal((await run('/notes/meeting-1.md')).metadata.viewing, 's1');
+    assert.equal((await run(undefined, 'what did we decide in the sprint planning about it?')).metadata.viewing, undefined);
   });
 
   it('notes attached to the question (#file) scope it to their meetings; the reference is not searched for', async () => {
