@@ -234,7 +234,13 @@ export class EarshotService {
    */
   downloadModel(params: ModelDownloadParams, signal?: AbortSignal, onProgress?: (p: DownloadProgress) => void): Promise<ModelDownloadResult> {
     if (params.kind === 'speaker') return this.speakerModels.download(params, signal, onProgress);
-    if (params.kind === 'memory') return this.memoryModels.download(params, signal, onProgress);
+    if (params.kind === 'memory') {
+      // A model that failed to load or read is tried anew once downloaded again (repaired).
+      return this.memoryModels.download(params, signal, onProgress).then(async (result) => {
+        if (result.downloaded) await this.memory.unloadModel();
+        return result;
+      });
+    }
     return params.kind === 'notes' ? this.notesModels.download(params, signal, onProgress) : this.models.downloadModel(params, signal, onProgress);
   }
 

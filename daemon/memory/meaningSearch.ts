@@ -31,7 +31,7 @@ export class MeaningSearch {
   private updatingInto: BlockVectors | undefined;
   private failed: { path: string; message: string } | undefined;
 
-  /** `cacheDir`: the model cache (undefined: none, so no meaning model); `onError` hears a load or embedding failure once. */
+  /** `cacheDir`: the model cache (undefined: none, so no meaning model); `onError` hears a failure to load or read, once. */
   constructor(private readonly cacheDir: () => string | undefined, private readonly onError: (message: string) => void = () => undefined, private readonly load: LoadEmbedder = loadOnCpu) {}
 
   /**
@@ -67,7 +67,7 @@ export class MeaningSearch {
     }
     const vectors = loaded.vectors;
     const coverage = vectors.coverage(index);
-    if (coverage.embedded < coverage.blocks) this.embedRest(vectors, index, loaded.stop!.signal);
+    if (coverage.embedded < coverage.blocks) this.embedRest(vectors, index, loaded.stop!.signal, ready.path, ready.model.id);
     const semantic = coverage.embedded > 0 ? await vectors.query(question) : undefined;
     return { ...(semantic ? { semantic } : {}), meaning: { model: ready.model.id, ...coverage } };
   }
@@ -84,16 +84,25 @@ export class MeaningSearch {
     this.loaded.vectors = undefined;
   }
 
+  /** Closes the model; a failure is forgotten (a download again, a restart of the daemon: it is tried anew). */
   async dispose(): Promise<void> {
+    this.failed = undefined;
     await this.unload();
   }
 
-  /** Reads the blocks `vectors` lacks, after any reading under way (one into dropped vectors stops at its block). */
-  private embedRest(vectors: BlockVectors, index: MemoryIndex, signal: AbortSignal): void {
+  /**
+   * Reads the blocks `vectors` lacks, after any reading under way (one into dropped vectors stops at its block). A
+   * failure is said once and leaves the model out of searches (as a failed load) until it is downloaded again.
+   */
+  private embedRest(vectors: BlockVectors, index: MemoryIndex, signal: AbortSignal, path: string, model: string): void {
     if (this.updating && this.updatingInto === vectors) return;
     const run: Promise<void> = (this.updating ?? Promise.resolve())
       .then(() => vectors.update(index, undefined, signal))
-      .catch((e: Error) => this.onError(`embedding meetings for the meaning model failed: ${e.message}`))
+      .catch((e: Error) => {
+        const message = `the meaning model ${model} failed reading the meetings: ${e.message}`;
+        this.failed = { path, message };
+        this.onError(message);
+      })
       .finally(() => {
         if (this.updating !== run) return;
         this.updating = undefined;

@@ -178,15 +178,24 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
     assert.equal(errors.length, 1);
   });
 
-  it('an embedding that fails in the background is said, and the search still answers', async () => {
+  it('an embedding that fails in the background is said once; searches then rank by words until the model is loaded anew', async () => {
     await download();
     const errors: string[] = [];
+    let loads = 0;
     const failing: Embedder = { async embed() { throw new Error('context overflow'); }, async dispose() {} };
-    const meaning = new MeaningSearch(cache, (m) => errors.push(m), async () => failing);
+    const meaning = new MeaningSearch(cache, (m) => errors.push(m), async () => { loads++; return failing; });
     const i = index();
     assert.deepEqual((await meaning.query(i, 'vehicle')).meaning, { model: 'bge-small-en-v1.5', blocks: 3, embedded: 0 });
     await meaning.settled();
-    assert.deepEqual(errors, ['embedding meetings for the meaning model failed: context overflow']);
+    const failed = 'the meaning model bge-small-en-v1.5 failed reading the meetings: context overflow';
+    assert.deepEqual(errors, [failed]);
+    for (let n = 0; n < 3; n++) assert.deepEqual(await meaning.query(i, 'vehicle'), { meaning: { model: 'bge-small-en-v1.5', blocks: 0, embedded: 0, error: failed } });
+    await meaning.settled();
+    assert.deepEqual(errors, [failed], 'said once');
     assert.deepEqual(i.search({ query: 'car' }).map((p) => p.meeting.sessionId), ['money']);
+    // Closed (as after a download again): the next search loads it anew.
+    await meaning.dispose();
+    await meaning.query(i, 'vehicle');
+    assert.equal(loads, 2);
   });
 });
