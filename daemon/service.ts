@@ -236,8 +236,10 @@ export class EarshotService {
     if (params.kind === 'speaker') return this.speakerModels.download(params, signal, onProgress);
     if (params.kind === 'memory') {
       // A model that failed to load or read is tried anew once downloaded again (repaired).
+      // Its reading of the meetings starts now, so that the next question finds by meaning already.
       return this.memoryModels.download(params, signal, onProgress).then(async (result) => {
         if (result.downloaded) await this.memory.unloadModel();
+        void this.memory.warmMeaning().catch(() => undefined); // a failure to load is said at the next search
         return result;
       });
     }

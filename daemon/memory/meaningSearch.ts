@@ -39,11 +39,19 @@ export class MeaningSearch {
    * started; nothing when no meaning model is downloaded (or it failed to load: then `meaning.error` says why).
    */
   async query(index: MemoryIndex, question: string): Promise<{ semantic?: SemanticQuery; meaning?: MemoryMeaning }> {
+    const prepared = await this.prepare(index);
+    if (!prepared?.vectors) return prepared ? { meaning: prepared.meaning } : {};
+    const semantic = prepared.meaning.embedded > 0 ? await prepared.vectors.query(question) : undefined;
+    return { ...(semantic ? { semantic } : {}), meaning: prepared.meaning };
+  }
+
+  /** The model loaded (if there), its coverage of the index, and the reading of the rest started. */
+  private async prepare(index: MemoryIndex): Promise<{ meaning: MemoryMeaning; vectors?: BlockVectors } | undefined> {
     const dir = this.cacheDir();
     const ready = dir ? await readyMemoryModel(dir) : undefined;
     if (!ready) {
       await this.unload();
-      return {};
+      return undefined;
     }
     if (this.failed?.path === ready.path) return { meaning: { model: ready.model.id, blocks: 0, embedded: 0, error: this.failed.message } };
     if (this.loaded?.path !== ready.path) {
@@ -68,8 +76,12 @@ export class MeaningSearch {
     const vectors = loaded.vectors;
     const coverage = vectors.coverage(index);
     if (coverage.embedded < coverage.blocks) this.embedRest(vectors, index, loaded.stop!.signal, ready.path, ready.model.id);
-    const semantic = coverage.embedded > 0 ? await vectors.query(question) : undefined;
-    return { ...(semantic ? { semantic } : {}), meaning: { model: ready.model.id, ...coverage } };
+    return { meaning: { model: ready.model.id, ...coverage }, vectors };
+  }
+
+  /** Loads the model if it is there and starts reading the meetings (after its download: the next question finds more). */
+  async warm(index: MemoryIndex): Promise<MemoryMeaning | undefined> {
+    return (await this.prepare(index))?.meaning;
   }
 
   /** Resolves when the background embedding has nothing left to do (tests; a CLI that wants every block). */

@@ -32,6 +32,11 @@ export class Memory {
     return { passages: index.search(valid, semantic), sessions: index.sessionCount, segments: index.segmentCount, ...(meaning ? { meaning } : {}) };
   }
 
+  /** Loads the meaning model, if downloaded, and starts its reading of the meetings (after its download). */
+  async warmMeaning(): Promise<void> {
+    if (this.meaning) await this.meaning.warm(await this.stored.sync());
+  }
+
   /** Waits for the meaning model's background reading of the meetings (tests). */
   meaningSettled(): Promise<void> {
     return this.meaning?.settled() ?? Promise.resolve();

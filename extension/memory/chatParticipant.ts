@@ -58,7 +58,7 @@ export interface MemoryChatMetadata {
   cited?: number[];
   /** The meetings a question was searched in when it named them (questionScope), as the chat said. */
   scope?: { named: string; sessionIds: string[] };
-  /** The meeting whose notes were the active editor, searched first (the question named none, none was attached). */
+  /** The meeting searched first: its notes were the active editor, or it was under way (the question named none, none was attached). */
   viewing?: string;
   /** A question that named no meeting and was answered from several: one follow-up per meeting offered (at most 3). */
   narrow?: { label: string; prompt: string }[];

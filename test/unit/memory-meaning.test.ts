@@ -103,6 +103,8 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
     assert.deepEqual(i.search({ query: 'vehicle' }), [], 'no meeting says "vehicle"');
     assert.equal(i.search({ query: 'vehicle' }, second.semantic)[0].meeting.sessionId, 'cars');
     assert.deepEqual(loads, [`${file} ${memoryCatalog()[0].queryPrefix}`], 'loaded once, with the model card\'s question prefix');
+    // Warmed (as after a download): nothing new to read, nothing started.
+    assert.deepEqual(await meaning.warm(i), { model: 'bge-small-en-v1.5', blocks: 3, embedded: 3 });
     // A new meeting is read at the next search; Delete All Data forgets every vector.
     i.put(record('fleet', 'Our vehicle fleet grows.'));
     assert.deepEqual((await meaning.query(i, 'vehicle')).meaning, { model: 'bge-small-en-v1.5', blocks: 4, embedded: 3 });
@@ -162,6 +164,18 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
     await closed;
     assert.equal(waiting.length, 0, 'no block started after the close');
     assert.deepEqual(log.filter((l) => l !== 'query'), ['passage', 'passage', 'passage', 'disposed']);
+  });
+
+  it('warmed after its download, it reads the meetings before any question', async () => {
+    assert.equal(await new MeaningSearch(cache).warm(index()), undefined, 'nothing downloaded: nothing to warm');
+    await download();
+    const log: string[] = [];
+    const meaning = new MeaningSearch(cache, () => undefined, async () => conceptEmbedder(log));
+    const i = index();
+    assert.deepEqual(await meaning.warm(i), { model: 'bge-small-en-v1.5', blocks: 3, embedded: 0 });
+    await meaning.settled();
+    assert.deepEqual(log, ['passage', 'passage', 'passage']);
+    assert.deepEqual((await meaning.query(i, 'vehicle')).meaning, { model: 'bge-small-en-v1.5', blocks: 3, embedded: 3 });
   });
 
   it('a model that does not load is said once; searches go on by words and do not load it again', async () => {
