@@ -53,7 +53,7 @@ const USAGE = `Usage:
       only meetings whose title has all these words (or this session id); --since/--until: only those that started
       on or after / on or before that day (YYYY-MM-DD, this machine's time zone). With the meeting search model
       downloaded (earshot models download bge-small-en-v1.5; --cache-dir: where models are), passages are found by
-      meaning as well as words (it reads every meeting first, each time); --words-only: by words alone.
+      meaning as well as words (it first reads the meetings it has not read); --words-only: by words alone.
   earshot todo [--mine NAME…] [--json]
       Open action items of every stored meeting, newest meeting first; --mine: only those owned by NAME (any case, accents).
   earshot vad <audio.wav> [--json] [--profile default|sensitive]

@@ -16,6 +16,7 @@
  * and, outside service/ since it holds no state: understanding/localServers.ts finds the language-model servers on
  * this machine.
  */
+import * as path from 'node:path';
 import {
   ActionItem, ActionItemSetDoneParams, DataDeleteParams, ErrorCodes, DataDeleteResult, Decision, DeviceListResult, DeviceTestParams, DeviceTestResult,
   EditorActivityParams, HealthParams, InterruptedSession, ItemRestoreParams, LanguageModelDiscoverParams, LanguageModelDiscoverResult,
@@ -89,7 +90,7 @@ export class EarshotService {
     this.liveSessions = new LiveSessions(config, events, this.sessions, this.pipeline, this.live, this.stored, this.models);
     this.devices = new Devices(config, events, this.sessions);
     this.memory = new Memory(config.storageDir, events.memorySkipped?.bind(events),
-      new MeaningSearch(() => config.selection?.cacheDir, (message) => events.memoryMeaningFailed?.(message)));
+      new MeaningSearch(() => config.selection?.cacheDir, (message) => events.memoryMeaningFailed?.(message), undefined, path.join(config.storageDir, 'sessions')));
     this.upkeep = new StorageUpkeep(config, events, this.sessions, this.models, this.notesModels, [this.speakerModels, this.memoryModels], () => this.memory.unloadModel());
   }
 
@@ -253,6 +254,7 @@ export class EarshotService {
    */
   async deleteData(params: DataDeleteParams): Promise<DataDeleteResult> {
     try {
+      await this.memory.stopReading(); // its vectors files are deleted with the sessions: none may be written after
       return await this.upkeep.deleteData(params);
     } finally {
       this.memory.dropped(); // rebuilt from what storage still holds (a session another window keeps) at the next use

@@ -75,7 +75,8 @@ export async function ask(argv: string[], io: Io): Promise<number> {
   }
   const sessionIds = meetingsAsked(index, values.meeting ?? [], values.since, values.until);
   if (sessionIds?.length === 0) io.err(`earshot: no meeting started${values.since ? ` since ${values.since}` : ''}${values.until ? ` until ${values.until}` : ''}`);
-  const semantic = sessionIds?.length === 0 || values['words-only'] ? undefined : await byMeaning(index, question, values['cache-dir'] ?? defaultCacheDir(defaultStorageDir()), io);
+  const sessionsDir = values.over?.length ? undefined : path.join(defaultStorageDir(), 'sessions');
+  const semantic = sessionIds?.length === 0 || values['words-only'] ? undefined : await byMeaning(index, question, values['cache-dir'] ?? defaultCacheDir(defaultStorageDir()), sessionsDir, io);
   const passages = sessionIds?.length === 0 ? [] : index.search({ query: question, limit, sessionIds }, semantic);
   const numbered: (CitedLine & { meeting: string })[] = [];
   const cite = (p: MemoryPassage, l: MemoryLine): CitedLine & { meeting: string } => {
@@ -123,11 +124,12 @@ export async function ask(argv: string[], io: Io): Promise<number> {
 
 /**
  * The meaning model's part in the search when the user has downloaded it (`earshot models download bge-small-en-v1.5`):
- * the CLI runs once, so it reads every block first (saying so on stderr, without any text); undefined when there is
- * none, or it failed (said on stderr: the search goes on by words).
+ * the CLI runs once, so it reads every block not read before first (saying so on stderr, without any text; the vectors
+ * are kept beside the journals for the next run); undefined when there is none, or it failed (said on stderr: the
+ * search goes on by words).
  */
-async function byMeaning(index: MemoryIndex, question: string, cacheDir: string, io: Io): Promise<SemanticQuery | undefined> {
-  const meaning = new MeaningSearch(() => cacheDir, (message) => io.err(`earshot: ${message}; searching by words alone`));
+async function byMeaning(index: MemoryIndex, question: string, cacheDir: string, sessionsDir: string | undefined, io: Io): Promise<SemanticQuery | undefined> {
+  const meaning = new MeaningSearch(() => cacheDir, (message) => io.err(`earshot: ${message}; searching by words alone`), undefined, sessionsDir);
   try {
     const first = await meaning.query(index, question);
     if (!first.meaning || first.meaning.error) return undefined;

@@ -8,6 +8,7 @@
  */
 import * as crypto from 'node:crypto';
 import type { MemoryIndex, SemanticQuery, TopicBlock } from './memoryIndex';
+import type { VectorCache } from './vectorFiles';
 
 /** Turns texts into unit-length vectors: a question (`query`) or a block of a meeting (`passage`). */
 export interface Embedder {
@@ -58,17 +59,48 @@ export async function llamaEmbedder(modelPath: string, options: { queryPrefix?: 
  */
 export class BlockVectors {
   private readonly vectors = new Map<string, Float32Array>();
+  /** Sessions whose kept vectors were read (from `cache`). */
+  private readonly read = new Set<string>();
 
-  constructor(private readonly embedder: Embedder, private readonly weight = 1) {}
+  /** `cache`: where each session's vectors are kept between runs (vectorFiles.ts); none: in memory only. */
+  constructor(private readonly embedder: Embedder, private readonly weight = 1, private readonly cache?: VectorCache) {}
 
-  /** Embeds every block of the index's meetings not embedded yet (of `sessionIds` only, when given); stops at `signal`. */
-  async update(index: MemoryIndex, sessionIds: readonly string[] = index.sessionIds(), signal?: AbortSignal): Promise<void> {
+  /** Reads the kept vectors of the index's meetings not read yet (cheap: no embedding). */
+  async load(index: MemoryIndex, sessionIds: readonly string[] = index.sessionIds()): Promise<void> {
+    if (!this.cache) return;
     for (const sessionId of sessionIds) {
-      for (const block of index.topicBlocks(sessionId)) {
-        if (signal?.aborted) return;
+      if (this.read.has(sessionId)) continue;
+      this.read.add(sessionId);
+      for (const [key, v] of await this.cache.read(sessionId)) if (!this.vectors.has(key)) this.vectors.set(key, v);
+    }
+  }
+
+  /**
+   * Embeds every block of the index's meetings not embedded yet (of `sessionIds` only, when given), keeping each
+   * meeting's vectors once it is done or stopped; stops at `signal`.
+   */
+  async update(index: MemoryIndex, sessionIds: readonly string[] = index.sessionIds(), signal?: AbortSignal): Promise<void> {
+    await this.load(index, sessionIds);
+    for (const sessionId of sessionIds) {
+      const blocks = index.topicBlocks(sessionId);
+      let added = false;
+      for (const block of blocks) {
+        if (signal?.aborted) break;
         const key = keyOf(block);
-        if (!this.vectors.has(key)) this.vectors.set(key, await this.embedder.embed(block.text, 'passage'));
+        if (this.vectors.has(key)) continue;
+        this.vectors.set(key, await this.embedder.embed(block.text, 'passage'));
+        added = true;
       }
+      // Stopped (Delete All Data, the model closing): nothing written, so no file outlives what it was read from.
+      if (added && this.cache && !signal?.aborted) {
+        const kept = new Map<string, Float32Array>();
+        for (const block of blocks) {
+          const v = this.vectors.get(keyOf(block));
+          if (v) kept.set(keyOf(block), v);
+        }
+        await this.cache.write(sessionId, kept);
+      }
+      if (signal?.aborted) return;
     }
   }
 

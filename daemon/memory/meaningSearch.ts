@@ -10,6 +10,7 @@ import type { MemoryMeaning } from '../../protocol/protocol';
 import { MemoryCatalogModel, readyMemoryModel } from '../models/memoryModel';
 import { BlockVectors, Embedder, llamaEmbedder, oneAtATime } from './embeddings';
 import type { MemoryIndex, SemanticQuery } from './memoryIndex';
+import { vectorFiles } from './vectorFiles';
 
 export type LoadEmbedder = (path: string, model: MemoryCatalogModel) => Promise<Embedder>;
 
@@ -31,8 +32,14 @@ export class MeaningSearch {
   private updatingInto: BlockVectors | undefined;
   private failed: { path: string; message: string } | undefined;
 
-  /** `cacheDir`: the model cache (undefined: none, so no meaning model); `onError` hears a failure to load or read, once. */
-  constructor(private readonly cacheDir: () => string | undefined, private readonly onError: (message: string) => void = () => undefined, private readonly load: LoadEmbedder = loadOnCpu) {}
+  /**
+   * `cacheDir`: the model cache (undefined: none, so no meaning model); `onError` hears a failure to load or read, once;
+   * `sessionsDir`: where the block vectors are kept beside the journals (vectorFiles.ts; none: kept in memory only).
+   */
+  constructor(
+    private readonly cacheDir: () => string | undefined, private readonly onError: (message: string) => void = () => undefined,
+    private readonly load: LoadEmbedder = loadOnCpu, private readonly sessionsDir?: string,
+  ) {}
 
   /**
    * The question's semantic query over the blocks embedded so far and what it covers, and the embedding of the others
@@ -70,10 +77,11 @@ export class MeaningSearch {
       return { meaning: { model: ready.model.id, blocks: 0, embedded: 0, error: message } };
     }
     if (!loaded.vectors) {
-      loaded.vectors = new BlockVectors(embedder);
+      loaded.vectors = new BlockVectors(embedder, 1, this.sessionsDir ? vectorFiles(this.sessionsDir, ready.model.sha256) : undefined);
       loaded.stop = new AbortController();
     }
     const vectors = loaded.vectors;
+    await vectors.load(index);
     const coverage = vectors.coverage(index);
     if (coverage.embedded < coverage.blocks) this.embedRest(vectors, index, loaded.stop!.signal, ready.path, ready.model.id);
     return { meaning: { model: ready.model.id, ...coverage }, vectors };
@@ -94,6 +102,12 @@ export class MeaningSearch {
     if (!this.loaded) return;
     this.loaded.stop?.abort();
     this.loaded.vectors = undefined;
+  }
+
+  /** Before Delete All Data: the reading stopped and settled, so that no vectors file is written after the deletion. */
+  async stopReading(): Promise<void> {
+    this.dropped();
+    await this.settled();
   }
 
   /** Closes the model; a failure is forgotten (a download again, a restart of the daemon: it is tried anew). */

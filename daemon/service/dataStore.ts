@@ -2,7 +2,8 @@
  * "Delete All Data" ({@link DataDelete}): the one place that knows what the daemon keeps in its storage folder and
  * deletes it.
  *
- *   <storageDir>/sessions/      session journals (<id>.jsonl) and the daemon's per-session caches: all deleted
+ *   <storageDir>/sessions/      session journals (<id>.jsonl) and the daemon's per-session caches (the meaning model's
+ *                               vectors, <id>.meaning.bin, among them): all deleted
  *   <storageDir>/debug-audio/   the opt-in debug dump (earshot.debug.saveAudio): all deleted
  *   <model cache>/              catalog models (whisper's, notes models in notes/, voice models in speakers/, meaning models in memory/), `.part` downloads, `.verified.json`
  *                               marks: deleted with includeModels,

@@ -37,6 +37,11 @@ export class Memory {
     if (this.meaning) await this.meaning.warm(await this.stored.sync());
   }
 
+  /** Stops the meaning model's reading of the meetings and waits for it (before Delete All Data). */
+  stopReading(): Promise<void> {
+    return this.meaning?.stopReading() ?? Promise.resolve();
+  }
+
   /** Waits for the meaning model's background reading of the meetings (tests). */
   meaningSettled(): Promise<void> {
     return this.meaning?.settled() ?? Promise.resolve();

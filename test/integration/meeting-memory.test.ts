@@ -226,8 +226,12 @@ describe('meeting memory by meaning: the model downloaded on request (real daemo
       // A generated model's vectors mean nothing: the words' hit is still among the fused passages.
       assert.ok(found!.passages.some((p) => p.meeting.title === 'Garden' && p.lines.some((l) => l.text.includes('roses'))), JSON.stringify(found!.passages.map((p) => p.meeting.title)));
 
+      // Its vectors are kept beside each journal, and go with it.
+      const sessionsDir = path.join(storage, 'sessions');
+      assert.deepEqual(fs.readdirSync(sessionsDir).filter((f) => f.endsWith('.meaning.bin')).sort(), ['20260110T090000-aaaaaa.meaning.bin', '20260111T090000-bbbbbb.meaning.bin']);
       await client.connection.sendRequest(DataDelete, { includeModels: true });
       assert.ok(!fs.existsSync(got.path), 'the model file is deleted (it was closed first)');
+      assert.deepEqual(fs.readdirSync(sessionsDir), [], 'no vectors file outlives its session');
       assert.equal((await client.connection.sendRequest(ModelList, {})).memory?.models[0].state, 'missing');
       assert.deepEqual(await client.connection.sendRequest(MemorySearch, { query: question }), { passages: [], sessions: 0, segments: 0 });
       const log = client.logs.join('\n') + client.daemon.stderr();
@@ -257,6 +261,11 @@ describe('meeting memory by meaning: the model downloaded on request (real daemo
     assert.equal(meant.code, 0, meant.stderr);
     assert.match(meant.stderr, /the meeting search model is reading \d+ parts of your meetings/);
     assert.match(meant.stdout, /roses need water/, 'the words\' hit is still among the fused passages');
+    assert.ok(fs.existsSync(path.join(storage, 'sessions', '20260110T090000-aaaaaa.meaning.bin')), 'its vectors kept beside the journal');
+    const again = await runEarshot(['ask', 'what about the roses?'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /meeting search model is reading/, 'the next ask reads the kept vectors, not the meetings');
+    assert.equal(again.stdout, meant.stdout);
     const only = await runEarshot(['ask', 'what about the roses?', '--words-only'], env);
     assert.doesNotMatch(only.stderr, /meeting search model/);
     assert.equal(only.stdout, words.stdout, '--words-only: the passages of words alone');

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Embedder, unit } from '../../daemon/memory/embeddings';
 import { MeaningSearch } from '../../daemon/memory/meaningSearch';
+import { vectorFiles } from '../../daemon/memory/vectorFiles';
 import { MeetingRecord, MemoryIndex } from '../../daemon/memory/memoryIndex';
 import { listMemoryModels, memoryCatalog, memoryModelCacheDir } from '../../daemon/models/memoryModel';
 import { writeVerifiedMark } from '../../daemon/models/modelCache';
@@ -176,6 +177,60 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
     await meaning.settled();
     assert.deepEqual(log, ['passage', 'passage', 'passage']);
     assert.deepEqual((await meaning.query(i, 'vehicle')).meaning, { model: 'bge-small-en-v1.5', blocks: 3, embedded: 3 });
+  });
+
+  it('keeps each meeting\'s vectors beside its journal: a restart reads them instead of the model; another model\'s are not used', async () => {
+    await download();
+    const sessions = path.join(dir, 'storage', 'sessions');
+    fs.mkdirSync(sessions, { recursive: true });
+    const i = new MemoryIndex();
+    i.put(record('20260110T090000-aaaaaa', 'The automobile needs new tyres before winter.'));
+    i.put(record('20260111T090000-bbbbbb', 'The roses need water.'));
+    const first: string[] = [];
+    const a = new MeaningSearch(cache, () => undefined, async () => conceptEmbedder(first), sessions);
+    await a.query(i, 'vehicle');
+    await a.settled();
+    assert.deepEqual(first, ['passage', 'passage']);
+    assert.deepEqual(fs.readdirSync(sessions).sort(), ['20260110T090000-aaaaaa.meaning.bin', '20260111T090000-bbbbbb.meaning.bin']);
+    await a.dispose();
+    // A new daemon (or the next earshot ask): everything read already, from the files.
+    const second: string[] = [];
+    const b = new MeaningSearch(cache, () => undefined, async () => conceptEmbedder(second), sessions);
+    const found = await b.query(i, 'vehicle');
+    assert.deepEqual(found.meaning, { model: 'bge-small-en-v1.5', blocks: 2, embedded: 2 });
+    await b.settled();
+    assert.deepEqual(second, ['query'], 'only the question was embedded');
+    assert.equal(i.search({ query: 'vehicle' }, found.semantic)[0].meeting.sessionId, '20260110T090000-aaaaaa');
+    await b.dispose();
+    // Files of another model are as none; a damaged file too.
+    assert.equal((await vectorFiles(sessions, 'f'.repeat(64)).read('20260110T090000-aaaaaa')).size, 0);
+    fs.writeFileSync(path.join(sessions, '20260111T090000-bbbbbb.meaning.bin'), '{"format":1}\nxx');
+    assert.equal((await vectorFiles(sessions, memoryCatalog()[0].sha256).read('20260111T090000-bbbbbb')).size, 0);
+    assert.equal((await vectorFiles(sessions, memoryCatalog()[0].sha256).read('../escape')).size, 0);
+    assert.equal((await vectorFiles(sessions, memoryCatalog()[0].sha256).read('20260110T090000-aaaaaa')).size, 1);
+  });
+
+  it('stopped before Delete All Data: the meeting being read writes no vectors file afterwards', async () => {
+    await download();
+    const sessions = path.join(dir, 'storage', 'sessions');
+    fs.mkdirSync(sessions, { recursive: true });
+    const waiting: (() => void)[] = [];
+    const gated: Embedder = {
+      async embed(text, kind) {
+        if (kind === 'passage') await new Promise<void>((resolve) => waiting.push(resolve));
+        return conceptEmbedder([]).embed(text, kind);
+      },
+      async dispose() {},
+    };
+    const meaning = new MeaningSearch(cache, () => undefined, async () => gated, sessions);
+    const i = new MemoryIndex();
+    i.put(record('20260110T090000-aaaaaa', 'The automobile needs new tyres before winter.'));
+    await meaning.query(i, 'vehicle');
+    while (!waiting.length) await new Promise((r) => setImmediate(r));
+    const stopped = meaning.stopReading();
+    waiting.shift()!();
+    await stopped;
+    assert.deepEqual(fs.readdirSync(sessions), []);
   });
 
   it('a model that does not load is said once; searches go on by words and do not load it again', async () => {
