@@ -42,11 +42,6 @@ export class Memory {
     return this.meaning?.stopReading() ?? Promise.resolve();
   }
 
-  /** Waits for the meaning model's background reading of the meetings (tests). */
-  meaningSettled(): Promise<void> {
-    return this.meaning?.settled() ?? Promise.resolve();
-  }
-
   /** Closes the meaning model (before its file is deleted, at shutdown); the next search loads it again if it is there. */
   unloadModel(): Promise<void> {
     return this.meaning?.dispose() ?? Promise.resolve();
