@@ -6,8 +6,7 @@
  *
  * Owns node-llama-cpp's embedding use and the cache of block vectors. Must not log any text.
  */
-import * as crypto from 'node:crypto';
-import type { MemoryIndex, SemanticQuery, TopicBlock } from './memoryIndex';
+import type { MemoryIndex, SemanticQuery } from './memoryIndex';
 import type { VectorCache } from './vectorFiles';
 
 /** Turns texts into unit-length vectors: a question (`query`) or a block of a meeting (`passage`). */
@@ -86,17 +85,16 @@ export class BlockVectors {
       let added = false;
       for (const block of blocks) {
         if (signal?.aborted) break;
-        const key = keyOf(block);
-        if (this.vectors.has(key)) continue;
-        this.vectors.set(key, await this.embedder.embed(block.text, 'passage'));
+        if (this.vectors.has(block.key)) continue;
+        this.vectors.set(block.key, await this.embedder.embed(block.text, 'passage'));
         added = true;
       }
       // Stopped (Delete All Data, the model closing): nothing written, so no file outlives what it was read from.
       if (added && this.cache && !signal?.aborted) {
         const kept = new Map<string, Float32Array>();
         for (const block of blocks) {
-          const v = this.vectors.get(keyOf(block));
-          if (v) kept.set(keyOf(block), v);
+          const v = this.vectors.get(block.key);
+          if (v) kept.set(block.key, v);
         }
         await this.cache.write(sessionId, kept);
       }
@@ -110,7 +108,7 @@ export class BlockVectors {
     for (const sessionId of index.sessionIds()) {
       for (const block of index.topicBlocks(sessionId)) {
         blocks++;
-        if (this.vectors.has(keyOf(block))) embedded++;
+        if (this.vectors.has(block.key)) embedded++;
       }
     }
     return { blocks, embedded };
@@ -118,11 +116,9 @@ export class BlockVectors {
 
   async query(question: string): Promise<SemanticQuery> {
     const vector = await this.embedder.embed(question, 'query');
-    return { vector, weight: this.weight, blockVector: (_sessionId, block) => this.vectors.get(keyOf(block)) };
+    return { vector, weight: this.weight, blockVector: (_sessionId, block) => this.vectors.get(block.key) };
   }
 }
-
-const keyOf = (block: TopicBlock) => crypto.createHash('sha256').update(block.text).digest('base64');
 
 /** The same embedder, its calls one at a time (a background update and a question's embedding share one context). */
 export function oneAtATime(embedder: Embedder): Embedder {

@@ -10,6 +10,7 @@
  * Owns ranking, turns and filters. Must not read files (storedMemory.ts feeds it from journals, cli/ask.ts from
  * transcripts) nor log any query or transcript text.
  */
+import * as crypto from 'node:crypto';
 import MiniSearch, { SearchResult } from 'minisearch';
 import {
   ActionItem, Decision, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MemoryLine, MemoryMeeting, MemoryPassage, MemorySearchParams, MemoryTodoItem,
@@ -90,12 +91,16 @@ const MEETING_BM25 = { k: 1.2, b: 0.75, d: 0 };
 /** Reciprocal-rank fusion's constant (Cormack et al. 2009) for an embedding model's ranking of the blocks. */
 export const RRF_K = 60;
 
-/** A meeting's topical block: its segments from..to (indexes), and its text as an embedding model is given it. */
+/**
+ * A meeting's topical block: its segments from..to (indexes), its text as an embedding model is given it, and `key`,
+ * the text's SHA-256 (what its vector is kept by: a block re-cut or changed has another).
+ */
 export interface TopicBlock {
   index: number;
   from: number;
   to: number;
   text: string;
+  key: string;
 }
 
 /**
@@ -167,6 +172,8 @@ interface MeetingShape {
   names: Map<string, Set<string>>;
   /** Each block's term counts, as its words are indexed (feedback reads them). */
   blockTerms: Map<string, number>[];
+  /** The blocks with their text and key, made at the first ask (only a meaning model asks), then kept with the shape. */
+  topics?: TopicBlock[];
 }
 
 /** One block (or a notes entry with no segment) as a candidate passage while a search ranks. */
@@ -530,14 +537,20 @@ export class MemoryIndex {
     return [...all];
   }
 
-  /** A meeting's topical blocks, with the text an embedding model is given for each (speaker: text, a line each). */
-  topicBlocks(sessionId: string): TopicBlock[] {
+  /**
+   * A meeting's topical blocks, with the text an embedding model is given for each (speaker: text, a line each) and its
+   * key. Made once per version of the meeting: every search with a meaning model reads them all.
+   */
+  topicBlocks(sessionId: string): readonly TopicBlock[] {
     const record = this.meetings.get(sessionId);
     if (!record || record.dictation) return [];
     this.textIndex();
-    return this.shapes.get(sessionId)!.blocks.map(({ from, to }, index) => ({
-      index, from, to, text: record.segments.slice(from, to + 1).map((s) => (s.speaker ? `${s.speaker}: ${s.text}` : s.text)).join('\n'),
-    }));
+    const shape = this.shapes.get(sessionId)!;
+    shape.topics ??= shape.blocks.map(({ from, to }, index) => {
+      const text = record.segments.slice(from, to + 1).map((s) => (s.speaker ? `${s.speaker}: ${s.text}` : s.text)).join('\n');
+      return { index, from, to, text, key: crypto.createHash('sha256').update(text).digest('base64') };
+    });
+    return shape.topics;
   }
 
   private searchable(): MeetingRecord[] {

@@ -17,6 +17,8 @@
  *               stop → final notes for a 60-minute meeting (local-model.ts; BENCH_LOCAL_MODELS, BENCH_LOCAL_MEETING)
  *   latency-model 3M. figure 3 with and without a local model extracting live chunks in the same run (latency-model.ts)
  *   local-batch LB. the local model's prompt speed by CPU batch size (local-batch.ts; BENCH_LOCAL_BATCHES)
+ *   memory-search MS. a meeting-memory search by words and with the meaning model's vectors, 38 and 190 meetings
+ *               (memory-search.ts; QMSum's meetings, a fake embedder: the index's cost, not the model's)
  *   diarize  D. CPU per audio-s of the speaker stage beside whisper's live pipeline, real AMI audio (diarize.ts)
  *   win32    WIN. whisper speed of the win32-x64 build (MinGW-w64) under Wine vs the Linux build of the same sources
  *               (win32.ts, whisper-driver.ts; needs scripts/wine-setup.sh and scripts/build-win32.js; not in `all`)
@@ -44,6 +46,7 @@ import { latencyWithModel } from './latency-model';
 import { localBatch } from './local-batch';
 import { localModel } from './local-model';
 import { memory } from './memory';
+import { memorySearch } from './memory-search';
 import { silence } from './silence';
 import { soak } from './soak';
 import { spawnReady } from './spawn';
@@ -71,6 +74,7 @@ const FIGURES: { name: string; label: string; run: () => Promise<FigureReport>; 
   { name: 'local-model', label: 'L', run: localModel },
   { name: 'latency-model', label: '3M', run: latencyWithModel },
   { name: 'local-batch', label: 'LB', run: localBatch },
+  { name: 'memory-search', label: 'MS', run: memorySearch },
   { name: 'win32', label: 'WIN', run: win32Speed, onlyAsked: true },
 ];
 

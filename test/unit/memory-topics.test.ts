@@ -171,6 +171,25 @@ describe('meeting memory: an embedding model fused in', () => {
     assert.deepEqual(index.search({ query: 'car' }, await vectors.query('car')).map((p) => p.meeting.sessionId), ['money', 'cars', 'garden']);
   });
 
+  it('makes a meeting\'s blocks and their keys once per version of the meeting, not at every search', () => {
+    const index = new MemoryIndex();
+    index.put(record('m', TWO_TOPICS));
+    const first = index.topicBlocks('m');
+    assert.equal(first.length, 2);
+    assert.equal(index.topicBlocks('m'), first, 'the same blocks at the second ask');
+    assert.notEqual(first[0].key, first[1].key);
+    assert.match(first[0].key, /^[A-Za-z0-9+/]{43}=$/, 'a SHA-256 in base64');
+    // The meeting put again, its last line changed: new blocks; the first block's key stays, the changed one's does not.
+    const changed = TWO_TOPICS.map(([s, t], i): [string, string] => [s, i === TWO_TOPICS.length - 1 ? `${t} And the kernel again.` : t]);
+    index.put(record('m', changed));
+    const second = index.topicBlocks('m');
+    assert.notEqual(second, first);
+    assert.equal(second[0].key, first[0].key);
+    assert.notEqual(second[1].key, first[1].key);
+    index.remove('m');
+    assert.deepEqual(index.topicBlocks('m'), []);
+  });
+
   it('weighs the model\'s ranking as asked', async () => {
     const index = new MemoryIndex();
     index.put(record('cars', [['Ann', 'The automobile needs new tyres before winter.']]));
