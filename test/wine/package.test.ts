@@ -7,20 +7,23 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { vectorFiles } from '../../daemon/memory/vectorFiles';
 import { DAEMON_BIN, notesModel, randomMiniModel, REPO_ROOT } from '../setup';
+import { micOnly, writeJournal } from '../support/journals';
 import { earshot, NODE_EXE, USERS_DIR, win32Package, winPath, WinRun } from './wine';
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
 /** The checkout's own CLI on Linux (the Linux build of the same sources): what the Windows package must match. */
-function linuxEarshot(args: string[]): Promise<Run> {
+function linuxEarshot(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-wine-linux-'));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [DAEMON_BIN, ...args], {
-      cwd, env: { ...process.env, EARSHOT_STORAGE: path.join(cwd, 'storage'), EARSHOT_OFFLINE: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd, env: { ...process.env, EARSHOT_STORAGE: path.join(cwd, 'storage'), EARSHOT_OFFLINE: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
@@ -162,6 +165,52 @@ describe('the win32-x64 package under Wine (Windows node.exe 22, Wine 8.0)', fun
       const out = JSON.parse(run.stdout) as { actionItems: { by?: string; segments?: string[] }[]; decisions: { by?: string; segments?: string[] }[] };
       const byModel = [...out.actionItems, ...out.decisions].filter((x) => x.by);
       assert.ok(byModel.length >= 1 && byModel.every((x) => x.segments!.every((s) => s === 'l-1' || s === 'l-2')), run.stdout);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("searches by meaning on node-llama-cpp's win-x64 build: it embeds the meetings, keeps the vectors the Linux build keeps, and reads them back", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-wine-meaning-'));
+    try {
+      // The meaning model as a download leaves it (models/memory/<file>), a generated GGUF in the catalog's place:
+      // unmarked, so the first ask hashes it against the catalog and marks it, as after a copy by hand.
+      const body = fs.readFileSync(notesModel('random'));
+      const sha256 = createHash('sha256').update(body).digest('hex');
+      const catalog = path.join(dir, 'catalog.json');
+      fs.writeFileSync(catalog, JSON.stringify([{ id: 'bge-small-en-v1.5', file: 'meaning.gguf', bytes: body.length, sha256, url: 'https://127.0.0.1:9/meaning.gguf' }]));
+      const sessionId = '20260110T090000-aaaaaa';
+      const storageFor = (name: string) => {
+        const storage = path.join(dir, name);
+        fs.mkdirSync(path.join(storage, 'models', 'memory'), { recursive: true });
+        fs.writeFileSync(path.join(storage, 'models', 'memory', 'meaning.gguf'), body);
+        writeJournal(storage, sessionId, { title: 'Garden' }, micOnly(40, 12, 'The roses need water before the frost.'));
+        return storage;
+      };
+      const question = ['ask', 'what about the roses?'];
+      const linuxStorage = storageFor('linux');
+      const linux = ok(await linuxEarshot(question, { EARSHOT_STORAGE: linuxStorage, EARSHOT_MEMORY_CATALOG: catalog }), 'Linux ask');
+      const winStorage = storageFor('windows');
+      const env = { EARSHOT_STORAGE: winPath(winStorage), EARSHOT_MEMORY_CATALOG: winPath(catalog) };
+      const first = ok(await earshot(question, { env, timeoutMs: 300_000 }), 'ask');
+      assert.match(first.stderr, /the meeting search model is reading \d+ parts of your meetings/);
+      assert.match(first.stdout, /roses need water/);
+      // The passages as Linux gives them; each meeting's heading names its journal, in either storage.
+      const passages = (out: string) => out.replace(/\r\n/g, '\n').replace(/ — .*\.jsonl$/gm, '');
+      assert.equal(passages(first.stdout), passages(linux.stdout), 'the Linux build\'s passages');
+      // The vectors files: the same blocks (keys hash the blocks' text) and, to float rounding, the same vectors.
+      const kept = async (storage: string) => vectorFiles(path.join(storage, 'sessions'), sha256).read(sessionId);
+      const [onLinux, onWindows] = [await kept(linuxStorage), await kept(winStorage)];
+      assert.ok(onLinux.size >= 1, 'the Linux build kept vectors');
+      assert.deepEqual([...onWindows.keys()], [...onLinux.keys()]);
+      for (const [key, v] of onWindows) {
+        const w = onLinux.get(key)!;
+        assert.equal(v.length, w.length);
+        assert.ok(v.reduce((s, x, i) => s + x * w[i], 0) > 0.999, `block ${key}: the same direction as the Linux build's`);
+      }
+      const again = ok(await earshot(question, { env, timeoutMs: 300_000 }), 'ask again');
+      assert.doesNotMatch(again.stderr, /meeting search model is reading/, 'the kept vectors read, not the meetings');
+      assert.equal(again.stdout, first.stdout);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
