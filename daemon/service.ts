@@ -90,7 +90,9 @@ export class EarshotService {
     this.liveSessions = new LiveSessions(config, events, this.sessions, this.pipeline, this.live, this.stored, this.models);
     this.devices = new Devices(config, events, this.sessions);
     this.memory = new Memory(config.storageDir, events.memorySkipped?.bind(events),
-      new MeaningSearch(() => config.selection?.cacheDir, (message) => events.memoryMeaningFailed?.(message), undefined, path.join(config.storageDir, 'sessions')));
+      new MeaningSearch(() => config.selection?.cacheDir, (message) => events.memoryMeaningFailed?.(message), {
+        sessionsDir: path.join(config.storageDir, 'sessions'), onNotKept: (message) => events.memoryVectorsNotKept?.(message),
+      }));
     this.upkeep = new StorageUpkeep(config, events, this.sessions, this.models, this.notesModels, [this.speakerModels, this.memoryModels], () => this.memory.unloadModel());
   }
 

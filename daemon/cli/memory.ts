@@ -129,7 +129,9 @@ export async function ask(argv: string[], io: Io): Promise<number> {
  * search goes on by words).
  */
 async function byMeaning(index: MemoryIndex, question: string, cacheDir: string, sessionsDir: string | undefined, io: Io): Promise<SemanticQuery | undefined> {
-  const meaning = new MeaningSearch(() => cacheDir, (message) => io.err(`earshot: ${message}; searching by words alone`), undefined, sessionsDir);
+  const meaning = new MeaningSearch(() => cacheDir, (message) => io.err(`earshot: ${message}; searching by words alone`), {
+    sessionsDir, onNotKept: (message) => io.err(`earshot: ${message}; the next ask reads those meetings again`),
+  });
   try {
     const first = await meaning.query(index, question);
     if (!first.meaning || first.meaning.error) return undefined;

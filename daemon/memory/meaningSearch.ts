@@ -10,7 +10,7 @@ import type { MemoryMeaning } from '../../protocol/protocol';
 import { MemoryCatalogModel, readyMemoryModel } from '../models/memoryModel';
 import { BlockVectors, Embedder, llamaEmbedder, oneAtATime } from './embeddings';
 import type { MemoryIndex, SemanticQuery } from './memoryIndex';
-import { vectorFiles } from './vectorFiles';
+import { VectorCache, vectorFiles } from './vectorFiles';
 
 export type LoadEmbedder = (path: string, model: MemoryCatalogModel) => Promise<Embedder>;
 
@@ -26,19 +26,30 @@ interface Loaded {
   stop?: AbortController;
 }
 
+export interface MeaningSearchOptions {
+  /** How the model is loaded (default: node-llama-cpp on the CPU, one thread). */
+  load?: LoadEmbedder;
+  /** Where the block vectors are kept beside the journals (vectorFiles.ts; none: kept in memory only). */
+  sessionsDir?: string;
+  /**
+   * A meeting's vectors could not be kept on disk (a full or read-only disk, a file another program holds: on
+   * Windows an antivirus scanning the new file can refuse the rename). Said once; the vectors are still used, and the
+   * meeting is read again at the next start. Not a failure of the model.
+   */
+  onNotKept?: (message: string) => void;
+}
+
 export class MeaningSearch {
   private loaded: Loaded | undefined;
   private updating: Promise<void> | undefined;
   private updatingInto: BlockVectors | undefined;
   private failed: { path: string; message: string } | undefined;
+  private notKeptSaid = false;
 
-  /**
-   * `cacheDir`: the model cache (undefined: none, so no meaning model); `onError` hears a failure to load or read, once;
-   * `sessionsDir`: where the block vectors are kept beside the journals (vectorFiles.ts; none: kept in memory only).
-   */
+  /** `cacheDir`: the model cache (undefined: none, so no meaning model); `onError` hears a failure to load or read, once. */
   constructor(
     private readonly cacheDir: () => string | undefined, private readonly onError: (message: string) => void = () => undefined,
-    private readonly load: LoadEmbedder = loadOnCpu, private readonly sessionsDir?: string,
+    private readonly options: MeaningSearchOptions = {},
   ) {}
 
   /**
@@ -63,7 +74,7 @@ export class MeaningSearch {
     if (this.failed?.path === ready.path) return { meaning: { model: ready.model.id, blocks: 0, embedded: 0, error: this.failed.message } };
     if (this.loaded?.path !== ready.path) {
       await this.unload();
-      this.loaded = { path: ready.path, model: ready.model, embedder: this.load(ready.path, ready.model).then(oneAtATime) };
+      this.loaded = { path: ready.path, model: ready.model, embedder: (this.options.load ?? loadOnCpu)(ready.path, ready.model).then(oneAtATime) };
     }
     const loaded = this.loaded!;
     let embedder: Embedder;
@@ -77,7 +88,7 @@ export class MeaningSearch {
       return { meaning: { model: ready.model.id, blocks: 0, embedded: 0, error: message } };
     }
     if (!loaded.vectors) {
-      loaded.vectors = new BlockVectors(embedder, 1, this.sessionsDir ? vectorFiles(this.sessionsDir, ready.model.sha256) : undefined);
+      loaded.vectors = new BlockVectors(embedder, 1, this.options.sessionsDir ? this.keptIn(this.options.sessionsDir, ready.model.sha256) : undefined);
       loaded.stop = new AbortController();
     }
     const vectors = loaded.vectors;
@@ -136,6 +147,19 @@ export class MeaningSearch {
       });
     this.updating = run;
     this.updatingInto = vectors;
+  }
+
+  /** The vectors files, a failure to write one said once and not thrown: the reading goes on, the vectors are used. */
+  private keptIn(sessionsDir: string, modelSha256: string): VectorCache {
+    const files = vectorFiles(sessionsDir, modelSha256);
+    return {
+      read: (sessionId) => files.read(sessionId),
+      write: (sessionId, vectors) => files.write(sessionId, vectors).catch((e: Error) => {
+        if (this.notKeptSaid) return;
+        this.notKeptSaid = true;
+        this.options.onNotKept?.(`the meaning model's reading of a meeting could not be kept on disk: ${e.message}`);
+      }),
+    };
   }
 
   private async unload(): Promise<void> {

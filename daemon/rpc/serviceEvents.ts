@@ -94,6 +94,7 @@ export function serviceNotifications(ctx: RpcContext): ServiceNotifications {
     },
     memorySkipped: (sessionId, error) => log.warn('memory', 'journal_unreadable', { sessionId, error }),
     memoryMeaningFailed: (message) => log.warn('memory', 'meaning_model_failed', { error: message }),
+    memoryVectorsNotKept: (message) => log.warn('memory', 'meaning_vectors_not_kept', { error: message }),
     debugAudioFailed: (sessionId, source, error) => log.warn('capture', 'debug_audio_failed', { sessionId, source, error }),
     retention: (r) => {
       // Session ids only: names of journals, never their contents.

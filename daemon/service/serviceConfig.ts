@@ -75,6 +75,8 @@ export interface ServiceEvents extends SessionEvents {
   memorySkipped?(sessionId: string, error: string): void;
   /** Meeting memory's meaning model could not be loaded or run (searches rank by words alone); never carries text. */
   memoryMeaningFailed?(message: string): void;
+  /** The meaning model's vectors of a meeting could not be written beside its journal (once; searches still use them). */
+  memoryVectorsNotKept?(message: string): void;
   /** The debug audio dump of a session's source could not be written (the session goes on without it). */
   debugAudioFailed?(sessionId: string, source: SourceKind, error: string): void;
 }

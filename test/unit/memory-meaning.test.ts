@@ -78,7 +78,7 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
 
   it('none downloaded: the search ranks by words and loads nothing; the list offers it, missing', async () => {
     const loads: string[] = [];
-    const meaning = new MeaningSearch(cache, () => undefined, async (p) => { loads.push(p); return conceptEmbedder([]); });
+    const meaning = new MeaningSearch(cache, () => undefined, { load: async (p) => { loads.push(p); return conceptEmbedder([]); } });
     assert.deepEqual(await meaning.query(index(), 'vehicle'), {});
     assert.deepEqual(loads, []);
     const list = await listMemoryModels(cache());
@@ -92,7 +92,7 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
     assert.equal((await listMemoryModels(cache())).models[0].state, 'ready');
     const log: string[] = [];
     const loads: string[] = [];
-    const meaning = new MeaningSearch(cache, () => undefined, async (p, model) => { loads.push(`${p} ${model.queryPrefix}`); return conceptEmbedder(log); });
+    const meaning = new MeaningSearch(cache, () => undefined, { load: async (p, model) => { loads.push(`${p} ${model.queryPrefix}`); return conceptEmbedder(log); } });
     const i = index();
     const first = await meaning.query(i, 'vehicle');
     assert.equal(first.semantic, undefined, 'nothing read yet: words alone');
@@ -121,7 +121,7 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
 
   it('with the model\'s ranking fused in, the open meeting leads by its words\' score: one found by meaning alone does not', async () => {
     await download();
-    const meaning = new MeaningSearch(cache, () => undefined, async () => conceptEmbedder([]));
+    const meaning = new MeaningSearch(cache, () => undefined, { load: async () => conceptEmbedder([]) });
     const i = index();
     await meaning.query(i, 'car');
     await meaning.settled();
@@ -147,7 +147,7 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
       },
       async dispose() { log.push('disposed'); },
     };
-    const meaning = new MeaningSearch(cache, () => undefined, async () => gated);
+    const meaning = new MeaningSearch(cache, () => undefined, { load: async () => gated });
     const i = index();
     await meaning.query(i, 'vehicle');
     const until = async (n: number) => { while (waiting.length < n) await new Promise((r) => setImmediate(r)); };
@@ -171,7 +171,7 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
     assert.equal(await new MeaningSearch(cache).warm(index()), undefined, 'nothing downloaded: nothing to warm');
     await download();
     const log: string[] = [];
-    const meaning = new MeaningSearch(cache, () => undefined, async () => conceptEmbedder(log));
+    const meaning = new MeaningSearch(cache, () => undefined, { load: async () => conceptEmbedder(log) });
     const i = index();
     assert.deepEqual(await meaning.warm(i), { model: 'bge-small-en-v1.5', blocks: 3, embedded: 0 });
     await meaning.settled();
@@ -187,7 +187,7 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
     i.put(record('20260110T090000-aaaaaa', 'The automobile needs new tyres before winter.'));
     i.put(record('20260111T090000-bbbbbb', 'The roses need water.'));
     const first: string[] = [];
-    const a = new MeaningSearch(cache, () => undefined, async () => conceptEmbedder(first), sessions);
+    const a = new MeaningSearch(cache, () => undefined, { load: async () => conceptEmbedder(first), sessionsDir: sessions });
     await a.query(i, 'vehicle');
     await a.settled();
     assert.deepEqual(first, ['passage', 'passage']);
@@ -195,7 +195,7 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
     await a.dispose();
     // A new daemon (or the next earshot ask): everything read already, from the files.
     const second: string[] = [];
-    const b = new MeaningSearch(cache, () => undefined, async () => conceptEmbedder(second), sessions);
+    const b = new MeaningSearch(cache, () => undefined, { load: async () => conceptEmbedder(second), sessionsDir: sessions });
     const found = await b.query(i, 'vehicle');
     assert.deepEqual(found.meaning, { model: 'bge-small-en-v1.5', blocks: 2, embedded: 2 });
     await b.settled();
@@ -210,6 +210,32 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
     assert.equal((await vectorFiles(sessions, memoryCatalog()[0].sha256).read('20260110T090000-aaaaaa')).size, 1);
   });
 
+  it('a vectors file that cannot be written is said once and is not a failure of the model: searches go on by meaning', async () => {
+    await download();
+    const sessions = path.join(dir, 'storage', 'sessions');
+    // Where two meetings' files go, a folder each (rename over a folder fails even for root): neither can be kept.
+    fs.mkdirSync(path.join(sessions, '20260110T090000-aaaaaa.meaning.bin', 'x'), { recursive: true });
+    fs.mkdirSync(path.join(sessions, '20260111T090000-bbbbbb.meaning.bin', 'x'), { recursive: true });
+    const i = new MemoryIndex();
+    i.put(record('20260110T090000-aaaaaa', 'The automobile needs new tyres before winter.'));
+    i.put(record('20260111T090000-bbbbbb', 'The roses need water.'));
+    i.put(record('20260112T090000-cccccc', 'The garden hose leaks.'));
+    const errors: string[] = [];
+    const notKept: string[] = [];
+    const meaning = new MeaningSearch(cache, (m) => errors.push(m), { load: async () => conceptEmbedder([]), sessionsDir: sessions, onNotKept: (m) => notKept.push(m) });
+    await meaning.query(i, 'vehicle');
+    await meaning.settled();
+    const found = await meaning.query(i, 'vehicle');
+    assert.deepEqual(found.meaning, { model: 'bge-small-en-v1.5', blocks: 3, embedded: 3 }, 'every block read, no error');
+    assert.equal(i.search({ query: 'vehicle' }, found.semantic)[0].meeting.sessionId, '20260110T090000-aaaaaa', 'found by meaning');
+    assert.deepEqual(errors, []);
+    assert.equal(notKept.length, 1, 'said once for the two files');
+    assert.match(notKept[0], /^the meaning model's reading of a meeting could not be kept on disk: E[A-Z]+/);
+    assert.ok(fs.existsSync(path.join(sessions, '20260112T090000-cccccc.meaning.bin')), 'the meeting that could be kept was');
+    assert.deepEqual(fs.readdirSync(sessions).filter((f) => f.endsWith('.part')), [], 'no partial file left');
+    await meaning.dispose();
+  });
+
   it('stopped before Delete All Data: the meeting being read writes no vectors file afterwards', async () => {
     await download();
     const sessions = path.join(dir, 'storage', 'sessions');
@@ -222,7 +248,7 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
       },
       async dispose() {},
     };
-    const meaning = new MeaningSearch(cache, () => undefined, async () => gated, sessions);
+    const meaning = new MeaningSearch(cache, () => undefined, { load: async () => gated, sessionsDir: sessions });
     const i = new MemoryIndex();
     i.put(record('20260110T090000-aaaaaa', 'The automobile needs new tyres before winter.'));
     await meaning.query(i, 'vehicle');
@@ -237,7 +263,7 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
     await download();
     const errors: string[] = [];
     let loads = 0;
-    const meaning = new MeaningSearch(cache, (m) => errors.push(m), async () => { loads++; throw new Error('unknown model architecture: \'bert2\''); });
+    const meaning = new MeaningSearch(cache, (m) => errors.push(m), { load: async () => { loads++; throw new Error('unknown model architecture: \'bert2\''); } });
     const a = await meaning.query(index(), 'vehicle');
     const b = await meaning.query(index(), 'vehicle');
     assert.equal(a.semantic, undefined);
@@ -252,7 +278,7 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
     const errors: string[] = [];
     let loads = 0;
     const failing: Embedder = { async embed() { throw new Error('context overflow'); }, async dispose() {} };
-    const meaning = new MeaningSearch(cache, (m) => errors.push(m), async () => { loads++; return failing; });
+    const meaning = new MeaningSearch(cache, (m) => errors.push(m), { load: async () => { loads++; return failing; } });
     const i = index();
     assert.deepEqual((await meaning.query(i, 'vehicle')).meaning, { model: 'bge-small-en-v1.5', blocks: 3, embedded: 0 });
     await meaning.settled();
