@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { renameOver } from '../renameOver';
 
 export async function readIfExists(file: string): Promise<string | undefined> {
   try {
@@ -56,7 +57,7 @@ async function replaceAtomic(file: string, content: string, stillValid: () => Pr
       await fs.rm(temp, { force: true });
       return false;
     }
-    await fs.rename(temp, file);
+    await renameOver(temp, file);
     return true;
   } catch (e) {
     // A full disk fails the write half-way: the partial temporary file goes, the error that says why is kept.

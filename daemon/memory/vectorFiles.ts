@@ -10,6 +10,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { renameOver } from '../renameOver';
 
 export interface VectorCache {
   read(sessionId: string): Promise<Map<string, Float32Array>>;
@@ -39,7 +40,7 @@ export function vectorFiles(sessionsDir: string, modelSha256: string): VectorCac
       const file = fileOf(sessionId);
       const partial = `${file}.${process.pid}.part`;
       await fs.writeFile(partial, Buffer.concat([header, body]));
-      await fs.rename(partial, file).catch(async (e) => {
+      await renameOver(partial, file).catch(async (e) => {
         await fs.rm(partial, { force: true });
         throw e;
       });

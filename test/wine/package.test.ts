@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { vectorFiles } from '../../daemon/memory/vectorFiles';
 import { DAEMON_BIN, notesModel, randomMiniModel, REPO_ROOT } from '../setup';
 import { micOnly, writeJournal } from '../support/journals';
-import { earshot, NODE_EXE, USERS_DIR, win32Package, winPath, WinRun } from './wine';
+import { earshot, NODE_EXE, runWindows, USERS_DIR, win32Package, winPath, WinRun } from './wine';
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
@@ -165,6 +165,35 @@ describe('the win32-x64 package under Wine (Windows node.exe 22, Wine 8.0)', fun
       const out = JSON.parse(run.stdout) as { actionItems: { by?: string; segments?: string[] }[]; decisions: { by?: string; segments?: string[] }[] };
       const byModel = [...out.actionItems, ...out.decisions].filter((x) => x.by);
       assert.ok(byModel.length >= 1 && byModel.every((x) => x.segments!.every((s) => s === 'l-1' || s === 'l-2')), run.stdout);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('replaces a file another program holds open for a moment (a notes file an antivirus or OneDrive is reading): the plain rename fails, renameOver waits', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-wine-rename-'));
+    try {
+      // In one Windows process: the notes file opened with no sharing (UV_FS_O_EXLOCK: share mode 0, libuv fs__open),
+      // as a scanner holds it; a plain rename over it, then the package's renameOver, with the hold let go after 1 s.
+      const script = `
+        const fs = require('fs'), path = require('path');
+        const { renameOver } = require(path.join(process.argv[1], 'out', 'daemon', 'renameOver.js'));
+        const dir = process.argv[2], to = path.join(dir, 'notes.md'), a = path.join(dir, 'a.tmp'), b = path.join(dir, 'b.tmp');
+        fs.writeFileSync(to, 'old'); fs.writeFileSync(a, 'plain'); fs.writeFileSync(b, 'new');
+        const fd = fs.openSync(to, fs.constants.O_RDONLY | fs.constants.UV_FS_O_EXLOCK);
+        let plain = 'renamed';
+        try { fs.renameSync(a, to); } catch (e) { plain = e.code; }
+        setTimeout(() => fs.closeSync(fd), 1000);
+        const started = Date.now();
+        renameOver(b, to).then(() => console.log(JSON.stringify({ plain, waitedMs: Date.now() - started, content: fs.readFileSync(to, 'utf8') })),
+          (e) => console.log(JSON.stringify({ plain, error: e.code })));`;
+      const run = ok(await runWindows(NODE_EXE, ['-e', script, winPath(pkg), winPath(dir)], { timeoutMs: 120_000 }), 'renameOver');
+      const out = JSON.parse(run.stdout) as { plain: string; waitedMs?: number; content?: string; error?: string };
+      // MoveFileEx over a file opened without FILE_SHARE_DELETE: ERROR_ACCESS_DENIED, which libuv reports as EPERM
+      // (the "EPERM: operation not permitted, rename" Windows users of npm see when a scanner holds a file).
+      assert.equal(out.plain, 'EPERM', `a plain rename over a held file: ${run.stdout}`);
+      assert.equal(out.content, 'new', run.stdout);
+      assert.ok(out.waitedMs! >= 900, `renameOver waited for the hold to go: ${run.stdout}`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

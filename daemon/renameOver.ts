@@ -1,0 +1,33 @@
+/**
+ * Replacing a file by renaming a new one over it, as every atomic write here does (notes files, the meaning model's
+ * vectors), waiting out a brief hold on Windows. There a file that another program has open without sharing its
+ * deletion (an antivirus scanning it, a sync client such as OneDrive, a search indexer, a backup) cannot be replaced:
+ * the rename fails with EPERM, EACCES or EBUSY until that program lets go, usually within a second. graceful-fs retries
+ * such a rename only when the target is gone (polyfills.js: it stats `to` and gives up when it exists), so not a
+ * replacement; this retries any, for a bounded time, then fails with the last error.
+ */
+import { promises as fs } from 'node:fs';
+
+/** Errors a held file gives a rename on Windows (libuv: ERROR_ACCESS_DENIED → EPERM, ERROR_SHARING_VIOLATION → EBUSY). */
+const HELD = new Set(['EPERM', 'EACCES', 'EBUSY']);
+/** How long a replacement waits for the other program at most. */
+export const RENAME_WAIT_MS = 10_000;
+
+export interface RenameOverOptions {
+  platform?: NodeJS.Platform;
+  waitMs?: number;
+  rename?: (from: string, to: string) => Promise<void>;
+}
+
+export async function renameOver(from: string, to: string, options: RenameOverOptions = {}): Promise<void> {
+  const { platform = process.platform, waitMs = RENAME_WAIT_MS, rename = fs.rename } = options;
+  const start = Date.now();
+  for (let backoff = 10; ; backoff = Math.min(backoff * 2, 250)) {
+    try {
+      return await rename(from, to);
+    } catch (e) {
+      if (platform !== 'win32' || !HELD.has((e as NodeJS.ErrnoException).code ?? '') || Date.now() - start >= waitMs) throw e;
+    }
+    await new Promise((resolve) => setTimeout(resolve, backoff));
+  }
+}
