@@ -23,6 +23,7 @@ import type { IncomingMessage } from 'node:http';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tls from 'node:tls';
+import { renameOver } from '../renameOver';
 import { checkFreeSpace, DownloadError, diskError, isDiskError, mib } from './downloadFaults';
 import { fileSink, Meter } from './downloadMeter';
 import { ExpectedFile, feed, hashFile, pickHash, sizeOf, verifyFile } from './fileCheck';
@@ -269,7 +270,8 @@ async function finish(dest: string, part: string, label: string, expected: Expec
       { algorithm, expected: hex, actual });
   }
   try {
-    await fs.rename(part, dest);
+    // A scanner reading the new file on Windows holds it for a moment: waited out (renameOver).
+    await renameOver(part, dest);
   } catch (e) {
     throw diskError(e, label, path.dirname(dest));
   }

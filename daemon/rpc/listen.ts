@@ -21,6 +21,7 @@ import { PassThrough } from 'node:stream';
 import { Message } from 'vscode-languageserver/node';
 import { ErrorCodes } from '../../protocol/protocol';
 import { Logger } from '../log';
+import { renameOver } from '../renameOver';
 import { startServer } from './server';
 import {
   AUTH_TIMEOUT_MS, decodeMessage, FrameParser, isMalformed, malformed, MAX_CONNECTIONS, MAX_PENDING_OUTPUT_BYTES, MAX_UNAUTHENTICATED_CONNECTIONS,
@@ -338,7 +339,7 @@ async function writeTokenFile(file: string, contents: TokenFile): Promise<void> 
   } finally {
     await handle.close();
   }
-  await fs.rename(temp, file);
+  await renameOver(temp, file);
 }
 
 /** Removes the token file, unless another daemon has written its own since. */
