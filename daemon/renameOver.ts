@@ -1,10 +1,11 @@
 /**
- * Replacing a file by renaming a new one over it, as every atomic write here does (notes files, the meaning model's
- * vectors), waiting out a brief hold on Windows. There a file that another program has open without sharing its
- * deletion (an antivirus scanning it, a sync client such as OneDrive, a search indexer, a backup) cannot be replaced:
- * the rename fails with EPERM, EACCES or EBUSY until that program lets go, usually within a second. graceful-fs retries
- * such a rename only when the target is gone (polyfills.js: it stats `to` and gives up when it exists), so not a
- * replacement; this retries any, for a bounded time, then fails with the last error.
+ * Replacing a file by renaming a new one over it, as the atomic writes here do (notes files, the meaning model's
+ * vectors, a model download's last step, the listening daemon's token file), waiting out a brief hold on Windows.
+ * There a file that another program has open without sharing its deletion (an antivirus scanning it, a sync client
+ * such as OneDrive, a search indexer, a backup) cannot be replaced: the rename fails with EPERM (test/wine shows it),
+ * EACCES or EBUSY until that program lets go, usually within a second. graceful-fs retries such a rename only when the
+ * target is gone (polyfills.js: it stats `to` and gives up when it exists), so not a replacement; this retries any,
+ * for a bounded time, then fails with the last error.
  */
 import { promises as fs } from 'node:fs';
 
