@@ -136,12 +136,32 @@ async function byMeaning(index: MemoryIndex, question: string, cacheDir: string,
     const first = await meaning.query(index, question);
     if (!first.meaning || first.meaning.error) return undefined;
     if (first.meaning.embedded === first.meaning.blocks) return first.semantic;
-    io.err(`earshot: the meeting search model is reading ${first.meaning.blocks - first.meaning.embedded} parts of your meetings`);
-    await meaning.settled();
+    await readAll(meaning, index, first.meaning, io);
     const read = await meaning.query(index, question);
     return read.meaning?.error ? undefined : read.semantic;
   } finally {
     await meaning.dispose();
+  }
+}
+
+/** How often `ask` says how far the first reading of the meetings is (on one core it can take minutes). */
+export const READING_REPORT_MS = 10_000;
+
+/**
+ * Waits for the meaning model to read every block, saying how many there are first and how far it is every `everyMs`
+ * (no text). What it reads is kept per meeting, so an ask stopped with Ctrl-C loses only the meeting under way.
+ */
+export async function readAll(meaning: MeaningSearch, index: MemoryIndex, start: { blocks: number; embedded: number }, io: Io, everyMs = READING_REPORT_MS): Promise<void> {
+  const total = start.blocks - start.embedded;
+  io.err(`earshot: the meeting search model is reading ${total} parts of your meetings (once: what it reads is kept; --words-only searches by words now)`);
+  const settled = meaning.settled().then(() => true);
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([settled, new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), everyMs); })]);
+    clearTimeout(timer);
+    if (done) return;
+    const now = meaning.progress(index);
+    if (now) io.err(`earshot: read ${now.embedded - start.embedded} of ${total} parts (${Math.floor((100 * (now.embedded - start.embedded)) / Math.max(1, total))}%)`);
   }
 }
 

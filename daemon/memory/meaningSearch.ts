@@ -103,6 +103,11 @@ export class MeaningSearch {
     return (await this.prepare(index))?.meaning;
   }
 
+  /** How far the reading of the index is, without loading or embedding anything (undefined: no model loaded). */
+  progress(index: MemoryIndex): { blocks: number; embedded: number } | undefined {
+    return this.loaded?.vectors?.coverage(index);
+  }
+
   /** Resolves when the background embedding has nothing left to do (tests; a CLI that wants every block). */
   async settled(): Promise<void> {
     while (this.updating) await this.updating;

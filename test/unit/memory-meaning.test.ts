@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Embedder, unit } from '../../daemon/memory/embeddings';
 import { MeaningSearch } from '../../daemon/memory/meaningSearch';
+import { readAll } from '../../daemon/cli/memory';
 import { vectorFiles } from '../../daemon/memory/vectorFiles';
 import { MeetingRecord, MemoryIndex } from '../../daemon/memory/memoryIndex';
 import { listMemoryModels, memoryCatalog, memoryModelCacheDir } from '../../daemon/models/memoryModel';
@@ -234,6 +235,31 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
     assert.ok(fs.existsSync(path.join(sessions, '20260112T090000-cccccc.meaning.bin')), 'the meeting that could be kept was');
     assert.deepEqual(fs.readdirSync(sessions).filter((f) => f.endsWith('.part')), [], 'no partial file left');
     await meaning.dispose();
+  });
+
+  it('earshot ask says how many parts it reads first and how far it is while it reads (no text)', async () => {
+    await download();
+    const slow: Embedder = {
+      async embed(text, kind) {
+        if (kind === 'passage') await new Promise((resolve) => setTimeout(resolve, 40));
+        return conceptEmbedder([]).embed(text, kind);
+      },
+      async dispose() {},
+    };
+    const meaning = new MeaningSearch(cache, () => undefined, { load: async () => slow });
+    const i = index();
+    const first = await meaning.query(i, 'vehicle');
+    const said: string[] = [];
+    await readAll(meaning, i, first.meaning!, { out: () => undefined, err: (line) => said.push(line) }, 15);
+    assert.equal(said[0], 'earshot: the meeting search model is reading 3 parts of your meetings (once: what it reads is kept; --words-only searches by words now)');
+    const reports = said.slice(1);
+    assert.ok(reports.length >= 1, said.join('\n'));
+    const counts = reports.map((line) => Number(/^earshot: read (\d) of 3 parts \(\d+%\)$/.exec(line)?.[1]));
+    assert.ok(counts.every((n, k) => n >= 0 && n <= 3 && (k === 0 || n >= counts[k - 1])), said.join('\n'));
+    assert.deepEqual(meaning.progress(i), { blocks: 3, embedded: 3 });
+    assert.ok(!said.join('\n').includes('automobile'), 'no text');
+    await meaning.dispose();
+    assert.equal(meaning.progress(i), undefined, 'no model loaded: no progress');
   });
 
   it('stopped before Delete All Data: the meeting being read writes no vectors file afterwards', async () => {
