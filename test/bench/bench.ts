@@ -17,8 +17,9 @@
  *               stop → final notes for a 60-minute meeting (local-model.ts; BENCH_LOCAL_MODELS, BENCH_LOCAL_MEETING)
  *   latency-model 3M. figure 3 with and without a local model extracting live chunks in the same run (latency-model.ts)
  *   local-batch LB. the local model's prompt speed by CPU batch size (local-batch.ts; BENCH_LOCAL_BATCHES)
- *   memory-search MS. a meeting-memory search by words and with the meaning model's vectors, 38 and 190 meetings
- *               (memory-search.ts; QMSum's meetings, a fake embedder: the index's cost, not the model's)
+ *   memory-search MS. a meeting-memory search by words and with the meaning model's vectors (a fake embedder: the
+ *               index's cost), 38 and 190 meetings; the meaning model's first reading, ms per block with a generated
+ *               GGUF at bge-small's dimensions on 1 and 2 threads (memory-search.ts; BENCH_MEANING_BLOCKS)
  *   diarize  D. CPU per audio-s of the speaker stage beside whisper's live pipeline, real AMI audio (diarize.ts)
  *   win32    WIN. whisper speed of the win32-x64 build (MinGW-w64) under Wine vs the Linux build of the same sources
  *               (win32.ts, whisper-driver.ts; needs scripts/wine-setup.sh and scripts/build-win32.js; not in `all`)
