@@ -45,15 +45,24 @@ const CATALOG_DIMS: Record<NotesModelId, { options: object; caveat?: string }> =
  * ranked weights (its answer the same short one whatever it reads: a model that ends its answers) instead of random.
  */
 export function benchNotesModel(id: NotesModelId, mode: 'random' | 'ranked' = 'random'): { file: string; writeMs: number } {
-  const file = path.join(BENCH_DIR, `notes-${id}${mode === 'ranked' ? '-ranked-words' : ''}.gguf`);
+  return benchGguf(`notes-${id}${mode === 'ranked' ? '-ranked-words' : ''}.gguf`, `${id}'s dimensions, ${mode} Q4_0 weights`,
+    () => ({ ...CATALOG_DIMS[id].options, ...(mode === 'ranked' ? { mode, words: benchWords() } : {}) }));
+}
+
+/**
+ * A generated GGUF (scripts/gen-gguf-model.js with `options()`) in .bench/ as `name`, written again when the generator
+ * is newer; `writeMs` 0 when it was there.
+ */
+export function benchGguf(name: string, what: string, options: () => object): { file: string; writeMs: number } {
+  const file = path.join(BENCH_DIR, name);
   const script = path.join(REPO_ROOT, 'scripts', 'gen-gguf-model.js');
   if (fs.existsSync(file) && fs.statSync(file).mtimeMs >= fs.statSync(script).mtimeMs) return { file, writeMs: 0 };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { generateGguf } = require(script);
   fs.mkdirSync(BENCH_DIR, { recursive: true });
-  process.stderr.write(`bench: writing ${path.relative(REPO_ROOT, file)} (${id}'s dimensions, ${mode} Q4_0 weights)…\n`);
+  process.stderr.write(`bench: writing ${path.relative(REPO_ROOT, file)} (${what})…\n`);
   const started = performance.now();
-  generateGguf({ ...CATALOG_DIMS[id].options, ...(mode === 'ranked' ? { mode, words: benchWords() } : {}), out: file });
+  generateGguf({ ...options(), out: file });
   return { file, writeMs: performance.now() - started };
 }
 

@@ -12,14 +12,11 @@
  * llama layer has a gated feed-forward (three matrices where BERT has two), so this is about 1.3× bge-small's work
  * per token: an upper estimate, not the model's figure.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { BlockVectors, Embedder, llamaEmbedder, unit } from '../../daemon/memory/embeddings';
 import { DEFAULT_RANKING, MemoryIndex } from '../../daemon/memory/memoryIndex';
 import { loadQmsum, meetingRecord, QmsumMeeting } from '../eval/memoryQuality';
-import { REPO_ROOT } from '../setup';
-import { benchWords } from './local-model';
-import { BENCH_DIR, envNum, FigureReport, median, table } from './util';
+import { benchGguf, benchWords } from './local-model';
+import { envNum, FigureReport, median, table } from './util';
 
 /** Unit vectors from a hash of the text: no model, the same vector for the same text. */
 const fakeEmbedder: Embedder = {
@@ -43,18 +40,9 @@ function indexOf(meetings: QmsumMeeting[], copies: number): MemoryIndex {
   return index;
 }
 
-/** The generated model at bge-small-en-v1.5's dimensions in .bench/, written again when the generator is newer. */
-function benchMeaningModel(): string {
-  const file = path.join(BENCH_DIR, 'meaning-bge-small-dims.gguf');
-  const script = path.join(REPO_ROOT, 'scripts', 'gen-gguf-model.js');
-  if (fs.existsSync(file) && fs.statSync(file).mtimeMs >= fs.statSync(script).mtimeMs) return file;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { generateGguf } = require(script);
-  fs.mkdirSync(BENCH_DIR, { recursive: true });
-  process.stderr.write(`bench: writing ${path.relative(REPO_ROOT, file)} (bge-small-en-v1.5's dimensions, random Q8_0 weights)…\n`);
-  generateGguf({ mode: 'random', type: 'q8_0', embd: 384, layers: 12, heads: 12, headsKv: 12, ff: 1536, ctx: 512, vocab: 30522, words: benchWords(), chatTemplate: false, out: file });
-  return file;
-}
+/** The generated model at bge-small-en-v1.5's dimensions in .bench/. */
+const benchMeaningModel = () => benchGguf('meaning-bge-small-dims.gguf', 'bge-small-en-v1.5\'s dimensions, random Q8_0 weights',
+  () => ({ mode: 'random', type: 'q8_0', embd: 384, layers: 12, heads: 12, headsKv: 12, ff: 1536, ctx: 512, vocab: 30522, words: benchWords(), chatTemplate: false })).file;
 
 /** Milliseconds per block of the first reading, on `threads` threads, over `blocks` (after one to warm up). */
 async function readingMs(blocks: readonly { text: string }[], threads: number): Promise<number> {
