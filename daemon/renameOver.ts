@@ -9,7 +9,11 @@
  */
 import { promises as fs } from 'node:fs';
 
-/** Errors a held file gives a rename on Windows (libuv: ERROR_ACCESS_DENIED → EPERM, ERROR_SHARING_VIOLATION → EBUSY). */
+/**
+ * Errors a held file gives a rename on Windows. libuv's fs__rename is one MoveFileExW(MOVEFILE_REPLACE_EXISTING) whose
+ * GetLastError goes through uv_translate_sys_error (src/win/error.c): ERROR_SHARING_VIOLATION → EBUSY, and
+ * ERROR_ACCESS_DENIED → EPERM in the libuv of Node 22 (measured, test/wine) but EACCES in libuv's main branch.
+ */
 const HELD = new Set(['EPERM', 'EACCES', 'EBUSY']);
 /** How long a replacement waits for the other program at most. */
 export const RENAME_WAIT_MS = 10_000;
