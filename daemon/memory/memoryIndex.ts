@@ -82,6 +82,13 @@ export interface RankingOptions {
    */
   viewingPassages: number;
   viewingShare: number;
+  /**
+   * Passages of one meeting at most while more than one meeting is searched, before the rest of the list is filled
+   * (0 or undefined: no limit, the default). A question that names no meeting often fits several, and five passages of
+   * the one that scores best hide the others; but 2, chosen on QMSum train (+1 point judged hit@5), lost 4 on val
+   * (BENCHMARKS.md, issue 40, sixth pass), so it is off.
+   */
+  perMeeting?: number;
 }
 
 export const DEFAULT_RANKING: RankingOptions = { k: 1.2, b: 0.9, d: 0.5, prefixMinLength: 5, speakerBoost: 0.5, lineWeight: 1, meetingWeight: 1, viewingPassages: 3, viewingShare: 0.25 };
@@ -300,13 +307,11 @@ export class MemoryIndex {
     const wordsOf = (c: Candidate) => c.words ?? c.score;
     const floor = candidates.reduce((best, c) => Math.max(best, wordsOf(c)), 0) * this.ranking.viewingShare;
     const leaders = viewing ? candidates.filter((c) => c.sessionId === viewing && wordsOf(c) > 0 && wordsOf(c) >= floor) : [];
-    let led = 0;
     const passages: MemoryPassage[] = [];
     const covered = new Map<string, Set<number>>();
-    for (const [i, c] of [...leaders, ...candidates].entries()) {
-      if (passages.length >= limit) break;
-      const leading = i < leaders.length;
-      if (leading && led >= this.ranking.viewingPassages) continue;
+    const taken = new Map<string, number>();
+    /** Makes `c` a passage unless a better one of its meeting already holds its line; says whether it did. */
+    const take = (c: Candidate): boolean => {
       const record = this.meetings.get(c.sessionId)!;
       const shape = this.shapes.get(c.sessionId)!;
       const seen = covered.get(c.sessionId) ?? new Set<number>();
@@ -314,7 +319,7 @@ export class MemoryIndex {
       // A block the embedding model alone found has no best line: its middle one stands for it.
       const block = c.block >= 0 ? shape.blocks[c.block] : undefined;
       const hit = c.best ? c.best.segment : Math.floor((block!.from + block!.to) / 2);
-      if (hit >= 0 && seen.has(hit)) continue; // already inside a better passage of this meeting
+      if (hit >= 0 && seen.has(hit)) return false; // already inside a better passage of this meeting
       const [from, to] = hit < 0 ? [0, -1] : fixedWindow || !block ? this.window(record, hit, neighbours) : growPassage(record.segments, hit, block.from, block.to);
       const lines: MemoryLine[] = [];
       for (let i = from; i <= to; i++) {
@@ -329,7 +334,24 @@ export class MemoryIndex {
       const text = kind === 'segment' ? record.segments[hit].text : this.itemText(record, doc!);
       const id = kind === 'segment' ? record.segments[hit].segmentId : doc!.itemId!;
       passages.push({ meeting: record.meeting, score: c.score, hit: { kind, id, text }, lines });
-      if (leading) led++;
+      taken.set(c.sessionId, (taken.get(c.sessionId) ?? 0) + 1);
+      return true;
+    };
+    // The open meeting's leaders first; then the rest in order, at most `perMeeting` passages of one meeting while
+    // more than one is searched (a question that fits several meetings shows the best of each); what that held back
+    // fills a list still short at the end.
+    let led = 0;
+    for (const c of leaders) if (led < this.ranking.viewingPassages && passages.length < limit && take(c)) led++;
+    const cap = this.ranking.perMeeting && allowed.size > 1 ? this.ranking.perMeeting : Infinity;
+    const heldBack: Candidate[] = [];
+    for (const c of candidates) {
+      if (passages.length >= limit) break;
+      if ((taken.get(c.sessionId) ?? 0) >= cap) heldBack.push(c);
+      else take(c);
+    }
+    for (const c of heldBack) {
+      if (passages.length >= limit) break;
+      take(c);
     }
     return passages;
   }

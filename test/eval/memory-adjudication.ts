@@ -25,6 +25,13 @@
  *                                                               questions' names (<meeting>.<n>.judgements.txt), with
  *                                                               the pools (first judging: the fixture; a second judging
  *                                                               goes to check/ with --no-pools)
+ *   node out/test/eval/memory-adjudication.js --extend DIR --set S --caps 3,2
+ *                                                               asks for the passages that rankings with at most 3 (2)
+ *                                                               passages per meeting return and the pools lack, each
+ *                                                               question's with its pool's two controls (X<nnn>, V<nnn>)
+ *   node out/test/eval/memory-adjudication.js --install-extension JUDGED --keys KEYS
+ *                                                               adds them to the pools and judgements (`topical-diverse`),
+ *                                                               the controls' verdicts to extension-controls/
  *   node out/test/eval/memory-adjudication.js                   scores the stored judgements (and the second judgings'
  *                                                               agreement with them: check/ for val, check-train/)
  */
@@ -32,7 +39,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { MemoryPassage } from '../../protocol/protocol';
-import { DEFAULT_RANKING } from '../../daemon/memory/memoryIndex';
+import { DEFAULT_RANKING, RankingOptions } from '../../daemon/memory/memoryIndex';
 import { CHAT_PASSAGES, NARROW_MEETINGS } from '../../extension/memory/query';
 import { flagValue } from './notes-eval';
 import { linesBaseline, loadQmsum, memoryIndexOf, QMSUM_MEMORY_DIR, QmsumMeeting, Searcher } from './memoryQuality';
@@ -40,7 +47,7 @@ import { linesBaseline, loadQmsum, memoryIndexOf, QMSUM_MEMORY_DIR, QmsumMeeting
 export const MEMORY_ADJUDICATED_DIR = path.join(QMSUM_MEMORY_DIR, 'adjudicated');
 
 /** Where a pooled passage came from (hidden from the judges). */
-export type PoolSource = 'topical-all' | 'topical-own' | 'lines-all' | 'span' | 'control';
+export type PoolSource = 'topical-all' | 'topical-own' | 'lines-all' | 'span' | 'control' | 'topical-diverse';
 
 export interface PooledPassage {
   /** P1…, in the order the judge sees them (shuffled). */
@@ -71,11 +78,31 @@ function seeded(text: string): () => number {
   };
 }
 
-/** The rankings whose top 5 are pooled: the shipped one and issue 31's baseline, over one index of all meetings. */
-export interface Rankings { topical: Searcher; lines: Searcher }
+/** The ranking the first pools were made with: the shipped one before it limited passages per meeting. */
+export const POOL_RANKING: RankingOptions = { ...DEFAULT_RANKING, perMeeting: 0 };
+
+/**
+ * Limits on passages per meeting (RankingOptions.perMeeting) whose top 5 over all meetings were judged after the first
+ * pools, per split (`--extend`): their passages the pool lacked were added to it as `topical-diverse`.
+ */
+export const JUDGED_CAPS: Record<'train' | 'val', readonly number[]> = { train: [3, 2], val: [2] };
+
+/**
+ * The rankings whose top 5 are pooled: the first pools' and issue 31's baseline, over one index of all meetings; and,
+ * made when asked, the same ranking with at most `cap` passages per meeting.
+ */
+export interface Rankings { topical: Searcher; lines: Searcher; capped(cap: number): Searcher }
 
 export function rankingsOf(all: QmsumMeeting[]): Rankings {
-  return { topical: memoryIndexOf(all, DEFAULT_RANKING), lines: linesBaseline(all) };
+  const capped = new Map<number, Searcher>();
+  return {
+    topical: memoryIndexOf(all, POOL_RANKING),
+    lines: linesBaseline(all),
+    capped(cap) {
+      if (!capped.has(cap)) capped.set(cap, memoryIndexOf(all, { ...POOL_RANKING, perMeeting: cap }));
+      return capped.get(cap)!;
+    },
+  };
 }
 
 /** What each ranking returns for a question: the passages the figures score. */
@@ -166,11 +193,15 @@ export interface JudgedQuestion {
 
 const questionName = (meeting: string, n: number) => `${meeting}.${n}`;
 
-/** The stored pools and judgements of `set` (the judgements from `dir`, by default the fixture's). */
-export function loadJudged(set: QmsumMeeting[], dir = MEMORY_ADJUDICATED_DIR, keys = MEMORY_ADJUDICATED_DIR): JudgedQuestion[] {
+/**
+ * The stored pools and judgements of `set` (the judgements from `dir`, by default the fixture's). A second judging
+ * (another `dir`) judged the first pools only: the passages added to them later (`topical-diverse`) are left out.
+ */
+export function loadJudged(set: QmsumMeeting[], dir = MEMORY_ADJUDICATED_DIR, firstPoolOnly = dir !== MEMORY_ADJUDICATED_DIR): JudgedQuestion[] {
   return set.flatMap((m) => m.queries.map((_, n) => {
     const name = questionName(m.id, n);
-    const pool = JSON.parse(fs.readFileSync(path.join(keys, `${name}.pool.json`), 'utf8')) as PooledPassage[];
+    const stored = JSON.parse(fs.readFileSync(path.join(MEMORY_ADJUDICATED_DIR, `${name}.pool.json`), 'utf8')) as PooledPassage[];
+    const pool = firstPoolOnly ? stored.filter((p) => !p.sources.includes('topical-diverse')) : stored;
     const file = path.join(dir, `${name}.judgements.txt`);
     return { meeting: m.id, query: n, pool, judged: parseJudgements(fs.readFileSync(file, 'utf8'), pool, file) };
   }));
@@ -239,12 +270,12 @@ export function strictWithFollowUp(set: QmsumMeeting[], rankings: Rankings): { q
   return { questions, first: [first[0] / questions, first[1] / questions], followed: [followed[0] / questions, followed[1] / questions] };
 }
 
-/** Two judgings of the same pools: agreement on the three verdicts, and Cohen's kappa on "answers" against the rest. */
+/** Two judgings of the same pools (b's: a may have judged more): agreement on the three verdicts, and Cohen's kappa on "answers" against the rest. */
 export function agreement(a: JudgedQuestion[], b: JudgedQuestion[]): { passages: number; same: number; kappa: number } {
   let passages = 0, same = 0, both = 0, onlyA = 0, onlyB = 0;
   for (const x of a) {
     const y = b.find((j) => j.meeting === x.meeting && j.query === x.query)!;
-    for (const p of x.pool) {
+    for (const p of y.pool) {
       const [va, vb] = [x.judged.get(p.id), y.judged.get(p.id)];
       passages++;
       if (va === vb) same++;
@@ -306,6 +337,145 @@ function make(dir: string, split: 'train' | 'val'): void {
   console.log(`Wrote ${names.length} ${split} questions, ${passages} passages, under ${dir} (move ${dir}/keys away from the judges)`);
 }
 
+/**
+ * The limit on passages per meeting the train judgements choose, fixed before they were made: the highest sum of own-
+ * and any-meeting judged hit@5 over all meetings (hit@1 cannot change: the best passage always leads), among no limit
+ * and JUDGED_CAPS.train in that order, the earlier (the smaller change) on a tie. 0: no limit.
+ */
+export function chooseCap(train: QmsumMeeting[], judged: JudgedQuestion[], rankings: Rankings): number {
+  let best = { cap: 0, sum: -1 };
+  for (const cap of [0, ...JUDGED_CAPS.train]) {
+    const searcher = cap ? rankings.capped(cap) : rankings.topical;
+    const f = judgedFigures(train, judged, (_m, query) => searcher.search({ query, limit: 5 }));
+    const sum = f.ownJudged.hit5 + f.anyJudged.hit5;
+    if (sum > best.sum + 1e-9) best = { cap, sum };
+  }
+  return best.cap;
+}
+
+/** The passages of the capped rankings' top 5 (over all meetings) that a question's pool lacks, in rank order. */
+export function missingFromPool(rankings: Rankings, caps: readonly number[], m: QmsumMeeting, n: number, pool: readonly PooledPassage[]): { meeting: string; turns: number[] }[] {
+  const have = new Set(pool.map((p) => keyOf(p.meeting, p.turns)));
+  const out: { meeting: string; turns: number[] }[] = [];
+  for (const cap of caps) {
+    for (const p of rankings.capped(cap).search({ query: m.queries[n].query, limit: 5 })) {
+      const key = keyOf(p.meeting.sessionId, turnsOf(p));
+      if (have.has(key)) continue;
+      have.add(key);
+      out.push({ meeting: p.meeting.sessionId, turns: turnsOf(p) });
+    }
+  }
+  return out;
+}
+
+/** One passage of an extension's ask file: `ask` is what the judge sees; `pool`, the pool's id of a control re-judged. */
+interface ExtensionEntry { ask: string; pool: string | null; meeting: string; turns: number[] }
+
+const EXTENSION_BLIND = { val: { prefix: 'V', seed: 'memory-adjudication/extension/val' }, train: { prefix: 'X', seed: 'memory-adjudication/extension/train' } } as const;
+
+/**
+ * Asks for the passages the capped rankings return and the pools lack (`--extend DIR --set S --caps 3,2`). Each
+ * question's new passages go with its pool's two controls (the span's lines and the random stretch), shuffled, so a
+ * judge cannot tell new from old and the controls say whether this round reads as the first did.
+ */
+function makeExtension(dir: string, split: 'train' | 'val', caps: number[]): void {
+  const all = loadQmsum();
+  const set = all.filter((m) => m.split === split);
+  const rankings = rankingsOf(all);
+  fs.mkdirSync(path.join(dir, 'keys'), { recursive: true });
+  const { prefix, seed } = EXTENSION_BLIND[split];
+  const asked: { name: string; text: string; entries: ExtensionEntry[] }[] = [];
+  let passages = 0;
+  for (const m of set) {
+    m.queries.forEach((_, n) => {
+      const name = questionName(m.id, n);
+      const pool = JSON.parse(fs.readFileSync(path.join(MEMORY_ADJUDICATED_DIR, `${name}.pool.json`), 'utf8')) as PooledPassage[];
+      const fresh = missingFromPool(rankings, caps, m, n, pool);
+      if (!fresh.length) return;
+      passages += fresh.length;
+      const controls = pool.filter((p) => p.sources.includes('span') || p.sources.includes('control'));
+      const list: Omit<ExtensionEntry, 'ask'>[] = [...fresh.map((e) => ({ pool: null, ...e })), ...controls.map((p) => ({ pool: p.id, meeting: p.meeting, turns: p.turns }))];
+      const random = seeded(`${name}/extension`);
+      for (let i = list.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [list[i], list[j]] = [list[j], list[i]];
+      }
+      const entries = list.map((e, i) => ({ ask: `P${i + 1}`, ...e }));
+      const shown = entries.map((e) => ({ id: e.ask, meeting: e.meeting, turns: e.turns, sources: [] }));
+      asked.push({ name, text: askText(all, m, n, shown), entries });
+    });
+  }
+  const random = seeded(seed);
+  const order = asked.map((a) => ({ a, r: random() })).sort((x, y) => x.r - y.r).map((x) => x.a);
+  const blind: Record<string, string> = {};
+  order.forEach((a, i) => {
+    const ask = `${prefix}${String(i + 1).padStart(3, '0')}`;
+    blind[ask] = a.name;
+    fs.writeFileSync(path.join(dir, `${ask}.ask.md`), a.text);
+    fs.writeFileSync(path.join(dir, 'keys', `${a.name}.extension.json`), `${JSON.stringify(a.entries, null, 1)}\n`);
+  });
+  fs.writeFileSync(path.join(dir, 'keys', 'blind-extension.json'), `${JSON.stringify(blind, null, 1)}\n`);
+  console.log(`Wrote ${order.length} ${split} questions, ${passages} new passages (caps ${caps.join(', ')}) with their controls, under ${dir} (move ${dir}/keys away from the judges)`);
+}
+
+/** Where the controls' verdicts of an extension round are kept (beside the first judging's, which they are checked against). */
+export const EXTENSION_CONTROLS_DIR = path.join(MEMORY_ADJUDICATED_DIR, 'extension-controls');
+
+/**
+ * Adds an extension round's verdicts to the fixture (`--install-extension JUDGED --keys KEYS`): each new passage is
+ * appended to its pool (next id, source `topical-diverse`) and its verdict to the question's judgements; the controls'
+ * verdicts go to EXTENSION_CONTROLS_DIR under their pool ids. New passages are added in the order the judge saw them.
+ */
+function installExtension(judgedDir: string, keys: string): void {
+  const blind = JSON.parse(fs.readFileSync(path.join(keys, 'blind-extension.json'), 'utf8')) as Record<string, string>;
+  fs.mkdirSync(EXTENSION_CONTROLS_DIR, { recursive: true });
+  let added = 0;
+  for (const [ask, name] of Object.entries(blind)) {
+    const entries = JSON.parse(fs.readFileSync(path.join(keys, `${name}.extension.json`), 'utf8')) as ExtensionEntry[];
+    const file = path.join(judgedDir, `${ask}.judgements.txt`);
+    const verdicts = parseJudgements(fs.readFileSync(file, 'utf8'), entries.map((e) => ({ id: e.ask, meeting: e.meeting, turns: e.turns, sources: [] })), file);
+    const poolFile = path.join(MEMORY_ADJUDICATED_DIR, `${name}.pool.json`);
+    const judgementsFile = path.join(MEMORY_ADJUDICATED_DIR, `${name}.judgements.txt`);
+    const pool = JSON.parse(fs.readFileSync(poolFile, 'utf8')) as PooledPassage[];
+    const have = new Set(pool.map((p) => keyOf(p.meeting, p.turns)));
+    const lines: string[] = [];
+    const controls: string[] = [];
+    for (const e of entries) {
+      if (e.pool) {
+        controls.push(`${e.pool}: ${verdicts.get(e.ask)}`);
+        continue;
+      }
+      if (have.has(keyOf(e.meeting, e.turns))) throw new Error(`${name}: ${e.meeting} ${e.turns.join(',')} is in the pool already`);
+      const id = `P${pool.length + 1}`;
+      pool.push({ id, meeting: e.meeting, turns: e.turns, sources: ['topical-diverse'] });
+      lines.push(`${id}: ${verdicts.get(e.ask)}`);
+      added++;
+    }
+    fs.writeFileSync(poolFile, `${JSON.stringify(pool, null, 1)}\n`);
+    fs.appendFileSync(judgementsFile, `${lines.join('\n')}\n`);
+    fs.writeFileSync(path.join(EXTENSION_CONTROLS_DIR, `${name}.judgements.txt`), `${controls.join('\n')}\n`);
+  }
+  console.log(`Added ${added} passages of ${Object.keys(blind).length} questions to their pools under ${MEMORY_ADJUDICATED_DIR}`);
+}
+
+/** The extension rounds' verdicts on the controls against the first judging's: how many agree, and the acceptances. */
+export function extensionControls(judged: readonly JudgedQuestion[]): { passages: number; same: number; span: [number, number]; control: [number, number] } {
+  const out = { passages: 0, same: 0, span: [0, 0] as [number, number], control: [0, 0] as [number, number] };
+  for (const j of judged) {
+    const file = path.join(EXTENSION_CONTROLS_DIR, `${questionName(j.meeting, j.query)}.judgements.txt`);
+    if (!fs.existsSync(file)) continue;
+    const controls = j.pool.filter((p) => p.sources.includes('span') || p.sources.includes('control'));
+    for (const [id, verdict] of parseJudgements(fs.readFileSync(file, 'utf8'), controls, file)) {
+      out.passages++;
+      if (verdict === j.judged.get(id)) out.same++;
+      const kind = controls.find((p) => p.id === id)!.sources.includes('span') ? out.span : out.control;
+      kind[0] += +(verdict === 'answers');
+      kind[1]++;
+    }
+  }
+  return out;
+}
+
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** Where a split's second judging is stored. */
@@ -322,7 +492,7 @@ function report(): void {
     console.log('|---|---|---|---|---|---|---|---|');
     const row = (name: string, f: JudgedFigures) =>
       console.log(`| ${name} | ${pct(f.strict.hit1)} | ${pct(f.strict.hit5)} | ${pct(f.ownJudged.hit1)} | ${pct(f.ownJudged.hit5)} | ${pct(f.anyJudged.hit1)} | ${pct(f.anyJudged.hit5)} | ${f.unjudged} |`);
-    for (const [name, source] of [['topical, all meetings (DEFAULT_RANKING)', 'topical-all'], ['topical, own meeting', 'topical-own'], ['BM25 lines, all meetings (issue 31)', 'lines-all']] as const) {
+    for (const [name, source] of [['topical, all meetings, no limit per meeting (the first pools)', 'topical-all'], ['topical, own meeting', 'topical-own'], ['BM25 lines, all meetings (issue 31)', 'lines-all']] as const) {
       row(name, judgedFigures(set, judged, (m, query) => rankedFor(rankings, m, query)[source]));
     }
     // The chat's follow-up (extension/memory/chatParticipant.ts, `narrowing`): a question answered from several
@@ -330,6 +500,18 @@ function report(): void {
     // picks their own meeting gets the own-meeting ranking; scored as "the first answer, or else the one follow-up to
     // the asker's meeting when it is offered".
     row('topical, all meetings, then the follow-up to the asker\'s meeting when offered', judgedFigures(set, judged, (m, query) => withFollowUp(rankings, m, query), true));
+    for (const cap of JUDGED_CAPS[split]) {
+      const shipped = DEFAULT_RANKING.perMeeting === cap ? ' (DEFAULT_RANKING)' : '';
+      row(`topical, all meetings, at most ${cap} passages per meeting${shipped}`, judgedFigures(set, judged, (_m, query) => rankings.capped(cap).search({ query, limit: 5 })));
+    }
+    if (split === 'train') {
+      const chosen = chooseCap(set, judged, rankings);
+      console.log(`\nPassages per meeting chosen on train (own + any meeting judged hit@5, the smaller change on a tie): ${chosen || 'no limit'}; DEFAULT_RANKING: ${DEFAULT_RANKING.perMeeting || 'no limit'} (val, read once at the choice, did not carry it: BENCHMARKS.md)`);
+    }
+    const controls = extensionControls(judged);
+    if (controls.passages) {
+      console.log(`Controls judged again with the added passages: the first judging's verdict on ${controls.same} of ${controls.passages}; span accepted ${controls.span[0]} of ${controls.span[1]}, random stretch ${controls.control[0]} of ${controls.control[1]}`);
+    }
     console.log('\n| passages | answers | topic | no |\n|---|---|---|---|');
     for (const [source, r] of bySource(judged)) console.log(`| ${source} | ${r.answers} | ${r.topic} | ${r.no} |`);
     const elsewhere = judged.filter((j) => j.pool.some((p) => p.meeting !== j.meeting && j.judged.get(p.id) === 'answers')).length;
@@ -366,8 +548,13 @@ if (require.main === module) {
   const argv = process.argv.slice(2);
   const dir = flagValue(argv, '--make');
   const judgedDir = flagValue(argv, '--install');
+  const extendDir = flagValue(argv, '--extend');
+  const extensionDir = flagValue(argv, '--install-extension');
+  const split = flagValue(argv, '--set') === 'train' ? 'train' : 'val';
   try {
-    if (dir) make(dir, flagValue(argv, '--set') === 'train' ? 'train' : 'val');
+    if (dir) make(dir, split);
+    else if (extendDir) makeExtension(extendDir, split, (flagValue(argv, '--caps') ?? '').split(',').map(Number).filter((c) => c > 0));
+    else if (extensionDir) installExtension(extensionDir, flagValue(argv, '--keys') ?? '');
     else if (judgedDir) install(judgedDir, flagValue(argv, '--keys') ?? '', flagValue(argv, '--to') ?? '', !argv.includes('--no-pools'));
     else report();
   } catch (e) {

@@ -264,6 +264,36 @@ describe('meeting memory', () => {
     assert.deepEqual(shape(index.search({ query: q, limit: 8, viewing: 'roadmap', sessionIds: ['release'] })), shape(index.search({ query: q, limit: 8, sessionIds: ['release'] })));
   });
 
+  it('perMeeting: while several meetings are searched, at most that many passages of one come before the others; what it held back fills the list', () => {
+    // "standup" talks of the login in two of its topics; "review" once, less; "budget" not at all.
+    const TOPICS = ['the quarterly roadmap slide', 'the hiring plan for designers', 'the office move to the harbour', 'the conference travel budget'];
+    const STANDUP: Line[] = [];
+    for (let i = 0; i < 40; i++) STANDUP.push(['Erin', i % 10 === 3 ? `The login timeout on staging hit again, the login page hung, case ${i}.` : `We went through ${TOPICS[Math.floor(i / 10)]}, point ${i}.`]);
+    const REVIEW: Line[] = [['Sam', 'The release notes are ready for Friday.'], ['Ana', 'Someone said the login was slow once.'], ['Sam', 'We ship the dark theme next week.']];
+    const build = (over: Partial<RankingOptions> = {}) => {
+      const index = new MemoryIndex({ ...DEFAULT_RANKING, ...over });
+      index.put(record('standup', STANDUP, '2026-01-10T09:00:00Z'));
+      index.put(record('review', REVIEW, '2026-01-12T09:00:00Z'));
+      index.put(record('budget', BUDGET, '2026-01-14T12:00:00Z'));
+      return index;
+    };
+    const q = 'what about the login timeout?';
+    const shape = (ps: MemoryPassage[]) => ps.map((p) => `${p.meeting.sessionId}:${p.lines.map((l) => l.index).join(',')}`);
+    const plain = shape(build().search({ query: q, limit: 8 }));
+    assert.deepEqual(plain.map((p) => p.split(':')[0]), ['standup', 'standup', 'review'], plain.join(' '));
+    const capped = (over: Partial<RankingOptions>, params: Partial<MemorySearchParams> = {}) => shape(build(over).search({ query: q, limit: 8, ...params }));
+    // The review's passage comes up after one of the standup's; the other follows, as it was.
+    assert.deepEqual(capped({ perMeeting: 1 }), [plain[0], plain[2], plain[1]]);
+    assert.deepEqual(capped({ perMeeting: 1 }, { limit: 2 }), [plain[0], plain[2]]);
+    assert.deepEqual(capped({ perMeeting: 2 }), plain);
+    assert.deepEqual(capped({ perMeeting: 0 }), plain);
+    // One meeting searched: nothing to make room for.
+    assert.deepEqual(capped({ perMeeting: 1 }, { sessionIds: ['standup'] }), capped({}, { sessionIds: ['standup'] }));
+    // The open meeting's leaders come first, past the limit per meeting (they count toward it), then the others.
+    assert.deepEqual(capped({ perMeeting: 1, viewingShare: 0 }, { viewing: 'standup' }), plain);
+    assert.deepEqual(capped({ perMeeting: 1, viewingShare: 0, viewingPassages: 1 }, { viewing: 'standup' }), [plain[0], plain[2], plain[1]]);
+  });
+
   it('refuses a viewing that is not a session id', async () => {
     await assert.rejects(new Memory(storage).search({ query: 'x', viewing: 3 as never }), /viewing must be a non-empty string/);
   });
