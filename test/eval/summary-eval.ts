@@ -55,6 +55,8 @@ export const REFERENCES_FILE = path.join(REAL_MEETINGS_DIR, 'summaries.json');
 export const SUMMARIES_DIR = path.join(REAL_MEETINGS_DIR, 'summaries');
 export const SUMMARY_ANSWERS_DIR = path.join(SUMMARIES_DIR, 'answers');
 export const JUDGEMENTS_DIR = path.join(SUMMARIES_DIR, 'judgements');
+/** A second, independent judging of the same outputs against the same facts (how far two judges differ). */
+export const CHECK_JUDGEMENTS_DIR = path.join(SUMMARIES_DIR, 'judgements-check');
 
 /** The real set's first twelve meetings: prompts and rules may be chosen on their figures; the rest are held out. */
 export const DEVELOPMENT = ['ES2002a', 'TS3005a', 'IS1001d', 'ES2007d', 'IS1008c', 'ES2009b', 'TS3010b', 'Bro007', 'Bro008', 'Bro013', 'Bed017', 'Bmr025'];
@@ -493,6 +495,36 @@ export function scoreRuns(runs: readonly SummaryRun[], judgementsDir = JUDGEMENT
   return { ...scores, unjudged };
 }
 
+/**
+ * Two judgings of the same outputs against the same facts: the facts given the same verdict, Cohen's kappa on
+ * "covered" against the rest, and the outputs both judged.
+ */
+export function judgingAgreement(runs: readonly SummaryRun[], a = JUDGEMENTS_DIR, b = CHECK_JUDGEMENTS_DIR): { outputs: number; facts: number; same: number; kappa: number } {
+  let outputs = 0, facts = 0, same = 0, both = 0, onlyA = 0, onlyB = 0;
+  for (const run of runs) {
+    if (run.pending) continue;
+    const [x, y] = [readJudgements(run.meeting.name, a), readJudgements(run.meeting.name, b)];
+    for (const out of outputsOf(run)) {
+      const key = materialKey(out.material);
+      const [ja, jb] = [x?.judgements[key], y?.judgements[key]];
+      if (!ja || !jb) continue;
+      outputs++;
+      ja.verdicts.forEach((v, k) => {
+        const w = jb.verdicts[k].verdict;
+        facts++;
+        if (v.verdict === w) same++;
+        if (v.verdict === 'covered' && w === 'covered') both++;
+        else if (v.verdict === 'covered') onlyA++;
+        else if (w === 'covered') onlyB++;
+      });
+    }
+  }
+  const po = (facts - onlyA - onlyB) / (facts || 1);
+  const pa = (both + onlyA) / (facts || 1), pb = (both + onlyB) / (facts || 1);
+  const pe = pa * pb + (1 - pa) * (1 - pb);
+  return { outputs, facts, same, kappa: pe === 1 ? 1 : (po - pe) / (1 - pe) };
+}
+
 export function scoreLine(name: string, s: Score): string {
   if (!s.meetings) return `${name.padEnd(40)} not judged`;
   const mean = s.coverage.reduce((a, b) => a + b, 0) / s.coverage.length;
@@ -550,6 +582,18 @@ async function main(argv: string[]): Promise<void> {
   for (const [name, part] of parts) {
     const scores = scoreRuns(part, judgementsDir);
     out.push(scoreLine(`settled summary, ${name}`, scores.settled), scoreLine(`last rolling summary, ${name}`, scores.rolling));
+  }
+  if (judgementsDir === JUDGEMENTS_DIR && fs.existsSync(CHECK_JUDGEMENTS_DIR)) {
+    // The second judging, and both together: each fact counted once per judging.
+    out.push('', 'Second judging (summaries/judgements-check: the same outputs and facts, other judges), and both judgings pooled:');
+    for (const [name, part] of parts) {
+      const [first, second] = [scoreRuns(part, judgementsDir), scoreRuns(part, CHECK_JUDGEMENTS_DIR)];
+      const [a, b] = [first.settled, second.settled];
+      out.push(scoreLine(`settled, ${name}, second judging`, b),
+        `${`settled, ${name}, both judgings`.padEnd(40)} coverage ${((a.covered + b.covered) / (a.facts + b.facts || 1)).toFixed(3)} (${a.covered + b.covered}/${a.facts + b.facts} verdicts)`);
+    }
+    const a = judgingAgreement(runs);
+    out.push(`The two judgings: the same verdict on ${a.same} of ${a.facts} facts (${a.outputs} outputs); Cohen's kappa on "covered" ${a.kappa.toFixed(2)}`);
   }
   const { unjudged } = scoreRuns(runs, judgementsDir);
   if (unjudged.length) out.push(`Not judged yet (--judge-prompts DIR writes their prompts): ${unjudged.join(', ')}`);
