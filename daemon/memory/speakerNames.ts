@@ -6,15 +6,9 @@
  *
  * Owns the matching. Pure.
  */
-import MiniSearch from 'minisearch';
+import { words } from './terms';
 
-const tokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
 const HONORIFICS = new Set(['hon', 'mr', 'mrs', 'ms', 'dr', 'the', 'am', 'mp', 'mla', 'ms']);
-
-/** Lowercase words without accents (memoryIndex.ts's fold). */
-export function words(text: string): string[] {
-  return tokenize(text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()).filter(Boolean);
-}
 
 /** The ways a question may name each label: word sequences, each with the labels it names. */
 export function speakerNameKeys(labels: Iterable<string>): Map<string, Set<string>> {

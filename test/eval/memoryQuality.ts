@@ -16,7 +16,8 @@ import * as path from 'node:path';
 import MiniSearch from 'minisearch';
 import { MemoryPassage, MemorySearchParams } from '../../protocol/protocol';
 import { ASK_SYSTEM, askUserPrompt } from '../../daemon/memory/askPrompt';
-import { growPassage, indexTerm, MeetingRecord, MemoryIndex, queryTerms, RankingOptions, SemanticQuery } from '../../daemon/memory/memoryIndex';
+import { growPassage, MeetingRecord, MemoryIndex, RankingOptions, SemanticQuery } from '../../daemon/memory/memoryIndex';
+import { indexTerm, queryTerms } from '../../daemon/memory/terms';
 
 const turnOf = (segmentId: string) => Number(segmentId);
 
