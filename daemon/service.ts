@@ -34,7 +34,7 @@ import { healthReport } from './service/health';
 import { LiveSessions } from './service/liveSessions';
 import { LiveSources } from './service/liveSources';
 import { Memory } from './service/memory';
-import { MeaningSearch } from './memory/meaningSearch';
+import { idleReadingThreads, MeaningSearch } from './memory/meaningSearch';
 import { MEMORY_MODELS } from './models/memoryModel';
 import { SPEAKER_MODELS } from './models/voiceModel';
 import { ModelExtractions } from './service/modelExtractions';
@@ -92,6 +92,7 @@ export class EarshotService {
     this.memory = new Memory(config.storageDir, events.memorySkipped?.bind(events),
       new MeaningSearch(() => config.selection?.cacheDir, (message) => events.memoryMeaningFailed?.(message), {
         sessionsDir: path.join(config.storageDir, 'sessions'), onNotKept: (message) => events.memoryVectorsNotKept?.(message),
+        threads: () => (this.sessions.active || this.sessions.starting ? 1 : idleReadingThreads()),
       }));
     this.upkeep = new StorageUpkeep(config, events, this.sessions, this.models, this.notesModels, [this.speakerModels, this.memoryModels], () => this.memory.unloadModel());
   }

@@ -14,7 +14,7 @@ import { clock } from '../documents/notesText';
 import { parseJournal } from '../journal/journal';
 import { ASK_SYSTEM, askUserPrompt, citedNumbers, promptLines } from '../memory/askPrompt';
 import { meetingRecordOf } from '../memory/meetingRecord';
-import { MeaningSearch } from '../memory/meaningSearch';
+import { idleReadingThreads, MeaningSearch } from '../memory/meaningSearch';
 import { inRange, MAX_LIMIT, MeetingRecord, MemoryIndex, SemanticQuery, startDay } from '../memory/memoryIndex';
 import { defaultCacheDir } from '../models/modelCache';
 import { StoredMemory } from '../memory/storedMemory';
@@ -131,6 +131,8 @@ export async function ask(argv: string[], io: Io): Promise<number> {
 async function byMeaning(index: MemoryIndex, question: string, cacheDir: string, sessionsDir: string | undefined, io: Io): Promise<SemanticQuery | undefined> {
   const meaning = new MeaningSearch(() => cacheDir, (message) => io.err(`earshot: ${message}; searching by words alone`), {
     sessionsDir, onNotKept: (message) => io.err(`earshot: ${message}; the next ask reads those meetings again`),
+    // The user waits for this reading: the threads a daemon gives it while no meeting records.
+    threads: () => idleReadingThreads(),
   });
   try {
     const first = await meaning.query(index, question);

@@ -9,9 +9,12 @@
 import type { MemoryIndex, SemanticQuery } from './memoryIndex';
 import type { VectorCache } from './vectorFiles';
 
-/** Turns texts into unit-length vectors: a question (`query`) or a block of a meeting (`passage`). */
+/**
+ * Turns texts into unit-length vectors: a question (`query`) or a block of a meeting (`passage`). `threads`: how many
+ * CPU threads this text may use (absent: as before). One text at a time (oneAtATime).
+ */
 export interface Embedder {
-  embed(text: string, kind: 'query' | 'passage'): Promise<Float32Array>;
+  embed(text: string, kind: 'query' | 'passage', threads?: number): Promise<Float32Array>;
   dispose(): Promise<void>;
 }
 
@@ -36,9 +39,17 @@ export async function llamaEmbedder(modelPath: string, options: { queryPrefix?: 
   const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
   const trained = model.trainContextSize || 512;
   const contextSize = Math.min(options.contextTokens ?? trained, trained);
-  const context = await model.createEmbeddingContext({ contextSize, batchSize: contextSize, threads: options.threads ?? 2 });
+  let threads = Math.max(1, options.threads ?? 2);
+  let context = await model.createEmbeddingContext({ contextSize, batchSize: contextSize, threads });
   return {
-    async embed(text, kind) {
+    async embed(text, kind, wanted) {
+      if (wanted !== undefined && Math.max(1, wanted) !== threads) {
+        // A context's threads are fixed when it is made (node-llama-cpp's LlamaContext: `threads` read once, in its
+        // constructor); a small model's embedding context is made again in milliseconds.
+        await context.dispose();
+        threads = Math.max(1, wanted);
+        context = await model.createEmbeddingContext({ contextSize, batchSize: contextSize, threads });
+      }
       const input = kind === 'query' ? `${options.queryPrefix ?? ''}${text}` : text;
       let tokens = model.tokenize(input);
       if (tokens.length > contextSize - 2) tokens = tokens.slice(0, contextSize - 2); // room for the model's own start and end tokens
@@ -124,8 +135,8 @@ export class BlockVectors {
 export function oneAtATime(embedder: Embedder): Embedder {
   let last: Promise<unknown> = Promise.resolve();
   return {
-    embed(text, kind) {
-      const next = last.then(() => embedder.embed(text, kind), () => embedder.embed(text, kind));
+    embed(text, kind, threads) {
+      const next = last.then(() => embedder.embed(text, kind, threads), () => embedder.embed(text, kind, threads));
       last = next.catch(() => undefined);
       return next;
     },

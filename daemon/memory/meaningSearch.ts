@@ -6,6 +6,7 @@
  *
  * Owns the loaded model and the block vectors. Must not log any text (a failure's message only).
  */
+import * as os from 'node:os';
 import type { MemoryMeaning } from '../../protocol/protocol';
 import { MemoryCatalogModel, readyMemoryModel } from '../models/memoryModel';
 import { BlockVectors, Embedder, llamaEmbedder, oneAtATime } from './embeddings';
@@ -14,8 +15,17 @@ import { VectorCache, vectorFiles } from './vectorFiles';
 
 export type LoadEmbedder = (path: string, model: MemoryCatalogModel) => Promise<Embedder>;
 
-/** node-llama-cpp on the CPU, one thread: the daemon's other work (a meeting's recognition) keeps the rest. */
+/** node-llama-cpp on the CPU, one thread to start with (MeaningSearchOptions.threads says how many for each text). */
 const loadOnCpu: LoadEmbedder = (path, model) => llamaEmbedder(path, { queryPrefix: model.queryPrefix, contextTokens: model.contextTokens, threads: 1 });
+
+/**
+ * Threads for the meaning model while no meeting records or starts: half the cores, 1 to 4. While one does, 1: the
+ * meeting's recognition keeps the rest. Two threads read a block 1.69 times as fast as one on a quiet 2-core machine
+ * (BENCHMARKS.md, figure MS); a 2-core machine keeps 1, so as not to take the editor's other core.
+ */
+export function idleReadingThreads(cores = os.availableParallelism()): number {
+  return Math.max(1, Math.min(4, Math.floor(cores / 2)));
+}
 
 interface Loaded {
   path: string;
@@ -37,6 +47,11 @@ export interface MeaningSearchOptions {
    * meeting is read again at the next start. Not a failure of the model.
    */
   onNotKept?: (message: string) => void;
+  /**
+   * How many CPU threads the model may use for the next text (a block it reads, a question), asked before each: the
+   * daemon gives 1 while a meeting records or starts, idleReadingThreads otherwise. Default: 1.
+   */
+  threads?: () => number;
 }
 
 export class MeaningSearch {
@@ -74,7 +89,7 @@ export class MeaningSearch {
     if (this.failed?.path === ready.path) return { meaning: { model: ready.model.id, blocks: 0, embedded: 0, error: this.failed.message } };
     if (this.loaded?.path !== ready.path) {
       await this.unload();
-      this.loaded = { path: ready.path, model: ready.model, embedder: (this.options.load ?? loadOnCpu)(ready.path, ready.model).then(oneAtATime) };
+      this.loaded = { path: ready.path, model: ready.model, embedder: (this.options.load ?? loadOnCpu)(ready.path, ready.model).then((e) => oneAtATime(this.threaded(e))) };
     }
     const loaded = this.loaded!;
     let embedder: Embedder;
@@ -165,6 +180,12 @@ export class MeaningSearch {
         this.options.onNotKept?.(`the meaning model's reading of a meeting could not be kept on disk: ${e.message}`);
       }),
     };
+  }
+
+  /** `embedder`, each text given the threads the options say at the moment it is read. */
+  private threaded(embedder: Embedder): Embedder {
+    const threads = this.options.threads ?? (() => 1);
+    return { embed: (text, kind) => embedder.embed(text, kind, threads()), dispose: () => embedder.dispose() };
   }
 
   private async unload(): Promise<void> {

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Embedder, unit } from '../../daemon/memory/embeddings';
-import { MeaningSearch } from '../../daemon/memory/meaningSearch';
+import { idleReadingThreads, MeaningSearch } from '../../daemon/memory/meaningSearch';
 import { readAll } from '../../daemon/cli/memory';
 import { vectorFiles } from '../../daemon/memory/vectorFiles';
 import { MeetingRecord, MemoryIndex } from '../../daemon/memory/memoryIndex';
@@ -166,6 +166,46 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
     await closed;
     assert.equal(waiting.length, 0, 'no block started after the close');
     assert.deepEqual(log.filter((l) => l !== 'query'), ['passage', 'passage', 'passage', 'disposed']);
+  });
+
+  it('each text is read with the threads the daemon gives at that moment: 1 while a meeting records, more once it is over', async () => {
+    await download();
+    const waiting: (() => void)[] = [];
+    const threads: string[] = [];
+    const gated: Embedder = {
+      async embed(text, kind, n) {
+        threads.push(`${kind} ${n}`);
+        if (kind === 'passage') await new Promise<void>((resolve) => waiting.push(resolve));
+        return conceptEmbedder([]).embed(text, kind);
+      },
+      async dispose() {},
+    };
+    let recording = true;
+    const meaning = new MeaningSearch(cache, () => undefined, { load: async () => gated, threads: () => (recording ? 1 : 3) });
+    const i = index();
+    await meaning.query(i, 'vehicle');
+    const until = async (n: number) => { while (waiting.length < n) await new Promise((r) => setImmediate(r)); };
+    await until(1);
+    waiting.shift()!();
+    await until(1);
+    recording = false; // the meeting stops while the second block is read: the third gets the idle threads
+    waiting.shift()!();
+    await until(1);
+    waiting.shift()!();
+    await meaning.settled();
+    await meaning.query(i, 'vehicle');
+    assert.deepEqual(threads, ['passage 1', 'passage 1', 'passage 3', 'query 3']);
+    // Without the option: one thread, as before.
+    const plain: string[] = [];
+    const one = new MeaningSearch(cache, () => undefined, { load: async () => ({ embed: async (t, k, n) => { plain.push(`${k} ${n}`); return conceptEmbedder([]).embed(t, k); }, dispose: async () => undefined }) });
+    await one.warm(index());
+    await one.settled();
+    assert.deepEqual(plain, ['passage 1', 'passage 1', 'passage 1']);
+  });
+
+  it('idle, the model reads with half the cores, 1 to 4 (2 cores: 1, as during a meeting)', () => {
+    assert.deepEqual([1, 2, 3, 4, 6, 8, 16, 64].map((c) => idleReadingThreads(c)), [1, 1, 1, 2, 3, 4, 4, 4]);
+    assert.ok(idleReadingThreads() >= 1 && idleReadingThreads() <= 4);
   });
 
   it('warmed after its download, it reads the meetings before any question', async () => {

@@ -214,6 +214,11 @@ describe('meeting memory: an embedding model fused in', () => {
       assert.deepEqual(await embedder.embed('The roses need water.', 'passage'), a);
       // A text longer than the context is cut, not refused.
       assert.equal((await embedder.embed('word '.repeat(1000), 'passage')).length, 64);
+      // Another thread count makes the context again: the same text, the same direction.
+      const cosine = (x: Float32Array, y: Float32Array) => x.reduce((s, v, k) => s + v * y[k], 0);
+      const two = await embedder.embed('The roses need water.', 'passage', 2);
+      assert.ok(cosine(a, two) > 0.9999, `cosine ${cosine(a, two)} with 2 threads`);
+      assert.ok(cosine(a, await embedder.embed('The roses need water.', 'passage', 1)) > 0.9999);
       const index = new MemoryIndex();
       index.put(record('m', TWO_TOPICS));
       const vectors = new BlockVectors(embedder);
