@@ -74,8 +74,9 @@ export class EarshotService {
   readonly partials = new PartialsDemand(true);
 
   constructor(readonly config: ServiceConfig, events: ServiceEvents) {
+    const meetingUnderWay = () => !!(this.sessions.active || this.sessions.starting);
     // The model may idle out only while no session starts or records.
-    this.models = new ModelLifecycle(config, events, () => !this.sessions.active && !this.sessions.starting);
+    this.models = new ModelLifecycle(config, events, () => !meetingUnderWay());
     this.notesModels = new NotesModels(config, events.modelProgress?.bind(events));
     const modelCache = () => {
       if (!config.selection) throw new ServiceError(ErrorCodes.InternalError, 'this daemon was started without a model catalog');
@@ -92,7 +93,7 @@ export class EarshotService {
     this.memory = new Memory(config.storageDir, events.memorySkipped?.bind(events),
       new MeaningSearch(() => config.selection?.cacheDir, (message) => events.memoryMeaningFailed?.(message), {
         sessionsDir: path.join(config.storageDir, 'sessions'), onNotKept: (message) => events.memoryVectorsNotKept?.(message),
-        threads: () => (this.sessions.active || this.sessions.starting ? 1 : idleReadingThreads()),
+        threads: () => (meetingUnderWay() ? 1 : idleReadingThreads()),
       }));
     this.upkeep = new StorageUpkeep(config, events, this.sessions, this.models, this.notesModels, [this.speakerModels, this.memoryModels], () => this.memory.unloadModel());
   }

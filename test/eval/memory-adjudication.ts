@@ -41,6 +41,7 @@ import { createHash } from 'node:crypto';
 import { MemoryPassage } from '../../protocol/protocol';
 import { DEFAULT_RANKING, RankingOptions } from '../../daemon/memory/memoryIndex';
 import { CHAT_PASSAGES, NARROW_MEETINGS } from '../../extension/memory/query';
+import { kappa } from './adjudication';
 import { flagValue } from './notes-eval';
 import { linesBaseline, loadQmsum, memoryIndexOf, QMSUM_MEMORY_DIR, QmsumMeeting, Searcher } from './memoryQuality';
 
@@ -272,22 +273,18 @@ export function strictWithFollowUp(set: QmsumMeeting[], rankings: Rankings): { q
 
 /** Two judgings of the same pools (b's: a may have judged more): agreement on the three verdicts, and Cohen's kappa on "answers" against the rest. */
 export function agreement(a: JudgedQuestion[], b: JudgedQuestion[]): { passages: number; same: number; kappa: number } {
-  let passages = 0, same = 0, both = 0, onlyA = 0, onlyB = 0;
+  let passages = 0, same = 0;
+  const tally = { both: 0, firstOnly: 0, checkOnly: 0, neither: 0 };
   for (const x of a) {
     const y = b.find((j) => j.meeting === x.meeting && j.query === x.query)!;
     for (const p of y.pool) {
       const [va, vb] = [x.judged.get(p.id), y.judged.get(p.id)];
       passages++;
       if (va === vb) same++;
-      if (va === 'answers' && vb === 'answers') both++;
-      else if (va === 'answers') onlyA++;
-      else if (vb === 'answers') onlyB++;
+      tally[va === 'answers' ? (vb === 'answers' ? 'both' : 'firstOnly') : (vb === 'answers' ? 'checkOnly' : 'neither')]++;
     }
   }
-  const po = (passages - onlyA - onlyB) / passages;
-  const pa = (both + onlyA) / passages, pb = (both + onlyB) / passages;
-  const pe = pa * pb + (1 - pa) * (1 - pb);
-  return { passages, same, kappa: pe === 1 ? 1 : (po - pe) / (1 - pe) };
+  return { passages, same, kappa: kappa(tally) };
 }
 
 /** How each source's passages were judged (the controls' and spans' rates say how the judges read). */

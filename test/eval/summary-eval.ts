@@ -49,6 +49,7 @@ import { pointText, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../da
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { Chat } from '../../daemon/understanding/providers';
 import { MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
+import { kappa } from './adjudication';
 import { flagValue, loadMeetings, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings } from './notes-eval';
 
 export const REFERENCES_FILE = path.join(REAL_MEETINGS_DIR, 'summaries.json');
@@ -500,7 +501,8 @@ export function scoreRuns(runs: readonly SummaryRun[], judgementsDir = JUDGEMENT
  * "covered" against the rest, and the outputs both judged.
  */
 export function judgingAgreement(runs: readonly SummaryRun[], a = JUDGEMENTS_DIR, b = CHECK_JUDGEMENTS_DIR): { outputs: number; facts: number; same: number; kappa: number } {
-  let outputs = 0, facts = 0, same = 0, both = 0, onlyA = 0, onlyB = 0;
+  let outputs = 0, facts = 0, same = 0;
+  const tally = { both: 0, firstOnly: 0, checkOnly: 0, neither: 0 };
   for (const run of runs) {
     if (run.pending) continue;
     const [x, y] = [readJudgements(run.meeting.name, a), readJudgements(run.meeting.name, b)];
@@ -513,16 +515,11 @@ export function judgingAgreement(runs: readonly SummaryRun[], a = JUDGEMENTS_DIR
         const w = jb.verdicts[k].verdict;
         facts++;
         if (v.verdict === w) same++;
-        if (v.verdict === 'covered' && w === 'covered') both++;
-        else if (v.verdict === 'covered') onlyA++;
-        else if (w === 'covered') onlyB++;
+        tally[v.verdict === 'covered' ? (w === 'covered' ? 'both' : 'firstOnly') : (w === 'covered' ? 'checkOnly' : 'neither')]++;
       });
     }
   }
-  const po = (facts - onlyA - onlyB) / (facts || 1);
-  const pa = (both + onlyA) / (facts || 1), pb = (both + onlyB) / (facts || 1);
-  const pe = pa * pb + (1 - pa) * (1 - pb);
-  return { outputs, facts, same, kappa: pe === 1 ? 1 : (po - pe) / (1 - pe) };
+  return { outputs, facts, same, kappa: kappa(tally) };
 }
 
 export function scoreLine(name: string, s: Score): string {
