@@ -74,7 +74,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   const currentSession = () => session;
   const dictation = new DictationController(client, output, currentSession);
   const activity = new EditorActivityReporter((p) => client.sendEditorActivity(p), output, () => EarshotSettings.read().notesDir(context));
-  const workspaceIndex = new WorkspaceIndexer(client, output);
+  // A remote window's index is rooted where its notes are written, so their code links work in the remote copy.
+  const workspaceIndex = new WorkspaceIndexer(client, output, { mirroredFolder: () => EarshotSettings.read().remoteNotes(context)?.localFolder });
   const recovery = new SessionRecovery(client, panel, output, currentSession);
   // Earshot: Show Health (recent problems are collected from activation on) and the privacy commands.
   const health = new HealthView(client, currentSession);

@@ -32,6 +32,12 @@ import { NotesWrittenParams } from '../../protocol/protocol';
 export interface RemoteNotesTarget {
   /** The local folder the daemon writes to. */
   localDir: string;
+  /**
+   * The local folder that stands for the workspace folder: `localDir` is `notesFolder` under it, as the remote notes
+   * folder is under the workspace folder. Paths relative to it from the local copy (the notes' code links) therefore
+   * lead to the same workspace files from the remote copy.
+   */
+  localFolder: string;
   /** The notes folder in the remote workspace (a `vscode-remote://…` URI, or another scheme that is not `file`). */
   remoteDir: vscode.Uri;
 }
@@ -46,7 +52,8 @@ export function remoteNotesTarget(folder: vscode.Uri, notesFolder: string, globa
   // Readable (the remote's name and the folder's) and unique (the hash of the whole URI).
   const slug = `${folder.authority ?? ''}-${path.posix.basename(folder.path ?? '')}`.replace(/[^\w.-]+/g, '_').slice(0, 60);
   const key = `${slug}-${createHash('sha256').update(id).digest('hex').slice(0, 12)}`;
-  return { localDir: path.join(globalStorage, 'remote-notes', key, ...parts), remoteDir: vscode.Uri.joinPath(folder, ...parts) };
+  const localFolder = path.join(globalStorage, 'remote-notes', key);
+  return { localDir: path.join(localFolder, ...parts), localFolder, remoteDir: vscode.Uri.joinPath(folder, ...parts) };
 }
 
 /** The part of vscode.workspace.fs the mirror uses (a fake in tests). */

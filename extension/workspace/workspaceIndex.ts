@@ -9,6 +9,13 @@
  * deleted or renamed, or documents are opened or saved (debounced). Only paths and names go to the daemon, which runs
  * on this machine.
  *
+ * Any folder scheme: in a remote window (WSL, SSH, a container) Earshot runs on the user's side (package.json
+ * `extensionKind`) and the folder is a `vscode-remote://` URI. findFiles, the symbol-provider commands and file
+ * watchers reach across: "The VS Code APIs are designed to automatically run on the correct machine (either local or
+ * remote) when called from both UI or Workspace Extensions", and "UI Extensions cannot directly access files in the
+ * remote workspace" (code.visualstudio.com/api/advanced-topics/remote-extensions, "Architecture and extension
+ * kinds"), so files are only ever named by URI here, never read with Node's fs.
+ *
  * The functions above the class are pure (no VS Code API at run time): test/unit/workspace-index.test.ts.
  */
 import * as path from 'node:path';
@@ -29,6 +36,45 @@ export function relativePath(root: string, file: string, pathApi: typeof path.po
   const rel = pathApi.relative(root, file);
   if (!rel || rel === '..' || rel.startsWith(`..${pathApi.sep}`) || pathApi.isAbsolute(rel)) return null;
   return rel.split(pathApi.sep).join('/');
+}
+
+/** The parts of a vscode.Uri that place a file (plain objects in tests). */
+export interface UriLike {
+  /** Undefined: `file`. */
+  scheme?: string;
+  authority?: string;
+  /** The URI's decoded path, with `/`: `/home/me/shop/src/auth.ts`. */
+  path?: string;
+  fsPath: string;
+}
+
+/**
+ * `uri` relative to the workspace folder `folder`, with `/`; null when it is not inside it (another scheme or machine).
+ * A `file` folder compares file-system paths ({@link relativePath}: Windows paths ignore case), as before remote
+ * windows were indexed. Any other scheme compares the URIs' paths (POSIX, case kept) on the same authority, compared
+ * without case as VS Code does (src/vs/base/common/resources.ts `isEqualAuthority`): a `vscode-remote` URI's fsPath
+ * has lost its authority (src/vs/base/common/uri.ts `uriToFsPath`: "other path", `value = uri.path`, with `\` on
+ * Windows), so two machines' files could not be told apart by it.
+ */
+export function folderRelativePath(folder: UriLike, uri: UriLike, pathApi: typeof path.posix = path): string | null {
+  const scheme = folder.scheme || 'file';
+  if ((uri.scheme || 'file') !== scheme) return null;
+  if (scheme === 'file') return relativePath(folder.fsPath, uri.fsPath, pathApi);
+  if ((uri.authority ?? '').toLowerCase() !== (folder.authority ?? '').toLowerCase()) return null;
+  return relativePath(folder.path ?? '', uri.path ?? '', path.posix);
+}
+
+/**
+ * The `root` sent with the index: the daemon journals it, and the notes link to files by their path relative to the
+ * notes file from it (daemon/documents/markdown.ts `workspaceLinks`). A `file` folder: its path. A remote folder: the
+ * local folder that stands for it (`mirroredAt`, remote/remoteNotes.ts `localFolder`), where the daemon writes the
+ * notes that are copied into the workspace, so `../../src/auth.ts` written there leads to the workspace file from the
+ * remote copy too. A remote folder whose notes stay on this computer (untrusted, an absolute notes folder): its URI,
+ * which is no file-system path, so the notes give the paths as text (no relative link reaches another machine).
+ */
+export function indexRoot(folder: UriLike & { toString(): string }, mirroredAt: string | undefined): string {
+  if ((folder.scheme || 'file') === 'file') return folder.fsPath;
+  return mirroredAt ?? folder.toString();
 }
 
 /** Whether a workspace-relative path lies in a folder that is always excluded (node_modules, .git, out, dist). */
@@ -58,7 +104,7 @@ export interface SymbolLike {
   kind: number;
   range?: { start: { line: number } };
   selectionRange?: { start: { line: number } };
-  location?: { uri: { fsPath: string; scheme?: string }; range: { start: { line: number } } };
+  location?: { uri: UriLike; range: { start: { line: number } } };
   children?: SymbolLike[];
 }
 
@@ -102,14 +148,14 @@ export function toSymbolInfo(symbol: SymbolLike, relPath: string, kindName: (kin
   return { name, kind, path: relPath, line: line + 1 };
 }
 
-/** Workspace symbols (SymbolInformation, each with its own file) relative to root; those outside root are left out. */
-export function workspaceSymbols(symbols: readonly SymbolLike[] | undefined, root: string, kindName: (kind: number) => string | undefined,
+/** Workspace symbols (SymbolInformation, each with its own file) relative to the folder; those outside it are left out. */
+export function workspaceSymbols(symbols: readonly SymbolLike[] | undefined, folder: UriLike, kindName: (kind: number) => string | undefined,
   pathApi: typeof path.posix = path): WorkspaceSymbolInfo[] {
   const out: WorkspaceSymbolInfo[] = [];
   for (const symbol of symbols ?? []) {
     const uri = symbol.location?.uri;
-    if (!uri || (uri.scheme && uri.scheme !== 'file')) continue;
-    const rel = relativePath(root, uri.fsPath, pathApi);
+    if (!uri) continue;
+    const rel = folderRelativePath(folder, uri, pathApi);
     if (rel === null || isDefaultExcluded(rel)) continue;
     const entry = toSymbolInfo(symbol, rel, kindName);
     if (entry) out.push(entry);
@@ -160,6 +206,20 @@ const kindName = (kind: number): string | undefined => vscode.SymbolKind[kind]?.
 /** Most open documents whose symbols are asked for in one refresh. */
 const MAX_OPEN_DOCUMENTS = 200;
 
+/**
+ * How long the file search may take. Local folders are searched on disk, but a remote folder's search waits for the
+ * remote side to register its search provider, with no limit of its own (src/vs/workbench/services/search/common/
+ * searchService.ts: "No search provider registered for scheme: ${scheme}, waiting", `waitForProvider`).
+ */
+export const FILE_SEARCH_TIMEOUT_MS = 60_000;
+
+export interface WorkspaceIndexerOptions {
+  /** A remote folder's local stand-in for {@link indexRoot} (EarshotSettings.remoteNotes' localFolder), read at each refresh. */
+  mirroredFolder?: () => string | undefined;
+  /** {@link FILE_SEARCH_TIMEOUT_MS} (shorter in tests). */
+  fileSearchTimeoutMs?: number;
+}
+
 export class WorkspaceIndexer implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -174,7 +234,8 @@ export class WorkspaceIndexer implements vscode.Disposable {
   /** The index last sent to the daemon. */
   last: WorkspaceIndexParams | undefined;
 
-  constructor(private readonly client: Pick<DaemonClient, 'sendWorkspaceIndex' | 'onDaemonStart'>, private readonly output: vscode.LogOutputChannel) {
+  constructor(private readonly client: Pick<DaemonClient, 'sendWorkspaceIndex' | 'onDaemonStart'>, private readonly output: vscode.LogOutputChannel,
+    private readonly options: WorkspaceIndexerOptions = {}) {
     const files = () => this.schedule(2000);
     const documents = () => this.schedule(3000);
     this.watch();
@@ -183,11 +244,15 @@ export class WorkspaceIndexer implements vscode.Disposable {
       // A new daemon knows nothing: send everything again, even when unchanged.
       client.onDaemonStart(() => { this.force = true; this.schedule(500); }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => { this.watch(); files(); }),
-      vscode.workspace.onDidOpenTextDocument((d) => { if (d.uri.scheme === 'file') documents(); }),
+      // Documents of the folder's scheme (`file`, or the remote window's); not output, git or untitled ones.
+      vscode.workspace.onDidOpenTextDocument((d) => { if (d.uri.scheme === (vscode.workspace.workspaceFolders?.[0]?.uri.scheme ?? 'file')) documents(); }),
       vscode.workspace.onDidSaveTextDocument(documents),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('files.exclude') || e.affectsConfiguration('search.exclude')) files();
+        // The notes folder decides a remote folder's root (indexRoot).
+        if (e.affectsConfiguration('files.exclude') || e.affectsConfiguration('search.exclude') || e.affectsConfiguration('earshot.notes.folder')) files();
       }),
+      // Trust decides where a remote folder's notes go, so its root.
+      vscode.workspace.onDidGrantWorkspaceTrust(files),
     );
   }
 
@@ -198,7 +263,7 @@ export class WorkspaceIndexer implements vscode.Disposable {
     if (!folder) return;
     this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/*'), false, true, false);
     const onFile = (uri: vscode.Uri) => {
-      const rel = relativePath(folder.uri.fsPath, uri.fsPath);
+      const rel = folderRelativePath(folder.uri, uri);
       if (rel !== null && !isDefaultExcluded(rel)) this.schedule(2000);
     };
     this.watcher.onDidCreate(onFile);
@@ -235,7 +300,7 @@ export class WorkspaceIndexer implements vscode.Disposable {
   }
 
   private async gatherAndSend(): Promise<WorkspaceIndexParams | undefined> {
-    const index = await gather();
+    const index = await gather(this.options.mirroredFolder?.(), this.options.fileSearchTimeoutMs ?? FILE_SEARCH_TIMEOUT_MS);
     if (!index) return undefined;
     const key = JSON.stringify(index);
     if (key === this.lastSent && !this.force) return undefined;
@@ -255,23 +320,38 @@ export class WorkspaceIndexer implements vscode.Disposable {
   }
 }
 
-/** The first workspace folder's files and symbols; undefined without a folder (nothing to link to). */
-async function gather(): Promise<WorkspaceIndexParams | undefined> {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder || folder.uri.scheme !== 'file') return undefined;
-  const root = folder.uri.fsPath;
+/** The folder's files, at most {@link MAX_INDEX_FILES}; throws when the search does not answer in `timeoutMs` (then it is cancelled). */
+async function findFolderFiles(folder: vscode.WorkspaceFolder, timeoutMs: number): Promise<vscode.Uri[]> {
   const exclude = excludeGlob(
     vscode.workspace.getConfiguration('files', folder.uri).get<Record<string, unknown>>('exclude'),
     vscode.workspace.getConfiguration('search', folder.uri).get<Record<string, unknown>>('exclude'),
   );
-  const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*'), exclude, MAX_INDEX_FILES);
-  const files = uris.map((u) => relativePath(root, u.fsPath)).filter((p): p is string => p !== null);
+  const search = new vscode.CancellationTokenSource();
+  try {
+    const uris = await within(vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*'), exclude, MAX_INDEX_FILES, search.token), timeoutMs);
+    if (!uris) {
+      throw new Error(`the file search of ${folder.uri.toString()} did not answer in ${timeoutMs / 1000} s `
+        + '(a remote window whose remote side is not connected?); the index is not updated, and is tried again at the next change');
+    }
+    return uris;
+  } finally {
+    search.cancel();
+    search.dispose();
+  }
+}
+
+/** The first workspace folder's files and symbols, whatever its scheme; undefined without a folder (nothing to link to). */
+async function gather(mirroredFolder: string | undefined, fileSearchTimeoutMs: number): Promise<WorkspaceIndexParams | undefined> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) return undefined;
+  const uris = await findFolderFiles(folder, fileSearchTimeoutMs);
+  const files = uris.map((u) => folderRelativePath(folder.uri, u)).filter((p): p is string => p !== null);
 
   // Open documents first: what the user works on now. (Many workspace symbol providers answer nothing to an empty query.)
   const symbols: WorkspaceSymbolInfo[] = [];
   const documents = vscode.workspace.textDocuments
-    .filter((d) => d.uri.scheme === 'file' && !d.isClosed)
-    .map((d) => ({ d, rel: relativePath(root, d.uri.fsPath) }))
+    .filter((d) => !d.isClosed)
+    .map((d) => ({ d, rel: folderRelativePath(folder.uri, d.uri) }))
     .filter((x): x is { d: vscode.TextDocument; rel: string } => x.rel !== null && !isDefaultExcluded(x.rel))
     .slice(0, MAX_OPEN_DOCUMENTS);
   for (const { d, rel } of documents) {
@@ -281,6 +361,6 @@ async function gather(): Promise<WorkspaceIndexParams | undefined> {
   }
   const fromWorkspace = await within(vscode.commands.executeCommand<SymbolLike[] | undefined>('vscode.executeWorkspaceSymbolProvider', ''), 5000)
     .catch(() => undefined);
-  symbols.push(...workspaceSymbols(fromWorkspace ?? [], root, kindName));
-  return boundIndex(root, files, symbols);
+  symbols.push(...workspaceSymbols(fromWorkspace ?? [], folder.uri, kindName));
+  return boundIndex(indexRoot(folder.uri, mirroredFolder), files, symbols);
 }

@@ -7,19 +7,25 @@ import Module from 'node:module';
 
 type Get = (key: string, fallback?: unknown) => unknown;
 
-/** vscode.Uri as far as the tests need it: file and command URIs, compared by their string. */
+/** vscode.Uri as far as the tests need it: file, command and remote URIs, compared by their string. */
 class StubUri {
-  private constructor(readonly scheme: string, readonly fsPath: string, readonly query = '') {}
+  /** `rest`: what follows `scheme:` (no percent-encoding here). */
+  private constructor(readonly scheme: string, private readonly rest: string, readonly query = '') {}
   static file(path: string): StubUri { return new StubUri('file', path); }
   static parse(value: string): StubUri {
     const colon = value.indexOf(':'), question = value.indexOf('?');
     return new StubUri(value.slice(0, colon), value.slice(colon + 1, question < 0 ? undefined : question), question < 0 ? '' : value.slice(question + 1));
   }
-  static joinPath(base: StubUri, ...parts: string[]): StubUri { return new StubUri(base.scheme, [base.fsPath, ...parts].join('/')); }
+  static joinPath(base: StubUri, ...parts: string[]): StubUri { return new StubUri(base.scheme, [base.rest, ...parts].join('/')); }
   /** `vscode-remote://wsl+ubuntu/home/u` → authority `wsl+ubuntu`, path `/home/u` (a remote window's folder). */
-  get authority(): string { return this.fsPath.startsWith('//') ? this.fsPath.slice(2).split('/')[0] : ''; }
-  get path(): string { return this.fsPath.startsWith('//') ? this.fsPath.slice(2 + this.authority.length) : this.fsPath; }
-  toString(): string { return `${this.scheme}:${this.fsPath}${this.query ? `?${this.query}` : ''}`; }
+  get authority(): string { return this.rest.startsWith('//') ? this.rest.slice(2).split('/')[0] : ''; }
+  get path(): string { return this.rest.startsWith('//') ? this.rest.slice(2 + this.authority.length) : this.rest; }
+  /**
+   * As VS Code computes it (src/vs/base/common/uri.ts `uriToFsPath`): a file URI's path; any other scheme's is its
+   * path alone, without the authority (`/home/u` for `vscode-remote://wsl+ubuntu/home/u`).
+   */
+  get fsPath(): string { return this.scheme === 'file' ? this.rest : this.path; }
+  toString(): string { return `${this.scheme}:${this.rest}${this.query ? `?${this.query}` : ''}`; }
 }
 
 export const vscodeStub = {
@@ -45,6 +51,13 @@ export const vscodeStub = {
   LanguageModelError: class LanguageModelError extends Error { constructor(message = '', readonly code = 'Unknown') { super(message); } },
   /** What the meeting-memory modules build (extension/memory/): locations, Markdown, tree items, events. */
   Uri: StubUri,
+  /** What extension/workspace/workspaceIndex.ts builds for findFiles and file watchers. */
+  RelativePattern: class RelativePattern { constructor(readonly base: unknown, readonly pattern: string) {} },
+  CancellationTokenSource: class CancellationTokenSource {
+    readonly token = { isCancellationRequested: false };
+    cancel(): void { this.token.isCancellationRequested = true; }
+    dispose(): void {}
+  },
   Position: class Position { constructor(readonly line: number, readonly character: number) {} },
   Range: class Range { constructor(readonly start: unknown, readonly end: unknown) {} },
   Location: class Location { constructor(readonly uri: StubUri, readonly range: { line: number; character: number }) {} },
