@@ -73,7 +73,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   let session: SessionStateParams | undefined;
   const currentSession = () => session;
   const dictation = new DictationController(client, output, currentSession);
-  const activity = new EditorActivityReporter((p) => client.sendEditorActivity(p), output, () => EarshotSettings.read().notesDir(context));
+  // A remote window's notes are opened from their copy in the workspace (remote/remoteNotes.ts).
+  const notesOpenedFrom = () => { const settings = EarshotSettings.read(); return settings.remoteNotes(context)?.remoteDir ?? settings.notesDir(context); };
+  const activity = new EditorActivityReporter((p) => client.sendEditorActivity(p), output, notesOpenedFrom);
   // A remote window's index is rooted where its notes are written, so their code links work in the remote copy.
   const workspaceIndex = new WorkspaceIndexer(client, output, { mirroredFolder: () => EarshotSettings.read().remoteNotes(context)?.localFolder });
   const recovery = new SessionRecovery(client, panel, output, currentSession);

@@ -6,12 +6,16 @@
  */
 import * as vscode from 'vscode';
 import { EditorActivityParams, EditorLocation } from '../../protocol/protocol';
-import { relativePath } from './workspaceIndex';
+import { folderRelativePath, UriLike } from './workspaceIndex';
 
 /** Quiet time before a change of editor or selection is sent: moving the cursor through a file sends one message. */
 export const ACTIVITY_DEBOUNCE_MS = 300;
 
 interface PositionLike { line: number; character: number }
+
+/** A file-system path on this computer, or a URI (a remote window's files: workspaceIndex.ts folderRelativePath). */
+type Place = string | UriLike;
+const asUri = (place: Place): UriLike => (typeof place === 'string' ? { fsPath: place } : place);
 
 /**
  * The location for a file and its primary selection: workspace-relative path with `/`, 1-based inclusive lines.
@@ -19,10 +23,10 @@ interface PositionLike { line: number; character: number }
  * null when the file is not inside `root`, or is one of Earshot's own notes (in `notesDir`): Earshot opens the notes
  * when a session ends, and the next meeting is not about them.
  */
-export function editorLocation(root: string | undefined, file: string | undefined, selection: { start: PositionLike; end: PositionLike }, notesDir?: string): EditorLocation | null {
+export function editorLocation(root: Place | undefined, file: Place | undefined, selection: { start: PositionLike; end: PositionLike }, notesDir?: Place): EditorLocation | null {
   if (!root || !file) return null;
-  const rel = relativePath(root, file);
-  if (rel === null || (notesDir && relativePath(notesDir, file) !== null)) return null;
+  const rel = folderRelativePath(asUri(root), asUri(file));
+  if (rel === null || (notesDir && folderRelativePath(asUri(notesDir), asUri(file)) !== null)) return null;
   const start = Math.min(selection.start.line, selection.end.line);
   let end = Math.max(selection.start.line, selection.end.line);
   const last = selection.end.line >= selection.start.line ? selection.end : selection.start;
@@ -36,19 +40,20 @@ export class EditorActivityReporter implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private lastKey: string | undefined;
 
+  /** `notesDir`: where this window's notes are opened (a remote window's: the copy in the workspace, a URI). */
   constructor(private readonly send: (params: EditorActivityParams) => Promise<void>, private readonly log?: vscode.LogOutputChannel,
-    private readonly notesDir: () => string | undefined = () => undefined) {}
+    private readonly notesDir: () => Place | undefined = () => undefined) {}
 
   get started(): boolean {
     return this.subscriptions.length > 0;
   }
 
-  /** The location now (also for tests). */
-  static current(notesDir?: string): EditorLocation | null {
+  /** The location now (also for tests): in the first workspace folder, whatever its scheme (a remote window's too). */
+  static current(notesDir?: Place): EditorLocation | null {
     const editor = vscode.window.activeTextEditor;
     const folder = vscode.workspace.workspaceFolders?.[0];
-    if (!editor || !folder || editor.document.uri.scheme !== 'file' || folder.uri.scheme !== 'file') return null;
-    return editorLocation(folder.uri.fsPath, editor.document.uri.fsPath, editor.selection, notesDir);
+    if (!editor || !folder) return null;
+    return editorLocation(folder.uri, editor.document.uri, editor.selection, notesDir);
   }
 
   /**

@@ -10,7 +10,7 @@ import {
   boundIndex, excludeGlob, flattenSymbols, folderRelativePath, indexRoot, isDefaultExcluded, relativePath, SymbolLike, UriLike,
   WorkspaceIndexer, workspaceSymbols,
 } from '../../extension/workspace/workspaceIndex';
-import { editorLocation } from '../../extension/workspace/activity';
+import { EditorActivityReporter, editorLocation } from '../../extension/workspace/activity';
 import { resolveWorkspaceFile } from '../../extension/panel/panelActions';
 import { EarshotSettings } from '../../extension/settings/settings';
 import { WorkspaceIndexHolder } from '../../daemon/anchoring/segmentContext';
@@ -316,6 +316,25 @@ describe('workspace index of a remote window\'s folder (vscode-remote://…)', (
       root: '/home/me/shop', files: ['src/auth.ts', 'src/config.ts'], symbols: [{ name: 'parseConfig', kind: 'function', path: 'src/config.ts', line: 40 }],
     });
     assert.equal(search?.exclude, '{**/node_modules,**/.git,**/out,**/dist}');
+  });
+
+  it('what the user looks at in the remote folder is a location too, except the notes copied into it', () => {
+    const folder = Uri.parse(REMOTE);
+    const window = vscodeStub.window as { activeTextEditor?: unknown };
+    const selection = { start: { line: 9, character: 0 }, end: { line: 13, character: 2 } };
+    stub.workspace.workspaceFolders = [{ uri: folder }];
+    stub.workspace.isTrusted = true;
+    const notesDir = EarshotSettings.read().remoteNotes(context as never)!.remoteDir;
+    try {
+      window.activeTextEditor = { document: { uri: remote('src/auth.ts') }, selection };
+      assert.deepEqual(EditorActivityReporter.current(notesDir), { path: 'src/auth.ts', startLine: 10, endLine: 14 });
+      window.activeTextEditor = { document: { uri: remote('.earshot/notes/2025-03-05-0900-review.md') }, selection };
+      assert.equal(EditorActivityReporter.current(notesDir), null, 'Earshot\'s own notes');
+      window.activeTextEditor = { document: { uri: Uri.file('/home/me/shop/src/auth.ts') }, selection };
+      assert.equal(EditorActivityReporter.current(notesDir), null, 'a file on this computer is not in the remote folder');
+    } finally {
+      delete window.activeTextEditor;
+    }
   });
 
   it('a file search that never answers (the remote side not connected) is cancelled at its bound and said in the log', async () => {
