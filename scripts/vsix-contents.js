@@ -5,7 +5,7 @@
  * needs at run time is there (the compiled extension and daemon, the panel's webview script with every
  * module it imports, the whisper, onnxruntime and node-llama-cpp addons, the Silero VAD model with its
  * checksum, the sample), one variant only of node-llama-cpp's prebuilt binaries (the CPU build; Metal on
- * Apple Silicon), macOS packages carry Earshot's capture app (executable, with its usage description) and the others
+ * Apple Silicon), macOS packages carry Earshot's capture app (its recorder and audiotee, both usage descriptions) and the others
  * do not, README's relative links name files in the package, and nothing of the development tree
  * came along (tests, TypeScript sources, source maps, generated test models, whisper.cpp's sources).
  *
@@ -83,25 +83,34 @@ const REQUIRED_GPU = { 'darwin-arm64': { what: 'the Metal backend module', patte
 const EXECUTABLE = [
   { what: "audiotee's binary", pattern: /^node_modules\/audiotee\/bin\/audiotee$/ },
   { what: 'the capture app\'s executable', pattern: new RegExp(`^${escapeRegExp(captureApp.APP_PATH)}/Contents/MacOS/${captureApp.EXECUTABLE}$`) },
+  { what: 'the capture app\'s audiotee', pattern: new RegExp(`^${escapeRegExp(captureApp.APP_PATH)}/Contents/MacOS/${captureApp.AUDIOTEE}$`) },
 ];
 
 /**
- * macOS packages: Earshot's capture app (scripts/mac-capture-app.js), its executable, and an Info.plist that names
- * that executable and carries the usage description macOS shows (without it macOS never asks). Other packages: none of it.
+ * macOS packages: Earshot's capture app (scripts/mac-capture-app.js): its recorder (the bundle's executable) and
+ * audiotee beside it, and an Info.plist that names the recorder and carries both usage descriptions macOS shows
+ * (without one macOS never asks for that resource), and whose versions are the recorder's, not Earshot's (a bundle
+ * that changes with every release loses the user's grant, review 3 P1). Other packages: none of it.
  */
 async function captureAppProblems(zip, names, target) {
   const inApp = [...names].filter((n) => n.startsWith(`${captureApp.APP_DIR}/`));
   if (TARGETS[target].os !== 'darwin') return inApp.length ? [`the macOS capture app in a ${target} package: ${inApp[0]}`] : [];
   const plistName = `${captureApp.APP_PATH}/Contents/Info.plist`;
-  const exe = `${captureApp.APP_PATH}/Contents/MacOS/${captureApp.EXECUTABLE}`;
   const problems = [];
-  if (!names.has(exe)) problems.push(`missing ${exe} (the capture app macOS asks the user about)`);
+  for (const [exe, what] of [[captureApp.EXECUTABLE, 'the capture app macOS asks the user about'], [captureApp.AUDIOTEE, 'the system-audio tap the capture app runs']]) {
+    const file = `${captureApp.APP_PATH}/Contents/MacOS/${exe}`;
+    if (!names.has(file)) problems.push(`missing ${file} (${what})`);
+  }
   const plist = await zip.file(`extension/${plistName}`)?.async('string');
   if (plist === undefined) return [...problems, `missing ${plistName}`];
   const key = (k) => new RegExp(`<key>${k}</key>\\s*<string>([^<]+)</string>`).exec(plist)?.[1];
-  if (!key('NSAudioCaptureUsageDescription')) problems.push(`${plistName} has no NSAudioCaptureUsageDescription: macOS would never ask`);
+  if (!key('NSAudioCaptureUsageDescription')) problems.push(`${plistName} has no NSAudioCaptureUsageDescription: macOS would never ask for system audio`);
+  if (!key('NSMicrophoneUsageDescription')) problems.push(`${plistName} has no NSMicrophoneUsageDescription: macOS would never ask for the microphone`);
   if (key('CFBundleExecutable') !== captureApp.EXECUTABLE) problems.push(`${plistName} names ${key('CFBundleExecutable')} as its executable, not ${captureApp.EXECUTABLE}`);
   if (key('CFBundleIdentifier') !== captureApp.BUNDLE_ID) problems.push(`${plistName} has the identifier ${key('CFBundleIdentifier')}, not ${captureApp.BUNDLE_ID}`);
+  for (const k of ['CFBundleShortVersionString', 'CFBundleVersion']) {
+    if (key(k) !== key('EarshotRecorderVersion')) problems.push(`${plistName} has ${k} ${key(k)}, not the recorder's version ${key('EarshotRecorderVersion')}: the bundle must not change with Earshot's version`);
+  }
   return problems;
 }
 

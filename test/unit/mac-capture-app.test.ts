@@ -1,9 +1,11 @@
 /**
- * Earshot's macOS capture app: the bundle scripts/mac-capture-app.js builds (its Info.plist read as plist XML, the
- * executable's mode), the packages that carry it, and the daemon's launcher (daemon/capture/macCaptureApp.ts) run
- * against a fake `open` (test/support/fake-open.ts, doing what open(1)'s usage says) and the fake audiotee
- * (test/support/fake-audiotee.ts): the audio comes through a FIFO in a private folder, ending the recorder ends the
- * helper and removes the folder. That macOS asks for "Earshot" can only be seen on a Mac (README).
+ * Earshot's macOS capture app: the bundle scripts/mac-capture-app.js builds (its Info.plist read as plist XML, its
+ * versions, the executables' modes, the compiler command for macOS), the packages that carry it, and the daemon's
+ * launcher (daemon/capture/macCaptureApp.ts) run against a fake `open` (test/support/fake-open.ts, doing what open(1)'s
+ * usage says), a stand-in for the app's recorder (below) and the fake audiotee (test/support/fake-audiotee.ts): the
+ * audio comes through a FIFO in a private folder, ending the recorder ends the helper and removes the folder. The real
+ * recorder is built and run in test/integration/mac-capture-recorder.test.ts. That macOS asks for "Earshot" can only
+ * be seen on a Mac (README).
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -24,8 +26,9 @@ import { fakeOpen } from '../support/fake-open';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const captureApp = require(path.join(REPO_ROOT, 'scripts', 'mac-capture-app.js')) as {
-  APP_NAME: string; APP_DIR: string; APP_PATH: string; EXECUTABLE: string; BUNDLE_ID: string;
-  build(root: string): string; ensure(root: string): string; isCurrent(root: string): boolean;
+  APP_NAME: string; APP_DIR: string; APP_PATH: string; EXECUTABLE: string; AUDIOTEE: string; BUNDLE_ID: string;
+  build(root: string, options?: { recorder?: string }): string; ensure(root: string): string; isCurrent(root: string): boolean;
+  recorderVersion(): string; compileCommand(root: string, out: string, platform: string): { command: string; args: string[] };
 };
 const packager = require(path.join(REPO_ROOT, 'scripts', 'package-vsix.js')) as {
   plan(target: string): { macCaptureApp: string | null };
@@ -55,6 +58,17 @@ function readPlist(xml: string): Record<string, string | boolean | number> {
   return out;
 }
 
+/**
+ * A stand-in for earshot-capture's `system` subcommand (and its older form, audiotee's arguments alone): it becomes
+ * the audiotee beside it with the rest of the arguments (exec: same PID, same stdio, signals reach audiotee). The
+ * real binary does this with posix_spawn and is tested in test/integration/mac-capture-recorder.test.ts.
+ */
+function standInRecorder(): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-recorder-')), 'earshot-capture');
+  fs.writeFileSync(file, '#!/bin/sh\n[ "$1" = system ] && shift\nexec "$(dirname "$0")/audiotee" "$@"\n', { mode: 0o755 });
+  return file;
+}
+
 /** A checkout-like folder with package.json and an installed audiotee whose binary is `binary`. */
 function checkout(binary: string, audioteeVersion = '0.0.7'): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-macapp-root-'));
@@ -69,39 +83,82 @@ describe('macOS capture app: the bundle and the packages that carry it', () => {
   const roots: string[] = [];
   afterEach(() => { for (const r of roots.splice(0)) fs.rmSync(r, { recursive: true, force: true }); });
 
-  it('builds Earshot Audio Capture.app: an Info.plist macOS asks "Earshot" from, and audiotee inside with its executable bit', () => {
+  it('builds Earshot Audio Capture.app: an Info.plist macOS asks "Earshot" from, the recorder and audiotee inside with their executable bits', () => {
     const binary = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-bin-')), 'audiotee');
     fs.writeFileSync(binary, Buffer.from([0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 2]), { mode: 0o644 });
+    const recorder = path.join(path.dirname(binary), 'recorder');
+    fs.writeFileSync(recorder, Buffer.from([0xcf, 0xfa, 0xed, 0xfe, 0x0c, 0, 0, 1]), { mode: 0o644 });
     const root = checkout(binary);
     roots.push(root, path.dirname(binary));
-    const app = captureApp.build(root);
+    const app = captureApp.build(root, { recorder });
     assert.equal(path.relative(root, app), path.join('out', 'mac-capture', 'Earshot Audio Capture.app'));
     const plist = readPlist(fs.readFileSync(path.join(app, 'Contents', 'Info.plist'), 'utf8'));
     assert.equal(plist.CFBundleIdentifier, captureApp.BUNDLE_ID);
     assert.match(String(plist.CFBundleIdentifier), /^[A-Za-z0-9.-]+$/, 'a bundle identifier: letters, digits, dots and hyphens');
     assert.equal(plist.CFBundleName, 'Earshot');
     assert.equal(plist.CFBundleDisplayName, 'Earshot');
-    assert.equal(plist.CFBundleExecutable, 'audiotee');
+    assert.equal(plist.CFBundleExecutable, 'earshot-capture');
     assert.equal(plist.CFBundlePackageType, 'APPL');
     assert.equal(plist.LSUIElement, true, 'no Dock icon while it records');
     assert.equal(plist.LSMinimumSystemVersion, '14.2', 'Core Audio process taps arrived in macOS 14.2');
     assert.match(String(plist.NSAudioCaptureUsageDescription), /^Earshot records what your Mac plays.*call.*\.( |$)/);
-    assert.equal(plist.CFBundleShortVersionString, '0.1.0');
-    const exe = path.join(app, 'Contents', 'MacOS', String(plist.CFBundleExecutable));
-    assert.deepEqual(fs.readFileSync(exe), fs.readFileSync(binary), "audiotee's binary, as installed");
-    assert.equal(fs.statSync(exe).mode & 0o777, 0o755);
-    // The daemon looks for the bundle and its executable by these names.
+    assert.match(String(plist.NSMicrophoneUsageDescription), /^Earshot records your microphone.*dictation.*meeting.*\.( |$)/);
+    // The versions are what is inside, never Earshot's (package.json says 0.1.0): review 3, P1.
+    assert.equal(plist.CFBundleShortVersionString, captureApp.recorderVersion());
+    assert.equal(plist.CFBundleVersion, captureApp.recorderVersion());
+    assert.equal(plist.EarshotRecorderVersion, captureApp.recorderVersion());
+    assert.equal(plist.EarshotAudioteeVersion, '0.0.7');
+    const macos = path.join(app, 'Contents', 'MacOS');
+    assert.deepEqual(fs.readdirSync(macos).sort(), ['audiotee', 'earshot-capture']);
+    assert.deepEqual(fs.readFileSync(path.join(macos, String(plist.CFBundleExecutable))), fs.readFileSync(recorder), 'the recorder, as built');
+    assert.deepEqual(fs.readFileSync(path.join(macos, 'audiotee')), fs.readFileSync(binary), "audiotee's binary, as installed");
+    for (const exe of fs.readdirSync(macos)) assert.equal(fs.statSync(path.join(macos, exe)).mode & 0o777, 0o755, exe);
+    // The daemon looks for the bundle by this name, and for an executable of it by CAPTURE_APP_EXECUTABLE.
     assert.equal(CAPTURE_APP, captureApp.APP_NAME);
-    assert.equal(CAPTURE_APP_EXECUTABLE, captureApp.EXECUTABLE);
+    assert.ok([captureApp.EXECUTABLE, captureApp.AUDIOTEE].includes(CAPTURE_APP_EXECUTABLE), `the daemon's ${CAPTURE_APP_EXECUTABLE} is in the bundle`);
+  });
+
+  it('is byte for byte the same bundle when Earshot\'s version changes, and is built again when audiotee\'s or the recorder\'s does (P1)', () => {
+    const binary = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-bin-')), 'audiotee');
+    fs.writeFileSync(binary, 'tee', { mode: 0o755 });
+    const recorder = standInRecorder();
+    const root = checkout(binary);
+    roots.push(root, path.dirname(binary), path.dirname(recorder));
+    const plistOf = (app: string) => fs.readFileSync(path.join(app, 'Contents', 'Info.plist'), 'utf8');
+    const before = plistOf(captureApp.build(root, { recorder }));
+    assert.doesNotMatch(before, /0\.1\.0/, "no trace of Earshot's version");
+    fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'earshot', version: '0.2.0' }));
+    assert.equal(captureApp.isCurrent(root), true, 'a new Earshot release keeps the (signed) bundle');
+    assert.equal(plistOf(captureApp.build(root, { recorder })), before, 'and builds the same Info.plist');
+    // A bundle left from another recorder version is not current.
+    const plistFile = path.join(root, captureApp.APP_PATH, 'Contents', 'Info.plist');
+    fs.writeFileSync(plistFile, before.replace(/(<key>EarshotRecorderVersion<\/key>\s*<string>)[^<]*/, '$10.9.9'));
+    assert.equal(captureApp.isCurrent(root), false);
+  });
+
+  it('compiles the recorder for macOS with CoreAudio, for the bundle\'s minimum macOS, without debug information or dates', () => {
+    const { command, args } = captureApp.compileCommand('/checkout', '/out/earshot-capture', 'darwin');
+    assert.equal(command, 'clang++');
+    for (const flag of ['-D__MACOSX_CORE__', '-mmacosx-version-min=14.2', '-g0', 'CoreAudio', 'CoreFoundation']) assert.ok(args.includes(flag), flag);
+    assert.ok(args.includes('/checkout/node_modules/audify/vendor/rtaudio/RtAudio.cpp'), "RtAudio's sources from audify, not a copy");
+    const linux = captureApp.compileCommand('/checkout', '/out/earshot-capture', 'linux');
+    assert.deepEqual([linux.command, linux.args.includes('-D__LINUX_PULSE__'), linux.args.includes('-lpulse')], ['g++', true, true]);
+    // __DATE__/__TIME__ would make every build a new binary, so a new code directory hash and a lost grant.
+    const source = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'mac-capture', 'earshot-capture.cpp'), 'utf8');
+    assert.doesNotMatch(source.replace(/^\/\/.*$/gm, ''), /__DATE__|__TIME__|__TIMESTAMP__/);
   });
 
   it('keeps a current bundle as it is (the release signs it before packaging), and builds it again for another audiotee', () => {
     const binary = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-bin-')), 'audiotee');
     fs.writeFileSync(binary, 'x', { mode: 0o755 });
     const root = checkout(binary);
-    roots.push(root, path.dirname(binary));
+    const recorder = standInRecorder();
+    roots.push(root, path.dirname(binary), path.dirname(recorder));
     assert.equal(captureApp.isCurrent(root), false);
-    const app = captureApp.ensure(root);
+    const app = captureApp.build(root, { recorder });
+    fs.rmSync(path.join(app, 'Contents', 'MacOS', 'audiotee'));
+    assert.equal(captureApp.isCurrent(root), false, 'both executables or it is not current');
+    captureApp.build(root, { recorder });
     // What `codesign --sign -` adds: the signature beside the Info.plist, which it leaves as it is.
     fs.mkdirSync(path.join(app, 'Contents', '_CodeSignature'));
     fs.writeFileSync(path.join(app, 'Contents', '_CodeSignature', 'CodeResources'), 'signed');
@@ -110,7 +167,7 @@ describe('macOS capture app: the bundle and the packages that carry it', () => {
     assert.ok(fs.existsSync(path.join(app, 'Contents', '_CodeSignature', 'CodeResources')), 'a signed, current bundle is not rebuilt');
     fs.writeFileSync(path.join(root, 'node_modules', 'audiotee', 'package.json'), JSON.stringify({ version: '0.0.8' }));
     assert.equal(captureApp.isCurrent(root), false);
-    captureApp.ensure(root);
+    captureApp.build(root, { recorder });
     assert.ok(!fs.existsSync(path.join(app, 'Contents', '_CodeSignature')), 'built again from the new audiotee');
     assert.match(fs.readFileSync(path.join(app, 'Contents', 'Info.plist'), 'utf8'), /<key>EarshotAudioteeVersion<\/key>\s*<string>0\.0\.8<\/string>/);
   });
@@ -154,7 +211,9 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
     const { binary } = fakeAudioteeDir(planFile);
     const root = checkout(binary);
     fs.rmSync(path.dirname(binary), { recursive: true, force: true });
-    app = captureApp.build(root);
+    const recorder = standInRecorder();
+    app = captureApp.build(root, { recorder });
+    fs.rmSync(path.dirname(recorder), { recursive: true, force: true });
     open = fakeOpen(dir);
     tmp = path.join(dir, 'tmp');
     fs.mkdirSync(tmp);
@@ -271,7 +330,7 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
     }
     // open cannot launch it (here: its executable is gone): that recorder ends, the next ones run directly.
     said.length = 0; direct.length = 0;
-    fs.rmSync(path.join(app, 'Contents', 'MacOS', 'audiotee'));
+    fs.rmSync(path.join(app, 'Contents', 'MacOS', captureApp.EXECUTABLE));
     const failed: string[] = [];
     const broken = audioteeSpawner(spawnDirect, { app, open, tmpdir: tmp, findHelperPid: async () => undefined, log: (m) => said.push(m), onLaunchFailed: (r) => failed.push(r) });
     const first = broken(command);

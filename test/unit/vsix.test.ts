@@ -27,9 +27,10 @@ const contents = require(path.join(REPO_ROOT, 'scripts', 'vsix-contents.js')) as
   relativeLinks(markdown: string): string[];
   relativeImports(source: string): string[];
 };
-const captureApp = require(path.join(REPO_ROOT, 'scripts', 'mac-capture-app.js')) as { APP_PATH: string; infoPlist(v: { version: string; audiotee: string }): string };
+const captureApp = require(path.join(REPO_ROOT, 'scripts', 'mac-capture-app.js')) as { APP_PATH: string; infoPlist(v: { recorder: string; audiotee: string }): string };
 /* eslint-enable @typescript-eslint/no-require-imports */
-const CAPTURE_APP_EXE = `${captureApp.APP_PATH}/Contents/MacOS/audiotee`;
+const CAPTURE_APP_EXE = `${captureApp.APP_PATH}/Contents/MacOS/earshot-capture`;
+const CAPTURE_APP_AUDIOTEE = `${captureApp.APP_PATH}/Contents/MacOS/audiotee`;
 const CAPTURE_APP_PLIST = `${captureApp.APP_PATH}/Contents/Info.plist`;
 
 /** The first bytes of an ELF file: 64-bit little-endian, of `type` (2 exec, 3 shared, 1 relocatable). */
@@ -209,7 +210,7 @@ describe('VSIX: contents check', () => {
       ...extra,
     };
     for (const [file, data] of Object.entries(files)) {
-      if (!drop.includes(file)) zip.file(`extension/${file}`, data, { unixPermissions: modes[file] ?? (file === CAPTURE_APP_EXE ? 0o755 : 0o644) });
+      if (!drop.includes(file)) zip.file(`extension/${file}`, data, { unixPermissions: modes[file] ?? (file === CAPTURE_APP_EXE || file === CAPTURE_APP_AUDIOTEE ? 0o755 : 0o644) });
     }
     const out = path.join(work, `${name}.vsix`);
     fs.writeFileSync(out, await zip.generateAsync({ type: 'nodebuffer', platform: 'UNIX' }));
@@ -251,7 +252,8 @@ describe('VSIX: contents check', () => {
     'node_modules/smart-whisper/build/Release/smart-whisper.node': macho(0x0100000c), 'node_modules/smart-whisper/build/Release/libggml-cpu-apple_m1.so': macho(0x0100000c),
     'node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64/onnxruntime_binding.node': macho(0x0100000c),
     'node_modules/@node-llama-cpp/mac-arm64-metal/bins/mac-arm64-metal/llama-addon.node': macho(0x0100000c),
-    [CAPTURE_APP_EXE]: universal([0x01000007, 0x0100000c]), [CAPTURE_APP_PLIST]: captureApp.infoPlist({ version: '0.1.0', audiotee: '0.0.7' }),
+    [CAPTURE_APP_EXE]: macho(0x0100000c), [CAPTURE_APP_AUDIOTEE]: universal([0x01000007, 0x0100000c]),
+    [CAPTURE_APP_PLIST]: captureApp.infoPlist({ recorder: '1.0.0', audiotee: '0.0.7' }),
   };
   const LINUX_ONLY = ['node_modules/smart-whisper/build/Release/libggml-cpu-x64.so', 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
     'node_modules/@node-llama-cpp/linux-x64/bins/linux-x64/llama-addon.node', 'node_modules/@node-llama-cpp/linux-x64-vulkan/bins/linux-x64-vulkan/llama-addon.node'];
@@ -276,19 +278,28 @@ describe('VSIX: contents check', () => {
     await contents.checkVsix(await pack('audiotee-755', mac, LINUX_ONLY, 'darwin-arm64', { 'node_modules/audiotee/bin/audiotee': 0o755 }), 'darwin-arm64');
   });
 
-  it("requires Earshot's capture app in a macOS package: its executable (with the executable bit) and an Info.plist with the usage description", async () => {
+  it("requires Earshot's capture app in a macOS package: its recorder and audiotee (executable), an Info.plist with both usage descriptions and the recorder's version", async () => {
     const mac: Record<string, Buffer | string> = { ...MAC, ...METAL };
     await contents.checkVsix(await pack('app', mac, LINUX_ONLY, 'darwin-arm64'), 'darwin-arm64');
-    await assert.rejects(contents.checkVsix(await pack('no-app', mac, [...LINUX_ONLY, CAPTURE_APP_EXE, CAPTURE_APP_PLIST], 'darwin-arm64'), 'darwin-arm64'), (e: Error) => {
-      assert.match(e.message, /missing out\/mac-capture\/Earshot Audio Capture\.app\/Contents\/MacOS\/audiotee \(the capture app macOS asks the user about\)/);
+    await assert.rejects(contents.checkVsix(await pack('no-app', mac, [...LINUX_ONLY, CAPTURE_APP_EXE, CAPTURE_APP_AUDIOTEE, CAPTURE_APP_PLIST], 'darwin-arm64'), 'darwin-arm64'), (e: Error) => {
+      assert.match(e.message, /missing out\/mac-capture\/Earshot Audio Capture\.app\/Contents\/MacOS\/earshot-capture \(the capture app macOS asks the user about\)/);
+      assert.match(e.message, /missing out\/mac-capture\/Earshot Audio Capture\.app\/Contents\/MacOS\/audiotee \(the system-audio tap the capture app runs\)/);
       assert.match(e.message, /missing out\/mac-capture\/Earshot Audio Capture\.app\/Contents\/Info\.plist/);
       return true;
     });
     await assert.rejects(contents.checkVsix(await pack('app-644', mac, LINUX_ONLY, 'darwin-arm64', { [CAPTURE_APP_EXE]: 0o644 }), 'darwin-arm64'),
-      /the capture app's executable is not executable in the package: out\/mac-capture\/Earshot Audio Capture\.app\/Contents\/MacOS\/audiotee/);
-    const unasked = String(mac[CAPTURE_APP_PLIST]).replace(/\t<key>NSAudioCaptureUsageDescription<\/key>\n\t<string>[^<]*<\/string>\n/, '');
-    await assert.rejects(contents.checkVsix(await pack('app-unasked', { ...mac, [CAPTURE_APP_PLIST]: unasked }, LINUX_ONLY, 'darwin-arm64'), 'darwin-arm64'),
-      /Info\.plist has no NSAudioCaptureUsageDescription: macOS would never ask/);
+      /the capture app's executable is not executable in the package: out\/mac-capture\/Earshot Audio Capture\.app\/Contents\/MacOS\/earshot-capture/);
+    await assert.rejects(contents.checkVsix(await pack('app-audiotee-644', mac, LINUX_ONLY, 'darwin-arm64', { [CAPTURE_APP_AUDIOTEE]: 0o644 }), 'darwin-arm64'),
+      /the capture app's audiotee is not executable in the package: out\/mac-capture\/Earshot Audio Capture\.app\/Contents\/MacOS\/audiotee/);
+    const without = (k: string) => String(mac[CAPTURE_APP_PLIST]).replace(new RegExp(`\\t<key>${k}</key>\\n\\t<string>[^<]*</string>\\n`), '');
+    await assert.rejects(contents.checkVsix(await pack('app-unasked', { ...mac, [CAPTURE_APP_PLIST]: without('NSAudioCaptureUsageDescription') }, LINUX_ONLY, 'darwin-arm64'), 'darwin-arm64'),
+      /Info\.plist has no NSAudioCaptureUsageDescription: macOS would never ask for system audio/);
+    await assert.rejects(contents.checkVsix(await pack('app-no-mic', { ...mac, [CAPTURE_APP_PLIST]: without('NSMicrophoneUsageDescription') }, LINUX_ONLY, 'darwin-arm64'), 'darwin-arm64'),
+      /Info\.plist has no NSMicrophoneUsageDescription: macOS would never ask for the microphone/);
+    // The version Earshot's packages had before (package.json's), which changed the bundle's hash at every release.
+    const releaseVersioned = String(mac[CAPTURE_APP_PLIST]).replace(/(<key>CFBundleVersion<\/key>\n\t<string>)[^<]*/, '$10.1.0');
+    await assert.rejects(contents.checkVsix(await pack('app-release-version', { ...mac, [CAPTURE_APP_PLIST]: releaseVersioned }, LINUX_ONLY, 'darwin-arm64'), 'darwin-arm64'),
+      /Info\.plist has CFBundleVersion 0\.1\.0, not the recorder's version 1\.0\.0: the bundle must not change with Earshot's version/);
     await assert.rejects(contents.checkVsix(await pack('linux-with-app', { [CAPTURE_APP_PLIST]: mac[CAPTURE_APP_PLIST] }), 'linux-x64'),
       /the macOS capture app in a linux-x64 package: out\/mac-capture\/Earshot Audio Capture\.app\/Contents\/Info\.plist/);
   });
