@@ -17,7 +17,8 @@ import { RecorderCommand } from '../../daemon/capture/recorderCommand';
 import { RunningRecorder, spawnRecorder } from '../../daemon/capture/runningRecorder';
 import { REPO_ROOT } from '../setup';
 import { CaptureRun, startCapture } from '../support/capture';
-import { AudioteePlan, fakeAudioteeDir } from '../support/fake-audiotee';
+import { AudioteePlan } from '../support/fake-audiotee';
+import { fakeCaptureApp } from '../support/fake-capture-app';
 import { readStarts } from '../support/starts';
 import { alive, fakeLauncher } from '../support/fake-launcher';
 import { fakeOpen } from '../support/fake-open';
@@ -138,6 +139,8 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
   const plan = (p: AudioteePlan) => fs.writeFileSync(planFile, JSON.stringify({ ...p, startsFile }));
   const starts = () => readStarts(startsFile);
   const command: RecorderCommand = { recorder: 'audiotee', command: 'audiotee', args: ['--sample-rate', '16000', '--chunk-duration', '0.02'], envOverrides: {}, device: 'default' };
+  /** audiotee's command as audioteeSpawner launches it through the app. */
+  const tap: RecorderCommand = { ...command, args: ['system', ...command.args] };
   const folders = () => fs.readdirSync(tmp).filter((f) => f.startsWith('earshot-capture-'));
   const waitFor = async (condition: () => boolean, what: string, ms = 8000) => {
     const until = Date.now() + ms;
@@ -151,10 +154,8 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-macapp-'));
     planFile = path.join(dir, 'plan.json');
     startsFile = path.join(dir, 'starts.jsonl');
-    const { binary } = fakeAudioteeDir(planFile);
-    const root = checkout(binary);
-    fs.rmSync(path.dirname(binary), { recursive: true, force: true });
-    app = captureApp.build(root);
+    // The app as the package carries it: earshot-capture, which runs the (fake) audiotee beside it for `system`.
+    app = fakeCaptureApp(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-macapp-root-')), 'out', 'mac-capture'), planFile);
     open = fakeOpen(dir);
     tmp = path.join(dir, 'tmp');
     fs.mkdirSync(tmp);
@@ -170,7 +171,7 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
 
   it('the app\'s PCM comes through a FIFO in a folder only this user can open (0700, FIFOs 0600), its stderr lines too', async () => {
     plan({ playing: true });
-    const recorder = launchCaptureApp(command, { app, open, tmpdir: tmp, findHelperPid: async () => undefined });
+    const recorder = launchCaptureApp(tap, { app, open, tmpdir: tmp, findHelperPid: async () => undefined });
     recorders.push(recorder);
     const lines: string[] = [];
     recorder.onStderrLine((l) => lines.push(l));
@@ -196,7 +197,7 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
 
   it('ending the recorder ends the helper (closing the FIFO: SIGPIPE at its next write) and removes the folder', async () => {
     plan({ playing: false });
-    const recorder = launchCaptureApp(command, { app, open, tmpdir: tmp, findHelperPid: async () => undefined });
+    const recorder = launchCaptureApp(tap, { app, open, tmpdir: tmp, findHelperPid: async () => undefined });
     let bytes = 0;
     recorder.onData((c) => { bytes += c.length; });
     await waitFor(() => bytes > 0 && starts().length === 1, 'audio');
@@ -210,7 +211,7 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
 
   it('with the helper\'s PID known, SIGTERM ends it cleanly (audiotee logs its shutdown), folder removed', async () => {
     plan({ playing: false });
-    const recorder = launchCaptureApp(command, { app, open, tmpdir: tmp, findHelperPid: async () => starts()[0]?.pid });
+    const recorder = launchCaptureApp(tap, { app, open, tmpdir: tmp, findHelperPid: async () => starts()[0]?.pid });
     recorders.push(recorder);
     const lines: string[] = [];
     recorder.onStderrLine((l) => lines.push(l));
@@ -257,7 +258,7 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
     plan({ playing: false });
     const said: string[] = [];
     const direct: string[] = [];
-    const spawnDirect = (c: RecorderCommand) => { direct.push(c.command); return launchCaptureApp(c, { app, open, tmpdir: tmp, findHelperPid: async () => undefined }); };
+    const spawnDirect = (c: RecorderCommand) => { direct.push(c.command); return launchCaptureApp({ ...c, args: ['system', ...c.args] }, { app, open, tmpdir: tmp, findHelperPid: async () => undefined }); };
     const missing = audioteeSpawner(spawnDirect, { app: undefined, open, tmpdir: tmp, log: (m) => said.push(m) });
     // `app: undefined` asks captureAppPath(): this checkout's out/ has no bundle unless it was packaged for macOS.
     if (!fs.existsSync(path.join(REPO_ROOT, 'out', 'mac-capture'))) {
@@ -271,7 +272,7 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
     }
     // open cannot launch it (here: its executable is gone): that recorder ends, the next ones run directly.
     said.length = 0; direct.length = 0;
-    fs.rmSync(path.join(app, 'Contents', 'MacOS', 'audiotee'));
+    fs.rmSync(path.join(app, 'Contents', 'MacOS', 'earshot-capture'));
     const failed: string[] = [];
     const broken = audioteeSpawner(spawnDirect, { app, open, tmpdir: tmp, findHelperPid: async () => undefined, log: (m) => said.push(m), onLaunchFailed: (r) => failed.push(r) });
     const first = broken(command);
