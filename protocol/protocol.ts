@@ -1126,6 +1126,11 @@ export interface SourceStatusParams {
    * the user may switch to (earshot.devices.systemAudio).
    */
   loopbackDevice?: string;
+  /**
+   * A Terminal command the message or hint asks the user to run, offered to copy: macOS `tccutil reset …
+   * dev.earshot.audio-capture` when a grant of Earshot's capture app may be stale after an update.
+   */
+  copyCommand?: string;
   /** Audio dropped because recognition fell far behind, and audio missing because capture was down. */
   droppedSec: number;
   gapSec: number;

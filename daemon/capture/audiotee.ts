@@ -148,13 +148,13 @@ export async function resolveApps(device: string, env: NodeJS.ProcessEnv): Promi
  * at 71b0c45); logs carry data {message, context} with string values, the `metadata` line the stream's format
  * (AudioStreamMetadata.swift). Anything else (its closing "Error: failure") is undefined.
  */
-interface AudioteeMessage {
+export interface AudioteeMessage {
   message_type: string;
   data?: { message?: string; context?: Record<string, string> } & Partial<AudioteeFormat>;
 }
 
 /** The stream audiotee writes on stdout, from its `metadata` line (AudioStreamMetadata.swift:13-22). */
-interface AudioteeFormat {
+export interface AudioteeFormat {
   sample_rate: number;
   channels_per_frame: number;
   bits_per_channel: number;
@@ -162,7 +162,8 @@ interface AudioteeFormat {
   encoding: string;
 }
 
-function parseAudioteeLine(line: string): AudioteeMessage | undefined {
+/** One stderr line of audiotee, or of Earshot's own recorder, which logs in the same shape (macMicrophone.ts). */
+export function parseAudioteeLine(line: string): AudioteeMessage | undefined {
   if (!line.trimStart().startsWith('{')) return undefined;
   try {
     const message = JSON.parse(line) as AudioteeMessage;
@@ -178,13 +179,23 @@ function parseAudioteeLine(line: string): AudioteeMessage | undefined {
  * (AudioRecorder.swift:29-48), which decoded as s16 would be noise.
  */
 function formatFault(format: Partial<AudioteeFormat>, detail?: string): CaptureFault | undefined {
-  if (format.sample_rate === SAMPLE_RATE && format.channels_per_frame === 1 && format.encoding === 'pcm_s16le') return undefined;
-  const got = `${format.encoding ?? 'an unknown encoding'} ${format.sample_rate ? `at ${format.sample_rate} Hz` : "at the output device's own rate"}, ${format.channels_per_frame ?? '?'} channel(s)`;
+  if (isDecodedFormat(format)) return undefined;
+  const got = formatWords(format, "the output device's own rate");
   return {
     reason: 'recorder-exited',
     message: `System audio from the Core Audio tap comes as ${got}, not the 16 kHz mono 16-bit audio Earshot asked for (macOS could not convert it), so Earshot stopped it rather than record noise. Set your output device to 48 kHz in Audio MIDI Setup or choose another output, then retry; or record a loopback device (BlackHole) as the system audio source.`,
     ...(detail ? { detail } : {}),
   };
+}
+
+/** Whether a `metadata` line announces the 16 kHz mono s16le stream Earshot decodes. */
+export function isDecodedFormat(format: Partial<AudioteeFormat>): boolean {
+  return format.sample_rate === SAMPLE_RATE && format.channels_per_frame === 1 && format.encoding === 'pcm_s16le';
+}
+
+/** A `metadata` line's stream in words ("pcm_f32le at 48000 Hz, 2 channel(s)"); `noRate` where it names no rate. */
+export function formatWords(format: Partial<AudioteeFormat>, noRate: string): string {
+  return `${format.encoding ?? 'an unknown encoding'} ${format.sample_rate ? `at ${format.sample_rate} Hz` : `at ${noRate}`}, ${format.channels_per_frame ?? '?'} channel(s)`;
 }
 
 /** The fault for app:<names> whose every process lacks a Core Audio process object. */

@@ -28,6 +28,8 @@ export interface CaptureStatus {
   hint?: string;
   /** With a tap's hint: a loopback device that is there (BlackHole, Loopback), which the user may switch to. */
   loopbackDevice?: string;
+  /** A Terminal command the message or hint asks the user to run (macOS: `tccutil reset …`), offered to copy. */
+  copyCommand?: string;
   retryInMs?: number;
   /** The recorder program, and the device it records when known. */
   recorder: string;

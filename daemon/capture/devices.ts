@@ -15,6 +15,8 @@ import { CaptureFault, CaptureKind, installHint } from './faults';
 import { findExecutable, runTool } from './tools';
 import { audifyStatus, listAudifyDevices } from './audify';
 import { APP_PREFIX, audioteeStatus, listAudioApps } from './audiotee';
+import { CAPTURE_APP, captureAppPath } from './macCaptureApp';
+import { CAPTURE_APP_RECORDER, captureAppOf, listMicrophonesThroughApp, MacMicrophoneOptions, microphoneAppUnusable } from './macMicrophone';
 
 export type DeviceBackend = 'pulse' | 'alsa' | 'avfoundation' | 'dshow' | 'rtaudio' | 'audiotee';
 
@@ -38,6 +40,8 @@ export interface DeviceList {
 export interface DeviceQuery {
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  /** macOS: how to reach Earshot's capture app (default: this installation's, through /usr/bin/open). */
+  captureApp?: MacMicrophoneOptions;
 }
 
 /** The id meaning "whatever the system's default is". */
@@ -51,8 +55,9 @@ export async function listDevices(query: DeviceQuery = {}): Promise<DeviceList> 
   const env = query.env ?? process.env;
   let list: DeviceList;
   if (platform === 'darwin' || platform === 'win32') {
-    const rt = platform === process.platform && audifyStatus(env).available ? await listAudifyDevices(env) : undefined;
-    list = rt ? rtAudioDeviceList(rt.api, rt.devices, platform) : await listFfmpegDevices(platform, env);
+    const viaApp = platform === 'darwin' ? await captureAppDeviceList(query.captureApp) : undefined;
+    const rt = !viaApp && platform === process.platform && audifyStatus(env).available ? await listAudifyDevices(env) : undefined;
+    list = viaApp ?? (rt ? rtAudioDeviceList(rt.api, rt.devices, platform) : await listFfmpegDevices(platform, env));
     if (platform === 'darwin' && audioteeStatus(platform).available) {
       // Core Audio taps: all system audio, or only a meeting app's, ahead of any loopback device.
       const apps = await listAudioApps(env);
@@ -65,27 +70,41 @@ export async function listDevices(query: DeviceQuery = {}): Promise<DeviceList> 
   } else {
     list = await listLinuxDevices(env);
   }
-  list.notes.push(...backendNotes(platform, env));
+  list.notes.push(...backendNotes(platform, env, captureAppOf(query.captureApp ?? {})));
   return list;
 }
 
-/** Which backend records each source here, for `earshot devices` and health. */
-export function captureBackends(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): { microphone: string; systemAudio: string } {
+/**
+ * macOS: the microphones (and loopback inputs) as Earshot's capture app lists them, the ids RtAudio's names as in
+ * audify's list (macMicrophone.ts); undefined when the app is not used or cannot list them (then audify's list is).
+ */
+async function captureAppDeviceList(options: MacMicrophoneOptions = {}): Promise<DeviceList | undefined> {
+  const listed = await listMicrophonesThroughApp(options);
+  if (!listed) return undefined;
+  const devices = listed.map((d) => ({ ...d, outputChannels: 0, isDefaultOutput: false }));
+  return { ...rtAudioDeviceList('Core Audio', devices, 'darwin'), notes: [`Core Audio devices (${CAPTURE_APP})`] };
+}
+
+/** Which backend records each source here, for `earshot devices` and health. `captureApp`: macOS, the bundle (default: this installation's). */
+export function captureBackends(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env, captureApp: string | undefined = captureAppPath()): { microphone: string; systemAudio: string } {
   const audify = platform === process.platform && audifyStatus(env).available;
   const programs = 'recorder programs';
   const tee = audioteeStatus(platform).available;
+  const macApp = platform === 'darwin' && microphoneAppUnusable(captureApp) === undefined;
   return {
-    microphone: audify ? 'audify (in-process RtAudio)' : programs,
+    microphone: macApp ? `${CAPTURE_APP_RECORDER} (${CAPTURE_APP}: macOS asks for Earshot)` : audify ? 'audify (in-process RtAudio)' : programs,
     systemAudio: platform === 'darwin' && tee ? 'audiotee (Core Audio tap)' : audify ? `audify (in-process RtAudio${platform === 'win32' ? ', WASAPI loopback' : ''})` : programs,
   };
 }
 
-function backendNotes(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string[] {
-  const backends = captureBackends(platform, env);
+function backendNotes(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, captureApp: string | undefined): string[] {
+  const backends = captureBackends(platform, env, captureApp);
   const notes = [`capture backend: microphone ${backends.microphone}; system audio ${backends.systemAudio}`];
   const audify = audifyStatus(env);
   if (platform === process.platform && !audify.available) notes.push(`in-process capture unavailable: ${audify.reason}; using sox/arecord/parec/ffmpeg`);
   if (platform === 'darwin') {
+    const appMissing = microphoneAppUnusable(captureApp);
+    if (appMissing) notes.push(`microphone recorded inside the editor's process (macOS asks the editor, and may refuse it without asking): ${appMissing}`);
     const tee = audioteeStatus(platform);
     if (!tee.available) notes.push(`driver-free system audio unavailable: ${tee.reason}`);
   }

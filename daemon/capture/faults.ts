@@ -53,6 +53,8 @@ export interface RecorderEnd {
 }
 
 const what = (kind: CaptureKind) => (kind === 'mic' ? 'microphone' : 'system audio');
+/** The device in a sentence: quoted, or "the default microphone". */
+const deviceWords = (kind: CaptureKind, device: string) => (device === 'default' ? `the default ${kind === 'mic' ? 'microphone' : 'system audio source'}` : `"${device}"`);
 
 /** The package that brings `recorder` on `platform`, as an install command. */
 export function installHint(recorder: string, platform: NodeJS.Platform): string {
@@ -85,7 +87,7 @@ function detailOf(stderr: string): string | undefined {
 export function classifyEnd(ctx: FaultContext, end: RecorderEnd): CaptureFault {
   const detail = detailOf(end.stderr);
   const err = end.stderr.toLowerCase();
-  const device = ctx.device === 'default' ? `the default ${what(ctx.kind) === 'microphone' ? 'microphone' : 'system audio source'}` : `"${ctx.device}"`;
+  const device = deviceWords(ctx.kind, ctx.device);
   const fault = (reason: FaultReason, message: string): CaptureFault => ({ reason, message, ...(detail ? { detail } : {}) });
 
   if (end.spawnError) {
@@ -98,7 +100,8 @@ export function classifyEnd(ctx: FaultContext, end: RecorderEnd): CaptureFault {
   if (/connection terminated|connection reset|input\/output error|stream has been terminated/.test(err)) {
     return fault('server-lost', lostMessage(ctx));
   }
-  if (/connection refused|pa_context_connect\(\) failed|connection failure|unknown pcm default|no default audio device/.test(err)) {
+  // "No input device": Earshot's macOS capture app found no default input (macMicrophone.ts; its error line).
+  if (/connection refused|pa_context_connect\(\) failed|connection failure|unknown pcm default|no default audio device|"no input device"/.test(err)) {
     if (ctx.platform === 'linux') {
       return fault('server-not-running', `Cannot capture ${what(ctx.kind)}: the sound server (PulseAudio or PipeWire) is not running. Start it (e.g. \`systemctl --user start pulseaudio\` or \`pipewire-pulse\`) or connect a device; Earshot retries on its own.`);
     }
@@ -131,11 +134,16 @@ export function classifyEnd(ctx: FaultContext, end: RecorderEnd): CaptureFault {
   if (/device or resource busy|ebusy|exclusive/.test(err)) {
     return fault('device-busy', `${capitalize(what(ctx.kind))} device ${device} is busy: another program holds it exclusively. Close that program or choose another device.`);
   }
-  if (/no such entity|unknown pcm|no such device|enodev|can't open input|could not find audio only device|audio open error|no such audio device|not found|does not exist|input\/output error|invalid argument/.test(err)) {
-    return fault('device-not-found', `${capitalize(what(ctx.kind))} device ${device} was not found (unplugged?). Plug it back in or choose another device (\`earshot devices\` lists them); Earshot retries on its own.`);
+  if (/no such entity|unknown pcm|no such (input )?device|not an input device|enodev|can't open input|could not find audio only device|audio open error|no such audio device|not found|does not exist|input\/output error|invalid argument/.test(err)) {
+    return fault('device-not-found', deviceNotFoundMessage(ctx.kind, ctx.device));
   }
   const how = end.signal ? `was killed (${end.signal})` : `exited with code ${end.code}`;
   return fault('recorder-exited', `The ${what(ctx.kind)} recorder "${ctx.recorder}" stopped unexpectedly (it ${how}). Retrying.`);
+}
+
+/** A chosen device that is not there (`device` as the user knows it, or 'default'). */
+export function deviceNotFoundMessage(kind: CaptureKind, device: string): string {
+  return `${capitalize(what(kind))} device ${deviceWords(kind, device)} was not found (unplugged?). Plug it back in or choose another device (\`earshot devices\` lists them); Earshot retries on its own.`;
 }
 
 function permissionMessage(ctx: FaultContext): string {

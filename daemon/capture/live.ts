@@ -34,6 +34,7 @@ import { InputLevel, LevelMeter, Pcm16Decoder } from './pcm';
 import { RecorderLauncher, recorderLauncher, RecorderRequest } from './recorder';
 import { findLoopbackDevice } from './devices';
 import { CaptureAppProcess } from './macCaptureApp';
+import { openedByCaptureApp } from './macMicrophone';
 import { RecorderSupervisor } from './recorderSupervisor';
 import type { CaptureState, CaptureStatus } from './captureStatus';
 import { RunningRecorder } from './runningRecorder';
@@ -109,8 +110,8 @@ export class LiveSource implements AudioSource {
   // Per recorder process:
   private recorder: RunningRecorder | undefined;
   private readonly silence: SilenceWatch;
-  /** The running tap went through Earshot's own app (macCaptureApp.ts): macOS asks about Earshot, not the editor. */
-  private tapAsEarshot = false;
+  /** The running recorder went through Earshot's own app (macCaptureApp.ts): macOS asks about Earshot, not the editor. */
+  private runsAsEarshot = false;
   /** How long the paired microphone (pairWithMicrophone) has heard sound, in ms. */
   private micSoundMs = 0;
   // After a pause: the clock index of the resume until the first audio after it (the clock's jump up to there is the
@@ -264,12 +265,13 @@ export class LiveSource implements AudioSource {
   private recorderStarted(recorder: RunningRecorder): void {
     this.recorder = recorder;
     this.silence.restart(this.micSoundMs);
-    this.tapAsEarshot = recorder.child instanceof CaptureAppProcess;
+    this.runsAsEarshot = recorder.child instanceof CaptureAppProcess;
     // A virtual input's zeros are no permission problem (silence.ts): known by the device chosen, or by what the audify
-    // helper says it opened (the default input's name, and system_profiler's transport for it).
+    // helper says it opened (the default input's name, and system_profiler's transport for it), or the capture app.
     if (recorder.device && recorder.device !== 'default' && isVirtualInput(recorder.device)) this.silence.virtualInput = recorder.device;
     recorder.onStderrLine((line) => {
-      const opened = parseOpenedLine(line);
+      const app = this.runsAsEarshot ? openedByCaptureApp(line) : undefined; // the capture app names it by name alone
+      const opened = app !== undefined ? { device: app } : parseOpenedLine(line);
       if (opened && this.recorder === recorder) this.silence.virtualInput = isVirtualInput(opened.device, opened.transport) ? opened.device : undefined;
     });
     // Audio after a resume is never stamped before it (the recorder cannot have heard anything earlier).
@@ -287,7 +289,7 @@ export class LiveSource implements AudioSource {
     const level = this.meter.push(samples, arrival);
     if (level) this.emit(this.levelListeners, level);
     switch (this.silence.push(samples, arrival, this.micSoundMs)) {
-      case 'mic-denied': this.setStatus({ state: 'stalled', ...silentMicFault() }); break;
+      case 'mic-denied': this.setStatus({ state: 'stalled', ...silentMicFault({ asEarshot: this.runsAsEarshot }) }); break;
       case 'mic-virtual': this.setStatus({ state: 'capturing', hint: silentVirtualMicHint(this.silence.virtualInput ?? '') }); break;
       case 'heard': this.setStatus({ state: 'capturing' }); break;
       // A hint, not a fault: see silence.ts. On macOS it waits for the device list, to offer a loopback device.
@@ -330,7 +332,7 @@ export class LiveSource implements AudioSource {
 
   /** The silent tap's hint, with a loopback device to switch to when one is there; dropped if capture stopped meanwhile. */
   private async tapHint(): Promise<void> {
-    const asEarshot = this.tapAsEarshot;
+    const asEarshot = this.runsAsEarshot;
     const find = this.options.findLoopback ?? (process.platform === 'darwin' ? () => findLoopbackDevice(this.options.env) : async () => undefined);
     let timer: NodeJS.Timeout | undefined;
     const loopback = await Promise.race([
@@ -340,7 +342,7 @@ export class LiveSource implements AudioSource {
     clearTimeout(timer);
     if (this.current.state !== 'capturing') return;
     const release = this.options.release ?? (process.platform === 'darwin' ? os.release() : undefined);
-    this.setStatus({ state: 'capturing', hint: silentTapHint({ asEarshot, ...(release ? { release } : {}), ...(loopback ? { loopback } : {}) }), ...(loopback ? { loopbackDevice: loopback } : {}) });
+    this.setStatus({ state: 'capturing', ...silentTapHint({ asEarshot, ...(release ? { release } : {}), ...(loopback ? { loopback } : {}) }), ...(loopback ? { loopbackDevice: loopback } : {}) });
   }
 
   private setStatus(change: Partial<CaptureStatus> & { state: CaptureState }): void {

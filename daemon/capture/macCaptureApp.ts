@@ -1,7 +1,8 @@
 /**
- * audiotee run as its own app, "Earshot Audio Capture.app" (built by scripts/mac-capture-app.js into
- * out/mac-capture/), so that macOS asks the user about system audio for "Earshot" and lists Earshot under Privacy &
- * Security → Screen & System Audio Recording.
+ * audiotee and the microphone recorded by Earshot's own app, "Earshot Audio Capture.app" (built by
+ * scripts/mac-capture-app.js into out/mac-capture/), so that macOS asks the user about system audio and the microphone
+ * for "Earshot" and lists Earshot under Privacy & Security. Its executable, earshot-capture, records the microphone
+ * itself (macMicrophone.ts) and runs audiotee, its child, for the tap.
  *
  * Why an app launched through LaunchServices: TCC asks about, and records a grant for, the *responsible process* of
  * the process that touches a protected resource. A child inherits its parent's responsible process, so audiotee
@@ -41,9 +42,14 @@ import type { RecorderCommand } from './recorderCommand';
 import { RecorderProcess, RunningRecorder } from './runningRecorder';
 import { runTool } from './tools';
 
-/** The bundle's folder name and executable (scripts/mac-capture-app.js builds it with these; a unit test holds them together). */
+/**
+ * The bundle's folder name, executable and identifier (scripts/mac-capture-app.js builds it with these; a unit test
+ * holds them together). The executable is Earshot's recorder: `earshot-capture microphone …` records the microphone
+ * (macMicrophone.ts), `earshot-capture system <audiotee's arguments>` runs audiotee, which sits beside it.
+ */
 export const CAPTURE_APP = 'Earshot Audio Capture.app';
-export const CAPTURE_APP_EXECUTABLE = 'audiotee';
+export const CAPTURE_APP_EXECUTABLE = 'earshot-capture';
+export const CAPTURE_APP_BUNDLE_ID = 'dev.earshot.audio-capture';
 
 /** The bundle in this installation (out/mac-capture/, beside out/daemon/), or undefined (a dev checkout that never packaged). */
 export function captureAppPath(): string | undefined {
@@ -280,7 +286,7 @@ let saidUnusable: string | undefined;
  * then macOS attributes the tap to VS Code.
  */
 export function audioteeSpawner(spawnDirect: (command: RecorderCommand) => RunningRecorder, options: AudioteeSpawnerOptions = {}): (command: RecorderCommand) => RunningRecorder {
-  const log = options.log ?? ((message: string) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'warn', component: 'capture', event: 'audiotee', message }) + '\n'));
+  const log = options.log ?? captureWarning('audiotee');
   return (command) => {
     const app = options.app ?? captureAppPath();
     const why = !app ? `${CAPTURE_APP} is not in this installation (a development checkout: \`node scripts/mac-capture-app.js\` builds it)` : appUnusable;
@@ -289,14 +295,29 @@ export function audioteeSpawner(spawnDirect: (command: RecorderCommand) => Runni
       saidUnusable = why;
       return spawnDirect(command);
     }
-    return launchCaptureApp(command, {
+    return launchCaptureApp({ ...command, args: ['system', ...command.args] }, {
       ...options, app: app!,
       onLaunchFailed: (reason) => {
-        appUnusable = `open could not launch ${CAPTURE_APP}: ${reason}`;
+        markCaptureAppUnusable(`open could not launch ${CAPTURE_APP}: ${reason}`);
         options.onLaunchFailed?.(reason);
       },
     });
   };
+}
+
+/** A warning in the daemon's log (stderr, one JSON line), for the capture component's `event`. */
+export function captureWarning(event: string): (message: string) => void {
+  return (message) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'warn', component: 'capture', event, message }) + '\n');
+}
+
+/** Why the app is not used although it is there (`open` could not launch it), or undefined. */
+export function captureAppUnusable(): string | undefined {
+  return appUnusable;
+}
+
+/** The app cannot be used (every subcommand: the tap and the microphone fall back), for `reason`. */
+export function markCaptureAppUnusable(reason: string): void {
+  appUnusable = reason;
 }
 
 /** Whether taps are attributed to Earshot's own app (the hint names it) rather than the editor. */

@@ -23,7 +23,7 @@
  * Owns which recorder runs and the command line it runs with. Must not hold a running process (runningRecorder.ts) nor
  * supervise one (live.ts).
  */
-import { CaptureError, CaptureKind } from './faults';
+import { CaptureError, CaptureKind, deviceNotFoundMessage } from './faults';
 import { DEFAULT_DEVICE, defaultLoopbackDevice, defaultSystemMonitor, pickLoopbackDevice } from './devices';
 import { CAPTURE_PERIOD_MS, SAMPLE_RATE } from './source';
 import { findExecutable } from './tools';
@@ -31,13 +31,14 @@ import { audifyCommand, audifyStatus, listAudifyDevices, rtAudioNameForPulseSour
 import { APP_PREFIX, audioteeStatus, startAudiotee } from './audiotee';
 import { pulseSources } from './devices';
 import { audioteeSpawner } from './macCaptureApp';
+import { MacMicrophoneOptions, macMicrophoneLauncher, microphoneAppUnusable } from './macMicrophone';
 import { RunningRecorder, spawnRecorder, startMicRecorder } from './runningRecorder';
 import type { MicRecorderName, RecorderCommand, RecorderName, SystemRecorderName } from './recorderCommand';
 
-export const MIC_RECORDERS: readonly MicRecorderName[] = ['audify', 'sox', 'rec', 'arecord'];
+export const MIC_RECORDERS: readonly MicRecorderName[] = ['audify', 'earshot-capture', 'sox', 'rec', 'arecord'];
 export const SYSTEM_RECORDERS: readonly SystemRecorderName[] = ['audify', 'audiotee', 'parec', 'ffmpeg', 'sox', 'helper'];
 /** Backends inside Earshot (nothing to install), as opposed to the recorder programs. */
-export const IN_PROCESS_RECORDERS: readonly RecorderName[] = ['audify', 'audiotee'];
+export const IN_PROCESS_RECORDERS: readonly RecorderName[] = ['audify', 'audiotee', 'earshot-capture'];
 
 /** Which audio to record, from where, with which program. */
 export interface RecorderRequest {
@@ -51,6 +52,8 @@ export interface RecorderRequest {
   platform?: NodeJS.Platform;
   /** A native system-audio helper (see the helper contract above). */
   helperPath?: string;
+  /** macOS: how the microphone reaches Earshot's capture app (macMicrophone.ts; default: this installation's, through open). */
+  captureApp?: MacMicrophoneOptions;
 }
 
 
@@ -62,7 +65,7 @@ export interface RecorderRequest {
  * ffmpeg and sox record a loopback device (BlackHole) on older macOS. Windows system audio: audify opens the
  * default output as a WASAPI loopback input.
  */
-const MIC_ORDER: Record<string, MicRecorderName[]> = { linux: ['audify', 'arecord', 'sox', 'rec'], darwin: ['audify', 'sox', 'rec'], win32: ['audify', 'sox'] };
+const MIC_ORDER: Record<string, MicRecorderName[]> = { linux: ['audify', 'arecord', 'sox', 'rec'], darwin: ['earshot-capture', 'audify', 'sox', 'rec'], win32: ['audify', 'sox'] };
 const SYSTEM_ORDER: Record<string, SystemRecorderName[]> = {
   linux: ['audify', 'parec', 'ffmpeg', 'sox'], darwin: ['audiotee', 'audify', 'ffmpeg', 'sox'], win32: ['audify', 'ffmpeg'],
 };
@@ -81,6 +84,7 @@ export function defaultRecorder(kind: CaptureKind, platform: NodeJS.Platform, in
 export function recorderAvailable(name: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform): boolean {
   if (name === 'audify') return platform === process.platform && audifyStatus(env).available;
   if (name === 'audiotee') return audioteeStatus(platform).available;
+  if (name === 'earshot-capture') return platform === 'darwin' && microphoneAppUnusable() === undefined;
   return findExecutable(name, env, platform) !== undefined;
 }
 
@@ -208,6 +212,11 @@ export interface RecorderLauncher {
 export function recorderLauncher(request: RecorderRequest): RecorderLauncher {
   const platform = request.platform ?? process.platform;
   const env = request.env ?? process.env;
+  if (request.kind === 'mic' && platform === 'darwin' && (request.recorder ?? 'earshot-capture') === 'earshot-capture') {
+    // Earshot's own app, which macOS asks for the microphone by name; audify (or a program) where it cannot run.
+    const fallback = defaultRecorder('mic', platform, (name) => name !== 'earshot-capture' && recorderAvailable(name, env, platform));
+    return macMicrophoneLauncher(request.device, recorderLauncher({ ...request, recorder: fallback }), request.captureApp);
+  }
   let recorder = request.recorder ?? defaultRecorder(request.kind, platform, (name) => recorderAvailable(name, env, platform), request.helperPath);
   // RtAudio's PulseAudio API cannot open ALSA device names (hw:1,0): those stay with arecord.
   if (!request.recorder && recorder === 'audify' && platform === 'linux' && request.kind === 'mic' && request.device && request.device !== DEFAULT_DEVICE && isAlsaDeviceName(request.device)) {
@@ -217,6 +226,7 @@ export function recorderLauncher(request: RecorderRequest): RecorderLauncher {
   if (!request.recorder && recorder === 'audiotee' && request.device && request.device !== DEFAULT_DEVICE && !request.device.startsWith(APP_PREFIX)) {
     recorder = defaultRecorder('system', platform, (name) => name !== 'audiotee' && recorderAvailable(name, env, platform));
   }
+  if (recorder === 'earshot-capture') throw new Error('"earshot-capture" (Earshot\'s capture app) records the microphone on macOS only');
   if (request.kind === 'mic' && !(MIC_RECORDERS as readonly string[]).includes(recorder)) {
     throw new Error(`"${recorder}" is not a microphone recorder (one of ${MIC_RECORDERS.join(', ')})`);
   }
@@ -262,7 +272,7 @@ export async function resolveAudifyDevice(request: RecorderRequest, platform: No
     const sources = await pulseSources(env);
     if (!sources) return { device, rtName: device }; // no server: the helper says so
     const mapped = rtAudioNameForPulseSource(device, sources);
-    if ('error' in mapped) throw new CaptureError({ reason: 'device-not-found', message: `${request.kind === 'mic' ? 'Microphone' : 'System audio'} device "${device}" was not found (unplugged?). Plug it back in or choose another device (\`earshot devices\` lists them); Earshot retries on its own.`, detail: mapped.error });
+    if ('error' in mapped) throw new CaptureError({ reason: 'device-not-found', message: deviceNotFoundMessage(request.kind, device), detail: mapped.error });
     return { device, rtName: mapped.name };
   }
   if (chosen) return { device: chosen, rtName: chosen };

@@ -3,7 +3,8 @@
  * arguments) and what runningRecorder.ts, audiotee.ts and macCaptureApp.ts start. Types only, below all of them.
  */
 
-export type MicRecorderName = 'audify' | 'sox' | 'rec' | 'arecord';
+/** 'earshot-capture': Earshot's macOS capture app (macMicrophone.ts). */
+export type MicRecorderName = 'audify' | 'earshot-capture' | 'sox' | 'rec' | 'arecord';
 export type SystemRecorderName = 'audify' | 'audiotee' | 'parec' | 'ffmpeg' | 'sox' | 'helper';
 export type RecorderName = MicRecorderName | SystemRecorderName;
 

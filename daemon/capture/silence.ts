@@ -21,6 +21,7 @@ import { coreAudioDeviceName } from './audifyHelper';
 import { MACOS_AUDIO_CAPTURE_SETTINGS, MACOS_MICROPHONE_SETTINGS } from './audiotee';
 import { isLoopbackDeviceName } from './devices';
 import { CaptureFault } from './faults';
+import { CAPTURE_APP_BUNDLE_ID } from './macCaptureApp';
 
 /** A microphone level at or above this (RMS) is sound, not a quiet room. */
 export const SOUND_DBFS = -45;
@@ -92,11 +93,35 @@ export class SilenceWatch {
   }
 }
 
-/** A macOS microphone that delivers only digital silence. */
-export function silentMicFault(host = 'Visual Studio Code'): CaptureFault {
+/**
+ * Terminal commands that make macOS forget the capture app's grants (tccutil(1): `tccutil reset SERVICE BUNDLE_ID`).
+ * The app is signed ad hoc, so its designated requirement is its cdhash, which an update changes; tccd then keeps the
+ * old grant row, shown switched on, and denies the new build without asking, and turning the switch off and on does not
+ * repair it while a reset does (review 3, P1: cavaldos/Ice#14, NousResearch/hermes-agent#86385, trycua/cua#3170).
+ * `Microphone` is kTCCServiceMicrophone; the tap's service is kTCCServiceAudioCapture, whose tccutil name is not
+ * documented, so the tap's reset is `All` (every service of the bundle: jetforme.org/2023/12/transparency-consent-control).
+ */
+export const MICROPHONE_GRANT_RESET = `tccutil reset Microphone ${CAPTURE_APP_BUNDLE_ID}`;
+export const CAPTURE_APP_GRANTS_RESET = `tccutil reset All ${CAPTURE_APP_BUNDLE_ID}`;
+
+/** What a fault or hint asks the user to run in Terminal, offered to copy (CaptureStatus.copyCommand). */
+export interface WithCopyCommand {
+  copyCommand?: string;
+}
+
+/**
+ * A macOS microphone that delivers only digital silence. `asEarshot`: recorded by Earshot's own app (macMicrophone.ts),
+ * which macOS asks by name, and whose grant an update can leave stale (MICROPHONE_GRANT_RESET).
+ */
+export function silentMicFault(context: { asEarshot?: boolean } = {}): CaptureFault & WithCopyCommand {
+  const who = context.asEarshot ? 'Earshot' : 'Visual Studio Code (or the terminal Earshot runs in)';
+  const stale = context.asEarshot
+    ? ` If Earshot is already turned on there, macOS may be holding on to the permission of an earlier version of Earshot: run \`${MICROPHONE_GRANT_RESET}\` in Terminal, then stop and start the session again and allow Earshot when macOS asks.`
+    : '';
   return {
     reason: 'permission-denied',
-    message: `The microphone delivers only digital silence, which is what macOS gives an app it has not allowed to use the microphone. If macOS is asking for the microphone right now, click Allow (then Retry if this stays). Otherwise open System Settings → Privacy & Security → Microphone, turn on ${host} (or the terminal Earshot runs in), then retry (${MACOS_MICROPHONE_SETTINGS}). A microphone muted by its own switch sends the same silence.`,
+    message: `The microphone delivers only digital silence, which is what macOS gives an app it has not allowed to use the microphone. If macOS is asking for the microphone right now, click Allow (then Retry if this stays). Otherwise open System Settings → Privacy & Security → Microphone, turn on ${who}, then retry (${MACOS_MICROPHONE_SETTINGS}).${stale} A microphone muted by its own switch sends the same silence.`,
+    ...(context.asEarshot ? { copyCommand: MICROPHONE_GRANT_RESET } : {}),
   };
 }
 
@@ -129,17 +154,21 @@ export function macosHasAudioRecordingList(release: string | undefined): boolean
  * to do depends on who macOS asked (Earshot's app asks by name; VS Code is never asked and must be added by hand) and
  * on the macOS version; a loopback device that is there is offered as the way around it.
  */
-export function silentTapHint(context: TapHintContext = {}): string {
+export function silentTapHint(context: TapHintContext = {}): { hint: string } & WithCopyCommand {
   const host = context.asEarshot ? 'Earshot' : 'Visual Studio Code';
-  const remedy = !macosHasAudioRecordingList(context.release)
+  const list = macosHasAudioRecordingList(context.release);
+  const remedy = !list
     ? `this macOS has no "System Audio Recording Only" list to allow it in (it came with macOS 14.4): update macOS${context.loopback ? '' : ', or record a loopback device such as BlackHole instead'}.`
     : context.asEarshot
-      ? `open System Settings → Privacy & Security → Screen & System Audio Recording, turn on Earshot under "System Audio Recording Only", then restart the session (${MACOS_AUDIO_CAPTURE_SETTINGS}).`
+      ? `open System Settings → Privacy & Security → Screen & System Audio Recording, turn on Earshot under "System Audio Recording Only", then restart the session (${MACOS_AUDIO_CAPTURE_SETTINGS}). If Earshot is already turned on there, macOS may be holding on to the permission of an earlier version of Earshot: run \`${CAPTURE_APP_GRANTS_RESET}\` in Terminal (it makes macOS ask again for the microphone and system audio), then restart the session and allow Earshot when macOS asks.`
       : `open System Settings → Privacy & Security → Screen & System Audio Recording, add ${host} under "System Audio Recording Only" (with +), then restart the session (${MACOS_AUDIO_CAPTURE_SETTINGS}).`;
   const instead = context.loopback
     ? ` Or record "${context.loopback}" instead: it carries what the Mac plays once your sound output includes it (a Multi-Output Device in Audio MIDI Setup).`
     : '';
-  return `System audio has stayed completely silent while your microphone heard you. If your call is playing on this Mac, macOS is probably withholding it from ${host}: ${remedy}${instead} If nothing is playing yet, ignore this.`;
+  return {
+    hint: `System audio has stayed completely silent while your microphone heard you. If your call is playing on this Mac, macOS is probably withholding it from ${host}: ${remedy}${instead} If nothing is playing yet, ignore this.`,
+    ...(list && context.asEarshot ? { copyCommand: CAPTURE_APP_GRANTS_RESET } : {}),
+  };
 }
 
 /** A Windows loopback that stayed digitally silent while the microphone heard the user: the call plays on another output. */

@@ -36,6 +36,7 @@ export class LiveSources {
         ...(st.message ? { message: st.message } : {}), ...(st.reason ? { reason: st.reason } : {}),
         ...(st.retryInMs !== undefined ? { retryInMs: st.retryInMs } : {}), ...(st.device ? { device: st.device } : {}),
         ...(st.hint ? { hint: st.hint } : {}), ...(st.loopbackDevice ? { loopbackDevice: st.loopbackDevice } : {}),
+        ...(st.copyCommand ? { copyCommand: st.copyCommand } : {}),
       })));
       stops.push(source.onLevel((level) => {
         entry.rmsDbfs = level.rmsDbfs;

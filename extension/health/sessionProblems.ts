@@ -1,7 +1,8 @@
 /**
  * Problems of a running session, told to the user once with what to do about them: a source that stopped delivering
- * audio (Retry Now, Choose Device, Open Settings for a permission; its return said quietly), a recorder's hint, and a
- * notes folder that cannot be written. The daemon keeps retrying either way; this only tells.
+ * audio (Retry Now, Choose Device, Open Settings for a permission, Copy Terminal Command for a macOS grant to reset; its
+ * return said quietly), a recorder's hint, and a notes folder that cannot be written. The daemon keeps retrying either
+ * way; this only tells.
  */
 import * as vscode from 'vscode';
 import type { LiveSourceKind } from '../../protocol/protocol';
@@ -13,6 +14,9 @@ import { settingsLink, withoutSettingsLink } from './settingsLinks';
 export function useLoopbackLabel(device: string): string {
   return `Use ${device.replace(/^[^:]*:\s*/, '')}`; // RtAudio names are "<manufacturer>: <name>"
 }
+
+/** The action that copies a problem's Terminal command (SourceStatusParams.copyCommand). */
+export const COPY_COMMAND = 'Copy Terminal Command';
 
 /** Subscribes to the client's source and session states; returns the subscriptions. */
 export function watchSessionProblems(client: DaemonClient, output: vscode.LogOutputChannel, showError: ShowError): vscode.Disposable[] {
@@ -27,8 +31,10 @@ export function watchSessionProblems(client: DaemonClient, output: vscode.LogOut
       // Permission faults name the settings pane by URI (macOS, Windows): offered as a button instead of unclickable text.
       const settings = settingsLink(st.message);
       const text = withoutSettingsLink(st.message ?? `${name} stopped delivering audio.`);
-      const picked = await vscode.window.showErrorMessage(`Earshot: ${text} Earshot keeps retrying.`, ...(settings ? ['Open Settings'] : []), 'Retry Now', 'Choose Device…', 'Show Log');
+      const copy = st.copyCommand ? [COPY_COMMAND] : [];
+      const picked = await vscode.window.showErrorMessage(`Earshot: ${text} Earshot keeps retrying.`, ...(settings ? ['Open Settings'] : []), ...copy, 'Retry Now', 'Choose Device…', 'Show Log');
       if (picked === 'Open Settings' && settings) await vscode.env.openExternal(vscode.Uri.parse(settings));
+      else if (picked === COPY_COMMAND) await copyCommand(st.copyCommand!);
       else if (picked === 'Retry Now') await client.retrySource(st.sessionId, st.source).catch((e) => showError(e));
       else if (picked === 'Choose Device…') await vscode.commands.executeCommand(st.source === 'mic' ? 'earshot.chooseMicrophone' : 'earshot.chooseSystemAudioSource');
       else if (picked === 'Show Log') output.show();
@@ -42,12 +48,19 @@ export function watchSessionProblems(client: DaemonClient, output: vscode.LogOut
       const choose = st.hint.includes('Choose System Audio Source…') ? ['Choose System Audio Source…'] : [];
       // A silent macOS tap offers the loopback device that is there (BlackHole, Loopback) as the way around it.
       const use = st.loopbackDevice ? useLoopbackLabel(st.loopbackDevice) : undefined;
-      const picked = await vscode.window.showWarningMessage(`Earshot: ${withoutSettingsLink(st.hint)}`, ...(link ? ['Open Settings'] : []), ...(use ? [use] : []), ...choose);
+      const copy = st.copyCommand ? [COPY_COMMAND] : [];
+      const picked = await vscode.window.showWarningMessage(`Earshot: ${withoutSettingsLink(st.hint)}`, ...(link ? ['Open Settings'] : []), ...copy, ...(use ? [use] : []), ...choose);
       if (picked === 'Open Settings' && link) await vscode.env.openExternal(vscode.Uri.parse(link));
+      else if (picked === COPY_COMMAND) await copyCommand(st.copyCommand!);
       else if (picked === 'Choose System Audio Source…') await vscode.commands.executeCommand('earshot.chooseSystemAudioSource');
       else if (picked && picked === use) await useLoopback(st.loopbackDevice!);
     }
   });
+  /** Puts the command a problem names (macOS `tccutil reset …`) on the clipboard, for the user to paste into Terminal. */
+  async function copyCommand(command: string): Promise<void> {
+    await vscode.env.clipboard.writeText(command);
+    void vscode.window.showInformationMessage(`Earshot: copied \`${command}\`. Paste it into Terminal, press Return, then start the session again.`);
+  }
   /** Records the loopback device as system audio from the next session on (the running one keeps its recorder). */
   async function useLoopback(device: string): Promise<void> {
     await vscode.workspace.getConfiguration('earshot').update('devices.systemAudio', device, vscode.ConfigurationTarget.Global);

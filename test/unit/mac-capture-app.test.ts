@@ -19,7 +19,8 @@ import { RecorderCommand } from '../../daemon/capture/recorderCommand';
 import { RunningRecorder, spawnRecorder } from '../../daemon/capture/runningRecorder';
 import { REPO_ROOT } from '../setup';
 import { CaptureRun, startCapture } from '../support/capture';
-import { AudioteePlan, fakeAudioteeDir } from '../support/fake-audiotee';
+import { AudioteePlan } from '../support/fake-audiotee';
+import { fakeCaptureApp } from '../support/fake-capture-app';
 import { readStarts } from '../support/starts';
 import { alive, fakeLauncher } from '../support/fake-launcher';
 import { fakeOpen } from '../support/fake-open';
@@ -115,7 +116,7 @@ describe('macOS capture app: the bundle and the packages that carry it', () => {
     for (const exe of fs.readdirSync(macos)) assert.equal(fs.statSync(path.join(macos, exe)).mode & 0o777, 0o755, exe);
     // The daemon looks for the bundle by this name, and for an executable of it by CAPTURE_APP_EXECUTABLE.
     assert.equal(CAPTURE_APP, captureApp.APP_NAME);
-    assert.ok([captureApp.EXECUTABLE, captureApp.AUDIOTEE].includes(CAPTURE_APP_EXECUTABLE), `the daemon's ${CAPTURE_APP_EXECUTABLE} is in the bundle`);
+    assert.equal(CAPTURE_APP_EXECUTABLE, captureApp.EXECUTABLE, 'the daemon launches the main executable of the bundle');
   });
 
   it('is byte for byte the same bundle when Earshot\'s version changes, and is built again when audiotee\'s or the recorder\'s does (P1)', () => {
@@ -195,6 +196,8 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
   const plan = (p: AudioteePlan) => fs.writeFileSync(planFile, JSON.stringify({ ...p, startsFile }));
   const starts = () => readStarts(startsFile);
   const command: RecorderCommand = { recorder: 'audiotee', command: 'audiotee', args: ['--sample-rate', '16000', '--chunk-duration', '0.02'], envOverrides: {}, device: 'default' };
+  /** audiotee's command as audioteeSpawner launches it through the app. */
+  const tap: RecorderCommand = { ...command, args: ['system', ...command.args] };
   const folders = () => fs.readdirSync(tmp).filter((f) => f.startsWith('earshot-capture-'));
   const waitFor = async (condition: () => boolean, what: string, ms = 8000) => {
     const until = Date.now() + ms;
@@ -208,12 +211,8 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-macapp-'));
     planFile = path.join(dir, 'plan.json');
     startsFile = path.join(dir, 'starts.jsonl');
-    const { binary } = fakeAudioteeDir(planFile);
-    const root = checkout(binary);
-    fs.rmSync(path.dirname(binary), { recursive: true, force: true });
-    const recorder = standInRecorder();
-    app = captureApp.build(root, { recorder });
-    fs.rmSync(path.dirname(recorder), { recursive: true, force: true });
+    // The app as the package carries it: earshot-capture, which runs the (fake) audiotee beside it for `system`.
+    app = fakeCaptureApp(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-macapp-root-')), 'out', 'mac-capture'), planFile);
     open = fakeOpen(dir);
     tmp = path.join(dir, 'tmp');
     fs.mkdirSync(tmp);
@@ -229,7 +228,7 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
 
   it('the app\'s PCM comes through a FIFO in a folder only this user can open (0700, FIFOs 0600), its stderr lines too', async () => {
     plan({ playing: true });
-    const recorder = launchCaptureApp(command, { app, open, tmpdir: tmp, findHelperPid: async () => undefined });
+    const recorder = launchCaptureApp(tap, { app, open, tmpdir: tmp, findHelperPid: async () => undefined });
     recorders.push(recorder);
     const lines: string[] = [];
     recorder.onStderrLine((l) => lines.push(l));
@@ -255,7 +254,7 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
 
   it('ending the recorder ends the helper (closing the FIFO: SIGPIPE at its next write) and removes the folder', async () => {
     plan({ playing: false });
-    const recorder = launchCaptureApp(command, { app, open, tmpdir: tmp, findHelperPid: async () => undefined });
+    const recorder = launchCaptureApp(tap, { app, open, tmpdir: tmp, findHelperPid: async () => undefined });
     let bytes = 0;
     recorder.onData((c) => { bytes += c.length; });
     await waitFor(() => bytes > 0 && starts().length === 1, 'audio');
@@ -269,7 +268,7 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
 
   it('with the helper\'s PID known, SIGTERM ends it cleanly (audiotee logs its shutdown), folder removed', async () => {
     plan({ playing: false });
-    const recorder = launchCaptureApp(command, { app, open, tmpdir: tmp, findHelperPid: async () => starts()[0]?.pid });
+    const recorder = launchCaptureApp(tap, { app, open, tmpdir: tmp, findHelperPid: async () => starts()[0]?.pid });
     recorders.push(recorder);
     const lines: string[] = [];
     recorder.onStderrLine((l) => lines.push(l));
@@ -316,7 +315,7 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
     plan({ playing: false });
     const said: string[] = [];
     const direct: string[] = [];
-    const spawnDirect = (c: RecorderCommand) => { direct.push(c.command); return launchCaptureApp(c, { app, open, tmpdir: tmp, findHelperPid: async () => undefined }); };
+    const spawnDirect = (c: RecorderCommand) => { direct.push(c.command); return launchCaptureApp({ ...c, args: ['system', ...c.args] }, { app, open, tmpdir: tmp, findHelperPid: async () => undefined }); };
     const missing = audioteeSpawner(spawnDirect, { app: undefined, open, tmpdir: tmp, log: (m) => said.push(m) });
     // `app: undefined` asks captureAppPath(): this checkout's out/ has no bundle unless it was packaged for macOS.
     if (!fs.existsSync(path.join(REPO_ROOT, 'out', 'mac-capture'))) {
@@ -330,7 +329,7 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
     }
     // open cannot launch it (here: its executable is gone): that recorder ends, the next ones run directly.
     said.length = 0; direct.length = 0;
-    fs.rmSync(path.join(app, 'Contents', 'MacOS', captureApp.EXECUTABLE));
+    fs.rmSync(path.join(app, 'Contents', 'MacOS', 'earshot-capture'));
     const failed: string[] = [];
     const broken = audioteeSpawner(spawnDirect, { app, open, tmpdir: tmp, findHelperPid: async () => undefined, log: (m) => said.push(m), onLaunchFailed: (r) => failed.push(r) });
     const first = broken(command);

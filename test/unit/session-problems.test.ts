@@ -6,7 +6,7 @@
 import { vscodeStub } from './vscode-stub';
 import * as assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { useLoopbackLabel, watchSessionProblems } from '../../extension/health/sessionProblems';
+import { COPY_COMMAND, useLoopbackLabel, watchSessionProblems } from '../../extension/health/sessionProblems';
 import type { SourceStatusParams } from '../../protocol/protocol';
 
 describe('session problems: a silent tap offers the loopback device that is there', () => {
@@ -40,5 +40,37 @@ describe('session problems: a silent tap offers the loopback device that is ther
     assert.deepEqual(warnings[0].actions, ['Open Settings', 'Use BlackHole 2ch']);
     assert.deepEqual(updates, [['devices.systemAudio', BLACKHOLE, vscodeStub.ConfigurationTarget.Global]]);
     assert.match(infos[0], /next session records system audio from "Existential Audio Inc\.: BlackHole 2ch"/);
+  });
+});
+
+describe('session problems: a macOS grant to reset is offered as a Terminal command to copy', () => {
+  const saved = { window: vscodeStub.window, env: vscodeStub.env };
+  afterEach(() => {
+    vscodeStub.window = saved.window;
+    vscodeStub.env = saved.env;
+  });
+
+  it('a silent microphone recorded by the capture app: "Copy Terminal Command" puts `tccutil reset Microphone …` on the clipboard', async () => {
+    const errors: { text: string; actions: string[] }[] = [];
+    const infos: string[] = [];
+    const clipboard: string[] = [];
+    vscodeStub.window = {
+      showErrorMessage: async (text: string, ...actions: string[]) => { errors.push({ text, actions }); return COPY_COMMAND; },
+      showInformationMessage: async (text: string) => { infos.push(text); return undefined; },
+    };
+    vscodeStub.env = { ...saved.env, clipboard: { writeText: async (text: string) => { clipboard.push(text); } } } as typeof vscodeStub.env;
+    let onStatus!: (st: SourceStatusParams) => Promise<void>;
+    const client = { onSourceStatus: (l: typeof onStatus) => { onStatus = l; return { dispose() {} }; }, onSessionState: () => ({ dispose() {} }) };
+    const output = { warn: () => undefined, info: () => undefined, show: () => undefined };
+    watchSessionProblems(client as never, output as never, async () => undefined);
+    await onStatus({
+      sessionId: 's1', source: 'mic', state: 'stalled', recorder: 'earshot-capture', reason: 'permission-denied', droppedSec: 0, gapSec: 0,
+      message: 'The microphone delivers only digital silence… turn on Earshot, then retry (x-apple.systempreferences:com.apple.preference.security?Privacy_Microphone). … run `tccutil reset Microphone dev.earshot.audio-capture` in Terminal…',
+      copyCommand: 'tccutil reset Microphone dev.earshot.audio-capture',
+    });
+    await sleep(10);
+    assert.deepEqual(errors[0].actions, ['Open Settings', COPY_COMMAND, 'Retry Now', 'Choose Device…', 'Show Log']);
+    assert.deepEqual(clipboard, ['tccutil reset Microphone dev.earshot.audio-capture']);
+    assert.match(infos[0], /copied `tccutil reset Microphone dev\.earshot\.audio-capture`\. Paste it into Terminal/);
   });
 });
