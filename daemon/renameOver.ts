@@ -7,7 +7,9 @@
  * target is gone (polyfills.js: it stats `to` and gives up when it exists), so not a replacement; this retries any,
  * for a bounded time, then fails with the last error.
  */
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 
 /**
  * Errors a held file gives a rename on Windows. libuv's fs__rename is one MoveFileExW(MOVEFILE_REPLACE_EXISTING) whose
@@ -34,5 +36,21 @@ export async function renameOver(from: string, to: string, options: RenameOverOp
       if (platform !== 'win32' || !HELD.has((e as NodeJS.ErrnoException).code ?? '') || Date.now() - start >= waitMs) throw e;
     }
     await new Promise((resolve) => setTimeout(resolve, backoff));
+  }
+}
+
+/**
+ * Writes `data` to a new file beside `file`, created exclusively ('wx': never an existing file, nor through a symlink,
+ * POSIX open(2) O_EXCL), then renames it over `file`: a rename replaces a symlink at `file` instead of writing through
+ * it, and a reader sees the old contents or the new ones whole. The temporary file goes when anything fails.
+ */
+export async function replaceFile(file: string, data: string | Buffer, mode: number): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await fs.writeFile(temp, data, { flag: 'wx', mode });
+    await renameOver(temp, file);
+  } catch (e) {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw e;
   }
 }

@@ -1,8 +1,8 @@
 /**
  * Downloads whisper models: HTTPS only, redirects followed (still HTTPS only), resumable, verified.
  *
- * A download goes to `<file>.part`. When a `.part` is already there the request asks for the rest
- * (`Range: bytes=<size>-`): a 206 appends, a server that ignores Range (200) restarts from zero, a 416
+ * A download goes to `<file>.part`. When a `.part` is already there (the user's own file, partFile.ts) the request
+ * asks for the rest (`Range: bytes=<size>-`): a 206 appends, a server that ignores Range (200) restarts from zero, a 416
  * means the part already holds the whole file (or is bad and is dropped). Cancelling (AbortSignal),
  * a lost connection or a full disk leave the `.part` for a later resume. Only when the size and the
  * hash match is the part fsynced and renamed onto the final name, so the final name never holds a
@@ -14,7 +14,8 @@
  *
  * This file holds the resume logic (the part, Range, 206/200/416, restarts) and the final install. The pieces:
  * httpsGet.ts (the request and its redirects), downloadMeter.ts (counting, hashing, progress), fileCheck.ts (size and
- * hash checks), downloadFaults.ts (DownloadError, disk errors), modelCache.ts (where models live, downloadModel).
+ * hash checks), downloadFaults.ts (DownloadError, disk errors), partFile.ts (the .part opened and installed safely in a
+ * folder others may write), modelCache.ts (where models live, downloadModel).
  * It must not know about models or the catalog: it downloads one file to one place.
  */
 import { createHash } from 'node:crypto';
@@ -23,11 +24,11 @@ import type { IncomingMessage } from 'node:http';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tls from 'node:tls';
-import { renameOver } from '../renameOver';
 import { checkFreeSpace, DownloadError, diskError, isDiskError, mib } from './downloadFaults';
 import { fileSink, Meter } from './downloadMeter';
-import { ExpectedFile, feed, hashFile, pickHash, sizeOf, verifyFile } from './fileCheck';
+import { ExpectedFile, feedHandle, FileIdentity, pickHash, sizeOf, verifyFile } from './fileCheck';
 import { assertHttps, openFollowingRedirects, parseContentRange, shown, USER_AGENT } from './httpsGet';
+import { installPart, keptPart, openFreshPart, openKeptPart, PartFileError } from './partFile';
 
 export interface DownloadProgress {
   /** Bytes of the file that are done, including those a resume started from. */
@@ -74,6 +75,8 @@ export interface DownloadResult {
   downloaded: boolean;
   /** Bytes of a kept part the download continued from (0 when it started from zero). */
   resumedFrom: number;
+  /** The file at `path` as it was verified (what a verified mark may sign): hashed or written through its descriptor. */
+  identity: FileIdentity;
 }
 
 /** Destinations being downloaded to by this process. */
@@ -122,7 +125,7 @@ async function download(options: DownloadOptions, dest: string, label: string, s
     if (!options.force) {
       options.onVerify?.();
       const check = await verifyFile(dest, expected);
-      if (check.status === 'ok') return { path: dest, bytes: check.bytes, hash: hex, algorithm, downloaded: false, resumedFrom: 0 };
+      if (check.status === 'ok') return { path: dest, bytes: check.bytes, hash: hex, algorithm, downloaded: false, resumedFrom: 0, identity: check.identity! };
       if (!options.repair) {
         throw new DownloadError('corrupt-existing', `The file of ${label} is damaged: ${check.reason}. It will not be used; download it again (repair) to replace it.`, { status: check.status, path: dest });
       }
@@ -135,9 +138,11 @@ async function download(options: DownloadOptions, dest: string, label: string, s
     }
   }
 
+  let offset: number;
   try {
     await fs.mkdir(dir, { recursive: true });
     if (options.force) await fs.rm(part, { force: true });
+    offset = await keptPart(part);
   } catch (e) {
     throw diskError(e, label, dir);
   }
@@ -145,7 +150,6 @@ async function download(options: DownloadOptions, dest: string, label: string, s
   const ca = options.ca === undefined ? undefined : [...tls.rootCertificates, ...(Array.isArray(options.ca) ? options.ca : [options.ca])];
   const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
   const intervalMs = options.progressIntervalMs ?? 250;
-  let offset = (await sizeOf(part)) ?? 0;
   if (expected.bytes !== undefined && offset > expected.bytes) {
     await fs.rm(part, { force: true });
     offset = 0;
@@ -212,10 +216,17 @@ async function download(options: DownloadOptions, dest: string, label: string, s
     const hash = createHash(algorithm);
     let handle: fs.FileHandle;
     try {
-      if (append) await feed(hash, part, offset);
-      handle = await fs.open(part, append ? 'a' : 'w');
+      // The kept bytes are hashed through the descriptor the rest is appended to: the same file, whatever its name holds.
+      handle = append ? await openKeptPart(part, offset) : await openFreshPart(part);
     } catch (e) {
       discard();
+      throw partError(e, label, dir);
+    }
+    try {
+      if (append) await feedHandle(hash, handle, part, offset);
+    } catch (e) {
+      discard();
+      await handle.close().catch(() => undefined);
       throw diskError(e, label, dir);
     }
     const from = offset;
@@ -223,41 +234,64 @@ async function download(options: DownloadOptions, dest: string, label: string, s
     report(0);
     const meter = new Meter(hash, report, intervalMs, bytesTotal === null ? null : bytesTotal - from, label);
     try {
-      const sink = fileSink(handle);
-      await (signal ? pipeline(res, meter, sink, { signal }) : pipeline(res, meter, sink));
-      await handle.sync();
-    } catch (e) {
-      if (signal?.aborted) throw abortError(label, dest);
-      if (e instanceof DownloadError) {
-        if (e.code === 'size-mismatch') {
-          await handle.close().catch(() => undefined);
-          await fs.rm(part, { force: true });
+      try {
+        const sink = fileSink(handle);
+        await (signal ? pipeline(res, meter, sink, { signal }) : pipeline(res, meter, sink));
+        await handle.sync();
+      } catch (e) {
+        if (signal?.aborted) throw abortError(label, dest);
+        if (e instanceof DownloadError) {
+          if (e.code === 'size-mismatch') {
+            await handle.close().catch(() => undefined);
+            await fs.rm(part, { force: true });
+          }
+          throw e;
         }
-        throw e;
+        if (isDiskError(e)) throw diskError(e, label, dir);
+        throw new DownloadError('network', `The download of ${label} was interrupted after ${mib(from + meter.received)}${bytesTotal ? ` of ${mib(bytesTotal)}` : ''} (${(e as Error).message}); run it again to resume.`, { cause: (e as NodeJS.ErrnoException).code });
       }
-      if (isDiskError(e)) throw diskError(e, label, dir);
-      throw new DownloadError('network', `The download of ${label} was interrupted after ${mib(from + meter.received)}${bytesTotal ? ` of ${mib(bytesTotal)}` : ''} (${(e as Error).message}); run it again to resume.`, { cause: (e as NodeJS.ErrnoException).code });
+      const got = from + meter.received;
+      if (bytesTotal !== null && got < bytesTotal) {
+        throw new DownloadError('network', `The download of ${label} ended early at ${got} of ${bytesTotal} bytes; run it again to resume.`, { received: got, expected: bytesTotal });
+      }
+      report(meter.received);
+      options.onVerify?.();
+      const actual = hash.digest('hex');
+      return await finish(handle, dest, part, label, expected, algorithm, hex, got, actual, from);
     } finally {
       await handle.close().catch(() => undefined);
     }
-    const got = from + meter.received;
-    if (bytesTotal !== null && got < bytesTotal) {
-      throw new DownloadError('network', `The download of ${label} ended early at ${got} of ${bytesTotal} bytes; run it again to resume.`, { received: got, expected: bytesTotal });
-    }
-    report(meter.received);
-    options.onVerify?.();
-    const actual = hash.digest('hex');
-    return finish(dest, part, label, expected, algorithm, hex, got, actual, from);
   }
 
-  // The part already holds the whole file (by size): verify and install it.
-  const bytes = (await sizeOf(part)) ?? 0;
-  options.onProgress?.({ bytesDone: bytes, bytesTotal: expected.bytes ?? bytes, resumedFrom: bytes });
-  options.onVerify?.();
-  return finish(dest, part, label, expected, algorithm, hex, bytes, await hashFile(part, algorithm), bytes);
+  // The part already holds the whole file (by size): verify it through its descriptor and install it.
+  let handle: fs.FileHandle;
+  try {
+    handle = await openKeptPart(part, offset);
+  } catch (e) {
+    throw partError(e, label, dir);
+  }
+  try {
+    options.onProgress?.({ bytesDone: offset, bytesTotal: expected.bytes ?? offset, resumedFrom: offset });
+    options.onVerify?.();
+    const hash = createHash(algorithm);
+    const bytes = await feedHandle(hash, handle, part).catch((e: unknown) => { throw diskError(e, label, dir); });
+    return await finish(handle, dest, part, label, expected, algorithm, hex, bytes, hash.digest('hex'), bytes);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
 }
 
-async function finish(dest: string, part: string, label: string, expected: ExpectedFile, algorithm: 'sha256' | 'sha1', hex: string,
+/** A part that could not be opened or installed safely (a PartFileError: another file is at its name), or a disk error. */
+function partError(e: unknown, label: string, dir: string): DownloadError {
+  if (!(e instanceof PartFileError)) return diskError(e, label, dir);
+  return new DownloadError('disk', `The download of ${label} stopped: ${e.message}. Run it again to start over.`);
+}
+
+/**
+ * Checks what was written through `handle` and renames it onto `dest`; the result names the identity the installed
+ * file has, as its descriptor sees it (installPart).
+ */
+async function finish(handle: fs.FileHandle, dest: string, part: string, label: string, expected: ExpectedFile, algorithm: 'sha256' | 'sha1', hex: string,
   bytes: number, actual: string, resumedFrom: number): Promise<DownloadResult> {
   if (expected.bytes !== undefined && bytes !== expected.bytes) {
     await fs.rm(part, { force: true });
@@ -269,11 +303,11 @@ async function finish(dest: string, part: string, label: string, expected: Expec
       `The download of ${label} failed verification: ${algorithm} is ${actual}, expected ${hex}. The file was deleted; try again (a proxy or a changed file on the server can cause this).`,
       { algorithm, expected: hex, actual });
   }
+  let identity: FileIdentity;
   try {
-    // A scanner reading the new file on Windows holds it for a moment: waited out (renameOver).
-    await renameOver(part, dest);
+    identity = await installPart(handle, part, dest);
   } catch (e) {
-    throw diskError(e, label, path.dirname(dest));
+    throw partError(e, label, path.dirname(dest));
   }
-  return { path: dest, bytes, hash: actual, algorithm, downloaded: true, resumedFrom };
+  return { path: dest, bytes, hash: actual, algorithm, downloaded: true, resumedFrom, identity };
 }

@@ -6,7 +6,7 @@
  *   whisperCatalog.ts, notesCatalog.ts, voiceModel.ts   what is offered: pinned files (size, sha256, URL), overrides
  *   whisperModels.ts, notesModels.ts                    which one to use, the listing, the download of each kind
  *   modelCache.ts (this file)                           the cache folder, a cached model's state, the verified mark
- *   download.ts, httpsGet.ts, downloadMeter.ts, downloadFaults.ts, fileCheck.ts   resumable, verified HTTPS downloads
+ *   download.ts, httpsGet.ts, downloadMeter.ts, downloadFaults.ts, fileCheck.ts, partFile.ts   resumable, verified HTTPS downloads
  *   modelFile.ts                                        a ggml whisper file walked before whisper.cpp sees it
  *   capabilities.ts, gpus.ts, gpuProbe.ts (+ its child) the machine: memory, cores, whisper build, GPUs found
  *
@@ -22,9 +22,10 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultStorageDir } from '../config';
+import { replaceFile } from '../renameOver';
 import { CatalogModel, catalogModelForFile, DEFAULT_MODEL_ID, getCatalogModel } from './whisperCatalog';
 import { downloadFile, DownloadOptions, DownloadResult, partPath } from './download';
-import { ExpectedFile, sizeOf, verifyFile } from './fileCheck';
+import { ExpectedFile, FileIdentity, identityOf, othersMayWrite, sameIdentity, sizeOf, verifyFile } from './fileCheck';
 
 export interface ModelFileSettings {
   /** The user's model path setting (a local ggml file): wins over everything, used as is (offline). */
@@ -86,7 +87,9 @@ export function mirrorUrl(file: string, mirror: string): string {
  * beside the file, where anyone who can write the cache can write one too (a shared cacheDir), so it is signed with a
  * key only this user can read (markKey), and it names the file's inode and change time as well as its size and
  * modification time: a file replaced or rewritten since (even with its mtime set back) has another, and is hashed again.
- * So is a file the user copies or moves, once.
+ * So is a file the user copies or moves, once. What it signs is the identity of the file that was hashed, read through
+ * the descriptor that hashed it (verifyFile, installPart), and only while the path still names that file unchanged: a
+ * file changed or renamed over during the hash is never marked (security review 2, S1).
  */
 interface VerifiedMark {
   version: 2;
@@ -99,15 +102,9 @@ interface VerifiedMark {
   mac: string;
 }
 const markPath = (file: string) => `${file}.verified.json`;
-const markFields = (sha256: string, stat: FileIdentity) => JSON.stringify([2, sha256, stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino]);
-
-/** What identifies a file's contents without reading them: ctime cannot be set back by anyone, unlike mtime. */
-export interface FileIdentity {
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
-}
+/** The device is left out (the mark's format predates it): a mark sits beside its file, on the same device. */
+const markFields = (sha256: string, stat: MarkedIdentity) => JSON.stringify([2, sha256, stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino]);
+type MarkedIdentity = Pick<FileIdentity, 'size' | 'mtimeMs' | 'ctimeMs' | 'ino'>;
 
 /** The key marks are signed with: 32 random bytes in the user's own storage folder (mode 0600), made at first use. */
 export function markKeyFile(): string {
@@ -156,24 +153,33 @@ async function readKey(file: string): Promise<Buffer | undefined | 'missing'> {
   return fs.readFile(file).catch(() => undefined);
 }
 
-const macOf = (key: Buffer, sha256: string, stat: FileIdentity) => createHmac('sha256', key).update(markFields(sha256, stat)).digest();
+const macOf = (key: Buffer, sha256: string, stat: MarkedIdentity) => createHmac('sha256', key).update(markFields(sha256, stat)).digest();
 
-/** Marks `file` as verified against `sha256` as it is now (nothing is written when the user's key is unusable). */
-export async function writeVerifiedMark(file: string, sha256: string): Promise<void> {
-  const key = await markKey().catch(() => undefined); // without one the file is hashed at each load, as before a mark
-  if (!key) return;
-  const stat = await fs.stat(file);
+/**
+ * Marks `file` as verified against `sha256`, when it is still `hashed` (the identity of the file whose bytes were
+ * hashed, read through the descriptor that hashed them). Nothing is written, and false comes back, when the path names
+ * another file or a changed one by now, when someone else may write the file (othersMayWrite: it could be rewritten
+ * within the change time's granularity), or when the user's key is unusable: then the file is hashed at each load, as
+ * before there were marks. The mark replaces whatever is at its name (replaceFile: a symlink planted there is
+ * replaced, not written through; security review 2, S2).
+ */
+export async function writeVerifiedMark(file: string, sha256: string, hashed: FileIdentity): Promise<boolean> {
+  const key = await markKey().catch(() => undefined);
+  if (!key) return false;
+  const now = await fs.stat(file).catch(() => undefined);
+  if (!now || !sameIdentity(identityOf(now), hashed) || othersMayWrite(now)) return false;
   const mark: VerifiedMark = {
-    version: 2, sha256, bytes: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, mac: macOf(key, sha256, stat).toString('hex'),
+    version: 2, sha256, bytes: hashed.size, mtimeMs: hashed.mtimeMs, ctimeMs: hashed.ctimeMs, ino: hashed.ino, mac: macOf(key, sha256, hashed).toString('hex'),
   };
-  await fs.writeFile(markPath(file), JSON.stringify(mark));
+  await replaceFile(markPath(file), JSON.stringify(mark), 0o644);
+  return true;
 }
 
 /**
  * Whether `file` is unchanged since Earshot marked it verified against `sha256`. False for a mark of an earlier
  * version, one another key signed (or nobody), and a file changed or replaced since: then the file is hashed.
  */
-export async function hasVerifiedMark(file: string, sha256: string, stat?: FileIdentity): Promise<boolean> {
+export async function hasVerifiedMark(file: string, sha256: string, stat?: MarkedIdentity): Promise<boolean> {
   const now = stat ?? await fs.stat(file).catch(() => undefined);
   if (!now) return false;
   const mark = await fs.readFile(markPath(file), 'utf8').then((t) => JSON.parse(t) as Partial<VerifiedMark>).catch(() => undefined);
@@ -192,12 +198,20 @@ export type CachedModelStatus =
 
 /** The state of a catalog model in a cache folder (hashes the file when its size is right). */
 export async function cachedModelStatus(model: CachedModelSpec, cacheDir: string): Promise<CachedModelStatus> {
+  return (await checkCachedModel(model, cacheDir)).status;
+}
+
+/**
+ * cachedModelStatus, and when ready the identity of the file that was hashed. A file changed or replaced while it was
+ * hashed is not ready: it is 'corrupt' with a reason saying so (verifyFile's 'changed').
+ */
+async function checkCachedModel(model: CachedModelSpec, cacheDir: string): Promise<{ status: CachedModelStatus; hashed?: FileIdentity }> {
   const file = path.join(cacheDir, model.file);
   const check = await verifyFile(file, modelExpectation(model));
-  if (check.status === 'ok') return { state: 'ready', path: file, bytes: check.bytes };
-  if (check.status !== 'missing') return { state: 'corrupt', path: file, reason: check.reason };
+  if (check.status === 'ok') return { status: { state: 'ready', path: file, bytes: check.bytes }, hashed: check.identity };
+  if (check.status !== 'missing') return { status: { state: 'corrupt', path: file, reason: check.reason } };
   const partial = await sizeOf(partPath(file));
-  return partial === null ? { state: 'missing', path: file } : { state: 'partial', path: file, bytes: partial, total: model.bytes };
+  return { status: partial === null ? { state: 'missing', path: file } : { state: 'partial', path: file, bytes: partial, total: model.bytes } };
 }
 
 export type ModelDownloadOptions = Omit<DownloadOptions, 'url' | 'dest' | 'expected' | 'label'> & {
@@ -210,26 +224,32 @@ export type ModelDownloadOptions = Omit<DownloadOptions, 'url' | 'dest' | 'expec
 
 /**
  * The state of a catalog model in a cache folder, sparing the hash when Earshot's signed mark says the file is the one
- * it verified (notes and speaker models: large files, read at each session or listing); a file found good is marked.
+ * it verified (notes and speaker models: large files, read at each session or listing); a file found good is marked
+ * (writeVerifiedMark says when not).
  */
 export async function markedModelStatus(model: CachedModelSpec, cacheDir: string): Promise<CachedModelStatus> {
   const file = path.join(cacheDir, model.file);
   const stat = await fs.stat(file).catch(() => undefined);
   if (stat?.isFile() && stat.size === model.bytes && await hasVerifiedMark(file, model.sha256, stat)) return { state: 'ready', path: file, bytes: stat.size };
-  const status = await cachedModelStatus(model, cacheDir);
-  if (status.state === 'ready') await writeVerifiedMark(file, model.sha256);
+  const { status, hashed } = await checkCachedModel(model, cacheDir);
+  if (hashed) await writeVerifiedMark(file, model.sha256, hashed);
   return status;
 }
 
-/** Downloads a catalog model (a whisper id, or any catalog's entry) into the cache folder, verified against its size and sha256. */
-export function downloadModel(model: CachedModelSpec | string, options: ModelDownloadOptions): Promise<DownloadResult> {
+/**
+ * Downloads a catalog model (a whisper id, or any catalog's entry) into the cache folder, verified against its size and
+ * sha256, and marks it verified: the file the download wrote and hashed, as it was installed (installPart).
+ */
+export async function downloadModel(model: CachedModelSpec | string, options: ModelDownloadOptions): Promise<DownloadResult> {
   const entry = typeof model === 'string' ? getCatalogModel(model) : model;
   const { cacheDir, url, kind, ...rest } = options;
-  return downloadFile({
+  const result = await downloadFile({
     ...rest,
     url: url ?? entry.url,
     dest: path.join(cacheDir, entry.file),
     expected: { bytes: entry.bytes, sha256: entry.sha256 },
     label: `${kind ?? 'whisper model'} ${entry.id}`,
   });
+  await writeVerifiedMark(result.path, entry.sha256, result.identity);
+  return result;
 }

@@ -10,7 +10,7 @@ import { ModelDownloadResult, NotesCatalogEntry, NotesModelList } from '../../pr
 import type { MachineFacts } from './capabilities';
 import { detectMachine } from './capabilities';
 import { DownloadProgress } from './download';
-import { CachedModelStatus, downloadModel, markedModelStatus, mirrorUrl, writeVerifiedMark } from './modelCache';
+import { CachedModelStatus, downloadModel, markedModelStatus, mirrorUrl } from './modelCache';
 import { getNotesModel, notesCatalog, NotesCatalogModel, recommendNotesModel } from './notesCatalog';
 
 /** The notes models' folder inside the (whisper) model cache folder. */
@@ -126,6 +126,5 @@ export async function downloadNotesModel(id: string, settings: NotesModelSetting
     ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
     ...(options.ca !== undefined ? { ca: options.ca } : {}),
   });
-  await writeVerifiedMark(result.path, model.sha256);
   return { modelId: id, path: result.path, bytes: result.bytes, resumedFrom: result.resumedFrom, downloaded: result.downloaded };
 }

@@ -9,7 +9,7 @@
  */
 import { ModelDownloadResult, ModelKind, PinnedCatalogEntry, PinnedModelList } from '../../protocol/protocol';
 import { readCatalogOverrides } from './whisperCatalog';
-import { CachedModelSpec, downloadModel, markedModelStatus, ModelDownloadOptions, writeVerifiedMark } from './modelCache';
+import { CachedModelSpec, downloadModel, markedModelStatus, ModelDownloadOptions } from './modelCache';
 
 export interface PinnedModel extends CachedModelSpec {
   name: string;
@@ -56,7 +56,7 @@ export async function readyPinned<T extends PinnedModel>(catalog: readonly T[], 
 /** What a download of one of these models may be given: the whisper and notes downloads' own options. */
 export type PinnedDownloadOptions = Pick<ModelDownloadOptions, 'repair' | 'signal' | 'onProgress' | 'onVerify' | 'progressIntervalMs' | 'ca'>;
 
-/** Downloads catalog model `id` into `cacheDir`, verified, and marks it; `kind` names it in messages ("speaker model"). */
+/** Downloads catalog model `id` into `cacheDir`, verified, and marks it (downloadModel); `kind` names it in messages ("speaker model"). */
 export async function downloadPinned(catalog: readonly PinnedModel[], id: string, cacheDir: string, kind: string, options: PinnedDownloadOptions = {}): Promise<ModelDownloadResult> {
   const model = catalog.find((m) => m.id === id);
   if (!model) throw new RangeError(`Unknown ${kind} ${JSON.stringify(id)}: choose one of ${catalog.map((m) => m.id).join(', ')}.`);
@@ -66,7 +66,6 @@ export async function downloadPinned(catalog: readonly PinnedModel[], id: string
     ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
     ...(options.ca !== undefined ? { ca: options.ca } : {}),
   });
-  await writeVerifiedMark(result.path, model.sha256);
   return { modelId: id, path: result.path, bytes: result.bytes, resumedFrom: result.resumedFrom, downloaded: result.downloaded };
 }
 

@@ -112,7 +112,7 @@ export async function ensureVerified(selection: ModelSelection): Promise<void> {
   if (check.status !== 'ok') {
     throw new ModelFileError(selection.path, `the file is not the published ${model.id} model (${check.reason}): download it again with repair`);
   }
-  await writeVerifiedMark(selection.path, model.sha256);
+  await writeVerifiedMark(selection.path, model.sha256, check.identity!);
 }
 
 export async function downloadCatalogModel(
@@ -126,6 +126,5 @@ export async function downloadCatalogModel(
     cacheDir: selection.cacheDir, url, repair: options.repair, signal: options.signal, onProgress: options.onProgress, onVerify: options.onVerify,
     ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
   });
-  await writeVerifiedMark(result.path, model.sha256);
   return { modelId, path: result.path, bytes: result.bytes, resumedFrom: result.resumedFrom, downloaded: result.downloaded };
 }

@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import { CATALOG, DEFAULT_MODEL_ID } from '../../daemon/models/whisperCatalog';
 import { downloadFile, DownloadOptions, DownloadProgress, partPath } from '../../daemon/models/download';
 import { DownloadError, DownloadErrorCode } from '../../daemon/models/downloadFaults';
-import { verifyFile } from '../../daemon/models/fileCheck';
-import { cachedModelStatus, defaultCacheDir, downloadModel, resolveModelFile } from '../../daemon/models/modelCache';
+import { hashPause, verifyFile } from '../../daemon/models/fileCheck';
+import { cachedModelStatus, defaultCacheDir, downloadModel, hasVerifiedMark, resolveModelFile } from '../../daemon/models/modelCache';
 import { inspectModelFile } from '../../daemon/models/modelFile';
 import { miniModel } from '../setup';
 import { TestHttpsServer } from './https-server';
@@ -46,8 +46,11 @@ describe('Model download (downloadFile)', function () {
   let n = 0;
   /** A fresh destination per test. */
   let dest: string;
+  let umask: number;
 
   before(async () => {
+    // A kept part someone else may write is not resumed: the parts these tests write are the user's alone, whatever the umask.
+    umask = process.umask(0o022);
     model = await fs.readFile(miniModel());
     hash = sha256(model);
     server = new TestHttpsServer();
@@ -56,6 +59,7 @@ describe('Model download (downloadFile)', function () {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'earshot-download-'));
   });
   after(async () => {
+    process.umask(umask);
     await server.stop();
     await fs.rm(dir, { recursive: true, force: true });
   });
@@ -281,11 +285,18 @@ describe('Model download (downloadFile)', function () {
     assert.equal(server.seen.length, 0);
   });
 
-  it('turns a full disk while writing (ENOSPC) into a clear error', async function () {
-    if (process.platform !== 'linux') this.skip();
-    await fs.mkdir(path.dirname(dest), { recursive: true });
-    await fs.symlink('/dev/full', partPath(dest)); // every write there fails with ENOSPC
-    await rejectsWith(downloadFile(options()), 'disk-full', /Not enough disk space to download mini.*ENOSPC/);
+  it('turns a full disk while writing (ENOSPC) into a clear error', async () => {
+    // The part's writes fail as on a full disk (a .part linked to /dev/full is no longer opened: it is never followed).
+    const probe = await fs.open(miniModel(), 'r');
+    const handles = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const write = handles.write;
+    handles.write = () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+    try {
+      await rejectsWith(downloadFile(options()), 'disk-full', /Not enough disk space to download mini.*ENOSPC/);
+    } finally {
+      handles.write = write;
+    }
     assert.equal(await exists(dest), false);
   });
 
@@ -306,6 +317,62 @@ describe('Model download (downloadFile)', function () {
 
   it('honours an already aborted signal', async () => {
     await rejectsWith(downloadFile(options({ signal: AbortSignal.abort() })), 'aborted');
+    assert.equal(server.seen.length, 0);
+  });
+
+  // Security review 2, S2: in a cache folder someone else can write, a symlink planted at the .part's name.
+  it('never writes through a symlink at the .part: a kept one is not resumed into its target, a dangling one creates nothing', async function () {
+    if (process.platform === 'win32') this.skip(); // symlinks need a privilege there
+    await fs.mkdir(path.dirname(dest), { recursive: true });
+    const victim = path.join(dir, `victim-${n}.md`);
+    await fs.writeFile(victim, '# my precious notes\n');
+    await fs.symlink(victim, partPath(dest));
+    const result = await downloadFile(options());
+    assert.equal(result.resumedFrom, 0, 'started afresh');
+    assert.deepEqual(server.seen.map((r) => r.range), [undefined], 'no Range from the target\'s size');
+    assert.equal(await fs.readFile(victim, 'utf8'), '# my precious notes\n', 'the target is untouched');
+    assert.ok((await fs.readFile(dest)).equals(model));
+
+    const dangling = path.join(dir, `t${n}-dangling`, 'ggml-mini.bin');
+    const target = path.join(dir, `made-through-link-${n}`);
+    await fs.mkdir(path.dirname(dangling), { recursive: true });
+    await fs.symlink(target, partPath(dangling));
+    await downloadFile(options({ dest: dangling }));
+    assert.equal(await exists(target), false, 'nothing created where the link pointed');
+    assert.ok((await fs.readFile(dangling)).equals(model));
+  });
+
+  it('does not resume a .part someone else may write (its bytes could change after they were hashed)', async function () {
+    if (process.platform === 'win32') this.skip(); // no POSIX mode there
+    await fs.mkdir(path.dirname(dest), { recursive: true });
+    await fs.writeFile(partPath(dest), model.subarray(0, 5000));
+    await fs.chmod(partPath(dest), 0o664);
+    const result = await downloadFile(options());
+    assert.equal(result.resumedFrom, 0);
+    assert.deepEqual(server.seen.map((r) => r.range), [undefined]);
+    assert.equal((await fs.stat(dest)).mode & 0o022, 0, 'the new part was made for the user alone');
+  });
+
+  // Security review 2, S1, for a download: the complete part is hashed through its descriptor; a file renamed over its
+  // name meanwhile would otherwise be what the rename installs.
+  it('a file renamed over a complete .part while it is verified is not installed', async function () {
+    if (process.platform === 'win32') this.skip(); // Windows refuses a rename over a file open for the hash (EPERM under Wine 8.0)
+    await fs.mkdir(path.dirname(dest), { recursive: true });
+    await fs.writeFile(partPath(dest), model);
+    const evil = Buffer.from(model);
+    evil.write('EVIL', 100);
+    await fs.writeFile(`${dest}.evil`, evil);
+    hashPause.afterBlock = async (file) => {
+      if (file !== partPath(dest)) return;
+      delete hashPause.afterBlock;
+      await fs.rename(`${dest}.evil`, partPath(dest));
+    };
+    try {
+      await rejectsWith(downloadFile(options()), 'disk', /changed or was replaced while it was being installed/);
+    } finally {
+      delete hashPause.afterBlock;
+    }
+    assert.equal(await exists(dest), false, 'the final name holds no unverified file');
     assert.equal(server.seen.length, 0);
   });
 });
@@ -338,14 +405,22 @@ describe('Catalog model files (resolveModelFile, downloadModel, cachedModelStatu
     let server: TestHttpsServer;
     let model: Buffer;
     let cacheDir: string;
+    let umask: number;
+    let storageEnv: string | undefined;
     before(async () => {
+      umask = process.umask(0o022); // the kept part below is the user's alone, whatever the umask
+      storageEnv = process.env.EARSHOT_STORAGE;
       model = await fs.readFile(miniModel());
       server = new TestHttpsServer();
       await server.start();
       server.routes.set('/ggml-mini.bin', { body: model });
       cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'earshot-cache-'));
+      process.env.EARSHOT_STORAGE = path.join(cacheDir, 'storage'); // the mark key goes there, not to the user's own
     });
     after(async () => {
+      process.umask(umask);
+      if (storageEnv === undefined) delete process.env.EARSHOT_STORAGE;
+      else process.env.EARSHOT_STORAGE = storageEnv;
       await server.stop();
       await fs.rm(cacheDir, { recursive: true, force: true });
     });
@@ -366,6 +441,19 @@ describe('Catalog model files (resolveModelFile, downloadModel, cachedModelStatu
       await rejectsWith(downloadModel(entry(), { cacheDir, ca: server.ca }), 'corrupt-existing', /whisper model tiny\.en/);
       await downloadModel(entry(), { cacheDir, ca: server.ca, repair: true });
       assert.equal((await cachedModelStatus(entry(), cacheDir)).state, 'ready');
+    });
+
+    it('marks the file it installed verified, made for the user alone even under umask 002', async function () {
+      if (process.platform === 'win32') this.skip(); // no POSIX mode there
+      const own = path.join(cacheDir, 'own');
+      process.umask(0o002);
+      try {
+        const result = await downloadModel(entry(), { cacheDir: own, ca: server.ca });
+        assert.equal((await fs.stat(result.path)).mode & 0o022, 0);
+        assert.equal(await hasVerifiedMark(result.path, sha256(model)), true, 'marked: the next load does not hash it');
+      } finally {
+        process.umask(0o022);
+      }
     });
 
     it('checks files against size and hash (verifyFile)', async () => {

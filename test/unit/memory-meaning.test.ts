@@ -16,6 +16,7 @@ import { readAll } from '../../daemon/cli/memory';
 import { vectorFiles } from '../../daemon/memory/vectorFiles';
 import { MeetingRecord, MemoryIndex } from '../../daemon/memory/memoryIndex';
 import { listMemoryModels, memoryCatalog, memoryModelCacheDir } from '../../daemon/models/memoryModel';
+import { identityOf } from '../../daemon/models/fileCheck';
 import { writeVerifiedMark } from '../../daemon/models/modelCache';
 
 function record(sessionId: string, text: string): MeetingRecord {
@@ -65,8 +66,8 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
   async function download(): Promise<string> {
     const file = path.join(memoryModelCacheDir(cache()), 'meaning.gguf');
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, body);
-    await writeVerifiedMark(file, memoryCatalog()[0].sha256);
+    fs.writeFileSync(file, body, { mode: 0o644 }); // a file others may write is never marked (othersMayWrite)
+    await writeVerifiedMark(file, memoryCatalog()[0].sha256, identityOf(fs.statSync(file)));
     return file;
   }
   function index(): MemoryIndex {
