@@ -18,7 +18,7 @@
  */
 import * as path from 'node:path';
 import {
-  ActionItem, ActionItemSetDoneParams, DataDeleteParams, ErrorCodes, DataDeleteResult, Decision, DeviceListResult, DeviceTestParams, DeviceTestResult,
+  ActionItem, ActionItemSetDoneParams, DataDeleteParams, ErrorCodes, DataDeleteResult, Decision, DeviceListResult, DeviceTestParams, DeviceTestResult, PlatformReport, PlatformReportParams,
   EditorActivityParams, HealthParams, InterruptedSession, ItemRestoreParams, LanguageModelDiscoverParams, LanguageModelDiscoverResult,
   MemoryDecisionsResult, MemoryMeetingsResult, MemorySearchResult, MemoryTodoResult, ModelDownloadParams, ModelDownloadResult, ModelListResult,
   SessionExportParams, SessionExportResult, SessionPauseParams, SessionPauseResult, SessionResumeParams, SessionResumeResult, SessionStartParams,
@@ -225,6 +225,14 @@ export class EarshotService {
    */
   testDevice(params: DeviceTestParams, signal?: AbortSignal): Promise<DeviceTestResult> {
     return this.devices.test(params, signal);
+  }
+
+  /**
+   * What Earshot finds on this machine, for a problem report from a platform the project cannot run (daemon/platform/
+   * report.ts): no transcript, no audio. With recordSeconds, a device test of each source (refused while a session records).
+   */
+  platformReport(params: Required<PlatformReportParams>, signal?: AbortSignal): Promise<PlatformReport> {
+    return this.devices.report(params, signal);
   }
 
   /** The whisper catalog and the notes catalog, each entry's state here, and what is used or recommended. */

@@ -911,6 +911,37 @@ export interface DeviceTestResult {
 }
 
 /**
+ * What Earshot finds on this machine, for a report of a problem on a platform the project cannot run (README, "Not
+ * verified without a Mac or a Windows PC"): the process that records and how it runs, whether each native module loads,
+ * the capture backends and devices, on macOS the capture app's signature, versions and device names and what TCC
+ * logged about the microphone and system audio, on Windows Smart App Control's state and what Code Integrity blocked
+ * of Earshot; with `recordSeconds`, a device test of the microphone and of system audio. No transcript and no audio;
+ * the home folder and the user name are replaced. Refused with SessionAlreadyRunning while a session records when
+ * `recordSeconds` is set.
+ */
+export const PlatformReportRequest = new RequestType<PlatformReportParams, PlatformReport, void>('earshot/platform/report');
+export interface PlatformReportParams {
+  /** Seconds to record each source (0 to {@link PLATFORM_REPORT_MAX_RECORD_SEC}); default 0, no recording. */
+  recordSeconds?: number;
+}
+export const PLATFORM_REPORT_MAX_RECORD_SEC = 10;
+export interface PlatformReportFact {
+  name: string;
+  value: string;
+}
+export interface PlatformReportSection {
+  title: string;
+  facts: PlatformReportFact[];
+}
+export interface PlatformReport {
+  /** ISO 8601. */
+  generated: string;
+  sections: PlatformReportSection[];
+  /** The same, as Markdown to paste into an issue. */
+  markdown: string;
+}
+
+/**
  * The workspace's files and symbols, for matching mentions in the transcript ("auth dot ts", "the parseConfig
  * function"). Replaces the previous index. Bounded: at most {@link MAX_INDEX_FILES} files and
  * {@link MAX_INDEX_SYMBOLS} symbols are kept. `root` is the workspace folder the paths are relative to: the notes link

@@ -10,7 +10,7 @@ import {
   DataDeleteParams, DecisionKind, DECISION_STANDINGS, DecisionStanding, decisionStanding, ENHANCEMENT_PROVIDERS, EnhancementProvider, EnhancementSettings,
   EXPORT_FORMATS, ExportFormat, FilePace, InitializationOptions, LiveSourceKind, SessionExportParams, MODEL_KINDS, ModelDownloadParams, ModelKind, VadSettings, VocabularyParams, SessionStartParams, SessionStatusParams,
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams, SessionResumeParams, SessionTranscriptParams,
-  ActionItemSetDoneParams, DeviceTestParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
+  ActionItemSetDoneParams, DeviceTestParams, PLATFORM_REPORT_MAX_RECORD_SEC, PlatformReportParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
   WorkspaceIndexParams, WorkspaceSymbolInfo, ChunkExtraction, ExtractionCancelParams, NotesRewriteParams, ItemRestoreParams, LanguageModelChatResult,
   LanguageModelDiscoverParams, MAX_SPEAKER_NAME, PartialsWantedParams, SpeakerRenameParams,
 } from './protocol';
@@ -272,6 +272,17 @@ export function validateDeviceTest(params: unknown): DeviceTestParams & { second
     fail(`${what}.seconds must be a number from ${DEVICE_TEST_MIN_SEC} to ${DEVICE_TEST_MAX_SEC}, got ${show(seconds)}`);
   }
   return { source, ...(device ? { device } : {}), seconds };
+}
+
+/** Returns the params with `recordSeconds` always set (0 when absent). */
+export function validatePlatformReport(params: unknown): Required<PlatformReportParams> {
+  const what = 'platform/report params';
+  const o = record(params ?? {}, what);
+  const seconds = o.recordSeconds ?? 0;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0 || seconds > PLATFORM_REPORT_MAX_RECORD_SEC) {
+    fail(`${what}.recordSeconds must be a number from 0 to ${PLATFORM_REPORT_MAX_RECORD_SEC}, got ${show(seconds)}`);
+  }
+  return { recordSeconds: seconds };
 }
 
 /** Bounds on what the workspace index may hold per entry: longer is not a source file or symbol anyone says aloud. */

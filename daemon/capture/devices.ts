@@ -383,6 +383,22 @@ export async function defaultLoopbackDevice(platform: 'darwin' | 'win32', env: N
   return { fault: { reason: 'no-system-audio', message: noSystemAudioMessage(platform, 'no-recorder') } };
 }
 
+/**
+ * Both device lists, whether system audio can be recorded here now, and which backend records each source: the answer
+ * of earshot/devices/list, and the capture part of the platform report.
+ */
+export async function deviceOverview(query: DeviceQuery & { helperPath?: string } = {}) {
+  const [devices, system] = await Promise.all([listDevices(query), systemCaptureAvailability(query)]);
+  const info = (d: AudioDevice) => ({ id: d.id, label: d.label, isDefault: d.isDefault });
+  return {
+    microphones: devices.microphones.map(info),
+    systemSources: devices.systemSources.map(info),
+    systemAudio: { available: system.available, ...(system.message ? { message: system.message } : {}) },
+    notes: devices.notes,
+    backends: captureBackends(query.platform ?? process.platform, query.env ?? process.env),
+  };
+}
+
 export interface SystemCaptureAvailability {
   available: boolean;
   /** The recorder and device capture would use. */

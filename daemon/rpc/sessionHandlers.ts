@@ -4,10 +4,10 @@
  * Validates each request's params and logs ids, states and levels only, never transcript text.
  */
 import {
-  DeviceList, DeviceTest, HealthRequest, SessionExport, SessionInterrupted, SessionPause, SessionResume, SessionStart, SessionStatus, SessionStop, SessionTranscript, SourceRetry,
+  DeviceList, DeviceTest, HealthRequest, PlatformReportRequest, SessionExport, SessionInterrupted, SessionPause, SessionResume, SessionStart, SessionStatus, SessionStop, SessionTranscript, SourceRetry,
 } from '../../protocol/protocol';
 import {
-  validateDeviceTest, validateSessionExport, validateSessionPause, validateSessionResume, validateSessionStart, validateSessionStatus, validateSessionStop,
+  validateDeviceTest, validatePlatformReport, validateSessionExport, validateSessionPause, validateSessionResume, validateSessionStart, validateSessionStatus, validateSessionStop,
   validateSessionTranscript, validateSourceRetry,
 } from '../../protocol/validate';
 import { RpcContext } from './context';
@@ -49,5 +49,14 @@ export function registerSessionHandlers({ connection, log, answer, modelProgress
     const result = await svc.testDevice(valid, abort.signal);
     log.info('capture', 'device_test', { source: result.source, recorder: result.recorder, peakDbfs: result.peakDbfs, rmsDbfs: result.rmsDbfs, heard: result.heard });
     return result;
+  }));
+  connection.onRequest(PlatformReportRequest, (params, token) => answer(PlatformReportRequest.method, async (svc) => {
+    const valid = validatePlatformReport(params);
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    const report = await svc.platformReport(valid, abort.signal);
+    // Which sections it made, not what they say: the values name devices and folders.
+    log.info('platform', 'report', { sections: report.sections.length, recordSeconds: valid.recordSeconds });
+    return report;
   }));
 }

@@ -4,10 +4,12 @@
  * (sources.ts does, asking here what is missing) and never runs during a session.
  */
 import {
-  DEVICE_TEST_SESSION_ID, DeviceListResult, DeviceTestParams, DeviceTestResult, ErrorCodes, LiveSourceKind,
+  DEVICE_TEST_SESSION_ID, DeviceListResult, DeviceTestParams, DeviceTestResult, ErrorCodes, LiveSourceKind, PlatformReport, PlatformReportParams,
 } from '../../protocol/protocol';
-import { AudioDevice, captureBackends, DEFAULT_DEVICE, listDevices, noSystemAudioMessage, systemCaptureAvailability } from '../capture/devices';
+import { DEFAULT_DEVICE, deviceOverview, noSystemAudioMessage, systemCaptureAvailability } from '../capture/devices';
 import { testDevice } from '../capture/deviceTest';
+import { machineProbes } from '../platform/probes';
+import { platformReport } from '../platform/report';
 import { CaptureError, installHint } from '../capture/faults';
 import { MIC_RECORDERS, recorderAvailable } from '../capture/recorder';
 import { ServiceError } from '../serviceError';
@@ -41,16 +43,7 @@ export class Devices {
 
   /** Microphones and system-audio sources this machine can record, and whether system audio works at all. */
   async list(): Promise<DeviceListResult> {
-    const query = { env: captureEnv(this.config), ...(this.config.capture?.helperPath ? { helperPath: this.config.capture.helperPath } : {}) };
-    const [devices, system] = await Promise.all([listDevices(query), systemCaptureAvailability(query)]);
-    const info = (d: AudioDevice) => ({ id: d.id, label: d.label, isDefault: d.isDefault });
-    return {
-      microphones: devices.microphones.map(info),
-      systemSources: devices.systemSources.map(info),
-      systemAudio: { available: system.available, ...(system.message ? { message: system.message } : {}) },
-      notes: devices.notes,
-      backends: captureBackends(process.platform, query.env),
-    };
+    return deviceOverview({ env: captureEnv(this.config), ...(this.config.capture?.helperPath ? { helperPath: this.config.capture.helperPath } : {}) });
   }
 
   /** See EarshotService.testDevice. */
@@ -80,6 +73,21 @@ export class Devices {
       signal?.removeEventListener('abort', onAbort);
       this.deviceTest = undefined;
     }
+  }
+
+  /**
+   * See EarshotService.platformReport. Its recording test is this class's device test of each source in turn, so it
+   * is refused as one is (a session recording, another test running) and stops as one does.
+   */
+  async report(params: Required<PlatformReportParams>, signal?: AbortSignal): Promise<PlatformReport> {
+    if (params.recordSeconds > 0) this.sessions.refuseWhileRecording('A session is recording', 'before a platform report records');
+    const helperPath = this.config.capture?.helperPath;
+    const probes = machineProbes({
+      env: captureEnv(this.config),
+      ...(helperPath ? { helperPath } : {}),
+      record: (source, seconds) => this.test({ source, seconds }, signal),
+    });
+    return platformReport(probes, { recordSeconds: params.recordSeconds });
   }
 
   /** Shutdown: a running test stops (it answers with what it heard so far, or fails). */
