@@ -3,6 +3,7 @@
  * by owner (the Action items view), and one item as a TODO comment in a given language. Pure (no vscode).
  */
 import type { MemoryMeeting, MemoryTodoItem } from '../../protocol/protocol';
+import { plainLine } from '../../protocol/plainText';
 import { meetingDate } from './prompt';
 
 export interface TodoGroup {
@@ -88,19 +89,14 @@ export function todoComment(languageId: string, item: MemoryTodoItem): string {
 }
 
 /**
- * Whitespace, control characters, line and paragraph separators and bidirectional overrides (which make a source
- * line read differently from what it is) collapsed to one space: a newline would end a line comment.
- */
-const BREAKS = /[\s\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu;
-
-/**
  * One field of a TODO comment, on one line and unable to end its comment (item text comes from a transcript or a
  * model, so it may hold a terminator): in `<!-- -->`, `{{-- --}}` and `{{!-- --}}` every `--` is broken (`- -`), which
  * covers `-->`, `--!>`, `<!--`, `--}}` and XML's rule that a comment holds no `--`; in `/* *\/` both `*\/` and `/*`
  * (languages that nest them); in `@* *@` the `*@`; in a template language (`templateCode`) `?>` and `%>` (`? >`).
  */
 function commentSafe(text: string, open: string, templateCode: boolean): string {
-  let safe = text.replace(BREAKS, ' ').trim();
+  // One line, without the controls and bidi overrides that make a source line read differently from what it is.
+  let safe = plainLine(text);
   if (['<!--', '{{--', '{{!--'].includes(open)) while (safe.includes('--')) safe = safe.replace(/--/g, '- -');
   if (open === '/*') while (/\*\/|\/\*/.test(safe)) safe = safe.replace(/\*\//g, '* /').replace(/\/\*/g, '/ *');
   if (open === '@*') safe = safe.replace(/\*@/g, '* @');
