@@ -463,7 +463,8 @@ export const MEMORY_PASSAGE_MAX_LINES = 12;
 export const MEMORY_PASSAGE_MAX_CHARS = 4_000;
 /**
  * What a prompt to a language model carries of meetings at most: numbered lines, and characters of them as the prompt
- * shows them (number, meeting, time, speaker, text; about 4 characters a token). The first lines (best ranked, or a
+ * shows them (number, meeting, time, speaker, text), counted by textSize.ts promptChars: about 4 a token in any
+ * language (a CJK character counts as 4). The first lines (best ranked, or a
  * recap's first) are taken until either is reached. Every prompt with meeting text has one: @earshot's answers and
  * recaps, `earshot ask --llm-endpoint`.
  */

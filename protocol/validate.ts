@@ -14,6 +14,7 @@ import {
   WorkspaceIndexParams, WorkspaceSymbolInfo, ChunkExtraction, ExtractionCancelParams, NotesRewriteParams, ItemRestoreParams, LanguageModelChatResult,
   LanguageModelDiscoverParams, MAX_SPEAKER_NAME, PartialsWantedParams, SpeakerRenameParams,
 } from './protocol';
+import { CONTROL_OR_BIDI, plainLine } from './plainText';
 
 export class InvalidParamsError extends Error {
   override name = 'InvalidParamsError';
@@ -619,7 +620,8 @@ export function validateChunkExtraction(value: unknown, segmentIds: ReadonlySet<
   if (![rawItems, o.decisions, rawDismiss, rawRewrite, o.owners].some(Array.isArray)) return null;
   const text = (v: unknown, max = MAX_REFINED_TEXT): string | undefined => {
     if (typeof v !== 'string') return undefined;
-    const t = v.replace(/\s+/g, ' ').trim();
+    // Model text reaches journals, notes and terminals: no control or bidi character (security review 2, S5).
+    const t = plainLine(v);
     return t ? (t.length > max ? t.slice(0, max - 1) + '…' : t) : undefined;
   };
   const date = (v: unknown): string | undefined => (typeof v === 'string' && DUE.test(v.trim()) && !Number.isNaN(Date.parse(v.trim())) ? v.trim() : undefined);
@@ -703,7 +705,7 @@ function decisionRewriteProblem(e: Record<string, unknown>, id: string, c: { dis
   if (c.rewritten.some((r) => r.id === id)) return `rewrite ${id}: rewritten twice in one answer (the first is kept)`;
   if (e.owner !== undefined || e.due !== undefined) return `rewrite ${id}: a decision has no owner or due date`;
   if (e.text === undefined && e.standing === undefined && e.kind === undefined) return `rewrite ${id}: gives no text, standing or kind to change`;
-  if (e.text !== undefined && (typeof e.text !== 'string' || !e.text.trim())) return `rewrite ${id}: text must be a non-empty string`;
+  if (e.text !== undefined && (typeof e.text !== 'string' || !plainLine(e.text))) return `rewrite ${id}: text must be a non-empty string`;
   if (e.standing !== undefined && (typeof e.standing !== 'string' || !DECISION_STANDINGS.includes(e.standing.trim().toLowerCase() as DecisionStanding))) {
     return `rewrite ${id}: standing must be one of ${DECISION_STANDINGS.join(', ')}`;
   }
@@ -720,7 +722,7 @@ function rewriteProblem(e: Record<string, unknown>, id: string | undefined, c: {
   if (c.dismissed.some((d) => d.id === id)) return `rewrite ${id}: the same answer dismisses it`;
   if (c.rewritten.some((r) => r.id === id)) return `rewrite ${id}: rewritten twice in one answer (the first is kept)`;
   if (e.text === undefined && e.owner === undefined && e.due === undefined) return `rewrite ${id}: gives no text, owner or due to change`;
-  if (e.text !== undefined && (typeof e.text !== 'string' || !e.text.trim())) return `rewrite ${id}: text must be a non-empty string`;
+  if (e.text !== undefined && (typeof e.text !== 'string' || !plainLine(e.text))) return `rewrite ${id}: text must be a non-empty string`;
   if (e.owner !== undefined && e.owner !== null && (typeof e.owner !== 'string' || !c.speakerByLower.has(e.owner.replace(/^@/, '').trim().toLowerCase()))) {
     return `rewrite ${id}: owner must be a speaker label of this part, or null`;
   }
@@ -742,7 +744,6 @@ export function validateSpeakerRename(params: unknown): SpeakerRenameParams {
   if (o.name !== null && o.name !== undefined && typeof o.name !== 'string') fail(`${what}.name must be a string or null, got ${typeOf(o.name)}`);
   const name = typeof o.name === 'string' ? o.name.trim() : '';
   if (name.length > MAX_SPEAKER_NAME) fail(`${what}.name is ${name.length} characters: at most ${MAX_SPEAKER_NAME}`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(name)) fail(`${what}.name has control characters`);
+  if (CONTROL_OR_BIDI.test(name)) fail(`${what}.name has control characters`);
   return { sessionId, source: source as SourceKind, voice, name: name || null };
 }

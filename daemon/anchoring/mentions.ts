@@ -41,6 +41,7 @@
  * folders, then by path and line); the best is the target and the next few are `alternatives`.
  */
 import { MentionTarget, SegmentMention, WorkspaceSymbolInfo } from '../../protocol/protocol';
+import { dropControls } from '../../protocol/plainText';
 import { COMMON_WORDS, CUE_AFTER, CUE_BEFORE, Cue, isCommon, piecesOf, RUN, spokenWords } from './mentionWords';
 
 /**
@@ -392,9 +393,12 @@ export function segmentMentions(text: string, index: WorkspaceIndex, options: Ma
   return findMentions(text, index, options).map(({ confidence: _confidence, ...mention }) => mention);
 }
 
-/** Markdown text that cannot start a block, inject HTML or open a link (as the notes escape transcript text). */
+/**
+ * Markdown text that cannot start a block, inject HTML or open a link (as the notes escape transcript text), and holds
+ * no control or bidi character (a journal written before model text was made plain may hold them: review 2, S5).
+ */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_[\]<>#|]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
+  return dropControls(text).replace(/[\\`*_[\]<>#|]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
 }
 
 /** A path as a Markdown link destination: each segment percent-encoded, and parentheses too. */

@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
+import { CONTROL_OR_BIDI } from '../../protocol/plainText';
 import { VadProfile } from '../vad/config';
 
 /** The package's root folder (out/daemon/cli/ is three folders below it). */
@@ -18,9 +19,11 @@ export class UsageError extends Error {}
 export interface Io {
   out(line: string): void;
   err(line: string): void;
+  /** Whether `out` is a terminal, where text from a file or a model is printed inert (a file gets it as it is). */
+  readonly tty?: boolean;
 }
 
-export const stdio: Io = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') };
+export const stdio: Io = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n'), tty: process.stdout.isTTY === true };
 
 /** node:util's parseArgs as every command uses it: strict, positionals allowed. */
 export function args<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
@@ -47,11 +50,8 @@ export function vadProfile(value: string): VadProfile {
   return value;
 }
 
-/**
- * What a terminal would act on rather than show: C0 and C1 controls (ESC, BEL, CSI U+009B, a lone CR...), DEL, the
- * other line breaks (U+2028, U+2029) and the bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069).
- */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** What a terminal would act on rather than show (protocol/plainText.ts). */
+const UNSAFE = new RegExp(CONTROL_OR_BIDI.source, 'g');
 const escaped = (c: string) => {
   const code = c.charCodeAt(0);
   return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
@@ -72,5 +72,13 @@ export function inert(text: string, options: { lines?: boolean } = {}): string {
  * but writes C1 and bidi characters raw, so those are written as \u escapes too (they occur only inside strings).
  */
 export function jsonLine(value: unknown): string {
-  return JSON.stringify(value).replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return inertJson(JSON.stringify(value));
+}
+
+/**
+ * JSON text (one line or indented) with what JSON.stringify writes raw inside strings (C1, bidi, U+2028) as \u
+ * escapes: the same value, inert. A line break between tokens (indented JSON) stays; inside a string it is escaped.
+ */
+export function inertJson(json: string): string {
+  return json.replace(UNSAFE, (c) => (c === '\n' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }

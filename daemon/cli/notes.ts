@@ -27,7 +27,7 @@ import { detectMachine } from '../models/capabilities';
 import { defaultCacheDir } from '../models/modelCache';
 import { recommendNotesModel } from '../models/notesCatalog';
 import { notesCacheDir, notesStateDir } from '../models/notesModels';
-import { args, Io, UsageError } from './common';
+import { args, inert, inertJson, Io, jsonLine, UsageError } from './common';
 
 export async function notes(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = args(argv, {
@@ -108,24 +108,27 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     summaryBy = withModel.summaryBy;
   }
   if (values.md) {
-    io.out('## Summary\n');
-    io.out(summaryMarkdown(result.summary, summaryBy, lines, result.summarySettled === false ? result.summaryUnsettled : undefined).join('\n'));
-    io.out('\n## Decisions\n');
+    // Every text of the transcript or the model goes through the notes' Markdown escape (inline: no controls, no
+    // images, links or HTML), and on a terminal through inert too (security review 2, S5).
+    const out = (line: string) => io.out(io.tty ? inert(line, { lines: true }) : line);
+    out('## Summary\n');
+    out(summaryMarkdown(result.summary, summaryBy, lines, result.summarySettled === false ? result.summaryUnsettled : undefined).join('\n'));
+    out('\n## Decisions\n');
     for (const { standing, heading } of DECISION_GROUPS) {
       const group = result.decisions.filter((d) => d.standing === standing);
       if (!group.length) continue;
-      io.out(`### ${heading}\n`);
-      group.forEach((d) => io.out(`- ${d.kind === 'negative' ? '**Not doing:** ' : ''}${d.text}${d.rewritten ? ` _(revised by ${displayModel(d.rewritten.by)})_` : ''}`));
-      io.out('');
+      out(`### ${heading}\n`);
+      group.forEach((d) => out(`- ${d.kind === 'negative' ? '**Not doing:** ' : ''}${inline(d.text)}${d.rewritten ? ` _(revised by ${displayModel(d.rewritten.by)})_` : ''}`));
+      out('');
     }
-    io.out('## Action items\n');
-    result.actionItems.forEach((i) => io.out(`- [ ] ${i.text}${i.owner ? ` — @${i.owner}` : ''}${i.due ? `, due ${i.due}` : ''}${i.rewritten ? ` _(revised by ${displayModel(i.rewritten.by)})_` : ''}`));
+    out('## Action items\n');
+    result.actionItems.forEach((i) => out(`- [ ] ${inline(i.text)}${i.owner ? ` — @${inline(i.owner)}` : ''}${i.due ? `, due ${inline(i.due)}` : ''}${i.rewritten ? ` _(revised by ${displayModel(i.rewritten.by)})_` : ''}`));
     if (result.dismissed?.length) {
-      io.out('\n## Dismissed by the language model\n');
-      result.dismissed.forEach((d) => io.out(`- ~~${d.text}~~ — ${d.reason}`));
+      out('\n## Dismissed by the language model\n');
+      result.dismissed.forEach((d) => out(`- ~~${inline(d.text)}~~ — ${inline(d.reason)}`));
     }
   } else {
-    io.out(JSON.stringify({ ...result, meetingDate: { date: day(meetingDate), from: when.from, known: when.from !== 'file time' } }));
+    io.out(jsonLine({ ...result, meetingDate: { date: day(meetingDate), from: when.from, known: when.from !== 'file time' } }));
   }
   return 0;
 }
@@ -207,7 +210,9 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
     await writeFileAtomic(path.resolve(values.out), content);
     io.err(`Exported: ${path.resolve(values.out)}`);
   } else if (content) {
-    io.out(content.endsWith('\n') ? content.slice(0, -1) : content);
+    // A terminal gets the transcript's and the model's text inert, as `notes --md` prints it (JSON stays JSON).
+    const shown = !io.tty ? content : format === 'json' ? inertJson(content) : inert(content, { lines: true });
+    io.out(shown.endsWith('\n') ? shown.slice(0, -1) : shown);
   }
   return 0;
 }

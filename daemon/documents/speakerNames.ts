@@ -52,7 +52,7 @@ export function renameInJournal(journalPath: string, params: SpeakerRenameParams
     const speaker = book.speakerOf(params.source, params.voice);
     const from = relabel.previous.values().next().value;
     const changed = new Map(relabel.record.changes.map((c) => [c.segmentId, { from: relabel.previous.get(c.segmentId) ?? c.speaker, to: c.speaker }]));
-    const renamed = from === undefined ? undefined : { from, to: speaker, mentions: !book.isSourceLabel(params.source, from) };
+    const renamed = from === undefined ? undefined : book.renamed(params.source, params.voice, from, speaker);
     // Owners follow; an item's or decision's text, and the summary's points, that name the voice name it anew.
     const revisions: (ActionItemRecord | DecisionRecord)[] = [];
     const items = latestActionItems(journal.records);

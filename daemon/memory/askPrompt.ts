@@ -5,6 +5,7 @@
  * Owns the wording only. Must not send anything anywhere (the caller does, to the endpoint the user chose).
  */
 import { MEMORY_ASK_BOUND } from '../../protocol/protocol';
+import { promptChars, startWithin } from '../../protocol/textSize';
 import { clock } from '../documents/notesText';
 
 export const ASK_SYSTEM = 'You answer questions about meetings using only the numbered transcript lines given. Cite every line you use as [n] ' +
@@ -28,15 +29,16 @@ export function askUserPrompt(question: string, lines: readonly PromptLine[]): s
 
 /**
  * The first lines (best ranked first) that a prompt holds: at most MEMORY_ASK_BOUND.lines, and MEMORY_ASK_BOUND.chars
- * characters as numbered; a first line longer than that is cut, so a question with matches always sends some.
+ * as numbered and counted by promptChars (a CJK character as about a token); a first line longer than that is cut
+ * (never inside a character), so a question with matches always sends some.
  */
 export function promptLines<T extends PromptLine>(lines: readonly T[]): T[] {
   const out: T[] = [];
   let chars = 0;
   for (const line of lines.slice(0, MEMORY_ASK_BOUND.lines)) {
-    const size = numbered(line, out.length + 1).length + 1;
+    const size = promptChars(numbered(line, out.length + 1)) + 1;
     if (chars + size > MEMORY_ASK_BOUND.chars) {
-      if (!out.length) out.push({ ...line, text: line.text.slice(0, Math.max(0, line.text.length - (size - MEMORY_ASK_BOUND.chars))) });
+      if (!out.length) out.push({ ...line, text: startWithin(line.text, MEMORY_ASK_BOUND.chars - (size - promptChars(line.text))) });
       break;
     }
     out.push(line);

@@ -15,6 +15,7 @@ import MiniSearch, { SearchResult } from 'minisearch';
 import {
   ActionItem, Decision, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MemoryLine, MemoryMeeting, MemoryPassage, MemorySearchParams, MemoryTodoItem,
 } from '../../protocol/protocol';
+import { cutAround } from '../../protocol/textSize';
 import { isoDate } from '../understanding/dates';
 import { namedSpeakers, speakerNameKeys } from './speakerNames';
 import { fold, indexTerm, queryTerms, termCounts, tokenize } from './terms';
@@ -291,11 +292,12 @@ export class MemoryIndex {
         seen.add(i);
         const s = record.segments[i];
         const notesLine = record.segmentNotesLines?.[i];
-        lines.push({ segmentId: s.segmentId, index: i + 1, speaker: s.speaker, t0: s.t0, t1: s.t1, text: s.text, ...(notesLine ? { notesLine } : {}), hit: i === hit });
+        const text = i === hit ? hitText(s.text, params.query) : s.text;
+        lines.push({ segmentId: s.segmentId, index: i + 1, speaker: s.speaker, t0: s.t0, t1: s.t1, text, ...(notesLine ? { notesLine } : {}), hit: i === hit });
       }
       const doc = c.best;
       const kind = doc?.kind ?? 'segment';
-      const text = kind === 'segment' ? record.segments[hit].text : this.itemText(record, doc!);
+      const text = hitText(kind === 'segment' ? record.segments[hit].text : this.itemText(record, doc!), params.query);
       const id = kind === 'segment' ? record.segments[hit].segmentId : doc!.itemId!;
       passages.push({ meeting: record.meeting, score: c.score, hit: { kind, id, text }, lines });
       taken.set(c.sessionId, (taken.get(c.sessionId) ?? 0) + 1);
@@ -653,6 +655,21 @@ function interpolate(question: Candidate[], added: Candidate[], weight: number):
     else byKey.set(key(c), { ...c, score: weight * c.score });
   }
   return [...byKey.values()];
+}
+
+/**
+ * A hit's text, cut to MEMORY_PASSAGE_MAX_CHARS around the first word of the question it holds (from its start when
+ * none): growPassage bounds the lines around a hit, but the hit's own line is always in, and a transcript whose lines
+ * are whole turns (`ask --over`) may hold one of megabytes, which came back whole, twice (security review 2, S10).
+ */
+export function hitText(text: string, query: string): string {
+  if (text.length <= MEMORY_PASSAGE_MAX_CHARS) return text;
+  let at = text.length;
+  for (const term of queryTerms(query).keys()) {
+    const found = new RegExp(term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'iu').exec(text)?.index;
+    if (found !== undefined && found < at) at = found;
+  }
+  return cutAround(text, at === text.length ? 0 : at, MEMORY_PASSAGE_MAX_CHARS);
 }
 
 /**

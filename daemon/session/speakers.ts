@@ -143,7 +143,7 @@ export class SessionSpeakers {
       const relabel = this.book.rename(source, voice, name);
       const from = relabel.previous.values().next().value;
       const to = this.book.speakerOf(source, voice);
-      await this.publish(relabel, from === undefined ? undefined : { from, to, mentions: !this.book.isSourceLabel(source, from) });
+      await this.publish(relabel, from === undefined ? undefined : this.book.renamed(source, voice, from, to));
       return { speaker: to, segments: relabel.record.changes.length };
     });
     this.publishing = work.catch(() => undefined);

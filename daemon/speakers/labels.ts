@@ -97,7 +97,16 @@ class SourceBook {
     for (const f of this.finals.values()) if (f.voice === voice) return true;
     return false;
   }
+
+  /** Every voice of the source (resolved). */
+  voices(): string[] {
+    const heard = [...this.talk.keys(), ...this.names.keys(), ...[...this.finals.values()].flatMap((f) => (f.voice === undefined ? [] : [f.voice]))];
+    return [...new Set(heard.map((v) => this.resolve(v)))];
+  }
 }
+
+/** The label Earshot gives a voice (stage.ts speakerLabel), which no one says aloud. */
+const VOICE_LABEL = /^Speaker \d+$/;
 
 export class SpeakerBook {
   private readonly sources = new Map<SourceKind, SourceBook>();
@@ -212,9 +221,21 @@ export class SpeakerBook {
     return this.sources.get(source)?.finals.get(segmentId)?.speaker;
   }
 
-  /** Whether `name` is `source`'s own label (a rename from it does not touch texts: see renameMentions). */
-  isSourceLabel(source: SourceKind, name: string): boolean {
-    return this.sources.get(source)?.spec.label === name;
+  /**
+   * The rename of `voice` from `from` (its speaker before) to `to` (now), made after book.rename (review 2, S6):
+   * - its mentions in texts are renamed only when `from` is the label Earshot gave the voice ("Speaker 2", which a
+   *   model writes and no one says), never a name the user gave ("Mark" is also a verb) nor the source's label ("You");
+   * - `shared` when another voice of the source is still shown as `from`: two voices given one name (how the user
+   *   joins a speaker who came back as a new one, README "Speakers") or one given another's label. Owners are matched
+   *   by the name shown, so then only the items of this voice's own finals follow (followOwner): renaming one never
+   *   moves the other's. Refusing such names instead would take that joining away; this way nothing is lost.
+   */
+  renamed(source: SourceKind, voice: string, from: string, to: string): Renamed {
+    const book = this.sources.get(source);
+    if (!book) return { from, to, mentions: false, shared: true };
+    const v = book.resolve(voice);
+    const shared = book.voices().some((other) => other !== v && book.display(other) === from);
+    return { from, to, mentions: !shared && VOICE_LABEL.test(from) && from === v, shared };
   }
 
   /** The speaker `voice` of `source` is shown as now. */
@@ -318,12 +339,15 @@ export function sourceVoices(sources: readonly { kind: SourceKind; speaker: stri
   return sources.map((s) => ({ kind: s.kind, label: s.speaker, split: identify && !(s.kind === 'mic' && call), mainKeepsLabel: s.kind === 'mic' }));
 }
 
-/** A renamed voice: its speaker before and after, and whether its old name is a word of its own in texts (not a source's label). */
-export interface Renamed { from: string; to: string; mentions: boolean }
+/**
+ * A renamed voice: its speaker before and after; whether its old name is Earshot's label, renamed in texts too; and
+ * whether another voice of the source is still shown as the old name (`shared`, see SpeakerBook.renamed).
+ */
+export interface Renamed { from: string; to: string; mentions: boolean; shared?: boolean }
 
 /**
  * `text` with the renamed speaker's old name, as a whole word, replaced by the new one (a model writes "Speaker 2 sends
- * the figures"); unchanged when the old name is a source's label ("You", "Others": other words in a sentence).
+ * the figures"); unchanged unless that name is Earshot's label of the voice (`mentions`: see SpeakerBook.renamed).
  */
 export function renameMentions(text: string, renamed: Renamed | undefined): string {
   if (!renamed?.mentions || renamed.from === renamed.to) return text;
@@ -333,13 +357,14 @@ export function renameMentions(text: string, renamed: Renamed | undefined): stri
 
 /**
  * The owner an item takes when finals change speakers: the new speaker of its own final where the old one owned it, or
- * a renamed voice's new name where the old name did. Undefined: its owner stays.
+ * a renamed voice's new name where the old name did, unless another voice still has that name (`shared`: the owner
+ * may be that one's, so only the renamed voice's own finals' items follow). Undefined: its owner stays.
  */
 export function followOwner(item: { owner: string | null; segmentId: string; removed?: boolean },
-  changed: ReadonlyMap<string, { from: string; to: string }>, renamed?: { from: string; to: string }): string | undefined {
+  changed: ReadonlyMap<string, { from: string; to: string }>, renamed?: { from: string; to: string; shared?: boolean }): string | undefined {
   if (item.removed || item.owner === null) return undefined;
   const change = changed.get(item.segmentId);
   if (change && item.owner === change.from && change.to !== change.from) return change.to;
-  if (renamed && item.owner === renamed.from && renamed.to !== renamed.from) return renamed.to;
+  if (renamed && !renamed.shared && item.owner === renamed.from && renamed.to !== renamed.from) return renamed.to;
   return undefined;
 }

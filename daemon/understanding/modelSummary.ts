@@ -17,6 +17,7 @@
  */
 import { DecisionKind, DecisionStanding, decisionStanding, SUMMARY_POINT_MAX_CITES } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
+import { plainLine } from '../../protocol/plainText';
 import { currentItems, JournalRecord } from '../journal/journal';
 import { ChunkLine, lineChars } from './modelExtract';
 import { Chat, estimateTokens, safeReason, workingTimeLimit } from './providers';
@@ -156,7 +157,7 @@ export function settleCitableIds(previous: readonly SummaryPoint[], outcomes: Fi
  * text with no word boundary to end at is refused (null).
  */
 export function pointText(raw: string): { text: string; trimmed: boolean } | null {
-  const said = raw.replace(/\s+/g, ' ').trim();
+  const said = plainLine(raw); // no control or bidi character reaches the notes (security review 2, S5)
   if (!said) return null;
   const max = SUMMARY_BOUNDS.textMax;
   // At the bound exactly, a sentence that ends there ended by itself.

@@ -7,6 +7,7 @@
  */
 import { MEMORY_ASK_BOUND, MEMORY_RECAP_BOUND } from '../../protocol/protocol';
 import type { FinalSegment, MemoryLine, MemoryMeeting, MemoryPassage, PromptBound } from '../../protocol/protocol';
+import { promptChars, sliceWhole } from '../../protocol/textSize';
 
 /** One line a prompt shows, under the number the model cites it by. */
 export interface CitedLine {
@@ -104,7 +105,7 @@ class Budget {
   constructor(private readonly bound: PromptBound) {}
 
   fits(c: CitedLine): boolean {
-    const chars = formatLine(c).length + 1;
+    const chars = promptChars(formatLine(c)) + 1; // a CJK character as about a token (textSize.ts)
     if (this.lines + 1 > this.bound.lines || this.chars + chars > this.bound.chars) return false;
     this.lines++;
     this.chars += chars;
@@ -113,7 +114,7 @@ class Budget {
 }
 
 function clipped(line: MemoryLine): MemoryLine {
-  return line.text.length > MAX_LINE_CHARS ? { ...line, text: `${line.text.slice(0, MAX_LINE_CHARS - 1)}…` } : line;
+  return line.text.length > MAX_LINE_CHARS ? { ...line, text: `${sliceWhole(line.text, 0, MAX_LINE_CHARS - 1)}…` } : line;
 }
 
 /**

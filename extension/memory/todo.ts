@@ -3,6 +3,7 @@
  * by owner (the Action items view), and one item as a TODO comment in a given language. Pure (no vscode).
  */
 import type { MemoryMeeting, MemoryTodoItem } from '../../protocol/protocol';
+import { plainLine } from '../../protocol/plainText';
 import { meetingDate } from './prompt';
 
 export interface TodoGroup {
@@ -65,12 +66,22 @@ const COMMENTS: Record<string, [string, string?]> = {
   latex: ['%'], tex: ['%'], erlang: ['%'], matlab: ['%'], fortran: ['!'], vim: ['"'],
   html: ['<!--', '-->'], xml: ['<!--', '-->'], markdown: ['<!--', '-->'], svelte: ['<!--', '-->'], vue: ['<!--', '-->'],
   css: ['/*', '*/'], scss: ['//'], less: ['//'], plaintext: [''],
+  // Templates whose files are HTML: a line comment there would be page text, so each gets its own comment tag.
+  blade: ['{{--', '--}}'], handlebars: ['{{!--', '--}}'], razor: ['@*', '*@'], aspnetcorerazor: ['@*', '*@'], erb: ['<%#', '%>'],
 };
+
+/**
+ * Languages that leave their code for HTML at `?>` or `%>` even inside a comment: PHP's manual, "Comments": "The
+ * one-line comment styles only comment to the end of the line or the current block of PHP code, whichever comes
+ * first [...] HTML code after // ... ?> or # ... ?> WILL be printed" (https://www.php.net/manual/en/language.basic-syntax.comments.php);
+ * Blade compiles to PHP; an ERB comment `<%# %>` ends at the first `%>` (ERB's scanner, ruby/erb lib/erb/compiler.rb).
+ */
+const TEMPLATE_CLOSERS = new Set(['php', 'blade', 'erb']);
 
 /** `TODO(owner): text (meeting, date)` as a line comment of the language (its indentation added by the caller). */
 export function todoComment(languageId: string, item: MemoryTodoItem): string {
   const [open, close] = COMMENTS[languageId] ?? ['//'];
-  const field = (text: string) => commentSafe(text, open);
+  const field = (text: string) => commentSafe(text, open, TEMPLATE_CLOSERS.has(languageId));
   const owner = field(item.item.owner ?? '');
   const due = item.item.due ? `, due ${field(item.item.due)}` : '';
   const body = `TODO${owner ? `(${owner})` : ''}: ${field(item.item.text)} (${field(item.meeting.title)}, ${field(meetingDate(item.meeting.startedAt))}${due})`;
@@ -78,19 +89,17 @@ export function todoComment(languageId: string, item: MemoryTodoItem): string {
 }
 
 /**
- * Whitespace, control characters, line and paragraph separators and bidirectional overrides (which make a source
- * line read differently from what it is) collapsed to one space: a newline would end a line comment.
- */
-const BREAKS = /[\s\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu;
-
-/**
  * One field of a TODO comment, on one line and unable to end its comment (item text comes from a transcript or a
- * model, so it may hold a terminator): in `<!-- -->` every `--` is broken (`- -`), which covers `-->`, `--!>`, `<!--`
- * and XML's rule that a comment holds no `--`; in `/* *\/` both `*\/` and `/*` (languages that nest them).
+ * model, so it may hold a terminator): in `<!-- -->`, `{{-- --}}` and `{{!-- --}}` every `--` is broken (`- -`), which
+ * covers `-->`, `--!>`, `<!--`, `--}}` and XML's rule that a comment holds no `--`; in `/* *\/` both `*\/` and `/*`
+ * (languages that nest them); in `@* *@` the `*@`; in a template language (`templateCode`) `?>` and `%>` (`? >`).
  */
-function commentSafe(text: string, open: string): string {
-  let safe = text.replace(BREAKS, ' ').trim();
-  if (open === '<!--') while (safe.includes('--')) safe = safe.replace(/--/g, '- -');
+function commentSafe(text: string, open: string, templateCode: boolean): string {
+  // One line, without the controls and bidi overrides that make a source line read differently from what it is.
+  let safe = plainLine(text);
+  if (['<!--', '{{--', '{{!--'].includes(open)) while (safe.includes('--')) safe = safe.replace(/--/g, '- -');
   if (open === '/*') while (/\*\/|\/\*/.test(safe)) safe = safe.replace(/\*\//g, '* /').replace(/\/\*/g, '/ *');
+  if (open === '@*') safe = safe.replace(/\*@/g, '* @');
+  if (templateCode) safe = safe.replace(/([?%])>/g, '$1 >');
   return safe;
 }

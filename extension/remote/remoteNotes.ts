@@ -68,6 +68,8 @@ export interface NotesMirrorDeps {
   /** A copy failed: what failed and where the notes are kept (once per file until a copy works again). */
   problem(message: string): void;
   log: Pick<vscode.LogOutputChannel, 'info' | 'warn'>;
+  /** This computer's path rules (path.win32 in the tests of a Windows client); default: node:path. */
+  paths?: path.PlatformPath;
 }
 
 const encoder = new TextEncoder();
@@ -90,21 +92,42 @@ export class NotesMirror {
   /** The remote copy of a local notes file; undefined when it is not a remote window's notes. */
   remoteUri(localPath: string): vscode.Uri | undefined {
     const target = this.deps.target();
-    if (!target) return undefined;
-    const relative = path.relative(target.localDir, localPath);
-    if (!relative || relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
-    return vscode.Uri.joinPath(target.remoteDir, ...relative.split(path.sep));
+    const relative = target && this.inside(target.localDir, localPath);
+    return relative ? vscode.Uri.joinPath(target.remoteDir, ...relative.split(this.paths.sep)) : undefined;
   }
 
-  /** The local copy of a remote notes file; undefined when the URI is not in the remote notes folder. */
+  /**
+   * The local copy of a remote notes file; undefined when the URI is not in the remote notes folder, or a part of its
+   * name would mean something else here: the remote side may be Linux, where `..\..\settings.json` is one legal name
+   * that Windows' path.join splits into parents (security review 2, S3), `a.md:x` is an NTFS stream, and Windows drops
+   * a trailing dot or space (so `x.md.` would be `x.md`).
+   */
   localPath(remote: vscode.Uri): string | undefined {
     const target = this.deps.target();
     const dir = target?.remoteDir.toString();
     const uri = remote.toString();
     if (!target || !dir || !uri.startsWith(`${dir}/`)) return undefined;
-    const parts = uri.slice(dir.length + 1).split('/').map(decodeURIComponent);
-    if (parts.some((p) => !p || p === '..' || p === '.')) return undefined;
-    return path.join(target.localDir, ...parts);
+    let parts: string[];
+    try {
+      parts = uri.slice(dir.length + 1).split('/').map(decodeURIComponent);
+    } catch {
+      return undefined; // a malformed escape: not a name the daemon wrote
+    }
+    const plain = (p: string) => p && !/[\\/:\0]|[. ]$/.test(p) && this.paths.basename(p) === p; // `.`, `..` end in a dot
+    if (!parts.every(plain)) return undefined;
+    const local = this.paths.join(target.localDir, ...parts);
+    return this.inside(target.localDir, local) ? local : undefined;
+  }
+
+  private get paths(): path.PlatformPath {
+    return this.deps.paths ?? path;
+  }
+
+  /** `file` relative to `dir` when it is inside it (not `dir` itself, not above it, not on another drive). */
+  private inside(dir: string, file: string): string | undefined {
+    const relative = this.paths.relative(dir, file);
+    const up = relative === '..' || relative.startsWith(`..${this.paths.sep}`);
+    return relative && !up && !this.paths.isAbsolute(relative) ? relative : undefined;
   }
 
   /** Whether the last copy of this file failed (then the local copy is the one to open). */
@@ -157,8 +180,10 @@ export class NotesMirror {
     const there = await this.onRemote(local, remote, () => this.readRemote(remote));
     const synced = this.synced.get(local);
     if (there === FAILED || there === undefined || there === synced) return; // the mirror's own write, or a file deleted (rewritten at the next write)
+    // Only a notes file the daemon wrote in this window: never any other file that happens to exist here. A remote
+    // save of one not written since the window opened is taken at the daemon's next write (push adopts it).
+    if (!this.sessions.has(local) && !this.synced.has(local)) return;
     const text = await readLocal(local);
-    if (text === undefined && !this.sessions.has(local)) return; // not a notes file Earshot wrote
     // A render not copied yet was made over the older text: the daemon renders again over the user's.
     await this.adopt(local, there, text !== undefined && text !== there && text !== synced);
   }

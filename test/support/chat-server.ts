@@ -1,6 +1,6 @@
 /**
  * An OpenAI-compatible chat endpoint on loopback for `earshot ask --llm-endpoint` tests: answers every request with
- * `answer` and keeps each request's body. Test-only.
+ * `answer` (or what it gives for the request's body) and keeps each request's body. Test-only.
  */
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -14,7 +14,7 @@ export interface ChatServer {
   close(): void;
 }
 
-export async function chatServer(answer: string): Promise<ChatServer> {
+export async function chatServer(answer: string | ((body: string) => string)): Promise<ChatServer> {
   const bodies: string[] = [];
   const hosts: (string | undefined)[] = [];
   const server = http.createServer((req, res) => {
@@ -24,7 +24,7 @@ export async function chatServer(answer: string): Promise<ChatServer> {
     req.on('end', () => {
       bodies.push(body);
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ model: 'test', choices: [{ message: { content: answer } }] }));
+      res.end(JSON.stringify({ model: 'test', choices: [{ message: { content: typeof answer === 'string' ? answer : answer(body) } }] }));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -8,6 +8,7 @@ import { NO_SUMMARY, noSummary } from '../../daemon/documents/summarySection';
 import { extract } from '../../daemon/understanding/extract';
 import { extractTranscriptWithModel, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { Chat, RefineFailure } from '../../daemon/understanding/providers';
+import { CONTROL_OR_BIDI } from '../../protocol/plainText';
 import { fixture, REPO_ROOT } from '../setup';
 import { chatServer, userMessage } from '../support/chat-server';
 
@@ -86,6 +87,49 @@ describe('CLI (main)', () => {
       assert.match(text, /## Decisions\n\n### Decided\n\n- We decided to ship version two on Monday\.\n\n## Action items/);
       assert.ok(text.includes("- [ ] I'll fix the login timeout by Friday. — @Bob, due 2025-03-07"));
       assert.ok(text.includes('- [ ] Sam, can you update the docs? — @Sam'));
+    });
+
+    describe('a hostile model\'s text (review 2, S5: model_inject.js)', () => {
+      const ESC = '\u001b';
+      const OSC_TITLE = `${ESC}]0;PWNED${ESC}\\${ESC}[2K${ESC}[1A`;
+      /** Answers the summary with a point, and the extraction with an item, a decision and a dismissal, all carrying escapes and Markdown. */
+      const hostile = (body: string): string => {
+        const { messages } = JSON.parse(body) as { messages: { content: string }[] };
+        const [system, user] = [messages[0].content, messages[messages.length - 1].content];
+        const lines = [...user.matchAll(/^\[(l-\d+)\]/gm)].map((m) => m[1]);
+        if (/"points"/.test(system)) return JSON.stringify({ points: [{ text: `Overview ${ESC}[31mred${ESC}[0m ![x](https://attacker.example/s.png)`, cites: lines.slice(0, 1) }] });
+        const rules = JSON.parse(/^Already extracted by rules \(JSON\):\n(.*)$/m.exec(user)![1]) as { id: string }[];
+        return JSON.stringify({
+          actionItems: [{ text: `Send the budget ${ESC}]52;c;ZWNobyBwd25lZA==${ESC}\\ <script>alert(1)</script>`, owner: `Ben${ESC}[8m`, due: null, segments: lines.slice(1, 2) }],
+          decisions: [{ text: `Ship on Monday ${OSC_TITLE} ![logo](https://attacker.example/p.png) <img src=x>\u202e`, standing: 'decided', segments: lines.slice(0, 1) }],
+          dismiss: rules.slice(0, 1).map((r) => ({ id: r.id, reason: `not real ${ESC}c<img src=y>` })), rewrite: [],
+        });
+      };
+      let transcript: string;
+      before(() => {
+        transcript = path.join(dir, 'hostile.jsonl');
+        fs.writeFileSync(transcript, ['We agreed to ship the release on Monday.', 'Ben will send the budget figures to finance by Friday.', 'Ana will book the room tomorrow.', 'No, thanks everyone.']
+          .map((text, k) => JSON.stringify({ t0: k * 5, t1: k * 5 + 4, speaker: k % 2 ? 'Ben' : 'Ana', text })).join('\n') + '\n');
+      });
+
+      for (const tty of [false, true]) {
+        it(`--md ${tty ? 'on a terminal' : 'to a file'}: no control or bidi character, and Markdown that cannot show an image or HTML`, async () => {
+          const server = await chatServer(hostile);
+          try {
+            const out: string[] = [], err: string[] = [];
+            const code = await main(['notes', transcript, '--md', '--date', '2030-01-07', '--llm-endpoint', server.endpoint], { out: (l) => out.push(l), err: (l) => err.push(l), tty });
+            assert.equal(code, 0, err.join('\n'));
+            const text = out.join('\n');
+            for (const line of text.split('\n')) assert.doesNotMatch(line, CONTROL_OR_BIDI, JSON.stringify(line));
+            assert.doesNotMatch(text, /!\[|(?<!\\)<(img|script|\/script)/, text);
+            for (const words of ['- Overview ', '- Ship on Monday ', '- [ ] Send the budget ', '— @Ben', '## Dismissed by the language model', '— not real']) {
+              assert.ok(text.includes(words), `${words} in\n${text}`);
+            }
+          } finally {
+            server.close();
+          }
+        });
+      }
     });
 
     it('prints empty lists for a transcript with nothing to do', async () => {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Io, main } from '../../daemon/cli';
+import { CONTROL_OR_BIDI } from '../../protocol/plainText';
 import { JournalContents, JournalRecord, SessionHeader } from '../../daemon/journal/journal';
 import { EXPORT_FORMATS, exportFileName, exportSession, parseExport, ParsedSegment, SessionExport } from '../../daemon/documents/export';
 import { renderNotes } from '../../daemon/documents/markdown';
@@ -310,6 +311,22 @@ describe('earshot export (main)', () => {
       assert.equal(run.out, exportSession(JOURNAL, format), format);
     }
     assert.equal((await cli('export', file)).out, exportSession(JOURNAL, 'md'));
+  });
+
+  it('to a terminal, text that holds escapes is printed inert in every format (JSON still parses to the same value); to a file, exact (review 2, S5)', async () => {
+    const hostile = seg('mic-9', 'mic', 'You', 70, 72, 'Set \u001b]0;PWNED\u0007 the title \u009b2K\u202eevil');
+    const journal = { ...JOURNAL, records: [...RECORDS.slice(0, -1), hostile, { type: 'actionItem', id: 'a9', revision: 1, text: 'Send it \u001bc now', owner: null, due: null, duePhrase: null, segmentId: 'mic-9', t0: 70 }, RECORDS[RECORDS.length - 1]] as JournalRecord[] };
+    fs.writeFileSync(file, journal.records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    for (const format of EXPORT_FORMATS) {
+      const out: string[] = [];
+      assert.equal(await main(['export', file, '--format', format], { out: (l) => out.push(l), err: () => undefined, tty: true }), 0);
+      const shown = out.join('\n');
+      for (const line of shown.split('\n')) assert.doesNotMatch(line, CONTROL_OR_BIDI, `${format}: ${JSON.stringify(line)}`);
+      assert.ok(shown.includes('the title'), `${format}: ${shown}`);
+      if (format === 'json') assert.deepEqual(JSON.parse(shown), JSON.parse(exportSession(journal, 'json')), 'the same value');
+      const piped = await cli('export', file, '--format', format);
+      assert.equal(piped.out, exportSession(journal, format), `${format}: a file gets the export as it is`);
+    }
   });
 
   it('writes --out atomically, taking the format from its extension unless --format says otherwise', async () => {

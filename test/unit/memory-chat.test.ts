@@ -519,6 +519,17 @@ describe('@earshot: what reaches the model is bounded and said before it is sent
     assert.equal(searchQuery('y'.repeat(3000)), 'y'.repeat(MAX_SEARCH_QUERY));
   });
 
+  it('numberPassages: CJK lines count about a token a character against the bound, and a clipped line keeps whole characters (review 2, S10)', () => {
+    const m = meeting(1);
+    const cjk = passage(m, Array.from({ length: 200 }, (_, i) => line(i + 1, '我们决定下周发布新版本并由产品团队负责'.repeat(7))));
+    const han = numberPassages([cjk]).reduce((n, c) => n + [...c.line.text].length, 0);
+    assert.ok(han <= ASK_BOUND.chars / 4, `${han} Chinese characters for a bound of ~${ASK_BOUND.chars / 4} tokens`);
+    for (const pad of ['', 'a']) {
+      const [clipped] = numberPassages([passage(m, [line(1, `${pad}${'👋'.repeat(2000)}`)])]);
+      assert.ok(clipped.line.text.endsWith('…') && !/[\ud800-\udbff]…$/.test(clipped.line.text), `${pad}: ${JSON.stringify(clipped.line.text.slice(-3))}`);
+    }
+  });
+
   it('numberPassages: a passage without a hit line is cut around the line the hit names', () => {
     const m = meeting(1);
     const p = passage(m, Array.from({ length: 300 }, (_, i) => line(i + 1, `Line ${i + 1}.`)));

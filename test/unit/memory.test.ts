@@ -9,7 +9,8 @@ import { markDoneInJournal } from '../../daemon/documents/done';
 import { renderNotes } from '../../daemon/documents/markdown';
 import { Journal, JournalRecord, readJournal } from '../../daemon/journal/journal';
 import { askUserPrompt, promptLines } from '../../daemon/memory/askPrompt';
-import { DEFAULT_RANKING, MeetingRecord, MemoryIndex, RankingOptions, inRange, startDay } from '../../daemon/memory/memoryIndex';
+import { DEFAULT_RANKING, hitText, MeetingRecord, MemoryIndex, RankingOptions, inRange, startDay } from '../../daemon/memory/memoryIndex';
+import { promptChars } from '../../protocol/textSize';
 import { MAX_QUERY_TERMS, queryTerms } from '../../daemon/memory/terms';
 import { StoredMemory } from '../../daemon/memory/storedMemory';
 import { Memory } from '../../daemon/service/memory';
@@ -17,6 +18,9 @@ import { pruneSessions } from '../../daemon/service/retention';
 import { Line, micOnly, writeJournal } from '../support/journals';
 
 /** A finished meeting in `storage`: its journal (segments, items, decisions, end) and its notes file rendered from it. */
+/** Half a surrogate pair: what a cut inside an emoji leaves. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 async function meeting(storage: string, sessionId: string, startedAt: string, title: string, lines: Line[],
   items: { id: string; text: string; owner: string | null; line: number }[] = [], decisions: { id: string; text: string; line: number }[] = [], ended = true): Promise<string> {
   const file = path.join(storage, 'sessions', `${sessionId}.jsonl`);
@@ -341,6 +345,41 @@ describe('meeting memory', () => {
     assert.ok(long.lines.some((l) => l.hit));
     assert.ok(long.lines.reduce((n, l) => n + l.text.length, 0) <= MEMORY_PASSAGE_MAX_CHARS);
     assert.equal(long.lines.length, 2);
+  });
+
+  it('cuts a hit line longer than MEMORY_PASSAGE_MAX_CHARS around the question\'s word, in the line and hit.text (review 2, S10: m2_giant.js)', () => {
+    const index = new MemoryIndex();
+    const giant = `${'x'.repeat(1_000_000)} then the roadmap slipped a month ${'y'.repeat(1_000_000)}`;
+    index.put(record('giant', [['You', 'filler one'], ['You', giant], ['You', 'filler two']]));
+    for (const neighbours of [undefined, 5]) {
+      const [p] = index.search({ query: 'roadmap', ...(neighbours === undefined ? {} : { neighbours }) });
+      const hit = p.lines.find((l) => l.hit)!;
+      for (const text of [hit.text, p.hit.text]) {
+        assert.ok(text.length <= MEMORY_PASSAGE_MAX_CHARS, `${text.length}`);
+        assert.match(text, /^…x+ then the roadmap slipped a month y+…$/);
+        const middle = text.indexOf('roadmap') / text.length;
+        assert.ok(middle > 0.4 && middle < 0.6, `the word is near the middle: ${middle}`);
+      }
+      assert.ok(JSON.stringify(p).length < 3 * MEMORY_PASSAGE_MAX_CHARS, `${JSON.stringify(p).length}`);
+    }
+    // A line that holds no word of the question is cut from its start.
+    assert.equal(hitText(`${'z'.repeat(MEMORY_PASSAGE_MAX_CHARS * 2)}`, 'roadmap'), `${'z'.repeat(MEMORY_PASSAGE_MAX_CHARS - 2)}…`);
+  });
+
+  it('bounds an ask prompt by its size in tokens: a CJK character counts as about a token, not a quarter of one (review 2, S10)', () => {
+    const cjk = Array.from({ length: 200 }, (_, i) => ({ meeting: '会议', t0: i, speaker: '发言人', text: '我们决定下周发布新版本并由产品团队负责'.repeat(7) }));
+    const sent = promptLines(cjk);
+    const han = [...askUserPrompt('q', sent)].filter((c) => /\p{Script=Han}/u.test(c)).length;
+    assert.ok(han <= MEMORY_ASK_BOUND.chars / 4, `${han} Chinese characters (about as many tokens) for a bound of ~${MEMORY_ASK_BOUND.chars / 4} tokens`);
+    assert.ok(promptChars(askUserPrompt('q', sent)) <= MEMORY_ASK_BOUND.chars + 20);
+    // English lines of about as many tokens (133 Chinese characters, some 130 tokens; 500 English characters) fit as many.
+    const english = promptLines(cjk.map((l) => ({ ...l, meeting: 'Meeting', speaker: 'Speaker', text: 'We decided to ship the new version next week. '.repeat(11) })));
+    assert.ok(english.length > sent.length / 2 && english.length < sent.length * 2, `${english.length} English lines against ${sent.length}`);
+    // A first line cut to the bound is cut between characters, never inside a surrogate pair.
+    for (const pad of ['', 'a']) {
+      const [cut] = promptLines([{ meeting: 'M', t0: 0, speaker: 'You', text: `${pad}${'👋'.repeat(MEMORY_ASK_BOUND.chars)}` }]);
+      assert.ok(cut.text.length > 0 && !LONE_SURROGATE.test(cut.text), `${pad}: ${JSON.stringify(cut.text.slice(-4))}`);
+    }
   });
 
   it('puts at most MEMORY_ASK_BOUND.lines lines and MEMORY_ASK_BOUND.chars characters in an ask prompt', () => {

@@ -7,6 +7,7 @@ import {
 } from '../../daemon/understanding/modelExtract';
 import { ChunkExtraction, ExtractionProgressParams } from '../../protocol/protocol';
 import { InvalidParamsError, validateChunkExtraction, validateEnhancement, validateItemRestore } from '../../protocol/validate';
+import { CONTROL_OR_BIDI } from '../../protocol/plainText';
 import { vscodeStub } from './vscode-stub';
 // After the stub: the extension module imports 'vscode'.
 import { chatWithLanguageModel } from '../../extension/models/languageModel';
@@ -102,6 +103,32 @@ describe('language-model extraction (map-reduce)', () => {
         dismiss: [{ id: 'a1', reason: 'Procedure in the room.' }],
         rewrite: [],
       });
+    });
+    it('drops the terminal controls and bidi characters of model text, keeping its words (review 2, S5: model_inject.js)', () => {
+      const ESC = '\u001b';
+      const hostile = (words: string) => `${words} ${ESC}]52;c;ZWNobyBwd25lZA==${ESC}\\ ${ESC}[1A${ESC}[2K\u202eevil\u2066 \u009b31m\u0007end\tof\nline`;
+      const r = validateChunkExtraction({
+        actionItems: [{ text: hostile('Send the budget'), owner: `Ben${ESC}[8m`, due: null, segments: ['m-1'] }],
+        decisions: [{ text: hostile('Ship on Monday'), standing: 'decided', segments: ['m-2'] }],
+        dismiss: [{ id: 'a1', reason: hostile('Not an action') }],
+        rewrite: [{ id: 'a2', text: hostile('Call the vendor') }, { id: 'a3', text: `${ESC}\u202e` }],
+      }, ids, new Set(['a1']), new Set(['a2', 'a3']))!;
+      const texts = [r.actionItems[0].text, r.actionItems[0].owner!, r.decisions[0].text, r.dismiss[0].reason, r.rewrite[0].text!];
+      for (const t of texts) assert.doesNotMatch(t, CONTROL_OR_BIDI, JSON.stringify(t));
+      assert.equal(r.actionItems[0].text, 'Send the budget ]52;c;ZWNobyBwd25lZA==\\ [1A[2Kevil 31mend of line');
+      assert.equal(r.actionItems[0].owner, 'Ben[8m');
+      assert.deepEqual(r.rewrite.map((w) => w.id), ['a2'], 'a text of controls alone is no text');
+    });
+    it('the notes of a journal that already holds such text show none of it (the Markdown escape drops it too)', () => {
+      const header = { type: 'session' as const, version: 1, sessionId: 's-esc', title: 'T', startedAt: '2030-01-01T09:00:00.000Z', sources: ['mic' as const], language: 'en', notesPath: '/x.md' };
+      const text = 'Send the budget \u001b]52;c;ZWNobyBwd25lZA==\u001b\\ \u001bc\u202eevil';
+      const md = renderNotes({ header, tornTail: false, records: [header,
+        { type: 'segment', segmentId: 'mic-1', source: 'mic', speaker: 'You', t0: 1, t1: 2, text: 'Ben will send the budget.' },
+        { type: 'actionItem', id: 'm1', revision: 1, text, owner: 'Ben', due: null, duePhrase: null, segmentId: 'mic-1', t0: 1, refinedBy: 'evil' } as JournalRecord,
+      ] });
+      const line = md.split('\n').find((l) => l.includes('Send the budget'))!;
+      for (const l of md.split('\n')) assert.doesNotMatch(l, CONTROL_OR_BIDI, JSON.stringify(l));
+      assert.ok(line.includes('evil'), line);
     });
     it("an older answer's owner corrections are rewrites of the owner alone: a speaker of the chunk; free text, unknown ids, dismissed ones refused", () => {
       const refused: string[] = [];

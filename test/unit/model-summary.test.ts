@@ -222,6 +222,13 @@ describe('summary points bounded by the prompt and the grammar, never cut mid-wo
       [{ text: 'Kept.', segmentIds: ['m-1'] }]);
   });
 
+  it('a point keeps no terminal control or bidi character, only its words (review 2, S5: model_inject.js)', () => {
+    const raw = 'Overview \u001b[31mred\u001b[0m \u001b]0;PWNED\u0007 \u202eevil\u2069 done';
+    const [point] = parseSummaryAnswer(JSON.stringify({ points: [{ text: raw, cites: ['m-1'] }] }), new Set(['m-1']))!;
+    assert.equal(point.text, 'Overview [31mred[0m ]0;PWNED evil done');
+    assert.equal(pointText('\u001b\u202e'), null, 'controls alone are no point');
+  });
+
   it(`as many cites as a point needs, up to ${SUMMARY_POINT_MAX_CITES}`, () => {
     const ids = Array.from({ length: 12 }, (_, k) => `m-${k + 1}`);
     const [point] = parseSummaryAnswer(JSON.stringify({ points: [{ text: 'Many lines.', cites: ids }] }), new Set(ids))!;

@@ -177,6 +177,41 @@ describe('remote windows: Earshot on the user\'s side, notes in the remote works
       assert.equal((await notesUri(notesPath)).toString(), REMOTE_NOTES);
     });
 
+    it('a remote name that is not one plain file name here maps to no local file (Windows path rules: review 2, S3)', () => {
+      // A Windows client's extension host joins with path.win32, which splits on `\` too: a Linux name such as
+      // `..\..\settings.json` (one legal file name there, %5C in its URI) would climb out of the local copy.
+      const localDir = 'C:\\Users\\dana\\AppData\\Roaming\\Code\\User\\globalStorage\\earshot\\remote-notes\\wsl-repo\\notes';
+      const remoteDir = 'vscode-remote://wsl+ubuntu/home/dana/repo/notes';
+      const mirror = new NotesMirror({
+        target: () => ({ localDir, remoteDir: Uri.parse(remoteDir) as never }), fs: new FakeRemoteFs() as unknown as MirrorFileSystem,
+        rewrite: async () => undefined, problem: () => undefined, log: { info: () => undefined, warn: () => undefined }, paths: path.win32,
+      });
+      const local = (name: string) => mirror.localPath(Uri.parse(`${remoteDir}/${name}`) as never);
+      assert.equal(local('2025-03-05-0900-review.md'), `${localDir}\\2025-03-05-0900-review.md`, 'a notes file maps into the local copy');
+      for (const name of ['..%5C..%5C..%5C..%5C..%5Csettings.json', 'sub%5C..%5C..%5Cx.md', 'C%3A%5CUsers%5Cdana%5Cx.md', 'C%3Ax.md',
+        'review.md%3Astream', 'a%00.md', 'a%2F..%2F..%2Fx.md', 'x.md.', 'x.md%20', '..', '.', 'a//b.md', '%E0%A4%A']) {
+        assert.equal(local(name), undefined, `${name} is refused`);
+      }
+      // The same mapping back: remoteUri refuses a local path above the copy.
+      assert.equal(mirror.remoteUri(`${localDir}\\..\\..\\settings.json`), undefined);
+      assert.equal(mirror.remoteUri(`${localDir}\\2025-03-05-0900-review.md`)?.toString(), `${remoteDir}/2025-03-05-0900-review.md`);
+    });
+
+    it('a remote save reaches only a notes file the mirror knows, never another local file of that name', async () => {
+      const { remoteFs, notesPath, mirror, rewrites } = setUp(() => 1);
+      // A file in the local copy's folder that the daemon did not write in this window (left by someone, or a name
+      // the remote side chose): the remote text must not replace it.
+      const other = path.join(path.dirname(notesPath), 'someone-else.md');
+      fs.mkdirSync(path.dirname(other), { recursive: true });
+      fs.writeFileSync(other, 'local text\n');
+      const otherRemote = `${REMOTE_FOLDER}/.earshot/notes/someone-else.md`;
+      remoteFs.files.set(otherRemote, 'remote text\n');
+      assert.equal(mirror.localPath(Uri.parse(otherRemote) as never), other, 'the name itself maps inside the local copy');
+      await mirror.remoteChanged(Uri.parse(otherRemote) as never);
+      assert.equal(fs.readFileSync(other, 'utf8'), 'local text\n', 'the local file is untouched');
+      assert.deepEqual(rewrites, []);
+    });
+
     it('an untrusted remote workspace or an absolute notes folder: notes stay on this computer, nothing is copied', () => {
       stub.workspace.isTrusted = false;
       assert.equal(EarshotSettings.read().remoteNotes(context as never), undefined);

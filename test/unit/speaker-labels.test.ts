@@ -5,15 +5,20 @@
  * re-identifier; the rename request's checks.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { FinalSegment, TranscriptSegment } from '../../protocol/protocol';
 import { validateSpeakerRename } from '../../protocol/validate';
-import { JournalRecord, segmentsOf, SpeakersRecord } from '../../daemon/journal/journal';
+import { DecisionRecord, JournalRecord, latestById, readJournal, segmentsOf, SpeakersRecord, SummaryRecord } from '../../daemon/journal/journal';
+import { latestActionItems } from '../../daemon/documents/done';
 import { Ledger } from '../../daemon/session/ledger';
 import { LiveExtraction } from '../../daemon/session/liveExtraction';
 import { SessionSpeakers } from '../../daemon/session/speakers';
 import { EmbeddingReidentifier } from '../../daemon/speakers/embedding';
 import { FBANK_BINS, fbank, fbankFrames, subtractMean } from '../../daemon/speakers/fbank';
 import { followOwner, Relabel, renameMentions, sourceVoices, SpeakerBook } from '../../daemon/speakers/labels';
+import { renameInJournal } from '../../daemon/documents/speakerNames';
 import { speakerCatalog } from '../../daemon/models/voiceModel';
 
 const FILE = sourceVoices([{ kind: 'file', speaker: 'Speaker' }], true);
@@ -137,6 +142,85 @@ describe('speaker labels (who spoke each final)', () => {
     assert.equal(found.decisions.length, 1, JSON.stringify(found));
     const next = ledger.respeak(new Map(), { from: 'Speaker 2', to: 'Dana', mentions: true });
     assert.deepEqual(next.decisions.map((d) => [d.id, d.revision, /Dana presents/.test(d.text)]), [[found.decisions[0].id, 2, true]]);
+  });
+
+  describe('renames of a stored meeting (review 2, S6: rename_words.js)', () => {
+    let dir: string;
+    let journalPath: string;
+    const SESSION = '20261127T100000-abcdef';
+    const seg = (i: number, voice: string, text: string): JournalRecord => ({ type: 'segment', segmentId: `system-${i}`, source: 'system', speaker: voice, voice, t0: i * 5, t1: i * 5 + 4, text });
+    const item = (id: string, text: string, owner: string, segmentId: string): JournalRecord => ({ type: 'actionItem', id, revision: 1, text, owner, due: null, duePhrase: null, segmentId, t0: 0 });
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-rename-'));
+      journalPath = path.join(dir, `${SESSION}.jsonl`);
+      const records: JournalRecord[] = [
+        { type: 'session', version: 1, sessionId: SESSION, title: 'Release', startedAt: '2026-11-27T10:00:00.000Z', sources: ['system'], language: 'en', notesPath: path.join(dir, 'notes.md'), mode: 'meeting', identifySpeakers: true },
+        seg(1, 'Speaker 1', 'I will mark the release notes as final.'),
+        seg(2, 'Speaker 2', 'Mark the old endpoint as deprecated, we agreed.'),
+        seg(3, 'Speaker 3', 'I will send the budget.'),
+        item('a1', 'Mark the release notes as final', 'Speaker 1', 'system-1'),
+        item('a3', 'Speaker 1 reviews the budget Speaker 3 sends', 'Speaker 1', 'system-1'),
+        { type: 'decision', id: 'd1', revision: 1, text: 'Mark the old endpoint as deprecated', segmentId: 'system-2', t0: 5, kind: 'decision' },
+        item('a2', 'Send the budget', 'Speaker 3', 'system-3'),
+        { type: 'summary', at: '2026-11-27T10:10:00.000Z', provider: 'local', by: 'm', chunks: 1, points: [{ text: 'Mark the old endpoint as deprecated; Speaker 1 owns the release notes.', segmentIds: ['system-2'] }] },
+      ];
+      fs.writeFileSync(journalPath, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const rename = (voice: string, name: string | null) => renameInJournal(journalPath, { sessionId: SESSION, source: 'system', voice, name });
+    const state = async () => {
+      const { records } = await readJournal(journalPath);
+      const items = Object.fromEntries([...latestActionItems(records).values()].map((i) => [i.id, [i.text, i.owner]]));
+      const decisions = Object.fromEntries([...latestById(records.filter((r): r is DecisionRecord => r.type === 'decision')).values()].map((d) => [d.id, d.text]));
+      const summary = records.filter((r): r is SummaryRecord => r.type === 'summary').pop()!.points[0].text;
+      return { items, decisions, summary };
+    };
+
+    it('Earshot\'s label is renamed in texts; a name the user gave is not: "Mark" corrected to "Marc" leaves the verb "Mark" alone', async () => {
+      await rename('Speaker 1', 'Mark');
+      const named = await state();
+      assert.deepEqual(named.items.a3, ['Mark reviews the budget Speaker 3 sends', 'Mark'], 'the label "Speaker 1" was renamed');
+      assert.equal(named.summary, 'Mark the old endpoint as deprecated; Mark owns the release notes.');
+      await rename('Speaker 1', 'Marc');
+      const corrected = await state();
+      assert.deepEqual(corrected.items.a1, ['Mark the release notes as final', 'Marc'], 'the owner follows, the text keeps its verb');
+      assert.deepEqual(corrected.items.a3, ['Mark reviews the budget Speaker 3 sends', 'Marc']);
+      assert.deepEqual(corrected.decisions, { d1: 'Mark the old endpoint as deprecated' });
+      assert.equal(corrected.summary, named.summary, 'no summary revision');
+      assert.deepEqual(corrected.items.a2, ['Send the budget', 'Speaker 3']);
+    });
+
+    it('a voice named as another is shown (a label, or one name for two voices): renaming it moves none of the other\'s items', async () => {
+      await rename('Speaker 2', 'Speaker 3');
+      await rename('Speaker 2', 'Dana');
+      assert.deepEqual((await state()).items.a2, ['Send the budget', 'Speaker 3'], 'the real Speaker 3 keeps its item');
+      // Two voices given one name (how a speaker who came back as a new voice is joined): both keep it, and a later
+      // rename of one takes only the items of its own lines.
+      await rename('Speaker 1', 'Mark');
+      await rename('Speaker 3', 'Mark');
+      const joined = await state();
+      assert.deepEqual([joined.items.a1[1], joined.items.a2[1]], ['Mark', 'Mark']);
+      await rename('Speaker 1', 'Marc');
+      const apart = await state();
+      assert.deepEqual([apart.items.a1[1], apart.items.a3[1], apart.items.a2[1]], ['Marc', 'Marc', 'Mark'], 'Speaker 3\'s item stays Mark');
+    });
+
+    it('an owner a model gave on another\'s line follows a rename when the name is the voice\'s alone', async () => {
+      fs.appendFileSync(journalPath, JSON.stringify(item('a4', 'Book the room', 'Speaker 2', 'system-1')) + '\n');
+      await rename('Speaker 2', 'Dana');
+      assert.deepEqual((await state()).items.a4, ['Book the room', 'Dana']);
+    });
+
+    it('the live book answers the same: mentions only for Earshot\'s label of the voice; shared when another voice shows the name', () => {
+      const book = new SpeakerBook(sourceVoices([{ kind: 'system', speaker: 'Others' }], true));
+      book.final({ segmentId: 'system-1', source: 'system', t0: 0, t1: 2 });
+      book.heard('system', [turn('Speaker 1', 0, 2), turn('Speaker 2', 3, 5)], 10);
+      assert.deepEqual(book.renamed('system', 'Speaker 1', 'Speaker 1', 'Mark'), { from: 'Speaker 1', to: 'Mark', mentions: true, shared: false });
+      assert.equal(book.renamed('system', 'Speaker 1', 'Mark', 'Marc').mentions, false, 'a name the user gave');
+      assert.equal(book.renamed('system', 'Speaker 1', 'Others', 'Ana').mentions, false, 'the source\'s label');
+      assert.deepEqual(book.renamed('system', 'Speaker 1', 'Speaker 2', 'Ana'), { from: 'Speaker 2', to: 'Ana', mentions: false, shared: true }, 'another voice\'s label');
+      assert.equal(followOwner({ owner: 'Speaker 2', segmentId: 'elsewhere' }, new Map(), book.renamed('system', 'Speaker 1', 'Speaker 2', 'Ana')), undefined);
+    });
   });
 
   it('the model\'s summary so far names a renamed voice anew: a summary revision to journal, the next roll starts from it', () => {
