@@ -14,6 +14,7 @@
  *
  * Every probe has a bound (PROBE_TIMEOUT_MS, the recording's own); a probe that fails or runs out is a fact too.
  */
+import { plainLine } from '../../protocol/plainText';
 import type { PlatformReport, PlatformReportFact, PlatformReportSection } from '../../protocol/protocol';
 
 /** How long one command of a probe may run. `log show` over ten minutes of a Mac's log takes a few seconds. */
@@ -223,8 +224,7 @@ function redactor(probes: Pick<PlatformProbes, 'homedir' | 'username'>): (value:
     if (home.length > 1) v = v.split(home).join('~');
     // The user name also stands in paths that are not under the home folder (a temporary folder, /Users/<name> seen from elsewhere).
     if (user.length > 1) v = v.replace(new RegExp(escapeRegExp(user), 'gi'), '<user>');
-    // eslint-disable-next-line no-control-regex
-    v = v.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '').replace(/[\t\n\r]+/g, ' ').trim();
+    v = plainLine(v);
     return v.length > MAX_VALUE_CHARS ? `${v.slice(0, MAX_VALUE_CHARS)}…` : v;
   };
 }

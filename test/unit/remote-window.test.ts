@@ -183,7 +183,7 @@ describe('remote windows: Earshot on the user\'s side, notes in the remote works
       const localDir = 'C:\\Users\\dana\\AppData\\Roaming\\Code\\User\\globalStorage\\earshot\\remote-notes\\wsl-repo\\notes';
       const remoteDir = 'vscode-remote://wsl+ubuntu/home/dana/repo/notes';
       const mirror = new NotesMirror({
-        target: () => ({ localDir, remoteDir: Uri.parse(remoteDir) as never }), fs: new FakeRemoteFs() as unknown as MirrorFileSystem,
+        target: () => ({ localDir, localFolder: path.win32.dirname(localDir), remoteDir: Uri.parse(remoteDir) as never }), fs: new FakeRemoteFs() as unknown as MirrorFileSystem,
         rewrite: async () => undefined, problem: () => undefined, log: { info: () => undefined, warn: () => undefined }, paths: path.win32,
       });
       const local = (name: string) => mirror.localPath(Uri.parse(`${remoteDir}/${name}`) as never);
