@@ -16,14 +16,15 @@
  *   earshot daemon            JSON-RPC on stdio: exactly what the extension runs
  *   earshot daemon --listen [PORT] [--host 127.0.0.1|::1]   the same over TCP on loopback, for a client with the token
  *   earshot build-info        how the whisper addon was compiled (are the fast flags in?)
+ *   earshot report [--record SECONDS] [--json]   what Earshot finds on this machine, for a problem report
  *
  * This file parses the command and dispatches: each group of commands lives in cli/ (transcribe.ts: transcribe and
- * listen; notes.ts: notes and export; memory.ts: ask and todo; vad.ts; diarize.ts; models.ts; servers.ts; machine.ts: devices and build-info; daemon.ts; common.ts:
+ * listen; notes.ts: notes and export; memory.ts: ask and todo; vad.ts; diarize.ts; models.ts; servers.ts; machine.ts: devices, build-info and report; daemon.ts; common.ts:
  * what they share). bin/earshot.js requires out/daemon/cli.js: keep this entry here. It must not hold a command itself.
  */
 import { watchReexecParent } from './reexec';
 import { daemon } from './cli/daemon';
-import { buildInfo, devices } from './cli/machine';
+import { buildInfo, devices, report } from './cli/machine';
 import { ask, todo } from './cli/memory';
 import { models } from './cli/models';
 import { servers } from './cli/servers';
@@ -85,6 +86,10 @@ const USAGE = `Usage:
       EARSHOT_STORAGE/daemon.token).
   earshot build-info [--json]
       Show how the whisper addon was compiled (JSON): whisper.cpp's version, the CPU features it uses, flash attention.
+  earshot report [--record SECONDS] [--json]
+      What Earshot finds on this machine, to paste into a problem report: the process, the native modules, the capture
+      backends and devices, macOS's capture app and privacy log, Windows' Smart App Control. --record: also record each
+      source for SECONDS (up to 10) and say what arrived. No transcript, no audio; the home folder is shown as ~.
 
 --verbose (any command): debug logging, including whisper.cpp's own log lines as Earshot log records on stderr.
 Without a model file, transcribe and listen download the recommended catalog model on first use (sha256-checked;
@@ -117,6 +122,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'listen': return await listen(rest, io);
       case 'daemon': return await daemon(rest);
       case 'build-info': return buildInfo(rest, io);
+      case 'report': return await report(rest, io);
       case '--version': case '-v': io.out(version()); return 0;
       case undefined: case '--help': case '-h': case 'help': io.out(USAGE); return command === undefined ? 2 : 0;
       default: throw new UsageError(`unknown command ${JSON.stringify(command)}`);

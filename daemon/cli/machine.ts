@@ -2,7 +2,9 @@
  * What this machine offers Earshot: `earshot devices` (microphones, system-audio sources, whether system audio can be
  * captured, the capture backends) and `earshot build-info` (how the whisper addon was compiled and what it finds).
  *
- * Owns those two printouts. Must not record audio, load a model or change anything.
+ * and `earshot report` (daemon/platform/report.ts: the same facts and more, for a problem report).
+ *
+ * Owns those printouts. Must not load a model or change anything; only `report --record` records, and keeps nothing.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,6 +14,10 @@ import { defaultCacheDir } from '../models/modelCache';
 import { flashAttnForcedByEnv, flashAttnFromEnv, tuningKeyOnThisMachine } from '../asr/whisper';
 import { whisperAddon } from '../whisperAddon';
 import { defaultStorageDir, defaultThreads } from '../config';
+import { testDevice } from '../capture/deviceTest';
+import { machineProbes } from '../platform/probes';
+import { platformReport } from '../platform/report';
+import { PLATFORM_REPORT_MAX_RECORD_SEC } from '../../protocol/protocol';
 import { args, Io, PACKAGE_ROOT, UsageError } from './common';
 
 export async function devices(argv: string[], io: Io): Promise<number> {
@@ -108,4 +114,24 @@ function decodeTunings(models: string[]): ModelTuning[] {
     if (!tuning) return { model, threads, measured: false };
     return { model, threads, measured: true, flashAttn: tuning.flashAttn, smallThreads: tuning.smallThreads, largeThreads: tuning.largeThreads, ...(tuning.measured ? { measuredMs: tuning.measured } : {}) };
   });
+}
+
+/**
+ * `earshot report [--record SECONDS] [--json]`: the platform report (daemon/platform/report.ts) of this process, as
+ * Markdown to paste into an issue, or JSON. With --record, each source is recorded for that long, as the walkthrough's
+ * device test records it (nothing is kept). Run in VS Code, **Earshot: Create Platform Report…** asks the daemon for
+ * the same, which on macOS is the process that records there.
+ */
+export async function report(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = args(argv, { json: { type: 'boolean', default: false }, record: { type: 'string' } });
+  if (positionals.length > 0) throw new UsageError('report takes no arguments');
+  const recordSeconds = values.record === undefined ? 0 : Number(values.record);
+  if (!Number.isFinite(recordSeconds) || recordSeconds < 0 || recordSeconds > PLATFORM_REPORT_MAX_RECORD_SEC) {
+    throw new UsageError(`--record takes seconds from 0 to ${PLATFORM_REPORT_MAX_RECORD_SEC}, got ${JSON.stringify(values.record)}`);
+  }
+  if (recordSeconds > 0) io.err(`earshot: recording ${recordSeconds} s from the microphone, then ${recordSeconds} s of system audio: speak, and play something`);
+  const probes = machineProbes({ record: (kind, seconds) => testDevice({ kind, seconds, env: process.env }) });
+  const made = await platformReport(probes, { recordSeconds });
+  io.out(values.json ? JSON.stringify(made, null, 2) : made.markdown.trimEnd());
+  return 0;
 }

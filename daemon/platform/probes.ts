@@ -121,7 +121,7 @@ function nativeModules(env: NodeJS.ProcessEnv): { name: string; loaded: boolean;
     { name: 'audify (audify.node)', loaded: audify.available, detail: audify.available ? 'in-process capture' : audify.reason ?? 'unavailable' },
     check('voice detection (onnxruntime-node)', () => {
       onnxRuntime();
-      return 'loads';
+      return `onnxruntime-node ${(require('onnxruntime-node/package.json') as { version: string }).version}`;
     }),
   ];
 }

@@ -14,7 +14,7 @@ import { CloseAction, ErrorAction, LanguageClient, LanguageClientOptions, Server
 import {
   ActionItem, ActionItemNotification, Decision, DecisionNotification, DeviceList, DeviceListResult, EarshotServerCapabilities, HealthParams, Health,
   InputLevelNotification, InputLevelParams, LiveSourceKind, SessionExport, SessionExportParams, SessionExportResult, SourceRetry, SourceStatusNotification, SourceStatusParams, SummaryNotification, SummaryParams,
-  ActionItemSetDone, DeviceTest, DeviceTestParams, DeviceTestResult, EditorActivityNotification, EditorActivityParams, ModelProgressNotification, ModelProgressParams,
+  ActionItemSetDone, DeviceTest, DeviceTestParams, DeviceTestResult, PlatformReport, PlatformReportParams, PlatformReportRequest, EditorActivityNotification, EditorActivityParams, ModelProgressNotification, ModelProgressParams,
   SessionPause, SessionPauseResult, WorkspaceIndexNotification, WorkspaceIndexParams,
   SpeakerRename, SpeakerRenameParams, SpeakerRenameResult, InitializationOptions, ModelDownload, LanguageModelChat, ExtractionProgressNotification, ExtractionProgressParams, ExtractionCancel, ItemRestore, ModelDownloadParams, ModelDownloadResult, ModelList, ModelListResult, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification,
   SessionStateParams, SessionStatus, SessionStatusResult, SessionStop, SessionStopResult, Transcript, TranscriptRelabel, TranscriptRelabelParams, TranscriptSegment, Vocabulary,
@@ -338,6 +338,11 @@ export class DaemonClient implements vscode.Disposable {
   /** Every stored meeting, newest first. */
   async memoryMeetings(): Promise<MemoryMeeting[]> {
     return (await this.lifecycle.read((c) => c.sendRequest(MemoryMeetings, {}))).meetings;
+  }
+
+  /** What Earshot finds on this machine, for a problem report (daemon/platform/report.ts); with recordSeconds, a recording test of each source. */
+  async platformReport(params: PlatformReportParams, token?: vscode.CancellationToken): Promise<PlatformReport> {
+    return (await this.ensureStarted()).sendRequest(PlatformReportRequest, params, token);
   }
 
   /** Records a few seconds from a device for a level check (input levels arrive as onInputLevel). */

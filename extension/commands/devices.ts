@@ -1,13 +1,19 @@
 /**
  * The commands about the machine's audio devices: choose the microphone or the system audio source (written to the
- * settings), test the microphone with a live level, and on macOS open the pane where VS Code may record system audio.
+ * settings), test the microphone with a live level, on macOS open the pane where VS Code may record system audio, and
+ * make the platform report a user sends with a problem on macOS or Windows.
  * The recording and the levels are the daemon's; this only asks and shows.
  */
 import * as vscode from 'vscode';
 import { MACOS_AUDIO_CAPTURE_SETTINGS } from '../../daemon/capture/audiotee';
-import { DEVICE_TEST_SESSION_ID, DeviceTestResult, LiveSourceKind } from '../../protocol/protocol';
+import { CAPTURE_APP_RECORDER } from '../../daemon/capture/macMicrophone';
+import { DEVICE_TEST_SESSION_ID, DeviceTestResult, LiveSourceKind, PlatformReport } from '../../protocol/protocol';
 import { EarshotSettings } from '../settings/settings';
 import type { CommandDeps } from './registry';
+
+/** How long the report's recording test records each source, and how long the rest may take before the notification gives up. */
+const REPORT_RECORD_SECONDS = 5;
+const REPORT_ANSWER_SECONDS = 120;
 
 export function registerDeviceCommands({ client, session: current, command }: CommandDeps): void {
   // macOS: the pane where VS Code is allowed to record system audio (macOS never asks it: see panel/panelNotes.ts).
@@ -42,6 +48,51 @@ export function registerDeviceCommands({ client, session: current, command }: Co
     return picked.id;
   }
 
+
+  command('earshot.createPlatformReport', async (options?: { recordSeconds?: number }) => createPlatformReport(options?.recordSeconds));
+
+  /**
+   * The platform report (daemon/platform/report.ts), made by the daemon, so that its facts are those of the process
+   * that records in VS Code; opened as an untitled Markdown document for the user to read before sending it.
+   * Resolves with the report, or undefined when cancelled. `recordSeconds` (a link or a test) skips the question.
+   */
+  async function createPlatformReport(recordSeconds?: number): Promise<PlatformReport | undefined> {
+    const recording = current() && current()!.state !== 'done';
+    const choice = recordSeconds !== undefined ? { seconds: recordSeconds } : await vscode.window.showQuickPick([
+      { label: 'Without recording', detail: 'The process, native modules, capture backends and devices, and the platform\'s permissions and policies.', seconds: 0 },
+      ...(recording ? [] : [{ label: `Record ${REPORT_RECORD_SECONDS} s of each source too`, detail: 'Speak while the microphone records, then play something while system audio records. Nothing is kept.', seconds: REPORT_RECORD_SECONDS }]),
+    ], { title: 'Earshot: Create Platform Report', placeHolder: 'No transcript and no audio go into the report; your home folder is shown as ~' });
+    if (!choice) return undefined;
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Earshot: making the platform report', cancellable: true },
+      async (progress, cancelled) => {
+        progress.report({ message: choice.seconds ? 'Speak now: the microphone records first, then system audio…' : 'Asking the native modules, devices and system…' });
+        // Each probe has its own bound in the daemon; this one keeps the notification from staying up if the daemon never answers.
+        const cancel = new vscode.CancellationTokenSource();
+        const boundMs = (REPORT_ANSWER_SECONDS + 2 * choice.seconds) * 1000;
+        const timer = setTimeout(() => cancel.cancel(), boundMs);
+        const onCancel = cancelled.onCancellationRequested(() => cancel.cancel());
+        try {
+          return await client.platformReport({ recordSeconds: choice.seconds }, cancel.token);
+        } catch (e) {
+          if (cancelled.isCancellationRequested) return undefined;
+          if (cancel.token.isCancellationRequested) throw new Error(`The platform report got no answer from the daemon within ${boundMs / 1000} s.`);
+          throw e;
+        } finally {
+          clearTimeout(timer);
+          onCancel.dispose();
+          cancel.dispose();
+        }
+      },
+    );
+    if (!report) return undefined;
+    const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: report.markdown });
+    await vscode.window.showTextDocument(document);
+    void vscode.window.showInformationMessage('Earshot: read the report, then paste it into an issue with what you saw.', 'Copy to Clipboard').then(async (picked) => {
+      if (picked) await vscode.env.clipboard.writeText(report.markdown);
+    });
+    return report;
+  }
 
   command('earshot.testMicrophone', async (device?: string) => testMicrophone(device));
 
@@ -94,8 +145,10 @@ export function registerDeviceCommands({ client, session: current, command }: Co
       void vscode.window.showInformationMessage(`Earshot heard you on ${where}: peak ${dbfs(result.peakDbfs)}. Meeting notes and dictation are ready.`,
         'Start Dictation').then((picked) => { if (picked) void vscode.commands.executeCommand('earshot.toggleDictation'); });
     } else {
+      // On macOS the capture app records the microphone (daemon/capture/macMicrophone.ts): then macOS asked for Earshot, not VS Code.
+      const allowed = result.recorder === CAPTURE_APP_RECORDER ? 'Earshot' : 'VS Code';
       const tips = process.platform === 'darwin'
-        ? 'Check that it is not muted and that VS Code may use the microphone (System Settings › Privacy & Security › Microphone).'
+        ? `Check that it is not muted and that ${allowed} may use the microphone (System Settings › Privacy & Security › Microphone).`
         : process.platform === 'win32'
           ? 'Check that it is not muted and that desktop apps may use the microphone (Settings › Privacy › Microphone).'
           : 'Check that it is not muted and that its input volume is up (pavucontrol or the sound settings).';

@@ -9,12 +9,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  DEVICE_TEST_SESSION_ID, DeviceTest, ErrorCodes, InputLevelNotification, InputLevelParams, PROTOCOL_VERSION, SessionStart, SessionStop,
+  DEVICE_TEST_SESSION_ID, DeviceTest, ErrorCodes, InputLevelNotification, InputLevelParams, PlatformReport, PlatformReportRequest, PROTOCOL_VERSION, SessionStart, SessionStop,
 } from '../../protocol/protocol';
 import { miniModel } from '../setup';
 import { PulseServer, startPulse } from '../support/pulse';
 import { callFixtures } from '../support/speech';
-import { connectDaemon, rejection, RpcClient } from './daemon-process';
+import { connectDaemon, rejection, RpcClient, runEarshot } from './daemon-process';
 
 describe('earshot/devices/test on a real PulseAudio server (real daemon)', function () {
   this.timeout(120_000);
@@ -116,5 +116,65 @@ describe('earshot/devices/test on a real PulseAudio server (real daemon)', funct
     } finally {
       await orphan.dispose();
     }
+  });
+
+  it('earshot report: the same report from the CLI, with a recording on request; a bad --record is a usage error', async () => {
+    const run = await runEarshot(['report', '--record', '1', '--json'], pulse.env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /recording 1 s from the microphone, then 1 s of system audio/);
+    const report = JSON.parse(run.stdout) as PlatformReport;
+    assert.deepEqual(report.sections.map((s) => s.title), ['This machine', 'Native modules', 'Capture', 'Recording test (1 s each)']);
+    const recorded = report.sections[3].facts.map((f) => f.name + ': ' + f.value);
+    assert.match(recorded[0], /^microphone: audify: /);
+    assert.match(recorded[1], /^system audio: audify: /);
+    const markdown = await runEarshot(['report'], pulse.env);
+    assert.equal(markdown.code, 0, markdown.stderr);
+    assert.match(markdown.stdout, /^# Earshot platform report\n/);
+    const bad = await runEarshot(['report', '--record', '11']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--record takes seconds from 0 to 10/);
+  });
+
+  describe('earshot/platform/report (the same daemon, the same sound server)', () => {
+    const facts = (report: PlatformReport, title: string) => Object.fromEntries(report.sections.find((s) => s.title.startsWith(title))!.facts.map((f) => [f.name, f.value]));
+
+    it('says what loads and records here, and with recordSeconds what each source delivered: speech heard on the microphone, the speaker\'s sound as system audio', async () => {
+      levels.length = 0;
+      const asked = client.connection.sendRequest(PlatformReportRequest, { recordSeconds: 3 });
+      await client.waitFor('the microphone recording', () => levels.some((l) => l.source === 'mic'), 30_000);
+      await pulse.playToMic(fixtures.mic);
+      await client.waitFor('the system audio recording', () => levels.some((l) => l.source === 'system'), 30_000);
+      await pulse.playToSpeaker(fixtures.speaker);
+      const report = await asked;
+      assert.ok(Date.parse(report.generated) > 0);
+      const modules = facts(report, 'Native modules');
+      assert.match(modules['whisper (smart-whisper.node)'], /^loads: CPU module /);
+      assert.equal(modules['audify (audify.node)'], 'loads: in-process capture');
+      assert.match(modules['voice detection (onnxruntime-node)'], /^loads: onnxruntime-node \d/);
+      const capture = facts(report, 'Capture');
+      assert.equal(capture['microphone backend'], 'audify (in-process RtAudio)');
+      assert.equal(capture['system audio'], 'available');
+      const recorded = facts(report, 'Recording test (3 s each)');
+      assert.match(recorded.microphone, /^audify: peak -?\d+(\.\d)? dBFS, .*; sound heard$/);
+      assert.match(recorded['system audio'], /^audify: .*; sound heard$/);
+      // No transcript and no home folder: the report is made to be pasted into an issue.
+      assert.doesNotMatch(report.markdown, new RegExp(os.homedir().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+      assert.match(report.markdown, /^## Recording test \(3 s each\)$/m);
+    });
+
+    it('refuses to record while a session records (a report without recording is still made), and bad params name the field', async () => {
+      const started = await client.connection.sendRequest(SessionStart, { sources: ['mic'] });
+      try {
+        const refused = await rejection(client.connection.sendRequest(PlatformReportRequest, { recordSeconds: 2 }));
+        assert.equal(refused.code, ErrorCodes.SessionAlreadyRunning);
+        const report = await client.connection.sendRequest(PlatformReportRequest, {});
+        assert.equal(report.sections.some((s) => s.title.startsWith('Recording')), false);
+      } finally {
+        await client.connection.sendRequest(SessionStop, { sessionId: started.sessionId });
+      }
+      const bad = await rejection(client.connection.sendRequest(PlatformReportRequest, { recordSeconds: 11 }));
+      assert.equal(bad.code, ErrorCodes.InvalidParams);
+      assert.match(bad.message, /recordSeconds must be a number from 0 to 10/);
+    });
   });
 });

@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import { planDictation } from '../../../extension/dictation/grammar';
 import type { EarshotApi } from '../../../extension/extension';
-import { DataDeleteResult, ErrorCodes, SessionStateParams } from '../../../protocol/protocol';
+import { DataDeleteResult, ErrorCodes, PlatformReport, SessionStateParams } from '../../../protocol/protocol';
 import { speechWav } from '../../support/speech';
 import { available as hooksAvailable, panelEval, panelPress, panelWaitFor, screenshot, until, waitForState, webviewText } from './hooks';
 
@@ -479,6 +479,22 @@ describe('The Earshot editor experience', function () {
       'the place line', 30_000);
     // code-server's window is a browser on a server at 127.0.0.1 (vscode.env.remoteName is its host:port).
     assert.equal(place, `Listening on this computer (${os.hostname()}) | false`);
+  });
+
+  it('Create Platform Report: the daemon of this editor reports what it runs on, opened as Markdown to read before sending', async () => {
+    const report = await vscode.commands.executeCommand<PlatformReport | undefined>('earshot.createPlatformReport', { recordSeconds: 0 });
+    assert.ok(report, 'a report');
+    const facts = Object.fromEntries(report.sections.flatMap((s) => s.facts.map((f) => [`${s.title}: ${f.name}`, f.value])));
+    // The daemon the extension started made it: its host is the editor's Node (code-server's), not this test's.
+    assert.match(facts['This machine: host process'], /node/i);
+    assert.match(facts['Native modules: whisper (smart-whisper.node)'], /^loads: /);
+    assert.ok(facts['Capture: microphone backend'], 'the capture backends');
+    const editor = vscode.window.activeTextEditor;
+    assert.equal(editor?.document.languageId, 'markdown');
+    assert.equal(editor?.document.getText(), report.markdown);
+    assert.doesNotMatch(report.markdown, new RegExp(os.homedir().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the home folder is shown as ~');
+    await screenshot('10a-platform-report', undefined);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   it('the walkthrough opens', async () => {
