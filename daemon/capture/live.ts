@@ -29,7 +29,7 @@ import * as os from 'node:os';
 import { BackoffOptions } from './backoff';
 import { BoundedQueue } from './boundedQueue';
 import { CaptureClock, ClockOptions } from './clock';
-import { CaptureKind } from './faults';
+import { CaptureError, CaptureKind } from './faults';
 import { InputLevel, LevelMeter, Pcm16Decoder } from './pcm';
 import { RecorderLauncher, recorderLauncher, RecorderRequest } from './recorder';
 import { findLoopbackDevice } from './devices';
@@ -230,7 +230,11 @@ export class LiveSource implements AudioSource {
       this.queue.clear();
       this.active = false;
       this.supervisor.clearPause();
-      this.setStatus({ state: 'stopped' });
+      // A recorder that did not end when stopped may still hold the device: the source ends failed, and its pipeline
+      // (the session's error) says why.
+      const unended = this.supervisor.unended;
+      this.setStatus(unended ? { state: 'failed', ...unended } : { state: 'stopped' });
+      if (unended) throw new CaptureError(unended);
     }
   }
 

@@ -6,6 +6,7 @@
  * helper and removes the folder. That macOS asks for "Earshot" can only be seen on a Mac (README).
  */
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -125,7 +126,7 @@ describe('macOS capture app: the bundle and the packages that carry it', () => {
 });
 
 describe('macOS capture app: launched through open, audio through a FIFO (fake open, fake audiotee)', function () {
-  this.timeout(20_000);
+  this.timeout(30_000);
   let dir: string;
   let planFile: string;
   let startsFile: string;
@@ -134,6 +135,8 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
   let tmp: string;
   const recorders: RunningRecorder[] = [];
   const runs: CaptureRun[] = [];
+  /** Helpers a test leaves behind on purpose (launchd's, as it were): killed after it. */
+  const helpers: number[] = [];
 
   const plan = (p: AudioteePlan) => fs.writeFileSync(planFile, JSON.stringify({ ...p, startsFile }));
   const starts = () => readStarts(startsFile);
@@ -163,6 +166,7 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
   afterEach(async () => {
     await Promise.all(runs.splice(0).map((r) => r.stop()));
     await Promise.all(recorders.splice(0).map((r) => r.stop()));
+    for (const pid of helpers.splice(0)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
     fs.rmSync(path.dirname(path.dirname(path.dirname(app))), { recursive: true, force: true });
     fs.rmSync(dir, { recursive: true, force: true });
     resetCaptureAppState();
@@ -285,6 +289,94 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
     recorders.push(broken(command));
     assert.equal(direct.length, 1);
     assert.match(said[0], /running audiotee directly.*open could not launch Earshot Audio Capture\.app: The application .* cannot be opened/);
+  });
+
+  it('a private folder that cannot be removed still ends the recorder: stop() returns, the failure is in its stderr (S4, uncaught_capture.js)', async function () {
+    // The review's stand-in `open` (fake-open.sh): 64 KB of PCM on the stdout FIFO, a line on the stderr FIFO, an entry
+    // in the private folder that rmSync cannot remove (immutable as root, a read-only folder otherwise), then exit 0.
+    const standIn = path.join(dir, 'open-and-lock');
+    const lock = process.getuid?.() === 0 ? 'chattr +i "$d/held"' : 'chmod 555 "$d/held"';
+    fs.writeFileSync(standIn, `#!/bin/bash
+while [ $# -gt 0 ]; do case "$1" in --stdout) out="$2"; shift 2;; --stderr) err="$2"; shift 2;; --args) shift; break;; *) shift;; esac; done
+exec 3>"$out" 4>"$err"
+head -c 64000 /dev/zero >&3
+echo "audiotee: started" >&4
+d=$(dirname "$out"); mkdir "$d/held"; touch "$d/held/x"; ${lock} || exit 9
+sleep 0.3
+exec 3>&- 4>&-
+exit 0
+`, { mode: 0o755 });
+    const recorder = launchCaptureApp(command, { app, open: standIn, tmpdir: tmp, findHelperPid: async () => undefined });
+    const folder = (recorder.child as CaptureAppProcess).folder!;
+    const unlock = () => {
+      if (!fs.existsSync(path.join(folder, 'held'))) return;
+      if (process.getuid?.() === 0) { try { execFileSync('chattr', ['-i', path.join(folder, 'held')]); } catch { /* not set */ } } else fs.chmodSync(path.join(folder, 'held'), 0o755);
+    };
+    try {
+      let bytes = 0;
+      recorder.onData((c) => { bytes += c.length; });
+      const end = await Promise.race([recorder.ended, sleep(8000).then(() => undefined)]);
+      if (end?.code === 9) this.skip(); // this file system cannot hold such an entry (chattr unsupported)
+      assert.ok(end, 'the recorder ended (it never did: finish() threw after marking itself finished)');
+      assert.equal(bytes, 64000, 'every byte of PCM was read');
+      assert.equal(end.code, 0);
+      assert.match(end.stderr, /could not remove the capture folder .*earshot-capture-.* \((ENOTDIR|EPERM|EACCES|ENOTEMPTY)\)/);
+      assert.equal(recorder.running, false);
+      await recorder.stop(); // returns at once now
+    } finally {
+      unlock();
+    }
+  });
+
+  it('stopping before its first audio SIGKILLs the app (launchd\'s, so ending open does not end it; SIGTERM is lost during tap setup)', async () => {
+    plan({ tapSetupMs: -1 }); // never gets past tap creation (a prompt nobody answers)
+    // The lookup at its first log line finds nothing (lsof listed open too); the one at the stop finds it.
+    let lookups = 0;
+    const recorder = launchCaptureApp(command, { app, open, tmpdir: tmp, findHelperPid: async () => (++lookups > 1 ? starts()[0]?.pid : undefined) });
+    const lines: string[] = [];
+    recorder.onStderrLine((l) => lines.push(l));
+    await waitFor(() => starts().length === 1 && lines.length > 0 && lookups === 1, 'the app to start and log');
+    const helper = starts()[0].pid;
+    helpers.push(helper);
+    const end = await recorder.stop();
+    assert.equal(end.unended, undefined, 'it ended within the bound');
+    await waitFor(() => !alive(helper), 'the helper to be gone', 3000);
+    assert.equal(lookups, 2);
+  });
+
+  it('a helper that may still run rules out a second instance; two launches in a row without audio fall back to the direct spawn', async () => {
+    plan({ tapSetupMs: -1 });
+    const said: string[] = [];
+    const direct: string[] = [];
+    const spawnDirect = (c: RecorderCommand) => { direct.push(c.command); return spawnRecorder({ ...c, command: 'true', args: [] }, process.env); };
+    // Its PID cannot be found (lsof saw nothing): after a stop before any audio, it may still run.
+    const unknown = audioteeSpawner(spawnDirect, { app, open, tmpdir: tmp, findHelperPid: async () => undefined, log: (m) => said.push(m) });
+    const first = unknown(command);
+    await waitFor(() => starts().length === 1, 'the app to start');
+    helpers.push(starts()[0].pid);
+    await first.stop();
+    assert.ok(alive(starts()[0].pid), 'the stand-in still runs (launchd owns it; nothing could signal it)');
+    const second = unknown(command);
+    await second.ended;
+    assert.equal(direct.length, 1, 'no second app instance: audiotee ran directly');
+    assert.equal(starts().length, 1);
+    assert.match(said[0], /running audiotee directly.*an earlier Earshot Audio Capture\.app that Earshot stopped before it delivered any audio may still be running/);
+
+    // With its PID found, each silent instance is SIGKILLed; the second in a row makes the app unusable.
+    resetCaptureAppState();
+    said.length = 0; direct.length = 0;
+    const known = audioteeSpawner(spawnDirect, { app, open, tmpdir: tmp, findHelperPid: async () => starts().at(-1)?.pid, log: (m) => said.push(m) });
+    for (let launch = 1; launch <= 2; launch++) {
+      const recorder = known(command);
+      await waitFor(() => starts().length === 1 + launch, `app ${launch} to start`);
+      helpers.push(starts().at(-1)!.pid);
+      await recorder.stop();
+      await waitFor(() => !alive(starts().at(-1)!.pid), `app ${launch} to be gone`, 3000);
+      assert.equal(direct.length, 0, `launch ${launch} went through the app`);
+    }
+    await known(command).ended;
+    assert.equal(direct.length, 1);
+    assert.match(said[0], /running audiotee directly.*Earshot Audio Capture\.app delivered no audio in 2 launches in a row/);
   });
 });
 
