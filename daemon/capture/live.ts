@@ -26,6 +26,7 @@
  * listeners. Must not start, stop or time recorder processes: that is the supervisor's.
  */
 import * as os from 'node:os';
+import { TIMED_OUT, within } from '../bounded';
 import { BackoffOptions } from './backoff';
 import { BoundedQueue } from './boundedQueue';
 import { CaptureClock, ClockOptions } from './clock';
@@ -336,12 +337,8 @@ export class LiveSource implements AudioSource {
   private async tapHint(): Promise<void> {
     const asEarshot = this.tapAsEarshot;
     const find = this.options.findLoopback ?? (process.platform === 'darwin' ? () => findLoopbackDevice(this.options.env) : async () => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const loopback = await Promise.race([
-      find().catch(() => undefined),
-      new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), LOOPBACK_LOOKUP_MS); }),
-    ]);
-    clearTimeout(timer);
+    const found = await within(find().catch(() => undefined), LOOPBACK_LOOKUP_MS);
+    const loopback = found === TIMED_OUT ? undefined : found;
     if (this.current.state !== 'capturing') return;
     const release = this.options.release ?? (process.platform === 'darwin' ? os.release() : undefined);
     this.setStatus({ state: 'capturing', hint: silentTapHint({ asEarshot, ...(release ? { release } : {}), ...(loopback ? { loopback } : {}) }), ...(loopback ? { loopbackDevice: loopback } : {}) });
