@@ -2,7 +2,7 @@
  * `earshot daemon`: the JSON-RPC daemon the extension runs on stdio, or with --listen the same over TCP on loopback
  * for clients that prove the token (rpc/listen.ts has the security model).
  *
- * Owns the daemon command's flags and the process's exit once the server is done (an error nothing caught does not
+ * Owns the daemon command's flags and the process's exit once the server is done (an unhandled rejection does not
  * end it, an uncaught exception does: rpc/uncaught.ts). Must not print anything on stdout in stdio mode but the protocol.
  */
 import { defaultStorageDir } from '../config';
