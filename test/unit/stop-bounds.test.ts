@@ -18,6 +18,7 @@ import { RecorderProcess, RunningRecorder } from '../../daemon/capture/runningRe
 import { AudioFrame, AudioSource } from '../../daemon/capture/source';
 import { Session, SessionConfig } from '../../daemon/session/session';
 import { EnergyDetector } from '../../daemon/vad/energy';
+import { startCapture } from '../support/capture';
 import { FakeDecoder } from './fakes';
 
 /** A recorder process that takes every signal and never exits. */
@@ -67,6 +68,23 @@ describe('stop bounds: a recorder that never ends', function () {
     const end = await settles(recorder.ended, 8000, 'ended');
     assert.equal(end.unended, true);
     assert.equal(end.requested, false);
+  });
+
+  it('one restarted for a stall that never ends: the fault says so (not just "restarted"), and the next one starts', async () => {
+    let launches = 0;
+    const run = startCapture(new LiveSource({
+      kind: 'mic', platform: 'linux', firstDataMs: 100, stallMs: 100, stallRestartMs: 300, backoff: { initialMs: 10, maxMs: 10 },
+      launcher: { recorder: 'deaf', launch: async () => { launches++; return deafRecorder(300).recorder; } },
+    }));
+    try {
+      const failed = await run.waitForStatus('failed', 0, 10_000);
+      assert.match(failed.message ?? '', /The recorder "deaf" \(pid 424242\) did not end within 0\.3 s of being stopped/);
+      await run.waitFor(() => launches >= 2, 'the next recorder', 10_000);
+    } finally {
+      await settles(run.stop(), 10_000, 'the capture run');
+    }
+    assert.equal(run.errors.length, 1, 'the last one, stopped at the end, did not end either: frames() ends with it');
+    assert.match(String(run.errors[0]), /did not end within 0\.3 s/);
   });
 
   it('a session whose recorder never ends stops within the bound, told as a fault, and its lock is released', async () => {
