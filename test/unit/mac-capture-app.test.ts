@@ -357,8 +357,9 @@ exit 0
     await first.stop();
     assert.ok(alive(starts()[0].pid), 'the stand-in still runs (launchd owns it; nothing could signal it)');
     const second = unknown(command);
-    await second.ended;
+    recorders.push(second);
     assert.equal(direct.length, 1, 'no second app instance: audiotee ran directly');
+    await second.ended;
     assert.equal(starts().length, 1);
     assert.match(said[0], /running audiotee directly.*an earlier Earshot Audio Capture\.app that Earshot stopped before it delivered any audio may still be running/);
 
@@ -374,8 +375,10 @@ exit 0
       await waitFor(() => !alive(starts().at(-1)!.pid), `app ${launch} to be gone`, 3000);
       assert.equal(direct.length, 0, `launch ${launch} went through the app`);
     }
-    await known(command).ended;
-    assert.equal(direct.length, 1);
+    const third = known(command);
+    recorders.push(third);
+    assert.equal(direct.length, 1, 'the third launch ran audiotee directly');
+    await third.ended;
     assert.match(said[0], /running audiotee directly.*Earshot Audio Capture\.app delivered no audio in 2 launches in a row/);
   });
 });
