@@ -317,7 +317,7 @@ export class EarshotService {
   }
 
   health(): HealthParams {
-    return healthReport(this.config.modelPath, this.models, this.sessions, this.live);
+    return healthReport(this.config, this.models, this.sessions, this.live);
   }
 
   /** Finalizes an open session and frees the model: nothing is lost on a clean exit. */

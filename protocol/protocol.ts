@@ -1104,6 +1104,12 @@ export interface HealthParams {
    * daemons that predate it.
    */
   recognizer?: RecognizerCounters;
+  /**
+   * Errors in the daemon that nothing caught since it started: rejected promises nobody handled (it goes on after
+   * those; an uncaught exception ends it, and the client restarts it). More than 0 means a bug worth reporting, and a
+   * restart if anything misbehaves. Absent from daemons that predate it.
+   */
+  uncaughtErrors?: number;
 }
 
 /** The recognizer's counters for one session (see {@link HealthParams.recognizer}). */

@@ -13,10 +13,11 @@
 # (scripts/build-audify.js installs cmake, g++, libasound2-dev, libpulse-dev itself); when it could not (no root at
 # install time), the build packages are installed here with sudo and the addon is built now. g++ and libpulse-dev are
 # also what the capture app's recorder compiles with on Linux (scripts/mac-capture-app.js --native-only, RtAudio's
-# PulseAudio API), which test/integration/mac-capture-recorder.test.ts builds and runs.
+# PulseAudio API), which test/integration/mac-capture-recorder.test.ts builds and runs, with lsof finding the app's
+# process that holds a FIFO as the daemon does on macOS.
 # Installs only what is missing; needs root or sudo when something is.
 set -euo pipefail
-PACKAGES=(sox espeak-ng openssl pulseaudio pulseaudio-utils alsa-utils libasound2-plugins libsox-fmt-pulse ffmpeg neovim qemu-user shellcheck g++ libpulse-dev)
+PACKAGES=(sox espeak-ng openssl pulseaudio pulseaudio-utils alsa-utils libasound2-plugins libsox-fmt-pulse ffmpeg neovim qemu-user shellcheck g++ libpulse-dev lsof)
 AUDIFY_BUILD=(cmake g++ make libasound2-dev libpulse-dev)
 audify_ok=1
 node "$(dirname "$0")/build-audify.js" --check > /dev/null 2>&1 || { audify_ok=0; PACKAGES+=("${AUDIFY_BUILD[@]}"); }

@@ -475,6 +475,9 @@ async function main(argv: string[]): Promise<void> {
   const fail = (message: string) => {
     if (failed) return;
     failed = true;
+    // The exit comes even if stderr never takes the line (a daemon that stopped reading): `failed` stops the audio,
+    // so a helper waiting on its own write would otherwise live on, delivering nothing.
+    setTimeout(() => process.exit(1), FAIL_EXIT_MS);
     process.stderr.write(`audify helper: ${message}\n`, () => process.exit(1));
   };
   process.stdout.on('error', () => process.exit(0)); // the daemon closed the pipe: nobody listens any more
@@ -538,6 +541,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 const keepAlive: unknown[] = [];
+/** How long a failed helper waits for its last stderr line to be taken before it exits anyway. */
+const FAIL_EXIT_MS = 1000;
 /** How often a WASAPI loopback of "the default output" checks whether the default changed. */
 const DEFAULT_DEVICE_POLL_MS = 2000;
 if (require.main === module) void main(process.argv.slice(2));

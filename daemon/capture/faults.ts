@@ -206,3 +206,15 @@ export function stallFault(ctx: FaultContext, silentMs: number, restarting: bool
 }
 
 const capitalize = (s: string) => s[0].toUpperCase() + s.slice(1);
+
+/**
+ * A recorder that did not end after being stopped (SIGTERM, then SIGKILL) within the bound: Earshot no longer reads
+ * it and goes on, but the process may still hold the device.
+ */
+export function unendedRecorderFault(recorder: string, pid: number | undefined, limitMs: number): CaptureFault {
+  const which = pid === undefined ? '' : ` (pid ${pid})`;
+  return {
+    reason: 'recorder-exited',
+    message: `The recorder "${recorder}"${which} did not end within ${limitMs / 1000} s of being stopped. Earshot no longer reads it, but it may still be running: end it in Activity Monitor, Task Manager or with \`kill${pid === undefined ? '' : ` -9 ${pid}`}\`.`,
+  };
+}

@@ -26,10 +26,11 @@
  * listeners. Must not start, stop or time recorder processes: that is the supervisor's.
  */
 import * as os from 'node:os';
+import { TIMED_OUT, within } from '../bounded';
 import { BackoffOptions } from './backoff';
 import { BoundedQueue } from './boundedQueue';
 import { CaptureClock, ClockOptions } from './clock';
-import { CaptureKind } from './faults';
+import { CaptureError, CaptureKind } from './faults';
 import { InputLevel, LevelMeter, Pcm16Decoder } from './pcm';
 import { RecorderLauncher, recorderLauncher, RecorderRequest } from './recorder';
 import { findLoopbackDevice } from './devices';
@@ -231,7 +232,11 @@ export class LiveSource implements AudioSource {
       this.queue.clear();
       this.active = false;
       this.supervisor.clearPause();
-      this.setStatus({ state: 'stopped' });
+      // A recorder that did not end when stopped may still hold the device: the source ends failed, and its pipeline
+      // (the session's error) says why.
+      const unended = this.supervisor.unended;
+      this.setStatus(unended ? { state: 'failed', ...unended } : { state: 'stopped' });
+      if (unended) throw new CaptureError(unended);
     }
   }
 
@@ -334,12 +339,8 @@ export class LiveSource implements AudioSource {
   private async tapHint(): Promise<void> {
     const asEarshot = this.runsAsEarshot;
     const find = this.options.findLoopback ?? (process.platform === 'darwin' ? () => findLoopbackDevice(this.options.env) : async () => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const loopback = await Promise.race([
-      find().catch(() => undefined),
-      new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), LOOPBACK_LOOKUP_MS); }),
-    ]);
-    clearTimeout(timer);
+    const found = await within(find().catch(() => undefined), LOOPBACK_LOOKUP_MS);
+    const loopback = found === TIMED_OUT ? undefined : found;
     if (this.current.state !== 'capturing') return;
     const release = this.options.release ?? (process.platform === 'darwin' ? os.release() : undefined);
     this.setStatus({ state: 'capturing', ...silentTapHint({ asEarshot, ...(release ? { release } : {}), ...(loopback ? { loopback } : {}) }), ...(loopback ? { loopbackDevice: loopback } : {}) });

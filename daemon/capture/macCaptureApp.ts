@@ -26,7 +26,10 @@
  * handlers only for SIGINT and SIGTERM (AudioTee.swift:157-166), so once the daemon closes the read end the next
  * write raises SIGPIPE, whose default action ends the process (a tap writes a chunk every --chunk-duration even
  * while nothing plays). When the helper's PID can be found (lsof on the FIFO), SIGTERM is sent first: audiotee stops
- * its recorder and exits 0 (AudioTee.swift:146-154).
+ * its recorder and exits 0 (AudioTee.swift:146-154). Before its first write the app gets SIGKILL instead (found by
+ * lsof as soon as it holds the FIFO): launchd owns it, so ending `open` does not end it, and SIGTERM does not reach a
+ * helper still setting up its tap. An app Earshot ended before it delivered audio that may still run rules out a
+ * second one; SILENT_LAUNCH_LIMIT such launches in a row make audiotee run directly (platform review 3, P6).
  *
  * What only a Mac can confirm (README): that the prompt names Earshot, that `open --stdout/--stderr` takes FIFOs on
  * 14.2+, that an LSUIElement bundle around a command-line binary runs under `open -W` until it exits.
@@ -78,15 +81,50 @@ export interface CaptureAppOptions {
 /** How long the app may still take to open its FIFOs after `open` was ended before it did (then they are closed). */
 const CONNECT_GRACE_MS = 1000;
 
+/**
+ * Launches in a row whose app Earshot ended before it delivered any audio (the supervisor's first-data timeout, or a
+ * stop) after which the app counts as unusable and audiotee runs directly (platform review 3, P6).
+ */
+export const SILENT_LAUNCH_LIMIT = 2;
+
 /** Folders still in use, removed if the daemon exits first (the helper then gets SIGPIPE by itself). */
 const liveDirs = new Set<string>();
 let exitHookSet = false;
 
-/** lsof -t lists the PIDs that hold a file open: the daemon (reader) and the helper (writer). */
-async function lsofHelperPid(fifo: string): Promise<number | undefined> {
-  const result = await runTool('/usr/sbin/lsof', ['-t', '--', fifo], { timeoutMs: 3000 });
-  const pids = result.stdout.split(/\s+/).map(Number).filter((p) => Number.isInteger(p) && p > 0 && p !== process.pid);
-  return pids.length === 1 ? pids[0] : undefined;
+/**
+ * The app's PID from who holds its FIFO open: lsof lists each holder's PID and parent PID (`-F pR`: "p" and "R"
+ * fields, lsof(8) "OUTPUT FOR OTHER PROGRAMS"). The holders are the daemon (reader), earshot-capture and, for the tap,
+ * the audiotee it runs as its child, and perhaps `open` (the daemon's child) if it keeps the path open too; the app is
+ * the holder whose parent is neither another holder nor the daemon (launchd started it).
+ */
+export async function lsofHelperPid(fifo: string, lsof = '/usr/sbin/lsof'): Promise<number | undefined> {
+  const result = await runTool(lsof, ['-F', 'pR', '--', fifo], { timeoutMs: 3000 });
+  return appOfHolders(result.stdout, process.pid);
+}
+
+/** From lsof's `-F pR` lines, the holder (other than `self`) whose parent is neither `self` nor a holder; undefined unless exactly one. */
+export function appOfHolders(lsofFields: string, self: number): number | undefined {
+  const parents = new Map<number, number>();
+  let pid: number | undefined;
+  for (const line of lsofFields.split('\n')) {
+    if (line.startsWith('p')) pid = Number(line.slice(1));
+    else if (line.startsWith('R') && pid !== undefined) parents.set(pid, Number(line.slice(1)));
+  }
+  const holders = [...parents.keys()].filter((p) => Number.isInteger(p) && p > 0 && p !== self);
+  const tops = holders.filter((p) => parents.get(p) !== self && !holders.includes(parents.get(p)!));
+  return tops.length === 1 ? tops[0] : undefined;
+}
+
+/**
+ * A signal to the app and the audiotee it runs: earshot-capture leads its own process group (earshot-capture.cpp
+ * main), so kill(-pid) reaches both (kill(2)); a helper that leads none (a stand-in) gets it alone.
+ */
+export function signalAppGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try { process.kill(pid, signal); } catch { /* already gone */ }
+  }
 }
 
 /**
@@ -117,9 +155,12 @@ class FifoReader {
 
   /** Lets the FIFO end when the app's write end does (or now, if the app never opened it). */
   releaseOwnWriter(): void {
-    if (this.ownWriter === undefined) return;
-    fs.closeSync(this.ownWriter);
+    const fd = this.ownWriter;
+    if (fd === undefined) return;
     this.ownWriter = undefined;
+    try {
+      fs.closeSync(fd);
+    } catch { /* not open any more: nothing to release */ }
   }
 
   /** Closes the read end: the app's next write to it fails (SIGPIPE). */
@@ -150,7 +191,10 @@ export class CaptureAppProcess extends EventEmitter implements RecorderProcess {
   private helperPid: number | undefined;
   private openerExit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private openerStderr = '';
+  /** 'close' is certain: emitted, or its stream's 'end' is on its way (set only once nothing can throw before it). */
   private finished = false;
+  /** The lookup of the helper's PID under way (lsof on the FIFO), if any. */
+  private lookup: Promise<void> | undefined;
 
   constructor(args: string[], private readonly options: CaptureAppOptions) {
     super();
@@ -161,7 +205,13 @@ export class CaptureAppProcess extends EventEmitter implements RecorderProcess {
       liveDirs.add(this.dir);
       if (!exitHookSet) {
         exitHookSet = true;
-        process.once('exit', () => { for (const d of liveDirs) fs.rmSync(d, { recursive: true, force: true }); });
+        process.once('exit', () => {
+          for (const d of liveDirs) {
+            try {
+              fs.rmSync(d, { recursive: true, force: true });
+            } catch { /* the process is leaving: the OS cleans its temporary folder */ }
+          }
+        });
       }
       fifos = { out: path.join(this.dir, 'stdout'), err: path.join(this.dir, 'stderr') };
       execFileSync('mkfifo', ['-m', '600', fifos.out, fifos.err], { stdio: 'ignore' });
@@ -169,7 +219,7 @@ export class CaptureAppProcess extends EventEmitter implements RecorderProcess {
       this.readers = [new FifoReader(fifos.out, this.stdout, () => this.connected()), new FifoReader(fifos.err, this.stderr, () => this.connected())];
     } catch (e) {
       for (const r of this.readers) r.close();
-      this.removeDir();
+      this.tryRemoveDir();
       process.nextTick(() => this.failToStart(e as Error));
       return;
     }
@@ -201,6 +251,31 @@ export class CaptureAppProcess extends EventEmitter implements RecorderProcess {
     return this.dir;
   }
 
+  /** The helper (the app's process) has written to a FIFO: its log lines on stderr come first, at once. */
+  get heard(): boolean {
+    return this.readers.some((r) => r.heard);
+  }
+
+  /** The helper has written audio (stdout): its tap is set up and its run loop runs (AudioTee.swift:135-147). */
+  get deliveredAudio(): boolean {
+    return this.readers[0]?.heard ?? false;
+  }
+
+  /**
+   * Whether the helper may still run: Earshot ended it before it delivered audio, and it has not been seen to go (its
+   * PID never found, or still alive; this one not closed yet). Such a helper may wait behind a permission prompt.
+   */
+  mayLinger(): boolean {
+    if (this.deliveredAudio || !this.closing) return false;
+    if (!this.finished || this.helperPid === undefined) return true;
+    try {
+      process.kill(this.helperPid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+
   /**
    * Ends the helper: SIGTERM to its PID when known (audiotee stops cleanly), otherwise, and for SIGKILL, the FIFOs'
    * read ends are closed so that its next write ends it (SIGPIPE). Before the app has written anything `open` is
@@ -209,59 +284,118 @@ export class CaptureAppProcess extends EventEmitter implements RecorderProcess {
   kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
     if (this.finished) return false;
     this.closing = true;
-    const heard = this.readers.some((r) => r.heard);
-    if (this.helperPid !== undefined) {
-      try { process.kill(this.helperPid, signal); } catch { /* already gone */ }
-    }
-    if (signal === 'SIGKILL' || (heard && this.helperPid === undefined)) for (const r of this.readers) r.close();
+    const heard = this.heard;
+    if (!this.deliveredAudio) endedSilent.add(this); // judged at the next launch (judgeSilentEnds)
+    if (this.helperPid !== undefined) this.signalHelper(this.helperSignal(signal));
+    else void this.lookUpHelper(); // found, it gets the signal (closing)
+    // Its next write ends it (SIGPIPE) once the read ends are closed: after the lookup, which finds it by the FIFO.
+    if (heard && (signal === 'SIGKILL' || this.helperPid === undefined)) void Promise.resolve(this.lookup).then(() => this.closeReaders());
     if (!heard) {
+      // `open` is launchd's client, not the app's parent: ending it does not end the app (hence the PID above).
       try { this.opener?.kill(signal); } catch { /* already gone */ }
-      setTimeout(() => { for (const r of this.readers) r.close(); }, CONNECT_GRACE_MS).unref();
+      // The FIFOs stay open for an app still starting, and for the lookup (lsof finds the helper by them).
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, CONNECT_GRACE_MS).unref());
+      void Promise.all([grace, this.lookup]).then(() => this.closeReaders());
     }
     return true;
   }
 
-  /** The app has written: find its PID (to end it with SIGTERM); a stop asked for meanwhile closes it now. */
-  private connected(): void {
-    if (this.closing && this.helperPid === undefined) for (const r of this.readers) r.close();
-    if (this.readers.filter((r) => r.heard).length !== 1) return; // once, at the first write
-    const find = this.options.findHelperPid ?? (process.platform === 'darwin' ? lsofHelperPid : async () => undefined);
-    void find(path.join(this.dir!, 'stdout')).catch(() => undefined).then((pid) => {
-      if (this.finished || pid === undefined) return;
-      this.helperPid = pid;
-      if (this.closing) this.kill('SIGTERM');
-    });
+  /**
+   * Before its first audio the helper may be inside tap creation, where SIGTERM only asks a run loop that has not
+   * started to stop, and is lost (AudioTee.swift:95 installs the handler, :117-132 set up the tap, :146-151 run the
+   * loop, :157-166 the handlers call CFRunLoopStop, at a311cc5; CFRunLoopStop sets the stop only "if
+   * (rl->_currentMode)", swift-corelibs-foundation CFRunLoop.c): it has delivered nothing to end cleanly, so SIGKILL.
+   */
+  private helperSignal(asked: NodeJS.Signals): NodeJS.Signals {
+    return this.deliveredAudio ? asked : 'SIGKILL';
   }
 
+  private signalHelper(signal: NodeJS.Signals): void {
+    signalAppGroup(this.helperPid!, signal);
+  }
+
+  private closeReaders(): void {
+    for (const r of this.readers) r.close();
+  }
+
+  /** Finds the helper's PID by who holds the FIFO open (once at a time); a stop asked for meanwhile then ends it. */
+  private lookUpHelper(): Promise<void> {
+    if (this.helperPid !== undefined || !this.dir) return Promise.resolve();
+    const find = this.options.findHelperPid ?? (process.platform === 'darwin' ? lsofHelperPid : async () => undefined);
+    const beforeStop = !this.closing;
+    this.lookup ??= find(path.join(this.dir, 'stdout')).catch(() => undefined).then((pid): Promise<void> | undefined => {
+      this.lookup = undefined;
+      // A stop that came while the first write's lookup ran (and found nothing) looks once more: the stop needs it.
+      if (pid === undefined && beforeStop && this.closing) return this.lookUpHelper();
+      if (pid === undefined || this.helperPid !== undefined) return;
+      this.helperPid = pid; // kept after the end too: mayLinger() asks whether it still runs
+      // Also after the end: one that delivered no audio may outlive its FIFOs (no write, no SIGPIPE).
+      if (this.closing && (!this.finished || !this.deliveredAudio)) this.signalHelper(this.helperSignal('SIGTERM'));
+    });
+    return this.lookup;
+  }
+
+  /** The app has written: find its PID (to end it with SIGTERM); a stop asked for meanwhile closes it now. */
+  private connected(): void {
+    if (this.deliveredAudio) {
+      endedSilent.delete(this);
+      silentInARow = 0;
+    }
+    if (this.closing && this.helperPid === undefined) this.closeReaders();
+    if (this.readers.filter((r) => r.heard).length !== 1) return; // once, at the first write
+    void this.lookUpHelper();
+  }
+
+  /**
+   * `open` has exited and both FIFOs have ended: 'exit', then 'close'. Nothing before them may throw past here, or
+   * the recorder never closes and every stop waits for it (security review 2, S4: a folder rmSync could not remove).
+   */
   private finish(): void {
     if (this.finished) return;
-    this.finished = true;
     const { code, signal } = this.openerExit!;
-    if (!this.readers.some((r) => r.heard) && !this.closing && code !== 0) {
-      this.options.onLaunchFailed?.(this.openerStderr.trim() || `open exited with ${code ?? signal}`);
+    if (!this.heard && !this.closing && code !== 0) {
+      const reason = this.openerStderr.trim() || `open exited with ${code ?? signal}`;
+      try {
+        this.options.onLaunchFailed?.(reason);
+      } catch { /* the listener's own fault */ }
     }
-    this.removeDir();
+    this.tryRemoveDir();
     this.exitCode = code;
     this.signalCode = signal;
-    this.emit('exit', code, signal);
-    this.stdout.end();
     this.stderr.once('end', () => this.emit('close', code, signal));
-    this.stderr.end();
-    this.stderr.resume(); // 'end' comes only once read to the end, listener or not
+    this.finished = true;
+    try {
+      this.emit('exit', code, signal);
+    } finally {
+      this.stdout.end();
+      this.stderr.end();
+      this.stderr.resume(); // 'end' comes only once read to the end, listener or not
+    }
   }
 
   private failToStart(e: Error): void {
     this.finished = true;
-    this.emit('error', e);
     this.stdout.end();
     this.stderr.end();
-    this.emit('close', -2, null);
+    try {
+      this.emit('error', e);
+    } finally {
+      this.emit('close', -2, null);
+    }
   }
 
-  private removeDir(): void {
+  /**
+   * Removes the private folder. One that cannot be removed stays for the exit hook (and the OS's temporary-folder
+   * cleanup), and is said on the recorder's stderr (its detail), not thrown.
+   */
+  private tryRemoveDir(): void {
     if (!this.dir) return;
-    fs.rmSync(this.dir, { recursive: true, force: true });
-    liveDirs.delete(this.dir);
+    try {
+      fs.rmSync(this.dir, { recursive: true, force: true });
+      liveDirs.delete(this.dir);
+    } catch (e) {
+      if (!this.stderr.writableEnded) this.stderr.write(`earshot: could not remove the capture folder ${this.dir} (${(e as NodeJS.ErrnoException).code ?? 'error'})\n`);
+    }
   }
 }
 
@@ -279,6 +413,27 @@ export interface AudioteeSpawnerOptions extends Partial<CaptureAppOptions> {
 /** Why the app is not used, once found out (missing, or `open` could not launch it): said in the log once. */
 let appUnusable: string | undefined;
 let saidUnusable: string | undefined;
+/** App instances Earshot ended before they delivered audio, until seen gone (see judgeSilentEnds). */
+const endedSilent = new Set<CaptureAppProcess>();
+/** Of those, how many in a row were seen gone without ever delivering (any instance that delivers resets it). */
+let silentInARow = 0;
+
+/**
+ * Before a launch through the app: the instances Earshot ended before their first audio. One that may still run
+ * (maybe behind a permission prompt) rules out a second (`-n` starts one more each time); SILENT_LAUNCH_LIMIT in a
+ * row that never delivered make the app unusable, as a failed launch does (the supervisor's first-data timeout ends
+ * them, and `open` itself never fails then).
+ */
+function judgeSilentEnds(): void {
+  for (const app of endedSilent) {
+    if (app.mayLinger()) {
+      appUnusable ??= `an earlier ${CAPTURE_APP} that Earshot stopped before it delivered any audio may still be running (waiting for a permission prompt?), and another would queue behind it`;
+      return;
+    }
+    endedSilent.delete(app);
+    if (++silentInARow >= SILENT_LAUNCH_LIMIT) appUnusable ??= `${CAPTURE_APP} delivered no audio in ${silentInARow} launches in a row`;
+  }
+}
 
 /**
  * What startAudiotee spawns audiotee with: through the app when the installation has it and `open` has not failed
@@ -289,6 +444,7 @@ export function audioteeSpawner(spawnDirect: (command: RecorderCommand) => Runni
   const log = options.log ?? captureWarning('audiotee');
   return (command) => {
     const app = options.app ?? captureAppPath();
+    if (app) judgeSilentEnds();
     const why = !app ? `${CAPTURE_APP} is not in this installation (a development checkout: \`node scripts/mac-capture-app.js\` builds it)` : appUnusable;
     if (why) {
       if (saidUnusable !== why) log(`running audiotee directly, so macOS counts the tap as the editor's or terminal's: ${why}`);
@@ -329,4 +485,6 @@ export function tapRunsAsEarshot(app: string | undefined = captureAppPath()): bo
 export function resetCaptureAppState(): void {
   appUnusable = undefined;
   saidUnusable = undefined;
+  endedSilent.clear();
+  silentInARow = 0;
 }

@@ -18,7 +18,7 @@ import { Backoff, BackoffOptions } from './backoff';
 import { CaptureError, CaptureFault, CaptureKind, classifyEnd, FaultContext, isFatalStderrLine, stallFault } from './faults';
 import type { CaptureState, CaptureStatus } from './captureStatus';
 import { RecorderLauncher } from './recorder';
-import { RunningRecorder } from './runningRecorder';
+import { RunningRecorder, RunningRecorderEnd } from './runningRecorder';
 
 const WATCHDOG_TICK_MS = 250;
 /** A watchdog tick this late means this process did not run (event loop blocked, machine suspended): data may be waiting unread. */
@@ -71,6 +71,8 @@ export class RecorderSupervisor {
   private pauseRequested = false;
   private pauseRun: AbortController | undefined;
   private wakeResume: (() => void) | undefined;
+  /** The first recorder of this run of the source that did not end when stopped for a pause or the end (it may still run). */
+  private unendedFault: CaptureFault | undefined;
 
   constructor(private readonly options: SupervisorOptions, private readonly source: SupervisedSource) {
     this.backoff = new Backoff(options.backoff);
@@ -86,9 +88,18 @@ export class RecorderSupervisor {
     return this.paused;
   }
 
+  /**
+   * A recorder stopped for a pause or for the end of capture that did not end (RunningRecorder gave up on it): the
+   * source tells it when capture ends, since no retry follows that would.
+   */
+  get unended(): CaptureFault | undefined {
+    return this.unendedFault;
+  }
+
   /** A fresh start: no attempts, no backoff, no pause. */
   reset(): void {
     this.starts = 0;
+    this.unendedFault = undefined;
     this.backoff.reset();
     this.clearPause();
   }
@@ -201,7 +212,7 @@ export class RecorderSupervisor {
   private async runRecorder(signal: AbortSignal): Promise<CaptureFault | undefined> {
     const recorder = await this.options.launcher.launch(signal);
     if (signal.aborted) {
-      await recorder.stop();
+      this.noteUnended(await recorder.stop());
       return undefined;
     }
     this.recorder = recorder;
@@ -253,15 +264,20 @@ export class RecorderSupervisor {
     try {
       const end = await Promise.race([recorder.ended, aborted]);
       if (end === null) {
-        await recorder.stop();
+        this.noteUnended(await recorder.stop());
         return undefined;
       }
-      if (end.requested) return this.pendingFault ?? { reason: 'stalled', message: `The ${this.what()} recorder was restarted.` };
+      // One that did not end is the fault to tell, before why it was restarted.
+      if (end.requested) return (end.unended ? end.fault : undefined) ?? this.pendingFault ?? { reason: 'stalled', message: `The ${this.what()} recorder was restarted.` };
       return end.fault ?? classifyEnd(context, end);
     } finally {
       clearInterval(watchdog);
       signal.removeEventListener('abort', onAbort!);
     }
+  }
+
+  private noteUnended(end: RunningRecorderEnd): void {
+    if (end.unended) this.unendedFault ??= end.fault;
   }
 
   /** Waits `delayMs`, or less if retryNow() is called, or until `signal` aborts. */

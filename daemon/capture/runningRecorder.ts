@@ -8,7 +8,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
-import { CaptureFault, RecorderEnd } from './faults';
+import { CaptureFault, RecorderEnd, unendedRecorderFault } from './faults';
 import type { RecorderCommand } from './recorderCommand';
 
 /** Spawns a recorder program (not through node-record-lpcm16) in `env` plus the command's overrides. */
@@ -62,6 +62,12 @@ export interface RecorderProcess {
 const OUTPUT_CLOSED_GRACE_MS = 250;
 /** SIGTERM, then SIGKILL after this long. */
 const STOP_GRACE_MS = 1000;
+/**
+ * A recorder asked to end (stop() or kill()) that has not closed this long after is given up on: `ended` resolves
+ * with unendedRecorderFault, so that no stop waits for it (a process stuck in the kernel, or a stand-in whose own
+ * end failed: security review 2, S4).
+ */
+export const STOP_LIMIT_MS = 5000;
 const STDERR_TAIL_CHARS = 4000;
 
 export interface RunningRecorderEnd extends RecorderEnd {
@@ -69,6 +75,8 @@ export interface RunningRecorderEnd extends RecorderEnd {
   requested: boolean;
   /** Why fail() ended it: this is the fault, not how it exited. */
   fault?: CaptureFault;
+  /** It did not close within STOP_LIMIT_MS of being asked to end: `fault` says so, and it may still run. */
+  unended?: true;
 }
 
 /**
@@ -88,11 +96,13 @@ export class RunningRecorder {
   private finished = false;
   private spawnError: NodeJS.ErrnoException | undefined;
   private fault: CaptureFault | undefined;
+  private giveUpTimer: NodeJS.Timeout | undefined;
+  private unended = false;
   private readonly stderrListeners: ((line: string) => void)[] = [];
   private resolveEnded!: (end: RunningRecorderEnd) => void;
 
   constructor(command: Pick<RecorderCommand, 'recorder' | 'command' | 'args' | 'device'> | { recorder: string; command: string; args: string[]; device: string },
-    readonly child: RecorderProcess, readonly output: Readable) {
+    readonly child: RecorderProcess, readonly output: Readable, private readonly stopLimitMs = STOP_LIMIT_MS) {
     this.recorder = command.recorder;
     this.device = command.device;
     this.commandLine = [command.command, ...command.args].join(' ');
@@ -124,7 +134,10 @@ export class RunningRecorder {
     return !this.finished && this.child.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Stops it (SIGTERM, then SIGKILL) and resolves when it is gone. Not a fault. */
+  /**
+   * Stops it (SIGTERM, then SIGKILL) and resolves when it is gone, not a fault; or after STOP_LIMIT_MS with
+   * unendedRecorderFault, whether or not it is gone.
+   */
   async stop(): Promise<RunningRecorderEnd> {
     this.requested = true;
     if (this.running) {
@@ -137,7 +150,10 @@ export class RunningRecorder {
     return this.ended;
   }
 
-  /** Kills it now (it stopped being useful: stdout closed, a fatal error line, a long stall). Its end is still a fault. */
+  /**
+   * Kills it now (it stopped being useful: stdout closed, a fatal error line, a long stall). Its end is still a fault;
+   * given up on after STOP_LIMIT_MS like a stop.
+   */
   kill(): void {
     this.signal('SIGKILL');
   }
@@ -154,26 +170,47 @@ export class RunningRecorder {
 
   private signal(signal: NodeJS.Signals): void {
     if (!this.running) return;
+    // The first request to end it arms the bound: from here its end is awaited, and must come.
+    this.giveUpTimer ??= setTimeout(() => this.giveUp(), this.stopLimitMs);
     try {
       this.child.kill(signal);
     } catch { /* already gone */ }
+  }
+
+  /** It did not close in time: `ended` resolves now with the fault; a close that still comes is ignored. */
+  private giveUp(): void {
+    if (this.finished) return;
+    this.unended = true;
+    this.fault = unendedRecorderFault(this.recorder, this.child.pid, this.stopLimitMs); // more urgent than why it was ended
+    this.finish(null, null);
   }
 
   private onStderr(text: string): void {
     this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_CHARS);
     const lines = (this.stderrPartial + text).split(/\r?\n/);
     this.stderrPartial = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) for (const l of this.stderrListeners) l(line);
+    for (const line of lines) if (line.trim()) this.tellStderrLine(line);
+  }
+
+  /** A listener's throw must not cut the others off, nor (at the end) keep `ended` from resolving. */
+  private tellStderrLine(line: string): void {
+    for (const l of this.stderrListeners) {
+      try {
+        l(line);
+      } catch { /* the listener's own fault */ }
+    }
   }
 
   private finish(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.finished) return;
-    this.finished = true;
-    if (this.stderrPartial.trim()) for (const l of this.stderrListeners) l(this.stderrPartial);
+    clearTimeout(this.giveUpTimer);
+    const partial = this.stderrPartial;
     this.stderrPartial = '';
+    if (partial.trim()) this.tellStderrLine(partial);
+    this.finished = true;
     this.resolveEnded({
       code: this.spawnError ? null : code, signal, stderr: this.stderrTail, requested: this.requested,
-      ...(this.spawnError ? { spawnError: this.spawnError } : {}), ...(this.fault ? { fault: this.fault } : {}),
+      ...(this.spawnError ? { spawnError: this.spawnError } : {}), ...(this.fault ? { fault: this.fault } : {}), ...(this.unended ? { unended: true as const } : {}),
     });
   }
 }

@@ -11,6 +11,7 @@ import { notesMirrorFromEnv } from '../models/notesModels';
 import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from '../config';
 import { EarshotService, ServiceEvents } from '../service';
 import { RpcContext } from './context';
+import { uncaughtErrorCount } from './uncaught';
 
 /** Answers `initialize`; on success the service is in `ctx.state.service`. */
 export async function initialize(ctx: RpcContext, params: InitializeParams, version: string, events: ServiceEvents): Promise<InitializeResult | ResponseError<InitializeError>> {
@@ -52,6 +53,7 @@ export async function initialize(ctx: RpcContext, params: InitializeParams, vers
     ...(init.retentionDays ? { retentionDays: init.retentionDays } : {}),
     ...(init.debugSaveAudio ? { debugSaveAudio: true } : {}),
     ...(init.interruptedGraceSec !== undefined ? { interruptedGraceSec: init.interruptedGraceSec } : {}),
+    uncaughtErrors: uncaughtErrorCount,
     // The opt-in extraction with a VS Code language model: one request to the client per call, cancelled on timeout or cancel.
     askClient: async (params, signal) => {
       if (ctx.state.clientGone) return null;

@@ -20,9 +20,10 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Message } from 'vscode-languageserver/node';
 import { ErrorCodes } from '../../protocol/protocol';
+import { within } from '../bounded';
 import { Logger } from '../log';
 import { renameOver } from '../renameOver';
-import { startServer } from './server';
+import { EXIT_FINALIZE_TIMED_OUT, startServer } from './server';
 import {
   AUTH_TIMEOUT_MS, decodeMessage, FrameParser, isMalformed, malformed, MAX_CONNECTIONS, MAX_PENDING_OUTPUT_BYTES, MAX_UNAUTHENTICATED_CONNECTIONS,
   PRE_AUTH_MAX_FRAME_BYTES, RATE_LIMIT_BURST, RATE_LIMIT_PER_SEC, TOKEN_BYTES,
@@ -62,6 +63,8 @@ export interface ListenOptions {
   storageDir: string;
   version: string;
   log: Logger;
+  /** A connection's finalize ran out of time (its session may hold its lock): the daemon must exit (runListenDaemon). */
+  onStuck?(): void;
 }
 
 export interface Listener {
@@ -148,9 +151,7 @@ export async function startListener(options: ListenOptions): Promise<Listener> {
       const open = [...connections];
       for (const c of open) c.stop();
       // Each connection finalizes its session before it is done; the daemon does not wait forever for a stuck one.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.all(open.map((c) => c.finished)), new Promise((resolve) => { timer = setTimeout(resolve, 30_000); })]);
-      clearTimeout(timer);
+      await within(Promise.all(open.map((c) => c.finished)), 30_000);
       await removeTokenFile(tokenFile, token);
       log.info('listen', 'stopped', {});
     })(),
@@ -261,7 +262,8 @@ function serveAuthenticated(socket: net.Socket, connection: number, initialize: 
     mode: 'socket',
     closeConnection,
     transport: { oversized: 'close', gates: [rateLimit(connection, log, closeConnection)] },
-    onExit: () => {
+    onExit: (code) => {
+      if (code !== 0) options.onStuck?.();
       clearInterval(outputWatch);
       // What was answered is still sent; a client that does not close its side is cut off shortly after.
       socket.end();
@@ -353,17 +355,21 @@ async function removeTokenFile(file: string, token: string): Promise<void> {
 }
 
 /**
- * Runs the listening daemon until SIGINT or SIGTERM, then closes every connection (finalizing their sessions) and
+ * Runs the listening daemon until SIGINT or SIGTERM, or until a connection's finalize runs out of time (its session
+ * hangs, and only this process's exit frees its lock), then closes every connection (finalizing their sessions) and
  * removes the token file. Resolves to the exit code.
  */
 export async function runListenDaemon(options: ListenOptions, print: (line: string) => void): Promise<number> {
-  const listener = await startListener(options);
-  print(`earshot daemon: JSON-RPC on ${listener.host === '::1' ? '[::1]' : listener.host}:${listener.port}; the token for initializationOptions.authToken is in ${listener.tokenFile}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
+  let stuck!: () => void;
+  const ended = new Promise<number>((resolve) => {
+    const stop = () => resolve(0);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    stuck = () => resolve(EXIT_FINALIZE_TIMED_OUT);
   });
+  const listener = await startListener({ ...options, onStuck: () => { options.log.error('listen', 'exiting', { reason: "a connection's session did not finalize in time" }); stuck(); } });
+  print(`earshot daemon: JSON-RPC on ${listener.host === '::1' ? '[::1]' : listener.host}:${listener.port}; the token for initializationOptions.authToken is in ${listener.tokenFile}`);
+  const code = await ended;
   await listener.close();
-  return 0;
+  return code;
 }

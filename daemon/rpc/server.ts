@@ -18,13 +18,33 @@ import { registerNotesHandlers } from './notesHandlers';
 import { serviceNotifications } from './serviceEvents';
 import { registerSessionHandlers } from './sessionHandlers';
 import { createTransport, malformed, MALFORMED_MESSAGE, MalformedMessage, TransportOptions } from './transport';
+import { TIMED_OUT, within } from '../bounded';
 
 /** How often the client's process (initialize's processId) is checked on stdio, as vscode-languageserver does. */
 const CLIENT_PROCESS_CHECK_MS = 3000;
 
+/**
+ * How long finalizing may take (the session's stop, its last model chunks and notes, the model freed) before the
+ * connection ends anyway: a daemon whose session hangs must still exit and free the session's lock, and the next
+ * daemon's recovery finalizes the session from its journal (nothing journaled is lost). $EARSHOT_FINALIZE_LIMIT_SEC
+ * changes it.
+ */
+export const FINALIZE_LIMIT_MS = 120_000;
+/** The exit status of a daemon whose finalize ran out of time (EX_TEMPFAIL, sysexits.h). */
+export const EXIT_FINALIZE_TIMED_OUT = 75;
+
+/** The finalize limit from the environment (seconds, 1 to 3600), or FINALIZE_LIMIT_MS. */
+export function finalizeLimitMs(env: NodeJS.ProcessEnv = process.env): number {
+  const sec = Number(env.EARSHOT_FINALIZE_LIMIT_SEC);
+  return env.EARSHOT_FINALIZE_LIMIT_SEC && Number.isFinite(sec) && sec >= 1 && sec <= 3600 ? sec * 1000 : FINALIZE_LIMIT_MS;
+}
+
 export interface ServerOptions {
   version: string;
-  /** Called once the connection is gone and the session is finalized. */
+  /**
+   * Called once the connection is gone and the session is finalized: 0, or EXIT_FINALIZE_TIMED_OUT when finalizing
+   * ran out of time (the session may still hold its lock: the process must exit for recovery to take it).
+   */
   onExit(code: number): void;
   /**
    * 'stdio' (default): the extension's child process; `exit` ends the process and initialize's processId is watched.
@@ -105,13 +125,20 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   registerMemoryHandlers(ctx);
   registerEditorHandlers(ctx);
 
-  /** Finalizes the open session and frees the model, once (shutdown, then the client leaving, both ask for it). */
-  let finalizing: Promise<void> | undefined;
+  /**
+   * Finalizes the open session and frees the model, once (shutdown, then the client leaving, both ask for it), within
+   * the finalize limit; resolves false when that ran out.
+   */
+  let finalizing: Promise<boolean> | undefined;
   const finalize = () => finalizing ??= (async () => {
     notifications.stopHealth();
-    await state.service?.shutdown().catch((e: Error) => log.error('server', 'shutdown_failed', { error: e.message }));
+    const limitMs = finalizeLimitMs();
+    const shutdown = state.service?.shutdown().catch((e: Error) => log.error('server', 'shutdown_failed', { error: e.message }));
+    if (await within(Promise.resolve(shutdown), limitMs) !== TIMED_OUT) return true;
+    log.error('server', 'finalize_timed_out', { limitSec: limitMs / 1000, sessionId: state.service?.activeSession?.id ?? null, then: 'the daemon exits; recovery finalizes the session from its journal' });
+    return false;
   })();
-  connection.onShutdown(() => finalize());
+  connection.onShutdown(() => finalize().then(() => undefined));
 
   // The client went away (closed stdin or the socket, or its process is gone): finalize what is open, then leave.
   let exiting = false;
@@ -119,7 +146,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     if (exiting) return;
     exiting = true;
     state.clientGone = true;
-    void finalize().finally(() => options.onExit(0));
+    void finalize().then((done) => options.onExit(done ? 0 : EXIT_FINALIZE_TIMED_OUT));
   };
   reader.onClose(leave);
   // The extension's daemon whose parent died (the pipe may outlive it): finalize and leave, as when stdin closes.

@@ -7,9 +7,11 @@ import { DEGRADE_LADDER } from '../asr/degrade';
 import { ModelLifecycle } from '../asr/modelLifecycle';
 import { FRAME_SAMPLES, SAMPLE_RATE } from '../capture/source';
 import { LiveSources } from './liveSources';
+import { ServiceConfig } from './serviceConfig';
 import { SessionsInMemory } from './sessionsInMemory';
 
-export function healthReport(modelPath: string, models: ModelLifecycle, sessions: SessionsInMemory, live: LiveSources): HealthParams {
+export function healthReport(config: Pick<ServiceConfig, 'modelPath' | 'uncaughtErrors'>, models: ModelLifecycle, sessions: SessionsInMemory, live: LiveSources): HealthParams {
+  const { modelPath } = config;
   const e = models.engine;
   const session = sessions.active;
   const level = session?.degrade.level ?? 0;
@@ -25,5 +27,6 @@ export function healthReport(modelPath: string, models: ModelLifecycle, sessions
     rssBytes: process.memoryUsage.rss(),
     sources: session ? live.report() : [],
     ...(sessions.current ? { recognizer: { ...sessions.current.recognizer, droppedSec: droppedSamples / SAMPLE_RATE } } : {}),
+    ...(config.uncaughtErrors ? { uncaughtErrors: config.uncaughtErrors() } : {}),
   };
 }

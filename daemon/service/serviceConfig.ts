@@ -41,6 +41,8 @@ export interface ServiceConfig {
   askClient?: AskClient;
   /** Interrupted sessions found at startup that nobody resumes or stops within this time are finalized (see startRecovery). */
   interruptedGraceSec?: number;
+  /** Errors nothing caught in this process so far, for the health report (rpc/uncaught.ts); absent: not counted. */
+  uncaughtErrors?(): number;
   /** Journals older than this many days are deleted (see startRetention); 0 or absent: kept forever. */
   retentionDays?: number;
   /** The opt-in debug dump: each session's captured audio as WAV files in `<storageDir>/debug-audio` (default off). */

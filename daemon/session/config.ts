@@ -57,6 +57,8 @@ export interface SessionConfig {
   audioFile?: string;
   /** Releases the session's lock (journal/lock.ts) once it is over, before DONE is announced. */
   unlock?(): Promise<void>;
+  /** How long Stop waits for capture and recognition to end before the session finalizes without them (default SOURCES_STOP_LIMIT_MS). */
+  stopLimitMs?: number;
   /** Journaled in the header, so a resume after a crash reopens the sources as they were. */
   pace?: FilePace;
   devices?: Partial<Record<LiveSourceKind, string>>;

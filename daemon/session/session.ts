@@ -8,7 +8,8 @@
  * edits.ts; what it does at stop once its sources have ended (FINALIZING): finalize.ts.
  *
  * Guarantees: a final segment (and every item revision) is journaled (flushed) before it is announced; stop() waits
- * for every source to close and the recognizer to flush its last utterance; stop() twice returns the same result;
+ * for every source to close and the recognizer to flush its last utterance, at most SOURCES_STOP_LIMIT_MS (then the
+ * session ends with that as its error); stop() twice returns the same result;
  * nothing is announced once the session is DONE; the lock is released before DONE is announced; a journal write
  * failure stops the session, keeping what is journaled.
  */
@@ -34,6 +35,13 @@ import { FlushWaiters, PipelineWiring, ResumePoint, runSourcePipeline } from './
 import { SessionSpeakers, sessionSpeakers } from './speakers';
 import { SessionStats } from './stats';
 import { DEFAULT_SEGMENTER_OPTIONS } from '../vad/segmenter';
+import { TIMED_OUT, within } from '../bounded';
+
+/**
+ * How long Stop waits for the sources to end, the last utterances to get their finals and the speakers to settle.
+ * Room for a long final's decode on a slow CPU; a recorder gives up far sooner (runningRecorder.ts, STOP_LIMIT_MS).
+ */
+export const SOURCES_STOP_LIMIT_MS = 60_000;
 
 export type { SessionConfig, SessionEvents } from './config';
 
@@ -63,6 +71,7 @@ export class Session {
   private pipelines: Promise<void> = Promise.resolve();
   private stopping: Promise<SessionStopResult> | undefined;
   private ended: Promise<SessionStopResult> | undefined;
+  private endWith: ((result: Promise<SessionStopResult>) => void) | undefined;
 
   private constructor(readonly config: SessionConfig, private readonly journal: Journal, private readonly events: SessionEvents) {
     this.degrade = new DegradeLadder((level, rung) => {
@@ -203,9 +212,11 @@ export class Session {
       this.live?.poke();
     }));
     this.pipelines = Promise.all(runs).then(() => undefined);
-    // Sources that end by themselves (a file) end the session.
-    this.ended = this.pipelines.then(() => this.stop());
+    // DONE comes with the stop's result, whoever asked: sources that end by themselves (a file), or stop() while a
+    // source is stuck (then the pipelines never settle, and done() must not wait for them).
+    this.ended = new Promise<SessionStopResult>((resolve, reject) => { this.endWith = (result) => result.then(resolve, reject); });
     this.ended.catch(() => undefined); // reported to whoever awaits stop() or done()
+    void this.pipelines.then(() => this.stop()).catch(() => undefined);
     return this;
   }
 
@@ -264,6 +275,7 @@ export class Session {
   /** Stops capture, flushes recognition, writes the notes. Safe to call any number of times. */
   stop(): Promise<SessionStopResult> {
     this.stopping ??= this.finish();
+    this.endWith?.(this.stopping);
     return this.stopping;
   }
 
@@ -276,8 +288,13 @@ export class Session {
     this.paused = []; // the session is ending: nothing is paused any more
     this.setState('stopping');
     this.abort.abort();
-    await this.pipelines;
-    await this.speakers.finish();
+    // A source or recognizer that never ends must not hold the session in STOPPING (and its lock) for ever: it is left
+    // behind, told as the session's error, and the session finalizes what its journal holds.
+    const limitMs = this.config.stopLimitMs ?? SOURCES_STOP_LIMIT_MS;
+    if (await within(this.pipelines.then(() => this.speakers.finish()), limitMs) === TIMED_OUT) {
+      const stuck = `Capture or recognition did not end within ${limitMs / 1000} s of Stop: the notes hold what was journaled until then.`;
+      this.error = this.error ? `${this.error} ${stuck}` : stuck;
+    }
     this.setState('finalizing');
     const { failure, contents } = await finalizeSession({
       config: this.config, journal: this.journal, notes: this.notes, edits: this.edits, live: this.live,

@@ -23,6 +23,8 @@ export const HEALTH_POLL_MS = 5000;
 const REFRESH_THROTTLE_MS = 1000;
 /** A problem's message is cut to this many characters. */
 const MAX_MESSAGE = 400;
+/** What the user can do about errors nothing caught in the daemon (HealthParams.uncaughtErrors). */
+const UNCAUGHT_ADVICE = 'a bug: the Earshot log names each; run Earshot: Restart Daemon if anything misbehaves, and please report it';
 
 export type ProblemLevel = 'warning' | 'error';
 export type ProblemArea = 'session' | 'capture' | 'daemon' | 'model' | 'recognition' | 'command';
@@ -85,6 +87,7 @@ export function renderHealth(s: HealthSnapshot): string {
 
   lines.push('## Daemon', '');
   lines.push(s.daemon ? `- Running: version ${cell(s.daemon.version)}, pid ${s.daemon.pid}` : '- Not running (it starts with the next session)');
+  if (h?.uncaughtErrors) lines.push(`- Errors nothing caught: ${h.uncaughtErrors} (${UNCAUGHT_ADVICE})`);
   if (s.session) {
     const paused = s.session.paused?.length ? `, paused: ${s.session.paused.map((p) => SOURCE_NAMES[p] ?? p).join(', ')}` : '';
     lines.push(`- Session ${cell(s.session.sessionId)}: ${s.session.state} (${s.session.mode}${paused}), started ${time(Date.parse(s.session.startedAt))}`);
@@ -172,6 +175,8 @@ export class HealthView implements vscode.TextDocumentContentProvider, vscode.Di
   private throttle: NodeJS.Timeout | undefined;
   private lastModelError: string | null = null;
   private lastDegrade = 0;
+  /** The daemon's count of errors nothing caught at its last report (a new daemon starts from 0). */
+  private lastUncaught = 0;
 
   constructor(private readonly client: HealthClient, private readonly session: () => SessionStateParams | undefined, private readonly now: () => number = Date.now) {
     this.subscriptions.push(
@@ -265,6 +270,20 @@ export class HealthView implements vscode.TextDocumentContentProvider, vscode.Di
       this.note('warning', 'recognition', `Recognition fell behind: degrade level ${health.degradeLevel} (${health.degradeName}); finals are never dropped.`, this.session()?.sessionId);
     }
     this.lastDegrade = health.degradeLevel;
+    const uncaught = health.uncaughtErrors ?? 0;
+    if (uncaught > this.lastUncaught) {
+      const first = this.lastUncaught === 0;
+      const message = `The Earshot daemon hit ${uncaught} error${uncaught === 1 ? '' : 's'} nothing caught (${UNCAUGHT_ADVICE}).`;
+      this.note('warning', 'daemon', message);
+      // Said once per daemon: the count goes on in the health document.
+      if (first) {
+        void vscode.window.showWarningMessage?.(`Earshot: ${message}`, 'Show Health', 'Restart Daemon')?.then((picked) => {
+          if (picked === 'Show Health') void vscode.commands.executeCommand('earshot.showHealth');
+          if (picked === 'Restart Daemon') void vscode.commands.executeCommand('earshot.restartDaemon');
+        });
+      }
+    }
+    this.lastUncaught = uncaught;
     this.scheduleRefresh();
   }
 

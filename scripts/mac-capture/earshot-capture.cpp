@@ -56,7 +56,7 @@
 // Bump RECORDER_VERSION with every change to this file: it goes into the bundle's Info.plist, and the release checks
 // that the signed bundle's code directory hash changes only when audiotee's version or this one does (a new hash
 // loses the user's grant, review 3 P1).
-#define RECORDER_VERSION "1.0.0"
+#define RECORDER_VERSION "1.0.1"
 
 #include "RtAudio.h"
 
@@ -484,6 +484,10 @@ int runAudiotee(int argc, char **argv) {
 int main(int argc, char **argv) {
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "--version") { std::printf("%s\n", RECORDER_VERSION); return 0; }
+  // Its own process group, which audiotee joins (posix_spawn keeps the group): the daemon ends the app with one
+  // kill(-pid), audiotee included, also when it must SIGKILL an app still in its tap setup (daemon/capture/
+  // macCaptureApp.ts). An EPERM means it leads a session already, and so its group too (setpgid(2)).
+  setpgid(0, 0);
   if (command == "devices") return listDevices();
   if (command == "system") return runAudiotee(argc - 2, argv + 2);
   if (command.rfind("--", 0) == 0) return runAudiotee(argc - 1, argv + 1);

@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,9 +25,9 @@ interface Daemon {
   exited: Promise<number | null>;
 }
 
-function runDaemon(args: string[], storage: string): Daemon {
+function runDaemon(args: string[], storage: string, env: NodeJS.ProcessEnv = {}): Daemon {
   const child = spawn(process.execPath, [DAEMON_BIN, 'daemon', ...args], {
-    cwd: REPO_ROOT, env: { ...process.env, EARSHOT_STORAGE: storage, EARSHOT_LOG_LEVEL: 'info' }, stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: REPO_ROOT, env: { ...process.env, EARSHOT_STORAGE: storage, EARSHOT_LOG_LEVEL: 'info', ...env }, stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
   let stdout = '';
@@ -319,6 +320,48 @@ describe('earshot daemon --listen (TCP on loopback, token-authenticated)', funct
     assert.equal(await daemon.exited, 0, daemon.stderr().slice(-2000));
     assert.ok(await closesWithin(conn, 1000));
     assert.ok(!fs.existsSync(tokenFile()), 'the token file is removed');
+  });
+});
+
+describe('earshot daemon --listen: a session that does not finalize in time (issue 54)', function () {
+  this.timeout(120_000);
+
+  it("ends the daemon (75) once the finalize limit runs out, so that the session's lock goes with it", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-listen-stuck-'));
+    // A chat-completions endpoint that takes every request and never answers: the stop's last chunks wait for it.
+    const never = http.createServer(() => undefined);
+    never.listen(0, '127.0.0.1');
+    await once(never, 'listening');
+    const daemon = runDaemon(['--listen', '0'], path.join(dir, 'storage'), { EARSHOT_FINALIZE_LIMIT_SEC: '2' });
+    try {
+      const info = await tokenFileOf(path.join(dir, 'storage'), daemon.child);
+      const conn = await connectTcp(info.port);
+      const init = await conn.client.request('initialize', {
+        processId: 1, rootUri: null, capabilities: {}, clientInfo: { name: 'earshot-listen-test' },
+        initializationOptions: {
+          protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'sessions-storage'), notesDir: path.join(dir, 'notes'), modelPath: miniModel(), threads: 1, authToken: info.token,
+          enhancement: { provider: 'openai-compatible', endpoint: `http://127.0.0.1:${(never.address() as net.AddressInfo).port}/v1`, model: 'never:1b', timeoutSec: 300 },
+        },
+      });
+      assert.equal(init.error, undefined, JSON.stringify(init.error));
+      await conn.client.notify('initialized', {});
+      const start = await conn.client.request('earshot/session/start', { sources: ['file'], audioFile: SAMPLE_WAV, pace: 'fast', identifySpeakers: false });
+      const sessionId = (start.result as { sessionId: string }).sessionId;
+      await conn.client.next((m) => m.method === 'earshot/sessionState' && (m.params as { sessionId: string }).sessionId === sessionId
+        && (m.params as { state: string }).state === 'finalizing', 60_000);
+      const left = Date.now();
+      conn.socket.destroy(); // the client leaves: its connection finalizes, which hangs on the model
+      assert.equal(await daemon.exited, 75, daemon.stderr().slice(-2000));
+      assert.ok(Date.now() - left < 40_000, `exited ${Date.now() - left} ms after the client left`);
+      assert.match(daemon.stderr(), /"event":"finalize_timed_out".*"limitSec":2/);
+      assert.match(daemon.stderr(), /"component":"listen","event":"exiting"/);
+      assert.ok(!fs.existsSync(path.join(dir, 'storage', 'daemon.token')), 'the token file is removed');
+    } finally {
+      if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+      never.closeAllConnections();
+      never.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -8,7 +8,7 @@
  * source is compiled with CoreAudio by the release workflow, which runs `devices` on its runner.
  */
 import * as assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT } from '../setup';
 import { PulseServer, startPulse } from '../support/pulse';
 import { toneWav } from '../support/speech';
+import { lsofHelperPid, signalAppGroup } from '../../daemon/capture/macCaptureApp';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const captureApp = require(path.join(REPO_ROOT, 'scripts', 'mac-capture-app.js')) as { compileRecorder(root: string, out: string): string };
@@ -231,6 +232,7 @@ describe('earshot-capture (the capture app\'s recorder, built with RtAudio\'s Pu
       // does, AudioTee.swift:146-166) or for 30 s at most, or exits with the status EXIT_WITH asks for.
       fs.writeFileSync(path.join(app, 'audiotee'), [
         '#!/bin/sh',
+        `echo $$ > '${path.join(dir, 'audiotee.pid')}'`,
         `printf '%s\\n' "$@" > '${argsFile}'`,
         `trap 'echo TERM > "${signalFile}"; exit 0' TERM`,
         `cat '${path.join(dir, 'payload.bin')}'`,
@@ -257,6 +259,38 @@ describe('earshot-capture (the capture app\'s recorder, built with RtAudio\'s Pu
       run.child.kill('SIGTERM');
       assert.deepEqual(await endOf(run), { code: 0, signal: null });
       assert.equal(fs.readFileSync(signalFile, 'utf8'), 'TERM\n', 'the stand-in got the SIGTERM');
+    });
+
+    it('the daemon finds the app, not its audiotee, among who holds the FIFO (real lsof), and one signal to its group ends both (P6)', async function () {
+      // macOS: the daemon finds the app's PID with lsof on the stdout FIFO and SIGKILLs an app still in its tap setup
+      // (daemon/capture/macCaptureApp.ts); the tap's audiotee runs as earshot-capture's child and holds the FIFO too.
+      const fifo = path.join(dir, 'stdout.fifo');
+      fs.rmSync(fifo, { force: true });
+      const made = spawnSync('mkfifo', ['-m', '600', fifo]);
+      assert.equal(made.status, 0, String(made.stderr));
+      const fd = fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK); // the daemon's read end (and its own writer)
+      const pidFile = path.join(dir, 'audiotee.pid');
+      fs.rmSync(pidFile, { force: true });
+      // Started as LaunchServices starts it: not the daemon's child (its parent is launchd there; here the shell
+      // that started it has exited, so it is init's or a subreaper's).
+      const appPidFile = path.join(dir, 'app.pid');
+      fs.rmSync(appPidFile, { force: true });
+      const started = spawnSync('sh', ['-c', `"$0" system --sample-rate 16000 & echo $! > "$1"`, path.join(app, 'earshot-capture'), appPidFile], { stdio: ['ignore', fd, 'inherit'] });
+      assert.equal(started.status, 0);
+      const gone = (pid: number) => { try { process.kill(pid, 0); return false; } catch { return true; } };
+      const appPid = Number(fs.readFileSync(appPidFile, 'utf8'));
+      try {
+        await waitFor(() => fs.existsSync(argsFile) && fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').endsWith('\n'), 'the stand-in to start');
+        const audiotee = Number(fs.readFileSync(pidFile, 'utf8'));
+        assert.notEqual(audiotee, appPid);
+        assert.equal(await lsofHelperPid(fifo, 'lsof'), appPid, 'the app, not its child, and not this process');
+        signalAppGroup(appPid, 'SIGKILL');
+        await waitFor(() => gone(appPid), 'the app to be gone');
+        await waitFor(() => gone(audiotee), 'its audiotee to be gone too');
+      } finally {
+        try { process.kill(-appPid, 'SIGKILL'); } catch { /* gone */ }
+        fs.closeSync(fd);
+      }
     });
 
     it('exits with the stand-in\'s own status; audiotee\'s arguments alone (the earlier launch) run it the same way', async () => {

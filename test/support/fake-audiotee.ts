@@ -28,6 +28,12 @@ export interface AudioteePlan {
   playing?: boolean;
   /** A JSON line {pid, args} is appended here at every start. */
   startsFile?: string;
+  /**
+   * Tap creation (AudioTee.swift:117-132) takes this long (ms; -1: for ever), as it may while macOS shows its
+   * permission prompt (whether AudioHardwareCreateProcessTap waits for the answer is not known: platform review 3, P6).
+   * Nothing is written meanwhile, and a SIGTERM then is lost (see the handler below).
+   */
+  tapSetupMs?: number;
 }
 
 /** A folder with an executable `audiotee` running this fake, its plan read from `planFile` at every start. */
@@ -67,6 +73,15 @@ function parseArgs(argv: string[]): { sampleRate?: number; chunk: number; pids: 
 function run(plan: AudioteePlan): void {
   const args = parseArgs(process.argv.slice(2));
   if (plan.startsFile) fs.appendFileSync(plan.startsFile, JSON.stringify({ pid: process.pid, args: process.argv.slice(2) }) + '\n');
+  // AudioTee.swift:92: the SIGINT/SIGTERM handlers come first (setupSignalHandlers, :153-162). They log and call
+  // CFRunLoopStop(CFRunLoopGetMain()), which sets the stop only while the loop runs ("if (rl->_currentMode)" in
+  // CFRunLoopStop, swiftlang/swift-corelibs-foundation CoreFoundation/RunLoop.subproj/CFRunLoop.c): before the loop of
+  // :142-147 starts, during tap creation (:115), a SIGTERM is logged and lost. (a311cc5, the review's: :95, :157-166.)
+  let stop: (() => void) | undefined;
+  process.on('SIGTERM', () => {
+    log('info', 'Received SIGTERM, initiating graceful shutdown...');
+    stop?.();
+  });
   log('info', 'Starting AudioTee...'); // AudioTee.swift:94
 
   log('debug', 'Setting up audio tap manager'); // AudioTapManager.swift:30
@@ -87,6 +102,14 @@ function run(plan: AudioteePlan): void {
     log('error', 'Failed to setup audio tap', { error: 'tapCreationFailed(1852797029)' }); // AudioTee.swift:124-127
     fail();
   }
+  const setup = plan.tapSetupMs ?? 0;
+  if (setup < 0) return void setInterval(() => undefined, 60_000); // tap creation never returns
+  if (setup > 0) return void setTimeout(() => record(plan, args, (s) => { stop = s; }), setup);
+  record(plan, args, (s) => { stop = s; });
+}
+
+/** From a tap set up to the run loop (AudioTee.swift:135-147): the recorder's output, then the loop until stopped. */
+function record(plan: AudioteePlan, args: ReturnType<typeof parseArgs>, runLoop: (stop: () => void) => void): void {
 
   // AudioRecorder.swift:27-48: a rate is converted to 16-bit mono (AudioFormatConverter.swift:129-137); when the
   // converter cannot be created the device's own format goes out instead: the tap's float32 mono at its rate.
@@ -128,10 +151,9 @@ function run(plan: AudioteePlan): void {
   // SIGPIPE and reports EPIPE instead: the fake ends there, with the status a shell gives a SIGPIPE death (128 + 13).
   process.stdout.on('error', () => process.exit(141));
 
-  // AudioTee.swift:158-161 and 149-150: SIGTERM stops the run loop; the recorder stops (stream_stop,
+  // AudioTee.swift:158-161 and 149-150: SIGTERM stops the run loop, now running; the recorder stops (stream_stop,
   // BinaryOutputHandler.swift:20-22) and run() returns: exit 0.
-  process.on('SIGTERM', () => {
-    log('info', 'Received SIGTERM, initiating graceful shutdown...');
+  runLoop(() => {
     clearInterval(timer);
     log('info', 'Shutting down...');
     emit('stream_stop');

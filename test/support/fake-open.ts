@@ -8,7 +8,8 @@
  *   --stdout PATH / --stderr PATH   "Launches with stdout/stderr connected to PATH"
  *   --args ...      all remaining arguments go to the application
  * An app LaunchServices starts is a child of launchd, with launchd's environment rather than the caller's: the fake
- * starts it with an emptied environment, so a launch that relied on the daemon's environment fails here too. What
+ * starts it with an emptied environment, so a launch that relied on the daemon's environment fails here too; and as a
+ * background job that ending the fake leaves running, as ending `open` leaves the app (platform review 3, P6). What
  * is not copied: open's exact wording when it cannot open an app (only that it says so on stderr and exits non-zero),
  * and open's own exit status after -W (taken as 0).
  */

@@ -131,6 +131,39 @@ describe('Show Health (extension/health/health.ts)', () => {
     }
   });
 
+  it('errors nothing caught in the daemon: shown in the document, noted as they grow, and the user told once per daemon', async () => {
+    const { e, client } = fakeClient();
+    const told: string[] = [];
+    const window = stub.window as Record<string, unknown>;
+    const saved = window.showWarningMessage;
+    window.showWarningMessage = (message: string) => { told.push(message); return Promise.resolve(undefined); };
+    const view = new HealthView(client, () => undefined, () => NOW);
+    try {
+      const daemonProblems = () => view.problems.list.filter((p) => p.area === 'daemon');
+      e.health.fire(healthParams({ uncaughtErrors: 0 }));
+      assert.equal(daemonProblems().length, 0);
+      e.health.fire(healthParams({ uncaughtErrors: 3 }));
+      e.health.fire(healthParams({ uncaughtErrors: 3 }));
+      e.health.fire(healthParams({ uncaughtErrors: 70 }));
+      assert.deepEqual(daemonProblems().map((p) => [p.level, p.area, p.message.replace(/ \(a bug.*/, '')]), [
+        ['warning', 'daemon', 'The Earshot daemon hit 70 errors nothing caught'],
+        ['warning', 'daemon', 'The Earshot daemon hit 3 errors nothing caught'],
+      ]);
+      assert.equal(told.length, 1, 'the user is told once');
+      assert.match(told[0], /^Earshot: The Earshot daemon hit 3 errors nothing caught \(a bug: the Earshot log names each; run Earshot: Restart Daemon if anything misbehaves/);
+      e.health.fire(healthParams({ uncaughtErrors: 1 })); // a new daemon
+      e.health.fire(healthParams({ uncaughtErrors: 2 }));
+      assert.equal(told.length, 1, 'a new daemon that counts on is not told again until it starts from 0');
+      client.setFresh(healthParams({ uncaughtErrors: 2 }));
+      assert.match(await view.show({ show: false }), /- Errors nothing caught: 2 \(a bug/);
+      client.setFresh(healthParams());
+      assert.ok(!(await view.show({ show: false })).includes('Errors nothing caught'), 'not shown while there are none (or an older daemon)');
+    } finally {
+      window.showWarningMessage = saved;
+      view.dispose();
+    }
+  });
+
   it('a failing health request becomes a problem; the last numbers stay', async () => {
     const { e, client } = fakeClient();
     const view = new HealthView({ ...client, health: async () => { throw new Error('connection closed'); } }, () => undefined, () => NOW);

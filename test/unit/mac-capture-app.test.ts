@@ -8,13 +8,14 @@
  * be seen on a Mac (README).
  */
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startAudiotee } from '../../daemon/capture/audiotee';
 import { LiveSource } from '../../daemon/capture/live';
-import { audioteeSpawner, CAPTURE_APP, CaptureAppProcess, CAPTURE_APP_EXECUTABLE, launchCaptureApp, resetCaptureAppState } from '../../daemon/capture/macCaptureApp';
+import { appOfHolders, audioteeSpawner, CAPTURE_APP, CaptureAppProcess, CAPTURE_APP_EXECUTABLE, launchCaptureApp, resetCaptureAppState } from '../../daemon/capture/macCaptureApp';
 import { RecorderCommand } from '../../daemon/capture/recorderCommand';
 import { RunningRecorder, spawnRecorder } from '../../daemon/capture/runningRecorder';
 import { REPO_ROOT } from '../setup';
@@ -182,8 +183,26 @@ describe('macOS capture app: the bundle and the packages that carry it', () => {
   });
 });
 
+describe("macOS capture app: which holder of the FIFO is the app (lsof -F pR, lsof(8) \"OUTPUT FOR OTHER PROGRAMS\")", () => {
+  // Fields as lsof prints them: a process set ("p" PID, "R" parent PID), then its files ("f" descriptor).
+  const fields = (holders: [pid: number, ppid: number][]) => holders.map(([pid, ppid]) => `p${pid}\nR${ppid}\nf1\n`).join('');
+  const daemon = 4100;
+
+  it('the app that launchd started, not the audiotee it runs, not the daemon, not `open` if it keeps the path open', () => {
+    assert.equal(appOfHolders(fields([[daemon, 900], [5200, 1], [5201, 5200]]), daemon), 5200, 'the tap: earshot-capture and its audiotee');
+    assert.equal(appOfHolders(fields([[daemon, 900], [5199, daemon], [5200, 1], [5201, 5200]]), daemon), 5200, '`open` (the daemon\'s child) holding it too');
+    assert.equal(appOfHolders(fields([[daemon, 900], [5300, 1]]), daemon), 5300, 'the microphone: earshot-capture alone');
+  });
+
+  it('nothing when it cannot tell: no holder but the daemon, or two apps', () => {
+    assert.equal(appOfHolders(fields([[daemon, 900]]), daemon), undefined);
+    assert.equal(appOfHolders('', daemon), undefined);
+    assert.equal(appOfHolders(fields([[daemon, 900], [5200, 1], [5300, 1]]), daemon), undefined);
+  });
+});
+
 describe('macOS capture app: launched through open, audio through a FIFO (fake open, fake audiotee)', function () {
-  this.timeout(20_000);
+  this.timeout(30_000);
   let dir: string;
   let planFile: string;
   let startsFile: string;
@@ -192,6 +211,8 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
   let tmp: string;
   const recorders: RunningRecorder[] = [];
   const runs: CaptureRun[] = [];
+  /** Helpers a test leaves behind on purpose (launchd's, as it were): killed after it. */
+  const helpers: number[] = [];
 
   const plan = (p: AudioteePlan) => fs.writeFileSync(planFile, JSON.stringify({ ...p, startsFile }));
   const starts = () => readStarts(startsFile);
@@ -221,6 +242,7 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
   afterEach(async () => {
     await Promise.all(runs.splice(0).map((r) => r.stop()));
     await Promise.all(recorders.splice(0).map((r) => r.stop()));
+    for (const pid of helpers.splice(0)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
     fs.rmSync(path.dirname(path.dirname(path.dirname(app))), { recursive: true, force: true });
     fs.rmSync(dir, { recursive: true, force: true });
     resetCaptureAppState();
@@ -343,6 +365,121 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
     recorders.push(broken(command));
     assert.equal(direct.length, 1);
     assert.match(said[0], /running audiotee directly.*open could not launch Earshot Audio Capture\.app: The application .* cannot be opened/);
+  });
+
+  it('a private folder that cannot be removed still ends the recorder: stop() returns, the failure is in its stderr (S4, uncaught_capture.js)', async function () {
+    // The review's stand-in `open` (fake-open.sh): 64 KB of PCM on the stdout FIFO, a line on the stderr FIFO, an entry
+    // in the private folder that rmSync cannot remove (immutable as root, a read-only folder otherwise), then exit 0.
+    const standIn = path.join(dir, 'open-and-lock');
+    const lock = process.getuid?.() === 0 ? 'chattr +i "$d/held"' : 'chmod 555 "$d/held"';
+    fs.writeFileSync(standIn, `#!/bin/bash
+while [ $# -gt 0 ]; do case "$1" in --stdout) out="$2"; shift 2;; --stderr) err="$2"; shift 2;; --args) shift; break;; *) shift;; esac; done
+exec 3>"$out" 4>"$err"
+head -c 64000 /dev/zero >&3
+echo "audiotee: started" >&4
+d=$(dirname "$out"); mkdir "$d/held"; touch "$d/held/x"; ${lock} || exit 9
+sleep 0.3
+exec 3>&- 4>&-
+exit 0
+`, { mode: 0o755 });
+    const recorder = launchCaptureApp(tap, { app, open: standIn, tmpdir: tmp, findHelperPid: async () => undefined });
+    const folder = (recorder.child as CaptureAppProcess).folder!;
+    const unlock = () => {
+      if (!fs.existsSync(path.join(folder, 'held'))) return;
+      if (process.getuid?.() === 0) { try { execFileSync('chattr', ['-i', path.join(folder, 'held')]); } catch { /* not set */ } } else fs.chmodSync(path.join(folder, 'held'), 0o755);
+    };
+    try {
+      let bytes = 0;
+      recorder.onData((c) => { bytes += c.length; });
+      const end = await Promise.race([recorder.ended, sleep(8000).then(() => undefined)]);
+      if (end?.code === 9) this.skip(); // this file system cannot hold such an entry (chattr unsupported)
+      assert.ok(end, 'the recorder ended (it never did: finish() threw after marking itself finished)');
+      assert.equal(bytes, 64000, 'every byte of PCM was read');
+      assert.equal(end.code, 0);
+      assert.match(end.stderr, /could not remove the capture folder .*earshot-capture-.* \((ENOTDIR|EPERM|EACCES|ENOTEMPTY)\)/);
+      assert.equal(recorder.running, false);
+      await recorder.stop(); // returns at once now
+    } finally {
+      unlock();
+    }
+  });
+
+  it('stopping before its first audio SIGKILLs the app (launchd\'s, so ending open does not end it; SIGTERM is lost during tap setup)', async () => {
+    plan({ tapSetupMs: -1 }); // never gets past tap creation (a prompt nobody answers)
+    // The lookup at its first log line finds nothing (lsof listed open too); the one at the stop finds it.
+    let lookups = 0;
+    const recorder = launchCaptureApp(tap, { app, open, tmpdir: tmp, findHelperPid: async () => (++lookups > 1 ? starts()[0]?.pid : undefined) });
+    const lines: string[] = [];
+    recorder.onStderrLine((l) => lines.push(l));
+    await waitFor(() => starts().length === 1 && lines.length > 0 && lookups === 1, 'the app to start and log');
+    const helper = starts()[0].pid;
+    helpers.push(helper);
+    const end = await recorder.stop();
+    assert.equal(end.unended, undefined, 'it ended within the bound');
+    await waitFor(() => !alive(helper), 'the helper to be gone', 3000);
+    assert.equal(lookups, 2);
+  });
+
+  it('a stop that comes while the first write\'s lookup runs, which then finds nothing, looks again and SIGKILLs the app', async () => {
+    plan({ tapSetupMs: -1 });
+    let answerFirst!: () => void;
+    const firstAnswered = new Promise<void>((resolve) => { answerFirst = resolve; });
+    let lookups = 0;
+    const recorder = launchCaptureApp(tap, {
+      app, open, tmpdir: tmp,
+      findHelperPid: async () => {
+        if (++lookups > 1) return starts()[0]?.pid;
+        await firstAnswered;
+        return undefined; // lsof listed `open` too, say
+      },
+    });
+    await waitFor(() => starts().length === 1 && lookups === 1, 'the app to start and the first lookup to run');
+    const helper = starts()[0].pid;
+    helpers.push(helper);
+    const stopping = recorder.stop();
+    answerFirst();
+    const end = await stopping;
+    assert.equal(end.unended, undefined, 'it ended within the bound');
+    assert.equal(lookups, 2, 'the stop looked again');
+    await waitFor(() => !alive(helper), 'the helper to be gone', 3000);
+  });
+
+  it('a helper that may still run rules out a second instance; two launches in a row without audio fall back to the direct spawn', async () => {
+    plan({ tapSetupMs: -1 });
+    const said: string[] = [];
+    const direct: string[] = [];
+    const spawnDirect = (c: RecorderCommand) => { direct.push(c.command); return spawnRecorder({ ...c, command: 'true', args: [] }, process.env); };
+    // Its PID cannot be found (lsof saw nothing): after a stop before any audio, it may still run.
+    const unknown = audioteeSpawner(spawnDirect, { app, open, tmpdir: tmp, findHelperPid: async () => undefined, log: (m) => said.push(m) });
+    const first = unknown(command);
+    await waitFor(() => starts().length === 1, 'the app to start');
+    helpers.push(starts()[0].pid);
+    await first.stop();
+    assert.ok(alive(starts()[0].pid), 'the stand-in still runs (launchd owns it; nothing could signal it)');
+    const second = unknown(command);
+    recorders.push(second);
+    assert.equal(direct.length, 1, 'no second app instance: audiotee ran directly');
+    await second.ended;
+    assert.equal(starts().length, 1);
+    assert.match(said[0], /running audiotee directly.*an earlier Earshot Audio Capture\.app that Earshot stopped before it delivered any audio may still be running/);
+
+    // With its PID found, each silent instance is SIGKILLed; the second in a row makes the app unusable.
+    resetCaptureAppState();
+    said.length = 0; direct.length = 0;
+    const known = audioteeSpawner(spawnDirect, { app, open, tmpdir: tmp, findHelperPid: async () => starts().at(-1)?.pid, log: (m) => said.push(m) });
+    for (let launch = 1; launch <= 2; launch++) {
+      const recorder = known(command);
+      await waitFor(() => starts().length === 1 + launch, `app ${launch} to start`);
+      helpers.push(starts().at(-1)!.pid);
+      await recorder.stop();
+      await waitFor(() => !alive(starts().at(-1)!.pid), `app ${launch} to be gone`, 3000);
+      assert.equal(direct.length, 0, `launch ${launch} went through the app`);
+    }
+    const third = known(command);
+    recorders.push(third);
+    assert.equal(direct.length, 1, 'the third launch ran audiotee directly');
+    await third.ended;
+    assert.match(said[0], /running audiotee directly.*Earshot Audio Capture\.app delivered no audio in 2 launches in a row/);
   });
 });
 
