@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import type { Logger } from './log';
+import { loadNative } from './windowsBlocked';
 
 /** A ggml backend the addon has loaded (backends()): CPU, Vulkan, CUDA, Metal; `file` is its module (null: linked in). */
 export interface BackendInfo {
@@ -89,11 +90,13 @@ export function smartWhisper(): typeof import('smart-whisper') {
   const previous = process.env.NODE_ENV;
   if (process.env.EARSHOT_LOG_LEVEL !== 'debug') process.env.NODE_ENV = 'production';
   try {
+    // A Windows policy that refuses the unsigned addon is said as such (windowsBlocked.ts), not as a failed load.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const module: typeof import('smart-whisper') = require('smart-whisper');
+    const module = loadNative((): typeof import('smart-whisper') => require('smart-whisper'), 'speech recognition (whisper\'s addon)');
     if (!addonLoaded) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      addonLoaded = require(path.join(path.dirname(require.resolve('smart-whisper/package.json')), 'build', 'Release', 'smart-whisper.node')) as WhisperAddon;
+      addonLoaded = loadNative(() => require(path.join(path.dirname(require.resolve('smart-whisper/package.json')), 'build', 'Release', 'smart-whisper.node')) as WhisperAddon,
+        'speech recognition (whisper\'s addon)');
       applyWhisperLog(addonLoaded);
     }
     return module;

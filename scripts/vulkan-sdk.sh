@@ -6,7 +6,11 @@
 # nothing installed system-wide), each checked against its sha256. Also mesa-vulkan-drivers: lavapipe, the software
 # Vulkan device the tests run the module on. Needs root or sudo for apt-get the first time.
 #
+# Only the pinned files are used: when the mirror no longer has one (a Debian point release replaced it), the script
+# fails and says to update the pin, rather than trust another file's checksum read from an unsigned index over HTTP.
+#
 # Prints the directory to use as VULKAN_SDK. Usage: VULKAN_SDK=$(bash scripts/vulkan-sdk.sh)
+# (Sourced, it only defines its functions: test/unit/vulkan-sdk.test.ts runs fetch_pinned_deb.)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SDK=$ROOT/.vulkan-sdk
@@ -17,52 +21,59 @@ DEBS=(
   "spirv-headers 1.6.1+1.4.309.0-1 all dc18db866d63680351c40ac6b6bece34cb52da64a7799ce1cc4f16f6bff4d064 s/spirv-headers"
 )
 
-missing=()
-for p in glslc libvulkan1 mesa-vulkan-drivers; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
-  echo "vulkan-sdk: apt-get install ${missing[*]}" >&2
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" > /dev/null
-fi
+# fetch_pinned_deb "<name> <version> <arch> <sha256> <pool folder>" OUT: the pinned .deb from the mirror into OUT,
+# checked against its sha256; exits 1 when the mirror no longer has it or it does not match.
+fetch_pinned_deb() {
+  local name version arch sha pool file
+  read -r name version arch sha pool <<< "$1"
+  file="${name}_${version/+/%2B}_${arch}.deb"
+  if ! curl -fsSL --retry 3 -o "$2" "$MIRROR/pool/main/$pool/$file"; then
+    rm -f "$2"
+    echo "vulkan-sdk: $MIRROR/pool/main/$pool/$file is gone (a Debian point release replaced it?): update DEBS in scripts/vulkan-sdk.sh to the version Debian 13 has now, with the SHA256 that its signed release files list (apt-get download $name on Debian 13, then sha256sum)" >&2
+    exit 1
+  fi
+  echo "$sha  $2" | sha256sum -c --quiet - || { echo "vulkan-sdk: $2 does not match its pinned sha256 $sha" >&2; exit 1; }
+}
 
-header_version() { sed -n 's/^#define VK_HEADER_VERSION \([0-9]*\)$/\1/p' "$1/include/vulkan/vulkan_core.h" 2>/dev/null; }
-# The system's own headers when they are new enough (Debian 13, Ubuntu 24.04: 1.3.275).
-if [ "$(header_version /usr)" -ge 261 ] 2>/dev/null && [ -d /usr/include/spirv ]; then
-  echo /usr
-  exit 0
-fi
-
-stamp=$(printf '%s\n' "${DEBS[@]}" | sha256sum | cut -c1-16)
-if [ "$(cat "$SDK/.stamp" 2>/dev/null)" != "$stamp" ]; then
-  rm -rf "$SDK"
-  mkdir -p "$SDK/debs"
-  for entry in "${DEBS[@]}"; do
-    read -r name version arch sha pool <<< "$entry"
-    file="${name}_${version/+/%2B}_${arch}.deb"
-    out="$SDK/debs/${name}.deb"
-    if ! curl -fsSL --retry 3 -o "$out" "$MIRROR/pool/main/$pool/$file"; then
-      # A point release replaced it: the version trixie lists now, with the sha256 its index gives.
-      index=$(curl -fsSL --retry 3 "$MIRROR/dists/trixie/main/binary-$arch/Packages.xz" | xz -d)
-      record=$(printf '%s\n' "$index" | awk -v p="$name" '$0 == "Package: " p { on = 1 } on && /^Filename:/ { f = $2 } on && /^SHA256:/ { s = $2 } on && /^$/ { print f, s; on = 0 }')
-      read -r path sha <<< "$record"
-      [ -n "$path" ] || { echo "vulkan-sdk: $name is not in Debian 13's index" >&2; exit 1; }
-      echo "vulkan-sdk: $name $version is gone from the mirror; taking $(basename "$path")" >&2
-      curl -fsSL --retry 3 -o "$out" "$MIRROR/$path"
-    fi
-    echo "$sha  $out" | sha256sum -c --quiet - || { echo "vulkan-sdk: $out does not match its sha256" >&2; exit 1; }
-    dpkg-deb -x "$out" "$SDK"
+main() {
+  missing=()
+  for p in glslc libvulkan1 mesa-vulkan-drivers; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
   done
-  rm -rf "$SDK/debs"
-  # CMake's FindVulkan looks for the loader under $VULKAN_SDK/lib: the system's (apt's libvulkan1).
-  # awk reads to the end (no early exit): under pipefail, ldconfig killed by SIGPIPE would fail the script (exit 141).
-  loader=$(ldconfig -p | awk '/libvulkan\.so\.1 .*x86-64|libvulkan\.so\.1 .*AArch64/ && !found { print $NF; found = 1 }')
-  [ -n "$loader" ] || loader=$(ldconfig -p | awk '/libvulkan\.so\.1/ && !found { print $NF; found = 1 }')
-  [ -n "$loader" ] || { echo "vulkan-sdk: the Vulkan loader (libvulkan.so.1) is not installed" >&2; exit 1; }
-  mkdir -p "$SDK/usr/lib"
-  ln -sf "$loader" "$SDK/usr/lib/libvulkan.so"
-  echo "$stamp" > "$SDK/.stamp"
-fi
-echo "$SDK/usr"
+  if [ ${#missing[@]} -gt 0 ]; then
+    sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    echo "vulkan-sdk: apt-get install ${missing[*]}" >&2
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" > /dev/null
+  fi
+
+  header_version() { sed -n 's/^#define VK_HEADER_VERSION \([0-9]*\)$/\1/p' "$1/include/vulkan/vulkan_core.h" 2>/dev/null; }
+  # The system's own headers when they are new enough (Debian 13, Ubuntu 24.04: 1.3.275).
+  if [ "$(header_version /usr)" -ge 261 ] 2>/dev/null && [ -d /usr/include/spirv ]; then
+    echo /usr
+    exit 0
+  fi
+
+  stamp=$(printf '%s\n' "${DEBS[@]}" | sha256sum | cut -c1-16)
+  if [ "$(cat "$SDK/.stamp" 2>/dev/null)" != "$stamp" ]; then
+    rm -rf "$SDK"
+    mkdir -p "$SDK/debs"
+    for entry in "${DEBS[@]}"; do
+      read -r name _ <<< "$entry"
+      fetch_pinned_deb "$entry" "$SDK/debs/${name}.deb"
+      dpkg-deb -x "$SDK/debs/${name}.deb" "$SDK"
+    done
+    rm -rf "$SDK/debs"
+    # CMake's FindVulkan looks for the loader under $VULKAN_SDK/lib: the system's (apt's libvulkan1).
+    # awk reads to the end (no early exit): under pipefail, ldconfig killed by SIGPIPE would fail the script (exit 141).
+    loader=$(ldconfig -p | awk '/libvulkan\.so\.1 .*x86-64|libvulkan\.so\.1 .*AArch64/ && !found { print $NF; found = 1 }')
+    [ -n "$loader" ] || loader=$(ldconfig -p | awk '/libvulkan\.so\.1/ && !found { print $NF; found = 1 }')
+    [ -n "$loader" ] || { echo "vulkan-sdk: the Vulkan loader (libvulkan.so.1) is not installed" >&2; exit 1; }
+    mkdir -p "$SDK/usr/lib"
+    ln -sf "$loader" "$SDK/usr/lib/libvulkan.so"
+    echo "$stamp" > "$SDK/.stamp"
+  fi
+  echo "$SDK/usr"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then main "$@"; fi

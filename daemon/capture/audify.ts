@@ -13,6 +13,7 @@ import { runTool } from './tools';
 import { CaptureKind } from './faults';
 import { RtDeviceInfo } from './audifyHelper';
 import { SAMPLE_RATE } from './source';
+import { blockedByWindowsPolicy, windowsPolicyBlockMessage } from '../windowsBlocked';
 
 export interface AudifyStatus {
   available: boolean;
@@ -31,16 +32,19 @@ export function audifyStatus(env: NodeJS.ProcessEnv = process.env): AudifyStatus
       const audify = require('audify') as { RtAudio?: unknown };
       cached = typeof audify.RtAudio === 'function' ? { available: true } : { available: false, reason: 'audify loaded without RtAudio' };
     } catch (e) {
-      const message = (e as Error).message.split('\n')[0];
-      cached = {
-        available: false,
-        reason: /Cannot find module 'audify'/.test(message)
-          ? 'audify is not installed (an optional dependency that failed to install)'
-          : `audify's native addon does not load (${message}); rebuild it with \`node scripts/build-audify.js\``,
-      };
+      cached = { available: false, reason: audifyLoadFailure(e) };
     }
   }
   return cached;
+}
+
+/** Why audify's addon did not load, as `earshot devices` and health say it. */
+export function audifyLoadFailure(error: unknown): string {
+  if (blockedByWindowsPolicy(error)) return `${windowsPolicyBlockMessage(error as Error, 'in-process audio capture (audify\'s addon)')} Meanwhile Earshot records with ffmpeg where it is installed.`;
+  const message = (error as Error).message.split('\n')[0];
+  return /Cannot find module 'audify'/.test(message)
+    ? 'audify is not installed (an optional dependency that failed to install)'
+    : `audify's native addon does not load (${message}); rebuild it with \`node scripts/build-audify.js\``;
 }
 
 /** For tests: forget what audifyStatus() found. */

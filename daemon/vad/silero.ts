@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { FRAME_SAMPLES, SAMPLE_RATE } from '../capture/source';
 import { SpeechDetector } from './segmenter';
+import { loadNative } from '../windowsBlocked';
 
 export type SileroVersion = 'v5' | 'v6';
 /** Where scripts/fetch-vad-model.js puts the models (sha256-checked): v6 at install, v5 on request. */
@@ -41,7 +42,7 @@ const sessions = new Map<string, Promise<InferenceSession>>();
 /** onnxruntime-node, loaded on first use (a CLI command that never detects speech never loads the native addon). */
 export function onnxRuntime(): Ort {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  ort ??= require('onnxruntime-node') as Ort;
+  ort ??= loadNative(() => require('onnxruntime-node') as Ort, 'voice detection (onnxruntime\'s addon)');
   return ort;
 }
 

@@ -9,8 +9,9 @@
  *      protector or fortify: with MinGW they need libssp-0.dll, Opus's CMakeLists.txt:164-167)
  *   2. RtAudio.cpp with RTAUDIO_PATCHES, -D__WINDOWS_WASAPI__, and audify's src/*.cpp against audify's own
  *      node-addon-api (7.x, what its CMakeLists asks node for) and node-api-headers
- *   3. linked with the delay-loaded Node-API (mingw.js nodeApiLinkage: loads in Code.exe too) and RtAudio's WASAPI
- *      libraries (its CMakeLists.txt:193-204: ksuser mfplat mfuuid wmcodecdspuuid, then winmm ole32)
+ *   3. linked with Node-API's table and trampoline (node-api.js linkage: loads in Code.exe too, keeps a double
+ *      argument) and RtAudio's WASAPI libraries (its CMakeLists.txt:193-204: ksuser mfplat mfuuid wmcodecdspuuid,
+ *      then winmm ole32); node-api.js checkAddons checks the trampoline before it ships, stripped only after
  *   4. shipped to .win32-x64/package/node_modules/audify/build/Release/audify.node, where audify's index.js finds it
  *      (`require("bindings")("audify")` tries <module_root>/build/Release: node_modules/bindings/bindings.js:43)
  * Scratch files are in .win32-x64/audify/; each step is skipped while its inputs are older than its output.
@@ -29,6 +30,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const mingw = require('./mingw.js');
+const nodeApi = require('./node-api.js');
 
 const WORK = path.join(mingw.OUT, 'audify');
 /** Where the Windows package has the addon. */
@@ -119,24 +121,28 @@ async function build({ jobs = mingw.defaultJobs(), log = (m) => console.error(m)
   const audify = path.dirname(require.resolve('audify/package.json', { paths: [mingw.REPO] }));
   const addonApi = path.dirname(require.resolve('node-addon-api/package.json', { paths: [audify] }));
   const rtaudio = path.join(audify, 'vendor', 'rtaudio');
-  const node = mingw.nodeApiLinkage(path.join(WORK, 'node-api'));
+  const node = nodeApi.linkage(path.join(WORK, 'node-api'));
   const opus = buildOpus(audify, { jobs });
 
   // cmake-js's flags for the Linux build (node_modules/audify/build/build.ninja): -O3 there, C++20 for audify's own.
-  const flags = ['-O2', '-DNDEBUG', '-DBUILDING_NODE_EXTENSION', '-D__WINDOWS_WASAPI__', '-DWIN32_LEAN_AND_MEAN', '-DNOMINMAX',
+  const flags = ['-O2', '-DNDEBUG', '-DBUILDING_NODE_EXTENSION', ...nodeApi.ADDON_DEFINES, '-D__WINDOWS_WASAPI__', '-DWIN32_LEAN_AND_MEAN', '-DNOMINMAX',
     ...[path.join(audify, 'vendor', 'opus', 'include'), rtaudio, path.join(rtaudio, 'include'), node.include, addonApi].map((i) => `-I${i}`)];
   const sources = [
     { src: patchedRtAudio(rtaudio), std: '-std=gnu++17' },
     ...fs.readdirSync(path.join(audify, 'src')).filter((f) => f.endsWith('.cpp')).map((f) => ({ src: path.join(audify, 'src', f), std: '-std=gnu++20' })),
   ];
   const objects = sources.map(({ src }) => path.join(WORK, `${path.basename(src, '.cpp')}.o`));
-  const commands = sources.filter(({ src }, i) => stale(objects[i], [src, __filename])).map(({ src, std }) => [...flags, std, '-c', src, '-o', path.join(WORK, `${path.basename(src, '.cpp')}.o`)]);
+  const commands = sources.filter(({ src }, i) => stale(objects[i], [src, __filename, path.join(__dirname, 'node-api.js')])).map(({ src, std }) => [...flags, std, '-c', src, '-o', path.join(WORK, `${path.basename(src, '.cpp')}.o`)]);
   if (commands.length) log(`earshot: compiling audify (RtAudio WASAPI) for win32-x64: ${commands.length} files with ${jobs} jobs…`);
   await compileAll(commands, jobs);
 
-  const addon = path.join(WORK, 'audify.node');
-  mingw.run(mingw.CXX, ['-shared', '-o', addon, ...objects, opus, node.hook, node.lib, '-Wl,--no-undefined', '-s', ...mingw.LINK_STATIC,
+  // Linked with its symbols so that the trampoline can be found and checked, then stripped.
+  const linked = path.join(WORK, 'audify-unstripped.node');
+  mingw.run(mingw.CXX, ['-shared', '-o', linked, ...objects, opus, ...node.objects, '-Wl,--no-undefined', ...mingw.LINK_STATIC,
     '-lksuser', '-lmfplat', '-lmfuuid', '-lwmcodecdspuuid', '-lwinmm', '-lole32', '-luuid']);
+  nodeApi.checkAddons([linked]);
+  const addon = path.join(WORK, 'audify.node');
+  mingw.run(`${mingw.TRIPLE}-strip`, ['-o', addon, linked]);
   const foreign = mingw.importsOf(addon).filter((d) => !SYSTEM_DLLS.test(d));
   if (foreign.length) throw new Error(`audify.node imports ${foreign.join(', ')}: not a Windows system DLL (a MinGW runtime DLL? link it statically)`);
   const dir = mingw.ship(RELEASE, [{ from: addon, name: 'audify.node' }]);

@@ -5,10 +5,9 @@
  * - The `-posix` compilers: GCC 12's win32 thread model has no std::thread/std::mutex; the posix one has them through
  *   winpthreads, linked statically like libgcc and libstdc++ (LINK_STATIC): the DLLs need nothing but Windows' own
  *   (KERNEL32, msvcrt, …), no MinGW runtime DLL to ship.
- * - Node-API addons link against node-api-headers' def/node_api.def turned into a *delay-load* import library
- *   (dlltool -y) plus delay-load-hook.c: the N-API functions are resolved from the process's own executable at first
- *   call, so the addon loads in a host not named node.exe (VS Code's Code.exe with ELECTRON_RUN_AS_NODE, Electron):
- *   node-gyp's src/win_delay_load_hook.cc does the same for MSVC builds.
+ * - Node-API addons reach Node-API through node-api.js's table and trampoline (not an import library): the functions
+ *   are resolved from the process's own executable at first call, so the addon loads in a host not named node.exe
+ *   (VS Code's Code.exe with ELECTRON_RUN_AS_NODE, Electron), with every argument register kept.
  * Not a part: it exports no build().
  */
 'use strict';
@@ -44,7 +43,7 @@ const LINK_STATIC = ['-static', '-static-libgcc', '-static-libstdc++', '-Wl,--ex
 
 /** Throws with what to install when the MinGW-w64 compilers are missing (scripts/wine-setup.sh installs them). */
 function checkToolchain() {
-  for (const tool of [CC, CXX, `${TRIPLE}-dlltool`, 'cmake']) {
+  for (const tool of [CC, CXX, `${TRIPLE}-objdump`, 'cmake']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
       throw new Error(`${tool} not found: apt-get install g++-mingw-w64-x86-64 cmake (scripts/wine-setup.sh does)`);
     }
@@ -88,21 +87,6 @@ function cmakeToolchain(dir) {
 }
 
 /**
- * The delay-load import library for Node-API (from node-api-headers' node_api.def, which names NODE.EXE and exports
- * every js_native_api function too) and the hook object that answers NODE.EXE with the process's own module.
- * Returns the files to link an addon with.
- */
-function nodeApiLinkage(dir) {
-  fs.mkdirSync(dir, { recursive: true });
-  const headers = require(require.resolve('node-api-headers', { paths: [REPO] }));
-  const lib = path.join(dir, 'libnode_api_delay.a');
-  run(`${TRIPLE}-dlltool`, ['-d', headers.def_paths.node_api_def, '-y', lib, '-m', 'i386:x86-64']);
-  const hook = path.join(dir, 'delay-load-hook.o');
-  run(CC, ['-O2', '-c', path.join(__dirname, 'delay-load-hook.c'), '-o', hook]);
-  return { lib, hook, include: headers.include_dir };
-}
-
-/**
  * Replaces the folder `rel` (the extension's layout, '/'-separated) of the package overlay with the files in `files`
  * ({ from, name }), and records it in overlay.json: the package takes that folder from here, none of the checkout's.
  */
@@ -130,4 +114,4 @@ function defaultJobs() {
   return Math.max(1, Math.min(os.cpus().length, Number(process.env.EARSHOT_WIN32_JOBS) || 2));
 }
 
-module.exports = { REPO, OUT, PACKAGE_DIR, OVERLAY_MANIFEST, TRIPLE, CC, CXX, LINK_STATIC, run, checkToolchain, cmakeToolchain, cmakeToolchainOptions, nodeApiLinkage, ship, importsOf, defaultJobs };
+module.exports = { REPO, OUT, PACKAGE_DIR, OVERLAY_MANIFEST, TRIPLE, CC, CXX, LINK_STATIC, run, checkToolchain, cmakeToolchain, cmakeToolchainOptions, ship, importsOf, defaultJobs };

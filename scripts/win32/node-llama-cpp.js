@@ -8,11 +8,11 @@
  * is compiled.
  */
 'use strict';
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const mingw = require('./mingw.js');
 const { RUNTIME_VARIANTS } = require('../vsix-targets.js');
+const { fetchTarball } = require('../npm-tarball.js');
 
 const CACHE = path.join(mingw.OUT, 'npm');
 
@@ -22,26 +22,13 @@ function lockedPackage(name) {
   return meta;
 }
 
-/** The registry's tarball of name@version, cached in .win32-x64/npm/ and checked against `integrity` (sha512-…). */
-function fetchTarball(name, version, integrity) {
-  fs.mkdirSync(CACHE, { recursive: true });
-  const file = path.join(CACHE, `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`);
-  const matches = () => fs.existsSync(file) && `sha512-${crypto.createHash('sha512').update(fs.readFileSync(file)).digest('base64')}` === integrity;
-  if (!matches()) {
-    const packed = mingw.run('npm', ['pack', '--silent', `${name}@${version}`], { cwd: CACHE, env: { ...process.env, npm_config_loglevel: 'error' } }).trim().split('\n').pop();
-    if (path.join(CACHE, packed) !== file) fs.renameSync(path.join(CACHE, packed), file);
-    if (!matches()) throw new Error(`${name}@${version} from the registry does not match package-lock.json's integrity ${integrity}`);
-  }
-  return file;
-}
-
 async function build({ log = (m) => console.error(m) } = {}) {
   const variants = RUNTIME_VARIANTS[0].keep['win32-x64'];
   const shipped = [];
   for (const variant of variants) {
     const name = `@node-llama-cpp/${variant}`;
     const { version, integrity } = lockedPackage(name);
-    const tarball = fetchTarball(name, version, integrity);
+    const tarball = fetchTarball(name, version, integrity, CACHE);
     const rel = `node_modules/${name}`;
     const dir = mingw.ship(rel, []);
     // npm's tarballs hold the package under package/.

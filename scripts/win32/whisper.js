@@ -8,7 +8,8 @@
  *   1. sources: .win32-x64/whisper/source (patched copy; node_modules is never written)
  *   2. CMake + the MinGW toolchain (mingw.js): whisper.dll, ggml.dll, ggml-base.dll, ggml-cpu-<variant>.dll
  *   3. the binding compiled with the MinGW g++ against node-addon-api and node-api-headers, linked with the libraries'
- *      import libraries and the delay-loaded Node-API (mingw.js nodeApiLinkage): smart-whisper.node
+ *      import libraries and Node-API's table and trampoline (node-api.js linkage, checked by its checkAddons):
+ *      smart-whisper.node
  *   4. shipped to .win32-x64/package/node_modules/smart-whisper/build/Release/ with an earshot-core.json record (what
  *      scripts/build-whisper.js inspectBuild() reads for `earshot build-info` on Windows).
  * Each step is skipped when its inputs have not changed (a stamp of their hash).
@@ -19,6 +20,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const core = require('../whisper-core/build-core.js');
 const mingw = require('./mingw.js');
+const nodeApi = require('./node-api.js');
 
 const WORK = path.join(mingw.OUT, 'whisper');
 /** Where the Windows package has the addon: where smart-whisper loads it from. */
@@ -81,9 +83,8 @@ function buildAddon(libs, { jobs, log }) {
   const bindingSources = path.join(swDir, 'src', 'binding');
   const addonApi = path.dirname(require.resolve('node-addon-api/package.json', { paths: [swDir] }));
   const dir = path.join(WORK, 'addon');
-  const node = mingw.nodeApiLinkage(path.join(WORK, 'node-api'));
-  const hookSource = path.join(__dirname, 'delay-load-hook.c');
-  const key = core.hashOf(libs.libKey, core.hashFiles(libs.runtime), fs.readFileSync(core.PATCH), fs.readFileSync(hookSource),
+  const node = nodeApi.linkage(path.join(WORK, 'node-api'));
+  const key = core.hashOf(libs.libKey, core.hashFiles(libs.runtime), fs.readFileSync(core.PATCH), core.hashFiles(node.sources),
     core.hashFiles(fs.readdirSync(bindingSources).sort().map((f) => path.join(bindingSources, f))), fs.readFileSync(path.join(node.include, 'node_api.h')));
   const addon = path.join(dir, 'smart-whisper.node');
   const s = stamp(path.join(dir, '.earshot-stamp'), key);
@@ -95,7 +96,7 @@ function buildAddon(libs, { jobs, log }) {
   core.applyPatch(fs.readFileSync(core.PATCH, 'utf8'), src);
   const includes = [require(addonApi).include.replace(/"/g, ''), node.include, path.join(libs.srcDir, 'include'), path.join(libs.srcDir, 'ggml', 'include')];
   // node-gyp's flags for the Linux build (scripts/whisper-core/build-core.js): C++17, -O2, exceptions on.
-  const flags = ['-std=c++17', '-O2', '-DNDEBUG', '-DBUILDING_NODE_EXTENSION', '-DNODE_GYP_MODULE_NAME=smart-whisper', ...includes.map((i) => `-I${i}`)];
+  const flags = ['-std=c++17', '-O2', '-DNDEBUG', '-DBUILDING_NODE_EXTENSION', ...nodeApi.ADDON_DEFINES, '-DNODE_GYP_MODULE_NAME=smart-whisper', ...includes.map((i) => `-I${i}`)];
   const sources = fs.readdirSync(src).filter((f) => f.endsWith('.cc'));
   // One compiler per source, `jobs` at a time: the binding is 6 files.
   const objects = [];
@@ -124,7 +125,7 @@ function buildAddon(libs, { jobs, log }) {
     next();
   });
   return compileAll().then(() => {
-    mingw.run(mingw.CXX, ['-shared', '-o', addon, ...objects, node.hook, node.lib, ...libs.link, ...mingw.LINK_STATIC, '-Wl,--no-undefined']);
+    mingw.run(mingw.CXX, ['-shared', '-o', addon, ...objects, ...node.objects, ...libs.link, ...mingw.LINK_STATIC, '-Wl,--no-undefined']);
     s.write();
     return addon;
   });
@@ -141,11 +142,12 @@ async function build({ jobs = mingw.defaultJobs(), log = (m) => console.error(m)
     ...libs.runtime.map((f) => ({ from: f, name: path.basename(f) })),
     ...libs.cpu.map((f) => ({ from: f, name: path.basename(f) })),
   ];
-  // What the package runs must need nothing but Windows: every import is a system DLL, the core's own or NODE.EXE
-  // (resolved by the delay-load hook).
+  // What the package runs must need nothing but Windows: every import is a system DLL or the core's own (Node-API is
+  // resolved at run time, node-api.js), and every addon among them keeps a double argument of its first call.
+  nodeApi.checkAddons(files.map((f) => f.from));
   const own = new Set(files.map((f) => f.name.toLowerCase()));
   for (const { from, name } of files) {
-    const foreign = mingw.importsOf(from).filter((d) => !own.has(d) && !/^(kernel32|msvcrt|user32|advapi32|ws2_32|ole32|shell32|bcrypt|node\.exe|api-ms-win-[\w-]+)\.dll$|^node\.exe$/.test(d));
+    const foreign = mingw.importsOf(from).filter((d) => !own.has(d) && !/^(kernel32|msvcrt|user32|advapi32|ws2_32|ole32|shell32|bcrypt|api-ms-win-[\w-]+)\.dll$/.test(d));
     if (foreign.length) throw new Error(`${name} imports ${foreign.join(', ')}: not a Windows system DLL (a MinGW runtime DLL? link it statically)`);
   }
   const dir = mingw.ship(RELEASE, files);

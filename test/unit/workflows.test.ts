@@ -32,6 +32,8 @@ const packager = require(path.join(REPO_ROOT, 'scripts', 'package-vsix.js')) as 
 const check = require(path.join(REPO_ROOT, 'scripts', 'check-package.js')) as {
   inside(dir: string, file: string, platform?: string): boolean;
   buildInfoProblems(info: object, pkg: string, options?: { gpu?: string; platform?: string }): string[];
+  devicesProblems(list: object, platform?: string): string[];
+  firstDoubleProblems(results: Record<string, unknown>): string[];
 };
 const yaml = require('js-yaml') as { load(text: string): { jobs: Record<string, Job> } };
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -167,5 +169,41 @@ describe('release workflow: the package check compares paths in one form', () =>
     const problems = check.buildInfoProblems({ cpuVariant: 'built in', cpuBackend: 'C:\\src\\earshot\\node_modules\\ggml-cpu-x64.dll', gpuBackends: [], gpuDevices: [] },
       pkg, { gpu: 'metal', platform: 'win32' });
     assert.equal(problems.length, 4, problems.join('\n'));
+  });
+});
+
+describe('release workflow: the package check fails a package whose audio backend or first double is wrong (issue 54 P5)', () => {
+  // `earshot devices --json` as daemon/capture/devices.ts captureBackends() and backendNotes() write it.
+  const AUDIFY_FAILED = "in-process capture unavailable: audify's native addon does not load (The specified module could not be found.); using sox/arecord/parec/ffmpeg";
+  const devices = (microphone: string, notes: string[] = []) => ({ microphones: [], systemSources: [], notes, backends: { microphone, systemAudio: microphone } });
+
+  it('on Windows the microphone must be recorded by audify: "recorder programs" fails, naming why audify did not load', () => {
+    assert.deepEqual(check.devicesProblems(devices('audify (in-process RtAudio)'), 'win32'), []);
+    const fallback = devices('recorder programs', ['capture backend: microphone recorder programs; system audio recorder programs', AUDIFY_FAILED]);
+    assert.deepEqual(check.devicesProblems(fallback, 'win32'), [`the in-process audio backend did not load (microphone backend: recorder programs): ${AUDIFY_FAILED}`]);
+    assert.equal(check.devicesProblems({}, 'win32').length, 1, 'an answer without backends fails too');
+    assert.deepEqual(check.devicesProblems(fallback, 'linux'), [], 'Linux runners may record with the programs');
+  });
+
+  it('on macOS the capture app records the microphone, with audify loaded as its fallback and audiotee for system audio', () => {
+    const app = 'earshot-capture (Earshot Audio Capture.app: macOS asks for Earshot)';
+    const mac = (microphone: string, systemAudio: string, notes: string[] = []) => ({ microphones: [], systemSources: [], notes, backends: { microphone, systemAudio } });
+    assert.deepEqual(check.devicesProblems(mac(app, 'audiotee (Core Audio tap)'), 'darwin'), []);
+    const noApp = "microphone recorded inside the editor's process (macOS asks the editor, and may refuse it without asking): Earshot Audio Capture.app is missing";
+    assert.deepEqual(check.devicesProblems(mac('audify (in-process RtAudio)', 'audiotee (Core Audio tap)', [noApp]), 'darwin'),
+      [`the capture app does not record the microphone (microphone backend: audify (in-process RtAudio)): ${noApp}`]);
+    assert.deepEqual(check.devicesProblems(mac(app, 'recorder programs', [AUDIFY_FAILED]), 'darwin'), [
+      `the in-process audio backend did not load (microphone backend: ${app}): ${AUDIFY_FAILED}`,
+      'audiotee does not record system audio (system audio backend: recorder programs)',
+    ]);
+  });
+
+  it("each addon's first double must come back as 1.5: a trashed register (0), a missing self-test (null) or a load error fails", () => {
+    assert.deepEqual(check.firstDoubleProblems({ 'audify.node': 1.5, 'smart-whisper.node': 1.5 }), []);
+    assert.deepEqual(check.firstDoubleProblems({ 'audify.node': 0, 'smart-whisper.node': null, 'x.node': { error: 'An Application Control policy has blocked this file.' } }), [
+      'audify.node: its first Node-API call (napi_create_double(1.5)) gave 0',
+      'smart-whisper.node: its first Node-API call (napi_create_double(1.5)) gave null',
+      'x.node: its first Node-API call (napi_create_double(1.5)) gave {"error":"An Application Control policy has blocked this file."}',
+    ]);
   });
 });

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { vectorFiles } from '../../daemon/memory/vectorFiles';
 import { DAEMON_BIN, notesModel, randomMiniModel, REPO_ROOT } from '../setup';
 import { micOnly, writeJournal } from '../support/journals';
-import { earshot, NODE_EXE, runWindows, USERS_DIR, win32Package, winPath, WinRun } from './wine';
+import { earshot, NODE_EXE, runWindows, USERS_DIR, win32Package, winPath, WinRun, withCodeExe } from './wine';
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
@@ -92,8 +92,11 @@ describe('the win32-x64 package under Wine (Windows node.exe 22, Wine 8.0)', fun
     assert.deepEqual(windows, segments(await linuxTranscript(), 'Linux transcribe'));
   });
 
-  it('works from a user profile whose path has spaces and non-ASCII letters (C:\\users\\Zoë Ünal\\…): package, model, WAV and storage there', async () => {
-    const user = 'Zoë Ünal';
+  /**
+   * The package installed in a user's profile (as VS Code installs an extension), its model, a WAV and Earshot's
+   * default storage (%APPDATA%\Earshot) there: build-info and a transcription must match the Linux build's.
+   */
+  async function transcribeInProfile(user: string, folders: { docs: string; models: string; model: string; wav: string }): Promise<void> {
     const profile = path.join(USERS_DIR, user);
     // Where VS Code installs an extension for that user, and the user's own files.
     const installed = path.join(profile, '.vscode', 'extensions', 'earshot.earshot-0.1.0-win32-x64');
@@ -101,22 +104,35 @@ describe('the win32-x64 package under Wine (Windows node.exe 22, Wine 8.0)', fun
     // The unpacked VSIX copied (not unzipped again: 270 MB inflated in JS took a minute here).
     const pkgThere = path.join(installed, 'extension');
     fs.cpSync(pkg, pkgThere, { recursive: true });
-    const docs = path.join(profile, 'Documents', 'Réunions d’équipe');
+    const docs = path.join(profile, 'Documents', folders.docs);
     fs.mkdirSync(docs, { recursive: true });
-    const model = path.join(profile, 'AppData', 'Local', 'Modèles Whisper', 'ggml-mini ö.bin');
+    const model = path.join(profile, 'AppData', 'Local', folders.models, folders.model);
     fs.mkdirSync(path.dirname(model), { recursive: true });
     fs.copyFileSync(randomMiniModel(), model);
-    const wav = path.join(docs, 'Stand-up ü.wav');
+    const wav = path.join(docs, folders.wav);
     fs.copyFileSync(sample(), wav);
     try {
       const info = JSON.parse(ok(await earshot(['build-info', '--json'], { user, packageDir: pkgThere, env: { EARSHOT_OFFLINE: '1' } }), 'build-info from the profile').stdout) as BuildInfo;
       assert.equal(path.win32.dirname(info.cpuBackend ?? '').toLowerCase(), release(pkgThere).toLowerCase(), `the CPU module from the profile's package: ${info.cpuBackend}`);
       // No EARSHOT_STORAGE: the daemon's own default, %APPDATA%\Earshot, under the profile.
       const run = await earshot(['transcribe', winPath(wav), '--model', winPath(model), '--json', '--no-download'], { user, packageDir: pkgThere, env: { EARSHOT_OFFLINE: '1' } });
-      assert.deepEqual(segments(run, 'transcribe in the profile'), segments(await linuxTranscript(), 'Linux transcribe'));
+      assert.deepEqual(segments(run, `transcribe in ${user}'s profile`), segments(await linuxTranscript(), 'Linux transcribe'));
     } finally {
       fs.rmSync(profile, { recursive: true, force: true });
     }
+  }
+
+  it('works from a user profile whose path has spaces and non-ASCII letters (C:\\users\\Zoë Ünal\\…): package, model, WAV and storage there', async () => {
+    await transcribeInProfile('Zoë Ünal', { docs: 'Réunions d’équipe', models: 'Modèles Whisper', model: 'ggml-mini ö.bin', wav: 'Stand-up ü.wav' });
+  });
+
+  it('works from a profile named outside the ANSI code page (C:\\users\\Łukasz 张\\…): no path goes through an …A API or wcstombs', async () => {
+    // The premise: Windows' ANSI code page here is a Western one, which has neither Ł nor 张 (code page 1252: Latin-1
+    // plus typographic marks), so a path converted to it would come out as '?' and fail to open. UTF-8 (65001) as
+    // the ANSI code page would hide such a conversion.
+    const acp = await runWindows('reg', ['query', 'HKLM\\System\\CurrentControlSet\\Control\\Nls\\CodePage', '/v', 'ACP'], { timeoutMs: 60_000 });
+    assert.match(acp.stdout, /ACP\s+REG_SZ\s+1252\b/, `the ANSI code page: ${acp.stdout}`);
+    await transcribeInProfile('Łukasz 张', { docs: 'Spotkania 会议', models: 'Modele Whisper 模型', model: 'ggml-mini ż.bin', wav: 'Stand-up 张.wav' });
   });
 
   it('reports a model whisper.cpp refuses (a tensor renamed) and exits 1, instead of exiting 0 without a word', async () => {
@@ -139,17 +155,38 @@ describe('the win32-x64 package under Wine (Windows node.exe 22, Wine 8.0)', fun
   });
 
   it('loads the addon in a host not named node.exe (VS Code runs the daemon in Code.exe with ELECTRON_RUN_AS_NODE)', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-wine-code-'));
-    try {
-      const code = path.join(dir, 'Code.exe');
-      fs.copyFileSync(NODE_EXE, code);
+    await withCodeExe(async (code) => {
       const run = ok(await earshot(['build-info', '--json'], { node: code, env: { ELECTRON_RUN_AS_NODE: '1', EARSHOT_OFFLINE: '1' } }), 'build-info in Code.exe');
       const info = JSON.parse(run.stdout) as BuildInfo;
       assert.equal(path.win32.dirname(info.cpuBackend ?? '').toLowerCase(), release(pkg).toLowerCase(), 'the addon loaded and found its CPU modules');
       assert.equal(info.cpuVariant, (await linuxBuildInfo()).cpuVariant);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
+  });
+
+  it("passes a double through each addon's first Node-API call, with the resolver trashing xmm0-xmm5 as Windows DLLs may, in node.exe and in a Code.exe", async () => {
+    // The addons' napi_register_module_v1 (scripts/win32/node-api-resolver.c) first calls napi_create_double(1.5) and
+    // leaves the value as `earshotFirstDouble`: that call goes through the trampoline, whose resolver zeroes xmm0-xmm5
+    // under EARSHOT_TEST_TRASH_XMM (Wine's GetProcAddress leaves them, real Windows' may not). A trampoline that does
+    // not keep them (binutils 2.40's dlltool -y) gives 0 here.
+    const addons = ['node_modules/audify/build/Release/audify.node', 'node_modules/smart-whisper/build/Release/smart-whisper.node'].map((a) => winPath(path.join(pkg, a)));
+    const script = 'const r = {}; for (const a of process.argv.slice(1)) r[a.replace(/.*\\\\/, "")] = require(a).earshotFirstDouble; console.log(JSON.stringify(r));';
+    await withCodeExe(async (code) => {
+      for (const [host, env] of [[NODE_EXE, {}], [code, { ELECTRON_RUN_AS_NODE: '1' }]] as const) {
+        for (const trash of ['1', '0']) {
+          const run = ok(await runWindows(host, ['-e', script, ...addons], { env: { ...env, EARSHOT_TEST_TRASH_XMM: trash }, timeoutMs: 120_000 }), `${path.basename(host)} loading the addons`);
+          assert.deepEqual(JSON.parse(run.stdout), { 'audify.node': 1.5, 'smart-whisper.node': 1.5 }, `${path.basename(host)}, EARSHOT_TEST_TRASH_XMM=${trash}`);
+        }
+      }
+    });
+  });
+
+  it('passes the release\'s package check (scripts/check-package.js) inside a Code.exe: its CPU module, audify as the audio backend, the first doubles', async () => {
+    const run = await withCodeExe((code) => runWindows(code, [winPath(path.join(REPO_ROOT, 'scripts', 'check-package.js')), winPath(pkg), '--gpu', 'none'],
+      { env: { ELECTRON_RUN_AS_NODE: '1', EARSHOT_OFFLINE: '1' }, timeoutMs: 300_000 }));
+    assert.equal(run.code, 0, `check-package: ${run.stdout.slice(-1500)} ${run.stderr.slice(-1500)}`);
+    assert.match(run.stdout, /^check-package: run by .*\\Code\.exe/m);
+    assert.match(run.stdout, /"microphone":"audify \(in-process RtAudio\)"/);
+    assert.match(run.stdout, /^first doubles: \{.*audify\.node":1\.5,.*smart-whisper\.node":1\.5\}$/m);
   });
 
   it("writes notes with the local model on node-llama-cpp's win-x64 build (a generated GGUF, on the CPU)", async () => {

@@ -8,6 +8,8 @@
  * - `earshot(args, options)`    runs `node.exe <package>\bin\earshot.js args` and resolves when it exits.
  * - `startEarshot(args, opts)`  the same, left running (a daemon, a live session): wait on its output or its exit.
  * - `runWindows(exe, args, o)`  any Windows program (a copy of node.exe named Code.exe, cmd.exe …), to exit.
+ * - `withCodeExe(use)`          a copy of node.exe named Code.exe (VS Code's executable, as the host is named there) for
+ *                                the duration of `use`.
  * - `winPath(p)` / `unixPath(p)`  a Unix path as the Windows process names it (C:\… inside the prefix, Z:\… else) and back.
  * - `NODE_EXE`, `WINE_PREFIX`, `USERS_DIR`  where things are.
  * Options: `env` (added to the Windows process's environment), `user` (the Windows user: its profile is
@@ -212,4 +214,16 @@ export function win32Package(): Promise<string> {
     await unpackVsix(await win32Vsix(), dir);
     return path.join(dir, 'extension');
   })());
+}
+
+/** Runs `use` with a copy of node.exe named Code.exe in a temporary folder (removed after): a host not named node.exe. */
+export async function withCodeExe<T>(use: (code: string) => Promise<T>): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-wine-code-'));
+  try {
+    const code = path.join(dir, 'Code.exe');
+    fs.copyFileSync(NODE_EXE, code);
+    return await use(code);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
