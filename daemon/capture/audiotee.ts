@@ -24,10 +24,8 @@ import type { RunningRecorder } from './runningRecorder';
 import { SAMPLE_RATE } from './source';
 import { runTool } from './tools';
 
-/** System Settings → Privacy & Security → Screen & System Audio Recording (its "System Audio Recording Only" list). */
-export const MACOS_AUDIO_CAPTURE_SETTINGS = 'x-apple.systempreferences:com.apple.preference.security?Privacy_ScreenCapture';
-/** System Settings → Privacy & Security → Microphone. */
-export const MACOS_MICROPHONE_SETTINGS = 'x-apple.systempreferences:com.apple.preference.security?Privacy_Microphone';
+// The panes of System Settings a capture problem opens (faults.ts keeps them: its permission messages name them too).
+export { MACOS_AUDIO_CAPTURE_SETTINGS, MACOS_MICROPHONE_SETTINGS } from './faults';
 
 /** Device ids that name applications rather than a device. */
 export const APP_PREFIX = 'app:';

@@ -40,6 +40,8 @@ export interface FaultContext {
   /** The device as the user knows it, or 'default'. */
   device: string;
   platform: NodeJS.Platform;
+  /** macOS: the recorder ran as Earshot's own app (macCaptureApp.ts), so macOS asked about Earshot, not the editor. */
+  asEarshot?: boolean;
 }
 
 /** How a recorder process ended (see RunningRecorder). */
@@ -149,15 +151,21 @@ export function deviceNotFoundMessage(kind: CaptureKind, device: string): string
 function permissionMessage(ctx: FaultContext): string {
   if (ctx.platform === 'darwin') {
     // The links open the pane itself (x-apple.systempreferences URLs); the extension offers them as a button.
+    const who = ctx.asEarshot ? 'Earshot' : 'the app Earshot runs in (Visual Studio Code or your terminal)';
     return ctx.kind === 'mic'
-      ? 'macOS denied access to the microphone. Open System Settings → Privacy & Security → Microphone, allow the app Earshot runs in (Visual Studio Code or your terminal), then retry (x-apple.systempreferences:com.apple.preference.security?Privacy_Microphone).'
-      : 'macOS denied system audio capture. Open System Settings → Privacy & Security → Screen & System Audio Recording, allow the app Earshot runs in (Visual Studio Code or your terminal) under "System Audio Recording Only", then retry (x-apple.systempreferences:com.apple.preference.security?Privacy_ScreenCapture).';
+      ? `macOS denied access to the microphone. Open System Settings → Privacy & Security → Microphone, allow ${who}, then retry (${MACOS_MICROPHONE_SETTINGS}).`
+      : `macOS denied system audio capture. Open System Settings → Privacy & Security → Screen & System Audio Recording, allow ${who} under "System Audio Recording Only", then retry (${MACOS_AUDIO_CAPTURE_SETTINGS}).`;
   }
   if (ctx.platform === 'win32') {
     return `Windows blocked access to the ${ctx.kind === 'mic' ? 'microphone' : 'audio device'}. Open Settings → Privacy & security → Microphone and turn on "Let desktop apps access your microphone" (or close a program holding the device exclusively), then retry (${WINDOWS_MICROPHONE_SETTINGS}).`;
   }
   return `Permission denied opening the ${what(ctx.kind)} device. Add your user to the "audio" group (sudo usermod -aG audio $USER, then log in again) or use the sound server (PulseAudio/PipeWire), then retry.`;
 }
+
+/** System Settings → Privacy & Security → Screen & System Audio Recording (its "System Audio Recording Only" list). */
+export const MACOS_AUDIO_CAPTURE_SETTINGS = 'x-apple.systempreferences:com.apple.preference.security?Privacy_ScreenCapture';
+/** System Settings → Privacy & Security → Microphone. */
+export const MACOS_MICROPHONE_SETTINGS = 'x-apple.systempreferences:com.apple.preference.security?Privacy_Microphone';
 
 /** Settings → Privacy & security → Microphone (Windows 10 and 11 open the page from this URI). */
 export const WINDOWS_MICROPHONE_SETTINGS = 'ms-settings:privacy-microphone';

@@ -18,6 +18,7 @@ import { Backoff, BackoffOptions } from './backoff';
 import { CaptureError, CaptureFault, CaptureKind, classifyEnd, FaultContext, isFatalStderrLine, stallFault } from './faults';
 import type { CaptureState, CaptureStatus } from './captureStatus';
 import { RecorderLauncher } from './recorder';
+import { CaptureAppProcess } from './macCaptureApp';
 import { RunningRecorder, RunningRecorderEnd } from './runningRecorder';
 
 const WATCHDOG_TICK_MS = 250;
@@ -221,7 +222,7 @@ export class RecorderSupervisor {
     this.firstDataAt = undefined;
     this.source.recorderStarted(recorder);
     const startedAt = performance.now();
-    const context: FaultContext = { kind: this.options.kind, recorder: recorder.recorder, device: recorder.device, platform: this.options.platform };
+    const context: FaultContext = { kind: this.options.kind, recorder: recorder.recorder, device: recorder.device, platform: this.options.platform, asEarshot: recorder.child instanceof CaptureAppProcess };
 
     recorder.onData((chunk) => {
       // Audio that arrives after pause() was captured after the user asked for none.

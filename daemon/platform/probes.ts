@@ -119,6 +119,12 @@ function nativeModules(env: NodeJS.ProcessEnv): { name: string; loaded: boolean;
       return `CPU module ${cpu?.file ? path.basename(cpu.file) : 'built in'}; GPU devices: ${gpus.join(', ') || 'none'}`;
     }),
     { name: 'audify (audify.node)', loaded: audify.available, detail: audify.available ? 'in-process capture' : audify.reason ?? 'unavailable' },
+    // win32: each addon's first Node-API call passes 1.5 (scripts/win32/node-api-resolver.c): what Windows' own
+    // loader did to a double argument on the way in (platform review 3, P3).
+    ...(process.platform === 'win32' ? ['audify', 'smart-whisper'].map((name) => check(`${name}.node's first Node-API double (1.5 expected)`, () => {
+      const addon = path.join(path.dirname(require.resolve(`${name}/package.json`)), 'build', 'Release', `${name}.node`);
+      return String((require(addon) as { earshotFirstDouble?: number }).earshotFirstDouble ?? 'not set (not the win32 package\'s build)');
+    })) : []),
     check('voice detection (onnxruntime-node)', () => {
       onnxRuntime();
       return `onnxruntime-node ${(require('onnxruntime-node/package.json') as { version: string }).version}`;

@@ -78,10 +78,17 @@ const COMMENTS: Record<string, [string, string?]> = {
  */
 const TEMPLATE_CLOSERS = new Set(['php', 'blade', 'erb']);
 
+/**
+ * Files a browser reads as HTML, where the TODO may land inside a <script> or <style> element: such an element's text
+ * ends at the first `</script` or `</style`, comment or not (WHATWG HTML, 13.2.5.4 "Script data state": "</" starts an
+ * end tag), so the rest of the line would be page markup. Every `</` in them is broken (`< /`).
+ */
+const HTML_HOSTED = new Set(['html', 'vue', 'svelte', 'php', 'blade', 'erb', 'handlebars', 'razor', 'aspnetcorerazor']);
+
 /** `TODO(owner): text (meeting, date)` as a line comment of the language (its indentation added by the caller). */
 export function todoComment(languageId: string, item: MemoryTodoItem): string {
   const [open, close] = COMMENTS[languageId] ?? ['//'];
-  const field = (text: string) => commentSafe(text, open, TEMPLATE_CLOSERS.has(languageId));
+  const field = (text: string) => commentSafe(text, open, TEMPLATE_CLOSERS.has(languageId), HTML_HOSTED.has(languageId));
   const owner = field(item.item.owner ?? '');
   const due = item.item.due ? `, due ${field(item.item.due)}` : '';
   const body = `TODO${owner ? `(${owner})` : ''}: ${field(item.item.text)} (${field(item.meeting.title)}, ${field(meetingDate(item.meeting.startedAt))}${due})`;
@@ -92,14 +99,16 @@ export function todoComment(languageId: string, item: MemoryTodoItem): string {
  * One field of a TODO comment, on one line and unable to end its comment (item text comes from a transcript or a
  * model, so it may hold a terminator): in `<!-- -->`, `{{-- --}}` and `{{!-- --}}` every `--` is broken (`- -`), which
  * covers `-->`, `--!>`, `<!--`, `--}}` and XML's rule that a comment holds no `--`; in `/* *\/` both `*\/` and `/*`
- * (languages that nest them); in `@* *@` the `*@`; in a template language (`templateCode`) `?>` and `%>` (`? >`).
+ * (languages that nest them); in `@* *@` the `*@`; in a template language (`templateCode`) `?>` and `%>` (`? >`); in a
+ * file read as HTML (`htmlHosted`) every `</` (`< /`).
  */
-function commentSafe(text: string, open: string, templateCode: boolean): string {
+function commentSafe(text: string, open: string, templateCode: boolean, htmlHosted: boolean): string {
   // One line, without the controls and bidi overrides that make a source line read differently from what it is.
   let safe = plainLine(text);
   if (['<!--', '{{--', '{{!--'].includes(open)) while (safe.includes('--')) safe = safe.replace(/--/g, '- -');
   if (open === '/*') while (/\*\/|\/\*/.test(safe)) safe = safe.replace(/\*\//g, '* /').replace(/\/\*/g, '/ *');
   if (open === '@*') safe = safe.replace(/\*@/g, '* @');
   if (templateCode) safe = safe.replace(/([?%])>/g, '$1 >');
+  if (htmlHosted) safe = safe.replace(/<\//g, '< /');
   return safe;
 }

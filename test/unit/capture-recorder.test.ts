@@ -168,7 +168,10 @@ describe('recorder fault messages', () => {
     const tap = classifyEnd({ kind: 'system', recorder: 'helper', device: 'default', platform: 'darwin' },
       end('Failed to start capture: The user declined TCCs for application, window, display capture (domain: com.apple.ScreenCaptureKit.SCStreamErrorDomain, code: -3801)'));
     assert.equal(tap.reason, 'permission-denied');
-    assert.match(tap.message, /Screen & System Audio Recording/);
+    assert.match(tap.message, /Screen & System Audio Recording, allow the app Earshot runs in \(Visual Studio Code or your terminal\)/);
+    // Recorded by Earshot's own app (macCaptureApp.ts): macOS asked about Earshot, so that is the one to allow.
+    const appMic = classifyEnd({ ...mic, recorder: 'earshot-capture', platform: 'darwin', asEarshot: true }, end('[in#0 @ 0x1] Failed to create AV capture input device: Not authorized'));
+    assert.match(appMic.message, /Privacy & Security → Microphone, allow Earshot, then retry \(x-apple\.systempreferences:com\.apple\.preference\.security\?Privacy_Microphone\)/);
     const win = classifyEnd({ ...mic, recorder: 'ffmpeg', platform: 'win32' }, end('[dshow @ 000001] Could not run graph (sometimes caused by a device already in use by other application)'));
     assert.equal(win.reason, 'permission-denied');
     assert.match(win.message, /Privacy & security → Microphone/);

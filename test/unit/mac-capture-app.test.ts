@@ -333,6 +333,20 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
     assert.match(run.statuses.find((s) => s.hint)!.hint!, /withholding it from Earshot: open System Settings → Privacy & Security → Screen & System Audio Recording, turn on Earshot under "System Audio Recording Only"/);
   });
 
+  it('a tap macOS refused (status 1852797029) while it ran as the app names Earshot, not the editor, as the app to allow', async () => {
+    plan({ tapRefused: true });
+    const spawn = audioteeSpawner((c) => spawnRecorder(c, process.env), { app, open, tmpdir: tmp, findHelperPid: async () => undefined, log: () => undefined });
+    const run = startCapture(new LiveSource({
+      kind: 'system', platform: 'darwin', release: '24.1.0',
+      launcher: { recorder: 'audiotee', launch: (signal) => startAudiotee({ device: 'default', apps: false, env: process.env, signal }, spawn) },
+    }));
+    runs.push(run);
+    const failed = await run.waitForStatus('failed');
+    assert.equal(failed.reason, 'permission-denied');
+    assert.match(failed.message!, /Screen & System Audio Recording, allow Earshot under "System Audio Recording Only"/);
+    assert.doesNotMatch(failed.message!, /Visual Studio Code/);
+  });
+
   it('runs audiotee directly when the app is not there or open cannot launch it, and says so once', async () => {
     plan({ playing: false });
     const said: string[] = [];

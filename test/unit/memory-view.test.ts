@@ -150,6 +150,19 @@ describe('Action Items view', () => {
       });
     }
 
+    // The reproductions' rerun (issue 54): a TODO inserted inside a <script> or <style> element of a file read as HTML
+    // ends that element at `</script`, comment or not (WHATWG HTML 13.2.5.4, "Script data state").
+    for (const language of ['html', 'vue', 'svelte', 'php', 'blade', 'erb', 'handlebars', 'razor']) {
+      it(`${language}: no \`</\` that could end a <script> or <style> the comment stands in`, () => {
+        const comment = todoComment(language, todoItem(meeting(1), 't', 'a </script><script>alert(1)</script> and </STYLE >', 'Ben', false));
+        assert.doesNotMatch(comment, /<\//, comment);
+        assert.match(comment, /< \/script><script>alert\(1\)< \/script> and < \/STYLE >/, 'the words are kept');
+      });
+    }
+    it('typescript: `</` stays as it is (no HTML reads the file)', () => {
+      assert.match(todoComment('typescript', todoItem(meeting(1), 't', 'close the </div>', 'Ben', false)), /close the <\/div>/);
+    });
+
     for (const [language, open] of [['typescript', '//'], ['c', '//'], ['some-new-language', '//'], ['python', '#'], ['shellscript', '#'], ['yaml', '#'], ['sql', '--']] as const) {
       it(`${language}: ${open}`, () => {
         const comment = todoComment(language, hostile);

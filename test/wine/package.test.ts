@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { vectorFiles } from '../../daemon/memory/vectorFiles';
+import type { PlatformReport } from '../../protocol/protocol';
 import { DAEMON_BIN, notesModel, randomMiniModel, REPO_ROOT } from '../setup';
 import { micOnly, writeJournal } from '../support/journals';
 import { earshot, NODE_EXE, runWindows, USERS_DIR, win32Package, winPath, WinRun, withCodeExe } from './wine';
@@ -133,6 +134,28 @@ describe('the win32-x64 package under Wine (Windows node.exe 22, Wine 8.0)', fun
     const acp = await runWindows('reg', ['query', 'HKLM\\System\\CurrentControlSet\\Control\\Nls\\CodePage', '/v', 'ACP'], { timeoutMs: 60_000 });
     assert.match(acp.stdout, /ACP\s+REG_SZ\s+1252\b/, `the ANSI code page: ${acp.stdout}`);
     await transcribeInProfile('Łukasz 张', { docs: 'Spotkania 会议', models: 'Modele Whisper 模型', model: 'ggml-mini ż.bin', wav: 'Stand-up 张.wav' });
+  });
+
+  it("earshot report: each addon's first double, the host, and Smart App Control as Windows' reg.exe prints it (the value set in this prefix for the test)", async () => {
+    // Microsoft's registry value for Smart App Control (1: On, enforcement; "Test your app's signature with Smart App
+    // Control"), set in the prefix so that the report reads it through reg.exe's real output.
+    const key = 'HKLM\\SYSTEM\\CurrentControlSet\\Control\\CI\\Policy';
+    ok(await runWindows('reg', ['add', key, '/v', 'VerifiedAndReputablePolicyState', '/t', 'REG_DWORD', '/d', '1', '/f'], { timeoutMs: 60_000 }), 'reg add');
+    try {
+      const report = JSON.parse(ok(await earshot(['report', '--json'], { env: { EARSHOT_OFFLINE: '1' } }), 'report').stdout) as PlatformReport;
+      const facts = (title: string) => Object.fromEntries(report.sections.find((s) => s.title === title)!.facts.map((f) => [f.name, f.value]));
+      assert.match(facts('This machine')['host process'], /\\node\.exe$/i);
+      const modules = facts('Native modules');
+      assert.equal(modules["audify.node's first Node-API double (1.5 expected)"], 'loads: 1.5');
+      assert.equal(modules["smart-whisper.node's first Node-API double (1.5 expected)"], 'loads: 1.5');
+      assert.match(modules['whisper (smart-whisper.node)'], /^loads: CPU module ggml-cpu-/);
+      const control = facts('Windows application control');
+      assert.equal(control['Smart App Control'], 'on (enforcement): unsigned native files are blocked');
+      // Wine has no Code Integrity log: either wevtutil is missing or it finds no such channel; never an event of ours.
+      assert.ok(control['Code Integrity events'] !== undefined || control['Code Integrity events naming Earshot'] === 'none', JSON.stringify(control));
+    } finally {
+      await runWindows('reg', ['delete', key, '/v', 'VerifiedAndReputablePolicyState', '/f'], { timeoutMs: 60_000 });
+    }
   });
 
   it('reports a model whisper.cpp refuses (a tensor renamed) and exits 1, instead of exiting 0 without a word', async () => {
