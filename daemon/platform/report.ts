@@ -131,6 +131,10 @@ async function captureAppFacts(probes: PlatformProbes): Promise<[string, string]
   }
   const verify = await probes.run('codesign', ['--verify', '--strict', app], PROBE_TIMEOUT_MS);
   facts.push(['signature verifies', verify.code === 0 ? 'yes' : `no: ${firstLine(verify.stderr) || verify.error || `exit ${verify.code}`}`]);
+  // Gatekeeper assesses a quarantined app at its launch (a prompt, or a refusal for an ad-hoc signature); VS Code's
+  // extraction of a VSIX sets no quarantine (platform review 3). xattr -p exits 1 when the attribute is not there (xattr(1)).
+  const quarantine = await probes.run('xattr', ['-p', 'com.apple.quarantine', app], PROBE_TIMEOUT_MS);
+  facts.push(['quarantine', quarantine.code === 0 ? `set: ${quarantine.stdout.trim()}` : quarantine.error ? `not read: ${quarantine.error}` : 'none']);
   const appDevices = probes.captureAppDevices ? await probes.captureAppDevices() : { error: 'not asked' };
   if ('error' in appDevices) facts.push(['app\'s input devices', `could not be listed: ${appDevices.error}`]);
   else {

@@ -125,6 +125,7 @@ describe('platform report: macOS (codesign, Info.plist, TCC log answered as docu
     'codesign -dvvv': { code: 0, stdout: '', stderr: CODESIGN },
     'codesign --verify': { code: 0, stdout: '', stderr: '' },
     'log show': { code: 0, stdout: TCC_LOG, stderr: '' },
+    'xattr -p': { code: 1, stdout: '', stderr: `xattr: ${APP}: No such xattr: com.apple.quarantine\n` },
     ...commands,
   }, { captureApp: APP, captureAppDevices: async () => ['Apple Inc.: MacBook Pro Microphone', 'Existential Audio Inc.: BlackHole 2ch'], audifyInputNames: async () => ['Apple Inc.: MacBook Pro Microphone', 'Existential Audio Inc.: BlackHole 2ch'], ...extra });
 
@@ -139,6 +140,7 @@ describe('platform report: macOS (codesign, Info.plist, TCC log answered as docu
     assert.equal(app.CFBundleVersion, '1.0.0');
     assert.equal(app.EarshotAudioteeVersion, '0.0.7');
     assert.equal(app['names as audify lists them'], 'the same');
+    assert.equal(app.quarantine, 'none');
     assert.equal(app.app, '~/.vscode/extensions/earshot.earshot-0.3.0-darwin-arm64/out/mac-capture/Earshot Audio Capture.app', 'the home folder is ~');
     const machine = section(report, 'This machine');
     assert.match(machine['host process'], /Code Helper \(Plugin\)$/, 'which process records: what P2 turns on');
@@ -150,6 +152,8 @@ describe('platform report: macOS (codesign, Info.plist, TCC log answered as docu
     const app = section(report, 'macOS capture app');
     assert.match(app['names as audify lists them'], /^differ: only the app \[\], only audify \["Jane\uFFFDs AirPods"\]$/);
     assert.match(app['signature verifies'], /^no: ~\/\.vscode\/.*a sealed resource is missing or invalid$/);
+    const quarantined = await platformReport(mac({}, { 'xattr -p': { code: 0, stdout: '0083;6745a1b2;Safari;\n', stderr: '' } }));
+    assert.equal(section(quarantined, 'macOS capture app').quarantine, 'set: 0083;6745a1b2;Safari;');
   });
 
   it("keeps TCC's lines about Earshot and VS Code only, with the home folder and the user name replaced and no terminal controls", async () => {
