@@ -902,8 +902,11 @@ export interface DeviceTestParams {
   /** 0.5–30, default 5. */
   seconds?: number;
 }
+/** The recorder's name when Earshot's own macOS app records (macOS then asks about Earshot, not the editor). */
+export const MAC_CAPTURE_APP_RECORDER = 'earshot-capture';
 export interface DeviceTestResult {
   source: LiveSourceKind;
+  /** What recorded: 'audify', {@link MAC_CAPTURE_APP_RECORDER}, a recorder program. */
   recorder: string;
   peakDbfs: number;
   rmsDbfs: number;

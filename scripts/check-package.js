@@ -62,6 +62,9 @@ function devicesProblems(list, platform = process.platform) {
     const app = (list?.notes ?? []).find((n) => /inside the editor's process/.test(n));
     problems.push(`the capture app does not record the microphone (microphone backend: ${microphone || 'none'})${app ? `: ${app}` : ''}`);
   }
+  // daemon/capture/devices.ts CAPTURE_APP_NOT_LISTING: the app did not answer `devices` through open and its FIFOs.
+  const notListing = (list?.notes ?? []).find((n) => /^Earshot Audio Capture\.app did not list the devices/.test(n));
+  if (notListing) problems.push(notListing);
   if (why) problems.push(audifyFailed);
   const system = list?.backends?.systemAudio ?? '';
   if (!/^audiotee\b/.test(system)) problems.push(`audiotee does not record system audio (system audio backend: ${system || 'none'})`);

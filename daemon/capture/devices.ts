@@ -55,9 +55,11 @@ export async function listDevices(query: DeviceQuery = {}): Promise<DeviceList> 
   const env = query.env ?? process.env;
   let list: DeviceList;
   if (platform === 'darwin' || platform === 'win32') {
-    const viaApp = platform === 'darwin' ? await captureAppDeviceList(query.captureApp) : undefined;
+    const fromApp = platform === 'darwin' ? await captureAppDeviceList(query.captureApp) : undefined;
+    const viaApp = fromApp && 'failure' in fromApp ? undefined : fromApp;
     const rt = !viaApp && platform === process.platform && audifyStatus(env).available ? await listAudifyDevices(env) : undefined;
     list = viaApp ?? (rt ? rtAudioDeviceList(rt.api, rt.devices, platform) : await listFfmpegDevices(platform, env));
+    if (fromApp && 'failure' in fromApp) list.notes.push(fromApp.failure);
     if (platform === 'darwin' && audioteeStatus(platform).available) {
       // Core Audio taps: all system audio, or only a meeting app's, ahead of any loopback device.
       const apps = await listAudioApps(env);
@@ -76,14 +78,19 @@ export async function listDevices(query: DeviceQuery = {}): Promise<DeviceList> 
 
 /**
  * macOS: the microphones (and loopback inputs) as Earshot's capture app lists them, the ids RtAudio's names as in
- * audify's list (macMicrophone.ts); undefined when the app is not used or cannot list them (then audify's list is).
+ * audify's list (macMicrophone.ts); undefined when the app is not used. When it could not list them, audify's list is
+ * used and a note says why (the release's package check fails on it: the app must answer through `open`).
  */
-async function captureAppDeviceList(options: MacMicrophoneOptions = {}): Promise<DeviceList | undefined> {
+async function captureAppDeviceList(options: MacMicrophoneOptions = {}): Promise<DeviceList | { failure: string } | undefined> {
   const listed = await listMicrophonesThroughApp(options);
   if (!listed) return undefined;
-  const devices = listed.map((d) => ({ ...d, outputChannels: 0, isDefaultOutput: false }));
+  if ('error' in listed) return { failure: `${CAPTURE_APP_NOT_LISTING}: ${listed.error}` };
+  const devices = listed.devices.map((d) => ({ ...d, outputChannels: 0, isDefaultOutput: false }));
   return { ...rtAudioDeviceList('Core Audio', devices, 'darwin'), notes: [`Core Audio devices (${CAPTURE_APP})`] };
 }
+
+/** The note's start when the capture app did not list the devices (scripts/check-package.js looks for it). */
+export const CAPTURE_APP_NOT_LISTING = `${CAPTURE_APP} did not list the devices`;
 
 /** Which backend records each source here, for `earshot devices` and health. `captureApp`: macOS, the bundle (default: this installation's). */
 export function captureBackends(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env, captureApp: string | undefined = captureAppPath()): { microphone: string; systemAudio: string } {

@@ -18,18 +18,19 @@
  *
  * The audio channel: `open` has no pipe to the app, only `--stdout PATH` / `--stderr PATH` ("Launches with stdout
  * connected to PATH", open(1)'s usage). The daemon makes a private folder (mkdtemp: mode 0700) with two FIFOs (mode
- * 0600), so only this user, and only whoever can reach the folder, can open them; it opens their read ends before
+ * 0600), so only this user, and only whoever can reach the folder, can open them; it opens their read ends
  * before `open` launches the app. `open -W` waits for the app to exit; the recorder has ended once `open` has and both
  * FIFOs have reached end-of-file.
  *
- * Ending it: audiotee writes each chunk with FileHandle.write (BinaryOutputHandler.swift:7 at a311cc5) and sets
- * handlers only for SIGINT and SIGTERM (AudioTee.swift:157-166), so once the daemon closes the read end the next
- * write raises SIGPIPE, whose default action ends the process (a tap writes a chunk every --chunk-duration even
- * while nothing plays). When the helper's PID can be found (lsof on the FIFO), SIGTERM is sent first: audiotee stops
- * its recorder and exits 0 (AudioTee.swift:146-154). Before its first write the app gets SIGKILL instead (found by
- * lsof as soon as it holds the FIFO): launchd owns it, so ending `open` does not end it, and SIGTERM does not reach a
- * helper still setting up its tap. An app Earshot ended before it delivered audio that may still run rules out a
- * second one; SILENT_LAUNCH_LIMIT such launches in a row make audiotee run directly (platform review 3, P6).
+ * Ending it: the app, earshot-capture, leads its own process group, which the audiotee it runs for the tap joins
+ * (earshot-capture.cpp main), so one kill(-pid) reaches both (signalAppGroup). Its PID is found with lsof on the FIFO:
+ * the holder whose parent is neither another holder nor the daemon (appOfHolders). SIGTERM first: audiotee stops its
+ * recorder and exits 0 (AudioTee.swift:146-154 at a311cc5), the microphone recorder stops its stream; both write
+ * with nothing but SIGINT/SIGTERM handled, so once the daemon closes the read end the next write ends them (SIGPIPE
+ * for audiotee's FileHandle.write, BinaryOutputHandler.swift:7; EPIPE for the recorder). Before its first write the
+ * app gets SIGKILL instead: launchd owns it, so ending `open` does not end it, and SIGTERM does not reach a helper
+ * still setting up its tap. A tap Earshot ended before it delivered audio that may still run rules out a second one
+ * while it may (judgeSilentEnds); SILENT_LAUNCH_LIMIT such taps in a row make audiotee run directly (review 3, P6).
  *
  * What only a Mac can confirm (README): that the prompt names Earshot, that `open --stdout/--stderr` takes FIFOs on
  * 14.2+, that an LSUIElement bundle around a command-line binary runs under `open -W` until it exits.
@@ -196,8 +197,12 @@ export class CaptureAppProcess extends EventEmitter implements RecorderProcess {
   /** The lookup of the helper's PID under way (lsof on the FIFO), if any. */
   private lookup: Promise<void> | undefined;
 
+  /** The tap (`system`), whose silent ends count against the app (judgeSilentEnds). */
+  private readonly tap: boolean;
+
   constructor(args: string[], private readonly options: CaptureAppOptions) {
     super();
+    this.tap = args[0] === 'system';
     let fifos: { out: string; err: string };
     try {
       this.dir = fs.mkdtempSync(path.join(options.tmpdir ?? os.tmpdir(), 'earshot-capture-'));
@@ -246,6 +251,11 @@ export class CaptureAppProcess extends EventEmitter implements RecorderProcess {
     return this.opener?.pid;
   }
 
+  /** The app's own process (found with lsof), which a user can end; undefined until found. */
+  get recordingPid(): number | undefined {
+    return this.helperPid;
+  }
+
   /** The private folder (for tests and logs). */
   get folder(): string | undefined {
     return this.dir;
@@ -256,7 +266,7 @@ export class CaptureAppProcess extends EventEmitter implements RecorderProcess {
     return this.readers.some((r) => r.heard);
   }
 
-  /** The helper has written audio (stdout): its tap is set up and its run loop runs (AudioTee.swift:135-147). */
+  /** The app has written audio (stdout): a tap set up and its run loop running (AudioTee.swift:135-147), or a microphone stream started. */
   get deliveredAudio(): boolean {
     return this.readers[0]?.heard ?? false;
   }
@@ -285,7 +295,8 @@ export class CaptureAppProcess extends EventEmitter implements RecorderProcess {
     if (this.finished) return false;
     this.closing = true;
     const heard = this.heard;
-    if (!this.deliveredAudio) endedSilent.add(this); // judged at the next launch (judgeSilentEnds)
+    // A tap judged at the next tap's launch (judgeSilentEnds); a microphone or a device list is not a tap's evidence.
+    if (!this.deliveredAudio && this.tap) endedSilent.add(this);
     if (this.helperPid !== undefined) this.signalHelper(this.helperSignal(signal));
     else void this.lookUpHelper(); // found, it gets the signal (closing)
     // Its next write ends it (SIGPIPE) once the read ends are closed: after the lookup, which finds it by the FIFO.
@@ -424,15 +435,14 @@ let silentInARow = 0;
  * row that never delivered make the app unusable, as a failed launch does (the supervisor's first-data timeout ends
  * them, and `open` itself never fails then).
  */
-function judgeSilentEnds(): void {
+function judgeSilentEnds(): string | undefined {
   for (const app of endedSilent) {
-    if (app.mayLinger()) {
-      appUnusable ??= `an earlier ${CAPTURE_APP} that Earshot stopped before it delivered any audio may still be running (waiting for a permission prompt?), and another would queue behind it`;
-      return;
-    }
+    // Not kept as the app's state: once that instance is gone, the next launch goes through the app again.
+    if (app.mayLinger()) return `an earlier ${CAPTURE_APP} that Earshot stopped before it delivered any audio may still be running (waiting for a permission prompt?), and another would queue behind it`;
     endedSilent.delete(app);
     if (++silentInARow >= SILENT_LAUNCH_LIMIT) appUnusable ??= `${CAPTURE_APP} delivered no audio in ${silentInARow} launches in a row`;
   }
+  return undefined;
 }
 
 /**
@@ -444,8 +454,8 @@ export function audioteeSpawner(spawnDirect: (command: RecorderCommand) => Runni
   const log = options.log ?? captureWarning('audiotee');
   return (command) => {
     const app = options.app ?? captureAppPath();
-    if (app) judgeSilentEnds();
-    const why = !app ? `${CAPTURE_APP} is not in this installation (a development checkout: \`node scripts/mac-capture-app.js\` builds it)` : appUnusable;
+    const lingering = app ? judgeSilentEnds() : undefined;
+    const why = !app ? `${CAPTURE_APP} is not in this installation (a development checkout: \`node scripts/mac-capture-app.js\` builds it)` : appUnusable ?? lingering;
     if (why) {
       if (saidUnusable !== why) log(`running audiotee directly, so macOS counts the tap as the editor's or terminal's: ${why}`);
       saidUnusable = why;

@@ -26,6 +26,7 @@
  * Show Health name the backend (devices.ts, captureBackends).
  */
 import * as os from 'node:os';
+import { MAC_CAPTURE_APP_RECORDER } from '../../protocol/protocol';
 import { formatWords, isDecodedFormat, macosSupportsProcessTaps, parseAudioteeLine } from './audiotee';
 import { coreAudioDeviceFor } from './audifyHelper';
 import { CaptureError, deviceNotFoundMessage } from './faults';
@@ -34,7 +35,7 @@ import { RunningRecorder } from './runningRecorder';
 import { CAPTURE_PERIOD_MS, SAMPLE_RATE } from './source';
 
 /** The recorder's name in statuses, health and faults. */
-export const CAPTURE_APP_RECORDER = 'earshot-capture';
+export const CAPTURE_APP_RECORDER = MAC_CAPTURE_APP_RECORDER;
 
 /** An input device as `earshot-capture devices` lists it. */
 export interface CaptureAppDevice {
@@ -73,7 +74,10 @@ export function parseCaptureAppDevices(stdout: string): CaptureAppDevice[] | und
  * The input devices through the app (`devices`), or why not: the app did not answer in `timeoutMs` (it is then
  * killed), or answered something else. `options.onLaunchFailed` hears when `open` could not launch it at all.
  */
-export async function listCaptureAppDevices(options: CaptureAppOptions, timeoutMs = LIST_TIMEOUT_MS): Promise<{ devices: CaptureAppDevice[] } | { error: string }> {
+/** What a listing stopped by its signal answers. */
+const LISTING_STOPPED = 'stopped before the app answered';
+
+export async function listCaptureAppDevices(options: CaptureAppOptions, timeoutMs = LIST_TIMEOUT_MS, signal?: AbortSignal): Promise<{ devices: CaptureAppDevice[] } | { error: string }> {
   const app = new CaptureAppProcess(['devices'], options);
   let out = '';
   let err = '';
@@ -82,14 +86,18 @@ export async function listCaptureAppDevices(options: CaptureAppOptions, timeoutM
   app.stdout.setEncoding('utf8').on('data', (text: string) => { out += text; });
   app.stderr.setEncoding('utf8').on('data', (text: string) => { err += text; });
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const answered = await Promise.race([
-    Promise.all([new Promise((resolve) => app.once('close', resolve)), new Promise((resolve) => app.stdout.once('end', resolve))]).then(() => true),
-    new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); }),
+    Promise.all([new Promise((resolve) => app.once('close', resolve)), new Promise((resolve) => app.stdout.once('end', resolve))]).then(() => true as const),
+    new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); }),
+    // A stop while it lists (the source stopped before its recorder started) does not wait for the answer.
+    new Promise<'stopped'>((resolve) => { onAbort = () => resolve('stopped'); if (signal?.aborted) onAbort(); else signal?.addEventListener('abort', onAbort, { once: true }); }),
   ]);
   clearTimeout(timer);
-  if (!answered) {
+  if (onAbort) signal?.removeEventListener('abort', onAbort);
+  if (answered !== true) {
     app.kill('SIGKILL');
-    return { error: `\`${CAPTURE_APP_RECORDER} devices\` did not answer within ${timeoutMs / 1000} s` };
+    return { error: answered === 'stopped' ? LISTING_STOPPED : `\`${CAPTURE_APP_RECORDER} devices\` did not answer within ${timeoutMs / 1000} s` };
   }
   const devices = parseCaptureAppDevices(out);
   if (devices) return { devices };
@@ -152,12 +160,11 @@ function launchOptions(options: MacMicrophoneOptions, app: string): CaptureAppOp
   };
 }
 
-/** The input devices through the app while it is used; undefined when it is not, or could not list them. */
-export async function listMicrophonesThroughApp(options: MacMicrophoneOptions = {}): Promise<CaptureAppDevice[] | undefined> {
+/** The input devices through the app while it is used, or why it could not list them; undefined when it is not used. */
+export async function listMicrophonesThroughApp(options: MacMicrophoneOptions = {}): Promise<{ devices: CaptureAppDevice[] } | { error: string } | undefined> {
   const app = captureAppOf(options);
   if (microphoneAppUnusable(app)) return undefined;
-  const listed = await listCaptureAppDevices(launchOptions(options, app!), options.listTimeoutMs);
-  return 'devices' in listed ? listed.devices : undefined;
+  return listCaptureAppDevices(launchOptions(options, app!), options.listTimeoutMs);
 }
 
 /**
@@ -193,7 +200,10 @@ export function macMicrophoneLauncher(device: string | undefined, fallback: Micr
       const chosen = device && device !== 'default' ? device : undefined;
       let id = 'default';
       if (chosen) {
-        const listed = await listCaptureAppDevices(appOptions, options.listTimeoutMs);
+        const listed = await listCaptureAppDevices(appOptions, options.listTimeoutMs, signal);
+        // Stopped while it listed: the supervisor stops whatever this returns at once (recorderSupervisor.ts runRecorder),
+        // and a stop says nothing against the app, so it is not marked unusable.
+        if ('error' in listed && listed.error === LISTING_STOPPED) return fallback.launch(signal);
         if ('error' in listed) {
           // An app that cannot list the devices cannot be trusted to record: this start and the next ones fall back.
           if (!captureAppUnusable()) markCaptureAppUnusable(`${CAPTURE_APP} did not list the devices: ${listed.error}`);

@@ -49,6 +49,8 @@ function withProcessEnv<T>(env: NodeJS.ProcessEnv, fn: () => T): T {
  */
 export interface RecorderProcess {
   readonly pid?: number | undefined;
+  /** The process that records, when it is not `pid` (the capture app, which launchd started; `pid` is its `open`). */
+  readonly recordingPid?: number | undefined;
   readonly exitCode: number | null;
   readonly signalCode: NodeJS.Signals | null;
   readonly stderr: Readable | null;
@@ -181,7 +183,9 @@ export class RunningRecorder {
   private giveUp(): void {
     if (this.finished) return;
     this.unended = true;
-    this.fault = unendedRecorderFault(this.recorder, this.child.pid, this.stopLimitMs); // more urgent than why it was ended
+    // The pid the user can end: the one that records (the capture app's, once found), not a launcher's.
+    const pid = 'recordingPid' in this.child ? this.child.recordingPid : this.child.pid;
+    this.fault = unendedRecorderFault(this.recorder, pid, this.stopLimitMs); // more urgent than why it was ended
     this.finish(null, null);
   }
 

@@ -1,8 +1,7 @@
 /**
  * What this machine offers Earshot: `earshot devices` (microphones, system-audio sources, whether system audio can be
- * captured, the capture backends) and `earshot build-info` (how the whisper addon was compiled and what it finds).
- *
- * and `earshot report` (daemon/platform/report.ts: the same facts and more, for a problem report).
+ * captured, the capture backends), `earshot build-info` (how the whisper addon was compiled and what it finds) and
+ * `earshot report` (daemon/platform/report.ts: the same facts and more, for a problem report).
  *
  * Owns those printouts. Must not load a model or change anything; only `report --record` records, and keeps nothing.
  */

@@ -219,15 +219,21 @@ async function recordingFacts(probes: PlatformProbes, seconds: number): Promise<
   return facts;
 }
 
-/** Replaces the home folder and the user name, drops control characters and bidi overrides, and cuts a value. */
+/**
+ * Replaces the home folder and the user's names, drops control characters and bidi overrides, and cuts a value. The
+ * home folder in its own spelling, then the user name and the home folder's last part (on Windows the profile folder
+ * often differs from the account name) wherever they stand as a word of their own: in NT device paths of Code
+ * Integrity events (`\Device\HarddiskVolume3\Users\<name>\…`), /private/var/folders/… and the like, not inside other
+ * words.
+ */
 function redactor(probes: Pick<PlatformProbes, 'homedir' | 'username'>): (value: string) => string {
   const home = probes.homedir;
-  const user = probes.username;
+  const names = [...new Set([probes.username, home.split(/[\\/]/).filter(Boolean).pop() ?? ''])].filter((n) => n.length > 1);
+  const asWords = names.map((n) => new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(n)}(?![\\p{L}\\p{N}_])`, 'giu'));
   return (value) => {
     let v = value;
     if (home.length > 1) v = v.split(home).join('~');
-    // The user name also stands in paths that are not under the home folder (a temporary folder, /Users/<name> seen from elsewhere).
-    if (user.length > 1) v = v.replace(new RegExp(escapeRegExp(user), 'gi'), '<user>');
+    for (const word of asWords) v = v.replace(word, '<user>');
     v = plainLine(v);
     return v.length > MAX_VALUE_CHARS ? `${v.slice(0, MAX_VALUE_CHARS)}…` : v;
   };
@@ -246,7 +252,7 @@ export function renderMarkdown(sections: PlatformReportSection[], now: Date): st
   const lines = [
     '# Earshot platform report',
     '',
-    `Made ${now.toISOString()}. It holds no transcript and no audio; the home folder is shown as \`~\` and the user name as \`<user>\`. Read it before you send it.`,
+    `Made ${now.toISOString()}. It holds no transcript and no audio; the home folder is shown as \`~\` and the user name as \`<user>\`. Device names are as the system gives them (they can hold a person's name). Read it before you send it.`,
   ];
   for (const section of sections) {
     lines.push('', `## ${section.title}`, '');

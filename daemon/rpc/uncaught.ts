@@ -90,6 +90,8 @@ export function uncaughtErrorCount(): number {
  * client goes out through vscode-jsonrpc's writer a few promise jobs later: the flush waits for the next turn first.
  */
 export function exitAfterFlush(code: number): void {
+  // Should the event loop empty before either exit below, Node still ends with this code, not 0.
+  process.exitCode = code;
   let pending = 2;
   const done = () => { if (--pending === 0) process.exit(code); };
   setTimeout(() => process.exit(code), EXIT_FLUSH_MS).unref();

@@ -6,8 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { MACOS_AUDIO_CAPTURE_SETTINGS } from '../../daemon/capture/audiotee';
-import { CAPTURE_APP_RECORDER } from '../../daemon/capture/macMicrophone';
-import { DEVICE_TEST_SESSION_ID, DeviceTestResult, LiveSourceKind, PlatformReport } from '../../protocol/protocol';
+import { DEVICE_TEST_SESSION_ID, DeviceTestResult, LiveSourceKind, MAC_CAPTURE_APP_RECORDER, PlatformReport } from '../../protocol/protocol';
 import { EarshotSettings } from '../settings/settings';
 import type { CommandDeps } from './registry';
 
@@ -146,7 +145,7 @@ export function registerDeviceCommands({ client, session: current, command }: Co
         'Start Dictation').then((picked) => { if (picked) void vscode.commands.executeCommand('earshot.toggleDictation'); });
     } else {
       // On macOS the capture app records the microphone (daemon/capture/macMicrophone.ts): then macOS asked for Earshot, not VS Code.
-      const allowed = result.recorder === CAPTURE_APP_RECORDER ? 'Earshot' : 'VS Code';
+      const allowed = result.recorder === MAC_CAPTURE_APP_RECORDER ? 'Earshot' : 'VS Code';
       const tips = process.platform === 'darwin'
         ? `Check that it is not muted and that ${allowed} may use the microphone (System Settings › Privacy & Security › Microphone).`
         : process.platform === 'win32'

@@ -16,7 +16,9 @@
 //       a shell reports audiotee's SIGPIPE death).
 //   earshot-capture system <audiotee args…>
 //       posix_spawn of audiotee from the same Contents/MacOS folder with those arguments and this process's stdio;
-//       SIGTERM/SIGINT are passed on; exits with audiotee's status (its signal, when a signal ended it).
+//       SIGTERM/SIGINT sent to this process alone are passed on (the daemon signals the whole process group, which
+//       reaches audiotee directly; a second SIGTERM is harmless to it); exits with audiotee's status (its signal, when
+//       a signal ended it).
 //       A child keeps its parent's responsible process unless the parent disclaims it
 //       (responsibility_spawnattrs_setdisclaim, a private attribute not used here): Apple DTS,
 //       developer.apple.com/forums/thread/731504; Qt, qt.io/blog/the-curious-case-of-the-responsible-process. So the tap
@@ -56,7 +58,7 @@
 // Bump RECORDER_VERSION with every change to this file: it goes into the bundle's Info.plist, and the release checks
 // that the signed bundle's code directory hash changes only when audiotee's version or this one does (a new hash
 // loses the user's grant, review 3 P1).
-#define RECORDER_VERSION "1.0.1"
+#define RECORDER_VERSION "1.0.2"
 
 #include "RtAudio.h"
 
@@ -77,6 +79,7 @@
 #include <string>
 #include <vector>
 
+#include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -139,6 +142,8 @@ void log(const char *type, const std::string &message, const std::vector<std::pa
 // ---- Signals ----
 
 std::atomic<int> stopSignal{0};
+/** How much audio may wait for a reader that has stopped reading before the oldest is dropped. */
+constexpr unsigned MAX_QUEUED_SECONDS = 5;
 volatile sig_atomic_t childPid = 0;
 volatile sig_atomic_t pendingSignal = 0;
 
@@ -256,6 +261,8 @@ struct Capture {
   std::mutex mutex;
   std::condition_variable ready;
   std::vector<int16_t> queued;  // converted audio the main thread has not written yet
+  size_t maxQueued = 0;         // at most this many samples wait: a reader that stops reading loses the oldest
+  std::atomic<size_t> dropped{0};
   std::vector<float> mono, resampled;
   std::atomic<bool> failed{false};
 };
@@ -275,6 +282,11 @@ int onInput(void *, void *input, unsigned int frames, double, RtAudioStreamStatu
   {
     std::lock_guard<std::mutex> lock(c.mutex);
     for (float v : c.resampled) c.queued.push_back(static_cast<int16_t>(std::lround(std::max(-1.0f, std::min(1.0f, v)) * 32767.0f)));
+    if (c.maxQueued > 0 && c.queued.size() > c.maxQueued) {
+      const size_t excess = c.queued.size() - c.maxQueued;
+      c.queued.erase(c.queued.begin(), c.queued.begin() + static_cast<std::ptrdiff_t>(excess));
+      c.dropped.fetch_add(excess);
+    }
   }
   c.ready.notify_one();
   return 0;
@@ -367,6 +379,7 @@ int recordMicrophone(int argc, char **argv) {
   deviceRate = audio.getStreamSampleRate();
   Resampler resampler(deviceRate, outputRate);
   capture.resampler = &resampler;
+  capture.maxQueued = static_cast<size_t>(outputRate) * MAX_QUEUED_SECONDS;
   capture.failed.store(false);
 
   // audiotee's metadata (AudioStreamMetadata.swift:13-22): the stream on stdout; then the device's own format.
@@ -392,15 +405,24 @@ int recordMicrophone(int argc, char **argv) {
       // Little-endian samples: every Mac and Linux machine this runs on is little-endian (arm64, x86_64).
       const char *bytes = reinterpret_cast<const char *>(writing.data());
       size_t left = writing.size() * sizeof(int16_t);
-      while (left > 0) {
-        const ssize_t wrote = write(STDOUT_FILENO, bytes, left);
-        if (wrote < 0 && errno == EINTR) continue;
+      // A reader that stops reading must not hold a stop up: wait for room with poll(), at most 100 ms at a time,
+      // and write no more than PIPE_BUF, which a pipe that polls writable takes without blocking (poll(2), write(2)).
+      while (left > 0 && !stopSignal.load()) {
+        pollfd out{STDOUT_FILENO, POLLOUT, 0};
+        const int ready = poll(&out, 1, 100);
+        if (ready < 0 && errno != EINTR) { status = 1; break; }
+        if (ready <= 0) continue;
+        const ssize_t wrote = write(STDOUT_FILENO, bytes, std::min<size_t>(left, PIPE_BUF));
+        if (wrote < 0 && (errno == EINTR || errno == EAGAIN)) continue;
         if (wrote < 0) { status = errno == EPIPE ? 141 : 1; break; }
         bytes += wrote;
         left -= static_cast<size_t>(wrote);
       }
       writing.clear();
       if (status) break;
+    }
+    if (const size_t dropped = capture.dropped.exchange(0)) {
+      log("info", "The reader fell behind: the oldest audio was dropped", {{"samples", std::to_string(dropped)}});
     }
     if (capture.failed.load()) {
       log("error", "The input stream failed", {{"device", device}, {"name", info.name}, {"error", errorText()}});

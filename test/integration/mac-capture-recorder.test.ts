@@ -173,6 +173,28 @@ describe('earshot-capture (the capture app\'s recorder, built with RtAudio\'s Pu
     assert.equal(run.lines.at(-1)!.message_type, 'stream_stop');
   });
 
+  it('microphone: a reader that stops reading (its FIFO full) holds up neither SIGTERM nor the stop', async () => {
+    const fifo = path.join(dir, 'unread.fifo');
+    fs.rmSync(fifo, { force: true });
+    assert.equal(spawnSync('mkfifo', ['-m', '600', fifo]).status, 0);
+    const fd = fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK); // a reader that never reads
+    const child = spawn(binary, ['microphone', '--sample-rate', '16000', '--chunk-duration', '0.02'], { env: pulse.env, stdio: ['ignore', fd, 'pipe'] });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (t: string) => { stderr += t; });
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+    try {
+      // Its main thread waits on the full pipe: in poll() (7) or, had it no bound, in write() (1) (/proc/PID/syscall, proc(5)).
+      const syscall = () => { try { return fs.readFileSync(`/proc/${child.pid}/syscall`, 'utf8').split(' ')[0]; } catch { return ''; } };
+      await waitFor(() => ['1', '7'].includes(syscall()) && stderr.includes('stream_start'), 'the pipe to fill (64 KiB: about 2 s of audio)', 30_000);
+      child.kill('SIGTERM');
+      const end = await Promise.race([ended, sleep(10_000).then(() => 'still running' as const)]);
+      assert.deepEqual(end, { code: 0, signal: null }, 'SIGTERM ended it although nobody reads');
+    } finally {
+      child.kill('SIGKILL');
+      fs.closeSync(fd);
+    }
+  });
+
   it('microphone from the speaker\'s monitor by id, opened at 48 kHz and resampled to 16 kHz here (the macOS path)', async () => {
     const monitor = (await devices()).find((d) => d.name.includes('Earshot_test_speaker'))!;
     const run = start(['microphone', '--device', String(monitor.id), '--device-sample-rate', '48000']);
@@ -277,7 +299,11 @@ describe('earshot-capture (the capture app\'s recorder, built with RtAudio\'s Pu
       fs.rmSync(appPidFile, { force: true });
       const started = spawnSync('sh', ['-c', `"$0" system --sample-rate 16000 & echo $! > "$1"`, path.join(app, 'earshot-capture'), appPidFile], { stdio: ['ignore', fd, 'inherit'] });
       assert.equal(started.status, 0);
-      const gone = (pid: number) => { try { process.kill(pid, 0); return false; } catch { return true; } };
+      // Gone: no such process, or a zombie that its new parent has not reaped yet (state Z in /proc/PID/stat, proc(5)).
+      const gone = (pid: number) => {
+        try { process.kill(pid, 0); } catch { return true; }
+        try { return /^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return true; }
+      };
       const appPid = Number(fs.readFileSync(appPidFile, 'utf8'));
       try {
         await waitFor(() => fs.existsSync(argsFile) && fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').endsWith('\n'), 'the stand-in to start');

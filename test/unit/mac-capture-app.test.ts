@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startAudiotee } from '../../daemon/capture/audiotee';
 import { LiveSource } from '../../daemon/capture/live';
-import { appOfHolders, audioteeSpawner, CAPTURE_APP, CaptureAppProcess, CAPTURE_APP_EXECUTABLE, launchCaptureApp, resetCaptureAppState } from '../../daemon/capture/macCaptureApp';
+import { appOfHolders, audioteeSpawner, CAPTURE_APP, captureAppUnusable, SILENT_LAUNCH_LIMIT, CaptureAppProcess, CAPTURE_APP_EXECUTABLE, launchCaptureApp, resetCaptureAppState } from '../../daemon/capture/macCaptureApp';
 import { RecorderCommand } from '../../daemon/capture/recorderCommand';
 import { RunningRecorder, spawnRecorder } from '../../daemon/capture/runningRecorder';
 import { REPO_ROOT } from '../setup';
@@ -25,6 +25,7 @@ import { fakeCaptureApp } from '../support/fake-capture-app';
 import { readStarts } from '../support/starts';
 import { alive, fakeLauncher } from '../support/fake-launcher';
 import { fakeOpen } from '../support/fake-open';
+import { microphoneAppUnusable } from '../../daemon/capture/macMicrophone';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const captureApp = require(path.join(REPO_ROOT, 'scripts', 'mac-capture-app.js')) as {
@@ -295,7 +296,10 @@ describe('macOS capture app: launched through open, audio through a FIFO (fake o
     const lines: string[] = [];
     recorder.onStderrLine((l) => lines.push(l));
     await waitFor(() => lines.some((l) => l.includes('stream_start')), 'the stream to start');
-    await sleep(100); // the PID lookup
+    let bytes = 0;
+    recorder.onData((c) => { bytes += c.length; });
+    // Delivering audio (before it, the app gets SIGKILL: it may be inside its tap setup), and its PID found.
+    await waitFor(() => bytes > 0 && (recorder.child as CaptureAppProcess).recordingPid !== undefined, 'its first audio and the PID lookup');
     const helper = starts()[0].pid;
     await recorder.stop();
     assert.ok(!alive(helper));
@@ -458,6 +462,21 @@ exit 0
     await waitFor(() => !alive(helper), 'the helper to be gone', 3000);
   });
 
+  it("microphone launches and device lists stopped before their audio are no tap's evidence: the tap still goes through the app", async () => {
+    plan({ tapSetupMs: -1 });
+    for (let i = 0; i < SILENT_LAUNCH_LIMIT + 1; i++) {
+      const mic = launchCaptureApp({ ...command, recorder: 'earshot-capture', args: ['microphone', '--device', 'default'] }, { app, open, tmpdir: tmp, findHelperPid: async () => undefined });
+      await mic.stop(); // before it wrote anything
+    }
+    const direct: string[] = [];
+    const spawn = audioteeSpawner((c) => { direct.push(c.command); return spawnRecorder({ ...c, command: 'true', args: [] }, process.env); },
+      { app, open, tmpdir: tmp, findHelperPid: async () => starts().at(-1)?.pid, log: () => undefined });
+    const tap = spawn(command);
+    recorders.push(tap);
+    assert.equal(direct.length, 0, 'the tap went through the app');
+    assert.equal(captureAppUnusable(), undefined);
+  });
+
   it('a helper that may still run rules out a second instance; two launches in a row without audio fall back to the direct spawn', async () => {
     plan({ tapSetupMs: -1 });
     const said: string[] = [];
@@ -476,6 +495,9 @@ exit 0
     await second.ended;
     assert.equal(starts().length, 1);
     assert.match(said[0], /running audiotee directly.*an earlier Earshot Audio Capture\.app that Earshot stopped before it delivered any audio may still be running/);
+    // Only the next tap waits for that instance: the app stays usable, so the microphone still records through it.
+    assert.equal(captureAppUnusable(), undefined, 'a tap that may linger does not turn the app off');
+    assert.equal(microphoneAppUnusable(app, '24.1.0'), undefined);
 
     // With its PID found, each silent instance is SIGKILLed; the second in a row makes the app unusable.
     resetCaptureAppState();

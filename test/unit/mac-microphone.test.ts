@@ -16,7 +16,7 @@ import { captureBackends, listDevices } from '../../daemon/capture/devices';
 import { classifyEnd } from '../../daemon/capture/faults';
 import { LiveSource } from '../../daemon/capture/live';
 import { audioteeSpawner, CAPTURE_APP_BUNDLE_ID, resetCaptureAppState, tapRunsAsEarshot } from '../../daemon/capture/macCaptureApp';
-import { captureAppDeviceFor, macMicrophoneLauncher, MacMicrophoneOptions, microphoneAppUnusable } from '../../daemon/capture/macMicrophone';
+import { captureAppDeviceFor, listCaptureAppDevices, macMicrophoneLauncher, MacMicrophoneOptions, microphoneAppUnusable } from '../../daemon/capture/macMicrophone';
 import { recorderLauncher } from '../../daemon/capture/recorder';
 import { spawnRecorder } from '../../daemon/capture/runningRecorder';
 import { REPO_ROOT } from '../setup';
@@ -27,6 +27,8 @@ import { alive, fakeLauncher } from '../support/fake-launcher';
 import { fakeOpen } from '../support/fake-open';
 import { readStarts } from '../support/starts';
 
+/* eslint-disable-next-line @typescript-eslint/no-require-imports */
+const check = require(path.join(REPO_ROOT, 'scripts', 'check-package.js')) as { devicesProblems(list: object, platform?: string): string[] };
 /* eslint-disable-next-line @typescript-eslint/no-require-imports */
 const captureAppScript = require(path.join(REPO_ROOT, 'scripts', 'mac-capture-app.js')) as { BUNDLE_ID: string };
 
@@ -162,6 +164,29 @@ describe('macOS microphone through Earshot Audio Capture.app (fake open, fake ap
     assert.deepEqual(list.systemSources.map((d) => d.id), ['Existential Audio Inc.: BlackHole 2ch']);
     assert.ok(list.notes.includes('Core Audio devices (Earshot Audio Capture.app)'), list.notes.join('\n'));
     assert.deepEqual(folders(), []);
+  });
+
+  it('a stop while the app lists the devices ends the listing at once, and says nothing against the app', async () => {
+    // An `open` that never launches anything (LaunchServices stuck behind a prompt, say).
+    const stuckOpen = path.join(dir, 'stuck-open');
+    fs.writeFileSync(stuckOpen, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+    const stop = new AbortController();
+    const listing = listCaptureAppDevices({ app, open: stuckOpen, tmpdir: tmp, findHelperPid: async () => undefined }, 60_000, stop.signal);
+    stop.abort();
+    assert.deepEqual(await listing, { error: 'stopped before the app answered' });
+    assert.equal(microphoneAppUnusable(app, '24.1.0'), undefined);
+    for (let waited = 0; folders().length > 0; waited += 50) {
+      assert.ok(waited < 10_000, 'its private folder to be removed');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+
+  it("an app that answers `devices` with no list: audify's list is used, and a note says so (the release's package check fails on it)", async () => {
+    plan({ devices: 'not a list' as never });
+    const list = await listDevices({ platform: 'darwin', env: { PATH: '/nonexistent' }, captureApp: viaApp() });
+    const note = list.notes.find((n) => n.startsWith('Earshot Audio Capture.app did not list the devices: '));
+    assert.ok(note, list.notes.join('\n'));
+    assert.deepEqual(check.devicesProblems({ ...list, backends: { microphone: 'earshot-capture (Earshot Audio Capture.app: macOS asks for Earshot)', systemAudio: 'audiotee (Core Audio tap)' } }, 'darwin'), [note]);
   });
 
   it("the app's error lines for a device it cannot open are classified: gone (unplugged) or none at all", () => {

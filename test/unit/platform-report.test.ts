@@ -207,6 +207,18 @@ describe('platform report: Windows (reg query, wevtutil answered as documented)'
     assert.equal(missing['Code Integrity events'], 'not read: spawn wevtutil ENOENT');
   });
 
+  it("the profile folder's name is replaced also in NT device paths, where the home folder's spelling differs, and a short user name not inside other words", async () => {
+    // A Microsoft-account profile: the folder (C:\\Users\\DanaS) is not the account's name (dana.s).
+    const events = WEVTUTIL.replace(/Users\\dana\\/g, 'Users\\DanaS\\');
+    const report = await platformReport(probes('win32', { 'reg query': { code: 0, stdout: REG_ON, stderr: '' }, 'wevtutil qe': { code: 0, stdout: events, stderr: '' } },
+      { homedir: 'C:\\Users\\DanaS', username: 'dana.s' }));
+    const event = section(report, 'Windows application control')['event 1'];
+    assert.match(event, /\\Device\\HarddiskVolume3\\Users\\<user>\\\.vscode\\extensions\\earshot/);
+    assert.doesNotMatch(event, /DanaS/i);
+    const short = await platformReport(probes('linux', {}, { homedir: '/home/an', username: 'an', devices: async () => { throw new Error('no server available, an error'); } }));
+    assert.equal(section(short, 'Capture').devices, 'could not be listed: no server available, <user> error');
+  });
+
   it('parses wevtutil blocks into id, date and one-line description', () => {
     const events = codeIntegrityEvents(WEVTUTIL);
     assert.deepEqual(events.map((e) => [e.id, e.date]), [['3077', '2026-11-27T08:01:12.4410000Z'], ['3077', '2026-11-26T17:40:00.0000000Z']]);

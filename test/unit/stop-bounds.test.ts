@@ -50,6 +50,19 @@ async function settles<T>(work: Promise<T>, ms: number, what: string): Promise<T
 describe('stop bounds: a recorder that never ends', function () {
   this.timeout(20_000);
 
+  it("a launcher's pid is not the one to end: the capture app's own pid once found, else none (review of issue 54)", async () => {
+    // CaptureAppProcess: `pid` is open's, which launchd's app outlives; `recordingPid` the app's, found with lsof.
+    class LaunchedApp extends DeafProcess {
+      constructor(readonly recordingPid: number | undefined) { super(); }
+    }
+    for (const [recordingPid, expected] of [[5200, /\(pid 5200\).*kill -9 5200`/], [undefined, /^The recorder "app" did not end.*with `kill`\.$/]] as const) {
+      const recorder = new RunningRecorder({ recorder: 'app', command: 'open', args: [], device: 'default' }, new LaunchedApp(recordingPid), new PassThrough(), 300);
+      const end = await settles(recorder.stop(), 8000, 'stop()');
+      assert.match(end.fault!.message, expected);
+      assert.doesNotMatch(end.fault!.message, /424242/, "open's pid is never named");
+    }
+  });
+
   it('RunningRecorder.stop() asks SIGTERM then SIGKILL, then gives up at its bound: `ended` carries the fault', async () => {
     const { recorder, child } = deafRecorder(1500);
     const end = await settles(recorder.stop(), 8000, 'stop()');
