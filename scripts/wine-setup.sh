@@ -7,6 +7,8 @@
 #     with MEM_RESERVE_PLACEHOLDER, which Wine 8.0 refuses: "Fatal process out of memory", ../shared/windows-under-wine.md),
 #     its tarball checked against NODE_WIN_INTEGRITY before anything of it runs (scripts/npm-tarball.js): it runs under
 #     Wine, whose drive Z: is /, beside the VSIX the release uploads
+#   - $EARSHOT_WINE_DIR/amx-permission.so  preloaded into Wine's processes by test/wine/wine.ts: asks Linux for the AMX
+#     tile state, which Windows gives every process and Wine never asks for (scripts/wine-amx-permission.c says why)
 #   - $EARSHOT_WINE_DIR/prefix         a Wine prefix set to Windows 10 (Wine 8.0's default, Windows 7, is refused by
 #     node.exe: "Node.js is only supported on Windows 8.1 … or higher")
 # Idempotent: each step is skipped when what it makes is already there at the pinned version.
@@ -81,7 +83,15 @@ check_node() {
   echo "wine-setup: $got"
 }
 
+build_amx_permission() {
+  local src=$REPO/scripts/wine-amx-permission.c out=$WINE_DIR/amx-permission.so
+  [ -f "$out" ] && [ "$out" -nt "$src" ] && return 0
+  mkdir -p "$WINE_DIR"
+  cc -shared -fPIC -O2 -o "$out.tmp" "$src" && mv "$out.tmp" "$out"
+}
+
 timed "apt" install_apt
+timed "AMX permission" build_amx_permission
 timed "node.exe" install_node
 timed "prefix" make_prefix
 timed "node.exe check" check_node

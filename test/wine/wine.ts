@@ -81,7 +81,13 @@ function wineEnv(options: WinOptions): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = {};
   for (const k of pass) if (process.env[k] !== undefined) base[k] = process.env[k];
   const user = options.user ?? os.userInfo().username;
-  return { ...base, USER: user, LOGNAME: user, WINEPREFIX: WINE_PREFIX, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', ...options.env };
+  // On a CPU with AMX, ggml's Windows build uses the tiles without asking, as Windows allows; Linux needs the process
+  // to ask first (scripts/wine-amx-permission.c, which wine-setup.sh builds here).
+  const amx = path.join(WINE_DIR, 'amx-permission.so');
+  return {
+    ...base, USER: user, LOGNAME: user, WINEPREFIX: WINE_PREFIX, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=',
+    ...(fs.existsSync(amx) ? { LD_PRELOAD: amx } : {}), ...options.env,
+  };
 }
 
 export interface WinProcess {
