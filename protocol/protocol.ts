@@ -479,6 +479,13 @@ export interface PromptBound {
  */
 export const MEMORY_ASK_BOUND: PromptBound = { lines: 120, chars: 24_000 };
 /**
+ * A hit's own line at most (a passage keeps it whole otherwise, however long): what a question's prompt could carry
+ * of it anyway. Long enough for the longest turns of real transcripts (QMSum's speeches: a cut at
+ * MEMORY_PASSAGE_MAX_CHARS changed what the recorded model answers were given), short enough that a 2 MB line does not
+ * come back whole, twice (review 2, S10).
+ */
+export const MEMORY_HIT_LINE_MAX_CHARS = MEMORY_ASK_BOUND.chars;
+/**
  * A recap: the meeting from its start, 600 lines (about an hour of talk) and 80,000 characters (~20k tokens), what
  * current chat models take with room for the answer; a longer meeting is cut and the prompt says so.
  */

@@ -13,7 +13,7 @@
 import * as crypto from 'node:crypto';
 import MiniSearch, { SearchResult } from 'minisearch';
 import {
-  ActionItem, Decision, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MemoryLine, MemoryMeeting, MemoryPassage, MemorySearchParams, MemoryTodoItem,
+  ActionItem, Decision, MEMORY_HIT_LINE_MAX_CHARS, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MemoryLine, MemoryMeeting, MemoryPassage, MemorySearchParams, MemoryTodoItem,
 } from '../../protocol/protocol';
 import { cutAround } from '../../protocol/textSize';
 import { isoDate } from '../understanding/dates';
@@ -658,18 +658,18 @@ function interpolate(question: Candidate[], added: Candidate[], weight: number):
 }
 
 /**
- * A hit's text, cut to MEMORY_PASSAGE_MAX_CHARS around the first word of the question it holds (from its start when
+ * A hit's text, cut to MEMORY_HIT_LINE_MAX_CHARS around the first word of the question it holds (from its start when
  * none): growPassage bounds the lines around a hit, but the hit's own line is always in, and a transcript whose lines
  * are whole turns (`ask --over`) may hold one of megabytes, which came back whole, twice (security review 2, S10).
  */
 export function hitText(text: string, query: string): string {
-  if (text.length <= MEMORY_PASSAGE_MAX_CHARS) return text;
+  if (text.length <= MEMORY_HIT_LINE_MAX_CHARS) return text;
   let at = text.length;
   for (const term of queryTerms(query).keys()) {
     const found = new RegExp(term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'iu').exec(text)?.index;
     if (found !== undefined && found < at) at = found;
   }
-  return cutAround(text, at === text.length ? 0 : at, MEMORY_PASSAGE_MAX_CHARS);
+  return cutAround(text, at === text.length ? 0 : at, MEMORY_HIT_LINE_MAX_CHARS);
 }
 
 /**

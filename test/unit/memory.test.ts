@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import MiniSearch from 'minisearch';
-import { ActionItem, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MEMORY_ASK_BOUND, MemoryPassage, MemorySearchParams } from '../../protocol/protocol';
+import { ActionItem, MEMORY_HIT_LINE_MAX_CHARS, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MEMORY_ASK_BOUND, MemoryPassage, MemorySearchParams } from '../../protocol/protocol';
 import { readTranscriptFile } from '../../daemon/cli/memory';
 import { markDoneInJournal } from '../../daemon/documents/done';
 import { renderNotes } from '../../daemon/documents/markdown';
@@ -347,7 +347,7 @@ describe('meeting memory', () => {
     assert.equal(long.lines.length, 2);
   });
 
-  it('cuts a hit line longer than MEMORY_PASSAGE_MAX_CHARS around the question\'s word, in the line and hit.text (review 2, S10: m2_giant.js)', () => {
+  it('cuts a hit line longer than MEMORY_HIT_LINE_MAX_CHARS around the question\'s word, in the line and hit.text (review 2, S10: m2_giant.js)', () => {
     const index = new MemoryIndex();
     const giant = `${'x'.repeat(1_000_000)} then the roadmap slipped a month ${'y'.repeat(1_000_000)}`;
     index.put(record('giant', [['You', 'filler one'], ['You', giant], ['You', 'filler two']]));
@@ -355,15 +355,18 @@ describe('meeting memory', () => {
       const [p] = index.search({ query: 'roadmap', ...(neighbours === undefined ? {} : { neighbours }) });
       const hit = p.lines.find((l) => l.hit)!;
       for (const text of [hit.text, p.hit.text]) {
-        assert.ok(text.length <= MEMORY_PASSAGE_MAX_CHARS, `${text.length}`);
+        assert.ok(text.length <= MEMORY_HIT_LINE_MAX_CHARS, `${text.length}`);
         assert.match(text, /^…x+ then the roadmap slipped a month y+…$/);
         const middle = text.indexOf('roadmap') / text.length;
         assert.ok(middle > 0.4 && middle < 0.6, `the word is near the middle: ${middle}`);
       }
-      assert.ok(JSON.stringify(p).length < 3 * MEMORY_PASSAGE_MAX_CHARS, `${JSON.stringify(p).length}`);
+      assert.ok(JSON.stringify(p).length < 3 * MEMORY_HIT_LINE_MAX_CHARS, `${JSON.stringify(p).length}`);
     }
     // A line that holds no word of the question is cut from its start.
-    assert.equal(hitText(`${'z'.repeat(MEMORY_PASSAGE_MAX_CHARS * 2)}`, 'roadmap'), `${'z'.repeat(MEMORY_PASSAGE_MAX_CHARS - 2)}…`);
+    assert.equal(hitText(`${'z'.repeat(MEMORY_HIT_LINE_MAX_CHARS * 2)}`, 'roadmap'), `${'z'.repeat(MEMORY_HIT_LINE_MAX_CHARS - 2)}…`);
+    // A long turn of a real transcript (a speech) stays whole: it fits a question's prompt as it is.
+    const speech = `${'w'.repeat(MEMORY_PASSAGE_MAX_CHARS * 2)} roadmap`;
+    assert.equal(hitText(speech, 'roadmap'), speech);
   });
 
   it('bounds an ask prompt by its size in tokens: a CJK character counts as about a token, not a quarter of one (review 2, S10)', () => {
