@@ -53,7 +53,7 @@ export function registerSessionHandlers({ connection, log, answer, modelProgress
   connection.onRequest(PlatformReportRequest, (params, token) => answer(PlatformReportRequest.method, async (svc) => {
     const valid = validatePlatformReport(params);
     const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
+    token?.onCancellationRequested(() => abort.abort()); // absent when the params came as an array
     const report = await svc.platformReport(valid, abort.signal);
     // Which sections it made, not what they say: the values name devices and folders.
     log.info('platform', 'report', { sections: report.sections.length, recordSeconds: valid.recordSeconds });
