@@ -24,8 +24,6 @@ import type { RunningRecorder } from './runningRecorder';
 import { SAMPLE_RATE } from './source';
 import { runTool } from './tools';
 
-// The panes of System Settings a capture problem opens (faults.ts keeps them: its permission messages name them too).
-export { MACOS_AUDIO_CAPTURE_SETTINGS, MACOS_MICROPHONE_SETTINGS } from './faults';
 
 /** Device ids that name applications rather than a device. */
 export const APP_PREFIX = 'app:';

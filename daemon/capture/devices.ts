@@ -11,12 +11,13 @@
  *           are system audio.
  * The macOS and Windows parsers are unit-tested on their documented output formats; they cannot run on Linux CI.
  */
+import { MAC_CAPTURE_APP_RECORDER } from '../../protocol/protocol';
 import { CaptureFault, CaptureKind, installHint } from './faults';
 import { findExecutable, runTool } from './tools';
 import { audifyStatus, listAudifyDevices } from './audify';
 import { APP_PREFIX, audioteeStatus, listAudioApps } from './audiotee';
 import { CAPTURE_APP, captureAppPath } from './macCaptureApp';
-import { CAPTURE_APP_RECORDER, captureAppOf, listMicrophonesThroughApp, MacMicrophoneOptions, microphoneAppUnusable } from './macMicrophone';
+import { captureAppOf, listMicrophonesThroughApp, MacMicrophoneOptions, microphoneAppUnusable } from './macMicrophone';
 
 export type DeviceBackend = 'pulse' | 'alsa' | 'avfoundation' | 'dshow' | 'rtaudio' | 'audiotee';
 
@@ -99,7 +100,7 @@ export function captureBackends(platform: NodeJS.Platform = process.platform, en
   const tee = audioteeStatus(platform).available;
   const macApp = platform === 'darwin' && microphoneAppUnusable(captureApp) === undefined;
   return {
-    microphone: macApp ? `${CAPTURE_APP_RECORDER} (${CAPTURE_APP}: macOS asks for Earshot)` : audify ? 'audify (in-process RtAudio)' : programs,
+    microphone: macApp ? `${MAC_CAPTURE_APP_RECORDER} (${CAPTURE_APP}: macOS asks for Earshot)` : audify ? 'audify (in-process RtAudio)' : programs,
     systemAudio: platform === 'darwin' && tee ? 'audiotee (Core Audio tap)' : audify ? `audify (in-process RtAudio${platform === 'win32' ? ', WASAPI loopback' : ''})` : programs,
   };
 }

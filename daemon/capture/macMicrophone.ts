@@ -34,8 +34,6 @@ import { CAPTURE_APP, CaptureAppOptions, captureAppPath, CaptureAppProcess, capt
 import { RunningRecorder } from './runningRecorder';
 import { CAPTURE_PERIOD_MS, SAMPLE_RATE } from './source';
 
-/** The recorder's name in statuses, health and faults. */
-export const CAPTURE_APP_RECORDER = MAC_CAPTURE_APP_RECORDER;
 
 /** An input device as `earshot-capture devices` lists it. */
 export interface CaptureAppDevice {
@@ -97,11 +95,11 @@ export async function listCaptureAppDevices(options: CaptureAppOptions, timeoutM
   if (onAbort) signal?.removeEventListener('abort', onAbort);
   if (answered !== true) {
     app.kill('SIGKILL');
-    return { error: answered === 'stopped' ? LISTING_STOPPED : `\`${CAPTURE_APP_RECORDER} devices\` did not answer within ${timeoutMs / 1000} s` };
+    return { error: answered === 'stopped' ? LISTING_STOPPED : `\`${MAC_CAPTURE_APP_RECORDER} devices\` did not answer within ${timeoutMs / 1000} s` };
   }
   const devices = parseCaptureAppDevices(out);
   if (devices) return { devices };
-  return { error: failed?.message ?? (err.trim().split('\n').slice(-2).join(' | ').slice(0, 400) || `\`${CAPTURE_APP_RECORDER} devices\` printed no device list`) };
+  return { error: failed?.message ?? (err.trim().split('\n').slice(-2).join(' | ').slice(0, 400) || `\`${MAC_CAPTURE_APP_RECORDER} devices\` printed no device list`) };
 }
 
 /**
@@ -178,7 +176,7 @@ export function macMicrophoneLauncher(device: string | undefined, fallback: Micr
   let said: string | undefined;
   const launcher = {
     get recorder(): string {
-      return microphoneAppUnusable(appPath()) ? fallback.recorder : CAPTURE_APP_RECORDER;
+      return microphoneAppUnusable(appPath()) ? fallback.recorder : MAC_CAPTURE_APP_RECORDER;
     },
     async launch(signal?: AbortSignal): Promise<RunningRecorder> {
       const app = appPath();
@@ -215,7 +213,7 @@ export function macMicrophoneLauncher(device: string | undefined, fallback: Micr
         }
         id = String(found.id);
       }
-      recorder = launchCaptureApp({ recorder: CAPTURE_APP_RECORDER, args: microphoneArgs(id), device: chosen ?? 'default' }, appOptions);
+      recorder = launchCaptureApp({ recorder: MAC_CAPTURE_APP_RECORDER, args: microphoneArgs(id), device: chosen ?? 'default' }, appOptions);
       checkStreamFormat(recorder);
       return recorder;
     },

@@ -18,9 +18,8 @@
  *   stalls), which is judged like a tap: the same hint, naming the device to choose instead of a permission.
  */
 import { coreAudioDeviceName } from './audifyHelper';
-import { MACOS_AUDIO_CAPTURE_SETTINGS, MACOS_MICROPHONE_SETTINGS } from './audiotee';
 import { isLoopbackDeviceName } from './devices';
-import { CaptureFault } from './faults';
+import { CaptureFault, MACOS_AUDIO_CAPTURE_SETTINGS, MACOS_MICROPHONE_SETTINGS } from './faults';
 import { CAPTURE_APP_BUNDLE_ID } from './macCaptureApp';
 
 /** A microphone level at or above this (RMS) is sound, not a quiet room. */

@@ -13,7 +13,7 @@ import { captureAppOf, listCaptureAppDevices } from '../capture/macMicrophone';
 import { runTool } from '../capture/tools';
 import { onnxRuntime } from '../vad/silero';
 import { whisperAddon } from '../whisperAddon';
-import { PlatformProbes, RecordingOutcome } from './report';
+import { PlatformProbes, plistString, RecordingOutcome } from './report';
 
 export interface MachineProbeOptions {
   env?: NodeJS.ProcessEnv;
@@ -76,8 +76,7 @@ function osVersion(): string {
   if (process.platform === 'darwin') {
     try {
       const plist = fs.readFileSync('/System/Library/CoreServices/SystemVersion.plist', 'utf8');
-      const value = (key: string) => plist.match(new RegExp(`<key>${key}</key>\\s*<string>([^<]*)</string>`))?.[1];
-      return `macOS ${value('ProductVersion') ?? '?'} (${value('ProductBuildVersion') ?? '?'})`;
+      return `macOS ${plistString(plist, 'ProductVersion') ?? '?'} (${plistString(plist, 'ProductBuildVersion') ?? '?'})`;
     } catch {
       return 'macOS (version unreadable)';
     }
