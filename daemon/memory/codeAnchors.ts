@@ -14,7 +14,11 @@
  * The anchor map is built from the index once per index version (MemoryIndex.version: every put, remove and clear), at
  * the first query after a change, and kept beside the index; queries read it. Pure: reads no file, logs nothing.
  */
-import { ActionItem, Decision, EditorLocation, MemoryLine, MemoryMeeting, MentionTarget } from '../../protocol/protocol';
+import {
+  ActionItem, CODE_ANCHORS_BOUND, CodeAnchorFile, CodeAnchorMeetingInfo, Decision, decisionStanding, EditorLocation, MemoryCodeAnchorsResult, MemoryLine,
+  MemoryMeeting, MentionTarget,
+} from '../../protocol/protocol';
+import { cutAround } from '../../protocol/textSize';
 import { inRange, MeetingRecord, MemoryIndex, newestFirst, topicBlocksOf } from './memoryIndex';
 
 export interface CodeAnchorQuery {
@@ -117,6 +121,44 @@ export function anchoredPaths(index: MemoryIndex, root?: string): Map<string, Se
     out.set(path, symbols);
   }
   return out;
+}
+
+/**
+ * Every file the meetings of workspace folder `root` anchored, for earshot/memory/codeAnchors: each file's meetings, and
+ * those of each of its symbols a line named; most recently discussed first, cut to CODE_ANCHORS_BOUND.
+ */
+export function workspaceCodeAnchors(index: MemoryIndex, root: string): MemoryCodeAnchorsResult {
+  let truncated = false;
+  const info = (found: CodeAnchorMeeting[]): CodeAnchorMeetingInfo[] => {
+    if (found.length > CODE_ANCHORS_BOUND.meetings) truncated = true;
+    return found.slice(0, CODE_ANCHORS_BOUND.meetings).map((m) => {
+      if (m.lines.length > CODE_ANCHORS_BOUND.lines) truncated = true;
+      return {
+        meeting: m.meeting,
+        lines: m.lines.slice(0, CODE_ANCHORS_BOUND.lines).map(({ line, how, target }) => ({
+          index: line.index, ...(line.notesLine ? { notesLine: line.notesLine } : {}), t0: line.t0, speaker: line.speaker,
+          text: cutAround(line.text, 0, CODE_ANCHORS_BOUND.lineChars), how, ...(target.kind === 'symbol' && target.name ? { symbol: target.name } : {}),
+        })),
+        decisions: m.decisions.map(({ decision, notesLine }) => ({ decision, standing: decisionStanding(decision), ...(notesLine ? { notesLine } : {}) })),
+        actionItems: m.actionItems,
+      };
+    });
+  };
+  const files: CodeAnchorFile[] = [];
+  for (const [path, symbols] of anchoredPaths(index, root)) {
+    const meetings = codeAnchors(index, { path, root });
+    if (!meetings.length) continue;
+    const symbolList = [...symbols].sort().flatMap((name) => {
+      const found = codeAnchors(index, { path, symbol: name, root });
+      const line = found.flatMap((m) => m.lines).find((l) => l.how === 'named' && l.target.line !== undefined)?.target.line;
+      return found.length && line !== undefined ? [{ name, line, meetings: info(found) }] : [];
+    });
+    files.push({ path, meetings: info(meetings), symbols: symbolList });
+  }
+  const latest = (f: CodeAnchorFile) => f.meetings[0].meeting;
+  files.sort((a, b) => newestFirst(latest(a), latest(b)) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (files.length > CODE_ANCHORS_BOUND.files) truncated = true;
+  return { files: files.slice(0, CODE_ANCHORS_BOUND.files), truncated };
 }
 
 /** A meeting's anchored lines (one per segment, `named` first) and what is tied to them. */
