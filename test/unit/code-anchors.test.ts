@@ -177,6 +177,9 @@ describe('code anchors: meetings that spoke of a file or symbol', () => {
     assert.equal(builds, 2);
     index.remove('one');
     assert.deepEqual(codeAnchors(index, { path: 'src/auth.ts' }).map((m) => m.meeting.sessionId), ['two']);
+    index.remove('never-there');
+    assert.equal(codeAnchors(index, { path: 'src/auth.ts' }).length, 1);
+    assert.equal(builds, 3, 'removing a meeting the index never had changes nothing');
     index.clear();
     assert.deepEqual(codeAnchors(index, { path: 'src/auth.ts' }), []);
     assert.equal(builds, 4);
