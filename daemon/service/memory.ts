@@ -1,20 +1,23 @@
 /**
- * Meeting memory for the service (MemorySearch, MemoryTodo, MemoryDecisions, MemoryMeetings): checks the params, brings
+ * Meeting memory for the service (MemorySearch, MemoryTodo, MemoryDecisions, MemoryLines, MemoryMeetings): checks the params, brings
  * the index up to date with storage (memory/storedMemory.ts) and answers from it. Delete All Data drops the index.
  *
  * Owns the memory requests' params. Must not write journals or notes (ticking an item is storedSessions.ts's).
  */
 import {
-  MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeetingsResult, MemorySearchParams, MemorySearchResult, MemoryTodoParams, MemoryTodoResult,
+  ErrorCodes, MEMORY_LINES_AROUND, MEMORY_LINES_MAX_AROUND, MemoryDecisionsParams, MemoryDecisionsResult, MemoryLinesParams, MemoryLinesResult, MemoryMeetingsResult, MemorySearchParams, MemorySearchResult, MemoryTodoParams, MemoryTodoResult,
 } from '../../protocol/protocol';
 import { InvalidParamsError } from '../../protocol/validate';
 import { MAX_LIMIT, MAX_NEIGHBOURS } from '../memory/memoryIndex';
 import { MeaningSearch } from '../memory/meaningSearch';
 import { StoredMemory } from '../memory/storedMemory';
+import { ServiceError } from '../serviceError';
 
 /** Longest query or topic taken (a question, not a document). */
 const MAX_QUERY = 2000;
 const MAX_LIST = 200;
+/** A session or segment id at most (they are short names; this only bounds what a bad client sends). */
+const MAX_ID = 200;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 export class Memory {
@@ -56,6 +59,13 @@ export class Memory {
   async decisions(params: unknown): Promise<MemoryDecisionsResult> {
     const valid = validateMemoryDecisions(params);
     return { decisions: (await this.stored.sync()).decisions(valid) };
+  }
+
+  async lines(params: unknown): Promise<MemoryLinesResult> {
+    const { sessionId, segmentId, before, after } = validateMemoryLines(params);
+    const found = (await this.stored.sync()).lines(sessionId, segmentId, before, after);
+    if (!found) throw new ServiceError(ErrorCodes.SessionNotFound, `No segment ${JSON.stringify(segmentId)} in a stored meeting ${JSON.stringify(sessionId)}.`);
+    return found;
   }
 
   async meetings(): Promise<MemoryMeetingsResult> {
@@ -138,4 +148,19 @@ export function validateMemoryDecisions(params: unknown): MemoryDecisionsParams 
   const o = object(params, what);
   const topic = text(o, 'topic', what, false);
   return { ...(topic?.trim() ? { topic } : {}), ...range(o, what) };
+}
+
+export function validateMemoryLines(params: unknown): Required<MemoryLinesParams> {
+  const what = 'memory/lines params';
+  const o = object(params, what);
+  const id = (key: string) => {
+    const v = o[key];
+    if (typeof v !== 'string' || !v.trim() || v.length > MAX_ID) fail(`${what}.${key} must be a non-empty string of at most ${MAX_ID} characters`);
+    return v;
+  };
+  return {
+    sessionId: id('sessionId'), segmentId: id('segmentId'),
+    before: whole(o, 'before', what, 0, MEMORY_LINES_MAX_AROUND) ?? MEMORY_LINES_AROUND,
+    after: whole(o, 'after', what, 0, MEMORY_LINES_MAX_AROUND) ?? MEMORY_LINES_AROUND,
+  };
 }

@@ -166,6 +166,22 @@ describe('meeting memory', () => {
     assert.equal(hit?.lines.find((l) => l.hit)?.text, BUDGET[2][1]);
   });
 
+  it('gives a decision\'s segment and the lines around it, with their notes lines (memory/lines)', async () => {
+    const memory = new Memory(storage);
+    const [{ decision }] = (await memory.decisions({})).decisions;
+    const { meeting: m, lines } = await memory.lines({ sessionId: A, segmentId: decision.segmentId, before: 1, after: 5 });
+    assert.equal(m.title, 'Release sync');
+    assert.deepEqual(lines.map((l) => [l.index, l.speaker, l.hit]), [[3, 'Bob', false], [4, 'Carol', true], [5, 'Alice', false], [6, 'Bob', false]]);
+    const notes = fs.readFileSync(m.notesPath, 'utf8').split('\n');
+    for (const l of lines) assert.ok(notes[l.notesLine! - 1].includes(l.text), `notes line of segment ${l.index}`);
+    assert.equal((await memory.lines({ sessionId: A, segmentId: 'file-1' })).lines.length, 4, 'three after by default, none before the first');
+    await assert.rejects(memory.lines({ sessionId: A, segmentId: 'file-99' }), (e: { code?: number; message: string }) => e.code === 1001 && /No segment "file-99"/.test(e.message));
+    await assert.rejects(memory.lines({ sessionId: 'nope', segmentId: 'file-1' }), (e: { code?: number }) => e.code === 1001);
+    await assert.rejects(memory.lines({ sessionId: A, segmentId: 'file-1', before: 6 }), /before must be a whole number from 0 to 5/);
+    await assert.rejects(memory.lines({ sessionId: A }), /segmentId must be a non-empty string/);
+    await assert.rejects(memory.lines({ sessionId: A, segmentId: 'x'.repeat(201) }), /at most 200 characters/);
+  });
+
   it('lists open items newest meeting first, mine compared case- and accent-insensitively, done ones left out', async () => {
     const index = await new StoredMemory(storage).sync();
     const todo = index.todo(['élodie', 'DANA']);
