@@ -1,7 +1,10 @@
 /**
  * The meeting-memory commands (memory/meetingMemory.ts does what each asks): the Action Items view's refresh, grouping,
- * mark done, reveal in notes and insert as TODO, and opening a session's transcript at a line.
+ * mark done, reveal in notes and insert as TODO, opening a session's transcript at a line, and writing a decision as an
+ * ADR (decisions/decisionRecords.ts).
  */
+import type { WriteDecisionRecordArgs } from '../decisions/adr';
+import type { DecisionRecords } from '../decisions/decisionRecords';
 import type { ActionItemsNode } from '../memory/actionItemsView';
 import type { MeetingMemory } from '../memory/meetingMemory';
 import type { RegisterCommand } from './registry';
@@ -14,4 +17,9 @@ export function registerMemoryCommands(command: RegisterCommand, memory: Meeting
   command('earshot.actionItems.revealInNotes', async (node?: ActionItemsNode) => memory.revealInNotes(node));
   command('earshot.actionItems.insertAsTodo', async (node?: ActionItemsNode) => memory.insertAsTodo(node));
   command('earshot.openSessionTranscript', async (sessionId: string, index?: number) => memory.openTranscript(sessionId, index));
+}
+
+export function registerDecisionRecordCommand(command: RegisterCommand, records: DecisionRecords): void {
+  // decisions/adr.ts's WRITE_DECISION_RECORD_COMMAND (the literal here: the manifest test finds each registration).
+  command('earshot.writeDecisionRecord', async (args?: Partial<WriteDecisionRecordArgs>) => records.write(args));
 }

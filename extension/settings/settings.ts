@@ -26,7 +26,7 @@ export const SETTING_KEYS = [
   // Notes and privacy
   'earshot.notes.folder', 'earshot.retention.days',
   // Meeting memory (the @earshot chat and the Action items view)
-  'earshot.memory.myNames',
+  'earshot.memory.myNames', 'earshot.adr.folder',
   // Dictation
   'earshot.dictation.showPartial', 'earshot.dictation.spokenPunctuation', 'earshot.dictation.microphone',
   // Optional extraction by a language model
@@ -167,6 +167,11 @@ export class EarshotSettings {
     const names = this.get<unknown>('earshot.memory.myNames', []);
     const extra = Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [];
     return [...new Set([this.speakers.mic, ...extra].map((n) => n.trim()).filter((n) => n.length > 0))];
+  }
+
+  /** The ADR folder set for decision records (workspace-relative); '' to detect it (decisions/adr.ts). */
+  get adrFolder(): string {
+    return this.text('earshot.adr.folder');
   }
 
   /** Days to keep session journals; 0 = forever (the daemon deletes older ones). */
