@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { Decision, MemoryDecisionsParams, MemoryDecisionsResult, MemoryLine, MemoryLinesParams, MemoryLinesResult, MemoryMeeting } from '../../protocol/protocol';
 import { ErrorCodes } from '../../protocol/protocol';
 import { plainLine } from '../../protocol/plainText';
+import { inline } from '../../daemon/documents/notesText';
 import { meetingOfNotes } from '../memory/links';
 import { notesUriNow } from '../remote/remoteNotes';
 import { EarshotSettings } from '../settings/settings';
@@ -88,7 +89,10 @@ export class DecisionRecords implements vscode.Disposable {
     }
   }
 
-  /** A CodeLens on each decision of an Earshot notes file, at the line memory found it on (while that line is a list entry). */
+  /**
+   * A CodeLens on each decision of an Earshot notes file, at the line memory found it on, while that line still holds
+   * the decision as the notes write it (an edit above it moves the lines until memory reads the file again).
+   */
   private async lenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     if (!/\.md$/i.test(doc.uri.path)) return [];
     try {
@@ -97,7 +101,7 @@ export class DecisionRecords implements vscode.Disposable {
       const meeting = meetingOfNotes(doc.uri, meetings);
       if (!meeting) return [];
       return decisions.filter((d) => d.meeting.sessionId === meeting.sessionId && d.notesLine && d.notesLine <= doc.lineCount
-        && doc.lineAt(d.notesLine - 1).text.startsWith('- ')).map((d) => {
+        && doc.lineAt(d.notesLine - 1).text.startsWith('- ') && doc.lineAt(d.notesLine - 1).text.includes(inline(d.decision.text))).map((d) => {
         const args: WriteDecisionRecordArgs = { sessionId: meeting.sessionId, decisionId: d.decision.id };
         const line = doc.lineAt(d.notesLine! - 1).range;
         return new vscode.CodeLens(line, { command: WRITE_DECISION_RECORD_COMMAND, title: 'Write as ADR', tooltip: 'Write this decision as an Architecture Decision Record in the workspace', arguments: [args] });

@@ -13,6 +13,7 @@ import { DEFAULT_RANKING, hitText, MeetingRecord, MemoryIndex, RankingOptions, i
 import { promptChars } from '../../protocol/textSize';
 import { MAX_QUERY_TERMS, queryTerms } from '../../daemon/memory/terms';
 import { StoredMemory } from '../../daemon/memory/storedMemory';
+import { notesLinesOf } from '../../daemon/memory/meetingRecord';
 import { Memory } from '../../daemon/service/memory';
 import { pruneSessions } from '../../daemon/service/retention';
 import { Line, micOnly, writeJournal } from '../support/journals';
@@ -164,6 +165,13 @@ describe('meeting memory', () => {
     const hit = index.search({ query: 'purchase order', limit: 50 }).find((p) => p.hit.kind === 'actionItem');
     assert.equal(hit?.hit.text, 'Send the purchase order');
     assert.equal(hit?.lines.find((l) => l.hit)?.text, BUDGET[2][1]);
+  });
+
+  it('decisions said in the same words each get their own notes line', () => {
+    const notes = ['# M', '', '## Decisions', '', '### Decided', '', '- We ship on Monday. _(00:05)_', '- We ship on Monday. _(00:10)_', '', '## Transcript', ''].join('\n');
+    const decision = (id: string, t0: number) => ({ sessionId: 's', id, revision: 1, text: 'We ship on Monday.', kind: 'decision' as const, segmentId: `x${t0}`, t0 });
+    const { itemNotesLines } = notesLinesOf(notes, { segments: [], actionItems: [], decisions: [decision('d2', 10), decision('d1', 5)] });
+    assert.deepEqual([itemNotesLines!.get('d1'), itemNotesLines!.get('d2')], [7, 8]);
   });
 
   it('gives a decision\'s segment and the lines around it, with their notes lines (memory/lines)', async () => {

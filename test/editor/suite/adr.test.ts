@@ -14,7 +14,7 @@ import type { EarshotApi } from '../../../extension/extension';
 import type { WrittenRecord } from '../../../extension/decisions/decisionRecords';
 import type { MemoryDecisionsResult } from '../../../protocol/protocol';
 import { sayingModel } from '../../setup';
-import { screenshot, waitForState } from './hooks';
+import { available as hooksAvailable, panelWaitFor, screenshot, until, waitForState } from './hooks';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const SAMPLE = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
@@ -121,8 +121,13 @@ describe('Decisions as ADRs', function () {
     const notes = vscode.Uri.file(entry.meeting.notesPath);
     await vscode.window.showTextDocument(notes);
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', notes);
-    const lens = lenses.find((l) => l.command?.command === COMMAND);
-    assert.ok(lens, 'a "Write as ADR" CodeLens on the notes');
+    const ours = lenses.filter((l) => l.command?.command === COMMAND);
+    const lens = ours.find((l) => JSON.stringify(l.command!.arguments) === JSON.stringify([{ sessionId: entry.meeting.sessionId, decisionId: entry.decision.id }]));
+    assert.ok(lens, 'a "Write as ADR" CodeLens on the notes, for this decision');
+    // The meeting says its decision in the same words every time: each entry still gets its own lens.
+    assert.equal(new Set(ours.map((l) => l.range.start.line)).size, ours.length, 'one lens a line');
+    const doc = await vscode.workspace.openTextDocument(notes);
+    for (const l of ours) assert.match(doc.lineAt(l.range.start.line).text, /^- /);
     assert.equal(lens.range.start.line, entry.notesLine! - 1);
     assert.deepEqual(lens.command!.arguments, [{ sessionId: entry.meeting.sessionId, decisionId: entry.decision.id }]);
     const buttons: vscode.Command[] = [];
@@ -135,9 +140,21 @@ describe('Decisions as ADRs', function () {
   it('the panel\'s button on the decision writes the next one', async function () {
     this.timeout(60_000);
     if (!recorded) this.skip(); // the panel shows the meeting this run recorded, not one memory already had
-    const outcome = await api.panel.runItemAction('adr', 'decisions', entry.decision.id);
-    assert.equal(outcome.ok, true, outcome.message);
-    assert.match(outcome.message ?? '', /docs\/adr\/0006-/);
+    if (hooksAvailable) {
+      // The button itself, clicked in the webview: its message reaches the command.
+      await vscode.commands.executeCommand('earshot.showPanel');
+      await panelWaitFor('(() => { const t = document.getElementById("tab-decisions"); if (!t) return false; t.click(); return true; })()', 'the Decisions tab');
+      await screenshot('adr-panel-decisions');
+      const clicked = await panelWaitFor<boolean>(
+        `(() => { const b = document.querySelector('#decisions li.item[data-id="${entry.decision.id}"] button.item-action[data-action="adr"]'); if (!b) return false; b.click(); return true; })()`,
+        'the "Write as ADR" button of the decision');
+      assert.ok(clicked);
+      await until(() => fs.readdirSync(adrDir).some((f) => f.startsWith('0006-')), 'ADR 0006 written from the panel', 20_000);
+    } else {
+      const outcome = await api.panel.runItemAction('adr', 'decisions', entry.decision.id);
+      assert.equal(outcome.ok, true, outcome.message);
+      assert.match(outcome.message ?? '', /docs\/adr\/0006-/);
+    }
     assert.ok(fs.readdirSync(adrDir).some((f) => f.startsWith('0006-')));
   });
 });
