@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import {
   ActionItem, ActionItemSetDoneParams, DataDeleteParams, ErrorCodes, DataDeleteResult, Decision, DeviceListResult, DeviceTestParams, DeviceTestResult, PlatformReport, PlatformReportParams,
   EditorActivityParams, HealthParams, InterruptedSession, ItemRestoreParams, LanguageModelDiscoverParams, LanguageModelDiscoverResult,
-  MemoryCodeAnchorsResult, MemoryDecisionsResult, MemoryMeetingsResult, MemorySearchResult, MemoryTodoResult, ModelDownloadParams, ModelDownloadResult, ModelListResult,
+  MemoryCodeAnchorsResult, MemoryDecisionsResult, MemoryLinesResult, MemoryMeetingsResult, MemorySearchResult, MemoryTodoResult, ModelDownloadParams, ModelDownloadResult, ModelListResult,
   SessionExportParams, SessionExportResult, SessionPauseParams, SessionPauseResult, SessionResumeParams, SessionResumeResult, SessionStartParams,
   SessionStartResult, SessionStatusResult, SessionStopResult, SessionTranscriptResult, SourceRetryParams, SpeakerRenameParams, SpeakerRenameResult,
   WorkspaceIndexParams,
@@ -287,6 +287,10 @@ export class EarshotService {
 
   memoryDecisions(params: unknown): Promise<MemoryDecisionsResult> {
     return this.memory.decisions(params);
+  }
+
+  memoryLines(params: unknown): Promise<MemoryLinesResult> {
+    return this.memory.lines(params);
   }
 
   memoryMeetings(): Promise<MemoryMeetingsResult> {

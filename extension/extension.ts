@@ -4,8 +4,8 @@
  * what it owns: the daemon's process and client (client/), the side panel and its actions (panel/), language models
  * for the notes (models/), the settings and privacy (settings/), problems told to the user and crash recovery
  * (health/), what the window shows of a session (session/), remote windows (remote/), what is read of the workspace
- * (workspace/), dictation (dictation/), meeting memory (memory/), the meetings' CodeLens on code (code/), and the
- * commands by area (commands/).
+ * (workspace/), dictation (dictation/), meeting memory (memory/), the meetings' CodeLens on code (code/), decisions
+ * written as ADRs (decisions/), and the commands by area (commands/).
  */
 import * as vscode from 'vscode';
 import { PanelCommand } from '../protocol/panel';
@@ -14,7 +14,7 @@ import { EditorActivityReporter } from './workspace/activity';
 import { DaemonClient } from './client/client';
 import { registerDeviceCommands } from './commands/devices';
 import { registerCodeMeetings } from './code/codeLens';
-import { registerMemoryCommands } from './commands/memory';
+import { registerDecisionRecordCommand, registerMemoryCommands } from './commands/memory';
 import { registerModelCommands } from './commands/models';
 import { commandRegistrar } from './commands/registry';
 import { registerSessionCommands } from './commands/sessions';
@@ -24,6 +24,7 @@ import { errorReporter } from './health/errors';
 import { ExtractionProgressView } from './panel/extractionProgress';
 import { HEALTH_SCHEME, HealthView } from './health/health';
 import { MeetingMemory } from './memory/meetingMemory';
+import { DecisionRecords } from './decisions/decisionRecords';
 import { TranscriptPanel } from './panel/panel';
 import { listeningPlace, placeFacts } from './remote/listeningPlace';
 import { PanelNotesController } from './panel/panelNotesController';
@@ -109,6 +110,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   const code = registerCodeMeetings(client, output);
   context.subscriptions.push(memory, code.registration);
   registerMemoryCommands(commands.command, memory, code.meetings);
+  // A meeting's decision as an ADR in the workspace (decisions/): from the panel, the notes' CodeLens and @earshot /decisions.
+  const decisionRecords = new DecisionRecords(client, output);
+  context.subscriptions.push(decisionRecords);
+  registerDecisionRecordCommand(commands.command, decisionRecords);
 
   context.subscriptions.push(watchVocabulary((words) => client.sendVocabulary(words), client.onDaemonStart));
   // Partials only while the panel shows or a dictation runs: otherwise the daemon decodes finals only.

@@ -105,10 +105,11 @@ export const ITEM_LISTS: readonly ItemList[] = ['actionItems', 'decisions', 'ope
 /**
  * What a list entry's buttons do: insert its text at every cursor of the active editor, copy it, select it in the
  * session's notes file, tick/untick it (action items only), add it as a TODO comment at a code location, or restore
- * one the opt-in language model dismissed (shown struck through with the model's reason).
+ * one the opt-in language model dismissed (shown struck through with the model's reason), or write a decision as an
+ * Architecture Decision Record in the workspace (decisions only: earshot.writeDecisionRecord).
  */
-export type ItemAction = 'insert' | 'copy' | 'reveal' | 'toggleDone' | 'todo' | 'restore';
-export const ITEM_ACTIONS: readonly ItemAction[] = ['insert', 'copy', 'reveal', 'toggleDone', 'todo', 'restore'];
+export type ItemAction = 'insert' | 'copy' | 'reveal' | 'toggleDone' | 'todo' | 'restore' | 'adr';
+export const ITEM_ACTIONS: readonly ItemAction[] = ['insert', 'copy', 'reveal', 'toggleDone', 'todo', 'restore', 'adr'];
 
 /** Extension → webview. */
 export type ToPanel =

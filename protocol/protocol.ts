@@ -549,6 +549,28 @@ export interface MemoryDecisionsResult {
   decisions: { meeting: MemoryMeeting; decision: Decision; notesLine?: number }[];
 }
 
+/**
+ * A stretch of one stored meeting: the segment `segmentId` and up to `before`/`after` final segments each side (default
+ * {@link MEMORY_LINES_AROUND}, at most {@link MEMORY_LINES_MAX_AROUND}), each with its notes line; the segment itself is
+ * the one marked `hit`. What a decision record quotes as its context. SessionNotFound for an unknown meeting or
+ * segment.
+ */
+export const MemoryLines = new RequestType<MemoryLinesParams, MemoryLinesResult, void>('earshot/memory/lines');
+export interface MemoryLinesParams {
+  sessionId: string;
+  segmentId: string;
+  before?: number;
+  after?: number;
+}
+export interface MemoryLinesResult {
+  meeting: MemoryMeeting;
+  lines: MemoryLine[];
+}
+/** Segments each side of the cited one by default: about half a minute of talk around it. */
+export const MEMORY_LINES_AROUND = 3;
+/** Segments each side at most ({@link MEMORY_PASSAGE_MAX_LINES} in all, rounded down to an even split). */
+export const MEMORY_LINES_MAX_AROUND = 5;
+
 /** Every stored meeting (not dictations), newest first: for `/recap` and pickers. */
 export const MemoryMeetings = new RequestType<Record<string, never>, MemoryMeetingsResult, void>('earshot/memory/meetings');
 export interface MemoryMeetingsResult {

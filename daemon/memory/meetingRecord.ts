@@ -105,11 +105,14 @@ export function notesLinesOf(notesText: string, record: Pick<MeetingRecord, 'seg
   }
   const decisionsAt = lines.findIndex((l) => l.trim() === '## Decisions');
   if (decisionsAt >= 0) {
-    for (const d of record.decisions) {
+    // Decisions said in the same words each take their own line (in meeting order, as the notes list them), not all the first.
+    const taken = new Set<number>();
+    for (const d of [...record.decisions].sort((a, b) => a.t0 - b.t0)) {
       const words = inline(d.text);
       for (let i = decisionsAt + 1; i < lines.length && !lines[i].startsWith('## '); i++) {
-        if (lines[i].startsWith('- ') && lines[i].includes(words)) {
+        if (!taken.has(i) && lines[i].startsWith('- ') && lines[i].includes(words)) {
           itemLines.set(d.id, i + 1);
+          taken.add(i);
           break;
         }
       }

@@ -374,6 +374,20 @@ export class MemoryIndex {
       .flatMap((record) => [...record.decisions].sort((a, b) => a.t0 - b.t0).map((d) => entry(record, d)));
   }
 
+  /** The segment and up to `before`/`after` segments each side, in meeting order; undefined for an unknown meeting or segment. */
+  lines(sessionId: string, segmentId: string, before: number, after: number): { meeting: MemoryMeeting; lines: MemoryLine[] } | undefined {
+    const record = this.meetings.get(sessionId);
+    const at = record ? record.segments.findIndex((s) => s.segmentId === segmentId) : -1;
+    if (!record || at < 0) return undefined;
+    const lines: MemoryLine[] = [];
+    for (let i = Math.max(0, at - before); i <= Math.min(record.segments.length - 1, at + after); i++) {
+      const s = record.segments[i];
+      const notesLine = record.segmentNotesLines?.[i];
+      lines.push({ segmentId: s.segmentId, index: i + 1, speaker: s.speaker, t0: s.t0, t1: s.t1, text: s.text, ...(notesLine ? { notesLine } : {}), hit: i === at });
+    }
+    return { meeting: record.meeting, lines };
+  }
+
   private rank(query: string, filter: (r: SearchResult) => boolean, leave?: ReadonlySet<string>): SearchResult[] {
     // Each distinct term is looked up once; one the query repeats weighs as often (the scores of the query as written).
     return this.rankTerms(queryTerms(query, leave), filter);

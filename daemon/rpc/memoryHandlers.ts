@@ -1,9 +1,9 @@
 /**
- * Requests over every stored session: meeting memory (earshot/memory/search, todo, decisions, meetings, codeAnchors) and deleting
- * it all (earshot/data/delete, which then says memory changed). The service checks the memory requests' params; the
- * log gets counts only, never a query, a line or a file name.
+ * Requests over every stored session: meeting memory (earshot/memory/search, todo, decisions, lines, meetings, codeAnchors) and
+ * deleting it all (earshot/data/delete, which then says memory changed). The service checks the memory requests' params;
+ * the log gets counts only, never a query, a line or a file name.
  */
-import { DataDelete, MemoryChangedNotification, MemoryCodeAnchors, MemoryDecisions, MemoryMeetings, MemorySearch, MemoryTodo } from '../../protocol/protocol';
+import { DataDelete, MemoryChangedNotification, MemoryCodeAnchors, MemoryDecisions, MemoryLines, MemoryMeetings, MemorySearch, MemoryTodo } from '../../protocol/protocol';
 import { validateDataDelete } from '../../protocol/validate';
 import { RpcContext } from './context';
 
@@ -15,6 +15,7 @@ export function registerMemoryHandlers({ connection, log, answer, notify }: RpcC
   }));
   connection.onRequest(MemoryTodo, (params) => answer(MemoryTodo.method, (svc) => svc.memoryTodo(params)));
   connection.onRequest(MemoryDecisions, (params) => answer(MemoryDecisions.method, (svc) => svc.memoryDecisions(params)));
+  connection.onRequest(MemoryLines, (params) => answer(MemoryLines.method, (svc) => svc.memoryLines(params)));
   connection.onRequest(MemoryMeetings, () => answer(MemoryMeetings.method, (svc) => svc.memoryMeetings()));
   connection.onRequest(MemoryCodeAnchors, (params) => answer(MemoryCodeAnchors.method, async (svc) => {
     const result = await svc.memoryCodeAnchors(params);

@@ -1,22 +1,25 @@
 /**
- * Meeting memory for the service (MemorySearch, MemoryTodo, MemoryDecisions, MemoryMeetings): checks the params, brings
+ * Meeting memory for the service (MemorySearch, MemoryTodo, MemoryDecisions, MemoryLines, MemoryMeetings): checks the params, brings
  * the index up to date with storage (memory/storedMemory.ts) and answers from it. Delete All Data drops the index.
  *
  * Owns the memory requests' params. Must not write journals or notes (ticking an item is storedSessions.ts's).
  */
 import {
-  MemoryCodeAnchorsParams, MemoryCodeAnchorsResult, MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeetingsResult, MemorySearchParams, MemorySearchResult, MemoryTodoParams, MemoryTodoResult,
+  ErrorCodes, MEMORY_LINES_AROUND, MEMORY_LINES_MAX_AROUND, MemoryCodeAnchorsParams, MemoryCodeAnchorsResult, MemoryDecisionsParams, MemoryDecisionsResult, MemoryLinesParams, MemoryLinesResult, MemoryMeetingsResult, MemorySearchParams, MemorySearchResult, MemoryTodoParams, MemoryTodoResult,
 } from '../../protocol/protocol';
 import { InvalidParamsError } from '../../protocol/validate';
 import { workspaceCodeAnchors } from '../memory/codeAnchors';
 import { MAX_LIMIT, MAX_NEIGHBOURS } from '../memory/memoryIndex';
 import { MeaningSearch } from '../memory/meaningSearch';
 import { StoredMemory } from '../memory/storedMemory';
+import { ServiceError } from '../serviceError';
 
 /** Longest query or topic taken (a question, not a document). */
 const MAX_QUERY = 2000;
 const MAX_LIST = 200;
 const MAX_ROOT = 4096;
+/** A session or segment id at most (they are short names; this only bounds what a bad client sends). */
+const MAX_ID = 200;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 export class Memory {
@@ -58,6 +61,13 @@ export class Memory {
   async decisions(params: unknown): Promise<MemoryDecisionsResult> {
     const valid = validateMemoryDecisions(params);
     return { decisions: (await this.stored.sync()).decisions(valid) };
+  }
+
+  async lines(params: unknown): Promise<MemoryLinesResult> {
+    const { sessionId, segmentId, before, after } = validateMemoryLines(params);
+    const found = (await this.stored.sync()).lines(sessionId, segmentId, before, after);
+    if (!found) throw new ServiceError(ErrorCodes.SessionNotFound, `No segment ${JSON.stringify(segmentId)} in a stored meeting ${JSON.stringify(sessionId)}.`);
+    return found;
   }
 
   async meetings(): Promise<MemoryMeetingsResult> {
@@ -154,4 +164,19 @@ export function validateMemoryCodeAnchors(params: unknown): MemoryCodeAnchorsPar
   if (typeof root !== 'string' || !root.trim()) fail(`${what}.root must be a non-empty string`);
   if (root.length > MAX_ROOT) fail(`${what}.root is longer than ${MAX_ROOT} characters`);
   return { root };
+}
+
+export function validateMemoryLines(params: unknown): Required<MemoryLinesParams> {
+  const what = 'memory/lines params';
+  const o = object(params, what);
+  const id = (key: string) => {
+    const v = o[key];
+    if (typeof v !== 'string' || !v.trim() || v.length > MAX_ID) fail(`${what}.${key} must be a non-empty string of at most ${MAX_ID} characters`);
+    return v;
+  };
+  return {
+    sessionId: id('sessionId'), segmentId: id('segmentId'),
+    before: whole(o, 'before', what, 0, MEMORY_LINES_MAX_AROUND) ?? MEMORY_LINES_AROUND,
+    after: whole(o, 'after', what, 0, MEMORY_LINES_MAX_AROUND) ?? MEMORY_LINES_AROUND,
+  };
 }

@@ -24,7 +24,7 @@ import {
   InterruptedSession, SessionInterrupted, SessionResume, SessionResumeParams, SessionResumeResult, SessionTranscript, SessionTranscriptResult,
 } from '../../protocol/protocol';
 import {
-  MemoryChangedNotification, MemoryChangedParams, MemoryCodeAnchors, MemoryCodeAnchorsResult, MemoryDecisions, MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeetings, MemoryMeeting,
+  MemoryChangedNotification, MemoryChangedParams, MemoryCodeAnchors, MemoryCodeAnchorsResult, MemoryDecisions, MemoryDecisionsParams, MemoryDecisionsResult, MemoryLines, MemoryLinesParams, MemoryLinesResult, MemoryMeetings, MemoryMeeting,
   MemorySearch, MemorySearchParams, MemorySearchResult, MemoryTodo, MemoryTodoParams, MemoryTodoResult,
 } from '../../protocol/protocol';
 import { NotesRewrite, NotesWrittenNotification, NotesWrittenParams, PartialsWanted } from '../../protocol/protocol';
@@ -333,6 +333,11 @@ export class DaemonClient implements vscode.Disposable {
 
   async memoryDecisions(params: MemoryDecisionsParams): Promise<MemoryDecisionsResult> {
     return this.lifecycle.read((c) => c.sendRequest(MemoryDecisions, params));
+  }
+
+  /** A stored meeting's segment and the segments around it (a decision record's context). */
+  async memoryLines(params: MemoryLinesParams): Promise<MemoryLinesResult> {
+    return this.lifecycle.read((c) => c.sendRequest(MemoryLines, params));
   }
 
   /** Every stored meeting, newest first. */

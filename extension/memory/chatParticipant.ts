@@ -18,8 +18,11 @@ import {
 import { CHAT_PASSAGES, inMeetingQuestion, mayNameMeeting, NARROW_MEETINGS, parseDecisionsQuery, pickMeeting, QuestionScope, questionScope, searchQuery } from './query';
 import { todoSections } from './todo';
 import { ACTION_ITEMS_VIEW_ID } from './actionItemsView';
+import { WRITE_DECISION_RECORD_COMMAND, WriteDecisionRecordArgs } from '../decisions/adr';
 
 export const CHAT_PARTICIPANT_ID = 'earshot.memory';
+/** /decisions gives the first this many decisions a "Write as ADR" button each (the others: one button that picks). */
+export const ADR_BUTTONS_MAX = 10;
 
 /** What the participant asks the daemon (DaemonClient; a fake in unit tests). */
 export interface MemoryClient {
@@ -277,7 +280,7 @@ export class MemoryChat {
     }
     stream.markdown(`Decisions${range ? ` ${range}` : ''}:\n\n`);
     let meeting = '';
-    for (const d of decisions) {
+    for (const [n, d] of decisions.entries()) {
       if (d.meeting.sessionId !== meeting) {
         meeting = d.meeting.sessionId;
         stream.markdown(`\n**${escapeMarkdown(d.meeting.title)}** · ${meetingDate(d.meeting.startedAt)}\n\n`);
@@ -286,7 +289,10 @@ export class MemoryChat {
       stream.markdown(`- ${escapeMarkdown(d.decision.text)}${kind} `);
       if (d.meeting.notesPath && d.notesLine) this.link({ n: 0, meeting: d.meeting, line: lineOf(d.notesLine) }, 'notes', stream);
       stream.markdown('\n');
+      const args: WriteDecisionRecordArgs = { sessionId: d.meeting.sessionId, decisionId: d.decision.id };
+      if (n < ADR_BUTTONS_MAX) stream.button({ command: WRITE_DECISION_RECORD_COMMAND, title: 'Write as ADR', arguments: [args] });
     }
+    if (decisions.length > ADR_BUTTONS_MAX) stream.button({ command: WRITE_DECISION_RECORD_COMMAND, title: 'Write another decision as an ADR…' });
   }
 
   private async recap(request: vscode.ChatRequest, stream: vscode.ChatResponseStream, token: vscode.CancellationToken, metadata: MemoryChatMetadata): Promise<void> {

@@ -26,6 +26,7 @@ import {
 import type { SessionTranscriptResult } from '../../protocol/protocol';
 import type { DaemonClient } from '../client/client';
 import { withProgress } from '../models/modelOffer';
+import { WRITE_DECISION_RECORD_COMMAND, WriteDecisionRecordArgs } from '../decisions/adr';
 import {
   ActionOutcome, copyText, insertAtCursors, insertTodoComment, itemText, NoteItem, openMention, openViewing, pickTodoTarget,
   questionId, revealInNotes, TodoTarget, todoText,
@@ -307,6 +308,14 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
           if (list === 'actionItems') this.showActionItem(updated as ActionItem);
           else this.showDecision(updated as Decision);
           return this.outcome({ ok: true, message: current.removed ? 'Restored.' : 'Rewrite undone.' });
+        }
+        case 'adr': {
+          const decision = list === 'decisions' ? this.decisions.get(id) : undefined;
+          if (!decision) return this.outcome({ ok: false, message: 'Only a decision can be written as a decision record.' });
+          const args: WriteDecisionRecordArgs = { sessionId: decision.sessionId, decisionId: id };
+          // The command says where the record went (or what went wrong) itself; undefined: it failed or was cancelled.
+          const written = await vscode.commands.executeCommand<{ rel: string } | undefined>(WRITE_DECISION_RECORD_COMMAND, args);
+          return written ? this.outcome({ ok: true, message: `Decision record written: ${written.rel}.` }) : { ok: false };
         }
         case 'todo': {
           const todo = todoText(list, item);

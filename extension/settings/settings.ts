@@ -25,8 +25,8 @@ export const SETTING_KEYS = [
   'earshot.speakers.microphone', 'earshot.speakers.systemAudio', 'earshot.speakers.enabled', 'earshot.vad.profile',
   // Notes and privacy
   'earshot.notes.folder', 'earshot.retention.days',
-  // Meeting memory (the @earshot chat, the Action items view, the meetings' CodeLens and hover on code)
-  'earshot.memory.myNames', 'earshot.codeLens.meetings',
+  // Meeting memory (the @earshot chat, the Action items view, the meetings' CodeLens and hover on code, decisions as ADRs)
+  'earshot.memory.myNames', 'earshot.codeLens.meetings', 'earshot.adr.folder',
   // Dictation
   'earshot.dictation.showPartial', 'earshot.dictation.spokenPunctuation', 'earshot.dictation.microphone',
   // Optional extraction by a language model
@@ -172,6 +172,11 @@ export class EarshotSettings {
   /** Show the meetings that spoke of a file or symbol above it (CodeLens) and on hover; on unless set to false. */
   get codeLensMeetings(): boolean {
     return this.get<unknown>('earshot.codeLens.meetings', true) !== false;
+  }
+
+  /** The ADR folder set for decision records (workspace-relative); '' to detect it (decisions/adr.ts). */
+  get adrFolder(): string {
+    return this.text('earshot.adr.folder');
   }
 
   /** Days to keep session journals; 0 = forever (the daemon deletes older ones). */

@@ -46,6 +46,11 @@ export function buildItem(name: ItemList, id: string): HTMLLIElement {
     b.dataset.action = a.action;
     actions.append(b);
   }
+  if (name === 'decisions') {
+    const adr = iconButton('adr', 'Write as an Architecture Decision Record', 'icon-button item-action');
+    adr.dataset.action = 'adr';
+    actions.append(adr);
+  }
   // Shown only on an entry the language model dismissed or rewrote (labelled by fillItem).
   const restore = iconButton('retry', RESTORE_LABEL, 'icon-button item-action restore');
   restore.dataset.action = 'restore';

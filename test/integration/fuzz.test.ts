@@ -136,6 +136,7 @@ const VALID_PARAMS: Record<string, (c: Ctx) => Record<string, unknown>> = {
   'earshot/devices/test': (c) => ({ source: c.rng.pick(['mic', 'system']), device: 'default', seconds: 0.5 }),
   'earshot/source/retry': (c) => ({ sessionId: sessionId(c), source: c.rng.pick(['mic', 'system']) }),
   'earshot/actionItem/setDone': (c) => ({ sessionId: sessionId(c), id: c.rng.pick(['a1', 'a2', 'd1']), done: c.rng.chance(0.5) }),
+  'earshot/memory/lines': (c) => ({ sessionId: sessionId(c), segmentId: c.rng.pick(['s1', 's2', 'nope']), before: c.rng.int(6), after: c.rng.int(6) }),
   'earshot/health/get': () => ({}),
   // Probes loopback only (real default ports: nothing there answers, or a real local server does, both harmless).
   'earshot/languageModel/discover': (c) => ({ timeoutMs: 50 + c.rng.int(250) }),

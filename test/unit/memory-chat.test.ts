@@ -9,7 +9,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { vscodeStub } from './vscode-stub';
-import { MemoryChat, MemoryChatMetadata } from '../../extension/memory/chatParticipant';
+import { ADR_BUTTONS_MAX, MemoryChat, MemoryChatMetadata } from '../../extension/memory/chatParticipant';
 import { notesLineFinder } from '../../extension/memory/links';
 import { AnswerEscaper, ASK_BOUND, buildAnswerPrompt, CitationSplitter, numberPassages, RECAP_BOUND } from '../../extension/memory/prompt';
 import { inMeetingQuestion, mayNameMeeting, MAX_SEARCH_QUERY, parseDecisionsQuery, pickMeeting, questionScope, searchQuery } from '../../extension/memory/query';
@@ -368,6 +368,24 @@ describe('@earshot /todo, /decisions, /recap', () => {
     const { stream } = await ask(chat(client), 'last week login', undefined, 'decisions');
     assert.deepEqual(client.calls[0], { method: 'decisions', params: { since: '2026-11-18', topic: 'login' } });
     assert.match(stream.text, /No decisions since 2026-11-18, about “login”/);
+  });
+
+  it('/decisions gives each decision a "Write as ADR" button (the first ten; then one that picks)', async () => {
+    const client = new FakeMemoryClient();
+    const m = meeting(2);
+    client.decisions = Array.from({ length: 12 }, (_, k) => ({
+      meeting: m, decision: { sessionId: 's2', id: `d${k}`, revision: 1, text: `Decision ${k}`, kind: 'decision' as const, segmentId: `x${k}`, t0: k }, notesLine: 10 + k,
+    }));
+    const { stream } = await ask(chat(client), '', undefined, 'decisions');
+    const buttons = stream.parts.filter((p) => p.kind === 'button' && p.command === 'earshot.writeDecisionRecord') as { args?: unknown[] }[];
+    assert.equal(buttons.length, ADR_BUTTONS_MAX + 1);
+    assert.deepEqual(buttons[0].args, [{ sessionId: 's2', decisionId: 'd0' }]);
+    assert.deepEqual(buttons[ADR_BUTTONS_MAX - 1].args, [{ sessionId: 's2', decisionId: `d${ADR_BUTTONS_MAX - 1}` }]);
+    assert.equal(buttons[ADR_BUTTONS_MAX].args, undefined, 'the last one asks which');
+    // Each button follows its own decision's line.
+    const firstButton = stream.parts.findIndex((p) => p.kind === 'button');
+    assert.match(stream.parts.slice(0, firstButton).map((p) => (p.kind === 'markdown' ? p.value : '')).join(''), /Decision 0/);
+    assert.doesNotMatch(stream.parts.slice(0, firstButton).map((p) => (p.kind === 'markdown' ? p.value : '')).join(''), /Decision 1/);
   });
 
   it('/recap picks the meeting by date or title words', () => {

@@ -3,7 +3,7 @@
  * memory requests from them and recording what it was asked, a chat response stream that records what was shown,
  * and a chat model that records its prompt and streams a scripted answer (or throws).
  */
-import type { ActionItem, MemoryLine, MemoryMeeting, MemoryPassage, MemoryTodoItem, SessionTranscriptResult } from '../../protocol/protocol';
+import type { ActionItem, MemoryDecisionsResult, MemoryLine, MemoryMeeting, MemoryPassage, MemoryTodoItem, SessionTranscriptResult } from '../../protocol/protocol';
 
 export function meeting(n: number, over: Partial<MemoryMeeting> = {}): MemoryMeeting {
   return { sessionId: `s${n}`, title: `Meeting ${n}`, startedAt: `2026-11-0${n}T10:00:00`, notesPath: `/notes/meeting-${n}.md`, durationSec: 600, ...over };
@@ -45,7 +45,8 @@ export class FakeMemoryClient {
     this.record('todo', params);
     return { items: this.todo.filter((i) => !i.item.done) };
   }
-  async memoryDecisions(params: unknown) { this.record('decisions', params); return { decisions: [] }; }
+  decisions: MemoryDecisionsResult['decisions'] = [];
+  async memoryDecisions(params: unknown) { this.record('decisions', params); return { decisions: this.decisions }; }
   async memoryMeetings() { this.record('meetings', {}); return this.meetings; }
   /** Memory's meaning model as the daemon lists it (undefined: a daemon without one). */
   memoryModel: { id: string; name: string; file: string; bytes: number; sha256: string; licence: string; note: string; state: 'ready' | 'missing' | 'partial' | 'corrupt' } | undefined;
@@ -65,7 +66,7 @@ export type StreamPart =
   | { kind: 'markdown'; value: string; trusted?: unknown }
   | { kind: 'anchor'; uri: string; line: number; title?: string }
   | { kind: 'reference'; uri: string; line: number }
-  | { kind: 'button'; command: string }
+  | { kind: 'button'; command: string; args?: unknown[] }
   | { kind: 'progress'; value: string };
 
 type StubLocation = { uri: { toString(): string }; range: { line: number } };
@@ -77,7 +78,7 @@ export class RecordingStream {
   }
   anchor(value: StubLocation, title?: string): void { this.parts.push({ kind: 'anchor', uri: value.uri.toString(), line: value.range.line, title }); }
   reference(value: StubLocation): void { this.parts.push({ kind: 'reference', uri: value.uri.toString(), line: value.range.line }); }
-  button(command: { command: string }): void { this.parts.push({ kind: 'button', command: command.command }); }
+  button(command: { command: string; title?: string; arguments?: unknown[] }): void { this.parts.push({ kind: 'button', command: command.command, ...(command.arguments ? { args: command.arguments } : {}) }); }
   progress(value: string): void { this.parts.push({ kind: 'progress', value }); }
   /** Everything shown as text (anchors as their titles). */
   get text(): string {

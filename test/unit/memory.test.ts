@@ -13,6 +13,7 @@ import { DEFAULT_RANKING, hitText, MeetingRecord, MemoryIndex, RankingOptions, i
 import { promptChars } from '../../protocol/textSize';
 import { MAX_QUERY_TERMS, queryTerms } from '../../daemon/memory/terms';
 import { StoredMemory } from '../../daemon/memory/storedMemory';
+import { notesLinesOf } from '../../daemon/memory/meetingRecord';
 import { Memory } from '../../daemon/service/memory';
 import { pruneSessions } from '../../daemon/service/retention';
 import { Line, micOnly, writeJournal } from '../support/journals';
@@ -164,6 +165,29 @@ describe('meeting memory', () => {
     const hit = index.search({ query: 'purchase order', limit: 50 }).find((p) => p.hit.kind === 'actionItem');
     assert.equal(hit?.hit.text, 'Send the purchase order');
     assert.equal(hit?.lines.find((l) => l.hit)?.text, BUDGET[2][1]);
+  });
+
+  it('decisions said in the same words each get their own notes line', () => {
+    const notes = ['# M', '', '## Decisions', '', '### Decided', '', '- We ship on Monday. _(00:05)_', '- We ship on Monday. _(00:10)_', '', '## Transcript', ''].join('\n');
+    const decision = (id: string, t0: number) => ({ sessionId: 's', id, revision: 1, text: 'We ship on Monday.', kind: 'decision' as const, segmentId: `x${t0}`, t0 });
+    const { itemNotesLines } = notesLinesOf(notes, { segments: [], actionItems: [], decisions: [decision('d2', 10), decision('d1', 5)] });
+    assert.deepEqual([itemNotesLines!.get('d1'), itemNotesLines!.get('d2')], [7, 8]);
+  });
+
+  it('gives a decision\'s segment and the lines around it, with their notes lines (memory/lines)', async () => {
+    const memory = new Memory(storage);
+    const [{ decision }] = (await memory.decisions({})).decisions;
+    const { meeting: m, lines } = await memory.lines({ sessionId: A, segmentId: decision.segmentId, before: 1, after: 5 });
+    assert.equal(m.title, 'Release sync');
+    assert.deepEqual(lines.map((l) => [l.index, l.speaker, l.hit]), [[3, 'Bob', false], [4, 'Carol', true], [5, 'Alice', false], [6, 'Bob', false]]);
+    const notes = fs.readFileSync(m.notesPath, 'utf8').split('\n');
+    for (const l of lines) assert.ok(notes[l.notesLine! - 1].includes(l.text), `notes line of segment ${l.index}`);
+    assert.equal((await memory.lines({ sessionId: A, segmentId: 'file-1' })).lines.length, 4, 'three after by default, none before the first');
+    await assert.rejects(memory.lines({ sessionId: A, segmentId: 'file-99' }), (e: { code?: number; message: string }) => e.code === 1001 && /No segment "file-99"/.test(e.message));
+    await assert.rejects(memory.lines({ sessionId: 'nope', segmentId: 'file-1' }), (e: { code?: number }) => e.code === 1001);
+    await assert.rejects(memory.lines({ sessionId: A, segmentId: 'file-1', before: 6 }), /before must be a whole number from 0 to 5/);
+    await assert.rejects(memory.lines({ sessionId: A }), /segmentId must be a non-empty string/);
+    await assert.rejects(memory.lines({ sessionId: A, segmentId: 'x'.repeat(201) }), /at most 200 characters/);
   });
 
   it('lists open items newest meeting first, mine compared case- and accent-insensitively, done ones left out', async () => {
