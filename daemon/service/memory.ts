@@ -7,7 +7,10 @@
 import {
   MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeetingsResult, MemorySearchParams, MemorySearchResult, MemoryTodoParams, MemoryTodoResult,
 } from '../../protocol/protocol';
+import { AgentToolResult } from '../../protocol/agentTools';
 import { InvalidParamsError } from '../../protocol/validate';
+import { AgentToolError, AgentToolInputError, runAgentTool } from '../agentTools/runner';
+import { storedFiles } from '../memory/askSearch';
 import { MAX_LIMIT, MAX_NEIGHBOURS } from '../memory/memoryIndex';
 import { MeaningSearch } from '../memory/meaningSearch';
 import { StoredMemory } from '../memory/storedMemory';
@@ -21,7 +24,7 @@ export class Memory {
   private readonly stored: StoredMemory;
 
   /** `meaning`: the meaning model's part in searches, once the user has downloaded it (none: words alone). */
-  constructor(storageDir: string, skipped?: (sessionId: string, error: string) => void, private readonly meaning?: MeaningSearch) {
+  constructor(private readonly storageDir: string, skipped?: (sessionId: string, error: string) => void, private readonly meaning?: MeaningSearch) {
     this.stored = new StoredMemory(storageDir, undefined, skipped);
   }
 
@@ -56,6 +59,28 @@ export class Memory {
   async decisions(params: unknown): Promise<MemoryDecisionsResult> {
     const valid = validateMemoryDecisions(params);
     return { decisions: (await this.stored.sync()).decisions(valid) };
+  }
+
+  /**
+   * One of the agents' tools (earshot/memory/tool) over the stored meetings, the meaning model's part as in a search
+   * (the blocks read so far). An unknown tool, arguments its schema refuses or a meeting named that is not there are
+   * InvalidParams errors that say what is wrong.
+   */
+  async tool(params: unknown): Promise<AgentToolResult> {
+    const o = object(params, 'memory/tool params');
+    if (o.input !== undefined && (typeof o.input !== 'object' || o.input === null || Array.isArray(o.input))) fail('memory/tool params.input must be an object');
+    const owners = strings(o, 'owners', 'memory/tool params') ?? [];
+    const meaning = this.meaning;
+    try {
+      return await runAgentTool(o.name, o.input ?? {}, {
+        index: () => this.stored.sync(),
+        files: (index) => storedFiles(this.storageDir, index),
+        ...(meaning ? { semantic: async (index, question) => (await meaning.query(index, question)).semantic } : {}),
+        owners,
+      });
+    } catch (e) {
+      throw e instanceof AgentToolInputError || e instanceof AgentToolError ? new InvalidParamsError(e.message) : e;
+    }
   }
 
   async meetings(): Promise<MemoryMeetingsResult> {
