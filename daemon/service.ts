@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import {
   ActionItem, ActionItemSetDoneParams, DataDeleteParams, ErrorCodes, DataDeleteResult, Decision, DeviceListResult, DeviceTestParams, DeviceTestResult, PlatformReport, PlatformReportParams,
   EditorActivityParams, HealthParams, InterruptedSession, ItemRestoreParams, LanguageModelDiscoverParams, LanguageModelDiscoverResult,
-  MemoryDecisionsResult, MemoryMeetingsResult, MemorySearchResult, MemoryTodoResult, ModelDownloadParams, ModelDownloadResult, ModelListResult,
+  MemoryCodeAnchorsResult, MemoryDecisionsResult, MemoryMeetingsResult, MemorySearchResult, MemoryTodoResult, ModelDownloadParams, ModelDownloadResult, ModelListResult,
   SessionExportParams, SessionExportResult, SessionPauseParams, SessionPauseResult, SessionResumeParams, SessionResumeResult, SessionStartParams,
   SessionStartResult, SessionStatusResult, SessionStopResult, SessionTranscriptResult, SourceRetryParams, SpeakerRenameParams, SpeakerRenameResult,
   WorkspaceIndexParams,
@@ -297,6 +297,10 @@ export class EarshotService {
 
   memoryMeetings(): Promise<MemoryMeetingsResult> {
     return this.memory.meetings();
+  }
+
+  memoryCodeAnchors(params: unknown): Promise<MemoryCodeAnchorsResult> {
+    return this.memory.codeAnchors(params);
   }
 
   /**

@@ -9,12 +9,13 @@
  */
 import { AGENT_TOOLS, AgentCitedLine, AgentToolDefinition, AgentToolName, AgentToolResult } from '../../protocol/agentTools';
 import { plainLine } from '../../protocol/plainText';
-import { ActionItem, Decision, decisionStanding, DecisionStanding, MemoryLine, MemoryMeeting } from '../../protocol/protocol';
+import { ActionItem, Decision, decisionStanding, DecisionStanding, MemoryMeeting } from '../../protocol/protocol';
 import { clock } from '../documents/notesText';
 import { AskCitedLine, citedSearch, MeetingFile, meetingsAsked, namesMeeting, NoSuchMeeting } from '../memory/askSearch';
 import { inRange, MeetingRecord, MemoryIndex, SemanticQuery, startDay } from '../memory/memoryIndex';
 import { fold } from '../memory/terms';
 import { BoundedText, TextLine } from './boundedText';
+import { citedWhere, lineAt, meetingHeading } from './cite';
 import { meetingsAboutCode } from './codeTool';
 import { AgentToolInputError, checkedInput } from './validate';
 
@@ -62,12 +63,6 @@ interface SearchArgs { query: string; limit: number; meeting?: string[]; since?:
 interface ItemArgs { owner?: string[]; mine: boolean; meeting?: string[]; since?: string; includeDone: boolean }
 interface DecisionArgs { topic?: string; standing?: DecisionStanding; meeting?: string[]; since?: string; until?: string }
 
-/** A meeting as a tool names it in text: its title and day, and its session id (what the tools take back). */
-export function meetingHeading(m: MemoryMeeting): string {
-  const day = m.startedAt ? ` (${startDay(m.startedAt)})` : '';
-  return `${plainLine(m.title)}${day}, session ${plainLine(m.sessionId)}`;
-}
-
 /** The meetings a tool's `meeting`/`since`/`until` ask for (as `ask --meeting` chooses them); a name that matches none fails. */
 function chosen(index: MemoryIndex, named: readonly string[] | undefined, since?: string, until?: string): string[] | undefined {
   try {
@@ -90,7 +85,7 @@ async function searchMeetings(index: MemoryIndex, args: SearchArgs, source: Agen
     const p = lines[0];
     const entry: TextLine[] = [
       { prefix: `\n[${p.passage}] ${meetingHeading(p.meeting)}${p.file ? ` — ${plainLine(p.file)}` : ''}${p.meeting.notesPath ? `; notes ${plainLine(p.meeting.notesPath)}` : ''}` },
-      ...lines.map((c) => ({ prefix: `  ${where(c)} ${plainLine(c.speaker) || '?'}: `, text: plainLine(c.text) })),
+      ...lines.map((c) => ({ prefix: `  ${citedWhere(c)} ${plainLine(c.speaker) || '?'}: `, text: plainLine(c.text) })),
     ];
     const taken = out.add(entry, cited.length === 0);
     // Each line's text as the answer's text has it: the line itself, or cut where the bound cut it.
@@ -192,7 +187,7 @@ async function meetingNotes(index: MemoryIndex, name: string, source: AgentToolS
   })));
   section(`Transcript (${record.segments.length} lines, from the start)`, record.segments.map((s, i) => {
     const line = lineAt(record, i, files);
-    return { line: { prefix: `  ${where(line)} ${plainLine(s.speaker) || '?'}: `, text: plainLine(s.text) }, keep: () => transcript.push(line) };
+    return { line: { prefix: `  ${citedWhere(line)} ${plainLine(s.speaker) || '?'}: `, text: plainLine(s.text) }, keep: () => transcript.push(line) };
   }));
   return {
     text: out.text('search_meetings finds the lines about a question in the rest of the meeting.'),
@@ -219,31 +214,12 @@ function listMeetings(index: MemoryIndex, args: { since?: string; until?: string
   return { text: out.text('Ask with since/until or a smaller limit.'), structured: { tool: 'list_meetings', meetings, truncated: out.truncated } };
 }
 
-/** `line 12, 03:04` (a journal's or transcript's line, and its time when it has one). */
-function where(c: { file?: string; line: number; t0: number | null; notesLine?: number }): string {
-  return `${c.file ? 'line' : 'segment'} ${c.line}${c.notesLine ? ` (notes line ${c.notesLine})` : ''},${c.t0 === null ? '' : ` ${clock(c.t0)}`}`;
-}
-
 /** An `ask` line as the tools cite it (`text`: as it went into the answer, cut when the bound cut it). */
 function agentLine(c: AskCitedLine, text: string): AgentCitedLine {
   return {
     meeting: { sessionId: c.meeting.sessionId, title: c.meeting.title, startedAt: c.meeting.startedAt }, passage: c.passage,
     ...(c.file ? { file: c.file } : {}), line: c.line, t0: c.t0, speaker: c.speaker, text,
     ...(c.notesLine && c.meeting.notesPath ? { notesPath: c.meeting.notesPath, notesLine: c.notesLine } : {}),
-  };
-}
-
-/** The meeting's segment `i` (0-based) cited as `ask --json` would cite it. */
-export function lineAt(record: Readonly<MeetingRecord>, i: number, files: ReadonlyMap<string, MeetingFile>): AgentCitedLine {
-  const s = record.segments[i];
-  const m = record.meeting;
-  const where = files.get(m.sessionId);
-  const memoryLine: MemoryLine = { segmentId: s.segmentId, index: i + 1, speaker: s.speaker, t0: s.t0, t1: s.t1, text: s.text, hit: false };
-  const notesLine = record.segmentNotesLines?.[i];
-  return {
-    meeting: { sessionId: m.sessionId, title: m.title, startedAt: m.startedAt }, ...(where ? { file: where.file } : {}),
-    line: where ? where.lineOf(memoryLine) : i + 1, t0: where && !where.timed ? null : s.t0, speaker: s.speaker, text: s.text,
-    ...(notesLine && m.notesPath ? { notesPath: m.notesPath, notesLine } : {}),
   };
 }
 

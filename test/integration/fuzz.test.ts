@@ -142,6 +142,7 @@ const VALID_PARAMS: Record<string, (c: Ctx) => Record<string, unknown>> = {
   'earshot/languageModel/discover': (c) => ({ timeoutMs: 50 + c.rng.int(250) }),
   // Deleting the fuzz daemon's own temporary storage is harmless.
   'earshot/data/delete': (c) => ({ includeModels: c.rng.chance(0.5) }),
+  'earshot/memory/codeAnchors': (c) => ({ root: c.rng.pick(['/tmp/ws', '/', 'C:\\work']) }),
   'earshot/vocabulary': () => ({ words: ['parseConfig', 'auth', 'Earshot'] }),
   'earshot/workspaceIndex': () => ({ root: '/tmp/ws', files: ['src/auth.ts', 'README.md'], symbols: [{ name: 'parseConfig', kind: 'function', path: 'src/config.ts', line: 3 }] }),
   'earshot/memory/tool': (c) => c.rng.pick([

@@ -200,6 +200,33 @@ describe('agent tools: the runner', () => {
     await assert.rejects(run('get_meeting_notes', { meeting: 'retro' }), (e: Error) => e instanceof AgentToolError && /no meeting matches "retro"; the latest: "Cloud budget"/.test(e.message));
   });
 
+  it('meetings_about_code: the lines that named a file or symbol or had it open, and the decisions and open items tied to them', async () => {
+    const auth = record('20260320T090000-ffffff', 'Auth review', '2026-03-20T09:00:00Z', [
+      ['Bob', 'The refresh logic in auth dot ts is wrong.'], ['Ann', 'We cache the token there then.'], ['Bob', 'Agreed.'], ['Ann', 'Unrelated: lunch.'],
+    ], {
+      decisions: [decision('20260320T090000-ffffff', 'd9', 'Cache the token in auth.ts', 2)],
+      actionItems: [item('20260320T090000-ffffff', 'a9', 'Write the cache', 'Bob', 3)],
+    });
+    auth.segments[0] = { ...auth.segments[0], root: '/ws', mentions: [{ start: 22, end: 33, target: { kind: 'file', path: 'src/auth.ts' } }] };
+    auth.segments[1] = { ...auth.segments[1], root: '/ws', viewing: { path: 'src/auth.ts', startLine: 10, endLine: 12 } };
+    const { source } = memory([auth]);
+    const result = await run('meetings_about_code', { path: 'src/auth.ts' }, source);
+    const s = structured(result.structured, 'meetings_about_code');
+    assert.equal(s.meetings.length, 1);
+    assert.deepEqual(s.meetings[0].lines.map((l) => [l.line, l.speaker, l.file]), [[1, 'Bob', '/storage/sessions/20260320T090000-ffffff.jsonl'], [2, 'Ann', '/storage/sessions/20260320T090000-ffffff.jsonl']]);
+    assert.deepEqual(s.meetings[0].decisions.map((d) => d.id), ['d9']);
+    assert.deepEqual(s.meetings[0].actionItems.map((i) => i.id), ['a9']);
+    assert.match(result.text, /^1 meeting spoke of src\/auth\.ts, newest first:/);
+    assert.match(result.text, /line 1, 00:00 Bob \(named src\/auth\.ts\): The refresh logic/);
+    assert.match(result.text, /line 2, 00:05 Ann \(viewing src\/auth\.ts:10-12\): We cache/);
+    assert.match(result.text, / {4}- \(decided\) Cache the token in auth\.ts/);
+    const none = await run('meetings_about_code', { path: 'src/other.ts' }, source);
+    assert.equal(structured(none.structured, 'meetings_about_code').meetings.length, 0);
+    assert.match(none.text, /No stored meeting spoke of src\/other\.ts/);
+    assert.equal(structured((await run('meetings_about_code', { path: 'src/auth.ts', since: '2026-04-01' }, source)).structured, 'meetings_about_code').meetings.length, 0);
+    await assert.rejects(run('meetings_about_code', {}, source), (e: Error) => e instanceof AgentToolInputError && /give "path", "symbol" or both/.test(e.message));
+  });
+
   it('list_meetings: newest first, by days and limit', async () => {
     const all = await run('list_meetings', {});
     assert.deepEqual(structured(all.structured, 'list_meetings').meetings.map((m) => m.sessionId), [BUDGET_ID, RELEASE_ID]);
