@@ -16,21 +16,32 @@ import { evaluate, Figures, meetingRecord, QmsumMeeting, summarize } from './mem
 
 const DAEMON_BIN = path.join(__dirname, '..', '..', '..', 'bin', 'earshot.js');
 
+/** What a test adds to a meeting's journal: another start, records before its segments and after them, fields of a segment. */
+export interface JournalExtras {
+  startedAt?: string;
+  before?: object[];
+  segment?: (segmentId: string) => object | undefined;
+  after?: object[];
+}
+
 /** Writes the meetings' journals into `<storage>/sessions`; answers each meeting's session id. */
-export function writeQmsumJournals(storage: string, meetings: readonly QmsumMeeting[], extra: (m: QmsumMeeting, i: number) => object[] = () => []): Map<string, string> {
+export function writeQmsumJournals(storage: string, meetings: readonly QmsumMeeting[], extras: (m: QmsumMeeting) => JournalExtras = () => ({})): Map<string, string> {
   fs.mkdirSync(path.join(storage, 'sessions'), { recursive: true });
   const ids = new Map<string, string>();
   [...meetings].sort((a, b) => a.id.localeCompare(b.id)).forEach((m, i) => {
     const sessionId = `20200101T090000-${i.toString(16).padStart(6, '0')}`;
     ids.set(m.id, sessionId);
     const r = meetingRecord(m);
+    const x = extras(m);
+    const startedAt = x.startedAt ?? r.meeting.startedAt;
     const records: object[] = [
-      { type: 'session', version: 1, sessionId, title: r.meeting.title, startedAt: r.meeting.startedAt, sources: ['file'], language: 'en', notesPath: '', mode: 'meeting' },
-      ...r.segments.map((s) => ({ type: 'segment', segmentId: s.segmentId, source: 'file', speaker: s.speaker, t0: s.t0, t1: s.t1, text: s.text, final: true })),
-      ...extra(m, i),
-      { type: 'end', stoppedAt: r.meeting.startedAt, capturedSec: r.segments.length },
+      { type: 'session', version: 1, sessionId, title: r.meeting.title, startedAt, sources: ['file'], language: 'en', notesPath: '', mode: 'meeting' },
+      ...x.before ?? [],
+      ...r.segments.map((s) => ({ type: 'segment', segmentId: s.segmentId, source: 'file', speaker: s.speaker, t0: s.t0, t1: s.t1, text: s.text, final: true, ...x.segment?.(s.segmentId) })),
+      ...x.after ?? [],
+      { type: 'end', stoppedAt: startedAt, capturedSec: r.segments.length },
     ];
-    fs.writeFileSync(path.join(storage, 'sessions', `${sessionId}.jsonl`), records.map((x) => JSON.stringify(x) + '\n').join(''));
+    fs.writeFileSync(path.join(storage, 'sessions', `${sessionId}.jsonl`), records.map((record) => JSON.stringify(record) + '\n').join(''));
   });
   return ids;
 }
