@@ -38,7 +38,7 @@ export interface AgentToolSource {
 
 export function agentTool(name: unknown): AgentToolDefinition {
   const tool = AGENT_TOOLS.find((t) => t.name === name);
-  if (!tool) throw new AgentToolInputError(`unknown tool ${typeof name === 'string' ? JSON.stringify(name.slice(0, 60)) : String(typeof name)}: the tools are ${AGENT_TOOLS.map((t) => t.name).join(', ')}`);
+  if (!tool) throw new AgentToolInputError(`unknown tool ${typeof name === 'string' ? `"${plainLine(name).slice(0, 60)}"` : `(a ${typeof name}, not a name)`}: the tools are ${AGENT_TOOLS.map((t) => t.name).join(', ')}`);
   return tool;
 }
 

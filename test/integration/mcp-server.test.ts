@@ -189,6 +189,41 @@ describe('earshot mcp over real stored meetings (real process, real MCP clients)
     });
   });
 
+  describe('over transcript files (--over), and its command line', () => {
+    it('cites the transcript\'s own file and lines as ask --over does', async () => {
+      const product = meetings.find((m) => m.id === PRODUCT)!;
+      const file = path.join(storage, 'kickoff.txt');
+      // Speaker: text lines with a blank line between turns, as a pasted transcript has.
+      fs.writeFileSync(file, product.turns.slice(0, 60).filter(([, text]) => text).map(([speaker, text]) => `${speaker}: ${text}`).join('\n\n'));
+      const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-mcp-empty-'));
+      const sdk = await mcpClient(empty, ['--over', file, '--words-only']);
+      try {
+        const question = 'who is the project manager and what is the project?';
+        const result = await sdk.client.callTool({ name: 'search_meetings', arguments: { query: question, limit: 2 } });
+        const s = structured(result.structuredContent, 'search_meetings');
+        const ask = await runEarshot(['ask', question, '--over', file, '--json', '--limit', '2', '--words-only'], { EARSHOT_STORAGE: empty });
+        assert.equal(ask.code, 0, ask.stderr);
+        assert.deepEqual(s.cited.map(({ file: f, line, t0, speaker, text }) => ({ file: f, line, t0, speaker, text })), JSON.parse(ask.stdout).cited);
+        assert.ok(s.cited.every((c) => c.file === file && c.t0 === null && c.line % 2 === 1), 'odd file lines: the blank lines counted');
+        const listed = structured((await sdk.client.callTool({ name: 'list_meetings', arguments: {} })).structuredContent, 'list_meetings');
+        assert.deepEqual(listed.meetings.map((m) => m.title), ['kickoff.txt']);
+      } finally {
+        await sdk.close();
+        fs.rmSync(empty, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses a transcript it cannot read and stray arguments before serving, with the usage', async () => {
+      const missing = await runEarshot(['mcp', '--over', path.join(storage, 'no-such.txt')]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /cannot read .*no-such\.txt: no such file/);
+      assert.equal(missing.stdout, '', 'stdout is the protocol\'s alone');
+      const stray = await runEarshot(['mcp', 'please']);
+      assert.equal(stray.code, 2);
+      assert.match(stray.stderr, /mcp takes no arguments[\s\S]*earshot mcp \[--over FILE\]/);
+    });
+  });
+
   describe('with a client written from the MCP specification (no SDK code)', () => {
     it('initializes, lists and calls every tool, and answers bad input with JSON-RPC errors while it lives on', async () => {
       const peer = new SpecClient(['mcp', '--storage', storage, '--me', 'Project Manager', '--words-only']);
