@@ -4,7 +4,8 @@
  * what it owns: the daemon's process and client (client/), the side panel and its actions (panel/), language models
  * for the notes (models/), the settings and privacy (settings/), problems told to the user and crash recovery
  * (health/), what the window shows of a session (session/), remote windows (remote/), what is read of the workspace
- * (workspace/), dictation (dictation/), meeting memory (memory/), and the commands by area (commands/).
+ * (workspace/), dictation (dictation/), meeting memory (memory/), the meetings' CodeLens on code (code/), and the
+ * commands by area (commands/).
  */
 import * as vscode from 'vscode';
 import { PanelCommand } from '../protocol/panel';
@@ -12,6 +13,7 @@ import { SessionStateParams } from '../protocol/protocol';
 import { EditorActivityReporter } from './workspace/activity';
 import { DaemonClient } from './client/client';
 import { registerDeviceCommands } from './commands/devices';
+import { registerCodeMeetings } from './code/codeLens';
 import { registerMemoryCommands } from './commands/memory';
 import { registerModelCommands } from './commands/models';
 import { commandRegistrar } from './commands/registry';
@@ -103,8 +105,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   registerWorkbenchCommands({ ...commands, health, privacy });
   // Meeting memory (memory/): @earshot in VS Code's chat, and the Action Items view of every meeting's open items.
   const memory = new MeetingMemory(context, client, output);
-  context.subscriptions.push(memory);
-  registerMemoryCommands(commands.command, memory);
+  // Code that remembers its meetings (code/): a CodeLens and hover on the files and symbols meetings spoke of.
+  const code = registerCodeMeetings(client, output);
+  context.subscriptions.push(memory, code.registration);
+  registerMemoryCommands(commands.command, memory, code.meetings);
 
   context.subscriptions.push(watchVocabulary((words) => client.sendVocabulary(words), client.onDaemonStart));
   // Partials only while the panel shows or a dictation runs: otherwise the daemon decodes finals only.

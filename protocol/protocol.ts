@@ -600,8 +600,12 @@ export interface CodeAnchorLineInfo {
   /** The symbol the line named, or whose line the viewed range held; absent for the file itself. */
   symbol?: string;
 }
-/** Files, meetings per file or symbol, and lines per meeting at most, and characters of a line's text. */
-export const CODE_ANCHORS_BOUND = { files: 2000, meetings: 20, lines: 20, lineChars: 300 };
+/**
+ * At most: files; symbols per file; meetings per file or symbol; lines per meeting; characters of a line's text; and
+ * entries in all (each meeting, line, decision and item one), so the answer stays a few megabytes however much the
+ * meetings said about the code (the quick pick lists a meeting's first lines; its notes have the rest).
+ */
+export const CODE_ANCHORS_BOUND = { files: 1000, symbols: 50, meetings: 10, lines: 10, lineChars: 300, entries: 10_000 };
 
 /** Sent when the memory index changed (a session finalized, an item was ticked, data was deleted), so views refresh. */
 export const MemoryChangedNotification = new NotificationType<MemoryChangedParams>('earshot/memory/changed');

@@ -125,40 +125,56 @@ export function anchoredPaths(index: MemoryIndex, root?: string): Map<string, Se
 
 /**
  * Every file the meetings of workspace folder `root` anchored, for earshot/memory/codeAnchors: each file's meetings, and
- * those of each of its symbols a line named; most recently discussed first, cut to CODE_ANCHORS_BOUND.
+ * those of each of its symbols a line named; most recently discussed first, cut to CODE_ANCHORS_BOUND (the files
+ * discussed last keep theirs when the budget runs out).
  */
 export function workspaceCodeAnchors(index: MemoryIndex, root: string): MemoryCodeAnchorsResult {
-  let truncated = false;
-  const info = (found: CodeAnchorMeeting[]): CodeAnchorMeetingInfo[] => {
-    if (found.length > CODE_ANCHORS_BOUND.meetings) truncated = true;
-    return found.slice(0, CODE_ANCHORS_BOUND.meetings).map((m) => {
-      if (m.lines.length > CODE_ANCHORS_BOUND.lines) truncated = true;
-      return {
+  const found: { path: string; meetings: CodeAnchorMeeting[]; symbols: { name: string; line: number; meetings: CodeAnchorMeeting[] }[] }[] = [];
+  for (const [path, symbols] of anchoredPaths(index, root)) {
+    const meetings = codeAnchors(index, { path, root });
+    if (!meetings.length) continue;
+    const symbolList = [...symbols].sort().flatMap((name) => {
+      const about = codeAnchors(index, { path, symbol: name, root });
+      const line = about.flatMap((m) => m.lines).find((l) => l.how === 'named' && l.target.line !== undefined)?.target.line;
+      return about.length && line !== undefined ? [{ name, line, meetings: about }] : [];
+    });
+    found.push({ path, meetings, symbols: symbolList });
+  }
+  found.sort((a, b) => newestFirst(a.meetings[0].meeting, b.meetings[0].meeting) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+  let truncated = found.length > CODE_ANCHORS_BOUND.files;
+  let left = CODE_ANCHORS_BOUND.entries;
+  /** Meetings within the bounds, each costing its entries (itself, its lines, decisions and items) of what is left. */
+  const info = (meetings: CodeAnchorMeeting[]): CodeAnchorMeetingInfo[] => {
+    const out: CodeAnchorMeetingInfo[] = [];
+    for (const m of meetings.slice(0, CODE_ANCHORS_BOUND.meetings)) {
+      const lines = m.lines.slice(0, CODE_ANCHORS_BOUND.lines);
+      const cost = 1 + lines.length + m.decisions.length + m.actionItems.length;
+      if (cost > left) break;
+      left -= cost;
+      if (lines.length < m.lines.length) truncated = true;
+      out.push({
         meeting: m.meeting,
-        lines: m.lines.slice(0, CODE_ANCHORS_BOUND.lines).map(({ line, how, target }) => ({
+        lines: lines.map(({ line, how, target }) => ({
           index: line.index, ...(line.notesLine ? { notesLine: line.notesLine } : {}), t0: line.t0, speaker: line.speaker,
           text: cutAround(line.text, 0, CODE_ANCHORS_BOUND.lineChars), how, ...(target.kind === 'symbol' && target.name ? { symbol: target.name } : {}),
         })),
         decisions: m.decisions.map(({ decision, notesLine }) => ({ decision, standing: decisionStanding(decision), ...(notesLine ? { notesLine } : {}) })),
         actionItems: m.actionItems,
-      };
-    });
+      });
+    }
+    if (out.length < meetings.length) truncated = true;
+    return out;
   };
   const files: CodeAnchorFile[] = [];
-  for (const [path, symbols] of anchoredPaths(index, root)) {
-    const meetings = codeAnchors(index, { path, root });
-    if (!meetings.length) continue;
-    const symbolList = [...symbols].sort().flatMap((name) => {
-      const found = codeAnchors(index, { path, symbol: name, root });
-      const line = found.flatMap((m) => m.lines).find((l) => l.how === 'named' && l.target.line !== undefined)?.target.line;
-      return found.length && line !== undefined ? [{ name, line, meetings: info(found) }] : [];
-    });
-    files.push({ path, meetings: info(meetings), symbols: symbolList });
+  for (const f of found.slice(0, CODE_ANCHORS_BOUND.files)) {
+    const meetings = info(f.meetings);
+    if (!meetings.length) break; // the budget ran out
+    const symbols = f.symbols.slice(0, CODE_ANCHORS_BOUND.symbols).map((s) => ({ name: s.name, line: s.line, meetings: info(s.meetings) })).filter((s) => s.meetings.length);
+    if (symbols.length < f.symbols.length) truncated = true;
+    files.push({ path: f.path, meetings, symbols });
   }
-  const latest = (f: CodeAnchorFile) => f.meetings[0].meeting;
-  files.sort((a, b) => newestFirst(latest(a), latest(b)) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  if (files.length > CODE_ANCHORS_BOUND.files) truncated = true;
-  return { files: files.slice(0, CODE_ANCHORS_BOUND.files), truncated };
+  return { files, truncated };
 }
 
 /** A meeting's anchored lines (one per segment, `named` first) and what is tied to them. */

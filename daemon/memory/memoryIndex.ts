@@ -223,7 +223,7 @@ export class MemoryIndex {
   }
 
   remove(sessionId: string): void {
-    this.changes++;
+    if (this.meetings.has(sessionId)) this.changes++;
     const ids = this.docIds.get(sessionId);
     if (ids) {
       this.text!.discardAll(ids);

@@ -1,12 +1,14 @@
 /**
  * The meeting-memory commands (memory/meetingMemory.ts does what each asks): the Action Items view's refresh, grouping,
- * mark done, reveal in notes and insert as TODO, and opening a session's transcript at a line.
+ * mark done, reveal in notes and insert as TODO, opening a session's transcript at a line, and the meetings' CodeLens on code.
  */
+import type { CodeMeetings } from '../code/codeLens';
+import type { LineTarget } from '../code/meetingsOfCode';
 import type { ActionItemsNode } from '../memory/actionItemsView';
 import type { MeetingMemory } from '../memory/meetingMemory';
 import type { RegisterCommand } from './registry';
 
-export function registerMemoryCommands(command: RegisterCommand, memory: MeetingMemory): void {
+export function registerMemoryCommands(command: RegisterCommand, memory: MeetingMemory, codeMeetings: CodeMeetings): void {
   command('earshot.actionItems.refresh', async () => memory.actionItems.refresh());
   command('earshot.actionItems.groupByOwner', async () => memory.actionItems.setGrouping('owner'));
   command('earshot.actionItems.groupByMeeting', async () => memory.actionItems.setGrouping('meeting'));
@@ -14,4 +16,7 @@ export function registerMemoryCommands(command: RegisterCommand, memory: Meeting
   command('earshot.actionItems.revealInNotes', async (node?: ActionItemsNode) => memory.revealInNotes(node));
   command('earshot.actionItems.insertAsTodo', async (node?: ActionItemsNode) => memory.insertAsTodo(node));
   command('earshot.openSessionTranscript', async (sessionId: string, index?: number) => memory.openTranscript(sessionId, index));
+  // The meetings' CodeLens (a quick pick of a file's or symbol's meeting lines) and its hover's links (code/codeLens.ts).
+  command('earshot.codeMeetings.show', async (uri?: string, symbol?: string) => codeMeetings.show(uri, symbol));
+  command('earshot.codeMeetings.openLine', async (target: LineTarget) => codeMeetings.open(target));
 }

@@ -25,8 +25,8 @@ export const SETTING_KEYS = [
   'earshot.speakers.microphone', 'earshot.speakers.systemAudio', 'earshot.speakers.enabled', 'earshot.vad.profile',
   // Notes and privacy
   'earshot.notes.folder', 'earshot.retention.days',
-  // Meeting memory (the @earshot chat and the Action items view)
-  'earshot.memory.myNames',
+  // Meeting memory (the @earshot chat, the Action items view, the meetings' CodeLens and hover on code)
+  'earshot.memory.myNames', 'earshot.codeLens.meetings',
   // Dictation
   'earshot.dictation.showPartial', 'earshot.dictation.spokenPunctuation', 'earshot.dictation.microphone',
   // Optional extraction by a language model
@@ -167,6 +167,11 @@ export class EarshotSettings {
     const names = this.get<unknown>('earshot.memory.myNames', []);
     const extra = Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [];
     return [...new Set([this.speakers.mic, ...extra].map((n) => n.trim()).filter((n) => n.length > 0))];
+  }
+
+  /** Show the meetings that spoke of a file or symbol above it (CodeLens) and on hover; on unless set to false. */
+  get codeLensMeetings(): boolean {
+    return this.get<unknown>('earshot.codeLens.meetings', true) !== false;
   }
 
   /** Days to keep session journals; 0 = forever (the daemon deletes older ones). */

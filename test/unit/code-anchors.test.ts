@@ -3,7 +3,8 @@ import { EditorLocation, WorkspaceSymbolInfo } from '../../protocol/protocol';
 import { buildIndex, segmentMentions } from '../../daemon/anchoring/mentions';
 import { renderNotes } from '../../daemon/documents/markdown';
 import { parseJournal } from '../../daemon/journal/journal';
-import { anchoredPaths, codeAnchors } from '../../daemon/memory/codeAnchors';
+import { CODE_ANCHORS_BOUND } from '../../protocol/protocol';
+import { anchoredPaths, codeAnchors, workspaceCodeAnchors } from '../../daemon/memory/codeAnchors';
 import { meetingRecordOf } from '../../daemon/memory/meetingRecord';
 import { MemoryIndex, topicBlocksOf } from '../../daemon/memory/memoryIndex';
 
@@ -177,8 +178,42 @@ describe('code anchors: meetings that spoke of a file or symbol', () => {
     assert.equal(builds, 2);
     index.remove('one');
     assert.deepEqual(codeAnchors(index, { path: 'src/auth.ts' }).map((m) => m.meeting.sessionId), ['two']);
+    index.remove('never-there');
+    assert.equal(codeAnchors(index, { path: 'src/auth.ts' }).length, 1);
+    assert.equal(builds, 3, 'removing a meeting the index never had changes nothing');
     index.clear();
     assert.deepEqual(codeAnchors(index, { path: 'src/auth.ts' }), []);
     assert.equal(builds, 4);
+  });
+
+  it('answers a workspace folder\'s files, most recently discussed first, each with its symbols\' meetings and the decisions\' standing', () => {
+    const index = new MemoryIndex();
+    index.put(meeting('old', '2026-11-01T10:00:00Z', [say('Alice', 'The parse config function drops empty keys.'), say('Bob', 'We keep it as it is.')],
+      { decisions: [{ id: 'd1', text: 'We keep it as it is.', line: 2 }] }).record);
+    index.put(meeting('new', '2026-11-03T10:00:00Z', [say('Alice', 'Alice, can you fix auth.ts by Friday?')], { items: [{ id: 'a1', text: 'Alice fixes auth.ts', line: 1 }] }).record);
+    index.put(meeting('away', '2026-11-04T10:00:00Z', [say('Alice', 'Fix auth.ts there too.')], { root: '/work/other' }).record);
+    const { files, truncated } = workspaceCodeAnchors(index, ROOT);
+    assert.equal(truncated, false);
+    assert.deepEqual(files.map((f) => [f.path, f.meetings.map((m) => m.meeting.sessionId), f.symbols.map((x) => [x.name, x.line, x.meetings.length])]), [
+      ['src/auth.ts', ['new'], []],
+      ['src/config.ts', ['old'], [['parseConfig', 40, 1]]],
+    ]);
+    const config = files[1].meetings[0];
+    assert.deepEqual(config.decisions.map((d) => [d.decision.id, d.standing, typeof d.notesLine]), [['d1', 'decided', 'number']]);
+    assert.deepEqual(config.lines.map((l) => [l.index, l.how, l.symbol, l.text]), [[1, 'named', 'parseConfig', 'The parse config function drops empty keys.']]);
+    assert.deepEqual(files[0].meetings[0].actionItems.map((i) => i.item.id), ['a1']);
+  });
+
+  it('cuts the workspace answer to its bounds and says so', () => {
+    const index = new MemoryIndex();
+    const many = CODE_ANCHORS_BOUND.lines + 5;
+    for (let n = 0; n < CODE_ANCHORS_BOUND.meetings + 2; n++) {
+      index.put(meeting(`m${n}`, `2026-10-${String(n + 1).padStart(2, '0')}T10:00:00Z`, Array.from({ length: many }, (_, i) => say('Alice', `Line ${i}: auth.ts again, ${'very '.repeat(80)}long.`))).record);
+    }
+    const { files, truncated } = workspaceCodeAnchors(index, ROOT);
+    assert.equal(truncated, true);
+    assert.equal(files[0].meetings.length, CODE_ANCHORS_BOUND.meetings);
+    assert.equal(files[0].meetings[0].meeting.sessionId, `m${CODE_ANCHORS_BOUND.meetings + 1}`, 'the newest kept');
+    assert.ok(files[0].meetings.every((m) => m.lines.length === CODE_ANCHORS_BOUND.lines && m.lines.every((l) => l.text.length <= CODE_ANCHORS_BOUND.lineChars)));
   });
 });

@@ -61,7 +61,10 @@ export const vscodeStub = {
   Position: class Position { constructor(readonly line: number, readonly character: number) {} },
   Range: class Range { constructor(readonly start: unknown, readonly end: unknown) {} },
   Location: class Location { constructor(readonly uri: StubUri, readonly range: { line: number; character: number }) {} },
-  MarkdownString: class MarkdownString { isTrusted: unknown; constructor(readonly value = '') {} },
+  MarkdownString: class MarkdownString { isTrusted: unknown; supportHtml?: boolean; constructor(readonly value = '') {} },
+  /** What the meetings' CodeLens and hover build (extension/code/). */
+  CodeLens: class CodeLens { constructor(readonly range: { start: { line: number } }, readonly command?: { title: string; command: string; arguments?: unknown[] }) {} },
+  Hover: class Hover { constructor(readonly contents: { value: string; isTrusted: unknown }, readonly range?: unknown) {} },
   ThemeIcon: class ThemeIcon { constructor(readonly id: string) {} },
   TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
   TreeItem: class TreeItem {
