@@ -22,7 +22,7 @@ import { idleReadingThreads, MeaningSearch } from '../memory/meaningSearch';
 import { MemoryIndex } from '../memory/memoryIndex';
 import { StoredMemory } from '../memory/storedMemory';
 import { defaultCacheDir } from '../models/modelCache';
-import { args, Io, UsageError, version } from './common';
+import { args, Io, packageInfo, UsageError } from './common';
 import { McpLines } from './mcpLines';
 import { transcriptMemory } from './memory';
 
@@ -40,7 +40,7 @@ export async function mcp(argv: string[], io: Io, input: NodeJS.ReadableStream =
   const say = (message: string) => io.err(`earshot mcp: ${message}`);
   const { source, close, described } = await memorySource(values.over ?? [], values.storage ?? defaultStorageDir(), owners, values['words-only'], values['cache-dir'], say);
 
-  const server = new Server({ name: 'earshot', version: version() }, {
+  const server = new Server(packageInfo(), {
     capabilities: { tools: {} },
     instructions: 'Earshot\'s meeting memory on this machine: what past meetings said (transcripts, decisions, action items, notes), read-only. Cite the meeting and line you use.',
   });
