@@ -34,6 +34,7 @@ import { healthReport } from './service/health';
 import { LiveSessions } from './service/liveSessions';
 import { LiveSources } from './service/liveSources';
 import { Memory } from './service/memory';
+import { AgentToolResult } from '../protocol/agentTools';
 import { idleReadingThreads, MeaningSearch } from './memory/meaningSearch';
 import { MEMORY_MODELS } from './models/memoryModel';
 import { SPEAKER_MODELS } from './models/voiceModel';
@@ -291,6 +292,11 @@ export class EarshotService {
 
   memoryLines(params: unknown): Promise<MemoryLinesResult> {
     return this.memory.lines(params);
+  }
+
+  /** One of the agents' tools over the stored meetings (earshot/memory/tool; params checked there). */
+  memoryTool(params: unknown): Promise<AgentToolResult> {
+    return this.memory.tool(params);
   }
 
   memoryMeetings(): Promise<MemoryMeetingsResult> {

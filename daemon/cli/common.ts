@@ -32,7 +32,13 @@ export function args<T extends NonNullable<ParseArgsConfig['options']>>(argv: st
 
 /** The package's version (package.json). */
 export function version(): string {
-  return (require(path.join(PACKAGE_ROOT, 'package.json')) as { version: string }).version;
+  return packageInfo().version;
+}
+
+/** The package's name and version (package.json), as `earshot mcp` names its server. */
+export function packageInfo(): { name: string; version: string } {
+  const { name, version: v } = require(path.join(PACKAGE_ROOT, 'package.json')) as { name: string; version: string };
+  return { name, version: v };
 }
 
 /** Seconds with millisecond precision, as in every JSON output. */

@@ -7,7 +7,10 @@
 import {
   ErrorCodes, MEMORY_LINES_AROUND, MEMORY_LINES_MAX_AROUND, MemoryCodeAnchorsParams, MemoryCodeAnchorsResult, MemoryDecisionsParams, MemoryDecisionsResult, MemoryLinesParams, MemoryLinesResult, MemoryMeetingsResult, MemorySearchParams, MemorySearchResult, MemoryTodoParams, MemoryTodoResult,
 } from '../../protocol/protocol';
+import { AgentToolResult } from '../../protocol/agentTools';
 import { InvalidParamsError } from '../../protocol/validate';
+import { AgentToolError, AgentToolInputError, runAgentTool } from '../agentTools/runner';
+import { storedFiles } from '../memory/askSearch';
 import { workspaceCodeAnchors } from '../memory/codeAnchors';
 import { MAX_LIMIT, MAX_NEIGHBOURS } from '../memory/memoryIndex';
 import { MeaningSearch } from '../memory/meaningSearch';
@@ -26,7 +29,7 @@ export class Memory {
   private readonly stored: StoredMemory;
 
   /** `meaning`: the meaning model's part in searches, once the user has downloaded it (none: words alone). */
-  constructor(storageDir: string, skipped?: (sessionId: string, error: string) => void, private readonly meaning?: MeaningSearch) {
+  constructor(private readonly storageDir: string, skipped?: (sessionId: string, error: string) => void, private readonly meaning?: MeaningSearch) {
     this.stored = new StoredMemory(storageDir, undefined, skipped);
   }
 
@@ -68,6 +71,28 @@ export class Memory {
     const found = (await this.stored.sync()).lines(sessionId, segmentId, before, after);
     if (!found) throw new ServiceError(ErrorCodes.SessionNotFound, `No segment ${JSON.stringify(segmentId)} in a stored meeting ${JSON.stringify(sessionId)}.`);
     return found;
+  }
+
+  /**
+   * One of the agents' tools (earshot/memory/tool) over the stored meetings, the meaning model's part as in a search
+   * (the blocks read so far). An unknown tool, arguments its schema refuses or a meeting named that is not there are
+   * InvalidParams errors that say what is wrong.
+   */
+  async tool(params: unknown): Promise<AgentToolResult> {
+    const o = object(params, 'memory/tool params');
+    if (o.input !== undefined && (typeof o.input !== 'object' || o.input === null || Array.isArray(o.input))) fail('memory/tool params.input must be an object');
+    const owners = strings(o, 'owners', 'memory/tool params') ?? [];
+    const meaning = this.meaning;
+    try {
+      return await runAgentTool(o.name, o.input ?? {}, {
+        index: () => this.stored.sync(),
+        files: (index) => storedFiles(this.storageDir, index),
+        ...(meaning ? { semantic: async (index, question) => (await meaning.query(index, question)).semantic } : {}),
+        owners,
+      });
+    } catch (e) {
+      throw e instanceof AgentToolInputError || e instanceof AgentToolError ? new InvalidParamsError(e.message) : e;
+    }
   }
 
   async meetings(): Promise<MemoryMeetingsResult> {

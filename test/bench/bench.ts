@@ -20,6 +20,8 @@
  *   memory-search MS. a meeting-memory search by words and with the meaning model's vectors (a fake embedder: the
  *               index's cost), 38 and 190 meetings; the meaning model's first reading, ms per block with a generated
  *               GGUF at bge-small's dimensions on 1 and 2 threads (memory-search.ts; BENCH_MEANING_BLOCKS)
+ *   mcp-tools MCP. each `earshot mcp` tool's latency over 100 stored meetings (SDK client, real process), the index's own
+ *               search in process as the anchor (mcp-tools.ts)
  *   diarize  D. CPU per audio-s of the speaker stage beside whisper's live pipeline, real AMI audio (diarize.ts)
  *   win32    WIN. whisper speed of the win32-x64 build (MinGW-w64) under Wine vs the Linux build of the same sources
  *               (win32.ts, whisper-driver.ts; needs scripts/wine-setup.sh and scripts/build-win32.js; not in `all`)
@@ -47,6 +49,7 @@ import { latencyWithModel } from './latency-model';
 import { localBatch } from './local-batch';
 import { localModel } from './local-model';
 import { memory } from './memory';
+import { mcpTools } from './mcp-tools';
 import { memorySearch } from './memory-search';
 import { silence } from './silence';
 import { soak } from './soak';
@@ -76,6 +79,7 @@ const FIGURES: { name: string; label: string; run: () => Promise<FigureReport>; 
   { name: 'latency-model', label: '3M', run: latencyWithModel },
   { name: 'local-batch', label: 'LB', run: localBatch },
   { name: 'memory-search', label: 'MS', run: memorySearch },
+  { name: 'mcp-tools', label: 'MCP', run: mcpTools },
   { name: 'win32', label: 'WIN', run: win32Speed, onlyAsked: true },
 ];
 

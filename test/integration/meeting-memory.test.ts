@@ -19,6 +19,7 @@ import { MEETING_SENTENCE_TOKENS, notesModel, SAMPLE_WAV, sayingModel, sentenceT
 import { ModelServer } from '../support/model-server';
 import { chatServer, userMessage } from '../support/chat-server';
 import { micOnly, segment, writeJournal } from '../support/journals';
+import { MemoryTool } from '../../protocol/agentTools';
 import { FakeServer, hangingHandler } from '../support/local-llm-servers';
 import { connectDaemon, miniDaemon, rejection, runEarshot } from './daemon-process';
 
@@ -139,6 +140,39 @@ describe('meeting memory over JSON-RPC: large stored meetings (real daemon)', fu
     } finally {
       await daemon.close();
       await hanging.close();
+    }
+  });
+
+  it('earshot/memory/tool runs the agents\' tools over the daemon\'s stored meetings; bad input is InvalidParams naming what is wrong', async () => {
+    const daemon = await miniDaemon('earshot-memory-tool-');
+    try {
+      const storage = path.join(daemon.dir, 'storage');
+      for (let m = 0; m < 3; m++) {
+        writeJournal(storage, `2026011${m}T090000-${String(m).repeat(6)}`, { title: `Standup ${m}`, startedAt: `2026-01-1${m}T09:00:00.000Z` }, micOnly(400, 100 + m, 'The password is swordfish.'));
+      }
+      const { connection } = daemon.client;
+      const search = await connection.sendRequest(MemoryTool, { name: 'search_meetings', input: { query: 'what is the password?', limit: 50 } });
+      assert.equal(search.structured.tool, 'search_meetings');
+      if (search.structured.tool !== 'search_meetings') return;
+      assert.equal(search.structured.meetingsSearched, 3);
+      assert.equal(search.structured.cited.filter((c) => c.text === 'The password is swordfish.').length, 3);
+      assert.equal(search.structured.cited[0].file, path.join(storage, 'sessions', `${search.structured.cited[0].meeting.sessionId}.jsonl`));
+      assert.ok(search.text.split('\n').length <= MEMORY_ASK_BOUND.lines);
+      const latest = await connection.sendRequest(MemoryTool, { name: 'get_meeting_notes', input: { meeting: 'latest' } });
+      assert.equal(latest.structured.tool === 'get_meeting_notes' && latest.structured.meeting.title, 'Standup 2');
+      for (const [params, message] of [
+        [{ name: 'drop_all', input: {} }, /unknown tool "drop_all"/],
+        [{ name: 'list_meetings', input: { limit: 'all' } }, /"limit" must be a whole number/],
+        [{ name: 'get_meeting_notes', input: { meeting: 'retro' } }, /no meeting matches "retro"/],
+        [{ name: 'list_meetings', input: [] }, /input must be an object/],
+      ] as const) {
+        const error = await rejection(connection.sendRequest(MemoryTool, params as never));
+        assert.equal(error.code, ErrorCodes.InvalidParams);
+        assert.match(error.message, message);
+      }
+      assert.ok(!daemon.client.daemon.stderr().includes('swordfish'), 'no transcript text in the log');
+    } finally {
+      await daemon.close();
     }
   });
 
