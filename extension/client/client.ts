@@ -27,6 +27,7 @@ import {
   MemoryChangedNotification, MemoryChangedParams, MemoryDecisions, MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeetings, MemoryMeeting,
   MemorySearch, MemorySearchParams, MemorySearchResult, MemoryTodo, MemoryTodoParams, MemoryTodoResult,
 } from '../../protocol/protocol';
+import { AgentToolResult, MemoryTool, MemoryToolParams } from '../../protocol/agentTools';
 import { NotesRewrite, NotesWrittenNotification, NotesWrittenParams, PartialsWanted } from '../../protocol/protocol';
 import { RestartDecision, RestartPolicy } from './crashPolicy';
 import { DaemonLifecycle } from './daemonLifecycle';
@@ -333,6 +334,11 @@ export class DaemonClient implements vscode.Disposable {
 
   async memoryDecisions(params: MemoryDecisionsParams): Promise<MemoryDecisionsResult> {
     return this.lifecycle.read((c) => c.sendRequest(MemoryDecisions, params));
+  }
+
+  /** One agent tool run over the stored meetings (memory/agentTools.ts); `token` cancels it in the daemon. */
+  async memoryTool(params: MemoryToolParams, token?: vscode.CancellationToken): Promise<AgentToolResult> {
+    return this.lifecycle.read((c) => c.sendRequest(MemoryTool, params, token));
   }
 
   /** Every stored meeting, newest first. */
