@@ -57,7 +57,7 @@ export interface EarshotApi {
   onDidResumeSession: vscode.Event<ResumedSession>;
   /**
    * Meeting memory: the @earshot chat's handler (tests call it with a recording stream), the Action items view, and the
-   * agent tools (how many registered as Language Model Tools; the MCP server definition provider).
+   * agent tools (those registered as Language Model Tools; the MCP server definition provider).
    */
   memory: Pick<MeetingMemory, 'chat' | 'actionItems' | 'participantRegistered' | 'agentTools' | 'mcpServer'>;
   /** Fired with the notes-model picker once it has all its choices (local servers and Earshot's models): a test

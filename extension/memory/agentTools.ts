@@ -13,7 +13,8 @@
  * LanguageModelToolsService.invokeTool): in a chat request (a toolInvocationToken) the confirmation shows in the chat
  * with Allow/Skip and "always allow" choices; from `vscode.lm.invokeTool` without a token (another extension, our tests)
  * it is a modal dialog, `dialogService.confirm({ message: title, detail: message })`, and a refusal rejects the call
- * with a cancellation error. Either way prepareInvocation runs first and the tool only after a yes.
+ * with a cancellation error (under extension tests DialogService.skipDialogs answers yes without showing it). Either
+ * way prepareInvocation runs first and the tool only after a yes.
  */
 import * as vscode from 'vscode';
 import { AGENT_TOOLS, AgentToolName, AgentToolResult, MemoryToolParams } from '../../protocol/agentTools';
@@ -46,10 +47,11 @@ const QUOTED_CHARS = 80;
 export type ToolRegistrar = { registerTool?: (name: string, tool: vscode.LanguageModelTool<Record<string, unknown>>) => vscode.Disposable } | undefined;
 
 /** Registers every tool where the API exists; none (and no error) where it does not. */
-export function registerAgentTools(lm: ToolRegistrar, deps: AgentToolDeps): vscode.Disposable[] {
+export function registerAgentTools(lm: ToolRegistrar, deps: AgentToolDeps): { tools: MeetingTool[]; disposables: vscode.Disposable[] } {
   const register = lm?.registerTool;
-  if (typeof register !== 'function') return [];
-  return AGENT_TOOLS.map((tool) => register.call(lm, vscodeToolName(tool.name), new MeetingTool(tool.name, deps)));
+  if (typeof register !== 'function') return { tools: [], disposables: [] };
+  const tools = AGENT_TOOLS.map((tool) => new MeetingTool(tool.name, deps));
+  return { tools, disposables: tools.map((tool) => register.call(lm, vscodeToolName(tool.name), tool)) };
 }
 
 export class MeetingTool implements vscode.LanguageModelTool<Record<string, unknown>> {

@@ -12,7 +12,7 @@ import { EarshotSettings } from '../settings/settings';
 import { ACTION_ITEMS_VIEW_ID, ActionItemsNode, ActionItemsView, GROUPING_CONTEXT_KEY, todoInsertion } from './actionItemsView';
 import { MemoryChat, registerMemoryChat } from './chatParticipant';
 import { openNotesAt, openSessionTranscript } from './links';
-import { registerAgentTools, ToolRegistrar } from './agentTools';
+import { MeetingTool, registerAgentTools, ToolRegistrar } from './agentTools';
 import { EarshotMcpProvider, McpApi, MCP_SETTING, registerMcpServer } from './mcpServer';
 
 /** A live meeting revises its items often: one refresh for a burst. */
@@ -23,7 +23,7 @@ export class MeetingMemory implements vscode.Disposable {
   readonly chat: MemoryChat;
   readonly participantRegistered: boolean;
   /** The agent tools registered as Language Model Tools (none where VS Code lacks the API). */
-  readonly agentTools: number;
+  readonly agentTools: readonly MeetingTool[];
   /** `earshot mcp` offered to VS Code's MCP support; undefined where VS Code lacks the API (before 1.101). */
   readonly mcpServer: EarshotMcpProvider | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -42,12 +42,12 @@ export class MeetingMemory implements vscode.Disposable {
     // Agent mode: the tools as Language Model Tools, and `earshot mcp` for VS Code's MCP support (mcpServer.ts: one or
     // the other is shown, by a setting).
     const tools = registerAgentTools(vscode.lm as ToolRegistrar, { client, myNames });
-    this.agentTools = tools.length;
+    this.agentTools = tools.tools;
     const mcp = registerMcpServer(vscode as unknown as McpApi, {
       cli: context.asAbsolutePath('bin/earshot.js'), storageDir: context.globalStorageUri.fsPath, version: String(context.extension.packageJSON.version),
     }, () => vscode.workspace.getConfiguration().get<boolean>(MCP_SETTING, false));
     this.mcpServer = mcp?.provider;
-    this.disposables.push(...tools, ...(mcp?.disposables ?? []));
+    this.disposables.push(...tools.disposables, ...(mcp?.disposables ?? []));
     void vscode.commands.executeCommand('setContext', GROUPING_CONTEXT_KEY, this.actionItems.grouping);
     this.disposables.push(this.actionItems, tree, ...(participant ? [participant] : []),
       this.actionItems.onDidLoad(() => { tree.message = this.actionItems.error && `Could not list action items: ${this.actionItems.error}`; }),

@@ -62,14 +62,16 @@ describe('agent tools in VS Code', () => {
 
   describe('registration', () => {
     it('registers nothing, without an error, where VS Code has no Language Model Tools', () => {
-      assert.deepEqual(registerAgentTools(undefined, { client: new FakeClient(), myNames: () => [] }), []);
-      assert.deepEqual(registerAgentTools({}, { client: new FakeClient(), myNames: () => [] }), []);
+      assert.deepEqual(registerAgentTools(undefined, { client: new FakeClient(), myNames: () => [] }), { tools: [], disposables: [] });
+      assert.deepEqual(registerAgentTools({}, { client: new FakeClient(), myNames: () => [] }), { tools: [], disposables: [] });
     });
 
     it('registers every tool under its VS Code name where the API is there', () => {
       const names: string[] = [];
       const lm = { registerTool: (name: string) => { names.push(name); return { dispose() {} }; } };
-      assert.equal(registerAgentTools(lm, { client: new FakeClient(), myNames: () => [] }).length, AGENT_TOOLS.length);
+      const { tools, disposables } = registerAgentTools(lm, { client: new FakeClient(), myNames: () => [] });
+      assert.equal(disposables.length, AGENT_TOOLS.length);
+      assert.deepEqual(tools.map((t) => t.name), AGENT_TOOLS.map((t) => t.name));
       assert.deepEqual(names, AGENT_TOOLS.map((t) => `earshot_${t.name}`));
     });
   });
