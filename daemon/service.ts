@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import {
   ActionItem, ActionItemSetDoneParams, DataDeleteParams, ErrorCodes, DataDeleteResult, Decision, DeviceListResult, DeviceTestParams, DeviceTestResult, PlatformReport, PlatformReportParams,
   EditorActivityParams, HealthParams, InterruptedSession, ItemRestoreParams, LanguageModelDiscoverParams, LanguageModelDiscoverResult,
-  MemoryDecisionsResult, MemoryMeetingsResult, MemorySearchResult, MemoryTodoResult, ModelDownloadParams, ModelDownloadResult, ModelListResult,
+  MemoryCodeAnchorsResult, MemoryDecisionsResult, MemoryMeetingsResult, MemorySearchResult, MemoryTodoResult, ModelDownloadParams, ModelDownloadResult, ModelListResult,
   SessionExportParams, SessionExportResult, SessionPauseParams, SessionPauseResult, SessionResumeParams, SessionResumeResult, SessionStartParams,
   SessionStartResult, SessionStatusResult, SessionStopResult, SessionTranscriptResult, SourceRetryParams, SpeakerRenameParams, SpeakerRenameResult,
   WorkspaceIndexParams,
@@ -34,6 +34,7 @@ import { healthReport } from './service/health';
 import { LiveSessions } from './service/liveSessions';
 import { LiveSources } from './service/liveSources';
 import { Memory } from './service/memory';
+import { AgentToolResult } from '../protocol/agentTools';
 import { idleReadingThreads, MeaningSearch } from './memory/meaningSearch';
 import { MEMORY_MODELS } from './models/memoryModel';
 import { SPEAKER_MODELS } from './models/voiceModel';
@@ -289,8 +290,17 @@ export class EarshotService {
     return this.memory.decisions(params);
   }
 
+  /** One of the agents' tools over the stored meetings (earshot/memory/tool; params checked there). */
+  memoryTool(params: unknown): Promise<AgentToolResult> {
+    return this.memory.tool(params);
+  }
+
   memoryMeetings(): Promise<MemoryMeetingsResult> {
     return this.memory.meetings();
+  }
+
+  memoryCodeAnchors(params: unknown): Promise<MemoryCodeAnchorsResult> {
+    return this.memory.codeAnchors(params);
   }
 
   /**

@@ -141,6 +141,8 @@ export const AGENT_TOOLS: readonly AgentToolDefinition[] = [
 /** A line a tool cites: what `earshot ask --json` gives for it, and the meeting it is from. */
 export interface AgentCitedLine {
   meeting: Pick<MemoryMeeting, 'sessionId' | 'title' | 'startedAt'>;
+  /** search_meetings: the rank of the passage the line is in (1: the best), as `ask` numbers its passages. */
+  passage?: number;
   /** The journal or transcript file the line is in (`ask --json`'s `file`); absent when there is none. */
   file?: string;
   /** 1-based: the segment's index in a journal, or the line of a transcript file (as `ask --json`). */
@@ -164,8 +166,8 @@ export interface AgentToolResult {
 /** The data of each tool's answer; `truncated`: the bound cut it (the text says so too). */
 export type AgentToolStructured =
   | { tool: 'search_meetings'; cited: AgentCitedLine[]; meetingsSearched: number; truncated: boolean }
-  | { tool: 'list_action_items'; items: { meeting: MemoryMeeting; item: ActionItem; line?: AgentCitedLine }[]; truncated: boolean }
-  | { tool: 'list_decisions'; decisions: { meeting: MemoryMeeting; decision: Decision; standing: DecisionStanding; line?: AgentCitedLine }[]; truncated: boolean }
+  | { tool: 'list_action_items'; items: { meeting: MemoryMeeting; item: ActionItem; line?: AgentCitedLine; notesLine?: number }[]; truncated: boolean }
+  | { tool: 'list_decisions'; decisions: { meeting: MemoryMeeting; decision: Decision; standing: DecisionStanding; line?: AgentCitedLine; notesLine?: number }[]; truncated: boolean }
   | { tool: 'get_meeting_notes'; meeting: MemoryMeeting; summary: string[]; decisions: Decision[]; actionItems: ActionItem[]; transcript: AgentCitedLine[]; truncated: boolean }
   | { tool: 'meetings_about_code'; meetings: { meeting: MemoryMeeting; lines: AgentCitedLine[]; decisions: Decision[]; actionItems: ActionItem[] }[]; truncated: boolean }
   | { tool: 'list_meetings'; meetings: MemoryMeeting[]; truncated: boolean };

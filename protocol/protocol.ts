@@ -555,6 +555,54 @@ export interface MemoryMeetingsResult {
   meetings: MemoryMeeting[];
 }
 
+/**
+ * Code that remembers its meetings: every file of the workspace folder `root` that stored meetings spoke of (a line
+ * named it or one of its symbols, or was said while the user had it open), each with those meetings, lines, decisions
+ * and open action items tied to the lines (daemon/memory/codeAnchors.ts says what ties them), and where each is in the
+ * notes. The extension asks once for the whole folder and again when {@link MemoryChangedNotification} comes, so its
+ * CodeLens and hover never ask per keystroke. Bounded: {@link CODE_ANCHORS_BOUND}; `truncated` when it cut.
+ */
+export const MemoryCodeAnchors = new RequestType<MemoryCodeAnchorsParams, MemoryCodeAnchorsResult, void>('earshot/memory/codeAnchors');
+export interface MemoryCodeAnchorsParams {
+  /** The workspace folder as the extension sends it with its index (earshot/workspaceIndex's root: a `file` folder's path). */
+  root: string;
+}
+export interface MemoryCodeAnchorsResult {
+  /** Most recently discussed first. */
+  files: CodeAnchorFile[];
+  truncated: boolean;
+}
+export interface CodeAnchorFile {
+  /** Workspace-relative, with `/`. */
+  path: string;
+  /** Every meeting that spoke of the file (its symbols included), newest first. */
+  meetings: CodeAnchorMeetingInfo[];
+  /** The file's symbols a meeting named by name: the line the mention pointed at, and those meetings. */
+  symbols: { name: string; line: number; meetings: CodeAnchorMeetingInfo[] }[];
+}
+export interface CodeAnchorMeetingInfo {
+  meeting: MemoryMeeting;
+  /** The lines that named it or were said while it was open, in meeting order. */
+  lines: CodeAnchorLineInfo[];
+  decisions: { decision: Decision; standing: DecisionStanding; notesLine?: number }[];
+  /** Open ones only (not done, not withdrawn). */
+  actionItems: { item: ActionItem; notesLine?: number }[];
+}
+export interface CodeAnchorLineInfo {
+  /** 1-based index among the meeting's final segments (to open the transcript when the notes lack the line). */
+  index: number;
+  notesLine?: number;
+  t0: number;
+  speaker: string;
+  /** Cut to {@link CODE_ANCHORS_BOUND}.lineChars. */
+  text: string;
+  how: 'named' | 'viewing';
+  /** The symbol the line named, or whose line the viewed range held; absent for the file itself. */
+  symbol?: string;
+}
+/** Files, meetings per file or symbol, and lines per meeting at most, and characters of a line's text. */
+export const CODE_ANCHORS_BOUND = { files: 2000, meetings: 20, lines: 20, lineChars: 300 };
+
 /** Sent when the memory index changed (a session finalized, an item was ticked, data was deleted), so views refresh. */
 export const MemoryChangedNotification = new NotificationType<MemoryChangedParams>('earshot/memory/changed');
 export interface MemoryChangedParams {

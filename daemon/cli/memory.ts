@@ -8,29 +8,20 @@
  */
 import { constants, promises as fs, Stats } from 'node:fs';
 import * as path from 'node:path';
-import { MemoryLine, MemoryPassage } from '../../protocol/protocol';
+import { MemoryLine, MemoryMeeting } from '../../protocol/protocol';
 import { defaultStorageDir } from '../config';
 import { clock } from '../documents/notesText';
 import { parseJournal } from '../journal/journal';
 import { ASK_SYSTEM, askUserPrompt, citedNumbers, promptLines } from '../memory/askPrompt';
+import { byMeaning, citedSearch, MeetingFile, meetingsAsked, NoSuchMeeting, storedFiles } from '../memory/askSearch';
 import { meetingRecordOf } from '../memory/meetingRecord';
 import { idleReadingThreads, MeaningSearch } from '../memory/meaningSearch';
-import { inRange, MAX_LIMIT, MeetingRecord, MemoryIndex, SemanticQuery, startDay } from '../memory/memoryIndex';
+import { MAX_LIMIT, MeetingRecord, MemoryIndex, SemanticQuery } from '../memory/memoryIndex';
 import { defaultCacheDir } from '../models/modelCache';
 import { StoredMemory } from '../memory/storedMemory';
 import { openAiCompatibleChat } from '../understanding/providers';
 import { args, inert, Io, jsonLine, UsageError } from './common';
 import { llmSettings, parseTranscript } from './notes';
-
-/** A line handed back by `ask`: where it is (`line`: 1-based line of a text transcript, or the segment's index in a journal). */
-export interface CitedLine {
-  file: string;
-  line: number;
-  /** Seconds into the meeting; null for a transcript without times. */
-  t0: number | null;
-  speaker: string;
-  text: string;
-}
 
 export async function ask(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = args(argv, {
@@ -58,39 +49,29 @@ export async function ask(argv: string[], io: Io): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new UsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT}`);
   const llm = values['llm-endpoint'] ? llmSettings(values['llm-endpoint'], values['llm-model'], values['llm-allow-remote']) : undefined;
 
-  const fileOf = new Map<string, { file: string; timed: boolean; lineOf: (l: MemoryLine) => number }>();
   let index: MemoryIndex;
+  let fileOf: Map<string, MeetingFile>;
   if (values.over?.length) {
-    index = new MemoryIndex();
-    for (const file of values.over) {
-      const { record, timed, lineOf } = await readTranscriptFile(file);
-      index.put(record);
-      fileOf.set(record.meeting.sessionId, { file: path.resolve(file), timed, lineOf });
-    }
+    ({ index, files: fileOf } = await transcriptMemory(values.over));
   } else {
     const storageDir = defaultStorageDir();
     index = await new StoredMemory(storageDir).sync();
-    for (const id of index.sessionIds()) fileOf.set(id, { file: path.join(storageDir, 'sessions', `${id}.jsonl`), timed: true, lineOf: (l) => l.index });
+    fileOf = storedFiles(storageDir, index);
     if (!index.sessionCount) io.err(`earshot: no stored meetings in ${storageDir} (EARSHOT_STORAGE); ask over transcript files with --over FILE`);
   }
-  const sessionIds = meetingsAsked(index, values.meeting ?? [], values.since, values.until);
+  const sessionIds = asked(() => meetingsAsked(index, values.meeting ?? [], values.since, values.until));
   if (sessionIds?.length === 0) io.err(`earshot: no meeting started${values.since ? ` since ${values.since}` : ''}${values.until ? ` until ${values.until}` : ''}`);
   const sessionsDir = values.over?.length ? undefined : path.join(defaultStorageDir(), 'sessions');
-  const semantic = sessionIds?.length === 0 || values['words-only'] ? undefined : await byMeaning(index, question, values['cache-dir'] ?? defaultCacheDir(defaultStorageDir()), sessionsDir, io);
-  const passages = sessionIds?.length === 0 ? [] : index.search({ query: question, limit, sessionIds }, semantic);
-  const numbered: (CitedLine & { meeting: string })[] = [];
-  const cite = (p: MemoryPassage, l: MemoryLine): CitedLine & { meeting: string } => {
-    const where = fileOf.get(p.meeting.sessionId)!;
-    return { meeting: meetingName(p), file: where.file, line: where.lineOf(l), t0: where.timed ? l.t0 : null, speaker: l.speaker, text: l.text };
-  };
-  for (const p of passages) for (const l of p.lines) numbered.push(cite(p, l));
+  const semantic = sessionIds?.length === 0 || values['words-only'] ? undefined
+    : await askMeaning(index, question, values['cache-dir'] ?? defaultCacheDir(defaultStorageDir()), sessionsDir, io);
+  const numbered = citedSearch(index, { query: question, limit, sessionIds }, semantic, fileOf).cited;
 
   let answer: string | null = null;
   let cited = numbered;
   if (llm && numbered.length) {
     // The question and these lines (the best ranked, as many as a prompt holds) go to the endpoint the user named;
     // progress on stderr carries no text.
-    const sent = promptLines(numbered);
+    const sent = promptLines(numbered.map((c) => ({ ...c, meeting: meetingName(c.meeting) })));
     const user = askUserPrompt(question, sent);
     io.err(`earshot: asking the language model with ${sent.length} lines`);
     const reply = await openAiCompatibleChat(llm, { json: false })(ASK_SYSTEM, user, AbortSignal.timeout((llm.timeoutSec ?? 120) * 1000))
@@ -115,82 +96,38 @@ export async function ask(argv: string[], io: Io): Promise<number> {
   let last = '';
   numbered.forEach((c, i) => {
     if (!cited.includes(c)) return;
-    if (c.meeting !== last) io.out(`${last ? '\n' : ''}${inert(c.meeting)} — ${inert(c.file)}`);
-    last = c.meeting;
+    const name = meetingName(c.meeting);
+    if (name !== last) io.out(`${last ? '\n' : ''}${inert(name)} — ${inert(c.file)}`);
+    last = name;
     io.out(`  [${i + 1}] line ${c.line}, ${c.t0 === null ? '' : `${clock(c.t0)} `}${inert(c.speaker) || '?'}: ${inert(c.text)}`);
   });
   return 0;
 }
 
 /**
- * The meaning model's part in the search when the user has downloaded it (`earshot models download bge-small-en-v1.5`):
- * the CLI runs once, so it reads every block not read before first (saying so on stderr, without any text; the vectors
- * are kept beside the journals for the next run); undefined when there is none, or it failed (said on stderr: the
- * search goes on by words).
+ * The meaning model's part in the search when the user has downloaded it (askSearch.ts byMeaning): loaded for this
+ * one question, then closed; progress and failures on stderr, without any text.
  */
-async function byMeaning(index: MemoryIndex, question: string, cacheDir: string, sessionsDir: string | undefined, io: Io): Promise<SemanticQuery | undefined> {
+async function askMeaning(index: MemoryIndex, question: string, cacheDir: string, sessionsDir: string | undefined, io: Io): Promise<SemanticQuery | undefined> {
   const meaning = new MeaningSearch(() => cacheDir, (message) => io.err(`earshot: ${message}; searching by words alone`), {
     sessionsDir, onNotKept: (message) => io.err(`earshot: ${message}; the next ask reads those meetings again`),
     // The user waits for this reading: the threads a daemon gives it while no meeting records.
     threads: () => idleReadingThreads(),
   });
   try {
-    const first = await meaning.query(index, question);
-    if (!first.meaning || first.meaning.error) return undefined;
-    if (first.meaning.embedded === first.meaning.blocks) return first.semantic;
-    await readAll(meaning, index, first.meaning, io);
-    const read = await meaning.query(index, question);
-    return read.meaning?.error ? undefined : read.semantic;
+    return await byMeaning(meaning, index, question, (message) => io.err(`earshot: ${message}`));
   } finally {
     await meaning.dispose();
   }
 }
 
-/** How often `ask` says how far the first reading of the meetings is (on one core it can take minutes). */
-export const READING_REPORT_MS = 10_000;
-
-/**
- * Waits for the meaning model to read every block, saying how many there are first and how far it is every `everyMs`
- * (no text). What it reads is kept per meeting, so an ask stopped with Ctrl-C loses only the meeting under way.
- */
-export async function readAll(meaning: MeaningSearch, index: MemoryIndex, start: { blocks: number; embedded: number }, io: Io, everyMs = READING_REPORT_MS): Promise<void> {
-  const total = start.blocks - start.embedded;
-  io.err(`earshot: the meeting search model is reading ${total} parts of your meetings (once: what it reads is kept; --words-only searches by words now)`);
-  const settled = meaning.settled().then(() => true);
-  for (;;) {
-    let timer: NodeJS.Timeout | undefined;
-    const done = await Promise.race([settled, new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), everyMs); })]);
-    clearTimeout(timer);
-    if (done) return;
-    const now = meaning.progress(index);
-    if (now) io.err(`earshot: read ${now.embedded - start.embedded} of ${total} parts (${Math.floor((100 * (now.embedded - start.embedded)) / Math.max(1, total))}%)`);
+/** A --meeting that names none is a usage error (its message names it and the latest titles). */
+function asked<T>(choose: () => T): T {
+  try {
+    return choose();
+  } catch (e) {
+    throw e instanceof NoSuchMeeting ? new UsageError(e.message) : e;
   }
-}
-
-/**
- * The meetings asked about: those that started between --since and --until (days of this machine's time zone, as the
- * notes' file names and the chat's dates are) and, with --meeting, that one names (a session id, or words all found in
- * the title, any case; any of several). Undefined: all. A --meeting that matches none is an error naming it and the
- * latest titles, not a search of everything.
- */
-function meetingsAsked(index: MemoryIndex, named: string[], since?: string, until?: string): string[] | undefined {
-  if (!named.length && !since && !until) return undefined;
-  const all = index.meetingList();
-  const inDays = all.filter((m) => inRange(m.startedAt, since, until));
-  if (!named.length) return inDays.map((m) => m.sessionId);
-  const words = (text: string) => text.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').split(/[^\p{L}\p{N}]+/u).filter(Boolean);
-  const ids = new Set<string>();
-  for (const name of named) {
-    const wanted = words(name);
-    const found = inDays.filter((m) => m.sessionId === name.trim() || (wanted.length > 0 && wanted.every((w) => words(m.title).includes(w))));
-    if (!found.length) {
-      const latest = all.slice(0, 5).map((m) => `"${m.title}" (${startDay(m.startedAt)})`).join(', ');
-      const range = [since && `since ${since}`, until && `until ${until}`].filter(Boolean).join(' ');
-      throw new UsageError(`no meeting${range ? ` ${range}` : ''} matches --meeting "${name}"${latest ? `; the latest: ${latest}` : ''}`);
-    }
-    for (const m of found) ids.add(m.sessionId);
-  }
-  return [...ids];
 }
 
 export async function todo(argv: string[], io: Io): Promise<number> {
@@ -215,8 +152,20 @@ export async function todo(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-function meetingName(p: MemoryPassage): string {
-  return p.meeting.startedAt ? `${p.meeting.title} (${p.meeting.startedAt.slice(0, 10)})` : p.meeting.title;
+function meetingName(m: MemoryMeeting): string {
+  return m.startedAt ? `${m.title} (${m.startedAt.slice(0, 10)})` : m.title;
+}
+
+/** Transcript files (`--over`) as memory: one meeting each, its lines cited in its file. */
+export async function transcriptMemory(files: readonly string[]): Promise<{ index: MemoryIndex; files: Map<string, MeetingFile> }> {
+  const index = new MemoryIndex();
+  const where = new Map<string, MeetingFile>();
+  for (const file of files) {
+    const { record, timed, lineOf } = await readTranscriptFile(file);
+    index.put(record);
+    where.set(record.meeting.sessionId, { file: path.resolve(file), timed, lineOf });
+  }
+  return { index, files: where };
 }
 
 /** The largest file `ask --over` reads: hundreds of hours of speech as text; anything bigger is not a transcript. */

@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import { decisionStanding, EditorLocation, FinalSegment, SegmentMention } from '../../protocol/protocol';
-import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById, segmentsOf } from '../journal/journal';
+import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById, segmentRoots, segmentsOf } from '../journal/journal';
 import { sameLocation } from '../anchoring/editorTimeline';
 import { linkDestination, linkify } from '../anchoring/mentions';
 import { openQuestions } from '../understanding/questions';
@@ -184,12 +184,7 @@ function placeMarkdown(location: EditorLocation, prefix: string | undefined): st
  */
 function workspaceLinks(journal: JournalContents): { prefixFor(segmentId: string): string | undefined } {
   const notesPath = journal.header.notesPath;
-  const rootBySegment = new Map<string, string>();
-  let root: string | undefined;
-  for (const r of journal.records) {
-    if (r.type === 'workspace' && typeof r.root === 'string') root = r.root;
-    else if (r.type === 'segment' && root !== undefined) rootBySegment.set(r.segmentId, root);
-  }
+  const rootBySegment = segmentRoots(journal.records);
   const prefixes = new Map<string, string | undefined>();
   const prefixOf = (workspaceRoot: string): string | undefined => {
     if (!notesPath || !path.isAbsolute(notesPath) || !path.isAbsolute(workspaceRoot)) return undefined;

@@ -325,3 +325,14 @@ export function segmentsOf(records: JournalRecord[]): FinalSegment[] {
   }
   return segments.sort((a, b) => a.t0 - b.t0 || a.t1 - b.t1);
 }
+
+/** The workspace folder each segment's paths (mentions, viewing) are relative to: the last `workspace` record before it. */
+export function segmentRoots(records: readonly JournalRecord[]): Map<string, string> {
+  const rootBySegment = new Map<string, string>();
+  let root: string | undefined;
+  for (const r of records) {
+    if (r.type === 'workspace' && typeof r.root === 'string') root = r.root;
+    else if (r.type === 'segment' && root !== undefined) rootBySegment.set(r.segmentId, root);
+  }
+  return rootBySegment;
+}

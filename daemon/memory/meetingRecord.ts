@@ -6,11 +6,11 @@
  * Owns reading the notes file's lines back (`- **[mm:ss] Speaker:** text` transcript lines, `<!-- earshot:ID -->`
  * item comments, as documents/markdown.ts writes them). Must not write anything.
  */
-import { ActionItem, Decision } from '../../protocol/protocol';
+import { ActionItem, Decision, EditorLocation, FinalSegment, MentionTarget, SegmentMention } from '../../protocol/protocol';
 import { commentId, inline } from '../documents/notesText';
-import { currentItems, JournalContents, lastSummary, segmentsOf } from '../journal/journal';
+import { currentItems, JournalContents, lastSummary, segmentRoots, segmentsOf } from '../journal/journal';
 import { sessionModeOf } from '../journal/recovery';
-import { MeetingRecord } from './memoryIndex';
+import { MeetingRecord, MemorySegment } from './memoryIndex';
 
 /** What the daemon writes as a start time (toISOString()), and any time that begins with an ISO date. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}/;
@@ -26,8 +26,9 @@ export function meetingRecordOf(journal: JournalContents, notesText?: string, st
   const sessionId = header.sessionId;
   if (typeof sessionId !== 'string' || !sessionId) throw new Error('the journal header has no session id');
   const end = records.find((r): r is Extract<typeof r, { type: 'end' }> => r.type === 'end');
+  const roots = segmentRoots(records);
   const segments = segmentsOf(records).filter((s) => typeof s.text === 'string')
-    .map((s) => ({ segmentId: s.segmentId, speaker: typeof s.speaker === 'string' ? s.speaker : '', t0: s.t0, t1: s.t1, text: s.text }));
+    .map((s): MemorySegment => ({ segmentId: s.segmentId, speaker: typeof s.speaker === 'string' ? s.speaker : '', t0: s.t0, t1: s.t1, text: s.text, ...anchorsOf(s, roots.get(s.segmentId)) }));
   const { actionItems, decisions } = currentItems(records);
   const meeting = {
     sessionId,
@@ -48,6 +49,33 @@ export function meetingRecordOf(journal: JournalContents, notesText?: string, st
   };
   if (notesText !== undefined) Object.assign(record, notesLinesOf(notesText, record));
   return record;
+}
+
+/**
+ * A segment's mentions and viewing place, when the journal has well-formed ones, and their root. Malformed ones (a
+ * journal the daemon did not write) are left out, as a mention `linkify` could not place is.
+ */
+function anchorsOf(s: FinalSegment, root: string | undefined): Pick<MemorySegment, 'mentions' | 'viewing' | 'root'> {
+  const mentions = Array.isArray(s.mentions)
+    ? s.mentions.filter((m): m is SegmentMention => Number.isInteger(m?.start) && Number.isInteger(m.end) && isTarget(m.target))
+      .map((m) => ({ start: m.start, end: m.end, target: targetOf(m.target) }))
+    : [];
+  const v = s.viewing;
+  const viewing: EditorLocation | undefined = v && typeof v.path === 'string' && v.path && Number.isInteger(v.startLine) && Number.isInteger(v.endLine)
+    ? { path: v.path, startLine: v.startLine, endLine: v.endLine } : undefined;
+  if (!mentions.length && !viewing) return {};
+  return { ...(mentions.length ? { mentions } : {}), ...(viewing ? { viewing } : {}), ...(root !== undefined ? { root } : {}) };
+}
+
+function isTarget(t: unknown): t is MentionTarget {
+  const target = t as MentionTarget | undefined;
+  return (target?.kind === 'file' || target?.kind === 'symbol') && typeof target.path === 'string' && target.path !== '';
+}
+
+/** The target's own fields (a symbol's line and name only when they are what the protocol says). */
+function targetOf(t: MentionTarget): MentionTarget {
+  if (t.kind === 'file') return { kind: 'file', path: t.path };
+  return { kind: 'symbol', path: t.path, ...(Number.isInteger(t.line) ? { line: t.line } : {}), ...(typeof t.name === 'string' ? { name: t.name } : {}) };
 }
 
 /**

@@ -13,7 +13,7 @@
 import * as crypto from 'node:crypto';
 import MiniSearch, { SearchResult } from 'minisearch';
 import {
-  ActionItem, Decision, MEMORY_HIT_LINE_MAX_CHARS, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MemoryLine, MemoryMeeting, MemoryPassage, MemorySearchParams, MemoryTodoItem,
+  ActionItem, Decision, EditorLocation, MEMORY_HIT_LINE_MAX_CHARS, MEMORY_PASSAGE_MAX_CHARS, MEMORY_PASSAGE_MAX_LINES, MemoryLine, MemoryMeeting, MemoryPassage, MemorySearchParams, MemoryTodoItem, SegmentMention,
 } from '../../protocol/protocol';
 import { cutAround } from '../../protocol/textSize';
 import { isoDate } from '../understanding/dates';
@@ -28,6 +28,11 @@ export interface MemorySegment {
   t0: number;
   t1: number;
   text: string;
+  /** The workspace files and symbols the text named, and what the user had open as it was said (journals before anchoring: none). */
+  mentions?: SegmentMention[];
+  viewing?: EditorLocation;
+  /** The workspace folder those paths are relative to (the journal's last `workspace` record before the segment). */
+  root?: string;
 }
 
 /** Everything memory knows of one meeting. Items and decisions: the latest revision of each (removed ones left out). */
@@ -175,6 +180,7 @@ export class MemoryIndex {
   /** Blocks (of every meeting indexed) each term is in: feedback leaves out the frequent ones. */
   private readonly blockDf = new Map<string, number>();
   private readonly unindexed = new Set<string>();
+  private changes = 0;
 
   constructor(readonly ranking: RankingOptions = DEFAULT_RANKING) {}
 
@@ -198,14 +204,26 @@ export class MemoryIndex {
     return this.meetings.has(sessionId);
   }
 
+  /** Counts every put, remove and clear: what is derived from the meetings (codeAnchors.ts) is kept while it stays. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** A meeting as it was put (dictations too). */
+  record(sessionId: string): MeetingRecord | undefined {
+    return this.meetings.get(sessionId);
+  }
+
   /** Adds a meeting, replacing what was indexed of it before (its words are indexed when a request next ranks). */
   put(record: MeetingRecord): void {
     this.remove(record.meeting.sessionId);
+    this.changes++;
     this.meetings.set(record.meeting.sessionId, record);
     this.unindexed.add(record.meeting.sessionId);
   }
 
   remove(sessionId: string): void {
+    this.changes++;
     const ids = this.docIds.get(sessionId);
     if (ids) {
       this.text!.discardAll(ids);
@@ -239,6 +257,7 @@ export class MemoryIndex {
     this.blockDf.clear();
     this.unindexed.clear();
     this.meetings.clear();
+    this.changes++;
   }
 
   sessionIds(): string[] {
@@ -635,14 +654,20 @@ function documentsOf(record: MeetingRecord): IndexedDoc[] {
 
 /** A meeting's topical blocks (over its segments' terms) and its speakers' names (segments' and owners'). */
 function shapeOf(record: MeetingRecord): MeetingShape {
-  const starts = topicBlockStarts(record.segments.map((s) => tokenize(s.text).flatMap((w) => indexTerm(w) ?? [])), DEFAULT_TILING);
-  const n = record.segments.length;
-  const blocks = starts.map((from, i) => ({ from, to: (i + 1 < starts.length ? starts[i + 1] : n) - 1 }));
-  const blockOf = new Int32Array(n);
-  blocks.forEach(({ from, to }, b) => blockOf.fill(b, from, to + 1));
+  const { blocks, blockOf } = topicBlocksOf(record.segments);
   const labels = new Set<string>(record.segments.map((s) => s.speaker));
   for (const item of record.actionItems) if (item.owner) labels.add(item.owner);
   return { blocks, blockOf, names: speakerNameKeys(labels), blockTerms: [] };
+}
+
+/** A meeting's topical blocks (segment indexes from..to) and the block of each segment, cut as memory ranks them. */
+export function topicBlocksOf(segments: readonly MemorySegment[]): { blocks: { from: number; to: number }[]; blockOf: Int32Array } {
+  const starts = topicBlockStarts(segments.map((s) => tokenize(s.text).flatMap((w) => indexTerm(w) ?? [])), DEFAULT_TILING);
+  const n = segments.length;
+  const blocks = starts.map((from, i) => ({ from, to: (i + 1 < starts.length ? starts[i + 1] : n) - 1 }));
+  const blockOf = new Int32Array(n);
+  blocks.forEach(({ from, to }, b) => blockOf.fill(b, from, to + 1));
+  return { blocks, blockOf };
 }
 
 /** The question's candidates with the feedback words' ranking added, `weight` times its score (a block only they found joins). */
@@ -723,7 +748,7 @@ export function inRange(startedAt: string, since?: string, until?: string): bool
 }
 
 /** Newest first; an unknown start sorts last. */
-function newestFirst(a: MemoryMeeting, b: MemoryMeeting): number {
+export function newestFirst(a: MemoryMeeting, b: MemoryMeeting): number {
   return startOf(b).localeCompare(startOf(a)) || String(a.sessionId).localeCompare(String(b.sessionId));
 }
 

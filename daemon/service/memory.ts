@@ -5,9 +5,13 @@
  * Owns the memory requests' params. Must not write journals or notes (ticking an item is storedSessions.ts's).
  */
 import {
-  MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeetingsResult, MemorySearchParams, MemorySearchResult, MemoryTodoParams, MemoryTodoResult,
+  MemoryCodeAnchorsParams, MemoryCodeAnchorsResult, MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeetingsResult, MemorySearchParams, MemorySearchResult, MemoryTodoParams, MemoryTodoResult,
 } from '../../protocol/protocol';
+import { AgentToolResult } from '../../protocol/agentTools';
 import { InvalidParamsError } from '../../protocol/validate';
+import { AgentToolError, AgentToolInputError, runAgentTool } from '../agentTools/runner';
+import { storedFiles } from '../memory/askSearch';
+import { workspaceCodeAnchors } from '../memory/codeAnchors';
 import { MAX_LIMIT, MAX_NEIGHBOURS } from '../memory/memoryIndex';
 import { MeaningSearch } from '../memory/meaningSearch';
 import { StoredMemory } from '../memory/storedMemory';
@@ -15,13 +19,14 @@ import { StoredMemory } from '../memory/storedMemory';
 /** Longest query or topic taken (a question, not a document). */
 const MAX_QUERY = 2000;
 const MAX_LIST = 200;
+const MAX_ROOT = 4096;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 export class Memory {
   private readonly stored: StoredMemory;
 
   /** `meaning`: the meaning model's part in searches, once the user has downloaded it (none: words alone). */
-  constructor(storageDir: string, skipped?: (sessionId: string, error: string) => void, private readonly meaning?: MeaningSearch) {
+  constructor(private readonly storageDir: string, skipped?: (sessionId: string, error: string) => void, private readonly meaning?: MeaningSearch) {
     this.stored = new StoredMemory(storageDir, undefined, skipped);
   }
 
@@ -58,8 +63,35 @@ export class Memory {
     return { decisions: (await this.stored.sync()).decisions(valid) };
   }
 
+  /**
+   * One of the agents' tools (earshot/memory/tool) over the stored meetings, the meaning model's part as in a search
+   * (the blocks read so far). An unknown tool, arguments its schema refuses or a meeting named that is not there are
+   * InvalidParams errors that say what is wrong.
+   */
+  async tool(params: unknown): Promise<AgentToolResult> {
+    const o = object(params, 'memory/tool params');
+    if (o.input !== undefined && (typeof o.input !== 'object' || o.input === null || Array.isArray(o.input))) fail('memory/tool params.input must be an object');
+    const owners = strings(o, 'owners', 'memory/tool params') ?? [];
+    const meaning = this.meaning;
+    try {
+      return await runAgentTool(o.name, o.input ?? {}, {
+        index: () => this.stored.sync(),
+        files: (index) => storedFiles(this.storageDir, index),
+        ...(meaning ? { semantic: async (index, question) => (await meaning.query(index, question)).semantic } : {}),
+        owners,
+      });
+    } catch (e) {
+      throw e instanceof AgentToolInputError || e instanceof AgentToolError ? new InvalidParamsError(e.message) : e;
+    }
+  }
+
   async meetings(): Promise<MemoryMeetingsResult> {
     return { meetings: (await this.stored.sync()).meetingList() };
+  }
+
+  async codeAnchors(params: unknown): Promise<MemoryCodeAnchorsResult> {
+    const { root } = validateMemoryCodeAnchors(params);
+    return workspaceCodeAnchors(await this.stored.sync(), root);
   }
 
   /** After Delete All Data: nothing of the deleted journals stays in memory. */
@@ -138,4 +170,13 @@ export function validateMemoryDecisions(params: unknown): MemoryDecisionsParams 
   const o = object(params, what);
   const topic = text(o, 'topic', what, false);
   return { ...(topic?.trim() ? { topic } : {}), ...range(o, what) };
+}
+
+export function validateMemoryCodeAnchors(params: unknown): MemoryCodeAnchorsParams {
+  const what = 'memory/codeAnchors params';
+  // A folder's path (or a remote folder's URI): as long as a path gets, never empty.
+  const root = params && typeof params === 'object' && !Array.isArray(params) ? (params as Record<string, unknown>).root : undefined;
+  if (typeof root !== 'string' || !root.trim()) fail(`${what}.root must be a non-empty string`);
+  if (root.length > MAX_ROOT) fail(`${what}.root is longer than ${MAX_ROOT} characters`);
+  return { root };
 }

@@ -24,7 +24,7 @@ import {
   InterruptedSession, SessionInterrupted, SessionResume, SessionResumeParams, SessionResumeResult, SessionTranscript, SessionTranscriptResult,
 } from '../../protocol/protocol';
 import {
-  MemoryChangedNotification, MemoryChangedParams, MemoryDecisions, MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeetings, MemoryMeeting,
+  MemoryChangedNotification, MemoryChangedParams, MemoryCodeAnchors, MemoryCodeAnchorsResult, MemoryDecisions, MemoryDecisionsParams, MemoryDecisionsResult, MemoryMeetings, MemoryMeeting,
   MemorySearch, MemorySearchParams, MemorySearchResult, MemoryTodo, MemoryTodoParams, MemoryTodoResult,
 } from '../../protocol/protocol';
 import { AgentToolResult, MemoryTool, MemoryToolParams } from '../../protocol/agentTools';
@@ -344,6 +344,11 @@ export class DaemonClient implements vscode.Disposable {
   /** Every stored meeting, newest first. */
   async memoryMeetings(): Promise<MemoryMeeting[]> {
     return (await this.lifecycle.read((c) => c.sendRequest(MemoryMeetings, {}))).meetings;
+  }
+
+  /** The files of workspace folder `root` that stored meetings spoke of, with those meetings (the CodeLens and hover). */
+  async memoryCodeAnchors(root: string): Promise<MemoryCodeAnchorsResult> {
+    return this.lifecycle.read((c) => c.sendRequest(MemoryCodeAnchors, { root }));
   }
 
   /** What Earshot finds on this machine, for a problem report (daemon/platform/report.ts); with recordSeconds, a recording test of each source. */

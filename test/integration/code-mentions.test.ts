@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ResponseError } from 'vscode-languageserver-protocol/node';
 import {
-  ActionItem, ActionItemNotification, ActionItemSetDone, EditorActivityNotification, EditorLocation, ErrorCodes, PROTOCOL_VERSION, SessionStart, SessionStop,
+  ActionItem, ActionItemNotification, ActionItemSetDone, EditorActivityNotification, EditorLocation, ErrorCodes, MemoryCodeAnchors, PROTOCOL_VERSION, SessionStart, SessionStop,
   WorkspaceIndexNotification,
 } from '../../protocol/protocol';
 import { readJournal } from '../../daemon/journal/journal';
@@ -128,6 +128,24 @@ describe('code mentions, viewing and done over JSON-RPC (real daemon, real whisp
         const last = journal.records[journal.records.length - 1];
         assert.ok(last.type === 'actionItem' && last.id === itemId && last.done === false && last.revision === undone.revision, JSON.stringify(last));
         assert.deepEqual(items, [], 'no notification: that session is not running');
+
+        // Code that remembers its meetings: the files this meeting spoke of, each line and the open item linked to the notes.
+        const anchors = await client.connection.sendRequest(MemoryCodeAnchors, { root });
+        assert.equal(anchors.truncated, false);
+        assert.deepEqual(anchors.files.map((f) => f.path).sort(), ['src/auth.ts', 'src/config.ts']);
+        const auth = anchors.files.find((f) => f.path === 'src/auth.ts')!;
+        assert.deepEqual(auth.meetings.map((m) => m.meeting.sessionId), [sessionId]);
+        const [met] = auth.meetings;
+        assert.ok(met.lines.length >= 3 && met.lines.every((l) => l.how === 'named' && l.text === SENTENCE), JSON.stringify(met.lines));
+        const notesLines = notes.split('\n');
+        for (const l of met.lines) assert.ok(notesLines[l.notesLine! - 1].includes('Alice, can you fix [auth.ts]'), `notes line ${l.notesLine}`);
+        assert.deepEqual(met.actionItems.map((i) => i.item.id), [itemId], 'the item, open again, is tied to the lines that named auth.ts');
+        assert.ok(notesLines[met.actionItems[0].notesLine! - 1].includes(`<!-- earshot:${itemId} -->`));
+        const config = anchors.files.find((f) => f.path === 'src/config.ts')!;
+        assert.ok(config.meetings[0].lines.every((l) => l.how === 'viewing'), 'config.ts was open, never named');
+        assert.deepEqual(await client.connection.sendRequest(MemoryCodeAnchors, { root: path.join(dir, 'elsewhere') }), { files: [], truncated: false });
+        await assert.rejects(client.connection.sendRequest(MemoryCodeAnchors, { root: '' } as never), (e: unknown) =>
+          e instanceof ResponseError && e.code === ErrorCodes.InvalidParams && /root must be a non-empty string/.test(e.message));
       } finally {
         assert.equal(await client.dispose(), 0);
       }

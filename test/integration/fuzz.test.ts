@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as protocol from '../../protocol/protocol';
+import * as agentTools from '../../protocol/agentTools';
 import { ErrorCodes, PROTOCOL_VERSION } from '../../protocol/protocol';
 import { AUTH_TIMEOUT_MS, MAX_CONNECTIONS, MAX_FRAME_BYTES, RATE_LIMIT_PER_SEC } from '../../daemon/rpc/transport';
 import { DAEMON_BIN, miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
@@ -141,15 +142,20 @@ const VALID_PARAMS: Record<string, (c: Ctx) => Record<string, unknown>> = {
   'earshot/languageModel/discover': (c) => ({ timeoutMs: 50 + c.rng.int(250) }),
   // Deleting the fuzz daemon's own temporary storage is harmless.
   'earshot/data/delete': (c) => ({ includeModels: c.rng.chance(0.5) }),
+  'earshot/memory/codeAnchors': (c) => ({ root: c.rng.pick(['/tmp/ws', '/', 'C:\\work']) }),
   'earshot/vocabulary': () => ({ words: ['parseConfig', 'auth', 'Earshot'] }),
   'earshot/workspaceIndex': () => ({ root: '/tmp/ws', files: ['src/auth.ts', 'README.md'], symbols: [{ name: 'parseConfig', kind: 'function', path: 'src/config.ts', line: 3 }] }),
+  'earshot/memory/tool': (c) => c.rng.pick([
+    { name: 'search_meetings', input: { query: TEST_WORD, limit: 3 } }, { name: 'list_meetings', input: {} },
+    { name: 'list_action_items', input: { mine: true }, owners: ['You'] }, { name: 'get_meeting_notes', input: { meeting: 'latest' } },
+  ]),
   'earshot/editorActivity': (c) => ({ location: { path: 'src/auth.ts', startLine: 1, endLine: 4 }, at: Date.now() - c.rng.int(60_000) }),
 };
 
-/** Methods of protocol.ts, found by walking its exports (so a method added there is fuzzed without touching this file). */
+/** Methods of protocol.ts and agentTools.ts, found by walking their exports (so a method added there is fuzzed without touching this file). */
 function protocolMethods(): { method: string; request: boolean }[] {
   const found: { method: string; request: boolean }[] = [];
-  for (const value of Object.values(protocol)) {
+  for (const value of [...Object.values(protocol), ...Object.values(agentTools)]) {
     const v = value as { method?: unknown; numberOfParams?: unknown; constructor?: { name?: string } };
     if (typeof v !== 'object' || v === null || typeof v.method !== 'string' || typeof v.numberOfParams !== 'number') continue;
     found.push({ method: v.method, request: !/^Notification/.test(v.constructor?.name ?? '') });

@@ -30,3 +30,13 @@ export function segment([speaker, text]: Line, i: number): Record<string, unknow
 export function micOnly(count: number, at: number, said: string, text = (i: number) => `We go through item ${i} of the agenda, nothing to note there.`): Line[] {
   return Array.from({ length: count }, (_, i): Line => ['You', i === at ? said : text(i)]);
 }
+
+/** A short release meeting: a problem, a decision (line 4) and an action item for Bob (line 5). */
+export const LOGIN: Line[] = [
+  ['Alice', 'Good morning, let us start with the release.'],
+  ['Bob', 'The login page times out after thirty seconds.'],
+  ['Bob', 'I think the session token expires too early.'],
+  ['Carol', 'Then we raise the login timeout to five minutes.'],
+  ['Alice', 'Agreed. Bob, please fix the token refresh by Friday.'],
+  ['Bob', 'Sure.'],
+];

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Embedder, unit } from '../../daemon/memory/embeddings';
 import { idleReadingThreads, MeaningSearch } from '../../daemon/memory/meaningSearch';
-import { readAll } from '../../daemon/cli/memory';
+import { readAll } from '../../daemon/memory/askSearch';
 import { vectorFiles } from '../../daemon/memory/vectorFiles';
 import { MeetingRecord, MemoryIndex } from '../../daemon/memory/memoryIndex';
 import { listMemoryModels, memoryCatalog, memoryModelCacheDir } from '../../daemon/models/memoryModel';
@@ -291,7 +291,7 @@ describe('meeting memory by meaning: the downloaded model in searches', () => {
     const i = index();
     const first = await meaning.query(i, 'vehicle');
     const said: string[] = [];
-    await readAll(meaning, i, first.meaning!, { out: () => undefined, err: (line) => said.push(line) }, 15);
+    await readAll(meaning, i, first.meaning!, (message) => said.push(`earshot: ${message}`), 15);
     assert.equal(said[0], 'earshot: the meeting search model is reading 3 parts of your meetings (once: what it reads is kept; --words-only searches by words now)');
     const reports = said.slice(1);
     assert.ok(reports.length >= 1, said.join('\n'));

@@ -15,7 +15,7 @@ import { MAX_QUERY_TERMS, queryTerms } from '../../daemon/memory/terms';
 import { StoredMemory } from '../../daemon/memory/storedMemory';
 import { Memory } from '../../daemon/service/memory';
 import { pruneSessions } from '../../daemon/service/retention';
-import { Line, micOnly, writeJournal } from '../support/journals';
+import { Line, LOGIN, micOnly, writeJournal } from '../support/journals';
 
 /** A finished meeting in `storage`: its journal (segments, items, decisions, end) and its notes file rendered from it. */
 /** Half a surrogate pair: what a cut inside an emoji leaves. */
@@ -49,14 +49,6 @@ function record(sessionId: string, lines: Line[], startedAt = '2026-01-01T09:00:
   };
 }
 
-const LOGIN: Line[] = [
-  ['Alice', 'Good morning, let us start with the release.'],
-  ['Bob', 'The login page times out after thirty seconds.'],
-  ['Bob', 'I think the session token expires too early.'],
-  ['Carol', 'Then we raise the login timeout to five minutes.'],
-  ['Alice', 'Agreed. Bob, please fix the token refresh by Friday.'],
-  ['Bob', 'Sure.'],
-];
 const BUDGET: Line[] = [
   ['Dana', 'The budget for the new laptops is approved.'],
   ['Élodie', 'We order twelve machines next week.'],
