@@ -33,8 +33,6 @@
 //                         /eval?marker=…&expr=<JS expression>: its JSON value in that webview's frame;
 //                         /press?marker=…&selector=…&key=Enter: focuses the element and presses a key
 //                         (a real keyboard event from the browser, for keyboard-only tests).
-//   E2E_WORKBENCH_URL     the base of hooks into the workbench page itself (not a webview):
-//                         /text?selector=…[&timeout=ms]: the innerText of the first visible match (404 if none).
 // A shot answers JSON {path, width, height, colors, stddev}: distinct colours (capped) and the luminance
 // standard deviation, measured by the browser from the PNG, so a test can prove it is not blank.
 // Shots go to --shots, else $E2E_SHOTS_DIR, else <run dir>/shots.
@@ -260,16 +258,6 @@ function serveHooks(page, shotsDir) {
       await frame.locator(q.get('selector')).first().press(q.get('key'));
       return [200, 'ok'];
     },
-    // The workbench itself (not a webview): the text of the first visible match, waiting up to `timeout` ms for it.
-    async '/text'(q) {
-      const locator = page.locator(q.get('selector')).first();
-      try {
-        await locator.waitFor({ state: 'visible', timeout: Number(q.get('timeout') || 10000) });
-      } catch {
-        return [404, `nothing visible matches ${q.get('selector')}`];
-      }
-      return [200, await locator.innerText()];
-    },
     async '/webview-text'(q) {
       const want = q.get('contains');
       const deadline = Date.now() + Number(q.get('timeout') || 10000);
@@ -366,7 +354,7 @@ async function main() {
     ['extensionDevelopmentPath', remote(opts.extension || stubExtension(runDir))],
     ['extensionTestsPath', remote(opts.tests)],
     ['extensionEnvironment', JSON.stringify({ ...opts.env,
-      E2E_SHOT_URL: `${hooks}/shot`, E2E_WEBVIEW_TEXT_URL: `${hooks}/webview-text`, E2E_WEBVIEW_URL: hooks, E2E_WORKBENCH_URL: hooks })],
+      E2E_SHOT_URL: `${hooks}/shot`, E2E_WEBVIEW_TEXT_URL: `${hooks}/webview-text`, E2E_WEBVIEW_URL: hooks })],
     ['skipWelcome', 'true'],
   ];
   await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);

@@ -11,13 +11,10 @@ import type { SessionStateParams } from '../../../protocol/protocol';
 const SHOT_URL = process.env.E2E_SHOT_URL;
 const WEBVIEW_TEXT_URL = process.env.E2E_WEBVIEW_TEXT_URL;
 const WEBVIEW_URL = process.env.E2E_WEBVIEW_URL;
-const WORKBENCH_URL = process.env.E2E_WORKBENCH_URL;
 /** An element only the Earshot panel's document has. */
 const PANEL_MARKER = '#transcript';
 
 export const available = Boolean(SHOT_URL && WEBVIEW_TEXT_URL && WEBVIEW_URL);
-/** The hooks into the workbench page: only under code-server. */
-export const workbenchHooks = Boolean(WORKBENCH_URL);
 
 export interface ShotStats {
   path: string;
@@ -77,15 +74,6 @@ export async function panelPress(selector: string, key: string): Promise<void> {
   assert.ok(WEBVIEW_URL, 'webview hooks are only there under code-server');
   const response = await fetch(`${WEBVIEW_URL}/press?marker=${encodeURIComponent(PANEL_MARKER)}&selector=${encodeURIComponent(selector)}&key=${encodeURIComponent(key)}`);
   assert.equal(response.status, 200, `pressing ${key} on ${selector} failed: ${await response.text()}`);
-}
-
-/** The text of the workbench's first visible element matching `selector`, waiting up to `timeoutMs` for it. */
-export async function workbenchText(selector: string, timeoutMs = 10_000): Promise<string> {
-  assert.ok(WORKBENCH_URL, 'workbench hooks are only there under code-server');
-  const response = await fetch(`${WORKBENCH_URL}/text?selector=${encodeURIComponent(selector)}&timeout=${timeoutMs}`);
-  const body = await response.text();
-  assert.equal(response.status, 200, `the workbench never showed ${selector}: ${body}`);
-  return body;
 }
 
 /** Polls `probe` (sync or async) until it gives a truthy value, and returns it; fails with `what` after the timeout. */
