@@ -7,6 +7,7 @@
  *   earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
  *   earshot ask "QUESTION" [--over FILE]… [--meeting TITLE]… [--since DAY] [--until DAY] [--json] [--limit N] [--words-only] [--cache-dir DIR] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
  *   earshot todo [--mine NAME…] [--json]
+ *   earshot mcp [--over FILE]… [--me NAME]… [--storage DIR] [--words-only]   an MCP server on stdio for coding agents
  *   earshot vad <audio.wav> [--json] [--profile default|sensitive]
  *   earshot diarize <audio.wav> [--json]
  *   earshot models [list|download <id>] [--json] [--repair]
@@ -19,13 +20,14 @@
  *   earshot report [--record SECONDS] [--json]   what Earshot finds on this machine, for a problem report
  *
  * This file parses the command and dispatches: each group of commands lives in cli/ (transcribe.ts: transcribe and
- * listen; notes.ts: notes and export; memory.ts: ask and todo; vad.ts; diarize.ts; models.ts; servers.ts; machine.ts: devices, build-info and report; daemon.ts; common.ts:
+ * listen; notes.ts: notes and export; memory.ts: ask and todo; mcp.ts: the MCP server; vad.ts; diarize.ts; models.ts; servers.ts; machine.ts: devices, build-info and report; daemon.ts; common.ts:
  * what they share). bin/earshot.js requires out/daemon/cli.js: keep this entry here. It must not hold a command itself.
  */
 import { watchReexecParent } from './reexec';
 import { daemon } from './cli/daemon';
 import { buildInfo, devices, report } from './cli/machine';
 import { ask, todo } from './cli/memory';
+import { mcp } from './cli/mcp';
 import { models } from './cli/models';
 import { servers } from './cli/servers';
 import { exportCommand, notes } from './cli/notes';
@@ -57,6 +59,12 @@ const USAGE = `Usage:
       meaning as well as words (it first reads the meetings it has not read); --words-only: by words alone.
   earshot todo [--mine NAME…] [--json]
       Open action items of every stored meeting, newest meeting first; --mine: only those owned by NAME (any case, accents).
+  earshot mcp [--over FILE]… [--me NAME]… [--storage DIR] [--words-only] [--cache-dir DIR]
+      A Model Context Protocol server on stdio for coding agents (Claude Code, Cursor, VS Code, any MCP client), read-
+      only: search the meetings (as ask ranks), open action items (--me: the user's names, for "mine"), decisions,
+      a meeting's notes, what meetings said about a file or symbol, the meeting list. Over the stored meetings
+      (--storage, default EARSHOT_STORAGE) or the transcripts given with --over. Nothing leaves this machine; the
+      agent's model gets what a tool returns.
   earshot vad <audio.wav> [--json] [--profile default|sensitive]
       What the voice activity detector passes to the recognizer, pre-roll and hangover included, with the detected
       speech inside (with --json: [{"start","end","speechStart","speechEnd"}] in seconds).
@@ -114,6 +122,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'export': return await exportCommand(rest, io);
       case 'ask': return await ask(rest, io);
       case 'todo': return await todo(rest, io);
+      case 'mcp': return await mcp(rest, io);
       case 'vad': return await vad(rest, io);
       case 'diarize': return await diarize(rest, io);
       case 'models': return await models(rest, io);

@@ -9,6 +9,9 @@
  *   node out/test/eval/memory-eval.js --train-only     train rows only (the grid and its cross-validation), val unread
  *   node out/test/eval/memory-eval.js --embed M.gguf   also with an embedding model's ranking of the blocks fused in
  *                                                      (reciprocal-rank fusion, weight 1: nothing tuned), on train and val
+ *   node out/test/eval/memory-eval.js --via-mcp        also asks val (and train) through `earshot mcp`'s search_meetings tool
+ *                                                      (a real process over the meetings as journals): rows that must
+ *                                                      equal the DEFAULT_RANKING rows (memoryViaMcp.ts)
  *   node out/test/eval/memory-eval.js --prompts DIR    also writes, per val query, the prompt `earshot ask --llm-endpoint`
  *                                                      would send (DIR/<meeting>/<n>.prompt.txt) for a model to answer
  *   node out/test/eval/memory-eval.js --answers DIR    also scores answers written beside them (<n>.answer.txt, with the
@@ -18,11 +21,13 @@
  *                                                      The recorded ones: test/fixtures/qmsum-memory/model-answers
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_RANKING, RankingOptions, SemanticQuery } from '../../daemon/memory/memoryIndex';
 import { BlockVectors, llamaEmbedder } from '../../daemon/memory/embeddings';
 import { memoryCatalog } from '../../daemon/models/memoryModel';
 import { answerPrompt, citedLines, evaluate, Figures, linesBaseline, loadQmsum, memoryIndexOf, QmsumMeeting, QueryOutcome, QueryRow, summarize } from './memoryQuality';
+import { evaluateViaMcp } from './memoryViaMcp';
 import { rouge } from './rouge';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -105,8 +110,25 @@ async function main(argv: string[]): Promise<void> {
   console.log(row('val, own meeting — topical (DEFAULT_RANKING)', v.own));
   console.log(row('val, all meetings — topical (DEFAULT_RANKING)', v.all));
 
+  if (argv.includes('--via-mcp')) await viaMcp(all, train, val);
   if (embed) await withEmbeddings(embed, all, train, val);
   if (prompts || answers) answerScores(val, outcomes, prompts, answers);
+}
+
+/** The DEFAULT_RANKING rows again, every search asked through `earshot mcp` (the MCP tool's path, as an agent asks). */
+async function viaMcp(all: QmsumMeeting[], train: QmsumMeeting[], val: QmsumMeeting[]): Promise<void> {
+  const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-eval-mcp-'));
+  try {
+    const t = await evaluateViaMcp(train, all, path.join(storage, 'train'));
+    const v = await evaluateViaMcp(val, all, path.join(storage, 'val'));
+    console.log(`\nThrough earshot mcp's search_meetings (ms: one tool call, the MCP round trip included)\n\n${HEADER}`);
+    console.log(row('train, own meeting — search_meetings over MCP', t.own));
+    console.log(row('train, all meetings — search_meetings over MCP', t.all));
+    console.log(row('val, own meeting — search_meetings over MCP', v.own));
+    console.log(row('val, all meetings — search_meetings over MCP', v.all));
+  } finally {
+    fs.rmSync(storage, { recursive: true, force: true });
+  }
 }
 
 /** The default ranking with an embedding model's ranking of the blocks fused in (train and val; nothing tuned). */
