@@ -52,16 +52,24 @@ export interface McpLaunch {
   version: string;
   /** The executable that runs node scripts here: VS Code's own (Electron as node), as the daemon is forked with. */
   execPath?: string;
+  /** The user's own names (settings.myNames), for `mine`: `--me` each. */
+  owners: () => string[];
+  /** earshot.model.cacheDir, where the meaning model is (the daemon's modelCacheDir). */
+  cacheDir: () => string | undefined;
 }
+
+/** Settings the definition is made of: VS Code is told it changed when one does. */
+const DEFINITION_SETTINGS = [MCP_SETTING, 'earshot.memory.myNames', 'earshot.speakers.microphone', 'earshot.model.cacheDir'];
 
 /**
  * The command VS Code runs: the editor's node with ELECTRON_RUN_AS_NODE, as vscode-languageclient forks the daemon
- * (client/client.ts), with its memory flags, over the daemon's storage.
+ * (client/client.ts), with its memory flags, over the daemon's storage and model cache, the user's names as `--me`.
  */
 export function mcpServerCommand(launch: McpLaunch): { command: string; args: string[]; env: Record<string, string> } {
+  const cacheDir = launch.cacheDir();
   return {
     command: launch.execPath ?? process.execPath,
-    args: [...DAEMON_NODE_FLAGS, launch.cli, 'mcp'],
+    args: [...DAEMON_NODE_FLAGS, launch.cli, 'mcp', ...launch.owners().flatMap((name) => ['--me', name]), ...(cacheDir ? ['--cache-dir', cacheDir] : [])],
     env: { ELECTRON_RUN_AS_NODE: '1', ...DAEMON_ALLOCATOR_ENV, EARSHOT_STORAGE: launch.storageDir },
   };
 }
@@ -73,7 +81,7 @@ export class EarshotMcpProvider implements McpServerDefinitionProvider, vscode.D
   private readonly watcher: vscode.Disposable;
 
   constructor(private readonly api: Required<Pick<McpApi, 'McpStdioServerDefinition'>>, private readonly launch: McpLaunch, private readonly enabled: () => boolean) {
-    this.watcher = vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration(MCP_SETTING)) this.changed.fire(); });
+    this.watcher = vscode.workspace.onDidChangeConfiguration((e) => { if (DEFINITION_SETTINGS.some((s) => e.affectsConfiguration(s))) this.changed.fire(); });
   }
 
   provideMcpServerDefinitions(): McpStdioServerDefinition[] {

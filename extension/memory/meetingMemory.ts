@@ -45,6 +45,7 @@ export class MeetingMemory implements vscode.Disposable {
     this.agentTools = tools.tools;
     const mcp = registerMcpServer(vscode as unknown as McpApi, {
       cli: context.asAbsolutePath('bin/earshot.js'), storageDir: context.globalStorageUri.fsPath, version: String(context.extension.packageJSON.version),
+      owners: myNames, cacheDir: () => EarshotSettings.read().modelCacheDir,
     }, () => vscode.workspace.getConfiguration().get<boolean>(MCP_SETTING, false));
     this.mcpServer = mcp?.provider;
     this.disposables.push(...tools.disposables, ...(mcp?.disposables ?? []));

@@ -140,7 +140,7 @@ describe('agent tools in VS Code', () => {
     class Definition implements McpStdioServerDefinition {
       constructor(readonly label: string, public command: string, public args: string[] = [], public env: Record<string, string | number | null> = {}, public version?: string) {}
     }
-    const launch = { cli: '/ext/bin/earshot.js', storageDir: '/storage/earshot', version: '0.1.0', execPath: '/vscode/code' };
+    const launch = { cli: '/ext/bin/earshot.js', storageDir: '/storage/earshot', version: '0.1.0', execPath: '/vscode/code', owners: () => ['Alice', 'Al'], cacheDir: () => '/models' };
 
     it('is not offered where VS Code has no MCP API (before 1.101)', () => {
       assert.equal(registerMcpServer({}, launch, () => true), undefined);
@@ -164,11 +164,12 @@ describe('agent tools in VS Code', () => {
         registered.provider.onDidChangeMcpServerDefinitions(() => changes++);
         enabled = true;
         fire!({ affectsConfiguration: (s) => s === MCP_SETTING });
+        fire!({ affectsConfiguration: (s) => s === 'earshot.memory.myNames' });
         fire!({ affectsConfiguration: () => false });
-        assert.equal(changes, 1, 'VS Code is told when the setting changes, only then');
+        assert.equal(changes, 2, 'VS Code is told when the setting or the names change, only then');
         const [definition] = registered.provider.provideMcpServerDefinitions() as Definition[];
         assert.equal(definition.command, '/vscode/code');
-        assert.deepEqual(definition.args.slice(-2), ['/ext/bin/earshot.js', 'mcp']);
+        assert.deepEqual(definition.args.slice(-8), ['/ext/bin/earshot.js', 'mcp', '--me', 'Alice', '--me', 'Al', '--cache-dir', '/models']);
         assert.equal(definition.env.ELECTRON_RUN_AS_NODE, '1');
         assert.equal(definition.env.EARSHOT_STORAGE, '/storage/earshot');
         assert.equal(definition.version, '0.1.0');

@@ -44,12 +44,13 @@ describe('Agent tools: Language Model Tools and the MCP server in VS Code', func
     this.timeout(600_000);
     if (!MEETING_MODEL) this.skip(); // started without test/editor/run.ts
     api = await vscode.extensions.getExtension<EarshotApi>('earshot.earshot')!.activate();
+    const config = vscode.workspace.getConfiguration('earshot');
+    // "Mine" is Alice's item, through the Language Model Tools and `earshot mcp --me` alike.
+    await config.update('memory.myNames', ['Alice'], vscode.ConfigurationTarget.Workspace);
     const meetings = await api.client.memoryMeetings();
     if (meetings.some((m) => m.title === TITLE)) return;
-    const config = vscode.workspace.getConfiguration('earshot');
     await config.update('model.path', MEETING_MODEL, vscode.ConfigurationTarget.Workspace);
     await config.update('enhancement.provider', 'off', vscode.ConfigurationTarget.Workspace);
-    await config.update('memory.myNames', ['Alice'], vscode.ConfigurationTarget.Workspace);
     await api.client.restart();
     // Mentions of auth.ts are anchored to src/auth.ts only with the workspace index in the daemon.
     await api.workspaceIndex.refresh(true);
@@ -137,7 +138,7 @@ describe('Agent tools: Language Model Tools and the MCP server in VS Code', func
     assert.deepEqual(provider.provideMcpServerDefinitions(), [], 'not offered while the Language Model Tools are');
     await vscode.workspace.getConfiguration().update(MCP_SETTING, true, vscode.ConfigurationTarget.Workspace);
     const [definition] = await until(() => { const d = provider.provideMcpServerDefinitions(); return d.length > 0 && d; }, 'the definition offered', 10_000);
-    assert.deepEqual(definition.args.slice(-1), ['mcp']);
+    assert.ok(definition.args.includes('mcp'), definition.args.join(' '));
     // Spawned as VS Code spawns it: its command and args, the extension host's environment overlaid with its env.
     const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
     const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
@@ -151,6 +152,9 @@ describe('Agent tools: Language Model Tools and the MCP server in VS Code', func
       const listed = await within(client.callTool({ name: 'list_meetings', arguments: {} }), 30_000, 'tools/call list_meetings');
       const text = (listed.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('\n');
       assert.ok(text.includes(TITLE), `earshot mcp reads the daemon's meetings (EARSHOT_STORAGE):\n${text}`);
+      const mine = await within(client.callTool({ name: 'list_action_items', arguments: { mine: true } }), 30_000, 'tools/call list_action_items');
+      const mineText = (mine.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('\n');
+      assert.match(mineText, /auth\.ts/i, `the user's names reach earshot mcp (--me):\n${mineText}`);
     } finally {
       await client.close().catch(() => undefined);
     }
