@@ -4,9 +4,12 @@
  *
  * Offered only when `earshot.agentTools.mcpServer` is on, and then the Language Model Tools are hidden (their `when` in
  * package.json): agent mode lists MCP tools and extension tools side by side, so both at once would show every Earshot
- * tool twice and let the agent ask twice. The Language Model Tools are the default: they work from VS Code 1.95, and
- * their confirmation says what leaves for the model; the MCP server is there for those who manage their tools as MCP
- * servers (start, stop, per-tool enablement in VS Code's MCP views).
+ * tool twice and let the agent ask twice (VS Code 1.139 applies a tool's `when` to agent mode's list,
+ * LanguageModelToolsService.getTools, though `vscode.lm.tools` lists all). The Language Model Tools are the default:
+ * they work from VS Code 1.95, and their confirmation says what leaves for the model, where VS Code runs an MCP tool
+ * marked read-only (ours are: readOnlyHint) without asking (1.139 workbench.js, McpToolImplementation
+ * prepareToolInvocation: a confirmation title only when `!annotations.readOnlyHint`); the MCP server is there for those
+ * who manage their tools as MCP servers (start, stop, per-tool enablement in VS Code's MCP views).
  *
  * The API is newer than our engines.vscode floor (1.95): declared here, as far as used, from @types/vscode 1.101
  * index.d.ts (`McpStdioServerDefinition` at line 20228, then `McpServerDefinitionProvider` and
