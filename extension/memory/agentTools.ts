@@ -1,8 +1,8 @@
 /**
  * Earshot's meeting-memory tools for VS Code's agent mode (Language Model Tools): package.json's
- * `contributes.languageModelTools` declares each tool of protocol/agentTools.ts as `earshot_<name>` (VS Code's tool names
- * are global), and this registers what runs them: the daemon answers (`earshot/memory/tool`), the agent's model gets the
- * text. Before a tool runs VS Code asks the user, with our confirmation, whether lines of their meetings may go to the
+ * `contributes.languageModelTools` declares each tool of protocol/agentTools.ts as `earshot_<name>` (VS Code's tool
+ * names are global), and this registers what runs them: the daemon answers (`earshot/memory/tool`), the agent's model
+ * gets the text. Before a tool runs VS Code asks the user, with our confirmation, whether lines of their meetings may go to the
  * agent's language model.
  *
  * The API: `vscode.lm.registerTool` and `contributes.languageModelTools` are stable since VS Code 1.95 (@types/vscode

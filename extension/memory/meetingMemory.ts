@@ -1,10 +1,11 @@
 // extension/memory/: meeting memory in the editor: the @earshot chat participant (chatParticipant.ts, prompt.ts,
 // query.ts), the Action Items view (actionItemsView.ts, todo.ts), links into notes and transcripts (links.ts), and the
-// tools for VS Code's agent mode (agentTools.ts, mcpServer.ts), wired in meetingMemory.ts. Imports client/, settings/ and remote/.
+// tools for VS Code's agent mode (agentTools.ts, mcpServer.ts), wired in meetingMemory.ts. Imports client/, settings/
+// and remote/.
 /**
  * Meeting memory in the editor, wired: the @earshot chat participant, the Action Items view and the agent tools over
- * the daemon client, what refreshes the view (the memory changed, an item changed, "my names" changed), and what the view's
- * commands do. commands/memory.ts registers the commands (one line each); extension.ts disposes this with the extension.
+ * the daemon client, what refreshes the view (the memory changed, an item changed, "my names" changed), and what the
+ * view's commands do. commands/memory.ts registers the commands (one line each); extension.ts disposes this with the extension.
  */
 import * as vscode from 'vscode';
 import type { DaemonClient } from '../client/client';
