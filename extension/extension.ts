@@ -58,8 +58,11 @@ export interface EarshotApi {
   workspaceIndex: Pick<WorkspaceIndexer, 'last' | 'refresh' | 'onDidSend'>;
   /** Fired once a session is resumed after its daemon died (the panel restored), or resumed from an earlier window. */
   onDidResumeSession: vscode.Event<ResumedSession>;
-  /** Meeting memory: the @earshot chat's handler (tests call it with a recording stream) and the Action items view. */
-  memory: Pick<MeetingMemory, 'chat' | 'actionItems' | 'participantRegistered'>;
+  /**
+   * Meeting memory: the @earshot chat's handler (tests call it with a recording stream), the Action items view, and the
+   * agent tools (those registered as Language Model Tools; the MCP server definition provider).
+   */
+  memory: Pick<MeetingMemory, 'chat' | 'actionItems' | 'participantRegistered' | 'agentTools' | 'mcpServer'>;
   /** Fired with the notes-model picker once it has all its choices (local servers and Earshot's models): a test
    *  navigates it then, reading where the cursor is from the pick. */
   onDidLoadLanguageModelPick: vscode.Event<vscode.QuickPick<vscode.QuickPickItem>>;

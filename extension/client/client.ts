@@ -27,6 +27,7 @@ import {
   MemoryChangedNotification, MemoryChangedParams, MemoryCodeAnchors, MemoryCodeAnchorsResult, MemoryDecisions, MemoryDecisionsParams, MemoryDecisionsResult, MemoryLines, MemoryLinesParams, MemoryLinesResult, MemoryMeetings, MemoryMeeting,
   MemorySearch, MemorySearchParams, MemorySearchResult, MemoryTodo, MemoryTodoParams, MemoryTodoResult,
 } from '../../protocol/protocol';
+import { AgentToolResult, MemoryTool, MemoryToolParams } from '../../protocol/agentTools';
 import { NotesRewrite, NotesWrittenNotification, NotesWrittenParams, PartialsWanted } from '../../protocol/protocol';
 import { RestartDecision, RestartPolicy } from './crashPolicy';
 import { DaemonLifecycle } from './daemonLifecycle';
@@ -338,6 +339,11 @@ export class DaemonClient implements vscode.Disposable {
   /** A stored meeting's segment and the segments around it (a decision record's context). */
   async memoryLines(params: MemoryLinesParams): Promise<MemoryLinesResult> {
     return this.lifecycle.read((c) => c.sendRequest(MemoryLines, params));
+  }
+
+  /** One agent tool run over the stored meetings (memory/agentTools.ts); `token` cancels it in the daemon. */
+  async memoryTool(params: MemoryToolParams, token?: vscode.CancellationToken): Promise<AgentToolResult> {
+    return this.lifecycle.read((c) => c.sendRequest(MemoryTool, params, token));
   }
 
   /** Every stored meeting, newest first. */

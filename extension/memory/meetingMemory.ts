@@ -1,10 +1,11 @@
 // extension/memory/: meeting memory in the editor: the @earshot chat participant (chatParticipant.ts, prompt.ts,
-// query.ts), the Action Items view (actionItemsView.ts, todo.ts) and links into notes and transcripts (links.ts), wired
-// in meetingMemory.ts. Imports client/, settings/ and remote/.
+// query.ts), the Action Items view (actionItemsView.ts, todo.ts), links into notes and transcripts (links.ts), and the
+// tools for VS Code's agent mode (agentTools.ts, mcpServer.ts), wired in meetingMemory.ts. Imports client/, settings/
+// and remote/.
 /**
- * Meeting memory in the editor, wired: the @earshot chat participant and the Action Items view over the daemon
- * client, what refreshes the view (the memory changed, an item changed, "my names" changed), and what the view's
- * commands do. commands/memory.ts registers the commands (one line each); extension.ts disposes this with the extension.
+ * Meeting memory in the editor, wired: the @earshot chat participant, the Action Items view and the agent tools over
+ * the daemon client, what refreshes the view (the memory changed, an item changed, "my names" changed), and what the
+ * view's commands do. commands/memory.ts registers the commands (one line each); extension.ts disposes this with the extension.
  */
 import * as vscode from 'vscode';
 import type { DaemonClient } from '../client/client';
@@ -12,6 +13,8 @@ import { EarshotSettings } from '../settings/settings';
 import { ACTION_ITEMS_VIEW_ID, ActionItemsNode, ActionItemsView, GROUPING_CONTEXT_KEY, todoInsertion } from './actionItemsView';
 import { MemoryChat, registerMemoryChat } from './chatParticipant';
 import { openNotesAt, openSessionTranscript } from './links';
+import { MeetingTool, registerAgentTools, ToolRegistrar } from './agentTools';
+import { EarshotMcpProvider, McpApi, registerMcpServer } from './mcpServer';
 
 /** A live meeting revises its items often: one refresh for a burst. */
 const ITEM_BURST_MS = 1000;
@@ -20,6 +23,10 @@ export class MeetingMemory implements vscode.Disposable {
   readonly actionItems: ActionItemsView;
   readonly chat: MemoryChat;
   readonly participantRegistered: boolean;
+  /** The agent tools registered as Language Model Tools (none where VS Code lacks the API). */
+  readonly agentTools: readonly MeetingTool[];
+  /** `earshot mcp` offered to VS Code's MCP support; undefined where VS Code lacks the API (before 1.101). */
+  readonly mcpServer: EarshotMcpProvider | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
 
@@ -33,6 +40,16 @@ export class MeetingMemory implements vscode.Disposable {
     });
     const participant = registerMemoryChat(this.chat, context.extensionUri);
     this.participantRegistered = !!participant;
+    // Agent mode: the tools as Language Model Tools, and `earshot mcp` for VS Code's MCP support (mcpServer.ts: one or
+    // the other is shown, by a setting).
+    const tools = registerAgentTools(vscode.lm as ToolRegistrar, { client, myNames });
+    this.agentTools = tools.tools;
+    const mcp = registerMcpServer(vscode as unknown as McpApi, {
+      cli: context.asAbsolutePath('bin/earshot.js'), storageDir: context.globalStorageUri.fsPath, version: String(context.extension.packageJSON.version),
+      owners: myNames, cacheDir: () => EarshotSettings.read().modelCacheDir,
+    }, () => EarshotSettings.read().agentToolsMcpServer);
+    this.mcpServer = mcp?.provider;
+    this.disposables.push(...tools.disposables, ...(mcp?.disposables ?? []));
     void vscode.commands.executeCommand('setContext', GROUPING_CONTEXT_KEY, this.actionItems.grouping);
     this.disposables.push(this.actionItems, tree, ...(participant ? [participant] : []),
       this.actionItems.onDidLoad(() => { tree.message = this.actionItems.error && `Could not list action items: ${this.actionItems.error}`; }),

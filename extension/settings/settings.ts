@@ -26,7 +26,7 @@ export const SETTING_KEYS = [
   // Notes and privacy
   'earshot.notes.folder', 'earshot.retention.days',
   // Meeting memory (the @earshot chat, the Action items view, the meetings' CodeLens and hover on code, decisions as ADRs)
-  'earshot.memory.myNames', 'earshot.codeLens.meetings', 'earshot.adr.folder',
+  'earshot.memory.myNames', 'earshot.codeLens.meetings', 'earshot.adr.folder', 'earshot.agentTools.mcpServer',
   // Dictation
   'earshot.dictation.showPartial', 'earshot.dictation.spokenPunctuation', 'earshot.dictation.microphone',
   // Optional extraction by a language model
@@ -172,6 +172,11 @@ export class EarshotSettings {
   /** Show the meetings that spoke of a file or symbol above it (CodeLens) and on hover; on unless set to false. */
   get codeLensMeetings(): boolean {
     return this.get<unknown>('earshot.codeLens.meetings', true) !== false;
+  }
+
+  /** Offer the agent tools as an MCP server to VS Code (memory/mcpServer.ts) instead of as Language Model Tools; off by default. */
+  get agentToolsMcpServer(): boolean {
+    return this.get<unknown>('earshot.agentTools.mcpServer', false) === true;
   }
 
   /** The ADR folder set for decision records (workspace-relative); '' to detect it (decisions/adr.ts). */

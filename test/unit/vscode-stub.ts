@@ -37,6 +37,8 @@ export const vscodeStub = {
     workspaceFolders: undefined as { uri: { fsPath: string; scheme: string } }[] | undefined,
     /** Replace to answer settings: `get(key, fallback)` per section. */
     getConfiguration: (_section?: string): { get: Get; update?: (key: string, value: unknown, target?: unknown) => Promise<void> } => ({ get: (_key: string, fallback?: unknown) => fallback }),
+    /** Settings changes (extension/memory/mcpServer.ts listens); a test replaces it to fire one. */
+    onDidChangeConfiguration: (_listener: (e: { affectsConfiguration(section: string): boolean }) => void) => ({ dispose: () => undefined }),
   },
   /** Quick picks and settings writes (extension/models/languageModelPicker.ts); its test sets window and commands. */
   QuickPickItemKind: { Separator: -1, Default: 0 },
@@ -48,6 +50,9 @@ export const vscodeStub = {
    * its test.
    */
   LanguageModelChatMessage: { User: (text: string) => ({ role: 'user', text }) },
+  /** What a Language Model Tool answers (extension/memory/agentTools.ts). */
+  LanguageModelTextPart: class LanguageModelTextPart { constructor(readonly value: string) {} },
+  LanguageModelToolResult: class LanguageModelToolResult { constructor(readonly content: unknown[]) {} },
   LanguageModelError: class LanguageModelError extends Error { constructor(message = '', readonly code = 'Unknown') { super(message); } },
   /** What the meeting-memory modules build (extension/memory/): locations, Markdown, tree items, events. */
   Uri: StubUri,
