@@ -97,7 +97,12 @@ export class MeetingMemory implements vscode.Disposable {
       warn: async (message) => { await vscode.window.showWarningMessage(message); },
       mcpServerSetting: {
         get: () => EarshotSettings.read().agentToolsMcpServer,
-        set: (on) => Promise.resolve(vscode.workspace.getConfiguration('earshot').update(setting, on, vscode.ConfigurationTarget.Global)),
+        // Where it is set for this workspace, there: a user setting would change nothing.
+        set: (on) => {
+          const config = vscode.workspace.getConfiguration('earshot');
+          const target = config.inspect(setting)?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+          return Promise.resolve(config.update(setting, on, target));
+        },
       },
       vscodeHasMcp: !!this.mcpServer,
     });
