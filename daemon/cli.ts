@@ -7,7 +7,7 @@
  *   earshot export <journal.jsonl> [--format md|json|srt|vtt|txt] [--out FILE]
  *   earshot ask "QUESTION" [--over FILE]… [--meeting TITLE]… [--since DAY] [--until DAY] [--json] [--limit N] [--words-only] [--cache-dir DIR] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote]]
  *   earshot todo [--mine NAME…] [--json]
- *   earshot mcp [--over FILE]… [--me NAME]… [--storage DIR] [--words-only]   an MCP server on stdio for coding agents
+ *   earshot mcp [--over FILE]… [--me NAME]… [--storage DIR] [--workspace DIR]   an MCP server on stdio for coding agents
  *   earshot vad <audio.wav> [--json] [--profile default|sensitive]
  *   earshot diarize <audio.wav> [--json]
  *   earshot models [list|download <id>] [--json] [--repair]
@@ -59,11 +59,12 @@ const USAGE = `Usage:
       meaning as well as words (it first reads the meetings it has not read); --words-only: by words alone.
   earshot todo [--mine NAME…] [--json]
       Open action items of every stored meeting, newest meeting first; --mine: only those owned by NAME (any case, accents).
-  earshot mcp [--over FILE]… [--me NAME]… [--storage DIR] [--words-only] [--cache-dir DIR]
+  earshot mcp [--over FILE]… [--me NAME]… [--storage DIR] [--words-only] [--cache-dir DIR] [--workspace DIR]
       A Model Context Protocol server on stdio for coding agents (Claude Code, Cursor, VS Code, any MCP client), read-
       only: search the meetings (as ask ranks), open action items (--me: the user's names, for "mine"), decisions,
       a meeting's notes, what meetings said about a file or symbol, the meeting list. Over the stored meetings
-      (--storage, default EARSHOT_STORAGE) or the transcripts given with --over. Nothing leaves this machine; the
+      (--storage, default EARSHOT_STORAGE) or the transcripts given with --over; --workspace: what meetings said about
+      code counts only meetings recorded in that workspace folder (default: any). Nothing leaves this machine; the
       agent's model gets what a tool returns.
   earshot vad <audio.wav> [--json] [--profile default|sensitive]
       What the voice activity detector passes to the recognizer, pre-roll and hangover included, with the detected

@@ -1,8 +1,8 @@
 /**
  * meetings_about_code: what meetings said about a workspace file or symbol (memory/codeAnchors.ts): the lines that
  * named it or were spoken while it was open, and the decisions and open action items tied to them, newest meeting
- * first. Any workspace folder's meetings: an agent names paths relative to its own workspace, and `earshot mcp` does
- * not know which folder that is.
+ * first. Any workspace folder's meetings, unless the source names one (`earshot mcp --workspace DIR`): an agent names
+ * paths relative to its own workspace, and `earshot mcp` does not know which folder that is unless told.
  */
 import { AgentCitedLine, AgentToolResult } from '../../protocol/agentTools';
 import { plainLine } from '../../protocol/plainText';
@@ -17,7 +17,7 @@ import { AgentToolInputError } from './validate';
 
 type Found = Extract<AgentToolResult['structured'], { tool: 'meetings_about_code' }>['meetings'][number];
 
-export function meetingsAboutCode(index: MemoryIndex, query: { path?: string; symbol?: string; since?: string }, files: ReadonlyMap<string, MeetingFile>): AgentToolResult {
+export function meetingsAboutCode(index: MemoryIndex, query: { path?: string; symbol?: string; since?: string; root?: string }, files: ReadonlyMap<string, MeetingFile>): AgentToolResult {
   if (!query.path && !query.symbol) throw new AgentToolInputError('meetings_about_code: give "path", "symbol" or both');
   const what = [query.symbol && `the symbol ${plainLine(query.symbol)}`, query.path && plainLine(query.path)].filter(Boolean).join(' in ');
   const found = codeAnchors(index, query);

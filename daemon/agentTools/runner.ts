@@ -34,6 +34,8 @@ export interface AgentToolSource {
   semantic?(index: MemoryIndex, question: string): Promise<SemanticQuery | undefined>;
   /** The user's own names, for list_action_items' `mine`. */
   owners: readonly string[];
+  /** The workspace folder meetings_about_code's paths are in (`earshot mcp --workspace`); absent: any folder's meetings. */
+  workspace?: string;
 }
 
 export function agentTool(name: unknown): AgentToolDefinition {
@@ -53,7 +55,7 @@ export async function runAgentTool(name: unknown, input: unknown, source: AgentT
     list_action_items: () => listActionItems(index, args, source),
     list_decisions: () => listDecisions(index, args, source),
     get_meeting_notes: () => meetingNotes(index, (args as { meeting: string }).meeting, source),
-    meetings_about_code: () => meetingsAboutCode(index, args, source.files(index)),
+    meetings_about_code: () => meetingsAboutCode(index, { ...(args as object), ...(source.workspace !== undefined ? { root: source.workspace } : {}) }, source.files(index)),
     list_meetings: () => listMeetings(index, args),
   };
   return run[tool.name]();

@@ -9,6 +9,7 @@
  * arguments a tool's schema refuses are InvalidParams errors; a tool that cannot answer (a meeting that is not there)
  * is a result with isError. Read-only; stdout is the protocol's alone; stderr gets counts, never a query or a line.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -33,12 +34,16 @@ export async function mcp(argv: string[], io: Io, input: NodeJS.ReadableStream =
     storage: { type: 'string' },
     'words-only': { type: 'boolean', default: false },
     'cache-dir': { type: 'string' },
+    workspace: { type: 'string' },
   });
   if (positionals.length) throw new UsageError('mcp takes no arguments (transcripts go with --over FILE)');
   const owners = values.me ?? [];
   if (owners.some((n) => !n.trim())) throw new UsageError('--me needs a name');
+  const workspace = values.workspace !== undefined ? workspaceRoot(values.workspace) : undefined;
   const say = (message: string) => io.err(`earshot mcp: ${message}`);
-  const { source, close, described } = await memorySource(values.over ?? [], values.storage ?? defaultStorageDir(), owners, values['words-only'], values['cache-dir'], say);
+  const memory = await memorySource(values.over ?? [], values.storage ?? defaultStorageDir(), owners, values['words-only'], values['cache-dir'], say);
+  const { close, described } = memory;
+  const source: AgentToolSource = workspace !== undefined ? { ...memory.source, workspace } : memory.source;
 
   const server = new Server(packageInfo(), {
     capabilities: { tools: {} },
@@ -68,7 +73,7 @@ export async function mcp(argv: string[], io: Io, input: NodeJS.ReadableStream =
   const lines = new McpLines((line) => checked.write(`${line}\n`), (reply) => output.write(`${reply}\n`), say);
   server.onerror = (e) => say(`protocol error: ${e.message}`);
   await server.connect(transport);
-  say(`serving ${described} (read-only)`);
+  say(`serving ${described} (read-only)${workspace !== undefined ? `; code questions about the workspace ${workspace}` : ''}`);
   await new Promise<void>((resolve) => {
     input.on('data', (chunk: Buffer | string) => lines.push(chunk));
     input.on('end', resolve);
@@ -79,6 +84,21 @@ export async function mcp(argv: string[], io: Io, input: NodeJS.ReadableStream =
   await server.close();
   await close();
   return 0;
+}
+
+/**
+ * `--workspace DIR`: meetings_about_code counts only the meetings recorded in that workspace folder (the journal's
+ * workspace root, as the editor's CodeLens does). No default, not even the current folder: a coding agent starts the
+ * server in whatever folder it was opened in (a subfolder, a user-wide registration used in every project), and a
+ * guessed root that no journal names would turn every answer into "no meeting" without saying why.
+ */
+function workspaceRoot(dir: string): string {
+  if (!dir.trim()) throw new UsageError('--workspace needs a folder');
+  const root = path.resolve(dir);
+  let folder = false;
+  try { folder = fs.statSync(root).isDirectory(); } catch { /* reported below */ }
+  if (!folder) throw new UsageError(`--workspace ${dir}: no such folder`);
+  return root;
 }
 
 /** The memory the tools run over: `--over` transcripts read once, or the storage folder's journals synced before each call. */

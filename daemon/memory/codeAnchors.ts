@@ -250,5 +250,8 @@ function anchorMap(index: MemoryIndex): AnchorMap {
 }
 
 const normalizePath = (p: string) => p.replace(/\\/g, '/').replace(/^(\.?\/)+/, '');
-/** A root as compared: without a trailing separator (`/work/app/` is `/work/app`). */
-const normalizeRoot = (r: string) => (r.length > 1 ? r.replace(/[\\/]+$/, '') : r);
+/**
+ * A root as compared: without a trailing separator (`/work/app/` is `/work/app`), a Windows drive letter in lower case
+ * (VS Code's fsPath writes `c:\app`, a shell's `C:\app`).
+ */
+const normalizeRoot = (r: string) => (r.length > 1 ? r.replace(/[\\/]+$/, '') : r).replace(/^[A-Z](?=:[\\/])/, (d) => d.toLowerCase());

@@ -18,6 +18,7 @@ export function registerMemoryCommands(command: RegisterCommand, memory: Meeting
   command('earshot.actionItems.markDone', async (node?: ActionItemsNode) => memory.actionItems.markDone(node));
   command('earshot.actionItems.revealInNotes', async (node?: ActionItemsNode) => memory.revealInNotes(node));
   command('earshot.actionItems.insertAsTodo', async (node?: ActionItemsNode) => memory.insertAsTodo(node));
+  command('earshot.connectCodingAgent', async () => memory.connectCodingAgent());
   command('earshot.openSessionTranscript', async (sessionId: string, index?: number) => memory.openTranscript(sessionId, index));
   // The meetings' CodeLens (a quick pick of a file's or symbol's meeting lines) and its hover's links (code/codeLens.ts).
   command('earshot.codeMeetings.show', async (uri?: string, symbol?: string) => codeMeetings.show(uri, symbol));

@@ -18,7 +18,9 @@
  * running VS Code has it.
  */
 import * as vscode from 'vscode';
-import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../../daemon/allocator';
+import { McpLaunch, mcpServerCommand } from './mcpCommand';
+
+export { McpLaunch, mcpServerCommand };
 
 /** package.json's `contributes.mcpServerDefinitionProviders[].id`. */
 export const MCP_PROVIDER_ID = 'earshot.meetings';
@@ -46,36 +48,16 @@ export interface McpApi {
   McpStdioServerDefinition?: McpStdioServerDefinitionClass;
 }
 
-export interface McpLaunch {
-  /** This extension's `bin/earshot.js`. */
-  cli: string;
-  /** The daemon's storage folder (the extension's global storage): `earshot mcp` reads the same meetings. */
-  storageDir: string;
-  /** The extension's version: a new one tells VS Code the tools may have changed. */
-  version: string;
-  /** The executable that runs node scripts here: VS Code's own (Electron as node), as the daemon is forked with. */
-  execPath?: string;
-  /** The user's own names (settings.myNames), for `mine`: `--me` each. */
-  owners: () => string[];
-  /** earshot.model.cacheDir, where the meaning model is (the daemon's modelCacheDir). */
-  cacheDir: () => string | undefined;
+/** This extension's launch, as the MCP definition and the copied agent configurations (connectAgent.ts) run it. */
+export function extensionMcpLaunch(context: vscode.ExtensionContext, owners: () => string[], cacheDir: () => string | undefined): McpLaunch {
+  return {
+    cli: context.asAbsolutePath('bin/earshot.js'), storageDir: context.globalStorageUri.fsPath, version: String(context.extension.packageJSON.version),
+    owners, cacheDir,
+  };
 }
 
 /** Settings the definition is made of: VS Code is told it changed when one does. */
 const DEFINITION_SETTINGS = [MCP_SETTING, 'earshot.memory.myNames', 'earshot.speakers.microphone', 'earshot.model.cacheDir'];
-
-/**
- * The command VS Code runs: the editor's node with ELECTRON_RUN_AS_NODE, as vscode-languageclient forks the daemon
- * (client/client.ts), with its memory flags, over the daemon's storage and model cache, the user's names as `--me`.
- */
-export function mcpServerCommand(launch: McpLaunch): { command: string; args: string[]; env: Record<string, string> } {
-  const cacheDir = launch.cacheDir();
-  return {
-    command: launch.execPath ?? process.execPath,
-    args: [...DAEMON_NODE_FLAGS, launch.cli, 'mcp', ...launch.owners().flatMap((name) => ['--me', name]), ...(cacheDir ? ['--cache-dir', cacheDir] : [])],
-    env: { ELECTRON_RUN_AS_NODE: '1', ...DAEMON_ALLOCATOR_ENV, EARSHOT_STORAGE: launch.storageDir },
-  };
-}
 
 /** Earshot's MCP server definition, offered while the setting is on. */
 export class EarshotMcpProvider implements McpServerDefinitionProvider, vscode.Disposable {

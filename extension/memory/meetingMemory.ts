@@ -14,7 +14,9 @@ import { ACTION_ITEMS_VIEW_ID, ActionItemsNode, ActionItemsView, GROUPING_CONTEX
 import { MemoryChat, registerMemoryChat } from './chatParticipant';
 import { openNotesAt, openSessionTranscript } from './links';
 import { MeetingTool, registerAgentTools, ToolRegistrar } from './agentTools';
-import { EarshotMcpProvider, McpApi, registerMcpServer } from './mcpServer';
+import { connectCodingAgent } from './connectAgent';
+import { EarshotMcpProvider, extensionMcpLaunch, McpApi, McpLaunch, MCP_SETTING, registerMcpServer } from './mcpServer';
+import { shellFor } from './shellQuote';
 
 /** A live meeting revises its items often: one refresh for a burst. */
 const ITEM_BURST_MS = 1000;
@@ -27,6 +29,8 @@ export class MeetingMemory implements vscode.Disposable {
   readonly agentTools: readonly MeetingTool[];
   /** `earshot mcp` offered to VS Code's MCP support; undefined where VS Code lacks the API (before 1.101). */
   readonly mcpServer: EarshotMcpProvider | undefined;
+  /** How `earshot mcp` runs from this extension: VS Code's MCP definition and the agents' copied configurations. */
+  readonly mcpLaunch: McpLaunch;
   private readonly disposables: vscode.Disposable[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
 
@@ -44,10 +48,8 @@ export class MeetingMemory implements vscode.Disposable {
     // the other is shown, by a setting).
     const tools = registerAgentTools(vscode.lm as ToolRegistrar, { client, myNames });
     this.agentTools = tools.tools;
-    const mcp = registerMcpServer(vscode as unknown as McpApi, {
-      cli: context.asAbsolutePath('bin/earshot.js'), storageDir: context.globalStorageUri.fsPath, version: String(context.extension.packageJSON.version),
-      owners: myNames, cacheDir: () => EarshotSettings.read().modelCacheDir,
-    }, () => EarshotSettings.read().agentToolsMcpServer);
+    this.mcpLaunch = extensionMcpLaunch(context, myNames, () => EarshotSettings.read().modelCacheDir);
+    const mcp = registerMcpServer(vscode as unknown as McpApi, this.mcpLaunch, () => EarshotSettings.read().agentToolsMcpServer);
     this.mcpServer = mcp?.provider;
     this.disposables.push(...tools.disposables, ...(mcp?.disposables ?? []));
     void vscode.commands.executeCommand('setContext', GROUPING_CONTEXT_KEY, this.actionItems.grouping);
@@ -83,6 +85,27 @@ export class MeetingMemory implements vscode.Disposable {
     }
     const { at, text } = todoInsertion(editor, node.item);
     return editor.edit((e) => e.insert(at, text));
+  }
+
+  /** Earshot: Connect a Coding Agent (MCP)…: copies the agent's configuration for `earshot mcp` (connectAgent.ts). */
+  connectCodingAgent(): Promise<string | undefined> {
+    const setting = MCP_SETTING.slice('earshot.'.length);
+    return connectCodingAgent(this.mcpLaunch, shellFor(process.platform, vscode.env.shell), {
+      pick: async (items) => (await vscode.window.showQuickPick(items, { title: 'Earshot: Connect a Coding Agent (MCP)', placeHolder: 'Which agent reads your meetings?' }))?.target,
+      copy: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
+      info: (message, ...buttons) => Promise.resolve(vscode.window.showInformationMessage(message, ...buttons)),
+      warn: async (message) => { await vscode.window.showWarningMessage(message); },
+      mcpServerSetting: {
+        get: () => EarshotSettings.read().agentToolsMcpServer,
+        // Where it is set for this workspace, there: a user setting would change nothing.
+        set: (on) => {
+          const config = vscode.workspace.getConfiguration('earshot');
+          const target = config.inspect(setting)?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+          return Promise.resolve(config.update(setting, on, target));
+        },
+      },
+      vscodeHasMcp: !!this.mcpServer,
+    });
   }
 
   openTranscript(sessionId: string, index?: number): Promise<vscode.TextEditor> {

@@ -24,6 +24,8 @@ import { runEarshot } from './daemon-process';
 const PRODUCT = 'ES2002a';
 const MEETINGS = [PRODUCT, 'Bed004', 'IS1001d', 'education_0'];
 const CODE = 'src/remote/control.ts';
+/** The product meeting's workspace folder: made in before(), for `--workspace` (a folder that exists). */
+let workspaceRoot = '';
 
 /** The product meeting's notes as the daemon journals them: a decision, two action items and code mentions (turns 9 and 12). */
 function extras(m: QmsumMeeting): JournalExtras {
@@ -31,7 +33,7 @@ function extras(m: QmsumMeeting): JournalExtras {
   if (m.id !== PRODUCT) return { startedAt: day };
   return {
     startedAt: day,
-    before: [{ type: 'workspace', root: '/work/remote' }],
+    before: [{ type: 'workspace', root: workspaceRoot }],
     segment: (id) => id === '9' ? { mentions: [{ start: 37, end: 51, target: { kind: 'file', path: CODE } }] }
       : id === '12' ? { mentions: [{ start: 12, end: 26, target: { kind: 'symbol', path: CODE, line: 12, name: 'RemoteControl' } }] } : undefined,
     after: [
@@ -69,6 +71,8 @@ describe('earshot mcp over real stored meetings (real process, real MCP clients)
 
   before(() => {
     storage = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-mcp-'));
+    workspaceRoot = path.join(storage, 'remote app Ñ');
+    fs.mkdirSync(workspaceRoot);
     ids = writeQmsumJournals(storage, meetings, extras);
   });
   after(() => fs.rmSync(storage, { recursive: true, force: true }));
@@ -221,6 +225,37 @@ describe('earshot mcp over real stored meetings (real process, real MCP clients)
       const stray = await runEarshot(['mcp', 'please']);
       assert.equal(stray.code, 2);
       assert.match(stray.stderr, /mcp takes no arguments[\s\S]*earshot mcp \[--over FILE\]/);
+    });
+  });
+
+  describe('--workspace DIR: what meetings said about code, from that workspace folder\'s meetings only', () => {
+    const aboutCode = async (flags: string[]) => {
+      const server = await mcpClient(storage, ['--words-only', ...flags]);
+      try {
+        const result = await server.client.callTool({ name: 'meetings_about_code', arguments: { path: CODE } }, undefined, { timeout: 30_000 });
+        return { found: structured(result.structuredContent, 'meetings_about_code').meetings.map((m) => m.meeting.title), stderr: server.stderr() };
+      } finally { await server.close(); }
+    };
+
+    it('counts the meeting recorded in the folder (given with a trailing separator too), not in another', async () => {
+      assert.deepEqual((await aboutCode(['--workspace', `${workspaceRoot}${path.sep}`])).found, [PRODUCT]);
+      const other = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-other-'));
+      try {
+        const elsewhere = await aboutCode(['--workspace', other]);
+        assert.deepEqual(elsewhere.found, []);
+        assert.match(elsewhere.stderr, /code questions about the workspace /);
+      } finally { fs.rmSync(other, { recursive: true, force: true }); }
+      assert.deepEqual((await aboutCode([])).found, [PRODUCT], 'without it, any workspace\'s meetings');
+    });
+
+    it('refuses a folder that is not there, or none, before serving, with the usage', async () => {
+      const missing = await runEarshot(['mcp', '--workspace', path.join(storage, 'no such folder')], { EARSHOT_STORAGE: storage });
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /--workspace .*no such folder: no such folder[\s\S]*--workspace DIR/);
+      assert.equal(missing.stdout, '');
+      const empty = await runEarshot(['mcp', '--workspace', ''], { EARSHOT_STORAGE: storage });
+      assert.equal(empty.code, 2);
+      assert.match(empty.stderr, /--workspace needs a folder/);
     });
   });
 

@@ -225,6 +225,10 @@ describe('agent tools: the runner', () => {
     assert.match(none.text, /No stored meeting spoke of src\/other\.ts/);
     assert.equal(structured((await run('meetings_about_code', { path: 'src/auth.ts', since: '2026-04-01' }, source)).structured, 'meetings_about_code').meetings.length, 0);
     await assert.rejects(run('meetings_about_code', {}, source), (e: Error) => e instanceof AgentToolInputError && /give "path", "symbol" or both/.test(e.message));
+      // `earshot mcp --workspace DIR`: only the meetings recorded in that folder.
+    const found = async (workspace: string) => structured((await run('meetings_about_code', { path: 'src/auth.ts' }, { ...source, workspace })).structured, 'meetings_about_code').meetings.length;
+    assert.equal(await found('/ws'), 1);
+    assert.equal(await found('/elsewhere'), 0);
   });
 
   it('list_meetings: newest first, by days and limit', async () => {

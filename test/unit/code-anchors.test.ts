@@ -130,6 +130,13 @@ describe('code anchors: meetings that spoke of a file or symbol', () => {
     assert.deepEqual([...anchoredPaths(index, '/nowhere').keys()], []);
   });
 
+  it('takes a Windows drive letter in either case (VS Code writes c:\\, a shell C:\\)', () => {
+    const index = new MemoryIndex();
+    index.put(meeting('here', '2026-11-01T10:00:00Z', [say('Alice', 'Fix auth.ts please.')], { root: 'c:\\work\\app' }).record);
+    assert.deepEqual(codeAnchors(index, { path: 'src/auth.ts', root: 'C:\\work\\app\\' }).map((m) => m.meeting.sessionId), ['here']);
+    assert.deepEqual(codeAnchors(index, { path: 'src/auth.ts', root: 'C:\\work\\App' }), [], 'only the drive letter');
+  });
+
   it('ties the decisions and open items of the anchored lines\' topical blocks; done, withdrawn and other blocks\' items are not', () => {
     // Two topics: auth (lines 1-12) then budget (13-24), long enough to be two blocks.
     const lines: Said[] = [

@@ -4,7 +4,7 @@
  * memory already has one of ours; `vscode.lm.tools` lists every tool; `vscode.lm.invokeTool` on each answers text citing
  * the meeting (the search's answer shown in an editor: screenshot); a bad input is an error; and the MCP
  * server definition the provider gives (`earshot mcp`) starts and answers tools/list and a tool call over the same
- * meetings, through the MCP SDK's own client.
+ * meetings, through the MCP SDK's own client; so does the JSON that Earshot: Connect a Coding Agent (MCP)… copies.
  *
  * The confirmation: VS Code prepares each call (our prepareInvocation) and, without a chat request, asks in a modal
  * dialog; but under extension tests its DialogService answers every confirm() itself, yes, without showing it
@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EarshotApi } from '../../../extension/extension';
 import { vscodeToolName } from '../../../extension/memory/agentTools';
+import { CONNECT_AGENT_COMMAND } from '../../../extension/memory/connectAgent';
 import { MCP_SETTING } from '../../../extension/memory/mcpServer';
 import { AGENT_TOOLS, AgentToolName } from '../../../protocol/agentTools';
 import { screenshot, until, waitForState } from './hooks';
@@ -159,6 +160,45 @@ describe('Agent tools: Language Model Tools and the MCP server in VS Code', func
       const mine = await within(client.callTool({ name: 'list_action_items', arguments: { mine: true } }), 30_000, 'tools/call list_action_items');
       const mineText = (mine.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('\n');
       assert.match(mineText, /auth\.ts/i, `the user's names reach earshot mcp (--me):\n${mineText}`);
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  });
+
+  /** Runs Earshot: Connect a Coding Agent (MCP)…, takes the pick's choice `index` (0: Claude Code), and reads the clipboard. */
+  async function connectAgent(index: number): Promise<string> {
+    await vscode.env.clipboard.writeText('nothing copied yet');
+    const done = vscode.commands.executeCommand(CONNECT_AGENT_COMMAND);
+    await new Promise((r) => setTimeout(r, 1000));
+    for (let i = 0; i < index; i++) await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    const copied = await until(async () => { const t = await vscode.env.clipboard.readText(); return t !== 'nothing copied yet' && t; }, 'the configuration copied', 15_000);
+    await vscode.commands.executeCommand('notifications.showList'); // the message, for the screenshot
+    await new Promise((r) => setTimeout(r, 800));
+    await screenshot(`55-connect-agent-${index}`);
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await within(done, 10_000, 'the command, once its message is closed');
+    return copied;
+  }
+
+  it('Connect a Coding Agent (MCP)… copies a Claude Code line and an mcpServers JSON that starts earshot mcp over the same meetings', async function () {
+    this.timeout(120_000);
+    const claude = await connectAgent(0);
+    assert.match(claude, /^claude mcp add earshot '?--scope'? user /, claude);
+    assert.ok(claude.includes('ELECTRON_RUN_AS_NODE=1') && claude.includes(path.join('bin', 'earshot.js')), claude);
+    const json = JSON.parse(await connectAgent(1)) as { mcpServers: { earshot: { command: string; args: string[]; env: Record<string, string> } } };
+    const server = json.mcpServers.earshot;
+    assert.equal(server.command, process.execPath, 'VS Code\'s own executable, run as node');
+    // Started as a client starts it: the command, args and env it was given, with a minimal environment of its own.
+    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+    const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
+    const client = new Client({ name: 'earshot-editor-connect', version: '1.0.0' });
+    try {
+      await within(client.connect(new StdioClientTransport({ ...server, stderr: 'pipe' })), 30_000, 'earshot mcp initialize');
+      assert.equal((await within(client.listTools(), 30_000, 'tools/list')).tools.length, AGENT_TOOLS.length);
+      const listed = await within(client.callTool({ name: 'list_meetings', arguments: {} }), 30_000, 'tools/call list_meetings');
+      const text = (listed.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('\n');
+      assert.ok(text.includes(TITLE), `the copied server reads the extension's meetings:\n${text}`);
     } finally {
       await client.close().catch(() => undefined);
     }
