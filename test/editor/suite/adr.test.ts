@@ -14,7 +14,7 @@ import type { EarshotApi } from '../../../extension/extension';
 import type { WrittenRecord } from '../../../extension/decisions/decisionRecords';
 import type { MemoryDecisionsResult } from '../../../protocol/protocol';
 import { sayingModel } from '../../setup';
-import { available as hooksAvailable, panelWaitFor, screenshot, until, waitForState } from './hooks';
+import { available as hooksAvailable, panelWaitFor, recordSampleMeeting, screenshot, until } from './hooks';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const SAMPLE = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
@@ -39,23 +39,8 @@ describe('Decisions as ADRs', function () {
     root = vscode.workspace.workspaceFolders![0].uri.fsPath;
     let found = await findDecision();
     if (!found) {
-      const config = vscode.workspace.getConfiguration('earshot');
-      const originalModel = config.get<string>('model.path');
-      const originalProvider = config.inspect<string>('enhancement.provider')?.workspaceValue;
-      await config.update('model.path', sayingModel('decision', DECISION_TOKENS), vscode.ConfigurationTarget.Workspace);
-      await config.update('enhancement.provider', 'off', vscode.ConfigurationTarget.Workspace);
-      await api.client.restart();
-      try {
-        const done = waitForState(api, 'done', 240_000);
-        await api.client.start({ sources: ['file'], audioFile: SAMPLE, pace: 'fast', title: 'ADR planning' });
-        const ended = await done;
-        assert.equal(ended.error, undefined, String(ended.error));
-        recorded = true;
-      } finally {
-        await config.update('model.path', originalModel, vscode.ConfigurationTarget.Workspace);
-        await config.update('enhancement.provider', originalProvider, vscode.ConfigurationTarget.Workspace);
-        await api.client.restart();
-      }
+      await recordSampleMeeting(api, SAMPLE, 'ADR planning', sayingModel('decision', DECISION_TOKENS));
+      recorded = true;
       found = await findDecision();
     }
     assert.ok(found, 'the recorded meeting has the decision, with its notes line');

@@ -18,9 +18,8 @@ import * as vscode from 'vscode';
 import type { EarshotApi } from '../../../extension/extension';
 import { vscodeToolName } from '../../../extension/memory/agentTools';
 import { CONNECT_AGENT_COMMAND } from '../../../extension/memory/connectAgent';
-import { MCP_SETTING } from '../../../extension/memory/mcpServer';
 import { AGENT_TOOLS, AgentToolName } from '../../../protocol/agentTools';
-import { screenshot, until, waitForState } from './hooks';
+import { recordSampleMeeting, screenshot, until, WorkspaceSettings } from './hooks';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const SAMPLE = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
@@ -40,32 +39,21 @@ function within<T>(promise: Thenable<T>, ms: number, what: string): Promise<T> {
 
 describe('Agent tools: Language Model Tools and the MCP server in VS Code', function () {
   let api: EarshotApi;
+  const settings = new WorkspaceSettings();
 
   before(async function () {
     this.timeout(600_000);
     if (!MEETING_MODEL) this.skip(); // started without test/editor/run.ts
     api = await vscode.extensions.getExtension<EarshotApi>('earshot.earshot')!.activate();
-    const config = vscode.workspace.getConfiguration('earshot');
     // "Mine" is Alice's item, through the Language Model Tools and `earshot mcp --me` alike.
-    await config.update('memory.myNames', ['Alice'], vscode.ConfigurationTarget.Workspace);
+    await settings.set('memory.myNames', ['Alice']);
     const meetings = await api.client.memoryMeetings();
     if (meetings.some((m) => m.title === TITLE)) return;
-    await config.update('model.path', MEETING_MODEL, vscode.ConfigurationTarget.Workspace);
-    await config.update('enhancement.provider', 'off', vscode.ConfigurationTarget.Workspace);
-    await api.client.restart();
-    // Mentions of auth.ts are anchored to src/auth.ts only with the workspace index in the daemon.
-    await api.workspaceIndex.refresh(true);
-    const done = waitForState(api, 'done', 240_000);
-    await api.client.start({ sources: ['file'], audioFile: SAMPLE, pace: 'fast', title: TITLE });
-    const ended = await done;
-    assert.equal(ended.error, undefined, ended.error);
+    await recordSampleMeeting(api, SAMPLE, TITLE, MEETING_MODEL);
   });
 
   after(async () => {
-    if (!api) return;
-    const config = vscode.workspace.getConfiguration('earshot');
-    for (const key of ['memory.myNames', 'enhancement.provider', 'model.path']) await config.update(key, undefined, vscode.ConfigurationTarget.Workspace);
-    await vscode.workspace.getConfiguration().update(MCP_SETTING, undefined, vscode.ConfigurationTarget.Workspace);
+    await settings.restore();
   });
 
   /** Invokes a tool as another extension would (no chat request), bounded; its one text part. */
@@ -137,7 +125,7 @@ describe('Agent tools: Language Model Tools and the MCP server in VS Code', func
     const provider = api.memory.mcpServer;
     assert.ok(provider, 'VS Code 1.139 has the MCP API: the provider is registered');
     assert.deepEqual(provider.provideMcpServerDefinitions(), [], 'not offered while the Language Model Tools are');
-    await vscode.workspace.getConfiguration().update(MCP_SETTING, true, vscode.ConfigurationTarget.Workspace);
+    await settings.set('agentTools.mcpServer', true);
     const [definition] = await until(() => { const d = provider.provideMcpServerDefinitions(); return d.length > 0 && d; }, 'the definition offered', 10_000);
     // Never both: the Language Model Tools' `when` hides them from agent mode meanwhile. Not observable here:
     // vscode.lm.tools lists every tool, `when` or not (MainThreadLanguageModelTools.getToolDtos uses

@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EarshotApi } from '../../../extension/extension';
-import { screenshot, until, waitForState } from './hooks';
+import { recordSampleMeeting, screenshot, until, WorkspaceSettings } from './hooks';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const SAMPLE = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
@@ -22,14 +22,7 @@ const LENS_TITLE = /^\d+ meetings? · (\d+ decisions? · )?\d+ open items?$/;
 describe('Code that remembers its meetings: the CodeLens and hover on src/auth.ts', function () {
   let api: EarshotApi;
   let auth: vscode.Uri;
-  const settings: [string, unknown][] = [];
-
-  /** Sets an earshot setting for the workspace, remembering what to put back. */
-  async function set(key: string, value: unknown): Promise<void> {
-    const config = vscode.workspace.getConfiguration('earshot');
-    settings.push([key, config.inspect(key)?.workspaceValue]);
-    await config.update(key, value, vscode.ConfigurationTarget.Workspace);
-  }
+  const settings = new WorkspaceSettings();
 
   /**
    * Opens src/auth.ts, again while VS Code refuses: right after a meeting ends it opens the notes, and an editor opened
@@ -56,23 +49,12 @@ describe('Code that remembers its meetings: the CodeLens and hover on src/auth.t
     const spokeOfAuth = async () => (await api.client.memoryCodeAnchors(folder.uri.fsPath)).files
       .find((f) => f.path === 'src/auth.ts' && f.meetings.some((m) => m.actionItems.length && m.lines.some((l) => l.how === 'named' && l.notesLine)));
     if (await spokeOfAuth()) return;
-    await set('model.path', MEETING_MODEL);
-    await set('enhancement.provider', 'off');
-    await api.client.restart();
-    // The daemon links mentions with the index the extension sends it: src/auth.ts must be in it before the meeting.
-    await until(async () => (await api.workspaceIndex.refresh(true))?.files.includes('src/auth.ts'), 'the workspace index with src/auth.ts sent', 30_000);
-    const done = waitForState(api, 'done', 240_000);
-    await api.client.start({ sources: ['file'], audioFile: SAMPLE, pace: 'fast', title: 'Code lens review' });
-    const ended = await done;
-    assert.equal(ended.error, undefined, String(ended.error));
+    await recordSampleMeeting(api, SAMPLE, 'Code lens review', MEETING_MODEL);
     await until(spokeOfAuth, 'memory has the meeting that named src/auth.ts', 30_000);
   });
 
   after(async () => {
-    if (!api) return;
-    const config = vscode.workspace.getConfiguration('earshot');
-    for (const [key, value] of settings.reverse()) await config.update(key, value, vscode.ConfigurationTarget.Workspace);
-    if (settings.some(([key]) => key === 'model.path')) await api.client.restart();
+    await settings.restore();
   });
 
   it('shows a lens on src/auth.ts whose quick pick, and whose hover\'s link, open the notes at the line that named it', async () => {
@@ -116,11 +98,11 @@ describe('Code that remembers its meetings: the CodeLens and hover on src/auth.t
   it('takes the lens and hover away when earshot.codeLens.meetings is turned off, and back when on', async () => {
     await openAuth();
     await until(async () => (await lenses()).length > 0, 'the lens, on');
-    await set('codeLens.meetings', false);
+    await settings.set('codeLens.meetings', false);
     await until(async () => (await lenses()).length === 0, 'no lens with the setting off', 10_000);
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', auth, new vscode.Position(0, 2));
     assert.ok(!hovers.flatMap((h) => h.contents).some((c) => (typeof c === 'string' ? c : c.value).startsWith('**Earshot:**')), 'no hover with the setting off');
-    await set('codeLens.meetings', true);
+    await settings.set('codeLens.meetings', true);
     await until(async () => (await lenses()).length > 0, 'the lens back', 10_000);
   });
 });

@@ -5,6 +5,7 @@
  * (@vscode/test-electron) the hooks are absent: `available` is false and the DOM checks are skipped.
  */
 import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
 import type { EarshotApi } from '../../../extension/extension';
 import type { SessionStateParams } from '../../../protocol/protocol';
 
@@ -98,4 +99,47 @@ export function waitForState(api: EarshotApi, state: SessionStateParams['state']
       resolve(s);
     });
   });
+}
+
+/**
+ * Earshot settings of the workspace, each put back as it was (its workspace value, or none) by `restore`: a suite that
+ * changes a setting the suites after it rely on (the workspace's `earshot.model.path`) must not leave it changed.
+ */
+export class WorkspaceSettings {
+  private readonly saved: [string, unknown][] = [];
+
+  async set(key: string, value: unknown): Promise<void> {
+    const config = vscode.workspace.getConfiguration('earshot');
+    if (!this.saved.some(([k]) => k === key)) this.saved.push([key, config.inspect(key)?.workspaceValue]);
+    await config.update(key, value, vscode.ConfigurationTarget.Workspace);
+  }
+
+  /** Puts every setting back, last set first; true when one of them was the whisper model (the daemon must restart). */
+  async restore(): Promise<boolean> {
+    const config = vscode.workspace.getConfiguration('earshot');
+    const keys = this.saved.map(([k]) => k);
+    for (const [key, value] of this.saved.splice(0).reverse()) await config.update(key, value, vscode.ConfigurationTarget.Workspace);
+    return keys.includes('model.path');
+  }
+}
+
+/**
+ * Records the committed sample meeting through the real daemon with `model` (a generated model that says a sentence)
+ * under `title`, the rules alone writing its notes; the workspace's model and extraction settings are put back after,
+ * whatever happens. Mentions link to workspace files only with the index in the daemon: it is sent first.
+ */
+export async function recordSampleMeeting(api: EarshotApi, audioFile: string, title: string, model: string): Promise<void> {
+  const settings = new WorkspaceSettings();
+  try {
+    await settings.set('model.path', model);
+    await settings.set('enhancement.provider', 'off');
+    await api.client.restart();
+    await until(async () => (await api.workspaceIndex.refresh(true))?.files.length, 'the workspace index sent to the daemon', 30_000);
+    const done = waitForState(api, 'done', 240_000);
+    await api.client.start({ sources: ['file'], audioFile, pace: 'fast', title });
+    const ended = await done;
+    assert.equal(ended.error, undefined, String(ended.error));
+  } finally {
+    if (await settings.restore()) await api.client.restart();
+  }
 }
