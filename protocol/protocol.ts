@@ -169,6 +169,14 @@ export const DECISION_STANDINGS: readonly DecisionStanding[] = ['decided', 'open
 export const decisionStanding = (d: { kind?: DecisionKind; standing?: DecisionStanding }): DecisionStanding =>
   d.standing && DECISION_STANDINGS.includes(d.standing) ? d.standing : d.kind === 'deferral' ? 'open' : 'decided';
 
+/** One standing of a decision, from the line (and its time) that gave it it. */
+export interface StandingStep { standing: DecisionStanding | 'dropped'; segmentId: string; t0: number }
+
+const STEP_WORDS: Record<StandingStep['standing'], string> = { open: 'left open', decided: 'decided', given: 'given to the team', dropped: 'dropped' };
+/** A decision's standings through the meeting in words: "left open at 12:03, decided at 31:40" (`clock`: seconds as shown). */
+export const standingHistoryWords = (history: readonly StandingStep[], clock: (seconds: number) => string): string =>
+  history.map((h) => `${STEP_WORDS[h.standing] ?? h.standing} at ${clock(h.t0)}`).join(', ');
+
 export interface Decision {
   sessionId: string;
   /** Stable across refinements; the highest revision wins, as for action items. */
@@ -192,6 +200,11 @@ export interface Decision {
    * standing or kind): the model and the decision as it read before. {@link ItemRestore} undoes it.
    */
   rewritten?: DecisionRewrite;
+  /**
+   * Where the decision stood through the meeting, oldest first, when a later part of it changed its standing (prompt
+   * v7: "left open at 12:03, decided at 31:40"); absent when it never changed. `dropped`: a later line undid it.
+   */
+  standingHistory?: StandingStep[];
 }
 
 /** A rule-based decision the opt-in language model rewrote: who, and what the decision said before. */
@@ -1457,7 +1470,15 @@ export interface ChunkExtraction {
   decisions: { text: string; kind: DecisionKind; standing: DecisionStanding; segments: string[] }[];
   dismiss: { id: string; reason: string }[];
   rewrite: { id: string; text?: string; owner?: string | null; due?: string | null; standing?: DecisionStanding; kind?: 'decision' | 'negative' }[];
+  /**
+   * Prompt v7: entries noted in earlier parts that this part's lines restate, confirm or change (their ids as the
+   * prompt showed them): the lines that say it again, a decision's new standing (its first line the one that settles
+   * it), an action item's owner, and other noted entries that are the same one (folded into it).
+   */
+  noted?: NotedUpdate[];
 }
+
+export interface NotedUpdate { id: string; segments: string[]; standing?: DecisionStanding | 'dropped'; owner?: string | null; merge?: string[] }
 
 // ---------------------------------------------------------------------------------------------
 // Speakers within a source (issue 42)

@@ -6,7 +6,7 @@
  * file is (previousNotes.ts); the small shared wordings are in notesText.ts.
  */
 import * as path from 'node:path';
-import { decisionStanding, EditorLocation, FinalSegment, SegmentMention } from '../../protocol/protocol';
+import { decisionStanding, EditorLocation, FinalSegment, SegmentMention, standingHistoryWords } from '../../protocol/protocol';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById, segmentRoots, segmentsOf } from '../journal/journal';
 import { sameLocation } from '../anchoring/editorTimeline';
 import { linkDestination, linkify } from '../anchoring/mentions';
@@ -134,7 +134,9 @@ export function renderNotes(journal: JournalContents, previous?: string, options
 function decisionLines(decisions: readonly DecisionRecord[]): string[] {
   return DECISION_GROUPS.flatMap(({ standing, heading }) => {
     const group = decisions.filter((d) => decisionStanding(d) === standing);
-    return group.length ? [`### ${heading}`, '', ...group.map((d) => `- ${DECISION_PREFIX[d.kind] ?? ''}${inline(d.text)} _(${origin(d)})_`), ''] : [];
+    // A standing a later part of the meeting changed is shown with its history (issue 56).
+    const history = (d: DecisionRecord) => (d.standingHistory?.length ? ` — ${standingHistoryWords(d.standingHistory, clock)}` : '');
+    return group.length ? [`### ${heading}`, '', ...group.map((d) => `- ${DECISION_PREFIX[d.kind] ?? ''}${inline(d.text)}${history(d)} _(${origin(d)})_`), ''] : [];
   }).slice(0, -1);
 }
 

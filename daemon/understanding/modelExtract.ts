@@ -10,10 +10,11 @@
  * The chunks can also be taken as the meeting grows (closedChunks: the same chunks, each once it can no longer change),
  * so that a session extracts them while it runs (session/liveExtraction.ts).
  */
-import { ChunkExtraction, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementProvider, ItemRewrite } from '../../protocol/protocol';
+import { ChunkExtraction, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementProvider, ItemRewrite, NotedUpdate, StandingStep } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { validateChunkExtraction } from '../../protocol/validate';
 import { ActionItemRecord, DecisionRecord, JournalContents, JournalRecord, latestById, segmentsOf } from '../journal/journal';
+import { boundNoted, clock, NOTED_BOUNDS, NOTED_RULES, NOTED_SHAPE, NotedEntry, notedSection, nearDuplicate, validateNoted } from './carriedNotes';
 
 export interface ChunkLine { segmentId: string; speaker: string; t0: number; text: string }
 
@@ -29,6 +30,11 @@ export interface ModelChunk {
   index: number;
   lines: ChunkLine[];
   items: ShownItem[];
+  /**
+   * Prompt v7 (issue 56): what the parts before this one noted, as its prompt shows it (bounded: carriedNotes.ts's
+   * boundNoted); absent: a v6 prompt, each part read alone.
+   */
+  noted?: { shown: NotedEntry[]; left: number };
 }
 
 export interface ChunkOptions {
@@ -146,11 +152,18 @@ export interface MeetingInfo { title: string; date: string; fileChangedOn?: stri
 export const unknownDate = (fileChangedOn: string) =>
   `not known; the transcript file was last changed on ${fileChangedOn} (read relative dates from that day)`;
 
-/** The system and user messages for one chunk. */
+/** v7's shape: v6's with the `noted` list (carriedNotes.ts) before its closing brace. */
+const SHAPE_V7 = `${SHAPE.slice(0, SHAPE.lastIndexOf('\n}'))},\n${NOTED_SHAPE}\n}`;
+
+/**
+ * The system and user messages for one chunk: prompt v6, or v7 when the chunk carries what earlier parts noted
+ * (`chunk.noted`): the answer's `noted` list, its rules, agreement without the word "decided", and the notes so far.
+ */
 export function chunkMessages(meeting: MeetingInfo, chunk: ModelChunk, chunks: number): { system: string; user: string } {
+  const v7 = chunk.noted !== undefined;
   const system = [
     'You extract action items and decisions from one part of a meeting transcript. Answer with one JSON object and nothing else, of this shape:',
-    SHAPE,
+    v7 ? SHAPE_V7 : SHAPE,
     'Rules: use only what these lines say; never invent people, dates or commitments. Write what a careful note-taker',
     'would put in the notes sent round after the meeting, no more: when unsure, leave it out.',
     'An action item is concrete work someone commits to, is asked to do, or takes on, to be done after the meeting.',
@@ -173,11 +186,8 @@ export function chunkMessages(meeting: MeetingInfo, chunk: ModelChunk, chunks: n
     'written, as they should read: an action item whose text, owner or due date is wrong or missing; a decision whose',
     'text is not a plain statement of what was decided, left open or given, or whose standing or kind is wrong. Empty lists',
     'are fine.',
+    ...(v7 ? NOTED_RULES : []),
   ].join('\n');
-  const clock = (t: number) => {
-    const s = Math.max(0, Math.floor(t));
-    return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
-  };
   const user = [
     `Meeting: ${meeting.title}`,
     `Date: ${meeting.fileChangedOn ? unknownDate(meeting.fileChangedOn) : meeting.date}`,
@@ -190,6 +200,7 @@ export function chunkMessages(meeting: MeetingInfo, chunk: ModelChunk, chunks: n
       ? { id: i.id, kind: i.kind, text: i.text, owner: i.owner ?? null, due: i.due ?? null, segment: i.segmentId }
       : { id: i.id, kind: i.decisionKind ?? 'decision', standing: i.standing ?? 'decided', text: i.text, segment: i.segmentId }))),
     '',
+    ...(chunk.noted ? [...notedSection(chunk.noted.shown, chunk.noted.left), ''] : []),
     'Transcript:',
     ...chunk.lines.map((l) => `[${l.segmentId}] ${clock(l.t0)} ${l.speaker}: ${l.text}`),
   ].join('\n');
@@ -209,9 +220,17 @@ export const liveChunkMessages = (meeting: MeetingInfo, chunk: ModelChunk) => ch
 export function parseChunkAnswer(text: string, chunk: ModelChunk, refused: string[] = []): ChunkExtraction | null {
   const value = extractJsonObject(text);
   if (value === undefined) return null;
-  return validateChunkExtraction(value, new Set(chunk.lines.map((l) => l.segmentId)), new Set(chunk.items.map((i) => i.id)),
-    new Set(chunk.items.filter((i) => i.kind === 'actionItem').map((i) => i.id)), new Set(chunk.lines.map((l) => l.speaker)), refused,
+  const segmentIds = new Set(chunk.lines.map((l) => l.segmentId));
+  const speakers = new Set(chunk.lines.map((l) => l.speaker));
+  const parsed = validateChunkExtraction(value, segmentIds, new Set(chunk.items.map((i) => i.id)),
+    new Set(chunk.items.filter((i) => i.kind === 'actionItem').map((i) => i.id)), speakers, refused,
     new Set(chunk.items.filter((i) => i.kind === 'decision').map((i) => i.id)));
+  // v7: the entries noted before that this part cites (a v6 answer has none; an answer with only `noted` is valid).
+  if (!chunk.noted) return parsed;
+  const raw = (value as Record<string, unknown>)?.noted;
+  if (!parsed && !Array.isArray(raw)) return null;
+  const noted = validateNoted(raw, new Map(chunk.noted.shown.map((e) => [e.id, e.kind])), segmentIds, speakers, refused);
+  return { ...(parsed ?? { actionItems: [], decisions: [], dismiss: [], rewrite: [] }), noted };
 }
 
 const STOP = new Set('a an the to of and or for on in at by with we i you it is be will ll that this so do'.split(' '));
@@ -231,35 +250,129 @@ const sameEntry = (a: { text: string; segments: string[] }, b: { text: string; s
   return s >= 0.8 || (s >= 0.34 && a.segments.some((x) => b.segments.includes(x)));
 };
 
+/** A standing a decision took in the meeting (prompt v7), at the line that gave it it. */
+export interface ReducedStep { standing: DecisionStanding | 'dropped'; segmentId: string }
+
 export interface ReducedExtraction {
   actionItems: ChunkExtraction['actionItems'];
-  decisions: ChunkExtraction['decisions'];
+  /** `history`: where the decision stood through the meeting, when a later part changed it (v7; its first step is where it was added). */
+  decisions: (ChunkExtraction['decisions'][number] & { history?: ReducedStep[] })[];
   /** Rule-based items to dismiss (no chunk's model found them itself), with the first reason given. */
   dismissals: { id: string; kind: 'actionItem' | 'decision'; reason: string }[];
   /** Rule-based items a model entry matched and completes: the owner or due it lacked. */
   completions: { id: string; owner: string | null; due: string | null }[];
   /** Rule-based action items and decisions a model rewrote: what it gave (a field left out stays as it is). */
   rewrites: ChunkExtraction['rewrite'];
+  /** Rule-based decisions whose standing a later part changed (v7): each standing, the first the rules'. */
+  standingChanges?: { id: string; history: ReducedStep[] }[];
+  /** What v7's carried notes did: entries cited again, restatements folded (by the model, by the net), standings changed. */
+  carried?: CarriedTally;
 }
 
-/**
- * Merges the chunks' answers (null: a chunk with no valid answer). Entries found twice (the overlap shows lines twice)
- * are kept once, completing each other's owner and due (the first standing stands). An entry that matches a rule-based
- * item is not added: it confirms the item (which then is never dismissed) and may complete its owner or due. A rewrite
- * confirms the item too and replaces what it gives (the first chunk's rewrite of an item wins). A dismissal stands when
- * no chunk confirmed the item.
- */
-export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[]): ReducedExtraction {
-  const shown = new Map<string, ShownItem>();
+export interface CarriedTally { cited: number; mergedByModel: number; mergedByNet: number; standingChanges: number }
+
+/** `foldedIntoRule`: a v7 merge folded it into a rule item, which stands for it. */
+type Added<T> = T & { mergedInto?: Added<T>; foldedIntoRule?: boolean };
+type AddedItem = Added<ChunkExtraction['actionItems'][number]>;
+type AddedDecision = Added<ReducedExtraction['decisions'][number]>;
+
+/** The state of the merge after some answers: what v7's next prompt shows, and what the records are made from. */
+interface MergeState {
+  shown: Map<string, ShownItem>;
+  actionItems: AddedItem[];
+  decisions: AddedDecision[];
+  confirmed: Set<string>;
+  completions: Map<string, ReducedExtraction['completions'][number]>;
+  rewrites: Map<string, ChunkExtraction['rewrite'][number]>;
+  dismissals: ReducedExtraction['dismissals'];
+  ruleHistory: Map<string, ReducedStep[]>;
+  /** Rule items folded into another entry by a v7 merge (the same one said twice): dismissed, with the entry's words. */
+  folded: Map<string, string>;
+  tally: CarriedTally;
+}
+
+/** The entry a v7 id names: `A<n>`/`D<n>` the model's n-th (followed to what it was merged into), else a rule item's id. */
+function entryOf(state: MergeState, id: string): { model: AddedItem | AddedDecision } | { rule: ShownItem } | undefined {
+  const m = /^([AD])(\d+)$/.exec(id);
+  if (m) {
+    let e: AddedItem | AddedDecision | undefined = (m[1] === 'A' ? state.actionItems : state.decisions)[Number(m[2]) - 1];
+    while (e?.mergedInto) e = e.mergedInto;
+    return e ? { model: e } : undefined;
+  }
+  const rule = state.shown.get(id);
+  return rule && !state.folded.has(id) ? { rule } : undefined;
+}
+
+const lastStanding = (history: readonly ReducedStep[] | undefined, first: DecisionStanding) => history?.length ? history[history.length - 1].standing : first;
+
+/** A v7 answer's `noted`: cites, standing changes, owners and merges on entries noted before. */
+function applyNoted(state: MergeState, updates: readonly NotedUpdate[]): void {
+  for (const u of updates) {
+    const target = entryOf(state, u.id);
+    if (!target) continue;
+    state.tally.cited++;
+    if ('rule' in target) {
+      state.confirmed.add(target.rule.id);
+      if (u.owner && target.rule.kind === 'actionItem' && !target.rule.owner) {
+        const c = state.completions.get(target.rule.id) ?? { id: target.rule.id, owner: null, due: null };
+        state.completions.set(target.rule.id, { ...c, owner: c.owner ?? u.owner });
+      }
+      if (u.standing && target.rule.kind === 'decision') {
+        const first = target.rule.standing ?? 'decided';
+        const history = state.ruleHistory.get(target.rule.id) ?? [{ standing: first, segmentId: target.rule.segmentId }];
+        if (lastStanding(history, first) !== u.standing) {
+          history.push({ standing: u.standing, segmentId: u.segments[0] });
+          state.ruleHistory.set(target.rule.id, history);
+          state.tally.standingChanges++;
+        }
+      }
+    } else {
+      const e = target.model;
+      e.segments = [...new Set([...e.segments, ...u.segments])];
+      if ('owner' in e && u.owner) e.owner ??= u.owner;
+      if ('standing' in e && u.standing && lastStanding(e.history, e.standing) !== u.standing) {
+        e.history = [...(e.history ?? [{ standing: e.standing, segmentId: e.segments[0] }]), { standing: u.standing, segmentId: u.segments[0] }];
+        state.tally.standingChanges++;
+      }
+    }
+    for (const other of u.merge ?? []) {
+      const from = entryOf(state, other);
+      if (!from || ('model' in from && 'model' in target && from.model === target.model)) continue;
+      const into = 'model' in target ? target.model : undefined;
+      if ('model' in from) {
+        if (into) {
+          into.segments = [...new Set([...into.segments, ...from.model.segments])];
+          from.model.mergedInto = into;
+        } else {
+          // Folded into a rule item: the rule item stands (the model's entry said the same; its lines were the rule item's topic).
+          from.model.foldedIntoRule = true;
+        }
+      } else if (from.rule.id !== ('rule' in target ? target.rule.id : '')) {
+        state.folded.set(from.rule.id, 'model' in target ? target.model.text : target.rule.text);
+        if (into) into.segments = [...new Set([...into.segments, from.rule.segmentId])];
+      }
+      state.tally.mergedByModel++;
+    }
+  }
+}
+
+function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried: boolean): MergeState {
+  const state: MergeState = {
+    shown: new Map(), actionItems: [], decisions: [], confirmed: new Set(), completions: new Map(), rewrites: new Map(), dismissals: [],
+    ruleHistory: new Map(), folded: new Map(), tally: { cited: 0, mergedByModel: 0, mergedByNet: 0, standingChanges: 0 },
+  };
+  const { shown, confirmed, completions, actionItems, decisions } = state;
   for (const c of chunks) for (const i of c.items) shown.set(i.id, i);
-  const confirmed = new Set<string>();
-  const completions = new Map<string, ReducedExtraction['completions'][number]>();
-  const actionItems: ChunkExtraction['actionItems'] = [];
-  const decisions: ChunkExtraction['decisions'] = [];
+  const live = <T extends { mergedInto?: unknown; foldedIntoRule?: boolean }>(list: T[]) => list.filter((x) => !x.mergedInto && !x.foldedIntoRule);
+  // v7's net: a new entry nearly the same as one already noted in the meeting is that one (carriedNotes.ts).
+  const netMatch = <T extends { text: string }>(list: T[], entry: { text: string }, alike = (_: T) => true) =>
+    carried ? list.find((x) => alike(x) && nearDuplicate(x.text, entry.text)) : undefined;
   const matchRule = (entry: { text: string; segments: string[] }, kind: ShownItem['kind']) =>
-    [...shown.values()].find((i) => i.kind === kind && sameEntry(entry, { text: i.text, segments: [i.segmentId] }));
+    [...shown.values()].find((i) => i.kind === kind && !state.folded.has(i.id) && sameEntry(entry, { text: i.text, segments: [i.segmentId] }))
+    ?? netMatch([...shown.values()].filter((i) => i.kind === kind && !state.folded.has(i.id)), entry);
   answers.forEach((answer) => {
     if (!answer) return;
+    if (carried) applyNoted(state, answer.noted ?? []);
     for (const item of answer.actionItems) {
       const rule = matchRule(item, 'actionItem');
       if (rule) {
@@ -270,8 +383,9 @@ export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (C
         }
         continue;
       }
-      const same = actionItems.find((x) => sameEntry(x, item));
+      const same = live(actionItems).find((x) => sameEntry(x, item)) ?? netMatch(live(actionItems), item);
       if (same) {
+        if (!sameEntry(same, item)) state.tally.mergedByNet++;
         same.owner ??= item.owner;
         same.due ??= item.due;
         same.segments = [...new Set([...same.segments, ...item.segments])];
@@ -285,29 +399,91 @@ export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (C
         confirmed.add(rule.id);
         continue;
       }
-      const same = decisions.find((x) => sameEntry(x, decision));
-      if (same) same.segments = [...new Set([...same.segments, ...decision.segments])];
-      else decisions.push({ ...decision, segments: [...decision.segments] });
+      // The net folds a restatement only into a decision of the same standing now: a changed standing is the model's to say.
+      const same = live(decisions).find((x) => sameEntry(x, decision))
+        ?? netMatch(live(decisions), decision, (x) => lastStanding(x.history, x.standing) === decision.standing);
+      if (same) {
+        if (!sameEntry(same, decision)) state.tally.mergedByNet++;
+        same.segments = [...new Set([...same.segments, ...decision.segments])];
+      } else decisions.push({ ...decision, segments: [...decision.segments] });
     }
   });
-  const rewrites = new Map<string, ChunkExtraction['rewrite'][number]>();
   answers.forEach((answer) => {
     for (const rewrite of answer?.rewrite ?? []) {
       if (!shown.has(rewrite.id)) continue;
       confirmed.add(rewrite.id);
-      if (!rewrites.has(rewrite.id)) rewrites.set(rewrite.id, rewrite);
+      if (!state.rewrites.has(rewrite.id)) state.rewrites.set(rewrite.id, rewrite);
     }
   });
-  const dismissals: ReducedExtraction['dismissals'] = [];
   answers.forEach((answer) => {
     for (const d of answer?.dismiss ?? []) {
       const item = shown.get(d.id);
-      if (!item || confirmed.has(d.id) || dismissals.some((x) => x.id === d.id)) continue;
-      dismissals.push({ id: d.id, kind: item.kind, reason: d.reason });
+      if (!item || confirmed.has(d.id) || state.dismissals.some((x) => x.id === d.id)) continue;
+      state.dismissals.push({ id: d.id, kind: item.kind, reason: d.reason });
     }
   });
-  return { actionItems, decisions, dismissals, completions: [...completions.values()], rewrites: [...rewrites.values()] };
+  for (const [id, as] of state.folded) {
+    if (!state.dismissals.some((x) => x.id === id)) state.dismissals.push({ id, kind: shown.get(id)!.kind, reason: `the same as "${as.slice(0, 80)}"` });
+  }
+  return state;
 }
+
+/**
+ * Merges the chunks' answers (null: a chunk with no valid answer). Entries found twice (the overlap shows lines twice)
+ * are kept once, completing each other's owner and due (the first standing stands). An entry that matches a rule-based
+ * item is not added: it confirms the item (which then is never dismissed) and may complete its owner or due. A rewrite
+ * confirms the item too and replaces what it gives (the first chunk's rewrite of an item wins). A dismissal stands when
+ * no chunk confirmed the item. `carried` (prompt v7): each answer's `noted` is applied first (cites, merges, standing
+ * changes of entries noted before), and a new entry nearly the same as one already noted is folded into it.
+ */
+export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried = false): ReducedExtraction {
+  const state = mergeState(chunks, answers, carried);
+  const kept = <T extends { mergedInto?: unknown; foldedIntoRule?: boolean }>(list: T[]) => list.filter((x) => !x.mergedInto && !x.foldedIntoRule)
+    .map(({ mergedInto: _m, foldedIntoRule: _f, ...rest }) => rest as Omit<T, 'mergedInto' | 'foldedIntoRule'>);
+  return {
+    actionItems: kept(state.actionItems), decisions: kept(state.decisions), dismissals: state.dismissals,
+    completions: [...state.completions.values()], rewrites: [...state.rewrites.values()],
+    ...(carried ? { standingChanges: [...state.ruleHistory].map(([id, history]) => ({ id, history })), carried: state.tally } : {}),
+  };
+}
+
+/**
+ * What v7's prompt for chunk `position` shows of the notes so far: the merge of the answers before it, each entry that
+ * stands (the model's with ids `A<n>`/`D<n>`, the rule items of earlier parts with their own ids; not those dismissed,
+ * folded or dropped) with its standing or owner now, bounded (carriedNotes.ts's boundNoted).
+ */
+export function notedBefore(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], position: number, bounds = NOTED_BOUNDS): { shown: NotedEntry[]; left: number } {
+  const state = mergeState(chunks.slice(0, position), answers.slice(0, position), true);
+  const t0Of = new Map(chunks.flatMap((c) => c.lines.map((l) => [l.segmentId, l.t0] as const)));
+  const times = (segments: string[]) => segments.map((id) => t0Of.get(id) ?? 0);
+  const here = new Set(chunks[position]?.items.map((i) => i.id) ?? []);
+  const entries: NotedEntry[] = [];
+  state.actionItems.forEach((e, k) => {
+    if (e.mergedInto || e.foldedIntoRule) return;
+    entries.push({ id: `A${k + 1}`, kind: 'actionItem', text: e.text, owner: e.owner, firstT0: Math.min(...times(e.segments)), lastT0: Math.max(...times(e.segments)) });
+  });
+  state.decisions.forEach((e, k) => {
+    const standing = lastStanding(e.history, e.standing);
+    if (e.mergedInto || e.foldedIntoRule || standing === 'dropped') return;
+    entries.push({ id: `D${k + 1}`, kind: 'decision', text: e.text, standing, firstT0: Math.min(...times(e.segments)), lastT0: Math.max(...times(e.segments)) });
+  });
+  const dismissed = new Set(state.dismissals.map((d) => d.id));
+  for (const rule of state.shown.values()) {
+    if (here.has(rule.id) || dismissed.has(rule.id) || state.folded.has(rule.id)) continue;
+    const rewrite = state.rewrites.get(rule.id);
+    const t0 = t0Of.get(rule.segmentId) ?? 0;
+    if (rule.kind === 'actionItem') {
+      entries.push({ id: rule.id, kind: 'actionItem', text: rewrite?.text ?? rule.text, owner: rewrite?.owner !== undefined ? rewrite.owner : completedOwner(state, rule), firstT0: t0, lastT0: t0 });
+      continue;
+    }
+    const standing = lastStanding(state.ruleHistory.get(rule.id), rewrite?.standing ?? rule.standing ?? 'decided');
+    if (standing === 'dropped') continue;
+    entries.push({ id: rule.id, kind: 'decision', text: rewrite?.text ?? rule.text, standing, firstT0: t0, lastT0: t0 });
+  }
+  return boundNoted(entries, bounds);
+}
+
+const completedOwner = (state: MergeState, rule: ShownItem) => rule.owner ?? state.completions.get(rule.id)?.owner ?? null;
 
 /** What a model extraction run was: journaled once at its end, whatever came of it. */
 export interface ModelRunSummary {
@@ -372,14 +548,25 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
     itemIds.push(id);
     out.push({ type: 'actionItem', id, revision: 1, text: i.text, owner: i.owner, due: i.due, duePhrase: null, segmentId, t0: t0Of.get(segmentId) ?? 0, refinedBy: run.model });
   }
+  // v7: a standing a later part changed is kept with each step's time; one the meeting dropped is withdrawn (restorable).
+  const historyOf = (steps: readonly ReducedStep[] | undefined): StandingStep[] | undefined =>
+    steps && steps.length > 1 ? steps.map((h) => ({ standing: h.standing, segmentId: h.segmentId, t0: t0Of.get(h.segmentId) ?? 0 })) : undefined;
+  const standingNow = (history: readonly StandingStep[], before: DecisionStanding) =>
+    [...history].reverse().find((h): h is StandingStep & { standing: DecisionStanding } => h.standing !== 'dropped')?.standing ?? before;
+  const droppedAt = (history: readonly StandingStep[] | undefined) => (history?.[history.length - 1].standing === 'dropped' ? history[history.length - 1] : undefined);
+  const dropping: { id: string; at: StandingStep }[] = [];
   for (const d of reduced.decisions) {
     const segmentId = decisionAnchorOf(d.segments);
     const id = nextDecision();
     decisionIds.push(id);
+    const standingHistory = historyOf(d.history);
+    const standing = standingHistory ? standingNow(standingHistory, d.standing) : d.standing ?? decisionStanding(d);
     out.push({
-      type: 'decision', id, revision: 1, text: d.text, kind: d.kind as DecisionKind, standing: d.standing ?? decisionStanding(d), segmentId,
-      t0: t0Of.get(segmentId) ?? 0, refinedBy: run.model,
+      type: 'decision', id, revision: 1, text: d.text, kind: (standing === 'open' ? 'deferral' : d.kind === 'deferral' ? 'decision' : d.kind) as DecisionKind, standing, segmentId,
+      t0: t0Of.get(segmentId) ?? 0, refinedBy: run.model, ...(standingHistory ? { standingHistory } : {}),
     });
+    const dropped = droppedAt(standingHistory);
+    if (dropped) dropping.push({ id, at: dropped });
   }
   const completionOf = new Map(reduced.completions.map((c) => [c.id, c]));
   const rewriteOf = new Map((reduced.rewrites ?? []).map((r) => [r.id, r]));
@@ -397,27 +584,36 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
     const was = latest.rewritten?.was ?? { text: latest.text, owner: latest.owner, due: latest.due };
     out.push({ ...latest, revision: latest.revision + 1, text, owner, due, refinedBy: run.model, ...(rewrote ? { rewritten: { by: run.model, was } } : {}) });
   }
-  for (const r of reduced.rewrites ?? []) {
+  const changedOf = new Map((reduced.standingChanges ?? []).map((c) => [c.id, historyOf(c.history)]));
+  const decisionRewrites = [...(reduced.rewrites ?? []), ...[...changedOf.keys()].filter((id) => !reduced.rewrites?.some((r) => r.id === id)).map((id) => ({ id }))];
+  for (const r of decisionRewrites as ChunkExtraction['rewrite']) {
     const latest = decisions.get(r.id);
     if (!latest || latest.removed || latest.restored) continue;
     const was = latest.rewritten?.was ?? { text: latest.text, kind: latest.kind, standing: decisionStanding(latest) };
-    const standing = r.standing ?? decisionStanding(latest);
+    const standingHistory = changedOf.get(r.id);
+    const dropped = droppedAt(standingHistory);
+    if (dropped) dropping.push({ id: r.id, at: dropped });
+    const standing = standingHistory ? standingNow(standingHistory, r.standing ?? decisionStanding(latest)) : r.standing ?? decisionStanding(latest);
     const negative = (r.kind ?? (latest.kind === 'negative' ? 'negative' : 'decision')) === 'negative';
     // One vocabulary, as a chunk's own decisions (validateChunkExtraction): what is left open is a deferral.
     const kind: DecisionKind = standing === 'open' ? 'deferral' : negative ? 'negative' : 'decision';
     const text = r.text ?? latest.text;
-    if (text === latest.text && kind === latest.kind && standing === decisionStanding(latest)) continue;
+    if (text === latest.text && kind === latest.kind && standing === decisionStanding(latest) && !standingHistory) continue;
     decisionIds.push(r.id);
-    out.push({ ...latest, revision: latest.revision + 1, text, kind, standing, refinedBy: run.model, rewritten: { by: run.model, was } });
+    out.push({ ...latest, revision: latest.revision + 1, text, kind, standing, refinedBy: run.model, rewritten: { by: run.model, was }, ...(standingHistory ? { standingHistory } : {}) });
   }
+  const dismissals = [...reduced.dismissals, ...dropping.filter((d) => !reduced.dismissals.some((x) => x.id === d.id))
+    .map((d) => ({ id: d.id, kind: 'decision' as const, reason: `dropped later in the meeting, at ${clock(d.at.t0)}` }))];
   const dismissedIds: string[] = [];
-  for (const d of reduced.dismissals) {
-    const latest = d.kind === 'actionItem' ? items.get(d.id) : decisions.get(d.id);
+  for (const d of dismissals) {
+    const latest = d.kind === 'actionItem' ? items.get(d.id) : decisions.get(d.id) ?? out.find((r): r is DecisionRecord => r.type === 'decision' && r.id === d.id);
     if (!latest || latest.removed || latest.restored) continue;
     dismissedIds.push(d.id);
     const revision = out.find((r) => (r.type === 'actionItem' || r.type === 'decision') && r.id === d.id) as typeof latest | undefined;
     const base = revision ?? latest;
-    if (revision) out.splice(out.indexOf(revision as JournalRecord), 1);
+    // A rule item's revision of this run is replaced by its withdrawal; an entry this run added (dropped later in the
+    // meeting) keeps its first revision, withdrawn by the next.
+    if (revision && revision !== latest) out.splice(out.indexOf(revision as JournalRecord), 1);
     out.push({ ...base, revision: latest.revision + 1, removed: true, dismissed: { by: run.model, reason: d.reason } } as JournalRecord);
   }
   out.push({

@@ -15,7 +15,7 @@
  * the journal or the notes (its callers journal the points through rollOver's `revised` and settleAtStop's outcome,
  * documents/summarySection.ts renders them).
  */
-import { DecisionKind, DecisionStanding, decisionStanding, SUMMARY_POINT_MAX_CITES } from '../../protocol/protocol';
+import { DecisionKind, DecisionStanding, decisionStanding, StandingStep, standingHistoryWords, SUMMARY_POINT_MAX_CITES } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { plainLine } from '../../protocol/plainText';
 import { currentItems, JournalRecord } from '../journal/journal';
@@ -94,8 +94,11 @@ export function citableIds(previous: readonly SummaryPoint[], lines: readonly Ch
   return [...new Set([...previous.flatMap((p) => p.segmentIds), ...lines.map((l) => l.segmentId)])];
 }
 
-/** A decision as the settle reads it: its text, its kind and standing (absent in older journals: from the kind) and its line. */
-export interface SettleDecision { text: string; kind: DecisionKind; standing?: DecisionStanding; segmentId: string }
+/**
+ * A decision as the settle reads it: its text, its kind and standing (absent in older journals: from the kind), its line,
+ * and where it stood through the meeting when a later part changed it (issue 56: the last word stands).
+ */
+export interface SettleDecision { text: string; kind: DecisionKind; standing?: DecisionStanding; segmentId: string; standingHistory?: readonly StandingStep[] }
 /** An action item as the settle reads it. */
 export interface SettleItem { text: string; owner: string | null; due: string | null; segmentId: string }
 /** The meeting's final decisions and action items, as the notes list them (removed ones left out). */
@@ -105,7 +108,7 @@ export interface FinalOutcomes { decisions: readonly SettleDecision[]; actionIte
 export function finalOutcomes(records: JournalRecord[]): FinalOutcomes {
   const { actionItems, decisions } = currentItems(records);
   return {
-    decisions: decisions.map((d) => ({ text: d.text, kind: d.kind, ...(d.standing ? { standing: d.standing } : {}), segmentId: d.segmentId })),
+    decisions: decisions.map((d) => ({ text: d.text, kind: d.kind, ...(d.standing ? { standing: d.standing } : {}), segmentId: d.segmentId, ...(d.standingHistory?.length ? { standingHistory: d.standingHistory } : {}) })),
     actionItems: actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, segmentId: i.segmentId })),
   };
 }
@@ -121,6 +124,9 @@ export function standingWords(d: { kind: DecisionKind; standing?: DecisionStandi
   return d.kind === 'negative' ? 'decided against (will not be done)' : 'decided';
 }
 const cite = (segmentId: string) => (segmentId ? `[${segmentId}] ` : '');
+/** " (left open at 12:03, then decided at 31:40: the last word stands)" for a decision a later part settled; '' otherwise. */
+const lastWord = (d: { standingHistory?: readonly StandingStep[] }) =>
+  (d.standingHistory && d.standingHistory.length > 1 ? ` (${standingHistoryWords(d.standingHistory, clock)}: the last word stands)` : '');
 
 /**
  * The system and user messages that settle `previous` at stop: the summary so far and the final decisions (each with its
@@ -138,7 +144,8 @@ export function settleMessages(meeting: { title: string; date: string }, previou
     summaryJson(previous),
     '',
     'Final decisions:',
-    ...(outcomes.decisions.length ? outcomes.decisions.map((d) => `${cite(d.segmentId)}${standingWords(d)}: ${d.text}`) : none),
+    // A decision whose standing changed in the meeting says so: its last word is what stands (issue 56).
+    ...(outcomes.decisions.length ? outcomes.decisions.map((d) => `${cite(d.segmentId)}${standingWords(d)}: ${d.text}${lastWord(d)}`) : none),
     '',
     'Final action items:',
     ...(outcomes.actionItems.length ? outcomes.actionItems.map((i) => `${cite(i.segmentId)}${i.owner ?? 'no owner'}: ${i.text}${i.due ? ` (due ${i.due})` : ''}`) : none),

@@ -11,7 +11,7 @@ import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, Summ
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
 import { isoDate } from './dates';
-import { MeetingInfo, modelChunks, modelExtractionRecords, reduceChunks, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
+import { CarriedTally, MeetingInfo, modelChunks, modelExtractionRecords, reduceChunks, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
 
 export interface TranscriptModelResult {
   /** `by`: the model that added it; `segments`: the lines it cited (model items only); `rewritten`: a rule item the model rewrote. */
@@ -27,6 +27,8 @@ export interface TranscriptModelResult {
   summarySettle?: { settled: true } | { settled: false; unsettled: string };
   /** How the run ended, for stderr. */
   message: string;
+  /** Prompt v7 (carried notes): what the later parts did with what the earlier ones noted. */
+  carried?: CarriedTally;
 }
 
 /** Lines with the segment ids the model cites (`l-1`, `l-2`, ...), as extraction and the model both see them. */
@@ -37,7 +39,8 @@ export interface MeetingDate { date: Date; known: boolean }
 
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
-  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true })): void }): Promise<TranscriptModelResult> {
+  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true })): void },
+  how: { carryNotes?: boolean } = {}): Promise<TranscriptModelResult> {
   const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
@@ -59,7 +62,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const day = isoDate(meetingDate);
   const meeting: MeetingInfo = { title: header.title, date: header.startedAt, ...(known ? {} : { fileChangedOn: day }) };
   const run = await runModelExtraction('cli', meeting, chunks, {
-    settings, chat, signal, progress, report: () => undefined,
+    settings, chat, signal, progress, report: () => undefined, ...(how.carryNotes ? { carryNotes: true } : {}),
   });
   // The rolling summary (when asked for: the evals replay recorded extraction answers only), as a meeting's: nothing
   // is asked once the run was declined, cancelled or out of budget.
@@ -75,7 +78,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
       revised: (model) => { summaryBy = model ?? run.summary.model; },
     });
   }
-  const reduced = reduceChunks(chunks, run.answers);
+  const reduced = reduceChunks(chunks, run.answers, how.carryNotes === true);
   const added = modelExtractionRecords(journal, reduced, run.summary);
   const all = [...records, ...added];
   // As at a meeting's stop: the summary settles against the final decisions and action items (those printed below).
@@ -100,5 +103,6 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
     ...(summaryBy !== undefined && rolled.points.length ? { summaryBy } : {}),
     ...(settled ? { summarySettle: settled.settled ? { settled: true as const } : settled } : {}),
     message: run.message,
+    ...(reduced.carried ? { carried: reduced.carried } : {}),
   };
 }

@@ -19,7 +19,7 @@ import {
   ExtractionProgressParams, LanguageModelChatParams,
 } from '../../protocol/protocol';
 import { isLocalhostName, validateLanguageModelChatResult } from '../../protocol/validate';
-import { chunkMessages, liveChunkMessages, MeetingInfo, ModelChunk, ModelRunSummary, parseChunkAnswer } from './modelExtract';
+import { chunkMessages, liveChunkMessages, MeetingInfo, ModelChunk, ModelRunSummary, notedBefore, parseChunkAnswer } from './modelExtract';
 import type { Logger } from '../log';
 
 /** `refused`: an answer taken, but some of its entries refused for what they say (the reason names them). */
@@ -139,6 +139,11 @@ export interface ExtractionRunOptions {
   lastPartSoFar?: boolean;
   /** Time (ms, growing) the provider was paused for whisper ('local'): left out of a call's time limit. */
   pausedMs?(): number;
+  /**
+   * Prompt v7 (issue 56): each chunk's prompt carries what the chunks before it noted (modelExtract.ts's notedBefore),
+   * so the chunks are sent one at a time, in order, whatever `maxConcurrency` says.
+   */
+  carryNotes?: boolean;
 }
 
 export interface ExtractionRun {
@@ -176,7 +181,7 @@ export async function runModelExtraction(sessionId: string, meeting: MeetingInfo
   options: ExtractionRunOptions): Promise<ExtractionRun> {
   const { settings, chat, signal } = options;
   const provider = settings.provider === 'off' ? 'openai-compatible' : settings.provider;
-  const concurrency = settings.maxConcurrency ?? DEFAULT_ENHANCEMENT_CONCURRENCY;
+  const concurrency = options.carryNotes ? 1 : settings.maxConcurrency ?? DEFAULT_ENHANCEMENT_CONCURRENCY;
   const budget = settings.tokenBudget ?? DEFAULT_ENHANCEMENT_TOKEN_BUDGET;
   const timeoutMs = (settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
   const backoffMs = options.backoffMs ?? 500;
@@ -257,7 +262,7 @@ export async function runModelExtraction(sessionId: string, meeting: MeetingInfo
   const worker = async () => {
     while (!signal.aborted && !budgetSpent && !declined && nextChunk < chunks.length) {
       const position = nextChunk++;
-      const chunk = chunks[position];
+      const chunk = options.carryNotes ? { ...chunks[position], noted: notedBefore(chunks, answers, position) } : chunks[position];
       const result = await runChunk(chunk);
       if (result === 'budget') {
         budgetSpent = true;

@@ -25,6 +25,15 @@
  *       decisions scored against the pooled, blindly adjudicated labels (adjudication.ts) instead of the first labeller's:
  *       as every adjudication round left them (also with --meetings silver-held-out), or the real set's first round as
  *       the check (a second adjudicator, decoys among the candidates) left it.
+ *   … --carry
+ *       prompt v7 (issue 56): each part's prompt carries what the parts before it noted, so a part's prompt depends on
+ *       the answers before it, and the chunks are sent in order. With --endpoint/--local as above; with --answers it
+ *       replays v7 answers; v7's prompts are recorded in rounds with --prompts:
+ *   node out/test/eval/model-notes-eval.js --prompts DIR --carry [--meetings …] [--only a,b]
+ *       replays the answers already in DIR/<meeting>/ and writes, for each meeting, the next prompt that has none
+ *       (`part-<k>.prompt.txt` and its sha256, as --record writes them). Answer each in `part-<k>.answer.txt` and run
+ *       it again, until it says every meeting is complete; then score with `--answers DIR --carry`. A prompt that
+ *       changed (an earlier answer or the prompt did) is written again and its old answer removed.
  *   … --meetings silver | silver-held-out | silver-dev
  *       the silver set, or a part of it, instead of the real set (its answers: test/fixtures/real-meetings/silver/model-answers).
  *
@@ -72,6 +81,33 @@ export function recordingChat(dir: string): Chat {
   };
 }
 
+/**
+ * A Chat for prompts recorded in rounds (v7's depend on the answers before them): replays each part's answer while its
+ * prompt is the recorded one; the first part with no answer (or whose prompt changed: its old answer is removed) has
+ * its prompt written, and that part and every one after it in the meeting get no answer this round. `pending()`: the
+ * part written this round, if any.
+ */
+export function nextPromptChat(dir: string): Chat & { pending(): string | undefined } {
+  let pending: string | undefined;
+  const chat = async (system: string, user: string) => {
+    const part = PART.exec(user)?.[1];
+    if (!part) throw new Error('a prompt without "Part k of n."');
+    if (pending) throw new Error(`waiting for an answer to ${pending}`);
+    const text = promptText(system, user);
+    const hashFile = path.join(dir, `part-${part}.prompt.sha256`);
+    const answerFile = path.join(dir, `part-${part}.answer.txt`);
+    const recorded = fs.existsSync(hashFile) ? fs.readFileSync(hashFile, 'utf8').trim() : undefined;
+    if (recorded === sha256(text) && fs.existsSync(answerFile)) return { text: fs.readFileSync(answerFile, 'utf8'), model: 'recorded answers' };
+    fs.mkdirSync(dir, { recursive: true });
+    if (recorded !== sha256(text)) fs.rmSync(answerFile, { force: true });
+    fs.writeFileSync(path.join(dir, `part-${part}.prompt.txt`), text);
+    fs.writeFileSync(hashFile, `${sha256(text)}\n`);
+    pending = `part-${part}`;
+    throw new Error(`waiting for an answer to ${pending}`);
+  };
+  return Object.assign(chat, { pending: () => pending });
+}
+
 /** A Chat that replays the answers recorded beside the prompts; refuses a prompt that is not the recorded one. */
 export function replayingChat(dir: string, model = 'recorded answers'): Chat {
   return async (system, user) => {
@@ -116,7 +152,7 @@ export function withSpeakingTimes(lines: SpokenLine[]): SpokenLine[] {
 
 /** One meeting through the CLI's model extraction: the finds as the eval scores them, and the dismissed rule items. */
 export async function runMeeting(meeting: Meeting, chat: Chat,
-  settings: EnhancementSettings = { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1' }): Promise<MeetingRun> {
+  settings: EnhancementSettings = { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1' }, how: { carryNotes?: boolean } = {}): Promise<MeetingRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, not local time: the prompt shows the date as ISO, and recorded answers must replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -133,7 +169,7 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
       throw e;
     }
   };
-  const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, undefined, watched);
+  const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, undefined, watched, undefined, how);
   // Dismissed items carry their text only: placed on the rule item of that text.
   // A model's find is shown at the line the journal anchors it on; in `citedPredictions` the lines it cites count as its mentions.
   const cites = (x: { segments?: string[] }) => (x.segments ? { mentions: x.segments.map((id) => Number(id.slice(2)) - 1) } : {});
@@ -194,11 +230,15 @@ export function strictDecisionDetail(runs: MeetingRun[]): string[] {
 async function main(argv: string[]): Promise<void> {
   const record = flagValue(argv, '--record');
   const answers = flagValue(argv, '--answers');
+  const prompts = flagValue(argv, '--prompts');
+  const carryNotes = argv.includes('--carry');
+  if (prompts && !carryNotes) throw new Error('--prompts DIR records v7 prompts in rounds: give --carry too (v6 prompts: --record DIR)');
+  if (record && carryNotes) throw new Error('--record writes every prompt at once, which v7 cannot (each depends on the answers before it): --prompts DIR --carry');
   const endpoint = flagValue(argv, '--endpoint');
   const model = flagValue(argv, '--model');
   const local = flagValue(argv, '--local');
   const threads = flagValue(argv, '--threads');
-  if ([record, answers, endpoint, local].filter(Boolean).length !== 1) throw new Error('give one of --endpoint URL, --local MODEL.gguf, --record DIR, --answers DIR');
+  if ([record, answers, endpoint, local, prompts].filter(Boolean).length !== 1) throw new Error('give one of --endpoint URL, --local MODEL.gguf, --record DIR, --answers DIR, --prompts DIR');
   if (threads !== undefined && (!local || !/^[1-9]\d*$/.test(threads))) throw new Error('--threads N (a whole number from 1) goes with --local');
   // --meetings silver | silver-held-out | silver-dev: the silver set or a part of it instead of the real set
   // (test/fixtures/real-meetings/README.md).
@@ -230,11 +270,18 @@ async function main(argv: string[]): Promise<void> {
   const runs: MeetingRun[] = [];
   const started = performance.now();
   // The rolling summary is measured only where a model answers now (recorded answers hold none for its prompt).
-  const summary: SummaryMeasure | undefined = record || answers ? undefined : { calls: 0, parsed: 0, cites: 0, realCites: 0, finalPoints: [] };
+  const summary: SummaryMeasure | undefined = record || answers || prompts ? undefined : { calls: 0, parsed: 0, cites: 0, realCites: 0, finalPoints: [] };
+  const written: string[] = [];
   try {
     for (const m of meetings) {
+      if (prompts) {
+        const next = nextPromptChat(path.join(prompts, m.name));
+        await runMeeting(m, next, settings, { carryNotes });
+        if (next.pending()) written.push(`${m.name}/${next.pending()}`);
+        continue;
+      }
       const chat = record ? recordingChat(path.join(record, m.name)) : answers ? replayingChat(path.join(answers, m.name)) : host ? localChat(host) : undefined;
-      const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings);
+      const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings, { carryNotes });
       runs.push(run);
       process.stderr.write(`${m.name}: ${run.result.message}\n`);
       for (const e of run.errors) process.stderr.write(`  ${m.name}: ${e}\n`);
@@ -249,6 +296,12 @@ async function main(argv: string[]): Promise<void> {
   if (host) process.stderr.write(`local model ${path.basename(host.modelPath)}: ${((performance.now() - started) / 1000).toFixed(1)} s for ${runs.length} meetings, ${host.threads} thread(s)\n`);
   if (record) {
     process.stdout.write(`prompts of ${runs.length} meetings written under ${record}\n`);
+    return;
+  }
+  if (prompts) {
+    process.stdout.write(written.length
+      ? `${written.length} prompt(s) to answer under ${prompts} (then run this again): ${written.join(', ')}\n`
+      : `every meeting is complete under ${prompts}: score it with --answers ${prompts} --carry\n`);
     return;
   }
   const byName = new Map(runs.map((r) => [r.meeting.name, r.predictions]));
@@ -288,6 +341,11 @@ async function main(argv: string[]): Promise<void> {
   const judged = judgeDismissals(runs, (m) => m.labels);
   out.push('', `The model added ${added} items and decisions, rewrote ${rewritten} rule-based items and dismissed ${judged.right + judged.wrong} rule-based ones: ${judged.right} the first labeller had not labelled, ${judged.wrong} it had.`);
   out.push(...runs.map((r) => `  ${r.meeting.name}: ${r.result.message}`));
+  if (carryNotes) {
+    const t = runs.reduce((n, r) => ({ cited: n.cited + (r.result.carried?.cited ?? 0), model: n.model + (r.result.carried?.mergedByModel ?? 0),
+      net: n.net + (r.result.carried?.mergedByNet ?? 0), standing: n.standing + (r.result.carried?.standingChanges ?? 0) }), { cited: 0, model: 0, net: 0, standing: 0 });
+    out.push(`Carried notes (v7): ${t.cited} noted entries cited again, ${t.model} folded by the model's merges, ${t.net} new entries folded by the near-duplicate net, ${t.standing} standings changed by a later part.`);
+  }
   out.push(...summaryReport(summary));
   if (argv.includes('--decisions')) out.push('', ...strictDecisionDetail(runs));
   if (argv.includes('--detail')) {

@@ -1,0 +1,162 @@
+/**
+ * Prompt v7 of the language-model extraction (issue 56): each part of the meeting is read with what the parts before it
+ * already noted, so that a restatement is cited on the entry it restates instead of being added again, and a decision
+ * left open early can be settled (or one decided, dropped) by a later part. Pure: what the prompt shows of the notes
+ * so far (bounded), the check of the answer's `noted` list, and the deterministic net for near-duplicates the model
+ * adds anyway.
+ */
+import { DECISION_STANDINGS, DecisionStanding, NotedUpdate } from '../../protocol/protocol';
+import { plainLine } from '../../protocol/plainText';
+
+/** An entry noted in earlier parts, as a later part's prompt shows it. */
+export interface NotedEntry {
+  /** `A<n>`, `D<n>`: the model's entries so far; a rule-based item keeps its own id (`a3`, `d2`). */
+  id: string;
+  kind: 'actionItem' | 'decision';
+  text: string;
+  owner?: string | null;
+  standing?: DecisionStanding;
+  /** When it was first and last said (seconds): what the bound keeps. */
+  firstT0: number;
+  lastT0: number;
+}
+
+/**
+ * How much of the notes so far a prompt carries. Open decisions come first (a later part is where they get settled),
+ * then the entries said most recently (a restatement mostly follows its first saying closely; BENCHMARKS.md's
+ * repeats were in the next part or two), up to `maxEntries` and `chars` of JSON: a long meeting's prompt stays near
+ * the size of a v6 prompt (a part is 6000 characters of transcript).
+ */
+export const NOTED_BOUNDS = { maxEntries: 30, chars: 3000 };
+
+/** Seconds as a prompt shows a line's time: `mm:ss`. */
+export const clock = (t: number) => {
+  const s = Math.max(0, Math.floor(t));
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+};
+
+/** One entry as the prompt shows it (its JSON). */
+function notedJson(e: NotedEntry): string {
+  return JSON.stringify(e.kind === 'decision'
+    ? { id: e.id, kind: 'decision', standing: e.standing ?? 'decided', text: e.text, said: clock(e.firstT0) }
+    : { id: e.id, kind: 'actionItem', text: e.text, owner: e.owner ?? null, said: clock(e.firstT0) });
+}
+
+/** The entries a prompt shows (in meeting order) within the bounds, and how many were left out. */
+export function boundNoted(entries: readonly NotedEntry[], bounds = NOTED_BOUNDS): { shown: NotedEntry[]; left: number } {
+  const open = (e: NotedEntry) => e.kind === 'decision' && e.standing === 'open';
+  const byPriority = [...entries].sort((a, b) => Number(open(b)) - Number(open(a)) || b.lastT0 - a.lastT0);
+  const shown: NotedEntry[] = [];
+  let used = 0;
+  for (const e of byPriority) {
+    const cost = notedJson(e).length + 1;
+    if (shown.length >= bounds.maxEntries || used + cost > bounds.chars) continue;
+    shown.push(e);
+    used += cost;
+  }
+  shown.sort((a, b) => a.firstT0 - b.firstT0 || a.id.localeCompare(b.id));
+  return { shown, left: entries.length - shown.length };
+}
+
+/** The user message's section of the notes so far. */
+export function notedSection(shown: readonly NotedEntry[], left: number): string[] {
+  const more = left ? ` ${left} more, the least recent, are not shown` : '';
+  return [`Noted in earlier parts (JSON, one per line;${more || ' all of them'}):`, ...(shown.length ? shown.map(notedJson) : ['(nothing yet)'])];
+}
+
+/** The `noted` list of the answer's shape (shown to the model verbatim). */
+export const NOTED_SHAPE = `  "noted": [{"id": "the id of an entry noted in an earlier part that these lines say again, confirm or change", "segments": ["the [id]s of the lines here that say it; for a new standing, first the line that settles it"], "standing": "only when these lines change a decision's standing: decided | open | given | dropped", "owner": "only when these lines name who does a noted action item: their speaker label", "merge": ["ids of other noted entries that are this same one"]}]`;
+
+/** The rules v7 adds to the system message: the notes so far, and agreement without the word "decided". */
+export const NOTED_RULES = [
+  'Entries noted in earlier parts of the meeting are listed with their ids. Never add one of them again, in any words:',
+  'when these lines say it again, support it or restate it, list it in "noted" with its id and these lines; when they',
+  'change a noted decision (what was left open is now settled, or a decision is undone), give its new standing there,',
+  'citing first the line that settles it ("dropped": the group takes it back); when two noted entries are the same one,',
+  'list the others in its "merge". Add to "decisions" and "actionItems" only what is not noted yet.',
+  'A decision need not use the word "decided": when someone proposes an outcome, nobody objects, and the meeting then',
+  'builds on it (plans the next step on it, assigns work for it, or states it as the design), it is decided; say so',
+  'only when these lines show that; a proposal still argued over, or dropped, is not.',
+];
+
+/** The content words of a text, for the near-duplicate net (the same stop words as the merge's similarity). */
+const STOP = new Set('a an the to of and or for on in at by with we i you it is be will ll that this so do'.split(' '));
+const contentWords = (text: string) => new Set(text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').split(' ').filter((w) => w && !STOP.has(w)));
+const NEGATION = /\b(no|not|never|none|without|won't|cannot|can't|don't|doesn't|isn't|aren't|out)\b|n't\b/gi;
+const negations = (text: string) => (text.toLowerCase().match(NEGATION) ?? []).length > 0;
+const numbers = (text: string) => [...new Set(text.match(/\d+(?:[.,]\d+)?/g) ?? [])].sort().join(' ');
+
+/**
+ * Whether a new entry only restates one already noted in the meeting (the net under the model's `noted`): the same
+ * numbers and the same polarity, and nearly the same content words: Jaccard at least 0.6, or every content word of the
+ * shorter (three or more) in the longer with Jaccard at least 0.4. Chosen on the recorded v6 answers (real and silver
+ * sets, entries of different parts): every pair at 0.6 or more was the same entry said again ("The remote will be
+ * universal" / "… a universal remote control" 0.67); below, "no teletext" / "no teletext, as it is no longer needed now
+ * there is internet" (0.45, contained) is one entry, while "New requirement from management: teletext is outdated" /
+ * "… the remote control is only for the TV" (0.40, not contained) and "a latex case cannot be used with a solar
+ * battery" / "a double-curved case cannot contain titanium" (0.33) are two (test/unit/carriedNotes.test.ts).
+ */
+export function nearDuplicate(a: string, b: string): boolean {
+  if (numbers(a) !== numbers(b) || negations(a) !== negations(b)) return false;
+  const x = contentWords(a), y = contentWords(b);
+  if (!x.size || !y.size) return false;
+  let both = 0;
+  for (const w of x) if (y.has(w)) both++;
+  const jaccard = both / (x.size + y.size - both);
+  const shorter = Math.min(x.size, y.size);
+  return jaccard >= 0.6 || (jaccard >= 0.4 && shorter >= 3 && both === shorter);
+}
+
+const NOTED_STANDINGS: readonly string[] = [...DECISION_STANDINGS, 'dropped'];
+/** Entries read from one answer's `noted` (more are refused unread). */
+const MAX_NOTED = 60;
+
+/**
+ * The answer's `noted` list, checked: an entry naming an id not shown, citing no line of this part, giving a standing
+ * to an action item or an unknown one, or an owner who is not a speaker here, is refused (said in `refused`), never
+ * taken; an id listed twice keeps its first entry. Merges name other shown entries of the same kind.
+ */
+export function validateNoted(raw: unknown, shown: ReadonlyMap<string, NotedEntry['kind']>, segmentIds: ReadonlySet<string>,
+  speakers: ReadonlySet<string>, refused: string[]): NotedUpdate[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    refused.push('noted: not a list');
+    return [];
+  }
+  const speakerByLower = new Map([...speakers].map((s) => [s.toLowerCase(), s]));
+  const out: NotedUpdate[] = [];
+  raw.slice(0, MAX_NOTED).forEach((e: unknown, k) => {
+    const where = `noted ${k + 1}`;
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) return refused.push(`${where}: not an object`);
+    const o = e as Record<string, unknown>;
+    const id = typeof o.id === 'string' ? o.id.trim() : typeof o.id === 'number' ? String(o.id) : '';
+    const kind = shown.get(id);
+    if (!kind) return refused.push(`${where}: no noted entry has that id`);
+    if (out.some((u) => u.id === id)) return refused.push(`${where}: ${id} listed twice (the first is kept)`);
+    const list = Array.isArray(o.segments) ? o.segments : [o.segments];
+    const segments = [...new Set(list.map((x) => (typeof x === 'number' ? String(x) : x)).filter((x): x is string => typeof x === 'string').map((x) => x.trim()).filter((x) => segmentIds.has(x)))];
+    if (!segments.length) return refused.push(`${where}: ${id} cites no line of this part`);
+    const update: NotedUpdate = { id, segments };
+    if (o.standing !== undefined && o.standing !== null) {
+      const standing = typeof o.standing === 'string' ? o.standing.trim().toLowerCase() : '';
+      if (kind !== 'decision') return refused.push(`${where}: ${id} is an action item (no standing)`);
+      if (!NOTED_STANDINGS.includes(standing)) return refused.push(`${where}: standing must be one of ${NOTED_STANDINGS.join(', ')}`);
+      update.standing = standing as NotedUpdate['standing'];
+    }
+    if (o.owner !== undefined && o.owner !== null) {
+      const owner = speakerByLower.get(plainLine(String(o.owner)).replace(/^@/, '').trim().toLowerCase());
+      if (kind !== 'actionItem') return refused.push(`${where}: ${id} is a decision (no owner)`);
+      if (!owner) return refused.push(`${where}: the owner is not a speaker of this part`);
+      update.owner = owner;
+    }
+    if (o.merge !== undefined && o.merge !== null) {
+      const merge = (Array.isArray(o.merge) ? o.merge : [o.merge]).map((x) => (typeof x === 'string' || typeof x === 'number' ? String(x).trim() : ''));
+      const same = merge.filter((m) => m !== id && shown.get(m) === kind);
+      if (same.length < merge.length) refused.push(`${where}: ${merge.length - same.length} merge id(s) not a noted entry of its kind`);
+      if (same.length) update.merge = [...new Set(same)];
+    }
+    out.push(update);
+  });
+  if (raw.length > MAX_NOTED) refused.push(`noted: ${raw.length - MAX_NOTED} entries past ${MAX_NOTED} not read`);
+  return out;
+}
