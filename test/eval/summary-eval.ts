@@ -25,6 +25,9 @@
  *   … --extraction-answers DIR | none
  *       the extraction's answers the final decisions and items come from (default: the recorded ones,
  *       test/fixtures/real-meetings/model-answers; a changed extraction prompt is refused); `none`: the rules' alone.
+ *   … --carry
+ *       the extraction's answers are prompt v7's (model-notes-eval.ts --prompts DIR --carry wrote and answered them):
+ *       the final lists a settle reads are v7's, with each decision's standing history.
  *   … --judge-prompts DIR
  *       for the meetings whose summary is complete: writes DIR/<meeting>.facts.prompt.txt (split the reference summary
  *       into facts; once per meeting, before any judging, without the summary) where the meeting has no facts yet, else
@@ -153,7 +156,7 @@ export interface SummaryRun {
  * (a Chat; null: none, the rules' items alone), the summary's from `summaries` (summaryPromptChat). Throws on a wrong
  * recorded file (a changed prompt); a prompt with no answer leaves it `pending`.
  */
-export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string, record: boolean): Promise<SummaryRun> {
+export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string, record: boolean, how: { carryNotes?: boolean } = {}): Promise<SummaryRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, as model-notes-eval.ts dates it: the prompts replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -194,7 +197,7 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
       throw e;
     }
   };
-  const result = await extractTranscriptWithModel(lines, extract(lines, date), date, settings, () => undefined, stop.signal, chat, { report: () => undefined });
+  const result = await extractTranscriptWithModel(lines, extract(lines, date), date, settings, () => undefined, stop.signal, chat, { report: () => undefined }, how);
   if (errors.length) throw new Error(`${meeting.name}: ${[...new Set(errors)].join('; ')}`);
   return {
     meeting, ...(pending ? { pending } : {}), summary: result.summary, settle: result.summarySettle, rolling, raw,
@@ -553,7 +556,7 @@ async function main(argv: string[]): Promise<void> {
   for (const m of meetings) {
     if (!refs.has(m.name)) throw new Error(`${m.name}: no reference summary in ${REFERENCES_FILE} (node scripts/qmsum-summary-fixture.js)`);
     const extraction = extractionDir === 'none' ? null : replayingChat(path.join(extractionDir, m.name));
-    runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined));
+    runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, { carryNotes: argv.includes('--carry') }));
   }
   const waiting = runs.filter((r) => r.pending);
   if (record) {

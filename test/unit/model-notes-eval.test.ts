@@ -8,13 +8,38 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Chat } from '../../daemon/understanding/providers';
-import { judgeDismissals, recordingChat, replayingChat, runMeeting, withSpeakingTimes } from '../eval/model-notes-eval';
+import { judgeDismissals, nextPromptChat, recordingChat, replayingChat, runMeeting, withSpeakingTimes } from '../eval/model-notes-eval';
 import { measureSummary, summaryReport } from '../eval/model-summary-eval';
 import { evaluate, labelsAsPredictions, loadMeetings, readTurns, REAL_MEETINGS_DIR, SETS, silverHeldOut } from '../eval/notes-eval';
 
 const signal = new AbortController().signal;
 
 describe('language-model quality harness (model-notes-eval)', () => {
+  it('--prompts (v7, issue 56): replays answered parts, writes the first unanswered prompt, and asks nothing after it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-v7-'));
+    const signal = new AbortController().signal;
+    try {
+      const first = nextPromptChat(dir);
+      await assert.rejects(first('S', 'Part 1 of 2.', signal), /waiting for an answer to part-1/);
+      await assert.rejects(first('S', 'Part 2 of 2.', signal), /waiting for an answer to part-1/);
+      assert.equal(first.pending(), 'part-1');
+      assert.deepEqual(fs.readdirSync(dir).sort(), ['part-1.prompt.sha256', 'part-1.prompt.txt']);
+      assert.equal(fs.readFileSync(path.join(dir, 'part-1.prompt.txt'), 'utf8'), 'S\n\nPart 1 of 2.\n');
+      fs.writeFileSync(path.join(dir, 'part-1.answer.txt'), '{"decisions": []}');
+      const second = nextPromptChat(dir);
+      assert.deepEqual(await second('S', 'Part 1 of 2.', signal), { text: '{"decisions": []}', model: 'recorded answers' });
+      await assert.rejects(second('S', 'Part 2 of 2.', signal), /part-2/);
+      assert.equal(second.pending(), 'part-2');
+      // The first prompt changed (the prompt or the rules did): written again, its old answer removed.
+      const third = nextPromptChat(dir);
+      await assert.rejects(third('S2', 'Part 1 of 2.', signal), /part-1/);
+      assert.ok(!fs.existsSync(path.join(dir, 'part-1.answer.txt')));
+      assert.equal(fs.readFileSync(path.join(dir, 'part-1.prompt.txt'), 'utf8'), 'S2\n\nPart 1 of 2.\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   let dir: string;
   beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-model-eval-')); });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
