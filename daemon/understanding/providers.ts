@@ -95,6 +95,8 @@ export interface ChunkConstraint {
   /** The decisions among them (prompt v6: rewritable too); absent in a constraint made before. */
   decisionIds?: string[];
   speakers: string[];
+  /** Prompt v7: the entries noted in earlier parts that the prompt shows (their ids, by kind); absent: a v6 prompt. */
+  noted?: { actionItemIds: string[]; decisionIds: string[] };
 }
 
 export const chunkConstraint = (chunk: ModelChunk): ChunkConstraint => ({
@@ -103,6 +105,10 @@ export const chunkConstraint = (chunk: ModelChunk): ChunkConstraint => ({
   actionItemIds: chunk.items.filter((i) => i.kind === 'actionItem').map((i) => i.id),
   decisionIds: chunk.items.filter((i) => i.kind === 'decision').map((i) => i.id),
   speakers: [...new Set(chunk.lines.map((l) => l.speaker))],
+  ...(chunk.noted ? { noted: {
+    actionItemIds: chunk.noted.shown.filter((e) => e.kind === 'actionItem').map((e) => e.id),
+    decisionIds: chunk.noted.shown.filter((e) => e.kind === 'decision').map((e) => e.id),
+  } } : {}),
 });
 
 /**

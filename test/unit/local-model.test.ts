@@ -101,7 +101,32 @@ describe('local notes model: the answer schema', () => {
     assert.equal(itemOf('actionItems').text.maxLength, ANSWER_BOUNDS.text);
   });
 
+  it('prompt v7 (issue 56): `noted` cites the entries shown by id in their own shape, and every answer it allows is taken whole', () => {
+    const v7: ModelChunk = { ...CHUNK, noted: { left: 0, shown: [
+      { id: 'D1', kind: 'decision', text: 'DVD support', standing: 'open', firstT0: 0, lastT0: 0 },
+      { id: 'D2', kind: 'decision', text: 'No teletext', standing: 'decided', firstT0: 0, lastT0: 0 },
+      { id: 'A1', kind: 'actionItem', text: 'Draw the case', owner: null, firstT0: 0, lastT0: 0 },
+    ] } };
+    const withNoted = chunkAnswerSchema(chunkConstraint(v7)) as Schema;
+    const noted = (withNoted.properties as Record<string, Schema>).noted;
+    assert.deepEqual(Object.keys(withNoted.properties as object), ['actionItems', 'decisions', 'dismiss', 'rewrite', 'noted']);
+    const [decision, item] = ((noted.items as Schema).oneOf as Schema[]).map((x) => x.properties as Record<string, Schema>);
+    assert.deepEqual(decision.id.enum, ['D1', 'D2']);
+    assert.deepEqual((decision.standing.oneOf as Schema[])[0].enum, ['decided', 'open', 'given', 'dropped']);
+    assert.deepEqual(item.id.enum, ['A1']);
+    assert.deepEqual(item.merge, { type: 'array', maxItems: 0 }, 'one noted action item: nothing to merge it with');
+    assert.ok(!('noted' in (schema.properties as object)), 'a v6 chunk: no noted');
+    const random = prng(11);
+    for (let k = 0; k < 200; k++) {
+      const answer = sample(withNoted, random) as ChunkExtraction;
+      const parsed = parseChunkAnswer(JSON.stringify(answer), v7);
+      assert.ok(parsed?.noted, `answer ${k} rejected`);
+      assert.deepEqual(parsed.noted.map((u) => u.id), [...new Set(answer.noted!.map((u) => u.id))], `answer ${k}: a noted entry dropped`);
+    }
+  });
+
   it('a chunk with no rule-based items allows no dismissal or rewrite (empty lists, not an empty enum)', () => {
+
     const bare = chunkAnswerSchema(chunkConstraint({ ...CHUNK, items: [] })) as Schema;
     const p = bare.properties as Record<string, Schema>;
     assert.deepEqual(p.dismiss, { type: 'array', maxItems: 0 });

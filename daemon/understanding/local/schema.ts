@@ -41,6 +41,27 @@ function rewriteItem(c: ChunkConstraint): object {
   return { oneOf: [item, decision] };
 }
 
+/**
+ * Prompt v7's `noted` (carriedNotes.ts): an entry noted in an earlier part, by its id, with the lines here that say it,
+ * a decision's new standing (or null) or an action item's owner (a speaker here, or null), and the other noted entries
+ * of its kind that are the same one.
+ */
+function notedItem(c: ChunkConstraint, segments: object): object {
+  const { actionItemIds, decisionIds } = c.noted!;
+  const merge = (ids: string[]) => (ids.length > 1 ? { type: 'array', items: { enum: ids }, maxItems: 3 } : nothing);
+  const decision = {
+    type: 'object',
+    properties: { id: { enum: decisionIds }, segments, standing: { oneOf: [{ enum: [...DECISION_STANDINGS, 'dropped'] }, { type: 'null' }] }, merge: merge(decisionIds) },
+  };
+  const item = {
+    type: 'object',
+    properties: { id: { enum: actionItemIds }, segments, owner: c.speakers.length ? { oneOf: [{ enum: c.speakers }, { type: 'null' }] } : { type: 'null' }, merge: merge(actionItemIds) },
+  };
+  if (!actionItemIds.length) return decision;
+  if (!decisionIds.length) return item;
+  return { oneOf: [decision, item] };
+}
+
 export function chunkAnswerSchema(c: ChunkConstraint): object {
   const segments = c.segmentIds.length ? { type: 'array', items: { enum: c.segmentIds }, minItems: 1, maxItems: ANSWER_BOUNDS.citations } : nothing;
   const citable = c.segmentIds.length > 0;
@@ -65,6 +86,7 @@ export function chunkAnswerSchema(c: ChunkConstraint): object {
         properties: { id: { enum: c.itemIds }, reason: { type: 'string', minLength: 1, maxLength: ANSWER_BOUNDS.reason } },
       }, c.itemIds.length ? Math.min(c.itemIds.length, ANSWER_BOUNDS.corrections) : 0),
       rewrite: list(rewriteItem(c), rewritable(c) ? Math.min(rewritable(c), ANSWER_BOUNDS.corrections) : 0),
+      ...(c.noted ? { noted: list(notedItem(c, segments), citable ? Math.min(c.noted.actionItemIds.length + c.noted.decisionIds.length, ANSWER_BOUNDS.corrections) : 0) } : {}),
     },
   };
 }
