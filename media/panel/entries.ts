@@ -5,7 +5,7 @@
  * itemRows.ts.
  */
 import type { PanelQuestion } from '../../protocol/panel';
-import type { ActionItem, Decision, DecisionRewrite, DecisionStanding, ItemRewrite } from '../../protocol/protocol';
+import type { ActionItem, Decision, DecisionRewrite, DecisionStanding, ItemRewrite, StandingStep } from '../../protocol/protocol';
 
 /** mm:ss, or h:mm:ss past the hour (as the notes write times). */
 export function clock(seconds: number): string {
@@ -68,6 +68,11 @@ function decisionWasBefore(was: DecisionRewrite['was'], now: Decision): string {
 }
 
 /** Decided, then left open, then given to the team (in the order they came within a group), each group named above its first row. */
+/** protocol.ts standingHistoryWords (types only here): "left open at 02:00, decided at 04:00". */
+const STEP_WORDS: Record<StandingStep['standing'], string> = { open: 'left open', decided: 'decided', given: 'given to the team', dropped: 'dropped' };
+const historyWords = (history: readonly StandingStep[] | undefined) =>
+  history && history.length > 1 ? history.map((h) => `${STEP_WORDS[h.standing] ?? h.standing} at ${clock(h.t0)}`).join(', ') : '';
+
 export function decisionEntries(decisions: Iterable<Decision>): Entry[] {
   const all = [...decisions];
   const groups = STANDING_GROUPS.map((g) => ({ ...g, list: all.filter((d) => standingOf(d) === g.standing) })).filter((g) => g.list.length);
@@ -82,7 +87,8 @@ export function decisionEntries(decisions: Iterable<Decision>): Entry[] {
       badgeKind: g.standing === 'decided' ? d.kind : g.standing,
       ...(k === 0 && (groups.length > 1 || g.standing !== 'decided') ? { group: g.name } : {}),
       ...(d.removed && d.dismissed ? { dismissed: d.dismissed.reason } : {}), ...(rewritten ? { rewritten: true } : {}),
-      meta: d.removed && d.dismissed ? `dismissed by ${d.dismissed.by}: ${d.dismissed.reason}` : [clock(d.t0), by].filter(Boolean).join(' · '),
+      // A standing a later part of the meeting changed shows its history in place of the one time (issue 56).
+      meta: d.removed && d.dismissed ? `dismissed by ${d.dismissed.by}: ${d.dismissed.reason}` : [historyWords(d.standingHistory) || clock(d.t0), by].filter(Boolean).join(' · '),
     };
   }));
 }

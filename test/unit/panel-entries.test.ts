@@ -32,6 +32,15 @@ describe('panel entries', () => {
       'decisions that are all simply decided look as they always did');
   });
 
+  it('v7 (issue 56): a decision a later part settled shows where it stood and when, in place of its one time', () => {
+    const [settled, plain] = decisionEntries([
+      decision('dm1', 120, { refinedBy: 'm1', standing: 'decided', standingHistory: [{ standing: 'open', segmentId: 'm-2', t0: 120 }, { standing: 'decided', segmentId: 'm-4', t0: 1900 }] }),
+      decision('d2', 130, {}),
+    ]);
+    assert.equal(settled.meta, 'left open at 02:00, decided at 31:40 · language model');
+    assert.equal(plain.meta, '02:10');
+  });
+
   it('v6: shows a rule decision the model rewrote as revised, with its words and standing before, and offers undo', () => {
     const [given] = decisionEntries([decision('d1', 65, {
       text: 'Television only, not DVD', standing: 'given', refinedBy: 'm1',
