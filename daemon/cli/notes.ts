@@ -8,7 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite } from '../../protocol/protocol';
+import { DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite, StandingStep, standingHistoryWords } from '../../protocol/protocol';
 import { validateEnhancement } from '../../protocol/validate';
 import { readJournal } from '../journal/journal';
 import { EXPORT_FORMATS, exportSession, isExportFormat, parseExport, SessionExport } from '../documents/export';
@@ -40,6 +40,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     local: { type: 'boolean', default: false },
     model: { type: 'string' },
     threads: { type: 'string' },
+    'carry-notes': { type: 'boolean', default: false },
   });
   if (positionals.length !== 1) throw new UsageError('notes takes one transcript file');
   if (values.json && values.md) throw new UsageError('choose one of --json and --md');
@@ -58,6 +59,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   if (values.local && values['llm-endpoint']) throw new UsageError('choose one of --local and --llm-endpoint');
   if (values.model !== undefined && !values.local) throw new UsageError('--model goes with --local (for a server: --llm-model)');
   if (values.threads !== undefined && !values.local) throw new UsageError('--threads goes with --local');
+  if (values['carry-notes'] && !values.local && !values['llm-endpoint']) throw new UsageError('--carry-notes goes with --local or --llm-endpoint');
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a whole number from 1');
   // The model file for --local, checked before any model runs: a wrong path fails at once.
@@ -71,7 +73,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   const found = extract(lines, meetingDate);
   let result: {
     actionItems: { text: string; owner: string | null; due: string | null; t0: number | null; rewritten?: ItemRewrite }[];
-    decisions: { text: string; kind: DecisionKind; standing: DecisionStanding; t0: number | null; rewritten?: DecisionRewrite }[];
+    decisions: { text: string; kind: DecisionKind; standing: DecisionStanding; t0: number | null; rewritten?: DecisionRewrite; standingHistory?: StandingStep[] }[];
     dismissed?: TranscriptModelResult['dismissed']; summary?: { text: string; cites: string[] }[]; summarySettled?: boolean; summaryUnsettled?: string;
   } = {
     actionItems: found.actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0 })),
@@ -93,7 +95,9 @@ export async function notes(argv: string[], io: Io): Promise<number> {
         { report: (r) => {
           if (r.outcome === 'applied') return;
           io.err(`earshot: language model: ${'settle' in r ? 'settling the summary against the final decisions and action items' : `the summary of chunk ${r.chunk}`} got no answer (${r.reason ?? r.outcome})`);
-        } });
+        } },
+        // Prompt v7 (issue 56): each part read with what the parts before it noted.
+        { carryNotes: values['carry-notes'] });
     } finally {
       host?.close();
     }
@@ -118,7 +122,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
       const group = result.decisions.filter((d) => d.standing === standing);
       if (!group.length) continue;
       out(`### ${heading}\n`);
-      group.forEach((d) => out(`- ${d.kind === 'negative' ? '**Not doing:** ' : ''}${inline(d.text)}${d.rewritten ? ` _(revised by ${displayModel(d.rewritten.by)})_` : ''}`));
+      group.forEach((d) => out(`- ${d.kind === 'negative' ? '**Not doing:** ' : ''}${inline(d.text)}${d.standingHistory ? ` — ${standingHistoryWords(d.standingHistory, clock)}` : ''}${d.rewritten ? ` _(revised by ${displayModel(d.rewritten.by)})_` : ''}`));
       out('');
     }
     out('## Action items\n');

@@ -5,7 +5,7 @@
  * summary is rolled over the same chunks as a meeting's (modelSummary.ts's rollOver), one call per chunk, then settled
  * against the final decisions and action items as at a meeting's stop.
  */
-import { Decision, DecisionRewrite, DecisionStanding, decisionStanding, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, EnhancementSettings, ExtractionProgressParams, ItemRewrite } from '../../protocol/protocol';
+import { Decision, DecisionRewrite, StandingStep, DecisionStanding, decisionStanding, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, EnhancementSettings, ExtractionProgressParams, ItemRewrite } from '../../protocol/protocol';
 import { Chat, openAiCompatibleChat, runModelExtraction } from './providers';
 import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, SummaryCallReport, SummaryPoint, SummarySoFar, whyNotAsked } from './modelSummary';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById } from '../journal/journal';
@@ -17,7 +17,7 @@ export interface TranscriptModelResult {
   /** `by`: the model that added it; `segments`: the lines it cited (model items only); `rewritten`: a rule item the model rewrote. */
   actionItems: { text: string; owner: string | null; due: string | null; t0: number; by?: string; segments?: string[]; rewritten?: ItemRewrite }[];
   /** `rewritten`: a rule decision the model rewrote (what it said before). */
-  decisions: { text: string; kind: Decision['kind']; standing: DecisionStanding; t0: number; by?: string; segments?: string[]; rewritten?: DecisionRewrite }[];
+  decisions: { text: string; kind: Decision['kind']; standing: DecisionStanding; t0: number; by?: string; segments?: string[]; rewritten?: DecisionRewrite; standingHistory?: StandingStep[] }[];
   dismissed: { kind: 'actionItem' | 'decision'; text: string; reason: string; by: string }[];
   /** The rolling summary's points, each citing the lines (`l-<n>`) it comes from; empty when the model wrote none (or none was asked for). */
   summary: SummaryPoint[];
@@ -97,7 +97,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const by = (r: { id: string; refinedBy?: string }) => (/^[ad]m\d+$/.test(r.id) && r.refinedBy ? { by: r.refinedBy, segments: cited.get(r.id) ?? [] } : {});
   return {
     actionItems: actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0, ...by(i), ...(i.rewritten ? { rewritten: i.rewritten } : {}) })),
-    decisions: decisions.map((d) => ({ text: d.text, kind: d.kind, standing: decisionStanding(d), t0: d.t0, ...by(d), ...(d.rewritten ? { rewritten: d.rewritten } : {}) })),
+    decisions: decisions.map((d) => ({ text: d.text, kind: d.kind, standing: decisionStanding(d), t0: d.t0, ...by(d), ...(d.rewritten ? { rewritten: d.rewritten } : {}), ...(d.standingHistory ? { standingHistory: d.standingHistory } : {}) })),
     dismissed: latest.filter((r) => r.removed && r.dismissed).map((r) => ({ kind: r.type, text: r.text, reason: r.dismissed!.reason, by: r.dismissed!.by })),
     summary: rolled.points,
     ...(summaryBy !== undefined && rolled.points.length ? { summaryBy } : {}),

@@ -132,6 +132,37 @@ describe('CLI (main)', () => {
       }
     });
 
+    it('--carry-notes (prompt v7, issue 56): a later part settles what an earlier one left open, and --md shows when', async () => {
+      // Long enough for two parts (6000 characters each): the DVD question is put off in the first, settled in the second.
+      const said = Array.from({ length: 100 }, (_, k) => (k === 0 ? 'DVD, hmm, no idea yet, nobody knows.'
+        : k === 80 ? 'Right, DVD goes in, and we build the menu round it.' : `Line ${k} about the remote's case, its colours and its buttons, said at some length.`));
+      const file = path.join(dir, 'carried.jsonl');
+      fs.writeFileSync(file, said.map((text, k) => JSON.stringify({ t0: k * 30, t1: k * 30 + 20, speaker: k % 2 ? 'Ben' : 'Ana', text })).join('\n') + '\n');
+      const users: string[] = [];
+      const server = await chatServer((body) => {
+        const { messages } = JSON.parse(body) as { messages: { content: string }[] };
+        const [system, user] = [messages[0].content, messages[messages.length - 1].content];
+        if (/"points"/.test(system)) return JSON.stringify({ points: [] });
+        users.push(user);
+        const settles = /^\[(l-\d+)\] .*DVD goes in/m.exec(user)?.[1];
+        if (settles) return JSON.stringify({ noted: [{ id: 'D1', segments: [settles], standing: 'decided' }] });
+        return JSON.stringify({ decisions: /^\[l-1\] /m.test(user) ? [{ text: 'DVD support', standing: 'open', kind: 'decision', segments: ['l-1'] }] : [] });
+      });
+      try {
+        const out: string[] = [], err: string[] = [];
+        const code = await main(['notes', file, '--md', '--date', '2030-01-07', '--carry-notes', '--llm-endpoint', server.endpoint], { out: (l) => out.push(l), err: (l) => err.push(l), tty: false });
+        assert.equal(code, 0, err.join('\n'));
+        assert.ok(users.length >= 2 && users.every((u, k) => u.includes(`Part ${k + 1} of ${users.length}.`)), users.map((u) => u.split("\n").slice(0, 3).join(" / ")).join("\n"));
+        assert.match(users[1], /"id":"D1","kind":"decision","standing":"open","text":"DVD support"/);
+        assert.match(out.join('\n'), /### Decided\n\n- DVD support — left open at 00:00, decided at 40:00/);
+        const usage: string[] = [];
+        assert.equal(await main(['notes', file, '--carry-notes'], { out: () => undefined, err: (l) => usage.push(l), tty: false }), 2);
+        assert.match(usage.join('\n'), /--carry-notes goes with --local or --llm-endpoint/);
+      } finally {
+        server.close();
+      }
+    });
+
     it('prints empty lists for a transcript with nothing to do', async () => {
       const file = path.join(dir, 'chat.txt');
       fs.writeFileSync(file, 'Bob: Nope, I think we are fine.\nCarol: Same here. Thanks, everyone.\n');
