@@ -28,8 +28,9 @@ import { ActionItem, ChunkExtraction, Decision } from '../../protocol/protocol';
 import { JournalContents, JournalRecord, lastSummary, latestById, SummaryRecord, summaryRecord, summarySoFarOf } from '../journal/journal';
 import { Renamed, renameMentions } from '../speakers/labels';
 import {
-  ChunkLine, chunkLines, chunkLinesOf, closedChunks, ModelChunk, modelExtractionRecords, ModelRunSummary, ReducedExtraction, reduceChunks, shownItems, withItems,
+  ChunkLine, chunkLines, chunkLinesOf, closedChunks, ModelChunk, modelExtractionRecords, ModelRunSummary, shownItems, withItems,
 } from '../understanding/modelExtract';
+import { ReducedExtraction, reduceChunks } from '../understanding/chunkMerge';
 import { finalOutcomes, RolledSummary, rollOver, settleAtStop, SummarySoFar, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from './config';
 import { Ledger } from './ledger';

@@ -1,7 +1,7 @@
 /**
  * What a language model's extraction so far does to a session's items and decisions, as journal revisions, for an
  * extraction that runs while the meeting does (liveExtraction.ts): each time a chunk is answered, the answers so far
- * are reduced and turned into records as at stop (modelExtract.ts: reduceChunks, modelExtractionRecords) over the
+ * are reduced and turned into records as at stop (chunkMerge.ts: reduceChunks; modelExtract.ts: modelExtractionRecords) over the
  * meeting as the rules and the user made it (baseRecords: the model's own records left out), and only the difference
  * to what the journal holds is written. A later chunk may merge into an item the model added (a new revision), or
  * confirm a rule item an earlier chunk dismissed (the dismissal is taken back: the rules' revision again).

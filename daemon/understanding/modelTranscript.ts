@@ -11,7 +11,8 @@ import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, Summ
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
 import { isoDate } from './dates';
-import { CarriedTally, MeetingInfo, modelChunks, modelExtractionRecords, reduceChunks, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
+import { MeetingInfo, modelChunks, modelExtractionRecords, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
+import { CarriedTally, reduceChunks } from './chunkMerge';
 
 export interface TranscriptModelResult {
   /** `by`: the model that added it; `segments`: the lines it cited (model items only); `rewritten`: a rule item the model rewrote. */

@@ -19,7 +19,8 @@ import {
   ExtractionProgressParams, LanguageModelChatParams,
 } from '../../protocol/protocol';
 import { isLocalhostName, validateLanguageModelChatResult } from '../../protocol/validate';
-import { chunkMessages, liveChunkMessages, MeetingInfo, ModelChunk, ModelRunSummary, notedBefore, parseChunkAnswer } from './modelExtract';
+import { chunkMessages, liveChunkMessages, MeetingInfo, ModelChunk, ModelRunSummary, parseChunkAnswer } from './modelExtract';
+import { notedBefore } from './chunkMerge';
 import type { Logger } from '../log';
 
 /** `refused`: an answer taken, but some of its entries refused for what they say (the reason names them). */

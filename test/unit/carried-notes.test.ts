@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { boundNoted, NotedEntry, nearDuplicate } from '../../daemon/understanding/carriedNotes';
-import { chunkMessages, ModelChunk, modelExtractionRecords, notedBefore, parseChunkAnswer, reduceChunks } from '../../daemon/understanding/modelExtract';
+import { chunkMessages, ModelChunk, modelExtractionRecords, parseChunkAnswer } from '../../daemon/understanding/modelExtract';
+import { notedBefore, reduceChunks } from '../../daemon/understanding/chunkMerge';
 import { runModelExtraction } from '../../daemon/understanding/providers';
 import { finalOutcomes, settleMessages } from '../../daemon/understanding/modelSummary';
 import { renderNotes } from '../../daemon/documents/markdown';

@@ -20,7 +20,8 @@ import { Ledger } from '../../daemon/session/ledger';
 import { IDLE_SETTLE_MS, LiveExtraction, YIELD_POLL_MS } from '../../daemon/session/liveExtraction';
 import { Session } from '../../daemon/session/session';
 import { ChunkRunner } from '../../daemon/session/config';
-import { modelChunks, modelExtractionRecords, reduceChunks } from '../../daemon/understanding/modelExtract';
+import { modelChunks, modelExtractionRecords } from '../../daemon/understanding/modelExtract';
+import { reduceChunks } from '../../daemon/understanding/chunkMerge';
 import { EnergyDetector } from '../../daemon/vad/energy';
 
 const HEADER = {

@@ -3,8 +3,9 @@ import { ANSWER_RESERVE_TOKENS, clientChat, estimateTokens, RefineFailure, runMo
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
 import { renderNotes } from '../../daemon/documents/markdown';
 import {
-  ChunkLine, chunkLines, chunkMessages, lineChars, modelChunks, modelExtractionRecords, parseChunkAnswer, reduceChunks, restoreRevision,
+  ChunkLine, chunkLines, chunkMessages, lineChars, modelChunks, modelExtractionRecords, parseChunkAnswer, restoreRevision,
 } from '../../daemon/understanding/modelExtract';
+import { reduceChunks } from '../../daemon/understanding/chunkMerge';
 import { ChunkExtraction, ExtractionProgressParams } from '../../protocol/protocol';
 import { InvalidParamsError, validateChunkExtraction, validateEnhancement, validateItemRestore } from '../../protocol/validate';
 import { CONTROL_OR_BIDI } from '../../protocol/plainText';

@@ -1,0 +1,262 @@
+/**
+ * The merge of a meeting's chunk answers (the reduce of modelExtract.ts's map-reduce): entries found twice kept once,
+ * rule-based items confirmed, completed, rewritten or dismissed; and, for prompt v7 (issue 56: carriedNotes.ts), the
+ * notes so far that the next part's prompt shows, each answer's cites, merges and standing changes of entries noted
+ * before, and the near-duplicate net. Pure.
+ */
+import { ChunkExtraction, DecisionStanding, NotedUpdate } from '../../protocol/protocol';
+import { boundNoted, NOTED_BOUNDS, NotedEntry, nearDuplicate } from './carriedNotes';
+import type { ModelChunk, ShownItem } from './modelExtract';
+
+const STOP = new Set('a an the to of and or for on in at by with we i you it is be will ll that this so do'.split(' '));
+export const words = (text: string) => new Set(text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').split(' ').filter((w) => w && !STOP.has(w)));
+/** Jaccard similarity of the content words. */
+export function similarity(a: string, b: string): number {
+  const x = words(a), y = words(b);
+  if (!x.size || !y.size) return a.trim().toLowerCase() === b.trim().toLowerCase() ? 1 : 0;
+  let both = 0;
+  for (const w of x) if (y.has(w)) both++;
+  return both / (x.size + y.size - both);
+}
+
+/** The same entry: said on a shared line and alike, or nearly the same words anywhere. */
+const sameEntry = (a: { text: string; segments: string[] }, b: { text: string; segments: string[] }) => {
+  const s = similarity(a.text, b.text);
+  return s >= 0.8 || (s >= 0.34 && a.segments.some((x) => b.segments.includes(x)));
+};
+
+/** A standing a decision took in the meeting (prompt v7), at the line that gave it it. */
+export interface ReducedStep { standing: DecisionStanding | 'dropped'; segmentId: string }
+
+export interface ReducedExtraction {
+  actionItems: ChunkExtraction['actionItems'];
+  /** `history`: where the decision stood through the meeting, when a later part changed it (v7; its first step is where it was added). */
+  decisions: (ChunkExtraction['decisions'][number] & { history?: ReducedStep[] })[];
+  /** Rule-based items to dismiss (no chunk's model found them itself), with the first reason given. */
+  dismissals: { id: string; kind: 'actionItem' | 'decision'; reason: string }[];
+  /** Rule-based items a model entry matched and completes: the owner or due it lacked. */
+  completions: { id: string; owner: string | null; due: string | null }[];
+  /** Rule-based action items and decisions a model rewrote: what it gave (a field left out stays as it is). */
+  rewrites: ChunkExtraction['rewrite'];
+  /** Rule-based decisions whose standing a later part changed (v7): each standing, the first the rules'. */
+  standingChanges?: { id: string; history: ReducedStep[] }[];
+  /** What v7's carried notes did: entries cited again, restatements folded (by the model, by the net), standings changed. */
+  carried?: CarriedTally;
+}
+
+export interface CarriedTally { cited: number; mergedByModel: number; mergedByNet: number; standingChanges: number }
+
+/** `foldedIntoRule`: a v7 merge folded it into a rule item, which stands for it. */
+type Added<T> = T & { mergedInto?: Added<T>; foldedIntoRule?: boolean };
+type AddedItem = Added<ChunkExtraction['actionItems'][number]>;
+type AddedDecision = Added<ReducedExtraction['decisions'][number]>;
+
+/** The state of the merge after some answers: what v7's next prompt shows, and what the records are made from. */
+interface MergeState {
+  shown: Map<string, ShownItem>;
+  actionItems: AddedItem[];
+  decisions: AddedDecision[];
+  confirmed: Set<string>;
+  completions: Map<string, ReducedExtraction['completions'][number]>;
+  rewrites: Map<string, ChunkExtraction['rewrite'][number]>;
+  dismissals: ReducedExtraction['dismissals'];
+  ruleHistory: Map<string, ReducedStep[]>;
+  /** Rule items folded into another entry by a v7 merge (the same one said twice): dismissed, with the entry's words. */
+  folded: Map<string, string>;
+  tally: CarriedTally;
+}
+
+/** The entry a v7 id names: `A<n>`/`D<n>` the model's n-th (followed to what it was merged into), else a rule item's id. */
+function entryOf(state: MergeState, id: string): { model: AddedItem | AddedDecision } | { rule: ShownItem } | undefined {
+  const m = /^([AD])(\d+)$/.exec(id);
+  if (m) {
+    let e: AddedItem | AddedDecision | undefined = (m[1] === 'A' ? state.actionItems : state.decisions)[Number(m[2]) - 1];
+    while (e?.mergedInto) e = e.mergedInto;
+    return e ? { model: e } : undefined;
+  }
+  const rule = state.shown.get(id);
+  return rule && !state.folded.has(id) ? { rule } : undefined;
+}
+
+const lastStanding = (history: readonly ReducedStep[] | undefined, first: DecisionStanding) => history?.length ? history[history.length - 1].standing : first;
+
+/** A v7 answer's `noted`: cites, standing changes, owners and merges on entries noted before. */
+function applyNoted(state: MergeState, updates: readonly NotedUpdate[]): void {
+  for (const u of updates) {
+    const target = entryOf(state, u.id);
+    if (!target) continue;
+    state.tally.cited++;
+    if ('rule' in target) {
+      state.confirmed.add(target.rule.id);
+      if (u.owner && target.rule.kind === 'actionItem' && !target.rule.owner) {
+        const c = state.completions.get(target.rule.id) ?? { id: target.rule.id, owner: null, due: null };
+        state.completions.set(target.rule.id, { ...c, owner: c.owner ?? u.owner });
+      }
+      if (u.standing && target.rule.kind === 'decision') {
+        const first = target.rule.standing ?? 'decided';
+        const history = state.ruleHistory.get(target.rule.id) ?? [{ standing: first, segmentId: target.rule.segmentId }];
+        if (lastStanding(history, first) !== u.standing) {
+          history.push({ standing: u.standing, segmentId: u.segments[0] });
+          state.ruleHistory.set(target.rule.id, history);
+          state.tally.standingChanges++;
+        }
+      }
+    } else {
+      const e = target.model;
+      e.segments = [...new Set([...e.segments, ...u.segments])];
+      if ('owner' in e && u.owner) e.owner ??= u.owner;
+      if ('standing' in e && u.standing && lastStanding(e.history, e.standing) !== u.standing) {
+        e.history = [...(e.history ?? [{ standing: e.standing, segmentId: e.segments[0] }]), { standing: u.standing, segmentId: u.segments[0] }];
+        state.tally.standingChanges++;
+      }
+    }
+    for (const other of u.merge ?? []) {
+      const from = entryOf(state, other);
+      if (!from || ('model' in from && 'model' in target && from.model === target.model)) continue;
+      const into = 'model' in target ? target.model : undefined;
+      if ('model' in from) {
+        if (into) {
+          into.segments = [...new Set([...into.segments, ...from.model.segments])];
+          from.model.mergedInto = into;
+        } else {
+          // Folded into a rule item: the rule item stands (the model's entry said the same; its lines were the rule item's topic).
+          from.model.foldedIntoRule = true;
+        }
+      } else if (from.rule.id !== ('rule' in target ? target.rule.id : '')) {
+        state.folded.set(from.rule.id, 'model' in target ? target.model.text : target.rule.text);
+        if (into) into.segments = [...new Set([...into.segments, from.rule.segmentId])];
+      }
+      state.tally.mergedByModel++;
+    }
+  }
+}
+
+function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried: boolean): MergeState {
+  const state: MergeState = {
+    shown: new Map(), actionItems: [], decisions: [], confirmed: new Set(), completions: new Map(), rewrites: new Map(), dismissals: [],
+    ruleHistory: new Map(), folded: new Map(), tally: { cited: 0, mergedByModel: 0, mergedByNet: 0, standingChanges: 0 },
+  };
+  const { shown, confirmed, completions, actionItems, decisions } = state;
+  for (const c of chunks) for (const i of c.items) shown.set(i.id, i);
+  const live = <T extends { mergedInto?: unknown; foldedIntoRule?: boolean }>(list: T[]) => list.filter((x) => !x.mergedInto && !x.foldedIntoRule);
+  // v7's net: a new entry nearly the same as one already noted in the meeting is that one (carriedNotes.ts).
+  const netMatch = <T extends { text: string }>(list: T[], entry: { text: string }, alike = (_: T) => true) =>
+    carried ? list.find((x) => alike(x) && nearDuplicate(x.text, entry.text)) : undefined;
+  const matchRule = (entry: { text: string; segments: string[] }, kind: ShownItem['kind']) =>
+    [...shown.values()].find((i) => i.kind === kind && !state.folded.has(i.id) && sameEntry(entry, { text: i.text, segments: [i.segmentId] }))
+    ?? netMatch([...shown.values()].filter((i) => i.kind === kind && !state.folded.has(i.id)), entry);
+  answers.forEach((answer) => {
+    if (!answer) return;
+    if (carried) applyNoted(state, answer.noted ?? []);
+    for (const item of answer.actionItems) {
+      const rule = matchRule(item, 'actionItem');
+      if (rule) {
+        confirmed.add(rule.id);
+        if (item.owner || item.due) {
+          const c = completions.get(rule.id) ?? { id: rule.id, owner: null, due: null };
+          completions.set(rule.id, { ...c, owner: c.owner ?? item.owner, due: c.due ?? item.due });
+        }
+        continue;
+      }
+      const same = live(actionItems).find((x) => sameEntry(x, item)) ?? netMatch(live(actionItems), item);
+      if (same) {
+        if (!sameEntry(same, item)) state.tally.mergedByNet++;
+        same.owner ??= item.owner;
+        same.due ??= item.due;
+        same.segments = [...new Set([...same.segments, ...item.segments])];
+      } else {
+        actionItems.push({ ...item, segments: [...item.segments] });
+      }
+    }
+    for (const decision of answer.decisions) {
+      const rule = matchRule(decision, 'decision');
+      if (rule) {
+        confirmed.add(rule.id);
+        continue;
+      }
+      // The net folds a restatement only into a decision of the same standing now: a changed standing is the model's to say.
+      const same = live(decisions).find((x) => sameEntry(x, decision))
+        ?? netMatch(live(decisions), decision, (x) => lastStanding(x.history, x.standing) === decision.standing);
+      if (same) {
+        if (!sameEntry(same, decision)) state.tally.mergedByNet++;
+        same.segments = [...new Set([...same.segments, ...decision.segments])];
+      } else decisions.push({ ...decision, segments: [...decision.segments] });
+    }
+  });
+  answers.forEach((answer) => {
+    for (const rewrite of answer?.rewrite ?? []) {
+      if (!shown.has(rewrite.id)) continue;
+      confirmed.add(rewrite.id);
+      if (!state.rewrites.has(rewrite.id)) state.rewrites.set(rewrite.id, rewrite);
+    }
+  });
+  answers.forEach((answer) => {
+    for (const d of answer?.dismiss ?? []) {
+      const item = shown.get(d.id);
+      if (!item || confirmed.has(d.id) || state.dismissals.some((x) => x.id === d.id)) continue;
+      state.dismissals.push({ id: d.id, kind: item.kind, reason: d.reason });
+    }
+  });
+  for (const [id, as] of state.folded) {
+    if (!state.dismissals.some((x) => x.id === id)) state.dismissals.push({ id, kind: shown.get(id)!.kind, reason: `the same as "${as.slice(0, 80)}"` });
+  }
+  return state;
+}
+
+/**
+ * Merges the chunks' answers (null: a chunk with no valid answer). Entries found twice (the overlap shows lines twice)
+ * are kept once, completing each other's owner and due (the first standing stands). An entry that matches a rule-based
+ * item is not added: it confirms the item (which then is never dismissed) and may complete its owner or due. A rewrite
+ * confirms the item too and replaces what it gives (the first chunk's rewrite of an item wins). A dismissal stands when
+ * no chunk confirmed the item. `carried` (prompt v7): each answer's `noted` is applied first (cites, merges, standing
+ * changes of entries noted before), and a new entry nearly the same as one already noted is folded into it.
+ */
+export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried = false): ReducedExtraction {
+  const state = mergeState(chunks, answers, carried);
+  const kept = <T extends { mergedInto?: unknown; foldedIntoRule?: boolean }>(list: T[]) => list.filter((x) => !x.mergedInto && !x.foldedIntoRule)
+    .map(({ mergedInto: _m, foldedIntoRule: _f, ...rest }) => rest as Omit<T, 'mergedInto' | 'foldedIntoRule'>);
+  return {
+    actionItems: kept(state.actionItems), decisions: kept(state.decisions), dismissals: state.dismissals,
+    completions: [...state.completions.values()], rewrites: [...state.rewrites.values()],
+    ...(carried ? { standingChanges: [...state.ruleHistory].map(([id, history]) => ({ id, history })), carried: state.tally } : {}),
+  };
+}
+
+/**
+ * What v7's prompt for chunk `position` shows of the notes so far: the merge of the answers before it, each entry that
+ * stands (the model's with ids `A<n>`/`D<n>`, the rule items of earlier parts with their own ids; not those dismissed,
+ * folded or dropped) with its standing or owner now, bounded (carriedNotes.ts's boundNoted).
+ */
+export function notedBefore(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], position: number, bounds = NOTED_BOUNDS): { shown: NotedEntry[]; left: number } {
+  const state = mergeState(chunks.slice(0, position), answers.slice(0, position), true);
+  const t0Of = new Map(chunks.flatMap((c) => c.lines.map((l) => [l.segmentId, l.t0] as const)));
+  const times = (segments: string[]) => segments.map((id) => t0Of.get(id) ?? 0);
+  const here = new Set(chunks[position]?.items.map((i) => i.id) ?? []);
+  const entries: NotedEntry[] = [];
+  state.actionItems.forEach((e, k) => {
+    if (e.mergedInto || e.foldedIntoRule) return;
+    entries.push({ id: `A${k + 1}`, kind: 'actionItem', text: e.text, owner: e.owner, firstT0: Math.min(...times(e.segments)), lastT0: Math.max(...times(e.segments)) });
+  });
+  state.decisions.forEach((e, k) => {
+    const standing = lastStanding(e.history, e.standing);
+    if (e.mergedInto || e.foldedIntoRule || standing === 'dropped') return;
+    entries.push({ id: `D${k + 1}`, kind: 'decision', text: e.text, standing, firstT0: Math.min(...times(e.segments)), lastT0: Math.max(...times(e.segments)) });
+  });
+  const dismissed = new Set(state.dismissals.map((d) => d.id));
+  for (const rule of state.shown.values()) {
+    if (here.has(rule.id) || dismissed.has(rule.id) || state.folded.has(rule.id)) continue;
+    const rewrite = state.rewrites.get(rule.id);
+    const t0 = t0Of.get(rule.segmentId) ?? 0;
+    if (rule.kind === 'actionItem') {
+      entries.push({ id: rule.id, kind: 'actionItem', text: rewrite?.text ?? rule.text, owner: rewrite?.owner !== undefined ? rewrite.owner : completedOwner(state, rule), firstT0: t0, lastT0: t0 });
+      continue;
+    }
+    const standing = lastStanding(state.ruleHistory.get(rule.id), rewrite?.standing ?? rule.standing ?? 'decided');
+    if (standing === 'dropped') continue;
+    entries.push({ id: rule.id, kind: 'decision', text: rewrite?.text ?? rule.text, standing, firstT0: t0, lastT0: t0 });
+  }
+  return boundNoted(entries, bounds);
+}
+
+const completedOwner = (state: MergeState, rule: ShownItem) => rule.owner ?? state.completions.get(rule.id)?.owner ?? null;
+
