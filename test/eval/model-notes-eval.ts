@@ -34,6 +34,9 @@
  *       (`part-<k>.prompt.txt` and its sha256, as --record writes them). Answer each in `part-<k>.answer.txt` and run
  *       it again, until it says every meeting is complete; then score with `--answers DIR --carry`. A prompt that
  *       changed (an earlier answer or the prompt did) is written again and its old answer removed.
+ *   … --duplicates-prompts JDIR | --duplicates-answers JDIR
+ *       a judge's count of the repeats in each meeting's final lists (duplicates.ts): writes the prompts, or reads the
+ *       answers and reports the repeats per meeting.
  *   … --meetings silver | silver-held-out | silver-dev
  *       the silver set, or a part of it, instead of the real set (its answers: test/fixtures/real-meetings/silver/model-answers).
  *
@@ -53,6 +56,7 @@ import { loadDoublyLabelled } from './notes-agreement';
 import { AdjudicationTally, kappa, withPooledLabels } from './adjudication';
 import { measureSummary, SummaryMeasure, summaryReport } from './model-summary-eval';
 import { toChunkLine } from '../../daemon/understanding/modelExtract';
+import { FinalLists, readRepeats, writeDuplicatesPrompt } from './duplicates';
 import {
   evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
   selectMeetings, SETS, silverDevelopment, silverHeldOut, standingLines, standingOf,
@@ -347,6 +351,21 @@ async function main(argv: string[]): Promise<void> {
     out.push(`Carried notes (v7): ${t.cited} noted entries cited again, ${t.model} folded by the model's merges, ${t.net} new entries folded by the near-duplicate net, ${t.standing} standings changed by a later part.`);
   }
   out.push(...summaryReport(summary));
+  const finalLists = (r: MeetingRun): FinalLists => ({ decisions: r.result.decisions, actionItems: r.result.actionItems });
+  const duplicatesPrompts = flagValue(argv, '--duplicates-prompts');
+  if (duplicatesPrompts) {
+    for (const r of runs) writeDuplicatesPrompt(duplicatesPrompts, r.meeting.name, finalLists(r));
+    out.push('', `${runs.length} prompts for a judge of repeats written under ${duplicatesPrompts}`);
+  }
+  const duplicatesAnswers = flagValue(argv, '--duplicates-answers');
+  if (duplicatesAnswers) {
+    const judged = runs.map((r) => [r.meeting.name, readRepeats(duplicatesAnswers, r.meeting.name, finalLists(r))] as const);
+    const counted = judged.filter((j): j is readonly [string, { decisions: number; actionItems: number }] => typeof j[1] !== 'string');
+    const total = counted.reduce((n, [, c]) => ({ d: n.d + c.decisions, a: n.a + c.actionItems }), { d: 0, a: 0 });
+    const finals = runs.filter((r) => counted.some(([m]) => m === r.meeting.name));
+    out.push('', `Repeats in the final lists, as the judge counted them (${counted.length} of ${runs.length} meetings judged): decisions ${total.d} of ${finals.reduce((n, r) => n + r.result.decisions.length, 0)}, action items ${total.a} of ${finals.reduce((n, r) => n + r.result.actionItems.length, 0)}; meetings with none: ${counted.filter(([, c]) => !c.decisions && !c.actionItems).length}`);
+    out.push(...judged.map(([m, c]) => `  ${m}: ${typeof c === 'string' ? c : `${c.decisions} decisions, ${c.actionItems} action items repeat an earlier one`}`));
+  }
   if (argv.includes('--decisions')) out.push('', ...strictDecisionDetail(runs));
   if (argv.includes('--detail')) {
     const model = rows[2][1];

@@ -10,11 +10,35 @@ import * as path from 'node:path';
 import { Chat } from '../../daemon/understanding/providers';
 import { judgeDismissals, nextPromptChat, recordingChat, replayingChat, runMeeting, withSpeakingTimes } from '../eval/model-notes-eval';
 import { measureSummary, summaryReport } from '../eval/model-summary-eval';
+import { parseRepeats, readRepeats, writeDuplicatesPrompt } from '../eval/duplicates';
 import { evaluate, labelsAsPredictions, loadMeetings, readTurns, REAL_MEETINGS_DIR, SETS, silverHeldOut } from '../eval/notes-eval';
 
 const signal = new AbortController().signal;
 
 describe('language-model quality harness (model-notes-eval)', () => {
+  it('repeats in the final lists (issue 56): a judge\'s answer read strictly, and a list that changed is not judged', () => {
+    const lists = { decisions: [{ text: 'Teletext is out', standing: 'decided' }, { text: 'No DVD', standing: 'decided' }, { text: 'No teletext', standing: 'decided' }],
+      actionItems: [{ text: 'Draw the case', owner: 'Ben' }, { text: 'Sketch the case', owner: null }] };
+    const refused: string[] = [];
+    assert.deepEqual(parseRepeats(JSON.stringify({ repeats: [
+      { entry: 'D3', repeats: 'D1' }, { entry: 'A2', repeats: 'A1' }, { entry: 'D1', repeats: 'D3' }, { entry: 'D3', repeats: 'D2' },
+      { entry: 'A2', repeats: 'D1' }, { entry: 'D9', repeats: 'D1' }, null,
+    ] }), lists, refused), [{ entry: 'D3', repeats: 'D1' }, { entry: 'A2', repeats: 'A1' }]);
+    assert.equal(refused.length, 5);
+    assert.equal(parseRepeats('no json', lists), null);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-repeats-'));
+    try {
+      assert.match(String(readRepeats(dir, 'M', lists)), /not judged/);
+      writeDuplicatesPrompt(dir, 'M', lists);
+      assert.equal(readRepeats(dir, 'M', lists), 'not judged (no answer)');
+      fs.writeFileSync(path.join(dir, 'M.duplicates.answer.txt'), '{"repeats": [{"entry": "D3", "repeats": "D1"}]}');
+      assert.deepEqual(readRepeats(dir, 'M', lists), { decisions: 1, actionItems: 0 });
+      assert.equal(readRepeats(dir, 'M', { ...lists, decisions: lists.decisions.slice(0, 2) }), 'not judged (the lists changed since the prompt was written)');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--prompts (v7, issue 56): replays answered parts, writes the first unanswered prompt, and asks nothing after it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-v7-'));
     const signal = new AbortController().signal;
