@@ -173,9 +173,12 @@ export const decisionStanding = (d: { kind?: DecisionKind; standing?: DecisionSt
 export interface StandingStep { standing: DecisionStanding | 'dropped'; segmentId: string; t0: number }
 
 const STEP_WORDS: Record<StandingStep['standing'], string> = { open: 'left open', decided: 'decided', given: 'given to the team', dropped: 'dropped' };
-/** A decision's standings through the meeting in words: "left open at 12:03, decided at 31:40" (`clock`: seconds as shown). */
+/**
+ * A decision's standings through the meeting in words: "left open at 12:03, decided at 31:40" (`clock`: seconds as
+ * shown). Only known standings at a number of seconds: a journal's own words never reach the notes this way.
+ */
 export const standingHistoryWords = (history: readonly StandingStep[], clock: (seconds: number) => string): string =>
-  history.map((h) => `${STEP_WORDS[h.standing] ?? h.standing} at ${clock(h.t0)}`).join(', ');
+  history.filter((h) => Object.hasOwn(STEP_WORDS, h.standing) && Number.isFinite(h.t0)).map((h) => `${STEP_WORDS[h.standing]} at ${clock(h.t0)}`).join(', ');
 
 export interface Decision {
   sessionId: string;

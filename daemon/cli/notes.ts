@@ -8,12 +8,12 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite, StandingStep, standingHistoryWords } from '../../protocol/protocol';
+import { DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite, StandingStep } from '../../protocol/protocol';
 import { validateEnhancement } from '../../protocol/validate';
 import { readJournal } from '../journal/journal';
 import { EXPORT_FORMATS, exportSession, isExportFormat, parseExport, SessionExport } from '../documents/export';
 import { writeFileAtomic } from '../documents/notesFile';
-import { clock, DECISION_GROUPS, displayModel, inline } from '../documents/notesText';
+import { clock, DECISION_GROUPS, displayModel, historySuffix, inline } from '../documents/notesText';
 import { noSummary, summaryLabel } from '../documents/summarySection';
 import { isoDate } from '../understanding/dates';
 import { extract, SpokenLine } from '../understanding/extract';
@@ -122,7 +122,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
       const group = result.decisions.filter((d) => d.standing === standing);
       if (!group.length) continue;
       out(`### ${heading}\n`);
-      group.forEach((d) => out(`- ${d.kind === 'negative' ? '**Not doing:** ' : ''}${inline(d.text)}${d.standingHistory ? ` — ${standingHistoryWords(d.standingHistory, clock)}` : ''}${d.rewritten ? ` _(revised by ${displayModel(d.rewritten.by)})_` : ''}`));
+      group.forEach((d) => out(`- ${d.kind === 'negative' ? '**Not doing:** ' : ''}${inline(d.text)}${historySuffix(d.standingHistory)}${d.rewritten ? ` _(revised by ${displayModel(d.rewritten.by)})_` : ''}`));
       out('');
     }
     out('## Action items\n');

@@ -6,12 +6,12 @@
  * file is (previousNotes.ts); the small shared wordings are in notesText.ts.
  */
 import * as path from 'node:path';
-import { decisionStanding, EditorLocation, FinalSegment, SegmentMention, standingHistoryWords } from '../../protocol/protocol';
+import { decisionStanding, EditorLocation, FinalSegment, SegmentMention } from '../../protocol/protocol';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById, segmentRoots, segmentsOf } from '../journal/journal';
 import { sameLocation } from '../anchoring/editorTimeline';
 import { linkDestination, linkify } from '../anchoring/mentions';
 import { openQuestions } from '../understanding/questions';
-import { clock, commentId, DECISION_GROUPS, displayModel, inline, origin } from './notesText';
+import { clock, commentId, DECISION_GROUPS, displayModel, historySuffix, inline, origin } from './notesText';
 import { citedLines, notesSummary, NotesSummary, summaryLines, transcriptAnchor } from './summarySection';
 import { isTicked, MY_NOTES_END, MY_NOTES_START, parsePreviousNotes } from './previousNotes';
 
@@ -135,8 +135,7 @@ function decisionLines(decisions: readonly DecisionRecord[]): string[] {
   return DECISION_GROUPS.flatMap(({ standing, heading }) => {
     const group = decisions.filter((d) => decisionStanding(d) === standing);
     // A standing a later part of the meeting changed is shown with its history (issue 56).
-    const history = (d: DecisionRecord) => (d.standingHistory?.length ? ` — ${standingHistoryWords(d.standingHistory, clock)}` : '');
-    return group.length ? [`### ${heading}`, '', ...group.map((d) => `- ${DECISION_PREFIX[d.kind] ?? ''}${inline(d.text)}${history(d)} _(${origin(d)})_`), ''] : [];
+    return group.length ? [`### ${heading}`, '', ...group.map((d) => `- ${DECISION_PREFIX[d.kind] ?? ''}${inline(d.text)}${historySuffix(d.standingHistory)} _(${origin(d)})_`), ''] : [];
   }).slice(0, -1);
 }
 

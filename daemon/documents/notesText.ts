@@ -5,7 +5,7 @@
  * Shared by the renderer (markdown.ts) and the reading back of the user's file (previousNotes.ts), which matches ticks
  * on these words: change them only together with both. Must not read or write files.
  */
-import type { DecisionStanding } from '../../protocol/protocol';
+import { DecisionStanding, StandingStep, standingHistoryWords } from '../../protocol/protocol';
 import { escapeMarkdown } from '../anchoring/mentions';
 
 /** The Decisions section's groups, in order, and their headings (`### …`), for the notes and `earshot notes --md`. */
@@ -19,6 +19,12 @@ export function clock(seconds: number): string {
   const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
   const two = (n: number) => String(n).padStart(2, '0');
   return hh > 0 ? `${hh}:${two(mm)}:${two(ss)}` : `${two(mm)}:${two(ss)}`;
+}
+
+/** " — left open at 12:03, decided at 31:40" after a decision a later part of its meeting settled (issue 56); '' otherwise. */
+export function historySuffix(history: readonly StandingStep[] | undefined): string {
+  const words = history && history.length > 1 ? standingHistoryWords(history, clock) : '';
+  return words ? ` — ${words}` : '';
 }
 
 /** The model's name as the notes print it: one line, no Markdown, no parentheses or underscores. */

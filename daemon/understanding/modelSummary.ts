@@ -125,8 +125,10 @@ export function standingWords(d: { kind: DecisionKind; standing?: DecisionStandi
 }
 const cite = (segmentId: string) => (segmentId ? `[${segmentId}] ` : '');
 /** " (left open at 12:03, then decided at 31:40: the last word stands)" for a decision a later part settled; '' otherwise. */
-const lastWord = (d: { standingHistory?: readonly StandingStep[] }) =>
-  (d.standingHistory && d.standingHistory.length > 1 ? ` (${standingHistoryWords(d.standingHistory, clock)}: the last word stands)` : '');
+const lastWord = (d: { standingHistory?: readonly StandingStep[] }) => {
+  const words = d.standingHistory && d.standingHistory.length > 1 ? standingHistoryWords(d.standingHistory, clock) : '';
+  return words ? ` (${words}: the last word stands)` : '';
+};
 
 /**
  * The system and user messages that settle `previous` at stop: the summary so far and the final decisions (each with its

@@ -71,7 +71,7 @@ function decisionWasBefore(was: DecisionRewrite['was'], now: Decision): string {
 /** protocol.ts standingHistoryWords (types only here): "left open at 02:00, decided at 04:00". */
 const STEP_WORDS: Record<StandingStep['standing'], string> = { open: 'left open', decided: 'decided', given: 'given to the team', dropped: 'dropped' };
 const historyWords = (history: readonly StandingStep[] | undefined) =>
-  history && history.length > 1 ? history.map((h) => `${STEP_WORDS[h.standing] ?? h.standing} at ${clock(h.t0)}`).join(', ') : '';
+  history && history.length > 1 ? history.filter((h) => Object.hasOwn(STEP_WORDS, h.standing) && Number.isFinite(h.t0)).map((h) => `${STEP_WORDS[h.standing]} at ${clock(h.t0)}`).join(', ') : '';
 
 export function decisionEntries(decisions: Iterable<Decision>): Entry[] {
   const all = [...decisions];

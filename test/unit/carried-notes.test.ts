@@ -6,7 +6,8 @@ import { runModelExtraction } from '../../daemon/understanding/providers';
 import { finalOutcomes, settleMessages } from '../../daemon/understanding/modelSummary';
 import { renderNotes } from '../../daemon/documents/markdown';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
-import { ChunkExtraction } from '../../protocol/protocol';
+import { ChunkExtraction, StandingStep } from '../../protocol/protocol';
+import { historySuffix } from '../../daemon/documents/notesText';
 
 const meeting = { title: 'Remote', date: '2030-01-01' };
 const lineOf = (k: number, text: string) => ({ segmentId: `m-${k}`, speaker: k % 2 ? 'Ben' : 'Ana', t0: k * 60, text });
@@ -182,6 +183,13 @@ describe('carried notes (prompt v7, issue 56)', () => {
       const revision = records.find((r) => r.type === 'decision' && r.id === 'd1') as { revision: number; standing: string; kind: string; standingHistory: unknown[] };
       assert.deepEqual([revision.revision, revision.standing, revision.kind, revision.standingHistory.length], [2, 'decided', 'decision', 2]);
     });
+  });
+
+  it('a history read from a journal shows only known standings at a time: its own words never reach the notes', () => {
+    const tampered = [{ standing: 'open', segmentId: 'm-1', t0: 60 }, { standing: '](https://x.example) <img>', segmentId: 'm-2', t0: 90 }, { standing: 'decided', segmentId: 'm-3', t0: Number.NaN }, { standing: 'decided', segmentId: 'm-4', t0: 120 }];
+    assert.equal(historySuffix(tampered as StandingStep[]), ' — left open at 01:00, decided at 02:00');
+    assert.equal(historySuffix([{ standing: 'open', segmentId: 'm-1', t0: 60 }]), '', 'one standing: no history to show');
+    assert.equal(historySuffix(undefined), '');
   });
 
   it('a v7 run sends the parts one at a time, each prompt carrying what the answers before it noted', async () => {
