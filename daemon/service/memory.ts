@@ -121,11 +121,11 @@ function object(params: unknown, what: string): Record<string, unknown> {
   return params as Record<string, unknown>;
 }
 
-function text(o: Record<string, unknown>, key: string, what: string, required: boolean): string | undefined {
+function text(o: Record<string, unknown>, key: string, what: string, required: boolean, max = MAX_QUERY): string | undefined {
   const v = o[key];
   if (v === undefined && !required) return undefined;
   if (typeof v !== 'string' || (required && !v.trim())) fail(`${what}.${key} must be a non-empty string`);
-  if (v.length > MAX_QUERY) fail(`${what}.${key} is longer than ${MAX_QUERY} characters`);
+  if (v.length > max) fail(`${what}.${key} must be at most ${max} characters (it has ${v.length})`);
   return v;
 }
 
@@ -185,20 +185,13 @@ export function validateMemoryDecisions(params: unknown): MemoryDecisionsParams 
 export function validateMemoryCodeAnchors(params: unknown): MemoryCodeAnchorsParams {
   const what = 'memory/codeAnchors params';
   // A folder's path (or a remote folder's URI): as long as a path gets, never empty.
-  const root = params && typeof params === 'object' && !Array.isArray(params) ? (params as Record<string, unknown>).root : undefined;
-  if (typeof root !== 'string' || !root.trim()) fail(`${what}.root must be a non-empty string`);
-  if (root.length > MAX_ROOT) fail(`${what}.root is longer than ${MAX_ROOT} characters`);
-  return { root };
+  return { root: text(object(params, what), 'root', what, true, MAX_ROOT)! };
 }
 
 export function validateMemoryLines(params: unknown): Required<MemoryLinesParams> {
   const what = 'memory/lines params';
   const o = object(params, what);
-  const id = (key: string) => {
-    const v = o[key];
-    if (typeof v !== 'string' || !v.trim() || v.length > MAX_ID) fail(`${what}.${key} must be a non-empty string of at most ${MAX_ID} characters`);
-    return v;
-  };
+  const id = (key: string) => text(o, key, what, true, MAX_ID)!;
   return {
     sessionId: id('sessionId'), segmentId: id('segmentId'),
     before: whole(o, 'before', what, 0, MEMORY_LINES_MAX_AROUND) ?? MEMORY_LINES_AROUND,

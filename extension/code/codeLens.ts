@@ -57,7 +57,8 @@ export class CodeMeetings implements vscode.CodeLensProvider, vscode.HoverProvid
     if (!found) return [];
     const top = new vscode.Range(new vscode.Position(0, 0), new vscode.Position(0, 0));
     const lenses = [new vscode.CodeLens(top, { title: lensTitle(found.file.meetings), command: SHOW_COMMAND, arguments: [document.uri.toString()], tooltip: 'Meetings that spoke of this file' })];
-    const lines = documentLines(document);
+    // Each symbol's lens goes near the line a meeting named: the document's lines are read only when there is one.
+    const lines = found.file.symbols.length ? documentLines(document) : [];
     for (const s of found.file.symbols) {
       const at = symbolLine(lines, s.name, s.line);
       if (at === undefined) continue;

@@ -17,6 +17,7 @@
  * way prepareInvocation runs first and the tool only after a yes.
  */
 import * as vscode from 'vscode';
+import { TIMED_OUT, within } from '../../daemon/bounded';
 import { AGENT_TOOLS, AgentToolName, AgentToolResult, MemoryToolParams } from '../../protocol/agentTools';
 import { plainLine } from '../../protocol/plainText';
 
@@ -71,9 +72,12 @@ export class MeetingTool implements vscode.LanguageModelTool<Record<string, unkn
   async invoke(options: vscode.LanguageModelToolInvocationOptions<Record<string, unknown>>, token: vscode.CancellationToken): Promise<vscode.LanguageModelToolResult> {
     if (!isObject(options.input)) throw new Error(`Earshot ${this.name}: the input must be a JSON object with the tool's parameters.`);
     const params: MemoryToolParams = { name: this.name, input: options.input, owners: this.deps.myNames() };
-    const result = await bounded(this.deps.client.memoryTool(params, token), this.deps.timeoutMs ?? AGENT_TOOL_TIMEOUT_MS, this.name).catch((e: unknown) => {
+    const ms = this.deps.timeoutMs ?? AGENT_TOOL_TIMEOUT_MS;
+    // A daemon that never answers must not hang the agent: the call fails once the bound runs out.
+    const result = await within(this.deps.client.memoryTool(params, token), ms).catch((e: unknown) => {
       throw new Error(`Earshot ${this.name} failed: ${plainLine(e instanceof Error ? e.message : String(e))}`);
     });
+    if (result === TIMED_OUT) throw new Error(`Earshot ${this.name} failed: the Earshot daemon did not answer within ${ms / 1000} s (${this.name}); try again, or run "Earshot: Show Health"`);
     return toolResult(result);
   }
 }
@@ -119,13 +123,4 @@ function inertQuote(text: string): string {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The answer, or a clear error once `ms` passed: a daemon that never answers must not hang the agent. */
-function bounded<T>(answer: Promise<T>, ms: number, name: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the Earshot daemon did not answer within ${ms / 1000} s (${name}); try again, or run "Earshot: Show Health"`)), ms);
-  });
-  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
 }

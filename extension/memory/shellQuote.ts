@@ -10,6 +10,10 @@
  *   nor an empty argument (5.1 drops it), nor one with a space ending in a backslash (5.1's `"…\"`): refused.
  * - cmd.exe: double quotes; cmd expands `%NAME%` even inside them and a `"` ends them: both refused.
  * Refused means {@link UnquotableError}: the caller offers the JSON configuration instead, which needs no shell.
+ *
+ * PowerShell's rules: MicrosoftDocs/PowerShell-Docs reference/5.1/Microsoft.PowerShell.Core/About/about_Quoting_Rules.md,
+ * "Single-quoted strings" (verbatim, no substitution; a quote written twice) and the note added by PR #11405 (smart
+ * quotes are quotes). Checked as exact strings only: no PowerShell runs here or under Wine.
  */
 
 export type Shell = 'posix' | 'powershell' | 'cmd';
