@@ -7,6 +7,7 @@
 import { ChunkExtraction, DecisionStanding, NotedUpdate } from '../../protocol/protocol';
 import { boundNoted, NOTED_BOUNDS, NotedEntry, nearDuplicate } from './carriedNotes';
 import type { ModelChunk, ShownItem } from './modelExtract';
+import { NameTies } from '../speakers/nameTies';
 
 const STOP = new Set('a an the to of and or for on in at by with we i you it is be will ll that this so do'.split(' '));
 export const words = (text: string) => new Set(text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').split(' ').filter((w) => w && !STOP.has(w)));
@@ -215,9 +216,17 @@ export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (C
   const state = mergeState(chunks, answers, carried);
   const kept = <T extends { mergedInto?: unknown; foldedIntoRule?: boolean }>(list: T[]) => list.filter((x) => !x.mergedInto && !x.foldedIntoRule)
     .map(({ mergedInto: _m, foldedIntoRule: _f, ...rest }) => rest as Omit<T, 'mergedInto' | 'foldedIntoRule'>);
+  // Owners from names: an item for "David" goes to the voice the meeting ties that name to (speakers/nameTies.ts).
+  // Only here, on what is kept: the notes a v7 prompt shows stay as the answers gave them.
+  const lineOf = new Map(chunks.flatMap((c) => c.lines.map((l) => [l.segmentId, l] as const)));
+  const ties = NameTies.of([...lineOf.values()].sort((a, b) => a.t0 - b.t0));
+  const owned = <T extends { owner: string | null }>(e: T, from?: string) => {
+    const owner = ties.owner(e.owner, from ? lineOf.get(from) : undefined);
+    return owner === e.owner ? e : { ...e, owner };
+  };
   return {
-    actionItems: kept(state.actionItems), decisions: kept(state.decisions), dismissals: state.dismissals,
-    completions: [...state.completions.values()], rewrites: [...state.rewrites.values()],
+    actionItems: kept(state.actionItems).map((i) => owned(i, i.segments[0])), decisions: kept(state.decisions), dismissals: state.dismissals,
+    completions: [...state.completions.values()].map((c) => owned(c)), rewrites: [...state.rewrites.values()],
     ...(carried ? { standingChanges: [...state.ruleHistory].map(([id, history]) => ({ id, history })), carried: state.tally } : {}),
   };
 }

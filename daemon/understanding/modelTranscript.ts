@@ -90,8 +90,10 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   if (settled?.settled) summaryBy = settled.model ?? run.summary.model;
   // The model's own items come first, in the reduced extraction's order: that is where their cited lines are.
   const cited = new Map<string, string[]>();
-  added.filter((r) => r.type === 'actionItem' && /^am\d+$/.test(r.id)).forEach((r, k) => cited.set((r as ActionItemRecord).id, reduced.actionItems[k].segments));
-  added.filter((r) => r.type === 'decision' && /^dm\d+$/.test(r.id)).forEach((r, k) => cited.set((r as DecisionRecord).id, reduced.decisions[k].segments));
+  // One id per entry: a decision a later part dropped has a second record (its withdrawal) under the same id.
+  const idsOf = (type: string, pattern: RegExp) => [...new Set(added.filter((r) => r.type === type && pattern.test((r as { id: string }).id)).map((r) => (r as { id: string }).id))];
+  idsOf('actionItem', /^am\d+$/).forEach((id, k) => cited.set(id, reduced.actionItems[k].segments));
+  idsOf('decision', /^dm\d+$/).forEach((id, k) => cited.set(id, reduced.decisions[k].segments));
   const { actionItems, decisions } = currentItems(all);
   const latest = [...latestById(all.filter((r): r is ActionItemRecord => r.type === 'actionItem')).values(),
     ...latestById(all.filter((r): r is DecisionRecord => r.type === 'decision')).values()];

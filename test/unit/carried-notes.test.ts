@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { boundNoted, NotedEntry, nearDuplicate } from '../../daemon/understanding/carriedNotes';
 import { chunkMessages, ModelChunk, modelExtractionRecords, parseChunkAnswer } from '../../daemon/understanding/modelExtract';
 import { notedBefore, reduceChunks } from '../../daemon/understanding/chunkMerge';
-import { runModelExtraction } from '../../daemon/understanding/providers';
+import { Chat, runModelExtraction } from '../../daemon/understanding/providers';
+import { extractTranscriptWithModel } from '../../daemon/understanding/modelTranscript';
 import { finalOutcomes, settleMessages } from '../../daemon/understanding/modelSummary';
 import { renderNotes } from '../../daemon/documents/markdown';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
@@ -216,5 +217,29 @@ describe('carried notes (prompt v7, issue 56)', () => {
     assert.match(users[1], /\{"id":"D1","kind":"decision","standing":"open","text":"DVD support is left for later","said":"02:00"\}/);
     assert.match(users[2], /"id":"D1","kind":"decision","standing":"decided"/);
     assert.deepEqual(done.answers[1]?.noted, [{ id: 'D1', segments: ['m-4'], standing: 'decided' }]);
+  });
+
+  it('a transcript read with carried notes survives a decision a later part drops: it is withdrawn, every other entry keeps its lines', async () => {
+    // A recorded v7 answer (ES2006c part 9, run B) dropped an open decision and the CLI threw reading its cited lines.
+    const lines = LINES.map((l) => ({ speaker: l.speaker, t0: l.t0, text: l.text, segmentId: l.segmentId }));
+    // With 120 characters a part the parts are lines 1-2, 2-3, 4-5 and 6: each answer is chosen by the part's first line.
+    const answerFor: Record<string, unknown> = {
+      'm-1': { decisions: [{ text: 'DVD support is left for later', standing: 'open', kind: 'decision', segments: ['m-2'] }, { text: 'Teletext is out', standing: 'decided', kind: 'negative', segments: ['m-1'] }] },
+      'm-2': { noted: [{ id: 'D2', segments: ['m-3'] }] },
+      'm-4': { actionItems: [{ text: 'Ben draws the case', owner: 'Ben', due: null, segments: ['m-5'] }], noted: [{ id: 'D1', segments: ['m-4'], standing: 'decided' }] },
+      'm-6': { noted: [{ id: 'D1', segments: ['m-6'], standing: 'dropped' }] },
+    };
+    const asked: string[] = [];
+    const chat: Chat = async (system, user) => {
+      const first = /^\[(m-\d+)\]/m.exec(user.split('Transcript:')[1] ?? '')?.[1];
+      if (!system.startsWith('You extract') || !first) return { text: '{"points": []}', model: 'm' };
+      asked.push(first);
+      return { text: JSON.stringify(answerFor[first]), model: 'm' };
+    };
+    const result = await extractTranscriptWithModel(lines, { actionItems: [], decisions: [], openQuestions: [] }, new Date('2030-01-01T09:00:00Z'),
+      { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1', chunkChars: 120 }, () => undefined, undefined, chat, undefined, { carryNotes: true });
+    assert.deepEqual(asked, ['m-1', 'm-2', 'm-4', 'm-6'], 'one answer a part, in order');
+    assert.deepEqual(result.decisions.map((d) => [d.text, d.segments]), [['Teletext is out', ['m-1', 'm-3']]], 'the dropped decision is withdrawn; the cite kept');
+    assert.deepEqual(result.actionItems.map((i) => [i.text, i.segments]), [['Ben draws the case', ['m-5']]]);
   });
 });
