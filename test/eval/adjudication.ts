@@ -12,7 +12,8 @@
  * runs are compared fairly after a new round: the pool so far re-judged with their finds outside it (`rounds`).
  *
  *   node out/test/eval/adjudication.js [--set silver-held-out] …   the silver held-out part instead of the real set
- *   node out/test/eval/adjudication.js --make DIR     a new round on the pool the stored rounds leave: writes
+ *   node out/test/eval/adjudication.js --make DIR [--runs A=DIR,B=DIR]
+ *                                                     a new round on the pool the stored rounds leave: writes
  *                                                     DIR/<meeting>.ask.md (the transcript, numbered, and the candidates
  *                                                     in line order, no source) and DIR/keys/<meeting>.candidates.json
  *   node out/test/eval/adjudication.js --make-check DIR --decoys DECOYS
@@ -24,7 +25,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { replayingChat, runMeeting } from './model-notes-eval';
+import { answersCarryNotes, replayingChat, runMeeting } from './model-notes-eval';
 import { flagValue, LabelledDecision, loadMeetings, loadSilver, match, Meeting, MeetingLabels, Prediction, readTurns, REAL_MEETINGS_DIR, SILVER_DIR, silverHeldOut, standingOf } from './notes-eval';
 
 export const ADJUDICATED_DIR = path.join(REAL_MEETINGS_DIR, 'adjudicated');
@@ -315,10 +316,10 @@ function runsIn(dir: string): [string, string][] {
 }
 
 /** A meeting's decisions as each recorded run finds them (strict), for {@link candidatesOf}. */
-export async function recordedRunFinds(m: Meeting, set: AdjudicatedSet = 'real'): Promise<RunFinds[]> {
+export async function recordedRunFinds(m: Meeting, set: AdjudicatedSet = 'real', runDirs: [string, string][] = ADJUDICATED_SETS[set].runs): Promise<RunFinds[]> {
   const runs: RunFinds[] = [];
-  for (const [run, answers] of ADJUDICATED_SETS[set].runs) {
-    const r = await runMeeting(m, replayingChat(path.join(answers, m.name)));
+  for (const [run, answers] of runDirs) {
+    const r = await runMeeting(m, replayingChat(path.join(answers, m.name)), undefined, { carryNotes: answersCarryNotes(answers) });
     if (r.errors.length) throw new Error(`${m.name} run ${run}: ${r.errors[0]}`);
     runs.push({ run, decisions: r.predictions.decisions.map((d: Prediction) => ({ turn: d.turn, text: d.text, standing: d.standing ?? standingOf(d as LabelledDecision), kind: d.kind })) });
   }
@@ -326,10 +327,10 @@ export async function recordedRunFinds(m: Meeting, set: AdjudicatedSet = 'real')
 }
 
 /** A new round's ask files and candidates: the pool the stored rounds leave, with today's runs' unmatched finds. */
-async function make(dir: string, set: AdjudicatedSet): Promise<void> {
+async function make(dir: string, set: AdjudicatedSet, runDirs?: [string, string][]): Promise<void> {
   fs.mkdirSync(path.join(dir, 'keys'), { recursive: true });
   for (const m of ADJUDICATED_SETS[set].meetings()) {
-    const candidates = candidatesOf(pooledThrough(m, set), await recordedRunFinds(m, set));
+    const candidates = candidatesOf(pooledThrough(m, set), await recordedRunFinds(m, set, runDirs));
     fs.writeFileSync(path.join(dir, `${m.name}.ask.md`), askText(m, candidates));
     fs.writeFileSync(path.join(dir, 'keys', `${m.name}.candidates.json`), `${JSON.stringify(candidates, null, 1)}\n`);
     process.stdout.write(`${m.name}: ${candidates.length} candidates (${m.labels.decisions.length} labels)\n`);
@@ -355,10 +356,13 @@ if (require.main === module) {
   const decoys = flagValue(argv, '--decoys');
   const set = (flagValue(argv, '--set') ?? 'real') as AdjudicatedSet;
   if (!dir || (argv.includes('--make-check') && !decoys) || !(set in ADJUDICATED_SETS)) {
-    process.stderr.write('usage: node out/test/eval/adjudication.js [--set real|silver-held-out] --make DIR | --make-check DIR --decoys DECOYS_DIR\n');
+    process.stderr.write('usage: node out/test/eval/adjudication.js [--set real|silver-held-out] --make DIR [--runs A=DIR,B=DIR] | --make-check DIR --decoys DECOYS_DIR\n');
     process.exit(2);
   }
-  (flagValue(argv, '--make') ? make(dir, set) : Promise.resolve(makeCheck(dir, decoys!, set))).catch((e: unknown) => {
+  // --runs A=DIR,B=DIR: the answer runs whose finds the round pools, when they are not (yet) the set's recorded ones.
+  const runDirs = flagValue(argv, '--runs')?.split(',').map((r) => r.split('=') as [string, string]);
+  if (runDirs?.some((r) => r.length !== 2 || !fs.existsSync(r[1]))) throw new Error('--runs A=DIR,B=DIR: a name and an answers folder each');
+  (flagValue(argv, '--make') ? make(dir, set, runDirs) : Promise.resolve(makeCheck(dir, decoys!, set))).catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     process.exit(1);
   });

@@ -66,6 +66,16 @@ const PART = /^Part (\d+) of (\d+)\.$/m;
 
 /** The answers recorded in the project: one model's answer to every prompt of the real set (the folder's README). */
 export const MODEL_ANSWERS_DIR = path.join(REAL_MEETINGS_DIR, 'model-answers');
+/**
+ * Answers to prompt v7 (each part read with what the parts before it noted) carry this file at the top of their
+ * folder, so every replay of them reads them the way they were asked; answers without it are v6's.
+ */
+export const CARRIED_NOTES_MARK = 'carried-notes.txt';
+export const answersCarryNotes = (dir: string) => fs.existsSync(path.join(dir, CARRIED_NOTES_MARK));
+export function markCarriedNotes(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, CARRIED_NOTES_MARK), 'These answers are to extraction prompt v7 (each part read with what the parts before it noted): replayed with carried notes.\n');
+}
 
 const promptText = (system: string, user: string) => `${system}\n\n${user}\n`;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -235,7 +245,7 @@ async function main(argv: string[]): Promise<void> {
   const record = flagValue(argv, '--record');
   const answers = flagValue(argv, '--answers');
   const prompts = flagValue(argv, '--prompts');
-  const carryNotes = argv.includes('--carry');
+  const carryNotes = argv.includes('--carry') || (flagValue(argv, '--answers') !== undefined && answersCarryNotes(flagValue(argv, '--answers')!));
   if (prompts && !carryNotes) throw new Error('--prompts DIR records v7 prompts in rounds: give --carry too (v6 prompts: --record DIR)');
   if (record && carryNotes) throw new Error('--record writes every prompt at once, which v7 cannot (each depends on the answers before it): --prompts DIR --carry');
   const endpoint = flagValue(argv, '--endpoint');
@@ -303,6 +313,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (prompts) {
+    markCarriedNotes(prompts);
     process.stdout.write(written.length
       ? `${written.length} prompt(s) to answer under ${prompts} (then run this again): ${written.join(', ')}\n`
       : `every meeting is complete under ${prompts}: score it with --answers ${prompts} --carry\n`);

@@ -51,7 +51,7 @@ import { chunkLines, toChunkLine } from '../../daemon/understanding/modelExtract
 import { pointText, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { Chat } from '../../daemon/understanding/providers';
-import { MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
+import { answersCarryNotes, MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
 import { kappa } from './adjudication';
 import { flagValue, loadMeetings, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings } from './notes-eval';
 
@@ -556,7 +556,7 @@ async function main(argv: string[]): Promise<void> {
   for (const m of meetings) {
     if (!refs.has(m.name)) throw new Error(`${m.name}: no reference summary in ${REFERENCES_FILE} (node scripts/qmsum-summary-fixture.js)`);
     const extraction = extractionDir === 'none' ? null : replayingChat(path.join(extractionDir, m.name));
-    runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, { carryNotes: argv.includes('--carry') }));
+    runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, { carryNotes: argv.includes('--carry') || answersCarryNotes(extractionDir) }));
   }
   const waiting = runs.filter((r) => r.pending);
   if (record) {
