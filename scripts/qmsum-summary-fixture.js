@@ -6,16 +6,20 @@
  * discussed in the meeting?"… for ICSI) with that query, its split and domain. Reads only the train and val folders of
  * data/Product and data/Academic: never a test folder, `all` or data/ALL.
  *
- *   node scripts/qmsum-summary-fixture.js <QMSum git dir> [commit]
+ *   node scripts/qmsum-summary-fixture.js <QMSum git dir> [commit] [--silver]
+ *
+ * --silver: the same for the silver set's meetings (test/fixtures/real-meetings/silver/summaries.json), so that the
+ * summary is measured on meetings no prompt was chosen on.
  */
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const [gitDir, commit = 'HEAD'] = process.argv.slice(2);
-if (!gitDir) { console.error('usage: qmsum-summary-fixture.js <QMSum git dir> [commit]'); process.exit(2); }
-const fixtures = path.join(__dirname, '..', 'test', 'fixtures', 'real-meetings');
+const silver = process.argv.includes('--silver');
+const [gitDir, commit = 'HEAD'] = process.argv.slice(2).filter((a) => a !== '--silver');
+if (!gitDir) { console.error('usage: qmsum-summary-fixture.js <QMSum git dir> [commit] [--silver]'); process.exit(2); }
+const fixtures = path.join(__dirname, '..', 'test', 'fixtures', 'real-meetings', ...(silver ? ['silver'] : []));
 const git = (...args) => execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
 const list = (p) => git('ls-tree', '--name-only', commit, `${p}/`).split('\n').filter(Boolean);
 

@@ -14,6 +14,7 @@ import { openQuestions } from '../understanding/questions';
 import { clock, commentId, DECISION_GROUPS, displayModel, historySuffix, inline, origin } from './notesText';
 import { citedLines, notesSummary, NotesSummary, summaryLines, transcriptAnchor } from './summarySection';
 import { isTicked, MY_NOTES_END, MY_NOTES_START, parsePreviousNotes } from './previousNotes';
+import { NameTies } from '../speakers/nameTies';
 
 
 /** How a decision reads in the notes: things not to do are marked, agreements are plain (a deferral is under Left open). */
@@ -62,7 +63,10 @@ export function renderNotes(journal: JournalContents, previous?: string, options
 
   const out: string[] = [`# ${inline(header.title)}`, ''];
   out.push(`- **Date:** ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
-  if (speakers.length) out.push(`- **Participants:** ${speakers.map(inline).join(', ')}`);
+  // A voice the meeting ties to a name ("I'm David") is shown with it (speakers/nameTies.ts), here and at its items.
+  const ties = NameTies.of(segments);
+  const withName = (speaker: string) => { const name = ties.nameOf(speaker); return name ? `${speaker} (${name})` : speaker; };
+  if (speakers.length) out.push(`- **Participants:** ${speakers.map((s) => inline(withName(s))).join(', ')}`);
   if (header.audioFile) out.push(`- **Recording:** ${inline(path.basename(header.audioFile))}`);
   if (end) {
     out.push(`- **Duration:** ${clock(end.capturedSec)}`);
@@ -84,7 +88,7 @@ export function renderNotes(journal: JournalContents, previous?: string, options
       const spokenIn = i.segmentId ? segmentById.get(i.segmentId) : undefined;
       const prefix = spokenIn && links.prefixFor(spokenIn.segmentId);
       const place = spokenIn?.viewing ? `, while viewing ${placeMarkdown(spokenIn.viewing, prefix)}` : '';
-      const line = `${itemText(i.text, spokenIn, prefix)}${i.owner ? ` — @${inline(i.owner)}` : ''}${i.due ? `, due ${i.due}` : ''} _(${origin(i)}${place})_`;
+      const line = `${itemText(i.text, spokenIn, prefix)}${i.owner ? ` — @${inline(withName(i.owner))}` : ''}${i.due ? `, due ${i.due}` : ''} _(${origin(i)}${place})_`;
       return `- [${ticked ? 'x' : ' '}] ${line} <!-- earshot:${commentId(i.id)}${ticked ? ' done' : ''} -->`;
     })
     : ['_None recorded._']));

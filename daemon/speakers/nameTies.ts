@@ -35,7 +35,8 @@ const THANKS = /\bthank(?:s| you),?\s+([A-Z][a-z]+)\b/;
 const key = (name: string) => name.toLowerCase();
 
 export class NameTies {
-  private constructor(private readonly tied: Map<string, string>, private readonly labels: ReadonlyMap<string, string>) {}
+  private constructor(private readonly tied: Map<string, string>, private readonly labels: ReadonlyMap<string, string>,
+    private readonly spelled: ReadonlyMap<string, string>) {}
 
   /** The ties the lines show (in meeting order), among the voices that speak in them. */
   static of(lines: readonly TieLine[]): NameTies {
@@ -45,8 +46,10 @@ export class NameTies {
     const lowerWords = new Set(lines.flatMap((l) => l.text.match(/\b[a-z][a-z']*\b/g) ?? []));
     const candidate = (word: string) => word.length >= 3 && !FILLER.test(word) && !NOT_NAMES.has(key(word)) && !labelWords.has(key(word)) && !lowerWords.has(key(word));
     const votes = new Map<string, Map<string, number>>();
+    const spelled = new Map<string, string>();
     const vote = (name: string, speaker: string, weight: number) => {
       if (!candidate(name)) return;
+      if (!spelled.has(key(name))) spelled.set(key(name), name);
       const forName = votes.get(key(name)) ?? new Map<string, number>();
       forName.set(speaker, (forName.get(speaker) ?? 0) + weight);
       votes.set(key(name), forName);
@@ -68,7 +71,17 @@ export class NameTies {
       const margin = best[1] - (second?.[1] ?? 0);
       if (margin >= 2) tied.set(name, best[0]);
     }
-    return new NameTies(tied, labels);
+    return new NameTies(tied, labels, spelled);
+  }
+
+  /**
+   * The name the meeting ties to a voice, as it was said ("David"); undefined when none, when several are (a
+   * nickname and a name: which to show is a guess), or when the label is the name already (a renamed voice).
+   */
+  nameOf(speaker: string): string | undefined {
+    const names = [...this.tied].filter(([, s]) => s === speaker).map(([name]) => name);
+    if (names.length !== 1 || key(speaker).split(/\s+/).includes(names[0])) return undefined;
+    return this.spelled.get(names[0]);
   }
 
   /** The voice a name belongs to, undefined when the meeting does not tie it. */

@@ -306,8 +306,8 @@ function tallyRound(tally: AdjudicationTally, used: Adjudication, pooled: number
  * is the first), and the recorded answer runs (A, B) whose finds the next round would pool.
  */
 export const ADJUDICATED_SETS = {
-  real: { meetings: () => loadMeetings(REAL_MEETINGS_DIR), dir: ADJUDICATED_DIR, rounds: ['', 'round-2'], runs: runsIn(REAL_MEETINGS_DIR) },
-  'silver-held-out': { meetings: () => silverHeldOut(loadSilver()), dir: SILVER_ADJUDICATED_DIR, rounds: ['', 'round-2'], runs: runsIn(SILVER_DIR) },
+  real: { meetings: () => loadMeetings(REAL_MEETINGS_DIR), dir: ADJUDICATED_DIR, rounds: ['', 'round-2', 'round-3'], runs: runsIn(REAL_MEETINGS_DIR) },
+  'silver-held-out': { meetings: () => silverHeldOut(loadSilver()), dir: SILVER_ADJUDICATED_DIR, rounds: ['', 'round-2', 'round-3'], runs: runsIn(SILVER_DIR) },
 };
 export type AdjudicatedSet = keyof typeof ADJUDICATED_SETS;
 

@@ -53,7 +53,7 @@ import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '
 import { Chat } from '../../daemon/understanding/providers';
 import { answersCarryNotes, MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
 import { kappa } from './adjudication';
-import { flagValue, loadMeetings, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings } from './notes-eval';
+import { flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverHeldOut } from './notes-eval';
 
 export const REFERENCES_FILE = path.join(REAL_MEETINGS_DIR, 'summaries.json');
 export const SUMMARIES_DIR = path.join(REAL_MEETINGS_DIR, 'summaries');
@@ -61,6 +61,19 @@ export const SUMMARY_ANSWERS_DIR = path.join(SUMMARIES_DIR, 'answers');
 export const JUDGEMENTS_DIR = path.join(SUMMARIES_DIR, 'judgements');
 /** A second, independent judging of the same outputs against the same facts (how far two judges differ). */
 export const CHECK_JUDGEMENTS_DIR = path.join(SUMMARIES_DIR, 'judgements-check');
+
+/**
+ * Where a set's summary is measured: the real set (its first twelve meetings the development part), or the silver set's
+ * held-out part (`--meetings silver-held-out`: 45 meetings no prompt, rule or setting was chosen on; no development part).
+ */
+export interface SummarySet { meetings(): Meeting[]; references: string; answers: string; judgements: string; check: string; extraction: string; parts: 'development' | 'none' }
+export const SUMMARY_SETS: Record<'real' | 'silver-held-out', SummarySet> = {
+  real: { meetings: () => loadMeetings(REAL_MEETINGS_DIR), references: REFERENCES_FILE, answers: SUMMARY_ANSWERS_DIR, judgements: JUDGEMENTS_DIR, check: CHECK_JUDGEMENTS_DIR, extraction: MODEL_ANSWERS_DIR, parts: 'development' },
+  'silver-held-out': {
+    meetings: () => silverHeldOut(loadSilver()), references: path.join(SILVER_DIR, 'summaries.json'), answers: path.join(SILVER_DIR, 'summaries', 'answers'),
+    judgements: path.join(SILVER_DIR, 'summaries', 'judgements'), check: path.join(SILVER_DIR, 'summaries', 'judgements-check'), extraction: path.join(SILVER_DIR, 'model-answers'), parts: 'none',
+  },
+};
 
 /** The real set's first twelve meetings: prompts and rules may be chosen on their figures; the rest are held out. */
 export const DEVELOPMENT = ['ES2002a', 'TS3005a', 'IS1001d', 'ES2007d', 'IS1008c', 'ES2009b', 'TS3010b', 'Bro007', 'Bro008', 'Bro013', 'Bed017', 'Bmr025'];
@@ -533,20 +546,25 @@ export function scoreLine(name: string, s: Score): string {
 }
 
 async function main(argv: string[]): Promise<void> {
+  const setName = flagValue(argv, '--meetings') ?? 'real';
+  if (setName !== 'real' && setName !== 'silver-held-out') throw new Error(`--meetings ${setName}: real or silver-held-out`);
+  const set = SUMMARY_SETS[setName];
   const record = flagValue(argv, '--record');
-  const answers = flagValue(argv, '--answers') ?? SUMMARY_ANSWERS_DIR;
-  const extractionDir = flagValue(argv, '--extraction-answers') ?? MODEL_ANSWERS_DIR;
+  const answers = flagValue(argv, '--answers') ?? set.answers;
+  const extractionDir = flagValue(argv, '--extraction-answers') ?? set.extraction;
   const judgePromptsDir = flagValue(argv, '--judge-prompts');
   const fileDir = flagValue(argv, '--file-judgements');
-  const judgementsDir = flagValue(argv, '--judgements') ?? JUDGEMENTS_DIR;
-  const refs = loadReferences();
+  const judgementsDir = flagValue(argv, '--judgements') ?? set.judgements;
+  // --check-judgements DIR: the second judging of the outputs judged in --judgements (by default the set's own).
+  const checkDir = flagValue(argv, '--check-judgements') ?? (judgementsDir === set.judgements ? set.check : undefined);
+  const refs = loadReferences(set.references);
   if (fileDir !== undefined) {
     const { filed, refused } = fileJudgements(fileDir, refs, judgementsDir);
     process.stdout.write(`filed ${filed.length} answers into ${judgementsDir}${refused.length ? `; refused ${refused.length}:\n  ${refused.join('\n  ')}` : ''}\n`);
     if (refused.length) process.exitCode = 1;
     return;
   }
-  const meetings = selectMeetings(loadMeetings(REAL_MEETINGS_DIR), argv);
+  const meetings = selectMeetings(set.meetings(), argv);
   const summaryDir = record ?? answers;
   if (!record && !fs.existsSync(summaryDir)) {
     process.stdout.write(`No recorded summary answers in ${summaryDir}: record them with --record DIR (test/fixtures/real-meetings/README.md, "Summary answers").\n`);
@@ -554,7 +572,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const runs: SummaryRun[] = [];
   for (const m of meetings) {
-    if (!refs.has(m.name)) throw new Error(`${m.name}: no reference summary in ${REFERENCES_FILE} (node scripts/qmsum-summary-fixture.js)`);
+    if (!refs.has(m.name)) throw new Error(`${m.name}: no reference summary in ${set.references} (node scripts/qmsum-summary-fixture.js)`);
     const extraction = extractionDir === 'none' ? null : replayingChat(path.join(extractionDir, m.name));
     runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, { carryNotes: argv.includes('--carry') || answersCarryNotes(extractionDir) }));
   }
@@ -571,28 +589,30 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const out: string[] = [];
-  out.push(`Summary eval on ${meetings.length} real meetings (QMSum train/val; reference: each meeting's human summary of the whole meeting)`);
+  out.push(`Summary eval on ${meetings.length} ${setName === 'real' ? 'real meetings' : 'meetings of the silver set\'s held-out part'} (QMSum train/val; reference: each meeting's human summary of the whole meeting)`);
   if (waiting.length) out.push(`INCOMPLETE: ${waiting.length} meetings lack summary answers (left out below): ${waiting.map((r) => r.meeting.name).join(', ')}`);
   const settleFailed = runs.filter((r) => !r.pending && r.settle && !r.settle.settled);
   out.push(`Settled at stop: ${runs.filter((r) => !r.pending && r.settle?.settled).length}; not settled: ${settleFailed.length}${settleFailed.length ? ` (${settleFailed.map((r) => `${r.meeting.name}: ${r.settle && !r.settle.settled ? r.settle.unsettled : ''}`).join(', ')})` : ''}`, '');
   out.push(...structureReport(structureOf(runs)), '');
   const dev = new Set(DEVELOPMENT);
-  const parts: [string, SummaryRun[]][] = [['all', runs], ['development (12)', runs.filter((r) => dev.has(r.meeting.name))], ['held out (20)', runs.filter((r) => !dev.has(r.meeting.name))]];
+  const parts: [string, SummaryRun[]][] = set.parts === 'development'
+    ? [['all', runs], ['development (12)', runs.filter((r) => dev.has(r.meeting.name))], ['held out (20)', runs.filter((r) => !dev.has(r.meeting.name))]]
+    : [['all', runs]];
   out.push('Judged (summaries/judgements): facts of the reference covered, contradicted; points stating a decision\'s standing otherwise than the decisions list');
   for (const [name, part] of parts) {
     const scores = scoreRuns(part, judgementsDir);
     out.push(scoreLine(`settled summary, ${name}`, scores.settled), scoreLine(`last rolling summary, ${name}`, scores.rolling));
   }
-  if (judgementsDir === JUDGEMENTS_DIR && fs.existsSync(CHECK_JUDGEMENTS_DIR)) {
+  if (checkDir && fs.existsSync(checkDir)) {
     // The second judging, and both together: each fact counted once per judging.
     out.push('', 'Second judging (summaries/judgements-check: the same outputs and facts, other judges), and both judgings pooled:');
     for (const [name, part] of parts) {
-      const [first, second] = [scoreRuns(part, judgementsDir), scoreRuns(part, CHECK_JUDGEMENTS_DIR)];
+      const [first, second] = [scoreRuns(part, judgementsDir), scoreRuns(part, checkDir)];
       const [a, b] = [first.settled, second.settled];
       out.push(scoreLine(`settled, ${name}, second judging`, b),
         `${`settled, ${name}, both judgings`.padEnd(40)} coverage ${((a.covered + b.covered) / (a.facts + b.facts || 1)).toFixed(3)} (${a.covered + b.covered}/${a.facts + b.facts} verdicts)`);
     }
-    const a = judgingAgreement(runs);
+    const a = judgingAgreement(runs, judgementsDir, checkDir);
     out.push(`The two judgings: the same verdict on ${a.same} of ${a.facts} facts (${a.outputs} outputs); Cohen's kappa on "covered" ${a.kappa.toFixed(2)}`);
   }
   const { unjudged } = scoreRuns(runs, judgementsDir);

@@ -9,6 +9,8 @@ import { NameTies, TieLine } from '../../daemon/speakers/nameTies';
 import { notedBefore, reduceChunks } from '../../daemon/understanding/chunkMerge';
 import type { ModelChunk } from '../../daemon/understanding/modelExtract';
 import { ChunkExtraction } from '../../protocol/protocol';
+import { renderNotes } from '../../daemon/documents/markdown';
+import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
 
 const PM = 'Project Manager', ID = 'Industrial Designer', UI = 'User Interface', ME = 'Marketing';
 const INTRODUCTIONS: TieLine[] = [
@@ -97,5 +99,19 @@ describe('owners from names (speakers/nameTies.ts, issue 56)', () => {
       assert.equal(reduceChunks(chunks, answers, true).actionItems[0].owner, PM);
       assert.equal(notedBefore(chunks, answers, 1).shown.find((e) => e.kind === 'actionItem')?.owner, 'Laura');
     });
+  });
+
+  it('the reverse: a voice tied to a name is shown with it, in the participants and at its items; a renamed voice, or one with two names, as it is', () => {
+    const ties = NameTies.of([...INTRODUCTIONS, { speaker: 'Dana', text: "Hi, I'm Dana." }, { speaker: 'Speaker 3', text: "I'm Samuel, Sam for short. I'm Sam." }]);
+    assert.equal(ties.nameOf(ID), 'David');
+    assert.equal(ties.nameOf('Dana'), undefined, 'the label is the name already');
+    assert.equal(ties.nameOf('Speaker 3'), undefined, 'two names for one voice: which to show is a guess');
+    const header = { type: 'session' as const, version: 1, sessionId: 's1', title: 'Kick-off', startedAt: '2030-01-01T09:00:00.000Z', sources: ['mic' as const], language: 'en', notesPath: '' };
+    const segments = INTRODUCTIONS.map((l, k): JournalRecord => ({ type: 'segment', segmentId: `m-${k + 1}`, source: 'mic', speaker: l.speaker, t0: k * 10, t1: k * 10 + 5, text: l.text }));
+    const item: JournalRecord = { type: 'actionItem', id: 'a1', revision: 1, text: 'Draw the case', owner: ID, due: null, duePhrase: null, segmentId: 'm-2', t0: 10 };
+    const journal: JournalContents = { header, tornTail: false, records: [header, ...segments, item] };
+    const notes = renderNotes(journal);
+    assert.match(notes, /\*\*Participants:\*\* Project Manager \(Laura\), Industrial Designer \(David\), Marketing \(Andrew\), User Interface \(Craig\)/);
+    assert.match(notes, /Draw the case.* — @Industrial Designer \(David\)/);
   });
 });
