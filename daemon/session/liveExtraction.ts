@@ -18,6 +18,10 @@
  * such a model reads the open chunk's lines ahead as they come (runner.preload(), at the same idle moments, held the
  * same way), so that when the chunk closes, or the meeting stops, only the lines since are left to read: a chunk's
  * prompt sent live says it is the last part so far ("Part k of k"), as it was while its lines were read.
+ * With the settings' carryNotes (prompt v7, runner.carryNotes), each chunk's prompt carries what the chunks before it
+ * noted: a chunk goes only once every chunk before it is answered (one at a time live, and in order at stop), the open
+ * chunk is read ahead only then and with the same notes (they sit before its lines: the start of its prompt), and the
+ * answers are merged with their cites, merges and standing changes (a decision's standing history is journaled).
  *
  * Owns the run's state: a copy of the session's journal records (the session hands it each record it journals), the
  * chunks sent and their answers, the run's counts. It writes to the journal only through the session's `append`,
@@ -30,7 +34,7 @@ import { Renamed, renameMentions } from '../speakers/labels';
 import {
   ChunkLine, chunkLines, chunkLinesOf, closedChunks, ModelChunk, modelExtractionRecords, ModelRunSummary, shownItems, withItems,
 } from '../understanding/modelExtract';
-import { ReducedExtraction, reduceChunks } from '../understanding/chunkMerge';
+import { EarlierParts, ReducedExtraction, reduceChunks, withNotedBefore } from '../understanding/chunkMerge';
 import { finalOutcomes, RolledSummary, rollOver, settleAtStop, SummarySoFar, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from './config';
 import { Ledger } from './ledger';
@@ -87,6 +91,7 @@ export function answerRenamed(answer: ChunkExtraction | null, renamed: Renamed):
     rewrite: answer.rewrite.map((w) => ({
       ...w, ...(w.text !== undefined ? { text: renameMentions(w.text, renamed) } : {}), ...(w.owner !== undefined ? { owner: owner(w.owner) } : {}),
     })),
+    ...(answer.noted ? { noted: answer.noted.map((u) => (u.owner !== undefined ? { ...u, owner: owner(u.owner) } : u)) } : {}),
   };
 }
 
@@ -113,6 +118,10 @@ export class LiveExtraction {
   private preloaded: string | undefined;
   /** The open chunk and its key, worked out again after each record journaled. */
   private open: { chunk: ModelChunk; key: string } | null | undefined;
+  /** Counts the changes to the chunks sent and their answers: v7's notes for the open chunk are made again only after one. */
+  private sentChanges = 0;
+  /** v7: the open chunk's notes as last made (a merge of every answer so far: not made again for each final). */
+  private openNoted: { key: string; noted: ModelChunk['noted'] } | undefined;
   /** The model is paused for whisper (runner.pause()). */
   private yielded = false;
   private yieldPoll: NodeJS.Timeout | undefined;
@@ -138,7 +147,17 @@ export class LiveExtraction {
 
   /** The chunks' answers so far, merged (what the at-stop extraction reduces for the same answers). */
   reduced(): ReducedExtraction {
-    return reduceChunks(this.sent, this.answers);
+    return reduceChunks(this.sent, this.answers, this.carry);
+  }
+
+  /** Prompt v7: each chunk carries what the chunks before it noted. */
+  private get carry(): boolean {
+    return this.wiring.runner.carryNotes === true;
+  }
+
+  /** The chunks sent so far and their answers, as they are now (what the next chunk's v7 notes are made from). */
+  private earlier(): EarlierParts {
+    return { chunks: [...this.sent], answers: [...this.answers] };
   }
 
   /**
@@ -150,6 +169,7 @@ export class LiveExtraction {
     // What was sent and answered names the voice anew too: the next publish and summary revision build on it.
     this.sent.splice(0, this.sent.length, ...this.sent.map((c) => chunkRenamed(c, renamed)));
     for (let k = 0; k < this.answers.length; k++) this.answers[k] = answerRenamed(this.answers[k], renamed);
+    this.sentChanges++;
     const last = lastSummary(this.records);
     if (!last) return undefined;
     const points = last.points.map((p) => ({ ...p, text: renameMentions(p.text, renamed) }));
@@ -276,12 +296,23 @@ export class LiveExtraction {
       if (chunks.length !== this.sent.length + 1 || this.summary.chunks !== this.sent.length) {
         this.open = null; // chunks before it still to send (or to summarize): they come first
       } else {
-        const chunk = withItems(chunks[chunks.length - 1], this.sent.length, shownItems(baseRecords(this.records)));
+        const lines = withItems(chunks[chunks.length - 1], this.sent.length, shownItems(baseRecords(this.records)));
+        const chunk = this.carry ? this.withNoted(lines) : lines;
         const last = chunk.lines[chunk.lines.length - 1];
-        this.open = { chunk, key: JSON.stringify([chunk.index, chunk.lines.length, last.segmentId, last.text, chunk.items, this.summary.chunks]) };
+        this.open = { chunk, key: JSON.stringify([chunk.index, chunk.lines.length, last.segmentId, last.text, chunk.items, chunk.noted, this.summary.chunks]) };
       }
     }
     return this.open && this.open.key !== this.preloaded ? this.open : undefined;
+  }
+
+  /**
+   * v7: the open chunk with the notes its call will carry (every chunk before it is answered: the model answers one call
+   * at a time). They change only with the chunks sent and their answers, and with which rule items its lines hold.
+   */
+  private withNoted(chunk: ModelChunk): ModelChunk {
+    const key = JSON.stringify([this.sentChanges, chunk.items.map((i) => i.id)]);
+    if (this.openNoted?.key !== key) this.openNoted = { key, noted: withNotedBefore(chunk, this.earlier()).noted };
+    return { ...chunk, noted: this.openNoted.noted };
   }
 
   /** Reads the open chunk ahead (the model holds for whisper meanwhile, as for a chunk's call). */
@@ -318,18 +349,21 @@ export class LiveExtraction {
     const same = (a: readonly ChunkLine[], b: readonly ChunkLine[]) => a.length === b.length && a.every((l, k) => l.segmentId === b[k].segmentId && l.text === b[k].text);
     let k = 0;
     while (k < this.sent.length && k < chunks.length && same(this.sent[k].lines, chunks[k])) k++;
+    if (k === this.sent.length) return;
     this.sent.splice(k);
     this.answers.splice(k);
+    this.sentChanges++;
   }
 
   /** Sends `chunks` (all of them: nothing is sent once cancelled), journals what they found, then revises the summary. */
   private async extract(chunks: ModelChunk[], live: boolean): Promise<void> {
     const ofChunks = chunkLines(this.lines(), this.wiring.runner.chunkOptions).length;
     const asked = this.renames.length;
-    const run = await this.wiring.runner.run(chunks, { live, ofChunks, ...(this.sofar ? { continues: this.sofar } : {}) });
+    const run = await this.wiring.runner.run(chunks, { live, ofChunks, ...(this.sofar ? { continues: this.sofar } : {}), ...(this.carry ? { earlier: this.earlier() } : {}) });
     const since = this.renames.slice(asked);
     this.sent.push(...chunks.map((c) => since.reduce(chunkRenamed, c)));
     this.answers.push(...run.answers.map((a) => since.reduce(answerRenamed, a)));
+    this.sentChanges++;
     this.sofar = run.summary;
     if (run.declined) this.declined = true;
     if (run.declined || run.summary.state !== 'done') this.over = true;
