@@ -41,8 +41,9 @@ export class ModelExtractions {
 
   /**
    * The opt-in language-model extraction for a session, when the user opted in (and, for 'vscode-lm', a client can be
-   * asked): the whole meeting in chunks, answers merged into journal records; then the rolling summary, as a live
-   * session rolls it, from the last journaled one over the chunks it has not read. Never rejects but for a journal
+   * asked): the whole meeting in chunks, answers merged into journal records (with the settings' carryNotes, prompt
+   * v7: the chunks one at a time, in order, each carrying what the ones before it noted); then the rolling summary, as
+   * a live session rolls it, from the last journaled one over the chunks it has not read. Never rejects but for a journal
    * write that failed.
    */
   extractorFor(sessionId: string): ModelExtractor | undefined {

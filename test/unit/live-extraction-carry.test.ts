@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Decision } from '../../protocol/protocol';
 import { DecisionRecord, JournalRecord, latestById } from '../../daemon/journal/journal';
-import { answerRenamed } from '../../daemon/session/liveExtraction';
+import { answerRenamed } from '../../daemon/session/sentChunks';
 import { revisionsToward } from '../../daemon/session/modelRevisions';
 import { ChunkLine, modelChunks } from '../../daemon/understanding/modelExtract';
 import { Answer, Asked, harness, HEADER, localRunner, segment, serviceRunner, until } from './live-extraction-harness';
