@@ -319,8 +319,22 @@ export interface EnhancementSettings {
   tokenBudget?: number;
   /** Characters of transcript per chunk (1,000–100,000, default 6,000: fits small local models' context). */
   chunkChars?: number;
+  /**
+   * Prompt v7 (issue 56): each part of the meeting is read with what the parts before it noted, so that a decision or
+   * item is listed once and a later part may change a decision's standing; the parts then go one at a time, in order.
+   * Default {@link CARRY_NOTES_DEFAULT}.
+   */
+  carryNotes?: boolean;
 }
 export const DEFAULT_ENHANCEMENT_TIMEOUT_SEC = 20;
+/**
+ * Whether the meeting's parts carry what the parts before them noted (prompt v7) when the settings do not say: the one
+ * default of the daemon, the extension (package.json's `earshot.enhancement.carryNotes` must say the same: the settings
+ * manifest test checks it) and every client.
+ */
+export const CARRY_NOTES_DEFAULT = true;
+/** Whether these settings carry the notes from part to part (prompt v7). */
+export const carriesNotes = (settings: EnhancementSettings): boolean => settings.carryNotes ?? CARRY_NOTES_DEFAULT;
 export const DEFAULT_ENHANCEMENT_CONCURRENCY = 2;
 export const DEFAULT_ENHANCEMENT_TOKEN_BUDGET = 200_000;
 

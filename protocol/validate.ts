@@ -452,6 +452,7 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
     fail(`${what}.provider must be one of ${ENHANCEMENT_PROVIDERS.join(', ')}, got ${show(provider)}`);
   }
   const allowRemote = optionalBoolean(o, 'allowRemote', what);
+  const carryNotes = optionalBoolean(o, 'carryNotes', what);
   const model = optionalString(o, 'model', what)?.trim() || undefined;
   // A local model is a file path, which may be long; elsewhere a model name.
   const longest = provider === 'local' ? 4096 : 200;
@@ -499,6 +500,7 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
     ...(typeof maxConcurrency === 'number' ? { maxConcurrency } : {}),
     ...(typeof tokenBudget === 'number' ? { tokenBudget: Math.round(tokenBudget) } : {}),
     ...(typeof chunkChars === 'number' ? { chunkChars: Math.round(chunkChars) } : {}),
+    ...(carryNotes !== undefined ? { carryNotes } : {}),
   };
 }
 

@@ -5,7 +5,7 @@
  * (understanding/local/) starts on the first call and is closed when the run (or the session's live runner) ends,
  * cancelled or not, and after a minute idle: its memory is given back when the notes are done.
  */
-import { DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
+import { carriesNotes, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
 import { JournalContents, JournalRecord, JournalWriteError, lastSummary, summaryRecord, summarySoFarOf } from '../journal/journal';
 import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, ModelChunk, modelChunks, modelExtractionRecords } from '../understanding/modelExtract';
 import { reduceChunks } from '../understanding/chunkMerge';
@@ -41,13 +41,15 @@ export class ModelExtractions {
 
   /**
    * The opt-in language-model extraction for a session, when the user opted in (and, for 'vscode-lm', a client can be
-   * asked): the whole meeting in chunks, answers merged into journal records; then the rolling summary, as a live
-   * session rolls it, from the last journaled one over the chunks it has not read. Never rejects but for a journal
+   * asked): the whole meeting in chunks, answers merged into journal records (with the settings' carryNotes, prompt
+   * v7: the chunks one at a time, in order, each carrying what the ones before it noted); then the rolling summary, as
+   * a live session rolls it, from the last journaled one over the chunks it has not read. Never rejects but for a journal
    * write that failed.
    */
   extractorFor(sessionId: string): ModelExtractor | undefined {
     const settings = this.settings();
     if (!settings) return undefined;
+    const carry = carriesNotes(settings);
     return async (journal, append) => {
       const chunks = modelChunks(journal, chunkOptionsOf(settings));
       if (!chunks.length) return [];
@@ -59,7 +61,7 @@ export class ModelExtractions {
         const options = await this.runOptions(sessionId, settings, abort.signal, chunks.length);
         if (!options) return [];
         host = options.host;
-        const run = await runModelExtraction(sessionId, meeting, chunks, options);
+        const run = await runModelExtraction(sessionId, meeting, chunks, { ...options, carryNotes: carry });
         const sofar = run.summary;
         const summary = summarySoFarOf(journal.records);
         const last = lastSummary(journal.records);
@@ -75,7 +77,7 @@ export class ModelExtractions {
           },
         });
         const noAnswer = sofar.finished === sofar.failed && sofar.state === 'done' && run.answers.every((a) => a === null);
-        const records = noAnswer ? [] : modelExtractionRecords(journal, reduceChunks(chunks, run.answers), sofar);
+        const records = noAnswer ? [] : modelExtractionRecords(journal, reduceChunks(chunks, run.answers, carry), sofar);
         // The summary settles against the notes' final decisions and items: the journal's with the run's records on top.
         // A summary settled already (its daemon died after) is not asked again.
         if (last?.settled === undefined) {
@@ -191,9 +193,11 @@ export class ModelExtractions {
       this.whisperSessions.delete(sessionId);
       this.fitCores();
     };
+    const carryNotes = carriesNotes(settings);
     return {
       chunkOptions: chunkOptionsOf(settings),
       signal: abort.signal,
+      carryNotes,
       run: async (chunks, how) => {
         const options = await this.runOptions(sessionId, how.live ? { ...settings, maxConcurrency: 1 } : settings, abort.signal, how.ofChunks);
         if (!options) {
@@ -213,6 +217,7 @@ export class ModelExtractions {
         const progress = options.progress;
         return runModelExtraction(sessionId, meeting, chunks, {
           ...options, ofChunks: how.ofChunks, lastPartSoFar: how.live, ...(sofar ? { continues: sofar } : {}),
+          ...(carryNotes ? { carryNotes, ...(how.earlier ? { earlier: how.earlier } : {}) } : {}),
           // The meeting goes on: a chunk done is not the run done.
           progress: how.live ? (p) => progress(p.state === 'done' ? { ...p, state: 'running', message: `${p.finished} of ${p.chunks} chunks read so far; the rest as the meeting goes on` } : p) : progress,
         });

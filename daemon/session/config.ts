@@ -14,6 +14,7 @@ import { SegmenterOptions, SpeechDetector } from '../vad/segmenter';
 import { ChunkLine, ChunkOptions, ModelChunk, ModelRunSummary } from '../understanding/modelExtract';
 import { FinalOutcomes, RolledSummary, SummaryPoint } from '../understanding/modelSummary';
 import { ExtractionRun } from '../understanding/providers';
+import type { EarlierParts } from '../understanding/chunkMerge';
 import type { SpeakerStage } from '../speakers/stage';
 
 export interface SessionEvents {
@@ -100,12 +101,20 @@ export interface ChunkRunner {
   /** Aborted by earshot/extraction/cancel: nothing is sent after it, live or at stop. */
   readonly signal: AbortSignal;
   /**
-   * Sends `chunks` to the model and answers one answer per chunk (null: none) and the meeting's run so far. `live`: one
-   * at a time, the meeting goes on (its progress stays 'running'); at stop, as many at once as the settings allow.
-   * `continues`: the run so far, carried on (tokens against the budget, chunks counted over the whole meeting); a run
-   * that was cancelled or spent its budget sends nothing more. `ofChunks`: the meeting's chunks so far. Never rejects.
+   * Prompt v7 (the settings' carryNotes): each chunk's prompt carries what the chunks before it noted, so a chunk is
+   * sent only once every chunk before it is answered (run() gets them as `earlier`), and the answers are merged so
+   * (chunkMerge.ts's reduceChunks with `carried`). Absent or false: v6, each chunk read alone.
    */
-  run(chunks: readonly ModelChunk[], how: { live: boolean; ofChunks: number; continues?: ModelRunSummary }): Promise<ExtractionRun>;
+  readonly carryNotes?: boolean;
+  /**
+   * Sends `chunks` to the model and answers one answer per chunk (null: none) and the meeting's run so far. `live`: one
+   * at a time, the meeting goes on (its progress stays 'running'); at stop, as many at once as the settings allow (with
+   * carryNotes, one at a time in order). `continues`: the run so far, carried on (tokens against the budget, chunks
+   * counted over the whole meeting); a run that was cancelled or spent its budget sends nothing more. `ofChunks`: the
+   * meeting's chunks so far. `earlier`: the chunks sent before and their answers (what carryNotes' first prompt
+   * carries). Never rejects.
+   */
+  run(chunks: readonly ModelChunk[], how: { live: boolean; ofChunks: number; continues?: ModelRunSummary; earlier?: EarlierParts }): Promise<ExtractionRun>;
   /**
    * Revises the rolling summary with one chunk's lines (one small call, modelSummary.ts's rollSummary), unless the run
    * was cancelled; each call is reported (logged) with the chunk's number. Never rejects: null points when there is no
@@ -134,7 +143,8 @@ export interface ChunkRunner {
   holdsForWhisper?(): boolean;
   /**
    * A model on this machine ('local'; absent elsewhere) reads the meeting's open chunk so far ahead, as the prompts of
-   * its extraction (live: "Part k of k") and of the summary's revision after it (from `previous`) will start, so that
+   * its extraction (live: "Part k of k"; with carryNotes, `chunk` carries its notes as its call will: withNotedBefore)
+   * and of the summary's revision after it (from `previous`) will start, so that
    * when it is sent (it closed, or the meeting stopped) only the lines since are left to read. Resolves when read (or
    * dropped for a newer one); never rejects. Held for whisper as a chunk's call is (pause()).
    */

@@ -18,23 +18,28 @@
  * such a model reads the open chunk's lines ahead as they come (runner.preload(), at the same idle moments, held the
  * same way), so that when the chunk closes, or the meeting stops, only the lines since are left to read: a chunk's
  * prompt sent live says it is the last part so far ("Part k of k"), as it was while its lines were read.
+ * With the settings' carryNotes (prompt v7, runner.carryNotes), each chunk's prompt carries what the chunks before it
+ * noted: a chunk goes only once every chunk before it is answered (one at a time live, and in order at stop), the open
+ * chunk is read ahead only then and with the same notes (they sit before its lines: the start of its prompt), and the
+ * answers are merged with their cites, merges and standing changes (a decision's standing history is journaled).
  *
  * Owns the run's state: a copy of the session's journal records (the session hands it each record it journals), the
- * chunks sent and their answers, the run's counts. It writes to the journal only through the session's `append`,
- * never fails the session (a model's failure leaves the rules' notes), and sends nothing once cancelled
- * (earshot/extraction/cancel), the budget is spent or the client declined.
+ * chunks sent and their answers (sentChunks.ts), the run's counts. It writes to the journal only through the
+ * session's `append`, never fails the session (a model's failure leaves the rules' notes), and sends nothing once
+ * cancelled (earshot/extraction/cancel), the budget is spent or the client declined.
  */
-import { ActionItem, ChunkExtraction, Decision } from '../../protocol/protocol';
+import { ActionItem, Decision } from '../../protocol/protocol';
 import { JournalContents, JournalRecord, lastSummary, latestById, SummaryRecord, summaryRecord, summarySoFarOf } from '../journal/journal';
 import { Renamed, renameMentions } from '../speakers/labels';
 import {
   ChunkLine, chunkLines, chunkLinesOf, closedChunks, ModelChunk, modelExtractionRecords, ModelRunSummary, shownItems, withItems,
 } from '../understanding/modelExtract';
-import { ReducedExtraction, reduceChunks } from '../understanding/chunkMerge';
+import { ReducedExtraction } from '../understanding/chunkMerge';
 import { finalOutcomes, RolledSummary, rollOver, settleAtStop, SummarySoFar, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from './config';
 import { Ledger } from './ledger';
 import { baseRecords, EntryRecord, modelAddedIds, revisionsToward } from './modelRevisions';
+import { SentChunks } from './sentChunks';
 
 /** Whisper must have been idle this long before a chunk is sent: a decode that follows at once is not raced. */
 export const IDLE_SETTLE_MS = 250;
@@ -71,30 +76,11 @@ export interface LiveExtractionWiring {
 
 const isEntry = (r: JournalRecord): r is EntryRecord => r.type === 'actionItem' || r.type === 'decision';
 
-/** A chunk's lines with a renamed voice's lines under the new name. */
-function chunkRenamed(chunk: ModelChunk, renamed: Renamed): ModelChunk {
-  return { ...chunk, lines: chunk.lines.map((l) => (l.speaker === renamed.from ? { ...l, speaker: renamed.to } : l)) };
-}
-
-/** A chunk's answer as if its prompt had named the renamed voice anew: owners follow (followOwner's rule), texts name it. */
-export function answerRenamed(answer: ChunkExtraction | null, renamed: Renamed): ChunkExtraction | null {
-  if (!answer) return answer;
-  const owner = (o: string | null) => (o === renamed.from ? renamed.to : o);
-  return {
-    ...answer,
-    actionItems: answer.actionItems.map((i) => ({ ...i, text: renameMentions(i.text, renamed), owner: owner(i.owner) })),
-    decisions: answer.decisions.map((d) => ({ ...d, text: renameMentions(d.text, renamed) })),
-    rewrite: answer.rewrite.map((w) => ({
-      ...w, ...(w.text !== undefined ? { text: renameMentions(w.text, renamed) } : {}), ...(w.owner !== undefined ? { owner: owner(w.owner) } : {}),
-    })),
-  };
-}
-
 export class LiveExtraction {
   /** Every record of the session's journal so far, header first. */
   private readonly records: JournalRecord[];
-  private readonly sent: ModelChunk[] = [];
-  private readonly answers: (ChunkExtraction | null)[] = [];
+  /** The chunks sent and their answers (prompt v7: with the settings' carryNotes, runner.carryNotes). */
+  private readonly sent: SentChunks;
   /** The run so far (tokens, counts, model), carried from call to call. */
   private sofar: ModelRunSummary | undefined;
   /** Ids the model revised or added in this session. */
@@ -125,6 +111,7 @@ export class LiveExtraction {
   /** `records`: the journal so far (a resumed session's; a new one's header). */
   constructor(private readonly wiring: LiveExtractionWiring, records: readonly JournalRecord[]) {
     this.records = [...records];
+    this.sent = new SentChunks(wiring.runner.carryNotes === true);
     for (const id of modelAddedIds(records)) this.published.add(id);
     for (const r of records) if (isEntry(r) && (r.refinedBy !== undefined || r.dismissed !== undefined)) this.published.add(r.id);
     // A resumed session rolls on from its last summary: the chunks it read are not read again.
@@ -138,7 +125,7 @@ export class LiveExtraction {
 
   /** The chunks' answers so far, merged (what the at-stop extraction reduces for the same answers). */
   reduced(): ReducedExtraction {
-    return reduceChunks(this.sent, this.answers);
+    return this.sent.reduced();
   }
 
   /**
@@ -147,9 +134,7 @@ export class LiveExtraction {
    */
   renamed(renamed: Renamed): SummaryRecord | undefined {
     this.renames.push(renamed);
-    // What was sent and answered names the voice anew too: the next publish and summary revision build on it.
-    this.sent.splice(0, this.sent.length, ...this.sent.map((c) => chunkRenamed(c, renamed)));
-    for (let k = 0; k < this.answers.length; k++) this.answers[k] = answerRenamed(this.answers[k], renamed);
+    this.sent.renamed(renamed);
     const last = lastSummary(this.records);
     if (!last) return undefined;
     const points = last.points.map((p) => ({ ...p, text: renameMentions(p.text, renamed) }));
@@ -246,7 +231,7 @@ export class LiveExtraction {
     try {
       const all = this.lines();
       const chunks = chunkLines(all, this.wiring.runner.chunkOptions);
-      this.keepSentMatching(chunks);
+      this.sent.keepMatching(chunks);
       if (!chunks.length) return;
       const shown = shownItems(baseRecords(this.records));
       const rest = this.declined ? [] : chunks.slice(this.sent.length).map((lines, k) => withItems(lines, this.sent.length + k, shown));
@@ -256,7 +241,7 @@ export class LiveExtraction {
       await this.settle();
       const summary = this.sofar!;
       // As at stop: a run that got no answer at all leaves no trace.
-      if (summary.state === 'done' && summary.finished === summary.failed && this.answers.every((a) => a === null) && !this.published.size) return;
+      if (summary.state === 'done' && summary.finished === summary.failed && this.sent.unanswered && !this.published.size) return;
       await this.publish(true);
     } catch (e) {
       this.wiring.failed(e);
@@ -276,9 +261,10 @@ export class LiveExtraction {
       if (chunks.length !== this.sent.length + 1 || this.summary.chunks !== this.sent.length) {
         this.open = null; // chunks before it still to send (or to summarize): they come first
       } else {
-        const chunk = withItems(chunks[chunks.length - 1], this.sent.length, shownItems(baseRecords(this.records)));
+        const lines = withItems(chunks[chunks.length - 1], this.sent.length, shownItems(baseRecords(this.records)));
+        const chunk = this.sent.carry ? this.sent.withNoted(lines) : lines;
         const last = chunk.lines[chunk.lines.length - 1];
-        this.open = { chunk, key: JSON.stringify([chunk.index, chunk.lines.length, last.segmentId, last.text, chunk.items, this.summary.chunks]) };
+        this.open = { chunk, key: JSON.stringify([chunk.index, chunk.lines.length, last.segmentId, last.text, chunk.items, chunk.noted, this.summary.chunks]) };
       }
     }
     return this.open && this.open.key !== this.preloaded ? this.open : undefined;
@@ -304,32 +290,18 @@ export class LiveExtraction {
       const lines = this.lines();
       const t0Of = new Map(this.records.flatMap((r) => (r.type === 'segment' ? [[r.segmentId, r.t0] as const] : [])));
       this.closed = closedChunks(lines, this.wiring.runner.chunkOptions).map((c) => ({ lines: c.lines, closingT0: t0Of.get(lines[c.through].segmentId)! }));
-      this.keepSentMatching(this.closed.map((c) => c.lines));
+      this.sent.keepMatching(this.closed.map((c) => c.lines));
     }
     const next = this.closed[this.sent.length];
     return next && next.closingT0 < this.wiring.horizon() ? next : undefined;
-  }
-
-  /**
-   * Chunks sent while the meeting ran stay only while they are the meeting's chunks: a final that came late (another
-   * source's) and sorted into one changes it and every one after; those are sent again.
-   */
-  private keepSentMatching(chunks: readonly ChunkLine[][]): void {
-    const same = (a: readonly ChunkLine[], b: readonly ChunkLine[]) => a.length === b.length && a.every((l, k) => l.segmentId === b[k].segmentId && l.text === b[k].text);
-    let k = 0;
-    while (k < this.sent.length && k < chunks.length && same(this.sent[k].lines, chunks[k])) k++;
-    this.sent.splice(k);
-    this.answers.splice(k);
   }
 
   /** Sends `chunks` (all of them: nothing is sent once cancelled), journals what they found, then revises the summary. */
   private async extract(chunks: ModelChunk[], live: boolean): Promise<void> {
     const ofChunks = chunkLines(this.lines(), this.wiring.runner.chunkOptions).length;
     const asked = this.renames.length;
-    const run = await this.wiring.runner.run(chunks, { live, ofChunks, ...(this.sofar ? { continues: this.sofar } : {}) });
-    const since = this.renames.slice(asked);
-    this.sent.push(...chunks.map((c) => since.reduce(chunkRenamed, c)));
-    this.answers.push(...run.answers.map((a) => since.reduce(answerRenamed, a)));
+    const run = await this.wiring.runner.run(chunks, { live, ofChunks, ...(this.sofar ? { continues: this.sofar } : {}), ...(this.sent.carry ? { earlier: this.sent.earlier() } : {}) });
+    this.sent.add(chunks, run.answers, this.renames.slice(asked));
     this.sofar = run.summary;
     if (run.declined) this.declined = true;
     if (run.declined || run.summary.state !== 'done') this.over = true;
@@ -361,7 +333,7 @@ export class LiveExtraction {
    * budget; the summary calls' tokens count in the run's.
    */
   private async summarize(): Promise<void> {
-    await rollOver(this.sent, this.summary, {
+    await rollOver(this.sent.all, this.summary, {
       mergeChars: SUMMARY_MERGE_CHUNKS * this.wiring.runner.chunkOptions.chunkChars,
       ask: (previous, chunk) => this.renamedAfter(() => this.wiring.runner.summarize(previous, chunk)),
       mayAsk: () => !this.declined && this.sofar?.state === 'done' && !this.wiring.runner.signal.aborted,

@@ -49,15 +49,22 @@ function next<T extends EntryRecord>(record: T, latest: EntryRecord | undefined)
  * (modelExtractionRecords' entries over baseRecords). `published`: the ids the model revised or added so far in this
  * session; one no longer desired is taken back: an added one withdrawn (`removed`), a rule item given the rules'
  * revision again (`base`) — unless someone else revised it since (the user's tick, the rules): then it stays.
+ * An entry desired in two revisions (prompt v7: a decision the model added, then dropped later in the meeting) is
+ * written as both when the journal has neither, else brought to the last.
  */
 export function revisionsToward(desired: readonly EntryRecord[], latest: ReadonlyMap<string, EntryRecord>, base: ReadonlyMap<string, EntryRecord>,
   published: ReadonlySet<string>, added: ReadonlySet<string>): EntryRecord[] {
   const out: EntryRecord[] = [];
   const wanted = new Set(desired.map((d) => d.id));
+  const lastOf = new Map(desired.map((d) => [d.id, d]));
+  const written = new Map<string, EntryRecord>();
   for (const d of desired) {
-    const current = latest.get(d.id);
+    const current = written.get(d.id) ?? latest.get(d.id);
     if (current && content(current) === content(d)) continue;
-    out.push(next(d, current));
+    if (latest.has(d.id) && lastOf.get(d.id) !== d) continue; // in the journal already: only the last revision counts
+    const revision = next(d, current);
+    written.set(d.id, revision);
+    out.push(revision);
   }
   for (const id of published) {
     const current = latest.get(id);

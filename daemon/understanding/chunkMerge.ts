@@ -267,5 +267,17 @@ export function notedBefore(chunks: readonly ModelChunk[], answers: readonly (Ch
   return boundNoted(entries, bounds);
 }
 
+/** Chunks sent before, in meeting order, and their answers (null: none): what a v7 prompt's notes are made from. */
+export interface EarlierParts { chunks: readonly ModelChunk[]; answers: readonly (ChunkExtraction | null)[] }
+
+/**
+ * `chunk` as prompt v7 sends it: with what every chunk before it (`earlier`: all of them, answered) noted. The one
+ * place a v7 prompt's notes are made, for a call and for a local model's reading ahead of it alike: the same parts
+ * give the same prompt, whose start the read ahead then holds.
+ */
+export function withNotedBefore(chunk: ModelChunk, earlier: EarlierParts): ModelChunk {
+  return { ...chunk, noted: notedBefore([...earlier.chunks, chunk], earlier.answers, earlier.chunks.length) };
+}
+
 const completedOwner = (state: MergeState, rule: ShownItem) => rule.owner ?? state.completions.get(rule.id)?.owner ?? null;
 

@@ -20,7 +20,7 @@ import {
 } from '../../protocol/protocol';
 import { isLocalhostName, validateLanguageModelChatResult } from '../../protocol/validate';
 import { chunkMessages, liveChunkMessages, MeetingInfo, ModelChunk, ModelRunSummary, parseChunkAnswer } from './modelExtract';
-import { notedBefore } from './chunkMerge';
+import { EarlierParts, withNotedBefore } from './chunkMerge';
 import type { Logger } from '../log';
 
 /** `refused`: an answer taken, but some of its entries refused for what they say (the reason names them). */
@@ -147,10 +147,15 @@ export interface ExtractionRunOptions {
   /** Time (ms, growing) the provider was paused for whisper ('local'): left out of a call's time limit. */
   pausedMs?(): number;
   /**
-   * Prompt v7 (issue 56): each chunk's prompt carries what the chunks before it noted (modelExtract.ts's notedBefore),
+   * Prompt v7 (issue 56): each chunk's prompt carries what the chunks before it noted (chunkMerge.ts's notedBefore),
    * so the chunks are sent one at a time, in order, whatever `maxConcurrency` says.
    */
   carryNotes?: boolean;
+  /**
+   * With `carryNotes`, a meeting sent over several runs (live: chunk by chunk): the chunks sent in earlier runs and
+   * their answers, which the first chunk's notes come from. Absent: `chunks` starts the meeting.
+   */
+  earlier?: EarlierParts;
 }
 
 export interface ExtractionRun {
@@ -269,7 +274,10 @@ export async function runModelExtraction(sessionId: string, meeting: MeetingInfo
   const worker = async () => {
     while (!signal.aborted && !budgetSpent && !declined && nextChunk < chunks.length) {
       const position = nextChunk++;
-      const chunk = options.carryNotes ? { ...chunks[position], noted: notedBefore(chunks, answers, position) } : chunks[position];
+      // In order, one at a time: every chunk before this one is answered.
+      const chunk = options.carryNotes ? withNotedBefore(chunks[position], {
+        chunks: [...options.earlier?.chunks ?? [], ...chunks.slice(0, position)], answers: [...options.earlier?.answers ?? [], ...answers.slice(0, position)],
+      }) : chunks[position];
       const result = await runChunk(chunk);
       if (result === 'budget') {
         budgetSpent = true;

@@ -4,7 +4,8 @@
  * (scripted-extraction.ts), stopping an interrupted session in storage; and `earshot notes --llm-endpoint` over the
  * same meeting as a transcript file. The scripted model answers what a capable one would: a requirement given to the
  * team, a choice left open, one decided; a rule item whose owner (someone not in the room) it rewrites; and two entries
- * the parser must refuse.
+ * the parser must refuse. Prompt v7 at stop (the settings' carryNotes): a choice left open by one part and settled by
+ * the next is one decision with its history, the parts sent one at a time, each carrying the notes before it.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,6 +13,7 @@ import * as path from 'node:path';
 import { JournalRecord, readJournal } from '../../daemon/journal/journal';
 import { ItemRestore, SessionExport, SessionStop } from '../../protocol/protocol';
 import { runEarshot } from './daemon-process';
+import { clock } from '../../daemon/documents/notesText';
 import { LINES, reply, Scripted, scriptedExtraction, SESSION } from './scripted-extraction';
 
 /** The scripted model's answer for a chunk: it cites the chunk's own line ids and rewrites the rules' budget item. */
@@ -148,4 +150,44 @@ describe('decisions with their standing, and rule items the model rewrites (real
     assert.equal(md.code, 0, md.stderr);
     assert.match(md.stdout, /### Given to the team\n\n- Television only, not DVD _\(revised by scripted:1b\)_/);
   });
+  for (const carryNotes of [true, false]) {
+    it(carryNotes ? 'prompt v7 at stop (carryNotes): the parts one at a time, each carrying what the parts before it noted; a decision settled later journaled and shown with its history'
+      : 'v6 at stop (carryNotes off): the parts two at a time, each read alone; the restatement a second decision', async () => {
+      const { journalPath, notesPath } = await interruptedSession();
+      const scripted = await scriptedServer((r, res) => {
+        // Part 1 leaves pricing open; part 2 settles it citing its own last line, and says it again in other words.
+        const answer = r.chunk === 1
+          ? { decisions: [{ text: 'Pricing is left for the next meeting', standing: 'open', kind: 'decision', segments: [r.ids[1]] }] }
+          : r.chunk === 2
+            ? { noted: [{ id: 'D1', segments: [r.ids[r.ids.length - 1]], standing: 'decided' }], decisions: [{ text: 'Pricing is set for the next meeting', standing: 'decided', kind: 'decision', segments: [r.ids[r.ids.length - 2]] }] }
+            : {};
+        setTimeout(() => reply(res, JSON.stringify({ actionItems: [], decisions: [], dismiss: [], ...answer })), 50);
+      });
+      const { client } = await daemon({ provider: 'openai-compatible', endpoint: scripted.endpoint, model: 'scripted:1b', timeoutSec: 5, maxConcurrency: 2, chunkChars: 1000, carryNotes });
+      await client.connection.sendRequest(SessionStop, { sessionId: SESSION });
+      const requests = scripted.requests;
+      assert.ok(requests.length >= 4, `${requests.length} parts`);
+      const records = (await readJournal(journalPath)).records;
+      const decisions = records.filter((x): x is Extract<JournalRecord, { type: 'decision' }> => x.type === 'decision');
+      const notes = fs.readFileSync(notesPath, 'utf8');
+      if (!carryNotes) {
+        assert.equal(scripted.maxInFlight(), 2);
+        assert.ok(requests.every((r) => !r.user.includes('Noted in earlier parts')));
+        assert.deepEqual(decisions.map((d) => [d.id, d.standing, d.standingHistory]), [['dm1', 'open', undefined], ['dm2', 'decided', undefined]]);
+        return;
+      }
+      assert.equal(scripted.maxInFlight(), 1, 'one part at a time, whatever maxConcurrency says');
+      assert.deepEqual(requests.map((r) => r.chunk), requests.map((_, k) => k + 1), 'in order');
+      assert.match(requests[0].user, /Noted in earlier parts \(JSON, one per line; all of them\):\n\(nothing yet\)/);
+      assert.match(requests[1].user, /^\{"id":"D1","kind":"decision","standing":"open","text":"Pricing is left for the next meeting","said":"00:05"\}$/m);
+      for (const r of requests.slice(2)) assert.match(r.user, /"id":"D1","kind":"decision","standing":"decided"/);
+      // One decision: added at stop as it stands at the end, with where it stood before.
+      const settles = requests[1].ids[requests[1].ids.length - 1];
+      const t0 = (Number(settles.slice(2)) - 1) * 5;
+      assert.deepEqual(decisions.map((d) => [d.id, d.revision, d.standing, d.kind, d.standingHistory]), [
+        ['dm1', 1, 'decided', 'decision', [{ standing: 'open', segmentId: 'f-2', t0: 5 }, { standing: 'decided', segmentId: settles, t0 }]],
+      ]);
+      assert.ok(notes.includes(`- Pricing is left for the next meeting — left open at 00:05, decided at ${clock(t0)} _(found by scripted:1b`), notes);
+    });
+  }
 });

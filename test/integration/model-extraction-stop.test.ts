@@ -5,7 +5,8 @@
  * the transcript and the rule-based items are exactly known). Covers: chunks and their overlap, an invalid answer
  * retried, a 429 then success, an answer slower than the timeout, concurrency never above the bound, the token budget,
  * a false rule-based item dismissed (journaled `removed` with its reason, struck through in the notes) and restored,
- * and cancel aborting in-flight requests. The CLI and the vscode-lm client: model-extraction-clients.test.ts; a live
+ * and cancel aborting in-flight requests (v6, each part read alone: v7 sends one part at a time, in order:
+ * model-extraction-standing.test.ts). The CLI and the vscode-lm client: model-extraction-clients.test.ts; a live
  * session: model-extraction-live.test.ts.
  */
 import * as assert from 'node:assert/strict';
@@ -45,7 +46,7 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
       }
       later(150, () => reply(res, empty));
     });
-    const { client, progress } = await daemon({ provider: 'openai-compatible', endpoint: scripted.endpoint, model: 'scripted:1b', timeoutSec: 1, maxConcurrency: 2, chunkChars: 1000 });
+    const { client, progress } = await daemon({ provider: 'openai-compatible', endpoint: scripted.endpoint, model: 'scripted:1b', timeoutSec: 1, maxConcurrency: 2, chunkChars: 1000, carryNotes: false });
     await client.connection.sendRequest(SessionStop, { sessionId: SESSION });
 
     // Chunks: in order, overlapping by 4 lines, covering every line.
@@ -139,7 +140,7 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
   it('cancel aborts the requests in flight and keeps the rule-based notes', async () => {
     const { notesPath } = await interruptedSession();
     const scripted = await scriptedServer(() => undefined); // never answers
-    const { client, progress } = await daemon({ provider: 'openai-compatible', endpoint: scripted.endpoint, maxConcurrency: 2, chunkChars: 1000, timeoutSec: 60 });
+    const { client, progress } = await daemon({ provider: 'openai-compatible', endpoint: scripted.endpoint, maxConcurrency: 2, chunkChars: 1000, timeoutSec: 60, carryNotes: false });
     const stopping = client.connection.sendRequest(SessionStop, { sessionId: SESSION });
     await client.waitFor('two requests in flight', () => scripted.requests.length >= 2, 20_000);
     assert.deepEqual(await client.connection.sendRequest(ExtractionCancel, { sessionId: SESSION }), { cancelled: true });

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ActionItem, Decision, ExtractionProgressParams, LanguageModelChatParams } from '../../protocol/protocol';
+import { ActionItem, Decision } from '../../protocol/protocol';
 import { AudioFrame, AudioSource, FRAME_SAMPLES, SAMPLE_RATE } from '../../daemon/capture/source';
 import { DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
 import { JournalContents, JournalRecord, latestById, readJournal } from '../../daemon/journal/journal';
@@ -17,108 +17,14 @@ import { ModelExtractions } from '../../daemon/service/modelExtractions';
 import { LocalModelHost } from '../../daemon/understanding/local/host';
 import { ServiceConfig, ServiceEvents } from '../../daemon/service/serviceConfig';
 import { Ledger } from '../../daemon/session/ledger';
-import { IDLE_SETTLE_MS, LiveExtraction, YIELD_POLL_MS } from '../../daemon/session/liveExtraction';
+import { IDLE_SETTLE_MS, YIELD_POLL_MS } from '../../daemon/session/liveExtraction';
 import { Session } from '../../daemon/session/session';
 import { ChunkRunner } from '../../daemon/session/config';
 import { modelChunks, modelExtractionRecords } from '../../daemon/understanding/modelExtract';
 import { reduceChunks } from '../../daemon/understanding/chunkMerge';
 import { EnergyDetector } from '../../daemon/vad/energy';
+import { Answer, harness, HEADER, localRunner, ruleItem, segment, serviceRunner, until } from './live-extraction-harness';
 
-const HEADER = {
-  type: 'session' as const, version: 1, sessionId: 's1', title: 'Plan', startedAt: '2030-01-01T09:00:00.000Z', sources: ['mic' as const], language: 'en', notesPath: '',
-};
-const segment = (k: number, text = `Line ${k} of the discussion about the release plan.`): JournalRecord =>
-  ({ type: 'segment', segmentId: `m-${k}`, source: 'mic', speaker: k % 2 ? 'Ana' : 'Ben', t0: k * 5, t1: k * 5 + 4, text });
-const ruleItem = (id: string, k: number, text: string): JournalRecord =>
-  ({ type: 'actionItem', id, revision: 1, text, owner: null, due: null, duePhrase: null, segmentId: `m-${k}`, t0: k * 5 });
-
-type Answer = (chunk: { ids: string[]; user: string }) => object;
-
-/** What the fake client is asked, and when. */
-interface Asked { ids: string[]; at: number; user: string }
-
-/** The service's runner for provider 'vscode-lm', its client answering with `answer` (after `delayMs`), or failing. */
-function serviceRunner(answer: Answer | 'fail', more: {
-  delayMs?: number; chunkChars?: number; onAsk?: (a: Asked) => void;
-  /** The rolling summary's point for the lines `ids` (default "Point after <last id>"), given once `summaryGate` resolves. */
-  summaryPoint?: (ids: string[], user: string) => string; summaryGate?: () => Promise<void>;
-} = {}) {
-  const asked: Asked[] = [];
-  /** The rolling summary's calls (each chunk's lines after its extraction), answered apart from the chunks'. */
-  const summaryAsked: Asked[] = [];
-  /** The settle's call at stop (modelSummary.ts's settleSummary). */
-  const settleAsked: Asked[] = [];
-  const progress: ExtractionProgressParams[] = [];
-  const config = {
-    enhancement: { provider: 'vscode-lm', chunkChars: more.chunkChars ?? 500, maxConcurrency: 2 },
-    askClient: async (params: LanguageModelChatParams, signal: AbortSignal) => {
-      if (params.system.startsWith('You keep the summary') && params.user.includes('The meeting has ended')) {
-        // The settle at stop: each point of the summary so far restated, its cites kept.
-        settleAsked.push({ ids: [], at: performance.now(), user: params.user });
-        if (answer === 'fail') throw Object.assign(new Error('model crashed'), { code: -32603 });
-        const sofar = (JSON.parse(/^Summary so far \(JSON\):\n(.*)$/m.exec(params.user)![1]) as { points: { text: string; cites: string[] }[] }).points;
-        return { text: JSON.stringify({ points: sofar.map((p) => ({ text: `Settled: ${p.text}`, cites: p.cites })) }), model: 'fake-lm' };
-      }
-      if (params.system.startsWith('You keep the summary')) {
-        const ids = [...params.user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
-        summaryAsked.push({ ids, at: performance.now(), user: params.user });
-        await more.summaryGate?.();
-        if (answer === 'fail') throw Object.assign(new Error('model crashed'), { code: -32603 });
-        const text = more.summaryPoint?.(ids, params.user) ?? `Point after ${ids[ids.length - 1]}`;
-        return { text: JSON.stringify({ points: [{ text, cites: [ids[ids.length - 1]] }] }), model: 'fake-lm' };
-      }
-      const ids = [...params.user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
-      const a = { ids, at: performance.now(), user: params.user };
-      asked.push(a);
-      more.onAsk?.(a);
-      if (more.delayMs) await sleep(more.delayMs, undefined, { signal });
-      if (answer === 'fail') throw Object.assign(new Error('model crashed'), { code: -32603 });
-      return { text: JSON.stringify({ actionItems: [], decisions: [], dismiss: [], ...answer({ ids, user: params.user }) }), model: 'fake-lm' };
-    },
-  } as unknown as ServiceConfig;
-  const events = { extractionProgress: (p: ExtractionProgressParams) => progress.push(p) } as unknown as ServiceEvents;
-  const extractions = new ModelExtractions(config, events);
-  const runner = extractions.chunkRunnerFor('s1', { title: 'Plan', date: HEADER.startedAt })!;
-  return { runner, asked, summaryAsked, settleAsked, progress, extractions };
-}
-
-/** A LiveExtraction over an in-memory journal, whisper's idleness set by the test. */
-function harness(runner: ChunkRunner, start: JournalRecord[] = [HEADER]) {
-  const journal: JournalRecord[] = [...start];
-  const announced: (ActionItem | Decision)[] = [];
-  /** Whisper is busy, or idle since then (performance.now()); `speech`: an utterance open in the VAD gate. */
-  const state = { busy: false, idleSince: -Infinity, speech: false };
-  const ledger = new Ledger('s1', new Date(HEADER.startedAt));
-  // eslint-disable-next-line prefer-const
-  let live: LiveExtraction;
-  const append = (record: JournalRecord) => {
-    journal.push(record);
-    live.journaled(record);
-    return Promise.resolve();
-  };
-  live = new LiveExtraction({
-    sessionId: 's1', runner, ledger, append,
-    recognizerIdleMs: () => (state.busy ? undefined : performance.now() - state.idleSince),
-    whisperHasWork: () => state.busy || state.speech,
-    horizon: () => Infinity,
-    announce: (items, decisions) => {
-      // Whatever is announced is already journaled.
-      for (const x of [...items, ...decisions]) assert.ok(journal.some((r) => (r.type === 'actionItem' || r.type === 'decision') && r.id === x.id && r.revision === x.revision), `${x.id} announced before it was journaled`);
-      announced.push(...items, ...decisions);
-    },
-    notesChanged: () => undefined,
-    failed: (e) => { throw e; },
-  }, start);
-  return { live, journal, announced, state, append, ledger };
-}
-
-const until = async (what: string, ok: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-};
 
 describe('language-model extraction while the meeting runs', () => {
   it('sends each chunk once it is closed and whisper is idle, never while it decodes, one at a time; at stop only the last', async () => {
@@ -273,7 +179,7 @@ describe('language-model extraction while the meeting runs', () => {
     assert.equal(h.journal.filter((r) => r.type === 'actionItem' && r.id === 'am1').length, 1, 'found once, journaled once (the overlap finds it again)');
   });
 
-  it('ends as the extraction at stop would for the same answers (the same chunks, reduce, items and refinement record)', async () => {
+  for (const carryNotes of [false, true]) it(`ends as the extraction at stop would for the same answers (the same chunks, reduce, items and refinement record), ${carryNotes ? 'v7: carrying the notes' : 'v6: each part alone'}`, async () => {
     const lines = Array.from({ length: 20 }, (_, k) => segment(k + 1));
     const options = { chunkChars: 500, overlapLines: 4 };
     const cut = modelChunks({ header: HEADER, records: [HEADER, ...lines], tornTail: false }, options);
@@ -288,7 +194,8 @@ describe('language-model extraction while the meeting runs', () => {
       : ids.includes(overlap)
         ? { actionItems: [{ text: 'Ana will review the budget', owner: 'Ana', due: null, segments: [overlap] }, { text: 'Ana books the room for the retro', owner: 'Ana', due: '2030-01-03', segments: [overlap] }] }
         : {};
-    const { runner } = serviceRunner(answer, { chunkChars: 500 });
+    const { runner } = serviceRunner(answer, { chunkChars: 500, carryNotes });
+    assert.equal(runner.carryNotes, carryNotes);
     const h = harness(runner);
     const seen: string[] = [];
     for (const line of lines) {
@@ -305,9 +212,9 @@ describe('language-model extraction while the meeting runs', () => {
     // The old path: every chunk at stop over the rules' journal, the same answers.
     const plain: JournalContents = { header: HEADER, records: [HEADER, ...lines.flatMap((l) => [l, ...[rules.get(Number((l as { segmentId: string }).segmentId.slice(2)))].filter((r): r is JournalRecord => !!r)])], tornTail: false };
     const chunks = modelChunks(plain, options);
-    const { runner: again } = serviceRunner(answer, { chunkChars: 500 });
+    const { runner: again } = serviceRunner(answer, { chunkChars: 500, carryNotes });
     const atStop = await again.run(chunks, { live: false, ofChunks: chunks.length });
-    const reduced = reduceChunks(chunks, atStop.answers);
+    const reduced = reduceChunks(chunks, atStop.answers, carryNotes);
     assert.deepEqual(h.live.reduced(), reduced, 'the same reduce');
     const old = modelExtractionRecords(plain, reduced, atStop.summary);
     const state = (records: JournalRecord[]) => [...latestById(records.filter((r): r is Extract<JournalRecord, { type: 'actionItem' }> => r.type === 'actionItem')).values()]
@@ -352,46 +259,6 @@ describe('language-model extraction while the meeting runs', () => {
 });
 
 describe('a local model reading the open chunk ahead', () => {
-  /** The service's real runner for provider 'local', its host's chat and preload recorded and answered here. */
-  function localRunner(preloadMs = 5) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-preload-'));
-    const gguf = path.join(dir, 'm.gguf');
-    fs.writeFileSync(gguf, 'GGUF'); // never loaded: the host's chat and preload are stand-ins
-    const calls: { type: 'chat' | 'preload'; kind: string; user: string; at: number }[] = [];
-    const paused: boolean[] = [];
-    const proto = LocalModelHost.prototype;
-    const original = { chat: proto.chat, preload: proto.preload, pause: proto.pause, resume: proto.resume };
-    let gate: Promise<void> = Promise.resolve();
-    proto.preload = async function (request) {
-      calls.push({ type: 'preload', kind: request.kind ?? 'extract', user: request.user, at: performance.now() });
-      await gate;
-      await sleep(preloadMs);
-      return { promptTokens: 1, readTokens: 1, ms: preloadMs };
-    };
-    proto.chat = async function (request) {
-      calls.push({ type: 'chat', kind: request.kind ?? 'extract', user: request.user, at: performance.now() });
-      // The settle at stop has no line of its own here (no decision or item): it cites what the summary so far cites.
-      const lines = [...request.user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
-      const ids = lines.length ? lines : [...request.user.matchAll(/"cites":\["([\w-]+)"/g)].map((m) => m[1]);
-      const text = request.kind === 'summary' ? JSON.stringify({ points: [{ text: `Up to ${ids[ids.length - 1]}`, cites: [ids[ids.length - 1]] }] })
-        : JSON.stringify({ actionItems: [], decisions: [], dismiss: [], owners: [] });
-      return { text, model: 'fake-local', promptTokens: 1, answerTokens: 1, ms: 1 };
-    };
-    proto.pause = function () { paused.push(true); };
-    proto.resume = function () { paused.push(false); };
-    const config = { enhancement: { provider: 'local', model: gguf, chunkChars: 500 } } as unknown as ServiceConfig;
-    const extractions = new ModelExtractions(config, {} as ServiceEvents);
-    const runner = extractions.chunkRunnerFor('s1', { title: HEADER.title, date: HEADER.startedAt })!;
-    return {
-      runner, calls, paused, extractions, hold: () => { let go!: () => void; gate = new Promise((r) => (go = r)); return go; },
-      restore: () => {
-        Object.assign(proto, original);
-        extractions.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-
   it('reads the open chunk as its lines come while whisper is idle, again only when it changed; every call then starts as it was read', async () => {
     const local = localRunner();
     try {

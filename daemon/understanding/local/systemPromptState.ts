@@ -8,7 +8,8 @@
  *
  * A state loads only into the model it came from (node-llama-cpp: "using this function may crash the process"
  * otherwise): the file is named after the model file's identity (resolved path, size, modification time), llama.cpp's
- * release and build, where the model runs, and the kind. A process that dies loading one cannot load it again: the
+ * release and build, where the model runs, the kind, and the system prompt itself: a prompt that changed (v6 and v7 of
+ * the extraction, as the settings' carryNotes picks) is read and kept anew, never restored from another's tokens. A process that dies loading one cannot load it again: the
  * file is renamed while it loads, and a file left so is deleted, never loaded.
  */
 import { createHash } from 'node:crypto';
@@ -24,11 +25,11 @@ export interface StateOwner {
   device: string;
 }
 
-/** The state file for a kind's system prompt of this model as this process runs it. */
-export async function stateFileFor(dir: string, owner: StateOwner, kind: ChatKind): Promise<string> {
+/** The state file for a kind's system prompt (`system`) of this model as this process runs it. */
+export async function stateFileFor(dir: string, owner: StateOwner, kind: ChatKind, system: string): Promise<string> {
   const modelPath = await fs.realpath(owner.modelPath);
   const stat = await fs.stat(modelPath);
-  const identity = [modelPath, stat.size, stat.mtimeMs, owner.llama.llamaCppRelease.repo, owner.llama.llamaCppRelease.release, owner.llama.buildType, owner.llama.gpu, owner.device, kind];
+  const identity = [modelPath, stat.size, stat.mtimeMs, owner.llama.llamaCppRelease.repo, owner.llama.llamaCppRelease.release, owner.llama.buildType, owner.llama.gpu, owner.device, kind, system];
   return path.join(dir, `${kind}-${createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32)}.state`);
 }
 

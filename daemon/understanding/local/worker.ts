@@ -304,7 +304,7 @@ const loadedInfo = (m: Loaded, first: boolean) => (first ? { loadMs: m.loadMs, d
  */
 async function primeOnce(request: ModelRequest, { m, kind, sequence }: Prepared, session: LlamaChatSession): Promise<{ restoredTokens?: number }> {
   if (!request.stateDir || sequence.contextTokens.length > 0) return {};
-  const file = await stateFileFor(request.stateDir, { llama: m.llama, modelPath: m.modelPath, device: m.device }, kind).catch(() => undefined);
+  const file = await stateFileFor(request.stateDir, { llama: m.llama, modelPath: m.modelPath, device: m.device }, kind, request.system).catch(() => undefined);
   if (!file) return {};
   const outcome = await primeSystemPrompt(file, session, sequence);
   return 'restoredTokens' in outcome ? outcome : {};

@@ -1,0 +1,104 @@
+/**
+ * The chunks a live extraction sent and their answers (liveExtraction.ts), kept as the meeting's: a voice renamed
+ * since names the new name in both, a chunk a late final changed is dropped with every one after it (they are sent
+ * again), and the answers are merged as the at-stop extraction merges them. With prompt v7 (`carry`: the settings'
+ * carryNotes) they are what the next chunk's notes are made from (chunkMerge.ts's withNotedBefore).
+ */
+import { ChunkExtraction } from '../../protocol/protocol';
+import { Renamed, renameMentions } from '../speakers/labels';
+import { ChunkLine, ModelChunk } from '../understanding/modelExtract';
+import { EarlierParts, ReducedExtraction, reduceChunks, withNotedBefore } from '../understanding/chunkMerge';
+
+/** A chunk's lines with a renamed voice's lines under the new name. */
+function chunkRenamed(chunk: ModelChunk, renamed: Renamed): ModelChunk {
+  return { ...chunk, lines: chunk.lines.map((l) => (l.speaker === renamed.from ? { ...l, speaker: renamed.to } : l)) };
+}
+
+/** A chunk's answer as if its prompt had named the renamed voice anew: owners follow (followOwner's rule), texts name it. */
+export function answerRenamed(answer: ChunkExtraction | null, renamed: Renamed): ChunkExtraction | null {
+  if (!answer) return answer;
+  const owner = (o: string | null) => (o === renamed.from ? renamed.to : o);
+  return {
+    ...answer,
+    actionItems: answer.actionItems.map((i) => ({ ...i, text: renameMentions(i.text, renamed), owner: owner(i.owner) })),
+    decisions: answer.decisions.map((d) => ({ ...d, text: renameMentions(d.text, renamed) })),
+    rewrite: answer.rewrite.map((w) => ({
+      ...w, ...(w.text !== undefined ? { text: renameMentions(w.text, renamed) } : {}), ...(w.owner !== undefined ? { owner: owner(w.owner) } : {}),
+    })),
+    ...(answer.noted ? { noted: answer.noted.map((u) => (u.owner !== undefined ? { ...u, owner: owner(u.owner) } : u)) } : {}),
+  };
+}
+
+export class SentChunks {
+  private readonly chunks: ModelChunk[] = [];
+  private readonly answers: (ChunkExtraction | null)[] = [];
+  /** Counts the changes to the chunks or their answers: v7's notes for the open chunk are made again only after one. */
+  private changes = 0;
+  /** v7: the open chunk's notes as last made (a merge of every answer so far: not made again for each final). */
+  private openNoted: { key: string; noted: ModelChunk['noted'] } | undefined;
+
+  /** `carry`: prompt v7, each chunk read with what the chunks before it noted. */
+  constructor(readonly carry: boolean) {}
+
+  get length(): number {
+    return this.chunks.length;
+  }
+
+  /** The chunks sent, in meeting order. */
+  get all(): readonly ModelChunk[] {
+    return this.chunks;
+  }
+
+  /** No chunk sent has an answer. */
+  get unanswered(): boolean {
+    return this.answers.every((a) => a === null);
+  }
+
+  /** Chunks sent and their answers, with the voices renamed since their prompts were written (`since`) named anew. */
+  add(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], since: readonly Renamed[]): void {
+    this.chunks.push(...chunks.map((c) => since.reduce(chunkRenamed, c)));
+    this.answers.push(...answers.map((a) => since.reduce(answerRenamed, a)));
+    this.changes++;
+  }
+
+  /** A voice was renamed: what was sent and answered names it anew (the next publish and summary build on it). */
+  renamed(renamed: Renamed): void {
+    this.chunks.splice(0, this.chunks.length, ...this.chunks.map((c) => chunkRenamed(c, renamed)));
+    for (let k = 0; k < this.answers.length; k++) this.answers[k] = answerRenamed(this.answers[k], renamed);
+    this.changes++;
+  }
+
+  /**
+   * The chunks sent stay only while they are the meeting's chunks: a final that came late (another source's) and
+   * sorted into one changes it and every one after; those are dropped, to be sent again.
+   */
+  keepMatching(chunks: readonly ChunkLine[][]): void {
+    const same = (a: readonly ChunkLine[], b: readonly ChunkLine[]) => a.length === b.length && a.every((l, k) => l.segmentId === b[k].segmentId && l.text === b[k].text);
+    let k = 0;
+    while (k < this.chunks.length && k < chunks.length && same(this.chunks[k].lines, chunks[k])) k++;
+    if (k === this.chunks.length) return;
+    this.chunks.splice(k);
+    this.answers.splice(k);
+    this.changes++;
+  }
+
+  /** The answers so far, merged (what the at-stop extraction reduces for the same answers). */
+  reduced(): ReducedExtraction {
+    return reduceChunks(this.chunks, this.answers, this.carry);
+  }
+
+  /** The chunks sent and their answers as they are now (what the next chunk's v7 notes are made from). */
+  earlier(): EarlierParts {
+    return { chunks: [...this.chunks], answers: [...this.answers] };
+  }
+
+  /**
+   * v7: the open chunk with the notes its call will carry once every chunk sent is answered. They change only with the
+   * chunks sent and their answers, and with which rule items its lines hold.
+   */
+  withNoted(chunk: ModelChunk): ModelChunk {
+    const key = JSON.stringify([this.changes, chunk.items.map((i) => i.id)]);
+    if (this.openNoted?.key !== key) this.openNoted = { key, noted: withNotedBefore(chunk, this.earlier()).noted };
+    return { ...chunk, noted: this.openNoted.noted };
+  }
+}
