@@ -46,3 +46,14 @@ export function extractJsonObject(text: string): unknown {
   }
   return undefined;
 }
+
+/**
+ * A line id as a model cites it: the prompts show lines as `[l-12]`, and a model may copy the brackets (or give a
+ * number); the id is `l-12` either way. Undefined when it is no id at all.
+ */
+export function citedId(cite: unknown): string | undefined {
+  if (typeof cite === 'number') return String(cite);
+  if (typeof cite !== 'string') return undefined;
+  const id = cite.trim().replace(/^\[(.*)\]$/, '$1').trim();
+  return id || undefined;
+}

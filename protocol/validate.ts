@@ -5,6 +5,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { isAbsolute } from 'node:path';
+import { citedId } from './modelJson';
 import {
   PROTOCOL_VERSION,
   DataDeleteParams, DecisionKind, DECISION_STANDINGS, DecisionStanding, decisionStanding, ENHANCEMENT_PROVIDERS, EnhancementProvider, EnhancementSettings,
@@ -632,7 +633,7 @@ export function validateChunkExtraction(value: unknown, segmentIds: ReadonlySet<
   const cited = (e: Record<string, unknown>): string[] => {
     const raw = e.segments ?? e.segmentIds ?? e.segment ?? e.segmentId;
     const list = Array.isArray(raw) ? raw : [raw];
-    return [...new Set(list.map((x) => (typeof x === 'number' ? String(x) : x)).filter((x): x is string => typeof x === 'string' && segmentIds.has(x.trim())).map((x) => x.trim()))];
+    return [...new Set(list.map(citedId).filter((x): x is string => x !== undefined && segmentIds.has(x)))];
   };
   const actionItems: ChunkExtraction['actionItems'] = [];
   for (const e of entries(rawItems)) {

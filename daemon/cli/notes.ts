@@ -8,7 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite, StandingStep } from '../../protocol/protocol';
+import { CARRY_NOTES_DEFAULT, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite, StandingStep } from '../../protocol/protocol';
 import { validateEnhancement } from '../../protocol/validate';
 import { readJournal } from '../journal/journal';
 import { EXPORT_FORMATS, exportSession, isExportFormat, parseExport, SessionExport } from '../documents/export';
@@ -40,7 +40,9 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     local: { type: 'boolean', default: false },
     model: { type: 'string' },
     threads: { type: 'string' },
+    // Prompt v7 (each part read with what the parts before it noted) as a meeting reads it by default; --no-carry-notes: v6.
     'carry-notes': { type: 'boolean', default: false },
+    'no-carry-notes': { type: 'boolean', default: false },
   });
   if (positionals.length !== 1) throw new UsageError('notes takes one transcript file');
   if (values.json && values.md) throw new UsageError('choose one of --json and --md');
@@ -59,7 +61,9 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   if (values.local && values['llm-endpoint']) throw new UsageError('choose one of --local and --llm-endpoint');
   if (values.model !== undefined && !values.local) throw new UsageError('--model goes with --local (for a server: --llm-model)');
   if (values.threads !== undefined && !values.local) throw new UsageError('--threads goes with --local');
-  if (values['carry-notes'] && !values.local && !values['llm-endpoint']) throw new UsageError('--carry-notes goes with --local or --llm-endpoint');
+  if ((values['carry-notes'] || values['no-carry-notes']) && !values.local && !values['llm-endpoint']) throw new UsageError('--carry-notes and --no-carry-notes go with --local or --llm-endpoint');
+  if (values['carry-notes'] && values['no-carry-notes']) throw new UsageError('choose one of --carry-notes and --no-carry-notes');
+  const carryNotes = values['carry-notes'] || (!values['no-carry-notes'] && CARRY_NOTES_DEFAULT);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a whole number from 1');
   // The model file for --local, checked before any model runs: a wrong path fails at once.
@@ -97,7 +101,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
           io.err(`earshot: language model: ${'settle' in r ? 'settling the summary against the final decisions and action items' : `the summary of chunk ${r.chunk}`} got no answer (${r.reason ?? r.outcome})`);
         } },
         // Prompt v7 (issue 56): each part read with what the parts before it noted.
-        { carryNotes: values['carry-notes'] });
+        { carryNotes });
     } finally {
       host?.close();
     }

@@ -7,6 +7,7 @@
  */
 import { DECISION_STANDINGS, DecisionStanding, NotedUpdate } from '../../protocol/protocol';
 import { plainLine } from '../../protocol/plainText';
+import { citedId } from '../../protocol/modelJson';
 
 /** An entry noted in earlier parts, as a later part's prompt shows it. */
 export interface NotedEntry {
@@ -134,7 +135,7 @@ export function validateNoted(raw: unknown, shown: ReadonlyMap<string, NotedEntr
     if (!kind) return refused.push(`${where}: no noted entry has that id`);
     if (out.some((u) => u.id === id)) return refused.push(`${where}: ${id} listed twice (the first is kept)`);
     const list = Array.isArray(o.segments) ? o.segments : [o.segments];
-    const segments = [...new Set(list.map((x) => (typeof x === 'number' ? String(x) : x)).filter((x): x is string => typeof x === 'string').map((x) => x.trim()).filter((x) => segmentIds.has(x)))];
+    const segments = [...new Set(list.map(citedId).filter((x): x is string => x !== undefined && segmentIds.has(x)))];
     if (!segments.length) return refused.push(`${where}: ${id} cites no line of this part`);
     const update: NotedUpdate = { id, segments };
     if (o.standing !== undefined && o.standing !== null) {

@@ -16,7 +16,7 @@
  * documents/summarySection.ts renders them).
  */
 import { DecisionKind, DecisionStanding, decisionStanding, StandingStep, standingHistoryWords, SUMMARY_POINT_MAX_CITES } from '../../protocol/protocol';
-import { extractJsonObject } from '../../protocol/modelJson';
+import { citedId, extractJsonObject } from '../../protocol/modelJson';
 import { plainLine } from '../../protocol/plainText';
 import { currentItems, JournalRecord } from '../journal/journal';
 import { ChunkLine, lineChars } from './modelExtract';
@@ -192,7 +192,7 @@ export function parseSummaryAnswer(text: string, known: ReadonlySet<string>, max
     const point = p as { text?: unknown; cites?: unknown };
     if (!point || typeof point.text !== 'string' || !Array.isArray(point.cites)) continue;
     const said = pointText(point.text);
-    const cites = [...new Set(point.cites.filter((c): c is string => typeof c === 'string' && known.has(c)))].slice(0, SUMMARY_BOUNDS.citations);
+    const cites = [...new Set(point.cites.map(citedId).filter((c): c is string => c !== undefined && known.has(c)))].slice(0, SUMMARY_BOUNDS.citations);
     if (said && cites.length) points.push({ text: said.text, segmentIds: cites });
     if (points.length === maxPoints) break;
   }

@@ -25,7 +25,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { answersCarryNotes, replayingChat, runMeeting } from './model-notes-eval';
+import { replayRecorded } from './model-notes-eval';
 import { flagValue, LabelledDecision, loadMeetings, loadSilver, match, Meeting, MeetingLabels, Prediction, readTurns, REAL_MEETINGS_DIR, SILVER_DIR, silverHeldOut, standingOf } from './notes-eval';
 
 export const ADJUDICATED_DIR = path.join(REAL_MEETINGS_DIR, 'adjudicated');
@@ -319,7 +319,7 @@ function runsIn(dir: string): [string, string][] {
 export async function recordedRunFinds(m: Meeting, set: AdjudicatedSet = 'real', runDirs: [string, string][] = ADJUDICATED_SETS[set].runs): Promise<RunFinds[]> {
   const runs: RunFinds[] = [];
   for (const [run, answers] of runDirs) {
-    const r = await runMeeting(m, replayingChat(path.join(answers, m.name)), undefined, { carryNotes: answersCarryNotes(answers) });
+    const r = await replayRecorded(m, answers);
     if (r.errors.length) throw new Error(`${m.name} run ${run}: ${r.errors[0]}`);
     runs.push({ run, decisions: r.predictions.decisions.map((d: Prediction) => ({ turn: d.turn, text: d.text, standing: d.standing ?? standingOf(d as LabelledDecision), kind: d.kind })) });
   }

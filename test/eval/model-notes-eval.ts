@@ -45,7 +45,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EnhancementSettings } from '../../protocol/protocol';
+import { CARRY_NOTES_DEFAULT, EnhancementSettings } from '../../protocol/protocol';
 import { defaultGpu } from '../../daemon/config';
 import { Chat, openAiCompatibleChat } from '../../daemon/understanding/providers';
 import { LocalModelHost } from '../../daemon/understanding/local/host';
@@ -72,6 +72,10 @@ export const MODEL_ANSWERS_DIR = path.join(REAL_MEETINGS_DIR, 'model-answers');
  */
 export const CARRIED_NOTES_MARK = 'carried-notes.txt';
 export const answersCarryNotes = (dir: string) => fs.existsSync(path.join(dir, CARRIED_NOTES_MARK));
+/** A meeting replayed from a folder of recorded answers, read the way they were asked (v6, or v7 with carried notes). */
+export const replayRecorded = (meeting: Meeting, dir: string) =>
+  runMeeting(meeting, replayingChat(path.join(dir, meeting.name)), undefined, { carryNotes: answersCarryNotes(dir) });
+
 export function markCarriedNotes(dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, CARRIED_NOTES_MARK), 'These answers are to extraction prompt v7 (each part read with what the parts before it noted): replayed with carried notes.\n');
@@ -245,7 +249,10 @@ async function main(argv: string[]): Promise<void> {
   const record = flagValue(argv, '--record');
   const answers = flagValue(argv, '--answers');
   const prompts = flagValue(argv, '--prompts');
-  const carryNotes = argv.includes('--carry') || (flagValue(argv, '--answers') !== undefined && answersCarryNotes(flagValue(argv, '--answers')!));
+  // Recorded answers are read as they were asked (carried-notes.txt); a model answering now is asked as a meeting asks
+  // it (CARRY_NOTES_DEFAULT), or with each part alone (--no-carry: prompt v6).
+  const answersDir = flagValue(argv, '--answers');
+  const carryNotes = argv.includes('--carry') || (answersDir !== undefined ? answersCarryNotes(answersDir) : !argv.includes('--no-carry') && !flagValue(argv, '--record') && CARRY_NOTES_DEFAULT);
   if (prompts && !carryNotes) throw new Error('--prompts DIR records v7 prompts in rounds: give --carry too (v6 prompts: --record DIR)');
   if (record && carryNotes) throw new Error('--record writes every prompt at once, which v7 cannot (each depends on the answers before it): --prompts DIR --carry');
   const endpoint = flagValue(argv, '--endpoint');

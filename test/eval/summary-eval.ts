@@ -48,7 +48,7 @@ import { EnhancementSettings } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { extract } from '../../daemon/understanding/extract';
 import { chunkLines, toChunkLine } from '../../daemon/understanding/modelExtract';
-import { pointText, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
+import { parseSummaryAnswer, pointText, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { Chat } from '../../daemon/understanding/providers';
 import { answersCarryNotes, MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
@@ -111,7 +111,18 @@ export function promptName(user: string, chunkOfFirstLine: ReadonlyMap<string, n
 }
 
 /** A raw answer the summary's parser read (for the structural figures), by the prompt it answered. */
-export interface RawAnswer { name: string; text: string }
+export interface RawAnswer { name: string; text: string; /** Points of the answer the product cannot use (a cite of no line in the prompt, no text). */ unusable?: number }
+
+/**
+ * How many of an answer's points the product drops: each must cite a line the prompt shows (`[l-12]`). A recording
+ * says so, so that a stand-in's answer the product would not use is written again rather than silently replayed.
+ */
+export function unusablePoints(answer: string, prompt: string): number {
+  const value = extractJsonObject(answer) as { points?: unknown } | undefined;
+  if (!value || !Array.isArray(value.points)) return 1;
+  const known = new Set([...prompt.matchAll(/\[(l-\d+)\]|"(l-\d+)"/g)].map((m) => m[1] ?? m[2]));
+  return value.points.length - (parseSummaryAnswer(answer, known, Number.MAX_SAFE_INTEGER)?.length ?? 0);
+}
 
 /**
  * The Chat for a meeting's summary prompts, from `dir`: a prompt answered there (its sha256 the same) is replayed;
@@ -127,7 +138,7 @@ export function summaryPromptChat(dir: string, record: boolean, nameOf: (user: s
     const recorded = fs.existsSync(hashFile) ? fs.readFileSync(hashFile, 'utf8').trim() : undefined;
     if (recorded === sha256(text) && fs.existsSync(answerFile)) {
       const answer = fs.readFileSync(answerFile, 'utf8');
-      raw.push({ name, text: answer });
+      raw.push({ name, text: answer, ...(record ? { unusable: unusablePoints(answer, text) } : {}) });
       return { text: answer, model: 'recorded answers' };
     }
     if (!record) {
@@ -579,6 +590,8 @@ async function main(argv: string[]): Promise<void> {
   const waiting = runs.filter((r) => r.pending);
   if (record) {
     process.stdout.write(`${runs.length - waiting.length} of ${runs.length} meetings complete in ${record}.\n`);
+    const unusable = runs.flatMap((r) => r.raw.filter((a) => a.unusable).map((a) => `  ${path.join(record, r.meeting.name, `${a.name}.answer.txt`)}: ${a.unusable} point(s) the product drops (no JSON "points", or no cite of a line the prompt shows, or no text)`));
+    if (unusable.length) process.stdout.write(`Answers to write again (then run --record again):\n${unusable.join('\n')}\n`);
     if (waiting.length) process.stdout.write(`Answer these prompts (each in <name>.answer.txt beside it), then run --record again:\n${waiting.map((r) => `  ${r.pending}`).join('\n')}\n`);
     return;
   }

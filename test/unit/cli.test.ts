@@ -157,7 +157,7 @@ describe('CLI (main)', () => {
         assert.match(out.join('\n'), /### Decided\n\n- DVD support — left open at 00:00, decided at 40:00/);
         const usage: string[] = [];
         assert.equal(await main(['notes', file, '--carry-notes'], { out: () => undefined, err: (l) => usage.push(l), tty: false }), 2);
-        assert.match(usage.join('\n'), /--carry-notes goes with --local or --llm-endpoint/);
+        assert.match(usage.join('\n'), /--carry-notes and --no-carry-notes go with --local or --llm-endpoint/);
       } finally {
         server.close();
       }

@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MODEL_ANSWERS_DIR, replayingChat, runMeeting } from '../eval/model-notes-eval';
+import { MODEL_ANSWERS_DIR, replayRecorded } from '../eval/model-notes-eval';
 import { ADJUDICATED_SETS, AdjudicatedSet, candidatesOf, checkCandidatesOf, parseDecoys, pooledThrough, readAdjudication, recordedRunFinds, withPooledLabels } from '../eval/adjudication';
 import { evaluate, loadMeetings, loadSilver, Predictions, SETS, SILVER_DIR, silverHeldOut } from '../eval/notes-eval';
 
@@ -79,10 +79,14 @@ for (const name of ['clean', 'real', 'silver'] as const) {
  * decisions P 0.579 R 0.688; silver held-out items P 0.668 R 0.872 owner 0.930, decisions P 0.478 R 0.611.
  * When the rules or the prompt change, the prompts no longer match the recorded answers and this fails saying so:
  * record the prompts and have a model answer them again (test/eval/model-notes-eval.ts), then set the floors anew.
+ * Prompt v7 (each part read with what the parts before it noted; issue 56), adopted 2026-11-27: the repeats in the final
+ * lists fall from 21 and 19 (real, runs A and B) and 50 and 52 (silver held-out) to 2, 3, 2 and 1 (duplicates.test.ts);
+ * run A against the first labeller: real items P 0.780 R 0.833 owner 0.933, decisions P 0.575 R 0.661; silver held-out
+ * items P 0.795 R 0.865 owner 0.977, decisions P 0.532 R 0.545 (fewer decisions found: 250 against v6's 312).
  */
 const MODEL_FLOORS: Record<'real' | 'silver', Floors> = {
-  real: { actionPrecision: 0.70, actionRecall: 0.81, ownerAccuracy: 0.89, decisionPrecision: 0.55, decisionRecall: 0.66 },
-  silver: { actionPrecision: 0.64, actionRecall: 0.84, ownerAccuracy: 0.90, decisionPrecision: 0.45, decisionRecall: 0.58 },
+  real: { actionPrecision: 0.75, actionRecall: 0.80, ownerAccuracy: 0.90, decisionPrecision: 0.54, decisionRecall: 0.63 },
+  silver: { actionPrecision: 0.76, actionRecall: 0.83, ownerAccuracy: 0.94, decisionPrecision: 0.50, decisionRecall: 0.51 },
 };
 const ANSWERS = { real: MODEL_ANSWERS_DIR, silver: path.join(SILVER_DIR, 'model-answers') };
 
@@ -93,7 +97,7 @@ for (const name of ['real', 'silver'] as const) {
       const meetings = name === 'silver' ? silverHeldOut(MEETINGS.silver()) : MEETINGS[name]();
       const predictions = new Map<string, Predictions>();
       for (const m of meetings) {
-        const run = await runMeeting(m, replayingChat(path.join(ANSWERS[name], m.name)));
+        const run = await replayRecorded(m, ANSWERS[name]);
         assert.deepEqual(run.errors, [], `${m.name}: the recorded answers do not replay`);
         predictions.set(m.name, run.predictions);
       }
@@ -107,11 +111,13 @@ for (const name of ['real', 'silver'] as const) {
  * Decisions against the pooled labels (test/eval/adjudication.ts; BENCHMARKS.md, issue 40): the last round's
  * candidates must be the ones the pool before it and the recorded runs give today (a changed label or answer makes the
  * adjudication stale: adjudicate a new round), and run A's decisions stay at or above floors a little under what was
- * measured after both rounds (prompt v6): real set P 0.899 R 0.807, silver held-out part P 0.840 R 0.789.
+ * measured after both rounds (prompt v6): real set P 0.899 R 0.807, silver held-out part P 0.840 R 0.789. After round 3
+ * (prompt v7's finds pooled; 2026-11-27) v7 run A measures real P 0.891 R 0.749, silver held-out P 0.900 R 0.662 (v6's
+ * run A against the same labels: 0.890 / 0.772 and 0.817 / 0.750).
  */
 const POOLED_FLOORS: Record<AdjudicatedSet, { precision: number; recall: number }> = {
-  real: { precision: 0.86, recall: 0.77 },
-  'silver-held-out': { precision: 0.80, recall: 0.75 },
+  real: { precision: 0.86, recall: 0.72 },
+  'silver-held-out': { precision: 0.87, recall: 0.63 },
 };
 for (const set of ['real', 'silver-held-out'] as const) {
   describe(`Notes quality floors: ${set} set, recorded model answers, decisions against the pooled labels`, function () {
@@ -134,7 +140,7 @@ for (const set of ['real', 'silver-held-out'] as const) {
     it('stays at or above its floors', async () => {
       const pooled = withPooledLabels(meetings(), set);
       const predictions = new Map<string, Predictions>();
-      for (const m of pooled) predictions.set(m.name, (await runMeeting(m, replayingChat(path.join(runs[0][1], m.name)))).predictions);
+      for (const m of pooled) predictions.set(m.name, (await replayRecorded(m, runs[0][1])).predictions);
       const { overall } = await evaluate(pooled, SETS.real.targets, (m) => predictions.get(m.name)!);
       const { precision, recall } = { precision: overall.decisions.precision ?? 0, recall: overall.decisions.recall ?? 0 };
       const floor = POOLED_FLOORS[set];

@@ -12,7 +12,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { MODEL_ANSWERS_DIR, replayingChat } from '../eval/model-notes-eval';
+import { answersCarryNotes, MODEL_ANSWERS_DIR, replayingChat } from '../eval/model-notes-eval';
 import { loadMeetings, REAL_MEETINGS_DIR } from '../eval/notes-eval';
 import { CHECK_JUDGEMENTS_DIR, judgingAgreement, runSummary, scoreRuns, structureOf, SUMMARY_ANSWERS_DIR, SummaryRun } from '../eval/summary-eval';
 
@@ -21,7 +21,7 @@ describe('Summary quality floors: the real set, recorded summary answers and jud
   it('covers the reference facts, keeps the standings of the decisions and never cuts a point', async () => {
     const runs: SummaryRun[] = [];
     for (const m of loadMeetings(REAL_MEETINGS_DIR)) {
-      runs.push(await runSummary(m, replayingChat(path.join(MODEL_ANSWERS_DIR, m.name)), path.join(SUMMARY_ANSWERS_DIR, m.name), false));
+      runs.push(await runSummary(m, replayingChat(path.join(MODEL_ANSWERS_DIR, m.name)), path.join(SUMMARY_ANSWERS_DIR, m.name), false, { carryNotes: answersCarryNotes(MODEL_ANSWERS_DIR) }));
     }
     const structure = structureOf(runs);
     assert.equal(structure.cut, 0, 'no point is cut');
