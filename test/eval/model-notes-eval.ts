@@ -72,6 +72,9 @@ export const MODEL_ANSWERS_DIR = path.join(REAL_MEETINGS_DIR, 'model-answers');
  */
 export const CARRIED_NOTES_MARK = 'carried-notes.txt';
 export const answersCarryNotes = (dir: string) => fs.existsSync(path.join(dir, CARRIED_NOTES_MARK));
+/** What a judge of repeats reads of a meeting (duplicates.ts): its final decisions and action items. */
+export const finalLists = (r: MeetingRun): FinalLists => ({ decisions: r.result.decisions, actionItems: r.result.actionItems });
+
 /** A meeting replayed from a folder of recorded answers, read the way they were asked (v6, or v7 with carried notes). */
 export const replayRecorded = (meeting: Meeting, dir: string) =>
   runMeeting(meeting, replayingChat(path.join(dir, meeting.name)), undefined, { carryNotes: answersCarryNotes(dir) });
@@ -369,7 +372,6 @@ async function main(argv: string[]): Promise<void> {
     out.push(`Carried notes (v7): ${t.cited} noted entries cited again, ${t.model} folded by the model's merges, ${t.net} new entries folded by the near-duplicate net, ${t.standing} standings changed by a later part.`);
   }
   out.push(...summaryReport(summary));
-  const finalLists = (r: MeetingRun): FinalLists => ({ decisions: r.result.decisions, actionItems: r.result.actionItems });
   const duplicatesPrompts = flagValue(argv, '--duplicates-prompts');
   if (duplicatesPrompts) {
     for (const r of runs) writeDuplicatesPrompt(duplicatesPrompts, r.meeting.name, finalLists(r));

@@ -8,7 +8,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MODEL_ANSWERS_DIR, replayRecorded } from '../eval/model-notes-eval';
+import { finalLists, MODEL_ANSWERS_DIR, replayRecorded } from '../eval/model-notes-eval';
+import { readRepeats } from '../eval/duplicates';
 import { ADJUDICATED_SETS, AdjudicatedSet, candidatesOf, checkCandidatesOf, parseDecoys, pooledThrough, readAdjudication, recordedRunFinds, withPooledLabels } from '../eval/adjudication';
 import { evaluate, loadMeetings, loadSilver, Predictions, SETS, SILVER_DIR, silverHeldOut } from '../eval/notes-eval';
 
@@ -146,6 +147,32 @@ for (const set of ['real', 'silver-held-out'] as const) {
       const floor = POOLED_FLOORS[set];
       assert.ok(precision >= floor.precision, `decisions precision ${precision.toFixed(3)} fell under its floor ${floor.precision}`);
       assert.ok(recall >= floor.recall, `decisions recall ${recall.toFixed(3)} fell under its floor ${floor.recall}`);
+    });
+  });
+}
+
+/**
+ * Each thing once (issue 56): a judge counted the repeats in each meeting's final lists (test/eval/duplicates.ts;
+ * test/fixtures/real-meetings/duplicates/README.md). Prompt v6: real 21 and 19 (runs A, B), silver held-out 50 and 52;
+ * prompt v7: 2, 3, 2 and 1. The lists must be the ones judged (a changed list: judge it again), and the repeats stay
+ * at or under these floors.
+ */
+const REPEAT_FLOORS = { real: 3, silver: 3 };
+for (const name of ['real', 'silver'] as const) {
+  describe(`Notes quality floors: ${name === 'silver' ? 'silver held-out' : name} set, repeats in the final lists`, function () {
+    this.timeout(240_000);
+    it('every list is the one judged, and repeats stay at or under their floor in both answer runs', async () => {
+      const meetings = name === 'silver' ? silverHeldOut(MEETINGS.silver()) : MEETINGS[name]();
+      const root = name === 'silver' ? SILVER_DIR : path.dirname(MODEL_ANSWERS_DIR);
+      for (const run of ['model-answers', 'model-answers-b']) {
+        let repeats = 0;
+        for (const m of meetings) {
+          const judged = readRepeats(path.join(root, 'duplicates', run), m.name, finalLists(await replayRecorded(m, path.join(root, run))));
+          assert.ok(typeof judged !== 'string', `${name} ${run} ${m.name}: ${judged}`);
+          repeats += judged.decisions + judged.actionItems;
+        }
+        assert.ok(repeats <= REPEAT_FLOORS[name], `${name} ${run}: ${repeats} entries repeat an earlier one (floor ${REPEAT_FLOORS[name]})`);
+      }
     });
   });
 }

@@ -7,6 +7,8 @@
  * and judged again): settled 0.833, 1 (the same rolling summaries judged again: 0.866, 18). The settle growing to 14
  * points (all answers and judgements made again): settled 0.842, 1 (last rolling 0.839, 17). Prompt v6, the first point
  * an overview of the meeting (all answers and judgements made again): settled 0.860, 0 (last rolling 0.881, 24).
+ * The extraction's prompt v7 (issue 56: each part read with what the parts before it noted; new final lists, the settles
+ * answered and judged again, 2026-11-27): settled 0.851, 1 (second judging 0.842, 1; kappa 0.86; last rolling 0.842, 20).
  * A change to the summary prompt or the extraction's answers changes the prompts: this then fails saying the answers
  * must be recorded again (summary-eval.ts --record), and the judgements made again.
  */
