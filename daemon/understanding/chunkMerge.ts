@@ -6,7 +6,7 @@
  */
 import { ChunkExtraction, DecisionStanding, NotedUpdate } from '../../protocol/protocol';
 import { boundNoted, NOTED_BOUNDS, NotedEntry, nearDuplicate } from './carriedNotes';
-import type { ModelChunk, ShownItem } from './modelExtract';
+import type { ModelChunk, ShownItem } from './chunks';
 import { NameTies } from '../speakers/nameTies';
 
 const STOP = new Set('a an the to of and or for on in at by with we i you it is be will ll that this so do'.split(' '));

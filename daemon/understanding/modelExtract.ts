@@ -14,29 +14,11 @@ import { ChunkExtraction, DecisionKind, DecisionRewrite, DecisionStanding, decis
 import { extractJsonObject } from '../../protocol/modelJson';
 import { validateChunkExtraction } from '../../protocol/validate';
 import { ActionItemRecord, DecisionRecord, JournalContents, JournalRecord, latestById, segmentsOf } from '../journal/journal';
-import { clock, NOTED_RULES, NOTED_SHAPE, NotedEntry, notedSection, validateNoted } from './carriedNotes';
+import { clock, NOTED_RULES, NOTED_SHAPE, notedSection, validateNoted } from './carriedNotes';
 import { ReducedExtraction, ReducedStep, words } from './chunkMerge';
 
-export interface ChunkLine { segmentId: string; speaker: string; t0: number; text: string }
-
-/** A rule-based item shown to the model in a chunk (it may dismiss it; an action item, rewrite it). */
-export interface ShownItem {
-  id: string; kind: 'actionItem' | 'decision'; text: string; owner?: string | null; due?: string | null; segmentId: string;
-  /** A decision's standing and kind as the rules gave them (prompt v6: the model may rewrite them). */
-  standing?: DecisionStanding; decisionKind?: 'decision' | 'negative';
-}
-
-export interface ModelChunk {
-  /** 0-based. */
-  index: number;
-  lines: ChunkLine[];
-  items: ShownItem[];
-  /**
-   * Prompt v7 (issue 56): what the parts before this one noted, as its prompt shows it (bounded: carriedNotes.ts's
-   * boundNoted); absent: a v6 prompt, each part read alone.
-   */
-  noted?: { shown: NotedEntry[]; left: number };
-}
+export type { ChunkLine, ModelChunk, ShownItem } from './chunks';
+import type { ChunkLine, ModelChunk, ShownItem } from './chunks';
 
 export interface ChunkOptions {
   /** Characters of transcript per chunk (speaker, time and id included). */

@@ -1,0 +1,28 @@
+/**
+ * A chunk of the meeting as the model reads it: its lines, the rule-based items shown with them and (prompt v7) what
+ * the parts before it noted. Shapes only, shared by the chunking and prompts (modelExtract.ts) and the merge of the
+ * answers (chunkMerge.ts), so that neither imports the other for them.
+ */
+import { DecisionStanding } from '../../protocol/protocol';
+import type { NotedEntry } from './carriedNotes';
+
+export interface ChunkLine { segmentId: string; speaker: string; t0: number; text: string }
+
+/** A rule-based item shown to the model in a chunk (it may dismiss it; an action item, rewrite it). */
+export interface ShownItem {
+  id: string; kind: 'actionItem' | 'decision'; text: string; owner?: string | null; due?: string | null; segmentId: string;
+  /** A decision's standing and kind as the rules gave them (prompt v6: the model may rewrite them). */
+  standing?: DecisionStanding; decisionKind?: 'decision' | 'negative';
+}
+
+export interface ModelChunk {
+  /** 0-based. */
+  index: number;
+  lines: ChunkLine[];
+  items: ShownItem[];
+  /**
+   * Prompt v7 (issue 56): what the parts before this one noted, as its prompt shows it (bounded: carriedNotes.ts's
+   * boundNoted); absent: a v6 prompt, each part read alone.
+   */
+  noted?: { shown: NotedEntry[]; left: number };
+}
