@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `npm test` (after its pretest, scripts/test-deps.sh): compile, then the unit, integration, real-editor, packaged-VSIX
+# and Wine suites, in that order, stopping at the first that fails.
+#
+# What the last three need set up takes 5-6 minutes on 2 cores, most of it compiling: code-server and Node 24 for the
+# editor suites (scripts/e2e-setup.sh), then Wine, Windows node.exe and the MinGW-w64 cross-build of the win32-x64
+# package's native parts for the Wine suite (scripts/wine-setup.sh, scripts/build-win32.js). It is started here, in the
+# background at idle priority (SCHED_IDLE: it runs only on CPU the tests leave, and a test that wants the CPU takes it
+# back at once), while the unit and integration suites run: those leave about one of the 2 cores idle (whisper decodes
+# with 1 thread there: daemon/config.ts defaultThreads; and much of the integration suite waits on real-time audio). Before
+# a suite that needs its part, the script waits for that part and prints its output. Each suite then runs its own
+# setup as before, which finds the work done and does nothing, or does what the background did not (a failure there is
+# reported by the suite's own run of it). Nothing of the tests runs in the background, only the set-up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+prep=$(mktemp -d "${TMPDIR:-/tmp}/earshot-test-prep.XXXXXX")
+idle=(nice -n 19)
+chrt --idle 0 true 2> /dev/null && idle=(chrt --idle 0)
+# Its own process group (setsid), so that all it started can be stopped at once: when this script ends (its EXIT
+# trap), or, should this script be killed outright (CI's time limit), by its watchdog within 5 s.
+# shellcheck disable=SC2016 # expanded by the inner bash
+setsid "${idle[@]}" bash -c '
+  (while kill -0 "$2" 2> /dev/null; do sleep 5; done; kill 0) &
+  bash scripts/e2e-setup.sh > "$1/e2e.log" 2>&1; echo $? > "$1/e2e.rc"
+  { bash scripts/wine-setup.sh && node scripts/build-win32.js; } > "$1/win32.log" 2>&1; echo $? > "$1/win32.rc"
+  kill 0
+' _ "$prep" $$ < /dev/null &
+background=$!
+stop_background() { kill -- -"$background" 2> /dev/null || true; }
+trap 'stop_background; rm -rf "$prep"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# wait_for PART: waits until the background part PART has ended (at most 30 minutes: then it is stopped, and the
+# suite's own set-up does the rest), then prints its output.
+wait_for() {
+  local part=$1 started=$SECONDS
+  while [ ! -f "$prep/$part.rc" ] && kill -0 "$background" 2> /dev/null; do
+    if [ $((SECONDS - started)) -ge 1800 ]; then
+      echo "test: the background set-up ($part) still ran after 30 minutes of waiting: stopped" >&2
+      stop_background
+      break
+    fi
+    sleep 2
+  done
+  echo "test: background set-up ($part), exit $(cat "$prep/$part.rc" 2> /dev/null || echo '-'), ready $((SECONDS - started)) s after the suites needed it:"
+  sed 's/^/  | /' "$prep/$part.log" 2> /dev/null || true
+}
+
+npm run compile
+npm run test:unit
+npm run test:integration
+wait_for e2e
+npm run test:editor
+# The VSIX is packaged only once nothing writes in the checkout any more (vsce lists every folder of it).
+wait_for win32
+npm run test:vsix
+npm run test:wine
