@@ -2,17 +2,21 @@
 # `npm test` (after its pretest, scripts/test-deps.sh): compile, then the unit, integration, real-editor, packaged-VSIX
 # and Wine suites, in that order, stopping at the first that fails.
 #
-# What the last three need set up takes 5-6 minutes on 2 cores, most of it compiling: code-server and Node 24 for the
-# editor suites (scripts/e2e-setup.sh), then Wine, Windows node.exe and the MinGW-w64 cross-build of the win32-x64
-# package's native parts for the Wine suite (scripts/wine-setup.sh, scripts/build-win32.js). It is started here, in the
-# background at idle priority (SCHED_IDLE: it runs only on CPU the tests leave, and a test that wants the CPU takes it
-# back at once), while the unit and integration suites run: those leave about one of the 2 cores idle (whisper decodes
-# with 1 thread there: daemon/config.ts defaultThreads; and much of the integration suite waits on real-time audio). Before
-# a suite that needs its part, the script waits for that part and prints its output. Each suite then runs its own
-# setup as before, which finds the work done and does nothing, or does what the background did not (a failure there is
-# reported by the suite's own run of it). Nothing of the tests runs in the background, only the set-up.
+# What the last three need first takes 6-7 minutes on 2 cores, most of it compiling: code-server and Node 24 for the
+# editor suites (scripts/e2e-setup.sh); Wine, Windows node.exe and the MinGW-w64 cross-build of the win32-x64 package's
+# native parts (scripts/wine-setup.sh, scripts/build-win32.js); and the two VSIXes the VSIX and Wine suites test,
+# packaged by scripts/package-vsix.js as those suites package them (this machine's, then win32-x64's). That work starts
+# here, once compiled, in the background at idle priority (SCHED_IDLE: it runs only on CPU the tests leave, and a test
+# that wants the CPU takes it back at once), while the unit and integration suites run: those leave about one of the 2
+# cores idle (whisper decodes with 1 thread there: daemon/config.ts defaultThreads; much of the integration suite waits
+# on real-time audio). Before a suite that needs a part, the script waits for it and prints its output. The suites then
+# run their own set-up as before, which finds it done, and test the packaged VSIXes (EARSHOT_VSIX, EARSHOT_WIN32_VSIX:
+# the release workflow's way of handing them a VSIX). A part that failed is left to the suite, which sets up or
+# packages by itself and reports the failure. Only set-up and packaging run in the background, never a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+npm run compile
 
 prep=$(mktemp -d "${TMPDIR:-/tmp}/earshot-test-prep.XXXXXX")
 idle=(nice -n 19)
@@ -24,6 +28,9 @@ setsid "${idle[@]}" bash -c '
   (while kill -0 "$2" 2> /dev/null; do sleep 5; done; kill 0) &
   bash scripts/e2e-setup.sh > "$1/e2e.log" 2>&1; echo $? > "$1/e2e.rc"
   { bash scripts/wine-setup.sh && node scripts/build-win32.js; } > "$1/win32.log" 2>&1; echo $? > "$1/win32.rc"
+  { node scripts/package-vsix.js --out "$1/earshot.vsix" &&
+    node scripts/package-vsix.js --target win32-x64 --out "$1/earshot-win32-x64.vsix"; } > "$1/vsix.log" 2>&1
+  echo $? > "$1/vsix.rc"
   kill 0
 ' _ "$prep" $$ < /dev/null &
 background=$!
@@ -48,12 +55,16 @@ wait_for() {
   sed 's/^/  | /' "$prep/$part.log" 2> /dev/null || true
 }
 
-npm run compile
 npm run test:unit
 npm run test:integration
 wait_for e2e
 npm run test:editor
-# The VSIX is packaged only once nothing writes in the checkout any more (vsce lists every folder of it).
 wait_for win32
-npm run test:vsix
-npm run test:wine
+wait_for vsix
+if [ "$(cat "$prep/vsix.rc" 2> /dev/null)" = 0 ]; then
+  EARSHOT_VSIX=$prep/earshot.vsix npm run test:vsix
+  EARSHOT_WIN32_VSIX=$prep/earshot-win32-x64.vsix npm run test:wine
+else
+  npm run test:vsix
+  npm run test:wine
+fi
