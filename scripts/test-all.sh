@@ -39,6 +39,16 @@ trap 'stop_background; rm -rf "$prep"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# background_priority other|idle: sets every process of the background to that scheduling policy. While a suite waits
+# for it, the background has the CPU the tests left to it at normal priority (on a machine others share, idle priority
+# would leave it only what they leave).
+background_priority() {
+  local p
+  for p in $(pgrep -g "$background" 2> /dev/null); do
+    chrt -a "--$1" -p 0 "$p" > /dev/null 2>&1 || true
+  done
+}
+
 # wait_for PART: waits until the background part PART has ended (at most 30 minutes: then it is stopped, and the
 # suite's own set-up does the rest), then prints its output.
 wait_for() {
@@ -49,8 +59,10 @@ wait_for() {
       stop_background
       break
     fi
+    background_priority other
     sleep 2
   done
+  background_priority idle
   echo "test: background set-up ($part), exit $(cat "$prep/$part.rc" 2> /dev/null || echo '-'), ready $((SECONDS - started)) s after the suites needed it:"
   sed 's/^/  | /' "$prep/$part.log" 2> /dev/null || true
 }
