@@ -22,10 +22,10 @@ prep=$(mktemp -d "${TMPDIR:-/tmp}/earshot-test-prep.XXXXXX")
 idle=(nice -n 19)
 chrt --idle 0 true 2> /dev/null && idle=(chrt --idle 0)
 # Its own process group (setsid), so that all it started can be stopped at once: when this script ends (its EXIT
-# trap), or, should this script be killed outright (CI's time limit), by its watchdog within 5 s.
+# trap), or, should this script be killed outright (CI's time limit), by its watchdog within 5 s (with its folder).
 # shellcheck disable=SC2016 # expanded by the inner bash
 setsid "${idle[@]}" bash -c '
-  (while kill -0 "$2" 2> /dev/null; do sleep 5; done; kill 0) &
+  (while kill -0 "$2" 2> /dev/null; do sleep 5; done; rm -rf "$1"; kill 0) &
   bash scripts/e2e-setup.sh > "$1/e2e.log" 2>&1; echo $? > "$1/e2e.rc"
   { bash scripts/wine-setup.sh && node scripts/build-win32.js; } > "$1/win32.log" 2>&1; echo $? > "$1/win32.rc"
   { node scripts/package-vsix.js --out "$1/earshot.vsix" &&
