@@ -370,7 +370,10 @@ function buildLibraries(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), 
   const missingGpu = gpu.filter((g) => !(current && stamp.gpu.includes(g)));
   if (!current || missingGpu.length > 0) {
     const builtGpu = current ? [...new Set([...stamp.gpu, ...gpu])] : gpu;
-    log(`earshot: building whisper.cpp ${version} (${kind}${builtGpu.length ? ` + ${builtGpu.join(', ')}` : ''}) with CMake, ${jobs} jobs (a few minutes)…`);
+    log(current
+      // Only the new modules' targets are out of date: the CPU's objects in the kept tree are not compiled again.
+      ? `earshot: adding the ${missingGpu.join(', ')} module to the whisper.cpp ${version} ${kind} build (its CMake tree is kept) with CMake, ${jobs} jobs (a few minutes)…`
+      : `earshot: building whisper.cpp ${version} (${kind}${builtGpu.length ? ` + ${builtGpu.join(', ')}` : ''}) with CMake, ${jobs} jobs (a few minutes)…`);
     if (!current) {
       fs.rmSync(libDir, { recursive: true, force: true });
       fs.mkdirSync(libDir, { recursive: true });
