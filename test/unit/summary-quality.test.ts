@@ -16,7 +16,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { answersCarryNotes, MODEL_ANSWERS_DIR, replayingChat } from '../eval/model-notes-eval';
 import { loadMeetings, REAL_MEETINGS_DIR } from '../eval/notes-eval';
-import { CHECK_JUDGEMENTS_DIR, judgingAgreement, runSummary, scoreRuns, structureOf, SUMMARY_ANSWERS_DIR, SummaryRun } from '../eval/summary-eval';
+import { CHECK_JUDGEMENTS_DIR, judgingAgreement, runSummary, scoreRuns, structureOf, SUMMARY_ANSWERS_DIR, SUMMARY_SETS, SummaryRun } from '../eval/summary-eval';
 
 describe('Summary quality floors: the real set, recorded summary answers and judgements', function () {
   this.timeout(300_000);
@@ -42,5 +42,30 @@ describe('Summary quality floors: the real set, recorded summary answers and jud
     const agreement = judgingAgreement(runs);
     assert.equal(agreement.outputs, 64);
     assert.ok(agreement.kappa >= 0.75, `the two judgings agree less (kappa ${agreement.kappa.toFixed(2)})`);
+  });
+});
+
+/**
+ * The same on the silver set's held-out part (issue 56): 45 meetings no prompt, rule or setting was chosen on, their
+ * summaries recorded and the settled ones judged twice (test/fixtures/real-meetings/silver/summaries; BENCHMARKS.md,
+ * issue 56). Only the settled summary is judged there. Measured 2026-11-27 (prompt v7's run A): settled coverage 0.812,
+ * 1 standing contradiction (second judging 0.822, 3; kappa 0.89); run B 0.802 and 0.810; prompt v6's runs 0.826 and 0.806.
+ */
+const SILVER_FLOORS = { first: 0.79, second: 0.80, standing: 3 };
+describe('Summary quality floors: the silver held-out part, recorded summary answers and judgements', function () {
+  this.timeout(300_000);
+  it('covers the reference facts and keeps the standings of the decisions, in both judgings', async () => {
+    const set = SUMMARY_SETS['silver-held-out'];
+    const runs: SummaryRun[] = [];
+    for (const m of set.meetings()) {
+      runs.push(await runSummary(m, replayingChat(path.join(set.extraction, m.name)), path.join(set.answers, m.name), false, { carryNotes: answersCarryNotes(set.extraction) }));
+    }
+    assert.equal(structureOf(runs).cut, 0, 'no point is cut');
+    for (const [judging, dir, floor] of [['first', set.judgements, SILVER_FLOORS.first], ['second', set.check, SILVER_FLOORS.second]] as const) {
+      const { settled } = scoreRuns(runs, dir);
+      assert.equal(settled.meetings, 45, `${judging} judging: every settled summary replays to what was judged`);
+      assert.ok(settled.covered / settled.facts >= floor, `${judging} judging: settled coverage ${(settled.covered / settled.facts).toFixed(3)} fell under ${floor}`);
+      assert.ok(settled.standing <= SILVER_FLOORS.standing, `${judging} judging: ${settled.standing} settled points contradict a decision's standing`);
+    }
   });
 });
