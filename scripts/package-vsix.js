@@ -309,7 +309,12 @@ async function main(argv) {
   return 0;
 }
 
-module.exports = { nativeKind, plan, ignoreFileText, hostTarget, supports, overlayOf, TARGETS, RUNTIME_VARIANTS, BUILD_ONLY, OVERLAYS };
+/** Where a planned file's bytes are: the cross-built overlay's copy (a file in its folders) or the checkout's. */
+function fileSource(p, rel, root = REPO) {
+  return path.join(p.overlay && inFolder(rel, p.overlay.folders) ? p.overlay.root : root, rel);
+}
+
+module.exports = { nativeKind, plan, fileSource, ignoreFileText, hostTarget, supports, overlayOf, TARGETS, RUNTIME_VARIANTS, BUILD_ONLY, OVERLAYS };
 
 if (require.main === module) {
   Promise.resolve().then(() => main(process.argv.slice(2))).then((code) => { process.exitCode = code; }, (e) => {

@@ -6,7 +6,8 @@
 # editor suites (scripts/e2e-setup.sh); Wine, Windows node.exe and the MinGW-w64 cross-build of the win32-x64 package's
 # native parts (scripts/wine-setup.sh, scripts/build-win32.js); and the two VSIXes the VSIX and Wine suites test,
 # packaged by scripts/package-vsix.js as those suites package them (this machine's, then win32-x64's). That work starts
-# here, once compiled, in the background at idle priority (SCHED_IDLE: it runs only on CPU the tests leave, and a test
+# here, once compiled (the win32 build and the packaging once the unit suite has passed: its VSIX plans read this
+# checkout's files, which they change), in the background at idle priority (SCHED_IDLE: it runs only on CPU the tests leave, and a test
 # that wants the CPU takes it back at once), while the unit and integration suites run: those leave about one of the 2
 # cores idle (whisper decodes with 1 thread there: daemon/config.ts defaultThreads; much of the integration suite waits
 # on real-time audio). Before a suite that needs a part, the script waits for it and prints its output. The suites then
@@ -27,6 +28,9 @@ chrt --idle 0 true 2> /dev/null && idle=(chrt --idle 0)
 setsid "${idle[@]}" bash -c '
   (while kill -0 "$2" 2> /dev/null; do sleep 5; done; rm -rf "$1"; kill 0) &
   bash scripts/e2e-setup.sh > "$1/e2e.log" 2>&1; echo $? > "$1/e2e.rc"
+  # The win32 overlay and the packaging change what the unit suite reads (the VSIX plans of this checkout): they
+  # start once it has passed.
+  while [ ! -f "$1/unit.done" ]; do sleep 2; done
   { bash scripts/wine-setup.sh && node scripts/build-win32.js; } > "$1/win32.log" 2>&1; echo $? > "$1/win32.rc"
   { node scripts/package-vsix.js --out "$1/earshot.vsix" &&
     node scripts/package-vsix.js --target win32-x64 --out "$1/earshot-win32-x64.vsix"; } > "$1/vsix.log" 2>&1
@@ -68,6 +72,7 @@ wait_for() {
 }
 
 npm run test:unit
+touch "$prep/unit.done"
 npm run test:integration
 wait_for e2e
 npm run test:editor
