@@ -114,14 +114,17 @@ export function finalOutcomes(records: JournalRecord[]): FinalOutcomes {
 }
 
 /**
- * A decision's standing in the words the settle (and the summary eval's judge) reads: decided, decided against, left
- * open, or given to the team (a requirement from outside, not the group's choice).
+ * A decision's standing in the words the settle (and the summary eval's judge) reads: decided, left open, or given to
+ * the team (a requirement from outside, not the group's choice). A decision not to do something is "decided": its
+ * words say what will not be done ("No teletext", "Drop the solar cell"), and "decided against: Drop the solar cell"
+ * read as a double negative to every model and judge that met it (issue 56's measurement). (The system prompt still
+ * names "decided against": it is shared with every revision of the summary, whose recorded answers it would void.)
  */
 export function standingWords(d: { kind: DecisionKind; standing?: DecisionStanding }): string {
   const standing = decisionStanding(d);
   if (standing === 'given') return 'given to the team (a requirement from outside)';
   if (standing === 'open') return 'left open';
-  return d.kind === 'negative' ? 'decided against (will not be done)' : 'decided';
+  return 'decided';
 }
 const cite = (segmentId: string) => (segmentId ? `[${segmentId}] ` : '');
 /** " (left open at 12:03, then decided at 31:40: the last word stands)" for a decision a later part settled; '' otherwise. */

@@ -381,7 +381,7 @@ export function judgePrompt(facts: readonly string[], material: JudgeMaterial): 
     '',
     'Task 2. List every point of the note-taker\'s summary that states the standing of a listed decision otherwise than the',
     'list: it calls suggested, proposed, considered, discussed or left open what the list gives as decided; says was decided',
-    'what the list gives as left open or deferred; or says will be done what the list gives as decided against. A point that',
+    'what the list gives as left open or deferred; or says will be done what a listed decision says will not be done. A point that',
     'agrees with the list, or is about nothing on it, is not listed.',
     '',
     'Answer with one JSON object and nothing else, one entry per fact in order:',

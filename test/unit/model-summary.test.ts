@@ -270,7 +270,7 @@ describe('the summary settles at stop', () => {
       'The meeting has ended: settle its summary against its final decisions and action items.', '',
       'Summary so far (JSON):', '{"points":[{"text":"Yellow was suggested for the case.","cites":["m-1"]}]}', '',
       'Final decisions:', '[m-1] given to the team (a requirement from outside): TV only', '[m-2] decided: The case is yellow', '[m-3] left open: The price',
-      '[m-3] decided against (will not be done): No teletext', '',
+      '[m-3] decided: No teletext', '',
       'Final action items:', '[m-4] Ben: Draw the case (due 2030-01-03)',
     ].join('\n'));
     assert.doesNotMatch(system + user, /SECRET-LINE/);
