@@ -9,6 +9,8 @@
  * an overview of the meeting (all answers and judgements made again): settled 0.860, 0 (last rolling 0.881, 24).
  * The extraction's prompt v7 (issue 56: each part read with what the parts before it noted; new final lists, the settles
  * answered and judged again, 2026-11-27): settled 0.851, 1 (second judging 0.842, 1; kappa 0.86; last rolling 0.842, 20).
+ * A decision not to do something settled as "decided" (no more "decided against: Drop X"; settles answered and judged
+ * again): settled 0.851, 1 (second 0.857, 1; kappa 0.88; last rolling 0.845, 28).
  * A change to the summary prompt or the extraction's answers changes the prompts: this then fails saying the answers
  * must be recorded again (summary-eval.ts --record), and the judgements made again.
  */
@@ -50,6 +52,7 @@ describe('Summary quality floors: the real set, recorded summary answers and jud
  * summaries recorded and the settled ones judged twice (test/fixtures/real-meetings/silver/summaries; BENCHMARKS.md,
  * issue 56). Only the settled summary is judged there. Measured 2026-11-27 (prompt v7's run A): settled coverage 0.812,
  * 1 standing contradiction (second judging 0.822, 3; kappa 0.89); run B 0.802 and 0.810; prompt v6's runs 0.826 and 0.806.
+ * With a decision not to do something settled as "decided": run A 0.808, 1 (second 0.814, 1); run B 0.820, 3 (0.800, 2).
  */
 const SILVER_FLOORS = { first: 0.79, second: 0.80, standing: 3 };
 describe('Summary quality floors: the silver held-out part, recorded summary answers and judgements', function () {
