@@ -19,10 +19,13 @@
  * The compile command recorded in build/Release/.deps/.../ggml.o.d tells what the addon was built with,
  * so the rebuild only happens when needed and `earshot build-info` can prove what is installed.
  *
- * Usage: node scripts/build-whisper.js [--check] [--force] [--cpu]
+ * Usage: node scripts/build-whisper.js [--check] [--force] [--cpu] [--stage]
  *   --check  print the build info as JSON; exit 1 if the installed build is not the wanted one
  *   --force  rebuild the bundled sources even if the flags already match
  *   --cpu    no GPU modules (without it, those already installed are kept)
+ *   --stage  build the new core (with its GPU modules) without installing it: the installed addon stays as it is, in
+ *            use or not, and the next run without --stage only installs (npm test builds the Vulkan module so, in the
+ *            background while the suites that do not need it run: scripts/test-all.sh)
  * EARSHOT_WHISPER_NO_FALLBACK=1, or EARSHOT_WHISPER_MARCH=native: a failed new-core build exits 1 and leaves the installed
  * addon as it is.
  */
@@ -194,6 +197,10 @@ function main(argv) {
     // CMake finds the Vulkan headers through VULKAN_SDK.
     const sdk = gpu.includes('vulkan') ? vulkanSdk() : null;
     if (sdk?.ok && !process.env.VULKAN_SDK && sdk.dir !== '/usr') process.env.VULKAN_SDK = sdk.dir;
+    if (argv.includes('--stage')) {
+      core.buildCore(coreKind, { gpu, install: false });
+      return 0;
+    }
     try {
       try {
         core.buildCore(coreKind, { gpu });

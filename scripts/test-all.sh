@@ -1,23 +1,58 @@
 #!/usr/bin/env bash
-# `npm test` (after its pretest, scripts/test-deps.sh): compile, then the unit, integration, real-editor, packaged-VSIX
-# and Wine suites, in that order, stopping at the first that fails.
+# `npm test`: the Debian packages the tests use (scripts/test-deps.sh), compile, then the unit, integration,
+# real-editor, packaged-VSIX and Wine suites, stopping at the first that fails, and a table of each step's time.
 #
-# What the last three need first takes 6-7 minutes on 2 cores, most of it compiling: code-server and Node 24 for the
-# editor suites (scripts/e2e-setup.sh); Wine, Windows node.exe and the MinGW-w64 cross-build of the win32-x64 package's
-# native parts (scripts/wine-setup.sh, scripts/build-win32.js); and the two VSIXes the VSIX and Wine suites test,
-# packaged by scripts/package-vsix.js as those suites package them (this machine's, then win32-x64's). That work starts
-# here, once compiled (the win32 build and the packaging once the unit suite has passed: its VSIX plans read this
-# checkout's files, which they change), in the background at idle priority (SCHED_IDLE: it runs only on CPU the tests leave, and a test
-# that wants the CPU takes it back at once), while the unit and integration suites run: those leave about one of the 2
-# cores idle (whisper decodes with 1 thread there: daemon/config.ts defaultThreads; much of the integration suite waits
-# on real-time audio). Before a suite that needs a part, the script waits for it and prints its output. The suites then
-# run their own set-up as before, which finds it done, and test the packaged VSIXes (EARSHOT_VSIX, EARSHOT_WIN32_VSIX:
-# the release workflow's way of handing them a VSIX). A part that failed is left to the suite, which sets up or
-# packages by itself and reports the failure. Only set-up and packaging run in the background, never a test.
+# What the later suites need first takes 10-12 minutes of one core, most of it compiling: code-server and Node 24 for
+# the editor suites (scripts/e2e-setup.sh); whisper's Vulkan module (the integration suite's whisper-backends test and
+# the packaged VSIX run it on Mesa's software device); Wine, Windows node.exe and the MinGW-w64 cross-build of the
+# win32-x64 package's native parts (scripts/wine-setup.sh, scripts/build-win32.js); and the two VSIXes the VSIX and
+# Wine suites test, packaged by scripts/package-vsix.js as those suites package them. That work runs here in the
+# background at idle priority (SCHED_IDLE: it runs only on CPU the tests leave, and a test that wants the CPU takes it
+# back at once) while the unit and integration suites run: those leave about one of the 2 cores idle (whisper decodes
+# with 1 thread there: daemon/config.ts defaultThreads; much of the integration suite waits on real-time audio).
+# The Vulkan module is built in whisper's stage folder without touching the installed addon (build-whisper.js
+# --stage) and installed (seconds) between the integration suite and its whisper-backends test, when no daemon runs;
+# the win32 build and the packaging start once the unit suite has passed (its VSIX plans read this checkout's files,
+# which they change). Before a step that needs a part, the script waits for it and prints its output. The suites then
+# run their own set-up as before, which finds it done, and test the packaged VSIXes (EARSHOT_VSIX,
+# EARSHOT_WIN32_VSIX: the release workflow's way of handing them a VSIX). A part that failed is left to the suite,
+# which sets up or packages by itself and reports the failure. Only set-up and packaging run in the background; the
+# Wine suite runs beside the editor and VSIX suites (each its own Wine prefix or code-server, on free ports).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-npm run compile
+# Each step's name, seconds and outcome, printed as a table when the script ends (passed, failed or stopped).
+steps=()
+# shellcheck disable=SC2317 # called by the EXIT trap
+print_times() {
+  [ ${#steps[@]} -gt 0 ] || return 0
+  echo
+  echo "test: time per step (total $((SECONDS / 60)) min $((SECONDS % 60)) s):"
+  printf '  %-26s %7s  %s\n' step seconds result
+  local s name seconds result
+  for s in "${steps[@]}"; do
+    read -r name seconds result <<< "$s"
+    printf '  %-26s %7s  %s\n' "$name" "$seconds" "$result"
+  done
+}
+# step NAME COMMAND...: runs it, records its time; a failure ends the script with its status.
+step() {
+  local name=$1 started=$SECONDS status=0
+  shift
+  "$@" || status=$?
+  steps+=("$name $((SECONDS - started)) $([ "$status" -eq 0 ] && echo passed || echo "failed($status)")")
+  return "$status"
+}
+
+step test-deps bash scripts/test-deps.sh --vulkan-later
+step compile npm run compile
+
+# The Vulkan module is built in the background when the installed core lacks it and its SDK is here.
+vulkan_sdk=$(bash scripts/vulkan-sdk.sh)
+build_vulkan=0
+node -e "process.exit((require('./scripts/whisper-core/build-core.js').installedCore()?.gpuBackends ?? []).includes('vulkan') ? 0 : 1)" ||
+  build_vulkan=1
+vulkan_env=(env VULKAN_SDK="$vulkan_sdk" EARSHOT_WHISPER_GPU=vulkan EARSHOT_WHISPER_NO_FALLBACK=1)
 
 prep=$(mktemp -d "${TMPDIR:-/tmp}/earshot-test-prep.XXXXXX")
 idle=(nice -n 19)
@@ -26,24 +61,32 @@ chrt --idle 0 true 2> /dev/null && idle=(chrt --idle 0)
 # trap), or, should this script be killed outright (CI's time limit), by its watchdog within 5 s (with its folder).
 # shellcheck disable=SC2016 # expanded by the inner bash
 setsid "${idle[@]}" bash -c '
-  (while kill -0 "$2" 2> /dev/null; do sleep 5; done; rm -rf "$1"; kill 0) &
-  bash scripts/e2e-setup.sh > "$1/e2e.log" 2>&1; echo $? > "$1/e2e.rc"
-  # The win32 overlay and the packaging change what the unit suite reads (the VSIX plans of this checkout): they
-  # start once it has passed.
-  while [ ! -f "$1/unit.done" ]; do sleep 2; done
-  { bash scripts/wine-setup.sh && node scripts/build-win32.js; } > "$1/win32.log" 2>&1; echo $? > "$1/win32.rc"
-  { node scripts/package-vsix.js --out "$1/earshot.vsix" &&
-    node scripts/package-vsix.js --target win32-x64 --out "$1/earshot-win32-x64.vsix"; } > "$1/vsix.log" 2>&1
-  echo $? > "$1/vsix.rc"
+  prep=$1 parent=$2 build_vulkan=$3
+  shift 3
+  (while kill -0 "$parent" 2> /dev/null; do sleep 5; done; rm -rf "$prep"; kill 0) &
+  bash scripts/e2e-setup.sh > "$prep/e2e.log" 2>&1; echo $? > "$prep/e2e.rc"
+  # What follows changes what the unit suite reads (the VSIX plans of this checkout): it starts once that has passed.
+  while [ ! -f "$prep/unit.done" ]; do sleep 2; done
+  if [ "$build_vulkan" = 1 ]; then
+    "$@" node scripts/build-whisper.js --stage > "$prep/vulkan.log" 2>&1; echo $? > "$prep/vulkan.rc"
+  else
+    echo "the installed core has it" > "$prep/vulkan.log"; echo 0 > "$prep/vulkan.rc"
+  fi
+  { bash scripts/wine-setup.sh && node scripts/build-win32.js; } > "$prep/win32.log" 2>&1; echo $? > "$prep/win32.rc"
+  node scripts/package-vsix.js --target win32-x64 --out "$prep/earshot-win32-x64.vsix" > "$prep/vsix-win32.log" 2>&1
+  echo $? > "$prep/vsix-win32.rc"
+  # This machine'"'"'s VSIX ships the installed core: packaged once the Vulkan module is installed.
+  while [ ! -f "$prep/core.installed" ]; do sleep 2; done
+  node scripts/package-vsix.js --out "$prep/earshot.vsix" > "$prep/vsix.log" 2>&1; echo $? > "$prep/vsix.rc"
   kill 0
-' _ "$prep" $$ < /dev/null &
+' _ "$prep" $$ "$build_vulkan" "${vulkan_env[@]}" < /dev/null &
 background=$!
 stop_background() { kill -- -"$background" 2> /dev/null || true; }
-trap 'stop_background; rm -rf "$prep"' EXIT
+trap 'stop_background; rm -rf "$prep"; print_times' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# background_priority other|idle: sets every process of the background to that scheduling policy. While a suite waits
+# background_priority other|idle: sets every process of the background to that scheduling policy. While a step waits
 # for it, the background has the CPU the tests left to it at normal priority (on a machine others share, idle priority
 # would leave it only what they leave).
 background_priority() {
@@ -54,7 +97,7 @@ background_priority() {
 }
 
 # wait_for PART: waits until the background part PART has ended (at most 30 minutes: then it is stopped, and the
-# suite's own set-up does the rest), then prints its output.
+# suite's own set-up does the rest), then prints its output and how long the suites waited for it.
 wait_for() {
   local part=$1 started=$SECONDS
   while [ ! -f "$prep/$part.rc" ] && kill -0 "$background" 2> /dev/null; do
@@ -69,19 +112,50 @@ wait_for() {
   background_priority idle
   echo "test: background set-up ($part), exit $(cat "$prep/$part.rc" 2> /dev/null || echo '-'), ready $((SECONDS - started)) s after the suites needed it:"
   sed 's/^/  | /' "$prep/$part.log" 2> /dev/null || true
+  steps+=("wait:$part $((SECONDS - started)) exit-$(cat "$prep/$part.rc" 2> /dev/null || echo none)")
 }
 
-npm run test:unit
+# packaged NAME: the background's VSIX NAME when it was packaged, else nothing (the suite packages its own).
+packaged() {
+  if [ "$(cat "$prep/$1.rc" 2> /dev/null)" = 0 ]; then
+    if [ "$1" = vsix-win32 ]; then echo "$prep/earshot-win32-x64.vsix"; else echo "$prep/earshot.vsix"; fi
+  fi
+}
+
+mocha=(npx mocha --config .mocharc.json)
+step unit npm run test:unit
 touch "$prep/unit.done"
-npm run test:integration
-wait_for e2e
-npm run test:editor
+# whisper-backends runs the Vulkan module: after it is installed, below.
+step integration "${mocha[@]}" --ignore out/test/integration/whisper-backends.test.js "out/test/integration/**/*.test.js"
+wait_for vulkan
+# The win32 packaging reads node_modules: the installed core changes only once it is done.
+wait_for vsix-win32
+if [ "$build_vulkan" = 1 ]; then step install-vulkan "${vulkan_env[@]}" node scripts/build-whisper.js; fi
+touch "$prep/core.installed"
+step integration:backends "${mocha[@]}" out/test/integration/whisper-backends.test.js
+
+# The Wine suite beside the editor and VSIX suites: its output is kept and printed when it ends.
 wait_for win32
-wait_for vsix
-if [ "$(cat "$prep/vsix.rc" 2> /dev/null)" = 0 ]; then
-  EARSHOT_VSIX=$prep/earshot.vsix npm run test:vsix
-  EARSHOT_WIN32_VSIX=$prep/earshot-win32-x64.vsix npm run test:wine
+wine_log=$prep/wine-suite.log
+(
+  started=$SECONDS status=0
+  EARSHOT_WIN32_VSIX=$(packaged vsix-win32) npm run test:wine > "$wine_log" 2>&1 || status=$?
+  echo "$((SECONDS - started)) $status" > "$prep/wine-suite.rc"
+) &
+wine_suite=$!
+wine_status=0
+editor_status=0
+wait_for e2e
+if step editor npm run test:editor; then
+  wait_for vsix
+  step vsix env EARSHOT_VSIX="$(packaged vsix)" npm run test:vsix || editor_status=$?
 else
-  npm run test:vsix
-  npm run test:wine
+  editor_status=$?
 fi
+wait "$wine_suite" || true
+echo "test: the Wine suite (run beside the editor and VSIX suites):"
+cat "$wine_log"
+read -r wine_seconds wine_status < "$prep/wine-suite.rc" || { wine_seconds=0; wine_status=1; }
+steps+=("wine $wine_seconds $([ "$wine_status" -eq 0 ] && echo passed || echo "failed($wine_status)")")
+[ "$editor_status" -eq 0 ] || exit "$editor_status"
+exit "$wine_status"

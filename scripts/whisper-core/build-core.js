@@ -419,9 +419,10 @@ function cpuVariantOf(file) {
 /**
  * Builds the new core for `kind` (with the GPU modules in `gpu`) and installs the addon. Returns the record written to
  * earshot-core.json. Throws (with the build's last lines) when anything fails; the caller falls back to the bundled
- * sources.
+ * sources. `install: false` only builds, in the stage folder, and returns null: a later call with the same kind and
+ * modules finds it built and only installs (seconds), so the build can run while the installed addon is in use.
  */
-function buildCore(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), log = (m) => console.error(m) } = {}) {
+function buildCore(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), log = (m) => console.error(m), install = true } = {}) {
   if (!MODULE_KINDS.includes(kind)) throw new Error(`the install builds ${MODULE_KINDS.join(', ')}; ${kind} is a benchmark anchor (--libraries-only)`);
   const started = Date.now();
   const { srcDir, version, options, libKey, artifacts } = buildLibraries(kind, { gpu, jobs, log });
@@ -463,6 +464,10 @@ function buildCore(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), log =
     fs.writeFileSync(path.join(addonDir, 'binding.gyp'), JSON.stringify(gyp, null, 2));
     run(process.execPath, [nodeGypScript(), 'rebuild', `--jobs=${jobs}`], { cwd: addonDir, env: { ...process.env, ...nodeHeadersEnv(), CFLAGS: '', CXXFLAGS: '' } });
     fs.writeFileSync(addonStamp, addonKey);
+  }
+  if (!install) {
+    log(`earshot: whisper.cpp ${version} (${kind}${gpu.length ? ` + ${gpu.join(', ')}` : ''}) built in ${((Date.now() - started) / 1000).toFixed(0)} s, not installed yet`);
+    return null;
   }
 
   // 3. Installed where smart-whisper loads its addon from, the libraries and CPU modules beside it, GPU modules in gpu/.

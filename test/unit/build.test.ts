@@ -21,8 +21,9 @@ const { inspectBuild, noFallback, vulkanSdk, wantedGpuModules } = require(path.j
   inspectBuild(): BuildInfo; noFallback(env: NodeJS.ProcessEnv): string | null; vulkanSdk(env: NodeJS.ProcessEnv, roots?: string[]): SdkCheck;
   wantedGpuModules(env: NodeJS.ProcessEnv, installed: { gpuBackends?: string[] } | null): { gpu: string[]; asked: boolean };
 };
-const { applyPatch, cmakeOptions, gpuOptions, cpuVariantOf, whisperSourceDir, whisperVersion } = require(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'build-core.js')) as {
-  applyPatch(patch: string, dir: string): void; cmakeOptions(kind: string, target?: { platform: NodeJS.Platform; arch: string }): string[]; gpuOptions(gpu: string[]): string[];
+const { applyPatch, buildCore, cmakeOptions, gpuOptions, cpuVariantOf, installedCore, whisperSourceDir, whisperVersion } = require(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'build-core.js')) as {
+  applyPatch(patch: string, dir: string): void; installedCore(): { kind: string; gpuBackends?: string[] } | null;
+  buildCore(kind: string, options: { gpu: string[]; install: boolean; log(m: string): void }): unknown; cmakeOptions(kind: string, target?: { platform: NodeJS.Platform; arch: string }): string[]; gpuOptions(gpu: string[]): string[];
   cpuVariantOf(file: string): string | null; whisperSourceDir(): string; whisperVersion(dir: string): string;
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -158,6 +159,19 @@ describe('whisper build', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('--stage builds without installing: the installed addon and its record are left as they are', function () {
+    // npm test builds the Vulkan module so while the installed addon is in use (scripts/test-all.sh). The modules the
+    // stage already has (those installed, or fewer) make this a check of the stamps, not a build.
+    const installed = installedCore();
+    if (!installed) this.skip();
+    const record = path.join(path.dirname(inspectBuild().addon), 'earshot-core.json');
+    const before = fs.readFileSync(record, 'utf8');
+    const addonBefore = fs.statSync(inspectBuild().addon).mtimeMs;
+    assert.equal(buildCore(installed!.kind, { gpu: [], install: false, log: () => undefined }), null);
+    assert.equal(fs.readFileSync(record, 'utf8'), before, 'earshot-core.json rewritten by a staged build');
+    assert.equal(fs.statSync(inspectBuild().addon).mtimeMs, addonBefore, 'the installed addon replaced by a staged build');
   });
 
   it('builds the GPU modules asked for, or those already installed, or Vulkan where its SDK is here', () => {
