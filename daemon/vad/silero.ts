@@ -13,7 +13,10 @@ import { loadNative } from '../windowsBlocked';
 export type SileroVersion = 'v5' | 'v6';
 /** Where scripts/fetch-vad-model.js puts the models (sha256-checked): v6 at install, v5 on request. */
 export const sileroModelPath = (version: SileroVersion): string => path.join(__dirname, '..', '..', '..', 'media', 'vad', `silero_vad_${version}.onnx`);
-/** The detector Earshot runs: v6 hears quiet meeting speech that v5 misses (BENCHMARKS.md, "Voice detection on real meetings"). */
+/**
+ * The detector Earshot runs: v6 hears quiet meeting speech that v5 misses (docs/benchmarks/voice-detection.md, "Voice
+ * detection on real meetings").
+ */
 export const SILERO_VERSION: SileroVersion = 'v6';
 export const SILERO_MODEL = sileroModelPath(SILERO_VERSION);
 /** Samples of the previous frame that v5 expects in front of each frame. */

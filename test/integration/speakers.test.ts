@@ -1,7 +1,8 @@
 /**
  * The speaker stage with its real parts: pyannote segmentation-3.0 (the shipped int8 ONNX file) on onnxruntime-node,
  * on real AMI meeting audio with human speaker references, and `earshot diarize` as a real process. The DER floors
- * sit a margin above what `npm run eval:diarize` measured with the shipped defaults (BENCHMARKS.md, "Issue 42: speakers").
+ * sit a margin above what `npm run eval:diarize` measured with the shipped defaults (docs/benchmarks/speakers.md,
+ * "Issue 42: speakers").
  */
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';

@@ -6,7 +6,7 @@
  *   speech recall ≥ 0.98, false-speech rate ≤ 0.02, and nothing at all in silence or noise (no decodes).
  * - Real recordings (test/fixtures/real-audio, vad-sets.json: AMI meetings and dictation, human references):
  *   regression floors a little under the figures `npm run eval:vad` measured, and the cross-validated rule itself
- *   (BENCHMARKS.md, "Voice detection chosen by cross-validation").
+ *   (docs/benchmarks/voice-detection.md, "Voice detection chosen by cross-validation").
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

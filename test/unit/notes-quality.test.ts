@@ -2,8 +2,8 @@
  * Regression floors on the notes extraction's quality (issue 13: "CI keeps regression floors on the quality
  * figures"): the same measurement as `npm run eval:notes`, on the clean set (hand-written meetings), the real set
  * (32 AMI/ICSI meetings from QMSum train/val) and the silver set (135 more, labelled the same way, no rule written on them). A rule change that loses what was reached fails here. The floors sit a
- * little under the figures measured when they were set (BENCHMARKS.md, "Notes extraction on real meetings"); raise
- * them when the figures rise. They are not the issue's targets: the real set is still below those.
+ * little under the figures measured when they were set (docs/benchmarks/notes-quality.md, "Notes extraction on real
+ * meetings"); raise them when the figures rise. They are not the issue's targets: the real set is still below those.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';

@@ -1,9 +1,9 @@
 /**
  * Regression floors on the summary's quality (issue 40), the same measurement as `npm run eval:summary`: every real
  * meeting's summary replayed from the recorded answers (rolling revisions, then the settle at stop) and scored with
- * the recorded judgements. Measured 2026-11-26 with prompt v5 (BENCHMARKS.md, "The summary against QMSum's human
- * summaries"): settled coverage 0.801 of 336 facts, 1 point contradicting a decision's standing (the last rolling
- * summary: 0.821, 11), no point cut (v4: 0.708, 1); with the extraction's prompt v5 (new final lists, settles answered
+ * the recorded judgements. Measured 2026-11-26 with prompt v5 (docs/benchmarks/summary.md, "The summary against
+ * QMSum's human summaries"): settled coverage 0.801 of 336 facts, 1 point contradicting a decision's standing (the
+ * last rolling summary: 0.821, 11), no point cut (v4: 0.708, 1); with the extraction's prompt v5 (new final lists, settles answered
  * and judged again): settled 0.833, 1 (the same rolling summaries judged again: 0.866, 18). The settle growing to 14
  * points (all answers and judgements made again): settled 0.842, 1 (last rolling 0.839, 17). Prompt v6, the first point
  * an overview of the meeting (all answers and judgements made again): settled 0.860, 0 (last rolling 0.881, 24).
@@ -49,8 +49,8 @@ describe('Summary quality floors: the real set, recorded summary answers and jud
 
 /**
  * The same on the silver set's held-out part (issue 56): 45 meetings no prompt, rule or setting was chosen on, their
- * summaries recorded and the settled ones judged twice (test/fixtures/real-meetings/silver/summaries; BENCHMARKS.md,
- * issue 56). Only the settled summary is judged there. Measured 2026-11-27 (prompt v7's run A): settled coverage 0.812,
+ * summaries recorded and the settled ones judged twice (test/fixtures/real-meetings/silver/summaries;
+ * docs/benchmarks/notes-quality.md, issue 56). Only the settled summary is judged there. Measured 2026-11-27 (prompt v7's run A): settled coverage 0.812,
  * 1 standing contradiction (second judging 0.822, 3; kappa 0.89); run B 0.802 and 0.810; prompt v6's runs 0.826 and 0.806.
  * With a decision not to do something settled as "decided": run A 0.808, 1 (second 0.814, 1); run B 0.820, 3 (0.800, 2).
  */
