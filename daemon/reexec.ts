@@ -1,15 +1,16 @@
 /**
  * `earshot transcribe` and `listen` started from a shell get the memory settings the extension gives its daemon
- * (allocator.ts): MALLOC_MMAP_THRESHOLD_ is read by glibc before any JS runs and --max-semi-space-size is a node flag, so
- * bin/earshot.js starts the command again in a child node with both, and relays its exit. `earshot daemon` is left
- * alone: its spawner owns the process (the extension gives it the settings; clients and tests talk to its pid).
+ * (protocol/allocator.ts): MALLOC_MMAP_THRESHOLD_ is read by glibc before any JS runs and --max-semi-space-size is a
+ * node flag, so bin/earshot.js starts the command again in a child node with both, and relays its exit. `earshot
+ * daemon` is left alone: its spawner owns the process (the extension gives it the settings; clients and tests talk to
+ * its pid).
  *
  * The child runs in its own process group, so a terminal's Ctrl+C reaches it once, through the parent (a listen's
  * first SIGINT finishes the session; a second one would kill it). Windows has neither glibc nor signal groups of this
  * kind: the command runs in-process there.
  */
 import { spawn } from 'node:child_process';
-import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from './allocator';
+import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../protocol/allocator';
 
 /** Set in the child: never start a third process, and watch for the parent's death. */
 export const REEXEC_ENV = 'EARSHOT_REEXEC_PARENT';

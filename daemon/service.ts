@@ -27,7 +27,7 @@ import {
 } from '../protocol/protocol';
 import { DownloadProgress } from './models/download';
 import { ModelLifecycle, ModelProgress } from './asr/modelLifecycle';
-import { PartialsDemand } from './asr/partialsDemand';
+import { PartialsDemand } from '../protocol/partialsDemand';
 import { WhisperEngine } from './asr/whisper';
 import { Devices } from './service/devices';
 import { healthReport } from './service/health';

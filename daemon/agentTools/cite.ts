@@ -5,7 +5,7 @@
 import { AgentCitedLine } from '../../protocol/agentTools';
 import { plainLine } from '../../protocol/plainText';
 import { MemoryLine, MemoryMeeting } from '../../protocol/protocol';
-import { clock } from '../documents/notesText';
+import { clock } from '../../protocol/markdownText';
 import { MeetingFile } from '../memory/askSearch';
 import { MeetingRecord, startDay } from '../memory/memoryIndex';
 

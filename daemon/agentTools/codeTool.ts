@@ -7,7 +7,7 @@
 import { AgentCitedLine, AgentToolResult } from '../../protocol/agentTools';
 import { plainLine } from '../../protocol/plainText';
 import { ActionItem, Decision, decisionStanding } from '../../protocol/protocol';
-import { clock } from '../documents/notesText';
+import { clock } from '../../protocol/markdownText';
 import { MeetingFile } from '../memory/askSearch';
 import { codeAnchors } from '../memory/codeAnchors';
 import { MemoryIndex } from '../memory/memoryIndex';

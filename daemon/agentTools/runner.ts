@@ -10,7 +10,7 @@
 import { AGENT_TOOLS, AgentCitedLine, AgentToolDefinition, AgentToolName, AgentToolResult } from '../../protocol/agentTools';
 import { plainLine } from '../../protocol/plainText';
 import { ActionItem, Decision, decisionStanding, DecisionStanding, MemoryMeeting } from '../../protocol/protocol';
-import { clock } from '../documents/notesText';
+import { clock } from '../../protocol/markdownText';
 import { AskCitedLine, citedSearch, MeetingFile, meetingsAsked, namesMeeting, NoSuchMeeting } from '../memory/askSearch';
 import { inRange, MeetingRecord, MemoryIndex, SemanticQuery, startDay } from '../memory/memoryIndex';
 import { fold } from '../memory/terms';

@@ -41,7 +41,7 @@
  * folders, then by path and line); the best is the target and the next few are `alternatives`.
  */
 import { MentionTarget, SegmentMention, WorkspaceSymbolInfo } from '../../protocol/protocol';
-import { dropControls } from '../../protocol/plainText';
+import { escapeMarkdown, linkDestination } from '../../protocol/markdownText';
 import { COMMON_WORDS, CUE_AFTER, CUE_BEFORE, Cue, isCommon, piecesOf, RUN, spokenWords } from './mentionWords';
 
 /**
@@ -378,30 +378,7 @@ export function linkify(text: string, mentions: readonly SegmentMention[], forma
   return out + escapeMarkdown(text.slice(at));
 }
 
-/**
- * A link destination for a workspace file: `prefix` + the path, percent-encoded, and `#L<line>` (or `#L<line>-L<end>`)
- * when given: VS Code's Markdown preview and editor open the file at that line.
- */
-export function linkDestination(path: string, prefix: string, line?: number, endLine?: number): string {
-  const valid = (n: number | undefined): n is number => Number.isInteger(n) && n! > 0;
-  const anchor = valid(line) ? `#L${line}${valid(endLine) && endLine > line ? `-L${endLine}` : ''}` : '';
-  return encodeLinkPath(prefix + path) + anchor;
-}
-
 /** The mentions of the index's files and symbols in a segment's text, as the segment carries them. */
 export function segmentMentions(text: string, index: WorkspaceIndex, options: MatchOptions = {}): SegmentMention[] {
   return findMentions(text, index, options).map(({ confidence: _confidence, ...mention }) => mention);
-}
-
-/**
- * Markdown text that cannot start a block, inject HTML or open a link (as the notes escape transcript text), and holds
- * no control or bidi character (a journal written before model text was made plain may hold them: review 2, S5).
- */
-export function escapeMarkdown(text: string): string {
-  return dropControls(text).replace(/[\\`*_[\]<>#|]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
-}
-
-/** A path as a Markdown link destination: each segment percent-encoded, and parentheses too. */
-function encodeLinkPath(path: string): string {
-  return path.split('/').map((s) => encodeURIComponent(s).replace(/[()'*!]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
 }

@@ -18,21 +18,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { APP_PREFIX, macosSupportsProcessTaps } from '../../protocol/macosCapture';
 import { CaptureError, CaptureFault } from './faults';
 import type { RecorderCommand } from './recorderCommand';
 import type { RunningRecorder } from './runningRecorder';
 import { SAMPLE_RATE } from './source';
 import { runTool } from './tools';
-
-
-/** Device ids that name applications rather than a device. */
-export const APP_PREFIX = 'app:';
-
-/** Core Audio process taps arrived in macOS 14.2 = Darwin 23.2. */
-export function macosSupportsProcessTaps(darwinRelease: string): boolean {
-  const [major, minor] = darwinRelease.split('.').map((n) => Number(n));
-  return major > 23 || (major === 23 && minor >= 2);
-}
 
 /**
  * audiotee's binary, when the optional dependency is installed. Its package.json exports only "." (dist/index.js),

@@ -12,10 +12,11 @@
  * The macOS and Windows parsers are unit-tested on their documented output formats; they cannot run on Linux CI.
  */
 import { MAC_CAPTURE_APP_RECORDER } from '../../protocol/protocol';
+import { APP_PREFIX } from '../../protocol/macosCapture';
 import { CaptureFault, CaptureKind, installHint } from './faults';
 import { findExecutable, runTool } from './tools';
 import { audifyStatus, listAudifyDevices } from './audify';
-import { APP_PREFIX, audioteeStatus, listAudioApps } from './audiotee';
+import { audioteeStatus, listAudioApps } from './audiotee';
 import { CAPTURE_APP, captureAppPath } from './macCaptureApp';
 import { captureAppOf, listMicrophonesThroughApp, MacMicrophoneOptions, microphoneAppUnusable } from './macMicrophone';
 

@@ -4,6 +4,8 @@
  * SIGTERM and reports a dead server as an I/O error, parec says "Connection refused", ffmpeg on macOS reports a
  * denied microphone as "Failed to create AV capture input device: Not authorized".
  */
+import { MACOS_AUDIO_CAPTURE_SETTINGS, MACOS_MICROPHONE_SETTINGS } from '../../protocol/macosCapture';
+
 export type CaptureKind = 'mic' | 'system';
 
 export type FaultReason =
@@ -161,11 +163,6 @@ function permissionMessage(ctx: FaultContext): string {
   }
   return `Permission denied opening the ${what(ctx.kind)} device. Add your user to the "audio" group (sudo usermod -aG audio $USER, then log in again) or use the sound server (PulseAudio/PipeWire), then retry.`;
 }
-
-/** System Settings → Privacy & Security → Screen & System Audio Recording (its "System Audio Recording Only" list). */
-export const MACOS_AUDIO_CAPTURE_SETTINGS = 'x-apple.systempreferences:com.apple.preference.security?Privacy_ScreenCapture';
-/** System Settings → Privacy & Security → Microphone. */
-export const MACOS_MICROPHONE_SETTINGS = 'x-apple.systempreferences:com.apple.preference.security?Privacy_Microphone';
 
 /** Settings → Privacy & security → Microphone (Windows 10 and 11 open the page from this URI). */
 export const WINDOWS_MICROPHONE_SETTINGS = 'ms-settings:privacy-microphone';

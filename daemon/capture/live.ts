@@ -26,7 +26,7 @@
  * listeners. Must not start, stop or time recorder processes: that is the supervisor's.
  */
 import * as os from 'node:os';
-import { TIMED_OUT, within } from '../bounded';
+import { TIMED_OUT, within } from '../../protocol/bounded';
 import { BackoffOptions } from './backoff';
 import { BoundedQueue } from './boundedQueue';
 import { CaptureClock, ClockOptions } from './clock';

@@ -27,7 +27,8 @@
  */
 import * as os from 'node:os';
 import { MAC_CAPTURE_APP_RECORDER } from '../../protocol/protocol';
-import { formatWords, isDecodedFormat, macosSupportsProcessTaps, parseAudioteeLine } from './audiotee';
+import { macosSupportsProcessTaps } from '../../protocol/macosCapture';
+import { formatWords, isDecodedFormat, parseAudioteeLine } from './audiotee';
 import { coreAudioDeviceFor } from './audifyHelper';
 import { CaptureError, deviceNotFoundMessage } from './faults';
 import { CAPTURE_APP, CaptureAppOptions, captureAppPath, CaptureAppProcess, captureAppUnusable, captureWarning, launchCaptureApp, markCaptureAppUnusable } from './macCaptureApp';

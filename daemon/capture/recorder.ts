@@ -23,12 +23,13 @@
  * Owns which recorder runs and the command line it runs with. Must not hold a running process (runningRecorder.ts) nor
  * supervise one (live.ts).
  */
+import { APP_PREFIX } from '../../protocol/macosCapture';
 import { CaptureError, CaptureKind, deviceNotFoundMessage } from './faults';
 import { DEFAULT_DEVICE, defaultLoopbackDevice, defaultSystemMonitor, pickLoopbackDevice } from './devices';
 import { CAPTURE_PERIOD_MS, SAMPLE_RATE } from './source';
 import { findExecutable } from './tools';
 import { audifyCommand, audifyStatus, listAudifyDevices, rtAudioNameForPulseSource } from './audify';
-import { APP_PREFIX, audioteeStatus, startAudiotee } from './audiotee';
+import { audioteeStatus, startAudiotee } from './audiotee';
 import { pulseSources } from './devices';
 import { audioteeSpawner } from './macCaptureApp';
 import { MacMicrophoneOptions, macMicrophoneLauncher, microphoneAppUnusable } from './macMicrophone';

@@ -19,7 +19,8 @@
  */
 import { coreAudioDeviceName } from './audifyHelper';
 import { isLoopbackDeviceName } from './devices';
-import { CaptureFault, MACOS_AUDIO_CAPTURE_SETTINGS, MACOS_MICROPHONE_SETTINGS } from './faults';
+import { MACOS_AUDIO_CAPTURE_SETTINGS, MACOS_MICROPHONE_SETTINGS } from '../../protocol/macosCapture';
+import { CaptureFault } from './faults';
 import { CAPTURE_APP_BUNDLE_ID } from './macCaptureApp';
 
 /** A microphone level at or above this (RMS) is sound, not a quiet room. */

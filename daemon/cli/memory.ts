@@ -9,8 +9,8 @@
 import { constants, promises as fs, Stats } from 'node:fs';
 import * as path from 'node:path';
 import { MemoryLine, MemoryMeeting } from '../../protocol/protocol';
+import { clock } from '../../protocol/markdownText';
 import { defaultStorageDir } from '../config';
-import { clock } from '../documents/notesText';
 import { parseJournal } from '../journal/journal';
 import { ASK_SYSTEM, askUserPrompt, citedNumbers, promptLines } from '../memory/askPrompt';
 import { byMeaning, citedSearch, MeetingFile, meetingsAsked, NoSuchMeeting, storedFiles } from '../memory/askSearch';

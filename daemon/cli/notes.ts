@@ -9,11 +9,12 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CARRY_NOTES_DEFAULT, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite, StandingStep } from '../../protocol/protocol';
+import { writeFileAtomic } from '../../protocol/atomicWrite';
 import { validateEnhancement } from '../../protocol/validate';
+import { clock, inline } from '../../protocol/markdownText';
 import { readJournal } from '../journal/journal';
 import { EXPORT_FORMATS, exportSession, isExportFormat, parseExport, SessionExport } from '../documents/export';
-import { writeFileAtomic } from '../documents/notesFile';
-import { clock, DECISION_GROUPS, displayModel, historySuffix, inline } from '../documents/notesText';
+import { DECISION_GROUPS, displayModel, historySuffix } from '../documents/notesText';
 import { noSummary, summaryLabel } from '../documents/summarySection';
 import { isoDate } from '../understanding/dates';
 import { extract, SpokenLine } from '../understanding/extract';

@@ -5,10 +5,10 @@
  * by readJournal). Each text format has a parser beside its writer (parseExport): exports round-trip.
  */
 import { ActionItem, Decision, DecisionKind, DecisionStanding, decisionStanding, EXPORT_FORMATS, ExportFormat, FinalSegment, SourceKind } from '../../protocol/protocol';
+import { clock } from '../../protocol/markdownText';
 import { currentItems, JournalContents, JournalRecord, segmentsOf } from '../journal/journal';
 import { renderNotes } from './markdown';
 import { notesFileName } from './notesFile';
-import { clock } from './notesText';
 import { notesSummary } from './summarySection';
 
 // The formats are part of the protocol (earshot/session/export); the CLI offers the same ones.

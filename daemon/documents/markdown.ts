@@ -3,15 +3,16 @@
  * journal does not: header, summary, decisions, action items, open questions, My notes, transcript.
  *
  * Owns the notes' layout. Must not read or write files (notesFile.ts) nor decide what the user's part of the previous
- * file is (previousNotes.ts); the small shared wordings are in notesText.ts.
+ * file is (previousNotes.ts); the small shared wordings are in notesText.ts and protocol/markdownText.ts.
  */
 import * as path from 'node:path';
 import { decisionStanding, EditorLocation, FinalSegment, SegmentMention } from '../../protocol/protocol';
+import { clock, inline, linkDestination } from '../../protocol/markdownText';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById, segmentRoots, segmentsOf } from '../journal/journal';
 import { sameLocation } from '../anchoring/editorTimeline';
-import { linkDestination, linkify } from '../anchoring/mentions';
+import { linkify } from '../anchoring/mentions';
 import { openQuestions } from '../understanding/questions';
-import { clock, commentId, DECISION_GROUPS, displayModel, historySuffix, inline, origin } from './notesText';
+import { commentId, DECISION_GROUPS, displayModel, historySuffix, origin } from './notesText';
 import { citedLines, notesSummary, NotesSummary, summaryLines, transcriptAnchor } from './summarySection';
 import { isTicked, MY_NOTES_END, MY_NOTES_START, parsePreviousNotes } from './previousNotes';
 import { NameTies } from '../speakers/nameTies';

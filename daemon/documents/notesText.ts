@@ -1,25 +1,18 @@
 /**
- * How the notes write the small things: a time in the meeting, a language model's name, transcript text inside a list
- * item, where an item comes from, and the id in an item's comment.
+ * How the notes write the small things: a language model's name, where an item comes from, and the id in an item's
+ * comment (a time in the meeting and transcript text inside a list item are in protocol/markdownText.ts, which the
+ * extension's decision records share).
  *
  * Shared by the renderer (markdown.ts) and the reading back of the user's file (previousNotes.ts), which matches ticks
  * on these words: change them only together with both. Must not read or write files.
  */
 import { DecisionStanding, StandingStep, standingHistoryWords } from '../../protocol/protocol';
-import { escapeMarkdown } from '../anchoring/mentions';
+import { clock } from '../../protocol/markdownText';
 
 /** The Decisions section's groups, in order, and their headings (`### …`), for the notes and `earshot notes --md`. */
 export const DECISION_GROUPS: readonly { standing: DecisionStanding; heading: string }[] = [
   { standing: 'decided', heading: 'Decided' }, { standing: 'open', heading: 'Left open' }, { standing: 'given', heading: 'Given to the team' },
 ];
-
-/** mm:ss, or h:mm:ss past the hour. */
-export function clock(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
-  const two = (n: number) => String(n).padStart(2, '0');
-  return hh > 0 ? `${hh}:${two(mm)}:${two(ss)}` : `${two(mm)}:${two(ss)}`;
-}
 
 /** " — left open at 12:03, decided at 31:40" after a decision a later part of its meeting settled (issue 56); '' otherwise. */
 export function historySuffix(history: readonly StandingStep[] | undefined): string {
@@ -30,11 +23,6 @@ export function historySuffix(history: readonly StandingStep[] | undefined): str
 /** The model's name as the notes print it: one line, no Markdown, no parentheses or underscores. */
 export function displayModel(model: string): string {
   return model.replace(/[^\p{L}\p{N}.:/@+ -]+/gu, '-').replace(/\s+/g, ' ').trim().slice(0, 80) || 'a language model';
-}
-
-/** Markdown text that cannot start a block or inject HTML, for transcript text inside list items. */
-export function inline(text: string): string {
-  return escapeMarkdown(text).trim();
 }
 
 /** Where an item comes from: its time in the meeting, and whether the opt-in refinement rewrote or added it. */

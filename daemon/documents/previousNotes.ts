@@ -6,7 +6,8 @@
  * or touch the file (notesFile.ts): it reads the text it is given.
  */
 import { ActionItemRecord } from '../journal/journal';
-import { commentId, inline, origin } from './notesText';
+import { inline } from '../../protocol/markdownText';
+import { commentId, origin } from './notesText';
 
 /** Where the user's own notes begin and end. Earshot never changes what lies between the two lines. */
 export const MY_NOTES_START = '<!-- earshot:my-notes: write below this line; Earshot keeps everything up to the end marker as it is -->';

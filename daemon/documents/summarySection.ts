@@ -8,8 +8,9 @@
  * and the cite reads as the line's own clock time, so it is found in the file by eye or search too.
  */
 import { FinalSegment, SummaryParams } from '../../protocol/protocol';
+import { clock, inline } from '../../protocol/markdownText';
 import { JournalRecord, lastSummary } from '../journal/journal';
-import { clock, displayModel, inline } from './notesText';
+import { displayModel } from './notesText';
 
 /** What is said when no model wrote a summary; `how`: how the user chooses one where this is read. */
 export const noSummary = (how: string) => `_No summary: Earshot writes one with a language model you choose (${how}); the decisions and action items below are from rules._`;

@@ -6,7 +6,7 @@
  */
 import { MEMORY_ASK_BOUND } from '../../protocol/protocol';
 import { promptChars, startWithin } from '../../protocol/textSize';
-import { clock } from '../documents/notesText';
+import { clock } from '../../protocol/markdownText';
 
 export const ASK_SYSTEM = 'You answer questions about meetings using only the numbered transcript lines given. Cite every line you use as [n] ' +
   '(its number). If the lines do not answer the question, say so briefly. Answer in a few sentences.';

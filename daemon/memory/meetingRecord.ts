@@ -7,7 +7,8 @@
  * item comments, as documents/markdown.ts writes them). Must not write anything.
  */
 import { ActionItem, Decision, EditorLocation, FinalSegment, MentionTarget, SegmentMention } from '../../protocol/protocol';
-import { commentId, inline } from '../documents/notesText';
+import { inline } from '../../protocol/markdownText';
+import { commentId } from '../documents/notesText';
 import { currentItems, JournalContents, lastSummary, segmentRoots, segmentsOf } from '../journal/journal';
 import { sessionModeOf } from '../journal/recovery';
 import { MeetingRecord, MemorySegment } from './memoryIndex';

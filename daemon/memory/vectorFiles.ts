@@ -10,7 +10,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { renameOver } from '../renameOver';
+import { renameOver } from '../../protocol/renameOver';
 
 export interface VectorCache {
   read(sessionId: string): Promise<Map<string, Float32Array>>;

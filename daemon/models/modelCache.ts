@@ -22,7 +22,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultStorageDir } from '../config';
-import { replaceFile } from '../renameOver';
+import { replaceFile } from '../../protocol/renameOver';
 import { CatalogModel, catalogModelForFile, DEFAULT_MODEL_ID, getCatalogModel } from './whisperCatalog';
 import { downloadFile, DownloadOptions, DownloadResult, partPath } from './download';
 import { ExpectedFile, FileIdentity, identityOf, othersMayWrite, sameIdentity, sizeOf, verifyFile } from './fileCheck';

@@ -7,7 +7,7 @@
  */
 import { constants, promises as fs, Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { renameOver } from '../renameOver';
+import { renameOver } from '../../protocol/renameOver';
 import { FileIdentity, identityOf, othersMayWrite, sameIdentity } from './fileCheck';
 
 /**

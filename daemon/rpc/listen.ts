@@ -20,9 +20,9 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Message } from 'vscode-languageserver/node';
 import { ErrorCodes } from '../../protocol/protocol';
-import { within } from '../bounded';
+import { within } from '../../protocol/bounded';
 import { Logger } from '../log';
-import { renameOver } from '../renameOver';
+import { renameOver } from '../../protocol/renameOver';
 import { EXIT_FINALIZE_TIMED_OUT, startServer } from './server';
 import {
   AUTH_TIMEOUT_MS, decodeMessage, FrameParser, isMalformed, malformed, MAX_CONNECTIONS, MAX_PENDING_OUTPUT_BYTES, MAX_UNAUTHENTICATED_CONNECTIONS,

@@ -18,7 +18,7 @@ import { registerNotesHandlers } from './notesHandlers';
 import { serviceNotifications } from './serviceEvents';
 import { registerSessionHandlers } from './sessionHandlers';
 import { createTransport, malformed, MALFORMED_MESSAGE, MalformedMessage, TransportOptions } from './transport';
-import { TIMED_OUT, within } from '../bounded';
+import { TIMED_OUT, within } from '../../protocol/bounded';
 
 /** How often the client's process (initialize's processId) is checked on stdio, as vscode-languageserver does. */
 const CLIENT_PROCESS_CHECK_MS = 3000;

@@ -35,7 +35,7 @@ import { FlushWaiters, PipelineWiring, ResumePoint, runSourcePipeline } from './
 import { SessionSpeakers, sessionSpeakers } from './speakers';
 import { SessionStats } from './stats';
 import { DEFAULT_SEGMENTER_OPTIONS } from '../vad/segmenter';
-import { TIMED_OUT, within } from '../bounded';
+import { TIMED_OUT, within } from '../../protocol/bounded';
 
 /**
  * How long Stop waits for the sources to end, the last utterances to get their finals and the speakers to settle.

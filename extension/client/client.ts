@@ -9,7 +9,7 @@
  * error handler), and re-exposes the daemon's notifications as VS Code events.
  */
 import * as vscode from 'vscode';
-import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../../daemon/allocator';
+import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../../protocol/allocator';
 import { CloseAction, ErrorAction, LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
 import {
   ActionItem, ActionItemNotification, Decision, DecisionNotification, DeviceList, DeviceListResult, EarshotServerCapabilities, HealthParams, Health,
@@ -113,7 +113,7 @@ export class DaemonClient implements vscode.Disposable {
       module: daemon,
       args: ['daemon'],
       transport: TransportKind.stdio,
-      // Memory stays flat over long sessions only with these (daemon/allocator.ts): read at process start.
+      // Memory stays flat over long sessions only with these (protocol/allocator.ts): read at process start.
       options: { env: { ...process.env, ...DAEMON_ALLOCATOR_ENV, EARSHOT_LOG_LEVEL: settings.logLevel }, execArgv: [...DAEMON_NODE_FLAGS] },
     };
     const serverOptions: ServerOptions = { run, debug: run };

@@ -5,8 +5,8 @@
  * The recording and the levels are the daemon's; this only asks and shows.
  */
 import * as vscode from 'vscode';
-import { MACOS_AUDIO_CAPTURE_SETTINGS } from '../../daemon/capture/faults';
 import { DEVICE_TEST_SESSION_ID, DeviceTestResult, LiveSourceKind, MAC_CAPTURE_APP_RECORDER, PlatformReport } from '../../protocol/protocol';
+import { MACOS_AUDIO_CAPTURE_SETTINGS } from '../../protocol/macosCapture';
 import { EarshotSettings } from '../settings/settings';
 import type { CommandDeps } from './registry';
 

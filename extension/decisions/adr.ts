@@ -17,8 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Decision, DecisionStanding, decisionStanding, MemoryLine, MemoryMeeting } from '../../protocol/protocol';
 import { plainLine } from '../../protocol/plainText';
-import { clock, inline } from '../../daemon/documents/notesText';
-import { linkDestination } from '../../daemon/anchoring/mentions';
+import { clock, inline, linkDestination } from '../../protocol/markdownText';
 
 /** The command that writes a decision as an ADR: args `{ sessionId, decisionId }`, or none to pick one. */
 export const WRITE_DECISION_RECORD_COMMAND = 'earshot.writeDecisionRecord';

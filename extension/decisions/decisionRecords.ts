@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { Decision, MemoryDecisionsParams, MemoryDecisionsResult, MemoryLine, MemoryLinesParams, MemoryLinesResult, MemoryMeeting } from '../../protocol/protocol';
 import { ErrorCodes } from '../../protocol/protocol';
 import { plainLine } from '../../protocol/plainText';
-import { inline } from '../../daemon/documents/notesText';
+import { inline } from '../../protocol/markdownText';
 import { meetingOfNotes } from '../memory/links';
 import { notesUriNow } from '../remote/remoteNotes';
 import { EarshotSettings } from '../settings/settings';

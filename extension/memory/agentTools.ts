@@ -17,7 +17,7 @@
  * way prepareInvocation runs first and the tool only after a yes.
  */
 import * as vscode from 'vscode';
-import { TIMED_OUT, within } from '../../daemon/bounded';
+import { TIMED_OUT, within } from '../../protocol/bounded';
 import { AGENT_TOOLS, AgentToolName, AgentToolResult, MemoryToolParams } from '../../protocol/agentTools';
 import { plainLine } from '../../protocol/plainText';
 

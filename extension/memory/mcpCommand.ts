@@ -3,7 +3,7 @@
  * (mcpServer.ts) and the configurations copied for other agents (connectAgent.ts) are both this command, so they
  * cannot drift apart, and tests can run it in plain node.
  */
-import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../../daemon/allocator';
+import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../../protocol/allocator';
 
 export interface McpLaunch {
   /** This extension's `bin/earshot.js`. */

@@ -64,7 +64,7 @@ export function indentationFor(lines: readonly string[], line: number): string {
   return '';
 }
 
-/** Markdown-escaped text as the notes write it (daemon/documents/notesText.ts `inline`). */
+/** Markdown-escaped text as the notes write it (protocol/markdownText.ts `inline`). */
 export function notesInline(text: string): string {
   return text.replace(/[\\`*_[\]<>#|]/g, (c) => `\\${c}`).replace(/\s+/g, ' ').trim();
 }

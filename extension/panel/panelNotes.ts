@@ -12,8 +12,8 @@
  *               the local notes model, use a VS Code model (Copilot: the cloud), or keep the rules alone; shown in place
  *               of the rules note until the user chooses (models/modelOffer.ts carries the choice out).
  */
-import { APP_PREFIX, macosSupportsProcessTaps } from '../../daemon/capture/audiotee';
 import { PANEL_NOTES, PanelNote } from '../../protocol/panel';
+import { APP_PREFIX, macosSupportsProcessTaps } from '../../protocol/macosCapture';
 
 /** globalState keys: set once a note is done with (dismissed, or no longer needed). */
 export const NOTE_DONE_KEYS: Record<PanelNote, string> = {

@@ -5,7 +5,7 @@
  * changes, and again at each daemon start (a fresh daemon decodes partials for a client that never said).
  */
 import * as vscode from 'vscode';
-import { PartialsDemand } from '../../daemon/asr/partialsDemand';
+import { PartialsDemand } from '../../protocol/partialsDemand';
 
 /** What reads the transcript live in this window, as the watcher needs to see it. */
 export interface PartialsReaders {

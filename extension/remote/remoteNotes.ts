@@ -25,7 +25,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { writeFileAtomic } from '../../daemon/documents/notesFile';
+import { writeFileAtomic } from '../../protocol/atomicWrite';
 import { NotesWrittenParams } from '../../protocol/protocol';
 
 /** Where the notes of a remote workspace folder go: written locally by the daemon, copied to `remoteDir`. */

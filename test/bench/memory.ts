@@ -1,13 +1,13 @@
 /**
  * Figure 6 — memory over a long meeting: BENCH_RSS_MINUTES (default 120) of meeting audio through EarshotService with
  * pace 'fast' (as fast as the pipeline takes it: a 2-hour meeting in well under 2 hours), base.en dimensions, in a
- * fresh Node process of its own (memory-child.ts) started as the daemon is (daemon/allocator.ts: its environment and
+ * fresh Node process of its own (memory-child.ts) started as the daemon is (protocol/allocator.ts: its environment and
  * node flags), so that its RSS is the service's and not what earlier figures left behind. RSS is sampled every 100 ms and summarized per BENCH_RSS_SAMPLE_MIN minutes of audio; the steady
  * state is the window ending BENCH_RSS_WARMUP_MIN minutes in, growth is measured from there to the end.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { daemonSpawnEnv } from '../../daemon/allocator';
+import { daemonSpawnEnv } from '../../protocol/allocator';
 import { longMeeting } from './fixtures';
 import { runSession } from './session-run';
 import { benchModel, envNum, FigureReport, fmtMB, quiet, removeTempDir, spawnTracked, table, tempDir, waitExit } from './util';

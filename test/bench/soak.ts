@@ -1,6 +1,6 @@
 /**
  * Figure 9 — soak: a 2-hour meeting through a real daemon process started as the extension starts it
- * (daemon/allocator.ts: the malloc environment and the node flags), fed at pace 'fast', with base.en dimensions (each
+ * (protocol/allocator.ts: the malloc environment and the node flags), fed at pace 'fast', with base.en dimensions (each
  * decode allocates and frees ~100 MB of whisper state). The audio is mostly silence with a spoken turn every
  * BENCH_SOAK_EVERY_S seconds (test/support/soak.ts), so the 2 hours take minutes while every utterance goes the whole way.
  * RSS of the daemon is read every 10 ms: per window of audio the minimum (between decodes) and the maximum (decoding);
@@ -14,7 +14,7 @@
  * Also runnable alone: `node out/test/bench/soak.js` prints the figure's Markdown (what `npm run bench -- soak` prints).
  */
 import * as path from 'node:path';
-import { DAEMON_ALLOCATOR_ENV, daemonSpawnEnv, DAEMON_NODE_FLAGS } from '../../daemon/allocator';
+import { DAEMON_ALLOCATOR_ENV, daemonSpawnEnv, DAEMON_NODE_FLAGS } from '../../protocol/allocator';
 import { PROTOCOL_VERSION } from '../../protocol/protocol';
 import { connectDaemon } from '../integration/daemon-process';
 import { miniModel } from '../setup';

@@ -3,7 +3,7 @@
  * does, initializes over JSON-RPC and asks for a session at once (the model loads on the first session), then waits
  * for `earshot/health` to report the model READY (or the session start answer, whichever comes first).
  */
-import { daemonSpawnEnv } from '../../daemon/allocator';
+import { daemonSpawnEnv } from '../../protocol/allocator';
 import * as path from 'node:path';
 import {
   createMessageConnection, InitializedNotification, InitializeRequest, StreamMessageReader, StreamMessageWriter,

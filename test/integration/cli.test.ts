@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { CACHE_FILE as GPUS_CACHE_FILE } from '../../daemon/models/gpus';
 import { fixture, miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
 import { runEarshot } from './daemon-process';
-import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../../daemon/allocator';
+import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../../protocol/allocator';
 
 interface Turn { start: number; end: number }
 const TURNS: Turn[] = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'media', 'sample', 'standup.json'), 'utf8'));

@@ -11,7 +11,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JournalRecord, readJournal } from '../../daemon/journal/journal';
-import { clock } from '../../daemon/documents/notesText';
+import { clock } from '../../protocol/markdownText';
 import { SAMPLE_WAV, sayingModel } from '../setup';
 import {
   ActionItemNotification, Decision, DecisionNotification, ExtractionProgressNotification, ExtractionProgressParams, PROTOCOL_VERSION, SessionStart,

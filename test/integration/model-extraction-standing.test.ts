@@ -12,8 +12,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JournalRecord, readJournal } from '../../daemon/journal/journal';
 import { ItemRestore, SessionExport, SessionStop } from '../../protocol/protocol';
+import { clock } from '../../protocol/markdownText';
 import { runEarshot } from './daemon-process';
-import { clock } from '../../daemon/documents/notesText';
 import { LINES, reply, Scripted, scriptedExtraction, SESSION } from './scripted-extraction';
 
 /** The scripted model's answer for a chunk: it cites the chunk's own line ids and rewrites the rules' budget item. */

@@ -1,8 +1,8 @@
 /**
  * Soak (issue 7), the accelerated form CI runs: a 2-hour meeting through a real daemon process (spawned with the
- * environment the extension gives it: daemon/allocator.ts), real Silero VAD, real whisper on the mini model, fed as fast
- * as the pipeline takes it. The audio is mostly digital silence with a spoken turn every 30 s (240 utterances), so two
- * hours pass in a minute or two while every utterance takes the whole path (VAD, whisper, journal, notes).
+ * environment the extension gives it: protocol/allocator.ts), real Silero VAD, real whisper on the mini model, fed as
+ * fast as the pipeline takes it. The audio is mostly digital silence with a spoken turn every 30 s (240 utterances), so
+ * two hours pass in a minute or two while every utterance takes the whole path (VAD, whisper, journal, notes).
  *
  * What must hold: the daemon's memory between decodes does not grow (a least-squares line through the per-window minima
  * after 20 minutes of warm-up rises by less than 5% over the rest of the meeting); the journal grows linearly (bytes per
@@ -15,7 +15,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { daemonSpawnEnv } from '../../daemon/allocator';
+import { daemonSpawnEnv } from '../../protocol/allocator';
 import { readJournal } from '../../daemon/journal/journal';
 import { analyzeSoak, soakRun, soakWav } from '../support/soak';
 import { miniDaemon, RpcClient } from './daemon-process';
@@ -34,7 +34,7 @@ describe('soak: a 2-hour meeting at pace fast, real daemon (accelerated)', funct
   let daemon: Awaited<ReturnType<typeof miniDaemon>>;
 
   before(async () => {
-    // Started as the extension starts it: the allocator environment and the node flags of daemon/allocator.ts.
+    // Started as the extension starts it: the allocator environment and the node flags of protocol/allocator.ts.
     daemon = await miniDaemon('earshot-soak-', daemonSpawnEnv({}));
     ({ client, dir } = daemon);
   });

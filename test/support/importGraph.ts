@@ -37,6 +37,14 @@ function resolveSpecifier(from: string, specifier: string, known: ReadonlySet<st
   return null;
 }
 
+/** The packages `file` (relative to `root`) imports: each bare specifier's package name (`vscode`, `@scope/name`, `node:fs`). */
+export function packagesImported(root: string, file: string): string[] {
+  const info = ts.preProcessFile(fs.readFileSync(path.join(root, file), 'utf8'), true, true);
+  const names = info.importedFiles.map((ref) => ref.fileName).filter((specifier) => !specifier.startsWith('.'))
+    .map((specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+  return [...new Set(names)].sort();
+}
+
 export function buildImportGraph(root: string, folders: readonly string[], withJs: readonly string[] = []): ImportGraph {
   const files = sourceFiles(root, folders, new Set(withJs));
   const known = new Set(files);

@@ -9,8 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { audifyCommand, rtAudioNameForPulseSource } from '../../daemon/capture/audify';
 import { parseHelperArgs, planOpen, preferredApi, RtDeviceInfo, ToMono16k } from '../../daemon/capture/audifyHelper';
+import { macosSupportsProcessTaps } from '../../protocol/macosCapture';
 import {
-  audioteeBinary, audioteeCommand, audioteeStatus, macosSupportsProcessTaps, parseAppDevice, parsePs, processesOf,
+  audioteeBinary, audioteeCommand, audioteeStatus, parseAppDevice, parsePs, processesOf,
 } from '../../daemon/capture/audiotee';
 import { rtAudioDeviceList } from '../../daemon/capture/devices';
 import { classifyEnd } from '../../daemon/capture/faults';

@@ -2,20 +2,27 @@
  * The sources import in one direction: no file reaches itself again through its imports (a circle makes load order
  * matter and hides which part is lower), and the daemon's layers named in issue 44 hold — understanding/ works on
  * text and never reaches into the recognizer (asr/), and models/ (catalogs, downloads, the cache, what the machine
- * can run) serves asr/, understanding/ and speakers/ without knowing any of them or anything above.
+ * can run) serves asr/, understanding/ and speakers/ without knowing any of them or anything above. The two processes
+ * meet only in protocol/ (issue 59): the extension and its webview import nothing of the daemon, and protocol/, which
+ * both load, imports nothing of either side nor the VS Code API.
  */
 import * as assert from 'node:assert/strict';
 import { REPO_ROOT } from '../setup';
-import { buildImportGraph, importCircles, layerDirections, layerOf, type ImportGraph } from '../support/importGraph';
+import { buildImportGraph, importCircles, layerDirections, layerOf, packagesImported, type ImportGraph } from '../support/importGraph';
 
 const FOLDERS = ['daemon', 'extension', 'media', 'protocol', 'scripts'];
+
+/** Whether `file` is in `folder`: a layer (daemon/asr, daemon/service) or a whole top folder (extension, protocol). */
+function isIn(file: string, folder: string): boolean {
+  return layerOf(file) === folder || file.startsWith(`${folder}/`);
+}
 
 /** Each import of a file in `from` that lands in one of `forbidden`, as 'file → target'. */
 function importsInto(graph: ImportGraph, from: string, forbidden: readonly string[]): string[] {
   const found: string[] = [];
   for (const [file, targets] of graph) {
-    if (layerOf(file) !== from) continue;
-    for (const target of targets) if (forbidden.includes(layerOf(target))) found.push(`${file} → ${target}`);
+    if (!isIn(file, from)) continue;
+    for (const target of targets) if (forbidden.some((folder) => isIn(target, folder))) found.push(`${file} → ${target}`);
   }
   return found;
 }
@@ -60,5 +67,25 @@ describe('import graph', () => {
     assert.ok([...graph.keys()].some((file) => layerOf(file) === 'daemon/models'), 'no daemon/models folder');
     const above = ['daemon/asr', 'daemon/understanding', 'daemon/speakers', 'daemon/session', 'daemon/service', 'daemon/rpc', 'daemon/cli'];
     assert.deepEqual(importsInto(graph, 'daemon/models', above), []);
+  });
+
+  it('extension/ imports nothing of daemon/: what both sides share is in protocol/', () => {
+    assert.ok(importsInto(graph, 'extension', ['protocol']).length > 0, 'no import of protocol/ read in extension/');
+    assert.deepEqual(importsInto(graph, 'extension', ['daemon']), []);
+  });
+
+  it('the webview (media/) imports nothing of daemon/ or extension/', () => {
+    assert.ok(importsInto(graph, 'media', ['protocol']).length > 0, 'no import of protocol/ read in media/');
+    assert.deepEqual(importsInto(graph, 'media', ['daemon', 'extension']), []);
+  });
+
+  it('protocol/, loaded by both processes, imports nothing of daemon/, extension/, media/ or scripts/, nor the VS Code API', () => {
+    const protocol = [...graph.keys()].filter((file) => isIn(file, 'protocol'));
+    assert.ok(protocol.some((file) => graph.get(file)!.size > 0), 'no import read in protocol/');
+    assert.deepEqual(importsInto(graph, 'protocol', ['daemon', 'extension', 'media', 'scripts']), []);
+    // The daemon has no `vscode` module: a protocol/ file that imported it would fail to load there.
+    const vscode = protocol.flatMap((file) => packagesImported(REPO_ROOT, file).filter((name) => name === 'vscode').map(() => `${file} → vscode`));
+    assert.ok(packagesImported(REPO_ROOT, 'protocol/protocol.ts').includes('vscode-languageserver-protocol'), 'no package import read in protocol/protocol.ts');
+    assert.deepEqual(vscode, []);
   });
 });

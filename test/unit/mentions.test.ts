@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { MentionTarget, WorkspaceSymbolInfo } from '../../protocol/protocol';
+import { linkDestination } from '../../protocol/markdownText';
 import {
-  buildIndex, buildIndexInSlices, findMentions, linkDestination, linkify, Mention, segmentMentions, WorkspaceIndex,
+  buildIndex, buildIndexInSlices, findMentions, linkify, Mention, segmentMentions, WorkspaceIndex,
 } from '../../daemon/anchoring/mentions';
 
 const FILES = [

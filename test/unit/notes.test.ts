@@ -5,8 +5,9 @@ import * as path from 'node:path';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
 import { dueDate, extract, splitSentences, WARM_UP_LINES, warmUpExtraction } from '../../daemon/understanding/extract';
 import { renderNotes } from '../../daemon/documents/markdown';
-import { notesFileName, writeFileAtomic } from '../../daemon/documents/notesFile';
-import { clock } from '../../daemon/documents/notesText';
+import { notesFileName } from '../../daemon/documents/notesFile';
+import { writeFileAtomic } from '../../protocol/atomicWrite';
+import { clock } from '../../protocol/markdownText';
 
 /** Wednesday 5 March 2025, 09:00 local time. */
 const MEETING = new Date(2025, 2, 5, 9, 0, 0);

@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { vscodeStub } from './vscode-stub';
-import { PartialsDemand } from '../../daemon/asr/partialsDemand';
+import { PartialsDemand } from '../../protocol/partialsDemand';
 import { watchPartialsReaders } from '../../extension/panel/partialsReaders';
 
 type Emitter<T> = { event: (listener: (e: T) => void) => { dispose(): void }; fire(e: T): void };

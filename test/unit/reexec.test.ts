@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../../daemon/allocator';
+import { DAEMON_ALLOCATOR_ENV, DAEMON_NODE_FLAGS } from '../../protocol/allocator';
 import { needsMemoryReexec, REEXEC_ENV } from '../../daemon/reexec';
 
 describe('CLI memory settings (re-exec)', () => {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { renameOver } from '../../daemon/renameOver';
+import { renameOver } from '../../protocol/renameOver';
 
 /** A rename that fails with `code` the first `failures` times, then renames. */
 function heldFor(failures: number, code: string) {

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { SessionStateParams } from '../../protocol/protocol';
-import { TIMED_OUT, within } from '../../daemon/bounded';
+import { TIMED_OUT, within } from '../../protocol/bounded';
 import { CaptureStatus } from '../../daemon/capture/captureStatus';
 import { LiveSource } from '../../daemon/capture/live';
 import { RecorderProcess, RunningRecorder } from '../../daemon/capture/runningRecorder';

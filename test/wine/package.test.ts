@@ -237,7 +237,7 @@ describe('the win32-x64 package under Wine (Windows node.exe 22, Wine 8.0)', fun
       // as a scanner holds it; a plain rename over it, then the package's renameOver, with the hold let go after 1 s.
       const script = `
         const fs = require('fs'), path = require('path');
-        const { renameOver } = require(path.join(process.argv[1], 'out', 'daemon', 'renameOver.js'));
+        const { renameOver } = require(path.join(process.argv[1], 'out', 'protocol', 'renameOver.js'));
         const dir = process.argv[2], to = path.join(dir, 'notes.md'), a = path.join(dir, 'a.tmp'), b = path.join(dir, 'b.tmp');
         fs.writeFileSync(to, 'old'); fs.writeFileSync(a, 'plain'); fs.writeFileSync(b, 'new');
         const fd = fs.openSync(to, fs.constants.O_RDONLY | fs.constants.UV_FS_O_EXLOCK);

@@ -1,7 +1,8 @@
 /**
  * How the daemon's process is started so that its memory stays flat over a long session (BENCHMARKS.md, figures 6 and 9).
  * Both settings are read once at process start: they must be on the command line / in the environment the daemon is
- * spawned with (the extension: extension/client/client.ts; tests and benchmarks: {@link daemonSpawnEnv}).
+ * spawned with (the extension: extension/client/client.ts and the MCP server's launch, extension/memory/mcpCommand.ts;
+ * the CLI's re-exec, daemon/reexec.ts; tests and benchmarks: {@link daemonSpawnEnv}).
  *
  * - glibc's malloc raises its mmap threshold each time a large mmapped block is freed; after a few decodes whisper's
  *   per-decode buffers (tens of MB) come from the heap instead and are never given back, so RSS doubled over a meeting

@@ -1,6 +1,7 @@
 /**
  * A wait with a bound: nothing the daemon waits for at a stop, a recorder's end or a finalize may hang it (issue 54,
- * "Nothing sticks"). What runs out is the caller's to tell the user as a fault.
+ * "Nothing sticks"), nor may the daemon's answer hang a chat agent's tool call in the extension (its agent tools). What
+ * runs out is the caller's to tell the user as a fault.
  */
 
 /** What within() answers when the bound ran out first. */
