@@ -51,7 +51,7 @@ const joinLines = (text) => text.split('\n').join(' ');
 
 /** docs/reference/cli.md from the CLI's table (the exports of out/daemon/cli/usage.js). */
 function cliReference(usage) {
-  const { COMMANDS, GLOBAL_OPTIONS, ENVIRONMENT, MODEL_NOTE, optionLabel } = usage;
+  const { COMMANDS, GLOBAL_OPTIONS, ENVIRONMENT, MODEL_NOTE, optionLabel, optionNotes } = usage;
   const out = [
     generatedLine('daemon/cli/usage.ts, the table the CLI parses its options with'),
     '',
@@ -70,7 +70,7 @@ function cliReference(usage) {
     const rows = Object.entries(spec.options).map(([option, o]) => [
       code(optionLabel(option, o)),
       o.default === undefined || o.default === false ? '' : code(o.default),
-      escapeCli(o.meaning) + (o.multiple ? ' (repeatable)' : '') + (o.editorOnly ? ' (passed by the editor, not typed)' : ''),
+      escapeCli(o.meaning + optionNotes(o)),
     ]);
     out.push('', table(['Option', 'Default', 'Meaning'], rows));
   }

@@ -117,7 +117,7 @@ downloaded (earshot models download bge-small-en-v1.5; --cache-dir: where models
 meaning as well as words (it first reads the meetings it has not read); --words-only: by words alone.`,
     }],
     options: {
-      over: { type: 'string', multiple: true, value: 'FILE', meaning: 'search this transcript or journal instead of the stored meetings (one --over per file)' },
+      over: { type: 'string', multiple: true, value: 'FILE', meaning: 'search this transcript or journal instead of the stored meetings' },
       meeting: { type: 'string', multiple: true, value: 'TITLE', meaning: 'only meetings whose title has all these words, or this session id' },
       since: { type: 'string', value: 'DAY', meaning: 'only meetings that started on or after DAY (YYYY-MM-DD, local time)' },
       until: { type: 'string', value: 'DAY', meaning: 'only meetings that started on or before DAY (YYYY-MM-DD, local time)' },
@@ -133,7 +133,7 @@ meaning as well as words (it first reads the meetings it has not read); --words-
       text: 'Open action items of every stored meeting, newest meeting first; --mine: only those owned by NAME (any case, accents).',
     }],
     options: {
-      mine: { type: 'string', multiple: true, value: 'NAME', meaning: 'only the items owned by NAME (one --mine per name)' },
+      mine: { type: 'string', multiple: true, value: 'NAME', meaning: 'only the items owned by NAME' },
       ...JSON_OPTION,
     },
   },
@@ -148,7 +148,7 @@ code counts only meetings recorded in that workspace folder (default: any). Noth
 agent's model gets what a tool returns.`,
     }],
     options: {
-      over: { type: 'string', multiple: true, value: 'FILE', meaning: 'serve this transcript or journal instead of the stored meetings (one --over per file)' },
+      over: { type: 'string', multiple: true, value: 'FILE', meaning: 'serve this transcript or journal instead of the stored meetings' },
       me: { type: 'string', multiple: true, value: 'NAME', meaning: 'one of the user\'s names, whose action items are "mine"' },
       storage: { type: 'string', value: 'DIR', meaning: 'the stored meetings\' folder (default: EARSHOT_STORAGE)' },
       ...MEMORY_MODEL_OPTIONS,
@@ -241,8 +241,8 @@ initialize with initializationOptions.authToken.`,
     options: {
       listen: { type: 'boolean', default: false, meaning: 'serve over TCP on loopback instead of stdio' },
       host: { type: 'string', value: '127.0.0.1|::1', meaning: 'with --listen: the loopback address (default 127.0.0.1)' },
-      stdio: { type: 'boolean', default: false, editorOnly: true, meaning: 'JSON-RPC on stdio (the default; the VS Code language client adds it)' },
-      clientProcessId: { type: 'string', value: 'PID', editorOnly: true, meaning: "the editor's process id (the VS Code language client may add it; not used)" },
+      stdio: { type: 'boolean', default: false, editorOnly: true, meaning: 'JSON-RPC on stdio, as without it' },
+      clientProcessId: { type: 'string', value: 'PID', editorOnly: true, meaning: "the editor's process id, not used" },
     },
   },
   'build-info': {
@@ -317,6 +317,11 @@ function table(rows: readonly (readonly [string, string])[]): string {
   return rows.map(([l, m]) => `  ${l.padEnd(width)}  ${m}`).join('\n');
 }
 
+/** What the options list says after an option's meaning besides its default: repeatable, passed by the editor. */
+export function optionNotes(o: OptionSpec): string {
+  return (o.multiple ? ' (repeatable)' : '') + (o.editorOnly ? ' (the VS Code language client passes it)' : '');
+}
+
 function defaultNote(o: OptionSpec): string {
   return o.type === 'string' && typeof o.default === 'string' ? ` (default ${o.default})` : '';
 }
@@ -326,7 +331,7 @@ export function commandHelp(command: CommandName): string {
   const spec: CommandSpec = COMMANDS[command];
   const usages = spec.usages.map((u) => `  ${u.synopsis}\n${indent(u.text, '      ')}`).join('\n');
   const options = table([
-    ...Object.entries(spec.options).map(([name, o]) => [optionLabel(name, o), o.meaning + defaultNote(o)] as const),
+    ...Object.entries(spec.options).map(([name, o]) => [optionLabel(name, o), o.meaning + defaultNote(o) + optionNotes(o)] as const),
     ['--verbose', GLOBAL_OPTIONS[0].meaning], ['-h, --help', 'this help'],
   ]);
   return `Usage:\n${usages}\n\nOptions:\n${options}`;
