@@ -6,9 +6,10 @@
  * Owns no command. Must not import the command files (cli/*.ts import this, not the other way round) nor the service.
  */
 import * as path from 'node:path';
-import { parseArgs, ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { CONTROL_OR_BIDI } from '../../protocol/plainText';
 import { VadProfile } from '../vad/config';
+import { CommandName, COMMANDS, parserOptions } from './usage';
 
 /** The package's root folder (out/daemon/cli/ is three folders below it). */
 export const PACKAGE_ROOT = path.join(__dirname, '..', '..', '..');
@@ -25,9 +26,15 @@ export interface Io {
 
 export const stdio: Io = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n'), tty: process.stdout.isTTY === true };
 
-/** node:util's parseArgs as every command uses it: strict, positionals allowed. */
-export function args<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
-  return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+/** What parseArgs returns for `command`'s options in usage.ts. */
+type Parsed<K extends CommandName> = ReturnType<typeof parseArgs<{ args: string[]; options: (typeof COMMANDS)[K]['options']; allowPositionals: true; strict: true }>>;
+
+/**
+ * node:util's parseArgs as every command uses it: strict, positionals allowed, with the options of `command` in
+ * usage.ts: the table the help is printed from, so an option the help does not name is refused.
+ */
+export function args<K extends CommandName>(argv: string[], command: K): Parsed<K> {
+  return parseArgs({ args: argv, options: parserOptions(command), allowPositionals: true, strict: true }) as Parsed<K>;
 }
 
 /** The package's version (package.json). */

@@ -14,9 +14,7 @@ import { args, UsageError, version } from './common';
 
 export async function daemon(argv: string[]): Promise<number> {
   // vscode-languageclient appends `--stdio` (and may append `--clientProcessId=N`) to the command it spawns.
-  const { values, positionals } = args(argv, {
-    listen: { type: 'boolean', default: false }, host: { type: 'string' }, stdio: { type: 'boolean', default: false }, clientProcessId: { type: 'string' },
-  });
+  const { values, positionals } = args(argv, 'daemon');
   if (values.listen && values.stdio) throw new UsageError('--listen and --stdio exclude each other');
   if (values.listen) return listenDaemon(positionals, values.host);
   if (positionals.length || values.host !== undefined) throw new UsageError('a port and --host go with --listen');

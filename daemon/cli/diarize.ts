@@ -9,7 +9,7 @@ import { diarizeFile } from '../speakers/stage';
 import { args, Io, stamp, UsageError } from './common';
 
 export async function diarize(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = args(argv, { json: { type: 'boolean', default: false } });
+  const { values, positionals } = args(argv, 'diarize');
   if (positionals.length !== 1) throw new UsageError('diarize takes one audio file');
   const turns = await diarizeFile(path.resolve(positionals[0]));
   if (values.json) io.out(JSON.stringify(turns));

@@ -20,7 +20,7 @@ import { PLATFORM_REPORT_MAX_RECORD_SEC } from '../../protocol/protocol';
 import { args, Io, PACKAGE_ROOT, UsageError } from './common';
 
 export async function devices(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = args(argv, { json: { type: 'boolean', default: false } });
+  const { values, positionals } = args(argv, 'devices');
   if (positionals.length > 0) throw new UsageError('devices takes no arguments');
   const [list, systemAudio] = await Promise.all([listDevices(), systemCaptureAvailability()]);
   if (values.json) {
@@ -53,7 +53,7 @@ export async function devices(argv: string[], io: Io): Promise<number> {
  * so); exit 1 when the build is not the one wanted here.
  */
 export function buildInfo(argv: string[], io: Io): number {
-  const { values } = args(argv, { json: { type: 'boolean', default: false }, model: { type: 'string', multiple: true } });
+  const { values } = args(argv, 'build-info');
   const { inspectBuild } = require(path.join(PACKAGE_ROOT, 'scripts', 'build-whisper.js')) as { inspectBuild(): { matches: boolean; core: string } };
   const { cpuVariantOf } = require(path.join(PACKAGE_ROOT, 'scripts', 'whisper-core', 'build-core.js')) as { cpuVariantOf(file: string): string | null };
   const info = inspectBuild();
@@ -122,7 +122,7 @@ function decodeTunings(models: string[]): ModelTuning[] {
  * the same, which on macOS is the process that records there.
  */
 export async function report(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = args(argv, { json: { type: 'boolean', default: false }, record: { type: 'string' } });
+  const { values, positionals } = args(argv, 'report');
   if (positionals.length > 0) throw new UsageError('report takes no arguments');
   const recordSeconds = values.record === undefined ? 0 : Number(values.record);
   if (!Number.isFinite(recordSeconds) || recordSeconds < 0 || recordSeconds > PLATFORM_REPORT_MAX_RECORD_SEC) {

@@ -28,14 +28,7 @@ import { McpLines } from './mcpLines';
 import { transcriptMemory } from './memory';
 
 export async function mcp(argv: string[], io: Io, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const { values, positionals } = args(argv, {
-    over: { type: 'string', multiple: true },
-    me: { type: 'string', multiple: true },
-    storage: { type: 'string' },
-    'words-only': { type: 'boolean', default: false },
-    'cache-dir': { type: 'string' },
-    workspace: { type: 'string' },
-  });
+  const { values, positionals } = args(argv, 'mcp');
   if (positionals.length) throw new UsageError('mcp takes no arguments (transcripts go with --over FILE)');
   const owners = values.me ?? [];
   if (owners.some((n) => !n.trim())) throw new UsageError('--me needs a name');

@@ -24,19 +24,7 @@ import { args, inert, Io, jsonLine, UsageError } from './common';
 import { llmSettings, parseTranscript } from './notes';
 
 export async function ask(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = args(argv, {
-    over: { type: 'string', multiple: true },
-    json: { type: 'boolean', default: false },
-    limit: { type: 'string' },
-    'llm-endpoint': { type: 'string' },
-    'llm-model': { type: 'string' },
-    'llm-allow-remote': { type: 'boolean', default: false },
-    since: { type: 'string' },
-    until: { type: 'string' },
-    meeting: { type: 'string', multiple: true },
-    'cache-dir': { type: 'string' },
-    'words-only': { type: 'boolean', default: false },
-  });
+  const { values, positionals } = args(argv, 'ask');
   for (const flag of ['since', 'until'] as const) {
     const day = values[flag];
     if (day !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`)))) throw new UsageError(`--${flag} takes a date as YYYY-MM-DD, not "${day}"`);
@@ -131,7 +119,7 @@ function asked<T>(choose: () => T): T {
 }
 
 export async function todo(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = args(argv, { mine: { type: 'string', multiple: true }, json: { type: 'boolean', default: false } });
+  const { values, positionals } = args(argv, 'todo');
   if (positionals.length) throw new UsageError('todo takes no arguments (names go with --mine)');
   const mine = values.mine ?? [];
   if (mine.some((n) => !n.trim())) throw new UsageError('--mine needs a name');

@@ -22,12 +22,7 @@ const MB = 1e6;
 const PINNED: readonly PinnedCatalog[] = [SPEAKER_MODELS, MEMORY_MODELS];
 
 export async function models(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = args(argv, {
-    json: { type: 'boolean', default: false },
-    repair: { type: 'boolean', default: false },
-    language: { type: 'string', default: 'en' },
-    'cache-dir': { type: 'string' },
-  });
+  const { values, positionals } = args(argv, 'models');
   const [action = 'list', id, ...extra] = positionals;
   if (extra.length > 0 || (action === 'list' && id) || (action === 'download' && !id) || !['list', 'download'].includes(action)) {
     throw new UsageError('models takes "list", or "download <id>"');

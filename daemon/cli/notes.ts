@@ -31,20 +31,8 @@ import { notesCacheDir, notesStateDir } from '../models/notesModels';
 import { args, inert, inertJson, Io, jsonLine, UsageError } from './common';
 
 export async function notes(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = args(argv, {
-    json: { type: 'boolean', default: false },
-    md: { type: 'boolean', default: false },
-    date: { type: 'string' },
-    'llm-endpoint': { type: 'string' },
-    'llm-model': { type: 'string' },
-    'llm-allow-remote': { type: 'boolean', default: false },
-    local: { type: 'boolean', default: false },
-    model: { type: 'string' },
-    threads: { type: 'string' },
-    // Prompt v7 (each part read with what the parts before it noted) as a meeting reads it by default; --no-carry-notes: v6.
-    'carry-notes': { type: 'boolean', default: false },
-    'no-carry-notes': { type: 'boolean', default: false },
-  });
+  const { values, positionals } = args(argv, 'notes');
+  // Prompt v7 (each part read with what the parts before it noted) as a meeting reads it by default; --no-carry-notes: v6.
   if (positionals.length !== 1) throw new UsageError('notes takes one transcript file');
   if (values.json && values.md) throw new UsageError('choose one of --json and --md');
   const given = values.date ? new Date(`${values.date}T09:00:00`) : undefined;
@@ -201,7 +189,7 @@ export function llmSettings(endpoint: string, model: string | undefined, allowRe
  * else md. A torn last line (the daemon died mid-write) is skipped with a warning: the rest exports.
  */
 export async function exportCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = args(argv, { format: { type: 'string' }, out: { type: 'string' } });
+  const { values, positionals } = args(argv, 'export');
   if (positionals.length !== 1) throw new UsageError('export takes one journal file');
   const fromOut = values.out ? path.extname(values.out).slice(1).toLowerCase() : '';
   const format = values.format ?? (isExportFormat(fromOut) ? fromOut : 'md');

@@ -9,10 +9,7 @@ import { discoverLocalServers, probedPorts } from '../understanding/localServers
 import { args, inert, Io, jsonLine, UsageError } from './common';
 
 export async function servers(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = args(argv, {
-    json: { type: 'boolean', default: false },
-    timeout: { type: 'string' },
-  });
+  const { values, positionals } = args(argv, 'servers');
   if (positionals.length > 0) throw new UsageError('servers takes no arguments');
   const timeoutMs = values.timeout === undefined ? DEFAULT_DISCOVER_TIMEOUT_MS : Number(values.timeout);
   if (!Number.isFinite(timeoutMs) || timeoutMs < 50 || timeoutMs > 5000) throw new UsageError('--timeout must be milliseconds from 50 to 5000');

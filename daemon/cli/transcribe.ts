@@ -22,19 +22,7 @@ import { args, Io, PACKAGE_ROOT, seconds, stamp, stdio, UsageError, vadProfile }
 /** What `earshot transcribe` transcribes without a file: the bundled sample meeting. */
 export const SAMPLE_RECORDING = path.join(PACKAGE_ROOT, 'media', 'sample', 'standup.wav');
 
-/** Options every command that runs a session takes. */
-const SESSION_OPTIONS = {
-  model: { type: 'string' },
-  language: { type: 'string', default: 'en' },
-  json: { type: 'boolean', default: false },
-  'notes-dir': { type: 'string' },
-  threads: { type: 'string' },
-  connect: { type: 'boolean', default: false },
-  'token-file': { type: 'string' },
-  'vad-profile': { type: 'string', default: 'default' },
-  'no-download': { type: 'boolean', default: false },
-} as const;
-
+/** The options every command that runs a session takes (usage.ts: SESSION_OPTIONS), as parsed. */
 interface SessionValues {
   model?: string; language: string; json: boolean; 'notes-dir'?: string; threads?: string; connect: boolean; 'token-file'?: string; 'vad-profile': string;
   'no-download': boolean;
@@ -156,7 +144,7 @@ async function finishCliSession(service: EarshotService, sessionId: string, io: 
 }
 
 export async function transcribe(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = args(argv, { ...SESSION_OPTIONS, realtime: { type: 'boolean', default: false } });
+  const { values, positionals } = args(argv, 'transcribe');
   if (positionals.length > 1) throw new UsageError('transcribe takes one audio file');
   const audioFile = path.resolve(positionals[0] ?? SAMPLE_RECORDING);
   if (values.connect) return connected(values, io, { sources: ['file'], audioFile, pace: values.realtime ? 'realtime' : 'fast', language: values.language });
@@ -173,13 +161,7 @@ export async function transcribe(argv: string[], io: Io): Promise<number> {
 
 /** A live session from the real devices until --seconds pass or Ctrl+C; source faults are reported on stderr. */
 export async function listen(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = args(argv, {
-    ...SESSION_OPTIONS,
-    source: { type: 'string', default: 'mic,system' },
-    seconds: { type: 'string' },
-    mic: { type: 'string' },
-    system: { type: 'string' },
-  });
+  const { values, positionals } = args(argv, 'listen');
   if (positionals.length > 0) throw new UsageError('listen takes no positional arguments');
   const sources = [...new Set(values.source.split(',').map((s) => s.trim()).filter(Boolean))];
   if (sources.length === 0 || sources.some((s) => s !== 'mic' && s !== 'system')) throw new UsageError('--source is a comma-separated list of mic and system');

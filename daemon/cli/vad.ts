@@ -11,10 +11,7 @@ import { segmentUtterances } from '../vad/segmenter';
 import { args, Io, seconds, stamp, UsageError, vadProfile } from './common';
 
 export async function vad(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = args(argv, {
-    json: { type: 'boolean', default: false },
-    profile: { type: 'string', default: 'default' },
-  });
+  const { values, positionals } = args(argv, 'vad');
   if (positionals.length !== 1) throw new UsageError('vad takes one audio file');
   const source = await FileSource.open(path.resolve(positionals[0]), { pace: 'fast' });
   // The spans the recognizer is given (pre-roll and hangover included), with the detected speech inside them.
