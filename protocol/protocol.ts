@@ -1026,8 +1026,8 @@ export interface DeviceTestResult {
 }
 
 /**
- * What Earshot finds on this machine, for a report of a problem on a platform the project cannot run (README, "Not
- * verified without a Mac or a Windows PC"): the process that records and how it runs, whether each native module loads,
+ * What Earshot finds on this machine, for a report of a problem on a platform the project cannot run (docs/platforms.md,
+ * "Not verified without a Mac or a Windows PC"): the process that records and how it runs, whether each native module loads,
  * the capture backends and devices, on macOS the capture app's signature, versions and device names and what TCC
  * logged about the microphone and system audio, on Windows Smart App Control's state and what Code Integrity blocked
  * of Earshot; with `recordSeconds`, a device test of the microphone and of system audio. No transcript and no audio;
@@ -1213,7 +1213,7 @@ export interface HealthParams {
   sources: { source: LiveSourceKind; state: CaptureState; rmsDbfs: number | null; droppedSec: number; /** The backend recording it: 'audify' (in-process), 'audiotee', or a recorder program. */ recorder?: string }[];
   /**
    * What the recognizer of the running session (between sessions: of the last one) gave up to keep up, all sources
-   * together, in the order of the backpressure policy (README, "How recognition streams"): partial updates first, then
+   * together, in the order of the backpressure policy (docs/recognition.md): partial updates first, then
    * the degrade ladder's rungs, and audio only when even that is not enough. Finals are never skipped. Absent from
    * daemons that predate it.
    */

@@ -287,8 +287,9 @@ async function main(argv) {
     const ignoreFile = path.join(work, 'vscodeignore');
     fs.writeFileSync(ignoreFile, ignoreFileText(p));
     const started = Date.now();
-    // No repository is published yet: README's relative links stay relative (they name files that are in
-    // the package, which vsix-contents.js checks) instead of being rewritten to a repository URL.
+    // No repository is published yet: README's relative links stay relative instead of being rewritten to a
+    // repository URL. Its pictures (docs/images/) are in the package, where VS Code's extension page finds them
+    // (vsix-contents.js checks); its links to docs/ need that URL, which the Marketplace resolves them against.
     const args = ['--yes', VSCE, 'package', '--target', target, '--out', out, '--ignoreFile', ignoreFile,
       '--allow-missing-repository', '--no-rewrite-relative-links'];
     const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';

@@ -6,7 +6,7 @@
  * module it imports, the whisper, onnxruntime and node-llama-cpp addons, the Silero VAD model with its
  * checksum, the sample), one variant only of node-llama-cpp's prebuilt binaries (the CPU build; Metal on
  * Apple Silicon), macOS packages carry Earshot's capture app (its recorder and audiotee, both usage descriptions) and the others
- * do not, README's relative links name files in the package, and nothing of the development tree
+ * do not, README's relative images are in the package (VS Code's extension page shows them from it), and nothing of the development tree
  * came along (tests, TypeScript sources, source maps, generated test models, whisper.cpp's sources).
  *
  * Usage: node scripts/vsix-contents.js <file.vsix> [--target <platform-arch>]   (exit 1 on a problem)
@@ -139,11 +139,13 @@ const FORBIDDEN = [
   { what: "audify's sources or CMake tree", pattern: /^node_modules\/audify\/(vendor|src)\/|^node_modules\/audify\/build\/(?!Release\/)/ },
 ];
 
-/** Relative link targets in Markdown, outside code blocks and code spans. */
-function relativeLinks(markdown) {
+/** Relative link targets in Markdown, outside code blocks and code spans (`images`: only the pictures it shows). */
+function relativeLinks(markdown, { images = false } = {}) {
   const prose = markdown.replace(/^```[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, '');
-  return [...prose.matchAll(/!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((m) => m[1])
-    .filter((link) => !/^[a-z][\w+.-]*:/i.test(link) && !link.startsWith('#'))
+  const links = images
+    ? [...prose.matchAll(/!\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)|<img\s[^>]*?\bsrc\s*=\s*["']([^"']+)["']/gi)].map((m) => m[1] ?? m[2])
+    : [...prose.matchAll(/!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((m) => m[1]);
+  return links.filter((link) => !/^[a-z][\w+.-]*:/i.test(link) && !link.startsWith('#'))
     .map((link) => decodeURI(link.replace(/#.*$/, '')));
 }
 
@@ -231,8 +233,11 @@ async function checkVsix(file, target, { checkout } = {}) {
   if (names.has('media/vad/silero_vad_v5.onnx')) problems.push('media/vad/silero_vad_v5.onnx ships (only fetched to compare)');
   const readme = await zip.file('extension/readme.md')?.async('string') ?? await zip.file('extension/README.md')?.async('string');
   if (readme === undefined) problems.push('missing README.md');
-  for (const link of relativeLinks(readme ?? '')) {
-    if (!names.has(path.posix.normalize(link))) problems.push(`README links to ${link}, which is not in the package`);
+  // Its pictures must ship: VS Code's extension page shows them from the installed package. Its links to the
+  // repository's documentation (docs/, CONTRIBUTING.md, BENCHMARKS.md) stay out of the package: that page opens only
+  // http(s) links, and test/unit/docs-links.test.ts checks they resolve in the repository.
+  for (const image of relativeLinks(readme ?? '', { images: true })) {
+    if (!names.has(path.posix.normalize(image))) problems.push(`README shows ${image}, which is not in the package`);
   }
   if (problems.length) throw new Error(`${file} (${target}):\n  ${problems.join('\n  ')}`);
   const bytes = fs.statSync(file).size;

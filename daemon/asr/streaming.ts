@@ -19,8 +19,8 @@
  * the speech drops or ends is stopped (Decoder.abortPartial), so the final does not wait for text nobody will see; so
  * is an early final still decoding when the speech resumes, since its text can then no longer be the final.
  *
- * Backpressure: what is given up, in order, when recognition cannot keep up (the one statement of the policy; README,
- * "How recognition streams", says the same). Every step is counted in health (protocol HealthParams.recognizer).
+ * Backpressure: what is given up, in order, when recognition cannot keep up (the one statement of the policy;
+ * docs/recognition.md says the same). Every step is counted in health (protocol HealthParams.recognizer).
  *   1. Partial updates. A final always goes before a partial, a partial waits for the duty cycle, a stale partial is
  *      never decoded: the updates not shown are counted (partialsSkipped).
  *   2. The degrade ladder (degrade.ts): when the backlog stays over 1.5 s for 4 s, one rung down — fewer partials, slow

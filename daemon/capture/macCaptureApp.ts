@@ -32,7 +32,7 @@
  * still setting up its tap. A tap Earshot ended before it delivered audio that may still run rules out a second one
  * while it may (judgeSilentEnds); SILENT_LAUNCH_LIMIT such taps in a row make audiotee run directly (review 3, P6).
  *
- * What only a Mac can confirm (README): that the prompt names Earshot, that `open --stdout/--stderr` takes FIFOs on
+ * What only a Mac can confirm (docs/platforms.md): that the prompt names Earshot, that `open --stdout/--stderr` takes FIFOs on
  * 14.2+, that an LSUIElement bundle around a command-line binary runs under `open -W` until it exits.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';

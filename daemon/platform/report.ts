@@ -1,10 +1,10 @@
 /**
  * The platform report: what Earshot finds on this machine, for a user on a platform the project cannot run (macOS,
- * Windows) to send with a problem (README, "Not verified without a Mac or a Windows PC"). `earshot report` prints it;
+ * Windows) to send with a problem (docs/platforms.md, "Not verified without a Mac or a Windows PC"). `earshot report` prints it;
  * in the editor, **Earshot: Create Platform Report…** asks the daemon for it (earshot/platform/report), so that its
  * facts are those of the process that records in VS Code (on macOS, `Code Helper (Plugin)`), not of a terminal.
  *
- * It says, for each unknown the README lists: which process records and how it was started; whether each native
+ * It says, for each unknown docs/platforms.md lists: which process records and how it was started; whether each native
  * module loads (and why not: a Windows policy, a missing library); the capture backends and devices; on macOS the
  * capture app's signature (CDHash: the identity macOS keeps a grant for), its versions and its device names against
  * audify's, and what TCC logged about the microphone and system audio; on Windows Smart App Control's state and what
@@ -156,7 +156,7 @@ export function plistString(xml: string, key: string): string | undefined {
 
 /**
  * What tccd logged in the last ten minutes about the microphone and system audio, for Earshot or the editor. tccd logs
- * under subsystem com.apple.TCC (the README's `log stream --predicate 'subsystem == "com.apple.TCC"'`); its lines name
+ * under subsystem com.apple.TCC (`log stream --predicate 'subsystem == "com.apple.TCC"'`); its lines name
  * the service (kTCCServiceMicrophone, kTCCServiceAudioCapture) and the requesting and responsible processes
  * ("ACC:{…}", "RESP:{…}", microsoft/live-share#3254), which is what settles whom macOS asked.
  */

@@ -226,7 +226,7 @@ export class SpeakerBook {
    * - its mentions in texts are renamed only when `from` is the label Earshot gave the voice ("Speaker 2", which a
    *   model writes and no one says), never a name the user gave ("Mark" is also a verb) nor the source's label ("You");
    * - `shared` when another voice of the source is still shown as `from`: two voices given one name (how the user
-   *   joins a speaker who came back as a new one, README "Speakers") or one given another's label. Owners are matched
+   *   joins a speaker who came back as a new one, docs/recognition.md, "Who spoke") or one given another's label. Owners are matched
    *   by the name shown, so then only the items of this voice's own finals follow (followOwner): renaming one never
    *   moves the other's. Refusing such names instead would take that joining away; this way nothing is lost.
    */

@@ -1,6 +1,6 @@
 /**
  * Backpressure end to end (real daemon process, real VAD, the mini whisper model): the recognizer is overloaded and
- * must give things up in the order of the policy (daemon/asr/streaming.ts, README "How recognition streams"): partial
+ * must give things up in the order of the policy (daemon/asr/streaming.ts, docs/recognition.md): partial
  * updates first, then the degrade ladder's rungs one at a time; every final is still there, with the same boundaries
  * as when nothing was overloaded; a file source loses no audio; and the health counters agree with what was sent.
  *

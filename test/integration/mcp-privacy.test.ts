@@ -3,7 +3,7 @@
  * only read, and its log holds no meeting text. The real CLI process over real stored meetings (QMSum journals), every
  * tool called through the MCP SDK's client, with a preload (NODE_OPTIONS, so any process it starts has it too) that
  * records every attempt to open a network connection or look up a host: sockets (http, https, fetch and tls all open
- * one through net.Socket#connect), DNS and UDP. The agent's own model is the agent's business (README says so plainly).
+ * one through net.Socket#connect), DNS and UDP. The agent's own model is the agent's business (docs/agents.md says so plainly).
  */
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

@@ -5,7 +5,7 @@
  * usage says), a stand-in for the app's recorder (below) and the fake audiotee (test/support/fake-audiotee.ts): the
  * audio comes through a FIFO in a private folder, ending the recorder ends the helper and removes the folder. The real
  * recorder is built and run in test/integration/mac-capture-recorder.test.ts. That macOS asks for "Earshot" can only
- * be seen on a Mac (README).
+ * be seen on a Mac (docs/platforms.md).
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

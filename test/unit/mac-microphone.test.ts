@@ -5,7 +5,7 @@
  * device list comes from `devices`, a missing app or an `open` that cannot launch it hands the microphone to audify
  * (said in the log and by `earshot devices`), and a silent microphone or tap that macOS asked about as Earshot says how
  * to reset a stale grant (`tccutil reset …`, offered to copy; review 3, P1). What macOS itself does can only be seen on
- * a Mac (README, "Not verified without a Mac or a Windows PC").
+ * a Mac (docs/platforms.md, "Not verified without a Mac or a Windows PC").
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';

@@ -25,7 +25,7 @@ const packager = require(path.join(REPO_ROOT, 'scripts', 'package-vsix.js')) as 
 };
 const contents = require(path.join(REPO_ROOT, 'scripts', 'vsix-contents.js')) as {
   checkVsix(file: string, target?: string, options?: { checkout?: string }): Promise<{ summary: string; native: { name: string }[] }>;
-  relativeLinks(markdown: string): string[];
+  relativeLinks(markdown: string, options?: { images?: boolean }): string[];
   relativeImports(source: string): string[];
 };
 const captureApp = require(path.join(REPO_ROOT, 'scripts', 'mac-capture-app.js')) as { APP_PATH: string; infoPlist(v: { recorder: string; audiotee: string }): string };
@@ -195,7 +195,8 @@ describe('VSIX: contents check', () => {
     zip.file('extension.vsixmanifest', `<PackageManifest><Metadata><Identity Id="earshot" TargetPlatform="${target}"/></Metadata></PackageManifest>`);
     const files: Record<string, Buffer | string> = {
       'package.json': '{}',
-      'readme.md': '# Earshot\nSee [the grammar](extension/dictation/GRAMMAR.md), [docs](https://example.com) and `[x](../../src/a.ts)`.\n',
+      'readme.md': '# Earshot\n![panel](docs/images/panel.png)\nSee [the grammar](extension/dictation/GRAMMAR.md), [docs](https://example.com), [privacy](docs/privacy.md) and `[x](../../src/a.ts)`.\n',
+      'docs/images/panel.png': '',
       'extension/dictation/GRAMMAR.md': '# Grammar\n',
       'out/extension/extension.js': '',
       'out/daemon/cli.js': '',
@@ -357,7 +358,7 @@ describe('VSIX: contents check', () => {
       'out/extension/extension.js.map': '{}',
       '.test-models/mini-hello.bin': 'ggml',
       'node_modules/typescript/lib/typescript.js': '',
-      'readme.md': '# Earshot\n[missing](docs/NOPE.md)\n',
+      'readme.md': '# Earshot\n![missing](docs/images/NOPE.png) <img src="docs/images/gone.png">\n',
     }, ['media/sample/standup.wav', 'node_modules/smart-whisper/build/Release/smart-whisper.node']);
     await assert.rejects(contents.checkVsix(file, 'linux-x64'), (e: Error) => {
       for (const expected of [
@@ -371,7 +372,8 @@ describe('VSIX: contents check', () => {
         'the TypeScript compiler: node_modules/typescript/lib/typescript.js',
         'missing media/sample/standup.wav',
         'missing the whisper addon for linux-x64',
-        'README links to docs/NOPE.md, which is not in the package',
+        'README shows docs/images/NOPE.png, which is not in the package',
+        'README shows docs/images/gone.png, which is not in the package',
       ]) assert.ok(e.message.includes(expected), `expected "${expected}" in:\n${e.message}`);
       return true;
     });
@@ -408,8 +410,10 @@ describe('VSIX: contents check', () => {
       + "import fs from 'node:fs';\n// import q from './no.js';\nconst s = \"import r from './no.js'\";\n"), ['../x.js', './y.js', './z.js']);
   });
 
-  it('reads relative links outside code, without anchors', () => {
+  it('reads relative links outside code, without anchors, and the pictures alone', () => {
     assert.deepEqual(contents.relativeLinks('[a](x/A.md#part) [b](#top) [c](https://h/x) `[d](../../src/d.ts)`\n```\n[e](e.md)\n```\n![i](media/i%20j.png)'),
       ['x/A.md', 'media/i j.png']);
+    assert.deepEqual(contents.relativeLinks('[a](x/A.md) ![i](media/i%20j.png) <img src="docs/images/p.png"> ![w](https://h/w.png)', { images: true }),
+      ['media/i j.png', 'docs/images/p.png']);
   });
 });
