@@ -36,7 +36,8 @@ export function linkTargets(markdown: string): string[] {
   const text = prose(markdown);
   return [
     ...[...text.matchAll(/!?\[(?:[^\][]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+["'(][^)]*)?\)/g)].map((m) => m[1]),
-    ...[...text.matchAll(/^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/gm)].map((m) => m[1]),
+    // A footnote's definition (`[^1]: text`, GitHub's footnotes) is text, not a link.
+    ...[...text.matchAll(/^ {0,3}\[(?!\^)[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/gm)].map((m) => m[1]),
     ...[...text.matchAll(/<(?:a|img)\s[^>]*?\b(?:href|src)\s*=\s*["']([^"']+)["']/gi)].map((m) => m[1]),
   ];
 }
@@ -109,7 +110,7 @@ describe('documentation links', () => {
         '[top](#earshot) [site](https://example.com/x.md) [mail](mailto:a@b.c)',
         '`[in a code span](docs/none.md)`', '```', '[in a fence](docs/none.md)', '```',
         '[gone](docs/gone.md) [no heading](docs/privacy.md#audio) [here](#nope) [up](../outside.md)',
-        '<img src="docs/images/missing.png">', '[ref]: docs/ref.md',
+        '<img src="docs/images/missing.png">', '[ref]: docs/ref.md', '[^note]: The text of a footnote.',
       ].join('\n'));
       fs.writeFileSync(path.join(root, 'docs', 'deeper.md'), '# Deeper\n[back](../README.md#earshot) [wrong depth](docs/images/panel.png)\n');
       assert.deepEqual(brokenLinks(root), [
