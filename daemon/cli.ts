@@ -24,16 +24,16 @@
  * what they share). bin/earshot.js requires out/daemon/cli.js: keep this entry here. It must not hold a command itself.
  */
 import { watchReexecParent } from './reexec';
-import { daemon } from './cli/daemon';
-import { buildInfo, devices, report } from './cli/machine';
-import { ask, todo } from './cli/memory';
-import { mcp } from './cli/mcp';
-import { models } from './cli/models';
-import { servers } from './cli/servers';
-import { exportCommand, notes } from './cli/notes';
-import { listen, transcribe } from './cli/transcribe';
-import { vad } from './cli/vad';
-import { diarize } from './cli/diarize';
+import type * as DaemonCli from './cli/daemon';
+import type * as MachineCli from './cli/machine';
+import type * as MemoryCli from './cli/memory';
+import type * as McpCli from './cli/mcp';
+import type * as ModelsCli from './cli/models';
+import type * as ServersCli from './cli/servers';
+import type * as NotesCli from './cli/notes';
+import type * as TranscribeCli from './cli/transcribe';
+import type * as VadCli from './cli/vad';
+import type * as DiarizeCli from './cli/diarize';
 import { Io, stdio, UsageError, version } from './cli/common';
 
 export type { Io } from './cli/common';
@@ -117,26 +117,30 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   }
   const [command, ...rest] = argv;
   try {
+    // Each command's module is loaded when it runs: what one command requires is otherwise resident in every other's
+    // process (the MCP server's SDK, zod and ajv made `earshot transcribe`'s peak 9 MiB higher: issue 60).
+    /* eslint-disable @typescript-eslint/no-require-imports */
     switch (command) {
-      case 'transcribe': return await transcribe(rest, io);
-      case 'notes': return await notes(rest, io);
-      case 'export': return await exportCommand(rest, io);
-      case 'ask': return await ask(rest, io);
-      case 'todo': return await todo(rest, io);
-      case 'mcp': return await mcp(rest, io);
-      case 'vad': return await vad(rest, io);
-      case 'diarize': return await diarize(rest, io);
-      case 'models': return await models(rest, io);
-      case 'servers': return await servers(rest, io);
-      case 'devices': return await devices(rest, io);
-      case 'listen': return await listen(rest, io);
-      case 'daemon': return await daemon(rest);
-      case 'build-info': return buildInfo(rest, io);
-      case 'report': return await report(rest, io);
+      case 'transcribe': return await (require('./cli/transcribe') as typeof TranscribeCli).transcribe(rest, io);
+      case 'notes': return await (require('./cli/notes') as typeof NotesCli).notes(rest, io);
+      case 'export': return await (require('./cli/notes') as typeof NotesCli).exportCommand(rest, io);
+      case 'ask': return await (require('./cli/memory') as typeof MemoryCli).ask(rest, io);
+      case 'todo': return await (require('./cli/memory') as typeof MemoryCli).todo(rest, io);
+      case 'mcp': return await (require('./cli/mcp') as typeof McpCli).mcp(rest, io);
+      case 'vad': return await (require('./cli/vad') as typeof VadCli).vad(rest, io);
+      case 'diarize': return await (require('./cli/diarize') as typeof DiarizeCli).diarize(rest, io);
+      case 'models': return await (require('./cli/models') as typeof ModelsCli).models(rest, io);
+      case 'servers': return await (require('./cli/servers') as typeof ServersCli).servers(rest, io);
+      case 'devices': return await (require('./cli/machine') as typeof MachineCli).devices(rest, io);
+      case 'listen': return await (require('./cli/transcribe') as typeof TranscribeCli).listen(rest, io);
+      case 'daemon': return await (require('./cli/daemon') as typeof DaemonCli).daemon(rest);
+      case 'build-info': return (require('./cli/machine') as typeof MachineCli).buildInfo(rest, io);
+      case 'report': return await (require('./cli/machine') as typeof MachineCli).report(rest, io);
       case '--version': case '-v': io.out(version()); return 0;
       case undefined: case '--help': case '-h': case 'help': io.out(USAGE); return command === undefined ? 2 : 0;
       default: throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
+    /* eslint-enable @typescript-eslint/no-require-imports */
   } catch (e) {
     const code: unknown = (e as { code?: unknown }).code; // a ServiceError's code is a number
     if (e instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
