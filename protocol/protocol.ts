@@ -688,6 +688,56 @@ export interface DeviceListResult {
   backends?: { microphone: string; systemAudio: string };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Call detection: which apps use the microphone now (daemon/calls/)
+
+/** An app using the microphone now, as call detection sees it. */
+export interface CallApp {
+  /**
+   * The app as the OS names it: PulseAudio's application.name (Linux), the bundle id (macOS), the package family
+   * name or the program's path (Windows). Another process's text: print it inert.
+   */
+  app: string;
+  /** Its process id, where the OS gives one (not Windows' consent store). */
+  pid?: number;
+  /** ISO 8601: when it started using the microphone, by the OS's own clock where it has one (`sinceFrom: 'os'`), else when detection first saw it. */
+  since: string;
+  sinceFrom: 'os' | 'detector';
+}
+/** Where detection looked: PulseAudio/PipeWire's source-outputs, Core Audio's process objects, the consent store. */
+export type CallsBackend = 'pulse' | 'coreaudio' | 'consent-store' | 'none';
+export interface CallsListResult {
+  /** Each app using the microphone now, by name then pid; Earshot's own recorders and monitor (system-audio) captures are left out. */
+  apps: CallApp[];
+  backend: CallsBackend;
+  /** Set when detection could not look this time (no pactl, a query that ran past its bound, an output it cannot read): why. `apps` is then empty. */
+  fault?: string;
+}
+/** Which apps use the microphone now. */
+export const CallsList = new RequestType<Record<string, never>, CallsListResult, void>('earshot/calls/list');
+
+/** Poll interval of call detection (ms): at least, at most, and when a watch does not say. */
+export const CALLS_INTERVAL_MS = { min: 1000, max: 60_000, default: 3000 } as const;
+/**
+ * Starts or stops watching the microphone for this connection: while on, the daemon polls every `intervalMs` and sends
+ * {@link CallsChangedNotification} when an app starts or stops using it; off (or the connection gone), it polls nothing.
+ * Answers what detection sees now (the first poll's result when `on`).
+ */
+export const CallsWatch = new RequestType<CallsWatchParams, CallsListResult, void>('earshot/calls/watch');
+export interface CallsWatchParams {
+  on: boolean;
+  /** {@link CALLS_INTERVAL_MS}.min to .max; default .default. */
+  intervalMs?: number;
+}
+/** Sent while a watch is on, when the set of apps using the microphone changed (or detection started or stopped failing). */
+export const CallsChangedNotification = new NotificationType<CallsChangedParams>('earshot/calls/changed');
+export interface CallsChangedParams extends CallsListResult {
+  /** Apps that started using the microphone since the last notification (or the watch's start). */
+  started: CallApp[];
+  /** Apps that stopped. */
+  stopped: CallApp[];
+}
+
 /** Retries a failed live source now instead of waiting for its next automatic attempt (the "Retry" action). */
 export const SourceRetry = new RequestType<SourceRetryParams, null, void>('earshot/source/retry');
 export interface SourceRetryParams {
