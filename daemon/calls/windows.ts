@@ -33,7 +33,7 @@ export function filetimeToMs(ft: bigint): number {
   return Number(ft / 10_000n - FILETIME_EPOCH_MS);
 }
 
-/** The consent store's entries in `reg query … /s` output: the keys with a LastUsedTimeStart or LastUsedTimeStop. */
+/** The consent store's apps in `reg query … /s` output, each with its LastUsedTimeStart and LastUsedTimeStop where readable. */
 export function parseRegQuery(text: string): ConsentEntry[] {
   const entries: ConsentEntry[] = [];
   const root = CONSENT_STORE_MICROPHONE.replace(/^HKCU\\/, 'HKEY_CURRENT_USER\\').toLowerCase();
@@ -58,7 +58,7 @@ export function parseRegQuery(text: string): ConsentEntry[] {
     if (value[1] === 'LastUsedTimeStart') current.start = data;
     else if (value[1] === 'LastUsedTimeStop') current.stop = data;
   }
-  return entries.filter((e) => e.start !== undefined || e.stop !== undefined);
+  return entries;
 }
 
 /** The apps using the microphone now: started (a nonzero start) and not stopped (a stop of 0), with the start as ISO time. */
