@@ -5,6 +5,7 @@
  * own "Others", a screen recorder) is not a microphone; one without a client is the server's own (module-remap-source
  * reads its master through one); a corked one is paused, not recording.
  */
+import { EARSHOT_APPLICATION_NAME } from '../capture/recorderCommand';
 
 /** One source-output: what the detector needs of it. */
 export interface PulseStream {
@@ -106,8 +107,6 @@ export function parseSourcesText(text: string): PulseSource[] {
   });
 }
 
-/** What names Earshot's own recorders (audify's RtAudio stream is named Earshot) so another Earshot process leaves them out too. */
-export const EARSHOT_STREAM_NAME = 'Earshot';
 
 export interface PulseApp {
   app: string;
@@ -126,7 +125,7 @@ export function pulseCallApps(streams: PulseStream[], sources: PulseSource[], ow
     const p = s.properties;
     const pid = num(p['application.process.id']);
     if (pid !== undefined && own(pid)) continue;
-    if (p['application.name'] === EARSHOT_STREAM_NAME || p['media.name'] === EARSHOT_STREAM_NAME) continue;
+    if (p['application.name'] === EARSHOT_APPLICATION_NAME || p['media.name'] === EARSHOT_APPLICATION_NAME) continue;
     const app = p['application.name'] || p['application.process.binary'] || p['media.name'] || `client ${s.client}`;
     apps.set(`${app}\0${pid ?? ''}`, { app, ...(pid !== undefined ? { pid } : {}) });
   }

@@ -2,7 +2,7 @@
  * Call detection on a real (private, headless) PulseAudio server: a fake call app (parec recording the default source
  * as client "zoom", which sets its application.name) is listed by `earshot calls --json` with its pid and is gone once
  * it ends; the daemon's earshot/calls/watch sends earshot/calls/changed when it starts and stops, and nothing once the
- * watch is off; the daemon's own microphone recorder is never listed. The keep-alive readers on the monitors
+ * watch is off; no Earshot microphone recorder is ever listed (the daemon's own, audify's stream; another daemon's arecord or sox). The keep-alive readers on the monitors
  * (system audio) run throughout and must never be listed either. PipeWire is not installed on this machine (no
  * `pipewire`): pipewire-pulse answers pactl the same way, but that is not run here.
  */
@@ -144,6 +144,29 @@ describe('call detection on a real PulseAudio server', function () {
         assert.deepEqual((await callsJson()).apps, []);
       } finally {
         await client.connection.sendRequest(SessionStop, { sessionId: session.sessionId });
+      }
+    });
+
+    it('never lists the microphone recorder program of another Earshot daemon (named Earshot through PULSE_PROP_OVERRIDE)', async () => {
+      const other = connectDaemon({ ...pulse.env, EARSHOT_MODEL: undefined, EARSHOT_AUDIO_BACKEND: 'recorders' });
+      try {
+        await other.initialize({ protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage-2'), notesDir: path.join(dir, 'notes-2'), modelPath: miniModel(), threads: 1 });
+        const session = await other.connection.sendRequest(SessionStart, { sources: ['mic'] });
+        try {
+          await other.waitFor('the session streaming', () => other.states.find((s) => s.sessionId === session.sessionId && s.state === 'streaming'), 30_000);
+          const outputs = () => JSON.parse(pulse.pactl('-f', 'json', 'list', 'source-outputs')) as { properties: Record<string, string> }[];
+          // Its recorder program (arecord or sox, whichever recorder.ts picks here) reaches the server through libpulse.
+          const recorder = () => outputs().find((o) => ['aplay', 'sox', 'rec'].includes(o.properties['application.process.binary']));
+          const stream = await other.waitFor('the recorder program on the server', recorder, 15_000);
+          assert.equal(stream.properties['application.name'], 'Earshot', JSON.stringify(stream.properties));
+          // Neither this test's daemon nor the CLI is its parent: only the name tells.
+          assert.deepEqual((await client.connection.sendRequest(CallsList, {})).apps, []);
+          assert.deepEqual((await callsJson()).apps, []);
+        } finally {
+          await other.connection.sendRequest(SessionStop, { sessionId: session.sessionId });
+        }
+      } finally {
+        assert.equal(await other.dispose(), 0, other.daemon.stderr().slice(-1500));
       }
     });
   });
