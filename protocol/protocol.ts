@@ -738,6 +738,92 @@ export interface CallsChangedParams extends CallsListResult {
   stopped: CallApp[];
 }
 
+// ---------------------------------------------------------------------------------------------
+// Auto-stop: a meeting started for a call ends when the call does (issue 58)
+
+/** Seconds of silence on every source, after the call app released the microphone, before the countdown starts. */
+export const AUTO_STOP_SILENCE_SEC = { min: 5, max: 600, default: 30 } as const;
+/** Seconds the countdown runs (the user can cancel it) before the meeting stops. */
+export const AUTO_STOP_COUNTDOWN_SEC = { min: 3, max: 120, default: 15 } as const;
+/** Given in {@link SessionStartParams.autoStop}: the call this meeting was started for. */
+export interface AutoStopParams {
+  /** The call app as {@link CallApp.app} names it. */
+  app: string;
+  /** Its process id, where detection gave one: another process of the same app using the microphone is not this call. */
+  pid?: number;
+  /** {@link AUTO_STOP_SILENCE_SEC}; default .default. */
+  silenceSec?: number;
+  /** {@link AUTO_STOP_COUNTDOWN_SEC}; default .default. */
+  countdownSec?: number;
+}
+/**
+ * Where a session's auto-stop stands. 'watching': the app uses the microphone (or speech goes on); 'silent': the app
+ * released it and the daemon waits for `silenceSec` without speech; 'countdown': the meeting stops at `stopsAt` unless
+ * cancelled (speech or the app coming back cancels it too: back to 'watching'); 'cancelled': the user cancelled it, the
+ * meeting runs until stopped by hand; 'stopped': the daemon stopped the meeting (the notes settle as at any stop).
+ */
+export type AutoStopState = 'watching' | 'silent' | 'countdown' | 'cancelled' | 'stopped';
+/** Sent on each change of a session's auto-stop state (only for sessions started with `autoStop`). */
+export const AutoStopNotification = new NotificationType<AutoStopStateParams>('earshot/session/autoStop');
+export interface AutoStopStateParams {
+  sessionId: string;
+  app: string;
+  state: AutoStopState;
+  /** ISO 8601, with 'countdown': when the meeting stops. */
+  stopsAt?: string;
+  /** Fixed words: why the state changed ("the app released the microphone", "speech resumed", "cancelled by the user"…). */
+  reason: string;
+}
+/** Cancels a session's auto-stop (the countdown, or the watch before it): the meeting then runs until stopped by hand. */
+export const AutoStopCancel = new RequestType<AutoStopCancelParams, { cancelled: boolean }, void>('earshot/session/autoStopCancel');
+export interface AutoStopCancelParams {
+  sessionId: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notes templates: the sections a meeting's notes have, their order, and what the language model is told (issue 58)
+
+/**
+ * What a template section holds: one of the notes' own parts (filled by the rules where no language model is on), or
+ * 'model': free text the language model writes by the section's instructions (left saying so without a model).
+ */
+export type TemplateSectionFill = 'summary' | 'decisions' | 'actionItems' | 'openQuestions' | 'transcript' | 'model';
+export interface TemplateSection {
+  heading: string;
+  fill: TemplateSectionFill;
+  /** What the language model is told for this section (plain text; bounded). */
+  instructions: string;
+}
+export interface NotesTemplate {
+  /** The file's name without `.md` (workspace) or the shipped template's id: what {@link SessionStartParams.template} names. */
+  id: string;
+  name: string;
+  /** 'workspace': `<templatesDir>/<id>.md`; 'builtin': shipped with Earshot. A workspace template hides a shipped one of the same id. */
+  source: 'workspace' | 'builtin';
+  /** Absolute path of a workspace template. */
+  path?: string;
+  /** Words in a meeting's title that pick this template when none is chosen (case-insensitive, whole words). */
+  titleMatch: string[];
+  /** The language the model writes the notes in (absent: the meeting's). */
+  language?: string;
+  /** Instructions for the whole notes (what to leave out, the tone…), plain text, bounded. */
+  instructions: string;
+  sections: TemplateSection[];
+}
+/** The most characters of a template file, of one section's instructions, and of the whole notes' instructions. */
+export const TEMPLATE_LIMITS = { fileChars: 20_000, sectionInstructionsChars: 1_000, instructionsChars: 2_000, sections: 20 } as const;
+/** The templates a session can use: the shipped ones and the workspace's (`templatesDir`). */
+export const TemplatesList = new RequestType<TemplatesListParams, TemplatesListResult, void>('earshot/templates/list');
+export interface TemplatesListParams {
+  /** The workspace's templates folder (`<folder>/.earshot/templates`), absolute; the client passes it only for a trusted workspace. */
+  templatesDir?: string;
+}
+export interface TemplatesListResult {
+  templates: NotesTemplate[];
+  /** Workspace template files that could not be read, each with why (the rest are listed). */
+  faults: { path: string; message: string }[];
+}
+
 /** Retries a failed live source now instead of waiting for its next automatic attempt (the "Retry" action). */
 export const SourceRetry = new RequestType<SourceRetryParams, null, void>('earshot/source/retry');
 export interface SourceRetryParams {
@@ -778,6 +864,15 @@ export interface SessionStartParams {
    * session: the workspace's folder, or its own storage while the workspace is not trusted).
    */
   notesDir?: string;
+  /**
+   * Meeting only: the notes template by id ({@link NotesTemplate.id}); absent: the first template whose `titleMatch`
+   * the title holds, else the standard notes. An unknown id is an error (nothing starts).
+   */
+  template?: string;
+  /** The workspace's templates folder (see {@link TemplatesListParams.templatesDir}). */
+  templatesDir?: string;
+  /** Meeting only, live sources: the call this meeting is for; it stops when the call ends (see {@link AutoStopNotification}). */
+  autoStop?: AutoStopParams;
 }
 export type SessionMode = 'meeting' | 'dictation';
 export interface SessionStartResult {
@@ -789,6 +884,8 @@ export interface SessionStartResult {
    * what the user can do; the session runs with the others. Absent when every source started.
    */
   unavailable?: { source: LiveSourceKind; message: string }[];
+  /** The notes template this meeting uses, and whether the user chose it or the title did (absent: the standard notes). */
+  template?: { id: string; name: string; chosenBy: 'user' | 'title' };
 }
 
 /**
