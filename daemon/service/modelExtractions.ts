@@ -15,7 +15,7 @@ import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { recommendNotesModel } from '../models/notesCatalog';
 import { notesCacheDir, notesStateDir } from '../models/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
-import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
+import { finalOutcomes, MeetingFacts, rollOver, rollSummary, settleAtStop, settleSummary, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from '../session/config';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 
@@ -180,7 +180,7 @@ export class ModelExtractions {
    * The chunk runner of a session that extracts while it runs (same opt-in, same providers): registered for cancel
    * from now until the session closes it. Live, one chunk at a time, whatever the settings' concurrency.
    */
-  chunkRunnerFor(sessionId: string, meeting: { title: string; date: string }): ChunkRunner | undefined {
+  chunkRunnerFor(sessionId: string, meeting: MeetingFacts): ChunkRunner | undefined {
     const settings = this.settings();
     if (!settings) return undefined;
     const abort = new AbortController();

@@ -16,6 +16,7 @@ import { FinalOutcomes, RolledSummary, SummaryPoint } from '../understanding/mod
 import { ExtractionRun } from '../understanding/providers';
 import type { EarlierParts } from '../understanding/chunkMerge';
 import type { SpeakerStage } from '../speakers/stage';
+import type { JournaledTemplate } from '../journal/journal';
 
 export interface SessionEvents {
   transcript(segment: TranscriptSegment): void;
@@ -41,6 +42,8 @@ export interface SpeakerStages {
 export interface SessionConfig {
   sessionId: string;
   title: string;
+  /** The meeting's notes template (journaled in the header; absent: the standard notes). */
+  template?: JournaledTemplate;
   language: string;
   startedAt: Date;
   sources: AudioSource[];
