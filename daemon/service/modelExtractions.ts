@@ -15,7 +15,9 @@ import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { recommendNotesModel } from '../models/notesCatalog';
 import { notesCacheDir, notesStateDir } from '../models/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
-import { finalOutcomes, MeetingFacts, rollOver, rollSummary, settleAtStop, settleSummary, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
+import { writeModelSections } from '../understanding/templateSections';
+import { JournaledTemplate } from '../journal/journal';
+import { FinalOutcomes, finalOutcomes, MeetingFacts, rollOver, rollSummary, settleAtStop, settleSummary, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from '../session/config';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 
@@ -194,6 +196,7 @@ export class ModelExtractions {
       this.fitCores();
     };
     const carryNotes = carriesNotes(settings);
+    const template = meeting.template as JournaledTemplate | undefined;
     return {
       chunkOptions: chunkOptionsOf(settings),
       signal: abort.signal,
@@ -234,6 +237,18 @@ export class ModelExtractions {
         if (!options) return { points: null, model: undefined, tokens: 0, reason: 'model unavailable' };
         return this.settler(sessionId, meeting, options, abort.signal)(previous, outcomes);
       },
+      ...(template && template.sections.some((s) => s.fill === 'model') ? {
+        sections: async (previous: readonly SummaryPoint[], outcomes: FinalOutcomes) => {
+          if (abort.signal.aborted) return { sections: [], model: undefined, tokens: 0, reason: 'cancelled' };
+          const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
+          if (!options) return { sections: [], model: undefined, tokens: 0, reason: 'model unavailable' };
+          const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
+          return writeModelSections(options.chat, { ...meeting, template }, previous, outcomes, abort.signal, {
+            timeoutMs: (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}),
+            report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
+          });
+        },
+      } : {}),
       ...(settings.provider === 'local' ? {
         pause: () => this.local?.pause(),
         resume: () => this.local?.resume(),

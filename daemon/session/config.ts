@@ -17,6 +17,7 @@ import { ExtractionRun } from '../understanding/providers';
 import type { EarlierParts } from '../understanding/chunkMerge';
 import type { SpeakerStage } from '../speakers/stage';
 import type { JournaledTemplate } from '../journal/journal';
+import type { WrittenSections } from '../understanding/templateSections';
 
 export interface SessionEvents {
   transcript(segment: TranscriptSegment): void;
@@ -130,6 +131,8 @@ export interface ChunkRunner {
    * rejects: null points and why (fixed words) when there is no valid answer.
    */
   settle(previous: readonly SummaryPoint[], outcomes: FinalOutcomes): Promise<RolledSummary>;
+  /** The notes template's 'model' sections, written at stop after the settle (understanding/templateSections.ts); absent: none to write. */
+  sections?(previous: readonly SummaryPoint[], outcomes: FinalOutcomes): Promise<WrittenSections>;
   /** The session is over: a cancel no longer finds it. */
   close(): void;
   /**

@@ -111,6 +111,7 @@ export function parseTemplate(id: string, text: string, source: NotesTemplate['s
     if (heading.length > HEADING_MAX) return { fault: `${where}'s heading is longer than ${HEADING_MAX} characters` };
     if (sections.length === TEMPLATE_LIMITS.sections) return { fault: `it has more than ${TEMPLATE_LIMITS.sections} sections` };
     if (sections.some((s) => s.heading.toLowerCase() === heading.toLowerCase())) return { fault: `the heading "${heading}" is there twice` };
+    if (/^my notes$/i.test(heading)) return { fault: `${where}: "My notes" is the user's own section, which every notes file has` };
     let fill = fillOfHeading(heading);
     const marked = body.findIndex((l) => l.trim() !== '');
     const marker = marked >= 0 ? MARKER.exec(body[marked].trim()) : null;
