@@ -19,6 +19,8 @@ import { settleMessages, summaryMessages } from '../../daemon/understanding/mode
 import { sectionMessages, writeModelSections } from '../../daemon/understanding/templateSections';
 import { TEMPLATE_PROMPT_CHARS } from '../../daemon/understanding/templateGuide';
 import { validateSessionStart, validateTemplatesList } from '../../protocol/validate';
+import { main } from '../../daemon/cli';
+import { chatServer } from '../support/chat-server';
 
 const RETRO = [
   '---', 'name: Sprint retro', 'titleMatch: retro, retrospective', 'language: German', 'instructions: Leave out names.', '---',
@@ -259,6 +261,60 @@ describe('notes templates', () => {
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
+    });
+  });
+
+  describe('the CLI', () => {
+    let dir: string;
+    beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-templates-cli-')); });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const run = async (...argv: string[]) => {
+      const out: string[] = [], err: string[] = [];
+      const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), tty: false });
+      return { code, out: out.join('\n'), err: err.join('\n') };
+    };
+
+    it('earshot templates lists the workspace\'s and the shipped ones, and each bad file on stderr (exit 1)', async () => {
+      fs.writeFileSync(path.join(dir, 'retro.md'), RETRO);
+      fs.writeFileSync(path.join(dir, 'bad.md'), '---\nprovider: openai\n---\n## A\n');
+      const text = await run('templates', '--dir', dir);
+      assert.equal(text.code, 1);
+      assert.match(text.out, /^retro {2}Sprint retro \(.*retro\.md; in German; picked by a title with "retro", "retrospective"\)\n {2}Went well \[model\] · Action items · Questions · Decisions · Full transcript/);
+      assert.match(text.out, /\ndesign-review {2}Design review \(shipped;/);
+      assert.match(text.err, /bad\.md: front matter line 2: unknown key "provider"/);
+      const json = JSON.parse((await run('templates', '--json', '--dir', dir)).out) as { templates: { id: string }[]; faults: unknown[] };
+      assert.deepEqual(json.templates.map((t) => t.id), ['retro', 'design-review', 'standup']);
+      assert.equal(json.faults.length, 1);
+    });
+
+    it('earshot notes --md --template: the template\'s sections in its order, a model section written by the model, escaped', async () => {
+      const transcript = path.join(dir, 't.txt');
+      fs.writeFileSync(transcript, 'Ann: We decided to use Postgres for the queue.\nBob: I will write the migration by Friday.\n');
+      const asked: string[] = [];
+      const server = await chatServer((body) => {
+        const { messages } = JSON.parse(body) as { messages: { content: string }[] };
+        const [system, user] = [messages[0].content, messages[messages.length - 1].content];
+        if (system.startsWith('You write one section')) {
+          asked.push(user);
+          return JSON.stringify({ points: [{ text: /"section":"Proposed ADRs"/.test(user) ? 'Use Postgres for the queue <img src=x> ## now' : 'No risk named.', cites: ['l-1'] }] });
+        }
+        if (/"points"/.test(system)) return JSON.stringify({ points: [{ text: 'The team chose Postgres.', cites: ['l-1'] }] });
+        return JSON.stringify({ actionItems: [], decisions: [], dismiss: [], rewrite: [] });
+      });
+      try {
+        const text = await run('notes', transcript, '--md', '--date', '2030-01-07', '--template', 'design-review', '--llm-endpoint', server.endpoint);
+        assert.equal(text.code, 0, text.err);
+        assert.deepEqual(text.out.split('\n').filter((l) => l.startsWith('## ')),
+          ['## Summary', '## Decisions', '## Proposed ADRs', '## Risks and concerns', '## Action items', '## Open questions']);
+        assert.equal(asked.length, 2, 'one call per model section');
+        assert.ok(text.out.includes('## Proposed ADRs\n\n- Use Postgres for the queue \\<img src=x\\> \\#\\# now _(line 1)_'), text.out);
+        assert.match(text.out, /## Action items\n\n- \[ \] I will write the migration by Friday\. — @Bob/);
+      } finally {
+        server.close();
+      }
+      const usage = await run('notes', transcript, '--template', 'nope');
+      assert.equal(usage.code, 2);
+      assert.match(usage.err, /No notes template "nope"/);
     });
   });
 });
