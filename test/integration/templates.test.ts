@@ -8,7 +8,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ErrorCodes, PROTOCOL_VERSION, SessionStart, SessionStatus, TemplatesList } from '../../protocol/protocol';
+import { ErrorCodes, LanguageModelChat, LanguageModelChatParams, PROTOCOL_VERSION, SessionStart, SessionStatus, TemplatesList } from '../../protocol/protocol';
+import { readJournal } from '../../daemon/journal/journal';
 import { MEETING_SENTENCE_TOKENS, SAMPLE_WAV, sayingModel } from '../setup';
 import { connectDaemon, rejection, RpcClient } from './daemon-process';
 
@@ -76,5 +77,39 @@ describe('notes templates (real daemon over JSON-RPC)', function () {
     assert.deepEqual(started.template, { id: 'retro', name: 'Sprint retro', chosenBy: 'title' });
     await client.sessionDone(started.sessionId);
     assert.match(fs.readFileSync(started.notesPath, 'utf8'), /\n## Went well\n/);
+  });
+
+  it('with a language model (vscode-lm, the client answering): the template\'s words reach the prompts quoted, and its model section is written at stop', async () => {
+    const withModel = connectDaemon();
+    try {
+      const asked: LanguageModelChatParams[] = [];
+      withModel.connection.onRequest(LanguageModelChat, (params) => {
+        asked.push(params);
+        const first = /^\[([\w-]+)\]/m.exec(params.user)?.[1] ?? 'none';
+        if (params.system.startsWith('You write one section')) {
+          return { text: JSON.stringify({ points: [{ text: 'Alice fixing auth.ts went <b>well</b>', cites: [first] }] }), model: 'test-lm/fake-1' };
+        }
+        if (params.system.startsWith('You keep the summary')) return { text: JSON.stringify({ points: [{ text: 'Alice asked for a fix.', cites: [first] }] }), model: 'test-lm/fake-1' };
+        return { text: JSON.stringify({ actionItems: [], decisions: [], dismiss: [] }), model: 'test-lm/fake-1' };
+      });
+      await withModel.initialize({
+        protocolVersion: PROTOCOL_VERSION, storageDir: path.join(base, 'storage-lm'), notesDir: path.join(base, 'notes-lm'),
+        modelPath: sayingModel('meeting', MEETING_SENTENCE_TOKENS), threads: 1, enhancement: { provider: 'vscode-lm' },
+      });
+      const started = await withModel.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: SAMPLE_WAV, pace: 'fast', title: 'Retro', templatesDir });
+      await withModel.sessionDone(started.sessionId);
+      const sectionCalls = asked.filter((a) => a.system.startsWith('You write one section'));
+      assert.equal(sectionCalls.length, 1, 'one call for the one model section');
+      assert.match(sectionCalls[0].user, /"section":"Went well","sectionInstructions":"What went well\."/);
+      assert.ok(asked.some((a) => a.system.startsWith('You keep the summary') && a.user.includes('{"template":"Sprint retro","notes":"Keep it short."}')), 'the summary prompts quote the template');
+      const md = fs.readFileSync(started.notesPath, 'utf8');
+      assert.match(md, /## Went well\n\n_Written by test-lm\/fake-1 \(opt-in language model\) at the end of the meeting/);
+      assert.match(md, /- Alice fixing auth\.ts went \\<b\\>well\\</);
+      const records = (await readJournal(path.join(base, 'storage-lm', 'sessions', `${started.sessionId}.jsonl`))).records;
+      assert.ok(records.some((r) => r.type === 'templateSections'), 'journaled');
+      assert.equal(records[0].type === 'session' && records[0].template?.id, 'retro', 'the header keeps the template');
+    } finally {
+      await withModel.dispose();
+    }
   });
 });
