@@ -133,6 +133,9 @@ export function parseTemplate(id: string, text: string, source: NotesTemplate['s
   // The transcript closes the notes: My notes stands just before it (previousNotes.ts finds the user's part by that).
   const transcript = sections.findIndex((s) => s.fill === 'transcript');
   if (transcript >= 0 && transcript !== sections.length - 1) return { fault: `the transcript section ("${sections[transcript].heading}") must be the last` };
+  if (transcript >= 0 && !/transcript$/i.test(sections[transcript].heading.replace(/[^\p{L}\p{N}]+$/u, ''))) {
+    return { fault: `the transcript section's heading ("${sections[transcript].heading}") must end in "Transcript" (the user's notes end there)` };
+  }
   return {
     template: {
       id, name: name || id, source, ...(file ? { path: file } : {}), titleMatch,

@@ -65,6 +65,7 @@ describe('notes templates', () => {
       assert.match(faultOf('## Decisions\n## Outcomes\n<!-- earshot: decisions -->\n'), /holds the decisions a section before it holds/);
       assert.match(faultOf('## Transcript\n## After\n'), /transcript section \("Transcript"\) must be the last/);
       assert.match(faultOf('## My notes\n'), /user's own section/);
+      assert.match(faultOf('## A\n## Record\n<!-- earshot: transcript -->\n'), /heading \("Record"\) must end in "Transcript"/);
       assert.match(faultOf('## A\n', '../escape'), /not a template id/);
     });
 
@@ -180,6 +181,14 @@ describe('notes templates', () => {
       assert.match(md, /## Action items\n\n- \[ \] I'll fix the build\. — @Ann _\(00:03\)_ <!-- earshot:a1 -->/);
       assert.match(md, /## Decisions\n\n_None recorded._/);
       assert.ok(!md.includes('## Summary'), 'a section the template does not have is not written');
+    });
+
+    it('keeps the user\'s notes when the My notes markers are gone: the template\'s transcript heading ends them', () => {
+      const md = renderNotes(journal({ ...header, template: journaled }));
+      const edited = md.replace(/<!-- earshot:my-notes[^\n]*\n/g, '').replace('## My notes\n\n', '## My notes\n\nMine.\n');
+      const again = renderNotes(journal({ ...header, template: journaled }), edited);
+      assert.match(again, /<!-- earshot:my-notes: [^\n]*\n\s*Mine\.\s*<!-- earshot:my-notes-end -->\n\n## Full transcript\n/);
+      assert.equal(again.split('## Full transcript').length, 2, 'the transcript is not taken into My notes');
     });
 
     it('keeps the standard notes when there is no template', () => {
