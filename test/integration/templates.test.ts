@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ErrorCodes, LanguageModelChat, LanguageModelChatParams, PROTOCOL_VERSION, SessionStart, SessionStatus, TemplatesList } from '../../protocol/protocol';
+import { ErrorCodes, LanguageModelChat, NotesRewrite, LanguageModelChatParams, PROTOCOL_VERSION, SessionStart, SessionStatus, TemplatesList } from '../../protocol/protocol';
 import { readJournal } from '../../daemon/journal/journal';
 import { MEETING_SENTENCE_TOKENS, SAMPLE_WAV, sayingModel } from '../setup';
 import { connectDaemon, rejection, RpcClient } from './daemon-process';
@@ -70,6 +70,16 @@ describe('notes templates (real daemon over JSON-RPC)', function () {
     assert.match(md, /## Went well\n\n_Needs a language model: /);
     // The rules found the sentence's request: it is under the template's heading for action items.
     assert.match(md, /## Follow-ups\n\n- \[ \] .*fix auth\.ts by Friday/);
+    // The journal keeps the template whole: the file changed or gone, the notes rewritten later still follow it.
+    const file = path.join(templatesDir, 'retro.md');
+    fs.renameSync(file, `${file}.away`);
+    try {
+      fs.writeFileSync(started.notesPath, md.replace('## Went well', '## Went well (edited)'));
+      await client.connection.sendRequest(NotesRewrite, { sessionId: started.sessionId });
+      assert.match(fs.readFileSync(started.notesPath, 'utf8'), /\n## Went well\n\n_Needs a language model/);
+    } finally {
+      fs.renameSync(`${file}.away`, file);
+    }
   });
 
   it('a meeting whose title holds a template\'s titleMatch word uses it, and says the title chose it', async () => {
