@@ -15,8 +15,8 @@ import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { recommendNotesModel } from '../models/notesCatalog';
 import { notesCacheDir, notesStateDir } from '../models/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
-import { writeModelSections } from '../understanding/templateSections';
-import { JournaledTemplate } from '../journal/journal';
+import { hasModelSections, templateSectionsRecord, writeModelSections } from '../understanding/templateSections';
+import { PromptTemplate } from '../understanding/templateGuide';
 import { FinalOutcomes, finalOutcomes, MeetingFacts, rollOver, rollSummary, settleAtStop, settleSummary, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from '../session/config';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
@@ -57,7 +57,8 @@ export class ModelExtractions {
       if (!chunks.length) return [];
       const abort = new AbortController();
       this.running.set(sessionId, abort);
-      const meeting = { title: journal.header.title, date: journal.header.startedAt };
+      const template = journal.header.template;
+      const meeting = { title: journal.header.title, date: journal.header.startedAt, ...(template ? { template } : {}) };
       let host: LocalModelHost | undefined;
       try {
         const options = await this.runOptions(sessionId, settings, abort.signal, chunks.length);
@@ -90,6 +91,12 @@ export class ModelExtractions {
           });
           if (settled) await append(summaryRecord(sofar, settled.settled ? settled.model : by, summary, settled.settled ? { settled: true } : settled));
         }
+        // The template's 'model' sections, as at a live stop (not again when its daemon died after writing them).
+        if (template && hasModelSections(template) && !journal.records.some((r) => r.type === 'templateSections') && !whyNotAsked(sofar, run.declined, abort.signal.aborted)) {
+          const written = await this.sectionsWriter(sessionId, { ...meeting, template }, options, abort.signal)(summary.points, finalOutcomes([...journal.records, ...records]));
+          sofar.tokens += written.tokens;
+          if (written.sections.length) await append(templateSectionsRecord(written));
+        }
         // The run's record last, its tokens counting the settle's.
         return records.map((r) => (r.type === 'refinement' ? { ...r, tokens: sofar.tokens } : r));
       } catch (e) {
@@ -119,6 +126,15 @@ export class ModelExtractions {
     const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
     const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
     return (previous, outcomes) => settleSummary(options.chat, meeting, previous, outcomes, signal, {
+      timeoutMs, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
+    });
+  }
+
+  /** The template's 'model' sections through `options`' chat, each call within the provider's time limit, reported (logged) as `call: 'settle'`. */
+  private sectionsWriter(sessionId: string, meeting: MeetingFacts & { template: PromptTemplate }, options: ExtractionRunOptions, signal: AbortSignal) {
+    const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
+    const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
+    return (previous: readonly SummaryPoint[], outcomes: FinalOutcomes) => writeModelSections(options.chat, meeting, previous, outcomes, signal, {
       timeoutMs, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
     });
   }
@@ -196,7 +212,7 @@ export class ModelExtractions {
       this.fitCores();
     };
     const carryNotes = carriesNotes(settings);
-    const template = meeting.template as JournaledTemplate | undefined;
+    const template = meeting.template;
     return {
       chunkOptions: chunkOptionsOf(settings),
       signal: abort.signal,
@@ -237,16 +253,12 @@ export class ModelExtractions {
         if (!options) return { points: null, model: undefined, tokens: 0, reason: 'model unavailable' };
         return this.settler(sessionId, meeting, options, abort.signal)(previous, outcomes);
       },
-      ...(template && template.sections.some((s) => s.fill === 'model') ? {
+      ...(template && hasModelSections(template) ? {
         sections: async (previous: readonly SummaryPoint[], outcomes: FinalOutcomes) => {
           if (abort.signal.aborted) return { sections: [], model: undefined, tokens: 0, reason: 'cancelled' };
           const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
           if (!options) return { sections: [], model: undefined, tokens: 0, reason: 'model unavailable' };
-          const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
-          return writeModelSections(options.chat, { ...meeting, template }, previous, outcomes, abort.signal, {
-            timeoutMs: (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}),
-            report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
-          });
+          return this.sectionsWriter(sessionId, { ...meeting, template }, options, abort.signal)(previous, outcomes);
         },
       } : {}),
       ...(settings.provider === 'local' ? {

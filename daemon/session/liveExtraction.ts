@@ -35,6 +35,7 @@ import {
   ChunkLine, chunkLines, chunkLinesOf, closedChunks, ModelChunk, modelExtractionRecords, ModelRunSummary, shownItems, withItems,
 } from '../understanding/modelExtract';
 import { ReducedExtraction } from '../understanding/chunkMerge';
+import { templateSectionsRecord } from '../understanding/templateSections';
 import { finalOutcomes, RolledSummary, rollOver, settleAtStop, SummarySoFar, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from './config';
 import { Ledger } from './ledger';
@@ -366,7 +367,7 @@ export class LiveExtraction {
     const written = await runner.sections(this.summary.points, finalOutcomes(this.records));
     this.sofar = { ...this.sofar, tokens: this.sofar.tokens + written.tokens };
     if (written.sections.length) {
-      await this.wiring.append({ type: 'templateSections', at: new Date().toISOString(), by: written.model ?? '', sections: written.sections });
+      await this.wiring.append(templateSectionsRecord(written));
     }
   }
 

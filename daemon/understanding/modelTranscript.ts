@@ -7,7 +7,7 @@
  */
 import { Decision, DecisionRewrite, StandingStep, DecisionStanding, decisionStanding, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, EnhancementSettings, ExtractionProgressParams, ItemRewrite } from '../../protocol/protocol';
 import { Chat, openAiCompatibleChat, runModelExtraction } from './providers';
-import { writeModelSections, WrittenSections } from './templateSections';
+import { hasModelSections, writeModelSections, WrittenSections } from './templateSections';
 import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, SummaryCallReport, SummaryPoint, SummarySoFar, whyNotAsked } from './modelSummary';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournaledTemplate, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
@@ -94,7 +94,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   if (settled?.settled) summaryBy = settled.model ?? run.summary.model;
   // The template's 'model' sections, as at a meeting's stop (only where a summary was asked for and the run may ask more).
   const template = how.template;
-  const written = summary && template?.sections.some((s) => s.fill === 'model') && !whyNotAsked(run.summary, run.declined, signal.aborted)
+  const written = summary && template && hasModelSections(template) && !whyNotAsked(run.summary, run.declined, signal.aborted)
     ? await writeModelSections(chat, { ...summaryMeeting, template }, rolled.points, finalOutcomes(all), signal, { timeoutMs, report: (r) => summary.report({ ...r, settle: true }) })
     : undefined;
   // The model's own items come first, in the reduced extraction's order: that is where their cited lines are.

@@ -5,11 +5,11 @@
  * within its bounds). The section's instructions are quoted data (templateGuide.ts). Journaled by the caller as a
  * `templateSections` record; documents/templateSections.ts renders it.
  */
-import { JournaledTemplate } from '../journal/journal';
+import { JournalRecord } from '../journal/journal';
 import { plainLine } from '../../protocol/plainText';
 import { FinalOutcomes, MeetingFacts, parseSummaryAnswer, settleCitableIds, settleMessages, SummaryCallOptions, SummaryPoint } from './modelSummary';
 import { Chat, estimateTokens, safeReason, workingTimeLimit } from './providers';
-import { templateGuide } from './templateGuide';
+import { PromptTemplate, templateGuide } from './templateGuide';
 
 /** The most points of one section. */
 export const SECTION_POINTS = 12;
@@ -25,7 +25,7 @@ const SYSTEM = [
 ].join('\n');
 
 /** The messages that write `section`: the settle's material, then the section's heading and instructions quoted. */
-export function sectionMessages(meeting: MeetingFacts & { template: JournaledTemplate }, section: { heading: string; instructions: string },
+export function sectionMessages(meeting: MeetingFacts & { template: PromptTemplate }, section: { heading: string; instructions: string },
   previous: readonly SummaryPoint[], outcomes: FinalOutcomes): { system: string; user: string } {
   const material = settleMessages({ title: meeting.title, date: meeting.date }, previous, outcomes).user
     .replace('The meeting has ended: settle its summary against its final decisions and action items.', 'The meeting has ended.');
@@ -34,6 +34,13 @@ export function sectionMessages(meeting: MeetingFacts & { template: JournaledTem
   return { system: SYSTEM, user };
 }
 
+/** Whether a template has sections the model writes. */
+export const hasModelSections = (template: PromptTemplate) => template.sections.some((s) => s.fill === 'model');
+
+/** The journal record of what the model wrote (its points' texts already plain and bounded by the parse). */
+export const templateSectionsRecord = (written: WrittenSections): JournalRecord =>
+  ({ type: 'templateSections', at: new Date().toISOString(), by: written.model ?? '', sections: written.sections });
+
 export interface WrittenSections { sections: { heading: string; points: SummaryPoint[] }[]; model: string | undefined; tokens: number; reason?: string }
 
 /**
@@ -41,7 +48,7 @@ export interface WrittenSections { sections: { heading: string; points: SummaryP
  * or answers nothing valid is left out (the notes say it needs a model). Stops at the first failed call (timeout,
  * cancel, provider error: the next would likely fail the same). Never rejects.
  */
-export async function writeModelSections(chat: Chat, meeting: MeetingFacts & { template: JournaledTemplate }, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
+export async function writeModelSections(chat: Chat, meeting: MeetingFacts & { template: PromptTemplate }, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
   signal: AbortSignal, how: SummaryCallOptions = {}): Promise<WrittenSections> {
   const known = new Set(settleCitableIds(previous, outcomes));
   const out: WrittenSections = { sections: [], model: undefined, tokens: 0 };
