@@ -93,7 +93,7 @@ export class ModelExtractions {
         }
         // The template's 'model' sections, as at a live stop (not again when its daemon died after writing them).
         if (template && hasModelSections(template) && !journal.records.some((r) => r.type === 'templateSections') && !whyNotAsked(sofar, run.declined, abort.signal.aborted)) {
-          const written = await this.sectionsWriter(sessionId, { ...meeting, template }, options, abort.signal)(summary.points, finalOutcomes([...journal.records, ...records]));
+          const written = await this.sectionsWriter(sessionId, { ...meeting, template }, options, abort.signal)(summary.points, finalOutcomes([...journal.records, ...records]), sofar.tokens);
           sofar.tokens += written.tokens;
           if (written.sections.length) await append(templateSectionsRecord(written));
         }
@@ -130,12 +130,16 @@ export class ModelExtractions {
     });
   }
 
-  /** The template's 'model' sections through `options`' chat, each call within the provider's time limit, reported (logged) as `call: 'settle'`. */
+  /**
+   * The template's 'model' sections through `options`' chat, each call within the provider's time limit and all within
+   * what the run left of its token budget, reported (logged) as `call: 'settle'`.
+   */
   private sectionsWriter(sessionId: string, meeting: MeetingFacts & { template: PromptTemplate }, options: ExtractionRunOptions, signal: AbortSignal) {
     const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
     const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
-    return (previous: readonly SummaryPoint[], outcomes: FinalOutcomes) => writeModelSections(options.chat, meeting, previous, outcomes, signal, {
-      timeoutMs, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
+    const budget = options.settings.tokenBudget ?? DEFAULT_ENHANCEMENT_TOKEN_BUDGET;
+    return (previous: readonly SummaryPoint[], outcomes: FinalOutcomes, tokensSpent: number) => writeModelSections(options.chat, meeting, previous, outcomes, signal, {
+      timeoutMs, tokensLeft: budget - tokensSpent, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
     });
   }
 
@@ -254,11 +258,11 @@ export class ModelExtractions {
         return this.settler(sessionId, meeting, options, abort.signal)(previous, outcomes);
       },
       ...(template && hasModelSections(template) ? {
-        sections: async (previous: readonly SummaryPoint[], outcomes: FinalOutcomes) => {
+        sections: async (previous: readonly SummaryPoint[], outcomes: FinalOutcomes, tokensSpent: number) => {
           if (abort.signal.aborted) return { sections: [], model: undefined, tokens: 0, reason: 'cancelled' };
           const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
           if (!options) return { sections: [], model: undefined, tokens: 0, reason: 'model unavailable' };
-          return this.sectionsWriter(sessionId, { ...meeting, template }, options, abort.signal)(previous, outcomes);
+          return this.sectionsWriter(sessionId, { ...meeting, template }, options, abort.signal)(previous, outcomes, tokensSpent);
         },
       } : {}),
       ...(settings.provider === 'local' ? {

@@ -131,8 +131,8 @@ export interface ChunkRunner {
    * rejects: null points and why (fixed words) when there is no valid answer.
    */
   settle(previous: readonly SummaryPoint[], outcomes: FinalOutcomes): Promise<RolledSummary>;
-  /** The notes template's 'model' sections, written at stop after the settle (understanding/templateSections.ts); absent: none to write. */
-  sections?(previous: readonly SummaryPoint[], outcomes: FinalOutcomes): Promise<WrittenSections>;
+  /** The notes template's 'model' sections, written at stop after the settle within what is left of the token budget (understanding/templateSections.ts); absent: none to write. */
+  sections?(previous: readonly SummaryPoint[], outcomes: FinalOutcomes, tokensSpent: number): Promise<WrittenSections>;
   /** The session is over: a cancel no longer finds it. */
   close(): void;
   /**

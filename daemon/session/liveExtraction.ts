@@ -364,7 +364,7 @@ export class LiveExtraction {
     if (settled) await this.wiring.append(summaryRecord(this.sofar, settled.settled ? settled.model : last?.by, this.summary, settled.settled ? { settled: true } : settled));
     // The template's 'model' sections, from the settled summary and the final lists (none when the run may ask nothing more).
     if (!runner.sections || whyNotAsked(this.sofar, this.declined, runner.signal.aborted)) return;
-    const written = await runner.sections(this.summary.points, finalOutcomes(this.records));
+    const written = await runner.sections(this.summary.points, finalOutcomes(this.records), this.sofar.tokens);
     this.sofar = { ...this.sofar, tokens: this.sofar.tokens + written.tokens };
     if (written.sections.length) {
       await this.wiring.append(templateSectionsRecord(written));

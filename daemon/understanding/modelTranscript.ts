@@ -5,7 +5,7 @@
  * summary is rolled over the same chunks as a meeting's (modelSummary.ts's rollOver), one call per chunk, then settled
  * against the final decisions and action items as at a meeting's stop.
  */
-import { Decision, DecisionRewrite, StandingStep, DecisionStanding, decisionStanding, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, EnhancementSettings, ExtractionProgressParams, ItemRewrite } from '../../protocol/protocol';
+import { Decision, DecisionRewrite, StandingStep, DecisionStanding, decisionStanding, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings, ExtractionProgressParams, ItemRewrite } from '../../protocol/protocol';
 import { Chat, openAiCompatibleChat, runModelExtraction } from './providers';
 import { hasModelSections, writeModelSections, WrittenSections } from './templateSections';
 import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, SummaryCallReport, SummaryPoint, SummarySoFar, whyNotAsked } from './modelSummary';
@@ -95,7 +95,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   // The template's 'model' sections, as at a meeting's stop (only where a summary was asked for and the run may ask more).
   const template = how.template;
   const written = summary && template && hasModelSections(template) && !whyNotAsked(run.summary, run.declined, signal.aborted)
-    ? await writeModelSections(chat, { ...summaryMeeting, template }, rolled.points, finalOutcomes(all), signal, { timeoutMs, report: (r) => summary.report({ ...r, settle: true }) })
+    ? await writeModelSections(chat, { ...summaryMeeting, template }, rolled.points, finalOutcomes(all), signal, { timeoutMs, tokensLeft: (settings.tokenBudget ?? DEFAULT_ENHANCEMENT_TOKEN_BUDGET) - run.summary.tokens, report: (r) => summary.report({ ...r, settle: true }) })
     : undefined;
   // The model's own items come first, in the reduced extraction's order: that is where their cited lines are.
   const cited = new Map<string, string[]>();

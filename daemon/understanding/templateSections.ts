@@ -13,6 +13,8 @@ import { PromptTemplate, templateGuide } from './templateGuide';
 
 /** The most points of one section. */
 export const SECTION_POINTS = 12;
+/** What one section's answer may cost at most, kept back from the budget before its call (12 points of 240 characters and their cites). */
+const SECTION_ANSWER_TOKENS = 1_200;
 
 const SYSTEM = [
   'You write one section of a meeting\'s notes from the meeting\'s summary and its final decisions and action items.',
@@ -46,16 +48,19 @@ export interface WrittenSections { sections: { heading: string; points: SummaryP
 /**
  * Writes each 'model' section of `meeting.template`: one call each, within `how.timeoutMs`; a section whose call fails
  * or answers nothing valid is left out (the notes say it needs a model). Stops at the first failed call (timeout,
- * cancel, provider error: the next would likely fail the same). Never rejects.
+ * cancel, provider error: the next would likely fail the same), and before a call whose prompt and answer would pass
+ * `tokensLeft` (the run's token budget less what it spent). Never rejects.
  */
 export async function writeModelSections(chat: Chat, meeting: MeetingFacts & { template: PromptTemplate }, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
-  signal: AbortSignal, how: SummaryCallOptions = {}): Promise<WrittenSections> {
+  signal: AbortSignal, how: SummaryCallOptions & { tokensLeft?: number } = {}): Promise<WrittenSections> {
   const known = new Set(settleCitableIds(previous, outcomes));
   const out: WrittenSections = { sections: [], model: undefined, tokens: 0 };
   for (const section of meeting.template.sections.filter((s) => s.fill === 'model')) {
     if (signal.aborted) return { ...out, reason: 'cancelled' };
     const { system, user } = sectionMessages(meeting, section, previous, outcomes);
-    out.tokens += estimateTokens(system.length + user.length);
+    const asking = estimateTokens(system.length + user.length);
+    if (how.tokensLeft !== undefined && out.tokens + asking + SECTION_ANSWER_TOKENS > how.tokensLeft) return { ...out, reason: 'token budget spent' };
+    out.tokens += asking;
     const started = performance.now();
     const ms = () => Math.round(performance.now() - started);
     const timeout = how.timeoutMs === undefined ? undefined : workingTimeLimit(how.timeoutMs, how.pausedMs);

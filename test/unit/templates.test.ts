@@ -249,6 +249,9 @@ describe('notes templates', () => {
       assert.match(asked[0], /"section":"Went well","sectionInstructions":"What went well, in short points\."/);
       assert.deepEqual(written.sections, [{ heading: 'Went well', points: [{ text: 'Deploy went well.', segmentIds: ['f-1'] }] }]);
       assert.ok(!sectionMessages(meeting, t.sections[0], [], outcomes).user.includes('settle its summary'));
+      // Out of budget: nothing is asked.
+      const broke = await writeModelSections(chat, meeting, [], outcomes, new AbortController().signal, { tokensLeft: 500 });
+      assert.deepEqual([asked.length, broke.sections, broke.reason], [1, [], 'token budget spent']);
     });
   });
 
