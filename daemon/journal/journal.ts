@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ActionItem, Decision, EnhancementProvider, FilePace, FinalSegment, LiveSourceKind, SessionMode, SourceKind } from '../../protocol/protocol';
+import { ActionItem, AutoStopParams, Decision, EnhancementProvider, FilePace, FinalSegment, LiveSourceKind, SessionMode, SourceKind } from '../../protocol/protocol';
 
 /** A session journal's file name, `<session id>.jsonl` (the id: start time and 6 hex digits); group 1 is the id. */
 export const JOURNAL_FILE = /^(\d{8}T\d{6}-[0-9a-f]{6})\.jsonl$/;
@@ -31,6 +31,8 @@ export type JournalRecord =
       speakers?: Partial<Record<LiveSourceKind, string>>;
       /** Speakers within a source were told apart (absent: journals before it, or off). */
       identifySpeakers?: boolean;
+      /** The call the meeting was started for (auto-stop): a resume watches it again, unless an autoStop record cancelled it. */
+      autoStop?: AutoStopParams;
     }
   /**
    * The workspace folder that the paths of the segments after it (mentions, viewing) are relative to: written before
@@ -95,6 +97,8 @@ export type JournalRecord =
    * again from `fromSec`, so nothing of it is missing.
    */
   | { type: 'resume'; at: string; fromSec: number; atSec: number }
+  /** The user cancelled the session's auto-stop: a resume does not watch the call again. */
+  | { type: 'autoStop'; state: 'cancelled'; at: string }
   /**
    * capturedSec: audio seconds the sources delivered (the meeting's length, whatever the pace). reason 'interrupted':
    * written by a later daemon for a session whose daemon died and that nobody resumed (absent: stopped normally).

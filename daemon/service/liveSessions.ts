@@ -18,6 +18,7 @@ import { ServiceError } from '../serviceError';
 import { ResumedFileSource } from '../session/resume';
 import { Session } from '../session/session';
 import { LiveSources } from './liveSources';
+import { autoStopOnResume, AutoStops } from './autoStops';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 import { SessionPipeline } from './sessionConfig';
 import { SessionsInMemory } from './sessionsInMemory';
@@ -28,7 +29,7 @@ export class LiveSessions {
   constructor(
     private readonly config: ServiceConfig, private readonly events: ServiceEvents, private readonly sessions: SessionsInMemory,
     private readonly pipeline: SessionPipeline, private readonly live: LiveSources, private readonly stored: StoredSessions,
-    private readonly models: ModelLifecycle,
+    private readonly models: ModelLifecycle, private readonly autoStops: AutoStops,
   ) {}
 
   async start(params: SessionStartParams, progress?: ModelProgress): Promise<SessionStartResult> {
@@ -60,12 +61,14 @@ export class LiveSessions {
           ...(params.pace ? { pace: params.pace } : {}), ...(params.audioFile ? { audioFile: params.audioFile } : {}),
           ...(params.devices ? { devices: params.devices } : {}), ...(params.speakers ? { speakers: params.speakers } : {}),
           ...(params.identifySpeakers !== undefined ? { identifySpeakers: params.identifySpeakers } : {}),
+          ...(params.autoStop ? { autoStop: params.autoStop } : {}),
         }), this.events);
       } catch (e) {
         await release().catch(() => undefined);
         throw e instanceof ServiceError || !errnoCode(e) ? e : new ServiceError(ErrorCodes.RequestFailed, (e as Error).message);
       }
       this.adopt(session, sources, release);
+      if (params.autoStop) this.autoStops.start(session, params.autoStop);
       return { sessionId, notesPath, ...(unavailable.length ? { unavailable } : {}) };
     } finally {
       this.sessions.starting = false;
@@ -111,9 +114,11 @@ export class LiveSessions {
           sessionId, title: header.title, language: header.language, startedAt, sources, notesPath: header.notesPath,
           dictation: sessionModeOf(header) === 'dictation', resumed: true, pace, unlock: release,
           ...(header.audioFile ? { audioFile: header.audioFile } : {}), ...(devices ? { devices } : {}), ...(speakers ? { speakers } : {}),
-          identifySpeakers: header.identifySpeakers === true,
+          identifySpeakers: header.identifySpeakers === true, ...(header.autoStop ? { autoStop: header.autoStop } : {}),
         }), this.events);
         this.adopt(session, sources, release);
+        const autoStop = autoStopOnResume(header, journal.records);
+        if (autoStop) this.autoStops.start(session, autoStop.params, { resumed: true, cancelled: autoStop.cancelled });
       } catch (e) {
         await release();
         throw e;
