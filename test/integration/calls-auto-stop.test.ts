@@ -1,0 +1,209 @@
+/**
+ * Auto-stop end to end (issue 58's Done-when): the real daemon over JSON-RPC on a real (private, headless) PulseAudio
+ * server, real Silero VAD, real whisper on the generated mini model. A fake call app (parec recording the virtual
+ * microphone as client "zoom") is offered through earshot/calls/changed; the client says yes (a meeting with autoStop
+ * for that app and pid); espeak-ng speech plays into the microphone so the meeting has a transcript; the app ends, the
+ * call audio is silent, and earshot/session/autoStop goes 'silent' → 'countdown' → 'stopped' and the notes are written
+ * with the segments. Also: speech during the countdown sends it back to 'watching', AutoStopCancel cancels it, and a
+ * detection fault (pactl failing, through a wrapper first on the daemon's PATH) never stops the meeting.
+ *
+ * PipeWire is not installed on this machine (no `pipewire`, no `pw-cli`): pipewire-pulse answers pactl the same way
+ * (docs/calls.md), but that is not run here.
+ */
+import * as assert from 'node:assert/strict';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  AutoStopCancel, AutoStopNotification, AutoStopStateParams, CallsChangedNotification, CallsChangedParams, CallsWatch, PROTOCOL_VERSION, SessionStart, SessionStop,
+  SourceStatusNotification, SourceStatusParams,
+} from '../../protocol/protocol';
+import { readJournal, segmentsOf } from '../../daemon/journal/journal';
+import { AUTO_STOP_REASONS } from '../../daemon/session/autoStop';
+import { miniModel } from '../setup';
+import { PulseServer, startPulse } from '../support/pulse';
+import { speechWav } from '../support/speech';
+import { connectDaemon, RpcClient } from './daemon-process';
+
+describe('auto-stop of a meeting started for a call, on a real PulseAudio (real daemon)', function () {
+  this.timeout(240_000);
+  let pulse: PulseServer;
+  let dir: string;
+  let speech: string;
+  let client: RpcClient;
+  /** While this file exists, the daemon's `pactl … source-outputs` fails (the wrapper below). */
+  let faultFlag: string;
+  /** One line per source-outputs query the daemon made: its time in ms. */
+  let queryLog: string;
+  const apps = new Set<ChildProcess>();
+  const autoStops: AutoStopStateParams[] = [];
+  const calls: CallsChangedParams[] = [];
+  const statuses: SourceStatusParams[] = [];
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-auto-stop-'));
+    speech = speechWav(dir, 'speech', 'en-us+m3', 'Let us ship the release on Friday and write the notes.');
+    pulse = await startPulse();
+    const real = spawnSync('sh', ['-c', 'command -v pactl'], { encoding: 'utf8' }).stdout.trim();
+    assert.ok(real, 'pactl is not installed');
+    faultFlag = path.join(dir, 'fail-pactl');
+    queryLog = path.join(dir, 'pactl-queries');
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'pactl'), [
+      '#!/bin/sh',
+      'case "$*" in *source-outputs*)',
+      `  date +%s%3N >> '${queryLog}'`,
+      `  if [ -e '${faultFlag}' ]; then echo "Connection failure: Connection refused" >&2; exit 1; fi;;`,
+      'esac',
+      `exec '${real}' "$@"`,
+    ].join('\n'), { mode: 0o755 });
+    client = connectDaemon({ ...pulse.env, PATH: `${bin}:${process.env.PATH}`, EARSHOT_MODEL: undefined });
+    client.connection.onNotification(AutoStopNotification, (s) => { autoStops.push(s); });
+    client.connection.onNotification(CallsChangedNotification, (c) => { calls.push(c); });
+    client.connection.onNotification(SourceStatusNotification, (s) => { statuses.push(s); });
+    await client.initialize({ protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: miniModel(), threads: 1 });
+  });
+
+  afterEach(async () => {
+    fs.rmSync(faultFlag, { force: true });
+    await Promise.all([...apps].map((a) => endApp(a)));
+  });
+
+  after(async () => {
+    const code = await client?.dispose();
+    await pulse?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.equal(code, 0);
+  });
+
+  /** A fake call app: records the virtual microphone as client `name` (its application.name). */
+  function startCallApp(name = 'zoom'): ChildProcess {
+    const app = spawn('parec', ['--client-name', name, '--raw'], { env: pulse.env, stdio: ['ignore', 'pipe', 'ignore'] });
+    app.stdout!.resume();
+    apps.add(app);
+    return app;
+  }
+
+  async function endApp(app: ChildProcess): Promise<void> {
+    apps.delete(app);
+    if (app.exitCode !== null || app.signalCode !== null) return;
+    const exited = once(app, 'exit');
+    app.kill('SIGTERM');
+    await exited;
+  }
+
+  const statesOf = (sessionId: string) => autoStops.filter((s) => s.sessionId === sessionId);
+  const lastOf = (sessionId: string) => statesOf(sessionId).at(-1);
+  const waitState = (sessionId: string, state: AutoStopStateParams['state'], after = 0, timeoutMs = 30_000) =>
+    client.waitFor(`auto-stop '${state}'`, () => statesOf(sessionId).slice(after).find((s) => s.state === state), timeoutMs);
+  const finals = (sessionId: string) => client.transcripts.filter((t) => t.sessionId === sessionId && t.final && t.text);
+
+  /** The offer (calls/changed naming the app), then the yes: a meeting with auto-stop for that app and pid. */
+  async function meetingForCall(app: ChildProcess, silenceSec: number, countdownSec: number): Promise<string> {
+    const offer = await client.waitFor('the offer: calls/changed naming zoom', () => calls.find((c) => c.started.some((a) => a.app === 'zoom' && a.pid === app.pid)), 15_000);
+    const call = offer.started.find((a) => a.pid === app.pid)!;
+    const { sessionId } = await client.connection.sendRequest(SessionStart, {
+      sources: ['mic', 'system'], title: 'Call with zoom', autoStop: { app: call.app, pid: call.pid, silenceSec, countdownSec },
+    });
+    await client.waitFor('the mic capturing', () => statuses.some((s) => s.sessionId === sessionId && s.source === 'mic' && s.state === 'capturing'), 30_000);
+    assert.deepEqual(statesOf(sessionId).map((s) => [s.app, s.state, s.reason]), [['zoom', 'watching', AUTO_STOP_REASONS.started]]);
+    return sessionId;
+  }
+
+  async function speak(sessionId: string): Promise<void> {
+    const before = finals(sessionId).length;
+    await pulse.playToMic(speech);
+    await client.waitFor('a final of the speech', () => finals(sessionId).length > before, 60_000);
+  }
+
+  it('the offer, the yes, speech, the app ends, silence: silent → countdown → stopped, and the notes hold the segments', async () => {
+    await client.connection.sendRequest(CallsWatch, { on: true, intervalMs: 1000 });
+    const app = startCallApp();
+    const sessionId = await meetingForCall(app, 5, 3);
+    await speak(sessionId);
+    assert.equal(lastOf(sessionId)?.state, 'watching', 'the app still records: no countdown');
+    const endedAt = performance.now();
+    await endApp(app);
+    const silent = await waitState(sessionId, 'silent');
+    assert.equal(silent.reason, AUTO_STOP_REASONS.appReleased);
+    const countdown = await waitState(sessionId, 'countdown');
+    assert.ok(performance.now() - endedAt >= 5000, 'the countdown comes after silenceSec of silence');
+    const stopsAt = Date.parse(countdown.stopsAt!);
+    assert.ok(Math.abs(stopsAt - (Date.now() + 3000)) < 2000, countdown.stopsAt);
+    const stopped = await waitState(sessionId, 'stopped');
+    assert.equal(stopped.reason, AUTO_STOP_REASONS.stopped);
+    assert.deepEqual(statesOf(sessionId).map((s) => s.state), ['watching', 'silent', 'countdown', 'stopped']);
+    await client.sessionDone(sessionId, 60_000);
+
+    // Stopped as earshot/session/stop stops: the journal ended, the notes written with every final it had.
+    const journal = await readJournal(path.join(dir, 'storage', 'sessions', `${sessionId}.jsonl`));
+    assert.deepEqual(journal.header.autoStop, { app: 'zoom', pid: app.pid, silenceSec: 5, countdownSec: 3 });
+    assert.ok(journal.records.some((r) => r.type === 'end' && !r.error), 'the journal ends without an error');
+    const segments = segmentsOf(journal.records);
+    assert.ok(segments.length > 0);
+    assert.deepEqual(segments.map((s) => s.segmentId), finals(sessionId).map((f) => f.segmentId));
+    const notesPath = client.states.find((s) => s.sessionId === sessionId && s.state === 'done')!.notesPath;
+    const notes = fs.readFileSync(notesPath, 'utf8');
+    for (const s of segments) assert.ok(notes.includes(s.text), `the notes miss "${s.text}"`);
+    // The stop result answers again, as for any stopped session.
+    const again = await client.connection.sendRequest(SessionStop, { sessionId });
+    assert.equal(again.segments.length, segments.length);
+    await client.connection.sendRequest(CallsWatch, { on: false });
+  });
+
+  it('speech during the countdown sends it back to watching; AutoStopCancel cancels it and the meeting runs on', async () => {
+    await client.connection.sendRequest(CallsWatch, { on: true, intervalMs: 1000 });
+    const app = startCallApp();
+    const sessionId = await meetingForCall(app, 5, 60);
+    await endApp(app);
+    await waitState(sessionId, 'countdown');
+    const at = statesOf(sessionId).length;
+    await pulse.playToMic(speech);
+    const back = await waitState(sessionId, 'watching', at);
+    assert.equal(back.reason, AUTO_STOP_REASONS.speech);
+    // When the speech ends, the silence starts over.
+    const silent = await waitState(sessionId, 'silent', at);
+    assert.equal(silent.reason, AUTO_STOP_REASONS.speechEnded);
+
+    assert.deepEqual(await client.connection.sendRequest(AutoStopCancel, { sessionId }), { cancelled: true });
+    const cancelled = await waitState(sessionId, 'cancelled', at);
+    assert.equal(cancelled.reason, AUTO_STOP_REASONS.cancelled);
+    assert.deepEqual(await client.connection.sendRequest(AutoStopCancel, { sessionId }), { cancelled: false }, 'nothing left to cancel');
+    // The meeting runs on past when silence and the countdown would have stopped it: more speech is transcribed.
+    await speak(sessionId);
+    assert.equal(lastOf(sessionId)?.state, 'cancelled');
+    assert.equal(client.states.filter((s) => s.sessionId === sessionId).at(-1)?.state, 'streaming');
+    const stopped = await client.connection.sendRequest(SessionStop, { sessionId });
+    assert.ok(stopped.segments.length >= 2);
+    assert.equal(lastOf(sessionId)?.state, 'cancelled', 'a stop by hand is not told as an auto-stop');
+    const journal = await readJournal(path.join(dir, 'storage', 'sessions', `${sessionId}.jsonl`));
+    assert.equal(journal.records.filter((r) => r.type === 'autoStop').length, 1, 'the cancel is journaled');
+    await client.connection.sendRequest(CallsWatch, { on: false });
+  });
+
+  it('a fault in detection never stops the meeting; once detection answers again, the silence counts', async () => {
+    await client.connection.sendRequest(CallsWatch, { on: true, intervalMs: 1000 });
+    const app = startCallApp();
+    const sessionId = await meetingForCall(app, 5, 3);
+    fs.writeFileSync(faultFlag, '');
+    const fault = await waitState(sessionId, 'watching', 1);
+    assert.equal(fault.reason, AUTO_STOP_REASONS.fault);
+    await endApp(app);
+    // The daemon asks on (every 3 s): wait for its failed queries to span more than silence and countdown together.
+    const queries = () => fs.readFileSync(queryLog, 'utf8').trim().split('\n').map(Number);
+    const endedAt = Date.now();
+    await client.waitFor('failed queries past silenceSec + countdownSec', () => queries().filter((t) => t > endedAt).some((t) => t - endedAt > 12_000), 40_000);
+    assert.deepEqual(statesOf(sessionId).map((s) => [s.state, s.reason]), [['watching', AUTO_STOP_REASONS.started], ['watching', AUTO_STOP_REASONS.fault]]);
+    assert.equal(client.states.filter((s) => s.sessionId === sessionId).at(-1)?.state, 'streaming');
+
+    fs.rmSync(faultFlag);
+    const silent = await waitState(sessionId, 'silent');
+    assert.equal(silent.reason, AUTO_STOP_REASONS.appReleased);
+    await waitState(sessionId, 'stopped');
+    await client.sessionDone(sessionId, 60_000);
+    await client.connection.sendRequest(CallsWatch, { on: false });
+  });
+});
