@@ -22,10 +22,11 @@ import {
 } from '../../protocol/protocol';
 import { readJournal, segmentsOf } from '../../daemon/journal/journal';
 import { AUTO_STOP_REASONS } from '../../daemon/session/autoStop';
-import { miniModel } from '../setup';
+import { within } from '../../protocol/bounded';
+import { DAEMON_BIN, miniModel, REPO_ROOT } from '../setup';
 import { PulseServer, startPulse } from '../support/pulse';
 import { speechWav } from '../support/speech';
-import { connectDaemon, RpcClient } from './daemon-process';
+import { connectDaemon, RpcClient, runEarshot } from './daemon-process';
 
 describe('auto-stop of a meeting started for a call, on a real PulseAudio (real daemon)', function () {
   this.timeout(240_000);
@@ -205,5 +206,42 @@ describe('auto-stop of a meeting started for a call, on a real PulseAudio (real 
     await waitState(sessionId, 'stopped');
     await client.sessionDone(sessionId, 60_000);
     await client.connection.sendRequest(CallsWatch, { on: false });
+  });
+
+  describe('`earshot listen --stop-when-call-ends APP`', () => {
+    const cliEnv = () => ({ ...pulse.env, EARSHOT_STORAGE: path.join(dir, 'cli-storage'), EARSHOT_OFFLINE: '1' });
+
+    it('refuses an app that is not using the microphone, naming those that are', async () => {
+      const app = startCallApp('teams');
+      await client.waitFor('teams on the server', () => pulse.pactl('list', 'source-outputs').includes('"teams"'), 15_000);
+      const run = await runEarshot(['listen', '--source', 'mic', '--model', miniModel(), '--stop-when-call-ends', 'zoom'], cliEnv());
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /--stop-when-call-ends: zoom is not using the microphone now \(apps that are: teams;/);
+      await endApp(app);
+    });
+
+    it('stops once the call ended and its audio was silent (30 s, then the 15 s countdown), and writes the notes', async () => {
+      const app = startCallApp();
+      await client.waitFor('zoom on the server', () => pulse.pactl('list', 'source-outputs').includes('"zoom"'), 15_000);
+      const notesDir = path.join(dir, 'cli-notes');
+      const cli = spawn(process.execPath, [DAEMON_BIN, 'listen', '--source', 'mic', '--model', miniModel(), '--threads', '1', '--notes-dir', notesDir, '--stop-when-call-ends', 'zoom'],
+        { cwd: REPO_ROOT, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      cli.stderr!.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+      cli.stdout!.resume();
+      const exited = new Promise<number | null>((resolve) => cli.once('close', (code) => resolve(code)));
+      try {
+        await client.waitFor('the CLI listening', () => /listening until the call of zoom ends/.test(stderr) || cli.exitCode !== null, 60_000);
+        await endApp(app);
+        const code = await within(exited, 120_000);
+        assert.equal(code, 0, stderr);
+      } finally {
+        cli.kill('SIGKILL');
+      }
+      const lines = stderr.split('\n').filter((l) => l.startsWith('earshot: auto-stop: '));
+      assert.deepEqual(lines.map((l) => l.split(':')[2].trim().replace(/ \(stops at .*/, '')), ['watching', 'silent', 'countdown', 'stopped'], stderr);
+      assert.match(stderr, /Notes: /);
+      assert.equal(fs.readdirSync(notesDir).filter((f) => f.endsWith('.md')).length, 1);
+    });
   });
 });
