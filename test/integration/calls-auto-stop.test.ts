@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  AutoStopCancel, AutoStopNotification, AutoStopStateParams, CallsChangedNotification, CallsChangedParams, CallsWatch, PROTOCOL_VERSION, SessionStart, SessionStop,
+  AutoStopCancel, AutoStopNotification, AutoStopStateParams, CallsChangedNotification, CallsChangedParams, CallsWatch, PROTOCOL_VERSION, SessionResume, SessionStart, SessionStop,
   SourceStatusNotification, SourceStatusParams,
 } from '../../protocol/protocol';
 import { readJournal, segmentsOf } from '../../daemon/journal/journal';
@@ -209,6 +209,57 @@ describe('auto-stop of a meeting started for a call, on a real PulseAudio (real 
     assert.equal(silent.reason, AUTO_STOP_REASONS.appReleased);
     await waitState(sessionId, 'stopped');
     await client.sessionDone(sessionId, 60_000);
+  });
+
+  it('a meeting resumed after its daemon died watches its call again; a cancelled one stays cancelled', async () => {
+    const storageDir = path.join(dir, 'resume-storage');
+    const daemon = async () => {
+      const c = connectDaemon({ ...pulse.env, EARSHOT_MODEL: undefined });
+      const told: AutoStopStateParams[] = [];
+      c.connection.onNotification(AutoStopNotification, (s) => { told.push(s); });
+      await c.initialize({ protocolVersion: PROTOCOL_VERSION, storageDir, notesDir: path.join(dir, 'resume-notes'), modelPath: miniModel(), threads: 1 });
+      return { c, told };
+    };
+    const crash = async (c: RpcClient) => {
+      const exited = once(c.daemon.child, 'exit');
+      c.daemon.child.kill('SIGKILL');
+      await exited;
+      c.connection.dispose();
+    };
+    const app = startCallApp();
+    await client.waitFor('zoom on the server', () => pulse.pactl('list', 'source-outputs').includes('"zoom"'), 15_000);
+
+    // Watching when the daemon dies: the next daemon resumes it watching.
+    const first = await daemon();
+    const watched = await first.c.connection.sendRequest(SessionStart, { sources: ['mic'], autoStop: { app: 'zoom', pid: app.pid, silenceSec: 5, countdownSec: 3 } });
+    await first.c.waitFor('watching', () => first.told.find((s) => s.state === 'watching'));
+    await crash(first.c);
+    const second = await daemon();
+    await second.c.connection.sendRequest(SessionResume, { sessionId: watched.sessionId });
+    const resumed = await second.c.waitFor('watching again', () => second.told.find((s) => s.sessionId === watched.sessionId));
+    assert.deepEqual([resumed.state, resumed.reason, resumed.app], ['watching', AUTO_STOP_REASONS.resumed, 'zoom']);
+
+    // Cancelled when the daemon dies: resumed cancelled, nothing watched.
+    await second.c.connection.sendRequest(SessionStop, { sessionId: watched.sessionId });
+    const cancelledOne = await second.c.connection.sendRequest(SessionStart, { sources: ['mic'], autoStop: { app: 'zoom', pid: app.pid, silenceSec: 5, countdownSec: 3 } });
+    assert.deepEqual(await second.c.connection.sendRequest(AutoStopCancel, { sessionId: cancelledOne.sessionId }), { cancelled: true });
+    await crash(second.c);
+    const third = await daemon();
+    try {
+      await third.c.connection.sendRequest(SessionResume, { sessionId: cancelledOne.sessionId });
+      const again = await third.c.waitFor('its state', () => third.told.find((s) => s.sessionId === cancelledOne.sessionId));
+      assert.deepEqual([again.state, again.reason], ['cancelled', AUTO_STOP_REASONS.cancelled]);
+      assert.deepEqual(await third.c.connection.sendRequest(AutoStopCancel, { sessionId: cancelledOne.sessionId }), { cancelled: false });
+      // The call ends: a cancelled auto-stop does not count the silence (it would go 'silent' within a look).
+      await endApp(app);
+      await third.c.waitFor('zoom gone from the server', () => !pulse.pactl('list', 'source-outputs').includes('"zoom"'), 15_000);
+      await pulse.playToMic(speech);
+      await third.c.waitFor('a final after the call ended', () => third.c.transcripts.some((t) => t.sessionId === cancelledOne.sessionId && t.final && t.text), 60_000);
+      assert.deepEqual(third.told.filter((s) => s.sessionId === cancelledOne.sessionId).map((s) => s.state), ['cancelled']);
+      await third.c.connection.sendRequest(SessionStop, { sessionId: cancelledOne.sessionId });
+    } finally {
+      assert.equal(await third.c.dispose(), 0, third.c.daemon.stderr().slice(-1500));
+    }
   });
 
   describe('`earshot listen --stop-when-call-ends APP`', () => {
