@@ -6,8 +6,8 @@
  *
  * Bounded: the child's output is read line by line, a line longer than SUBSCRIBE_LINE_MAX is dropped (no buffer grows),
  * stderr is not kept; a child that exits (no server, the server restarted, killed) is started again after a backoff
- * that doubles from SUBSCRIBE_BACKOFF_MS.first to .max, and meanwhile the watcher polls as without events. stop() kills
- * it (SIGKILL) and starts nothing more.
+ * that doubles from SUBSCRIBE_BACKOFF_MS.first to .max, and meanwhile the watcher polls as without events; a pactl
+ * that is not installed is not tried again. stop() kills it (SIGKILL) and starts nothing more.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 
@@ -99,13 +99,15 @@ export class PulseSubscription implements CallEvents {
       if (lines.some((l) => l.length <= SUBSCRIBE_LINE_MAX && isSourceOutputEvent(l))) onEvent();
     });
     // 'close' comes after 'error' (not installed) and after 'exit' once the pipe is drained: one end either way.
-    child.once('error', () => undefined);
+    let missing = false;
+    child.once('error', (e: NodeJS.ErrnoException) => { missing = e.code === 'ENOENT'; });
     child.once('close', () => {
       clearTimeout(subscribed);
       if (this.child !== child) return;
       this.child = undefined;
       if (live) onLive(false);
-      if (!this.on) return;
+      // Not installed: no use trying again (the polls say so, as the detector's fault).
+      if (!this.on || missing) return;
       if (performance.now() - startedAt >= HEALTHY_MS) this.backoff = limits.first;
       const wait = this.backoff;
       this.backoff = Math.min(limits.max, this.backoff * 2);

@@ -284,6 +284,14 @@ describe('call detection', () => {
       assert.deepEqual(live, [], 'a child that exits at once was never live');
     });
 
+    it('does not try again a pactl that is not installed', async () => {
+      const sub = new PulseSubscription({ pactl: '/nonexistent/pactl', backoffMs: { first: 10, max: 20 } });
+      sub.start(() => undefined, () => undefined);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(sub.starts, 1);
+      sub.stop();
+    });
+
     it('the watcher looks at each event and not between them; it polls while events do not come', async () => {
       let lookups = 0;
       const detector = { detect: async (): Promise<CallsListResult> => { lookups++; return { apps: [], backend: 'pulse' }; } };
