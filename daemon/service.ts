@@ -5,6 +5,7 @@
  *   sessionsInMemory.ts   the current session (at most one records) and the remembered closed ones
  *   liveSessions.ts       start and resume: lock, open sources (sources.ts), prepare and configure (sessionConfig.ts)
  *   liveSources.ts        the current session's microphone and system audio: levels, states, retry, pause
+ *   autoStops.ts          the auto-stop of a meeting started for a call: call detection, its voice detection, its stop
  *   storedSessions.ts     sessions in storage: recovery of interrupted ones (finalizeStored.ts), transcript, items, export
  *   devices.ts            device list, device test, whether a live source can capture here
  *   modelExtractions.ts   the opt-in language-model extraction run for a session, and its cancellation
@@ -88,7 +89,7 @@ export class EarshotService {
     this.speakerModels = new PinnedDownloads(SPEAKER_MODELS, modelCache, events.modelProgress?.bind(events));
     this.memoryModels = new PinnedDownloads(MEMORY_MODELS, modelCache, events.modelProgress?.bind(events));
     this.live = new LiveSources(this.sessions, events);
-    this.autoStops = new AutoStops((state) => events.autoStop?.(state), { env: config.capture?.env, ...(config.autoStopIntervalMs ? { intervalMs: config.autoStopIntervalMs } : {}) });
+    this.autoStops = new AutoStops((state) => events.autoStop?.(state), { env: config.capture?.env });
     this.extractions = new ModelExtractions(config, events);
     this.pipeline = new SessionPipeline(config, events, this.models, this.extractions, () => this.partials.wanted);
     this.stored = new StoredSessions(config, events, this.sessions, this.extractions);

@@ -51,8 +51,6 @@ export interface ServiceConfig {
   identifySpeakers?: boolean;
   /** How often a file read in real time hands over the frames due (default FILE_PACE_PERIOD_MS; the latency benchmark: a microphone's period). */
   filePacePeriodMs?: number;
-  /** How often auto-stop asks call detection (default CALLS_INTERVAL_MS.default). */
-  autoStopIntervalMs?: number;
 }
 
 export interface ServiceEvents extends SessionEvents {
