@@ -50,6 +50,13 @@ export interface TranscriptSegment {
    */
   voice?: string;
   /**
+   * Finals with a `voice` only: how sure the speaker stage is of it, 0–1 (issue 57). 1: only that voice's turns cover
+   * the line's speech; lower: the line's speech is shared with other voices, or the stage only half-heard it (its
+   * scores below its decision), or no turn covers it and the voice is the nearest turn's (at most 0.5, less the
+   * farther that turn is). A client may show a voice under 0.5 faintly. Absent from daemons before it.
+   */
+  speakerConfidence?: number;
+  /**
    * Finals only: the speaker stage has not heard this final's audio yet (it runs about 5–15 s behind the audio); its
    * speaker follows in a {@link TranscriptRelabel}. Never journaled.
    */

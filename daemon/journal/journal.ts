@@ -103,7 +103,8 @@ export type JournalRecord =
 
 export type SessionHeader = Extract<JournalRecord, { type: 'session' }>;
 
-export interface SpeakerChange { segmentId: string; speaker: string; voice?: string }
+/** `confidence`: the voice's, as TranscriptSegment.speakerConfidence (with a voice only). */
+export interface SpeakerChange { segmentId: string; speaker: string; voice?: string; confidence?: number }
 export interface SpeakersRecord {
   type: 'speakers';
   source: SourceKind;
@@ -317,8 +318,8 @@ export function segmentsOf(records: JournalRecord[]): FinalSegment[] {
     } else if (r.type === 'speakers') {
       for (const c of r.changes) {
         for (const i of byId.get(c.segmentId) ?? []) {
-          const { voice: _v, ...rest } = segments[i];
-          segments[i] = { ...rest, speaker: c.speaker, ...(c.voice !== undefined ? { voice: c.voice } : {}) };
+          const { voice: _v, speakerConfidence: _c, ...rest } = segments[i];
+          segments[i] = { ...rest, speaker: c.speaker, ...(c.voice !== undefined ? { voice: c.voice, ...(c.confidence !== undefined ? { speakerConfidence: c.confidence } : {}) } : {}) };
         }
       }
     }

@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SAMPLE_RATE } from '../../daemon/capture/source';
 import { SEGMENTATION_MODEL, SEGMENTATION_MODEL_SHA256, SegmentationModel } from '../../daemon/speakers/segmentation';
-import { diarizeFile, SpeakerStage, SpeakerTurn } from '../../daemon/speakers/stage';
+import { diarizeFile, SpeakerStage, SpeakerTurn, stageTurns } from '../../daemon/speakers/stage';
+import { SpeakerLine, SpeechTurn } from '../../daemon/speakers/lines';
 import { DEFAULT_DIARIZE_OPTIONS } from '../../daemon/speakers/tracker';
 import { der, poolDer, scoreDiarization, speakerSpans } from '../eval/diarize/der';
 import { readAudio, replay, segment } from '../eval/diarize/run';
@@ -53,7 +54,7 @@ describe('speaker turns (pyannote segmentation-3.0, real model)', () => {
     const model = await SegmentationModel.load();
     const audio = await readAudio(ES2004A);
     assert.equal(audio.length, 60 * SAMPLE_RATE);
-    assert.deepEqual(replay(await segment(model, audio, DEFAULT_DIARIZE_OPTIONS.stepSec), DEFAULT_DIARIZE_OPTIONS), turns);
+    assert.deepEqual(replay(await segment(model, audio, DEFAULT_DIARIZE_OPTIONS.stepSec), DEFAULT_DIARIZE_OPTIONS), await stageTurns(ES2004A));
   });
 
   it('turns become final while the audio goes on, about a window after they end', async () => {
@@ -86,17 +87,24 @@ describe('speaker turns (pyannote segmentation-3.0, real model)', () => {
     assert.ok(pooled < one - FLOORS.belowOneSpeakerBy, `one speaker ${one}`);
   });
 
-  it('earshot diarize --json prints [{start,end,speaker}] as the stage gives them; plain output one line per turn', async () => {
+  it('earshot diarize --json prints the turns as the stage gives them and every detected line with its voice and confidence; plain output one line per turn, then the lines', async () => {
     const json = await runEarshot(['diarize', ES2004A, '--json']);
     assert.equal(json.code, 0, json.stderr.slice(-2000));
-    const printed = JSON.parse(json.stdout) as SpeakerTurn[];
-    assert.ok(printed.every((t) => Object.keys(t).sort().join() === 'end,speaker,start'));
-    assert.deepEqual(printed, turns);
+    const printed = JSON.parse(json.stdout) as { turns: SpeakerTurn[]; weak: SpeakerTurn[]; lines: SpeakerLine[]; speech: SpeechTurn[] };
+    assert.ok(printed.turns.every((t) => Object.keys(t).sort().join() === 'end,speaker,start'));
+    assert.deepEqual(printed.turns, turns);
+    assert.deepEqual([...printed.turns, ...printed.weak].sort((a, b) => a.start - b.start || a.end - b.end), await stageTurns(ES2004A));
+    // Every line of a meeting with speech throughout gets a voice the stage has, with a confidence in (0, 1].
+    const voices = new Set(turns.map((t) => t.speaker));
+    assert.ok(printed.lines.length >= 3, `${printed.lines.length} lines`);
+    assert.ok(printed.lines.every((l) => l.speaker !== undefined && voices.has(l.speaker) && l.confidence! > 0 && l.confidence! <= 1), JSON.stringify(printed.lines));
+    assert.ok(printed.speech.some((s) => s.filled), 'speech the turns miss is filled');
     const plain = await runEarshot(['diarize', ES2004A]);
     assert.equal(plain.code, 0, plain.stderr.slice(-2000));
     const lines = plain.stdout.trim().split('\n');
-    assert.equal(lines.length, turns.length);
+    assert.equal(lines.length, turns.length + 1 + printed.lines.length);
     assert.match(lines[0], /^\d\d:\d\d\.\d\d → \d\d:\d\d\.\d\d {2}Speaker \d+ {2}\(\d+\.\d\d s\)$/);
+    assert.match(lines[lines.length - 1], /^\d\d:\d\d\.\d\d → \d\d:\d\d\.\d\d {2}Speaker \d+ {2}confidence \d\.\d\d$/);
     const bad = await runEarshot(['diarize']);
     assert.equal(bad.code, 2);
   });
