@@ -102,7 +102,9 @@ describe('speakers within a source, live (real daemon, VAD, segmentation model, 
         assert.ok(change, `no speakers record for ${first.segmentId} when its relabel arrived: ${JSON.stringify(records)}`);
         assert.match(relabel.voice ?? '', VOICE);
         const { speakerPending: _pending, ...settled } = first;
-        assert.deepEqual(relabel, { ...settled, speaker: change.speaker, voice: change.voice }, 'the same final, its text unchanged, with its speaker');
+        // With its voice's confidence (issue 57), journaled in the same change.
+        assert.ok(change.confidence !== undefined && change.confidence > 0 && change.confidence <= 1, JSON.stringify(change));
+        assert.deepEqual(relabel, { ...settled, speaker: change.speaker, voice: change.voice, speakerConfidence: change.confidence }, 'the same final, its text unchanged, with its speaker');
 
         // Named while the meeting runs: its finals so far are relabelled, and its later finals come out with the name.
         named = relabel.voice!;
