@@ -8,6 +8,7 @@
 import * as path from 'node:path';
 import { FileSource, SAMPLE_RATE } from '../capture/source';
 import { assignLines, speechTurns } from '../speakers/lines';
+import { SpectralReidentifier } from '../speakers/spectral';
 import { stageTurns } from '../speakers/stage';
 import { createSpeechDetector, vadConfig } from '../vad/config';
 import { segmentUtterances } from '../vad/segmenter';
@@ -28,7 +29,8 @@ export async function diarize(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = args(argv, 'diarize');
   if (positionals.length !== 1) throw new UsageError('diarize takes one audio file');
   const file = path.resolve(positionals[0]);
-  const turns = await stageTurns(file);
+  // As a session without the voice model: spectral statistics re-identify a voice that comes back.
+  const turns = await stageTurns(file, {}, new SpectralReidentifier());
   const stretches = await speechStretches(file);
   const lines = assignLines(turns, stretches);
   if (values.json) {

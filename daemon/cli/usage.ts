@@ -174,7 +174,8 @@ each stretch of speech a session would transcribe (a transcript line) with the v
 it. With --json: {"turns", "weak", "lines", "speech"}, times in seconds: the decided turns and the half-heard ones
 [{"start","end","speaker"}], the lines [{"start","end","speaker","confidence"}], and who speaks when over the
 detected speech (the turns, and the speech they miss with the voice it gets: "filled"). Voices are linked by
-overlap only: one silent for more than 10 s comes back as a new speaker.`,
+overlap, and one silent for more than 10 s is matched to an earlier one by spectral statistics, as in a session
+without the voice model.`,
     }],
     options: { ...JSON_OPTION },
   },

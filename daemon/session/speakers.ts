@@ -77,7 +77,7 @@ export class SessionSpeakers {
     if (this.stages.mode === 'voices') return { mode: 'voices', message: 'Speakers are told apart, and a voice model recognizes a voice again after a silence.' };
     return {
       mode: 'overlap',
-      message: 'Speakers are told apart by overlap only: someone silent for more than 10 s comes back as a new speaker (rename both to one name to merge them). Download the speaker voice model to recognize voices again.',
+      message: 'Speakers are told apart by overlap, and someone silent for more than 10 s is matched to an earlier speaker by the statistics of their sound, which can miss (rename both to one name to merge them). Download the speaker voice model to recognize voices better.',
     };
   }
 

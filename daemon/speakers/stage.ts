@@ -41,6 +41,8 @@ export class SpeakerStage {
   private readonly labels = new Map<number, string>();
   /** Speakers the re-identifier has been shown a long enough turn of (it is asked once per speaker). */
   private readonly identified = new Set<number>();
+  /** Where each label's latest decided turn ends (s): the labels heard in a window before a turn are not its voice. */
+  private readonly lastEnd = new Map<string, number>();
   /** Model runs, for health and the bench. */
   readonly stats = { windows: 0 };
 
@@ -106,13 +108,15 @@ export class SpeakerStage {
       if (this.reidentifier && !t.weak && !this.identified.has(t.speaker) && t.end - t.start >= MIN_IDENTIFY_SEC) {
         this.identified.add(t.speaker);
         const known = [...new Set(this.labels.values())].filter((l) => l !== label);
-        const earlier = await this.reidentifier.identify(label, this.audio(t.start, t.end), known);
+        const heard = [...this.lastEnd].filter(([l, end]) => l !== label && end > t.start - WINDOW_SAMPLES / SAMPLE_RATE).map(([l]) => l);
+        const earlier = await this.reidentifier.identify(label, this.audio(t.start, t.end), known, heard);
         if (earlier !== undefined && earlier !== label) {
           this.labels.set(t.speaker, earlier);
           events.push({ type: 'relabel', from: label, to: earlier });
           label = earlier;
         }
       }
+      if (!t.weak) this.lastEnd.set(label, Math.max(this.lastEnd.get(label) ?? 0, t.end));
       events.push({ type: 'turn', turn: { start: round(t.start), end: round(t.end), speaker: label, ...(t.weak ? { weak: true as const } : {}) } });
     }
     return events;

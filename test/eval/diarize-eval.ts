@@ -36,6 +36,7 @@ import { union } from './vad/score';
 import { detect } from './vad/run';
 import { vadConfig } from '../../daemon/vad/config';
 import { poolLines, scoreLines } from './diarize/lines';
+import { SAME_VOICE_DISTANCE, SpectralReidentifier } from '../../daemon/speakers/spectral';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const DEFAULT_HELD_OUT = path.join(REPO_ROOT, '.bench', 'diar-dev');
@@ -167,13 +168,14 @@ async function main(): Promise<void> {
   console.log(`\nLinking is by overlap only (no embedding model): a speaker silent for longer than a window (10 s) comes back under a new label.`);
   const lines = await sessionLines(audio, (i, weakOnset) => replay(segmented.get(candidates[defaults].stepSec)![i], { ...candidates[defaults], weakOnset }),
     choose, groups, heldOut.map((_, j) => choosing.length + j), nameOf, (i) => scores[defaults][i]);
+  const spectral = await withSpectral(audio, choose, groups, heldOut.map((_, j) => choosing.length + j), nameOf);
   const embedded = values.embed ? await withEmbeddings(values.embed, audio, choose, heldOut.map((_, j) => choosing.length + j), nameOf) : undefined;
 
   if (values.json) {
     fs.writeFileSync(values.json, JSON.stringify({
       collar: STANDARD_COLLAR, shipped: optionsName(candidates[defaults]), ruled: optionsName(candidates[ruled]),
       crossValidation: { folds: folds.map((f) => ({ ...f, der: der(f.test), baseDer: der(f.base) })), pooled: cvPooled, der: der(cvPooled), baseDer: der(cvBase) },
-      inSample, heldOut: held, lines, cpuPerAudioSec: Object.fromEntries(cpuPerSec), ...(embedded ? { embedded } : {}),
+      inSample, heldOut: held, lines, spectral, cpuPerAudioSec: Object.fromEntries(cpuPerSec), ...(embedded ? { embedded } : {}),
     }, null, 1));
   }
 }
@@ -237,6 +239,40 @@ async function sessionLines(audio: readonly Scored[], turnsWith: (i: number, wea
     chosen: WEAK_ONSETS[chosen], shipped: DEFAULT_DIARIZE_OPTIONS.weakOnset, crossValidation: cv,
     onsets: WEAK_ONSETS.map((w, k) => ({ weakOnset: String(w), committed: pooled(k, choose), heldOut: pooled(k, held) })),
   };
+}
+
+/** Distances tried for spectral re-identification (spectral.ts; the shipped one among them). */
+export const SPECTRAL_DISTANCES = [0.1, 0.15, 0.2, 0.25, 0.35, 0.5];
+
+/**
+ * The shipped stage with spectral statistics re-identifying voices (no voice model), over every recording: DER of the
+ * decided turns per distance threshold; the threshold chosen on the committed recordings (the lowest pooled DER; ties
+ * to overlap only, then the smaller distance: fewer merges), by leave one group out and on all of them, and scored on
+ * the held-out ones beside overlap linking alone in the same run.
+ */
+async function withSpectral(audio: readonly Scored[], choose: readonly number[], groups: readonly number[][], held: readonly number[], nameOf: (i: number) => string) {
+  process.stderr.write(`eval:diarize: spectral re-identification at ${SPECTRAL_DISTANCES.length} distances…\n`);
+  const scoreAll = async (distance: number | undefined) => Promise.all(audio.map(async (a) => {
+    const turns = await diarizeFile(a.recording.file, {}, distance === undefined ? undefined : new SpectralReidentifier(distance));
+    return scoreDiarization(a.reference, turns, { durationSec: a.durationSec });
+  }));
+  const options: (number | undefined)[] = [undefined, ...SPECTRAL_DISTANCES];
+  const scores: DerScore[][] = [];
+  for (const d of options) scores.push(await scoreAll(d));
+  const pooled = (k: number, idx: readonly number[]) => poolDer(idx.map((i) => scores[k][i]));
+  const pick = (idx: readonly number[]) => options.reduce<number>((best, _, k) => (der(pooled(k, idx)) < der(pooled(best, idx)) - 1e-9 ? k : best), 0);
+  const name = (k: number) => (options[k] === undefined ? 'overlap only' : `distance ≤ ${options[k]}`);
+  const chosen = pick(choose);
+  console.log(`\n### Voices that come back, without a voice model: spectral statistics (spectral.ts)\n`);
+  console.log('| re-identification | committed: DER | held out: DER | missed | false alarm | confusion |');
+  console.log('|---|---|---|---|---|---|');
+  options.forEach((d, k) => console.log(`| ${name(k)}${k === chosen ? ' (chosen)' : ''}${d === SAME_VOICE_DISTANCE ? ' (shipped)' : ''} | ${pct(der(pooled(k, choose)))} | ${held.length ? `**${pct(der(pooled(k, held)))}**` : '–'} | ${held.length ? parts(pooled(k, held)) : '– | – | –'} |`));
+  const folds = groups.map((g) => { const k = pick(choose.filter((i) => !g.includes(i))); return { heldOut: g.map(nameOf), chosen: name(k), test: pooled(k, g), overlap: pooled(0, g) }; });
+  const cv = poolDer(folds.map((f) => f.test)), cvOverlap = poolDer(folds.map((f) => f.overlap));
+  console.log(`\nLeave one group out: DER ${pct(der(cv))} (overlap only on the same folds ${pct(der(cvOverlap))}); chosen per fold: ${folds.map((f) => f.chosen).join('; ')}.`);
+  console.log(`Per recording, held out, ${name(chosen)}: ${held.map((i) => `${nameOf(i)} ${pct(der(scores[chosen][i]))} (overlap only ${pct(der(scores[0][i]))})`).join('; ') || 'none'}.`);
+  return { chosen: options[chosen] ?? null, shipped: SAME_VOICE_DISTANCE, crossValidation: { der: der(cv), overlapDer: der(cvOverlap), folds },
+    options: options.map((d, k) => ({ distance: d ?? null, committed: pooled(k, choose), heldOut: pooled(k, held) })) };
 }
 
 /** Similarity thresholds tried for re-identification (the shipped one, sherpa-onnx's, among them). */

@@ -12,6 +12,7 @@ import { SAMPLE_RATE } from '../../daemon/capture/source';
 import { SEGMENTATION_MODEL, SEGMENTATION_MODEL_SHA256, SegmentationModel } from '../../daemon/speakers/segmentation';
 import { diarizeFile, SpeakerStage, SpeakerTurn, stageTurns } from '../../daemon/speakers/stage';
 import { SpeakerLine, SpeechTurn } from '../../daemon/speakers/lines';
+import { SpectralReidentifier } from '../../daemon/speakers/spectral';
 import { DEFAULT_DIARIZE_OPTIONS } from '../../daemon/speakers/tracker';
 import { der, poolDer, scoreDiarization, speakerSpans } from '../eval/diarize/der';
 import { readAudio, replay, segment } from '../eval/diarize/run';
@@ -92,17 +93,19 @@ describe('speaker turns (pyannote segmentation-3.0, real model)', () => {
     assert.equal(json.code, 0, json.stderr.slice(-2000));
     const printed = JSON.parse(json.stdout) as { turns: SpeakerTurn[]; weak: SpeakerTurn[]; lines: SpeakerLine[]; speech: SpeechTurn[] };
     assert.ok(printed.turns.every((t) => Object.keys(t).sort().join() === 'end,speaker,start'));
-    assert.deepEqual(printed.turns, turns);
-    assert.deepEqual([...printed.turns, ...printed.weak].sort((a, b) => a.start - b.start || a.end - b.end), await stageTurns(ES2004A));
+    // As a session without the voice model gives them: spectral statistics re-identify voices that come back.
+    const session = await stageTurns(ES2004A, {}, new SpectralReidentifier());
+    assert.deepEqual(printed.turns, session.filter((t) => !t.weak));
+    assert.deepEqual([...printed.turns, ...printed.weak].sort((a, b) => a.start - b.start || a.end - b.end), session);
     // Every line of a meeting with speech throughout gets a voice the stage has, with a confidence in (0, 1].
-    const voices = new Set(turns.map((t) => t.speaker));
+    const voices = new Set(printed.turns.map((t) => t.speaker));
     assert.ok(printed.lines.length >= 3, `${printed.lines.length} lines`);
     assert.ok(printed.lines.every((l) => l.speaker !== undefined && voices.has(l.speaker) && l.confidence! > 0 && l.confidence! <= 1), JSON.stringify(printed.lines));
     assert.ok(printed.speech.some((s) => s.filled), 'speech the turns miss is filled');
     const plain = await runEarshot(['diarize', ES2004A]);
     assert.equal(plain.code, 0, plain.stderr.slice(-2000));
     const lines = plain.stdout.trim().split('\n');
-    assert.equal(lines.length, turns.length + 1 + printed.lines.length);
+    assert.equal(lines.length, printed.turns.length + 1 + printed.lines.length);
     assert.match(lines[0], /^\d\d:\d\d\.\d\d → \d\d:\d\d\.\d\d {2}Speaker \d+ {2}\(\d+\.\d\d s\)$/);
     assert.match(lines[lines.length - 1], /^\d\d:\d\d\.\d\d → \d\d:\d\d\.\d\d {2}Speaker \d+ {2}confidence \d\.\d\d$/);
     const bad = await runEarshot(['diarize']);

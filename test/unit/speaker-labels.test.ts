@@ -20,6 +20,7 @@ import { FBANK_BINS, fbank, fbankFrames, subtractMean } from '../../daemon/speak
 import { assignVoice, followOwner, Relabel, renameMentions, sourceVoices, SpeakerBook } from '../../daemon/speakers/labels';
 import { assignLines, speechTurns } from '../../daemon/speakers/lines';
 import { OverlapLinker } from '../../daemon/speakers/linking';
+import { SAME_VOICE_DISTANCE, SpectralReidentifier, voiceDistance, voiceStats } from '../../daemon/speakers/spectral';
 import { renameInJournal } from '../../daemon/documents/speakerNames';
 import { speakerCatalog } from '../../daemon/models/voiceModel';
 
@@ -441,5 +442,29 @@ describe('every transcribed line gets a voice (issue 57: labels.ts assignVoice, 
     const half: number[] = [];
     assert.deepEqual(linker.decide(4, half, 0.1), [[0], [0], [], []]);
     assert.deepEqual(half, [-1, -1, 0, -1]);
+  });
+});
+
+describe('voices that come back without a voice model (issue 57: spectral.ts)', () => {
+  /** A buzz of harmonics of `f0` shaped by one resonance at `formant` Hz, 2 s, with a little deterministic noise (`seed`: another take). */
+  const voice = (f0: number, formant: number, seed: number) => {
+    let x = seed;
+    return Float32Array.from({ length: 2 * 16000 }, (_, i) => {
+      let s = 0;
+      for (let k = 1; k * f0 < 7000; k++) s += Math.sin((2 * Math.PI * k * f0 * i) / 16000 + k) / (1 + ((k * f0 - formant) / 300) ** 2);
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return 0.05 * s + 0.002 * (x / 2147483648 - 0.5);
+    });
+  };
+
+  it('a voice is nearer its own second turn than another voice; a returning voice takes its earlier label, never one heard beside it', async () => {
+    const a1 = voiceStats(voice(120, 700, 1)), a2 = voiceStats(voice(120, 700, 2)), b = voiceStats(voice(210, 2500, 3));
+    assert.ok(voiceDistance(a1, a2) < SAME_VOICE_DISTANCE && voiceDistance(a1, b) > SAME_VOICE_DISTANCE, `${voiceDistance(a1, a2)} ${voiceDistance(a1, b)}`);
+    const reid = new SpectralReidentifier();
+    assert.equal(await reid.identify('Speaker 1', voice(120, 700, 1), []), undefined);
+    assert.equal(await reid.identify('Speaker 2', voice(210, 2500, 3), ['Speaker 1']), undefined);
+    assert.equal(await reid.identify('Speaker 3', voice(120, 700, 2), ['Speaker 1', 'Speaker 2']), 'Speaker 1');
+    assert.equal(await reid.identify('Speaker 4', voice(120, 700, 4), ['Speaker 1', 'Speaker 2'], ['Speaker 1']), undefined, 'heard beside it: another voice');
+    assert.equal(await reid.identify('Speaker 5', new Float32Array(16000), []), undefined, 'a second is too short to tell');
   });
 });
