@@ -50,6 +50,13 @@ export interface TranscriptSegment {
    */
   voice?: string;
   /**
+   * Finals with a `voice` only: how sure the speaker stage is of it, 0–1 (issue 57). 1: only that voice's turns cover
+   * the line's speech; lower: the line's speech is shared with other voices, or the stage only half-heard it (its
+   * scores below its decision), or no turn covers it and the voice is the nearest turn's (at most 0.5, less the
+   * farther that turn is). A client may show a voice under 0.5 faintly. Absent from daemons before it.
+   */
+  speakerConfidence?: number;
+  /**
    * Finals only: the speaker stage has not heard this final's audio yet (it runs about 5–15 s behind the audio); its
    * speaker follows in a {@link TranscriptRelabel}. Never journaled.
    */
@@ -1664,9 +1671,10 @@ export interface NotedUpdate { id: string; segments: string[]; standing?: Decisi
  * recognizer on its own cadence: a source carrying several voices (system audio, a file, the microphone when it is the
  * only live source: a room with one laptop) gets "Speaker 1, 2…", numbered per source; the microphone's main voice (the
  * one heard most) keeps the microphone's label ("You"). The microphone of a call (mic and system audio together) is the
- * user's alone and is not split. 'overlap': voices are linked across 10 s windows by what the windows share, so a voice
- * silent for longer than a window comes back as a new speaker (renaming both to one name merges them); 'voices': a
- * speaker-embedding model ({@link SpeakerModelList}) re-identifies such a voice and relabels it.
+ * user's alone and is not split. 'overlap': voices are linked across 10 s windows by what the windows share, and a
+ * voice silent for longer than a window is matched to an earlier one by spectral statistics (issue 57: less sure; when
+ * it comes back as a new speaker, renaming both to one name merges them); 'voices': a speaker-embedding model
+ * ({@link SpeakerModelList}) re-identifies such a voice and relabels it.
  */
 export interface SpeakersState {
   mode: 'off' | 'overlap' | 'voices';

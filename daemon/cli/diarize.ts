@@ -1,18 +1,44 @@
 /**
  * `earshot diarize`: who spoke when in an audio file, by the speaker stage a session runs (daemon/speakers/stage.ts),
- * with the shipped settings.
+ * with the shipped settings, and the voice each stretch of detected speech (a transcript line) gets, as a session
+ * labels it (daemon/speakers/lines.ts, with the session's voice detection of a meeting).
  *
  * Owns only that printout. Must not load a whisper model or write anything.
  */
 import * as path from 'node:path';
-import { diarizeFile } from '../speakers/stage';
+import { FileSource, SAMPLE_RATE } from '../capture/source';
+import { assignLines, speechTurns } from '../speakers/lines';
+import { SpectralReidentifier } from '../speakers/spectral';
+import { stageTurns } from '../speakers/stage';
+import { createSpeechDetector, vadConfig } from '../vad/config';
+import { segmentUtterances } from '../vad/segmenter';
 import { args, Io, stamp, UsageError } from './common';
+
+/** The speech voice detection gives the recognizer (each final's t0–t1), as a meeting session detects it. */
+async function speechStretches(file: string): Promise<{ start: number; end: number }[]> {
+  const config = vadConfig({}, 'meeting');
+  const source = await FileSource.open(file, { pace: 'fast' });
+  const out: { start: number; end: number }[] = [];
+  for await (const e of segmentUtterances(source.frames(new AbortController().signal), await createSpeechDetector(config), config.segmenter)) {
+    if (e.type === 'end') out.push({ start: e.utterance.speechStartSample / SAMPLE_RATE, end: e.utterance.speechEndSample / SAMPLE_RATE });
+  }
+  return out;
+}
 
 export async function diarize(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = args(argv, 'diarize');
   if (positionals.length !== 1) throw new UsageError('diarize takes one audio file');
-  const turns = await diarizeFile(path.resolve(positionals[0]));
-  if (values.json) io.out(JSON.stringify(turns));
-  else turns.forEach((t) => io.out(`${stamp(t.start)} → ${stamp(t.end)}  ${t.speaker}  (${(t.end - t.start).toFixed(2)} s)`));
+  const file = path.resolve(positionals[0]);
+  // As a session without the voice model: spectral statistics re-identify a voice that comes back.
+  const turns = await stageTurns(file, {}, new SpectralReidentifier());
+  const stretches = await speechStretches(file);
+  const lines = assignLines(turns, stretches);
+  if (values.json) {
+    io.out(JSON.stringify({ turns: turns.filter((t) => !t.weak), weak: turns.filter((t) => t.weak), lines, speech: speechTurns(turns, stretches) }));
+    return 0;
+  }
+  turns.filter((t) => !t.weak).forEach((t) => io.out(`${stamp(t.start)} → ${stamp(t.end)}  ${t.speaker}  (${(t.end - t.start).toFixed(2)} s)`));
+  io.out('Lines (speech as a session transcribes it, with the voice it gets):');
+  lines.forEach((l) => io.out(`${stamp(l.start)} → ${stamp(l.end)}  ${l.speaker ?? '(no voice)'}${l.confidence !== undefined ? `  confidence ${l.confidence.toFixed(2)}` : ''}`));
   return 0;
 }

@@ -173,9 +173,13 @@ speech inside (with --json: [{"start","end","speechStart","speechEnd"}] in secon
   diarize: {
     usages: [{
       synopsis: 'earshot diarize <audio.wav> [--json]',
-      text: `Who spoke when: speaker turns by the speaker segmentation model (pyannote segmentation-3.0), one line each (with
---json: [{"start","end","speaker"}] in seconds). Voices are linked by overlap only: one silent for more than
-10 s comes back as a new speaker.`,
+      text: `Who spoke when: speaker turns by the speaker segmentation model (pyannote segmentation-3.0), one line each, then
+each stretch of speech a session would transcribe (a transcript line) with the voice and confidence a session gives
+it. With --json: {"turns", "weak", "lines", "speech"}, times in seconds: the decided turns and the half-heard ones
+[{"start","end","speaker"}], the lines [{"start","end","speaker","confidence"}], and who speaks when over the
+detected speech (the turns, and the speech they miss with the voice it gets: "filled"). Voices are linked by
+overlap, and one silent for more than 10 s is matched to an earlier one by spectral statistics, as in a session
+without the voice model.`,
     }],
     options: { ...JSON_OPTION },
   },

@@ -120,7 +120,8 @@ export type SessionHeader = Extract<JournalRecord, { type: 'session' }>;
 /** A meeting's notes template as its journal keeps it: what the notes and the prompts follow, and who chose it. */
 export type JournaledTemplate = Pick<NotesTemplate, 'id' | 'name' | 'source' | 'language' | 'instructions' | 'sections'> & { chosenBy: 'user' | 'title' };
 
-export interface SpeakerChange { segmentId: string; speaker: string; voice?: string }
+/** `confidence`: the voice's, as TranscriptSegment.speakerConfidence (with a voice only). */
+export interface SpeakerChange { segmentId: string; speaker: string; voice?: string; confidence?: number }
 export interface SpeakersRecord {
   type: 'speakers';
   source: SourceKind;
@@ -334,8 +335,8 @@ export function segmentsOf(records: JournalRecord[]): FinalSegment[] {
     } else if (r.type === 'speakers') {
       for (const c of r.changes) {
         for (const i of byId.get(c.segmentId) ?? []) {
-          const { voice: _v, ...rest } = segments[i];
-          segments[i] = { ...rest, speaker: c.speaker, ...(c.voice !== undefined ? { voice: c.voice } : {}) };
+          const { voice: _v, speakerConfidence: _c, ...rest } = segments[i];
+          segments[i] = { ...rest, speaker: c.speaker, ...(c.voice !== undefined ? { voice: c.voice, ...(c.confidence !== undefined ? { speakerConfidence: c.confidence } : {}) } : {}) };
         }
       }
     }

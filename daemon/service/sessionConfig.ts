@@ -16,6 +16,7 @@ import { SpeakerStages } from '../session/config';
 import { VoiceModelLoader } from '../speakers/embedding';
 import { SpeakerReidentifier } from '../speakers/reidentify';
 import { SpeakerStage } from '../speakers/stage';
+import { SpectralReidentifier } from '../speakers/spectral';
 import { readySpeakerModel } from '../models/voiceModel';
 import { warmUpExtraction } from '../understanding/extract';
 import { createSpeechDetector, vadConfig } from '../vad/config';
@@ -132,9 +133,9 @@ export class SessionPipeline {
   }
 
   /**
-   * The speaker stages of a session: the shipped segmentation model, and, when a voice model is downloaded
-   * (models/voiceModel.ts, looked for as the session is prepared), a re-identifier per source that outlives the
-   * source's stages (a voice heard before a long pause is known after it).
+   * The speaker stages of a session: the shipped segmentation model, and a re-identifier per source that outlives the
+   * source's stages (a voice heard before a long pause is known after it): the voice model's when one is downloaded
+   * (models/voiceModel.ts, looked for as the session is prepared), else spectral statistics (speakers/spectral.ts).
    */
   private speakerStages(): SpeakerStages {
     const voices = this.voices;
@@ -142,7 +143,7 @@ export class SessionPipeline {
     return {
       mode: voices ? 'voices' : 'overlap',
       create: async (source, firstNumber) => {
-        if (voices && !bySource.has(source)) bySource.set(source, voices.reidentifier());
+        if (!bySource.has(source)) bySource.set(source, voices ? voices.reidentifier() : Promise.resolve(new SpectralReidentifier()));
         return SpeakerStage.create({}, await bySource.get(source), firstNumber);
       },
     };

@@ -77,7 +77,7 @@ export class SessionSpeakers {
     if (this.stages.mode === 'voices') return { mode: 'voices', message: 'Speakers are told apart, and a voice model recognizes a voice again after a silence.' };
     return {
       mode: 'overlap',
-      message: 'Speakers are told apart by overlap only: someone silent for more than 10 s comes back as a new speaker (rename both to one name to merge them). Download the speaker voice model to recognize voices again.',
+      message: 'Speakers are told apart by overlap, and someone silent for more than 10 s is matched to an earlier speaker by the statistics of their sound, which can miss (rename both to one name to merge them). Download the speaker voice model to recognize voices better.',
     };
   }
 
@@ -107,6 +107,7 @@ export class SessionSpeakers {
     const labelled = this.book.final(segment);
     segment.speaker = labelled.speaker;
     if (labelled.voice !== undefined) segment.voice = labelled.voice;
+    if (labelled.confidence !== undefined) segment.speakerConfidence = labelled.confidence;
     if (labelled.pending) segment.speakerPending = true;
     if (this.book.splits(segment.source)) this.sent.set(segment.segmentId, segment);
   }
@@ -234,8 +235,8 @@ export class SessionSpeakers {
     for (const c of relabel.record.changes) {
       const sent = this.sent.get(c.segmentId);
       if (!sent) continue;
-      const { speakerPending: _pending, voice: _voice, ...rest } = sent;
-      const next: TranscriptSegment = { ...rest, speaker: c.speaker, ...(c.voice !== undefined ? { voice: c.voice } : {}) };
+      const { speakerPending: _pending, voice: _voice, speakerConfidence: _confidence, ...rest } = sent;
+      const next: TranscriptSegment = { ...rest, speaker: c.speaker, ...(c.voice !== undefined ? { voice: c.voice, ...(c.confidence !== undefined ? { speakerConfidence: c.confidence } : {}) } : {}) };
       this.sent.set(c.segmentId, next);
       segments.push(next);
     }

@@ -29,18 +29,16 @@ export interface SourceVoices {
   mainKeepsLabel: boolean;
 }
 
-/** What a final is journaled with. */
-export interface LabelledFinal { speaker: string; voice?: string; pending: boolean }
+/** What a final is journaled with; `confidence` as TranscriptSegment.speakerConfidence (with a voice only). */
+export interface LabelledFinal { speaker: string; voice?: string; confidence?: number; pending: boolean }
 
 /** A change to journal (record) and the speakers the changed finals had before it (for their owners). */
 export interface Relabel { record: SpeakersRecord; previous: Map<string, string> }
 
-/** A final turns to a voice within this distance (s) when no turn overlaps it (VAD and segmentation cut differently). */
-const NEAREST_TURN_SEC = 1;
 /** Turns are kept this long (s) behind the source's latest final: a final comes at most this late (the recognizer's backlog bound). */
 const KEEP_TURNS_SEC = 180;
 
-interface FinalEntry { segmentId: string; t0: number; t1: number; speaker: string; voice?: string; pending: boolean }
+interface FinalEntry { segmentId: string; t0: number; t1: number; speaker: string; voice?: string; confidence?: number; pending: boolean }
 
 class SourceBook {
   turns: SpeakerTurn[] = [];
@@ -68,20 +66,9 @@ class SourceBook {
     return this.names.get(v) ?? (this.spec.mainKeepsLabel && v === this.main ? this.spec.label : v);
   }
 
-  /** The voice whose turns overlap [t0, t1] most; else the nearest turn within NEAREST_TURN_SEC; else none. */
-  voiceOf(t0: number, t1: number): string | undefined {
-    const overlap = new Map<string, number>();
-    let nearest: { voice: string; gap: number } | undefined;
-    for (const turn of this.turns) {
-      const shared = Math.min(t1, turn.end) - Math.max(t0, turn.start);
-      const voice = this.resolve(turn.speaker);
-      if (shared > 0) overlap.set(voice, (overlap.get(voice) ?? 0) + shared);
-      const gap = Math.max(turn.start - t1, t0 - turn.end, 0);
-      if (gap <= NEAREST_TURN_SEC && (!nearest || gap < nearest.gap)) nearest = { voice, gap };
-    }
-    let best: string | undefined, most = 0;
-    for (const [voice, shared] of overlap) if (shared > most) [best, most] = [voice, shared];
-    return best ?? nearest?.voice;
+  /** The voice of speech [t0, t1] and how sure (assignVoice); undefined when the source has no voice yet. */
+  voiceOf(t0: number, t1: number): VoiceGuess | undefined {
+    return assignVoice(this.turns, t0, t1, (v) => this.resolve(v));
   }
 
   /** The voice heard longest (ties: the one heard first). */
@@ -150,10 +137,11 @@ export class SpeakerBook {
     if (!book?.spec.split) return { speaker: book?.spec.label ?? segment.source, pending: false };
     book.latestT0 = Math.max(book.latestT0, segment.t0);
     const pending = book.settled < segment.t1;
-    const voice = pending ? undefined : book.voiceOf(segment.t0, segment.t1);
-    const entry: FinalEntry = { segmentId: segment.segmentId, t0: segment.t0, t1: segment.t1, speaker: book.display(voice), pending, ...(voice ? { voice } : {}) };
+    const guess = pending ? undefined : book.voiceOf(segment.t0, segment.t1);
+    const voice = guess?.voice;
+    const entry: FinalEntry = { segmentId: segment.segmentId, t0: segment.t0, t1: segment.t1, speaker: book.display(voice), pending, ...withGuess(guess) };
     book.finals.set(segment.segmentId, entry);
-    return { speaker: entry.speaker, pending, ...(voice ? { voice } : {}) };
+    return { speaker: entry.speaker, pending, ...withGuess(guess) };
   }
 
   /**
@@ -174,8 +162,8 @@ export class SpeakerBook {
     for (const f of book.finals.values()) {
       if (!f.pending || f.t1 > book.settled) continue;
       f.pending = false;
-      const voice = book.voiceOf(f.t0, f.t1);
-      if (voice) f.voice = voice;
+      const guess = book.voiceOf(f.t0, f.t1);
+      if (guess) [f.voice, f.confidence] = [guess.voice, guess.confidence];
       changes.set(f.segmentId, f);
     }
     const relabel = this.refresh(book, 'heard', changes);
@@ -290,7 +278,8 @@ export class SpeakerBook {
   private restoreFinal(r: FinalSegment): void {
     const book = this.sources.get(r.source);
     if (!book) return;
-    book.finals.set(r.segmentId, { segmentId: r.segmentId, t0: r.t0, t1: r.t1, speaker: r.speaker, pending: false, ...(r.voice ? { voice: r.voice } : {}) });
+    book.finals.set(r.segmentId, { segmentId: r.segmentId, t0: r.t0, t1: r.t1, speaker: r.speaker, pending: false,
+      ...(r.voice ? { voice: r.voice, ...(r.speakerConfidence !== undefined ? { confidence: r.speakerConfidence } : {}) } : {}) });
     book.latestT0 = Math.max(book.latestT0, r.t0);
   }
 
@@ -308,6 +297,7 @@ export class SpeakerBook {
       if (r.cause === 'reidentified' && f.voice !== undefined && c.voice !== undefined && f.voice !== c.voice) book.merged.set(book.resolve(f.voice), c.voice);
       f.speaker = c.speaker;
       if (c.voice !== undefined) f.voice = c.voice;
+      if (c.confidence !== undefined) f.confidence = c.confidence;
     }
   }
 
@@ -326,12 +316,57 @@ export class SpeakerBook {
       previous.set(f.segmentId, f.speaker);
       f.speaker = speaker;
       f.voice = voice;
-      out.push({ segmentId: f.segmentId, speaker, ...(voice !== undefined ? { voice } : {}) });
+      out.push({ segmentId: f.segmentId, speaker, ...(voice !== undefined ? { voice, ...(f.confidence !== undefined ? { confidence: f.confidence } : {}) } : {}) });
     }
     if (!out.length && cause !== 'renamed') return undefined;
     return { record: { type: 'speakers', source: book.spec.kind, cause, changes: out }, previous };
   }
 }
+
+/** A voice for some speech and how sure it is: 1 = only that voice's decided turns cover it, lower = shared or inferred. */
+export interface VoiceGuess { voice: string; confidence: number }
+
+const withGuess = (g: VoiceGuess | undefined) => (g ? { voice: g.voice, confidence: g.confidence } : {});
+
+/** Weight of a weak (half-heard) turn's overlap against a decided one's. */
+const WEAK_WEIGHT = 0.5;
+/** The most confidence speech no turn covers gets from its nearest turn (a gap of 0); it halves every HALF_GAP_SEC of gap. */
+const NEAREST_CONFIDENCE = 0.5;
+const HALF_GAP_SEC = 5;
+
+/**
+ * Who spoke [t0, t1] (a final: the speech voice detection gave the recognizer), from the stage's turns (`resolve`
+ * maps a voice to the one it was merged into): every voice scores its decided turns' overlap plus half its weak
+ * turns' (tracker.ts weakOnset); the best scoring voice wins, with confidence its share of the scores (weak only: at
+ * most half). Where no turn overlaps, the nearest turn's voice (before or after), with NEAREST_CONFIDENCE halving every
+ * HALF_GAP_SEC of gap. Undefined only when there are no turns at all.
+ */
+export function assignVoice(turns: readonly SpeakerTurn[], t0: number, t1: number, resolve: (voice: string) => string = (v) => v): VoiceGuess | undefined {
+  const score = new Map<string, { strong: number; weak: number }>();
+  let nearest: { voice: string; gap: number } | undefined;
+  for (const turn of turns) {
+    const shared = Math.min(t1, turn.end) - Math.max(t0, turn.start);
+    const voice = resolve(turn.speaker);
+    if (shared > 0) {
+      const s = score.get(voice) ?? { strong: 0, weak: 0 };
+      if (turn.weak) s.weak += shared; else s.strong += shared;
+      score.set(voice, s);
+    }
+    const gap = Math.max(turn.start - t1, t0 - turn.end, 0);
+    if (!turn.weak && (!nearest || gap < nearest.gap)) nearest = { voice, gap };
+  }
+  let best: { voice: string; points: number; strong: number } | undefined, total = 0;
+  for (const [voice, s] of score) {
+    const points = s.strong + WEAK_WEIGHT * s.weak;
+    total += points;
+    if (!best || points > best.points) best = { voice, points, strong: s.strong };
+  }
+  if (best && total > 0) return { voice: best.voice, confidence: round2((best.points / total) * (best.strong > 0 ? 1 : WEAK_WEIGHT)) };
+  if (nearest) return { voice: nearest.voice, confidence: round2(NEAREST_CONFIDENCE * 0.5 ** (nearest.gap / HALF_GAP_SEC)) };
+  return undefined;
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 /** Which sources of a session are split, and how each is labelled (see the module comment). */
 export function sourceVoices(sources: readonly { kind: SourceKind; speaker: string }[], identify: boolean): SourceVoices[] {

@@ -41,6 +41,11 @@ export class OverlapLinker {
    * speakers would otherwise keep a row each, growing with the meeting).
    */
   private readonly sums = new Map<number, number[]>();
+  /**
+   * Per global speaker, like `sums`: the window's soft activity (the powerset's probabilities, not the argmax) where
+   * a window gave it, for frames where no speaker is decided: what the model half-heard (weak turns, tracker.ts).
+   */
+  private readonly softSums = new Map<number, number[]>();
   /** Windows covering each frame. */
   private readonly cover: number[] = [];
   /** Summed count of local speakers heard per frame (hard activity), over the windows covering it. */
@@ -58,7 +63,7 @@ export class OverlapLinker {
    * One window starting at frame `start` (on the frame grid of the whole source): `activity[k][f]` for each local
    * speaker, `count[f]` how many local speakers talk in frame f. Frames before `decided` must not be covered.
    */
-  addWindow(start: number, activity: readonly Float32Array[], count: ArrayLike<number>): WindowLinks {
+  addWindow(start: number, activity: readonly Float32Array[], count: ArrayLike<number>, soft?: readonly Float32Array[]): WindowLinks {
     if (start < this.decided) throw new Error(`window at frame ${start} covers frames already decided (before ${this.decided})`);
     const frames = count.length;
     const overlapEnd = Math.min(start + frames, this.base + this.cover.length);
@@ -72,6 +77,7 @@ export class OverlapLinker {
       if (total < this.options.minLocalFrames) continue;
       globals[k] = this.speakers++;
       this.sums.set(globals[k], new Array<number>(this.cover.length).fill(0));
+      this.softSums.set(globals[k], new Array<number>(this.cover.length).fill(0));
       created.push(globals[k]);
     }
     const offset = start - this.base;
@@ -81,31 +87,44 @@ export class OverlapLinker {
     }
     for (let k = 0; k < activity.length; k++) {
       if (globals[k] === -1) continue;
-      const sum = this.sums.get(globals[k])!;
-      for (let f = 0; f < frames; f++) sum[offset + f] += activity[k][f];
+      const sum = this.sums.get(globals[k])!, softSum = this.softSums.get(globals[k])!, a = soft?.[k] ?? activity[k];
+      for (let f = 0; f < frames; f++) {
+        sum[offset + f] += activity[k][f];
+        softSum[offset + f] += a[f];
+      }
     }
     return { globals, created };
   }
 
   /**
    * Decides frames up to (not including) `end`: for each, the global speakers talking there. No later window may
-   * cover them.
+   * cover them. `weak`, when given, gets one entry per frame decided: where nobody is decided, the global speaker
+   * whose mean soft activity there is highest and at least `weakOnset` (−1: none, or someone is decided).
    */
-  decide(end: number): number[][] {
+  decide(end: number, weak?: number[], weakOnset = Infinity): number[][] {
     const out: number[][] = [];
     for (let frame = this.decided; frame < end; frame++) {
       const i = frame - this.base;
       const cover = i < this.cover.length ? this.cover[i] : 0;
-      if (cover === 0) { out.push([]); continue; }
+      if (cover === 0) { out.push([]); weak?.push(-1); continue; }
       const k = Math.round(this.heard[i] / cover);
       const ranked: { g: number; a: number }[] = [];
       for (const [g, sum] of this.sums) if (sum[i] > 0) ranked.push({ g, a: sum[i] });
       ranked.sort((x, y) => y.a - x.a || x.g - y.g);
-      out.push(ranked.slice(0, k).map((r) => r.g).sort((x, y) => x - y));
+      const decided = ranked.slice(0, k).map((r) => r.g).sort((x, y) => x - y);
+      out.push(decided);
+      if (weak) weak.push(decided.length ? -1 : this.halfHeard(i, cover, weakOnset));
     }
     this.decided = Math.max(this.decided, end);
     if (this.decided - this.base >= COMPACT_EVERY) this.compact();
     return out;
+  }
+
+  /** The global speaker with the highest mean soft activity in frame `i` (kept-array index), if at least `onset`. */
+  private halfHeard(i: number, cover: number, onset: number): number {
+    let best = -1, most = onset * cover - 1e-9;
+    for (const [g, s] of this.softSums) if (s[i] >= most && (best === -1 || s[i] > most)) { best = g; most = s[i]; }
+    return best;
   }
 
   /** The one-to-one matching of local to global speakers over [start, overlapEnd) with the most summed agreement. */
@@ -140,6 +159,7 @@ export class OverlapLinker {
       this.cover.push(0);
       this.heard.push(0);
       for (const s of this.sums.values()) s.push(0);
+      for (const s of this.softSums.values()) s.push(0);
     }
   }
 
@@ -149,7 +169,9 @@ export class OverlapLinker {
     this.heard.splice(0, drop);
     for (const [g, s] of this.sums) {
       s.splice(0, drop);
-      if (!s.some((a) => a > 0)) this.sums.delete(g);
+      const soft = this.softSums.get(g)!;
+      soft.splice(0, drop);
+      if (!s.some((a) => a > 0) && !soft.some((a) => a > 0)) { this.sums.delete(g); this.softSums.delete(g); }
     }
     this.base += drop;
   }

@@ -3,7 +3,7 @@
  * window still hears them: one silent for longer than a window (10 s) comes back under a new label. A speaker-embedding
  * model (embedding.ts: 3D-Speaker CAM++ from sherpa-onnx's releases, downloaded when the user asks for it) plugs in
  * here: it is shown each new label's first long enough turn and may answer that it is an earlier label's voice, and the
- * stage then announces a relabel. Without one, linking is by overlap only.
+ * stage then announces a relabel. Without one, spectral statistics do (spectral.ts, issue 57), less surely.
  */
 /** The shortest turn a re-identifier is shown: a second and a half says enough of a voice for an embedding. */
 export const MIN_IDENTIFY_SEC = 1.5;
@@ -11,7 +11,9 @@ export const MIN_IDENTIFY_SEC = 1.5;
 export interface SpeakerReidentifier {
   /**
    * A label's first final turn of at least MIN_IDENTIFY_SEC: `audio` is 16 kHz mono of that turn (clipped to what the
-   * stage still holds); `known` the stage's other labels (a re-identifier may also answer a label it kept from before). Resolves to the earlier label this voice is, or undefined for a new voice.
+   * stage still holds); `known` the stage's other labels (a re-identifier may also answer a label it kept from before);
+   * `heard` those with a turn in the window before this turn's start (overlap linking heard them beside it and found
+   * another voice: spectral.ts never answers one of them). Resolves to the earlier label this voice is, or undefined.
    */
-  identify(label: string, audio: Float32Array, known: readonly string[]): Promise<string | undefined>;
+  identify(label: string, audio: Float32Array, known: readonly string[], heard?: readonly string[]): Promise<string | undefined>;
 }

@@ -13,8 +13,11 @@ import { SegmentationModel, WINDOW_SAMPLES } from './segmentation';
 import { DEFAULT_DIARIZE_OPTIONS, DiarizeOptions, SpeakerTracker } from './tracker';
 import { FrameTurn } from './turns';
 
-/** A final speaker turn, in seconds on the source's capture clock. */
-export interface SpeakerTurn { start: number; end: number; speaker: string }
+/**
+ * A final speaker turn, in seconds on the source's capture clock. `weak`: half-heard (the segmentation's soft scores
+ * in frames where it decided nobody, tracker.ts weakOnset): it labels voice-detected speech no decided turn covers.
+ */
+export interface SpeakerTurn { start: number; end: number; speaker: string; weak?: true }
 
 export type SpeakerEvent =
   | { type: 'turn'; turn: SpeakerTurn }
@@ -38,6 +41,8 @@ export class SpeakerStage {
   private readonly labels = new Map<number, string>();
   /** Speakers the re-identifier has been shown a long enough turn of (it is asked once per speaker). */
   private readonly identified = new Set<number>();
+  /** Where each label's latest decided turn ends (s): the labels heard in a window before a turn are not its voice. */
+  private readonly lastEnd = new Map<string, number>();
   /** Model runs, for health and the bench. */
   readonly stats = { windows: 0 };
 
@@ -100,17 +105,19 @@ export class SpeakerStage {
         label = speakerLabel(this.firstNumber + this.labels.size);
         this.labels.set(t.speaker, label);
       }
-      if (this.reidentifier && !this.identified.has(t.speaker) && t.end - t.start >= MIN_IDENTIFY_SEC) {
+      if (this.reidentifier && !t.weak && !this.identified.has(t.speaker) && t.end - t.start >= MIN_IDENTIFY_SEC) {
         this.identified.add(t.speaker);
         const known = [...new Set(this.labels.values())].filter((l) => l !== label);
-        const earlier = await this.reidentifier.identify(label, this.audio(t.start, t.end), known);
+        const heard = [...this.lastEnd].filter(([l, end]) => l !== label && end > t.start - WINDOW_SAMPLES / SAMPLE_RATE).map(([l]) => l);
+        const earlier = await this.reidentifier.identify(label, this.audio(t.start, t.end), known, heard);
         if (earlier !== undefined && earlier !== label) {
           this.labels.set(t.speaker, earlier);
           events.push({ type: 'relabel', from: label, to: earlier });
           label = earlier;
         }
       }
-      events.push({ type: 'turn', turn: { start: round(t.start), end: round(t.end), speaker: label } });
+      if (!t.weak) this.lastEnd.set(label, Math.max(this.lastEnd.get(label) ?? 0, t.end));
+      events.push({ type: 'turn', turn: { start: round(t.start), end: round(t.end), speaker: label, ...(t.weak ? { weak: true as const } : {}) } });
     }
     return events;
   }
@@ -148,8 +155,13 @@ export class SpeakerStage {
 
 const round = (t: number): number => Math.round(t * 1000) / 1000;
 
-/** Speaker turns of a WAV file (any format the capture reads), in order of start, labels resolved. */
+/** The decided speaker turns of a WAV file (any format the capture reads), in order of start, labels resolved. */
 export async function diarizeFile(file: string, options: Partial<DiarizeOptions> = {}, reidentifier?: SpeakerReidentifier): Promise<SpeakerTurn[]> {
+  return (await stageTurns(file, options, reidentifier)).filter((t) => !t.weak);
+}
+
+/** Every turn the stage gives over a WAV file, weak ones included, labels resolved. */
+export async function stageTurns(file: string, options: Partial<DiarizeOptions> = {}, reidentifier?: SpeakerReidentifier): Promise<SpeakerTurn[]> {
   const stage = await SpeakerStage.create(options, reidentifier);
   const source = await FileSource.open(file, { pace: 'fast' });
   const events: SpeakerEvent[] = [];

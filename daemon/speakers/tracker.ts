@@ -24,6 +24,12 @@ export interface DiarizeOptions extends LinkingOptions, TurnOptions {
    * sets how many speakers each frame gets). Hard activity counts the most likely class's members.
    */
   onset: number;
+  /**
+   * Weak turns: in frames where nobody is decided, the speaker whose soft activity (the powerset probabilities,
+   * averaged over the windows covering the frame) is at least this is half-heard there (Infinity: none). The session
+   * labels voice-detected speech the decided turns miss by them (labels.ts); they count in no segmentation DER.
+   */
+  weakOnset: number;
 }
 
 /**
@@ -41,6 +47,7 @@ export const DEFAULT_DIARIZE_OPTIONS: Readonly<DiarizeOptions> = {
   minLocalFrames: 10,
   minDurationOn: 0.25,
   minDurationOff: 0,
+  weakOnset: 0.1,
 };
 
 /** The frame of the source's frame grid a window starting at `sample` begins on (sherpa-onnx impl.h:395-396). */
@@ -49,6 +56,7 @@ export const frameOf = (sample: number): number => Math.round(sample / FRAME_STE
 export class SpeakerTracker {
   private readonly linker: OverlapLinker;
   private readonly turns: TurnBuilder;
+  private readonly weakTurns: TurnBuilder;
   readonly stepSamples: number;
   /** The first frame not yet decided. */
   private decidedTo = 0;
@@ -56,6 +64,7 @@ export class SpeakerTracker {
   constructor(readonly options: DiarizeOptions = DEFAULT_DIARIZE_OPTIONS) {
     this.linker = new OverlapLinker(options);
     this.turns = new TurnBuilder(options);
+    this.weakTurns = new TurnBuilder({ minDurationOn: 0, minDurationOff: options.minDurationOff });
     this.stepSamples = Math.max(FRAME_STEP_SAMPLES, Math.round(options.stepSec * SAMPLE_RATE));
   }
 
@@ -65,7 +74,7 @@ export class SpeakerTracker {
    */
   get settledSec(): number {
     const decided = this.decidedTo * FRAME_STEP_SAMPLES / SAMPLE_RATE;
-    return Math.min(decided, this.turns.openSince() ?? decided);
+    return Math.min(decided, this.turns.openSince() ?? decided, this.weakTurns.openSince() ?? decided);
   }
 
   /** Speakers opened so far (global indices 0…speakers−1). */
@@ -78,23 +87,28 @@ export class SpeakerTracker {
   window(startSample: number, y: ArrayLike<number>): { turns: FrameTurn[]; created: number[] } {
     const activity = powersetToActivity(y, WINDOW_FRAMES, this.options.hard);
     const count = localCount(activity, WINDOW_FRAMES, this.options.hard ? 0.5 : this.options.onset);
-    const { created } = this.linker.addWindow(frameOf(startSample), activity, count);
+    const soft = this.options.hard && Number.isFinite(this.options.weakOnset) ? powersetToActivity(y, WINDOW_FRAMES, false) : undefined;
+    const { created } = this.linker.addWindow(frameOf(startSample), activity, count, soft);
     // Frames before the next window's first one are covered by no later window, whether one comes or not.
     return { turns: this.decide(frameOf(startSample + this.stepSamples)), created };
   }
 
   /** The source ended after `totalSamples`: every frame up to there is decided, every turn closed. */
   end(totalSamples: number): FrameTurn[] {
-    return [...this.decide(Math.floor(totalSamples / FRAME_STEP_SAMPLES)), ...this.turns.flush()];
+    return [...this.decide(Math.floor(totalSamples / FRAME_STEP_SAMPLES)), ...this.turns.flush(), ...weakly(this.weakTurns.flush())];
   }
 
+  /** Decided turns and weak ones (`weak: true`) that became final. */
   private decide(to: number): FrameTurn[] {
     if (to <= this.decidedTo) return [];
-    const decisions = this.linker.decide(to);
+    const weak: number[] = [];
+    const decisions = this.linker.decide(to, weak, this.options.weakOnset);
     this.decidedTo = to;
-    return this.turns.push(decisions);
+    return [...this.turns.push(decisions), ...weakly(this.weakTurns.push(weak.map((g) => (g === -1 ? [] : [g]))))];
   }
 }
+
+const weakly = (turns: FrameTurn[]): FrameTurn[] => turns.map((t) => ({ ...t, weak: true }));
 
 /**
  * Where the windows over `totalSamples` of audio start (the last one padded with silence where the audio does not

@@ -7,7 +7,11 @@
 import { frameTime } from './segmentation';
 
 /** A speaker turn on the source's capture clock, in seconds; `speaker` is the global speaker index. */
-export interface FrameTurn { start: number; end: number; speaker: number }
+export interface FrameTurn {
+  start: number; end: number; speaker: number;
+  /** Half-heard: the segmentation's soft scores, below its decision, in frames where it decided nobody (tracker.ts). */
+  weak?: boolean;
+}
 
 export interface TurnOptions {
   /** Turns shorter than this (s) are dropped. */

@@ -10,6 +10,7 @@
  */
 import { FileSource, SAMPLE_RATE } from '../../daemon/capture/source';
 import { SpeakerStage } from '../../daemon/speakers/stage';
+import { SpectralReidentifier } from '../../daemon/speakers/spectral';
 import { DEFAULT_DIARIZE_OPTIONS } from '../../daemon/speakers/tracker';
 import { realRecordings } from '../eval/vad/corpus';
 import { runSession } from './session-run';
@@ -19,7 +20,8 @@ const TARGET = 0.1;
 
 /** CPU seconds the stage takes for `file`, and the audio's length. */
 async function stageCpu(file: string): Promise<{ cpuSec: number; audioSec: number; windows: number }> {
-  const stage = await SpeakerStage.create();
+  // As a session without the voice model runs it: weak turns and spectral re-identification included (issue 57).
+  const stage = await SpeakerStage.create({}, new SpectralReidentifier());
   const source = await FileSource.open(file, { pace: 'fast' });
   const frames = [];
   for await (const f of source.frames(new AbortController().signal)) frames.push(f);

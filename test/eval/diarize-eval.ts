@@ -33,6 +33,10 @@ import { readAudio, replay, segment, Segmented } from './diarize/run';
 import { realRecordings, RealRecording, REAL_AUDIO_DIR } from './vad/corpus';
 import { groupRecordings, spread } from './vad/crossval';
 import { union } from './vad/score';
+import { detect } from './vad/run';
+import { vadConfig } from '../../daemon/vad/config';
+import { poolLines, scoreLines } from './diarize/lines';
+import { SAME_VOICE_DISTANCE, SpectralReidentifier } from '../../daemon/speakers/spectral';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const DEFAULT_HELD_OUT = path.join(REPO_ROOT, '.bench', 'diar-dev');
@@ -44,7 +48,7 @@ export function gridCandidates(): DiarizeOptions[] {
   const activity = [{ hard: true, onset: 0.5 }, ...[0.5, 0.35, 0.2].map((onset) => ({ hard: false, onset }))];
   for (const stepSec of STEPS_SEC) for (const a of activity) for (const linkThreshold of [0, 0.05, 0.1, 0.2, 0.3, 0.5])
     for (const minDurationOn of [0, 0.25, 0.5, 1]) for (const minDurationOff of [0, 0.25, 0.5])
-      out.push({ stepSec, ...a, linkThreshold, minLocalFrames: 10, minDurationOn, minDurationOff });
+      out.push({ stepSec, ...a, linkThreshold, minLocalFrames: 10, minDurationOn, minDurationOff, weakOnset: Infinity });
   return out;
 }
 
@@ -95,7 +99,7 @@ async function main(): Promise<void> {
     scoreDiarization(audio[i].reference, turns, { collar, durationSec: audio[i].durationSec });
   const candidates = gridCandidates();
   process.stderr.write(`eval:diarize: scoring ${candidates.length} settings…\n`);
-  const turnsOf = (c: DiarizeOptions, i: number): SpeakerTurn[] => replay(segmented.get(c.stepSec)![i], c);
+  const turnsOf = (c: DiarizeOptions, i: number): SpeakerTurn[] => replay(segmented.get(c.stepSec)![i], c).filter((t) => !t.weak);
   const scores = candidates.map((c) => audio.map((_, i) => score(i, turnsOf(c, i))));
 
   const choose = choosing.map((_, i) => i);
@@ -162,15 +166,113 @@ async function main(): Promise<void> {
   console.log('|---|---|---|');
   for (const s of STEPS_SEC) console.log(`| ${s} s | ${(10 / s).toFixed(0)} | ${cpuPerSec.get(s)!.toFixed(4)} |`);
   console.log(`\nLinking is by overlap only (no embedding model): a speaker silent for longer than a window (10 s) comes back under a new label.`);
+  const lines = await sessionLines(audio, (i, weakOnset) => replay(segmented.get(candidates[defaults].stepSec)![i], { ...candidates[defaults], weakOnset }),
+    choose, groups, heldOut.map((_, j) => choosing.length + j), nameOf, (i) => scores[defaults][i]);
+  const spectral = await withSpectral(audio, choose, groups, heldOut.map((_, j) => choosing.length + j), nameOf);
   const embedded = values.embed ? await withEmbeddings(values.embed, audio, choose, heldOut.map((_, j) => choosing.length + j), nameOf) : undefined;
 
   if (values.json) {
     fs.writeFileSync(values.json, JSON.stringify({
       collar: STANDARD_COLLAR, shipped: optionsName(candidates[defaults]), ruled: optionsName(candidates[ruled]),
       crossValidation: { folds: folds.map((f) => ({ ...f, der: der(f.test), baseDer: der(f.base) })), pooled: cvPooled, der: der(cvPooled), baseDer: der(cvBase) },
-      inSample, heldOut: held, cpuPerAudioSec: Object.fromEntries(cpuPerSec), ...(embedded ? { embedded } : {}),
+      inSample, heldOut: held, lines, spectral, cpuPerAudioSec: Object.fromEntries(cpuPerSec), ...(embedded ? { embedded } : {}),
     }, null, 1));
   }
+}
+
+/** Weak-turn onsets tried (tracker.ts weakOnset; Infinity: decided turns only). */
+export const WEAK_ONSETS = [Infinity, 0.3, 0.2, 0.1, 0.05];
+const ratio = (n: number, d: number) => (d ? (n / d).toFixed(3) : '–');
+
+/**
+ * The session's lines (test/eval/diarize/lines.ts): voice detection as a session runs it (vadConfig's defaults) over
+ * every recording, each stretch labelled from the shipped segmentation setting's turns with each weak onset. The onset
+ * is chosen on the committed recordings (the lowest DER of the speech turns, then the most lines right), by leave one group
+ * out and on all of them, and scored on the held-out ones beside the segmentation-only DER.
+ */
+async function sessionLines(audio: readonly Scored[], turnsWith: (i: number, weakOnset: number) => SpeakerTurn[], choose: readonly number[],
+  groups: readonly number[][], held: readonly number[], nameOf: (i: number) => string, segmentationOnly: (i: number) => DerScore) {
+  process.stderr.write(`eval:diarize: voice detection over ${audio.length} recordings…\n`);
+  const stretches: { start: number; end: number }[][] = [];
+  for (const a of audio) stretches.push((await detect(a.recording.file, vadConfig({}, 'meeting'))).speech);
+  const scored = WEAK_ONSETS.map((w) => audio.map((a, i) => scoreLines(a.reference, turnsWith(i, w), stretches[i], a.durationSec)));
+  const pooled = (w: number, idx: readonly number[]) => {
+    const s = scored[w].filter((_, i) => idx.includes(i));
+    return { der: poolDer(s.map((x) => x.der)), speech: poolDer(s.map((x) => x.speech)), ...poolLines(s) };
+  };
+  const pick = (idx: readonly number[]) => WEAK_ONSETS.reduce((best, _, w) => {
+    const a = pooled(w, idx), b = pooled(best, idx);
+    // The lowest DER of the speech turns, then the most lines right.
+    const da = der(a.speech), db = der(b.speech);
+    return da < db - 1e-9 || (Math.abs(da - db) <= 1e-9 && a.linesRight / Math.max(1, a.lines) > b.linesRight / Math.max(1, b.lines) + 1e-9) ? w : best;
+  }, 0);
+  console.log(`\n### Every transcribed line's speaker (issue 57): voice detection's stretches as the session labels them\n`);
+  console.log(`Each stretch voice detection gives the recognizer (vadConfig defaults, a meeting) gets the voice the session's book gives it (daemon/speakers/lines.ts): decided turns, then weak turns (the segmentation's soft scores at \`weakOnset\` where it decided nobody), then the nearest turn. "Lines right": lines over reference speech whose voice maps to the reference speaker heard most in them; "turns right": reference turns whose speaker is the mapped voice of the lines covering most of them.\n`);
+  console.log('| weak onset | committed: lines right | turns right | DER, speech turns | held out: lines right | turns right | DER, speech turns | missed | false alarm | confusion | DER of the lines |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  const chosen = pick(choose);
+  WEAK_ONSETS.forEach((w, k) => {
+    const c = pooled(k, choose), h = pooled(k, held);
+    console.log(`| ${w}${k === chosen ? ' (chosen)' : ''}${w === DEFAULT_DIARIZE_OPTIONS.weakOnset ? ' (shipped)' : ''} | ${ratio(c.linesRight, c.lines)} | ${ratio(c.turnsRight, c.turns)} | ${pct(der(c.speech))} | ${held.length ? `**${ratio(h.linesRight, h.lines)}**` : '–'} | ${ratio(h.turnsRight, h.turns)} | ${held.length ? `**${pct(der(h.speech))}**` : '–'} | ${parts(h.speech)} | ${pct(der(h.der))} |`);
+  });
+  const folds = groups.map((g) => {
+    const w = pick(choose.filter((i) => !g.includes(i)));
+    return { heldOut: g.map(nameOf), weakOnset: WEAK_ONSETS[w], ...pooled(w, g) };
+  });
+  const cv = { der: poolDer(folds.map((f) => f.der)), speech: poolDer(folds.map((f) => f.speech)), ...poolLines(folds.map((f) => ({ ...f }))) };
+  console.log(`\nLeave one group out (the onset chosen on the others): lines right ${ratio(cv.linesRight, cv.lines)}, turns right ${ratio(cv.turnsRight, cv.turns)}, DER of the speech turns ${pct(der(cv.speech))}, of the lines ${pct(der(cv.der))} (onsets chosen: ${folds.map((f) => f.weakOnset).join(', ')}).`);
+  const shipped = WEAK_ONSETS.indexOf(DEFAULT_DIARIZE_OPTIONS.weakOnset);
+  console.log(shipped === chosen ? `DEFAULT_DIARIZE_OPTIONS.weakOnset is the chosen ${WEAK_ONSETS[chosen]}.\n` : `**DEFAULT_DIARIZE_OPTIONS.weakOnset (${DEFAULT_DIARIZE_OPTIONS.weakOnset}) differs from the chosen ${WEAK_ONSETS[chosen]}.**\n`);
+  const use = shipped === -1 ? chosen : shipped;
+  if (held.length) {
+    console.log(`Held out, per recording (weak onset ${WEAK_ONSETS[use]}):\n`);
+    console.log('| recording | lines | lines right | turns right | DER, speech turns | DER of the lines | segmentation only: DER |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const i of held) {
+      const s = scored[use][i];
+      console.log(`| ${nameOf(i)} | ${s.lines} | ${ratio(s.linesRight, s.lines)} | ${ratio(s.turnsRight, s.turns)} | ${pct(der(s.speech))} | ${pct(der(s.der))} | ${pct(der(segmentationOnly(i)))} |`);
+    }
+    const h = pooled(use, held);
+    console.log(`| **pooled** | ${h.lines} | **${ratio(h.linesRight, h.lines)}** | **${ratio(h.turnsRight, h.turns)}** | **${pct(der(h.speech))}** | ${pct(der(h.der))} | ${pct(der(poolDer(held.map(segmentationOnly))))} |\n`);
+  }
+  return {
+    chosen: WEAK_ONSETS[chosen], shipped: DEFAULT_DIARIZE_OPTIONS.weakOnset, crossValidation: cv,
+    onsets: WEAK_ONSETS.map((w, k) => ({ weakOnset: String(w), committed: pooled(k, choose), heldOut: pooled(k, held) })),
+  };
+}
+
+/** Distances tried for spectral re-identification (spectral.ts; the shipped one among them). */
+export const SPECTRAL_DISTANCES = [0.1, 0.15, 0.2, 0.25, 0.35, 0.5];
+
+/**
+ * The shipped stage with spectral statistics re-identifying voices (no voice model), over every recording: DER of the
+ * decided turns per distance threshold; the threshold chosen on the committed recordings (the lowest pooled DER; ties
+ * to overlap only, then the smaller distance: fewer merges), by leave one group out and on all of them, and scored on
+ * the held-out ones beside overlap linking alone in the same run.
+ */
+async function withSpectral(audio: readonly Scored[], choose: readonly number[], groups: readonly number[][], held: readonly number[], nameOf: (i: number) => string) {
+  process.stderr.write(`eval:diarize: spectral re-identification at ${SPECTRAL_DISTANCES.length} distances…\n`);
+  const scoreAll = async (distance: number | undefined) => Promise.all(audio.map(async (a) => {
+    const turns = await diarizeFile(a.recording.file, {}, distance === undefined ? undefined : new SpectralReidentifier(distance));
+    return scoreDiarization(a.reference, turns, { durationSec: a.durationSec });
+  }));
+  const options: (number | undefined)[] = [undefined, ...SPECTRAL_DISTANCES];
+  const scores: DerScore[][] = [];
+  for (const d of options) scores.push(await scoreAll(d));
+  const pooled = (k: number, idx: readonly number[]) => poolDer(idx.map((i) => scores[k][i]));
+  const pick = (idx: readonly number[]) => options.reduce<number>((best, _, k) => (der(pooled(k, idx)) < der(pooled(best, idx)) - 1e-9 ? k : best), 0);
+  const name = (k: number) => (options[k] === undefined ? 'overlap only' : `distance ≤ ${options[k]}`);
+  const chosen = pick(choose);
+  console.log(`\n### Voices that come back, without a voice model: spectral statistics (spectral.ts)\n`);
+  console.log('| re-identification | committed: DER | held out: DER | missed | false alarm | confusion |');
+  console.log('|---|---|---|---|---|---|');
+  options.forEach((d, k) => console.log(`| ${name(k)}${k === chosen ? ' (chosen)' : ''}${d === SAME_VOICE_DISTANCE ? ' (shipped)' : ''} | ${pct(der(pooled(k, choose)))} | ${held.length ? `**${pct(der(pooled(k, held)))}**` : '–'} | ${held.length ? parts(pooled(k, held)) : '– | – | –'} |`));
+  const folds = groups.map((g) => { const k = pick(choose.filter((i) => !g.includes(i))); return { heldOut: g.map(nameOf), chosen: name(k), test: pooled(k, g), overlap: pooled(0, g) }; });
+  const cv = poolDer(folds.map((f) => f.test)), cvOverlap = poolDer(folds.map((f) => f.overlap));
+  console.log(`\nLeave one group out: DER ${pct(der(cv))} (overlap only on the same folds ${pct(der(cvOverlap))}); chosen per fold: ${folds.map((f) => f.chosen).join('; ')}.`);
+  console.log(`Per recording, held out, ${name(chosen)}: ${held.map((i) => `${nameOf(i)} ${pct(der(scores[chosen][i]))} (overlap only ${pct(der(scores[0][i]))})`).join('; ') || 'none'}.`);
+  return { chosen: options[chosen] ?? null, shipped: SAME_VOICE_DISTANCE, crossValidation: { der: der(cv), overlapDer: der(cvOverlap), folds },
+    options: options.map((d, k) => ({ distance: d ?? null, committed: pooled(k, choose), heldOut: pooled(k, held) })) };
 }
 
 /** Similarity thresholds tried for re-identification (the shipped one, sherpa-onnx's, among them). */

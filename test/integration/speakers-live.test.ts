@@ -7,6 +7,7 @@
  * daemon, from the journal alone, rewrites the notes file's lines and moves the owners. And `earshot transcribe --json`.
  */
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -85,7 +86,7 @@ describe('speakers within a source, live (real daemon, VAD, segmentation model, 
         ({ sessionId, notesPath } = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile, pace: 'realtime', title: 'Kick-off' }));
         const streaming = await client.waitFor('a streaming state', () => client.states.find((s) => s.state === 'streaming'));
         assert.equal(streaming.speakers?.mode, 'overlap');
-        assert.match(streaming.speakers!.message, /overlap only/);
+        assert.match(streaming.speakers!.message, /overlap, and someone silent .* statistics/);
 
         // Read at its pace, the first final comes out long before the stage has heard a window past it.
         const first = await client.waitFor('the first final', () => client.transcripts.find((t) => t.final && t.text), 60_000);
@@ -102,7 +103,9 @@ describe('speakers within a source, live (real daemon, VAD, segmentation model, 
         assert.ok(change, `no speakers record for ${first.segmentId} when its relabel arrived: ${JSON.stringify(records)}`);
         assert.match(relabel.voice ?? '', VOICE);
         const { speakerPending: _pending, ...settled } = first;
-        assert.deepEqual(relabel, { ...settled, speaker: change.speaker, voice: change.voice }, 'the same final, its text unchanged, with its speaker');
+        // With its voice's confidence (issue 57), journaled in the same change.
+        assert.ok(change.confidence !== undefined && change.confidence > 0 && change.confidence <= 1, JSON.stringify(change));
+        assert.deepEqual(relabel, { ...settled, speaker: change.speaker, voice: change.voice, speakerConfidence: change.confidence }, 'the same final, its text unchanged, with its speaker');
 
         // Named while the meeting runs: its finals so far are relabelled, and its later finals come out with the name.
         named = relabel.voice!;
@@ -261,6 +264,61 @@ describe('the speaker voice model, downloaded on request (real daemon, local htt
       assert.deepEqual(segmentsOf(journal.records).map((s) => s.voice), finals.map((f) => f.voice), 'as journaled');
     } finally {
       assert.equal(await client.dispose(), 0, client.daemon.stderr().slice(-2000));
+    }
+  });
+});
+
+describe('a voice that comes back after a silence longer than a window keeps its label (issue 57: real daemon, no voice model)', function () {
+  this.timeout(180_000);
+  let dir: string;
+
+  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-voice-back-')); });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** espeak-ng sentences (two voices) and silences joined into one 16 kHz mono file: A, B, 14 s of silence, A again. */
+  function conversation(): string {
+    const part = (name: string, args: string[]) => {
+      const raw = path.join(dir, `${name}-raw.wav`), out = path.join(dir, `${name}.wav`);
+      if (args[0] === 'silence') execFileSync('sox', ['-R', '-n', '-r', '16000', '-c', '1', '-b', '16', out, 'trim', '0', args[1]]);
+      else {
+        execFileSync('espeak-ng', [...args, '-w', raw]);
+        execFileSync('sox', ['-R', raw, '-r', '16000', '-c', '1', '-b', '16', out]);
+      }
+      return out;
+    };
+    const a = ['-v', 'en-gb+m2', '-p', '40'], b = ['-v', 'en-us+f3', '-p', '75', '-s', '165'];
+    const parts = [
+      part('a1', [...a, 'I will send the quarterly report to the finance team by Friday afternoon, and then we can review it together.']),
+      part('gap1', ['silence', '1.5']),
+      part('b1', [...b, 'That works for me. I also need the budget numbers before the meeting on Monday morning, please.']),
+      part('gap2', ['silence', '14']),
+      part('a2', [...a, 'Coming back to the report, I will add the chart about the travel costs for the second quarter.']),
+      part('gap3', ['silence', '1']),
+    ];
+    const file = path.join(dir, 'voice-back.wav');
+    execFileSync('sox', ['-R', ...parts, file]);
+    return file;
+  }
+
+  it('the returning voice\'s final carries the label of its first one, the other voice\'s another, journaled as shown', async () => {
+    const audioFile = conversation();
+    const client = connectDaemon();
+    try {
+      const relabels = relabelsOf(client);
+      await client.initialize({ protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: sayingModel('promise', PROMISE_TOKENS), threads: 1 });
+      const { sessionId } = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile, pace: 'fast', title: 'Voices' });
+      await client.sessionDone(sessionId);
+      const finals = latest(client.transcripts, relabels).sort((x, y) => x.t0 - y.t0);
+      // One final per sentence: A until about 6 s, B from about 7.5 s, A again after the silence (from about 27.5 s).
+      const first = finals.find((f) => f.t1 < 7), other = finals.find((f) => f.t0 > 6.5 && f.t1 < 15), back = finals.find((f) => f.t0 > 25);
+      assert.ok(first && other && back, JSON.stringify(finals.map((f) => [f.t0, f.t1, f.voice])));
+      assert.match(first.voice ?? '', VOICE);
+      assert.equal(back.voice, first.voice, `the returning voice: ${JSON.stringify(finals.map((f) => [f.t0, f.t1, f.voice]))}`);
+      assert.notEqual(other.voice, first.voice);
+      const journaled = segmentsOf((await readJournal(path.join(dir, 'storage', 'sessions', `${sessionId}.jsonl`))).records);
+      assert.deepEqual(journaled.map((s) => [s.segmentId, s.voice]), finals.map((f) => [f.segmentId, f.voice]));
+    } finally {
+      await client.dispose();
     }
   });
 });

@@ -29,7 +29,9 @@ export function poolDer(scores: readonly DerScore[]): DerScore {
 }
 
 /** Scores `hypothesis` against `reference` over [0, durationSec) (default: to the last turn of either). */
-export function scoreDiarization(reference: readonly SpeakerSpan[], hypothesis: readonly SpeakerSpan[], options: { collar?: number; durationSec?: number } = {}): DerScore {
+/** `mapping`, when given, gets each mapped hypothesis speaker's reference speaker. */
+export function scoreDiarization(reference: readonly SpeakerSpan[], hypothesis: readonly SpeakerSpan[],
+  options: { collar?: number; durationSec?: number; mapping?: Map<string, string> } = {}): DerScore {
   const collar = options.collar ?? STANDARD_COLLAR;
   const duration = options.durationSec ?? Math.max(0, ...reference.map((t) => t.end), ...hypothesis.map((t) => t.end));
   const frames = Math.ceil(duration / STEP - 1e-9);
@@ -59,6 +61,7 @@ export function scoreDiarization(reference: readonly SpeakerSpan[], hypothesis: 
     return n;
   }));
   const map = mapSpeakers(common);
+  map.forEach((h, r) => { if (h !== -1) options.mapping?.set(hypNames[h], refNames[r]); });
   const s: DerScore = { scored: 0, missed: 0, falseAlarm: 0, confusion: 0 };
   for (let f = 0; f < frames; f++) {
     if (!scored[f]) continue;

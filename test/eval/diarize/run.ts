@@ -42,7 +42,7 @@ export async function segment(model: SegmentationModel, audio: Float32Array, ste
   return { totalSamples: audio.length, stepSec, windows, cpuSec: (cpu.user + cpu.system) / 1e6 };
 }
 
-/** The turns the stage would give with `options` (whose stepSec must be the segmentation's). */
+/** The turns the stage would give with `options` (whose stepSec must be the segmentation's), weak ones included. */
 export function replay(segmented: Segmented, options: DiarizeOptions): SpeakerTurn[] {
   if (options.stepSec !== segmented.stepSec) throw new Error(`windows cut every ${segmented.stepSec} s replayed with step ${options.stepSec} s`);
   const tracker = new SpeakerTracker(options);
@@ -54,6 +54,6 @@ export function replay(segmented: Segmented, options: DiarizeOptions): SpeakerTu
   const labels = new Map<number, string>();
   return turns.map((t) => {
     if (!labels.has(t.speaker)) labels.set(t.speaker, speakerLabel(labels.size + 1));
-    return { start: Math.round(t.start * 1000) / 1000, end: Math.round(t.end * 1000) / 1000, speaker: labels.get(t.speaker)! };
+    return { start: Math.round(t.start * 1000) / 1000, end: Math.round(t.end * 1000) / 1000, speaker: labels.get(t.speaker)!, ...(t.weak ? { weak: true as const } : {}) };
   }).sort((a, b) => a.start - b.start || a.end - b.end);
 }
