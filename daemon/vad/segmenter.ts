@@ -44,10 +44,24 @@ export interface SegmenterOptions {
    */
   dropThreshold: number;
   hangoverMs: number;
+  /**
+   * An utterance whose final is already decoded (the recognizer asks, SegmenterControl.endEarly) ends after this much
+   * of its pause instead of `hangoverMs`: the final is sent as soon as whisper is done, not when the hangover runs out
+   * (issue 60: that wait was most of the time beyond the decode). Voice that comes back later starts a new utterance.
+   * Optional for settings made before it: absent, the hangover stands.
+   */
+  earlyEndMs?: number;
   preRollMs: number;
   /** Utterances are cut before this length (whisper's window is 30 s), at the quietest frame. */
   maxUtteranceSec: number;
 }
+
+/**
+ * The least pause after which an utterance whose final is decoded ends (SegmenterOptions.earlyEndMs): on this machine a
+ * final's decode takes longer than this, so the final goes out when whisper is done; on a faster one the pause still
+ * outlasts most gaps between words (about 100–250 ms in fluent speech), so a sentence is seldom cut.
+ */
+export const EARLY_END_MS = 200;
 
 /**
  * Thresholds, shortest speech (and its gaps) and pre-roll are the default profile's (config.ts: chosen by
@@ -67,6 +81,7 @@ export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
   onsetMs: 128,
   dropThreshold: 0.6,
   hangoverMs: 400,
+  earlyEndMs: EARLY_END_MS,
   preRollMs: 300,
   maxUtteranceSec: 25,
 };
@@ -153,6 +168,17 @@ class UtteranceBuffer {
   }
 }
 
+/**
+ * What the recognizer may ask of a running segmenter (segmentUtterances installs `endEarly`). `endEarly(id, end)`: the
+ * final of utterance `id` up to `end` (its finalEndSample) is decoded; end the utterance there if its speech is still
+ * down at that very place. True: it has ended now (its `end` event follows, with that finalEndSample); the caller may
+ * send its final at once. False: not yet (the pause is shorter than earlyEndMs: it ends, with an `end` event, once the
+ * pause is that long and the speech still down) or never (the voice came back, another utterance, no earlyEndMs).
+ */
+export interface SegmenterControl {
+  endEarly?(id: string, finalEndSample: number): boolean;
+}
+
 /** Numbers utterances; shared by successive segmenters of one source (runs between pauses) so ids stay unique. */
 export interface UtteranceCounter {
   count: number;
@@ -167,11 +193,13 @@ export async function* segmentUtterances(
   detector: SpeechDetector,
   options: SegmenterOptions = DEFAULT_SEGMENTER_OPTIONS,
   counter: UtteranceCounter = { count: 0 },
+  control: SegmenterControl = {},
 ): AsyncGenerator<UtteranceEvent> {
   const msToFrames = (ms: number) => Math.max(1, Math.round((ms / 1000) * SAMPLE_RATE / FRAME_SAMPLES));
   const minSpeechFrames = msToFrames(options.minSpeechMs);
   const startGapFrames = Math.round(((options.startGapMs ?? 0) / 1000) * SAMPLE_RATE / FRAME_SAMPLES);
   const hangoverFrames = msToFrames(options.hangoverMs);
+  const earlyEndSamples = options.earlyEndMs === undefined ? undefined : Math.round((options.earlyEndMs / 1000) * SAMPLE_RATE);
   const dropLevel = Math.max(options.dropThreshold, options.offThreshold);
   const preRollFrames = Math.round((options.preRollMs / 1000) * SAMPLE_RATE / FRAME_SAMPLES);
   const maxFrames = Math.floor((options.maxUtteranceSec * SAMPLE_RATE) / FRAME_SAMPLES);
@@ -194,6 +222,10 @@ export async function* segmentUtterances(
   let silentFrames = 0;
   /** The final's end the last `pause` told, while the speech stays down. */
   let toldEnd: number | undefined;
+  /** The recognizer's final is decoded up to toldEnd: end there once the pause is earlyEndMs long (SegmenterControl). */
+  let endWanted: string | undefined;
+  /** Ended by endEarly between two frames: its `end` event, yielded before the next frame is looked at. */
+  let endedEarly: Utterance | undefined;
 
   const endLag = (detector.endLagFrames ?? 0) * FRAME_SAMPLES;
   /** Utterance.finalEndSample of the utterance as it is now. */
@@ -225,6 +257,7 @@ export async function* segmentUtterances(
     };
     silentFrames = 0;
     toldEnd = undefined;
+    endWanted = undefined;
   };
 
   /** The utterance the pending speech would start (its pre-roll and speech so far), as `begin` would make it. */
@@ -248,7 +281,43 @@ export async function* segmentUtterances(
     return pending[Math.max(first, pending.length - kept)].frame.startSample;
   };
 
+  /** How much of the pause after the final's end (toldEnd) has been heard. */
+  const pauseHeard = (): number => current!.startSample + current!.buffer.length - toldEnd!;
+  /**
+   * Ends the current utterance where its final ends: the frames after that (the pause so far) become the pre-roll of
+   * whatever speech comes next, as after a hangover. Returns the `end` event's utterance.
+   */
+  const endAtFinal = (): Utterance => {
+    const c = current!;
+    const ended = snapshot('end');
+    const keep = Math.floor((c.startSample + c.buffer.length - toldEnd!) / FRAME_SAMPLES);
+    const scores = c.buffer.scores;
+    const view = c.buffer.view();
+    pending = [];
+    for (let i = scores.length - keep; i < scores.length; i++) {
+      const samples = view.slice(i * FRAME_SAMPLES, (i + 1) * FRAME_SAMPLES);
+      pending.push({ frame: { source: c.source, startSample: c.startSample + i * FRAME_SAMPLES, samples, ...(c.capturedAt !== undefined ? { capturedAt: c.capturedAt } : {}) }, score: scores[i] });
+    }
+    pendingSpeech = pendingRun = pendingGap = 0;
+    current = undefined;
+    endWanted = undefined;
+    return ended;
+  };
+  control.endEarly = (id, finalEndSample) => {
+    if (earlyEndSamples === undefined || !current || current.id !== id || toldEnd !== finalEndSample || endedEarly) return false;
+    if (pauseHeard() < earlyEndSamples) {
+      endWanted = id;
+      return false;
+    }
+    endedEarly = endAtFinal();
+    return true;
+  };
+
   for await (const frame of frames) {
+    if (endedEarly) {
+      yield { type: 'end', utterance: endedEarly };
+      endedEarly = undefined;
+    }
     if (frame.pause) {
       if (onset) yield { type: 'discard', utterance: onset };
       onset = undefined;
@@ -259,6 +328,11 @@ export async function* segmentUtterances(
       continue;
     }
     const score = await detector.score(frame.samples);
+    if (endedEarly) {
+      // Ended while this frame was being scored: the frame belongs to what comes after.
+      yield { type: 'end', utterance: endedEarly };
+      endedEarly = undefined;
+    }
     if (!current) {
       pending.push({ frame, score });
       if (score >= options.onThreshold || (score >= options.offThreshold && pendingSpeech > 0)) {
@@ -313,6 +387,11 @@ export async function* segmentUtterances(
       continue;
     }
     const end = finalEnd();
+    if (end !== toldEnd) endWanted = undefined; // the voice came back (or the end moved): the decoded final is not it
+    else if (endWanted === current.id && end !== undefined && pauseHeard() >= earlyEndSamples!) {
+      yield { type: 'end', utterance: endAtFinal() };
+      continue;
+    }
     if (end !== toldEnd) {
       toldEnd = end;
       if (end !== undefined) {
@@ -345,6 +424,7 @@ export async function* segmentUtterances(
     }
     yield { type: 'audio', utterance: snapshot() };
   }
+  if (endedEarly) yield { type: 'end', utterance: endedEarly };
   if (onset) yield { type: 'discard', utterance: onset };
   if (current) yield { type: 'end', utterance: snapshot('end') };
 }

@@ -15,6 +15,7 @@ import { EarshotService } from '../../daemon/service';
 import { ServiceConfig } from '../../daemon/service/serviceConfig';
 import { CAPTURE_PERIOD_MS, SAMPLE_RATE } from '../../daemon/capture/source';
 import { DEFAULT_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
+import { LatencyMark, latencyMarks } from '../../daemon/asr/latencyMarks';
 import { DEFAULT_SEGMENTER_OPTIONS } from '../../daemon/vad/segmenter';
 import { machineCpu, ownCpu, tempDir, removeTempDir, THREADS } from './util';
 
@@ -107,6 +108,8 @@ export interface SessionRun {
   foreignCores: number;
   /** The opt-in model extraction's progress reports, with the wall time (a run with `serviceConfig.enhancement`). */
   extractions: { wall: number; progress: ExtractionProgressParams }[];
+  /** Each utterance's way to its final (daemon/asr/latencyMarks.ts): figure 3's breakdown beyond whisper. */
+  marks: LatencyMark[];
 }
 
 /** Memory over one window of audio, from samples taken every 100 ms (RSS swings by a whisper state per decode). */
@@ -149,6 +152,7 @@ export interface BenchService {
   /** Steps of the degrade ladder (recognition falling behind real time), with the wall time. */
   degrades: { wall: number; level: number; name: string }[];
   extractions: SessionRun['extractions'];
+  marks: LatencyMark[];
   dispose(): Promise<void>;
 }
 
@@ -161,6 +165,7 @@ export async function benchService(modelPath: string, serviceConfig: Partial<Ser
   const streaming = { wall: NaN, cpu: NaN };
   const degrades: BenchService['degrades'] = [];
   const extractions: BenchService['extractions'] = [];
+  const marks: LatencyMark[] = [];
   const service = new EarshotService(
     {
       storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath, language: 'en', threads: THREADS, gpu: false,
@@ -223,8 +228,9 @@ export async function benchService(modelPath: string, serviceConfig: Partial<Ser
   if (WHATIF.onsetMs !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { onsetMs: number }).onsetMs = WHATIF.onsetMs;
   await engine.load();
   return {
-    service, decodes, aborted, transcripts, relabels, streaming, degrades, extractions,
+    service, decodes, aborted, transcripts, relabels, streaming, degrades, extractions, marks,
     dispose: async () => {
+      latencyMarks.listener = undefined;
       await service.shutdown();
       removeTempDir(dir);
     },
@@ -250,6 +256,8 @@ export async function runOn(bench: BenchService, options: RunOptions): Promise<S
   bench.relabels.length = 0;
   bench.degrades.length = 0;
   bench.extractions.length = 0;
+  bench.marks.length = 0;
+  latencyMarks.listener = (mark) => bench.marks.push(mark);
   if (options.partialsWanted !== undefined) service.partials.set('bench', options.partialsWanted);
   // Measured from STREAMING on: loading the VAD and whisper models is figure 5's business.
   const { sessionId } = await service.startSession({ sources: ['file'], audioFile: options.audioFile, pace: options.pace, title: 'bench' });
@@ -296,7 +304,7 @@ export async function runOn(bench: BenchService, options: RunOptions): Promise<S
       t0, wallSec: (end - t0) / 1000, audioSec: status.capturedSec, cpuSec,
       transcripts: bench.transcripts.slice(), relabels: bench.relabels.slice(), decodes: bench.decodes.slice(), aborted: bench.aborted.slice(), finalSegments: result.segments.length,
       samples, modelLoadMs: service.engine.loadMs, degrades: bench.degrades.slice(), foreignCores,
-      extractions: bench.extractions.slice(),
+      extractions: bench.extractions.slice(), marks: bench.marks.slice(),
     };
   } finally {
     clearInterval(tick);
