@@ -14,9 +14,10 @@
  * as it is decoded (issue 60: waiting for the start cost up to 120 ms); if the onset is then discarded (a breath, a
  * click), an empty final withdraws it, as an empty final retracts any partial. A decode still running is stopped.
  *
- * An early final that is done while the speech is still down ends its utterance (the segmenter's earlyEndMs, through
- * RecognizerContext.endEarly) and is sent at once, instead of waiting for the hangover: voice that comes back after
- * that is a new utterance. One stopped by the voice coming back while it decodes costs what it did before.
+ * An early final that is done while the speech is still down, once the pause is the segmenter's earlyEndMs long, ends
+ * its utterance (RecognizerContext.endEarly) and is sent at once instead of after the hangover: voice that comes back
+ * after that is a new utterance. One stopped by the voice coming back while it decodes costs what it did before; one
+ * done sooner than earlyEndMs waits for the hangover, as before.
  *
  * The segmenter is read continuously, whisper or not: an utterance's end is seen while a partial decodes,
  * and the next decode is always the most urgent one (finals of ended utterances, then the early final of a
@@ -454,7 +455,7 @@ export async function* recognize(
       live.finalDecode = lastDecode;
       live.decodedSamples = asked.pcm.length;
       cover(live, u);
-      // Still down where it was decoded: it is the final, and the utterance ends now if the pause is long enough.
+      // Still down where it was decoded: it is the final, and the utterance ends now if the pause is earlyEndMs long.
       if (!live.ended && live.droppedAt === live.speculatedAt && ctx.endEarly?.(u.id, live.droppedAt)) {
         latencyMark(u.id, 'vadEnd');
         inbox.endEarly(live);

@@ -45,10 +45,11 @@ export interface SegmenterOptions {
   dropThreshold: number;
   hangoverMs: number;
   /**
-   * An utterance whose final is already decoded (the recognizer asks, SegmenterControl.endEarly) ends after this much
-   * of its pause instead of `hangoverMs`: the final is sent as soon as whisper is done, not when the hangover runs out
-   * (issue 60: that wait was most of the time beyond the decode). Voice that comes back later starts a new utterance.
-   * Optional for settings made before it: absent, the hangover stands.
+   * An utterance whose final is decoded when this much of its pause has passed (the recognizer asks,
+   * SegmenterControl.endEarly) ends there instead of after `hangoverMs`: the final is sent as soon as whisper is done,
+   * not when the hangover runs out (issue 60: that wait was most of the time beyond the decode). Voice that comes back
+   * later starts a new utterance. A final decoded sooner waits for the hangover, as before: where whisper is fast the
+   * hangover is short beside it, and the utterances stay as they were. Optional: absent, the hangover stands.
    */
   earlyEndMs?: number;
   preRollMs: number;
@@ -57,9 +58,9 @@ export interface SegmenterOptions {
 }
 
 /**
- * The least pause after which an utterance whose final is decoded ends (SegmenterOptions.earlyEndMs): on this machine a
- * final's decode takes longer than this, so the final goes out when whisper is done; on a faster one the pause still
- * outlasts most gaps between words (about 100–250 ms in fluent speech), so a sentence is seldom cut.
+ * The least pause at which an utterance whose final is decoded ends (SegmenterOptions.earlyEndMs). On 2-core x86 a
+ * base.en final takes longer than this, so it goes out when whisper is done; a pause within a turn that outlasts both
+ * the decode and this is where a new utterance starts (on the sample, a turn's pauses heard 0–320 ms).
  */
 export const EARLY_END_MS = 200;
 
@@ -171,9 +172,8 @@ class UtteranceBuffer {
 /**
  * What the recognizer may ask of a running segmenter (segmentUtterances installs `endEarly`). `endEarly(id, end)`: the
  * final of utterance `id` up to `end` (its finalEndSample) is decoded; end the utterance there if its speech is still
- * down at that very place. True: it has ended now (its `end` event follows, with that finalEndSample); the caller may
- * send its final at once. False: not yet (the pause is shorter than earlyEndMs: it ends, with an `end` event, once the
- * pause is that long and the speech still down) or never (the voice came back, another utterance, no earlyEndMs).
+ * down at that very place and the pause so far is at least earlyEndMs. True: it has ended now (its `end` event follows,
+ * with that finalEndSample); the caller may send its final at once. False: nothing changes (the hangover ends it).
  */
 export interface SegmenterControl {
   endEarly?(id: string, finalEndSample: number): boolean;
@@ -222,8 +222,6 @@ export async function* segmentUtterances(
   let silentFrames = 0;
   /** The final's end the last `pause` told, while the speech stays down. */
   let toldEnd: number | undefined;
-  /** The recognizer's final is decoded up to toldEnd: end there once the pause is earlyEndMs long (SegmenterControl). */
-  let endWanted: string | undefined;
   /** Ended by endEarly between two frames: its `end` event, yielded before the next frame is looked at. */
   let endedEarly: Utterance | undefined;
 
@@ -257,7 +255,6 @@ export async function* segmentUtterances(
     };
     silentFrames = 0;
     toldEnd = undefined;
-    endWanted = undefined;
   };
 
   /** The utterance the pending speech would start (its pre-roll and speech so far), as `begin` would make it. */
@@ -300,15 +297,11 @@ export async function* segmentUtterances(
     }
     pendingSpeech = pendingRun = pendingGap = 0;
     current = undefined;
-    endWanted = undefined;
     return ended;
   };
   control.endEarly = (id, finalEndSample) => {
     if (earlyEndSamples === undefined || !current || current.id !== id || toldEnd !== finalEndSample || endedEarly) return false;
-    if (pauseHeard() < earlyEndSamples) {
-      endWanted = id;
-      return false;
-    }
+    if (pauseHeard() < earlyEndSamples) return false;
     endedEarly = endAtFinal();
     return true;
   };
@@ -387,11 +380,6 @@ export async function* segmentUtterances(
       continue;
     }
     const end = finalEnd();
-    if (end !== toldEnd) endWanted = undefined; // the voice came back (or the end moved): the decoded final is not it
-    else if (endWanted === current.id && end !== undefined && pauseHeard() >= earlyEndSamples!) {
-      yield { type: 'end', utterance: endAtFinal() };
-      continue;
-    }
     if (end !== toldEnd) {
       toldEnd = end;
       if (end !== undefined) {

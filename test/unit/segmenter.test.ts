@@ -336,17 +336,21 @@ describe('Segmenter with EnergyDetector', () => {
     const frameEnd = (frame: number) => (frame + 1) * FRAME_SAMPLES;
     const SPEECH = Array<number>(20).fill(0.99);
     /**
-     * Runs the segmenter over `scores`, asking it to end the first utterance early at its first pause (as the recognizer
-     * does when the early final is done at once); `answers` gets what endEarly said.
+     * Runs the segmenter over `scores`, asking it to end the first utterance early `after` events past its first pause
+     * (as the recognizer does when the early final is done: 0 at once); `answers` gets what endEarly said.
      */
-    async function endingAtPause(scores: number[], options: Partial<typeof DEFAULT_SEGMENTER_OPTIONS>) {
+    async function endingAtPause(scores: number[], options: Partial<typeof DEFAULT_SEGMENTER_OPTIONS>, after = 0) {
       const out: UtteranceEvent[] = [];
       const answers: boolean[] = [];
       const control: SegmenterControl = {};
       const signal = new Float32Array(scores.length * FRAME_SAMPLES).fill(0.1);
+      let pause: Utterance | undefined;
       for await (const e of segmentUtterances(framesOf(signal), scripted(scores), { ...DEFAULT_SEGMENTER_OPTIONS, ...options }, { count: 0 }, control)) {
         out.push(e);
-        if (e.type === 'pause' && answers.length === 0) answers.push(control.endEarly!(e.utterance.id, e.utterance.finalEndSample!));
+        if (e.type === 'pause') pause ??= e.utterance;
+        if (pause && answers.length === 0 && out.length - 1 - out.findIndex((x) => x.utterance === pause) === after) {
+          answers.push(control.endEarly!(pause.id, pause.finalEndSample!));
+        }
       }
       return { out, answers };
     }
@@ -367,19 +371,19 @@ describe('Segmenter with EnergyDetector', () => {
       assert.ok(second.startSample < second.speechStartSample, 'with the pause before it as pre-roll');
     });
 
-    it('asked before the pause is earlyEndMs long: ends at the first frame that makes it so, not after the hangover', async () => {
-      const { out, answers } = await endingAtPause([...SPEECH, 0.3, ...Array<number>(40).fill(0.01)], { earlyEndMs: 200 });
-      assert.equal(answers[0], false, 'not yet: the pause is 0 ms long');
+    it('asked once the pause is earlyEndMs long (the decode took that long): ends there, not after the hangover', async () => {
+      // 200 ms is 6.25 frames of 32 ms: 7 frames after the cut (frame 20), where the hangover (400 ms) would take 13.
+      const { out, answers } = await endingAtPause([...SPEECH, 0.3, ...Array<number>(40).fill(0.01)], { earlyEndMs: 200 }, 7);
+      assert.equal(answers[0], true);
       const [end] = ends(out);
-      // 200 ms is 6.25 frames of 32 ms: the 7th frame after the cut (frame 20) ends it, where the hangover (400 ms) would take 13.
       assert.equal(end.startSample + end.samples.length, frameEnd(27));
       assert.equal(end.finalEndSample, frameEnd(20));
     });
 
-    it('the voice coming back before that keeps one utterance, as without the early end', async () => {
-      const scores = [...SPEECH, 0.3, 0.1, 0.1, ...SPEECH, ...Array<number>(20).fill(0.01)];
-      const { out, answers } = await endingAtPause(scores, { earlyEndMs: 200 });
-      assert.deepEqual(answers, [false]);
+    it('asked sooner (a fast decode): nothing changes, the hangover ends it and a pause that resumes keeps one utterance', async () => {
+      const scores = [...SPEECH, 0.3, 0.1, 0.1, 0.1, 0.1, ...SPEECH, ...Array<number>(20).fill(0.01)];
+      const { out, answers } = await endingAtPause(scores, { earlyEndMs: 200 }, 3);
+      assert.deepEqual(answers, [false], 'a pause of 3 frames (96 ms)');
       assert.equal(ends(out).length, 1, 'one utterance');
       const signal = new Float32Array(scores.length * FRAME_SAMPLES).fill(0.1);
       const plain: UtteranceEvent[] = [];
