@@ -50,6 +50,8 @@ export interface DecodeCall {
  *                                    DEFAULT_SEGMENTER_OPTIONS.onsetMs (0: none; the first partial waits for the start)
  *   BENCH_WHATIF_FINAL_MARGIN_S=S    a final's encoder window reaches S s beyond its audio instead of
  *                                    StreamingOptions.finalContextMarginSec
+ *   BENCH_WHATIF_EARLY_END_MS=M      a decoded final ends its utterance after M ms of pause instead of
+ *                                    DEFAULT_SEGMENTER_OPTIONS.earlyEndMs (off: never, the hangover ends every utterance)
  */
 /**
  * How often the realtime file source hands over its frames: by default a microphone's period (live capture delivers
@@ -67,6 +69,7 @@ export const WHATIF = {
   finalMarginSec: process.env.BENCH_WHATIF_FINAL_MARGIN_S ? Number(process.env.BENCH_WHATIF_FINAL_MARGIN_S) : undefined,
   dropThreshold: process.env.BENCH_WHATIF_DROP ? Number(process.env.BENCH_WHATIF_DROP) : undefined,
   onsetMs: process.env.BENCH_WHATIF_ONSET_MS ? Number(process.env.BENCH_WHATIF_ONSET_MS) : undefined,
+  earlyEndMs: process.env.BENCH_WHATIF_EARLY_END_MS || undefined,
 };
 const partialMsScale = WHATIF.partialDuty
   ? (1 / WHATIF.partialDuty - 1) / (1 / DEFAULT_STREAMING_OPTIONS.partialDutyCycle - 1)
@@ -78,6 +81,7 @@ export const whatIfNote = (): string | undefined => {
     WHATIF.noPrompt && 'BENCH_WHATIF_NO_PROMPT=1', WHATIF.finalMarginSec !== undefined && `BENCH_WHATIF_FINAL_MARGIN_S=${WHATIF.finalMarginSec}`,
     WHATIF.dropThreshold !== undefined && `BENCH_WHATIF_DROP=${WHATIF.dropThreshold}`,
     WHATIF.onsetMs !== undefined && `BENCH_WHATIF_ONSET_MS=${WHATIF.onsetMs}`,
+    WHATIF.earlyEndMs !== undefined && `BENCH_WHATIF_EARLY_END_MS=${WHATIF.earlyEndMs}`,
   ].filter(Boolean);
   return on.length ? `WHAT-IF RUN (${on.join(', ')}): not Earshot's current policy.` : undefined;
 };
@@ -226,6 +230,9 @@ export async function benchService(modelPath: string, serviceConfig: Partial<Ser
   // Every session's segmenter options start from these defaults (vad/config.ts reads them when the session starts).
   if (WHATIF.dropThreshold !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { dropThreshold: number }).dropThreshold = WHATIF.dropThreshold;
   if (WHATIF.onsetMs !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { onsetMs: number }).onsetMs = WHATIF.onsetMs;
+  if (WHATIF.earlyEndMs !== undefined) {
+    (DEFAULT_SEGMENTER_OPTIONS as { earlyEndMs?: number }).earlyEndMs = WHATIF.earlyEndMs === 'off' ? undefined : Number(WHATIF.earlyEndMs);
+  }
   await engine.load();
   return {
     service, decodes, aborted, transcripts, relabels, streaming, degrades, extractions, marks,
