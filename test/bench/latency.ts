@@ -182,7 +182,9 @@ export async function latency(): Promise<FigureReport> {
         `${FILE_PERIOD_MS === CAPTURE_PERIOD_MS ? ' as live capture delivers them' : ` (BENCH_FILE_PERIOD_MS; live capture: ${CAPTURE_PERIOD_MS} ms)`} (${run.wallSec.toFixed(0)} s wall for ` +
         `${run.audioSec.toFixed(0)} s of audio). Whisper was busy ${busy.toFixed(0)} s of the session (${(100 * busy / run.wallSec).toFixed(0)}%); ` +
         `other processes kept ${run.foreignCores.toFixed(2)} cores busy on average. Earshot used ${(run.cpuSec / run.audioSec).toFixed(3)} CPU-s per audio-s.`,
-      `${partialFirst} of ${fixture.turns.length} turns showed a partial before their first final. Every decode and announcement of ` +
+      `${run.transcripts.filter((t) => t.segment.final && t.segment.text).length} finals for ${fixture.turns.length} turns ` +
+        `(a turn's pause that outlasts its early final's decode and earlyEndMs starts a new utterance). ` +
+        `${partialFirst} of ${fixture.turns.length} turns showed a partial before their first final. Every decode and announcement of ` +
         `the run, on the capture clock: ${rel(LIVE_TIMELINE)}.`,
       run.degrades.length
         ? `Degrade ladder: ${run.degrades.map((d) => `${d.name} at ${((d.wall - run.t0) / 1000).toFixed(0)} s`).join(', ')} (recognition fell behind real time).`
