@@ -4,8 +4,9 @@
  * below it. `preRollMs` of audio before the start is kept so first syllables survive. As soon as the score
  * drops below `dropThreshold` a `pause` event says where the final's audio would end if no voice followed
  * (Utterance.finalEndSample), so the recognizer decodes the final while the hangover runs and the final is ready
- * when whisper is done. Nothing that is not inside an utterance ever reaches the recognizer: silence costs
- * nothing and yields no text.
+ * when whisper is done; when it is done after `earlyEndMs` of the pause, the recognizer may end the utterance there
+ * (SegmenterControl) rather than wait for the hangover. Nothing that is not inside an utterance ever reaches the
+ * recognizer: silence costs nothing and yields no text.
  */
 import { SourceKind } from '../../protocol/protocol';
 import { AudioFrame, FRAME_SAMPLES, SAMPLE_RATE } from '../capture/source';
