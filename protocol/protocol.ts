@@ -689,6 +689,142 @@ export interface DeviceListResult {
   backends?: { microphone: string; systemAudio: string };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Call detection: which apps use the microphone now (daemon/calls/)
+
+/** An app using the microphone now, as call detection sees it. */
+export interface CallApp {
+  /**
+   * The app as the OS names it: PulseAudio's application.name (Linux), the bundle id (macOS), the package family
+   * name or the program's path (Windows). Another process's text: print it inert.
+   */
+  app: string;
+  /** Its process id, where the OS gives one (not Windows' consent store). */
+  pid?: number;
+  /** ISO 8601: when it started using the microphone, by the OS's own clock where it has one (`sinceFrom: 'os'`), else when detection first saw it. */
+  since: string;
+  sinceFrom: 'os' | 'detector';
+}
+/** Where detection looked: PulseAudio/PipeWire's source-outputs, Core Audio's process objects, the consent store. */
+export type CallsBackend = 'pulse' | 'coreaudio' | 'consent-store' | 'none';
+export interface CallsListResult {
+  /** Each app using the microphone now, by name then pid; Earshot's own recorders and monitor (system-audio) captures are left out. */
+  apps: CallApp[];
+  backend: CallsBackend;
+  /** Set when detection could not look this time (no pactl, a query that ran past its bound, an output it cannot read): why. `apps` is then empty. */
+  fault?: string;
+}
+/** Which apps use the microphone now. */
+export const CallsList = new RequestType<Record<string, never>, CallsListResult, void>('earshot/calls/list');
+
+/** Poll interval of call detection (ms): at least, at most, and when a watch does not say. */
+export const CALLS_INTERVAL_MS = { min: 1000, max: 60_000, default: 3000 } as const;
+/**
+ * Starts or stops watching the microphone for this connection: while on, the daemon polls every `intervalMs` and sends
+ * {@link CallsChangedNotification} when an app starts or stops using it; off (or the connection gone), it polls nothing.
+ * Answers what detection sees now (the first poll's result when `on`).
+ */
+export const CallsWatch = new RequestType<CallsWatchParams, CallsListResult, void>('earshot/calls/watch');
+export interface CallsWatchParams {
+  on: boolean;
+  /** {@link CALLS_INTERVAL_MS}.min to .max; default .default. */
+  intervalMs?: number;
+}
+/** Sent while a watch is on, when the set of apps using the microphone changed (or detection started or stopped failing). */
+export const CallsChangedNotification = new NotificationType<CallsChangedParams>('earshot/calls/changed');
+export interface CallsChangedParams extends CallsListResult {
+  /** Apps that started using the microphone since the last notification (or the watch's start). */
+  started: CallApp[];
+  /** Apps that stopped. */
+  stopped: CallApp[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Auto-stop: a meeting started for a call ends when the call does (issue 58)
+
+/** Seconds of silence on every source, after the call app released the microphone, before the countdown starts. */
+export const AUTO_STOP_SILENCE_SEC = { min: 5, max: 600, default: 30 } as const;
+/** Seconds the countdown runs (the user can cancel it) before the meeting stops. */
+export const AUTO_STOP_COUNTDOWN_SEC = { min: 3, max: 120, default: 15 } as const;
+/** Given in {@link SessionStartParams.autoStop}: the call this meeting was started for. */
+export interface AutoStopParams {
+  /** The call app as {@link CallApp.app} names it. */
+  app: string;
+  /** Its process id, where detection gave one: another process of the same app using the microphone is not this call. */
+  pid?: number;
+  /** {@link AUTO_STOP_SILENCE_SEC}; default .default. */
+  silenceSec?: number;
+  /** {@link AUTO_STOP_COUNTDOWN_SEC}; default .default. */
+  countdownSec?: number;
+}
+/**
+ * Where a session's auto-stop stands. 'watching': the app uses the microphone (or speech goes on); 'silent': the app
+ * released it and the daemon waits for `silenceSec` without speech; 'countdown': the meeting stops at `stopsAt` unless
+ * cancelled (speech or the app coming back cancels it too: back to 'watching'); 'cancelled': the user cancelled it, the
+ * meeting runs until stopped by hand; 'stopped': the daemon stopped the meeting (the notes settle as at any stop).
+ */
+export type AutoStopState = 'watching' | 'silent' | 'countdown' | 'cancelled' | 'stopped';
+/** Sent on each change of a session's auto-stop state (only for sessions started with `autoStop`). */
+export const AutoStopNotification = new NotificationType<AutoStopStateParams>('earshot/session/autoStop');
+export interface AutoStopStateParams {
+  sessionId: string;
+  app: string;
+  state: AutoStopState;
+  /** ISO 8601, with 'countdown': when the meeting stops. */
+  stopsAt?: string;
+  /** Fixed words: why the state changed ("the app released the microphone", "speech resumed", "cancelled by the user"…). */
+  reason: string;
+}
+/** Cancels a session's auto-stop (the countdown, or the watch before it): the meeting then runs until stopped by hand. */
+export const AutoStopCancel = new RequestType<AutoStopCancelParams, { cancelled: boolean }, void>('earshot/session/autoStopCancel');
+export interface AutoStopCancelParams {
+  sessionId: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notes templates: the sections a meeting's notes have, their order, and what the language model is told (issue 58)
+
+/**
+ * What a template section holds: one of the notes' own parts (filled by the rules where no language model is on), or
+ * 'model': free text the language model writes by the section's instructions (left saying so without a model).
+ */
+export type TemplateSectionFill = 'summary' | 'decisions' | 'actionItems' | 'openQuestions' | 'transcript' | 'model';
+export interface TemplateSection {
+  heading: string;
+  fill: TemplateSectionFill;
+  /** What the language model is told for this section (plain text; bounded). */
+  instructions: string;
+}
+export interface NotesTemplate {
+  /** The file's name without `.md` (workspace) or the shipped template's id: what {@link SessionStartParams.template} names. */
+  id: string;
+  name: string;
+  /** 'workspace': `<templatesDir>/<id>.md`; 'builtin': shipped with Earshot. A workspace template hides a shipped one of the same id. */
+  source: 'workspace' | 'builtin';
+  /** Absolute path of a workspace template. */
+  path?: string;
+  /** Words in a meeting's title that pick this template when none is chosen (case-insensitive, whole words). */
+  titleMatch: string[];
+  /** The language the model writes the notes in (absent: the meeting's). */
+  language?: string;
+  /** Instructions for the whole notes (what to leave out, the tone…), plain text, bounded. */
+  instructions: string;
+  sections: TemplateSection[];
+}
+/** The most characters of a template file, of one section's instructions, and of the whole notes' instructions. */
+export const TEMPLATE_LIMITS = { fileChars: 20_000, sectionInstructionsChars: 1_000, instructionsChars: 2_000, sections: 20 } as const;
+/** The templates a session can use: the shipped ones and the workspace's (`templatesDir`). */
+export const TemplatesList = new RequestType<TemplatesListParams, TemplatesListResult, void>('earshot/templates/list');
+export interface TemplatesListParams {
+  /** The workspace's templates folder (`<folder>/.earshot/templates`), absolute; the client passes it only for a trusted workspace. */
+  templatesDir?: string;
+}
+export interface TemplatesListResult {
+  templates: NotesTemplate[];
+  /** Workspace template files that could not be read, each with why (the rest are listed). */
+  faults: { path: string; message: string }[];
+}
+
 /** Retries a failed live source now instead of waiting for its next automatic attempt (the "Retry" action). */
 export const SourceRetry = new RequestType<SourceRetryParams, null, void>('earshot/source/retry');
 export interface SourceRetryParams {
@@ -729,6 +865,15 @@ export interface SessionStartParams {
    * session: the workspace's folder, or its own storage while the workspace is not trusted).
    */
   notesDir?: string;
+  /**
+   * Meeting only: the notes template by id ({@link NotesTemplate.id}); absent: the first template whose `titleMatch`
+   * the title holds, else the standard notes. An unknown id is an error (nothing starts).
+   */
+  template?: string;
+  /** The workspace's templates folder (see {@link TemplatesListParams.templatesDir}). */
+  templatesDir?: string;
+  /** Meeting only, live sources: the call this meeting is for; it stops when the call ends (see {@link AutoStopNotification}). */
+  autoStop?: AutoStopParams;
 }
 export type SessionMode = 'meeting' | 'dictation';
 export interface SessionStartResult {
@@ -740,6 +885,8 @@ export interface SessionStartResult {
    * what the user can do; the session runs with the others. Absent when every source started.
    */
   unavailable?: { source: LiveSourceKind; message: string }[];
+  /** The notes template this meeting uses, and whether the user chose it or the title did (absent: the standard notes). */
+  template?: { id: string; name: string; chosenBy: 'user' | 'title' };
 }
 
 /**

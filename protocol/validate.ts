@@ -13,7 +13,7 @@ import {
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams, SessionResumeParams, SessionTranscriptParams,
   ActionItemSetDoneParams, DeviceTestParams, PLATFORM_REPORT_MAX_RECORD_SEC, PlatformReportParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
   WorkspaceIndexParams, WorkspaceSymbolInfo, ChunkExtraction, ExtractionCancelParams, NotesRewriteParams, ItemRestoreParams, LanguageModelChatResult,
-  LanguageModelDiscoverParams, MAX_SPEAKER_NAME, PartialsWantedParams, SpeakerRenameParams,
+  LanguageModelDiscoverParams, MAX_SPEAKER_NAME, PartialsWantedParams, SpeakerRenameParams, CALLS_INTERVAL_MS, CallsWatchParams,
 } from './protocol';
 import { CONTROL_OR_BIDI, plainLine } from './plainText';
 
@@ -166,6 +166,18 @@ export function validatePartialsWanted(params: unknown): PartialsWantedParams {
   const o = record(params, 'partials params');
   if (typeof o.wanted !== 'boolean') fail(`partials params.wanted must be a boolean, got ${show(o.wanted)}`);
   return { wanted: o.wanted };
+}
+
+/** Returns the params with `intervalMs` always set. */
+export function validateCallsWatch(params: unknown): Required<CallsWatchParams> {
+  const what = 'calls/watch params';
+  const o = record(params, what);
+  if (typeof o.on !== 'boolean') fail(`${what}.on must be a boolean, got ${show(o.on)}`);
+  const interval = o.intervalMs ?? CALLS_INTERVAL_MS.default;
+  if (typeof interval !== 'number' || !Number.isInteger(interval) || interval < CALLS_INTERVAL_MS.min || interval > CALLS_INTERVAL_MS.max) {
+    fail(`${what}.intervalMs must be a whole number from ${CALLS_INTERVAL_MS.min} to ${CALLS_INTERVAL_MS.max}, got ${show(interval)}`);
+  }
+  return { on: o.on, intervalMs: interval };
 }
 
 export function validateModelDownload(params: unknown): ModelDownloadParams {

@@ -9,7 +9,10 @@
  *   samples of 2-thread tiny.en partials were in ggml_barrier on a busy 2-core machine; one thread was 10× faster
  *   there). Never more than configured.
  * The calibration decodes the shipped sample at a partial's and a final's size with each setting, interleaved, and
- * takes each setting's best time (robust to a passing load). Pure parts here; the engine runs it (whisper.ts).
+ * takes each setting's best time (robust to a passing load). One model context is loaded at a time (issue 60: a second
+ * one beside it raised a first load's peak by the model's size, 448 against 322 MiB with base.en): each flash-attention
+ * setting's decodes run together, the settings' order reversed from one round to the next. Pure parts here; the engine
+ * runs it (whisper.ts).
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -43,7 +46,7 @@ export const CALIBRATION_CASES: readonly CalibrationCase[] = [
 
 /** Runs of each setting per case; the best counts. */
 export const CALIBRATION_REPS = 2;
-/** Models larger than this are not calibrated (the defaults stand): both contexts are held while it runs. */
+/** Models larger than this are not calibrated (the defaults stand): it loads the model up to three more times. */
 export const CALIBRATION_MAX_MODEL_BYTES = 600 * 1024 * 1024;
 /**
  * After a complete round of every setting, the calibration stops once it has taken this long: a busy machine (where a
@@ -86,8 +89,13 @@ export interface CalibrationRun {
    * at least that): a setting already twice as slow as the best is not worth waiting for.
    */
   decode(flashAttn: boolean, threads: number, c: CalibrationCase, limitMs: number): Promise<number>;
-  /** The flash-attention settings that can be tried (one when it is fixed). */
+  /** The flash-attention settings that can be tried (one when it is fixed), the loaded one first. */
   flashAttn: readonly boolean[];
+  /**
+   * Makes the context with this flash attention the loaded one (the other freed first, then this one loaded) before
+   * its decodes; absent: both can decode at any time.
+   */
+  use?(flashAttn: boolean): Promise<void>;
   /** The configured threads (1 tries no other count). */
   threads: number;
   /**
@@ -102,8 +110,10 @@ export interface CalibrationRun {
 export const CALIBRATION_STOP_FACTOR = 2;
 
 /**
- * Measures every setting (flash attention × one thread or all configured) on every case, interleaved (rep by rep, each
- * case's settings in turn, the first setting rotating), and chooses: per case and flash attention, the fewest threads
+ * Measures every setting (flash attention × one thread or all configured) on every case, interleaved (rep by rep; in a
+ * rep each flash-attention setting's decodes together, the first of them the one the previous rep ended with, so that
+ * a context is loaded at most once a rep and a drift in the machine's speed falls on both alike; within one, each
+ * case's thread counts in turn, the first rotating), and chooses: per case and flash attention, the fewest threads
  * within {@link THREADS_SLACK} of the fastest; flash attention by the cases' best times at those threads. Stops after
  * the round in which `budgetMs` has passed.
  */
@@ -114,13 +124,16 @@ export async function calibrate(run: CalibrationRun, cases: readonly Calibration
   const times = new Map<string, number[]>();
   const keyOf = (c: CalibrationCase, fa: boolean, threads: number) => `${c.name}: ${settingName(fa, threads)}`;
   for (let rep = 0; rep < reps && (rep === 0 || performance.now() - started < budgetMs); rep++) {
-    for (const c of cases) {
-      for (let k = 0; k < settings.length; k++) {
-        const s = settings[(rep + k) % settings.length];
-        const sofar = settings.flatMap((o) => times.get(keyOf(c, o.fa, o.threads)) ?? []);
-        const ms = await run.decode(s.fa, s.threads, c, sofar.length ? CALIBRATION_STOP_FACTOR * best(sofar) : Infinity);
-        const key = keyOf(c, s.fa, s.threads);
-        times.set(key, [...(times.get(key) ?? []), ms]);
+    for (const fa of rep % 2 === 0 ? run.flashAttn : [...run.flashAttn].reverse()) {
+      await run.use?.(fa);
+      for (const c of cases) {
+        for (let k = 0; k < threadCounts.length; k++) {
+          const threads = threadCounts[(rep + k) % threadCounts.length];
+          const sofar = settings.flatMap((o) => times.get(keyOf(c, o.fa, o.threads)) ?? []);
+          const ms = await run.decode(fa, threads, c, sofar.length ? CALIBRATION_STOP_FACTOR * best(sofar) : Infinity);
+          const key = keyOf(c, fa, threads);
+          times.set(key, [...(times.get(key) ?? []), ms]);
+        }
       }
     }
   }

@@ -226,8 +226,7 @@ export class WhisperEngine {
       this.otherLoad.start();
       this.gpuDevice = (this.model as { gpuDevice?: string | null }).gpuDevice ?? null;
       this.setState('warming_up');
-      // A small encoder window is enough to touch every weight and allocator (2.2 s → 0.12 s for base.en here).
-      await this.enqueue(() => this.run({ pcm: new Float32Array(WARM_UP_SEC * SAMPLE_RATE), maxTokens: 1, audioCtx: WARM_UP_AUDIO_CTX }));
+      await this.enqueue(() => this.warmUp());
       if (newCore && !this.tuning && this.gpuDevice === null && this.tuneEnabled() && info.bytes <= CALIBRATION_MAX_MODEL_BYTES) {
         await this.enqueue(() => this.calibrateHere(forcedFa, tuningKeyNow ?? this.tuningKey(forcedFa ?? null), cacheFile));
       }
@@ -243,6 +242,11 @@ export class WhisperEngine {
       this.setState('error');
       throw new ModelLoadError(this.error);
     }
+  }
+
+  /** A small encoder window is enough to touch every weight and allocator (2.2 s → 0.12 s for base.en here). */
+  private warmUp(): Promise<DecodeResult> {
+    return this.run({ pcm: new Float32Array(WARM_UP_SEC * SAMPLE_RATE), maxTokens: 1, audioCtx: WARM_UP_AUDIO_CTX });
   }
 
   /** This decode's threads: as measured for its size, and (on the CPU, tuning on) no more than the cores others leave. */
@@ -270,26 +274,37 @@ export class WhisperEngine {
   }
 
   /**
-   * Measures flash attention on and off (a second context with the other setting, held only while measuring) and a
-   * small decode's threads, keeps the faster context, and writes the result beside the model so that the next load
-   * reads it. Runs inside the engine's queue, before the model is ready. A cache that cannot be written is not an
+   * Measures flash attention on and off and a small decode's threads, and writes the result beside the model so that
+   * the next load reads it. One context at a time (issue 60): the loaded one first, then the other setting's loaded in
+   * its place (flash attention is fixed when a context is made), and the winner's again at the end if it is not the one
+   * left loaded. Runs inside the engine's queue, before the model is ready. A cache that cannot be written is not an
    * error: the next load measures again.
    */
   private async calibrateHere(forcedFa: boolean | undefined, key: string, cacheFile: string | null): Promise<void> {
-    const loaded = this.model!;
-    const otherFa = !this.flashAttn;
-    const other = forcedFa === undefined ? await this.loadModel(false, otherFa) : undefined;
+    const loadedFa = this.flashAttn;
+    /** Whether it loaded a context. */
+    const use = async (fa: boolean): Promise<boolean> => {
+      if (this.model && this.flashAttn === fa) return false;
+      const old = this.model;
+      this.model = undefined;
+      await old?.free();
+      this.model = await this.loadModel(false, fa);
+      this.flashAttn = fa;
+      return true;
+    };
     const pcm = await readCalibrationAudio(this.config.calibrationAudio ?? SAMPLE_AUDIO, Math.max(...CALIBRATION_CASES.map((c) => c.audioSec)) + 0.5);
     // Other processes' load over the load and warm-up: thread counts are compared only on a quiet machine.
     const otherBusy = this.otherLoad.next();
     let tuning: DecodeTuning | undefined;
     try {
       tuning = await calibrate({
-        flashAttn: other ? [this.flashAttn, otherFa] : [this.flashAttn],
+        flashAttn: forcedFa === undefined ? [loadedFa, !loadedFa] : [loadedFa],
+        use: async (fa) => { await use(fa); },
         threads: this.config.threads,
         measureThreads: otherBusy < QUIET_OTHER_CORES,
         decode: async (fa, threads, c, limitMs) => {
-          const model = fa === this.flashAttn ? loaded : other!;
+          const model = this.model!;
+          if (fa !== this.flashAttn) throw new Error(`calibration decode with flash attention ${fa ? 'on' : 'off'} on a context without`);
           const started = performance.now();
           // A setting already far slower than the best is stopped (abortDecode: the new core's abort callback).
           let stopped = false;
@@ -301,14 +316,12 @@ export class WhisperEngine {
         },
       });
     } catch (e) {
-      // Measuring is an optimisation: a failed one leaves the model as loaded, with the defaults.
+      // Measuring is an optimisation: a failed one leaves the defaults, on the context loaded before it.
       whisperLogger()?.warn('whisper', 'decode tuning failed', { error: (e as Error).message });
-    } finally {
-      const keep = tuning && other && tuning.flashAttn === otherFa ? other : loaded;
-      await (keep === loaded ? other : loaded)?.free();
-      this.model = keep;
-      this.flashAttn = keep === loaded ? this.flashAttn : otherFa;
     }
+    // The winner's context (or, when measuring failed, the one loaded before it) is the model from here on, warmed up
+    // as the first was when it is loaded again here; a load that fails here fails the model's load.
+    if (await use(tuning?.flashAttn ?? loadedFa)) await this.warmUp();
     if (!tuning) return;
     this.tuning = tuning;
     if (cacheFile) {

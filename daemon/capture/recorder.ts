@@ -34,6 +34,7 @@ import { pulseSources } from './devices';
 import { audioteeSpawner } from './macCaptureApp';
 import { MacMicrophoneOptions, macMicrophoneLauncher, microphoneAppUnusable } from './macMicrophone';
 import { RunningRecorder, spawnRecorder, startMicRecorder } from './runningRecorder';
+import { EARSHOT_APPLICATION_NAME } from './recorderCommand';
 import type { MicRecorderName, RecorderCommand, RecorderName, SystemRecorderName } from './recorderCommand';
 
 export const MIC_RECORDERS: readonly MicRecorderName[] = ['audify', 'earshot-capture', 'sox', 'rec', 'arecord'];
@@ -129,6 +130,8 @@ export function micCommand(recorder: MicRecorderName, chosen: string | undefined
       recordDevice = device;
     }
   }
+  // libpulse (sox's pulseaudio driver, ALSA's pulse plugin) names the stream after this, over the program's own name.
+  if (platform === 'linux') envOverrides.PULSE_PROP_OVERRIDE = `application.name=${EARSHOT_APPLICATION_NAME}`;
   const recordOptions = { recorder, sampleRate: SAMPLE_RATE, channels: 1, audioType: 'raw' as const, ...(recordDevice ? { device: recordDevice } : {}) };
   // The command node-record-lpcm16 will run, from its own builders, so that what is shown is what runs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -4,6 +4,13 @@
  */
 
 /** 'earshot-capture': Earshot's macOS capture app (macMicrophone.ts). */
+/**
+ * The application name of Earshot's own recordings on PulseAudio/PipeWire: audify's RtAudio stream is named so, and
+ * the microphone recorder programs are given it (PULSE_PROP_OVERRIDE), so call detection in any Earshot process
+ * (daemon/calls/) knows them as Earshot's, not a call.
+ */
+export const EARSHOT_APPLICATION_NAME = 'Earshot';
+
 export type MicRecorderName = 'audify' | 'earshot-capture' | 'sox' | 'rec' | 'arecord';
 export type SystemRecorderName = 'audify' | 'audiotee' | 'parec' | 'ffmpeg' | 'sox' | 'helper';
 export type RecorderName = MicRecorderName | SystemRecorderName;

@@ -40,12 +40,15 @@ export interface ToolResult {
   error?: NodeJS.ErrnoException;
 }
 
-/** Runs a tool to completion (at most `timeoutMs`) and collects its output; never throws. */
-export function runTool(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ToolResult> {
+/**
+ * Runs a tool to completion (at most `timeoutMs`, then `killSignal`, SIGTERM by default) and collects its output; never
+ * throws.
+ */
+export function runTool(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; signal?: AbortSignal; killSignal?: NodeJS.Signals } = {}): Promise<ToolResult> {
   return new Promise((resolve) => {
     // LC_ALL=C: pactl and arecord translate their labels ("Default Sink:"), which parsers match.
     const env = { ...(options.env ?? process.env), LC_ALL: 'C' };
-    execFile(command, args, { env, timeout: options.timeoutMs ?? 5000, maxBuffer: 4 << 20, encoding: 'utf8', windowsHide: true, signal: options.signal }, (error, stdout, stderr) => {
+    execFile(command, args, { env, timeout: options.timeoutMs ?? 5000, maxBuffer: 4 << 20, encoding: 'utf8', windowsHide: true, signal: options.signal, killSignal: options.killSignal ?? 'SIGTERM' }, (error, stdout, stderr) => {
       const e = error as (NodeJS.ErrnoException & { code?: unknown }) | null;
       resolve({
         code: e ? (typeof e.code === 'number' ? e.code : null) : 0,

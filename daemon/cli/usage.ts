@@ -228,6 +228,20 @@ OLLAMA_HOST's, loopback only) and the chat models each offers, for notes --llm-e
     }],
     options: { ...JSON_OPTION },
   },
+  calls: {
+    usages: [{
+      synopsis: 'earshot calls [--json] [--watch [--interval MS]]',
+      text: `Which apps use the microphone now, as call detection sees them: each app's name, its process id where the OS
+gives one, and since when (the OS's time where it keeps one, else when detection first saw it). Earshot's own
+recorders and system-audio captures are left out. --watch: then one line each time an app starts or stops using
+the microphone, until Ctrl+C (with --json: the list, then each change, as JSON lines).`,
+    }],
+    options: {
+      json: { type: 'boolean', default: false, meaning: 'print {apps:[{app, pid, since, sinceFrom}], backend, fault} as JSON (with --watch: JSON lines)' },
+      watch: { type: 'boolean', default: false, meaning: 'keep watching and print each change, until Ctrl+C' },
+      interval: { type: 'string', value: 'MS', meaning: 'with --watch: how often to look, 1000 to 60000 milliseconds (default 3000)' },
+    },
+  },
   daemon: {
     usages: [
       { synopsis: 'earshot daemon', text: 'Run the daemon on stdio (JSON-RPC), as the VS Code extension does.' },

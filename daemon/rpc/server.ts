@@ -2,13 +2,14 @@
  * The JSON-RPC face of the daemon: one connection's life (the LSP lifecycle enforced, initialize, shutdown, the client
  * leaving) over any stream pair (stdio for the extension, a socket for `earshot daemon --listen`). The requests
  * themselves are answered by the handler modules it registers (sessionHandlers, modelHandlers, notesHandlers,
- * memoryHandlers, editorHandlers), the service's events turned into notifications by serviceEvents.ts.
+ * memoryHandlers, editorHandlers, callHandlers), the service's events turned into notifications by serviceEvents.ts.
  */
 import { createConnection, Message } from 'vscode-languageserver/node';
 import { ErrorCodes } from '../../protocol/protocol';
 import { watchParent } from './orphan';
 import { Logger, logLevelFrom } from '../log';
 import { setWhisperLog } from '../whisperAddon';
+import { registerCallHandlers } from './callHandlers';
 import { ConnectionState, rpcContext } from './context';
 import { registerEditorHandlers } from './editorHandlers';
 import { initialize } from './initialize';
@@ -124,6 +125,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   registerNotesHandlers(ctx);
   registerMemoryHandlers(ctx);
   registerEditorHandlers(ctx);
+  const calls = registerCallHandlers(ctx);
 
   /**
    * Finalizes the open session and frees the model, once (shutdown, then the client leaving, both ask for it), within
@@ -132,6 +134,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   let finalizing: Promise<boolean> | undefined;
   const finalize = () => finalizing ??= (async () => {
     notifications.stopHealth();
+    calls.stop();
     const limitMs = finalizeLimitMs();
     const shutdown = state.service?.shutdown().catch((e: Error) => log.error('server', 'shutdown_failed', { error: e.message }));
     if (await within(Promise.resolve(shutdown), limitMs) !== TIMED_OUT) return true;

@@ -23,6 +23,7 @@
  *   mcp-tools MCP. each `earshot mcp` tool's latency over 100 stored meetings (SDK client, real process), the index's own
  *               search in process as the anchor (mcp-tools.ts)
  *   diarize  D. CPU per audio-s of the speaker stage beside whisper's live pipeline, real AMI audio (diarize.ts)
+ *   calls    C. call detection's CPU while idle: polling a private PulseAudio with no call (calls.ts)
  *   win32    WIN. whisper speed of the win32-x64 build (MinGW-w64) under Wine vs the Linux build of the same sources
  *               (win32.ts, whisper-driver.ts; needs scripts/wine-setup.sh and scripts/build-win32.js; not in `all`)
  *   soak     9. a 2-hour meeting through a real daemon (mostly silence, a turn every 20 s): RSS growth, journal bytes
@@ -41,6 +42,7 @@ import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../setup';
+import { callsIdle } from './calls';
 import { captureLatency } from './capture';
 import { diarizeCpu } from './diarize';
 import { drops } from './drops';
@@ -80,6 +82,7 @@ const FIGURES: { name: string; label: string; run: () => Promise<FigureReport>; 
   { name: 'local-batch', label: 'LB', run: localBatch },
   { name: 'memory-search', label: 'MS', run: memorySearch },
   { name: 'mcp-tools', label: 'MCP', run: mcpTools },
+  { name: 'calls', label: 'C', run: callsIdle },
   { name: 'win32', label: 'WIN', run: win32Speed, onlyAsked: true },
 ];
 

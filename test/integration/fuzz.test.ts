@@ -134,6 +134,9 @@ const VALID_PARAMS: Record<string, (c: Ctx) => Record<string, unknown>> = {
   // Catalog ids would download: the daemon is given a mirror that refuses connections (https://127.0.0.1:9).
   'earshot/model/download': (c) => ({ modelId: c.rng.pick(['tiny.en', 'base.en', 'nope']), repair: c.rng.chance(0.5) }),
   'earshot/devices/list': () => ({}),
+  // Call detection polls pactl (no sound server here: a fault, answered and notified) at most once a second.
+  'earshot/calls/list': () => ({}),
+  'earshot/calls/watch': (c) => ({ on: c.rng.chance(0.5), intervalMs: 1000 + c.rng.int(59_000) }),
   'earshot/devices/test': (c) => ({ source: c.rng.pick(['mic', 'system']), device: 'default', seconds: 0.5 }),
   'earshot/source/retry': (c) => ({ sessionId: sessionId(c), source: c.rng.pick(['mic', 'system']) }),
   'earshot/actionItem/setDone': (c) => ({ sessionId: sessionId(c), id: c.rng.pick(['a1', 'a2', 'd1']), done: c.rng.chance(0.5) }),

@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../setup';
+import { anchors } from '../support/markdownAnchors';
 
 const COLUMNS = ['Figure', 'Value', 'Anchor / goal', 'Command', 'Date, machine', 'Details'];
 const HISTORY_DIR = path.join(REPO_ROOT, 'docs', 'benchmarks');
@@ -25,33 +26,6 @@ function cells(row: string): string[] {
     } else cell += ch;
   }
   out.push(cell.trim());
-  return out;
-}
-
-/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens; repeats get -1, -2, … */
-function slug(heading: string): string {
-  return heading
-    .replace(/`/g, '')
-    .replace(/\*\*/g, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, '')
-    .replace(/ /g, '-');
-}
-
-/** Every anchor a markdown file's headings make (fenced code skipped). */
-function anchors(markdown: string): Set<string> {
-  const seen = new Map<string, number>();
-  const out = new Set<string>();
-  let fence = false;
-  for (const line of markdown.split('\n')) {
-    if (line.startsWith('```')) fence = !fence;
-    const heading = !fence && /^#{1,6} (.*)$/.exec(line);
-    if (!heading) continue;
-    const base = slug(heading[1].trim());
-    const n = seen.get(base) ?? 0;
-    seen.set(base, n + 1);
-    out.add(n ? `${base}-${n}` : base);
-  }
   return out;
 }
 

@@ -12,16 +12,16 @@ describe('recorder commands', () => {
     const sox = micCommand('sox', undefined, 'linux');
     assert.equal(sox.command, 'sox');
     assert.deepEqual(sox.args, ['--default-device', '--no-show-progress', '--rate', '16000', '--channels', '1', '--encoding', 'signed-integer', '--bits', '16', '--type', 'raw', '-']);
-    assert.deepEqual(sox.envOverrides, { AUDIODRIVER: 'pulseaudio' });
+    assert.deepEqual(sox.envOverrides, { AUDIODRIVER: 'pulseaudio', PULSE_PROP_OVERRIDE: 'application.name=Earshot' });
     assert.equal(sox.device, 'default');
     assert.deepEqual(sox.recordOptions, { recorder: 'sox', sampleRate: 16000, channels: 1, audioType: 'raw' });
 
     const chosen = micCommand('sox', 'alsa_input.usb-Blue_Yeti-00.analog-stereo', 'linux');
     assert.deepEqual(chosen.envOverrides, {
-      AUDIODRIVER: 'pulseaudio', AUDIODEV: 'alsa_input.usb-Blue_Yeti-00.analog-stereo', PULSE_SOURCE: 'alsa_input.usb-Blue_Yeti-00.analog-stereo',
+      AUDIODRIVER: 'pulseaudio', AUDIODEV: 'alsa_input.usb-Blue_Yeti-00.analog-stereo', PULSE_SOURCE: 'alsa_input.usb-Blue_Yeti-00.analog-stereo', PULSE_PROP_OVERRIDE: 'application.name=Earshot',
     });
-    assert.deepEqual(micCommand('sox', 'hw:1,0', 'linux').envOverrides, { AUDIODRIVER: 'alsa', AUDIODEV: 'hw:1,0' });
-    assert.deepEqual(micCommand('sox', 'default', 'linux').envOverrides, { AUDIODRIVER: 'pulseaudio' }, '"default" is no device choice');
+    assert.deepEqual(micCommand('sox', 'hw:1,0', 'linux').envOverrides, { AUDIODRIVER: 'alsa', AUDIODEV: 'hw:1,0', PULSE_PROP_OVERRIDE: 'application.name=Earshot' });
+    assert.deepEqual(micCommand('sox', 'default', 'linux').envOverrides, { AUDIODRIVER: 'pulseaudio', PULSE_PROP_OVERRIDE: 'application.name=Earshot' }, '"default" is no device choice');
 
     const rec = micCommand('rec', 'virtmic', 'linux');
     assert.equal(rec.command, 'rec');
@@ -33,10 +33,10 @@ describe('recorder commands', () => {
     const plain = micCommand('arecord', undefined, 'linux');
     assert.equal(plain.command, 'arecord');
     assert.deepEqual(plain.args, ['-q', '-r', '16000', '-c', '1', '-t', 'raw', '-f', 'S16_LE', '-']);
-    assert.deepEqual(plain.envOverrides, {});
+    assert.deepEqual(plain.envOverrides, { PULSE_PROP_OVERRIDE: 'application.name=Earshot' }, 'call detection knows the stream as Earshot\'s (daemon/calls/)');
     const pulse = micCommand('arecord', 'virtmic', 'linux');
     assert.deepEqual(pulse.args.slice(0, 2), ['-D', 'pulse']);
-    assert.deepEqual(pulse.envOverrides, { PULSE_SOURCE: 'virtmic' });
+    assert.deepEqual(pulse.envOverrides, { PULSE_SOURCE: 'virtmic', PULSE_PROP_OVERRIDE: 'application.name=Earshot' });
     assert.deepEqual(micCommand('arecord', 'plughw:CARD=USB,DEV=0', 'linux').args.slice(0, 2), ['-D', 'plughw:CARD=USB,DEV=0']);
   });
 

@@ -62,6 +62,30 @@ describe('decode tuning: flash attention and threads as this CPU measures them',
     assert.notDeepEqual([m.calls[0].fa, m.calls[0].threads], [m.calls[8].fa, m.calls[8].threads]);
   });
 
+  it('decodes on one context at a time: each flash-attention setting\'s decodes together, the loaded one first, in reverse order the next rep', async () => {
+    const table = {
+      partial: { 'on 1': 100, 'on 2': 95, 'off 1': 110, 'off 2': 104 },
+      final: { 'on 1': 900, 'on 2': 500, 'off 1': 700, 'off 2': 380 },
+    };
+    const m = fakeMachine(table, 2);
+    let loaded = true;
+    const loads: boolean[] = [];
+    const tuning = await calibrate({
+      ...m.run,
+      use: async (fa) => { if (fa !== loaded) loads.push(fa); loaded = fa; },
+      decode: async (fa, t, c, limitMs) => {
+        assert.equal(fa, loaded, 'a decode on the context that is loaded');
+        return m.run.decode(fa, t, c, limitMs);
+      },
+    }, [partial, final], 3);
+    assert.deepEqual(loads, [false, true, false], 'on, off | off, on | on, off: a load each rep');
+    assert.deepEqual(m.calls.map((c) => c.fa), [0, 1, 2].flatMap((rep) => (rep % 2 ? [false, true] : [true, false]).flatMap((fa) => Array(4).fill(fa))));
+    // What it chooses is what the interleaved measurement of the same times chose.
+    const together = await calibrate(fakeMachine(table, 2).run, [partial, final], 3);
+    assert.deepEqual(tuning, together);
+    assert.deepEqual({ ...tuning, measured: undefined }, { flashAttn: false, smallThreads: 1, largeThreads: 2, measured: undefined });
+  });
+
   it('stops a setting at twice the case\'s best so far, and the first of each case runs unbounded', async () => {
     const m = fakeMachine({ partial: { 'on 1': 100, 'on 2': 5000, 'off 1': 120, 'off 2': 6000 } }, 2);
     const tuning = await calibrate(m.run, [partial], 1);

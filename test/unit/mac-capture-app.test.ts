@@ -485,8 +485,13 @@ exit 0
     // Its PID cannot be found (lsof saw nothing): after a stop before any audio, it may still run.
     const unknown = audioteeSpawner(spawnDirect, { app, open, tmpdir: tmp, findHelperPid: async () => undefined, log: (m) => said.push(m) });
     const first = unknown(command);
+    const firstLines: string[] = [];
+    first.onStderrLine((l) => firstLines.push(l));
     await waitFor(() => starts().length === 1, 'the app to start');
     helpers.push(starts()[0].pid);
+    // Stopped once it is stuck in tap creation, as the prompt nobody answers leaves it: had its start-up lines come
+    // after the stop (a loaded machine), they would meet a FIFO nobody reads and end it, which launchd's never does.
+    await waitFor(() => firstLines.some((l) => l.includes('Creating tap description')), 'the app to reach tap creation');
     await first.stop();
     assert.ok(alive(starts()[0].pid), 'the stand-in still runs (launchd owns it; nothing could signal it)');
     const second = unknown(command);
