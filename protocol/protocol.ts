@@ -65,6 +65,12 @@ export interface TranscriptSegment {
    */
   final: boolean;
   /**
+   * The segment of the same source this one goes on from: the speaker paused long enough for its final to be sent
+   * (the early end, issue 60) but spoke again within the hangover, so it is the same turn. A client shows it on the
+   * line of that segment when both have the same speaker (the notes do). Absent: a segment of its own. Journaled.
+   */
+  continues?: string;
+  /**
    * Finals only: workspace files and symbols the text mentions (matched against the last
    * {@link WorkspaceIndexNotification}); absent when none. Journaled with the segment.
    */

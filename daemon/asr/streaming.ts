@@ -100,6 +100,8 @@ export interface RecognizedSegment {
   endSample: number;
   text: string;
   final: boolean;
+  /** The segment this one continues (Utterance.continues: the same turn, split by the early end). */
+  continues?: string;
 }
 
 export interface Decoder {
@@ -361,6 +363,7 @@ export async function* recognize(
   const segment = (u: Utterance, text: string, final: boolean): RecognizedSegment => ({
     // The words were spoken between the detector's boundaries; pre-roll and hangover are only context for whisper.
     segmentId: u.id, source: u.source, startSample: u.speechStartSample, endSample: u.speechEndSample, text, final,
+    ...(u.continues !== undefined ? { continues: u.continues } : {}),
   });
   /**
    * Shows the last decode as a partial, its stable prefix kept (LocalAgreement); not once the utterance has ended, nor

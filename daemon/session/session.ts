@@ -329,6 +329,7 @@ export class Session {
       t1: shown.endSample / SAMPLE_RATE,
       text: shown.text,
       final: shown.final,
+      ...(shown.continues !== undefined ? { continues: shown.continues } : {}),
     };
     if (!segment.final || !segment.text) return this.announce(() => this.events.transcript(segment));
     await this.stamp(segment);

@@ -122,6 +122,11 @@ export interface Utterance {
    * The final decodes exactly this audio, whenever it is decoded: early, as the speech drops, or at the end.
    */
   finalEndSample?: number;
+  /**
+   * The utterance before it, when that one was ended early (SegmenterOptions.earlyEndMs) and this one's speech began
+   * within the hangover after its final's end: without the early end they would have been one utterance, one turn.
+   */
+  continues?: string;
 }
 
 export type UtteranceEvent =
@@ -218,13 +223,15 @@ export async function* segmentUtterances(
     id: string; source: SourceKind; startSample: number; speechStartSample: number; speechEndSample: number; voicedEndSample: number;
     /** End of the last frame scored at or above the drop level. */
     confidentEndSample: number;
-    capturedAt?: number; buffer: UtteranceBuffer;
+    capturedAt?: number; buffer: UtteranceBuffer; continues?: string;
   } | undefined;
   let silentFrames = 0;
   /** The final's end the last `pause` told, while the speech stays down. */
   let toldEnd: number | undefined;
   /** Ended by endEarly between two frames: its `end` event, yielded before the next frame is looked at. */
   let endedEarly: Utterance | undefined;
+  /** The last utterance ended early and where its hangover would have run out: speech before that continues it. */
+  let endedAt: { id: string; hangoverEnd: number } | undefined;
 
   const endLag = (detector.endLagFrames ?? 0) * FRAME_SAMPLES;
   /** Utterance.finalEndSample of the utterance as it is now. */
@@ -246,6 +253,7 @@ export async function* segmentUtterances(
       id: c.id, source: c.source, startSample: c.startSample, samples: c.buffer.view(), speechRatio: speech / Math.max(1, c.buffer.scores.length),
       speechStartSample: c.speechStartSample, speechEndSample: c.speechEndSample, voicedEndSample: c.voicedEndSample,
       ...(c.capturedAt !== undefined ? { capturedAt: c.capturedAt } : {}),
+      ...(c.continues !== undefined ? { continues: c.continues } : {}),
       ...(finalEndSample !== undefined ? { finalEndSample } : {}),
     };
   };
@@ -253,7 +261,9 @@ export async function* segmentUtterances(
     current = {
       id: `${source}-${++counter.count}`, source, startSample, speechStartSample, speechEndSample: speechStartSample, voicedEndSample: speechStartSample,
       confidentEndSample: startSample, buffer: new UtteranceBuffer(),
+      ...(endedAt && speechStartSample < endedAt.hangoverEnd ? { continues: endedAt.id } : {}),
     };
+    endedAt = undefined;
     silentFrames = 0;
     toldEnd = undefined;
   };
@@ -288,6 +298,7 @@ export async function* segmentUtterances(
   const endAtFinal = (): Utterance => {
     const c = current!;
     const ended = snapshot('end');
+    endedAt = { id: c.id, hangoverEnd: toldEnd! + hangoverFrames * FRAME_SAMPLES };
     const keep = Math.floor((c.startSample + c.buffer.length - toldEnd!) / FRAME_SAMPLES);
     const scores = c.buffer.scores;
     const view = c.buffer.view();
@@ -315,6 +326,7 @@ export async function* segmentUtterances(
     if (frame.pause) {
       if (onset) yield { type: 'discard', utterance: onset };
       onset = undefined;
+      endedAt = undefined;
       if (current) yield { type: 'end', utterance: snapshot('end') };
       current = undefined;
       pending = [];

@@ -371,6 +371,20 @@ describe('Segmenter with EnergyDetector', () => {
       assert.ok(second.startSample < second.speechStartSample, 'with the pause before it as pre-roll');
     });
 
+    it('the voice back within the hangover continues the utterance ended early (the same turn); after it, a turn of its own', async () => {
+      // Voice again 3 frames into the pause (within the hangover's 13): `continues` names the first utterance.
+      const soon = ends((await endingAtPause([...SPEECH, 0.3, 0.1, 0.1, 0.1, ...SPEECH, ...Array<number>(20).fill(0.01)], { earlyEndMs: 0 })).out);
+      assert.deepEqual(soon.map((u) => [u.id, u.continues]), [['file-1', undefined], ['file-2', 'file-1']]);
+      // Voice again 20 frames into the pause: what the hangover would have ended anyway, so not a continuation.
+      const late = ends((await endingAtPause([...SPEECH, 0.3, ...Array<number>(20).fill(0.01), ...SPEECH, ...Array<number>(20).fill(0.01)], { earlyEndMs: 0 })).out);
+      assert.deepEqual(late.map((u) => [u.id, u.continues]), [['file-1', undefined], ['file-2', undefined]]);
+      // Nor is anything after an utterance the hangover ended.
+      const signal = new Float32Array(90 * FRAME_SAMPLES).fill(0.1);
+      const plain: UtteranceEvent[] = [];
+      for await (const e of segmentUtterances(framesOf(signal), scripted([...SPEECH, ...Array<number>(14).fill(0.01), ...SPEECH]))) plain.push(e);
+      assert.deepEqual(ends(plain).map((u) => u.continues), [undefined, undefined]);
+    });
+
     it('asked once the pause is earlyEndMs long (the decode took that long): ends there, not after the hangover', async () => {
       // 200 ms is 6.25 frames of 32 ms: 7 frames after the cut (frame 20), where the hangover (400 ms) would take 13.
       const { out, answers } = await endingAtPause([...SPEECH, 0.3, ...Array<number>(40).fill(0.01)], { earlyEndMs: 200 }, 7);
