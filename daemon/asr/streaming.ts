@@ -318,7 +318,8 @@ export async function* recognize(
   let previousText = '';
   let nextPartialAt = 0; // performance.now() before which no further partial is decoded
 
-  const request = (pcm: Float32Array, partial: boolean): DecodeRequest => {
+  /** `speechSec`: a partial's speech without its pre-roll, which is what its token cap counts (else all of `pcm`). */
+  const request = (pcm: Float32Array, partial: boolean, speechSec = pcm.length / SAMPLE_RATE): DecodeRequest => {
     const options = ctx.options();
     const vocabulary = ctx.vocabulary?.() ?? '';
     return {
@@ -326,7 +327,9 @@ export async function* recognize(
       final: !partial,
       // Vocabulary first, then the previous sentence: whisper weighs the end of the prompt most.
       prompt: [vocabulary, previousText.slice(-options.promptChars)].filter(Boolean).join(' '),
-      maxTokens: Math.ceil((pcm.length / SAMPLE_RATE) * options.maxTokensPerSec) + 4,
+      // A partial's cap counts its speech, not the pre-roll before it: an onset's first partial (0.1 s of speech after
+      // 0.3 s of pre-roll) says a word at most, and a decode that runs to the cap costs a decoder step per token.
+      maxTokens: Math.ceil(Math.min(pcm.length / SAMPLE_RATE, speechSec) * options.maxTokensPerSec) + 4,
       // The encoder need not run over the whole 30 s window, only over the audio present (50 frames/s):
       // partials get a small margin; finals a full second more, since they are the text that stays.
       audioCtx: Math.min(1500, Math.ceil((pcm.length / SAMPLE_RATE + (partial ? 0 : options.finalContextMarginSec)) * 50) + 32),
@@ -489,7 +492,7 @@ export async function* recognize(
       inFlight = { kind: 'partial', of: live };
       let text: string;
       try {
-        text = await decode(request(u.samples, true));
+        text = await decode(request(u.samples, true, (u.startSample + u.samples.length - u.speechStartSample) / SAMPLE_RATE));
       } catch (e) {
         if (e instanceof DecodeAbortedError) continue;
         throw e;

@@ -52,6 +52,8 @@ export interface DecodeCall {
  *                                    StreamingOptions.finalContextMarginSec
  *   BENCH_WHATIF_EARLY_END_MS=M      a decoded final ends its utterance after M ms of pause instead of
  *                                    DEFAULT_SEGMENTER_OPTIONS.earlyEndMs (off: never, the hangover ends every utterance)
+ *   BENCH_WHATIF_PARTIAL_CAP_ALL=1   a partial's token cap counts all its audio, pre-roll included (before issue 60:
+ *                                    with BENCH_WHATIF_ONSET_MS=128, the first partial as it was)
  */
 /**
  * How often the realtime file source hands over its frames: by default a microphone's period (live capture delivers
@@ -70,6 +72,7 @@ export const WHATIF = {
   dropThreshold: process.env.BENCH_WHATIF_DROP ? Number(process.env.BENCH_WHATIF_DROP) : undefined,
   onsetMs: process.env.BENCH_WHATIF_ONSET_MS ? Number(process.env.BENCH_WHATIF_ONSET_MS) : undefined,
   earlyEndMs: process.env.BENCH_WHATIF_EARLY_END_MS || undefined,
+  partialCapAll: process.env.BENCH_WHATIF_PARTIAL_CAP_ALL === '1',
 };
 const partialMsScale = WHATIF.partialDuty
   ? (1 / WHATIF.partialDuty - 1) / (1 / DEFAULT_STREAMING_OPTIONS.partialDutyCycle - 1)
@@ -82,6 +85,7 @@ export const whatIfNote = (): string | undefined => {
     WHATIF.dropThreshold !== undefined && `BENCH_WHATIF_DROP=${WHATIF.dropThreshold}`,
     WHATIF.onsetMs !== undefined && `BENCH_WHATIF_ONSET_MS=${WHATIF.onsetMs}`,
     WHATIF.earlyEndMs !== undefined && `BENCH_WHATIF_EARLY_END_MS=${WHATIF.earlyEndMs}`,
+    WHATIF.partialCapAll && 'BENCH_WHATIF_PARTIAL_CAP_ALL=1',
   ].filter(Boolean);
   return on.length ? `WHAT-IF RUN (${on.join(', ')}): not Earshot's current policy.` : undefined;
 };
@@ -205,6 +209,9 @@ export async function benchService(modelPath: string, serviceConfig: Partial<Ser
       request = { ...request, audioCtx: Math.min(1500, Math.ceil((request.pcm.length / SAMPLE_RATE + WHATIF.finalMarginSec) * 50) + 32) };
     }
     if (WHATIF.noPrompt) request = { ...request, prompt: undefined };
+    if (partial && WHATIF.partialCapAll) {
+      request = { ...request, maxTokens: Math.ceil((request.pcm.length / SAMPLE_RATE) * DEFAULT_STREAMING_OPTIONS.maxTokensPerSec) + 4 };
+    }
     const start = performance.now();
     let result: DecodeResult;
     try {

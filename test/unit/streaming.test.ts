@@ -758,6 +758,19 @@ describe('Streaming policy (recognize)', () => {
       assert.ok(!slow.final && slow.pcm.length >= 1.5 * SAMPLE_RATE, 'the slow-partials rung: no partial before 1.5 s');
     });
 
+    it('a partial\'s token cap counts its speech, not the pre-roll: an onset of 0.1 s of speech after 0.3 s of pre-roll says a word at most (issue 60)', async () => {
+      // 13 frames (0.416 s), the last 3 (96 ms) speech: the cap is 8 tokens a second of speech + 4, not of all 0.416 s.
+      const all = utterance('u1', 60, { end: false });
+      const onset: UtteranceEvent = { type: 'onset', utterance: { ...all[12].utterance, speechStartSample: 10 * FRAME_SAMPLES } };
+      const decoder = new FakeDecoder((r) => `heard ${r.pcm.length}`);
+      await run([onset, ...utterance('u1', 60).slice(13).map((e) => ({ ...e, utterance: { ...e.utterance, speechStartSample: 10 * FRAME_SAMPLES } }))], decoder);
+      const [first] = decoder.requests;
+      assert.equal(first.pcm.length, 13 * FRAME_SAMPLES);
+      assert.equal(first.maxTokens, Math.ceil(((3 * FRAME_SAMPLES) / SAMPLE_RATE) * DEFAULT_STREAMING_OPTIONS.maxTokensPerSec) + 4, 'counted from the speech');
+      const final = decoder.requests.find((r) => r.final)!;
+      assert.equal(final.maxTokens, Math.ceil((final.pcm.length / SAMPLE_RATE) * DEFAULT_STREAMING_OPTIONS.maxTokensPerSec) + 4, 'a final\'s cap counts all its audio, as before');
+    });
+
     it('nobody watching (partials: false): an onset costs no decode', async () => {
       const decoder = new FakeDecoder();
       const onset = onsetOf('u1');
