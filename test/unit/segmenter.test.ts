@@ -244,6 +244,13 @@ describe('Segmenter with EnergyDetector', () => {
       assert.equal(events.indexOf(first), 1, 'nothing between the onset and the start');
     });
 
+    it('the default onset (96 ms, issue 60) is told at the third voiced frame, the first partial a frame sooner than at 128 ms', async () => {
+      const events = await told([...quiet(10), ...voiced(20), ...quiet(30)], { onsetMs: DEFAULT_SEGMENTER_OPTIONS.onsetMs });
+      assert.equal(DEFAULT_SEGMENTER_OPTIONS.onsetMs, 96);
+      assert.equal(events[0].type, 'onset');
+      assert.equal(events[0].utterance.samples.length, 6 * FRAME_SAMPLES, '3 frames of pre-roll and 3 voiced');
+    });
+
     it('a burst too short to start speech: an onset, then a discard, and no utterance', async () => {
       const events = await told([...quiet(10), ...voiced(6), ...quiet(30), ...voiced(20), ...quiet(30)]);
       assert.deepEqual(kinds(events), ['onset mic-1', 'discard mic-1', 'onset mic-1', 'end mic-1'], 'the id is not used up by the discarded onset');
