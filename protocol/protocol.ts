@@ -66,10 +66,17 @@ export interface TranscriptSegment {
   text: string;
   /**
    * false: a partial that will be replaced; true: journaled, its text never changes again (its speaker may: see
-   * {@link TranscriptRelabel}). A final with empty text retracts the partials of that segment (the audio held no words)
-   * and is not journaled.
+   * {@link TranscriptRelabel}). A final with empty text retracts the partials of that segment (the audio held no words,
+   * or a first partial shown before the speech was confirmed turned out to be a breath or a click) and is not
+   * journaled; its segment id may come again for the speech that follows.
    */
   final: boolean;
+  /**
+   * The segment of the same source this one goes on from: the speaker paused long enough for its final to be sent
+   * (the early end, issue 60) but spoke again within the hangover, so it is the same turn. A client shows it on the
+   * line of that segment when both have the same speaker (the notes do). Absent: a segment of its own. Journaled.
+   */
+  continues?: string;
   /**
    * Finals only: workspace files and symbols the text mentions (matched against the last
    * {@link WorkspaceIndexNotification}); absent when none. Journaled with the segment.

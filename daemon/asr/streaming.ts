@@ -10,8 +10,14 @@
  * text is what the non-speculative path (earlyFinal: false) gives for the same audio, and speech that resumes after a
  * drop is in the final (its finalEndSample moved on).
  *
- * An utterance's first partial is decoded from the segmenter's onset, before its start is confirmed, and shown once it
- * is (stopped and forgotten if the onset is discarded).
+ * An utterance's first partial is decoded from the segmenter's onset, before its start is confirmed, and shown as soon
+ * as it is decoded (issue 60: waiting for the start cost up to 120 ms); if the onset is then discarded (a breath, a
+ * click), an empty final withdraws it, as an empty final retracts any partial. A decode still running is stopped.
+ *
+ * An early final that is done while the speech is still down, once the pause is the segmenter's earlyEndMs long, ends
+ * its utterance (RecognizerContext.endEarly) and is sent at once instead of after the hangover: voice that comes back
+ * after that is a new utterance. One stopped by the voice coming back while it decodes costs what it did before; one
+ * done sooner than earlyEndMs waits for the hangover, as before.
  *
  * The segmenter is read continuously, whisper or not: an utterance's end is seen while a partial decodes,
  * and the next decode is always the most urgent one (finals of ended utterances, then the early final of a
@@ -37,6 +43,7 @@ import { SourceKind } from '../../protocol/protocol';
 import { SAMPLE_RATE } from '../capture/source';
 import { Utterance, UtteranceEvent } from '../vad/segmenter';
 import { LocalAgreement } from './agreement';
+import { latencyMark } from './latencyMarks';
 import { DecodeAbortedError, DecodeRequest, DecodeResult } from './whisper';
 
 export interface StreamingOptions {
@@ -93,6 +100,8 @@ export interface RecognizedSegment {
   endSample: number;
   text: string;
   final: boolean;
+  /** The segment this one continues (Utterance.continues: the same turn, split by the early end). */
+  continues?: string;
 }
 
 export interface Decoder {
@@ -134,6 +143,11 @@ export interface RecognizerContext {
   normalOptions?(): StreamingOptions;
   /** Counters to add to. */
   stats?: RecognizerStats;
+  /**
+   * Asks the segmenter to end utterance `id` where its decoded final ends (SegmenterControl.endEarly): true when it
+   * has, and the final may be sent now. Absent: finals wait for the segmenter's end.
+   */
+  endEarly?(id: string, finalEndSample: number): boolean;
 }
 
 /** One utterance as the recognizer tracks it, from its first audio until its final is out. */
@@ -155,16 +169,20 @@ interface Tracked {
   shownPartial: boolean;
   /** Partial updates the normal policy had scheduled up to this utterance's last decode (see cover()). */
   coveredSlots: number;
-  /** Told as an onset and not yet confirmed: its first partial may decode, but shows only once the speech starts. */
+  /** Told as an onset and not yet confirmed: a partial shown of it is withdrawn if the onset is discarded. */
   provisional: boolean;
-  /** A partial decoded while provisional, to show when the start is confirmed. */
-  heldPartial: boolean;
+  /** When the decode whose text becomes the final ran (performance.now()): the early final's, or the final's own. */
+  finalDecode?: { start: number; end: number };
 }
 
 /** Reads the segmenter in the background and keeps what the decoder needs next. */
 class Inbox {
   /** Ended utterances waiting for their final, oldest first, then the live one (at most one: utterances of a source do not overlap). */
   readonly utterances: Tracked[] = [];
+  /** Discarded onsets whose partial was shown: each is withdrawn (an empty final) before anything else is done. */
+  readonly withdrawn: Tracked[] = [];
+  /** Utterances ended early (their final is out): the segmenter's events of them still in flight are not new speech. */
+  private readonly endedEarly = new Set<string>();
   done = false;
   error: unknown;
   private wake: (() => void) | undefined;
@@ -201,6 +219,12 @@ class Inbox {
     this.room = undefined;
   }
 
+  /** `tracked` ended early (RecognizerContext.endEarly): its final goes next, and what the segmenter still says of it is old. */
+  endEarly(tracked: Tracked): void {
+    tracked.ended = true;
+    this.endedEarly.add(tracked.latest.id);
+  }
+
   private pendingSamples(): number {
     return this.utterances.reduce((n, t) => n + (t.ended ? t.latest.samples.length : 0), 0);
   }
@@ -209,11 +233,16 @@ class Inbox {
     try {
       for await (const event of events) {
         const u = event.utterance;
+        if (this.endedEarly.has(u.id)) {
+          if (event.type === 'end') this.endedEarly.delete(u.id);
+          continue;
+        }
         let tracked = this.utterances.find((t) => t.latest.id === u.id);
         if (event.type === 'discard') {
           if (tracked) {
             this.remove(tracked);
             this.discarded(tracked);
+            if (tracked.shownPartial) this.withdrawn.push(tracked);
           }
           this.notify();
           continue;
@@ -221,7 +250,7 @@ class Inbox {
         if (!tracked) {
           tracked = {
             latest: u, ended: false, decodedSamples: 0, decodedText: '', agreement: new LocalAgreement(), shownPartial: false, coveredSlots: 0,
-            provisional: event.type === 'onset', heldPartial: false,
+            provisional: event.type === 'onset',
           };
           this.utterances.push(tracked);
         }
@@ -230,13 +259,17 @@ class Inbox {
         if (event.type !== 'onset') tracked.provisional = false;
         if (event.type === 'end') {
           tracked.ended = true;
+          latencyMark(u.id, 'vadEnd');
           this.speechStopped(tracked, true);
         } else if (u.finalEndSample !== tracked.droppedAt) {
           // The speech dropped (a partial decoding is stale), or came back (an early final decoding is no longer the final).
           const was = tracked.droppedAt;
           tracked.droppedAt = u.finalEndSample;
           if (was !== undefined) this.speechResumed(tracked);
-          if (u.finalEndSample !== undefined) this.speechStopped(tracked, false);
+          if (u.finalEndSample !== undefined) {
+            latencyMark(u.id, 'drop');
+            this.speechStopped(tracked, false);
+          }
         }
         this.notify();
         // Bounded memory: when finals fall this far behind, stop reading (a live source's own bounded buffer takes over).
@@ -285,7 +318,8 @@ export async function* recognize(
   let previousText = '';
   let nextPartialAt = 0; // performance.now() before which no further partial is decoded
 
-  const request = (pcm: Float32Array, partial: boolean): DecodeRequest => {
+  /** `speechSec`: a partial's speech without its pre-roll, which is what its token cap counts (else all of `pcm`). */
+  const request = (pcm: Float32Array, partial: boolean, speechSec = pcm.length / SAMPLE_RATE): DecodeRequest => {
     const options = ctx.options();
     const vocabulary = ctx.vocabulary?.() ?? '';
     return {
@@ -293,7 +327,9 @@ export async function* recognize(
       final: !partial,
       // Vocabulary first, then the previous sentence: whisper weighs the end of the prompt most.
       prompt: [vocabulary, previousText.slice(-options.promptChars)].filter(Boolean).join(' '),
-      maxTokens: Math.ceil((pcm.length / SAMPLE_RATE) * options.maxTokensPerSec) + 4,
+      // A partial's cap counts its speech, not the pre-roll before it: an onset's first partial (0.1 s of speech after
+      // 0.3 s of pre-roll) says a word at most, and a decode that runs to the cap costs a decoder step per token.
+      maxTokens: Math.ceil(Math.min(pcm.length / SAMPLE_RATE, speechSec) * options.maxTokensPerSec) + 4,
       // The encoder need not run over the whole 30 s window, only over the audio present (50 frames/s):
       // partials get a small margin; finals a full second more, since they are the text that stays.
       audioCtx: Math.min(1500, Math.ceil((pcm.length / SAMPLE_RATE + (partial ? 0 : options.finalContextMarginSec)) * 50) + 32),
@@ -305,6 +341,8 @@ export async function* recognize(
   };
   /** The threads of the last decode that said (a stopped one does not): what a stopped decode is taken to have used. */
   let lastThreads = 1;
+  /** When the last decode that answered ran. */
+  let lastDecode = { start: 0, end: 0 };
   const decode = async (asked: DecodeRequest, speculative = false) => {
     const started = performance.now();
     let result: DecodeResult;
@@ -316,6 +354,7 @@ export async function* recognize(
       throw e;
     }
     lastThreads = result.threads ?? 1;
+    lastDecode = { start: started, end: performance.now() };
     if (asked.final) stats.finalDecodes++;
     else stats.partialsDecoded++;
     // An early final shows as the partial while the speech is down (and is the final if it stays down).
@@ -327,6 +366,7 @@ export async function* recognize(
   const segment = (u: Utterance, text: string, final: boolean): RecognizedSegment => ({
     // The words were spoken between the detector's boundaries; pre-roll and hangover are only context for whisper.
     segmentId: u.id, source: u.source, startSample: u.speechStartSample, endSample: u.speechEndSample, text, final,
+    ...(u.continues !== undefined ? { continues: u.continues } : {}),
   });
   /**
    * Shows the last decode as a partial, its stable prefix kept (LocalAgreement); not once the utterance has ended, nor
@@ -370,28 +410,36 @@ export async function* recognize(
   for (;;) {
     reportPending();
     const options = ctx.options();
+    const withdrawn = inbox.withdrawn.shift();
+    if (withdrawn) {
+      // 0. A discarded onset's partial was shown: an empty final withdraws it (it was never an utterance: no final counted).
+      yield segment(withdrawn.latest, '', true);
+      continue;
+    }
     const ended = inbox.utterances.find((t) => t.ended);
     if (ended) {
       // 1. The final of the oldest ended utterance: the early final when it decoded this very request, else a decode now.
       const u = ended.latest;
       const asked = request(finalAudio(u), false);
-      let text = ended.speculation?.key === requestKey(asked) ? ended.speculation.text : await decode(asked);
+      let text: string;
+      if (ended.speculation?.key === requestKey(asked)) {
+        text = ended.speculation.text;
+      } else {
+        text = await decode(asked);
+        ended.finalDecode = lastDecode;
+      }
       if (u.speechRatio < ARTEFACT_SPEECH_RATIO && SILENCE_ARTEFACTS.test(text)) text = '';
       if (text) previousText = text;
       stats.finals++;
       cover(ended, u);
       inbox.remove(ended);
+      if (ended.finalDecode) latencyMark(u.id, 'finalDecode', ended.finalDecode);
+      latencyMark(u.id, 'finalReady');
       // An empty final retracts the partials shown for this utterance; with none shown there is nothing to say.
       if (text || ended.shownPartial) yield segment(u, text, true);
       continue;
     }
     const live = inbox.utterances[0];
-    if (live?.heldPartial && !live.provisional) {
-      // The first partial, decoded while the start was being confirmed: shown the moment it is.
-      live.heldPartial = false;
-      yield* showPartial(live, live.latest);
-      continue;
-    }
     if (live && options.earlyFinal && live.droppedAt !== undefined && live.speculatedAt !== live.droppedAt) {
       // 2. The speech dropped: decode its final now; it stands if the drop turns into the end. If the speech resumes
       //    while it decodes it is stopped (it could no longer be the final); if after, it is the freshest partial.
@@ -410,8 +458,15 @@ export async function* recognize(
         inFlight = undefined;
       }
       live.speculation = { key: requestKey(asked), text: live.decodedText };
+      live.finalDecode = lastDecode;
       live.decodedSamples = asked.pcm.length;
       cover(live, u);
+      // Still down where it was decoded: it is the final, and the utterance ends now if the pause is earlyEndMs long.
+      if (!live.ended && live.droppedAt === live.speculatedAt && ctx.endEarly?.(u.id, live.droppedAt)) {
+        latencyMark(u.id, 'vadEnd');
+        inbox.endEarly(live);
+        continue;
+      }
       yield* showPartial(live, u);
       continue;
     }
@@ -433,22 +488,23 @@ export async function* recognize(
     ) {
       // 3. A partial of the newest audio, unless the speech stops while it decodes: then it is stopped, shows nothing,
       //    and the early final (shown in its place) or the final comes next. An onset's first partial decodes while its
-      //    start is confirmed, and shows once it is (stopped if the onset is discarded).
+      //    start is confirmed, and shows at once (withdrawn if the onset is discarded, stopped if that comes first).
       inFlight = { kind: 'partial', of: live };
       let text: string;
       try {
-        text = await decode(request(u.samples, true));
+        text = await decode(request(u.samples, true, (u.startSample + u.samples.length - u.speechStartSample) / SAMPLE_RATE));
       } catch (e) {
         if (e instanceof DecodeAbortedError) continue;
         throw e;
       } finally {
         inFlight = undefined;
       }
+      // A discarded onset whose decode answered before the recognizer looked again: nothing of it shows.
+      if (!inbox.utterances.includes(live)) continue;
       live.decodedText = text;
       live.decodedSamples = u.samples.length;
       cover(live, u);
-      if (live.provisional) live.heldPartial = true;
-      else yield* showPartial(live, u);
+      yield* showPartial(live, u);
       continue;
     }
     if (inbox.done) break;

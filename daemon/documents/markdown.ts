@@ -129,6 +129,7 @@ export function renderNotes(journal: JournalContents, previous?: string, options
     if (tail[tail.length - 1] !== '') tail.push('');
     tail.push(`*Earshot stopped and resumed here: nothing was recorded from ${clock(g.fromSec)} to ${clock(g.atSec)}.*`, '');
   };
+  let lineOf: FinalSegment | undefined;
   for (const s of segments) {
     while (gaps.length && gaps[0].atSec <= s.t0) gapLine(gaps.shift()!);
     const prefix = links.prefixFor(s.segmentId);
@@ -141,7 +142,14 @@ export function renderNotes(journal: JournalContents, previous?: string, options
     viewing = s.viewing;
     const text = prefix === undefined || !s.mentions?.length ? inline(s.text) : linkify(s.text, s.mentions, 'markdown', { pathPrefix: prefix }).trim();
     // A line the summary cites carries the anchor its cites link to (an HTML id: VS Code's preview and GitHub jump to it).
-    tail.push(`- **[${clock(s.t0)}] ${inline(s.speaker)}:** ${text}${cited.has(s.segmentId) ? ` <a id="${transcriptAnchor(s.segmentId)}"></a>` : ''}`);
+    const anchor = cited.has(s.segmentId) ? ` <a id="${transcriptAnchor(s.segmentId)}"></a>` : '';
+    // The same turn split by the early end (issue 60): one line, as if it had not been.
+    if (s.continues !== undefined && s.continues === lineOf?.segmentId && s.speaker === lineOf.speaker && tail[tail.length - 1].startsWith('- **')) {
+      tail[tail.length - 1] += ` ${text}${anchor}`;
+    } else {
+      tail.push(`- **[${clock(s.t0)}] ${inline(s.speaker)}:** ${text}${anchor}`);
+    }
+    lineOf = s;
   }
   if (!segments.length) tail.push('_Nothing was transcribed._');
   for (const g of gaps) gapLine(g);

@@ -26,6 +26,7 @@ import { SessionConfig, SessionEvents } from './config';
 import { EchoSuppressor } from './echo';
 import { SessionEdits } from './edits';
 import { finalizeSession } from './finalize';
+import { latencyMark } from '../asr/latencyMarks';
 import { Ledger } from './ledger';
 import { LiveExtraction } from './liveExtraction';
 import { NotesWriter } from './notesWriter';
@@ -349,6 +350,7 @@ export class Session {
       t1: shown.endSample / SAMPLE_RATE,
       text: shown.text,
       final: shown.final,
+      ...(shown.continues !== undefined ? { continues: shown.continues } : {}),
     };
     if (!segment.final || !segment.text) return this.announce(() => this.events.transcript(segment));
     await this.stamp(segment);
@@ -357,10 +359,14 @@ export class Session {
     await this.append({ type: 'segment', ...journaled });
     this.stats.journaled(segment.source, segment.t0, segment.t1);
     // Dictation is text for the cursor: no items, no decisions, no notes file.
-    if (this.mode === 'dictation') return this.announce(() => this.events.transcript(segment));
+    if (this.mode === 'dictation') {
+      latencyMark(segment.segmentId, 'journaled');
+      return this.announce(() => this.events.transcript(segment));
+    }
     const { items, decisions } = this.ledger.extract({ speaker: this.speakers.current(segment), text: segment.text, t0: segment.t0, segmentId: segment.segmentId });
     for (const { sessionId: _s, ...item } of items) await this.append({ type: 'actionItem', ...item });
     for (const { sessionId: _s, ...decision } of decisions) await this.append({ type: 'decision', ...decision });
+    latencyMark(segment.segmentId, 'journaled');
     this.announce(() => {
       this.events.transcript(this.speakers.latest(segment));
       items.forEach((i) => this.events.actionItem(i));

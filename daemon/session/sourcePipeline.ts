@@ -11,7 +11,7 @@ import { AudioFrame, AudioSource } from '../capture/source';
 import { DEFAULT_STREAMING_OPTIONS, recognize, RecognizedSegment, RecognizerContext } from '../asr/streaming';
 import { DegradeLadder } from '../asr/degrade';
 import { utteranceNumber } from '../journal/recovery';
-import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, UtteranceCounter, UtteranceEvent } from '../vad/segmenter';
+import { DEFAULT_SEGMENTER_OPTIONS, SegmenterControl, segmentUtterances, UtteranceCounter, UtteranceEvent } from '../vad/segmenter';
 import { SessionConfig } from './config';
 import { EchoSuppressor } from './echo';
 import { SessionStats } from './stats';
@@ -77,6 +77,8 @@ export async function runSourcePipeline(source: AudioSource, signal: AbortSignal
     // final, which costs a decode whenever the speech resumes after a drop; nobody waits for it). Skipped partials are
     // not counted either: none was due.
     const base = () => (config.partialsWanted?.() ?? true) ? policy : { ...policy, partials: false, earlyFinal: false };
+    /** The running segmenter's: an early final that is done ends its utterance (SegmenterOptions.earlyEndMs). */
+    let control: SegmenterControl = {};
     const context: RecognizerContext = {
       options: () => degrade.options(base()),
       vocabulary: () => {
@@ -86,6 +88,7 @@ export async function runSourcePipeline(source: AudioSource, signal: AbortSignal
       pendingSince: (at) => stats.setPendingSince(source.kind, at),
       normalOptions: base,
       stats: stats.recognizerOf(source.kind),
+      endEarly: (id, finalEndSample) => control.endEarly?.(id, finalEndSample) ?? false,
     };
     // A pause marker ends a run: the segmenter and recognizer flush as at the end of the audio (the utterance in
     // progress gets its final), then a new run takes the frames after the resume, numbering utterances on.
@@ -98,7 +101,8 @@ export async function runSourcePipeline(source: AudioSource, signal: AbortSignal
       }
     };
     while (!input.ended) {
-      const utterances = segmentUtterances(observed(untilPause(), wiring), detector, config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS, ids);
+      control = {};
+      const utterances = segmentUtterances(observed(untilPause(), wiring), detector, config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS, ids, control);
       for await (const segment of recognize(gated(skipFinalized(utterances, alreadyFinal), source.kind, wiring), config.decoder, context)) {
         if (segment.final && segment.text) carried = '';
         await wiring.accept(segment, source.speaker);

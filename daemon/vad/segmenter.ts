@@ -4,8 +4,9 @@
  * below it. `preRollMs` of audio before the start is kept so first syllables survive. As soon as the score
  * drops below `dropThreshold` a `pause` event says where the final's audio would end if no voice followed
  * (Utterance.finalEndSample), so the recognizer decodes the final while the hangover runs and the final is ready
- * when whisper is done. Nothing that is not inside an utterance ever reaches the recognizer: silence costs
- * nothing and yields no text.
+ * when whisper is done; when it is done after `earlyEndMs` of the pause, the recognizer may end the utterance there
+ * (SegmenterControl) rather than wait for the hangover. Nothing that is not inside an utterance ever reaches the
+ * recognizer: silence costs nothing and yields no text.
  */
 import { SourceKind } from '../../protocol/protocol';
 import { AudioFrame, FRAME_SAMPLES, SAMPLE_RATE } from '../capture/source';
@@ -44,17 +45,33 @@ export interface SegmenterOptions {
    */
   dropThreshold: number;
   hangoverMs: number;
+  /**
+   * An utterance whose final is decoded when this much of its pause has passed (the recognizer asks,
+   * SegmenterControl.endEarly) ends there instead of after `hangoverMs`: the final is sent as soon as whisper is done,
+   * not when the hangover runs out (issue 60: that wait was most of the time beyond the decode). Voice that comes back
+   * later starts a new utterance. A final decoded sooner waits for the hangover, as before: where whisper is fast the
+   * hangover is short beside it, and the utterances stay as they were. Optional: absent, the hangover stands.
+   */
+  earlyEndMs?: number;
   preRollMs: number;
   /** Utterances are cut before this length (whisper's window is 30 s), at the quietest frame. */
   maxUtteranceSec: number;
 }
 
 /**
+ * The least pause at which an utterance whose final is decoded ends (SegmenterOptions.earlyEndMs). On 2-core x86 a
+ * base.en final takes longer than this, so it goes out when whisper is done; a pause within a turn that outlasts both
+ * the decode and this is where a new utterance starts (on the sample, a turn's pauses heard 0–320 ms).
+ */
+export const EARLY_END_MS = 200;
+
+/**
  * Thresholds, shortest speech (and its gaps) and pre-roll are the default profile's (config.ts: chosen by
  * cross-validation with the pre-roll held at 300 ms for the onset, BENCHMARKS.md section 12c); the rest as measured on
- * fixtures and real meetings. The onset at 128 ms is the least speech at which the onset's audio (with the 300 ms of
- * pre-roll) reaches the recognizer's shortest partial (0.4 s); on the committed AMI meetings 0.7 onsets a minute are
- * discarded, the same at 64–128 ms. The drop at 0.6 rather than 0.5 cues the early final a frame sooner at p95 on the
+ * fixtures and real meetings. The onset at 96 ms (issue 60; 128 ms before) is the least speech at which no more onsets
+ * are discarded than at 128 ms on the committed AMI meetings (16, 8.5 min: 0.82 a minute at 96 and 128 ms, 0.94 at
+ * 64 ms); it tells the first partial a frame sooner (whisper pads any decode to 1 s, and an onset's partial is not held
+ * to the recognizer's shortest partial). The drop at 0.6 rather than 0.5 cues the early final a frame sooner at p95 on the
  * meeting fixture (87 against 119 ms from the labelled end), the same as 0.7–0.9, for 1.9 more cues a minute on AMI
  * (21.8 → 23.7 resumed), and still cuts the final's audio at least 36 ms after each labelled end (BENCHMARKS.md, issue
  * 41).
@@ -64,9 +81,10 @@ export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
   offThreshold: 0.2,
   minSpeechMs: 250,
   startGapMs: 400,
-  onsetMs: 128,
+  onsetMs: 96,
   dropThreshold: 0.6,
   hangoverMs: 400,
+  earlyEndMs: EARLY_END_MS,
   preRollMs: 300,
   maxUtteranceSec: 25,
 };
@@ -105,6 +123,11 @@ export interface Utterance {
    * The final decodes exactly this audio, whenever it is decoded: early, as the speech drops, or at the end.
    */
   finalEndSample?: number;
+  /**
+   * The utterance before it, when that one was ended early (SegmenterOptions.earlyEndMs) and this one's speech began
+   * within the hangover after its final's end: without the early end they would have been one utterance, one turn.
+   */
+  continues?: string;
 }
 
 export type UtteranceEvent =
@@ -153,6 +176,16 @@ class UtteranceBuffer {
   }
 }
 
+/**
+ * What the recognizer may ask of a running segmenter (segmentUtterances installs `endEarly`). `endEarly(id, end)`: the
+ * final of utterance `id` up to `end` (its finalEndSample) is decoded; end the utterance there if its speech is still
+ * down at that very place and the pause so far is at least earlyEndMs. True: it has ended now (its `end` event follows,
+ * with that finalEndSample); the caller may send its final at once. False: nothing changes (the hangover ends it).
+ */
+export interface SegmenterControl {
+  endEarly?(id: string, finalEndSample: number): boolean;
+}
+
 /** Numbers utterances; shared by successive segmenters of one source (runs between pauses) so ids stay unique. */
 export interface UtteranceCounter {
   count: number;
@@ -167,11 +200,13 @@ export async function* segmentUtterances(
   detector: SpeechDetector,
   options: SegmenterOptions = DEFAULT_SEGMENTER_OPTIONS,
   counter: UtteranceCounter = { count: 0 },
+  control: SegmenterControl = {},
 ): AsyncGenerator<UtteranceEvent> {
   const msToFrames = (ms: number) => Math.max(1, Math.round((ms / 1000) * SAMPLE_RATE / FRAME_SAMPLES));
   const minSpeechFrames = msToFrames(options.minSpeechMs);
   const startGapFrames = Math.round(((options.startGapMs ?? 0) / 1000) * SAMPLE_RATE / FRAME_SAMPLES);
   const hangoverFrames = msToFrames(options.hangoverMs);
+  const earlyEndSamples = options.earlyEndMs === undefined ? undefined : Math.round((options.earlyEndMs / 1000) * SAMPLE_RATE);
   const dropLevel = Math.max(options.dropThreshold, options.offThreshold);
   const preRollFrames = Math.round((options.preRollMs / 1000) * SAMPLE_RATE / FRAME_SAMPLES);
   const maxFrames = Math.floor((options.maxUtteranceSec * SAMPLE_RATE) / FRAME_SAMPLES);
@@ -189,11 +224,15 @@ export async function* segmentUtterances(
     id: string; source: SourceKind; startSample: number; speechStartSample: number; speechEndSample: number; voicedEndSample: number;
     /** End of the last frame scored at or above the drop level. */
     confidentEndSample: number;
-    capturedAt?: number; buffer: UtteranceBuffer;
+    capturedAt?: number; buffer: UtteranceBuffer; continues?: string;
   } | undefined;
   let silentFrames = 0;
   /** The final's end the last `pause` told, while the speech stays down. */
   let toldEnd: number | undefined;
+  /** Ended by endEarly between two frames: its `end` event, yielded before the next frame is looked at. */
+  let endedEarly: Utterance | undefined;
+  /** The last utterance ended early and where its hangover would have run out: speech before that continues it. */
+  let endedAt: { id: string; hangoverEnd: number } | undefined;
 
   const endLag = (detector.endLagFrames ?? 0) * FRAME_SAMPLES;
   /** Utterance.finalEndSample of the utterance as it is now. */
@@ -215,6 +254,7 @@ export async function* segmentUtterances(
       id: c.id, source: c.source, startSample: c.startSample, samples: c.buffer.view(), speechRatio: speech / Math.max(1, c.buffer.scores.length),
       speechStartSample: c.speechStartSample, speechEndSample: c.speechEndSample, voicedEndSample: c.voicedEndSample,
       ...(c.capturedAt !== undefined ? { capturedAt: c.capturedAt } : {}),
+      ...(c.continues !== undefined ? { continues: c.continues } : {}),
       ...(finalEndSample !== undefined ? { finalEndSample } : {}),
     };
   };
@@ -222,7 +262,9 @@ export async function* segmentUtterances(
     current = {
       id: `${source}-${++counter.count}`, source, startSample, speechStartSample, speechEndSample: speechStartSample, voicedEndSample: speechStartSample,
       confidentEndSample: startSample, buffer: new UtteranceBuffer(),
+      ...(endedAt && speechStartSample < endedAt.hangoverEnd ? { continues: endedAt.id } : {}),
     };
+    endedAt = undefined;
     silentFrames = 0;
     toldEnd = undefined;
   };
@@ -248,10 +290,44 @@ export async function* segmentUtterances(
     return pending[Math.max(first, pending.length - kept)].frame.startSample;
   };
 
+  /** How much of the pause after the final's end (toldEnd) has been heard. */
+  const pauseHeard = (): number => current!.startSample + current!.buffer.length - toldEnd!;
+  /**
+   * Ends the current utterance where its final ends: the frames after that (the pause so far) become the pre-roll of
+   * whatever speech comes next, as after a hangover. Returns the `end` event's utterance.
+   */
+  const endAtFinal = (): Utterance => {
+    const c = current!;
+    const ended = snapshot('end');
+    endedAt = { id: c.id, hangoverEnd: toldEnd! + hangoverFrames * FRAME_SAMPLES };
+    const keep = Math.floor((c.startSample + c.buffer.length - toldEnd!) / FRAME_SAMPLES);
+    const scores = c.buffer.scores;
+    const view = c.buffer.view();
+    pending = [];
+    for (let i = scores.length - keep; i < scores.length; i++) {
+      const samples = view.slice(i * FRAME_SAMPLES, (i + 1) * FRAME_SAMPLES);
+      pending.push({ frame: { source: c.source, startSample: c.startSample + i * FRAME_SAMPLES, samples, ...(c.capturedAt !== undefined ? { capturedAt: c.capturedAt } : {}) }, score: scores[i] });
+    }
+    pendingSpeech = pendingRun = pendingGap = 0;
+    current = undefined;
+    return ended;
+  };
+  control.endEarly = (id, finalEndSample) => {
+    if (earlyEndSamples === undefined || !current || current.id !== id || toldEnd !== finalEndSample || endedEarly) return false;
+    if (pauseHeard() < earlyEndSamples) return false;
+    endedEarly = endAtFinal();
+    return true;
+  };
+
   for await (const frame of frames) {
+    if (endedEarly) {
+      yield { type: 'end', utterance: endedEarly };
+      endedEarly = undefined;
+    }
     if (frame.pause) {
       if (onset) yield { type: 'discard', utterance: onset };
       onset = undefined;
+      endedAt = undefined;
       if (current) yield { type: 'end', utterance: snapshot('end') };
       current = undefined;
       pending = [];
@@ -259,6 +335,11 @@ export async function* segmentUtterances(
       continue;
     }
     const score = await detector.score(frame.samples);
+    if (endedEarly) {
+      // Ended while this frame was being scored: the frame belongs to what comes after.
+      yield { type: 'end', utterance: endedEarly };
+      endedEarly = undefined;
+    }
     if (!current) {
       pending.push({ frame, score });
       if (score >= options.onThreshold || (score >= options.offThreshold && pendingSpeech > 0)) {
@@ -345,6 +426,7 @@ export async function* segmentUtterances(
     }
     yield { type: 'audio', utterance: snapshot() };
   }
+  if (endedEarly) yield { type: 'end', utterance: endedEarly };
   if (onset) yield { type: 'discard', utterance: onset };
   if (current) yield { type: 'end', utterance: snapshot('end') };
 }

@@ -15,6 +15,7 @@ import { EarshotService } from '../../daemon/service';
 import { ServiceConfig } from '../../daemon/service/serviceConfig';
 import { CAPTURE_PERIOD_MS, SAMPLE_RATE } from '../../daemon/capture/source';
 import { DEFAULT_STREAMING_OPTIONS } from '../../daemon/asr/streaming';
+import { LatencyMark, latencyMarks } from '../../daemon/asr/latencyMarks';
 import { DEFAULT_SEGMENTER_OPTIONS } from '../../daemon/vad/segmenter';
 import { machineCpu, ownCpu, tempDir, removeTempDir, THREADS } from './util';
 
@@ -49,6 +50,10 @@ export interface DecodeCall {
  *                                    DEFAULT_SEGMENTER_OPTIONS.onsetMs (0: none; the first partial waits for the start)
  *   BENCH_WHATIF_FINAL_MARGIN_S=S    a final's encoder window reaches S s beyond its audio instead of
  *                                    StreamingOptions.finalContextMarginSec
+ *   BENCH_WHATIF_EARLY_END_MS=M      a decoded final ends its utterance after M ms of pause instead of
+ *                                    DEFAULT_SEGMENTER_OPTIONS.earlyEndMs (off: never, the hangover ends every utterance)
+ *   BENCH_WHATIF_PARTIAL_CAP_ALL=1   a partial's token cap counts all its audio, pre-roll included (before issue 60:
+ *                                    with BENCH_WHATIF_ONSET_MS=128, the first partial as it was)
  */
 /**
  * How often the realtime file source hands over its frames: by default a microphone's period (live capture delivers
@@ -66,6 +71,8 @@ export const WHATIF = {
   finalMarginSec: process.env.BENCH_WHATIF_FINAL_MARGIN_S ? Number(process.env.BENCH_WHATIF_FINAL_MARGIN_S) : undefined,
   dropThreshold: process.env.BENCH_WHATIF_DROP ? Number(process.env.BENCH_WHATIF_DROP) : undefined,
   onsetMs: process.env.BENCH_WHATIF_ONSET_MS ? Number(process.env.BENCH_WHATIF_ONSET_MS) : undefined,
+  earlyEndMs: process.env.BENCH_WHATIF_EARLY_END_MS || undefined,
+  partialCapAll: process.env.BENCH_WHATIF_PARTIAL_CAP_ALL === '1',
 };
 const partialMsScale = WHATIF.partialDuty
   ? (1 / WHATIF.partialDuty - 1) / (1 / DEFAULT_STREAMING_OPTIONS.partialDutyCycle - 1)
@@ -77,6 +84,8 @@ export const whatIfNote = (): string | undefined => {
     WHATIF.noPrompt && 'BENCH_WHATIF_NO_PROMPT=1', WHATIF.finalMarginSec !== undefined && `BENCH_WHATIF_FINAL_MARGIN_S=${WHATIF.finalMarginSec}`,
     WHATIF.dropThreshold !== undefined && `BENCH_WHATIF_DROP=${WHATIF.dropThreshold}`,
     WHATIF.onsetMs !== undefined && `BENCH_WHATIF_ONSET_MS=${WHATIF.onsetMs}`,
+    WHATIF.earlyEndMs !== undefined && `BENCH_WHATIF_EARLY_END_MS=${WHATIF.earlyEndMs}`,
+    WHATIF.partialCapAll && 'BENCH_WHATIF_PARTIAL_CAP_ALL=1',
   ].filter(Boolean);
   return on.length ? `WHAT-IF RUN (${on.join(', ')}): not Earshot's current policy.` : undefined;
 };
@@ -107,6 +116,8 @@ export interface SessionRun {
   foreignCores: number;
   /** The opt-in model extraction's progress reports, with the wall time (a run with `serviceConfig.enhancement`). */
   extractions: { wall: number; progress: ExtractionProgressParams }[];
+  /** Each utterance's way to its final (daemon/asr/latencyMarks.ts): figure 3's breakdown beyond whisper. */
+  marks: LatencyMark[];
 }
 
 /** Memory over one window of audio, from samples taken every 100 ms (RSS swings by a whisper state per decode). */
@@ -149,6 +160,7 @@ export interface BenchService {
   /** Steps of the degrade ladder (recognition falling behind real time), with the wall time. */
   degrades: { wall: number; level: number; name: string }[];
   extractions: SessionRun['extractions'];
+  marks: LatencyMark[];
   dispose(): Promise<void>;
 }
 
@@ -161,6 +173,7 @@ export async function benchService(modelPath: string, serviceConfig: Partial<Ser
   const streaming = { wall: NaN, cpu: NaN };
   const degrades: BenchService['degrades'] = [];
   const extractions: BenchService['extractions'] = [];
+  const marks: LatencyMark[] = [];
   const service = new EarshotService(
     {
       storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath, language: 'en', threads: THREADS, gpu: false,
@@ -196,6 +209,9 @@ export async function benchService(modelPath: string, serviceConfig: Partial<Ser
       request = { ...request, audioCtx: Math.min(1500, Math.ceil((request.pcm.length / SAMPLE_RATE + WHATIF.finalMarginSec) * 50) + 32) };
     }
     if (WHATIF.noPrompt) request = { ...request, prompt: undefined };
+    if (partial && WHATIF.partialCapAll) {
+      request = { ...request, maxTokens: Math.ceil((request.pcm.length / SAMPLE_RATE) * DEFAULT_STREAMING_OPTIONS.maxTokensPerSec) + 4 };
+    }
     const start = performance.now();
     let result: DecodeResult;
     try {
@@ -221,10 +237,14 @@ export async function benchService(modelPath: string, serviceConfig: Partial<Ser
   // Every session's segmenter options start from these defaults (vad/config.ts reads them when the session starts).
   if (WHATIF.dropThreshold !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { dropThreshold: number }).dropThreshold = WHATIF.dropThreshold;
   if (WHATIF.onsetMs !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { onsetMs: number }).onsetMs = WHATIF.onsetMs;
+  if (WHATIF.earlyEndMs !== undefined) {
+    (DEFAULT_SEGMENTER_OPTIONS as { earlyEndMs?: number }).earlyEndMs = WHATIF.earlyEndMs === 'off' ? undefined : Number(WHATIF.earlyEndMs);
+  }
   await engine.load();
   return {
-    service, decodes, aborted, transcripts, relabels, streaming, degrades, extractions,
+    service, decodes, aborted, transcripts, relabels, streaming, degrades, extractions, marks,
     dispose: async () => {
+      latencyMarks.listener = undefined;
       await service.shutdown();
       removeTempDir(dir);
     },
@@ -250,6 +270,8 @@ export async function runOn(bench: BenchService, options: RunOptions): Promise<S
   bench.relabels.length = 0;
   bench.degrades.length = 0;
   bench.extractions.length = 0;
+  bench.marks.length = 0;
+  latencyMarks.listener = (mark) => bench.marks.push(mark);
   if (options.partialsWanted !== undefined) service.partials.set('bench', options.partialsWanted);
   // Measured from STREAMING on: loading the VAD and whisper models is figure 5's business.
   const { sessionId } = await service.startSession({ sources: ['file'], audioFile: options.audioFile, pace: options.pace, title: 'bench' });
@@ -296,7 +318,7 @@ export async function runOn(bench: BenchService, options: RunOptions): Promise<S
       t0, wallSec: (end - t0) / 1000, audioSec: status.capturedSec, cpuSec,
       transcripts: bench.transcripts.slice(), relabels: bench.relabels.slice(), decodes: bench.decodes.slice(), aborted: bench.aborted.slice(), finalSegments: result.segments.length,
       samples, modelLoadMs: service.engine.loadMs, degrades: bench.degrades.slice(), foreignCores,
-      extractions: bench.extractions.slice(),
+      extractions: bench.extractions.slice(), marks: bench.marks.slice(),
     };
   } finally {
     clearInterval(tick);

@@ -299,8 +299,9 @@ describe('daemon when the client goes away mid-session', () => {
     await initialize(client, { protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: miniModel(), threads: 2 });
     await client.connection.sendNotification(InitializedNotification.type, {});
     const started = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile: SAMPLE_WAV, pace: 'realtime' });
-    // Wait until speech is being recognized, then vanish without stopping the session.
-    while (!client.transcripts.some((t) => t.sessionId === started.sessionId)) await new Promise((r) => setTimeout(r, 50));
+    // Wait until speech is being recognized (past the 250 ms that confirm a start: a first partial may show before it,
+    // and a stop then withdraws it), then vanish without stopping the session.
+    while (!client.transcripts.some((t) => t.sessionId === started.sessionId && t.t1 - t.t0 >= 0.3)) await new Promise((r) => setTimeout(r, 50));
     client.connection.dispose();
     const code = await client.daemon.close();
     assert.equal(code, 0, `exit code ${code}; stderr:\n${client.daemon.stderr().slice(-1500)}`);

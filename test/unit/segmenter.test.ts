@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AudioFrame, FileSource, FRAME_SAMPLES, SAMPLE_RATE } from '../../daemon/capture/source';
 import { EnergyDetector } from '../../daemon/vad/energy';
-import { DEFAULT_SEGMENTER_OPTIONS, segmentUtterances, SpeechDetector, Utterance, UtteranceEvent } from '../../daemon/vad/segmenter';
+import { DEFAULT_SEGMENTER_OPTIONS, SegmenterControl, segmentUtterances, SpeechDetector, Utterance, UtteranceEvent } from '../../daemon/vad/segmenter';
 import { REPO_ROOT, SAMPLE_WAV } from '../setup';
 
 interface Turn { speaker: string; start: number; end: number }
@@ -244,6 +244,13 @@ describe('Segmenter with EnergyDetector', () => {
       assert.equal(events.indexOf(first), 1, 'nothing between the onset and the start');
     });
 
+    it('the default onset (96 ms, issue 60) is told at the third voiced frame, the first partial a frame sooner than at 128 ms', async () => {
+      const events = await told([...quiet(10), ...voiced(20), ...quiet(30)], { onsetMs: DEFAULT_SEGMENTER_OPTIONS.onsetMs });
+      assert.equal(DEFAULT_SEGMENTER_OPTIONS.onsetMs, 96);
+      assert.equal(events[0].type, 'onset');
+      assert.equal(events[0].utterance.samples.length, 6 * FRAME_SAMPLES, '3 frames of pre-roll and 3 voiced');
+    });
+
     it('a burst too short to start speech: an onset, then a discard, and no utterance', async () => {
       const events = await told([...quiet(10), ...voiced(6), ...quiet(30), ...voiced(20), ...quiet(30)]);
       assert.deepEqual(kinds(events), ['onset mic-1', 'discard mic-1', 'onset mic-1', 'end mic-1'], 'the id is not used up by the discarded onset');
@@ -325,6 +332,100 @@ describe('Segmenter with EnergyDetector', () => {
       const all = await events([...SPEECH]);
       const end = all[all.length - 1];
       assert.deepEqual([end.type, end.utterance.finalEndSample], ['end', frameEnd(19)]);
+    });
+  });
+
+  describe('ending early: the final is decoded and the speech still down (SegmenterControl.endEarly, earlyEndMs)', () => {
+    const scripted = (scores: number[]): SpeechDetector => {
+      let i = 0;
+      return { endLagFrames: 2, score: () => scores[i++] ?? 0 };
+    };
+    const frameEnd = (frame: number) => (frame + 1) * FRAME_SAMPLES;
+    const SPEECH = Array<number>(20).fill(0.99);
+    /**
+     * Runs the segmenter over `scores`, asking it to end the first utterance early `after` events past its first pause
+     * (as the recognizer does when the early final is done: 0 at once); `answers` gets what endEarly said.
+     */
+    async function endingAtPause(scores: number[], options: Partial<typeof DEFAULT_SEGMENTER_OPTIONS>, after = 0) {
+      const out: UtteranceEvent[] = [];
+      const answers: boolean[] = [];
+      const control: SegmenterControl = {};
+      const signal = new Float32Array(scores.length * FRAME_SAMPLES).fill(0.1);
+      let pause: Utterance | undefined;
+      for await (const e of segmentUtterances(framesOf(signal), scripted(scores), { ...DEFAULT_SEGMENTER_OPTIONS, ...options }, { count: 0 }, control)) {
+        out.push(e);
+        if (e.type === 'pause') pause ??= e.utterance;
+        if (pause && answers.length === 0 && out.length - 1 - out.findIndex((x) => x.utterance === pause) === after) {
+          answers.push(control.endEarly!(pause.id, pause.finalEndSample!));
+        }
+      }
+      return { out, answers };
+    }
+    const ends = (out: UtteranceEvent[]) => out.filter((e) => e.type === 'end').map((e) => e.utterance);
+
+    it('ends the utterance at once when the pause is long enough: its end says the final\'s cut, before any later frame', async () => {
+      // A drop at frame 20; voice again at frames 24–43 (a new turn 3 frames into the pause), then silence.
+      const { out, answers } = await endingAtPause([...SPEECH, 0.3, 0.1, 0.1, 0.1, ...SPEECH, ...Array<number>(20).fill(0.01)], { earlyEndMs: 0 });
+      assert.equal(answers[0], true, 'ended now');
+      const pauseAt = out.findIndex((e) => e.type === 'pause');
+      assert.equal(out[pauseAt + 1].type, 'end', 'the end is the next event: no frame after the pause joins the utterance');
+      const [first, second] = ends(out);
+      assert.equal(first.id, 'file-1');
+      assert.equal(first.finalEndSample, frameEnd(20), 'the final decoded is the final');
+      assert.equal(first.startSample + first.samples.length, frameEnd(20));
+      assert.equal(second?.id, 'file-2', 'the voice that came back is a new utterance');
+      assert.ok(second.speechStartSample >= frameEnd(20), 'that starts after the first ended');
+      assert.ok(second.startSample < second.speechStartSample, 'with the pause before it as pre-roll');
+    });
+
+    it('the voice back within the hangover continues the utterance ended early (the same turn); after it, a turn of its own', async () => {
+      // Voice again 3 frames into the pause (within the hangover's 13): `continues` names the first utterance.
+      const soon = ends((await endingAtPause([...SPEECH, 0.3, 0.1, 0.1, 0.1, ...SPEECH, ...Array<number>(20).fill(0.01)], { earlyEndMs: 0 })).out);
+      assert.deepEqual(soon.map((u) => [u.id, u.continues]), [['file-1', undefined], ['file-2', 'file-1']]);
+      // Voice again 20 frames into the pause: what the hangover would have ended anyway, so not a continuation.
+      const late = ends((await endingAtPause([...SPEECH, 0.3, ...Array<number>(20).fill(0.01), ...SPEECH, ...Array<number>(20).fill(0.01)], { earlyEndMs: 0 })).out);
+      assert.deepEqual(late.map((u) => [u.id, u.continues]), [['file-1', undefined], ['file-2', undefined]]);
+      // Nor is anything after an utterance the hangover ended.
+      const signal = new Float32Array(90 * FRAME_SAMPLES).fill(0.1);
+      const plain: UtteranceEvent[] = [];
+      for await (const e of segmentUtterances(framesOf(signal), scripted([...SPEECH, ...Array<number>(14).fill(0.01), ...SPEECH]))) plain.push(e);
+      assert.deepEqual(ends(plain).map((u) => u.continues), [undefined, undefined]);
+    });
+
+    it('asked once the pause is earlyEndMs long (the decode took that long): ends there, not after the hangover', async () => {
+      // 200 ms is 6.25 frames of 32 ms: 7 frames after the cut (frame 20), where the hangover (400 ms) would take 13.
+      const { out, answers } = await endingAtPause([...SPEECH, 0.3, ...Array<number>(40).fill(0.01)], { earlyEndMs: 200 }, 7);
+      assert.equal(answers[0], true);
+      const [end] = ends(out);
+      assert.equal(end.startSample + end.samples.length, frameEnd(27));
+      assert.equal(end.finalEndSample, frameEnd(20));
+    });
+
+    it('asked sooner (a fast decode): nothing changes, the hangover ends it and a pause that resumes keeps one utterance', async () => {
+      const scores = [...SPEECH, 0.3, 0.1, 0.1, 0.1, 0.1, ...SPEECH, ...Array<number>(20).fill(0.01)];
+      const { out, answers } = await endingAtPause(scores, { earlyEndMs: 200 }, 3);
+      assert.deepEqual(answers, [false], 'a pause of 3 frames (96 ms)');
+      assert.equal(ends(out).length, 1, 'one utterance');
+      const signal = new Float32Array(scores.length * FRAME_SAMPLES).fill(0.1);
+      const plain: UtteranceEvent[] = [];
+      for await (const e of segmentUtterances(framesOf(signal), scripted(scores))) plain.push(e);
+      assert.deepEqual(ends(out).map((u) => [u.startSample, u.samples.length, u.finalEndSample]), ends(plain).map((u) => [u.startSample, u.samples.length, u.finalEndSample]));
+    });
+
+    it('refuses a cut that is not the one told (the speech moved on), another utterance, and settings without earlyEndMs', async () => {
+      const control: SegmenterControl = {};
+      const scores = [...SPEECH, 0.3, ...Array<number>(20).fill(0.01)];
+      const signal = new Float32Array(scores.length * FRAME_SAMPLES).fill(0.1);
+      const said: boolean[] = [];
+      const { earlyEndMs: _none, ...without } = DEFAULT_SEGMENTER_OPTIONS;
+      for (const options of [{ ...DEFAULT_SEGMENTER_OPTIONS, earlyEndMs: 0 }, without]) {
+        for await (const e of segmentUtterances(framesOf(signal), scripted(scores), options, { count: 0 }, control)) {
+          if (e.type !== 'pause') continue;
+          said.push(control.endEarly!(e.utterance.id, e.utterance.finalEndSample! - FRAME_SAMPLES), control.endEarly!('file-9', e.utterance.finalEndSample!));
+          if (options === without) said.push(control.endEarly!(e.utterance.id, e.utterance.finalEndSample!));
+        }
+      }
+      assert.deepEqual(said, [false, false, false, false, false]);
     });
   });
 });

@@ -562,6 +562,54 @@ describe('Streaming policy (recognize)', () => {
     assert.equal(out[out.length - 1].endSample, 48_000 + 30 * FRAME_SAMPLES);
   });
 
+  describe('ending early: an early final done while the speech is down is sent at once (RecognizerContext.endEarly)', () => {
+    /** u1 drops after 20 frames (the final cut a frame later); the stream holds there until `rest` opens, then u1's
+     * silent frames and end (the segmenter's, after it ended u1 early) and a next utterance u2 follow. */
+    function heldAtPause(rest: Promise<void>, reached: () => void): AsyncGenerator<UtteranceEvent> {
+      const events = pausedUtterance('u1', 20, 8);
+      return (async function* () {
+        const pauseAt = events.findIndex((e) => e.type === 'pause');
+        yield* from(events.slice(0, pauseAt + 1));
+        reached();
+        await rest;
+        yield* from(events.slice(pauseAt + 1));
+        yield* from(utterance('u2', 20, { startSample: 28 * FRAME_SAMPLES }));
+      })();
+    }
+    const settled = async (turns = 5) => { for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve)); };
+
+    for (const ends of [true, false]) {
+      it(ends
+        ? 'the segmenter ends it: the final goes out the moment the decode is done, decoded once, and the late end is not a second utterance'
+        : 'the segmenter cannot end it yet: the early final shows as a partial and the final waits for the end, as before', async () => {
+        let open: () => void = () => undefined;
+        const rest = new Promise<void>((resolve) => { open = resolve; });
+        const decoder = new FakeDecoder((r) => `${r.final ? 'final' : 'partial'} ${r.pcm.length}`);
+        const asked: [string, number][] = [];
+        const out: RecognizedSegment[] = [];
+        const context = { options: () => DEFAULT_STREAMING_OPTIONS, endEarly: (id: string, end: number) => (asked.push([id, end]), ends) };
+        let reached: () => void = () => undefined;
+        const atPause = new Promise<void>((resolve) => { reached = resolve; });
+        const done = (async () => { for await (const o of recognize(heldAtPause(rest, reached), decoder, context)) out.push(o); })();
+        await atPause;
+        await settled();
+        assert.deepEqual(asked, [['u1', 21 * FRAME_SAMPLES]], 'asked once, for the cut the early final decoded');
+        const u1 = out.filter((o) => o.segmentId === 'u1');
+        if (ends) {
+          assert.deepEqual([u1[u1.length - 1].final, u1[u1.length - 1].text], [true, `final ${21 * FRAME_SAMPLES}`], 'the final is out while the segmenter has said nothing more');
+        } else {
+          assert.ok(u1.every((o) => !o.final), 'no final before the end');
+          assert.equal(u1[u1.length - 1].text, `final ${21 * FRAME_SAMPLES}`, 'the early final shows as the partial');
+        }
+        open();
+        await done;
+        const finals = out.filter((o) => o.final);
+        assert.deepEqual(finals.map((o) => [o.segmentId, o.text]), [['u1', `final ${21 * FRAME_SAMPLES}`], ['u2', `final ${20 * FRAME_SAMPLES}`]]);
+        assert.equal(decoder.requests.filter((r) => r.final && r.pcm.length === 21 * FRAME_SAMPLES).length, 1, 'u1\'s final decoded once');
+      });
+    }
+  });
+
   describe('an onset: the first partial decodes while the start is confirmed', () => {
     /** 13 frames (0.42 s, past minPartialSec) told as an onset, then (`confirm`) the utterance growing on from it and ending. */
     const onsetOf = (id: string): UtteranceEvent => ({ type: 'onset', utterance: utterance(id, 13, { end: false })[12].utterance });
@@ -604,7 +652,7 @@ describe('Streaming policy (recognize)', () => {
     /** The recognizer's reaction to a released decode runs in promise jobs: all are done before the next macrotask. */
     const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-    it('decodes the onset\'s audio at once, shows nothing until the speech starts, then shows that partial first', async () => {
+    it('decodes the onset\'s audio at once and shows it as soon as it is decoded, before the start is confirmed', async () => {
       const gate = gatedDecoder();
       const confirmed = latch();
       const first = gate.nextDecode();
@@ -620,39 +668,44 @@ describe('Streaming policy (recognize)', () => {
       assert.equal(gate.requests[0].final, false);
       gate.releaseAll();
       await settle();
-      assert.equal(out.length, 0, 'nothing is shown of speech not yet started');
+      // Issue 60: the start is confirmed 250 ms of speech in; the onset's partial is often decoded before that.
+      assert.deepEqual(out.map((o) => [o.segmentId, o.text, o.final]), [['u1', `heard ${13 * FRAME_SAMPLES}`, false]], 'shown before the start is confirmed');
       confirmed.open();
       // Every later decode answers at once.
       const timer = setInterval(gate.releaseAll, 1);
       await done;
       clearInterval(timer);
-      assert.equal(out[0].final, false);
-      assert.equal(out[0].text, `heard ${13 * FRAME_SAMPLES}`, 'the first thing shown is the onset\'s partial');
-      assert.equal(out[0].segmentId, 'u1');
       assert.equal(out[out.length - 1].final, true);
       assert.equal(out.filter((o) => o.final).length, 1);
     });
 
-    it('a discarded onset stops its decode, shows nothing and has no final', async () => {
-      const gate = gatedDecoder();
+    /** u1's onset, discarded while its decode runs (`meanwhile` runs just before the discard reaches the recognizer). */
+    async function discardedWhileDecoding(gate: ReturnType<typeof gatedDecoder>, meanwhile: () => void = () => undefined): Promise<RecognizedSegment[]> {
       const first = gate.nextDecode();
       const discarded = latch();
       async function* events(): AsyncGenerator<UtteranceEvent> {
         const onset = onsetOf('u1');
         yield onset;
         await discarded.opened;
+        meanwhile();
         yield { type: 'discard', utterance: onset.utterance };
       }
       const { out, done } = collecting(events(), gate.decoder);
       await first;
       discarded.open();
       await done;
+      return out;
+    }
+
+    it('a discarded onset stops its decode, shows nothing and has no final', async () => {
+      const gate = gatedDecoder();
+      const out = await discardedWhileDecoding(gate);
       assert.equal(gate.aborts(), 1, 'the decode in flight was stopped');
       assert.equal(gate.requests.length, 1, 'no final');
       assert.deepEqual(out, []);
     });
 
-    it('an onset discarded after its decode finished shows nothing, even when the next onset takes its id', async () => {
+    it('an onset discarded after its partial showed: an empty final withdraws it first, then the next onset may take its id', async () => {
       // The onset's decode answers with its own words: the next speech's first partial may well be 13 frames long too
       // (how far the segmenter got before the recognizer looked depends on timers), so its length would not tell them apart.
       const gate = gatedDecoder((r, n) => (n === 1 ? 'the discarded onset' : `heard ${r.pcm.length}`));
@@ -666,7 +719,9 @@ describe('Streaming policy (recognize)', () => {
         // The next speech gets the id the discarded onset had (the segmenter does not use it up): 20 frames, then the end.
         yield* from(utterance('u1', 20));
       }
-      const { out, done } = collecting(events(), gate.decoder);
+      const stats = newRecognizerStats();
+      const out: RecognizedSegment[] = [];
+      const done = (async () => { for await (const o of recognize(events(), gate.decoder, { options: () => DEFAULT_STREAMING_OPTIONS, stats })) out.push(o); })();
       await first;
       gate.releaseAll();
       await settle();
@@ -675,9 +730,19 @@ describe('Streaming policy (recognize)', () => {
       await done;
       clearInterval(timer);
       assert.equal(gate.requests[0].pcm.length, 13 * FRAME_SAMPLES, 'the onset was decoded');
-      assert.ok(!out.some((o) => o.text === 'the discarded onset'), `the discarded onset's partial never shows: ${JSON.stringify(out.map((o) => o.text))}`);
-      assert.equal(out.filter((o) => o.final).length, 1, 'the speech that started has its final');
+      assert.deepEqual(out.slice(0, 2).map((o) => [o.segmentId, o.text, o.final]), [['u1', 'the discarded onset', false], ['u1', '', true]],
+        'shown, then withdrawn by an empty final before anything of the next speech');
+      assert.ok(!out.slice(2).some((o) => o.text === 'the discarded onset'));
+      assert.equal(out.filter((o) => o.final && o.text).length, 1, 'the speech that started has its final');
       assert.equal(out[out.length - 1].text, `heard ${20 * FRAME_SAMPLES}`);
+      assert.equal(stats.finals, 1, 'a withdrawn onset is no utterance: one final counted');
+    });
+
+    it('an onset whose decode answers as it is discarded leaves nothing shown: nothing, or its partial and the withdrawal', async () => {
+      const gate = gatedDecoder(() => 'a breath');
+      // The decode answers in the same turn as the discard reaches the recognizer.
+      const shown = (await discardedWhileDecoding(gate, gate.releaseAll)).map((o) => [o.text, o.final]);
+      assert.ok(shown.length === 0 || JSON.stringify(shown) === JSON.stringify([['a breath', false], ['', true]]), JSON.stringify(shown));
     });
 
     it('an onset with a short pre-roll (right after another utterance) decodes too; a rung asking for longer partials holds it', async () => {
@@ -691,6 +756,19 @@ describe('Streaming policy (recognize)', () => {
       assert.equal((await first({})).pcm.length, 10 * FRAME_SAMPLES, 'the onset is decoded as it is');
       const slow = await first({ minPartialSec: 1.5 });
       assert.ok(!slow.final && slow.pcm.length >= 1.5 * SAMPLE_RATE, 'the slow-partials rung: no partial before 1.5 s');
+    });
+
+    it('a partial\'s token cap counts its speech, not the pre-roll: an onset of 0.1 s of speech after 0.3 s of pre-roll says a word at most (issue 60)', async () => {
+      // 13 frames (0.416 s), the last 3 (96 ms) speech: the cap is 8 tokens a second of speech + 4, not of all 0.416 s.
+      const all = utterance('u1', 60, { end: false });
+      const onset: UtteranceEvent = { type: 'onset', utterance: { ...all[12].utterance, speechStartSample: 10 * FRAME_SAMPLES } };
+      const decoder = new FakeDecoder((r) => `heard ${r.pcm.length}`);
+      await run([onset, ...utterance('u1', 60).slice(13).map((e) => ({ ...e, utterance: { ...e.utterance, speechStartSample: 10 * FRAME_SAMPLES } }))], decoder);
+      const [first] = decoder.requests;
+      assert.equal(first.pcm.length, 13 * FRAME_SAMPLES);
+      assert.equal(first.maxTokens, Math.ceil(((3 * FRAME_SAMPLES) / SAMPLE_RATE) * DEFAULT_STREAMING_OPTIONS.maxTokensPerSec) + 4, 'counted from the speech');
+      const final = decoder.requests.find((r) => r.final)!;
+      assert.equal(final.maxTokens, Math.ceil((final.pcm.length / SAMPLE_RATE) * DEFAULT_STREAMING_OPTIONS.maxTokensPerSec) + 4, 'a final\'s cap counts all its audio, as before');
     });
 
     it('nobody watching (partials: false): an onset costs no decode', async () => {
