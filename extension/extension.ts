@@ -19,7 +19,7 @@ import { registerDecisionRecordCommand, registerMemoryCommands } from './command
 import { registerModelCommands } from './commands/models';
 import { commandRegistrar } from './commands/registry';
 import { registerSessionCommands } from './commands/sessions';
-import { registerTemplateCommands } from './commands/templates';
+import { onDidShowTemplatePick, registerTemplateCommands, TemplatePick } from './commands/templates';
 import { openWalkthroughOnce, registerWorkbenchCommands } from './commands/workbench';
 import { DictationApi, DictationController } from './dictation/controller';
 import { errorReporter } from './health/errors';
@@ -70,6 +70,8 @@ export interface EarshotApi {
   onDidLoadLanguageModelPick: vscode.Event<vscode.QuickPick<vscode.QuickPickItem>>;
   /** Call detection: the offers waiting for an answer, and when one is shown or a meeting started for a call. */
   calls: CallsApi;
+  /** Fired with Start Meeting Notes' notes-template pick once shown (the workspace keeps templates). */
+  onDidShowTemplatePick: vscode.Event<TemplatePick>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<EarshotApi> {
@@ -150,7 +152,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
 
   return {
     client, panel, get session() { return session; }, onDidChangeSession: sessionChanged.event, dictation, statusBar, workspaceIndex,
-    onDidResumeSession: recovery.onDidResumeSession, memory, onDidLoadLanguageModelPick, calls: calls.api,
+    onDidResumeSession: recovery.onDidResumeSession, memory, onDidLoadLanguageModelPick, calls: calls.api, onDidShowTemplatePick,
   };
 }
 

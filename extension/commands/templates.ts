@@ -22,6 +22,12 @@ export function workspaceTemplatesDir(): string | undefined {
   return path.join(folder.uri.fsPath, '.earshot', 'templates');
 }
 
+/** A template pick as shown (a test chooses in it, as the user would). */
+export type TemplatePick = vscode.QuickPick<vscode.QuickPickItem & { id: string | undefined }>;
+const pickShown = new vscode.EventEmitter<TemplatePick>();
+/** Fired when Start Meeting Notes shows its template pick. */
+export const onDidShowTemplatePick = pickShown.event;
+
 /** What a meeting starts with; undefined: the user closed the pick (nothing starts). */
 export type TemplateChoice = Pick<SessionStartParams, 'template' | 'templatesDir'>;
 
@@ -71,6 +77,7 @@ export async function chooseTemplate(client: DaemonClient, output: vscode.LogOut
     pick.onDidAccept(() => { resolve(pick.selectedItems[0] ?? pick.activeItems[0]); pick.hide(); });
     pick.onDidHide(() => resolve(undefined));
     pick.show();
+    pickShown.fire(pick);
   });
   pick.dispose();
   if (!chosen) return undefined;
