@@ -107,6 +107,8 @@ describe('Calls in a real VS Code: the offer, auto-stop, a workspace template', 
       assert.deepEqual(autoStop.filter((s) => s.sessionId === result.sessionId).map((s) => s.state).filter((s, i, a) => s !== a[i - 1]).slice(-3),
         ['silent', 'countdown', 'stopped']);
       assert.match(fs.readFileSync(finished.notesPath, 'utf8'), /^# Zoom call /);
+      // The notes open when it is done (waited for: the editor opening would take the focus from what follows).
+      await until(() => vscode.window.visibleTextEditors.some((e) => e.document.uri.fsPath === finished.notesPath), 'the notes opened', 20_000);
       if (hooksAvailable) await webviewText('Stopped by itself', 20_000);
     } finally {
       sub.dispose();
@@ -131,7 +133,8 @@ describe('Calls in a real VS Code: the offer, auto-stop, a workspace template', 
     assert.ok(review, `the workspace template is offered: ${pick.items.map((i) => i.label).join(', ')}`);
     assert.equal(review.label, 'Review for the editor test');
     assert.match(review.detail ?? '', /Context · Follow-ups · Risks/);
-    pick.activeItems = [review];
+    pick.value = 'editor test'; // as the user types, leaving that one template
+    await until(() => pick.activeItems[0]?.id === 'review' && pick.activeItems[0], 'the typed template active in the pick', 10_000);
     await new Promise((r) => setTimeout(r, 500));
     await screenshot('calls-template-pick');
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
