@@ -121,6 +121,12 @@ export function wireCalls({ context, client, panel, output, busy, showError, com
       void offers.changed(change).catch((e) => output.warn(`calls: ${(e as Error).message}`));
     }),
     client.onAutoStop((state) => showAutoStop(state)),
+    // A meeting stopped by hand: nothing left to cancel.
+    client.onSessionState((s) => {
+      if (s.sessionId !== autoStopped?.sessionId || s.state === 'streaming') return;
+      autoStopped = undefined;
+      void vscode.commands.executeCommand('setContext', 'earshot.autoStopActive', false);
+    }),
   ];
   // The panel's Cancel runs this too.
   command('earshot.cancelAutoStop', async () => {

@@ -132,6 +132,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   private panelAutoStop(): PanelAutoStop | null {
     const a = this.autoStop;
     if (!a || a.sessionId !== this.session?.sessionId) return null;
+    if (this.session.state !== 'streaming' && a.state !== 'stopped' && a.state !== 'cancelled') return null;
     return { state: a.state, app: callAppName(a.app), reason: a.reason, ...(a.stopsAt ? { stopsAt: a.stopsAt } : {}) };
   }
 
@@ -179,6 +180,8 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
     };
     if (fresh) this.post(this.snapshot());
     else this.post({ type: 'session', session: this.session });
+    // Stopped by hand: its auto-stop no longer waits for the call.
+    if (!fresh && state.state !== 'streaming' && this.autoStop?.sessionId === state.sessionId) this.post({ type: 'autoStop', autoStop: this.panelAutoStop() });
   }
 
   /**

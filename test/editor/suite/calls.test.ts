@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EarshotApi } from '../../../extension/extension';
 import type { AutoStopStateParams, SessionStartResult } from '../../../protocol/protocol';
-import { available as hooksAvailable, panelWaitFor, screenshot, until, waitForState, webviewText, WorkspaceSettings } from './hooks';
+import { available as hooksAvailable, panelPress, panelWaitFor, screenshot, until, waitForState, webviewText, WorkspaceSettings } from './hooks';
 
 const TEMPLATE = [
   '---',
@@ -114,6 +114,38 @@ describe('Calls in a real VS Code: the offer, auto-stop, a workspace template', 
       sub.dispose();
       // A meeting this test left running would stand in the way of the next one.
       if (api.session && api.session.state !== 'done') await vscode.commands.executeCommand('earshot.stop');
+    }
+  });
+
+  it("the panel's Cancel during the countdown: the meeting runs on until stopped by hand", async function () {
+    if (!hooksAvailable) this.skip(); // the button is pressed in the panel's webview
+    this.timeout(180_000);
+    const autoStop: AutoStopStateParams[] = [];
+    const sub = api.client.onAutoStop((s) => autoStop.push(s));
+    try {
+      callApp = spawn('parec', ['--client-name', 'zoom', '--raw'], { env: { ...process.env, PULSE_SERVER: pulseServer }, stdio: 'ignore' });
+      const pid = callApp.pid;
+      const offer = await until(() => api.calls.pending().find((o) => o.call.app === 'zoom' && o.call.pid === pid), 'the offer for the new call', 30_000);
+      const streaming = waitForState(api, 'streaming');
+      offer.prompt.choose('start');
+      const { sessionId } = await streaming;
+      await until(() => autoStop.some((s) => s.sessionId === sessionId && s.state === 'watching'), "the auto-stop 'watching' the call", 30_000);
+      callApp.kill('SIGTERM');
+      await panelWaitFor<boolean>("(() => { const b = document.querySelector('#auto-stop-cancel'); return !!b && !b.hidden; })()", 'the Cancel button', 60_000);
+      await panelPress('#auto-stop-cancel', 'Enter');
+      await until(() => autoStop.some((s) => s.sessionId === sessionId && s.state === 'cancelled'), "the auto-stop 'cancelled'", 15_000);
+      await webviewText('Auto-stop cancelled', 10_000);
+      // Past the countdown's end it still records.
+      await new Promise((r) => setTimeout(r, 11_000));
+      assert.equal(api.session?.state, 'streaming', 'a cancelled auto-stop stops nothing');
+      assert.ok(!autoStop.some((s) => s.sessionId === sessionId && s.state === 'stopped'));
+    } finally {
+      sub.dispose();
+      if (api.session && api.session.state === 'streaming') {
+        const done = waitForState(api, 'done');
+        await vscode.commands.executeCommand('earshot.stop');
+        await done;
+      }
     }
   });
 
