@@ -144,7 +144,9 @@ describe('Calls in a real VS Code: the offer, auto-stop, a workspace template', 
       if (api.session && api.session.state === 'streaming') {
         const done = waitForState(api, 'done');
         await vscode.commands.executeCommand('earshot.stop');
-        await done;
+        const { notesPath } = await done;
+        // The notes open when it is done: waited for, or their editor takes the focus from the next test's pick.
+        await until(() => vscode.window.visibleTextEditors.some((e) => e.document.uri.fsPath === notesPath), 'the notes opened', 20_000);
       }
     }
   });
