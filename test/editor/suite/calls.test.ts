@@ -59,6 +59,21 @@ describe('Calls in a real VS Code: the offer, auto-stop, a workspace template', 
     await vscode.commands.executeCommand('notifications.clearAll');
   });
 
+  it('earshot.calls.detect off stops the watch; on again, a call already under way is offered, and Not now starts nothing', async function () {
+    this.timeout(90_000);
+    await settings.set('calls.detect', false);
+    await until(() => !api.calls.watching, 'the watch off');
+    const app = spawn('parec', ['--client-name', 'zoom', '--raw'], { env: { ...process.env, PULSE_SERVER: pulseServer }, stdio: 'ignore' });
+    callApp = app;
+    await settings.set('calls.detect', true);
+    const offer = await until(() => api.calls.pending().find((o) => o.call.app === 'zoom' && o.call.pid === app.pid), 'the offer from the watch\'s first answer', 30_000);
+    offer.prompt.choose('notNow');
+    await until(() => api.calls.pending().length === 0, 'the offer answered');
+    assert.equal(api.session?.state === 'streaming', false, 'Not now starts nothing');
+    app.kill('SIGTERM');
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
   it('a call app opens the microphone → the offer names it → Start → the panel shows the meeting → the app ends → a countdown → the notes', async function () {
     this.timeout(180_000);
     await vscode.commands.executeCommand('earshot.showPanel');
