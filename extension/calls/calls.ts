@@ -2,7 +2,7 @@
 // microphone (earshot/calls/watch) and this window offers meeting notes once per call (callOffers.ts: when; calls.ts:
 // the window's part); a meeting started for a call stops when the call ends (the daemon's auto-stop: its countdown in
 // the panel, Earshot: Cancel Auto-Stop). appNames.ts: an app's name as shown; offerClaims.ts: one window offers a call.
-// Imports client/, panel/, settings/; nothing imports calls/ but extension.ts.
+// Imports client/, panel/, settings/; imported by extension.ts and commands/ (a call's meeting's start).
 /**
  * Call detection in the window: turns the daemon's watch on and off with earshot.calls.detect (off, nothing is polled),
  * sends it again to a restarted daemon, shows each offer as a notification (Start / Not now / Always for this app),
@@ -13,9 +13,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AutoStopStateParams, CallApp, CallsListResult, SessionStartResult } from '../../protocol/protocol';
 import type { DaemonClient } from '../client/client';
-import type { RegisterCommand } from '../commands/registry';
 import type { TranscriptPanel } from '../panel/panel';
 import { EarshotSettings } from '../settings/settings';
+import { callAppName } from './appNames';
 import { CallOffers, OfferAnswer, OfferPrompt, PendingOffer } from './callOffers';
 import { OfferClaims } from './offerClaims';
 
@@ -48,7 +48,8 @@ export interface CallsDeps {
   /** A meeting or a dictation is recording or finishing. */
   busy(): boolean;
   showError(e: unknown): unknown;
-  command: RegisterCommand;
+  /** Registers a command as commands/registry.ts does (a failure is shown with what to do). */
+  command: (id: string, run: (...args: never[]) => Promise<unknown>) => void;
 }
 
 export function wireCalls({ context, client, panel, output, busy, showError, command }: CallsDeps): { api: CallsApi; disposables: vscode.Disposable[] } {
@@ -145,7 +146,7 @@ export function wireCalls({ context, client, panel, output, busy, showError, com
     const active = state.state === 'watching' || state.state === 'silent' || state.state === 'countdown';
     autoStopped = active ? state : undefined;
     void vscode.commands.executeCommand('setContext', 'earshot.autoStopActive', active);
-    panel.showAutoStop(state);
+    panel.showAutoStop(state, callAppName(state.app));
     output.info(`auto-stop: ${state.state} (${state.reason})`);
   }
 

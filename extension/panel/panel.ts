@@ -25,7 +25,6 @@ import {
 } from '../../protocol/protocol';
 import type { SessionTranscriptResult } from '../../protocol/protocol';
 import type { DaemonClient } from '../client/client';
-import { callAppName } from '../calls/appNames';
 import { withProgress } from '../models/modelOffer';
 import { WRITE_DECISION_RECORD_COMMAND, WriteDecisionRecordArgs } from '../decisions/adr';
 import {
@@ -67,8 +66,8 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   private place: PanelPlace | null = null;
   /** The language-model extraction of the session shown, while it runs (kept for a webview that loads meanwhile). */
   private extraction: ExtractionProgressParams | null = null;
-  /** The last auto-stop state the daemon sent (it may come before its session's first state). */
-  private autoStop: AutoStopStateParams | null = null;
+  /** The last auto-stop state the daemon sent (it may come before its session's first state), with the app's name as shown. */
+  private autoStop: (AutoStopStateParams & { appName: string }) | null = null;
   /** Called when the user dismisses a note (the extension remembers it). */
   onDismissNote: ((note: PanelNote) => void) | undefined;
   /** Called when the user picks a choice of the 'modelOffer' note (models/modelOffer.ts carries it out). */
@@ -123,9 +122,9 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
     };
   }
 
-  /** A meeting started for a call: where its auto-stop stands (the countdown with Cancel). */
-  showAutoStop(state: AutoStopStateParams): void {
-    this.autoStop = state;
+  /** A meeting started for a call: where its auto-stop stands (the countdown with Cancel); `appName` inert (calls/appNames.ts). */
+  showAutoStop(state: AutoStopStateParams, appName: string): void {
+    this.autoStop = { ...state, appName };
     if (state.sessionId === this.session?.sessionId) this.post({ type: 'autoStop', autoStop: this.panelAutoStop() });
   }
 
@@ -133,7 +132,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
     const a = this.autoStop;
     if (!a || a.sessionId !== this.session?.sessionId) return null;
     if (this.session.state !== 'streaming' && a.state !== 'stopped' && a.state !== 'cancelled') return null;
-    return { state: a.state, app: callAppName(a.app), reason: a.reason, ...(a.stopsAt ? { stopsAt: a.stopsAt } : {}) };
+    return { state: a.state, app: a.appName, reason: a.reason, ...(a.stopsAt ? { stopsAt: a.stopsAt } : {}) };
   }
 
   /** Which machine listens (and, when it is a remote one, that it is not the user's microphone). */
