@@ -71,7 +71,7 @@ export function wireCalls({ context, client, panel, output, busy, showError, com
         const args: StartForCall = { call: { app: call.app, ...(call.pid !== undefined ? { pid: call.pid } : {}) }, name };
         const result = await vscode.commands.executeCommand<SessionStartResult | undefined>('earshot.startMeetingNotes', args);
         startedFor.fire({ name, how, result });
-        if (how === 'always' && result) tellStartedAlways(name);
+        if (how === 'always' && result) tellStartedAlways(call.app, name);
       } catch (e) {
         void showError(e);
       }
@@ -150,14 +150,19 @@ export function wireCalls({ context, client, panel, output, busy, showError, com
     output.info(`auto-stop: ${state.state} (${state.reason})`);
   }
 
-  function tellStartedAlways(name: string): void {
+  /** A call of an "always" app started: said, with Stop, and Ask Me Instead (the app leaves earshot.calls.alwaysStart). */
+  function tellStartedAlways(app: string, name: string): void {
     void vscode.window.showInformationMessage(
       `Earshot started meeting notes for ${name}'s call (you chose "Always for this app"). They stop when the call ends, or with Stop.`,
       'Stop', 'Ask Me Instead',
-    ).then((picked) => {
-      if (picked === 'Stop') void vscode.commands.executeCommand('earshot.stop');
-      if (picked === 'Ask Me Instead') void vscode.commands.executeCommand('workbench.action.openSettings', 'earshot.calls.alwaysStart');
-    });
+    ).then(async (picked) => {
+      if (picked === 'Stop') await vscode.commands.executeCommand('earshot.stop');
+      if (picked !== 'Ask Me Instead') return;
+      const config = vscode.workspace.getConfiguration('earshot');
+      const mine = config.inspect<string[]>('calls.alwaysStart')?.globalValue ?? [];
+      await config.update('calls.alwaysStart', mine.filter((n) => n.trim().toLowerCase() !== app.trim().toLowerCase()), vscode.ConfigurationTarget.Global);
+      void vscode.window.showInformationMessage(`Earshot: it will ask before taking notes of ${name}'s next call.`);
+    }).then(undefined, (e: Error) => output.warn(`calls: ${e.message}`));
   }
 
   const api: CallsApi = { pending: () => offers.pending(), onDidOffer: offered.event, onDidStart: startedFor.event, get watching() { return watching; } };
