@@ -5,11 +5,12 @@
  * `earshot --help` and `earshot COMMAND --help` and generated into docs/reference/cli.md (npm run docs).
  *
  * This file parses the command and dispatches: each group of commands lives in cli/ (transcribe.ts: transcribe and
- * listen; notes.ts: notes and export; memory.ts: ask and todo; mcp.ts: the MCP server; vad.ts; diarize.ts; models.ts; servers.ts; machine.ts: devices, build-info and report; calls.ts; daemon.ts; common.ts:
+ * listen; notes.ts: notes and export; memory.ts: ask and todo; mcp.ts: the MCP server; vad.ts; diarize.ts; models.ts; servers.ts; machine.ts: devices, build-info and report; calls.ts; templates.ts; daemon.ts; common.ts:
  * what they share). bin/earshot.js requires out/daemon/cli.js: keep this entry here. It must not hold a command itself.
  */
 import { watchReexecParent } from './reexec';
 import type * as CallsCli from './cli/calls';
+import type * as TemplatesCli from './cli/templates';
 import type * as DaemonCli from './cli/daemon';
 import type * as MachineCli from './cli/machine';
 import type * as MemoryCli from './cli/memory';
@@ -50,6 +51,7 @@ const RUN: Record<CommandName, (argv: string[], io: Io) => number | Promise<numb
   'build-info': (argv, io) => (require('./cli/machine') as typeof MachineCli).buildInfo(argv, io),
   report: (argv, io) => (require('./cli/machine') as typeof MachineCli).report(argv, io),
   calls: (argv, io) => (require('./cli/calls') as typeof CallsCli).calls(argv, io),
+  templates: (argv, io) => (require('./cli/templates') as typeof TemplatesCli).templates(argv, io),
   daemon: (argv) => (require('./cli/daemon') as typeof DaemonCli).daemon(argv),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */

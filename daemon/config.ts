@@ -20,6 +20,11 @@ export function defaultNotesDir(folder: string = process.cwd()): string {
   return path.join(folder, '.earshot', 'notes');
 }
 
+/** A workspace's notes templates folder: `<folder>/.earshot/templates` (daemon/templates/). */
+export function defaultTemplatesDir(folder: string = process.cwd()): string {
+  return path.join(folder, '.earshot', 'templates');
+}
+
 /**
  * whisper.cpp scales to about 8 threads. One core is left to the editor, capture and VAD: on a 2-core
  * machine, 2 threads made decoding up to 10x slower whenever anything else ran, 1 thread did not.

@@ -785,7 +785,8 @@ export interface AutoStopCancelParams {
 
 /**
  * What a template section holds: one of the notes' own parts (filled by the rules where no language model is on), or
- * 'model': free text the language model writes by the section's instructions (left saying so without a model).
+ * 'model': free text the language model writes by the section's instructions at stop, each point citing its lines
+ * (left saying so without a model). The format and the limits: docs/templates.md.
  */
 export type TemplateSectionFill = 'summary' | 'decisions' | 'actionItems' | 'openQuestions' | 'transcript' | 'model';
 export interface TemplateSection {
@@ -802,7 +803,7 @@ export interface NotesTemplate {
   source: 'workspace' | 'builtin';
   /** Absolute path of a workspace template. */
   path?: string;
-  /** Words in a meeting's title that pick this template when none is chosen (case-insensitive, whole words). */
+  /** Words or phrases in a meeting's title that pick this template when none is chosen (case-insensitive, whole words, lowercased here). */
   titleMatch: string[];
   /** The language the model writes the notes in (absent: the meeting's). */
   language?: string;
@@ -820,7 +821,7 @@ export interface TemplatesListParams {
 }
 export interface TemplatesListResult {
   templates: NotesTemplate[];
-  /** Workspace template files that could not be read, each with why (the rest are listed). */
+  /** Template files that cannot be used (too large, bad front matter, no sections, a link out of the folder…), each with why; the rest are listed. */
   faults: { path: string; message: string }[];
 }
 
@@ -865,8 +866,10 @@ export interface SessionStartParams {
    */
   notesDir?: string;
   /**
-   * Meeting only: the notes template by id ({@link NotesTemplate.id}); absent: the first template whose `titleMatch`
-   * the title holds, else the standard notes. An unknown id is an error (nothing starts).
+   * Meeting only: the notes template by id ({@link NotesTemplate.id}); absent: the first template (the workspace's before
+   * the shipped ones) whose `titleMatch` the given `title` holds (not a title made from the audio file's name), else the
+   * standard notes. An unknown id is InvalidParams, and so is a template for a dictation (nothing starts). The template
+   * is journaled whole: a resume and the notes at stop follow it whatever happens to its file meanwhile.
    */
   template?: string;
   /** The workspace's templates folder (see {@link TemplatesListParams.templatesDir}). */

@@ -13,7 +13,7 @@ import {
   SessionStopParams, SOURCE_KINDS, SourceKind, SourceRetryParams, SessionResumeParams, SessionTranscriptParams,
   ActionItemSetDoneParams, DeviceTestParams, PLATFORM_REPORT_MAX_RECORD_SEC, PlatformReportParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
   WorkspaceIndexParams, WorkspaceSymbolInfo, ChunkExtraction, ExtractionCancelParams, NotesRewriteParams, ItemRestoreParams, LanguageModelChatResult,
-  LanguageModelDiscoverParams, MAX_SPEAKER_NAME, PartialsWantedParams, SpeakerRenameParams, CALLS_INTERVAL_MS, CallsWatchParams,
+  LanguageModelDiscoverParams, MAX_SPEAKER_NAME, PartialsWantedParams, SpeakerRenameParams, CALLS_INTERVAL_MS, CallsWatchParams, TemplatesListParams,
 } from './protocol';
 import { CONTROL_OR_BIDI, plainLine } from './plainText';
 
@@ -98,6 +98,9 @@ export function validateSessionStart(params: unknown): SessionStartParams {
   const notesDir = optionalString(o, 'notesDir', what);
   // A folder, given whole: relative paths would depend on the daemon's working directory.
   if (notesDir !== undefined && !isAbsolute(notesDir)) fail(`${what}.notesDir must be an absolute path, got ${JSON.stringify(notesDir.slice(0, 200))}`);
+  const template = optionalString(o, 'template', what);
+  if (template !== undefined && !/^[a-z0-9][a-z0-9._-]{0,63}$/i.test(template)) fail(`${what}.template must be a template id (letters, digits, ".", "_" or "-"), got ${JSON.stringify(template.slice(0, 80))}`);
+  const templatesDir = optionalTemplatesDir(o, what);
   return {
     sources: sources as SourceKind[],
     title: optionalString(o, 'title', what),
@@ -109,7 +112,23 @@ export function validateSessionStart(params: unknown): SessionStartParams {
     ...(mode !== undefined ? { mode: mode as SessionMode } : {}),
     ...(identifySpeakers !== undefined ? { identifySpeakers } : {}),
     ...(notesDir !== undefined ? { notesDir } : {}),
+    ...(template !== undefined ? { template } : {}),
+    ...(templatesDir !== undefined ? { templatesDir } : {}),
   };
+}
+
+/** earshot/templates/list: the workspace's templates folder, absolute, when given. */
+export function validateTemplatesList(params: unknown): TemplatesListParams {
+  const what = 'templates/list params';
+  const templatesDir = optionalTemplatesDir(record(params ?? {}, what), what);
+  return templatesDir !== undefined ? { templatesDir } : {};
+}
+
+function optionalTemplatesDir(o: Record<string, unknown>, what: string): string | undefined {
+  const dir = optionalString(o, 'templatesDir', what);
+  // A folder, given whole: relative paths would depend on the daemon's working directory.
+  if (dir !== undefined && !isAbsolute(dir)) fail(`${what}.templatesDir must be an absolute path, got ${JSON.stringify(dir.slice(0, 200))}`);
+  return dir;
 }
 
 export function validateDataDelete(params: unknown): DataDeleteParams {

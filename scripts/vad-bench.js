@@ -6,8 +6,8 @@
  *   node scripts/vad-bench.js [FOLDER...]     default: every folder below, into .bench/
  *
  * Sources are read from git at the pinned commits: from $VAD_BENCH_GIT/<owner>+<name>/repo when that holds them,
- * else a clone into .bench/src/. Needs git and sox (ffmpeg for none of these). Conversions use `sox -R` so that two
- * rebuilds are byte-equal.
+ * else a clone into .bench/src/. Needs git and sox, and ffmpeg for vad-dev4 (MSDWild's sound track is in an mp4).
+ * Conversions use `sox -R` so that two rebuilds are byte-equal.
  */
 'use strict';
 const { execFileSync } = require('node:child_process');
@@ -150,6 +150,39 @@ const FOLDERS = {
     },
   }],
 };
+
+const NEW_FAVE = ['Forced-Alignment-and-Vowel-Extraction/new-fave', 'ec6d83ae2bff99862a1dad7eda1f113eb48ad7d5'];
+
+/** Intervals with text of every tier whose name ends with `suffix`, per tier name. */
+function textGridTiers(text, suffix) {
+  const names = [...text.matchAll(/name = "([^"]*)"/g)].map((m) => m[1]).filter((n) => n.endsWith(suffix));
+  return names.map((name) => ({ name, spans: textGridIntervals(text, name) }));
+}
+
+/** Issue 60: recordings for choosing (development) and one that chose nothing (held out), none committable. */
+Object.assign(FOLDERS, {
+  /** MSDWild 00001 (section 11's development recording), rebuilt: a wild conversation, three speakers. */
+  'vad-dev4': [{
+    meta: { folder: 'msdwild-00001', source: 'MSDWild 00001, the sound track of visualization/RELEASED_dark_labels/00001.mp4 (X-LANCE/MSDWILD @b9f97946)', kind: 'meeting', licence: 'MSDWild: research use only, no redistribution: not committed', reference: 'human: visualization/rttm_per_file/00001.rttm' },
+    build: (dir) => {
+      const mp4 = path.join(dir, '00001.src.mp4'), track = path.join(dir, '00001.track.wav');
+      fs.writeFileSync(mp4, show('X-LANCE/MSDWILD', 'b9f97946f7001e86f643d893811fbded918407bc', 'visualization/RELEASED_dark_labels/00001.mp4'));
+      execFileSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-i', mp4, '-vn', '-c:a', 'pcm_s16le', '-fflags', '+bitexact', track]);
+      execFileSync('sox', ['-R', '-D', track, '-r', '16000', '-c', '1', '-b', '16', path.join(dir, '00001.wav')]);
+      fs.rmSync(mp4); fs.rmSync(track);
+      return show('X-LANCE/MSDWILD', 'b9f97946f7001e86f643d893811fbded918407bc', 'visualization/rttm_per_file/00001.rttm').toString().trim().split('\n');
+    },
+  }],
+  /** Held out for issue 60: read once, after the choice. */
+  'vad-held4': [{
+    meta: { folder: 'fave-ky25a', source: 'a dialect interview, speaker KY25A and the interviewer (IVR), 27 s, from new-fave tests/test_data/corpus/KY25A_1.wav (Forced-Alignment-and-Vowel-Extraction/new-fave @ec6d83ae; the recording\'s origin is not stated there)', kind: 'meeting', licence: 'new-fave GPL-3.0; the recording\'s own terms are not stated: not committed', reference: 'forced alignment of the human transcript (KY25A_1.TextGrid, the "KY25A - words" and "IVR - words" tiers), words closer than 0.3 s merged into one turn per speaker' },
+    build: (dir) => {
+      copy(...NEW_FAVE, 'tests/test_data/corpus/KY25A_1.wav', path.join(dir, 'KY25A_1.wav'));
+      const grid = show(...NEW_FAVE, 'tests/test_data/corpus/KY25A_1.TextGrid').toString();
+      return textGridTiers(grid, ' - words').flatMap((t) => merge(t.spans, 0.3).map((s) => rttmLine('KY25A_1', s.start, s.end, t.name.replace(' - words', ''))));
+    },
+  }],
+});
 
 function main() {
   const wanted = process.argv.slice(2);

@@ -40,6 +40,9 @@ const REQUIRED = [
   VAD_MODEL,
   // The speaker stage's segmentation model (daemon/speakers/segmentation.ts loads it; without it speakers are not told apart).
   'media/speakers/pyannote-segmentation-3.0.int8.onnx',
+  // The shipped notes templates (daemon/templates/folder.ts lists them from the install folder).
+  'media/templates/design-review.md',
+  'media/templates/standup.md',
 ];
 /** The panel's webview script: the modules it imports (and theirs, media/panel/*) load beside it, so they must ship too. */
 const WEBVIEW_ENTRY = 'out/webview/media/panel.js';

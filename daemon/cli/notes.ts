@@ -8,14 +8,17 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CARRY_NOTES_DEFAULT, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite, StandingStep } from '../../protocol/protocol';
+import { CARRY_NOTES_DEFAULT, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite, StandingStep, TemplateSection } from '../../protocol/protocol';
 import { writeFileAtomic } from '../../protocol/atomicWrite';
 import { validateEnhancement } from '../../protocol/validate';
 import { clock, inline } from '../../protocol/markdownText';
-import { readJournal } from '../journal/journal';
+import { JournaledTemplate, readJournal } from '../journal/journal';
 import { EXPORT_FORMATS, exportSession, isExportFormat, parseExport, SessionExport } from '../documents/export';
 import { DECISION_GROUPS, displayModel, historySuffix } from '../documents/notesText';
 import { noSummary, summaryLabel } from '../documents/summarySection';
+import { NEEDS_MODEL } from '../documents/templateSections';
+import { openQuestions } from '../understanding/questions';
+import { templateForStart } from '../templates/choose';
 import { isoDate } from '../understanding/dates';
 import { extract, SpokenLine } from '../understanding/extract';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../understanding/modelTranscript';
@@ -23,7 +26,7 @@ import { Chat } from '../understanding/providers';
 import { LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
-import { defaultGpu, defaultStorageDir } from '../config';
+import { defaultGpu, defaultStorageDir, defaultTemplatesDir } from '../config';
 import { detectMachine } from '../models/capabilities';
 import { defaultCacheDir } from '../models/modelCache';
 import { recommendNotesModel } from '../models/notesCatalog';
@@ -53,6 +56,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   if ((values['carry-notes'] || values['no-carry-notes']) && !values.local && !values['llm-endpoint']) throw new UsageError('--carry-notes and --no-carry-notes go with --local or --llm-endpoint');
   if (values['carry-notes'] && values['no-carry-notes']) throw new UsageError('choose one of --carry-notes and --no-carry-notes');
   const carryNotes = values['carry-notes'] || (!values['no-carry-notes'] && CARRY_NOTES_DEFAULT);
+  const template = await cliTemplate(values);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a whole number from 1');
   // The model file for --local, checked before any model runs: a wrong path fails at once.
@@ -68,6 +72,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     actionItems: { text: string; owner: string | null; due: string | null; t0: number | null; rewritten?: ItemRewrite }[];
     decisions: { text: string; kind: DecisionKind; standing: DecisionStanding; t0: number | null; rewritten?: DecisionRewrite; standingHistory?: StandingStep[] }[];
     dismissed?: TranscriptModelResult['dismissed']; summary?: { text: string; cites: string[] }[]; summarySettled?: boolean; summaryUnsettled?: string;
+    sections?: { heading: string; points: { text: string; cites: string[] }[] }[];
   } = {
     actionItems: found.actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0 })),
     decisions: found.decisions.map((d) => ({ text: d.text, kind: d.kind ?? 'decision', standing: decisionStanding(d), t0: d.t0 })),
@@ -90,7 +95,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
           io.err(`earshot: language model: ${'settle' in r ? 'settling the summary against the final decisions and action items' : `the summary of chunk ${r.chunk}`} got no answer (${r.reason ?? r.outcome})`);
         } },
         // Prompt v7 (issue 56): each part read with what the parts before it noted.
-        { carryNotes });
+        { carryNotes, ...(template ? { template } : {}) });
     } finally {
       host?.close();
     }
@@ -103,8 +108,12 @@ export async function notes(argv: string[], io: Io): Promise<number> {
       ...(settle ? { summarySettled: settle.settled, ...(settle.settled ? {} : { summaryUnsettled: settle.unsettled }) } : {}),
     };
     summaryBy = withModel.summaryBy;
+    if (withModel.sections) result = { ...result, sections: withModel.sections.map((s) => ({ heading: s.heading, points: s.points.map((p) => ({ text: p.text, cites: p.segmentIds })) })) };
   }
-  if (values.md) {
+  if (values.md && template) {
+    const out = (line: string) => io.out(io.tty ? inert(line, { lines: true }) : line);
+    templateMarkdown(template, result, summaryMarkdown(result.summary, summaryBy, lines, result.summarySettled === false ? result.summaryUnsettled : undefined), lines).forEach(out);
+  } else if (values.md) {
     // Every text of the transcript or the model goes through the notes' Markdown escape (inline: no controls, no
     // images, links or HTML), and on a terminal through inert too (security review 2, S5).
     const out = (line: string) => io.out(io.tty ? inert(line, { lines: true }) : line);
@@ -128,6 +137,44 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     io.out(jsonLine({ ...result, meetingDate: { date: day(meetingDate), from: when.from, known: when.from !== 'file time' } }));
   }
   return 0;
+}
+
+/** --template and --templates-dir: the template by id from the workspace's folder or the shipped ones (UsageError: unknown). */
+async function cliTemplate(values: { template?: string; 'templates-dir'?: string }): Promise<JournaledTemplate | undefined> {
+  if (values['templates-dir'] !== undefined && values.template === undefined) throw new UsageError('--templates-dir goes with --template');
+  if (values.template === undefined) return undefined;
+  try {
+    return await templateForStart({ sources: ['file'], template: values.template, templatesDir: path.resolve(values['templates-dir'] ?? defaultTemplatesDir()) });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/**
+ * `notes --md` by a template: its sections in its order, under its headings (escaped), each with what this command
+ * has for it (no transcript: the notes printed here have none); a 'model' section with the model's points, or the
+ * line saying it needs one.
+ */
+export function templateMarkdown(template: JournaledTemplate, result: {
+  actionItems: { text: string; owner: string | null; due: string | null }[]; decisions: { text: string; kind: DecisionKind; standing: DecisionStanding }[];
+  sections?: { heading: string; points: { text: string; cites: string[] }[] }[];
+}, summary: string[], lines: readonly SpokenLine[]): string[] {
+  const where = new Map(lines.map((l, k) => [l.segmentId, l.t0 !== null ? clock(l.t0) : `line ${k + 1}`]));
+  const none = ['_None recorded._'];
+  const questions = openQuestions(lines.map((l) => ({ speaker: l.speaker, text: l.text, t0: l.t0 })));
+  const part = (s: TemplateSection): string[] => {
+    switch (s.fill) {
+      case 'summary': return summary;
+      case 'decisions': return result.decisions.length ? result.decisions.map((d) => `- ${d.kind === 'negative' ? '**Not doing:** ' : ''}${inline(d.text)} _(${DECISION_GROUPS.find((g) => g.standing === d.standing)?.heading ?? 'Decided'})_`) : none;
+      case 'actionItems': return result.actionItems.length ? result.actionItems.map((i) => `- [ ] ${inline(i.text)}${i.owner ? ` — @${inline(i.owner)}` : ''}${i.due ? `, due ${inline(i.due)}` : ''}`) : none;
+      case 'openQuestions': return questions.length ? questions.map((q) => `- ${inline(q.text)}${q.speaker ? ` — ${inline(q.speaker)}` : ''}`) : none;
+      default: {
+        const written = result.sections?.find((w) => w.heading === s.heading);
+        return written?.points.length ? written.points.map((p) => `- ${inline(p.text)} _(${p.cites.map((id) => where.get(id) ?? id).join(', ')})_`) : [NEEDS_MODEL];
+      }
+    }
+  };
+  return template.sections.filter((s) => s.fill !== 'transcript').flatMap((s, k) => [`${k ? '\n' : ''}## ${inline(s.heading)}\n`, part(s).join('\n')]);
 }
 
 /** YYYY-MM-DD of a date in local time (how --date and Earshot's file names give it). */

@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import { ErrorCodes, LiveSourceKind, SessionStartParams, SessionStartResult, SourceStatusParams, TranscriptSegment } from '../../protocol/protocol';
 import { ModelSelection, selectModel } from '../models/whisperModels';
-import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultThreads } from '../config';
+import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultTemplatesDir, defaultThreads } from '../config';
 import { readJournal } from '../journal/journal';
 import { startConnectedSession } from '../rpc/connect';
 import { TOKEN_FILE } from '../rpc/listen';
@@ -24,7 +24,7 @@ export const SAMPLE_RECORDING = path.join(PACKAGE_ROOT, 'media', 'sample', 'stan
 
 /** The options every command that runs a session takes (usage.ts: SESSION_OPTIONS), as parsed. */
 interface SessionValues {
-  model?: string; language: string; json: boolean; 'notes-dir'?: string; threads?: string; connect: boolean; 'token-file'?: string; 'vad-profile': string;
+  model?: string; language: string; json: boolean; 'notes-dir'?: string; threads?: string; connect: boolean; 'token-file'?: string; 'vad-profile': string; template?: string; 'templates-dir'?: string;
   'no-download': boolean;
 }
 
@@ -147,11 +147,11 @@ export async function transcribe(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = args(argv, 'transcribe');
   if (positionals.length > 1) throw new UsageError('transcribe takes one audio file');
   const audioFile = path.resolve(positionals[0] ?? SAMPLE_RECORDING);
-  if (values.connect) return connected(values, io, { sources: ['file'], audioFile, pace: values.realtime ? 'realtime' : 'fast', language: values.language });
+  if (values.connect) return connected(values, io, { sources: ['file'], audioFile, pace: values.realtime ? 'realtime' : 'fast', language: values.language, ...templateParams(values) });
   const { service, selection, flush } = await cliService(values, io);
   try {
     const { sessionId } = await startCliSession(service, selection, {
-      sources: ['file'], audioFile, pace: values.realtime ? 'realtime' : 'fast', language: values.language,
+      sources: ['file'], audioFile, pace: values.realtime ? 'realtime' : 'fast', language: values.language, ...templateParams(values),
     });
     return await finishCliSession(service, sessionId, io, flush);
   } finally {
@@ -170,6 +170,7 @@ export async function listen(argv: string[], io: Io): Promise<number> {
   const params: SessionStartParams = {
     sources: sources as LiveSourceKind[], language: values.language,
     devices: { ...(values.mic ? { mic: values.mic } : {}), ...(values.system ? { system: values.system } : {}) },
+    ...templateParams(values),
   };
   if (values.connect) return connected(values, io, params, limitSec);
   const { service, selection, flush } = await cliService(values, io, { sourceStatus: sourceStatusPrinter(io) });
@@ -233,4 +234,10 @@ async function connected(values: SessionValues, io: Io, params: SessionStartPara
 async function sessionError(journalPath: string): Promise<string | undefined> {
   const end = (await readJournal(journalPath)).records.find((r) => r.type === 'end');
   return end && end.type === 'end' ? end.error : undefined;
+}
+
+/** --template and --templates-dir as a start's params (the folder resolved here: the daemon takes it absolute). */
+function templateParams(values: { template?: string; 'templates-dir'?: string }): Pick<SessionStartParams, 'template' | 'templatesDir'> {
+  if (values['templates-dir'] !== undefined && values.template === undefined) throw new UsageError('--templates-dir goes with --template');
+  return values.template === undefined ? {} : { template: values.template, templatesDir: path.resolve(values['templates-dir'] ?? defaultTemplatesDir()) };
 }

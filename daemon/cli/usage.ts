@@ -44,6 +44,8 @@ const SESSION_OPTIONS = {
   'token-file': { type: 'string', value: 'FILE', meaning: "with --connect: the listening daemon's token file (default: EARSHOT_STORAGE/daemon.token)" },
   'vad-profile': { type: 'string', default: 'default', value: 'default|sensitive', meaning: "the voice detector's profile: sensitive passes quieter speech" },
   'no-download': { type: 'boolean', default: false, meaning: 'never download a model: fail instead (as EARSHOT_OFFLINE=1 does)' },
+  template: { type: 'string', value: 'ID', meaning: 'write the notes by this notes template (earshot templates lists them; default: none, the standard notes)' },
+  'templates-dir': { type: 'string', value: 'DIR', meaning: "the workspace's templates folder (default: .earshot/templates in the current folder)" },
 } as const;
 
 const LLM_OPTIONS = {
@@ -64,7 +66,7 @@ export const COMMANDS = {
   transcribe: {
     usages: [
       {
-        synopsis: 'earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime] [--vad-profile default|sensitive] [--no-download]',
+        synopsis: 'earshot transcribe [audio.wav] [--model PATH] [--language en] [--json] [--notes-dir DIR] [--threads N] [--realtime] [--vad-profile default|sensitive] [--template ID [--templates-dir DIR]] [--no-download]',
         text: 'Transcribe a WAV file (default: the bundled sample meeting), print final segments, write notes.',
       },
       { synopsis: 'earshot transcribe … --connect [--token-file FILE]', text: CONNECT_TEXT },
@@ -76,7 +78,7 @@ export const COMMANDS = {
   },
   notes: {
     usages: [{
-      synopsis: 'earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote] | --local [--model ID|PATH] [--threads N]] [--carry-notes | --no-carry-notes]',
+      synopsis: 'earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote] | --local [--model ID|PATH] [--threads N]] [--carry-notes | --no-carry-notes] [--template ID [--templates-dir DIR]]',
       text: `Action items and decisions from a transcript: JSON lines {"t0","t1","speaker","text"} or "Speaker: text" lines.
 With --llm-endpoint (an OpenAI-compatible server on this machine): the opt-in language-model extraction too;
 with --local, the same extraction by a GGUF model run here in a process of its own (--model: its file).`,
@@ -91,6 +93,8 @@ with --local, the same extraction by a GGUF model run here in a process of its o
       threads: { type: 'string', value: 'N', meaning: "with --local: the model's threads" },
       'carry-notes': { type: 'boolean', default: false, meaning: 'each part of a long transcript is read with what the parts before it noted (the default)' },
       'no-carry-notes': { type: 'boolean', default: false, meaning: 'each part of a long transcript is read alone (the earlier prompt)' },
+      template: SESSION_OPTIONS.template,
+      'templates-dir': SESSION_OPTIONS['templates-dir'],
     },
   },
   export: {
@@ -208,7 +212,7 @@ OLLAMA_HOST's, loopback only) and the chat models each offers, for notes --llm-e
   listen: {
     usages: [
       {
-        synopsis: 'earshot listen [--source mic,system] [--seconds N] [--mic DEVICE] [--system DEVICE] [--json] [--model PATH] [--language en] [--notes-dir DIR] [--threads N] [--vad-profile default|sensitive] [--no-download]',
+        synopsis: 'earshot listen [--source mic,system] [--seconds N] [--mic DEVICE] [--system DEVICE] [--json] [--model PATH] [--language en] [--notes-dir DIR] [--threads N] [--vad-profile default|sensitive] [--template ID [--templates-dir DIR]] [--no-download]',
         text: 'Record the microphone ("You") and system audio ("Others") live, print final segments as transcribe does, write notes.',
       },
       { synopsis: 'earshot listen … --connect [--token-file FILE]', text: CONNECT_TEXT },
@@ -240,6 +244,18 @@ the microphone, until Ctrl+C (with --json: the list, then each change, as JSON l
       json: { type: 'boolean', default: false, meaning: 'print {apps:[{app, pid, since, sinceFrom}], backend, fault} as JSON (with --watch: JSON lines)' },
       watch: { type: 'boolean', default: false, meaning: 'keep watching and print each change, until Ctrl+C' },
       interval: { type: 'string', value: 'MS', meaning: 'with --watch: how often to look, 1000 to 60000 milliseconds (default 3000)' },
+    },
+  },
+  templates: {
+    usages: [{
+      synopsis: 'earshot templates [--json] [--dir DIR]',
+      text: `The notes templates a meeting can use: the workspace's (DIR, default .earshot/templates in the current folder)
+and the shipped ones, each with its sections; then each workspace file that cannot be used, with why. The
+docs' templates page describes the format.`,
+    }],
+    options: {
+      json: { type: 'boolean', default: false, meaning: 'print {templates, faults} as JSON' },
+      dir: { type: 'string', value: 'DIR', meaning: "the workspace's templates folder (default: .earshot/templates in the current folder)" },
     },
   },
   daemon: {

@@ -6,7 +6,7 @@
  * file is (previousNotes.ts); the small shared wordings are in notesText.ts and protocol/markdownText.ts.
  */
 import * as path from 'node:path';
-import { decisionStanding, EditorLocation, FinalSegment, SegmentMention } from '../../protocol/protocol';
+import { decisionStanding, EditorLocation, FinalSegment, SegmentMention, TemplateSection, TemplateSectionFill } from '../../protocol/protocol';
 import { clock, inline, linkDestination } from '../../protocol/markdownText';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById, segmentRoots, segmentsOf } from '../journal/journal';
 import { sameLocation } from '../anchoring/editorTimeline';
@@ -16,6 +16,16 @@ import { commentId, DECISION_GROUPS, displayModel, historySuffix, origin } from 
 import { citedLines, notesSummary, NotesSummary, summaryLines, transcriptAnchor } from './summarySection';
 import { isTicked, MY_NOTES_END, MY_NOTES_START, parsePreviousNotes } from './previousNotes';
 import { NameTies } from '../speakers/nameTies';
+import { modelSectionCites, modelSectionLines } from './templateSections';
+
+/** The standard notes' sections: what a meeting without a template gets. */
+export const STANDARD_SECTIONS: readonly TemplateSection[] = [
+  { heading: 'Summary', fill: 'summary', instructions: '' },
+  { heading: 'Decisions', fill: 'decisions', instructions: '' },
+  { heading: 'Action items', fill: 'actionItems', instructions: '' },
+  { heading: 'Open questions', fill: 'openQuestions', instructions: '' },
+  { heading: 'Transcript', fill: 'transcript', instructions: '' },
+];
 
 
 /** How a decision reads in the notes: things not to do are marked, agreements are plain (a deferral is under Left open). */
@@ -75,34 +85,41 @@ export function renderNotes(journal: JournalContents, previous?: string, options
     out.push('- **Status:** in progress');
   }
   if (end?.error) out.push(`- **Stopped by an error:** ${inline(end.error)}`);
-  out.push('', '## Summary', '');
-  out.push(...summaryLines(summary, segmentById, end !== undefined));
   const cited = citedLines(summary);
+  if (header.template) for (const id of modelSectionCites(records)) cited.add(id);
   const dismissed = dismissedItems(records);
-  out.push('', '## Decisions', '');
-  out.push(...(decisions.length ? decisionLines(decisions) : ['_None recorded._']));
-  out.push(...dismissedLines(dismissed.decisions));
-  out.push('', '## Action items', '');
-  out.push(...(items.length
-    ? items.map((i) => {
-      const ticked = isTicked(i, kept, options.marked);
-      const spokenIn = i.segmentId ? segmentById.get(i.segmentId) : undefined;
-      const prefix = spokenIn && links.prefixFor(spokenIn.segmentId);
-      const place = spokenIn?.viewing ? `, while viewing ${placeMarkdown(spokenIn.viewing, prefix)}` : '';
-      const line = `${itemText(i.text, spokenIn, prefix)}${i.owner ? ` — @${inline(withName(i.owner))}` : ''}${i.due ? `, due ${i.due}` : ''} _(${origin(i)}${place})_`;
-      return `- [${ticked ? 'x' : ' '}] ${line} <!-- earshot:${commentId(i.id)}${ticked ? ' done' : ''} -->`;
-    })
-    : ['_None recorded._']));
-  out.push(...dismissedLines(dismissed.actionItems));
-  out.push('', '## Open questions', '');
-  out.push(...(questions.length
-    ? questions.map((q) => `- ${inline(q.text)}${q.speaker ? ` — ${inline(q.speaker)}` : ''} _(${clock(q.t0 ?? 0)})_`)
-    : ['_None recorded._']));
+  const parts: Record<Exclude<TemplateSectionFill, 'transcript' | 'model'>, () => string[]> = {
+    summary: () => summaryLines(summary, segmentById, end !== undefined),
+    decisions: () => [...(decisions.length ? decisionLines(decisions) : ['_None recorded._']), ...dismissedLines(dismissed.decisions)],
+    actionItems: () => [...(items.length
+      ? items.map((i) => {
+        const ticked = isTicked(i, kept, options.marked);
+        const spokenIn = i.segmentId ? segmentById.get(i.segmentId) : undefined;
+        const prefix = spokenIn && links.prefixFor(spokenIn.segmentId);
+        const place = spokenIn?.viewing ? `, while viewing ${placeMarkdown(spokenIn.viewing, prefix)}` : '';
+        const line = `${itemText(i.text, spokenIn, prefix)}${i.owner ? ` — @${inline(withName(i.owner))}` : ''}${i.due ? `, due ${i.due}` : ''} _(${origin(i)}${place})_`;
+        return `- [${ticked ? 'x' : ' '}] ${line} <!-- earshot:${commentId(i.id)}${ticked ? ' done' : ''} -->`;
+      })
+      : ['_None recorded._']), ...dismissedLines(dismissed.actionItems)],
+    openQuestions: () => (questions.length
+      ? questions.map((q) => `- ${inline(q.text)}${q.speaker ? ` — ${inline(q.speaker)}` : ''} _(${clock(q.t0 ?? 0)})_`)
+      : ['_None recorded._']),
+  };
+  // The template's sections in its order (the standard notes are a template too); the transcript closes the notes.
+  const sections = header.template?.sections ?? STANDARD_SECTIONS;
+  for (const section of sections) {
+    if (section.fill === 'transcript') continue;
+    out.push('', `## ${inline(section.heading)}`, '');
+    // A fill this version does not know (a journal from a later one): its heading, as a section for the model.
+    const fill = Object.prototype.hasOwnProperty.call(parts, section.fill) ? parts[section.fill as keyof typeof parts] : undefined;
+    out.push(...(fill ? fill() : modelSectionLines(section.heading, records, segmentById, end !== undefined)));
+  }
   let mine = kept.myNotes ?? '\n';
   if (!mine.endsWith('\n')) mine += '\n';
   out.push('', '## My notes', '', MY_NOTES_START);
   const head = out.join('\n') + '\n' + mine + MY_NOTES_END + '\n';
-  const tail: string[] = ['', '## Transcript', ''];
+  const transcriptHeading = sections.find((x) => x.fill === 'transcript')?.heading ?? 'Transcript';
+  const tail: string[] = ['', `## ${inline(transcriptHeading)}`, ''];
   let viewing: EditorLocation | undefined;
   // Where the daemon died and a new one resumed the session: a live recording has a hole there (a file is read again,
   // so nothing of it is missing and nothing is said).

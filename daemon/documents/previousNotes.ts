@@ -15,8 +15,11 @@ export const MY_NOTES_END = '<!-- earshot:my-notes-end -->';
 const START_LINE = /^\s*<!--\s*earshot:my-notes(?!-end)\b.*-->\s*$/;
 const END_LINE = /^\s*<!--\s*earshot:my-notes-end\b.*-->\s*$/;
 const MY_HEADING = /^##\s+my notes\s*#*\s*$/i;
-/** Headings of the sections Earshot writes (a user's own `## …` inside My notes is theirs). */
-const OWNED_HEADING = /^##\s+(summary|decisions|action items|open questions|transcript)\s*#*\s*$/i;
+/**
+ * Headings of the sections Earshot writes (a user's own `## …` inside My notes is theirs); a template's transcript
+ * heading ends in "transcript" (templates/parse.ts), so the one after My notes is always found.
+ */
+const OWNED_HEADING = /^##\s+(summary|decisions|action items|open questions|(?:[^#\n]* )?transcript)\s*#*\s*$/i;
 /**
  * What may stand in the parentheses after an item (`_(00:20, while viewing [src/a.ts:4](../../src/a.ts#L4))_`): text
  * without parentheses, and links (their destinations are percent-encoded, so they hold none).
@@ -27,7 +30,7 @@ const ITEM_COMMENT = String.raw`<!--\s*earshot:([\w-]+)(\s+done)?\s*-->`;
 /** A summary point's cites: `_([00:12](#line-m-3), [01:40](#line-m-9), Ana)_` (summarySection.ts). */
 const SUMMARY_CITES = String.raw`_\(\[(?:\d+:)?\d\d:\d\d\]\(#line-[\w-]+\)[^_]*\)_\s*$`;
 /** A line Earshot wrote: an owned heading, a placeholder, a "while viewing" line, a timed list item. */
-const EARSHOT_LINE = new RegExp(String.raw`^(##\s+(summary|decisions|action items|open questions|transcript)\b|_(none recorded|nothing was transcribed|rolling summary|refined by|extractive summary|dismissed by|no summary|written by)[^_]*_\s*$|\*while viewing .*\*\s*$|\s*- .*_\(${ORIGIN_BODY}\d\d:\d\d${ORIGIN_BODY}\)_(\s*${ITEM_COMMENT})?\s*$|\s*- .*${SUMMARY_CITES})`, 'i');
+const EARSHOT_LINE = new RegExp(String.raw`^(##\s+(summary|decisions|action items|open questions|transcript)\b|_(none recorded|nothing was transcribed|rolling summary|refined by|extractive summary|dismissed by|no summary|written by|needs a language model)[^_]*_\s*$|\*while viewing .*\*\s*$|\s*- .*_\(${ORIGIN_BODY}\d\d:\d\d${ORIGIN_BODY}\)_(\s*${ITEM_COMMENT})?\s*$|\s*- .*${SUMMARY_CITES})`, 'i');
 const ITEM_ID = new RegExp(ITEM_COMMENT);
 const ORIGIN_AT_END = new RegExp(String.raw`\s*_\(${ORIGIN_BODY}\)_\s*$`);
 const CHECKBOX = /^\s*[-*+]\s+\[([ xX])\]\s+(.*)$/;

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ActionItem, Decision, EnhancementProvider, FilePace, FinalSegment, LiveSourceKind, SessionMode, SourceKind } from '../../protocol/protocol';
+import { ActionItem, Decision, EnhancementProvider, FilePace, FinalSegment, LiveSourceKind, NotesTemplate, SessionMode, SourceKind } from '../../protocol/protocol';
 
 /** A session journal's file name, `<session id>.jsonl` (the id: start time and 6 hex digits); group 1 is the id. */
 export const JOURNAL_FILE = /^(\d{8}T\d{6}-[0-9a-f]{6})\.jsonl$/;
@@ -31,6 +31,11 @@ export type JournalRecord =
       speakers?: Partial<Record<LiveSourceKind, string>>;
       /** Speakers within a source were told apart (absent: journals before it, or off). */
       identifySpeakers?: boolean;
+      /**
+       * The notes template the meeting uses, whole (a later edit of its file changes nothing of this meeting: a resume
+       * and the settle at stop use this copy); absent: the standard notes.
+       */
+      template?: JournaledTemplate;
     }
   /**
    * The workspace folder that the paths of the segments after it (mentions, viewing) are relative to: written before
@@ -96,12 +101,20 @@ export type JournalRecord =
    */
   | { type: 'resume'; at: string; fromSec: number; atSec: number }
   /**
+   * The language model's text for the notes template's 'model' sections, written at stop by each section's instructions
+   * (understanding/templateSections.ts): per section heading, points citing the lines they come from. `by`: the model.
+   */
+  | { type: 'templateSections'; at: string; by: string; sections: { heading: string; points: { text: string; segmentIds: string[] }[] }[] }
+  /**
    * capturedSec: audio seconds the sources delivered (the meeting's length, whatever the pace). reason 'interrupted':
    * written by a later daemon for a session whose daemon died and that nobody resumed (absent: stopped normally).
    */
   | { type: 'end'; stoppedAt: string; capturedSec: number; error?: string; reason?: 'interrupted' };
 
 export type SessionHeader = Extract<JournalRecord, { type: 'session' }>;
+
+/** A meeting's notes template as its journal keeps it: what the notes and the prompts follow, and who chose it. */
+export type JournaledTemplate = Pick<NotesTemplate, 'id' | 'name' | 'source' | 'language' | 'instructions' | 'sections'> & { chosenBy: 'user' | 'title' };
 
 export interface SpeakerChange { segmentId: string; speaker: string; voice?: string }
 export interface SpeakersRecord {

@@ -4,12 +4,13 @@
  * Validates each request's params and logs ids, states and levels only, never transcript text.
  */
 import {
-  DeviceList, DeviceTest, HealthRequest, PlatformReportRequest, SessionExport, SessionInterrupted, SessionPause, SessionResume, SessionStart, SessionStatus, SessionStop, SessionTranscript, SourceRetry,
+  DeviceList, DeviceTest, HealthRequest, PlatformReportRequest, SessionExport, SessionInterrupted, SessionPause, SessionResume, SessionStart, SessionStatus, SessionStop, SessionTranscript, SourceRetry, TemplatesList,
 } from '../../protocol/protocol';
 import {
   validateDeviceTest, validatePlatformReport, validateSessionExport, validateSessionPause, validateSessionResume, validateSessionStart, validateSessionStatus, validateSessionStop,
-  validateSessionTranscript, validateSourceRetry,
+  validateSessionTranscript, validateSourceRetry, validateTemplatesList,
 } from '../../protocol/validate';
+import { listTemplates } from '../templates/folder';
 import { RpcContext } from './context';
 
 export function registerSessionHandlers({ connection, log, answer, modelProgress }: RpcContext): void {
@@ -18,6 +19,12 @@ export function registerSessionHandlers({ connection, log, answer, modelProgress
     const result = await svc.startSession(valid, modelProgress);
     log.info('session', 'started', { sessionId: result.sessionId, sources: valid.sources, mode: valid.mode ?? 'meeting' });
     return result;
+  }));
+  // The templates a meeting can use, with the faults of those that cannot be (counts logged, never names or paths).
+  connection.onRequest(TemplatesList, (params) => answer(TemplatesList.method, async () => {
+    const listed = await listTemplates(validateTemplatesList(params).templatesDir);
+    log.info('templates', 'listed', { templates: listed.templates.length, faults: listed.faults.length });
+    return listed;
   }));
   connection.onRequest(SessionStop, (params) => answer(SessionStop.method, (svc) => svc.stopSession(validateSessionStop(params).sessionId)));
   connection.onRequest(SessionExport, (params) => answer(SessionExport.method, (svc) => svc.exportSession(validateSessionExport(params))));

@@ -16,6 +16,7 @@ import { acquireSessionLock, lockPathOf } from '../journal/lock';
 import { hasEnded, sessionModeOf } from '../journal/recovery';
 import { ServiceError } from '../serviceError';
 import { ResumedFileSource } from '../session/resume';
+import { startedWith, templateForStart } from '../templates/choose';
 import { Session } from '../session/session';
 import { LiveSources } from './liveSources';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
@@ -37,6 +38,8 @@ export class LiveSessions {
     try {
       const startedAt = new Date();
       const sessionId = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
+      // Before anything opens: an unknown template id is an error and nothing starts.
+      const template = await templateForStart(params);
       const { sources, unavailable } = await openSources(this.config, params);
       await this.pipeline.prepare(progress, params.mode !== 'dictation');
       const dictation = params.mode === 'dictation';
@@ -60,13 +63,14 @@ export class LiveSessions {
           ...(params.pace ? { pace: params.pace } : {}), ...(params.audioFile ? { audioFile: params.audioFile } : {}),
           ...(params.devices ? { devices: params.devices } : {}), ...(params.speakers ? { speakers: params.speakers } : {}),
           ...(params.identifySpeakers !== undefined ? { identifySpeakers: params.identifySpeakers } : {}),
+          ...(template ? { template } : {}),
         }), this.events);
       } catch (e) {
         await release().catch(() => undefined);
         throw e instanceof ServiceError || !errnoCode(e) ? e : new ServiceError(ErrorCodes.RequestFailed, (e as Error).message);
       }
       this.adopt(session, sources, release);
-      return { sessionId, notesPath, ...(unavailable.length ? { unavailable } : {}) };
+      return { sessionId, notesPath, ...(unavailable.length ? { unavailable } : {}), ...startedWith(template) };
     } finally {
       this.sessions.starting = false;
     }
@@ -111,7 +115,7 @@ export class LiveSessions {
           sessionId, title: header.title, language: header.language, startedAt, sources, notesPath: header.notesPath,
           dictation: sessionModeOf(header) === 'dictation', resumed: true, pace, unlock: release,
           ...(header.audioFile ? { audioFile: header.audioFile } : {}), ...(devices ? { devices } : {}), ...(speakers ? { speakers } : {}),
-          identifySpeakers: header.identifySpeakers === true,
+          identifySpeakers: header.identifySpeakers === true, ...(header.template ? { template: header.template } : {}),
         }), this.events);
         this.adopt(session, sources, release);
       } catch (e) {

@@ -15,7 +15,9 @@ import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { recommendNotesModel } from '../models/notesCatalog';
 import { notesCacheDir, notesStateDir } from '../models/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
-import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
+import { hasModelSections, templateSectionsRecord, writeModelSections } from '../understanding/templateSections';
+import { PromptTemplate } from '../understanding/templateGuide';
+import { FinalOutcomes, finalOutcomes, MeetingFacts, rollOver, rollSummary, settleAtStop, settleSummary, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from '../session/config';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 
@@ -55,7 +57,8 @@ export class ModelExtractions {
       if (!chunks.length) return [];
       const abort = new AbortController();
       this.running.set(sessionId, abort);
-      const meeting = { title: journal.header.title, date: journal.header.startedAt };
+      const template = journal.header.template;
+      const meeting = { title: journal.header.title, date: journal.header.startedAt, ...(template ? { template } : {}) };
       let host: LocalModelHost | undefined;
       try {
         const options = await this.runOptions(sessionId, settings, abort.signal, chunks.length);
@@ -88,6 +91,12 @@ export class ModelExtractions {
           });
           if (settled) await append(summaryRecord(sofar, settled.settled ? settled.model : by, summary, settled.settled ? { settled: true } : settled));
         }
+        // The template's 'model' sections, as at a live stop (not again when its daemon died after writing them).
+        if (template && hasModelSections(template) && !journal.records.some((r) => r.type === 'templateSections') && !whyNotAsked(sofar, run.declined, abort.signal.aborted)) {
+          const written = await this.sectionsWriter(sessionId, { ...meeting, template }, options, abort.signal)(summary.points, finalOutcomes([...journal.records, ...records]), sofar.tokens);
+          sofar.tokens += written.tokens;
+          if (written.sections.length) await append(templateSectionsRecord(written));
+        }
         // The run's record last, its tokens counting the settle's.
         return records.map((r) => (r.type === 'refinement' ? { ...r, tokens: sofar.tokens } : r));
       } catch (e) {
@@ -118,6 +127,19 @@ export class ModelExtractions {
     const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
     return (previous, outcomes) => settleSummary(options.chat, meeting, previous, outcomes, signal, {
       timeoutMs, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
+    });
+  }
+
+  /**
+   * The template's 'model' sections through `options`' chat, each call within the provider's time limit and all within
+   * what the run left of its token budget, reported (logged) as `call: 'settle'`.
+   */
+  private sectionsWriter(sessionId: string, meeting: MeetingFacts & { template: PromptTemplate }, options: ExtractionRunOptions, signal: AbortSignal) {
+    const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
+    const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
+    const budget = options.settings.tokenBudget ?? DEFAULT_ENHANCEMENT_TOKEN_BUDGET;
+    return (previous: readonly SummaryPoint[], outcomes: FinalOutcomes, tokensSpent: number) => writeModelSections(options.chat, meeting, previous, outcomes, signal, {
+      timeoutMs, tokensLeft: budget - tokensSpent, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
     });
   }
 
@@ -180,7 +202,7 @@ export class ModelExtractions {
    * The chunk runner of a session that extracts while it runs (same opt-in, same providers): registered for cancel
    * from now until the session closes it. Live, one chunk at a time, whatever the settings' concurrency.
    */
-  chunkRunnerFor(sessionId: string, meeting: { title: string; date: string }): ChunkRunner | undefined {
+  chunkRunnerFor(sessionId: string, meeting: MeetingFacts): ChunkRunner | undefined {
     const settings = this.settings();
     if (!settings) return undefined;
     const abort = new AbortController();
@@ -194,6 +216,7 @@ export class ModelExtractions {
       this.fitCores();
     };
     const carryNotes = carriesNotes(settings);
+    const template = meeting.template;
     return {
       chunkOptions: chunkOptionsOf(settings),
       signal: abort.signal,
@@ -234,6 +257,14 @@ export class ModelExtractions {
         if (!options) return { points: null, model: undefined, tokens: 0, reason: 'model unavailable' };
         return this.settler(sessionId, meeting, options, abort.signal)(previous, outcomes);
       },
+      ...(template && hasModelSections(template) ? {
+        sections: async (previous: readonly SummaryPoint[], outcomes: FinalOutcomes, tokensSpent: number) => {
+          if (abort.signal.aborted) return { sections: [], model: undefined, tokens: 0, reason: 'cancelled' };
+          const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
+          if (!options) return { sections: [], model: undefined, tokens: 0, reason: 'model unavailable' };
+          return this.sectionsWriter(sessionId, { ...meeting, template }, options, abort.signal)(previous, outcomes, tokensSpent);
+        },
+      } : {}),
       ...(settings.provider === 'local' ? {
         pause: () => this.local?.pause(),
         resume: () => this.local?.resume(),

@@ -23,6 +23,7 @@ import { VadModelError } from '../vad/silero';
 import { ModelExtractions } from './modelExtractions';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 import { journalPathOf } from './storedSessions';
+import { JournaledTemplate } from '../journal/journal';
 
 /** What a start or a resume knows of its session; the rest of SessionConfig is the same for all. */
 export interface SessionFacts {
@@ -31,6 +32,8 @@ export interface SessionFacts {
   pace?: FilePace; audioFile?: string; devices?: Partial<Record<LiveSourceKind, string>>; speakers?: Partial<Record<LiveSourceKind, string>>;
   /** Tell the speakers within each source apart (default: the daemon's setting, on). */
   identifySpeakers?: boolean;
+  /** The meeting's notes template (its prompts follow it too). */
+  template?: JournaledTemplate;
 }
 
 export class SessionPipeline {
@@ -88,11 +91,12 @@ export class SessionPipeline {
     const { sessionId, startedAt, sources, dictation } = s;
     const vad = vadConfig(this.config.vad, dictation ? 'dictation' : 'meeting');
     // The opt-in model extraction runs while the meeting does (a dictation is never extracted).
-    const extractChunks = dictation ? undefined : this.extractions.chunkRunnerFor(sessionId, { title: s.title, date: startedAt.toISOString() });
+    const extractChunks = dictation ? undefined : this.extractions.chunkRunnerFor(sessionId, { title: s.title, date: startedAt.toISOString(), ...(s.template ? { template: s.template } : {}) });
     if (dictation) this.extractions.dictationStarted(sessionId); // whisper works: a model finishing notes keeps off its core
     return {
       sessionId,
       title: s.title,
+      ...(s.template ? { template: s.template } : {}),
       language: s.language,
       startedAt,
       ...(s.pace ? { pace: s.pace } : {}),

@@ -16,6 +16,8 @@ import { FinalOutcomes, RolledSummary, SummaryPoint } from '../understanding/mod
 import { ExtractionRun } from '../understanding/providers';
 import type { EarlierParts } from '../understanding/chunkMerge';
 import type { SpeakerStage } from '../speakers/stage';
+import type { JournaledTemplate } from '../journal/journal';
+import type { WrittenSections } from '../understanding/templateSections';
 
 export interface SessionEvents {
   transcript(segment: TranscriptSegment): void;
@@ -41,6 +43,8 @@ export interface SpeakerStages {
 export interface SessionConfig {
   sessionId: string;
   title: string;
+  /** The meeting's notes template (journaled in the header; absent: the standard notes). */
+  template?: JournaledTemplate;
   language: string;
   startedAt: Date;
   sources: AudioSource[];
@@ -127,6 +131,8 @@ export interface ChunkRunner {
    * rejects: null points and why (fixed words) when there is no valid answer.
    */
   settle(previous: readonly SummaryPoint[], outcomes: FinalOutcomes): Promise<RolledSummary>;
+  /** The notes template's 'model' sections, written at stop after the settle within what is left of the token budget (understanding/templateSections.ts); absent: none to write. */
+  sections?(previous: readonly SummaryPoint[], outcomes: FinalOutcomes, tokensSpent: number): Promise<WrittenSections>;
   /** The session is over: a cancel no longer finds it. */
   close(): void;
   /**

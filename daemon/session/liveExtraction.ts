@@ -35,6 +35,7 @@ import {
   ChunkLine, chunkLines, chunkLinesOf, closedChunks, ModelChunk, modelExtractionRecords, ModelRunSummary, shownItems, withItems,
 } from '../understanding/modelExtract';
 import { ReducedExtraction } from '../understanding/chunkMerge';
+import { templateSectionsRecord } from '../understanding/templateSections';
 import { finalOutcomes, RolledSummary, rollOver, settleAtStop, SummarySoFar, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from './config';
 import { Ledger } from './ledger';
@@ -360,8 +361,14 @@ export class LiveExtraction {
       refused: () => whyNotAsked(this.sofar, this.declined, runner.signal.aborted),
       spent: (tokens) => { this.sofar = { ...this.sofar!, tokens: this.sofar!.tokens + tokens }; },
     });
-    if (!settled) return;
-    await this.wiring.append(summaryRecord(this.sofar, settled.settled ? settled.model : last?.by, this.summary, settled.settled ? { settled: true } : settled));
+    if (settled) await this.wiring.append(summaryRecord(this.sofar, settled.settled ? settled.model : last?.by, this.summary, settled.settled ? { settled: true } : settled));
+    // The template's 'model' sections, from the settled summary and the final lists (none when the run may ask nothing more).
+    if (!runner.sections || whyNotAsked(this.sofar, this.declined, runner.signal.aborted)) return;
+    const written = await runner.sections(this.summary.points, finalOutcomes(this.records), this.sofar.tokens);
+    this.sofar = { ...this.sofar, tokens: this.sofar.tokens + written.tokens };
+    if (written.sections.length) {
+      await this.wiring.append(templateSectionsRecord(written));
+    }
   }
 
   /**

@@ -20,6 +20,7 @@ import { citedId, extractJsonObject } from '../../protocol/modelJson';
 import { plainLine } from '../../protocol/plainText';
 import { currentItems, JournalRecord } from '../journal/journal';
 import { ChunkLine, lineChars } from './modelExtract';
+import { PromptTemplate, templateGuide } from './templateGuide';
 import { Chat, estimateTokens, safeReason, workingTimeLimit } from './providers';
 
 /** One point of the summary and the lines it comes from (segment ids, at least one). */
@@ -72,11 +73,15 @@ const SYSTEM = [
   'never drop a point to make room). Cite the lines the summary so far cites or the final lists\' lines, nothing else.',
 ].join('\n');
 
+/** What the summary's prompts say of the meeting: its title, date and notes template (absent: the standard notes). */
+export interface MeetingFacts { title: string; date: string; template?: PromptTemplate }
+
 /** The system and user messages that revise `previous` with the lines of one more chunk. */
-export function summaryMessages(meeting: { title: string; date: string }, previous: readonly SummaryPoint[], lines: readonly ChunkLine[]): { system: string; user: string } {
+export function summaryMessages(meeting: MeetingFacts, previous: readonly SummaryPoint[], lines: readonly ChunkLine[]): { system: string; user: string } {
   const user = [
     `Meeting: ${meeting.title}`,
     `Date: ${meeting.date}`,
+    ...templateGuide(meeting.template),
     '',
     'Summary so far (JSON):',
     summaryJson(previous),
@@ -137,11 +142,12 @@ const lastWord = (d: { standingHistory?: readonly StandingStep[] }) => {
  * The system and user messages that settle `previous` at stop: the summary so far and the final decisions (each with its
  * standing) and action items, never the transcript. The system message is the rolling summary's.
  */
-export function settleMessages(meeting: { title: string; date: string }, previous: readonly SummaryPoint[], outcomes: FinalOutcomes): { system: string; user: string } {
+export function settleMessages(meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes): { system: string; user: string } {
   const none = ['(none)'];
   const user = [
     `Meeting: ${meeting.title}`,
     `Date: ${meeting.date}`,
+    ...templateGuide(meeting.template),
     '',
     'The meeting has ended: settle its summary against its final decisions and action items.',
     '',

@@ -5,10 +5,11 @@
  * summary is rolled over the same chunks as a meeting's (modelSummary.ts's rollOver), one call per chunk, then settled
  * against the final decisions and action items as at a meeting's stop.
  */
-import { Decision, DecisionRewrite, StandingStep, DecisionStanding, decisionStanding, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, EnhancementSettings, ExtractionProgressParams, ItemRewrite } from '../../protocol/protocol';
+import { Decision, DecisionRewrite, StandingStep, DecisionStanding, decisionStanding, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings, ExtractionProgressParams, ItemRewrite } from '../../protocol/protocol';
 import { Chat, openAiCompatibleChat, runModelExtraction } from './providers';
+import { hasModelSections, writeModelSections, WrittenSections } from './templateSections';
 import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, SummaryCallReport, SummaryPoint, SummarySoFar, whyNotAsked } from './modelSummary';
-import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournalRecord, latestById } from '../journal/journal';
+import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournaledTemplate, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
 import { isoDate } from './dates';
 import { MeetingInfo, modelChunks, modelExtractionRecords, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
@@ -30,6 +31,9 @@ export interface TranscriptModelResult {
   message: string;
   /** Prompt v7 (carried notes): what the later parts did with what the earlier ones noted. */
   carried?: CarriedTally;
+  /** The notes template's 'model' sections the model wrote (with `how.template`), each point citing its lines. */
+  sections?: WrittenSections['sections'];
+  sectionsBy?: string;
 }
 
 /** Lines with the segment ids the model cites (`l-1`, `l-2`, ...), as extraction and the model both see them. */
@@ -41,7 +45,7 @@ export interface MeetingDate { date: Date; known: boolean }
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
   chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true })): void },
-  how: { carryNotes?: boolean } = {}): Promise<TranscriptModelResult> {
+  how: { carryNotes?: boolean; template?: JournaledTemplate } = {}): Promise<TranscriptModelResult> {
   const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
@@ -71,7 +75,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   let summaryBy: string | undefined;
   const timeoutMs = (settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
   // The summary's prompts say the date as it is: an unknown one is said so.
-  const summaryMeeting = { title: meeting.title, date: known ? meeting.date : unknownDate(day) };
+  const summaryMeeting = { title: meeting.title, date: known ? meeting.date : unknownDate(day), ...(how.template ? { template: how.template } : {}) };
   if (summary) {
     await rollOver(chunks, rolled, {
       ask: (previous, chunk) => rollSummary(chat, summaryMeeting, previous, chunk.lines, signal, { timeoutMs, report: (r) => summary.report({ ...r, chunk: chunk.index + 1 }) }),
@@ -88,6 +92,11 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
     refused: () => whyNotAsked(run.summary, run.declined, signal.aborted),
   }) : undefined;
   if (settled?.settled) summaryBy = settled.model ?? run.summary.model;
+  // The template's 'model' sections, as at a meeting's stop (only where a summary was asked for and the run may ask more).
+  const template = how.template;
+  const written = summary && template && hasModelSections(template) && !whyNotAsked(run.summary, run.declined, signal.aborted)
+    ? await writeModelSections(chat, { ...summaryMeeting, template }, rolled.points, finalOutcomes(all), signal, { timeoutMs, tokensLeft: (settings.tokenBudget ?? DEFAULT_ENHANCEMENT_TOKEN_BUDGET) - run.summary.tokens, report: (r) => summary.report({ ...r, settle: true }) })
+    : undefined;
   // The model's own items come first, in the reduced extraction's order: that is where their cited lines are.
   const cited = new Map<string, string[]>();
   // One id per entry: a decision a later part dropped has a second record (its withdrawal) under the same id.
@@ -107,5 +116,6 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
     ...(settled ? { summarySettle: settled.settled ? { settled: true as const } : settled } : {}),
     message: run.message,
     ...(reduced.carried ? { carried: reduced.carried } : {}),
+    ...(written?.sections.length ? { sections: written.sections, ...(written.model ? { sectionsBy: written.model } : {}) } : {}),
   };
 }

@@ -17,6 +17,8 @@
  *                                             and what a decode of non-speech costs: the held-out stretches issue 28's
  *                                             default handed the recognizer, decoded as finals with MODEL
  *   npm run eval:vad -- --json FILE           the figures as JSON as well
+ *   npm run eval:vad -- --held-out DIR --also 'v6 0.2/0.2 hang 400 pre 300 min 224 gap 400'
+ *                                             and a grid setting by name beside the shipped ones (reporting only)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -123,7 +125,7 @@ async function printDecodeCost(model: string, recordings: RealRecording[], cache
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { extra: { type: 'string' }, dev: { type: 'string', multiple: true }, 'held-out': { type: 'string' }, 'decode-cost': { type: 'string' }, json: { type: 'string' } } });
+  const { values } = parseArgs({ options: { extra: { type: 'string' }, dev: { type: 'string', multiple: true }, 'held-out': { type: 'string' }, 'decode-cost': { type: 'string' }, json: { type: 'string' }, also: { type: 'string', multiple: true } } });
   const recordings = [...vadRecordings(), ...(values.dev ?? []).flatMap((d) => realRecordings(path.resolve(d)))];
   // A recording counted twice (a --dev folder holding what is now committed, as .bench/diar-dev does) would weigh double.
   const twice = recordings.filter((r, i) => recordings.findIndex((o) => o.name === r.name) !== i).map((r) => r.name);
@@ -195,15 +197,25 @@ async function main(): Promise<void> {
     console.log(`| ${r.name} | ${r.set} | ${turnsOf(r)} | ${perShown.map((p) => `${p[i].covered}/${p[i].turns} / ${f3(frameRecall(p[i]))} / ${pct(falseSpeech(p[i]))}`).join(' | ')} | ${perShown[show.findIndex(([n]) => n === 'default')][i].missed.map((m) => `${m.start.toFixed(1)}–${m.end.toFixed(1)} s`).join(', ')} |`);
   });
 
+  // The rule's picks beside what ships, when they differ: the held-out read is what says whether the pick carries over.
+  const picks: (readonly [string, VadConfig])[] = ([['default', chosenDefault], ['sensitive', chosenSensitive]] as const)
+    .filter(([profile, index]) => index !== undefined && !sameSetting(scored[index].candidate.config, shipped[profile]))
+    .map(([profile, index]) => [`the rule's ${profile} (${scored[index!].name})`, scored[index!].candidate.config] as const);
+  // Settings named with --also (for reporting beside the choice, never chosen by it).
+  for (const name of values.also ?? []) {
+    const c = scored.find((x) => x.name === name);
+    if (!c) throw new Error(`--also ${name}: no such setting in the grid`);
+    picks.push([name, c.candidate.config]);
+  }
   if (independent.length) {
     console.log(`\n## Independent check: ${values.extra} (never chosen on)\n`);
     console.log(`| profile | ${FIGURE_COLUMNS} |`);
     console.log('|---|---|---|---|---|');
-    for (const [name, config] of show) console.log(`| ${name} | ${figures(pool(await scoreOn(independent, config, cache)))} |`);
+    for (const [name, config] of [...show, ...picks]) console.log(`| ${name} | ${figures(pool(await scoreOn(independent, config, cache)))} |`);
   }
 
   const heldOut = values['held-out'] ? realRecordings(path.resolve(values['held-out'])) : [];
-  if (heldOut.length) await printHeldOut(values['held-out']!, heldOut, show, cache);
+  if (heldOut.length) await printHeldOut(values['held-out']!, heldOut, [...show, ...picks], cache);
   if (heldOut.length && values['decode-cost']) await printDecodeCost(values['decode-cost'], heldOut, cache);
 
   // CPU as a session spends it (the real detector, not the replay), each shipped profile against the anchor.

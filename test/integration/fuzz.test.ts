@@ -115,6 +115,12 @@ function hostileValue(rng: Rng, depth = 0): unknown {
 // ---------------------------------------------------------------------------------------------
 // Every method the daemon speaks, with params a good client would send; the fuzzer breaks them field by field.
 
+/** A workspace templates folder with a good file and a bad one (earshot/templates/list reads it). */
+const FUZZ_TEMPLATES = path.join(os.tmpdir(), `earshot-fuzz-templates-${process.pid}`);
+fs.mkdirSync(FUZZ_TEMPLATES, { recursive: true });
+fs.writeFileSync(path.join(FUZZ_TEMPLATES, 'retro.md'), '---\nname: Retro\ntitleMatch: retro\n---\n## Went well\nWhat went well.\n## Decisions\n');
+fs.writeFileSync(path.join(FUZZ_TEMPLATES, 'bad.md'), '---\nnotesDir: /etc\n---\n');
+
 interface Ctx { sessions: string[]; rng: Rng }
 const sessionId = (c: Ctx): string => (c.sessions.length && c.rng.chance(0.6) ? c.rng.pick(c.sessions) : c.rng.pick(['no-such-session', '20250101T000000-abcdef', 'x']));
 
@@ -137,6 +143,8 @@ const VALID_PARAMS: Record<string, (c: Ctx) => Record<string, unknown>> = {
   // Call detection polls pactl (no sound server here: a fault, answered and notified) at most once a second.
   'earshot/calls/list': () => ({}),
   'earshot/calls/watch': (c) => ({ on: c.rng.chance(0.5), intervalMs: 1000 + c.rng.int(59_000) }),
+  // A workspace folder with templates or none; a session start may name one too (an unknown id refuses the start).
+  'earshot/templates/list': (c) => ({ templatesDir: c.rng.pick([FUZZ_TEMPLATES, path.join(FUZZ_TEMPLATES, 'none')]) }),
   'earshot/devices/test': (c) => ({ source: c.rng.pick(['mic', 'system']), device: 'default', seconds: 0.5 }),
   'earshot/source/retry': (c) => ({ sessionId: sessionId(c), source: c.rng.pick(['mic', 'system']) }),
   'earshot/actionItem/setDone': (c) => ({ sessionId: sessionId(c), id: c.rng.pick(['a1', 'a2', 'd1']), done: c.rng.chance(0.5) }),

@@ -35,12 +35,18 @@ function service(replies: { chunk?: Reply; summary?: Reply; settle?: Reply }, se
   /** The settle's calls at stop (answered apart: each point restated, its cites kept). */
   const settleAsked: string[] = [];
   const chunkAsked: string[][] = [];
+  const sectionAsked: string[] = [];
   const progress: ExtractionProgressParams[] = [];
   const logged: { level: LogLevel; line: string }[] = [];
   const log = new Logger((level, line) => logged.push({ level, line }), 'info');
   const config = {
     enhancement: { provider: 'vscode-lm', chunkChars: 500, maxConcurrency: 2, ...settings },
     askClient: async (params: LanguageModelChatParams, signal: AbortSignal) => {
+      // A notes template's 'model' section (understanding/templateSections.ts): one point citing a line the summary cites.
+      if (params.system.startsWith('You write one section')) {
+        sectionAsked.push(params.user);
+        return { text: JSON.stringify({ points: [{ text: 'Section point', cites: [/"cites":\["([\w-]+)"/.exec(params.user)?.[1]] }] }), model: 'fake-lm' };
+      }
       if (params.system.startsWith('You keep the summary') && params.user.includes('The meeting has ended')) {
         settleAsked.push(params.user);
         if (replies.settle) return replies.settle(params, signal);
@@ -60,7 +66,7 @@ function service(replies: { chunk?: Reply; summary?: Reply; settle?: Reply }, se
   } as unknown as ServiceConfig;
   const events = { extractionProgress: (p: ExtractionProgressParams) => progress.push(p), refinement: (r: Parameters<typeof logRefinement>[1]) => logRefinement(log, r) } as unknown as ServiceEvents;
   const extractions = new ModelExtractions(config, events);
-  return { extractions, summaryAsked, settleAsked, chunkAsked, progress, logged };
+  return { extractions, summaryAsked, settleAsked, chunkAsked, sectionAsked, progress, logged };
 }
 
 const journalOf = (extra: JournalRecord[] = []): JournalContents => ({ header: HEADER, records: [HEADER, ...SEGMENTS, ...extra], tornTail: false });
@@ -108,6 +114,24 @@ describe('the rolling summary of an interrupted session finalized later', () => 
     const done = service({});
     await done.extractions.extractorFor('s1')!(journalOf([{ ...kept, chunks: chunks.length, settled: true }]), async () => assert.fail('nothing to journal'));
     assert.deepEqual([done.summaryAsked.length, done.settleAsked.length], [0, 0]);
+  });
+
+  it('with a notes template, writes its model sections after the settle (once: not again when they are journaled)', async () => {
+    const template = { id: 'retro', name: 'Retro', source: 'workspace' as const, instructions: 'Be brief.', chosenBy: 'user' as const,
+      sections: [{ heading: 'Went well', fill: 'model' as const, instructions: 'What went well.' }, { heading: 'Decisions', fill: 'decisions' as const, instructions: '' }] };
+    const journal: JournalContents = { header: { ...HEADER, template }, records: [{ ...HEADER, template }, ...SEGMENTS], tornTail: false };
+    const run = service({});
+    const appended: JournalRecord[] = [];
+    await run.extractions.extractorFor('s1')!(journal, async (r) => { appended.push(r); });
+    assert.equal(run.sectionAsked.length, 1);
+    assert.match(run.sectionAsked[0], /"section":"Went well","sectionInstructions":"What went well\."/);
+    assert.ok(run.summaryAsked.every((a) => a.user.includes('{"template":"Retro","notes":"Be brief."}')), 'the summary prompts quote the template');
+    const written = appended.filter((r) => r.type === 'templateSections');
+    assert.equal(written.length, 1);
+    assert.equal(appended[appended.length - 1], written[0], 'after the settle');
+    const again = service({});
+    await again.extractions.extractorFor('s1')!({ ...journal, records: [...journal.records, written[0]] }, async () => undefined);
+    assert.equal(again.sectionAsked.length, 0);
   });
 
   it('asks nothing when the client declined, the run was cancelled or its budget spent', async () => {

@@ -207,6 +207,8 @@ describe('VSIX: contents check', () => {
       'node_modules/minisearch/dist/cjs/index.cjs': '',
       'media/vad/silero_vad_v6.onnx': fs.readFileSync(path.join(REPO_ROOT, 'media', 'vad', 'silero_vad_v6.onnx')),
       'media/speakers/pyannote-segmentation-3.0.int8.onnx': 'onnx',
+      'media/templates/design-review.md': '## Summary\n',
+      'media/templates/standup.md': '## Yesterday\n',
       'node_modules/smart-whisper/build/Release/smart-whisper.node': elf(0x3e),
       'node_modules/smart-whisper/build/Release/libggml-cpu-x64.so': elf(0x3e),
       'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node': elf(0x3e),
@@ -390,6 +392,10 @@ describe('VSIX: contents check', () => {
   it('requires the speaker stage\'s segmentation model (issue 42: speakers are told apart in every session)', async () => {
     await assert.rejects(contents.checkVsix(await pack('no-segmentation', {}, ['media/speakers/pyannote-segmentation-3.0.int8.onnx']), 'linux-x64'),
       /missing media\/speakers\/pyannote-segmentation-3\.0\.int8\.onnx/);
+  });
+
+  it('requires the shipped notes templates (issue 58: the daemon lists them from the install folder)', async () => {
+    await assert.rejects(contents.checkVsix(await pack('no-templates', {}, ['media/templates/standup.md']), 'linux-x64'), /missing media\/templates\/standup\.md/);
   });
 
   it('refuses a Silero model that is not the one the daemon was tested with', async () => {
