@@ -5,6 +5,7 @@
  *   sessionsInMemory.ts   the current session (at most one records) and the remembered closed ones
  *   liveSessions.ts       start and resume: lock, open sources (sources.ts), prepare and configure (sessionConfig.ts)
  *   liveSources.ts        the current session's microphone and system audio: levels, states, retry, pause
+ *   autoStops.ts          the auto-stop of a meeting started for a call: call detection, its voice detection, its stop
  *   storedSessions.ts     sessions in storage: recovery of interrupted ones (finalizeStored.ts), transcript, items, export
  *   devices.ts            device list, device test, whether a live source can capture here
  *   modelExtractions.ts   the opt-in language-model extraction run for a session, and its cancellation
@@ -29,6 +30,7 @@ import { DownloadProgress } from './models/download';
 import { ModelLifecycle, ModelProgress } from './asr/modelLifecycle';
 import { PartialsDemand } from '../protocol/partialsDemand';
 import { WhisperEngine } from './asr/whisper';
+import { AutoStops } from './service/autoStops';
 import { Devices } from './service/devices';
 import { healthReport } from './service/health';
 import { LiveSessions } from './service/liveSessions';
@@ -68,6 +70,7 @@ export class EarshotService {
   private readonly devices: Devices;
   private readonly upkeep: StorageUpkeep;
   private readonly memory: Memory;
+  private readonly autoStops: AutoStops;
   /**
    * Who reads partial transcripts (earshot/partials, the CLI): they are decoded only while someone does. A client that
    * never says gets them, as before.
@@ -86,10 +89,11 @@ export class EarshotService {
     this.speakerModels = new PinnedDownloads(SPEAKER_MODELS, modelCache, events.modelProgress?.bind(events));
     this.memoryModels = new PinnedDownloads(MEMORY_MODELS, modelCache, events.modelProgress?.bind(events));
     this.live = new LiveSources(this.sessions, events);
+    this.autoStops = new AutoStops((state) => events.autoStop?.(state), { env: config.capture?.env });
     this.extractions = new ModelExtractions(config, events);
     this.pipeline = new SessionPipeline(config, events, this.models, this.extractions, () => this.partials.wanted);
     this.stored = new StoredSessions(config, events, this.sessions, this.extractions);
-    this.liveSessions = new LiveSessions(config, events, this.sessions, this.pipeline, this.live, this.stored, this.models);
+    this.liveSessions = new LiveSessions(config, events, this.sessions, this.pipeline, this.live, this.stored, this.models, this.autoStops);
     this.devices = new Devices(config, events, this.sessions);
     this.memory = new Memory(config.storageDir, events.memorySkipped?.bind(events),
       new MeaningSearch(() => config.selection?.cacheDir, (message) => events.memoryMeaningFailed?.(message), {
@@ -188,6 +192,15 @@ export class EarshotService {
    */
   renameSpeaker(params: SpeakerRenameParams): Promise<SpeakerRenameResult> {
     return this.stored.renameSpeaker(params);
+  }
+
+  /**
+   * Cancels a session's auto-stop (earshot/session/autoStopCancel): the meeting runs until stopped by hand. False for a
+   * session without one running; SessionNotFound for a session neither running nor remembered.
+   */
+  cancelAutoStop(sessionId: string): Promise<{ cancelled: boolean }> {
+    this.sessions.find(sessionId);
+    return this.autoStops.cancel(sessionId);
   }
 
   /** Cancels a session's language-model extraction: in-flight calls are aborted; what finished chunks found is kept. */
@@ -340,6 +353,7 @@ export class EarshotService {
     this.upkeep.stopRetention();
     this.stored.stopTimers();
     this.devices.abortTest();
+    this.autoStops.stop();
     // The session's lock, and a resume or finalization under way, are done before the process leaves.
     await this.liveSessions.stop();
     await this.stored.settled();

@@ -771,10 +771,19 @@ export interface AutoStopStateParams {
   state: AutoStopState;
   /** ISO 8601, with 'countdown': when the meeting stops. */
   stopsAt?: string;
-  /** Fixed words: why the state changed ("the app released the microphone", "speech resumed", "cancelled by the user"…). */
+  /**
+   * Fixed words: why the state changed ("the app released the microphone", "speech resumed", "cancelled by the user"…;
+   * daemon/session/autoStop.ts's AUTO_STOP_REASONS). A fault of call detection is 'watching' with a reason saying so:
+   * auto-stop never stops a meeting on a fault.
+   */
   reason: string;
 }
-/** Cancels a session's auto-stop (the countdown, or the watch before it): the meeting then runs until stopped by hand. */
+/**
+ * Cancels a session's auto-stop (the countdown, or the watch before it): the meeting then runs until stopped by hand,
+ * and a resume after a crash does not watch the call again (the cancel is journaled). `cancelled: false` when the
+ * session has no auto-stop running (started without one, cancelled or stopped already); SessionNotFound for a session
+ * this daemon does not hold.
+ */
 export const AutoStopCancel = new RequestType<AutoStopCancelParams, { cancelled: boolean }, void>('earshot/session/autoStopCancel');
 export interface AutoStopCancelParams {
   sessionId: string;

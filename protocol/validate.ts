@@ -14,6 +14,7 @@ import {
   ActionItemSetDoneParams, DeviceTestParams, PLATFORM_REPORT_MAX_RECORD_SEC, PlatformReportParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
   WorkspaceIndexParams, WorkspaceSymbolInfo, ChunkExtraction, ExtractionCancelParams, NotesRewriteParams, ItemRestoreParams, LanguageModelChatResult,
   LanguageModelDiscoverParams, MAX_SPEAKER_NAME, PartialsWantedParams, SpeakerRenameParams, CALLS_INTERVAL_MS, CallsWatchParams, TemplatesListParams,
+  AUTO_STOP_COUNTDOWN_SEC, AUTO_STOP_SILENCE_SEC, AutoStopCancelParams, AutoStopParams,
 } from './protocol';
 import { CONTROL_OR_BIDI, plainLine } from './plainText';
 
@@ -95,6 +96,10 @@ export function validateSessionStart(params: unknown): SessionStartParams {
     fail(`${what}.sources must be exactly ["mic"] for a dictation session, got ${JSON.stringify(sources)}`);
   }
   const identifySpeakers = optionalBoolean(o, 'identifySpeakers', what);
+  const autoStop = optionalAutoStop(o, what);
+  // Auto-stop ends a meeting when its call does: a file ends by itself, and a dictation is no call's notes.
+  if (autoStop && sources.includes('file')) fail(`${what}.autoStop is for live sources: a file source ends by itself`);
+  if (autoStop && mode === 'dictation') fail(`${what}.autoStop is for meetings, not a dictation`);
   const notesDir = optionalString(o, 'notesDir', what);
   // A folder, given whole: relative paths would depend on the daemon's working directory.
   if (notesDir !== undefined && !isAbsolute(notesDir)) fail(`${what}.notesDir must be an absolute path, got ${JSON.stringify(notesDir.slice(0, 200))}`);
@@ -114,6 +119,7 @@ export function validateSessionStart(params: unknown): SessionStartParams {
     ...(notesDir !== undefined ? { notesDir } : {}),
     ...(template !== undefined ? { template } : {}),
     ...(templatesDir !== undefined ? { templatesDir } : {}),
+    ...(autoStop ? { autoStop } : {}),
   };
 }
 
@@ -129,6 +135,33 @@ function optionalTemplatesDir(o: Record<string, unknown>, what: string): string 
   // A folder, given whole: relative paths would depend on the daemon's working directory.
   if (dir !== undefined && !isAbsolute(dir)) fail(`${what}.templatesDir must be an absolute path, got ${JSON.stringify(dir.slice(0, 200))}`);
   return dir;
+}
+
+/** Longest call app name: a Windows program's path, a bundle id, a PulseAudio application.name. */
+const MAX_CALL_APP = 1000;
+
+function optionalAutoStop(o: Record<string, unknown>, key: string): AutoStopParams | undefined {
+  if (o.autoStop === undefined || o.autoStop === null) return undefined;
+  const what = `${key}.autoStop`;
+  const a = record(o.autoStop, what);
+  const app = requiredString(a, 'app', what);
+  if (!app.trim() || app.length > MAX_CALL_APP) fail(`${what}.app must be the call app's name as earshot/calls/list gives it (1 to ${MAX_CALL_APP} characters)`);
+  const pid = a.pid ?? undefined;
+  if (pid !== undefined && (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0)) fail(`${what}.pid must be a positive whole number, got ${show(pid)}`);
+  const seconds = (name: 'silenceSec' | 'countdownSec', range: { min: number; max: number }): number | undefined => {
+    const v = a[name] ?? undefined;
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < range.min || v > range.max) fail(`${what}.${name} must be a number of seconds from ${range.min} to ${range.max}, got ${show(v)}`);
+    return v;
+  };
+  const silenceSec = seconds('silenceSec', AUTO_STOP_SILENCE_SEC);
+  const countdownSec = seconds('countdownSec', AUTO_STOP_COUNTDOWN_SEC);
+  return { app, ...(pid !== undefined ? { pid: pid as number } : {}), ...(silenceSec !== undefined ? { silenceSec } : {}), ...(countdownSec !== undefined ? { countdownSec } : {}) };
+}
+
+export function validateAutoStopCancel(params: unknown): AutoStopCancelParams {
+  const what = 'session/autoStopCancel params';
+  return { sessionId: requiredSessionId(record(params, what), what) };
 }
 
 export function validateDataDelete(params: unknown): DataDeleteParams {

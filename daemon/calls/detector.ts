@@ -13,6 +13,7 @@ import { CallApp, CallsListResult } from '../../protocol/protocol';
 import { CAPTURE_APP_BUNDLE_ID, CAPTURE_APP_EXECUTABLE, captureAppPath } from '../capture/macCaptureApp';
 import { runTool, ToolResult } from '../capture/tools';
 import { macCallApps, parseMacProcesses } from './mac';
+import { CallEvents, PulseSubscription } from './pulseEvents';
 import { parseSourceOutputsJson, parseSourceOutputsText, parseSourcesJson, parseSourcesText, pulseCallApps, PulseSource } from './pulse';
 import { consentStoreApps, CONSENT_STORE_MICROPHONE, parseRegQuery } from './windows';
 
@@ -106,6 +107,15 @@ export class CallDetector {
     for (const key of [...this.firstSeen.keys()]) if (!seen.has(key)) this.firstSeen.delete(key);
     apps.sort((a, b) => a.app.localeCompare(b.app) || (a.pid ?? 0) - (b.pid ?? 0));
     return { apps, backend: this.backend };
+  }
+
+  /**
+   * The events that say when to look again, where the OS has them: PulseAudio's (`pactl subscribe`, pulseEvents.ts).
+   * Core Audio's property listeners and the registry's change notifications need a process of their own: macOS and
+   * Windows poll.
+   */
+  events(): CallEvents | undefined {
+    return this.backend === 'pulse' ? new PulseSubscription({ pactl: this.options.commands?.pactl, env: this.options.env }) : undefined;
   }
 
   private run(command: string, args: string[]): Promise<ToolResult> {

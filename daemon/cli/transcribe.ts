@@ -7,7 +7,9 @@
  * other commands' arguments or print anything but segments, faults and the notes path.
  */
 import * as path from 'node:path';
-import { ErrorCodes, LiveSourceKind, SessionStartParams, SessionStartResult, SourceStatusParams, TranscriptSegment } from '../../protocol/protocol';
+import { AutoStopStateParams, ErrorCodes, LiveSourceKind, SessionStartParams, SessionStartResult, SourceStatusParams, TranscriptSegment } from '../../protocol/protocol';
+import { InvalidParamsError, validateSessionStart } from '../../protocol/validate';
+import { CallDetector } from '../calls/detector';
 import { ModelSelection, selectModel } from '../models/whisperModels';
 import { defaultGpu, defaultNotesDir, defaultStorageDir, defaultTemplatesDir, defaultThreads } from '../config';
 import { readJournal } from '../journal/journal';
@@ -17,7 +19,7 @@ import { Logger, logLevelFrom } from '../log';
 import { setWhisperLog } from '../whisperAddon';
 import { downloadAllowed, downloadIfMissing } from './firstDownload';
 import { EarshotService, ServiceError, ServiceEvents } from '../service';
-import { args, Io, PACKAGE_ROOT, seconds, stamp, stdio, UsageError, vadProfile } from './common';
+import { args, inert, Io, PACKAGE_ROOT, seconds, stamp, stdio, UsageError, vadProfile } from './common';
 
 /** What `earshot transcribe` transcribes without a file: the bundled sample meeting. */
 export const SAMPLE_RECORDING = path.join(PACKAGE_ROOT, 'media', 'sample', 'standup.wav');
@@ -73,6 +75,28 @@ function sourceStatusPrinter(io: Io): (st: SourceStatusParams) => void {
     if (st.state === 'failed' || st.state === 'stalled') io.err(`earshot: ${st.source}: ${st.message ?? st.state}${st.retryInMs !== undefined ? ` (retrying in ${(st.retryInMs / 1000).toFixed(1)} s)` : ''}`);
     else if (st.state === 'capturing') io.err(`earshot: ${st.source}: recording (${st.recorder}${st.device ? `, ${st.device}` : ''})`);
   };
+}
+
+/** Auto-stop's changes, on stderr: the state, when a countdown ends, and why (fixed words). */
+function autoStopPrinter(io: Io): (s: AutoStopStateParams) => void {
+  return (s) => {
+    const at = s.stopsAt ? ` (stops at ${new Date(s.stopsAt).toLocaleTimeString()}; Ctrl+C stops now)` : '';
+    io.err(`earshot: auto-stop: ${s.state}${at}: ${s.reason}`);
+  };
+}
+
+/**
+ * --stop-when-call-ends APP: the auto-stop of a call under way. APP must be using the microphone now (what
+ * `earshot calls` lists): a name mistyped, or a call not started yet, would count as a call that already ended.
+ */
+async function callToWatch(app: string): Promise<SessionStartParams['autoStop']> {
+  const now = await new CallDetector().detect();
+  if (now.fault) throw new Error(`call detection (${now.backend}) could not look, so --stop-when-call-ends cannot watch the call: ${inert(now.fault)}`);
+  if (!now.apps.some((a) => a.app === app)) {
+    const listed = now.apps.map((a) => inert(a.app));
+    throw new UsageError(`--stop-when-call-ends: ${inert(app)} is not using the microphone now (${listed.length ? `apps that are: ${[...new Set(listed)].join(', ')}` : 'no app is'}; \`earshot calls\` lists them)`);
+  }
+  return { app };
 }
 
 /**
@@ -167,13 +191,22 @@ export async function listen(argv: string[], io: Io): Promise<number> {
   if (sources.length === 0 || sources.some((s) => s !== 'mic' && s !== 'system')) throw new UsageError('--source is a comma-separated list of mic and system');
   const limitSec = values.seconds === undefined ? undefined : Number(values.seconds);
   if (limitSec !== undefined && !(limitSec > 0)) throw new UsageError('--seconds must be a positive number');
+  const callApp = values['stop-when-call-ends'];
   const params: SessionStartParams = {
     sources: sources as LiveSourceKind[], language: values.language,
     devices: { ...(values.mic ? { mic: values.mic } : {}), ...(values.system ? { system: values.system } : {}) },
     ...templateParams(values),
+    ...(callApp !== undefined ? { autoStop: { app: callApp } } : {}),
   };
+  try {
+    validateSessionStart(params);
+  } catch (e) {
+    if (e instanceof InvalidParamsError) throw new UsageError(e.message.replace(/^session\/start params\.autoStop\.app/, '--stop-when-call-ends'));
+    throw e;
+  }
+  if (callApp !== undefined) params.autoStop = await callToWatch(callApp);
   if (values.connect) return connected(values, io, params, limitSec);
-  const { service, selection, flush } = await cliService(values, io, { sourceStatus: sourceStatusPrinter(io) });
+  const { service, selection, flush } = await cliService(values, io, { sourceStatus: sourceStatusPrinter(io), autoStop: autoStopPrinter(io) });
   let stopTimer: NodeJS.Timeout | undefined;
   let sessionId: string | undefined;
   const stop = () => { if (sessionId) void service.stopSession(sessionId).catch(() => undefined); };
@@ -183,7 +216,7 @@ export async function listen(argv: string[], io: Io): Promise<number> {
     const started = await startCliSession(service, selection, params);
     sessionId = started.sessionId;
     for (const u of started.unavailable ?? []) io.err(`earshot: ${u.source}: ${u.message}`);
-    io.err(`earshot: listening${limitSec ? ` for ${limitSec} s` : ''}; Ctrl+C stops.`);
+    io.err(`earshot: listening${limitSec ? ` for ${limitSec} s` : ''}${callApp !== undefined ? ` until the call of ${inert(callApp)} ends` : ''}; Ctrl+C stops.`);
     if (limitSec) stopTimer = setTimeout(stop, limitSec * 1000);
     return await finishCliSession(service, sessionId, io, flush);
   } finally {
@@ -206,14 +239,16 @@ async function connected(values: SessionValues, io: Io, params: SessionStartPara
   const session = await startConnectedSession(tokenFile, {
     notesDir: path.resolve(values['notes-dir'] ?? defaultNotesDir()), language,
     ...(modelPath ? { modelPath: path.resolve(modelPath) } : {}), ...(threads ? { threads } : {}),
-  }, params, { transcript: printer.print, relabel: (segments) => segments.forEach(printer.print), sourceStatus: sourceStatusPrinter(io) });
+  }, params, { transcript: printer.print, relabel: (segments) => segments.forEach(printer.print), sourceStatus: sourceStatusPrinter(io), autoStop: autoStopPrinter(io) });
   const stop = () => void session.stop().catch(() => undefined);
   const stopTimer = limitSec ? setTimeout(stop, limitSec * 1000) : undefined;
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
     for (const u of session.started.unavailable ?? []) io.err(`earshot: ${u.source}: ${u.message}`);
-    if (params.sources.some((s) => s !== 'file')) io.err(`earshot: listening in the daemon${limitSec ? ` for ${limitSec} s` : ''}; Ctrl+C stops.`);
+    if (params.sources.some((s) => s !== 'file')) {
+      io.err(`earshot: listening in the daemon${limitSec ? ` for ${limitSec} s` : ''}${params.autoStop ? ` until the call of ${inert(params.autoStop.app)} ends` : ''}; Ctrl+C stops.`);
+    }
     const end = await session.done;
     printer.flush();
     io.err(`Notes: ${end.notesPath}`);

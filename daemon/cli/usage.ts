@@ -212,8 +212,15 @@ OLLAMA_HOST's, loopback only) and the chat models each offers, for notes --llm-e
   listen: {
     usages: [
       {
-        synopsis: 'earshot listen [--source mic,system] [--seconds N] [--mic DEVICE] [--system DEVICE] [--json] [--model PATH] [--language en] [--notes-dir DIR] [--threads N] [--vad-profile default|sensitive] [--template ID [--templates-dir DIR]] [--no-download]',
+        synopsis: 'earshot listen [--source mic,system] [--seconds N] [--stop-when-call-ends APP] [--mic DEVICE] [--system DEVICE] [--json] [--model PATH] [--language en] [--notes-dir DIR] [--threads N] [--vad-profile default|sensitive] [--template ID [--templates-dir DIR]] [--no-download]',
         text: 'Record the microphone ("You") and system audio ("Others") live, print final segments as transcribe does, write notes.',
+      },
+      {
+        synopsis: 'earshot listen --stop-when-call-ends APP …',
+        text: `Take notes of a call under way and stop when it ends (auto-stop): APP is an app using the microphone now, as
+\`earshot calls\` names it. Once APP has released the microphone and no source has heard speech for 30 s, a 15 s
+countdown runs, then the meeting stops as at Ctrl+C (speech, or APP using the microphone again, puts it off). Each
+change is a line on stderr. A fault of call detection never stops the meeting.`,
       },
       { synopsis: 'earshot listen … --connect [--token-file FILE]', text: CONNECT_TEXT },
     ],
@@ -221,6 +228,7 @@ OLLAMA_HOST's, loopback only) and the chat models each offers, for notes --llm-e
       ...SESSION_OPTIONS,
       source: { type: 'string', default: 'mic,system', value: 'mic,system', meaning: 'what to record: the microphone, system audio or both' },
       seconds: { type: 'string', value: 'N', meaning: 'stop after N seconds (default: at Ctrl+C)' },
+      'stop-when-call-ends': { type: 'string', value: 'APP', meaning: 'stop when the call of APP (a name `earshot calls` lists now) has ended and its audio is silent' },
       mic: { type: 'string', value: 'DEVICE', meaning: 'the microphone, an id from `earshot devices` (default: the default one)' },
       system: { type: 'string', value: 'DEVICE', meaning: 'the system-audio source, an id from `earshot devices` (default: the default one)' },
     },

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ActionItem, Decision, EnhancementProvider, FilePace, FinalSegment, LiveSourceKind, NotesTemplate, SessionMode, SourceKind } from '../../protocol/protocol';
+import { ActionItem, AutoStopParams, Decision, EnhancementProvider, FilePace, FinalSegment, LiveSourceKind, NotesTemplate, SessionMode, SourceKind } from '../../protocol/protocol';
 
 /** A session journal's file name, `<session id>.jsonl` (the id: start time and 6 hex digits); group 1 is the id. */
 export const JOURNAL_FILE = /^(\d{8}T\d{6}-[0-9a-f]{6})\.jsonl$/;
@@ -36,6 +36,8 @@ export type JournalRecord =
        * and the settle at stop use this copy); absent: the standard notes.
        */
       template?: JournaledTemplate;
+      /** The call the meeting was started for (auto-stop): a resume watches it again, unless an autoStop record cancelled it. */
+      autoStop?: AutoStopParams;
     }
   /**
    * The workspace folder that the paths of the segments after it (mentions, viewing) are relative to: written before
@@ -100,6 +102,8 @@ export type JournalRecord =
    * again from `fromSec`, so nothing of it is missing.
    */
   | { type: 'resume'; at: string; fromSec: number; atSec: number }
+  /** The user cancelled the session's auto-stop: a resume does not watch the call again. */
+  | { type: 'autoStop'; state: 'cancelled'; at: string }
   /**
    * The language model's text for the notes template's 'model' sections, written at stop by each section's instructions
    * (understanding/templateSections.ts): per section heading, points citing the lines they come from. `by`: the model.

@@ -1,10 +1,11 @@
 /**
  * Call detection over JSON-RPC: earshot/calls/list (what detection sees now) and earshot/calls/watch (poll while on,
  * earshot/calls/changed when an app starts or stops using the microphone). One detector and watcher per connection;
- * the watch ends with the connection. Logs counts and the fault, never the apps' names (they say what the user runs).
+ * the watch ends with the connection. And earshot/session/autoStopCancel, the user's cancel of a meeting's auto-stop
+ * (service/autoStops.ts). Logs counts and the fault, never the apps' names (they say what the user runs).
  */
-import { CallsChangedNotification, CallsList, CallsWatch } from '../../protocol/protocol';
-import { validateCallsWatch } from '../../protocol/validate';
+import { AutoStopCancel, CallsChangedNotification, CallsList, CallsWatch } from '../../protocol/protocol';
+import { validateAutoStopCancel, validateCallsWatch } from '../../protocol/validate';
 import { CallDetector } from '../calls/detector';
 import { CallWatcher } from '../calls/watcher';
 import { RpcContext } from './context';
@@ -29,6 +30,12 @@ export function registerCallHandlers({ connection, log, notify, answer }: RpcCon
       return detector.detect();
     }
     return watcher.start(intervalMs);
+  }));
+  connection.onRequest(AutoStopCancel, (params) => answer(AutoStopCancel.method, async (svc) => {
+    const { sessionId } = validateAutoStopCancel(params);
+    const result = await svc.cancelAutoStop(sessionId);
+    log.info('session', 'auto_stop_cancel', { sessionId, cancelled: result.cancelled });
+    return result;
   }));
   return { stop: () => watcher.stop() };
 }

@@ -12,7 +12,7 @@ import {
   createMessageConnection, InitializedNotification, InitializeRequest, ResponseError, SocketMessageReader, SocketMessageWriter,
 } from 'vscode-languageserver-protocol/node';
 import {
-  ErrorCodes, InitializationOptions, PartialsWanted, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification, SessionStateParams,
+  AutoStopNotification, AutoStopStateParams, ErrorCodes, InitializationOptions, PartialsWanted, PROTOCOL_VERSION, SessionStart, SessionStartParams, SessionStartResult, SessionStateNotification, SessionStateParams,
   SessionStop, SourceStatusNotification, SourceStatusParams, Transcript, TranscriptRelabel, TranscriptSegment,
 } from '../../protocol/protocol';
 import { loopbackHost, TokenFile } from './listen';
@@ -62,6 +62,8 @@ export interface ConnectedSessionEvents {
   /** The caller shows partial transcripts: the daemon decodes them for it (default: finals only, which cost far less). */
   partials?: boolean;
   sourceStatus?(status: SourceStatusParams): void;
+  /** The session's auto-stop changed state (a session started with autoStop). */
+  autoStop?(state: AutoStopStateParams): void;
 }
 
 export interface ConnectedSession {
@@ -100,6 +102,7 @@ export async function startConnectedSession(
   connection.onNotification(Transcript, (segment) => { if (segment.sessionId === sessionId) events.transcript(segment); });
   connection.onNotification(TranscriptRelabel, (p) => { if (p.sessionId === sessionId) events.relabel?.(p.segments); });
   connection.onNotification(SourceStatusNotification, (status) => { if (status.sessionId === sessionId) events.sourceStatus?.(status); });
+  connection.onNotification(AutoStopNotification, (state) => { if (state.sessionId === sessionId) events.autoStop?.(state); });
   connection.onNotification(SessionStateNotification, (state) => { if (state.sessionId === sessionId && state.state === 'done') resolveDone(state); });
   void closed.then(() => rejectDone(new ConnectError(`${where} closed the connection${closedBy ? ` (${closedBy})` : ''} before the session ended`)));
   connection.listen();

@@ -4,7 +4,7 @@
  * while a session streams; handles no request.
  */
 import {
-  ActionItemNotification, DecisionNotification, ExtractionProgressNotification, Health, InputLevelNotification, MemoryChangedNotification, ModelProgressNotification,
+  ActionItemNotification, AutoStopNotification, DecisionNotification, ExtractionProgressNotification, Health, InputLevelNotification, MemoryChangedNotification, ModelProgressNotification,
   NotesWrittenNotification, SessionStateNotification, SourceStatusNotification, SummaryNotification, Transcript, TranscriptRelabel,
 } from '../../protocol/protocol';
 import { ServiceEvents } from '../service';
@@ -65,6 +65,11 @@ export function serviceNotifications(ctx: RpcContext): ServiceNotifications {
     },
     echoSuppressed: (sessionId, segmentId, score, final) => {
       if (final) log.info('session', 'echo_suppressed', { sessionId, segmentId, score: Number(score.toFixed(3)) });
+    },
+    autoStop: (s) => {
+      // The state and its fixed reason; the app's name says what the user runs: not logged.
+      log.info('session', 'auto_stop', { sessionId: s.sessionId, state: s.state, reason: s.reason });
+      notify(() => connection.sendNotification(AutoStopNotification, s));
     },
     summary: (params) => notify(() => connection.sendNotification(SummaryNotification, params)),
     inputLevel: (level) => notify(() => connection.sendNotification(InputLevelNotification, level)),

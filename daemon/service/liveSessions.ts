@@ -19,6 +19,7 @@ import { ResumedFileSource } from '../session/resume';
 import { startedWith, templateForStart } from '../templates/choose';
 import { Session } from '../session/session';
 import { LiveSources } from './liveSources';
+import { autoStopOnResume, AutoStops } from './autoStops';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 import { SessionPipeline } from './sessionConfig';
 import { SessionsInMemory } from './sessionsInMemory';
@@ -29,7 +30,7 @@ export class LiveSessions {
   constructor(
     private readonly config: ServiceConfig, private readonly events: ServiceEvents, private readonly sessions: SessionsInMemory,
     private readonly pipeline: SessionPipeline, private readonly live: LiveSources, private readonly stored: StoredSessions,
-    private readonly models: ModelLifecycle,
+    private readonly models: ModelLifecycle, private readonly autoStops: AutoStops,
   ) {}
 
   async start(params: SessionStartParams, progress?: ModelProgress): Promise<SessionStartResult> {
@@ -64,12 +65,14 @@ export class LiveSessions {
           ...(params.devices ? { devices: params.devices } : {}), ...(params.speakers ? { speakers: params.speakers } : {}),
           ...(params.identifySpeakers !== undefined ? { identifySpeakers: params.identifySpeakers } : {}),
           ...(template ? { template } : {}),
+          ...(params.autoStop ? { autoStop: params.autoStop } : {}),
         }), this.events);
       } catch (e) {
         await release().catch(() => undefined);
         throw e instanceof ServiceError || !errnoCode(e) ? e : new ServiceError(ErrorCodes.RequestFailed, (e as Error).message);
       }
       this.adopt(session, sources, release);
+      if (params.autoStop) this.autoStops.start(session, params.autoStop);
       return { sessionId, notesPath, ...(unavailable.length ? { unavailable } : {}), ...startedWith(template) };
     } finally {
       this.sessions.starting = false;
@@ -116,8 +119,11 @@ export class LiveSessions {
           dictation: sessionModeOf(header) === 'dictation', resumed: true, pace, unlock: release,
           ...(header.audioFile ? { audioFile: header.audioFile } : {}), ...(devices ? { devices } : {}), ...(speakers ? { speakers } : {}),
           identifySpeakers: header.identifySpeakers === true, ...(header.template ? { template: header.template } : {}),
+          ...(header.autoStop ? { autoStop: header.autoStop } : {}),
         }), this.events);
         this.adopt(session, sources, release);
+        const autoStop = autoStopOnResume(header, journal.records);
+        if (autoStop) this.autoStops.start(session, autoStop.params, { resumed: true, cancelled: autoStop.cancelled });
       } catch (e) {
         await release();
         throw e;

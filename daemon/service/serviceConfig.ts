@@ -2,7 +2,7 @@
  * What the service is built with (ServiceConfig) and what it tells its driver (ServiceEvents). Types only: every owner
  * under service/ reads them, none keeps state here. daemon/service.ts re-exports both, its public face.
  */
-import { EnhancementSettings, ExtractionProgressParams, InputLevelParams, ModelProgressParams, ModelState, SourceKind, SourceStatusParams, VadSettings } from '../../protocol/protocol';
+import { AutoStopStateParams, EnhancementSettings, ExtractionProgressParams, InputLevelParams, ModelProgressParams, ModelState, SourceKind, SourceStatusParams, VadSettings } from '../../protocol/protocol';
 import { DegradeThresholds } from '../asr/degrade';
 import { ModelSelection } from '../models/whisperModels';
 import type { GpuChoice } from '../config';
@@ -79,6 +79,8 @@ export interface ServiceEvents extends SessionEvents {
   memoryMeaningFailed?(message: string): void;
   /** The meaning model's vectors of a meeting could not be written beside its journal (once; searches still use them). */
   memoryVectorsNotKept?(message: string): void;
+  /** A session's auto-stop changed state (service/autoStops.ts); carries the call app's name, no transcript. */
+  autoStop?(state: AutoStopStateParams): void;
   /** The debug audio dump of a session's source could not be written (the session goes on without it). */
   debugAudioFailed?(sessionId: string, source: SourceKind, error: string): void;
 }

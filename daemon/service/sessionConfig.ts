@@ -3,7 +3,7 @@
  * editor timeline (for mentions), the VAD and whisper models loaded before it starts, and the SessionConfig wiring
  * them to the service's events. Shared by a start and a resume; it makes no session and opens no source.
  */
-import { EditorActivityParams, ErrorCodes, FilePace, LiveSourceKind, SourceKind, WorkspaceIndexParams } from '../../protocol/protocol';
+import { AutoStopParams, EditorActivityParams, ErrorCodes, FilePace, LiveSourceKind, SourceKind, WorkspaceIndexParams } from '../../protocol/protocol';
 import { EditorTimeline } from '../anchoring/editorTimeline';
 import { annotateSegment, WorkspaceIndexHolder } from '../anchoring/segmentContext';
 import { ModelLifecycle, ModelProgress } from '../asr/modelLifecycle';
@@ -34,6 +34,8 @@ export interface SessionFacts {
   identifySpeakers?: boolean;
   /** The meeting's notes template (its prompts follow it too). */
   template?: JournaledTemplate;
+  /** The call the meeting was started for (journaled; service/autoStops.ts watches it). */
+  autoStop?: AutoStopParams;
 }
 
 export class SessionPipeline {
@@ -103,6 +105,7 @@ export class SessionPipeline {
       ...(s.unlock ? { unlock: s.unlock } : {}),
       ...(s.devices ? { devices: s.devices } : {}),
       ...(s.speakers ? { speakers: s.speakers } : {}),
+      ...(s.autoStop ? { autoStop: s.autoStop } : {}),
       // Audio is written to disk only when the user opted in to the debug dump.
       sources: this.config.debugSaveAudio && !s.resumed ? sources.map((source) => dumpingSource(source, debugAudioPath(this.config.storageDir, sessionId, source.kind),
         (e) => this.events.debugAudioFailed?.(sessionId, source.kind, e.message))) : sources,

@@ -3,7 +3,7 @@
  * with the service, re-exported by session.ts. Types only.
  */
 import {
-  ActionItem, Decision, FilePace, LiveSourceKind, NotesWrittenParams, SessionMode, SessionStateParams, SourceKind, SummaryParams, TranscriptRelabelParams,
+  AutoStopParams, ActionItem, Decision, FilePace, LiveSourceKind, NotesWrittenParams, SessionMode, SessionStateParams, SourceKind, SummaryParams, TranscriptRelabelParams,
   TranscriptSegment,
 } from '../../protocol/protocol';
 import { AudioSource } from '../capture/source';
@@ -68,6 +68,8 @@ export interface SessionConfig {
   pace?: FilePace;
   devices?: Partial<Record<LiveSourceKind, string>>;
   speakers?: Partial<Record<LiveSourceKind, string>>;
+  /** The call the meeting was started for (auto-stop, service/autoStops.ts). */
+  autoStop?: AutoStopParams;
   /** Tells the speakers within a source apart (speakers.ts); absent: off (each source keeps its label). */
   speakerStages?: SpeakerStages;
   /** Words to prime whisper with (workspace identifiers), read before each decode. */

@@ -56,6 +56,8 @@ export class Session {
   /** What the user changes while the meeting runs: ticks, restores (edits.ts). */
   private readonly edits: SessionEdits;
   private readonly flushes = new FlushWaiters();
+  /** Told when a source's voice detection opens or closes speech (auto-stop, service/autoStops.ts). */
+  private readonly speechListeners = new Set<() => void>();
   /** Who spoke each final, within each source (speakers.ts). */
   readonly speakers: SessionSpeakers;
   /** The opt-in model extraction while the meeting runs (absent: off, or a dictation). */
@@ -197,7 +199,10 @@ export class Session {
       // A decode asked or speech heard: a local model in flight yields to whisper at once (LiveExtraction.whisperActivity).
       config: { ...this.config, decoder: this.stats.counting(this.config.decoder, () => this.live?.poke(), () => this.live?.whisperActivity()) },
       degrade: this.degrade, stats: this.stats, echo: this.echo, flushes: this.flushes,
-      activity: () => this.live?.whisperActivity(),
+      activity: () => {
+        this.live?.whisperActivity();
+        this.speechListeners.forEach((listener) => listener());
+      },
       accept: (segment, speaker) => this.accept(segment, speaker),
       hear: (frame) => this.speakers.hear(frame),
       failed: (e) => {
@@ -270,6 +275,22 @@ export class Session {
    */
   whenFlushed(source: SourceKind): Promise<void> {
     return this.flushes.wait(source);
+  }
+
+  /** Whether any source's voice detection has speech open now. */
+  get speaking(): boolean {
+    return this.stats.anySpeaking;
+  }
+
+  /** Calls `listener` each time a source's voice detection opens or closes speech; answers how to stop. */
+  onSpeech(listener: () => void): () => void {
+    this.speechListeners.add(listener);
+    return () => this.speechListeners.delete(listener);
+  }
+
+  /** Journals that the user cancelled the auto-stop (a resume then does not watch the call again). */
+  autoStopCancelled(): Promise<void> {
+    return this.append({ type: 'autoStop', state: 'cancelled', at: new Date().toISOString() });
   }
 
   /** Stops capture, flushes recognition, writes the notes. Safe to call any number of times. */

@@ -28,6 +28,7 @@ export async function createSessionJournal(config: SessionConfig): Promise<Journ
     ...(config.speakers && Object.keys(config.speakers).length ? { speakers: config.speakers } : {}),
     ...(config.mode !== 'dictation' ? { identifySpeakers: config.speakerStages !== undefined } : {}),
     ...(config.template ? { template: config.template } : {}),
+    ...(config.autoStop ? { autoStop: config.autoStop } : {}),
   }).catch((e: Error) => {
     config.extractChunks?.close();
     throw Object.assign(new Error(journalCreateMessage(path.dirname(config.journalPath), e)), { code: errnoCode(e) ?? (e as JournalWriteError).code });

@@ -95,6 +95,11 @@ export class SessionStats {
     else this.speechOpen.delete(source);
   }
 
+  /** Some source's VAD gate has speech open now (auto-stop waits for silence on every source). */
+  get anySpeaking(): boolean {
+    return this.speechOpen.size > 0;
+  }
+
   /**
    * Whisper has work, now or about to: speech in a VAD gate, a decode queued or running, a final waiting for one. A
    * local language model yields the CPU meanwhile (liveExtraction.ts).

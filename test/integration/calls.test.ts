@@ -2,12 +2,12 @@
  * Call detection on a real (private, headless) PulseAudio server: a fake call app (parec recording the default source
  * as client "zoom", which sets its application.name) is listed by `earshot calls --json` with its pid and is gone once
  * it ends; the daemon's earshot/calls/watch sends earshot/calls/changed when it starts and stops, and nothing once the
- * watch is off; no Earshot microphone recorder is ever listed (the daemon's own, audify's stream; another daemon's arecord or sox). The keep-alive readers on the monitors
+ * watch is off, and follows the server's events (pactl subscribe) through a server crash and restart; no Earshot microphone recorder is ever listed (the daemon's own, audify's stream; another daemon's arecord or sox). The keep-alive readers on the monitors
  * (system audio) run throughout and must never be listed either. PipeWire is not installed on this machine (no
  * `pipewire`): pipewire-pulse answers pactl the same way, but that is not run here.
  */
 import * as assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -145,6 +145,28 @@ describe('call detection on a real PulseAudio server', function () {
       } finally {
         await client.connection.sendRequest(SessionStop, { sessionId: session.sessionId });
       }
+    });
+
+    it('follows the server\'s events (pactl subscribe); when the server dies it polls and tells the fault, and subscribes again once it is back', async () => {
+      /** The daemon's `pactl subscribe` children (the events it follows). */
+      const subscribers = () => spawnSync('pgrep', ['-P', String(client.daemon.child.pid), '-f', 'pactl subscribe'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+      const from = changes.length;
+      await client.connection.sendRequest(CallsWatch, { on: true, intervalMs: 1000 });
+      await client.waitFor('a subscriber', () => subscribers().length === 1, 10_000);
+      const before = subscribers()[0];
+      await pulse.kill();
+      // The subscriber's connection is gone: it exits, and the polls (every 1 s) find no server.
+      const fault = await client.waitFor('calls/changed with the fault', () => changes.slice(from).find((c) => c.fault !== undefined), 15_000);
+      assert.match(fault.fault!, /pactl failed/);
+      await pulse.restart();
+      await client.waitFor('calls/changed: detection answers again', () => changes.slice(from).find((c, i, all) => c.fault === undefined && all.slice(0, i).some((d) => d.fault)), 15_000);
+      // Started again after its backoff (1 s, 2 s, 4 s… while the server was away): a new subscriber process.
+      await client.waitFor('a new subscriber', () => subscribers().length === 1 && subscribers()[0] !== before, 30_000);
+      const app = startCallApp();
+      const started = await client.waitFor('calls/changed: zoom started', () => changes.slice(from).find((c) => c.started.some((a) => a.pid === app.pid)), 15_000);
+      assert.equal(started.fault, undefined);
+      await client.connection.sendRequest(CallsWatch, { on: false });
+      await client.waitFor('no subscriber once the watch is off', () => subscribers().length === 0, 10_000);
     });
 
     it('never lists the microphone recorder program of another Earshot daemon (named Earshot through PULSE_PROP_OVERRIDE)', async () => {

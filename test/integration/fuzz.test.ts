@@ -145,6 +145,7 @@ const VALID_PARAMS: Record<string, (c: Ctx) => Record<string, unknown>> = {
   'earshot/calls/watch': (c) => ({ on: c.rng.chance(0.5), intervalMs: 1000 + c.rng.int(59_000) }),
   // A workspace folder with templates or none; a session start may name one too (an unknown id refuses the start).
   'earshot/templates/list': (c) => ({ templatesDir: c.rng.pick([FUZZ_TEMPLATES, path.join(FUZZ_TEMPLATES, 'none')]) }),
+  'earshot/session/autoStopCancel': (c) => ({ sessionId: sessionId(c) }),
   'earshot/devices/test': (c) => ({ source: c.rng.pick(['mic', 'system']), device: 'default', seconds: 0.5 }),
   'earshot/source/retry': (c) => ({ sessionId: sessionId(c), source: c.rng.pick(['mic', 'system']) }),
   'earshot/actionItem/setDone': (c) => ({ sessionId: sessionId(c), id: c.rng.pick(['a1', 'a2', 'd1']), done: c.rng.chance(0.5) }),

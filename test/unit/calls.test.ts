@@ -15,7 +15,8 @@ import { validateCallsWatch } from '../../protocol/validate';
 import { CallDetector, isOwnProcess } from '../../daemon/calls/detector';
 import { macCallApps, parseMacProcesses } from '../../daemon/calls/mac';
 import { parseSourceOutputsJson, parseSourceOutputsText, parseSourcesJson, parseSourcesText, pulseCallApps } from '../../daemon/calls/pulse';
-import { changes } from '../../daemon/calls/watcher';
+import { CallWatcher, changes } from '../../daemon/calls/watcher';
+import { isSourceOutputEvent, PulseSubscription } from '../../daemon/calls/pulseEvents';
 import { consentStoreApps, filetimeToMs, parseRegQuery } from '../../daemon/calls/windows';
 import { callsTable } from '../../daemon/cli/calls';
 import { REPO_ROOT } from '../setup';
@@ -224,6 +225,120 @@ describe('call detection', () => {
       assert.throws(() => validateCallsWatch({ on: 'yes' }), /on must be a boolean/);
       assert.throws(() => validateCallsWatch({ on: true, intervalMs: 10 }), /intervalMs/);
       assert.throws(() => validateCallsWatch({ on: true, intervalMs: 1500.5 }), /intervalMs/);
+    });
+  });
+
+  describe('events instead of polls (pactl subscribe)', () => {
+    const waitUntil = async (what: string, check: () => boolean, ms = 5000) => {
+      const deadline = performance.now() + ms;
+      while (!check()) {
+        if (performance.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+
+    it("reads source-output events as pactl 16.1 prints them, and nothing else", () => {
+      // Lines a real `pactl subscribe` printed on the private server while `parec --client-name zoom` started and ended.
+      assert.equal(isSourceOutputEvent("Event 'new' on source-output #1"), true);
+      assert.equal(isSourceOutputEvent("Event 'remove' on source-output #1"), true);
+      assert.equal(isSourceOutputEvent("Event 'change' on source-output #12"), true);
+      assert.equal(isSourceOutputEvent("Event 'new' on client #2"), false);
+      assert.equal(isSourceOutputEvent("Event 'change' on source #2"), false);
+      assert.equal(isSourceOutputEvent("Event 'new' on source-output #1 and more"), false);
+    });
+
+    it('tells each source-output event, drops an overlong line, and is live once it runs', async () => {
+      const go = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-calls-')), 'go');
+      // Events come only once the test says (the file exists): after the subscription counts as live.
+      const pactl = fakeCommand(`[ "$1" = subscribe ] || exit 2\nwhile [ ! -e ${go} ]; do sleep 0.05; done\necho "Event 'new' on client #2"\nhead -c 100000 /dev/zero | tr '\\0' x\necho\necho "Event 'new' on source-output #1"\nexec sleep 30`);
+      const sub = new PulseSubscription({ pactl });
+      let events = 0;
+      const live: boolean[] = [];
+      sub.start(() => { events++; }, (l) => { live.push(l); });
+      try {
+        await waitUntil('live', () => live.length > 0);
+        assert.deepEqual(live, [true]);
+        fs.writeFileSync(go, '');
+        await waitUntil('the event', () => events > 0);
+        await new Promise((r) => setTimeout(r, 100));
+        assert.equal(events, 1, 'the client event and the long line are not source-output events');
+      } finally {
+        sub.stop();
+      }
+    });
+
+    it('restarts a child that exits, with a doubling backoff, and stops for good', async () => {
+      const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-calls-')), 'starts');
+      const pactl = fakeCommand(`echo start >> ${log}\necho "Connection failure: Connection refused" >&2\nexit 1`);
+      const sub = new PulseSubscription({ pactl, backoffMs: { first: 50, max: 200 } });
+      const live: boolean[] = [];
+      const started = performance.now();
+      sub.start(() => undefined, (l) => { live.push(l); });
+      await waitUntil('four starts', () => sub.starts >= 4);
+      // 50 + 100 + 200 ms of backoff at least between the first and the fourth.
+      assert.ok(performance.now() - started >= 350, `${performance.now() - started} ms`);
+      sub.stop();
+      const after = sub.starts;
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(sub.starts, after, 'nothing starts after stop');
+      assert.deepEqual(live, [], 'a child that exits at once was never live');
+    });
+
+    it('does not try again a pactl that is not installed', async () => {
+      const sub = new PulseSubscription({ pactl: '/nonexistent/pactl', backoffMs: { first: 10, max: 20 } });
+      sub.start(() => undefined, () => undefined);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(sub.starts, 1);
+      sub.stop();
+    });
+
+    it('the watcher looks at each event and not between them; it polls while events do not come', async () => {
+      let lookups = 0;
+      const detector = { detect: async (): Promise<CallsListResult> => { lookups++; return { apps: [], backend: 'pulse' }; } };
+      let fire: () => void = () => undefined;
+      let setLive: (live: boolean) => void = () => undefined;
+      const events = { start: (onEvent: () => void, onLive: (live: boolean) => void) => { fire = onEvent; setLive = onLive; }, stop: () => undefined };
+      const watcher = new CallWatcher(detector, () => undefined, events);
+      // Polls every 40 ms until events come.
+      await watcher.start(40);
+      await waitUntil('polls', () => lookups >= 3);
+      setLive(true);
+      assert.equal(watcher.eventDriven, true);
+      await new Promise((r) => setTimeout(r, 20));
+      const afterLive = lookups;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(lookups, afterLive, 'no poll while events come');
+      fire();
+      fire();
+      await waitUntil('a look after the events', () => lookups === afterLive + 1);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(lookups, afterLive + 1, 'two events at once: one look');
+      setLive(false);
+      await waitUntil('polls again', () => lookups >= afterLive + 4);
+      watcher.stop();
+      const stopped = lookups;
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal(lookups, stopped);
+    });
+
+    it('while detection fails it polls even though events come: they do not say when it recovers', async () => {
+      let lookups = 0;
+      let fault: string | undefined = 'pactl failed (1): Connection failure';
+      const detector = { detect: async (): Promise<CallsListResult> => { lookups++; return { apps: [], backend: 'pulse', ...(fault ? { fault } : {}) }; } };
+      let setLive: (live: boolean) => void = () => undefined;
+      const events = { start: (_: () => void, onLive: (live: boolean) => void) => { setLive = onLive; }, stop: () => undefined };
+      const told: CallsListResult[] = [];
+      const watcher = new CallWatcher(detector, (c) => { told.push(c); }, events);
+      await watcher.start(40);
+      setLive(true);
+      const at = lookups;
+      await waitUntil('polls while it fails', () => lookups >= at + 3);
+      fault = undefined;
+      await waitUntil('the recovery told', () => told.some((c) => c.fault === undefined));
+      const recovered = lookups;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(lookups, recovered, 'answers again: the events drive it');
+      watcher.stop();
     });
   });
 });
