@@ -5,19 +5,21 @@
  * for the notes (models/), the settings and privacy (settings/), problems told to the user and crash recovery
  * (health/), what the window shows of a session (session/), remote windows (remote/), what is read of the workspace
  * (workspace/), dictation (dictation/), meeting memory (memory/), the meetings' CodeLens on code (code/), decisions
- * written as ADRs (decisions/), and the commands by area (commands/).
+ * written as ADRs (decisions/), calls on this computer and their offer (calls/), and the commands by area (commands/).
  */
 import * as vscode from 'vscode';
 import { PanelCommand } from '../protocol/panel';
 import { SessionStateParams } from '../protocol/protocol';
 import { EditorActivityReporter } from './workspace/activity';
 import { DaemonClient } from './client/client';
+import { CallsApi, wireCalls } from './calls/calls';
 import { registerDeviceCommands } from './commands/devices';
 import { registerCodeMeetings } from './code/codeLens';
 import { registerDecisionRecordCommand, registerMemoryCommands } from './commands/memory';
 import { registerModelCommands } from './commands/models';
 import { commandRegistrar } from './commands/registry';
 import { registerSessionCommands } from './commands/sessions';
+import { onDidShowTemplatePick, registerTemplateCommands, TemplatePick } from './commands/templates';
 import { openWalkthroughOnce, registerWorkbenchCommands } from './commands/workbench';
 import { DictationApi, DictationController } from './dictation/controller';
 import { errorReporter } from './health/errors';
@@ -66,6 +68,10 @@ export interface EarshotApi {
   /** Fired with the notes-model picker once it has all its choices (local servers and Earshot's models): a test
    *  navigates it then, reading where the cursor is from the pick. */
   onDidLoadLanguageModelPick: vscode.Event<vscode.QuickPick<vscode.QuickPickItem>>;
+  /** Call detection: the offers waiting for an answer, and when one is shown or a meeting started for a call. */
+  calls: CallsApi;
+  /** Fired with Start Meeting Notes' notes-template pick once shown (the workspace keeps templates). */
+  onDidShowTemplatePick: vscode.Event<TemplatePick>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<EarshotApi> {
@@ -107,6 +113,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
   registerDeviceCommands(commands);
   registerSessionCommands({ ...commands, dictation, extractionProgress });
   registerWorkbenchCommands({ ...commands, health, privacy });
+  registerTemplateCommands(commands.command, context);
+  // Calls (calls/): while earshot.calls.detect is on, an offer of meeting notes once per call; auto-stop in the panel.
+  const calls = wireCalls({
+    context, client, panel, output, showError, command: commands.command,
+    busy: () => dictation.active || (session !== undefined && session.state !== 'done'),
+  });
+  context.subscriptions.push(...calls.disposables);
   // Meeting memory (memory/): @earshot in VS Code's chat, and the Action Items view of every meeting's open items.
   const memory = new MeetingMemory(context, client, output);
   // Code that remembers its meetings (code/): a CodeLens and hover on the files and symbols meetings spoke of.
@@ -139,7 +152,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Earsho
 
   return {
     client, panel, get session() { return session; }, onDidChangeSession: sessionChanged.event, dictation, statusBar, workspaceIndex,
-    onDidResumeSession: recovery.onDidResumeSession, memory, onDidLoadLanguageModelPick,
+    onDidResumeSession: recovery.onDidResumeSession, memory, onDidLoadLanguageModelPick, calls: calls.api, onDidShowTemplatePick,
   };
 }
 

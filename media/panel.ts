@@ -41,6 +41,9 @@
  *   Notes bar  p.panel-note[data-note=<PanelNote>], each with button[data-dismiss-hint]: #rules-hint (the notes come
  *              from the rules alone) with button[data-command=chooseLanguageModel]; #macos-audio-note (macOS: allow VS
  *              Code to record system audio) with button[data-command=openSystemAudioSettings]
+ *   Auto-stop  #auto-stop[data-state=watching|silent|countdown|cancelled|stopped|none] (a meeting started for a call):
+ *              .auto-stop-text ("Stopping in 12 s — the call ended" while counting down, else small text) and
+ *              #auto-stop-cancel (button[data-command=cancelAutoStop], shown while counting down)
  *   Speakers   #speakers-note (p.panel-note, shown while a session links voices by overlap only: its message) with
  *              #speakers-download (button[data-command=downloadSpeakerModel])
  *   Screen readers: #announcer (aria-live polite) gets "<speaker>: <text>" for each new final line, never partials.
@@ -53,6 +56,7 @@
  *   session.ts           #state, #elapsed, the toolbar, #error, body[data-*]
  *   sources.ts           #sources: rows, level meters, pause switches, capture problems
  *   notices.ts           #notice, #extraction, the panel notes (p.panel-note)
+ *   autoStop.ts          #auto-stop: a call's meeting stopping by itself, its countdown and Cancel
  *   model.ts             #model
  *   place.ts             #place: which machine listens
  *   transcript.ts        the transcript's lines (add, replace, remove, clear) and #announcer
@@ -68,6 +72,7 @@
  */
 import { isIconName, setIcon } from './icons.js';
 import { renderList, setItems, showSummary, updateActionItem, updateDecision } from './panel/items.js';
+import { showAutoStop } from './panel/autoStop.js';
 import { post, receive } from './panel/messages.js';
 import { showModel } from './panel/model.js';
 import { showExtraction, showModelOffer, showNotes, showNotice } from './panel/notices.js';
@@ -93,6 +98,7 @@ receive({
     showModelOffer(message.modelOffer);
     showPlace(message.place);
     showExtraction(message.extraction ?? null);
+    showAutoStop(message.autoStop ?? null);
     applyFilter();
   },
   session: (message) => showSession(message.session),
@@ -110,6 +116,7 @@ receive({
   notes: (message) => showNotes(message.notes),
   modelOffer: (message) => showModelOffer(message.offer),
   place: (message) => showPlace(message.place),
+  autoStop: (message) => showAutoStop(message.autoStop),
 });
 
 // Icons for the static buttons (data-icon), then their commands.

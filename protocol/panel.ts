@@ -5,7 +5,7 @@
  * looks up what they point at.
  */
 import type {
-  ActionItem, CaptureState, Decision, ExtractionProgressParams, LiveSourceKind, ModelState, SessionMode, SessionState, SpeakersState, SummaryParams,
+  ActionItem, AutoStopState, CaptureState, Decision, ExtractionProgressParams, LiveSourceKind, ModelState, SessionMode, SessionState, SpeakersState, SummaryParams,
   TranscriptSegment,
 } from './protocol';
 
@@ -98,6 +98,20 @@ export interface PanelModelOffer {
 export type ModelOfferChoice = 'download' | 'vscodeLm';
 export const MODEL_OFFER_CHOICES: readonly ModelOfferChoice[] = ['download', 'vscodeLm'];
 
+/**
+ * A meeting started for a call, as its auto-stop stands (the daemon's AutoStopNotification): 'countdown' shows "Stopping
+ * in 12 s — the call ended" with Cancel, the other states a line of small text.
+ */
+export interface PanelAutoStop {
+  state: AutoStopState;
+  /** The call app's name as shown (extension/calls/appNames.ts: inert). */
+  app: string;
+  /** ISO 8601, with 'countdown': when the meeting stops. */
+  stopsAt?: string;
+  /** The daemon's fixed words: why the state changed. */
+  reason: string;
+}
+
 /** The panel's lists of notes. */
 export type ItemList = 'actionItems' | 'decisions' | 'openQuestions';
 export const ITEM_LISTS: readonly ItemList[] = ['actionItems', 'decisions', 'openQuestions'];
@@ -123,6 +137,8 @@ export type ToPanel =
     modelOffer?: PanelModelOffer | null;
     /** Which machine listens (absent or null: not known yet). */
     place?: PanelPlace | null;
+    /** The session's auto-stop (absent or null: it was not started for a call). */
+    autoStop?: PanelAutoStop | null;
   }
   /** Which machine listens. */
   | { type: 'place'; place: PanelPlace }
@@ -142,7 +158,9 @@ export type ToPanel =
   /** The dismissible notes to show now (the others are hidden). */
   | { type: 'notes'; notes: PanelNote[] }
   /** The model the 'modelOffer' note offers, and its download's progress. */
-  | { type: 'modelOffer'; offer: PanelModelOffer | null };
+  | { type: 'modelOffer'; offer: PanelModelOffer | null }
+  /** The session's auto-stop changed state. */
+  | { type: 'autoStop'; autoStop: PanelAutoStop | null };
 
 /** Webview → extension. */
 export type FromPanel =
@@ -167,8 +185,8 @@ export type FromPanel =
 /** Commands the panel's buttons run (each is also an `earshot.*` VS Code command). */
 export type PanelCommand =
   | 'startMeetingNotes' | 'stop' | 'transcribeFile' | 'pause' | 'resume' | 'downloadModel' | 'chooseMicrophone' | 'chooseSystemAudioSource'
-  | 'toggleDictation' | 'cancelExtraction' | 'chooseLanguageModel' | 'openSystemAudioSettings' | 'downloadSpeakerModel';
+  | 'toggleDictation' | 'cancelExtraction' | 'chooseLanguageModel' | 'openSystemAudioSettings' | 'downloadSpeakerModel' | 'cancelAutoStop';
 export const PANEL_COMMANDS: readonly PanelCommand[] = [
   'startMeetingNotes', 'stop', 'transcribeFile', 'pause', 'resume', 'downloadModel', 'chooseMicrophone', 'chooseSystemAudioSource', 'toggleDictation',
-  'cancelExtraction', 'chooseLanguageModel', 'openSystemAudioSettings', 'downloadSpeakerModel',
+  'cancelExtraction', 'chooseLanguageModel', 'openSystemAudioSettings', 'downloadSpeakerModel', 'cancelAutoStop',
 ];

@@ -23,6 +23,8 @@ const PICTURES = {
   'walkthrough.png': '10-walkthrough.png',
   'model-notes.png': 'model-02-dismissed-and-added.png', // a decision a language model found
   'code-lens.png': '55-code-lens.png',
+  'call-offer.png': 'calls-offer.png', // the offer when a call app opens the microphone
+  'auto-stop.png': 'calls-countdown.png', // the panel counting down once the call ended
 };
 const BUDGET = 1.5 * 1024 * 1024;
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

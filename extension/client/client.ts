@@ -29,6 +29,10 @@ import {
 } from '../../protocol/protocol';
 import { AgentToolResult, MemoryTool, MemoryToolParams } from '../../protocol/agentTools';
 import { NotesRewrite, NotesWrittenNotification, NotesWrittenParams, PartialsWanted } from '../../protocol/protocol';
+import {
+  AutoStopCancel, AutoStopNotification, AutoStopStateParams, CallsChangedNotification, CallsChangedParams, CallsListResult, CallsWatch, TemplatesList,
+  TemplatesListResult,
+} from '../../protocol/protocol';
 import { RestartDecision, RestartPolicy } from './crashPolicy';
 import { DaemonLifecycle } from './daemonLifecycle';
 import { chatWithLanguageModel } from '../models/languageModel';
@@ -56,6 +60,8 @@ export class DaemonClient implements vscode.Disposable {
     extractionProgress: new vscode.EventEmitter<ExtractionProgressParams>(),
     memoryChanged: new vscode.EventEmitter<MemoryChangedParams>(),
     notesWritten: new vscode.EventEmitter<NotesWrittenParams>(),
+    callsChanged: new vscode.EventEmitter<CallsChangedParams>(),
+    autoStop: new vscode.EventEmitter<AutoStopStateParams>(),
     daemonExit: new vscode.EventEmitter<void>(),
     daemonStart: new vscode.EventEmitter<void>(),
     daemonCrash: new vscode.EventEmitter<RestartDecision>(),
@@ -80,6 +86,10 @@ export class DaemonClient implements vscode.Disposable {
    * remote/remoteNotes.ts).
    */
   readonly onNotesWritten = this.emitters.notesWritten.event;
+  /** While a calls watch is on (watchCalls): an app started or stopped using the microphone (extension/calls/). */
+  readonly onCallsChanged = this.emitters.callsChanged.event;
+  /** A meeting started for a call: its auto-stop's state (the panel's countdown). */
+  readonly onAutoStop = this.emitters.autoStop.event;
   /** The daemon process went away (it is restarted on the next request, or by LanguageClient). */
   readonly onDaemonExit = this.emitters.daemonExit.event;
   /**
@@ -177,6 +187,8 @@ export class DaemonClient implements vscode.Disposable {
     client.onNotification(ExtractionProgressNotification, (p) => this.emitters.extractionProgress.fire(p));
     client.onNotification(MemoryChangedNotification, (p) => this.emitters.memoryChanged.fire(p));
     client.onNotification(NotesWrittenNotification, (p) => this.emitters.notesWritten.fire(p));
+    client.onNotification(CallsChangedNotification, (p) => this.emitters.callsChanged.fire(p));
+    client.onNotification(AutoStopNotification, (p) => this.emitters.autoStop.fire(p));
     client.onDidChangeState((e) => {
       if (e.oldState === State.Running && e.newState !== State.Running) this.emitters.daemonExit.fire();
       if (e.newState === State.Running && e.oldState !== State.Running && this.lifecycle.isCurrent(client)) this.emitters.daemonStart.fire();
@@ -384,6 +396,22 @@ export class DaemonClient implements vscode.Disposable {
   /** Tells the daemon whether the transcript is read as it is spoken now (it decodes partials only then). */
   async sendPartialsWanted(wanted: boolean): Promise<void> {
     if (this.client?.isRunning()) await this.client.sendNotification(PartialsWanted, { wanted });
+  }
+
+  /** Starts or stops watching the microphone's users (a watch is per daemon: sent again on onDaemonStart). */
+  async watchCalls(on: boolean, intervalMs?: number): Promise<CallsListResult | undefined> {
+    if (!on && !this.client?.isRunning()) return undefined; // no daemon, no watch to stop
+    return (await this.ensureStarted()).sendRequest(CallsWatch, { on, ...(intervalMs ? { intervalMs } : {}) });
+  }
+
+  /** Cancels a session's auto-stop: it then runs until stopped by hand. */
+  async cancelAutoStop(sessionId: string): Promise<{ cancelled: boolean }> {
+    return (await this.ensureStarted()).sendRequest(AutoStopCancel, { sessionId });
+  }
+
+  /** The notes templates a meeting can use: the shipped ones and those in `templatesDir` (a trusted workspace's). */
+  async listTemplates(templatesDir?: string): Promise<TemplatesListResult> {
+    return (await this.ensureStarted()).sendRequest(TemplatesList, templatesDir ? { templatesDir } : {});
   }
 
   /** Stops the daemon (it finalizes any open session first) and starts a fresh one. */

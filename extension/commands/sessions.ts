@@ -1,22 +1,25 @@
 /**
  * The commands that record and finish sessions: start, stop and toggle meeting notes, toggle dictation, transcribe an
- * audio file, pause and resume, export a session, cancel the language-model extraction. What a session shows while it
- * runs is session/sessionEvents.ts's; the recording itself is the daemon's.
+ * audio file, pause and resume, export a session, cancel the language-model extraction. A meeting starts with a notes
+ * template (templates.ts), and one started for a call (extension/calls/) with that call for its auto-stop. What a
+ * session shows while it runs is session/sessionEvents.ts's; the recording itself is the daemon's.
  */
 import * as vscode from 'vscode';
 import { ExportFormat, SessionPauseResult, SessionStopResult } from '../../protocol/protocol';
+import type { StartForCall } from '../calls/calls';
 import type { DictationController, DictationTarget } from '../dictation/controller';
 import type { ExtractionProgressView } from '../panel/extractionProgress';
 import { TranscriptPanel } from '../panel/panel';
 import { EarshotSettings } from '../settings/settings';
 import type { CommandDeps } from './registry';
+import { chooseTemplate } from './templates';
 
 export interface SessionCommandDeps extends CommandDeps {
   dictation: DictationController;
   extractionProgress: ExtractionProgressView;
 }
 
-export function registerSessionCommands({ context, client, session: current, command, dictation, extractionProgress }: SessionCommandDeps): void {
+export function registerSessionCommands({ context, client, output, session: current, command, dictation, extractionProgress }: SessionCommandDeps): void {
   // The opt-in language-model extraction at stop: also cancellable from the panel (its Cancel button runs this).
   command('earshot.cancelExtraction', async () => {
     const sessionId = extractionProgress.running ?? current()?.sessionId;
@@ -25,7 +28,8 @@ export function registerSessionCommands({ context, client, session: current, com
     if (!cancelled) void vscode.window.showInformationMessage('Earshot: no language-model extraction is running.');
   });
 
-  command('earshot.startMeetingNotes', async () => {
+  /** `forCall`: started from a call's offer (calls/calls.ts): no template pick, and the call's end stops it (earshot.calls.autoStop). */
+  command('earshot.startMeetingNotes', async (forCall?: StartForCall) => {
     if (dictation.active) {
       // The daemon records one session at a time.
       void vscode.window.showWarningMessage('Earshot is dictating. It records one session at a time: stop dictating to take meeting notes.', 'Stop Dictating')
@@ -40,9 +44,14 @@ export function registerSessionCommands({ context, client, session: current, com
       });
       return undefined;
     }
+    const template = await chooseTemplate(client, output, !forCall);
+    if (!template) return undefined; // the template pick was closed
     await vscode.commands.executeCommand(`${TranscriptPanel.viewId}.focus`);
-    const title = new Date().toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-    const result = await client.start({ sources, title: `Meeting ${title}`, devices: settings.devices, speakers: settings.speakers });
+    const when = new Date().toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+    const autoStop = forCall && settings.calls.autoStop ? { autoStop: { ...forCall.call, ...settings.calls.autoStop } } : {};
+    const result = await client.start({
+      sources, title: forCall ? `${forCall.name} call ${when}` : `Meeting ${when}`, devices: settings.devices, speakers: settings.speakers, ...template, ...autoStop,
+    });
     // A source this machine cannot record (e.g. system audio without a loopback): say how to enable it; the rest records.
     for (const u of result.unavailable ?? []) {
       void vscode.window.showWarningMessage(`Earshot: ${u.message}`, 'Open Settings').then((picked) => {

@@ -17,10 +17,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   FromPanel, ITEM_ACTIONS, ITEM_LISTS, ItemAction, ItemList, MODEL_OFFER_CHOICES, ModelOfferChoice, PANEL_COMMANDS, PANEL_NOTES, PanelCommand, PanelModel,
-  PanelModelOffer, PanelNote, PanelPlace, PanelQuestion, PanelSegment, PanelSession, PanelSource, PanelSummary, ToPanel,
+  PanelAutoStop, PanelModelOffer, PanelNote, PanelPlace, PanelQuestion, PanelSegment, PanelSession, PanelSource, PanelSummary, ToPanel,
 } from '../../protocol/panel';
 import {
-  ActionItem, Decision, ExtractionProgressParams, HealthParams, InputLevelParams, LiveSourceKind, MAX_SPEAKER_NAME, MentionTarget, ModelProgressParams, SessionStateParams,
+  ActionItem, AutoStopStateParams, Decision, ExtractionProgressParams, HealthParams, InputLevelParams, LiveSourceKind, MAX_SPEAKER_NAME, MentionTarget, ModelProgressParams, SessionStateParams,
   SourceStatusParams, SummaryParams, TranscriptSegment,
 } from '../../protocol/protocol';
 import type { SessionTranscriptResult } from '../../protocol/protocol';
@@ -66,6 +66,8 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
   private place: PanelPlace | null = null;
   /** The language-model extraction of the session shown, while it runs (kept for a webview that loads meanwhile). */
   private extraction: ExtractionProgressParams | null = null;
+  /** The last auto-stop state the daemon sent (it may come before its session's first state), with the app's name as shown. */
+  private autoStop: (AutoStopStateParams & { appName: string }) | null = null;
   /** Called when the user dismisses a note (the extension remembers it). */
   onDismissNote: ((note: PanelNote) => void) | undefined;
   /** Called when the user picks a choice of the 'modelOffer' note (models/modelOffer.ts carries it out). */
@@ -116,7 +118,21 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
       modelOffer: this.modelOffer,
       place: this.place,
       extraction: this.extraction,
+      autoStop: this.panelAutoStop(),
     };
+  }
+
+  /** A meeting started for a call: where its auto-stop stands (the countdown with Cancel); `appName` inert (calls/appNames.ts). */
+  showAutoStop(state: AutoStopStateParams, appName: string): void {
+    this.autoStop = { ...state, appName };
+    if (state.sessionId === this.session?.sessionId) this.post({ type: 'autoStop', autoStop: this.panelAutoStop() });
+  }
+
+  private panelAutoStop(): PanelAutoStop | null {
+    const a = this.autoStop;
+    if (!a || a.sessionId !== this.session?.sessionId) return null;
+    if (this.session.state !== 'streaming' && a.state !== 'stopped' && a.state !== 'cancelled') return null;
+    return { state: a.state, app: a.appName, reason: a.reason, ...(a.stopsAt ? { stopsAt: a.stopsAt } : {}) };
   }
 
   /** Which machine listens (and, when it is a remote one, that it is not the user's microphone). */
@@ -163,6 +179,8 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
     };
     if (fresh) this.post(this.snapshot());
     else this.post({ type: 'session', session: this.session });
+    // Stopped by hand: its auto-stop no longer waits for the call.
+    if (!fresh && state.state !== 'streaming' && this.autoStop?.sessionId === state.sessionId) this.post({ type: 'autoStop', autoStop: this.panelAutoStop() });
   }
 
   /**
@@ -511,6 +529,7 @@ export function panelHtml(csp: string, nonce: string, script: string, style: str
     <p id="speakers-note" class="panel-note speakers-note" hidden><span class="panel-note-text"></span><span class="panel-note-actions">`
     + `<button type="button" id="speakers-download" class="text-button" data-command="downloadSpeakerModel" hidden>Download the voice model</button></span></p>
     <div id="extraction" class="notice extraction" role="status" aria-live="polite" hidden><span class="extraction-text"></span> <button type="button" class="text-button">Cancel</button></div>
+    <div id="auto-stop" class="auto-stop" data-state="none" hidden><span class="auto-stop-text" role="status" aria-live="polite"></span> <button type="button" id="auto-stop-cancel" class="text-button" data-command="cancelAutoStop" hidden>Cancel</button></div>
     <p id="macos-audio-note" class="panel-note setup-note" data-note="macosAudio" hidden><span class="panel-note-text">At your first meeting macOS`
     + ` asks whether “Earshot” may record what your Mac plays: allow it, or it records silence. To change it later: Privacy &amp; Security →`
     + ` Screen &amp; System Audio Recording → <b>System Audio Recording Only</b> (macOS 14.4 and later).</span><span class="panel-note-actions">`

@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RemoteNotesTarget, remoteNotesTarget } from '../remote/remoteNotes';
-import { CARRY_NOTES_DEFAULT, DEFAULT_ENHANCEMENT_CONCURRENCY, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementProvider, EnhancementSettings, LiveSourceKind } from '../../protocol/protocol';
+import { AUTO_STOP_COUNTDOWN_SEC, AUTO_STOP_SILENCE_SEC, CARRY_NOTES_DEFAULT, DEFAULT_ENHANCEMENT_CONCURRENCY, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementProvider, EnhancementSettings, LiveSourceKind } from '../../protocol/protocol';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type GpuSetting = 'auto' | 'on' | 'off';
@@ -27,6 +27,9 @@ export const SETTING_KEYS = [
   'earshot.notes.folder', 'earshot.retention.days',
   // Meeting memory (the @earshot chat, the Action items view, the meetings' CodeLens and hover on code, decisions as ADRs)
   'earshot.memory.myNames', 'earshot.codeLens.meetings', 'earshot.adr.folder', 'earshot.agentTools.mcpServer',
+  // Calls and templates (extension/calls/: the offer when an app uses the microphone; the notes templates)
+  'earshot.calls.detect', 'earshot.calls.alwaysStart', 'earshot.calls.ignoreApps', 'earshot.calls.autoStop', 'earshot.calls.autoStopSilenceSeconds',
+  'earshot.calls.autoStopCountdownSeconds', 'earshot.templates.default',
   // Dictation
   'earshot.dictation.showPartial', 'earshot.dictation.spokenPunctuation', 'earshot.dictation.microphone',
   // Optional extraction by a language model
@@ -65,6 +68,18 @@ export interface DictationSettings {
   spokenPunctuation: boolean;
   /** The microphone to dictate with: earshot.dictation.microphone, else earshot.devices.microphone; undefined = the system default. */
   microphone: string | undefined;
+}
+
+/** Call detection's settings (`earshot.calls.*`): extension/calls/. */
+export interface CallSettings {
+  /** Watch which apps use the microphone and offer to take notes when a call starts. */
+  detect: boolean;
+  /** Apps whose calls start meeting notes without asking (as detection names them; compared without case). */
+  alwaysStart: string[];
+  /** Apps never offered. */
+  ignoreApps: string[];
+  /** A meeting started for a call stops when the call ends (SessionStartParams.autoStop); undefined: off. */
+  autoStop: { silenceSec: number; countdownSec: number } | undefined;
 }
 
 export class EarshotSettings {
@@ -183,6 +198,32 @@ export class EarshotSettings {
   /** The ADR folder set for decision records (workspace-relative); '' to detect it (decisions/adr.ts). */
   get adrFolder(): string {
     return this.text('earshot.adr.folder');
+  }
+
+  get calls(): CallSettings {
+    const bounded = (key: SettingKey, bounds: { min: number; max: number; default: number }) => {
+      const value = this.get<unknown>(key, bounds.default);
+      return typeof value === 'number' && Number.isFinite(value) ? Math.min(bounds.max, Math.max(bounds.min, Math.round(value))) : bounds.default;
+    };
+    const silenceSec = bounded('earshot.calls.autoStopSilenceSeconds', AUTO_STOP_SILENCE_SEC);
+    const countdownSec = bounded('earshot.calls.autoStopCountdownSeconds', AUTO_STOP_COUNTDOWN_SEC);
+    return {
+      detect: this.get<unknown>('earshot.calls.detect', true) !== false,
+      // Only the user's own value counts (package.json scope "application"): a workspace cannot make Earshot record unasked.
+      alwaysStart: this.names('earshot.calls.alwaysStart'),
+      ignoreApps: this.names('earshot.calls.ignoreApps'),
+      autoStop: this.get<unknown>('earshot.calls.autoStop', true) !== false ? { silenceSec, countdownSec } : undefined,
+    };
+  }
+
+  /** The notes template a meeting uses when the user picks none (its id, earshot/templates/list); '' = by title, else the standard notes. */
+  get defaultTemplate(): string {
+    return this.text('earshot.templates.default');
+  }
+
+  private names(key: SettingKey): string[] {
+    const value = this.get<unknown>(key, []);
+    return Array.isArray(value) ? value.filter((n): n is string => typeof n === 'string').map((n) => n.trim()).filter((n) => n.length > 0) : [];
   }
 
   /** Days to keep session journals; 0 = forever (the daemon deletes older ones). */

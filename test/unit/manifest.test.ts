@@ -47,7 +47,7 @@ describe('package.json contributions', () => {
     const [walkthrough] = contributes.walkthroughs;
     assert.equal(walkthrough.title, 'Get started with Earshot');
     assert.ok(extensionSource.includes(`WALKTHROUGH_ID = '${walkthrough.id}'`), 'earshot.openWalkthrough opens this walkthrough');
-    assert.equal(walkthrough.steps.length, 5);
+    assert.equal(walkthrough.steps.length, 6);
     const macos = walkthrough.steps.find((s: { id: string }) => s.id === 'macosSystemAudio');
     assert.equal(macos.when, 'isMac', 'how to allow system audio recording shows on macOS only');
     assert.match(macos.description, /System Audio Recording Only[\s\S]*\(command:earshot\.openSystemAudioSettings\)/);
