@@ -16,4 +16,9 @@ export interface SpeakerReidentifier {
    * another voice: spectral.ts never answers one of them). Resolves to the earlier label this voice is, or undefined.
    */
   identify(label: string, audio: Float32Array, known: readonly string[], heard?: readonly string[]): Promise<string | undefined>;
+  /**
+   * true: identify() has read all of `audio` when it returns its promise, so the stage may lend it a view of its buffer
+   * instead of a copy (a long turn's copy is 1.6 MB, held beside whisper's weights at the daemon's peak).
+   */
+  readonly readsAudioAtOnce?: boolean;
 }

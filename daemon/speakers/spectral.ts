@@ -8,7 +8,7 @@
  * committed meetings (`npm run eval:diarize`, docs/benchmarks/speakers.md "Issue 57").
  */
 import { SAMPLE_RATE } from '../capture/source';
-import { FBANK_BINS, fbank } from './fbank';
+import { FBANK_BINS, fbankEach, fbankFrames } from './fbank';
 import { MIN_IDENTIFY_SEC, SpeakerReidentifier } from './reidentify';
 
 export const MFCC_COEFFICIENTS = 19;
@@ -24,21 +24,28 @@ export interface VoiceStats { frames: number; sum: Float64Array; squares: Float6
 
 /** The MFCC statistics of 16 kHz samples in [-1, 1], over their louder half of frames. */
 export function voiceStats(samples: Float32Array): VoiceStats {
-  const features = fbank(samples);
-  const frames = features.length / FBANK_BINS;
-  const energy = Array.from({ length: frames }, (_, f) => {
+  // Each frame's level and coefficients only (76 bytes a frame, not the 320 of its filterbank row): this runs beside
+  // whisper, at the daemon's peak memory.
+  const frames = fbankFrames(samples.length);
+  const energy = new Float64Array(frames);
+  const mfcc = new Float32Array(frames * MFCC_COEFFICIENTS);
+  fbankEach(samples, (f, bins) => {
     let e = 0;
-    for (let b = 0; b < FBANK_BINS; b++) e += features[f * FBANK_BINS + b];
-    return e;
+    for (let b = 0; b < FBANK_BINS; b++) e += bins[b];
+    energy[f] = e;
+    for (let k = 0; k < MFCC_COEFFICIENTS; k++) {
+      let c = 0;
+      for (let b = 0; b < FBANK_BINS; b++) c += DCT[k][b] * bins[b];
+      mfcc[f * MFCC_COEFFICIENTS + k] = c;
+    }
   });
-  const median = [...energy].sort((a, b) => a - b)[Math.floor(frames / 2)] ?? 0;
+  const median = frames ? Float64Array.from(energy).sort()[Math.floor(frames / 2)] : 0;
   const stats: VoiceStats = { frames: 0, sum: new Float64Array(MFCC_COEFFICIENTS), squares: new Float64Array(MFCC_COEFFICIENTS) };
   for (let f = 0; f < frames; f++) {
     if (energy[f] < median) continue;
     stats.frames++;
     for (let k = 0; k < MFCC_COEFFICIENTS; k++) {
-      let c = 0;
-      for (let b = 0; b < FBANK_BINS; b++) c += DCT[k][b] * features[f * FBANK_BINS + b];
+      const c = mfcc[f * MFCC_COEFFICIENTS + k];
       stats.sum[k] += c;
       stats.squares[k] += c * c;
     }
@@ -66,6 +73,8 @@ const merge = (into: VoiceStats, from: VoiceStats): void => {
 /** One source's voices by their spectral statistics (kept across the source's stages, as EmbeddingReidentifier's). */
 export class SpectralReidentifier implements SpeakerReidentifier {
   private readonly voices = new Map<string, VoiceStats>();
+  /** voiceStats reads the turn before identify() first yields. */
+  readonly readsAudioAtOnce = true;
 
   constructor(private readonly threshold = SAME_VOICE_DISTANCE) {}
 

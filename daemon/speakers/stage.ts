@@ -109,7 +109,7 @@ export class SpeakerStage {
         this.identified.add(t.speaker);
         const known = [...new Set(this.labels.values())].filter((l) => l !== label);
         const heard = [...this.lastEnd].filter(([l, end]) => l !== label && end > t.start - WINDOW_SAMPLES / SAMPLE_RATE).map(([l]) => l);
-        const earlier = await this.reidentifier.identify(label, this.audio(t.start, t.end), known, heard);
+        const earlier = await this.reidentifier.identify(label, this.audio(t.start, t.end, !this.reidentifier.readsAudioAtOnce), known, heard);
         if (earlier !== undefined && earlier !== label) {
           this.labels.set(t.speaker, earlier);
           events.push({ type: 'relabel', from: label, to: earlier });
@@ -122,9 +122,11 @@ export class SpeakerStage {
     return events;
   }
 
-  private audio(start: number, end: number): Float32Array {
+  /** The held audio from `start` to `end` (seconds): a copy, or a view of the buffer for a reader done before it yields. */
+  private audio(start: number, end: number, copy: boolean): Float32Array {
     const from = Math.max(0, Math.round(start * SAMPLE_RATE) - this.bufferStart);
-    return this.buffer.slice(Math.min(from, this.buffer.length), Math.max(0, Math.min(this.buffer.length, Math.round(end * SAMPLE_RATE) - this.bufferStart)));
+    const to = Math.max(0, Math.min(this.buffer.length, Math.round(end * SAMPLE_RATE) - this.bufferStart));
+    return copy ? this.buffer.slice(Math.min(from, this.buffer.length), to) : this.buffer.subarray(Math.min(from, this.buffer.length), to);
   }
 
   private get buffer(): Float32Array { return this.store.subarray(0, this.length); }
