@@ -87,6 +87,7 @@ const EXECUTABLE = [
   { what: "audiotee's binary", pattern: /^node_modules\/audiotee\/bin\/audiotee$/ },
   { what: 'the capture app\'s executable', pattern: new RegExp(`^${escapeRegExp(captureApp.APP_PATH)}/Contents/MacOS/${captureApp.EXECUTABLE}$`) },
   { what: 'the capture app\'s audiotee', pattern: new RegExp(`^${escapeRegExp(captureApp.APP_PATH)}/Contents/MacOS/${captureApp.AUDIOTEE}$`) },
+  { what: 'call detection\'s process list', pattern: new RegExp(`^${escapeRegExp(captureApp.PROCESSES_PATH)}$`) },
 ];
 
 /**
@@ -100,6 +101,7 @@ async function captureAppProblems(zip, names, target) {
   if (TARGETS[target].os !== 'darwin') return inApp.length ? [`the macOS capture app in a ${target} package: ${inApp[0]}`] : [];
   const plistName = `${captureApp.APP_PATH}/Contents/Info.plist`;
   const problems = [];
+  if (!names.has(captureApp.PROCESSES_PATH)) problems.push(`missing ${captureApp.PROCESSES_PATH} (call detection's list of Core Audio's processes)`);
   for (const [exe, what] of [[captureApp.EXECUTABLE, 'the capture app macOS asks the user about'], [captureApp.AUDIOTEE, 'the system-audio tap the capture app runs']]) {
     const file = `${captureApp.APP_PATH}/Contents/MacOS/${exe}`;
     if (!names.has(file)) problems.push(`missing ${file} (${what})`);
