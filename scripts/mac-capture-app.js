@@ -30,7 +30,8 @@
  * Beside the bundle, not in it: earshot-audio-processes (scripts/mac-capture/earshot-audio-processes.cpp), which lists
  * Core Audio's processes for call detection (daemon/calls/mac.ts). Inside the bundle it would change the bundle's code
  * directory hash (its sealed resources, or the recorder) and so lose the user's grant; its header says why and cites.
- * It needs no grant, so it is built again with every package, for macOS 11 and later (it tells 14.2's absence itself).
+ * It needs no grant, so it is built whenever it is older than its source, for macOS 11 and later (it tells 14.2's
+ * absence itself); the release signs it ad hoc on its own.
  *
  * Usage: node scripts/mac-capture-app.js [--check] [--bundle-id] [--recorder-version] [--native-only [--out FILE]]
  *                                        [--processes-only [--out FILE]]
@@ -152,9 +153,24 @@ function compileRecorder(root = REPO, out = path.join(root, NATIVE_OUT)) {
   return compile(compileCommand(root, out), out);
 }
 
-/** Compiles earshot-audio-processes into `out` (default: beside the bundle under `root`), every time: no grant hangs on its hash. */
+/** Compiles earshot-audio-processes into `out` (default: beside the bundle under `root`). */
 function compileProcesses(root = REPO, out = path.join(root, PROCESSES_PATH)) {
   return compile(processesCompileCommand(out), out);
+}
+
+/**
+ * earshot-audio-processes under `root`, compiled when it is missing or older than its source (one the release signed
+ * after building it is kept; no grant hangs on its hash, so a new build costs the user nothing).
+ */
+function ensureProcesses(root = REPO) {
+  const out = path.join(root, PROCESSES_PATH);
+  try {
+    fs.accessSync(out, fs.constants.X_OK);
+    if (fs.statSync(out).mtimeMs >= fs.statSync(PROCESSES_SOURCE).mtimeMs) return out;
+  } catch {
+    // missing: built below
+  }
+  return compileProcesses(root, out);
 }
 
 /** Whether the bundle under `root` is there, with both executables, and has the Info.plist this script writes now. */
@@ -197,7 +213,7 @@ function ensure(root = REPO) {
 
 module.exports = {
   APP_NAME, APP_DIR, APP_PATH, EXECUTABLE, AUDIOTEE, BUNDLE_ID, USAGE, MICROPHONE_USAGE, NATIVE_OUT, PROCESSES, PROCESSES_PATH,
-  infoPlist, recorderVersion, compileCommand, compileRecorder, processesCompileCommand, compileProcesses, isCurrent, build, ensure,
+  infoPlist, recorderVersion, compileCommand, compileRecorder, processesCompileCommand, compileProcesses, ensureProcesses, isCurrent, build, ensure,
 };
 
 if (require.main === module) {

@@ -22,7 +22,7 @@
  *
  * macOS packages also carry Earshot Audio Capture.app (out/mac-capture/, scripts/mac-capture-app.js): built here when
  * it is not current (the release signs it before packaging, and a signed current bundle is kept), and beside it
- * earshot-audio-processes, call detection's process list, compiled again each time (no grant hangs on its hash); the
+ * earshot-audio-processes, call detection's process list, compiled when older than its source (the release signs it); the
  * other targets' ignore files leave that folder out.
  *
  * Why not stage a pruned copy of the tree and package that: vsce would run `npm list` in the copy,
@@ -283,7 +283,7 @@ async function main(argv) {
   }
   // A bundle the release workflow signed is current and kept; otherwise it is built (unsigned) from audiotee.
   if (p.macCaptureApp) console.error(`earshot: ${path.relative(REPO, captureApp.ensure(REPO))}`);
-  if (p.macProcesses) console.error(`earshot: ${path.relative(REPO, captureApp.compileProcesses(REPO))}`);
+  if (p.macProcesses) console.error(`earshot: ${path.relative(REPO, captureApp.ensureProcesses(REPO))}`);
   const { version } = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
   const out = path.resolve(option('out') ?? path.join(REPO, `earshot-${target}-${version}.vsix`));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-vsix-'));

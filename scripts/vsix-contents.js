@@ -94,7 +94,8 @@ const EXECUTABLE = [
  * macOS packages: Earshot's capture app (scripts/mac-capture-app.js): its recorder (the bundle's executable) and
  * audiotee beside it, and an Info.plist that names the recorder and carries both usage descriptions macOS shows
  * (without one macOS never asks for that resource), and whose versions are the recorder's, not Earshot's (a bundle
- * that changes with every release loses the user's grant, review 3 P1). Other packages: none of it.
+ * that changes with every release loses the user's grant, review 3 P1); and beside the bundle, outside its signature,
+ * earshot-audio-processes, call detection's list of Core Audio's processes. Other packages: none of it.
  */
 async function captureAppProblems(zip, names, target) {
   const inApp = [...names].filter((n) => n.startsWith(`${captureApp.APP_DIR}/`));

@@ -27,7 +27,7 @@
 // too; with a 14.2+ SDK a static_assert holds them to Apple's names.
 // Other projects read the same properties to tell who uses audio (sbooth/CAAudioHardware's AudioProcess,
 // "@available(macOS 14.2, *)"). Reading them records nothing, and the header names no permission for them; that macOS
-// asks nothing for them is not seen on a Mac here (docs/platforms.md, "Call detection on macOS").
+// asks nothing for them is not seen on a Mac here (docs/platforms.md, "macOS: call detection").
 //
 // Why outside the app: the app's ad-hoc signature is what macOS keeps the user's microphone and system-audio grant for
 // (its designated requirement is its code directory hash; review 3, P1, earshot-capture.cpp's header). A bundle's
