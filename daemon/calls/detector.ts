@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CallApp, CallsListResult } from '../../protocol/protocol';
-import { CAPTURE_APP_BUNDLE_ID } from '../capture/macCaptureApp';
+import { CAPTURE_APP_BUNDLE_ID, CAPTURE_APP_EXECUTABLE, captureAppPath } from '../capture/macCaptureApp';
 import { runTool, ToolResult } from '../capture/tools';
 import { macCallApps, macProcessesPath, MAC_PROCESSES, parseMacProcesses } from './mac';
 import { CallEvents, PulseSubscription } from './pulseEvents';
@@ -27,6 +27,8 @@ export interface DetectorOptions {
   limitMs?: number;
   /** Earshot's process: it and its descendants are left out (default: this process). */
   ownPid?: number;
+  /** macOS: the capture app's recorder, whose processes and their children are Earshot's (default: this installation's). */
+  ownExecutable?: string;
   /** The commands run (tests point them at fakes or a build of their own): pactl, reg, earshot-audio-processes. */
   commands?: { pactl?: string; reg?: string; processes?: string };
   now?: () => number;
@@ -156,10 +158,14 @@ export class CallDetector {
   private async mac(): Promise<Found> {
     const executable = this.options.commands?.processes ?? macProcessesPath();
     if (!executable) return { fault: `${MAC_PROCESSES} is not installed (it comes with Earshot's macOS package)` };
-    const r = await this.run(executable, []);
+    // Earshot's own recorders: the daemon and its children (audify, a direct audiotee), and the capture app with the
+    // audiotee it runs (launchd's children, not the daemon's): the program walks their parent chains, which only the OS
+    // has; the app's bundle id is left out here as well.
+    const app = captureAppPath();
+    const ownExecutable = this.options.ownExecutable ?? (app ? path.join(app, 'Contents', 'MacOS', CAPTURE_APP_EXECUTABLE) : undefined);
+    const r = await this.run(executable, ['--own-pid', String(this.ownPid), ...(ownExecutable ? ['--own-executable', ownExecutable] : [])]);
     const fault = toolFault(MAC_PROCESSES, r, this.limitMs);
     if (fault) return { fault };
-    // Earshot's own recorders: the daemon, and the capture app (launchd's child, so not below the daemon: its bundle id).
     const own = (pid: number) => pid === this.ownPid;
     return { apps: macCallApps(parseMacProcesses(r.stdout), own).filter((a) => a.app !== CAPTURE_APP_BUNDLE_ID) };
   }

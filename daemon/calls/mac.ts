@@ -11,7 +11,9 @@
  * stream): the selectors of CoreAudio/AudioHardware.h in the macOS 14.2 SDK (the 14.0 SDK has none of them), the same
  * process objects audiotee taps (kAudioHardwarePropertyTranslatePIDToProcessObject). Core Audio gives no time a
  * process started recording: `since` is when detection first saw it. On a macOS before 14.2 the program says so on
- * stderr and exits 2: detection reports that line as its fault (detector.ts).
+ * stderr and exits 2: detection reports that line as its fault (detector.ts). Earshot's own recorders are left out by
+ * the program (`--own-pid` the daemon, `--own-executable` the capture app's recorder: they and their descendants, by
+ * the parent chains only the OS has), since a tap's aggregate device runs input too and audiotee has no bundle id.
  *
  * The parser is tested on the contract above (test/unit/calls.test.ts) and on the program's own line, built for Linux
  * where it reads the same from PulseAudio (test/integration/calls-mac-processes.test.ts).

@@ -2,11 +2,17 @@
 // Part of Earshot, MIT licence. Built by scripts/mac-capture-app.js into out/mac-capture/, beside "Earshot Audio
 // Capture.app" and not inside it (see "Why outside the app" below).
 //
-//   earshot-audio-processes
+//   earshot-audio-processes [--own-pid PID] [--own-executable PATH]
 //       One JSON line on stdout, exit 0:
 //         {"processes":[{"pid":812,"bundleId":"us.zoom.xos","runningInput":true}, …]}
+//       leaving out Earshot's own recorders: the process PID (the daemon) and its descendants, and any process whose
+//       executable is PATH (the capture app's earshot-capture) and its descendants (the audiotee it runs: launchd
+//       started the app, so it descends from no daemon). Why here: a tap's aggregate device has input streams, so
+//       Earshot's own audiotee may well run input, has no bundle id, and only its parent chain tells it is Earshot's;
+//       the chain is the OS's (proc_pidinfo PROC_PIDTBSDINFO's pbi_ppid and proc_pidpath on macOS, <libproc.h>;
+//       /proc/PID/stat and /proc/PID/exe on Linux), at most 64 steps.
 //       A fault: one line on stderr, nothing on stdout, exit 2 (no process objects: macOS before 14.2), 3 (Core Audio or
-//       the sound server refused the list).
+//       the sound server refused the list), 64 (usage).
 //   earshot-audio-processes --version    prints PROCESSES_VERSION.
 //
 // macOS: one entry per object of kAudioHardwarePropertyProcessObjectList on kAudioObjectSystemObject, with its
@@ -45,6 +51,7 @@
 // (test/integration/calls-mac-processes.test.ts); Earshot on Linux asks pactl instead (daemon/calls/pulse.ts).
 #define PROCESSES_VERSION "1.0.0"
 
+#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -52,7 +59,67 @@
 #include <string>
 #include <vector>
 
+#include <sys/types.h>
+#include <unistd.h>
+#if defined(__APPLE__)
+#include <libproc.h>
+#else
+#include <fstream>
+#include <sstream>
+#endif
+
 namespace {
+
+/** The process's parent, or 0 when it cannot be told (gone, another user's). */
+long long parentOf(long long pid) {
+#if defined(__APPLE__)
+  struct proc_bsdinfo info{};
+  if (proc_pidinfo(static_cast<int>(pid), PROC_PIDTBSDINFO, 0, &info, PROC_PIDTBSDINFO_SIZE) != PROC_PIDTBSDINFO_SIZE) return 0;
+  return static_cast<long long>(info.pbi_ppid);
+#else
+  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+  std::stringstream text;
+  text << file.rdbuf();
+  const std::string stat = text.str();
+  // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  char state = 0;
+  long long ppid = 0;
+  return std::sscanf(stat.c_str() + close + 1, " %c %lld", &state, &ppid) == 2 ? ppid : 0;
+#endif
+}
+
+/** The process's executable, resolved, or "" when it cannot be told. */
+std::string executableOf(long long pid) {
+#if defined(__APPLE__)
+  char path[PROC_PIDPATHINFO_MAXSIZE];
+  return proc_pidpath(static_cast<int>(pid), path, sizeof path) > 0 ? path : "";
+#else
+  char path[PATH_MAX];
+  const ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), path, sizeof path - 1);
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "";
+#endif
+}
+
+/** Earshot's own recorders: `ownPid` and its descendants, and processes running `ownExecutable` and theirs. */
+struct Own {
+  long long ownPid = 0;
+  std::string ownExecutable;
+
+  bool operator()(long long pid) const {
+    if (ownPid <= 0 && ownExecutable.empty()) return false;
+    long long at = pid;
+    for (int depth = 0; depth < 64 && at > 1; depth++) {
+      if (at == ownPid) return true;
+      if (!ownExecutable.empty() && executableOf(at) == ownExecutable) return true;
+      const long long parent = parentOf(at);
+      if (parent <= 0 || parent == at) return false;
+      at = parent;
+    }
+    return false;
+  }
+};
 
 struct AudioProcess {
   long long pid;
@@ -118,6 +185,8 @@ constexpr AudioObjectPropertySelector kSelectorProcessObjectList = 'prs#';
 constexpr AudioObjectPropertySelector kSelectorProcessPID = 'ppid';
 constexpr AudioObjectPropertySelector kSelectorProcessBundleID = 'pbid';
 constexpr AudioObjectPropertySelector kSelectorProcessIsRunningInput = 'piri';
+// kAudioObjectPropertyElementMain (AudioHardwareBase.h), 0; named so only from the macOS 12 SDK on, Master before.
+constexpr AudioObjectPropertyElement kElementMain = 0;
 #if defined(__MAC_OS_X_VERSION_MAX_ALLOWED) && defined(__MAC_14_2) && __MAC_OS_X_VERSION_MAX_ALLOWED >= __MAC_14_2
 static_assert(kSelectorProcessObjectList == kAudioHardwarePropertyProcessObjectList, "AudioHardware.h: 'prs#'");
 static_assert(kSelectorProcessPID == kAudioProcessPropertyPID, "AudioHardware.h: 'ppid'");
@@ -126,7 +195,7 @@ static_assert(kSelectorProcessIsRunningInput == kAudioProcessPropertyIsRunningIn
 #endif
 
 AudioObjectPropertyAddress globalAddress(AudioObjectPropertySelector selector) {
-  return AudioObjectPropertyAddress{selector, kAudioObjectPropertyScopeGlobal, kAudioObjectPropertyElementMain};
+  return AudioObjectPropertyAddress{selector, kAudioObjectPropertyScopeGlobal, kElementMain};
 }
 
 std::string fourcc(OSStatus status) {
@@ -144,7 +213,7 @@ std::string utf8(CFStringRef s) {
   return buffer.data();
 }
 
-int listProcesses() {
+int listProcesses(const Own &own) {
   const AudioObjectPropertyAddress list = globalAddress(kSelectorProcessObjectList);
   if (!AudioObjectHasProperty(kAudioObjectSystemObject, &list)) {
     return fault(2, "Core Audio has no process objects on this macOS (kAudioHardwarePropertyProcessObjectList arrived in macOS 14.2)");
@@ -164,7 +233,7 @@ int listProcesses() {
     const AudioObjectPropertyAddress pidAddress = globalAddress(kSelectorProcessPID);
     pid_t pid = 0;
     UInt32 pidSize = sizeof pid;
-    if (AudioObjectGetPropertyData(object, &pidAddress, 0, nullptr, &pidSize, &pid) != noErr || pid <= 0) continue;
+    if (AudioObjectGetPropertyData(object, &pidAddress, 0, nullptr, &pidSize, &pid) != noErr || pid <= 0 || own(pid)) continue;
     const AudioObjectPropertyAddress inputAddress = globalAddress(kSelectorProcessIsRunningInput);
     UInt32 runningInput = 0;
     UInt32 inputSize = sizeof runningInput;
@@ -191,6 +260,7 @@ int listProcesses() {
 namespace {
 
 struct Query {
+  Own own;
   pa_mainloop *loop = nullptr;
   std::vector<AudioProcess> processes;
   std::string error;
@@ -206,6 +276,7 @@ void onSourceOutput(pa_context *context, const pa_source_output_info *info, int 
   char *end = nullptr;
   const long long value = pid ? std::strtoll(pid, &end, 10) : 0;
   if (!pid || *end != '\0' || value <= 0) return;  // a stream of no known process (macOS has a pid for every object)
+  if (q.own(value)) return;
   q.processes.push_back({value, name ? name : "", info->corked == 0});
 }
 
@@ -227,8 +298,9 @@ void onState(pa_context *context, void *userdata) {
   }
 }
 
-int listProcesses() {
+int listProcesses(const Own &own) {
   Query q;
+  q.own = own;
   q.loop = pa_mainloop_new();
   pa_context *context = pa_context_new(pa_mainloop_get_api(q.loop), "earshot-audio-processes");
   pa_context_set_state_callback(context, onState, &q);
@@ -251,6 +323,20 @@ int listProcesses() {
 
 int main(int argc, char **argv) {
   if (argc == 2 && std::strcmp(argv[1], "--version") == 0) { std::printf("%s\n", PROCESSES_VERSION); return 0; }
-  if (argc != 1) return fault(64, "usage: earshot-audio-processes [--version]");
-  return listProcesses();
+  Own own;
+  for (int i = 1; i < argc; i += 2) {
+    const bool valued = i + 1 < argc;
+    char *end = nullptr;
+    if (valued && std::strcmp(argv[i], "--own-pid") == 0) {
+      own.ownPid = std::strtoll(argv[i + 1], &end, 10);
+      if (*end != '\0' || own.ownPid <= 0) return fault(64, std::string("--own-pid: not a process id: ") + argv[i + 1]);
+    } else if (valued && std::strcmp(argv[i], "--own-executable") == 0) {
+      char resolved[PATH_MAX];
+      // A path that does not resolve (no capture app here) matches nothing.
+      own.ownExecutable = realpath(argv[i + 1], resolved) ? resolved : "";
+    } else {
+      return fault(64, "usage: earshot-audio-processes [--own-pid PID] [--own-executable PATH] | --version");
+    }
+  }
+  return listProcesses(own);
 }

@@ -4,8 +4,9 @@
  * same JSON line from a real, private PulseAudio server's recording streams), run by the daemon's CallDetector as on
  * macOS (backend coreaudio: bounded child, its line parsed by daemon/calls/mac.ts). A fake call app (parec recording as
  * client "us.zoom.xos") is listed with its pid while it records and gone after; a name with quotes, a backslash, a tab
- * and non-ASCII letters comes through the program's JSON exactly; a server that does not answer is killed at the
- * bound and reported; no server is the program's own fault line. On macOS the same source is compiled with Core Audio
+ * and non-ASCII letters comes through the program's JSON exactly; Earshot's own recorders are left out by their parent
+ * chains (a child of the daemon; a child of a process running the capture app's executable, as the app's audiotee is);
+ * a server that does not answer is killed at the bound and reported; no server is the program's own fault line. On macOS the same source is compiled with Core Audio
  * by the release workflow, which runs it on its runner.
  */
 import * as assert from 'node:assert/strict';
@@ -30,6 +31,8 @@ describe('call detection\'s macOS path with earshot-audio-processes built for re
   let pulse: PulseServer;
   let dir: string;
   let program: string;
+  /** The daemon as the detector sees it: a process of its own, so that the test's own children are not its. */
+  let daemon: ChildProcess;
   const apps = new Set<ChildProcess>();
 
   before(async () => {
@@ -37,6 +40,7 @@ describe('call detection\'s macOS path with earshot-audio-processes built for re
     program = captureApp.compileProcesses(REPO_ROOT, path.join(dir, 'earshot-audio-processes'));
     // No keep-alive readers on the monitors: the only recording streams are the fake call apps'.
     pulse = await startPulse({ keepAlive: false });
+    daemon = spawn('sleep', ['600'], { stdio: 'ignore' });
   });
 
   afterEach(async () => {
@@ -44,25 +48,35 @@ describe('call detection\'s macOS path with earshot-audio-processes built for re
       apps.delete(app);
       if (app.exitCode !== null || app.signalCode !== null) continue;
       const exited = once(app, 'exit');
-      app.kill('SIGTERM');
+      process.kill(-app.pid!, 'SIGTERM'); // its group: a shell's recorder too
       await exited;
     }
   });
 
   after(async () => {
+    daemon?.kill();
     await pulse?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   /** A fake call app: records the default source (the virtual microphone) as client `name` (its application.name). */
   function startCallApp(name: string): ChildProcess {
-    const app = spawn('parec', ['--client-name', name, '--raw'], { env: pulse.env, stdio: ['ignore', 'pipe', 'ignore'] });
-    app.stdout!.resume();
-    apps.add(app);
-    return app;
+    return track(spawn('parec', ['--client-name', name, '--raw'], { env: pulse.env, stdio: ['ignore', 'pipe', 'ignore'], detached: true }));
   }
 
-  const detector = (env = pulse.env, limitMs?: number) => new CallDetector({ platform: 'darwin', env, limitMs, commands: { processes: program } });
+  /** `shell` running a recorder as its child (`parec … &`, then waits): a parent chain like the capture app's audiotee's. */
+  function startParentOfRecorder(shell: string, name: string): ChildProcess {
+    return track(spawn(shell, ['-c', `parec --client-name '${name}' --raw > /dev/null & wait`], { env: pulse.env, stdio: ['ignore', 'pipe', 'ignore'], detached: true }));
+  }
+
+  function track(child: ChildProcess): ChildProcess {
+    child.stdout!.resume();
+    apps.add(child);
+    return child;
+  }
+
+  const detector = (env = pulse.env, limitMs?: number, own: { ownPid?: number; ownExecutable?: string } = {}) =>
+    new CallDetector({ platform: 'darwin', env, limitMs, ownPid: daemon.pid, ownExecutable: path.join(dir, 'no-capture-app'), ...own, commands: { processes: program } });
 
   /** Asks until `check` holds (a new stream takes a moment to reach the server). */
   async function until(d: CallDetector, what: string, check: (r: CallsListResult) => boolean): Promise<CallsListResult> {
@@ -82,12 +96,12 @@ describe('call detection\'s macOS path with earshot-audio-processes built for re
     const seen = await until(d, 'us.zoom.xos listed', (r) => r.apps.length > 0);
     assert.equal(seen.fault, undefined);
     assert.deepEqual(seen.apps.map((a) => [a.app, a.pid, a.sinceFrom]), [['us.zoom.xos', app.pid, 'detector']]);
-    const run = spawnSync(program, [], { env: pulse.env, encoding: 'utf8', timeout: 10_000 });
+    const run = spawnSync(program, ['--own-pid', String(daemon.pid)], { env: pulse.env, encoding: 'utf8', timeout: 10_000 });
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stderr, '');
     assert.match(run.stdout, /^\{"processes":\[.*\]\}\n$/);
     assert.deepEqual(JSON.parse(run.stdout), { processes: [{ pid: app.pid, bundleId: 'us.zoom.xos', runningInput: true }] });
-    app.kill('SIGTERM');
+    process.kill(-app.pid!, 'SIGTERM');
     await until(d, 'us.zoom.xos gone', (r) => r.apps.length === 0 && r.fault === undefined);
   });
 
@@ -96,6 +110,21 @@ describe('call detection\'s macOS path with earshot-audio-processes built for re
     const app = startCallApp(name);
     const seen = await until(detector(), 'the app listed', (r) => r.apps.length > 0);
     assert.deepEqual(seen.apps.map((a) => [a.app, a.pid]), [[name, app.pid]]);
+  });
+
+  it('leaves out Earshot\'s own recorders: the daemon\'s children, and those of a process running the capture app\'s executable', async () => {
+    const call = startCallApp('us.zoom.xos');
+    // A daemon with a recorder of its own (audify's stream, a direct audiotee): the recorder is its child.
+    const fakeDaemon = startParentOfRecorder('/bin/sh', 'daemon-recorder');
+    // The capture app (launchd's child, not the daemon's) with the audiotee it runs: the app's executable is known.
+    const appExecutable = path.join(dir, 'earshot-capture');
+    fs.copyFileSync('/bin/sh', appExecutable);
+    fs.chmodSync(appExecutable, 0o755);
+    startParentOfRecorder(appExecutable, 'app-audiotee');
+    const everyone = await until(detector(), 'all three listed', (r) => r.apps.length === 3);
+    assert.deepEqual(everyone.apps.map((a) => a.app).sort(), ['app-audiotee', 'daemon-recorder', 'us.zoom.xos']);
+    const r = await detector(pulse.env, undefined, { ownPid: fakeDaemon.pid, ownExecutable: appExecutable }).detect();
+    assert.deepEqual(r.apps.map((a) => [a.app, a.pid]), [['us.zoom.xos', call.pid]]);
   });
 
   it('a server that never answers: the program is killed at the bound and that is the fault', async () => {

@@ -183,8 +183,9 @@ describe('call detection', () => {
     });
 
     it('macOS: earshot-audio-processes\'s line, not the capture app; its fault line when it has none', async () => {
-      const processes = fakeCommand(`[ $# = 0 ] || exit 64\necho '{"processes":[{"pid":812,"bundleId":"us.zoom.xos","runningInput":true},{"pid":900,"bundleId":"dev.earshot.audio-capture","runningInput":true}]}'`);
-      const r = await new CallDetector({ platform: 'darwin', commands: { processes } }).detect();
+      // The daemon tells it which processes are its own (their parent chains are the OS's: the program walks them).
+      const processes = fakeCommand(`[ "$1 $2 $3" = "--own-pid ${process.pid} --own-executable" ] && [ "$4" = /Applications/x/earshot-capture ] || exit 64\necho '{"processes":[{"pid":812,"bundleId":"us.zoom.xos","runningInput":true},{"pid":900,"bundleId":"dev.earshot.audio-capture","runningInput":true}]}'`);
+      const r = await new CallDetector({ platform: 'darwin', ownExecutable: '/Applications/x/earshot-capture', commands: { processes } }).detect();
       assert.deepEqual(r.apps.map((a) => [a.app, a.pid, a.sinceFrom]), [['us.zoom.xos', 812, 'detector']]);
       // A macOS before 14.2 (no kAudioHardwarePropertyProcessObjectList): the program's own line, exit 2.
       const old = fakeCommand('echo "Core Audio has no process objects on this macOS (kAudioHardwarePropertyProcessObjectList arrived in macOS 14.2)" >&2; exit 2');
