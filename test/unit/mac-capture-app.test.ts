@@ -8,7 +8,7 @@
  * be seen on a Mac (docs/platforms.md).
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -34,6 +34,7 @@ const captureApp = require(path.join(REPO_ROOT, 'scripts', 'mac-capture-app.js')
   build(root: string, options?: { recorder?: string }): string; ensure(root: string): string; isCurrent(root: string): boolean;
   recorderVersion(): string; compileCommand(root: string, out: string, platform: string): { command: string; args: string[] };
   PROCESSES: string; PROCESSES_PATH: string; processesCompileCommand(out: string, platform: string): { command: string; args: string[] };
+  ensureProcesses(root: string): string;
 };
 const packager = require(path.join(REPO_ROOT, 'scripts', 'package-vsix.js')) as {
   plan(target: string): { macCaptureApp: string | null; macProcesses: string | null };
@@ -176,6 +177,22 @@ describe('macOS capture app: the bundle and the packages that carry it', () => {
     }
     assert.equal(packager.plan('darwin-arm64').macProcesses, 'out/mac-capture/earshot-audio-processes');
     assert.equal(packager.plan('linux-x64').macProcesses, null);
+  });
+
+  it('keeps a process list newer than its source (the release signs it before packaging) and builds an older one again', function () {
+    this.timeout(120_000);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-processes-'));
+    roots.push(root);
+    const built = captureApp.ensureProcesses(root);
+    assert.equal(built, path.join(root, captureApp.PROCESSES_PATH));
+    const version = /^#define PROCESSES_VERSION "([^"]+)"$/m.exec(fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'mac-capture', 'earshot-audio-processes.cpp'), 'utf8'))![1];
+    assert.equal(spawnSync(built, ['--version'], { encoding: 'utf8' }).stdout, `${version}\n`);
+    fs.writeFileSync(built, '#!/bin/sh\necho signed\n', { mode: 0o755 }); // what codesign leaves: a newer file
+    captureApp.ensureProcesses(root);
+    assert.equal(fs.readFileSync(built, 'utf8'), '#!/bin/sh\necho signed\n', 'a current one is kept');
+    fs.utimesSync(built, new Date(0), new Date(0));
+    captureApp.ensureProcesses(root);
+    assert.notEqual(fs.readFileSync(built, 'utf8'), '#!/bin/sh\necho signed\n', 'one older than its source is built again');
   });
 
   it('keeps a current bundle as it is (the release signs it before packaging), and builds it again for another audiotee', () => {
