@@ -27,12 +27,20 @@
  * bundle that is current (its Info.plist is the one this script writes) instead of building it again. On Linux the
  * unsigned bundle is built for the tests, its recorder with RtAudio's PulseAudio API.
  *
+ * Beside the bundle, not in it: earshot-audio-processes (scripts/mac-capture/earshot-audio-processes.cpp), which lists
+ * Core Audio's processes for call detection (daemon/calls/mac.ts). Inside the bundle it would change the bundle's code
+ * directory hash (its sealed resources, or the recorder) and so lose the user's grant; its header says why and cites.
+ * It needs no grant, so it is built whenever it is older than its source, for macOS 11 and later (it tells 14.2's
+ * absence itself); the release signs it ad hoc on its own.
+ *
  * Usage: node scripts/mac-capture-app.js [--check] [--bundle-id] [--recorder-version] [--native-only [--out FILE]]
- *   (none)            build it (again) from the installed audiotee and audify's RtAudio
+ *                                        [--processes-only [--out FILE]]
+ *   (none)            build it (again) from the installed audiotee and audify's RtAudio, and earshot-audio-processes
  *   --check           exit 1 unless the bundle is there and current
  *   --bundle-id       print the bundle identifier (for codesign --identifier)
  *   --recorder-version  print RECORDER_VERSION
  *   --native-only     compile only earshot-capture, to out/test/earshot-capture/earshot-capture or --out FILE
+ *   --processes-only  compile only earshot-audio-processes, to out/mac-capture/earshot-audio-processes or --out FILE
  */
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -46,10 +54,14 @@ const EXECUTABLE = 'earshot-capture';
 /** audiotee, beside the recorder in Contents/MacOS (`earshot-capture system` runs it from there). */
 const AUDIOTEE = 'audiotee';
 const RECORDER_SOURCE = path.join(__dirname, 'mac-capture', 'earshot-capture.cpp');
+/** Call detection's process list (daemon/calls/detector.ts runs it), beside the bundle in APP_DIR. */
+const PROCESSES = 'earshot-audio-processes';
+const PROCESSES_SOURCE = path.join(__dirname, 'mac-capture', `${PROCESSES}.cpp`);
 /** Where --native-only puts the recorder by default: under out/test/, which no package carries (.vscodeignore). */
 const NATIVE_OUT = 'out/test/earshot-capture/earshot-capture';
 const APP_DIR = 'out/mac-capture';
 const APP_PATH = `${APP_DIR}/${APP_NAME}`;
+const PROCESSES_PATH = `${APP_DIR}/${PROCESSES}`;
 const BUNDLE_ID = 'dev.earshot.audio-capture';
 const USAGE = 'Earshot records what your Mac plays, such as the other people in a call, to transcribe your meeting on this Mac. Nothing is sent anywhere.';
 const MICROPHONE_USAGE = 'Earshot records your microphone to transcribe your dictation and your side of a meeting on this Mac. Nothing is sent anywhere.';
@@ -112,17 +124,53 @@ function compileCommand(root, out, platform = process.platform) {
     : { command: 'g++', args: ['-D__LINUX_PULSE__', ...common, '-lpulse-simple', '-lpulse', '-lpthread'] };
 }
 
-/** Compiles earshot-capture into `out`; throws with the compiler's output when it fails. */
-function compileRecorder(root = REPO, out = path.join(root, NATIVE_OUT)) {
-  const rtaudio = path.join(root, 'node_modules', 'audify', 'vendor', 'rtaudio', 'RtAudio.cpp');
-  if (!fs.existsSync(rtaudio)) throw new Error(`${path.relative(root, rtaudio)} is missing: audify (which carries RtAudio's sources) is not installed`);
+/**
+ * The compiler command for earshot-audio-processes: clang++ with CoreAudio and CoreFoundation on macOS, for macOS 11
+ * and later (the first with Apple silicon), so that a Mac before 14.2 runs it and is told that Core Audio has no
+ * process objects there instead of failing to load it; g++ with libpulse elsewhere (its Linux mode, for the tests).
+ */
+function processesCompileCommand(out, platform = process.platform) {
+  const common = ['-std=c++17', '-O2', '-g0', PROCESSES_SOURCE, '-o', out];
+  return platform === 'darwin'
+    ? { command: 'clang++', args: ['-mmacosx-version-min=11.0', ...common, '-framework', 'CoreAudio', '-framework', 'CoreFoundation'] }
+    : { command: 'g++', args: [...common, '-lpulse'] };
+}
+
+/** Runs a compiler command into `out` (executable); throws with the compiler's output when it fails. */
+function compile({ command, args }, out) {
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const { command, args } = compileCommand(root, out);
   const run = spawnSync(command, args, { encoding: 'utf8', timeout: 300_000 });
   if (run.error) throw new Error(`${command} could not run (${run.error.message}): ${process.platform === 'darwin' ? 'xcode-select --install' : 'apt-get install g++ libpulse-dev'}`);
   if (run.status !== 0) throw new Error(`${command} failed (${run.status ?? run.signal}):\n${(run.stderr || run.stdout).slice(-4000)}`);
   fs.chmodSync(out, 0o755);
   return out;
+}
+
+/** Compiles earshot-capture into `out`; throws with the compiler's output when it fails. */
+function compileRecorder(root = REPO, out = path.join(root, NATIVE_OUT)) {
+  const rtaudio = path.join(root, 'node_modules', 'audify', 'vendor', 'rtaudio', 'RtAudio.cpp');
+  if (!fs.existsSync(rtaudio)) throw new Error(`${path.relative(root, rtaudio)} is missing: audify (which carries RtAudio's sources) is not installed`);
+  return compile(compileCommand(root, out), out);
+}
+
+/** Compiles earshot-audio-processes into `out` (default: beside the bundle under `root`). */
+function compileProcesses(root = REPO, out = path.join(root, PROCESSES_PATH)) {
+  return compile(processesCompileCommand(out), out);
+}
+
+/**
+ * earshot-audio-processes under `root`, compiled when it is missing or older than its source (one the release signed
+ * after building it is kept; no grant hangs on its hash, so a new build costs the user nothing).
+ */
+function ensureProcesses(root = REPO) {
+  const out = path.join(root, PROCESSES_PATH);
+  try {
+    fs.accessSync(out, fs.constants.X_OK);
+    if (fs.statSync(out).mtimeMs >= fs.statSync(PROCESSES_SOURCE).mtimeMs) return out;
+  } catch {
+    // missing: built below
+  }
+  return compileProcesses(root, out);
 }
 
 /** Whether the bundle under `root` is there, with both executables, and has the Info.plist this script writes now. */
@@ -164,8 +212,8 @@ function ensure(root = REPO) {
 }
 
 module.exports = {
-  APP_NAME, APP_DIR, APP_PATH, EXECUTABLE, AUDIOTEE, BUNDLE_ID, USAGE, MICROPHONE_USAGE, NATIVE_OUT,
-  infoPlist, recorderVersion, compileCommand, compileRecorder, isCurrent, build, ensure,
+  APP_NAME, APP_DIR, APP_PATH, EXECUTABLE, AUDIOTEE, BUNDLE_ID, USAGE, MICROPHONE_USAGE, NATIVE_OUT, PROCESSES, PROCESSES_PATH,
+  infoPlist, recorderVersion, compileCommand, compileRecorder, processesCompileCommand, compileProcesses, ensureProcesses, isCurrent, build, ensure,
 };
 
 if (require.main === module) {
@@ -175,10 +223,14 @@ if (require.main === module) {
     if (argv.includes('--bundle-id')) console.log(BUNDLE_ID);
     else if (argv.includes('--recorder-version')) console.log(recorderVersion());
     else if (argv.includes('--native-only')) console.log(path.relative(process.cwd(), compileRecorder(REPO, path.resolve(at('--out') ?? path.join(REPO, NATIVE_OUT)))));
+    else if (argv.includes('--processes-only')) console.log(path.relative(process.cwd(), compileProcesses(REPO, path.resolve(at('--out') ?? path.join(REPO, PROCESSES_PATH)))));
     else if (argv.includes('--check')) {
       if (!isCurrent()) throw new Error(`${APP_PATH} is missing or out of date: run node scripts/mac-capture-app.js`);
       console.log(`${APP_PATH} is current`);
-    } else console.log(path.relative(process.cwd(), build()));
+    } else {
+      console.log(path.relative(process.cwd(), build()));
+      console.log(path.relative(process.cwd(), compileProcesses()));
+    }
   } catch (e) {
     console.error(`mac-capture-app: ${e.message}`);
     process.exitCode = 1;

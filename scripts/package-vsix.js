@@ -21,8 +21,9 @@
  * source, which Earshot never does).
  *
  * macOS packages also carry Earshot Audio Capture.app (out/mac-capture/, scripts/mac-capture-app.js): built here when
- * it is not current (the release signs it before packaging, and a signed current bundle is kept); the other targets'
- * ignore files leave that folder out.
+ * it is not current (the release signs it before packaging, and a signed current bundle is kept), and beside it
+ * earshot-audio-processes, call detection's process list, compiled when older than its source (the release signs it); the
+ * other targets' ignore files leave that folder out.
  *
  * Why not stage a pruned copy of the tree and package that: vsce would run `npm list` in the copy,
  * which needs a full node_modules there (300 MB of copying per package); an ignore file leaves the
@@ -213,6 +214,8 @@ function plan(target, root = REPO) {
     variants: variants.sort(), buildOnly,
     // macOS packages carry audiotee inside Earshot's own app (scripts/mac-capture-app.js); the others leave it out.
     macCaptureApp: want.os === 'darwin' ? captureApp.APP_PATH : null,
+    // and, beside the app (outside its signature), call detection's Core Audio process list.
+    macProcesses: want.os === 'darwin' ? captureApp.PROCESSES_PATH : null,
     // The overlay: its folders replace the checkout's (whose files there are `replaced`); `added`, its files that go in.
     overlay: overlay && { root: overlay.root, folders: overlay.folders, added: overlay.files.filter((f) => !duplicates.includes(f)).sort() },
     replaced: replaced.sort(),
@@ -280,6 +283,7 @@ async function main(argv) {
   }
   // A bundle the release workflow signed is current and kept; otherwise it is built (unsigned) from audiotee.
   if (p.macCaptureApp) console.error(`earshot: ${path.relative(REPO, captureApp.ensure(REPO))}`);
+  if (p.macProcesses) console.error(`earshot: ${path.relative(REPO, captureApp.ensureProcesses(REPO))}`);
   const { version } = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
   const out = path.resolve(option('out') ?? path.join(REPO, `earshot-${target}-${version}.vsix`));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-vsix-'));

@@ -87,19 +87,22 @@ const EXECUTABLE = [
   { what: "audiotee's binary", pattern: /^node_modules\/audiotee\/bin\/audiotee$/ },
   { what: 'the capture app\'s executable', pattern: new RegExp(`^${escapeRegExp(captureApp.APP_PATH)}/Contents/MacOS/${captureApp.EXECUTABLE}$`) },
   { what: 'the capture app\'s audiotee', pattern: new RegExp(`^${escapeRegExp(captureApp.APP_PATH)}/Contents/MacOS/${captureApp.AUDIOTEE}$`) },
+  { what: 'call detection\'s process list', pattern: new RegExp(`^${escapeRegExp(captureApp.PROCESSES_PATH)}$`) },
 ];
 
 /**
  * macOS packages: Earshot's capture app (scripts/mac-capture-app.js): its recorder (the bundle's executable) and
  * audiotee beside it, and an Info.plist that names the recorder and carries both usage descriptions macOS shows
  * (without one macOS never asks for that resource), and whose versions are the recorder's, not Earshot's (a bundle
- * that changes with every release loses the user's grant, review 3 P1). Other packages: none of it.
+ * that changes with every release loses the user's grant, review 3 P1); and beside the bundle, outside its signature,
+ * earshot-audio-processes, call detection's list of Core Audio's processes. Other packages: none of it.
  */
 async function captureAppProblems(zip, names, target) {
   const inApp = [...names].filter((n) => n.startsWith(`${captureApp.APP_DIR}/`));
   if (TARGETS[target].os !== 'darwin') return inApp.length ? [`the macOS capture app in a ${target} package: ${inApp[0]}`] : [];
   const plistName = `${captureApp.APP_PATH}/Contents/Info.plist`;
   const problems = [];
+  if (!names.has(captureApp.PROCESSES_PATH)) problems.push(`missing ${captureApp.PROCESSES_PATH} (call detection's list of Core Audio's processes)`);
   for (const [exe, what] of [[captureApp.EXECUTABLE, 'the capture app macOS asks the user about'], [captureApp.AUDIOTEE, 'the system-audio tap the capture app runs']]) {
     const file = `${captureApp.APP_PATH}/Contents/MacOS/${exe}`;
     if (!names.has(file)) problems.push(`missing ${file} (${what})`);

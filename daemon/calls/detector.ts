@@ -2,7 +2,7 @@
  * Call detection: which apps use the microphone now (their name, pid where the OS gives one, since when), for
  * `earshot calls` and earshot/calls/list and /watch. One question to the OS per look, in a child process bounded in
  * time (killed at its bound, SIGKILL, and reported as a fault, never a hang): pactl on Linux (pulse.ts), Earshot's
- * capture app on macOS (mac.ts), reg.exe on Windows (windows.ts). Earshot's own recorders are left out: its own
+ * earshot-audio-processes on macOS (mac.ts), reg.exe on Windows (windows.ts). Earshot's own recorders are left out: its own
  * process and its children, and streams named Earshot.
  *
  * Owns the first-seen times (the `since` of an app whose OS gives none). Imports nothing above capture/.
@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { CallApp, CallsListResult } from '../../protocol/protocol';
 import { CAPTURE_APP_BUNDLE_ID, CAPTURE_APP_EXECUTABLE, captureAppPath } from '../capture/macCaptureApp';
 import { runTool, ToolResult } from '../capture/tools';
-import { macCallApps, parseMacProcesses } from './mac';
+import { macCallApps, macProcessesPath, MAC_PROCESSES, parseMacProcesses } from './mac';
 import { CallEvents, PulseSubscription } from './pulseEvents';
 import { parseSourceOutputsJson, parseSourceOutputsText, parseSourcesJson, parseSourcesText, pulseCallApps, PulseSource } from './pulse';
 import { consentStoreApps, CONSENT_STORE_MICROPHONE, parseRegQuery } from './windows';
@@ -27,10 +27,10 @@ export interface DetectorOptions {
   limitMs?: number;
   /** Earshot's process: it and its descendants are left out (default: this process). */
   ownPid?: number;
-  /** macOS: the capture app's bundle (default: this installation's). */
-  captureApp?: string;
-  /** The commands run (tests point them at fakes): pactl, reg, the capture app's executable. */
-  commands?: { pactl?: string; reg?: string; captureApp?: string };
+  /** macOS: the capture app's recorder, whose processes and their children are Earshot's (default: this installation's). */
+  ownExecutable?: string;
+  /** The commands run (tests point them at fakes or a build of their own): pactl, reg, earshot-audio-processes. */
+  commands?: { pactl?: string; reg?: string; processes?: string };
   now?: () => number;
 }
 
@@ -156,12 +156,16 @@ export class CallDetector {
   }
 
   private async mac(): Promise<Found> {
-    const bundle = this.options.captureApp ?? captureAppPath();
-    const executable = this.options.commands?.captureApp ?? (bundle ? path.join(bundle, 'Contents', 'MacOS', CAPTURE_APP_EXECUTABLE) : undefined);
-    if (!executable) return { fault: "Earshot's capture app is not installed" };
-    const r = await this.run(executable, ['processes']);
-    const fault = toolFault("Earshot's capture app", r, this.limitMs);
-    if (fault) return { fault: `${fault}: the capture app does not list Core Audio's processes yet (mac.ts)` };
+    const executable = this.options.commands?.processes ?? macProcessesPath();
+    if (!executable) return { fault: `${MAC_PROCESSES} is not installed (it comes with Earshot's macOS package)` };
+    // Earshot's own recorders: the daemon and its children (audify, a direct audiotee), and the capture app with the
+    // audiotee it runs (launchd's children, not the daemon's): the program walks their parent chains, which only the OS
+    // has; the app's bundle id is left out here as well.
+    const app = captureAppPath();
+    const ownExecutable = this.options.ownExecutable ?? (app ? path.join(app, 'Contents', 'MacOS', CAPTURE_APP_EXECUTABLE) : undefined);
+    const r = await this.run(executable, ['--own-pid', String(this.ownPid), ...(ownExecutable ? ['--own-executable', ownExecutable] : [])]);
+    const fault = toolFault(MAC_PROCESSES, r, this.limitMs);
+    if (fault) return { fault };
     const own = (pid: number) => pid === this.ownPid;
     return { apps: macCallApps(parseMacProcesses(r.stdout), own).filter((a) => a.app !== CAPTURE_APP_BUNDLE_ID) };
   }

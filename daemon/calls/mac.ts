@@ -1,19 +1,39 @@
 /**
- * macOS: which apps use the microphone now, from Core Audio's process objects (macOS 14.0 and later). Earshot's capture
- * app (scripts/mac-capture/earshot-capture.cpp) is to answer `earshot-capture processes` with one JSON line:
+ * macOS: which apps use the microphone now, from Core Audio's process objects (macOS 14.2 and later). Earshot's
+ * earshot-audio-processes (scripts/mac-capture/earshot-audio-processes.cpp, built beside the capture app into
+ * out/mac-capture/, outside the app's signature: its header says why) answers with one JSON line:
  *
  *   {"processes":[{"pid":812,"bundleId":"us.zoom.xos","runningInput":true}, …]}
  *
  * one entry per object of kAudioHardwarePropertyProcessObjectList ('prs#') on kAudioObjectSystemObject: its
  * kAudioProcessPropertyPID ('ppid', a pid_t), kAudioProcessPropertyBundleID ('pbid', a CFString, empty for a process
  * without a bundle) and kAudioProcessPropertyIsRunningInput ('piri', a UInt32: the process runs IO with an input
- * stream) — the selectors of CoreAudio/AudioHardware.h in the macOS 14 SDK, as audiotee lists processes for its taps
- * (kAudioHardwarePropertyTranslatePIDToProcessObject, the same process objects). Core Audio gives no time a process
- * started recording: `since` is when detection first saw it.
+ * stream): the selectors of CoreAudio/AudioHardware.h in the macOS 14.2 SDK (the 14.0 SDK has none of them), the same
+ * process objects audiotee taps (kAudioHardwarePropertyTranslatePIDToProcessObject). Core Audio gives no time a
+ * process started recording: `since` is when detection first saw it. On a macOS before 14.2 the program says so on
+ * stderr and exits 2: detection reports that line as its fault (detector.ts). Earshot's own recorders are left out by
+ * the program (`--own-pid` the daemon, `--own-executable` the capture app's recorder: they and their descendants, by
+ * the parent chains only the OS has), since a tap's aggregate device runs input too and audiotee has no bundle id.
  *
- * Not yet in the capture app: until it answers, detection on macOS reports a fault (detector.ts). The parser is tested
- * on the contract above (test/unit/calls.test.ts).
+ * The parser is tested on the contract above (test/unit/calls.test.ts) and on the program's own line, built for Linux
+ * where it reads the same from PulseAudio (test/integration/calls-mac-processes.test.ts).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The program's file name (scripts/mac-capture-app.js PROCESSES; test/unit/mac-capture-app.test.ts holds them together). */
+export const MAC_PROCESSES = 'earshot-audio-processes';
+
+/** The program in this installation (out/mac-capture/, beside out/daemon/), or undefined (a checkout that never packaged for macOS). */
+export function macProcessesPath(): string | undefined {
+  const file = path.join(__dirname, '..', '..', 'mac-capture', MAC_PROCESSES);
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return file;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface MacAudioProcess {
   pid: number;
@@ -21,7 +41,7 @@ export interface MacAudioProcess {
   runningInput: boolean;
 }
 
-/** The capture app's `processes` line. Throws on anything else. */
+/** earshot-audio-processes's line. Throws on anything else. */
 export function parseMacProcesses(text: string): MacAudioProcess[] {
   const line = text.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
   const parsed = JSON.parse(line) as { processes?: unknown };

@@ -114,9 +114,11 @@ describe('call detection', () => {
     });
   });
 
-  describe('macOS (the capture app\'s processes line)', () => {
+  describe('macOS (earshot-audio-processes\'s line)', () => {
     // One object per kAudioHardwarePropertyProcessObjectList entry: kAudioProcessPropertyPID ('ppid'),
-    // kAudioProcessPropertyBundleID ('pbid'), kAudioProcessPropertyIsRunningInput ('piri'): AudioHardware.h, macOS 14 SDK.
+    // kAudioProcessPropertyBundleID ('pbid'), kAudioProcessPropertyIsRunningInput ('piri'): AudioHardware.h of the macOS
+    // 14.2 SDK, the "Process Properties" enum (alexey-lysiuk/macos-sdk a79de83, MacOSX14.2.sdk/System/Library/Frameworks/
+    // CoreAudio.framework/Versions/A/Headers/AudioHardware.h); earshot-audio-processes.cpp prints this line.
     const LINE = JSON.stringify({ processes: [
       { pid: 812, bundleId: 'us.zoom.xos', runningInput: true },
       { pid: 640, bundleId: 'com.apple.Music', runningInput: false },
@@ -180,12 +182,17 @@ describe('call detection', () => {
       assert.deepEqual(r, { backend: 'consent-store', apps: [{ app: 'C:\\Program Files\\Zoom\\bin\\Zoom.exe', since: '2024-05-20T09:00:00.000Z', sinceFrom: 'os' }] });
     });
 
-    it('macOS: the capture app\'s processes, or a fault when it does not answer them', async () => {
-      const app = fakeCommand(`[ "$1" = processes ] || exit 64\necho '{"processes":[{"pid":812,"bundleId":"us.zoom.xos","runningInput":true},{"pid":900,"bundleId":"dev.earshot.audio-capture","runningInput":true}]}'`);
-      const r = await new CallDetector({ platform: 'darwin', commands: { captureApp: app } }).detect();
+    it('macOS: earshot-audio-processes\'s line, not the capture app; its fault line when it has none', async () => {
+      // The daemon tells it which processes are its own (their parent chains are the OS's: the program walks them).
+      const processes = fakeCommand(`[ "$1 $2 $3" = "--own-pid ${process.pid} --own-executable" ] && [ "$4" = /Applications/x/earshot-capture ] || exit 64\necho '{"processes":[{"pid":812,"bundleId":"us.zoom.xos","runningInput":true},{"pid":900,"bundleId":"dev.earshot.audio-capture","runningInput":true}]}'`);
+      const r = await new CallDetector({ platform: 'darwin', ownExecutable: '/Applications/x/earshot-capture', commands: { processes } }).detect();
       assert.deepEqual(r.apps.map((a) => [a.app, a.pid, a.sinceFrom]), [['us.zoom.xos', 812, 'detector']]);
-      const old = fakeCommand('echo "unknown command" >&2; exit 64');
-      assert.match((await new CallDetector({ platform: 'darwin', commands: { captureApp: old } }).detect()).fault ?? '', /does not list Core Audio's processes/);
+      // A macOS before 14.2 (no kAudioHardwarePropertyProcessObjectList): the program's own line, exit 2.
+      const old = fakeCommand('echo "Core Audio has no process objects on this macOS (kAudioHardwarePropertyProcessObjectList arrived in macOS 14.2)" >&2; exit 2');
+      const fault = (await new CallDetector({ platform: 'darwin', commands: { processes: old } }).detect()).fault ?? '';
+      assert.match(fault, /^earshot-audio-processes failed \(2\): Core Audio has no process objects on this macOS/);
+      const missing = await new CallDetector({ platform: 'darwin', commands: { processes: '/nonexistent/earshot-audio-processes' } }).detect();
+      assert.equal(missing.fault, 'earshot-audio-processes is not installed');
     });
 
     it('knows its own process and its children', async () => {

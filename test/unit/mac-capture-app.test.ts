@@ -8,7 +8,7 @@
  * be seen on a Mac (docs/platforms.md).
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,15 +26,18 @@ import { readStarts } from '../support/starts';
 import { alive, fakeLauncher } from '../support/fake-launcher';
 import { fakeOpen } from '../support/fake-open';
 import { microphoneAppUnusable } from '../../daemon/capture/macMicrophone';
+import { MAC_PROCESSES } from '../../daemon/calls/mac';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const captureApp = require(path.join(REPO_ROOT, 'scripts', 'mac-capture-app.js')) as {
   APP_NAME: string; APP_DIR: string; APP_PATH: string; EXECUTABLE: string; AUDIOTEE: string; BUNDLE_ID: string;
   build(root: string, options?: { recorder?: string }): string; ensure(root: string): string; isCurrent(root: string): boolean;
   recorderVersion(): string; compileCommand(root: string, out: string, platform: string): { command: string; args: string[] };
+  PROCESSES: string; PROCESSES_PATH: string; processesCompileCommand(out: string, platform: string): { command: string; args: string[] };
+  ensureProcesses(root: string): string;
 };
 const packager = require(path.join(REPO_ROOT, 'scripts', 'package-vsix.js')) as {
-  plan(target: string): { macCaptureApp: string | null };
+  plan(target: string): { macCaptureApp: string | null; macProcesses: string | null };
   ignoreFileText(plan: object): string;
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -149,6 +152,47 @@ describe('macOS capture app: the bundle and the packages that carry it', () => {
     // __DATE__/__TIME__ would make every build a new binary, so a new code directory hash and a lost grant.
     const source = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'mac-capture', 'earshot-capture.cpp'), 'utf8');
     assert.doesNotMatch(source.replace(/^\/\/.*$/gm, ''), /__DATE__|__TIME__|__TIMESTAMP__/);
+  });
+
+  it('builds call detection\'s process list beside the bundle, outside its signature, with Core Audio for macOS 11 and later', () => {
+    // Inside the bundle it would change the bundle's code directory hash, so every user's grant (earshot-audio-processes.cpp).
+    assert.equal(captureApp.PROCESSES_PATH, `${captureApp.APP_DIR}/${captureApp.PROCESSES}`);
+    assert.ok(!captureApp.PROCESSES_PATH.startsWith(`${captureApp.APP_PATH}/`));
+    assert.equal(captureApp.PROCESSES, MAC_PROCESSES, 'the name the daemon runs (daemon/calls/mac.ts)');
+    const recorder = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'mac-capture', 'earshot-capture.cpp'), 'utf8');
+    assert.doesNotMatch(recorder, /prs#|ProcessObjectList/, 'the query is not in the recorder, whose hash is the grant');
+    const { command, args } = captureApp.processesCompileCommand('/out/earshot-audio-processes', 'darwin');
+    assert.equal(command, 'clang++');
+    // 11.0, not the bundle's 14.2: an older macOS runs it and is told why there is no list (its exit 2), instead of dyld refusing it.
+    for (const flag of ['-mmacosx-version-min=11.0', '-g0', 'CoreAudio', 'CoreFoundation']) assert.ok(args.includes(flag), flag);
+    assert.equal(args[args.indexOf('-o') + 1], '/out/earshot-audio-processes');
+    assert.ok(args.some((a) => a.endsWith('scripts/mac-capture/earshot-audio-processes.cpp')));
+    assert.ok(!args.includes('-D__MACOSX_CORE__') && !args.some((a) => a.includes('RtAudio')), 'no RtAudio: Core Audio alone');
+    const linux = captureApp.processesCompileCommand('/out/p', 'linux');
+    assert.deepEqual([linux.command, linux.args.includes('-lpulse')], ['g++', true]);
+    // The selectors of AudioHardware.h (macOS 14.2 SDK, "Process Properties" and the AudioSystemObject enum), as four-character codes.
+    const source = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'mac-capture', 'earshot-audio-processes.cpp'), 'utf8');
+    for (const [name, code] of [['ProcessObjectList', 'prs#'], ['ProcessPID', 'ppid'], ['ProcessBundleID', 'pbid'], ['ProcessIsRunningInput', 'piri']]) {
+      assert.match(source, new RegExp(`constexpr AudioObjectPropertySelector kSelector${name} = '${code}';`), name);
+    }
+    assert.equal(packager.plan('darwin-arm64').macProcesses, 'out/mac-capture/earshot-audio-processes');
+    assert.equal(packager.plan('linux-x64').macProcesses, null);
+  });
+
+  it('keeps a process list newer than its source (the release signs it before packaging) and builds an older one again', function () {
+    this.timeout(120_000);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-processes-'));
+    roots.push(root);
+    const built = captureApp.ensureProcesses(root);
+    assert.equal(built, path.join(root, captureApp.PROCESSES_PATH));
+    const version = /^#define PROCESSES_VERSION "([^"]+)"$/m.exec(fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'mac-capture', 'earshot-audio-processes.cpp'), 'utf8'))![1];
+    assert.equal(spawnSync(built, ['--version'], { encoding: 'utf8' }).stdout, `${version}\n`);
+    fs.writeFileSync(built, '#!/bin/sh\necho signed\n', { mode: 0o755 }); // what codesign leaves: a newer file
+    captureApp.ensureProcesses(root);
+    assert.equal(fs.readFileSync(built, 'utf8'), '#!/bin/sh\necho signed\n', 'a current one is kept');
+    fs.utimesSync(built, new Date(0), new Date(0));
+    captureApp.ensureProcesses(root);
+    assert.notEqual(fs.readFileSync(built, 'utf8'), '#!/bin/sh\necho signed\n', 'one older than its source is built again');
   });
 
   it('keeps a current bundle as it is (the release signs it before packaging), and builds it again for another audiotee', () => {

@@ -33,6 +33,8 @@ const captureApp = require(path.join(REPO_ROOT, 'scripts', 'mac-capture-app.js')
 const CAPTURE_APP_EXE = `${captureApp.APP_PATH}/Contents/MacOS/earshot-capture`;
 const CAPTURE_APP_AUDIOTEE = `${captureApp.APP_PATH}/Contents/MacOS/audiotee`;
 const CAPTURE_APP_PLIST = `${captureApp.APP_PATH}/Contents/Info.plist`;
+/** Call detection's process list, beside the app and outside its signature (scripts/mac-capture/earshot-audio-processes.cpp). */
+const CAPTURE_PROCESSES = 'out/mac-capture/earshot-audio-processes';
 
 /** The first bytes of an ELF file: 64-bit little-endian, of `type` (2 exec, 3 shared, 1 relocatable). */
 function elf(machine: number, type = 3): Buffer {
@@ -217,7 +219,7 @@ describe('VSIX: contents check', () => {
       ...extra,
     };
     for (const [file, data] of Object.entries(files)) {
-      if (!drop.includes(file)) zip.file(`extension/${file}`, data, { unixPermissions: modes[file] ?? (file === CAPTURE_APP_EXE || file === CAPTURE_APP_AUDIOTEE ? 0o755 : 0o644) });
+      if (!drop.includes(file)) zip.file(`extension/${file}`, data, { unixPermissions: modes[file] ?? ([CAPTURE_APP_EXE, CAPTURE_APP_AUDIOTEE, CAPTURE_PROCESSES].includes(file) ? 0o755 : 0o644) });
     }
     const out = path.join(work, `${name}.vsix`);
     fs.writeFileSync(out, await zip.generateAsync({ type: 'nodebuffer', platform: 'UNIX' }));
@@ -259,7 +261,7 @@ describe('VSIX: contents check', () => {
     'node_modules/smart-whisper/build/Release/smart-whisper.node': macho(0x0100000c), 'node_modules/smart-whisper/build/Release/libggml-cpu-apple_m1.so': macho(0x0100000c),
     'node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64/onnxruntime_binding.node': macho(0x0100000c),
     'node_modules/@node-llama-cpp/mac-arm64-metal/bins/mac-arm64-metal/llama-addon.node': macho(0x0100000c),
-    [CAPTURE_APP_EXE]: macho(0x0100000c), [CAPTURE_APP_AUDIOTEE]: universal([0x01000007, 0x0100000c]),
+    [CAPTURE_APP_EXE]: macho(0x0100000c), [CAPTURE_APP_AUDIOTEE]: universal([0x01000007, 0x0100000c]), [CAPTURE_PROCESSES]: macho(0x0100000c),
     [CAPTURE_APP_PLIST]: captureApp.infoPlist({ recorder: '1.0.0', audiotee: '0.0.7' }),
   };
   const LINUX_ONLY = ['node_modules/smart-whisper/build/Release/libggml-cpu-x64.so', 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
@@ -298,6 +300,10 @@ describe('VSIX: contents check', () => {
       /the capture app's executable is not executable in the package: out\/mac-capture\/Earshot Audio Capture\.app\/Contents\/MacOS\/earshot-capture/);
     await assert.rejects(contents.checkVsix(await pack('app-audiotee-644', mac, LINUX_ONLY, 'darwin-arm64', { [CAPTURE_APP_AUDIOTEE]: 0o644 }), 'darwin-arm64'),
       /the capture app's audiotee is not executable in the package: out\/mac-capture\/Earshot Audio Capture\.app\/Contents\/MacOS\/audiotee/);
+    await assert.rejects(contents.checkVsix(await pack('no-processes', mac, [...LINUX_ONLY, CAPTURE_PROCESSES], 'darwin-arm64'), 'darwin-arm64'),
+      /missing out\/mac-capture\/earshot-audio-processes \(call detection's list of Core Audio's processes\)/);
+    await assert.rejects(contents.checkVsix(await pack('processes-644', mac, LINUX_ONLY, 'darwin-arm64', { [CAPTURE_PROCESSES]: 0o644 }), 'darwin-arm64'),
+      /call detection's process list is not executable in the package: out\/mac-capture\/earshot-audio-processes/);
     const without = (k: string) => String(mac[CAPTURE_APP_PLIST]).replace(new RegExp(`\\t<key>${k}</key>\\n\\t<string>[^<]*</string>\\n`), '');
     await assert.rejects(contents.checkVsix(await pack('app-unasked', { ...mac, [CAPTURE_APP_PLIST]: without('NSAudioCaptureUsageDescription') }, LINUX_ONLY, 'darwin-arm64'), 'darwin-arm64'),
       /Info\.plist has no NSAudioCaptureUsageDescription: macOS would never ask for system audio/);
