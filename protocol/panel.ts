@@ -32,7 +32,7 @@ export interface PanelSummary extends Pick<SummaryParams, 'final' | 'bullets' | 
 }
 
 /** What the panel shows for one transcript line (finals may carry code links: mentions, and what was on screen). */
-export type PanelSegment = Pick<TranscriptSegment, 'segmentId' | 'source' | 'speaker' | 't0' | 't1' | 'text' | 'final' | 'mentions' | 'viewing' | 'voice' | 'speakerPending'>;
+export type PanelSegment = Pick<TranscriptSegment, 'segmentId' | 'source' | 'speaker' | 't0' | 't1' | 'text' | 'final' | 'mentions' | 'viewing' | 'voice' | 'speakerPending' | 'speakerConfidence' | 'continues'>;
 
 export interface PanelSession {
   sessionId: string;

@@ -1,5 +1,5 @@
 // extension/panel/: the side panel and what it asks for. The webview view and its messages (panel.ts; the webview's own
-// script is media/), its buttons' actions in the editor (panelActions.ts), its dismissible notes and when each shows
+// script is media/; what of a segment it is sent: panelSegment.ts), its buttons' actions in the editor (panelActions.ts), its dismissible notes and when each shows
 // (panelNotes.ts, panelNotesController.ts), the language-model extraction's progress notification
 // (extractionProgress.ts), and who reads the transcript live (partialsReaders.ts). Imports client/, models/, settings/
 // and remote/.
@@ -31,6 +31,7 @@ import {
   ActionOutcome, copyText, insertAtCursors, insertTodoComment, itemText, NoteItem, openMention, openViewing, pickTodoTarget,
   questionId, revealInNotes, TodoTarget, todoText,
 } from './panelActions';
+import { toPanelSegment } from './panelSegment';
 
 /** What the panel asks of the daemon (the client; a fake in tests). */
 export type PanelDaemon = Pick<DaemonClient, 'setActionItemDone' | 'pause' | 'retrySource' | 'restoreItem' | 'renameSpeaker'>;
@@ -201,13 +202,7 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
 
   showSegment(s: TranscriptSegment): void {
     if (s.sessionId !== this.session?.sessionId) return;
-    const segment: PanelSegment = {
-      segmentId: s.segmentId, source: s.source, speaker: s.speaker, t0: s.t0, t1: s.t1, text: s.text, final: s.final,
-      ...(s.final && s.mentions?.length ? { mentions: s.mentions } : {}),
-      ...(s.final && s.viewing ? { viewing: s.viewing } : {}),
-      ...(s.final && s.voice ? { voice: s.voice } : {}),
-      ...(s.final && s.speakerPending ? { speakerPending: true } : {}),
-    };
+    const segment = toPanelSegment(s);
     if (s.final && !s.text) this.segments.delete(s.segmentId);
     else this.segments.set(s.segmentId, segment);
     this.post({ type: 'segment', segment });

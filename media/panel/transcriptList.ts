@@ -6,6 +6,7 @@
  */
 import { icon } from '../icons.js';
 import { byId } from './dom.js';
+import { joinsPrevious } from './lineShape.js';
 import { buildRow } from './transcriptRow.js';
 import { transcript } from './transcriptState.js';
 
@@ -18,7 +19,7 @@ const jumpLive = byId<HTMLButtonElement>('jump-live');
 const filterCount = byId('filter-count');
 
 /** Rows in the DOM, by segment id. */
-const rendered = new Map<string, { row: HTMLLIElement; version: number; filterKey: string }>();
+const rendered = new Map<string, { row: HTMLLIElement; version: number; filterKey: string; joined: boolean }>();
 
 export const isRendered = (segmentId: string) => rendered.has(segmentId);
 
@@ -105,10 +106,12 @@ function applyWindow(start: number, end: number): void {
   wanted.forEach((line, i) => {
     const key = line.segment.segmentId;
     let r = rendered.get(key);
-    if (!r || r.version !== line.version || r.filterKey !== filterKey) {
-      const row = buildRow(line, transcript.pattern);
+    // Joined to the row above or not follows that row's speaker and the filter, so it is part of the row's key.
+    const joined = joinsPrevious(line.segment, view[start + i - 1]?.segment);
+    if (!r || r.version !== line.version || r.filterKey !== filterKey || r.joined !== joined) {
+      const row = buildRow(line, transcript.pattern, joined);
       if (r) r.row.replaceWith(row);
-      r = { row, version: line.version, filterKey };
+      r = { row, version: line.version, filterKey, joined };
       rendered.set(key, r);
     }
     r.row.dataset.index = String(start + i);

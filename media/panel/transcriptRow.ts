@@ -6,12 +6,17 @@
 import { icon } from '../icons.js';
 import { textRuns } from '../textRuns.js';
 import { clock, el } from './dom.js';
+import { speakerUnsure } from './lineShape.js';
 import { post } from './messages.js';
 import type { Line } from './transcriptState.js';
 
-export function buildRow(line: Line, pattern: RegExp | null): HTMLLIElement {
+/**
+ * `joined`: the line goes on from the row above it (lineShape.ts joinsPrevious): it shows no time and its speaker only
+ * to screen readers, so that the two read as one line.
+ */
+export function buildRow(line: Line, pattern: RegExp | null, joined = false): HTMLLIElement {
   const s = line.segment;
-  const row = el('li', `line ${s.final ? 'final' : 'partial'} source-${s.source}`);
+  const row = el('li', `line ${s.final ? 'final' : 'partial'} source-${s.source}${joined ? ' joined' : ''}`);
   row.dataset.segmentId = s.segmentId;
   row.dataset.speaker = s.speaker;
   row.dataset.source = s.source;
@@ -22,14 +27,23 @@ export function buildRow(line: Line, pattern: RegExp | null): HTMLLIElement {
   const body = el('div', 'body');
   const from = s.source === 'mic' ? 'Microphone' : s.source === 'system' ? 'System audio' : 'Audio file';
   // A voice the speaker stage told apart can be named: the extension asks for the name (every line of it follows).
-  const who = s.final && s.voice ? el('button', 'speaker rename', s.speaker) : el('span', 'speaker', s.speaker);
-  who.title = s.final && s.voice ? `${from}, ${s.voice}: rename…` : s.speakerPending ? `${from}: who spoke is not known yet` : from;
-  if (s.final && s.voice) {
+  // A joined line's speaker is the row above's: named there (and renamed there), read out here.
+  const renamable = s.final && !!s.voice && !joined;
+  const who = renamable ? el('button', 'speaker rename', s.speaker) : el('span', 'speaker', s.speaker);
+  who.title = renamable ? `${from}, ${s.voice}: rename…` : s.speakerPending ? `${from}: who spoke is not known yet` : from;
+  if (renamable) {
     (who as HTMLButtonElement).type = 'button';
     who.setAttribute('aria-label', `${s.speaker}: rename this speaker`);
     who.addEventListener('click', () => post({ type: 'renameSpeaker', segmentId: s.segmentId }));
   }
   if (s.speakerPending) who.classList.add('pending');
+  // Not by its look alone: the tooltip and the accessible name say it too.
+  if (speakerUnsure(s)) {
+    who.classList.add('unsure');
+    who.title += ' (speaker uncertain)';
+    who.setAttribute('aria-label', renamable ? `${s.speaker} (speaker uncertain): rename this speaker` : `${s.speaker} (speaker uncertain)`);
+  }
+  if (joined) who.classList.add('sr-only');
   const text = el('span', 'text');
   let link: HTMLButtonElement | null = null;
   let linkIndex: number | null = null;
