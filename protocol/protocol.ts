@@ -67,7 +67,7 @@ export interface TranscriptSegment {
   /**
    * false: a partial that will be replaced; true: journaled, its text never changes again (its speaker may: see
    * {@link TranscriptRelabel}). A final with empty text retracts the partials of that segment (the audio held no words,
-   * or a first partial shown before the speech was confirmed turned out to be a breath or a click) and is not
+   * or a partial of speech that then turned out to be a breath or a click) and is not
    * journaled; its segment id may come again for the speech that follows.
    */
   final: boolean;

@@ -10,9 +10,9 @@
  * text is what the non-speculative path (earlyFinal: false) gives for the same audio, and speech that resumes after a
  * drop is in the final (its finalEndSample moved on).
  *
- * An utterance's first partial is decoded from the segmenter's onset, before its start is confirmed, and shown as soon
- * as it is decoded (issue 60: waiting for the start cost up to 120 ms); if the onset is then discarded (a breath, a
- * click), an empty final withdraws it, as an empty final retracts any partial. A decode still running is stopped.
+ * An utterance's first partial is decoded from the segmenter's onset, before its start is confirmed, and shown once the
+ * start is confirmed: shown at once it could vanish (a stop within the shortest speech discards the onset), and text on
+ * screen must stay. If the onset is discarded (a breath, a click), nothing of it shows; a decode still running is stopped.
  *
  * An early final that is done while the speech is still down, once the pause is the segmenter's earlyEndMs long, ends
  * its utterance (RecognizerContext.endEarly) and is sent at once instead of after the hangover: voice that comes back
@@ -169,8 +169,10 @@ interface Tracked {
   shownPartial: boolean;
   /** Partial updates the normal policy had scheduled up to this utterance's last decode (see cover()). */
   coveredSlots: number;
-  /** Told as an onset and not yet confirmed: a partial shown of it is withdrawn if the onset is discarded. */
+  /** Told as an onset and not yet confirmed: its partial is held until it is (heldPartial). */
   provisional: boolean;
+  /** A partial decoded while provisional, shown when the start is confirmed. */
+  heldPartial?: boolean;
   /** When the decode whose text becomes the final ran (performance.now()): the early final's, or the final's own. */
   finalDecode?: { start: number; end: number };
 }
@@ -373,6 +375,9 @@ export async function* recognize(
    * while nobody reads partials (an early final whose speech went on, or a partial that was decoding when they stopped).
    */
   function* showPartial(t: Tracked, u: Utterance): Generator<RecognizedSegment> {
+    // An onset's partial waits for its start to be confirmed: text on screen is a promise that a stop keeps it (a stop
+    // within the shortest speech discards the onset, and a shown partial would vanish).
+    if (t.provisional) { t.heldPartial = true; return; }
     const shown = t.agreement.update(t.decodedText);
     if (shown && !t.ended && ctx.options().partials) {
       t.shownPartial = true;
@@ -414,6 +419,13 @@ export async function* recognize(
     if (withdrawn) {
       // 0. A discarded onset's partial was shown: an empty final withdraws it (it was never an utterance: no final counted).
       yield segment(withdrawn.latest, '', true);
+      continue;
+    }
+    const confirmed = inbox.utterances.find((t) => t.heldPartial && !t.provisional && !t.ended);
+    if (confirmed) {
+      // 0b. An onset's partial, decoded while its start was confirmed: shown now that it is.
+      confirmed.heldPartial = false;
+      yield* showPartial(confirmed, confirmed.latest);
       continue;
     }
     const ended = inbox.utterances.find((t) => t.ended);
@@ -488,7 +500,7 @@ export async function* recognize(
     ) {
       // 3. A partial of the newest audio, unless the speech stops while it decodes: then it is stopped, shows nothing,
       //    and the early final (shown in its place) or the final comes next. An onset's first partial decodes while its
-      //    start is confirmed, and shows at once (withdrawn if the onset is discarded, stopped if that comes first).
+      //    start is confirmed, and shows once it is (never, if the onset is discarded).
       inFlight = { kind: 'partial', of: live };
       let text: string;
       try {

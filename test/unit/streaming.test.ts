@@ -652,7 +652,7 @@ describe('Streaming policy (recognize)', () => {
     /** The recognizer's reaction to a released decode runs in promise jobs: all are done before the next macrotask. */
     const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-    it('decodes the onset\'s audio at once and shows it as soon as it is decoded, before the start is confirmed', async () => {
+    it('decodes the onset\'s audio at once and shows it once the start is confirmed, not before', async () => {
       const gate = gatedDecoder();
       const confirmed = latch();
       const first = gate.nextDecode();
@@ -668,13 +668,16 @@ describe('Streaming policy (recognize)', () => {
       assert.equal(gate.requests[0].final, false);
       gate.releaseAll();
       await settle();
-      // Issue 60: the start is confirmed 250 ms of speech in; the onset's partial is often decoded before that.
-      assert.deepEqual(out.map((o) => [o.segmentId, o.text, o.final]), [['u1', `heard ${13 * FRAME_SAMPLES}`, false]], 'shown before the start is confirmed');
+      // The start is confirmed 250 ms of speech in; the onset's partial is often decoded before that and waits for it: a
+      // stop within the shortest speech discards the onset, and text once shown must not vanish (the CI run of b6e01b28).
+      assert.equal(out.length, 0, 'nothing shown before the start is confirmed');
       confirmed.open();
       // Every later decode answers at once.
       const timer = setInterval(gate.releaseAll, 1);
       await done;
       clearInterval(timer);
+      const held = out[0] as RecognizedSegment | undefined;
+      assert.deepEqual(held && [held.segmentId, held.text, held.final], ['u1', `heard ${13 * FRAME_SAMPLES}`, false], 'the held partial, shown first once confirmed');
       assert.equal(out[out.length - 1].final, true);
       assert.equal(out.filter((o) => o.final).length, 1);
     });
@@ -705,7 +708,7 @@ describe('Streaming policy (recognize)', () => {
       assert.deepEqual(out, []);
     });
 
-    it('an onset discarded after its partial showed: an empty final withdraws it first, then the next onset may take its id', async () => {
+    it('an onset discarded after its partial was decoded: nothing of it shows, and the next onset may take its id', async () => {
       // The onset's decode answers with its own words: the next speech's first partial may well be 13 frames long too
       // (how far the segmenter got before the recognizer looked depends on timers), so its length would not tell them apart.
       const gate = gatedDecoder((r, n) => (n === 1 ? 'the discarded onset' : `heard ${r.pcm.length}`));
@@ -730,9 +733,8 @@ describe('Streaming policy (recognize)', () => {
       await done;
       clearInterval(timer);
       assert.equal(gate.requests[0].pcm.length, 13 * FRAME_SAMPLES, 'the onset was decoded');
-      assert.deepEqual(out.slice(0, 2).map((o) => [o.segmentId, o.text, o.final]), [['u1', 'the discarded onset', false], ['u1', '', true]],
-        'shown, then withdrawn by an empty final before anything of the next speech');
-      assert.ok(!out.slice(2).some((o) => o.text === 'the discarded onset'));
+      assert.ok(!out.some((o) => o.text === 'the discarded onset'), 'the held partial of a discarded onset never shows');
+      assert.ok(!out.some((o) => o.final && !o.text), 'nothing to withdraw');
       assert.equal(out.filter((o) => o.final && o.text).length, 1, 'the speech that started has its final');
       assert.equal(out[out.length - 1].text, `heard ${20 * FRAME_SAMPLES}`);
       assert.equal(stats.finals, 1, 'a withdrawn onset is no utterance: one final counted');
