@@ -30,7 +30,7 @@ import { ErrorCodes, SessionStartResult, SessionStateParams, TranscriptSegment }
 import type { DaemonClient } from '../client/client';
 import { EarshotSettings } from '../settings/settings';
 import { Change, ghostText, Insertion, insertedSpans, plainPlan, renderAtTargets, shiftSpanAll, Span, Target, terminalText } from './edits';
-import { DictationPlan, planDictation } from './grammar';
+import { DictationPlan, planDictation, withoutPendingCommand } from './grammar';
 
 export type DictationTarget = 'editor' | 'terminal' | 'clipboard';
 
@@ -237,7 +237,8 @@ export class DictationController implements DictationApi, vscode.Disposable {
   // ------------------------------------------------------------------------------------------
   // Ghost text
 
-  private showGhost(text: string): void {
+  private showGhost(partial: string): void {
+    const text = withoutPendingCommand(partial);
     const editor = vscode.window.activeTextEditor;
     const toTerminal = this.preferred === 'terminal' && vscode.window.activeTerminal;
     if (!editor || toTerminal || !EarshotSettings.read().dictation.showPartial || !text.trim()) {

@@ -410,3 +410,22 @@ export function formatCase(words: string[], style: CaseStyle): string {
     case 'kebab': return parts.join('-');
   }
 }
+
+/**
+ * A partial without the words at its end that may still become a command: a proper beginning of a spoken form ("camel"
+ * of "camel case", "open" of "open quote") or a case command with no words after it yet. The ghost text then never
+ * shows what the final writes otherwise ("Camel" for what becomes "parseConfig"); the words show once the next partial
+ * settles them.
+ */
+export function withoutPendingCommand(partial: string): string {
+  const words = partial.trim().split(/\s+/).filter(Boolean);
+  const bare = words.map((w) => w.toLowerCase().replace(/[^a-z0-9'-]/g, ''));
+  for (let k = Math.min(words.length, PHRASES[0]?.words.length ?? 0); k >= 1; k--) {
+    const tail = bare.slice(words.length - k);
+    const pending = PHRASES.some(({ words: phrase, command }) =>
+      (phrase.length > k && tail.every((w, i) => w === phrase[i])) ||
+      (command.kind === 'case' && phrase.length === k && tail.every((w, i) => w === phrase[i])));
+    if (pending) return words.slice(0, words.length - k).join(' ');
+  }
+  return partial;
+}

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CaseStyle, dictate, DictationContext, formatCase, planDictation, SPOKEN_FORMS } from '../../extension/dictation/grammar';
+import { CaseStyle, dictate, DictationContext, formatCase, planDictation, SPOKEN_FORMS, withoutPendingCommand } from '../../extension/dictation/grammar';
 import { REPO_ROOT } from '../setup';
 
 /** [utterance as whisper wrote it, text inserted at a line start (or with `before`)]. */
@@ -280,5 +280,16 @@ describe('dictation grammar', () => {
     const doc = fs.readFileSync(path.join(REPO_ROOT, 'extension', 'dictation', 'GRAMMAR.md'), 'utf8').toLowerCase();
     const missing = SPOKEN_FORMS.filter((form) => !doc.includes(`"${form}"`));
     assert.deepEqual(missing, []);
+  });
+});
+
+describe('dictation: a partial\'s ghost text holds back a command still being spoken', () => {
+  it('drops a beginning of a spoken form and a case command with nothing after it yet, keeps the rest', () => {
+    assert.equal(withoutPendingCommand('hello comma world period camel'), 'hello comma world period');
+    assert.equal(withoutPendingCommand('hello comma world period camel case'), 'hello comma world period');
+    assert.equal(withoutPendingCommand('she said open'), 'she said');
+    assert.equal(withoutPendingCommand('camel case parse config'), 'camel case parse config');
+    assert.equal(withoutPendingCommand('hello world'), 'hello world');
+    assert.equal(withoutPendingCommand('Camel.'), '');
   });
 });
