@@ -24,6 +24,7 @@ import { readJournal, segmentsOf } from '../../daemon/journal/journal';
 import { AUTO_STOP_REASONS } from '../../daemon/session/autoStop';
 import { within } from '../../protocol/bounded';
 import { DAEMON_BIN, miniModel, REPO_ROOT } from '../setup';
+import { FakeCallApps } from '../support/fake-call-app';
 import { PulseServer, startPulse } from '../support/pulse';
 import { speechWav } from '../support/speech';
 import { connectDaemon, RpcClient, runEarshot } from './daemon-process';
@@ -38,7 +39,7 @@ describe('auto-stop of a meeting started for a call, on a real PulseAudio (real 
   let faultFlag: string;
   /** One line per source-outputs query the daemon made: its time in ms. */
   let queryLog: string;
-  const apps = new Set<ChildProcess>();
+  let apps: FakeCallApps;
   const autoStops: AutoStopStateParams[] = [];
   const calls: CallsChangedParams[] = [];
   const statuses: SourceStatusParams[] = [];
@@ -47,6 +48,7 @@ describe('auto-stop of a meeting started for a call, on a real PulseAudio (real 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-auto-stop-'));
     speech = speechWav(dir, 'speech', 'en-us+m3', 'Let us ship the release on Friday and write the notes.');
     pulse = await startPulse();
+    apps = new FakeCallApps(pulse.env);
     const real = spawnSync('sh', ['-c', 'command -v pactl'], { encoding: 'utf8' }).stdout.trim();
     assert.ok(real, 'pactl is not installed');
     faultFlag = path.join(dir, 'fail-pactl');
@@ -70,7 +72,7 @@ describe('auto-stop of a meeting started for a call, on a real PulseAudio (real 
 
   afterEach(async () => {
     fs.rmSync(faultFlag, { force: true });
-    await Promise.all([...apps].map((a) => endApp(a)));
+    await apps?.endAll();
   });
 
   after(async () => {
@@ -79,22 +81,6 @@ describe('auto-stop of a meeting started for a call, on a real PulseAudio (real 
     fs.rmSync(dir, { recursive: true, force: true });
     assert.equal(code, 0);
   });
-
-  /** A fake call app: records the virtual microphone as client `name` (its application.name). */
-  function startCallApp(name = 'zoom'): ChildProcess {
-    const app = spawn('parec', ['--client-name', name, '--raw'], { env: pulse.env, stdio: ['ignore', 'pipe', 'ignore'] });
-    app.stdout!.resume();
-    apps.add(app);
-    return app;
-  }
-
-  async function endApp(app: ChildProcess): Promise<void> {
-    apps.delete(app);
-    if (app.exitCode !== null || app.signalCode !== null) return;
-    const exited = once(app, 'exit');
-    app.kill('SIGTERM');
-    await exited;
-  }
 
   const statesOf = (sessionId: string) => autoStops.filter((s) => s.sessionId === sessionId);
   const lastOf = (sessionId: string) => statesOf(sessionId).at(-1);
@@ -122,12 +108,12 @@ describe('auto-stop of a meeting started for a call, on a real PulseAudio (real 
 
   it('the offer, the yes, speech, the app ends, silence: silent → countdown → stopped, and the notes hold the segments', async () => {
     await client.connection.sendRequest(CallsWatch, { on: true, intervalMs: 1000 });
-    const app = startCallApp();
+    const app = apps.start();
     const sessionId = await meetingForCall(app, 5, 3);
     await speak(sessionId);
     assert.equal(lastOf(sessionId)?.state, 'watching', 'the app still records: no countdown');
     const endedAt = performance.now();
-    await endApp(app);
+    await apps.end(app);
     const silent = await waitState(sessionId, 'silent');
     assert.equal(silent.reason, AUTO_STOP_REASONS.appReleased);
     const countdown = await waitState(sessionId, 'countdown');
@@ -157,9 +143,9 @@ describe('auto-stop of a meeting started for a call, on a real PulseAudio (real 
 
   it('speech during the countdown sends it back to watching; AutoStopCancel cancels it and the meeting runs on', async () => {
     await client.connection.sendRequest(CallsWatch, { on: true, intervalMs: 1000 });
-    const app = startCallApp();
+    const app = apps.start();
     const sessionId = await meetingForCall(app, 5, 60);
-    await endApp(app);
+    await apps.end(app);
     await waitState(sessionId, 'countdown');
     const at = statesOf(sessionId).length;
     await pulse.playToMic(speech);
@@ -187,13 +173,13 @@ describe('auto-stop of a meeting started for a call, on a real PulseAudio (real 
 
   it('a fault in detection never stops the meeting; once detection answers again, the silence counts', async () => {
     await client.connection.sendRequest(CallsWatch, { on: true, intervalMs: 1000 });
-    const app = startCallApp();
+    const app = apps.start();
     const sessionId = await meetingForCall(app, 5, 3);
     // From here only the meeting's auto-stop asks pactl.
     await client.connection.sendRequest(CallsWatch, { on: false });
     fs.writeFileSync(faultFlag, '');
     // The app's stream goes: PulseAudio's event has the daemon look, and pactl fails.
-    await endApp(app);
+    await apps.end(app);
     const endedAt = Date.now();
     const fault = await waitState(sessionId, 'watching', 1);
     assert.equal(fault.reason, AUTO_STOP_REASONS.fault);
@@ -226,7 +212,7 @@ describe('auto-stop of a meeting started for a call, on a real PulseAudio (real 
       await exited;
       c.connection.dispose();
     };
-    const app = startCallApp();
+    const app = apps.start();
     await client.waitFor('zoom on the server', () => pulse.pactl('list', 'source-outputs').includes('"zoom"'), 15_000);
 
     // Watching when the daemon dies: the next daemon resumes it watching.
@@ -251,7 +237,7 @@ describe('auto-stop of a meeting started for a call, on a real PulseAudio (real 
       assert.deepEqual([again.state, again.reason], ['cancelled', AUTO_STOP_REASONS.cancelled]);
       assert.deepEqual(await third.c.connection.sendRequest(AutoStopCancel, { sessionId: cancelledOne.sessionId }), { cancelled: false });
       // The call ends: a cancelled auto-stop does not count the silence (it would go 'silent' within a look).
-      await endApp(app);
+      await apps.end(app);
       await third.c.waitFor('zoom gone from the server', () => !pulse.pactl('list', 'source-outputs').includes('"zoom"'), 15_000);
       await pulse.playToMic(speech);
       await third.c.waitFor('a final after the call ended', () => third.c.transcripts.some((t) => t.sessionId === cancelledOne.sessionId && t.final && t.text), 60_000);
@@ -266,16 +252,16 @@ describe('auto-stop of a meeting started for a call, on a real PulseAudio (real 
     const cliEnv = () => ({ ...pulse.env, EARSHOT_STORAGE: path.join(dir, 'cli-storage'), EARSHOT_OFFLINE: '1' });
 
     it('refuses an app that is not using the microphone, naming those that are', async () => {
-      const app = startCallApp('teams');
+      const app = apps.start('teams');
       await client.waitFor('teams on the server', () => pulse.pactl('list', 'source-outputs').includes('"teams"'), 15_000);
       const run = await runEarshot(['listen', '--source', 'mic', '--model', miniModel(), '--stop-when-call-ends', 'zoom'], cliEnv());
       assert.equal(run.code, 2, run.stderr);
       assert.match(run.stderr, /--stop-when-call-ends: zoom is not using the microphone now \(apps that are: teams;/);
-      await endApp(app);
+      await apps.end(app);
     });
 
     it('stops once the call ended and its audio was silent (30 s, then the 15 s countdown), and writes the notes', async () => {
-      const app = startCallApp();
+      const app = apps.start();
       await client.waitFor('zoom on the server', () => pulse.pactl('list', 'source-outputs').includes('"zoom"'), 15_000);
       const notesDir = path.join(dir, 'cli-notes');
       const cli = spawn(process.execPath, [DAEMON_BIN, 'listen', '--source', 'mic', '--model', miniModel(), '--threads', '1', '--notes-dir', notesDir, '--stop-when-call-ends', 'zoom'],
@@ -286,7 +272,7 @@ describe('auto-stop of a meeting started for a call, on a real PulseAudio (real 
       const exited = new Promise<number | null>((resolve) => cli.once('close', (code) => resolve(code)));
       try {
         await client.waitFor('the CLI listening', () => /listening until the call of zoom ends/.test(stderr) || cli.exitCode !== null, 60_000);
-        await endApp(app);
+        await apps.end(app);
         const code = await within(exited, 120_000);
         assert.equal(code, 0, stderr);
       } finally {

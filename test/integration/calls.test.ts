@@ -7,14 +7,14 @@
  * `pipewire`): pipewire-pulse answers pactl the same way, but that is not run here.
  */
 import * as assert from 'node:assert/strict';
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CallsChangedNotification, CallsChangedParams, CallsList, CallsListResult, CallsWatch, PROTOCOL_VERSION, SessionStart, SessionStop } from '../../protocol/protocol';
 import { miniModel } from '../setup';
+import { FakeCallApps } from '../support/fake-call-app';
 import { PulseServer, startPulse } from '../support/pulse';
 import { connectDaemon, RpcClient, runEarshot } from './daemon-process';
 
@@ -22,37 +22,22 @@ describe('call detection on a real PulseAudio server', function () {
   this.timeout(120_000);
   let pulse: PulseServer;
   let dir: string;
-  const apps = new Set<ChildProcess>();
+  let apps: FakeCallApps;
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-calls-'));
     pulse = await startPulse();
+    apps = new FakeCallApps(pulse.env);
   });
 
   afterEach(async () => {
-    await Promise.all([...apps].map((a) => endApp(a)));
+    await apps?.endAll();
   });
 
   after(async () => {
     await pulse?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-
-  /** A fake call app: records the default source (the virtual microphone) as client "zoom". */
-  function startCallApp(name = 'zoom'): ChildProcess {
-    const app = spawn('parec', ['--client-name', name, '--raw'], { env: pulse.env, stdio: ['ignore', 'pipe', 'ignore'] });
-    app.stdout!.resume();
-    apps.add(app);
-    return app;
-  }
-
-  async function endApp(app: ChildProcess): Promise<void> {
-    apps.delete(app);
-    if (app.exitCode !== null || app.signalCode !== null) return;
-    const exited = once(app, 'exit');
-    app.kill('SIGTERM');
-    await exited;
-  }
 
   async function callsJson(): Promise<CallsListResult> {
     const run = await runEarshot(['calls', '--json'], pulse.env);
@@ -74,7 +59,7 @@ describe('call detection on a real PulseAudio server', function () {
   it('`earshot calls --json` lists the app with its pid while it records, and not after', async () => {
     const idle = await callsJson();
     assert.deepEqual(idle, { apps: [], backend: 'pulse' }, 'the monitors\' keep-alive readers are system audio, not calls');
-    const app = startCallApp();
+    const app = apps.start();
     const seen = await until('zoom listed', (r) => r.apps.length > 0);
     assert.equal(seen.apps.length, 1, JSON.stringify(seen));
     assert.equal(seen.apps[0].app, 'zoom');
@@ -83,7 +68,7 @@ describe('call detection on a real PulseAudio server', function () {
     assert.ok(Math.abs(Date.parse(seen.apps[0].since) - Date.now()) < 10_000, seen.apps[0].since);
     const table = await runEarshot(['calls'], pulse.env);
     assert.match(table.stdout, new RegExp(`^APP +PID +SINCE\\nzoom +${app.pid} `));
-    await endApp(app);
+    await apps.end(app);
     await until('zoom gone', (r) => r.apps.length === 0);
   });
 
@@ -113,24 +98,24 @@ describe('call detection on a real PulseAudio server', function () {
     it('earshot/calls/changed tells when the app starts and stops, while watched', async () => {
       const first = await client.connection.sendRequest(CallsWatch, { on: true, intervalMs: 1000 });
       assert.deepEqual(first, { apps: [], backend: 'pulse' });
-      const app = startCallApp();
+      const app = apps.start();
       const started = await client.waitFor('calls/changed: started', () => changes.find((c) => c.started.length > 0), 15_000);
       assert.deepEqual(started.started.map((a) => [a.app, a.pid]), [['zoom', app.pid]]);
       assert.deepEqual(started.apps.map((a) => a.app), ['zoom']);
       const listed = await client.connection.sendRequest(CallsList, {});
       assert.deepEqual(listed.apps.map((a) => [a.app, a.pid]), [['zoom', app.pid]]);
-      await endApp(app);
+      await apps.end(app);
       const stopped = await client.waitFor('calls/changed: stopped', () => changes.find((c) => c.stopped.length > 0), 15_000);
       assert.deepEqual(stopped.stopped.map((a) => [a.app, a.pid]), [['zoom', app.pid]]);
       assert.deepEqual(stopped.apps, []);
 
       await client.connection.sendRequest(CallsWatch, { on: false });
       const before = changes.length;
-      const again = startCallApp('teams');
+      const again = apps.start('teams');
       await until('teams listed', (r) => r.apps.some((a) => a.app === 'teams'));
       await sleep(2500);
       assert.equal(changes.length, before, 'no notification once the watch is off');
-      await endApp(again);
+      await apps.end(again);
     });
 
     it("never lists the daemon's own microphone recorder", async () => {
@@ -162,7 +147,7 @@ describe('call detection on a real PulseAudio server', function () {
       await client.waitFor('calls/changed: detection answers again', () => changes.slice(from).find((c, i, all) => c.fault === undefined && all.slice(0, i).some((d) => d.fault)), 15_000);
       // Started again after its backoff (1 s, 2 s, 4 s… while the server was away): a new subscriber process.
       await client.waitFor('a new subscriber', () => subscribers().length === 1 && subscribers()[0] !== before, 30_000);
-      const app = startCallApp();
+      const app = apps.start();
       const started = await client.waitFor('calls/changed: zoom started', () => changes.slice(from).find((c) => c.started.some((a) => a.pid === app.pid)), 15_000);
       assert.equal(started.fault, undefined);
       await client.connection.sendRequest(CallsWatch, { on: false });
