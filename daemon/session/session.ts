@@ -60,6 +60,8 @@ export class Session {
   private readonly flushes = new FlushWaiters();
   /** Told when a source's voice detection opens or closes speech (auto-stop, service/autoStops.ts). */
   private readonly speechListeners = new Set<() => void>();
+  /** A final cut where the voice changed: its last piece, which the turn that continues it goes on from (by its id). */
+  private readonly lastPiece = new Map<string, string>();
   /** Who spoke each final, within each source (speakers.ts). */
   readonly speakers: SessionSpeakers;
   /** The opt-in model extraction while the meeting runs (absent: off, or a dictation). */
@@ -351,7 +353,7 @@ export class Session {
       t1: shown.endSample / SAMPLE_RATE,
       text: shown.text,
       final: shown.final,
-      ...(shown.continues !== undefined ? { continues: shown.continues } : {}),
+      ...(shown.continues !== undefined ? { continues: this.lastPiece.get(shown.continues) ?? shown.continues } : {}),
     };
     if (!segment.final || !segment.text) return this.announce(() => this.events.transcript(segment));
     // A final where the voice changes is cut there (one voice a line); every piece is journaled before any is announced.
@@ -360,6 +362,7 @@ export class Session {
       ...segment, t0: p.start, t1: p.end, text: p.text,
       ...(k > 0 ? { segmentId: `${segment.segmentId}.${k + 1}`, continues: `${segment.segmentId}${k > 1 ? `.${k}` : ''}` } : {}),
     }));
+    if (pieces.length > 1) this.lastPiece.set(segment.segmentId, pieces.at(-1)!.segmentId);
     const announcements: (() => void)[] = [];
     for (const piece of pieces) announcements.push(await this.journalFinal(piece));
     latencyMark(segment.segmentId, 'journaled');
