@@ -19,6 +19,7 @@ import type { SessionConfig, SpeakerStages } from './config';
 import { Relabel, Renamed, sourceVoices, SpeakerBook } from '../speakers/labels';
 import { SpeakerEvent, SpeakerStage, SpeakerTurn } from '../speakers/stage';
 import { cutFinal } from '../speakers/cuts';
+import { TIMED_OUT, within } from '../../protocol/bounded';
 
 /** What the session's speakers need of it. */
 export interface SessionSpeakersWiring {
@@ -40,6 +41,8 @@ export interface SessionSpeakersWiring {
 
 /** Audio a source's queue holds at most (s): the stage costs a hundredth of whisper, so it only lags when starved. */
 const MAX_QUEUED_SEC = 60;
+/** The longest a final waits for its cut (one model run or a few, tens of ms of CPU each). */
+const CUT_WAIT_MS = 2000;
 /** Audio kept for cutting a final (s): its longest utterance (25 s) and the recognizer's lag behind it, within reason. */
 const RECENT_AUDIO_SEC = 60;
 /** A gap in a source's capture clock longer than a window (a pause, a recorder down) starts a new stage: nothing links across it. */
@@ -121,7 +124,9 @@ export class SessionSpeakers {
     const audio = audioOf(run.recent, Math.round(segment.t0 * SAMPLE_RATE), Math.round(segment.t1 * SAMPLE_RATE));
     if (!audio) return whole;
     try {
-      return await cutFinal(segment.t0, segment.t1, (from, to) => audio.read(from, to), (window) => model(window));
+      // Bounded: a final waits for its cut no longer than CUT_WAIT_MS (a starved CPU), then goes out whole.
+      const pieces = await within(cutFinal(segment.t0, segment.t1, (from, to) => audio.read(from, to), (window) => model(window)), CUT_WAIT_MS);
+      return pieces === TIMED_OUT ? whole : pieces;
     } catch {
       return whole;
     }

@@ -92,4 +92,13 @@ describe('speakers: a final cut where the voice changes (issue 57, cuts.ts)', ()
     assert.deepEqual(await without.pieces({ source: 'file', t0: 12, t1: 20 }), [{ start: 12, end: 20 }], 'no model to cut with');
     await speakers.finish();
   });
+
+  it('a cut that does not come within its bound leaves the final whole (the final never waits longer)', async () => {
+    const stages = { mode: 'overlap' as const, create: async () => ({ settledSec: 0, push: async () => [], end: async () => [] }) as never, segment: () => new Promise<Float32Array>(() => undefined) };
+    const wiring = { append: async () => undefined, owners: () => ({ items: [], decisions: [] }), announce: () => undefined, notesChanged: () => undefined, stateChanged: () => undefined, failed: () => undefined };
+    const speakers = new SessionSpeakers(new SpeakerBook(sourceVoices([{ kind: 'file', speaker: 'Speaker' }], true)), stages, wiring);
+    for (let t = 0; t < 21; t += 1) speakers.hear({ source: 'file', samples: new Float32Array(SR), startSample: t * SR });
+    assert.deepEqual(await speakers.pieces({ source: 'file', t0: 12, t1: 20 }), [{ start: 12, end: 20 }]);
+    await speakers.finish();
+  });
 });
