@@ -139,6 +139,15 @@ const FOLDERS = {
       return rttm.split('\n').filter((l) => names.includes(l.trim().split(/\s+/)[1]));
     },
   }, PYANNOTE_SAMPLE],
+  /** Issue 57: speakers taking turns, a second held-out set for the speaker eval (read once, 2026-11-28). */
+  'diar-more': [{
+    meta: { folder: 'pyaa-diarization', source: 'pyAudioAnalysis data/diarizationExample.wav and diarizationExample2.wav (tyiannak/pyAudioAnalysis @ae00ebd4): speakers one after another, 42 s and 22 s', kind: 'meeting', licence: 'pyAudioAnalysis Apache-2.0; the recordings\' origin is not stated: not committed', reference: 'as shipped: the .segments speaker labels (contiguous, 0.1 s resolution)' },
+    build: (dir) => ['diarizationExample', 'diarizationExample2'].flatMap((name) => {
+      wav('tyiannak/pyAudioAnalysis', 'ae00ebd4', `pyAudioAnalysis/data/${name}.wav`, path.join(dir, `${name}.wav`));
+      const segs = show('tyiannak/pyAudioAnalysis', 'ae00ebd4', `pyAudioAnalysis/data/${name}.segments`).toString();
+      return segs.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 3).map((f) => rttmLine(name, Number(f[0]), Number(f[1]), f[2]));
+    }),
+  }],
   /** The call alone, for evals whose AMI excerpts are committed (test/fixtures/real-audio/vad-more, section 12c). */
   'vad-call': [PYANNOTE_SAMPLE],
   /** Section 12c: new development recordings. */

@@ -1,12 +1,14 @@
 /**
  * `earshot diarize`: who spoke when in an audio file, by the speaker stage a session runs (daemon/speakers/stage.ts),
  * with the shipped settings, and the voice each stretch of detected speech (a transcript line) gets, as a session
- * labels it (daemon/speakers/lines.ts, with the session's voice detection of a meeting).
+ * labels it (daemon/speakers/lines.ts, with the session's voice detection of a meeting, cut where the voice changes).
  *
  * Owns only that printout. Must not load a whisper model or write anything.
  */
 import * as path from 'node:path';
-import { FileSource, SAMPLE_RATE } from '../capture/source';
+import { AudioFrame, FileSource, SAMPLE_RATE } from '../capture/source';
+import { cutFinal } from '../speakers/cuts';
+import { SegmentationModel } from '../speakers/segmentation';
 import { assignLines, speechTurns } from '../speakers/lines';
 import { SpectralReidentifier } from '../speakers/spectral';
 import { stageTurns } from '../speakers/stage';
@@ -14,14 +16,26 @@ import { createSpeechDetector, vadConfig } from '../vad/config';
 import { segmentUtterances } from '../vad/segmenter';
 import { args, Io, stamp, UsageError } from './common';
 
-/** The speech voice detection gives the recognizer (each final's t0–t1), as a meeting session detects it. */
+/**
+ * The speech voice detection gives the recognizer (each final's t0–t1), as a meeting session detects it, each stretch
+ * cut where the voice changes as a session cuts its finals (speakers/cuts.ts).
+ */
 async function speechStretches(file: string): Promise<{ start: number; end: number }[]> {
   const config = vadConfig({}, 'meeting');
   const source = await FileSource.open(file, { pace: 'fast' });
-  const out: { start: number; end: number }[] = [];
-  for await (const e of segmentUtterances(source.frames(new AbortController().signal), await createSpeechDetector(config), config.segmenter)) {
-    if (e.type === 'end') out.push({ start: e.utterance.speechStartSample / SAMPLE_RATE, end: e.utterance.speechEndSample / SAMPLE_RATE });
+  const heard: Float32Array[] = [];
+  async function* keeping(frames: AsyncIterable<AudioFrame>) {
+    for await (const f of frames) { heard.push(f.samples); yield f; }
   }
+  const stretches: { start: number; end: number }[] = [];
+  for await (const e of segmentUtterances(keeping(source.frames(new AbortController().signal)), await createSpeechDetector(config), config.segmenter)) {
+    if (e.type === 'end') stretches.push({ start: e.utterance.speechStartSample / SAMPLE_RATE, end: e.utterance.speechEndSample / SAMPLE_RATE });
+  }
+  const samples = new Float32Array(heard.reduce((n, h) => n + h.length, 0));
+  heard.reduce((at, h) => { samples.set(h, at); return at + h.length; }, 0);
+  const model = await SegmentationModel.load();
+  const out: { start: number; end: number }[] = [];
+  for (const s of stretches) out.push(...await cutFinal(s.start, s.end, (from, to) => samples.subarray(from, to), (w) => model.run(w)));
   return out;
 }
 

@@ -16,6 +16,7 @@ import { SpeakerStages } from '../session/config';
 import { VoiceModelLoader } from '../speakers/embedding';
 import { SpeakerReidentifier } from '../speakers/reidentify';
 import { SpeakerStage } from '../speakers/stage';
+import { SegmentationModel } from '../speakers/segmentation';
 import { SpectralReidentifier } from '../speakers/spectral';
 import { readySpeakerModel } from '../models/voiceModel';
 import { warmUpExtraction } from '../understanding/extract';
@@ -146,6 +147,7 @@ export class SessionPipeline {
         if (!bySource.has(source)) bySource.set(source, voices ? voices.reidentifier() : Promise.resolve(new SpectralReidentifier()));
         return SpeakerStage.create({}, await bySource.get(source), firstNumber);
       },
+      segment: async (window) => (await SegmentationModel.load()).run(window),
     };
   }
 

@@ -38,6 +38,8 @@ export interface SpeakerStages {
   create(source: SourceKind, firstNumber: number): Promise<SpeakerStage>;
   /** 'voices' when a speaker-embedding model re-identifies voices, else 'overlap'. */
   mode: 'overlap' | 'voices';
+  /** The segmentation model's output for one window (speakers/cuts.ts: finals are cut where the voice changes); absent: never cut. */
+  segment?(window: Float32Array): Promise<ArrayLike<number>>;
 }
 
 export interface SessionConfig {

@@ -34,6 +34,7 @@ import { RestoredSession } from './restored';
 import { createSessionJournal, resumeJournal } from './sessionJournal';
 import { FlushWaiters, PipelineWiring, ResumePoint, runSourcePipeline } from './sourcePipeline';
 import { SessionSpeakers, sessionSpeakers } from './speakers';
+import { shareText } from '../speakers/cuts';
 import { SessionStats } from './stats';
 import { DEFAULT_SEGMENTER_OPTIONS } from '../vad/segmenter';
 import { TIMED_OUT, within } from '../../protocol/bounded';
@@ -59,6 +60,8 @@ export class Session {
   private readonly flushes = new FlushWaiters();
   /** Told when a source's voice detection opens or closes speech (auto-stop, service/autoStops.ts). */
   private readonly speechListeners = new Set<() => void>();
+  /** A final cut where the voice changed: its last piece, which the turn that continues it goes on from (by its id). */
+  private readonly lastPiece = new Map<string, string>();
   /** Who spoke each final, within each source (speakers.ts). */
   readonly speakers: SessionSpeakers;
   /** The opt-in model extraction while the meeting runs (absent: off, or a dictation). */
@@ -350,29 +353,40 @@ export class Session {
       t1: shown.endSample / SAMPLE_RATE,
       text: shown.text,
       final: shown.final,
-      ...(shown.continues !== undefined ? { continues: shown.continues } : {}),
+      ...(shown.continues !== undefined ? { continues: this.lastPiece.get(shown.continues) ?? shown.continues } : {}),
     };
     if (!segment.final || !segment.text) return this.announce(() => this.events.transcript(segment));
+    // A final where the voice changes is cut there (one voice a line); every piece is journaled before any is announced.
+    const shared = shareText(segment.text, await this.speakers.pieces(segment));
+    const pieces: TranscriptSegment[] = shared.length < 2 ? [segment] : shared.map((p, k) => ({
+      ...segment, t0: p.start, t1: p.end, text: p.text,
+      ...(k > 0 ? { segmentId: `${segment.segmentId}.${k + 1}`, continues: `${segment.segmentId}${k > 1 ? `.${k}` : ''}` } : {}),
+    }));
+    if (pieces.length > 1) this.lastPiece.set(segment.segmentId, pieces.at(-1)!.segmentId);
+    const announcements: (() => void)[] = [];
+    for (const piece of pieces) announcements.push(await this.journalFinal(piece));
+    latencyMark(segment.segmentId, 'journaled');
+    this.announce(() => announcements.forEach((send) => send()));
+    if (this.mode !== 'dictation') this.notes.schedule();
+  }
+
+  /** Journals a final (its mentions, speaker, the items and decisions it brings); returns how to announce it all. */
+  private async journalFinal(segment: TranscriptSegment): Promise<() => void> {
     await this.stamp(segment);
     this.speakers.label(segment); // synchronously before its record: a later change of its speaker is journaled after it
     const { sessionId: _id, final: _final, speakerPending: _pending, ...journaled } = segment;
     await this.append({ type: 'segment', ...journaled });
     this.stats.journaled(segment.source, segment.t0, segment.t1);
     // Dictation is text for the cursor: no items, no decisions, no notes file.
-    if (this.mode === 'dictation') {
-      latencyMark(segment.segmentId, 'journaled');
-      return this.announce(() => this.events.transcript(segment));
-    }
+    if (this.mode === 'dictation') return () => this.events.transcript(segment);
     const { items, decisions } = this.ledger.extract({ speaker: this.speakers.current(segment), text: segment.text, t0: segment.t0, segmentId: segment.segmentId });
     for (const { sessionId: _s, ...item } of items) await this.append({ type: 'actionItem', ...item });
     for (const { sessionId: _s, ...decision } of decisions) await this.append({ type: 'decision', ...decision });
-    latencyMark(segment.segmentId, 'journaled');
-    this.announce(() => {
+    return () => {
       this.events.transcript(this.speakers.latest(segment));
       items.forEach((i) => this.events.actionItem(i));
       decisions.forEach((d) => this.events.decision(d));
-    });
-    this.notes.schedule();
+    };
   }
 
   /** Stamps a final with its mentions and the place the user was viewing; the workspace folder is journaled first. */

@@ -18,6 +18,8 @@ import { JournalRecord, SpeakersRecord } from '../journal/journal';
 import type { SessionConfig, SpeakerStages } from './config';
 import { Relabel, Renamed, sourceVoices, SpeakerBook } from '../speakers/labels';
 import { SpeakerEvent, SpeakerStage, SpeakerTurn } from '../speakers/stage';
+import { cutFinal } from '../speakers/cuts';
+import { TIMED_OUT, within } from '../../protocol/bounded';
 
 /** What the session's speakers need of it. */
 export interface SessionSpeakersWiring {
@@ -39,6 +41,10 @@ export interface SessionSpeakersWiring {
 
 /** Audio a source's queue holds at most (s): the stage costs a hundredth of whisper, so it only lags when starved. */
 const MAX_QUEUED_SEC = 60;
+/** The longest a final waits for its cut (one model run or a few, tens of ms of CPU each). */
+const CUT_WAIT_MS = 2000;
+/** Audio kept for cutting a final (s): its longest utterance (25 s) and the recognizer's lag behind it, within reason. */
+const RECENT_AUDIO_SEC = 60;
 /** A gap in a source's capture clock longer than a window (a pause, a recorder down) starts a new stage: nothing links across it. */
 const RESTART_GAP_SEC = 10;
 
@@ -55,6 +61,8 @@ class SourceRun {
   origin = 0;
   /** The end of the last frame heard (capture clock). */
   heardTo = 0;
+  /** The latest RECENT_AUDIO_SEC of audio heard (the queue's copies), for cutting finals (capture clock, in order). */
+  readonly recent: AudioFrame[] = [];
   constructor(readonly kind: SourceKind) {}
 }
 
@@ -89,8 +97,11 @@ export class SessionSpeakers {
   hear(frame: AudioFrame): Promise<void> | undefined {
     const run = this.runs.get(frame.source);
     if (!run || this.failure || frame.pause || !frame.samples.length) return undefined;
-    run.queue.push({ source: frame.source, samples: frame.samples.slice(), startSample: frame.startSample });
+    const copy = { source: frame.source, samples: frame.samples.slice(), startSample: frame.startSample };
+    run.queue.push(copy);
     run.queued += frame.samples.length;
+    run.recent.push(copy);
+    while (run.recent.length > 1 && run.recent[1].startSample < copy.startSample - RECENT_AUDIO_SEC * SAMPLE_RATE) run.recent.shift();
     run.running ??= this.drain(run).finally(() => { run.running = undefined; });
     if (run.queued <= MAX_QUEUED_SEC * SAMPLE_RATE) return undefined;
     if (frame.source === 'file') return new Promise((resolve) => { run.readDown = resolve; });
@@ -100,6 +111,25 @@ export class SessionSpeakers {
       run.dropped += dropped.samples.length; // heard as a gap: the stage starts again after it
     }
     return undefined;
+  }
+
+  /**
+   * Where a final about to be journaled changes voice (speakers/cuts.ts): its pieces (s), or the whole final when its
+   * source is not split, its audio is no longer kept, or the model fails (the stage reports its own failure).
+   */
+  async pieces(segment: { source: SourceKind; t0: number; t1: number }): Promise<{ start: number; end: number }[]> {
+    const whole = [{ start: segment.t0, end: segment.t1 }];
+    const run = this.runs.get(segment.source), model = this.stages?.segment;
+    if (!run || !model || this.failure) return whole;
+    const audio = audioOf(run.recent, Math.round(segment.t0 * SAMPLE_RATE), Math.round(segment.t1 * SAMPLE_RATE));
+    if (!audio) return whole;
+    try {
+      // Bounded: a final waits for its cut no longer than CUT_WAIT_MS (a starved CPU), then goes out whole.
+      const pieces = await within(cutFinal(segment.t0, segment.t1, (from, to) => audio.read(from, to), (window) => model(window)), CUT_WAIT_MS);
+      return pieces === TIMED_OUT ? whole : pieces;
+    } catch {
+      return whole;
+    }
   }
 
   /** Gives a final about to be journaled its speaker (and voice, or speakerPending); it is kept to be sent again. */
@@ -256,6 +286,26 @@ export class SessionSpeakers {
     }
     this.wiring.stateChanged();
   }
+}
+
+/**
+ * The audio of frames `recent` from sample `from` to `to` (capture clock), as a reader of any span (silence where a
+ * window reaches past it); undefined when the frames do not hold all of [from, to) (dropped, or never heard).
+ */
+function audioOf(recent: readonly AudioFrame[], from: number, to: number): { read(a: number, b: number): Float32Array } | undefined {
+  const first = recent[0]?.startSample ?? Infinity;
+  const last = recent.at(-1), end = last ? last.startSample + last.samples.length : -Infinity;
+  if (from < first || to > end) return undefined;
+  return {
+    read(a, b) {
+      const out = new Float32Array(Math.max(0, b - a));
+      for (const f of recent) {
+        const lo = Math.max(a, f.startSample), hi = Math.min(b, f.startSample + f.samples.length);
+        if (hi > lo) out.set(f.samples.subarray(lo - f.startSample, hi - f.startSample), lo - a);
+      }
+      return out;
+    },
+  };
 }
 
 /** The session's speakers, as its config says (none split in a dictation or without stages). */

@@ -24,7 +24,7 @@ export function assignLines(turns: readonly SpeakerTurn[], stretches: readonly {
 export interface SpeechTurn { start: number; end: number; speaker: string; filled?: true; confidence?: number }
 
 /** `span` minus every one of `cover` (sorted pieces). */
-function subtract(span: { start: number; end: number }, cover: readonly { start: number; end: number }[]): { start: number; end: number }[] {
+export function subtract(span: { start: number; end: number }, cover: readonly { start: number; end: number }[]): { start: number; end: number }[] {
   let pieces = [span];
   for (const c of cover) {
     pieces = pieces.flatMap((p) => (c.end <= p.start || c.start >= p.end ? [p]

@@ -14,6 +14,8 @@
  *   npm run eval:diarize                       Markdown on stdout
  *   npm run eval:diarize -- --held-out DIR     another folder of held-out recordings (a vad-sets.json and its sets)
  *   npm run eval:diarize -- --json FILE        the figures as JSON as well
+ *   npm run eval:diarize -- --lines-only       only the transcribed lines' sections (issue 57), shipped segmentation setting
+ *   npm run eval:diarize -- --committed-only   without the held-out recordings (to look at the committed ones alone)
  *   npm run eval:diarize -- --embed MODEL.onnx  also with a speaker-embedding model re-identifying voices (the catalog's
  *                                              3D-Speaker CAM++ file: models/voiceModel.ts): DER per similarity
  *                                              threshold, the threshold chosen on the committed recordings, reported
@@ -37,6 +39,8 @@ import { detect } from './vad/run';
 import { vadConfig } from '../../daemon/vad/config';
 import { poolLines, scoreLines } from './diarize/lines';
 import { SAME_VOICE_DISTANCE, SpectralReidentifier } from '../../daemon/speakers/spectral';
+import { CutOptions, DEFAULT_CUT_OPTIONS } from '../../daemon/speakers/cuts';
+import { cutLines, cutWindowsOf, StretchWindows } from './diarize/cuts';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const DEFAULT_HELD_OUT = path.join(REPO_ROOT, '.bench', 'diar-dev');
@@ -66,7 +70,7 @@ export function chooseOptions(candidates: readonly DiarizeOptions[], scores: rea
   return best;
 }
 
-interface Scored { recording: RealRecording; durationSec: number; reference: SpeakerSpan[] }
+interface Scored { recording: RealRecording; durationSec: number; reference: SpeakerSpan[]; samples: Float32Array }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const parts = (s: DerScore) => s.scored > 0 ? `${pct(s.missed / s.scored)} | ${pct(s.falseAlarm / s.scored)} | ${pct(s.confusion / s.scored)}` : '– | – | –';
@@ -74,8 +78,9 @@ const speakersOf = (turns: readonly { speaker: string }[]) => new Set(turns.map(
 const oneSpeaker = (turns: readonly { start: number; end: number }[]): SpeakerSpan[] => union(turns).map((t) => ({ ...t, speaker: 'one' }));
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { 'held-out': { type: 'string' }, json: { type: 'string' }, embed: { type: 'string' } } });
-  const heldOutDir = values['held-out'] ?? (fs.existsSync(path.join(DEFAULT_HELD_OUT, 'vad-sets.json')) ? DEFAULT_HELD_OUT : undefined);
+  const { values } = parseArgs({ options: { 'held-out': { type: 'string' }, json: { type: 'string' }, embed: { type: 'string' },
+    'lines-only': { type: 'boolean' }, 'committed-only': { type: 'boolean' } } });
+  const heldOutDir = values['committed-only'] ? undefined : values['held-out'] ?? (fs.existsSync(path.join(DEFAULT_HELD_OUT, 'vad-sets.json')) ? DEFAULT_HELD_OUT : undefined);
   const choosing = realRecordings(REAL_AUDIO_DIR);
   const heldOut = heldOutDir ? realRecordings(heldOutDir) : [];
   const all = [...choosing, ...heldOut];
@@ -87,8 +92,18 @@ async function main(): Promise<void> {
   const segmented = new Map<number, Segmented[]>(STEPS_SEC.map((s) => [s, []]));
   for (const r of all) {
     const samples = await readAudio(r.file);
-    audio.push({ recording: r, durationSec: samples.length / SAMPLE_RATE, reference: speakerSpans(r.turns as { start: number; end: number; speaker?: string }[]) });
-    for (const step of STEPS_SEC) segmented.get(step)!.push(await segment(model, samples, step));
+    audio.push({ recording: r, samples, durationSec: samples.length / SAMPLE_RATE, reference: speakerSpans(r.turns as { start: number; end: number; speaker?: string }[]) });
+    for (const step of STEPS_SEC) if (!values['lines-only'] || step === DEFAULT_DIARIZE_OPTIONS.stepSec) segmented.get(step)!.push(await segment(model, samples, step));
+  }
+  if (values['lines-only']) {
+    // The lines alone (issue 57's sections), with the shipped segmentation setting: no grid, no re-identification.
+    const groups = groupRecordings(choosing.map((r) => ({ name: r.name, speakers: r.speakers ?? [r.name] })));
+    const seg = segmented.get(DEFAULT_DIARIZE_OPTIONS.stepSec)!;
+    const only = audio.map((a, i) => scoreDiarization(a.reference, replay(seg[i], DEFAULT_DIARIZE_OPTIONS).filter((t) => !t.weak), { durationSec: a.durationSec }));
+    const lines = await sessionLines(audio, (i, weakOnset) => replay(seg[i], { ...DEFAULT_DIARIZE_OPTIONS, weakOnset }), choosing.map((_, i) => i), groups,
+      heldOut.map((_, j) => choosing.length + j), (i) => audio[i].recording.name, (i) => only[i], model);
+    if (values.json) fs.writeFileSync(values.json, JSON.stringify({ collar: STANDARD_COLLAR, lines }, null, 1));
+    return;
   }
   const cpuPerSec = new Map(STEPS_SEC.map((s) => {
     const runs = segmented.get(s)!;
@@ -167,7 +182,7 @@ async function main(): Promise<void> {
   for (const s of STEPS_SEC) console.log(`| ${s} s | ${(10 / s).toFixed(0)} | ${cpuPerSec.get(s)!.toFixed(4)} |`);
   console.log(`\nLinking is by overlap only (no embedding model): a speaker silent for longer than a window (10 s) comes back under a new label.`);
   const lines = await sessionLines(audio, (i, weakOnset) => replay(segmented.get(candidates[defaults].stepSec)![i], { ...candidates[defaults], weakOnset }),
-    choose, groups, heldOut.map((_, j) => choosing.length + j), nameOf, (i) => scores[defaults][i]);
+    choose, groups, heldOut.map((_, j) => choosing.length + j), nameOf, (i) => scores[defaults][i], model);
   const spectral = await withSpectral(audio, choose, groups, heldOut.map((_, j) => choosing.length + j), nameOf);
   const embedded = values.embed ? await withEmbeddings(values.embed, audio, choose, heldOut.map((_, j) => choosing.length + j), nameOf) : undefined;
 
@@ -191,7 +206,7 @@ const ratio = (n: number, d: number) => (d ? (n / d).toFixed(3) : '–');
  * out and on all of them, and scored on the held-out ones beside the segmentation-only DER.
  */
 async function sessionLines(audio: readonly Scored[], turnsWith: (i: number, weakOnset: number) => SpeakerTurn[], choose: readonly number[],
-  groups: readonly number[][], held: readonly number[], nameOf: (i: number) => string, segmentationOnly: (i: number) => DerScore) {
+  groups: readonly number[][], held: readonly number[], nameOf: (i: number) => string, segmentationOnly: (i: number) => DerScore, model: SegmentationModel) {
   process.stderr.write(`eval:diarize: voice detection over ${audio.length} recordings…\n`);
   const stretches: { start: number; end: number }[][] = [];
   for (const a of audio) stretches.push((await detect(a.recording.file, vadConfig({}, 'meeting'))).speech);
@@ -235,10 +250,76 @@ async function sessionLines(audio: readonly Scored[], turnsWith: (i: number, wea
     const h = pooled(use, held);
     console.log(`| **pooled** | ${h.lines} | **${ratio(h.linesRight, h.lines)}** | **${ratio(h.turnsRight, h.turns)}** | **${pct(der(h.speech))}** | ${pct(der(h.der))} | ${pct(der(poolDer(held.map(segmentationOnly))))} |\n`);
   }
+  const cuts = await cutSection(audio, model, stretches, (i) => turnsWith(i, WEAK_ONSETS[use]), choose, groups, held, nameOf, segmentationOnly);
   return {
-    chosen: WEAK_ONSETS[chosen], shipped: DEFAULT_DIARIZE_OPTIONS.weakOnset, crossValidation: cv,
+    chosen: WEAK_ONSETS[chosen], shipped: DEFAULT_DIARIZE_OPTIONS.weakOnset, crossValidation: cv, cuts,
     onsets: WEAK_ONSETS.map((w, k) => ({ weakOnset: String(w), committed: pooled(k, choose), heldOut: pooled(k, held) })),
   };
+}
+
+/** Cut settings tried (cuts.ts; undefined: no cut, a line per voice-detected stretch). */
+export const CUT_GRID: (CutOptions | undefined)[] = [undefined, ...[0.25, 0.5, 1].flatMap((minRunSec) => [0.5, 1, 1.5, 2, 3].map((minPieceSec) => ({ minRunSec, minPieceSec })))];
+const cutName = (o: CutOptions | undefined) => (o ? `run ≥ ${o.minRunSec} s, piece ≥ ${o.minPieceSec} s` : 'no cut');
+
+/**
+ * Lines cut where the voice changes (cuts.ts), as a session cuts its finals: per setting, lines right and DER on the
+ * committed recordings (they choose: the most lines right, then the lowest DER of the lines, then fewer lines, then
+ * the longer runs) and on the held-out ones, with DER's parts for the speech turns (what the session assigns over the detected
+ * speech) beside the segmentation-only turns.
+ */
+async function cutSection(audio: readonly Scored[], model: SegmentationModel, stretches: readonly { start: number; end: number }[][],
+  turnsOf: (i: number) => SpeakerTurn[], choose: readonly number[], groups: readonly number[][], held: readonly number[],
+  nameOf: (i: number) => string, segmentationOnly: (i: number) => DerScore) {
+  process.stderr.write(`eval:diarize: cut windows over ${audio.length} recordings…\n`);
+  const windows: StretchWindows[][] = [];
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < audio.length; i++) windows.push(await cutWindowsOf(model, audio[i].samples, stretches[i]));
+  const cpu = process.cpuUsage(cpu0), audioSec = audio.reduce((n, a) => n + a.durationSec, 0);
+  const scored = CUT_GRID.map((o) => audio.map((a, i) => scoreLines(a.reference, turnsOf(i), cutLines(windows[i], o), a.durationSec)));
+  const pooled = (k: number, idx: readonly number[]) => {
+    const s = idx.map((i) => scored[k][i]);
+    return { der: poolDer(s.map((x) => x.der)), speech: poolDer(s.map((x) => x.speech)), ...poolLines(s) };
+  };
+  const share = (p: { linesRight: number; lines: number }) => p.linesRight / Math.max(1, p.lines);
+  const pick = (idx: readonly number[]) => CUT_GRID.reduce<number>((best, _, k) => {
+    const a = pooled(k, idx), b = pooled(best, idx);
+    if (share(a) > share(b) + 1e-9) return k;
+    if (share(a) < share(b) - 1e-9) return best;
+    // Ties: the lower DER of the lines, then fewer lines (fewer cuts), then the later setting (longer runs).
+    if (der(a.der) < der(b.der) - 1e-9) return k;
+    return Math.abs(der(a.der) - der(b.der)) <= 1e-9 && a.lines <= b.lines && k > 0 ? k : best;
+  }, 0);
+  const chosen = pick(choose);
+  const shipped = CUT_GRID.findIndex((o) => o && o.minRunSec === DEFAULT_CUT_OPTIONS.minRunSec && o.minPieceSec === DEFAULT_CUT_OPTIONS.minPieceSec);
+  console.log(`\n### Lines cut at a change of voice (cuts.ts: the segmentation model over each final's own audio)\n`);
+  console.log(`Each voice-detected stretch is cut where one local speaker speaking alone gives way to another (runs of at least "run", pieces of at least "piece"), each piece labelled by the session's book. CPU of the cut windows: ${(cpu.user + cpu.system) / 1e6 / audioSec > 0 ? ((cpu.user + cpu.system) / 1e6 / audioSec).toFixed(4) : '–'} CPU-s per audio-s.\n`);
+  console.log('| cut | committed: lines | lines right | DER of the lines | held out: lines | lines right | DER of the lines | DER, speech turns | missed | false alarm | confusion |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  CUT_GRID.forEach((o, k) => {
+    const c = pooled(k, choose), h = pooled(k, held);
+    console.log(`| ${cutName(o)}${k === chosen ? ' (chosen)' : ''}${k === shipped ? ' (shipped)' : ''} | ${c.lines} | ${ratio(c.linesRight, c.lines)} | ${pct(der(c.der))} | ${h.lines} | ${held.length ? `**${ratio(h.linesRight, h.lines)}**` : '–'} | ${held.length ? pct(der(h.der)) : '–'} | ${held.length ? pct(der(h.speech)) : '–'} | ${held.length ? parts(h.speech) : '– | – | –'} |`);
+  });
+  const folds = groups.map((g) => { const k = pick(choose.filter((i) => !g.includes(i))); return { heldOut: g.map(nameOf), cut: cutName(CUT_GRID[k]), ...pooled(k, g) }; });
+  const cv = { der: poolDer(folds.map((f) => f.der)), ...poolLines(folds.map((f) => ({ ...f }))) };
+  console.log(`\nLeave one group out: lines right ${ratio(cv.linesRight, cv.lines)} of ${cv.lines}, DER of the lines ${pct(der(cv.der))} (chosen per fold: ${folds.map((f) => f.cut).join('; ')}).`);
+  console.log(shipped === chosen ? `DEFAULT_CUT_OPTIONS is the chosen setting.\n` : `**DEFAULT_CUT_OPTIONS (${cutName(DEFAULT_CUT_OPTIONS)}) differs from the chosen ${cutName(CUT_GRID[chosen])}.**\n`);
+  const use = shipped === -1 ? chosen : shipped;
+  const breakdown = (title: string, idx: readonly number[]) => {
+    if (!idx.length) return;
+    console.log(`${title}, ${cutName(CUT_GRID[use])}: DER's parts for the session's speech turns and the segmentation only\n`);
+    console.log('| recording | lines | lines right | speech turns: DER | missed | false alarm | confusion | segmentation only: DER | missed | false alarm | confusion |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const i of idx) {
+      const s = scored[use][i];
+      console.log(`| ${nameOf(i)} | ${s.lines} | ${ratio(s.linesRight, s.lines)} | ${pct(der(s.speech))} | ${parts(s.speech)} | ${pct(der(segmentationOnly(i)))} | ${parts(segmentationOnly(i))} |`);
+    }
+    const p = pooled(use, idx), seg = poolDer(idx.map(segmentationOnly));
+    console.log(`| **pooled** | ${p.lines} | **${ratio(p.linesRight, p.lines)}** | **${pct(der(p.speech))}** | ${parts(p.speech)} | ${pct(der(seg))} | ${parts(seg)} |\n`);
+  };
+  breakdown('Committed (they chose)', choose);
+  breakdown('Held out (they chose nothing)', held);
+  return { chosen: cutName(CUT_GRID[chosen]), shipped: cutName(DEFAULT_CUT_OPTIONS), cpuPerAudioSec: (cpu.user + cpu.system) / 1e6 / audioSec, crossValidation: cv,
+    grid: CUT_GRID.map((o, k) => ({ cut: cutName(o), committed: pooled(k, choose), heldOut: pooled(k, held) })) };
 }
 
 /** Distances tried for spectral re-identification (spectral.ts; the shipped one among them). */

@@ -108,17 +108,24 @@ describe('speakers within a source, live (real daemon, VAD, segmentation model, 
         assert.deepEqual(relabel, { ...settled, speaker: change.speaker, voice: change.voice, speakerConfidence: change.confidence }, 'the same final, its text unchanged, with its speaker');
 
         // Named while the meeting runs: its finals so far are relabelled, and its later finals come out with the name.
-        named = relabel.voice!;
+        // The voice of a whole final (a promise its speaker owns): a final cut where the voice changes (issue 57) shares
+        // the saying model's sentence out over its pieces, and no piece alone is a promise.
+        const whole = await client.waitFor('a whole final with its voice', () => latest(client.transcripts, relabels).find((t) => t.text === sentenceText(PROMISE_TOKENS) && t.voice), 60_000);
+        named = whole.voice!;
         const renamed = await client.connection.sendRequest(SpeakerRename, { sessionId, source: 'file', voice: named, name: 'Dana' });
         assert.equal(renamed.speaker, 'Dana');
         assert.ok(renamed.segments >= 1);
-        await client.waitFor('the first final as Dana', () => latest(client.transcripts, relabels).find((t) => t.segmentId === first.segmentId && t.speaker === 'Dana'));
+        await client.waitFor('that final as Dana', () => latest(client.transcripts, relabels).find((t) => t.segmentId === whole.segmentId && t.speaker === 'Dana'));
         assert.ok(relabels.some((p) => p.cause === 'renamed'));
         await client.sessionDone(sessionId);
 
         const finals = latest(client.transcripts, relabels);
         assert.ok(finals.length >= 3, `${finals.length} finals`);
-        assert.ok(finals.every((f) => !f.speakerPending && f.text === sentenceText(PROMISE_TOKENS)), JSON.stringify(finals));
+        assert.ok(finals.every((f) => !f.speakerPending), JSON.stringify(finals));
+        // A final cut where the voice changes (issue 57) is its pieces ("file-3", "file-3.2"…): together, its words once.
+        const utterances = new Map<string, string[]>();
+        for (const f of finals) utterances.set(f.segmentId.replace(/\.\d+$/, ''), [...utterances.get(f.segmentId.replace(/\.\d+$/, '')) ?? [], f.text]);
+        assert.ok([...utterances.values()].every((texts) => texts.join(' ') === sentenceText(PROMISE_TOKENS)), JSON.stringify(finals));
         for (const f of finals) assert.equal(f.speaker, f.voice === named ? 'Dana' : f.voice ?? 'Speaker', JSON.stringify(f));
         const voices = new Set(finals.map((f) => f.voice).filter(Boolean));
         assert.ok(voices.size >= 2, `voices ${[...voices].join(', ')}: the excerpt has two people talking`);
@@ -127,7 +134,7 @@ describe('speakers within a source, live (real daemon, VAD, segmentation model, 
         for (const i of items) if ((owners.get(i.id)?.revision ?? -1) < i.revision) owners.set(i.id, i);
         const bySegment = new Map(finals.map((f) => [f.segmentId, f.speaker]));
         const current = [...owners.values()].filter((i) => !i.removed);
-        assert.ok(current.length >= 2, JSON.stringify(current));
+        assert.ok(current.length >= 1, JSON.stringify(current));
         for (const i of current) assert.equal(i.owner, bySegment.get(i.segmentId), JSON.stringify(i));
         assert.ok(current.some((i) => i.owner === 'Dana'));
         // The journal tells the same speakers.
@@ -317,6 +324,57 @@ describe('a voice that comes back after a silence longer than a window keeps its
       assert.notEqual(other.voice, first.voice);
       const journaled = segmentsOf((await readJournal(path.join(dir, 'storage', 'sessions', `${sessionId}.jsonl`))).records);
       assert.deepEqual(journaled.map((s) => [s.segmentId, s.voice]), finals.map((f) => [f.segmentId, f.voice]));
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+describe('two voices without a pause come out as two lines with two speakers (issue 57: real daemon, no voice model)', function () {
+  this.timeout(180_000);
+  let dir: string;
+
+  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-voice-cut-')); });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** espeak-ng: voice A, then voice B at once (each trimmed of its silences, so voice detection hears one utterance), then silence. */
+  function handOver(): { file: string; changeSec: number } {
+    const say = (name: string, args: string[]) => {
+      const raw = path.join(dir, `${name}-raw.wav`), out = path.join(dir, `${name}.wav`);
+      execFileSync('espeak-ng', [...args, '-w', raw]);
+      execFileSync('sox', ['-R', raw, '-r', '16000', '-c', '1', '-b', '16', out, 'silence', '1', '0.02', '1%', 'reverse', 'silence', '1', '0.02', '1%', 'reverse']);
+      return out;
+    };
+    const a = say('a', ['-v', 'en-gb+m2', '-p', '40', 'I will send the quarterly report to the finance team by Friday afternoon, and then we can review it together.']);
+    const b = say('b', ['-v', 'en-us+f3', '-p', '75', '-s', '165', 'That works for me. I also need the budget numbers before the meeting on Monday morning, please.']);
+    const silence = path.join(dir, 'silence.wav');
+    execFileSync('sox', ['-R', '-n', '-r', '16000', '-c', '1', '-b', '16', silence, 'trim', '0', '2']);
+    const file = path.join(dir, 'hand-over.wav');
+    execFileSync('sox', ['-R', a, b, silence, file]);
+    return { file, changeSec: Number(execFileSync('soxi', ['-D', a]).toString().trim()) };
+  }
+
+  it('the final is cut at the change: two pieces, journaled, the second continuing the first, each with its own voice', async () => {
+    const { file: audioFile, changeSec } = handOver();
+    const client = connectDaemon();
+    try {
+      const relabels = relabelsOf(client);
+      await client.initialize({ protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: sayingModel('promise', PROMISE_TOKENS), threads: 1 });
+      const { sessionId } = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile, pace: 'fast', title: 'Hand-over' });
+      await client.sessionDone(sessionId);
+      const finals = latest(client.transcripts, relabels).sort((x, y) => x.t0 - y.t0);
+      const shown = JSON.stringify(finals.map((f) => [f.segmentId, f.t0, f.t1, f.voice, f.continues, f.text]));
+      const before = finals.filter((f) => f.t1 <= changeSec + 1), after = finals.filter((f) => f.t0 >= changeSec - 1);
+      assert.ok(before.length && after.length, `a line for each voice (the change at ${changeSec.toFixed(2)} s): ${shown}`);
+      assert.ok(Math.abs(after[0].t0 - changeSec) < 1, `cut near the change: ${shown}`);
+      assert.match(before[0].voice ?? '', VOICE, shown);
+      assert.match(after[0].voice ?? '', VOICE, shown);
+      assert.notEqual(after[0].voice, before.at(-1)!.voice, shown);
+      // One utterance, cut: the second piece continues the first, and together they hold the final's words once.
+      assert.equal(after[0].continues, before.at(-1)!.segmentId, shown);
+      assert.equal(`${before.at(-1)!.text} ${after[0].text}`, sentenceText(PROMISE_TOKENS), shown);
+      const journaled = segmentsOf((await readJournal(path.join(dir, 'storage', 'sessions', `${sessionId}.jsonl`))).records);
+      assert.deepEqual(journaled.map((s) => [s.segmentId, s.t0, s.t1, s.voice, s.continues ?? null]), finals.map((f) => [f.segmentId, f.t0, f.t1, f.voice, f.continues ?? null]));
     } finally {
       await client.dispose();
     }

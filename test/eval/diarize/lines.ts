@@ -9,8 +9,11 @@
  *   speaker is the mapped voice the speech turns give most of it (a turn they do not cover is wrong).
  */
 import { SpeakerTurn } from '../../../daemon/speakers/stage';
-import { assignLines, SpeakerLine, speechTurns } from '../../../daemon/speakers/lines';
+import { assignLines, SpeakerLine, speechTurns, subtract } from '../../../daemon/speakers/lines';
 import { DerScore, scoreDiarization, SpeakerSpan } from './der';
+
+/** The speaker a line gets where the stage heard no one (the source's label, "Others" in a call). */
+const SOURCE_LABEL = 'the source';
 
 export interface LineScore { der: DerScore; speech: DerScore; lines: number; linesRight: number; turns: number; turnsRight: number; unlabelled: number }
 
@@ -26,12 +29,15 @@ function mostHeard(reference: readonly SpeakerSpan[], span: { start: number; end
 }
 
 export function scoreLines(reference: readonly SpeakerSpan[], turns: readonly SpeakerTurn[], stretches: readonly { start: number; end: number }[], durationSec: number): LineScore & { assigned: SpeakerLine[] } {
-  const assigned = assignLines(turns, stretches);
+  // Where the stage heard no one at all, a session shows the source's label (labels.ts): one speaker, scored as one.
+  const assigned = assignLines(turns, stretches).map((l) => (l.speaker === undefined ? { ...l, speaker: SOURCE_LABEL } : l));
   const spans: SpeakerSpan[] = assigned.flatMap((l) => (l.speaker === undefined ? [] : [{ start: l.start, end: l.end, speaker: l.speaker }]));
   const der = scoreDiarization(reference, spans, { durationSec });
   // Voices are named by the speech turns' map (who speaks when); a line is right when its voice maps to its speaker.
   const mapping = new Map<string, string>();
-  const speechSpans = speechTurns(turns, stretches);
+  const speechSpans: SpeakerSpan[] = speechTurns(turns, stretches);
+  // Speech no turn is near (the stage heard only weak turns, or none): the voice its line shows.
+  for (const l of assigned) speechSpans.push(...subtract(l, speechSpans).map((u) => ({ ...u, speaker: l.speaker! })));
   const speech = scoreDiarization(reference, speechSpans, { durationSec, mapping });
   let lines = 0, linesRight = 0;
   for (const l of assigned) {
@@ -45,7 +51,7 @@ export function scoreLines(reference: readonly SpeakerSpan[], turns: readonly Sp
     const voice = mostHeard(speechSpans, r);
     if (voice !== undefined && mapping.get(voice) === r.speaker) turnsRight++;
   }
-  return { der, speech, lines, linesRight, turns: reference.length, turnsRight, unlabelled: assigned.filter((l) => l.speaker === undefined).length, assigned };
+  return { der, speech, lines, linesRight, turns: reference.length, turnsRight, unlabelled: assigned.filter((l) => l.speaker === SOURCE_LABEL).length, assigned };
 }
 
 export function poolLines(scores: readonly LineScore[]): Omit<LineScore, 'der' | 'speech'> {
