@@ -6,6 +6,9 @@
 import { DecisionStanding } from '../../protocol/protocol';
 import type { NotedEntry } from './carriedNotes';
 
+/** The carried-notes prompt a chunk is sent with: v7 (the default) or v8 (issue 56: refinements). */
+export type NotesPrompt = 7 | 8;
+
 export interface ChunkLine { segmentId: string; speaker: string; t0: number; text: string }
 
 /** A rule-based item shown to the model in a chunk (it may dismiss it; an action item, rewrite it). */
@@ -22,7 +25,8 @@ export interface ModelChunk {
   items: ShownItem[];
   /**
    * Prompt v7 (issue 56): what the parts before this one noted, as its prompt shows it (bounded: carriedNotes.ts's
-   * boundNoted); absent: a v6 prompt, each part read alone.
+   * boundNoted); absent: a v6 prompt, each part read alone. `prompt: 8`: prompt v8, whose answer may also refine a
+   * noted entry's words (carriedNotes.ts's NOTED_SHAPE_V8); absent: v7.
    */
-  noted?: { shown: NotedEntry[]; left: number };
+  noted?: { shown: NotedEntry[]; left: number; prompt?: NotesPrompt };
 }
