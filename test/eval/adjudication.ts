@@ -12,7 +12,7 @@
  * runs are compared fairly after a new round: the pool so far re-judged with their finds outside it (`rounds`).
  *
  *   node out/test/eval/adjudication.js [--set silver-held-out] …   the silver held-out part instead of the real set
- *   node out/test/eval/adjudication.js --make DIR [--runs A=DIR,B=DIR]
+ *   node out/test/eval/adjudication.js --make DIR [--runs A=DIR,B=DIR] [--only a,b]
  *                                                     a new round on the pool the stored rounds leave: writes
  *                                                     DIR/<meeting>.ask.md (the transcript, numbered, and the candidates
  *                                                     in line order, no source) and DIR/keys/<meeting>.candidates.json
@@ -262,9 +262,10 @@ export function pooledThrough(m: Meeting, set: AdjudicatedSet, upTo = ADJUDICATE
  * every round, or (`check`) as the real set's check left its first round. `tallies` gathers how each round went (one
  * tally a round; the check's with its decoys and its agreement with the first round).
  */
-export function withPooledLabels(meetings: Meeting[], set: AdjudicatedSet, by: 'rounds' | 'check' = 'rounds', tallies?: AdjudicationTally[]): Meeting[] {
+export function withPooledLabels(meetings: Meeting[], set: AdjudicatedSet, by: 'rounds' | 'check' = 'rounds', tallies?: AdjudicationTally[], trialRound?: string): Meeting[] {
   const { dir, rounds } = ADJUDICATED_SETS[set];
-  const steps = by === 'check' ? [path.join(dir, 'check')] : rounds.map((r) => path.join(dir, r));
+  // A trial round (a new prompt's finds judged, not yet stored as a round): on top of the stored ones.
+  const steps = by === 'check' ? [path.join(dir, 'check')] : [...rounds.map((r) => path.join(dir, r)), ...(trialRound ? [trialRound] : [])];
   return meetings.map((m) => ({
     ...m,
     labels: foldRounds(m, steps, tallies && ((i, used, pooled) => {
@@ -327,9 +328,9 @@ export async function recordedRunFinds(m: Meeting, set: AdjudicatedSet = 'real',
 }
 
 /** A new round's ask files and candidates: the pool the stored rounds leave, with today's runs' unmatched finds. */
-async function make(dir: string, set: AdjudicatedSet, runDirs?: [string, string][]): Promise<void> {
+async function make(dir: string, set: AdjudicatedSet, runDirs?: [string, string][], only?: ReadonlySet<string>): Promise<void> {
   fs.mkdirSync(path.join(dir, 'keys'), { recursive: true });
-  for (const m of ADJUDICATED_SETS[set].meetings()) {
+  for (const m of ADJUDICATED_SETS[set].meetings().filter((x) => !only || only.has(x.name))) {
     const candidates = candidatesOf(pooledThrough(m, set), await recordedRunFinds(m, set, runDirs));
     fs.writeFileSync(path.join(dir, `${m.name}.ask.md`), askText(m, candidates));
     fs.writeFileSync(path.join(dir, 'keys', `${m.name}.candidates.json`), `${JSON.stringify(candidates, null, 1)}\n`);
@@ -356,13 +357,15 @@ if (require.main === module) {
   const decoys = flagValue(argv, '--decoys');
   const set = (flagValue(argv, '--set') ?? 'real') as AdjudicatedSet;
   if (!dir || (argv.includes('--make-check') && !decoys) || !(set in ADJUDICATED_SETS)) {
-    process.stderr.write('usage: node out/test/eval/adjudication.js [--set real|silver-held-out] --make DIR [--runs A=DIR,B=DIR] | --make-check DIR --decoys DECOYS_DIR\n');
+    process.stderr.write('usage: node out/test/eval/adjudication.js [--set real|silver-held-out] --make DIR [--runs A=DIR,B=DIR] [--only a,b] | --make-check DIR --decoys DECOYS_DIR\n');
     process.exit(2);
   }
   // --runs A=DIR,B=DIR: the answer runs whose finds the round pools, when they are not (yet) the set's recorded ones.
   const runDirs = flagValue(argv, '--runs')?.split(',').map((r) => r.split('=') as [string, string]);
   if (runDirs?.some((r) => r.length !== 2 || !fs.existsSync(r[1]))) throw new Error('--runs A=DIR,B=DIR: a name and an answers folder each');
-  (flagValue(argv, '--make') ? make(dir, set, runDirs) : Promise.resolve(makeCheck(dir, decoys!, set))).catch((e: unknown) => {
+  // --only a,b: the meetings a new prompt's runs answered (a held-out part), when they are not the whole set.
+  const only = flagValue(argv, '--only') ? new Set(flagValue(argv, '--only')!.split(',')) : undefined;
+  (flagValue(argv, '--make') ? make(dir, set, runDirs, only) : Promise.resolve(makeCheck(dir, decoys!, set))).catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     process.exit(1);
   });

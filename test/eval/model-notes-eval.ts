@@ -303,7 +303,7 @@ async function main(argv: string[]): Promise<void> {
   if (labelsFrom === 'pooled-check' && set !== 'real') throw new Error('--labels pooled-check: only the real set has a check');
   const tallies: AdjudicationTally[] = [];
   const selected = selectMeetings(all, argv);
-  const meetings = labelsFrom === 'first' ? selected : withPooledLabels(selected, adjudicated!, labelsFrom === 'pooled' ? 'rounds' : 'check', tallies);
+  const meetings = labelsFrom === 'first' ? selected : withPooledLabels(selected, adjudicated!, labelsFrom === 'pooled' ? 'rounds' : 'check', tallies, flagValue(argv, '--trial-round'));
   const against = labelsFrom === 'first' ? 'first labeller' : labelsFrom === 'pooled' ? 'pooled labels' : 'pooled (check)';
   if (local && !fs.existsSync(local)) throw new Error(`--local ${local}: no such file`);
   // As `earshot notes --local` runs it: one model process for every meeting, closed at the end.
