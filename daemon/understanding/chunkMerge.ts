@@ -6,7 +6,7 @@
  */
 import { ChunkExtraction, DecisionStanding, NotedUpdate } from '../../protocol/protocol';
 import { boundNoted, NOTED_BOUNDS, NotedEntry, nearDuplicate } from './carriedNotes';
-import type { ModelChunk, NotesPrompt, ShownItem } from './chunks';
+import { ModelChunk, NOTES_PROMPT_DEFAULT, NotesPrompt, ShownItem } from './chunks';
 import { NameTies } from '../speakers/nameTies';
 
 const STOP = new Set('a an the to of and or for on in at by with we i you it is be will ll that this so do'.split(' '));
@@ -283,11 +283,11 @@ export function notedBefore(chunks: readonly ModelChunk[], answers: readonly (Ch
 export interface EarlierParts { chunks: readonly ModelChunk[]; answers: readonly (ChunkExtraction | null)[] }
 
 /**
- * `chunk` as prompt v7 sends it: with what every chunk before it (`earlier`: all of them, answered) noted. The one
- * place a v7 prompt's notes are made, for a call and for a local model's reading ahead of it alike: the same parts
- * give the same prompt, whose start the read ahead then holds.
+ * `chunk` as prompt v7 or v8 sends it (`prompt`; absent: NOTES_PROMPT_DEFAULT): with what every chunk before it
+ * (`earlier`: all of them, answered) noted. The one place a carried-notes prompt's notes are made, for a call and for
+ * a local model's reading ahead of it alike: the same parts give the same prompt, whose start the read ahead then holds.
  */
-export function withNotedBefore(chunk: ModelChunk, earlier: EarlierParts, prompt: NotesPrompt = 7): ModelChunk {
+export function withNotedBefore(chunk: ModelChunk, earlier: EarlierParts, prompt: NotesPrompt = NOTES_PROMPT_DEFAULT): ModelChunk {
   const noted = notedBefore([...earlier.chunks, chunk], earlier.answers, earlier.chunks.length);
   return { ...chunk, noted: prompt === 8 ? { ...noted, prompt } : noted };
 }

@@ -6,8 +6,14 @@
 import { DecisionStanding } from '../../protocol/protocol';
 import type { NotedEntry } from './carriedNotes';
 
-/** The carried-notes prompt a chunk is sent with: v7 (the default) or v8 (issue 56: refinements). */
+/** The carried-notes prompt a chunk is sent with: v7 or v8 (issue 56: refinements). */
 export type NotesPrompt = 7 | 8;
+/**
+ * The carried-notes prompt a meeting is read with (live and `earshot notes`): v8 since 2026-11-28 (decisions recall
+ * 0.84 / 0.74 against v7's 0.69 / 0.71 on the real set's held-out twenty, 0.81 / 0.80 against 0.58 / 0.67 on the silver
+ * held-out 45; docs/benchmarks/notes-quality.md). v7 stays for replaying the answers recorded to it.
+ */
+export const NOTES_PROMPT_DEFAULT: NotesPrompt = 8;
 
 export interface ChunkLine { segmentId: string; speaker: string; t0: number; text: string }
 

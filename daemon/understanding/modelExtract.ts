@@ -18,6 +18,7 @@ import { clock, NOTED_RULES, NOTED_RULES_V8, NOTED_SHAPE, NOTED_SHAPE_V8, notedS
 import { ReducedExtraction, ReducedStep, words } from './chunkMerge';
 
 export type { ChunkLine, ModelChunk, NotesPrompt, ShownItem } from './chunks';
+export { NOTES_PROMPT_DEFAULT } from './chunks';
 import type { ChunkLine, ModelChunk, ShownItem } from './chunks';
 
 export interface ChunkOptions {

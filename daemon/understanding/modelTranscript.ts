@@ -12,7 +12,7 @@ import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, Summ
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournaledTemplate, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
 import { isoDate } from './dates';
-import { MeetingInfo, modelChunks, NotesPrompt, modelExtractionRecords, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
+import { MeetingInfo, modelChunks, NOTES_PROMPT_DEFAULT, NotesPrompt, modelExtractionRecords, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
 import { CarriedTally, reduceChunks } from './chunkMerge';
 
 export interface TranscriptModelResult {
@@ -88,7 +88,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const all = [...records, ...added];
   // As at a meeting's stop: the summary settles against the final decisions and action items (those printed below).
   const settled = summary ? await settleAtStop(rolled, {
-    ask: (previous) => settleSummary(chat, summaryMeeting, previous, finalOutcomes(all), signal, { timeoutMs, report: (r) => summary.report({ ...r, settle: true }), ...(how.carryNotes && how.notesPrompt ? { notesPrompt: how.notesPrompt } : {}) }),
+    ask: (previous) => settleSummary(chat, summaryMeeting, previous, finalOutcomes(all), signal, { timeoutMs, report: (r) => summary.report({ ...r, settle: true }), ...(how.carryNotes ? { notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT } : {}) }),
     refused: () => whyNotAsked(run.summary, run.declined, signal.aborted),
   }) : undefined;
   if (settled?.settled) summaryBy = settled.model ?? run.summary.model;

@@ -34,10 +34,11 @@
  *       (`part-<k>.prompt.txt` and its sha256, as --record writes them). Answer each in `part-<k>.answer.txt` and run
  *       it again, until it says every meeting is complete; then score with `--answers DIR --carry`. A prompt that
  *       changed (an earlier answer or the prompt did) is written again and its old answer removed.
- *   … --prompt-version 8
- *       prompt v8 (issue 56) instead of v7: a later part may refine a noted entry's words (carriedNotes.ts); implies
- *       --carry. --prompts DIR marks DIR as v8's (notes-prompt-v8.txt), so that --answers DIR and summary-eval.js replay
- *       its answers with v8 and a v7 folder is never answered with v8 prompts (or the reverse).
+ *   … --prompt-version 8 | 7
+ *       the carried-notes prompt for a model answering now or prompts recorded now: v8 (issue 56; the default, as the
+ *       daemon's: a later part may refine a noted entry's words, carriedNotes.ts; implies --carry) or v7. --prompts DIR
+ *       marks DIR as v8's (notes-prompt-v8.txt), so that --answers DIR and summary-eval.js replay its answers with v8
+ *       and a v7 folder (carried-notes.txt alone) is never answered with v8 prompts (or the reverse).
  *   … --duplicates-prompts JDIR | --duplicates-answers JDIR
  *       a judge's count of the repeats in each meeting's final lists (duplicates.ts): writes the prompts, or reads the
  *       answers and reports the repeats per meeting.
@@ -59,7 +60,7 @@ import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '
 import { loadDoublyLabelled } from './notes-agreement';
 import { AdjudicationTally, kappa, withPooledLabels } from './adjudication';
 import { measureSummary, SummaryMeasure, summaryReport } from './model-summary-eval';
-import { NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
+import { NOTES_PROMPT_DEFAULT, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
 import { FinalLists, readRepeats, writeDuplicatesPrompt } from './duplicates';
 import {
   evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
@@ -201,7 +202,8 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
     }
   };
   const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, undefined, watched, undefined,
-    { ...(how.carryNotes ? { carryNotes: true } : {}), ...(how.carryNotes && how.notesPrompt === 8 ? { notesPrompt: 8 as const } : {}) });
+    // The prompt is always named: v7's recorded answers replay as v7 whatever the daemon's default.
+    how.carryNotes ? { carryNotes: true, notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT } : {});
   // Dismissed items carry their text only: placed on the rule item of that text.
   // A model's find is shown at the line the journal anchors it on; in `citedPredictions` the lines it cites count as its mentions.
   const cites = (x: { segments?: string[] }) => (x.segments ? { mentions: x.segments.map((id) => Number(id.slice(2)) - 1) } : {});
@@ -268,13 +270,14 @@ async function main(argv: string[]): Promise<void> {
   const answersDir = flagValue(argv, '--answers');
   const version = flagValue(argv, '--prompt-version');
   if (version !== undefined && version !== '7' && version !== '8') throw new Error(`--prompt-version ${version}: 7 or 8`);
-  // The carried-notes prompt: as recorded answers were asked (their folder's mark), else --prompt-version (default 7).
+  // The carried-notes prompt: as recorded answers were asked (their folder's mark), else --prompt-version, else the
+  // daemon's (NOTES_PROMPT_DEFAULT: v8).
   const recordedPrompt = answersDir !== undefined ? answersNotesPrompt(answersDir) : prompts !== undefined && answersCarryNotes(prompts) ? answersNotesPrompt(prompts) : undefined;
-  const notesPrompt: NotesPrompt = version === '8' ? 8 : recordedPrompt ?? 7;
+  const notesPrompt: NotesPrompt = recordedPrompt ?? (version === '7' ? 7 : version === '8' ? 8 : NOTES_PROMPT_DEFAULT);
   if (version !== undefined && recordedPrompt !== undefined && Number(version) !== recordedPrompt) {
     throw new Error(`--prompt-version ${version}: ${answersDir ?? prompts} holds prompt v${recordedPrompt}'s answers`);
   }
-  const carryNotes = argv.includes('--carry') || notesPrompt === 8 || (answersDir !== undefined ? answersCarryNotes(answersDir) : !argv.includes('--no-carry') && !flagValue(argv, '--record') && CARRY_NOTES_DEFAULT);
+  const carryNotes = argv.includes('--carry') || version === '8' || recordedPrompt === 8 || (answersDir !== undefined ? answersCarryNotes(answersDir) : !argv.includes('--no-carry') && !flagValue(argv, '--record') && CARRY_NOTES_DEFAULT);
   if (prompts && !carryNotes) throw new Error('--prompts DIR records v7 prompts in rounds: give --carry too (v6 prompts: --record DIR)');
   if (record && carryNotes) throw new Error('--record writes every prompt at once, which v7 cannot (each depends on the answers before it): --prompts DIR --carry');
   const endpoint = flagValue(argv, '--endpoint');

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { NOTED_TEXT_MAX, NotedEntry } from '../../daemon/understanding/carriedNotes';
-import { chunkMessages, ModelChunk, parseChunkAnswer } from '../../daemon/understanding/modelExtract';
+import { chunkMessages, ModelChunk, NOTES_PROMPT_DEFAULT, parseChunkAnswer } from '../../daemon/understanding/modelExtract';
+import { extractTranscriptWithModel } from '../../daemon/understanding/modelTranscript';
 import { notedBefore, reduceChunks, withNotedBefore } from '../../daemon/understanding/chunkMerge';
 import { Chat, chunkConstraint, runModelExtraction } from '../../daemon/understanding/providers';
 import { settleMessages, SETTLE_RULES_V8 } from '../../daemon/understanding/modelSummary';
@@ -108,10 +109,12 @@ describe('notes prompt v8 (issue 56: a later part refines a noted entry)', () =>
       const reduced = reduceChunks(chunks, [answers[0], v7, answers[2]], true);
       assert.deepEqual(reduced.decisions.map((d) => d.text), ['The case will be plastic', 'Paging by voice recognition']);
     });
-    it('withNotedBefore marks a v8 chunk, and only that', () => {
+    it('withNotedBefore marks a v8 chunk, and only that; v8 is the default (a meeting read live, `earshot notes`)', () => {
       const earlier = { chunks: chunks.slice(0, 1), answers: answers.slice(0, 1) };
+      assert.equal(NOTES_PROMPT_DEFAULT, 8);
       assert.equal(withNotedBefore(chunks[1], earlier, 8).noted?.prompt, 8);
-      assert.equal(withNotedBefore(chunks[1], earlier).noted?.prompt, undefined);
+      assert.equal(withNotedBefore(chunks[1], earlier).noted?.prompt, 8);
+      assert.equal(withNotedBefore(chunks[1], earlier, 7).noted?.prompt, undefined);
     });
   });
 
@@ -134,6 +137,36 @@ describe('notes prompt v8 (issue 56: a later part refines a noted entry)', () =>
     assert.ok(systems.every((s) => /do not\nadd the refinement as a new entry/.test(s)));
     assert.match(users[2], /\{"id":"D1","kind":"decision","standing":"decided","text":"Paging by a simple beep button","said":"02:00"\}/);
     assert.deepEqual(reduceChunks(chunks, done.answers, true).decisions.map((d) => [d.text, d.segments]), [['Paging by a simple beep button', ['m-4', 'm-2']]]);
+  });
+
+  it('v8 by default where a transcript is read with carried notes (`earshot notes`): its prompts and its settle; v7 when named (recorded answers replay)', async () => {
+    const lines = LINES.map((l) => ({ segmentId: l.segmentId, speaker: l.speaker, t0: l.t0, text: l.text }));
+    const run = async (how: { carryNotes: boolean; notesPrompt?: 7 | 8 }) => {
+      const systems: string[] = [], settles: string[] = [];
+      const chat: Chat = async (system, user) => {
+        if (system.startsWith('You keep the summary')) {
+          if (/^The meeting has ended/m.test(user)) {
+            settles.push(user);
+            // The settle: the summary so far restated, its cites kept.
+            const sofar = (JSON.parse(/^Summary so far \(JSON\):\n(.*)$/m.exec(user)![1]) as { points: { text: string; cites: string[] }[] }).points;
+            return { text: JSON.stringify({ points: sofar }), model: 'm' };
+          }
+          const ids = [...user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
+          return { text: JSON.stringify({ points: [{ text: 'A point', cites: ids.length ? [ids[0]] : ['m-1'] }] }), model: 'm' };
+        }
+        systems.push(system);
+        return { text: JSON.stringify({ actionItems: [], decisions: [] }), model: 'm' };
+      };
+      await extractTranscriptWithModel(lines, { actionItems: [], decisions: [], openQuestions: [] }, new Date('2030-01-01T09:00:00Z'),
+        { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1', chunkChars: 60 }, () => undefined, undefined, chat, { report: () => undefined }, how);
+      return { systems, settles };
+    };
+    const byDefault = await run({ carryNotes: true });
+    assert.ok(byDefault.systems.length > 1 && byDefault.systems.every((s) => /do not\nadd the refinement as a new entry/.test(s)));
+    assert.equal(byDefault.settles.length, 1);
+    assert.ok(SETTLE_RULES_V8.every((line) => byDefault.settles[0].includes(line)));
+    const v7 = await run({ carryNotes: true, notesPrompt: 7 });
+    assert.ok(v7.systems.every((s) => !/refinement/.test(s)) && !SETTLE_RULES_V8.some((line) => v7.settles[0].includes(line)));
   });
 
   it('the v8 settle keeps who proposed and agreed, and reads "left open" words as left open; v7\'s settle is as recorded', () => {

@@ -16,7 +16,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { answersCarryNotes, MODEL_ANSWERS_DIR, replayingChat } from '../eval/model-notes-eval';
+import { MODEL_ANSWERS_DIR, recordedHow, replayingChat } from '../eval/model-notes-eval';
 import { loadMeetings, REAL_MEETINGS_DIR } from '../eval/notes-eval';
 import { CHECK_JUDGEMENTS_DIR, judgingAgreement, runSummary, scoreRuns, structureOf, SUMMARY_ANSWERS_DIR, SUMMARY_SETS, SummaryRun } from '../eval/summary-eval';
 
@@ -25,7 +25,7 @@ describe('Summary quality floors: the real set, recorded summary answers and jud
   it('covers the reference facts, keeps the standings of the decisions and never cuts a point', async () => {
     const runs: SummaryRun[] = [];
     for (const m of loadMeetings(REAL_MEETINGS_DIR)) {
-      runs.push(await runSummary(m, replayingChat(path.join(MODEL_ANSWERS_DIR, m.name)), path.join(SUMMARY_ANSWERS_DIR, m.name), false, { carryNotes: answersCarryNotes(MODEL_ANSWERS_DIR) }));
+      runs.push(await runSummary(m, replayingChat(path.join(MODEL_ANSWERS_DIR, m.name)), path.join(SUMMARY_ANSWERS_DIR, m.name), false, recordedHow(MODEL_ANSWERS_DIR)));
     }
     const structure = structureOf(runs);
     assert.equal(structure.cut, 0, 'no point is cut');
@@ -61,7 +61,7 @@ describe('Summary quality floors: the silver held-out part, recorded summary ans
     const set = SUMMARY_SETS['silver-held-out'];
     const runs: SummaryRun[] = [];
     for (const m of set.meetings()) {
-      runs.push(await runSummary(m, replayingChat(path.join(set.extraction, m.name)), path.join(set.answers, m.name), false, { carryNotes: answersCarryNotes(set.extraction) }));
+      runs.push(await runSummary(m, replayingChat(path.join(set.extraction, m.name)), path.join(set.answers, m.name), false, recordedHow(set.extraction)));
     }
     assert.equal(structureOf(runs).cut, 0, 'no point is cut');
     for (const [judging, dir, floor] of [['first', set.judgements, SILVER_FLOORS.first], ['second', set.check, SILVER_FLOORS.second]] as const) {
