@@ -9,7 +9,9 @@
  * candidate judged the same decision as another is one entry stated at both lines. Labels and finds are judged alike,
  * so the pool can lose labels as well as gain them; what it cannot do is add a decision no run and no labeller found
  * (pooling's known bias, toward the runs that fed the pool: BENCHMARKS.md says so beside the figures). A new prompt's
- * runs are compared fairly after a new round: the pool so far re-judged with their finds outside it (`rounds`).
+ * runs are compared fairly after a new round: the pool so far re-judged with their finds outside it (`rounds`). A
+ * round made for part of a set (`--only`: the meetings a new prompt's runs answered) names its meetings; the others keep
+ * the pool the rounds before it left.
  *
  *   node out/test/eval/adjudication.js [--set silver-held-out] …   the silver held-out part instead of the real set
  *   node out/test/eval/adjudication.js --make DIR [--runs A=DIR,B=DIR] [--only a,b]
