@@ -152,7 +152,7 @@ export interface ExtractionRunOptions {
    * so the chunks are sent one at a time, in order, whatever `maxConcurrency` says.
    */
   carryNotes?: boolean;
-  /** With `carryNotes`: the carried-notes prompt, v7 (absent) or v8 (a noted entry's words may be refined). */
+  /** With `carryNotes`: the carried-notes prompt, v7 or v8 (a noted entry's words may be refined); absent: NOTES_PROMPT_DEFAULT (v8). */
   notesPrompt?: NotesPrompt;
   /**
    * With `carryNotes`, a meeting sent over several runs (live: chunk by chunk): the chunks sent in earlier runs and
