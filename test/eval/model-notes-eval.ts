@@ -26,9 +26,9 @@
  *       as every adjudication round left them (also with --meetings silver-held-out), or the real set's first round as
  *       the check (a second adjudicator, decoys among the candidates) left it.
  *   … --carry
- *       prompt v7 (issue 56): each part's prompt carries what the parts before it noted, so a part's prompt depends on
- *       the answers before it, and the chunks are sent in order. With --endpoint/--local as above; with --answers it
- *       replays v7 answers; v7's prompts are recorded in rounds with --prompts:
+ *       carried notes (issue 56; prompt v8 by default, v7 with --prompt-version 7): each part's prompt carries what the
+ *       parts before it noted, so a part's prompt depends on the answers before it, and the chunks are sent in order.
+ *       With --endpoint/--local as above; --answers replays a folder as its mark says; prompts are recorded in rounds:
  *   node out/test/eval/model-notes-eval.js --prompts DIR --carry [--meetings …] [--only a,b]
  *       replays the answers already in DIR/<meeting>/ and writes, for each meeting, the next prompt that has none
  *       (`part-<k>.prompt.txt` and its sha256, as --record writes them). Answer each in `part-<k>.answer.txt` and run
