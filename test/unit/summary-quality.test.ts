@@ -103,3 +103,33 @@ describe('Summary quality floors: prompt v8\'s settles of the real held-out twen
     }
   });
 });
+
+/**
+ * Prompt v8's settles of the silver held-out 45 (silver/summaries/answers-v8, -v8-b: the rolling revisions are v7's
+ * recorded runs A and B, the settle answered against v8's final lists), judged twice by four fresh judges. Measured
+ * 2026-11-28: run A 0.828 and 0.838 (kappa 0.91), run B 0.816 and 0.796 (kappa 0.84), no standing contradiction in
+ * any judging; v7 0.811 and 0.810 both judgings pooled. The floors sit a little under each run.
+ */
+const V8_SILVER_SETTLE_FLOORS = { A: 0.81, B: 0.78, standing: 1 };
+describe('Summary quality floors: prompt v8\'s settles of the silver held-out part, recorded answers and judgements', function () {
+  this.timeout(300_000);
+  it('covers the reference facts and keeps the standings of the decisions, both runs, in both judgings', async () => {
+    const set = SUMMARY_SETS['silver-held-out'];
+    const root = path.dirname(set.extraction);
+    for (const [run, suffix] of [['A', ''], ['B', '-b']] as const) {
+      const extraction = path.join(root, `model-answers-v8${suffix}`);
+      const runs: SummaryRun[] = [];
+      for (const m of set.meetings()) {
+        runs.push(await runSummary(m, replayingChat(path.join(extraction, m.name)), path.join(root, 'summaries', `answers-v8${suffix}`, m.name), false, recordedHow(extraction)));
+      }
+      assert.equal(structureOf(runs).cut, 0, 'no point is cut');
+      for (const [judging, dir] of [['first', set.judgements], ['second', set.check]] as const) {
+        const { settled } = scoreRuns(runs, dir);
+        assert.equal(settled.meetings, 45, `run ${run}, ${judging} judging: every settled summary replays to what was judged`);
+        const coverage = settled.covered / settled.facts;
+        assert.ok(coverage >= V8_SILVER_SETTLE_FLOORS[run], `run ${run}, ${judging} judging: settled coverage ${coverage.toFixed(3)} fell under ${V8_SILVER_SETTLE_FLOORS[run]}`);
+        assert.ok(settled.standing <= V8_SILVER_SETTLE_FLOORS.standing, `run ${run}, ${judging} judging: ${settled.standing} settled points contradict a decision's standing`);
+      }
+    }
+  });
+});
