@@ -1668,7 +1668,8 @@ export interface ChunkExtraction {
   noted?: NotedUpdate[];
 }
 
-export interface NotedUpdate { id: string; segments: string[]; standing?: DecisionStanding | 'dropped'; owner?: string | null; merge?: string[] }
+/** `text` (prompt v8): the noted entry's words as a later part refines them. */
+export interface NotedUpdate { id: string; segments: string[]; standing?: DecisionStanding | 'dropped'; owner?: string | null; merge?: string[]; text?: string }
 
 // ---------------------------------------------------------------------------------------------
 // Speakers within a source (issue 42)

@@ -35,7 +35,7 @@ import { args, inert, inertJson, Io, jsonLine, UsageError } from './common';
 
 export async function notes(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = args(argv, 'notes');
-  // Prompt v7 (each part read with what the parts before it noted) as a meeting reads it by default; --no-carry-notes: v6.
+  // Carried notes (each part read with what the parts before it noted; prompt v8) as a meeting reads it by default; --no-carry-notes: v6.
   if (positionals.length !== 1) throw new UsageError('notes takes one transcript file');
   if (values.json && values.md) throw new UsageError('choose one of --json and --md');
   const given = values.date ? new Date(`${values.date}T09:00:00`) : undefined;

@@ -7,7 +7,7 @@
  */
 import { carriesNotes, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
 import { JournalContents, JournalRecord, JournalWriteError, lastSummary, summaryRecord, summarySoFarOf } from '../journal/journal';
-import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, ModelChunk, modelChunks, modelExtractionRecords } from '../understanding/modelExtract';
+import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, ModelChunk, modelChunks, modelExtractionRecords, NOTES_PROMPT_DEFAULT } from '../understanding/modelExtract';
 import { reduceChunks } from '../understanding/chunkMerge';
 import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
 import { cpuModelHoldsForWhisper, LocalModelHost } from '../understanding/local/host';
@@ -125,8 +125,9 @@ export class ModelExtractions {
   private settler(sessionId: string, meeting: { title: string; date: string }, options: ExtractionRunOptions, signal: AbortSignal): ChunkRunner['settle'] {
     const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
     const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
+    // With carried notes the lists are the default prompt's (v8), and so is the settle; without, each part read alone (v6).
     return (previous, outcomes) => settleSummary(options.chat, meeting, previous, outcomes, signal, {
-      timeoutMs, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
+      timeoutMs, ...(carriesNotes(options.settings) ? { notesPrompt: NOTES_PROMPT_DEFAULT } : {}), ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
     });
   }
 

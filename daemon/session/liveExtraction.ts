@@ -18,7 +18,7 @@
  * such a model reads the open chunk's lines ahead as they come (runner.preload(), at the same idle moments, held the
  * same way), so that when the chunk closes, or the meeting stops, only the lines since are left to read: a chunk's
  * prompt sent live says it is the last part so far ("Part k of k"), as it was while its lines were read.
- * With the settings' carryNotes (prompt v7, runner.carryNotes), each chunk's prompt carries what the chunks before it
+ * With the settings' carryNotes (carried notes: prompt v8 by default, runner.carryNotes), each chunk's prompt carries what the chunks before it
  * noted: a chunk goes only once every chunk before it is answered (one at a time live, and in order at stop), the open
  * chunk is read ahead only then and with the same notes (they sit before its lines: the start of its prompt), and the
  * answers are merged with their cites, merges and standing changes (a decision's standing history is journaled).

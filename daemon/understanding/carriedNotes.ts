@@ -68,6 +68,16 @@ export function notedSection(shown: readonly NotedEntry[], left: number): string
 /** The `noted` list of the answer's shape (shown to the model verbatim). */
 export const NOTED_SHAPE = `  "noted": [{"id": "the id of an entry noted in an earlier part that these lines say again, confirm or change", "segments": ["the [id]s of the lines here that say it; for a new standing, first the line that settles it"], "standing": "only when these lines change a decision's standing: decided | open | given | dropped", "owner": "only when these lines name who does a noted action item: their speaker label", "merge": ["ids of other noted entries that are this same one"]}]`;
 
+/**
+ * Prompt v8's `noted` (issue 56): v7's with `text`, the noted entry's words as these lines refine them (a later part
+ * may now reword an entry, so a refinement is no longer added as a new one: v7's last repeats, and decisions the
+ * notes showed in words the meeting had moved on from).
+ */
+export const NOTED_SHAPE_V8 = `  "noted": [{"id": "the id of an entry noted in an earlier part that these lines say again, confirm, refine or change", "segments": ["the [id]s of the lines here that say it; for a new standing or new words, first the line that states it so"], "text": "only when these lines refine or correct what the noted entry says: the whole entry as it should now read", "standing": "only when these lines change a decision's standing: decided | open | given | dropped", "owner": "only when these lines name who does a noted action item: their speaker label", "merge": ["ids of other noted entries that are this same one"]}]`;
+
+/** The longest refined text taken from a v8 `noted` entry (a longer one is refused, never cut mid-word). */
+export const NOTED_TEXT_MAX = 300;
+
 /** The rules v7 adds to the system message: the notes so far, and agreement without the word "decided". */
 export const NOTED_RULES = [
   'Entries noted in earlier parts of the meeting are listed with their ids. Never add one of them again, in any words:',
@@ -78,6 +88,32 @@ export const NOTED_RULES = [
   'A decision need not use the word "decided": when someone proposes an outcome, nobody objects, and the meeting then',
   'builds on it (plans the next step on it, assigns work for it, or states it as the design), it is decided; say so',
   'only when these lines show that; a proposal still argued over, or dropped, is not.',
+];
+
+/**
+ * The rules v8 adds to v7's, each for errors of v7's recorded answers on the real set's twelve development meetings
+ * (runs A and B: 16 and 18 decisions missed against the pooled labels; docs/benchmarks/notes-quality.md, "prompt v8"):
+ * refine a noted entry's words instead of adding the refinement (the development repeats; 1 miss and 1 false find of
+ * an entry kept in words the meeting had moved on from); a new choice is not a cite of the noted entry it rests on
+ * (3 misses); one entry per decision (7); a requirement worked to is given, not "only recalled" (8); the lead's plan
+ * with no objection is decided (5); a decision's words agree with its standing (2 false finds, the settled summary's
+ * one standing contradiction).
+ */
+export const NOTED_RULES_V8 = [
+  ...NOTED_RULES,
+  'When these lines refine a noted entry (add a detail, narrow it, settle on a simpler or changed version of it), do not',
+  'add the refinement as a new entry: list the noted entry in "noted" with its new "text", the whole entry as it now',
+  'reads, citing first the line that states it so. Cite a noted entry only for lines that say the same thing: a new',
+  'choice made for a noted reason, or the next step built on a noted decision, is a new decision.',
+  'One entry for each decision: never join two decisions in one entry ("no lid; a blue case" is two).',
+  'A requirement handed to the team from outside (a cost or price limit, a deadline, a client\'s or a brief\'s criterion,',
+  'what an evaluation or a standard body requires) is "given" in every meeting that works to it, also when it was',
+  'handed over in an earlier meeting or is reported by one of the team: "not a decision only recalled" is for the',
+  'group\'s own earlier choices.',
+  'What the one leading the meeting, or the one whose work it is, says will be done ("we\'ll have to stop the runs',
+  'before the trip", "I\'d suggest we send one back") is decided when nobody objects.',
+  'A decision\'s words agree with its standing: an open one says what is left open, a decided one what was decided;',
+  'when you change a standing (in "noted" or "rewrite"), give the words that go with it.',
 ];
 
 /** The content words of a text, for the near-duplicate net (the same stop words as the merge's similarity). */
@@ -118,7 +154,7 @@ const MAX_NOTED = 60;
  * taken; an id listed twice keeps its first entry. Merges name other shown entries of the same kind.
  */
 export function validateNoted(raw: unknown, shown: ReadonlyMap<string, NotedEntry['kind']>, segmentIds: ReadonlySet<string>,
-  speakers: ReadonlySet<string>, refused: string[]): NotedUpdate[] {
+  speakers: ReadonlySet<string>, refused: string[], how: { refine?: boolean } = {}): NotedUpdate[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) {
     refused.push('noted: not a list');
@@ -138,6 +174,13 @@ export function validateNoted(raw: unknown, shown: ReadonlyMap<string, NotedEntr
     const segments = [...new Set(list.map(citedId).filter((x): x is string => x !== undefined && segmentIds.has(x)))];
     if (!segments.length) return refused.push(`${where}: ${id} cites no line of this part`);
     const update: NotedUpdate = { id, segments };
+    // v8 only: a v7 prompt never asked for new words, so a v7 answer's `text` (none were written) is not read.
+    if (how.refine && o.text !== undefined && o.text !== null) {
+      const text = typeof o.text === 'string' ? plainLine(o.text).trim() : '';
+      if (!text) return refused.push(`${where}: ${id}'s text is not a text`);
+      if (text.length > NOTED_TEXT_MAX) return refused.push(`${where}: ${id}'s text is longer than ${NOTED_TEXT_MAX} characters`);
+      update.text = text;
+    }
     if (o.standing !== undefined && o.standing !== null) {
       const standing = typeof o.standing === 'string' ? o.standing.trim().toLowerCase() : '';
       if (kind !== 'decision') return refused.push(`${where}: ${id} is an action item (no standing)`);

@@ -6,7 +6,7 @@
  */
 import { ChunkExtraction, DecisionStanding, NotedUpdate } from '../../protocol/protocol';
 import { boundNoted, NOTED_BOUNDS, NotedEntry, nearDuplicate } from './carriedNotes';
-import type { ModelChunk, ShownItem } from './chunks';
+import { ModelChunk, NOTES_PROMPT_DEFAULT, NotesPrompt, ShownItem } from './chunks';
 import { NameTies } from '../speakers/nameTies';
 
 const STOP = new Set('a an the to of and or for on in at by with we i you it is be will ll that this so do'.split(' '));
@@ -45,7 +45,8 @@ export interface ReducedExtraction {
   carried?: CarriedTally;
 }
 
-export interface CarriedTally { cited: number; mergedByModel: number; mergedByNet: number; standingChanges: number }
+/** `refined` (v8): noted entries whose words a later part replaced. */
+export interface CarriedTally { cited: number; mergedByModel: number; mergedByNet: number; standingChanges: number; refined?: number }
 
 /** `foldedIntoRule`: a v7 merge folded it into a rule item, which stands for it. */
 type Added<T> = T & { mergedInto?: Added<T>; foldedIntoRule?: boolean };
@@ -89,6 +90,11 @@ function applyNoted(state: MergeState, updates: readonly NotedUpdate[]): void {
     state.tally.cited++;
     if ('rule' in target) {
       state.confirmed.add(target.rule.id);
+      // v8: new words for a rule item are its rewrite (the rules' words kept for undo), replacing an earlier part's.
+      if (u.text) {
+        state.rewrites.set(target.rule.id, { ...(state.rewrites.get(target.rule.id) ?? { id: target.rule.id }), text: u.text });
+        state.tally.refined = (state.tally.refined ?? 0) + 1;
+      }
       if (u.owner && target.rule.kind === 'actionItem' && !target.rule.owner) {
         const c = state.completions.get(target.rule.id) ?? { id: target.rule.id, owner: null, due: null };
         state.completions.set(target.rule.id, { ...c, owner: c.owner ?? u.owner });
@@ -104,6 +110,12 @@ function applyNoted(state: MergeState, updates: readonly NotedUpdate[]): void {
       }
     } else {
       const e = target.model;
+      if (u.text) {
+        // v8: the entry now reads as these lines state it: that line first (where a decision is shown), every cite kept.
+        e.text = u.text;
+        e.segments = [...new Set([u.segments[0], ...e.segments, ...u.segments])];
+        state.tally.refined = (state.tally.refined ?? 0) + 1;
+      }
       e.segments = [...new Set([...e.segments, ...u.segments])];
       if ('owner' in e && u.owner) e.owner ??= u.owner;
       if ('standing' in e && u.standing && lastStanding(e.history, e.standing) !== u.standing) {
@@ -271,12 +283,13 @@ export function notedBefore(chunks: readonly ModelChunk[], answers: readonly (Ch
 export interface EarlierParts { chunks: readonly ModelChunk[]; answers: readonly (ChunkExtraction | null)[] }
 
 /**
- * `chunk` as prompt v7 sends it: with what every chunk before it (`earlier`: all of them, answered) noted. The one
- * place a v7 prompt's notes are made, for a call and for a local model's reading ahead of it alike: the same parts
- * give the same prompt, whose start the read ahead then holds.
+ * `chunk` as prompt v7 or v8 sends it (`prompt`; absent: NOTES_PROMPT_DEFAULT): with what every chunk before it
+ * (`earlier`: all of them, answered) noted. The one place a carried-notes prompt's notes are made, for a call and for
+ * a local model's reading ahead of it alike: the same parts give the same prompt, whose start the read ahead then holds.
  */
-export function withNotedBefore(chunk: ModelChunk, earlier: EarlierParts): ModelChunk {
-  return { ...chunk, noted: notedBefore([...earlier.chunks, chunk], earlier.answers, earlier.chunks.length) };
+export function withNotedBefore(chunk: ModelChunk, earlier: EarlierParts, prompt: NotesPrompt = NOTES_PROMPT_DEFAULT): ModelChunk {
+  const noted = notedBefore([...earlier.chunks, chunk], earlier.answers, earlier.chunks.length);
+  return { ...chunk, noted: prompt === 8 ? { ...noted, prompt } : noted };
 }
 
 const completedOwner = (state: MergeState, rule: ShownItem) => rule.owner ?? state.completions.get(rule.id)?.owner ?? null;

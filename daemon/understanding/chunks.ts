@@ -6,6 +6,15 @@
 import { DecisionStanding } from '../../protocol/protocol';
 import type { NotedEntry } from './carriedNotes';
 
+/** The carried-notes prompt a chunk is sent with: v7 or v8 (issue 56: refinements). */
+export type NotesPrompt = 7 | 8;
+/**
+ * The carried-notes prompt a meeting is read with (live and `earshot notes`): v8 since 2026-11-28 (decisions recall
+ * 0.84 / 0.74 against v7's 0.69 / 0.71 on the real set's held-out twenty, 0.81 / 0.80 against 0.58 / 0.67 on the silver
+ * held-out 45; docs/benchmarks/notes-quality.md). v7 stays for replaying the answers recorded to it.
+ */
+export const NOTES_PROMPT_DEFAULT: NotesPrompt = 8;
+
 export interface ChunkLine { segmentId: string; speaker: string; t0: number; text: string }
 
 /** A rule-based item shown to the model in a chunk (it may dismiss it; an action item, rewrite it). */
@@ -22,7 +31,8 @@ export interface ModelChunk {
   items: ShownItem[];
   /**
    * Prompt v7 (issue 56): what the parts before this one noted, as its prompt shows it (bounded: carriedNotes.ts's
-   * boundNoted); absent: a v6 prompt, each part read alone.
+   * boundNoted); absent: a v6 prompt, each part read alone. `prompt: 8`: prompt v8, whose answer may also refine a
+   * noted entry's words (carriedNotes.ts's NOTED_SHAPE_V8); absent: v7.
    */
-  noted?: { shown: NotedEntry[]; left: number };
+  noted?: { shown: NotedEntry[]; left: number; prompt?: NotesPrompt };
 }

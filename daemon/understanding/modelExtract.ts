@@ -14,10 +14,11 @@ import { ChunkExtraction, DecisionKind, DecisionRewrite, DecisionStanding, decis
 import { extractJsonObject } from '../../protocol/modelJson';
 import { validateChunkExtraction } from '../../protocol/validate';
 import { ActionItemRecord, DecisionRecord, JournalContents, JournalRecord, latestById, segmentsOf } from '../journal/journal';
-import { clock, NOTED_RULES, NOTED_SHAPE, notedSection, validateNoted } from './carriedNotes';
+import { clock, NOTED_RULES, NOTED_RULES_V8, NOTED_SHAPE, NOTED_SHAPE_V8, notedSection, validateNoted } from './carriedNotes';
 import { ReducedExtraction, ReducedStep, words } from './chunkMerge';
 
-export type { ChunkLine, ModelChunk, ShownItem } from './chunks';
+export type { ChunkLine, ModelChunk, NotesPrompt, ShownItem } from './chunks';
+export { NOTES_PROMPT_DEFAULT } from './chunks';
 import type { ChunkLine, ModelChunk, ShownItem } from './chunks';
 
 export interface ChunkOptions {
@@ -135,8 +136,9 @@ export interface MeetingInfo { title: string; date: string; fileChangedOn?: stri
 export const unknownDate = (fileChangedOn: string) =>
   `not known; the transcript file was last changed on ${fileChangedOn} (read relative dates from that day)`;
 
-/** v7's shape: v6's with the `noted` list (carriedNotes.ts) before its closing brace. */
+/** v7's shape: v6's with the `noted` list (carriedNotes.ts) before its closing brace; v8's, that list with `text`. */
 const SHAPE_V7 = `${SHAPE.slice(0, SHAPE.lastIndexOf('\n}'))},\n${NOTED_SHAPE}\n}`;
+const SHAPE_V8 = `${SHAPE.slice(0, SHAPE.lastIndexOf('\n}'))},\n${NOTED_SHAPE_V8}\n}`;
 
 /**
  * The system and user messages for one chunk: prompt v6, or v7 when the chunk carries what earlier parts noted
@@ -144,9 +146,10 @@ const SHAPE_V7 = `${SHAPE.slice(0, SHAPE.lastIndexOf('\n}'))},\n${NOTED_SHAPE}\n
  */
 export function chunkMessages(meeting: MeetingInfo, chunk: ModelChunk, chunks: number): { system: string; user: string } {
   const v7 = chunk.noted !== undefined;
+  const v8 = chunk.noted?.prompt === 8;
   const system = [
     'You extract action items and decisions from one part of a meeting transcript. Answer with one JSON object and nothing else, of this shape:',
-    v7 ? SHAPE_V7 : SHAPE,
+    v8 ? SHAPE_V8 : v7 ? SHAPE_V7 : SHAPE,
     'Rules: use only what these lines say; never invent people, dates or commitments. Write what a careful note-taker',
     'would put in the notes sent round after the meeting, no more: when unsure, leave it out.',
     'An action item is concrete work someone commits to, is asked to do, or takes on, to be done after the meeting.',
@@ -169,7 +172,7 @@ export function chunkMessages(meeting: MeetingInfo, chunk: ModelChunk, chunks: n
     'written, as they should read: an action item whose text, owner or due date is wrong or missing; a decision whose',
     'text is not a plain statement of what was decided, left open or given, or whose standing or kind is wrong. Empty lists',
     'are fine.',
-    ...(v7 ? NOTED_RULES : []),
+    ...(v8 ? NOTED_RULES_V8 : v7 ? NOTED_RULES : []),
   ].join('\n');
   const user = [
     `Meeting: ${meeting.title}`,
@@ -212,7 +215,7 @@ export function parseChunkAnswer(text: string, chunk: ModelChunk, refused: strin
   if (!chunk.noted) return parsed;
   const raw = (value as Record<string, unknown>)?.noted;
   if (!parsed && !Array.isArray(raw)) return null;
-  const noted = validateNoted(raw, new Map(chunk.noted.shown.map((e) => [e.id, e.kind])), segmentIds, speakers, refused);
+  const noted = validateNoted(raw, new Map(chunk.noted.shown.map((e) => [e.id, e.kind])), segmentIds, speakers, refused, { refine: chunk.noted.prompt === 8 });
   return { ...(parsed ?? { actionItems: [], decisions: [], dismiss: [], rewrite: [] }), noted };
 }
 

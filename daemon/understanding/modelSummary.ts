@@ -19,7 +19,7 @@ import { DecisionKind, DecisionStanding, decisionStanding, StandingStep, standin
 import { citedId, extractJsonObject } from '../../protocol/modelJson';
 import { plainLine } from '../../protocol/plainText';
 import { currentItems, JournalRecord } from '../journal/journal';
-import { ChunkLine, lineChars } from './modelExtract';
+import { ChunkLine, lineChars, NotesPrompt } from './modelExtract';
 import { PromptTemplate, templateGuide } from './templateGuide';
 import { Chat, estimateTokens, safeReason, workingTimeLimit } from './providers';
 
@@ -139,10 +139,24 @@ const lastWord = (d: { standingHistory?: readonly StandingStep[] }) => {
 };
 
 /**
+ * What the settle of prompt v8 adds (issue 56), in the settle's own message: the system message is every rolling
+ * summary's too, whose recorded answers it would void. Chosen on the development twelve's judgements of v7's settled
+ * summaries (docs/benchmarks/notes-quality.md, "prompt v8"): 6 of the 13 facts the first judging found missing or
+ * contradicted were who presented, preferred, asked for or agreed to something, which the summary so far had said and
+ * the settle merged away; 1 was a decision whose words said "left for later" under the standing "given".
+ */
+export const SETTLE_RULES_V8 = [
+  'Keep who: where the summary so far says who presented, proposed, preferred, asked for or agreed to something, the',
+  'settled point still says so (by their role or name), and an outcome the group agreed to says that they agreed.',
+  'A final decision whose own words say it was left open ("whether …", "left for later") was left open, whatever its',
+  'standing says; never state one outcome both as decided and as left open.',
+];
+
+/**
  * The system and user messages that settle `previous` at stop: the summary so far and the final decisions (each with its
  * standing) and action items, never the transcript. The system message is the rolling summary's.
  */
-export function settleMessages(meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes): { system: string; user: string } {
+export function settleMessages(meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes, prompt: NotesPrompt = 7): { system: string; user: string } {
   const none = ['(none)'];
   const user = [
     `Meeting: ${meeting.title}`,
@@ -150,6 +164,7 @@ export function settleMessages(meeting: MeetingFacts, previous: readonly Summary
     ...templateGuide(meeting.template),
     '',
     'The meeting has ended: settle its summary against its final decisions and action items.',
+    ...(prompt === 8 ? SETTLE_RULES_V8 : []),
     '',
     'Summary so far (JSON):',
     summaryJson(previous),
@@ -242,8 +257,8 @@ export function rollSummary(chat: Chat, meeting: { title: string; date: string }
  * summary so far stands. Never rejects.
  */
 export function settleSummary(chat: Chat, meeting: { title: string; date: string }, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
-  signal: AbortSignal, how: SummaryCallOptions = {}): Promise<RolledSummary> {
-  return askSummary(chat, settleMessages(meeting, previous, outcomes), settleCitableIds(previous, outcomes), SUMMARY_BOUNDS.settledPoints, signal, how);
+  signal: AbortSignal, how: SummaryCallOptions & { notesPrompt?: NotesPrompt } = {}): Promise<RolledSummary> {
+  return askSummary(chat, settleMessages(meeting, previous, outcomes, how.notesPrompt), settleCitableIds(previous, outcomes), SUMMARY_BOUNDS.settledPoints, signal, how);
 }
 
 async function askSummary(chat: Chat, { system, user }: { system: string; user: string }, ids: string[], maxPoints: number, signal: AbortSignal,

@@ -12,7 +12,7 @@ import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, Summ
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournaledTemplate, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
 import { isoDate } from './dates';
-import { MeetingInfo, modelChunks, modelExtractionRecords, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
+import { MeetingInfo, modelChunks, NOTES_PROMPT_DEFAULT, NotesPrompt, modelExtractionRecords, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
 import { CarriedTally, reduceChunks } from './chunkMerge';
 
 export interface TranscriptModelResult {
@@ -45,7 +45,7 @@ export interface MeetingDate { date: Date; known: boolean }
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
   chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true })): void },
-  how: { carryNotes?: boolean; template?: JournaledTemplate } = {}): Promise<TranscriptModelResult> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; template?: JournaledTemplate } = {}): Promise<TranscriptModelResult> {
   const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
@@ -67,7 +67,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const day = isoDate(meetingDate);
   const meeting: MeetingInfo = { title: header.title, date: header.startedAt, ...(known ? {} : { fileChangedOn: day }) };
   const run = await runModelExtraction('cli', meeting, chunks, {
-    settings, chat, signal, progress, report: () => undefined, ...(how.carryNotes ? { carryNotes: true } : {}),
+    settings, chat, signal, progress, report: () => undefined, ...(how.carryNotes ? { carryNotes: true, ...(how.notesPrompt ? { notesPrompt: how.notesPrompt } : {}) } : {}),
   });
   // The rolling summary (when asked for: the evals replay recorded extraction answers only), as a meeting's: nothing
   // is asked once the run was declined, cancelled or out of budget.
@@ -88,7 +88,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const all = [...records, ...added];
   // As at a meeting's stop: the summary settles against the final decisions and action items (those printed below).
   const settled = summary ? await settleAtStop(rolled, {
-    ask: (previous) => settleSummary(chat, summaryMeeting, previous, finalOutcomes(all), signal, { timeoutMs, report: (r) => summary.report({ ...r, settle: true }) }),
+    ask: (previous) => settleSummary(chat, summaryMeeting, previous, finalOutcomes(all), signal, { timeoutMs, report: (r) => summary.report({ ...r, settle: true }), ...(how.carryNotes ? { notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT } : {}) }),
     refused: () => whyNotAsked(run.summary, run.declined, signal.aborted),
   }) : undefined;
   if (settled?.settled) summaryBy = settled.model ?? run.summary.model;

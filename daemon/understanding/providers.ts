@@ -19,7 +19,7 @@ import {
   ExtractionProgressParams, LanguageModelChatParams,
 } from '../../protocol/protocol';
 import { isLocalhostName, validateLanguageModelChatResult } from '../../protocol/validate';
-import { chunkMessages, liveChunkMessages, MeetingInfo, ModelChunk, ModelRunSummary, parseChunkAnswer } from './modelExtract';
+import { chunkMessages, liveChunkMessages, MeetingInfo, ModelChunk, ModelRunSummary, NotesPrompt, parseChunkAnswer } from './modelExtract';
 import { EarlierParts, withNotedBefore } from './chunkMerge';
 import type { Logger } from '../log';
 
@@ -96,8 +96,8 @@ export interface ChunkConstraint {
   /** The decisions among them (prompt v6: rewritable too); absent in a constraint made before. */
   decisionIds?: string[];
   speakers: string[];
-  /** Prompt v7: the entries noted in earlier parts that the prompt shows (their ids, by kind); absent: a v6 prompt. */
-  noted?: { actionItemIds: string[]; decisionIds: string[] };
+  /** Prompt v7: the entries noted in earlier parts that the prompt shows (their ids, by kind); absent: a v6 prompt. `refine`: v8 (new words). */
+  noted?: { actionItemIds: string[]; decisionIds: string[]; refine?: true };
 }
 
 export const chunkConstraint = (chunk: ModelChunk): ChunkConstraint => ({
@@ -109,6 +109,7 @@ export const chunkConstraint = (chunk: ModelChunk): ChunkConstraint => ({
   ...(chunk.noted ? { noted: {
     actionItemIds: chunk.noted.shown.filter((e) => e.kind === 'actionItem').map((e) => e.id),
     decisionIds: chunk.noted.shown.filter((e) => e.kind === 'decision').map((e) => e.id),
+    ...(chunk.noted.prompt === 8 ? { refine: true as const } : {}),
   } } : {}),
 });
 
@@ -151,6 +152,8 @@ export interface ExtractionRunOptions {
    * so the chunks are sent one at a time, in order, whatever `maxConcurrency` says.
    */
   carryNotes?: boolean;
+  /** With `carryNotes`: the carried-notes prompt, v7 or v8 (a noted entry's words may be refined); absent: NOTES_PROMPT_DEFAULT (v8). */
+  notesPrompt?: NotesPrompt;
   /**
    * With `carryNotes`, a meeting sent over several runs (live: chunk by chunk): the chunks sent in earlier runs and
    * their answers, which the first chunk's notes come from. Absent: `chunks` starts the meeting.
@@ -277,7 +280,7 @@ export async function runModelExtraction(sessionId: string, meeting: MeetingInfo
       // In order, one at a time: every chunk before this one is answered.
       const chunk = options.carryNotes ? withNotedBefore(chunks[position], {
         chunks: [...options.earlier?.chunks ?? [], ...chunks.slice(0, position)], answers: [...options.earlier?.answers ?? [], ...answers.slice(0, position)],
-      }) : chunks[position];
+      }, options.notesPrompt) : chunks[position];
       const result = await runChunk(chunk);
       if (result === 'budget') {
         budgetSpent = true;

@@ -9,10 +9,12 @@
  * candidate judged the same decision as another is one entry stated at both lines. Labels and finds are judged alike,
  * so the pool can lose labels as well as gain them; what it cannot do is add a decision no run and no labeller found
  * (pooling's known bias, toward the runs that fed the pool: BENCHMARKS.md says so beside the figures). A new prompt's
- * runs are compared fairly after a new round: the pool so far re-judged with their finds outside it (`rounds`).
+ * runs are compared fairly after a new round: the pool so far re-judged with their finds outside it (`rounds`). A
+ * round made for part of a set (`--only`: the meetings a new prompt's runs answered) names its meetings; the others keep
+ * the pool the rounds before it left.
  *
  *   node out/test/eval/adjudication.js [--set silver-held-out] …   the silver held-out part instead of the real set
- *   node out/test/eval/adjudication.js --make DIR [--runs A=DIR,B=DIR]
+ *   node out/test/eval/adjudication.js --make DIR [--runs A=DIR,B=DIR] [--only a,b]
  *                                                     a new round on the pool the stored rounds leave: writes
  *                                                     DIR/<meeting>.ask.md (the transcript, numbered, and the candidates
  *                                                     in line order, no source) and DIR/keys/<meeting>.candidates.json
@@ -233,28 +235,46 @@ export function readAdjudication(name: string, dir: string): Adjudication {
 }
 
 /**
- * One meeting's labels with `steps` (adjudication folders) applied in order, each judging the pool the one before left;
- * `onStep` hears each step's adjudication and the pool it leaves.
+ * One meeting's labels with `steps` (adjudication folders, each with its round's index) applied in order, each judging
+ * the pool the one before left; `onStep` hears each step's adjudication and the pool it leaves.
  */
-function foldRounds(m: Meeting, steps: string[], onStep?: (i: number, used: Adjudication, pooled: LabelledDecision[]) => void): MeetingLabels {
+function foldRounds(m: Meeting, steps: { round: number; dir: string }[], onStep?: (round: number, used: Adjudication, pooled: LabelledDecision[]) => void): MeetingLabels {
   let labels = m.labels;
-  steps.forEach((step, i) => {
-    const used = readAdjudication(m.name, step);
+  for (const step of steps) {
+    const used = readAdjudication(m.name, step.dir);
     const decisions = pooledDecisions(labels, used.candidates, used.verdicts);
-    onStep?.(i, used, decisions);
+    onStep?.(step.round, used, decisions);
     labels = { ...labels, decisions };
-  });
+  }
   return labels;
+}
+
+/** Whether a set's round judged a meeting (a round made with `--only` judged its meetings alone). */
+const covers = (round: AdjudicationRound, meeting: string) => !round.meetings || round.meetings.includes(meeting);
+
+/** The stored rounds (their indices and folders) that judged a meeting, of the first `upTo`. */
+function roundsOf(m: Meeting, set: AdjudicatedSet, upTo = ADJUDICATED_SETS[set].rounds.length): { round: number; dir: string }[] {
+  const { dir, rounds } = ADJUDICATED_SETS[set];
+  return rounds.slice(0, upTo).flatMap((r, round) => (covers(r, m.name) ? [{ round, dir: path.join(dir, r.folder) }] : []));
 }
 
 /**
  * The pool a set's rounds leave for one meeting: round 1 judges the labels and the first prompt's finds; each later
- * round judges the pool so far with a newer prompt's finds (made by `--make` on the pool the stored rounds leave).
- * `upTo`: the number of rounds applied (all by default).
+ * round judges the pool so far with a newer prompt's finds (made by `--make` on the pool the stored rounds leave); a
+ * round that did not judge the meeting leaves its pool as it was. `upTo`: the number of rounds applied (all by default).
  */
 export function pooledThrough(m: Meeting, set: AdjudicatedSet, upTo = ADJUDICATED_SETS[set].rounds.length): MeetingLabels {
-  const { dir, rounds } = ADJUDICATED_SETS[set];
-  return foldRounds(m, rounds.slice(0, upTo).map((r) => path.join(dir, r)));
+  return foldRounds(m, roundsOf(m, set, upTo));
+}
+
+/**
+ * The last stored round that judged a meeting: its index, its adjudication, and the recorded answer runs whose finds
+ * it pooled (what `test/unit/notes-quality.test.ts` checks its candidates against).
+ */
+export function lastRoundOf(m: Meeting, set: AdjudicatedSet): { round: number; adjudication: Adjudication; runs: [string, string][] } {
+  const { dir, rounds, runs } = ADJUDICATED_SETS[set];
+  const round = rounds.map((r, i) => (covers(r, m.name) ? i : -1)).reduce((a, b) => Math.max(a, b));
+  return { round, adjudication: readAdjudication(m.name, path.join(dir, rounds[round].folder)), runs: rounds[round].runs ?? runs };
 }
 
 /**
@@ -262,16 +282,20 @@ export function pooledThrough(m: Meeting, set: AdjudicatedSet, upTo = ADJUDICATE
  * every round, or (`check`) as the real set's check left its first round. `tallies` gathers how each round went (one
  * tally a round; the check's with its decoys and its agreement with the first round).
  */
-export function withPooledLabels(meetings: Meeting[], set: AdjudicatedSet, by: 'rounds' | 'check' = 'rounds', tallies?: AdjudicationTally[]): Meeting[] {
+export function withPooledLabels(meetings: Meeting[], set: AdjudicatedSet, by: 'rounds' | 'check' = 'rounds', tallies?: AdjudicationTally[], trialRound?: string): Meeting[] {
   const { dir, rounds } = ADJUDICATED_SETS[set];
-  const steps = by === 'check' ? [path.join(dir, 'check')] : rounds.map((r) => path.join(dir, r));
-  return meetings.map((m) => ({
-    ...m,
-    labels: foldRounds(m, steps, tallies && ((i, used, pooled) => {
-      tallies[i] ??= emptyTally();
-      tallyRound(tallies[i], used, pooled.length, by === 'check' ? readAdjudication(m.name, path.join(dir, rounds[0])) : undefined, m.name);
-    })),
-  }));
+  return meetings.map((m) => {
+    // A trial round (a new prompt's finds judged, not yet stored as a round): on top of the stored ones.
+    const steps = by === 'check' ? [{ round: 0, dir: path.join(dir, 'check') }]
+      : [...roundsOf(m, set), ...(trialRound ? [{ round: rounds.length, dir: trialRound }] : [])];
+    return {
+      ...m,
+      labels: foldRounds(m, steps, tallies && ((i, used, pooled) => {
+        tallies[i] ??= emptyTally();
+        tallyRound(tallies[i], used, pooled.length, by === 'check' ? readAdjudication(m.name, path.join(dir, rounds[0].folder)) : undefined, m.name);
+      })),
+    };
+  });
 }
 
 function tallyRound(tally: AdjudicationTally, used: Adjudication, pooled: number, first: Adjudication | undefined, meeting: string): void {
@@ -302,17 +326,36 @@ function tallyRound(tally: AdjudicationTally, used: Adjudication, pooled: number
 }
 
 /**
- * What is adjudicated: each set's meetings, where its adjudication lives, its rounds (folders under it, in order: ''
- * is the first), and the recorded answer runs (A, B) whose finds the next round would pool.
+ * One round of a set's adjudication: its folder under the set's ('' is the first), the meetings it judged (all the
+ * set's when absent) and the recorded answer runs whose finds it pooled (the set's `runs` when absent).
  */
-export const ADJUDICATED_SETS = {
-  real: { meetings: () => loadMeetings(REAL_MEETINGS_DIR), dir: ADJUDICATED_DIR, rounds: ['', 'round-2', 'round-3'], runs: runsIn(REAL_MEETINGS_DIR) },
-  'silver-held-out': { meetings: () => silverHeldOut(loadSilver()), dir: SILVER_ADJUDICATED_DIR, rounds: ['', 'round-2', 'round-3'], runs: runsIn(SILVER_DIR) },
+export interface AdjudicationRound { folder: string; meetings?: readonly string[]; runs?: [string, string][] }
+
+/** The real set's held-out twenty (the summary eval's DEVELOPMENT twelve are the rest): what prompt v8's runs answered. */
+export const REAL_HELD_OUT = ['Bed004', 'Bed009', 'Bed011', 'Bmr013', 'Bmr018', 'Bro010', 'Bro016', 'Bro017', 'Bro022', 'Bro026',
+  'ES2006c', 'ES2008c', 'ES2013a', 'IS1004b', 'IS1005b', 'IS1007c', 'IS1009b', 'TS3003c', 'TS3009c', 'TS3012b'] as const;
+
+/**
+ * What is adjudicated: each set's meetings, where its adjudication lives, its rounds in order, and the recorded answer
+ * runs (A, B: prompt v7's, on every meeting) whose finds rounds 1–3 pooled. Round 4 pooled prompt v8's finds (its
+ * runs answered the real set's held-out twenty and the silver held-out 45); a real meeting outside the twenty keeps
+ * round 3's pool.
+ */
+export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out', { meetings: () => Meeting[]; dir: string; rounds: AdjudicationRound[]; runs: [string, string][] }> = {
+  real: {
+    meetings: () => loadMeetings(REAL_MEETINGS_DIR), dir: ADJUDICATED_DIR, runs: runsIn(REAL_MEETINGS_DIR),
+    rounds: [{ folder: '' }, { folder: 'round-2' }, { folder: 'round-3' }, { folder: 'round-4', meetings: REAL_HELD_OUT, runs: runsIn(REAL_MEETINGS_DIR, '-v8') }],
+  },
+  'silver-held-out': {
+    meetings: () => silverHeldOut(loadSilver()), dir: SILVER_ADJUDICATED_DIR, runs: runsIn(SILVER_DIR),
+    rounds: [{ folder: '' }, { folder: 'round-2' }, { folder: 'round-3' }, { folder: 'round-4', runs: runsIn(SILVER_DIR, '-v8') }],
+  },
 };
 export type AdjudicatedSet = keyof typeof ADJUDICATED_SETS;
 
-function runsIn(dir: string): [string, string][] {
-  return [['A', path.join(dir, 'model-answers')], ['B', path.join(dir, 'model-answers-b')]];
+/** A set's two recorded answer runs (A, B) of a prompt: model-answers<suffix> and model-answers<suffix>-b. */
+export function runsIn(dir: string, suffix = ''): [string, string][] {
+  return [['A', path.join(dir, `model-answers${suffix}`)], ['B', path.join(dir, `model-answers${suffix}-b`)]];
 }
 
 /** A meeting's decisions as each recorded run finds them (strict), for {@link candidatesOf}. */
@@ -327,9 +370,9 @@ export async function recordedRunFinds(m: Meeting, set: AdjudicatedSet = 'real',
 }
 
 /** A new round's ask files and candidates: the pool the stored rounds leave, with today's runs' unmatched finds. */
-async function make(dir: string, set: AdjudicatedSet, runDirs?: [string, string][]): Promise<void> {
+async function make(dir: string, set: AdjudicatedSet, runDirs?: [string, string][], only?: ReadonlySet<string>): Promise<void> {
   fs.mkdirSync(path.join(dir, 'keys'), { recursive: true });
-  for (const m of ADJUDICATED_SETS[set].meetings()) {
+  for (const m of ADJUDICATED_SETS[set].meetings().filter((x) => !only || only.has(x.name))) {
     const candidates = candidatesOf(pooledThrough(m, set), await recordedRunFinds(m, set, runDirs));
     fs.writeFileSync(path.join(dir, `${m.name}.ask.md`), askText(m, candidates));
     fs.writeFileSync(path.join(dir, 'keys', `${m.name}.candidates.json`), `${JSON.stringify(candidates, null, 1)}\n`);
@@ -356,13 +399,15 @@ if (require.main === module) {
   const decoys = flagValue(argv, '--decoys');
   const set = (flagValue(argv, '--set') ?? 'real') as AdjudicatedSet;
   if (!dir || (argv.includes('--make-check') && !decoys) || !(set in ADJUDICATED_SETS)) {
-    process.stderr.write('usage: node out/test/eval/adjudication.js [--set real|silver-held-out] --make DIR [--runs A=DIR,B=DIR] | --make-check DIR --decoys DECOYS_DIR\n');
+    process.stderr.write('usage: node out/test/eval/adjudication.js [--set real|silver-held-out] --make DIR [--runs A=DIR,B=DIR] [--only a,b] | --make-check DIR --decoys DECOYS_DIR\n');
     process.exit(2);
   }
   // --runs A=DIR,B=DIR: the answer runs whose finds the round pools, when they are not (yet) the set's recorded ones.
   const runDirs = flagValue(argv, '--runs')?.split(',').map((r) => r.split('=') as [string, string]);
   if (runDirs?.some((r) => r.length !== 2 || !fs.existsSync(r[1]))) throw new Error('--runs A=DIR,B=DIR: a name and an answers folder each');
-  (flagValue(argv, '--make') ? make(dir, set, runDirs) : Promise.resolve(makeCheck(dir, decoys!, set))).catch((e: unknown) => {
+  // --only a,b: the meetings a new prompt's runs answered (a held-out part), when they are not the whole set.
+  const only = flagValue(argv, '--only') ? new Set(flagValue(argv, '--only')!.split(',')) : undefined;
+  (flagValue(argv, '--make') ? make(dir, set, runDirs, only) : Promise.resolve(makeCheck(dir, decoys!, set))).catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     process.exit(1);
   });

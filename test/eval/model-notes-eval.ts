@@ -26,14 +26,19 @@
  *       as every adjudication round left them (also with --meetings silver-held-out), or the real set's first round as
  *       the check (a second adjudicator, decoys among the candidates) left it.
  *   … --carry
- *       prompt v7 (issue 56): each part's prompt carries what the parts before it noted, so a part's prompt depends on
- *       the answers before it, and the chunks are sent in order. With --endpoint/--local as above; with --answers it
- *       replays v7 answers; v7's prompts are recorded in rounds with --prompts:
+ *       carried notes (issue 56; prompt v8 by default, v7 with --prompt-version 7): each part's prompt carries what the
+ *       parts before it noted, so a part's prompt depends on the answers before it, and the chunks are sent in order.
+ *       With --endpoint/--local as above; --answers replays a folder as its mark says; prompts are recorded in rounds:
  *   node out/test/eval/model-notes-eval.js --prompts DIR --carry [--meetings …] [--only a,b]
  *       replays the answers already in DIR/<meeting>/ and writes, for each meeting, the next prompt that has none
  *       (`part-<k>.prompt.txt` and its sha256, as --record writes them). Answer each in `part-<k>.answer.txt` and run
  *       it again, until it says every meeting is complete; then score with `--answers DIR --carry`. A prompt that
  *       changed (an earlier answer or the prompt did) is written again and its old answer removed.
+ *   … --prompt-version 8 | 7
+ *       the carried-notes prompt for a model answering now or prompts recorded now: v8 (issue 56; the default, as the
+ *       daemon's: a later part may refine a noted entry's words, carriedNotes.ts; implies --carry) or v7. --prompts DIR
+ *       marks DIR as v8's (notes-prompt-v8.txt), so that --answers DIR and summary-eval.js replay its answers with v8
+ *       and a v7 folder (carried-notes.txt alone) is never answered with v8 prompts (or the reverse).
  *   … --duplicates-prompts JDIR | --duplicates-answers JDIR
  *       a judge's count of the repeats in each meeting's final lists (duplicates.ts): writes the prompts, or reads the
  *       answers and reports the repeats per meeting.
@@ -55,7 +60,7 @@ import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '
 import { loadDoublyLabelled } from './notes-agreement';
 import { AdjudicationTally, kappa, withPooledLabels } from './adjudication';
 import { measureSummary, SummaryMeasure, summaryReport } from './model-summary-eval';
-import { toChunkLine } from '../../daemon/understanding/modelExtract';
+import { NOTES_PROMPT_DEFAULT, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
 import { FinalLists, readRepeats, writeDuplicatesPrompt } from './duplicates';
 import {
   evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
@@ -72,16 +77,22 @@ export const MODEL_ANSWERS_DIR = path.join(REAL_MEETINGS_DIR, 'model-answers');
  */
 export const CARRIED_NOTES_MARK = 'carried-notes.txt';
 export const answersCarryNotes = (dir: string) => fs.existsSync(path.join(dir, CARRIED_NOTES_MARK));
+/** Answers to prompt v8 carry this file beside CARRIED_NOTES_MARK; v7's do not (their prompts must still replay). */
+export const NOTES_PROMPT_V8_MARK = 'notes-prompt-v8.txt';
+export const answersNotesPrompt = (dir: string): NotesPrompt => (fs.existsSync(path.join(dir, NOTES_PROMPT_V8_MARK)) ? 8 : 7);
+/** How recorded answers were asked: with carried notes or not, and which carried-notes prompt. */
+export const recordedHow = (dir: string) => ({ carryNotes: answersCarryNotes(dir), notesPrompt: answersNotesPrompt(dir) });
 /** What a judge of repeats reads of a meeting (duplicates.ts): its final decisions and action items. */
 export const finalLists = (r: MeetingRun): FinalLists => ({ decisions: r.result.decisions, actionItems: r.result.actionItems });
 
 /** A meeting replayed from a folder of recorded answers, read the way they were asked (v6, or v7 with carried notes). */
 export const replayRecorded = (meeting: Meeting, dir: string) =>
-  runMeeting(meeting, replayingChat(path.join(dir, meeting.name)), undefined, { carryNotes: answersCarryNotes(dir) });
+  runMeeting(meeting, replayingChat(path.join(dir, meeting.name)), undefined, recordedHow(dir));
 
-export function markCarriedNotes(dir: string): void {
+export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, CARRIED_NOTES_MARK), 'These answers are to extraction prompt v7 (each part read with what the parts before it noted): replayed with carried notes.\n');
+  if (prompt === 8) fs.writeFileSync(path.join(dir, NOTES_PROMPT_V8_MARK), 'These answers are to extraction prompt v8 (v7, and a later part may refine a noted entry\'s words): replayed with prompt v8.\n');
 }
 
 const promptText = (system: string, user: string) => `${system}\n\n${user}\n`;
@@ -173,7 +184,7 @@ export function withSpeakingTimes(lines: SpokenLine[]): SpokenLine[] {
 
 /** One meeting through the CLI's model extraction: the finds as the eval scores them, and the dismissed rule items. */
 export async function runMeeting(meeting: Meeting, chat: Chat,
-  settings: EnhancementSettings = { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1' }, how: { carryNotes?: boolean } = {}): Promise<MeetingRun> {
+  settings: EnhancementSettings = { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1' }, how: { carryNotes?: boolean; notesPrompt?: NotesPrompt } = {}): Promise<MeetingRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, not local time: the prompt shows the date as ISO, and recorded answers must replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -190,7 +201,9 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
       throw e;
     }
   };
-  const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, undefined, watched, undefined, how);
+  const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, undefined, watched, undefined,
+    // The prompt is always named: v7's recorded answers replay as v7 whatever the daemon's default.
+    how.carryNotes ? { carryNotes: true, notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT } : {});
   // Dismissed items carry their text only: placed on the rule item of that text.
   // A model's find is shown at the line the journal anchors it on; in `citedPredictions` the lines it cites count as its mentions.
   const cites = (x: { segments?: string[] }) => (x.segments ? { mentions: x.segments.map((id) => Number(id.slice(2)) - 1) } : {});
@@ -255,7 +268,16 @@ async function main(argv: string[]): Promise<void> {
   // Recorded answers are read as they were asked (carried-notes.txt); a model answering now is asked as a meeting asks
   // it (CARRY_NOTES_DEFAULT), or with each part alone (--no-carry: prompt v6).
   const answersDir = flagValue(argv, '--answers');
-  const carryNotes = argv.includes('--carry') || (answersDir !== undefined ? answersCarryNotes(answersDir) : !argv.includes('--no-carry') && !flagValue(argv, '--record') && CARRY_NOTES_DEFAULT);
+  const version = flagValue(argv, '--prompt-version');
+  if (version !== undefined && version !== '7' && version !== '8') throw new Error(`--prompt-version ${version}: 7 or 8`);
+  // The carried-notes prompt: as recorded answers were asked (their folder's mark), else --prompt-version, else the
+  // daemon's (NOTES_PROMPT_DEFAULT: v8).
+  const recordedPrompt = answersDir !== undefined ? answersNotesPrompt(answersDir) : prompts !== undefined && answersCarryNotes(prompts) ? answersNotesPrompt(prompts) : undefined;
+  const notesPrompt: NotesPrompt = recordedPrompt ?? (version === '7' ? 7 : version === '8' ? 8 : NOTES_PROMPT_DEFAULT);
+  if (version !== undefined && recordedPrompt !== undefined && Number(version) !== recordedPrompt) {
+    throw new Error(`--prompt-version ${version}: ${answersDir ?? prompts} holds prompt v${recordedPrompt}'s answers`);
+  }
+  const carryNotes = argv.includes('--carry') || version === '8' || recordedPrompt === 8 || (answersDir !== undefined ? answersCarryNotes(answersDir) : !argv.includes('--no-carry') && !flagValue(argv, '--record') && CARRY_NOTES_DEFAULT);
   if (prompts && !carryNotes) throw new Error('--prompts DIR records v7 prompts in rounds: give --carry too (v6 prompts: --record DIR)');
   if (record && carryNotes) throw new Error('--record writes every prompt at once, which v7 cannot (each depends on the answers before it): --prompts DIR --carry');
   const endpoint = flagValue(argv, '--endpoint');
@@ -284,7 +306,7 @@ async function main(argv: string[]): Promise<void> {
   if (labelsFrom === 'pooled-check' && set !== 'real') throw new Error('--labels pooled-check: only the real set has a check');
   const tallies: AdjudicationTally[] = [];
   const selected = selectMeetings(all, argv);
-  const meetings = labelsFrom === 'first' ? selected : withPooledLabels(selected, adjudicated!, labelsFrom === 'pooled' ? 'rounds' : 'check', tallies);
+  const meetings = labelsFrom === 'first' ? selected : withPooledLabels(selected, adjudicated!, labelsFrom === 'pooled' ? 'rounds' : 'check', tallies, flagValue(argv, '--trial-round'));
   const against = labelsFrom === 'first' ? 'first labeller' : labelsFrom === 'pooled' ? 'pooled labels' : 'pooled (check)';
   if (local && !fs.existsSync(local)) throw new Error(`--local ${local}: no such file`);
   // As `earshot notes --local` runs it: one model process for every meeting, closed at the end.
@@ -300,12 +322,12 @@ async function main(argv: string[]): Promise<void> {
     for (const m of meetings) {
       if (prompts) {
         const next = nextPromptChat(path.join(prompts, m.name));
-        await runMeeting(m, next, settings, { carryNotes });
+        await runMeeting(m, next, settings, { carryNotes, notesPrompt });
         if (next.pending()) written.push(`${m.name}/${next.pending()}`);
         continue;
       }
       const chat = record ? recordingChat(path.join(record, m.name)) : answers ? replayingChat(path.join(answers, m.name)) : host ? localChat(host) : undefined;
-      const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings, { carryNotes });
+      const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings, { carryNotes, notesPrompt });
       runs.push(run);
       process.stderr.write(`${m.name}: ${run.result.message}\n`);
       for (const e of run.errors) process.stderr.write(`  ${m.name}: ${e}\n`);
@@ -323,10 +345,10 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (prompts) {
-    markCarriedNotes(prompts);
+    markCarriedNotes(prompts, notesPrompt);
     process.stdout.write(written.length
       ? `${written.length} prompt(s) to answer under ${prompts} (then run this again): ${written.join(', ')}\n`
-      : `every meeting is complete under ${prompts}: score it with --answers ${prompts} --carry\n`);
+      : `every meeting is complete under ${prompts}: score it with --answers ${prompts}${notesPrompt === 8 ? '' : ' --carry'}\n`);
     return;
   }
   const byName = new Map(runs.map((r) => [r.meeting.name, r.predictions]));
@@ -368,8 +390,9 @@ async function main(argv: string[]): Promise<void> {
   out.push(...runs.map((r) => `  ${r.meeting.name}: ${r.result.message}`));
   if (carryNotes) {
     const t = runs.reduce((n, r) => ({ cited: n.cited + (r.result.carried?.cited ?? 0), model: n.model + (r.result.carried?.mergedByModel ?? 0),
-      net: n.net + (r.result.carried?.mergedByNet ?? 0), standing: n.standing + (r.result.carried?.standingChanges ?? 0) }), { cited: 0, model: 0, net: 0, standing: 0 });
-    out.push(`Carried notes (v7): ${t.cited} noted entries cited again, ${t.model} folded by the model's merges, ${t.net} new entries folded by the near-duplicate net, ${t.standing} standings changed by a later part.`);
+      net: n.net + (r.result.carried?.mergedByNet ?? 0), standing: n.standing + (r.result.carried?.standingChanges ?? 0), refined: n.refined + (r.result.carried?.refined ?? 0) }),
+    { cited: 0, model: 0, net: 0, standing: 0, refined: 0 });
+    out.push(`Carried notes (v${notesPrompt}): ${t.cited} noted entries cited again, ${t.model} folded by the model's merges, ${t.net} new entries folded by the near-duplicate net, ${t.standing} standings changed by a later part${notesPrompt === 8 ? `, ${t.refined} entries' words refined by a later part` : ''}.`);
   }
   out.push(...summaryReport(summary));
   const duplicatesPrompts = flagValue(argv, '--duplicates-prompts');

@@ -28,6 +28,9 @@
  *   … --carry
  *       the extraction's answers are prompt v7's (model-notes-eval.ts --prompts DIR --carry wrote and answered them):
  *       the final lists a settle reads are v7's, with each decision's standing history.
+ *   … --prompt-version 8
+ *       the extraction's answers are prompt v8's (model-notes-eval.ts --prompts DIR --prompt-version 8 marks them, and
+ *       the mark alone chooses v8: this flag only checks it): the settle is v8's too (modelSummary.ts's SETTLE_RULES_V8).
  *   … --judge-prompts DIR
  *       for the meetings whose summary is complete: writes DIR/<meeting>.facts.prompt.txt (split the reference summary
  *       into facts; once per meeting, before any judging, without the summary) where the meeting has no facts yet, else
@@ -47,11 +50,11 @@ import * as path from 'node:path';
 import { EnhancementSettings } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { extract } from '../../daemon/understanding/extract';
-import { chunkLines, toChunkLine } from '../../daemon/understanding/modelExtract';
+import { chunkLines, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
 import { parseSummaryAnswer, pointText, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { Chat } from '../../daemon/understanding/providers';
-import { answersCarryNotes, MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
+import { answersCarryNotes, answersNotesPrompt, MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
 import { kappa } from './adjudication';
 import { flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverHeldOut } from './notes-eval';
 
@@ -180,7 +183,7 @@ export interface SummaryRun {
  * (a Chat; null: none, the rules' items alone), the summary's from `summaries` (summaryPromptChat). Throws on a wrong
  * recorded file (a changed prompt); a prompt with no answer leaves it `pending`.
  */
-export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string, record: boolean, how: { carryNotes?: boolean } = {}): Promise<SummaryRun> {
+export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string, record: boolean, how: { carryNotes?: boolean; notesPrompt?: NotesPrompt } = {}): Promise<SummaryRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, as model-notes-eval.ts dates it: the prompts replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -576,6 +579,11 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const meetings = selectMeetings(set.meetings(), argv);
+  // Prompt v8 (issue 56): the extraction's answers say which (model-notes-eval.ts's mark); v8's settle has its rules too.
+  const version = flagValue(argv, '--prompt-version');
+  const recordedPrompt = extractionDir === 'none' ? 7 : answersNotesPrompt(extractionDir);
+  if (version !== undefined && version !== String(recordedPrompt)) throw new Error(`--prompt-version ${version}: ${extractionDir} holds prompt v${recordedPrompt}'s answers`);
+  const notesPrompt: NotesPrompt = recordedPrompt;
   const summaryDir = record ?? answers;
   if (!record && !fs.existsSync(summaryDir)) {
     process.stdout.write(`No recorded summary answers in ${summaryDir}: record them with --record DIR (test/fixtures/real-meetings/README.md, "Summary answers").\n`);
@@ -585,7 +593,7 @@ async function main(argv: string[]): Promise<void> {
   for (const m of meetings) {
     if (!refs.has(m.name)) throw new Error(`${m.name}: no reference summary in ${set.references} (node scripts/qmsum-summary-fixture.js)`);
     const extraction = extractionDir === 'none' ? null : replayingChat(path.join(extractionDir, m.name));
-    runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, { carryNotes: argv.includes('--carry') || answersCarryNotes(extractionDir) }));
+    runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, { carryNotes: argv.includes('--carry') || notesPrompt === 8 || answersCarryNotes(extractionDir), notesPrompt }));
   }
   const waiting = runs.filter((r) => r.pending);
   if (record) {

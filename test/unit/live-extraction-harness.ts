@@ -32,7 +32,7 @@ export const ruleItem = (id: string, k: number, text: string): JournalRecord =>
 export type Answer = (chunk: { ids: string[]; user: string }) => object;
 
 /** What the fake client is asked, and when; `answeredAt`: when its answer went back (a chunk's call). */
-export interface Asked { ids: string[]; at: number; user: string; answeredAt?: number }
+export interface Asked { ids: string[]; at: number; user: string; answeredAt?: number; system?: string }
 
 /** The service's runner for provider 'vscode-lm', its client answering with `answer` (after `delayMs`), or failing. */
 export function serviceRunner(answer: Answer | 'fail', more: {
@@ -51,7 +51,7 @@ export function serviceRunner(answer: Answer | 'fail', more: {
     askClient: async (params: LanguageModelChatParams, signal: AbortSignal) => {
       if (params.system.startsWith('You keep the summary') && params.user.includes('The meeting has ended')) {
         // The settle at stop: each point of the summary so far restated, its cites kept.
-        settleAsked.push({ ids: [], at: performance.now(), user: params.user });
+        settleAsked.push({ ids: [], at: performance.now(), user: params.user, system: params.system });
         if (answer === 'fail') throw Object.assign(new Error('model crashed'), { code: -32603 });
         const sofar = (JSON.parse(/^Summary so far \(JSON\):\n(.*)$/m.exec(params.user)![1]) as { points: { text: string; cites: string[] }[] }).points;
         return { text: JSON.stringify({ points: sofar.map((p) => ({ text: `Settled: ${p.text}`, cites: p.cites })) }), model: 'fake-lm' };
@@ -65,7 +65,7 @@ export function serviceRunner(answer: Answer | 'fail', more: {
         return { text: JSON.stringify({ points: [{ text, cites: [ids[ids.length - 1]] }] }), model: 'fake-lm' };
       }
       const ids = [...params.user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
-      const a: Asked = { ids, at: performance.now(), user: params.user };
+      const a: Asked = { ids, at: performance.now(), user: params.user, system: params.system };
       asked.push(a);
       more.onAsk?.(a);
       if (more.delayMs) await sleep(more.delayMs, undefined, { signal });

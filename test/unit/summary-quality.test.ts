@@ -16,8 +16,9 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { answersCarryNotes, MODEL_ANSWERS_DIR, replayingChat } from '../eval/model-notes-eval';
+import { MODEL_ANSWERS_DIR, recordedHow, replayingChat } from '../eval/model-notes-eval';
 import { loadMeetings, REAL_MEETINGS_DIR } from '../eval/notes-eval';
+import { REAL_HELD_OUT } from '../eval/adjudication';
 import { CHECK_JUDGEMENTS_DIR, judgingAgreement, runSummary, scoreRuns, structureOf, SUMMARY_ANSWERS_DIR, SUMMARY_SETS, SummaryRun } from '../eval/summary-eval';
 
 describe('Summary quality floors: the real set, recorded summary answers and judgements', function () {
@@ -25,7 +26,7 @@ describe('Summary quality floors: the real set, recorded summary answers and jud
   it('covers the reference facts, keeps the standings of the decisions and never cuts a point', async () => {
     const runs: SummaryRun[] = [];
     for (const m of loadMeetings(REAL_MEETINGS_DIR)) {
-      runs.push(await runSummary(m, replayingChat(path.join(MODEL_ANSWERS_DIR, m.name)), path.join(SUMMARY_ANSWERS_DIR, m.name), false, { carryNotes: answersCarryNotes(MODEL_ANSWERS_DIR) }));
+      runs.push(await runSummary(m, replayingChat(path.join(MODEL_ANSWERS_DIR, m.name)), path.join(SUMMARY_ANSWERS_DIR, m.name), false, recordedHow(MODEL_ANSWERS_DIR)));
     }
     const structure = structureOf(runs);
     assert.equal(structure.cut, 0, 'no point is cut');
@@ -61,7 +62,7 @@ describe('Summary quality floors: the silver held-out part, recorded summary ans
     const set = SUMMARY_SETS['silver-held-out'];
     const runs: SummaryRun[] = [];
     for (const m of set.meetings()) {
-      runs.push(await runSummary(m, replayingChat(path.join(set.extraction, m.name)), path.join(set.answers, m.name), false, { carryNotes: answersCarryNotes(set.extraction) }));
+      runs.push(await runSummary(m, replayingChat(path.join(set.extraction, m.name)), path.join(set.answers, m.name), false, recordedHow(set.extraction)));
     }
     assert.equal(structureOf(runs).cut, 0, 'no point is cut');
     for (const [judging, dir, floor] of [['first', set.judgements, SILVER_FLOORS.first], ['second', set.check, SILVER_FLOORS.second]] as const) {
@@ -69,6 +70,66 @@ describe('Summary quality floors: the silver held-out part, recorded summary ans
       assert.equal(settled.meetings, 45, `${judging} judging: every settled summary replays to what was judged`);
       assert.ok(settled.covered / settled.facts >= floor, `${judging} judging: settled coverage ${(settled.covered / settled.facts).toFixed(3)} fell under ${floor}`);
       assert.ok(settled.standing <= SILVER_FLOORS.standing, `${judging} judging: ${settled.standing} settled points contradict a decision's standing`);
+    }
+  });
+});
+
+/**
+ * Prompt v8, the default (issue 56): its settles of the real set's held-out twenty (summaries/answers-v8, -v8-b; the
+ * rolling revisions are v7's recorded ones, the settle answered against v8's final lists), judged twice. Measured
+ * 2026-11-28: run A 0.796 in both judgings, 0 and 0 standing contradictions (kappa 0.89); run B 0.829 and 0.819, 0 and
+ * 1 (kappa 0.94); v7 on the same twenty 0.829 and 0.831. The floors sit a little under each run.
+ */
+const V8_SETTLE_FLOORS = { A: 0.77, B: 0.79, standing: 1 };
+describe('Summary quality floors: prompt v8\'s settles of the real held-out twenty, recorded answers and judgements', function () {
+  this.timeout(300_000);
+  it('covers the reference facts and keeps the standings of the decisions, both runs, in both judgings', async () => {
+    const root = path.dirname(MODEL_ANSWERS_DIR);
+    const meetings = loadMeetings(REAL_MEETINGS_DIR).filter((m) => (REAL_HELD_OUT as readonly string[]).includes(m.name));
+    for (const [run, suffix] of [['A', ''], ['B', '-b']] as const) {
+      const extraction = path.join(root, `model-answers-v8${suffix}`);
+      const runs: SummaryRun[] = [];
+      for (const m of meetings) {
+        runs.push(await runSummary(m, replayingChat(path.join(extraction, m.name)), path.join(root, 'summaries', `answers-v8${suffix}`, m.name), false, recordedHow(extraction)));
+      }
+      assert.equal(structureOf(runs).cut, 0, 'no point is cut');
+      for (const [judging, dir] of [['first', undefined], ['second', CHECK_JUDGEMENTS_DIR]] as const) {
+        const { settled } = scoreRuns(runs, dir);
+        assert.equal(settled.meetings, 20, `run ${run}, ${judging} judging: every settled summary replays to what was judged`);
+        const coverage = settled.covered / settled.facts;
+        assert.ok(coverage >= V8_SETTLE_FLOORS[run], `run ${run}, ${judging} judging: settled coverage ${coverage.toFixed(3)} fell under ${V8_SETTLE_FLOORS[run]}`);
+        assert.ok(settled.standing <= V8_SETTLE_FLOORS.standing, `run ${run}, ${judging} judging: ${settled.standing} settled points contradict a decision's standing`);
+      }
+    }
+  });
+});
+
+/**
+ * Prompt v8's settles of the silver held-out 45 (silver/summaries/answers-v8, -v8-b: the rolling revisions are v7's
+ * recorded runs A and B, the settle answered against v8's final lists), judged twice by four fresh judges. Measured
+ * 2026-11-28: run A 0.828 and 0.838 (kappa 0.91), run B 0.816 and 0.796 (kappa 0.84), no standing contradiction in
+ * any judging; v7 0.811 and 0.810 both judgings pooled. The floors sit a little under each run.
+ */
+const V8_SILVER_SETTLE_FLOORS = { A: 0.81, B: 0.78, standing: 1 };
+describe('Summary quality floors: prompt v8\'s settles of the silver held-out part, recorded answers and judgements', function () {
+  this.timeout(300_000);
+  it('covers the reference facts and keeps the standings of the decisions, both runs, in both judgings', async () => {
+    const set = SUMMARY_SETS['silver-held-out'];
+    const root = path.dirname(set.extraction);
+    for (const [run, suffix] of [['A', ''], ['B', '-b']] as const) {
+      const extraction = path.join(root, `model-answers-v8${suffix}`);
+      const runs: SummaryRun[] = [];
+      for (const m of set.meetings()) {
+        runs.push(await runSummary(m, replayingChat(path.join(extraction, m.name)), path.join(root, 'summaries', `answers-v8${suffix}`, m.name), false, recordedHow(extraction)));
+      }
+      assert.equal(structureOf(runs).cut, 0, 'no point is cut');
+      for (const [judging, dir] of [['first', set.judgements], ['second', set.check]] as const) {
+        const { settled } = scoreRuns(runs, dir);
+        assert.equal(settled.meetings, 45, `run ${run}, ${judging} judging: every settled summary replays to what was judged`);
+        const coverage = settled.covered / settled.facts;
+        assert.ok(coverage >= V8_SILVER_SETTLE_FLOORS[run], `run ${run}, ${judging} judging: settled coverage ${coverage.toFixed(3)} fell under ${V8_SILVER_SETTLE_FLOORS[run]}`);
+        assert.ok(settled.standing <= V8_SILVER_SETTLE_FLOORS.standing, `run ${run}, ${judging} judging: ${settled.standing} settled points contradict a decision's standing`);
+      }
     }
   });
 });

@@ -12,6 +12,7 @@
 import { DECISION_STANDINGS } from '../../../protocol/protocol';
 import { ChunkConstraint } from '../providers';
 import { SUMMARY_BOUNDS } from '../modelSummary';
+import { NOTED_TEXT_MAX } from '../carriedNotes';
 
 /** Bounds on an answer: a chunk of a few minutes holds a handful of items; each is a sentence. */
 export const ANSWER_BOUNDS = { items: 8, decisions: 6, corrections: 8, citations: 4, text: 200, owner: 60, reason: 120 } as const;
@@ -47,15 +48,17 @@ function rewriteItem(c: ChunkConstraint): object {
  * of its kind that are the same one.
  */
 function notedItem(c: ChunkConstraint, segments: object): object {
-  const { actionItemIds, decisionIds } = c.noted!;
+  const { actionItemIds, decisionIds, refine } = c.noted!;
+  // Prompt v8: a noted entry's new words (or null), as long as validateNoted takes.
+  const words = refine ? { text: { oneOf: [{ type: 'string', minLength: 1, maxLength: NOTED_TEXT_MAX }, { type: 'null' }] } } : {};
   const merge = (ids: string[]) => (ids.length > 1 ? { type: 'array', items: { enum: ids }, maxItems: 3 } : nothing);
   const decision = {
     type: 'object',
-    properties: { id: { enum: decisionIds }, segments, standing: { oneOf: [{ enum: [...DECISION_STANDINGS, 'dropped'] }, { type: 'null' }] }, merge: merge(decisionIds) },
+    properties: { id: { enum: decisionIds }, segments, ...words, standing: { oneOf: [{ enum: [...DECISION_STANDINGS, 'dropped'] }, { type: 'null' }] }, merge: merge(decisionIds) },
   };
   const item = {
     type: 'object',
-    properties: { id: { enum: actionItemIds }, segments, owner: c.speakers.length ? { oneOf: [{ enum: c.speakers }, { type: 'null' }] } : { type: 'null' }, merge: merge(actionItemIds) },
+    properties: { id: { enum: actionItemIds }, segments, ...words, owner: c.speakers.length ? { oneOf: [{ enum: c.speakers }, { type: 'null' }] } : { type: 'null' }, merge: merge(actionItemIds) },
   };
   if (!actionItemIds.length) return decision;
   if (!decisionIds.length) return item;
