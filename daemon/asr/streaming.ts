@@ -108,6 +108,14 @@ export interface Decoder {
   decode(request: DecodeRequest): Promise<DecodeResult>;
   /** Stops a partial or speculative decode in progress, whose decode() then rejects with DecodeAbortedError; optional. */
   abortPartial?(): void;
+  /**
+   * Decodes a next utterance's first partial beside the decode in progress (a second, one-thread whisper context), or
+   * undefined when there is none free: then it waits its turn. Optional: without it the first partial waits for the
+   * decode before it (under load, the previous turn's final: issue 60's 2.7–3.8 s).
+   */
+  decodeBeside?(request: DecodeRequest): Promise<DecodeResult> | undefined;
+  /** Stops the decode beside (decodeBeside), whose promise then rejects with DecodeAbortedError. */
+  abortBeside?(): void;
 }
 
 /**
@@ -158,6 +166,8 @@ interface Tracked {
   decodedSamples: number;
   /** The text of that decode (shown as the partial). */
   decodedText: string;
+  /** When that decode ran (performance.now()), for the first partial's latency mark. */
+  decodedDuring?: { start: number; end: number };
   /** finalEndSample while the speech is down (a pause); undefined while it goes on. */
   droppedAt?: number;
   /** The drop an early final was started for (not again for the same one, whatever came of it). */
@@ -175,6 +185,15 @@ interface Tracked {
   heldPartial?: boolean;
   /** When the decode whose text becomes the final ran (performance.now()): the early final's, or the final's own. */
   finalDecode?: { start: number; end: number };
+}
+
+/** A first partial decoding beside the main decode (Decoder.decodeBeside): of which utterance, how much audio, its answer once in. */
+interface Beside {
+  of: Tracked;
+  samples: number;
+  /** Its text, once it answered, and when it ran. */
+  answer?: string;
+  during?: { start: number; end: number };
 }
 
 /** Reads the segmenter in the background and keeps what the decoder needs next. */
@@ -255,6 +274,7 @@ class Inbox {
             provisional: event.type === 'onset',
           };
           this.utterances.push(tracked);
+          latencyMark(u.id, 'heard');
         }
         tracked.latest = u;
         // Any event of the utterance but its onset says its speech started.
@@ -284,7 +304,8 @@ class Inbox {
     this.notify();
   }
 
-  private notify(): void {
+  /** Something outside the segmenter changed (a decode beside answered): the recognizer looks again. */
+  notify(): void {
     this.wake?.();
     this.wake = undefined;
   }
@@ -309,12 +330,23 @@ export async function* recognize(
    * it (then the early final stopped by the voice coming back) made three first partials of figure 3 0.2 s later.
    */
   let inFlight: { kind: 'partial' | 'earlyFinal'; of: Tracked } | undefined;
+  /**
+   * A next utterance's first partial decoding beside the decode in flight (Decoder.decodeBeside), and its answer once
+   * it has one: stopped, as the first partial on the main context is, only by its utterance's end or discard.
+   */
+  let beside: Beside | undefined;
   const inbox = new Inbox(
     events,
     () => ctx.options().maxPendingSec * SAMPLE_RATE,
-    (t, ended) => { if (inFlight?.kind === 'partial' && inFlight.of === t && (ended || t.shownPartial)) decoder.abortPartial?.(); },
+    (t, ended) => {
+      if (inFlight?.kind === 'partial' && inFlight.of === t && (ended || t.shownPartial)) decoder.abortPartial?.();
+      if (ended && beside?.of === t && !beside.answer) decoder.abortBeside?.();
+    },
     (t) => { if (inFlight?.kind === 'earlyFinal' && inFlight.of === t && !t.ended) decoder.abortPartial?.(); },
-    (t) => { if (inFlight?.of === t) decoder.abortPartial?.(); },
+    (t) => {
+      if (inFlight?.of === t) decoder.abortPartial?.();
+      if (beside?.of === t && !beside.answer) decoder.abortBeside?.();
+    },
   );
   const stats = ctx.stats ?? newRecognizerStats();
   let previousText = '';
@@ -380,8 +412,85 @@ export async function* recognize(
     if (t.provisional) { t.heldPartial = true; return; }
     const shown = t.agreement.update(t.decodedText);
     if (shown && !t.ended && ctx.options().partials) {
+      if (!t.shownPartial) latencyMark(u.id, 'firstPartial', t.decodedDuring);
       t.shownPartial = true;
       yield segment(u, shown, false);
+    }
+  }
+  /**
+   * Whether a partial of `t`'s newest audio may be decoded, its cadence aside: someone reads partials, the speech goes
+   * on, and there is audio enough.
+   */
+  const partialMayDecode = (t: Tracked, options: StreamingOptions): boolean => {
+    const u = t.latest;
+    // The newest frame is unvoiced: the speech may be ending, and a partial now would hold up the early final.
+    const trailingSilence = u.startSample + u.samples.length > u.voicedEndSample;
+    // An onset's speech (onsetMs) is what makes it worth decoding: right after another utterance its pre-roll is short
+    // and its audio under minPartialSec (figure 3: one turn in six waited for its start). A degrade rung that asks for
+    // longer partials holds onsets back too.
+    const enoughAudio = u.samples.length >= options.minPartialSec * SAMPLE_RATE ||
+      (t.provisional && options.minPartialSec <= DEFAULT_STREAMING_OPTIONS.minPartialSec);
+    return options.partials && t.droppedAt === undefined && !trailingSilence && enoughAudio;
+  };
+  /** A partial's request: all the utterance's audio, its token cap counted from its speech. */
+  const partialRequest = (u: Utterance) => request(u.samples, true, (u.startSample + u.samples.length - u.speechStartSample) / SAMPLE_RATE);
+  /**
+   * What is ready to show apart from the main context's decodes: the first partial decoded beside (shown, or held until
+   * its start is confirmed), a held partial whose start is now confirmed. Then, while the main context decodes
+   * `busyWith`'s audio, the next utterance's first partial starts beside it, if the decoder has a context free there:
+   * the first words need not wait for the previous turn's final (issue 60). Returns whether it did anything.
+   */
+  function* besideStep(busyWith: Tracked | undefined): Generator<RecognizedSegment, boolean> {
+    const done = beside?.answer !== undefined ? beside : undefined;
+    if (done?.answer !== undefined) {
+      beside = undefined;
+      const t = done.of;
+      // Unless its utterance is gone (discarded, ended) or a decode since said more of it.
+      if (inbox.utterances.includes(t) && !t.ended && t.decodedSamples < done.samples) {
+        t.decodedText = done.answer;
+        t.decodedDuring = done.during;
+        t.decodedSamples = done.samples;
+        cover(t, t.latest);
+        yield* showPartial(t, t.latest);
+      }
+      return true;
+    }
+    const confirmed = inbox.utterances.find((t) => t.heldPartial && !t.provisional && !t.ended);
+    if (confirmed) {
+      // An onset's partial, decoded while its start was confirmed: shown now that it is.
+      confirmed.heldPartial = false;
+      yield* showPartial(confirmed, confirmed.latest);
+      return true;
+    }
+    const next = inbox.utterances[inbox.utterances.length - 1];
+    if (!busyWith || beside || !decoder.decodeBeside || !next || next === busyWith || next.ended || next.decodedSamples > 0 ||
+      !partialMayDecode(next, ctx.options())) return false;
+    const pending = decoder.decodeBeside(partialRequest(next.latest));
+    if (!pending) return false;
+    const mine: Beside = { of: next, samples: next.latest.samples.length };
+    beside = mine;
+    const started = performance.now();
+    pending.then((r) => {
+      mine.during = { start: started, end: performance.now() };
+      stats.partialsDecoded++;
+      spentOnPartials(r.ms, r.threads ?? 1);
+      mine.answer = r.text;
+    }, () => {
+      // Stopped (its utterance ended or was discarded), or failed: the main context decodes its first partial as before.
+      if (beside === mine) beside = undefined;
+    }).finally(() => inbox.notify());
+    return false;
+  }
+  /** `main`'s answer (a decode of `busyWith`), showing meanwhile what besideStep has. */
+  async function* whileDecoding<T>(main: Promise<T>, busyWith: Tracked): AsyncGenerator<RecognizedSegment, T> {
+    if (!decoder.decodeBeside) return await main;
+    let settled = false;
+    const over = main.then(() => { settled = true; }, () => { settled = true; });
+    for (;;) {
+      if (settled) return await main;
+      if (yield* besideStep(busyWith)) continue;
+      if (settled) return await main;
+      await Promise.race([over, inbox.changed()]);
     }
   }
   const reportPending = () => {
@@ -421,13 +530,8 @@ export async function* recognize(
       yield segment(withdrawn.latest, '', true);
       continue;
     }
-    const confirmed = inbox.utterances.find((t) => t.heldPartial && !t.provisional && !t.ended);
-    if (confirmed) {
-      // 0b. An onset's partial, decoded while its start was confirmed: shown now that it is.
-      confirmed.heldPartial = false;
-      yield* showPartial(confirmed, confirmed.latest);
-      continue;
-    }
+    // 0b. A first partial decoded beside, or an onset's partial decoded while its start was confirmed: shown now.
+    if (yield* besideStep(undefined)) continue;
     const ended = inbox.utterances.find((t) => t.ended);
     if (ended) {
       // 1. The final of the oldest ended utterance: the early final when it decoded this very request, else a decode now.
@@ -437,7 +541,7 @@ export async function* recognize(
       if (ended.speculation?.key === requestKey(asked)) {
         text = ended.speculation.text;
       } else {
-        text = await decode(asked);
+        text = yield* whileDecoding(decode(asked), ended);
         ended.finalDecode = lastDecode;
       }
       if (u.speechRatio < ARTEFACT_SPEECH_RATIO && SILENCE_ARTEFACTS.test(text)) text = '';
@@ -460,7 +564,8 @@ export async function* recognize(
       const asked = request(finalAudio(u), false);
       inFlight = { kind: 'earlyFinal', of: live };
       try {
-        live.decodedText = await decode(asked, true);
+        live.decodedText = yield* whileDecoding(decode(asked, true), live);
+        live.decodedDuring = lastDecode;
       } catch (e) {
         if (!(e instanceof DecodeAbortedError)) throw e;
         // The updates due before it were not shown: counted now, as its completion would have (health stays current).
@@ -485,15 +590,9 @@ export async function* recognize(
     const u = live?.latest;
     const grown = u ? u.samples.length - live.decodedSamples : 0;
     const firstPartial = live !== undefined && live.decodedSamples === 0;
-    // The newest frame is unvoiced: the speech may be ending, and a partial now would hold up the early final.
-    const trailingSilence = u !== undefined && u.startSample + u.samples.length > u.voicedEndSample;
-    // An onset's speech (onsetMs) is what makes it worth decoding: right after another utterance its pre-roll is short
-    // and its audio under minPartialSec (figure 3: one turn in six waited for its start). A degrade rung that asks for
-    // longer partials holds onsets back too.
-    const enoughAudio = u !== undefined && (u.samples.length >= options.minPartialSec * SAMPLE_RATE ||
-      (live.provisional && options.minPartialSec <= DEFAULT_STREAMING_OPTIONS.minPartialSec));
     if (
-      u && options.partials && live.droppedAt === undefined && !trailingSilence && enoughAudio &&
+      // Not while its first partial decodes beside (it shows when that answers).
+      u && beside?.of !== live && partialMayDecode(live, options) &&
       grown >= (firstPartial ? 0 : options.partialIntervalSec * SAMPLE_RATE) &&
       // The first words of an utterance are what people wait for: its first partial is not held back by the duty cycle.
       (firstPartial || performance.now() >= nextPartialAt)
@@ -504,7 +603,7 @@ export async function* recognize(
       inFlight = { kind: 'partial', of: live };
       let text: string;
       try {
-        text = await decode(request(u.samples, true, (u.startSample + u.samples.length - u.speechStartSample) / SAMPLE_RATE));
+        text = yield* whileDecoding(decode(partialRequest(u)), live);
       } catch (e) {
         if (e instanceof DecodeAbortedError) continue;
         throw e;
@@ -514,6 +613,7 @@ export async function* recognize(
       // A discarded onset whose decode answered before the recognizer looked again: nothing of it shows.
       if (!inbox.utterances.includes(live)) continue;
       live.decodedText = text;
+      live.decodedDuring = lastDecode;
       live.decodedSamples = u.samples.length;
       cover(live, u);
       yield* showPartial(live, u);
@@ -521,7 +621,7 @@ export async function* recognize(
     }
     if (inbox.done) break;
     // Nothing to decode now: wait for the segmenter, or for the duty cycle to allow the next partial.
-    const partialDue = u && options.partials && live.droppedAt === undefined && !trailingSilence && grown >= options.partialIntervalSec * SAMPLE_RATE;
+    const partialDue = u && partialMayDecode(live, { ...options, minPartialSec: 0 }) && grown >= options.partialIntervalSec * SAMPLE_RATE;
     await inbox.changed(partialDue ? Math.max(0, nextPartialAt - performance.now()) : undefined);
   }
   reportPending();
