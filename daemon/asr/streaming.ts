@@ -67,6 +67,11 @@ export interface StreamingOptions {
   maxTokensPerSec: number;
   /** Characters of the previous final text given to whisper as context. */
   promptChars: number;
+  /**
+   * An utterance's first partial has the previous final text in its prompt too; false: the vocabulary only (a word or
+   * two that people wait for: the previous sentence's tokens cost its decode more than the words it says, issue 60).
+   */
+  promptFirstPartial?: boolean;
   /** Seconds of encoder window beyond the utterance for a final (a full 30 s window cost 2.2 s per base.en final here). */
   finalContextMarginSec: number;
   /** Audio of ended utterances waiting for their final beyond which the recognizer stops reading (memory bound). */
@@ -81,6 +86,7 @@ export const DEFAULT_STREAMING_OPTIONS: StreamingOptions = {
   partialDutyCycle: 0.25,
   maxTokensPerSec: 8,
   promptChars: 200,
+  promptFirstPartial: false,
   finalContextMarginSec: 1,
   maxPendingSec: 120,
 };
@@ -352,15 +358,20 @@ export async function* recognize(
   let previousText = '';
   let nextPartialAt = 0; // performance.now() before which no further partial is decoded
 
-  /** `speechSec`: a partial's speech without its pre-roll, which is what its token cap counts (else all of `pcm`). */
-  const request = (pcm: Float32Array, partial: boolean, speechSec = pcm.length / SAMPLE_RATE): DecodeRequest => {
+  /**
+   * `speechSec`: a partial's speech without its pre-roll, which is what its token cap counts (else all of `pcm`).
+   * `first`: an utterance's first partial, without the previous sentence unless promptFirstPartial: its 40–50 tokens
+   * cost the decoder more than the few it says (the onset's decode 0.64× without them, base.en dims, one thread:
+   * speed.md, "The first partial beside the final"); every later decode has them.
+   */
+  const request = (pcm: Float32Array, partial: boolean, speechSec = pcm.length / SAMPLE_RATE, first = false): DecodeRequest => {
     const options = ctx.options();
     const vocabulary = ctx.vocabulary?.() ?? '';
     return {
       pcm,
       final: !partial,
       // Vocabulary first, then the previous sentence: whisper weighs the end of the prompt most.
-      prompt: [vocabulary, previousText.slice(-options.promptChars)].filter(Boolean).join(' '),
+      prompt: [vocabulary, first && !options.promptFirstPartial ? '' : previousText.slice(-options.promptChars)].filter(Boolean).join(' '),
       // A partial's cap counts its speech, not the pre-roll before it: an onset's first partial (0.1 s of speech after
       // 0.3 s of pre-roll) says a word at most, and a decode that runs to the cap costs a decoder step per token.
       maxTokens: Math.ceil(Math.min(pcm.length / SAMPLE_RATE, speechSec) * options.maxTokensPerSec) + 4,
@@ -433,7 +444,10 @@ export async function* recognize(
     return options.partials && t.droppedAt === undefined && !trailingSilence && enoughAudio;
   };
   /** A partial's request: all the utterance's audio, its token cap counted from its speech. */
-  const partialRequest = (u: Utterance) => request(u.samples, true, (u.startSample + u.samples.length - u.speechStartSample) / SAMPLE_RATE);
+  const partialRequest = (t: Tracked) => {
+    const u = t.latest;
+    return request(u.samples, true, (u.startSample + u.samples.length - u.speechStartSample) / SAMPLE_RATE, t.decodedSamples === 0);
+  };
   /**
    * What is ready to show apart from the main context's decodes: the first partial decoded beside (shown, or held until
    * its start is confirmed), a held partial whose start is now confirmed. Then, while the main context decodes
@@ -465,7 +479,7 @@ export async function* recognize(
     const next = inbox.utterances[inbox.utterances.length - 1];
     if (!busyWith || beside || !decoder.decodeBeside || !next || next === busyWith || next.ended || next.decodedSamples > 0 ||
       !partialMayDecode(next, ctx.options())) return false;
-    const pending = decoder.decodeBeside(partialRequest(next.latest));
+    const pending = decoder.decodeBeside(partialRequest(next));
     if (!pending) return false;
     const mine: Beside = { of: next, samples: next.latest.samples.length };
     beside = mine;
@@ -603,7 +617,7 @@ export async function* recognize(
       inFlight = { kind: 'partial', of: live };
       let text: string;
       try {
-        text = yield* whileDecoding(decode(partialRequest(u)), live);
+        text = yield* whileDecoding(decode(partialRequest(live)), live);
       } catch (e) {
         if (e instanceof DecodeAbortedError) continue;
         throw e;

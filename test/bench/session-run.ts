@@ -56,6 +56,9 @@ export interface DecodeCall {
  *                                    DEFAULT_SEGMENTER_OPTIONS.earlyEndMs (off: never, the hangover ends every utterance)
  *   BENCH_WHATIF_PARTIAL_CAP_ALL=1   a partial's token cap counts all its audio, pre-roll included (before issue 60:
  *                                    with BENCH_WHATIF_ONSET_MS=128, the first partial as it was)
+ *   BENCH_WHATIF_FIRST_PROMPT=1      an utterance's first partial is conditioned on the previous sentence too
+ *                                    (StreamingOptions.promptFirstPartial); with EARSHOT_DECODE_BESIDE=0 (no second
+ *                                    context), the first partial as it was before the decode beside
  */
 /**
  * How often the realtime file source hands over its frames: by default a microphone's period (live capture delivers
@@ -75,6 +78,7 @@ export const WHATIF = {
   onsetMs: process.env.BENCH_WHATIF_ONSET_MS ? Number(process.env.BENCH_WHATIF_ONSET_MS) : undefined,
   earlyEndMs: process.env.BENCH_WHATIF_EARLY_END_MS || undefined,
   partialCapAll: process.env.BENCH_WHATIF_PARTIAL_CAP_ALL === '1',
+  firstPrompt: process.env.BENCH_WHATIF_FIRST_PROMPT === '1',
 };
 const partialMsScale = WHATIF.partialDuty
   ? (1 / WHATIF.partialDuty - 1) / (1 / DEFAULT_STREAMING_OPTIONS.partialDutyCycle - 1)
@@ -87,7 +91,7 @@ export const whatIfNote = (): string | undefined => {
     WHATIF.dropThreshold !== undefined && `BENCH_WHATIF_DROP=${WHATIF.dropThreshold}`,
     WHATIF.onsetMs !== undefined && `BENCH_WHATIF_ONSET_MS=${WHATIF.onsetMs}`,
     WHATIF.earlyEndMs !== undefined && `BENCH_WHATIF_EARLY_END_MS=${WHATIF.earlyEndMs}`,
-    WHATIF.partialCapAll && 'BENCH_WHATIF_PARTIAL_CAP_ALL=1',
+    WHATIF.partialCapAll && 'BENCH_WHATIF_PARTIAL_CAP_ALL=1', WHATIF.firstPrompt && 'BENCH_WHATIF_FIRST_PROMPT=1',
     process.env.EARSHOT_DECODE_BESIDE === '0' && 'EARSHOT_DECODE_BESIDE=0 (no second context: the first partial waits its turn)',
   ].filter(Boolean);
   return on.length ? `WHAT-IF RUN (${on.join(', ')}): not Earshot's current policy.` : undefined;
@@ -208,6 +212,7 @@ export async function benchService(modelPath: string, serviceConfig: Partial<Ser
   // Every session's segmenter options start from these defaults (vad/config.ts reads them when the session starts).
   if (WHATIF.dropThreshold !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { dropThreshold: number }).dropThreshold = WHATIF.dropThreshold;
   if (WHATIF.onsetMs !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { onsetMs: number }).onsetMs = WHATIF.onsetMs;
+  if (WHATIF.firstPrompt) (DEFAULT_STREAMING_OPTIONS as { promptFirstPartial: boolean }).promptFirstPartial = true;
   if (WHATIF.earlyEndMs !== undefined) {
     (DEFAULT_SEGMENTER_OPTIONS as { earlyEndMs?: number }).earlyEndMs = WHATIF.earlyEndMs === 'off' ? undefined : Number(WHATIF.earlyEndMs);
   }
