@@ -160,6 +160,11 @@ export class ModelLifecycle {
     return beside.decode(request).finally(() => { this.besideBusy = false; });
   }
 
+  /** Whether the model decoding now (the main one, or the smaller one in its place) is busy. */
+  mainBusy(): boolean {
+    return (this.fallback?.state === 'ready' ? this.fallback : this.engine).busy;
+  }
+
   /** Stops the decode on the second context (WhisperEngine.abortPartial). */
   abortBeside(): void {
     this.besideEngine.abortPartial();

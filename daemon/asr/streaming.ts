@@ -122,6 +122,8 @@ export interface Decoder {
   decodeBeside?(request: DecodeRequest): Promise<DecodeResult> | undefined;
   /** Stops the decode beside (decodeBeside), whose promise then rejects with DecodeAbortedError. */
   abortBeside?(): void;
+  /** Whether the main context is decoding or has decodes waiting (another source's: a meeting's sources share it). */
+  mainBusy?(): boolean;
 }
 
 /**
@@ -477,11 +479,14 @@ export async function* recognize(
       return true;
     }
     const next = inbox.utterances[inbox.utterances.length - 1];
-    if (!busyWith || beside || !decoder.decodeBeside || !next || next === busyWith || next.ended || next.decodedSamples > 0 ||
-      !partialMayDecode(next, ctx.options())) return false;
-    const pending = decoder.decodeBeside(partialRequest(next));
+    if (busyWith && next && next !== busyWith && !next.ended && next.decodedSamples === 0 && partialMayDecode(next, ctx.options())) startBeside(next);
+    return false;
+  }
+  /** Starts `t`'s first partial on the second context, if there is one free; whether it did. */
+  function startBeside(t: Tracked): boolean {
+    const pending = beside ? undefined : decoder.decodeBeside?.(partialRequest(t));
     if (!pending) return false;
-    const mine: Beside = { of: next, samples: next.latest.samples.length };
+    const mine: Beside = { of: t, samples: t.latest.samples.length };
     beside = mine;
     const started = performance.now();
     pending.then((r) => {
@@ -493,7 +498,7 @@ export async function* recognize(
       // Stopped (its utterance ended or was discarded), or failed: the main context decodes its first partial as before.
       if (beside === mine) beside = undefined;
     }).finally(() => inbox.notify());
-    return false;
+    return true;
   }
   /** `main`'s answer (a decode of `busyWith`), showing meanwhile what besideStep has. */
   async function* whileDecoding<T>(main: Promise<T>, busyWith: Tracked): AsyncGenerator<RecognizedSegment, T> {
@@ -613,7 +618,9 @@ export async function* recognize(
     ) {
       // 3. A partial of the newest audio, unless the speech stops while it decodes: then it is stopped, shows nothing,
       //    and the early final (shown in its place) or the final comes next. An onset's first partial decodes while its
-      //    start is confirmed, and shows once it is (never, if the onset is discarded).
+      //    start is confirmed, and shows once it is (never, if the onset is discarded). A first partial goes beside
+      //    another source's decode holding the main context, as it does beside this source's own final.
+      if (firstPartial && decoder.mainBusy?.() && startBeside(live)) continue;
       inFlight = { kind: 'partial', of: live };
       let text: string;
       try {

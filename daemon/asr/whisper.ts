@@ -181,6 +181,8 @@ export class WhisperEngine {
   private model: WhisperModel | undefined;
   private loading: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Decodes asked and not yet answered (the one running and those queued behind it). */
+  private pending = 0;
   /** The decode whisper is running now, and whether it was asked to stop. */
   private running: { request: DecodeRequest; aborted: boolean } | undefined;
   private recent: { ms: number; audioSec: number }[] = [];
@@ -371,9 +373,15 @@ export class WhisperEngine {
     return true;
   }
 
+  /** Whether a decode runs or waits to (ModelLifecycle: a first partial then goes to the second context). */
+  get busy(): boolean {
+    return this.pending > 0;
+  }
+
   /** Decodes run one at a time: they share the model's threads, and whisper state is not reentrant. */
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(job, job);
+    this.pending++;
+    const next = this.queue.then(job, job).finally(() => { this.pending--; });
     this.queue = next.catch(() => undefined);
     return next;
   }

@@ -116,6 +116,7 @@ export class SessionPipeline {
       decoder: {
         decode: (request) => this.models.decode(request), abortPartial: () => this.models.abortPartial(),
         decodeBeside: (request) => this.models.decodeBeside(request), abortBeside: () => this.models.abortBeside(),
+        mainBusy: () => this.models.mainBusy(),
       },
       createDetector: () => createSpeechDetector(vad),
       segmenter: vad.segmenter,

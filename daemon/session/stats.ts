@@ -84,6 +84,7 @@ export class SessionStats {
       ...(decoder.abortPartial ? { abortPartial: () => decoder.abortPartial!() } : {}),
       // Beside the decode counted above: recognizerIdleMs does not change with it.
       ...(decoder.decodeBeside ? { decodeBeside: (request: DecodeRequest) => decoder.decodeBeside!(request), abortBeside: () => decoder.abortBeside?.() } : {}),
+      ...(decoder.mainBusy ? { mainBusy: () => decoder.mainBusy!() } : {}),
     };
   }
 

@@ -170,6 +170,29 @@ describe('The first partial beside the previous turn\'s final (issue 60)', () =>
     assert.deepEqual(kinds(out), [`u1 final final ${20 * FRAME_SAMPLES}`]);
   });
 
+  it('decodes a first partial beside when another source\'s decode holds the main context (a meeting\'s microphone and speakers share it)', async () => {
+    const main: DecodeRequest[] = [];
+    const beside: DecodeRequest[] = [];
+    const decoder: Decoder = {
+      decode: (r) => { main.push(r); return Promise.resolve({ text: `main ${r.pcm.length}`, ms: 0 }); },
+      decodeBeside: (r) => { beside.push(r); return Promise.resolve({ text: `beside ${r.pcm.length}`, ms: 0 }); },
+      mainBusy: () => true,
+    };
+    async function* events(): AsyncGenerator<UtteranceEvent> {
+      for (let n = 1; n <= 30; n++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yield { type: 'audio', utterance: utteranceOf('u1', n, 0) };
+      }
+      yield { type: 'end', utterance: utteranceOf('u1', 30, 0) };
+    }
+    const { out, done } = collecting(events(), decoder);
+    await done;
+    assert.equal(beside.length, 1, 'the first partial, beside');
+    assert.equal(beside[0].final, false);
+    assert.deepEqual(out.map((s) => [s.final, s.text]), [[false, `beside ${beside[0].pcm.length}`], [true, `main ${30 * FRAME_SAMPLES}`]]);
+    assert.ok(!main.some((r) => !r.final && r.pcm.length === beside[0].pcm.length), 'not decoded again on the main context');
+  });
+
   it('without a second context the first partial waits for the final, as before', async () => {
     const c = twoContexts(true);
     const decoder: Decoder = { decode: (r) => c.decoder.decode(r), abortPartial: () => undefined };
