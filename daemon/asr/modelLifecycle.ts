@@ -4,6 +4,7 @@
  * session's first partials decode on beside the main one, and freeing an idle model.
  * The service asks it for a decoder and tells it when sessions start and end; it never sees a session.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ErrorCodes, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelProgressParams, ModelState } from '../../protocol/protocol';
 import { ServiceError } from '../serviceError';
@@ -155,9 +156,15 @@ export class ModelLifecycle {
       void beside.load().catch(() => undefined); // a failed load leaves it in 'error': not tried again
       return undefined;
     }
-    if (beside.state !== 'ready' || this.besideBusy) return undefined;
+    // Never more threads than cores between the two: a main decode on every core leaves none, and a decode starting on
+    // the main context while this one runs leaves it its core (WhisperEngine.coresElsewhere).
+    if (beside.state !== 'ready' || this.besideBusy || (this.engine.busy && this.engine.lastThreads >= os.availableParallelism())) return undefined;
     this.besideBusy = true;
-    return beside.decode(request).finally(() => { this.besideBusy = false; });
+    this.engine.coresElsewhere = beside.config.threads;
+    return beside.decode(request).finally(() => {
+      this.besideBusy = false;
+      this.engine.coresElsewhere = 0;
+    });
   }
 
   /** Whether the model decoding now (the main one, or the smaller one in its place) is busy. */
