@@ -14,6 +14,12 @@
  * start is confirmed: shown at once it could vanish (a stop within the shortest speech discards the onset), and text on
  * screen must stay. If the onset is discarded (a breath, a click), nothing of it shows; a decode still running is stopped.
  *
+ * An utterance's first partial does not wait for a decode of the one before (its final, under load 1–3 s): while the
+ * main context decodes, the next utterance's first partial decodes on a second context beside it (Decoder.decodeBeside,
+ * when the decoder has one free), and shows when it answers, held as above until the start is confirmed; the final is
+ * handed over when its own decode ends, whatever the one beside does. A first partial also goes beside another source's
+ * decode (Decoder.mainBusy). Everything else stays on the main context, in the order below (issue 60).
+ *
  * An early final that is done while the speech is still down, once the pause is the segmenter's earlyEndMs long, ends
  * its utterance (RecognizerContext.endEarly) and is sent at once instead of after the hangover: voice that comes back
  * after that is a new utterance. One stopped by the voice coming back while it decodes costs what it did before; one
@@ -642,7 +648,7 @@ export async function* recognize(
     }
     if (inbox.done) break;
     // Nothing to decode now: wait for the segmenter, or for the duty cycle to allow the next partial.
-    const partialDue = u && partialMayDecode(live, { ...options, minPartialSec: 0 }) && grown >= options.partialIntervalSec * SAMPLE_RATE;
+    const partialDue = u && beside?.of !== live && partialMayDecode(live, { ...options, minPartialSec: 0 }) && grown >= options.partialIntervalSec * SAMPLE_RATE;
     await inbox.changed(partialDue ? Math.max(0, nextPartialAt - performance.now()) : undefined);
   }
   reportPending();
