@@ -1,8 +1,10 @@
 /**
  * The whisper model a daemon decodes with, from choice to memory: the catalog selection, downloads, the check before a
- * load, loading with progress, the smaller model the degrade ladder's last rung swaps in, and freeing an idle model.
+ * load, loading with progress, the smaller model the degrade ladder's last rung swaps in, the second context a live
+ * session's first partials decode on beside the main one, and freeing an idle model.
  * The service asks it for a decoder and tells it when sessions start and end; it never sees a session.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ErrorCodes, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelProgressParams, ModelState } from '../../protocol/protocol';
 import { ServiceError } from '../serviceError';
@@ -13,7 +15,7 @@ import { DownloadProgress } from '../models/download';
 import { DownloadError } from '../models/downloadFaults';
 import { cachedModelStatus } from '../models/modelCache';
 import { downloadCatalogModel, ensureVerified, listModels, ModelSelection } from '../models/whisperModels';
-import { DecodeRequest, WhisperEngine } from './whisper';
+import { DecodeRequest, DecodeResult, WhisperEngine } from './whisper';
 
 /** Model progress notifications come at most this often (5 a second), besides the first and the last. */
 export const MODEL_PROGRESS_INTERVAL_MS = 200;
@@ -109,6 +111,15 @@ export class ModelLifecycle {
   readonly engine: WhisperEngine;
   /** A smaller model decoding in the main one's place while the degrade ladder is on its last rung. */
   private fallback: WhisperEngine | undefined;
+  /**
+   * A second context of the main model on one thread, for a next utterance's first partial while the main one decodes
+   * (the previous turn's final): issue 60, the first words within 400 ms of the onset on a loaded machine. Loaded at the
+   * first such chance of a session that shows partials (a batch transcription never asks), freed when it ends; the
+   * model's weights once more and a small state (speed.md, "The first partial beside the final"). EARSHOT_DECODE_BESIDE=0:
+   * none, the first partial waits its turn. Not on a GPU (decodes there are short, and its memory is scarcer).
+   */
+  readonly besideEngine: WhisperEngine;
+  private besideBusy = false;
   private unloadTimer: NodeJS.Timeout | undefined;
   /** Model downloads in progress (Delete All Data with models waits for none). */
   private downloads = 0;
@@ -119,6 +130,9 @@ export class ModelLifecycle {
       { modelPath: config.modelPath, language: config.language, threads: config.threads, gpu: config.gpu },
       (state) => events.modelState(state),
     );
+    // Its decodes are small (the onset's 0.4 s): one thread, no tuning of its own (a second measurement would hold a
+    // third context while it runs).
+    this.besideEngine = new WhisperEngine({ ...this.engine.config, threads: 1, tune: false, tuningCache: null });
   }
 
   get downloading(): boolean {
@@ -128,6 +142,39 @@ export class ModelLifecycle {
   /** Decodes with the smaller model while the last rung holds it, else with the main one. */
   decode(request: DecodeRequest): ReturnType<WhisperEngine['decode']> {
     return (this.fallback?.state === 'ready' ? this.fallback : this.engine).decode(request);
+  }
+
+  /**
+   * A first partial's decode on the second context (besideEngine), or undefined when it is not free: not loaded yet (the
+   * load starts now), decoding, off, on a GPU, or the smaller model in the main one's place.
+   */
+  decodeBeside(request: DecodeRequest): Promise<DecodeResult> | undefined {
+    if (process.env.EARSHOT_DECODE_BESIDE === '0' || this.fallback || this.engine.state !== 'ready' || this.engine.gpuDevice !== null) return undefined;
+    const beside = this.besideEngine;
+    if (beside.state === 'uninitialized') {
+      beside.config.flashAttn = this.engine.flashAttn;
+      void beside.load().catch(() => undefined); // a failed load leaves it in 'error': not tried again
+      return undefined;
+    }
+    // Never more threads than cores between the two: a main decode on every core leaves none, and a decode starting on
+    // the main context while this one runs leaves it its core (WhisperEngine.coresElsewhere).
+    if (beside.state !== 'ready' || this.besideBusy || (this.engine.busy && this.engine.lastThreads >= os.availableParallelism())) return undefined;
+    this.besideBusy = true;
+    this.engine.coresElsewhere = beside.config.threads;
+    return beside.decode(request).finally(() => {
+      this.besideBusy = false;
+      this.engine.coresElsewhere = 0;
+    });
+  }
+
+  /** Whether the model decoding now (the main one, or the smaller one in its place) is busy. */
+  mainBusy(): boolean {
+    return (this.fallback?.state === 'ready' ? this.fallback : this.engine).busy;
+  }
+
+  /** Stops the decode on the second context (WhisperEngine.abortPartial). */
+  abortBeside(): void {
+    this.besideEngine.abortPartial();
   }
 
   /** Stops a partial decoding on either model (WhisperEngine.abortPartial). */
@@ -233,6 +280,7 @@ export class ModelLifecycle {
   /** A session ended: the smaller model goes, and an idle model gives its hundreds of MB back until the next session. */
   sessionEnded(): void {
     void this.useSmallerModel(false);
+    void this.freeBeside();
     const idleSec = this.config.modelIdleUnloadSec ?? DEFAULT_MODEL_IDLE_UNLOAD_SEC;
     clearTimeout(this.unloadTimer);
     if (idleSec <= 0) return;
@@ -251,6 +299,14 @@ export class ModelLifecycle {
   async free(): Promise<void> {
     clearTimeout(this.unloadTimer);
     await this.useSmallerModel(false);
+    await this.freeBeside();
     await this.engine.free();
+  }
+
+  /** Frees the second context, after its load if one is under way. */
+  private async freeBeside(): Promise<void> {
+    const beside = this.besideEngine;
+    if (beside.state === 'loading' || beside.state === 'warming_up') await beside.load().catch(() => undefined);
+    await beside.free();
   }
 }

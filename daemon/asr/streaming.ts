@@ -14,6 +14,12 @@
  * start is confirmed: shown at once it could vanish (a stop within the shortest speech discards the onset), and text on
  * screen must stay. If the onset is discarded (a breath, a click), nothing of it shows; a decode still running is stopped.
  *
+ * An utterance's first partial does not wait for a decode of the one before (its final, under load 1–3 s): while the
+ * main context decodes, the next utterance's first partial decodes on a second context beside it (Decoder.decodeBeside,
+ * when the decoder has one free), and shows when it answers, held as above until the start is confirmed; the final is
+ * handed over when its own decode ends, whatever the one beside does. A first partial also goes beside another source's
+ * decode (Decoder.mainBusy). Everything else stays on the main context, in the order below (issue 60).
+ *
  * An early final that is done while the speech is still down, once the pause is the segmenter's earlyEndMs long, ends
  * its utterance (RecognizerContext.endEarly) and is sent at once instead of after the hangover: voice that comes back
  * after that is a new utterance. One stopped by the voice coming back while it decodes costs what it did before; one
@@ -67,6 +73,11 @@ export interface StreamingOptions {
   maxTokensPerSec: number;
   /** Characters of the previous final text given to whisper as context. */
   promptChars: number;
+  /**
+   * An utterance's first partial has the previous final text in its prompt too; false: the vocabulary only (a word or
+   * two that people wait for: the previous sentence's tokens cost its decode more than the words it says, issue 60).
+   */
+  promptFirstPartial?: boolean;
   /** Seconds of encoder window beyond the utterance for a final (a full 30 s window cost 2.2 s per base.en final here). */
   finalContextMarginSec: number;
   /** Audio of ended utterances waiting for their final beyond which the recognizer stops reading (memory bound). */
@@ -81,6 +92,7 @@ export const DEFAULT_STREAMING_OPTIONS: StreamingOptions = {
   partialDutyCycle: 0.25,
   maxTokensPerSec: 8,
   promptChars: 200,
+  promptFirstPartial: false,
   finalContextMarginSec: 1,
   maxPendingSec: 120,
 };
@@ -108,6 +120,16 @@ export interface Decoder {
   decode(request: DecodeRequest): Promise<DecodeResult>;
   /** Stops a partial or speculative decode in progress, whose decode() then rejects with DecodeAbortedError; optional. */
   abortPartial?(): void;
+  /**
+   * Decodes a next utterance's first partial beside the decode in progress (a second, one-thread whisper context), or
+   * undefined when there is none free: then it waits its turn. Optional: without it the first partial waits for the
+   * decode before it (under load, the previous turn's final: issue 60's 2.7–3.8 s).
+   */
+  decodeBeside?(request: DecodeRequest): Promise<DecodeResult> | undefined;
+  /** Stops the decode beside (decodeBeside), whose promise then rejects with DecodeAbortedError. */
+  abortBeside?(): void;
+  /** Whether the main context is decoding or has decodes waiting (another source's: a meeting's sources share it). */
+  mainBusy?(): boolean;
 }
 
 /**
@@ -158,6 +180,8 @@ interface Tracked {
   decodedSamples: number;
   /** The text of that decode (shown as the partial). */
   decodedText: string;
+  /** When that decode ran (performance.now()), for the first partial's latency mark. */
+  decodedDuring?: { start: number; end: number };
   /** finalEndSample while the speech is down (a pause); undefined while it goes on. */
   droppedAt?: number;
   /** The drop an early final was started for (not again for the same one, whatever came of it). */
@@ -175,6 +199,15 @@ interface Tracked {
   heldPartial?: boolean;
   /** When the decode whose text becomes the final ran (performance.now()): the early final's, or the final's own. */
   finalDecode?: { start: number; end: number };
+}
+
+/** A first partial decoding beside the main decode (Decoder.decodeBeside): of which utterance, how much audio, its answer once in. */
+interface Beside {
+  of: Tracked;
+  samples: number;
+  /** Its text, once it answered, and when it ran. */
+  answer?: string;
+  during?: { start: number; end: number };
 }
 
 /** Reads the segmenter in the background and keeps what the decoder needs next. */
@@ -255,6 +288,7 @@ class Inbox {
             provisional: event.type === 'onset',
           };
           this.utterances.push(tracked);
+          latencyMark(u.id, 'heard');
         }
         tracked.latest = u;
         // Any event of the utterance but its onset says its speech started.
@@ -284,7 +318,8 @@ class Inbox {
     this.notify();
   }
 
-  private notify(): void {
+  /** Something outside the segmenter changed (a decode beside answered): the recognizer looks again. */
+  notify(): void {
     this.wake?.();
     this.wake = undefined;
   }
@@ -309,26 +344,42 @@ export async function* recognize(
    * it (then the early final stopped by the voice coming back) made three first partials of figure 3 0.2 s later.
    */
   let inFlight: { kind: 'partial' | 'earlyFinal'; of: Tracked } | undefined;
+  /**
+   * A next utterance's first partial decoding beside the decode in flight (Decoder.decodeBeside), and its answer once
+   * it has one: stopped, as the first partial on the main context is, only by its utterance's end or discard.
+   */
+  let beside: Beside | undefined;
   const inbox = new Inbox(
     events,
     () => ctx.options().maxPendingSec * SAMPLE_RATE,
-    (t, ended) => { if (inFlight?.kind === 'partial' && inFlight.of === t && (ended || t.shownPartial)) decoder.abortPartial?.(); },
+    (t, ended) => {
+      if (inFlight?.kind === 'partial' && inFlight.of === t && (ended || t.shownPartial)) decoder.abortPartial?.();
+      if (ended && beside?.of === t && !beside.answer) decoder.abortBeside?.();
+    },
     (t) => { if (inFlight?.kind === 'earlyFinal' && inFlight.of === t && !t.ended) decoder.abortPartial?.(); },
-    (t) => { if (inFlight?.of === t) decoder.abortPartial?.(); },
+    (t) => {
+      if (inFlight?.of === t) decoder.abortPartial?.();
+      if (beside?.of === t && !beside.answer) decoder.abortBeside?.();
+    },
   );
   const stats = ctx.stats ?? newRecognizerStats();
   let previousText = '';
   let nextPartialAt = 0; // performance.now() before which no further partial is decoded
 
-  /** `speechSec`: a partial's speech without its pre-roll, which is what its token cap counts (else all of `pcm`). */
-  const request = (pcm: Float32Array, partial: boolean, speechSec = pcm.length / SAMPLE_RATE): DecodeRequest => {
+  /**
+   * `speechSec`: a partial's speech without its pre-roll, which is what its token cap counts (else all of `pcm`).
+   * `first`: an utterance's first partial, without the previous sentence unless promptFirstPartial: its 40–50 tokens
+   * cost the decoder more than the few it says (the onset's decode 0.64× without them, base.en dims, one thread:
+   * speed.md, "The first partial beside the final"); every later decode has them.
+   */
+  const request = (pcm: Float32Array, partial: boolean, speechSec = pcm.length / SAMPLE_RATE, first = false): DecodeRequest => {
     const options = ctx.options();
     const vocabulary = ctx.vocabulary?.() ?? '';
     return {
       pcm,
       final: !partial,
       // Vocabulary first, then the previous sentence: whisper weighs the end of the prompt most.
-      prompt: [vocabulary, previousText.slice(-options.promptChars)].filter(Boolean).join(' '),
+      prompt: [vocabulary, first && !options.promptFirstPartial ? '' : previousText.slice(-options.promptChars)].filter(Boolean).join(' '),
       // A partial's cap counts its speech, not the pre-roll before it: an onset's first partial (0.1 s of speech after
       // 0.3 s of pre-roll) says a word at most, and a decode that runs to the cap costs a decoder step per token.
       maxTokens: Math.ceil(Math.min(pcm.length / SAMPLE_RATE, speechSec) * options.maxTokensPerSec) + 4,
@@ -380,8 +431,91 @@ export async function* recognize(
     if (t.provisional) { t.heldPartial = true; return; }
     const shown = t.agreement.update(t.decodedText);
     if (shown && !t.ended && ctx.options().partials) {
+      if (!t.shownPartial) latencyMark(u.id, 'firstPartial', t.decodedDuring);
       t.shownPartial = true;
       yield segment(u, shown, false);
+    }
+  }
+  /**
+   * Whether a partial of `t`'s newest audio may be decoded, its cadence aside: someone reads partials, the speech goes
+   * on, and there is audio enough.
+   */
+  const partialMayDecode = (t: Tracked, options: StreamingOptions): boolean => {
+    const u = t.latest;
+    // The newest frame is unvoiced: the speech may be ending, and a partial now would hold up the early final.
+    const trailingSilence = u.startSample + u.samples.length > u.voicedEndSample;
+    // An onset's speech (onsetMs) is what makes it worth decoding: right after another utterance its pre-roll is short
+    // and its audio under minPartialSec (figure 3: one turn in six waited for its start). A degrade rung that asks for
+    // longer partials holds onsets back too.
+    const enoughAudio = u.samples.length >= options.minPartialSec * SAMPLE_RATE ||
+      (t.provisional && options.minPartialSec <= DEFAULT_STREAMING_OPTIONS.minPartialSec);
+    return options.partials && t.droppedAt === undefined && !trailingSilence && enoughAudio;
+  };
+  /** A partial's request: all the utterance's audio, its token cap counted from its speech. */
+  const partialRequest = (t: Tracked) => {
+    const u = t.latest;
+    return request(u.samples, true, (u.startSample + u.samples.length - u.speechStartSample) / SAMPLE_RATE, t.decodedSamples === 0);
+  };
+  /**
+   * What is ready to show apart from the main context's decodes: the first partial decoded beside (shown, or held until
+   * its start is confirmed), a held partial whose start is now confirmed. Then, while the main context decodes
+   * `busyWith`'s audio, the next utterance's first partial starts beside it, if the decoder has a context free there:
+   * the first words need not wait for the previous turn's final (issue 60). Returns whether it did anything.
+   */
+  function* besideStep(busyWith: Tracked | undefined): Generator<RecognizedSegment, boolean> {
+    const done = beside?.answer !== undefined ? beside : undefined;
+    if (done?.answer !== undefined) {
+      beside = undefined;
+      const t = done.of;
+      // Unless its utterance is gone (discarded, ended) or a decode since said more of it.
+      if (inbox.utterances.includes(t) && !t.ended && t.decodedSamples < done.samples) {
+        t.decodedText = done.answer;
+        t.decodedDuring = done.during;
+        t.decodedSamples = done.samples;
+        cover(t, t.latest);
+        yield* showPartial(t, t.latest);
+      }
+      return true;
+    }
+    const confirmed = inbox.utterances.find((t) => t.heldPartial && !t.provisional && !t.ended);
+    if (confirmed) {
+      // An onset's partial, decoded while its start was confirmed: shown now that it is.
+      confirmed.heldPartial = false;
+      yield* showPartial(confirmed, confirmed.latest);
+      return true;
+    }
+    const next = inbox.utterances[inbox.utterances.length - 1];
+    if (busyWith && next && next !== busyWith && !next.ended && next.decodedSamples === 0 && partialMayDecode(next, ctx.options())) startBeside(next);
+    return false;
+  }
+  /** Starts `t`'s first partial on the second context, if there is one free; whether it did. */
+  function startBeside(t: Tracked): boolean {
+    const pending = beside ? undefined : decoder.decodeBeside?.(partialRequest(t));
+    if (!pending) return false;
+    const mine: Beside = { of: t, samples: t.latest.samples.length };
+    beside = mine;
+    const started = performance.now();
+    pending.then((r) => {
+      mine.during = { start: started, end: performance.now() };
+      stats.partialsDecoded++;
+      spentOnPartials(r.ms, r.threads ?? 1);
+      mine.answer = r.text;
+    }, () => {
+      // Stopped (its utterance ended or was discarded), or failed: the main context decodes its first partial as before.
+      if (beside === mine) beside = undefined;
+    }).finally(() => inbox.notify());
+    return true;
+  }
+  /** `main`'s answer (a decode of `busyWith`), showing meanwhile what besideStep has. */
+  async function* whileDecoding<T>(main: Promise<T>, busyWith: Tracked): AsyncGenerator<RecognizedSegment, T> {
+    if (!decoder.decodeBeside) return await main;
+    let settled = false;
+    const over = main.then(() => { settled = true; }, () => { settled = true; });
+    for (;;) {
+      if (settled) return await main;
+      if (yield* besideStep(busyWith)) continue;
+      if (settled) return await main;
+      await Promise.race([over, inbox.changed()]);
     }
   }
   const reportPending = () => {
@@ -421,13 +555,8 @@ export async function* recognize(
       yield segment(withdrawn.latest, '', true);
       continue;
     }
-    const confirmed = inbox.utterances.find((t) => t.heldPartial && !t.provisional && !t.ended);
-    if (confirmed) {
-      // 0b. An onset's partial, decoded while its start was confirmed: shown now that it is.
-      confirmed.heldPartial = false;
-      yield* showPartial(confirmed, confirmed.latest);
-      continue;
-    }
+    // 0b. A first partial decoded beside, or an onset's partial decoded while its start was confirmed: shown now.
+    if (yield* besideStep(undefined)) continue;
     const ended = inbox.utterances.find((t) => t.ended);
     if (ended) {
       // 1. The final of the oldest ended utterance: the early final when it decoded this very request, else a decode now.
@@ -437,7 +566,7 @@ export async function* recognize(
       if (ended.speculation?.key === requestKey(asked)) {
         text = ended.speculation.text;
       } else {
-        text = await decode(asked);
+        text = yield* whileDecoding(decode(asked), ended);
         ended.finalDecode = lastDecode;
       }
       if (u.speechRatio < ARTEFACT_SPEECH_RATIO && SILENCE_ARTEFACTS.test(text)) text = '';
@@ -460,7 +589,8 @@ export async function* recognize(
       const asked = request(finalAudio(u), false);
       inFlight = { kind: 'earlyFinal', of: live };
       try {
-        live.decodedText = await decode(asked, true);
+        live.decodedText = yield* whileDecoding(decode(asked, true), live);
+        live.decodedDuring = lastDecode;
       } catch (e) {
         if (!(e instanceof DecodeAbortedError)) throw e;
         // The updates due before it were not shown: counted now, as its completion would have (health stays current).
@@ -485,26 +615,22 @@ export async function* recognize(
     const u = live?.latest;
     const grown = u ? u.samples.length - live.decodedSamples : 0;
     const firstPartial = live !== undefined && live.decodedSamples === 0;
-    // The newest frame is unvoiced: the speech may be ending, and a partial now would hold up the early final.
-    const trailingSilence = u !== undefined && u.startSample + u.samples.length > u.voicedEndSample;
-    // An onset's speech (onsetMs) is what makes it worth decoding: right after another utterance its pre-roll is short
-    // and its audio under minPartialSec (figure 3: one turn in six waited for its start). A degrade rung that asks for
-    // longer partials holds onsets back too.
-    const enoughAudio = u !== undefined && (u.samples.length >= options.minPartialSec * SAMPLE_RATE ||
-      (live.provisional && options.minPartialSec <= DEFAULT_STREAMING_OPTIONS.minPartialSec));
     if (
-      u && options.partials && live.droppedAt === undefined && !trailingSilence && enoughAudio &&
+      // Not while its first partial decodes beside (it shows when that answers).
+      u && beside?.of !== live && partialMayDecode(live, options) &&
       grown >= (firstPartial ? 0 : options.partialIntervalSec * SAMPLE_RATE) &&
       // The first words of an utterance are what people wait for: its first partial is not held back by the duty cycle.
       (firstPartial || performance.now() >= nextPartialAt)
     ) {
       // 3. A partial of the newest audio, unless the speech stops while it decodes: then it is stopped, shows nothing,
       //    and the early final (shown in its place) or the final comes next. An onset's first partial decodes while its
-      //    start is confirmed, and shows once it is (never, if the onset is discarded).
+      //    start is confirmed, and shows once it is (never, if the onset is discarded). A first partial goes beside
+      //    another source's decode holding the main context, as it does beside this source's own final.
+      if (firstPartial && decoder.mainBusy?.() && startBeside(live)) continue;
       inFlight = { kind: 'partial', of: live };
       let text: string;
       try {
-        text = await decode(request(u.samples, true, (u.startSample + u.samples.length - u.speechStartSample) / SAMPLE_RATE));
+        text = yield* whileDecoding(decode(partialRequest(live)), live);
       } catch (e) {
         if (e instanceof DecodeAbortedError) continue;
         throw e;
@@ -514,6 +640,7 @@ export async function* recognize(
       // A discarded onset whose decode answered before the recognizer looked again: nothing of it shows.
       if (!inbox.utterances.includes(live)) continue;
       live.decodedText = text;
+      live.decodedDuring = lastDecode;
       live.decodedSamples = u.samples.length;
       cover(live, u);
       yield* showPartial(live, u);
@@ -521,7 +648,7 @@ export async function* recognize(
     }
     if (inbox.done) break;
     // Nothing to decode now: wait for the segmenter, or for the duty cycle to allow the next partial.
-    const partialDue = u && options.partials && live.droppedAt === undefined && !trailingSilence && grown >= options.partialIntervalSec * SAMPLE_RATE;
+    const partialDue = u && beside?.of !== live && partialMayDecode(live, { ...options, minPartialSec: 0 }) && grown >= options.partialIntervalSec * SAMPLE_RATE;
     await inbox.changed(partialDue ? Math.max(0, nextPartialAt - performance.now()) : undefined);
   }
   reportPending();

@@ -181,6 +181,8 @@ export class WhisperEngine {
   private model: WhisperModel | undefined;
   private loading: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Decodes asked and not yet answered (the one running, those queued behind it, those waiting for the load). */
+  private pending = 0;
   /** The decode whisper is running now, and whether it was asked to stop. */
   private running: { request: DecodeRequest; aborted: boolean } | undefined;
   private recent: { ms: number; audioSec: number }[] = [];
@@ -200,6 +202,12 @@ export class WhisperEngine {
   private readonly otherLoad = new OtherLoad();
   /** The threads the last decode took. */
   lastThreads = 0;
+  /**
+   * Cores this process's other whisper context decodes on now (ModelLifecycle's second context): a decode starting
+   * meanwhile takes no more threads than the cores left, as for other processes' load (cpuLoad.ts: ggml's threads spin
+   * while one of them waits for a core).
+   */
+  coresElsewhere = 0;
 
   constructor(readonly config: WhisperConfig, private readonly onStateChange: (state: ModelState) => void = () => undefined) {}
 
@@ -253,7 +261,8 @@ export class WhisperEngine {
   private threadsNow(audioCtx: number | undefined): number {
     const wanted = threadsFor(this.tuning, this.config.threads, audioCtx);
     const adapt = this.tuneEnabled() && this.gpuDevice === null && wanted > 1;
-    this.lastThreads = adapt ? threadsLeft(wanted, os.availableParallelism(), this.otherLoad.next()) : wanted;
+    const cores = os.availableParallelism() - this.coresElsewhere;
+    this.lastThreads = adapt ? threadsLeft(wanted, cores, this.otherLoad.next()) : this.coresElsewhere ? Math.max(1, Math.min(wanted, cores)) : wanted;
     return this.lastThreads;
   }
 
@@ -351,8 +360,13 @@ export class WhisperEngine {
 
   /** Transcribes one stretch of 16 kHz mono audio, loading the model first if needed. */
   async decode(request: DecodeRequest): Promise<DecodeResult> {
-    await this.load();
-    return this.enqueue(() => this.run(request));
+    this.pending++;
+    try {
+      await this.load();
+      return await this.enqueue(() => this.run(request));
+    } finally {
+      this.pending--;
+    }
   }
 
   /**
@@ -369,6 +383,11 @@ export class WhisperEngine {
     running.aborted = true;
     abortDecode(this.model.handle);
     return true;
+  }
+
+  /** Whether a decode runs or waits to (ModelLifecycle: a first partial then goes to the second context). */
+  get busy(): boolean {
+    return this.pending > 0;
   }
 
   /** Decodes run one at a time: they share the model's threads, and whisper state is not reentrant. */

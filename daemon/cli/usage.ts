@@ -330,6 +330,7 @@ export const ENVIRONMENT: readonly { readonly name: string; readonly meaning: st
   { name: 'EARSHOT_OFFLINE', meaning: '1: never download a model (as --no-download)' },
   { name: 'EARSHOT_GPU', meaning: '1/0: decode on the GPU or not' },
   { name: 'EARSHOT_FLASH_ATTN', meaning: '1/0: flash attention on or off, instead of measured per model' },
+  { name: 'EARSHOT_DECODE_BESIDE', meaning: "0: no second whisper context for a live session's first partials (they wait for the decode before)" },
   { name: 'EARSHOT_LOG_LEVEL', meaning: "the log level (debug: everything, as --verbose)" },
   { name: 'EARSHOT_LOCAL_SERVER_PORTS', meaning: 'the ports `earshot servers` asks instead of the defaults, comma-separated' },
 ];

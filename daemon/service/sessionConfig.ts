@@ -114,7 +114,11 @@ export class SessionPipeline {
       journalPath: journalPathOf(this.config.storageDir, sessionId),
       notesPath: s.notesPath,
       mode: dictation ? 'dictation' : 'meeting',
-      decoder: { decode: (request) => this.models.decode(request), abortPartial: () => this.models.abortPartial() },
+      decoder: {
+        decode: (request) => this.models.decode(request), abortPartial: () => this.models.abortPartial(),
+        decodeBeside: (request) => this.models.decodeBeside(request), abortBeside: () => this.models.abortBeside(),
+        mainBusy: () => this.models.mainBusy(),
+      },
       createDetector: () => createSpeechDetector(vad),
       segmenter: vad.segmenter,
       ...(this.config.degradeThresholds ? { degradeThresholds: this.config.degradeThresholds } : {}),

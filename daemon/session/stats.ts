@@ -9,6 +9,7 @@
 import { RecognizerCounters, SourceKind } from '../../protocol/protocol';
 import { SAMPLE_RATE } from '../capture/source';
 import { Decoder, newRecognizerStats, RecognizerStats } from '../asr/streaming';
+import { DecodeRequest } from '../asr/whisper';
 import { RestoredSession } from './restored';
 
 export class SessionStats {
@@ -81,6 +82,9 @@ export class SessionStats {
         }
       },
       ...(decoder.abortPartial ? { abortPartial: () => decoder.abortPartial!() } : {}),
+      // Beside the decode counted above: recognizerIdleMs does not change with it.
+      ...(decoder.decodeBeside ? { decodeBeside: (request: DecodeRequest) => decoder.decodeBeside!(request), abortBeside: () => decoder.abortBeside?.() } : {}),
+      ...(decoder.mainBusy ? { mainBusy: () => decoder.mainBusy!() } : {}),
     };
   }
 

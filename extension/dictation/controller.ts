@@ -102,6 +102,8 @@ export class DictationController implements DictationApi, vscode.Disposable {
   /** Finals are applied one after another, in order. */
   private queue: Promise<unknown> = Promise.resolve();
   private ghost: { editor: vscode.TextEditor; text: string } | undefined;
+  /** The segment whose partial the ghost text shows, and that partial. */
+  private ghostSegment: { id: string; text: string } | undefined;
   private ghostDecoration: vscode.TextEditorDecorationType | undefined;
   /** Clipboard fallback: the session's text so far, and whether the user was told. */
   private clipboardText = '';
@@ -219,6 +221,7 @@ export class DictationController implements DictationApi, vscode.Disposable {
     if (!this.session) return;
     this.session = undefined;
     this.stopping = undefined;
+    this.ghostSegment = undefined;
     this.clearGhost();
     this.activeChanged.fire(false);
   }
@@ -226,12 +229,18 @@ export class DictationController implements DictationApi, vscode.Disposable {
   private onSegment(s: TranscriptSegment): void {
     if (!this.session || s.sessionId !== this.session) return;
     if (!s.final) {
+      this.ghostSegment = { id: s.segmentId, text: s.text };
       this.showGhost(s.text);
       return;
     }
+    // The next utterance's first partial may come before this final (the daemon decodes it beside: issue 60): its
+    // ghost text stays, shown again at the cursor once this final is written.
+    const next = this.ghostSegment && this.ghostSegment.id !== s.segmentId ? this.ghostSegment : undefined;
     this.clearGhost();
-    if (!s.text.trim()) return; // the audio held no words: the partials are retracted, nothing to write
-    void this.dictate(s.text).catch((e) => this.output.error(`dictation: ${(e as Error).message}`));
+    this.ghostSegment = next;
+    const showNext = () => { if (next && this.ghostSegment === next) this.showGhost(next.text); };
+    if (!s.text.trim()) return showNext(); // the audio held no words: the partials are retracted, nothing to write
+    void this.dictate(s.text).then(showNext, (e: Error) => this.output.error(`dictation: ${e.message}`));
   }
 
   // ------------------------------------------------------------------------------------------

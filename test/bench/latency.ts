@@ -72,6 +72,50 @@ export function turnStages(marks: readonly LatencyMark[], last: Announced, endWa
   };
 }
 
+/** Figure 3's breakdown of a turn's speech onset → first partial (ms each; they add up to onset → first partial). */
+export interface OnsetStages {
+  /** The turn's first word → the recognizer hears of its utterance (the onset's speech, the detector, the frame's delivery). */
+  detector: number;
+  /** → the decode of the first partial starts (waiting behind the main context's decode in progress, or a second context's load). */
+  wait: number;
+  /** That decode: whisper's own time. */
+  decode: number;
+  /** Its end → handed over (held until the start is confirmed; a final handed over before it). */
+  held: number;
+  /** → announced. */
+  announce: number;
+}
+export const ONSET_STAGE_LABELS: Record<keyof OnsetStages, string> = {
+  detector: 'first word → the recognizer hears of it (onset, detector, frame delivery)',
+  wait: '→ the first partial\'s decode starts (waiting behind another decode)',
+  decode: 'the first partial\'s own decode (whisper)',
+  held: 'decode done → handed over (held for the start\'s confirmation)',
+  announce: '→ announced',
+};
+
+/**
+ * A turn's onset stages from the run's marks, for its first partial `first`, and the main context's decode in progress
+ * when the recognizer heard of the utterance ('final' also for an early final); undefined when its marks are incomplete
+ * or its utterance was heard before the turn began (one utterance over two turns).
+ */
+export function onsetStages(run: SessionRun, first: Announced, startWall: number): { stages: OnsetStages; behind: 'final' | 'partial' | 'nothing'; beside: boolean } | undefined {
+  const id = first.segment.segmentId;
+  const mine = (run.marks ?? []).filter((m) => m.segmentId === id && m.at <= first.wall);
+  const shown = mine.filter((m) => m.stage === 'firstPartial').pop();
+  const heard = mine.filter((m) => m.stage === 'heard' && m.at <= (shown?.at ?? -Infinity)).pop();
+  if (!shown?.span || !heard || heard.at < startWall) return undefined;
+  const running = [...run.decodes, ...run.aborted].find((d) => !d.beside && d.start <= heard.at && heard.at < d.end);
+  const beside = run.decodes.some((d) => d.beside && Math.abs(d.start - shown.span!.start) < 5);
+  return {
+    stages: {
+      detector: heard.at - startWall, wait: shown.span.start - heard.at, decode: shown.span.end - shown.span.start,
+      held: shown.at - shown.span.end, announce: first.wall - shown.at,
+    },
+    behind: running ? (running.partial ? 'partial' : 'final') : 'nothing',
+    beside,
+  };
+}
+
 /** End of speech → final per turn, and the final decodes that gave them (figure 3's rows, for one run). */
 function endOfSpeech(run: SessionRun, turns: readonly Turn[]) {
   const at = (captureSec: number) => run.t0 + captureSec * 1000;
@@ -114,6 +158,7 @@ export async function latency(): Promise<FigureReport> {
   let partialFirst = 0;
   const noFinal = fixture.turns.length - endLatency.length;
 
+  const onsets: NonNullable<ReturnType<typeof onsetStages>>[] = [];
   for (const turn of fixture.turns) {
     const { finals, partials } = turnAnnouncements(run, turn);
     if (partials.length === 0) {
@@ -121,6 +166,8 @@ export async function latency(): Promise<FigureReport> {
     } else {
       const first = partials.reduce((a, b) => (b.wall < a.wall ? b : a));
       onsetLatency.push(first.wall - at(turn.start));
+      const staged = onsetStages(run, first, at(turn.start));
+      if (staged) onsets.push(staged);
       if (finals.length === 0 || first.wall < Math.min(...finals.map((f) => f.wall))) partialFirst++;
     }
   }
@@ -143,6 +190,19 @@ export async function latency(): Promise<FigureReport> {
     const xs = stages.map((t) => t[k]);
     return [STAGE_LABELS[k], xs.length, p(xs, 0.5), p(xs, 0.95), p(xs, 1), fmtMs(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length))];
   });
+  // Where the first partial's time goes, per turn, and what its decode waited behind.
+  const onsetRows: (string | number)[][] = (Object.keys(ONSET_STAGE_LABELS) as (keyof OnsetStages)[]).map((k) => {
+    const xs = onsets.map((o) => o.stages[k]);
+    return [ONSET_STAGE_LABELS[k], xs.length, p(xs, 0.5), p(xs, 0.95), p(xs, 1), fmtMs(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length))];
+  });
+  for (const behind of ['final', 'partial', 'nothing'] as const) {
+    const of = onsets.filter((o) => o.behind === behind);
+    const waits = of.map((o) => o.stages.wait);
+    const totals = of.map((o) => Object.values(o.stages).reduce((a, b) => a + b, 0));
+    onsetRows.push([`  heard while the main context decoded: ${behind === 'final' ? 'a final (or early final)' : behind === 'partial' ? 'a partial' : 'nothing'}; ` +
+      `wait, then onset → first partial`, of.length, `${p(waits, 0.5)}; ${p(totals, 0.5)}`, `${p(waits, 0.95)}; ${p(totals, 0.95)}`, `${p(waits, 1)}; ${p(totals, 1)}`,
+      `${of.filter((o) => o.beside).length} decoded beside`]);
+  }
   // The run nobody watched (finals only), when figure 2 measured it in this invocation.
   const unwatchedRun = liveMeetingRunIfMeasured(false);
   if (unwatchedRun) {
@@ -158,7 +218,8 @@ export async function latency(): Promise<FigureReport> {
     : [label, decodes.length, fmtMs(median(decodes.map(ms))), fmtMs(percentile(decodes.map(ms), 0.95)),
       `${median(decodes.map((d) => d.audioSec)).toFixed(2)} s`, median(decodes.map((d) => d.audioCtx || 1500)).toFixed(0)];
   const decodeRows: (string | number)[][] = [
-    decodeRow('partial (reduced audio_ctx)', partialDecodes),
+    decodeRow('partial (reduced audio_ctx)', partialDecodes.filter((d) => !d.beside)),
+    decodeRow('first partial on the second context, beside the main one', partialDecodes.filter((d) => d.beside)),
     decodeRow('final', fullDecodes),
     // From the request to the moment it gave up: how long whisper spent on text nobody saw.
     decodeRow('stopped: partials (speech paused)', run.aborted.filter((d) => d.partial)),
@@ -172,6 +233,8 @@ export async function latency(): Promise<FigureReport> {
       ...table(['latency', 'turns', 'p50', 'p95', 'max', 'target (p95)', ''], rows),
       '',
       ...table(['end of speech → final, stage by stage (per turn)', 'turns', 'p50', 'p95', 'max', 'mean'], stageRows),
+      '',
+      ...table(['speech onset → first partial, stage by stage (per turn)', 'turns', 'p50', 'p95', 'max', 'mean'], onsetRows),
       '',
       ...table(['whisper decodes in the session', 'count', 'median', 'p95', 'median audio', 'median audio_ctx'], decodeRows),
     ],

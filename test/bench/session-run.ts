@@ -10,7 +10,7 @@
  */
 import * as path from 'node:path';
 import { ExtractionProgressParams, TranscriptRelabelParams, TranscriptSegment } from '../../protocol/protocol';
-import { DecodeAbortedError, DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
+import { DecodeAbortedError, DecodeRequest, DecodeResult, WhisperEngine } from '../../daemon/asr/whisper';
 import { EarshotService } from '../../daemon/service';
 import { ServiceConfig } from '../../daemon/service/serviceConfig';
 import { CAPTURE_PERIOD_MS, SAMPLE_RATE } from '../../daemon/capture/source';
@@ -31,6 +31,8 @@ export interface DecodeCall {
   maxTokens: number;
   /** The streaming policy asked for a partial (a reduced encoder window) rather than a final. */
   partial: boolean;
+  /** Decoded on the second context, beside the main one's decode (a first partial: ModelLifecycle.besideEngine). */
+  beside?: boolean;
 }
 
 /**
@@ -54,6 +56,9 @@ export interface DecodeCall {
  *                                    DEFAULT_SEGMENTER_OPTIONS.earlyEndMs (off: never, the hangover ends every utterance)
  *   BENCH_WHATIF_PARTIAL_CAP_ALL=1   a partial's token cap counts all its audio, pre-roll included (before issue 60:
  *                                    with BENCH_WHATIF_ONSET_MS=128, the first partial as it was)
+ *   BENCH_WHATIF_FIRST_PROMPT=1      an utterance's first partial is conditioned on the previous sentence too
+ *                                    (StreamingOptions.promptFirstPartial); with EARSHOT_DECODE_BESIDE=0 (no second
+ *                                    context), the first partial as it was before the decode beside
  */
 /**
  * How often the realtime file source hands over its frames: by default a microphone's period (live capture delivers
@@ -73,6 +78,7 @@ export const WHATIF = {
   onsetMs: process.env.BENCH_WHATIF_ONSET_MS ? Number(process.env.BENCH_WHATIF_ONSET_MS) : undefined,
   earlyEndMs: process.env.BENCH_WHATIF_EARLY_END_MS || undefined,
   partialCapAll: process.env.BENCH_WHATIF_PARTIAL_CAP_ALL === '1',
+  firstPrompt: process.env.BENCH_WHATIF_FIRST_PROMPT === '1',
 };
 const partialMsScale = WHATIF.partialDuty
   ? (1 / WHATIF.partialDuty - 1) / (1 / DEFAULT_STREAMING_OPTIONS.partialDutyCycle - 1)
@@ -85,7 +91,8 @@ export const whatIfNote = (): string | undefined => {
     WHATIF.dropThreshold !== undefined && `BENCH_WHATIF_DROP=${WHATIF.dropThreshold}`,
     WHATIF.onsetMs !== undefined && `BENCH_WHATIF_ONSET_MS=${WHATIF.onsetMs}`,
     WHATIF.earlyEndMs !== undefined && `BENCH_WHATIF_EARLY_END_MS=${WHATIF.earlyEndMs}`,
-    WHATIF.partialCapAll && 'BENCH_WHATIF_PARTIAL_CAP_ALL=1',
+    WHATIF.partialCapAll && 'BENCH_WHATIF_PARTIAL_CAP_ALL=1', WHATIF.firstPrompt && 'BENCH_WHATIF_FIRST_PROMPT=1',
+    process.env.EARSHOT_DECODE_BESIDE === '0' && 'EARSHOT_DECODE_BESIDE=0 (no second context: the first partial waits its turn)',
   ].filter(Boolean);
   return on.length ? `WHAT-IF RUN (${on.join(', ')}): not Earshot's current policy.` : undefined;
 };
@@ -196,8 +203,32 @@ export async function benchService(modelPath: string, serviceConfig: Partial<Ser
       extractionProgress: (progress) => extractions.push({ wall: performance.now(), progress }),
     },
   );
-  // Count and time every decode the pipeline asks for (the session calls the engine through its Decoder interface).
+  // Count and time every decode the pipeline asks for (the session calls the engines through its Decoder interface):
+  // the main context's, and a first partial's on the second context beside it (ModelLifecycle.besideEngine).
   const engine = service.engine;
+  recordDecodes(engine, decodes, aborted, false);
+  recordDecodes(service.models.besideEngine, decodes, aborted, true);
+  if (WHATIF.noAbort) engine.abortPartial = () => false;
+  // Every session's segmenter options start from these defaults (vad/config.ts reads them when the session starts).
+  if (WHATIF.dropThreshold !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { dropThreshold: number }).dropThreshold = WHATIF.dropThreshold;
+  if (WHATIF.onsetMs !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { onsetMs: number }).onsetMs = WHATIF.onsetMs;
+  if (WHATIF.firstPrompt) (DEFAULT_STREAMING_OPTIONS as { promptFirstPartial: boolean }).promptFirstPartial = true;
+  if (WHATIF.earlyEndMs !== undefined) {
+    (DEFAULT_SEGMENTER_OPTIONS as { earlyEndMs?: number }).earlyEndMs = WHATIF.earlyEndMs === 'off' ? undefined : Number(WHATIF.earlyEndMs);
+  }
+  await engine.load();
+  return {
+    service, decodes, aborted, transcripts, relabels, streaming, degrades, extractions, marks,
+    dispose: async () => {
+      latencyMarks.listener = undefined;
+      await service.shutdown();
+      removeTempDir(dir);
+    },
+  };
+}
+
+/** Wraps `engine`'s decode to record each into `decodes` (or `aborted`), with the what-if rewrites of the request. */
+function recordDecodes(engine: WhisperEngine, decodes: DecodeCall[], aborted: DecodeCall[], beside: boolean): void {
   const decode = engine.decode.bind(engine);
   engine.decode = async (asked: DecodeRequest): Promise<DecodeResult> => {
     // Requests say whether they are final (since 71a6cc6); older ones told a partial by its reduced encoder window.
@@ -220,34 +251,18 @@ export async function benchService(modelPath: string, serviceConfig: Partial<Ser
       if (e instanceof DecodeAbortedError) {
         aborted.push({
           start, end: performance.now(), engineMs: NaN, audioSec: request.pcm.length / SAMPLE_RATE, audioCtx: request.audioCtx ?? 0,
-          maxTokens: request.maxTokens, partial,
+          maxTokens: request.maxTokens, partial, ...(beside ? { beside } : {}),
         });
       }
       throw e;
     }
     decodes.push({
       start, end: performance.now(), engineMs: result.ms, audioSec: request.pcm.length / SAMPLE_RATE,
-      audioCtx: request.audioCtx ?? 0, maxTokens: request.maxTokens, partial,
+      audioCtx: request.audioCtx ?? 0, maxTokens: request.maxTokens, partial, ...(beside ? { beside } : {}),
     });
     if (!partial && WHATIF.noFinalBackoff) return { ...result, ms: 0 };
     if (partial && partialMsScale !== 1) return { ...result, ms: result.ms * partialMsScale };
     return result;
-  };
-  if (WHATIF.noAbort) engine.abortPartial = () => false;
-  // Every session's segmenter options start from these defaults (vad/config.ts reads them when the session starts).
-  if (WHATIF.dropThreshold !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { dropThreshold: number }).dropThreshold = WHATIF.dropThreshold;
-  if (WHATIF.onsetMs !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { onsetMs: number }).onsetMs = WHATIF.onsetMs;
-  if (WHATIF.earlyEndMs !== undefined) {
-    (DEFAULT_SEGMENTER_OPTIONS as { earlyEndMs?: number }).earlyEndMs = WHATIF.earlyEndMs === 'off' ? undefined : Number(WHATIF.earlyEndMs);
-  }
-  await engine.load();
-  return {
-    service, decodes, aborted, transcripts, relabels, streaming, degrades, extractions, marks,
-    dispose: async () => {
-      latencyMarks.listener = undefined;
-      await service.shutdown();
-      removeTempDir(dir);
-    },
   };
 }
 

@@ -500,7 +500,10 @@ describe('Streaming policy (recognize)', () => {
     assert.ok(u1.length >= 1, 'the first utterance has no prompt');
     const finalPrompts = decoder.requests.filter((r) => r.final).map((r) => r.prompt);
     assert.deepEqual(finalPrompts, ['', 'hello one', 'hello two']);
-    // Partials of u2 are conditioned on u1's final as well.
+    // Partials of u2 are conditioned on u1's final as well, but for its first: a word or two, which people wait for,
+    // and the previous sentence's tokens cost the decoder more than those (issue 60).
+    const u2First = decoder.requests[decoder.requests.findIndex((r) => r.final) + 1];
+    assert.deepEqual([u2First.final, u2First.prompt], [false, ''], 'u2\'s first partial: no previous sentence');
     const u2Partials = decoder.requests.filter((r) => !r.final && r.prompt === 'hello one');
     assert.ok(u2Partials.length >= 1);
     // Token caps scale with the audio: ~8 tokens a second plus a margin.
