@@ -4,6 +4,7 @@
  * session's first partials decode on beside the main one, and freeing an idle model.
  * The service asks it for a decoder and tells it when sessions start and end; it never sees a session.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ErrorCodes, ModelDownloadParams, ModelDownloadResult, ModelListResult, ModelProgressParams, ModelState } from '../../protocol/protocol';
@@ -16,6 +17,23 @@ import { DownloadError } from '../models/downloadFaults';
 import { cachedModelStatus } from '../models/modelCache';
 import { downloadCatalogModel, ensureVerified, listModels, ModelSelection } from '../models/whisperModels';
 import { DecodeRequest, DecodeResult, WhisperEngine } from './whisper';
+
+/** The largest model file a second context is loaded beside (tiny, base and quantized small fit; small f16 does not). */
+export const BESIDE_MAX_MODEL_BYTES = 256 * 1024 * 1024;
+/** The machine's memory, in model sizes, below which no second copy of the weights is loaded. */
+export const BESIDE_MIN_MEMORY_FACTOR = 16;
+
+/** Whether a second copy of a model of `modelBytes` is loaded on a machine of `totalMemBytes` (ModelLifecycle.decodeBeside). */
+export const secondContextAffordable = (modelBytes: number, totalMemBytes: number): boolean =>
+  modelBytes > 0 && modelBytes <= BESIDE_MAX_MODEL_BYTES && totalMemBytes >= BESIDE_MIN_MEMORY_FACTOR * modelBytes;
+
+const fileBytes = (file: string): number => {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+};
 
 /** Model progress notifications come at most this often (5 a second), besides the first and the last. */
 export const MODEL_PROGRESS_INTERVAL_MS = 200;
@@ -150,6 +168,7 @@ export class ModelLifecycle {
    */
   decodeBeside(request: DecodeRequest): Promise<DecodeResult> | undefined {
     if (process.env.EARSHOT_DECODE_BESIDE === '0' || this.fallback || this.engine.state !== 'ready' || this.engine.gpuDevice !== null) return undefined;
+    if (!this.besideAffordable()) return undefined;
     const beside = this.besideEngine;
     if (beside.state === 'uninitialized') {
       beside.config.flashAttn = this.engine.flashAttn;
@@ -166,6 +185,18 @@ export class ModelLifecycle {
       this.engine.coresElsewhere = 0;
     });
   }
+
+  /**
+   * The second context is a second copy of the weights (smart-whisper has no state that shares a loaded model): about
+   * 156 MiB beside base.en f16, but 466 MiB beside small.en and 1.5 GB beside medium. So only for a model file of at
+   * most BESIDE_MAX_MODEL_BYTES, on a machine with at least BESIDE_MIN_MEMORY_FACTOR times its size in all; otherwise the
+   * first partial waits its turn behind the decode before it, as without the second context.
+   */
+  private besideAffordable(): boolean {
+    this.modelBytes ??= fileBytes(this.config.modelPath);
+    return secondContextAffordable(this.modelBytes, os.totalmem());
+  }
+  private modelBytes: number | undefined;
 
   /** Whether the model decoding now (the main one, or the smaller one in its place) is busy. */
   mainBusy(): boolean {

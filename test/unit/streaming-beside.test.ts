@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { Decoder, DEFAULT_STREAMING_OPTIONS, recognize, RecognizedSegment } from '../../daemon/asr/streaming';
 import { DecodeAbortedError, DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
 import { FRAME_SAMPLES } from '../../daemon/capture/source';
+import { BESIDE_MAX_MODEL_BYTES, BESIDE_MIN_MEMORY_FACTOR, secondContextAffordable } from '../../daemon/asr/modelLifecycle';
 import { Utterance, UtteranceEvent } from '../../daemon/vad/segmenter';
 
 /**
@@ -209,5 +210,20 @@ describe('The first partial beside the previous turn\'s final (issue 60)', () =>
     c.finals[1]?.release();
     await done;
     assert.equal(kinds(out)[0], `u1 final final ${20 * FRAME_SAMPLES}`);
+  });
+});
+
+describe('the second context is loaded only beside a model small enough to copy (ModelLifecycle.decodeBeside)', () => {
+  const MiB = 1024 * 1024;
+  it('base.en f16 (148 MB) on an 8 GB machine: yes; small.en f16 (466 MB) or medium: no; a missing file: no', () => {
+    assert.equal(secondContextAffordable(148 * MiB, 8 * 1024 * MiB), true);
+    assert.equal(secondContextAffordable(466 * MiB, 64 * 1024 * MiB), false, 'small.en f16: a second copy is half a gigabyte');
+    assert.equal(secondContextAffordable(1500 * MiB, 64 * 1024 * MiB), false);
+    assert.equal(secondContextAffordable(0, 8 * 1024 * MiB), false, 'the model file could not be read');
+  });
+  it('not on a machine with less than sixteen times the model in memory', () => {
+    assert.equal(secondContextAffordable(148 * MiB, 2 * 1024 * MiB), false);
+    assert.equal(secondContextAffordable(148 * MiB, BESIDE_MIN_MEMORY_FACTOR * 148 * MiB), true);
+    assert.equal(secondContextAffordable(BESIDE_MAX_MODEL_BYTES + 1, 1024 * 1024 * MiB), false);
   });
 });
