@@ -138,7 +138,11 @@ describe('crash and restart (real daemons)', function () {
     assert.equal(kills, KILLS, 'every kill happened before the session ended');
     assert.equal(killedWhileStreaming, KILLS, 'every counted kill hit a streaming session');
     assert.equal(duplicated, 0, 'no final journaled twice');
-    assert.equal(lost, 0, 'no final of the uninterrupted run is missing');
+    const missing = expected.filter((e) => !actual.some((a) => a.segmentId === e.segmentId && a.t0 === e.t0 && a.t1 === e.t1 && a.text === e.text));
+    const differs = missing.map((e) => ({ expected: e, got: actual.find((a) => a.segmentId === e.segmentId) ?? actual.find((a) => Math.abs(a.t0 - e.t0) < 1) }));
+    // On a failure, where the finals and the resumes fell (ids and times only).
+    if (lost) console.log(JSON.stringify({ expected: expected.map((e) => [e.segmentId, e.t0, e.t1]), actual: actual.map((a) => [a.segmentId, a.t0, a.t1]), resumes: journal.records.filter((r) => r.type === "resume") }));
+    assert.equal(lost, 0, `no final of the uninterrupted run is missing: ${JSON.stringify(differs)}`);
     // Resume is deterministic: the same finals, with the same ids, boundaries and text, as without interruption.
     assert.deepEqual(actual, expected);
     for (let i = 1; i < actual.length; i++) assert.ok(actual[i].t0 >= actual[i - 1].t1, `finals ${actual[i - 1].segmentId} and ${actual[i].segmentId} do not overlap`);
