@@ -308,25 +308,14 @@ describe('a voice that comes back after a silence longer than a window keeps its
   }
 
   it('the returning voice\'s final carries the label of its first one, the other voice\'s another, journaled as shown', async () => {
-    const audioFile = conversation();
-    const client = connectDaemon();
-    try {
-      const relabels = relabelsOf(client);
-      await client.initialize({ protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: sayingModel('promise', PROMISE_TOKENS), threads: 1 });
-      const { sessionId } = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile, pace: 'fast', title: 'Voices' });
-      await client.sessionDone(sessionId);
-      const finals = latest(client.transcripts, relabels).sort((x, y) => x.t0 - y.t0);
-      // One final per sentence: A until about 6 s, B from about 7.5 s, A again after the silence (from about 27.5 s).
-      const first = finals.find((f) => f.t1 < 7), other = finals.find((f) => f.t0 > 6.5 && f.t1 < 15), back = finals.find((f) => f.t0 > 25);
-      assert.ok(first && other && back, JSON.stringify(finals.map((f) => [f.t0, f.t1, f.voice])));
-      assert.match(first.voice ?? '', VOICE);
-      assert.equal(back.voice, first.voice, `the returning voice: ${JSON.stringify(finals.map((f) => [f.t0, f.t1, f.voice]))}`);
-      assert.notEqual(other.voice, first.voice);
-      const journaled = segmentsOf((await readJournal(path.join(dir, 'storage', 'sessions', `${sessionId}.jsonl`))).records);
-      assert.deepEqual(journaled.map((s) => [s.segmentId, s.voice]), finals.map((f) => [f.segmentId, f.voice]));
-    } finally {
-      await client.dispose();
-    }
+    const { finals, journaled } = await fileFinals(dir, conversation(), 'Voices');
+    // One final per sentence: A until about 6 s, B from about 7.5 s, A again after the silence (from about 27.5 s).
+    const first = finals.find((f) => f.t1 < 7), other = finals.find((f) => f.t0 > 6.5 && f.t1 < 15), back = finals.find((f) => f.t0 > 25);
+    assert.ok(first && other && back, JSON.stringify(finals.map((f) => [f.t0, f.t1, f.voice])));
+    assert.match(first.voice ?? '', VOICE);
+    assert.equal(back.voice, first.voice, `the returning voice: ${JSON.stringify(finals.map((f) => [f.t0, f.t1, f.voice]))}`);
+    assert.notEqual(other.voice, first.voice);
+    assert.deepEqual(journaled.map((s) => [s.segmentId, s.voice]), finals.map((f) => [f.segmentId, f.voice]));
   });
 });
 
@@ -356,27 +345,36 @@ describe('two voices without a pause come out as two lines with two speakers (is
 
   it('the final is cut at the change: two pieces, journaled, the second continuing the first, each with its own voice', async () => {
     const { file: audioFile, changeSec } = handOver();
-    const client = connectDaemon();
-    try {
-      const relabels = relabelsOf(client);
-      await client.initialize({ protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: sayingModel('promise', PROMISE_TOKENS), threads: 1 });
-      const { sessionId } = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile, pace: 'fast', title: 'Hand-over' });
-      await client.sessionDone(sessionId);
-      const finals = latest(client.transcripts, relabels).sort((x, y) => x.t0 - y.t0);
+    const { finals, journaled } = await fileFinals(dir, audioFile, 'Hand-over');
       const shown = JSON.stringify(finals.map((f) => [f.segmentId, f.t0, f.t1, f.voice, f.continues, f.text]));
-      const before = finals.filter((f) => f.t1 <= changeSec + 1), after = finals.filter((f) => f.t0 >= changeSec - 1);
-      assert.ok(before.length && after.length, `a line for each voice (the change at ${changeSec.toFixed(2)} s): ${shown}`);
-      assert.ok(Math.abs(after[0].t0 - changeSec) < 1, `cut near the change: ${shown}`);
-      assert.match(before[0].voice ?? '', VOICE, shown);
-      assert.match(after[0].voice ?? '', VOICE, shown);
-      assert.notEqual(after[0].voice, before.at(-1)!.voice, shown);
-      // One utterance, cut: the second piece continues the first, and together they hold the final's words once.
-      assert.equal(after[0].continues, before.at(-1)!.segmentId, shown);
-      assert.equal(`${before.at(-1)!.text} ${after[0].text}`, sentenceText(PROMISE_TOKENS), shown);
-      const journaled = segmentsOf((await readJournal(path.join(dir, 'storage', 'sessions', `${sessionId}.jsonl`))).records);
-      assert.deepEqual(journaled.map((s) => [s.segmentId, s.t0, s.t1, s.voice, s.continues ?? null]), finals.map((f) => [f.segmentId, f.t0, f.t1, f.voice, f.continues ?? null]));
-    } finally {
-      await client.dispose();
-    }
+    const before = finals.filter((f) => f.t1 <= changeSec + 1), after = finals.filter((f) => f.t0 >= changeSec - 1);
+    assert.ok(before.length && after.length, `a line for each voice (the change at ${changeSec.toFixed(2)} s): ${shown}`);
+    assert.ok(Math.abs(after[0].t0 - changeSec) < 1, `cut near the change: ${shown}`);
+    assert.match(before[0].voice ?? '', VOICE, shown);
+    assert.match(after[0].voice ?? '', VOICE, shown);
+    assert.notEqual(after[0].voice, before.at(-1)!.voice, shown);
+    // One utterance, cut: the second piece continues the first, and together they hold the final's words once.
+    assert.equal(after[0].continues, before.at(-1)!.segmentId, shown);
+    assert.equal(`${before.at(-1)!.text} ${after[0].text}`, sentenceText(PROMISE_TOKENS), shown);
+    assert.deepEqual(journaled.map((s) => [s.segmentId, s.t0, s.t1, s.voice, s.continues ?? null]), finals.map((f) => [f.segmentId, f.t0, f.t1, f.voice, f.continues ?? null]));
   });
 });
+
+/**
+ * A file read as fast as it goes by a real daemon with the saying model: the finals as shown (relabels applied, in time
+ * order) and the journal's segments.
+ */
+async function fileFinals(dir: string, audioFile: string, title: string) {
+  const client = connectDaemon();
+  try {
+    const relabels = relabelsOf(client);
+    await client.initialize({ protocolVersion: PROTOCOL_VERSION, storageDir: path.join(dir, 'storage'), notesDir: path.join(dir, 'notes'), modelPath: sayingModel('promise', PROMISE_TOKENS), threads: 1 });
+    const { sessionId } = await client.connection.sendRequest(SessionStart, { sources: ['file'], audioFile, pace: 'fast', title });
+    await client.sessionDone(sessionId);
+    const finals = latest(client.transcripts, relabels).sort((x, y) => x.t0 - y.t0);
+    const journaled = segmentsOf((await readJournal(path.join(dir, 'storage', 'sessions', `${sessionId}.jsonl`))).records);
+    return { finals, journaled };
+  } finally {
+    await client.dispose();
+  }
+}
