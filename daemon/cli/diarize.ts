@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import { AudioFrame, FileSource, SAMPLE_RATE } from '../capture/source';
-import { cutFinal } from '../speakers/cuts';
+import { cutFinal, framesAudio } from '../speakers/cuts';
 import { SegmentationModel } from '../speakers/segmentation';
 import { assignLines, speechTurns } from '../speakers/lines';
 import { SpectralReidentifier } from '../speakers/spectral';
@@ -23,19 +23,18 @@ import { args, Io, stamp, UsageError } from './common';
 async function speechStretches(file: string): Promise<{ start: number; end: number }[]> {
   const config = vadConfig({}, 'meeting');
   const source = await FileSource.open(file, { pace: 'fast' });
-  const heard: Float32Array[] = [];
+  const heard: AudioFrame[] = [];
   async function* keeping(frames: AsyncIterable<AudioFrame>) {
-    for await (const f of frames) { heard.push(f.samples); yield f; }
+    for await (const f of frames) { heard.push(f); yield f; }
   }
   const stretches: { start: number; end: number }[] = [];
   for await (const e of segmentUtterances(keeping(source.frames(new AbortController().signal)), await createSpeechDetector(config), config.segmenter)) {
     if (e.type === 'end') stretches.push({ start: e.utterance.speechStartSample / SAMPLE_RATE, end: e.utterance.speechEndSample / SAMPLE_RATE });
   }
-  const samples = new Float32Array(heard.reduce((n, h) => n + h.length, 0));
-  heard.reduce((at, h) => { samples.set(h, at); return at + h.length; }, 0);
+  const audio = framesAudio(heard, 0, heard.length ? heard.at(-1)!.startSample + heard.at(-1)!.samples.length : 0);
   const model = await SegmentationModel.load();
   const out: { start: number; end: number }[] = [];
-  for (const s of stretches) out.push(...await cutFinal(s.start, s.end, (from, to) => samples.subarray(from, to), (w) => model.run(w)));
+  for (const s of stretches) out.push(...(audio ? await cutFinal(s.start, s.end, (from, to) => audio.read(from, to), (w) => model.run(w)) : [s]));
   return out;
 }
 

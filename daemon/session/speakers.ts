@@ -18,7 +18,7 @@ import { JournalRecord, SpeakersRecord } from '../journal/journal';
 import type { SessionConfig, SpeakerStages } from './config';
 import { Relabel, Renamed, sourceVoices, SpeakerBook } from '../speakers/labels';
 import { SpeakerEvent, SpeakerStage, SpeakerTurn } from '../speakers/stage';
-import { cutFinal } from '../speakers/cuts';
+import { cutFinal, framesAudio } from '../speakers/cuts';
 import { TIMED_OUT, within } from '../../protocol/bounded';
 
 /** What the session's speakers need of it. */
@@ -121,7 +121,7 @@ export class SessionSpeakers {
     const whole = [{ start: segment.t0, end: segment.t1 }];
     const run = this.runs.get(segment.source), model = this.stages?.segment;
     if (!run || !model || this.failure) return whole;
-    const audio = audioOf(run.recent, Math.round(segment.t0 * SAMPLE_RATE), Math.round(segment.t1 * SAMPLE_RATE));
+    const audio = framesAudio(run.recent, Math.round(segment.t0 * SAMPLE_RATE), Math.round(segment.t1 * SAMPLE_RATE));
     if (!audio) return whole;
     try {
       // Bounded: a final waits for its cut no longer than CUT_WAIT_MS (a starved CPU), then goes out whole.
@@ -286,26 +286,6 @@ export class SessionSpeakers {
     }
     this.wiring.stateChanged();
   }
-}
-
-/**
- * The audio of frames `recent` from sample `from` to `to` (capture clock), as a reader of any span (silence where a
- * window reaches past it); undefined when the frames do not hold all of [from, to) (dropped, or never heard).
- */
-function audioOf(recent: readonly AudioFrame[], from: number, to: number): { read(a: number, b: number): Float32Array } | undefined {
-  const first = recent[0]?.startSample ?? Infinity;
-  const last = recent.at(-1), end = last ? last.startSample + last.samples.length : -Infinity;
-  if (from < first || to > end) return undefined;
-  return {
-    read(a, b) {
-      const out = new Float32Array(Math.max(0, b - a));
-      for (const f of recent) {
-        const lo = Math.max(a, f.startSample), hi = Math.min(b, f.startSample + f.samples.length);
-        if (hi > lo) out.set(f.samples.subarray(lo - f.startSample, hi - f.startSample), lo - a);
-      }
-      return out;
-    },
-  };
 }
 
 /** The session's speakers, as its config says (none split in a dictation or without stages). */

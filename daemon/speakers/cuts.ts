@@ -7,7 +7,7 @@
  * voice from the stage's turns like any final (labels.ts); pieces that turn out to be one voice are joined again by
  * whoever shows them (`TranscriptSegment.continues`). Pure but for the model run the caller passes in.
  */
-import { SAMPLE_RATE } from '../capture/source';
+import { AudioFrame, SAMPLE_RATE } from '../capture/source';
 import { frameTime, POWERSET, WINDOW_FRAMES, WINDOW_SAMPLES } from './segmentation';
 
 export interface CutOptions {
@@ -130,4 +130,32 @@ export function shareText(text: string, pieces: readonly { start: number; end: n
   // Leading pieces without words: the first kept piece starts the final.
   out[0].start = t0;
   return out;
+}
+
+/**
+ * The audio of consecutive frames (capture clock, in order) from sample `from` to `to`, as a reader of any span for
+ * cutFinal (silence where a window reaches past the frames); undefined when the frames do not hold all of [from, to)
+ * (dropped, or never heard). Reads in place: no copy of the frames is made.
+ */
+export function framesAudio(frames: readonly AudioFrame[], from: number, to: number): { read(a: number, b: number): Float32Array } | undefined {
+  const first = frames[0]?.startSample ?? Infinity;
+  const last = frames.at(-1), end = last ? last.startSample + last.samples.length : -Infinity;
+  if (from < first || to > end) return undefined;
+  return {
+    read(a, b) {
+      const out = new Float32Array(Math.max(0, b - a));
+      // The first frame that reaches past `a` (frames are in order): a window reads a few hundred of an hour's frames.
+      let lo = 0, hi = frames.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (frames[mid].startSample + frames[mid].samples.length <= a) lo = mid + 1; else hi = mid;
+      }
+      for (let i = lo; i < frames.length && frames[i].startSample < b; i++) {
+        const f = frames[i];
+        const x = Math.max(a, f.startSample), y = Math.min(b, f.startSample + f.samples.length);
+        if (y > x) out.set(f.samples.subarray(x - f.startSample, y - f.startSample), x - a);
+      }
+      return out;
+    },
+  };
 }

@@ -4,7 +4,8 @@
  * the audio they heard (speakers.ts `pieces`). The model is faked by its output: frames of one local speaker alone.
  */
 import * as assert from 'node:assert/strict';
-import { changesInWindow, cutFinal, cutWindowStarts, DEFAULT_CUT_OPTIONS, piecesAt, shareText } from '../../daemon/speakers/cuts';
+import { changesInWindow, cutFinal, cutWindowStarts, DEFAULT_CUT_OPTIONS, framesAudio, piecesAt, shareText } from '../../daemon/speakers/cuts';
+import type { AudioFrame } from '../../daemon/capture/source';
 import { frameTime, POWERSET, WINDOW_FRAMES, WINDOW_SAMPLES } from '../../daemon/speakers/segmentation';
 import { SessionSpeakers } from '../../daemon/session/speakers';
 import { sourceVoices, SpeakerBook } from '../../daemon/speakers/labels';
@@ -100,5 +101,22 @@ describe('speakers: a final cut where the voice changes (issue 57, cuts.ts)', ()
     for (let t = 0; t < 21; t += 1) speakers.hear({ source: 'file', samples: new Float32Array(SR), startSample: t * SR });
     assert.deepEqual(await speakers.pieces({ source: 'file', t0: 12, t1: 20 }), [{ start: 12, end: 20 }]);
     await speakers.finish();
+  });
+});
+
+describe('framesAudio: the audio a final is cut on, read in place from the frames heard', () => {
+  const frame = (startSample: number, length: number): AudioFrame =>
+    ({ source: 'mic', startSample, samples: Float32Array.from({ length }, (_, i) => startSample + i) });
+  const frames = [frame(100, 4), frame(104, 4), frame(108, 4)];
+  it('reads any span across frames, silence where it reaches past them', () => {
+    const audio = framesAudio(frames, 100, 112)!;
+    assert.deepEqual([...audio.read(102, 110)], [102, 103, 104, 105, 106, 107, 108, 109]);
+    assert.deepEqual([...audio.read(110, 114)], [110, 111, 0, 0]);
+    assert.deepEqual([...audio.read(96, 101)], [0, 0, 0, 0, 100]);
+  });
+  it('none when the frames do not hold the whole final (dropped, or not heard yet)', () => {
+    assert.equal(framesAudio(frames, 99, 110), undefined);
+    assert.equal(framesAudio(frames, 104, 113), undefined);
+    assert.equal(framesAudio([], 0, 0), undefined);
   });
 });
