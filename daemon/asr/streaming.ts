@@ -463,7 +463,7 @@ export async function* recognize(
    * the first words need not wait for the previous turn's final (issue 60). Returns whether it did anything.
    */
   function* besideStep(busyWith: Tracked | undefined): Generator<RecognizedSegment, boolean> {
-    const done = beside?.answer !== undefined ? beside : undefined;
+    const done = beside;
     if (done?.answer !== undefined) {
       beside = undefined;
       const t = done.of;
