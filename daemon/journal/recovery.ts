@@ -14,9 +14,9 @@ export function sessionModeOf(header: JournalContents['header']): SessionMode {
   return header.mode ?? (header.notesPath ? 'meeting' : 'dictation');
 }
 
-/** The N of a segment id "<source>-N" (0 for anything else). */
+/** The N of a segment id "<source>-N", or of a piece "<source>-N.K" of a final cut where the voice changes (0 for anything else). */
 export function utteranceNumber(segmentId: string): number {
-  const n = Number(/-(\d+)$/.exec(segmentId)?.[1]);
+  const n = Number(/-(\d+)(?:\.\d+)?$/.exec(segmentId)?.[1]);
   return Number.isInteger(n) ? n : 0;
 }
 

@@ -22,12 +22,21 @@ export interface RestoredSession {
   modelEntries: (ActionItem | Decision)[];
   /** The last final lines, the extraction window. */
   spoken: SpokenLine[];
-  /** Per source: utterances numbered so far (the N of the highest "<source>-N"), its last final's text and end. */
-  sources: Map<SourceKind, { utterances: number; lastText: string; endSec: number }>;
+  /** Per source: where it had got to. */
+  sources: Map<SourceKind, RestoredSource>;
   /** The workspace folder last journaled. */
   workspaceRoot?: string;
   /** Where the capture clock had got to, as far as the journal knows. */
   capturedSec: number;
+}
+
+/** Where a source had got to: utterances numbered so far (the N of the highest "<source>-N"), its last final's text and end. */
+export interface RestoredSource {
+  utterances: number;
+  lastText: string;
+  endSec: number;
+  /** Per utterance number, where its final's speech ended (s; the last piece's end when the final was cut). */
+  speechEnds: Map<number, number>;
 }
 
 type SegmentRecord = Extract<JournalRecord, { type: 'segment' }>;
@@ -40,12 +49,14 @@ type SegmentRecord = Extract<JournalRecord, { type: 'segment' }>;
 export function restoreSession(contents: JournalContents, windowLines: number): RestoredSession {
   const { records } = contents;
   const segments = records.filter((r): r is SegmentRecord => r.type === 'segment');
-  const sources = new Map<SourceKind, { utterances: number; lastText: string; endSec: number }>();
+  const sources = new Map<SourceKind, RestoredSource>();
   for (const s of segments) {
-    const entry = sources.get(s.source) ?? { utterances: 0, lastText: '', endSec: 0 };
-    entry.utterances = Math.max(entry.utterances, utteranceNumber(s.segmentId));
+    const entry = sources.get(s.source) ?? { utterances: 0, lastText: '', endSec: 0, speechEnds: new Map() };
+    const n = utteranceNumber(s.segmentId);
+    entry.utterances = Math.max(entry.utterances, n);
     if (s.text) entry.lastText = s.text;
     entry.endSec = Math.max(entry.endSec, s.t1);
+    entry.speechEnds.set(n, Math.max(entry.speechEnds.get(n) ?? 0, s.t1));
     sources.set(s.source, entry);
   }
   const isModelId = (id: string) => modelIds.has(id);

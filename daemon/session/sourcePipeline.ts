@@ -7,19 +7,24 @@
  * finals stay in order. Counters go to SessionStats, loudness contours to the EchoSuppressor.
  */
 import { SourceKind } from '../../protocol/protocol';
-import { AudioFrame, AudioSource } from '../capture/source';
+import { AudioFrame, AudioSource, SAMPLE_RATE } from '../capture/source';
 import { DEFAULT_STREAMING_OPTIONS, recognize, RecognizedSegment, RecognizerContext } from '../asr/streaming';
 import { DegradeLadder } from '../asr/degrade';
 import { utteranceNumber } from '../journal/recovery';
-import { DEFAULT_SEGMENTER_OPTIONS, SegmenterControl, segmentUtterances, UtteranceCounter, UtteranceEvent } from '../vad/segmenter';
+import { DEFAULT_SEGMENTER_OPTIONS, ReplayGuide, SegmenterControl, segmentUtterances, UtteranceCounter, UtteranceEvent } from '../vad/segmenter';
 import { SessionConfig } from './config';
 import { EchoSuppressor } from './echo';
 import { SessionStats } from './stats';
 
-/** Where a source of a resumed session had got to: utterances numbered before the interruption, the last final text. */
+/**
+ * Where a source of a resumed session had got to: utterances numbered before the interruption, the last final's text
+ * and end (s), and where each final's speech ended (s, by utterance number; a replayed file is cut where they were).
+ */
 export interface ResumePoint {
   utterances: number;
   lastText: string;
+  endSec: number;
+  speechEnds: ReadonlyMap<number, number>;
 }
 
 /** What a source's run is connected to. */
@@ -69,6 +74,7 @@ export async function runSourcePipeline(source: AudioSource, signal: AbortSignal
     // Resumed: a file is replayed from its start, numbering utterances as the first time; a live source numbers on.
     const ids: UtteranceCounter = { count: source.kind === 'file' ? 0 : resumed?.utterances ?? 0 };
     const alreadyFinal = resumed?.utterances ?? 0;
+    const replay = source.kind === 'file' && resumed ? replayGuide(resumed) : undefined;
     // Whisper's prompt carries the previous sentence; after a resume, until this run's first final, that is the
     // last one journaled (the recognizer starts without one): the same prompt as without the interruption.
     let carried = resumed?.lastText ?? '';
@@ -102,7 +108,7 @@ export async function runSourcePipeline(source: AudioSource, signal: AbortSignal
     };
     while (!input.ended) {
       control = {};
-      const utterances = segmentUtterances(observed(untilPause(), wiring), detector, config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS, ids, control);
+      const utterances = segmentUtterances(observed(untilPause(), wiring), detector, config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS, ids, control, replay);
       for await (const segment of recognize(gated(skipFinalized(utterances, alreadyFinal), source.kind, wiring), config.decoder, context)) {
         if (segment.final && segment.text) carried = '';
         await wiring.accept(segment, source.speaker);
@@ -154,6 +160,16 @@ async function* observed(frames: AsyncIterable<AudioFrame>, { stats, echo, degra
     }
     yield frame;
   }
+}
+
+/** A replayed file's guide to the cuts its first run made (ReplayGuide), from the journal's finals. */
+function replayGuide(resumed: ResumePoint): ReplayGuide {
+  const toSample = (sec: number) => Math.round(sec * SAMPLE_RATE);
+  return {
+    finalized: resumed.utterances,
+    speechEnds: new Map([...resumed.speechEnds].map(([n, sec]) => [n, toSample(sec)])),
+    lastSpeechEnd: toSample(resumed.endSec),
+  };
 }
 
 /**

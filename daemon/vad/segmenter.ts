@@ -192,6 +192,23 @@ export interface UtteranceCounter {
 }
 
 /**
+ * A file replayed after a crash (its resumed session journaled finals up to utterance `finalized`, which the caller
+ * skips): the replay must cut those utterances where the first run did, or the numbers after them shift and speech is
+ * skipped as already final. Where the first run ended an utterance early (earlyEndMs) depended on how fast whisper was
+ * then; the replay decodes nothing it skips, so it ends utterance N where N's journaled final ended its speech, once
+ * the pause is earlyEndMs long (as the first run could at the earliest). Speech that starts after the last journaled
+ * final is numbered after `finalized` whatever the count, so a cut the replay cannot know of (an utterance that gave no
+ * text is not journaled) costs no speech.
+ */
+export interface ReplayGuide {
+  finalized: number;
+  /** Per utterance number, where its journaled final's speech ended (capture-clock sample: Utterance.speechEndSample). */
+  speechEnds: ReadonlyMap<number, number>;
+  /** The latest of them. */
+  lastSpeechEnd: number;
+}
+
+/**
  * A frame marked `pause` (the source paused) ends the utterance in progress as the end of the audio would, and drops
  * the pending pre-roll: audio after it comes after the resume.
  */
@@ -201,6 +218,7 @@ export async function* segmentUtterances(
   options: SegmenterOptions = DEFAULT_SEGMENTER_OPTIONS,
   counter: UtteranceCounter = { count: 0 },
   control: SegmenterControl = {},
+  replay?: ReplayGuide,
 ): AsyncGenerator<UtteranceEvent> {
   const msToFrames = (ms: number) => Math.max(1, Math.round((ms / 1000) * SAMPLE_RATE / FRAME_SAMPLES));
   const minSpeechFrames = msToFrames(options.minSpeechMs);
@@ -258,9 +276,13 @@ export async function* segmentUtterances(
       ...(finalEndSample !== undefined ? { finalEndSample } : {}),
     };
   };
+  /** The number the next utterance gets if its speech starts at `speechStartSample` (ReplayGuide: after the journal's). */
+  const nextNumber = (speechStartSample: number): number =>
+    (replay && speechStartSample >= replay.lastSpeechEnd ? Math.max(counter.count, replay.finalized) : counter.count) + 1;
   const begin = (source: SourceKind, startSample: number, speechStartSample: number) => {
+    counter.count = nextNumber(speechStartSample);
     current = {
-      id: `${source}-${++counter.count}`, source, startSample, speechStartSample, speechEndSample: speechStartSample, voicedEndSample: speechStartSample,
+      id: `${source}-${counter.count}`, source, startSample, speechStartSample, speechEndSample: speechStartSample, voicedEndSample: speechStartSample,
       confidentEndSample: startSample, buffer: new UtteranceBuffer(),
       ...(endedAt && speechStartSample < endedAt.hangoverEnd ? { continues: endedAt.id } : {}),
     };
@@ -276,10 +298,11 @@ export async function* segmentUtterances(
     kept.forEach((p, i) => samples.set(p.frame.samples, i * FRAME_SAMPLES));
     const last = kept[kept.length - 1].frame;
     const end = last.startSample + last.samples.length;
+    const speechStartSample = speechStart(kept.length);
     return {
-      id: `${source}-${counter.count + 1}`, source, startSample: kept[0].frame.startSample, samples,
+      id: `${source}-${nextNumber(speechStartSample)}`, source, startSample: kept[0].frame.startSample, samples,
       speechRatio: kept.filter((p) => p.score >= options.offThreshold).length / kept.length,
-      speechStartSample: speechStart(kept.length), speechEndSample: end - endLag, voicedEndSample: end,
+      speechStartSample, speechEndSample: end - endLag, voicedEndSample: end,
       ...(last.capturedAt !== undefined ? { capturedAt: last.capturedAt } : {}),
     };
   };
@@ -311,6 +334,12 @@ export async function* segmentUtterances(
     pendingSpeech = pendingRun = pendingGap = 0;
     current = undefined;
     return ended;
+  };
+  /** ReplayGuide: the current utterance is one the first run journaled, and its speech ended where that final's did. */
+  const endsAsJournaled = (): boolean => {
+    if (!replay || earlyEndSamples === undefined || toldEnd === undefined) return false;
+    const n = Number(current!.id.slice(current!.id.lastIndexOf('-') + 1));
+    return n <= replay.finalized && replay.speechEnds.get(n) === current!.speechEndSample && pauseHeard() >= earlyEndSamples;
   };
   control.endEarly = (id, finalEndSample) => {
     if (earlyEndSamples === undefined || !current || current.id !== id || toldEnd !== finalEndSample || endedEarly) return false;
@@ -400,6 +429,10 @@ export async function* segmentUtterances(
         yield { type: 'pause', utterance: snapshot() };
         continue;
       }
+    }
+    if (endsAsJournaled()) {
+      yield { type: 'end', utterance: endAtFinal() };
+      continue;
     }
     if (current.buffer.scores.length >= maxFrames) {
       // Too long for one whisper window: end at the quietest recent frame, carry the rest over.

@@ -46,6 +46,21 @@ function repeatedSample(dir: string, times: number): string {
 type Segment = ReturnType<typeof segmentsOf>[number];
 const view = (s: Segment) => ({ segmentId: s.segmentId, source: s.source, speaker: s.speaker, t0: s.t0, t1: s.t1, text: s.text });
 
+/** A turn as a reader has it: finals joined where one `continues` another (an early end, a cut where the voice changed). */
+interface Turn { t0: number; t1: number; ids: string[]; speakers: string[]; texts: string[] }
+function turnsOf(finals: Segment[]): Turn[] {
+  const turns: Turn[] = [];
+  for (const s of finals) {
+    const joined = s.continues === undefined ? undefined : turns.find((t) => t.ids.at(-1) === s.continues);
+    const turn = joined ?? turns[turns.push({ t0: s.t0, t1: s.t1, ids: [], speakers: [], texts: [] }) - 1];
+    turn.t1 = s.t1;
+    turn.ids.push(s.segmentId);
+    if (!turn.speakers.includes(s.speaker)) turn.speakers.push(s.speaker);
+    turn.texts.push(s.text);
+  }
+  return turns;
+}
+
 describe('crash and restart (real daemons)', function () {
   this.timeout(240_000);
   let dir: string;
@@ -127,36 +142,51 @@ describe('crash and restart (real daemons)', function () {
 
     const journal = await readJournal(journalOf(sessionId));
     const records = journal.records.filter((r): r is Extract<JournalRecord, { type: 'segment' }> => r.type === 'segment');
-    const actual = segmentsOf(journal.records).map(view);
+    const finals = segmentsOf(journal.records);
+    const actual = finals.map(view);
     const ids = records.map((r) => r.segmentId);
     const duplicated = ids.length - new Set(ids).size;
-    const lost = expected.filter((e) => !actual.some((a) => a.segmentId === e.segmentId && a.t0 === e.t0 && a.t1 === e.t1 && a.text === e.text)).length;
+    // Paced as spoken, a turn may be cut where a pause outlasts the final's decode (issue 60's early end: how fast
+    // whisper was decides it) and goes on in a final that `continues` it; the reference, decoded as fast as it goes,
+    // never is. So the runs are compared turn by turn: the same turns, each the same span of speech, none twice.
+    const expectedTurns = turnsOf(segmentsOf(refJournal.records));
+    const actualTurns = turnsOf(finals);
+    const span = (t: Turn) => [t.t0, t.t1];
+    const lost = expectedTurns.filter((e) => !actualTurns.some((a) => a.t0 === e.t0 && a.t1 === e.t1)).length;
     const resumes = journal.records.filter((r) => r.type === 'resume').length;
     console.log(`      ${kills} kills mid-stream (${killedWhileStreaming} streaming) + ${startupKills} during start/resume, ${resumes} resumes, `
-      + `${actual.length} finals (reference ${expected.length}), `
+      + `${actual.length} finals in ${actualTurns.length} turns (reference ${expected.length} in ${expectedTurns.length}), `
       + `lost ${lost}, duplicated ${duplicated}, ${seconds.toFixed(1)} s`);
     assert.equal(kills, KILLS, 'every kill happened before the session ended');
     assert.equal(killedWhileStreaming, KILLS, 'every counted kill hit a streaming session');
     assert.equal(duplicated, 0, 'no final journaled twice');
-    const missing = expected.filter((e) => !actual.some((a) => a.segmentId === e.segmentId && a.t0 === e.t0 && a.t1 === e.t1 && a.text === e.text));
-    const differs = missing.map((e) => ({ expected: e, got: actual.find((a) => a.segmentId === e.segmentId) ?? actual.find((a) => Math.abs(a.t0 - e.t0) < 1) }));
-    // On a failure, where the finals and the resumes fell (ids and times only).
-    if (lost) console.log(JSON.stringify({ expected: expected.map((e) => [e.segmentId, e.t0, e.t1]), actual: actual.map((a) => [a.segmentId, a.t0, a.t1]), resumes: journal.records.filter((r) => r.type === "resume") }));
-    assert.equal(lost, 0, `no final of the uninterrupted run is missing: ${JSON.stringify(differs)}`);
-    // Resume is deterministic: the same finals, with the same ids, boundaries and text, as without interruption.
-    assert.deepEqual(actual, expected);
     for (let i = 1; i < actual.length; i++) assert.ok(actual[i].t0 >= actual[i - 1].t1, `finals ${actual[i - 1].segmentId} and ${actual[i].segmentId} do not overlap`);
+    // On a failure, where the finals and the resumes fell (ids and times only).
+    if (lost) console.log(JSON.stringify({ expected: expected.map((e) => [e.segmentId, e.t0, e.t1]), actual: finals.map((a) => [a.segmentId, a.t0, a.t1, a.continues]), resumes: journal.records.filter((r) => r.type === 'resume') }));
+    assert.equal(lost, 0, `no turn of the uninterrupted run is missing or cut short: ${JSON.stringify(expectedTurns.map(span))} against ${JSON.stringify(actualTurns.map(span))}`);
+    // Resume is deterministic where it counts: every turn heard once, over the same speech, by the same voice, with
+    // the same text where it was not cut (a cut turn's parts are each a final of their own audio).
+    assert.deepEqual(actualTurns.map(span), expectedTurns.map(span));
+    actualTurns.forEach((a, i) => {
+      assert.deepEqual(a.speakers, expectedTurns[i].speakers, `turn ${i}'s voice`);
+      if (a.texts.length === 1) assert.deepEqual(a.texts, expectedTurns[i].texts, `turn ${i}'s text`);
+      else assert.ok(a.texts.every((t) => t.length > 0), `turn ${i}'s parts have text`);
+    });
     assert.ok(resumes >= KILLS && resumes <= kills + startupKills, `resume records: ${resumes}`);
-    // Items are numbered on, not restarted: the same action items as without interruption.
-    const itemView = (list: ReturnType<typeof currentItems>['actionItems']) => list.map((i) => ({ id: i.id, text: i.text, owner: i.owner, due: i.due, segmentId: i.segmentId }));
-    assert.deepEqual(itemView(currentItems(journal.records).actionItems), itemView(currentItems(refJournal.records).actionItems));
+    // Items are numbered on, not restarted: every action item of the uninterrupted run, in its turn, each id once.
+    const items = currentItems(journal.records).actionItems;
+    assert.equal(new Set(items.map((i) => i.id)).size, items.length, 'item ids once each');
+    const turnOf = (turns: Turn[], segmentId: string) => turns.findIndex((t) => t.ids.includes(segmentId));
+    const itemView = (list: typeof items, turns: Turn[]) => list.map((i) => JSON.stringify({ turn: turnOf(turns, i.segmentId), text: i.text, owner: i.owner, due: i.due }));
+    const actualItems = itemView(items, actualTurns);
+    for (const e of itemView(currentItems(refJournal.records).actionItems, expectedTurns)) assert.ok(actualItems.includes(e), `item ${e} kept`);
     assert.ok(journal.records.filter((r) => r.type === 'end').length === 1, 'one end record');
     // Each resume answered with what was final so far (the panel is restored from it). A final whose speaker the stage
     // had not heard before the kill still has the file's label there; its speaker follows in a relabel (compared above).
-    const settled = (s: Segment, e: ReturnType<typeof view>) => ({ ...view(s), speaker: s.speaker === 'Speaker' ? e?.speaker : s.speaker });
+    const settled = (s: Segment, a: ReturnType<typeof view>) => ({ ...view(s), speaker: s.speaker === 'Speaker' ? a?.speaker : s.speaker });
     for (const r of resumed) {
       assert.equal(r.sessionId, sessionId);
-      assert.deepEqual(r.transcript.segments.map((s, i) => settled(s, expected[i])), expected.slice(0, r.transcript.segments.length));
+      assert.deepEqual(r.transcript.segments.map((s, i) => settled(s, actual[i])), actual.slice(0, r.transcript.segments.length));
       assert.equal(r.transcript.session.state, 'streaming');
     }
     assert.ok(resumed.some((r) => r.transcript.segments.length > 0), 'some resume restored finals');

@@ -18,7 +18,7 @@ import { restoreSession } from '../../daemon/session/restored';
 const header = (sessionId: string, notesPath: string): Omit<SessionHeader, 'type' | 'version'> => ({
   sessionId, title: 'Standup', startedAt: '2025-03-05T09:00:00.000Z', sources: ['mic', 'system'], language: 'en', notesPath, mode: 'meeting',
 });
-const seg = (segmentId: string, t0: number, text: string, source: 'mic' | 'system' = 'mic'): JournalRecord => ({
+const seg = (segmentId: string, t0: number, text: string, source: 'mic' | 'system' | 'file' = 'mic'): JournalRecord => ({
   type: 'segment', segmentId, source, speaker: source === 'mic' ? 'You' : 'Others', t0, t1: t0 + 1, text,
 });
 const item = (id: string, revision: number, segmentId: string, extra: Record<string, unknown> = {}): JournalRecord => ({
@@ -81,6 +81,14 @@ describe('crash recovery', () => {
       assert.equal(utteranceNumber('mic-12'), 12);
       assert.equal(utteranceNumber('file-3'), 3);
       assert.equal(utteranceNumber('weird'), 0);
+      assert.equal(utteranceNumber('file-6.2'), 6, 'a piece of a final cut where the voice changes');
+    });
+
+    it('keeps where each utterance\'s final speech ended, a cut final at its last piece (a replayed file is cut there)', async () => {
+      const file = await journal('s2', [seg('file-1', 0, 'one', 'file'), seg('file-2', 3, 'two', 'file'), { ...seg('file-2.2', 4, 'two more', 'file'), continues: 'file-2' } as JournalRecord]);
+      const source = restoreSession(await readJournal(file), 2).sources.get('file')!;
+      assert.equal(source.utterances, 2);
+      assert.deepEqual([...source.speechEnds], [[1, 1], [2, 5]]);
     });
   });
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AudioFrame, FileSource, FRAME_SAMPLES, SAMPLE_RATE } from '../../daemon/capture/source';
 import { EnergyDetector } from '../../daemon/vad/energy';
-import { DEFAULT_SEGMENTER_OPTIONS, SegmenterControl, segmentUtterances, SpeechDetector, Utterance, UtteranceEvent } from '../../daemon/vad/segmenter';
+import { DEFAULT_SEGMENTER_OPTIONS, ReplayGuide, SegmenterControl, segmentUtterances, SpeechDetector, Utterance, UtteranceEvent } from '../../daemon/vad/segmenter';
 import { REPO_ROOT, SAMPLE_WAV } from '../setup';
 
 interface Turn { speaker: string; start: number; end: number }
@@ -426,6 +426,78 @@ describe('Segmenter with EnergyDetector', () => {
         }
       }
       assert.deepEqual(said, [false, false, false, false, false]);
+    });
+  });
+
+  describe('a replayed file is cut where its first run cut it (ReplayGuide: crash resume)', () => {
+    const scripted = (scores: number[]): SpeechDetector => {
+      let i = 0;
+      return { endLagFrames: 2, score: () => scores[i++] ?? 0 };
+    };
+    const SPEECH = Array<number>(20).fill(0.99);
+    const quiet = (frames: number) => Array<number>(frames).fill(0.01);
+    // A turn with an 8-frame pause inside it (shorter than the 13-frame hangover), then another turn.
+    const SCORES = [...SPEECH, 0.3, ...quiet(7), ...SPEECH, ...quiet(20), ...SPEECH, ...quiet(20)];
+    /**
+     * One pass of the segmenter over SCORES; `fastDecode`: the recognizer's early final is done 7 frames into the first
+     * pause (the first run under a fast decoder), so that utterance ends there. Without it (a slow decoder, or a
+     * replay, which decodes nothing it skips), only the guide can cut there.
+     */
+    async function pass(fastDecode: boolean, replay?: ReplayGuide): Promise<Utterance[]> {
+      const control: SegmenterControl = {};
+      const signal = new Float32Array(SCORES.length * FRAME_SAMPLES).fill(0.1);
+      const ended: Utterance[] = [];
+      let pause: Utterance | undefined;
+      let waited = 0;
+      const options = { ...DEFAULT_SEGMENTER_OPTIONS, earlyEndMs: 200 };
+      for await (const e of segmentUtterances(framesOf(signal), scripted(SCORES), options, { count: 0 }, control, replay)) {
+        if (e.type === 'end') ended.push({ ...e.utterance, samples: e.utterance.samples.slice() });
+        if (e.type === 'pause' && !pause) pause = e.utterance;
+        else if (fastDecode && pause && ++waited === 7) assert.equal(control.endEarly!(pause.id, pause.finalEndSample!), true);
+      }
+      return ended;
+    }
+    /**
+     * What a final is journaled with: its id, its speech's start and end (TranscriptSegment t0/t1), whether it continues
+     * a turn. (The silence kept around the speech may differ: the guide ends an utterance once the pause is earlyEndMs
+     * long, where the first run may have waited for the hangover; nothing that was said is in it.)
+     */
+    const cuts = (list: Utterance[]) => list.map((u) => [u.id, u.speechStartSample, u.speechEndSample, u.continues]);
+    /** What the journal holds after the first run's first `finalized` finals (their speech ends by number). */
+    const journaled = (first: Utterance[], finalized: number): ReplayGuide => {
+      const kept = first.filter((u) => Number(u.id.split('-')[1]) <= finalized);
+      return {
+        finalized,
+        speechEnds: new Map(kept.map((u) => [Number(u.id.split('-')[1]), u.speechEndSample])),
+        lastSpeechEnd: Math.max(...kept.map((u) => u.speechEndSample)),
+      };
+    };
+
+    it('ends a journaled utterance where its final ended, so the utterances after it are the first run\'s', async () => {
+      const first = await pass(true);
+      assert.deepEqual(first.map((u) => [u.id, u.continues]), [['file-1', undefined], ['file-2', 'file-1'], ['file-3', undefined]], 'the first run split the turn');
+      // Without the guide the replay joins the turn again (the skip of utterance 1 would skip the words after the pause).
+      const unguided = await pass(false);
+      assert.deepEqual(unguided.map((u) => u.id), ['file-1', 'file-2']);
+      assert.ok(unguided[0].speechEndSample > first[0].speechEndSample, 'one utterance over the pause');
+      assert.deepEqual(cuts(await pass(false, journaled(first, 1))), cuts(first), 'the replay cuts where the first run did');
+      assert.deepEqual(cuts(await pass(false, journaled(first, 2))), cuts(first));
+    });
+
+    it('cuts only where the journaled speech ended: a first run that went on past the pause is replayed as one utterance', async () => {
+      const slow = await pass(false);
+      assert.deepEqual(cuts(await pass(false, journaled(slow, 1))), cuts(slow));
+    });
+
+    it('numbers speech after the last journaled final after it, when the replay could not cut where the first run did', async () => {
+      const first = await pass(true);
+      // Utterance 1 left no text (not journaled), 2 was journaled: the replay cannot cut 1 and joins 1 and 2 as "file-1",
+      // which the caller skips; the turn after it must not become "file-2" (skipped too, as already final).
+      const guide = journaled(first, 2);
+      guide.speechEnds = new Map([...guide.speechEnds].filter(([n]) => n !== 1));
+      const replayed = await pass(false, guide);
+      assert.deepEqual(replayed.map((u) => u.id), ['file-1', 'file-3']);
+      assert.deepEqual(cuts(replayed.slice(1)), cuts(first.slice(2)), 'the turn after the journaled ones as the first run had it');
     });
   });
 });
