@@ -172,7 +172,15 @@ export class Journal {
    * holds whole records only, and every later append rejects with the same error (nothing is written after a gap).
    */
   append(record: JournalRecord): Promise<void> {
-    const line = JSON.stringify(record) + '\n';
+    return this.appendAll([record]);
+  }
+
+  /**
+   * Appends records in one write and waits until they are on disk: a process killed in between leaves all or none of
+   * them (a final cut in pieces is never resumed half journaled). Otherwise as {@link append}.
+   */
+  appendAll(records: readonly JournalRecord[]): Promise<void> {
+    const line = records.map((record) => JSON.stringify(record) + '\n').join('');
     const write = async () => {
       if (this.failure) throw this.failure;
       try {

@@ -363,30 +363,40 @@ export class Session {
       ...(k > 0 ? { segmentId: `${segment.segmentId}.${k + 1}`, continues: `${segment.segmentId}${k > 1 ? `.${k}` : ''}` } : {}),
     }));
     if (pieces.length > 1) this.lastPiece.set(segment.segmentId, pieces.at(-1)!.segmentId);
-    const announcements: (() => void)[] = [];
-    for (const piece of pieces) announcements.push(await this.journalFinal(piece));
+    const announcements = await this.journalFinals(pieces);
     latencyMark(segment.segmentId, 'journaled');
     this.announce(() => announcements.forEach((send) => send()));
     if (this.mode !== 'dictation') this.notes.schedule();
   }
 
-  /** Journals a final (its mentions, speaker, the items and decisions it brings); returns how to announce it all. */
-  private async journalFinal(segment: TranscriptSegment): Promise<() => void> {
-    await this.stamp(segment);
-    this.speakers.label(segment); // synchronously before its record: a later change of its speaker is journaled after it
-    const { sessionId: _id, final: _final, speakerPending: _pending, ...journaled } = segment;
-    await this.append({ type: 'segment', ...journaled });
-    this.stats.journaled(segment.source, segment.t0, segment.t1);
-    // Dictation is text for the cursor: no items, no decisions, no notes file.
-    if (this.mode === 'dictation') return () => this.events.transcript(segment);
-    const { items, decisions } = this.ledger.extract({ speaker: this.speakers.current(segment), text: segment.text, t0: segment.t0, segmentId: segment.segmentId });
-    for (const { sessionId: _s, ...item } of items) await this.append({ type: 'actionItem', ...item });
-    for (const { sessionId: _s, ...decision } of decisions) await this.append({ type: 'decision', ...decision });
-    return () => {
-      this.events.transcript(this.speakers.latest(segment));
-      items.forEach((i) => this.events.actionItem(i));
-      decisions.forEach((d) => this.events.decision(d));
-    };
+  /**
+   * Journals a final's pieces (their mentions, speakers, the items and decisions they bring) in one write, so that a
+   * daemon killed meanwhile leaves all of them or none (a resume skips an utterance it finds journaled); returns how to
+   * announce each.
+   */
+  private async journalFinals(pieces: TranscriptSegment[]): Promise<(() => void)[]> {
+    for (const piece of pieces) await this.stamp(piece);
+    // From the first label to the write, nothing awaits: a later change of a piece's speaker is journaled after it.
+    const records: JournalRecord[] = [];
+    const announcements = pieces.map((segment) => {
+      this.speakers.label(segment);
+      const { sessionId: _id, final: _final, speakerPending: _pending, ...journaled } = segment;
+      records.push({ type: 'segment', ...journaled });
+      // Dictation is text for the cursor: no items, no decisions, no notes file.
+      if (this.mode === 'dictation') return () => this.events.transcript(segment);
+      const { items, decisions } = this.ledger.extract({ speaker: this.speakers.current(segment), text: segment.text, t0: segment.t0, segmentId: segment.segmentId });
+      for (const { sessionId: _s, ...item } of items) records.push({ type: 'actionItem', ...item });
+      for (const { sessionId: _s, ...decision } of decisions) records.push({ type: 'decision', ...decision });
+      return () => {
+        this.events.transcript(this.speakers.latest(segment));
+        items.forEach((i) => this.events.actionItem(i));
+        decisions.forEach((d) => this.events.decision(d));
+      };
+    });
+    records.forEach((record) => this.live?.journaled(record));
+    await this.journal.appendAll(records);
+    for (const piece of pieces) this.stats.journaled(piece.source, piece.t0, piece.t1);
+    return announcements;
   }
 
   /** Stamps a final with its mentions and the place the user was viewing; the workspace folder is journaled first. */

@@ -41,6 +41,29 @@ describe('Journal', () => {
     assert.ok(text.endsWith('\n'));
   });
 
+  it('appendAll writes its records in one write, in call order with single appends (a final\'s pieces: all or none)', async () => {
+    const file = path.join(dir, 's1.jsonl');
+    const journal = await Journal.create(file, HEADER);
+    // Count the file writes (FileHandle.appendFile: the one write a record takes, journal.ts).
+    const handleClass = Object.getPrototypeOf(await fs.open(file, 'r').then(async (h) => (await h.close(), h)));
+    const appendFile = handleClass.appendFile;
+    const writes: string[] = [];
+    handleClass.appendFile = function (this: unknown, data: string, ...rest: unknown[]) {
+      writes.push(data);
+      return appendFile.call(this, data, ...rest);
+    };
+    try {
+      const pieces = [segment('file-4', 4, 'one voice'), segment('file-4.2', 5, 'the other')];
+      await Promise.all([journal.appendAll(pieces), journal.append(segment('file-5', 6, 'next'))]);
+      assert.equal(writes.length, 2);
+      assert.equal(writes[0].split('\n').length, 3, 'both pieces in the first write');
+    } finally {
+      handleClass.appendFile = appendFile;
+    }
+    await journal.close();
+    assert.deepEqual((await readJournal(file)).records.slice(1).map((r) => r.type === 'segment' && r.segmentId), ['file-4', 'file-4.2', 'file-5']);
+  });
+
   it('creates the file with mode 0600 (transcripts are private)', async function () {
     if (process.platform === 'win32') this.skip();
     const file = path.join(dir, 'private.jsonl');
