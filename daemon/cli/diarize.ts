@@ -50,7 +50,7 @@ export async function diarize(argv: string[], io: Io): Promise<number> {
     io.out(JSON.stringify({ turns: turns.filter((t) => !t.weak), weak: turns.filter((t) => t.weak), lines, speech: speechTurns(turns, stretches) }));
     return 0;
   }
-  turns.filter((t) => !t.weak).forEach((t) => io.out(`${stamp(t.start)} → ${stamp(t.end)}  ${t.speaker}  (${(t.end - t.start).toFixed(2)} s)`));
+  turns.filter((t) => !t.weak).forEach((t) => io.out(`${stamp(t.start)} → ${stamp(t.end)}  ${t.speaker}  (${(t.end - t.start).toFixed(2)} s)${t.overlap ? '  at once with another' : ''}`));
   io.out('Lines (speech as a session transcribes it, with the voice it gets):');
   lines.forEach((l) => io.out(`${stamp(l.start)} → ${stamp(l.end)}  ${l.speaker ?? '(no voice)'}${l.confidence !== undefined ? `  confidence ${l.confidence.toFixed(2)}` : ''}`));
   return 0;

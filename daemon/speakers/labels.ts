@@ -153,6 +153,8 @@ export class SpeakerBook {
     const book = this.sources.get(source);
     if (!book?.spec.split) return undefined;
     for (const turn of turns) {
+      // A second voice at once is in the diarization, not a line's voice: a line keeps the voice speaking alone.
+      if (turn.overlap) continue;
       book.turns.push(turn);
       const voice = book.resolve(turn.speaker);
       book.talk.set(voice, (book.talk.get(voice) ?? 0) + (turn.end - turn.start));
@@ -345,6 +347,7 @@ export function assignVoice(turns: readonly SpeakerTurn[], t0: number, t1: numbe
   const score = new Map<string, { strong: number; weak: number }>();
   let nearest: { voice: string; gap: number } | undefined;
   for (const turn of turns) {
+    if (turn.overlap) continue;
     const shared = Math.min(t1, turn.end) - Math.max(t0, turn.start);
     const voice = resolve(turn.speaker);
     if (shared > 0) {

@@ -20,8 +20,14 @@ export function assignLines(turns: readonly SpeakerTurn[], stretches: readonly {
   });
 }
 
+/**
+ * Whether the speech turns (`earshot diarize --json`'s "speech") take weak turns outside voice detection's stretches:
+ * chosen on the committed recordings (`npm run eval:diarize`, "Overlapped speech, and speech voice detection did not hear").
+ */
+export const WEAK_OUTSIDE_VAD = false;
+
 /** A span of speech and its voice: a decided turn as the stage gave it, or speech it missed (`filled`) with the voice inferred. */
-export interface SpeechTurn { start: number; end: number; speaker: string; filled?: true; confidence?: number }
+export interface SpeechTurn { start: number; end: number; speaker: string; filled?: true; overlap?: true; confidence?: number }
 
 /** `span` minus every one of `cover` (sorted pieces). */
 export function subtract(span: { start: number; end: number }, cover: readonly { start: number; end: number }[]): { start: number; end: number }[] {
@@ -34,12 +40,17 @@ export function subtract(span: { start: number; end: number }, cover: readonly {
 }
 
 /**
- * Who speaks when over the speech a session transcribes: the stage's decided turns, and every part of a voice-detected
- * stretch they miss given a voice: a weak turn's where one covers it, else the nearest decided turn's (assignVoice).
+ * Who speaks when over the speech a session transcribes: the stage's decided turns (second voices at once included),
+ * and every part of a voice-detected stretch they miss given a voice: a weak turn's where one covers it, else the
+ * nearest decided turn's (assignVoice). With `weakOutside`, weak turns outside every stretch count too (speech voice
+ * detection did not hear, so no line carries it; only the diarization does).
  */
-export function speechTurns(turns: readonly SpeakerTurn[], stretches: readonly { start: number; end: number }[]): SpeechTurn[] {
+export function speechTurns(turns: readonly SpeakerTurn[], stretches: readonly { start: number; end: number }[], weakOutside = WEAK_OUTSIDE_VAD): SpeechTurn[] {
   const decided = turns.filter((t) => !t.weak), weak = turns.filter((t) => t.weak);
-  const out: SpeechTurn[] = decided.map((t) => ({ start: t.start, end: t.end, speaker: t.speaker }));
+  const out: SpeechTurn[] = decided.map((t) => ({ start: t.start, end: t.end, speaker: t.speaker, ...(t.overlap ? { overlap: true as const } : {}) }));
+  if (weakOutside) {
+    for (const w of weak) for (const rest of subtract(w, [...stretches, ...decided])) out.push({ ...rest, speaker: w.speaker, filled: true, confidence: assignVoice([w], rest.start, rest.end)!.confidence });
+  }
   for (const stretch of stretches) {
     for (const gap of subtract(stretch, decided)) {
       for (const w of weak) {

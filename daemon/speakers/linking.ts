@@ -46,6 +46,8 @@ export class OverlapLinker {
    * a window gave it, for frames where no speaker is decided: what the model half-heard (weak turns, tracker.ts).
    */
   private readonly softSums = new Map<number, number[]>();
+  /** Per global speaker, like `softSums`: the probability it talks with another at once (the powerset's pair classes). */
+  private readonly pairSums = new Map<number, number[]>();
   /** Windows covering each frame. */
   private readonly cover: number[] = [];
   /** Summed count of local speakers heard per frame (hard activity), over the windows covering it. */
@@ -63,7 +65,7 @@ export class OverlapLinker {
    * One window starting at frame `start` (on the frame grid of the whole source): `activity[k][f]` for each local
    * speaker, `count[f]` how many local speakers talk in frame f. Frames before `decided` must not be covered.
    */
-  addWindow(start: number, activity: readonly Float32Array[], count: ArrayLike<number>, soft?: readonly Float32Array[]): WindowLinks {
+  addWindow(start: number, activity: readonly Float32Array[], count: ArrayLike<number>, soft?: readonly Float32Array[], pair?: readonly Float32Array[]): WindowLinks {
     if (start < this.decided) throw new Error(`window at frame ${start} covers frames already decided (before ${this.decided})`);
     const frames = count.length;
     const overlapEnd = Math.min(start + frames, this.base + this.cover.length);
@@ -78,6 +80,7 @@ export class OverlapLinker {
       globals[k] = this.speakers++;
       this.sums.set(globals[k], new Array<number>(this.cover.length).fill(0));
       this.softSums.set(globals[k], new Array<number>(this.cover.length).fill(0));
+      this.pairSums.set(globals[k], new Array<number>(this.cover.length).fill(0));
       created.push(globals[k]);
     }
     const offset = start - this.base;
@@ -88,9 +91,11 @@ export class OverlapLinker {
     for (let k = 0; k < activity.length; k++) {
       if (globals[k] === -1) continue;
       const sum = this.sums.get(globals[k])!, softSum = this.softSums.get(globals[k])!, a = soft?.[k] ?? activity[k];
+      const pairSum = this.pairSums.get(globals[k])!, b = pair?.[k];
       for (let f = 0; f < frames; f++) {
         sum[offset + f] += activity[k][f];
         softSum[offset + f] += a[f];
+        if (b) pairSum[offset + f] += b[f];
       }
     }
     return { globals, created };
@@ -99,31 +104,39 @@ export class OverlapLinker {
   /**
    * Decides frames up to (not including) `end`: for each, the global speakers talking there. No later window may
    * cover them. `weak`, when given, gets one entry per frame decided: where nobody is decided, the global speaker
-   * whose mean soft activity there is highest and at least `weakOnset` (−1: none, or someone is decided).
+   * whose mean soft activity there is highest and at least `weakOnset` (−1: none, or someone is decided). `second`,
+   * likewise: where one speaker is decided, the other global speaker whose mean soft activity (with `overlapByPair`,
+   * the probability of the pair classes holding it: talking with someone, not alone) is highest and at least
+   * `overlapOnset` (a second voice at once, overlapped speech the argmax gave to one; −1: none).
    */
-  decide(end: number, weak?: number[], weakOnset = Infinity): number[][] {
+  decide(end: number, weak?: number[], weakOnset = Infinity, second?: number[], overlapOnset = Infinity, overlapByPair = false): number[][] {
     const out: number[][] = [];
     for (let frame = this.decided; frame < end; frame++) {
       const i = frame - this.base;
       const cover = i < this.cover.length ? this.cover[i] : 0;
-      if (cover === 0) { out.push([]); weak?.push(-1); continue; }
+      if (cover === 0) { out.push([]); weak?.push(-1); second?.push(-1); continue; }
       const k = Math.round(this.heard[i] / cover);
       const ranked: { g: number; a: number }[] = [];
       for (const [g, sum] of this.sums) if (sum[i] > 0) ranked.push({ g, a: sum[i] });
       ranked.sort((x, y) => y.a - x.a || x.g - y.g);
       const decided = ranked.slice(0, k).map((r) => r.g).sort((x, y) => x - y);
       out.push(decided);
-      if (weak) weak.push(decided.length ? -1 : this.halfHeard(i, cover, weakOnset));
+      if (weak) weak.push(decided.length ? -1 : this.halfHeard(this.softSums, i, cover, weakOnset));
+      if (second) second.push(decided.length === 1 ? this.halfHeard(overlapByPair ? this.pairSums : this.softSums, i, cover, overlapOnset, decided[0]) : -1);
     }
     this.decided = Math.max(this.decided, end);
     if (this.decided - this.base >= COMPACT_EVERY) this.compact();
     return out;
   }
 
-  /** The global speaker with the highest mean soft activity in frame `i` (kept-array index), if at least `onset`. */
-  private halfHeard(i: number, cover: number, onset: number): number {
+  /**
+   * The global speaker (other than `besides`) with the highest mean soft activity in frame `i` (kept-array index), if
+   * at least `onset`.
+   */
+  private halfHeard(sums: Map<number, number[]>, i: number, cover: number, onset: number, besides = -1): number {
+    if (!Number.isFinite(onset)) return -1;
     let best = -1, most = onset * cover - 1e-9;
-    for (const [g, s] of this.softSums) if (s[i] >= most && (best === -1 || s[i] > most)) { best = g; most = s[i]; }
+    for (const [g, s] of sums) if (g !== besides && s[i] >= most && (best === -1 || s[i] > most)) { best = g; most = s[i]; }
     return best;
   }
 
@@ -160,6 +173,7 @@ export class OverlapLinker {
       this.heard.push(0);
       for (const s of this.sums.values()) s.push(0);
       for (const s of this.softSums.values()) s.push(0);
+      for (const s of this.pairSums.values()) s.push(0);
     }
   }
 
@@ -169,9 +183,10 @@ export class OverlapLinker {
     this.heard.splice(0, drop);
     for (const [g, s] of this.sums) {
       s.splice(0, drop);
-      const soft = this.softSums.get(g)!;
+      const soft = this.softSums.get(g)!, pair = this.pairSums.get(g)!;
       soft.splice(0, drop);
-      if (!s.some((a) => a > 0) && !soft.some((a) => a > 0)) { this.sums.delete(g); this.softSums.delete(g); }
+      pair.splice(0, drop);
+      if (!s.some((a) => a > 0) && !soft.some((a) => a > 0)) { this.sums.delete(g); this.softSums.delete(g); this.pairSums.delete(g); }
     }
     this.base += drop;
   }

@@ -66,6 +66,19 @@ export function powersetToActivity(y: ArrayLike<number>, frames: number, hard = 
   return activity;
 }
 
+/** Per frame, the probability that local speaker k talks together with another: the pair classes holding k. */
+export function pairActivity(y: ArrayLike<number>, frames: number): Float32Array[] {
+  const pair = Array.from({ length: LOCAL_SPEAKERS }, () => new Float32Array(frames));
+  for (let f = 0; f < frames; f++) {
+    for (let c = 1; c < POWERSET.length; c++) {
+      if (POWERSET[c].length < 2) continue;
+      const p = Math.exp(y[f * POWERSET.length + c]);
+      for (const k of POWERSET[c]) pair[k][f] += p;
+    }
+  }
+  return pair;
+}
+
 export class SpeakerModelError extends Error {
   override name = 'SpeakerModelError';
 }

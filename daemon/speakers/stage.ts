@@ -17,7 +17,11 @@ import { FrameTurn } from './turns';
  * A final speaker turn, in seconds on the source's capture clock. `weak`: half-heard (the segmentation's soft scores
  * in frames where it decided nobody, tracker.ts weakOnset): it labels voice-detected speech no decided turn covers.
  */
-export interface SpeakerTurn { start: number; end: number; speaker: string; weak?: true }
+export interface SpeakerTurn {
+  start: number; end: number; speaker: string; weak?: true;
+  /** A second voice at once (tracker.ts overlapOnset): counts in the diarization, never as a line's voice (labels.ts). */
+  overlap?: true;
+}
 
 export type SpeakerEvent =
   | { type: 'turn'; turn: SpeakerTurn }
@@ -105,7 +109,7 @@ export class SpeakerStage {
         label = speakerLabel(this.firstNumber + this.labels.size);
         this.labels.set(t.speaker, label);
       }
-      if (this.reidentifier && !t.weak && !this.identified.has(t.speaker) && t.end - t.start >= MIN_IDENTIFY_SEC) {
+      if (this.reidentifier && !t.weak && !t.overlap && !this.identified.has(t.speaker) && t.end - t.start >= MIN_IDENTIFY_SEC) {
         this.identified.add(t.speaker);
         const known = [...new Set(this.labels.values())].filter((l) => l !== label);
         const heard = [...this.lastEnd].filter(([l, end]) => l !== label && end > t.start - WINDOW_SAMPLES / SAMPLE_RATE).map(([l]) => l);
@@ -116,8 +120,8 @@ export class SpeakerStage {
           label = earlier;
         }
       }
-      if (!t.weak) this.lastEnd.set(label, Math.max(this.lastEnd.get(label) ?? 0, t.end));
-      events.push({ type: 'turn', turn: { start: round(t.start), end: round(t.end), speaker: label, ...(t.weak ? { weak: true as const } : {}) } });
+      if (!t.weak && !t.overlap) this.lastEnd.set(label, Math.max(this.lastEnd.get(label) ?? 0, t.end));
+      events.push({ type: 'turn', turn: { start: round(t.start), end: round(t.end), speaker: label, ...flags(t) } });
     }
     return events;
   }
@@ -156,6 +160,9 @@ export class SpeakerStage {
 }
 
 const round = (t: number): number => Math.round(t * 1000) / 1000;
+
+/** A frame turn's kind as a SpeakerTurn carries it. */
+export const flags = (t: FrameTurn): Pick<SpeakerTurn, 'weak' | 'overlap'> => ({ ...(t.weak ? { weak: true as const } : {}), ...(t.overlap ? { overlap: true as const } : {}) });
 
 /** The decided speaker turns of a WAV file (any format the capture reads), in order of start, labels resolved. */
 export async function diarizeFile(file: string, options: Partial<DiarizeOptions> = {}, reidentifier?: SpeakerReidentifier): Promise<SpeakerTurn[]> {

@@ -7,7 +7,7 @@
  */
 import { SAMPLE_RATE } from '../capture/source';
 import { LinkingOptions, localCount, OverlapLinker } from './linking';
-import { FRAME_STEP_SAMPLES, powersetToActivity, WINDOW_FRAMES } from './segmentation';
+import { FRAME_STEP_SAMPLES, pairActivity, powersetToActivity, WINDOW_FRAMES } from './segmentation';
 import { FrameTurn, TurnBuilder, TurnOptions } from './turns';
 
 export interface DiarizeOptions extends LinkingOptions, TurnOptions {
@@ -30,6 +30,16 @@ export interface DiarizeOptions extends LinkingOptions, TurnOptions {
    * labels voice-detected speech the decided turns miss by them (labels.ts); they count in no segmentation DER.
    */
   weakOnset: number;
+  /**
+   * Overlapped speech: in frames where one speaker is decided, another speaker whose soft activity (averaged as for
+   * weak turns) is at least this talks at the same time (Infinity: none). pyannote's argmax gives a frame two voices
+   * only where the pair class is the likeliest; this hears the second voice the argmax gave to one.
+   */
+  overlapOnset: number;
+  /** The second voice's score is the probability it talks with another (the pair classes), not its whole activity. */
+  overlapByPair: boolean;
+  /** Overlap turns shorter than this (s) are dropped (a back-channel or the model's hesitation at a change). */
+  minOverlapSec: number;
 }
 
 /**
@@ -48,6 +58,9 @@ export const DEFAULT_DIARIZE_OPTIONS: Readonly<DiarizeOptions> = {
   minDurationOn: 0.25,
   minDurationOff: 0,
   weakOnset: 0.1,
+  overlapOnset: Infinity,
+  overlapByPair: false,
+  minOverlapSec: 0,
 };
 
 /** The frame of the source's frame grid a window starting at `sample` begins on (sherpa-onnx impl.h:395-396). */
@@ -57,6 +70,7 @@ export class SpeakerTracker {
   private readonly linker: OverlapLinker;
   private readonly turns: TurnBuilder;
   private readonly weakTurns: TurnBuilder;
+  private readonly overlapTurns: TurnBuilder;
   readonly stepSamples: number;
   /** The first frame not yet decided. */
   private decidedTo = 0;
@@ -65,6 +79,7 @@ export class SpeakerTracker {
     this.linker = new OverlapLinker(options);
     this.turns = new TurnBuilder(options);
     this.weakTurns = new TurnBuilder({ minDurationOn: 0, minDurationOff: options.minDurationOff });
+    this.overlapTurns = new TurnBuilder({ minDurationOn: options.minOverlapSec, minDurationOff: options.minDurationOff });
     this.stepSamples = Math.max(FRAME_STEP_SAMPLES, Math.round(options.stepSec * SAMPLE_RATE));
   }
 
@@ -74,7 +89,7 @@ export class SpeakerTracker {
    */
   get settledSec(): number {
     const decided = this.decidedTo * FRAME_STEP_SAMPLES / SAMPLE_RATE;
-    return Math.min(decided, this.turns.openSince() ?? decided, this.weakTurns.openSince() ?? decided);
+    return Math.min(decided, ...[this.turns, this.weakTurns, this.overlapTurns].map((b) => b.openSince() ?? decided));
   }
 
   /** Speakers opened so far (global indices 0…speakers−1). */
@@ -87,28 +102,33 @@ export class SpeakerTracker {
   window(startSample: number, y: ArrayLike<number>): { turns: FrameTurn[]; created: number[] } {
     const activity = powersetToActivity(y, WINDOW_FRAMES, this.options.hard);
     const count = localCount(activity, WINDOW_FRAMES, this.options.hard ? 0.5 : this.options.onset);
-    const soft = this.options.hard && Number.isFinite(this.options.weakOnset) ? powersetToActivity(y, WINDOW_FRAMES, false) : undefined;
-    const { created } = this.linker.addWindow(frameOf(startSample), activity, count, soft);
+    const soft = this.options.hard && (Number.isFinite(this.options.weakOnset) || Number.isFinite(this.options.overlapOnset))
+      ? powersetToActivity(y, WINDOW_FRAMES, false) : undefined;
+    const pair = this.options.overlapByPair && Number.isFinite(this.options.overlapOnset) ? pairActivity(y, WINDOW_FRAMES) : undefined;
+    const { created } = this.linker.addWindow(frameOf(startSample), activity, count, soft, pair);
     // Frames before the next window's first one are covered by no later window, whether one comes or not.
     return { turns: this.decide(frameOf(startSample + this.stepSamples)), created };
   }
 
   /** The source ended after `totalSamples`: every frame up to there is decided, every turn closed. */
   end(totalSamples: number): FrameTurn[] {
-    return [...this.decide(Math.floor(totalSamples / FRAME_STEP_SAMPLES)), ...this.turns.flush(), ...weakly(this.weakTurns.flush())];
+    return [...this.decide(Math.floor(totalSamples / FRAME_STEP_SAMPLES)), ...this.turns.flush(), ...weakly(this.weakTurns.flush()),
+      ...overlapping(this.overlapTurns.flush())];
   }
 
-  /** Decided turns and weak ones (`weak: true`) that became final. */
+  /** Decided turns, weak ones (`weak: true`) and second voices (`overlap: true`) that became final. */
   private decide(to: number): FrameTurn[] {
     if (to <= this.decidedTo) return [];
-    const weak: number[] = [];
-    const decisions = this.linker.decide(to, weak, this.options.weakOnset);
+    const weak: number[] = [], second: number[] = [];
+    const decisions = this.linker.decide(to, weak, this.options.weakOnset, second, this.options.overlapOnset, this.options.overlapByPair);
     this.decidedTo = to;
-    return [...this.turns.push(decisions), ...weakly(this.weakTurns.push(weak.map((g) => (g === -1 ? [] : [g]))))];
+    const frames = (gs: number[]) => gs.map((g) => (g === -1 ? [] : [g]));
+    return [...this.turns.push(decisions), ...weakly(this.weakTurns.push(frames(weak))), ...overlapping(this.overlapTurns.push(frames(second)))];
   }
 }
 
 const weakly = (turns: FrameTurn[]): FrameTurn[] => turns.map((t) => ({ ...t, weak: true }));
+const overlapping = (turns: FrameTurn[]): FrameTurn[] => turns.map((t) => ({ ...t, overlap: true }));
 
 /**
  * Where the windows over `totalSamples` of audio start (the last one padded with silence where the audio does not

@@ -11,6 +11,8 @@ export interface FrameTurn {
   start: number; end: number; speaker: number;
   /** Half-heard: the segmentation's soft scores, below its decision, in frames where it decided nobody (tracker.ts). */
   weak?: boolean;
+  /** A second voice at once: speech in frames where another speaker is decided (tracker.ts overlapOnset). */
+  overlap?: boolean;
 }
 
 export interface TurnOptions {

@@ -9,7 +9,9 @@
  * held-out group scores it. The shipped defaults (DEFAULT_DIARIZE_OPTIONS) are the rule applied to every committed
  * group; they are then scored on recordings that chose nothing (--held-out DIR, default .bench/diar-dev when present:
  * test/fixtures/real-audio/README.md says how it is made). Beside them, in the same run, the trivial baseline: one
- * speaker for all the speech the stage found (and for all the reference's speech).
+ * speaker for all the speech the stage found (and for all the reference's speech). Then the session's lines (weak
+ * onset, cuts) and overlapped speech (a second voice at once, weak turns outside voice detection: diarize/overlap.ts),
+ * each chosen on the committed recordings the same way.
  *
  *   npm run eval:diarize                       Markdown on stdout
  *   npm run eval:diarize -- --held-out DIR     another folder of held-out recordings (a vad-sets.json and its sets)
@@ -41,6 +43,11 @@ import { poolLines, scoreLines } from './diarize/lines';
 import { SAME_VOICE_DISTANCE, SpectralReidentifier } from '../../daemon/speakers/spectral';
 import { CutOptions, DEFAULT_CUT_OPTIONS } from '../../daemon/speakers/cuts';
 import { cutLines, cutWindowsOf, StretchWindows } from './diarize/cuts';
+import { OverlapOptions, overlapSection } from './diarize/overlap';
+import { WEAK_OUTSIDE_VAD } from '../../daemon/speakers/lines';
+
+/** The second-voice settings of `o` (tracker.ts overlapOnset). */
+const overlapOf = (o: OverlapOptions): OverlapOptions => ({ overlapOnset: o.overlapOnset, minOverlapSec: o.minOverlapSec, overlapByPair: o.overlapByPair });
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const DEFAULT_HELD_OUT = path.join(REPO_ROOT, '.bench', 'diar-dev');
@@ -52,7 +59,7 @@ export function gridCandidates(): DiarizeOptions[] {
   const activity = [{ hard: true, onset: 0.5 }, ...[0.5, 0.35, 0.2].map((onset) => ({ hard: false, onset }))];
   for (const stepSec of STEPS_SEC) for (const a of activity) for (const linkThreshold of [0, 0.05, 0.1, 0.2, 0.3, 0.5])
     for (const minDurationOn of [0, 0.25, 0.5, 1]) for (const minDurationOff of [0, 0.25, 0.5])
-      out.push({ stepSec, ...a, linkThreshold, minLocalFrames: 10, minDurationOn, minDurationOff, weakOnset: Infinity });
+      out.push({ stepSec, ...a, linkThreshold, minLocalFrames: 10, minDurationOn, minDurationOff, weakOnset: Infinity, overlapOnset: Infinity, overlapByPair: false, minOverlapSec: 0 });
   return out;
 }
 
@@ -100,7 +107,7 @@ async function main(): Promise<void> {
     const groups = groupRecordings(choosing.map((r) => ({ name: r.name, speakers: r.speakers ?? [r.name] })));
     const seg = segmented.get(DEFAULT_DIARIZE_OPTIONS.stepSec)!;
     const only = audio.map((a, i) => scoreDiarization(a.reference, replay(seg[i], DEFAULT_DIARIZE_OPTIONS).filter((t) => !t.weak), { durationSec: a.durationSec }));
-    const lines = await sessionLines(audio, (i, weakOnset) => replay(seg[i], { ...DEFAULT_DIARIZE_OPTIONS, weakOnset }), choosing.map((_, i) => i), groups,
+    const lines = await sessionLines(audio, (i, weakOnset, o = DEFAULT_DIARIZE_OPTIONS) => replay(seg[i], { ...DEFAULT_DIARIZE_OPTIONS, weakOnset, ...overlapOf(o) }), choosing.map((_, i) => i), groups,
       heldOut.map((_, j) => choosing.length + j), (i) => audio[i].recording.name, (i) => only[i], model);
     if (values.json) fs.writeFileSync(values.json, JSON.stringify({ collar: STANDARD_COLLAR, lines }, null, 1));
     return;
@@ -181,7 +188,7 @@ async function main(): Promise<void> {
   console.log('|---|---|---|');
   for (const s of STEPS_SEC) console.log(`| ${s} s | ${(10 / s).toFixed(0)} | ${cpuPerSec.get(s)!.toFixed(4)} |`);
   console.log(`\nLinking is by overlap only (no embedding model): a speaker silent for longer than a window (10 s) comes back under a new label.`);
-  const lines = await sessionLines(audio, (i, weakOnset) => replay(segmented.get(candidates[defaults].stepSec)![i], { ...candidates[defaults], weakOnset }),
+  const lines = await sessionLines(audio, (i, weakOnset, o = DEFAULT_DIARIZE_OPTIONS) => replay(segmented.get(candidates[defaults].stepSec)![i], { ...candidates[defaults], weakOnset, ...overlapOf(o) }),
     choose, groups, heldOut.map((_, j) => choosing.length + j), nameOf, (i) => scores[defaults][i], model);
   const spectral = await withSpectral(audio, choose, groups, heldOut.map((_, j) => choosing.length + j), nameOf);
   const embedded = values.embed ? await withEmbeddings(values.embed, audio, choose, heldOut.map((_, j) => choosing.length + j), nameOf) : undefined;
@@ -205,7 +212,7 @@ const ratio = (n: number, d: number) => (d ? (n / d).toFixed(3) : '–');
  * is chosen on the committed recordings (the lowest DER of the speech turns, then the most lines right), by leave one group
  * out and on all of them, and scored on the held-out ones beside the segmentation-only DER.
  */
-async function sessionLines(audio: readonly Scored[], turnsWith: (i: number, weakOnset: number) => SpeakerTurn[], choose: readonly number[],
+async function sessionLines(audio: readonly Scored[], turnsWith: (i: number, weakOnset: number, o?: OverlapOptions) => SpeakerTurn[], choose: readonly number[],
   groups: readonly number[][], held: readonly number[], nameOf: (i: number) => string, segmentationOnly: (i: number) => DerScore, model: SegmentationModel) {
   process.stderr.write(`eval:diarize: voice detection over ${audio.length} recordings…\n`);
   const stretches: { start: number; end: number }[][] = [];
@@ -251,8 +258,9 @@ async function sessionLines(audio: readonly Scored[], turnsWith: (i: number, wea
     console.log(`| **pooled** | ${h.lines} | **${ratio(h.linesRight, h.lines)}** | **${ratio(h.turnsRight, h.turns)}** | **${pct(der(h.speech))}** | ${pct(der(h.der))} | ${pct(der(poolDer(held.map(segmentationOnly))))} |\n`);
   }
   const cuts = await cutSection(audio, model, stretches, (i) => turnsWith(i, WEAK_ONSETS[use]), choose, groups, held, nameOf, segmentationOnly);
+  const overlap = overlapSection(audio, stretches, (i, o) => turnsWith(i, WEAK_ONSETS[use], o), choose, groups, held, nameOf, WEAK_OUTSIDE_VAD);
   return {
-    chosen: WEAK_ONSETS[chosen], shipped: DEFAULT_DIARIZE_OPTIONS.weakOnset, crossValidation: cv, cuts,
+    chosen: WEAK_ONSETS[chosen], shipped: DEFAULT_DIARIZE_OPTIONS.weakOnset, crossValidation: cv, cuts, overlap,
     onsets: WEAK_ONSETS.map((w, k) => ({ weakOnset: String(w), committed: pooled(k, choose), heldOut: pooled(k, held) })),
   };
 }

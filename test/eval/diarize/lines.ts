@@ -9,7 +9,7 @@
  *   speaker is the mapped voice the speech turns give most of it (a turn they do not cover is wrong).
  */
 import { SpeakerTurn } from '../../../daemon/speakers/stage';
-import { assignLines, SpeakerLine, speechTurns, subtract } from '../../../daemon/speakers/lines';
+import { assignLines, SpeakerLine, speechTurns, subtract, WEAK_OUTSIDE_VAD } from '../../../daemon/speakers/lines';
 import { DerScore, scoreDiarization, SpeakerSpan } from './der';
 
 /** The speaker a line gets where the stage heard no one (the source's label, "Others" in a call). */
@@ -28,14 +28,16 @@ function mostHeard(reference: readonly SpeakerSpan[], span: { start: number; end
   return best;
 }
 
-export function scoreLines(reference: readonly SpeakerSpan[], turns: readonly SpeakerTurn[], stretches: readonly { start: number; end: number }[], durationSec: number): LineScore & { assigned: SpeakerLine[] } {
+/** `weakOutside`: the speech turns take weak turns outside voice detection's stretches too (lines.ts speechTurns). */
+export function scoreLines(reference: readonly SpeakerSpan[], turns: readonly SpeakerTurn[], stretches: readonly { start: number; end: number }[], durationSec: number,
+  weakOutside = WEAK_OUTSIDE_VAD): LineScore & { assigned: SpeakerLine[] } {
   // Where the stage heard no one at all, a session shows the source's label (labels.ts): one speaker, scored as one.
   const assigned = assignLines(turns, stretches).map((l) => (l.speaker === undefined ? { ...l, speaker: SOURCE_LABEL } : l));
   const spans: SpeakerSpan[] = assigned.flatMap((l) => (l.speaker === undefined ? [] : [{ start: l.start, end: l.end, speaker: l.speaker }]));
   const der = scoreDiarization(reference, spans, { durationSec });
   // Voices are named by the speech turns' map (who speaks when); a line is right when its voice maps to its speaker.
   const mapping = new Map<string, string>();
-  const speechSpans: SpeakerSpan[] = speechTurns(turns, stretches);
+  const speechSpans: SpeakerSpan[] = speechTurns(turns, stretches, weakOutside);
   // Speech no turn is near (the stage heard only weak turns, or none): the voice its line shows.
   for (const l of assigned) speechSpans.push(...subtract(l, speechSpans).map((u) => ({ ...u, speaker: l.speaker! })));
   const speech = scoreDiarization(reference, speechSpans, { durationSec, mapping });

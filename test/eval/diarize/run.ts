@@ -5,7 +5,7 @@
  */
 import { FileSource, SAMPLE_RATE } from '../../../daemon/capture/source';
 import { SegmentationModel, WINDOW_SAMPLES } from '../../../daemon/speakers/segmentation';
-import { speakerLabel, SpeakerTurn } from '../../../daemon/speakers/stage';
+import { flags, speakerLabel, SpeakerTurn } from '../../../daemon/speakers/stage';
 import { DiarizeOptions, SpeakerTracker, windowStarts } from '../../../daemon/speakers/tracker';
 import { FrameTurn } from '../../../daemon/speakers/turns';
 
@@ -54,6 +54,6 @@ export function replay(segmented: Segmented, options: DiarizeOptions): SpeakerTu
   const labels = new Map<number, string>();
   return turns.map((t) => {
     if (!labels.has(t.speaker)) labels.set(t.speaker, speakerLabel(labels.size + 1));
-    return { start: Math.round(t.start * 1000) / 1000, end: Math.round(t.end * 1000) / 1000, speaker: labels.get(t.speaker)!, ...(t.weak ? { weak: true as const } : {}) };
+    return { start: Math.round(t.start * 1000) / 1000, end: Math.round(t.end * 1000) / 1000, speaker: labels.get(t.speaker)!, ...flags(t) };
   }).sort((a, b) => a.start - b.start || a.end - b.end);
 }
