@@ -153,21 +153,99 @@ export const SETTLE_RULES_V8 = [
 ];
 
 /**
- * The system and user messages that settle `previous` at stop: the summary so far and the final decisions (each with its
- * standing) and action items, never the transcript. The system message is the rolling summary's.
+ * Which settle: v7's (the system message's rules alone), v8's (SETTLE_RULES_V8) or v9's (v8's, the points the rolling
+ * summary dropped, and a budget that grows with the meeting). v9 is chosen by `earshot notes`' code path's `settleVersion`
+ * (the summary eval's `--settle-version 9`); a meeting's stop settles as its notes prompt says until v9 is measured on
+ * held-out meetings.
  */
-export function settleMessages(meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes, prompt: NotesPrompt = 7): { system: string; user: string } {
+export type SettleVersion = NotesPrompt | 9;
+
+/**
+ * What the settle of v9 adds (issue 56), chosen on the development twelve's judgements of v7 run A's settles: every one
+ * of the 13 (first judging) and 12 (second) facts the settled summaries missed or contradicted was already missing
+ * from the last rolling summary (the settle dropped none), and 11 of the 12 last rolling summaries sat at or one under
+ * the rolling bound of 11 points; 3 of the 13 (Marketing's survey basis and the Industrial Designer's chip preferences
+ * in IS1008c, the "basic or multi-functional" question left open in TS3010b, the one standing contradiction) were in an
+ * earlier revision's point that a later revision dropped for room. The settle cannot read the transcript: it gets
+ * those points back (droppedPoints) and the room to keep them (settledPointsFor).
+ */
+export const SETTLE_RULES_V9 = [
+  'Points the summary dropped while the meeting ran (below) were cut for room, not because they were wrong: bring back,',
+  'as points of their own or within the point they belong to, each one that still matters to someone who missed the',
+  'meeting (what was presented or reported and by whom, what it was based on, who preferred, asked for or agreed to',
+  'what, a question left open) and that no point of the summary so far or the final lists already says; where the',
+  'final lists state its outcome otherwise, the lists stand. Cite its lines.',
+];
+
+/** Dropped points the settle of v9 reads at most (the newest first), and their characters at most. */
+export const DROPPED_BOUNDS = { points: 12, chars: 2400 } as const;
+
+const words = (text: string) => new Set((text.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}'.-]*/gu) ?? []).filter((w) => w.length > 3));
+/** The share of `text`'s words (longer than 3 letters) that `other` has. */
+const sharedShare = (text: string, other: ReadonlySet<string>) => {
+  const own = words(text);
+  let shared = 0;
+  for (const w of own) if (other.has(w)) shared++;
+  return own.size ? shared / own.size : 1;
+};
+
+/**
+ * The points earlier revisions of the rolling summary had and the last one lost (the newest wording of each): a point is
+ * lost when fewer than 0.6 of its words are anywhere in `last`, and one said again in a newer dropped point is kept once.
+ * Bounded by DROPPED_BOUNDS (the newest first). On the development twelve's v7 revisions: 0 to 11 a meeting (Bed017 and Bmr025 held by the characters).
+ */
+export function droppedPoints(earlier: readonly (readonly SummaryPoint[])[], last: readonly SummaryPoint[]): SummaryPoint[] {
+  const kept = words(last.map((p) => p.text).join(' '));
+  const dropped: SummaryPoint[] = [];
+  let chars = 0;
+  for (const revision of [...earlier].reverse()) {
+    for (const p of revision) {
+      if (sharedShare(p.text, kept) >= 0.6 || dropped.some((d) => sharedShare(p.text, words(d.text)) >= 0.6)) continue;
+      if (dropped.length === DROPPED_BOUNDS.points || chars + p.text.length > DROPPED_BOUNDS.chars) return dropped;
+      dropped.push(p);
+      chars += p.text.length;
+    }
+  }
+  return dropped;
+}
+
+/**
+ * How many points a settled summary may have: SUMMARY_BOUNDS.settledPoints, and for v9 one more for each chunk past the
+ * fourth (a longer meeting drops more from its 11-point rolling summary), up to SETTLED_POINTS_V9_MAX.
+ */
+export const SETTLED_POINTS_V9_MAX = 20;
+export function settledPointsFor(version: SettleVersion, chunks: number): number {
+  if (version !== 9) return SUMMARY_BOUNDS.settledPoints;
+  return Math.min(SETTLED_POINTS_V9_MAX, SUMMARY_BOUNDS.settledPoints + Math.max(0, chunks - 4));
+}
+
+/** What the settle of v9 reads beyond v8's: the dropped points and the meeting's chunks (its budget). */
+export interface SettleExtras { dropped: readonly SummaryPoint[]; chunks: number }
+
+/**
+ * The system and user messages that settle `previous` at stop: the summary so far and the final decisions (each with its
+ * standing) and action items, never the transcript. The system message is the rolling summary's. v9 also reads the
+ * points the rolling summary dropped, and says its own budget (the system message's bound is every revision's too).
+ */
+export function settleMessages(meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes, prompt: SettleVersion = 7,
+  extras: SettleExtras = { dropped: [], chunks: 0 }): { system: string; user: string } {
   const none = ['(none)'];
+  const v9 = prompt === 9 ? [
+    ...SETTLE_RULES_V9,
+    `The settled summary may have up to ${settledPointsFor(9, extras.chunks)} points (this meeting's bound; merge only past it).`,
+  ] : [];
   const user = [
     `Meeting: ${meeting.title}`,
     `Date: ${meeting.date}`,
     ...templateGuide(meeting.template),
     '',
     'The meeting has ended: settle its summary against its final decisions and action items.',
-    ...(prompt === 8 ? SETTLE_RULES_V8 : []),
+    ...(prompt === 8 || prompt === 9 ? SETTLE_RULES_V8 : []),
+    ...v9,
     '',
     'Summary so far (JSON):',
     summaryJson(previous),
+    ...(prompt === 9 ? ['', 'Points the summary dropped while the meeting ran (JSON, the newest first):', summaryJson(extras.dropped)] : []),
     '',
     'Final decisions:',
     // A decision whose standing changed in the meeting says so: its last word is what stands (issue 56).
@@ -179,9 +257,13 @@ export function settleMessages(meeting: MeetingFacts, previous: readonly Summary
   return { system: SYSTEM, user };
 }
 
-/** The ids a settled summary may cite: the summary so far's, then the final decisions' and action items' lines, once each. */
-export function settleCitableIds(previous: readonly SummaryPoint[], outcomes: FinalOutcomes): string[] {
-  return [...new Set([...previous.flatMap((p) => p.segmentIds), ...[...outcomes.decisions, ...outcomes.actionItems].map((x) => x.segmentId).filter(Boolean)])];
+/**
+ * The ids a settled summary may cite: the summary so far's, then the final decisions' and action items' lines, then (v9)
+ * the dropped points', once each.
+ */
+export function settleCitableIds(previous: readonly SummaryPoint[], outcomes: FinalOutcomes, dropped: readonly SummaryPoint[] = []): string[] {
+  return [...new Set([...previous.flatMap((p) => p.segmentIds), ...[...outcomes.decisions, ...outcomes.actionItems].map((x) => x.segmentId).filter(Boolean),
+    ...dropped.flatMap((p) => p.segmentIds)])];
 }
 
 /**
@@ -257,8 +339,11 @@ export function rollSummary(chat: Chat, meeting: { title: string; date: string }
  * summary so far stands. Never rejects.
  */
 export function settleSummary(chat: Chat, meeting: { title: string; date: string }, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
-  signal: AbortSignal, how: SummaryCallOptions & { notesPrompt?: NotesPrompt } = {}): Promise<RolledSummary> {
-  return askSummary(chat, settleMessages(meeting, previous, outcomes, how.notesPrompt), settleCitableIds(previous, outcomes), SUMMARY_BOUNDS.settledPoints, signal, how);
+  signal: AbortSignal, how: SummaryCallOptions & { notesPrompt?: SettleVersion; extras?: SettleExtras } = {}): Promise<RolledSummary> {
+  const version = how.notesPrompt ?? 7;
+  const extras = version === 9 ? how.extras ?? { dropped: [], chunks: 0 } : { dropped: [], chunks: 0 };
+  return askSummary(chat, settleMessages(meeting, previous, outcomes, version, extras), settleCitableIds(previous, outcomes, extras.dropped),
+    settledPointsFor(version, extras.chunks), signal, how);
 }
 
 async function askSummary(chat: Chat, { system, user }: { system: string; user: string }, ids: string[], maxPoints: number, signal: AbortSignal,
@@ -302,8 +387,11 @@ async function askSummary(chat: Chat, { system, user }: { system: string; user: 
 /** What one summary call answers (rollSummary, settleSummary); `reason`, with no points: why, in fixed words. */
 export interface RolledSummary { points: SummaryPoint[] | null; model: string | undefined; tokens: number; reason?: string }
 
-/** Where a rolling summary stands: its points and how many of the meeting's chunks, from the first, it has read. */
-export interface SummarySoFar { points: SummaryPoint[]; chunks: number }
+/**
+ * Where a rolling summary stands: its points and how many of the meeting's chunks, from the first, it has read; and
+ * (rollOver keeps them, for the settle of v9) the points of each revision it replaced, oldest first.
+ */
+export interface SummarySoFar { points: SummaryPoint[]; chunks: number; earlier?: SummaryPoint[][] }
 
 /**
  * Rolls `sofar` on (in place) over those of `chunks` it has not read, in meeting order: one call each (`ask`: rollSummary
@@ -326,6 +414,7 @@ export async function rollOver(chunks: readonly { index: number; lines: readonly
     how.spent?.(rolled.tokens);
     sofar.chunks = group.index + 1;
     if (!rolled.points) continue;
+    if (sofar.points.length) (sofar.earlier ??= []).push(sofar.points);
     sofar.points = rolled.points;
     await how.revised(rolled.model);
   }

@@ -31,6 +31,9 @@
  *   … --prompt-version 8
  *       the extraction's answers are prompt v8's (model-notes-eval.ts --prompts DIR --prompt-version 8 marks them, and
  *       the mark alone chooses v8: this flag only checks it): the settle is v8's too (modelSummary.ts's SETTLE_RULES_V8).
+ *   … --settle-version 9
+ *       the settle of v9 (modelSummary.ts's SETTLE_RULES_V9): v8's rules, the points the rolling summary dropped, and a
+ *       budget by the meeting's chunks; the revisions and the final lists as without it (their answers replay).
  *   … --judge-prompts DIR
  *       for the meetings whose summary is complete: writes DIR/<meeting>.facts.prompt.txt (split the reference summary
  *       into facts; once per meeting, before any judging, without the summary) where the meeting has no facts yet, else
@@ -51,7 +54,7 @@ import { EnhancementSettings } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { extract } from '../../daemon/understanding/extract';
 import { chunkLines, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
-import { parseSummaryAnswer, pointText, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
+import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { Chat } from '../../daemon/understanding/providers';
 import { answersCarryNotes, answersNotesPrompt, MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
@@ -183,7 +186,8 @@ export interface SummaryRun {
  * (a Chat; null: none, the rules' items alone), the summary's from `summaries` (summaryPromptChat). Throws on a wrong
  * recorded file (a changed prompt); a prompt with no answer leaves it `pending`.
  */
-export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string, record: boolean, how: { carryNotes?: boolean; notesPrompt?: NotesPrompt } = {}): Promise<SummaryRun> {
+export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string, record: boolean,
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; settleVersion?: SettleVersion } = {}): Promise<SummaryRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, as model-notes-eval.ts dates it: the prompts replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -584,6 +588,11 @@ async function main(argv: string[]): Promise<void> {
   const recordedPrompt = extractionDir === 'none' ? 7 : answersNotesPrompt(extractionDir);
   if (version !== undefined && version !== String(recordedPrompt)) throw new Error(`--prompt-version ${version}: ${extractionDir} holds prompt v${recordedPrompt}'s answers`);
   const notesPrompt: NotesPrompt = recordedPrompt;
+  // --settle-version 9 (issue 56): v9's settle over the same final lists and rolling revisions (the settle prompt alone
+  // changes, so a directory of v8's settles, copied, keeps its revisions and has its settle asked anew).
+  const settleFlag = flagValue(argv, '--settle-version');
+  if (settleFlag !== undefined && settleFlag !== '9' && settleFlag !== String(notesPrompt)) throw new Error(`--settle-version ${settleFlag}: 9, or the extraction's prompt v${notesPrompt}`);
+  const settleVersion: SettleVersion | undefined = settleFlag === '9' ? 9 : undefined;
   const summaryDir = record ?? answers;
   if (!record && !fs.existsSync(summaryDir)) {
     process.stdout.write(`No recorded summary answers in ${summaryDir}: record them with --record DIR (test/fixtures/real-meetings/README.md, "Summary answers").\n`);
@@ -593,7 +602,9 @@ async function main(argv: string[]): Promise<void> {
   for (const m of meetings) {
     if (!refs.has(m.name)) throw new Error(`${m.name}: no reference summary in ${set.references} (node scripts/qmsum-summary-fixture.js)`);
     const extraction = extractionDir === 'none' ? null : replayingChat(path.join(extractionDir, m.name));
-    runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, { carryNotes: argv.includes('--carry') || notesPrompt === 8 || answersCarryNotes(extractionDir), notesPrompt }));
+    runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, {
+      carryNotes: argv.includes('--carry') || notesPrompt === 8 || answersCarryNotes(extractionDir), notesPrompt, ...(settleVersion ? { settleVersion } : {}),
+    }));
   }
   const waiting = runs.filter((r) => r.pending);
   if (record) {
