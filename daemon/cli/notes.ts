@@ -22,6 +22,7 @@ import { templateForStart } from '../templates/choose';
 import { isoDate } from '../understanding/dates';
 import { extract, SpokenLine } from '../understanding/extract';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../understanding/modelTranscript';
+import { SETTLE_DEFAULT } from '../understanding/modelSummary';
 import { Chat } from '../understanding/providers';
 import { LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
@@ -94,8 +95,8 @@ export async function notes(argv: string[], io: Io): Promise<number> {
           if (r.outcome === 'applied') return;
           io.err(`earshot: language model: ${'settle' in r ? 'settling the summary against the final decisions and action items' : `the summary of chunk ${r.chunk}`} got no answer (${r.reason ?? r.outcome})`);
         } },
-        // Prompt v7 (issue 56): each part read with what the parts before it noted.
-        { carryNotes, ...(template ? { template } : {}) });
+        // Each part read with what the parts before it noted (issue 56), and then the settle as at a meeting's stop (v9).
+        { carryNotes, ...(carryNotes ? { settleVersion: SETTLE_DEFAULT } : {}), ...(template ? { template } : {}) });
     } finally {
       host?.close();
     }

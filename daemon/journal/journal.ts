@@ -298,10 +298,14 @@ export type SummaryRecord = Extract<JournalRecord, { type: 'summary' }>;
 export const lastSummary = (records: readonly JournalRecord[]): SummaryRecord | undefined =>
   records.filter((r): r is SummaryRecord => r.type === 'summary').pop();
 
-/** Where the journaled rolling summary stands (its points, the chunks it read), to roll on from: none yet, nothing read. */
-export function summarySoFarOf(records: readonly JournalRecord[]): { points: SummaryRecord['points']; chunks: number } {
-  const last = lastSummary(records);
-  return { points: last?.points ?? [], chunks: last?.chunks ?? 0 };
+/**
+ * Where the journaled rolling summary stands (its points, the chunks it read), to roll on from: none yet, nothing read;
+ * `earlier`, the points of each revision before it (the settle brings back what they dropped for room).
+ */
+export function summarySoFarOf(records: readonly JournalRecord[]): { points: SummaryRecord['points']; chunks: number; earlier: SummaryRecord['points'][] } {
+  const revisions = records.filter((r): r is SummaryRecord => r.type === 'summary');
+  const last = revisions.at(-1);
+  return { points: last?.points ?? [], chunks: last?.chunks ?? 0, earlier: revisions.slice(0, -1).map((r) => r.points).filter((points) => points.length > 0) };
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { carriesNotes, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
 import { JournalContents, JournalRecord, JournalWriteError, lastSummary, summaryRecord, summarySoFarOf } from '../journal/journal';
-import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, ModelChunk, modelChunks, modelExtractionRecords, NOTES_PROMPT_DEFAULT } from '../understanding/modelExtract';
+import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, ModelChunk, modelChunks, modelExtractionRecords } from '../understanding/modelExtract';
 import { reduceChunks } from '../understanding/chunkMerge';
 import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
 import { cpuModelHoldsForWhisper, LocalModelHost } from '../understanding/local/host';
@@ -17,7 +17,7 @@ import { notesCacheDir, notesStateDir } from '../models/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
 import { hasModelSections, templateSectionsRecord, writeModelSections } from '../understanding/templateSections';
 import { PromptTemplate } from '../understanding/templateGuide';
-import { FinalOutcomes, finalOutcomes, MeetingFacts, rollOver, rollSummary, settleAtStop, settleSummary, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
+import { FinalOutcomes, finalOutcomes, MeetingFacts, rollOver, rollSummary, settleAtStop, SETTLE_DEFAULT, settleExtrasOf, settleSummary, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from '../session/config';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 
@@ -85,7 +85,7 @@ export class ModelExtractions {
         // A summary settled already (its daemon died after) is not asked again.
         if (last?.settled === undefined) {
           const settled = await settleAtStop(summary, {
-            ask: (previous) => this.settler(sessionId, meeting, options, abort.signal)(previous, finalOutcomes([...journal.records, ...records])),
+            ask: (previous) => this.settler(sessionId, meeting, options, abort.signal)(previous, finalOutcomes([...journal.records, ...records]), settleExtrasOf(summary, previous)),
             refused: () => whyNotAsked(sofar, run.declined, abort.signal.aborted),
             spent: (tokens) => { sofar.tokens += tokens; },
           });
@@ -125,9 +125,10 @@ export class ModelExtractions {
   private settler(sessionId: string, meeting: { title: string; date: string }, options: ExtractionRunOptions, signal: AbortSignal): ChunkRunner['settle'] {
     const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
     const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
-    // With carried notes the lists are the default prompt's (v8), and so is the settle; without, each part read alone (v6).
-    return (previous, outcomes) => settleSummary(options.chat, meeting, previous, outcomes, signal, {
-      timeoutMs, ...(carriesNotes(options.settings) ? { notesPrompt: NOTES_PROMPT_DEFAULT } : {}), ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
+    // With carried notes the lists are the default prompt's (v8) and the settle SETTLE_DEFAULT's (v9, reading what the
+    // rolling summary dropped); without, each part read alone (v6).
+    return (previous, outcomes, extras) => settleSummary(options.chat, meeting, previous, outcomes, signal, {
+      timeoutMs, ...(carriesNotes(options.settings) ? { notesPrompt: SETTLE_DEFAULT, ...(extras ? { extras } : {}) } : {}), ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
     });
   }
 
@@ -252,11 +253,11 @@ export class ModelExtractions {
         if (!options) return { points: null, model: undefined, tokens: 0 };
         return this.summarizer(sessionId, meeting, options, abort.signal)(previous, chunk);
       },
-      settle: async (previous, outcomes) => {
+      settle: async (previous, outcomes, extras) => {
         if (abort.signal.aborted) return { points: null, model: undefined, tokens: 0, reason: 'cancelled' };
         const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
         if (!options) return { points: null, model: undefined, tokens: 0, reason: 'model unavailable' };
-        return this.settler(sessionId, meeting, options, abort.signal)(previous, outcomes);
+        return this.settler(sessionId, meeting, options, abort.signal)(previous, outcomes, extras);
       },
       ...(template && hasModelSections(template) ? {
         sections: async (previous: readonly SummaryPoint[], outcomes: FinalOutcomes, tokensSpent: number) => {

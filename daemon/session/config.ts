@@ -12,7 +12,7 @@ import { DegradeRung, DegradeThresholds } from '../asr/degrade';
 import { SegmentAnnotation } from '../anchoring/segmentContext';
 import { SegmenterOptions, SpeechDetector } from '../vad/segmenter';
 import { ChunkLine, ChunkOptions, ModelChunk, ModelRunSummary } from '../understanding/modelExtract';
-import { FinalOutcomes, RolledSummary, SummaryPoint } from '../understanding/modelSummary';
+import { FinalOutcomes, RolledSummary, SettleExtras, SummaryPoint } from '../understanding/modelSummary';
 import { ExtractionRun } from '../understanding/providers';
 import type { EarlierParts } from '../understanding/chunkMerge';
 import type { SpeakerStage } from '../speakers/stage';
@@ -132,9 +132,10 @@ export interface ChunkRunner {
   /**
    * Settles the summary at stop (modelSummary.ts's settleSummary): one call over the summary so far and the meeting's
    * final decisions and action items, within the provider's time limit, reported (logged); nothing once cancelled. Never
-   * rejects: null points and why (fixed words) when there is no valid answer.
+   * rejects: null points and why (fixed words) when there is no valid answer. `extras`: what settle v9 reads beyond
+   * `previous` (with carried notes: modelSummary.ts SETTLE_DEFAULT).
    */
-  settle(previous: readonly SummaryPoint[], outcomes: FinalOutcomes): Promise<RolledSummary>;
+  settle(previous: readonly SummaryPoint[], outcomes: FinalOutcomes, extras?: SettleExtras): Promise<RolledSummary>;
   /** The notes template's 'model' sections, written at stop after the settle within what is left of the token budget (understanding/templateSections.ts); absent: none to write. */
   sections?(previous: readonly SummaryPoint[], outcomes: FinalOutcomes, tokensSpent: number): Promise<WrittenSections>;
   /** The session is over: a cancel no longer finds it. */

@@ -36,7 +36,7 @@ import {
 } from '../understanding/modelExtract';
 import { ReducedExtraction } from '../understanding/chunkMerge';
 import { templateSectionsRecord } from '../understanding/templateSections';
-import { finalOutcomes, RolledSummary, rollOver, settleAtStop, SummarySoFar, whyNotAsked } from '../understanding/modelSummary';
+import { finalOutcomes, RolledSummary, rollOver, settleAtStop, settleExtrasOf, SummarySoFar, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from './config';
 import { Ledger } from './ledger';
 import { baseRecords, EntryRecord, modelAddedIds, revisionsToward } from './modelRevisions';
@@ -141,6 +141,8 @@ export class LiveExtraction {
     const points = last.points.map((p) => ({ ...p, text: renameMentions(p.text, renamed) }));
     if (points.every((p, i) => p.text === last.points[i].text)) return undefined;
     this.summary.points = points;
+    // The earlier revisions too: the settle may bring back what they said (under the name the voice has now).
+    this.summary.earlier = this.summary.earlier?.map((revision) => revision.map((p) => ({ ...p, text: renameMentions(p.text, renamed) })));
     return { ...last, at: new Date().toISOString(), points };
   }
 
@@ -357,7 +359,7 @@ export class LiveExtraction {
     if (!this.sofar || last?.settled !== undefined) return;
     const runner = this.wiring.runner;
     const settled = await settleAtStop(this.summary, {
-      ask: (previous) => this.renamedAfter(() => runner.settle(previous, finalOutcomes(this.records))),
+      ask: (previous) => this.renamedAfter(() => runner.settle(previous, finalOutcomes(this.records), settleExtrasOf(this.summary, previous))),
       refused: () => whyNotAsked(this.sofar, this.declined, runner.signal.aborted),
       spent: (tokens) => { this.sofar = { ...this.sofar!, tokens: this.sofar!.tokens + tokens }; },
     });

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Journal, JOURNAL_VERSION, JournalRecord, readJournal, segmentsOf } from '../../daemon/journal/journal';
+import { Journal, JOURNAL_VERSION, JournalRecord, readJournal, segmentsOf, summarySoFarOf } from '../../daemon/journal/journal';
 
 const HEADER = {
   sessionId: 's1', title: 'Standup', startedAt: '2025-03-05T09:00:00.000Z', sources: ['file' as const], language: 'en',
@@ -62,6 +62,15 @@ describe('Journal', () => {
     }
     await journal.close();
     assert.deepEqual((await readJournal(file)).records.slice(1).map((r) => r.type === 'segment' && r.segmentId), ['file-4', 'file-4.2', 'file-5']);
+  });
+
+  it('summarySoFarOf: the last revision of the rolling summary to roll on from, and every one before it (the settle reads what they dropped)', () => {
+    const revision = (chunks: number, ...texts: string[]): JournalRecord => ({
+      type: 'summary', at: '2025-03-05T09:05:00.000Z', provider: 'local', by: 'm', chunks, points: texts.map((text) => ({ text, segmentIds: ['m-1'] })),
+    });
+    const sofar = summarySoFarOf([segment('file-1', 0, 'x'), revision(1, 'a'), revision(2), revision(3, 'b', 'c')]);
+    assert.deepEqual([sofar.chunks, sofar.points.map((p) => p.text), sofar.earlier.map((r) => r.map((p) => p.text))], [3, ['b', 'c'], [['a']]]);
+    assert.deepEqual(summarySoFarOf([segment('file-1', 0, 'x')]), { points: [], chunks: 0, earlier: [] });
   });
 
   it('creates the file with mode 0600 (transcripts are private)', async function () {

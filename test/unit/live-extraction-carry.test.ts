@@ -15,7 +15,7 @@ import { revisionsToward } from '../../daemon/session/modelRevisions';
 import { ChunkLine, modelChunks } from '../../daemon/understanding/modelExtract';
 import { Answer, Asked, harness, HEADER, localRunner, segment, serviceRunner, until } from './live-extraction-harness';
 import { IDLE_SETTLE_MS } from '../../daemon/session/liveExtraction';
-import { SETTLE_RULES_V8 } from '../../daemon/understanding/modelSummary';
+import { SETTLE_RULES_V8, SETTLE_RULES_V9 } from '../../daemon/understanding/modelSummary';
 
 const LINES = Array.from({ length: 20 }, (_, k) => segment(k + 1));
 /** The meeting's parts as the runner cuts them (chunkChars 500: seven lines, the last four the next one's first). */
@@ -96,7 +96,7 @@ describe('prompt v7 while the meeting runs: each part read with what the parts b
     assert.deepEqual(h.live.reduced().carried, { cited: 3, mergedByModel: 0, mergedByNet: 2, standingChanges: 1 });
   });
 
-  it('reads with prompt v8 by default (issue 56): every part\'s call asks for a noted entry\'s new words, and the settle at stop is v8\'s', async () => {
+  it('reads with prompt v8 by default (issue 56): every part\'s call asks for a noted entry\'s new words, and the settle at stop is v9\'s', async () => {
     const { runner, asked, settleAsked } = serviceRunner(settling, { carryNotes: true });
     const h = harness(runner);
     for (const line of LINES) await h.append(line);
@@ -104,14 +104,15 @@ describe('prompt v7 while the meeting runs: each part read with what the parts b
     assert.equal(asked.length, PARTS.length);
     for (const a of asked) assert.match(a.system!, /do not\nadd the refinement as a new entry/);
     assert.equal(settleAsked.length, 1);
-    for (const line of SETTLE_RULES_V8) assert.ok(settleAsked[0].user.includes(line), `the settle says: ${line}`);
+    for (const line of [...SETTLE_RULES_V8, ...SETTLE_RULES_V9]) assert.ok(settleAsked[0].user.includes(line), `the settle says: ${line}`);
+    assert.match(settleAsked[0].user, /^Points the summary dropped while the meeting ran/m, 'with what the rolling summary dropped');
     // Without carried notes (v6) neither: each part read alone, and the settle v7's as before.
     const v6 = serviceRunner(settling, { carryNotes: false });
     const h6 = harness(v6.runner);
     for (const line of LINES) await h6.append(line);
     await h6.live.finish();
     for (const a of v6.asked) assert.doesNotMatch(a.system!, /refinement/);
-    assert.ok(v6.settleAsked.length === 1 && !SETTLE_RULES_V8.some((line) => v6.settleAsked[0].user.includes(line)));
+    assert.ok(v6.settleAsked.length === 1 && ![...SETTLE_RULES_V8, ...SETTLE_RULES_V9].some((line) => v6.settleAsked[0].user.includes(line)));
   });
 
   it('without carryNotes (v6), the same answers: no notes in the prompts, each restatement a second entry, no history', async () => {
