@@ -80,6 +80,12 @@ export interface StreamingOptions {
   promptFirstPartial?: boolean;
   /** Seconds of encoder window beyond the utterance for a final (a full 30 s window cost 2.2 s per base.en final here). */
   finalContextMarginSec: number;
+  /**
+   * Encoder positions (20 ms each) beyond an utterance's first partial's audio; every later partial has
+   * PARTIAL_CTX_MARGIN. The onset's 0.42 s need 21: with the later partials' 32 more its encoder ran over 53 (issue 60).
+   * Unset: FIRST_PARTIAL_CTX_MARGIN.
+   */
+  firstPartialCtxMargin?: number;
   /** Audio of ended utterances waiting for their final beyond which the recognizer stops reading (memory bound). */
   maxPendingSec: number;
 }
@@ -96,6 +102,11 @@ export const DEFAULT_STREAMING_OPTIONS: StreamingOptions = {
   finalContextMarginSec: 1,
   maxPendingSec: 120,
 };
+
+/** Encoder positions (20 ms each) beyond a partial's audio (an utterance's first partial: firstPartialCtxMargin). */
+export const PARTIAL_CTX_MARGIN = 32;
+/** The default of StreamingOptions.firstPartialCtxMargin, chosen on development clips (speed.md, issue 60, 3G). */
+export const FIRST_PARTIAL_CTX_MARGIN = 4;
 
 /** A file read as fast as it goes: nobody watches it happen, only the finals count. */
 export const BATCH_STREAMING_OPTIONS: StreamingOptions = { ...DEFAULT_STREAMING_OPTIONS, partials: false, earlyFinal: false };
@@ -384,8 +395,10 @@ export async function* recognize(
       // 0.3 s of pre-roll) says a word at most, and a decode that runs to the cap costs a decoder step per token.
       maxTokens: Math.ceil(Math.min(pcm.length / SAMPLE_RATE, speechSec) * options.maxTokensPerSec) + 4,
       // The encoder need not run over the whole 30 s window, only over the audio present (50 frames/s):
-      // partials get a small margin; finals a full second more, since they are the text that stays.
-      audioCtx: Math.min(1500, Math.ceil((pcm.length / SAMPLE_RATE + (partial ? 0 : options.finalContextMarginSec)) * 50) + 32),
+      // partials get a small margin (the first, which people wait for, a smaller one); finals a full second more,
+      // since they are the text that stays.
+      audioCtx: Math.min(1500, Math.ceil((pcm.length / SAMPLE_RATE + (partial ? 0 : options.finalContextMarginSec)) * 50) +
+        (partial && first ? options.firstPartialCtxMargin ?? FIRST_PARTIAL_CTX_MARGIN : PARTIAL_CTX_MARGIN)),
     };
   };
   /** Whisper's CPU on what shows (or may show) as a partial counts against the partials' share of a core (partialDutyCycle). */

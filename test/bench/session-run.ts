@@ -59,6 +59,9 @@ export interface DecodeCall {
  *   BENCH_WHATIF_FIRST_PROMPT=1      an utterance's first partial is conditioned on the previous sentence too
  *                                    (StreamingOptions.promptFirstPartial); with EARSHOT_DECODE_BESIDE=0 (no second
  *                                    context), the first partial as it was before the decode beside
+ *   BENCH_WHATIF_FIRST_CTX_MARGIN=N  an utterance's first partial's encoder window reaches N positions (20 ms each)
+ *                                    beyond its audio instead of StreamingOptions.firstPartialCtxMargin (32: as every
+ *                                    later partial, the first partial before issue 60's shorter window)
  */
 /**
  * How often the realtime file source hands over its frames: by default a microphone's period (live capture delivers
@@ -79,6 +82,7 @@ export const WHATIF = {
   earlyEndMs: process.env.BENCH_WHATIF_EARLY_END_MS || undefined,
   partialCapAll: process.env.BENCH_WHATIF_PARTIAL_CAP_ALL === '1',
   firstPrompt: process.env.BENCH_WHATIF_FIRST_PROMPT === '1',
+  firstCtxMargin: process.env.BENCH_WHATIF_FIRST_CTX_MARGIN ? Number(process.env.BENCH_WHATIF_FIRST_CTX_MARGIN) : undefined,
 };
 const partialMsScale = WHATIF.partialDuty
   ? (1 / WHATIF.partialDuty - 1) / (1 / DEFAULT_STREAMING_OPTIONS.partialDutyCycle - 1)
@@ -92,6 +96,7 @@ export const whatIfNote = (): string | undefined => {
     WHATIF.onsetMs !== undefined && `BENCH_WHATIF_ONSET_MS=${WHATIF.onsetMs}`,
     WHATIF.earlyEndMs !== undefined && `BENCH_WHATIF_EARLY_END_MS=${WHATIF.earlyEndMs}`,
     WHATIF.partialCapAll && 'BENCH_WHATIF_PARTIAL_CAP_ALL=1', WHATIF.firstPrompt && 'BENCH_WHATIF_FIRST_PROMPT=1',
+    WHATIF.firstCtxMargin !== undefined && `BENCH_WHATIF_FIRST_CTX_MARGIN=${WHATIF.firstCtxMargin}`,
     process.env.EARSHOT_DECODE_BESIDE === '0' && 'EARSHOT_DECODE_BESIDE=0 (no second context: the first partial waits its turn)',
   ].filter(Boolean);
   return on.length ? `WHAT-IF RUN (${on.join(', ')}): not Earshot's current policy.` : undefined;
@@ -213,6 +218,7 @@ export async function benchService(modelPath: string, serviceConfig: Partial<Ser
   if (WHATIF.dropThreshold !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { dropThreshold: number }).dropThreshold = WHATIF.dropThreshold;
   if (WHATIF.onsetMs !== undefined) (DEFAULT_SEGMENTER_OPTIONS as { onsetMs: number }).onsetMs = WHATIF.onsetMs;
   if (WHATIF.firstPrompt) (DEFAULT_STREAMING_OPTIONS as { promptFirstPartial: boolean }).promptFirstPartial = true;
+  if (WHATIF.firstCtxMargin !== undefined) (DEFAULT_STREAMING_OPTIONS as { firstPartialCtxMargin?: number }).firstPartialCtxMargin = WHATIF.firstCtxMargin;
   if (WHATIF.earlyEndMs !== undefined) {
     (DEFAULT_SEGMENTER_OPTIONS as { earlyEndMs?: number }).earlyEndMs = WHATIF.earlyEndMs === 'off' ? undefined : Number(WHATIF.earlyEndMs);
   }

@@ -246,6 +246,14 @@ export function benchModel(preset: 'tiny.en' | 'base.en', weights = benchWeights
 }
 
 /**
+ * A generated model with the real dimensions of `preset` and its untouched random decoder: text that moves with
+ * whatever the encoder outputs (onset-window.ts compares encoder windows by it).
+ */
+export function benchRandomModel(preset: 'tiny.en' | 'base.en', weights = benchWeights()): string {
+  return generatedModel(`${preset}-random${weightsSuffix(weights)}.bin`, { preset, ftype: weights });
+}
+
+/**
  * 25 distinct tokens from the sample's script: as many as a real model takes for its longest turn (Bob's "Um, so, yeah.
  * I found the problem with the session token. I'll fix the login timeout by Friday.", GPT-2 byte-pair tokens, ~24-25),
  * each once because a saying model cannot repeat one.

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { Decoder, DEFAULT_STREAMING_OPTIONS, recognize, RecognizedSegment } from '../../daemon/asr/streaming';
+import { Decoder, DEFAULT_STREAMING_OPTIONS, FIRST_PARTIAL_CTX_MARGIN, recognize, RecognizedSegment } from '../../daemon/asr/streaming';
 import { DecodeAbortedError, DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
 import { FRAME_SAMPLES } from '../../daemon/capture/source';
 import { BESIDE_MAX_MODEL_BYTES, BESIDE_MIN_MEMORY_FACTOR, secondContextAffordable } from '../../daemon/asr/modelLifecycle';
@@ -114,6 +114,7 @@ describe('The first partial beside the previous turn\'s final (issue 60)', () =>
     assert.equal(c.beside.length, 1, 'the onset decoded beside u1\'s final');
     assert.equal(c.beside[0].request.pcm.length, 13 * FRAME_SAMPLES);
     assert.equal(c.beside[0].request.final, false);
+    assert.equal(c.beside[0].request.audioCtx, Math.ceil((13 * FRAME_SAMPLES / 16000) * 50) + FIRST_PARTIAL_CTX_MARGIN, 'the onset\'s short encoder window beside too');
     assert.ok(!out.some((s) => s.segmentId === 'u2'), 'held until the start is confirmed (a stop within the shortest speech would discard it)');
     confirm.open();
     await settle();

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { Decoder, DEFAULT_STREAMING_OPTIONS, newRecognizerStats, recognize, RecognizedSegment, StreamingOptions } from '../../daemon/asr/streaming';
+import { Decoder, DEFAULT_STREAMING_OPTIONS, FIRST_PARTIAL_CTX_MARGIN, newRecognizerStats, PARTIAL_CTX_MARGIN, recognize, RecognizedSegment, StreamingOptions } from '../../daemon/asr/streaming';
+import { decodeParams } from '../../daemon/asr/whisper';
 import { DecodeAbortedError, DecodeRequest, DecodeResult } from '../../daemon/asr/whisper';
 import { FRAME_SAMPLES, SAMPLE_RATE } from '../../daemon/capture/source';
 import { UtteranceEvent } from '../../daemon/vad/segmenter';
@@ -125,10 +126,37 @@ describe('Streaming policy (recognize)', () => {
       assert.equal(p.final, false);
       assert.equal(p.text, `hello ${p.endSample}`, 'a partial carries the text of the audio decoded so far');
     }
-    // A partial only encodes the audio present (50 encoder frames a second, plus a margin).
-    for (const r of partialRequests) assert.equal(r.audioCtx, Math.ceil((r.pcm.length / SAMPLE_RATE) * 50) + 32);
+    // A partial only encodes the audio present (50 encoder frames a second, plus a margin: the first a smaller one).
+    partialRequests.forEach((r, i) => assert.equal(r.audioCtx, Math.ceil((r.pcm.length / SAMPLE_RATE) * 50) + (i === 0 ? FIRST_PARTIAL_CTX_MARGIN : PARTIAL_CTX_MARGIN)));
     assert.equal(finals[0].endSample, frames * FRAME_SAMPLES);
     assert.equal(finals[0].text, `hello ${frames * FRAME_SAMPLES}`);
+  });
+
+  it('decodes an utterance\'s first partial over its audio and a few positions, never the whole window; later partials and finals keep their margins', async () => {
+    // Issue 60: the onset's 0.42 s are 21 encoder positions; its decode ran over 53 (the later partials' margin) and
+    // whisper's default is all 1500. A first partial's encoder cost is what people wait for; a final's window is the
+    // text that stays, and a short one there would cut its last words' context.
+    const decoder = new FakeDecoder((r) => `hello ${r.pcm.length}`);
+    const frames = secondsToFrames(3);
+    await run(utterance('u1', frames), decoder);
+    const partials = decoder.requests.filter((r) => !r.final);
+    const finals = decoder.requests.filter((r) => r.final);
+    assert.ok(partials.length >= 2 && finals.length === 1, `${partials.length} partials, ${finals.length} finals`);
+    const positions = (r: DecodeRequest) => Math.ceil((r.pcm.length / SAMPLE_RATE) * 50);
+    const first = partials[0];
+    assert.equal(first.pcm.length, 13 * FRAME_SAMPLES, 'the first partial is the onset\'s audio');
+    assert.equal(first.audioCtx, positions(first) + FIRST_PARTIAL_CTX_MARGIN);
+    assert.ok(FIRST_PARTIAL_CTX_MARGIN < PARTIAL_CTX_MARGIN);
+    // What whisper.cpp is handed: 0 would be its whole 30 s window.
+    assert.equal(decodeParams({ language: 'en', threads: 1 }, first).audio_ctx, positions(first) + FIRST_PARTIAL_CTX_MARGIN);
+    for (const r of partials.slice(1)) assert.equal(r.audioCtx, positions(r) + PARTIAL_CTX_MARGIN, 'a later partial keeps its margin');
+    const finalSec = finals[0].pcm.length / SAMPLE_RATE;
+    assert.equal(finals[0].audioCtx, Math.ceil((finalSec + DEFAULT_STREAMING_OPTIONS.finalContextMarginSec) * 50) + PARTIAL_CTX_MARGIN, 'a final keeps a second beyond its audio');
+    // The margin is an option (the bench's base arm sets the later partials' 32).
+    const asBefore = new FakeDecoder(() => 'hello');
+    await run(utterance('u1', 13), asBefore, { firstPartialCtxMargin: PARTIAL_CTX_MARGIN });
+    const onset = asBefore.requests.find((r) => !r.final)!;
+    assert.equal(onset.audioCtx, positions(onset) + PARTIAL_CTX_MARGIN);
   });
 
   it('skips a partial while the decode budget (duty cycle) is spent', async () => {
