@@ -10,8 +10,8 @@
  * group; they are then scored on recordings that chose nothing (--held-out DIR, default .bench/diar-dev when present:
  * test/fixtures/real-audio/README.md says how it is made). Beside them, in the same run, the trivial baseline: one
  * speaker for all the speech the stage found (and for all the reference's speech). Then the session's lines (weak
- * onset, cuts) and overlapped speech (a second voice at once, weak turns outside voice detection: diarize/overlap.ts),
- * each chosen on the committed recordings the same way.
+ * onset, cuts), overlapped speech (a second voice at once, weak turns outside voice detection: diarize/overlap.ts)
+ * and the window level before the model (diarize/level.ts), each chosen on the committed recordings the same way.
  *
  *   npm run eval:diarize                       Markdown on stdout
  *   npm run eval:diarize -- --held-out DIR     another folder of held-out recordings (a vad-sets.json and its sets)

@@ -1,9 +1,9 @@
 /**
  * The segmentation model's input level (issue 57: the missed speech of quiet headset mixes), for `npm run
  * eval:diarize`: how loud the windows the model sees are, how missed reference speech relates to its level, and per
- * window level (windowLevel.ts levelWindow: off, raised to a target RMS or peak with a gain cap) the DER of the
- * session's speech turns and of the stage's turns alone, with DER's parts and the lines right. The committed recordings
- * choose (the lowest pooled DER of the speech turns; ties to off, then grid order), by leave one group out and on all
+ * window level (windowLevel.ts levelWindow: off, raised to a target RMS or peak with a gain cap, or per block) the
+ * DER of the session's speech turns and of the stage's turns alone, with DER's parts and the lines right. The
+ * committed recordings choose (the lowest pooled DER of the speech turns; ties to off, then grid order), by leave one group out and on all
  * of them; the held-out ones are scored beside.
  */
 import { SAMPLE_RATE } from '../../../daemon/capture/source';
@@ -18,11 +18,12 @@ import { rmsOf, WindowLevel } from './windowLevel';
 export const SHIPPED_LEVEL: WindowLevel | undefined = undefined;
 
 /**
- * Levels tried: off; whole-window RMS targets (−32, −26, −20 dBFS) and a peak target, each with gain caps of 4 and 16;
- * per-block (local) RMS targets −32 and −26 dBFS with caps of 4 and 16.
+ * Levels tried: off; whole-window RMS targets (a floor for the quietest windows, −50, −46, −40 dBFS, then −32, −26,
+ * −20 dBFS) and a peak target, each with gain caps of 4 and 16; per-block (local) RMS targets −32 and −26 dBFS with
+ * caps of 4 and 16.
  */
 export const LEVEL_GRID: (WindowLevel | undefined)[] = [undefined,
-  ...[0.025, 0.05, 0.1].flatMap((target) => [4, 16].map((maxGain) => ({ by: 'rms' as const, target, maxGain }))),
+  ...[0.003, 0.005, 0.01, 0.025, 0.05, 0.1].flatMap((target) => [4, 16].map((maxGain) => ({ by: 'rms' as const, target, maxGain }))),
   ...[4, 16].map((maxGain) => ({ by: 'peak' as const, target: 0.5, maxGain })),
   ...[0.025, 0.05].flatMap((target) => [4, 16].map((maxGain) => ({ by: 'local' as const, target, maxGain })))];
 export const levelName = (l: WindowLevel | undefined): string => (l ? `${l.by} → ${l.target}, gain ≤ ${l.maxGain}` : 'off (as captured)');
