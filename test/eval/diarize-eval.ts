@@ -10,14 +10,15 @@
  * group; they are then scored on recordings that chose nothing (--held-out DIR, default .bench/diar-dev when present:
  * test/fixtures/real-audio/README.md says how it is made). Beside them, in the same run, the trivial baseline: one
  * speaker for all the speech the stage found (and for all the reference's speech). Then the session's lines (weak
- * onset, cuts) and overlapped speech (a second voice at once, weak turns outside voice detection: diarize/overlap.ts),
- * each chosen on the committed recordings the same way.
+ * onset, cuts), overlapped speech (a second voice at once, weak turns outside voice detection: diarize/overlap.ts)
+ * and the window level before the model (diarize/level.ts), each chosen on the committed recordings the same way.
  *
  *   npm run eval:diarize                       Markdown on stdout
  *   npm run eval:diarize -- --held-out DIR     another folder of held-out recordings (a vad-sets.json and its sets)
  *   npm run eval:diarize -- --json FILE        the figures as JSON as well
  *   npm run eval:diarize -- --lines-only       only the transcribed lines' sections (issue 57), shipped segmentation setting
  *   npm run eval:diarize -- --committed-only   without the held-out recordings (to look at the committed ones alone)
+ *   npm run eval:diarize -- --level-only       only the window level's section (diarize/level.ts), shipped settings
  *   npm run eval:diarize -- --embed MODEL.onnx  also with a speaker-embedding model re-identifying voices (the catalog's
  *                                              3D-Speaker CAM++ file: models/voiceModel.ts): DER per similarity
  *                                              threshold, the threshold chosen on the committed recordings, reported
@@ -45,6 +46,7 @@ import { CutOptions, DEFAULT_CUT_OPTIONS } from '../../daemon/speakers/cuts';
 import { cutLines, cutWindowsOf, StretchWindows } from './diarize/cuts';
 import { OverlapOptions, overlapSection } from './diarize/overlap';
 import { WEAK_OUTSIDE_VAD } from '../../daemon/speakers/lines';
+import { levelSection } from './diarize/level';
 
 /** The second-voice settings of `o` (tracker.ts overlapOnset). */
 const overlapOf = (o: OverlapOptions): OverlapOptions => ({ overlapOnset: o.overlapOnset, minOverlapSec: o.minOverlapSec, overlapByPair: o.overlapByPair });
@@ -86,12 +88,24 @@ const oneSpeaker = (turns: readonly { start: number; end: number }[]): SpeakerSp
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { 'held-out': { type: 'string' }, json: { type: 'string' }, embed: { type: 'string' },
-    'lines-only': { type: 'boolean' }, 'committed-only': { type: 'boolean' } } });
+    'lines-only': { type: 'boolean' }, 'committed-only': { type: 'boolean' }, 'level-only': { type: 'boolean' } } });
   const heldOutDir = values['committed-only'] ? undefined : values['held-out'] ?? (fs.existsSync(path.join(DEFAULT_HELD_OUT, 'vad-sets.json')) ? DEFAULT_HELD_OUT : undefined);
   const choosing = realRecordings(REAL_AUDIO_DIR);
   const heldOut = heldOutDir ? realRecordings(heldOutDir) : [];
   const all = [...choosing, ...heldOut];
   const model = await SegmentationModel.load();
+  const groupsOf = () => groupRecordings(choosing.map((r) => ({ name: r.name, speakers: r.speakers ?? [r.name] })));
+  const heldIndices = heldOut.map((_, j) => choosing.length + j);
+  if (values['level-only']) {
+    const audio: Scored[] = [];
+    for (const r of all) {
+      const samples = await readAudio(r.file);
+      audio.push({ recording: r, samples, durationSec: samples.length / SAMPLE_RATE, reference: speakerSpans(r.turns as { start: number; end: number; speaker?: string }[]) });
+    }
+    const level = await levelSection(model, audio, await vadStretches(audio), choosing.map((_, i) => i), groupsOf(), heldIndices, (i) => audio[i].recording.name);
+    if (values.json) fs.writeFileSync(values.json, JSON.stringify({ collar: STANDARD_COLLAR, level }, null, 1));
+    return;
+  }
 
   // The model's windows, once per recording and step.
   process.stderr.write(`eval:diarize: segmenting ${all.length} recordings at steps ${STEPS_SEC.join(', ')} s…\n`);
@@ -104,11 +118,11 @@ async function main(): Promise<void> {
   }
   if (values['lines-only']) {
     // The lines alone (issue 57's sections), with the shipped segmentation setting: no grid, no re-identification.
-    const groups = groupRecordings(choosing.map((r) => ({ name: r.name, speakers: r.speakers ?? [r.name] })));
+    const groups = groupsOf();
     const seg = segmented.get(DEFAULT_DIARIZE_OPTIONS.stepSec)!;
     const only = audio.map((a, i) => scoreDiarization(a.reference, replay(seg[i], DEFAULT_DIARIZE_OPTIONS).filter((t) => !t.weak), { durationSec: a.durationSec }));
-    const lines = await sessionLines(audio, (i, weakOnset, o = DEFAULT_DIARIZE_OPTIONS) => replay(seg[i], { ...DEFAULT_DIARIZE_OPTIONS, weakOnset, ...overlapOf(o) }), choosing.map((_, i) => i), groups,
-      heldOut.map((_, j) => choosing.length + j), (i) => audio[i].recording.name, (i) => only[i], model);
+    const lines = await sessionLines(audio, await vadStretches(audio), (i, weakOnset, o = DEFAULT_DIARIZE_OPTIONS) => replay(seg[i], { ...DEFAULT_DIARIZE_OPTIONS, weakOnset, ...overlapOf(o) }), choosing.map((_, i) => i), groups,
+      heldIndices, (i) => audio[i].recording.name, (i) => only[i], model);
     if (values.json) fs.writeFileSync(values.json, JSON.stringify({ collar: STANDARD_COLLAR, lines }, null, 1));
     return;
   }
@@ -125,7 +139,7 @@ async function main(): Promise<void> {
   const scores = candidates.map((c) => audio.map((_, i) => score(i, turnsOf(c, i))));
 
   const choose = choosing.map((_, i) => i);
-  const groups = groupRecordings(choosing.map((r) => ({ name: r.name, speakers: r.speakers ?? [r.name] })));
+  const groups = groupsOf();
   const nameOf = (i: number) => audio[i].recording.name;
 
   console.log(`## Speaker turns chosen by cross-validation (\`npm run eval:diarize\`)\n`);
@@ -181,23 +195,25 @@ async function main(): Promise<void> {
     return { pooled: p('s'), noCollar: p('noCollar'), base: p('base'), oracle: p('oracle') };
   };
   const inSample = table(`Shipped defaults on the recordings that chose them (${optionsName(candidates[defaults])})`, choose);
-  const held = table('Shipped defaults on the held-out recordings (they chose nothing)', heldOut.map((_, j) => choosing.length + j));
+  const held = table('Shipped defaults on the held-out recordings (they chose nothing)', heldIndices);
 
   console.log('### CPU of the segmentation model, per second of audio (one thread, this machine)\n');
   console.log('| window step | model runs per 10 s of audio | CPU-s per audio-s |');
   console.log('|---|---|---|');
   for (const s of STEPS_SEC) console.log(`| ${s} s | ${(10 / s).toFixed(0)} | ${cpuPerSec.get(s)!.toFixed(4)} |`);
   console.log(`\nLinking is by overlap only (no embedding model): a speaker silent for longer than a window (10 s) comes back under a new label.`);
-  const lines = await sessionLines(audio, (i, weakOnset, o = DEFAULT_DIARIZE_OPTIONS) => replay(segmented.get(candidates[defaults].stepSec)![i], { ...candidates[defaults], weakOnset, ...overlapOf(o) }),
-    choose, groups, heldOut.map((_, j) => choosing.length + j), nameOf, (i) => scores[defaults][i], model);
-  const spectral = await withSpectral(audio, choose, groups, heldOut.map((_, j) => choosing.length + j), nameOf);
-  const embedded = values.embed ? await withEmbeddings(values.embed, audio, choose, heldOut.map((_, j) => choosing.length + j), nameOf) : undefined;
+  const stretches = await vadStretches(audio);
+  const lines = await sessionLines(audio, stretches, (i, weakOnset, o = DEFAULT_DIARIZE_OPTIONS) => replay(segmented.get(candidates[defaults].stepSec)![i], { ...candidates[defaults], weakOnset, ...overlapOf(o) }),
+    choose, groups, heldIndices, nameOf, (i) => scores[defaults][i], model);
+  const level = await levelSection(model, audio, stretches, choose, groups, heldIndices, nameOf);
+  const spectral = await withSpectral(audio, choose, groups, heldIndices, nameOf);
+  const embedded = values.embed ? await withEmbeddings(values.embed, audio, choose, heldIndices, nameOf) : undefined;
 
   if (values.json) {
     fs.writeFileSync(values.json, JSON.stringify({
       collar: STANDARD_COLLAR, shipped: optionsName(candidates[defaults]), ruled: optionsName(candidates[ruled]),
       crossValidation: { folds: folds.map((f) => ({ ...f, der: der(f.test), baseDer: der(f.base) })), pooled: cvPooled, der: der(cvPooled), baseDer: der(cvBase) },
-      inSample, heldOut: held, lines, spectral, cpuPerAudioSec: Object.fromEntries(cpuPerSec), ...(embedded ? { embedded } : {}),
+      inSample, heldOut: held, lines, level, spectral, cpuPerAudioSec: Object.fromEntries(cpuPerSec), ...(embedded ? { embedded } : {}),
     }, null, 1));
   }
 }
@@ -212,11 +228,16 @@ const ratio = (n: number, d: number) => (d ? (n / d).toFixed(3) : '–');
  * is chosen on the committed recordings (the lowest DER of the speech turns, then the most lines right), by leave one group
  * out and on all of them, and scored on the held-out ones beside the segmentation-only DER.
  */
-async function sessionLines(audio: readonly Scored[], turnsWith: (i: number, weakOnset: number, o?: OverlapOptions) => SpeakerTurn[], choose: readonly number[],
-  groups: readonly number[][], held: readonly number[], nameOf: (i: number) => string, segmentationOnly: (i: number) => DerScore, model: SegmentationModel) {
+/** Voice detection as a session runs it (vadConfig's defaults, a meeting) over every recording: its speech stretches. */
+async function vadStretches(audio: readonly Scored[]): Promise<{ start: number; end: number }[][]> {
   process.stderr.write(`eval:diarize: voice detection over ${audio.length} recordings…\n`);
   const stretches: { start: number; end: number }[][] = [];
   for (const a of audio) stretches.push((await detect(a.recording.file, vadConfig({}, 'meeting'))).speech);
+  return stretches;
+}
+
+async function sessionLines(audio: readonly Scored[], stretches: readonly { start: number; end: number }[][], turnsWith: (i: number, weakOnset: number, o?: OverlapOptions) => SpeakerTurn[], choose: readonly number[],
+  groups: readonly number[][], held: readonly number[], nameOf: (i: number) => string, segmentationOnly: (i: number) => DerScore, model: SegmentationModel) {
   const scored = WEAK_ONSETS.map((w) => audio.map((a, i) => scoreLines(a.reference, turnsWith(i, w), stretches[i], a.durationSec)));
   const pooled = (w: number, idx: readonly number[]) => {
     const s = scored[w].filter((_, i) => idx.includes(i));

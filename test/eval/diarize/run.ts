@@ -8,6 +8,7 @@ import { SegmentationModel, WINDOW_SAMPLES } from '../../../daemon/speakers/segm
 import { flags, speakerLabel, SpeakerTurn } from '../../../daemon/speakers/stage';
 import { DiarizeOptions, SpeakerTracker, windowStarts } from '../../../daemon/speakers/tracker';
 import { FrameTurn } from '../../../daemon/speakers/turns';
+import { levelWindow, WindowLevel } from './windowLevel';
 
 export interface Segmented {
   totalSamples: number;
@@ -28,15 +29,15 @@ export async function readAudio(file: string): Promise<Float32Array> {
   return out;
 }
 
-/** The model's output for every window of `audio` at `stepSec`. */
-export async function segment(model: SegmentationModel, audio: Float32Array, stepSec: number): Promise<Segmented> {
+/** The model's output for every window of `audio` at `stepSec`, each at `level` (windowLevel.ts; none: as the stage feeds it). */
+export async function segment(model: SegmentationModel, audio: Float32Array, stepSec: number, level?: WindowLevel): Promise<Segmented> {
   const step = Math.round(stepSec * SAMPLE_RATE);
   const windows: Segmented['windows'] = [];
   const cpu0 = process.cpuUsage();
   for (const start of windowStarts(audio.length, step, WINDOW_SAMPLES)) {
     const window = new Float32Array(WINDOW_SAMPLES);
     window.set(audio.subarray(start, Math.min(audio.length, start + WINDOW_SAMPLES)));
-    windows.push({ start, y: (await model.run(window)).slice() });
+    windows.push({ start, y: (await model.run(levelWindow(window, level))).slice() });
   }
   const cpu = process.cpuUsage(cpu0);
   return { totalSamples: audio.length, stepSec, windows, cpuSec: (cpu.user + cpu.system) / 1e6 };
