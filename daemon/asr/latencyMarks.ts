@@ -7,12 +7,13 @@
  *   vadEnd       the utterance ended: the hangover ran out, or its early final was done and ended it (earlyEndMs)
  *   finalDecode  the decode whose text is the final (`span`: its start and end): the early final's, or one after the end
  *   finalReady   the recognizer hands the final to the session
+ *   cut          the session has its pieces where the voice changes (speakers.ts `pieces`; at once for a source not split)
  *   journaled    the session has journaled it (and the items it brings): it is announced next
  * and on its way to its first partial (issue 60):
  *   heard        the recognizer learns of the utterance (its onset, or its start when no onset was told)
  *   firstPartial the recognizer hands its first partial over (`span`: the decode whose text it is)
  */
-export type LatencyStage = 'drop' | 'vadEnd' | 'finalDecode' | 'finalReady' | 'journaled' | 'heard' | 'firstPartial';
+export type LatencyStage = 'drop' | 'vadEnd' | 'finalDecode' | 'finalReady' | 'cut' | 'journaled' | 'heard' | 'firstPartial';
 
 export interface LatencyMark {
   segmentId: string;

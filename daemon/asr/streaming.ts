@@ -181,6 +181,13 @@ export interface RecognizerContext {
    * has, and the final may be sent now. Absent: finals wait for the segmenter's end.
    */
   endEarly?(id: string, finalEndSample: number): boolean;
+  /**
+   * The decode of utterance `id`'s final starts (early, or at the end), of the speech [startSample, endSample) its
+   * final will carry if it stands: what depends only on that audio may start beside it (the speaker cut, issue 60).
+   */
+  finalPending?(id: string, startSample: number, endSample: number): void;
+  /** The early final told by finalPending was stopped (the speech came back): the final will be of other audio. */
+  finalCancelled?(id: string): void;
 }
 
 /** One utterance as the recognizer tracks it, from its first audio until its final is out. */
@@ -579,6 +586,7 @@ export async function* recognize(
       if (ended.speculation?.key === requestKey(asked)) {
         text = ended.speculation.text;
       } else {
+        ctx.finalPending?.(u.id, u.speechStartSample, u.speechEndSample);
         text = yield* whileDecoding(decode(asked), ended);
         ended.finalDecode = lastDecode;
       }
@@ -601,11 +609,13 @@ export async function* recognize(
       live.speculatedAt = live.droppedAt;
       const asked = request(finalAudio(u), false);
       inFlight = { kind: 'earlyFinal', of: live };
+      ctx.finalPending?.(u.id, u.speechStartSample, u.speechEndSample);
       try {
         live.decodedText = yield* whileDecoding(decode(asked, true), live);
         live.decodedDuring = lastDecode;
       } catch (e) {
         if (!(e instanceof DecodeAbortedError)) throw e;
+        ctx.finalCancelled?.(u.id);
         // The updates due before it were not shown: counted now, as its completion would have (health stays current).
         cover(live, u);
         continue;

@@ -209,6 +209,9 @@ export class Session {
       },
       accept: (segment, speaker) => this.accept(segment, speaker),
       hear: (frame) => this.speakers.hear(frame),
+      // The speech a final's decode is of: its cut where the voice changes starts beside the decode (issue 60).
+      finalPending: (source, id, start, end) => this.speakers.finalPending(source, id, start / SAMPLE_RATE, end / SAMPLE_RATE),
+      finalCancelled: (source, id) => this.speakers.finalCancelled(source, id),
       failed: (e) => {
         // The session survives a failed source: what was finalized stays, the error is reported at the end. A journal
         // that cannot be written ends it: nothing more could be kept (and a final not journaled is never announced).
@@ -358,6 +361,7 @@ export class Session {
     if (!segment.final || !segment.text) return this.announce(() => this.events.transcript(segment));
     // A final where the voice changes is cut there (one voice a line); every piece is journaled before any is announced.
     const shared = shareText(segment.text, await this.speakers.pieces(segment));
+    latencyMark(segment.segmentId, 'cut');
     const pieces: TranscriptSegment[] = shared.length < 2 ? [segment] : shared.map((p, k) => ({
       ...segment, t0: p.start, t1: p.end, text: p.text,
       ...(k > 0 ? { segmentId: `${segment.segmentId}.${k + 1}`, continues: `${segment.segmentId}${k > 1 ? `.${k}` : ''}` } : {}),

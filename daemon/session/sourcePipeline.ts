@@ -45,6 +45,9 @@ export interface PipelineWiring {
    * frame may answer a promise to wait for (the stage fell a minute behind: a file waits rather than lose audio).
    */
   hear?(frame: AudioFrame): Promise<void> | undefined;
+  /** A final's decode starts, or an early one stopped (RecognizerContext.finalPending, finalCancelled): for the speaker cut. */
+  finalPending?(source: SourceKind, id: string, startSample: number, endSample: number): void;
+  finalCancelled?(source: SourceKind, id: string): void;
 }
 
 /** Who waits for a source's pipeline to flush (see Session.whenFlushed). */
@@ -95,6 +98,8 @@ export async function runSourcePipeline(source: AudioSource, signal: AbortSignal
       normalOptions: base,
       stats: stats.recognizerOf(source.kind),
       endEarly: (id, finalEndSample) => control.endEarly?.(id, finalEndSample) ?? false,
+      finalPending: (id, start, end) => wiring.finalPending?.(source.kind, id, start, end),
+      finalCancelled: (id) => wiring.finalCancelled?.(source.kind, id),
     };
     // A pause marker ends a run: the segmenter and recognizer flush as at the end of the audio (the utterance in
     // progress gets its final), then a new run takes the frames after the resume, numbering utterances on.

@@ -43,6 +43,10 @@ export interface SessionSpeakersWiring {
 const MAX_QUEUED_SEC = 60;
 /** The longest a final waits for its cut (one model run or a few, tens of ms of CPU each). */
 const CUT_WAIT_MS = 2000;
+/** Cuts started ahead of their finals a source keeps (the live utterance's, and ended ones' waiting for their finals). */
+const MAX_CUTS_AHEAD = 4;
+/** EARSHOT_CUT_AHEAD=0: every final is cut once its text is there (the base of the bench's pairs, issue 60). */
+const CUT_AHEAD = process.env.EARSHOT_CUT_AHEAD !== '0';
 /** Audio kept for cutting a final (s): its longest utterance (25 s) and the recognizer's lag behind it, within reason. */
 const RECENT_AUDIO_SEC = 60;
 /** A gap in a source's capture clock longer than a window (a pause, a recorder down) starts a new stage: nothing links across it. */
@@ -63,6 +67,8 @@ class SourceRun {
   heardTo = 0;
   /** The latest RECENT_AUDIO_SEC of audio heard (the queue's copies), for cutting finals (capture clock, in order). */
   readonly recent: AudioFrame[] = [];
+  /** Cuts started as finals' decodes started (finalPending), by segment id, oldest first: the span each is of. */
+  readonly ahead = new Map<string, { t0: number; t1: number; cut: Promise<{ start: number; end: number }[]> }>();
   constructor(readonly kind: SourceKind) {}
 }
 
@@ -114,22 +120,55 @@ export class SessionSpeakers {
   }
 
   /**
-   * Where a final about to be journaled changes voice (speakers/cuts.ts): its pieces (s), or the whole final when its
-   * source is not split, its audio is no longer kept, or the model fails (the stage reports its own failure).
+   * A final's decode starts (the early final at a pause, or the final at the end) over the speech [t0, t1] (s): its cut
+   * starts now, beside the decode, on the same audio (issue 60: a cut started only once the text is there made every
+   * final wait for a model run after whisper). `pieces` takes it when the final that comes has the same span.
    */
-  async pieces(segment: { source: SourceKind; t0: number; t1: number }): Promise<{ start: number; end: number }[]> {
+  finalPending(source: SourceKind, segmentId: string, t0: number, t1: number): void {
+    const run = this.runs.get(source);
+    if (!CUT_AHEAD || !run) return;
+    const cut = this.cut(run, t0, t1);
+    if (!cut) return;
+    cut.catch(() => undefined); // a failed cut ahead is a whole final when taken, nothing when not
+    run.ahead.set(segmentId, { t0, t1, cut });
+    // Bounded: a source has one utterance pending at a time, and a few ended ones waiting for their finals at most.
+    while (run.ahead.size > MAX_CUTS_AHEAD) run.ahead.delete(run.ahead.keys().next().value!);
+  }
+
+  /** The final of `segmentId` will not be the one its cut ahead was for (its early final stopped: the speech came back). */
+  finalCancelled(source: SourceKind, segmentId: string): void {
+    this.runs.get(source)?.ahead.delete(segmentId);
+  }
+
+  /**
+   * Where a final about to be journaled changes voice (speakers/cuts.ts): its pieces (s), or the whole final when its
+   * source is not split, its audio is no longer kept, or the model fails (the stage reports its own failure). The cut
+   * started ahead for the same span when there is one (finalPending), else one now.
+   */
+  async pieces(segment: { source: SourceKind; segmentId?: string; t0: number; t1: number }): Promise<{ start: number; end: number }[]> {
     const whole = [{ start: segment.t0, end: segment.t1 }];
-    const run = this.runs.get(segment.source), model = this.stages?.segment;
-    if (!run || !model || this.failure) return whole;
-    const audio = framesAudio(run.recent, Math.round(segment.t0 * SAMPLE_RATE), Math.round(segment.t1 * SAMPLE_RATE));
-    if (!audio) return whole;
+    const run = this.runs.get(segment.source);
+    if (!run || this.failure) return whole;
+    const ahead = segment.segmentId === undefined ? undefined : run.ahead.get(segment.segmentId);
+    if (ahead) run.ahead.delete(segment.segmentId!);
+    const cut = ahead && ahead.t0 === segment.t0 && ahead.t1 === segment.t1 ? ahead.cut : this.cut(run, segment.t0, segment.t1);
+    if (!cut) return whole;
     try {
       // Bounded: a final waits for its cut no longer than CUT_WAIT_MS (a starved CPU), then goes out whole.
-      const pieces = await within(cutFinal(segment.t0, segment.t1, (from, to) => audio.read(from, to), (window) => model(window)), CUT_WAIT_MS);
+      const pieces = await within(cut, CUT_WAIT_MS);
       return pieces === TIMED_OUT ? whole : pieces;
     } catch {
       return whole;
     }
+  }
+
+  /** The model's cut of [t0, t1] (s) of `run`'s audio; none when the source has no model, failed, or the audio is not kept. */
+  private cut(run: SourceRun, t0: number, t1: number): Promise<{ start: number; end: number }[]> | undefined {
+    const model = this.stages?.segment;
+    if (!model || this.failure) return undefined;
+    const audio = framesAudio(run.recent, Math.round(t0 * SAMPLE_RATE), Math.round(t1 * SAMPLE_RATE));
+    if (!audio) return undefined;
+    return cutFinal(t0, t1, (from, to) => audio.read(from, to), (window) => model(window));
   }
 
   /** Gives a final about to be journaled its speaker (and voice, or speakerPending); it is kept to be sent again. */

@@ -30,6 +30,8 @@ export interface TurnStages {
   hangover: number;
   /** → the recognizer hands the final over (queueing behind another decode). */
   recognizer: number;
+  /** → the final's pieces where the voice changes (the speaker cut: a model run unless it ran beside the decode). */
+  cut: number;
   /** → journaled (the segment, its mentions, the items and decisions it brings). */
   journal: number;
   /** → announced (the speaker's label, the notification). */
@@ -41,6 +43,7 @@ export const STAGE_LABELS: Record<keyof TurnStages, string> = {
   decode: 'the final\'s own decode (whisper)',
   hangover: 'decode done → utterance ends (hangover or earlyEndMs outlasting the decode)',
   recognizer: '→ the recognizer hands the final over (queueing)',
+  cut: '→ its pieces where the voice changes (speaker cut)',
   journal: '→ journaled (segment, mentions, items)',
   announce: '→ announced (speaker label, notification)',
 };
@@ -56,9 +59,10 @@ export function turnStages(marks: readonly LatencyMark[], last: Announced, endWa
   const mine = marks.filter((m) => m.segmentId === id && m.at <= last.wall);
   const ready = mine.filter((m) => m.stage === 'finalReady').pop();
   const journaled = mine.filter((m) => m.stage === 'journaled').pop();
+  const cut = mine.filter((m) => m.stage === 'cut').pop();
   const decode = mine.filter((m) => m.stage === 'finalDecode').pop()?.span;
   const end = mine.filter((m) => m.stage === 'vadEnd').pop();
-  if (!ready || !journaled || !decode || !end) return undefined;
+  if (!ready || !cut || !journaled || !decode || !end) return undefined;
   const drop = mine.filter((m) => m.stage === 'drop' && m.at <= Math.min(decode.start, end.at)).pop();
   const dropAt = drop?.at ?? end.at;
   return {
@@ -67,7 +71,8 @@ export function turnStages(marks: readonly LatencyMark[], last: Announced, endWa
     decode: decode.end - decode.start,
     hangover: Math.max(0, end.at - decode.end),
     recognizer: ready.at - Math.max(decode.end, end.at),
-    journal: journaled.at - ready.at,
+    cut: cut.at - ready.at,
+    journal: journaled.at - cut.at,
     announce: last.wall - journaled.at,
   };
 }
