@@ -17,13 +17,12 @@ import { EchoSuppressor } from './echo';
 import { SessionStats } from './stats';
 
 /**
- * Where a source of a resumed session had got to: utterances numbered before the interruption, the last final's text
- * and end (s), and where each final's speech ended (s, by utterance number; a replayed file is cut where they were).
+ * Where a source of a resumed session had got to: utterances numbered before the interruption, the last final's text,
+ * and where each final's speech ended (s, by utterance number; a replayed file is cut where they were).
  */
 export interface ResumePoint {
   utterances: number;
   lastText: string;
-  endSec: number;
   speechEnds: ReadonlyMap<number, number>;
 }
 
@@ -169,12 +168,8 @@ async function* observed(frames: AsyncIterable<AudioFrame>, { stats, echo, degra
 
 /** A replayed file's guide to the cuts its first run made (ReplayGuide), from the journal's finals. */
 function replayGuide(resumed: ResumePoint): ReplayGuide {
-  const toSample = (sec: number) => Math.round(sec * SAMPLE_RATE);
-  return {
-    finalized: resumed.utterances,
-    speechEnds: new Map([...resumed.speechEnds].map(([n, sec]) => [n, toSample(sec)])),
-    lastSpeechEnd: toSample(resumed.endSec),
-  };
+  const speechEnds = new Map([...resumed.speechEnds].map(([n, sec]) => [n, Math.round(sec * SAMPLE_RATE)]));
+  return { finalized: resumed.utterances, speechEnds, lastSpeechEnd: Math.max(0, ...speechEnds.values()) };
 }
 
 /**
