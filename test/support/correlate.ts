@@ -70,3 +70,43 @@ export function readWavMono16(file: string): Float32Array {
   for (let i = 0; i < out.length; i++) out[i] = b.readInt16LE(2 * i) / 32768;
   return out;
 }
+
+/** One block of the reference, found near where the whole reference sits. */
+export interface BlockMatch {
+  /** The block's first sample in the reference. */
+  start: number;
+  /** Its best lag minus the whole reference's lag: > 0 the block came later than the reference says (time inserted). */
+  shift: number;
+  r: number;
+}
+
+/**
+ * The reference cut into blocks of `block` samples, each found within `search` samples of where the whole match puts it:
+ * where a capture differs from what was played (audio lost, time inserted, a distorted stretch).
+ */
+export function blockMatches(ref: Float32Array, cap: Float32Array, lag: number, block = 8000, search = 1600): BlockMatch[] {
+  const out: BlockMatch[] = [];
+  for (let start = 0; start + block <= ref.length; start += block) {
+    const part = ref.subarray(start, start + block);
+    let best: BlockMatch = { start, shift: 0, r: -2 };
+    for (let shift = -search; shift <= search; shift++) {
+      const { r, n } = pearsonAt(part, cap, lag + start + shift);
+      if (n === block && r > best.r) best = { start, shift, r };
+    }
+    out.push(best);
+  }
+  return out;
+}
+
+/** A failure message's account of the blocks: "0.0 s r 0.99, 0.5 s r 0.41 (+320 samples), …". */
+export function describeBlocks(blocks: BlockMatch[], rate = 16000): string {
+  return blocks.map((b) => `${(b.start / rate).toFixed(1)} s r ${b.r.toFixed(2)}${b.shift ? ` (${b.shift > 0 ? '+' : ''}${b.shift} samples)` : ''}`).join(', ');
+}
+
+/**
+ * Whether every block was found at r ≥ `minR`, in order: each at most `maxStep` samples later than the one before and
+ * none earlier (lost audio brings what follows earlier; time a sound server inserted moves it later).
+ */
+export function heldInOrder(blocks: BlockMatch[], minR: number, maxStep: number): boolean {
+  return blocks.every((b, i) => b.r >= minR && (i === 0 || (b.shift >= blocks[i - 1].shift - 2 && b.shift - blocks[i - 1].shift <= maxStep)));
+}
