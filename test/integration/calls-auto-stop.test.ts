@@ -39,6 +39,8 @@ describe('auto-stop of a meeting started for a call, on a real PulseAudio (real 
   let faultFlag: string;
   /** One line per source-outputs query the daemon made: its time in ms. */
   let queryLog: string;
+  /** `<inFlight>.<pid>` exists while a sources query that found the fault flag unset runs. */
+  let inFlight: string;
   let apps: FakeCallApps;
   const autoStops: AutoStopStateParams[] = [];
   const calls: CallsChangedParams[] = [];
@@ -53,13 +55,18 @@ describe('auto-stop of a meeting started for a call, on a real PulseAudio (real 
     assert.ok(real, 'pactl is not installed');
     faultFlag = path.join(dir, 'fail-pactl');
     queryLog = path.join(dir, 'pactl-queries');
+    inFlight = path.join(dir, 'pactl-in-flight');
     const bin = path.join(dir, 'bin');
     fs.mkdirSync(bin);
     fs.writeFileSync(path.join(bin, 'pactl'), [
       '#!/bin/sh',
       'case "$*" in *source-outputs*)',
       `  date +%s%3N >> '${queryLog}'`,
-      `  if [ -e '${faultFlag}' ]; then echo "Connection failure: Connection refused" >&2; exit 1; fi;;`,
+      // Marked in flight before the flag is read: a query that read it unset may still list the sources after the flag
+      // is set (a loaded machine), so the test waits for these to end before it changes what pactl would list.
+      `  touch '${inFlight}'.$$`,
+      `  if [ -e '${faultFlag}' ]; then rm -f '${inFlight}'.$$; echo "Connection failure: Connection refused" >&2; exit 1; fi`,
+      `  '${real}' "$@"; rc=$?; rm -f '${inFlight}'.$$; exit $rc;;`,
       'esac',
       `exec '${real}' "$@"`,
     ].join('\n'), { mode: 0o755 });
@@ -178,6 +185,8 @@ describe('auto-stop of a meeting started for a call, on a real PulseAudio (real 
     // From here only the meeting's auto-stop asks pactl.
     await client.connection.sendRequest(CallsWatch, { on: false });
     fs.writeFileSync(faultFlag, '');
+    // A query that read the flag unset must not list the sources after the app's stream is gone.
+    await client.waitFor('the queries begun before the fault ended', () => !fs.readdirSync(dir).some((f) => f.startsWith('pactl-in-flight.')), 30_000);
     // The app's stream goes: PulseAudio's event has the daemon look, and pactl fails.
     await apps.end(app);
     const endedAt = Date.now();
