@@ -8,8 +8,9 @@
 # win32-x64 package's native parts (scripts/wine-setup.sh, scripts/build-win32.js); and the two VSIXes the VSIX and
 # Wine suites test, packaged by scripts/package-vsix.js as those suites package them. That work runs here in the
 # background at idle priority (SCHED_IDLE: it runs only on CPU the tests leave, and a test that wants the CPU takes it
-# back at once) while the unit and integration suites run: those leave about one of the 2 cores idle (whisper decodes
-# with 1 thread there: daemon/config.ts defaultThreads; much of the integration suite waits on real-time audio).
+# back at once) while the unit and integration suites run: those leave part of the 2 cores idle though they run two
+# files at a time (whisper decodes with 1 thread there: daemon/config.ts defaultThreads; much of the integration suite
+# waits on real-time audio).
 # The Vulkan module is built in whisper's stage folder without touching the installed addon (build-whisper.js
 # --stage) and installed (seconds) between the integration suite and its whisper-backends test, when no daemon runs;
 # the win32 build and the packaging start once the unit suite has passed (its VSIX plans read this checkout's files,
@@ -123,10 +124,16 @@ packaged() {
 }
 
 mocha=(npx mocha --config .mocharc.json)
-step unit npm run test:unit
+# The unit and integration suites run two files at a time (mocha's parallel mode, a worker per file): much of the
+# integration suite waits on real-time audio and whisper decodes with one thread, so even two at a time keep only
+# about 1.2 of the 2 cores busy (1,075 CPU-s in 888 s here, 2026-11-28). Each test starts its own daemon, sound
+# server and folders, and the shared fixtures are made atomically (test/setup.ts), so files do not meet. The
+# background set-up keeps the CPU the two leave, as before.
+parallel=(--parallel --jobs 2)
+step unit "${mocha[@]}" "${parallel[@]}" "out/test/unit/**/*.test.js"
 touch "$prep/unit.done"
 # whisper-backends runs the Vulkan module: after it is installed, below.
-step integration "${mocha[@]}" --ignore out/test/integration/whisper-backends.test.js "out/test/integration/**/*.test.js"
+step integration "${mocha[@]}" "${parallel[@]}" --ignore out/test/integration/whisper-backends.test.js "out/test/integration/**/*.test.js"
 wait_for vulkan
 # The win32 packaging reads node_modules: the installed core changes only once it is done.
 wait_for vsix-win32
