@@ -193,6 +193,41 @@ Object.assign(FOLDERS, {
   }],
 });
 
+const PYBK = ['josepatino/pyBK', '09c34a597036615415348eb0a6f249d0b146072e'];
+const BATCHALIGN = ['TalkBank/batchalign3', '4a7f1b39e7fdcdf394fabac1a7c8b59784453457'];
+
+/** Writes an mp3 from the repository as a 16 kHz mono WAV (ffmpeg decodes, sox converts as `wav` does). */
+function mp3(repo, commit, file, out) {
+  const src = `${out}.src.mp3`, track = `${out}.track.wav`;
+  fs.writeFileSync(src, show(repo, commit, file));
+  execFileSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-i', src, '-c:a', 'pcm_s16le', '-fflags', '+bitexact', track]);
+  execFileSync('sox', ['-R', '-D', track, '-r', '16000', '-c', '1', '-b', '16', out]);
+  fs.rmSync(src); fs.rmSync(track);
+}
+
+/** The timed utterances of a CHAT transcript (`*SPK: … ␕start_end␕`, milliseconds) as RTTM lines. */
+function chatTurns(text, name) {
+  return [...text.matchAll(/^\*([A-Z0-9]+):[^\n]*?\u0015(\d+)_(\d+)\u0015/gm)].map((m) => rttmLine(name, Number(m[2]) / 1000, Number(m[3]) / 1000, m[1]));
+}
+
+/** Issue 60, a second held-out folder (found 2026-11-28): real conversation nothing was chosen on; read once. */
+Object.assign(FOLDERS, {
+  'vad-held5': [{
+    meta: { folder: 'saivt-bnews', source: 'two SAIVT-BNEWS broadcast-news clips (102 s, 9 speakers; 47 s, 2 speakers) as pyBK ships them (josepatino/pyBK audio/3054300.wav, audio/3055877.wav @09c34a59)', kind: 'meeting', licence: 'pyBK MIT; the audio "all rights reserved to their respective owners" (its README): not committed', reference: 'the corpus references as pyBK ships them: eval-tools/reference.rttm (speaker turns)' },
+    build: (dir) => {
+      const names = ['3054300', '3055877'];
+      for (const n of names) wav(...PYBK, `audio/${n}.wav`, path.join(dir, `${n}.wav`));
+      return show(...PYBK, 'eval-tools/reference.rttm').toString().trim().split('\n').filter((l) => names.includes(l.trim().split(/\s+/)[1]));
+    },
+  }, {
+    meta: { folder: 'talkbank-clips', source: 'a CHILDES family at play (father, mother, child; 18 s) and an AphasiaBank interview in Japanese (investigator, participant; 21 s), TalkBank/batchalign3 batchalign/tests/support/eng_multi_speaker.mp3 and jpn_tyo_clip.mp3 @4a7f1b39', kind: 'meeting', licence: 'TalkBank media CC BY-NC-SA (batchalign3 tests/support/PROVENANCE.md); batchalign3 BSD-3-Clause: not committed', reference: 'human: the CHAT transcripts\' utterance time marks (tests/support/parity/eng_multi_speaker.cha, jpn_tyo_timed.cha)' },
+    build: (dir) => [['eng_multi_speaker', 'eng_multi_speaker.cha'], ['jpn_tyo_clip', 'jpn_tyo_timed.cha']].flatMap(([name, cha]) => {
+      mp3(...BATCHALIGN, `batchalign/tests/support/${name}.mp3`, path.join(dir, `${name}.wav`));
+      return chatTurns(show(...BATCHALIGN, `batchalign/tests/support/parity/${cha}`).toString(), name);
+    }),
+  }],
+});
+
 function main() {
   const wanted = process.argv.slice(2);
   for (const name of wanted.length ? wanted : Object.keys(FOLDERS)) {
