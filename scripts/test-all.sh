@@ -127,8 +127,8 @@ mocha=(npx mocha --config .mocharc.json)
 # The unit and integration suites run two files at a time (mocha's parallel mode, a worker per file): much of the
 # integration suite waits on real-time audio and whisper decodes with one thread, so even two at a time keep only
 # about 1.2 of the 2 cores busy (1,075 CPU-s in 888 s here, 2026-11-28). Each test starts its own daemon, sound
-# server and folders, and the shared fixtures are made atomically (test/setup.ts), so files do not meet. The
-# background set-up keeps the CPU the two leave, as before.
+# server and folders, and the shared fixtures are made once before the workers start (test/setup.ts
+# mochaGlobalSetup), so files do not meet. The background set-up keeps the CPU the two leave, as before.
 parallel=(--parallel --jobs 2)
 step unit "${mocha[@]}" "${parallel[@]}" "out/test/unit/**/*.test.js"
 touch "$prep/unit.done"

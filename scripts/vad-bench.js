@@ -42,6 +42,15 @@ function wav(repo, commit, file, out, effects = []) {
 /** The file as it is (already 16 kHz mono). */
 function copy(repo, commit, file, out) { fs.writeFileSync(out, show(repo, commit, file)); }
 
+/** A sound track sox cannot read (an mp4's, an mp3) as `wav` writes it: ffmpeg decodes its audio, sox converts. */
+function decoded(repo, commit, file, out) {
+  const src = `${out}.src${path.extname(file)}`, track = `${out}.track.wav`;
+  fs.writeFileSync(src, show(repo, commit, file));
+  execFileSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-i', src, '-vn', '-c:a', 'pcm_s16le', '-fflags', '+bitexact', track]);
+  execFileSync('sox', ['-R', '-D', track, '-r', '16000', '-c', '1', '-b', '16', out]);
+  fs.rmSync(src); fs.rmSync(track);
+}
+
 const rttmLine = (name, start, end, speaker) => `SPEAKER ${name} 1 ${start.toFixed(3)} ${(end - start).toFixed(3)} <NA> <NA> ${speaker} <NA> <NA>`;
 
 /** Spans closer than `gap` seconds merged (words into speech segments). */
@@ -174,11 +183,7 @@ Object.assign(FOLDERS, {
   'vad-dev4': [{
     meta: { folder: 'msdwild-00001', source: 'MSDWild 00001, the sound track of visualization/RELEASED_dark_labels/00001.mp4 (X-LANCE/MSDWILD @b9f97946)', kind: 'meeting', licence: 'MSDWild: research use only, no redistribution: not committed', reference: 'human: visualization/rttm_per_file/00001.rttm' },
     build: (dir) => {
-      const mp4 = path.join(dir, '00001.src.mp4'), track = path.join(dir, '00001.track.wav');
-      fs.writeFileSync(mp4, show('X-LANCE/MSDWILD', 'b9f97946f7001e86f643d893811fbded918407bc', 'visualization/RELEASED_dark_labels/00001.mp4'));
-      execFileSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-i', mp4, '-vn', '-c:a', 'pcm_s16le', '-fflags', '+bitexact', track]);
-      execFileSync('sox', ['-R', '-D', track, '-r', '16000', '-c', '1', '-b', '16', path.join(dir, '00001.wav')]);
-      fs.rmSync(mp4); fs.rmSync(track);
+      decoded('X-LANCE/MSDWILD', 'b9f97946f7001e86f643d893811fbded918407bc', 'visualization/RELEASED_dark_labels/00001.mp4', path.join(dir, '00001.wav'));
       return show('X-LANCE/MSDWILD', 'b9f97946f7001e86f643d893811fbded918407bc', 'visualization/rttm_per_file/00001.rttm').toString().trim().split('\n');
     },
   }],
@@ -195,15 +200,6 @@ Object.assign(FOLDERS, {
 
 const PYBK = ['josepatino/pyBK', '09c34a597036615415348eb0a6f249d0b146072e'];
 const BATCHALIGN = ['TalkBank/batchalign3', '4a7f1b39e7fdcdf394fabac1a7c8b59784453457'];
-
-/** Writes an mp3 from the repository as a 16 kHz mono WAV (ffmpeg decodes, sox converts as `wav` does). */
-function mp3(repo, commit, file, out) {
-  const src = `${out}.src.mp3`, track = `${out}.track.wav`;
-  fs.writeFileSync(src, show(repo, commit, file));
-  execFileSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-i', src, '-c:a', 'pcm_s16le', '-fflags', '+bitexact', track]);
-  execFileSync('sox', ['-R', '-D', track, '-r', '16000', '-c', '1', '-b', '16', out]);
-  fs.rmSync(src); fs.rmSync(track);
-}
 
 /** The timed utterances of a CHAT transcript (`*SPK: … ␕start_end␕`, milliseconds) as RTTM lines. */
 function chatTurns(text, name) {
@@ -222,7 +218,7 @@ Object.assign(FOLDERS, {
   }, {
     meta: { folder: 'talkbank-clips', source: 'a CHILDES family at play (father, mother, child; 18 s) and an AphasiaBank interview in Japanese (investigator, participant; 21 s), TalkBank/batchalign3 batchalign/tests/support/eng_multi_speaker.mp3 and jpn_tyo_clip.mp3 @4a7f1b39', kind: 'meeting', licence: 'TalkBank media CC BY-NC-SA (batchalign3 tests/support/PROVENANCE.md); batchalign3 BSD-3-Clause: not committed', reference: 'human: the CHAT transcripts\' utterance time marks (tests/support/parity/eng_multi_speaker.cha, jpn_tyo_timed.cha)' },
     build: (dir) => [['eng_multi_speaker', 'eng_multi_speaker.cha'], ['jpn_tyo_clip', 'jpn_tyo_timed.cha']].flatMap(([name, cha]) => {
-      mp3(...BATCHALIGN, `batchalign/tests/support/${name}.mp3`, path.join(dir, `${name}.wav`));
+      decoded(...BATCHALIGN, `batchalign/tests/support/${name}.mp3`, path.join(dir, `${name}.wav`));
       return chatTurns(show(...BATCHALIGN, `batchalign/tests/support/parity/${cha}`).toString(), name);
     }),
   }],

@@ -126,34 +126,20 @@ export function audioFixtures(): FixtureEntry[] {
   const file = path.join(FIXTURES_DIR, 'manifest.json');
   if (!manifest) {
     if (!fs.existsSync(file)) {
-      // Made in a folder of this process's own and moved into place whole: the suites run their files in parallel
-      // workers (scripts/test-all.sh), and a worker must never read a fixture another is still writing.
-      const own = `${FIXTURES_DIR}.${process.pid}.tmp`;
-      fs.rmSync(own, { recursive: true, force: true });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require(path.join(REPO_ROOT, 'scripts', 'make-fixtures.js')).makeFixtures(own);
-      try {
-        fs.renameSync(own, FIXTURES_DIR);
-      } catch {
-        // Another worker's copy is in place (the same bytes: the fixtures are deterministic), or a folder an
-        // interrupted run left without its manifest, which is set aside for ours.
-        if (!fs.existsSync(file)) {
-          const stale = `${FIXTURES_DIR}.${process.pid}.stale`;
-          try {
-            fs.renameSync(FIXTURES_DIR, stale);
-            fs.renameSync(own, FIXTURES_DIR);
-          } catch {
-            // a worker moved its own copy in meanwhile
-          }
-          fs.rmSync(stale, { recursive: true, force: true });
-        }
-        fs.rmSync(own, { recursive: true, force: true });
-        if (!fs.existsSync(file)) throw new Error(`test fixtures: ${file} is missing after making them`);
-      }
+      require(path.join(REPO_ROOT, 'scripts', 'make-fixtures.js')).makeFixtures(FIXTURES_DIR);
     }
     manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as FixtureEntry[];
   }
   return manifest;
+}
+
+/**
+ * Mocha's global setup (.mocharc.json requires this file): run once, in mocha's own process before any test file and,
+ * in parallel mode (scripts/test-all.sh), before any worker starts, so the workers only ever read the fixtures it made.
+ */
+export function mochaGlobalSetup(): void {
+  audioFixtures();
 }
 
 export function fixture(name: string): string {

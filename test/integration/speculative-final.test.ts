@@ -149,13 +149,13 @@ describe('speech that drops and resumes keeps all of its audio in one final (rea
     assert.ok(Math.abs(pieces[0].t0 - TURNS[0].start) <= 0.033, `starts at ${pieces[0].t0}, the turn at ${TURNS[0].start}: ${described}`);
     assert.ok(Math.abs(pieces[pieces.length - 1].t1 - TURNS[0].end) <= 0.033, `ends at ${pieces[pieces.length - 1].t1}, the turn at ${TURNS[0].end}: ${described}`);
     assert.equal(pieces[0].continues, undefined, described);
-    const hangoverSec = vadConfig().segmenter.hangoverMs / 1000;
+    const { hangoverMs, preRollMs } = vadConfig().segmenter;
     for (let i = 1; i < pieces.length; i++) {
       assert.equal(pieces[i].continues, pieces[i - 1].segmentId, `piece ${i + 1} continues the one before: ${described}`);
       // No audio said twice (a piece starts where the one before ended, or later), none left out but a pause that
       // ended the utterance early, shorter than the hangover (else the speech would have been a new turn anyway).
       assert.ok(pieces[i].t0 >= pieces[i - 1].t1 - 0.001, `piece ${i + 1} overlaps the one before: ${described}`);
-      assert.ok(pieces[i].t0 - pieces[i - 1].t1 < hangoverSec + 0.3, `a gap longer than a pause and a pre-roll: ${described}`);
+      assert.ok(pieces[i].t0 - pieces[i - 1].t1 < (hangoverMs + preRollMs) / 1000, `a gap longer than a pause and a pre-roll: ${described}`);
     }
     // The mini model says a word per token up to the cap, 8 a second of the final's audio + 3: the words count the audio.
     const tokens = (sec: number) => Math.ceil(sec * 8) + 3;
