@@ -170,6 +170,8 @@ describe('speech that drops and resumes keeps all of its audio in one final (rea
   it('the speech did drop and resume: early finals were decoded and set aside', () => {
     const r = health.recognizer!;
     assert.equal(r.finals, finals.length);
-    assert.ok(r.finalDecodes >= 3, `${r.finalDecodes} final-grade decodes (one per drop; the turn drops after each of its sentences)`);
+    // At least one early final was decoded and set aside (speech resumed within the hangover). How many depends on
+    // when the decoder was free: on a loaded machine a drop may pass before its early final starts.
+    assert.ok(r.finalDecodes > r.finals, `${r.finalDecodes} final-grade decodes for ${r.finals} finals: none set aside`);
   });
 });

@@ -116,7 +116,8 @@ describe('voice activity detection (Silero, real model, shipped settings)', () =
     assert.ok(sensitive.speechHitSec > pooled.speechHitSec && falseSpeech(sensitive) <= 0.045, `sensitive false speech ${falseSpeech(sensitive).toFixed(4)}`);
   });
 
-  it('the cross-validated rule (turns, then fewest decodes, then speech heard): on all recordings and on most folds it picks the shipped default, which holds coverage on the folds it never saw', async () => {
+  it('the cross-validated rule (turns, then fewest decodes, then speech heard): on all recordings and on most folds it picks the shipped default, which holds coverage on the folds it never saw', async function () {
+    this.timeout(360_000); // a grid of replays: over 120 s on a loaded machine
     // The grid around the shipped setting (every threshold pair, both front ends; the timings the eval tries too).
     const grid = { ...GRID, hangoverMs: [400], minSpeechMs: [160, 224, 250] };
     // The choice is made on 31 recordings (section 12c), 11 of which cannot be committed (their licences). On the 20
