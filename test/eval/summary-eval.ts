@@ -54,12 +54,12 @@ import { EnhancementSettings } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { extract } from '../../daemon/understanding/extract';
 import { chunkLines, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
-import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
+import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BOUNDS, SummaryPoint, SummaryPrompt } from '../../daemon/understanding/modelSummary';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { Chat } from '../../daemon/understanding/providers';
 import { answersCarryNotes, answersNotesPrompt, MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
 import { kappa } from './adjudication';
-import { flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverHeldOut } from './notes-eval';
+import { flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverDevelopment, silverHeldOut } from './notes-eval';
 
 export const REFERENCES_FILE = path.join(REAL_MEETINGS_DIR, 'summaries.json');
 export const SUMMARIES_DIR = path.join(REAL_MEETINGS_DIR, 'summaries');
@@ -69,15 +69,23 @@ export const JUDGEMENTS_DIR = path.join(SUMMARIES_DIR, 'judgements');
 export const CHECK_JUDGEMENTS_DIR = path.join(SUMMARIES_DIR, 'judgements-check');
 
 /**
- * Where a set's summary is measured: the real set (its first twelve meetings the development part), or the silver set's
- * held-out part (`--meetings silver-held-out`: 45 meetings no prompt, rule or setting was chosen on; no development part).
+ * Where a set's summary is measured: the real set (its first twelve meetings the development part), the silver set's
+ * held-out part (`--meetings silver-held-out`: 45 meetings no prompt, rule or setting was chosen on; no development part),
+ * or its development part (`--meetings silver-development`: 90 meetings to choose on).
  */
 export interface SummarySet { meetings(): Meeting[]; references: string; answers: string; judgements: string; check: string; extraction: string; parts: 'development' | 'none' }
-export const SUMMARY_SETS: Record<'real' | 'silver-held-out', SummarySet> = {
+export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-development', SummarySet> = {
   real: { meetings: () => loadMeetings(REAL_MEETINGS_DIR), references: REFERENCES_FILE, answers: SUMMARY_ANSWERS_DIR, judgements: JUDGEMENTS_DIR, check: CHECK_JUDGEMENTS_DIR, extraction: MODEL_ANSWERS_DIR, parts: 'development' },
   'silver-held-out': {
     meetings: () => silverHeldOut(loadSilver()), references: path.join(SILVER_DIR, 'summaries.json'), answers: path.join(SILVER_DIR, 'summaries', 'answers'),
     judgements: path.join(SILVER_DIR, 'summaries', 'judgements'), check: path.join(SILVER_DIR, 'summaries', 'judgements-check'), extraction: path.join(SILVER_DIR, 'model-answers'), parts: 'none',
+  },
+  // The silver set's development part (90 meetings, QMSum's human summaries): where a rolling summary prompt may be
+  // chosen on more meetings than the real set's twelve. No extraction answers are recorded there: its settles read the
+  // rules' lists ('none'), so only its rolling summaries measure what ships.
+  'silver-development': {
+    meetings: () => silverDevelopment(loadSilver()), references: path.join(SILVER_DIR, 'summaries.json'), answers: path.join(SILVER_DIR, 'summaries', 'answers-development'),
+    judgements: path.join(SILVER_DIR, 'summaries', 'judgements'), check: path.join(SILVER_DIR, 'summaries', 'judgements-check'), extraction: 'none', parts: 'none',
   },
 };
 
@@ -187,7 +195,7 @@ export interface SummaryRun {
  * recorded file (a changed prompt); a prompt with no answer leaves it `pending`.
  */
 export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string, record: boolean,
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; settleVersion?: SettleVersion } = {}): Promise<SummaryRun> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; settleVersion?: SettleVersion; summaryPrompt?: SummaryPrompt } = {}): Promise<SummaryRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, as model-notes-eval.ts dates it: the prompts replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -565,7 +573,7 @@ export function scoreLine(name: string, s: Score): string {
 
 async function main(argv: string[]): Promise<void> {
   const setName = flagValue(argv, '--meetings') ?? 'real';
-  if (setName !== 'real' && setName !== 'silver-held-out') throw new Error(`--meetings ${setName}: real or silver-held-out`);
+  if (setName !== 'real' && setName !== 'silver-held-out' && setName !== 'silver-development') throw new Error(`--meetings ${setName}: real, silver-held-out or silver-development`);
   const set = SUMMARY_SETS[setName];
   const record = flagValue(argv, '--record');
   const answers = flagValue(argv, '--answers') ?? set.answers;
@@ -593,6 +601,10 @@ async function main(argv: string[]): Promise<void> {
   const settleFlag = flagValue(argv, '--settle-version');
   if (settleFlag !== undefined && settleFlag !== '9' && settleFlag !== String(notesPrompt)) throw new Error(`--settle-version ${settleFlag}: 9, or the extraction's prompt v${notesPrompt}`);
   const settleVersion: SettleVersion | undefined = settleFlag === '9' ? 9 : undefined;
+  // --summary-version 10 (issue 56): the rolling summary's prompt v10 (its revisions and settle asked anew: its own folder).
+  const summaryFlag = flagValue(argv, '--summary-version');
+  if (summaryFlag !== undefined && summaryFlag !== '7' && summaryFlag !== '10') throw new Error(`--summary-version ${summaryFlag}: 7 or 10`);
+  const summaryPrompt: SummaryPrompt | undefined = summaryFlag === '10' ? 10 : undefined;
   const summaryDir = record ?? answers;
   if (!record && !fs.existsSync(summaryDir)) {
     process.stdout.write(`No recorded summary answers in ${summaryDir}: record them with --record DIR (test/fixtures/real-meetings/README.md, "Summary answers").\n`);
@@ -604,6 +616,7 @@ async function main(argv: string[]): Promise<void> {
     const extraction = extractionDir === 'none' ? null : replayingChat(path.join(extractionDir, m.name));
     runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, {
       carryNotes: argv.includes('--carry') || notesPrompt === 8 || answersCarryNotes(extractionDir), notesPrompt, ...(settleVersion ? { settleVersion } : {}),
+      ...(summaryPrompt ? { summaryPrompt } : {}),
     }));
   }
   const waiting = runs.filter((r) => r.pending);
@@ -621,7 +634,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const out: string[] = [];
-  out.push(`Summary eval on ${meetings.length} ${setName === 'real' ? 'real meetings' : 'meetings of the silver set\'s held-out part'} (QMSum train/val; reference: each meeting's human summary of the whole meeting)`);
+  out.push(`Summary eval on ${meetings.length} ${setName === 'real' ? 'real meetings' : setName === 'silver-development' ? 'meetings of the silver set\'s development part' : 'meetings of the silver set\'s held-out part'} (QMSum train/val; reference: each meeting's human summary of the whole meeting)`);
   if (waiting.length) out.push(`INCOMPLETE: ${waiting.length} meetings lack summary answers (left out below): ${waiting.map((r) => r.meeting.name).join(', ')}`);
   const settleFailed = runs.filter((r) => !r.pending && r.settle && !r.settle.settled);
   out.push(`Settled at stop: ${runs.filter((r) => !r.pending && r.settle?.settled).length}; not settled: ${settleFailed.length}${settleFailed.length ? ` (${settleFailed.map((r) => `${r.meeting.name}: ${r.settle && !r.settle.settled ? r.settle.unsettled : ''}`).join(', ')})` : ''}`, '');

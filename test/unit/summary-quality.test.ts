@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { MODEL_ANSWERS_DIR, recordedHow, replayingChat } from '../eval/model-notes-eval';
 import { loadMeetings, REAL_MEETINGS_DIR } from '../eval/notes-eval';
 import { REAL_HELD_OUT } from '../eval/adjudication';
-import { CHECK_JUDGEMENTS_DIR, judgingAgreement, runSummary, scoreRuns, structureOf, SUMMARY_ANSWERS_DIR, SUMMARY_SETS, SummaryRun } from '../eval/summary-eval';
+import { CHECK_JUDGEMENTS_DIR, judgingAgreement, loadReferences, runSummary, scoreRuns, structureOf, SUMMARY_ANSWERS_DIR, SUMMARY_SETS, SummaryRun } from '../eval/summary-eval';
 
 describe('Summary quality floors: the real set, recorded summary answers and judgements', function () {
   this.timeout(300_000);
@@ -55,6 +55,19 @@ describe('Summary quality floors: the real set, recorded summary answers and jud
  * 1 standing contradiction (second judging 0.822, 3; kappa 0.89); run B 0.802 and 0.810; prompt v6's runs 0.826 and 0.806.
  * With a decision not to do something settled as "decided": run A 0.808, 1 (second 0.814, 1); run B 0.820, 3 (0.800, 2).
  */
+describe("the silver set's parts for the summary", () => {
+  it('the development part is the 90 meetings the held-out 45 leave: none in both, every one with a human summary', () => {
+    const dev = SUMMARY_SETS['silver-development'].meetings().map((m) => m.name);
+    const heldOut = new Set(SUMMARY_SETS['silver-held-out'].meetings().map((m) => m.name));
+    assert.equal(dev.length, 90);
+    assert.equal(heldOut.size, 45);
+    assert.deepEqual(dev.filter((m) => heldOut.has(m)), []);
+    const references = loadReferences(SUMMARY_SETS['silver-development'].references);
+    assert.deepEqual(dev.filter((m) => !references.has(m)), []);
+    assert.equal(SUMMARY_SETS['silver-development'].extraction, 'none', 'no extraction answers are recorded there: its settles read the rules\' lists');
+  });
+});
+
 const SILVER_FLOORS = { first: 0.79, second: 0.80, standing: 3 };
 describe('Summary quality floors: the silver held-out part, recorded summary answers and judgements', function () {
   this.timeout(300_000);
