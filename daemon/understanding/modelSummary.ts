@@ -44,70 +44,40 @@ const clock = (t: number) => {
 };
 
 /**
- * Which rolling summary prompt: v7's (SYSTEM_V7, the default: every recorded revision answered it) or v10's (issue 56,
- * chosen on the development twelve: SUMMARY_RULES_V10 and room for SUMMARY_POINTS_V10 points). The system message is
- * every call's of a meeting, revising and settling alike, so the settle reads the same version's.
- */
-export type SummaryPrompt = 7 | 10;
-export const SUMMARY_PROMPT_DEFAULT: SummaryPrompt = 7;
-/** The rolling summary's bound in v10: 11 of the 12 development meetings' v7 summaries sat at or one under 11. */
-export const SUMMARY_POINTS_V10 = 14;
-/** A rolling summary's points at most, by its prompt. */
-export const rollingPointsFor = (version: SummaryPrompt = SUMMARY_PROMPT_DEFAULT): number => (version === 10 ? SUMMARY_POINTS_V10 : SUMMARY_BOUNDS.points);
-
-/**
- * What v10 says beyond v7 of each point (issue 56), chosen on the development twelve's judgements of v7's settled
- * summaries: 9 of the 13 facts they missed were in no revision at all (docs/benchmarks/notes-quality.md, "the settle of
- * v9"): who asked for or wanted something (3), a presentation's detail (2), the reason behind an outcome and that all
- * agreed (2), a focus, a material's reason.
- */
-export const SUMMARY_RULES_V10 = [
-  'Each point keeps the specifics someone who missed the meeting needs: who presented, proposed, asked for, preferred or',
-  'objected to what (by role or name), the figures, reasons and examples given, and how the group responded (agreed,',
-  'objected, deferred). When the summary is full, merge related points into one rather than lose what either said.',
-];
-
-/**
  * The system message of every summary call, revising and settling alike: one system prompt, so that a local model
  * keeps it read once for both (worker.ts's 'summary' sequence, systemPromptState.ts).
  */
-function systemMessage(version: SummaryPrompt): string {
-  return [
-    'You keep the summary of a meeting. Answer with one JSON object and nothing else, of this shape:',
-    SHAPE,
-    `Rules: 3 to ${rollingPointsFor(version)} points (fewer only when little has been said; settled, up to ${SUMMARY_BOUNDS.settledPoints}), the`,
-    'meeting\'s key points and outcomes',
-    'as a careful note-taker would write them for someone who missed it. The first point is an overview: what the meeting',
-    'is (its kind and purpose, and how it opened), what it has mostly dealt with, and where it stands (once it has ended:',
-    'how it ended, where the group stood overall, what comes next); keep it current. The other points: what was presented',
-    'or reported and by whom (its substance, not that it happened), what was discussed, concluded, decided or left open.',
-    ...(version === 10 ? SUMMARY_RULES_V10 : []),
-    'Use only what you are given; never invent people, dates or outcomes. Each point is one or two plain sentences',
-    `of at most ${SUMMARY_BOUNDS.text} characters (say less rather than run on) and cites by [id] the lines it comes from,`,
-    `at most ${SUMMARY_BOUNDS.citations} of them.`,
-    'While the meeting runs you get the summary so far and the new lines: revise the summary with them. Keep its points',
-    'that still matter (with their cites), merge or replace points the new lines change, add what is new and important,',
-    'drop small talk and the running of the meeting itself (who speaks next, the agenda, technical trouble). Cite the new',
-    'lines or the lines the summary so far cites, nothing else.',
-    'When the meeting has ended you get the summary so far and the meeting\'s final decisions and action items instead of',
-    'lines: settle the summary. Keep its points and cites (the overview first, saying how the meeting ended), but state',
-    'every outcome as the final lists state it: what they list as decided was decided (never call it suggested, proposed,',
-    'considered or left open), what they list as left open',
-    'was not decided, what they list as decided against will not be done, what they list as given to the team was required',
-    'of it from outside (not the group\'s choice). Add each important decision or action item the summary lacks as a point',
-    `of its own, citing its line: the settled summary may grow to ${SUMMARY_BOUNDS.settledPoints} points (merge only past that;`,
-    'never drop a point to make room). Cite the lines the summary so far cites or the final lists\' lines, nothing else.',
-  ].join('\n');
-}
-const SYSTEM_V7 = systemMessage(7);
-const SYSTEM_V10 = systemMessage(10);
-const systemFor = (version: SummaryPrompt = SUMMARY_PROMPT_DEFAULT) => (version === 10 ? SYSTEM_V10 : SYSTEM_V7);
+const SYSTEM = [
+  'You keep the summary of a meeting. Answer with one JSON object and nothing else, of this shape:',
+  SHAPE,
+  `Rules: 3 to ${SUMMARY_BOUNDS.points} points (fewer only when little has been said; settled, up to ${SUMMARY_BOUNDS.settledPoints}), the`,
+  'meeting\'s key points and outcomes',
+  'as a careful note-taker would write them for someone who missed it. The first point is an overview: what the meeting',
+  'is (its kind and purpose, and how it opened), what it has mostly dealt with, and where it stands (once it has ended:',
+  'how it ended, where the group stood overall, what comes next); keep it current. The other points: what was presented',
+  'or reported and by whom (its substance, not that it happened), what was discussed, concluded, decided or left open.',
+  'Use only what you are given; never invent people, dates or outcomes. Each point is one or two plain sentences',
+  `of at most ${SUMMARY_BOUNDS.text} characters (say less rather than run on) and cites by [id] the lines it comes from,`,
+  `at most ${SUMMARY_BOUNDS.citations} of them.`,
+  'While the meeting runs you get the summary so far and the new lines: revise the summary with them. Keep its points',
+  'that still matter (with their cites), merge or replace points the new lines change, add what is new and important,',
+  'drop small talk and the running of the meeting itself (who speaks next, the agenda, technical trouble). Cite the new',
+  'lines or the lines the summary so far cites, nothing else.',
+  'When the meeting has ended you get the summary so far and the meeting\'s final decisions and action items instead of',
+  'lines: settle the summary. Keep its points and cites (the overview first, saying how the meeting ended), but state',
+  'every outcome as the final lists state it: what they list as decided was decided (never call it suggested, proposed,',
+  'considered or left open), what they list as left open',
+  'was not decided, what they list as decided against will not be done, what they list as given to the team was required',
+  'of it from outside (not the group\'s choice). Add each important decision or action item the summary lacks as a point',
+  `of its own, citing its line: the settled summary may grow to ${SUMMARY_BOUNDS.settledPoints} points (merge only past that;`,
+  'never drop a point to make room). Cite the lines the summary so far cites or the final lists\' lines, nothing else.',
+].join('\n');
 
 /** What the summary's prompts say of the meeting: its title, date and notes template (absent: the standard notes). */
 export interface MeetingFacts { title: string; date: string; template?: PromptTemplate }
 
 /** The system and user messages that revise `previous` with the lines of one more chunk. */
-export function summaryMessages(meeting: MeetingFacts, previous: readonly SummaryPoint[], lines: readonly ChunkLine[], version: SummaryPrompt = SUMMARY_PROMPT_DEFAULT): { system: string; user: string } {
+export function summaryMessages(meeting: MeetingFacts, previous: readonly SummaryPoint[], lines: readonly ChunkLine[]): { system: string; user: string } {
   const user = [
     `Meeting: ${meeting.title}`,
     `Date: ${meeting.date}`,
@@ -119,7 +89,7 @@ export function summaryMessages(meeting: MeetingFacts, previous: readonly Summar
     'New lines:',
     ...lines.map((l) => `[${l.segmentId}] ${clock(l.t0)} ${l.speaker}: ${l.text}`),
   ].join('\n');
-  return { system: systemFor(version), user };
+  return { system: SYSTEM, user };
 }
 
 const summaryJson = (points: readonly SummaryPoint[]) => JSON.stringify({ points: points.map((p) => ({ text: p.text, cites: p.segmentIds })) });
@@ -267,7 +237,7 @@ export const settleExtrasOf = (sofar: SummarySoFar, previous: readonly SummaryPo
  * points the rolling summary dropped, and says its own budget (the system message's bound is every revision's too).
  */
 export function settleMessages(meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes, prompt: SettleVersion = 7,
-  extras: SettleExtras = { dropped: [], chunks: 0 }, summaryPrompt: SummaryPrompt = SUMMARY_PROMPT_DEFAULT): { system: string; user: string } {
+  extras: SettleExtras = { dropped: [], chunks: 0 }): { system: string; user: string } {
   const none = ['(none)'];
   const v9 = prompt === 9 ? [
     ...SETTLE_RULES_V9,
@@ -293,7 +263,7 @@ export function settleMessages(meeting: MeetingFacts, previous: readonly Summary
     'Final action items:',
     ...(outcomes.actionItems.length ? outcomes.actionItems.map((i) => `${cite(i.segmentId)}${i.owner ?? 'no owner'}: ${i.text}${i.due ? ` (due ${i.due})` : ''}`) : none),
   ].join('\n');
-  return { system: systemFor(summaryPrompt), user };
+  return { system: SYSTEM, user };
 }
 
 /**
@@ -358,11 +328,8 @@ export interface SummaryCallReport {
   reason?: string;
 }
 
-/**
- * How a summary call is made: its time limit (working time, less the time paused for whisper), its report, and the
- * rolling summary's prompt (default SUMMARY_PROMPT_DEFAULT; a settle takes its meeting's, whose system message it shares).
- */
-export interface SummaryCallOptions { timeoutMs?: number; pausedMs?(): number; report?(r: SummaryCallReport): void; summaryPrompt?: SummaryPrompt }
+/** How a summary call is made: its time limit (working time, less the time paused for whisper) and its report. */
+export interface SummaryCallOptions { timeoutMs?: number; pausedMs?(): number; report?(r: SummaryCallReport): void }
 
 /**
  * Revises the summary with one chunk's lines: one call (one more on an answer with no valid point list), each within
@@ -372,7 +339,7 @@ export interface SummaryCallOptions { timeoutMs?: number; pausedMs?(): number; r
  */
 export function rollSummary(chat: Chat, meeting: { title: string; date: string }, previous: readonly SummaryPoint[], lines: readonly ChunkLine[],
   signal: AbortSignal, how: SummaryCallOptions = {}): Promise<RolledSummary> {
-  return askSummary(chat, summaryMessages(meeting, previous, lines, how.summaryPrompt), citableIds(previous, lines), rollingPointsFor(how.summaryPrompt), signal, how);
+  return askSummary(chat, summaryMessages(meeting, previous, lines), citableIds(previous, lines), SUMMARY_BOUNDS.points, signal, how);
 }
 
 /**
@@ -384,7 +351,7 @@ export function settleSummary(chat: Chat, meeting: { title: string; date: string
   signal: AbortSignal, how: SummaryCallOptions & { notesPrompt?: SettleVersion; extras?: SettleExtras } = {}): Promise<RolledSummary> {
   const version = how.notesPrompt ?? 7;
   const extras = version === 9 ? how.extras ?? { dropped: [], chunks: 0 } : { dropped: [], chunks: 0 };
-  return askSummary(chat, settleMessages(meeting, previous, outcomes, version, extras, how.summaryPrompt), settleCitableIds(previous, outcomes, extras.dropped),
+  return askSummary(chat, settleMessages(meeting, previous, outcomes, version, extras), settleCitableIds(previous, outcomes, extras.dropped),
     settledPointsFor(version, extras.chunks), signal, how);
 }
 

@@ -54,7 +54,7 @@ import { EnhancementSettings } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { extract } from '../../daemon/understanding/extract';
 import { chunkLines, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
-import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BOUNDS, SummaryPoint, SummaryPrompt } from '../../daemon/understanding/modelSummary';
+import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { Chat } from '../../daemon/understanding/providers';
 import { answersCarryNotes, answersNotesPrompt, MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
@@ -195,7 +195,7 @@ export interface SummaryRun {
  * recorded file (a changed prompt); a prompt with no answer leaves it `pending`.
  */
 export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string, record: boolean,
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; settleVersion?: SettleVersion; summaryPrompt?: SummaryPrompt } = {}): Promise<SummaryRun> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; settleVersion?: SettleVersion } = {}): Promise<SummaryRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, as model-notes-eval.ts dates it: the prompts replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -601,10 +601,6 @@ async function main(argv: string[]): Promise<void> {
   const settleFlag = flagValue(argv, '--settle-version');
   if (settleFlag !== undefined && settleFlag !== '9' && settleFlag !== String(notesPrompt)) throw new Error(`--settle-version ${settleFlag}: 9, or the extraction's prompt v${notesPrompt}`);
   const settleVersion: SettleVersion | undefined = settleFlag === '9' ? 9 : undefined;
-  // --summary-version 10 (issue 56): the rolling summary's prompt v10 (its revisions and settle asked anew: its own folder).
-  const summaryFlag = flagValue(argv, '--summary-version');
-  if (summaryFlag !== undefined && summaryFlag !== '7' && summaryFlag !== '10') throw new Error(`--summary-version ${summaryFlag}: 7 or 10`);
-  const summaryPrompt: SummaryPrompt | undefined = summaryFlag === '10' ? 10 : undefined;
   const summaryDir = record ?? answers;
   if (!record && !fs.existsSync(summaryDir)) {
     process.stdout.write(`No recorded summary answers in ${summaryDir}: record them with --record DIR (test/fixtures/real-meetings/README.md, "Summary answers").\n`);
@@ -616,7 +612,6 @@ async function main(argv: string[]): Promise<void> {
     const extraction = extractionDir === 'none' ? null : replayingChat(path.join(extractionDir, m.name));
     runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, {
       carryNotes: argv.includes('--carry') || notesPrompt === 8 || answersCarryNotes(extractionDir), notesPrompt, ...(settleVersion ? { settleVersion } : {}),
-      ...(summaryPrompt ? { summaryPrompt } : {}),
     }));
   }
   const waiting = runs.filter((r) => r.pending);

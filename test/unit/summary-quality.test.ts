@@ -68,6 +68,30 @@ describe("the silver set's parts for the summary", () => {
   });
 });
 
+/**
+ * The silver set's development part (issue 56): v7's rolling summaries recorded on every third of its 90 meetings (30),
+ * runs A and B, each last rolling summary judged twice (docs/benchmarks/notes-quality.md, "the rolling summary's prompt
+ * v10"): 0.858 / 0.866 (run A), 0.861 / 0.861 (run B) of 352 facts. What a next rolling prompt is chosen against.
+ */
+describe("Summary quality floors: the silver set's development part, v7's recorded rolling summaries", function () {
+  this.timeout(300_000);
+  it('30 meetings, both runs replay to what was judged, and their last rolling summaries cover the facts, in both judgings', async () => {
+    const set = SUMMARY_SETS['silver-development'];
+    const meetings = set.meetings().filter((_m, i) => i % 3 === 0);
+    assert.equal(meetings.length, 30);
+    for (const suffix of ['', '-b']) {
+      const runs: SummaryRun[] = [];
+      for (const m of meetings) runs.push(await runSummary(m, null, path.join(`${set.answers}${suffix}`, m.name), false, { settleVersion: 9 }));
+      assert.equal(structureOf(runs).cut, 0, 'no point is cut');
+      for (const dir of [set.judgements, set.check]) {
+        const { rolling } = scoreRuns(runs, dir);
+        assert.equal(rolling.meetings, 30, `run ${suffix || 'A'}: every last rolling summary replays to what was judged (${dir})`);
+        assert.ok(rolling.covered / rolling.facts >= 0.84, `run ${suffix || 'A'}: rolling coverage ${(rolling.covered / rolling.facts).toFixed(3)} fell under 0.84 (${dir})`);
+      }
+    }
+  });
+});
+
 const SILVER_FLOORS = { first: 0.79, second: 0.80, standing: 3 };
 describe('Summary quality floors: the silver held-out part, recorded summary answers and judgements', function () {
   this.timeout(300_000);
