@@ -89,6 +89,11 @@ export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-developme
   },
 };
 
+/** What the report calls each set's meetings. */
+const SET_WORDS: Record<keyof typeof SUMMARY_SETS, string> = {
+  real: 'real meetings', 'silver-held-out': 'meetings of the silver set\'s held-out part', 'silver-development': 'meetings of the silver set\'s development part',
+};
+
 /** The real set's first twelve meetings: prompts and rules may be chosen on their figures; the rest are held out. */
 export const DEVELOPMENT = ['ES2002a', 'TS3005a', 'IS1001d', 'ES2007d', 'IS1008c', 'ES2009b', 'TS3010b', 'Bro007', 'Bro008', 'Bro013', 'Bed017', 'Bmr025'];
 
@@ -573,8 +578,8 @@ export function scoreLine(name: string, s: Score): string {
 
 async function main(argv: string[]): Promise<void> {
   const setName = flagValue(argv, '--meetings') ?? 'real';
-  if (setName !== 'real' && setName !== 'silver-held-out' && setName !== 'silver-development') throw new Error(`--meetings ${setName}: real, silver-held-out or silver-development`);
-  const set = SUMMARY_SETS[setName];
+  if (!Object.hasOwn(SUMMARY_SETS, setName)) throw new Error(`--meetings ${setName}: ${Object.keys(SUMMARY_SETS).join(', ')}`);
+  const set = SUMMARY_SETS[setName as keyof typeof SUMMARY_SETS];
   const record = flagValue(argv, '--record');
   const answers = flagValue(argv, '--answers') ?? set.answers;
   const extractionDir = flagValue(argv, '--extraction-answers') ?? set.extraction;
@@ -629,7 +634,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const out: string[] = [];
-  out.push(`Summary eval on ${meetings.length} ${setName === 'real' ? 'real meetings' : setName === 'silver-development' ? 'meetings of the silver set\'s development part' : 'meetings of the silver set\'s held-out part'} (QMSum train/val; reference: each meeting's human summary of the whole meeting)`);
+  out.push(`Summary eval on ${meetings.length} ${SET_WORDS[setName as keyof typeof SUMMARY_SETS]} (QMSum train/val; reference: each meeting's human summary of the whole meeting)`);
   if (waiting.length) out.push(`INCOMPLETE: ${waiting.length} meetings lack summary answers (left out below): ${waiting.map((r) => r.meeting.name).join(', ')}`);
   const settleFailed = runs.filter((r) => !r.pending && r.settle && !r.settle.settled);
   out.push(`Settled at stop: ${runs.filter((r) => !r.pending && r.settle?.settled).length}; not settled: ${settleFailed.length}${settleFailed.length ? ` (${settleFailed.map((r) => `${r.meeting.name}: ${r.settle && !r.settle.settled ? r.settle.unsettled : ''}`).join(', ')})` : ''}`, '');
