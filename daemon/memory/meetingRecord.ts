@@ -7,7 +7,7 @@
  * item comments, as documents/markdown.ts writes them). Must not write anything.
  */
 import { ActionItem, Decision, EditorLocation, FinalSegment, MentionTarget, SegmentMention } from '../../protocol/protocol';
-import { inline } from '../../protocol/markdownText';
+import { clock, inline } from '../../protocol/markdownText';
 import { commentId } from '../documents/notesText';
 import { currentItems, JournalContents, lastSummary, segmentRoots, segmentsOf } from '../journal/journal';
 import { sessionModeOf } from '../journal/recovery';
@@ -28,7 +28,10 @@ export function meetingRecordOf(journal: JournalContents, notesText?: string, st
   if (typeof sessionId !== 'string' || !sessionId) throw new Error('the journal header has no session id');
   const end = records.find((r): r is Extract<typeof r, { type: 'end' }> => r.type === 'end');
   const roots = segmentRoots(records);
-  const segments = segmentsOf(records).filter((s) => typeof s.text === 'string')
+  const finals = segmentsOf(records).filter((s) => typeof s.text === 'string');
+  // A piece of a turn the early end split (issue 60) that the notes may show on its turn's line (markdown.ts).
+  const mayJoin = finals.map((s, i) => i > 0 && s.continues !== undefined && s.continues === finals[i - 1].segmentId && s.speaker === finals[i - 1].speaker);
+  const segments = finals
     .map((s): MemorySegment => ({ segmentId: s.segmentId, speaker: typeof s.speaker === 'string' ? s.speaker : '', t0: s.t0, t1: s.t1, text: s.text, ...anchorsOf(s, roots.get(s.segmentId)) }));
   const { actionItems, decisions } = currentItems(records);
   const meeting = {
@@ -48,7 +51,7 @@ export function meetingRecordOf(journal: JournalContents, notesText?: string, st
     summary: (lastSummary(records)?.points ?? []).filter((p) => typeof p?.text === 'string')
       .map((p) => ({ text: p.text, segmentIds: Array.isArray(p.segmentIds) ? p.segmentIds.filter((id) => typeof id === 'string') : [] })),
   };
-  if (notesText !== undefined) Object.assign(record, notesLinesOf(notesText, record));
+  if (notesText !== undefined) Object.assign(record, notesLinesOf(notesText, record, mayJoin));
   return record;
 }
 
@@ -81,19 +84,36 @@ function targetOf(t: MentionTarget): MentionTarget {
 
 /**
  * Where the notes file shows each segment and item (1-based lines). The Transcript section lists the final segments
- * in order, one `- **[` line each; an action item carries its id in a comment; a decision is found by its text.
- * A file the user changed so that the transcript lines no longer match the segments gives no segment lines.
+ * in order, one `- **[time] Speaker:**` line each, except that a piece of a turn the early end split (`mayJoin[i]`:
+ * it continues the segment before, same speaker) is added to its turn's line unless something came between (markdown.ts):
+ * such a piece is on its turn's line when the next transcript line is not its own. An action item carries its id in a
+ * comment; a decision is found by its text. A file the user changed so that the transcript lines no longer match the
+ * segments gives no segment lines.
  */
-export function notesLinesOf(notesText: string, record: Pick<MeetingRecord, 'segments' | 'actionItems' | 'decisions'>): Pick<MeetingRecord, 'segmentNotesLines' | 'itemNotesLines'> {
+export function notesLinesOf(notesText: string, record: Pick<MeetingRecord, 'segments' | 'actionItems' | 'decisions'>,
+  mayJoin: readonly boolean[] = []): Pick<MeetingRecord, 'segmentNotesLines' | 'itemNotesLines'> {
   const lines = notesText.split(/\r?\n/);
   const transcriptAt = lines.findIndex((l) => l.trim() === '## Transcript');
-  const segmentLines: number[] = [];
+  const entries: number[] = [];
   if (transcriptAt >= 0) {
     for (let i = transcriptAt + 1; i < lines.length; i++) {
       if (lines[i].startsWith('## ')) break;
-      if (lines[i].startsWith('- **[')) segmentLines.push(i + 1);
+      if (lines[i].startsWith('- **[')) entries.push(i);
     }
   }
+  const segmentLines: number[] = [];
+  let next = 0;
+  for (const [i, s] of record.segments.entries()) {
+    const own = next < entries.length && lines[entries[next]].startsWith(`- **[${clock(s.t0)}] ${inline(s.speaker)}:**`);
+    if (mayJoin[i] && !own && segmentLines.length) {
+      segmentLines.push(segmentLines[segmentLines.length - 1]);
+    } else if (next < entries.length) {
+      segmentLines.push(entries[next++] + 1);
+    } else {
+      break;
+    }
+  }
+  if (next !== entries.length) segmentLines.length = 0; // lines the segments do not account for: the file was changed
   const itemLines = new Map<string, number>();
   const byComment = new Map<string, number>();
   lines.forEach((l, i) => {

@@ -13,7 +13,7 @@ import { DEFAULT_RANKING, hitText, MeetingRecord, MemoryIndex, RankingOptions, i
 import { promptChars } from '../../protocol/textSize';
 import { MAX_QUERY_TERMS, queryTerms } from '../../daemon/memory/terms';
 import { StoredMemory } from '../../daemon/memory/storedMemory';
-import { notesLinesOf } from '../../daemon/memory/meetingRecord';
+import { meetingRecordOf, notesLinesOf } from '../../daemon/memory/meetingRecord';
 import { Memory } from '../../daemon/service/memory';
 import { pruneSessions } from '../../daemon/service/retention';
 import { Line, LOGIN, micOnly, writeJournal } from '../support/journals';
@@ -157,6 +157,33 @@ describe('meeting memory', () => {
     const hit = index.search({ query: 'purchase order', limit: 50 }).find((p) => p.hit.kind === 'actionItem');
     assert.equal(hit?.hit.text, 'Send the purchase order');
     assert.equal(hit?.lines.find((l) => l.hit)?.text, BUDGET[2][1]);
+  });
+
+  it('a turn the early end split into pieces (issue 60) is one notes line: each piece gets that line, the lines after theirs', async () => {
+    // The notes show a piece that continues the segment before (same speaker) on its turn's line (markdown.ts); the
+    // index must not take the file for one the user changed and drop every notes line of the meeting.
+    const file = path.join(storage, 'sessions', 'split.jsonl');
+    const notesPath = path.join(storage, 'notes', 'split.md');
+    const journal = await Journal.create(file, { sessionId: 'split', title: 'Split', startedAt: '2026-02-01T09:00:00.000Z', sources: ['file'], language: 'en', notesPath });
+    const said: [string, string, number, string?][] = [
+      ['Ana', 'The login times out after a minute', 0], ['Ana', 'so we raise it to five', 4.2, 'file-1'], ['Ben', 'Agreed, five minutes then.', 9],
+      ['Ben', 'And I take the token refresh', 10.4, 'file-3'], ['Ben', 'by Friday at the latest.', 12.1, 'file-4'], ['Ana', 'Fine.', 15],
+    ];
+    for (const [i, [speaker, text, t0, continues]] of said.entries()) {
+      await journal.append({ type: 'segment', segmentId: `file-${i + 1}`, source: 'file', speaker, t0, t1: t0 + 1, text, ...(continues ? { continues } : {}) } as JournalRecord);
+    }
+    await journal.close();
+    fs.mkdirSync(path.dirname(notesPath), { recursive: true });
+    const notes = renderNotes(await readJournal(file));
+    assert.equal(notes.split('\n').filter((l) => l.startsWith('- **[')).length, 3, 'three turns, three transcript lines');
+    const lines = notes.split('\n');
+    const record = meetingRecordOf(await readJournal(file), notes);
+    assert.equal(record.segmentNotesLines?.length, said.length, 'every segment has its notes line');
+    for (const [i, [, text]] of said.entries()) assert.ok(lines[record.segmentNotesLines![i]! - 1].includes(text), `segment ${i + 1}: ${lines[record.segmentNotesLines![i]! - 1]}`);
+    assert.deepEqual(record.segmentNotesLines!.map((n) => n! - record.segmentNotesLines![0]!), [0, 0, 1, 1, 1, 2]);
+    // A file with a transcript line the segments do not account for (the user added one) still gives none.
+    const edited = notes.replace('- **[00:15] Ana:** Fine.', '- **[00:14] Ana:** Something I added.\n- **[00:15] Ana:** Fine.');
+    assert.equal(meetingRecordOf(await readJournal(file), edited).segmentNotesLines, undefined);
   });
 
   it('decisions said in the same words each get their own notes line', () => {
