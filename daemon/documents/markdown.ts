@@ -12,7 +12,7 @@ import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, Journa
 import { sameLocation } from '../anchoring/editorTimeline';
 import { linkify } from '../anchoring/mentions';
 import { openQuestions } from '../understanding/questions';
-import { commentId, DECISION_GROUPS, displayModel, historySuffix, origin } from './notesText';
+import { commentId, continuesTurn, DECISION_GROUPS, displayModel, historySuffix, origin, transcriptLineStart } from './notesText';
 import { citedLines, notesSummary, NotesSummary, summaryLines, transcriptAnchor } from './summarySection';
 import { isTicked, MY_NOTES_END, MY_NOTES_START, parsePreviousNotes } from './previousNotes';
 import { NameTies } from '../speakers/nameTies';
@@ -144,10 +144,10 @@ export function renderNotes(journal: JournalContents, previous?: string, options
     // A line the summary cites carries the anchor its cites link to (an HTML id: VS Code's preview and GitHub jump to it).
     const anchor = cited.has(s.segmentId) ? ` <a id="${transcriptAnchor(s.segmentId)}"></a>` : '';
     // The same turn split by the early end (issue 60): one line, as if it had not been.
-    if (s.continues !== undefined && s.continues === lineOf?.segmentId && s.speaker === lineOf.speaker && tail[tail.length - 1].startsWith('- **')) {
+    if (continuesTurn(s, lineOf) && tail[tail.length - 1].startsWith('- **')) {
       tail[tail.length - 1] += ` ${text}${anchor}`;
     } else {
-      tail.push(`- **[${clock(s.t0)}] ${inline(s.speaker)}:** ${text}${anchor}`);
+      tail.push(`${transcriptLineStart(s.t0, s.speaker)} ${text}${anchor}`);
     }
     lineOf = s;
   }

@@ -7,7 +7,7 @@
  * on these words: change them only together with both. Must not read or write files.
  */
 import { DecisionStanding, StandingStep, standingHistoryWords } from '../../protocol/protocol';
-import { clock } from '../../protocol/markdownText';
+import { clock, inline } from '../../protocol/markdownText';
 
 /** The Decisions section's groups, in order, and their headings (`### …`), for the notes and `earshot notes --md`. */
 export const DECISION_GROUPS: readonly { standing: DecisionStanding; heading: string }[] = [
@@ -37,3 +37,13 @@ export function origin(r: { t0: number; segmentId: string; refinedBy?: string; r
 
 /** An item's id as its comment in the notes holds it (`<!-- earshot:<id> -->`). */
 export const commentId = (id: string) => id.replace(/[^\w-]/g, '');
+
+/** How a transcript line of the notes starts: `- **[mm:ss] Speaker:**` (markdown.ts writes it, memory reads it). */
+export const transcriptLineStart = (t0: number, speaker: string): string => `- **[${clock(t0)}] ${inline(speaker)}:**`;
+
+/**
+ * A piece of a turn the early end split (issue 60): it continues the segment before, same speaker. The notes add it to
+ * its turn's line unless something came between (markdown.ts); memory finds it there (meetingRecord.ts).
+ */
+export const continuesTurn = (s: { continues?: string; speaker: string }, before: { segmentId: string; speaker: string } | undefined): boolean =>
+  s.continues !== undefined && s.continues === before?.segmentId && s.speaker === before.speaker;

@@ -7,8 +7,8 @@
  * item comments, as documents/markdown.ts writes them). Must not write anything.
  */
 import { ActionItem, Decision, EditorLocation, FinalSegment, MentionTarget, SegmentMention } from '../../protocol/protocol';
-import { clock, inline } from '../../protocol/markdownText';
-import { commentId } from '../documents/notesText';
+import { inline } from '../../protocol/markdownText';
+import { commentId, continuesTurn, transcriptLineStart } from '../documents/notesText';
 import { currentItems, JournalContents, lastSummary, segmentRoots, segmentsOf } from '../journal/journal';
 import { sessionModeOf } from '../journal/recovery';
 import { MeetingRecord, MemorySegment } from './memoryIndex';
@@ -30,7 +30,7 @@ export function meetingRecordOf(journal: JournalContents, notesText?: string, st
   const roots = segmentRoots(records);
   const finals = segmentsOf(records).filter((s) => typeof s.text === 'string');
   // A piece of a turn the early end split (issue 60) that the notes may show on its turn's line (markdown.ts).
-  const mayJoin = finals.map((s, i) => i > 0 && s.continues !== undefined && s.continues === finals[i - 1].segmentId && s.speaker === finals[i - 1].speaker);
+  const mayJoin = finals.map((s, i) => continuesTurn(s, finals[i - 1]));
   const segments = finals
     .map((s): MemorySegment => ({ segmentId: s.segmentId, speaker: typeof s.speaker === 'string' ? s.speaker : '', t0: s.t0, t1: s.t1, text: s.text, ...anchorsOf(s, roots.get(s.segmentId)) }));
   const { actionItems, decisions } = currentItems(records);
@@ -104,7 +104,7 @@ export function notesLinesOf(notesText: string, record: Pick<MeetingRecord, 'seg
   const segmentLines: number[] = [];
   let next = 0;
   for (const [i, s] of record.segments.entries()) {
-    const own = next < entries.length && lines[entries[next]].startsWith(`- **[${clock(s.t0)}] ${inline(s.speaker)}:**`);
+    const own = next < entries.length && lines[entries[next]].startsWith(transcriptLineStart(s.t0, s.speaker));
     if (mayJoin[i] && !own && segmentLines.length) {
       segmentLines.push(segmentLines[segmentLines.length - 1]);
     } else if (next < entries.length) {
