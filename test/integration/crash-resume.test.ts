@@ -16,6 +16,7 @@ import {
 import { currentItems, JournalRecord, readJournal, segmentsOf } from '../../daemon/journal/journal';
 import { DAEMON_BIN, MEETING_SENTENCE_TOKENS, REPO_ROOT, SAMPLE_WAV, sayingModel, sentenceText } from '../setup';
 import { connectDaemon, rejection, RpcClient } from './daemon-process';
+import { Turn, turnsOf } from '../support/turns';
 
 /** A small seeded PRNG (mulberry32): the same kill schedule on every run. */
 function prng(seed: number): () => number {
@@ -45,21 +46,6 @@ function repeatedSample(dir: string, times: number): string {
 
 type Segment = ReturnType<typeof segmentsOf>[number];
 const view = (s: Segment) => ({ segmentId: s.segmentId, source: s.source, speaker: s.speaker, t0: s.t0, t1: s.t1, text: s.text });
-
-/** A turn as a reader has it: finals joined where one `continues` another (an early end, a cut where the voice changed). */
-interface Turn { t0: number; t1: number; ids: string[]; speakers: string[]; texts: string[] }
-function turnsOf(finals: Segment[]): Turn[] {
-  const turns: Turn[] = [];
-  for (const s of finals) {
-    const joined = s.continues === undefined ? undefined : turns.find((t) => t.ids.at(-1) === s.continues);
-    const turn = joined ?? turns[turns.push({ t0: s.t0, t1: s.t1, ids: [], speakers: [], texts: [] }) - 1];
-    turn.t1 = s.t1;
-    turn.ids.push(s.segmentId);
-    if (!turn.speakers.includes(s.speaker)) turn.speakers.push(s.speaker);
-    turn.texts.push(s.text);
-  }
-  return turns;
-}
 
 describe('crash and restart (real daemons)', function () {
   this.timeout(240_000);

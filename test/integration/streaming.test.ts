@@ -15,6 +15,7 @@ import {
 } from '../../protocol/protocol';
 import { JournalRecord } from '../../daemon/journal/journal';
 import { FIXTURES_DIR, miniModel, SAMPLE_WAV, TEST_WORD } from '../setup';
+import { turnsOf } from '../support/turns';
 import { connectDaemon, RpcClient } from './daemon-process';
 
 interface Turn { speaker: string; start: number; end: number; startSample: number; endSample: number }
@@ -202,15 +203,17 @@ describe('streaming: partials then finals at real-time pace, stop mid-utterance,
 
   it('sends partials before the final of their segment, never after, and at least one for the first turn', () => {
     const all = mine();
-    assert.equal(finals().length, 2, JSON.stringify(finals()));
-    for (const [i, f] of finals().entries()) {
+    // Two turns; the first has a 320 ms pause, where the early end splits it when whisper was done in it (support/turns.ts).
+    const turns = turnsOf(finals());
+    assert.equal(turns.length, 2, JSON.stringify(finals()));
+    for (const f of finals()) {
       const finalAt = all.indexOf(f);
       const partials = all.filter((t) => !t.final && t.segmentId === f.segmentId);
-      if (i === 0) assert.ok(partials.length >= 1, `no partial for ${f.segmentId}`);
       for (const p of partials) assert.ok(all.indexOf(p) < finalAt, `a partial of ${f.segmentId} after its final`);
       assert.equal(all.filter((t) => t.final && t.segmentId === f.segmentId).length, 1, 'one final per segment');
     }
-    assert.ok(all.every((t) => t.segmentId === finals()[0].segmentId || t.segmentId === finals()[1].segmentId), 'no third segment');
+    assert.ok(all.some((t) => !t.final && turns[0].ids.includes(t.segmentId)), `no partial for the first turn (${turns[0].ids.join(', ')})`);
+    assert.ok(all.every((t) => finals().some((f) => f.segmentId === t.segmentId)), 'no segment without its final');
   });
 
   it('partials only grow: "hello" words, and a later partial never has more than one word fewer (LocalAgreement)', () => {
@@ -231,15 +234,15 @@ describe('streaming: partials then finals at real-time pace, stop mid-utterance,
   });
 
   it('stamps the first final with the first turn boundaries (within one VAD frame)', () => {
-    const [f] = finals();
-    assert.match(f.text, HELLO_WORDS);
+    const [f] = turnsOf(finals());
+    for (const text of f.texts) assert.match(text, HELLO_WORDS);
     assert.ok(Math.abs(f.t0 - TURNS[0].start) <= FRAME_SEC, `t0 ${f.t0} vs ${TURNS[0].start}`);
     assert.ok(Math.abs(f.t1 - TURNS[0].end) <= FRAME_SEC, `t1 ${f.t1} vs ${TURNS[0].end}`);
   });
 
   it('flushes the utterance in progress as a final at stop: from the second turn start to no later than capture went', () => {
-    const f = finals()[1];
-    assert.match(f.text, HELLO_WORDS);
+    const f = turnsOf(finals())[1];
+    for (const text of f.texts) assert.match(text, HELLO_WORDS);
     assert.ok(Math.abs(f.t0 - TURNS[1].start) <= FRAME_SEC, `t0 ${f.t0} vs ${TURNS[1].start}`);
     assert.ok(f.t1 > f.t0 && f.t1 <= capturedInAll + 1e-9, `t1 ${f.t1}, captured ${capturedInAll}`);
   });
