@@ -54,7 +54,7 @@ import { EnhancementSettings } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { extract } from '../../daemon/understanding/extract';
 import { chunkLines, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
-import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
+import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BOUNDS, SummaryPoint, SummaryPrompt } from '../../daemon/understanding/modelSummary';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { Chat } from '../../daemon/understanding/providers';
 import { answersCarryNotes, answersNotesPrompt, MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
@@ -140,7 +140,12 @@ export function unusablePoints(answer: string, prompt: string): number {
   const value = extractJsonObject(answer) as { points?: unknown } | undefined;
   if (!value || !Array.isArray(value.points)) return 1;
   const known = new Set([...prompt.matchAll(/\[(l-\d+)\]|"(l-\d+)"/g)].map((m) => m[1] ?? m[2]));
-  return value.points.length - (parseSummaryAnswer(answer, known, Number.MAX_SAFE_INTEGER)?.length ?? 0);
+  const unusable = value.points.length - (parseSummaryAnswer(answer, known, Number.MAX_SAFE_INTEGER)?.length ?? 0);
+  // A v11 revision's details cite the new lines only (modelSummary.ts parseDetails).
+  const details = (value as { details?: unknown }).details;
+  if (!Array.isArray(details)) return unusable;
+  const newLines = new Set([...prompt.slice(prompt.lastIndexOf('\nNew lines:\n')).matchAll(/^\[(l-\d+)\]/gm)].map((m) => m[1]));
+  return unusable + details.length - (parseSummaryAnswer(JSON.stringify({ points: details }), newLines, Number.MAX_SAFE_INTEGER)?.length ?? 0);
 }
 
 /**
@@ -200,7 +205,7 @@ export interface SummaryRun {
  * recorded file (a changed prompt); a prompt with no answer leaves it `pending`.
  */
 export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string, record: boolean,
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; settleVersion?: SettleVersion } = {}): Promise<SummaryRun> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; settleVersion?: SettleVersion; summaryPrompt?: SummaryPrompt; noLists?: boolean } = {}): Promise<SummaryRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, as model-notes-eval.ts dates it: the prompts replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -241,7 +246,9 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
       throw e;
     }
   };
-  const result = await extractTranscriptWithModel(lines, extract(lines, date), date, settings, () => undefined, stop.signal, chat, { report: () => undefined }, how);
+  // noLists: the settle reads no final decisions or items (a summary prompt compared on what the summary alone keeps).
+  const found = how.noLists ? { actionItems: [], decisions: [], openQuestions: [] } : extract(lines, date);
+  const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, stop.signal, chat, { report: () => undefined }, how);
   if (errors.length) throw new Error(`${meeting.name}: ${[...new Set(errors)].join('; ')}`);
   return {
     meeting, ...(pending ? { pending } : {}), summary: result.summary, settle: result.summarySettle, rolling, raw,
@@ -598,7 +605,7 @@ async function main(argv: string[]): Promise<void> {
   const meetings = selectMeetings(set.meetings(), argv);
   // Prompt v8 (issue 56): the extraction's answers say which (model-notes-eval.ts's mark); v8's settle has its rules too.
   const version = flagValue(argv, '--prompt-version');
-  const recordedPrompt = extractionDir === 'none' ? 7 : answersNotesPrompt(extractionDir);
+  const recordedPrompt = extractionDir === 'none' || extractionDir === 'no-lists' ? 7 : answersNotesPrompt(extractionDir);
   if (version !== undefined && version !== String(recordedPrompt)) throw new Error(`--prompt-version ${version}: ${extractionDir} holds prompt v${recordedPrompt}'s answers`);
   const notesPrompt: NotesPrompt = recordedPrompt;
   // --settle-version 9 (issue 56): v9's settle over the same final lists and rolling revisions (the settle prompt alone
@@ -606,6 +613,13 @@ async function main(argv: string[]): Promise<void> {
   const settleFlag = flagValue(argv, '--settle-version');
   if (settleFlag !== undefined && settleFlag !== '9' && settleFlag !== String(notesPrompt)) throw new Error(`--settle-version ${settleFlag}: 9, or the extraction's prompt v${notesPrompt}`);
   const settleVersion: SettleVersion | undefined = settleFlag === '9' ? 9 : undefined;
+  // --summary-version 11 (issue 56, an experiment): the rolling summary's prompt v11 (each revision notes its part's
+  // details; v9's settle reads them): its revisions and settle are asked anew, in their own folder.
+  const summaryFlag = flagValue(argv, '--summary-version');
+  if (summaryFlag !== undefined && summaryFlag !== '7' && summaryFlag !== '11') throw new Error(`--summary-version ${summaryFlag}: 7 or 11`);
+  const summaryPrompt: SummaryPrompt | undefined = summaryFlag === '11' ? 11 : undefined;
+  // --extraction-answers no-lists: no extraction, and the settle reads no final lists.
+  const noLists = extractionDir === 'no-lists';
   const summaryDir = record ?? answers;
   if (!record && !fs.existsSync(summaryDir)) {
     process.stdout.write(`No recorded summary answers in ${summaryDir}: record them with --record DIR (test/fixtures/real-meetings/README.md, "Summary answers").\n`);
@@ -614,9 +628,10 @@ async function main(argv: string[]): Promise<void> {
   const runs: SummaryRun[] = [];
   for (const m of meetings) {
     if (!refs.has(m.name)) throw new Error(`${m.name}: no reference summary in ${set.references} (node scripts/qmsum-summary-fixture.js)`);
-    const extraction = extractionDir === 'none' ? null : replayingChat(path.join(extractionDir, m.name));
+    const extraction = extractionDir === 'none' || noLists ? null : replayingChat(path.join(extractionDir, m.name));
     runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, {
       carryNotes: argv.includes('--carry') || notesPrompt === 8 || answersCarryNotes(extractionDir), notesPrompt, ...(settleVersion ? { settleVersion } : {}),
+      ...(summaryPrompt ? { summaryPrompt } : {}), ...(noLists ? { noLists } : {}),
     }));
   }
   const waiting = runs.filter((r) => r.pending);
