@@ -50,7 +50,7 @@ const clock = (t: number) => {
  * room for, and the settle reads every part's details. The system message is every call's of a meeting, revising and
  * settling alike, so the settle reads the same version's.
  */
-export type SummaryPrompt = 7 | 11;
+export type SummaryPrompt = 7 | 11 | 12;
 export const SUMMARY_PROMPT_DEFAULT: SummaryPrompt = 7;
 
 /**
@@ -69,6 +69,22 @@ const DETAIL_RULES_V11 = [
 ];
 
 /**
+ * What v12 says of the overview and of the meeting's running (issue 56, an experiment chosen on the silver development
+ * part's misses): of the 46 facts v11's settled summaries missed in one judging, 12 were how the meeting ran (the chair
+ * set out the agenda or the procedure, introductions, a question carried over from the last meeting) and 5 what it
+ * dealt with most or what it was an extension of, which v7 tells the summary to drop ("the running of the meeting
+ * itself, … the agenda").
+ */
+const OVERVIEW_V12 = [
+  'as a careful note-taker would write them for someone who missed it. The first point (two, once it needs them) is an',
+  'overview: what the meeting is (its kind and purpose, and where it follows an earlier meeting), how it opened and ran',
+  '(introductions, the agenda or procedure the chair set out, a question carried over), which topics it dealt with and',
+  'which took most of it, and where it stands (once it has ended: how it ended, where the group stood overall, what comes',
+  'next); keep it current. The other points: what was presented or reported and by whom (its substance, not that it',
+  'happened), what was discussed and the views on it, what the group agreed on, concluded, decided or left open.',
+];
+
+/**
  * The system message of every summary call, revising and settling alike: one system prompt, so that a local model
  * keeps it read once for both (worker.ts's 'summary' sequence, systemPromptState.ts).
  */
@@ -78,16 +94,19 @@ function systemMessage(version: SummaryPrompt): string {
     version === 11 ? SHAPE_V11 : SHAPE,
     `Rules: 3 to ${SUMMARY_BOUNDS.points} points (fewer only when little has been said; settled, up to ${SUMMARY_BOUNDS.settledPoints}), the`,
     'meeting\'s key points and outcomes',
-    'as a careful note-taker would write them for someone who missed it. The first point is an overview: what the meeting',
-    'is (its kind and purpose, and how it opened), what it has mostly dealt with, and where it stands (once it has ended:',
-    'how it ended, where the group stood overall, what comes next); keep it current. The other points: what was presented',
-    'or reported and by whom (its substance, not that it happened), what was discussed, concluded, decided or left open.',
+    ...(version === 12 ? OVERVIEW_V12 : [
+      'as a careful note-taker would write them for someone who missed it. The first point is an overview: what the meeting',
+      'is (its kind and purpose, and how it opened), what it has mostly dealt with, and where it stands (once it has ended:',
+      'how it ended, where the group stood overall, what comes next); keep it current. The other points: what was presented',
+      'or reported and by whom (its substance, not that it happened), what was discussed, concluded, decided or left open.',
+    ]),
     'Use only what you are given; never invent people, dates or outcomes. Each point is one or two plain sentences',
     `of at most ${SUMMARY_BOUNDS.text} characters (say less rather than run on) and cites by [id] the lines it comes from,`,
     `at most ${SUMMARY_BOUNDS.citations} of them.`,
     'While the meeting runs you get the summary so far and the new lines: revise the summary with them. Keep its points',
     'that still matter (with their cites), merge or replace points the new lines change, add what is new and important,',
-    'drop small talk and the running of the meeting itself (who speaks next, the agenda, technical trouble). Cite the new',
+    version === 12 ? 'drop small talk and the mechanics of speaking (who speaks next, technical trouble). Cite the new'
+      : 'drop small talk and the running of the meeting itself (who speaks next, the agenda, technical trouble). Cite the new',
     'lines or the lines the summary so far cites, nothing else.',
     ...(version === 11 ? DETAIL_RULES_V11 : []),
     'When the meeting has ended you get the summary so far and the meeting\'s final decisions and action items instead of',
@@ -100,7 +119,7 @@ function systemMessage(version: SummaryPrompt): string {
     'never drop a point to make room). Cite the lines the summary so far cites or the final lists\' lines, nothing else.',
   ].join('\n');
 }
-const SYSTEMS: Record<SummaryPrompt, string> = { 7: systemMessage(7), 11: systemMessage(11) };
+const SYSTEMS: Record<SummaryPrompt, string> = { 7: systemMessage(7), 11: systemMessage(11), 12: systemMessage(12) };
 
 /** What the summary's prompts say of the meeting: its title, date and notes template (absent: the standard notes). */
 export interface MeetingFacts { title: string; date: string; template?: PromptTemplate }

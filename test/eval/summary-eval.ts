@@ -613,11 +613,12 @@ async function main(argv: string[]): Promise<void> {
   const settleFlag = flagValue(argv, '--settle-version');
   if (settleFlag !== undefined && settleFlag !== '9' && settleFlag !== String(notesPrompt)) throw new Error(`--settle-version ${settleFlag}: 9, or the extraction's prompt v${notesPrompt}`);
   const settleVersion: SettleVersion | undefined = settleFlag === '9' ? 9 : undefined;
-  // --summary-version 11 (issue 56, an experiment): the rolling summary's prompt v11 (each revision notes its part's
-  // details; v9's settle reads them): its revisions and settle are asked anew, in their own folder.
+  // --summary-version 11 or 12 (issue 56, experiments): the rolling summary's prompt v11 (each revision notes its part's
+  // details; v9's settle reads them) or v12 (the overview says how the meeting ran and what took most of it): its
+  // revisions and settle are asked anew, in their own folder.
   const summaryFlag = flagValue(argv, '--summary-version');
-  if (summaryFlag !== undefined && summaryFlag !== '7' && summaryFlag !== '11') throw new Error(`--summary-version ${summaryFlag}: 7 or 11`);
-  const summaryPrompt: SummaryPrompt | undefined = summaryFlag === '11' ? 11 : undefined;
+  if (summaryFlag !== undefined && !['7', '11', '12'].includes(summaryFlag)) throw new Error(`--summary-version ${summaryFlag}: 7, 11 or 12`);
+  const summaryPrompt: SummaryPrompt | undefined = summaryFlag === '11' || summaryFlag === '12' ? Number(summaryFlag) as SummaryPrompt : undefined;
   // --extraction-answers no-lists: no extraction, and the settle reads no final lists.
   const noLists = extractionDir === 'no-lists';
   const summaryDir = record ?? answers;
