@@ -44,89 +44,40 @@ const clock = (t: number) => {
 };
 
 /**
- * Which rolling summary prompt: v7's (the default: every recorded revision answered it) or v11's (issue 56, an experiment
- * on the silver set's development part, selectable in the eval alone: `summary-eval.js --summary-version 11`): each
- * revision also notes, in up to DETAIL_BOUNDS.points points, what the new lines said in detail that the summary has no
- * room for, and the settle reads every part's details. The system message is every call's of a meeting, revising and
- * settling alike, so the settle reads the same version's.
- */
-export type SummaryPrompt = 7 | 11 | 12;
-export const SUMMARY_PROMPT_DEFAULT: SummaryPrompt = 7;
-
-/**
- * Why v11: 9 of the 13 facts the development twelve's settled summaries missed were in no revision of the rolling
- * summary at all (docs/benchmarks/notes-quality.md, "the settle of v9"): who asked for or wanted something, a
- * presentation's detail, the reason behind an outcome. An 11-point summary of the whole meeting has no room for them when
- * their part is read; a part's own details do, and the settle (which reads no transcript) gets them all.
- */
-export const DETAIL_BOUNDS = { points: 3, settleChars: 9000 } as const;
-const SHAPE_V11 = `{"points": [{"text": "one key point or outcome of the meeting, one or two sentences", "cites": ["the [id]s of the lines it comes from"]}], "details": [{"text": "one detail of the new lines", "cites": ["the [id]s of the new lines it comes from"]}]}`;
-const DETAIL_RULES_V11 = [
-  `Also note, in "details", up to ${DETAIL_BOUNDS.points} specifics of the new lines alone that someone who missed the meeting would`,
-  'need and the summary has no room to keep: who presented, proposed, asked for, preferred or objected to what (by role',
-  'or name), the figures, reasons and examples given, and how the group responded. Each one or two plain sentences citing',
-  'the new lines it comes from; none ("details": []) when the new lines hold nothing more than the summary says.',
-];
-
-/**
- * What v12 says of the overview and of the meeting's running (issue 56, an experiment chosen on the silver development
- * part's misses): of the 46 facts v11's settled summaries missed in one judging, 12 were how the meeting ran (the chair
- * set out the agenda or the procedure, introductions, a question carried over from the last meeting) and 5 what it
- * dealt with most or what it was an extension of, which v7 tells the summary to drop ("the running of the meeting
- * itself, … the agenda").
- */
-const OVERVIEW_V12 = [
-  'as a careful note-taker would write them for someone who missed it. The first point (two, once it needs them) is an',
-  'overview: what the meeting is (its kind and purpose, and where it follows an earlier meeting), how it opened and ran',
-  '(introductions, the agenda or procedure the chair set out, a question carried over), which topics it dealt with and',
-  'which took most of it, and where it stands (once it has ended: how it ended, where the group stood overall, what comes',
-  'next); keep it current. The other points: what was presented or reported and by whom (its substance, not that it',
-  'happened), what was discussed and the views on it, what the group agreed on, concluded, decided or left open.',
-];
-
-/**
  * The system message of every summary call, revising and settling alike: one system prompt, so that a local model
  * keeps it read once for both (worker.ts's 'summary' sequence, systemPromptState.ts).
  */
-function systemMessage(version: SummaryPrompt): string {
-  return [
-    'You keep the summary of a meeting. Answer with one JSON object and nothing else, of this shape:',
-    version === 11 ? SHAPE_V11 : SHAPE,
-    `Rules: 3 to ${SUMMARY_BOUNDS.points} points (fewer only when little has been said; settled, up to ${SUMMARY_BOUNDS.settledPoints}), the`,
-    'meeting\'s key points and outcomes',
-    ...(version === 12 ? OVERVIEW_V12 : [
-      'as a careful note-taker would write them for someone who missed it. The first point is an overview: what the meeting',
-      'is (its kind and purpose, and how it opened), what it has mostly dealt with, and where it stands (once it has ended:',
-      'how it ended, where the group stood overall, what comes next); keep it current. The other points: what was presented',
-      'or reported and by whom (its substance, not that it happened), what was discussed, concluded, decided or left open.',
-    ]),
-    'Use only what you are given; never invent people, dates or outcomes. Each point is one or two plain sentences',
-    `of at most ${SUMMARY_BOUNDS.text} characters (say less rather than run on) and cites by [id] the lines it comes from,`,
-    `at most ${SUMMARY_BOUNDS.citations} of them.`,
-    'While the meeting runs you get the summary so far and the new lines: revise the summary with them. Keep its points',
-    'that still matter (with their cites), merge or replace points the new lines change, add what is new and important,',
-    version === 12 ? 'drop small talk and the mechanics of speaking (who speaks next, technical trouble). Cite the new'
-      : 'drop small talk and the running of the meeting itself (who speaks next, the agenda, technical trouble). Cite the new',
-    'lines or the lines the summary so far cites, nothing else.',
-    ...(version === 11 ? DETAIL_RULES_V11 : []),
-    'When the meeting has ended you get the summary so far and the meeting\'s final decisions and action items instead of',
-    'lines: settle the summary. Keep its points and cites (the overview first, saying how the meeting ended), but state',
-    'every outcome as the final lists state it: what they list as decided was decided (never call it suggested, proposed,',
-    'considered or left open), what they list as left open',
-    'was not decided, what they list as decided against will not be done, what they list as given to the team was required',
-    'of it from outside (not the group\'s choice). Add each important decision or action item the summary lacks as a point',
-    `of its own, citing its line: the settled summary may grow to ${SUMMARY_BOUNDS.settledPoints} points (merge only past that;`,
-    'never drop a point to make room). Cite the lines the summary so far cites or the final lists\' lines, nothing else.',
-  ].join('\n');
-}
-const SYSTEMS: Record<SummaryPrompt, string> = { 7: systemMessage(7), 11: systemMessage(11), 12: systemMessage(12) };
+const SYSTEM = [
+  'You keep the summary of a meeting. Answer with one JSON object and nothing else, of this shape:',
+  SHAPE,
+  `Rules: 3 to ${SUMMARY_BOUNDS.points} points (fewer only when little has been said; settled, up to ${SUMMARY_BOUNDS.settledPoints}), the`,
+  'meeting\'s key points and outcomes',
+  'as a careful note-taker would write them for someone who missed it. The first point is an overview: what the meeting',
+  'is (its kind and purpose, and how it opened), what it has mostly dealt with, and where it stands (once it has ended:',
+  'how it ended, where the group stood overall, what comes next); keep it current. The other points: what was presented',
+  'or reported and by whom (its substance, not that it happened), what was discussed, concluded, decided or left open.',
+  'Use only what you are given; never invent people, dates or outcomes. Each point is one or two plain sentences',
+  `of at most ${SUMMARY_BOUNDS.text} characters (say less rather than run on) and cites by [id] the lines it comes from,`,
+  `at most ${SUMMARY_BOUNDS.citations} of them.`,
+  'While the meeting runs you get the summary so far and the new lines: revise the summary with them. Keep its points',
+  'that still matter (with their cites), merge or replace points the new lines change, add what is new and important,',
+  'drop small talk and the running of the meeting itself (who speaks next, the agenda, technical trouble). Cite the new',
+  'lines or the lines the summary so far cites, nothing else.',
+  'When the meeting has ended you get the summary so far and the meeting\'s final decisions and action items instead of',
+  'lines: settle the summary. Keep its points and cites (the overview first, saying how the meeting ended), but state',
+  'every outcome as the final lists state it: what they list as decided was decided (never call it suggested, proposed,',
+  'considered or left open), what they list as left open',
+  'was not decided, what they list as decided against will not be done, what they list as given to the team was required',
+  'of it from outside (not the group\'s choice). Add each important decision or action item the summary lacks as a point',
+  `of its own, citing its line: the settled summary may grow to ${SUMMARY_BOUNDS.settledPoints} points (merge only past that;`,
+  'never drop a point to make room). Cite the lines the summary so far cites or the final lists\' lines, nothing else.',
+].join('\n');
 
 /** What the summary's prompts say of the meeting: its title, date and notes template (absent: the standard notes). */
 export interface MeetingFacts { title: string; date: string; template?: PromptTemplate }
 
 /** The system and user messages that revise `previous` with the lines of one more chunk. */
-export function summaryMessages(meeting: MeetingFacts, previous: readonly SummaryPoint[], lines: readonly ChunkLine[],
-  version: SummaryPrompt = SUMMARY_PROMPT_DEFAULT): { system: string; user: string } {
+export function summaryMessages(meeting: MeetingFacts, previous: readonly SummaryPoint[], lines: readonly ChunkLine[]): { system: string; user: string } {
   const user = [
     `Meeting: ${meeting.title}`,
     `Date: ${meeting.date}`,
@@ -138,7 +89,7 @@ export function summaryMessages(meeting: MeetingFacts, previous: readonly Summar
     'New lines:',
     ...lines.map((l) => `[${l.segmentId}] ${clock(l.t0)} ${l.speaker}: ${l.text}`),
   ].join('\n');
-  return { system: SYSTEMS[version], user };
+  return { system: SYSTEM, user };
 }
 
 const summaryJson = (points: readonly SummaryPoint[]) => JSON.stringify({ points: points.map((p) => ({ text: p.text, cites: p.segmentIds })) });
@@ -267,37 +218,8 @@ export function settledPointsFor(version: SettleVersion, chunks: number): number
   return Math.min(SETTLED_POINTS_V9_MAX, SUMMARY_BOUNDS.settledPoints + Math.max(0, chunks - 4));
 }
 
-/**
- * What the settle of v9 reads beyond v8's: the dropped points and the meeting's chunks (its budget); with the rolling
- * prompt v11, each revision's details too (settleDetails: in meeting order, bounded).
- */
-export interface SettleExtras { dropped: readonly SummaryPoint[]; chunks: number; details?: readonly SummaryPoint[] }
-
-/** What the settle of v11 says of the details it reads (SETTLE_RULES_V9 say the same of the dropped points). */
-export const SETTLE_RULES_V11 = [
-  'The details noted part by part while the meeting ran (below) are what the summary had no room for: bring into the',
-  'settled summary, within the point they belong to or as points of their own, those someone who missed the meeting',
-  'would need (who presented, proposed, asked for, preferred or objected to what, the figures and reasons given) and',
-  'that the summary does not already say; where the final lists state an outcome otherwise, the lists stand. Cite their lines.',
-];
-
-/**
- * The details the settle of v11 reads, of every revision's (`perPart`, in meeting order): each part's first detail, then
- * each part's second, and so on while they fit DETAIL_BOUNDS.settleChars, shown in meeting order.
- */
-export function settleDetails(perPart: readonly (readonly SummaryPoint[])[]): SummaryPoint[] {
-  const kept = new Set<SummaryPoint>();
-  let chars = 0;
-  for (let rank = 0; rank < DETAIL_BOUNDS.points; rank++) {
-    for (const part of perPart) {
-      const d = part[rank];
-      if (!d || chars + d.text.length > DETAIL_BOUNDS.settleChars) continue;
-      kept.add(d);
-      chars += d.text.length;
-    }
-  }
-  return perPart.flat().filter((d) => kept.has(d));
-}
+/** What the settle of v9 reads beyond v8's: the dropped points and the meeting's chunks (its budget). */
+export interface SettleExtras { dropped: readonly SummaryPoint[]; chunks: number }
 
 /**
  * The settle with carried notes (prompt v8's final lists): v9 since measured on the held-out meetings (issue 56: settled
@@ -307,7 +229,7 @@ export const SETTLE_DEFAULT: SettleVersion = 9;
 
 /** What v9's settle reads of `sofar` beyond the points it settles (`previous`): what its earlier revisions dropped, its chunks. */
 export const settleExtrasOf = (sofar: SummarySoFar, previous: readonly SummaryPoint[]): SettleExtras =>
-  ({ dropped: droppedPoints(sofar.earlier ?? [], previous), chunks: sofar.chunks, ...(sofar.details ? { details: settleDetails(sofar.details) } : {}) });
+  ({ dropped: droppedPoints(sofar.earlier ?? [], previous), chunks: sofar.chunks });
 
 /**
  * The system and user messages that settle `previous` at stop: the summary so far and the final decisions (each with its
@@ -315,12 +237,10 @@ export const settleExtrasOf = (sofar: SummarySoFar, previous: readonly SummaryPo
  * points the rolling summary dropped, and says its own budget (the system message's bound is every revision's too).
  */
 export function settleMessages(meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes, prompt: SettleVersion = 7,
-  extras: SettleExtras = { dropped: [], chunks: 0 }, summaryPrompt: SummaryPrompt = SUMMARY_PROMPT_DEFAULT): { system: string; user: string } {
+  extras: SettleExtras = { dropped: [], chunks: 0 }): { system: string; user: string } {
   const none = ['(none)'];
-  const details = prompt === 9 && summaryPrompt === 11 ? extras.details ?? [] : undefined;
   const v9 = prompt === 9 ? [
     ...SETTLE_RULES_V9,
-    ...(details ? SETTLE_RULES_V11 : []),
     `The settled summary may have up to ${settledPointsFor(9, extras.chunks)} points (this meeting's bound; merge only past it).`,
   ] : [];
   const user = [
@@ -335,7 +255,6 @@ export function settleMessages(meeting: MeetingFacts, previous: readonly Summary
     'Summary so far (JSON):',
     summaryJson(previous),
     ...(prompt === 9 ? ['', 'Points the summary dropped while the meeting ran (JSON, the newest first):', summaryJson(extras.dropped)] : []),
-    ...(details ? ['', 'Details noted part by part while the meeting ran (JSON, in meeting order):', summaryJson(details)] : []),
     '',
     'Final decisions:',
     // A decision whose standing changed in the meeting says so: its last word is what stands (issue 56).
@@ -344,17 +263,16 @@ export function settleMessages(meeting: MeetingFacts, previous: readonly Summary
     'Final action items:',
     ...(outcomes.actionItems.length ? outcomes.actionItems.map((i) => `${cite(i.segmentId)}${i.owner ?? 'no owner'}: ${i.text}${i.due ? ` (due ${i.due})` : ''}`) : none),
   ].join('\n');
-  return { system: SYSTEMS[summaryPrompt], user };
+  return { system: SYSTEM, user };
 }
 
 /**
  * The ids a settled summary may cite: the summary so far's, then the final decisions' and action items' lines, then (v9)
  * the dropped points', once each.
  */
-export function settleCitableIds(previous: readonly SummaryPoint[], outcomes: FinalOutcomes, dropped: readonly SummaryPoint[] = [],
-  details: readonly SummaryPoint[] = []): string[] {
+export function settleCitableIds(previous: readonly SummaryPoint[], outcomes: FinalOutcomes, dropped: readonly SummaryPoint[] = []): string[] {
   return [...new Set([...previous.flatMap((p) => p.segmentIds), ...[...outcomes.decisions, ...outcomes.actionItems].map((x) => x.segmentId).filter(Boolean),
-    ...dropped.flatMap((p) => p.segmentIds), ...details.flatMap((p) => p.segmentIds)])];
+    ...dropped.flatMap((p) => p.segmentIds)])];
 }
 
 /**
@@ -396,16 +314,6 @@ export function parseSummaryAnswer(text: string, known: ReadonlySet<string>, max
   return points;
 }
 
-/**
- * A v11 answer's details, checked as its points are (parseSummaryAnswer) but citing only the new lines (`newLines`), at
- * most DETAIL_BOUNDS.points; none where the answer has no `details` list.
- */
-export function parseDetails(text: string, newLines: ReadonlySet<string>): SummaryPoint[] {
-  const value = extractJsonObject(text) as { details?: unknown } | undefined;
-  if (!value || typeof value !== 'object' || !Array.isArray(value.details)) return [];
-  return parseSummaryAnswer(JSON.stringify({ points: value.details }), newLines, DETAIL_BOUNDS.points) ?? [];
-}
-
 /** Tries per chunk: one more on an invalid answer (as the chunk extraction does). */
 const SUMMARY_ATTEMPTS = 2;
 
@@ -421,7 +329,7 @@ export interface SummaryCallReport {
 }
 
 /** How a summary call is made: its time limit (working time, less the time paused for whisper) and its report. */
-export interface SummaryCallOptions { timeoutMs?: number; pausedMs?(): number; report?(r: SummaryCallReport): void; summaryPrompt?: SummaryPrompt }
+export interface SummaryCallOptions { timeoutMs?: number; pausedMs?(): number; report?(r: SummaryCallReport): void }
 
 /**
  * Revises the summary with one chunk's lines: one call (one more on an answer with no valid point list), each within
@@ -431,9 +339,7 @@ export interface SummaryCallOptions { timeoutMs?: number; pausedMs?(): number; r
  */
 export function rollSummary(chat: Chat, meeting: { title: string; date: string }, previous: readonly SummaryPoint[], lines: readonly ChunkLine[],
   signal: AbortSignal, how: SummaryCallOptions = {}): Promise<RolledSummary> {
-  const version = how.summaryPrompt ?? SUMMARY_PROMPT_DEFAULT;
-  const details = version === 11 ? new Set(lines.map((l) => l.segmentId)) : undefined;
-  return askSummary(chat, summaryMessages(meeting, previous, lines, version), citableIds(previous, lines), SUMMARY_BOUNDS.points, signal, how, details);
+  return askSummary(chat, summaryMessages(meeting, previous, lines), citableIds(previous, lines), SUMMARY_BOUNDS.points, signal, how);
 }
 
 /**
@@ -445,13 +351,12 @@ export function settleSummary(chat: Chat, meeting: { title: string; date: string
   signal: AbortSignal, how: SummaryCallOptions & { notesPrompt?: SettleVersion; extras?: SettleExtras } = {}): Promise<RolledSummary> {
   const version = how.notesPrompt ?? 7;
   const extras = version === 9 ? how.extras ?? { dropped: [], chunks: 0 } : { dropped: [], chunks: 0 };
-  return askSummary(chat, settleMessages(meeting, previous, outcomes, version, extras, how.summaryPrompt),
-    settleCitableIds(previous, outcomes, extras.dropped, version === 9 && how.summaryPrompt === 11 ? extras.details : []), settledPointsFor(version, extras.chunks), signal, how);
+  return askSummary(chat, settleMessages(meeting, previous, outcomes, version, extras), settleCitableIds(previous, outcomes, extras.dropped),
+    settledPointsFor(version, extras.chunks), signal, how);
 }
 
-/** One summary call and its retry; `detailLines`: a v11 revision's new lines, whose details it also reads. */
 async function askSummary(chat: Chat, { system, user }: { system: string; user: string }, ids: string[], maxPoints: number, signal: AbortSignal,
-  how: SummaryCallOptions, detailLines?: ReadonlySet<string>): Promise<RolledSummary> {
+  how: SummaryCallOptions): Promise<RolledSummary> {
   const known = new Set(ids);
   const report = how.report ?? (() => undefined);
   let tokens = 0;
@@ -469,7 +374,7 @@ async function askSummary(chat: Chat, { system, user }: { system: string; user: 
       const points = parseSummaryAnswer(answer.text, known, maxPoints);
       if (points && points.length) {
         report({ outcome: 'applied', ms: ms(), attempt, model });
-        return { points, model, tokens, ...(detailLines ? { details: parseDetails(answer.text, detailLines) } : {}) };
+        return { points, model, tokens };
       }
       reason = 'invalid answer';
       report({ outcome: 'failed', ms: ms(), attempt, reason });
@@ -489,13 +394,13 @@ async function askSummary(chat: Chat, { system, user }: { system: string; user: 
 }
 
 /** What one summary call answers (rollSummary, settleSummary); `reason`, with no points: why, in fixed words. */
-export interface RolledSummary { points: SummaryPoint[] | null; model: string | undefined; tokens: number; reason?: string; /** v11: the new lines' details. */ details?: SummaryPoint[] }
+export interface RolledSummary { points: SummaryPoint[] | null; model: string | undefined; tokens: number; reason?: string }
 
 /**
  * Where a rolling summary stands: its points and how many of the meeting's chunks, from the first, it has read; and
  * (rollOver keeps them, for the settle of v9) the points of each revision it replaced, oldest first.
  */
-export interface SummarySoFar { points: SummaryPoint[]; chunks: number; earlier?: SummaryPoint[][]; /** v11: each revision's details, in meeting order. */ details?: SummaryPoint[][] }
+export interface SummarySoFar { points: SummaryPoint[]; chunks: number; earlier?: SummaryPoint[][] }
 
 /**
  * Rolls `sofar` on (in place) over those of `chunks` it has not read, in meeting order: one call each (`ask`: rollSummary
@@ -520,7 +425,6 @@ export async function rollOver(chunks: readonly { index: number; lines: readonly
     if (!rolled.points) continue;
     if (sofar.points.length) (sofar.earlier ??= []).push(sofar.points);
     sofar.points = rolled.points;
-    if (rolled.details) (sofar.details ??= []).push(rolled.details);
     await how.revised(rolled.model);
   }
 }

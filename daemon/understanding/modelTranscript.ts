@@ -8,7 +8,7 @@
 import { Decision, DecisionRewrite, StandingStep, DecisionStanding, decisionStanding, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings, ExtractionProgressParams, ItemRewrite } from '../../protocol/protocol';
 import { Chat, openAiCompatibleChat, runModelExtraction } from './providers';
 import { hasModelSections, writeModelSections, WrittenSections } from './templateSections';
-import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleExtrasOf, settleSummary, SettleVersion, SummaryCallReport, SummaryPoint, SummaryPrompt, SummarySoFar, whyNotAsked } from './modelSummary';
+import { droppedPoints, finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, SettleVersion, SummaryCallReport, SummaryPoint, SummarySoFar, whyNotAsked } from './modelSummary';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournaledTemplate, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
 import { isoDate } from './dates';
@@ -45,7 +45,7 @@ export interface MeetingDate { date: Date; known: boolean }
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
   chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true })): void },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; settleVersion?: SettleVersion; summaryPrompt?: SummaryPrompt; template?: JournaledTemplate } = {}): Promise<TranscriptModelResult> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; settleVersion?: SettleVersion; template?: JournaledTemplate } = {}): Promise<TranscriptModelResult> {
   const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
@@ -76,12 +76,9 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const timeoutMs = (settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
   // The summary's prompts say the date as it is: an unknown one is said so.
   const summaryMeeting = { title: meeting.title, date: known ? meeting.date : unknownDate(day), ...(how.template ? { template: how.template } : {}) };
-  const summaryPrompt = how.summaryPrompt ? { summaryPrompt: how.summaryPrompt } : {};
   if (summary) {
     await rollOver(chunks, rolled, {
-      ask: (previous, chunk) => rollSummary(chat, summaryMeeting, previous, chunk.lines, signal, {
-        timeoutMs, ...summaryPrompt, report: (r) => summary.report({ ...r, chunk: chunk.index + 1 }),
-      }),
+      ask: (previous, chunk) => rollSummary(chat, summaryMeeting, previous, chunk.lines, signal, { timeoutMs, report: (r) => summary.report({ ...r, chunk: chunk.index + 1 }) }),
       mayAsk: () => !run.declined && run.summary.state === 'done' && !signal.aborted,
       revised: (model) => { summaryBy = model ?? run.summary.model; },
     });
@@ -91,11 +88,10 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const all = [...records, ...added];
   // As at a meeting's stop: the summary settles against the final decisions and action items (those printed below).
   const settled = summary ? await settleAtStop(rolled, {
-    // v9's settle (only where asked for) also reads the points the rolling summary dropped, and a budget by the meeting's
-    // chunks; with the rolling prompt v11, every revision's details.
+    // v9's settle (only where asked for) also reads the points the rolling summary dropped, and a budget by the meeting's chunks.
     ask: (previous) => settleSummary(chat, summaryMeeting, previous, finalOutcomes(all), signal, {
-      timeoutMs, ...summaryPrompt, report: (r) => summary.report({ ...r, settle: true }),
-      ...(how.settleVersion === 9 ? { notesPrompt: 9, extras: { ...settleExtrasOf(rolled, previous), chunks: chunks.length } }
+      timeoutMs, report: (r) => summary.report({ ...r, settle: true }),
+      ...(how.settleVersion === 9 ? { notesPrompt: 9, extras: { dropped: droppedPoints(rolled.earlier ?? [], previous), chunks: chunks.length } }
         : how.carryNotes ? { notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT } : {}),
     }),
     refused: () => whyNotAsked(run.summary, run.declined, signal.aborted),

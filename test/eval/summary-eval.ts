@@ -22,9 +22,10 @@
  *   node out/test/eval/summary-eval.js [--answers DIR] [--only a,b]
  *       replays (default DIR: test/fixtures/real-meetings/summaries/answers) and reports. A prompt whose recorded sha256
  *       differs is refused, never replayed.
- *   … --extraction-answers DIR | none
+ *   … --extraction-answers DIR | none | no-lists
  *       the extraction's answers the final decisions and items come from (default: the recorded ones,
- *       test/fixtures/real-meetings/model-answers; a changed extraction prompt is refused); `none`: the rules' alone.
+ *       test/fixtures/real-meetings/model-answers; a changed extraction prompt is refused); `none`: the rules' alone;
+ *       `no-lists`: none at all, so that the settle reads no final lists (summary prompts compared on what they keep).
  *   … --carry
  *       the extraction's answers are prompt v7's (model-notes-eval.ts --prompts DIR --carry wrote and answered them):
  *       the final lists a settle reads are v7's, with each decision's standing history.
@@ -54,7 +55,7 @@ import { EnhancementSettings } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { extract } from '../../daemon/understanding/extract';
 import { chunkLines, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
-import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BOUNDS, SummaryPoint, SummaryPrompt } from '../../daemon/understanding/modelSummary';
+import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { Chat } from '../../daemon/understanding/providers';
 import { answersCarryNotes, answersNotesPrompt, MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
@@ -140,12 +141,7 @@ export function unusablePoints(answer: string, prompt: string): number {
   const value = extractJsonObject(answer) as { points?: unknown } | undefined;
   if (!value || !Array.isArray(value.points)) return 1;
   const known = new Set([...prompt.matchAll(/\[(l-\d+)\]|"(l-\d+)"/g)].map((m) => m[1] ?? m[2]));
-  const unusable = value.points.length - (parseSummaryAnswer(answer, known, Number.MAX_SAFE_INTEGER)?.length ?? 0);
-  // A v11 revision's details cite the new lines only (modelSummary.ts parseDetails).
-  const details = (value as { details?: unknown }).details;
-  if (!Array.isArray(details)) return unusable;
-  const newLines = new Set([...prompt.slice(prompt.lastIndexOf('\nNew lines:\n')).matchAll(/^\[(l-\d+)\]/gm)].map((m) => m[1]));
-  return unusable + details.length - (parseSummaryAnswer(JSON.stringify({ points: details }), newLines, Number.MAX_SAFE_INTEGER)?.length ?? 0);
+  return value.points.length - (parseSummaryAnswer(answer, known, Number.MAX_SAFE_INTEGER)?.length ?? 0);
 }
 
 /**
@@ -205,7 +201,7 @@ export interface SummaryRun {
  * recorded file (a changed prompt); a prompt with no answer leaves it `pending`.
  */
 export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string, record: boolean,
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; settleVersion?: SettleVersion; summaryPrompt?: SummaryPrompt; noLists?: boolean } = {}): Promise<SummaryRun> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; settleVersion?: SettleVersion; noLists?: boolean } = {}): Promise<SummaryRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, as model-notes-eval.ts dates it: the prompts replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -246,7 +242,7 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
       throw e;
     }
   };
-  // noLists: the settle reads no final decisions or items (a summary prompt compared on what the summary alone keeps).
+  // noLists: the settle reads no final decisions or items (prompts compared on what the summary alone keeps).
   const found = how.noLists ? { actionItems: [], decisions: [], openQuestions: [] } : extract(lines, date);
   const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, stop.signal, chat, { report: () => undefined }, how);
   if (errors.length) throw new Error(`${meeting.name}: ${[...new Set(errors)].join('; ')}`);
@@ -613,12 +609,6 @@ async function main(argv: string[]): Promise<void> {
   const settleFlag = flagValue(argv, '--settle-version');
   if (settleFlag !== undefined && settleFlag !== '9' && settleFlag !== String(notesPrompt)) throw new Error(`--settle-version ${settleFlag}: 9, or the extraction's prompt v${notesPrompt}`);
   const settleVersion: SettleVersion | undefined = settleFlag === '9' ? 9 : undefined;
-  // --summary-version 11 or 12 (issue 56, experiments): the rolling summary's prompt v11 (each revision notes its part's
-  // details; v9's settle reads them) or v12 (the overview says how the meeting ran and what took most of it): its
-  // revisions and settle are asked anew, in their own folder.
-  const summaryFlag = flagValue(argv, '--summary-version');
-  if (summaryFlag !== undefined && !['7', '11', '12'].includes(summaryFlag)) throw new Error(`--summary-version ${summaryFlag}: 7, 11 or 12`);
-  const summaryPrompt: SummaryPrompt | undefined = summaryFlag === '11' || summaryFlag === '12' ? Number(summaryFlag) as SummaryPrompt : undefined;
   // --extraction-answers no-lists: no extraction, and the settle reads no final lists.
   const noLists = extractionDir === 'no-lists';
   const summaryDir = record ?? answers;
@@ -632,7 +622,7 @@ async function main(argv: string[]): Promise<void> {
     const extraction = extractionDir === 'none' || noLists ? null : replayingChat(path.join(extractionDir, m.name));
     runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, {
       carryNotes: argv.includes('--carry') || notesPrompt === 8 || answersCarryNotes(extractionDir), notesPrompt, ...(settleVersion ? { settleVersion } : {}),
-      ...(summaryPrompt ? { summaryPrompt } : {}), ...(noLists ? { noLists } : {}),
+      ...(noLists ? { noLists } : {}),
     }));
   }
   const waiting = runs.filter((r) => r.pending);

@@ -92,6 +92,30 @@ describe("Summary quality floors: the silver set's development part, v7's record
   });
 });
 
+/**
+ * The same 30 meetings settled by v9's settle over no final lists (issue 56's rolling prompt experiments v11 and v12
+ * measured against these, experiments/v11-dev/README.md): settled coverage 0.869–0.895 in four judgings (two
+ * sessions). What the next rolling or settle prompt is compared with on what the summary alone keeps.
+ */
+describe("Summary quality floors: the silver development 30, v7's revisions settled over no final lists", function () {
+  this.timeout(300_000);
+  it('both runs replay to what was judged, and their settled summaries cover the facts, in all four judgings', async () => {
+    const set = SUMMARY_SETS['silver-development'];
+    const experiment = path.join(path.dirname(set.answers), 'experiments', 'v11-dev');
+    const meetings = set.meetings().filter((_m, i) => i % 3 === 0);
+    for (const run of ['answers-base', 'answers-base-b']) {
+      const runs: SummaryRun[] = [];
+      for (const m of meetings) runs.push(await runSummary(m, null, path.join(experiment, run, m.name), false, { settleVersion: 9, noLists: true }));
+      for (const judging of ['judgements', 'judgements-check', 'judgements-v12', 'judgements-v12-check']) {
+        const { settled } = scoreRuns(runs, path.join(experiment, judging));
+        assert.equal(settled.meetings, 30, `${run}: every settled summary replays to what was judged (${judging})`);
+        assert.ok(settled.covered / settled.facts >= 0.85, `${run}: settled coverage ${(settled.covered / settled.facts).toFixed(3)} fell under 0.85 (${judging})`);
+        assert.equal(settled.standing, 0, `${run}: no list, so no standing to contradict (${judging})`);
+      }
+    }
+  });
+});
+
 const SILVER_FLOORS = { first: 0.79, second: 0.80, standing: 3 };
 describe('Summary quality floors: the silver held-out part, recorded summary answers and judgements', function () {
   this.timeout(300_000);
