@@ -116,6 +116,34 @@ describe("Summary quality floors: the silver development 30, v7's revisions sett
   });
 });
 
+/**
+ * The same revisions settled where the settle ships, against prompt v8's final lists of the same 30 meetings (two
+ * extraction runs recorded for it, experiments/settle-dev/README.md): 0.884 / 0.892 (run A) and 0.878 / 0.881 (run B).
+ */
+describe("Summary quality floors: the silver development 30 settled over prompt v8's final lists", function () {
+  this.timeout(300_000);
+  it('both runs replay to what was judged, cover the facts in both judgings, and keep the standings', async () => {
+    const set = SUMMARY_SETS['silver-development'];
+    const silver = path.dirname(path.dirname(set.answers));
+    const experiment = path.join(path.dirname(set.answers), 'experiments', 'settle-dev');
+    const meetings = set.meetings().filter((_m, i) => i % 3 === 0);
+    for (const suffix of ['', '-b']) {
+      const extraction = path.join(silver, `model-answers-development${suffix}`);
+      const runs: SummaryRun[] = [];
+      for (const m of meetings) {
+        runs.push(await runSummary(m, replayingChat(path.join(extraction, m.name)), path.join(experiment, `answers-lists${suffix}`, m.name), false,
+          { ...recordedHow(extraction), settleVersion: 9 }));
+      }
+      for (const judging of ['judgements', 'judgements-check']) {
+        const { settled } = scoreRuns(runs, path.join(experiment, judging));
+        assert.equal(settled.meetings, 30, `run ${suffix || 'A'}: every settled summary replays to what was judged (${judging})`);
+        assert.ok(settled.covered / settled.facts >= 0.86, `run ${suffix || 'A'}: settled coverage ${(settled.covered / settled.facts).toFixed(3)} fell under 0.86 (${judging})`);
+        assert.ok(settled.standing <= 1, `run ${suffix || 'A'}: ${settled.standing} standing contradictions (${judging})`);
+      }
+    }
+  });
+});
+
 const SILVER_FLOORS = { first: 0.79, second: 0.80, standing: 3 };
 describe('Summary quality floors: the silver held-out part, recorded summary answers and judgements', function () {
   this.timeout(300_000);
