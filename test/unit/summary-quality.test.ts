@@ -68,6 +68,9 @@ describe("the silver set's parts for the summary", () => {
   });
 });
 
+/** The silver development part's 30 meetings its summaries were recorded on: every third of its 90, in name order. */
+const developmentThirty = () => SUMMARY_SETS['silver-development'].meetings().filter((_m, i) => i % 3 === 0);
+
 /**
  * The silver set's development part (issue 56): v7's rolling summaries recorded on every third of its 90 meetings (30),
  * runs A and B, each last rolling summary judged twice (docs/benchmarks/notes-quality.md, "the rolling summary's prompt
@@ -77,7 +80,7 @@ describe("Summary quality floors: the silver set's development part, v7's record
   this.timeout(300_000);
   it('30 meetings, both runs replay to what was judged, and their last rolling summaries cover the facts, in both judgings', async () => {
     const set = SUMMARY_SETS['silver-development'];
-    const meetings = set.meetings().filter((_m, i) => i % 3 === 0);
+    const meetings = developmentThirty();
     assert.equal(meetings.length, 30);
     for (const suffix of ['', '-b']) {
       const runs: SummaryRun[] = [];
@@ -102,7 +105,7 @@ describe("Summary quality floors: the silver development 30, v7's revisions sett
   it('both runs replay to what was judged, and their settled summaries cover the facts, in all four judgings', async () => {
     const set = SUMMARY_SETS['silver-development'];
     const experiment = path.join(path.dirname(set.answers), 'experiments', 'v11-dev');
-    const meetings = set.meetings().filter((_m, i) => i % 3 === 0);
+    const meetings = developmentThirty();
     for (const run of ['answers-base', 'answers-base-b']) {
       const runs: SummaryRun[] = [];
       for (const m of meetings) runs.push(await runSummary(m, null, path.join(experiment, run, m.name), false, { settleVersion: 9, noLists: true }));
@@ -126,7 +129,7 @@ describe("Summary quality floors: the silver development 30 settled over prompt 
     const set = SUMMARY_SETS['silver-development'];
     const silver = path.dirname(path.dirname(set.answers));
     const experiment = path.join(path.dirname(set.answers), 'experiments', 'settle-dev');
-    const meetings = set.meetings().filter((_m, i) => i % 3 === 0);
+    const meetings = developmentThirty();
     for (const suffix of ['', '-b']) {
       const extraction = path.join(silver, `model-answers-development${suffix}`);
       const runs: SummaryRun[] = [];
