@@ -12,13 +12,15 @@
 # files at a time (whisper decodes with 1 thread there: daemon/config.ts defaultThreads; much of the integration suite
 # waits on real-time audio).
 # The Vulkan module is built in whisper's stage folder without touching the installed addon (build-whisper.js
-# --stage) and installed (seconds) between the integration suite and its whisper-backends test, when no daemon runs;
+# --stage) and installed (seconds) after the editor suite, before the integration suite's whisper-backends test, when no
+# daemon runs;
 # the win32 build and the packaging start once the unit suite has passed (its VSIX plans read this checkout's files,
 # which they change). Before a step that needs a part, the script waits for it and prints its output. The suites then
 # run their own set-up as before, which finds it done, and test the packaged VSIXes (EARSHOT_VSIX,
 # EARSHOT_WIN32_VSIX: the release workflow's way of handing them a VSIX). A part that failed is left to the suite,
-# which sets up or packages by itself and reports the failure. Only set-up and packaging run in the background; the
-# Wine suite runs beside the editor and VSIX suites (each its own Wine prefix or code-server, on free ports).
+# which sets up or packages by itself and reports the failure. Only set-up and packaging run in the background. The
+# editor suite runs right after the integration suite, while the background finishes; the Wine suite runs beside the
+# VSIX suite (each its own Wine prefix or code-server, on free ports).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -124,16 +126,25 @@ packaged() {
 }
 
 mocha=(npx mocha --config .mocharc.json)
-# The unit and integration suites run two files at a time (mocha's parallel mode, a worker per file): much of the
-# integration suite waits on real-time audio and whisper decodes with one thread, so even two at a time keep only
-# about 1.2 of the 2 cores busy (1,075 CPU-s in 888 s here, 2026-11-28). Each test starts its own daemon, sound
-# server and folders, and the shared fixtures are made once before the workers start (test/setup.ts
-# mochaGlobalSetup), so files do not meet. The background set-up keeps the CPU the two leave, as before.
+# The unit and integration suites run several files at a time (mocha's parallel mode, a worker per file). The unit
+# suite runs four: two left 58 % of the 2 cores idle, which nothing else wanted then (the background only downloads
+# code-server until the unit suite has passed), and four took it from 400 to 248 s here (2026-11-29). The integration
+# suite runs two: much of it waits on real-time audio and whisper decodes with one thread, so two keep about 1.2 of
+# the 2 cores busy (1,075 CPU-s in 888 s here, 2026-11-28), and the background set-up, which the suites after it wait
+# for, takes the rest. Each test starts its own daemon, sound server and folders, and the shared fixtures are made once
+# before the workers start (test/setup.ts mochaGlobalSetup), so files do not meet.
 parallel=(--parallel --jobs 2)
-step unit "${mocha[@]}" "${parallel[@]}" "out/test/unit/**/*.test.js"
+step unit "${mocha[@]}" --parallel --jobs 4 "out/test/unit/**/*.test.js"
 touch "$prep/unit.done"
 # whisper-backends runs the Vulkan module: after it is installed, below.
 step integration "${mocha[@]}" "${parallel[@]}" --ignore out/test/integration/whisper-backends.test.js "out/test/integration/**/*.test.js"
+
+# The editor suite needs only code-server (ready long before): it runs next, while the background finishes the Vulkan
+# module and the win32 package on the CPU the editor leaves, instead of after waiting for them (that wait was 6-7
+# minutes of the suites' time: 360 and 417 s in the last two passing runs here). Its daemons load the installed whisper
+# addon, so the Vulkan module is installed only once the editor suite has ended; packaging only reads the checkout.
+wait_for e2e
+step editor npm run test:editor
 wait_for vulkan
 # The win32 packaging reads node_modules: the installed core changes only once it is done.
 wait_for vsix-win32
@@ -141,7 +152,7 @@ if [ "$build_vulkan" = 1 ]; then step install-vulkan "${vulkan_env[@]}" node scr
 touch "$prep/core.installed"
 step integration:backends "${mocha[@]}" out/test/integration/whisper-backends.test.js
 
-# The Wine suite beside the editor and VSIX suites: its output is kept and printed when it ends.
+# The Wine suite beside the VSIX suite: its output is kept and printed when it ends.
 wait_for win32
 wine_log=$prep/wine-suite.log
 (
@@ -150,19 +161,13 @@ wine_log=$prep/wine-suite.log
   echo "$((SECONDS - started)) $status" > "$prep/wine-suite.rc"
 ) &
 wine_suite=$!
-wine_status=0
-editor_status=0
-wait_for e2e
-if step editor npm run test:editor; then
-  wait_for vsix
-  step vsix env EARSHOT_VSIX="$(packaged vsix)" npm run test:vsix || editor_status=$?
-else
-  editor_status=$?
-fi
+vsix_status=0
+wait_for vsix
+step vsix env EARSHOT_VSIX="$(packaged vsix)" npm run test:vsix || vsix_status=$?
 wait "$wine_suite" || true
-echo "test: the Wine suite (run beside the editor and VSIX suites):"
+echo "test: the Wine suite (run beside the VSIX suite):"
 cat "$wine_log"
 read -r wine_seconds wine_status < "$prep/wine-suite.rc" || { wine_seconds=0; wine_status=1; }
 steps+=("wine $wine_seconds $([ "$wine_status" -eq 0 ] && echo passed || echo "failed($wine_status)")")
-[ "$editor_status" -eq 0 ] || exit "$editor_status"
+[ "$vsix_status" -eq 0 ] || exit "$vsix_status"
 exit "$wine_status"
