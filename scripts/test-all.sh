@@ -2,15 +2,16 @@
 # `npm test`: the Debian packages the tests use (scripts/test-deps.sh), compile, then the unit, integration,
 # real-editor, packaged-VSIX and Wine suites, stopping at the first that fails, and a table of each step's time.
 #
-# What the later suites need first takes 10-12 minutes of one core, most of it compiling: code-server and Node 24 for
+# What the later suites need first takes more CPU than any suite, most of it compiling (the Vulkan module 630 s and the
+# win32 whisper build 901 s at idle priority beside the integration suite, 2026-11-29): code-server and Node 24 for
 # the editor suites (scripts/e2e-setup.sh); whisper's Vulkan module (the integration suite's whisper-backends test and
 # the packaged VSIX run it on Mesa's software device); Wine, Windows node.exe and the MinGW-w64 cross-build of the
 # win32-x64 package's native parts (scripts/wine-setup.sh, scripts/build-win32.js); and the two VSIXes the VSIX and
 # Wine suites test, packaged by scripts/package-vsix.js as those suites package them. That work runs here in the
 # background at idle priority (SCHED_IDLE: it runs only on CPU the tests leave, and a test that wants the CPU takes it
-# back at once) while the unit and integration suites run: those leave part of the 2 cores idle though they run two
-# files at a time (whisper decodes with 1 thread there: daemon/config.ts defaultThreads; much of the integration suite
-# waits on real-time audio).
+# back at once) while the unit and integration suites run: those leave part of the 2 cores idle though they run
+# several files at a time (whisper decodes with 1 thread there: daemon/config.ts defaultThreads; much of the integration
+# suite waits on real-time audio).
 # The Vulkan module is built in whisper's stage folder without touching the installed addon (build-whisper.js
 # --stage) and installed (seconds) after the editor suite, before the integration suite's whisper-backends test, when no
 # daemon runs;
