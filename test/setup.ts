@@ -101,20 +101,44 @@ export function sayingModel(name: string, tokens: readonly string[]): string {
   return file;
 }
 
+/** The modules whose text makes the notes model's prompts: their words are the test model's vocabulary. */
+const PROMPT_SOURCES = ['modelExtract', 'carriedNotes', 'modelSummary', 'modelTranscript', 'templateGuide', 'templateSections', 'chunks', 'chunkMerge']
+  .map((name) => path.join(REPO_ROOT, 'daemon', 'understanding', `${name}.ts`));
+
+/** Every word (two letters or more, as written) of the prompts' source modules, sorted: what {@link notesModel} can say whole. */
+export function promptWords(): string[] {
+  const words = new Set<string>();
+  for (const file of PROMPT_SOURCES) for (const w of fs.readFileSync(file, 'utf8').match(/[A-Za-z]{2,}/g) ?? []) words.add(w);
+  return [...words].sort();
+}
+
 /**
  * A tiny llama-architecture GGUF language model (scripts/gen-gguf-model.js: random weights, a real SentencePiece
  * tokenizer, ChatML) for the local notes model's runtime. 'ranked' (default): its greedy answer under a grammar is
  * fixed (the best-ranked allowed token each step), so it always ends; 'random': noise, ended only by the grammar's
- * bounds. Cached as `.test-models/llm-tiny-<mode>.gguf`, written again when the generator is newer.
+ * bounds. Its vocabulary holds the words of the prompts ({@link promptWords}), so a prompt takes about as many tokens as
+ * with a real model's (the chunk prompt's system message: 1,654 tokens, 3.7 characters each, against 5,427 letter by
+ * letter): attention over the prompt is most of a run's time (perf: flash attention 56 %), and the suites run it often.
+ * Cached as `.test-models/llm-tiny-<mode>.gguf`, written again when the generator is newer or the words changed (the
+ * list is kept beside it, `.words.json`).
  */
 export function notesModel(mode: 'ranked' | 'random' = 'ranked'): string {
   const file = path.join(MODELS_DIR, `llm-tiny-${mode}.gguf`);
+  const sidecar = path.join(MODELS_DIR, `llm-tiny-${mode}.words.json`);
   const script = path.join(REPO_ROOT, 'scripts', 'gen-gguf-model.js');
-  if (!fs.existsSync(file) || fs.statSync(file).mtimeMs < fs.statSync(script).mtimeMs) {
+  const words = promptWords();
+  const wanted = JSON.stringify(words);
+  const cached = fs.existsSync(file) && fs.statSync(file).mtimeMs >= fs.statSync(script).mtimeMs
+    && fs.existsSync(sidecar) && fs.readFileSync(sidecar, 'utf8') === wanted;
+  if (!cached) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { generateGguf } = require(script);
     fs.mkdirSync(MODELS_DIR, { recursive: true });
-    generateGguf({ preset: 'tiny', mode, out: file });
+    // Written aside and renamed into place: a suite's other workers never read half a file.
+    const aside = `${file}.${process.pid}.tmp`;
+    generateGguf({ preset: 'tiny', mode, out: aside, words });
+    fs.renameSync(aside, file);
+    fs.writeFileSync(sidecar, wanted);
   }
   return file;
 }
@@ -140,6 +164,8 @@ export function audioFixtures(): FixtureEntry[] {
  */
 export function mochaGlobalSetup(): void {
   audioFixtures();
+  notesModel('ranked');
+  notesModel('random');
 }
 
 export function fixture(name: string): string {

@@ -263,7 +263,7 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
   });
 
   it("a sequence holding an earlier request's system prompt reads only what follows it and answers as a fresh one does, a summary between", async () => {
-    const system = 'Extract the action items and decisions from the meeting transcript. Cite the lines by their ids. '.repeat(10);
+    const system = 'Extract the action items and decisions from the meeting transcript. Cite the lines by their ids. '.repeat(30);
     const lines = (from: number) => Array.from({ length: 12 }, (_, k) => `[s-${from + k}] ${k % 2 ? 'Ann' : 'Bob'}: line ${from + k}, we will send the report by Friday.`);
     const chunk = (from: number) => ({
       kind: 'extract' as const, system, user: `Part 1 of 2.\n${lines(from).join('\n')}`,
@@ -293,7 +293,7 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
   });
 
   it('a chunk read ahead as its lines came (preload): the call at the end reads only the lines since and answers as a fresh sequence does', async () => {
-    const system = 'Extract the action items and decisions from the meeting transcript. Cite the lines by their ids. '.repeat(10);
+    const system = 'Extract the action items and decisions from the meeting transcript. Cite the lines by their ids. '.repeat(30);
     const lines = Array.from({ length: 24 }, (_, k) => `[s-${k + 1}] ${k % 2 ? 'Ann' : 'Bob'}: line ${k + 1}, we will send the report by Friday.`);
     const upTo = (n: number) => ({
       kind: 'extract' as const, system, user: `Part 1 of 1.\n\nTranscript:\n${lines.slice(0, n).join('\n')}`,
@@ -319,7 +319,7 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
   });
 
   it('the system prompt read once is kept for the next process (stateDir): a fresh process restores it, reads only the user text, answers the same; no transcript in the file; a bad or half-loaded file is never trusted', async () => {
-    const system = 'Extract the action items and decisions from the meeting transcript. Cite the lines by their ids. '.repeat(10);
+    const system = 'Extract the action items and decisions from the meeting transcript. Cite the lines by their ids. '.repeat(30);
     const secret = 'Zanzibar';
     const lines = Array.from({ length: 16 }, (_, k) => `[s-${k + 1}] ${k % 2 ? 'Ann' : 'Bob'}: ${secret} line ${k + 1}, we will send the report by Friday.`);
     const request = {

@@ -9,7 +9,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SAMPLE_RATE } from '../../daemon/capture/source';
-import { SEGMENTATION_MODEL, SEGMENTATION_MODEL_SHA256, SegmentationModel } from '../../daemon/speakers/segmentation';
+import { SEGMENTATION_MODEL, SEGMENTATION_MODEL_SHA256, SegmentationModel, WINDOW_SAMPLES } from '../../daemon/speakers/segmentation';
 import { diarizeFile, SpeakerStage, SpeakerTurn, stageTurns } from '../../daemon/speakers/stage';
 import { SpeakerLine, SpeechTurn } from '../../daemon/speakers/lines';
 import { SpectralReidentifier } from '../../daemon/speakers/spectral';
@@ -71,6 +71,27 @@ describe('speaker turns (pyannote segmentation-3.0, real model)', () => {
     const withSecond = await stageTurns(ES2004A, overlap);
     assert.ok(withSecond.some((t) => t.overlap), 'a second voice somewhere in four people\'s meeting');
     assert.deepEqual(replay(windows, overlap), withSecond);
+  });
+
+  it('a window of digital silence is answered as the model answered the first one, without running it; any sound runs it', async () => {
+    const model = await SegmentationModel.load();
+    const fresh = await SegmentationModel.load();
+    const zeros = new Float32Array(WINDOW_SAMPLES);
+    const first = await model.run(zeros);
+    assert.deepEqual(model.stats, { windows: 1, silentReused: 0 }, 'the first silent window runs the model');
+    const again = await model.run(new Float32Array(WINDOW_SAMPLES));
+    assert.deepEqual(model.stats, { windows: 2, silentReused: 1 });
+    assert.deepEqual(again, first);
+    again[0] = 123; // a copy: a caller that changes it changes no later answer
+    assert.deepEqual(await model.run(zeros), first);
+    // The model itself gives the same for zeros on another instance (no state carried between windows).
+    assert.deepEqual(await fresh.run(zeros), first);
+    // One sample of sound (-90 dBFS) is not digital silence: the model runs, and its answer is its own.
+    const faint = new Float32Array(WINDOW_SAMPLES);
+    faint[WINDOW_SAMPLES / 2] = 3e-5;
+    const heard = await model.run(faint);
+    assert.deepEqual(model.stats, { windows: 4, silentReused: 2 });
+    assert.deepEqual(heard, await fresh.run(faint));
   });
 
   it('turns become final while the audio goes on, about a window after they end', async () => {

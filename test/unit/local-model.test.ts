@@ -225,7 +225,8 @@ describe('scripts/gen-gguf-model.js', () => {
     const str = () => { const n = Number(b.readBigUInt64LE(at)); at += 8; const s = b.toString('utf8', at, at + n); at += n; return s; };
     const value = (type: number): unknown => {
       if (type === 4) { at += 4; return b.readUInt32LE(at - 4); }
-      if (type === 5 || type === 6) { at += 4; return undefined; }
+      if (type === 5) { at += 4; return undefined; }
+      if (type === 6) { at += 4; return b.readFloatLE(at - 4); }
       if (type === 7) { at += 1; return b[at - 1] === 1; }
       if (type === 8) return str();
       if (type === 9) {
@@ -233,7 +234,7 @@ describe('scripts/gen-gguf-model.js', () => {
         const n = Number(b.readBigUInt64LE(at + 4));
         at += 12;
         const values = Array.from({ length: n }, () => value(element));
-        return element === 8 ? values : n;
+        return element === 8 || element === 6 ? values : n;
       }
       throw new Error(`type ${type}`);
     };
@@ -277,13 +278,19 @@ describe('scripts/gen-gguf-model.js', () => {
     assert.deepEqual([PRESETS['1.5b'].embd, PRESETS['1.5b'].layers, PRESETS['3b'].embd, PRESETS['3b'].layers], [1536, 28, 2048, 36]);
   });
 
-  it("words: each word and every prefix of it after SentencePiece's '▁' in the vocabulary, once, longer pieces scoring higher", () => {
+  it("words: each word and every prefix of it, after SentencePiece's '▁' and plain (after a quote), in the vocabulary, once", () => {
     const plain = readHeader(generateGguf({ out: path.join(dir, 'plain.gguf') }).out).keys.get('tokenizer.ggml.tokens') as string[];
     const out = path.join(dir, 'words.gguf');
     generateGguf({ out, words: ['timeout', 'time', 'login'] });
     const tokens = readHeader(out).keys.get('tokenizer.ggml.tokens') as string[];
-    for (const piece of ['\u2581t', '\u2581ti', '\u2581tim', '\u2581time', '\u2581timeo', '\u2581timeout', '\u2581lo', '\u2581login']) assert.ok(tokens.includes(piece), piece);
+    for (const piece of ['\u2581t', '\u2581ti', '\u2581tim', '\u2581time', '\u2581timeo', '\u2581timeout', '\u2581lo', '\u2581login',
+      'ti', 'tim', 'time', 'timeo', 'timeout', 'lo', 'log', 'logi', 'login']) assert.ok(tokens.includes(piece), piece);
     assert.equal(new Set(tokens).size, tokens.length, 'no piece twice ("▁time" is a prefix of "▁timeout" and a word)');
-    assert.ok(tokens.length > plain.length && tokens.length <= plain.length + 14);
+    // "▁timeout" and its prefixes from "▁t" (7), "timeout" and its from "ti" (6; a single letter is a base piece), the
+    // same for "login" (5 + 4); "time" and its prefixes are among them already.
+    const added = tokens.slice(plain.length);
+    assert.equal(added.length, 22, added.join(' '));
+    const score = (p: string) => (readHeader(out).keys.get('tokenizer.ggml.scores') as number[])[tokens.indexOf(p)];
+    assert.ok(score('timeout') > score('time') && score('\u2581timeout') > score('\u2581time'), 'a longer piece scores higher');
   });
 });
