@@ -51,6 +51,17 @@ step() {
 step test-deps bash scripts/test-deps.sh --vulkan-later
 step compile npm run compile
 
+# The win32 package's whisper build compiles only the CPU variants the Wine suite can load on this machine: ggml's
+# baseline (x64, which every package must carry) and the one the Linux build picks on this CPU (the Wine suite checks
+# that Windows picks the same). Every variant, 13 modules, took 900 s of the 2 cores in the background (2026-11-29);
+# the release workflow builds and tests every one (.github/workflows/release.yml runs build-win32.js without it).
+# Exported: the Wine suite's own build-win32.js finds the same build done.
+if [ -z "${EARSHOT_WIN32_CPU_VARIANTS:-}" ]; then
+  host_variant=$(node bin/earshot.js build-info --json 2> /dev/null | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).cpuVariant ?? ""))' || true)
+  if [ -n "$host_variant" ]; then export EARSHOT_WIN32_CPU_VARIANTS="x64,$host_variant"; fi
+fi
+echo "test: the win32 package's CPU variants: ${EARSHOT_WIN32_CPU_VARIANTS:-all}"
+
 # The Vulkan module is built in the background when the installed core lacks it and its SDK is here.
 vulkan_sdk=$(bash scripts/vulkan-sdk.sh)
 build_vulkan=0

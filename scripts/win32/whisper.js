@@ -39,17 +39,35 @@ function cmakeOptions() {
   return [...core.cmakeOptions('cpu').filter((o) => !/RPATH/.test(o)), ...core.gpuOptions([]), `-DCMAKE_C_FLAGS=${compat}`, `-DCMAKE_CXX_FLAGS=${compat}`];
 }
 
+/**
+ * The CPU variants to build: null for every one (GGML_CPU_ALL_VARIANTS: what the release builds and ships), or the
+ * variants EARSHOT_WIN32_CPU_VARIANTS names, comma-separated ("x64,haswell"). `npm test` names the baseline and this
+ * machine's own (scripts/test-all.sh), the only ones the Wine suite can load here: 2 of 13 modules to compile, where
+ * every variant took 900 s of its run on 2 cores.
+ */
+function wantedCpuVariants(env = process.env) {
+  const value = (env.EARSHOT_WIN32_CPU_VARIANTS ?? '').trim();
+  if (value === '' || value === 'all') return null;
+  const names = [...new Set(value.split(',').map((n) => n.trim()).filter(Boolean))].sort();
+  const bad = names.filter((n) => !/^[a-z][a-z0-9_.]*$/.test(n));
+  if (bad.length || names.length === 0) {
+    throw new Error(`EARSHOT_WIN32_CPU_VARIANTS=${JSON.stringify(value)}: CPU variant names, comma-separated (x64, sse42, haswell, zen4, …), or "all"`);
+  }
+  return names;
+}
+
 function buildLibraries({ jobs, log }) {
   const { srcDir, version, key: sourceKey } = core.patchedSources(path.join(WORK, 'source'));
   const libDir = path.join(WORK, 'cmake');
   const toolchainDir = path.join(WORK, 'toolchain');
   const options = [...cmakeOptions(), ...mingw.cmakeToolchainOptions(toolchainDir)];
+  const variants = wantedCpuVariants();
   const libKey = core.hashOf(version, sourceKey, options, ...['mingw-w64.cmake', 'no-lib-prefix.cmake'].map((f) => fs.readFileSync(path.join(toolchainDir, f))),
-    fs.readFileSync(path.join(__dirname, 'mingw-compat.h')), mingw.run(mingw.CXX, ['--version']));
+    fs.readFileSync(path.join(__dirname, 'mingw-compat.h')), mingw.run(mingw.CXX, ['--version']), ...(variants ? [`variants ${variants.join(',')}`] : []));
   const s = stamp(path.join(libDir, '.earshot-stamp'), libKey);
   if (!s.fresh) {
     const started = Date.now();
-    log(`earshot: cross-building whisper.cpp ${version} for win32-x64 (MinGW-w64, every CPU variant) with ${jobs} jobs…`);
+    log(`earshot: cross-building whisper.cpp ${version} for win32-x64 (MinGW-w64, ${variants ? `CPU variants ${variants.join(' ')} (EARSHOT_WIN32_CPU_VARIANTS)` : 'every CPU variant'}) with ${jobs} jobs…`);
     // Every option is given on each configure, so a changed one reconfigures the same tree and make rebuilds only
     // what its flags touch; new sources (another whisper.cpp) start from an empty tree.
     const sourceStamp = path.join(libDir, '.earshot-source');
@@ -57,7 +75,15 @@ function buildLibraries({ jobs, log }) {
     fs.mkdirSync(libDir, { recursive: true });
     fs.writeFileSync(sourceStamp, sourceKey);
     mingw.run('cmake', ['-S', srcDir, '-B', libDir, ...options]);
-    mingw.run('cmake', ['--build', libDir, '--config', 'Release', '-j', String(jobs), '--target', 'whisper']);
+    if (!variants) {
+      mingw.run('cmake', ['--build', libDir, '--config', 'Release', '-j', String(jobs), '--target', 'whisper']);
+    } else {
+      // ggml's library depends on every variant's module (ggml/src/CMakeLists.txt: add_dependencies(ggml <backend>)),
+      // though it loads them at run time only: the named modules are built, then ggml and whisper through the Makefile
+      // generator's `<target>/fast` rules, which build a target without its dependencies.
+      mingw.run('cmake', ['--build', libDir, '--config', 'Release', '-j', String(jobs), '--target', 'ggml-base', ...variants.map((v) => `ggml-cpu-${v}`)]);
+      for (const target of ['ggml', 'whisper']) mingw.run('make', ['-C', libDir, '-j', String(jobs), `${target}/fast`]);
+    }
     s.write();
     log(`earshot: whisper.cpp libraries for win32-x64 built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
@@ -74,7 +100,8 @@ function buildLibraries({ jobs, log }) {
     srcDir, version, options, libKey,
     link: names.map((n) => find(`${n}.dll.a`)),
     runtime: names.map((n) => find(`${n}.dll`)),
-    cpu: files.filter((f) => /^ggml-cpu(-[\w.]+)?\.dll$/.test(path.basename(f))),
+    // Only the wanted variants: a tree that built every one before keeps the others.
+    cpu: files.filter((f) => /^ggml-cpu(-[\w.]+)?\.dll$/.test(path.basename(f)) && (!variants || variants.includes(core.cpuVariantOf(f)))),
   };
 }
 
@@ -165,4 +192,4 @@ async function build({ jobs = mingw.defaultJobs(), log = (m) => console.error(m)
   return record;
 }
 
-module.exports = { build, cmakeOptions };
+module.exports = { build, cmakeOptions, wantedCpuVariants };

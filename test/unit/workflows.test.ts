@@ -116,6 +116,12 @@ describe('release workflow: every target it builds, planned here', function () {
     assert.deepEqual([...published].sort(), [...built].sort());
   });
 
+  it('builds every CPU variant of the win32 package it ships: nothing in it narrows them (EARSHOT_WIN32_CPU_VARIANTS is npm test\'s)', () => {
+    const text = fs.readFileSync(RELEASE, 'utf8');
+    assert.match(text, /node scripts\/build-win32\.js/);
+    assert.doesNotMatch(text, /EARSHOT_WIN32_CPU_VARIANTS/);
+  });
+
   for (const target of releaseTargets().built) {
     it(`${target}: only its whisper addon, built on its own machine, is missing here; no foreign binary ships`, () => {
       // As the Package step runs it, with --plan: what the package keeps and leaves out, without packing.
