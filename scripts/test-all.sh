@@ -2,8 +2,8 @@
 # `npm test`: the Debian packages the tests use (scripts/test-deps.sh), compile, then the unit, integration,
 # real-editor, packaged-VSIX and Wine suites, stopping at the first that fails, and a table of each step's time.
 #
-# What the later suites need first takes more CPU than any suite, most of it compiling (the Vulkan module 630 s and the
-# win32 whisper build 901 s at idle priority beside the integration suite, 2026-11-29): code-server and Node 24 for
+# What the later suites need first takes much of the CPU, most of it compiling (the Vulkan module 472 s and the win32
+# whisper build, two CPU variants, 136 s at idle priority beside the integration suite, 2026-11-29): code-server and Node 24 for
 # the editor suites (scripts/e2e-setup.sh); whisper's Vulkan module (the integration suite's whisper-backends test and
 # the packaged VSIX run it on Mesa's software device); Wine, Windows node.exe and the MinGW-w64 cross-build of the
 # win32-x64 package's native parts (scripts/wine-setup.sh, scripts/build-win32.js); and the two VSIXes the VSIX and
