@@ -3,10 +3,10 @@
 # real-editor, packaged-VSIX and Wine suites, stopping at the first that fails, and a table of each step's time.
 #
 # What the later suites need first takes much of the CPU, most of it compiling (the Vulkan module 472 s and the win32
-# whisper build, two CPU variants, 136 s at idle priority beside the integration suite, 2026-11-29): code-server and Node 24 for
-# the editor suites (scripts/e2e-setup.sh); whisper's Vulkan module (the integration suite's whisper-backends test and
-# the packaged VSIX run it on Mesa's software device); Wine, Windows node.exe and the MinGW-w64 cross-build of the
-# win32-x64 package's native parts (scripts/wine-setup.sh, scripts/build-win32.js); and the two VSIXes the VSIX and
+# whisper build, two CPU variants, 136 s at idle priority beside the integration suite, 2026-11-29): code-server and
+# Node 24 for the editor suites (scripts/e2e-setup.sh); whisper's Vulkan module (the integration suite's
+# whisper-backends test and the packaged VSIX run it on Mesa's software device); Wine, Windows node.exe and the
+# MinGW-w64 cross-build of the win32-x64 package's native parts (scripts/wine-setup.sh, scripts/build-win32.js); and the two VSIXes the VSIX and
 # Wine suites test, packaged by scripts/package-vsix.js as those suites package them. That work runs here in the
 # background at idle priority (SCHED_IDLE: it runs only on CPU the tests leave, and a test that wants the CPU takes it
 # back at once) while the unit and integration suites run: those leave part of the 2 cores idle though they run

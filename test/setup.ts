@@ -124,6 +124,8 @@ export function promptWords(): string[] {
  */
 export function notesModel(mode: 'ranked' | 'random' = 'ranked'): string {
   const file = path.join(MODELS_DIR, `llm-tiny-${mode}.gguf`);
+  // Checked once a process: the check reads every prompt module, and a suite asks for the model in many tests.
+  if (notesModelsChecked.has(mode)) return file;
   const sidecar = path.join(MODELS_DIR, `llm-tiny-${mode}.words.json`);
   const script = path.join(REPO_ROOT, 'scripts', 'gen-gguf-model.js');
   const words = promptWords();
@@ -140,8 +142,10 @@ export function notesModel(mode: 'ranked' | 'random' = 'ranked'): string {
     fs.renameSync(aside, file);
     fs.writeFileSync(sidecar, wanted);
   }
+  notesModelsChecked.add(mode);
   return file;
 }
+const notesModelsChecked = new Set<string>();
 
 let manifest: FixtureEntry[] | undefined;
 
