@@ -11,8 +11,8 @@
  */
 import * as path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
-import { SAMPLE_RATE } from '../capture/source';
-import { loadOnnxSession, onnxRuntime } from '../vad/silero';
+import { FRAME_SAMPLES, SAMPLE_RATE } from '../capture/source';
+import { loadOnnxSession, onnxRuntime, SILENCE_RMS } from '../vad/silero';
 
 export const SEGMENTATION_MODEL = path.join(__dirname, '..', '..', '..', 'media', 'speakers', 'pyannote-segmentation-3.0.int8.onnx');
 export const SEGMENTATION_MODEL_SHA256 = 'd582f4b4c6b48205de7e0643c57df0df5615a3c176189be3fc461e9d18827b5d';
@@ -86,14 +86,17 @@ export class SpeakerModelError extends Error {
 /** The segmentation model, one ONNX session per process (shared by every source's stage). */
 export class SegmentationModel {
   /**
-   * The model's answer for a window of digital silence (every sample 0), kept from its first such run. A window holds
-   * no state from the one before (unlike Silero's frames), so the answer for zeros is always this one, and a silent
-   * source (the call's side of an in-room meeting, a muted microphone, a gap in the capture clock) costs no model run:
-   * those were most of the CPU of a 2-hour soak (about 75 ms a window, a window every 5 s).
+   * The model's answer for a window of digital silence (every sample 0), from its first run. A window holds no state
+   * from the one before (unlike Silero's frames), so the answer for zeros is always this one. It is also the answer for
+   * every window the voice detector hears as silence throughout (each 32 ms under its −60 dBFS, silero.ts): a muted
+   * microphone's dither, a quiet room's floor, the call's side of an in-room meeting, a gap in the capture clock. Nothing
+   * there is transcribed, so no turn is lost, and such a source costs no model run: those runs were most of the CPU of
+   * a 2-hour soak and of a silent session (about 75 ms a window, a window every 5 s). The model itself normalizes a
+   * window's level (pyannote's SincNet starts with an instance norm), so it would hear dither as a loud noise.
    */
   private silentAnswer?: Float32Array;
-  /** Windows given to the model, and how many of them were digital silence answered from silentAnswer. */
-  readonly stats = { windows: 0, silentReused: 0 };
+  /** Windows given, how many of them were silence (answered from silentAnswer), and the model's runs. */
+  readonly stats = { windows: 0, silent: 0, modelRuns: 0 };
 
   private constructor(private readonly session: InferenceSession) {}
 
@@ -109,22 +112,36 @@ export class SegmentationModel {
   async run(window: Float32Array): Promise<Float32Array> {
     if (window.length !== WINDOW_SAMPLES) throw new Error(`a segmentation window is ${WINDOW_SAMPLES} samples, not ${window.length}`);
     this.stats.windows++;
-    const silent = isDigitalSilence(window);
-    if (silent && this.silentAnswer) {
-      this.stats.silentReused++;
+    if (isSilence(window)) {
+      this.stats.silent++;
+      this.silentAnswer ??= await this.infer(new Float32Array(WINDOW_SAMPLES));
       return this.silentAnswer.slice();
     }
+    return this.infer(window);
+  }
+
+  private async infer(window: Float32Array): Promise<Float32Array> {
+    this.stats.modelRuns++;
     const ort = onnxRuntime();
     const out = await this.session.run({ x: new ort.Tensor('float32', window, [1, 1, WINDOW_SAMPLES]) });
     const y = out.y;
     if (y.dims[1] !== WINDOW_FRAMES || y.dims[2] !== POWERSET.length) throw new SpeakerModelError(`the segmentation model gave [${y.dims.join(',')}], not [1,${WINDOW_FRAMES},${POWERSET.length}]`);
-    const answer = y.data as Float32Array;
-    if (silent) this.silentAnswer = answer.slice();
-    return answer;
+    return y.data as Float32Array;
   }
 }
 
-function isDigitalSilence(window: Float32Array): boolean {
-  for (let i = 0; i < window.length; i++) if (window[i] !== 0) return false;
+/**
+ * Every 32 ms of the window under the voice detector's silence level (RMS; Silero's gate, silero.ts). The frames are
+ * taken every half frame, since the detector's own frames fall anywhere in the window: a 32 ms frame of sound 3 dB
+ * above the level is always heard, wherever it falls.
+ */
+function isSilence(window: Float32Array): boolean {
+  const limit = SILENCE_RMS * SILENCE_RMS * FRAME_SAMPLES;
+  for (let start = 0; start < window.length; start += FRAME_SAMPLES / 2) {
+    const end = Math.min(window.length, start + FRAME_SAMPLES);
+    let energy = 0;
+    for (let i = start; i < end; i++) energy += window[i] * window[i];
+    if (energy >= limit * ((end - start) / FRAME_SAMPLES)) return false;
+  }
   return true;
 }

@@ -25,8 +25,9 @@ const STATE_SHAPE = [2, 1, 128];
 /**
  * Frames quieter than this (RMS −60 dBFS, below any microphone's noise floor) are silence without asking the model:
  * on digital silence the model runs were most of the 1.7% of a core a silent session cost (BENCHMARKS.md, figure 4).
+ * The speaker stage hears a window as silence by the same level (speakers/segmentation.ts).
  */
-const SILENCE_RMS = 10 ** (-60 / 20);
+export const SILENCE_RMS = 10 ** (-60 / 20);
 /**
  * The model still hears the first 0.5 s of such silence: its recurrent state must settle as it would (skipping
  * every quiet frame, or resetting the state, cost speech recall on the fixtures); after that the state has settled

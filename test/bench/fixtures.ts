@@ -91,6 +91,14 @@ export function silenceFixture(sec: number): string {
   return file;
 }
 
+/** `sec` seconds of silence written with sox's default dither (±1 LSB of 16 bits, about −96 dBFS RMS): a muted microphone. */
+export function ditheredSilenceFixture(sec: number): string {
+  fs.mkdirSync(FIXTURES, { recursive: true });
+  const file = path.join(FIXTURES, `silence-dithered-${sec}s.wav`);
+  if (!fs.existsSync(file)) sox(['-R', '-n', '-r', String(SAMPLE_RATE), '-c', '1', '-b', '16', file, 'trim', '0', String(sec)]);
+  return file;
+}
+
 /** `sec` seconds of pink noise at `gain` (0.1 ≈ −31 dBFS RMS, a quiet room with a fan), reproducible. */
 export function pinkNoiseFixture(sec: number, gain = envNum('BENCH_NOISE_GAIN', 0.1)): string {
   fs.mkdirSync(FIXTURES, { recursive: true });

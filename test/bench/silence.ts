@@ -1,11 +1,11 @@
 /**
- * Figure 4 — what silence costs: 60 s of digital silence, then 60 s of pink noise, each through a realtime-paced
- * session (base.en dimensions). Counts the whisper decodes the pipeline asks for and the process's CPU share. The
- * same files are also run with pace 'fast': CPU per second of audio there is the processing alone (VAD, segmenter),
- * without the realtime pacing (a timer per 32 ms frame), which tells where the realtime share goes.
+ * Figure 4 — what silence costs: 60 s of digital silence, of dithered silence and of pink noise, each through a
+ * realtime-paced session (base.en dimensions). Counts the whisper decodes the pipeline asks for and the process's CPU
+ * share. The same files are also run with pace 'fast': CPU per second of audio there is the processing alone (VAD,
+ * segmenter), without the realtime pacing (a timer per 32 ms frame), which tells where the realtime share goes.
  */
 import { FileSource } from '../../daemon/capture/source';
-import { pinkNoiseFixture, silenceFixture } from './fixtures';
+import { ditheredSilenceFixture, pinkNoiseFixture, silenceFixture } from './fixtures';
 import { benchService, runOn } from './session-run';
 import { benchModel, envNum, FigureReport, ownCpu, quiet, table } from './util';
 
@@ -32,7 +32,8 @@ export async function silence(): Promise<FigureReport> {
   try {
     await quiet();
     pacing = await pacingOnly(silenceFixture(sec), Math.min(sec, 20));
-    for (const [name, file] of [['digital silence', silenceFixture(sec)], ['pink noise', pinkNoiseFixture(sec)]] as const) {
+    const files = [['digital silence', silenceFixture(sec)], ['dithered silence', ditheredSilenceFixture(sec)], ['pink noise', pinkNoiseFixture(sec)]] as const;
+    for (const [name, file] of files) {
       await quiet();
       const run = await runOn(bench, { audioFile: file, pace: 'realtime' });
       const fast = await runOn(bench, { audioFile: file, pace: 'fast' });
@@ -49,12 +50,12 @@ export async function silence(): Promise<FigureReport> {
     await bench.dispose();
   }
   return {
-    title: `Silence and noise: ${sec} s through a realtime session (base.en dims)`,
+    title: `Silence, dither and noise: ${sec} s each through a realtime session (base.en dims)`,
     commands: ['npm run bench -- silence'],
     lines: table(['audio', 'duration', 'whisper decodes', 'final texts', 'CPU', 'CPU share (of one core)', 'same file, pace fast: CPU per audio-s', 'other load (cores)'], rows),
     notes: [
       'CPU share: process CPU (every thread) from STREAMING to DONE over the session\'s wall time; the model is loaded before. ' +
-        `Silence: \`sox -n trim 0 ${sec}\` (all-zero samples); noise: \`sox synth ${sec} pinknoise vol 0.1\` (≈ −31 dBFS RMS); 16 kHz mono.`,
+        `Silence: \`sox -D -n trim 0 ${sec}\` (all-zero samples); dithered: the same without -D (±1 LSB, a muted microphone); noise: \`sox synth ${sec} pinknoise vol 0.1\` (≈ −31 dBFS RMS); 16 kHz mono.`,
       'Where the realtime share goes: "pace fast" is the processing alone (file reading, Silero VAD on every 32 ms frame, ' +
         `segmenter; no timers, no idle wake-ups). The realtime file source alone (frames paced at 32 ms, consumed and dropped, no VAD) ` +
         `costs ${(100 * pacing).toFixed(2)}% of a core; the rest of the realtime share is the per-frame work done one wake-up at a time.`,

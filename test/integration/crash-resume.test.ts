@@ -17,18 +17,7 @@ import { currentItems, JournalRecord, readJournal, segmentsOf } from '../../daem
 import { DAEMON_BIN, MEETING_SENTENCE_TOKENS, REPO_ROOT, SAMPLE_WAV, sayingModel, sentenceText } from '../setup';
 import { connectDaemon, rejection, RpcClient } from './daemon-process';
 import { Turn, turnsOf } from '../support/turns';
-
-/** A small seeded PRNG (mulberry32): the same kill schedule on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../support/random';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -87,7 +76,7 @@ describe('crash and restart (real daemons)', function () {
     // Played at its real pace, killed 20 times at random moments 0.3–2 s after the daemon resumed it (mid-stream), and
     // a few more times while a new daemon starts and resumes it (its journal being reopened).
     const KILLS = 20;
-    const random = prng(7);
+    const random = seededRandom(7);
     let sessionId = '';
     let kills = 0;
     let startupKills = 0;

@@ -23,6 +23,7 @@ import { ErrorCodes, PROTOCOL_VERSION } from '../../protocol/protocol';
 import { AUTH_TIMEOUT_MS, MAX_CONNECTIONS, MAX_FRAME_BYTES, RATE_LIMIT_PER_SEC } from '../../daemon/rpc/transport';
 import { DAEMON_BIN, miniModel, REPO_ROOT, SAMPLE_WAV, TEST_WORD } from '../setup';
 import { closesWithin, connectTcp, frame, isResponse, rssOf, TcpPeer, tokenFileOf, WireClient } from './wire';
+import { seededRandom } from '../support/random';
 
 const SEED = Number(process.env.EARSHOT_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const TOTAL_MESSAGES = Number(process.env.EARSHOT_FUZZ_MESSAGES ?? 12_000);
@@ -41,15 +42,8 @@ const RSS_LIMIT_BYTES = 512 * 1024 * 1024;
 // A seeded generator (mulberry32): the same seed gives the same messages.
 
 class Rng {
-  private a: number;
-  constructor(seed: number) { this.a = seed >>> 0; }
-  next(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+  readonly next: () => number;
+  constructor(seed: number) { this.next = seededRandom(seed); }
   int(n: number): number { return Math.floor(this.next() * n); }
   chance(p: number): boolean { return this.next() < p; }
   pick<T>(items: readonly T[]): T { return items[this.int(items.length)]; }

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SAMPLE_RATE } from '../../daemon/capture/source';
+import { FRAME_SAMPLES, SAMPLE_RATE } from '../../daemon/capture/source';
 import { SEGMENTATION_MODEL, SEGMENTATION_MODEL_SHA256, SegmentationModel, WINDOW_SAMPLES } from '../../daemon/speakers/segmentation';
 import { diarizeFile, SpeakerStage, SpeakerTurn, stageTurns } from '../../daemon/speakers/stage';
 import { SpeakerLine, SpeechTurn } from '../../daemon/speakers/lines';
@@ -24,6 +24,7 @@ import { readAudio, replay, segment } from '../eval/diarize/run';
 import { realRecordings, REAL_AUDIO_DIR } from '../eval/vad/corpus';
 import { union } from '../eval/vad/score';
 import { runEarshot } from './daemon-process';
+import { seededRandom } from '../support/random';
 
 const ES2004A = path.join(REAL_AUDIO_DIR, 'ami-es2004a', 'ES2004a_750-810.wav');
 
@@ -73,25 +74,34 @@ describe('speaker turns (pyannote segmentation-3.0, real model)', () => {
     assert.deepEqual(replay(windows, overlap), withSecond);
   });
 
-  it('a window of digital silence is answered as the model answered the first one, without running it; any sound runs it', async () => {
+  it('a window the voice detector hears as silence is answered as the model answers zeros, without running it; sound runs it', async () => {
     const model = await SegmentationModel.load();
     const fresh = await SegmentationModel.load();
     const zeros = new Float32Array(WINDOW_SAMPLES);
     const first = await model.run(zeros);
-    assert.deepEqual(model.stats, { windows: 1, silentReused: 0 }, 'the first silent window runs the model');
+    assert.deepEqual(model.stats, { windows: 1, silent: 1, modelRuns: 1 }, 'the first silent window runs the model once');
     const again = await model.run(new Float32Array(WINDOW_SAMPLES));
-    assert.deepEqual(model.stats, { windows: 2, silentReused: 1 });
+    assert.deepEqual(model.stats, { windows: 2, silent: 2, modelRuns: 1 });
     assert.deepEqual(again, first);
     again[0] = 123; // a copy: a caller that changes it changes no later answer
     assert.deepEqual(await model.run(zeros), first);
     // The model itself gives the same for zeros on another instance (no state carried between windows).
     assert.deepEqual(await fresh.run(zeros), first);
-    // One sample of sound (-90 dBFS) is not digital silence: the model runs, and its answer is its own.
+    // A muted microphone's dither (±1 LSB of 16 bits) and a quiet floor just under Silero's −60 dBFS gate (silero.ts
+    // SILENCE_RMS) are silence to the voice detector: nothing there is transcribed, and no model runs for them.
+    const random = seededRandom(7);
+    const dither = Float32Array.from({ length: WINDOW_SAMPLES }, () => Math.round(random() * 2 - 1) / 32768);
+    const floor = Float32Array.from({ length: WINDOW_SAMPLES }, () => (random() * 2 - 1) * 10 ** (-61 / 20) * Math.sqrt(3));
+    assert.deepEqual(await model.run(dither), first);
+    assert.deepEqual(await model.run(floor), first);
+    assert.deepEqual(model.stats, { windows: 5, silent: 5, modelRuns: 1 });
+    // One 32 ms frame 3 dB over the gate (−57 dBFS RMS), anywhere in ten seconds of zeros, is sound: the model runs.
     const faint = new Float32Array(WINDOW_SAMPLES);
-    faint[WINDOW_SAMPLES / 2] = 3e-5;
+    for (let i = 0; i < FRAME_SAMPLES; i++) faint[80_000 + 100 + i] = (i % 2 ? 1 : -1) * 10 ** (-57 / 20);
     const heard = await model.run(faint);
-    assert.deepEqual(model.stats, { windows: 4, silentReused: 2 });
+    assert.deepEqual(model.stats, { windows: 6, silent: 5, modelRuns: 2 });
     assert.deepEqual(heard, await fresh.run(faint));
+    assert.notDeepEqual(heard, first);
   });
 
   it('turns become final while the audio goes on, about a window after they end', async () => {
