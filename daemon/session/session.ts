@@ -209,6 +209,7 @@ export class Session {
       },
       accept: (segment, speaker) => this.accept(segment, speaker),
       hear: (frame) => this.speakers.hear(frame),
+      scored: (frame, speech) => this.speakers.scored(frame, speech),
       // The speech a final's decode is of: its cut where the voice changes starts beside the decode (issue 60).
       finalPending: (source, id, start, end) => this.speakers.finalPending(source, id, start / SAMPLE_RATE, end / SAMPLE_RATE),
       finalCancelled: (source, id) => this.speakers.finalCancelled(source, id),

@@ -44,6 +44,8 @@ export interface PipelineWiring {
    * frame may answer a promise to wait for (the stage fell a minute behind: a file waits rather than lose audio).
    */
   hear?(frame: AudioFrame): Promise<void> | undefined;
+  /** The voice detector scored a frame heard: `speech`, at or above the level that keeps an utterance going (offThreshold). */
+  scored?(frame: AudioFrame, speech: boolean): void;
   /** A final's decode starts, or an early one stopped (RecognizerContext.finalPending, finalCancelled): for the speaker cut. */
   finalPending?(source: SourceKind, id: string, startSample: number, endSample: number): void;
   finalCancelled?(source: SourceKind, id: string): void;
@@ -111,8 +113,9 @@ export async function runSourcePipeline(source: AudioSource, signal: AbortSignal
       }
     };
     while (!input.ended) {
-      control = {};
-      const utterances = segmentUtterances(observed(untilPause(), wiring), detector, config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS, ids, control, replay);
+      const segmenter = config.segmenter ?? DEFAULT_SEGMENTER_OPTIONS;
+      control = { scored: (frame, score) => wiring.scored?.(frame, score >= segmenter.offThreshold) };
+      const utterances = segmentUtterances(observed(untilPause(), wiring), detector, segmenter, ids, control, replay);
       for await (const segment of recognize(gated(skipFinalized(utterances, alreadyFinal), source.kind, wiring), config.decoder, context)) {
         if (segment.final && segment.text) carried = '';
         await wiring.accept(segment, source.speaker);

@@ -1,10 +1,11 @@
 /**
  * The session's speakers: a speaker stage (speakers/stage.ts) per source that carries several voices, run beside the
  * source's recognizer on the same frames but off its path, and the book (speakers/labels.ts) that gives each final its
- * speaker. The pipeline only hands each frame over (hear: a copy into a bounded queue); each source's stage reads its
- * queue on its own cadence (a model run per 5 s of audio). A final is labelled as it is journaled (label): with its
- * voice when the stage has settled its audio, else with the source's label and `speakerPending`, and the voice follows
- * as a relabel. Every change of speakers (heard later, a voice re-identified, a rename) is journaled first, then the
+ * speaker. The pipeline only hands each frame over (hear: a copy into a bounded queue), then the voice detector's word
+ * on it (scored); each source's stage reads its queue on its own cadence, a frame once it is scored (a model run per
+ * 5 s of audio, none for a window the detector heard no speech in). A final is labelled as it is journaled (label):
+ * with its voice when the stage has settled its audio, else with the source's label and `speakerPending`, and the
+ * voice follows as a relabel. Every change of speakers (heard later, a voice re-identified, a rename) is journaled first, then the
  * action items it changes the owner of, then the finals are sent again with their new speakers and the notes follow.
  *
  * Which sources are split: system audio and a file always; the microphone only when it is the session's only live
@@ -52,8 +53,21 @@ const RECENT_AUDIO_SEC = 60;
 /** A gap in a source's capture clock longer than a window (a pause, a recorder down) starts a new stage: nothing links across it. */
 const RESTART_GAP_SEC = 10;
 
+/**
+ * A frame's copy as the stage reads it. `speech`: whether the voice detector scored it as possibly speech (unset until
+ * it has scored it). The stage reads a frame once it is scored: a window the detector heard no speech in costs no
+ * model run (nothing there is transcribed, so no turn there labels anything).
+ */
+type HeardFrame = AudioFrame & { speech?: boolean };
+
 class SourceRun {
-  readonly queue: AudioFrame[] = [];
+  readonly queue: HeardFrame[] = [];
+  /** Copies heard and not scored yet, in order (the detector scores the frames in the order they are heard). */
+  readonly unscored: HeardFrame[] = [];
+  /** The source ended: frames never scored (its pipeline failed) are read as possibly speech. */
+  ending = false;
+  /** A reader (drain) is in its loop: a frame scored now is read by it; once it has left the loop, by a new one. */
+  reading = false;
   queued = 0;
   /** Samples dropped because the queue was full. */
   dropped = 0;
@@ -103,12 +117,13 @@ export class SessionSpeakers {
   hear(frame: AudioFrame): Promise<void> | undefined {
     const run = this.runs.get(frame.source);
     if (!run || this.failure || frame.pause || !frame.samples.length) return undefined;
-    const copy = { source: frame.source, samples: frame.samples.slice(), startSample: frame.startSample };
+    const copy: HeardFrame = { source: frame.source, samples: frame.samples.slice(), startSample: frame.startSample };
     run.queue.push(copy);
+    run.unscored.push(copy);
     run.queued += frame.samples.length;
     run.recent.push(copy);
     while (run.recent.length > 1 && run.recent[1].startSample < copy.startSample - RECENT_AUDIO_SEC * SAMPLE_RATE) run.recent.shift();
-    run.running ??= this.drain(run).finally(() => { run.running = undefined; });
+    this.read(run);
     if (run.queued <= MAX_QUEUED_SEC * SAMPLE_RATE) return undefined;
     if (frame.source === 'file') return new Promise((resolve) => { run.readDown = resolve; });
     while (run.queued > MAX_QUEUED_SEC * SAMPLE_RATE && run.queue.length > 1) {
@@ -117,6 +132,17 @@ export class SessionSpeakers {
       run.dropped += dropped.samples.length; // heard as a gap: the stage starts again after it
     }
     return undefined;
+  }
+
+  /** The voice detector scored a frame heard (in order): the stage may read it now. */
+  scored(frame: AudioFrame, speech: boolean): void {
+    const run = this.runs.get(frame.source);
+    if (!run) return;
+    // A copy older than this frame was never scored (none is, unless a run of the pipeline failed): possibly speech.
+    while (run.unscored.length && run.unscored[0].startSample < frame.startSample) run.unscored.shift()!.speech = true;
+    if (run.unscored[0]?.startSample !== frame.startSample) return;
+    run.unscored.shift()!.speech = speech;
+    this.read(run);
   }
 
   /**
@@ -226,6 +252,8 @@ export class SessionSpeakers {
    */
   async finish(): Promise<void> {
     await Promise.all([...this.runs.values()].map(async (run) => {
+      run.ending = true;
+      this.read(run);
       while (run.running) await run.running;
       if (!this.failure) await this.endStage(run).catch((e: Error) => this.fail(e));
       this.queue(this.book.ended(run.kind));
@@ -233,9 +261,18 @@ export class SessionSpeakers {
     await this.publishing;
   }
 
+  /** The stage reads its queue on (one reader a source at a time). */
+  private read(run: SourceRun): void {
+    if (this.failure || run.reading) return;
+    run.reading = true;
+    const running: Promise<void> = this.drain(run).finally(() => { if (run.running === running) run.running = undefined; });
+    run.running = running;
+  }
+
   private async drain(run: SourceRun): Promise<void> {
     try {
       while (run.queue.length && !this.failure) {
+        if (run.queue[0].speech === undefined && !run.ending) break; // read once scored (scored() reads on)
         const frame = run.queue.shift()!;
         run.queued -= frame.samples.length;
         if (run.queued <= MAX_QUEUED_SEC * SAMPLE_RATE / 2) this.release(run);
@@ -245,13 +282,14 @@ export class SessionSpeakers {
           this.book.restarted(run.kind, run.origin / SAMPLE_RATE);
           run.stage = await this.stages!.create(run.kind, this.book.firstNumber(run.kind, run.origin / SAMPLE_RATE));
         }
-        const events = await run.stage.push({ ...frame, startSample: frame.startSample - run.origin });
+        const events = await run.stage.push({ source: frame.source, samples: frame.samples, startSample: frame.startSample - run.origin }, frame.speech ?? true);
         run.heardTo = frame.startSample + frame.samples.length;
         this.take(run, events, run.origin / SAMPLE_RATE + run.stage.settledSec);
       }
     } catch (e) {
       this.fail(e as Error);
     } finally {
+      run.reading = false;
       this.release(run); // read down, or nothing more will be read
     }
   }

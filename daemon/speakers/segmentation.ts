@@ -89,10 +89,12 @@ export class SegmentationModel {
    * The model's answer for a window of digital silence (every sample 0), from its first run. A window holds no state
    * from the one before (unlike Silero's frames), so the answer for zeros is always this one. It is also the answer for
    * every window the voice detector hears as silence throughout (each 32 ms under its −60 dBFS, silero.ts): a muted
-   * microphone's dither, a quiet room's floor, the call's side of an in-room meeting, a gap in the capture clock. Nothing
-   * there is transcribed, so no turn is lost, and such a source costs no model run: those runs were most of the CPU of
-   * a 2-hour soak and of a silent session (about 75 ms a window, a window every 5 s). The model itself normalizes a
-   * window's level (pyannote's SincNet starts with an instance norm), so it would hear dither as a loud noise.
+   * microphone's dither, a quiet room's floor, the call's side of an in-room meeting, a gap in the capture clock; and
+   * for a window a session's detector heard no speech in (`mayHoldSpeech`). Nothing there is transcribed, so no turn is
+   * lost, and such a source costs no model run: those runs were most of the CPU of a 2-hour soak and of a silent
+   * session (tens of ms a window, a window every 5 s). The model normalizes a window's level itself (pyannote-audio
+   * models/blocks/sincnet.py: `self.wav_norm1d = nn.InstanceNorm1d(1, affine=True)` first), so a quiet window is heard
+   * at full scale: on dither it found no speaker in any of its 589 frames, the same as for zeros.
    */
   private silentAnswer?: Float32Array;
   /** Windows given, how many of them were silence (answered from silentAnswer), and the model's runs. */
@@ -107,12 +109,13 @@ export class SegmentationModel {
 
   /**
    * Log-probabilities (WINDOW_FRAMES × 7, row-major) for one window of exactly WINDOW_SAMPLES samples (the caller
-   * pads a short last window with silence, as sherpa-onnx does: impl.h:301-312, 327-334).
+   * pads a short last window with silence, as sherpa-onnx does: impl.h:301-312, 327-334). `mayHoldSpeech` false: the
+   * session's voice detector heard no speech in it (a fan, typing, music without voice), so it is answered as silence.
    */
-  async run(window: Float32Array): Promise<Float32Array> {
+  async run(window: Float32Array, mayHoldSpeech = true): Promise<Float32Array> {
     if (window.length !== WINDOW_SAMPLES) throw new Error(`a segmentation window is ${WINDOW_SAMPLES} samples, not ${window.length}`);
     this.stats.windows++;
-    if (isSilence(window)) {
+    if (!mayHoldSpeech || isSilence(window)) {
       this.stats.silent++;
       this.silentAnswer ??= await this.infer(new Float32Array(WINDOW_SAMPLES));
       return this.silentAnswer.slice();

@@ -49,6 +49,11 @@ export class SpeakerStage {
   private readonly lastEnd = new Map<string, number>();
   /** Model runs, for health and the bench. */
   readonly stats = { windows: 0 };
+  /**
+   * Where the audio may hold speech (samples, in order, merged): frames pushed without the voice detector's word that
+   * they are silence. A window none of them reaches is silence to the model (SegmentationModel.run).
+   */
+  private speech: { start: number; end: number }[] = [];
 
   private constructor(private readonly model: SegmentationModel, options: DiarizeOptions, private readonly reidentifier?: SpeakerReidentifier,
     private readonly firstNumber = 1) {
@@ -65,11 +70,20 @@ export class SpeakerStage {
     return this.tracker.settledSec;
   }
 
-  /** One frame (in capture order); a gap in the capture clock is heard as silence. Pause markers carry no audio. */
-  async push(frame: AudioFrame): Promise<SpeakerEvent[]> {
+  /**
+   * One frame (in capture order); a gap in the capture clock is heard as silence. Pause markers carry no audio.
+   * `speech` false: the voice detector scored the frame below any speech (a session's stage; a file's reads all).
+   */
+  async push(frame: AudioFrame, speech = true): Promise<SpeakerEvent[]> {
     if (frame.pause || frame.samples.length === 0) return [];
     const gap = Math.max(0, frame.startSample - this.received);
     this.append(frame.samples, gap);
+    if (speech) {
+      const last = this.speech[this.speech.length - 1];
+      const end = frame.startSample + frame.samples.length;
+      if (last && last.end >= frame.startSample) last.end = end;
+      else this.speech.push({ start: frame.startSample, end });
+    }
     const events: SpeakerEvent[] = [];
     while (this.nextWindow + WINDOW_SAMPLES <= this.received) events.push(...await this.runWindow());
     return events;
@@ -89,10 +103,12 @@ export class SpeakerStage {
     const start = this.nextWindow;
     const window = new Float32Array(WINDOW_SAMPLES);
     window.set(this.buffer.subarray(start - this.bufferStart, Math.min(this.buffer.length, start - this.bufferStart + WINDOW_SAMPLES)));
-    const y = await this.model.run(window);
+    const end = start + WINDOW_SAMPLES;
+    const y = await this.model.run(window, this.speech.some((s) => s.start < end && s.end > start));
     this.stats.windows++;
     const { turns } = this.tracker.window(start, y);
     this.nextWindow = start + this.tracker.stepSamples;
+    while (this.speech.length && this.speech[0].end <= this.nextWindow) this.speech.shift();
     this.trim();
     return this.announce(turns);
   }
@@ -169,12 +185,16 @@ export async function diarizeFile(file: string, options: Partial<DiarizeOptions>
   return (await stageTurns(file, options, reidentifier)).filter((t) => !t.weak);
 }
 
-/** Every turn the stage gives over a WAV file, weak ones included, labels resolved. */
-export async function stageTurns(file: string, options: Partial<DiarizeOptions> = {}, reidentifier?: SpeakerReidentifier): Promise<SpeakerTurn[]> {
+/**
+ * Every turn the stage gives over a WAV file, weak ones included, labels resolved. `mayBeSpeech`: each frame's word
+ * from a voice detector, in order, as a session's stage has it (absent: every frame may be speech).
+ */
+export async function stageTurns(file: string, options: Partial<DiarizeOptions> = {}, reidentifier?: SpeakerReidentifier,
+  mayBeSpeech?: (frame: Float32Array) => Promise<boolean>): Promise<SpeakerTurn[]> {
   const stage = await SpeakerStage.create(options, reidentifier);
   const source = await FileSource.open(file, { pace: 'fast' });
   const events: SpeakerEvent[] = [];
-  for await (const frame of source.frames(new AbortController().signal)) events.push(...await stage.push(frame));
+  for await (const frame of source.frames(new AbortController().signal)) events.push(...await stage.push(frame, await mayBeSpeech?.(frame.samples) ?? true));
   events.push(...await stage.end());
   return resolveTurns(events);
 }

@@ -184,6 +184,8 @@ class UtteranceBuffer {
  */
 export interface SegmenterControl {
   endEarly?(id: string, finalEndSample: number): boolean;
+  /** Each frame as the detector scored it, in order (the speaker stage skips windows the detector heard no speech in). */
+  scored?(frame: AudioFrame, score: number): void;
 }
 
 /** Numbers utterances; shared by successive segmenters of one source (runs between pauses) so ids stay unique. */
@@ -364,6 +366,7 @@ export async function* segmentUtterances(
       continue;
     }
     const score = await detector.score(frame.samples);
+    control.scored?.(frame, score);
     if (endedEarly) {
       // Ended while this frame was being scored: the frame belongs to what comes after.
       yield { type: 'end', utterance: endedEarly };

@@ -13,7 +13,7 @@ import { SEGMENTATION_MODEL, SEGMENTATION_MODEL_SHA256, SegmentationModel, WINDO
 import { diarizeFile, SpeakerStage, SpeakerTurn, stageTurns } from '../../daemon/speakers/stage';
 import { SpeakerLine, SpeechTurn } from '../../daemon/speakers/lines';
 import { SpectralReidentifier } from '../../daemon/speakers/spectral';
-import { vadConfig } from '../../daemon/vad/config';
+import { createSpeechDetector, vadConfig } from '../../daemon/vad/config';
 import { poolLines, scoreLines } from '../eval/diarize/lines';
 import { cutLines, cutWindowsOf } from '../eval/diarize/cuts';
 import { DEFAULT_CUT_OPTIONS } from '../../daemon/speakers/cuts';
@@ -104,6 +104,26 @@ describe('speaker turns (pyannote segmentation-3.0, real model)', () => {
     assert.notDeepEqual(heard, first);
   });
 
+  it('a window the voice detector heard no speech in is silence to the stage: no turn from it, however loud, and no model run', async () => {
+    const audio = (await readAudio(ES2004A)).subarray(0, 30 * SAMPLE_RATE);
+    const turnsOf = async (speechFrom: number) => {
+      const stage = await SpeakerStage.create();
+      const events = [];
+      for (let at = 0; at < audio.length; at += FRAME_SAMPLES) {
+        events.push(...await stage.push({ source: 'file', samples: audio.subarray(at, at + FRAME_SAMPLES), startSample: at }, at >= speechFrom * SAMPLE_RATE));
+      }
+      events.push(...await stage.end());
+      const model = (stage as unknown as { model: SegmentationModel }).model;
+      return { turns: events.flatMap((e) => e.type === 'turn' ? [e.turn] : []), stats: model.stats };
+    };
+    const heard = await turnsOf(0);
+    assert.ok(heard.turns.length >= 2 && heard.stats.silent === 0, JSON.stringify(heard));
+    // The detector's word that the first 20 s hold no speech: the windows within them take the answer for silence.
+    const late = await turnsOf(20);
+    assert.deepEqual([late.stats.windows, late.stats.silent], [heard.stats.windows, 3], JSON.stringify(late.stats));
+    assert.ok(late.turns.length >= 1 && late.turns.every((t) => t.end > 15), `turns only where a window heard speech: ${JSON.stringify(late.turns)}`);
+  });
+
   it('turns become final while the audio goes on, about a window after they end', async () => {
     const stage = await SpeakerStage.create();
     const audio = await readAudio(ES2004A);
@@ -143,7 +163,9 @@ describe('speaker turns (pyannote segmentation-3.0, real model)', () => {
       // Cut where the voice changes, as a session cuts its finals (cuts.ts).
       const detected = (await detect(r.file, vadConfig({}, 'meeting'))).speech;
       const stretches = cutLines(await cutWindowsOf(model, await readAudio(r.file), detected), DEFAULT_CUT_OPTIONS);
-      const session = await stageTurns(r.file, {}, new SpectralReidentifier());
+      // The stage reads the voice detector's word on each frame, as a session's does: windows with no speech cost no run.
+      const vad = vadConfig({}, 'meeting'), detector = await createSpeechDetector(vad);
+      const session = await stageTurns(r.file, {}, new SpectralReidentifier(), async (f) => await detector.score(f) >= vad.segmenter.offThreshold);
       const scored = scoreLines(speakerSpans(r.turns), session, stretches, durationSec);
       uncut.push(scoreLines(speakerSpans(r.turns), session, detected, durationSec).der);
       // Only where the stage heard no voice at all does a line keep the source's label.

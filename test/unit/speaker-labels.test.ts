@@ -324,13 +324,14 @@ describe('the session\'s speakers (session/speakers.ts, fake stages)', () => {
     ({ sessionId: 's', segmentId: `${source}-${n}`, source, speaker: source === 'file' ? 'Speaker' : 'Others', t0, t1, text: 'x', final: true });
 
   /** A stage that answers one turn per pushed second of audio, each settled at once, and counts what it heard. */
-  function fakeStage(heard: { samples: number }, gate?: Promise<void>) {
+  function fakeStage(heard: { samples: number; silent?: number }, gate?: Promise<void>) {
     let at = 0;
     return {
       settledSec: 0,
-      async push(f: { samples: Float32Array; startSample: number }) {
+      async push(f: { samples: Float32Array; startSample: number }, speech: boolean) {
         await gate;
         heard.samples += f.samples.length;
+        if (!speech) heard.silent = (heard.silent ?? 0) + f.samples.length;
         const end = (f.startSample + f.samples.length) / 16000;
         const turns = [];
         while (at + 1 <= end) { turns.push({ type: 'turn' as const, turn: { start: at, end: at + 1, speaker: at < 5 ? 'Speaker 1' : 'Speaker 2' } }); at += 1; }
@@ -339,6 +340,21 @@ describe('the session\'s speakers (session/speakers.ts, fake stages)', () => {
       },
       async end() { return []; },
     };
+  }
+
+  /** Lets the stage's reader run (microtasks and immediates only: the fake stage waits on nothing else) until `check`. */
+  async function until(check: () => boolean): Promise<void> {
+    for (let turns = 0; !check(); turns++) {
+      if (turns === 1000) assert.fail('the stage did not read what was expected');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** What the source's pipeline does with a frame: hands it over, then the voice detector scores it. */
+  function read(speakers: SessionSpeakers, f: ReturnType<typeof frame>, speech = true): Promise<void> | undefined {
+    const waiting = speakers.hear(f);
+    speakers.scored(f, speech);
+    return waiting;
   }
 
   function wiring(log: string[]) {
@@ -358,7 +374,7 @@ describe('the session\'s speakers (session/speakers.ts, fake stages)', () => {
     let open!: () => void;
     const gate = new Promise<void>((r) => { open = r; });
     const speakers = new SessionSpeakers(new SpeakerBook(FILE), { mode: 'overlap', create: async () => fakeStage(heard, gate) as never }, wiring(log));
-    for (let t = 0; t < 3; t += 0.032) speakers.hear(frame('file', t));
+    for (let t = 0; t < 3; t += 0.032) read(speakers, frame('file', t));
     const first = segment(1, 0.5, 2);
     speakers.label(first);
     assert.deepEqual([first.speaker, first.speakerPending, first.voice], ['Speaker', true, undefined]);
@@ -381,10 +397,10 @@ describe('the session\'s speakers (session/speakers.ts, fake stages)', () => {
     }, wiring([]));
     let waited: Promise<void> | undefined;
     let sent = 0;
-    for (; sent < 70 && !waited; sent++) waited = speakers.hear(frame('file', sent, 1));
+    for (; sent < 70 && !waited; sent++) waited = read(speakers, frame('file', sent, 1));
     assert.ok(waited, 'past 60 s queued, the file\'s pipeline is asked to wait');
     assert.ok(sent > 60 && sent < 64, `asked to wait after ${sent} s`);
-    for (let t = 0; t < 90; t += 1) assert.equal(speakers.hear(frame('system', t, 1)), undefined, 'a live source never waits');
+    for (let t = 0; t < 90; t += 1) assert.equal(read(speakers, frame('system', t, 1)), undefined, 'a live source never waits');
     openFile();
     openLive();
     await waited;
@@ -393,13 +409,32 @@ describe('the session\'s speakers (session/speakers.ts, fake stages)', () => {
     assert.ok(heardLive.samples <= 61 * 16000 && heardLive.samples >= 59 * 16000, `the live source kept its last minute: ${heardLive.samples / 16000} s`);
   });
 
+  it('the stage reads a frame once the voice detector has scored it, with its word; at the end, frames never scored as possibly speech', async () => {
+    const heard: { samples: number; silent?: number } = { samples: 0 };
+    const speakers = new SessionSpeakers(new SpeakerBook(FILE), { mode: 'overlap', create: async () => fakeStage(heard) as never }, wiring([]));
+    const frames = Array.from({ length: 6 }, (_, i) => frame('file', i));
+    for (const f of frames) speakers.hear(f);
+    for (let turns = 0; turns < 10; turns++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(heard.samples, 0, 'nothing is read before it is scored');
+    speakers.scored(frames[0], true);
+    speakers.scored(frames[1], false);
+    speakers.scored(frames[2], false);
+    await until(() => heard.samples === 3 * 512);
+    assert.equal(heard.silent, 2 * 512, 'the frames scored as no speech are read as such');
+    speakers.scored(frames[4], false); // frame 3 was never scored (its pipeline's run failed): possibly speech
+    await until(() => heard.samples === 5 * 512);
+    assert.equal(heard.silent, 3 * 512);
+    await speakers.finish(); // frame 5, never scored, is read at the end, as possibly speech
+    assert.deepEqual(heard, { samples: 6 * 512, silent: 3 * 512 });
+  });
+
   it('a stage that cannot start turns speakers off, said in the state; finals waiting keep their label and are settled', async () => {
     const log: string[] = [];
     const speakers = new SessionSpeakers(new SpeakerBook(FILE), { mode: 'overlap', create: async () => { throw new Error('model missing'); } }, wiring(log));
     assert.equal(speakers.state.mode, 'overlap');
     const s = segment(1, 0, 1);
     speakers.label(s);
-    speakers.hear(frame('file', 0));
+    read(speakers, frame('file', 0));
     await speakers.finish();
     assert.deepEqual(speakers.state, { mode: 'off', message: 'Speakers are not told apart: model missing' });
     assert.deepEqual(log, ['state', 'journal speakers', 'announce heard file-1=Speaker']);
