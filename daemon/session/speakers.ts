@@ -5,8 +5,9 @@
  * on it (scored); each source's stage reads its queue on its own cadence, a frame once it is scored (a model run per
  * 5 s of audio, none for a window the detector heard no speech in). A final is labelled as it is journaled (label):
  * with its voice when the stage has settled its audio, else with the source's label and `speakerPending`, and the
- * voice follows as a relabel. Every change of speakers (heard later, a voice re-identified, a rename) is journaled first, then the
- * action items it changes the owner of, then the finals are sent again with their new speakers and the notes follow.
+ * voice follows as a relabel. Every change of speakers (heard later, a voice re-identified, a rename) is journaled
+ * first, then the action items it changes the owner of, then the finals are sent again with their new speakers and the
+ * notes follow.
  *
  * Which sources are split: system audio and a file always; the microphone only when it is the session's only live
  * source (a room with one laptop). In a call the microphone is the user's alone: overlap linking would cut their own
@@ -52,6 +53,11 @@ const CUT_AHEAD = process.env.EARSHOT_CUT_AHEAD !== '0';
 const RECENT_AUDIO_SEC = 60;
 /** A gap in a source's capture clock longer than a window (a pause, a recorder down) starts a new stage: nothing links across it. */
 const RESTART_GAP_SEC = 10;
+/**
+ * Frames heard and not yet scored a source keeps waiting for the detector's word (it scores each right after it is
+ * heard, so one at a time): past this the oldest is read as possibly speech, and the stage never waits on a stalled one.
+ */
+const MAX_UNSCORED_FRAMES = 64;
 
 /**
  * A frame's copy as the stage reads it. `speech`: whether the voice detector scored it as possibly speech (unset until
@@ -120,6 +126,7 @@ export class SessionSpeakers {
     const copy: HeardFrame = { source: frame.source, samples: frame.samples.slice(), startSample: frame.startSample };
     run.queue.push(copy);
     run.unscored.push(copy);
+    while (run.unscored.length > MAX_UNSCORED_FRAMES) run.unscored.shift()!.speech = true;
     run.queued += frame.samples.length;
     run.recent.push(copy);
     while (run.recent.length > 1 && run.recent[1].startSample < copy.startSample - RECENT_AUDIO_SEC * SAMPLE_RATE) run.recent.shift();

@@ -47,7 +47,7 @@ export class SpeakerStage {
   private readonly identified = new Set<number>();
   /** Where each label's latest decided turn ends (s): the labels heard in a window before a turn are not its voice. */
   private readonly lastEnd = new Map<string, number>();
-  /** Model runs, for health and the bench. */
+  /** Windows read (the model's own runs: SegmentationModel.stats), for health and the bench. */
   readonly stats = { windows: 0 };
   /**
    * Where the audio may hold speech (samples, in order, merged): frames pushed without the voice detector's word that

@@ -428,6 +428,16 @@ describe('the session\'s speakers (session/speakers.ts, fake stages)', () => {
     assert.deepEqual(heard, { samples: 6 * 512, silent: 3 * 512 });
   });
 
+  it('a detector that stops scoring never stalls the stage: past 64 frames waiting, the oldest are read as possibly speech', async () => {
+    const heard: { samples: number; silent?: number } = { samples: 0 };
+    const speakers = new SessionSpeakers(new SpeakerBook(FILE), { mode: 'overlap', create: async () => fakeStage(heard) as never }, wiring([]));
+    for (let i = 0; i < 70; i++) speakers.hear(frame('file', i));
+    await until(() => heard.samples === 6 * 512);
+    assert.equal(heard.silent, undefined);
+    await speakers.finish();
+    assert.equal(heard.samples, 70 * 512);
+  });
+
   it('a stage that cannot start turns speakers off, said in the state; finals waiting keep their label and are settled', async () => {
     const log: string[] = [];
     const speakers = new SessionSpeakers(new SpeakerBook(FILE), { mode: 'overlap', create: async () => { throw new Error('model missing'); } }, wiring(log));
