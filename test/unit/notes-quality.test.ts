@@ -46,7 +46,9 @@ const MEETINGS = { clean: () => loadMeetings(SETS.clean.dir), real: () => loadMe
 
 for (const name of ['clean', 'real', 'silver'] as const) {
   describe(`Notes quality floors: ${name} set`, function () {
-    this.timeout(60_000);
+    // A bound against a hang, not a speed goal: the silver set's 135 meetings took 46 s in one fresh clone's parallel
+    // unit run and over 60 s in the next, on a busier machine.
+    this.timeout(240_000);
     it('stays at or above its floors', async () => {
       const { overall } = await evaluate(MEETINGS[name](), SETS[name === 'clean' ? 'clean' : 'real'].targets);
       assertFloors(name, overall, FLOORS[name]);
