@@ -126,11 +126,14 @@ export class SessionSpeakers {
     const copy: HeardFrame = { source: frame.source, samples: frame.samples.slice(), startSample: frame.startSample };
     run.queue.push(copy);
     run.unscored.push(copy);
-    while (run.unscored.length > MAX_UNSCORED_FRAMES) run.unscored.shift()!.speech = true;
     run.queued += frame.samples.length;
     run.recent.push(copy);
     while (run.recent.length > 1 && run.recent[1].startSample < copy.startSample - RECENT_AUDIO_SEC * SAMPLE_RATE) run.recent.shift();
-    this.read(run);
+    // The stage reads on when the frame is scored (scored()); only frames given up waiting for a score are read now.
+    if (run.unscored.length > MAX_UNSCORED_FRAMES) {
+      while (run.unscored.length > MAX_UNSCORED_FRAMES) run.unscored.shift()!.speech = true;
+      this.read(run);
+    }
     if (run.queued <= MAX_QUEUED_SEC * SAMPLE_RATE) return undefined;
     if (frame.source === 'file') return new Promise((resolve) => { run.readDown = resolve; });
     while (run.queued > MAX_QUEUED_SEC * SAMPLE_RATE && run.queue.length > 1) {
