@@ -339,6 +339,11 @@ export interface EnhancementSettings {
    * Default {@link CARRY_NOTES_DEFAULT}.
    */
   carryNotes?: boolean;
+  /**
+   * With carried notes: at the end of a meeting, one more call reads the final decisions and action items alone and
+   * folds each entry that only says again what another says into it (issue 56). Default {@link CHECK_RESTATEMENTS_DEFAULT}.
+   */
+  checkRestatements?: boolean;
 }
 export const DEFAULT_ENHANCEMENT_TIMEOUT_SEC = 20;
 /**
@@ -347,6 +352,13 @@ export const DEFAULT_ENHANCEMENT_TIMEOUT_SEC = 20;
  * manifest test checks it) and every client.
  */
 export const CARRY_NOTES_DEFAULT = true;
+/**
+ * Whether the final lists are checked for restatements at a meeting's end (with carried notes): the daemon's, the
+ * extension's (package.json's `earshot.enhancement.checkRestatements`) and `earshot notes`' default.
+ */
+export const CHECK_RESTATEMENTS_DEFAULT = false;
+/** Whether these settings check the final lists for restatements (only with carried notes). */
+export const checksRestatements = (settings: EnhancementSettings): boolean => carriesNotes(settings) && (settings.checkRestatements ?? CHECK_RESTATEMENTS_DEFAULT);
 /** Whether these settings carry the notes from part to part (prompt v7). */
 export const carriesNotes = (settings: EnhancementSettings): boolean => settings.carryNotes ?? CARRY_NOTES_DEFAULT;
 export const DEFAULT_ENHANCEMENT_CONCURRENCY = 2;

@@ -518,6 +518,7 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
   }
   const allowRemote = optionalBoolean(o, 'allowRemote', what);
   const carryNotes = optionalBoolean(o, 'carryNotes', what);
+  const checkRestatements = optionalBoolean(o, 'checkRestatements', what);
   const model = optionalString(o, 'model', what)?.trim() || undefined;
   // A local model is a file path, which may be long; elsewhere a model name.
   const longest = provider === 'local' ? 4096 : 200;
@@ -566,6 +567,7 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
     ...(typeof tokenBudget === 'number' ? { tokenBudget: Math.round(tokenBudget) } : {}),
     ...(typeof chunkChars === 'number' ? { chunkChars: Math.round(chunkChars) } : {}),
     ...(carryNotes !== undefined ? { carryNotes } : {}),
+    ...(checkRestatements !== undefined ? { checkRestatements } : {}),
   };
 }
 

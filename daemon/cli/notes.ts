@@ -8,7 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CARRY_NOTES_DEFAULT, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite, StandingStep, TemplateSection } from '../../protocol/protocol';
+import { CARRY_NOTES_DEFAULT, CHECK_RESTATEMENTS_DEFAULT, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite, StandingStep, TemplateSection } from '../../protocol/protocol';
 import { writeFileAtomic } from '../../protocol/atomicWrite';
 import { validateEnhancement } from '../../protocol/validate';
 import { clock, inline } from '../../protocol/markdownText';
@@ -57,6 +57,9 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   if ((values['carry-notes'] || values['no-carry-notes']) && !values.local && !values['llm-endpoint']) throw new UsageError('--carry-notes and --no-carry-notes go with --local or --llm-endpoint');
   if (values['carry-notes'] && values['no-carry-notes']) throw new UsageError('choose one of --carry-notes and --no-carry-notes');
   const carryNotes = values['carry-notes'] || (!values['no-carry-notes'] && CARRY_NOTES_DEFAULT);
+  if (values['check-restatements'] && !values.local && !values['llm-endpoint']) throw new UsageError('--check-restatements goes with --local or --llm-endpoint');
+  if (values['check-restatements'] && !carryNotes) throw new UsageError('--check-restatements needs carried notes (not with --no-carry-notes)');
+  const checkRestatements = values['check-restatements'] || (carryNotes && CHECK_RESTATEMENTS_DEFAULT);
   const template = await cliTemplate(values);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a whole number from 1');
@@ -96,7 +99,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
           io.err(`earshot: language model: ${'settle' in r ? 'settling the summary against the final decisions and action items' : `the summary of chunk ${r.chunk}`} got no answer (${r.reason ?? r.outcome})`);
         } },
         // Each part read with what the parts before it noted (issue 56), and then the settle as at a meeting's stop (v9).
-        { carryNotes, ...(carryNotes ? { settleVersion: SETTLE_DEFAULT } : {}), ...(template ? { template } : {}) });
+        { carryNotes, ...(carryNotes ? { settleVersion: SETTLE_DEFAULT } : {}), ...(checkRestatements ? { checkRestatements } : {}), ...(template ? { template } : {}) });
     } finally {
       host?.close();
     }

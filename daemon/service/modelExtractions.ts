@@ -5,10 +5,12 @@
  * (understanding/local/) starts on the first call and is closed when the run (or the session's live runner) ends,
  * cancelled or not, and after a minute idle: its memory is given back when the notes are done.
  */
-import { carriesNotes, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
+import { carriesNotes, checksRestatements, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
 import { JournalContents, JournalRecord, JournalWriteError, lastSummary, summaryRecord, summarySoFarOf } from '../journal/journal';
 import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, ModelChunk, modelChunks, modelExtractionRecords } from '../understanding/modelExtract';
-import { reduceChunks } from '../understanding/chunkMerge';
+import { finalEntries, reduceChunks } from '../understanding/chunkMerge';
+import { NotedEntry } from '../understanding/carriedNotes';
+import { RestatementCheck, restatementsAtStop } from '../understanding/restatements';
 import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
 import { cpuModelHoldsForWhisper, LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
@@ -80,7 +82,11 @@ export class ModelExtractions {
           },
         });
         const noAnswer = sofar.finished === sofar.failed && sofar.state === 'done' && run.answers.every((a) => a === null);
-        const records = noAnswer ? [] : modelExtractionRecords(journal, reduceChunks(chunks, run.answers, carry), sofar);
+        // As at a live stop: the final lists checked for restatements before anything settles against them.
+        const restated = !noAnswer && checksRestatements(settings) && !whyNotAsked(sofar, run.declined, abort.signal.aborted)
+          ? await this.restater(sessionId, options, abort.signal)(finalEntries(chunks, run.answers)) : undefined;
+        if (restated) sofar.tokens += restated.tokens;
+        const records = noAnswer ? [] : modelExtractionRecords(journal, reduceChunks(chunks, run.answers, carry, restated?.groups ?? []), sofar);
         // The summary settles against the notes' final decisions and items: the journal's with the run's records on top.
         // A summary settled already (its daemon died after) is not asked again.
         if (last?.settled === undefined) {
@@ -129,6 +135,15 @@ export class ModelExtractions {
     // rolling summary dropped); without, each part read alone (v6).
     return (previous, outcomes, extras) => settleSummary(options.chat, meeting, previous, outcomes, signal, {
       timeoutMs, ...(carriesNotes(options.settings) ? { notesPrompt: SETTLE_DEFAULT, ...(extras ? { extras } : {}) } : {}), ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
+    });
+  }
+
+  /** The restatement check at stop through `options`' chat, within the provider's time limit, reported (logged) as `call: 'settle'`. */
+  private restater(sessionId: string, options: ExtractionRunOptions, signal: AbortSignal): (entries: readonly NotedEntry[]) => Promise<RestatementCheck> {
+    const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
+    const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
+    return (entries) => restatementsAtStop(options.chat, entries, signal, {
+      timeoutMs, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
     });
   }
 
@@ -259,6 +274,14 @@ export class ModelExtractions {
         if (!options) return { points: null, model: undefined, tokens: 0, reason: 'model unavailable' };
         return this.settler(sessionId, meeting, options, abort.signal)(previous, outcomes, extras);
       },
+      ...(checksRestatements(settings) ? {
+        restate: async (entries: readonly NotedEntry[]): Promise<RestatementCheck> => {
+          if (abort.signal.aborted) return { groups: null, model: undefined, tokens: 0, reason: 'cancelled' };
+          const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
+          if (!options) return { groups: null, model: undefined, tokens: 0, reason: 'model unavailable' };
+          return this.restater(sessionId, options, abort.signal)(entries);
+        },
+      } : {}),
       ...(template && hasModelSections(template) ? {
         sections: async (previous: readonly SummaryPoint[], outcomes: FinalOutcomes, tokensSpent: number) => {
           if (abort.signal.aborted) return { sections: [], model: undefined, tokens: 0, reason: 'cancelled' };

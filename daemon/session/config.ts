@@ -2,6 +2,8 @@
  * What a session is started with (SessionConfig) and what it tells its owner (SessionEvents): the session's contract
  * with the service, re-exported by session.ts. Types only.
  */
+import { NotedEntry } from '../understanding/carriedNotes';
+import { RestatementCheck } from '../understanding/restatements';
 import {
   AutoStopParams, ActionItem, Decision, FilePace, LiveSourceKind, NotesWrittenParams, SessionMode, SessionStateParams, SourceKind, SummaryParams, TranscriptRelabelParams,
   TranscriptSegment,
@@ -136,6 +138,12 @@ export interface ChunkRunner {
    * `previous` (with carried notes: modelSummary.ts SETTLE_DEFAULT).
    */
   settle(previous: readonly SummaryPoint[], outcomes: FinalOutcomes, extras?: SettleExtras): Promise<RolledSummary>;
+  /**
+   * With the settings' checkRestatements (and carried notes): the restatement check at stop (understanding/
+   * restatements.ts) over the final lists, within the provider's time limit, reported (logged) as `call: 'settle'`;
+   * nothing once cancelled. Never rejects: null groups and why when there is no valid answer. Absent: no check.
+   */
+  restate?(entries: readonly NotedEntry[]): Promise<RestatementCheck>;
   /** The notes template's 'model' sections, written at stop after the settle within what is left of the token budget (understanding/templateSections.ts); absent: none to write. */
   sections?(previous: readonly SummaryPoint[], outcomes: FinalOutcomes, tokensSpent: number): Promise<WrittenSections>;
   /** The session is over: a cancel no longer finds it. */

@@ -240,6 +240,8 @@ export class LiveExtraction {
       const rest = this.declined ? [] : chunks.slice(this.sent.length).map((lines, k) => withItems(lines, this.sent.length + k, shown));
       // Cancelled or the budget spent meanwhile: the runner sends none of them, and says how the run ended.
       await this.extract(rest, false);
+      // With the settings' checkRestatements: the final lists checked for restatements, the folds journaled first.
+      await this.restate();
       // Every item and decision is journaled: the summary settles against them, before the run's record and the end.
       await this.settle();
       const summary = this.sofar!;
@@ -346,6 +348,22 @@ export class LiveExtraction {
         this.wiring.notesChanged();
       },
     });
+  }
+
+  /**
+   * At stop, once every chunk's items are journaled (with carried notes and a runner that checks): one call reads the
+   * final lists alone (understanding/restatements.ts), and the entries it finds saying again what another says are
+   * folded into it, journaled and announced before the summary settles against the lists. Bounded by the provider's
+   * time limit; a check with no valid answer leaves the lists as they are.
+   */
+  private async restate(): Promise<void> {
+    const runner = this.wiring.runner;
+    if (!runner.restate || !this.sent.carry || !this.sofar || whyNotAsked(this.sofar, this.declined, runner.signal.aborted)) return;
+    const check = await runner.restate(this.sent.finalEntries());
+    this.sofar = { ...this.sofar, tokens: this.sofar.tokens + check.tokens };
+    if (!check.groups?.length) return;
+    this.sent.restated(check.groups);
+    await this.publish(false);
   }
 
   /**

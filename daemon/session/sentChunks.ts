@@ -4,10 +4,11 @@
  * again), and the answers are merged as the at-stop extraction merges them. With prompt v7 (`carry`: the settings'
  * carryNotes) they are what the next chunk's notes are made from (chunkMerge.ts's withNotedBefore).
  */
+import { NotedEntry } from '../understanding/carriedNotes';
 import { ChunkExtraction } from '../../protocol/protocol';
 import { Renamed, renameMentions } from '../speakers/labels';
 import { ChunkLine, ModelChunk } from '../understanding/modelExtract';
-import { EarlierParts, ReducedExtraction, reduceChunks, withNotedBefore } from '../understanding/chunkMerge';
+import { EarlierParts, finalEntries, ReducedExtraction, reduceChunks, RestatedGroup, withNotedBefore } from '../understanding/chunkMerge';
 
 /** A chunk's lines with a renamed voice's lines under the new name. */
 function chunkRenamed(chunk: ModelChunk, renamed: Renamed): ModelChunk {
@@ -37,6 +38,9 @@ export class SentChunks {
   /** v7: the open chunk's notes as last made (a merge of every answer so far: not made again for each final). */
   private openNoted: { key: string; noted: ModelChunk['noted'] } | undefined;
 
+  /** The restatement check's sets at stop (restatements.ts), for the chunks and answers they were asked over. */
+  private restatedSets: { groups: readonly RestatedGroup[]; changes: number } | undefined;
+
   /** `carry`: prompt v7, each chunk read with what the chunks before it noted. */
   constructor(readonly carry: boolean) {}
 
@@ -65,7 +69,10 @@ export class SentChunks {
   renamed(renamed: Renamed): void {
     this.chunks.splice(0, this.chunks.length, ...this.chunks.map((c) => chunkRenamed(c, renamed)));
     for (let k = 0; k < this.answers.length; k++) this.answers[k] = answerRenamed(this.answers[k], renamed);
+    // A rename moves no entry: the check's sets still name the same ones.
+    const held = this.restatedSets?.changes === this.changes;
     this.changes++;
+    if (held) this.restatedSets = { ...this.restatedSets!, changes: this.changes };
   }
 
   /**
@@ -84,7 +91,19 @@ export class SentChunks {
 
   /** The answers so far, merged (what the at-stop extraction reduces for the same answers). */
   reduced(): ReducedExtraction {
-    return reduceChunks(this.chunks, this.answers, this.carry);
+    // The check's sets name entries by their place in these answers: they hold only while nothing changed since.
+    const restated = this.restatedSets?.changes === this.changes ? this.restatedSets.groups : [];
+    return reduceChunks(this.chunks, this.answers, this.carry, restated);
+  }
+
+  /** The final lists as the restatement check reads them (every entry that stands, with the ids its sets name). */
+  finalEntries(): NotedEntry[] {
+    return finalEntries(this.chunks, this.answers);
+  }
+
+  /** The restatement check's sets over the chunks and answers as they are now: reduced() folds them from now on. */
+  restated(groups: readonly RestatedGroup[]): void {
+    this.restatedSets = { groups, changes: this.changes };
   }
 
   /** The chunks sent and their answers as they are now (what the next chunk's v7 notes are made from). */

@@ -45,8 +45,14 @@ export interface ReducedExtraction {
   carried?: CarriedTally;
 }
 
-/** `refined` (v8): noted entries whose words a later part replaced. */
-export interface CarriedTally { cited: number; mergedByModel: number; mergedByNet: number; standingChanges: number; refined?: number }
+/**
+ * One set of entries the restatement check at stop (restatements.ts) found saying the same thing: `keep` stands for
+ * them, `fold` are folded into it; `text`: its new words.
+ */
+export interface RestatedGroup { keep: string; fold: string[]; text?: string }
+
+/** `refined` (v8): noted entries whose words a later part replaced; `restated`: entries the restatement check at stop folded. */
+export interface CarriedTally { cited: number; mergedByModel: number; mergedByNet: number; standingChanges: number; refined?: number; restated?: number }
 
 /** `foldedIntoRule`: a v7 merge folded it into a rule item, which stands for it. */
 type Added<T> = T & { mergedInto?: Added<T>; foldedIntoRule?: boolean };
@@ -123,28 +129,51 @@ function applyNoted(state: MergeState, updates: readonly NotedUpdate[]): void {
         state.tally.standingChanges++;
       }
     }
-    for (const other of u.merge ?? []) {
-      const from = entryOf(state, other);
-      if (!from || ('model' in from && 'model' in target && from.model === target.model)) continue;
-      const into = 'model' in target ? target.model : undefined;
-      if ('model' in from) {
-        if (into) {
-          into.segments = [...new Set([...into.segments, ...from.model.segments])];
-          from.model.mergedInto = into;
-        } else {
-          // Folded into a rule item: the rule item stands (the model's entry said the same; its lines were the rule item's topic).
-          from.model.foldedIntoRule = true;
-        }
-      } else if (from.rule.id !== ('rule' in target ? target.rule.id : '')) {
-        state.folded.set(from.rule.id, 'model' in target ? target.model.text : target.rule.text);
-        if (into) into.segments = [...new Set([...into.segments, from.rule.segmentId])];
-      }
-      state.tally.mergedByModel++;
-    }
+    state.tally.mergedByModel += mergeInto(state, target, u.merge ?? []);
   }
 }
 
-function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried: boolean): MergeState {
+/** Folds the entries `ids` name into `target` (each cited line kept on it); answers how many were folded. */
+function mergeInto(state: MergeState, target: { model: AddedItem | AddedDecision } | { rule: ShownItem }, ids: readonly string[]): number {
+  let folded = 0;
+  for (const other of ids) {
+    const from = entryOf(state, other);
+    if (!from || ('model' in from && 'model' in target && from.model === target.model)) continue;
+    const into = 'model' in target ? target.model : undefined;
+    if ('model' in from) {
+      if (into) {
+        into.segments = [...new Set([...into.segments, ...from.model.segments])];
+        from.model.mergedInto = into;
+      } else {
+        // Folded into a rule item: the rule item stands (the model's entry said the same; its lines were the rule item's topic).
+        from.model.foldedIntoRule = true;
+      }
+    } else if (from.rule.id !== ('rule' in target ? target.rule.id : '')) {
+      state.folded.set(from.rule.id, 'model' in target ? target.model.text : target.rule.text);
+      if (into) into.segments = [...new Set([...into.segments, from.rule.segmentId])];
+    }
+    folded++;
+  }
+  return folded;
+}
+
+/**
+ * The restatement check's sets (restatements.ts), on the final lists: each set's entries folded into the one kept,
+ * whose words become the set's new words when it gave them (a rule item's are its rewrite, undoable).
+ */
+function applyRestated(state: MergeState, groups: readonly RestatedGroup[]): void {
+  for (const g of groups) {
+    const target = entryOf(state, g.keep);
+    if (!target) continue;
+    const folded = mergeInto(state, target, g.fold);
+    state.tally.restated = (state.tally.restated ?? 0) + folded;
+    if (!folded || !g.text) continue;
+    if ('model' in target) target.model.text = g.text;
+    else state.rewrites.set(target.rule.id, { ...(state.rewrites.get(target.rule.id) ?? { id: target.rule.id }), text: g.text });
+  }
+}
+
+function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried: boolean, restated: readonly RestatedGroup[] = []): MergeState {
   const state: MergeState = {
     shown: new Map(), actionItems: [], decisions: [], confirmed: new Set(), completions: new Map(), rewrites: new Map(), dismissals: [],
     ruleHistory: new Map(), folded: new Map(), tally: { cited: 0, mergedByModel: 0, mergedByNet: 0, standingChanges: 0 },
@@ -203,6 +232,8 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
       if (!state.rewrites.has(rewrite.id)) state.rewrites.set(rewrite.id, rewrite);
     }
   });
+  // After every answer: the check read the lists they make (rewrites included), and its new words replace theirs.
+  applyRestated(state, restated);
   answers.forEach((answer) => {
     for (const d of answer?.dismiss ?? []) {
       const item = shown.get(d.id);
@@ -224,8 +255,9 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
  * no chunk confirmed the item. `carried` (prompt v7): each answer's `noted` is applied first (cites, merges, standing
  * changes of entries noted before), and a new entry nearly the same as one already noted is folded into it.
  */
-export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried = false): ReducedExtraction {
-  const state = mergeState(chunks, answers, carried);
+export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried = false,
+  restated: readonly RestatedGroup[] = []): ReducedExtraction {
+  const state = mergeState(chunks, answers, carried, restated);
   const kept = <T extends { mergedInto?: unknown; foldedIntoRule?: boolean }>(list: T[]) => list.filter((x) => !x.mergedInto && !x.foldedIntoRule)
     .map(({ mergedInto: _m, foldedIntoRule: _f, ...rest }) => rest as Omit<T, 'mergedInto' | 'foldedIntoRule'>);
   // Owners from names: an item for "David" goes to the voice the meeting ties that name to (speakers/nameTies.ts).
@@ -278,6 +310,13 @@ export function notedBefore(chunks: readonly ModelChunk[], answers: readonly (Ch
   }
   return boundNoted(entries, bounds);
 }
+
+/**
+ * The final lists as the restatement check at stop reads them (restatements.ts): every entry that stands after all the
+ * answers, with the ids a merge names (as notedBefore gives them, unbounded).
+ */
+export const finalEntries = (chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[]): NotedEntry[] =>
+  notedBefore(chunks, answers, chunks.length, { maxEntries: Infinity, chars: Infinity }).shown;
 
 /** Chunks sent before, in meeting order, and their answers (null: none): what a v7 prompt's notes are made from. */
 export interface EarlierParts { chunks: readonly ModelChunk[]; answers: readonly (ChunkExtraction | null)[] }

@@ -21,7 +21,7 @@ import { plainLine } from '../../protocol/plainText';
 import { currentItems, JournalRecord } from '../journal/journal';
 import { ChunkLine, lineChars, NotesPrompt } from './modelExtract';
 import { PromptTemplate, templateGuide } from './templateGuide';
-import { Chat, estimateTokens, safeReason, workingTimeLimit } from './providers';
+import { AnswerConstraint, Chat, estimateTokens, safeReason, workingTimeLimit } from './providers';
 
 /** One point of the summary and the lines it comes from (segment ids, at least one). */
 export interface SummaryPoint { text: string; segmentIds: string[] }
@@ -355,9 +355,23 @@ export function settleSummary(chat: Chat, meeting: { title: string; date: string
     settledPointsFor(version, extras.chunks), signal, how);
 }
 
-async function askSummary(chat: Chat, { system, user }: { system: string; user: string }, ids: string[], maxPoints: number, signal: AbortSignal,
+async function askSummary(chat: Chat, messages: { system: string; user: string }, ids: string[], maxPoints: number, signal: AbortSignal,
   how: SummaryCallOptions): Promise<RolledSummary> {
   const known = new Set(ids);
+  const asked = await askParsed(chat, messages, { summary: { segmentIds: ids, maxPoints } }, (text) => {
+    const points = parseSummaryAnswer(text, known, maxPoints);
+    return points && points.length ? points : null;
+  }, signal, how);
+  return { points: asked.value, model: asked.model, tokens: asked.tokens, ...(asked.reason ? { reason: asked.reason } : {}) };
+}
+
+/**
+ * One call at stop or per chunk whose answer `parse` reads (null: not valid): asked once more on an invalid answer,
+ * each within `timeoutMs`; a failed or timed-out call is not asked again. Never rejects: a null value and why (fixed
+ * words: `invalid answer`, `no answer within N s`, `cancelled`, safeReason's), with the model and the tokens spent.
+ */
+export async function askParsed<T>(chat: Chat, { system, user }: { system: string; user: string }, constraint: AnswerConstraint,
+  parse: (text: string) => T | null, signal: AbortSignal, how: SummaryCallOptions): Promise<{ value: T | null; model: string | undefined; tokens: number; reason?: string }> {
   const report = how.report ?? (() => undefined);
   let tokens = 0;
   let model: string | undefined;
@@ -368,29 +382,29 @@ async function askSummary(chat: Chat, { system, user }: { system: string; user: 
     const ms = () => Math.round(performance.now() - started);
     const timeout = how.timeoutMs === undefined ? undefined : workingTimeLimit(how.timeoutMs, how.pausedMs);
     try {
-      const answer = await chat(system, user, timeout ? AbortSignal.any([signal, timeout.signal]) : signal, { summary: { segmentIds: ids, maxPoints } });
+      const answer = await chat(system, user, timeout ? AbortSignal.any([signal, timeout.signal]) : signal, constraint);
       model = answer.model;
       tokens += estimateTokens(answer.text.length);
-      const points = parseSummaryAnswer(answer.text, known, maxPoints);
-      if (points && points.length) {
+      const value = parse(answer.text);
+      if (value !== null) {
         report({ outcome: 'applied', ms: ms(), attempt, model });
-        return { points, model, tokens };
+        return { value, model, tokens };
       }
       reason = 'invalid answer';
       report({ outcome: 'failed', ms: ms(), attempt, reason });
     } catch (e) {
-      // A failed call: the summary so far stands (no retry: the next chunk's call revises it anyway).
+      // A failed call: what stands stays (no retry: a summary's next chunk revises it anyway).
       const timedOut = !signal.aborted && timeout?.signal.aborted === true;
       const r: SummaryCallReport = signal.aborted ? { outcome: 'cancelled', ms: ms(), attempt, reason: 'cancelled' }
         : timedOut ? { outcome: 'timeout', ms: ms(), attempt, reason: `no answer within ${how.timeoutMs! / 1000} s` }
           : { outcome: 'failed', ms: ms(), attempt, reason: safeReason(e) };
       report(r);
-      return { points: null, model, tokens, reason: r.reason! };
+      return { value: null, model, tokens, reason: r.reason! };
     } finally {
       timeout?.clear();
     }
   }
-  return { points: null, model, tokens, reason };
+  return { value: null, model, tokens, reason };
 }
 
 /** What one summary call answers (rollSummary, settleSummary); `reason`, with no points: why, in fixed words. */

@@ -13,7 +13,8 @@ import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, Journa
 import { Extracted, SpokenLine } from './extract';
 import { isoDate } from './dates';
 import { MeetingInfo, modelChunks, NOTES_PROMPT_DEFAULT, NotesPrompt, modelExtractionRecords, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
-import { CarriedTally, reduceChunks } from './chunkMerge';
+import { CarriedTally, finalEntries, reduceChunks } from './chunkMerge';
+import { restatementsAtStop } from './restatements';
 
 export interface TranscriptModelResult {
   /** `by`: the model that added it; `segments`: the lines it cited (model items only); `rewritten`: a rule item the model rewrote. */
@@ -31,6 +32,8 @@ export interface TranscriptModelResult {
   message: string;
   /** Prompt v7 (carried notes): what the later parts did with what the earlier ones noted. */
   carried?: CarriedTally;
+  /** The restatement check at stop (when asked for): how many entries it folded, or why it folded none. */
+  restatementCheck?: { folded: number } | { unchecked: string };
   /** The notes template's 'model' sections the model wrote (with `how.template`), each point citing its lines. */
   sections?: WrittenSections['sections'];
   sectionsBy?: string;
@@ -45,7 +48,7 @@ export interface MeetingDate { date: Date; known: boolean }
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
   chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true })): void },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; settleVersion?: SettleVersion; template?: JournaledTemplate } = {}): Promise<TranscriptModelResult> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean } = {}): Promise<TranscriptModelResult> {
   const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
@@ -83,7 +86,11 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
       revised: (model) => { summaryBy = model ?? run.summary.model; },
     });
   }
-  const reduced = reduceChunks(chunks, run.answers, how.carryNotes === true);
+  // As at a meeting's stop: with carried notes, the final lists are checked for restatements before they settle anything.
+  const restated = how.carryNotes && how.checkRestatements && !whyNotAsked(run.summary, run.declined, signal.aborted)
+    ? await restatementsAtStop(chat, finalEntries(chunks, run.answers), signal, { timeoutMs, report: (r) => summary?.report({ ...r, settle: true }) })
+    : undefined;
+  const reduced = reduceChunks(chunks, run.answers, how.carryNotes === true, restated?.groups ?? []);
   const added = modelExtractionRecords(journal, reduced, run.summary);
   const all = [...records, ...added];
   // As at a meeting's stop: the summary settles against the final decisions and action items (those printed below).
@@ -121,6 +128,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
     ...(settled ? { summarySettle: settled.settled ? { settled: true as const } : settled } : {}),
     message: run.message,
     ...(reduced.carried ? { carried: reduced.carried } : {}),
+    ...(restated ? { restatementCheck: restated.groups ? { folded: reduced.carried?.restated ?? 0 } : { unchecked: restated.reason ?? 'no answer' } } : {}),
     ...(written?.sections.length ? { sections: written.sections, ...(written.model ? { sectionsBy: written.model } : {}) } : {}),
   };
 }

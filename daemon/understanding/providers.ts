@@ -119,8 +119,11 @@ export const chunkConstraint = (chunk: ModelChunk): ChunkConstraint => ({
  */
 export interface SummaryConstraint { summary: { segmentIds: string[]; maxPoints: number } }
 
-/** What an answer may cite: a chunk's (ChunkConstraint) or a rolling summary's (SummaryConstraint). */
-export type AnswerConstraint = ChunkConstraint | SummaryConstraint;
+/** What the restatement check at stop may name (restatements.ts): the final lists' entries, by kind. */
+export interface RestatementConstraint { restatements: { decisionIds: string[]; actionItemIds: string[] } }
+
+/** What an answer may cite: a chunk's (ChunkConstraint), a rolling summary's (SummaryConstraint) or the restatement check's. */
+export type AnswerConstraint = ChunkConstraint | SummaryConstraint | RestatementConstraint;
 
 /** One chat completion: the answer's text and the model's name. `constraint`: the chunk's or summary's, for providers that use it. */
 export type Chat = (system: string, user: string, signal: AbortSignal, constraint?: AnswerConstraint) => Promise<{ text: string; model: string }>;

@@ -109,7 +109,7 @@ export async function realChunkPrompt(name = process.env.BENCH_LOCAL_MEETING ?? 
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
   const asked: { system: string; user: string; constraint?: ChunkConstraint }[] = [];
   const capture: Chat = async (system, user, _signal, constraint) => {
-    if (!constraint || !('summary' in constraint)) asked.push({ system, user, constraint });
+    if (!constraint || 'segmentIds' in constraint) asked.push({ system, user, constraint });
     return { text: '', model: 'capture' };
   };
   await extractTranscriptWithModel(lines, extract(lines, date), date, { provider: 'local', model: 'capture' }, () => undefined, undefined, capture);

@@ -42,6 +42,10 @@
  *   … --duplicates-prompts JDIR | --duplicates-answers JDIR
  *       a judge's count of the repeats in each meeting's final lists (duplicates.ts): writes the prompts, or reads the
  *       answers and reports the repeats per meeting.
+ *   … --restatement-prompts RDIR | --restatements RDIR
+ *       the restatement check at stop (issue 56, restatements.ts) over each meeting's final lists (with --answers and
+ *       carried notes): writes RDIR/<meeting>/restatements.prompt.txt (and its sha256) for a model run elsewhere, or
+ *       replays RDIR/<meeting>/restatements.answer.txt and scores the lists as the check left them.
  *   … --meetings silver | silver-held-out | silver-dev
  *       the silver set, or a part of it, instead of the real set (its answers: test/fixtures/real-meetings/silver/model-answers).
  *
@@ -62,12 +66,24 @@ import { AdjudicationTally, kappa, withPooledLabels } from './adjudication';
 import { measureSummary, SummaryMeasure, summaryReport } from './model-summary-eval';
 import { NOTES_PROMPT_DEFAULT, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
 import { FinalLists, readRepeats, writeDuplicatesPrompt } from './duplicates';
+import { RESTATEMENT_HEADING } from '../../daemon/understanding/restatements';
 import {
   evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
   selectMeetings, SETS, silverDevelopment, silverHeldOut, standingLines, standingOf,
 } from './notes-eval';
 
 const PART = /^Part (\d+) of (\d+)\.$/m;
+
+/**
+ * The file stem a recorded prompt and its answer go under: `part-<k>` for a part of the meeting, `restatements` for the
+ * restatement check at stop (restatements.ts: a folder of its own, --restatements DIR).
+ */
+function stemOf(user: string): string {
+  const part = PART.exec(user)?.[1];
+  if (part) return `part-${part}`;
+  if (user.startsWith(RESTATEMENT_HEADING)) return 'restatements';
+  throw new Error('a prompt without "Part k of n."');
+}
 
 /** The answers recorded in the project: one model's answer to every prompt of the real set (the folder's README). */
 export const MODEL_ANSWERS_DIR = path.join(REAL_MEETINGS_DIR, 'model-answers');
@@ -86,8 +102,9 @@ export const recordedHow = (dir: string) => ({ carryNotes: answersCarryNotes(dir
 export const finalLists = (r: MeetingRun): FinalLists => ({ decisions: r.result.decisions, actionItems: r.result.actionItems });
 
 /** A meeting replayed from a folder of recorded answers, read the way they were asked (v6, or v7 with carried notes). */
-export const replayRecorded = (meeting: Meeting, dir: string) =>
-  runMeeting(meeting, replayingChat(path.join(dir, meeting.name)), undefined, recordedHow(dir));
+export const replayRecorded = (meeting: Meeting, dir: string, restatements?: string) =>
+  runMeeting(meeting, replayingChat(path.join(dir, meeting.name)), undefined,
+    { ...recordedHow(dir), ...(restatements ? { restatements: replayingChat(path.join(restatements, meeting.name)) } : {}) });
 
 export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7): void {
   fs.mkdirSync(dir, { recursive: true });
@@ -104,11 +121,10 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  */
 export function recordingChat(dir: string): Chat {
   return async (system, user) => {
-    const part = PART.exec(user)?.[1];
-    if (!part) throw new Error('a prompt without "Part k of n."');
+    const stem = stemOf(user);
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, `part-${part}.prompt.txt`), promptText(system, user));
-    fs.writeFileSync(path.join(dir, `part-${part}.prompt.sha256`), `${sha256(promptText(system, user))}\n`);
+    fs.writeFileSync(path.join(dir, `${stem}.prompt.txt`), promptText(system, user));
+    fs.writeFileSync(path.join(dir, `${stem}.prompt.sha256`), `${sha256(promptText(system, user))}\n`);
     return { text: '', model: 'recorder' };
   };
 }
@@ -122,19 +138,18 @@ export function recordingChat(dir: string): Chat {
 export function nextPromptChat(dir: string): Chat & { pending(): string | undefined } {
   let pending: string | undefined;
   const chat = async (system: string, user: string) => {
-    const part = PART.exec(user)?.[1];
-    if (!part) throw new Error('a prompt without "Part k of n."');
+    const stem = stemOf(user);
     if (pending) throw new Error(`waiting for an answer to ${pending}`);
     const text = promptText(system, user);
-    const hashFile = path.join(dir, `part-${part}.prompt.sha256`);
-    const answerFile = path.join(dir, `part-${part}.answer.txt`);
+    const hashFile = path.join(dir, `${stem}.prompt.sha256`);
+    const answerFile = path.join(dir, `${stem}.answer.txt`);
     const recorded = fs.existsSync(hashFile) ? fs.readFileSync(hashFile, 'utf8').trim() : undefined;
     if (recorded === sha256(text) && fs.existsSync(answerFile)) return { text: fs.readFileSync(answerFile, 'utf8'), model: 'recorded answers' };
     fs.mkdirSync(dir, { recursive: true });
     if (recorded !== sha256(text)) fs.rmSync(answerFile, { force: true });
-    fs.writeFileSync(path.join(dir, `part-${part}.prompt.txt`), text);
+    fs.writeFileSync(path.join(dir, `${stem}.prompt.txt`), text);
     fs.writeFileSync(hashFile, `${sha256(text)}\n`);
-    pending = `part-${part}`;
+    pending = stem;
     throw new Error(`waiting for an answer to ${pending}`);
   };
   return Object.assign(chat, { pending: () => pending });
@@ -143,10 +158,9 @@ export function nextPromptChat(dir: string): Chat & { pending(): string | undefi
 /** A Chat that replays the answers recorded beside the prompts; refuses a prompt that is not the recorded one. */
 export function replayingChat(dir: string, model = 'recorded answers'): Chat {
   return async (system, user) => {
-    const part = PART.exec(user)?.[1];
-    if (!part) throw new Error('a prompt without "Part k of n."');
-    const hashFile = path.join(dir, `part-${part}.prompt.sha256`);
-    const answerFile = path.join(dir, `part-${part}.answer.txt`);
+    const stem = stemOf(user);
+    const hashFile = path.join(dir, `${stem}.prompt.sha256`);
+    const answerFile = path.join(dir, `${stem}.answer.txt`);
     if (!fs.existsSync(hashFile)) throw new Error(`${hashFile}: no recorded prompt (record them with --record)`);
     if (fs.readFileSync(hashFile, 'utf8').trim() !== sha256(promptText(system, user))) {
       throw new Error(`${hashFile}: the prompt is not the one the answer was written for (the rules or the prompt changed): record and answer again`);
@@ -184,7 +198,8 @@ export function withSpeakingTimes(lines: SpokenLine[]): SpokenLine[] {
 
 /** One meeting through the CLI's model extraction: the finds as the eval scores them, and the dismissed rule items. */
 export async function runMeeting(meeting: Meeting, chat: Chat,
-  settings: EnhancementSettings = { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1' }, how: { carryNotes?: boolean; notesPrompt?: NotesPrompt } = {}): Promise<MeetingRun> {
+  settings: EnhancementSettings = { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1' },
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; restatements?: Chat } = {}): Promise<MeetingRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, not local time: the prompt shows the date as ISO, and recorded answers must replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -195,7 +210,8 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
   const errors: string[] = [];
   const watched: Chat = async (system, user, signal, constraint) => {
     try {
-      return await chat(system, user, signal, constraint);
+      // The restatement check at stop has answers of its own (--restatements DIR): the parts' replay as before.
+      return await (how.restatements && user.startsWith(RESTATEMENT_HEADING) ? how.restatements : chat)(system, user, signal, constraint);
     } catch (e) {
       errors.push(e instanceof Error ? e.message : String(e));
       throw e;
@@ -203,7 +219,7 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
   };
   const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, undefined, watched, undefined,
     // The prompt is always named: v7's recorded answers replay as v7 whatever the daemon's default.
-    how.carryNotes ? { carryNotes: true, notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT } : {});
+    how.carryNotes ? { carryNotes: true, notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT, ...(how.restatements ? { checkRestatements: true } : {}) } : {});
   // Dismissed items carry their text only: placed on the rule item of that text.
   // A model's find is shown at the line the journal anchors it on; in `citedPredictions` the lines it cites count as its mentions.
   const cites = (x: { segments?: string[] }) => (x.segments ? { mentions: x.segments.map((id) => Number(id.slice(2)) - 1) } : {});
@@ -304,6 +320,10 @@ async function main(argv: string[]): Promise<void> {
   const adjudicated = set === 'real' || set === 'silver-held-out' ? set : undefined;
   if (labelsFrom !== 'first' && !adjudicated) throw new Error(`--labels ${labelsFrom}: only the real set and the silver held-out part have been adjudicated`);
   if (labelsFrom === 'pooled-check' && set !== 'real') throw new Error('--labels pooled-check: only the real set has a check');
+  const restatementPrompts = flagValue(argv, '--restatement-prompts');
+  const restatementAnswers = flagValue(argv, '--restatements');
+  if ((restatementPrompts || restatementAnswers) && (!answers || !carryNotes)) throw new Error('--restatement-prompts / --restatements: with --answers DIR of carried notes');
+  if (restatementPrompts && restatementAnswers) throw new Error('give one of --restatement-prompts RDIR, --restatements RDIR');
   const tallies: AdjudicationTally[] = [];
   const selected = selectMeetings(all, argv);
   const meetings = labelsFrom === 'first' ? selected : withPooledLabels(selected, adjudicated!, labelsFrom === 'pooled' ? 'rounds' : 'check', tallies, flagValue(argv, '--trial-round'));
@@ -327,7 +347,9 @@ async function main(argv: string[]): Promise<void> {
         continue;
       }
       const chat = record ? recordingChat(path.join(record, m.name)) : answers ? replayingChat(path.join(answers, m.name)) : host ? localChat(host) : undefined;
-      const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings, { carryNotes, notesPrompt });
+      const restatements = restatementPrompts ? recordingChat(path.join(restatementPrompts, m.name))
+        : restatementAnswers ? replayingChat(path.join(restatementAnswers, m.name)) : undefined;
+      const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings, { carryNotes, notesPrompt, ...(restatements ? { restatements } : {}) });
       runs.push(run);
       process.stderr.write(`${m.name}: ${run.result.message}\n`);
       for (const e of run.errors) process.stderr.write(`  ${m.name}: ${e}\n`);
@@ -342,6 +364,11 @@ async function main(argv: string[]): Promise<void> {
   if (host) process.stderr.write(`local model ${path.basename(host.modelPath)}: ${((performance.now() - started) / 1000).toFixed(1)} s for ${runs.length} meetings, ${host.threads} thread(s)\n`);
   if (record) {
     process.stdout.write(`prompts of ${runs.length} meetings written under ${record}\n`);
+    return;
+  }
+  if (restatementPrompts) {
+    const written = runs.filter((r) => fs.existsSync(path.join(restatementPrompts, r.meeting.name, 'restatements.prompt.txt')));
+    process.stdout.write(`restatement check prompts of ${written.length} meetings written under ${restatementPrompts} (the others' lists are not worth a check: ${runs.filter((r) => !written.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);
     return;
   }
   if (prompts) {
@@ -393,6 +420,11 @@ async function main(argv: string[]): Promise<void> {
       net: n.net + (r.result.carried?.mergedByNet ?? 0), standing: n.standing + (r.result.carried?.standingChanges ?? 0), refined: n.refined + (r.result.carried?.refined ?? 0) }),
     { cited: 0, model: 0, net: 0, standing: 0, refined: 0 });
     out.push(`Carried notes (v${notesPrompt}): ${t.cited} noted entries cited again, ${t.model} folded by the model's merges, ${t.net} new entries folded by the near-duplicate net, ${t.standing} standings changed by a later part${notesPrompt === 8 ? `, ${t.refined} entries' words refined by a later part` : ''}.`);
+    if (restatementAnswers) {
+      const checked = runs.filter((r) => r.result.restatementCheck && 'folded' in r.result.restatementCheck);
+      out.push(`Restatement check at stop: ${checked.length} of ${runs.length} meetings checked, ${checked.reduce((n, r) => n + (r.result.carried?.restated ?? 0), 0)} entries folded`
+        + ` (${runs.filter((r) => (r.result.carried?.restated ?? 0) > 0).map((r) => `${r.meeting.name} ${r.result.carried!.restated}`).join(', ') || 'none'}).`);
+    }
   }
   out.push(...summaryReport(summary));
   const duplicatesPrompts = flagValue(argv, '--duplicates-prompts');

@@ -96,6 +96,34 @@ describe('decisions with their standing, and rule items the model rewrites (real
     assert.deepEqual([last.revision, last.restored, last.refinedBy, last.rewritten], [3, true, undefined, undefined]);
   });
 
+  it('the restatement check at stop (checkRestatements): the final lists read once more, a restatement folded and journaled before the summary settles', async () => {
+    const { journalPath, notesPath } = await interruptedSession();
+    // The part says "ship on Monday" twice, in words the near-duplicate net keeps apart; the check names the second.
+    const scripted = await scriptedServer((r, res) => reply(res, JSON.stringify({
+      actionItems: [], dismiss: [], rewrite: [], decisions: [
+        { text: 'Ship the release on Monday', standing: 'decided', kind: 'decision', segments: [r.ids[21]] },
+        { text: 'Monday is when it goes out', standing: 'decided', kind: 'decision', segments: [r.ids[30]] },
+      ],
+    })), undefined, (r) => {
+      const second = /^\{"id":"(D\d+)","standing":"decided","text":"Monday is when it goes out"/m.exec(r.user)?.[1];
+      const first = /^\{"id":"(D\d+)","standing":"decided","text":"Ship the release on Monday"/m.exec(r.user)?.[1];
+      return JSON.stringify({ same: first && second ? [{ keep: first, fold: [second], text: '' }] : [] });
+    });
+    const { client } = await daemon({ provider: 'openai-compatible', endpoint: scripted.endpoint, model: 'scripted:1b', timeoutSec: 5, checkRestatements: true });
+    await client.connection.sendRequest(SessionStop, { sessionId: SESSION });
+    assert.equal(scripted.checks.length, 1, 'one check at stop');
+    const records = (await readJournal(journalPath)).records;
+    const latest = new Map(records.filter((x): x is Extract<JournalRecord, { type: 'decision' }> => x.type === 'decision').map((d) => [d.id, d]));
+    assert.deepEqual([...latest.values()].filter((d) => !d.removed).map((d) => d.text), ['Ship the release on Monday']);
+    const notes = fs.readFileSync(notesPath, 'utf8');
+    assert.match(notes, /- Ship the release on Monday _\(found by scripted:1b, 01:45\)_/);
+    assert.doesNotMatch(notes, /Monday is when it goes out/);
+    // The summary settled against the folded lists.
+    assert.equal(scripted.settles.length, 1);
+    assert.doesNotMatch(scripted.settles[0].user, /Monday is when it goes out/);
+    assert.match(scripted.settles[0].user, /Ship the release on Monday/);
+  });
+
   it('earshot notes --llm-endpoint: --json carries each standing and the rewrite, --md groups the decisions and marks the rewrite', async () => {
     const transcript = path.join(fx.dir, 'meeting.jsonl');
     fs.writeFileSync(transcript, LINES.map((text, k) => JSON.stringify({ t0: k * 5, t1: k * 5 + 4, speaker: k % 2 ? 'Ben' : 'Ana', text })).join('\n'));

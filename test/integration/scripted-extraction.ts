@@ -38,6 +38,8 @@ export interface ScriptedServer {
   summaries: Scripted[];
   /** The settle's requests at stop (modelSummary.ts's settleSummary; `chunk` counts them). */
   settles: Scripted[];
+  /** The restatement check's requests at stop (understanding/restatements.ts). */
+  checks: Scripted[];
   maxInFlight(): number;
   aborted(): number;
 }
@@ -102,9 +104,11 @@ export function scriptedExtraction() {
    * with the settle at stop (by default: each point of the summary so far restated as "Settled: …", its cites kept).
    */
   async function scriptedServer(answer: (r: Scripted, res: http.ServerResponse, req: http.IncomingMessage) => void,
-    settle: (r: Scripted, res: http.ServerResponse) => void = settledAnswer): Promise<ScriptedServer> {
+    settle: (r: Scripted, res: http.ServerResponse) => void = settledAnswer,
+    check: (r: Scripted) => string = () => '{"same": []}'): Promise<ScriptedServer> {
     const requests: Scripted[] = [];
     const settles: Scripted[] = [];
+    const checks: Scripted[] = [];
     /** The rolling summary's requests (a live session's, one per chunk): answered at once, a point citing the last new line. */
     const summaries: Scripted[] = [];
     fixture.maxTokens.clear();
@@ -121,6 +125,11 @@ export function scriptedExtraction() {
         const parsed = JSON.parse(body) as { messages: { content: string }[]; max_tokens?: number };
         fixture.maxTokens.add(parsed.max_tokens);
         const user = parsed.messages[1].content;
+        if (parsed.messages[0].content.startsWith('You check the final notes')) {
+          const r = { url: req.url ?? '', user, chunk: checks.length + 1, attempt: 1, ids: [], chars: parsed.messages[0].content.length + user.length };
+          checks.push(r);
+          return reply(res, check(r));
+        }
         if (parsed.messages[0].content.startsWith('You keep the summary') && user.includes('The meeting has ended')) {
           const ids = [...user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
           const r = { url: req.url ?? '', user, chunk: settles.length + 1, attempt: 1, ids, chars: parsed.messages[0].content.length + user.length };
@@ -144,7 +153,7 @@ export function scriptedExtraction() {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, summaries, settles, maxInFlight: () => maxInFlight, aborted: () => aborted };
+    return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, summaries, settles, checks, maxInFlight: () => maxInFlight, aborted: () => aborted };
   }
 
   /** A daemon on the test's storage whose interrupted sessions wait (grace of an hour), with this enhancement. */

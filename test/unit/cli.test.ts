@@ -163,6 +163,43 @@ describe('CLI (main)', () => {
       }
     });
 
+    it('--check-restatements (issue 56): one more call reads the final lists and what it folds is printed once', async () => {
+      const file = path.join(dir, 'restated.jsonl');
+      const said = ['The remote will be universal.', 'Fine by me.', 'So it works with every TV brand.', 'Yes.'];
+      fs.writeFileSync(file, said.map((text, k) => JSON.stringify({ t0: k * 30, t1: k * 30 + 20, speaker: k % 2 ? 'Ben' : 'Ana', text })).join('\n') + '\n');
+      const checks: string[] = [];
+      const server = await chatServer((body) => {
+        const { messages } = JSON.parse(body) as { messages: { content: string }[] };
+        const [system, user] = [messages[0].content, messages[messages.length - 1].content];
+        if (/"points"/.test(system)) return JSON.stringify({ points: [] });
+        if (system.startsWith('You check the final notes')) {
+          checks.push(user);
+          return JSON.stringify({ same: [{ keep: 'D1', fold: ['D2'], text: 'The remote will be universal: it works with every TV brand' }] });
+        }
+        return JSON.stringify({ decisions: [
+          { text: 'The remote will be universal', standing: 'decided', kind: 'decision', segments: ['l-1'] },
+          { text: 'It works with every TV brand', standing: 'decided', kind: 'decision', segments: ['l-3'] },
+        ] });
+      });
+      try {
+        const out: string[] = [], err: string[] = [];
+        const code = await main(['notes', file, '--json', '--date', '2030-01-07', '--check-restatements', '--llm-endpoint', server.endpoint], { out: (l) => out.push(l), err: (l) => err.push(l), tty: false });
+        assert.equal(code, 0, err.join('\n'));
+        assert.equal(checks.length, 1);
+        assert.match(checks[0], /"id":"D2","standing":"decided","text":"It works with every TV brand"/);
+        const printed = JSON.parse(out.join('\n')) as { decisions: { text: string }[] };
+        assert.deepEqual(printed.decisions.map((d) => d.text), ['The remote will be universal: it works with every TV brand']);
+        for (const [args, says] of [[['--check-restatements'], /--check-restatements goes with --local or --llm-endpoint/],
+          [['--check-restatements', '--no-carry-notes', '--llm-endpoint', server.endpoint], /--check-restatements needs carried notes/]] as const) {
+          const usage: string[] = [];
+          assert.equal(await main(['notes', file, ...args], { out: () => undefined, err: (l) => usage.push(l), tty: false }), 2);
+          assert.match(usage.join('\n'), says);
+        }
+      } finally {
+        server.close();
+      }
+    });
+
     it('prints empty lists for a transcript with nothing to do', async () => {
       const file = path.join(dir, 'chat.txt');
       fs.writeFileSync(file, 'Bob: Nope, I think we are fine.\nCarol: Same here. Thanks, everyone.\n');

@@ -39,16 +39,24 @@ export function serviceRunner(answer: Answer | 'fail', more: {
   delayMs?: number; chunkChars?: number; onAsk?: (a: Asked) => void; carryNotes?: boolean;
   /** The rolling summary's point for the lines `ids` (default "Point after <last id>"), given once `summaryGate` resolves. */
   summaryPoint?: (ids: string[], user: string) => string; summaryGate?: () => Promise<void>;
+  /** With it, the settings check the final lists for restatements at stop, and this answers the check. */
+  restatements?: (user: string) => string;
 } = {}) {
   const asked: Asked[] = [];
   /** The rolling summary's calls (each chunk's lines after its extraction), answered apart from the chunks'. */
   const summaryAsked: Asked[] = [];
   /** The settle's call at stop (modelSummary.ts's settleSummary). */
   const settleAsked: Asked[] = [];
+  /** The restatement check's call at stop (understanding/restatements.ts). */
+  const restatementsAsked: Asked[] = [];
   const progress: ExtractionProgressParams[] = [];
   const config = {
-    enhancement: { provider: 'vscode-lm', chunkChars: more.chunkChars ?? 500, maxConcurrency: 2, ...carryNotesOf(more) },
+    enhancement: { provider: 'vscode-lm', chunkChars: more.chunkChars ?? 500, maxConcurrency: 2, ...carryNotesOf(more), ...(more.restatements ? { checkRestatements: true } : {}) },
     askClient: async (params: LanguageModelChatParams, signal: AbortSignal) => {
+      if (params.system.startsWith('You check the final notes')) {
+        restatementsAsked.push({ ids: [], at: performance.now(), user: params.user, system: params.system });
+        return { text: more.restatements?.(params.user) ?? '{"same": []}', model: 'fake-lm' };
+      }
       if (params.system.startsWith('You keep the summary') && params.user.includes('The meeting has ended')) {
         // The settle at stop: each point of the summary so far restated, its cites kept.
         settleAsked.push({ ids: [], at: performance.now(), user: params.user, system: params.system });
@@ -77,7 +85,7 @@ export function serviceRunner(answer: Answer | 'fail', more: {
   const events = { extractionProgress: (p: ExtractionProgressParams) => progress.push(p) } as unknown as ServiceEvents;
   const extractions = new ModelExtractions(config, events);
   const runner = extractions.chunkRunnerFor('s1', { title: 'Plan', date: HEADER.startedAt })!;
-  return { runner, asked, summaryAsked, settleAsked, progress, extractions };
+  return { runner, asked, summaryAsked, settleAsked, restatementsAsked, progress, extractions };
 }
 
 /** A LiveExtraction over an in-memory journal, whisper's idleness set by the test. */

@@ -222,3 +222,49 @@ for (const set of ['real', 'silver-held-out'] as const) {
     });
   });
 }
+
+/**
+ * The restatement check at stop (issue 56; `earshot.enhancement.checkRestatements`, off by default): prompt v8's
+ * recorded runs of the held-out sets replayed with the check's recorded answers (test/fixtures/real-meetings/
+ * restatements, silver/restatements; read once, 2026-11-29). Measured: it folded 7 and 2 entries (real held-out runs A,
+ * B) and 6 and 6 (silver held-out); every final list judged has no repeat (duplicates/restatements-v8*; the lists it
+ * changed judged twice); decisions against the pooled labels real 0.840 / 0.814, 0.873 / 0.742, silver 0.864 / 0.799,
+ * 0.852 / 0.786 (without it: 0.845 / 0.840, 0.867 / 0.742, 0.863 / 0.812, 0.852 / 0.799). Every answer must replay,
+ * every list must be the one judged, and the figures stay at or above these floors.
+ */
+const RESTATED_FLOORS: Record<AdjudicatedSet, { A: { decisionPrecision: number; decisionRecall: number; folded: number }; B: { decisionPrecision: number; decisionRecall: number; folded: number } }> = {
+  real: { A: { decisionPrecision: 0.82, decisionRecall: 0.79, folded: 7 }, B: { decisionPrecision: 0.85, decisionRecall: 0.72, folded: 2 } },
+  'silver-held-out': { A: { decisionPrecision: 0.84, decisionRecall: 0.78, folded: 6 }, B: { decisionPrecision: 0.83, decisionRecall: 0.76, folded: 6 } },
+};
+for (const set of ['real', 'silver-held-out'] as const) {
+  describe(`Notes quality floors: ${set === 'real' ? 'real held-out' : set} set, prompt v8 with the restatement check at stop`, function () {
+    this.timeout(240_000);
+    it('replays every recorded check, folds what it folded, leaves no judged repeat, and keeps decisions at or above their floors', async () => {
+      const { meetings } = ADJUDICATED_SETS[set];
+      const answered = meetings().filter((m) => set !== 'real' || (REAL_HELD_OUT as readonly string[]).includes(m.name));
+      const pooled = withPooledLabels(answered, set);
+      const root = set === 'real' ? path.dirname(MODEL_ANSWERS_DIR) : SILVER_DIR;
+      for (const [run, dir] of runsIn(root, '-v8') as ['A' | 'B', string][]) {
+        const suffix = run === 'A' ? '' : '-b';
+        const predictions = new Map<string, Predictions>();
+        let folded = 0, repeats = 0;
+        for (const m of answered) {
+          const replay = await replayRecorded(m, dir, path.join(root, 'restatements', `answers-v8${suffix}`));
+          assert.deepEqual(replay.errors, [], `${m.name} run ${run}: the recorded answers do not replay`);
+          assert.ok(replay.result.restatementCheck && 'folded' in replay.result.restatementCheck, `${m.name} run ${run}: the check was not answered`);
+          folded += replay.result.restatementCheck.folded;
+          const judged = readRepeats(path.join(root, 'duplicates', `restatements-v8${suffix}`), m.name, finalLists(replay));
+          assert.ok(typeof judged !== 'string', `${set} run ${run} ${m.name}: ${judged}`);
+          repeats += judged.decisions + judged.actionItems;
+          predictions.set(m.name, replay.predictions);
+        }
+        const floors = RESTATED_FLOORS[set][run];
+        assert.equal(folded, floors.folded, `${set} run ${run}: entries folded`);
+        assert.equal(repeats, 0, `${set} run ${run}: repeats left`);
+        const decisions = (await evaluate(pooled, SETS.real.targets, (m) => predictions.get(m.name)!)).overall.decisions;
+        assert.ok((decisions.precision ?? 0) >= floors.decisionPrecision, `${set} run ${run}: decisions precision ${decisions.precision}`);
+        assert.ok((decisions.recall ?? 0) >= floors.decisionRecall, `${set} run ${run}: decisions recall ${decisions.recall}`);
+      }
+    });
+  });
+}

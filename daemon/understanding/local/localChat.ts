@@ -5,7 +5,7 @@
 import { EnhancementSettings } from '../../../protocol/protocol';
 import { ANSWER_RESERVE_TOKENS, Chat } from '../providers';
 import { LocalModelHost } from './host';
-import { chunkAnswerSchema, summaryAnswerSchema } from './schema';
+import { chunkAnswerSchema, restatementAnswerSchema, summaryAnswerSchema } from './schema';
 
 /** Seconds one local call may take at least: a CPU reads a chunk's prompt in tens of seconds, loading comes first. */
 export const LOCAL_MIN_TIMEOUT_SEC = 300;
@@ -13,11 +13,13 @@ export const LOCAL_MIN_TIMEOUT_SEC = 300;
 /** Each call goes to the host's queue; a chunk's constraint becomes the grammar its answer is generated under. */
 export function localChat(host: LocalModelHost): Chat {
   return async (system, user, signal, constraint) => {
-    const summary = constraint && 'summary' in constraint;
-    // The kind picks the model's sequence: chunks and summaries alternate, each with its own system prompt to keep.
+    // The kind picks the model's sequence: chunks and summaries alternate, each with its own system prompt to keep (the
+    // restatement check, once at stop, takes the summaries').
+    const extract = !constraint || (!('summary' in constraint) && !('restatements' in constraint));
+    const schema = !constraint ? undefined : 'summary' in constraint ? summaryAnswerSchema(constraint.summary.segmentIds, constraint.summary.maxPoints)
+      : 'restatements' in constraint ? restatementAnswerSchema(constraint.restatements) : chunkAnswerSchema(constraint);
     const answer = await host.chat({
-      kind: summary ? 'summary' : 'extract', system, user,
-      ...(constraint ? { schema: 'summary' in constraint ? summaryAnswerSchema(constraint.summary.segmentIds, constraint.summary.maxPoints) : chunkAnswerSchema(constraint) } : {}), maxTokens: ANSWER_RESERVE_TOKENS,
+      kind: extract ? 'extract' : 'summary', system, user, ...(schema ? { schema } : {}), maxTokens: ANSWER_RESERVE_TOKENS,
     }, signal);
     return { text: answer.text, model: answer.model };
   };

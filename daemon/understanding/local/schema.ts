@@ -10,7 +10,8 @@
  * before the grammar is complete, and the grammar's length counts are not JavaScript's.
  */
 import { DECISION_STANDINGS } from '../../../protocol/protocol';
-import { ChunkConstraint } from '../providers';
+import { ChunkConstraint, RestatementConstraint } from '../providers';
+import { RESTATEMENT_BOUNDS } from '../restatements';
 import { SUMMARY_BOUNDS } from '../modelSummary';
 import { NOTED_TEXT_MAX } from '../carriedNotes';
 
@@ -114,4 +115,17 @@ export function summaryAnswerSchema(segmentIds: readonly string[], maxPoints: nu
       } : nothing,
     },
   };
+}
+
+/**
+ * The restatement check's answer (restatements.ts): sets of entries of one list, each keeping one id and folding others
+ * (the grammar cannot say "of one kind": parseRestatements refuses a set that mixes them), new words within the bound.
+ */
+export function restatementAnswerSchema(c: RestatementConstraint['restatements']): object {
+  const ids = [...c.decisionIds, ...c.actionItemIds];
+  const set = { type: 'object', properties: {
+    keep: { enum: ids }, fold: { type: 'array', items: { enum: ids }, minItems: 1, maxItems: ids.length - 1 },
+    text: { type: 'string', maxLength: RESTATEMENT_BOUNDS.text }, // "" when the kept entry's words stay
+  } };
+  return { type: 'object', properties: { same: ids.length >= 2 ? { type: 'array', items: set, maxItems: Math.floor(ids.length / 2) } : nothing } };
 }
