@@ -20,6 +20,8 @@ import { chunkAnswerSchema } from '../../daemon/understanding/local/schema';
 import { localChat } from '../../daemon/understanding/local/localChat';
 import { parseSummaryAnswer, rollSummary, settleSummary, SUMMARY_BOUNDS } from '../../daemon/understanding/modelSummary';
 import { Chat } from '../../daemon/understanding/providers';
+import { NotedEntry } from '../../daemon/understanding/carriedNotes';
+import { checkRestatements } from '../../daemon/understanding/restatements';
 import { connectDaemon, RpcClient, runEarshot } from './daemon-process';
 
 /** The generated model's name (general.name): what the notes say found or dismissed an item. */
@@ -185,6 +187,33 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
       const citable = new Set([...rolled.points!.flatMap((p) => p.segmentIds), 's-2', 's-3']);
       assert.ok(settleRaw.points.every((p) => p.cites.length >= 1 && p.cites.every((c) => citable.has(c)) && p.text.length <= SUMMARY_BOUNDS.textMax), texts[texts.length - 1]);
       assert.ok(settled.points && settled.points.length >= 1, `the settle's answer parses: ${texts[texts.length - 1]}`);
+    } finally {
+      host.close();
+    }
+  });
+
+  it('the restatement check through the local provider: its answer parses under its grammar and names only the lists\' ids', async () => {
+    const host = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
+    try {
+      const texts: string[] = [];
+      const chat = localChat(host);
+      const recording: Chat = async (system, user, signal, constraint) => {
+        const answer = await chat(system, user, signal, constraint);
+        texts.push(answer.text);
+        return answer;
+      };
+      const entries: NotedEntry[] = [
+        { id: 'D1', kind: 'decision', standing: 'decided', text: 'We ship on Monday', firstT0: 5, lastT0: 5 },
+        { id: 'd2', kind: 'decision', standing: 'decided', text: 'Monday is the release day', firstT0: 9, lastT0: 9 },
+        { id: 'A1', kind: 'actionItem', owner: 'Ann', text: 'Send the report', firstT0: 12, lastT0: 12 },
+        { id: 'A2', kind: 'actionItem', owner: null, text: 'Book the room', firstT0: 20, lastT0: 20 },
+      ];
+      const check = await checkRestatements(recording, entries, new AbortController().signal);
+      assert.equal(texts.length, 1, 'one call: the grammar gave a valid answer the first time');
+      assert.ok(check.groups !== null, `the answer parses: ${texts[0]}`);
+      const raw = JSON.parse(texts[0]) as { same: { keep: string; fold: string[] }[] };
+      const ids = new Set(entries.map((e) => e.id));
+      assert.ok(raw.same.every((g) => ids.has(g.keep) && g.fold.every((id) => ids.has(id))), texts[0]);
     } finally {
       host.close();
     }
