@@ -64,6 +64,18 @@ async function onFreshProcess(modelPath: string, request: Parameters<LocalModelH
   }
 }
 
+/** The local provider's chat over `host`, keeping each raw answer's text (what the grammar let the model write). */
+function recordingLocalChat(host: LocalModelHost): { texts: string[]; recording: Chat } {
+  const texts: string[] = [];
+  const chat = localChat(host);
+  const recording: Chat = async (system, user, signal, constraint) => {
+    const answer = await chat(system, user, signal, constraint);
+    texts.push(answer.text);
+    return answer;
+  };
+  return { texts, recording };
+}
+
 const refinementOf = (records: JournalRecord[]) => records.find((r): r is Extract<JournalRecord, { type: 'refinement' }> => r.type === 'refinement');
 
 describe('the local notes model (real node-llama-cpp, generated GGUF)', function () {
@@ -163,13 +175,7 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
   it('the rolling summary through the local provider: its first answer parses under the summary grammar and cites only the lines offered', async () => {
     const host = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
     try {
-      const texts: string[] = [];
-      const chat = localChat(host);
-      const recording: Chat = async (system, user, signal, constraint) => {
-        const answer = await chat(system, user, signal, constraint);
-        texts.push(answer.text);
-        return answer;
-      };
+      const { texts, recording } = recordingLocalChat(host);
       const previous = [{ text: 'The release moves to Monday.', segmentIds: ['s-1'] }];
       const lines = [{ segmentId: 's-2', speaker: 'Ann', t0: 5, text: 'I will send the report.' }, { segmentId: 's-3', speaker: 'Ben', t0: 9, text: 'We ship on Monday then.' }];
       const rolled = await rollSummary(recording, { title: 'Plan', date: '2030-01-01' }, previous, lines, new AbortController().signal);
@@ -195,13 +201,7 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
   it('the restatement check through the local provider: its answer parses under its grammar and names only the lists\' ids', async () => {
     const host = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
     try {
-      const texts: string[] = [];
-      const chat = localChat(host);
-      const recording: Chat = async (system, user, signal, constraint) => {
-        const answer = await chat(system, user, signal, constraint);
-        texts.push(answer.text);
-        return answer;
-      };
+      const { texts, recording } = recordingLocalChat(host);
       const entries: NotedEntry[] = [
         { id: 'D1', kind: 'decision', standing: 'decided', text: 'We ship on Monday', firstT0: 5, lastT0: 5 },
         { id: 'd2', kind: 'decision', standing: 'decided', text: 'Monday is the release day', firstT0: 9, lastT0: 9 },
