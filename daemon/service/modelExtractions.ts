@@ -138,12 +138,12 @@ export class ModelExtractions {
     });
   }
 
-  /** The restatement check at stop through `options`' chat, within the provider's time limit, reported (logged) as `call: 'settle'`. */
+  /** The restatement check at stop through `options`' chat, within the provider's time limit, reported (logged) as `call: 'restatements'`. */
   private restater(sessionId: string, options: ExtractionRunOptions, signal: AbortSignal): (entries: readonly NotedEntry[]) => Promise<RestatementCheck> {
     const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
     const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
     return (entries) => restatementsAtStop(options.chat, entries, signal, {
-      timeoutMs, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
+      timeoutMs, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'restatements', ...r }),
     });
   }
 

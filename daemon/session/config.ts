@@ -140,7 +140,7 @@ export interface ChunkRunner {
   settle(previous: readonly SummaryPoint[], outcomes: FinalOutcomes, extras?: SettleExtras): Promise<RolledSummary>;
   /**
    * With the settings' checkRestatements (and carried notes): the restatement check at stop (understanding/
-   * restatements.ts) over the final lists, within the provider's time limit, reported (logged) as `call: 'settle'`;
+   * restatements.ts) over the final lists, within the provider's time limit, reported (logged) as `call: 'restatements'`;
    * nothing once cancelled. Never rejects: null groups and why when there is no valid answer. Absent: no check.
    */
   restate?(entries: readonly NotedEntry[]): Promise<RestatementCheck>;

@@ -47,7 +47,7 @@ export interface MeetingDate { date: Date; known: boolean }
 
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
-  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true })): void },
+  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true } | { restatements: true })): void },
   how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean } = {}): Promise<TranscriptModelResult> {
   const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
@@ -88,7 +88,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   }
   // As at a meeting's stop: with carried notes, the final lists are checked for restatements before they settle anything.
   const restated = how.carryNotes && how.checkRestatements && !whyNotAsked(run.summary, run.declined, signal.aborted)
-    ? await restatementsAtStop(chat, finalEntries(chunks, run.answers), signal, { timeoutMs, report: (r) => summary?.report({ ...r, settle: true }) })
+    ? await restatementsAtStop(chat, finalEntries(chunks, run.answers), signal, { timeoutMs, report: (r) => summary?.report({ ...r, restatements: true }) })
     : undefined;
   const reduced = reduceChunks(chunks, run.answers, how.carryNotes === true, restated?.groups ?? []);
   const added = modelExtractionRecords(journal, reduced, run.summary);

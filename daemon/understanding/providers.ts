@@ -39,8 +39,11 @@ export interface RefinementReport {
   model?: string;
   /** Why it failed, or which entries were refused: fixed words (timeout, http-503, invalid answer, rewrite a3: …) and ids, never text. */
   reason?: string;
-  /** 'summary': a rolling-summary call (modelSummary.ts), 'settle': its last at stop; absent: a chunk's extraction call. */
-  call?: 'summary' | 'settle';
+  /**
+   * 'summary': a rolling-summary call (modelSummary.ts), 'settle': its last at stop (and the template's sections),
+   * 'restatements': the check of the final lists at stop (restatements.ts); absent: a chunk's extraction call.
+   */
+  call?: 'summary' | 'settle' | 'restatements';
 }
 
 /**

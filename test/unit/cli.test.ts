@@ -254,7 +254,7 @@ describe('CLI (main)', () => {
       };
       const settings = { provider: 'openai-compatible' as const, endpoint: 'http://127.0.0.1:9', chunkChars: 150 };
       const found = extract(lines, new Date('2025-03-05T09:00:00'));
-      const result = await extractTranscriptWithModel(lines, found, new Date('2025-03-05T09:00:00'), settings, () => undefined, undefined, chat, { report: (r) => failures.push(`${'settle' in r ? 'settle' : r.chunk} ${r.outcome} ${r.reason}`) });
+      const result = await extractTranscriptWithModel(lines, found, new Date('2025-03-05T09:00:00'), settings, () => undefined, undefined, chat, { report: (r) => failures.push(`${'settle' in r ? 'settle' : 'chunk' in r ? r.chunk : 'restatements'} ${r.outcome} ${r.reason}`) });
       // One call per chunk, then the settle over the summary and the final lists (it keeps the points: all are cited).
       const settle = asked.pop()!;
       assert.match(settle, /^The meeting has ended/m);
@@ -275,7 +275,7 @@ describe('CLI (main)', () => {
       // A summary call that fails is reported by chunk and reason (the CLI says it on stderr); a declined run asks for none.
       const failed: string[] = [];
       const failing = await extractTranscriptWithModel(lines, found, new Date(), settings, () => undefined, undefined,
-        async (system) => { if (system.startsWith('You keep')) throw new Error('Bob: I will fix the login'); return { text: '{}', model: 'm' }; }, { report: (r) => failed.push(`${'settle' in r ? 'settle' : r.chunk} ${r.reason}`) });
+        async (system) => { if (system.startsWith('You keep')) throw new Error('Bob: I will fix the login'); return { text: '{}', model: 'm' }; }, { report: (r) => failed.push(`${'settle' in r ? 'settle' : 'chunk' in r ? r.chunk : 'restatements'} ${r.reason}`) });
       assert.deepEqual(failing.summary, []);
       assert.equal(failing.summaryBy, undefined);
       assert.deepEqual(failed, asked.map((_, k) => `${k + 1} error`));
