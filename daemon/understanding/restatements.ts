@@ -14,7 +14,6 @@ import { clock, NotedEntry } from './carriedNotes';
 import { RestatedGroup } from './chunkMerge';
 import { askParsed, SummaryCallOptions } from './modelSummary';
 
-
 /**
  * What one check reads and answers: at most `maxEntries` entries and `chars` characters of them (a meeting with more
  * is not checked: the call would not fit a small model's context with room to answer), new words at most `text`.
