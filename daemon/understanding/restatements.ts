@@ -109,7 +109,7 @@ export function parseRestatements(answer: string, entries: readonly NotedEntry[]
 }
 
 /** What the check answers: the sets (null: no valid answer, `reason` in fixed words), the model, the tokens it cost. */
-export interface RestatementCheck { groups: RestatedGroup[] | null; model: string | undefined; tokens: number; reason?: string; refused?: string[] }
+export interface RestatementCheck { groups: RestatedGroup[] | null; model: string | undefined; tokens: number; reason?: string }
 
 /**
  * The check at stop: one call over `entries` (one more on an answer that is no valid JSON), each within `timeoutMs`.
@@ -119,9 +119,8 @@ export async function checkRestatements(chat: Chat, entries: readonly NotedEntry
   const constraint = { restatements: {
     decisionIds: entries.filter((e) => e.kind === 'decision').map((e) => e.id), actionItemIds: entries.filter((e) => e.kind === 'actionItem').map((e) => e.id),
   } };
-  const refused: string[] = [];
-  const asked = await askParsed(chat, restatementMessages(entries), constraint, (text) => parseRestatements(text, entries, refused), signal, how);
-  return { groups: asked.value, model: asked.model, tokens: asked.tokens, ...(asked.reason ? { reason: asked.reason } : {}), ...(refused.length ? { refused } : {}) };
+  const asked = await askParsed(chat, restatementMessages(entries), constraint, (text) => parseRestatements(text, entries), signal, how);
+  return { groups: asked.value, model: asked.model, tokens: asked.tokens, ...(asked.reason ? { reason: asked.reason } : {}) };
 }
 
 /**
