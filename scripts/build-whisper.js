@@ -138,6 +138,11 @@ function wantedGpuModules(env = process.env, installed = core.installedCore()) {
   return { gpu: [...new Set([...kept, ...auto])], asked: false };
 }
 
+/** The CPU variants EARSHOT_WHISPER_CPU_VARIANTS asks of a core of `installed`'s kind (null: every one, or a kind without variants). */
+function wantedCpuVariantsOf(installed) {
+  return installed.cmakeOptions?.includes('-DGGML_CPU_ALL_VARIANTS=ON') ? core.wantedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS') : null;
+}
+
 function inspectBuild() {
   const installed = core.installedCore();
   if (installed) {
@@ -147,8 +152,11 @@ function inspectBuild() {
     return {
       core: 'new', whisperCpp: installed.whisperCpp, source: installed.source, wanted: wanted ?? 'bundled', kind: installed.kind,
       cpuVariants: installed.cpuVariants ?? [], gpuBackends, cmakeOptions: installed.cmakeOptions,
-      // GPU modules found by themselves (an SDK that appeared since) are not owed; those asked for are.
-      matches: wanted === installed.kind && (!asked || gpu.every((g) => gpuBackends.includes(g))),
+      cpuVariantsAsked: installed.cpuVariantsAsked ?? null,
+      // GPU modules found by themselves (an SDK that appeared since) are not owed; those asked for are. A core narrowed
+      // to some CPU variants (EARSHOT_WHISPER_CPU_VARIANTS, CI's) is rebuilt once every variant is wanted again.
+      matches: wanted === installed.kind && (!asked || gpu.every((g) => gpuBackends.includes(g)))
+        && String(installed.cpuVariantsAsked ?? 'all') === String(wantedCpuVariantsOf(installed) ?? 'all'),
       addon: path.join(packageDir(), 'build', 'Release', 'smart-whisper.node'), builtAt: installed.builtAt,
     };
   }

@@ -89,6 +89,35 @@ function cpuVariantOptions({ platform, arch } = HOST) {
   return ['-DGGML_NATIVE=OFF', ...(variants ? ['-DGGML_CPU_ALL_VARIANTS=ON'] : [])];
 }
 
+/**
+ * The CPU variants a build compiles: null for every one (GGML_CPU_ALL_VARIANTS: what a release builds and ships), or
+ * those the environment variable `name` lists, comma-separated ("x64,haswell"). CI names the ones its tests load
+ * (.ci/run: EARSHOT_WHISPER_CPU_VARIANTS; scripts/test-all.sh: EARSHOT_WIN32_CPU_VARIANTS): every variant is 13
+ * modules to compile, most of the install's 458 s on 2 cores (2026-11-29).
+ */
+function wantedCpuVariants(name, env = process.env) {
+  const value = (env[name] ?? '').trim();
+  if (value === '' || value === 'all') return null;
+  const names = [...new Set(value.split(',').map((n) => n.trim()).filter(Boolean))].sort();
+  const bad = names.filter((n) => !/^[a-z][a-z0-9_.]*$/.test(n));
+  if (bad.length || names.length === 0) {
+    throw new Error(`${name}=${JSON.stringify(value)}: CPU variant names, comma-separated (x64, sse42, haswell, zen4, …), or "all"`);
+  }
+  return names;
+}
+
+/**
+ * Builds whisper with only `variants` of the CPU module (and the `extra` targets, GPU modules) in a CMake tree that
+ * the Makefile generator configured with every variant. ggml's library depends on every variant's module
+ * (ggml/src/CMakeLists.txt: add_dependencies(ggml <backend>)), though it loads them at run time only: the named modules
+ * are built, then ggml and whisper through the generator's `<target>/fast` rules, which build a target without its
+ * dependencies. `runner`: how commands run (the win32 cross-build runs them with its toolchain's environment).
+ */
+function buildSomeCpuVariants(libDir, variants, extra, jobs, runner = run) {
+  runner('cmake', ['--build', libDir, '--config', 'Release', '-j', String(jobs), '--target', 'ggml-base', ...variants.map((v) => `ggml-cpu-${v}`), ...extra]);
+  for (const target of ['ggml', 'whisper']) runner('make', ['-C', libDir, '-j', String(jobs), `${target}/fast`]);
+}
+
 /** Which GPU modules a build has: every one said ON or OFF, so a CMake cache reused by the next build forgets none. */
 function gpuOptions(gpu = []) {
   for (const g of gpu) if (!GPU_BACKENDS.includes(g)) throw new Error(`unknown GPU backend ${g} (one of ${GPU_BACKENDS.join(', ')})`);
@@ -296,7 +325,7 @@ function buildTreeFiles(dir) {
  * ({ from, name }: libwhisper.so.1 and libggml.so.0 on Linux, libwhisper.1.dylib on macOS, the DLLs on Windows);
  * `cpu` and `gpu`, ggml's backend modules ([lib]ggml-<name>[-<variant>].so|dll, found by that pattern at run time).
  */
-function moduleArtifacts(libDir) {
+function moduleArtifacts(libDir, variants = null) {
   const files = buildTreeFiles(libDir);
   const windows = process.platform === 'win32';
   const find = (name) => {
@@ -315,8 +344,9 @@ function moduleArtifacts(libDir) {
     && !/^(lib)?ggml-base\b/.test(path.basename(f)));
   const backendOf = (f) => path.basename(f).replace(/^(lib)?ggml-/, '').replace(/\.(so|dll)$/, '');
   return {
-    link, runtime,
-    cpu: modules.filter((f) => /^cpu(-|$)/.test(backendOf(f))),
+    link, runtime, variantsAsked: variants,
+    // Only the wanted variants: a tree that built every one before keeps the others.
+    cpu: modules.filter((f) => /^cpu(-|$)/.test(backendOf(f)) && (!variants || variants.includes(cpuVariantOf(f)))),
     gpu: modules.filter((f) => !/^cpu(-|$)/.test(backendOf(f))).map((f) => ({ file: f, backend: backendOf(f) })),
   };
 }
@@ -360,7 +390,11 @@ function buildLibraries(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), 
   if (gpu.length && !modules) throw new Error(`GPU modules are built beside ${MODULE_KINDS.join(', ')}, not ${kind}`);
   const libDir = path.join(stageDir(kind), 'cmake');
   const options = cmakeOptions(kind);
-  const libKey = hashOf(version, sourceKey, options, fs.readFileSync(path.join(srcDir, 'CMakeLists.txt')), process.platform, os.arch());
+  const variants = options.includes('-DGGML_CPU_ALL_VARIANTS=ON') ? wantedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS') : null;
+  // Visual Studio's generator has no `<target>/fast` rules: there every variant is built.
+  if (variants && process.platform === 'win32') throw new Error('EARSHOT_WHISPER_CPU_VARIANTS needs the Makefile generator; unset it on Windows');
+  const libKey = hashOf(version, sourceKey, options, fs.readFileSync(path.join(srcDir, 'CMakeLists.txt')), process.platform, os.arch(),
+    ...(variants ? [`variants ${variants.join(',')}`] : []));
   const libStamp = path.join(libDir, '.earshot-stamp');
   let stamp = null;
   try {
@@ -379,7 +413,8 @@ function buildLibraries(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), 
       fs.mkdirSync(libDir, { recursive: true });
     }
     run('cmake', ['-S', srcDir, '-B', libDir, ...options, ...(modules ? gpuOptions(builtGpu) : [])]);
-    run('cmake', ['--build', libDir, '--config', 'Release', '-j', String(jobs), '--target', 'whisper']);
+    if (variants) buildSomeCpuVariants(libDir, variants, modules ? builtGpu.map((g) => `ggml-${g}`) : [], jobs);
+    else run('cmake', ['--build', libDir, '--config', 'Release', '-j', String(jobs), '--target', 'whisper']);
     fs.writeFileSync(libStamp, JSON.stringify({ libKey, gpu: builtGpu }));
   }
   if (!modules) {
@@ -387,7 +422,7 @@ function buildLibraries(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), 
     if (!libs.some((l) => /whisper\.(a|lib)$/.test(l))) throw new Error(`CMake built no libwhisper in ${libDir}`);
     return { srcDir, version, options, libDir, libs, libKey };
   }
-  const artifacts = moduleArtifacts(libDir);
+  const artifacts = moduleArtifacts(libDir, variants);
   if (artifacts.cpu.length === 0) throw new Error(`CMake built no CPU backend module in ${libDir}`);
   for (const g of gpu) if (!artifacts.gpu.some((m) => m.backend === g)) throw new Error(`CMake built no ${g} module in ${libDir}`);
   return { srcDir, version, options: [...options, ...gpuOptions(gpu)], libDir, libs: artifacts.link, libKey, artifacts };
@@ -495,7 +530,8 @@ function buildCore(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), log =
   const record = {
     kind, whisperCpp: version,
     source: `${SOURCE_PACKAGE}@${require(path.join(resolvePackageDir(SOURCE_PACKAGE), 'package.json')).version}/${SOURCE_SUBDIR.replace(/\\/g, '/')} + scripts/whisper-core/whisper.patch`,
-    cmakeOptions: options, cpuVariants: artifacts.cpu.map(cpuVariantOf).sort(), gpuBackends: gpuModules.map((m) => m.backend).sort(), files,
+    // cpuVariantsAsked: the variants EARSHOT_WHISPER_CPU_VARIANTS narrowed the build to (null: every one).
+    cmakeOptions: options, cpuVariants: artifacts.cpu.map(cpuVariantOf).sort(), cpuVariantsAsked: artifacts.variantsAsked, gpuBackends: gpuModules.map((m) => m.backend).sort(), files,
     fingerprint: addonKey, addonSha256: crypto.createHash('sha256').update(fs.readFileSync(installed)).digest('hex'),
     builtAt: new Date().toISOString(),
   };
@@ -519,7 +555,7 @@ function installedCore() {
 
 module.exports = {
   buildCore, buildLibraries, installedCore, patchedSources, run, hashOf, hashFiles, resolvePackageDir, SOURCE_PACKAGE, SOURCE_SUBDIR, PATCH, removeInstalledLibraries, applyPatch, cmakeOptions, gpuOptions, systemLibraries, whisperSourceDir, whisperVersion, cpuVariantOf,
-  MODULE_KINDS, GPU_BACKENDS,
+  wantedCpuVariants, buildSomeCpuVariants, MODULE_KINDS, GPU_BACKENDS,
 };
 
 // node scripts/whisper-core/build-core.js KIND [--gpu vulkan,cuda] [--libraries-only]   (prints JSON)

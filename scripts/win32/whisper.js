@@ -40,21 +40,11 @@ function cmakeOptions() {
 }
 
 /**
- * The CPU variants to build: null for every one (GGML_CPU_ALL_VARIANTS: what the release builds and ships), or the
- * variants EARSHOT_WIN32_CPU_VARIANTS names, comma-separated ("x64,haswell"). `npm test` names the baseline and this
- * machine's own (scripts/test-all.sh), the only ones the Wine suite can load here: 2 of 13 modules to compile, where
- * every variant took 900 s of its run on 2 cores.
+ * The CPU variants to build: every one (null), or those EARSHOT_WIN32_CPU_VARIANTS names. `npm test` names the baseline
+ * and this machine's own (scripts/test-all.sh), the only ones the Wine suite can load here: 2 of 13 modules to
+ * compile, where every variant took 900 s of its run on 2 cores.
  */
-function wantedCpuVariants(env = process.env) {
-  const value = (env.EARSHOT_WIN32_CPU_VARIANTS ?? '').trim();
-  if (value === '' || value === 'all') return null;
-  const names = [...new Set(value.split(',').map((n) => n.trim()).filter(Boolean))].sort();
-  const bad = names.filter((n) => !/^[a-z][a-z0-9_.]*$/.test(n));
-  if (bad.length || names.length === 0) {
-    throw new Error(`EARSHOT_WIN32_CPU_VARIANTS=${JSON.stringify(value)}: CPU variant names, comma-separated (x64, sse42, haswell, zen4, …), or "all"`);
-  }
-  return names;
-}
+const wantedCpuVariants = (env = process.env) => core.wantedCpuVariants('EARSHOT_WIN32_CPU_VARIANTS', env);
 
 function buildLibraries({ jobs, log }) {
   const { srcDir, version, key: sourceKey } = core.patchedSources(path.join(WORK, 'source'));
@@ -75,15 +65,8 @@ function buildLibraries({ jobs, log }) {
     fs.mkdirSync(libDir, { recursive: true });
     fs.writeFileSync(sourceStamp, sourceKey);
     mingw.run('cmake', ['-S', srcDir, '-B', libDir, ...options]);
-    if (!variants) {
-      mingw.run('cmake', ['--build', libDir, '--config', 'Release', '-j', String(jobs), '--target', 'whisper']);
-    } else {
-      // ggml's library depends on every variant's module (ggml/src/CMakeLists.txt: add_dependencies(ggml <backend>)),
-      // though it loads them at run time only: the named modules are built, then ggml and whisper through the Makefile
-      // generator's `<target>/fast` rules, which build a target without its dependencies.
-      mingw.run('cmake', ['--build', libDir, '--config', 'Release', '-j', String(jobs), '--target', 'ggml-base', ...variants.map((v) => `ggml-cpu-${v}`)]);
-      for (const target of ['ggml', 'whisper']) mingw.run('make', ['-C', libDir, '-j', String(jobs), `${target}/fast`]);
-    }
+    if (!variants) mingw.run('cmake', ['--build', libDir, '--config', 'Release', '-j', String(jobs), '--target', 'whisper']);
+    else core.buildSomeCpuVariants(libDir, variants, [], jobs, mingw.run);
     s.write();
     log(`earshot: whisper.cpp libraries for win32-x64 built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }

@@ -1,8 +1,9 @@
 /**
- * Which CPU variants the win32 whisper build compiles (scripts/win32/whisper.js wantedCpuVariants): every one unless
- * EARSHOT_WIN32_CPU_VARIANTS names some (`npm test` names the baseline and this machine's: scripts/test-all.sh); a
- * name that cannot be a variant is refused before anything is compiled. That a build of two variants loads under Wine
- * is test/wine/package.test.ts's.
+ * Which CPU variants the whisper builds compile (scripts/whisper-core/build-core.js wantedCpuVariants): every one unless
+ * EARSHOT_WIN32_CPU_VARIANTS names some for the win32 cross-build (`npm test` names the baseline and this machine's:
+ * scripts/test-all.sh), or EARSHOT_WHISPER_CPU_VARIANTS for this machine's own (.ci/run); a name that cannot be a
+ * variant is refused before anything is compiled. That a build of two variants loads under Wine is
+ * test/wine/package.test.ts's; that the narrowed install loads and transcribes, the whole of CI's run.
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -11,6 +12,10 @@ import { REPO_ROOT } from '../setup';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { wantedCpuVariants } = require(path.join(REPO_ROOT, 'scripts', 'win32', 'whisper.js')) as {
   wantedCpuVariants(env: Record<string, string | undefined>): string[] | null;
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const core = require(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'build-core.js')) as {
+  wantedCpuVariants(name: string, env: Record<string, string | undefined>): string[] | null;
 };
 
 describe('win32 whisper build: the CPU variants it compiles (EARSHOT_WIN32_CPU_VARIANTS)', () => {
@@ -29,5 +34,12 @@ describe('win32 whisper build: the CPU variants it compiles (EARSHOT_WIN32_CPU_V
     for (const bad of ['x64;haswell', 'X64', '../x64', ',', 'haswell avx2']) {
       assert.throws(() => wantedCpuVariants({ EARSHOT_WIN32_CPU_VARIANTS: bad }), /EARSHOT_WIN32_CPU_VARIANTS=.*CPU variant names/, bad);
     }
+  });
+
+  it('this machine\'s build reads its own variable the same way, and not the win32 one', () => {
+    assert.deepEqual(core.wantedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS', { EARSHOT_WHISPER_CPU_VARIANTS: 'x64,sse42,sandybridge,haswell' }),
+      ['haswell', 'sandybridge', 'sse42', 'x64']);
+    assert.equal(core.wantedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS', { EARSHOT_WIN32_CPU_VARIANTS: 'x64' }), null);
+    assert.throws(() => core.wantedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS', { EARSHOT_WHISPER_CPU_VARIANTS: 'x64;zen4' }), /EARSHOT_WHISPER_CPU_VARIANTS=/);
   });
 });

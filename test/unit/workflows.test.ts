@@ -116,10 +116,11 @@ describe('release workflow: every target it builds, planned here', function () {
     assert.deepEqual([...published].sort(), [...built].sort());
   });
 
-  it('builds every CPU variant of the win32 package it ships: nothing in it narrows them (EARSHOT_WIN32_CPU_VARIANTS is npm test\'s)', () => {
+  it('builds every CPU variant of each package it ships: nothing in it narrows them (EARSHOT_WIN32_CPU_VARIANTS is npm test\'s, EARSHOT_WHISPER_CPU_VARIANTS CI\'s)', () => {
     const text = fs.readFileSync(RELEASE, 'utf8');
     assert.match(text, /node scripts\/build-win32\.js/);
     assert.doesNotMatch(text, /EARSHOT_WIN32_CPU_VARIANTS/);
+    assert.doesNotMatch(text, /EARSHOT_WHISPER_CPU_VARIANTS/);
   });
 
   for (const target of releaseTargets().built) {
