@@ -102,7 +102,26 @@ export interface WinProcess {
 }
 
 /** Starts a Windows program under Wine with file stdio (see the header), left running. */
+let serverHeld = false;
+
+/**
+ * One wineserver for the whole run, kept up between programs (`wineserver -p`: persistent) and stopped when this
+ * process exits. Wine's server otherwise exits 3 s after its last program, and a program started in that moment finds
+ * the socket closed under it: "wine client error:0: recvmsg: Connection reset by peer", exit 1, between two tests of a
+ * fresh clone's run (2026-11-29) that each passed alone. wineserver(1): -p with no delay stays until killed (-k); -p
+ * cannot change a server already running, so one still in its last seconds is waited out first (-w).
+ */
+function holdWineServer(): void {
+  if (serverHeld) return;
+  serverHeld = true;
+  const env = wineEnv({});
+  spawnSync('wineserver', ['-w'], { env, stdio: 'ignore', timeout: 60_000 });
+  spawnSync('wineserver', ['-p'], { env, stdio: 'ignore', timeout: 60_000 });
+  process.on('exit', () => { spawnSync('wineserver', ['-k'], { env, stdio: 'ignore', timeout: 30_000 }); });
+}
+
 export function startWindows(exe: string, args: readonly string[], options: WinOptions = {}): WinProcess {
+  holdWineServer();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-wine-run-'));
   const outFile = path.join(dir, 'stdout.txt');
   const errFile = path.join(dir, 'stderr.txt');
