@@ -97,6 +97,13 @@ const RULES: Rule[] = [
   { re: /\b(?:(?:by|before|until)\s+)?next week\b(?!'s)/i, date: (_m, d) => addDays(mondayOf(d), 11) },
 ];
 
+/** The rules with the global flag, compiled once: findDues runs on every sentence of every final. */
+const GLOBAL_RULES: Rule[] = RULES.map((rule) => ({ ...rule, re: new RegExp(rule.re.source, rule.re.flags.includes('g') ? rule.re.flags : `${rule.re.flags}g`) }));
+/** What a date chrono-node finds must hold to be taken (below); a sentence without it is not given to chrono-node at all. */
+const ABSOLUTE_DATE = /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\d{1,2}(st|nd|rd|th)? of [a-z]/i;
+/** The same without the word boundary: found in the sentence wherever it is found in a part of it. */
+const MAYBE_ABSOLUTE_DATE = /(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\d{1,2}(st|nd|rd|th)? of [a-z]/i;
+
 function toDate(iso: string | undefined): Date | null {
   return iso ? new Date(`${iso}T12:00:00`) : null;
 }
@@ -106,8 +113,9 @@ export function findDues(sentence: string, meetingDate: Date, events: EventDates
   const taken: [number, number][] = [];
   const found: Due[] = [];
   const free = (a: number, b: number) => taken.every(([x, y]) => b <= x || a >= y);
-  for (const rule of RULES) {
-    const re = new RegExp(rule.re.source, rule.re.flags.includes('g') ? rule.re.flags : `${rule.re.flags}g`);
+  for (const rule of GLOBAL_RULES) {
+    const re = rule.re;
+    re.lastIndex = 0;
     for (let m = re.exec(sentence); m; m = re.exec(sentence)) {
       const a = m.index, b = m.index + m[0].length;
       if (!free(a, b)) continue;
@@ -118,11 +126,12 @@ export function findDues(sentence: string, meetingDate: Date, events: EventDates
       found.push({ date: date ? isoDate(date) : null, phrase, index: a, deadline: DEADLINE_LEAD.test(phrase) });
     }
   }
-  // Absolute dates and anything else chrono-node knows ("by April 4th", "May 15th").
-  for (const r of chrono.parse(sentence, meetingDate, { forwardDate: true })) {
+  // Absolute dates ("by April 4th", "May 15th"), as chrono-node reads them.
+  const absolute = MAYBE_ABSOLUTE_DATE.test(sentence) ? chrono.parse(sentence, meetingDate, { forwardDate: true }) : [];
+  for (const r of absolute) {
     const a = r.index, b = r.index + r.text.length;
     if (!free(a, b)) continue;
-    if (!/\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\d{1,2}(st|nd|rd|th)? of [a-z]/i.test(r.text)) continue;
+    if (!ABSOLUTE_DATE.test(r.text)) continue;
     if (/\b(since|last|ago)\s*$/i.test(sentence.slice(0, a))) continue;
     const lead = /\b(by|before|until|due|on|no later than)\s+$/i.exec(sentence.slice(0, a))?.[0] ?? '';
     taken.push([a - lead.length, b]);
