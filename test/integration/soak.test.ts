@@ -1,10 +1,8 @@
 /**
  * Soak (issue 7), the accelerated form CI runs: a 2-hour meeting through a real daemon process (spawned with the
  * environment the extension gives it: protocol/allocator.ts), real Silero VAD, real whisper on the mini model, fed as
- * fast as the pipeline takes it. The audio is mostly digital silence with a spoken turn every 60 s (120 utterances), so
- * two hours pass in a minute or two while every utterance takes the whole path (VAD, speakers, whisper, journal, notes).
- * (A turn every 30 s took twice as long, 191–311 s in CI beside the background builds, most of it the speaker stage's
- * model on the windows with speech; half the turns still show a leak per utterance, and the bench runs every 20 s.)
+ * fast as the pipeline takes it. The audio is mostly digital silence with a spoken turn every 30 s (240 utterances), so
+ * two hours pass in a minute or two while every utterance takes the whole path (VAD, whisper, journal, notes).
  *
  * What must hold: the daemon's memory between decodes does not grow (a least-squares line through the per-window minima
  * after 20 minutes of warm-up rises by less than 5% over the rest of the meeting); the journal grows linearly (bytes per
@@ -23,10 +21,9 @@ import { analyzeSoak, soakRun, soakWav } from '../support/soak';
 import { miniDaemon, RpcClient } from './daemon-process';
 
 const MINUTES = Number(process.env.EARSHOT_SOAK_MINUTES ?? 120);
-const EVERY_SEC = 60;
-/** Ten turns a window, as the journal's steadiness check wants (± 1 turn is ± 10%). */
-const WINDOW_SEC = 600;
-/** The first 20 utterances: RSS climbs while V8's heap and the allocators reach their working size, then stays. */
+const EVERY_SEC = 30;
+const WINDOW_SEC = 300;
+/** The first 40 utterances: RSS climbs while V8's heap and the allocators reach their working size, then stays. */
 const WARMUP_SEC = 1200;
 const MB = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
 
