@@ -21,10 +21,11 @@ const { inspectBuild, noFallback, vulkanSdk, wantedGpuModules } = require(path.j
   inspectBuild(): BuildInfo; noFallback(env: NodeJS.ProcessEnv): string | null; vulkanSdk(env: NodeJS.ProcessEnv, roots?: string[]): SdkCheck;
   wantedGpuModules(env: NodeJS.ProcessEnv, installed: { gpuBackends?: string[] } | null): { gpu: string[]; asked: boolean };
 };
-const { applyPatch, buildCore, cmakeOptions, gpuOptions, cpuVariantOf, installedCore, whisperSourceDir, whisperVersion } = require(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'build-core.js')) as {
+const { applyPatch, buildCore, cmakeOptions, gpuOptions, cpuVariantOf, installedCore, wantedCpuVariants, whisperSourceDir, whisperVersion } = require(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'build-core.js')) as {
   applyPatch(patch: string, dir: string): void; installedCore(): { kind: string; gpuBackends?: string[] } | null;
   buildCore(kind: string, options: { gpu: string[]; install: boolean; log(m: string): void }): unknown; cmakeOptions(kind: string, target?: { platform: NodeJS.Platform; arch: string }): string[]; gpuOptions(gpu: string[]): string[];
   cpuVariantOf(file: string): string | null; whisperSourceDir(): string; whisperVersion(dir: string): string;
+  wantedCpuVariants(name: string, env: NodeJS.ProcessEnv): string[] | null;
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -42,9 +43,8 @@ describe('whisper build', () => {
       assert.ok(info.cmakeOptions?.includes('-DGGML_CPU_ALL_VARIANTS=ON'), JSON.stringify(info.cmakeOptions));
       // The floor every x86-64 CPU has (x64: SSE2), then SSE4.2 (Nehalem), AVX without AVX2 (Sandy Bridge), AVX2; in CI,
       // exactly the variants .ci/run names (EARSHOT_WHISPER_CPU_VARIANTS: those its tests load).
-      const asked = process.env.EARSHOT_WHISPER_CPU_VARIANTS?.trim() && process.env.EARSHOT_WHISPER_CPU_VARIANTS.trim() !== 'all'
-        ? process.env.EARSHOT_WHISPER_CPU_VARIANTS.split(',').map((v) => v.trim()).filter(Boolean) : null;
-      if (asked) assert.deepEqual(info.cpuVariants, [...new Set(asked)].sort(), 'the variants EARSHOT_WHISPER_CPU_VARIANTS names, no more');
+      const asked = wantedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS', process.env);
+      if (asked) assert.deepEqual(info.cpuVariants, asked, 'the variants EARSHOT_WHISPER_CPU_VARIANTS names, no more');
       for (const v of asked ?? ['x64', 'sse42', 'sandybridge', 'ivybridge', 'haswell', 'skylakex', 'icelake', 'zen4']) {
         assert.ok(info.cpuVariants?.includes(v), `${v} missing from ${info.cpuVariants}`);
         assert.ok(fs.existsSync(path.join(path.dirname(info.addon), `libggml-cpu-${v}.so`)), `libggml-cpu-${v}.so beside the addon`);

@@ -101,7 +101,6 @@ export interface WinProcess {
   kill(): void;
 }
 
-/** Starts a Windows program under Wine with file stdio (see the header), left running. */
 let serverHeld = false;
 
 /**
@@ -120,6 +119,7 @@ function holdWineServer(): void {
   process.on('exit', () => { spawnSync('wineserver', ['-k'], { env, stdio: 'ignore', timeout: 30_000 }); });
 }
 
+/** Starts a Windows program under Wine with file stdio (see the header), left running. */
 export function startWindows(exe: string, args: readonly string[], options: WinOptions = {}): WinProcess {
   holdWineServer();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-wine-run-'));
