@@ -101,8 +101,8 @@ const RULES: Rule[] = [
 const GLOBAL_RULES: Rule[] = RULES.map((rule) => ({ ...rule, re: new RegExp(rule.re.source, rule.re.flags.includes('g') ? rule.re.flags : `${rule.re.flags}g`) }));
 /** What a date chrono-node finds must hold to be taken (below); a sentence without it is not given to chrono-node at all. */
 const ABSOLUTE_DATE = /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\d{1,2}(st|nd|rd|th)? of [a-z]/i;
-/** The same without the word boundary: found in the sentence wherever it is found in a part of it. */
-const MAYBE_ABSOLUTE_DATE = /(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\d{1,2}(st|nd|rd|th)? of [a-z]/i;
+/** The same without its leading word boundary: found in the sentence wherever it is found in a part of it. */
+const MAYBE_ABSOLUTE_DATE = new RegExp(ABSOLUTE_DATE.source.replace(/^\\b/, ''), ABSOLUTE_DATE.flags);
 
 function toDate(iso: string | undefined): Date | null {
   return iso ? new Date(`${iso}T12:00:00`) : null;

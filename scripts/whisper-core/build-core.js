@@ -344,7 +344,7 @@ function moduleArtifacts(libDir, variants = null) {
     && !/^(lib)?ggml-base\b/.test(path.basename(f)));
   const backendOf = (f) => path.basename(f).replace(/^(lib)?ggml-/, '').replace(/\.(so|dll)$/, '');
   return {
-    link, runtime, variantsAsked: variants,
+    link, runtime,
     // Only the wanted variants: a tree that built every one before keeps the others.
     cpu: modules.filter((f) => /^cpu(-|$)/.test(backendOf(f)) && (!variants || variants.includes(cpuVariantOf(f)))),
     gpu: modules.filter((f) => !/^cpu(-|$)/.test(backendOf(f))).map((f) => ({ file: f, backend: backendOf(f) })),
@@ -425,7 +425,7 @@ function buildLibraries(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), 
   const artifacts = moduleArtifacts(libDir, variants);
   if (artifacts.cpu.length === 0) throw new Error(`CMake built no CPU backend module in ${libDir}`);
   for (const g of gpu) if (!artifacts.gpu.some((m) => m.backend === g)) throw new Error(`CMake built no ${g} module in ${libDir}`);
-  return { srcDir, version, options: [...options, ...gpuOptions(gpu)], libDir, libs: artifacts.link, libKey, artifacts };
+  return { srcDir, version, options: [...options, ...gpuOptions(gpu)], libDir, libs: artifacts.link, libKey, artifacts, variants };
 }
 
 /** Files of an earlier core in build/Release: whisper's and ggml's libraries and modules (a stale CPU module would be scored too). */
@@ -460,7 +460,7 @@ function cpuVariantOf(file) {
 function buildCore(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), log = (m) => console.error(m), install = true } = {}) {
   if (!MODULE_KINDS.includes(kind)) throw new Error(`the install builds ${MODULE_KINDS.join(', ')}; ${kind} is a benchmark anchor (--libraries-only)`);
   const started = Date.now();
-  const { srcDir, version, options, libKey, artifacts } = buildLibraries(kind, { gpu, jobs, log });
+  const { srcDir, version, options, libKey, artifacts, variants } = buildLibraries(kind, { gpu, jobs, log });
   const swDir = resolvePackageDir('smart-whisper');
   const addonDir = path.join(stageDir(kind), 'addon');
 
@@ -531,7 +531,7 @@ function buildCore(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), log =
     kind, whisperCpp: version,
     source: `${SOURCE_PACKAGE}@${require(path.join(resolvePackageDir(SOURCE_PACKAGE), 'package.json')).version}/${SOURCE_SUBDIR.replace(/\\/g, '/')} + scripts/whisper-core/whisper.patch`,
     // cpuVariantsAsked: the variants EARSHOT_WHISPER_CPU_VARIANTS narrowed the build to (null: every one).
-    cmakeOptions: options, cpuVariants: artifacts.cpu.map(cpuVariantOf).sort(), cpuVariantsAsked: artifacts.variantsAsked, gpuBackends: gpuModules.map((m) => m.backend).sort(), files,
+    cmakeOptions: options, cpuVariants: artifacts.cpu.map(cpuVariantOf).sort(), cpuVariantsAsked: variants, gpuBackends: gpuModules.map((m) => m.backend).sort(), files,
     fingerprint: addonKey, addonSha256: crypto.createHash('sha256').update(fs.readFileSync(installed)).digest('hex'),
     builtAt: new Date().toISOString(),
   };
