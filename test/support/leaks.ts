@@ -10,15 +10,19 @@
 import type { ChildProcess } from 'node:child_process';
 import type * as net from 'node:net';
 
-/** What the event loop is held by, other than mocha's own standard streams. */
+/**
+ * What the event loop is held by, other than mocha's own: the standard streams and, in a parallel run's worker, the IPC
+ * channel to mocha's main process (a Pipe on `process.channel.fd`, reported after every file before it was left out).
+ */
 export function leftovers(): object[] {
   const handles = (process as unknown as { _getActiveHandles(): object[] })._getActiveHandles();
-  return handles.filter((h) => !isStdio(h));
+  return handles.filter((h) => !isMochas(h));
 }
 
-function isStdio(handle: object): boolean {
+function isMochas(handle: object): boolean {
   const fd = (handle as { fd?: number; _handle?: { fd?: number } })._handle?.fd ?? (handle as { fd?: number }).fd;
-  return fd === 0 || fd === 1 || fd === 2;
+  const channel = (process.channel as { fd?: number } | undefined)?.fd;
+  return fd === 0 || fd === 1 || fd === 2 || (channel !== undefined && fd === channel);
 }
 
 export function describeHandle(handle: object): string {
