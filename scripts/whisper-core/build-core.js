@@ -93,17 +93,69 @@ function cpuVariantOptions({ platform, arch } = HOST) {
  * The CPU variants a build compiles: null for every one (GGML_CPU_ALL_VARIANTS: what a release builds and ships), or
  * those the environment variable `name` lists, comma-separated ("x64,haswell"). CI names the ones its tests load
  * (.ci/run: EARSHOT_WHISPER_CPU_VARIANTS; scripts/test-all.sh: EARSHOT_WIN32_CPU_VARIANTS): every variant is 13
- * modules to compile, most of the install's 458 s on 2 cores (2026-11-29).
+ * modules to compile, most of the install's 458 s on 2 cores (2026-11-29). The name `host` stands for the variant
+ * ggml loads on this machine's CPU (`host()`, by default hostCpuVariant on the patched sources: Linux x86-64 only), so
+ * that a narrowed build still runs this CPU's best code (an AVX-512 CPU loaded haswell in a CI run, 2026-11-29).
  */
-function wantedCpuVariants(name, env = process.env) {
+function wantedCpuVariants(name, env = process.env, host = () => hostCpuVariant(patchedSources().srcDir, linuxCpuFlags())) {
   const value = (env[name] ?? '').trim();
   if (value === '' || value === 'all') return null;
-  const names = [...new Set(value.split(',').map((n) => n.trim()).filter(Boolean))].sort();
-  const bad = names.filter((n) => !/^[a-z][a-z0-9_.]*$/.test(n));
-  if (bad.length || names.length === 0) {
-    throw new Error(`${name}=${JSON.stringify(value)}: CPU variant names, comma-separated (x64, sse42, haswell, zen4, …), or "all"`);
+  const listed = [...new Set(value.split(',').map((n) => n.trim()).filter(Boolean))];
+  const bad = listed.filter((n) => !/^[a-z][a-z0-9_.]*$/.test(n));
+  if (bad.length || listed.length === 0) {
+    throw new Error(`${name}=${JSON.stringify(value)}: CPU variant names, comma-separated (x64, sse42, haswell, zen4, host, …), or "all"`);
   }
-  return names;
+  return [...new Set(listed.map((n) => (n === 'host' ? host() : n)))].sort();
+}
+
+/** This machine's CPU flags as Linux lists them (/proc/cpuinfo's first `flags` line). */
+function linuxCpuFlags() {
+  if (process.platform !== 'linux' || os.arch() !== 'x64') throw new Error('the CPU variant "host" is known on Linux x86-64 only: name the variants');
+  return fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].trim().split(/\s+/) ?? [];
+}
+
+/** /proc/cpuinfo's flag for each CPUID feature ggml's x86 score asks about (ggml-cpu/arch/x86/cpu-feats.cpp `is.X()`). */
+const CPUINFO_FLAGS = {
+  FMA: 'fma', F16C: 'f16c', SSE42: 'sse4_2', BMI2: 'bmi2', AVX: 'avx', AVX2: 'avx2', AVX_VNNI: 'avx_vnni', AVX512F: 'avx512f',
+  AVX512CD: 'avx512cd', AVX512VL: 'avx512vl', AVX512DQ: 'avx512dq', AVX512BW: 'avx512bw', AVX512_VBMI: 'avx512vbmi',
+  AVX512_BF16: 'avx512_bf16', AVX512_VNNI: 'avx512_vnni', AMX_INT8: 'amx_int8',
+};
+
+/**
+ * The x86 CPU variant ggml loads on a CPU with `flags`, read from the sources in `srcDir` as ggml chooses: the variants
+ * ggml/src/CMakeLists.txt declares (each with the features it is built with) and ggml_backend_cpu_x86_score
+ * (ggml-cpu/arch/x86/cpu-feats.cpp: 0 when the CPU lacks a feature the variant was built with, else 1 plus each
+ * feature's weight; the highest score loads). A feature or CPUID check this table does not know throws: a newer ggml
+ * is read, not guessed.
+ */
+function hostCpuVariant(srcDir, flags) {
+  const cmake = fs.readFileSync(path.join(srcDir, 'ggml', 'src', 'CMakeLists.txt'), 'utf8');
+  const all = cmake.slice(cmake.indexOf('if (GGML_CPU_ALL_VARIANTS)'));
+  const x86 = all.slice(all.indexOf('GGML_SYSTEM_ARCH STREQUAL "x86"'));
+  const block = x86.slice(0, x86.search(/\n\s*elseif\s*\(/));
+  const variants = [...block.matchAll(/ggml_add_cpu_backend_variant\((\w+)([^)]*)\)/g)].map((m) => ({ name: m[1], features: m[2].trim().split(/\s+/).filter(Boolean) }));
+  const feats = fs.readFileSync(path.join(srcDir, 'ggml', 'src', 'ggml-cpu', 'arch', 'x86', 'cpu-feats.cpp'), 'utf8');
+  const body = feats.slice(feats.indexOf('ggml_backend_cpu_x86_score()'), feats.indexOf('return score;'));
+  const scored = new Map([...body.matchAll(/#ifdef GGML_(\w+)\n([\s\S]*?)#endif/g)].map(([, feature, text]) => {
+    const weight = /score \+= 1<<(\d+);/.exec(text)?.[1];
+    const checks = [...text.matchAll(/is\.(\w+)\(\)/g)].map((c) => {
+      if (!CPUINFO_FLAGS[c[1]]) throw new Error(`ggml's x86 score checks ${c[1]}, which build-core.js's CPUINFO_FLAGS does not name`);
+      return CPUINFO_FLAGS[c[1]];
+    });
+    return [feature, { weight: weight === undefined ? 1 : 2 ** Number(weight), checks }];
+  }));
+  if (variants.length === 0 || scored.size === 0) throw new Error(`no x86 CPU variants or score found in ${srcDir}'s ggml`);
+  let best = null;
+  for (const { name, features } of variants) {
+    let score = 1;
+    for (const f of features) {
+      const feature = scored.get(f);
+      if (!feature) throw new Error(`ggml's CPU variant ${name} is built with ${f}, which its x86 score does not check`);
+      score = feature.checks.every((c) => flags.includes(c)) && score ? score + feature.weight : 0;
+    }
+    if (score > (best?.score ?? 0)) best = { name, score };
+  }
+  return best.name;
 }
 
 /**
@@ -555,7 +607,7 @@ function installedCore() {
 
 module.exports = {
   buildCore, buildLibraries, installedCore, patchedSources, run, hashOf, hashFiles, resolvePackageDir, SOURCE_PACKAGE, SOURCE_SUBDIR, PATCH, removeInstalledLibraries, applyPatch, cmakeOptions, gpuOptions, systemLibraries, whisperSourceDir, whisperVersion, cpuVariantOf,
-  wantedCpuVariants, buildSomeCpuVariants, MODULE_KINDS, GPU_BACKENDS,
+  wantedCpuVariants, hostCpuVariant, buildSomeCpuVariants, MODULE_KINDS, GPU_BACKENDS,
 };
 
 // node scripts/whisper-core/build-core.js KIND [--gpu vulkan,cuda] [--libraries-only]   (prints JSON)

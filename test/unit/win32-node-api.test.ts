@@ -4,7 +4,8 @@
  * `dlltool -y` trampoline (Debian 12's, which saves only rcx/rdx/r8/r9) and of ours, and, where MinGW-w64 is installed
  * (scripts/wine-setup.sh), on the real objects: a delay-import library dlltool makes now and node-api-trampoline.S
  * assembled. Also the import table generated from node-api-headers' def file. That a double survives the first call
- * for real is test/wine/package.test.ts's.
+ * for real is test/wine/package.test.ts's. The unit suite runs before MinGW-w64 is installed, so the Wine suite runs
+ * this file again after scripts/wine-setup.sh (package.json test:wine): there the real objects are checked.
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
