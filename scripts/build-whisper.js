@@ -138,9 +138,12 @@ function wantedGpuModules(env = process.env, installed = core.installedCore()) {
   return { gpu: [...new Set([...kept, ...auto])], asked: false };
 }
 
-/** The CPU variants EARSHOT_WHISPER_CPU_VARIANTS asks of a core of `installed`'s kind (null: every one, or a kind without variants). */
-function wantedCpuVariantsOf(installed) {
-  return installed.cmakeOptions?.includes('-DGGML_CPU_ALL_VARIANTS=ON') ? core.wantedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS') : null;
+/**
+ * The CPU variants EARSHOT_WHISPER_CPU_VARIANTS asks of a core of `installed`'s kind, as named (null: every one, or a
+ * kind without variants): compared with the record's, so that a packaged core, without sources, is checked too.
+ */
+function askedCpuVariantsOf(installed) {
+  return installed.cmakeOptions?.includes('-DGGML_CPU_ALL_VARIANTS=ON') ? core.askedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS') : null;
 }
 
 function inspectBuild() {
@@ -156,7 +159,7 @@ function inspectBuild() {
       // GPU modules found by themselves (an SDK that appeared since) are not owed; those asked for are. A core narrowed
       // to some CPU variants (EARSHOT_WHISPER_CPU_VARIANTS, CI's) is rebuilt once every variant is wanted again.
       matches: wanted === installed.kind && (!asked || gpu.every((g) => gpuBackends.includes(g)))
-        && String(installed.cpuVariantsAsked ?? 'all') === String(wantedCpuVariantsOf(installed) ?? 'all'),
+        && String(installed.cpuVariantsAsked ?? 'all') === String(askedCpuVariantsOf(installed) ?? 'all'),
       addon: path.join(packageDir(), 'build', 'Release', 'smart-whisper.node'), builtAt: installed.builtAt,
     };
   }

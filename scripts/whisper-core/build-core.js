@@ -98,14 +98,23 @@ function cpuVariantOptions({ platform, arch } = HOST) {
  * that a narrowed build still runs this CPU's best code (an AVX-512 CPU loaded haswell in a CI run, 2026-11-29).
  */
 function wantedCpuVariants(name, env = process.env, host = () => hostCpuVariant(patchedSources().srcDir, linuxCpuFlags())) {
+  const asked = askedCpuVariants(name, env);
+  return asked && [...new Set(asked.map((n) => (n === 'host' ? host() : n)))].sort();
+}
+
+/**
+ * The CPU variants `name` asks for as it names them (`host` unresolved), each once, sorted; null for every one. What an
+ * installed core records and build-info compares with the environment: it needs no sources (a VSIX has none).
+ */
+function askedCpuVariants(name, env = process.env) {
   const value = (env[name] ?? '').trim();
   if (value === '' || value === 'all') return null;
-  const listed = [...new Set(value.split(',').map((n) => n.trim()).filter(Boolean))];
+  const listed = [...new Set(value.split(',').map((n) => n.trim()).filter(Boolean))].sort();
   const bad = listed.filter((n) => !/^[a-z][a-z0-9_.]*$/.test(n));
   if (bad.length || listed.length === 0) {
     throw new Error(`${name}=${JSON.stringify(value)}: CPU variant names, comma-separated (x64, sse42, haswell, zen4, host, …), or "all"`);
   }
-  return [...new Set(listed.map((n) => (n === 'host' ? host() : n)))].sort();
+  return listed;
 }
 
 /** This machine's CPU flags as Linux lists them (/proc/cpuinfo's first `flags` line). */
@@ -442,7 +451,9 @@ function buildLibraries(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), 
   if (gpu.length && !modules) throw new Error(`GPU modules are built beside ${MODULE_KINDS.join(', ')}, not ${kind}`);
   const libDir = path.join(stageDir(kind), 'cmake');
   const options = cmakeOptions(kind);
-  const variants = options.includes('-DGGML_CPU_ALL_VARIANTS=ON') ? wantedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS') : null;
+  const allVariants = options.includes('-DGGML_CPU_ALL_VARIANTS=ON');
+  const variants = allVariants ? wantedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS') : null;
+  const asked = allVariants ? askedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS') : null;
   // Visual Studio's generator has no `<target>/fast` rules: there every variant is built.
   if (variants && process.platform === 'win32') throw new Error('EARSHOT_WHISPER_CPU_VARIANTS needs the Makefile generator; unset it on Windows');
   const libKey = hashOf(version, sourceKey, options, fs.readFileSync(path.join(srcDir, 'CMakeLists.txt')), process.platform, os.arch(),
@@ -477,7 +488,7 @@ function buildLibraries(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), 
   const artifacts = moduleArtifacts(libDir, variants);
   if (artifacts.cpu.length === 0) throw new Error(`CMake built no CPU backend module in ${libDir}`);
   for (const g of gpu) if (!artifacts.gpu.some((m) => m.backend === g)) throw new Error(`CMake built no ${g} module in ${libDir}`);
-  return { srcDir, version, options: [...options, ...gpuOptions(gpu)], libDir, libs: artifacts.link, libKey, artifacts, variants };
+  return { srcDir, version, options: [...options, ...gpuOptions(gpu)], libDir, libs: artifacts.link, libKey, artifacts, asked };
 }
 
 /** Files of an earlier core in build/Release: whisper's and ggml's libraries and modules (a stale CPU module would be scored too). */
@@ -512,7 +523,7 @@ function cpuVariantOf(file) {
 function buildCore(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), log = (m) => console.error(m), install = true } = {}) {
   if (!MODULE_KINDS.includes(kind)) throw new Error(`the install builds ${MODULE_KINDS.join(', ')}; ${kind} is a benchmark anchor (--libraries-only)`);
   const started = Date.now();
-  const { srcDir, version, options, libKey, artifacts, variants } = buildLibraries(kind, { gpu, jobs, log });
+  const { srcDir, version, options, libKey, artifacts, asked } = buildLibraries(kind, { gpu, jobs, log });
   const swDir = resolvePackageDir('smart-whisper');
   const addonDir = path.join(stageDir(kind), 'addon');
 
@@ -582,8 +593,9 @@ function buildCore(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), log =
   const record = {
     kind, whisperCpp: version,
     source: `${SOURCE_PACKAGE}@${require(path.join(resolvePackageDir(SOURCE_PACKAGE), 'package.json')).version}/${SOURCE_SUBDIR.replace(/\\/g, '/')} + scripts/whisper-core/whisper.patch`,
-    // cpuVariantsAsked: the variants EARSHOT_WHISPER_CPU_VARIANTS narrowed the build to (null: every one).
-    cmakeOptions: options, cpuVariants: artifacts.cpu.map(cpuVariantOf).sort(), cpuVariantsAsked: variants, gpuBackends: gpuModules.map((m) => m.backend).sort(), files,
+    // cpuVariantsAsked: the variants EARSHOT_WHISPER_CPU_VARIANTS narrowed the build to, as it names them ("host"
+    // unresolved: askedCpuVariants); null: every one. cpuVariants: what was built.
+    cmakeOptions: options, cpuVariants: artifacts.cpu.map(cpuVariantOf).sort(), cpuVariantsAsked: asked, gpuBackends: gpuModules.map((m) => m.backend).sort(), files,
     fingerprint: addonKey, addonSha256: crypto.createHash('sha256').update(fs.readFileSync(installed)).digest('hex'),
     builtAt: new Date().toISOString(),
   };
@@ -607,7 +619,7 @@ function installedCore() {
 
 module.exports = {
   buildCore, buildLibraries, installedCore, patchedSources, run, hashOf, hashFiles, resolvePackageDir, SOURCE_PACKAGE, SOURCE_SUBDIR, PATCH, removeInstalledLibraries, applyPatch, cmakeOptions, gpuOptions, systemLibraries, whisperSourceDir, whisperVersion, cpuVariantOf,
-  wantedCpuVariants, hostCpuVariant, buildSomeCpuVariants, MODULE_KINDS, GPU_BACKENDS,
+  wantedCpuVariants, askedCpuVariants, hostCpuVariant, buildSomeCpuVariants, MODULE_KINDS, GPU_BACKENDS,
 };
 
 // node scripts/whisper-core/build-core.js KIND [--gpu vulkan,cuda] [--libraries-only]   (prints JSON)

@@ -16,6 +16,7 @@ const { wantedCpuVariants } = require(path.join(REPO_ROOT, 'scripts', 'win32', '
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const core = require(path.join(REPO_ROOT, 'scripts', 'whisper-core', 'build-core.js')) as {
   wantedCpuVariants(name: string, env: Record<string, string | undefined>, host?: () => string): string[] | null;
+  askedCpuVariants(name: string, env: Record<string, string | undefined>): string[] | null;
   hostCpuVariant(srcDir: string, flags: string[]): string;
   patchedSources(): { srcDir: string };
 };
@@ -66,6 +67,12 @@ describe('the CPU variant "host": the one ggml loads on this CPU, so that a narr
     assert.deepEqual(core.wantedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS', env, () => 'zen4'), ['haswell', 'sandybridge', 'sse42', 'x64', 'zen4']);
     assert.deepEqual(core.wantedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS', env, () => 'haswell'), ['haswell', 'sandybridge', 'sse42', 'x64']);
     assert.equal(core.wantedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS', {}, () => assert.fail('not asked')), null);
+  });
+
+  it('is recorded and compared as named, unresolved: build-info checks a packaged core, which has no sources to read', () => {
+    assert.deepEqual(core.askedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS', { EARSHOT_WHISPER_CPU_VARIANTS: 'x64,host,haswell,host' }), ['haswell', 'host', 'x64']);
+    assert.equal(core.askedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS', { EARSHOT_WHISPER_CPU_VARIANTS: 'all' }), null);
+    assert.throws(() => core.askedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS', { EARSHOT_WHISPER_CPU_VARIANTS: 'Host' }), /EARSHOT_WHISPER_CPU_VARIANTS=/);
   });
 
   it('is read from the patched ggml sources as ggml scores a CPU: the variant with every feature it has and the most weight', () => {
