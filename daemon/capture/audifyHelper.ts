@@ -20,6 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Resampler } from './resample';
+import { SilentBatcher } from './silentBatch';
 import { CAPTURE_PERIOD_MS } from './source';
 
 /** The subset of audify's API used here (audify ships its own .d.ts, but it is an optional dependency). */
@@ -483,6 +484,8 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.on('error', () => process.exit(0)); // the daemon closed the pipe: nobody listens any more
   const onError = rtAudioErrorHandler(fail, (message) => process.stderr.write(`audify helper: ${message}\n`));
   let generation = 0;
+  // One for the helper's output, across a reopened device: what it holds is written with the next period.
+  const batcher = new SilentBatcher();
   const open = (plan: OpenPlan): boolean => {
     const mine = ++generation;
     const convert = new ToMono16k(plan.channels, plan.sampleRate);
@@ -505,7 +508,8 @@ async function main(argv: string[]): Promise<void> {
             return;
           }
           const pcm = convert.push(data);
-          if (pcm.length) process.stdout.write(pcm);
+          const out = pcm.length ? batcher.push(pcm) : undefined;
+          if (out) process.stdout.write(out);
         }, null, 0, onError);
       rt.start();
     } catch (e) {
@@ -534,7 +538,9 @@ async function main(argv: string[]): Promise<void> {
       open(next); // its device id comes from this same object's list, read a moment ago
     }, DEFAULT_DEVICE_POLL_MS).unref();
   }
-  // No rt.stop() on SIGTERM: with a frozen server it would block on RtAudio's mutex. The OS closes the stream.
+  // No rt.stop() on SIGTERM: with a frozen server it would block on RtAudio's mutex. The OS closes the stream. The
+  // silence the batcher holds (under 100 ms) is not written: the daemon stops a recorder when it is done with it (a
+  // stop, a pause, a restart whose first chunk is placed at its own arrival), as it drops a pause's partial frame.
   const quit = () => process.exit(0);
   process.on('SIGTERM', quit);
   process.on('SIGINT', quit);

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FileSource } from '../../daemon/capture/source';
 import { audifyStatus } from '../../daemon/capture/audify';
 import { findExecutable } from '../../daemon/capture/tools';
-import { MODELS_DIR, REPO_ROOT } from '../setup';
+import { miniModel, REPO_ROOT } from '../setup';
 import { PulseServer } from '../support/pulse';
 import { ditheredSilenceFixture, pinkNoiseFixture, silenceFixture } from './fixtures';
 import { benchService, runOn } from './session-run';
@@ -52,7 +52,7 @@ function treeCpu(root: number): number {
 }
 
 /** CPU share (of one core) of `command` and its children from `fromSec` to `toSec` after its start, then it is stopped. */
-async function runningShare(pulse: PulseServer, command: string, args: string[], fromSec: number, toSec: number, dir?: string): Promise<number> {
+export async function runningShare(pulse: PulseServer, command: string, args: string[], fromSec: number, toSec: number, dir?: string): Promise<number> {
   const env = { ...process.env, ...pulse.env, ...(dir ? { EARSHOT_STORAGE: path.join(dir, 'storage') } : {}) };
   const child = spawnTracked(command, args, { env, stdio: 'ignore', ...(dir ? { cwd: dir } : {}) });
   try {
@@ -81,7 +81,7 @@ async function liveSilence(targets: FigureReport['targets']): Promise<(string | 
     const earshot = path.join(REPO_ROOT, 'bin', 'earshot.js');
     await quiet();
     const session = await runningShare(pulse, process.execPath, [earshot, 'listen', '--source', 'mic', '--seconds', '90', '--no-download',
-      '--model', path.join(MODELS_DIR, 'mini-hello.bin'), '--notes-dir', path.join(dir, 'notes')], 20, 80, dir);
+      '--model', miniModel(), '--notes-dir', path.join(dir, 'notes')], 20, 80, dir);
     rows.push(['`earshot listen --source mic`, its recorder included', `**${(100 * session).toFixed(2)}%**`]);
     targets.push({ metric: 'a live session on a silent microphone: CPU share (of one core)', value: `${(100 * session).toFixed(2)}%`, target: '≤ 1%', met: session <= 0.01 });
     if (audifyStatus().available) {
