@@ -9,9 +9,10 @@
  * Silent means every sample within ±`peak`: −60 dBFS by default, the level under which the voice detector takes a frame
  * for silence without asking Silero (daemon/vad/silero.ts SILENCE_RMS). A peak under it keeps every frame's RMS under it.
  */
+import { SAMPLE_RATE } from './source';
 
-/** 16 kHz mono s16le: what the helper writes. */
-const BYTES_PER_MS = (16000 * 2) / 1000;
+/** Mono s16le at the capture rate: what the helper writes. */
+const BYTES_PER_MS = (SAMPLE_RATE * 2) / 1000;
 /** −60 dBFS of a 16-bit sample's full scale. */
 export const SILENT_PEAK = Math.round(32768 * 10 ** (-60 / 20));
 

@@ -452,7 +452,8 @@ function buildLibraries(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), 
   const libDir = path.join(stageDir(kind), 'cmake');
   const options = cmakeOptions(kind);
   const allVariants = options.includes('-DGGML_CPU_ALL_VARIANTS=ON');
-  const variants = allVariants ? wantedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS') : null;
+  // `host` is read from the sources prepared above, not prepared again.
+  const variants = allVariants ? wantedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS', process.env, () => hostCpuVariant(srcDir, linuxCpuFlags())) : null;
   const asked = allVariants ? askedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS') : null;
   // Visual Studio's generator has no `<target>/fast` rules: there every variant is built.
   if (variants && process.platform === 'win32') throw new Error('EARSHOT_WHISPER_CPU_VARIANTS needs the Makefile generator; unset it on Windows');
