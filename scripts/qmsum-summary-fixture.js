@@ -10,22 +10,24 @@
  *
  * --silver: the same for the silver set's meetings (test/fixtures/real-meetings/silver/summaries.json), so that the
  * summary is measured on meetings no prompt was chosen on.
+ * --committee: the committee set's (test/fixtures/real-meetings/committee/summaries.json): QMSum's data/Committee
+ * train and val meetings, parliamentary committee hearings, a domain no prompt or rule was written on.
  */
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const silver = process.argv.includes('--silver');
-const [gitDir, commit = 'HEAD'] = process.argv.slice(2).filter((a) => a !== '--silver');
-if (!gitDir) { console.error('usage: qmsum-summary-fixture.js <QMSum git dir> [commit] [--silver]'); process.exit(2); }
-const fixtures = path.join(__dirname, '..', 'test', 'fixtures', 'real-meetings', ...(silver ? ['silver'] : []));
+const set = ['--silver', '--committee'].find((flag) => process.argv.includes(flag))?.slice(2);
+const [gitDir, commit = 'HEAD'] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+if (!gitDir) { console.error('usage: qmsum-summary-fixture.js <QMSum git dir> [commit] [--silver | --committee]'); process.exit(2); }
+const fixtures = path.join(__dirname, '..', 'test', 'fixtures', 'real-meetings', ...(set ? [set] : []));
 const git = (...args) => execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
 const list = (p) => git('ls-tree', '--name-only', commit, `${p}/`).split('\n').filter(Boolean);
 
 const wanted = new Set(fs.readdirSync(fixtures).filter((f) => f.endsWith('.labels.json')).map((f) => f.slice(0, -'.labels.json'.length)));
 const meetings = [];
-for (const domain of ['Product', 'Academic']) {
+for (const domain of set === 'committee' ? ['Committee'] : ['Product', 'Academic']) {
   for (const split of ['train', 'val']) {
     for (const file of list(`data/${domain}/${split}`)) {
       const id = path.basename(file, '.json');

@@ -13,7 +13,7 @@
  * round made for part of a set (`--only`: the meetings a new prompt's runs answered) names its meetings; the others keep
  * the pool the rounds before it left.
  *
- *   node out/test/eval/adjudication.js [--set silver-held-out] …   the silver held-out part instead of the real set
+ *   node out/test/eval/adjudication.js [--set silver-held-out|committee] …   the silver held-out part or the committee hearings
  *   node out/test/eval/adjudication.js --make DIR [--runs A=DIR,B=DIR] [--only a,b]
  *                                                     a new round on the pool the stored rounds leave: writes
  *                                                     DIR/<meeting>.ask.md (the transcript, numbered, and the candidates
@@ -28,7 +28,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { replayRecorded } from './model-notes-eval';
-import { flagValue, LabelledDecision, loadMeetings, loadSilver, match, Meeting, MeetingLabels, Prediction, readTurns, REAL_MEETINGS_DIR, SILVER_DIR, silverHeldOut, standingOf } from './notes-eval';
+import { COMMITTEE_DIR, flagValue, LabelledDecision, loadMeetings, loadSilver, match, Meeting, MeetingLabels, Prediction, readTurns, REAL_MEETINGS_DIR, SILVER_DIR, silverHeldOut, standingOf } from './notes-eval';
 
 export const ADJUDICATED_DIR = path.join(REAL_MEETINGS_DIR, 'adjudicated');
 /** The silver held-out part's adjudication (its 45 meetings; the development part is not adjudicated). */
@@ -339,9 +339,11 @@ export const REAL_HELD_OUT = ['Bed004', 'Bed009', 'Bed011', 'Bmr013', 'Bmr018', 
  * What is adjudicated: each set's meetings, where its adjudication lives, its rounds in order, and the recorded answer
  * runs (A, B: prompt v7's, on every meeting) whose finds rounds 1–3 pooled. Round 4 pooled prompt v8's finds (its
  * runs answered the real set's held-out twenty and the silver held-out 45); a real meeting outside the twenty keeps
- * round 3's pool.
+ * round 3's pool. The committee hearings were labelled twice from the start: the second labeller's decisions that match
+ * none of the first's join the candidates as the runs' finds do (`secondLabeller`), so the pool is both labellers' and
+ * both runs'.
  */
-export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out', { meetings: () => Meeting[]; dir: string; rounds: AdjudicationRound[]; runs: [string, string][] }> = {
+export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out' | 'committee', { meetings: () => Meeting[]; dir: string; rounds: AdjudicationRound[]; runs: [string, string][]; secondLabeller?: string }> = {
   real: {
     meetings: () => loadMeetings(REAL_MEETINGS_DIR), dir: ADJUDICATED_DIR, runs: runsIn(REAL_MEETINGS_DIR),
     rounds: [{ folder: '' }, { folder: 'round-2' }, { folder: 'round-3' }, { folder: 'round-4', meetings: REAL_HELD_OUT, runs: runsIn(REAL_MEETINGS_DIR, '-v8') }],
@@ -349,6 +351,10 @@ export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out', { meetings: ()
   'silver-held-out': {
     meetings: () => silverHeldOut(loadSilver()), dir: SILVER_ADJUDICATED_DIR, runs: runsIn(SILVER_DIR),
     rounds: [{ folder: '' }, { folder: 'round-2' }, { folder: 'round-3' }, { folder: 'round-4', runs: runsIn(SILVER_DIR, '-v8') }],
+  },
+  committee: {
+    meetings: () => loadSilver(COMMITTEE_DIR), dir: path.join(COMMITTEE_DIR, 'adjudicated'), runs: runsIn(COMMITTEE_DIR, '-v8'),
+    rounds: [{ folder: '' }], secondLabeller: path.join(COMMITTEE_DIR, 'second-labeller'),
   },
 };
 export type AdjudicatedSet = keyof typeof ADJUDICATED_SETS;
@@ -366,14 +372,29 @@ export async function recordedRunFinds(m: Meeting, set: AdjudicatedSet = 'real',
     if (r.errors.length) throw new Error(`${m.name} run ${run}: ${r.errors[0]}`);
     runs.push({ run, decisions: r.predictions.decisions.map((d: Prediction) => ({ turn: d.turn, text: d.text, standing: d.standing ?? standingOf(d as LabelledDecision), kind: d.kind })) });
   }
+  const second = ADJUDICATED_SETS[set].secondLabeller;
+  if (second) {
+    const labels = JSON.parse(fs.readFileSync(path.join(second, `${m.name}.labels.json`), 'utf8')) as MeetingLabels;
+    runs.push({ run: 'L2', decisions: labels.decisions.map((d) => ({ turn: d.turn, text: d.text, standing: standingOf(d), kind: d.kind })) });
+  }
   return runs;
+}
+
+/**
+ * How many of a set's rounds are stored for a meeting: up to the first one that should judge it and has no verdicts
+ * yet (a set whose first round is being made has none, and its pool is the labels).
+ */
+function storedRounds(m: Meeting, set: AdjudicatedSet): number {
+  const { dir, rounds } = ADJUDICATED_SETS[set];
+  const unstored = rounds.findIndex((r) => covers(r, m.name) && !fs.existsSync(path.join(dir, r.folder, `${m.name}.verdicts.txt`)));
+  return unstored === -1 ? rounds.length : unstored;
 }
 
 /** A new round's ask files and candidates: the pool the stored rounds leave, with today's runs' unmatched finds. */
 async function make(dir: string, set: AdjudicatedSet, runDirs?: [string, string][], only?: ReadonlySet<string>): Promise<void> {
   fs.mkdirSync(path.join(dir, 'keys'), { recursive: true });
   for (const m of ADJUDICATED_SETS[set].meetings().filter((x) => !only || only.has(x.name))) {
-    const candidates = candidatesOf(pooledThrough(m, set), await recordedRunFinds(m, set, runDirs));
+    const candidates = candidatesOf(pooledThrough(m, set, storedRounds(m, set)), await recordedRunFinds(m, set, runDirs));
     fs.writeFileSync(path.join(dir, `${m.name}.ask.md`), askText(m, candidates));
     fs.writeFileSync(path.join(dir, 'keys', `${m.name}.candidates.json`), `${JSON.stringify(candidates, null, 1)}\n`);
     process.stdout.write(`${m.name}: ${candidates.length} candidates (${m.labels.decisions.length} labels)\n`);
@@ -399,7 +420,7 @@ if (require.main === module) {
   const decoys = flagValue(argv, '--decoys');
   const set = (flagValue(argv, '--set') ?? 'real') as AdjudicatedSet;
   if (!dir || (argv.includes('--make-check') && !decoys) || !(set in ADJUDICATED_SETS)) {
-    process.stderr.write('usage: node out/test/eval/adjudication.js [--set real|silver-held-out] --make DIR [--runs A=DIR,B=DIR] [--only a,b] | --make-check DIR --decoys DECOYS_DIR\n');
+    process.stderr.write('usage: node out/test/eval/adjudication.js [--set real|silver-held-out|committee] --make DIR [--runs A=DIR,B=DIR] [--only a,b] | --make-check DIR --decoys DECOYS_DIR\n');
     process.exit(2);
   }
   // --runs A=DIR,B=DIR: the answer runs whose finds the round pools, when they are not (yet) the set's recorded ones.

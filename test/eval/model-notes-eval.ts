@@ -46,8 +46,9 @@
  *       the restatement check at stop (issue 56, restatements.ts) over each meeting's final lists (with --answers and
  *       carried notes): writes RDIR/<meeting>/restatements.prompt.txt (and its sha256) for a model run elsewhere, or
  *       replays RDIR/<meeting>/restatements.answer.txt and scores the lists as the check left them.
- *   … --meetings silver | silver-held-out | silver-dev
- *       the silver set, or a part of it, instead of the real set (its answers: test/fixtures/real-meetings/silver/model-answers).
+ *   … --meetings silver | silver-held-out | silver-dev | committee
+ *       the silver set, or a part of it, instead of the real set (its answers: test/fixtures/real-meetings/silver/model-answers);
+ *       committee: QMSum's committee hearings (test/fixtures/real-meetings/committee).
  *
  * A measurement: the exit code is always 0.
  */
@@ -68,7 +69,7 @@ import { NOTES_PROMPT_DEFAULT, NotesPrompt, toChunkLine } from '../../daemon/und
 import { FinalLists, readRepeats, writeDuplicatesPrompt } from './duplicates';
 import { RESTATEMENT_HEADING } from '../../daemon/understanding/restatements';
 import {
-  evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
+  COMMITTEE_DIR, evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
   selectMeetings, SETS, silverDevelopment, silverHeldOut, standingLines, standingOf,
 } from './notes-eval';
 
@@ -302,7 +303,8 @@ async function main(argv: string[]): Promise<void> {
   const threads = flagValue(argv, '--threads');
   if ([record, answers, endpoint, local, prompts].filter(Boolean).length !== 1) throw new Error('give one of --endpoint URL, --local MODEL.gguf, --record DIR, --answers DIR, --prompts DIR');
   if (threads !== undefined && (!local || !/^[1-9]\d*$/.test(threads))) throw new Error('--threads N (a whole number from 1) goes with --local');
-  // --meetings silver | silver-held-out | silver-dev: the silver set or a part of it instead of the real set
+  // --meetings silver | silver-held-out | silver-dev | committee: the silver set, a part of it or the committee hearings
+  // instead of the real set
   // (test/fixtures/real-meetings/README.md).
   const set = flagValue(argv, '--meetings') ?? 'real';
   const parts: Record<string, () => Meeting[]> = {
@@ -310,6 +312,7 @@ async function main(argv: string[]): Promise<void> {
     silver: () => loadSilver(),
     'silver-held-out': () => silverHeldOut(loadSilver()),
     'silver-dev': () => silverDevelopment(loadSilver()),
+    committee: () => loadSilver(COMMITTEE_DIR),
   };
   if (!parts[set]) throw new Error(`--meetings ${set}: one of ${Object.keys(parts).join(', ')}`);
   const all = parts[set]();
@@ -317,8 +320,8 @@ async function main(argv: string[]): Promise<void> {
   // --labels pooled-check: the real set's first round as the check's adjudicator (who also judged decoys) left it.
   const labelsFrom = flagValue(argv, '--labels') ?? 'first';
   if (!['first', 'pooled', 'pooled-check'].includes(labelsFrom)) throw new Error(`--labels ${labelsFrom}: first, pooled or pooled-check`);
-  const adjudicated = set === 'real' || set === 'silver-held-out' ? set : undefined;
-  if (labelsFrom !== 'first' && !adjudicated) throw new Error(`--labels ${labelsFrom}: only the real set and the silver held-out part have been adjudicated`);
+  const adjudicated = set === 'real' || set === 'silver-held-out' || set === 'committee' ? set : undefined;
+  if (labelsFrom !== 'first' && !adjudicated) throw new Error(`--labels ${labelsFrom}: only the real set, the silver held-out part and the committee hearings have been adjudicated`);
   if (labelsFrom === 'pooled-check' && set !== 'real') throw new Error('--labels pooled-check: only the real set has a check');
   const restatementPrompts = flagValue(argv, '--restatement-prompts');
   const restatementAnswers = flagValue(argv, '--restatements');

@@ -10,6 +10,7 @@
  * (precision there: a find one careful note-taker would write down is not noise).
  *
  *   npm run eval:agreement
+ *   node out/test/eval/notes-agreement.js --meetings committee   the committee hearings (both labellers on all 21)
  *   node out/test/eval/notes-agreement.js --detail   also every find only one labeller made
  *   node out/test/eval/notes-agreement.js --json
  *
@@ -17,19 +18,19 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { evaluate, labelsAsPredictions, loadMeetings, match, Meeting, MeetingLabels, percentCell as pct, REAL_MEETINGS_DIR, SETS } from './notes-eval';
+import { COMMITTEE_DIR, evaluate, flagValue, labelsAsPredictions, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, REAL_MEETINGS_DIR, SETS } from './notes-eval';
 
 export const SECOND_LABELLER_DIR = path.join(REAL_MEETINGS_DIR, 'second-labeller');
 
 export interface DoublyLabelled { meeting: Meeting; second: MeetingLabels }
 
-/** Every meeting of the real set that has a second labeller's file, with both labels. */
-export function loadDoublyLabelled(dir = SECOND_LABELLER_DIR, meetingsDir = REAL_MEETINGS_DIR): DoublyLabelled[] {
-  const meetings = new Map(loadMeetings(meetingsDir).map((m) => [m.name, m]));
+/** Every meeting of a set (the real set unless given) that has a second labeller's file, with both labels. */
+export function loadDoublyLabelled(dir = SECOND_LABELLER_DIR, set: Meeting[] = loadMeetings(REAL_MEETINGS_DIR), setName = 'the real set'): DoublyLabelled[] {
+  const meetings = new Map(set.map((m) => [m.name, m]));
   return fs.readdirSync(dir).filter((f) => f.endsWith('.labels.json')).sort().map((f) => {
     const name = f.slice(0, -'.labels.json'.length);
     const meeting = meetings.get(name);
-    if (!meeting) throw new Error(`${path.join(dir, f)}: the real set has no meeting ${name}`);
+    if (!meeting) throw new Error(`${path.join(dir, f)}: ${setName} has no meeting ${name}`);
     return { meeting, second: JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as MeetingLabels };
   });
 }
@@ -122,7 +123,9 @@ function report(a: Agreement, detail: boolean): string[] {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const a = await agreement();
+  const set = flagValue(argv, '--meetings') ?? 'real';
+  if (set !== 'real' && set !== 'committee') throw new Error(`--meetings ${set}: real or committee`);
+  const a = await agreement(set === 'committee' ? loadDoublyLabelled(path.join(COMMITTEE_DIR, 'second-labeller'), loadSilver(COMMITTEE_DIR), 'the committee set') : undefined);
   if (argv.includes('--json')) {
     const strip = (e: Evaluation) => ({ overall: e.overall, meetings: e.meetings });
     process.stdout.write(`${JSON.stringify({

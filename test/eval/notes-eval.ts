@@ -37,6 +37,11 @@ export const MEETINGS_DIR = path.join(FIXTURES, 'meetings');
 export const REAL_MEETINGS_DIR = path.join(FIXTURES, 'real-meetings');
 /** More meetings labelled the same way, without `.jsonl` (test/fixtures/real-meetings/README.md, "The silver set"). */
 export const SILVER_DIR = path.join(REAL_MEETINGS_DIR, 'silver');
+/**
+ * QMSum's train and val committee hearings (test/fixtures/real-meetings/committee/README.md): a domain no rule, prompt or
+ * setting was written on, read with {@link loadSilver}.
+ */
+export const COMMITTEE_DIR = path.join(REAL_MEETINGS_DIR, 'committee');
 
 export interface Targets {
   actionRecall: number;

@@ -60,7 +60,7 @@ import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '
 import { Chat } from '../../daemon/understanding/providers';
 import { answersCarryNotes, answersNotesPrompt, MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
 import { kappa } from './adjudication';
-import { flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverDevelopment, silverHeldOut } from './notes-eval';
+import { COMMITTEE_DIR, flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverDevelopment, silverHeldOut } from './notes-eval';
 
 export const REFERENCES_FILE = path.join(REAL_MEETINGS_DIR, 'summaries.json');
 export const SUMMARIES_DIR = path.join(REAL_MEETINGS_DIR, 'summaries');
@@ -75,7 +75,7 @@ export const CHECK_JUDGEMENTS_DIR = path.join(SUMMARIES_DIR, 'judgements-check')
  * or its development part (`--meetings silver-development`: 90 meetings to choose on).
  */
 export interface SummarySet { meetings(): Meeting[]; references: string; answers: string; judgements: string; check: string; extraction: string; parts: 'development' | 'none' }
-export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-development', SummarySet> = {
+export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-development' | 'committee', SummarySet> = {
   real: { meetings: () => loadMeetings(REAL_MEETINGS_DIR), references: REFERENCES_FILE, answers: SUMMARY_ANSWERS_DIR, judgements: JUDGEMENTS_DIR, check: CHECK_JUDGEMENTS_DIR, extraction: MODEL_ANSWERS_DIR, parts: 'development' },
   'silver-held-out': {
     meetings: () => silverHeldOut(loadSilver()), references: path.join(SILVER_DIR, 'summaries.json'), answers: path.join(SILVER_DIR, 'summaries', 'answers'),
@@ -88,11 +88,18 @@ export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-developme
     meetings: () => silverDevelopment(loadSilver()), references: path.join(SILVER_DIR, 'summaries.json'), answers: path.join(SILVER_DIR, 'summaries', 'answers-development'),
     judgements: path.join(SILVER_DIR, 'summaries', 'judgements'), check: path.join(SILVER_DIR, 'summaries', 'judgements-check'), extraction: 'none', parts: 'none',
   },
+  // QMSum's committee hearings (21 meetings, a domain nothing was chosen on): the defaults measured as unseen meetings
+  // meet them, the settle against prompt v8's recorded lists.
+  committee: {
+    meetings: () => loadSilver(COMMITTEE_DIR), references: path.join(COMMITTEE_DIR, 'summaries.json'), answers: path.join(COMMITTEE_DIR, 'summaries', 'answers'),
+    judgements: path.join(COMMITTEE_DIR, 'summaries', 'judgements'), check: path.join(COMMITTEE_DIR, 'summaries', 'judgements-check'), extraction: path.join(COMMITTEE_DIR, 'model-answers-v8'), parts: 'none',
+  },
 };
 
 /** What the report calls each set's meetings. */
 const SET_WORDS: Record<keyof typeof SUMMARY_SETS, string> = {
   real: 'real meetings', 'silver-held-out': 'meetings of the silver set\'s held-out part', 'silver-development': 'meetings of the silver set\'s development part',
+  committee: 'committee hearings',
 };
 
 /** The real set's first twelve meetings: prompts and rules may be chosen on their figures; the rest are held out. */

@@ -120,7 +120,7 @@ for (const name of ['real', 'silver'] as const) {
  * set's held-out twenty and the silver held-out 45; 2026-11-28): v7 run A real P 0.882 R 0.717, silver held-out P 0.896
  * R 0.577 (the decisions v8 found and v7 did not are labels now: v8's own floors are below).
  */
-const POOLED_FLOORS: Record<AdjudicatedSet, { precision: number; recall: number }> = {
+const POOLED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee'>, { precision: number; recall: number }> = {
   real: { precision: 0.86, recall: 0.69 },
   'silver-held-out': { precision: 0.87, recall: 0.55 },
 };
@@ -191,7 +191,7 @@ for (const name of ['real', 'silver', 'real v8', 'silver v8'] as const) {
  * real 0.756 / 0.776 owner 0.922, 0.731 / 0.750 owner 0.897; silver 0.747 / 0.818 owner 0.942, 0.763 / 0.804 owner
  * 0.941. The floors sit a little under each run's figures.
  */
-const V8_FLOORS: Record<AdjudicatedSet, { A: Floors; B: Floors }> = {
+const V8_FLOORS: Record<Exclude<AdjudicatedSet, 'committee'>, { A: Floors; B: Floors }> = {
   real: {
     A: { actionPrecision: 0.73, actionRecall: 0.75, ownerAccuracy: 0.9, decisionPrecision: 0.82, decisionRecall: 0.81 },
     B: { actionPrecision: 0.71, actionRecall: 0.72, ownerAccuracy: 0.87, decisionPrecision: 0.84, decisionRecall: 0.71 },
@@ -232,7 +232,7 @@ for (const set of ['real', 'silver-held-out'] as const) {
  * 0.852 / 0.786 (without it: 0.845 / 0.840, 0.867 / 0.742, 0.863 / 0.812, 0.852 / 0.799). Every answer must replay,
  * every list must be the one judged, and the figures stay at or above these floors.
  */
-const RESTATED_FLOORS: Record<AdjudicatedSet, { A: { decisionPrecision: number; decisionRecall: number; folded: number }; B: { decisionPrecision: number; decisionRecall: number; folded: number } }> = {
+const RESTATED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee'>, { A: { decisionPrecision: number; decisionRecall: number; folded: number }; B: { decisionPrecision: number; decisionRecall: number; folded: number } }> = {
   real: { A: { decisionPrecision: 0.82, decisionRecall: 0.79, folded: 7 }, B: { decisionPrecision: 0.85, decisionRecall: 0.72, folded: 2 } },
   'silver-held-out': { A: { decisionPrecision: 0.84, decisionRecall: 0.78, folded: 6 }, B: { decisionPrecision: 0.83, decisionRecall: 0.76, folded: 6 } },
 };
