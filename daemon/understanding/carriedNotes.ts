@@ -121,11 +121,17 @@ const STOP = new Set('a an the to of and or for on in at by with we i you it is 
 const contentWords = (text: string) => new Set(text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').split(' ').filter((w) => w && !STOP.has(w)));
 const NEGATION = /\b(no|not|never|none|without|won't|cannot|can't|don't|doesn't|isn't|aren't|out)\b|n't\b/gi;
 const negations = (text: string) => (text.toLowerCase().match(NEGATION) ?? []).length > 0;
-const numbers = (text: string) => [...new Set(text.match(/\d+(?:[.,]\d+)?/g) ?? [])].sort().join(' ');
+/**
+ * The tokens of a text that hold a digit ("25", "3.5", "2e", "v8", "1234"): the numbers and the codes that tell one
+ * thing from its neighbour (amendment 2E from 2F, PR 41 from 42, v7 from v8), which no share of other words can.
+ */
+const identifiers = (text: string) => [...new Set(text.toLowerCase().match(/[\p{L}\p{N}]*\d[\p{L}\p{N}]*(?:[.,]\d+)?/gu) ?? [])].sort().join(' ');
+/** Whether two texts name the same numbers and codes (both none counts as the same). */
+export const sameIdentifiers = (a: string, b: string) => identifiers(a) === identifiers(b);
 
 /**
  * Whether a new entry only restates one already noted in the meeting (the net under the model's `noted`): the same
- * numbers and the same polarity, and nearly the same content words: Jaccard at least 0.6, or every content word of the
+ * numbers and codes ({@link sameIdentifiers}) and the same polarity, and nearly the same content words: Jaccard at least 0.6, or every content word of the
  * shorter (three or more) in the longer with Jaccard at least 0.4. Chosen on the recorded v6 answers (real and silver
  * sets, entries of different parts): every pair at 0.6 or more was the same entry said again ("The remote will be
  * universal" / "… a universal remote control" 0.67); below, "no teletext" / "no teletext, as it is no longer needed now
@@ -134,7 +140,7 @@ const numbers = (text: string) => [...new Set(text.match(/\d+(?:[.,]\d+)?/g) ?? 
  * battery" / "a double-curved case cannot contain titanium" (0.33) are two (test/unit/carriedNotes.test.ts).
  */
 export function nearDuplicate(a: string, b: string): boolean {
-  if (numbers(a) !== numbers(b) || negations(a) !== negations(b)) return false;
+  if (!sameIdentifiers(a, b) || negations(a) !== negations(b)) return false;
   const x = contentWords(a), y = contentWords(b);
   if (!x.size || !y.size) return false;
   let both = 0;

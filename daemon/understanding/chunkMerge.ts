@@ -5,7 +5,7 @@
  * before, and the near-duplicate net. Pure.
  */
 import { ChunkExtraction, DecisionStanding, NotedUpdate } from '../../protocol/protocol';
-import { boundNoted, NOTED_BOUNDS, NotedEntry, nearDuplicate } from './carriedNotes';
+import { boundNoted, NOTED_BOUNDS, NotedEntry, nearDuplicate, sameIdentifiers } from './carriedNotes';
 import { ModelChunk, NOTES_PROMPT_DEFAULT, NotesPrompt, ShownItem } from './chunks';
 import { NameTies } from '../speakers/nameTies';
 
@@ -20,8 +20,12 @@ export function similarity(a: string, b: string): number {
   return both / (x.size + y.size - both);
 }
 
-/** The same entry: said on a shared line and alike, or nearly the same words anywhere. */
+/**
+ * The same entry: said on a shared line and alike, or nearly the same words anywhere; never two that name different
+ * numbers or codes ("Amendment 2E is not agreed", "Amendment 2F is not agreed" are two votes).
+ */
 const sameEntry = (a: { text: string; segments: string[] }, b: { text: string; segments: string[] }) => {
+  if (!sameIdentifiers(a.text, b.text)) return false;
   const s = similarity(a.text, b.text);
   return s >= 0.8 || (s >= 0.34 && a.segments.some((x) => b.segments.includes(x)));
 };

@@ -354,7 +354,9 @@ export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out' | 'committee', 
   },
   committee: {
     meetings: () => loadSilver(COMMITTEE_DIR), dir: path.join(COMMITTEE_DIR, 'adjudicated'), runs: runsIn(COMMITTEE_DIR, '-v8'),
-    rounds: [{ folder: '' }], secondLabeller: path.join(COMMITTEE_DIR, 'second-labeller'),
+    // Round 2: education_6 again, after the merge learned to keep two votes that differ by an amendment's code apart
+    // (carriedNotes.ts's sameIdentifiers), which changed its final lists from part 8 on and so its later prompts.
+    rounds: [{ folder: '' }, { folder: 'round-2', meetings: ['education_6'] }], secondLabeller: path.join(COMMITTEE_DIR, 'second-labeller'),
   },
 };
 export type AdjudicatedSet = keyof typeof ADJUDICATED_SETS;

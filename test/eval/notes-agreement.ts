@@ -99,7 +99,7 @@ function row(name: string, e: Evaluation['overall'] | Evaluation['meetings'][num
 
 function report(a: Agreement, detail: boolean): string[] {
   const head = `${''.padEnd(34)} ${'items P'.padStart(7)} ${'R'.padStart(7)} ${'F1'.padStart(7)} ${'owner'.padStart(7)}   ${'dec P'.padStart(7)} ${'R'.padStart(7)} ${'F1'.padStart(7)}   items    decisions (labelled/found)`;
-  const out = [`Labeller agreement on ${a.meetings.length} real meetings (test/eval/notes-agreement.ts): ${a.meetings.join(', ')}`, ''];
+  const out = [`Labeller agreement on ${a.meetings.length} meetings (test/eval/notes-agreement.ts): ${a.meetings.join(', ')}`, ''];
   out.push(head);
   out.push(row('second labeller vs first', a.secondVsFirst.overall));
   out.push(row('rules vs first labeller', a.rulesVsFirst.overall));

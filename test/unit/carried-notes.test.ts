@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { boundNoted, NotedEntry, nearDuplicate } from '../../daemon/understanding/carriedNotes';
+import { boundNoted, NotedEntry, nearDuplicate, sameIdentifiers } from '../../daemon/understanding/carriedNotes';
 import { chunkMessages, ModelChunk, modelExtractionRecords, parseChunkAnswer } from '../../daemon/understanding/modelExtract';
 import { notedBefore, reduceChunks } from '../../daemon/understanding/chunkMerge';
 import { Chat, runModelExtraction } from '../../daemon/understanding/providers';
@@ -46,9 +46,30 @@ describe('carried notes (prompt v7, issue 56)', () => {
       ['Work together with the User Interface designer on a prototype drawing on the SMARTboard', 'Work together with the User Interface designer on the design once the specifications arrive on the laptop'],
       ['The remote will sell for 25 Euros', 'The remote will sell for 30 Euros'],
       ['The remote will have a teletext button', 'The remote will not have a teletext button'],
+      // Two votes of one committee sitting, told apart only by the amendment's code (the committee set's education_6,
+      // run A's recorded answers, parts 8 and 9: the old net, which compared digits alone, folded 2F into 2E).
+      ['Amendment 2E is not agreed (two in favour, four against)', 'Amendment 2F is not agreed (two in favour, four against)'],
+      ['Amendment 1B (information about support for parents) is not agreed', 'Amendment 1C (information about support for parents) is not agreed'],
+      ['Fix the flaky test in PR 41 before the release', 'Fix the flaky test in PR 42 before the release'],
     ];
     for (const [a, b] of same) it(`folds "${b}" into "${a}"`, () => assert.ok(nearDuplicate(a, b) && nearDuplicate(b, a)));
     for (const [a, b] of different) it(`keeps "${a}" and "${b}" apart`, () => assert.ok(!nearDuplicate(a, b) && !nearDuplicate(b, a)));
+    it('tells numbers and codes apart as tokens, in any case, and reads a decimal as one number', () => {
+      assert.ok(sameIdentifiers('Amendment 2E is agreed', 'amendment 2e is agreed'));
+      assert.ok(!sameIdentifiers('Amendment 2E is agreed', 'Amendment 2 is agreed'));
+      assert.ok(!sameIdentifiers('sell for 12.50 Euros', 'sell for 12 Euros'));
+      assert.ok(sameIdentifiers('no numbers here', 'none here either'));
+    });
+    it('keeps two entries on one cited line apart when they name different numbers (each part read alone, and carried)', () => {
+      // silver ES2016a, the development runs' part 2: two givens cited at the same line, once folded into one.
+      const line = [lineOf(1, 'Sell it for twenty-five Euros, fifty million profit.')];
+      const one: ModelChunk[] = [{ index: 0, lines: line, items: [] }];
+      const answer = empty({ decisions: [
+        { text: 'The remote control is to sell for about 25 Euros', standing: 'given', kind: 'decision', segments: ['m-1'] },
+        { text: 'The profit goal for the remote control is about 50 million Euros', standing: 'given', kind: 'decision', segments: ['m-1'] },
+      ] });
+      for (const carried of [false, true]) assert.equal(reduceChunks(one, [answer], carried).decisions.length, 2);
+    });
   });
 
   describe('the prompt', () => {
