@@ -306,8 +306,10 @@ export function parseTranscript(text: string, name: string): SpokenLine[] {
       return { speaker: typeof o.speaker === 'string' ? o.speaker : null, text: o.text, t0: typeof o.t0 === 'number' && Number.isFinite(o.t0) ? o.t0 : null };
     });
   }
+  // A label may carry a role or a constituency in parentheses ("The Chair (Hon. Anthony Rota (Nipissing—Timiskaming,
+  // Lib.))": 94 characters in a parliamentary record), so it may run to 120 characters before the first colon.
   return lines.map((line) => {
-    const m = /^([^:]{1,60}):\s*(.*)$/.exec(line);
+    const m = /^([^:]{1,120}):\s*(.*)$/.exec(line);
     return m ? { speaker: m[1].trim(), text: m[2], t0: null } : { speaker: null, text: line, t0: null };
   });
 }

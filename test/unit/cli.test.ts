@@ -448,5 +448,12 @@ describe('CLI (main)', () => {
         { speaker: 'Ann', text: 'hello: there', t0: null }, { speaker: null, text: 'no speaker here', t0: null },
       ]);
     });
+    it('reads a long label with a role in parentheses as the speaker (a parliamentary record\'s, 94 characters)', () => {
+      // test/fixtures/real-meetings/committee/covid_2.txt's chair; until 2026-11-29 the bound was 60 and the whole line was text.
+      const chair = 'The Chair (Hon. Anthony Rota (NipissingTimiskaming, Lib.))';
+      const minister = 'Hon. Mlanie Joly (Minister of Economic Development and Official Languages)';
+      assert.deepEqual(parseTranscript(`${chair}: I call the meeting to order.\n${minister}: Mr. Chair, thank you.`, 't').map((l) => l.speaker), [chair, minister]);
+      assert.equal(parseTranscript(`${'x'.repeat(121)}: text`, 't')[0].speaker, null);
+    });
   });
 });
