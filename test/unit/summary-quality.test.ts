@@ -176,18 +176,18 @@ describe('Summary quality floors: the silver held-out part, recorded summary ans
  * at or over its floor, with at most `standing` points contradicting a decision's standing. The rolling revisions are
  * v7's recorded ones in every folder; only the settle differs.
  */
-function settleFloors(part: 'real held-out twenty' | 'silver held-out part', folder: 'answers-v8' | 'answers-v9', floors: { A: number; B: number; standing: number }): void {
+function settleFloors(part: 'real held-out twenty' | 'silver held-out part' | 'committee hearings', folder: 'answers-v8' | 'answers-v9' | 'answers', floors: { A: number; B: number; standing: number }): void {
   describe(`Summary quality floors: ${folder}'s settles of the ${part}, recorded answers and judgements`, function () {
     this.timeout(300_000);
     it('covers the reference facts and keeps the standings of the decisions, both runs, in both judgings', async () => {
-      const silver = SUMMARY_SETS['silver-held-out'];
+      const other = SUMMARY_SETS[part === 'committee hearings' ? 'committee' : 'silver-held-out'];
       const real = part === 'real held-out twenty';
-      const root = real ? path.dirname(MODEL_ANSWERS_DIR) : path.dirname(silver.extraction);
-      const meetings = real ? loadMeetings(REAL_MEETINGS_DIR).filter((m) => (REAL_HELD_OUT as readonly string[]).includes(m.name)) : silver.meetings();
-      const judgings = real ? [['first', undefined], ['second', CHECK_JUDGEMENTS_DIR]] as const : [['first', silver.judgements], ['second', silver.check]] as const;
+      const root = real ? path.dirname(MODEL_ANSWERS_DIR) : path.dirname(other.extraction);
+      const meetings = real ? loadMeetings(REAL_MEETINGS_DIR).filter((m) => (REAL_HELD_OUT as readonly string[]).includes(m.name)) : other.meetings();
+      const judgings = real ? [['first', undefined], ['second', CHECK_JUDGEMENTS_DIR]] as const : [['first', other.judgements], ['second', other.check]] as const;
       for (const [run, suffix] of [['A', ''], ['B', '-b']] as const) {
         const extraction = path.join(root, `model-answers-v8${suffix}`);
-        const how = { ...recordedHow(extraction), ...(folder === 'answers-v9' ? { settleVersion: 9 as const } : {}) };
+        const how = { ...recordedHow(extraction), ...(folder !== 'answers-v8' ? { settleVersion: 9 as const } : {}) };
         const runs: SummaryRun[] = [];
         for (const m of meetings) runs.push(await runSummary(m, replayingChat(path.join(extraction, m.name)), path.join(root, 'summaries', `${folder}${suffix}`, m.name), false, how));
         assert.equal(structureOf(runs).cut, 0, 'no point is cut');
@@ -220,3 +220,12 @@ settleFloors('silver held-out part', 'answers-v8', { A: 0.81, B: 0.78, standing:
  */
 settleFloors('real held-out twenty', 'answers-v9', { A: 0.82, B: 0.82, standing: 2 });
 settleFloors('silver held-out part', 'answers-v9', { A: 0.83, B: 0.83, standing: 1 });
+
+/**
+ * The committee hearings (issue 56; test/fixtures/real-meetings/committee): the rolling summary recorded twice, settled
+ * by v9's settle against prompt v8's final lists of the same run, each settled summary judged twice. Measured
+ * 2026-11-29 on all 30, run A 0.774 and 0.779 (kappa 0.92), run B 0.779 and 0.782 (kappa 0.82), no standing
+ * contradiction; the covid sittings alone (held out) 0.782 and 0.792, the education sessions 0.775 and 0.776. Under the
+ * issue's 0.85, as the independent check's 0.75 was: the floors keep what was reached.
+ */
+settleFloors('committee hearings', 'answers', { A: 0.76, B: 0.76, standing: 0 });
