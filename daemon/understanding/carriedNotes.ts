@@ -131,8 +131,8 @@ export const sameIdentifiers = (a: string, b: string) => identifiers(a) === iden
 
 /**
  * Whether a new entry only restates one already noted in the meeting (the net under the model's `noted`): the same
- * numbers and codes ({@link sameIdentifiers}) and the same polarity, and nearly the same content words: Jaccard at least 0.6, or every content word of the
- * shorter (three or more) in the longer with Jaccard at least 0.4. Chosen on the recorded v6 answers (real and silver
+ * numbers and codes ({@link sameIdentifiers}) and the same polarity, and nearly the same content words: Jaccard at
+ * least 0.6, or every content word of the shorter (three or more) in the longer with Jaccard at least 0.4. Chosen on the recorded v6 answers (real and silver
  * sets, entries of different parts): every pair at 0.6 or more was the same entry said again ("The remote will be
  * universal" / "… a universal remote control" 0.67); below, "no teletext" / "no teletext, as it is no longer needed now
  * there is internet" (0.45, contained) is one entry, while "New requirement from management: teletext is outdated" /

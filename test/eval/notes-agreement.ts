@@ -10,7 +10,7 @@
  * (precision there: a find one careful note-taker would write down is not noise).
  *
  *   npm run eval:agreement
- *   node out/test/eval/notes-agreement.js --meetings committee   the committee hearings (both labellers on all 21)
+ *   node out/test/eval/notes-agreement.js --meetings committee   the committee hearings (both labellers on all 30)
  *   node out/test/eval/notes-agreement.js --detail   also every find only one labeller made
  *   node out/test/eval/notes-agreement.js --json
  *

@@ -88,8 +88,8 @@ export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-developme
     meetings: () => silverDevelopment(loadSilver()), references: path.join(SILVER_DIR, 'summaries.json'), answers: path.join(SILVER_DIR, 'summaries', 'answers-development'),
     judgements: path.join(SILVER_DIR, 'summaries', 'judgements'), check: path.join(SILVER_DIR, 'summaries', 'judgements-check'), extraction: 'none', parts: 'none',
   },
-  // QMSum's committee hearings (21 meetings, a domain nothing was chosen on): the defaults measured as unseen meetings
-  // meet them, the settle against prompt v8's recorded lists.
+  // QMSum's committee hearings (30 meetings, a domain nothing was chosen on: committee/README.md says what was read
+  // when), the settle against prompt v8's recorded lists.
   committee: {
     meetings: () => loadSilver(COMMITTEE_DIR), references: path.join(COMMITTEE_DIR, 'summaries.json'), answers: path.join(COMMITTEE_DIR, 'summaries', 'answers'),
     judgements: path.join(COMMITTEE_DIR, 'summaries', 'judgements'), check: path.join(COMMITTEE_DIR, 'summaries', 'judgements-check'), extraction: path.join(COMMITTEE_DIR, 'model-answers-v8'), parts: 'none',

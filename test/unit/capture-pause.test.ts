@@ -33,7 +33,9 @@ describe('LiveSource pause and resume (fake recorders)', function () {
   it('pause stops the recorder, ends the frames with a marker, and stays quiet: no stall, no retry, no gap', async () => {
     const origin = performance.now();
     const launcher = fakeLauncher([{ then: 'forever' }]);
-    const run = capture({ kind: 'mic', launcher, clockOrigin: origin, stallMs: 300, firstDataMs: 300, stallRestartMs: 600 });
+    // The stall watchdog is short, so that the quiet pause outlasts it and its restart; a new recorder may take its time to
+    // start (on a loaded machine the resume's fake recorder once took over 300 ms to write, and the run saw 'stalled').
+    const run = capture({ kind: 'mic', launcher, clockOrigin: origin, stallMs: 300, firstDataMs: 10_000, stallRestartMs: 600 });
     await run.waitFor(() => run.frames.length >= 20, '20 frames');
     assert.equal(run.source.pause(), true);
     assert.equal(run.source.pause(), false, 'pausing again does nothing');
