@@ -46,9 +46,10 @@
  *       the restatement check at stop (issue 56, restatements.ts) over each meeting's final lists (with --answers and
  *       carried notes): writes RDIR/<meeting>/restatements.prompt.txt (and its sha256) for a model run elsewhere, or
  *       replays RDIR/<meeting>/restatements.answer.txt and scores the lists as the check left them.
- *   … --meetings silver | silver-held-out | silver-dev | committee
+ *   … --meetings silver | silver-held-out | silver-dev | committee | ami-natural
  *       the silver set, or a part of it, instead of the real set (its answers: test/fixtures/real-meetings/silver/model-answers);
- *       committee: QMSum's committee hearings (test/fixtures/real-meetings/committee).
+ *       committee: QMSum's committee hearings (test/fixtures/real-meetings/committee); ami-natural: the AMI corpus's
+ *       non-scenario meetings (test/fixtures/real-meetings/ami-natural).
  *
  * A measurement: the exit code is always 0.
  */
@@ -69,7 +70,7 @@ import { NOTES_PROMPT_DEFAULT, NotesPrompt, toChunkLine } from '../../daemon/und
 import { FinalLists, readRepeats, writeDuplicatesPrompt } from './duplicates';
 import { RESTATEMENT_HEADING } from '../../daemon/understanding/restatements';
 import {
-  COMMITTEE_DIR, evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
+  AMI_NATURAL_DIR, COMMITTEE_DIR, evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
   selectMeetings, SETS, silverDevelopment, silverHeldOut, standingLines, standingOf,
 } from './notes-eval';
 
@@ -303,8 +304,8 @@ async function main(argv: string[]): Promise<void> {
   const threads = flagValue(argv, '--threads');
   if ([record, answers, endpoint, local, prompts].filter(Boolean).length !== 1) throw new Error('give one of --endpoint URL, --local MODEL.gguf, --record DIR, --answers DIR, --prompts DIR');
   if (threads !== undefined && (!local || !/^[1-9]\d*$/.test(threads))) throw new Error('--threads N (a whole number from 1) goes with --local');
-  // --meetings silver | silver-held-out | silver-dev | committee: the silver set, a part of it or the committee hearings
-  // instead of the real set
+  // --meetings silver | silver-held-out | silver-dev | committee | ami-natural: the silver set, a part of it, the
+  // committee hearings or the AMI corpus's non-scenario meetings instead of the real set
   // (test/fixtures/real-meetings/README.md).
   const set = flagValue(argv, '--meetings') ?? 'real';
   const parts: Record<string, () => Meeting[]> = {
@@ -313,6 +314,7 @@ async function main(argv: string[]): Promise<void> {
     'silver-held-out': () => silverHeldOut(loadSilver()),
     'silver-dev': () => silverDevelopment(loadSilver()),
     committee: () => loadSilver(COMMITTEE_DIR),
+    'ami-natural': () => loadSilver(AMI_NATURAL_DIR),
   };
   if (!parts[set]) throw new Error(`--meetings ${set}: one of ${Object.keys(parts).join(', ')}`);
   const all = parts[set]();

@@ -11,6 +11,7 @@
  *
  *   npm run eval:agreement
  *   node out/test/eval/notes-agreement.js --meetings committee   the committee hearings (both labellers on all 30)
+ *   node out/test/eval/notes-agreement.js --meetings ami-natural   the AMI corpus's non-scenario meetings (all 33)
  *   node out/test/eval/notes-agreement.js --detail   also every find only one labeller made
  *   node out/test/eval/notes-agreement.js --json
  *
@@ -18,7 +19,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { COMMITTEE_DIR, evaluate, flagValue, labelsAsPredictions, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, REAL_MEETINGS_DIR, SETS } from './notes-eval';
+import { AMI_NATURAL_DIR, COMMITTEE_DIR, evaluate, flagValue, labelsAsPredictions, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, REAL_MEETINGS_DIR, SETS } from './notes-eval';
 
 export const SECOND_LABELLER_DIR = path.join(REAL_MEETINGS_DIR, 'second-labeller');
 
@@ -124,8 +125,9 @@ function report(a: Agreement, detail: boolean): string[] {
 
 async function main(argv: string[]): Promise<void> {
   const set = flagValue(argv, '--meetings') ?? 'real';
-  if (set !== 'real' && set !== 'committee') throw new Error(`--meetings ${set}: real or committee`);
-  const a = await agreement(set === 'committee' ? loadDoublyLabelled(path.join(COMMITTEE_DIR, 'second-labeller'), loadSilver(COMMITTEE_DIR), 'the committee set') : undefined);
+  const others: Record<string, [string, string]> = { committee: [COMMITTEE_DIR, 'the committee set'], 'ami-natural': [AMI_NATURAL_DIR, 'the AMI natural set'] };
+  if (set !== 'real' && !others[set]) throw new Error(`--meetings ${set}: real, committee or ami-natural`);
+  const a = await agreement(set === 'real' ? undefined : loadDoublyLabelled(path.join(others[set][0], 'second-labeller'), loadSilver(others[set][0]), others[set][1]));
   if (argv.includes('--json')) {
     const strip = (e: Evaluation) => ({ overall: e.overall, meetings: e.meetings });
     process.stdout.write(`${JSON.stringify({

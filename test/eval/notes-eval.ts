@@ -42,6 +42,11 @@ export const SILVER_DIR = path.join(REAL_MEETINGS_DIR, 'silver');
  * setting was written on, read with {@link loadSilver}.
  */
 export const COMMITTEE_DIR = path.join(REAL_MEETINGS_DIR, 'committee');
+/**
+ * The AMI Meeting Corpus's non-scenario meetings (test/fixtures/real-meetings/ami-natural/README.md): real working
+ * meetings QMSum never took, labelled twice and not yet read by any answer run; read with {@link loadSilver}.
+ */
+export const AMI_NATURAL_DIR = path.join(REAL_MEETINGS_DIR, 'ami-natural');
 
 export interface Targets {
   actionRecall: number;
