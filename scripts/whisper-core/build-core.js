@@ -98,7 +98,11 @@ function cpuVariantOptions({ platform, arch } = HOST) {
  * that a narrowed build still runs this CPU's best code (an AVX-512 CPU loaded haswell in a CI run, 2026-11-29).
  */
 function wantedCpuVariants(name, env = process.env, host = () => hostCpuVariant(patchedSources().srcDir, linuxCpuFlags())) {
-  const asked = askedCpuVariants(name, env);
+  return resolvedCpuVariants(askedCpuVariants(name, env), host);
+}
+
+/** `asked` (askedCpuVariants) with `host` resolved by `host()`, each once, sorted; null stays null. */
+function resolvedCpuVariants(asked, host) {
   return asked && [...new Set(asked.map((n) => (n === 'host' ? host() : n)))].sort();
 }
 
@@ -451,10 +455,9 @@ function buildLibraries(kind, { gpu = [], jobs = Math.max(1, os.cpus().length), 
   if (gpu.length && !modules) throw new Error(`GPU modules are built beside ${MODULE_KINDS.join(', ')}, not ${kind}`);
   const libDir = path.join(stageDir(kind), 'cmake');
   const options = cmakeOptions(kind);
-  const allVariants = options.includes('-DGGML_CPU_ALL_VARIANTS=ON');
+  const asked = options.includes('-DGGML_CPU_ALL_VARIANTS=ON') ? askedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS') : null;
   // `host` is read from the sources prepared above, not prepared again.
-  const variants = allVariants ? wantedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS', process.env, () => hostCpuVariant(srcDir, linuxCpuFlags())) : null;
-  const asked = allVariants ? askedCpuVariants('EARSHOT_WHISPER_CPU_VARIANTS') : null;
+  const variants = resolvedCpuVariants(asked, () => hostCpuVariant(srcDir, linuxCpuFlags()));
   // Visual Studio's generator has no `<target>/fast` rules: there every variant is built.
   if (variants && process.platform === 'win32') throw new Error('EARSHOT_WHISPER_CPU_VARIANTS needs the Makefile generator; unset it on Windows');
   const libKey = hashOf(version, sourceKey, options, fs.readFileSync(path.join(srcDir, 'CMakeLists.txt')), process.platform, os.arch(),

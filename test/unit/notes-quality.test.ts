@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { finalLists, MODEL_ANSWERS_DIR, replayRecorded } from '../eval/model-notes-eval';
 import { readRepeats } from '../eval/duplicates';
 import { ADJUDICATED_SETS, AdjudicatedSet, candidatesOf, checkCandidatesOf, lastRoundOf, parseDecoys, pooledThrough, readAdjudication, REAL_HELD_OUT, recordedRunFinds, runsIn, withPooledLabels } from '../eval/adjudication';
-import { COMMITTEE_DIR, evaluate, loadMeetings, loadSilver, Predictions, SETS, SILVER_DIR, silverHeldOut } from '../eval/notes-eval';
+import { COMMITTEE_DIR, evaluate, loadMeetings, loadSilver, Meeting, Predictions, SETS, SILVER_DIR, silverHeldOut } from '../eval/notes-eval';
 
 const FLOORS = {
   // Measured 2026-11-22: items P 0.979 R 1.000 owner 1.000; decisions P 0.958 R 0.868 (= the issue's targets, kept).
@@ -124,17 +124,35 @@ const POOLED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee'>, { precision: n
   real: { precision: 0.86, recall: 0.69 },
   'silver-held-out': { precision: 0.87, recall: 0.55 },
 };
+/**
+ * The last stored round that judged `m` (the pool the rounds before it leave, with its runs' unmatched finds today)
+ * judged the candidates its labels and the recorded runs give today.
+ */
+async function assertLastRoundCurrent(m: Meeting, set: AdjudicatedSet): Promise<void> {
+  const last = lastRoundOf(m, set);
+  assert.deepEqual(last.adjudication.candidates, candidatesOf(pooledThrough(m, set, last.round), await recordedRunFinds(m, set, last.runs)),
+    `${m.name}: the candidates changed since round ${last.round + 1} adjudicated them`);
+}
+
+/** Repeats the judge found in a run's final lists (`root`/duplicates/`run`), each list required to be the one judged. */
+async function judgedRepeats(name: string, meetings: Meeting[], root: string, run: string): Promise<number> {
+  let repeats = 0;
+  for (const m of meetings) {
+    const judged = readRepeats(path.join(root, 'duplicates', run), m.name, finalLists(await replayRecorded(m, path.join(root, run))));
+    assert.ok(typeof judged !== 'string', `${name} ${run} ${m.name}: ${judged}`);
+    repeats += judged.decisions + judged.actionItems;
+  }
+  return repeats;
+}
+
 for (const set of ['real', 'silver-held-out'] as const) {
   describe(`Notes quality floors: ${set} set, recorded model answers, decisions against the pooled labels`, function () {
     this.timeout(240_000);
     const { meetings, dir, runs } = ADJUDICATED_SETS[set];
     it('has an adjudication of today\'s candidates', async () => {
       for (const m of meetings()) {
-        // The last round that judged the meeting: the pool the rounds before it leave, with its runs' unmatched finds
-        // today (round 4: prompt v8's recorded runs, for the meetings they answered; round 3: v7's, for the others).
-        const last = lastRoundOf(m, set);
-        assert.deepEqual(last.adjudication.candidates, candidatesOf(pooledThrough(m, set, last.round), await recordedRunFinds(m, set, last.runs)),
-          `${m.name}: the candidates changed since round ${last.round + 1} adjudicated them`);
+        // Round 4: prompt v8's recorded runs, for the meetings they answered; round 3: v7's, for the others.
+        await assertLastRoundCurrent(m, set);
         if (set !== 'real') continue;
         // The real set's check: the first round's candidates with its decoys among them.
         const check = readAdjudication(m.name, path.join(dir, 'check'));
@@ -171,12 +189,7 @@ for (const name of ['real', 'silver', 'real v8', 'silver v8'] as const) {
       const meetings = silver ? silverHeldOut(MEETINGS.silver()) : MEETINGS.real().filter((m) => !v8 || (REAL_HELD_OUT as readonly string[]).includes(m.name));
       const root = silver ? SILVER_DIR : path.dirname(MODEL_ANSWERS_DIR);
       for (const run of runsIn('', v8 ? '-v8' : '').map(([, dir]) => dir)) {
-        let repeats = 0;
-        for (const m of meetings) {
-          const judged = readRepeats(path.join(root, 'duplicates', run), m.name, finalLists(await replayRecorded(m, path.join(root, run))));
-          assert.ok(typeof judged !== 'string', `${name} ${run} ${m.name}: ${judged}`);
-          repeats += judged.decisions + judged.actionItems;
-        }
+        const repeats = await judgedRepeats(name, meetings, root, run);
         assert.ok(repeats <= REPEAT_FLOORS[name], `${name} ${run}: ${repeats} entries repeat an earlier one (floor ${REPEAT_FLOORS[name]})`);
       }
     });
@@ -200,20 +213,11 @@ describe('Notes quality floors: committee set, prompt v8: the adjudication is of
   this.timeout(240_000);
   const meetings = () => ADJUDICATED_SETS.committee.meetings();
   it('each meeting\'s last round judged the candidates its labels and the recorded runs give today', async () => {
-    for (const m of meetings()) {
-      const last = lastRoundOf(m, 'committee');
-      assert.deepEqual(last.adjudication.candidates, candidatesOf(pooledThrough(m, 'committee', last.round), await recordedRunFinds(m, 'committee', last.runs)),
-        `${m.name}: the candidates changed since round ${last.round + 1} adjudicated them`);
-    }
+    for (const m of meetings()) await assertLastRoundCurrent(m, 'committee');
   });
   it('every list is the one judged, and repeats stay at or under their floor in both runs', async () => {
     for (const run of runsIn('', '-v8').map(([, dir]) => dir)) {
-      let repeats = 0;
-      for (const m of meetings()) {
-        const judged = readRepeats(path.join(COMMITTEE_DIR, 'duplicates', run), m.name, finalLists(await replayRecorded(m, path.join(COMMITTEE_DIR, run))));
-        assert.ok(typeof judged !== 'string', `committee ${run} ${m.name}: ${judged}`);
-        repeats += judged.decisions + judged.actionItems;
-      }
+      const repeats = await judgedRepeats('committee', meetings(), COMMITTEE_DIR, run);
       assert.ok(repeats <= COMMITTEE_REPEATS, `committee ${run}: ${repeats} entries repeat an earlier one (floor ${COMMITTEE_REPEATS})`);
     }
   });
