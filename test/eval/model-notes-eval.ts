@@ -322,8 +322,8 @@ async function main(argv: string[]): Promise<void> {
   // --labels pooled-check: the real set's first round as the check's adjudicator (who also judged decoys) left it.
   const labelsFrom = flagValue(argv, '--labels') ?? 'first';
   if (!['first', 'pooled', 'pooled-check'].includes(labelsFrom)) throw new Error(`--labels ${labelsFrom}: first, pooled or pooled-check`);
-  const adjudicated = set === 'real' || set === 'silver-held-out' || set === 'committee' ? set : undefined;
-  if (labelsFrom !== 'first' && !adjudicated) throw new Error(`--labels ${labelsFrom}: only the real set, the silver held-out part and the committee hearings have been adjudicated`);
+  const adjudicated = set === 'real' || set === 'silver-held-out' || set === 'committee' || set === 'ami-natural' ? set : undefined;
+  if (labelsFrom !== 'first' && !adjudicated) throw new Error(`--labels ${labelsFrom}: only the real set, the silver held-out part, the committee hearings and the AMI non-scenario meetings have been adjudicated`);
   if (labelsFrom === 'pooled-check' && set !== 'real') throw new Error('--labels pooled-check: only the real set has a check');
   const restatementPrompts = flagValue(argv, '--restatement-prompts');
   const restatementAnswers = flagValue(argv, '--restatements');
@@ -385,7 +385,10 @@ async function main(argv: string[]): Promise<void> {
   }
   const byName = new Map(runs.map((r) => [r.meeting.name, r.predictions]));
   const citedByName = new Map(runs.map((r) => [r.meeting.name, r.citedPredictions]));
-  const secondLabels = new Map(loadDoublyLabelled().map((p) => [p.meeting.name, p.second]));
+  // The second labeller's labels: the real set's, or the committee hearings' and the AMI non-scenario meetings' own.
+  const twiceLabelled: Record<string, string> = { committee: COMMITTEE_DIR, 'ami-natural': AMI_NATURAL_DIR };
+  const secondLabels = new Map((twiceLabelled[set] ? loadDoublyLabelled(path.join(twiceLabelled[set], 'second-labeller'), all, set) : loadDoublyLabelled())
+    .map((p) => [p.meeting.name, p.second]));
   const doubly = meetings.filter((m) => secondLabels.has(m.name));
   const rows: [string, Awaited<ReturnType<typeof evaluate>>][] = [
     [`rules alone vs ${against}`, await evaluate(meetings, SETS.real.targets)],
