@@ -194,6 +194,10 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
   answers.forEach((answer) => {
     if (!answer) return;
     if (carried) applyNoted(state, answer.noted ?? []);
+    // Two entries of one answer are two: the model listed them apart ("must be original", "must be trendy" read out in
+    // one line; two people's assignments said together). Only an earlier answer's entry can be the same one again.
+    const earlier = <T extends object>(list: T[]) => { const before = new Set(list); return () => live(list).filter((x) => before.has(x)); };
+    const earlierItems = earlier(actionItems), earlierDecisions = earlier(decisions);
     for (const item of answer.actionItems) {
       const rule = matchRule(item, 'actionItem');
       if (rule) {
@@ -204,7 +208,7 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
         }
         continue;
       }
-      const same = live(actionItems).find((x) => sameEntry(x, item)) ?? netMatch(live(actionItems), item);
+      const same = earlierItems().find((x) => sameEntry(x, item)) ?? netMatch(earlierItems(), item);
       if (same) {
         if (!sameEntry(same, item)) state.tally.mergedByNet++;
         same.owner ??= item.owner;
@@ -221,8 +225,8 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
         continue;
       }
       // The net folds a restatement only into a decision of the same standing now: a changed standing is the model's to say.
-      const same = live(decisions).find((x) => sameEntry(x, decision))
-        ?? netMatch(live(decisions), decision, (x) => lastStanding(x.history, x.standing) === decision.standing);
+      const same = earlierDecisions().find((x) => sameEntry(x, decision))
+        ?? netMatch(earlierDecisions(), decision, (x) => lastStanding(x.history, x.standing) === decision.standing);
       if (same) {
         if (!sameEntry(same, decision)) state.tally.mergedByNet++;
         same.segments = [...new Set([...same.segments, ...decision.segments])];
@@ -253,7 +257,8 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
 
 /**
  * Merges the chunks' answers (null: a chunk with no valid answer). Entries found twice (the overlap shows lines twice)
- * are kept once, completing each other's owner and due (the first standing stands). An entry that matches a rule-based
+ * are kept once, completing each other's owner and due (the first standing stands); two entries of one answer are never
+ * one (the model listed them apart). An entry that matches a rule-based
  * item is not added: it confirms the item (which then is never dismissed) and may complete its owner or due. A rewrite
  * confirms the item too and replaces what it gives (the first chunk's rewrite of an item wins). A dismissal stands when
  * no chunk confirmed the item. `carried` (prompt v7): each answer's `noted` is applied first (cites, merges, standing

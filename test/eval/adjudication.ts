@@ -346,11 +346,16 @@ export const REAL_HELD_OUT = ['Bed004', 'Bed009', 'Bed011', 'Bmr013', 'Bmr018', 
 export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out' | 'committee' | 'ami-natural', { meetings: () => Meeting[]; dir: string; rounds: AdjudicationRound[]; runs: [string, string][]; secondLabeller?: string }> = {
   real: {
     meetings: () => loadMeetings(REAL_MEETINGS_DIR), dir: ADJUDICATED_DIR, runs: runsIn(REAL_MEETINGS_DIR),
-    rounds: [{ folder: '' }, { folder: 'round-2' }, { folder: 'round-3' }, { folder: 'round-4', meetings: REAL_HELD_OUT, runs: runsIn(REAL_MEETINGS_DIR, '-v8') }],
+    rounds: [{ folder: '' }, { folder: 'round-2' }, { folder: 'round-3' }, { folder: 'round-4', meetings: REAL_HELD_OUT, runs: runsIn(REAL_MEETINGS_DIR, '-v8') },
+      // Round 5: the meetings whose lists changed when the merge stopped folding two entries of one answer into one
+      // (chunkMerge.ts, 2026-11-29), their later parts answered again: v7's runs where round 3 was their last, v8's where round 4 was.
+      { folder: 'round-5', meetings: ['ES2002a', 'TS3005a'] }, { folder: 'round-5-v8', meetings: ['ES2013a'], runs: runsIn(REAL_MEETINGS_DIR, '-v8') }],
   },
   'silver-held-out': {
     meetings: () => silverHeldOut(loadSilver()), dir: SILVER_ADJUDICATED_DIR, runs: runsIn(SILVER_DIR),
-    rounds: [{ folder: '' }, { folder: 'round-2' }, { folder: 'round-3' }, { folder: 'round-4', runs: runsIn(SILVER_DIR, '-v8') }],
+    rounds: [{ folder: '' }, { folder: 'round-2' }, { folder: 'round-3' }, { folder: 'round-4', runs: runsIn(SILVER_DIR, '-v8') },
+      // Round 5: as the real set's (the merge's fix, 2026-11-29).
+      { folder: 'round-5', meetings: ['ES2013b', 'ES2014a', 'IS1000a', 'IS1006a', 'TS3003d', 'TS3008a'], runs: runsIn(SILVER_DIR, '-v8') }],
   },
   committee: {
     meetings: () => loadSilver(COMMITTEE_DIR), dir: path.join(COMMITTEE_DIR, 'adjudicated'), runs: runsIn(COMMITTEE_DIR, '-v8'),
@@ -362,7 +367,8 @@ export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out' | 'committee' |
   // committee hearings were.
   'ami-natural': {
     meetings: () => loadSilver(AMI_NATURAL_DIR), dir: path.join(AMI_NATURAL_DIR, 'adjudicated'), runs: runsIn(AMI_NATURAL_DIR, '-v8'),
-    rounds: [{ folder: '' }], secondLabeller: path.join(AMI_NATURAL_DIR, 'second-labeller'),
+    // Round 2: EN2009c again, its lists changed by the merge's fix (2026-11-29).
+    rounds: [{ folder: '' }, { folder: 'round-2', meetings: ['EN2009c'] }], secondLabeller: path.join(AMI_NATURAL_DIR, 'second-labeller'),
   },
 };
 export type AdjudicatedSet = keyof typeof ADJUDICATED_SETS;

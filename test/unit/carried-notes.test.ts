@@ -70,6 +70,26 @@ describe('carried notes (prompt v7, issue 56)', () => {
       ] });
       for (const carried of [false, true]) assert.equal(reduceChunks(one, [answer], carried).decisions.length, 2);
     });
+    it('keeps the entries one answer lists apart, even on a shared line and in like words; a later part saying one again folds into it', () => {
+      // The recorded answers: real ES2013a part 1 (both v8 runs) listed three givens read out in one line, and silver
+      // ES2013b two people's assignments said in one line; the merge once kept only the first of each.
+      const line = lineOf(1, 'It must be original, trendy and user-friendly. You do the components, you the user interface.');
+      const parts: ModelChunk[] = [{ index: 0, lines: [line], items: [] }, { index: 1, lines: [line, lineOf(2, 'Right.')], items: [] }];
+      const first = empty({
+        decisions: ['original', 'trendy', 'user-friendly'].map((w) => ({ text: `The new remote control must be ${w}`, standing: 'given' as const, kind: 'decision' as const, segments: ['m-1'] })),
+        actionItems: [
+          { text: 'Work on the components design', owner: 'Ben', due: null, segments: ['m-1'] },
+          { text: 'Work on the user interface design', owner: 'Ana', due: null, segments: ['m-1'] },
+        ],
+      });
+      // The overlap shows the line again, and the next part lists one given again in its own words.
+      const second = empty({ decisions: [{ text: 'The new remote control must be trendy', standing: 'given', kind: 'decision', segments: ['m-1', 'm-2'] }] });
+      for (const carried of [false, true]) {
+        const reduced = reduceChunks(parts, [first, second], carried);
+        assert.deepEqual(reduced.decisions.map((d) => d.text), ['The new remote control must be original', 'The new remote control must be trendy', 'The new remote control must be user-friendly']);
+        assert.deepEqual(reduced.actionItems.map((i) => [i.text, i.owner]), [['Work on the components design', 'Ben'], ['Work on the user interface design', 'Ana']]);
+      }
+    });
   });
 
   describe('the prompt', () => {

@@ -180,7 +180,11 @@ for (const set of ['real', 'silver-held-out'] as const) {
  * held-out 45): 1, 0, 0 and 1 (v7 run A's lists of the same meetings, judged among them blind: 0 and 0). The lists must
  * be the ones judged (a changed list: judge it again), and the repeats stay at or under these floors.
  */
-const REPEAT_FLOORS = { real: 3, silver: 3, 'real v8': 1, 'silver v8': 1 };
+// The merge's fix of 2026-11-29 (two entries of one answer are two, chunkMerge.ts) kept apart joint tasks that v7's
+// answers listed once for each owner ("Work with the User Interface designer on the prototype" for the Industrial
+// Designer, the same for the User Interface designer), which the merge had folded, keeping one owner; the judges of
+// the changed lists counted two such pairs as repeats in each real v7 run (4 and 5 now), none in v8's.
+const REPEAT_FLOORS = { real: 5, silver: 3, 'real v8': 1, 'silver v8': 1 };
 for (const name of ['real', 'silver', 'real v8', 'silver v8'] as const) {
   const silver = name.startsWith('silver'), v8 = name.endsWith('v8');
   describe(`Notes quality floors: ${silver ? 'silver held-out' : v8 ? 'real held-out' : 'real'} set, ${v8 ? 'prompt v8' : 'prompt v7'}, repeats in the final lists`, function () {
@@ -213,8 +217,9 @@ const COMMITTEE_FLOORS: { A: Floors; B: Floors } = {
  * meetings of the AMI partners' groups that no setting was chosen on, labelled twice, prompt v8's two runs recorded
  * and measured once (2026-11-29), the decisions adjudicated from both labellers' and both runs' candidates, each final
  * list judged for repeats. Runs A / B: items P 0.742 / 0.732, R 0.877 / 0.877, owners 0.957 / 0.963 (first labeller);
- * decisions against the pooled labels P 0.824 / 0.866, R 0.811 / 0.880; 1 repeat in each run's 33 meetings. The
- * floors sit a little under.
+ * decisions against the pooled labels P 0.824 / 0.866, R 0.811 / 0.880; 1 repeat in each run's 33 meetings. With the
+ * merge's fix of the same day (EN2009c's later parts answered again, adjudicated in round 2): 0.822 / 0.801 and 0.865 /
+ * 0.867. The floors sit a little under.
  */
 const AMI_NATURAL_FLOORS: { A: Floors; B: Floors } = {
   A: { actionPrecision: 0.72, actionRecall: 0.85, ownerAccuracy: 0.93, decisionPrecision: 0.8, decisionRecall: 0.79 },
@@ -245,7 +250,9 @@ for (const set of ['committee', 'ami-natural'] as const) {
  * real held-out run A 0.845 / 0.840, run B 0.867 / 0.742; silver held-out 0.863 / 0.812, 0.852 / 0.799 (v7 on the same
  * labels: real 0.887 / 0.686, 0.878 / 0.706; silver 0.896 / 0.577, 0.893 / 0.665). Items and owners (first labeller):
  * real 0.756 / 0.776 owner 0.922, 0.731 / 0.750 owner 0.897; silver 0.747 / 0.818 owner 0.942, 0.763 / 0.804 owner
- * 0.941. The floors sit a little under each run's figures.
+ * 0.941. The floors sit a little under each run's figures. After the merge's fix of 2026-11-29 (two entries of one answer
+ * are two; the changed meetings' later parts answered again, their decisions adjudicated in round 5): real 0.846 /
+ * 0.842, 0.875 / 0.750; silver 0.855 / 0.806, 0.845 / 0.811, items R 0.845 and 0.838.
  */
 const V8_FLOORS: Record<AdjudicatedSet, { A: Floors; B: Floors }> = {
   real: {

@@ -125,7 +125,9 @@ describe("Summary quality floors: the silver development 30, v7's revisions sett
  * ES2016a's parts 3 and 4 were answered again in both runs on 2026-11-29 (the merge had folded two givens with
  * different figures, carriedNotes.ts's sameIdentifiers, which changed the notes those parts' prompts carry), and its
  * settles asked and judged again: run B's new lists give a game-pad shape as decided, which its settled summary calls
- * set aside, so run B's second judging finds 2 standing contradictions (1 before).
+ * set aside, so run B's second judging finds 2 standing contradictions (1 before). After the merge's second fix that
+ * day (two entries of one answer are two; 11 and 10 meetings' later parts answered again, their settles asked and
+ * judged again): run A 0.864 / 0.875, run B 0.884 / 0.869, no standing contradiction.
  */
 describe("Summary quality floors: the silver development 30 settled over prompt v8's final lists", function () {
   this.timeout(300_000);
