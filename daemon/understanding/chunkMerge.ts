@@ -110,7 +110,8 @@ function applyNoted(state: MergeState, updates: readonly NotedUpdate[]): void {
         state.completions.set(target.rule.id, { ...c, owner: c.owner ?? u.owner });
       }
       if (u.standing && target.rule.kind === 'decision') {
-        const first = target.rule.standing ?? 'decided';
+        // Where the item stood before this part: as an earlier part rewrote it, else as the rules gave it.
+        const first = state.rewrites.get(target.rule.id)?.standing ?? target.rule.standing ?? 'decided';
         const history = state.ruleHistory.get(target.rule.id) ?? [{ standing: first, segmentId: target.rule.segmentId }];
         if (lastStanding(history, first) !== u.standing) {
           history.push({ standing: u.standing, segmentId: u.segments[0] });
@@ -232,9 +233,10 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
         same.segments = [...new Set([...same.segments, ...decision.segments])];
       } else decisions.push({ ...decision, segments: [...decision.segments] });
     }
-  });
-  answers.forEach((answer) => {
-    for (const rewrite of answer?.rewrite ?? []) {
+    // In meeting order with the notes: a later part's new words or standing for a rule item (applyNoted) build on
+    // what the part that rewrote it gave. An item is rewritten only in the parts that show it, all before any part
+    // that notes it; the first rewrite wins.
+    for (const rewrite of answer.rewrite) {
       if (!shown.has(rewrite.id)) continue;
       confirmed.add(rewrite.id);
       if (!state.rewrites.has(rewrite.id)) state.rewrites.set(rewrite.id, rewrite);
@@ -337,7 +339,7 @@ export interface EarlierParts { chunks: readonly ModelChunk[]; answers: readonly
  */
 export function withNotedBefore(chunk: ModelChunk, earlier: EarlierParts, prompt: NotesPrompt = NOTES_PROMPT_DEFAULT): ModelChunk {
   const noted = notedBefore([...earlier.chunks, chunk], earlier.answers, earlier.chunks.length);
-  return { ...chunk, noted: prompt === 8 ? { ...noted, prompt } : noted };
+  return { ...chunk, noted: prompt >= 8 ? { ...noted, prompt } : noted };
 }
 
 const completedOwner = (state: MergeState, rule: ShownItem) => rule.owner ?? state.completions.get(rule.id)?.owner ?? null;

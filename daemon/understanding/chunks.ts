@@ -6,8 +6,12 @@
 import { DecisionStanding } from '../../protocol/protocol';
 import type { NotedEntry } from './carriedNotes';
 
-/** The carried-notes prompt a chunk is sent with: v7 or v8 (issue 56: refinements). */
-export type NotesPrompt = 7 | 8;
+/**
+ * The carried-notes prompt a chunk is sent with: v7, v8 (issue 56: refinements) or v9 (v8's, and one action item for
+ * each person a piece of work is given to, and the running of the meeting is no decision: a candidate measured on
+ * development meetings, not the default; docs/benchmarks/notes-quality.md, "prompt v9").
+ */
+export type NotesPrompt = 7 | 8 | 9;
 /**
  * The carried-notes prompt a meeting is read with (live and `earshot notes`): v8 since 2026-11-28 (decisions recall
  * 0.84 / 0.74 against v7's 0.69 / 0.71 on the real set's held-out twenty, 0.81 / 0.80 against 0.58 / 0.67 on the silver

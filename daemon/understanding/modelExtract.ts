@@ -14,7 +14,7 @@ import { ChunkExtraction, DecisionKind, DecisionRewrite, DecisionStanding, decis
 import { extractJsonObject } from '../../protocol/modelJson';
 import { validateChunkExtraction } from '../../protocol/validate';
 import { ActionItemRecord, DecisionRecord, JournalContents, JournalRecord, latestById, segmentsOf } from '../journal/journal';
-import { clock, NOTED_RULES, NOTED_RULES_V8, NOTED_SHAPE, NOTED_SHAPE_V8, notedSection, validateNoted } from './carriedNotes';
+import { clock, NOTED_RULES, NOTED_RULES_V8, NOTED_RULES_V9, NOTED_SHAPE, NOTED_SHAPE_V8, notedSection, validateNoted } from './carriedNotes';
 import { ReducedExtraction, ReducedStep, words } from './chunkMerge';
 
 export type { ChunkLine, ModelChunk, NotesPrompt, ShownItem } from './chunks';
@@ -146,7 +146,8 @@ const SHAPE_V8 = `${SHAPE.slice(0, SHAPE.lastIndexOf('\n}'))},\n${NOTED_SHAPE_V8
  */
 export function chunkMessages(meeting: MeetingInfo, chunk: ModelChunk, chunks: number): { system: string; user: string } {
   const v7 = chunk.noted !== undefined;
-  const v8 = chunk.noted?.prompt === 8;
+  // v9 is v8 with two more rules (NOTED_RULES_V9): the same answer shape.
+  const v8 = (chunk.noted?.prompt ?? 7) >= 8;
   const system = [
     'You extract action items and decisions from one part of a meeting transcript. Answer with one JSON object and nothing else, of this shape:',
     v8 ? SHAPE_V8 : v7 ? SHAPE_V7 : SHAPE,
@@ -172,7 +173,7 @@ export function chunkMessages(meeting: MeetingInfo, chunk: ModelChunk, chunks: n
     'written, as they should read: an action item whose text, owner or due date is wrong or missing; a decision whose',
     'text is not a plain statement of what was decided, left open or given, or whose standing or kind is wrong. Empty lists',
     'are fine.',
-    ...(v8 ? NOTED_RULES_V8 : v7 ? NOTED_RULES : []),
+    ...(chunk.noted?.prompt === 9 ? NOTED_RULES_V9 : v8 ? NOTED_RULES_V8 : v7 ? NOTED_RULES : []),
   ].join('\n');
   const user = [
     `Meeting: ${meeting.title}`,
@@ -215,7 +216,7 @@ export function parseChunkAnswer(text: string, chunk: ModelChunk, refused: strin
   if (!chunk.noted) return parsed;
   const raw = (value as Record<string, unknown>)?.noted;
   if (!parsed && !Array.isArray(raw)) return null;
-  const noted = validateNoted(raw, new Map(chunk.noted.shown.map((e) => [e.id, e.kind])), segmentIds, speakers, refused, { refine: chunk.noted.prompt === 8 });
+  const noted = validateNoted(raw, new Map(chunk.noted.shown.map((e) => [e.id, e.kind])), segmentIds, speakers, refused, { refine: (chunk.noted.prompt ?? 7) >= 8 });
   return { ...(parsed ?? { actionItems: [], decisions: [], dismiss: [], rewrite: [] }), noted };
 }
 

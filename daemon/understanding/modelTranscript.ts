@@ -98,7 +98,8 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
     // v9's settle (only where asked for) also reads the points the rolling summary dropped, and a budget by the meeting's chunks.
     ask: (previous) => settleSummary(chat, summaryMeeting, previous, finalOutcomes(all), signal, {
       timeoutMs, report: (r) => summary.report({ ...r, settle: true }),
-      ...(how.settleVersion === 9 ? { notesPrompt: 9, extras: { dropped: droppedPoints(rolled.earlier ?? [], previous), chunks: chunks.length } }
+      // Prompt v9's lists settle as the daemon settles every carried-notes meeting: with v9's settle.
+      ...(how.settleVersion === 9 || (how.carryNotes && how.notesPrompt === 9) ? { notesPrompt: 9, extras: { dropped: droppedPoints(rolled.earlier ?? [], previous), chunks: chunks.length } }
         : how.carryNotes ? { notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT } : {}),
     }),
     refused: () => whyNotAsked(run.summary, run.declined, signal.aborted),

@@ -112,7 +112,7 @@ export const chunkConstraint = (chunk: ModelChunk): ChunkConstraint => ({
   ...(chunk.noted ? { noted: {
     actionItemIds: chunk.noted.shown.filter((e) => e.kind === 'actionItem').map((e) => e.id),
     decisionIds: chunk.noted.shown.filter((e) => e.kind === 'decision').map((e) => e.id),
-    ...(chunk.noted.prompt === 8 ? { refine: true as const } : {}),
+    ...((chunk.noted.prompt ?? 7) >= 8 ? { refine: true as const } : {}),
   } } : {}),
 });
 

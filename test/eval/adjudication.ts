@@ -355,7 +355,10 @@ export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out' | 'committee' |
     meetings: () => silverHeldOut(loadSilver()), dir: SILVER_ADJUDICATED_DIR, runs: runsIn(SILVER_DIR),
     rounds: [{ folder: '' }, { folder: 'round-2' }, { folder: 'round-3' }, { folder: 'round-4', runs: runsIn(SILVER_DIR, '-v8') },
       // Round 5: as the real set's (the merge's fix, 2026-11-29).
-      { folder: 'round-5', meetings: ['ES2013b', 'ES2014a', 'IS1000a', 'IS1006a', 'TS3003d', 'TS3008a'], runs: runsIn(SILVER_DIR, '-v8') }],
+      { folder: 'round-5', meetings: ['ES2013b', 'ES2014a', 'IS1000a', 'IS1006a', 'TS3003d', 'TS3008a'], runs: runsIn(SILVER_DIR, '-v8') },
+      // Round 6: Bmr003, whose lists changed when a later part's new words or standing for a rewritten rule item stopped
+      // undoing the rewrite (chunkMerge.ts, 2026-11-29).
+      { folder: 'round-6', meetings: ['Bmr003'], runs: runsIn(SILVER_DIR, '-v8') }],
   },
   committee: {
     meetings: () => loadSilver(COMMITTEE_DIR), dir: path.join(COMMITTEE_DIR, 'adjudicated'), runs: runsIn(COMMITTEE_DIR, '-v8'),
@@ -368,7 +371,8 @@ export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out' | 'committee' |
   'ami-natural': {
     meetings: () => loadSilver(AMI_NATURAL_DIR), dir: path.join(AMI_NATURAL_DIR, 'adjudicated'), runs: runsIn(AMI_NATURAL_DIR, '-v8'),
     // Round 2: EN2009c again, its lists changed by the merge's fix (2026-11-29).
-    rounds: [{ folder: '' }, { folder: 'round-2', meetings: ['EN2009c'] }], secondLabeller: path.join(AMI_NATURAL_DIR, 'second-labeller'),
+    // Round 3: IB4003, changed by the merge's fix for rewritten rule items (as the silver set's round 6).
+    rounds: [{ folder: '' }, { folder: 'round-2', meetings: ['EN2009c'] }, { folder: 'round-3', meetings: ['IB4003'] }], secondLabeller: path.join(AMI_NATURAL_DIR, 'second-labeller'),
   },
 };
 export type AdjudicatedSet = keyof typeof ADJUDICATED_SETS;

@@ -34,11 +34,12 @@
  *       (`part-<k>.prompt.txt` and its sha256, as --record writes them). Answer each in `part-<k>.answer.txt` and run
  *       it again, until it says every meeting is complete; then score with `--answers DIR --carry`. A prompt that
  *       changed (an earlier answer or the prompt did) is written again and its old answer removed.
- *   … --prompt-version 8 | 7
+ *   … --prompt-version 8 | 7 | 9
  *       the carried-notes prompt for a model answering now or prompts recorded now: v8 (issue 56; the default, as the
- *       daemon's: a later part may refine a noted entry's words, carriedNotes.ts; implies --carry) or v7. --prompts DIR
- *       marks DIR as v8's (notes-prompt-v8.txt), so that --answers DIR and summary-eval.js replay its answers with v8
- *       and a v7 folder (carried-notes.txt alone) is never answered with v8 prompts (or the reverse).
+ *       daemon's: a later part may refine a noted entry's words, carriedNotes.ts; implies --carry), v7, or v9 (v8's
+ *       rules and NOTED_RULES_V9's: a candidate, not the default). --prompts DIR marks DIR as v8's (notes-prompt-v8.txt)
+ *       or v9's (notes-prompt-v9.txt), so that --answers DIR and summary-eval.js replay its answers as asked and a v7
+ *       folder (carried-notes.txt alone) is never answered with v8 prompts (or the reverse).
  *   … --duplicates-prompts JDIR | --duplicates-answers JDIR
  *       a judge's count of the repeats in each meeting's final lists (duplicates.ts): writes the prompts, or reads the
  *       answers and reports the repeats per meeting.
@@ -97,7 +98,8 @@ export const CARRIED_NOTES_MARK = 'carried-notes.txt';
 export const answersCarryNotes = (dir: string) => fs.existsSync(path.join(dir, CARRIED_NOTES_MARK));
 /** Answers to prompt v8 carry this file beside CARRIED_NOTES_MARK; v7's do not (their prompts must still replay). */
 export const NOTES_PROMPT_V8_MARK = 'notes-prompt-v8.txt';
-export const answersNotesPrompt = (dir: string): NotesPrompt => (fs.existsSync(path.join(dir, NOTES_PROMPT_V8_MARK)) ? 8 : 7);
+export const NOTES_PROMPT_V9_MARK = 'notes-prompt-v9.txt';
+export const answersNotesPrompt = (dir: string): NotesPrompt => (fs.existsSync(path.join(dir, NOTES_PROMPT_V9_MARK)) ? 9 : fs.existsSync(path.join(dir, NOTES_PROMPT_V8_MARK)) ? 8 : 7);
 /** How recorded answers were asked: with carried notes or not, and which carried-notes prompt. */
 export const recordedHow = (dir: string) => ({ carryNotes: answersCarryNotes(dir), notesPrompt: answersNotesPrompt(dir) });
 /** What a judge of repeats reads of a meeting (duplicates.ts): its final decisions and action items. */
@@ -112,6 +114,7 @@ export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, CARRIED_NOTES_MARK), 'These answers are to extraction prompt v7 (each part read with what the parts before it noted): replayed with carried notes.\n');
   if (prompt === 8) fs.writeFileSync(path.join(dir, NOTES_PROMPT_V8_MARK), 'These answers are to extraction prompt v8 (v7, and a later part may refine a noted entry\'s words): replayed with prompt v8.\n');
+  if (prompt === 9) fs.writeFileSync(path.join(dir, NOTES_PROMPT_V9_MARK), 'These answers are to extraction prompt v9 (v8, one action item for each person given the work, the running of the meeting no decision): replayed with prompt v9.\n');
 }
 
 const promptText = (system: string, user: string) => `${system}\n\n${user}\n`;
@@ -287,15 +290,15 @@ async function main(argv: string[]): Promise<void> {
   // it (CARRY_NOTES_DEFAULT), or with each part alone (--no-carry: prompt v6).
   const answersDir = flagValue(argv, '--answers');
   const version = flagValue(argv, '--prompt-version');
-  if (version !== undefined && version !== '7' && version !== '8') throw new Error(`--prompt-version ${version}: 7 or 8`);
+  if (version !== undefined && version !== '7' && version !== '8' && version !== '9') throw new Error(`--prompt-version ${version}: 7, 8 or 9`);
   // The carried-notes prompt: as recorded answers were asked (their folder's mark), else --prompt-version, else the
   // daemon's (NOTES_PROMPT_DEFAULT: v8).
   const recordedPrompt = answersDir !== undefined ? answersNotesPrompt(answersDir) : prompts !== undefined && answersCarryNotes(prompts) ? answersNotesPrompt(prompts) : undefined;
-  const notesPrompt: NotesPrompt = recordedPrompt ?? (version === '7' ? 7 : version === '8' ? 8 : NOTES_PROMPT_DEFAULT);
+  const notesPrompt: NotesPrompt = recordedPrompt ?? (version === '7' ? 7 : version === '8' ? 8 : version === '9' ? 9 : NOTES_PROMPT_DEFAULT);
   if (version !== undefined && recordedPrompt !== undefined && Number(version) !== recordedPrompt) {
     throw new Error(`--prompt-version ${version}: ${answersDir ?? prompts} holds prompt v${recordedPrompt}'s answers`);
   }
-  const carryNotes = argv.includes('--carry') || version === '8' || recordedPrompt === 8 || (answersDir !== undefined ? answersCarryNotes(answersDir) : !argv.includes('--no-carry') && !flagValue(argv, '--record') && CARRY_NOTES_DEFAULT);
+  const carryNotes = argv.includes('--carry') || version === '8' || version === '9' || (recordedPrompt ?? 7) >= 8 || (answersDir !== undefined ? answersCarryNotes(answersDir) : !argv.includes('--no-carry') && !flagValue(argv, '--record') && CARRY_NOTES_DEFAULT);
   if (prompts && !carryNotes) throw new Error('--prompts DIR records v7 prompts in rounds: give --carry too (v6 prompts: --record DIR)');
   if (record && carryNotes) throw new Error('--record writes every prompt at once, which v7 cannot (each depends on the answers before it): --prompts DIR --carry');
   const endpoint = flagValue(argv, '--endpoint');
@@ -380,7 +383,7 @@ async function main(argv: string[]): Promise<void> {
     markCarriedNotes(prompts, notesPrompt);
     process.stdout.write(written.length
       ? `${written.length} prompt(s) to answer under ${prompts} (then run this again): ${written.join(', ')}\n`
-      : `every meeting is complete under ${prompts}: score it with --answers ${prompts}${notesPrompt === 8 ? '' : ' --carry'}\n`);
+      : `every meeting is complete under ${prompts}: score it with --answers ${prompts}${notesPrompt >= 8 ? '' : ' --carry'}\n`);
     return;
   }
   const byName = new Map(runs.map((r) => [r.meeting.name, r.predictions]));
@@ -427,7 +430,7 @@ async function main(argv: string[]): Promise<void> {
     const t = runs.reduce((n, r) => ({ cited: n.cited + (r.result.carried?.cited ?? 0), model: n.model + (r.result.carried?.mergedByModel ?? 0),
       net: n.net + (r.result.carried?.mergedByNet ?? 0), standing: n.standing + (r.result.carried?.standingChanges ?? 0), refined: n.refined + (r.result.carried?.refined ?? 0) }),
     { cited: 0, model: 0, net: 0, standing: 0, refined: 0 });
-    out.push(`Carried notes (v${notesPrompt}): ${t.cited} noted entries cited again, ${t.model} folded by the model's merges, ${t.net} new entries folded by the near-duplicate net, ${t.standing} standings changed by a later part${notesPrompt === 8 ? `, ${t.refined} entries' words refined by a later part` : ''}.`);
+    out.push(`Carried notes (v${notesPrompt}): ${t.cited} noted entries cited again, ${t.model} folded by the model's merges, ${t.net} new entries folded by the near-duplicate net, ${t.standing} standings changed by a later part${notesPrompt >= 8 ? `, ${t.refined} entries' words refined by a later part` : ''}.`);
     if (restatementAnswers) {
       const checked = runs.filter((r) => r.result.restatementCheck && 'folded' in r.result.restatementCheck);
       out.push(`Restatement check at stop: ${checked.length} of ${runs.length} meetings checked, ${checked.reduce((n, r) => n + (r.result.carried?.restated ?? 0), 0)} entries folded`

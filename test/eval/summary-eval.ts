@@ -628,7 +628,7 @@ async function main(argv: string[]): Promise<void> {
     if (!refs.has(m.name)) throw new Error(`${m.name}: no reference summary in ${set.references} (node scripts/qmsum-summary-fixture.js)`);
     const extraction = extractionDir === 'none' || noLists ? null : replayingChat(path.join(extractionDir, m.name));
     runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, {
-      carryNotes: argv.includes('--carry') || notesPrompt === 8 || answersCarryNotes(extractionDir), notesPrompt, ...(settleVersion ? { settleVersion } : {}),
+      carryNotes: argv.includes('--carry') || notesPrompt >= 8 || answersCarryNotes(extractionDir), notesPrompt, ...(settleVersion ? { settleVersion } : {}),
       ...(noLists ? { noLists } : {}),
     }));
   }

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { NOTED_TEXT_MAX, NotedEntry } from '../../daemon/understanding/carriedNotes';
 import { chunkMessages, ModelChunk, NOTES_PROMPT_DEFAULT, parseChunkAnswer } from '../../daemon/understanding/modelExtract';
 import { extractTranscriptWithModel } from '../../daemon/understanding/modelTranscript';
-import { notedBefore, reduceChunks, withNotedBefore } from '../../daemon/understanding/chunkMerge';
+import { finalEntries, notedBefore, reduceChunks, withNotedBefore } from '../../daemon/understanding/chunkMerge';
 import { Chat, chunkConstraint, runModelExtraction } from '../../daemon/understanding/providers';
 import { settleMessages, SETTLE_RULES_V8 } from '../../daemon/understanding/modelSummary';
 import { chunkAnswerSchema } from '../../daemon/understanding/local/schema';
@@ -44,6 +44,19 @@ describe('notes prompt v8 (issue 56: a later part refines a noted entry)', () =>
       const props = (c: ModelChunk) => JSON.stringify((chunkAnswerSchema(chunkConstraint(c)) as { properties: { noted: unknown } }).properties.noted);
       assert.match(props(v8Chunk), new RegExp(`"text":\\{"oneOf":\\[\\{"type":"string","minLength":1,"maxLength":${NOTED_TEXT_MAX}\\}`));
       assert.doesNotMatch(props(v7Chunk), /"text"/);
+    });
+    it('v9 (a candidate) is v8 with one item for each person given the work and no decision of the meeting\'s running; v8 stays as recorded', () => {
+      const v9Chunk: ModelChunk = { ...chunks[1], noted: { shown: noted, left: 0, prompt: 9 } };
+      const v8 = chunkMessages(meeting, v8Chunk, 3).system, v9 = chunkMessages(meeting, v9Chunk, 3).system;
+      assert.ok(v9.startsWith(v8), 'v9 keeps every word of v8 and adds its rules after them');
+      assert.match(v9.slice(v8.length), /^\nWork given to more than one person \(to do together, or each a part\) is one action item for each of them/);
+      assert.match(v9, /The running of the meeting itself is no decision: its agenda and order of business, who chairs or speaks next, going\ninto private session, papers noted/);
+      assert.doesNotMatch(v8, /Work given to more than one person|running of the meeting itself/);
+      assert.equal(chunkMessages(meeting, v9Chunk, 3).user, chunkMessages(meeting, v8Chunk, 3).user, 'the notes so far are shown alike');
+      const props = (c: ModelChunk) => JSON.stringify((chunkAnswerSchema(chunkConstraint(c)) as { properties: { noted: unknown } }).properties.noted);
+      assert.equal(props(v9Chunk), props(v8Chunk), 'the same answer shape: a local model\'s grammar allows the new words');
+      assert.deepEqual(withNotedBefore(chunks[1], { chunks: chunks.slice(0, 1), answers: [empty({})] }, 9).noted?.prompt, 9);
+      assert.equal(NOTES_PROMPT_DEFAULT, 8, 'v9 is not the default');
     });
   });
 
@@ -103,6 +116,37 @@ describe('notes prompt v8 (issue 56: a later part refines a noted entry)', () =>
         ['D2', 'Paging by a simple button that makes the remote beep'],
       ]);
       assert.equal(shown.find((e) => e.id === 'd1')?.text, 'The remote is a bright yellow');
+    });
+    it('a later part\'s new words for a rewritten rule item keep the standing, owner and due the rewrite gave', () => {
+      // The answering instances' report (silver development Bro025 d3, 2026-11-29): a decision rewritten as "given",
+      // then refined by a later part, was shown and kept as "decided": the refinement had taken the rewrite's place.
+      const withItems: ModelChunk[] = [
+        { ...chunks[0], items: [{ id: 'a1', kind: 'actionItem', text: 'cost the case', segmentId: 'm-1', owner: null, due: null }] },
+        { ...chunks[1], items: [{ id: 'd1', kind: 'decision', text: 'The remote is yellow', segmentId: 'm-3', standing: 'decided' }] },
+        chunks[2],
+      ];
+      const rewritten: ChunkExtraction[] = [
+        empty({ rewrite: [{ id: 'a1', text: 'Cost the plastic case', owner: 'Ben', due: '2030-01-08' }] }),
+        empty({ rewrite: [{ id: 'd1', standing: 'given', text: 'The remote must be yellow (the brief)' }] }),
+        empty({ noted: [{ id: 'd1', segments: ['m-5'], text: 'The remote must be the brief\'s bright yellow' }, { id: 'a1', segments: ['m-5'], text: 'Cost the recycled plastic case' }] }),
+      ];
+      const reduced = reduceChunks(withItems, rewritten, true);
+      assert.deepEqual(reduced.rewrites.find((r) => r.id === 'd1'), { id: 'd1', standing: 'given', text: 'The remote must be the brief\'s bright yellow' });
+      assert.deepEqual(reduced.rewrites.find((r) => r.id === 'a1'), { id: 'a1', text: 'Cost the recycled plastic case', owner: 'Ben', due: '2030-01-08' });
+      const shown = finalEntries(withItems, rewritten);
+      assert.equal(shown.find((e) => e.id === 'd1')?.standing, 'given');
+      assert.equal(shown.find((e) => e.id === 'a1')?.owner, 'Ben');
+    });
+    it('a later part settling a rule decision that a rewrite left open changes its standing (silver development ES2013d d2)', () => {
+      const withItem: ModelChunk[] = [chunks[0], { ...chunks[1], items: [{ id: 'd1', kind: 'decision', text: 'Rubber on the case', segmentId: 'm-3', standing: 'decided' }] }, chunks[2]];
+      const settledLater: ChunkExtraction[] = [
+        empty({}),
+        empty({ rewrite: [{ id: 'd1', standing: 'open', text: 'Whether to put rubber on the case is left open' }] }),
+        empty({ noted: [{ id: 'd1', segments: ['m-5'], standing: 'decided', text: 'Rubber goes on the plastic case' }] }),
+      ];
+      const reduced = reduceChunks(withItem, settledLater, true);
+      assert.deepEqual(reduced.standingChanges, [{ id: 'd1', history: [{ standing: 'open', segmentId: 'm-3' }, { standing: 'decided', segmentId: 'm-5' }] }]);
+      assert.equal(finalEntries(withItem, settledLater).find((e) => e.id === 'd1')?.standing, 'decided');
     });
     it('v7\'s behaviour, for contrast: the same answer read as v7\'s keeps the old words (the refinement lost, as the measured repeats were)', () => {
       const v7 = parseChunkAnswer(JSON.stringify(answers[1]), { ...chunks[1], noted: notedBefore(chunks, answers, 1) });
