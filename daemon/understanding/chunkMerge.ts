@@ -260,11 +260,11 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
 /**
  * Merges the chunks' answers (null: a chunk with no valid answer). Entries found twice (the overlap shows lines twice)
  * are kept once, completing each other's owner and due (the first standing stands); two entries of one answer are never
- * one (the model listed them apart). An entry that matches a rule-based
- * item is not added: it confirms the item (which then is never dismissed) and may complete its owner or due. A rewrite
- * confirms the item too and replaces what it gives (the first chunk's rewrite of an item wins). A dismissal stands when
- * no chunk confirmed the item. `carried` (prompt v7): each answer's `noted` is applied first (cites, merges, standing
- * changes of entries noted before), and a new entry nearly the same as one already noted is folded into it.
+ * one (the model listed them apart). An entry that matches a rule-based item is not added: it confirms the item (which
+ * then is never dismissed) and may complete its owner or due. A rewrite confirms the item too and replaces what it
+ * gives (the first chunk's rewrite of an item wins; a later part's noted words and standing build on it). A dismissal
+ * stands when no chunk confirmed the item. `carried` (prompt v7): each answer's `noted` is applied first (cites, merges,
+ * standing changes of entries noted before), and a new entry nearly the same as one already noted is folded into it.
  */
 export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried = false,
   restated: readonly RestatedGroup[] = []): ReducedExtraction {
