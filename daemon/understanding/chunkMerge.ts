@@ -197,8 +197,7 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
     if (carried) applyNoted(state, answer.noted ?? []);
     // Two entries of one answer are two: the model listed them apart ("must be original", "must be trendy" read out in
     // one line; two people's assignments said together). Only an earlier answer's entry can be the same one again.
-    const earlier = <T extends object>(list: T[]) => { const before = new Set(list); return () => live(list).filter((x) => before.has(x)); };
-    const earlierItems = earlier(actionItems), earlierDecisions = earlier(decisions);
+    const earlierItems = live(actionItems), earlierDecisions = live(decisions);
     for (const item of answer.actionItems) {
       const rule = matchRule(item, 'actionItem');
       if (rule) {
@@ -209,7 +208,7 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
         }
         continue;
       }
-      const same = earlierItems().find((x) => sameEntry(x, item)) ?? netMatch(earlierItems(), item);
+      const same = earlierItems.find((x) => sameEntry(x, item)) ?? netMatch(earlierItems, item);
       if (same) {
         if (!sameEntry(same, item)) state.tally.mergedByNet++;
         same.owner ??= item.owner;
@@ -226,8 +225,8 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
         continue;
       }
       // The net folds a restatement only into a decision of the same standing now: a changed standing is the model's to say.
-      const same = earlierDecisions().find((x) => sameEntry(x, decision))
-        ?? netMatch(earlierDecisions(), decision, (x) => lastStanding(x.history, x.standing) === decision.standing);
+      const same = earlierDecisions.find((x) => sameEntry(x, decision))
+        ?? netMatch(earlierDecisions, decision, (x) => lastStanding(x.history, x.standing) === decision.standing);
       if (same) {
         if (!sameEntry(same, decision)) state.tally.mergedByNet++;
         same.segments = [...new Set([...same.segments, ...decision.segments])];

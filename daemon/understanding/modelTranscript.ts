@@ -94,13 +94,14 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const added = modelExtractionRecords(journal, reduced, run.summary);
   const all = [...records, ...added];
   // As at a meeting's stop: the summary settles against the final decisions and action items (those printed below).
+  // The settle asked for, else the carried-notes prompt's own (a v9 extraction settles with v9's settle, as the daemon does).
+  const settleVersion = how.settleVersion ?? (how.carryNotes ? how.notesPrompt ?? NOTES_PROMPT_DEFAULT : undefined);
   const settled = summary ? await settleAtStop(rolled, {
-    // v9's settle (only where asked for) also reads the points the rolling summary dropped, and a budget by the meeting's chunks.
+    // v9's settle also reads the points the rolling summary dropped, and a budget by the meeting's chunks.
     ask: (previous) => settleSummary(chat, summaryMeeting, previous, finalOutcomes(all), signal, {
       timeoutMs, report: (r) => summary.report({ ...r, settle: true }),
-      // Prompt v9's lists settle as the daemon settles every carried-notes meeting: with v9's settle.
-      ...(how.settleVersion === 9 || (how.carryNotes && how.notesPrompt === 9) ? { notesPrompt: 9, extras: { dropped: droppedPoints(rolled.earlier ?? [], previous), chunks: chunks.length } }
-        : how.carryNotes ? { notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT } : {}),
+      ...(settleVersion === 9 ? { notesPrompt: 9, extras: { dropped: droppedPoints(rolled.earlier ?? [], previous), chunks: chunks.length } }
+        : settleVersion ? { notesPrompt: settleVersion } : {}),
     }),
     refused: () => whyNotAsked(run.summary, run.declined, signal.aborted),
   }) : undefined;

@@ -65,7 +65,7 @@ import { localChat, localRunSettings } from '../../daemon/understanding/local/lo
 import { extract, SpokenLine } from '../../daemon/understanding/extract';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { loadDoublyLabelled } from './notes-agreement';
-import { AdjudicationTally, kappa, withPooledLabels } from './adjudication';
+import { ADJUDICATED_SETS, AdjudicationTally, kappa, withPooledLabels } from './adjudication';
 import { measureSummary, SummaryMeasure, summaryReport } from './model-summary-eval';
 import { NOTES_PROMPT_DEFAULT, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
 import { FinalLists, readRepeats, writeDuplicatesPrompt } from './duplicates';
@@ -294,11 +294,11 @@ async function main(argv: string[]): Promise<void> {
   // The carried-notes prompt: as recorded answers were asked (their folder's mark), else --prompt-version, else the
   // daemon's (NOTES_PROMPT_DEFAULT: v8).
   const recordedPrompt = answersDir !== undefined ? answersNotesPrompt(answersDir) : prompts !== undefined && answersCarryNotes(prompts) ? answersNotesPrompt(prompts) : undefined;
-  const notesPrompt: NotesPrompt = recordedPrompt ?? (version === '7' ? 7 : version === '8' ? 8 : version === '9' ? 9 : NOTES_PROMPT_DEFAULT);
+  const notesPrompt: NotesPrompt = recordedPrompt ?? (version ? Number(version) as NotesPrompt : NOTES_PROMPT_DEFAULT);
   if (version !== undefined && recordedPrompt !== undefined && Number(version) !== recordedPrompt) {
     throw new Error(`--prompt-version ${version}: ${answersDir ?? prompts} holds prompt v${recordedPrompt}'s answers`);
   }
-  const carryNotes = argv.includes('--carry') || version === '8' || version === '9' || (recordedPrompt ?? 7) >= 8 || (answersDir !== undefined ? answersCarryNotes(answersDir) : !argv.includes('--no-carry') && !flagValue(argv, '--record') && CARRY_NOTES_DEFAULT);
+  const carryNotes = argv.includes('--carry') || Number(version ?? 7) >= 8 || (recordedPrompt ?? 7) >= 8 || (answersDir !== undefined ? answersCarryNotes(answersDir) : !argv.includes('--no-carry') && !flagValue(argv, '--record') && CARRY_NOTES_DEFAULT);
   if (prompts && !carryNotes) throw new Error('--prompts DIR records v7 prompts in rounds: give --carry too (v6 prompts: --record DIR)');
   if (record && carryNotes) throw new Error('--record writes every prompt at once, which v7 cannot (each depends on the answers before it): --prompts DIR --carry');
   const endpoint = flagValue(argv, '--endpoint');
@@ -388,10 +388,9 @@ async function main(argv: string[]): Promise<void> {
   }
   const byName = new Map(runs.map((r) => [r.meeting.name, r.predictions]));
   const citedByName = new Map(runs.map((r) => [r.meeting.name, r.citedPredictions]));
-  // The second labeller's labels: the real set's, or the committee hearings' and the AMI non-scenario meetings' own.
-  const twiceLabelled: Record<string, string> = { committee: COMMITTEE_DIR, 'ami-natural': AMI_NATURAL_DIR };
-  const secondLabels = new Map((twiceLabelled[set] ? loadDoublyLabelled(path.join(twiceLabelled[set], 'second-labeller'), all, set) : loadDoublyLabelled())
-    .map((p) => [p.meeting.name, p.second]));
+  // The second labeller's labels: the real set's, or a set's own where it was labelled twice (ADJUDICATED_SETS).
+  const ownSecond = adjudicated && ADJUDICATED_SETS[adjudicated].secondLabeller;
+  const secondLabels = new Map((ownSecond ? loadDoublyLabelled(ownSecond, all, set) : loadDoublyLabelled()).map((p) => [p.meeting.name, p.second]));
   const doubly = meetings.filter((m) => secondLabels.has(m.name));
   const rows: [string, Awaited<ReturnType<typeof evaluate>>][] = [
     [`rules alone vs ${against}`, await evaluate(meetings, SETS.real.targets)],

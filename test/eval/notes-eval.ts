@@ -44,7 +44,7 @@ export const SILVER_DIR = path.join(REAL_MEETINGS_DIR, 'silver');
 export const COMMITTEE_DIR = path.join(REAL_MEETINGS_DIR, 'committee');
 /**
  * The AMI Meeting Corpus's non-scenario meetings (test/fixtures/real-meetings/ami-natural/README.md): real working
- * meetings QMSum never took, labelled twice and not yet read by any answer run; read with {@link loadSilver}.
+ * meetings QMSum never took, labelled twice, prompt v8 measured there once (2026-11-29); read with {@link loadSilver}.
  */
 export const AMI_NATURAL_DIR = path.join(REAL_MEETINGS_DIR, 'ami-natural');
 

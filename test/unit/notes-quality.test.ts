@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { finalLists, MODEL_ANSWERS_DIR, replayRecorded } from '../eval/model-notes-eval';
 import { readRepeats } from '../eval/duplicates';
 import { ADJUDICATED_SETS, AdjudicatedSet, candidatesOf, checkCandidatesOf, lastRoundOf, parseDecoys, pooledThrough, readAdjudication, REAL_HELD_OUT, recordedRunFinds, runsIn, withPooledLabels } from '../eval/adjudication';
-import { AMI_NATURAL_DIR, COMMITTEE_DIR, evaluate, loadMeetings, loadSilver, Meeting, Predictions, SETS, SILVER_DIR, silverHeldOut } from '../eval/notes-eval';
+import { evaluate, loadMeetings, loadSilver, Meeting, Predictions, SETS, SILVER_DIR, silverHeldOut } from '../eval/notes-eval';
 
 const FLOORS = {
   // Measured 2026-11-22: items P 0.979 R 1.000 owner 1.000; decisions P 0.958 R 0.868 (= the issue's targets, kept).
@@ -124,6 +124,9 @@ const POOLED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee' | 'ami-natural'>
   real: { precision: 0.86, recall: 0.69 },
   'silver-held-out': { precision: 0.87, recall: 0.55 },
 };
+/** Where an adjudicated set's recorded answer runs live (model-answers*, duplicates/, restatements/ beside them). */
+const answersRoot = (set: AdjudicatedSet) => path.dirname(ADJUDICATED_SETS[set].runs[0][1]);
+
 /**
  * The last stored round that judged `m` (the pool the rounds before it leave, with its runs' unmatched finds today)
  * judged the candidates its labels and the recorded runs give today.
@@ -225,9 +228,8 @@ const AMI_NATURAL_FLOORS: { A: Floors; B: Floors } = {
   A: { actionPrecision: 0.72, actionRecall: 0.85, ownerAccuracy: 0.93, decisionPrecision: 0.8, decisionRecall: 0.79 },
   B: { actionPrecision: 0.71, actionRecall: 0.85, ownerAccuracy: 0.94, decisionPrecision: 0.84, decisionRecall: 0.85 },
 };
-const AMI_NATURAL_REPEATS = 1;
 /** Repeats in each run's final lists, judged, at most (measured: committee none, ami-natural one in each run). */
-const UNREAD_SET_REPEATS: Record<'committee' | 'ami-natural', number> = { committee: 0, 'ami-natural': AMI_NATURAL_REPEATS };
+const UNREAD_SET_REPEATS: Record<'committee' | 'ami-natural', number> = { committee: 0, 'ami-natural': 1 };
 for (const set of ['committee', 'ami-natural'] as const) {
   describe(`Notes quality floors: ${set} set, prompt v8: the adjudication is of today's candidates, and repeats stay under their floor`, function () {
     this.timeout(240_000);
@@ -237,7 +239,7 @@ for (const set of ['committee', 'ami-natural'] as const) {
     });
     it('every list is the one judged, and repeats stay at or under their floor in both runs', async () => {
       for (const run of runsIn('', '-v8').map(([, dir]) => dir)) {
-        const repeats = await judgedRepeats(set, meetings(), set === 'committee' ? COMMITTEE_DIR : AMI_NATURAL_DIR, run);
+        const repeats = await judgedRepeats(set, meetings(), answersRoot(set), run);
         assert.ok(repeats <= UNREAD_SET_REPEATS[set], `${set} ${run}: ${repeats} entries repeat an earlier one (floor ${UNREAD_SET_REPEATS[set]})`);
       }
     });
@@ -275,8 +277,7 @@ for (const set of ['real', 'silver-held-out', 'committee', 'ami-natural'] as con
       const { meetings } = ADJUDICATED_SETS[set];
       const answered = meetings().filter((m) => set !== 'real' || (REAL_HELD_OUT as readonly string[]).includes(m.name));
       const pooled = withPooledLabels(answered, set);
-      const root = { real: path.dirname(MODEL_ANSWERS_DIR), 'silver-held-out': SILVER_DIR, committee: COMMITTEE_DIR, 'ami-natural': AMI_NATURAL_DIR }[set];
-      for (const [run, dir] of runsIn(root, '-v8') as ['A' | 'B', string][]) {
+      for (const [run, dir] of runsIn(answersRoot(set), '-v8') as ['A' | 'B', string][]) {
         const predictions = new Map<string, Predictions>();
         for (const m of answered) {
           const replay = await replayRecorded(m, dir);
@@ -311,7 +312,7 @@ for (const set of ['real', 'silver-held-out'] as const) {
       const { meetings } = ADJUDICATED_SETS[set];
       const answered = meetings().filter((m) => set !== 'real' || (REAL_HELD_OUT as readonly string[]).includes(m.name));
       const pooled = withPooledLabels(answered, set);
-      const root = set === 'real' ? path.dirname(MODEL_ANSWERS_DIR) : SILVER_DIR;
+      const root = answersRoot(set);
       for (const [run, dir] of runsIn(root, '-v8') as ['A' | 'B', string][]) {
         const suffix = run === 'A' ? '' : '-b';
         const predictions = new Map<string, Predictions>();
@@ -347,10 +348,10 @@ for (const set of ['real', 'silver-held-out'] as const) {
 describe('Prompt v9, a candidate: its recorded runs replay, and its trial adjudications and repeat judgings are current', function () {
   this.timeout(240_000);
   const sets: { set: AdjudicatedSet | 'silver-dev'; root: string; meetings: () => Meeting[] }[] = [
-    { set: 'committee', root: COMMITTEE_DIR, meetings: () => ADJUDICATED_SETS.committee.meetings().filter((m) => m.name.startsWith('education_')) },
+    { set: 'committee', root: answersRoot('committee'), meetings: () => ADJUDICATED_SETS.committee.meetings().filter((m) => m.name.startsWith('education_')) },
     { set: 'silver-dev', root: SILVER_DIR, meetings: () => loadSilver().filter((m) => fs.existsSync(path.join(SILVER_DIR, 'model-answers-development-v9', m.name))) },
-    { set: 'real', root: path.dirname(MODEL_ANSWERS_DIR), meetings: () => ADJUDICATED_SETS.real.meetings().filter((m) => (REAL_HELD_OUT as readonly string[]).includes(m.name)) },
-    { set: 'ami-natural', root: AMI_NATURAL_DIR, meetings: () => ADJUDICATED_SETS['ami-natural'].meetings() },
+    { set: 'real', root: answersRoot('real'), meetings: () => ADJUDICATED_SETS.real.meetings().filter((m) => (REAL_HELD_OUT as readonly string[]).includes(m.name)) },
+    { set: 'ami-natural', root: answersRoot('ami-natural'), meetings: () => ADJUDICATED_SETS['ami-natural'].meetings() },
   ];
   for (const { set, root, meetings } of sets) {
     it(`${set}: both runs replay${set === 'silver-dev' ? '' : ', and the trial round judged today\'s candidates'}${set === 'real' || set === 'ami-natural' ? ', and each list is the one judged' : ''}`, async () => {
