@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Turns one AMI meeting's word-level manual transcription (the AMI Meeting Corpus's `ami_public_manual_1.6.2`,
- * `words/<id>.<speaker>.words.xml`, one file per speaker) into the notes eval's `<id>.txt` ("Speaker A: text" per turn):
+ * `words/<id>.<speaker>.words.xml`, one file per speaker; an ICSI meeting's `ICSI_plus_NXT` `Words/` files have the same
+ * form) into the notes eval's `<id>.txt` ("Speaker A: text" per turn):
  * for the AMI meetings QMSum never took (the non-scenario EN, IB and IN meetings: real research and project meetings
  * of the AMI partners), so that the notes can be measured on meetings no prompt, rule or label was written on.
  *
@@ -18,6 +19,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const PAUSE_SECONDS = 1.0;
+const JOINING_CLASSES = new Set(['.', 'CM', 'APOSS', 'HYPH', 'QM']);
 
 function decode(text) {
   return text
@@ -33,7 +35,12 @@ function wordsOf(xml) {
     const end = /endtime="([\d.]+)"/.exec(m[1]);
     const text = decode(m[2]).trim();
     if (!text) continue;
-    words.push({ start: start ? Number(start[1]) : NaN, end: end ? Number(end[1]) : NaN, text, punc: /punc="true"/.test(m[1]) });
+    // AMI marks punctuation `punc="true"`; the ICSI corpus's NXT words class it (`c="."`, `c="CM"` a comma, `c="APOSS"`
+    // a possessive 's, `c="HYPH"` a hyphen): each joins the word before it.
+    const cls = /\bc="([^"]*)"/.exec(m[1])?.[1];
+    // ICSI splits contractions ("he 'll", "do n't") and hyphenated words ("Mm - hmm"): they are written whole again.
+    const joins = /punc="true"/.test(m[1]) || JOINING_CLASSES.has(cls) || /^(?:'(?:ll|re|ve|s|d|m)|n't)$/i.test(text) || words[words.length - 1]?.cls === 'HYPH';
+    words.push({ start: start ? Number(start[1]) : NaN, end: end ? Number(end[1]) : NaN, text, punc: joins, cls });
   }
   return words;
 }

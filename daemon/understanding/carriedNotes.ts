@@ -24,9 +24,9 @@ export interface NotedEntry {
 
 /**
  * How much of the notes so far a prompt carries. Open decisions come first (a later part is where they get settled),
- * then the entries said most recently (a restatement mostly follows its first saying closely; BENCHMARKS.md's
- * repeats were in the next part or two), up to `maxEntries` and `chars` of JSON: a long meeting's prompt stays near
- * the size of a v6 prompt (a part is 6000 characters of transcript).
+ * then the entries these lines mention ({@link mentionedIn}), then the entries said most recently (a restatement mostly
+ * follows its first saying closely; BENCHMARKS.md's repeats were in the next part or two), up to `maxEntries` and
+ * `chars` of JSON: a long meeting's prompt stays near the size of a v6 prompt (a part is 6000 characters of transcript).
  */
 export const NOTED_BOUNDS = { maxEntries: 30, chars: 3000 };
 
@@ -43,10 +43,30 @@ function notedJson(e: NotedEntry): string {
     : { id: e.id, kind: 'actionItem', text: e.text, owner: e.owner ?? null, said: clock(e.firstT0) });
 }
 
-/** The entries a prompt shows (in meeting order) within the bounds, and how many were left out. */
-export function boundNoted(entries: readonly NotedEntry[], bounds = NOTED_BOUNDS): { shown: NotedEntry[]; left: number } {
+/**
+ * How strongly a part's lines mention each noted entry: the entry's words of four letters or more that the lines say
+ * too, counting only words at most a quarter of the entries share (in a meeting about a remote control, "remote" names
+ * no entry; "rubber" or "scroll-wheel" does). A decision-dense meeting's notes outgrow the bound, and recency alone
+ * hid the very entries a later part restated, which the model then added again (TS3012c, abstracts/README.md).
+ */
+export function mentionedIn(entries: readonly NotedEntry[], lines: string): Map<NotedEntry, number> {
+  const said = contentWords(lines);
+  const wordsOf = new Map(entries.map((e) => [e, [...contentWords(e.text)].filter((w) => w.length >= 4)] as const));
+  const entriesWith = new Map<string, number>();
+  for (const words of wordsOf.values()) for (const w of words) entriesWith.set(w, (entriesWith.get(w) ?? 0) + 1);
+  const common = Math.max(1, Math.floor(entries.length / 4));
+  return new Map([...wordsOf].map(([e, words]) => [e, words.filter((w) => said.has(w) && entriesWith.get(w)! <= common).length]));
+}
+
+/**
+ * The entries a prompt shows (in meeting order) within the bounds, and how many were left out. `lines`: the text of
+ * the part the prompt reads, whose mentioned entries come before the merely recent ones.
+ */
+export function boundNoted(entries: readonly NotedEntry[], bounds = NOTED_BOUNDS, lines?: string): { shown: NotedEntry[]; left: number; mentioned?: true } {
   const open = (e: NotedEntry) => e.kind === 'decision' && e.standing === 'open';
-  const byPriority = [...entries].sort((a, b) => Number(open(b)) - Number(open(a)) || b.lastT0 - a.lastT0);
+  const mentions = lines === undefined ? undefined : mentionedIn(entries, lines);
+  const mentioned = (e: NotedEntry) => mentions?.get(e) ?? 0;
+  const byPriority = [...entries].sort((a, b) => Number(open(b)) - Number(open(a)) || mentioned(b) - mentioned(a) || b.lastT0 - a.lastT0);
   const shown: NotedEntry[] = [];
   let used = 0;
   for (const e of byPriority) {
@@ -56,12 +76,12 @@ export function boundNoted(entries: readonly NotedEntry[], bounds = NOTED_BOUNDS
     used += cost;
   }
   shown.sort((a, b) => a.firstT0 - b.firstT0 || a.id.localeCompare(b.id));
-  return { shown, left: entries.length - shown.length };
+  return { shown, left: entries.length - shown.length, ...(lines === undefined ? {} : { mentioned: true as const }) };
 }
 
-/** The user message's section of the notes so far. */
-export function notedSection(shown: readonly NotedEntry[], left: number): string[] {
-  const more = left ? ` ${left} more, the least recent, are not shown` : '';
+/** The user message's section of the notes so far (`mentioned`: bounded by what the lines mention, then recency). */
+export function notedSection(shown: readonly NotedEntry[], left: number, mentioned = false): string[] {
+  const more = !left ? '' : mentioned ? ` ${left} more, the least recent of those these lines do not mention, are not shown` : ` ${left} more, the least recent, are not shown`;
   return [`Noted in earlier parts (JSON, one per line;${more || ' all of them'}):`, ...(shown.length ? shown.map(notedJson) : ['(nothing yet)'])];
 }
 

@@ -6,7 +6,7 @@
  */
 import { ChunkExtraction, DecisionStanding, NotedUpdate } from '../../protocol/protocol';
 import { boundNoted, NOTED_BOUNDS, NotedEntry, nearDuplicate, sameIdentifiers } from './carriedNotes';
-import { ModelChunk, NOTES_PROMPT_DEFAULT, NotesPrompt, ShownItem } from './chunks';
+import { ModelChunk, NOTED_BOUND_DEFAULT, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, ShownItem } from './chunks';
 import { NameTies } from '../speakers/nameTies';
 
 const STOP = new Set('a an the to of and or for on in at by with we i you it is be will ll that this so do'.split(' '));
@@ -290,7 +290,8 @@ export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (C
  * stands (the model's with ids `A<n>`/`D<n>`, the rule items of earlier parts with their own ids; not those dismissed,
  * folded or dropped) with its standing or owner now, bounded (carriedNotes.ts's boundNoted).
  */
-export function notedBefore(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], position: number, bounds = NOTED_BOUNDS): { shown: NotedEntry[]; left: number } {
+export function notedBefore(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], position: number, bounds = NOTED_BOUNDS,
+  bound: NotedBound = NOTED_BOUND_DEFAULT): { shown: NotedEntry[]; left: number } {
   const state = mergeState(chunks.slice(0, position), answers.slice(0, position), true);
   const t0Of = new Map(chunks.flatMap((c) => c.lines.map((l) => [l.segmentId, l.t0] as const)));
   const times = (segments: string[]) => segments.map((id) => t0Of.get(id) ?? 0);
@@ -318,7 +319,7 @@ export function notedBefore(chunks: readonly ModelChunk[], answers: readonly (Ch
     if (standing === 'dropped') continue;
     entries.push({ id: rule.id, kind: 'decision', text: rewrite?.text ?? rule.text, standing, firstT0: t0, lastT0: t0 });
   }
-  return boundNoted(entries, bounds);
+  return boundNoted(entries, bounds, bound === 'mentioned' ? chunks[position]?.lines.map((l) => l.text).join('\n') : undefined);
 }
 
 /**
@@ -333,11 +334,11 @@ export interface EarlierParts { chunks: readonly ModelChunk[]; answers: readonly
 
 /**
  * `chunk` as prompt v7 or v8 sends it (`prompt`; absent: NOTES_PROMPT_DEFAULT): with what every chunk before it
- * (`earlier`: all of them, answered) noted. The one place a carried-notes prompt's notes are made, for a call and for
+ * (`earlier`: all of them, answered) noted, bounded as `bound` says. The one place a carried-notes prompt's notes are made, for a call and for
  * a local model's reading ahead of it alike: the same parts give the same prompt, whose start the read ahead then holds.
  */
-export function withNotedBefore(chunk: ModelChunk, earlier: EarlierParts, prompt: NotesPrompt = NOTES_PROMPT_DEFAULT): ModelChunk {
-  const noted = notedBefore([...earlier.chunks, chunk], earlier.answers, earlier.chunks.length);
+export function withNotedBefore(chunk: ModelChunk, earlier: EarlierParts, prompt: NotesPrompt = NOTES_PROMPT_DEFAULT, bound: NotedBound = NOTED_BOUND_DEFAULT): ModelChunk {
+  const noted = notedBefore([...earlier.chunks, chunk], earlier.answers, earlier.chunks.length, NOTED_BOUNDS, bound);
   return { ...chunk, noted: prompt >= 8 ? { ...noted, prompt } : noted };
 }
 

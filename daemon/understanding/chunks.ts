@@ -19,6 +19,15 @@ export type NotesPrompt = 7 | 8 | 9;
  */
 export const NOTES_PROMPT_DEFAULT: NotesPrompt = 8;
 
+/**
+ * Which noted entries a prompt shows once the notes outgrow the bound (carriedNotes.ts's boundNoted): `mentioned`, the
+ * entries the part's lines mention before the merely recent ones (the default since 2026-11-30: in a decision-dense
+ * meeting recency alone hid the entries a part restated, and the model added them again); `recent`, recency alone, as
+ * the answers recorded before it were asked.
+ */
+export type NotedBound = 'mentioned' | 'recent';
+export const NOTED_BOUND_DEFAULT: NotedBound = 'mentioned';
+
 export interface ChunkLine { segmentId: string; speaker: string; t0: number; text: string }
 
 /** A rule-based item shown to the model in a chunk (it may dismiss it; an action item, rewrite it). */
@@ -36,7 +45,8 @@ export interface ModelChunk {
   /**
    * Prompt v7 (issue 56): what the parts before this one noted, as its prompt shows it (bounded: carriedNotes.ts's
    * boundNoted); absent: a v6 prompt, each part read alone. `prompt: 8`: prompt v8, whose answer may also refine a
-   * noted entry's words (carriedNotes.ts's NOTED_SHAPE_V8); absent: v7.
+   * noted entry's words (carriedNotes.ts's NOTED_SHAPE_V8); absent: v7. `mentioned`: bounded by what its lines mention
+   * first (NotedBound).
    */
-  noted?: { shown: NotedEntry[]; left: number; prompt?: NotesPrompt };
+  noted?: { shown: NotedEntry[]; left: number; prompt?: NotesPrompt; mentioned?: true };
 }

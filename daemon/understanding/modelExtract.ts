@@ -17,8 +17,8 @@ import { ActionItemRecord, DecisionRecord, JournalContents, JournalRecord, lates
 import { clock, NOTED_RULES, NOTED_RULES_V8, NOTED_RULES_V9, NOTED_SHAPE, NOTED_SHAPE_V8, notedSection, validateNoted } from './carriedNotes';
 import { ReducedExtraction, ReducedStep, words } from './chunkMerge';
 
-export type { ChunkLine, ModelChunk, NotesPrompt, ShownItem } from './chunks';
-export { NOTES_PROMPT_DEFAULT } from './chunks';
+export type { ChunkLine, ModelChunk, NotedBound, NotesPrompt, ShownItem } from './chunks';
+export { NOTED_BOUND_DEFAULT, NOTES_PROMPT_DEFAULT } from './chunks';
 import type { ChunkLine, ModelChunk, ShownItem } from './chunks';
 
 export interface ChunkOptions {
@@ -187,7 +187,7 @@ export function chunkMessages(meeting: MeetingInfo, chunk: ModelChunk, chunks: n
       ? { id: i.id, kind: i.kind, text: i.text, owner: i.owner ?? null, due: i.due ?? null, segment: i.segmentId }
       : { id: i.id, kind: i.decisionKind ?? 'decision', standing: i.standing ?? 'decided', text: i.text, segment: i.segmentId }))),
     '',
-    ...(chunk.noted ? [...notedSection(chunk.noted.shown, chunk.noted.left), ''] : []),
+    ...(chunk.noted ? [...notedSection(chunk.noted.shown, chunk.noted.left, chunk.noted.mentioned), ''] : []),
     'Transcript:',
     ...chunk.lines.map((l) => `[${l.segmentId}] ${clock(l.t0)} ${l.speaker}: ${l.text}`),
   ].join('\n');

@@ -12,7 +12,7 @@ import { droppedPoints, finalOutcomes, rollOver, rollSummary, settleAtStop, sett
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournaledTemplate, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
 import { isoDate } from './dates';
-import { MeetingInfo, modelChunks, NOTES_PROMPT_DEFAULT, NotesPrompt, modelExtractionRecords, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
+import { MeetingInfo, modelChunks, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, modelExtractionRecords, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
 import { CarriedTally, finalEntries, reduceChunks } from './chunkMerge';
 import { restatementsAtStop } from './restatements';
 
@@ -48,7 +48,7 @@ export interface MeetingDate { date: Date; known: boolean }
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
   chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true } | { restatements: true })): void },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean } = {}): Promise<TranscriptModelResult> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean } = {}): Promise<TranscriptModelResult> {
   const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
@@ -70,7 +70,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const day = isoDate(meetingDate);
   const meeting: MeetingInfo = { title: header.title, date: header.startedAt, ...(known ? {} : { fileChangedOn: day }) };
   const run = await runModelExtraction('cli', meeting, chunks, {
-    settings, chat, signal, progress, report: () => undefined, ...(how.carryNotes ? { carryNotes: true, ...(how.notesPrompt ? { notesPrompt: how.notesPrompt } : {}) } : {}),
+    settings, chat, signal, progress, report: () => undefined, ...(how.carryNotes ? { carryNotes: true, ...(how.notesPrompt ? { notesPrompt: how.notesPrompt } : {}), ...(how.notedBound ? { notedBound: how.notedBound } : {}) } : {}),
   });
   // The rolling summary (when asked for: the evals replay recorded extraction answers only), as a meeting's: nothing
   // is asked once the run was declined, cancelled or out of budget.

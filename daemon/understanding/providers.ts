@@ -19,7 +19,7 @@ import {
   ExtractionProgressParams, LanguageModelChatParams,
 } from '../../protocol/protocol';
 import { isLocalhostName, validateLanguageModelChatResult } from '../../protocol/validate';
-import { chunkMessages, liveChunkMessages, MeetingInfo, ModelChunk, ModelRunSummary, NotesPrompt, parseChunkAnswer } from './modelExtract';
+import { chunkMessages, liveChunkMessages, MeetingInfo, ModelChunk, ModelRunSummary, NotedBound, NotesPrompt, parseChunkAnswer } from './modelExtract';
 import { EarlierParts, withNotedBefore } from './chunkMerge';
 import type { Logger } from '../log';
 
@@ -160,6 +160,8 @@ export interface ExtractionRunOptions {
   carryNotes?: boolean;
   /** With `carryNotes`: the carried-notes prompt, v7 or v8 (a noted entry's words may be refined); absent: NOTES_PROMPT_DEFAULT (v8). */
   notesPrompt?: NotesPrompt;
+  /** With `carryNotes`: which noted entries a prompt shows past the bound (chunks.ts's NotedBound); absent: NOTED_BOUND_DEFAULT. */
+  notedBound?: NotedBound;
   /**
    * With `carryNotes`, a meeting sent over several runs (live: chunk by chunk): the chunks sent in earlier runs and
    * their answers, which the first chunk's notes come from. Absent: `chunks` starts the meeting.
@@ -286,7 +288,7 @@ export async function runModelExtraction(sessionId: string, meeting: MeetingInfo
       // In order, one at a time: every chunk before this one is answered.
       const chunk = options.carryNotes ? withNotedBefore(chunks[position], {
         chunks: [...options.earlier?.chunks ?? [], ...chunks.slice(0, position)], answers: [...options.earlier?.answers ?? [], ...answers.slice(0, position)],
-      }, options.notesPrompt) : chunks[position];
+      }, options.notesPrompt, options.notedBound) : chunks[position];
       const result = await runChunk(chunk);
       if (result === 'budget') {
         budgetSpent = true;

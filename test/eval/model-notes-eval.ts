@@ -47,10 +47,15 @@
  *       the restatement check at stop (issue 56, restatements.ts) over each meeting's final lists (with --answers and
  *       carried notes): writes RDIR/<meeting>/restatements.prompt.txt (and its sha256) for a model run elsewhere, or
  *       replays RDIR/<meeting>/restatements.answer.txt and scores the lists as the check left them.
- *   … --meetings silver | silver-held-out | silver-dev | committee | ami-natural
+ *   … --noted-bound mentioned | recent
+ *       with --prompts DIR: which noted entries a prompt shows past the bound (chunks.ts's NotedBound; default: as DIR's
+ *       answers were asked, else the daemon's, `mentioned`); given for a folder answered before, its later parts are
+ *       asked anew and the folder marked (NOTED_BOUND_MARK).
+ *   … --meetings silver | silver-held-out | silver-dev | committee | ami-natural | abstracts
  *       the silver set, or a part of it, instead of the real set (its answers: test/fixtures/real-meetings/silver/model-answers);
  *       committee: QMSum's committee hearings (test/fixtures/real-meetings/committee); ami-natural: the AMI corpus's
- *       non-scenario meetings (test/fixtures/real-meetings/ami-natural).
+ *       non-scenario meetings (test/fixtures/real-meetings/ami-natural); abstracts: the two meetings QMSum never took
+ *       that the corpora summarised (test/fixtures/real-meetings/abstracts).
  *
  * A measurement: the exit code is always 0.
  */
@@ -67,11 +72,11 @@ import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '
 import { loadDoublyLabelled } from './notes-agreement';
 import { ADJUDICATED_SETS, AdjudicationTally, kappa, withPooledLabels } from './adjudication';
 import { measureSummary, SummaryMeasure, summaryReport } from './model-summary-eval';
-import { NOTES_PROMPT_DEFAULT, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
+import { NOTED_BOUND_DEFAULT, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
 import { FinalLists, readRepeats, writeDuplicatesPrompt } from './duplicates';
 import { RESTATEMENT_HEADING } from '../../daemon/understanding/restatements';
 import {
-  AMI_NATURAL_DIR, COMMITTEE_DIR, evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
+  ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
   selectMeetings, SETS, silverDevelopment, silverHeldOut, standingLines, standingOf,
 } from './notes-eval';
 
@@ -101,7 +106,13 @@ export const NOTES_PROMPT_V8_MARK = 'notes-prompt-v8.txt';
 export const NOTES_PROMPT_V9_MARK = 'notes-prompt-v9.txt';
 export const answersNotesPrompt = (dir: string): NotesPrompt => (fs.existsSync(path.join(dir, NOTES_PROMPT_V9_MARK)) ? 9 : fs.existsSync(path.join(dir, NOTES_PROMPT_V8_MARK)) ? 8 : 7);
 /** How recorded answers were asked: with carried notes or not, and which carried-notes prompt. */
-export const recordedHow = (dir: string) => ({ carryNotes: answersCarryNotes(dir), notesPrompt: answersNotesPrompt(dir) });
+/**
+ * Answers asked with the bound that shows the entries a part's lines mention (chunks.ts's NotedBound, the default since
+ * 2026-11-30) carry this file; those recorded before it were asked with recency alone and replay so.
+ */
+export const NOTED_BOUND_MARK = 'noted-bound-mentioned.txt';
+export const answersNotedBound = (dir: string): NotedBound => (fs.existsSync(path.join(dir, NOTED_BOUND_MARK)) ? 'mentioned' : 'recent');
+export const recordedHow = (dir: string) => ({ carryNotes: answersCarryNotes(dir), notesPrompt: answersNotesPrompt(dir), notedBound: answersNotedBound(dir) });
 /** What a judge of repeats reads of a meeting (duplicates.ts): its final decisions and action items. */
 export const finalLists = (r: MeetingRun): FinalLists => ({ decisions: r.result.decisions, actionItems: r.result.actionItems });
 
@@ -110,11 +121,13 @@ export const replayRecorded = (meeting: Meeting, dir: string, restatements?: str
   runMeeting(meeting, replayingChat(path.join(dir, meeting.name)), undefined,
     { ...recordedHow(dir), ...(restatements ? { restatements: replayingChat(path.join(restatements, meeting.name)) } : {}) });
 
-export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7): void {
+export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7, bound: NotedBound = 'recent'): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, CARRIED_NOTES_MARK), 'These answers are to extraction prompt v7 (each part read with what the parts before it noted): replayed with carried notes.\n');
   if (prompt === 8) fs.writeFileSync(path.join(dir, NOTES_PROMPT_V8_MARK), 'These answers are to extraction prompt v8 (v7, and a later part may refine a noted entry\'s words): replayed with prompt v8.\n');
   if (prompt === 9) fs.writeFileSync(path.join(dir, NOTES_PROMPT_V9_MARK), 'These answers are to extraction prompt v9 (v8, one action item for each person given the work, the running of the meeting no decision): replayed with prompt v9.\n');
+  if (bound === 'mentioned') fs.writeFileSync(path.join(dir, NOTED_BOUND_MARK), 'These answers were asked with the noted entries a part\'s lines mention shown before the merely recent ones: replayed so.\n');
+  else fs.rmSync(path.join(dir, NOTED_BOUND_MARK), { force: true });
 }
 
 const promptText = (system: string, user: string) => `${system}\n\n${user}\n`;
@@ -204,7 +217,7 @@ export function withSpeakingTimes(lines: SpokenLine[]): SpokenLine[] {
 /** One meeting through the CLI's model extraction: the finds as the eval scores them, and the dismissed rule items. */
 export async function runMeeting(meeting: Meeting, chat: Chat,
   settings: EnhancementSettings = { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1' },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; restatements?: Chat } = {}): Promise<MeetingRun> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; restatements?: Chat } = {}): Promise<MeetingRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, not local time: the prompt shows the date as ISO, and recorded answers must replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -224,7 +237,7 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
   };
   const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, undefined, watched, undefined,
     // The prompt is always named: v7's recorded answers replay as v7 whatever the daemon's default.
-    how.carryNotes ? { carryNotes: true, notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT, ...(how.restatements ? { checkRestatements: true } : {}) } : {});
+    how.carryNotes ? { carryNotes: true, notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT, notedBound: how.notedBound ?? NOTED_BOUND_DEFAULT, ...(how.restatements ? { checkRestatements: true } : {}) } : {});
   // Dismissed items carry their text only: placed on the rule item of that text.
   // A model's find is shown at the line the journal anchors it on; in `citedPredictions` the lines it cites count as its mentions.
   const cites = (x: { segments?: string[] }) => (x.segments ? { mentions: x.segments.map((id) => Number(id.slice(2)) - 1) } : {});
@@ -298,6 +311,13 @@ async function main(argv: string[]): Promise<void> {
   if (version !== undefined && recordedPrompt !== undefined && Number(version) !== recordedPrompt) {
     throw new Error(`--prompt-version ${version}: ${answersDir ?? prompts} holds prompt v${recordedPrompt}'s answers`);
   }
+  // The bound of the notes a prompt shows: as recorded answers were asked (their folder's mark), else --noted-bound, else
+  // the daemon's (NOTED_BOUND_DEFAULT). --noted-bound on a --prompts folder answered before asks its later parts anew.
+  const boundFlag = flagValue(argv, '--noted-bound');
+  if (boundFlag !== undefined && boundFlag !== 'mentioned' && boundFlag !== 'recent') throw new Error(`--noted-bound ${boundFlag}: mentioned or recent`);
+  if (boundFlag !== undefined && answersDir !== undefined) throw new Error('--noted-bound goes with --prompts DIR (--answers DIR replays as its folder says)');
+  const recordedBound = answersDir !== undefined ? answersNotedBound(answersDir) : prompts !== undefined && answersCarryNotes(prompts) ? answersNotedBound(prompts) : undefined;
+  const notedBound: NotedBound = (boundFlag as NotedBound | undefined) ?? recordedBound ?? NOTED_BOUND_DEFAULT;
   const carryNotes = argv.includes('--carry') || Number(version ?? 7) >= 8 || (recordedPrompt ?? 7) >= 8 || (answersDir !== undefined ? answersCarryNotes(answersDir) : !argv.includes('--no-carry') && !flagValue(argv, '--record') && CARRY_NOTES_DEFAULT);
   if (prompts && !carryNotes) throw new Error('--prompts DIR records v7 prompts in rounds: give --carry too (v6 prompts: --record DIR)');
   if (record && carryNotes) throw new Error('--record writes every prompt at once, which v7 cannot (each depends on the answers before it): --prompts DIR --carry');
@@ -307,8 +327,9 @@ async function main(argv: string[]): Promise<void> {
   const threads = flagValue(argv, '--threads');
   if ([record, answers, endpoint, local, prompts].filter(Boolean).length !== 1) throw new Error('give one of --endpoint URL, --local MODEL.gguf, --record DIR, --answers DIR, --prompts DIR');
   if (threads !== undefined && (!local || !/^[1-9]\d*$/.test(threads))) throw new Error('--threads N (a whole number from 1) goes with --local');
-  // --meetings silver | silver-held-out | silver-dev | committee | ami-natural: the silver set, a part of it, the
-  // committee hearings or the AMI corpus's non-scenario meetings instead of the real set
+  // --meetings silver | silver-held-out | silver-dev | committee | ami-natural | abstracts: the silver set, a part of it,
+  // the committee hearings, the AMI corpus's non-scenario meetings or the two meetings with the corpora's summaries
+  // instead of the real set
   // (test/fixtures/real-meetings/README.md).
   const set = flagValue(argv, '--meetings') ?? 'real';
   const parts: Record<string, () => Meeting[]> = {
@@ -318,6 +339,7 @@ async function main(argv: string[]): Promise<void> {
     'silver-dev': () => silverDevelopment(loadSilver()),
     committee: () => loadSilver(COMMITTEE_DIR),
     'ami-natural': () => loadSilver(AMI_NATURAL_DIR),
+    abstracts: () => loadSilver(ABSTRACTS_DIR),
   };
   if (!parts[set]) throw new Error(`--meetings ${set}: one of ${Object.keys(parts).join(', ')}`);
   const all = parts[set]();
@@ -325,7 +347,7 @@ async function main(argv: string[]): Promise<void> {
   // --labels pooled-check: the real set's first round as the check's adjudicator (who also judged decoys) left it.
   const labelsFrom = flagValue(argv, '--labels') ?? 'first';
   if (!['first', 'pooled', 'pooled-check'].includes(labelsFrom)) throw new Error(`--labels ${labelsFrom}: first, pooled or pooled-check`);
-  const adjudicated = set === 'real' || set === 'silver-held-out' || set === 'committee' || set === 'ami-natural' ? set : undefined;
+  const adjudicated = set === 'real' || set === 'silver-held-out' || set === 'committee' || set === 'ami-natural' || set === 'abstracts' ? set : undefined;
   if (labelsFrom !== 'first' && !adjudicated) throw new Error(`--labels ${labelsFrom}: only the real set, the silver held-out part, the committee hearings and the AMI non-scenario meetings have been adjudicated`);
   if (labelsFrom === 'pooled-check' && set !== 'real') throw new Error('--labels pooled-check: only the real set has a check');
   const restatementPrompts = flagValue(argv, '--restatement-prompts');
@@ -350,14 +372,14 @@ async function main(argv: string[]): Promise<void> {
     for (const m of meetings) {
       if (prompts) {
         const next = nextPromptChat(path.join(prompts, m.name));
-        await runMeeting(m, next, settings, { carryNotes, notesPrompt });
+        await runMeeting(m, next, settings, { carryNotes, notesPrompt, notedBound });
         if (next.pending()) written.push(`${m.name}/${next.pending()}`);
         continue;
       }
       const chat = record ? recordingChat(path.join(record, m.name)) : answers ? replayingChat(path.join(answers, m.name)) : host ? localChat(host) : undefined;
       const restatements = restatementPrompts ? recordingChat(path.join(restatementPrompts, m.name))
         : restatementAnswers ? replayingChat(path.join(restatementAnswers, m.name)) : undefined;
-      const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings, { carryNotes, notesPrompt, ...(restatements ? { restatements } : {}) });
+      const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings, { carryNotes, notesPrompt, notedBound, ...(restatements ? { restatements } : {}) });
       runs.push(run);
       process.stderr.write(`${m.name}: ${run.result.message}\n`);
       for (const e of run.errors) process.stderr.write(`  ${m.name}: ${e}\n`);
@@ -380,7 +402,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (prompts) {
-    markCarriedNotes(prompts, notesPrompt);
+    markCarriedNotes(prompts, notesPrompt, notedBound);
     process.stdout.write(written.length
       ? `${written.length} prompt(s) to answer under ${prompts} (then run this again): ${written.join(', ')}\n`
       : `every meeting is complete under ${prompts}: score it with --answers ${prompts}${notesPrompt >= 8 ? '' : ' --carry'}\n`);

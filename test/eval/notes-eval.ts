@@ -47,6 +47,12 @@ export const COMMITTEE_DIR = path.join(REAL_MEETINGS_DIR, 'committee');
  * meetings QMSum never took, labelled twice, prompt v8 measured there once (2026-11-29); read with {@link loadSilver}.
  */
 export const AMI_NATURAL_DIR = path.join(REAL_MEETINGS_DIR, 'ami-natural');
+/**
+ * Meetings with the corpora's own human summaries that nothing here had read (test/fixtures/real-meetings/abstracts/
+ * README.md): two meetings QMSum never took (an AMI scenario meeting, an ICSI meeting), read with {@link loadSilver};
+ * their summary set adds the four ami-natural meetings the AMI corpus summarised.
+ */
+export const ABSTRACTS_DIR = path.join(REAL_MEETINGS_DIR, 'abstracts');
 
 export interface Targets {
   actionRecall: number;

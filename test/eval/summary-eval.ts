@@ -54,13 +54,13 @@ import * as path from 'node:path';
 import { EnhancementSettings } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { extract } from '../../daemon/understanding/extract';
-import { chunkLines, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
+import { chunkLines, NotedBound, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
 import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { Chat } from '../../daemon/understanding/providers';
-import { answersCarryNotes, answersNotesPrompt, MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
+import { answersCarryNotes, answersNotedBound, answersNotesPrompt, MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
 import { kappa } from './adjudication';
-import { COMMITTEE_DIR, flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverDevelopment, silverHeldOut } from './notes-eval';
+import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverDevelopment, silverHeldOut } from './notes-eval';
 
 export const REFERENCES_FILE = path.join(REAL_MEETINGS_DIR, 'summaries.json');
 export const SUMMARIES_DIR = path.join(REAL_MEETINGS_DIR, 'summaries');
@@ -75,7 +75,7 @@ export const CHECK_JUDGEMENTS_DIR = path.join(SUMMARIES_DIR, 'judgements-check')
  * or its development part (`--meetings silver-development`: 90 meetings to choose on).
  */
 export interface SummarySet { meetings(): Meeting[]; references: string; answers: string; judgements: string; check: string; extraction: string; parts: 'development' | 'none' }
-export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-development' | 'committee', SummarySet> = {
+export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-development' | 'committee' | 'abstracts', SummarySet> = {
   real: { meetings: () => loadMeetings(REAL_MEETINGS_DIR), references: REFERENCES_FILE, answers: SUMMARY_ANSWERS_DIR, judgements: JUDGEMENTS_DIR, check: CHECK_JUDGEMENTS_DIR, extraction: MODEL_ANSWERS_DIR, parts: 'development' },
   'silver-held-out': {
     meetings: () => silverHeldOut(loadSilver()), references: path.join(SILVER_DIR, 'summaries.json'), answers: path.join(SILVER_DIR, 'summaries', 'answers'),
@@ -94,22 +94,44 @@ export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-developme
     meetings: () => loadSilver(COMMITTEE_DIR), references: path.join(COMMITTEE_DIR, 'summaries.json'), answers: path.join(COMMITTEE_DIR, 'summaries', 'answers'),
     judgements: path.join(COMMITTEE_DIR, 'summaries', 'judgements'), check: path.join(COMMITTEE_DIR, 'summaries', 'judgements-check'), extraction: path.join(COMMITTEE_DIR, 'model-answers-v8'), parts: 'none',
   },
+  // The meetings the AMI and ICSI corpora summarised that nothing here had read for a summary (abstracts/README.md): two
+  // meetings QMSum never took and the four ami-natural meetings with an abstract; the reference is each corpus's own
+  // abstract and decisions. Its extraction answers lie in two sets' folders (a list: each meeting from the first that has it).
+  abstracts: {
+    meetings: () => [...loadSilver(ABSTRACTS_DIR), ...loadSilver(AMI_NATURAL_DIR).filter((m) => AMI_NATURAL_ABSTRACTS.includes(m.name))],
+    references: path.join(ABSTRACTS_DIR, 'summaries.json'), answers: path.join(ABSTRACTS_DIR, 'summaries', 'answers'),
+    judgements: path.join(ABSTRACTS_DIR, 'summaries', 'judgements'), check: path.join(ABSTRACTS_DIR, 'summaries', 'judgements-check'),
+    extraction: [path.join(ABSTRACTS_DIR, 'model-answers-v8'), path.join(AMI_NATURAL_DIR, 'model-answers-v8')].join(','), parts: 'none',
+  },
 };
+
+/** Of a list of extraction answer folders, the one that holds `meeting`'s answers (the first; else the first folder). */
+export const extractionFolderOf = (folders: readonly string[], meeting: string) => folders.find((d) => fs.existsSync(path.join(d, meeting))) ?? folders[0];
+
+/** The ami-natural meetings the AMI corpus wrote an abstractive summary of (its other non-scenario meetings have none). */
+export const AMI_NATURAL_ABSTRACTS = ['IB4003', 'IB4005', 'IB4010', 'IB4011'];
 
 /** What the report calls each set's meetings. */
 const SET_WORDS: Record<keyof typeof SUMMARY_SETS, string> = {
   real: 'real meetings', 'silver-held-out': 'meetings of the silver set\'s held-out part', 'silver-development': 'meetings of the silver set\'s development part',
-  committee: 'committee hearings',
+  committee: 'committee hearings', abstracts: 'meetings the AMI and ICSI corpora summarised',
 };
 
 /** The real set's first twelve meetings: prompts and rules may be chosen on their figures; the rest are held out. */
 export const DEVELOPMENT = ['ES2002a', 'TS3005a', 'IS1001d', 'ES2007d', 'IS1008c', 'ES2009b', 'TS3010b', 'Bro007', 'Bro008', 'Bro013', 'Bed017', 'Bmr025'];
 
-export interface Reference { id: string; domain: string; split: string; query: string; summary: string }
+/**
+ * A meeting's human summary. QMSum's: the answer to its general query, from its train or val split. A corpus's own
+ * (abstracts/summaries.json): `split` "none" (QMSum never took the meeting) and `origin` saying whose summary it is.
+ */
+export interface Reference { id: string; domain: string; split: string; query: string; summary: string; origin?: string }
 
 export function loadReferences(file = REFERENCES_FILE): Map<string, Reference> {
   const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { meetings: Reference[] };
-  for (const m of data.meetings) if (m.split !== 'train' && m.split !== 'val') throw new Error(`${file}: ${m.id} is from QMSum's ${m.split} split: only train and val may be used`);
+  for (const m of data.meetings) {
+    const corpus = m.split === 'none' && m.origin !== undefined;
+    if (m.split !== 'train' && m.split !== 'val' && !corpus) throw new Error(`${file}: ${m.id} is from QMSum's ${m.split} split: only train and val may be used`);
+  }
   return new Map(data.meetings.map((m) => [m.id, m]));
 }
 
@@ -208,7 +230,7 @@ export interface SummaryRun {
  * recorded file (a changed prompt); a prompt with no answer leaves it `pending`.
  */
 export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string, record: boolean,
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; settleVersion?: SettleVersion; noLists?: boolean } = {}): Promise<SummaryRun> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; noLists?: boolean } = {}): Promise<SummaryRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, as model-notes-eval.ts dates it: the prompts replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -360,8 +382,8 @@ function writeJudgements(j: JudgementFile, dir: string): void {
 /** The prompt that splits a reference summary into facts (it never sees the summary being judged). */
 export function factsPrompt(ref: Reference): string {
   return [
-    'You are helping evaluate automatic meeting notes. Below is a summary of a meeting written by a person (from the QMSum',
-    `dataset, answering the request "${ref.query}").`,
+    'You are helping evaluate automatic meeting notes. Below is a summary of a meeting written by a person',
+    ref.origin !== undefined ? `(${ref.origin}).` : `(from the QMSum dataset, answering the request "${ref.query}").`,
     'Split it into the facts it states: the separate pieces of information a reader learns from it, each of which another',
     'summary of the same meeting could state or miss on its own.',
     '',
@@ -608,7 +630,11 @@ async function main(argv: string[]): Promise<void> {
   const meetings = selectMeetings(set.meetings(), argv);
   // Prompt v8 (issue 56): the extraction's answers say which (model-notes-eval.ts's mark); v8's settle has its rules too.
   const version = flagValue(argv, '--prompt-version');
-  const recordedPrompt = extractionDir === 'none' || extractionDir === 'no-lists' ? 7 : answersNotesPrompt(extractionDir);
+  // A list of folders (DIR,DIR): each meeting's answers from the first that has them; all must hold one prompt's.
+  const extractionDirs = extractionDir.split(',');
+  const prompts = new Set(extractionDirs.filter((d) => d === 'none' || d === 'no-lists' || fs.existsSync(d)).map((d) => (d === 'none' || d === 'no-lists' ? 7 : answersNotesPrompt(d))));
+  if (prompts.size !== 1) throw new Error(`--extraction-answers ${extractionDir}: ${prompts.size ? 'the folders hold different prompts\' answers' : 'no such folder'}`);
+  const recordedPrompt = [...prompts][0];
   if (version !== undefined && version !== String(recordedPrompt)) throw new Error(`--prompt-version ${version}: ${extractionDir} holds prompt v${recordedPrompt}'s answers`);
   const notesPrompt: NotesPrompt = recordedPrompt;
   // --settle-version 9 (issue 56): v9's settle over the same final lists and rolling revisions (the settle prompt alone
@@ -626,9 +652,10 @@ async function main(argv: string[]): Promise<void> {
   const runs: SummaryRun[] = [];
   for (const m of meetings) {
     if (!refs.has(m.name)) throw new Error(`${m.name}: no reference summary in ${set.references} (node scripts/qmsum-summary-fixture.js)`);
-    const extraction = extractionDir === 'none' || noLists ? null : replayingChat(path.join(extractionDir, m.name));
+    const from = extractionFolderOf(extractionDirs, m.name);
+    const extraction = extractionDir === 'none' || noLists ? null : replayingChat(path.join(from, m.name));
     runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, {
-      carryNotes: argv.includes('--carry') || notesPrompt >= 8 || answersCarryNotes(extractionDir), notesPrompt, ...(settleVersion ? { settleVersion } : {}),
+      carryNotes: argv.includes('--carry') || notesPrompt >= 8 || answersCarryNotes(from), notesPrompt, notedBound: answersNotedBound(from), ...(settleVersion ? { settleVersion } : {}),
       ...(noLists ? { noLists } : {}),
     }));
   }
@@ -647,7 +674,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const out: string[] = [];
-  out.push(`Summary eval on ${meetings.length} ${SET_WORDS[setName as keyof typeof SUMMARY_SETS]} (QMSum train/val; reference: each meeting's human summary of the whole meeting)`);
+  out.push(`Summary eval on ${meetings.length} ${SET_WORDS[setName as keyof typeof SUMMARY_SETS]} (${setName === 'abstracts' ? 'reference: each corpus\'s abstract and decisions of the meeting' : 'QMSum train/val; reference: each meeting\'s human summary of the whole meeting'})`);
   if (waiting.length) out.push(`INCOMPLETE: ${waiting.length} meetings lack summary answers (left out below): ${waiting.map((r) => r.meeting.name).join(', ')}`);
   const settleFailed = runs.filter((r) => !r.pending && r.settle && !r.settle.settled);
   out.push(`Settled at stop: ${runs.filter((r) => !r.pending && r.settle?.settled).length}; not settled: ${settleFailed.length}${settleFailed.length ? ` (${settleFailed.map((r) => `${r.meeting.name}: ${r.settle && !r.settle.settled ? r.settle.unsettled : ''}`).join(', ')})` : ''}`, '');

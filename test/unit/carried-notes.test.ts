@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { boundNoted, NotedEntry, nearDuplicate, sameIdentifiers } from '../../daemon/understanding/carriedNotes';
+import { boundNoted, mentionedIn, NotedEntry, nearDuplicate, notedSection, sameIdentifiers } from '../../daemon/understanding/carriedNotes';
 import { chunkMessages, ModelChunk, modelExtractionRecords, parseChunkAnswer } from '../../daemon/understanding/modelExtract';
 import { notedBefore, reduceChunks } from '../../daemon/understanding/chunkMerge';
 import { Chat, runModelExtraction } from '../../daemon/understanding/providers';
@@ -120,6 +120,25 @@ describe('carried notes (prompt v7, issue 56)', () => {
       assert.ok(small.shown.map((e) => JSON.stringify(e).length).length < 11 && small.left > 0);
       assert.equal(boundNoted([], { maxEntries: 30, chars: 200 }).left, 0);
     });
+    it('shows the entries the part\'s lines mention before the merely recent ones, by the words few entries share', () => {
+      // TS3012c (abstracts/README.md): 29 entries outgrew the bound, and recency alone hid "no scroll-wheel" and "covers
+      // are optional" from the part that voted on them again, so the model added both a second time.
+      const decided = (id: string, text: string, t: number): NotedEntry => ({ id, kind: 'decision', text, standing: 'decided', firstT0: t, lastT0: t });
+      const entries = [
+        decided('D1', 'The remote will have no scroll-wheel', 10),
+        decided('D2', 'Covers for the remote are an optional extra', 20),
+        ...Array.from({ length: 8 }, (_, k) => decided(`D${k + 3}`, `The remote gets feature ${k + 3}`, 100 + k)),
+      ];
+      const lines = 'Speaker A: So the scroll-wheel, let us vote on it. No scroll-wheel then, the remote keeps buttons.';
+      const { shown, left } = boundNoted(entries, { maxEntries: 4, chars: 10_000 }, lines);
+      assert.deepEqual(shown.map((e) => e.id), ['D1', 'D8', 'D9', 'D10'], 'the mentioned entry and then the most recent, in meeting order');
+      assert.equal(left, 6);
+      // "remote" is in every entry: it mentions none of them, and without lines the bound is recency alone, as before.
+      assert.equal(mentionedIn(entries, 'the remote').get(entries[1]), 0);
+      assert.equal(mentionedIn(entries, lines).get(entries[0]), 2, '"scroll" and "wheel"');
+      assert.deepEqual(boundNoted(entries, { maxEntries: 4, chars: 10_000 }).shown.map((e) => e.id), ['D7', 'D8', 'D9', 'D10']);
+      assert.match(notedSection(shown, left, true).join('\n'), /6 more, the least recent of those these lines do not mention, are not shown/);
+    });
   });
 
   describe('the answer', () => {
@@ -183,7 +202,7 @@ describe('carried notes (prompt v7, issue 56)', () => {
       empty({ noted: [{ id: 'D2', segments: ['m-6'], standing: 'dropped' }, { id: 'A1', segments: ['m-5'] }, { id: 'D1', segments: ['m-5'] }] }),
     ];
     it('each part after the first is shown what the ones before it noted, as they stand', () => {
-      assert.deepEqual(notedBefore(chunks, answers, 0), { shown: [], left: 0 });
+      assert.deepEqual(notedBefore(chunks, answers, 0), { shown: [], left: 0, mentioned: true });
       assert.deepEqual(notedBefore(chunks, answers, 1).shown.map((e) => [e.id, e.standing]), [['D1', 'decided'], ['D2', 'open']]);
       assert.deepEqual(notedBefore(chunks, answers, 2).shown.map((e) => [e.id, e.standing ?? e.owner]), [['D1', 'decided'], ['D2', 'decided'], ['A1', 'Ben']]);
     });

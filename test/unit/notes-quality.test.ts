@@ -120,7 +120,7 @@ for (const name of ['real', 'silver'] as const) {
  * set's held-out twenty and the silver held-out 45; 2026-11-28): v7 run A real P 0.882 R 0.717, silver held-out P 0.896
  * R 0.577 (the decisions v8 found and v7 did not are labels now: v8's own floors are below).
  */
-const POOLED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee' | 'ami-natural'>, { precision: number; recall: number }> = {
+const POOLED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee' | 'ami-natural' | 'abstracts'>, { precision: number; recall: number }> = {
   real: { precision: 0.86, recall: 0.69 },
   'silver-held-out': { precision: 0.87, recall: 0.55 },
 };
@@ -228,9 +228,20 @@ const AMI_NATURAL_FLOORS: { A: Floors; B: Floors } = {
   A: { actionPrecision: 0.72, actionRecall: 0.85, ownerAccuracy: 0.93, decisionPrecision: 0.8, decisionRecall: 0.79 },
   B: { actionPrecision: 0.71, actionRecall: 0.85, ownerAccuracy: 0.94, decisionPrecision: 0.84, decisionRecall: 0.85 },
 };
-/** Repeats in each run's final lists, judged, at most (measured: committee none, ami-natural one in each run). */
-const UNREAD_SET_REPEATS: Record<'committee' | 'ami-natural', number> = { committee: 0, 'ami-natural': 1 };
-for (const set of ['committee', 'ami-natural'] as const) {
+/**
+ * The two meetings QMSum never took that the corpora summarised (issue 56; test/fixtures/real-meetings/abstracts/
+ * README.md), labelled twice and measured once with the defaults (2026-11-30): 7 labelled items, 24 pooled decisions.
+ * Run A: items P 1.000 / R 0.857, owners 1.000, decisions 0.800 / 0.833; run B: items 0.857 / 0.857, owners 0.833,
+ * decisions 0.774 / 1.000; repeats 0 and 2 (TS3012c run B: two decisions the bound of the notes had hidden from the
+ * part that voted on them again). Two meetings: the floors keep what was measured.
+ */
+const ABSTRACTS_FLOORS: { A: Floors; B: Floors } = {
+  A: { actionPrecision: 0.95, actionRecall: 0.85, ownerAccuracy: 0.95, decisionPrecision: 0.79, decisionRecall: 0.83 },
+  B: { actionPrecision: 0.85, actionRecall: 0.85, ownerAccuracy: 0.83, decisionPrecision: 0.77, decisionRecall: 0.99 },
+};
+/** Repeats in each run's final lists, judged, at most (measured: committee none, ami-natural one in each run, abstracts 0 and 2). */
+const UNREAD_SET_REPEATS: Record<'committee' | 'ami-natural' | 'abstracts', number> = { committee: 0, 'ami-natural': 1, abstracts: 2 };
+for (const set of ['committee', 'ami-natural', 'abstracts'] as const) {
   describe(`Notes quality floors: ${set} set, prompt v8: the adjudication is of today's candidates, and repeats stay under their floor`, function () {
     this.timeout(240_000);
     const meetings = () => ADJUDICATED_SETS[set].meetings();
@@ -269,8 +280,9 @@ const V8_FLOORS: Record<AdjudicatedSet, { A: Floors; B: Floors }> = {
   // The committee hearings (test/fixtures/real-meetings/committee), measured 2026-11-29: above.
   committee: COMMITTEE_FLOORS,
   'ami-natural': AMI_NATURAL_FLOORS,
+  abstracts: ABSTRACTS_FLOORS,
 };
-for (const set of ['real', 'silver-held-out', 'committee', 'ami-natural'] as const) {
+for (const set of ['real', 'silver-held-out', 'committee', 'ami-natural', 'abstracts'] as const) {
   describe(`Notes quality floors: ${set === 'real' ? 'real held-out' : set} set, prompt v8's recorded answers`, function () {
     this.timeout(240_000);
     it('stays at or above its floors in both runs: decisions against the pooled labels, items and owners against the first labeller', async () => {
@@ -301,7 +313,7 @@ for (const set of ['real', 'silver-held-out', 'committee', 'ami-natural'] as con
  * 0.852 / 0.786 (without it: 0.845 / 0.840, 0.867 / 0.742, 0.863 / 0.812, 0.852 / 0.799). Every answer must replay,
  * every list must be the one judged, and the figures stay at or above these floors.
  */
-const RESTATED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee' | 'ami-natural'>, { A: { decisionPrecision: number; decisionRecall: number; folded: number }; B: { decisionPrecision: number; decisionRecall: number; folded: number } }> = {
+const RESTATED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee' | 'ami-natural' | 'abstracts'>, { A: { decisionPrecision: number; decisionRecall: number; folded: number }; B: { decisionPrecision: number; decisionRecall: number; folded: number } }> = {
   real: { A: { decisionPrecision: 0.82, decisionRecall: 0.79, folded: 7 }, B: { decisionPrecision: 0.85, decisionRecall: 0.72, folded: 2 } },
   'silver-held-out': { A: { decisionPrecision: 0.84, decisionRecall: 0.78, folded: 6 }, B: { decisionPrecision: 0.83, decisionRecall: 0.76, folded: 6 } },
 };

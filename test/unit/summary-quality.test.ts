@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { MODEL_ANSWERS_DIR, recordedHow, replayingChat } from '../eval/model-notes-eval';
 import { loadMeetings, REAL_MEETINGS_DIR } from '../eval/notes-eval';
 import { REAL_HELD_OUT } from '../eval/adjudication';
-import { CHECK_JUDGEMENTS_DIR, judgingAgreement, loadReferences, runSummary, scoreRuns, structureOf, SUMMARY_ANSWERS_DIR, SUMMARY_SETS, SummaryRun } from '../eval/summary-eval';
+import { CHECK_JUDGEMENTS_DIR, extractionFolderOf, judgingAgreement, loadReferences, runSummary, scoreRuns, structureOf, SUMMARY_ANSWERS_DIR, SUMMARY_SETS, SummaryRun } from '../eval/summary-eval';
 
 describe('Summary quality floors: the real set, recorded summary answers and judgements', function () {
   this.timeout(300_000);
@@ -233,3 +233,38 @@ settleFloors('silver held-out part', 'answers-v9', { A: 0.83, B: 0.83, standing:
  * issue's 0.85, as the independent check's 0.75 was: the floors keep what was reached.
  */
 settleFloors('committee hearings', 'answers', { A: 0.76, B: 0.76, standing: 0 });
+
+/**
+ * The meetings the AMI and ICSI corpora summarised that nothing here had read (issue 56; test/fixtures/real-meetings/
+ * abstracts/README.md): the reference is each corpus's own abstract and decisions, the defaults as they ship (the
+ * rolling summary, v9's settle against prompt v8's lists of the same run), both runs judged twice. Measured 2026-11-30:
+ * run A 0.797 in both judgings (kappa 0.91), run B 0.789 and 0.797 (kappa 0.84); the last rolling summaries 0.758 and
+ * 0.711; no settled point contradicts the decisions list, but 4 and 8 / 7 of the corpora's facts are contradicted, most
+ * of them standings the corpus and the adjudicated lists give otherwise (TS3012c's number of curves). Under the issue's
+ * 0.85, as the independent check's 0.75 was: the floors keep what was reached.
+ */
+const ABSTRACTS_FLOORS = { A: 0.78, B: 0.77, standing: 0 };
+describe('Summary quality floors: the meetings the corpora summarised, recorded answers and judgements', function () {
+  this.timeout(300_000);
+  it('covers the reference facts and keeps the standings of the decisions, both runs, in both judgings', async () => {
+    const set = SUMMARY_SETS.abstracts;
+    const meetings = set.meetings();
+    assert.equal(meetings.length, 6, 'TS3012c, Bro015 and the four IB meetings');
+    for (const [run, suffix] of [['A', ''], ['B', '-b']] as const) {
+      const folders = set.extraction.split(',').map((d) => `${d}${suffix}`);
+      const runs: SummaryRun[] = [];
+      for (const m of meetings) {
+        const extraction = extractionFolderOf(folders, m.name);
+        runs.push(await runSummary(m, replayingChat(path.join(extraction, m.name)), path.join(`${set.answers}${suffix}`, m.name), false, { ...recordedHow(extraction), settleVersion: 9 }));
+      }
+      assert.equal(structureOf(runs).cut, 0, 'no point is cut');
+      for (const [judging, dir] of [['first', set.judgements], ['second', set.check]] as const) {
+        const { settled } = scoreRuns(runs, dir);
+        assert.equal(settled.meetings, 6, `run ${run}, ${judging} judging: every settled summary replays to what was judged`);
+        const coverage = settled.covered / settled.facts;
+        assert.ok(coverage >= ABSTRACTS_FLOORS[run], `run ${run}, ${judging} judging: settled coverage ${coverage.toFixed(3)} fell under ${ABSTRACTS_FLOORS[run]}`);
+        assert.ok(settled.standing <= ABSTRACTS_FLOORS.standing, `run ${run}, ${judging} judging: ${settled.standing} settled points contradict a decision's standing`);
+      }
+    }
+  });
+});
