@@ -29,6 +29,12 @@ export interface NotedEntry {
  * `chars` of JSON: a long meeting's prompt stays near the size of a v6 prompt (a part is 6000 characters of transcript).
  */
 export const NOTED_BOUNDS = { maxEntries: 30, chars: 3000 };
+/**
+ * The wide bound (chunks.ts's NotedBound, the default): the notes of every part of the development meetings whose
+ * notes outgrew NOTED_BOUNDS fit it (silver development 30 and the committee's education sessions: at most 36 entries,
+ * 5,502 characters; median 3,806), at about 1,500 more tokens a prompt where a meeting's notes are that long.
+ */
+export const NOTED_BOUNDS_WIDE = { maxEntries: 40, chars: 6000 };
 
 /** Seconds as a prompt shows a line's time: `mm:ss`. */
 export const clock = (t: number) => {
@@ -44,14 +50,14 @@ function notedJson(e: NotedEntry): string {
 }
 
 /**
- * How strongly a part's lines mention each noted entry: the entry's words of four letters or more that the lines say
+ * How strongly a part's lines mention each noted entry: the entry's words of three letters or more that the lines say
  * too, counting only words at most a quarter of the entries share (in a meeting about a remote control, "remote" names
- * no entry; "rubber" or "scroll-wheel" does). A decision-dense meeting's notes outgrow the bound, and recency alone
+ * no entry; "rubber", "LCD" or "scroll-wheel" does). A decision-dense meeting's notes outgrow the bound, and recency alone
  * hid the very entries a later part restated, which the model then added again (TS3012c, abstracts/README.md).
  */
 export function mentionedIn(entries: readonly NotedEntry[], lines: string): Map<NotedEntry, number> {
   const said = contentWords(lines);
-  const wordsOf = new Map(entries.map((e) => [e, [...contentWords(e.text)].filter((w) => w.length >= 4)] as const));
+  const wordsOf = new Map(entries.map((e) => [e, [...contentWords(e.text)].filter((w) => w.length >= 3)] as const));
   const entriesWith = new Map<string, number>();
   for (const words of wordsOf.values()) for (const w of words) entriesWith.set(w, (entriesWith.get(w) ?? 0) + 1);
   const common = Math.max(1, Math.floor(entries.length / 4));

@@ -5,7 +5,7 @@
  * before, and the near-duplicate net. Pure.
  */
 import { ChunkExtraction, DecisionStanding, NotedUpdate } from '../../protocol/protocol';
-import { boundNoted, NOTED_BOUNDS, NotedEntry, nearDuplicate, sameIdentifiers } from './carriedNotes';
+import { boundNoted, NOTED_BOUNDS, NOTED_BOUNDS_WIDE, NotedEntry, nearDuplicate, sameIdentifiers } from './carriedNotes';
 import { ModelChunk, NOTED_BOUND_DEFAULT, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, ShownItem } from './chunks';
 import { NameTies } from '../speakers/nameTies';
 
@@ -288,10 +288,11 @@ export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (C
 /**
  * What v7's prompt for chunk `position` shows of the notes so far: the merge of the answers before it, each entry that
  * stands (the model's with ids `A<n>`/`D<n>`, the rule items of earlier parts with their own ids; not those dismissed,
- * folded or dropped) with its standing or owner now, bounded (carriedNotes.ts's boundNoted).
+ * folded or dropped) with its standing or owner now, bounded (carriedNotes.ts's boundNoted) by `bounds` when given,
+ * else as `bound` says.
  */
-export function notedBefore(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], position: number, bounds = NOTED_BOUNDS,
-  bound: NotedBound = NOTED_BOUND_DEFAULT): { shown: NotedEntry[]; left: number } {
+export function notedBefore(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], position: number,
+  bounds?: { maxEntries: number; chars: number }, bound: NotedBound = NOTED_BOUND_DEFAULT): { shown: NotedEntry[]; left: number } {
   const state = mergeState(chunks.slice(0, position), answers.slice(0, position), true);
   const t0Of = new Map(chunks.flatMap((c) => c.lines.map((l) => [l.segmentId, l.t0] as const)));
   const times = (segments: string[]) => segments.map((id) => t0Of.get(id) ?? 0);
@@ -319,7 +320,8 @@ export function notedBefore(chunks: readonly ModelChunk[], answers: readonly (Ch
     if (standing === 'dropped') continue;
     entries.push({ id: rule.id, kind: 'decision', text: rewrite?.text ?? rule.text, standing, firstT0: t0, lastT0: t0 });
   }
-  return boundNoted(entries, bounds, bound === 'mentioned' ? chunks[position]?.lines.map((l) => l.text).join('\n') : undefined);
+  return bound === 'wide' ? boundNoted(entries, bounds ?? NOTED_BOUNDS_WIDE, chunks[position]?.lines.map((l) => l.text).join('\n'))
+    : boundNoted(entries, bounds ?? NOTED_BOUNDS);
 }
 
 /**
@@ -338,7 +340,7 @@ export interface EarlierParts { chunks: readonly ModelChunk[]; answers: readonly
  * a local model's reading ahead of it alike: the same parts give the same prompt, whose start the read ahead then holds.
  */
 export function withNotedBefore(chunk: ModelChunk, earlier: EarlierParts, prompt: NotesPrompt = NOTES_PROMPT_DEFAULT, bound: NotedBound = NOTED_BOUND_DEFAULT): ModelChunk {
-  const noted = notedBefore([...earlier.chunks, chunk], earlier.answers, earlier.chunks.length, NOTED_BOUNDS, bound);
+  const noted = notedBefore([...earlier.chunks, chunk], earlier.answers, earlier.chunks.length, undefined, bound);
   return { ...chunk, noted: prompt >= 8 ? { ...noted, prompt } : noted };
 }
 

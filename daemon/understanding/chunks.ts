@@ -20,13 +20,14 @@ export type NotesPrompt = 7 | 8 | 9;
 export const NOTES_PROMPT_DEFAULT: NotesPrompt = 8;
 
 /**
- * Which noted entries a prompt shows once the notes outgrow the bound (carriedNotes.ts's boundNoted): `mentioned`, the
- * entries the part's lines mention before the merely recent ones (the default since 2026-11-30: in a decision-dense
- * meeting recency alone hid the entries a part restated, and the model added them again); `recent`, recency alone, as
- * the answers recorded before it were asked.
+ * How much of the notes so far a prompt shows (carriedNotes.ts's boundNoted). `wide`, the default since 2026-11-30:
+ * up to 40 entries and 6000 characters (NOTED_BOUNDS_WIDE), and past that the entries the part's lines mention before
+ * the merely recent ones. `recent`: up to 30 and 3000 (NOTED_BOUNDS), the most recent first, as the answers recorded
+ * before it were asked. In a decision-dense meeting the narrow bound hid the very entries a later part restated, and
+ * the model added them again (TS3012c, test/fixtures/real-meetings/abstracts/README.md).
  */
-export type NotedBound = 'mentioned' | 'recent';
-export const NOTED_BOUND_DEFAULT: NotedBound = 'mentioned';
+export type NotedBound = 'wide' | 'recent';
+export const NOTED_BOUND_DEFAULT: NotedBound = 'wide';
 
 export interface ChunkLine { segmentId: string; speaker: string; t0: number; text: string }
 

@@ -253,6 +253,16 @@ function foldRounds(m: Meeting, steps: { round: number; dir: string }[], onStep?
 const covers = (round: AdjudicationRound, meeting: string) => !round.meetings || round.meetings.includes(meeting);
 
 /** The stored rounds (their indices and folders) that judged a meeting, of the first `upTo`. */
+/**
+ * How many of a set's stored rounds a trial round was made over: its folder's `over.json` ({"storedRounds": n}, written
+ * when rounds were stored after it), else all of them. A later round changes the pool under a trial; the trial still
+ * reads the pool it judged.
+ */
+export function trialRoundOver(trialDir: string, set: AdjudicatedSet): number {
+  const file = path.join(trialDir, 'over.json');
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { storedRounds: number }).storedRounds : ADJUDICATED_SETS[set].rounds.length;
+}
+
 function roundsOf(m: Meeting, set: AdjudicatedSet, upTo = ADJUDICATED_SETS[set].rounds.length): { round: number; dir: string }[] {
   const { dir, rounds } = ADJUDICATED_SETS[set];
   return rounds.slice(0, upTo).flatMap((r, round) => (covers(r, m.name) ? [{ round, dir: path.join(dir, r.folder) }] : []));
@@ -284,10 +294,11 @@ export function lastRoundOf(m: Meeting, set: AdjudicatedSet): { round: number; a
  */
 export function withPooledLabels(meetings: Meeting[], set: AdjudicatedSet, by: 'rounds' | 'check' = 'rounds', tallies?: AdjudicationTally[], trialRound?: string): Meeting[] {
   const { dir, rounds } = ADJUDICATED_SETS[set];
+  const over = trialRound ? trialRoundOver(trialRound, set) : rounds.length;
   return meetings.map((m) => {
-    // A trial round (a new prompt's finds judged, not yet stored as a round): on top of the stored ones.
+    // A trial round (a new prompt's finds judged, not yet stored as a round): on top of the stored rounds it was made over.
     const steps = by === 'check' ? [{ round: 0, dir: path.join(dir, 'check') }]
-      : [...roundsOf(m, set), ...(trialRound ? [{ round: rounds.length, dir: trialRound }] : [])];
+      : [...roundsOf(m, set, over), ...(trialRound ? [{ round: over, dir: trialRound }] : [])];
     return {
       ...m,
       labels: foldRounds(m, steps, tallies && ((i, used, pooled) => {
@@ -349,7 +360,10 @@ export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out' | 'committee' |
     rounds: [{ folder: '' }, { folder: 'round-2' }, { folder: 'round-3' }, { folder: 'round-4', meetings: REAL_HELD_OUT, runs: runsIn(REAL_MEETINGS_DIR, '-v8') },
       // Round 5: the meetings whose lists changed when the merge stopped folding two entries of one answer into one
       // (chunkMerge.ts, 2026-11-29), their later parts answered again: v7's runs where round 3 was their last, v8's where round 4 was.
-      { folder: 'round-5', meetings: ['ES2002a', 'TS3005a'] }, { folder: 'round-5-v8', meetings: ['ES2013a'], runs: runsIn(REAL_MEETINGS_DIR, '-v8') }],
+      { folder: 'round-5', meetings: ['ES2002a', 'TS3005a'] }, { folder: 'round-5-v8', meetings: ['ES2013a'], runs: runsIn(REAL_MEETINGS_DIR, '-v8') },
+      // Round 6: the meetings whose notes outgrew the narrow bound, their later parts answered again with the wide one
+      // (chunks.ts's NotedBound, 2026-11-30).
+      { folder: 'round-6', meetings: ['Bed004', 'Bed011', 'Bmr018', 'Bro016', 'ES2006c', 'TS3009c', 'TS3012b'], runs: runsIn(REAL_MEETINGS_DIR, '-v8') }],
   },
   'silver-held-out': {
     meetings: () => silverHeldOut(loadSilver()), dir: SILVER_ADJUDICATED_DIR, runs: runsIn(SILVER_DIR),
@@ -358,13 +372,16 @@ export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out' | 'committee' |
       { folder: 'round-5', meetings: ['ES2013b', 'ES2014a', 'IS1000a', 'IS1006a', 'TS3003d', 'TS3008a'], runs: runsIn(SILVER_DIR, '-v8') },
       // Round 6: Bmr003, whose lists changed when a later part's new words or standing for a rewritten rule item stopped
       // undoing the rewrite (chunkMerge.ts, 2026-11-29).
-      { folder: 'round-6', meetings: ['Bmr003'], runs: runsIn(SILVER_DIR, '-v8') }],
+      { folder: 'round-6', meetings: ['Bmr003'], runs: runsIn(SILVER_DIR, '-v8') },
+      // Round 7: as the real set's round 6 (the wide bound of the notes, 2026-11-30).
+      { folder: 'round-7', meetings: ['Bed006', 'Bmr003', 'Bmr012', 'Bmr019', 'Bmr026', 'ES2007c', 'IS1009d'], runs: runsIn(SILVER_DIR, '-v8') }],
   },
   committee: {
     meetings: () => loadSilver(COMMITTEE_DIR), dir: path.join(COMMITTEE_DIR, 'adjudicated'), runs: runsIn(COMMITTEE_DIR, '-v8'),
     // Round 2: education_6 again, after the merge learned to keep two votes that differ by an amendment's code apart
     // (carriedNotes.ts's sameIdentifiers), which changed its final lists from part 8 on and so its later prompts.
-    rounds: [{ folder: '' }, { folder: 'round-2', meetings: ['education_6'] }], secondLabeller: path.join(COMMITTEE_DIR, 'second-labeller'),
+    // Round 3: education_6 again, its later parts answered with the wide bound of the notes (2026-11-30).
+    rounds: [{ folder: '' }, { folder: 'round-2', meetings: ['education_6'] }, { folder: 'round-3', meetings: ['education_6'] }], secondLabeller: path.join(COMMITTEE_DIR, 'second-labeller'),
   },
   // The AMI corpus's non-scenario meetings (issue 56's held-out measurement of the defaults), labelled twice as the
   // committee hearings were.
@@ -372,12 +389,16 @@ export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out' | 'committee' |
     meetings: () => loadSilver(AMI_NATURAL_DIR), dir: path.join(AMI_NATURAL_DIR, 'adjudicated'), runs: runsIn(AMI_NATURAL_DIR, '-v8'),
     // Round 2: EN2009c again, its lists changed by the merge's fix (2026-11-29).
     // Round 3: IB4003, changed by the merge's fix for rewritten rule items (as the silver set's round 6).
-    rounds: [{ folder: '' }, { folder: 'round-2', meetings: ['EN2009c'] }, { folder: 'round-3', meetings: ['IB4003'] }], secondLabeller: path.join(AMI_NATURAL_DIR, 'second-labeller'),
+    // Round 4: the meetings whose later parts were answered with the wide bound of the notes (2026-11-30).
+    rounds: [{ folder: '' }, { folder: 'round-2', meetings: ['EN2009c'] }, { folder: 'round-3', meetings: ['IB4003'] },
+      { folder: 'round-4', meetings: ['EN2001a', 'EN2001d', 'EN2001e', 'EN2002a', 'EN2002b', 'EN2002c', 'EN2002d', 'EN2003a', 'EN2004a', 'EN2005a', 'EN2006a', 'EN2006b', 'EN2009b', 'EN2009c', 'EN2009d', 'IB4003', 'IB4004', 'IN1014'] }],
+    secondLabeller: path.join(AMI_NATURAL_DIR, 'second-labeller'),
   },
   // The two meetings QMSum never took that the corpora summarised (abstracts/README.md), labelled twice likewise.
   abstracts: {
     meetings: () => loadSilver(ABSTRACTS_DIR), dir: path.join(ABSTRACTS_DIR, 'adjudicated'), runs: runsIn(ABSTRACTS_DIR, '-v8'),
-    rounds: [{ folder: '' }], secondLabeller: path.join(ABSTRACTS_DIR, 'second-labeller'),
+    // Round 2: TS3012c, its later parts answered with the wide bound of the notes (2026-11-30).
+    rounds: [{ folder: '' }, { folder: 'round-2', meetings: ['TS3012c'] }], secondLabeller: path.join(ABSTRACTS_DIR, 'second-labeller'),
   },
 };
 export type AdjudicatedSet = keyof typeof ADJUDICATED_SETS;

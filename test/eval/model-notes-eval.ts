@@ -47,9 +47,9 @@
  *       the restatement check at stop (issue 56, restatements.ts) over each meeting's final lists (with --answers and
  *       carried notes): writes RDIR/<meeting>/restatements.prompt.txt (and its sha256) for a model run elsewhere, or
  *       replays RDIR/<meeting>/restatements.answer.txt and scores the lists as the check left them.
- *   … --noted-bound mentioned | recent
+ *   … --noted-bound wide | recent
  *       with --prompts DIR: which noted entries a prompt shows past the bound (chunks.ts's NotedBound; default: as DIR's
- *       answers were asked, else the daemon's, `mentioned`); given for a folder answered before, its later parts are
+ *       answers were asked, else the daemon's, `wide`); given for a folder answered before, its later parts are
  *       asked anew and the folder marked (NOTED_BOUND_MARK).
  *   … --meetings silver | silver-held-out | silver-dev | committee | ami-natural | abstracts
  *       the silver set, or a part of it, instead of the real set (its answers: test/fixtures/real-meetings/silver/model-answers);
@@ -107,11 +107,11 @@ export const NOTES_PROMPT_V9_MARK = 'notes-prompt-v9.txt';
 export const answersNotesPrompt = (dir: string): NotesPrompt => (fs.existsSync(path.join(dir, NOTES_PROMPT_V9_MARK)) ? 9 : fs.existsSync(path.join(dir, NOTES_PROMPT_V8_MARK)) ? 8 : 7);
 /** How recorded answers were asked: with carried notes or not, and which carried-notes prompt. */
 /**
- * Answers asked with the bound that shows the entries a part's lines mention (chunks.ts's NotedBound, the default since
- * 2026-11-30) carry this file; those recorded before it were asked with recency alone and replay so.
+ * Answers asked with the wide bound of the notes (chunks.ts's NotedBound, the default since 2026-11-30) carry this file;
+ * those recorded before it were asked with the narrow one and replay so.
  */
-export const NOTED_BOUND_MARK = 'noted-bound-mentioned.txt';
-export const answersNotedBound = (dir: string): NotedBound => (fs.existsSync(path.join(dir, NOTED_BOUND_MARK)) ? 'mentioned' : 'recent');
+export const NOTED_BOUND_MARK = 'noted-bound-wide.txt';
+export const answersNotedBound = (dir: string): NotedBound => (fs.existsSync(path.join(dir, NOTED_BOUND_MARK)) ? 'wide' : 'recent');
 export const recordedHow = (dir: string) => ({ carryNotes: answersCarryNotes(dir), notesPrompt: answersNotesPrompt(dir), notedBound: answersNotedBound(dir) });
 /** What a judge of repeats reads of a meeting (duplicates.ts): its final decisions and action items. */
 export const finalLists = (r: MeetingRun): FinalLists => ({ decisions: r.result.decisions, actionItems: r.result.actionItems });
@@ -126,7 +126,7 @@ export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7, bound: No
   fs.writeFileSync(path.join(dir, CARRIED_NOTES_MARK), 'These answers are to extraction prompt v7 (each part read with what the parts before it noted): replayed with carried notes.\n');
   if (prompt === 8) fs.writeFileSync(path.join(dir, NOTES_PROMPT_V8_MARK), 'These answers are to extraction prompt v8 (v7, and a later part may refine a noted entry\'s words): replayed with prompt v8.\n');
   if (prompt === 9) fs.writeFileSync(path.join(dir, NOTES_PROMPT_V9_MARK), 'These answers are to extraction prompt v9 (v8, one action item for each person given the work, the running of the meeting no decision): replayed with prompt v9.\n');
-  if (bound === 'mentioned') fs.writeFileSync(path.join(dir, NOTED_BOUND_MARK), 'These answers were asked with the noted entries a part\'s lines mention shown before the merely recent ones: replayed so.\n');
+  if (bound === 'wide') fs.writeFileSync(path.join(dir, NOTED_BOUND_MARK), 'These answers were asked with the wide bound of the notes (40 entries, 6000 characters, then those a part\'s lines mention first): replayed so.\n');
   else fs.rmSync(path.join(dir, NOTED_BOUND_MARK), { force: true });
 }
 
@@ -314,7 +314,7 @@ async function main(argv: string[]): Promise<void> {
   // The bound of the notes a prompt shows: as recorded answers were asked (their folder's mark), else --noted-bound, else
   // the daemon's (NOTED_BOUND_DEFAULT). --noted-bound on a --prompts folder answered before asks its later parts anew.
   const boundFlag = flagValue(argv, '--noted-bound');
-  if (boundFlag !== undefined && boundFlag !== 'mentioned' && boundFlag !== 'recent') throw new Error(`--noted-bound ${boundFlag}: mentioned or recent`);
+  if (boundFlag !== undefined && boundFlag !== 'wide' && boundFlag !== 'recent') throw new Error(`--noted-bound ${boundFlag}: wide or recent`);
   if (boundFlag !== undefined && answersDir !== undefined) throw new Error('--noted-bound goes with --prompts DIR (--answers DIR replays as its folder says)');
   const recordedBound = answersDir !== undefined ? answersNotedBound(answersDir) : prompts !== undefined && answersCarryNotes(prompts) ? answersNotedBound(prompts) : undefined;
   const notedBound: NotedBound = (boundFlag as NotedBound | undefined) ?? recordedBound ?? NOTED_BOUND_DEFAULT;

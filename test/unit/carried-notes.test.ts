@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { boundNoted, mentionedIn, NotedEntry, nearDuplicate, notedSection, sameIdentifiers } from '../../daemon/understanding/carriedNotes';
+import { boundNoted, mentionedIn, NOTED_BOUNDS_WIDE, NotedEntry, nearDuplicate, notedSection, sameIdentifiers } from '../../daemon/understanding/carriedNotes';
 import { chunkMessages, ModelChunk, modelExtractionRecords, parseChunkAnswer } from '../../daemon/understanding/modelExtract';
 import { notedBefore, reduceChunks } from '../../daemon/understanding/chunkMerge';
 import { Chat, runModelExtraction } from '../../daemon/understanding/providers';
@@ -138,6 +138,13 @@ describe('carried notes (prompt v7, issue 56)', () => {
       assert.equal(mentionedIn(entries, lines).get(entries[0]), 2, '"scroll" and "wheel"');
       assert.deepEqual(boundNoted(entries, { maxEntries: 4, chars: 10_000 }).shown.map((e) => e.id), ['D7', 'D8', 'D9', 'D10']);
       assert.match(notedSection(shown, left, true).join('\n'), /6 more, the least recent of those these lines do not mention, are not shown/);
+    });
+    it('the wide bound (the default) shows 40 entries and 6000 characters, where the narrow one stopped at 30 and 3000', () => {
+      const many: NotedEntry[] = Array.from({ length: 36 }, (_, k) => ({ id: `D${k + 1}`, kind: 'decision', text: `The remote will have the feature number ${k + 1} that the team agreed`, standing: 'decided', firstT0: k, lastT0: k }));
+      assert.equal(boundNoted(many).left, 36 - boundNoted(many).shown.length);
+      assert.ok(boundNoted(many).left > 0, 'the narrow bound leaves some out');
+      assert.deepEqual(boundNoted(many, NOTED_BOUNDS_WIDE, 'no mention').left, 0, 'the wide bound shows every one');
+      assert.deepEqual(NOTED_BOUNDS_WIDE, { maxEntries: 40, chars: 6000 });
     });
   });
 

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { finalLists, MODEL_ANSWERS_DIR, replayRecorded } from '../eval/model-notes-eval';
 import { readRepeats } from '../eval/duplicates';
-import { ADJUDICATED_SETS, AdjudicatedSet, candidatesOf, checkCandidatesOf, lastRoundOf, parseDecoys, pooledThrough, readAdjudication, REAL_HELD_OUT, recordedRunFinds, runsIn, withPooledLabels } from '../eval/adjudication';
+import { ADJUDICATED_SETS, AdjudicatedSet, candidatesOf, checkCandidatesOf, lastRoundOf, parseDecoys, pooledThrough, readAdjudication, REAL_HELD_OUT, recordedRunFinds, runsIn, trialRoundOver, withPooledLabels } from '../eval/adjudication';
 import { evaluate, loadMeetings, loadSilver, Meeting, Predictions, SETS, SILVER_DIR, silverHeldOut } from '../eval/notes-eval';
 
 const FLOORS = {
@@ -222,10 +222,14 @@ const COMMITTEE_FLOORS: { A: Floors; B: Floors } = {
  * list judged for repeats. Runs A / B: items P 0.742 / 0.732, R 0.877 / 0.877, owners 0.957 / 0.963 (first labeller);
  * decisions against the pooled labels P 0.824 / 0.866, R 0.811 / 0.880; 1 repeat in each run's 33 meetings. With the
  * merge's fixes of the same day (EN2009c's, IB4003's and IN1005's later parts answered again, adjudicated in rounds 2
- * and 3): 0.825 / 0.801 and 0.872 / 0.870. The floors sit a little under.
+ * and 3): 0.825 / 0.801 and 0.872 / 0.870. With the wide bound of the notes (2026-11-30; the later parts of the 18 and
+ * 17 meetings whose notes outgrew the narrow one answered again, adjudicated in round 4): 0.871 / 0.844 and 0.897 /
+ * 0.866, owners 0.927 and 0.963 (the narrow bound's lists against the same pool: 0.858 / 0.741, 0.894 / 0.792); repeats
+ * 1 and 2 (EN2001a run B: "sit together tomorrow to extract the raw text" after "finish extracting the raw text"). The
+ * floors sit a little under.
  */
 const AMI_NATURAL_FLOORS: { A: Floors; B: Floors } = {
-  A: { actionPrecision: 0.72, actionRecall: 0.85, ownerAccuracy: 0.93, decisionPrecision: 0.8, decisionRecall: 0.79 },
+  A: { actionPrecision: 0.7, actionRecall: 0.85, ownerAccuracy: 0.92, decisionPrecision: 0.8, decisionRecall: 0.79 },
   B: { actionPrecision: 0.71, actionRecall: 0.85, ownerAccuracy: 0.94, decisionPrecision: 0.84, decisionRecall: 0.85 },
 };
 /**
@@ -233,14 +237,16 @@ const AMI_NATURAL_FLOORS: { A: Floors; B: Floors } = {
  * README.md), labelled twice and measured once with the defaults (2026-11-30): 7 labelled items, 24 pooled decisions.
  * Run A: items P 1.000 / R 0.857, owners 1.000, decisions 0.800 / 0.833; run B: items 0.857 / 0.857, owners 0.833,
  * decisions 0.774 / 1.000; repeats 0 and 2 (TS3012c run B: two decisions the bound of the notes had hidden from the
- * part that voted on them again). Two meetings: the floors keep what was measured.
+ * part that voted on them again). With the wide bound of the notes (TS3012c's later parts answered again, round 2): run
+ * A items 0.857 / 0.857, decisions 0.833 / 0.833; run B decisions 0.828 / 1.000; no repeat in either run. Two meetings:
+ * the floors keep what was measured.
  */
 const ABSTRACTS_FLOORS: { A: Floors; B: Floors } = {
-  A: { actionPrecision: 0.95, actionRecall: 0.85, ownerAccuracy: 0.95, decisionPrecision: 0.79, decisionRecall: 0.83 },
+  A: { actionPrecision: 0.85, actionRecall: 0.85, ownerAccuracy: 0.95, decisionPrecision: 0.79, decisionRecall: 0.83 },
   B: { actionPrecision: 0.85, actionRecall: 0.85, ownerAccuracy: 0.83, decisionPrecision: 0.77, decisionRecall: 0.99 },
 };
-/** Repeats in each run's final lists, judged, at most (measured: committee none, ami-natural one in each run, abstracts 0 and 2). */
-const UNREAD_SET_REPEATS: Record<'committee' | 'ami-natural' | 'abstracts', number> = { committee: 0, 'ami-natural': 1, abstracts: 2 };
+/** Repeats in each run's final lists, judged, at most (measured with the wide bound: committee none, ami-natural 1 and 2, abstracts none). */
+const UNREAD_SET_REPEATS: Record<'committee' | 'ami-natural' | 'abstracts', number> = { committee: 0, 'ami-natural': 2, abstracts: 0 };
 for (const set of ['committee', 'ami-natural', 'abstracts'] as const) {
   describe(`Notes quality floors: ${set} set, prompt v8: the adjudication is of today's candidates, and repeats stay under their floor`, function () {
     this.timeout(240_000);
@@ -266,11 +272,15 @@ for (const set of ['committee', 'ami-natural', 'abstracts'] as const) {
  * 0.941. The floors sit a little under each run's figures. After the merge's fix of 2026-11-29 (two entries of one answer
  * are two; the changed meetings' later parts answered again, their decisions adjudicated in round 5): real 0.846 /
  * 0.842, 0.875 / 0.750; silver 0.855 / 0.806, 0.845 / 0.811, items R 0.845 and 0.838. After the third (a rewrite's
- * standing, owner and due kept under a later part's new words; round 6): silver 0.858 / 0.806, 0.847 / 0.811.
+ * standing, owner and due kept under a later part's new words; round 6): silver 0.858 / 0.806, 0.847 / 0.811. With the
+ * wide bound of the notes (2026-11-30; the later parts of the meetings whose notes outgrew the narrow one answered
+ * again, adjudicated in real round 6 and silver round 7): real 0.907 / 0.833, 0.924 / 0.748, owners 0.889 and 0.888
+ * (the narrow bound's lists against the same pool: 0.897 / 0.833, 0.917 / 0.733, owners 0.922 and 0.897); silver
+ * 0.869 / 0.806, 0.853 / 0.806, owners 0.944 and 0.952 (0.869 / 0.804, 0.855 / 0.806).
  */
 const V8_FLOORS: Record<AdjudicatedSet, { A: Floors; B: Floors }> = {
   real: {
-    A: { actionPrecision: 0.73, actionRecall: 0.75, ownerAccuracy: 0.9, decisionPrecision: 0.82, decisionRecall: 0.81 },
+    A: { actionPrecision: 0.73, actionRecall: 0.75, ownerAccuracy: 0.88, decisionPrecision: 0.82, decisionRecall: 0.81 },
     B: { actionPrecision: 0.71, actionRecall: 0.72, ownerAccuracy: 0.87, decisionPrecision: 0.84, decisionRecall: 0.71 },
   },
   'silver-held-out': {
@@ -311,10 +321,12 @@ for (const set of ['real', 'silver-held-out', 'committee', 'ami-natural', 'abstr
  * B) and 6 and 6 (silver held-out); every final list judged has no repeat (duplicates/restatements-v8*; the lists it
  * changed judged twice); decisions against the pooled labels real 0.840 / 0.814, 0.873 / 0.742, silver 0.864 / 0.799,
  * 0.852 / 0.786 (without it: 0.845 / 0.840, 0.867 / 0.742, 0.863 / 0.812, 0.852 / 0.799). Every answer must replay,
- * every list must be the one judged, and the figures stay at or above these floors.
+ * every list must be the one judged, and the figures stay at or above these floors. With the wide bound of the notes
+ * (2026-11-30; the checks of the changed lists answered again, the lists they folded judged): folded 7 and 1 (real), 6
+ * and 6 (silver); real 0.909 / 0.810, 0.923 / 0.743, silver 0.870 / 0.794, 0.853 / 0.794; no judged repeat.
  */
 const RESTATED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee' | 'ami-natural' | 'abstracts'>, { A: { decisionPrecision: number; decisionRecall: number; folded: number }; B: { decisionPrecision: number; decisionRecall: number; folded: number } }> = {
-  real: { A: { decisionPrecision: 0.82, decisionRecall: 0.79, folded: 7 }, B: { decisionPrecision: 0.85, decisionRecall: 0.72, folded: 2 } },
+  real: { A: { decisionPrecision: 0.82, decisionRecall: 0.79, folded: 7 }, B: { decisionPrecision: 0.85, decisionRecall: 0.72, folded: 1 } },
   'silver-held-out': { A: { decisionPrecision: 0.84, decisionRecall: 0.78, folded: 6 }, B: { decisionPrecision: 0.83, decisionRecall: 0.76, folded: 6 } },
 };
 for (const set of ['real', 'silver-held-out'] as const) {
@@ -379,8 +391,9 @@ describe('Prompt v9, a candidate: its recorded runs replay, and its trial adjudi
           assert.ok(typeof judged !== 'string', `${set} v9 ${run} ${m.name}: ${judged}`);
         }
         if (set === 'silver-dev') continue;
-        const trial = readAdjudication(m.name, path.join(ADJUDICATED_SETS[set].dir, 'trial-v9'));
-        assert.deepEqual(trial.candidates, candidatesOf(pooledThrough(m, set), await recordedRunFinds(m, set, runs)), `${m.name}: v9's trial candidates changed`);
+        const trialDir = path.join(ADJUDICATED_SETS[set].dir, 'trial-v9');
+        const trial = readAdjudication(m.name, trialDir);
+        assert.deepEqual(trial.candidates, candidatesOf(pooledThrough(m, set, trialRoundOver(trialDir, set)), await recordedRunFinds(m, set, runs)), `${m.name}: v9's trial candidates changed`);
       }
     });
   }

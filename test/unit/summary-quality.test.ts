@@ -221,6 +221,9 @@ settleFloors('silver held-out part', 'answers-v8', { A: 0.81, B: 0.78, standing:
  * blind against the same lists by four fresh instances and judged twice by eight. Measured 2026-11-28: real held-out
  * run A 0.838 and 0.852 (kappa 0.89), run B 0.843 and 0.843, standing contradictions 0, 0, 0 and 2 (kappa 0.97);
  * silver run A 0.858 and 0.842 (kappa 0.90), run B 0.842 and 0.852 (kappa 0.91), none. The floors sit a little under.
+ * Over the lists of the wide bound of the notes (2026-11-30; the changed meetings' settles asked and judged again): real
+ * run A 0.833 and 0.856, run B 0.838 and 0.847 (both judgings pooled 0.845, 0.843); silver 0.860 and 0.846, 0.844 and
+ * 0.850 (0.853, 0.847).
  */
 settleFloors('real held-out twenty', 'answers-v9', { A: 0.82, B: 0.82, standing: 2 });
 settleFloors('silver held-out part', 'answers-v9', { A: 0.83, B: 0.83, standing: 1 });
@@ -240,10 +243,12 @@ settleFloors('committee hearings', 'answers', { A: 0.76, B: 0.76, standing: 0 })
  * rolling summary, v9's settle against prompt v8's lists of the same run), both runs judged twice. Measured 2026-11-30:
  * run A 0.797 in both judgings (kappa 0.91), run B 0.789 and 0.797 (kappa 0.84); the last rolling summaries 0.758 and
  * 0.711; no settled point contradicts the decisions list, but 4 and 8 / 7 of the corpora's facts are contradicted, most
- * of them standings the corpus and the adjudicated lists give otherwise (TS3012c's number of curves). Under the issue's
- * 0.85, as the independent check's 0.75 was: the floors keep what was reached.
+ * of them standings the corpus and the adjudicated lists give otherwise (TS3012c's number of curves). With the wide
+ * bound of the notes (TS3012c's later parts and IB4003's last part answered again, their settles asked and judged
+ * again): run A 0.797 and 0.789 (kappa 0.95), run B 0.813 and 0.805 (kappa 0.91), no settled point contradicting the
+ * lists. Under the issue's 0.85, as the independent check's 0.75 was: the floors keep what was reached.
  */
-const ABSTRACTS_FLOORS = { A: 0.78, B: 0.77, standing: 0 };
+const ABSTRACTS_FLOORS = { A: 0.78, B: 0.79, standing: 0 };
 describe('Summary quality floors: the meetings the corpora summarised, recorded answers and judgements', function () {
   this.timeout(300_000);
   it('covers the reference facts and keeps the standings of the decisions, both runs, in both judgings', async () => {
