@@ -70,7 +70,7 @@ import { localChat, localRunSettings } from '../../daemon/understanding/local/lo
 import { extract, SpokenLine } from '../../daemon/understanding/extract';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { loadDoublyLabelled } from './notes-agreement';
-import { ADJUDICATED_SETS, AdjudicationTally, kappa, withPooledLabels } from './adjudication';
+import { ADJUDICATED_SETS, AdjudicatedSet, AdjudicationTally, kappa, withPooledLabels } from './adjudication';
 import { measureSummary, SummaryMeasure, summaryReport } from './model-summary-eval';
 import { NOTED_BOUND_DEFAULT, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
 import { FinalLists, readRepeats, writeDuplicatesPrompt } from './duplicates';
@@ -347,8 +347,8 @@ async function main(argv: string[]): Promise<void> {
   // --labels pooled-check: the real set's first round as the check's adjudicator (who also judged decoys) left it.
   const labelsFrom = flagValue(argv, '--labels') ?? 'first';
   if (!['first', 'pooled', 'pooled-check'].includes(labelsFrom)) throw new Error(`--labels ${labelsFrom}: first, pooled or pooled-check`);
-  const adjudicated = set === 'real' || set === 'silver-held-out' || set === 'committee' || set === 'ami-natural' || set === 'abstracts' ? set : undefined;
-  if (labelsFrom !== 'first' && !adjudicated) throw new Error(`--labels ${labelsFrom}: only the real set, the silver held-out part, the committee hearings and the AMI non-scenario meetings have been adjudicated`);
+  const adjudicated = Object.hasOwn(ADJUDICATED_SETS, set) ? set as AdjudicatedSet : undefined;
+  if (labelsFrom !== 'first' && !adjudicated) throw new Error(`--labels ${labelsFrom}: only ${Object.keys(ADJUDICATED_SETS).join(', ')} have been adjudicated`);
   if (labelsFrom === 'pooled-check' && set !== 'real') throw new Error('--labels pooled-check: only the real set has a check');
   const restatementPrompts = flagValue(argv, '--restatement-prompts');
   const restatementAnswers = flagValue(argv, '--restatements');

@@ -12,6 +12,7 @@
  *   npm run eval:agreement
  *   node out/test/eval/notes-agreement.js --meetings committee   the committee hearings (both labellers on all 30)
  *   node out/test/eval/notes-agreement.js --meetings ami-natural   the AMI corpus's non-scenario meetings (all 33)
+ *   node out/test/eval/notes-agreement.js --meetings abstracts   the two meetings QMSum never took that the corpora summarised
  *   node out/test/eval/notes-agreement.js --detail   also every find only one labeller made
  *   node out/test/eval/notes-agreement.js --json
  *
@@ -19,7 +20,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AMI_NATURAL_DIR, COMMITTEE_DIR, evaluate, flagValue, labelsAsPredictions, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, REAL_MEETINGS_DIR, SETS } from './notes-eval';
+import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, evaluate, flagValue, labelsAsPredictions, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, REAL_MEETINGS_DIR, SETS } from './notes-eval';
 
 export const SECOND_LABELLER_DIR = path.join(REAL_MEETINGS_DIR, 'second-labeller');
 
@@ -125,8 +126,10 @@ function report(a: Agreement, detail: boolean): string[] {
 
 async function main(argv: string[]): Promise<void> {
   const set = flagValue(argv, '--meetings') ?? 'real';
-  const others: Record<string, [string, string]> = { committee: [COMMITTEE_DIR, 'the committee set'], 'ami-natural': [AMI_NATURAL_DIR, 'the AMI natural set'] };
-  if (set !== 'real' && !others[set]) throw new Error(`--meetings ${set}: real, committee or ami-natural`);
+  const others: Record<string, [string, string]> = {
+    committee: [COMMITTEE_DIR, 'the committee set'], 'ami-natural': [AMI_NATURAL_DIR, 'the AMI natural set'], abstracts: [ABSTRACTS_DIR, 'the two meetings the corpora summarised'],
+  };
+  if (set !== 'real' && !others[set]) throw new Error(`--meetings ${set}: real, committee, ami-natural or abstracts`);
   const a = await agreement(set === 'real' ? undefined : loadDoublyLabelled(path.join(others[set][0], 'second-labeller'), loadSilver(others[set][0]), others[set][1]));
   if (argv.includes('--json')) {
     const strip = (e: Evaluation) => ({ overall: e.overall, meetings: e.meetings });

@@ -22,9 +22,13 @@
  *   node out/test/eval/summary-eval.js [--answers DIR] [--only a,b]
  *       replays (default DIR: test/fixtures/real-meetings/summaries/answers) and reports. A prompt whose recorded sha256
  *       differs is refused, never replayed.
- *   … --extraction-answers DIR | none | no-lists
+ *   … --meetings real | silver-held-out | silver-development | committee | abstracts
+ *       the set (SUMMARY_SETS); abstracts: the six meetings the AMI and ICSI corpora summarised, against each corpus's
+ *       own abstract and decisions (test/fixtures/real-meetings/abstracts/README.md).
+ *   … --extraction-answers DIR | DIR,DIR | none | no-lists
  *       the extraction's answers the final decisions and items come from (default: the recorded ones,
- *       test/fixtures/real-meetings/model-answers; a changed extraction prompt is refused); `none`: the rules' alone;
+ *       test/fixtures/real-meetings/model-answers; a changed extraction prompt is refused; a list: each meeting's from
+ *       the first folder that has it, as the abstracts set's lie in two sets' folders); `none`: the rules' alone;
  *       `no-lists`: none at all, so that the settle reads no final lists (summary prompts compared on what they keep).
  *   … --carry
  *       the extraction's answers are prompt v7's (model-notes-eval.ts --prompts DIR --carry wrote and answered them):
