@@ -325,14 +325,19 @@ for (const set of ['real', 'silver-held-out', 'committee', 'ami-natural', 'abstr
  * (2026-11-30; the checks of the changed lists answered again, the lists they folded judged): folded 7 and 1 (real), 6
  * and 6 (silver); real 0.909 / 0.810, 0.923 / 0.743, silver 0.870 / 0.794, 0.853 / 0.794; no judged repeat.
  */
-const RESTATED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee' | 'ami-natural' | 'abstracts'>, { A: { decisionPrecision: number; decisionRecall: number; folded: number }; B: { decisionPrecision: number; decisionRecall: number; folded: number } }> = {
+type RestatedFloors = { decisionPrecision: number; decisionRecall: number; folded: number; repeats?: number };
+const RESTATED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee' | 'abstracts'>, { A: RestatedFloors; B: RestatedFloors }> = {
   real: { A: { decisionPrecision: 0.82, decisionRecall: 0.79, folded: 7 }, B: { decisionPrecision: 0.85, decisionRecall: 0.72, folded: 1 } },
   'silver-held-out': { A: { decisionPrecision: 0.84, decisionRecall: 0.78, folded: 6 }, B: { decisionPrecision: 0.83, decisionRecall: 0.76, folded: 6 } },
+  // Measured once on 2026-11-30, over the wide bound's lists: 8 and 8 folded (the three repeats the lists had among
+  // them); decisions 0.876 / 0.835, 0.899 / 0.863; one repeat judged in run B (EN2001d: "put the real segments and a
+  // position bar into the display today" twice; the list without the check, judged by another judge, had none).
+  'ami-natural': { A: { decisionPrecision: 0.86, decisionRecall: 0.82, folded: 8 }, B: { decisionPrecision: 0.88, decisionRecall: 0.85, folded: 8, repeats: 1 } },
 };
-for (const set of ['real', 'silver-held-out'] as const) {
+for (const set of ['real', 'silver-held-out', 'ami-natural'] as const) {
   describe(`Notes quality floors: ${set === 'real' ? 'real held-out' : set} set, prompt v8 with the restatement check at stop`, function () {
     this.timeout(240_000);
-    it('replays every recorded check, folds what it folded, leaves no judged repeat, and keeps decisions at or above their floors', async () => {
+    it('replays every recorded check, folds what it folded, keeps judged repeats and decisions at their floors', async () => {
       const { meetings } = ADJUDICATED_SETS[set];
       const answered = meetings().filter((m) => set !== 'real' || (REAL_HELD_OUT as readonly string[]).includes(m.name));
       const pooled = withPooledLabels(answered, set);
@@ -344,8 +349,9 @@ for (const set of ['real', 'silver-held-out'] as const) {
         for (const m of answered) {
           const replay = await replayRecorded(m, dir, path.join(root, 'restatements', `answers-v8${suffix}`));
           assert.deepEqual(replay.errors, [], `${m.name} run ${run}: the recorded answers do not replay`);
-          assert.ok(replay.result.restatementCheck && 'folded' in replay.result.restatementCheck, `${m.name} run ${run}: the check was not answered`);
-          folded += replay.result.restatementCheck.folded;
+          // A check is asked of every list worth one (restatements.ts); an unanswered one is a replay error above.
+          assert.ok(replay.result.restatementCheck, `${m.name} run ${run}: no restatement check`);
+          if ('folded' in replay.result.restatementCheck) folded += replay.result.restatementCheck.folded;
           const judged = readRepeats(path.join(root, 'duplicates', `restatements-v8${suffix}`), m.name, finalLists(replay));
           assert.ok(typeof judged !== 'string', `${set} run ${run} ${m.name}: ${judged}`);
           repeats += judged.decisions + judged.actionItems;
@@ -353,7 +359,7 @@ for (const set of ['real', 'silver-held-out'] as const) {
         }
         const floors = RESTATED_FLOORS[set][run];
         assert.equal(folded, floors.folded, `${set} run ${run}: entries folded`);
-        assert.equal(repeats, 0, `${set} run ${run}: repeats left`);
+        assert.ok(repeats <= (floors.repeats ?? 0), `${set} run ${run}: ${repeats} repeats left`);
         const decisions = (await evaluate(pooled, SETS.real.targets, (m) => predictions.get(m.name)!)).overall.decisions;
         assert.ok((decisions.precision ?? 0) >= floors.decisionPrecision, `${set} run ${run}: decisions precision ${decisions.precision}`);
         assert.ok((decisions.recall ?? 0) >= floors.decisionRecall, `${set} run ${run}: decisions recall ${decisions.recall}`);
