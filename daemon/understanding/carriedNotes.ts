@@ -23,10 +23,11 @@ export interface NotedEntry {
 }
 
 /**
- * How much of the notes so far a prompt carries. Open decisions come first (a later part is where they get settled),
- * then the entries these lines mention ({@link mentionedIn}), then the entries said most recently (a restatement mostly
- * follows its first saying closely; BENCHMARKS.md's repeats were in the next part or two), up to `maxEntries` and
- * `chars` of JSON: a long meeting's prompt stays near the size of a v6 prompt (a part is 6000 characters of transcript).
+ * How much of the notes so far a prompt carries: open decisions first (a later part is where they get settled), then
+ * (the wide bound) the entries these lines mention ({@link mentionedIn}), then the entries said most recently (a
+ * restatement mostly follows its first saying closely), up to `maxEntries` and `chars` of JSON. This narrow bound
+ * (chunks.ts's NotedBound `recent`, recency alone) kept a long meeting's prompt near the size of a v6 prompt; answers
+ * recorded before the wide one replay with it.
  */
 export const NOTED_BOUNDS = { maxEntries: 30, chars: 3000 };
 /**

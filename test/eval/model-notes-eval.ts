@@ -76,7 +76,7 @@ import { NOTED_BOUND_DEFAULT, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, toC
 import { FinalLists, readRepeats, writeDuplicatesPrompt } from './duplicates';
 import { RESTATEMENT_HEADING } from '../../daemon/understanding/restatements';
 import {
-  ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
+  evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
   selectMeetings, SETS, silverDevelopment, silverHeldOut, standingLines, standingOf,
 } from './notes-eval';
 
@@ -337,9 +337,8 @@ async function main(argv: string[]): Promise<void> {
     silver: () => loadSilver(),
     'silver-held-out': () => silverHeldOut(loadSilver()),
     'silver-dev': () => silverDevelopment(loadSilver()),
-    committee: () => loadSilver(COMMITTEE_DIR),
-    'ami-natural': () => loadSilver(AMI_NATURAL_DIR),
-    abstracts: () => loadSilver(ABSTRACTS_DIR),
+    // The adjudicated sets (real, silver-held-out, committee, ami-natural, abstracts) as adjudication.ts loads them.
+    ...Object.fromEntries(Object.entries(ADJUDICATED_SETS).filter(([name]) => name !== 'real').map(([name, { meetings }]) => [name, meetings])),
   };
   if (!parts[set]) throw new Error(`--meetings ${set}: one of ${Object.keys(parts).join(', ')}`);
   const all = parts[set]();
