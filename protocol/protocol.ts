@@ -344,6 +344,11 @@ export interface EnhancementSettings {
    * folds each entry that only says again what another says into it (issue 56). Default {@link CHECK_RESTATEMENTS_DEFAULT}.
    */
   checkRestatements?: boolean;
+  /**
+   * With carried notes: at the end of a meeting, one more call reads the action items still without an owner, each with
+   * the lines it was noted from, and names the one speaker each was given to (issue 56). Default {@link CHECK_OWNERS_DEFAULT}.
+   */
+  checkOwners?: boolean;
 }
 export const DEFAULT_ENHANCEMENT_TIMEOUT_SEC = 20;
 /**
@@ -357,6 +362,13 @@ export const CARRY_NOTES_DEFAULT = true;
  * extension's (package.json's `earshot.enhancement.checkRestatements`) and `earshot notes`' default.
  */
 export const CHECK_RESTATEMENTS_DEFAULT = false;
+/**
+ * Whether the items still without an owner are checked at a meeting's end (with carried notes): the daemon's, the
+ * extension's (package.json's `earshot.enhancement.checkOwners`) and `earshot notes`' default.
+ */
+export const CHECK_OWNERS_DEFAULT = true;
+/** Whether these settings check the items without an owner at stop (only with carried notes). */
+export const checksOwners = (settings: EnhancementSettings): boolean => carriesNotes(settings) && (settings.checkOwners ?? CHECK_OWNERS_DEFAULT);
 /** Whether these settings check the final lists for restatements (only with carried notes). */
 export const checksRestatements = (settings: EnhancementSettings): boolean => carriesNotes(settings) && (settings.checkRestatements ?? CHECK_RESTATEMENTS_DEFAULT);
 /** Whether these settings carry the notes from part to part (prompt v7). */

@@ -519,6 +519,7 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
   const allowRemote = optionalBoolean(o, 'allowRemote', what);
   const carryNotes = optionalBoolean(o, 'carryNotes', what);
   const checkRestatements = optionalBoolean(o, 'checkRestatements', what);
+  const checkOwners = optionalBoolean(o, 'checkOwners', what);
   const model = optionalString(o, 'model', what)?.trim() || undefined;
   // A local model is a file path, which may be long; elsewhere a model name.
   const longest = provider === 'local' ? 4096 : 200;
@@ -568,6 +569,7 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
     ...(typeof chunkChars === 'number' ? { chunkChars: Math.round(chunkChars) } : {}),
     ...(carryNotes !== undefined ? { carryNotes } : {}),
     ...(checkRestatements !== undefined ? { checkRestatements } : {}),
+    ...(checkOwners !== undefined ? { checkOwners } : {}),
   };
 }
 

@@ -5,12 +5,14 @@
  * (understanding/local/) starts on the first call and is closed when the run (or the session's live runner) ends,
  * cancelled or not, and after a minute idle: its memory is given back when the notes are done.
  */
-import { carriesNotes, checksRestatements, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
+import { carriesNotes, checksOwners, checksRestatements, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
 import { JournalContents, JournalRecord, JournalWriteError, lastSummary, summaryRecord, summarySoFarOf } from '../journal/journal';
 import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, ModelChunk, modelChunks, modelExtractionRecords } from '../understanding/modelExtract';
 import { finalEntries, reduceChunks } from '../understanding/chunkMerge';
 import { NotedEntry } from '../understanding/carriedNotes';
 import { RestatementCheck, restatementsAtStop } from '../understanding/restatements';
+import { meetingLines, OwnerCheck, ownersAtStop } from '../understanding/ownerCheck';
+import { ChunkLine } from '../understanding/chunks';
 import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
 import { cpuModelHoldsForWhisper, LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
@@ -86,7 +88,11 @@ export class ModelExtractions {
         const restated = !noAnswer && checksRestatements(settings) && !whyNotAsked(sofar, run.declined, abort.signal.aborted)
           ? await this.restater(sessionId, options, abort.signal)(finalEntries(chunks, run.answers)) : undefined;
         if (restated) sofar.tokens += restated.tokens;
-        const records = noAnswer ? [] : modelExtractionRecords(journal, reduceChunks(chunks, run.answers, carry, restated?.groups ?? []), sofar);
+        // Then the items still without an owner, on the lists the folds left.
+        const owned = !noAnswer && checksOwners(settings) && !whyNotAsked(sofar, run.declined, abort.signal.aborted)
+          ? await this.ownerChecker(sessionId, options, abort.signal)(finalEntries(chunks, run.answers, restated?.groups ?? []), meetingLines(chunks)) : undefined;
+        if (owned) sofar.tokens += owned.tokens;
+        const records = noAnswer ? [] : modelExtractionRecords(journal, reduceChunks(chunks, run.answers, carry, restated?.groups ?? [], owned?.fills ?? []), sofar);
         // The summary settles against the notes' final decisions and items: the journal's with the run's records on top.
         // A summary settled already (its daemon died after) is not asked again.
         if (last?.settled === undefined) {
@@ -144,6 +150,15 @@ export class ModelExtractions {
     const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
     return (entries) => restatementsAtStop(options.chat, entries, signal, {
       timeoutMs, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'restatements', ...r }),
+    });
+  }
+
+  /** The owner check at stop through `options`' chat, within the provider's time limit, reported (logged) as `call: 'owners'`. */
+  private ownerChecker(sessionId: string, options: ExtractionRunOptions, signal: AbortSignal): (entries: readonly NotedEntry[], lines: readonly ChunkLine[]) => Promise<OwnerCheck> {
+    const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
+    const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
+    return (entries, lines) => ownersAtStop(options.chat, entries, lines, signal, {
+      timeoutMs, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'owners', ...r }),
     });
   }
 
@@ -280,6 +295,14 @@ export class ModelExtractions {
           const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
           if (!options) return { groups: null, model: undefined, tokens: 0, reason: 'model unavailable' };
           return this.restater(sessionId, options, abort.signal)(entries);
+        },
+      } : {}),
+      ...(checksOwners(settings) ? {
+        checkOwners: async (entries: readonly NotedEntry[], lines: readonly ChunkLine[]): Promise<OwnerCheck> => {
+          if (abort.signal.aborted) return { fills: null, model: undefined, tokens: 0, reason: 'cancelled' };
+          const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
+          if (!options) return { fills: null, model: undefined, tokens: 0, reason: 'model unavailable' };
+          return this.ownerChecker(sessionId, options, abort.signal)(entries, lines);
         },
       } : {}),
       ...(template && hasModelSections(template) ? {

@@ -4,6 +4,7 @@
  */
 import { NotedEntry } from '../understanding/carriedNotes';
 import { RestatementCheck } from '../understanding/restatements';
+import { OwnerCheck } from '../understanding/ownerCheck';
 import {
   AutoStopParams, ActionItem, Decision, FilePace, LiveSourceKind, NotesWrittenParams, SessionMode, SessionStateParams, SourceKind, SummaryParams, TranscriptRelabelParams,
   TranscriptSegment,
@@ -144,6 +145,13 @@ export interface ChunkRunner {
    * nothing once cancelled. Never rejects: null groups and why when there is no valid answer. Absent: no check.
    */
   restate?(entries: readonly NotedEntry[]): Promise<RestatementCheck>;
+  /**
+   * With the settings' checkOwners (and carried notes): the owner check at stop (understanding/ownerCheck.ts) over the
+   * final lists' items without an owner and the meeting's lines, after the restatement check, within the provider's time
+   * limit, reported (logged) as `call: 'owners'`; nothing once cancelled. Never rejects: null fills and why when there is
+   * no valid answer. Absent: no check.
+   */
+  checkOwners?(entries: readonly NotedEntry[], lines: readonly ChunkLine[]): Promise<OwnerCheck>;
   /** The notes template's 'model' sections, written at stop after the settle within what is left of the token budget (understanding/templateSections.ts); absent: none to write. */
   sections?(previous: readonly SummaryPoint[], outcomes: FinalOutcomes, tokensSpent: number): Promise<WrittenSections>;
   /** The session is over: a cancel no longer finds it. */

@@ -242,6 +242,8 @@ export class LiveExtraction {
       await this.extract(rest, false);
       // With the settings' checkRestatements: the final lists checked for restatements, the folds journaled first.
       await this.restate();
+      // With the settings' checkOwners: the items still without an owner, on the lists the folds left.
+      await this.checkOwners();
       // Every item and decision is journaled: the summary settles against them, before the run's record and the end.
       await this.settle();
       const summary = this.sofar!;
@@ -363,6 +365,22 @@ export class LiveExtraction {
     this.sofar = { ...this.sofar, tokens: this.sofar.tokens + check.tokens };
     if (!check.groups?.length) return;
     this.sent.restated(check.groups);
+    await this.publish(false);
+  }
+
+  /**
+   * At stop, after the restatement check (with carried notes and a runner that checks): one call reads the items still
+   * without an owner, each with the lines it was noted from (understanding/ownerCheck.ts), and the owners it names are
+   * journaled and announced before the summary settles against the lists. Bounded by the provider's time limit; a check
+   * with no valid answer leaves the owners as they are.
+   */
+  private async checkOwners(): Promise<void> {
+    const runner = this.wiring.runner;
+    if (!runner.checkOwners || !this.sent.carry || !this.sofar || whyNotAsked(this.sofar, this.declined, runner.signal.aborted)) return;
+    const check = await runner.checkOwners(this.sent.finalEntries(), this.sent.lines());
+    this.sofar = { ...this.sofar, tokens: this.sofar.tokens + check.tokens };
+    if (!check.fills?.length) return;
+    this.sent.owned(check.fills);
     await this.publish(false);
   }
 

@@ -8,7 +8,8 @@ import { NotedEntry } from '../understanding/carriedNotes';
 import { ChunkExtraction } from '../../protocol/protocol';
 import { Renamed, renameMentions } from '../speakers/labels';
 import { ChunkLine, ModelChunk } from '../understanding/modelExtract';
-import { EarlierParts, finalEntries, ReducedExtraction, reduceChunks, RestatedGroup, withNotedBefore } from '../understanding/chunkMerge';
+import { EarlierParts, finalEntries, OwnerFill, ReducedExtraction, reduceChunks, RestatedGroup, withNotedBefore } from '../understanding/chunkMerge';
+import { meetingLines } from '../understanding/ownerCheck';
 
 /** A chunk's lines with a renamed voice's lines under the new name. */
 function chunkRenamed(chunk: ModelChunk, renamed: Renamed): ModelChunk {
@@ -40,6 +41,8 @@ export class SentChunks {
 
   /** The restatement check's sets at stop (restatements.ts), for the chunks and answers they were asked over. */
   private restatedSets: { groups: readonly RestatedGroup[]; changes: number } | undefined;
+  /** The owner check's owners at stop (ownerCheck.ts), for the chunks and answers (and folds) they were asked over. */
+  private ownerFills: { fills: readonly OwnerFill[]; changes: number } | undefined;
 
   /** `carry`: prompt v7, each chunk read with what the chunks before it noted. */
   constructor(readonly carry: boolean) {}
@@ -71,8 +74,11 @@ export class SentChunks {
     for (let k = 0; k < this.answers.length; k++) this.answers[k] = answerRenamed(this.answers[k], renamed);
     // A rename moves no entry: the check's sets still name the same ones.
     const held = this.restatedSets?.changes === this.changes;
+    const owned = this.ownerFills?.changes === this.changes;
     this.changes++;
     if (held) this.restatedSets = { ...this.restatedSets!, changes: this.changes };
+    // An owner the check named follows the voice's new name, as the answers' owners do.
+    if (owned) this.ownerFills = { fills: this.ownerFills!.fills.map((f) => (f.owner === renamed.from ? { ...f, owner: renamed.to } : f)), changes: this.changes };
   }
 
   /**
@@ -93,12 +99,26 @@ export class SentChunks {
   reduced(): ReducedExtraction {
     // The check's sets name entries by their place in these answers: they hold only while nothing changed since.
     const restated = this.restatedSets?.changes === this.changes ? this.restatedSets.groups : [];
-    return reduceChunks(this.chunks, this.answers, this.carry, restated);
+    const owners = this.ownerFills?.changes === this.changes ? this.ownerFills.fills : [];
+    return reduceChunks(this.chunks, this.answers, this.carry, restated, owners);
   }
 
-  /** The final lists as the restatement check reads them (every entry that stands, with the ids its sets name). */
+  /**
+   * The final lists as the checks at stop read them (every entry that stands, with the ids their answers name): after
+   * the restatement check's folds, when it answered over the chunks as they are now.
+   */
   finalEntries(): NotedEntry[] {
-    return finalEntries(this.chunks, this.answers);
+    return finalEntries(this.chunks, this.answers, this.restatedSets?.changes === this.changes ? this.restatedSets.groups : []);
+  }
+
+  /** The meeting's lines the chunks sent hold, once each: what the owner check shows around its items. */
+  lines(): ChunkLine[] {
+    return meetingLines(this.chunks);
+  }
+
+  /** The owner check's owners over the chunks and answers as they are now: reduced() gives them from now on. */
+  owned(fills: readonly OwnerFill[]): void {
+    this.ownerFills = { fills, changes: this.changes };
   }
 
   /** The restatement check's sets over the chunks and answers as they are now: reduced() folds them from now on. */

@@ -20,6 +20,8 @@ export interface NotedEntry {
   /** When it was first and last said (seconds): what the bound keeps. */
   firstT0: number;
   lastT0: number;
+  /** The lines it cites (segment ids): what the owner check at stop shows around it. Never in a prompt's notes. */
+  segments?: readonly string[];
 }
 
 /**

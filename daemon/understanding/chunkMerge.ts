@@ -55,8 +55,14 @@ export interface ReducedExtraction {
  */
 export interface RestatedGroup { keep: string; fold: string[]; text?: string }
 
-/** `refined` (v8): noted entries whose words a later part replaced; `restated`: entries the restatement check at stop folded. */
-export interface CarriedTally { cited: number; mergedByModel: number; mergedByNet: number; standingChanges: number; refined?: number; restated?: number }
+/** The owner check at stop (ownerCheck.ts) found who an item noted without one belongs to: `id` as finalEntries names it. */
+export interface OwnerFill { id: string; owner: string }
+
+/**
+ * `refined` (v8): noted entries whose words a later part replaced; `restated`: entries the restatement check at stop
+ * folded; `owned`: items the owner check at stop gave an owner.
+ */
+export interface CarriedTally { cited: number; mergedByModel: number; mergedByNet: number; standingChanges: number; refined?: number; restated?: number; owned?: number }
 
 /** `foldedIntoRule`: a v7 merge folded it into a rule item, which stands for it. */
 type Added<T> = T & { mergedInto?: Added<T>; foldedIntoRule?: boolean };
@@ -178,7 +184,30 @@ function applyRestated(state: MergeState, groups: readonly RestatedGroup[]): voi
   }
 }
 
-function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried: boolean, restated: readonly RestatedGroup[] = []): MergeState {
+/**
+ * The owner check's answers (ownerCheck.ts), on the final lists after the restatement check's folds: an item still
+ * without an owner gets the one named (a rule item's as a completion, or on the model's rewrite that left it none).
+ */
+function applyOwners(state: MergeState, fills: readonly OwnerFill[]): void {
+  for (const f of fills) {
+    const target = entryOf(state, f.id);
+    if (!target) continue;
+    if ('model' in target) {
+      if (!('owner' in target.model) || target.model.owner) continue;
+      target.model.owner = f.owner;
+    } else {
+      const rule = target.rule;
+      const rewrite = state.rewrites.get(rule.id);
+      if (rule.kind !== 'actionItem' || (rewrite?.owner !== undefined ? rewrite.owner : completedOwner(state, rule))) continue;
+      if (rewrite?.owner === null) state.rewrites.set(rule.id, { ...rewrite, owner: f.owner });
+      else state.completions.set(rule.id, { ...(state.completions.get(rule.id) ?? { id: rule.id, owner: null, due: null }), owner: f.owner });
+    }
+    state.tally.owned = (state.tally.owned ?? 0) + 1;
+  }
+}
+
+function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried: boolean, restated: readonly RestatedGroup[] = [],
+  owners: readonly OwnerFill[] = []): MergeState {
   const state: MergeState = {
     shown: new Map(), actionItems: [], decisions: [], confirmed: new Set(), completions: new Map(), rewrites: new Map(), dismissals: [],
     ruleHistory: new Map(), folded: new Map(), tally: { cited: 0, mergedByModel: 0, mergedByNet: 0, standingChanges: 0 },
@@ -243,6 +272,7 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
   });
   // After every answer: the check read the lists they make (rewrites included), and its new words replace theirs.
   applyRestated(state, restated);
+  applyOwners(state, owners);
   answers.forEach((answer) => {
     for (const d of answer?.dismiss ?? []) {
       const item = shown.get(d.id);
@@ -266,8 +296,8 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
  * standing changes of entries noted before), and a new entry nearly the same as one already noted is folded into it.
  */
 export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried = false,
-  restated: readonly RestatedGroup[] = []): ReducedExtraction {
-  const state = mergeState(chunks, answers, carried, restated);
+  restated: readonly RestatedGroup[] = [], owners: readonly OwnerFill[] = []): ReducedExtraction {
+  const state = mergeState(chunks, answers, carried, restated, owners);
   const kept = <T extends { mergedInto?: unknown; foldedIntoRule?: boolean }>(list: T[]) => list.filter((x) => !x.mergedInto && !x.foldedIntoRule)
     .map(({ mergedInto: _m, foldedIntoRule: _f, ...rest }) => rest as Omit<T, 'mergedInto' | 'foldedIntoRule'>);
   // Owners from names: an item for "David" goes to the voice the meeting ties that name to (speakers/nameTies.ts).
@@ -293,19 +323,25 @@ export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (C
  */
 export function notedBefore(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], position: number,
   bounds?: { maxEntries: number; chars: number }, bound: NotedBound = NOTED_BOUND_DEFAULT): { shown: NotedEntry[]; left: number } {
-  const state = mergeState(chunks.slice(0, position), answers.slice(0, position), true);
+  const entries = standingEntries(chunks, mergeState(chunks.slice(0, position), answers.slice(0, position), true), position);
+  return bound === 'wide' ? boundNoted(entries, bounds ?? NOTED_BOUNDS_WIDE, chunks[position]?.lines.map((l) => l.text).join('\n'))
+    : boundNoted(entries, bounds ?? NOTED_BOUNDS);
+}
+
+/** Every entry that stands in `state` (not dismissed, folded or dropped), as the notes show it, with the lines it cites. */
+function standingEntries(chunks: readonly ModelChunk[], state: MergeState, position: number): NotedEntry[] {
   const t0Of = new Map(chunks.flatMap((c) => c.lines.map((l) => [l.segmentId, l.t0] as const)));
   const times = (segments: string[]) => segments.map((id) => t0Of.get(id) ?? 0);
   const here = new Set(chunks[position]?.items.map((i) => i.id) ?? []);
   const entries: NotedEntry[] = [];
   state.actionItems.forEach((e, k) => {
     if (e.mergedInto || e.foldedIntoRule) return;
-    entries.push({ id: `A${k + 1}`, kind: 'actionItem', text: e.text, owner: e.owner, firstT0: Math.min(...times(e.segments)), lastT0: Math.max(...times(e.segments)) });
+    entries.push({ id: `A${k + 1}`, kind: 'actionItem', text: e.text, owner: e.owner, firstT0: Math.min(...times(e.segments)), lastT0: Math.max(...times(e.segments)), segments: e.segments });
   });
   state.decisions.forEach((e, k) => {
     const standing = lastStanding(e.history, e.standing);
     if (e.mergedInto || e.foldedIntoRule || standing === 'dropped') return;
-    entries.push({ id: `D${k + 1}`, kind: 'decision', text: e.text, standing, firstT0: Math.min(...times(e.segments)), lastT0: Math.max(...times(e.segments)) });
+    entries.push({ id: `D${k + 1}`, kind: 'decision', text: e.text, standing, firstT0: Math.min(...times(e.segments)), lastT0: Math.max(...times(e.segments)), segments: e.segments });
   });
   const dismissed = new Set(state.dismissals.map((d) => d.id));
   for (const rule of state.shown.values()) {
@@ -313,23 +349,24 @@ export function notedBefore(chunks: readonly ModelChunk[], answers: readonly (Ch
     const rewrite = state.rewrites.get(rule.id);
     const t0 = t0Of.get(rule.segmentId) ?? 0;
     if (rule.kind === 'actionItem') {
-      entries.push({ id: rule.id, kind: 'actionItem', text: rewrite?.text ?? rule.text, owner: rewrite?.owner !== undefined ? rewrite.owner : completedOwner(state, rule), firstT0: t0, lastT0: t0 });
+      entries.push({ id: rule.id, kind: 'actionItem', text: rewrite?.text ?? rule.text, owner: rewrite?.owner !== undefined ? rewrite.owner : completedOwner(state, rule), firstT0: t0, lastT0: t0, segments: [rule.segmentId] });
       continue;
     }
     const standing = lastStanding(state.ruleHistory.get(rule.id), rewrite?.standing ?? rule.standing ?? 'decided');
     if (standing === 'dropped') continue;
-    entries.push({ id: rule.id, kind: 'decision', text: rewrite?.text ?? rule.text, standing, firstT0: t0, lastT0: t0 });
+    entries.push({ id: rule.id, kind: 'decision', text: rewrite?.text ?? rule.text, standing, firstT0: t0, lastT0: t0, segments: [rule.segmentId] });
   }
-  return bound === 'wide' ? boundNoted(entries, bounds ?? NOTED_BOUNDS_WIDE, chunks[position]?.lines.map((l) => l.text).join('\n'))
-    : boundNoted(entries, bounds ?? NOTED_BOUNDS);
+  return entries;
 }
 
 /**
- * The final lists as the restatement check at stop reads them (restatements.ts): every entry that stands after all the
- * answers, with the ids a merge names (as notedBefore gives them, unbounded).
+ * The final lists as the checks at stop read them (restatements.ts, ownerCheck.ts): every entry that stands after all
+ * the answers (and `restated`, the restatement check's folds, when given), with the ids a merge names (as notedBefore
+ * gives them, unbounded, in its order) and the lines each cites. Dismissals are made after the folds: the lists are the
+ * final ones.
  */
-export const finalEntries = (chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[]): NotedEntry[] =>
-  notedBefore(chunks, answers, chunks.length, { maxEntries: Infinity, chars: Infinity }).shown;
+export const finalEntries = (chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], restated: readonly RestatedGroup[] = []): NotedEntry[] =>
+  boundNoted(standingEntries(chunks, mergeState(chunks, answers, true, restated), chunks.length), { maxEntries: Infinity, chars: Infinity }).shown;
 
 /** Chunks sent before, in meeting order, and their answers (null: none): what a v7 prompt's notes are made from. */
 export interface EarlierParts { chunks: readonly ModelChunk[]; answers: readonly (ChunkExtraction | null)[] }

@@ -15,6 +15,7 @@ import { isoDate } from './dates';
 import { MeetingInfo, modelChunks, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, modelExtractionRecords, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
 import { CarriedTally, finalEntries, reduceChunks } from './chunkMerge';
 import { restatementsAtStop } from './restatements';
+import { meetingLines, ownersAtStop } from './ownerCheck';
 
 export interface TranscriptModelResult {
   /** `by`: the model that added it; `segments`: the lines it cited (model items only); `rewritten`: a rule item the model rewrote. */
@@ -34,6 +35,8 @@ export interface TranscriptModelResult {
   carried?: CarriedTally;
   /** The restatement check at stop (when asked for): how many entries it folded, or why it folded none. */
   restatementCheck?: { folded: number } | { unchecked: string };
+  /** The owner check at stop (when asked for): how many items it gave an owner, or why it gave none. */
+  ownerCheck?: { owned: number } | { unchecked: string };
   /** The notes template's 'model' sections the model wrote (with `how.template`), each point citing its lines. */
   sections?: WrittenSections['sections'];
   sectionsBy?: string;
@@ -47,8 +50,8 @@ export interface MeetingDate { date: Date; known: boolean }
 
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
-  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true } | { restatements: true })): void },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean } = {}): Promise<TranscriptModelResult> {
+  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true } | { restatements: true } | { owners: true })): void },
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean; checkOwners?: boolean } = {}): Promise<TranscriptModelResult> {
   const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
@@ -90,7 +93,11 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const restated = how.carryNotes && how.checkRestatements && !whyNotAsked(run.summary, run.declined, signal.aborted)
     ? await restatementsAtStop(chat, finalEntries(chunks, run.answers), signal, { timeoutMs, report: (r) => summary?.report({ ...r, restatements: true }) })
     : undefined;
-  const reduced = reduceChunks(chunks, run.answers, how.carryNotes === true, restated?.groups ?? []);
+  // Then the items still without an owner, on the lists the folds left (ownerCheck.ts).
+  const owners = how.carryNotes && how.checkOwners && !whyNotAsked(run.summary, run.declined, signal.aborted)
+    ? await ownersAtStop(chat, finalEntries(chunks, run.answers, restated?.groups ?? []), meetingLines(chunks), signal, { timeoutMs, report: (r) => summary?.report({ ...r, owners: true }) })
+    : undefined;
+  const reduced = reduceChunks(chunks, run.answers, how.carryNotes === true, restated?.groups ?? [], owners?.fills ?? []);
   const added = modelExtractionRecords(journal, reduced, run.summary);
   const all = [...records, ...added];
   // As at a meeting's stop: the summary settles against the final decisions and action items (those printed below).
@@ -131,6 +138,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
     message: run.message,
     ...(reduced.carried ? { carried: reduced.carried } : {}),
     ...(restated ? { restatementCheck: restated.groups ? { folded: reduced.carried?.restated ?? 0 } : { unchecked: restated.reason ?? 'no answer' } } : {}),
+    ...(owners ? { ownerCheck: owners.fills ? { owned: reduced.carried?.owned ?? 0 } : { unchecked: owners.reason ?? 'no answer' } } : {}),
     ...(written?.sections.length ? { sections: written.sections, ...(written.model ? { sectionsBy: written.model } : {}) } : {}),
   };
 }

@@ -47,6 +47,12 @@
  *       the restatement check at stop (issue 56, restatements.ts) over each meeting's final lists (with --answers and
  *       carried notes): writes RDIR/<meeting>/restatements.prompt.txt (and its sha256) for a model run elsewhere, or
  *       replays RDIR/<meeting>/restatements.answer.txt and scores the lists as the check left them.
+ *   … --owner-prompts ODIR | --owners ODIR
+ *       the owner check at stop (ownerCheck.ts) over the items still without an owner (with --answers and carried
+ *       notes; after the restatement check when one is given): writes ODIR/<meeting>/owners.prompt.txt, or replays
+ *       ODIR/<meeting>/owners.answer.txt and scores the lists as the check left them. A folder of answers asked with the
+ *       check (OWNER_CHECK_MARK; the daemon's default) holds them beside the parts' and replays with it unless
+ *       --no-owner-check is given.
  *   … --noted-bound wide | recent
  *       with --prompts DIR: which noted entries a prompt shows past the bound (chunks.ts's NotedBound; default: as DIR's
  *       answers were asked, else the daemon's, `wide`); given for a folder answered before, its later parts are
@@ -62,7 +68,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CARRY_NOTES_DEFAULT, EnhancementSettings } from '../../protocol/protocol';
+import { CARRY_NOTES_DEFAULT, CHECK_OWNERS_DEFAULT, EnhancementSettings } from '../../protocol/protocol';
 import { defaultGpu } from '../../daemon/config';
 import { Chat, openAiCompatibleChat } from '../../daemon/understanding/providers';
 import { LocalModelHost } from '../../daemon/understanding/local/host';
@@ -75,6 +81,7 @@ import { measureSummary, SummaryMeasure, summaryReport } from './model-summary-e
 import { NOTED_BOUND_DEFAULT, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
 import { FinalLists, readRepeats, writeDuplicatesPrompt } from './duplicates';
 import { RESTATEMENT_HEADING } from '../../daemon/understanding/restatements';
+import { OWNER_CHECK_HEADING } from '../../daemon/understanding/ownerCheck';
 import {
   evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
   selectMeetings, SETS, silverDevelopment, silverHeldOut, standingLines, standingOf,
@@ -84,12 +91,14 @@ const PART = /^Part (\d+) of (\d+)\.$/m;
 
 /**
  * The file stem a recorded prompt and its answer go under: `part-<k>` for a part of the meeting, `restatements` for the
- * restatement check at stop (restatements.ts: a folder of its own, --restatements DIR).
+ * restatement check at stop (restatements.ts: a folder of its own, --restatements DIR), `owners` for the owner check at
+ * stop (ownerCheck.ts: --owners DIR).
  */
 function stemOf(user: string): string {
   const part = PART.exec(user)?.[1];
   if (part) return `part-${part}`;
   if (user.startsWith(RESTATEMENT_HEADING)) return 'restatements';
+  if (user.startsWith(OWNER_CHECK_HEADING)) return 'owners';
   throw new Error('a prompt without "Part k of n."');
 }
 
@@ -112,22 +121,43 @@ export const answersNotesPrompt = (dir: string): NotesPrompt => (fs.existsSync(p
  */
 export const NOTED_BOUND_MARK = 'noted-bound-wide.txt';
 export const answersNotedBound = (dir: string): NotedBound => (fs.existsSync(path.join(dir, NOTED_BOUND_MARK)) ? 'wide' : 'recent');
-export const recordedHow = (dir: string) => ({ carryNotes: answersCarryNotes(dir), notesPrompt: answersNotesPrompt(dir), notedBound: answersNotedBound(dir) });
+/**
+ * Answers recorded with the owner check at stop (ownerCheck.ts; `earshot.enhancement.checkOwners`) carry this file:
+ * each meeting's `owners.answer.txt` lies beside its parts' answers, and replays follow the parts. Folders without it
+ * (answered before the check, or to measure without it) replay with none.
+ */
+export const OWNER_CHECK_MARK = 'owner-check.txt';
+export const answersCheckOwners = (dir: string) => fs.existsSync(path.join(dir, OWNER_CHECK_MARK));
+export const recordedHow = (dir: string) => ({
+  carryNotes: answersCarryNotes(dir), notesPrompt: answersNotesPrompt(dir), notedBound: answersNotedBound(dir), checkOwners: answersCheckOwners(dir),
+});
 /** What a judge of repeats reads of a meeting (duplicates.ts): its final decisions and action items. */
 export const finalLists = (r: MeetingRun): FinalLists => ({ decisions: r.result.decisions, actionItems: r.result.actionItems });
 
-/** A meeting replayed from a folder of recorded answers, read the way they were asked (v6, or v7 with carried notes). */
-export const replayRecorded = (meeting: Meeting, dir: string, restatements?: string) =>
-  runMeeting(meeting, replayingChat(path.join(dir, meeting.name)), undefined,
-    { ...recordedHow(dir), ...(restatements ? { restatements: replayingChat(path.join(restatements, meeting.name)) } : {}) });
+/**
+ * A meeting replayed from a folder of recorded answers, read the way they were asked (v6, or v7 with carried notes; the
+ * owner check when the folder was answered with it). With `restatements`, the restatement check's answers: those runs
+ * were measured without the owner check, and replay so. With `owners`, the owner check's answers from that folder.
+ */
+export const replayRecorded = (meeting: Meeting, dir: string, restatements?: string, owners?: string) =>
+  runMeeting(meeting, replayingChat(path.join(dir, meeting.name)), undefined, {
+    ...recordedHow(dir), ...(restatements ? { restatements: replayingChat(path.join(restatements, meeting.name)), checkOwners: false } : {}),
+    ...(owners ? { owners: replayingChat(path.join(owners, meeting.name)), checkOwners: true } : {}),
+  });
 
-export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7, bound: NotedBound = 'recent'): void {
+export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7, bound: NotedBound = 'recent', checkOwners = false): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, CARRIED_NOTES_MARK), 'These answers are to extraction prompt v7 (each part read with what the parts before it noted): replayed with carried notes.\n');
   if (prompt === 8) fs.writeFileSync(path.join(dir, NOTES_PROMPT_V8_MARK), 'These answers are to extraction prompt v8 (v7, and a later part may refine a noted entry\'s words): replayed with prompt v8.\n');
   if (prompt === 9) fs.writeFileSync(path.join(dir, NOTES_PROMPT_V9_MARK), 'These answers are to extraction prompt v9 (v8, one action item for each person given the work, the running of the meeting no decision): replayed with prompt v9.\n');
   if (bound === 'wide') fs.writeFileSync(path.join(dir, NOTED_BOUND_MARK), 'These answers were asked with the wide bound of the notes (40 entries, 6000 characters, then those a part\'s lines mention first): replayed so.\n');
   else fs.rmSync(path.join(dir, NOTED_BOUND_MARK), { force: true });
+  if (checkOwners) markOwnerCheck(dir);
+}
+
+/** Marks a folder of answers as asked with the owner check at stop (its owners.answer.txt beside the parts'). */
+export function markOwnerCheck(dir: string): void {
+  fs.writeFileSync(path.join(dir, OWNER_CHECK_MARK), 'These answers were asked with the owner check at stop (owners.answer.txt, after the last part): replayed with it.\n');
 }
 
 const promptText = (system: string, user: string) => `${system}\n\n${user}\n`;
@@ -217,7 +247,7 @@ export function withSpeakingTimes(lines: SpokenLine[]): SpokenLine[] {
 /** One meeting through the CLI's model extraction: the finds as the eval scores them, and the dismissed rule items. */
 export async function runMeeting(meeting: Meeting, chat: Chat,
   settings: EnhancementSettings = { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1' },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; restatements?: Chat } = {}): Promise<MeetingRun> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; restatements?: Chat; owners?: Chat; checkOwners?: boolean } = {}): Promise<MeetingRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, not local time: the prompt shows the date as ISO, and recorded answers must replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -228,8 +258,9 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
   const errors: string[] = [];
   const watched: Chat = async (system, user, signal, constraint) => {
     try {
-      // The restatement check at stop has answers of its own (--restatements DIR): the parts' replay as before.
-      return await (how.restatements && user.startsWith(RESTATEMENT_HEADING) ? how.restatements : chat)(system, user, signal, constraint);
+      // The checks at stop have answers of their own (--restatements DIR, --owners DIR): the parts' replay as before.
+      const check = user.startsWith(RESTATEMENT_HEADING) ? how.restatements : user.startsWith(OWNER_CHECK_HEADING) ? how.owners : undefined;
+      return await (check ?? chat)(system, user, signal, constraint);
     } catch (e) {
       errors.push(e instanceof Error ? e.message : String(e));
       throw e;
@@ -237,7 +268,8 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
   };
   const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, undefined, watched, undefined,
     // The prompt is always named: v7's recorded answers replay as v7 whatever the daemon's default.
-    how.carryNotes ? { carryNotes: true, notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT, notedBound: how.notedBound ?? NOTED_BOUND_DEFAULT, ...(how.restatements ? { checkRestatements: true } : {}) } : {});
+    how.carryNotes ? { carryNotes: true, notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT, notedBound: how.notedBound ?? NOTED_BOUND_DEFAULT, ...(how.restatements ? { checkRestatements: true } : {}),
+      ...(how.owners || how.checkOwners ? { checkOwners: true } : {}) } : {});
   // Dismissed items carry their text only: placed on the rule item of that text.
   // A model's find is shown at the line the journal anchors it on; in `citedPredictions` the lines it cites count as its mentions.
   const cites = (x: { segments?: string[] }) => (x.segments ? { mentions: x.segments.map((id) => Number(id.slice(2)) - 1) } : {});
@@ -353,6 +385,15 @@ async function main(argv: string[]): Promise<void> {
   const restatementAnswers = flagValue(argv, '--restatements');
   if ((restatementPrompts || restatementAnswers) && (!answers || !carryNotes)) throw new Error('--restatement-prompts / --restatements: with --answers DIR of carried notes');
   if (restatementPrompts && restatementAnswers) throw new Error('give one of --restatement-prompts RDIR, --restatements RDIR');
+  const ownerPrompts = flagValue(argv, '--owner-prompts');
+  const ownerAnswers = flagValue(argv, '--owners');
+  if ((ownerPrompts || ownerAnswers) && (!answers || !carryNotes)) throw new Error('--owner-prompts / --owners: with --answers DIR of carried notes');
+  if (ownerPrompts && ownerAnswers) throw new Error('give one of --owner-prompts ODIR, --owners ODIR');
+  // The owner check at stop: as recorded answers were asked (their folder's mark; --no-owner-check replays them
+  // without), else the daemon's default; never over the restatement check's recorded runs (measured without it).
+  const noOwnerCheck = argv.includes('--no-owner-check');
+  const checkOwners = !noOwnerCheck && !restatementPrompts && !restatementAnswers && carryNotes && (answersDir !== undefined ? answersCheckOwners(answersDir)
+    : prompts !== undefined && answersCarryNotes(prompts) ? answersCheckOwners(prompts) : CHECK_OWNERS_DEFAULT);
   const tallies: AdjudicationTally[] = [];
   const selected = selectMeetings(all, argv);
   const meetings = labelsFrom === 'first' ? selected : withPooledLabels(selected, adjudicated!, labelsFrom === 'pooled' ? 'rounds' : 'check', tallies, flagValue(argv, '--trial-round'));
@@ -371,14 +412,15 @@ async function main(argv: string[]): Promise<void> {
     for (const m of meetings) {
       if (prompts) {
         const next = nextPromptChat(path.join(prompts, m.name));
-        await runMeeting(m, next, settings, { carryNotes, notesPrompt, notedBound });
+        await runMeeting(m, next, settings, { carryNotes, notesPrompt, notedBound, checkOwners });
         if (next.pending()) written.push(`${m.name}/${next.pending()}`);
         continue;
       }
       const chat = record ? recordingChat(path.join(record, m.name)) : answers ? replayingChat(path.join(answers, m.name)) : host ? localChat(host) : undefined;
       const restatements = restatementPrompts ? recordingChat(path.join(restatementPrompts, m.name))
         : restatementAnswers ? replayingChat(path.join(restatementAnswers, m.name)) : undefined;
-      const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings, { carryNotes, notesPrompt, notedBound, ...(restatements ? { restatements } : {}) });
+      const owners = ownerPrompts ? recordingChat(path.join(ownerPrompts, m.name)) : ownerAnswers ? replayingChat(path.join(ownerAnswers, m.name)) : undefined;
+      const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings, { carryNotes, notesPrompt, notedBound, checkOwners, ...(restatements ? { restatements } : {}), ...(owners ? { owners } : {}) });
       runs.push(run);
       process.stderr.write(`${m.name}: ${run.result.message}\n`);
       for (const e of run.errors) process.stderr.write(`  ${m.name}: ${e}\n`);
@@ -395,13 +437,17 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`prompts of ${runs.length} meetings written under ${record}\n`);
     return;
   }
+  if (ownerPrompts) {
+    const asked = runs.filter((r) => fs.existsSync(path.join(ownerPrompts, r.meeting.name, 'owners.prompt.txt')));
+    process.stdout.write(`owner check prompts of ${asked.length} meetings written under ${ownerPrompts} (the others have no item without an owner: ${runs.filter((r) => !asked.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);
+  }
   if (restatementPrompts) {
     const written = runs.filter((r) => fs.existsSync(path.join(restatementPrompts, r.meeting.name, 'restatements.prompt.txt')));
     process.stdout.write(`restatement check prompts of ${written.length} meetings written under ${restatementPrompts} (the others' lists are not worth a check: ${runs.filter((r) => !written.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);
     return;
   }
   if (prompts) {
-    markCarriedNotes(prompts, notesPrompt, notedBound);
+    markCarriedNotes(prompts, notesPrompt, notedBound, checkOwners);
     process.stdout.write(written.length
       ? `${written.length} prompt(s) to answer under ${prompts} (then run this again): ${written.join(', ')}\n`
       : `every meeting is complete under ${prompts}: score it with --answers ${prompts}${notesPrompt >= 8 ? '' : ' --carry'}\n`);
@@ -451,6 +497,11 @@ async function main(argv: string[]): Promise<void> {
       net: n.net + (r.result.carried?.mergedByNet ?? 0), standing: n.standing + (r.result.carried?.standingChanges ?? 0), refined: n.refined + (r.result.carried?.refined ?? 0) }),
     { cited: 0, model: 0, net: 0, standing: 0, refined: 0 });
     out.push(`Carried notes (v${notesPrompt}): ${t.cited} noted entries cited again, ${t.model} folded by the model's merges, ${t.net} new entries folded by the near-duplicate net, ${t.standing} standings changed by a later part${notesPrompt >= 8 ? `, ${t.refined} entries' words refined by a later part` : ''}.`);
+    if (ownerAnswers) {
+      const checked = runs.filter((r) => r.result.ownerCheck && 'owned' in r.result.ownerCheck);
+      out.push(`Owner check at stop: ${checked.length} of ${runs.length} meetings asked, ${checked.reduce((n, r) => n + (r.result.carried?.owned ?? 0), 0)} items given an owner`
+        + ` (${runs.filter((r) => (r.result.carried?.owned ?? 0) > 0).map((r) => `${r.meeting.name} ${r.result.carried!.owned}`).join(', ') || 'none'}).`);
+    }
     if (restatementAnswers) {
       const checked = runs.filter((r) => r.result.restatementCheck && 'folded' in r.result.restatementCheck);
       out.push(`Restatement check at stop: ${checked.length} of ${runs.length} meetings checked, ${checked.reduce((n, r) => n + (r.result.carried?.restated ?? 0), 0)} entries folded`

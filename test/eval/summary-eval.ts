@@ -62,7 +62,7 @@ import { chunkLines, NotedBound, NotesPrompt, toChunkLine } from '../../daemon/u
 import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { Chat } from '../../daemon/understanding/providers';
-import { answersCarryNotes, answersNotedBound, answersNotesPrompt, MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
+import { answersCarryNotes, answersNotedBound, answersCheckOwners, answersNotesPrompt, MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
 import { kappa } from './adjudication';
 import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverDevelopment, silverHeldOut } from './notes-eval';
 
@@ -234,7 +234,7 @@ export interface SummaryRun {
  * recorded file (a changed prompt); a prompt with no answer leaves it `pending`.
  */
 export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string, record: boolean,
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; noLists?: boolean } = {}): Promise<SummaryRun> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; noLists?: boolean; checkOwners?: boolean } = {}): Promise<SummaryRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, as model-notes-eval.ts dates it: the prompts replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -660,6 +660,9 @@ async function main(argv: string[]): Promise<void> {
     const extraction = extractionDir === 'none' || noLists ? null : replayingChat(path.join(from, m.name));
     runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, {
       carryNotes: argv.includes('--carry') || notesPrompt >= 8 || answersCarryNotes(from), notesPrompt, notedBound: answersNotedBound(from), ...(settleVersion ? { settleVersion } : {}),
+      // The lists as the extraction's folder was answered: with the owner check at stop when it was (its answers beside the
+      // parts'), unless --no-owner-check (settles recorded before the check: answers-v8's, the settle experiments).
+      ...(answersCheckOwners(from) && !noLists && !argv.includes('--no-owner-check') ? { checkOwners: true } : {}),
       ...(noLists ? { noLists } : {}),
     }));
   }

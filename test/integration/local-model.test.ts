@@ -22,6 +22,7 @@ import { parseSummaryAnswer, rollSummary, settleSummary, SUMMARY_BOUNDS } from '
 import { Chat } from '../../daemon/understanding/providers';
 import { NotedEntry } from '../../daemon/understanding/carriedNotes';
 import { checkRestatements } from '../../daemon/understanding/restatements';
+import { ownersAtStop } from '../../daemon/understanding/ownerCheck';
 import { connectDaemon, RpcClient, runEarshot } from './daemon-process';
 
 /** The generated model's name (general.name): what the notes say found or dismissed an item. */
@@ -214,6 +215,31 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
       const raw = JSON.parse(texts[0]) as { same: { keep: string; fold: string[] }[] };
       const ids = new Set(entries.map((e) => e.id));
       assert.ok(raw.same.every((g) => ids.has(g.keep) && g.fold.every((id) => ids.has(id))), texts[0]);
+    } finally {
+      host.close();
+    }
+  });
+
+  it('the owner check through the local provider: its answer parses under its grammar and names only the items asked about and the meeting\'s speakers', async () => {
+    const host = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
+    try {
+      const { texts, recording } = recordingLocalChat(host);
+      const lines = [
+        { segmentId: 'm-1', speaker: 'Ann', t0: 5, text: 'Bo, can you book the room for Monday?' },
+        { segmentId: 'm-2', speaker: 'Bo', t0: 9, text: 'Sure, I will book it.' },
+        { segmentId: 'm-3', speaker: 'Ann', t0: 12, text: 'And someone should tidy the wiki.' },
+      ];
+      const entries: NotedEntry[] = [
+        { id: 'A1', kind: 'actionItem', owner: null, text: 'Book the room for Monday', firstT0: 5, lastT0: 5, segments: ['m-1', 'm-2'] },
+        { id: 'a2', kind: 'actionItem', owner: null, text: 'Tidy the wiki', firstT0: 12, lastT0: 12, segments: ['m-3'] },
+        { id: 'A3', kind: 'actionItem', owner: 'Ann', text: 'Send the report', firstT0: 12, lastT0: 12, segments: ['m-3'] },
+      ];
+      const check = await ownersAtStop(recording, entries, lines, new AbortController().signal);
+      assert.equal(texts.length, 1, 'one call: the grammar gave a valid answer the first time');
+      assert.ok(check.fills !== null, `the answer parses: ${texts[0]}`);
+      const raw = JSON.parse(texts[0]) as { owners: { id: string; owner: string | null }[] };
+      assert.deepEqual(raw.owners.map((o) => o.id).sort(), ['A1', 'a2'], texts[0]);
+      assert.ok(raw.owners.every((o) => o.owner === null || ['Ann', 'Bo'].includes(o.owner)), texts[0]);
     } finally {
       host.close();
     }

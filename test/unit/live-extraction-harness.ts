@@ -41,6 +41,11 @@ export function serviceRunner(answer: Answer | 'fail', more: {
   summaryPoint?: (ids: string[], user: string) => string; summaryGate?: () => Promise<void>;
   /** With it, the settings check the final lists for restatements at stop, and this answers the check. */
   restatements?: (user: string) => string;
+  /**
+   * The owner check at stop (the daemon's default, with carried notes): this answers it (default: no owner named);
+   * `checkOwners: false` turns it off as the settings do.
+   */
+  owners?: (user: string) => string; checkOwners?: boolean;
 } = {}) {
   const asked: Asked[] = [];
   /** The rolling summary's calls (each chunk's lines after its extraction), answered apart from the chunks'. */
@@ -49,13 +54,20 @@ export function serviceRunner(answer: Answer | 'fail', more: {
   const settleAsked: Asked[] = [];
   /** The restatement check's call at stop (understanding/restatements.ts). */
   const restatementsAsked: Asked[] = [];
+  /** The owner check's call at stop (understanding/ownerCheck.ts). */
+  const ownersAsked: Asked[] = [];
   const progress: ExtractionProgressParams[] = [];
   const config = {
-    enhancement: { provider: 'vscode-lm', chunkChars: more.chunkChars ?? 500, maxConcurrency: 2, ...carryNotesOf(more), ...(more.restatements ? { checkRestatements: true } : {}) },
+    enhancement: { provider: 'vscode-lm', chunkChars: more.chunkChars ?? 500, maxConcurrency: 2, ...carryNotesOf(more), ...(more.restatements ? { checkRestatements: true } : {}),
+      ...(more.checkOwners !== undefined ? { checkOwners: more.checkOwners } : {}) },
     askClient: async (params: LanguageModelChatParams, signal: AbortSignal) => {
       if (params.system.startsWith('You check the final notes')) {
         restatementsAsked.push({ ids: [], at: performance.now(), user: params.user, system: params.system });
         return { text: more.restatements?.(params.user) ?? '{"same": []}', model: 'fake-lm' };
+      }
+      if (params.system.startsWith('You read the action items of a meeting that were noted without an owner')) {
+        ownersAsked.push({ ids: [], at: performance.now(), user: params.user, system: params.system });
+        return { text: more.owners?.(params.user) ?? '{"owners": []}', model: 'fake-lm' };
       }
       if (params.system.startsWith('You keep the summary') && params.user.includes('The meeting has ended')) {
         // The settle at stop: each point of the summary so far restated, its cites kept.
@@ -85,7 +97,7 @@ export function serviceRunner(answer: Answer | 'fail', more: {
   const events = { extractionProgress: (p: ExtractionProgressParams) => progress.push(p) } as unknown as ServiceEvents;
   const extractions = new ModelExtractions(config, events);
   const runner = extractions.chunkRunnerFor('s1', { title: 'Plan', date: HEADER.startedAt })!;
-  return { runner, asked, summaryAsked, settleAsked, restatementsAsked, progress, extractions };
+  return { runner, asked, summaryAsked, settleAsked, restatementsAsked, ownersAsked, progress, extractions };
 }
 
 /** A LiveExtraction over an in-memory journal, whisper's idleness set by the test. */

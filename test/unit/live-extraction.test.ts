@@ -46,7 +46,7 @@ describe('language-model extraction while the meeting runs', () => {
     assert.ok(expected.length >= 3, `${expected.length} chunks`);
     await until('the closed chunks', () => h.live.chunksSent === expected.length - 1);
     assert.deepEqual(asked.map((a) => a.ids), expected.slice(0, -1).map((c) => c.lines.map((l) => l.segmentId)), 'the chunks at stop, in order, the last (open) one not yet');
-    for (let k = 1; k < asked.length; k++) assert.ok(asked[k].at - asked[k - 1].at >= 30, 'one at a time: each after the one before was answered');
+    for (let k = 1; k < asked.length; k++) assert.ok(asked[k].at >= asked[k - 1].answeredAt!, 'one at a time: each after the one before was answered');
     // At stop: only the last chunk is sent.
     await h.live.finish();
     assert.equal(asked.length, expected.length);

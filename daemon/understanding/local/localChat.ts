@@ -5,7 +5,7 @@
 import { EnhancementSettings } from '../../../protocol/protocol';
 import { ANSWER_RESERVE_TOKENS, Chat } from '../providers';
 import { LocalModelHost } from './host';
-import { chunkAnswerSchema, restatementAnswerSchema, summaryAnswerSchema } from './schema';
+import { chunkAnswerSchema, ownerAnswerSchema, restatementAnswerSchema, summaryAnswerSchema } from './schema';
 
 /** Seconds one local call may take at least: a CPU reads a chunk's prompt in tens of seconds, loading comes first. */
 export const LOCAL_MIN_TIMEOUT_SEC = 300;
@@ -14,10 +14,11 @@ export const LOCAL_MIN_TIMEOUT_SEC = 300;
 export function localChat(host: LocalModelHost): Chat {
   return async (system, user, signal, constraint) => {
     // The kind picks the model's sequence: chunks and summaries alternate, each with its own system prompt to keep (the
-    // restatement check, once at stop, takes the summaries').
-    const extract = !constraint || (!('summary' in constraint) && !('restatements' in constraint));
+    // checks at stop, once each, take the summaries').
+    const extract = !constraint || (!('summary' in constraint) && !('restatements' in constraint) && !('owners' in constraint));
     const schema = !constraint ? undefined : 'summary' in constraint ? summaryAnswerSchema(constraint.summary.segmentIds, constraint.summary.maxPoints)
-      : 'restatements' in constraint ? restatementAnswerSchema(constraint.restatements) : chunkAnswerSchema(constraint);
+      : 'restatements' in constraint ? restatementAnswerSchema(constraint.restatements)
+        : 'owners' in constraint ? ownerAnswerSchema(constraint.owners) : chunkAnswerSchema(constraint);
     const answer = await host.chat({
       kind: extract ? 'extract' : 'summary', system, user, ...(schema ? { schema } : {}), maxTokens: ANSWER_RESERVE_TOKENS,
     }, signal);

@@ -10,7 +10,7 @@
  * before the grammar is complete, and the grammar's length counts are not JavaScript's.
  */
 import { DECISION_STANDINGS } from '../../../protocol/protocol';
-import { ChunkConstraint, RestatementConstraint } from '../providers';
+import { ChunkConstraint, OwnersConstraint, RestatementConstraint } from '../providers';
 import { RESTATEMENT_BOUNDS } from '../restatements';
 import { SUMMARY_BOUNDS } from '../modelSummary';
 import { NOTED_TEXT_MAX } from '../carriedNotes';
@@ -128,4 +128,14 @@ export function restatementAnswerSchema(c: RestatementConstraint['restatements']
     text: { type: 'string', maxLength: RESTATEMENT_BOUNDS.text }, // "" when the kept entry's words stay
   } };
   return { type: 'object', properties: { same: ids.length >= 2 ? { type: 'array', items: set, maxItems: Math.floor(ids.length / 2) } : nothing } };
+}
+
+/**
+ * The owner check's answer (ownerCheck.ts): one entry per item asked about, in the order asked (node-llama-cpp's
+ * `prefixItems` and `const`: each id once), its owner one of the meeting's speakers or null.
+ */
+export function ownerAnswerSchema(c: OwnersConstraint['owners']): object {
+  const owner = { oneOf: [{ enum: c.speakers }, { type: 'null' }] };
+  const entries = c.itemIds.map((id) => ({ type: 'object', properties: { id: { const: id }, owner } }));
+  return { type: 'object', properties: { owners: { type: 'array', prefixItems: entries, minItems: entries.length, maxItems: entries.length } } };
 }

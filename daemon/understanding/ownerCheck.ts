@@ -1,0 +1,153 @@
+/**
+ * The owner check at stop (issue 56: "owners ≥ 0.9"). Most wrong owners in the held-out meetings were items left with
+ * none: a chair handing each role its task in one long turn ("you'll do the components concept"), work given to "you"
+ * and accepted in the reply. A part's prompt reads those lines among many; once every part is answered, one more call
+ * reads only the items still without an owner, each with the lines it was noted from and a few around them, and names
+ * the one speaker each was given to (or null: nobody, everyone, several together). The lists are the final ones (after
+ * the restatement check's folds); an owner named is a speaker of those lines, never a new one. Pure, but for the call.
+ */
+import { plainLine } from '../../protocol/plainText';
+import { extractJsonObject } from '../../protocol/modelJson';
+import { Chat } from './providers';
+import { clock, NotedEntry } from './carriedNotes';
+import { OwnerFill } from './chunkMerge';
+import { ChunkLine } from './chunks';
+import { askParsed, SummaryCallOptions } from './modelSummary';
+
+/**
+ * What one check reads: at most `maxItems` items (the earliest in the meeting; the rest keep no owner), each with
+ * `before` lines before the first it cites and `after` after the last, a line at most `lineChars` characters, all of
+ * it at most `chars` characters (an item that would not fit is not asked about).
+ */
+export const OWNER_CHECK_BOUNDS = { maxItems: 24, before: 3, after: 2, lineChars: 400, chars: 16000 } as const;
+
+/** The first line of the check's user message: how a recorded prompt is told from a part's (test/eval). */
+export const OWNER_CHECK_HEADING = 'Action items noted without an owner:';
+
+const SYSTEM = [
+  'You read the action items of a meeting that were noted without an owner. Each comes with the lines of the meeting it',
+  'was noted from (marked >) and a few lines around them; each line is "[id] speaker: what was said".',
+  '',
+  'For each item, name its owner: the one speaker who is to do the work. That is the speaker who says they will do it;',
+  'or the speaker it is given to: asked or told by name, by role, or as "you" (then the one addressed, as the lines around',
+  'show: who was just speaking, who answers and accepts). When the speakers are named by their roles, work in one role\'s',
+  'own field handed out in a round of tasks ("you\'ll do the components", said while giving each role its part) is that role\'s.',
+  '',
+  'Give the speaker exactly as the lines write it before the colon. Give null when the lines do not show one owner: the',
+  'work is for everyone or the whole group ("we", "someone", "all of you"), it is given to two or more people together,',
+  'or nobody takes it. When unsure, give null: a wrong owner is worse than none.',
+  '',
+  'Answer with one JSON object and nothing else, one entry per item:',
+  '{"owners": [{"id": "A3", "owner": "Speaker B"}, {"id": "a2", "owner": null}]}',
+].join('\n');
+
+/** An item the check asks about, and the lines it shows for it (segment ids, in meeting order). */
+export interface OwnerQuestion { id: string; text: string; lines: string[]; cited: string[] }
+
+/**
+ * The items worth asking about (action items still without an owner, each citing a line the lines hold), in meeting
+ * order, with the lines shown around each, within the bounds; and how many were left out.
+ */
+export function ownerQuestions(entries: readonly NotedEntry[], lines: readonly ChunkLine[]): { questions: OwnerQuestion[]; left: number } {
+  const order = new Map(lines.map((l, k) => [l.segmentId, k]));
+  const byId = new Map(lines.map((l) => [l.segmentId, l]));
+  const unowned = entries.filter((e) => e.kind === 'actionItem' && !e.owner && (e.segments ?? []).some((s) => order.has(s)))
+    .sort((a, b) => a.firstT0 - b.firstT0 || a.id.localeCompare(b.id));
+  const questions: OwnerQuestion[] = [];
+  let used = 0;
+  for (const e of unowned) {
+    const cited = (e.segments ?? []).filter((s) => order.has(s)).sort((a, b) => order.get(a)! - order.get(b)!);
+    // Each cited line with a few before and after it (a reply that accepts; the turn that addressed someone).
+    const shown = new Set<number>();
+    for (const c of cited) {
+      const k = order.get(c)!;
+      for (let j = Math.max(0, k - OWNER_CHECK_BOUNDS.before); j <= Math.min(lines.length - 1, k + OWNER_CHECK_BOUNDS.after); j++) shown.add(j);
+    }
+    const question = { id: e.id, text: e.text, lines: [...shown].sort((a, b) => a - b).map((j) => lines[j].segmentId), cited };
+    const cost = questionText(question, byId, order).length;
+    if (questions.length >= OWNER_CHECK_BOUNDS.maxItems || used + cost > OWNER_CHECK_BOUNDS.chars) continue;
+    questions.push(question);
+    used += cost;
+  }
+  return { questions, left: unowned.length - questions.length };
+}
+
+const lineText = (l: ChunkLine) => {
+  const text = l.text.length > OWNER_CHECK_BOUNDS.lineChars ? `${l.text.slice(0, OWNER_CHECK_BOUNDS.lineChars)}…` : l.text;
+  return `[${l.segmentId}] ${l.speaker}: ${text}`;
+};
+
+/** An item and its lines; lines far apart are parted by "…". */
+function questionText(q: OwnerQuestion, byId: ReadonlyMap<string, ChunkLine>, order: ReadonlyMap<string, number>): string {
+  const out = [`Item ${q.id}: ${JSON.stringify(q.text)} (said at ${clock(byId.get(q.cited[0])?.t0 ?? 0)})`];
+  q.lines.forEach((s, k) => {
+    if (k && order.get(s)! > order.get(q.lines[k - 1])! + 1) out.push('  …');
+    out.push(`${q.cited.includes(s) ? '>' : ' '} ${lineText(byId.get(s)!)}`);
+  });
+  return out.join('\n');
+}
+
+/** The check's messages: the meeting's speakers, then each item with its lines. */
+export function ownerMessages(questions: readonly OwnerQuestion[], lines: readonly ChunkLine[]): { system: string; user: string } {
+  const byId = new Map(lines.map((l) => [l.segmentId, l]));
+  const order = new Map(lines.map((l, k) => [l.segmentId, k]));
+  return {
+    system: SYSTEM,
+    user: [OWNER_CHECK_HEADING, '', `The meeting's speakers: ${speakersOf(lines).join('; ')}`, '', ...questions.flatMap((q) => [questionText(q, byId, order), '']), ''].join('\n'),
+  };
+}
+
+/** The speakers of the meeting's lines, as they are written there, in the order they first speak. */
+export const speakersOf = (lines: readonly ChunkLine[]): string[] => [...new Set(lines.map((l) => l.speaker))];
+
+/**
+ * The answer's owners, checked: each names an item asked about, once (a second answer for one is refused), and a
+ * speaker of the meeting's lines (any case; given as the lines write it) or null (no fill). Null when the answer is no
+ * JSON object with an `owners` list.
+ */
+export function parseOwners(answer: string, questions: readonly OwnerQuestion[], speakers: readonly string[], refused: string[] = []): OwnerFill[] | null {
+  const value = extractJsonObject(answer) as { owners?: unknown } | undefined;
+  if (!value || typeof value !== 'object' || !Array.isArray(value.owners)) return null;
+  const asked = new Set(questions.map((q) => q.id));
+  const speakerOf = new Map(speakers.map((s) => [s.trim().toLowerCase(), s]));
+  const answered = new Set<string>();
+  const out: OwnerFill[] = [];
+  value.owners.forEach((o: unknown, k) => {
+    const where = `entry ${k + 1}`;
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) return refused.push(`${where}: not an object`);
+    const { id: rawId, owner: rawOwner } = o as Record<string, unknown>;
+    const id = typeof rawId === 'string' || typeof rawId === 'number' ? String(rawId).trim() : '';
+    if (!asked.has(id)) return refused.push(`${where}: no item asked about has that id`);
+    if (answered.has(id)) return refused.push(`${where}: ${id} was answered already`);
+    answered.add(id);
+    if (rawOwner === null || rawOwner === undefined || rawOwner === '') return undefined;
+    const owner = typeof rawOwner === 'string' ? speakerOf.get(plainLine(rawOwner).trim().toLowerCase()) : undefined;
+    if (!owner) return refused.push(`${where}: its owner is not a speaker of the meeting`);
+    out.push({ id, owner });
+    return undefined;
+  });
+  return out;
+}
+
+/** What the check answers: the owners it gave (null: no valid answer, `reason` in fixed words), the model, the tokens it cost. */
+export interface OwnerCheck { fills: OwnerFill[] | null; model: string | undefined; tokens: number; reason?: string }
+
+/**
+ * The check at stop over `entries` (finalEntries' final lists) and the meeting's `lines`: asked only when an item is
+ * without an owner (else no call, and why in `reason`); one call (one more on an answer that is no valid JSON), each
+ * within `timeoutMs`. Never rejects: a failed or timed-out call answers null fills and why (the owners stay as they are).
+ */
+export async function ownersAtStop(chat: Chat, entries: readonly NotedEntry[], lines: readonly ChunkLine[], signal: AbortSignal, how: SummaryCallOptions = {}): Promise<OwnerCheck> {
+  const { questions } = ownerQuestions(entries, lines);
+  if (!questions.length) return { fills: null, model: undefined, tokens: 0, reason: 'no item without an owner' };
+  const speakers = speakersOf(lines);
+  const constraint = { owners: { itemIds: questions.map((q) => q.id), speakers } };
+  const asked = await askParsed(chat, ownerMessages(questions, lines), constraint, (text) => parseOwners(text, questions, speakers), signal, how);
+  return { fills: asked.value, model: asked.model, tokens: asked.tokens, ...(asked.reason ? { reason: asked.reason } : {}) };
+}
+
+/** The meeting's lines in order, once each (parts overlap): what the check shows around the items. */
+export const meetingLines = (chunks: readonly { lines: readonly ChunkLine[] }[]): ChunkLine[] => {
+  const seen = new Set<string>();
+  return chunks.flatMap((c) => c.lines).filter((l) => !seen.has(l.segmentId) && (seen.add(l.segmentId), true));
+};
