@@ -128,6 +128,12 @@ export const answersNotedBound = (dir: string): NotedBound => (fs.existsSync(pat
  */
 export const OWNER_CHECK_MARK = 'owner-check.txt';
 export const answersCheckOwners = (dir: string) => fs.existsSync(path.join(dir, OWNER_CHECK_MARK));
+/**
+ * The owner check's second answering (the same prompts, other instances): a folder of answers' owner answers there, under
+ * the path the folder has under the real meetings' fixtures (`--owners` replays them).
+ */
+export const SECOND_OWNER_ANSWERS_DIR = path.join(REAL_MEETINGS_DIR, 'owner-check-b');
+export const secondOwnerAnswers = (dir: string) => path.join(SECOND_OWNER_ANSWERS_DIR, path.relative(REAL_MEETINGS_DIR, dir));
 export const recordedHow = (dir: string) => ({
   carryNotes: answersCarryNotes(dir), notesPrompt: answersNotesPrompt(dir), notedBound: answersNotedBound(dir), checkOwners: answersCheckOwners(dir),
 });

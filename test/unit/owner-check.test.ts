@@ -9,6 +9,7 @@ import { ownerAnswerSchema } from '../../daemon/understanding/local/schema';
 import { Chat } from '../../daemon/understanding/providers';
 import { extractTranscriptWithModel } from '../../daemon/understanding/modelTranscript';
 import { ChunkExtraction, checksOwners } from '../../protocol/protocol';
+import { SentChunks } from '../../daemon/session/sentChunks';
 
 const line = (k: number, speaker: string, text: string) => ({ segmentId: `m-${k}`, speaker, t0: k * 30, text });
 const LINES = [
@@ -168,6 +169,32 @@ describe('the owner check at stop (issue 56: owners)', () => {
       const twice = [answers[0], answer({ actionItems: [{ text: 'Work out the components concept', owner: null, due: null, segments: ['m-4'] }] })];
       const folded = finalEntries(chunks, twice, [{ keep: 'A1', fold: ['A2'] }]);
       assert.deepEqual(folded.filter((e) => e.kind === 'actionItem' && e.id.startsWith('A')).map((e) => [e.id, e.segments]), [['A1', ['m-1', 'm-4']]]);
+    });
+  });
+
+  describe('a live meeting\'s answers (SentChunks)', () => {
+    const answer = (more: Partial<ChunkExtraction>): ChunkExtraction => ({ actionItems: [], decisions: [], dismiss: [], rewrite: [], noted: [], ...more });
+    const chunk: ModelChunk = { index: 0, lines: LINES, items: [] };
+    const sent = () => {
+      const s = new SentChunks(true);
+      s.add([chunk], [answer({ actionItems: [{ text: 'Do the components concept', owner: null, due: null, segments: ['m-1'] }] })], []);
+      return s;
+    };
+
+    it('the lines it shows are the chunks\', once each, and the owners it names hold while the answers stand', () => {
+      const s = sent();
+      assert.deepEqual(s.lines().map((l) => l.segmentId), LINES.map((l) => l.segmentId));
+      s.owned([{ id: 'A1', owner: 'Industrial Designer' }]);
+      assert.equal(s.reduced().actionItems[0].owner, 'Industrial Designer');
+    });
+
+    it('a voice renamed after the check: its owner follows the new name; answers changed since: the owners no longer hold', () => {
+      const s = sent();
+      s.owned([{ id: 'A1', owner: 'Industrial Designer' }]);
+      s.renamed({ from: 'Industrial Designer', to: 'Dana', mentions: false, shared: false });
+      assert.equal(s.reduced().actionItems[0].owner, 'Dana');
+      s.add([{ ...chunk, index: 1 }], [answer({})], []);
+      assert.equal(s.reduced().actionItems[0].owner, null, 'asked over other answers: not applied');
     });
   });
 
