@@ -61,13 +61,18 @@ export function parseRepeats(answer: string, lists: FinalLists, refused: string[
   return out;
 }
 
-/** A meeting's judged repeats, or why not: no answer yet, or lists that changed since the prompt was written. */
-export function readRepeats(dir: string, meeting: string, lists: FinalLists): { decisions: number; actionItems: number } | string {
+/** A meeting's judged repeats (each entry and the earlier one it repeats), or why not: no answer yet, or lists that changed since the prompt was written. */
+export function readRepeatPairs(dir: string, meeting: string, lists: FinalLists): { entry: string; repeats: string }[] | string {
   const hashFile = path.join(dir, `${meeting}.duplicates.prompt.sha256`);
   const answerFile = path.join(dir, `${meeting}.duplicates.answer.txt`);
   if (!fs.existsSync(hashFile) || fs.readFileSync(hashFile, 'utf8').trim() !== sha256(duplicatesPrompt(lists))) return 'not judged (the lists changed since the prompt was written)';
   if (!fs.existsSync(answerFile)) return 'not judged (no answer)';
-  const repeats = parseRepeats(fs.readFileSync(answerFile, 'utf8'), lists);
-  if (!repeats) return 'not judged (no valid answer)';
+  return parseRepeats(fs.readFileSync(answerFile, 'utf8'), lists) ?? 'not judged (no valid answer)';
+}
+
+/** A meeting's judged repeats by list, or why not (readRepeatPairs). */
+export function readRepeats(dir: string, meeting: string, lists: FinalLists): { decisions: number; actionItems: number } | string {
+  const repeats = readRepeatPairs(dir, meeting, lists);
+  if (typeof repeats === 'string') return repeats;
   return { decisions: repeats.filter((r) => r.entry[0] === 'D').length, actionItems: repeats.filter((r) => r.entry[0] === 'A').length };
 }

@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { finalLists, MODEL_ANSWERS_DIR, replayRecorded, runMeeting, recordedHow, replayingChat, secondOwnerAnswers } from '../eval/model-notes-eval';
-import { readRepeats } from '../eval/duplicates';
+import { readRepeatPairs, readRepeats } from '../eval/duplicates';
 import { ADJUDICATED_SETS, AdjudicatedSet, candidatesOf, checkCandidatesOf, lastRoundOf, parseDecoys, pooledThrough, readAdjudication, REAL_HELD_OUT, recordedRunFinds, runsIn, trialRoundOver, withPooledLabels } from '../eval/adjudication';
 import { evaluate, loadMeetings, loadSilver, Meeting, Predictions, SETS, SILVER_DIR, silverHeldOut } from '../eval/notes-eval';
 
@@ -313,6 +313,39 @@ for (const set of ['real', 'silver-held-out', 'committee', 'ami-natural', 'abstr
         const decisions = (await evaluate(pooled, SETS.real.targets, (m) => predictions.get(m.name)!)).overall.decisions;
         const items = (await evaluate(answered, SETS.real.targets, (m) => predictions.get(m.name)!)).overall.actionItems;
         assertFloors(`${set} v8 run ${run}`, { actionItems: items, decisions } as Parameters<typeof assertFloors>[1], V8_FLOORS[set][run]);
+      }
+    });
+  });
+}
+
+/**
+ * The defaults' final lists judged twice (issue 56: "no repeat", a judge who reads the final lists): every list of
+ * prompt v8's two runs of the five held-out sets (260) judged a second time on 2026-11-30 by eight fresh instances,
+ * shuffled under anonymous names (duplicates/key-second-2026-11-30.json), beside the first judging. Repeats, first /
+ * second judge / both (the same entry repeating the same earlier one), runs A and B: real 1 / 1 / 1, 0 / 0 / 0; silver
+ * 0 / 0 / 0, 1 / 1 / 0; ami-natural 1 / 2 / 1, 2 / 3 / 2; abstracts and committee none. Every list must be the one each
+ * judge read, and the counts stay at or under these.
+ */
+const TWICE_JUDGED_REPEATS: Record<AdjudicatedSet, { second: number; both: number }> = {
+  real: { second: 1, both: 1 }, 'silver-held-out': { second: 1, both: 0 }, 'ami-natural': { second: 3, both: 2 }, abstracts: { second: 0, both: 0 }, committee: { second: 0, both: 0 },
+};
+for (const set of ['real', 'silver-held-out', 'ami-natural', 'abstracts', 'committee'] as const) {
+  describe(`Notes quality floors: ${set === 'real' ? 'real held-out' : set} set, the defaults' final lists judged twice for repeats`, function () {
+    this.timeout(240_000);
+    it('every list is the one both judges read; the second judge\'s repeats, and those both name, stay at or under their floors', async () => {
+      const answered = ADJUDICATED_SETS[set].meetings().filter((m) => set !== 'real' || (REAL_HELD_OUT as readonly string[]).includes(m.name));
+      const root = answersRoot(set);
+      for (const [run, dir] of runsIn(root, '-v8') as ['A' | 'B', string][]) {
+        let second = 0, both = 0;
+        for (const m of answered) {
+          const lists = finalLists(await replayRecorded(m, dir));
+          const [a, b] = ['', '-second'].map((judging) => readRepeatPairs(path.join(root, 'duplicates', `${path.basename(dir)}${judging}`), m.name, lists));
+          assert.ok(typeof a !== 'string' && typeof b !== 'string', `${set} run ${run} ${m.name}: ${typeof a === 'string' ? a : b}`);
+          second += b.length;
+          both += b.filter((r) => a.some((x) => x.entry === r.entry && x.repeats === r.repeats)).length;
+        }
+        assert.ok(second <= TWICE_JUDGED_REPEATS[set].second, `${set} run ${run}: the second judge names ${second} repeats (floor ${TWICE_JUDGED_REPEATS[set].second})`);
+        assert.ok(both <= TWICE_JUDGED_REPEATS[set].both, `${set} run ${run}: both judges name ${both} repeats (floor ${TWICE_JUDGED_REPEATS[set].both})`);
       }
     });
   });
