@@ -200,6 +200,45 @@ describe('CLI (main)', () => {
       }
     });
 
+    it('the owner check at stop (issue 56, on by default): one more call names the owner an item was left without; --no-check-owners asks none', async () => {
+      const file = path.join(dir, 'owners.jsonl');
+      // Nothing the rules find: the model notes the item, without its owner.
+      const said = ['For next time, the components concept is yours.', 'Sure, no problem.', 'Great.'];
+      fs.writeFileSync(file, said.map((text, k) => JSON.stringify({ t0: k * 30, t1: k * 30 + 20, speaker: k % 2 ? 'Ben' : 'Ana', text })).join('\n') + '\n');
+      const checks: string[] = [];
+      const server = await chatServer((body) => {
+        const { messages } = JSON.parse(body) as { messages: { content: string }[] };
+        const [system, user] = [messages[0].content, messages[messages.length - 1].content];
+        if (/"points"/.test(system)) return JSON.stringify({ points: [] });
+        if (system.startsWith('You read the action items of a meeting that were noted without an owner')) {
+          checks.push(user);
+          return JSON.stringify({ owners: [{ id: 'A1', owner: 'Ben' }] });
+        }
+        return JSON.stringify({ actionItems: [{ text: 'Work out the components concept', owner: null, due: null, segments: ['l-1', 'l-2'] }], decisions: [] });
+      });
+      try {
+        for (const off of [false, true]) {
+          checks.length = 0;
+          const out: string[] = [], err: string[] = [];
+          const code = await main(['notes', file, '--json', '--date', '2030-01-07', ...(off ? ['--no-check-owners'] : []), '--llm-endpoint', server.endpoint], { out: (l) => out.push(l), err: (l) => err.push(l), tty: false });
+          assert.equal(code, 0, err.join('\n'));
+          assert.equal(checks.length, off ? 0 : 1);
+          if (!off) assert.match(checks[0], /^> \[l-2\] Ben: Sure, no problem\.$/m);
+          const printed = JSON.parse(out.join('\n')) as { actionItems: { text: string; owner: string | null }[] };
+          assert.deepEqual(printed.actionItems.map((i) => [i.text, i.owner]), [['Work out the components concept', off ? null : 'Ben']]);
+        }
+        for (const [args, says] of [[['--check-owners'], /--check-owners and --no-check-owners go with --local or --llm-endpoint/],
+          [['--check-owners', '--no-check-owners', '--llm-endpoint', server.endpoint], /choose one of --check-owners and --no-check-owners/],
+          [['--check-owners', '--no-carry-notes', '--llm-endpoint', server.endpoint], /--check-owners needs carried notes/]] as const) {
+          const usage: string[] = [];
+          assert.equal(await main(['notes', file, ...args], { out: () => undefined, err: (l) => usage.push(l), tty: false }), 2);
+          assert.match(usage.join('\n'), says);
+        }
+      } finally {
+        server.close();
+      }
+    });
+
     it('prints empty lists for a transcript with nothing to do', async () => {
       const file = path.join(dir, 'chat.txt');
       fs.writeFileSync(file, 'Bob: Nope, I think we are fine.\nCarol: Same here. Thanks, everyone.\n');
