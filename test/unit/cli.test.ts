@@ -57,6 +57,29 @@ describe('CLI (main)', () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   describe('notes', () => {
+    /** A transcript of `said`, Ana and Ben in turn, 30 s apart. */
+    const writeSaid = (name: string, said: readonly string[]) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, said.map((text, k) => JSON.stringify({ t0: k * 30, t1: k * 30 + 20, speaker: k % 2 ? 'Ben' : 'Ana', text })).join('\n') + '\n');
+      return file;
+    };
+    /**
+     * A server answering the rolling summary with no point, a check at stop (its system prompt starting `check.system`)
+     * with `check.answer`, its prompts kept in `asked`, and every part of the meeting with `part`.
+     */
+    const checkServer = async (check: { system: string; answer: object }, part: object) => {
+      const asked: string[] = [];
+      const server = await chatServer((body) => {
+        const { messages } = JSON.parse(body) as { messages: { content: string }[] };
+        const [system, user] = [messages[0].content, messages[messages.length - 1].content];
+        if (/"points"/.test(system)) return JSON.stringify({ points: [] });
+        if (!system.startsWith(check.system)) return JSON.stringify(part);
+        asked.push(user);
+        return JSON.stringify(check.answer);
+      });
+      return { server, asked };
+    };
+
     it('prints exactly the action items and decisions of a JSON-lines transcript', async () => {
       const r = await cli('notes', jsonl, '--date', '2025-03-05');
       assert.equal(r.code, 0, r.err.join('\n'));
@@ -164,23 +187,13 @@ describe('CLI (main)', () => {
     });
 
     it('--check-restatements (issue 56): one more call reads the final lists and what it folds is printed once', async () => {
-      const file = path.join(dir, 'restated.jsonl');
-      const said = ['The remote will be universal.', 'Fine by me.', 'So it works with every TV brand.', 'Yes.'];
-      fs.writeFileSync(file, said.map((text, k) => JSON.stringify({ t0: k * 30, t1: k * 30 + 20, speaker: k % 2 ? 'Ben' : 'Ana', text })).join('\n') + '\n');
-      const checks: string[] = [];
-      const server = await chatServer((body) => {
-        const { messages } = JSON.parse(body) as { messages: { content: string }[] };
-        const [system, user] = [messages[0].content, messages[messages.length - 1].content];
-        if (/"points"/.test(system)) return JSON.stringify({ points: [] });
-        if (system.startsWith('You check the final notes')) {
-          checks.push(user);
-          return JSON.stringify({ same: [{ keep: 'D1', fold: ['D2'], text: 'The remote will be universal: it works with every TV brand' }] });
-        }
-        return JSON.stringify({ decisions: [
+      const file = writeSaid('restated.jsonl', ['The remote will be universal.', 'Fine by me.', 'So it works with every TV brand.', 'Yes.']);
+      const { server, asked: checks } = await checkServer(
+        { system: 'You check the final notes', answer: { same: [{ keep: 'D1', fold: ['D2'], text: 'The remote will be universal: it works with every TV brand' }] } },
+        { decisions: [
           { text: 'The remote will be universal', standing: 'decided', kind: 'decision', segments: ['l-1'] },
           { text: 'It works with every TV brand', standing: 'decided', kind: 'decision', segments: ['l-3'] },
         ] });
-      });
       try {
         const out: string[] = [], err: string[] = [];
         const code = await main(['notes', file, '--json', '--date', '2030-01-07', '--check-restatements', '--llm-endpoint', server.endpoint], { out: (l) => out.push(l), err: (l) => err.push(l), tty: false });
@@ -201,21 +214,11 @@ describe('CLI (main)', () => {
     });
 
     it('the owner check at stop (issue 56, on by default): one more call names the owner an item was left without; --no-check-owners asks none', async () => {
-      const file = path.join(dir, 'owners.jsonl');
       // Nothing the rules find: the model notes the item, without its owner.
-      const said = ['For next time, the components concept is yours.', 'Sure, no problem.', 'Great.'];
-      fs.writeFileSync(file, said.map((text, k) => JSON.stringify({ t0: k * 30, t1: k * 30 + 20, speaker: k % 2 ? 'Ben' : 'Ana', text })).join('\n') + '\n');
-      const checks: string[] = [];
-      const server = await chatServer((body) => {
-        const { messages } = JSON.parse(body) as { messages: { content: string }[] };
-        const [system, user] = [messages[0].content, messages[messages.length - 1].content];
-        if (/"points"/.test(system)) return JSON.stringify({ points: [] });
-        if (system.startsWith('You read the action items of a meeting that were noted without an owner')) {
-          checks.push(user);
-          return JSON.stringify({ owners: [{ id: 'A1', owner: 'Ben' }] });
-        }
-        return JSON.stringify({ actionItems: [{ text: 'Work out the components concept', owner: null, due: null, segments: ['l-1', 'l-2'] }], decisions: [] });
-      });
+      const file = writeSaid('owners.jsonl', ['For next time, the components concept is yours.', 'Sure, no problem.', 'Great.']);
+      const { server, asked: checks } = await checkServer(
+        { system: 'You read the action items of a meeting that were noted without an owner', answer: { owners: [{ id: 'A1', owner: 'Ben' }] } },
+        { actionItems: [{ text: 'Work out the components concept', owner: null, due: null, segments: ['l-1', 'l-2'] }], decisions: [] });
       try {
         for (const off of [false, true]) {
           checks.length = 0;
