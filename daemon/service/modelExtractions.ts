@@ -89,10 +89,10 @@ export class ModelExtractions {
           ? await this.restater(sessionId, options, abort.signal)(finalEntries(chunks, run.answers)) : undefined;
         if (restated) sofar.tokens += restated.tokens;
         // Then the items still without an owner, on the lists the folds left.
-        const owned = !noAnswer && checksOwners(settings) && !whyNotAsked(sofar, run.declined, abort.signal.aborted)
+        const ownerCheck = !noAnswer && checksOwners(settings) && !whyNotAsked(sofar, run.declined, abort.signal.aborted)
           ? await this.ownerChecker(sessionId, options, abort.signal)(finalEntries(chunks, run.answers, restated?.groups ?? []), meetingLines(chunks)) : undefined;
-        if (owned) sofar.tokens += owned.tokens;
-        const records = noAnswer ? [] : modelExtractionRecords(journal, reduceChunks(chunks, run.answers, carry, restated?.groups ?? [], owned?.fills ?? []), sofar);
+        if (ownerCheck) sofar.tokens += ownerCheck.tokens;
+        const records = noAnswer ? [] : modelExtractionRecords(journal, reduceChunks(chunks, run.answers, carry, restated?.groups ?? [], ownerCheck?.fills ?? []), sofar);
         // The summary settles against the notes' final decisions and items: the journal's with the run's records on top.
         // A summary settled already (its daemon died after) is not asked again.
         if (last?.settled === undefined) {

@@ -377,10 +377,12 @@ export class LiveExtraction {
   private async checkOwners(): Promise<void> {
     const runner = this.wiring.runner;
     if (!runner.checkOwners || !this.sent.carry || !this.sofar || whyNotAsked(this.sofar, this.declined, runner.signal.aborted)) return;
+    const asked = this.renames.length;
     const check = await runner.checkOwners(this.sent.finalEntries(), this.sent.lines());
     this.sofar = { ...this.sofar, tokens: this.sofar.tokens + check.tokens };
     if (!check.fills?.length) return;
-    this.sent.owned(check.fills);
+    // A voice renamed while the check was asked: the owner it named goes by the new name.
+    this.sent.ownersChecked(check.fills, this.renames.slice(asked));
     await this.publish(false);
   }
 

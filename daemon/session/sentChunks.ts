@@ -31,6 +31,10 @@ export function answerRenamed(answer: ChunkExtraction | null, renamed: Renamed):
   };
 }
 
+/** Owners the check named, each voice renamed since under its new name (followOwner's rule, as an answer's owners). */
+const fillsRenamed = (fills: readonly OwnerFill[], since: readonly Renamed[]): OwnerFill[] =>
+  fills.map((f) => ({ ...f, owner: since.reduce((owner, r) => (owner === r.from ? r.to : owner), f.owner) }));
+
 export class SentChunks {
   private readonly chunks: ModelChunk[] = [];
   private readonly answers: (ChunkExtraction | null)[] = [];
@@ -74,11 +78,11 @@ export class SentChunks {
     for (let k = 0; k < this.answers.length; k++) this.answers[k] = answerRenamed(this.answers[k], renamed);
     // A rename moves no entry: the check's sets still name the same ones.
     const held = this.restatedSets?.changes === this.changes;
-    const owned = this.ownerFills?.changes === this.changes;
+    const ownersHeld = this.ownerFills?.changes === this.changes;
     this.changes++;
     if (held) this.restatedSets = { ...this.restatedSets!, changes: this.changes };
     // An owner the check named follows the voice's new name, as the answers' owners do.
-    if (owned) this.ownerFills = { fills: this.ownerFills!.fills.map((f) => (f.owner === renamed.from ? { ...f, owner: renamed.to } : f)), changes: this.changes };
+    if (ownersHeld) this.ownerFills = { fills: fillsRenamed(this.ownerFills!.fills, [renamed]), changes: this.changes };
   }
 
   /**
@@ -116,9 +120,12 @@ export class SentChunks {
     return meetingLines(this.chunks);
   }
 
-  /** The owner check's owners over the chunks and answers as they are now: reduced() gives them from now on. */
-  owned(fills: readonly OwnerFill[]): void {
-    this.ownerFills = { fills, changes: this.changes };
+  /**
+   * The owner check's owners over the chunks and answers as they are now, with the voices renamed while it was asked
+   * (`since`) named anew: reduced() gives them from now on.
+   */
+  ownersChecked(fills: readonly OwnerFill[], since: readonly Renamed[]): void {
+    this.ownerFills = { fills: fillsRenamed(fills, since), changes: this.changes };
   }
 
   /** The restatement check's sets over the chunks and answers as they are now: reduced() folds them from now on. */

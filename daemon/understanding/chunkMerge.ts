@@ -144,12 +144,16 @@ function applyNoted(state: MergeState, updates: readonly NotedUpdate[]): void {
   }
 }
 
-/** Folds the entries `ids` name into `target` (each cited line kept on it); answers how many were folded. */
+/**
+ * Folds the entries `ids` name into `target` (each cited line kept on it, and a folded item's owner and due where the
+ * target has none); answers how many were folded.
+ */
 function mergeInto(state: MergeState, target: { model: AddedItem | AddedDecision } | { rule: ShownItem }, ids: readonly string[]): number {
   let folded = 0;
   for (const other of ids) {
     const from = entryOf(state, other);
     if (!from || ('model' in from && 'model' in target && from.model === target.model)) continue;
+    carryOwner(state, target, from);
     const into = 'model' in target ? target.model : undefined;
     if ('model' in from) {
       if (into) {
@@ -204,6 +208,24 @@ function applyOwners(state: MergeState, fills: readonly OwnerFill[]): void {
     }
     state.tally.owned = (state.tally.owned ?? 0) + 1;
   }
+}
+
+/** An action item folded into another keeps its owner and due on the one that stands for it, where that one has none. */
+function carryOwner(state: MergeState, target: { model: AddedItem | AddedDecision } | { rule: ShownItem }, from: { model: AddedItem | AddedDecision } | { rule: ShownItem }): void {
+  const source = 'model' in from ? ('owner' in from.model ? { owner: from.model.owner, due: from.model.due } : undefined)
+    : from.rule.kind === 'actionItem' ? { owner: completedOwner(state, from.rule), due: from.rule.due ?? state.completions.get(from.rule.id)?.due ?? null } : undefined;
+  if (!source) return;
+  if ('model' in target) {
+    if (!('owner' in target.model)) return;
+    target.model.owner ??= source.owner;
+    target.model.due ??= source.due;
+    return;
+  }
+  if (target.rule.kind !== 'actionItem' || state.rewrites.get(target.rule.id)?.owner !== undefined) return;
+  const c = state.completions.get(target.rule.id) ?? { id: target.rule.id, owner: null, due: null };
+  const owner = completedOwner(state, target.rule) ? null : source.owner;
+  const due = target.rule.due ?? c.due ? null : source.due;
+  if (owner || due) state.completions.set(target.rule.id, { ...c, owner: c.owner ?? owner, due: c.due ?? due });
 }
 
 function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried: boolean, restated: readonly RestatedGroup[] = [],

@@ -4,7 +4,7 @@
  * and accepted in the reply. A part's prompt reads those lines among many; once every part is answered, one more call
  * reads only the items still without an owner, each with the lines it was noted from and a few around them, and names
  * the one speaker each was given to (or null: nobody, everyone, several together). The lists are the final ones (after
- * the restatement check's folds); an owner named is a speaker of those lines, never a new one. Pure, but for the call.
+ * the restatement check's folds); an owner named is a speaker of the meeting, never a new one. Pure, but for the call.
  */
 import { plainLine } from '../../protocol/plainText';
 import { extractJsonObject } from '../../protocol/modelJson';
@@ -15,9 +15,10 @@ import { ChunkLine } from './chunks';
 import { askParsed, SummaryCallOptions } from './modelSummary';
 
 /**
- * What one check reads: at most `maxItems` items (the earliest in the meeting; the rest keep no owner), each with
- * `before` lines before the first it cites and `after` after the last, a line at most `lineChars` characters, all of
- * it at most `chars` characters (an item that would not fit is not asked about).
+ * What one check reads: at most `maxItems` items, taken in meeting order while they fit (the rest keep no owner), each
+ * with `before` lines before each line it cites and `after` after it, a line at most `lineChars` characters, the items
+ * with their lines at most `chars` characters together (an item that would not fit is not asked about; a later, shorter
+ * one may be).
  */
 export const OWNER_CHECK_BOUNDS = { maxItems: 24, before: 3, after: 2, lineChars: 400, chars: 16000 } as const;
 
@@ -134,12 +135,12 @@ export interface OwnerCheck { fills: OwnerFill[] | null; model: string | undefin
 
 /**
  * The check at stop over `entries` (finalEntries' final lists) and the meeting's `lines`: asked only when an item is
- * without an owner (else no call, and why in `reason`); one call (one more on an answer that is no valid JSON), each
+ * without an owner and fits the bounds (else no call, and why in `reason`); one call (one more on an answer that is no valid JSON), each
  * within `timeoutMs`. Never rejects: a failed or timed-out call answers null fills and why (the owners stay as they are).
  */
 export async function ownersAtStop(chat: Chat, entries: readonly NotedEntry[], lines: readonly ChunkLine[], signal: AbortSignal, how: SummaryCallOptions = {}): Promise<OwnerCheck> {
-  const { questions } = ownerQuestions(entries, lines);
-  if (!questions.length) return { fills: null, model: undefined, tokens: 0, reason: 'no item without an owner' };
+  const { questions, left } = ownerQuestions(entries, lines);
+  if (!questions.length) return { fills: null, model: undefined, tokens: 0, reason: left ? 'no item without an owner fits the bounds' : 'no item without an owner' };
   const speakers = speakersOf(lines);
   const constraint = { owners: { itemIds: questions.map((q) => q.id), speakers } };
   const asked = await askParsed(chat, ownerMessages(questions, lines), constraint, (text) => parseOwners(text, questions, speakers), signal, how);

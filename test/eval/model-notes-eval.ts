@@ -398,6 +398,7 @@ async function main(argv: string[]): Promise<void> {
   // The owner check at stop: as recorded answers were asked (their folder's mark; --no-owner-check replays them
   // without), else the daemon's default; never over the restatement check's recorded runs (measured without it).
   const noOwnerCheck = argv.includes('--no-owner-check');
+  if (noOwnerCheck && (ownerPrompts || ownerAnswers)) throw new Error('--no-owner-check replays without the check: not with --owner-prompts / --owners');
   const checkOwners = !noOwnerCheck && !restatementPrompts && !restatementAnswers && carryNotes && (answersDir !== undefined ? answersCheckOwners(answersDir)
     : prompts !== undefined && answersCarryNotes(prompts) ? answersCheckOwners(prompts) : CHECK_OWNERS_DEFAULT);
   const tallies: AdjudicationTally[] = [];

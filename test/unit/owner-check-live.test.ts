@@ -43,6 +43,21 @@ describe('the owner check at stop (issue 56)', () => {
     assert.match(settleAsked[0].user, /Ben: Draft the release notes/);
   });
 
+  it('a voice renamed while the check is asked: the owner it named is journaled under the new name', async () => {
+    let h: ReturnType<typeof harness> | undefined;
+    const { runner } = serviceRunner(noting, {
+      carryNotes: true,
+      owners: () => {
+        h!.live.renamed({ from: 'Ben', to: 'Dana', mentions: false, shared: false });
+        return OWNED;
+      },
+    });
+    h = harness(runner);
+    for (const line of LINES) await h.append(line);
+    await h.live.finish();
+    assert.deepEqual(items(h.journal).map((i) => [i.text, i.owner]).sort(), [['Book the demo room', 'Dana'], ['Draft the release notes', 'Dana']]);
+  });
+
   it('off in the settings: no call, the item keeps no owner', async () => {
     const { runner, ownersAsked } = serviceRunner(noting, { carryNotes: true, checkOwners: false });
     assert.equal(runner.checkOwners, undefined);

@@ -146,7 +146,7 @@ describe('the owner check at stop (issue 56: owners)', () => {
     it('the final lists carry each entry\'s cited lines, and the lines are the meeting\'s once each', () => {
       const entries = finalEntries(chunks, answers);
       assert.deepEqual(entries.filter((e) => e.kind === 'actionItem').map((e) => [e.id, e.owner, e.segments]),
-        [['a1', null, ['m-3']], ['A1', null, ['m-1']], ['A2', 'User Interface', ['m-5']]].sort((a, b) => Number(String(a[2]).slice(2)) - Number(String(b[2]).slice(2))));
+        [['A1', null, ['m-1']], ['a1', null, ['m-3']], ['A2', 'User Interface', ['m-5']]], 'in meeting order');
       assert.deepEqual(meetingLines(chunks).map((l) => l.segmentId), ['m-1', 'm-2', 'm-3', 'm-4', 'm-5']);
     });
 
@@ -163,6 +163,16 @@ describe('the owner check at stop (issue 56: owners)', () => {
       const rewriting = [answer({ rewrite: [{ id: 'a1', text: 'Book the big room', owner: null }] }), answers[1]];
       const after = reduceChunks(chunks, rewriting, true, [], [{ id: 'a1', owner: 'Marketing' }]);
       assert.deepEqual(after.rewrites, [{ id: 'a1', text: 'Book the big room', owner: 'Marketing' }]);
+    });
+
+    it('an item folded into one without an owner gives it its owner and due (a restatement fold, a part\'s merge)', () => {
+      const twice = [answers[0], answer({ actionItems: [{ text: 'Work out the components concept', owner: 'Industrial Designer', due: '2030-01-10', segments: ['m-4'] }] })];
+      const folded = reduceChunks(chunks, twice, true, [{ keep: 'A1', fold: ['A2'] }]);
+      assert.deepEqual(folded.actionItems.map((i) => [i.text, i.owner, i.due]), [['Do the components concept', 'Industrial Designer', '2030-01-10']]);
+      const intoRule = reduceChunks(chunks, twice, true, [{ keep: 'a1', fold: ['A2'] }]);
+      assert.deepEqual(intoRule.completions, [{ id: 'a1', owner: 'Industrial Designer', due: '2030-01-10' }]);
+      const merged = reduceChunks(chunks, [answers[0], answer({ noted: [{ id: 'A1', segments: ['m-4'], merge: ['a1'] }] })], true);
+      assert.equal(merged.actionItems[0].owner, null, 'a rule item without an owner gives none');
     });
 
     it('names an entry after the restatement check\'s folds (the id kept)', () => {
@@ -184,13 +194,19 @@ describe('the owner check at stop (issue 56: owners)', () => {
     it('the lines it shows are the chunks\', once each, and the owners it names hold while the answers stand', () => {
       const s = sent();
       assert.deepEqual(s.lines().map((l) => l.segmentId), LINES.map((l) => l.segmentId));
-      s.owned([{ id: 'A1', owner: 'Industrial Designer' }]);
+      s.ownersChecked([{ id: 'A1', owner: 'Industrial Designer' }], []);
       assert.equal(s.reduced().actionItems[0].owner, 'Industrial Designer');
+    });
+
+    it('a voice renamed while the check was asked: the owner it named goes by the new name', () => {
+      const s = sent();
+      s.ownersChecked([{ id: 'A1', owner: 'Industrial Designer' }], [{ from: 'Industrial Designer', to: 'Dana', mentions: false, shared: false }]);
+      assert.equal(s.reduced().actionItems[0].owner, 'Dana');
     });
 
     it('a voice renamed after the check: its owner follows the new name; answers changed since: the owners no longer hold', () => {
       const s = sent();
-      s.owned([{ id: 'A1', owner: 'Industrial Designer' }]);
+      s.ownersChecked([{ id: 'A1', owner: 'Industrial Designer' }], []);
       s.renamed({ from: 'Industrial Designer', to: 'Dana', mentions: false, shared: false });
       assert.equal(s.reduced().actionItems[0].owner, 'Dana');
       s.add([{ ...chunk, index: 1 }], [answer({})], []);
