@@ -52,7 +52,7 @@
  *       notes; after the restatement check when one is given): writes ODIR/<meeting>/owners.prompt.txt, or replays
  *       ODIR/<meeting>/owners.answer.txt and scores the lists as the check left them. A folder of answers asked with the
  *       check (OWNER_CHECK_MARK; the daemon's default) holds them beside the parts' and replays with it unless
- *       --no-owner-check is given.
+ *       --no-check-owners is given.
  *   … --noted-bound wide | recent
  *       with --prompts DIR: which noted entries a prompt shows past the bound (chunks.ts's NotedBound; default: as DIR's
  *       answers were asked, else the daemon's, `wide`); given for a folder answered before, its later parts are
@@ -395,10 +395,10 @@ async function main(argv: string[]): Promise<void> {
   const ownerAnswers = flagValue(argv, '--owners');
   if ((ownerPrompts || ownerAnswers) && (!answers || !carryNotes)) throw new Error('--owner-prompts / --owners: with --answers DIR of carried notes');
   if (ownerPrompts && ownerAnswers) throw new Error('give one of --owner-prompts ODIR, --owners ODIR');
-  // The owner check at stop: as recorded answers were asked (their folder's mark; --no-owner-check replays them
+  // The owner check at stop: as recorded answers were asked (their folder's mark; --no-check-owners replays them
   // without), else the daemon's default; never over the restatement check's recorded runs (measured without it).
-  const noOwnerCheck = argv.includes('--no-owner-check');
-  if (noOwnerCheck && (ownerPrompts || ownerAnswers)) throw new Error('--no-owner-check replays without the check: not with --owner-prompts / --owners');
+  const noOwnerCheck = argv.includes('--no-check-owners');
+  if (noOwnerCheck && (ownerPrompts || ownerAnswers)) throw new Error('--no-check-owners replays without the check: not with --owner-prompts / --owners');
   const checkOwners = !noOwnerCheck && !restatementPrompts && !restatementAnswers && carryNotes && (answersDir !== undefined ? answersCheckOwners(answersDir)
     : prompts !== undefined && answersCarryNotes(prompts) ? answersCheckOwners(prompts) : CHECK_OWNERS_DEFAULT);
   const tallies: AdjudicationTally[] = [];

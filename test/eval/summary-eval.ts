@@ -39,6 +39,9 @@
  *   … --settle-version 9
  *       the settle of v9 (modelSummary.ts's SETTLE_RULES_V9): v8's rules, the points the rolling summary dropped, and a
  *       budget by the meeting's chunks; the revisions and the final lists as without it (their answers replay).
+ *   … --no-check-owners
+ *       the final lists without the owner check at stop even where the extraction's folder was answered with it
+ *       (model-notes-eval.ts's OWNER_CHECK_MARK): how settles recorded before the check replay.
  *   … --judge-prompts DIR
  *       for the meetings whose summary is complete: writes DIR/<meeting>.facts.prompt.txt (split the reference summary
  *       into facts; once per meeting, before any judging, without the summary) where the meeting has no facts yet, else
@@ -661,8 +664,8 @@ async function main(argv: string[]): Promise<void> {
     runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, {
       carryNotes: argv.includes('--carry') || notesPrompt >= 8 || answersCarryNotes(from), notesPrompt, notedBound: answersNotedBound(from), ...(settleVersion ? { settleVersion } : {}),
       // The lists as the extraction's folder was answered: with the owner check at stop when it was (its answers beside the
-      // parts'), unless --no-owner-check (settles recorded before the check: answers-v8's, the settle experiments).
-      ...(answersCheckOwners(from) && !noLists && !argv.includes('--no-owner-check') ? { checkOwners: true } : {}),
+      // parts'), unless --no-check-owners (settles recorded before the check: answers-v8's, the settle experiments).
+      ...(answersCheckOwners(from) && !noLists && !argv.includes('--no-check-owners') ? { checkOwners: true } : {}),
       ...(noLists ? { noLists } : {}),
     }));
   }
