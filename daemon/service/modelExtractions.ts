@@ -11,17 +11,17 @@ import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, Mode
 import { finalEntries, reduceChunks } from '../understanding/chunkMerge';
 import { NotedEntry } from '../understanding/carriedNotes';
 import { RestatementCheck, restatementsAtStop } from '../understanding/restatements';
-import { meetingLines, OwnerCheck, ownersAtStop } from '../understanding/ownerCheck';
-import { ChunkLine } from '../understanding/chunks';
-import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, runModelExtraction } from '../understanding/providers';
+import { OwnerCheck, ownersAtStop } from '../understanding/ownerCheck';
+import { ChunkLine, meetingLines } from '../understanding/chunks';
+import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, RefinementReport, runModelExtraction } from '../understanding/providers';
 import { cpuModelHoldsForWhisper, LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { recommendNotesModel } from '../models/notesCatalog';
 import { notesCacheDir, notesStateDir } from '../models/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
-import { hasModelSections, templateSectionsRecord, writeModelSections } from '../understanding/templateSections';
+import { hasModelSections, templateSectionsRecord, writeModelSections, WrittenSections } from '../understanding/templateSections';
 import { PromptTemplate } from '../understanding/templateGuide';
-import { FinalOutcomes, finalOutcomes, MeetingFacts, rollOver, rollSummary, settleAtStop, SETTLE_DEFAULT, settleExtrasOf, settleSummary, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
+import { FinalOutcomes, finalOutcomes, MeetingFacts, rollOver, rollSummary, settleAtStop, SETTLE_DEFAULT, RolledSummary, settleExtrasOf, settleSummary, SummaryCallOptions, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from '../session/config';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 
@@ -122,56 +122,49 @@ export class ModelExtractions {
   }
 
   /**
-   * One rolling-summary call per chunk through `options`' chat, each within the provider's time limit, reported (logged)
-   * as the extraction's calls are, with the chunk's number.
+   * How one call at stop or per chunk goes through `options`' chat: within the provider's time limit (the paused time
+   * not counted), reported (logged) as `call` with `more` (the chunk's number).
    */
-  private summarizer(sessionId: string, meeting: { title: string; date: string }, options: ExtractionRunOptions, signal: AbortSignal): ChunkRunner['summarize'] {
+  private callHow(sessionId: string, options: ExtractionRunOptions, call: NonNullable<RefinementReport['call']>, more: { chunk?: number } = {}): SummaryCallOptions {
     const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
-    const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
-    return (previous, chunk) => rollSummary(options.chat, meeting, previous, chunk.lines, signal, {
-      timeoutMs, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'summary', chunk: chunk.index + 1, ...r }),
-    });
+    return {
+      timeoutMs: (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}),
+      report: (r) => this.events.refinement?.({ sessionId, provider, call, ...more, ...r }),
+    };
   }
 
-  /** The settle at stop through `options`' chat, within the provider's time limit, reported (logged) as `call: 'settle'`. */
+  /** One rolling-summary call per chunk through `options`' chat (callHow's bounds), reported with the chunk's number. */
+  private summarizer(sessionId: string, meeting: { title: string; date: string }, options: ExtractionRunOptions, signal: AbortSignal): ChunkRunner['summarize'] {
+    return (previous, chunk) => rollSummary(options.chat, meeting, previous, chunk.lines, signal, this.callHow(sessionId, options, 'summary', { chunk: chunk.index + 1 }));
+  }
+
+  /** The settle at stop through `options`' chat (callHow's bounds), reported (logged) as `call: 'settle'`. */
   private settler(sessionId: string, meeting: { title: string; date: string }, options: ExtractionRunOptions, signal: AbortSignal): ChunkRunner['settle'] {
-    const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
-    const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
     // With carried notes the lists are the default prompt's (v8) and the settle SETTLE_DEFAULT's (v9, reading what the
     // rolling summary dropped); without, each part read alone (v6).
     return (previous, outcomes, extras) => settleSummary(options.chat, meeting, previous, outcomes, signal, {
-      timeoutMs, ...(carriesNotes(options.settings) ? { notesPrompt: SETTLE_DEFAULT, ...(extras ? { extras } : {}) } : {}), ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
+      ...this.callHow(sessionId, options, 'settle'), ...(carriesNotes(options.settings) ? { notesPrompt: SETTLE_DEFAULT, ...(extras ? { extras } : {}) } : {}),
     });
   }
 
-  /** The restatement check at stop through `options`' chat, within the provider's time limit, reported (logged) as `call: 'restatements'`. */
+  /** The restatement check at stop through `options`' chat (callHow's bounds), reported (logged) as `call: 'restatements'`. */
   private restater(sessionId: string, options: ExtractionRunOptions, signal: AbortSignal): (entries: readonly NotedEntry[]) => Promise<RestatementCheck> {
-    const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
-    const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
-    return (entries) => restatementsAtStop(options.chat, entries, signal, {
-      timeoutMs, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'restatements', ...r }),
-    });
+    return (entries) => restatementsAtStop(options.chat, entries, signal, this.callHow(sessionId, options, 'restatements'));
   }
 
-  /** The owner check at stop through `options`' chat, within the provider's time limit, reported (logged) as `call: 'owners'`. */
+  /** The owner check at stop through `options`' chat (callHow's bounds), reported (logged) as `call: 'owners'`. */
   private ownerChecker(sessionId: string, options: ExtractionRunOptions, signal: AbortSignal): (entries: readonly NotedEntry[], lines: readonly ChunkLine[]) => Promise<OwnerCheck> {
-    const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
-    const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
-    return (entries, lines) => ownersAtStop(options.chat, entries, lines, signal, {
-      timeoutMs, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'owners', ...r }),
-    });
+    return (entries, lines) => ownersAtStop(options.chat, entries, lines, signal, this.callHow(sessionId, options, 'owners'));
   }
 
   /**
-   * The template's 'model' sections through `options`' chat, each call within the provider's time limit and all within
-   * what the run left of its token budget, reported (logged) as `call: 'settle'`.
+   * The template's 'model' sections through `options`' chat, each call within callHow's bounds and all within what the
+   * run left of its token budget, reported (logged) as `call: 'settle'`.
    */
   private sectionsWriter(sessionId: string, meeting: MeetingFacts & { template: PromptTemplate }, options: ExtractionRunOptions, signal: AbortSignal) {
-    const provider = options.settings.provider === 'off' ? 'openai-compatible' : options.settings.provider;
-    const timeoutMs = (options.settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
     const budget = options.settings.tokenBudget ?? DEFAULT_ENHANCEMENT_TOKEN_BUDGET;
     return (previous: readonly SummaryPoint[], outcomes: FinalOutcomes, tokensSpent: number) => writeModelSections(options.chat, meeting, previous, outcomes, signal, {
-      timeoutMs, tokensLeft: budget - tokensSpent, ...(options.pausedMs ? { pausedMs: options.pausedMs } : {}), report: (r) => this.events.refinement?.({ sessionId, provider, call: 'settle', ...r }),
+      ...this.callHow(sessionId, options, 'settle'), tokensLeft: budget - tokensSpent,
     });
   }
 
@@ -249,6 +242,12 @@ export class ModelExtractions {
     };
     const carryNotes = carriesNotes(settings);
     const template = meeting.template;
+    /** A call after the parts' (the summary, the checks at stop): `none` and why once cancelled or with no model to ask. */
+    const available = async <T>(none: (reason: string) => T, ask: (options: ExtractionRunOptions) => Promise<T>): Promise<T> => {
+      if (abort.signal.aborted) return none('cancelled');
+      const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
+      return options ? ask(options) : none('model unavailable');
+    };
     return {
       chunkOptions: chunkOptionsOf(settings),
       signal: abort.signal,
@@ -277,41 +276,21 @@ export class ModelExtractions {
           progress: how.live ? (p) => progress(p.state === 'done' ? { ...p, state: 'running', message: `${p.finished} of ${p.chunks} chunks read so far; the rest as the meeting goes on` } : p) : progress,
         });
       },
-      summarize: async (previous, chunk) => {
-        if (abort.signal.aborted) return { points: null, model: undefined, tokens: 0 };
-        const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
-        if (!options) return { points: null, model: undefined, tokens: 0 };
-        return this.summarizer(sessionId, meeting, options, abort.signal)(previous, chunk);
-      },
-      settle: async (previous, outcomes, extras) => {
-        if (abort.signal.aborted) return { points: null, model: undefined, tokens: 0, reason: 'cancelled' };
-        const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
-        if (!options) return { points: null, model: undefined, tokens: 0, reason: 'model unavailable' };
-        return this.settler(sessionId, meeting, options, abort.signal)(previous, outcomes, extras);
-      },
+      summarize: (previous, chunk) => available<RolledSummary>(() => ({ points: null, model: undefined, tokens: 0 }),
+        (options) => this.summarizer(sessionId, meeting, options, abort.signal)(previous, chunk)),
+      settle: (previous, outcomes, extras) => available<RolledSummary>((reason) => ({ points: null, model: undefined, tokens: 0, reason }),
+        (options) => this.settler(sessionId, meeting, options, abort.signal)(previous, outcomes, extras)),
       ...(checksRestatements(settings) ? {
-        restate: async (entries: readonly NotedEntry[]): Promise<RestatementCheck> => {
-          if (abort.signal.aborted) return { groups: null, model: undefined, tokens: 0, reason: 'cancelled' };
-          const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
-          if (!options) return { groups: null, model: undefined, tokens: 0, reason: 'model unavailable' };
-          return this.restater(sessionId, options, abort.signal)(entries);
-        },
+        restate: (entries: readonly NotedEntry[]) => available((reason): RestatementCheck => ({ groups: null, model: undefined, tokens: 0, reason }),
+          (options) => this.restater(sessionId, options, abort.signal)(entries)),
       } : {}),
       ...(checksOwners(settings) ? {
-        checkOwners: async (entries: readonly NotedEntry[], lines: readonly ChunkLine[]): Promise<OwnerCheck> => {
-          if (abort.signal.aborted) return { fills: null, model: undefined, tokens: 0, reason: 'cancelled' };
-          const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
-          if (!options) return { fills: null, model: undefined, tokens: 0, reason: 'model unavailable' };
-          return this.ownerChecker(sessionId, options, abort.signal)(entries, lines);
-        },
+        checkOwners: (entries: readonly NotedEntry[], lines: readonly ChunkLine[]) => available((reason): OwnerCheck => ({ fills: null, model: undefined, tokens: 0, reason }),
+          (options) => this.ownerChecker(sessionId, options, abort.signal)(entries, lines)),
       } : {}),
       ...(template && hasModelSections(template) ? {
-        sections: async (previous: readonly SummaryPoint[], outcomes: FinalOutcomes, tokensSpent: number) => {
-          if (abort.signal.aborted) return { sections: [], model: undefined, tokens: 0, reason: 'cancelled' };
-          const options = await this.runOptions(sessionId, settings, abort.signal, 0, true);
-          if (!options) return { sections: [], model: undefined, tokens: 0, reason: 'model unavailable' };
-          return this.sectionsWriter(sessionId, { ...meeting, template }, options, abort.signal)(previous, outcomes, tokensSpent);
-        },
+        sections: (previous: readonly SummaryPoint[], outcomes: FinalOutcomes, tokensSpent: number) => available<WrittenSections>((reason) => ({ sections: [], model: undefined, tokens: 0, reason }),
+          (options) => this.sectionsWriter(sessionId, { ...meeting, template }, options, abort.signal)(previous, outcomes, tokensSpent)),
       } : {}),
       ...(settings.provider === 'local' ? {
         pause: () => this.local?.pause(),

@@ -9,7 +9,7 @@ import { ChunkExtraction } from '../../protocol/protocol';
 import { Renamed, renameMentions } from '../speakers/labels';
 import { ChunkLine, ModelChunk } from '../understanding/modelExtract';
 import { EarlierParts, finalEntries, OwnerFill, ReducedExtraction, reduceChunks, RestatedGroup, withNotedBefore } from '../understanding/chunkMerge';
-import { meetingLines } from '../understanding/ownerCheck';
+import { meetingLines } from '../understanding/chunks';
 
 /** A chunk's lines with a renamed voice's lines under the new name. */
 function chunkRenamed(chunk: ModelChunk, renamed: Renamed): ModelChunk {
@@ -19,7 +19,7 @@ function chunkRenamed(chunk: ModelChunk, renamed: Renamed): ModelChunk {
 /** A chunk's answer as if its prompt had named the renamed voice anew: owners follow (followOwner's rule), texts name it. */
 export function answerRenamed(answer: ChunkExtraction | null, renamed: Renamed): ChunkExtraction | null {
   if (!answer) return answer;
-  const owner = (o: string | null) => (o === renamed.from ? renamed.to : o);
+  const owner = (o: string | null) => ownerRenamed(o, renamed);
   return {
     ...answer,
     actionItems: answer.actionItems.map((i) => ({ ...i, text: renameMentions(i.text, renamed), owner: owner(i.owner) })),
@@ -31,9 +31,12 @@ export function answerRenamed(answer: ChunkExtraction | null, renamed: Renamed):
   };
 }
 
-/** Owners the check named, each voice renamed since under its new name (followOwner's rule, as an answer's owners). */
+/** An owner after a voice's rename: the renamed voice's items go with it (followOwner's rule). */
+const ownerRenamed = <T extends string | null>(owner: T, renamed: Renamed): T => (owner === renamed.from ? renamed.to as T : owner);
+
+/** Owners the owner check named, each voice renamed since under its new name, as an answer's owners. */
 const fillsRenamed = (fills: readonly OwnerFill[], since: readonly Renamed[]): OwnerFill[] =>
-  fills.map((f) => ({ ...f, owner: since.reduce((owner, r) => (owner === r.from ? r.to : owner), f.owner) }));
+  fills.map((f) => ({ ...f, owner: since.reduce(ownerRenamed, f.owner) }));
 
 export class SentChunks {
   private readonly chunks: ModelChunk[] = [];
@@ -43,10 +46,12 @@ export class SentChunks {
   /** v7: the open chunk's notes as last made (a merge of every answer so far: not made again for each final). */
   private openNoted: { key: string; noted: ModelChunk['noted'] } | undefined;
 
-  /** The restatement check's sets at stop (restatements.ts), for the chunks and answers they were asked over. */
-  private restatedSets: { groups: readonly RestatedGroup[]; changes: number } | undefined;
-  /** The owner check's owners at stop (ownerCheck.ts), for the chunks and answers (and folds) they were asked over. */
-  private ownerFills: { fills: readonly OwnerFill[]; changes: number } | undefined;
+  /**
+   * What the checks at stop answered over the chunks and answers as they were (`changes`): the restatement check's sets
+   * (restatements.ts), then the owner check's owners (ownerCheck.ts) over the lists those folds left. Both name entries
+   * by their place in these answers, so they hold only while nothing changed since.
+   */
+  private atStop: { restated: readonly RestatedGroup[]; owners: readonly OwnerFill[]; changes: number } | undefined;
 
   /** `carry`: prompt v7, each chunk read with what the chunks before it noted. */
   constructor(readonly carry: boolean) {}
@@ -77,12 +82,10 @@ export class SentChunks {
     this.chunks.splice(0, this.chunks.length, ...this.chunks.map((c) => chunkRenamed(c, renamed)));
     for (let k = 0; k < this.answers.length; k++) this.answers[k] = answerRenamed(this.answers[k], renamed);
     // A rename moves no entry: the check's sets still name the same ones.
-    const held = this.restatedSets?.changes === this.changes;
-    const ownersHeld = this.ownerFills?.changes === this.changes;
+    const held = this.checkedAtStop();
     this.changes++;
-    if (held) this.restatedSets = { ...this.restatedSets!, changes: this.changes };
     // An owner the check named follows the voice's new name, as the answers' owners do.
-    if (ownersHeld) this.ownerFills = { fills: fillsRenamed(this.ownerFills!.fills, [renamed]), changes: this.changes };
+    if (held) this.atStop = { ...held, owners: fillsRenamed(held.owners, [renamed]), changes: this.changes };
   }
 
   /**
@@ -101,10 +104,8 @@ export class SentChunks {
 
   /** The answers so far, merged (what the at-stop extraction reduces for the same answers). */
   reduced(): ReducedExtraction {
-    // The check's sets name entries by their place in these answers: they hold only while nothing changed since.
-    const restated = this.restatedSets?.changes === this.changes ? this.restatedSets.groups : [];
-    const owners = this.ownerFills?.changes === this.changes ? this.ownerFills.fills : [];
-    return reduceChunks(this.chunks, this.answers, this.carry, restated, owners);
+    const held = this.checkedAtStop();
+    return reduceChunks(this.chunks, this.answers, this.carry, held?.restated ?? [], held?.owners ?? []);
   }
 
   /**
@@ -112,7 +113,7 @@ export class SentChunks {
    * the restatement check's folds, when it answered over the chunks as they are now.
    */
   finalEntries(): NotedEntry[] {
-    return finalEntries(this.chunks, this.answers, this.restatedSets?.changes === this.changes ? this.restatedSets.groups : []);
+    return finalEntries(this.chunks, this.answers, this.checkedAtStop()?.restated ?? []);
   }
 
   /** The meeting's lines the chunks sent hold, once each: what the owner check shows around its items. */
@@ -125,12 +126,17 @@ export class SentChunks {
    * (`since`) named anew: reduced() gives them from now on.
    */
   ownersChecked(fills: readonly OwnerFill[], since: readonly Renamed[]): void {
-    this.ownerFills = { fills: fillsRenamed(fills, since), changes: this.changes };
+    this.atStop = { restated: this.checkedAtStop()?.restated ?? [], owners: fillsRenamed(fills, since), changes: this.changes };
   }
 
   /** The restatement check's sets over the chunks and answers as they are now: reduced() folds them from now on. */
   restated(groups: readonly RestatedGroup[]): void {
-    this.restatedSets = { groups, changes: this.changes };
+    this.atStop = { restated: groups, owners: [], changes: this.changes };
+  }
+
+  /** The checks' answers at stop, while the chunks and answers they were asked over stand unchanged. */
+  private checkedAtStop() {
+    return this.atStop?.changes === this.changes ? this.atStop : undefined;
   }
 
   /** The chunks sent and their answers as they are now (what the next chunk's v7 notes are made from). */

@@ -6,7 +6,7 @@
  */
 import { ChunkExtraction, DecisionStanding, NotedUpdate } from '../../protocol/protocol';
 import { boundNoted, NOTED_BOUNDS, NOTED_BOUNDS_WIDE, NotedEntry, nearDuplicate, sameIdentifiers } from './carriedNotes';
-import { ModelChunk, NOTED_BOUND_DEFAULT, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, ShownItem } from './chunks';
+import { meetingLines, ModelChunk, NOTED_BOUND_DEFAULT, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, ShownItem } from './chunks';
 import { NameTies } from '../speakers/nameTies';
 
 const STOP = new Set('a an the to of and or for on in at by with we i you it is be will ll that this so do'.split(' '));
@@ -324,8 +324,9 @@ export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (C
     .map(({ mergedInto: _m, foldedIntoRule: _f, ...rest }) => rest as Omit<T, 'mergedInto' | 'foldedIntoRule'>);
   // Owners from names: an item for "David" goes to the voice the meeting ties that name to (speakers/nameTies.ts).
   // Only here, on what is kept: the notes a v7 prompt shows stay as the answers gave them.
-  const lineOf = new Map(chunks.flatMap((c) => c.lines.map((l) => [l.segmentId, l] as const)));
-  const ties = NameTies.of([...lineOf.values()].sort((a, b) => a.t0 - b.t0));
+  const lines = meetingLines(chunks);
+  const lineOf = new Map(lines.map((l) => [l.segmentId, l] as const));
+  const ties = NameTies.of([...lines].sort((a, b) => a.t0 - b.t0));
   const owned = <T extends { owner: string | null }>(e: T, from?: string) => {
     const owner = ties.owner(e.owner, from ? lineOf.get(from) : undefined);
     return owner === e.owner ? e : { ...e, owner };

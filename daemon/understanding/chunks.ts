@@ -31,6 +31,12 @@ export const NOTED_BOUND_DEFAULT: NotedBound = 'wide';
 
 export interface ChunkLine { segmentId: string; speaker: string; t0: number; text: string }
 
+/** The meeting's lines the chunks hold, in order, once each (chunks overlap). */
+export const meetingLines = (chunks: readonly { lines: readonly ChunkLine[] }[]): ChunkLine[] => {
+  const seen = new Set<string>();
+  return chunks.flatMap((c) => c.lines).filter((l) => !seen.has(l.segmentId) && (seen.add(l.segmentId), true));
+};
+
 /** A rule-based item shown to the model in a chunk (it may dismiss it; an action item, rewrite it). */
 export interface ShownItem {
   id: string; kind: 'actionItem' | 'decision'; text: string; owner?: string | null; due?: string | null; segmentId: string;

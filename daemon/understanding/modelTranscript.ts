@@ -15,7 +15,8 @@ import { isoDate } from './dates';
 import { MeetingInfo, modelChunks, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, modelExtractionRecords, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
 import { CarriedTally, finalEntries, reduceChunks } from './chunkMerge';
 import { restatementsAtStop } from './restatements';
-import { meetingLines, ownersAtStop } from './ownerCheck';
+import { ownersAtStop } from './ownerCheck';
+import { meetingLines } from './chunks';
 
 export interface TranscriptModelResult {
   /** `by`: the model that added it; `segments`: the lines it cited (model items only); `rewritten`: a rule item the model rewrote. */

@@ -146,9 +146,3 @@ export async function ownersAtStop(chat: Chat, entries: readonly NotedEntry[], l
   const asked = await askParsed(chat, ownerMessages(questions, lines), constraint, (text) => parseOwners(text, questions, speakers), signal, how);
   return { fills: asked.value, model: asked.model, tokens: asked.tokens, ...(asked.reason ? { reason: asked.reason } : {}) };
 }
-
-/** The meeting's lines in order, once each (parts overlap): what the check shows around the items. */
-export const meetingLines = (chunks: readonly { lines: readonly ChunkLine[] }[]): ChunkLine[] => {
-  const seen = new Set<string>();
-  return chunks.flatMap((c) => c.lines).filter((l) => !seen.has(l.segmentId) && (seen.add(l.segmentId), true));
-};

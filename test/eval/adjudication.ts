@@ -252,7 +252,6 @@ function foldRounds(m: Meeting, steps: { round: number; dir: string }[], onStep?
 /** Whether a set's round judged a meeting (a round made with `--only` judged its meetings alone). */
 const covers = (round: AdjudicationRound, meeting: string) => !round.meetings || round.meetings.includes(meeting);
 
-/** The stored rounds (their indices and folders) that judged a meeting, of the first `upTo`. */
 /**
  * How many of a set's stored rounds a trial round was made over: its folder's `over.json` ({"storedRounds": n}, written
  * when rounds were stored after it), else all of them. A later round changes the pool under a trial; the trial still
@@ -263,6 +262,7 @@ export function trialRoundOver(trialDir: string, set: AdjudicatedSet): number {
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { storedRounds: number }).storedRounds : ADJUDICATED_SETS[set].rounds.length;
 }
 
+/** The stored rounds (their indices and folders) that judged a meeting, of the first `upTo`. */
 function roundsOf(m: Meeting, set: AdjudicatedSet, upTo = ADJUDICATED_SETS[set].rounds.length): { round: number; dir: string }[] {
   const { dir, rounds } = ADJUDICATED_SETS[set];
   return rounds.slice(0, upTo).flatMap((r, round) => (covers(r, m.name) ? [{ round, dir: path.join(dir, r.folder) }] : []));

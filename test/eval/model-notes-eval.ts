@@ -158,12 +158,7 @@ export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7, bound: No
   if (prompt === 9) fs.writeFileSync(path.join(dir, NOTES_PROMPT_V9_MARK), 'These answers are to extraction prompt v9 (v8, one action item for each person given the work, the running of the meeting no decision): replayed with prompt v9.\n');
   if (bound === 'wide') fs.writeFileSync(path.join(dir, NOTED_BOUND_MARK), 'These answers were asked with the wide bound of the notes (40 entries, 6000 characters, then those a part\'s lines mention first): replayed so.\n');
   else fs.rmSync(path.join(dir, NOTED_BOUND_MARK), { force: true });
-  if (checkOwners) markOwnerCheck(dir);
-}
-
-/** Marks a folder of answers as asked with the owner check at stop (its owners.answer.txt beside the parts'). */
-export function markOwnerCheck(dir: string): void {
-  fs.writeFileSync(path.join(dir, OWNER_CHECK_MARK), 'These answers were asked with the owner check at stop (owners.answer.txt, after the last part): replayed with it.\n');
+  if (checkOwners) fs.writeFileSync(path.join(dir, OWNER_CHECK_MARK), 'These answers were asked with the owner check at stop (owners.answer.txt, after the last part): replayed with it.\n');
 }
 
 const promptText = (system: string, user: string) => `${system}\n\n${user}\n`;
@@ -504,7 +499,8 @@ async function main(argv: string[]): Promise<void> {
       net: n.net + (r.result.carried?.mergedByNet ?? 0), standing: n.standing + (r.result.carried?.standingChanges ?? 0), refined: n.refined + (r.result.carried?.refined ?? 0) }),
     { cited: 0, model: 0, net: 0, standing: 0, refined: 0 });
     out.push(`Carried notes (v${notesPrompt}): ${t.cited} noted entries cited again, ${t.model} folded by the model's merges, ${t.net} new entries folded by the near-duplicate net, ${t.standing} standings changed by a later part${notesPrompt >= 8 ? `, ${t.refined} entries' words refined by a later part` : ''}.`);
-    if (ownerAnswers) {
+    // Whenever it ran: from --owners ODIR, or beside the parts' answers (OWNER_CHECK_MARK).
+    if (runs.some((r) => r.result.ownerCheck)) {
       const checked = runs.filter((r) => r.result.ownerCheck && 'owned' in r.result.ownerCheck);
       out.push(`Owner check at stop: ${checked.length} of ${runs.length} meetings asked, ${checked.reduce((n, r) => n + (r.result.carried?.owned ?? 0), 0)} items given an owner`
         + ` (${runs.filter((r) => (r.result.carried?.owned ?? 0) > 0).map((r) => `${r.meeting.name} ${r.result.carried!.owned}`).join(', ') || 'none'}).`);

@@ -65,7 +65,7 @@ import { chunkLines, NotedBound, NotesPrompt, toChunkLine } from '../../daemon/u
 import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { Chat } from '../../daemon/understanding/providers';
-import { answersCarryNotes, answersNotedBound, answersCheckOwners, answersNotesPrompt, MODEL_ANSWERS_DIR, replayingChat, withSpeakingTimes } from './model-notes-eval';
+import { answersNotesPrompt, MODEL_ANSWERS_DIR, recordedHow, replayingChat, withSpeakingTimes } from './model-notes-eval';
 import { kappa } from './adjudication';
 import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverDevelopment, silverHeldOut } from './notes-eval';
 
@@ -661,11 +661,12 @@ async function main(argv: string[]): Promise<void> {
     if (!refs.has(m.name)) throw new Error(`${m.name}: no reference summary in ${set.references} (node scripts/qmsum-summary-fixture.js)`);
     const from = extractionFolderOf(extractionDirs, m.name);
     const extraction = extractionDir === 'none' || noLists ? null : replayingChat(path.join(from, m.name));
+    // The lists as the extraction's folder was answered (its bound of the notes; the owner check at stop where it was
+    // answered with it, unless --no-check-owners: settles recorded before the check, answers-v8's and the experiments).
+    const recorded = recordedHow(from);
     runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, {
-      carryNotes: argv.includes('--carry') || notesPrompt >= 8 || answersCarryNotes(from), notesPrompt, notedBound: answersNotedBound(from), ...(settleVersion ? { settleVersion } : {}),
-      // The lists as the extraction's folder was answered: with the owner check at stop when it was (its answers beside the
-      // parts'), unless --no-check-owners (settles recorded before the check: answers-v8's, the settle experiments).
-      ...(answersCheckOwners(from) && !noLists && !argv.includes('--no-check-owners') ? { checkOwners: true } : {}),
+      ...recorded, carryNotes: argv.includes('--carry') || notesPrompt >= 8 || recorded.carryNotes, notesPrompt, ...(settleVersion ? { settleVersion } : {}),
+      checkOwners: recorded.checkOwners && !noLists && !argv.includes('--no-check-owners'),
       ...(noLists ? { noLists } : {}),
     }));
   }

@@ -63,6 +63,12 @@ describe('CLI (main)', () => {
       fs.writeFileSync(file, said.map((text, k) => JSON.stringify({ t0: k * 30, t1: k * 30 + 20, speaker: k % 2 ? 'Ben' : 'Ana', text })).join('\n') + '\n');
       return file;
     };
+    /** `earshot notes FILE ARGS…` refuses the arguments (exit 2) and says `says`. */
+    const assertRefused = async (file: string, args: readonly string[], says: RegExp) => {
+      const usage: string[] = [];
+      assert.equal(await main(['notes', file, ...args], { out: () => undefined, err: (l) => usage.push(l), tty: false }), 2);
+      assert.match(usage.join('\n'), says);
+    };
     /**
      * A server answering the rolling summary with no point, a check at stop (its system prompt starting `check.system`)
      * with `check.answer`, its prompts kept in `asked`, and every part of the meeting with `part`.
@@ -178,9 +184,7 @@ describe('CLI (main)', () => {
         assert.ok(users.length >= 2 && users.every((u, k) => u.includes(`Part ${k + 1} of ${users.length}.`)), users.map((u) => u.split("\n").slice(0, 3).join(" / ")).join("\n"));
         assert.match(users[1], /"id":"D1","kind":"decision","standing":"open","text":"DVD support"/);
         assert.match(out.join('\n'), /### Decided\n\n- DVD support — left open at 00:00, decided at 40:00/);
-        const usage: string[] = [];
-        assert.equal(await main(['notes', file, '--carry-notes'], { out: () => undefined, err: (l) => usage.push(l), tty: false }), 2);
-        assert.match(usage.join('\n'), /--carry-notes and --no-carry-notes go with --local or --llm-endpoint/);
+        await assertRefused(file, ['--carry-notes'], /--carry-notes and --no-carry-notes go with --local or --llm-endpoint/);
       } finally {
         server.close();
       }
@@ -204,9 +208,7 @@ describe('CLI (main)', () => {
         assert.deepEqual(printed.decisions.map((d) => d.text), ['The remote will be universal: it works with every TV brand']);
         for (const [args, says] of [[['--check-restatements'], /--check-restatements goes with --local or --llm-endpoint/],
           [['--check-restatements', '--no-carry-notes', '--llm-endpoint', server.endpoint], /--check-restatements needs carried notes/]] as const) {
-          const usage: string[] = [];
-          assert.equal(await main(['notes', file, ...args], { out: () => undefined, err: (l) => usage.push(l), tty: false }), 2);
-          assert.match(usage.join('\n'), says);
+          await assertRefused(file, args, says);
         }
       } finally {
         server.close();
@@ -233,9 +235,7 @@ describe('CLI (main)', () => {
         for (const [args, says] of [[['--check-owners'], /--check-owners and --no-check-owners go with --local or --llm-endpoint/],
           [['--check-owners', '--no-check-owners', '--llm-endpoint', server.endpoint], /choose one of --check-owners and --no-check-owners/],
           [['--check-owners', '--no-carry-notes', '--llm-endpoint', server.endpoint], /--check-owners needs carried notes/]] as const) {
-          const usage: string[] = [];
-          assert.equal(await main(['notes', file, ...args], { out: () => undefined, err: (l) => usage.push(l), tty: false }), 2);
-          assert.match(usage.join('\n'), says);
+          await assertRefused(file, args, says);
         }
       } finally {
         server.close();

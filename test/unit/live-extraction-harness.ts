@@ -130,6 +130,14 @@ export function harness(runner: ChunkRunner, start: JournalRecord[] = [HEADER]) 
   return { live, journal, announced, state, append, ledger };
 }
 
+/** A whole meeting through the harness: every line journaled as it comes, then its stop. */
+export async function finishedMeeting(runner: ChunkRunner, lines: readonly JournalRecord[]) {
+  const h = harness(runner);
+  for (const line of lines) await h.append(line);
+  await h.live.finish();
+  return h;
+}
+
 export const until = async (what: string, ok: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;
   while (!ok()) {

@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import { ActionItemRecord, JournalRecord, latestById } from '../../daemon/journal/journal';
 import { ActionItem } from '../../protocol/protocol';
-import { Answer, harness, HEADER, segment, serviceRunner } from './live-extraction-harness';
+import { Answer, finishedMeeting, harness, HEADER, segment, serviceRunner } from './live-extraction-harness';
 
 const LINES = Array.from({ length: 20 }, (_, k) => segment(k + 1));
 const partOf = (user: string) => Number(/Part (\d+) of/.exec(user)![1]);
@@ -26,9 +26,7 @@ const OWNED = '{"owners": [{"id": "A1", "owner": "Ben"}]}';
 describe('the owner check at stop (issue 56)', () => {
   it('live: asked once after the last part about the item without an owner alone, its owner journaled and announced before the summary settles', async () => {
     const { runner, asked, ownersAsked, settleAsked } = serviceRunner(noting, { carryNotes: true, owners: () => OWNED });
-    const h = harness(runner);
-    for (const line of LINES) await h.append(line);
-    await h.live.finish();
+    const h = await finishedMeeting(runner, LINES);
     assert.equal(ownersAsked.length, 1);
     assert.ok(ownersAsked[0].at >= Math.max(...asked.map((a) => a.answeredAt!)), 'after every part is answered');
     assert.match(ownersAsked[0].user, /^Item A1: "Draft the release notes" \(said at 00:15\)$/m);
@@ -61,9 +59,7 @@ describe('the owner check at stop (issue 56)', () => {
   it('off in the settings: no call, the item keeps no owner', async () => {
     const { runner, ownersAsked } = serviceRunner(noting, { carryNotes: true, checkOwners: false });
     assert.equal(runner.checkOwners, undefined);
-    const h = harness(runner);
-    for (const line of LINES) await h.append(line);
-    await h.live.finish();
+    const h = await finishedMeeting(runner, LINES);
     assert.equal(ownersAsked.length, 0);
     assert.equal(items(h.journal).find((i) => i.text === 'Draft the release notes')?.owner, null);
   });
@@ -71,9 +67,7 @@ describe('the owner check at stop (issue 56)', () => {
   it('an answer that is no JSON, or names nobody in the meeting, leaves the owners as they are, and the summary still settles', async () => {
     for (const answer of ['Ben does it, I think.', '{"owners": [{"id": "A1", "owner": "Carol"}]}']) {
       const { runner, ownersAsked, settleAsked } = serviceRunner(noting, { carryNotes: true, owners: () => answer });
-      const h = harness(runner);
-      for (const line of LINES) await h.append(line);
-      await h.live.finish();
+      const h = await finishedMeeting(runner, LINES);
       assert.equal(ownersAsked.length, answer.startsWith('{') ? 1 : 2, 'asked once more on an invalid answer');
       assert.equal(items(h.journal).find((i) => i.text === 'Draft the release notes')?.owner, null);
       assert.equal(settleAsked.length, 1);
@@ -90,9 +84,7 @@ describe('the owner check at stop (issue 56)', () => {
     const { runner, ownersAsked } = serviceRunner(twice, {
       carryNotes: true, restatements: () => '{"same": [{"keep": "A1", "fold": ["A2"]}]}', owners: () => OWNED,
     });
-    const h = harness(runner);
-    for (const line of LINES) await h.append(line);
-    await h.live.finish();
+    const h = await finishedMeeting(runner, LINES);
     assert.equal(ownersAsked.length, 1);
     assert.match(ownersAsked[0].user, /^Item A1: /m);
     assert.ok(!/^Item A2: /m.test(ownersAsked[0].user), 'the folded entry is not asked about');

@@ -2,12 +2,13 @@ import * as assert from 'node:assert/strict';
 import { NotedEntry } from '../../daemon/understanding/carriedNotes';
 import { finalEntries, reduceChunks } from '../../daemon/understanding/chunkMerge';
 import { ModelChunk } from '../../daemon/understanding/modelExtract';
+import { meetingLines } from '../../daemon/understanding/chunks';
 import {
-  meetingLines, OWNER_CHECK_BOUNDS, OWNER_CHECK_HEADING, ownerMessages, ownerQuestions, ownersAtStop, parseOwners,
+  OWNER_CHECK_BOUNDS, OWNER_CHECK_HEADING, ownerMessages, ownerQuestions, ownersAtStop, parseOwners,
 } from '../../daemon/understanding/ownerCheck';
 import { ownerAnswerSchema } from '../../daemon/understanding/local/schema';
 import { Chat } from '../../daemon/understanding/providers';
-import { extractTranscriptWithModel } from '../../daemon/understanding/modelTranscript';
+import { notesWithCheck } from '../support/checks-at-stop';
 import { ChunkExtraction, checksOwners } from '../../protocol/protocol';
 import { SentChunks } from '../../daemon/session/sentChunks';
 
@@ -216,20 +217,8 @@ describe('the owner check at stop (issue 56: owners)', () => {
 
   describe('earshot notes (the same code as at a stop)', () => {
     const lines = LINES.map((l, k) => ({ ...l, segmentId: `l-${k + 1}` }));
-    const settings = { provider: 'openai-compatible' as const, endpoint: 'http://127.0.0.1:1' };
     const partAnswer = JSON.stringify({ actionItems: [{ text: 'Do the components concept', owner: null, due: null, segments: ['l-1'] }], decisions: [], dismiss: [], rewrite: [], noted: [] });
-    const run = (check: (user: string) => string | Error, checkOwners = true) => {
-      const asked: string[] = [];
-      const chat: Chat = async (_system, user) => {
-        if (!user.startsWith(OWNER_CHECK_HEADING)) return { text: partAnswer, model: 'm' };
-        asked.push(user);
-        const answer = check(user);
-        if (answer instanceof Error) throw answer;
-        return { text: answer, model: 'm' };
-      };
-      return extractTranscriptWithModel(lines, { actionItems: [], decisions: [], openQuestions: [] }, new Date('2030-01-01T09:00:00Z'), settings, () => undefined, undefined, chat, undefined,
-        { carryNotes: true, checkOwners }).then((result) => ({ result, asked }));
-    };
+    const run = (check: (user: string) => string | Error, checkOwners = true) => notesWithCheck(lines, partAnswer, OWNER_CHECK_HEADING, check, { checkOwners });
 
     it('gives the owner the check names before the lists are printed', async () => {
       const { result, asked } = await run(() => '{"owners": [{"id": "A1", "owner": "Industrial Designer"}]}');

@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import { DecisionRecord, JournalRecord, latestById } from '../../daemon/journal/journal';
 import { modelChunks } from '../../daemon/understanding/modelExtract';
-import { Answer, harness, HEADER, segment, serviceRunner } from './live-extraction-harness';
+import { Answer, finishedMeeting, HEADER, segment, serviceRunner } from './live-extraction-harness';
 
 const LINES = Array.from({ length: 20 }, (_, k) => segment(k + 1));
 const PARTS = modelChunks({ header: HEADER, records: [HEADER, ...LINES], tornTail: false }, { chunkChars: 500, overlapLines: 4 });
@@ -28,9 +28,7 @@ describe('the restatement check at stop (issue 56)', () => {
   it('live: asked once after the last part, its fold journaled (the folded entry withdrawn, the kept one in its new words) before the summary settles', async () => {
     assert.ok(PARTS.length >= 3);
     const { runner, asked, restatementsAsked, settleAsked } = serviceRunner(restating, { carryNotes: true, restatements: () => FOLD });
-    const h = harness(runner);
-    for (const line of LINES) await h.append(line);
-    await h.live.finish();
+    const h = await finishedMeeting(runner, LINES);
     assert.equal(restatementsAsked.length, 1);
     assert.ok(restatementsAsked[0].at >= Math.max(...asked.map((a) => a.answeredAt!)), 'after every part is answered');
     assert.match(restatementsAsked[0].user, /^\{"id":"D1","standing":"decided","text":"The remote will be universal","said":"00:15"\}$/m);
@@ -48,18 +46,14 @@ describe('the restatement check at stop (issue 56)', () => {
   it('off by default: no call, both entries stand', async () => {
     const { runner, restatementsAsked } = serviceRunner(restating, { carryNotes: true });
     assert.equal(runner.restate, undefined);
-    const h = harness(runner);
-    for (const line of LINES) await h.append(line);
-    await h.live.finish();
+    const h = await finishedMeeting(runner, LINES);
     assert.equal(restatementsAsked.length, 0);
     assert.equal(standing(h.journal).length, 2);
   });
 
   it('an answer that is no JSON leaves the lists as they are, and the summary still settles', async () => {
     const { runner, restatementsAsked, settleAsked } = serviceRunner(restating, { carryNotes: true, restatements: () => 'Nothing repeats, I think.' });
-    const h = harness(runner);
-    for (const line of LINES) await h.append(line);
-    await h.live.finish();
+    const h = await finishedMeeting(runner, LINES);
     assert.equal(restatementsAsked.length, 2, 'asked once more on an invalid answer');
     assert.equal(standing(h.journal).length, 2);
     assert.equal(settleAsked.length, 1);

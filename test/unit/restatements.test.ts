@@ -7,7 +7,7 @@ import {
 } from '../../daemon/understanding/restatements';
 import { restatementAnswerSchema } from '../../daemon/understanding/local/schema';
 import { Chat } from '../../daemon/understanding/providers';
-import { extractTranscriptWithModel } from '../../daemon/understanding/modelTranscript';
+import { notesWithCheck } from '../support/checks-at-stop';
 import { ChunkExtraction } from '../../protocol/protocol';
 
 const entry = (id: string, text: string, more: Partial<NotedEntry> = {}): NotedEntry =>
@@ -136,23 +136,11 @@ describe('the restatement check at stop (issue 56)', () => {
 
   describe('earshot notes (the same code as at a stop)', () => {
     const lines = ['We use the simple chip, it is cheap.', 'Teletext is out.', 'So the simple chip then.', 'Right.'].map((text, k) => ({ segmentId: `l-${k + 1}`, speaker: k % 2 ? 'Ben' : 'Ana', t0: k * 30, text }));
-    const settings = { provider: 'openai-compatible' as const, endpoint: 'http://127.0.0.1:1' };
     const partAnswer = JSON.stringify({ actionItems: [], decisions: [
       { text: 'Use the simple chip because it is cheap', kind: 'decision', standing: 'decided', segments: ['l-1'] },
       { text: 'The remote has a simple chip', kind: 'decision', standing: 'decided', segments: ['l-3'] },
     ], dismiss: [], rewrite: [], noted: [] });
-    const run = (check: (user: string) => string | Error, checkRestatements = true) => {
-      const asked: string[] = [];
-      const chat: Chat = async (_system, user) => {
-        if (!user.startsWith(RESTATEMENT_HEADING)) return { text: partAnswer, model: 'm' };
-        asked.push(user);
-        const answer = check(user);
-        if (answer instanceof Error) throw answer;
-        return { text: answer, model: 'm' };
-      };
-      return extractTranscriptWithModel(lines, { actionItems: [], decisions: [], openQuestions: [] }, new Date('2030-01-01T09:00:00Z'), settings, () => undefined, undefined, chat, undefined,
-        { carryNotes: true, checkRestatements }).then((result) => ({ result, asked }));
-    };
+    const run = (check: (user: string) => string | Error, checkRestatements = true) => notesWithCheck(lines, partAnswer, RESTATEMENT_HEADING, check, { checkRestatements });
 
     it('folds what the check names before the lists are printed', async () => {
       const { result, asked } = await run(() => '{"same": [{"keep": "D1", "fold": ["D2"], "text": ""}]}');
