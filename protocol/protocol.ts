@@ -345,6 +345,12 @@ export interface EnhancementSettings {
    */
   checkRestatements?: boolean;
   /**
+   * With carried notes: at the end of a meeting, one more call reads the final decisions alone and drops those that are
+   * only the meeting's own running (its agenda, private session, papers noted, who chairs; issue 56). Default
+   * {@link CHECK_PROCEDURE_DEFAULT}.
+   */
+  checkProcedure?: boolean;
+  /**
    * With carried notes: at the end of a meeting, one more call reads the action items still without an owner, each with
    * the lines it was noted from, and names the one speaker each was given to (issue 56). Default {@link CHECK_OWNERS_DEFAULT}.
    */
@@ -363,12 +369,19 @@ export const CARRY_NOTES_DEFAULT = true;
  */
 export const CHECK_RESTATEMENTS_DEFAULT = false;
 /**
+ * Whether the final decisions are checked for the meeting's own running at a meeting's end (with carried notes): the
+ * daemon's, the extension's (package.json's `earshot.enhancement.checkProcedure`) and `earshot notes`' default.
+ */
+export const CHECK_PROCEDURE_DEFAULT = false;
+/**
  * Whether the items still without an owner are checked at a meeting's end (with carried notes): the daemon's, the
  * extension's (package.json's `earshot.enhancement.checkOwners`) and `earshot notes`' default.
  */
 export const CHECK_OWNERS_DEFAULT = true;
 /** Whether these settings check the items without an owner at stop (only with carried notes). */
 export const checksOwners = (settings: EnhancementSettings): boolean => carriesNotes(settings) && (settings.checkOwners ?? CHECK_OWNERS_DEFAULT);
+/** Whether these settings check the final decisions for the meeting's own running at stop (only with carried notes). */
+export const checksProcedure = (settings: EnhancementSettings): boolean => carriesNotes(settings) && (settings.checkProcedure ?? CHECK_PROCEDURE_DEFAULT);
 /** Whether these settings check the final lists for restatements (only with carried notes). */
 export const checksRestatements = (settings: EnhancementSettings): boolean => carriesNotes(settings) && (settings.checkRestatements ?? CHECK_RESTATEMENTS_DEFAULT);
 /** Whether these settings carry the notes from part to part (prompt v7). */

@@ -519,6 +519,7 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
   const allowRemote = optionalBoolean(o, 'allowRemote', what);
   const carryNotes = optionalBoolean(o, 'carryNotes', what);
   const checkRestatements = optionalBoolean(o, 'checkRestatements', what);
+  const checkProcedure = optionalBoolean(o, 'checkProcedure', what);
   const checkOwners = optionalBoolean(o, 'checkOwners', what);
   const model = optionalString(o, 'model', what)?.trim() || undefined;
   // A local model is a file path, which may be long; elsewhere a model name.
@@ -569,6 +570,7 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
     ...(typeof chunkChars === 'number' ? { chunkChars: Math.round(chunkChars) } : {}),
     ...(carryNotes !== undefined ? { carryNotes } : {}),
     ...(checkRestatements !== undefined ? { checkRestatements } : {}),
+    ...(checkProcedure !== undefined ? { checkProcedure } : {}),
     ...(checkOwners !== undefined ? { checkOwners } : {}),
   };
 }

@@ -8,7 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CARRY_NOTES_DEFAULT, CHECK_OWNERS_DEFAULT, CHECK_RESTATEMENTS_DEFAULT, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite, StandingStep, TemplateSection } from '../../protocol/protocol';
+import { CARRY_NOTES_DEFAULT, CHECK_OWNERS_DEFAULT, CHECK_PROCEDURE_DEFAULT, CHECK_RESTATEMENTS_DEFAULT, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite, StandingStep, TemplateSection } from '../../protocol/protocol';
 import { writeFileAtomic } from '../../protocol/atomicWrite';
 import { validateEnhancement } from '../../protocol/validate';
 import { clock, inline } from '../../protocol/markdownText';
@@ -64,6 +64,9 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   if (values['check-owners'] && values['no-check-owners']) throw new UsageError('choose one of --check-owners and --no-check-owners');
   if (values['check-owners'] && !carryNotes) throw new UsageError('--check-owners needs carried notes (not with --no-carry-notes)');
   const checkOwners = values['check-owners'] || (carryNotes && !values['no-check-owners'] && CHECK_OWNERS_DEFAULT);
+  if (values['check-procedure'] && !values.local && !values['llm-endpoint']) throw new UsageError('--check-procedure goes with --local or --llm-endpoint');
+  if (values['check-procedure'] && !carryNotes) throw new UsageError('--check-procedure needs carried notes (not with --no-carry-notes)');
+  const checkProcedure = values['check-procedure'] || (carryNotes && CHECK_PROCEDURE_DEFAULT);
   const template = await cliTemplate(values);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a whole number from 1');
@@ -100,10 +103,10 @@ export async function notes(argv: string[], io: Io): Promise<number> {
         // A summary call that failed: its chunk (or the settle) and why, never what was said or answered.
         { report: (r) => {
           if (r.outcome === 'applied') return;
-          io.err(`earshot: language model: ${'restatements' in r ? 'checking the final lists for restatements' : 'owners' in r ? 'checking who owns the items without an owner' : 'settle' in r ? 'settling the summary against the final decisions and action items' : `the summary of chunk ${r.chunk}`} got no answer (${r.reason ?? r.outcome})`);
+          io.err(`earshot: language model: ${'restatements' in r ? 'checking the final lists for restatements' : 'procedure' in r ? 'checking the decisions for the meeting\'s own running' : 'owners' in r ? 'checking who owns the items without an owner' : 'settle' in r ? 'settling the summary against the final decisions and action items' : `the summary of chunk ${r.chunk}`} got no answer (${r.reason ?? r.outcome})`);
         } },
         // Each part read with what the parts before it noted (issue 56), and then the settle as at a meeting's stop (v9).
-        { carryNotes, ...(carryNotes ? { settleVersion: SETTLE_DEFAULT } : {}), ...(checkRestatements ? { checkRestatements } : {}), ...(checkOwners ? { checkOwners } : {}), ...(template ? { template } : {}) });
+        { carryNotes, ...(carryNotes ? { settleVersion: SETTLE_DEFAULT } : {}), ...(checkRestatements ? { checkRestatements } : {}), ...(checkProcedure ? { checkProcedure } : {}), ...(checkOwners ? { checkOwners } : {}), ...(template ? { template } : {}) });
     } finally {
       host?.close();
     }

@@ -5,13 +5,14 @@
  * (understanding/local/) starts on the first call and is closed when the run (or the session's live runner) ends,
  * cancelled or not, and after a minute idle: its memory is given back when the notes are done.
  */
-import { carriesNotes, checksOwners, checksRestatements, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
+import { carriesNotes, checksOwners, checksProcedure, checksRestatements, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
 import { JournalContents, JournalRecord, JournalWriteError, lastSummary, summaryRecord, summarySoFarOf } from '../journal/journal';
 import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, ModelChunk, modelChunks, modelExtractionRecords } from '../understanding/modelExtract';
-import { finalEntries, reduceChunks } from '../understanding/chunkMerge';
+import { AtStop, finalEntries, reduceChunks } from '../understanding/chunkMerge';
 import { NotedEntry } from '../understanding/carriedNotes';
 import { RestatementCheck, restatementsAtStop } from '../understanding/restatements';
 import { OwnerCheck, ownersAtStop } from '../understanding/ownerCheck';
+import { ProcedureCheck, procedureAtStop } from '../understanding/procedureCheck';
 import { ChunkLine, meetingLines } from '../understanding/chunks';
 import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, RefinementReport, runModelExtraction } from '../understanding/providers';
 import { cpuModelHoldsForWhisper, LocalModelHost } from '../understanding/local/host';
@@ -88,11 +89,18 @@ export class ModelExtractions {
         const restated = !noAnswer && checksRestatements(settings) && !whyNotAsked(sofar, run.declined, abort.signal.aborted)
           ? await this.restater(sessionId, options, abort.signal)(finalEntries(chunks, run.answers)) : undefined;
         if (restated) sofar.tokens += restated.tokens;
-        // Then the items still without an owner, on the lists the folds left.
+        // Then the decisions that are only the meeting's running, and the items still without an owner, on the lists the
+        // folds left.
+        const atStop: AtStop = { restated: restated?.groups ?? [] };
+        const procedure = !noAnswer && checksProcedure(settings) && !whyNotAsked(sofar, run.declined, abort.signal.aborted)
+          ? await this.procedureChecker(sessionId, options, abort.signal)(finalEntries(chunks, run.answers, atStop)) : undefined;
+        if (procedure) sofar.tokens += procedure.tokens;
+        atStop.procedure = procedure?.dropped ?? [];
         const ownerCheck = !noAnswer && checksOwners(settings) && !whyNotAsked(sofar, run.declined, abort.signal.aborted)
-          ? await this.ownerChecker(sessionId, options, abort.signal)(finalEntries(chunks, run.answers, restated?.groups ?? []), meetingLines(chunks)) : undefined;
+          ? await this.ownerChecker(sessionId, options, abort.signal)(finalEntries(chunks, run.answers, atStop), meetingLines(chunks)) : undefined;
         if (ownerCheck) sofar.tokens += ownerCheck.tokens;
-        const records = noAnswer ? [] : modelExtractionRecords(journal, reduceChunks(chunks, run.answers, carry, restated?.groups ?? [], ownerCheck?.fills ?? []), sofar);
+        atStop.owners = ownerCheck?.fills ?? [];
+        const records = noAnswer ? [] : modelExtractionRecords(journal, reduceChunks(chunks, run.answers, carry, atStop), sofar);
         // The summary settles against the notes' final decisions and items: the journal's with the run's records on top.
         // A summary settled already (its daemon died after) is not asked again.
         if (last?.settled === undefined) {
@@ -150,6 +158,11 @@ export class ModelExtractions {
   /** The restatement check at stop through `options`' chat (callHow's bounds), reported (logged) as `call: 'restatements'`. */
   private restater(sessionId: string, options: ExtractionRunOptions, signal: AbortSignal): (entries: readonly NotedEntry[]) => Promise<RestatementCheck> {
     return (entries) => restatementsAtStop(options.chat, entries, signal, this.callHow(sessionId, options, 'restatements'));
+  }
+
+  /** The procedure check at stop through `options`' chat (callHow's bounds), reported (logged) as `call: 'procedure'`. */
+  private procedureChecker(sessionId: string, options: ExtractionRunOptions, signal: AbortSignal): (entries: readonly NotedEntry[]) => Promise<ProcedureCheck> {
+    return (entries) => procedureAtStop(options.chat, entries, signal, this.callHow(sessionId, options, 'procedure'));
   }
 
   /** The owner check at stop through `options`' chat (callHow's bounds), reported (logged) as `call: 'owners'`. */
@@ -283,6 +296,10 @@ export class ModelExtractions {
       ...(checksRestatements(settings) ? {
         restate: (entries: readonly NotedEntry[]) => available((reason): RestatementCheck => ({ groups: null, model: undefined, tokens: 0, reason }),
           (options) => this.restater(sessionId, options, abort.signal)(entries)),
+      } : {}),
+      ...(checksProcedure(settings) ? {
+        checkProcedure: (entries: readonly NotedEntry[]) => available((reason): ProcedureCheck => ({ dropped: null, model: undefined, tokens: 0, reason }),
+          (options) => this.procedureChecker(sessionId, options, abort.signal)(entries)),
       } : {}),
       ...(checksOwners(settings) ? {
         checkOwners: (entries: readonly NotedEntry[], lines: readonly ChunkLine[]) => available((reason): OwnerCheck => ({ fills: null, model: undefined, tokens: 0, reason }),

@@ -240,10 +240,8 @@ export class LiveExtraction {
       const rest = this.declined ? [] : chunks.slice(this.sent.length).map((lines, k) => withItems(lines, this.sent.length + k, shown));
       // Cancelled or the budget spent meanwhile: the runner sends none of them, and says how the run ended.
       await this.extract(rest, false);
-      // With the settings' checkRestatements: the final lists checked for restatements, the folds journaled first.
-      await this.restate();
-      // With the settings' checkOwners: the items still without an owner, on the lists the folds left.
-      await this.checkOwners();
+      // With the settings' checks at stop: restatements folded, the meeting's own procedure dropped, owners named.
+      await this.checksAtStop();
       // Every item and decision is journaled: the summary settles against them, before the run's record and the end.
       await this.settle();
       const summary = this.sofar!;
@@ -353,36 +351,32 @@ export class LiveExtraction {
   }
 
   /**
-   * At stop, once every chunk's items are journaled (with carried notes and a runner that checks): one call reads the
-   * final lists alone (understanding/restatements.ts), and the entries it finds saying again what another says are
-   * folded into it, journaled and announced before the summary settles against the lists. Bounded by the provider's
-   * time limit; a check with no valid answer leaves the lists as they are.
+   * The checks at stop, in this order, once every chunk's items are journaled (each with carried notes and a runner
+   * that makes it): the restatement check (understanding/restatements.ts) folds entries that say again what another
+   * says; the procedure check (procedureCheck.ts) drops decisions that are only the meeting's running; the owner check
+   * (ownerCheck.ts) names the owners of items left without one, from the lines they were noted from. Each reads the
+   * lists the one before left; what it changes is journaled and announced before the summary settles against them.
+   * Bounded by the provider's time limit; a check with no valid answer leaves the lists as they are.
    */
-  private async restate(): Promise<void> {
-    const runner = this.wiring.runner;
-    if (!runner.restate || !this.sent.carry || !this.sofar || whyNotAsked(this.sofar, this.declined, runner.signal.aborted)) return;
-    const check = await runner.restate(this.sent.finalEntries());
-    this.sofar = { ...this.sofar, tokens: this.sofar.tokens + check.tokens };
-    if (!check.groups?.length) return;
-    this.sent.restated(check.groups);
-    await this.publish(false);
+  private async checksAtStop(): Promise<void> {
+    const { restate, checkProcedure, checkOwners } = this.wiring.runner;
+    await this.checkAtStop(restate && (() => restate(this.sent.finalEntries())), (c) => c.groups, (groups) => this.sent.restated(groups));
+    await this.checkAtStop(checkProcedure && (() => checkProcedure(this.sent.finalEntries())), (c) => c.dropped, (ids) => this.sent.procedureChecked(ids));
+    // A voice renamed while the owner check is asked: the owner it names goes by the new name.
+    const asked = this.renames.length;
+    await this.checkAtStop(checkOwners && (() => checkOwners(this.sent.finalEntries(), this.sent.lines())), (c) => c.fills,
+      (fills) => this.sent.ownersChecked(fills, this.renames.slice(asked)));
   }
 
-  /**
-   * At stop, after the restatement check (with carried notes and a runner that checks): one call reads the items still
-   * without an owner, each with the lines it was noted from (understanding/ownerCheck.ts), and the owners it names are
-   * journaled and announced before the summary settles against the lists. Bounded by the provider's time limit; a check
-   * with no valid answer leaves the owners as they are.
-   */
-  private async checkOwners(): Promise<void> {
-    const runner = this.wiring.runner;
-    if (!runner.checkOwners || !this.sent.carry || !this.sofar || whyNotAsked(this.sofar, this.declined, runner.signal.aborted)) return;
-    const asked = this.renames.length;
-    const check = await runner.checkOwners(this.sent.finalEntries(), this.sent.lines());
+  /** One check at stop: asked when the runner makes it and the run may ask more, its tokens counted; what it `found` applied and published. */
+  private async checkAtStop<T extends { tokens: number }, F>(ask: (() => Promise<T>) | undefined, found: (check: T) => readonly F[] | null,
+    apply: (found: readonly F[]) => void): Promise<void> {
+    if (!ask || !this.sent.carry || !this.sofar || whyNotAsked(this.sofar, this.declined, this.wiring.runner.signal.aborted)) return;
+    const check = await ask();
     this.sofar = { ...this.sofar, tokens: this.sofar.tokens + check.tokens };
-    if (!check.fills?.length) return;
-    // A voice renamed while the check was asked: the owner it named goes by the new name.
-    this.sent.ownersChecked(check.fills, this.renames.slice(asked));
+    const changes = found(check);
+    if (!changes?.length) return;
+    apply(changes);
     await this.publish(false);
   }
 

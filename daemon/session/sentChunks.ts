@@ -8,7 +8,7 @@ import { NotedEntry } from '../understanding/carriedNotes';
 import { ChunkExtraction } from '../../protocol/protocol';
 import { Renamed, renameMentions } from '../speakers/labels';
 import { ChunkLine, ModelChunk } from '../understanding/modelExtract';
-import { EarlierParts, finalEntries, OwnerFill, ReducedExtraction, reduceChunks, RestatedGroup, withNotedBefore } from '../understanding/chunkMerge';
+import { AtStop, EarlierParts, finalEntries, OwnerFill, ReducedExtraction, reduceChunks, RestatedGroup, withNotedBefore } from '../understanding/chunkMerge';
 import { meetingLines } from '../understanding/chunks';
 
 /** A chunk's lines with a renamed voice's lines under the new name. */
@@ -48,10 +48,11 @@ export class SentChunks {
 
   /**
    * What the checks at stop answered over the chunks and answers as they were (`changes`): the restatement check's sets
-   * (restatements.ts), then the owner check's owners (ownerCheck.ts) over the lists those folds left. Both name entries
-   * by their place in these answers, so they hold only while nothing changed since.
+   * (restatements.ts), then the decisions the procedure check drops (procedureCheck.ts) and the owner check's owners
+   * (ownerCheck.ts) over the lists those folds left. All name entries by their place in these answers, so they hold only
+   * while nothing changed since.
    */
-  private atStop: { restated: readonly RestatedGroup[]; owners: readonly OwnerFill[]; changes: number } | undefined;
+  private atStop: (AtStop & { changes: number }) | undefined;
 
   /** `carry`: prompt v7, each chunk read with what the chunks before it noted. */
   constructor(readonly carry: boolean) {}
@@ -85,7 +86,7 @@ export class SentChunks {
     const held = this.checkedAtStop();
     this.changes++;
     // An owner the check named follows the voice's new name, as the answers' owners do.
-    if (held) this.atStop = { ...held, owners: fillsRenamed(held.owners, [renamed]), changes: this.changes };
+    if (held) this.atStop = { ...held, owners: fillsRenamed(held.owners ?? [], [renamed]), changes: this.changes };
   }
 
   /**
@@ -104,16 +105,15 @@ export class SentChunks {
 
   /** The answers so far, merged (what the at-stop extraction reduces for the same answers). */
   reduced(): ReducedExtraction {
-    const held = this.checkedAtStop();
-    return reduceChunks(this.chunks, this.answers, this.carry, held?.restated ?? [], held?.owners ?? []);
+    return reduceChunks(this.chunks, this.answers, this.carry, this.checkedAtStop() ?? {});
   }
 
   /**
    * The final lists as the checks at stop read them (every entry that stands, with the ids their answers name): after
-   * the restatement check's folds, when it answered over the chunks as they are now.
+   * what the checks asked before found, when they answered over the chunks as they are now.
    */
   finalEntries(): NotedEntry[] {
-    return finalEntries(this.chunks, this.answers, this.checkedAtStop()?.restated ?? []);
+    return finalEntries(this.chunks, this.answers, this.checkedAtStop() ?? {});
   }
 
   /** The meeting's lines the chunks sent hold, once each: what the owner check shows around its items. */
@@ -126,12 +126,17 @@ export class SentChunks {
    * (`since`) named anew: reduced() gives them from now on.
    */
   ownersChecked(fills: readonly OwnerFill[], since: readonly Renamed[]): void {
-    this.atStop = { restated: this.checkedAtStop()?.restated ?? [], owners: fillsRenamed(fills, since), changes: this.changes };
+    this.atStop = { ...this.checkedAtStop(), owners: fillsRenamed(fills, since), changes: this.changes };
+  }
+
+  /** The procedure check's drops over the chunks and answers as they are now (after the folds): reduced() drops them from now on. */
+  procedureChecked(dropped: readonly string[]): void {
+    this.atStop = { restated: this.checkedAtStop()?.restated, procedure: dropped, changes: this.changes };
   }
 
   /** The restatement check's sets over the chunks and answers as they are now: reduced() folds them from now on. */
   restated(groups: readonly RestatedGroup[]): void {
-    this.atStop = { restated: groups, owners: [], changes: this.changes };
+    this.atStop = { restated: groups, changes: this.changes };
   }
 
   /** The checks' answers at stop, while the chunks and answers they were asked over stand unchanged. */

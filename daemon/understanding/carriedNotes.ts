@@ -68,6 +68,22 @@ export function mentionedIn(entries: readonly NotedEntry[], lines: string): Map<
 }
 
 /**
+ * The first of `items` (in their order) that fit: at most `max` of them and `chars` of their `cost` together; one that
+ * would not fit is passed over and a later, smaller one may still be taken.
+ */
+export function withinBounds<T>(items: readonly T[], cost: (item: T) => number, bounds: { max: number; chars: number }): T[] {
+  const taken: T[] = [];
+  let used = 0;
+  for (const item of items) {
+    const c = cost(item);
+    if (taken.length >= bounds.max || used + c > bounds.chars) continue;
+    taken.push(item);
+    used += c;
+  }
+  return taken;
+}
+
+/**
  * The entries a prompt shows (in meeting order) within the bounds, and how many were left out. `lines`: the text of
  * the part the prompt reads, whose mentioned entries come before the merely recent ones.
  */
@@ -76,14 +92,7 @@ export function boundNoted(entries: readonly NotedEntry[], bounds = NOTED_BOUNDS
   const mentions = lines === undefined ? undefined : mentionedIn(entries, lines);
   const mentioned = (e: NotedEntry) => mentions?.get(e) ?? 0;
   const byPriority = [...entries].sort((a, b) => Number(open(b)) - Number(open(a)) || mentioned(b) - mentioned(a) || b.lastT0 - a.lastT0);
-  const shown: NotedEntry[] = [];
-  let used = 0;
-  for (const e of byPriority) {
-    const cost = notedJson(e).length + 1;
-    if (shown.length >= bounds.maxEntries || used + cost > bounds.chars) continue;
-    shown.push(e);
-    used += cost;
-  }
+  const shown = withinBounds(byPriority, (e) => notedJson(e).length + 1, { max: bounds.maxEntries, chars: bounds.chars });
   shown.sort((a, b) => a.firstT0 - b.firstT0 || a.id.localeCompare(b.id));
   return { shown, left: entries.length - shown.length, ...(lines === undefined ? {} : { mentioned: true as const }) };
 }

@@ -59,13 +59,22 @@ export interface RestatedGroup { keep: string; fold: string[]; text?: string }
 export interface OwnerFill { id: string; owner: string }
 
 /**
- * `refined` (v8): noted entries whose words a later part replaced; `restated`: entries the restatement check at stop
- * folded; `owned`: items the owner check at stop gave an owner.
+ * What the checks at stop found, applied on the final lists in the order they are asked: the restatement check's folds
+ * (restatements.ts), the decisions the procedure check drops (procedureCheck.ts, ids as finalEntries names them after
+ * the folds), the owner check's owners (ownerCheck.ts).
  */
-export interface CarriedTally { cited: number; mergedByModel: number; mergedByNet: number; standingChanges: number; refined?: number; restated?: number; owned?: number }
+export interface AtStop { restated?: readonly RestatedGroup[]; procedure?: readonly string[]; owners?: readonly OwnerFill[] }
 
-/** `foldedIntoRule`: a v7 merge folded it into a rule item, which stands for it. */
-type Added<T> = T & { mergedInto?: Added<T>; foldedIntoRule?: boolean };
+/**
+ * `refined` (v8): noted entries whose words a later part replaced; `restated`: entries the restatement check at stop
+ * folded; `procedure`: decisions the procedure check at stop dropped; `owned`: items the owner check at stop gave an owner.
+ */
+export interface CarriedTally {
+  cited: number; mergedByModel: number; mergedByNet: number; standingChanges: number; refined?: number; restated?: number; procedure?: number; owned?: number;
+}
+
+/** `foldedIntoRule`: a v7 merge folded it into a rule item, which stands for it; `procedure`: the procedure check dropped it. */
+type Added<T> = T & { mergedInto?: Added<T>; foldedIntoRule?: boolean; procedure?: boolean };
 type AddedItem = Added<ChunkExtraction['actionItems'][number]>;
 type AddedDecision = Added<ReducedExtraction['decisions'][number]>;
 
@@ -81,6 +90,8 @@ interface MergeState {
   ruleHistory: Map<string, ReducedStep[]>;
   /** Rule items folded into another entry by a v7 merge (the same one said twice): dismissed, with the entry's words. */
   folded: Map<string, string>;
+  /** Rule decisions the procedure check at stop found to be the meeting's running: dismissed. */
+  procedure: Set<string>;
   tally: CarriedTally;
 }
 
@@ -188,6 +199,28 @@ function applyRestated(state: MergeState, groups: readonly RestatedGroup[]): voi
   }
 }
 
+/** Why a rule-based decision the procedure check dropped was dismissed (fixed words, shown with the undo). */
+export const PROCEDURE_REASON = 'the running of the meeting, not a decision';
+
+/**
+ * The procedure check's answer (procedureCheck.ts), on the final lists after the restatement check's folds: each
+ * decision named is dropped (a rule item's dismissed, even when a part confirmed it: the check reads the final lists).
+ */
+function applyProcedure(state: MergeState, ids: readonly string[]): void {
+  for (const id of ids) {
+    const target = entryOf(state, id);
+    if (!target) continue;
+    if ('model' in target) {
+      if (!('standing' in target.model) || target.model.procedure) continue;
+      target.model.procedure = true;
+    } else {
+      if (target.rule.kind !== 'decision' || state.procedure.has(target.rule.id)) continue;
+      state.procedure.add(target.rule.id);
+    }
+    state.tally.procedure = (state.tally.procedure ?? 0) + 1;
+  }
+}
+
 /**
  * The owner check's answers (ownerCheck.ts), on the final lists after the restatement check's folds: an item still
  * without an owner gets the one named (a rule item's as a completion, or on the model's rewrite that left it none).
@@ -228,11 +261,10 @@ function carryOwner(state: MergeState, target: { model: AddedItem | AddedDecisio
   if (owner || due) state.completions.set(target.rule.id, { ...c, owner: c.owner ?? owner, due: c.due ?? due });
 }
 
-function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried: boolean, restated: readonly RestatedGroup[] = [],
-  owners: readonly OwnerFill[] = []): MergeState {
+function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried: boolean, atStop: AtStop = {}): MergeState {
   const state: MergeState = {
     shown: new Map(), actionItems: [], decisions: [], confirmed: new Set(), completions: new Map(), rewrites: new Map(), dismissals: [],
-    ruleHistory: new Map(), folded: new Map(), tally: { cited: 0, mergedByModel: 0, mergedByNet: 0, standingChanges: 0 },
+    ruleHistory: new Map(), folded: new Map(), procedure: new Set(), tally: { cited: 0, mergedByModel: 0, mergedByNet: 0, standingChanges: 0 },
   };
   const { shown, confirmed, completions, actionItems, decisions } = state;
   for (const c of chunks) for (const i of c.items) shown.set(i.id, i);
@@ -293,8 +325,9 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
     }
   });
   // After every answer: the check read the lists they make (rewrites included), and its new words replace theirs.
-  applyRestated(state, restated);
-  applyOwners(state, owners);
+  applyRestated(state, atStop.restated ?? []);
+  applyProcedure(state, atStop.procedure ?? []);
+  applyOwners(state, atStop.owners ?? []);
   answers.forEach((answer) => {
     for (const d of answer?.dismiss ?? []) {
       const item = shown.get(d.id);
@@ -304,6 +337,9 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
   });
   for (const [id, as] of state.folded) {
     if (!state.dismissals.some((x) => x.id === id)) state.dismissals.push({ id, kind: shown.get(id)!.kind, reason: `the same as "${as.slice(0, 80)}"` });
+  }
+  for (const id of state.procedure) {
+    if (!state.dismissals.some((x) => x.id === id)) state.dismissals.push({ id, kind: 'decision', reason: PROCEDURE_REASON });
   }
   return state;
 }
@@ -317,11 +353,10 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
  * stands when no chunk confirmed the item. `carried` (prompt v7): each answer's `noted` is applied first (cites, merges,
  * standing changes of entries noted before), and a new entry nearly the same as one already noted is folded into it.
  */
-export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried = false,
-  restated: readonly RestatedGroup[] = [], owners: readonly OwnerFill[] = []): ReducedExtraction {
-  const state = mergeState(chunks, answers, carried, restated, owners);
-  const kept = <T extends { mergedInto?: unknown; foldedIntoRule?: boolean }>(list: T[]) => list.filter((x) => !x.mergedInto && !x.foldedIntoRule)
-    .map(({ mergedInto: _m, foldedIntoRule: _f, ...rest }) => rest as Omit<T, 'mergedInto' | 'foldedIntoRule'>);
+export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried = false, atStop: AtStop = {}): ReducedExtraction {
+  const state = mergeState(chunks, answers, carried, atStop);
+  const kept = <T extends { mergedInto?: unknown; foldedIntoRule?: boolean; procedure?: boolean }>(list: T[]) => list.filter((x) => !x.mergedInto && !x.foldedIntoRule && !x.procedure)
+    .map(({ mergedInto: _m, foldedIntoRule: _f, procedure: _p, ...rest }) => rest as Omit<T, 'mergedInto' | 'foldedIntoRule' | 'procedure'>);
   // Owners from names: an item for "David" goes to the voice the meeting ties that name to (speakers/nameTies.ts).
   // Only here, on what is kept: the notes a v7 prompt shows stay as the answers gave them.
   const lines = meetingLines(chunks);
@@ -363,7 +398,7 @@ function standingEntries(chunks: readonly ModelChunk[], state: MergeState, posit
   });
   state.decisions.forEach((e, k) => {
     const standing = lastStanding(e.history, e.standing);
-    if (e.mergedInto || e.foldedIntoRule || standing === 'dropped') return;
+    if (e.mergedInto || e.foldedIntoRule || e.procedure || standing === 'dropped') return;
     entries.push({ id: `D${k + 1}`, kind: 'decision', text: e.text, standing, firstT0: Math.min(...times(e.segments)), lastT0: Math.max(...times(e.segments)), segments: e.segments });
   });
   const dismissed = new Set(state.dismissals.map((d) => d.id));
@@ -383,13 +418,13 @@ function standingEntries(chunks: readonly ModelChunk[], state: MergeState, posit
 }
 
 /**
- * The final lists as the checks at stop read them (restatements.ts, ownerCheck.ts): every entry that stands after all
- * the answers (and `restated`, the restatement check's folds, when given), with the ids a merge names (as notedBefore
- * gives them, unbounded, in its order) and the lines each cites. Dismissals are made after the folds: the lists are the
- * final ones.
+ * The final lists as the checks at stop read them (restatements.ts, procedureCheck.ts, ownerCheck.ts): every entry that
+ * stands after all the answers (and what the checks asked before found, `atStop`), with the ids a merge names (as
+ * notedBefore gives them, unbounded, in its order) and the lines each cites. Dismissals are made after the folds: the
+ * lists are the final ones.
  */
-export const finalEntries = (chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], restated: readonly RestatedGroup[] = []): NotedEntry[] =>
-  boundNoted(standingEntries(chunks, mergeState(chunks, answers, true, restated), chunks.length), { maxEntries: Infinity, chars: Infinity }).shown;
+export const finalEntries = (chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], atStop: AtStop = {}): NotedEntry[] =>
+  boundNoted(standingEntries(chunks, mergeState(chunks, answers, true, atStop), chunks.length), { maxEntries: Infinity, chars: Infinity }).shown;
 
 /** Chunks sent before, in meeting order, and their answers (null: none): what a v7 prompt's notes are made from. */
 export interface EarlierParts { chunks: readonly ModelChunk[]; answers: readonly (ChunkExtraction | null)[] }

@@ -13,9 +13,10 @@ import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, Journa
 import { Extracted, SpokenLine } from './extract';
 import { isoDate } from './dates';
 import { MeetingInfo, modelChunks, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, modelExtractionRecords, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
-import { CarriedTally, finalEntries, reduceChunks } from './chunkMerge';
+import { AtStop, CarriedTally, finalEntries, reduceChunks } from './chunkMerge';
 import { restatementsAtStop } from './restatements';
 import { ownersAtStop } from './ownerCheck';
+import { procedureAtStop } from './procedureCheck';
 import { meetingLines } from './chunks';
 
 export interface TranscriptModelResult {
@@ -36,6 +37,8 @@ export interface TranscriptModelResult {
   carried?: CarriedTally;
   /** The restatement check at stop (when asked for): how many entries it folded, or why it folded none. */
   restatementCheck?: { folded: number } | { unchecked: string };
+  /** The procedure check at stop (when asked for): how many decisions it dropped, or why it dropped none. */
+  procedureCheck?: { dropped: number } | { unchecked: string };
   /** The owner check at stop (when asked for): how many items it gave an owner, or why it gave none. */
   ownerCheck?: { owned: number } | { unchecked: string };
   /** The notes template's 'model' sections the model wrote (with `how.template`), each point citing its lines. */
@@ -51,8 +54,8 @@ export interface MeetingDate { date: Date; known: boolean }
 
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
-  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true } | { restatements: true } | { owners: true })): void },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean; checkOwners?: boolean } = {}): Promise<TranscriptModelResult> {
+  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true } | { restatements: true } | { procedure: true } | { owners: true })): void },
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean; checkProcedure?: boolean; checkOwners?: boolean } = {}): Promise<TranscriptModelResult> {
   const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
@@ -94,11 +97,18 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const restated = how.carryNotes && how.checkRestatements && !whyNotAsked(run.summary, run.declined, signal.aborted)
     ? await restatementsAtStop(chat, finalEntries(chunks, run.answers), signal, { timeoutMs, report: (r) => summary?.report({ ...r, restatements: true }) })
     : undefined;
-  // Then the items still without an owner, on the lists the folds left (ownerCheck.ts).
-  const owners = how.carryNotes && how.checkOwners && !whyNotAsked(run.summary, run.declined, signal.aborted)
-    ? await ownersAtStop(chat, finalEntries(chunks, run.answers, restated?.groups ?? []), meetingLines(chunks), signal, { timeoutMs, report: (r) => summary?.report({ ...r, owners: true }) })
+  // Then the decisions that are only the meeting's running (procedureCheck.ts) and the items still without an owner
+  // (ownerCheck.ts), on the lists the folds left.
+  const atStop: AtStop = { restated: restated?.groups ?? [] };
+  const procedure = how.carryNotes && how.checkProcedure && !whyNotAsked(run.summary, run.declined, signal.aborted)
+    ? await procedureAtStop(chat, finalEntries(chunks, run.answers, atStop), signal, { timeoutMs, report: (r) => summary?.report({ ...r, procedure: true }) })
     : undefined;
-  const reduced = reduceChunks(chunks, run.answers, how.carryNotes === true, restated?.groups ?? [], owners?.fills ?? []);
+  atStop.procedure = procedure?.dropped ?? [];
+  const owners = how.carryNotes && how.checkOwners && !whyNotAsked(run.summary, run.declined, signal.aborted)
+    ? await ownersAtStop(chat, finalEntries(chunks, run.answers, atStop), meetingLines(chunks), signal, { timeoutMs, report: (r) => summary?.report({ ...r, owners: true }) })
+    : undefined;
+  atStop.owners = owners?.fills ?? [];
+  const reduced = reduceChunks(chunks, run.answers, how.carryNotes === true, atStop);
   const added = modelExtractionRecords(journal, reduced, run.summary);
   const all = [...records, ...added];
   // As at a meeting's stop: the summary settles against the final decisions and action items (those printed below).
@@ -139,6 +149,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
     message: run.message,
     ...(reduced.carried ? { carried: reduced.carried } : {}),
     ...(restated ? { restatementCheck: restated.groups ? { folded: reduced.carried?.restated ?? 0 } : { unchecked: restated.reason ?? 'no answer' } } : {}),
+    ...(procedure ? { procedureCheck: procedure.dropped ? { dropped: reduced.carried?.procedure ?? 0 } : { unchecked: procedure.reason ?? 'no answer' } } : {}),
     ...(owners ? { ownerCheck: owners.fills ? { owned: reduced.carried?.owned ?? 0 } : { unchecked: owners.reason ?? 'no answer' } } : {}),
     ...(written?.sections.length ? { sections: written.sections, ...(written.model ? { sectionsBy: written.model } : {}) } : {}),
   };

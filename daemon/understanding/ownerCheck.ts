@@ -9,7 +9,7 @@
 import { plainLine } from '../../protocol/plainText';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { Chat } from './providers';
-import { clock, NotedEntry } from './carriedNotes';
+import { clock, NotedEntry, withinBounds } from './carriedNotes';
 import { OwnerFill } from './chunkMerge';
 import { ChunkLine } from './chunks';
 import { askParsed, SummaryCallOptions } from './modelSummary';
@@ -54,9 +54,7 @@ export function ownerQuestions(entries: readonly NotedEntry[], lines: readonly C
   const byId = new Map(lines.map((l) => [l.segmentId, l]));
   const unowned = entries.filter((e) => e.kind === 'actionItem' && !e.owner && (e.segments ?? []).some((s) => order.has(s)))
     .sort((a, b) => a.firstT0 - b.firstT0 || a.id.localeCompare(b.id));
-  const questions: OwnerQuestion[] = [];
-  let used = 0;
-  for (const e of unowned) {
+  const candidates = unowned.map((e) => {
     const cited = (e.segments ?? []).filter((s) => order.has(s)).sort((a, b) => order.get(a)! - order.get(b)!);
     // Each cited line with a few before and after it (a reply that accepts; the turn that addressed someone).
     const shown = new Set<number>();
@@ -64,12 +62,9 @@ export function ownerQuestions(entries: readonly NotedEntry[], lines: readonly C
       const k = order.get(c)!;
       for (let j = Math.max(0, k - OWNER_CHECK_BOUNDS.before); j <= Math.min(lines.length - 1, k + OWNER_CHECK_BOUNDS.after); j++) shown.add(j);
     }
-    const question = { id: e.id, text: e.text, lines: [...shown].sort((a, b) => a - b).map((j) => lines[j].segmentId), cited };
-    const cost = questionText(question, byId, order).length;
-    if (questions.length >= OWNER_CHECK_BOUNDS.maxItems || used + cost > OWNER_CHECK_BOUNDS.chars) continue;
-    questions.push(question);
-    used += cost;
-  }
+    return { id: e.id, text: e.text, lines: [...shown].sort((a, b) => a - b).map((j) => lines[j].segmentId), cited };
+  });
+  const questions = withinBounds(candidates, (q) => questionText(q, byId, order).length, { max: OWNER_CHECK_BOUNDS.maxItems, chars: OWNER_CHECK_BOUNDS.chars });
   return { questions, left: unowned.length - questions.length };
 }
 

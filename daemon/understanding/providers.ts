@@ -41,10 +41,10 @@ export interface RefinementReport {
   reason?: string;
   /**
    * 'summary': a rolling-summary call (modelSummary.ts), 'settle': its last at stop (and the template's sections),
-   * 'restatements': the check of the final lists at stop (restatements.ts), 'owners': the owner check at stop
-   * (ownerCheck.ts); absent: a chunk's extraction call.
+   * 'restatements': the check of the final lists at stop (restatements.ts), 'procedure': the procedure check at stop
+   * (procedureCheck.ts), 'owners': the owner check at stop (ownerCheck.ts); absent: a chunk's extraction call.
    */
-  call?: 'summary' | 'settle' | 'restatements' | 'owners';
+  call?: 'summary' | 'settle' | 'restatements' | 'procedure' | 'owners';
 }
 
 /**
@@ -126,11 +126,14 @@ export interface SummaryConstraint { summary: { segmentIds: string[]; maxPoints:
 /** What the restatement check at stop may name (restatements.ts): the final lists' entries, by kind. */
 export interface RestatementConstraint { restatements: { decisionIds: string[]; actionItemIds: string[] } }
 
+/** What the procedure check at stop may name (procedureCheck.ts): the decisions asked about. */
+export interface ProcedureConstraint { procedure: { decisionIds: string[] } }
+
 /** What the owner check at stop may name (ownerCheck.ts): the items asked about, and the meeting's speakers. */
 export interface OwnersConstraint { owners: { itemIds: string[]; speakers: string[] } }
 
 /** What an answer may cite: a chunk's (ChunkConstraint), a rolling summary's (SummaryConstraint) or a check's at stop. */
-export type AnswerConstraint = ChunkConstraint | SummaryConstraint | RestatementConstraint | OwnersConstraint;
+export type AnswerConstraint = ChunkConstraint | SummaryConstraint | RestatementConstraint | ProcedureConstraint | OwnersConstraint;
 
 /** One chat completion: the answer's text and the model's name. `constraint`: the chunk's or summary's, for providers that use it. */
 export type Chat = (system: string, user: string, signal: AbortSignal, constraint?: AnswerConstraint) => Promise<{ text: string; model: string }>;

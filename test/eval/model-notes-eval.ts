@@ -47,6 +47,10 @@
  *       the restatement check at stop (issue 56, restatements.ts) over each meeting's final lists (with --answers and
  *       carried notes): writes RDIR/<meeting>/restatements.prompt.txt (and its sha256) for a model run elsewhere, or
  *       replays RDIR/<meeting>/restatements.answer.txt and scores the lists as the check left them.
+ *   … --procedure-prompts PDIR | --procedure PDIR
+ *       the procedure check at stop (procedureCheck.ts) over the final decisions (with --answers and carried notes):
+ *       writes PDIR/<meeting>/procedure.prompt.txt, or replays PDIR/<meeting>/procedure.answer.txt (the check is off
+ *       by default: recorded folders replay without it).
  *   … --owner-prompts ODIR | --owners ODIR
  *       the owner check at stop (ownerCheck.ts) over the items still without an owner (with --answers and carried
  *       notes; after the restatement check when one is given): writes ODIR/<meeting>/owners.prompt.txt, or replays
@@ -82,6 +86,7 @@ import { NOTED_BOUND_DEFAULT, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, toC
 import { FinalLists, readRepeats, writeDuplicatesPrompt } from './duplicates';
 import { RESTATEMENT_HEADING } from '../../daemon/understanding/restatements';
 import { OWNER_CHECK_HEADING } from '../../daemon/understanding/ownerCheck';
+import { PROCEDURE_CHECK_HEADING } from '../../daemon/understanding/procedureCheck';
 import {
   evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
   selectMeetings, SETS, silverDevelopment, silverHeldOut, standingLines, standingOf,
@@ -91,14 +96,15 @@ const PART = /^Part (\d+) of (\d+)\.$/m;
 
 /**
  * The file stem a recorded prompt and its answer go under: `part-<k>` for a part of the meeting, `restatements` for the
- * restatement check at stop (restatements.ts: a folder of its own, --restatements DIR), `owners` for the owner check at
- * stop (ownerCheck.ts: --owners DIR).
+ * restatement check at stop (restatements.ts: a folder of its own, --restatements DIR), `procedure` for the procedure
+ * check at stop (procedureCheck.ts: --procedure DIR), `owners` for the owner check at stop (ownerCheck.ts: --owners DIR).
  */
 function stemOf(user: string): string {
   const part = PART.exec(user)?.[1];
   if (part) return `part-${part}`;
   if (user.startsWith(RESTATEMENT_HEADING)) return 'restatements';
   if (user.startsWith(OWNER_CHECK_HEADING)) return 'owners';
+  if (user.startsWith(PROCEDURE_CHECK_HEADING)) return 'procedure';
   throw new Error('a prompt without "Part k of n."');
 }
 
@@ -142,13 +148,15 @@ export const finalLists = (r: MeetingRun): FinalLists => ({ decisions: r.result.
 
 /**
  * A meeting replayed from a folder of recorded answers, read the way they were asked (v6, or v7 with carried notes; the
- * owner check when the folder was answered with it). With `restatements`, the restatement check's answers: those runs
- * were measured without the owner check, and replay so. With `owners`, the owner check's answers from that folder.
+ * owner check when the folder was answered with it). The checks at stop from folders of their own: `restatements`, the
+ * restatement check's answers (those runs were measured without the owner check, and replay so); `procedure`, the
+ * procedure check's (over the lists the folder and its owner check give); `owners`, the owner check's.
  */
-export const replayRecorded = (meeting: Meeting, dir: string, restatements?: string, owners?: string) =>
+export const replayRecorded = (meeting: Meeting, dir: string, checks: { restatements?: string; procedure?: string; owners?: string } = {}) =>
   runMeeting(meeting, replayingChat(path.join(dir, meeting.name)), undefined, {
-    ...recordedHow(dir), ...(restatements ? { restatements: replayingChat(path.join(restatements, meeting.name)), checkOwners: false } : {}),
-    ...(owners ? { owners: replayingChat(path.join(owners, meeting.name)), checkOwners: true } : {}),
+    ...recordedHow(dir), ...(checks.restatements ? { restatements: replayingChat(path.join(checks.restatements, meeting.name)), checkOwners: false } : {}),
+    ...(checks.procedure ? { procedure: replayingChat(path.join(checks.procedure, meeting.name)) } : {}),
+    ...(checks.owners ? { owners: replayingChat(path.join(checks.owners, meeting.name)), checkOwners: true } : {}),
   });
 
 export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7, bound: NotedBound = 'recent', checkOwners = false): void {
@@ -248,7 +256,7 @@ export function withSpeakingTimes(lines: SpokenLine[]): SpokenLine[] {
 /** One meeting through the CLI's model extraction: the finds as the eval scores them, and the dismissed rule items. */
 export async function runMeeting(meeting: Meeting, chat: Chat,
   settings: EnhancementSettings = { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1' },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; restatements?: Chat; owners?: Chat; checkOwners?: boolean } = {}): Promise<MeetingRun> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; restatements?: Chat; procedure?: Chat; owners?: Chat; checkOwners?: boolean } = {}): Promise<MeetingRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, not local time: the prompt shows the date as ISO, and recorded answers must replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -259,8 +267,9 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
   const errors: string[] = [];
   const watched: Chat = async (system, user, signal, constraint) => {
     try {
-      // The checks at stop have answers of their own (--restatements DIR, --owners DIR): the parts' replay as before.
-      const check = user.startsWith(RESTATEMENT_HEADING) ? how.restatements : user.startsWith(OWNER_CHECK_HEADING) ? how.owners : undefined;
+      // The checks at stop have answers of their own (--restatements DIR, --procedure DIR, --owners DIR): the parts' replay as before.
+      const check = user.startsWith(RESTATEMENT_HEADING) ? how.restatements : user.startsWith(PROCEDURE_CHECK_HEADING) ? how.procedure
+        : user.startsWith(OWNER_CHECK_HEADING) ? how.owners : undefined;
       return await (check ?? chat)(system, user, signal, constraint);
     } catch (e) {
       errors.push(e instanceof Error ? e.message : String(e));
@@ -270,7 +279,7 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
   const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, undefined, watched, undefined,
     // The prompt is always named: v7's recorded answers replay as v7 whatever the daemon's default.
     how.carryNotes ? { carryNotes: true, notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT, notedBound: how.notedBound ?? NOTED_BOUND_DEFAULT, ...(how.restatements ? { checkRestatements: true } : {}),
-      ...(how.owners || how.checkOwners ? { checkOwners: true } : {}) } : {});
+      ...(how.procedure ? { checkProcedure: true } : {}), ...(how.owners || how.checkOwners ? { checkOwners: true } : {}) } : {});
   // Dismissed items carry their text only: placed on the rule item of that text.
   // A model's find is shown at the line the journal anchors it on; in `citedPredictions` the lines it cites count as its mentions.
   const cites = (x: { segments?: string[] }) => (x.segments ? { mentions: x.segments.map((id) => Number(id.slice(2)) - 1) } : {});
@@ -396,6 +405,12 @@ async function main(argv: string[]): Promise<void> {
   if (noOwnerCheck && (ownerPrompts || ownerAnswers)) throw new Error('--no-check-owners replays without the check: not with --owner-prompts / --owners');
   const checkOwners = !noOwnerCheck && !restatementPrompts && !restatementAnswers && carryNotes && (answersDir !== undefined ? answersCheckOwners(answersDir)
     : prompts !== undefined && answersCarryNotes(prompts) ? answersCheckOwners(prompts) : CHECK_OWNERS_DEFAULT);
+  // The procedure check at stop (off by default): --procedure-prompts PDIR writes its prompts, --procedure PDIR replays
+  // answers of a folder of their own, over the lists the recorded answers (and their owner check) give.
+  const procedurePrompts = flagValue(argv, '--procedure-prompts');
+  const procedureAnswers = flagValue(argv, '--procedure');
+  if ((procedurePrompts || procedureAnswers) && (!answers || !carryNotes)) throw new Error('--procedure-prompts / --procedure: with --answers DIR of carried notes');
+  if (procedurePrompts && procedureAnswers) throw new Error('give one of --procedure-prompts PDIR, --procedure PDIR');
   const tallies: AdjudicationTally[] = [];
   const selected = selectMeetings(all, argv);
   const meetings = labelsFrom === 'first' ? selected : withPooledLabels(selected, adjudicated!, labelsFrom === 'pooled' ? 'rounds' : 'check', tallies, flagValue(argv, '--trial-round'));
@@ -422,7 +437,10 @@ async function main(argv: string[]): Promise<void> {
       const restatements = restatementPrompts ? recordingChat(path.join(restatementPrompts, m.name))
         : restatementAnswers ? replayingChat(path.join(restatementAnswers, m.name)) : undefined;
       const owners = ownerPrompts ? recordingChat(path.join(ownerPrompts, m.name)) : ownerAnswers ? replayingChat(path.join(ownerAnswers, m.name)) : undefined;
-      const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings, { carryNotes, notesPrompt, notedBound, checkOwners, ...(restatements ? { restatements } : {}), ...(owners ? { owners } : {}) });
+      const procedure = procedurePrompts ? recordingChat(path.join(procedurePrompts, m.name)) : procedureAnswers ? replayingChat(path.join(procedureAnswers, m.name)) : undefined;
+      const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings, {
+        carryNotes, notesPrompt, notedBound, checkOwners, ...(restatements ? { restatements } : {}), ...(procedure ? { procedure } : {}), ...(owners ? { owners } : {}),
+      });
       runs.push(run);
       process.stderr.write(`${m.name}: ${run.result.message}\n`);
       for (const e of run.errors) process.stderr.write(`  ${m.name}: ${e}\n`);
@@ -438,6 +456,10 @@ async function main(argv: string[]): Promise<void> {
   if (record) {
     process.stdout.write(`prompts of ${runs.length} meetings written under ${record}\n`);
     return;
+  }
+  if (procedurePrompts) {
+    const asked = runs.filter((r) => fs.existsSync(path.join(procedurePrompts, r.meeting.name, 'procedure.prompt.txt')));
+    process.stdout.write(`procedure check prompts of ${asked.length} meetings written under ${procedurePrompts} (the others have no decision: ${runs.filter((r) => !asked.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);
   }
   if (ownerPrompts) {
     const asked = runs.filter((r) => fs.existsSync(path.join(ownerPrompts, r.meeting.name, 'owners.prompt.txt')));
@@ -499,7 +521,12 @@ async function main(argv: string[]): Promise<void> {
       net: n.net + (r.result.carried?.mergedByNet ?? 0), standing: n.standing + (r.result.carried?.standingChanges ?? 0), refined: n.refined + (r.result.carried?.refined ?? 0) }),
     { cited: 0, model: 0, net: 0, standing: 0, refined: 0 });
     out.push(`Carried notes (v${notesPrompt}): ${t.cited} noted entries cited again, ${t.model} folded by the model's merges, ${t.net} new entries folded by the near-duplicate net, ${t.standing} standings changed by a later part${notesPrompt >= 8 ? `, ${t.refined} entries' words refined by a later part` : ''}.`);
-    // Whenever it ran: from --owners ODIR, or beside the parts' answers (OWNER_CHECK_MARK).
+    // Whenever they ran: from --procedure PDIR / --owners ODIR, or beside the parts' answers (the folder's marks).
+    if (runs.some((r) => r.result.procedureCheck)) {
+      const checked = runs.filter((r) => r.result.procedureCheck && 'dropped' in r.result.procedureCheck);
+      out.push(`Procedure check at stop: ${checked.length} of ${runs.length} meetings asked, ${checked.reduce((n, r) => n + (r.result.carried?.procedure ?? 0), 0)} decisions dropped`
+        + ` (${runs.filter((r) => (r.result.carried?.procedure ?? 0) > 0).map((r) => `${r.meeting.name} ${r.result.carried!.procedure}`).join(', ') || 'none'}).`);
+    }
     if (runs.some((r) => r.result.ownerCheck)) {
       const checked = runs.filter((r) => r.result.ownerCheck && 'owned' in r.result.ownerCheck);
       out.push(`Owner check at stop: ${checked.length} of ${runs.length} meetings asked, ${checked.reduce((n, r) => n + (r.result.carried?.owned ?? 0), 0)} items given an owner`

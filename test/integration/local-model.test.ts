@@ -23,6 +23,7 @@ import { Chat } from '../../daemon/understanding/providers';
 import { NotedEntry } from '../../daemon/understanding/carriedNotes';
 import { checkRestatements } from '../../daemon/understanding/restatements';
 import { ownersAtStop } from '../../daemon/understanding/ownerCheck';
+import { procedureAtStop } from '../../daemon/understanding/procedureCheck';
 import { connectDaemon, RpcClient, runEarshot } from './daemon-process';
 
 /** The generated model's name (general.name): what the notes say found or dismissed an item. */
@@ -62,6 +63,20 @@ async function onFreshProcess(modelPath: string, request: Parameters<LocalModelH
     return await fresh.chat(request, new AbortController().signal);
   } finally {
     fresh.close();
+  }
+}
+
+/**
+ * `ask` through the local provider on a fresh one-thread process of `modelPath` (closed after), with each raw answer's
+ * text (what the grammar let the model write).
+ */
+async function askedLocally<T>(modelPath: string, ask: (chat: Chat) => Promise<T>): Promise<{ texts: string[]; result: T }> {
+  const host = new LocalModelHost({ modelPath, threads: 1, gpu: false });
+  try {
+    const { texts, recording } = recordingLocalChat(host);
+    return { texts, result: await ask(recording) };
+  } finally {
+    host.close();
   }
 }
 
@@ -200,49 +215,50 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
   });
 
   it('the restatement check through the local provider: its answer parses under its grammar and names only the lists\' ids', async () => {
-    const host = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
-    try {
-      const { texts, recording } = recordingLocalChat(host);
-      const entries: NotedEntry[] = [
-        { id: 'D1', kind: 'decision', standing: 'decided', text: 'We ship on Monday', firstT0: 5, lastT0: 5 },
-        { id: 'd2', kind: 'decision', standing: 'decided', text: 'Monday is the release day', firstT0: 9, lastT0: 9 },
-        { id: 'A1', kind: 'actionItem', owner: 'Ann', text: 'Send the report', firstT0: 12, lastT0: 12 },
-        { id: 'A2', kind: 'actionItem', owner: null, text: 'Book the room', firstT0: 20, lastT0: 20 },
-      ];
-      const check = await checkRestatements(recording, entries, new AbortController().signal);
-      assert.equal(texts.length, 1, 'one call: the grammar gave a valid answer the first time');
-      assert.ok(check.groups !== null, `the answer parses: ${texts[0]}`);
-      const raw = JSON.parse(texts[0]) as { same: { keep: string; fold: string[] }[] };
-      const ids = new Set(entries.map((e) => e.id));
-      assert.ok(raw.same.every((g) => ids.has(g.keep) && g.fold.every((id) => ids.has(id))), texts[0]);
-    } finally {
-      host.close();
-    }
+    const entries: NotedEntry[] = [
+      { id: 'D1', kind: 'decision', standing: 'decided', text: 'We ship on Monday', firstT0: 5, lastT0: 5 },
+      { id: 'd2', kind: 'decision', standing: 'decided', text: 'Monday is the release day', firstT0: 9, lastT0: 9 },
+      { id: 'A1', kind: 'actionItem', owner: 'Ann', text: 'Send the report', firstT0: 12, lastT0: 12 },
+      { id: 'A2', kind: 'actionItem', owner: null, text: 'Book the room', firstT0: 20, lastT0: 20 },
+    ];
+    const { texts, result: check } = await askedLocally(model, (chat) => checkRestatements(chat, entries, new AbortController().signal));
+    assert.equal(texts.length, 1, 'one call: the grammar gave a valid answer the first time');
+    assert.ok(check.groups !== null, `the answer parses: ${texts[0]}`);
+    const raw = JSON.parse(texts[0]) as { same: { keep: string; fold: string[] }[] };
+    const ids = new Set(entries.map((e) => e.id));
+    assert.ok(raw.same.every((g) => ids.has(g.keep) && g.fold.every((id) => ids.has(id))), texts[0]);
+  });
+
+  it('the procedure check through the local provider: its answer parses under its grammar and names only the decisions asked about', async () => {
+    const entries: NotedEntry[] = [
+      { id: 'D1', kind: 'decision', standing: 'decided', text: 'The committee meets in private for the rest of the meeting', firstT0: 5, lastT0: 5 },
+      { id: 'd2', kind: 'decision', standing: 'decided', text: 'Amendment 2E is not agreed', firstT0: 9, lastT0: 9 },
+      { id: 'A1', kind: 'actionItem', owner: 'Ann', text: 'Send the report', firstT0: 12, lastT0: 12 },
+    ];
+    const { texts, result: check } = await askedLocally(model, (chat) => procedureAtStop(chat, entries, new AbortController().signal));
+    assert.equal(texts.length, 1, 'one call: the grammar gave a valid answer the first time');
+    assert.ok(check.dropped !== null, `the answer parses: ${texts[0]}`);
+    const raw = JSON.parse(texts[0]) as { procedure: string[] };
+    assert.ok(raw.procedure.every((id) => ['D1', 'd2'].includes(id)) && new Set(raw.procedure).size === raw.procedure.length, texts[0]);
   });
 
   it('the owner check through the local provider: its answer parses under its grammar and names only the items asked about and the meeting\'s speakers', async () => {
-    const host = new LocalModelHost({ modelPath: model, threads: 1, gpu: false });
-    try {
-      const { texts, recording } = recordingLocalChat(host);
-      const lines = [
-        { segmentId: 'm-1', speaker: 'Ann', t0: 5, text: 'Bo, can you book the room for Monday?' },
-        { segmentId: 'm-2', speaker: 'Bo', t0: 9, text: 'Sure, I will book it.' },
-        { segmentId: 'm-3', speaker: 'Ann', t0: 12, text: 'And someone should tidy the wiki.' },
-      ];
-      const entries: NotedEntry[] = [
-        { id: 'A1', kind: 'actionItem', owner: null, text: 'Book the room for Monday', firstT0: 5, lastT0: 5, segments: ['m-1', 'm-2'] },
-        { id: 'a2', kind: 'actionItem', owner: null, text: 'Tidy the wiki', firstT0: 12, lastT0: 12, segments: ['m-3'] },
-        { id: 'A3', kind: 'actionItem', owner: 'Ann', text: 'Send the report', firstT0: 12, lastT0: 12, segments: ['m-3'] },
-      ];
-      const check = await ownersAtStop(recording, entries, lines, new AbortController().signal);
-      assert.equal(texts.length, 1, 'one call: the grammar gave a valid answer the first time');
-      assert.ok(check.fills !== null, `the answer parses: ${texts[0]}`);
-      const raw = JSON.parse(texts[0]) as { owners: { id: string; owner: string | null }[] };
-      assert.deepEqual(raw.owners.map((o) => o.id).sort(), ['A1', 'a2'], texts[0]);
-      assert.ok(raw.owners.every((o) => o.owner === null || ['Ann', 'Bo'].includes(o.owner)), texts[0]);
-    } finally {
-      host.close();
-    }
+    const lines = [
+      { segmentId: 'm-1', speaker: 'Ann', t0: 5, text: 'Bo, can you book the room for Monday?' },
+      { segmentId: 'm-2', speaker: 'Bo', t0: 9, text: 'Sure, I will book it.' },
+      { segmentId: 'm-3', speaker: 'Ann', t0: 12, text: 'And someone should tidy the wiki.' },
+    ];
+    const entries: NotedEntry[] = [
+      { id: 'A1', kind: 'actionItem', owner: null, text: 'Book the room for Monday', firstT0: 5, lastT0: 5, segments: ['m-1', 'm-2'] },
+      { id: 'a2', kind: 'actionItem', owner: null, text: 'Tidy the wiki', firstT0: 12, lastT0: 12, segments: ['m-3'] },
+      { id: 'A3', kind: 'actionItem', owner: 'Ann', text: 'Send the report', firstT0: 12, lastT0: 12, segments: ['m-3'] },
+    ];
+    const { texts, result: check } = await askedLocally(model, (chat) => ownersAtStop(chat, entries, lines, new AbortController().signal));
+    assert.equal(texts.length, 1, 'one call: the grammar gave a valid answer the first time');
+    assert.ok(check.fills !== null, `the answer parses: ${texts[0]}`);
+    const raw = JSON.parse(texts[0]) as { owners: { id: string; owner: string | null }[] };
+    assert.deepEqual(raw.owners.map((o) => o.id).sort(), ['A1', 'a2'], texts[0]);
+    assert.ok(raw.owners.every((o) => o.owner === null || ['Ann', 'Bo'].includes(o.owner)), texts[0]);
   });
 
   it('a request paused mid-answer and resumed gives the answer it gives unpaused; the model process acknowledges each hold and runs no batch until resumed', async () => {

@@ -63,6 +63,13 @@ describe('CLI (main)', () => {
       fs.writeFileSync(file, said.map((text, k) => JSON.stringify({ t0: k * 30, t1: k * 30 + 20, speaker: k % 2 ? 'Ben' : 'Ana', text })).join('\n') + '\n');
       return file;
     };
+    /** `earshot notes FILE --json ARGS… --llm-endpoint ENDPOINT` succeeds: its printed JSON. */
+    const notesJson = async <T>(file: string, args: readonly string[], endpoint: string): Promise<T> => {
+      const out: string[] = [], err: string[] = [];
+      const code = await main(['notes', file, '--json', '--date', '2030-01-07', ...args, '--llm-endpoint', endpoint], { out: (l) => out.push(l), err: (l) => err.push(l), tty: false });
+      assert.equal(code, 0, err.join('\n'));
+      return JSON.parse(out.join('\n')) as T;
+    };
     /** `earshot notes FILE ARGS…` refuses the arguments (exit 2) and says `says`. */
     const assertRefused = async (file: string, args: readonly string[], says: RegExp) => {
       const usage: string[] = [];
@@ -199,12 +206,9 @@ describe('CLI (main)', () => {
           { text: 'It works with every TV brand', standing: 'decided', kind: 'decision', segments: ['l-3'] },
         ] });
       try {
-        const out: string[] = [], err: string[] = [];
-        const code = await main(['notes', file, '--json', '--date', '2030-01-07', '--check-restatements', '--llm-endpoint', server.endpoint], { out: (l) => out.push(l), err: (l) => err.push(l), tty: false });
-        assert.equal(code, 0, err.join('\n'));
+        const printed = await notesJson<{ decisions: { text: string }[] }>(file, ['--check-restatements'], server.endpoint);
         assert.equal(checks.length, 1);
         assert.match(checks[0], /"id":"D2","standing":"decided","text":"It works with every TV brand"/);
-        const printed = JSON.parse(out.join('\n')) as { decisions: { text: string }[] };
         assert.deepEqual(printed.decisions.map((d) => d.text), ['The remote will be universal: it works with every TV brand']);
         for (const [args, says] of [[['--check-restatements'], /--check-restatements goes with --local or --llm-endpoint/],
           [['--check-restatements', '--no-carry-notes', '--llm-endpoint', server.endpoint], /--check-restatements needs carried notes/]] as const) {
@@ -224,17 +228,39 @@ describe('CLI (main)', () => {
       try {
         for (const off of [false, true]) {
           checks.length = 0;
-          const out: string[] = [], err: string[] = [];
-          const code = await main(['notes', file, '--json', '--date', '2030-01-07', ...(off ? ['--no-check-owners'] : []), '--llm-endpoint', server.endpoint], { out: (l) => out.push(l), err: (l) => err.push(l), tty: false });
-          assert.equal(code, 0, err.join('\n'));
+          const printed = await notesJson<{ actionItems: { text: string; owner: string | null }[] }>(file, off ? ['--no-check-owners'] : [], server.endpoint);
           assert.equal(checks.length, off ? 0 : 1);
           if (!off) assert.match(checks[0], /^> \[l-2\] Ben: Sure, no problem\.$/m);
-          const printed = JSON.parse(out.join('\n')) as { actionItems: { text: string; owner: string | null }[] };
           assert.deepEqual(printed.actionItems.map((i) => [i.text, i.owner]), [['Work out the components concept', off ? null : 'Ben']]);
         }
         for (const [args, says] of [[['--check-owners'], /--check-owners and --no-check-owners go with --local or --llm-endpoint/],
           [['--check-owners', '--no-check-owners', '--llm-endpoint', server.endpoint], /choose one of --check-owners and --no-check-owners/],
           [['--check-owners', '--no-carry-notes', '--llm-endpoint', server.endpoint], /--check-owners needs carried notes/]] as const) {
+          await assertRefused(file, args, says);
+        }
+      } finally {
+        server.close();
+      }
+    });
+
+    it('the procedure check at stop (issue 56, off by default): --check-procedure drops a decision that is only the meeting\'s running', async () => {
+      const file = writeSaid('procedure.jsonl', ['We go into private session now.', 'Amendment 2E is not agreed.', 'Thank you.']);
+      const { server, asked: checks } = await checkServer(
+        { system: 'You check the decisions noted in a meeting', answer: { procedure: ['D1'] } },
+        { actionItems: [], decisions: [
+          { text: 'The committee goes into private session', kind: 'decision', standing: 'decided', segments: ['l-1'] },
+          { text: 'Amendment 2E is not agreed', kind: 'decision', standing: 'decided', segments: ['l-2'] },
+        ] });
+      try {
+        for (const on of [false, true]) {
+          checks.length = 0;
+          const printed = await notesJson<{ decisions: { text: string }[] }>(file, on ? ['--check-procedure'] : [], server.endpoint);
+          assert.equal(checks.length, on ? 1 : 0);
+          if (on) assert.match(checks[0], /"id":"D1","standing":"decided","text":"The committee goes into private session"/);
+          assert.deepEqual(printed.decisions.map((d) => d.text), [...(on ? [] : ['The committee goes into private session']), 'Amendment 2E is not agreed']);
+        }
+        for (const [args, says] of [[['--check-procedure'], /--check-procedure goes with --local or --llm-endpoint/],
+          [['--check-procedure', '--no-carry-notes', '--llm-endpoint', server.endpoint], /--check-procedure needs carried notes/]] as const) {
           await assertRefused(file, args, says);
         }
       } finally {

@@ -46,6 +46,8 @@ export function serviceRunner(answer: Answer | 'fail', more: {
    * `checkOwners: false` turns it off as the settings do.
    */
   owners?: (user: string) => string; checkOwners?: boolean;
+  /** With it, the settings check the final decisions for the meeting's own running at stop, and this answers the check. */
+  procedure?: (user: string) => string;
 } = {}) {
   const asked: Asked[] = [];
   /** The rolling summary's calls (each chunk's lines after its extraction), answered apart from the chunks'. */
@@ -56,14 +58,20 @@ export function serviceRunner(answer: Answer | 'fail', more: {
   const restatementsAsked: Asked[] = [];
   /** The owner check's call at stop (understanding/ownerCheck.ts). */
   const ownersAsked: Asked[] = [];
+  /** The procedure check's call at stop (understanding/procedureCheck.ts). */
+  const procedureAsked: Asked[] = [];
   const progress: ExtractionProgressParams[] = [];
   const config = {
     enhancement: { provider: 'vscode-lm', chunkChars: more.chunkChars ?? 500, maxConcurrency: 2, ...carryNotesOf(more), ...(more.restatements ? { checkRestatements: true } : {}),
-      ...(more.checkOwners !== undefined ? { checkOwners: more.checkOwners } : {}) },
+      ...(more.checkOwners !== undefined ? { checkOwners: more.checkOwners } : {}), ...(more.procedure ? { checkProcedure: true } : {}) },
     askClient: async (params: LanguageModelChatParams, signal: AbortSignal) => {
       if (params.system.startsWith('You check the final notes')) {
         restatementsAsked.push({ ids: [], at: performance.now(), user: params.user, system: params.system });
         return { text: more.restatements?.(params.user) ?? '{"same": []}', model: 'fake-lm' };
+      }
+      if (params.system.startsWith('You check the decisions noted in a meeting')) {
+        procedureAsked.push({ ids: [], at: performance.now(), user: params.user, system: params.system });
+        return { text: more.procedure?.(params.user) ?? '{"procedure": []}', model: 'fake-lm' };
       }
       if (params.system.startsWith('You read the action items of a meeting that were noted without an owner')) {
         ownersAsked.push({ ids: [], at: performance.now(), user: params.user, system: params.system });
@@ -97,7 +105,7 @@ export function serviceRunner(answer: Answer | 'fail', more: {
   const events = { extractionProgress: (p: ExtractionProgressParams) => progress.push(p) } as unknown as ServiceEvents;
   const extractions = new ModelExtractions(config, events);
   const runner = extractions.chunkRunnerFor('s1', { title: 'Plan', date: HEADER.startedAt })!;
-  return { runner, asked, summaryAsked, settleAsked, restatementsAsked, ownersAsked, progress, extractions };
+  return { runner, asked, summaryAsked, settleAsked, restatementsAsked, ownersAsked, procedureAsked, progress, extractions };
 }
 
 /** A LiveExtraction over an in-memory journal, whisper's idleness set by the test. */

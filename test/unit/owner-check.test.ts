@@ -8,7 +8,7 @@ import {
 } from '../../daemon/understanding/ownerCheck';
 import { ownerAnswerSchema } from '../../daemon/understanding/local/schema';
 import { Chat } from '../../daemon/understanding/providers';
-import { notesWithCheck } from '../support/checks-at-stop';
+import { notesWithCheck, partAnswerOf } from '../support/checks-at-stop';
 import { ChunkExtraction, checksOwners } from '../../protocol/protocol';
 import { SentChunks } from '../../daemon/session/sentChunks';
 
@@ -152,7 +152,7 @@ describe('the owner check at stop (issue 56: owners)', () => {
     });
 
     it("gives a model item its owner, and a rule item its owner as a completion; never replaces an owner", () => {
-      const after = reduceChunks(chunks, answers, true, [], [{ id: 'A1', owner: 'Industrial Designer' }, { id: 'a1', owner: 'Marketing' }, { id: 'A2', owner: 'Marketing' }]);
+      const after = reduceChunks(chunks, answers, true, { owners: [{ id: 'A1', owner: 'Industrial Designer' }, { id: 'a1', owner: 'Marketing' }, { id: 'A2', owner: 'Marketing' }] });
       assert.deepEqual(after.actionItems.map((i) => [i.text, i.owner]), [['Do the components concept', 'Industrial Designer'], ['Send the slides', 'User Interface']]);
       assert.deepEqual(after.completions, [{ id: 'a1', owner: 'Marketing', due: null }]);
       assert.equal(after.carried?.owned, 2);
@@ -162,15 +162,15 @@ describe('the owner check at stop (issue 56: owners)', () => {
 
     it("fills the owner a model's rewrite left out, on the rewrite (undone with it)", () => {
       const rewriting = [answer({ rewrite: [{ id: 'a1', text: 'Book the big room', owner: null }] }), answers[1]];
-      const after = reduceChunks(chunks, rewriting, true, [], [{ id: 'a1', owner: 'Marketing' }]);
+      const after = reduceChunks(chunks, rewriting, true, { owners: [{ id: 'a1', owner: 'Marketing' }] });
       assert.deepEqual(after.rewrites, [{ id: 'a1', text: 'Book the big room', owner: 'Marketing' }]);
     });
 
     it('an item folded into one without an owner gives it its owner and due (a restatement fold, a part\'s merge)', () => {
       const twice = [answers[0], answer({ actionItems: [{ text: 'Work out the components concept', owner: 'Industrial Designer', due: '2030-01-10', segments: ['m-4'] }] })];
-      const folded = reduceChunks(chunks, twice, true, [{ keep: 'A1', fold: ['A2'] }]);
+      const folded = reduceChunks(chunks, twice, true, { restated: [{ keep: 'A1', fold: ['A2'] }] });
       assert.deepEqual(folded.actionItems.map((i) => [i.text, i.owner, i.due]), [['Do the components concept', 'Industrial Designer', '2030-01-10']]);
-      const intoRule = reduceChunks(chunks, twice, true, [{ keep: 'a1', fold: ['A2'] }]);
+      const intoRule = reduceChunks(chunks, twice, true, { restated: [{ keep: 'a1', fold: ['A2'] }] });
       assert.deepEqual(intoRule.completions, [{ id: 'a1', owner: 'Industrial Designer', due: '2030-01-10' }]);
       const merged = reduceChunks(chunks, [answers[0], answer({ noted: [{ id: 'A1', segments: ['m-4'], merge: ['a1'] }] })], true);
       assert.equal(merged.actionItems[0].owner, null, 'a rule item without an owner gives none');
@@ -178,7 +178,7 @@ describe('the owner check at stop (issue 56: owners)', () => {
 
     it('names an entry after the restatement check\'s folds (the id kept)', () => {
       const twice = [answers[0], answer({ actionItems: [{ text: 'Work out the components concept', owner: null, due: null, segments: ['m-4'] }] })];
-      const folded = finalEntries(chunks, twice, [{ keep: 'A1', fold: ['A2'] }]);
+      const folded = finalEntries(chunks, twice, { restated: [{ keep: 'A1', fold: ['A2'] }] });
       assert.deepEqual(folded.filter((e) => e.kind === 'actionItem' && e.id.startsWith('A')).map((e) => [e.id, e.segments]), [['A1', ['m-1', 'm-4']]]);
     });
   });
@@ -217,7 +217,7 @@ describe('the owner check at stop (issue 56: owners)', () => {
 
   describe('earshot notes (the same code as at a stop)', () => {
     const lines = LINES.map((l, k) => ({ ...l, segmentId: `l-${k + 1}` }));
-    const partAnswer = JSON.stringify({ actionItems: [{ text: 'Do the components concept', owner: null, due: null, segments: ['l-1'] }], decisions: [], dismiss: [], rewrite: [], noted: [] });
+    const partAnswer = partAnswerOf({ actionItems: [{ text: 'Do the components concept', owner: null, due: null, segments: ['l-1'] }] });
     const run = (check: (user: string) => string | Error, checkOwners = true) => notesWithCheck(lines, partAnswer, OWNER_CHECK_HEADING, check, { checkOwners });
 
     it('gives the owner the check names before the lists are printed', async () => {

@@ -7,7 +7,7 @@ import {
 } from '../../daemon/understanding/restatements';
 import { restatementAnswerSchema } from '../../daemon/understanding/local/schema';
 import { Chat } from '../../daemon/understanding/providers';
-import { notesWithCheck } from '../support/checks-at-stop';
+import { linesSaid, notesWithCheck, partAnswerOf } from '../support/checks-at-stop';
 import { ChunkExtraction } from '../../protocol/protocol';
 
 const entry = (id: string, text: string, more: Partial<NotedEntry> = {}): NotedEntry =>
@@ -121,7 +121,7 @@ describe('the restatement check at stop (issue 56)', () => {
     it('folds each set into the entry kept, every cited line kept on it, its new words when given; a rule item folded is dismissed as the same', () => {
       const before = reduceChunks(chunks, answers, true);
       assert.equal(before.decisions.length, 3);
-      const after = reduceChunks(chunks, answers, true, [{ keep: 'D1', fold: ['D2'] }, { keep: 'A1', fold: ['A2'], text: 'Draw and sketch the case' }, { keep: 'D3', fold: ['d1'] }]);
+      const after = reduceChunks(chunks, answers, true, { restated: [{ keep: 'D1', fold: ['D2'] }, { keep: 'A1', fold: ['A2'], text: 'Draw and sketch the case' }, { keep: 'D3', fold: ['d1'] }] });
       assert.deepEqual(after.decisions.map((d) => [d.text, d.segments]), [['Use the simple chip because it is cheap', ['m-1', 'm-4']], ['No teletext on the remote', ['m-2']]]);
       assert.deepEqual(after.actionItems.map((i) => [i.text, i.owner, i.segments]), [['Draw and sketch the case', 'Ben', ['m-3', 'm-5']]]);
       assert.deepEqual(after.dismissals, [{ id: 'd1', kind: 'decision', reason: 'the same as "No teletext on the remote"' }]);
@@ -129,17 +129,17 @@ describe('the restatement check at stop (issue 56)', () => {
     });
 
     it('a rule item kept takes the new words as its rewrite (undoable)', () => {
-      const after = reduceChunks(chunks, answers, true, [{ keep: 'd1', fold: ['D2'], text: 'No teletext, and the simple chip' }]);
+      const after = reduceChunks(chunks, answers, true, { restated: [{ keep: 'd1', fold: ['D2'], text: 'No teletext, and the simple chip' }] });
       assert.deepEqual(after.rewrites, [{ id: 'd1', text: 'No teletext, and the simple chip' }]);
     });
   });
 
   describe('earshot notes (the same code as at a stop)', () => {
-    const lines = ['We use the simple chip, it is cheap.', 'Teletext is out.', 'So the simple chip then.', 'Right.'].map((text, k) => ({ segmentId: `l-${k + 1}`, speaker: k % 2 ? 'Ben' : 'Ana', t0: k * 30, text }));
-    const partAnswer = JSON.stringify({ actionItems: [], decisions: [
+    const lines = linesSaid(['We use the simple chip, it is cheap.', 'Teletext is out.', 'So the simple chip then.', 'Right.'], ['Ana', 'Ben']);
+    const partAnswer = partAnswerOf({ decisions: [
       { text: 'Use the simple chip because it is cheap', kind: 'decision', standing: 'decided', segments: ['l-1'] },
       { text: 'The remote has a simple chip', kind: 'decision', standing: 'decided', segments: ['l-3'] },
-    ], dismiss: [], rewrite: [], noted: [] });
+    ] });
     const run = (check: (user: string) => string | Error, checkRestatements = true) => notesWithCheck(lines, partAnswer, RESTATEMENT_HEADING, check, { checkRestatements });
 
     it('folds what the check names before the lists are printed', async () => {

@@ -10,7 +10,7 @@
  * before the grammar is complete, and the grammar's length counts are not JavaScript's.
  */
 import { DECISION_STANDINGS } from '../../../protocol/protocol';
-import { ChunkConstraint, OwnersConstraint, RestatementConstraint } from '../providers';
+import { ChunkConstraint, OwnersConstraint, ProcedureConstraint, RestatementConstraint } from '../providers';
 import { RESTATEMENT_BOUNDS } from '../restatements';
 import { SUMMARY_BOUNDS } from '../modelSummary';
 import { NOTED_TEXT_MAX } from '../carriedNotes';
@@ -128,6 +128,11 @@ export function restatementAnswerSchema(c: RestatementConstraint['restatements']
     text: { type: 'string', maxLength: RESTATEMENT_BOUNDS.text }, // "" when the kept entry's words stay
   } };
   return { type: 'object', properties: { same: ids.length >= 2 ? { type: 'array', items: set, maxItems: Math.floor(ids.length / 2) } : nothing } };
+}
+
+/** The procedure check's answer (procedureCheck.ts): decisions asked about, each at most once. */
+export function procedureAnswerSchema(c: ProcedureConstraint['procedure']): object {
+  return { type: 'object', properties: { procedure: { type: 'array', items: { enum: c.decisionIds }, maxItems: c.decisionIds.length } } };
 }
 
 /**

@@ -1,0 +1,91 @@
+/**
+ * The procedure check at stop in the daemon (issue 56; the settings' checkProcedure, off by default): after the last
+ * part is answered (and the restatement check, when asked for), one call reads the final decisions alone
+ * (understanding/procedureCheck.ts); those it names are dropped, journaled and announced before the owner check and the
+ * settle read the lists. Live (liveExtraction.ts) and over a stored meeting (modelExtractions.ts's extractorFor),
+ * through the service's real runner with a fake client answering.
+ */
+import * as assert from 'node:assert/strict';
+import { DecisionRecord, JournalRecord, latestById } from '../../daemon/journal/journal';
+import { Decision } from '../../protocol/protocol';
+import { Answer, finishedMeeting, HEADER, segment, serviceRunner } from './live-extraction-harness';
+
+const LINES = Array.from({ length: 20 }, (_, k) => segment(k + 1));
+const partOf = (user: string) => Number(/Part (\d+) of/.exec(user)![1]);
+const decisions = (journal: JournalRecord[]) => [...latestById(journal.filter((r): r is DecisionRecord => r.type === 'decision')).values()].filter((d) => !d.removed);
+
+/** Part 1 notes the committee going into private session; part 2 a decision about the release. */
+const noting: Answer = ({ user }) => {
+  const part = partOf(user);
+  if (part === 1) return { decisions: [{ text: 'The committee meets in private for the rest of the meeting', kind: 'decision', standing: 'decided', segments: ['m-3'] }] };
+  if (part === 2) return {
+    decisions: [{ text: 'The release ships on Friday', kind: 'decision', standing: 'decided', segments: ['m-10'] }],
+    actionItems: [{ text: 'Draft the release notes', owner: null, due: null, segments: ['m-9'] }],
+  };
+  return {};
+};
+const PRIVATE = '{"procedure": ["D1"]}';
+
+describe('the procedure check at stop (issue 56)', () => {
+  it('live: asked once after the last part over the decisions alone; the dropped one journaled and announced gone before the owner check and the settle', async () => {
+    const { runner, asked, procedureAsked, ownersAsked, settleAsked } = serviceRunner(noting, { carryNotes: true, procedure: () => PRIVATE });
+    const h = await finishedMeeting(runner, LINES);
+    assert.equal(procedureAsked.length, 1);
+    assert.ok(procedureAsked[0].at >= Math.max(...asked.map((a) => a.answeredAt!)), 'after every part is answered');
+    assert.match(procedureAsked[0].user, /^\{"id":"D1","standing":"decided","text":"The committee meets in private for the rest of the meeting","said":"00:15"\}$/m);
+    assert.ok(!procedureAsked[0].user.includes('Draft the release notes'), 'action items are not shown');
+    assert.deepEqual(decisions(h.journal).map((d) => d.text), ['The release ships on Friday']);
+    // Announced after it is journaled (the harness checks): the clients' lists end as the journal's.
+    const lastAnnounced = [...new Map(h.announced.filter((x): x is Decision => 'standing' in x).map((d) => [d.id, d])).values()];
+    assert.deepEqual(lastAnnounced.filter((d) => !d.removed).map((d) => d.text), ['The release ships on Friday']);
+    assert.equal(ownersAsked.length, 1);
+    assert.ok(ownersAsked[0].at >= procedureAsked[0].at, 'the owner check reads the lists after it');
+    assert.equal(settleAsked.length, 1);
+    assert.ok(settleAsked[0].at >= procedureAsked[0].at);
+    assert.ok(!settleAsked[0].user.includes('meets in private'), 'the settle reads the lists without it');
+    assert.match(settleAsked[0].user, /The release ships on Friday/);
+  });
+
+  it('off by default: no call, every decision stays', async () => {
+    const { runner, procedureAsked } = serviceRunner(noting, { carryNotes: true });
+    assert.equal(runner.checkProcedure, undefined);
+    const h = await finishedMeeting(runner, LINES);
+    assert.equal(procedureAsked.length, 0);
+    assert.equal(decisions(h.journal).length, 2);
+  });
+
+  it('an answer that is no JSON, or names no decision shown, leaves the decisions as they are, and the summary still settles', async () => {
+    for (const answer of ['D1 is procedure.', '{"procedure": ["D7"]}']) {
+      const { runner, procedureAsked, settleAsked } = serviceRunner(noting, { carryNotes: true, procedure: () => answer });
+      const h = await finishedMeeting(runner, LINES);
+      assert.equal(procedureAsked.length, answer.startsWith('{') ? 1 : 2, 'asked once more on an invalid answer');
+      assert.equal(decisions(h.journal).length, 2);
+      assert.equal(settleAsked.length, 1);
+    }
+  });
+
+  it('after the restatement check: asks about the lists its folds left, by the ids they keep', async () => {
+    const twice: Answer = ({ user }) => {
+      const part = partOf(user);
+      if (part === 1) return { decisions: [{ text: 'The release ships on Friday', kind: 'decision', standing: 'decided', segments: ['m-3'] }] };
+      if (part === 3) return { decisions: [{ text: 'Friday is the release day', kind: 'decision', standing: 'decided', segments: ['m-12'] }] };
+      return {};
+    };
+    const { runner, procedureAsked } = serviceRunner(twice, {
+      carryNotes: true, restatements: () => '{"same": [{"keep": "D1", "fold": ["D2"]}]}', procedure: () => '{"procedure": []}',
+    });
+    const h = await finishedMeeting(runner, LINES);
+    assert.equal(procedureAsked.length, 1);
+    assert.match(procedureAsked[0].user, /"id":"D1"/);
+    assert.ok(!procedureAsked[0].user.includes('"id":"D2"'), 'the folded entry is not shown');
+    assert.deepEqual(decisions(h.journal).map((d) => d.text), ['The release ships on Friday']);
+  });
+
+  it('over a stored meeting: the records the at-stop extraction answers leave the dropped decision out', async () => {
+    const { extractions, procedureAsked } = serviceRunner(noting, { carryNotes: true, procedure: () => PRIVATE });
+    const records = await extractions.extractorFor('s1')!({ header: HEADER, tornTail: false, records: [HEADER, ...LINES] }, async () => undefined);
+    assert.equal(procedureAsked.length, 1);
+    const kept = records.filter((r): r is DecisionRecord => r.type === 'decision' && !r.removed);
+    assert.deepEqual(kept.map((d) => d.text), ['The release ships on Friday']);
+  });
+});

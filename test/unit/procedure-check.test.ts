@@ -1,0 +1,184 @@
+import * as assert from 'node:assert/strict';
+import { NotedEntry } from '../../daemon/understanding/carriedNotes';
+import { finalEntries, PROCEDURE_REASON, reduceChunks } from '../../daemon/understanding/chunkMerge';
+import { ModelChunk } from '../../daemon/understanding/modelExtract';
+import {
+  parseProcedure, PROCEDURE_CHECK_BOUNDS, PROCEDURE_CHECK_HEADING, procedureAtStop, procedureMessages, procedureQuestions,
+} from '../../daemon/understanding/procedureCheck';
+import { procedureAnswerSchema } from '../../daemon/understanding/local/schema';
+import { Chat } from '../../daemon/understanding/providers';
+import { SentChunks } from '../../daemon/session/sentChunks';
+import { linesSaid, notesWithCheck, partAnswerOf } from '../support/checks-at-stop';
+import { ChunkExtraction, CHECK_PROCEDURE_DEFAULT, checksProcedure } from '../../protocol/protocol';
+import { validateEnhancement } from '../../protocol/validate';
+
+const decision = (id: string, text: string, at: number, standing: NotedEntry['standing'] = 'decided'): NotedEntry =>
+  ({ id, kind: 'decision', text, standing, firstT0: at, lastT0: at, segments: [`m-${at}`] });
+const ENTRIES: NotedEntry[] = [
+  decision('D2', 'Amendment 2E is not agreed', 600),
+  decision('D1', 'The committee resolves under Standing Order 17.42 to meet in private for the remainder of the meeting', 4000),
+  decision('d1', 'Papers to note 1 to 3 are noted', 120, 'given'),
+  { id: 'A1', kind: 'actionItem', text: 'Write to the minister', owner: null, firstT0: 300, lastT0: 300, segments: ['m-300'] },
+];
+
+describe('the procedure check at stop (issue 56: decisions precision)', () => {
+  describe('what it asks', () => {
+    it('shows the decisions alone, in meeting order, with id, standing and time, under its heading', () => {
+      const { asked, left } = procedureQuestions(ENTRIES);
+      assert.deepEqual([asked.map((e) => e.id), left], [['d1', 'D2', 'D1'], 0]);
+      const { system, user } = procedureMessages(asked);
+      assert.match(system, /only the running of the meeting itself/);
+      assert.match(system, /When unsure, keep it/);
+      assert.ok(user.startsWith(PROCEDURE_CHECK_HEADING));
+      assert.match(user, /\{"id":"d1","standing":"given","text":"Papers to note 1 to 3 are noted","said":"02:00"\}\n\{"id":"D2"/);
+      assert.ok(!user.includes('Write to the minister'), 'action items are not shown');
+    });
+
+    it('keeps within the bounds, the earliest decisions first (each is judged alone: the rest stand)', () => {
+      const many = Array.from({ length: PROCEDURE_CHECK_BOUNDS.maxDecisions + 7 }, (_, k) => decision(`D${k + 1}`, `Decision ${k + 1}`, k));
+      const { asked, left } = procedureQuestions(many);
+      assert.deepEqual([asked.length, left, asked[0].id], [PROCEDURE_CHECK_BOUNDS.maxDecisions, 7, 'D1']);
+      const long = Array.from({ length: 30 }, (_, k) => decision(`D${k + 1}`, 'x'.repeat(1000), k));
+      const fit = procedureQuestions(long);
+      assert.ok(procedureMessages(fit.asked).user.length <= PROCEDURE_CHECK_BOUNDS.chars + 200);
+      assert.equal(fit.asked.length + fit.left, 30);
+      assert.ok(fit.left > 0);
+    });
+  });
+
+  describe('its answer', () => {
+    const { asked } = procedureQuestions(ENTRIES);
+
+    it('takes the ids of decisions asked about', () => {
+      const refused: string[] = [];
+      assert.deepEqual(parseProcedure('{"procedure": ["D1", "d1"]}', asked, refused), ['D1', 'd1']);
+      assert.deepEqual(refused, []);
+      assert.deepEqual(parseProcedure('```json\n{"procedure": []}\n```', asked), []);
+    });
+
+    it('refuses an id not asked about (an action item\'s, an unknown one) and one named twice; keeps the rest', () => {
+      const refused: string[] = [];
+      assert.deepEqual(parseProcedure('{"procedure": ["A1", "D9", "D1", "D1", {"id": "d1"}]}', asked, refused), ['D1']);
+      assert.equal(refused.length, 4, refused.join('; '));
+      assert.match(refused.join('\n'), /no decision asked about has that id/);
+      assert.match(refused.join('\n'), /named already/);
+    });
+
+    it('is null when no `procedure` list can be read (the decisions stand)', () => {
+      assert.equal(parseProcedure('D1 is procedure.', asked), null);
+      assert.equal(parseProcedure('{"drop": ["D1"]}', asked), null);
+    });
+
+    it("a local model's grammar names only the decisions asked about, each at most once", () => {
+      // node-llama-cpp's GbnfJsonSchema: an array's `items` enum and `maxItems` (dist/utils/gbnfJson/types.d.ts).
+      const schema = procedureAnswerSchema({ decisionIds: ['d1', 'D2'] }) as { properties: { procedure: { items: { enum: string[] }; maxItems: number } } };
+      assert.deepEqual(schema.properties.procedure, { type: 'array', items: { enum: ['d1', 'D2'] }, maxItems: 2 });
+    });
+  });
+
+  describe('the call', () => {
+    const signal = new AbortController().signal;
+
+    it('is not made when there is no decision', async () => {
+      let calls = 0;
+      const chat: Chat = async () => { calls++; return { text: '{"procedure": []}', model: 'm' }; };
+      const check = await procedureAtStop(chat, [ENTRIES[3]], signal);
+      assert.deepEqual([calls, check.dropped, check.reason], [0, null, 'no decision']);
+    });
+
+    it('answers the drops, the model and the tokens; a failed or slow call answers none and why', async () => {
+      const chat: Chat = async (_s, _u, _sig, constraint) => {
+        assert.deepEqual(constraint, { procedure: { decisionIds: ['d1', 'D2', 'D1'] } });
+        return { text: '{"procedure": ["D1"]}', model: 'm' };
+      };
+      const check = await procedureAtStop(chat, ENTRIES, signal);
+      assert.deepEqual([check.dropped, check.model], [['D1'], 'm']);
+      assert.ok(check.tokens > 0);
+      const failing: Chat = async () => { throw Object.assign(new Error('no'), { status: 503 }); };
+      assert.equal((await procedureAtStop(failing, ENTRIES, signal)).dropped, null);
+      const slow: Chat = (_s, _u, sig) => new Promise((_, reject) => sig.addEventListener('abort', () => reject(new Error('aborted'))));
+      const timedOut = await procedureAtStop(slow, ENTRIES, signal, { timeoutMs: 20 });
+      assert.deepEqual([timedOut.dropped, timedOut.reason], [null, 'no answer within 0.02 s']);
+    });
+  });
+
+  describe('the decisions it drops, in the merge', () => {
+    const line = (k: number, text: string) => ({ segmentId: `m-${k}`, speaker: k % 2 ? 'Chair' : 'Member', t0: k * 60, text });
+    const lines = ['Papers to note: are they noted? Yes.', 'Amendment 2E: not agreed.', 'We now resolve to meet in private.', 'Agreed.'].map((t, k) => line(k + 1, t));
+    const chunks: ModelChunk[] = [
+      { index: 0, lines: lines.slice(0, 2), items: [{ id: 'd1', kind: 'decision', text: 'Papers to note are noted', segmentId: 'm-1', owner: null }] },
+      { index: 1, lines: lines.slice(1), items: [] },
+    ];
+    const answer = (more: Partial<ChunkExtraction>): ChunkExtraction => ({ actionItems: [], decisions: [], dismiss: [], rewrite: [], noted: [], ...more });
+    const answers = [
+      answer({ decisions: [{ text: 'Amendment 2E is not agreed', kind: 'decision', standing: 'decided', segments: ['m-2'] }], rewrite: [{ id: 'd1', text: 'Papers to note 1 to 3 are noted' }] }),
+      answer({ decisions: [{ text: 'The committee meets in private for the rest of the meeting', kind: 'decision', standing: 'decided', segments: ['m-3'] }] }),
+    ];
+
+    it('drops a model decision and dismisses a rule decision (even one a part confirmed), undoable, with fixed words', () => {
+      const before = reduceChunks(chunks, answers, true);
+      assert.deepEqual([before.decisions.length, before.dismissals], [2, []]);
+      const after = reduceChunks(chunks, answers, true, { procedure: ['D2', 'd1', 'A1', 'D9'] });
+      assert.deepEqual(after.decisions.map((d) => d.text), ['Amendment 2E is not agreed']);
+      assert.deepEqual(after.dismissals, [{ id: 'd1', kind: 'decision', reason: PROCEDURE_REASON }]);
+      assert.equal(after.carried?.procedure, 2, 'ids that name no decision are passed over');
+    });
+
+    it('names decisions after the restatement check\'s folds, and the lists read after it leave the dropped out', () => {
+      const folded = finalEntries(chunks, answers, { restated: [{ keep: 'D1', fold: ['D2'] }] });
+      assert.deepEqual(folded.filter((e) => e.kind === 'decision').map((e) => e.id).sort(), ['D1', 'd1']);
+      const after = finalEntries(chunks, answers, { procedure: ['D2'] });
+      assert.deepEqual(after.filter((e) => e.kind === 'decision').map((e) => e.id).sort(), ['D1', 'd1']);
+      const both = reduceChunks(chunks, answers, true, { restated: [{ keep: 'D1', fold: ['D2'] }], procedure: ['D1'] });
+      assert.deepEqual(both.decisions, [], 'the kept entry of a fold, dropped, takes what was folded into it along');
+    });
+
+    it('holds in a live meeting only while the answers it was asked over stand (SentChunks)', () => {
+      const s = new SentChunks(true);
+      s.add(chunks, answers, []);
+      s.procedureChecked(['D2']);
+      assert.deepEqual(s.reduced().decisions.map((d) => d.text), ['Amendment 2E is not agreed']);
+      assert.ok(!s.finalEntries().some((e) => e.id === 'D2'), 'the owner check after it reads the lists without it');
+      s.ownersChecked([], []);
+      assert.equal(s.reduced().decisions.length, 1, 'the owner check after it keeps the drops');
+      s.add([{ ...chunks[1], index: 2 }], [answer({})], []);
+      assert.equal(s.reduced().decisions.length, 2, 'asked over other answers: not applied');
+    });
+  });
+
+  describe('earshot notes (the same code as at a stop)', () => {
+    const lines = linesSaid(['Item one: papers to note. Noted.', 'The bill: amendment 2E, not agreed.', 'Right.'], ['Chair', 'Member']);
+    const partAnswer = partAnswerOf({ decisions: [
+      { text: 'Papers to note are noted', kind: 'decision', standing: 'decided', segments: ['l-1'] },
+      { text: 'Amendment 2E is not agreed', kind: 'decision', standing: 'decided', segments: ['l-2'] },
+    ] });
+    const run = (check: (user: string) => string | Error, checkProcedure = true) => notesWithCheck(lines, partAnswer, PROCEDURE_CHECK_HEADING, check, { checkProcedure });
+
+    it('drops what the check names before the lists are printed, and counts it', async () => {
+      const { result, asked } = await run(() => '{"procedure": ["D1"]}');
+      assert.equal(asked.length, 1);
+      assert.match(asked[0], /"id":"D1","standing":"decided","text":"Papers to note are noted"/);
+      assert.deepEqual(result.decisions.map((d) => d.text), ['Amendment 2E is not agreed']);
+      assert.deepEqual(result.procedureCheck, { dropped: 1 });
+    });
+
+    it('a failed or unreadable check leaves every decision, and says why', async () => {
+      const failed = await run(() => Object.assign(new Error('server said no'), { status: 500 }));
+      assert.equal(failed.result.decisions.length, 2);
+      assert.ok(failed.result.procedureCheck && 'unchecked' in failed.result.procedureCheck && failed.result.procedureCheck.unchecked.length > 0);
+      const unreadable = await run(() => 'D1 looks procedural');
+      assert.deepEqual([unreadable.result.decisions.length, unreadable.result.procedureCheck], [2, { unchecked: 'invalid answer' }]);
+    });
+
+    it('is not asked unless asked for (off by default); the settings ask only with carried notes', async () => {
+      const { result, asked } = await run(() => '{"procedure": ["D1"]}', false);
+      assert.deepEqual([asked.length, result.decisions.length, result.procedureCheck], [0, 2, undefined]);
+      assert.equal(CHECK_PROCEDURE_DEFAULT, false);
+      assert.equal(checksProcedure({ provider: 'local' }), false);
+      assert.equal(checksProcedure({ provider: 'local', checkProcedure: true, carryNotes: false }), false);
+      assert.equal(checksProcedure({ provider: 'local', checkProcedure: true }), true);
+      assert.deepEqual(validateEnhancement({ provider: 'local', checkProcedure: true }).checkProcedure, true);
+      assert.throws(() => validateEnhancement({ provider: 'local', checkProcedure: 'yes' }), /checkProcedure/);
+    });
+  });
+});
