@@ -8,12 +8,13 @@
 import { carriesNotes, checksOwners, checksProcedure, checksRestatements, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
 import { JournalContents, JournalRecord, JournalWriteError, lastSummary, summaryRecord, summarySoFarOf } from '../journal/journal';
 import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, ModelChunk, modelChunks, modelExtractionRecords } from '../understanding/modelExtract';
-import { AtStop, finalEntries, reduceChunks } from '../understanding/chunkMerge';
+import { reduceChunks } from '../understanding/chunkMerge';
+import { askChecksAtStop } from '../understanding/checksAtStop';
 import { NotedEntry } from '../understanding/carriedNotes';
 import { RestatementCheck, restatementsAtStop } from '../understanding/restatements';
 import { OwnerCheck, ownersAtStop } from '../understanding/ownerCheck';
 import { ProcedureCheck, procedureAtStop } from '../understanding/procedureCheck';
-import { ChunkLine, meetingLines } from '../understanding/chunks';
+import { ChunkLine } from '../understanding/chunks';
 import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, RefinementReport, runModelExtraction } from '../understanding/providers';
 import { cpuModelHoldsForWhisper, LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
@@ -85,21 +86,12 @@ export class ModelExtractions {
           },
         });
         const noAnswer = sofar.finished === sofar.failed && sofar.state === 'done' && run.answers.every((a) => a === null);
-        // As at a live stop: the final lists checked for restatements before anything settles against them.
-        const restated = !noAnswer && checksRestatements(settings) && !whyNotAsked(sofar, run.declined, abort.signal.aborted)
-          ? await this.restater(sessionId, options, abort.signal)(finalEntries(chunks, run.answers)) : undefined;
-        if (restated) sofar.tokens += restated.tokens;
-        // Then the decisions that are only the meeting's running, and the items still without an owner, on the lists the
-        // folds left.
-        const atStop: AtStop = { restated: restated?.groups ?? [] };
-        const procedure = !noAnswer && checksProcedure(settings) && !whyNotAsked(sofar, run.declined, abort.signal.aborted)
-          ? await this.procedureChecker(sessionId, options, abort.signal)(finalEntries(chunks, run.answers, atStop)) : undefined;
-        if (procedure) sofar.tokens += procedure.tokens;
-        atStop.procedure = procedure?.dropped ?? [];
-        const ownerCheck = !noAnswer && checksOwners(settings) && !whyNotAsked(sofar, run.declined, abort.signal.aborted)
-          ? await this.ownerChecker(sessionId, options, abort.signal)(finalEntries(chunks, run.answers, atStop), meetingLines(chunks)) : undefined;
-        if (ownerCheck) sofar.tokens += ownerCheck.tokens;
-        atStop.owners = ownerCheck?.fills ?? [];
+        // As at a live stop: the checks the settings ask for, on the final lists, before anything settles against them.
+        const { atStop } = await askChecksAtStop(chunks, run.answers, {
+          ...(checksRestatements(settings) ? { restate: this.restater(sessionId, options, abort.signal) } : {}),
+          ...(checksProcedure(settings) ? { procedure: this.procedureChecker(sessionId, options, abort.signal) } : {}),
+          ...(checksOwners(settings) ? { owners: this.ownerChecker(sessionId, options, abort.signal) } : {}),
+        }, () => !whyNotAsked(sofar, run.declined, abort.signal.aborted), (tokens) => { sofar.tokens += tokens; });
         const records = noAnswer ? [] : modelExtractionRecords(journal, reduceChunks(chunks, run.answers, carry, atStop), sofar);
         // The summary settles against the notes' final decisions and items: the journal's with the run's records on top.
         // A summary settled already (its daemon died after) is not asked again.

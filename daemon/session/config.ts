@@ -148,7 +148,7 @@ export interface ChunkRunner {
   restate?(entries: readonly NotedEntry[]): Promise<RestatementCheck>;
   /**
    * With the settings' checkOwners (and carried notes): the owner check at stop (understanding/ownerCheck.ts) over the
-   * final lists' items without an owner and the meeting's lines, after the restatement check, within the provider's time
+   * final lists' items without an owner and the meeting's lines, after the restatement and procedure checks, within the provider's time
    * limit, reported (logged) as `call: 'owners'`; nothing once cancelled. Never rejects: null fills and why when there is
    * no valid answer. Absent: no check.
    */

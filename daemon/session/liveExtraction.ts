@@ -371,7 +371,8 @@ export class LiveExtraction {
   /** One check at stop: asked when the runner makes it and the run may ask more, its tokens counted; what it `found` applied and published. */
   private async checkAtStop<T extends { tokens: number }, F>(ask: (() => Promise<T>) | undefined, found: (check: T) => readonly F[] | null,
     apply: (found: readonly F[]) => void): Promise<void> {
-    if (!ask || !this.sent.carry || !this.sofar || whyNotAsked(this.sofar, this.declined, this.wiring.runner.signal.aborted)) return;
+    // Not when no part got an answer: a run that got none leaves no trace (as a stored meeting's extraction).
+    if (!ask || !this.sent.carry || this.sent.unanswered || !this.sofar || whyNotAsked(this.sofar, this.declined, this.wiring.runner.signal.aborted)) return;
     const check = await ask();
     this.sofar = { ...this.sofar, tokens: this.sofar.tokens + check.tokens };
     const changes = found(check);

@@ -45,12 +45,17 @@ export const clock = (t: number) => {
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 };
 
-/** One entry as the prompt shows it (its JSON). */
+/** One entry as a part's prompt shows it (its JSON). */
 function notedJson(e: NotedEntry): string {
   return JSON.stringify(e.kind === 'decision'
     ? { id: e.id, kind: 'decision', standing: e.standing ?? 'decided', text: e.text, said: clock(e.firstT0) }
     : { id: e.id, kind: 'actionItem', text: e.text, owner: e.owner ?? null, said: clock(e.firstT0) });
 }
+
+/** One entry as the checks at stop show it (its JSON; their lists say the kind: restatements.ts, procedureCheck.ts). */
+export const finalEntryJson = (e: NotedEntry): string => JSON.stringify(e.kind === 'decision'
+  ? { id: e.id, standing: e.standing ?? 'decided', text: e.text, said: clock(e.firstT0) }
+  : { id: e.id, text: e.text, owner: e.owner ?? null, said: clock(e.firstT0) });
 
 /**
  * How strongly a part's lines mention each noted entry: the entry's words of three letters or more that the lines say

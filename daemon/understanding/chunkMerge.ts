@@ -90,6 +90,8 @@ interface MergeState {
   ruleHistory: Map<string, ReducedStep[]>;
   /** Rule items folded into another entry by a v7 merge (the same one said twice): dismissed, with the entry's words. */
   folded: Map<string, string>;
+  /** The entry each of `folded` was folded into (a dropped one takes them along: PROCEDURE_REASON). */
+  foldedInto: Map<string, { model: AddedItem | AddedDecision } | { rule: ShownItem }>;
   /** Rule decisions the procedure check at stop found to be the meeting's running: dismissed. */
   procedure: Set<string>;
   tally: CarriedTally;
@@ -176,6 +178,7 @@ function mergeInto(state: MergeState, target: { model: AddedItem | AddedDecision
       }
     } else if (from.rule.id !== ('rule' in target ? target.rule.id : '')) {
       state.folded.set(from.rule.id, 'model' in target ? target.model.text : target.rule.text);
+      state.foldedInto.set(from.rule.id, target);
       if (into) into.segments = [...new Set([...into.segments, from.rule.segmentId])];
     }
     folded++;
@@ -264,7 +267,7 @@ function carryOwner(state: MergeState, target: { model: AddedItem | AddedDecisio
 function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried: boolean, atStop: AtStop = {}): MergeState {
   const state: MergeState = {
     shown: new Map(), actionItems: [], decisions: [], confirmed: new Set(), completions: new Map(), rewrites: new Map(), dismissals: [],
-    ruleHistory: new Map(), folded: new Map(), procedure: new Set(), tally: { cited: 0, mergedByModel: 0, mergedByNet: 0, standingChanges: 0 },
+    ruleHistory: new Map(), folded: new Map(), foldedInto: new Map(), procedure: new Set(), tally: { cited: 0, mergedByModel: 0, mergedByNet: 0, standingChanges: 0 },
   };
   const { shown, confirmed, completions, actionItems, decisions } = state;
   for (const c of chunks) for (const i of c.items) shown.set(i.id, i);
@@ -335,8 +338,17 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
       state.dismissals.push({ id: d.id, kind: item.kind, reason: d.reason });
     }
   });
+  // A rule item folded into an entry the procedure check dropped goes with it, for the same reason.
+  const droppedAtStop = (into: { model: AddedItem | AddedDecision } | { rule: ShownItem } | undefined): boolean => {
+    if (!into) return false;
+    if ('rule' in into) return state.procedure.has(into.rule.id) || droppedAtStop(state.foldedInto.get(into.rule.id));
+    let e = into.model;
+    while (e.mergedInto) e = e.mergedInto;
+    return e.procedure === true;
+  };
   for (const [id, as] of state.folded) {
-    if (!state.dismissals.some((x) => x.id === id)) state.dismissals.push({ id, kind: shown.get(id)!.kind, reason: `the same as "${as.slice(0, 80)}"` });
+    if (state.dismissals.some((x) => x.id === id)) continue;
+    state.dismissals.push({ id, kind: shown.get(id)!.kind, reason: droppedAtStop(state.foldedInto.get(id)) ? PROCEDURE_REASON : `the same as "${as.slice(0, 80)}"` });
   }
   for (const id of state.procedure) {
     if (!state.dismissals.some((x) => x.id === id)) state.dismissals.push({ id, kind: 'decision', reason: PROCEDURE_REASON });

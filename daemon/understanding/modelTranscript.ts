@@ -13,11 +13,11 @@ import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, Journa
 import { Extracted, SpokenLine } from './extract';
 import { isoDate } from './dates';
 import { MeetingInfo, modelChunks, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, modelExtractionRecords, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
-import { AtStop, CarriedTally, finalEntries, reduceChunks } from './chunkMerge';
+import { CarriedTally, reduceChunks } from './chunkMerge';
+import { askChecksAtStop, ChecksAsked, ChecksToAsk } from './checksAtStop';
 import { restatementsAtStop } from './restatements';
 import { ownersAtStop } from './ownerCheck';
 import { procedureAtStop } from './procedureCheck';
-import { meetingLines } from './chunks';
 
 export interface TranscriptModelResult {
   /** `by`: the model that added it; `segments`: the lines it cited (model items only); `rewritten`: a rule item the model rewrote. */
@@ -93,21 +93,12 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
       revised: (model) => { summaryBy = model ?? run.summary.model; },
     });
   }
-  // As at a meeting's stop: with carried notes, the final lists are checked for restatements before they settle anything.
-  const restated = how.carryNotes && how.checkRestatements && !whyNotAsked(run.summary, run.declined, signal.aborted)
-    ? await restatementsAtStop(chat, finalEntries(chunks, run.answers), signal, { timeoutMs, report: (r) => summary?.report({ ...r, restatements: true }) })
-    : undefined;
-  // Then the decisions that are only the meeting's running (procedureCheck.ts) and the items still without an owner
-  // (ownerCheck.ts), on the lists the folds left.
-  const atStop: AtStop = { restated: restated?.groups ?? [] };
-  const procedure = how.carryNotes && how.checkProcedure && !whyNotAsked(run.summary, run.declined, signal.aborted)
-    ? await procedureAtStop(chat, finalEntries(chunks, run.answers, atStop), signal, { timeoutMs, report: (r) => summary?.report({ ...r, procedure: true }) })
-    : undefined;
-  atStop.procedure = procedure?.dropped ?? [];
-  const owners = how.carryNotes && how.checkOwners && !whyNotAsked(run.summary, run.declined, signal.aborted)
-    ? await ownersAtStop(chat, finalEntries(chunks, run.answers, atStop), meetingLines(chunks), signal, { timeoutMs, report: (r) => summary?.report({ ...r, owners: true }) })
-    : undefined;
-  atStop.owners = owners?.fills ?? [];
+  // As at a meeting's stop: with carried notes, the checks asked for, on the final lists, before they settle anything.
+  const { atStop, restated, procedure, owners }: ChecksAsked = !how.carryNotes ? { atStop: {} } : await askChecksAtStop(chunks, run.answers, {
+    ...(how.checkRestatements ? { restate: (entries) => restatementsAtStop(chat, entries, signal, { timeoutMs, report: (r) => summary?.report({ ...r, restatements: true }) }) } : {}),
+    ...(how.checkProcedure ? { procedure: (entries) => procedureAtStop(chat, entries, signal, { timeoutMs, report: (r) => summary?.report({ ...r, procedure: true }) }) } : {}),
+    ...(how.checkOwners ? { owners: (entries, lines) => ownersAtStop(chat, entries, lines, signal, { timeoutMs, report: (r) => summary?.report({ ...r, owners: true }) }) } : {}),
+  } satisfies ChecksToAsk, () => !whyNotAsked(run.summary, run.declined, signal.aborted), (tokens) => { run.summary.tokens += tokens; });
   const reduced = reduceChunks(chunks, run.answers, how.carryNotes === true, atStop);
   const added = modelExtractionRecords(journal, reduced, run.summary);
   const all = [...records, ...added];

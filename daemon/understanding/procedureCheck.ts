@@ -8,7 +8,7 @@
  */
 import { extractJsonObject } from '../../protocol/modelJson';
 import { Chat } from './providers';
-import { clock, NotedEntry, withinBounds } from './carriedNotes';
+import { finalEntryJson as decisionJson, NotedEntry, withinBounds } from './carriedNotes';
 import { askParsed, SummaryCallOptions } from './modelSummary';
 
 /**
@@ -37,9 +37,6 @@ const SYSTEM = [
   '{"procedure": ["D3", "d7"]}',
   '{"procedure": []} when every decision is about what the meeting is about.',
 ].join('\n');
-
-/** One decision as the check shows it (its JSON). */
-const decisionJson = (e: NotedEntry) => JSON.stringify({ id: e.id, standing: e.standing ?? 'decided', text: e.text, said: clock(e.firstT0) });
 
 /** The decisions the check reads: in meeting order, within the bounds. */
 export function procedureQuestions(entries: readonly NotedEntry[]): { asked: NotedEntry[]; left: number } {

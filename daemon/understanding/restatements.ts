@@ -10,7 +10,7 @@
 import { plainLine } from '../../protocol/plainText';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { Chat } from './providers';
-import { clock, NotedEntry } from './carriedNotes';
+import { finalEntryJson, NotedEntry } from './carriedNotes';
 import { RestatedGroup } from './chunkMerge';
 import { askParsed, SummaryCallOptions } from './modelSummary';
 
@@ -44,11 +44,6 @@ const SYSTEM = [
   '{"same": []} when nothing is said twice.',
 ].join('\n');
 
-/** One entry as the check shows it (its JSON). */
-const entryJson = (e: NotedEntry) => JSON.stringify(e.kind === 'decision'
-  ? { id: e.id, standing: e.standing ?? 'decided', text: e.text, said: clock(e.firstT0) }
-  : { id: e.id, text: e.text, owner: e.owner ?? null, said: clock(e.firstT0) });
-
 /**
  * Whether `entries` are worth a check: two or more of one kind (nothing can repeat in fewer), within the bounds.
  * Fixed words when not, for the run's report.
@@ -57,7 +52,7 @@ export function whyNotChecked(entries: readonly NotedEntry[]): string | undefine
   const decisions = entries.filter((e) => e.kind === 'decision').length;
   if (decisions < 2 && entries.length - decisions < 2) return 'fewer than two entries of a kind';
   if (entries.length > RESTATEMENT_BOUNDS.maxEntries) return `more than ${RESTATEMENT_BOUNDS.maxEntries} entries`;
-  if (entries.reduce((n, e) => n + entryJson(e).length + 1, 0) > RESTATEMENT_BOUNDS.chars) return `more than ${RESTATEMENT_BOUNDS.chars} characters of entries`;
+  if (entries.reduce((n, e) => n + finalEntryJson(e).length + 1, 0) > RESTATEMENT_BOUNDS.chars) return `more than ${RESTATEMENT_BOUNDS.chars} characters of entries`;
   return undefined;
 }
 
@@ -65,7 +60,7 @@ export function whyNotChecked(entries: readonly NotedEntry[]): string | undefine
 export function restatementMessages(entries: readonly NotedEntry[]): { system: string; user: string } {
   const list = (kind: NotedEntry['kind']) => {
     const of = entries.filter((e) => e.kind === kind);
-    return of.length ? of.map(entryJson) : ['(none)'];
+    return of.length ? of.map(finalEntryJson) : ['(none)'];
   };
   return {
     system: SYSTEM,

@@ -71,14 +71,30 @@ describe('the procedure check at stop (issue 56)', () => {
       if (part === 3) return { decisions: [{ text: 'Friday is the release day', kind: 'decision', standing: 'decided', segments: ['m-12'] }] };
       return {};
     };
-    const { runner, procedureAsked } = serviceRunner(twice, {
-      carryNotes: true, restatements: () => '{"same": [{"keep": "D1", "fold": ["D2"]}]}', procedure: () => '{"procedure": []}',
-    });
+    for (const [drops, left] of [['[]', ['The release ships on Friday']], ['["D1"]', []]] as const) {
+      const { runner, procedureAsked } = serviceRunner(twice, {
+        carryNotes: true, restatements: () => '{"same": [{"keep": "D1", "fold": ["D2"]}]}', procedure: () => `{"procedure": ${drops}}`,
+      });
+      const h = await finishedMeeting(runner, LINES);
+      assert.equal(procedureAsked.length, 1);
+      assert.match(procedureAsked[0].user, /"id":"D1"/);
+      assert.ok(!procedureAsked[0].user.includes('"id":"D2"'), 'the folded entry is not shown');
+      assert.deepEqual(decisions(h.journal).map((d) => d.text), left, 'a dropped kept entry takes what was folded into it along');
+    }
+  });
+
+  it('a failed call leaves every decision, and the summary still settles', async () => {
+    const { runner, procedureAsked, settleAsked } = serviceRunner(noting, { carryNotes: true, procedure: () => { throw Object.assign(new Error('model crashed'), { code: -32603 }); } });
     const h = await finishedMeeting(runner, LINES);
-    assert.equal(procedureAsked.length, 1);
-    assert.match(procedureAsked[0].user, /"id":"D1"/);
-    assert.ok(!procedureAsked[0].user.includes('"id":"D2"'), 'the folded entry is not shown');
-    assert.deepEqual(decisions(h.journal).map((d) => d.text), ['The release ships on Friday']);
+    assert.equal(procedureAsked.length, 1, 'a failed call is not asked again');
+    assert.equal(decisions(h.journal).length, 2);
+    assert.equal(settleAsked.length, 1);
+  });
+
+  it('no part answered: no check is asked (the run leaves no trace)', async () => {
+    const { runner, procedureAsked, ownersAsked } = serviceRunner('fail', { carryNotes: true, procedure: () => PRIVATE });
+    await finishedMeeting(runner, LINES);
+    assert.deepEqual([procedureAsked.length, ownersAsked.length], [0, 0]);
   });
 
   it('over a stored meeting: the records the at-stop extraction answers leave the dropped decision out', async () => {

@@ -69,7 +69,7 @@ describe('the procedure check at stop (issue 56: decisions precision)', () => {
       assert.equal(parseProcedure('{"drop": ["D1"]}', asked), null);
     });
 
-    it("a local model's grammar names only the decisions asked about, each at most once", () => {
+    it("a local model's grammar names only the decisions asked about, no more ids than were asked (a repeat is parseProcedure's to refuse)", () => {
       // node-llama-cpp's GbnfJsonSchema: an array's `items` enum and `maxItems` (dist/utils/gbnfJson/types.d.ts).
       const schema = procedureAnswerSchema({ decisionIds: ['d1', 'D2'] }) as { properties: { procedure: { items: { enum: string[] }; maxItems: number } } };
       assert.deepEqual(schema.properties.procedure, { type: 'array', items: { enum: ['d1', 'D2'] }, maxItems: 2 });
@@ -131,6 +131,10 @@ describe('the procedure check at stop (issue 56: decisions precision)', () => {
       assert.deepEqual(after.filter((e) => e.kind === 'decision').map((e) => e.id).sort(), ['D1', 'd1']);
       const both = reduceChunks(chunks, answers, true, { restated: [{ keep: 'D1', fold: ['D2'] }], procedure: ['D1'] });
       assert.deepEqual(both.decisions, [], 'the kept entry of a fold, dropped, takes what was folded into it along');
+      const ruleAlong = reduceChunks(chunks, answers, true, { restated: [{ keep: 'D2', fold: ['d1'] }], procedure: ['D2'] });
+      assert.deepEqual(ruleAlong.dismissals, [{ id: 'd1', kind: 'decision', reason: PROCEDURE_REASON }], 'a rule item folded into it: dismissed for the same reason');
+      const kept = reduceChunks(chunks, answers, true, { restated: [{ keep: 'D2', fold: ['d1'] }] });
+      assert.deepEqual(kept.dismissals, [{ id: 'd1', kind: 'decision', reason: 'the same as "The committee meets in private for the rest of the meeting"' }]);
     });
 
     it('holds in a live meeting only while the answers it was asked over stand (SentChunks)', () => {
@@ -141,6 +145,8 @@ describe('the procedure check at stop (issue 56: decisions precision)', () => {
       assert.ok(!s.finalEntries().some((e) => e.id === 'D2'), 'the owner check after it reads the lists without it');
       s.ownersChecked([], []);
       assert.equal(s.reduced().decisions.length, 1, 'the owner check after it keeps the drops');
+      s.renamed({ from: 'Chair', to: 'Dana', mentions: false, shared: false });
+      assert.equal(s.reduced().decisions.length, 1, 'a voice renamed after it keeps the drops');
       s.add([{ ...chunks[1], index: 2 }], [answer({})], []);
       assert.equal(s.reduced().decisions.length, 2, 'asked over other answers: not applied');
     });

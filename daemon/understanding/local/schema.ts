@@ -130,7 +130,10 @@ export function restatementAnswerSchema(c: RestatementConstraint['restatements']
   return { type: 'object', properties: { same: ids.length >= 2 ? { type: 'array', items: set, maxItems: Math.floor(ids.length / 2) } : nothing } };
 }
 
-/** The procedure check's answer (procedureCheck.ts): decisions asked about, each at most once. */
+/**
+ * The procedure check's answer (procedureCheck.ts): decisions asked about, no more ids than were asked (the grammar
+ * cannot say "each once": parseProcedure refuses a repeat).
+ */
 export function procedureAnswerSchema(c: ProcedureConstraint['procedure']): object {
   return { type: 'object', properties: { procedure: { type: 'array', items: { enum: c.decisionIds }, maxItems: c.decisionIds.length } } };
 }

@@ -1,0 +1,53 @@
+/**
+ * The checks at stop over a meeting's answered parts (issue 56), in the order the notes need them: the restatement check
+ * (restatements.ts) folds entries that say again what another says; the procedure check (procedureCheck.ts) drops
+ * decisions that are only the meeting's running; the owner check (ownerCheck.ts) names the owners of items left
+ * without one. Each reads the final lists the ones before it left (finalEntries with their findings). A stored meeting's
+ * extraction (service/modelExtractions.ts) and `earshot notes` (modelTranscript.ts) ask them through this; a live stop
+ * asks the same checks one by one (session/liveExtraction.ts), journaling what each changed before the next.
+ */
+import { ChunkExtraction } from '../../protocol/protocol';
+import { NotedEntry } from './carriedNotes';
+import { AtStop, finalEntries } from './chunkMerge';
+import { ChunkLine, meetingLines } from './chunks';
+import { ModelChunk } from './modelExtract';
+import { OwnerCheck } from './ownerCheck';
+import { ProcedureCheck } from './procedureCheck';
+import { RestatementCheck } from './restatements';
+
+/** The checks the settings ask for, each one call (absent: not asked). */
+export interface ChecksToAsk {
+  restate?: (entries: readonly NotedEntry[]) => Promise<RestatementCheck>;
+  procedure?: (entries: readonly NotedEntry[]) => Promise<ProcedureCheck>;
+  owners?: (entries: readonly NotedEntry[], lines: readonly ChunkLine[]) => Promise<OwnerCheck>;
+}
+
+/** What the checks answered (absent: not asked), and what the merge applies (`atStop`). */
+export interface ChecksAsked { atStop: AtStop; restated?: RestatementCheck; procedure?: ProcedureCheck; owners?: OwnerCheck }
+
+/**
+ * Asks each check of `ask` in turn while `mayAsk` (the run not cancelled, declined or out of budget), counting each
+ * one's tokens through `spent`. None is asked when no part got an answer: a run that got none leaves no trace.
+ */
+export async function askChecksAtStop(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], ask: ChecksToAsk,
+  mayAsk: () => boolean, spent: (tokens: number) => void): Promise<ChecksAsked> {
+  const asked: ChecksAsked = { atStop: {} };
+  if (answers.every((a) => a === null)) return asked;
+  const counted = <T extends { tokens: number }>(check: T): T => {
+    spent(check.tokens);
+    return check;
+  };
+  if (ask.restate && mayAsk()) {
+    asked.restated = counted(await ask.restate(finalEntries(chunks, answers)));
+    asked.atStop.restated = asked.restated.groups ?? [];
+  }
+  if (ask.procedure && mayAsk()) {
+    asked.procedure = counted(await ask.procedure(finalEntries(chunks, answers, asked.atStop)));
+    asked.atStop.procedure = asked.procedure.dropped ?? [];
+  }
+  if (ask.owners && mayAsk()) {
+    asked.owners = counted(await ask.owners(finalEntries(chunks, answers, asked.atStop), meetingLines(chunks)));
+    asked.atStop.owners = asked.owners.fills ?? [];
+  }
+  return asked;
+}
