@@ -47,6 +47,11 @@ export interface ReducedExtraction {
   standingChanges?: { id: string; history: ReducedStep[] }[];
   /** What v7's carried notes did: entries cited again, restatements folded (by the model, by the net), standings changed. */
   carried?: CarriedTally;
+  /**
+   * Each kept entry's place among every entry the model added to its list, those folded or dropped since included:
+   * its journal id (`am<n>`, `dm<n>`), which so does not move when an earlier entry is folded or dropped.
+   */
+  places?: { actionItems: number[]; decisions: number[] };
 }
 
 /**
@@ -367,8 +372,10 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
  */
 export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried = false, atStop: AtStop = {}): ReducedExtraction {
   const state = mergeState(chunks, answers, carried, atStop);
-  const kept = <T extends { mergedInto?: unknown; foldedIntoRule?: boolean; procedure?: boolean }>(list: T[]) => list.filter((x) => !x.mergedInto && !x.foldedIntoRule && !x.procedure)
+  const stands = (x: { mergedInto?: unknown; foldedIntoRule?: boolean; procedure?: boolean }) => !x.mergedInto && !x.foldedIntoRule && !x.procedure;
+  const kept = <T extends { mergedInto?: unknown; foldedIntoRule?: boolean; procedure?: boolean }>(list: T[]) => list.filter(stands)
     .map(({ mergedInto: _m, foldedIntoRule: _f, procedure: _p, ...rest }) => rest as Omit<T, 'mergedInto' | 'foldedIntoRule' | 'procedure'>);
+  const placesOf = (list: readonly Parameters<typeof stands>[0][]) => list.flatMap((x, k) => (stands(x) ? [k] : []));
   // Owners from names: an item for "David" goes to the voice the meeting ties that name to (speakers/nameTies.ts).
   // Only here, on what is kept: the notes a v7 prompt shows stay as the answers gave them.
   const lines = meetingLines(chunks);
@@ -380,6 +387,7 @@ export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (C
   };
   return {
     actionItems: kept(state.actionItems).map((i) => owned(i, i.segments[0])), decisions: kept(state.decisions), dismissals: state.dismissals,
+    places: { actionItems: placesOf(state.actionItems), decisions: placesOf(state.decisions) },
     completions: [...state.completions.values()].map((c) => owned(c)), rewrites: [...state.rewrites.values()],
     ...(carried ? { standingChanges: [...state.ruleHistory].map(([id, history]) => ({ id, history })), carried: state.tally } : {}),
   };

@@ -272,8 +272,17 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
     }
     return () => `${prefix}${++n}`;
   };
-  const nextItem = next('am', items.keys());
-  const nextDecision = next('dm', decisions.keys());
+  // A model entry's id is its place among the model's entries (ReducedExtraction.places): one folded or dropped at stop
+  // does not move the ids after it, so a tick or an edit stays on the entry it was made on.
+  const placed = (prefix: string, ids: Iterable<string>, places: readonly number[] | undefined) => {
+    const after = next(prefix, ids);
+    if (!places) return () => after();
+    const base = Number(after().slice(prefix.length)) - 1;
+    let k = 0;
+    return () => `${prefix}${base + places[k++] + 1}`;
+  };
+  const nextItem = placed('am', items.keys(), reduced.places?.actionItems);
+  const nextDecision = placed('dm', decisions.keys(), reduced.places?.decisions);
   const out: JournalRecord[] = [];
   const itemIds: string[] = [];
   const decisionIds: string[] = [];

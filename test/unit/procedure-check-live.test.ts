@@ -35,9 +35,13 @@ describe('the procedure check at stop (issue 56)', () => {
     assert.match(procedureAsked[0].user, /^\{"id":"D1","standing":"decided","text":"The committee meets in private for the rest of the meeting","said":"00:15"\}$/m);
     assert.ok(!procedureAsked[0].user.includes('Draft the release notes'), 'action items are not shown');
     assert.deepEqual(decisions(h.journal).map((d) => d.text), ['The release ships on Friday']);
-    // Announced after it is journaled (the harness checks): the clients' lists end as the journal's.
+    // Each model entry keeps its id (its place among the model's entries): the dropped one is withdrawn under its own id,
+    // and a tick or an edit on the one after it stays with it. Announced after it is journaled (the harness checks).
+    assert.deepEqual(decisions(h.journal).map((d) => d.id), ['dm2']);
     const lastAnnounced = [...new Map(h.announced.filter((x): x is Decision => 'standing' in x).map((d) => [d.id, d])).values()];
-    assert.deepEqual(lastAnnounced.filter((d) => !d.removed).map((d) => d.text), ['The release ships on Friday']);
+    assert.deepEqual(lastAnnounced.map((d) => [d.id, d.text, d.removed === true]), [
+      ['dm1', 'The committee meets in private for the rest of the meeting', true], ['dm2', 'The release ships on Friday', false],
+    ]);
     assert.equal(ownersAsked.length, 1);
     assert.ok(ownersAsked[0].at >= procedureAsked[0].at, 'the owner check reads the lists after it');
     assert.equal(settleAsked.length, 1);
