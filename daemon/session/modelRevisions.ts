@@ -61,6 +61,8 @@ export function revisionsToward(desired: readonly EntryRecord[], latest: Readonl
   for (const d of desired) {
     const current = written.get(d.id) ?? latest.get(d.id);
     if (current && content(current) === content(d)) continue;
+    // One the user restored (a model entry folded or dropped, then brought back) stays as the user left it.
+    if (current?.restored && added.has(d.id)) continue;
     if (latest.has(d.id) && lastOf.get(d.id) !== d) continue; // in the journal already: only the last revision counts
     const revision = next(d, current);
     written.set(d.id, revision);
@@ -72,7 +74,7 @@ export function revisionsToward(desired: readonly EntryRecord[], latest: Readonl
     const ours = current.refinedBy !== undefined || current.dismissed !== undefined || added.has(id);
     if (!ours) continue;
     if (added.has(id)) {
-      if (!current.removed) out.push(next({ ...current, removed: true }, current));
+      if (!current.removed && !current.restored) out.push(next({ ...current, removed: true }, current));
     } else {
       const rules = base.get(id);
       if (rules) out.push(next(rules, current));

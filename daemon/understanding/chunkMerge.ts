@@ -52,6 +52,33 @@ export interface ReducedExtraction {
    * its journal id (`am<n>`, `dm<n>`), which so does not move when an earlier entry is folded or dropped.
    */
   places?: { actionItems: number[]; decisions: number[] };
+  /**
+   * The model's entries that no longer stand, each with its place (as `places`) and why: folded into another (a part's
+   * merge, the restatement check: "the same as …") or dropped by the procedure check. Journaled as dismissed, so the
+   * notes show them struck through and the user can restore one.
+   */
+  withdrawn?: WithdrawnEntry[];
+}
+
+/** A model entry that no longer stands (ReducedExtraction.withdrawn). */
+export type WithdrawnEntry = { place: number; reason: string } & (
+  { kind: 'actionItem'; entry: ChunkExtraction['actionItems'][number] } | { kind: 'decision'; entry: ReducedExtraction['decisions'][number] });
+
+/** The entries of `list` (the model's items or decisions, in the order added) that no longer stand, and why. */
+function withdrawnOf<T extends AddedItem | AddedDecision>(state: MergeState, kind: WithdrawnEntry['kind'], list: readonly T[], bare: (e: T) => object): WithdrawnEntry[] {
+  const out: WithdrawnEntry[] = [];
+  list.forEach((e, place) => {
+    if (!e.mergedInto && !e.foldedIntoRule && !e.procedure) return;
+    // What it was folded into, to the end of the chain: the entry (or rule item) that stands for it, or was dropped.
+    let into: AddedItem | AddedDecision = e;
+    while (into.mergedInto) into = into.mergedInto;
+    const rule = into.foldedIntoRule;
+    const dropped = into.procedure === true || (rule !== undefined && state.procedure.has(rule.id));
+    const as = rule ? state.rewrites.get(rule.id)?.text ?? rule.text : into.text;
+    const reason = dropped ? PROCEDURE_REASON : `the same as "${as.slice(0, 80)}"`;
+    out.push({ kind, place, reason, entry: bare(e as T) } as WithdrawnEntry);
+  });
+  return out;
 }
 
 /**
@@ -78,8 +105,8 @@ export interface CarriedTally {
   cited: number; mergedByModel: number; mergedByNet: number; standingChanges: number; refined?: number; restated?: number; procedure?: number; owned?: number;
 }
 
-/** `foldedIntoRule`: a v7 merge folded it into a rule item, which stands for it; `procedure`: the procedure check dropped it. */
-type Added<T> = T & { mergedInto?: Added<T>; foldedIntoRule?: boolean; procedure?: boolean };
+/** `foldedIntoRule`: a v7 merge folded it into that rule item, which stands for it; `procedure`: the procedure check dropped it. */
+type Added<T> = T & { mergedInto?: Added<T>; foldedIntoRule?: ShownItem; procedure?: boolean };
 type AddedItem = Added<ChunkExtraction['actionItems'][number]>;
 type AddedDecision = Added<ReducedExtraction['decisions'][number]>;
 
@@ -174,12 +201,12 @@ function mergeInto(state: MergeState, target: { model: AddedItem | AddedDecision
     carryOwner(state, target, from);
     const into = 'model' in target ? target.model : undefined;
     if ('model' in from) {
-      if (into) {
-        into.segments = [...new Set([...into.segments, ...from.model.segments])];
-        from.model.mergedInto = into;
-      } else {
+      if ('rule' in target) {
         // Folded into a rule item: the rule item stands (the model's entry said the same; its lines were the rule item's topic).
-        from.model.foldedIntoRule = true;
+        from.model.foldedIntoRule = target.rule;
+      } else {
+        target.model.segments = [...new Set([...target.model.segments, ...from.model.segments])];
+        from.model.mergedInto = target.model;
       }
     } else if (from.rule.id !== ('rule' in target ? target.rule.id : '')) {
       state.folded.set(from.rule.id, 'model' in target ? target.model.text : target.rule.text);
@@ -276,7 +303,7 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
   };
   const { shown, confirmed, completions, actionItems, decisions } = state;
   for (const c of chunks) for (const i of c.items) shown.set(i.id, i);
-  const live = <T extends { mergedInto?: unknown; foldedIntoRule?: boolean }>(list: T[]) => list.filter((x) => !x.mergedInto && !x.foldedIntoRule);
+  const live = <T extends { mergedInto?: unknown; foldedIntoRule?: ShownItem }>(list: T[]) => list.filter((x) => !x.mergedInto && !x.foldedIntoRule);
   // v7's net: a new entry nearly the same as one already noted in the meeting is that one (carriedNotes.ts).
   const netMatch = <T extends { text: string }>(list: T[], entry: { text: string }, alike = (_: T) => true) =>
     carried ? list.find((x) => alike(x) && nearDuplicate(x.text, entry.text)) : undefined;
@@ -372,10 +399,10 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
  */
 export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried = false, atStop: AtStop = {}): ReducedExtraction {
   const state = mergeState(chunks, answers, carried, atStop);
-  const stands = (x: { mergedInto?: unknown; foldedIntoRule?: boolean; procedure?: boolean }) => !x.mergedInto && !x.foldedIntoRule && !x.procedure;
-  const kept = <T extends { mergedInto?: unknown; foldedIntoRule?: boolean; procedure?: boolean }>(list: T[]) => list.filter(stands)
-    .map(({ mergedInto: _m, foldedIntoRule: _f, procedure: _p, ...rest }) => rest as Omit<T, 'mergedInto' | 'foldedIntoRule' | 'procedure'>);
-  const placesOf = (list: readonly Parameters<typeof stands>[0][]) => list.flatMap((x, k) => (stands(x) ? [k] : []));
+  const stands = (x: AddedItem | AddedDecision) => !x.mergedInto && !x.foldedIntoRule && !x.procedure;
+  const bare = <T extends AddedItem | AddedDecision>({ mergedInto: _m, foldedIntoRule: _f, procedure: _p, ...rest }: T) => rest as Omit<T, 'mergedInto' | 'foldedIntoRule' | 'procedure'>;
+  const kept = <T extends AddedItem | AddedDecision>(list: T[]) => list.filter(stands).map(bare);
+  const placesOf = (list: readonly (AddedItem | AddedDecision)[]) => list.flatMap((x, k) => (stands(x) ? [k] : []));
   // Owners from names: an item for "David" goes to the voice the meeting ties that name to (speakers/nameTies.ts).
   // Only here, on what is kept: the notes a v7 prompt shows stay as the answers gave them.
   const lines = meetingLines(chunks);
@@ -388,6 +415,7 @@ export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (C
   return {
     actionItems: kept(state.actionItems).map((i) => owned(i, i.segments[0])), decisions: kept(state.decisions), dismissals: state.dismissals,
     places: { actionItems: placesOf(state.actionItems), decisions: placesOf(state.decisions) },
+    withdrawn: [...withdrawnOf(state, 'actionItem', state.actionItems, bare), ...withdrawnOf(state, 'decision', state.decisions, bare)],
     completions: [...state.completions.values()].map((c) => owned(c)), rewrites: [...state.rewrites.values()],
     ...(carried ? { standingChanges: [...state.ruleHistory].map(([id, history]) => ({ id, history })), carried: state.tally } : {}),
   };

@@ -276,10 +276,10 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
   // does not move the ids after it, so a tick or an edit stays on the entry it was made on.
   const placed = (prefix: string, ids: Iterable<string>, places: readonly number[] | undefined) => {
     const after = next(prefix, ids);
-    if (!places) return () => after();
+    if (!places) return Object.assign(() => after(), { at: (place: number) => `${prefix}${place + 1}` });
     const base = Number(after().slice(prefix.length)) - 1;
     let k = 0;
-    return () => `${prefix}${base + places[k++] + 1}`;
+    return Object.assign(() => `${prefix}${base + places[k++] + 1}`, { at: (place: number) => `${prefix}${base + place + 1}` });
   };
   const nextItem = placed('am', items.keys(), reduced.places?.actionItems);
   const nextDecision = placed('dm', decisions.keys(), reduced.places?.decisions);
@@ -311,6 +311,18 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
     });
     const dropped = droppedAt(standingHistory);
     if (dropped) dropping.push({ id, at: dropped });
+  }
+  // The model's entries that no longer stand (folded into another, or dropped at stop), under their own ids: dismissed,
+  // so the notes show them struck through and the user can restore one.
+  for (const w of reduced.withdrawn ?? []) {
+    const segmentId = w.kind === 'actionItem' ? anchorOf(w.entry.text, w.entry.segments) : decisionAnchorOf(w.entry.segments);
+    const common = { revision: 1, text: w.entry.text, segmentId, t0: t0Of.get(segmentId) ?? 0, refinedBy: run.model, removed: true, dismissed: { by: run.model, reason: w.reason } };
+    if (w.kind === 'actionItem') {
+      out.push({ type: 'actionItem', id: nextItem.at(w.place), owner: w.entry.owner, due: w.entry.due, duePhrase: null, ...common });
+    } else {
+      const standing = w.entry.standing ?? decisionStanding(w.entry);
+      out.push({ type: 'decision', id: nextDecision.at(w.place), kind: (standing === 'open' ? 'deferral' : w.entry.kind === 'deferral' ? 'decision' : w.entry.kind) as DecisionKind, standing, ...common });
+    }
   }
   const completionOf = new Map(reduced.completions.map((c) => [c.id, c]));
   const rewriteOf = new Map((reduced.rewrites ?? []).map((r) => [r.id, r]));

@@ -24,7 +24,8 @@ export interface TranscriptModelResult {
   actionItems: { text: string; owner: string | null; due: string | null; t0: number; by?: string; segments?: string[]; rewritten?: ItemRewrite }[];
   /** `rewritten`: a rule decision the model rewrote (what it said before). */
   decisions: { text: string; kind: Decision['kind']; standing: DecisionStanding; t0: number; by?: string; segments?: string[]; rewritten?: DecisionRewrite; standingHistory?: StandingStep[] }[];
-  dismissed: { kind: 'actionItem' | 'decision'; text: string; reason: string; by: string }[];
+  /** Entries the model withdrew: rule items it dismissed, and (`added`) entries of its own folded into another or dropped at stop. */
+  dismissed: { kind: 'actionItem' | 'decision'; text: string; reason: string; by: string; added?: true }[];
   /** The rolling summary's points, each citing the lines (`l-<n>`) it comes from; empty when the model wrote none (or none was asked for). */
   summary: SummaryPoint[];
   /** The model that wrote the summary (absent: none did). */
@@ -123,7 +124,9 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   // The model's own items come first, in the reduced extraction's order: that is where their cited lines are.
   const cited = new Map<string, string[]>();
   // One id per entry: a decision a later part dropped has a second record (its withdrawal) under the same id.
-  const idsOf = (type: string, pattern: RegExp) => [...new Set(added.filter((r) => r.type === type && pattern.test((r as { id: string }).id)).map((r) => (r as { id: string }).id))];
+  // (An entry folded or dropped has only its withdrawal, under its own id: not among them.)
+  const idsOf = (type: string, pattern: RegExp) => [...new Set(added.filter((r) => r.type === type && pattern.test((r as { id: string }).id) && !(r as { dismissed?: unknown }).dismissed)
+    .map((r) => (r as { id: string }).id))];
   idsOf('actionItem', /^am\d+$/).forEach((id, k) => cited.set(id, reduced.actionItems[k].segments));
   idsOf('decision', /^dm\d+$/).forEach((id, k) => cited.set(id, reduced.decisions[k].segments));
   const { actionItems, decisions } = currentItems(all);
@@ -133,7 +136,8 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   return {
     actionItems: actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0, ...by(i), ...(i.rewritten ? { rewritten: i.rewritten } : {}) })),
     decisions: decisions.map((d) => ({ text: d.text, kind: d.kind, standing: decisionStanding(d), t0: d.t0, ...by(d), ...(d.rewritten ? { rewritten: d.rewritten } : {}), ...(d.standingHistory ? { standingHistory: d.standingHistory } : {}) })),
-    dismissed: latest.filter((r) => r.removed && r.dismissed).map((r) => ({ kind: r.type, text: r.text, reason: r.dismissed!.reason, by: r.dismissed!.by })),
+    dismissed: latest.filter((r) => r.removed && r.dismissed)
+      .map((r) => ({ kind: r.type, text: r.text, reason: r.dismissed!.reason, by: r.dismissed!.by, ...(/^[ad]m\d+$/.test(r.id) ? { added: true as const } : {}) })),
     summary: rolled.points,
     ...(summaryBy !== undefined && rolled.points.length ? { summaryBy } : {}),
     ...(settled ? { summarySettle: settled.settled ? { settled: true as const } : settled } : {}),

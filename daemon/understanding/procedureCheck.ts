@@ -4,7 +4,7 @@
  * "John Griffiths is appointed temporary Chair". The adjudicated labels count none of them (meeting procedure is no
  * decision, LABELLING.md), and on the committee hearings they were every false decision. Once every part is answered,
  * one more call reads the final decisions alone and names those that are only the meeting's running; each is dropped
- * from the notes (a rule-based one dismissed, undoable). Pure, but for the one call.
+ * from the notes (dismissed with that reason: struck through, restorable). Pure, but for the one call.
  */
 import { extractJsonObject } from '../../protocol/modelJson';
 import { Chat } from './providers';

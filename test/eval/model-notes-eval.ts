@@ -295,7 +295,8 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
     errors: [...new Set(errors)],
     citedPredictions: cited,
     predictions: { actionItems: cited.actionItems.map(strict), decisions: cited.decisions.map(strict) },
-    dismissed: result.dismissed.map((d) => ({ turn: ruleTurn.get(d.text) ?? -1, text: d.text, kind: d.kind })),
+    // The rule items the model dismissed (its own entries folded or dropped are not the rules').
+    dismissed: result.dismissed.filter((d) => !d.added).map((d) => ({ turn: ruleTurn.get(d.text) ?? -1, text: d.text, kind: d.kind })),
   };
 }
 

@@ -198,6 +198,13 @@ describe('a decision added and dropped later, journaled while the meeting runs (
     assert.deepEqual(toward([added]), [[2, true]]);
     assert.deepEqual(toward([added, dropped]), []);
   });
+
+  it('nothing once the user restored it: a later publish neither withdraws it again nor takes it back', () => {
+    const restored = { ...added, revision: 3, restored: true } as DecisionRecord;
+    assert.deepEqual(toward([added, dropped, restored]), []);
+    assert.deepEqual(revisionsToward([], latestById([added, dropped, restored]), new Map(), new Set(['dm1']), new Set(['dm1'])), [], 'no longer desired: it stays restored');
+    assert.deepEqual(revisionsToward([], latestById([added]), new Map(), new Set(['dm1']), new Set(['dm1'])).map((r) => r.removed), [true], 'one not restored is withdrawn');
+  });
 });
 
 describe('prompt v7 and a local model reading the open part ahead', () => {

@@ -8,6 +8,7 @@
 import * as assert from 'node:assert/strict';
 import { DecisionRecord, JournalRecord, latestById } from '../../daemon/journal/journal';
 import { Decision } from '../../protocol/protocol';
+import { PROCEDURE_REASON } from '../../daemon/understanding/chunkMerge';
 import { Answer, finishedMeeting, HEADER, segment, serviceRunner } from './live-extraction-harness';
 
 const LINES = Array.from({ length: 20 }, (_, k) => segment(k + 1));
@@ -39,9 +40,9 @@ describe('the procedure check at stop (issue 56)', () => {
     // and a tick or an edit on the one after it stays with it. Announced after it is journaled (the harness checks).
     assert.deepEqual(decisions(h.journal).map((d) => d.id), ['dm2']);
     const lastAnnounced = [...new Map(h.announced.filter((x): x is Decision => 'standing' in x).map((d) => [d.id, d])).values()];
-    assert.deepEqual(lastAnnounced.map((d) => [d.id, d.text, d.removed === true]), [
-      ['dm1', 'The committee meets in private for the rest of the meeting', true], ['dm2', 'The release ships on Friday', false],
-    ]);
+    assert.deepEqual(lastAnnounced.map((d) => [d.id, d.text, d.removed === true, d.dismissed?.reason]), [
+      ['dm1', 'The committee meets in private for the rest of the meeting', true, PROCEDURE_REASON], ['dm2', 'The release ships on Friday', false, undefined],
+    ], 'the dropped one dismissed with the reason: struck through in the notes, restorable');
     assert.equal(ownersAsked.length, 1);
     assert.ok(ownersAsked[0].at >= procedureAsked[0].at, 'the owner check reads the lists after it');
     assert.equal(settleAsked.length, 1);
@@ -106,6 +107,8 @@ describe('the procedure check at stop (issue 56)', () => {
     const records = await extractions.extractorFor('s1')!({ header: HEADER, tornTail: false, records: [HEADER, ...LINES] }, async () => undefined);
     assert.equal(procedureAsked.length, 1);
     const kept = records.filter((r): r is DecisionRecord => r.type === 'decision' && !r.removed);
-    assert.deepEqual(kept.map((d) => d.text), ['The release ships on Friday']);
+    assert.deepEqual(kept.map((d) => [d.id, d.text]), [['dm2', 'The release ships on Friday']]);
+    const dropped = records.filter((r): r is DecisionRecord => r.type === 'decision' && r.removed === true);
+    assert.deepEqual(dropped.map((d) => [d.id, d.dismissed?.reason]), [['dm1', PROCEDURE_REASON]]);
   });
 });

@@ -64,6 +64,9 @@ describe('the restatement check at stop (issue 56)', () => {
     const records = await extractions.extractorFor('s1')!({ header: HEADER, tornTail: false, records: [HEADER, ...LINES] }, async () => undefined);
     assert.equal(restatementsAsked.length, 1);
     const decisions = records.filter((r): r is DecisionRecord => r.type === 'decision');
-    assert.deepEqual(decisions.map((d) => d.text), ['The remote will be universal: it works with every brand of television']);
+    assert.deepEqual(decisions.filter((d) => !d.removed).map((d) => d.text), ['The remote will be universal: it works with every brand of television']);
+    // The entry folded is withdrawn under its own id, dismissed as the same as the one kept: shown struck through, restorable.
+    assert.deepEqual(decisions.filter((d) => d.removed).map((d) => [d.id, d.text, d.dismissed?.reason]),
+      [['dm2', 'It works with every brand of television', 'the same as "The remote will be universal: it works with every brand of television"']]);
   });
 });
