@@ -61,8 +61,9 @@ export function revisionsToward(desired: readonly EntryRecord[], latest: Readonl
   for (const d of desired) {
     const current = written.get(d.id) ?? latest.get(d.id);
     if (current && content(current) === content(d)) continue;
-    // One the user restored (a model entry folded or dropped, then brought back) stays as the user left it.
-    if (current?.restored && added.has(d.id)) continue;
+    // One the user restored (a model entry folded or dropped, then brought back) stays as the user left it, while its
+    // place still holds the same entry (a part asked again may put another there: that one is written).
+    if (current?.restored && added.has(d.id) && current.segmentId === d.segmentId) continue;
     if (latest.has(d.id) && lastOf.get(d.id) !== d) continue; // in the journal already: only the last revision counts
     const revision = next(d, current);
     written.set(d.id, revision);

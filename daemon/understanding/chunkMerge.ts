@@ -64,21 +64,32 @@ export interface ReducedExtraction {
 export type WithdrawnEntry = { place: number; reason: string } & (
   { kind: 'actionItem'; entry: ChunkExtraction['actionItems'][number] } | { kind: 'decision'; entry: ReducedExtraction['decisions'][number] });
 
-/** The entries of `list` (the model's items or decisions, in the order added) that no longer stand, and why. */
-function withdrawnOf<T extends AddedItem | AddedDecision>(state: MergeState, kind: WithdrawnEntry['kind'], list: readonly T[], bare: (e: T) => object): WithdrawnEntry[] {
+/**
+ * The entries of `list` (the model's items or decisions, in the order added) that no longer stand, each as `shape`
+ * gives it (kept entries' owners from names included), and why: the same as what it was folded into, or the drop's
+ * reason when that (or it) was dropped at stop.
+ */
+function withdrawnOf<T extends AddedItem | AddedDecision>(state: MergeState, kind: WithdrawnEntry['kind'], list: readonly T[], shape: (e: T) => object): WithdrawnEntry[] {
   const out: WithdrawnEntry[] = [];
   list.forEach((e, place) => {
     if (!e.mergedInto && !e.foldedIntoRule && !e.procedure) return;
-    // What it was folded into, to the end of the chain: the entry (or rule item) that stands for it, or was dropped.
     let into: AddedItem | AddedDecision = e;
     while (into.mergedInto) into = into.mergedInto;
     const rule = into.foldedIntoRule;
-    const dropped = into.procedure === true || (rule !== undefined && state.procedure.has(rule.id));
     const as = rule ? state.rewrites.get(rule.id)?.text ?? rule.text : into.text;
-    const reason = dropped ? PROCEDURE_REASON : `the same as "${as.slice(0, 80)}"`;
-    out.push({ kind, place, reason, entry: bare(e as T) } as WithdrawnEntry);
+    const reason = droppedAtStop(state, { model: e }) ? PROCEDURE_REASON : `the same as "${as.slice(0, 80)}"`;
+    out.push({ kind, place, reason, entry: shape(e) } as WithdrawnEntry);
   });
   return out;
+}
+
+/** Whether the procedure check dropped `target`, or what it was folded into, to the end of the chain. */
+function droppedAtStop(state: MergeState, target: { model: AddedItem | AddedDecision } | { rule: ShownItem } | undefined): boolean {
+  if (!target) return false;
+  if ('rule' in target) return state.procedure.has(target.rule.id) || droppedAtStop(state, state.foldedInto.get(target.rule.id));
+  let e = target.model;
+  while (e.mergedInto) e = e.mergedInto;
+  return e.procedure === true || (e.foldedIntoRule !== undefined && droppedAtStop(state, { rule: e.foldedIntoRule }));
 }
 
 /**
@@ -371,16 +382,9 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
     }
   });
   // A rule item folded into an entry the procedure check dropped goes with it, for the same reason.
-  const droppedAtStop = (into: { model: AddedItem | AddedDecision } | { rule: ShownItem } | undefined): boolean => {
-    if (!into) return false;
-    if ('rule' in into) return state.procedure.has(into.rule.id) || droppedAtStop(state.foldedInto.get(into.rule.id));
-    let e = into.model;
-    while (e.mergedInto) e = e.mergedInto;
-    return e.procedure === true;
-  };
   for (const [id, as] of state.folded) {
     if (state.dismissals.some((x) => x.id === id)) continue;
-    state.dismissals.push({ id, kind: shown.get(id)!.kind, reason: droppedAtStop(state.foldedInto.get(id)) ? PROCEDURE_REASON : `the same as "${as.slice(0, 80)}"` });
+    state.dismissals.push({ id, kind: shown.get(id)!.kind, reason: droppedAtStop(state, state.foldedInto.get(id)) ? PROCEDURE_REASON : `the same as "${as.slice(0, 80)}"` });
   }
   for (const id of state.procedure) {
     if (!state.dismissals.some((x) => x.id === id)) state.dismissals.push({ id, kind: 'decision', reason: PROCEDURE_REASON });
@@ -415,7 +419,7 @@ export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (C
   return {
     actionItems: kept(state.actionItems).map((i) => owned(i, i.segments[0])), decisions: kept(state.decisions), dismissals: state.dismissals,
     places: { actionItems: placesOf(state.actionItems), decisions: placesOf(state.decisions) },
-    withdrawn: [...withdrawnOf(state, 'actionItem', state.actionItems, bare), ...withdrawnOf(state, 'decision', state.decisions, bare)],
+    withdrawn: [...withdrawnOf(state, 'actionItem', state.actionItems, (i) => owned(bare(i), i.segments[0])), ...withdrawnOf(state, 'decision', state.decisions, bare)],
     completions: [...state.completions.values()].map((c) => owned(c)), rewrites: [...state.rewrites.values()],
     ...(carried ? { standingChanges: [...state.ruleHistory].map(([id, history]) => ({ id, history })), carried: state.tally } : {}),
   };

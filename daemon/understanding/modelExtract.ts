@@ -276,10 +276,10 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
   // does not move the ids after it, so a tick or an edit stays on the entry it was made on.
   const placed = (prefix: string, ids: Iterable<string>, places: readonly number[] | undefined) => {
     const after = next(prefix, ids);
-    if (!places) return Object.assign(() => after(), { at: (place: number) => `${prefix}${place + 1}` });
     const base = Number(after().slice(prefix.length)) - 1;
+    const at = (place: number) => `${prefix}${base + place + 1}`;
     let k = 0;
-    return Object.assign(() => `${prefix}${base + places[k++] + 1}`, { at: (place: number) => `${prefix}${base + place + 1}` });
+    return Object.assign(() => at(places ? places[k++] : k++), { at });
   };
   const nextItem = placed('am', items.keys(), reduced.places?.actionItems);
   const nextDecision = placed('dm', decisions.keys(), reduced.places?.decisions);
@@ -320,8 +320,11 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
     if (w.kind === 'actionItem') {
       out.push({ type: 'actionItem', id: nextItem.at(w.place), owner: w.entry.owner, due: w.entry.due, duePhrase: null, ...common });
     } else {
-      const standing = w.entry.standing ?? decisionStanding(w.entry);
-      out.push({ type: 'decision', id: nextDecision.at(w.place), kind: (standing === 'open' ? 'deferral' : w.entry.kind === 'deferral' ? 'decision' : w.entry.kind) as DecisionKind, standing, ...common });
+      // As a kept decision: where it stood last, with how its standing changed (restored, it reads as it did).
+      const standingHistory = historyOf(w.entry.history);
+      const standing = standingHistory ? standingNow(standingHistory, w.entry.standing) : w.entry.standing ?? decisionStanding(w.entry);
+      out.push({ type: 'decision', id: nextDecision.at(w.place), kind: (standing === 'open' ? 'deferral' : w.entry.kind === 'deferral' ? 'decision' : w.entry.kind) as DecisionKind,
+        standing, ...common, ...(standingHistory ? { standingHistory } : {}) });
     }
   }
   const completionOf = new Map(reduced.completions.map((c) => [c.id, c]));

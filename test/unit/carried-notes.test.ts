@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { boundNoted, mentionedIn, NOTED_BOUNDS_WIDE, NotedEntry, nearDuplicate, notedSection, sameIdentifiers } from '../../daemon/understanding/carriedNotes';
-import { chunkMessages, ModelChunk, modelExtractionRecords, parseChunkAnswer } from '../../daemon/understanding/modelExtract';
+import { chunkMessages, ModelChunk, modelExtractionRecords, parseChunkAnswer, restoreRevision } from '../../daemon/understanding/modelExtract';
 import { notedBefore, reduceChunks } from '../../daemon/understanding/chunkMerge';
 import { Chat, runModelExtraction } from '../../daemon/understanding/providers';
 import { extractTranscriptWithModel } from '../../daemon/understanding/modelTranscript';
 import { finalOutcomes, settleMessages } from '../../daemon/understanding/modelSummary';
 import { renderNotes } from '../../daemon/documents/markdown';
-import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
+import { DecisionRecord, JournalContents, JournalRecord } from '../../daemon/journal/journal';
 import { ChunkExtraction, StandingStep } from '../../protocol/protocol';
 import { historySuffix } from '../../daemon/documents/notesText';
 
@@ -241,6 +241,25 @@ describe('carried notes (prompt v7, issue 56)', () => {
       assert.match(md, /### Decided\n\n(- .*\n)*- DVD support is left for later — left open at 02:00, decided at 04:00 _\(found by m1, 02:00\)_/);
       const { user } = settleMessages(meeting, [], finalOutcomes(j.records));
       assert.match(user, /^\[m-2\] decided: DVD support is left for later \(left open at 02:00, decided at 04:00: the last word stands\)$/m);
+    });
+    it('a model entry merged into another keeps its place: the later ones keep their ids, it is journaled dismissed with its history and restorable', () => {
+      // Part 2 merges D2 (settled there) into D1; part 3's new decision is the model's third: dm3, not dm2.
+      const merging = [answers[0], empty({ noted: [{ id: 'D2', segments: ['m-4'], standing: 'decided' }, { id: 'D1', segments: ['m-4'], merge: ['D2'] }] }),
+        empty({ decisions: [{ text: 'The case is rubber', kind: 'decision', standing: 'decided', segments: ['m-5'] }] })];
+      const reduced = reduceChunks(chunks, merging, true);
+      assert.deepEqual(reduced.places, { actionItems: [], decisions: [0, 2] });
+      assert.deepEqual(reduced.withdrawn?.map((w) => [w.kind, w.place, w.reason, w.entry.text]), [['decision', 1, 'the same as "Teletext is out"', 'DVD support is left for later']]);
+      const records = modelExtractionRecords(journal(), reduced, run);
+      const decisions = records.filter((r): r is DecisionRecord => r.type === 'decision');
+      assert.deepEqual(decisions.map((d) => [d.id, d.text, d.removed === true]), [['dm1', 'Teletext is out', false], ['dm3', 'The case is rubber', false], ['dm2', 'DVD support is left for later', true]]);
+      const withdrawn = decisions.find((d) => d.id === 'dm2')!;
+      assert.deepEqual([withdrawn.dismissed?.reason, withdrawn.standing, withdrawn.standingHistory?.map((h) => h.standing)], ['the same as "Teletext is out"', 'decided', ['open', 'decided']],
+        'restored, it reads as it stood');
+      const { removed: _r, dismissed: _d, ...shown } = withdrawn;
+      assert.deepEqual(restoreRevision(withdrawn), { ...shown, revision: 2, restored: true }, 'restorable');
+      // Over a journal that already holds the model's entries of an earlier run, the ids go on after them.
+      const again = modelExtractionRecords(journal(records), reduced, run).filter((r): r is DecisionRecord => r.type === 'decision');
+      assert.deepEqual(again.map((d) => d.id), ['dm4', 'dm6', 'dm5']);
     });
     it('a rule decision a later part settles gets a revision with its history', () => {
       const rule: JournalRecord = { type: 'decision', id: 'd1', revision: 1, text: 'DVD later', kind: 'deferral', standing: 'open', segmentId: 'm-2', t0: 120 };

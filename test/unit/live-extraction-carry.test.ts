@@ -204,6 +204,10 @@ describe('a decision added and dropped later, journaled while the meeting runs (
     assert.deepEqual(toward([added, dropped, restored]), []);
     assert.deepEqual(revisionsToward([], latestById([added, dropped, restored]), new Map(), new Set(['dm1']), new Set(['dm1'])), [], 'no longer desired: it stays restored');
     assert.deepEqual(revisionsToward([], latestById([added]), new Map(), new Set(['dm1']), new Set(['dm1'])).map((r) => r.removed), [true], 'one not restored is withdrawn');
+    // A part asked again (a late final, a resumed session) may put another entry in that place: that one is written.
+    const other = { ...added, text: 'The case will be wood', segmentId: 'm-7', t0: 70 } as DecisionRecord;
+    assert.deepEqual(revisionsToward([other], latestById([added, dropped, restored]), new Map(), new Set(['dm1']), new Set(['dm1'])).map((r) => [r.revision, r.text]),
+      [[4, 'The case will be wood']]);
   });
 });
 
