@@ -111,6 +111,9 @@ export async function notes(argv: string[], io: Io): Promise<number> {
       host?.close();
     }
     io.err(`earshot: language model: ${withModel.message}`);
+    // What a check at stop could not read within its bounds stays as the parts left it: said, not hidden.
+    if (withModel.procedureCheck?.unasked) io.err(`earshot: language model: ${withModel.procedureCheck.unasked} decision(s) did not fit the procedure check's bounds and were not checked`);
+    if (withModel.ownerCheck?.unasked) io.err(`earshot: language model: ${withModel.ownerCheck.unasked} item(s) without an owner did not fit the owner check's bounds and keep none`);
     const settle = withModel.summarySettle;
     if (settle && !settle.settled) io.err(`earshot: language model: the summary was not settled (${settle.unsettled}): it is the last rolling summary`);
     result = {

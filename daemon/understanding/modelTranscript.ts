@@ -38,10 +38,10 @@ export interface TranscriptModelResult {
   carried?: CarriedTally;
   /** The restatement check at stop (when asked for): how many entries it folded, or why it folded none. */
   restatementCheck?: { folded: number } | { unchecked: string };
-  /** The procedure check at stop (when asked for): how many decisions it dropped, or why it dropped none. */
-  procedureCheck?: { dropped: number } | { unchecked: string };
+  /** The procedure check at stop (when asked for): how many decisions it dropped, or why it dropped none; `unasked`: how many did not fit its bounds. */
+  procedureCheck?: ({ dropped: number } | { unchecked: string }) & { unasked?: number };
   /** The owner check at stop (when asked for): how many items it gave an owner, or why it gave none. */
-  ownerCheck?: { owned: number } | { unchecked: string };
+  ownerCheck?: ({ owned: number } | { unchecked: string }) & { unasked?: number };
   /** The notes template's 'model' sections the model wrote (with `how.template`), each point citing its lines. */
   sections?: WrittenSections['sections'];
   sectionsBy?: string;
@@ -144,8 +144,8 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
     message: run.message,
     ...(reduced.carried ? { carried: reduced.carried } : {}),
     ...(restated ? { restatementCheck: restated.groups ? { folded: reduced.carried?.restated ?? 0 } : { unchecked: restated.reason ?? 'no answer' } } : {}),
-    ...(procedure ? { procedureCheck: procedure.dropped ? { dropped: reduced.carried?.procedure ?? 0 } : { unchecked: procedure.reason ?? 'no answer' } } : {}),
-    ...(owners ? { ownerCheck: owners.fills ? { owned: reduced.carried?.owned ?? 0 } : { unchecked: owners.reason ?? 'no answer' } } : {}),
+    ...(procedure ? { procedureCheck: { ...(procedure.dropped ? { dropped: reduced.carried?.procedure ?? 0 } : { unchecked: procedure.reason ?? 'no answer' }), ...(procedure.unasked ? { unasked: procedure.unasked } : {}) } } : {}),
+    ...(owners ? { ownerCheck: { ...(owners.fills ? { owned: reduced.carried?.owned ?? 0 } : { unchecked: owners.reason ?? 'no answer' }), ...(owners.unasked ? { unasked: owners.unasked } : {}) } } : {}),
     ...(written?.sections.length ? { sections: written.sections, ...(written.model ? { sectionsBy: written.model } : {}) } : {}),
   };
 }

@@ -125,8 +125,11 @@ export function parseOwners(answer: string, questions: readonly OwnerQuestion[],
   return out;
 }
 
-/** What the check answers: the owners it gave (null: no valid answer, `reason` in fixed words), the model, the tokens it cost. */
-export interface OwnerCheck { fills: OwnerFill[] | null; model: string | undefined; tokens: number; reason?: string }
+/**
+ * What the check answers: the owners it gave (null: no valid answer, `reason` in fixed words), the model, the tokens it
+ * cost; `unasked`: how many items without an owner did not fit its bounds (they keep none).
+ */
+export interface OwnerCheck { fills: OwnerFill[] | null; model: string | undefined; tokens: number; reason?: string; unasked?: number }
 
 /**
  * The check at stop over `entries` (finalEntries' final lists) and the meeting's `lines`: asked only when an item is
@@ -135,9 +138,9 @@ export interface OwnerCheck { fills: OwnerFill[] | null; model: string | undefin
  */
 export async function ownersAtStop(chat: Chat, entries: readonly NotedEntry[], lines: readonly ChunkLine[], signal: AbortSignal, how: SummaryCallOptions = {}): Promise<OwnerCheck> {
   const { questions, left } = ownerQuestions(entries, lines);
-  if (!questions.length) return { fills: null, model: undefined, tokens: 0, reason: left ? 'no item without an owner fits the bounds' : 'no item without an owner' };
+  if (!questions.length) return { fills: null, model: undefined, tokens: 0, reason: left ? 'no item without an owner fits the bounds' : 'no item without an owner', ...(left ? { unasked: left } : {}) };
   const speakers = speakersOf(lines);
   const constraint = { owners: { itemIds: questions.map((q) => q.id), speakers } };
   const asked = await askParsed(chat, ownerMessages(questions, lines), constraint, (text) => parseOwners(text, questions, speakers), signal, how);
-  return { fills: asked.value, model: asked.model, tokens: asked.tokens, ...(asked.reason ? { reason: asked.reason } : {}) };
+  return { fills: asked.value, model: asked.model, tokens: asked.tokens, ...(asked.reason ? { reason: asked.reason } : {}), ...(left ? { unasked: left } : {}) };
 }

@@ -69,8 +69,11 @@ export function parseProcedure(answer: string, asked: readonly NotedEntry[], ref
   return out;
 }
 
-/** What the check answers: the decisions to drop (null: no valid answer, `reason` in fixed words), the model, the tokens. */
-export interface ProcedureCheck { dropped: string[] | null; model: string | undefined; tokens: number; reason?: string }
+/**
+ * What the check answers: the decisions to drop (null: no valid answer, `reason` in fixed words), the model, the tokens;
+ * `unasked`: how many decisions did not fit its bounds (they stand unchecked).
+ */
+export interface ProcedureCheck { dropped: string[] | null; model: string | undefined; tokens: number; reason?: string; unasked?: number }
 
 /**
  * The check at stop over `entries` (finalEntries' final lists): asked only when there is a decision (else no call, and
@@ -82,5 +85,5 @@ export async function procedureAtStop(chat: Chat, entries: readonly NotedEntry[]
   if (!asked.length) return { dropped: null, model: undefined, tokens: 0, reason: left ? 'no decision fits the bounds' : 'no decision' };
   const constraint = { procedure: { decisionIds: asked.map((e) => e.id) } };
   const result = await askParsed(chat, procedureMessages(asked), constraint, (text) => parseProcedure(text, asked), signal, how);
-  return { dropped: result.value, model: result.model, tokens: result.tokens, ...(result.reason ? { reason: result.reason } : {}) };
+  return { dropped: result.value, model: result.model, tokens: result.tokens, ...(result.reason ? { reason: result.reason } : {}), ...(left ? { unasked: left } : {}) };
 }

@@ -259,6 +259,17 @@ describe('CLI (main)', () => {
           if (on) assert.match(checks[0], /"id":"D1","standing":"decided","text":"The committee goes into private session"/);
           assert.deepEqual(printed.decisions.map((d) => d.text), [...(on ? [] : ['The committee goes into private session']), 'Amendment 2E is not agreed']);
         }
+        // Decisions past its bounds (14,000 characters of them) stand unchecked, and stderr says how many.
+        const many = await checkServer({ system: 'You check the decisions noted in a meeting', answer: { procedure: [] } },
+          { actionItems: [], decisions: Array.from({ length: 50 }, (_, k) => ({ text: `Motion ${k + 1} is agreed: ${'the committee backs the amendment as tabled '.repeat(6)}`, kind: 'decision', standing: 'decided', segments: ['l-2'] })) });
+        try {
+          const err: string[] = [];
+          assert.equal(await main(['notes', file, '--json', '--date', '2030-01-07', '--check-procedure', '--llm-endpoint', many.server.endpoint], { out: () => undefined, err: (l) => err.push(l), tty: false }), 0);
+          const unasked = /earshot: language model: (\d+) decision\(s\) did not fit the procedure check's bounds and were not checked/.exec(err.join('\n'));
+          assert.ok(unasked && Number(unasked[1]) > 0, err.join('\n'));
+        } finally {
+          many.server.close();
+        }
         for (const [args, says] of [[['--check-procedure'], /--check-procedure goes with --local or --llm-endpoint/],
           [['--check-procedure', '--no-carry-notes', '--llm-endpoint', server.endpoint], /--check-procedure needs carried notes/]] as const) {
           await assertRefused(file, args, says);

@@ -131,6 +131,15 @@ describe('the owner check at stop (issue 56: owners)', () => {
       const timedOut = await ownersAtStop(slow, ENTRIES, LINES, signal, { timeoutMs: 20 });
       assert.deepEqual([timedOut.fills, timedOut.reason], [null, 'no answer within 0.02 s']);
     });
+
+    it('says how many items without an owner did not fit its bounds (they keep none)', async () => {
+      const long = Array.from({ length: OWNER_CHECK_BOUNDS.maxItems + 4 }, (_, k) => line(k + 1, k % 2 ? 'Ben' : 'Ana', `line ${k + 1}`));
+      const many = long.map((l, k) => item(`A${k + 1}`, `Task ${k + 1}`, [l.segmentId]));
+      const chat: Chat = async () => ({ text: '{"owners": []}', model: 'm' });
+      const check = await ownersAtStop(chat, many, long, signal);
+      assert.deepEqual([check.fills, check.unasked], [[], 4]);
+      assert.equal((await ownersAtStop(chat, ENTRIES, LINES, signal)).unasked, undefined);
+    });
   });
 
   describe('the owners it names, in the merge', () => {

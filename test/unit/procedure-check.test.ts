@@ -100,6 +100,14 @@ describe('the procedure check at stop (issue 56: decisions precision)', () => {
       const timedOut = await procedureAtStop(slow, ENTRIES, signal, { timeoutMs: 20 });
       assert.deepEqual([timedOut.dropped, timedOut.reason], [null, 'no answer within 0.02 s']);
     });
+
+    it('says how many decisions did not fit its bounds (they stand unchecked); none when all fit', async () => {
+      const many = Array.from({ length: PROCEDURE_CHECK_BOUNDS.maxDecisions + 3 }, (_, k) => decision(`D${k + 1}`, `Decision ${k + 1}`, k));
+      const chat: Chat = async (_s, user) => ({ text: `{"procedure": [${user.includes('"id":"D103"') ? '"D103"' : ''}]}`, model: 'm' });
+      const bounded = await procedureAtStop(chat, many, signal);
+      assert.deepEqual([bounded.dropped, bounded.unasked], [[], 3]);
+      assert.equal((await procedureAtStop(chat, ENTRIES, signal)).unasked, undefined);
+    });
   });
 
   describe('the decisions it drops, in the merge', () => {
