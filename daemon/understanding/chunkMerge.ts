@@ -72,12 +72,12 @@ export type WithdrawnEntry = { place: number; reason: string } & (
 function withdrawnOf<T extends AddedItem | AddedDecision>(state: MergeState, kind: WithdrawnEntry['kind'], list: readonly T[], shape: (e: T) => object): WithdrawnEntry[] {
   const out: WithdrawnEntry[] = [];
   list.forEach((e, place) => {
-    if (!e.mergedInto && !e.foldedIntoRule && !e.procedure) return;
+    if (stands(e)) return;
     let into: AddedItem | AddedDecision = e;
     while (into.mergedInto) into = into.mergedInto;
     const rule = into.foldedIntoRule;
     const as = rule ? state.rewrites.get(rule.id)?.text ?? rule.text : into.text;
-    const reason = droppedAtStop(state, { model: e }) ? PROCEDURE_REASON : `the same as "${as.slice(0, 80)}"`;
+    const reason = droppedAtStop(state, { model: e }) ? PROCEDURE_REASON : sameAs(as);
     out.push({ kind, place, reason, entry: shape(e) } as WithdrawnEntry);
   });
   return out;
@@ -86,7 +86,7 @@ function withdrawnOf<T extends AddedItem | AddedDecision>(state: MergeState, kin
 /** Whether the procedure check dropped `target`, or what it was folded into, to the end of the chain. */
 function droppedAtStop(state: MergeState, target: { model: AddedItem | AddedDecision } | { rule: ShownItem } | undefined): boolean {
   if (!target) return false;
-  if ('rule' in target) return state.procedure.has(target.rule.id) || droppedAtStop(state, state.foldedInto.get(target.rule.id));
+  if ('rule' in target) return state.procedure.has(target.rule.id) || droppedAtStop(state, state.folded.get(target.rule.id)?.into);
   let e = target.model;
   while (e.mergedInto) e = e.mergedInto;
   return e.procedure === true || (e.foldedIntoRule !== undefined && droppedAtStop(state, { rule: e.foldedIntoRule }));
@@ -121,6 +121,12 @@ type Added<T> = T & { mergedInto?: Added<T>; foldedIntoRule?: ShownItem; procedu
 type AddedItem = Added<ChunkExtraction['actionItems'][number]>;
 type AddedDecision = Added<ReducedExtraction['decisions'][number]>;
 
+/** Whether a model entry still stands: not folded into another entry or a rule item, not dropped at stop. */
+const stands = (e: AddedItem | AddedDecision): boolean => !e.mergedInto && !e.foldedIntoRule && !e.procedure;
+
+/** A dismissal's reason for an entry folded into one that says it (its words, cut). */
+const sameAs = (text: string): string => `the same as "${text.slice(0, 80)}"`;
+
 /** The state of the merge after some answers: what v7's next prompt shows, and what the records are made from. */
 interface MergeState {
   shown: Map<string, ShownItem>;
@@ -131,10 +137,11 @@ interface MergeState {
   rewrites: Map<string, ChunkExtraction['rewrite'][number]>;
   dismissals: ReducedExtraction['dismissals'];
   ruleHistory: Map<string, ReducedStep[]>;
-  /** Rule items folded into another entry by a v7 merge (the same one said twice): dismissed, with the entry's words. */
-  folded: Map<string, string>;
-  /** The entry each of `folded` was folded into (a dropped one takes them along: PROCEDURE_REASON). */
-  foldedInto: Map<string, { model: AddedItem | AddedDecision } | { rule: ShownItem }>;
+  /**
+   * Rule items folded into another entry (the same one said twice): dismissed, with that entry's words when folded;
+   * `into`: that entry (a dropped one takes them along: PROCEDURE_REASON).
+   */
+  folded: Map<string, { text: string; into: { model: AddedItem | AddedDecision } | { rule: ShownItem } }>;
   /** Rule decisions the procedure check at stop found to be the meeting's running: dismissed. */
   procedure: Set<string>;
   tally: CarriedTally;
@@ -220,8 +227,7 @@ function mergeInto(state: MergeState, target: { model: AddedItem | AddedDecision
         from.model.mergedInto = target.model;
       }
     } else if (from.rule.id !== ('rule' in target ? target.rule.id : '')) {
-      state.folded.set(from.rule.id, 'model' in target ? target.model.text : target.rule.text);
-      state.foldedInto.set(from.rule.id, target);
+      state.folded.set(from.rule.id, { text: 'model' in target ? target.model.text : target.rule.text, into: target });
       if (into) into.segments = [...new Set([...into.segments, from.rule.segmentId])];
     }
     folded++;
@@ -310,11 +316,11 @@ function carryOwner(state: MergeState, target: { model: AddedItem | AddedDecisio
 function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried: boolean, atStop: AtStop = {}): MergeState {
   const state: MergeState = {
     shown: new Map(), actionItems: [], decisions: [], confirmed: new Set(), completions: new Map(), rewrites: new Map(), dismissals: [],
-    ruleHistory: new Map(), folded: new Map(), foldedInto: new Map(), procedure: new Set(), tally: { cited: 0, mergedByModel: 0, mergedByNet: 0, standingChanges: 0 },
+    ruleHistory: new Map(), folded: new Map(), procedure: new Set(), tally: { cited: 0, mergedByModel: 0, mergedByNet: 0, standingChanges: 0 },
   };
   const { shown, confirmed, completions, actionItems, decisions } = state;
   for (const c of chunks) for (const i of c.items) shown.set(i.id, i);
-  const live = <T extends { mergedInto?: unknown; foldedIntoRule?: ShownItem }>(list: T[]) => list.filter((x) => !x.mergedInto && !x.foldedIntoRule);
+  const live = <T extends AddedItem | AddedDecision>(list: T[]) => list.filter(stands);
   // v7's net: a new entry nearly the same as one already noted in the meeting is that one (carriedNotes.ts).
   const netMatch = <T extends { text: string }>(list: T[], entry: { text: string }, alike = (_: T) => true) =>
     carried ? list.find((x) => alike(x) && nearDuplicate(x.text, entry.text)) : undefined;
@@ -382,9 +388,9 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
     }
   });
   // A rule item folded into an entry the procedure check dropped goes with it, for the same reason.
-  for (const [id, as] of state.folded) {
+  for (const [id, { text, into }] of state.folded) {
     if (state.dismissals.some((x) => x.id === id)) continue;
-    state.dismissals.push({ id, kind: shown.get(id)!.kind, reason: droppedAtStop(state, state.foldedInto.get(id)) ? PROCEDURE_REASON : `the same as "${as.slice(0, 80)}"` });
+    state.dismissals.push({ id, kind: shown.get(id)!.kind, reason: droppedAtStop(state, into) ? PROCEDURE_REASON : sameAs(text) });
   }
   for (const id of state.procedure) {
     if (!state.dismissals.some((x) => x.id === id)) state.dismissals.push({ id, kind: 'decision', reason: PROCEDURE_REASON });
@@ -403,7 +409,6 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
  */
 export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried = false, atStop: AtStop = {}): ReducedExtraction {
   const state = mergeState(chunks, answers, carried, atStop);
-  const stands = (x: AddedItem | AddedDecision) => !x.mergedInto && !x.foldedIntoRule && !x.procedure;
   const bare = <T extends AddedItem | AddedDecision>({ mergedInto: _m, foldedIntoRule: _f, procedure: _p, ...rest }: T) => rest as Omit<T, 'mergedInto' | 'foldedIntoRule' | 'procedure'>;
   const kept = <T extends AddedItem | AddedDecision>(list: T[]) => list.filter(stands).map(bare);
   const placesOf = (list: readonly (AddedItem | AddedDecision)[]) => list.flatMap((x, k) => (stands(x) ? [k] : []));
@@ -445,12 +450,12 @@ function standingEntries(chunks: readonly ModelChunk[], state: MergeState, posit
   const here = new Set(chunks[position]?.items.map((i) => i.id) ?? []);
   const entries: NotedEntry[] = [];
   state.actionItems.forEach((e, k) => {
-    if (e.mergedInto || e.foldedIntoRule) return;
+    if (!stands(e)) return;
     entries.push({ id: `A${k + 1}`, kind: 'actionItem', text: e.text, owner: e.owner, firstT0: Math.min(...times(e.segments)), lastT0: Math.max(...times(e.segments)), segments: e.segments });
   });
   state.decisions.forEach((e, k) => {
     const standing = lastStanding(e.history, e.standing);
-    if (e.mergedInto || e.foldedIntoRule || e.procedure || standing === 'dropped') return;
+    if (!stands(e) || standing === 'dropped') return;
     entries.push({ id: `D${k + 1}`, kind: 'decision', text: e.text, standing, firstT0: Math.min(...times(e.segments)), lastT0: Math.max(...times(e.segments)), segments: e.segments });
   });
   const dismissed = new Set(state.dismissals.map((d) => d.id));

@@ -299,6 +299,8 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
     [...history].reverse().find((h): h is StandingStep & { standing: DecisionStanding } => h.standing !== 'dropped')?.standing ?? before;
   const droppedAt = (history: readonly StandingStep[] | undefined) => (history?.[history.length - 1].standing === 'dropped' ? history[history.length - 1] : undefined);
   const dropping: { id: string; at: StandingStep }[] = [];
+  // A model decision's kind where it stands now: what is left open is a deferral, one settled no longer is.
+  const kindNow = (standing: DecisionStanding, kind: DecisionKind): DecisionKind => (standing === 'open' ? 'deferral' : kind === 'deferral' ? 'decision' : kind);
   for (const d of reduced.decisions) {
     const segmentId = decisionAnchorOf(d.segments);
     const id = nextDecision();
@@ -306,7 +308,7 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
     const standingHistory = historyOf(d.history);
     const standing = standingHistory ? standingNow(standingHistory, d.standing) : d.standing ?? decisionStanding(d);
     out.push({
-      type: 'decision', id, revision: 1, text: d.text, kind: (standing === 'open' ? 'deferral' : d.kind === 'deferral' ? 'decision' : d.kind) as DecisionKind, standing, segmentId,
+      type: 'decision', id, revision: 1, text: d.text, kind: kindNow(standing, d.kind), standing, segmentId,
       t0: t0Of.get(segmentId) ?? 0, refinedBy: run.model, ...(standingHistory ? { standingHistory } : {}),
     });
     const dropped = droppedAt(standingHistory);
@@ -323,7 +325,7 @@ export function modelExtractionRecords(journal: JournalContents, reduced: Reduce
       // As a kept decision: where it stood last, with how its standing changed (restored, it reads as it did).
       const standingHistory = historyOf(w.entry.history);
       const standing = standingHistory ? standingNow(standingHistory, w.entry.standing) : w.entry.standing ?? decisionStanding(w.entry);
-      out.push({ type: 'decision', id: nextDecision.at(w.place), kind: (standing === 'open' ? 'deferral' : w.entry.kind === 'deferral' ? 'decision' : w.entry.kind) as DecisionKind,
+      out.push({ type: 'decision', id: nextDecision.at(w.place), kind: kindNow(standing, w.entry.kind),
         standing, ...common, ...(standingHistory ? { standingHistory } : {}) });
     }
   }
