@@ -15,7 +15,7 @@ import { isoDate } from './dates';
 import { MeetingInfo, modelChunks, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, modelExtractionRecords, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
 import { CarriedTally, reduceChunks } from './chunkMerge';
 import { askChecksAtStop, ChecksAsked, ChecksToAsk } from './checksAtStop';
-import { restatementsAtStop } from './restatements';
+import { RestatementPrompt, restatementsAtStop } from './restatements';
 import { ownersAtStop } from './ownerCheck';
 import { procedureAtStop } from './procedureCheck';
 
@@ -56,7 +56,7 @@ export interface MeetingDate { date: Date; known: boolean }
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
   chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true } | { restatements: true } | { procedure: true } | { owners: true })): void },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean; checkProcedure?: boolean; checkOwners?: boolean } = {}): Promise<TranscriptModelResult> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean; restatementPrompt?: RestatementPrompt; checkProcedure?: boolean; checkOwners?: boolean } = {}): Promise<TranscriptModelResult> {
   const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
@@ -96,7 +96,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   }
   // As at a meeting's stop: with carried notes, the checks asked for, on the final lists, before they settle anything.
   const { atStop, restated, procedure, owners }: ChecksAsked = !how.carryNotes ? { atStop: {} } : await askChecksAtStop(chunks, run.answers, {
-    ...(how.checkRestatements ? { restate: (entries) => restatementsAtStop(chat, entries, signal, { timeoutMs, report: (r) => summary?.report({ ...r, restatements: true }) }) } : {}),
+    ...(how.checkRestatements ? { restate: (entries) => restatementsAtStop(chat, entries, signal, { timeoutMs, report: (r) => summary?.report({ ...r, restatements: true }), ...(how.restatementPrompt ? { prompt: how.restatementPrompt } : {}) }) } : {}),
     ...(how.checkProcedure ? { procedure: (entries) => procedureAtStop(chat, entries, signal, { timeoutMs, report: (r) => summary?.report({ ...r, procedure: true }) }) } : {}),
     ...(how.checkOwners ? { owners: (entries, lines) => ownersAtStop(chat, entries, lines, signal, { timeoutMs, report: (r) => summary?.report({ ...r, owners: true }) }) } : {}),
   } satisfies ChecksToAsk, () => !whyNotAsked(run.summary, run.declined, signal.aborted), (tokens) => { run.summary.tokens += tokens; });

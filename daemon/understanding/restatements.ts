@@ -23,7 +23,17 @@ export const RESTATEMENT_BOUNDS = { maxEntries: 80, chars: 14000, text: 300 } as
 /** The first line of the check's user message: how a recorded prompt is told from a part's (test/eval). */
 export const RESTATEMENT_HEADING = 'The final notes of the meeting:';
 
-const SYSTEM = [
+/**
+ * The check's prompts. v1 (2026-11-29, the daemon's) folds any entry that says again part of another, and gives the
+ * kept entry new words that say both: on 65 held-out meetings it folded 21 entries where the judges of repeats had
+ * counted 2, most of them decisions the labels keep apart (a choice and the alternative it rules out, a choice and a
+ * narrower one). v2 (2026-11-30, a candidate the evals replay: docs/benchmarks/notes-quality.md, "the restatement
+ * check's prompt v2") folds only an entry that the kept one already says whole, so it gives no new words.
+ */
+export type RestatementPrompt = 1 | 2;
+export const RESTATEMENT_PROMPT_DEFAULT: RestatementPrompt = 1;
+
+const SYSTEM_V1 = [
   'You check the final notes of a meeting before they are kept: its decisions and its action items, each with an id.',
   'You do not see the meeting, only the notes.',
   '',
@@ -44,6 +54,30 @@ const SYSTEM = [
   '{"same": []} when nothing is said twice.',
 ].join('\n');
 
+const SYSTEM_V2 = [
+  'You check the final notes of a meeting before they are kept: its decisions and its action items, each with an id.',
+  'You do not see the meeting, only the notes.',
+  '',
+  'Find each entry that a reader would not miss because another entry of the same list already says all of it: the same',
+  'decision or the same piece of work noted twice, the second time in other words or as part of a fuller entry. For',
+  'example: "The remote uses a simple chip" beside "Use pushbuttons rather than a scroll wheel, to keep costs down with a',
+  'simple chip"; a requirement said again later; the same task noted again when it was repeated; the same choice noted',
+  'once as open and once as settled (keep the settled one).',
+  '',
+  'Fold an entry only when the entry kept already says everything it says. Keep both whenever it adds anything: a',
+  'detail, a reason, a second choice about the same thing (its material and its colour), an alternative it rules out',
+  '("a rubber case" and "no wooden case"), a narrower choice within the other ("young people" and "ages 15 to 35"), a',
+  'part of the work the other does not name, another owner or another date. A later decision that changes an earlier one',
+  'is its own entry; an action item and a decision are different lists.',
+  '',
+  'For each such set, keep the entry that says it most fully, as the meeting left it, and fold the others into it.',
+  'When unsure, fold nothing.',
+  '',
+  'Answer with one JSON object and nothing else:',
+  '{"same": [{"keep": "D2", "fold": ["D7"]}]}',
+  '{"same": []} when nothing is said twice.',
+].join('\n');
+
 /**
  * Whether `entries` are worth a check: two or more of one kind (nothing can repeat in fewer), within the bounds.
  * Fixed words when not, for the run's report.
@@ -57,23 +91,24 @@ export function whyNotChecked(entries: readonly NotedEntry[]): string | undefine
 }
 
 /** The check's messages: the final lists in meeting order, decisions first. */
-export function restatementMessages(entries: readonly NotedEntry[]): { system: string; user: string } {
+export function restatementMessages(entries: readonly NotedEntry[], prompt: RestatementPrompt = RESTATEMENT_PROMPT_DEFAULT): { system: string; user: string } {
   const list = (kind: NotedEntry['kind']) => {
     const of = entries.filter((e) => e.kind === kind);
     return of.length ? of.map(finalEntryJson) : ['(none)'];
   };
   return {
-    system: SYSTEM,
+    system: prompt === 1 ? SYSTEM_V1 : SYSTEM_V2,
     user: [RESTATEMENT_HEADING, '', 'Decisions (JSON, one per line):', ...list('decision'), '', 'Action items (JSON, one per line):', ...list('actionItem'), ''].join('\n'),
   };
 }
 
 /**
  * The answer's sets, checked: each names entries shown, all of one kind, each entry in one set only (a set naming an
- * entry already kept or folded is refused whole, said in `refused`); new words are plain text within the bound. Null
- * when the answer is no JSON object with a `same` list.
+ * entry already kept or folded is refused whole, said in `refused`); new words are plain text within the bound (v1's
+ * alone: v2 folds only what the kept entry already says, so its answer's words, if any, are not taken). Null when the
+ * answer is no JSON object with a `same` list.
  */
-export function parseRestatements(answer: string, entries: readonly NotedEntry[], refused: string[] = []): RestatedGroup[] | null {
+export function parseRestatements(answer: string, entries: readonly NotedEntry[], refused: string[] = [], prompt: RestatementPrompt = RESTATEMENT_PROMPT_DEFAULT): RestatedGroup[] | null {
   const value = extractJsonObject(answer) as { same?: unknown } | undefined;
   if (!value || typeof value !== 'object' || !Array.isArray(value.same)) return null;
   const kindOf = new Map(entries.map((e) => [e.id, e.kind]));
@@ -92,7 +127,7 @@ export function parseRestatements(answer: string, entries: readonly NotedEntry[]
     if (fold.some((id) => kindOf.get(id) !== kind)) return refused.push(`${where}: folds an id that is not an entry of ${keep}'s list`);
     if ([keep, ...fold].some((id) => used.has(id))) return refused.push(`${where}: names an entry another set already named`);
     let text: string | undefined;
-    if (o.text !== undefined && o.text !== null && o.text !== '') {
+    if (prompt === 1 && o.text !== undefined && o.text !== null && o.text !== '') {
       text = typeof o.text === 'string' ? plainLine(o.text).trim() : '';
       if (!text) return refused.push(`${where}: its text is not a text`);
       if (text.length > RESTATEMENT_BOUNDS.text) return refused.push(`${where}: its text is longer than ${RESTATEMENT_BOUNDS.text} characters`);
@@ -103,6 +138,9 @@ export function parseRestatements(answer: string, entries: readonly NotedEntry[]
   return out;
 }
 
+/** A call's options, and which prompt asks it (the daemon's: {@link RESTATEMENT_PROMPT_DEFAULT}; the evals replay v1's answers with v1). */
+export interface RestatementCallOptions extends SummaryCallOptions { prompt?: RestatementPrompt }
+
 /** What the check answers: the sets (null: no valid answer, `reason` in fixed words), the model, the tokens it cost. */
 export interface RestatementCheck { groups: RestatedGroup[] | null; model: string | undefined; tokens: number; reason?: string }
 
@@ -110,11 +148,12 @@ export interface RestatementCheck { groups: RestatedGroup[] | null; model: strin
  * The check at stop: one call over `entries` (one more on an answer that is no valid JSON), each within `timeoutMs`.
  * Never rejects: a failed or timed-out call answers null groups and why (the lists stand as they are).
  */
-export async function checkRestatements(chat: Chat, entries: readonly NotedEntry[], signal: AbortSignal, how: SummaryCallOptions = {}): Promise<RestatementCheck> {
+export async function checkRestatements(chat: Chat, entries: readonly NotedEntry[], signal: AbortSignal, how: RestatementCallOptions = {}): Promise<RestatementCheck> {
+  const prompt = how.prompt ?? RESTATEMENT_PROMPT_DEFAULT;
   const constraint = { restatements: {
     decisionIds: entries.filter((e) => e.kind === 'decision').map((e) => e.id), actionItemIds: entries.filter((e) => e.kind === 'actionItem').map((e) => e.id),
   } };
-  const asked = await askParsed(chat, restatementMessages(entries), constraint, (text) => parseRestatements(text, entries), signal, how);
+  const asked = await askParsed(chat, restatementMessages(entries, prompt), constraint, (text) => parseRestatements(text, entries, [], prompt), signal, how);
   return { groups: asked.value, model: asked.model, tokens: asked.tokens, ...(asked.reason ? { reason: asked.reason } : {}) };
 }
 
@@ -122,7 +161,7 @@ export async function checkRestatements(chat: Chat, entries: readonly NotedEntry
  * The check as a meeting's stop makes it: asked only when the lists are worth it (whyNotChecked; else no call, and why
  * in `reason`). The lists stand as they are whenever `groups` is null.
  */
-export async function restatementsAtStop(chat: Chat, entries: readonly NotedEntry[], signal: AbortSignal, how: SummaryCallOptions = {}): Promise<RestatementCheck> {
+export async function restatementsAtStop(chat: Chat, entries: readonly NotedEntry[], signal: AbortSignal, how: RestatementCallOptions = {}): Promise<RestatementCheck> {
   const why = whyNotChecked(entries);
   return why ? { groups: null, model: undefined, tokens: 0, reason: why } : checkRestatements(chat, entries, signal, how);
 }

@@ -46,7 +46,8 @@
  *   … --restatement-prompts RDIR | --restatements RDIR
  *       the restatement check at stop (issue 56, restatements.ts) over each meeting's final lists (with --answers and
  *       carried notes): writes RDIR/<meeting>/restatements.prompt.txt (and its sha256) for a model run elsewhere, or
- *       replays RDIR/<meeting>/restatements.answer.txt and scores the lists as the check left them.
+ *       replays RDIR/<meeting>/restatements.answer.txt and scores the lists as the check left them (its prompt v1, the
+ *       daemon's, or v2 where RDIR is marked so: --restatement-prompt 2 with --restatement-prompts writes v2's).
  *   … --procedure-prompts PDIR | --procedure PDIR
  *       the procedure check at stop (procedureCheck.ts) over the final decisions (with --answers and carried notes):
  *       writes PDIR/<meeting>/procedure.prompt.txt, or replays PDIR/<meeting>/procedure.answer.txt (the check is off
@@ -61,11 +62,12 @@
  *       with --prompts DIR: which noted entries a prompt shows past the bound (chunks.ts's NotedBound; default: as DIR's
  *       answers were asked, else the daemon's, `wide`); given for a folder answered before, its later parts are
  *       asked anew and the folder marked (NOTED_BOUND_MARK).
- *   … --meetings silver | silver-held-out | silver-dev | committee | ami-natural | abstracts
+ *   … --meetings silver | silver-held-out | silver-dev | committee | ami-natural | abstracts | icsi-unread
  *       the silver set, or a part of it, instead of the real set (its answers: test/fixtures/real-meetings/silver/model-answers);
  *       committee: QMSum's committee hearings (test/fixtures/real-meetings/committee); ami-natural: the AMI corpus's
  *       non-scenario meetings (test/fixtures/real-meetings/ami-natural); abstracts: the two meetings QMSum never took
- *       that the corpora summarised (test/fixtures/real-meetings/abstracts).
+ *       that the corpora summarised (test/fixtures/real-meetings/abstracts); icsi-unread: the ICSI meetings QMSum never
+ *       took (test/fixtures/real-meetings/icsi-unread).
  *
  * A measurement: the exit code is always 0.
  */
@@ -84,7 +86,7 @@ import { ADJUDICATED_SETS, AdjudicatedSet, AdjudicationTally, kappa, withPooledL
 import { measureSummary, SummaryMeasure, summaryReport } from './model-summary-eval';
 import { NOTED_BOUND_DEFAULT, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
 import { FinalLists, readRepeats, writeDuplicatesPrompt } from './duplicates';
-import { RESTATEMENT_HEADING } from '../../daemon/understanding/restatements';
+import { RESTATEMENT_HEADING, RESTATEMENT_PROMPT_DEFAULT, RestatementPrompt } from '../../daemon/understanding/restatements';
 import { OWNER_CHECK_HEADING } from '../../daemon/understanding/ownerCheck';
 import { PROCEDURE_CHECK_HEADING } from '../../daemon/understanding/procedureCheck';
 import {
@@ -140,6 +142,12 @@ export const answersCheckOwners = (dir: string) => fs.existsSync(path.join(dir, 
  */
 export const SECOND_OWNER_ANSWERS_DIR = path.join(REAL_MEETINGS_DIR, 'owner-check-b');
 export const secondOwnerAnswers = (dir: string) => path.join(SECOND_OWNER_ANSWERS_DIR, path.relative(REAL_MEETINGS_DIR, dir));
+/**
+ * A folder of the restatement check's answers to its prompt v2 (restatements.ts: a candidate, 2026-11-30) carries this
+ * file; those without it answered v1 (the daemon's) and replay so.
+ */
+export const RESTATEMENT_PROMPT_V2_MARK = 'restatement-prompt-v2.txt';
+export const answersRestatementPrompt = (dir: string): RestatementPrompt => (fs.existsSync(path.join(dir, RESTATEMENT_PROMPT_V2_MARK)) ? 2 : 1);
 export const recordedHow = (dir: string) => ({
   carryNotes: answersCarryNotes(dir), notesPrompt: answersNotesPrompt(dir), notedBound: answersNotedBound(dir), checkOwners: answersCheckOwners(dir),
 });
@@ -154,7 +162,7 @@ export const finalLists = (r: MeetingRun): FinalLists => ({ decisions: r.result.
  */
 export const replayRecorded = (meeting: Meeting, dir: string, checks: { restatements?: string; procedure?: string; owners?: string } = {}) =>
   runMeeting(meeting, replayingChat(path.join(dir, meeting.name)), undefined, {
-    ...recordedHow(dir), ...(checks.restatements ? { restatements: replayingChat(path.join(checks.restatements, meeting.name)), checkOwners: false } : {}),
+    ...recordedHow(dir), ...(checks.restatements ? { restatements: replayingChat(path.join(checks.restatements, meeting.name)), restatementPrompt: answersRestatementPrompt(checks.restatements), checkOwners: false } : {}),
     ...(checks.procedure ? { procedure: replayingChat(path.join(checks.procedure, meeting.name)) } : {}),
     ...(checks.owners ? { owners: replayingChat(path.join(checks.owners, meeting.name)), checkOwners: true } : {}),
   });
@@ -256,7 +264,7 @@ export function withSpeakingTimes(lines: SpokenLine[]): SpokenLine[] {
 /** One meeting through the CLI's model extraction: the finds as the eval scores them, and the dismissed rule items. */
 export async function runMeeting(meeting: Meeting, chat: Chat,
   settings: EnhancementSettings = { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1' },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; restatements?: Chat; procedure?: Chat; owners?: Chat; checkOwners?: boolean } = {}): Promise<MeetingRun> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; restatements?: Chat; restatementPrompt?: RestatementPrompt; procedure?: Chat; owners?: Chat; checkOwners?: boolean } = {}): Promise<MeetingRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, not local time: the prompt shows the date as ISO, and recorded answers must replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -278,7 +286,7 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
   };
   const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, undefined, watched, undefined,
     // The prompt is always named: v7's recorded answers replay as v7 whatever the daemon's default.
-    how.carryNotes ? { carryNotes: true, notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT, notedBound: how.notedBound ?? NOTED_BOUND_DEFAULT, ...(how.restatements ? { checkRestatements: true } : {}),
+    how.carryNotes ? { carryNotes: true, notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT, notedBound: how.notedBound ?? NOTED_BOUND_DEFAULT, ...(how.restatements ? { checkRestatements: true, restatementPrompt: how.restatementPrompt ?? RESTATEMENT_PROMPT_DEFAULT } : {}),
       ...(how.procedure ? { checkProcedure: true } : {}), ...(how.owners || how.checkOwners ? { checkOwners: true } : {}) } : {});
   // Dismissed items carry their text only: placed on the rule item of that text.
   // A model's find is shown at the line the journal anchors it on; in `citedPredictions` the lines it cites count as its mentions.
@@ -380,7 +388,7 @@ async function main(argv: string[]): Promise<void> {
     silver: () => loadSilver(),
     'silver-held-out': () => silverHeldOut(loadSilver()),
     'silver-dev': () => silverDevelopment(loadSilver()),
-    // The adjudicated sets (real, silver-held-out, committee, ami-natural, abstracts) as adjudication.ts loads them.
+    // The adjudicated sets (real, silver-held-out, committee, ami-natural, abstracts, icsi-unread) as adjudication.ts loads them.
     ...Object.fromEntries(Object.entries(ADJUDICATED_SETS).filter(([name]) => name !== 'real').map(([name, { meetings }]) => [name, meetings])),
   };
   if (!parts[set]) throw new Error(`--meetings ${set}: one of ${Object.keys(parts).join(', ')}`);
@@ -396,6 +404,10 @@ async function main(argv: string[]): Promise<void> {
   const restatementAnswers = flagValue(argv, '--restatements');
   if ((restatementPrompts || restatementAnswers) && (!answers || !carryNotes)) throw new Error('--restatement-prompts / --restatements: with --answers DIR of carried notes');
   if (restatementPrompts && restatementAnswers) throw new Error('give one of --restatement-prompts RDIR, --restatements RDIR');
+  // --restatement-prompt 2: write the candidate v2's prompts (restatements.ts) instead of the daemon's v1.
+  const restatementVersionFlag = flagValue(argv, '--restatement-prompt');
+  if (restatementVersionFlag !== undefined && (!restatementPrompts || !['1', '2'].includes(restatementVersionFlag))) throw new Error('--restatement-prompt 1 | 2 goes with --restatement-prompts RDIR');
+  const writtenRestatementPrompt: RestatementPrompt = restatementVersionFlag === '2' ? 2 : RESTATEMENT_PROMPT_DEFAULT;
   const ownerPrompts = flagValue(argv, '--owner-prompts');
   const ownerAnswers = flagValue(argv, '--owners');
   if ((ownerPrompts || ownerAnswers) && (!answers || !carryNotes)) throw new Error('--owner-prompts / --owners: with --answers DIR of carried notes');
@@ -437,10 +449,12 @@ async function main(argv: string[]): Promise<void> {
       const chat = record ? recordingChat(path.join(record, m.name)) : answers ? replayingChat(path.join(answers, m.name)) : host ? localChat(host) : undefined;
       const restatements = restatementPrompts ? recordingChat(path.join(restatementPrompts, m.name))
         : restatementAnswers ? replayingChat(path.join(restatementAnswers, m.name)) : undefined;
+      // Prompts written now: the daemon's (v1), or v2 with --restatement-prompt 2; recorded answers replay as their folder says.
+      const restatementPrompt = restatementAnswers ? answersRestatementPrompt(restatementAnswers) : writtenRestatementPrompt;
       const owners = ownerPrompts ? recordingChat(path.join(ownerPrompts, m.name)) : ownerAnswers ? replayingChat(path.join(ownerAnswers, m.name)) : undefined;
       const procedure = procedurePrompts ? recordingChat(path.join(procedurePrompts, m.name)) : procedureAnswers ? replayingChat(path.join(procedureAnswers, m.name)) : undefined;
       const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings, {
-        carryNotes, notesPrompt, notedBound, checkOwners, ...(restatements ? { restatements } : {}), ...(procedure ? { procedure } : {}), ...(owners ? { owners } : {}),
+        carryNotes, notesPrompt, notedBound, checkOwners, ...(restatements ? { restatements, restatementPrompt } : {}), ...(procedure ? { procedure } : {}), ...(owners ? { owners } : {}),
       });
       runs.push(run);
       process.stderr.write(`${m.name}: ${run.result.message}\n`);
@@ -467,6 +481,8 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`owner check prompts of ${asked.length} meetings written under ${ownerPrompts} (the others have no item without an owner: ${runs.filter((r) => !asked.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);
   }
   if (restatementPrompts) {
+    fs.mkdirSync(restatementPrompts, { recursive: true });
+    if (writtenRestatementPrompt === 2) fs.writeFileSync(path.join(restatementPrompts, RESTATEMENT_PROMPT_V2_MARK), 'These answers are to the restatement check\'s prompt v2 (fold only an entry the kept one already says whole): replayed with v2.\n');
     const written = runs.filter((r) => fs.existsSync(path.join(restatementPrompts, r.meeting.name, 'restatements.prompt.txt')));
     process.stdout.write(`restatement check prompts of ${written.length} meetings written under ${restatementPrompts} (the others' lists are not worth a check: ${runs.filter((r) => !written.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);
     return;

@@ -53,6 +53,11 @@ export const AMI_NATURAL_DIR = path.join(REAL_MEETINGS_DIR, 'ami-natural');
  * their summary set adds the four ami-natural meetings the AMI corpus summarised.
  */
 export const ABSTRACTS_DIR = path.join(REAL_MEETINGS_DIR, 'abstracts');
+/**
+ * The ICSI Meeting Corpus's meetings that QMSum never took (test/fixtures/real-meetings/icsi-unread/README.md): 15
+ * research meetings nothing here had read until 2026-11-30, labelled twice; read with {@link loadSilver}.
+ */
+export const ICSI_UNREAD_DIR = path.join(REAL_MEETINGS_DIR, 'icsi-unread');
 
 export interface Targets {
   actionRecall: number;

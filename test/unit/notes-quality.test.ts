@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { finalLists, MODEL_ANSWERS_DIR, replayRecorded, runMeeting, recordedHow, replayingChat, secondOwnerAnswers } from '../eval/model-notes-eval';
+import { answersRestatementPrompt, finalLists, MODEL_ANSWERS_DIR, replayRecorded, runMeeting, recordedHow, replayingChat, secondOwnerAnswers } from '../eval/model-notes-eval';
 import { readRepeatPairs, readRepeats } from '../eval/duplicates';
 import { ADJUDICATED_SETS, AdjudicatedSet, candidatesOf, checkCandidatesOf, lastRoundOf, parseDecoys, pooledThrough, readAdjudication, REAL_HELD_OUT, recordedRunFinds, runsIn, trialRoundOver, withPooledLabels } from '../eval/adjudication';
 import { evaluate, loadMeetings, loadSilver, Meeting, Predictions, SETS, SILVER_DIR, silverHeldOut } from '../eval/notes-eval';
@@ -120,7 +120,7 @@ for (const name of ['real', 'silver'] as const) {
  * set's held-out twenty and the silver held-out 45; 2026-11-28): v7 run A real P 0.882 R 0.717, silver held-out P 0.896
  * R 0.577 (the decisions v8 found and v7 did not are labels now: v8's own floors are below).
  */
-const POOLED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee' | 'ami-natural' | 'abstracts'>, { precision: number; recall: number }> = {
+const POOLED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee' | 'ami-natural' | 'abstracts' | 'icsi-unread'>, { precision: number; recall: number }> = {
   real: { precision: 0.86, recall: 0.69 },
   'silver-held-out': { precision: 0.87, recall: 0.55 },
 };
@@ -246,9 +246,20 @@ const ABSTRACTS_FLOORS: { A: Floors; B: Floors } = {
   A: { actionPrecision: 0.85, actionRecall: 0.85, ownerAccuracy: 0.95, decisionPrecision: 0.79, decisionRecall: 0.83 },
   B: { actionPrecision: 0.85, actionRecall: 0.85, ownerAccuracy: 0.83, decisionPrecision: 0.77, decisionRecall: 0.99 },
 };
-/** Repeats in each run's final lists, judged, at most (measured with the wide bound: committee none, ami-natural 1 and 2, abstracts none). */
-const UNREAD_SET_REPEATS: Record<'committee' | 'ami-natural' | 'abstracts', number> = { committee: 0, 'ami-natural': 2, abstracts: 0 };
-for (const set of ['committee', 'ami-natural', 'abstracts'] as const) {
+/**
+ * The fifteen ICSI meetings QMSum never took (issue 56; test/fixtures/real-meetings/icsi-unread/README.md), labelled
+ * twice and measured once with the defaults (prompt v8, the wide bound of the notes, the owner check; 2026-11-30): 97
+ * labelled items, 110 pooled decisions. Run A: items P 0.683 / R 0.866, owners 0.917, decisions 0.773 / 0.927; run B:
+ * items 0.706 / 0.866, owners 0.952, decisions 0.780 / 0.900; no repeat in either run, by either of two judgings. The
+ * floors sit a little under.
+ */
+const ICSI_UNREAD_FLOORS: { A: Floors; B: Floors } = {
+  A: { actionPrecision: 0.66, actionRecall: 0.84, ownerAccuracy: 0.9, decisionPrecision: 0.76, decisionRecall: 0.91 },
+  B: { actionPrecision: 0.69, actionRecall: 0.84, ownerAccuracy: 0.93, decisionPrecision: 0.76, decisionRecall: 0.88 },
+};
+/** Repeats in each run's final lists, judged, at most (measured with the wide bound: committee none, ami-natural 1 and 2, abstracts none, icsi-unread none). */
+const UNREAD_SET_REPEATS: Record<'committee' | 'ami-natural' | 'abstracts' | 'icsi-unread', number> = { committee: 0, 'ami-natural': 2, abstracts: 0, 'icsi-unread': 0 };
+for (const set of ['committee', 'ami-natural', 'abstracts', 'icsi-unread'] as const) {
   describe(`Notes quality floors: ${set} set, prompt v8: the adjudication is of today's candidates, and repeats stay under their floor`, function () {
     this.timeout(240_000);
     const meetings = () => ADJUDICATED_SETS[set].meetings();
@@ -295,8 +306,9 @@ const V8_FLOORS: Record<AdjudicatedSet, { A: Floors; B: Floors }> = {
   committee: COMMITTEE_FLOORS,
   'ami-natural': AMI_NATURAL_FLOORS,
   abstracts: ABSTRACTS_FLOORS,
+  'icsi-unread': ICSI_UNREAD_FLOORS,
 };
-for (const set of ['real', 'silver-held-out', 'committee', 'ami-natural', 'abstracts'] as const) {
+for (const set of ['real', 'silver-held-out', 'committee', 'ami-natural', 'abstracts', 'icsi-unread'] as const) {
   describe(`Notes quality floors: ${set === 'real' ? 'real held-out' : set} set, prompt v8's recorded answers`, function () {
     this.timeout(240_000);
     it('stays at or above its floors in both runs: decisions against the pooled labels, items and owners against the first labeller', async () => {
@@ -328,8 +340,10 @@ for (const set of ['real', 'silver-held-out', 'committee', 'ami-natural', 'abstr
  */
 const TWICE_JUDGED_REPEATS: Record<AdjudicatedSet, { second: number; both: number }> = {
   real: { second: 1, both: 1 }, 'silver-held-out': { second: 1, both: 0 }, 'ami-natural': { second: 3, both: 2 }, abstracts: { second: 0, both: 0 }, committee: { second: 0, both: 0 },
+  // Judged twice from the start (2026-11-30): no repeat in 30 lists, by either judge.
+  'icsi-unread': { second: 0, both: 0 },
 };
-for (const set of ['real', 'silver-held-out', 'ami-natural', 'abstracts', 'committee'] as const) {
+for (const set of ['real', 'silver-held-out', 'ami-natural', 'abstracts', 'committee', 'icsi-unread'] as const) {
   describe(`Notes quality floors: ${set === 'real' ? 'real held-out' : set} set, the defaults' final lists judged twice for repeats`, function () {
     this.timeout(240_000);
     it('every list is the one both judges read; the second judge\'s repeats, and those both name, stay at or under their floors', async () => {
@@ -413,7 +427,7 @@ for (const set of ['real', 'silver-held-out', 'ami-natural'] as const) {
  * and 6 (silver); real 0.909 / 0.810, 0.923 / 0.743, silver 0.870 / 0.794, 0.853 / 0.794; no judged repeat.
  */
 type RestatedFloors = { decisionPrecision: number; decisionRecall: number; folded: number; repeats?: number };
-const RESTATED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee' | 'abstracts'>, { A: RestatedFloors; B: RestatedFloors }> = {
+const RESTATED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee' | 'abstracts' | 'icsi-unread'>, { A: RestatedFloors; B: RestatedFloors }> = {
   real: { A: { decisionPrecision: 0.82, decisionRecall: 0.79, folded: 7 }, B: { decisionPrecision: 0.85, decisionRecall: 0.72, folded: 1 } },
   'silver-held-out': { A: { decisionPrecision: 0.84, decisionRecall: 0.78, folded: 6 }, B: { decisionPrecision: 0.83, decisionRecall: 0.76, folded: 6 } },
   // Measured once on 2026-11-30, over the wide bound's lists: 8 and 8 folded (the three repeats the lists had among
@@ -456,6 +470,54 @@ for (const set of ['real', 'silver-held-out', 'ami-natural'] as const) {
 }
 
 /**
+ * The restatement check's prompt v2, a candidate (restatements.ts; 2026-11-30): it folds only an entry the kept one
+ * already says whole. Asked once over prompt v8's recorded lists of every adjudicated set (`restatements/
+ * answers-v8-prompt2`, `-v8-b-prompt2` beside each set's answers; the lists as the check reads them, before the owner
+ * check), every answer by fresh instances from its prompt alone. Folded, runs A / B: real held-out 3 / 2, silver
+ * held-out 2 / 1, ami-natural 2 / 6, abstracts 1 / 0, committee 0 / 0, icsi-unread 0 / 0 (v1: 7 / 1, 6 / 6, 8 / 8).
+ * Decisions against the pooled labels: real 0.905 / 0.819, 0.923 / 0.738; silver 0.871 / 0.804, 0.853 / 0.804;
+ * ami-natural 0.870 / 0.840, 0.899 / 0.861; abstracts 0.826 / 0.792, 0.828 / 1.000; committee 0.661 / 0.881, 0.725 /
+ * 0.881; icsi-unread 0.773 / 0.927, 0.780 / 0.900. Every answer replays, folds what it folded, and the decisions stay at
+ * these floors.
+ */
+const PROMPT2_RESTATED: Record<AdjudicatedSet, { A: RestatedFloors; B: RestatedFloors }> = {
+  real: { A: { decisionPrecision: 0.895, decisionRecall: 0.81, folded: 3 }, B: { decisionPrecision: 0.91, decisionRecall: 0.73, folded: 2 } },
+  'silver-held-out': { A: { decisionPrecision: 0.86, decisionRecall: 0.79, folded: 2 }, B: { decisionPrecision: 0.84, decisionRecall: 0.79, folded: 1 } },
+  'ami-natural': { A: { decisionPrecision: 0.86, decisionRecall: 0.83, folded: 2 }, B: { decisionPrecision: 0.89, decisionRecall: 0.85, folded: 6 } },
+  abstracts: { A: { decisionPrecision: 0.82, decisionRecall: 0.79, folded: 1 }, B: { decisionPrecision: 0.82, decisionRecall: 0.99, folded: 0 } },
+  committee: { A: { decisionPrecision: 0.65, decisionRecall: 0.87, folded: 0 }, B: { decisionPrecision: 0.72, decisionRecall: 0.87, folded: 0 } },
+  'icsi-unread': { A: { decisionPrecision: 0.76, decisionRecall: 0.91, folded: 0 }, B: { decisionPrecision: 0.77, decisionRecall: 0.89, folded: 0 } },
+};
+describe('The restatement check\'s prompt v2 (a candidate): its recorded answers replay over every set\'s lists', function () {
+  this.timeout(240_000);
+  for (const set of Object.keys(PROMPT2_RESTATED) as AdjudicatedSet[]) {
+    it(`${set === 'real' ? 'real held-out' : set}: both runs replay, fold what they folded, decisions at their floors`, async () => {
+      const answered = ADJUDICATED_SETS[set].meetings().filter((m) => set !== 'real' || (REAL_HELD_OUT as readonly string[]).includes(m.name));
+      const pooled = withPooledLabels(answered, set);
+      const root = answersRoot(set);
+      for (const [run, dir] of runsIn(root, '-v8') as ['A' | 'B', string][]) {
+        const answers = path.join(root, 'restatements', `answers-v8${run === 'A' ? '' : '-b'}-prompt2`);
+        assert.equal(answersRestatementPrompt(answers), 2, `${answers} is marked as v2's`);
+        const predictions = new Map<string, Predictions>();
+        let folded = 0;
+        for (const m of answered) {
+          const replay = await replayRecorded(m, dir, { restatements: answers });
+          assert.deepEqual(replay.errors, [], `${set} ${m.name} run ${run}: the recorded answers do not replay`);
+          const check = replay.result.restatementCheck;
+          if (check && 'folded' in check) folded += check.folded;
+          predictions.set(m.name, replay.predictions);
+        }
+        const floors = PROMPT2_RESTATED[set][run];
+        assert.equal(folded, floors.folded, `${set} run ${run}: entries folded`);
+        const decisions = (await evaluate(pooled, SETS.real.targets, (m) => predictions.get(m.name)!)).overall.decisions;
+        assert.ok((decisions.precision ?? 0) >= floors.decisionPrecision, `${set} run ${run}: decisions precision ${decisions.precision}`);
+        assert.ok((decisions.recall ?? 0) >= floors.decisionRecall, `${set} run ${run}: decisions recall ${decisions.recall}`);
+      }
+    });
+  }
+});
+
+/**
  * The procedure check at stop (issue 56; `earshot.enhancement.checkProcedure`, off by default): every set's recorded
  * default lists (prompt v8, the wide bound, the owner check) replayed with the check's recorded answers (`procedure/`
  * beside each set's answers; asked once, 2026-11-30: the development parts chose its words, the held-out ones read
@@ -467,12 +529,12 @@ for (const set of ['real', 'silver-held-out', 'ami-natural'] as const) {
  * drops but one, IB4010's "each member nominates one or two movies, then the group votes" (run A; no pooled decision).
  * Every answer of both answerings must replay and drop what it dropped, and the committee's decisions stay at these figures.
  */
-const PROCEDURE_DROPS: Record<AdjudicatedSet, { A: number; B: number; secondA?: number }> = {
+const PROCEDURE_DROPS: Record<Exclude<AdjudicatedSet, 'icsi-unread'>, { A: number; B: number; secondA?: number }> = {
   real: { A: 0, B: 0 }, 'silver-held-out': { A: 0, B: 0 }, 'ami-natural': { A: 0, B: 0, secondA: 1 }, abstracts: { A: 0, B: 0 }, committee: { A: 24, B: 19 },
 };
 describe('The procedure check at stop (off by default): its recorded answers replay over every set\'s default lists', function () {
   this.timeout(240_000);
-  for (const set of Object.keys(PROCEDURE_DROPS) as AdjudicatedSet[]) {
+  for (const set of Object.keys(PROCEDURE_DROPS) as (keyof typeof PROCEDURE_DROPS)[]) {
     it(`${set === 'real' ? 'real held-out' : set}: both runs and both answerings replay, dropping what was measured${set === 'committee' ? ', decisions at their figures' : ' (nothing)'}`, async () => {
       const root = answersRoot(set);
       const answered = ADJUDICATED_SETS[set].meetings().filter((m) => set !== 'real' || (REAL_HELD_OUT as readonly string[]).includes(m.name));

@@ -17,10 +17,11 @@ const ENTRIES = [entry('D1', 'The remote uses the simple chip because it is chea
 
 describe('the restatement check at stop (issue 56)', () => {
   describe('its answer', () => {
-    it('takes sets of one list, with new words when given', () => {
+    it('takes sets of one list; new words only from an answer to v1 (v2 folds only what the kept entry already says)', () => {
       const refused: string[] = [];
-      const sets = parseRestatements('{"same": [{"keep": "D1", "fold": ["D2"], "text": ""}, {"keep": "A2", "fold": "A1", "text": "Sketch and draw the case"}]}', ENTRIES, refused);
-      assert.deepEqual(sets, [{ keep: 'D1', fold: ['D2'] }, { keep: 'A2', fold: ['A1'], text: 'Sketch and draw the case' }]);
+      const answer = '{"same": [{"keep": "D1", "fold": ["D2"], "text": ""}, {"keep": "A2", "fold": "A1", "text": "Sketch and draw the case"}]}';
+      assert.deepEqual(parseRestatements(answer, ENTRIES, refused), [{ keep: 'D1', fold: ['D2'] }, { keep: 'A2', fold: ['A1'], text: 'Sketch and draw the case' }]);
+      assert.deepEqual(parseRestatements(answer, ENTRIES, refused, 2), [{ keep: 'D1', fold: ['D2'] }, { keep: 'A2', fold: ['A1'] }]);
       assert.deepEqual(refused, []);
     });
 
@@ -52,6 +53,12 @@ describe('the restatement check at stop (issue 56)', () => {
     it('shows every entry with its id, standing or owner, decisions first, under its heading', () => {
       const { system, user } = restatementMessages(ENTRIES);
       assert.match(system, /only says again what another entry of the same list says/);
+      // v2, the candidate (its recorded answers replay where their folder is marked: model-notes-eval.ts's RESTATEMENT_PROMPT_V2_MARK).
+      const v2 = restatementMessages(ENTRIES, 2);
+      assert.match(v2.system, /already says all of it/);
+      assert.match(v2.system, /Keep both whenever it adds anything/);
+      assert.doesNotMatch(v2.system, /"text"/, 'v2 asks for no new words');
+      assert.equal(v2.user, user);
       assert.ok(user.startsWith(RESTATEMENT_HEADING));
       assert.ok(user.indexOf('"id":"D2"') < user.indexOf('"id":"A1"'));
       assert.match(user, /"id":"d3","standing":"decided","text":"No teletext"/);
