@@ -8,7 +8,7 @@
  */
 import { ChunkExtraction } from '../../protocol/protocol';
 import { NotedEntry } from './carriedNotes';
-import { AtStop, finalEntries } from './chunkMerge';
+import { AtStop, finalEntries, MergeOptions } from './chunkMerge';
 import { ChunkLine, meetingLines } from './chunks';
 import { ModelChunk } from './modelExtract';
 import { OwnerCheck } from './ownerCheck';
@@ -30,7 +30,7 @@ export interface ChecksAsked { atStop: AtStop; restated?: RestatementCheck; proc
  * one's tokens through `spent`. None is asked when no part got an answer: a run that got none leaves no trace.
  */
 export async function askChecksAtStop(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], ask: ChecksToAsk,
-  mayAsk: () => boolean, spent: (tokens: number) => void): Promise<ChecksAsked> {
+  mayAsk: () => boolean, spent: (tokens: number) => void, merge: MergeOptions = {}): Promise<ChecksAsked> {
   const asked: ChecksAsked = { atStop: {} };
   if (answers.every((a) => a === null)) return asked;
   const counted = <T extends { tokens: number }>(check: T): T => {
@@ -38,15 +38,15 @@ export async function askChecksAtStop(chunks: readonly ModelChunk[], answers: re
     return check;
   };
   if (ask.restate && mayAsk()) {
-    asked.restated = counted(await ask.restate(finalEntries(chunks, answers)));
+    asked.restated = counted(await ask.restate(finalEntries(chunks, answers, {}, merge)));
     asked.atStop.restated = asked.restated.groups ?? [];
   }
   if (ask.procedure && mayAsk()) {
-    asked.procedure = counted(await ask.procedure(finalEntries(chunks, answers, asked.atStop)));
+    asked.procedure = counted(await ask.procedure(finalEntries(chunks, answers, asked.atStop, merge)));
     asked.atStop.procedure = asked.procedure.dropped ?? [];
   }
   if (ask.owners && mayAsk()) {
-    asked.owners = counted(await ask.owners(finalEntries(chunks, answers, asked.atStop), meetingLines(chunks)));
+    asked.owners = counted(await ask.owners(finalEntries(chunks, answers, asked.atStop, merge), meetingLines(chunks)));
     asked.atStop.owners = asked.owners.fills ?? [];
   }
   return asked;

@@ -127,6 +127,16 @@ const stands = (e: AddedItem | AddedDecision): boolean => !e.mergedInto && !e.fo
 /** A dismissal's reason for an entry folded into one that says it (its words, cut). */
 const sameAs = (text: string): string => `the same as "${text.slice(0, 80)}"`;
 
+/**
+ * How a later part's `noted` owner is taken (prompt v7/v8's "owner: only when these lines name who does a noted action
+ * item"): `replace` (the daemon's since 2026-11-30) gives the item that owner, as new words give it new words (a rule
+ * item's owner is rewritten, kept for undo); `fill` (before) gave it only to an item without one, so a later part naming
+ * someone else was passed over. Answers recorded before replay with `fill` (test/eval/model-notes-eval.ts's
+ * NOTED_OWNER_MARK): their later prompts were made with it.
+ */
+export type NotedOwners = 'replace' | 'fill';
+export interface MergeOptions { notedOwners?: NotedOwners }
+
 /** The state of the merge after some answers: what v7's next prompt shows, and what the records are made from. */
 interface MergeState {
   shown: Map<string, ShownItem>;
@@ -145,6 +155,7 @@ interface MergeState {
   /** Rule decisions the procedure check at stop found to be the meeting's running: dismissed. */
   procedure: Set<string>;
   tally: CarriedTally;
+  notedOwners: NotedOwners;
 }
 
 /** The entry a v7 id names: `A<n>`/`D<n>` the model's n-th (followed to what it was merged into), else a rule item's id. */
@@ -176,7 +187,11 @@ function applyNoted(state: MergeState, updates: readonly NotedUpdate[]): void {
       }
       if (u.owner && target.rule.kind === 'actionItem' && !target.rule.owner) {
         const c = state.completions.get(target.rule.id) ?? { id: target.rule.id, owner: null, due: null };
-        state.completions.set(target.rule.id, { ...c, owner: c.owner ?? u.owner });
+        state.completions.set(target.rule.id, { ...c, owner: state.notedOwners === 'replace' ? u.owner : c.owner ?? u.owner });
+      } else if (u.owner && target.rule.kind === 'actionItem' && state.notedOwners === 'replace'
+        && u.owner !== (state.rewrites.get(target.rule.id)?.owner ?? target.rule.owner)) {
+        // These lines name someone else as the one who does it: the rules' owner is rewritten (theirs kept for undo).
+        state.rewrites.set(target.rule.id, { ...(state.rewrites.get(target.rule.id) ?? { id: target.rule.id }), owner: u.owner });
       }
       if (u.standing && target.rule.kind === 'decision') {
         // Where the item stood before this part: as an earlier part rewrote it, else as the rules gave it.
@@ -197,7 +212,7 @@ function applyNoted(state: MergeState, updates: readonly NotedUpdate[]): void {
         state.tally.refined = (state.tally.refined ?? 0) + 1;
       }
       e.segments = [...new Set([...e.segments, ...u.segments])];
-      if ('owner' in e && u.owner) e.owner ??= u.owner;
+      if ('owner' in e && u.owner) e.owner = state.notedOwners === 'replace' ? u.owner : e.owner ?? u.owner;
       if ('standing' in e && u.standing && lastStanding(e.history, e.standing) !== u.standing) {
         e.history = [...(e.history ?? [{ standing: e.standing, segmentId: e.segments[0] }]), { standing: u.standing, segmentId: u.segments[0] }];
         state.tally.standingChanges++;
@@ -313,10 +328,11 @@ function carryOwner(state: MergeState, target: { model: AddedItem | AddedDecisio
   if (owner || due) state.completions.set(target.rule.id, { ...c, owner: c.owner ?? owner, due: c.due ?? due });
 }
 
-function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried: boolean, atStop: AtStop = {}): MergeState {
+function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried: boolean, atStop: AtStop = {}, options: MergeOptions = {}): MergeState {
   const state: MergeState = {
     shown: new Map(), actionItems: [], decisions: [], confirmed: new Set(), completions: new Map(), rewrites: new Map(), dismissals: [],
     ruleHistory: new Map(), folded: new Map(), procedure: new Set(), tally: { cited: 0, mergedByModel: 0, mergedByNet: 0, standingChanges: 0 },
+    notedOwners: options.notedOwners ?? 'replace',
   };
   const { shown, confirmed, completions, actionItems, decisions } = state;
   for (const c of chunks) for (const i of c.items) shown.set(i.id, i);
@@ -407,8 +423,8 @@ function mergeState(chunks: readonly ModelChunk[], answers: readonly (ChunkExtra
  * stands when no chunk confirmed the item. `carried` (prompt v7): each answer's `noted` is applied first (cites, merges,
  * standing changes of entries noted before), and a new entry nearly the same as one already noted is folded into it.
  */
-export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried = false, atStop: AtStop = {}): ReducedExtraction {
-  const state = mergeState(chunks, answers, carried, atStop);
+export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], carried = false, atStop: AtStop = {}, options: MergeOptions = {}): ReducedExtraction {
+  const state = mergeState(chunks, answers, carried, atStop, options);
   const bare = <T extends AddedItem | AddedDecision>({ mergedInto: _m, foldedIntoRule: _f, procedure: _p, ...rest }: T) => rest as Omit<T, 'mergedInto' | 'foldedIntoRule' | 'procedure'>;
   const kept = <T extends AddedItem | AddedDecision>(list: T[]) => list.filter(stands).map(bare);
   const placesOf = (list: readonly (AddedItem | AddedDecision)[]) => list.flatMap((x, k) => (stands(x) ? [k] : []));
@@ -437,8 +453,8 @@ export function reduceChunks(chunks: readonly ModelChunk[], answers: readonly (C
  * else as `bound` says.
  */
 export function notedBefore(chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], position: number,
-  bounds?: { maxEntries: number; chars: number }, bound: NotedBound = NOTED_BOUND_DEFAULT): { shown: NotedEntry[]; left: number } {
-  const entries = standingEntries(chunks, mergeState(chunks.slice(0, position), answers.slice(0, position), true), position);
+  bounds?: { maxEntries: number; chars: number }, bound: NotedBound = NOTED_BOUND_DEFAULT, options: MergeOptions = {}): { shown: NotedEntry[]; left: number } {
+  const entries = standingEntries(chunks, mergeState(chunks.slice(0, position), answers.slice(0, position), true, {}, options), position);
   return bound === 'wide' ? boundNoted(entries, bounds ?? NOTED_BOUNDS_WIDE, chunks[position]?.lines.map((l) => l.text).join('\n'))
     : boundNoted(entries, bounds ?? NOTED_BOUNDS);
 }
@@ -480,8 +496,8 @@ function standingEntries(chunks: readonly ModelChunk[], state: MergeState, posit
  * notedBefore gives them, unbounded, in its order) and the lines each cites. Dismissals are made after the folds: the
  * lists are the final ones.
  */
-export const finalEntries = (chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], atStop: AtStop = {}): NotedEntry[] =>
-  boundNoted(standingEntries(chunks, mergeState(chunks, answers, true, atStop), chunks.length), { maxEntries: Infinity, chars: Infinity }).shown;
+export const finalEntries = (chunks: readonly ModelChunk[], answers: readonly (ChunkExtraction | null)[], atStop: AtStop = {}, options: MergeOptions = {}): NotedEntry[] =>
+  boundNoted(standingEntries(chunks, mergeState(chunks, answers, true, atStop, options), chunks.length), { maxEntries: Infinity, chars: Infinity }).shown;
 
 /** Chunks sent before, in meeting order, and their answers (null: none): what a v7 prompt's notes are made from. */
 export interface EarlierParts { chunks: readonly ModelChunk[]; answers: readonly (ChunkExtraction | null)[] }
@@ -491,8 +507,8 @@ export interface EarlierParts { chunks: readonly ModelChunk[]; answers: readonly
  * (`earlier`: all of them, answered) noted, bounded as `bound` says. The one place a carried-notes prompt's notes are made, for a call and for
  * a local model's reading ahead of it alike: the same parts give the same prompt, whose start the read ahead then holds.
  */
-export function withNotedBefore(chunk: ModelChunk, earlier: EarlierParts, prompt: NotesPrompt = NOTES_PROMPT_DEFAULT, bound: NotedBound = NOTED_BOUND_DEFAULT): ModelChunk {
-  const noted = notedBefore([...earlier.chunks, chunk], earlier.answers, earlier.chunks.length, undefined, bound);
+export function withNotedBefore(chunk: ModelChunk, earlier: EarlierParts, prompt: NotesPrompt = NOTES_PROMPT_DEFAULT, bound: NotedBound = NOTED_BOUND_DEFAULT, options: MergeOptions = {}): ModelChunk {
+  const noted = notedBefore([...earlier.chunks, chunk], earlier.answers, earlier.chunks.length, undefined, bound, options);
   return { ...chunk, noted: prompt >= 8 ? { ...noted, prompt } : noted };
 }
 

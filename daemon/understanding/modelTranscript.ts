@@ -13,7 +13,7 @@ import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, Journa
 import { Extracted, SpokenLine } from './extract';
 import { isoDate } from './dates';
 import { MeetingInfo, modelChunks, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, modelExtractionRecords, DEFAULT_CHUNK_OPTIONS, unknownDate } from './modelExtract';
-import { CarriedTally, reduceChunks } from './chunkMerge';
+import { CarriedTally, NotedOwners, reduceChunks } from './chunkMerge';
 import { askChecksAtStop, ChecksAsked, ChecksToAsk } from './checksAtStop';
 import { RestatementPrompt, restatementsAtStop } from './restatements';
 import { ownersAtStop } from './ownerCheck';
@@ -56,7 +56,7 @@ export interface MeetingDate { date: Date; known: boolean }
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
   chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true } | { restatements: true } | { procedure: true } | { owners: true })): void },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean; restatementPrompt?: RestatementPrompt; checkProcedure?: boolean; checkOwners?: boolean } = {}): Promise<TranscriptModelResult> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean; restatementPrompt?: RestatementPrompt; checkProcedure?: boolean; checkOwners?: boolean; notedOwners?: NotedOwners } = {}): Promise<TranscriptModelResult> {
   const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
@@ -78,7 +78,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const day = isoDate(meetingDate);
   const meeting: MeetingInfo = { title: header.title, date: header.startedAt, ...(known ? {} : { fileChangedOn: day }) };
   const run = await runModelExtraction('cli', meeting, chunks, {
-    settings, chat, signal, progress, report: () => undefined, ...(how.carryNotes ? { carryNotes: true, ...(how.notesPrompt ? { notesPrompt: how.notesPrompt } : {}), ...(how.notedBound ? { notedBound: how.notedBound } : {}) } : {}),
+    settings, chat, signal, progress, report: () => undefined, ...(how.carryNotes ? { carryNotes: true, ...(how.notesPrompt ? { notesPrompt: how.notesPrompt } : {}), ...(how.notedBound ? { notedBound: how.notedBound } : {}), ...(how.notedOwners ? { notedOwners: how.notedOwners } : {}) } : {}),
   });
   // The rolling summary (when asked for: the evals replay recorded extraction answers only), as a meeting's: nothing
   // is asked once the run was declined, cancelled or out of budget.
@@ -94,13 +94,15 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
       revised: (model) => { summaryBy = model ?? run.summary.model; },
     });
   }
+  // How a later part's noted owner is taken: the daemon's, unless recorded answers were asked otherwise (the evals).
+  const merge = how.notedOwners ? { notedOwners: how.notedOwners } : {};
   // As at a meeting's stop: with carried notes, the checks asked for, on the final lists, before they settle anything.
   const { atStop, restated, procedure, owners }: ChecksAsked = !how.carryNotes ? { atStop: {} } : await askChecksAtStop(chunks, run.answers, {
     ...(how.checkRestatements ? { restate: (entries) => restatementsAtStop(chat, entries, signal, { timeoutMs, report: (r) => summary?.report({ ...r, restatements: true }), ...(how.restatementPrompt ? { prompt: how.restatementPrompt } : {}) }) } : {}),
     ...(how.checkProcedure ? { procedure: (entries) => procedureAtStop(chat, entries, signal, { timeoutMs, report: (r) => summary?.report({ ...r, procedure: true }) }) } : {}),
     ...(how.checkOwners ? { owners: (entries, lines) => ownersAtStop(chat, entries, lines, signal, { timeoutMs, report: (r) => summary?.report({ ...r, owners: true }) }) } : {}),
-  } satisfies ChecksToAsk, () => !whyNotAsked(run.summary, run.declined, signal.aborted), (tokens) => { run.summary.tokens += tokens; });
-  const reduced = reduceChunks(chunks, run.answers, how.carryNotes === true, atStop);
+  } satisfies ChecksToAsk, () => !whyNotAsked(run.summary, run.declined, signal.aborted), (tokens) => { run.summary.tokens += tokens; }, merge);
+  const reduced = reduceChunks(chunks, run.answers, how.carryNotes === true, atStop, merge);
   const added = modelExtractionRecords(journal, reduced, run.summary);
   const all = [...records, ...added];
   // As at a meeting's stop: the summary settles against the final decisions and action items (those printed below).

@@ -20,7 +20,7 @@ import {
 } from '../../protocol/protocol';
 import { isLocalhostName, validateLanguageModelChatResult } from '../../protocol/validate';
 import { chunkMessages, liveChunkMessages, MeetingInfo, ModelChunk, ModelRunSummary, NotedBound, NotesPrompt, parseChunkAnswer } from './modelExtract';
-import { EarlierParts, withNotedBefore } from './chunkMerge';
+import { EarlierParts, NotedOwners, withNotedBefore } from './chunkMerge';
 import type { Logger } from '../log';
 
 /** `refused`: an answer taken, but some of its entries refused for what they say (the reason names them). */
@@ -169,6 +169,8 @@ export interface ExtractionRunOptions {
   notesPrompt?: NotesPrompt;
   /** With `carryNotes`: which noted entries a prompt shows past the bound (chunks.ts's NotedBound); absent: NOTED_BOUND_DEFAULT. */
   notedBound?: NotedBound;
+  /** With `carryNotes`: how a later part's noted owner is taken (chunkMerge.ts's NotedOwners); absent: `replace`, the daemon's. */
+  notedOwners?: NotedOwners;
   /**
    * With `carryNotes`, a meeting sent over several runs (live: chunk by chunk): the chunks sent in earlier runs and
    * their answers, which the first chunk's notes come from. Absent: `chunks` starts the meeting.
@@ -295,7 +297,7 @@ export async function runModelExtraction(sessionId: string, meeting: MeetingInfo
       // In order, one at a time: every chunk before this one is answered.
       const chunk = options.carryNotes ? withNotedBefore(chunks[position], {
         chunks: [...options.earlier?.chunks ?? [], ...chunks.slice(0, position)], answers: [...options.earlier?.answers ?? [], ...answers.slice(0, position)],
-      }, options.notesPrompt, options.notedBound) : chunks[position];
+      }, options.notesPrompt, options.notedBound, options.notedOwners ? { notedOwners: options.notedOwners } : {}) : chunks[position];
       const result = await runChunk(chunk);
       if (result === 'budget') {
         budgetSpent = true;

@@ -62,12 +62,13 @@
  *       with --prompts DIR: which noted entries a prompt shows past the bound (chunks.ts's NotedBound; default: as DIR's
  *       answers were asked, else the daemon's, `wide`); given for a folder answered before, its later parts are
  *       asked anew and the folder marked (NOTED_BOUND_MARK).
- *   … --meetings silver | silver-held-out | silver-dev | committee | ami-natural | abstracts | icsi-unread
+ *   … --meetings silver | silver-held-out | silver-dev | committee | ami-natural | abstracts | icsi-unread | core-devs
  *       the silver set, or a part of it, instead of the real set (its answers: test/fixtures/real-meetings/silver/model-answers);
  *       committee: QMSum's committee hearings (test/fixtures/real-meetings/committee); ami-natural: the AMI corpus's
  *       non-scenario meetings (test/fixtures/real-meetings/ami-natural); abstracts: the two meetings QMSum never took
  *       that the corpora summarised (test/fixtures/real-meetings/abstracts); icsi-unread: the ICSI meetings QMSum never
- *       took (test/fixtures/real-meetings/icsi-unread).
+ *       took (test/fixtures/real-meetings/icsi-unread); core-devs: Ethereum's All Core Devs calls
+ *       (test/fixtures/real-meetings/core-devs).
  *
  * A measurement: the exit code is always 0.
  */
@@ -85,6 +86,7 @@ import { loadDoublyLabelled } from './notes-agreement';
 import { ADJUDICATED_SETS, AdjudicatedSet, AdjudicationTally, kappa, withPooledLabels } from './adjudication';
 import { measureSummary, SummaryMeasure, summaryReport } from './model-summary-eval';
 import { NOTED_BOUND_DEFAULT, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
+import { NotedOwners } from '../../daemon/understanding/chunkMerge';
 import { FinalLists, readRepeats, writeDuplicatesPrompt } from './duplicates';
 import { RESTATEMENT_HEADING, RESTATEMENT_PROMPT_DEFAULT, RestatementPrompt } from '../../daemon/understanding/restatements';
 import { OWNER_CHECK_HEADING } from '../../daemon/understanding/ownerCheck';
@@ -148,8 +150,15 @@ export const secondOwnerAnswers = (dir: string) => path.join(SECOND_OWNER_ANSWER
  */
 export const RESTATEMENT_PROMPT_V2_MARK = 'restatement-prompt-v2.txt';
 export const answersRestatementPrompt = (dir: string): RestatementPrompt => (fs.existsSync(path.join(dir, RESTATEMENT_PROMPT_V2_MARK)) ? 2 : 1);
+/**
+ * Answers asked since a later part's noted owner replaces the item's (chunkMerge.ts's NotedOwners, 2026-11-30) carry
+ * this file; those recorded before were asked with the notes the old merge made (`fill`) and replay so.
+ */
+export const NOTED_OWNER_MARK = 'noted-owner-replaces.txt';
+export const answersNotedOwners = (dir: string): NotedOwners => (fs.existsSync(path.join(dir, NOTED_OWNER_MARK)) ? 'replace' : 'fill');
 export const recordedHow = (dir: string) => ({
   carryNotes: answersCarryNotes(dir), notesPrompt: answersNotesPrompt(dir), notedBound: answersNotedBound(dir), checkOwners: answersCheckOwners(dir),
+  notedOwners: answersNotedOwners(dir),
 });
 /** What a judge of repeats reads of a meeting (duplicates.ts): its final decisions and action items. */
 export const finalLists = (r: MeetingRun): FinalLists => ({ decisions: r.result.decisions, actionItems: r.result.actionItems });
@@ -167,7 +176,7 @@ export const replayRecorded = (meeting: Meeting, dir: string, checks: { restatem
     ...(checks.owners ? { owners: replayingChat(path.join(checks.owners, meeting.name)), checkOwners: true } : {}),
   });
 
-export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7, bound: NotedBound = 'recent', checkOwners = false): void {
+export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7, bound: NotedBound = 'recent', checkOwners = false, notedOwners: NotedOwners = 'fill'): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, CARRIED_NOTES_MARK), 'These answers are to extraction prompt v7 (each part read with what the parts before it noted): replayed with carried notes.\n');
   if (prompt === 8) fs.writeFileSync(path.join(dir, NOTES_PROMPT_V8_MARK), 'These answers are to extraction prompt v8 (v7, and a later part may refine a noted entry\'s words): replayed with prompt v8.\n');
@@ -175,6 +184,7 @@ export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7, bound: No
   if (bound === 'wide') fs.writeFileSync(path.join(dir, NOTED_BOUND_MARK), 'These answers were asked with the wide bound of the notes (40 entries, 6000 characters, then those a part\'s lines mention first): replayed so.\n');
   else fs.rmSync(path.join(dir, NOTED_BOUND_MARK), { force: true });
   if (checkOwners) fs.writeFileSync(path.join(dir, OWNER_CHECK_MARK), 'These answers were asked with the owner check at stop (owners.answer.txt, after the last part): replayed with it.\n');
+  if (notedOwners === 'replace') fs.writeFileSync(path.join(dir, NOTED_OWNER_MARK), 'These answers were asked with a later part\'s noted owner replacing the item\'s (chunkMerge.ts\'s NotedOwners): replayed so.\n');
 }
 
 const promptText = (system: string, user: string) => `${system}\n\n${user}\n`;
@@ -264,7 +274,7 @@ export function withSpeakingTimes(lines: SpokenLine[]): SpokenLine[] {
 /** One meeting through the CLI's model extraction: the finds as the eval scores them, and the dismissed rule items. */
 export async function runMeeting(meeting: Meeting, chat: Chat,
   settings: EnhancementSettings = { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1' },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; restatements?: Chat; restatementPrompt?: RestatementPrompt; procedure?: Chat; owners?: Chat; checkOwners?: boolean } = {}): Promise<MeetingRun> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; restatements?: Chat; restatementPrompt?: RestatementPrompt; procedure?: Chat; owners?: Chat; checkOwners?: boolean; notedOwners?: NotedOwners } = {}): Promise<MeetingRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, not local time: the prompt shows the date as ISO, and recorded answers must replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -286,7 +296,7 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
   };
   const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, undefined, watched, undefined,
     // The prompt is always named: v7's recorded answers replay as v7 whatever the daemon's default.
-    how.carryNotes ? { carryNotes: true, notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT, notedBound: how.notedBound ?? NOTED_BOUND_DEFAULT, ...(how.restatements ? { checkRestatements: true, restatementPrompt: how.restatementPrompt ?? RESTATEMENT_PROMPT_DEFAULT } : {}),
+    how.carryNotes ? { carryNotes: true, notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT, notedBound: how.notedBound ?? NOTED_BOUND_DEFAULT, notedOwners: how.notedOwners ?? 'replace', ...(how.restatements ? { checkRestatements: true, restatementPrompt: how.restatementPrompt ?? RESTATEMENT_PROMPT_DEFAULT } : {}),
       ...(how.procedure ? { checkProcedure: true } : {}), ...(how.owners || how.checkOwners ? { checkOwners: true } : {}) } : {});
   // Dismissed items carry their text only: placed on the rule item of that text.
   // A model's find is shown at the line the journal anchors it on; in `citedPredictions` the lines it cites count as its mentions.
@@ -388,7 +398,7 @@ async function main(argv: string[]): Promise<void> {
     silver: () => loadSilver(),
     'silver-held-out': () => silverHeldOut(loadSilver()),
     'silver-dev': () => silverDevelopment(loadSilver()),
-    // The adjudicated sets (real, silver-held-out, committee, ami-natural, abstracts, icsi-unread) as adjudication.ts loads them.
+    // The adjudicated sets (real, silver-held-out, committee, ami-natural, abstracts, icsi-unread, core-devs) as adjudication.ts loads them.
     ...Object.fromEntries(Object.entries(ADJUDICATED_SETS).filter(([name]) => name !== 'real').map(([name, { meetings }]) => [name, meetings])),
   };
   if (!parts[set]) throw new Error(`--meetings ${set}: one of ${Object.keys(parts).join(', ')}`);
@@ -418,6 +428,9 @@ async function main(argv: string[]): Promise<void> {
   if (noOwnerCheck && (ownerPrompts || ownerAnswers)) throw new Error('--no-check-owners replays without the check: not with --owner-prompts / --owners');
   const checkOwners = !noOwnerCheck && !restatementPrompts && !restatementAnswers && carryNotes && (answersDir !== undefined ? answersCheckOwners(answersDir)
     : prompts !== undefined && answersCarryNotes(prompts) ? answersCheckOwners(prompts) : CHECK_OWNERS_DEFAULT);
+  // How a later part's noted owner is taken: as recorded answers were asked (their folder's mark), else the daemon's.
+  const notedOwners: NotedOwners = answersDir !== undefined ? answersNotedOwners(answersDir)
+    : prompts !== undefined && answersCarryNotes(prompts) ? answersNotedOwners(prompts) : 'replace';
   // The procedure check at stop (off by default): --procedure-prompts PDIR writes its prompts, --procedure PDIR replays
   // answers of a folder of their own, over the lists the recorded answers (and their owner check) give.
   const procedurePrompts = flagValue(argv, '--procedure-prompts');
@@ -442,7 +455,7 @@ async function main(argv: string[]): Promise<void> {
     for (const m of meetings) {
       if (prompts) {
         const next = nextPromptChat(path.join(prompts, m.name));
-        await runMeeting(m, next, settings, { carryNotes, notesPrompt, notedBound, checkOwners });
+        await runMeeting(m, next, settings, { carryNotes, notesPrompt, notedBound, checkOwners, notedOwners });
         if (next.pending()) written.push(`${m.name}/${next.pending()}`);
         continue;
       }
@@ -454,7 +467,7 @@ async function main(argv: string[]): Promise<void> {
       const owners = ownerPrompts ? recordingChat(path.join(ownerPrompts, m.name)) : ownerAnswers ? replayingChat(path.join(ownerAnswers, m.name)) : undefined;
       const procedure = procedurePrompts ? recordingChat(path.join(procedurePrompts, m.name)) : procedureAnswers ? replayingChat(path.join(procedureAnswers, m.name)) : undefined;
       const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings, {
-        carryNotes, notesPrompt, notedBound, checkOwners, ...(restatements ? { restatements, restatementPrompt } : {}), ...(procedure ? { procedure } : {}), ...(owners ? { owners } : {}),
+        carryNotes, notesPrompt, notedBound, checkOwners, notedOwners, ...(restatements ? { restatements, restatementPrompt } : {}), ...(procedure ? { procedure } : {}), ...(owners ? { owners } : {}),
       });
       runs.push(run);
       process.stderr.write(`${m.name}: ${run.result.message}\n`);
@@ -488,7 +501,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (prompts) {
-    markCarriedNotes(prompts, notesPrompt, notedBound, checkOwners);
+    markCarriedNotes(prompts, notesPrompt, notedBound, checkOwners, notedOwners);
     process.stdout.write(written.length
       ? `${written.length} prompt(s) to answer under ${prompts} (then run this again): ${written.join(', ')}\n`
       : `every meeting is complete under ${prompts}: score it with --answers ${prompts}${notesPrompt >= 8 ? '' : ' --carry'}\n`);

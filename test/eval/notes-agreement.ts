@@ -13,6 +13,7 @@
  *   node out/test/eval/notes-agreement.js --meetings committee   the committee hearings (both labellers on all 30)
  *   node out/test/eval/notes-agreement.js --meetings ami-natural   the AMI corpus's non-scenario meetings (all 33)
  *   node out/test/eval/notes-agreement.js --meetings icsi-unread   the ICSI meetings QMSum never took (all 15)
+ *   node out/test/eval/notes-agreement.js --meetings core-devs   Ethereum's All Core Devs calls (all 8)
  *   node out/test/eval/notes-agreement.js --meetings abstracts   the two meetings QMSum never took that the corpora summarised
  *   node out/test/eval/notes-agreement.js --detail   also every find only one labeller made
  *   node out/test/eval/notes-agreement.js --json
@@ -21,7 +22,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, ICSI_UNREAD_DIR, evaluate, flagValue, labelsAsPredictions, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, REAL_MEETINGS_DIR, SETS } from './notes-eval';
+import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, CORE_DEVS_DIR, ICSI_UNREAD_DIR, evaluate, flagValue, labelsAsPredictions, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, REAL_MEETINGS_DIR, SETS } from './notes-eval';
 
 export const SECOND_LABELLER_DIR = path.join(REAL_MEETINGS_DIR, 'second-labeller');
 
@@ -129,9 +130,9 @@ async function main(argv: string[]): Promise<void> {
   const set = flagValue(argv, '--meetings') ?? 'real';
   const others: Record<string, [string, string]> = {
     committee: [COMMITTEE_DIR, 'the committee set'], 'ami-natural': [AMI_NATURAL_DIR, 'the AMI natural set'], abstracts: [ABSTRACTS_DIR, 'the two meetings the corpora summarised'],
-    'icsi-unread': [ICSI_UNREAD_DIR, 'the ICSI meetings QMSum never took'],
+    'icsi-unread': [ICSI_UNREAD_DIR, 'the ICSI meetings QMSum never took'], 'core-devs': [CORE_DEVS_DIR, 'the All Core Devs calls'],
   };
-  if (set !== 'real' && !others[set]) throw new Error(`--meetings ${set}: real, committee, ami-natural, abstracts or icsi-unread`);
+  if (set !== 'real' && !others[set]) throw new Error(`--meetings ${set}: real, committee, ami-natural, abstracts, icsi-unread or core-devs`);
   const a = await agreement(set === 'real' ? undefined : loadDoublyLabelled(path.join(others[set][0], 'second-labeller'), loadSilver(others[set][0]), others[set][1]));
   if (argv.includes('--json')) {
     const strip = (e: Evaluation) => ({ overall: e.overall, meetings: e.meetings });

@@ -58,6 +58,11 @@ export const ABSTRACTS_DIR = path.join(REAL_MEETINGS_DIR, 'abstracts');
  * research meetings nothing here had read until 2026-11-30, labelled twice; read with {@link loadSilver}.
  */
 export const ICSI_UNREAD_DIR = path.join(REAL_MEETINGS_DIR, 'icsi-unread');
+/**
+ * Ethereum's All Core Devs calls (test/fixtures/real-meetings/core-devs/README.md): eight developer calls with a
+ * note-taker's summary, nothing here had read them until 2026-11-30, labelled twice; read with {@link loadSilver}.
+ */
+export const CORE_DEVS_DIR = path.join(REAL_MEETINGS_DIR, 'core-devs');
 
 export interface Targets {
   actionRecall: number;

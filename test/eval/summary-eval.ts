@@ -67,7 +67,7 @@ import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '
 import { Chat } from '../../daemon/understanding/providers';
 import { answersNotesPrompt, MODEL_ANSWERS_DIR, recordedHow, replayingChat, withSpeakingTimes } from './model-notes-eval';
 import { kappa } from './adjudication';
-import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverDevelopment, silverHeldOut } from './notes-eval';
+import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, CORE_DEVS_DIR, flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverDevelopment, silverHeldOut } from './notes-eval';
 
 export const REFERENCES_FILE = path.join(REAL_MEETINGS_DIR, 'summaries.json');
 export const SUMMARIES_DIR = path.join(REAL_MEETINGS_DIR, 'summaries');
@@ -82,7 +82,7 @@ export const CHECK_JUDGEMENTS_DIR = path.join(SUMMARIES_DIR, 'judgements-check')
  * or its development part (`--meetings silver-development`: 90 meetings to choose on).
  */
 export interface SummarySet { meetings(): Meeting[]; references: string; answers: string; judgements: string; check: string; extraction: string; parts: 'development' | 'none' }
-export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-development' | 'committee' | 'abstracts', SummarySet> = {
+export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-development' | 'committee' | 'abstracts' | 'core-devs', SummarySet> = {
   real: { meetings: () => loadMeetings(REAL_MEETINGS_DIR), references: REFERENCES_FILE, answers: SUMMARY_ANSWERS_DIR, judgements: JUDGEMENTS_DIR, check: CHECK_JUDGEMENTS_DIR, extraction: MODEL_ANSWERS_DIR, parts: 'development' },
   'silver-held-out': {
     meetings: () => silverHeldOut(loadSilver()), references: path.join(SILVER_DIR, 'summaries.json'), answers: path.join(SILVER_DIR, 'summaries', 'answers'),
@@ -110,6 +110,11 @@ export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-developme
     judgements: path.join(ABSTRACTS_DIR, 'summaries', 'judgements'), check: path.join(ABSTRACTS_DIR, 'summaries', 'judgements-check'),
     extraction: [path.join(ABSTRACTS_DIR, 'model-answers-v8'), path.join(AMI_NATURAL_DIR, 'model-answers-v8')].join(','), parts: 'none',
   },
+  // Ethereum's All Core Devs calls (core-devs/README.md): developer calls; the reference is the notes' own summary table.
+  'core-devs': {
+    meetings: () => loadSilver(CORE_DEVS_DIR), references: path.join(CORE_DEVS_DIR, 'summaries.json'), answers: path.join(CORE_DEVS_DIR, 'summaries', 'answers'),
+    judgements: path.join(CORE_DEVS_DIR, 'summaries', 'judgements'), check: path.join(CORE_DEVS_DIR, 'summaries', 'judgements-check'), extraction: path.join(CORE_DEVS_DIR, 'model-answers-v8'), parts: 'none',
+  },
 };
 
 /** Of a list of extraction answer folders, the one that holds `meeting`'s answers (the first; else the first folder). */
@@ -121,7 +126,7 @@ export const AMI_NATURAL_ABSTRACTS = ['IB4003', 'IB4005', 'IB4010', 'IB4011'];
 /** What the report calls each set's meetings. */
 const SET_WORDS: Record<keyof typeof SUMMARY_SETS, string> = {
   real: 'real meetings', 'silver-held-out': 'meetings of the silver set\'s held-out part', 'silver-development': 'meetings of the silver set\'s development part',
-  committee: 'committee hearings', abstracts: 'meetings the AMI and ICSI corpora summarised',
+  committee: 'committee hearings', abstracts: 'meetings the AMI and ICSI corpora summarised', 'core-devs': 'All Core Devs calls',
 };
 
 /** The real set's first twelve meetings: prompts and rules may be chosen on their figures; the rest are held out. */
@@ -685,7 +690,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const out: string[] = [];
-  out.push(`Summary eval on ${meetings.length} ${SET_WORDS[setName as keyof typeof SUMMARY_SETS]} (${setName === 'abstracts' ? 'reference: each corpus\'s abstract and decisions of the meeting' : 'QMSum train/val; reference: each meeting\'s human summary of the whole meeting'})`);
+  out.push(`Summary eval on ${meetings.length} ${SET_WORDS[setName as keyof typeof SUMMARY_SETS]} (${setName === 'abstracts' ? 'reference: each corpus\'s abstract and decisions of the meeting' : setName === 'core-devs' ? 'reference: each call\'s note-taker\'s summary table' : 'QMSum train/val; reference: each meeting\'s human summary of the whole meeting'})`);
   if (waiting.length) out.push(`INCOMPLETE: ${waiting.length} meetings lack summary answers (left out below): ${waiting.map((r) => r.meeting.name).join(', ')}`);
   const settleFailed = runs.filter((r) => !r.pending && r.settle && !r.settle.settled);
   out.push(`Settled at stop: ${runs.filter((r) => !r.pending && r.settle?.settled).length}; not settled: ${settleFailed.length}${settleFailed.length ? ` (${settleFailed.map((r) => `${r.meeting.name}: ${r.settle && !r.settle.settled ? r.settle.unsettled : ''}`).join(', ')})` : ''}`, '');

@@ -224,6 +224,26 @@ describe('carried notes (prompt v7, issue 56)', () => {
       assert.deepEqual(reduceChunks(chunks, answers).decisions.map((d) => d.text), ['Teletext is out', 'DVD support is left for later', 'Teletext is out of the design'],
         'v6: the restatement added again, the cites and standing changes not read');
     });
+    it('a later part that names who does a noted item gives it that owner (replace, the daemon\'s); answers recorded before replay filling only an item without one', () => {
+      // Part 1 gives the case to Ana (wrongly); part 3's lines say Ben draws it: the notes and the final lists say Ben.
+      const rule = { id: 'a1', kind: 'actionItem' as const, text: 'Ana, you sketch the remote', segmentId: 'm-2', owner: 'Ana' };
+      const withRule: ModelChunk[] = [chunks[0], { ...chunks[1], items: [] }, chunks[2]].map((c, k) => (k === 0 ? { ...c, lines: LINES.slice(0, 3), items: [rule] } : c));
+      const owning: ChunkExtraction[] = [
+        empty({ actionItems: [{ text: 'Draw the case', owner: 'Ana', due: null, segments: ['m-1'] }] }),
+        empty({}),
+        empty({ noted: [{ id: 'A1', segments: ['m-5'], owner: 'Ben' }, { id: 'a1', segments: ['m-5'], owner: 'Ben' }] }),
+      ];
+      const replaced = reduceChunks(withRule, owning, true);
+      assert.deepEqual(replaced.actionItems.map((i) => [i.text, i.owner]), [['Draw the case', 'Ben']]);
+      assert.deepEqual(replaced.rewrites, [{ id: 'a1', owner: 'Ben' }], 'the rules\' owner rewritten, kept for undo');
+      assert.deepEqual(notedBefore([...withRule, { index: 3, lines: LINES.slice(5), items: [] }], [...owning, null], 3).shown.map((e) => [e.id, e.owner]), [['A1', 'Ben'], ['a1', 'Ben']]);
+      const filled = reduceChunks(withRule, owning, true, {}, { notedOwners: 'fill' });
+      assert.deepEqual(filled.actionItems.map((i) => [i.text, i.owner]), [['Draw the case', 'Ana']]);
+      assert.deepEqual(filled.rewrites, []);
+      // An item without one takes it either way.
+      const unowned = owning.map((a, k) => (k === 0 ? empty({ actionItems: [{ text: 'Draw the case', owner: null, due: null, segments: ['m-1'] }] }) : a));
+      for (const notedOwners of ['replace', 'fill'] as const) assert.equal(reduceChunks(withRule, unowned, true, {}, { notedOwners }).actionItems[0].owner, 'Ben', notedOwners);
+    });
     it('journals the history with each step\'s time, a dropped decision withdrawn by a later revision, and the notes show it', () => {
       const records = modelExtractionRecords(journal(), reduceChunks(chunks, answers, true), run, new Date('2030-01-01T10:00:00Z'));
       const dvd = records.filter((r) => r.type === 'decision' && r.id === 'dm2');
