@@ -345,9 +345,10 @@ export interface EnhancementSettings {
    */
   checkRestatements?: boolean;
   /**
-   * With carried notes: at the end of a meeting, one more call reads the final decisions alone and drops those that are
-   * only the meeting's own running (its agenda, private session, papers noted, who chairs; issue 56). Default
-   * {@link CHECK_PROCEDURE_DEFAULT}.
+   * With carried notes: at the end of a meeting, one more call reads each final decision with the lines it was noted
+   * from and drops those the lines show the group did not reach: the meeting's own running (its agenda, private
+   * session, papers noted, who chairs), a proposal nobody settled, one person's own plan or report (issue 56; the
+   * decision check, procedureCheck.ts's prompt v2). Default {@link CHECK_PROCEDURE_DEFAULT}.
    */
   checkProcedure?: boolean;
   /**
@@ -369,10 +370,11 @@ export const CARRY_NOTES_DEFAULT = true;
  */
 export const CHECK_RESTATEMENTS_DEFAULT = false;
 /**
- * Whether the final decisions are checked for the meeting's own running at a meeting's end (with carried notes): the
- * daemon's, the extension's (package.json's `earshot.enhancement.checkProcedure`) and `earshot notes`' default.
+ * Whether the final decisions are checked against their lines at a meeting's end (with carried notes): the daemon's, the
+ * extension's (package.json's `earshot.enhancement.checkProcedure`) and `earshot notes`' default. On since 2026-11-30
+ * (docs/benchmarks/notes-quality.md, "a decision check at stop").
  */
-export const CHECK_PROCEDURE_DEFAULT = false;
+export const CHECK_PROCEDURE_DEFAULT = true;
 /**
  * Whether the items still without an owner are checked at a meeting's end (with carried notes): the daemon's, the
  * extension's (package.json's `earshot.enhancement.checkOwners`) and `earshot notes`' default.
@@ -380,7 +382,7 @@ export const CHECK_PROCEDURE_DEFAULT = false;
 export const CHECK_OWNERS_DEFAULT = true;
 /** Whether these settings check the items without an owner at stop (only with carried notes). */
 export const checksOwners = (settings: EnhancementSettings): boolean => carriesNotes(settings) && (settings.checkOwners ?? CHECK_OWNERS_DEFAULT);
-/** Whether these settings check the final decisions for the meeting's own running at stop (only with carried notes). */
+/** Whether these settings check the final decisions against their lines at stop (only with carried notes). */
 export const checksProcedure = (settings: EnhancementSettings): boolean => carriesNotes(settings) && (settings.checkProcedure ?? CHECK_PROCEDURE_DEFAULT);
 /** Whether these settings check the final lists for restatements (only with carried notes). */
 export const checksRestatements = (settings: EnhancementSettings): boolean => carriesNotes(settings) && (settings.checkRestatements ?? CHECK_RESTATEMENTS_DEFAULT);

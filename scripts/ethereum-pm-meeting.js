@@ -26,21 +26,26 @@ function plain(text) {
     .trim();
 }
 
-/** The call's date from the notes' header ("### Meeting Date/Time: June 20, 2024, 14:00-15:30 UTC"), as YYYY-MM-DD. */
+/**
+ * The call's date from the notes' header, as YYYY-MM-DD: "### Meeting Date/Time: June 20, 2024, 14:00-15:30 UTC" (the
+ * execution-layer calls) or "### Meeting Date/Time: Thursday 2024/1/25 at 14:00 UTC" (the consensus-layer calls).
+ */
 function meetingDate(md) {
+  const numeric = /Meeting Date\/Time:\s*(?:[A-Za-z]+day,?\s*)?(\d{4})\/(\d{1,2})\/(\d{1,2})/.exec(md);
+  if (numeric) return `${numeric[1]}-${numeric[2].padStart(2, '0')}-${numeric[3].padStart(2, '0')}`;
   const m = /Meeting Date\/Time:\s*(?:[A-Za-z]+day,?\s*)?([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})/.exec(md);
-  if (!m) throw new Error('no "Meeting Date/Time: <Month> <day>, <year>" in the notes');
+  if (!m) throw new Error('no "Meeting Date/Time: <Month> <day>, <year>" or "<year>/<month>/<day>" in the notes');
   const months = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
   const month = months.indexOf(m[1].slice(0, 3).toLowerCase());
   if (month < 0) throw new Error(`unknown month ${m[1]}`);
   return `${m[3]}-${String(month + 1).padStart(2, '0')}-${String(Number(m[2])).padStart(2, '0')}`;
 }
 
-/** The "Decision Item" table's rows: "<topic>: <text>", in order. */
+/** The summary table's rows ("Decision Item" or "Summary"; a row may open with its number or a pipe): "<topic>: <text>", in order. */
 function summaryRows(md) {
   const rows = [];
   for (const line of md.split('\n')) {
-    const m = /^\|\s*\d+\.\d+\s*\|(.*)$/.exec(line);
+    const m = /^\|?\s*\d+\.\d+\s*\|(.*)$/.exec(line);
     if (!m) continue;
     const cells = m[1].split('|').map((c) => c.trim()).filter(Boolean);
     const text = cells[0] ?? '';

@@ -64,9 +64,10 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   if (values['check-owners'] && values['no-check-owners']) throw new UsageError('choose one of --check-owners and --no-check-owners');
   if (values['check-owners'] && !carryNotes) throw new UsageError('--check-owners needs carried notes (not with --no-carry-notes)');
   const checkOwners = values['check-owners'] || (carryNotes && !values['no-check-owners'] && CHECK_OWNERS_DEFAULT);
-  if (values['check-procedure'] && !values.local && !values['llm-endpoint']) throw new UsageError('--check-procedure goes with --local or --llm-endpoint');
+  if ((values['check-procedure'] || values['no-check-procedure']) && !values.local && !values['llm-endpoint']) throw new UsageError('--check-procedure and --no-check-procedure go with --local or --llm-endpoint');
+  if (values['check-procedure'] && values['no-check-procedure']) throw new UsageError('choose one of --check-procedure and --no-check-procedure');
   if (values['check-procedure'] && !carryNotes) throw new UsageError('--check-procedure needs carried notes (not with --no-carry-notes)');
-  const checkProcedure = values['check-procedure'] || (carryNotes && CHECK_PROCEDURE_DEFAULT);
+  const checkProcedure = values['check-procedure'] || (carryNotes && !values['no-check-procedure'] && CHECK_PROCEDURE_DEFAULT);
   const template = await cliTemplate(values);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a whole number from 1');

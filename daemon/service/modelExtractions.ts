@@ -152,9 +152,9 @@ export class ModelExtractions {
     return (entries) => restatementsAtStop(options.chat, entries, signal, this.callHow(sessionId, options, 'restatements'));
   }
 
-  /** The procedure check at stop through `options`' chat (callHow's bounds), reported (logged) as `call: 'procedure'`. */
-  private procedureChecker(sessionId: string, options: ExtractionRunOptions, signal: AbortSignal): (entries: readonly NotedEntry[]) => Promise<ProcedureCheck> {
-    return (entries) => procedureAtStop(options.chat, entries, signal, this.callHow(sessionId, options, 'procedure'));
+  /** The decision check at stop through `options`' chat (callHow's bounds), reported (logged) as `call: 'procedure'`. */
+  private procedureChecker(sessionId: string, options: ExtractionRunOptions, signal: AbortSignal): (entries: readonly NotedEntry[], lines: readonly ChunkLine[]) => Promise<ProcedureCheck> {
+    return (entries, lines) => procedureAtStop(options.chat, entries, signal, this.callHow(sessionId, options, 'procedure'), lines);
   }
 
   /** The owner check at stop through `options`' chat (callHow's bounds), reported (logged) as `call: 'owners'`. */
@@ -290,8 +290,8 @@ export class ModelExtractions {
           (options) => this.restater(sessionId, options, abort.signal)(entries)),
       } : {}),
       ...(checksProcedure(settings) ? {
-        checkProcedure: (entries: readonly NotedEntry[]) => available((reason): ProcedureCheck => ({ dropped: null, model: undefined, tokens: 0, reason }),
-          (options) => this.procedureChecker(sessionId, options, abort.signal)(entries)),
+        checkProcedure: (entries: readonly NotedEntry[], lines: readonly ChunkLine[]) => available((reason): ProcedureCheck => ({ dropped: null, model: undefined, tokens: 0, reason }),
+          (options) => this.procedureChecker(sessionId, options, abort.signal)(entries, lines)),
       } : {}),
       ...(checksOwners(settings) ? {
         checkOwners: (entries: readonly NotedEntry[], lines: readonly ChunkLine[]) => available((reason): OwnerCheck => ({ fills: null, model: undefined, tokens: 0, reason }),

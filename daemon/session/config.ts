@@ -154,12 +154,12 @@ export interface ChunkRunner {
    */
   checkOwners?(entries: readonly NotedEntry[], lines: readonly ChunkLine[]): Promise<OwnerCheck>;
   /**
-   * With the settings' checkProcedure (and carried notes): the procedure check at stop (understanding/procedureCheck.ts)
-   * over the final decisions, after the restatement check, within the provider's time limit, reported (logged) as
-   * `call: 'procedure'`; nothing once cancelled. Never rejects: null drops and why when there is no valid answer. Absent:
-   * no check.
+   * With the settings' checkProcedure (and carried notes): the decision check at stop (understanding/procedureCheck.ts)
+   * over the final decisions and the meeting's lines, after the restatement check, within the provider's time limit,
+   * reported (logged) as `call: 'procedure'`; nothing once cancelled. Never rejects: null drops and why when there is no
+   * valid answer. Absent: no check.
    */
-  checkProcedure?(entries: readonly NotedEntry[]): Promise<ProcedureCheck>;
+  checkProcedure?(entries: readonly NotedEntry[], lines: readonly ChunkLine[]): Promise<ProcedureCheck>;
   /** The notes template's 'model' sections, written at stop after the settle within what is left of the token budget (understanding/templateSections.ts); absent: none to write. */
   sections?(previous: readonly SummaryPoint[], outcomes: FinalOutcomes, tokensSpent: number): Promise<WrittenSections>;
   /** The session is over: a cancel no longer finds it. */

@@ -361,7 +361,7 @@ export class LiveExtraction {
   private async checksAtStop(): Promise<void> {
     const { restate, checkProcedure, checkOwners } = this.wiring.runner;
     await this.checkAtStop(restate && (() => restate(this.sent.finalEntries())), (c) => c.groups, (groups) => this.sent.restated(groups));
-    await this.checkAtStop(checkProcedure && (() => checkProcedure(this.sent.finalEntries())), (c) => c.dropped, (ids) => this.sent.procedureChecked(ids));
+    await this.checkAtStop(checkProcedure && (() => checkProcedure(this.sent.finalEntries(), this.sent.lines())), (c) => c.dropped, (ids) => this.sent.procedureChecked(ids));
     // A voice renamed while the owner check is asked: the owner it names goes by the new name.
     const asked = this.renames.length;
     await this.checkAtStop(checkOwners && (() => checkOwners(this.sent.finalEntries(), this.sent.lines())), (c) => c.fills,

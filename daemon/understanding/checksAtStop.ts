@@ -18,7 +18,7 @@ import { RestatementCheck } from './restatements';
 /** The checks the settings ask for, each one call (absent: not asked). */
 export interface ChecksToAsk {
   restate?: (entries: readonly NotedEntry[]) => Promise<RestatementCheck>;
-  procedure?: (entries: readonly NotedEntry[]) => Promise<ProcedureCheck>;
+  procedure?: (entries: readonly NotedEntry[], lines: readonly ChunkLine[]) => Promise<ProcedureCheck>;
   owners?: (entries: readonly NotedEntry[], lines: readonly ChunkLine[]) => Promise<OwnerCheck>;
 }
 
@@ -42,7 +42,7 @@ export async function askChecksAtStop(chunks: readonly ModelChunk[], answers: re
     asked.atStop.restated = asked.restated.groups ?? [];
   }
   if (ask.procedure && mayAsk()) {
-    asked.procedure = counted(await ask.procedure(finalEntries(chunks, answers, asked.atStop, merge)));
+    asked.procedure = counted(await ask.procedure(finalEntries(chunks, answers, asked.atStop, merge), meetingLines(chunks)));
     asked.atStop.procedure = asked.procedure.dropped ?? [];
   }
   if (ask.owners && mayAsk()) {

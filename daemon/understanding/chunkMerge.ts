@@ -267,7 +267,7 @@ function applyRestated(state: MergeState, groups: readonly RestatedGroup[]): voi
 }
 
 /** Why a rule-based decision the procedure check dropped was dismissed (fixed words, shown with the undo). */
-export const PROCEDURE_REASON = 'the running of the meeting, not a decision';
+export const PROCEDURE_REASON = 'not a decision the meeting reached';
 
 /**
  * The procedure check's answer (procedureCheck.ts), on the final lists after the restatement check's folds: each

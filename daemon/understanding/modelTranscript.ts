@@ -17,7 +17,7 @@ import { CarriedTally, NotedOwners, reduceChunks } from './chunkMerge';
 import { askChecksAtStop, ChecksAsked, ChecksToAsk } from './checksAtStop';
 import { RestatementPrompt, restatementsAtStop } from './restatements';
 import { ownersAtStop } from './ownerCheck';
-import { procedureAtStop } from './procedureCheck';
+import { ProcedurePrompt, procedureAtStop } from './procedureCheck';
 
 export interface TranscriptModelResult {
   /** `by`: the model that added it; `segments`: the lines it cited (model items only); `rewritten`: a rule item the model rewrote. */
@@ -56,7 +56,7 @@ export interface MeetingDate { date: Date; known: boolean }
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
   chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true } | { restatements: true } | { procedure: true } | { owners: true })): void },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean; restatementPrompt?: RestatementPrompt; checkProcedure?: boolean; checkOwners?: boolean; notedOwners?: NotedOwners } = {}): Promise<TranscriptModelResult> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean; restatementPrompt?: RestatementPrompt; checkProcedure?: boolean; procedurePrompt?: ProcedurePrompt; checkOwners?: boolean; notedOwners?: NotedOwners } = {}): Promise<TranscriptModelResult> {
   const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
@@ -99,7 +99,9 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   // As at a meeting's stop: with carried notes, the checks asked for, on the final lists, before they settle anything.
   const { atStop, restated, procedure, owners }: ChecksAsked = !how.carryNotes ? { atStop: {} } : await askChecksAtStop(chunks, run.answers, {
     ...(how.checkRestatements ? { restate: (entries) => restatementsAtStop(chat, entries, signal, { timeoutMs, report: (r) => summary?.report({ ...r, restatements: true }), ...(how.restatementPrompt ? { prompt: how.restatementPrompt } : {}) }) } : {}),
-    ...(how.checkProcedure ? { procedure: (entries) => procedureAtStop(chat, entries, signal, { timeoutMs, report: (r) => summary?.report({ ...r, procedure: true }) }) } : {}),
+    ...(how.checkProcedure ? { procedure: (entries, lines) => procedureAtStop(chat, entries, signal, {
+      timeoutMs, report: (r) => summary?.report({ ...r, procedure: true }), ...(how.procedurePrompt ? { prompt: how.procedurePrompt } : {}),
+    }, lines) } : {}),
     ...(how.checkOwners ? { owners: (entries, lines) => ownersAtStop(chat, entries, lines, signal, { timeoutMs, report: (r) => summary?.report({ ...r, owners: true }) }) } : {}),
   } satisfies ChecksToAsk, () => !whyNotAsked(run.summary, run.declined, signal.aborted), (tokens) => { run.summary.tokens += tokens; }, merge);
   const reduced = reduceChunks(chunks, run.answers, how.carryNotes === true, atStop, merge);

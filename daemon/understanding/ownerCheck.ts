@@ -50,35 +50,47 @@ export interface OwnerQuestion { id: string; text: string; lines: string[]; cite
  * order, with the lines shown around each, within the bounds; and how many were left out.
  */
 export function ownerQuestions(entries: readonly NotedEntry[], lines: readonly ChunkLine[]): { questions: OwnerQuestion[]; left: number } {
+  const unowned = entries.filter((e) => e.kind === 'actionItem' && !e.owner);
+  const { questions, left } = entriesWithLines(unowned, lines, { ...OWNER_CHECK_BOUNDS, maxEntries: OWNER_CHECK_BOUNDS.maxItems }, 'Item');
+  return { questions, left };
+}
+
+/**
+ * Entries shown with the lines they were noted from (marked >) and `before` / `after` lines around each (a reply that
+ * accepts; the turn that addressed someone), in meeting order, those that cite a line of `lines` only, within the bounds
+ * (an entry that would not fit is not asked about; a later, shorter one may be); and how many were left out. The owner
+ * check's items and the procedure check's decisions (prompt v2) alike.
+ */
+export function entriesWithLines(entries: readonly NotedEntry[], lines: readonly ChunkLine[],
+  bounds: { maxEntries: number; before: number; after: number; lineChars: number; chars: number }, noun: string): { questions: OwnerQuestion[]; left: number; texts: string[] } {
   const order = new Map(lines.map((l, k) => [l.segmentId, k]));
   const byId = new Map(lines.map((l) => [l.segmentId, l]));
-  const unowned = entries.filter((e) => e.kind === 'actionItem' && !e.owner && (e.segments ?? []).some((s) => order.has(s)))
-    .sort((a, b) => a.firstT0 - b.firstT0 || a.id.localeCompare(b.id));
-  const candidates = unowned.map((e) => {
+  const cites = entries.filter((e) => (e.segments ?? []).some((s) => order.has(s))).sort((a, b) => a.firstT0 - b.firstT0 || a.id.localeCompare(b.id));
+  const candidates = cites.map((e) => {
     const cited = (e.segments ?? []).filter((s) => order.has(s)).sort((a, b) => order.get(a)! - order.get(b)!);
-    // Each cited line with a few before and after it (a reply that accepts; the turn that addressed someone).
     const shown = new Set<number>();
     for (const c of cited) {
       const k = order.get(c)!;
-      for (let j = Math.max(0, k - OWNER_CHECK_BOUNDS.before); j <= Math.min(lines.length - 1, k + OWNER_CHECK_BOUNDS.after); j++) shown.add(j);
+      for (let j = Math.max(0, k - bounds.before); j <= Math.min(lines.length - 1, k + bounds.after); j++) shown.add(j);
     }
     return { id: e.id, text: e.text, lines: [...shown].sort((a, b) => a - b).map((j) => lines[j].segmentId), cited };
   });
-  const questions = withinBounds(candidates, (q) => questionText(q, byId, order).length, { max: OWNER_CHECK_BOUNDS.maxItems, chars: OWNER_CHECK_BOUNDS.chars });
-  return { questions, left: unowned.length - questions.length };
+  const textOf = (q: OwnerQuestion) => questionText(noun, q, byId, order, bounds.lineChars);
+  const questions = withinBounds(candidates, (q) => textOf(q).length, { max: bounds.maxEntries, chars: bounds.chars });
+  return { questions, left: cites.length - questions.length, texts: questions.map(textOf) };
 }
 
-const lineText = (l: ChunkLine) => {
-  const text = l.text.length > OWNER_CHECK_BOUNDS.lineChars ? `${l.text.slice(0, OWNER_CHECK_BOUNDS.lineChars)}…` : l.text;
+const lineText = (l: ChunkLine, lineChars: number) => {
+  const text = l.text.length > lineChars ? `${l.text.slice(0, lineChars)}…` : l.text;
   return `[${l.segmentId}] ${l.speaker}: ${text}`;
 };
 
-/** An item and its lines; lines far apart are parted by "…". */
-function questionText(q: OwnerQuestion, byId: ReadonlyMap<string, ChunkLine>, order: ReadonlyMap<string, number>): string {
-  const out = [`Item ${q.id}: ${JSON.stringify(q.text)} (said at ${clock(byId.get(q.cited[0])?.t0 ?? 0)})`];
+/** An entry and its lines; lines far apart are parted by "…". */
+function questionText(noun: string, q: OwnerQuestion, byId: ReadonlyMap<string, ChunkLine>, order: ReadonlyMap<string, number>, lineChars: number): string {
+  const out = [`${noun} ${q.id}: ${JSON.stringify(q.text)} (said at ${clock(byId.get(q.cited[0])?.t0 ?? 0)})`];
   q.lines.forEach((s, k) => {
     if (k && order.get(s)! > order.get(q.lines[k - 1])! + 1) out.push('  …');
-    out.push(`${q.cited.includes(s) ? '>' : ' '} ${lineText(byId.get(s)!)}`);
+    out.push(`${q.cited.includes(s) ? '>' : ' '} ${lineText(byId.get(s)!, lineChars)}`);
   });
   return out.join('\n');
 }
@@ -89,7 +101,8 @@ export function ownerMessages(questions: readonly OwnerQuestion[], lines: readon
   const order = new Map(lines.map((l, k) => [l.segmentId, k]));
   return {
     system: SYSTEM,
-    user: [OWNER_CHECK_HEADING, '', `The meeting's speakers: ${speakersOf(lines).join('; ')}`, '', ...questions.flatMap((q) => [questionText(q, byId, order), '']), ''].join('\n'),
+    user: [OWNER_CHECK_HEADING, '', `The meeting's speakers: ${speakersOf(lines).join('; ')}`, '',
+      ...questions.flatMap((q) => [questionText('Item', q, byId, order, OWNER_CHECK_BOUNDS.lineChars), '']), ''].join('\n'),
   };
 }
 

@@ -1,15 +1,34 @@
 /**
- * The procedure check at stop (issue 56: "decisions precision ≥ 0.8"). In a formal meeting a part's prompt notes the
- * meeting's own running as decisions: "the committee resolves to meet in private", "papers to note 1 to 3 are noted",
- * "John Griffiths is appointed temporary Chair". The adjudicated labels count none of them (meeting procedure is no
- * decision, LABELLING.md), and on the committee hearings they were every false decision. Once every part is answered,
- * one more call reads the final decisions alone and names those that are only the meeting's running; each is dropped
- * from the notes (dismissed with that reason: struck through, restorable). Pure, but for the one call.
+ * The decision check at stop (issue 56: "decisions precision ≥ 0.8"; named the procedure check after its first
+ * prompt). A part's prompt notes as decisions things the group did not reach: the meeting's own running ("the committee
+ * resolves to meet in private", "this week's meeting is on recognition"), a proposal the talk moved on from, one
+ * person's own plan or report. The adjudicated labels count none of them. Once every part is answered, one more call
+ * reads each final decision with the lines it was noted from and names those; each is dropped from the notes
+ * (dismissed with a fixed reason: struck through, restorable). Pure, but for the one call.
  */
 import { extractJsonObject } from '../../protocol/modelJson';
 import { Chat } from './providers';
 import { finalEntryJson as decisionJson, NotedEntry, withinBounds } from './carriedNotes';
+import { ChunkLine } from './chunks';
 import { askParsed, SummaryCallOptions } from './modelSummary';
+import { entriesWithLines, speakersOf } from './ownerCheck';
+
+/**
+ * The check's prompts. v1 (2026-11-30, the check then off by default) reads the decisions alone and names the
+ * meeting's own running; its recorded answers replay with it. v2 (the daemon's since the same day, the check on by
+ * default: docs/benchmarks/notes-quality.md, "a decision check at stop")
+ * reads each decision with the lines it was noted from and a few around them, and names those the lines show the group
+ * did not reach: the meeting's running, a proposal or opinion nobody settled, one person's own plan or report. (Its first
+ * wording also named facts and hopes or aims; on the development meetings that dropped givens and agreed schedules the
+ * adjudicators count as decisions.) Each dropped one is dismissed with that prompt's reason.
+ */
+export type ProcedurePrompt = 1 | 2;
+export const PROCEDURE_PROMPT_DEFAULT: ProcedurePrompt = 2;
+
+/** v2's bounds: decisions in meeting order while they and their lines fit (the rest stand unchecked). */
+export const DECISION_CHECK_BOUNDS = { maxEntries: 40, before: 2, after: 2, lineChars: 450, chars: 28000 } as const;
+
+
 
 /**
  * What one check reads: at most `maxDecisions` decisions and `chars` characters of them, in meeting order while they
@@ -38,6 +57,28 @@ const SYSTEM = [
   '{"procedure": []} when every decision is about what the meeting is about.',
 ].join('\n');
 
+const SYSTEM_V2 = [
+  'You check the decisions noted in a meeting before they are kept. Each comes with the lines of the meeting it was noted',
+  'from (marked >) and a few lines around them; each line is "[id] speaker: what was said".',
+  '',
+  'A decision is a conclusion the group reached: a choice it made or accepted (also a proposal nobody objected to that',
+  'the meeting then went on with, and a plan, aim or schedule it agreed on), something it explicitly left for later, or a',
+  'requirement or constraint handed to it and stated as binding. Name only the noted decisions the lines show are none of',
+  'these:',
+  '- the running of the meeting itself: its agenda and order of topics, which topic this or the next meeting takes, who',
+  '  speaks next, moving on, breaks, opening and closing;',
+  '- a proposal, suggestion or opinion the lines show nobody settled: no one agrees, it is argued over, or the talk moves on;',
+  '- one person\'s own plan, task or report that the group did not take up ("I will look into it", "we have implemented',
+  '  it"): work to do is an action item, a status or a result is no decision.',
+  '',
+  'Keep every other decision, even when it is short, hedged or said by one person and accepted, and every requirement or',
+  'fact the group is to work by. When unsure, keep it: a decision dropped is lost to the reader.',
+  '',
+  'Answer with one JSON object and nothing else:',
+  '{"notDecisions": ["D3", "d7"]}',
+  '{"notDecisions": []} when every one is a decision the group reached.',
+].join('\n');
+
 /** The decisions the check reads: in meeting order, within the bounds. */
 export function procedureQuestions(entries: readonly NotedEntry[]): { asked: NotedEntry[]; left: number } {
   const decisions = entries.filter((e) => e.kind === 'decision').sort((a, b) => a.firstT0 - b.firstT0 || a.id.localeCompare(b.id));
@@ -50,16 +91,38 @@ export function procedureMessages(asked: readonly NotedEntry[]): { system: strin
   return { system: SYSTEM, user: [PROCEDURE_CHECK_HEADING, '', 'Decisions (JSON, one per line):', ...asked.map(decisionJson), ''].join('\n') };
 }
 
+/** v2's decisions and the lines shown with each, within its bounds; and how many were left out. */
+export function decisionQuestions(entries: readonly NotedEntry[], lines: readonly ChunkLine[]): { asked: NotedEntry[]; texts: string[]; left: number } {
+  const decisions = entries.filter((e) => e.kind === 'decision');
+  const { questions, texts } = entriesWithLines(decisions, lines, DECISION_CHECK_BOUNDS, 'Decision');
+  const ids = new Set(questions.map((q) => q.id));
+  return { asked: decisions.filter((d) => ids.has(d.id)).sort((a, b) => questions.findIndex((q) => q.id === a.id) - questions.findIndex((q) => q.id === b.id)), texts, left: decisions.length - questions.length };
+}
+
+/** v2's messages: the meeting's speakers, then each decision with its standing and its lines. */
+export function decisionMessages(asked: readonly NotedEntry[], texts: readonly string[], lines: readonly ChunkLine[]): { system: string; user: string } {
+  const standingOf = new Map(asked.map((d) => [d.id, d.standing ?? 'decided']));
+  return {
+    system: SYSTEM_V2,
+    user: [PROCEDURE_CHECK_HEADING, '', `The meeting's speakers: ${speakersOf(lines).join('; ')}`, '',
+      ...texts.flatMap((t, k) => [t.replace(/^Decision (\S+): /, `Decision $1 (${standingOf.get(asked[k].id)}): `), '']), ''].join('\n'),
+  };
+}
+
+/** The key a prompt's answer lists its ids under. */
+const answerKey = (prompt: ProcedurePrompt) => (prompt === 1 ? 'procedure' : 'notDecisions');
+
 /**
  * The answer's ids, checked: each a decision asked about, named once (a second naming or an unknown id is refused, said
- * in `refused`). Null when the answer is no JSON object with a `procedure` list.
+ * in `refused`). Null when the answer is no JSON object with the prompt's list (v1 `procedure`, v2 `notDecisions`).
  */
-export function parseProcedure(answer: string, asked: readonly NotedEntry[], refused: string[] = []): string[] | null {
-  const value = extractJsonObject(answer) as { procedure?: unknown } | undefined;
-  if (!value || typeof value !== 'object' || !Array.isArray(value.procedure)) return null;
+export function parseProcedure(answer: string, asked: readonly NotedEntry[], refused: string[] = [], prompt: ProcedurePrompt = PROCEDURE_PROMPT_DEFAULT): string[] | null {
+  const value = extractJsonObject(answer) as Record<string, unknown> | undefined;
+  const list = value && typeof value === 'object' ? value[answerKey(prompt)] : undefined;
+  if (!Array.isArray(list)) return null;
   const ids = new Set(asked.map((e) => e.id));
   const out: string[] = [];
-  value.procedure.forEach((x: unknown, k) => {
+  list.forEach((x: unknown, k) => {
     const id = typeof x === 'string' || typeof x === 'number' ? String(x).trim() : '';
     if (!ids.has(id)) return refused.push(`entry ${k + 1}: no decision asked about has that id`);
     if (out.includes(id)) return refused.push(`entry ${k + 1}: ${id} was named already`);
@@ -75,15 +138,22 @@ export function parseProcedure(answer: string, asked: readonly NotedEntry[], ref
  */
 export interface ProcedureCheck { dropped: string[] | null; model: string | undefined; tokens: number; reason?: string; unasked?: number }
 
+/** A call's options, and which prompt asks it (absent: {@link PROCEDURE_PROMPT_DEFAULT}; v2 reads the meeting's lines). */
+export interface ProcedureCallOptions extends SummaryCallOptions { prompt?: ProcedurePrompt }
+
 /**
  * The check at stop over `entries` (finalEntries' final lists): asked only when there is a decision (else no call, and
  * why in `reason`); one call (one more on an answer that is no valid JSON), each within `timeoutMs`. Never rejects: a
  * failed or timed-out call answers null and why (the decisions stand as they are).
  */
-export async function procedureAtStop(chat: Chat, entries: readonly NotedEntry[], signal: AbortSignal, how: SummaryCallOptions = {}): Promise<ProcedureCheck> {
-  const { asked, left } = procedureQuestions(entries);
+export async function procedureAtStop(chat: Chat, entries: readonly NotedEntry[], signal: AbortSignal, how: ProcedureCallOptions = {},
+  lines: readonly ChunkLine[] = []): Promise<ProcedureCheck> {
+  const prompt = how.prompt ?? PROCEDURE_PROMPT_DEFAULT;
+  const v2 = prompt === 2 ? decisionQuestions(entries, lines) : undefined;
+  const { asked, left } = v2 ?? procedureQuestions(entries);
   if (!asked.length) return { dropped: null, model: undefined, tokens: 0, reason: left ? 'no decision fits the bounds' : 'no decision' };
-  const constraint = { procedure: { decisionIds: asked.map((e) => e.id) } };
-  const result = await askParsed(chat, procedureMessages(asked), constraint, (text) => parseProcedure(text, asked), signal, how);
+  const constraint = { procedure: { decisionIds: asked.map((e) => e.id), ...(prompt === 2 ? { key: 'notDecisions' as const } : {}) } };
+  const messages = v2 ? decisionMessages(asked, v2.texts, lines) : procedureMessages(asked);
+  const result = await askParsed(chat, messages, constraint, (text) => parseProcedure(text, asked, [], prompt), signal, how);
   return { dropped: result.value, model: result.model, tokens: result.tokens, ...(result.reason ? { reason: result.reason } : {}), ...(left ? { unasked: left } : {}) };
 }

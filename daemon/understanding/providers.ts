@@ -127,7 +127,8 @@ export interface SummaryConstraint { summary: { segmentIds: string[]; maxPoints:
 export interface RestatementConstraint { restatements: { decisionIds: string[]; actionItemIds: string[] } }
 
 /** What the procedure check at stop may name (procedureCheck.ts): the decisions asked about. */
-export interface ProcedureConstraint { procedure: { decisionIds: string[] } }
+/** The procedure check's answer: the decisions asked about, under `key` (prompt v1's `procedure`, v2's `notDecisions`). */
+export interface ProcedureConstraint { procedure: { decisionIds: string[]; key?: 'procedure' | 'notDecisions' } }
 
 /** What the owner check at stop may name (ownerCheck.ts): the items asked about, and the meeting's speakers. */
 export interface OwnersConstraint { owners: { itemIds: string[]; speakers: string[] } }

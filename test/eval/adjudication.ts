@@ -13,7 +13,7 @@
  * round made for part of a set (`--only`: the meetings a new prompt's runs answered) names its meetings; the others keep
  * the pool the rounds before it left.
  *
- *   node out/test/eval/adjudication.js [--set silver-held-out|committee|ami-natural|abstracts|icsi-unread|core-devs] …   the silver held-out part, the committee hearings, the AMI non-scenario meetings, the two meetings the corpora summarised, the ICSI meetings QMSum never took or Ethereum's All Core Devs calls
+ *   node out/test/eval/adjudication.js [--set silver-held-out|committee|ami-natural|abstracts|icsi-unread|core-devs|core-devs-cl] …   the silver held-out part, the committee hearings, the AMI non-scenario meetings, the two meetings the corpora summarised, the ICSI meetings QMSum never took or Ethereum's All Core Devs calls (execution or consensus layer)
  *   node out/test/eval/adjudication.js --make DIR [--runs A=DIR,B=DIR] [--only a,b]
  *                                                     a new round on the pool the stored rounds leave: writes
  *                                                     DIR/<meeting>.ask.md (the transcript, numbered, and the candidates
@@ -28,7 +28,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { replayRecorded } from './model-notes-eval';
-import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, CORE_DEVS_DIR, ICSI_UNREAD_DIR, flagValue, LabelledDecision, loadMeetings, loadSilver, match, Meeting, MeetingLabels, Prediction, readTurns, REAL_MEETINGS_DIR, SILVER_DIR, silverHeldOut, standingOf } from './notes-eval';
+import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, CORE_DEVS_CL_DIR, CORE_DEVS_DIR, ICSI_UNREAD_DIR, flagValue, LabelledDecision, loadMeetings, loadSilver, match, Meeting, MeetingLabels, Prediction, readTurns, REAL_MEETINGS_DIR, SILVER_DIR, silverHeldOut, standingOf } from './notes-eval';
 
 export const ADJUDICATED_DIR = path.join(REAL_MEETINGS_DIR, 'adjudicated');
 /** The silver held-out part's adjudication (its 45 meetings; the development part is not adjudicated). */
@@ -354,7 +354,7 @@ export const REAL_HELD_OUT = ['Bed004', 'Bed009', 'Bed011', 'Bmr013', 'Bmr018', 
  * none of the first's join the candidates as the runs' finds do (`secondLabeller`), so the pool is both labellers' and
  * both runs'.
  */
-export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out' | 'committee' | 'ami-natural' | 'abstracts' | 'icsi-unread' | 'core-devs', { meetings: () => Meeting[]; dir: string; rounds: AdjudicationRound[]; runs: [string, string][]; secondLabeller?: string }> = {
+export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out' | 'committee' | 'ami-natural' | 'abstracts' | 'icsi-unread' | 'core-devs' | 'core-devs-cl', { meetings: () => Meeting[]; dir: string; rounds: AdjudicationRound[]; runs: [string, string][]; secondLabeller?: string }> = {
   real: {
     meetings: () => loadMeetings(REAL_MEETINGS_DIR), dir: ADJUDICATED_DIR, runs: runsIn(REAL_MEETINGS_DIR),
     rounds: [{ folder: '' }, { folder: 'round-2' }, { folder: 'round-3' }, { folder: 'round-4', meetings: REAL_HELD_OUT, runs: runsIn(REAL_MEETINGS_DIR, '-v8') },
@@ -409,6 +409,11 @@ export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out' | 'committee' |
   'core-devs': {
     meetings: () => loadSilver(CORE_DEVS_DIR), dir: path.join(CORE_DEVS_DIR, 'adjudicated'), runs: runsIn(CORE_DEVS_DIR, '-v8'),
     rounds: [{ folder: '' }], secondLabeller: path.join(CORE_DEVS_DIR, 'second-labeller'),
+  },
+  // Ethereum's All Core Devs consensus-layer calls (core-devs-cl/README.md), labelled twice likewise.
+  'core-devs-cl': {
+    meetings: () => loadSilver(CORE_DEVS_CL_DIR), dir: path.join(CORE_DEVS_CL_DIR, 'adjudicated'), runs: runsIn(CORE_DEVS_CL_DIR, '-v8'),
+    rounds: [{ folder: '' }], secondLabeller: path.join(CORE_DEVS_CL_DIR, 'second-labeller'),
   },
 };
 export type AdjudicatedSet = keyof typeof ADJUDICATED_SETS;
@@ -474,7 +479,7 @@ if (require.main === module) {
   const decoys = flagValue(argv, '--decoys');
   const set = (flagValue(argv, '--set') ?? 'real') as AdjudicatedSet;
   if (!dir || (argv.includes('--make-check') && !decoys) || !(set in ADJUDICATED_SETS)) {
-    process.stderr.write('usage: node out/test/eval/adjudication.js [--set real|silver-held-out|committee|ami-natural|abstracts|icsi-unread|core-devs] --make DIR [--runs A=DIR,B=DIR] [--only a,b] | --make-check DIR --decoys DECOYS_DIR\n');
+    process.stderr.write('usage: node out/test/eval/adjudication.js [--set real|silver-held-out|committee|ami-natural|abstracts|icsi-unread|core-devs|core-devs-cl] --make DIR [--runs A=DIR,B=DIR] [--only a,b] | --make-check DIR --decoys DECOYS_DIR\n');
     process.exit(2);
   }
   // --runs A=DIR,B=DIR: the answer runs whose finds the round pools, when they are not (yet) the set's recorded ones.

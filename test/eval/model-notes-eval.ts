@@ -62,13 +62,13 @@
  *       with --prompts DIR: which noted entries a prompt shows past the bound (chunks.ts's NotedBound; default: as DIR's
  *       answers were asked, else the daemon's, `wide`); given for a folder answered before, its later parts are
  *       asked anew and the folder marked (NOTED_BOUND_MARK).
- *   … --meetings silver | silver-held-out | silver-dev | committee | ami-natural | abstracts | icsi-unread | core-devs
+ *   … --meetings silver | silver-held-out | silver-dev | committee | ami-natural | abstracts | icsi-unread | core-devs | core-devs-cl
  *       the silver set, or a part of it, instead of the real set (its answers: test/fixtures/real-meetings/silver/model-answers);
  *       committee: QMSum's committee hearings (test/fixtures/real-meetings/committee); ami-natural: the AMI corpus's
  *       non-scenario meetings (test/fixtures/real-meetings/ami-natural); abstracts: the two meetings QMSum never took
  *       that the corpora summarised (test/fixtures/real-meetings/abstracts); icsi-unread: the ICSI meetings QMSum never
  *       took (test/fixtures/real-meetings/icsi-unread); core-devs: Ethereum's All Core Devs calls
- *       (test/fixtures/real-meetings/core-devs).
+ *       (test/fixtures/real-meetings/core-devs), core-devs-cl: its consensus-layer calls (…/core-devs-cl).
  *
  * A measurement: the exit code is always 0.
  */
@@ -90,7 +90,7 @@ import { NotedOwners } from '../../daemon/understanding/chunkMerge';
 import { FinalLists, readRepeats, writeDuplicatesPrompt } from './duplicates';
 import { RESTATEMENT_HEADING, RESTATEMENT_PROMPT_DEFAULT, RestatementPrompt } from '../../daemon/understanding/restatements';
 import { OWNER_CHECK_HEADING } from '../../daemon/understanding/ownerCheck';
-import { PROCEDURE_CHECK_HEADING } from '../../daemon/understanding/procedureCheck';
+import { PROCEDURE_CHECK_HEADING, PROCEDURE_PROMPT_DEFAULT, ProcedurePrompt } from '../../daemon/understanding/procedureCheck';
 import {
   evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
   selectMeetings, SETS, silverDevelopment, silverHeldOut, standingLines, standingOf,
@@ -150,6 +150,9 @@ export const secondOwnerAnswers = (dir: string) => path.join(SECOND_OWNER_ANSWER
  */
 export const RESTATEMENT_PROMPT_V2_MARK = 'restatement-prompt-v2.txt';
 export const answersRestatementPrompt = (dir: string): RestatementPrompt => (fs.existsSync(path.join(dir, RESTATEMENT_PROMPT_V2_MARK)) ? 2 : 1);
+/** A folder of the procedure check's answers to its prompt v2, the decision check (procedureCheck.ts: a candidate, 2026-11-30), carries this file. */
+export const PROCEDURE_PROMPT_V2_MARK = 'procedure-prompt-v2.txt';
+export const answersProcedurePrompt = (dir: string): ProcedurePrompt => (fs.existsSync(path.join(dir, PROCEDURE_PROMPT_V2_MARK)) ? 2 : 1);
 /**
  * Answers asked since a later part's noted owner replaces the item's (chunkMerge.ts's NotedOwners, 2026-11-30) carry
  * this file; those recorded before were asked with the notes the old merge made (`fill`) and replay so.
@@ -172,7 +175,7 @@ export const finalLists = (r: MeetingRun): FinalLists => ({ decisions: r.result.
 export const replayRecorded = (meeting: Meeting, dir: string, checks: { restatements?: string; procedure?: string; owners?: string } = {}) =>
   runMeeting(meeting, replayingChat(path.join(dir, meeting.name)), undefined, {
     ...recordedHow(dir), ...(checks.restatements ? { restatements: replayingChat(path.join(checks.restatements, meeting.name)), restatementPrompt: answersRestatementPrompt(checks.restatements), checkOwners: false } : {}),
-    ...(checks.procedure ? { procedure: replayingChat(path.join(checks.procedure, meeting.name)) } : {}),
+    ...(checks.procedure ? { procedure: replayingChat(path.join(checks.procedure, meeting.name)), procedurePrompt: answersProcedurePrompt(checks.procedure) } : {}),
     ...(checks.owners ? { owners: replayingChat(path.join(checks.owners, meeting.name)), checkOwners: true } : {}),
   });
 
@@ -274,7 +277,7 @@ export function withSpeakingTimes(lines: SpokenLine[]): SpokenLine[] {
 /** One meeting through the CLI's model extraction: the finds as the eval scores them, and the dismissed rule items. */
 export async function runMeeting(meeting: Meeting, chat: Chat,
   settings: EnhancementSettings = { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1' },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; restatements?: Chat; restatementPrompt?: RestatementPrompt; procedure?: Chat; owners?: Chat; checkOwners?: boolean; notedOwners?: NotedOwners } = {}): Promise<MeetingRun> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; restatements?: Chat; restatementPrompt?: RestatementPrompt; procedure?: Chat; procedurePrompt?: ProcedurePrompt; owners?: Chat; checkOwners?: boolean; notedOwners?: NotedOwners } = {}): Promise<MeetingRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, not local time: the prompt shows the date as ISO, and recorded answers must replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -297,7 +300,7 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
   const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, undefined, watched, undefined,
     // The prompt is always named: v7's recorded answers replay as v7 whatever the daemon's default.
     how.carryNotes ? { carryNotes: true, notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT, notedBound: how.notedBound ?? NOTED_BOUND_DEFAULT, notedOwners: how.notedOwners ?? 'replace', ...(how.restatements ? { checkRestatements: true, restatementPrompt: how.restatementPrompt ?? RESTATEMENT_PROMPT_DEFAULT } : {}),
-      ...(how.procedure ? { checkProcedure: true } : {}), ...(how.owners || how.checkOwners ? { checkOwners: true } : {}) } : {});
+      ...(how.procedure ? { checkProcedure: true, ...(how.procedurePrompt ? { procedurePrompt: how.procedurePrompt } : {}) } : {}), ...(how.owners || how.checkOwners ? { checkOwners: true } : {}) } : {});
   // Dismissed items carry their text only: placed on the rule item of that text.
   // A model's find is shown at the line the journal anchors it on; in `citedPredictions` the lines it cites count as its mentions.
   const cites = (x: { segments?: string[] }) => (x.segments ? { mentions: x.segments.map((id) => Number(id.slice(2)) - 1) } : {});
@@ -398,7 +401,7 @@ async function main(argv: string[]): Promise<void> {
     silver: () => loadSilver(),
     'silver-held-out': () => silverHeldOut(loadSilver()),
     'silver-dev': () => silverDevelopment(loadSilver()),
-    // The adjudicated sets (real, silver-held-out, committee, ami-natural, abstracts, icsi-unread, core-devs) as adjudication.ts loads them.
+    // The adjudicated sets (real, silver-held-out, committee, ami-natural, abstracts, icsi-unread, core-devs, core-devs-cl) as adjudication.ts loads them.
     ...Object.fromEntries(Object.entries(ADJUDICATED_SETS).filter(([name]) => name !== 'real').map(([name, { meetings }]) => [name, meetings])),
   };
   if (!parts[set]) throw new Error(`--meetings ${set}: one of ${Object.keys(parts).join(', ')}`);
@@ -437,6 +440,10 @@ async function main(argv: string[]): Promise<void> {
   const procedureAnswers = flagValue(argv, '--procedure');
   if ((procedurePrompts || procedureAnswers) && (!answers || !carryNotes)) throw new Error('--procedure-prompts / --procedure: with --answers DIR of carried notes');
   if (procedurePrompts && procedureAnswers) throw new Error('give one of --procedure-prompts PDIR, --procedure PDIR');
+  // --procedure-prompt 2: write the candidate v2's prompts (the decision check, procedureCheck.ts) instead of v1's.
+  const procedureVersionFlag = flagValue(argv, '--procedure-prompt');
+  if (procedureVersionFlag !== undefined && (!procedurePrompts || !['1', '2'].includes(procedureVersionFlag))) throw new Error('--procedure-prompt 1 | 2 goes with --procedure-prompts PDIR');
+  const writtenProcedurePrompt: ProcedurePrompt = procedureVersionFlag === '2' ? 2 : PROCEDURE_PROMPT_DEFAULT;
   const tallies: AdjudicationTally[] = [];
   const selected = selectMeetings(all, argv);
   const meetings = labelsFrom === 'first' ? selected : withPooledLabels(selected, adjudicated!, labelsFrom === 'pooled' ? 'rounds' : 'check', tallies, flagValue(argv, '--trial-round'));
@@ -466,8 +473,9 @@ async function main(argv: string[]): Promise<void> {
       const restatementPrompt = restatementAnswers ? answersRestatementPrompt(restatementAnswers) : writtenRestatementPrompt;
       const owners = ownerPrompts ? recordingChat(path.join(ownerPrompts, m.name)) : ownerAnswers ? replayingChat(path.join(ownerAnswers, m.name)) : undefined;
       const procedure = procedurePrompts ? recordingChat(path.join(procedurePrompts, m.name)) : procedureAnswers ? replayingChat(path.join(procedureAnswers, m.name)) : undefined;
+      const procedurePrompt = procedureAnswers ? answersProcedurePrompt(procedureAnswers) : writtenProcedurePrompt;
       const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings, {
-        carryNotes, notesPrompt, notedBound, checkOwners, notedOwners, ...(restatements ? { restatements, restatementPrompt } : {}), ...(procedure ? { procedure } : {}), ...(owners ? { owners } : {}),
+        carryNotes, notesPrompt, notedBound, checkOwners, notedOwners, ...(restatements ? { restatements, restatementPrompt } : {}), ...(procedure ? { procedure, procedurePrompt } : {}), ...(owners ? { owners } : {}),
       });
       runs.push(run);
       process.stderr.write(`${m.name}: ${run.result.message}\n`);
@@ -486,6 +494,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (procedurePrompts) {
+    fs.mkdirSync(procedurePrompts, { recursive: true });
+    if (writtenProcedurePrompt === 2) fs.writeFileSync(path.join(procedurePrompts, PROCEDURE_PROMPT_V2_MARK), 'These answers are to the procedure check\'s prompt v2, the decision check (each decision with its lines): replayed with v2.\n');
     const asked = runs.filter((r) => fs.existsSync(path.join(procedurePrompts, r.meeting.name, 'procedure.prompt.txt')));
     process.stdout.write(`procedure check prompts of ${asked.length} meetings written under ${procedurePrompts} (the others have no decision: ${runs.filter((r) => !asked.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);
   }

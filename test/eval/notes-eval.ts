@@ -63,6 +63,8 @@ export const ICSI_UNREAD_DIR = path.join(REAL_MEETINGS_DIR, 'icsi-unread');
  * note-taker's summary, nothing here had read them until 2026-11-30, labelled twice; read with {@link loadSilver}.
  */
 export const CORE_DEVS_DIR = path.join(REAL_MEETINGS_DIR, 'core-devs');
+/** Ethereum's All Core Devs consensus-layer calls (test/fixtures/real-meetings/core-devs-cl/README.md), read with {@link loadSilver}. */
+export const CORE_DEVS_CL_DIR = path.join(REAL_MEETINGS_DIR, 'core-devs-cl');
 
 export interface Targets {
   actionRecall: number;

@@ -229,17 +229,22 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
     assert.ok(raw.same.every((g) => ids.has(g.keep) && g.fold.every((id) => ids.has(id))), texts[0]);
   });
 
-  it('the procedure check through the local provider: its answer parses under its grammar and names only the decisions asked about', async () => {
-    const entries: NotedEntry[] = [
-      { id: 'D1', kind: 'decision', standing: 'decided', text: 'The committee meets in private for the rest of the meeting', firstT0: 5, lastT0: 5 },
-      { id: 'd2', kind: 'decision', standing: 'decided', text: 'Amendment 2E is not agreed', firstT0: 9, lastT0: 9 },
-      { id: 'A1', kind: 'actionItem', owner: 'Ann', text: 'Send the report', firstT0: 12, lastT0: 12 },
+  it('the decision check through the local provider: its answer parses under its grammar and names only the decisions asked about', async () => {
+    const lines = [
+      { segmentId: 'm-1', speaker: 'Chair', t0: 5, text: 'We now go into private session for the rest of the meeting.' },
+      { segmentId: 'm-2', speaker: 'Clerk', t0: 9, text: 'Amendment 2E: not agreed.' },
+      { segmentId: 'm-3', speaker: 'Ann', t0: 12, text: 'I will send the report.' },
     ];
-    const { texts, result: check } = await askedLocally(model, (chat) => procedureAtStop(chat, entries, new AbortController().signal));
+    const entries: NotedEntry[] = [
+      { id: 'D1', kind: 'decision', standing: 'decided', text: 'The committee meets in private for the rest of the meeting', firstT0: 5, lastT0: 5, segments: ['m-1'] },
+      { id: 'd2', kind: 'decision', standing: 'decided', text: 'Amendment 2E is not agreed', firstT0: 9, lastT0: 9, segments: ['m-2'] },
+      { id: 'A1', kind: 'actionItem', owner: 'Ann', text: 'Send the report', firstT0: 12, lastT0: 12, segments: ['m-3'] },
+    ];
+    const { texts, result: check } = await askedLocally(model, (chat) => procedureAtStop(chat, entries, new AbortController().signal, {}, lines));
     assert.equal(texts.length, 1, 'one call: the grammar gave a valid answer the first time');
     assert.ok(check.dropped !== null, `the answer parses: ${texts[0]}`);
-    const raw = JSON.parse(texts[0]) as { procedure: string[] };
-    assert.ok(raw.procedure.every((id) => ['D1', 'd2'].includes(id)) && new Set(raw.procedure).size === raw.procedure.length, texts[0]);
+    const raw = JSON.parse(texts[0]) as { notDecisions: string[] };
+    assert.ok(raw.notDecisions.every((id) => ['D1', 'd2'].includes(id)) && new Set(raw.notDecisions).size === raw.notDecisions.length, texts[0]);
   });
 
   it('the owner check through the local provider: its answer parses under its grammar and names only the items asked about and the meeting\'s speakers', async () => {

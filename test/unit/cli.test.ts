@@ -134,6 +134,8 @@ describe('CLI (main)', () => {
         const [system, user] = [messages[0].content, messages[messages.length - 1].content];
         const lines = [...user.matchAll(/^\[(l-\d+)\]/gm)].map((m) => m[1]);
         if (/"points"/.test(system)) return JSON.stringify({ points: [{ text: `Overview ${ESC}[31mred${ESC}[0m ![x](https://attacker.example/s.png)`, cites: lines.slice(0, 1) }] });
+        // The checks at stop: ids that name nothing shown (refused), text that is never printed.
+        if (!/^Already extracted by rules/m.test(user)) return JSON.stringify({ notDecisions: [`D1${ESC}[31m`, '<img src=z>'], owners: [] });
         const rules = JSON.parse(/^Already extracted by rules \(JSON\):\n(.*)$/m.exec(user)![1]) as { id: string }[];
         return JSON.stringify({
           actionItems: [{ text: `Send the budget ${ESC}]52;c;ZWNobyBwd25lZA==${ESC}\\ <script>alert(1)</script>`, owner: `Ben${ESC}[8m`, due: null, segments: lines.slice(1, 2) }],
@@ -179,6 +181,7 @@ describe('CLI (main)', () => {
         const { messages } = JSON.parse(body) as { messages: { content: string }[] };
         const [system, user] = [messages[0].content, messages[messages.length - 1].content];
         if (/"points"/.test(system)) return JSON.stringify({ points: [] });
+        if (!/Part \d+ of \d+\./.test(user)) return JSON.stringify({ notDecisions: [], owners: [] }); // the checks at stop
         users.push(user);
         const settles = /^\[(l-\d+)\] .*DVD goes in/m.exec(user)?.[1];
         if (settles) return JSON.stringify({ noted: [{ id: 'D1', segments: [settles], standing: 'decided' }] });
@@ -243,10 +246,10 @@ describe('CLI (main)', () => {
       }
     });
 
-    it('the procedure check at stop (issue 56, off by default): --check-procedure drops a decision that is only the meeting\'s running', async () => {
+    it('the decision check at stop (issue 56, on by default): drops a decision the lines show the group did not reach; --no-check-procedure keeps it', async () => {
       const file = writeSaid('procedure.jsonl', ['We go into private session now.', 'Amendment 2E is not agreed.', 'Thank you.']);
       const { server, asked: checks } = await checkServer(
-        { system: 'You check the decisions noted in a meeting', answer: { procedure: ['D1'] } },
+        { system: 'You check the decisions noted in a meeting', answer: { notDecisions: ['D1'] } },
         { actionItems: [], decisions: [
           { text: 'The committee goes into private session', kind: 'decision', standing: 'decided', segments: ['l-1'] },
           { text: 'Amendment 2E is not agreed', kind: 'decision', standing: 'decided', segments: ['l-2'] },
@@ -254,13 +257,13 @@ describe('CLI (main)', () => {
       try {
         for (const on of [false, true]) {
           checks.length = 0;
-          const printed = await notesJson<{ decisions: { text: string }[] }>(file, on ? ['--check-procedure'] : [], server.endpoint);
+          const printed = await notesJson<{ decisions: { text: string }[] }>(file, on ? [] : ['--no-check-procedure'], server.endpoint);
           assert.equal(checks.length, on ? 1 : 0);
-          if (on) assert.match(checks[0], /"id":"D1","standing":"decided","text":"The committee goes into private session"/);
+          if (on) assert.match(checks[0], /Decision D1 \(decided\): "The committee goes into private session"[^\n]*\n> \[l-1\] /);
           assert.deepEqual(printed.decisions.map((d) => d.text), [...(on ? [] : ['The committee goes into private session']), 'Amendment 2E is not agreed']);
         }
         // Decisions past its bounds (14,000 characters of them) stand unchecked, and stderr says how many.
-        const many = await checkServer({ system: 'You check the decisions noted in a meeting', answer: { procedure: [] } },
+        const many = await checkServer({ system: 'You check the decisions noted in a meeting', answer: { notDecisions: [] } },
           { actionItems: [], decisions: Array.from({ length: 50 }, (_, k) => ({ text: `Motion ${k + 1} is agreed: ${'the committee backs the amendment as tabled '.repeat(6)}`, kind: 'decision', standing: 'decided', segments: ['l-2'] })) });
         try {
           const err: string[] = [];
@@ -270,7 +273,8 @@ describe('CLI (main)', () => {
         } finally {
           many.server.close();
         }
-        for (const [args, says] of [[['--check-procedure'], /--check-procedure goes with --local or --llm-endpoint/],
+        for (const [args, says] of [[['--check-procedure'], /--check-procedure and --no-check-procedure go with --local or --llm-endpoint/],
+          [['--check-procedure', '--no-check-procedure', '--llm-endpoint', server.endpoint], /choose one of --check-procedure and --no-check-procedure/],
           [['--check-procedure', '--no-carry-notes', '--llm-endpoint', server.endpoint], /--check-procedure needs carried notes/]] as const) {
           await assertRefused(file, args, says);
         }
@@ -436,7 +440,8 @@ describe('CLI (main)', () => {
         const r = await cli('notes', undated(), '--json', '--llm-endpoint', server.endpoint);
         assert.equal(r.code, 0, r.err.join('\n'));
         assert.match(r.err.join('\n'), /and the language model is told that the date is not known/);
-        const asked = server.bodies.map(userMessage);
+        // The decision check at stop reads decisions and their lines, no date (it dates nothing).
+        const asked = server.bodies.map(userMessage).filter((user) => !user.startsWith('The decisions noted in the meeting:'));
         assert.ok(asked.length >= 2, 'the extraction and the summary');
         for (const user of asked) {
           assert.match(user, /^Date: not known; the transcript file was last changed on 2024-01-15 \(read relative dates from that day\)$/m);

@@ -52,7 +52,10 @@ describe('scripts/ethereum-pm-meeting.js (All Core Devs call notes to turns)', (
       'EOF Updates: Besu will test EOF after the other changes.',
     ]);
     assert.equal(script.meetingDate(NOTES), '2024-06-20');
-    assert.equal(script.meetingDate('### Meeting Date/Time: Thursday 2024/1/25 at 14:00 UTC\n### Meeting Date/Time: Friday October 29, 2021, 14:00 UTC'), '2021-10-29');
+    // The consensus-layer calls' header and summary rows (call_126.md).
+    assert.equal(script.meetingDate('### Meeting Date/Time: Thursday 2024/1/25 at 14:00 UTC'), '2024-01-25');
+    assert.equal(script.meetingDate('### Meeting Date/Time: Friday October 29, 2021, 14:00 UTC'), '2021-10-29');
+    assert.deepEqual(script.summaryRows('Summary | Description\n-|-\n126.1  |**Deneb Updates** Danny shared an update.'), ['Deneb Updates: Danny shared an update.']);
     assert.throws(() => script.meetingDate('# no date'), /no "Meeting Date\/Time/);
   });
 });

@@ -46,8 +46,11 @@ export function serviceRunner(answer: Answer | 'fail', more: {
    * `checkOwners: false` turns it off as the settings do.
    */
   owners?: (user: string) => string; checkOwners?: boolean;
-  /** With it, the settings check the final decisions for the meeting's own running at stop, and this answers the check. */
-  procedure?: (user: string) => string;
+  /**
+   * The decision check at stop (the daemon's default, with carried notes): this answers it (default: every decision
+   * stands); `checkProcedure: false` turns it off as the settings do.
+   */
+  procedure?: (user: string) => string; checkProcedure?: boolean;
 } = {}) {
   const asked: Asked[] = [];
   /** The rolling summary's calls (each chunk's lines after its extraction), answered apart from the chunks'. */
@@ -63,7 +66,7 @@ export function serviceRunner(answer: Answer | 'fail', more: {
   const progress: ExtractionProgressParams[] = [];
   const config = {
     enhancement: { provider: 'vscode-lm', chunkChars: more.chunkChars ?? 500, maxConcurrency: 2, ...carryNotesOf(more), ...(more.restatements ? { checkRestatements: true } : {}),
-      ...(more.checkOwners !== undefined ? { checkOwners: more.checkOwners } : {}), ...(more.procedure ? { checkProcedure: true } : {}) },
+      ...(more.checkOwners !== undefined ? { checkOwners: more.checkOwners } : {}), ...(more.checkProcedure !== undefined ? { checkProcedure: more.checkProcedure } : {}) },
     askClient: async (params: LanguageModelChatParams, signal: AbortSignal) => {
       if (params.system.startsWith('You check the final notes')) {
         restatementsAsked.push({ ids: [], at: performance.now(), user: params.user, system: params.system });
@@ -71,7 +74,7 @@ export function serviceRunner(answer: Answer | 'fail', more: {
       }
       if (params.system.startsWith('You check the decisions noted in a meeting')) {
         procedureAsked.push({ ids: [], at: performance.now(), user: params.user, system: params.system });
-        return { text: more.procedure?.(params.user) ?? '{"procedure": []}', model: 'fake-lm' };
+        return { text: more.procedure?.(params.user) ?? '{"notDecisions": []}', model: 'fake-lm' };
       }
       if (params.system.startsWith('You read the action items of a meeting that were noted without an owner')) {
         ownersAsked.push({ ids: [], at: performance.now(), user: params.user, system: params.system });

@@ -1,9 +1,9 @@
 /**
- * The procedure check at stop in the daemon (issue 56; the settings' checkProcedure, off by default): after the last
- * part is answered (and the restatement check, when asked for), one call reads the final decisions alone
- * (understanding/procedureCheck.ts); those it names are dropped, journaled and announced before the owner check and the
- * settle read the lists. Live (liveExtraction.ts) and over a stored meeting (modelExtractions.ts's extractorFor),
- * through the service's real runner with a fake client answering.
+ * The decision check at stop in the daemon (issue 56; the settings' checkProcedure, on by default with carried notes):
+ * after the last part is answered (and the restatement check, when asked for), one call reads each final decision with
+ * the lines it was noted from (understanding/procedureCheck.ts, prompt v2); those it names are dropped, journaled and
+ * announced before the owner check and the settle read the lists. Live (liveExtraction.ts) and over a stored meeting
+ * (modelExtractions.ts's extractorFor), through the service's real runner with a fake client answering.
  */
 import * as assert from 'node:assert/strict';
 import { DecisionRecord, JournalRecord, latestById } from '../../daemon/journal/journal';
@@ -25,15 +25,16 @@ const noting: Answer = ({ user }) => {
   };
   return {};
 };
-const PRIVATE = '{"procedure": ["D1"]}';
+const PRIVATE = '{"notDecisions": ["D1"]}';
 
 describe('the procedure check at stop (issue 56)', () => {
-  it('live: asked once after the last part over the decisions alone; the dropped one journaled and announced gone before the owner check and the settle', async () => {
+  it('live: asked once after the last part over the decisions and their lines; the dropped one journaled and announced gone before the owner check and the settle', async () => {
     const { runner, asked, procedureAsked, ownersAsked, settleAsked } = serviceRunner(noting, { carryNotes: true, procedure: () => PRIVATE });
     const h = await finishedMeeting(runner, LINES);
     assert.equal(procedureAsked.length, 1);
     assert.ok(procedureAsked[0].at >= Math.max(...asked.map((a) => a.answeredAt!)), 'after every part is answered');
-    assert.match(procedureAsked[0].user, /^\{"id":"D1","standing":"decided","text":"The committee meets in private for the rest of the meeting","said":"00:15"\}$/m);
+    assert.match(procedureAsked[0].user, /^Decision D1 \(decided\): "The committee meets in private for the rest of the meeting" \(said at 00:15\)$/m);
+    assert.match(procedureAsked[0].user, /^> \[m-3\] /m, 'with the line it was noted from');
     assert.ok(!procedureAsked[0].user.includes('Draft the release notes'), 'action items are not shown');
     assert.deepEqual(decisions(h.journal).map((d) => d.text), ['The release ships on Friday']);
     // Each model entry keeps its id (its place among the model's entries): the dropped one is withdrawn under its own id,
@@ -51,16 +52,22 @@ describe('the procedure check at stop (issue 56)', () => {
     assert.match(settleAsked[0].user, /The release ships on Friday/);
   });
 
-  it('off by default: no call, every decision stays', async () => {
-    const { runner, procedureAsked } = serviceRunner(noting, { carryNotes: true });
-    assert.equal(runner.checkProcedure, undefined);
-    const h = await finishedMeeting(runner, LINES);
-    assert.equal(procedureAsked.length, 0);
-    assert.equal(decisions(h.journal).length, 2);
+  it('on by default with carried notes; turned off (or without carried notes): no call, every decision stays', async () => {
+    const byDefault = serviceRunner(noting, { carryNotes: true });
+    assert.equal(typeof byDefault.runner.checkProcedure, 'function');
+    await finishedMeeting(byDefault.runner, LINES);
+    assert.equal(byDefault.procedureAsked.length, 1);
+    for (const more of [{ carryNotes: true, checkProcedure: false }, { carryNotes: false }]) {
+      const { runner, procedureAsked } = serviceRunner(noting, more);
+      assert.equal(runner.checkProcedure, undefined);
+      const h = await finishedMeeting(runner, LINES);
+      assert.equal(procedureAsked.length, 0);
+      assert.equal(decisions(h.journal).length, 2);
+    }
   });
 
   it('an answer that is no JSON, or names no decision shown, leaves the decisions as they are, and the summary still settles', async () => {
-    for (const answer of ['D1 is procedure.', '{"procedure": ["D7"]}']) {
+    for (const answer of ['D1 is procedure.', '{"notDecisions": ["D7"]}']) {
       const { runner, procedureAsked, settleAsked } = serviceRunner(noting, { carryNotes: true, procedure: () => answer });
       const h = await finishedMeeting(runner, LINES);
       assert.equal(procedureAsked.length, answer.startsWith('{') ? 1 : 2, 'asked once more on an invalid answer');
@@ -78,12 +85,12 @@ describe('the procedure check at stop (issue 56)', () => {
     };
     for (const [drops, left] of [['[]', ['The release ships on Friday']], ['["D1"]', []]] as const) {
       const { runner, procedureAsked } = serviceRunner(twice, {
-        carryNotes: true, restatements: () => '{"same": [{"keep": "D1", "fold": ["D2"]}]}', procedure: () => `{"procedure": ${drops}}`,
+        carryNotes: true, restatements: () => '{"same": [{"keep": "D1", "fold": ["D2"]}]}', procedure: () => `{"notDecisions": ${drops}}`,
       });
       const h = await finishedMeeting(runner, LINES);
       assert.equal(procedureAsked.length, 1);
-      assert.match(procedureAsked[0].user, /"id":"D1"/);
-      assert.ok(!procedureAsked[0].user.includes('"id":"D2"'), 'the folded entry is not shown');
+      assert.match(procedureAsked[0].user, /Decision D1 /);
+      assert.ok(!procedureAsked[0].user.includes('Decision D2 '), 'the folded entry is not shown');
       assert.deepEqual(decisions(h.journal).map((d) => d.text), left, 'a dropped kept entry takes what was folded into it along');
     }
   });

@@ -3,7 +3,8 @@ import { NotedEntry } from '../../daemon/understanding/carriedNotes';
 import { finalEntries, PROCEDURE_REASON, reduceChunks } from '../../daemon/understanding/chunkMerge';
 import { ModelChunk } from '../../daemon/understanding/modelExtract';
 import {
-  parseProcedure, PROCEDURE_CHECK_BOUNDS, PROCEDURE_CHECK_HEADING, procedureAtStop, procedureMessages, procedureQuestions,
+  DECISION_CHECK_BOUNDS, decisionMessages, decisionQuestions, parseProcedure, PROCEDURE_CHECK_BOUNDS, PROCEDURE_CHECK_HEADING, PROCEDURE_PROMPT_DEFAULT,
+  procedureAtStop, procedureMessages, procedureQuestions,
 } from '../../daemon/understanding/procedureCheck';
 import { procedureAnswerSchema } from '../../daemon/understanding/local/schema';
 import { Chat } from '../../daemon/understanding/providers';
@@ -22,7 +23,7 @@ const ENTRIES: NotedEntry[] = [
 ];
 
 describe('the procedure check at stop (issue 56: decisions precision)', () => {
-  describe('what it asks', () => {
+  describe('what it asks (prompt v1: the decisions alone; its recorded answers replay with it)', () => {
     it('shows the decisions alone, in meeting order, with id, standing and time, under its heading', () => {
       const { asked, left } = procedureQuestions(ENTRIES);
       assert.deepEqual([asked.map((e) => e.id), left], [['d1', 'D2', 'D1'], 0]);
@@ -46,33 +47,77 @@ describe('the procedure check at stop (issue 56: decisions precision)', () => {
     });
   });
 
+  describe('what it asks (prompt v2, the daemon\'s: each decision with its lines)', () => {
+    const said = ['Papers to note: are they noted?', 'Noted.', 'Amendment 2E?', 'Not agreed.', 'Let us go into private session.', 'Agreed.'];
+    const lines = said.map((text, k) => ({ segmentId: `m-${(k + 1) * 100}`, speaker: k % 2 ? 'Member' : 'Chair', t0: (k + 1) * 100, text }));
+    const cited = (id: string, text: string, segment: number, standing: NotedEntry['standing'] = 'decided'): NotedEntry =>
+      ({ id, kind: 'decision', text, standing, firstT0: segment, lastT0: segment, segments: [`m-${segment}`] });
+    const entries = [cited('D2', 'Amendment 2E is not agreed', 400), cited('D1', 'The committee meets in private', 500), cited('d1', 'Papers to note are noted', 200, 'given'),
+      { id: 'A1', kind: 'actionItem' as const, text: 'Write to the minister', owner: null, firstT0: 300, lastT0: 300, segments: ['m-300'] }];
+
+    it('shows each decision in meeting order with its standing, its lines marked and two around them, and the speakers', () => {
+      const { asked, texts, left } = decisionQuestions(entries, lines);
+      assert.deepEqual([asked.map((e) => e.id), left], [['d1', 'D2', 'D1'], 0]);
+      const { system, user } = decisionMessages(asked, texts, lines);
+      assert.match(system, /one person's own plan, task or report/);
+      assert.match(system, /a plan, aim or schedule it agreed on/);
+      assert.match(system, /When unsure, keep it/);
+      assert.match(system, /"notDecisions"/);
+      assert.ok(user.startsWith(PROCEDURE_CHECK_HEADING));
+      assert.match(user, /The meeting's speakers: Chair; Member/);
+      assert.match(user, /Decision d1 \(given\): "Papers to note are noted" \(said at 03:20\)\n {2}\[m-100\] Chair: Papers to note: are they noted\?\n> \[m-200\] Member: Noted\./);
+      assert.ok(!user.includes('Write to the minister'), 'action items are not shown');
+    });
+
+    it('keeps within its bounds, the earliest first; a decision citing no line of the meeting is not asked about', async () => {
+      const many = Array.from({ length: DECISION_CHECK_BOUNDS.maxEntries + 4 }, (_, k) => cited(`D${k + 1}`, `Decision ${k + 1}`, 100 * ((k % 6) + 1)));
+      const { asked, left } = decisionQuestions(many, lines);
+      assert.deepEqual([asked.length, left], [DECISION_CHECK_BOUNDS.maxEntries, 4]);
+      assert.equal(decisionQuestions([cited('D1', 'Elsewhere', 9999)], lines).asked.length, 0);
+      let calls = 0;
+      const chat: Chat = async (_s, _u, _sig, constraint) => {
+        calls++;
+        assert.deepEqual(constraint, { procedure: { decisionIds: ['d1', 'D2', 'D1'], key: 'notDecisions' } });
+        return { text: '{"notDecisions": ["D1"]}', model: 'm' };
+      };
+      const check = await procedureAtStop(chat, entries, new AbortController().signal, {}, lines);
+      assert.deepEqual([calls, check.dropped], [1, ['D1']]);
+      assert.deepEqual((await procedureAtStop(chat, entries, new AbortController().signal)).reason, 'no decision fits the bounds', 'no lines: nothing to show a decision with');
+    });
+  });
+
   describe('its answer', () => {
     const { asked } = procedureQuestions(ENTRIES);
 
-    it('takes the ids of decisions asked about', () => {
+    it('takes the ids of decisions asked about, under the prompt\'s key (v1 `procedure`, v2 `notDecisions`)', () => {
       const refused: string[] = [];
-      assert.deepEqual(parseProcedure('{"procedure": ["D1", "d1"]}', asked, refused), ['D1', 'd1']);
+      assert.deepEqual(parseProcedure('{"procedure": ["D1", "d1"]}', asked, refused, 1), ['D1', 'd1']);
       assert.deepEqual(refused, []);
-      assert.deepEqual(parseProcedure('```json\n{"procedure": []}\n```', asked), []);
+      assert.deepEqual(parseProcedure('```json\n{"procedure": []}\n```', asked, [], 1), []);
+      assert.deepEqual(parseProcedure('{"notDecisions": ["D1"]}', asked, [], 2), ['D1']);
+      assert.equal(parseProcedure('{"procedure": ["D1"]}', asked, [], 2), null, 'v2 reads its own key alone');
     });
 
     it('refuses an id not asked about (an action item\'s, an unknown one) and one named twice; keeps the rest', () => {
       const refused: string[] = [];
-      assert.deepEqual(parseProcedure('{"procedure": ["A1", "D9", "D1", "D1", {"id": "d1"}]}', asked, refused), ['D1']);
+      assert.deepEqual(parseProcedure('{"notDecisions": ["A1", "D9", "D1", "D1", {"id": "d1"}]}', asked, refused), ['D1']);
       assert.equal(refused.length, 4, refused.join('; '));
       assert.match(refused.join('\n'), /no decision asked about has that id/);
       assert.match(refused.join('\n'), /named already/);
     });
 
-    it('is null when no `procedure` list can be read (the decisions stand)', () => {
+    it('is null when no list can be read (the decisions stand)', () => {
       assert.equal(parseProcedure('D1 is procedure.', asked), null);
       assert.equal(parseProcedure('{"drop": ["D1"]}', asked), null);
+      assert.equal(parseProcedure('{"drop": ["D1"]}', asked, [], 1), null);
     });
 
     it("a local model's grammar names only the decisions asked about, no more ids than were asked (a repeat is parseProcedure's to refuse)", () => {
       // node-llama-cpp's GbnfJsonSchema: an array's `items` enum and `maxItems` (dist/utils/gbnfJson/types.d.ts).
       const schema = procedureAnswerSchema({ decisionIds: ['d1', 'D2'] }) as { properties: { procedure: { items: { enum: string[] }; maxItems: number } } };
       assert.deepEqual(schema.properties.procedure, { type: 'array', items: { enum: ['d1', 'D2'] }, maxItems: 2 });
+      const v2 = procedureAnswerSchema({ decisionIds: ['d1'], key: 'notDecisions' }) as { properties: Record<string, unknown> };
+      assert.deepEqual(Object.keys(v2.properties), ['notDecisions']);
     });
   });
 
@@ -91,22 +136,22 @@ describe('the procedure check at stop (issue 56: decisions precision)', () => {
         assert.deepEqual(constraint, { procedure: { decisionIds: ['d1', 'D2', 'D1'] } });
         return { text: '{"procedure": ["D1"]}', model: 'm' };
       };
-      const check = await procedureAtStop(chat, ENTRIES, signal);
+      const check = await procedureAtStop(chat, ENTRIES, signal, { prompt: 1 });
       assert.deepEqual([check.dropped, check.model], [['D1'], 'm']);
       assert.ok(check.tokens > 0);
       const failing: Chat = async () => { throw Object.assign(new Error('no'), { status: 503 }); };
-      assert.equal((await procedureAtStop(failing, ENTRIES, signal)).dropped, null);
+      assert.equal((await procedureAtStop(failing, ENTRIES, signal, { prompt: 1 })).dropped, null);
       const slow: Chat = (_s, _u, sig) => new Promise((_, reject) => sig.addEventListener('abort', () => reject(new Error('aborted'))));
-      const timedOut = await procedureAtStop(slow, ENTRIES, signal, { timeoutMs: 20 });
+      const timedOut = await procedureAtStop(slow, ENTRIES, signal, { timeoutMs: 20, prompt: 1 });
       assert.deepEqual([timedOut.dropped, timedOut.reason], [null, 'no answer within 0.02 s']);
     });
 
     it('says how many decisions did not fit its bounds (they stand unchecked); none when all fit', async () => {
       const many = Array.from({ length: PROCEDURE_CHECK_BOUNDS.maxDecisions + 3 }, (_, k) => decision(`D${k + 1}`, `Decision ${k + 1}`, k));
       const chat: Chat = async (_s, user) => ({ text: `{"procedure": [${user.includes('"id":"D103"') ? '"D103"' : ''}]}`, model: 'm' });
-      const bounded = await procedureAtStop(chat, many, signal);
+      const bounded = await procedureAtStop(chat, many, signal, { prompt: 1 });
       assert.deepEqual([bounded.dropped, bounded.unasked], [[], 3]);
-      assert.equal((await procedureAtStop(chat, ENTRIES, signal)).unasked, undefined);
+      assert.equal((await procedureAtStop(chat, ENTRIES, signal, { prompt: 1 })).unasked, undefined);
     });
   });
 
@@ -169,9 +214,10 @@ describe('the procedure check at stop (issue 56: decisions precision)', () => {
     const run = (check: (user: string) => string | Error, checkProcedure = true) => notesWithCheck(lines, partAnswer, PROCEDURE_CHECK_HEADING, check, { checkProcedure });
 
     it('drops what the check names before the lists are printed, and counts it', async () => {
-      const { result, asked } = await run(() => '{"procedure": ["D1"]}');
+      const { result, asked } = await run(() => '{"notDecisions": ["D1"]}');
       assert.equal(asked.length, 1);
-      assert.match(asked[0], /"id":"D1","standing":"decided","text":"Papers to note are noted"/);
+      assert.match(asked[0], /Decision D1 \(decided\): "Papers to note are noted"/);
+      assert.match(asked[0], /> \[l-1\] Chair: Item one: papers to note\. Noted\./, 'with the lines it was noted from');
       assert.deepEqual(result.decisions.map((d) => d.text), ['Amendment 2E is not agreed']);
       assert.deepEqual(result.procedureCheck, { dropped: 1 });
     });
@@ -184,11 +230,14 @@ describe('the procedure check at stop (issue 56: decisions precision)', () => {
       assert.deepEqual([unreadable.result.decisions.length, unreadable.result.procedureCheck], [2, { unchecked: 'invalid answer' }]);
     });
 
-    it('is not asked unless asked for (off by default); the settings ask only with carried notes', async () => {
-      const { result, asked } = await run(() => '{"procedure": ["D1"]}', false);
+    it('is asked by default with carried notes (prompt v2), not when turned off or without carried notes', async () => {
+      const { result, asked } = await run(() => '{"notDecisions": ["D1"]}', false);
       assert.deepEqual([asked.length, result.decisions.length, result.procedureCheck], [0, 2, undefined]);
-      assert.equal(CHECK_PROCEDURE_DEFAULT, false);
-      assert.equal(checksProcedure({ provider: 'local' }), false);
+      assert.equal(CHECK_PROCEDURE_DEFAULT, true);
+      assert.equal(PROCEDURE_PROMPT_DEFAULT, 2);
+      assert.equal(checksProcedure({ provider: 'local' }), true);
+      assert.equal(checksProcedure({ provider: 'local', carryNotes: false }), false);
+      assert.equal(checksProcedure({ provider: 'local', checkProcedure: false }), false);
       assert.equal(checksProcedure({ provider: 'local', checkProcedure: true, carryNotes: false }), false);
       assert.equal(checksProcedure({ provider: 'local', checkProcedure: true }), true);
       assert.deepEqual(validateEnhancement({ provider: 'local', checkProcedure: true }).checkProcedure, true);

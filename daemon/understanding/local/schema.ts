@@ -135,7 +135,7 @@ export function restatementAnswerSchema(c: RestatementConstraint['restatements']
  * cannot say "each once": parseProcedure refuses a repeat).
  */
 export function procedureAnswerSchema(c: ProcedureConstraint['procedure']): object {
-  return { type: 'object', properties: { procedure: { type: 'array', items: { enum: c.decisionIds }, maxItems: c.decisionIds.length } } };
+  return { type: 'object', properties: { [c.key ?? 'procedure']: { type: 'array', items: { enum: c.decisionIds }, maxItems: c.decisionIds.length } } };
 }
 
 /**
