@@ -104,7 +104,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
         // A summary call that failed: its chunk (or the settle) and why, never what was said or answered.
         { report: (r) => {
           if (r.outcome === 'applied') return;
-          io.err(`earshot: language model: ${'restatements' in r ? 'checking the final lists for restatements' : 'procedure' in r ? 'checking the decisions for the meeting\'s own running' : 'owners' in r ? 'checking who owns the items without an owner' : 'settle' in r ? 'settling the summary against the final decisions and action items' : `the summary of chunk ${r.chunk}`} got no answer (${r.reason ?? r.outcome})`);
+          io.err(`earshot: language model: ${'restatements' in r ? 'checking the final lists for restatements' : 'procedure' in r ? 'checking each decision against its lines' : 'owners' in r ? 'checking who owns the items without an owner' : 'settle' in r ? 'settling the summary against the final decisions and action items' : `the summary of chunk ${r.chunk}`} got no answer (${r.reason ?? r.outcome})`);
         } },
         // Each part read with what the parts before it noted (issue 56), and then the settle as at a meeting's stop (v9).
         { carryNotes, ...(carryNotes ? { settleVersion: SETTLE_DEFAULT } : {}), ...(checkRestatements ? { checkRestatements } : {}), ...(checkProcedure ? { checkProcedure } : {}), ...(checkOwners ? { checkOwners } : {}), ...(template ? { template } : {}) });
@@ -113,7 +113,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     }
     io.err(`earshot: language model: ${withModel.message}`);
     // What a check at stop could not read within its bounds stays as the parts left it: said, not hidden.
-    if (withModel.procedureCheck?.unasked) io.err(`earshot: language model: ${withModel.procedureCheck.unasked} decision(s) did not fit the procedure check's bounds and were not checked`);
+    if (withModel.procedureCheck?.unasked) io.err(`earshot: language model: ${withModel.procedureCheck.unasked} decision(s) did not fit the decision check's bounds and were not checked`);
     if (withModel.ownerCheck?.unasked) io.err(`earshot: language model: ${withModel.ownerCheck.unasked} item(s) without an owner did not fit the owner check's bounds and keep none`);
     const settle = withModel.summarySettle;
     if (settle && !settle.settled) io.err(`earshot: language model: the summary was not settled (${settle.unsettled}): it is the last rolling summary`);

@@ -154,7 +154,7 @@ export class ModelExtractions {
 
   /** The decision check at stop through `options`' chat (callHow's bounds), reported (logged) as `call: 'procedure'`. */
   private procedureChecker(sessionId: string, options: ExtractionRunOptions, signal: AbortSignal): (entries: readonly NotedEntry[], lines: readonly ChunkLine[]) => Promise<ProcedureCheck> {
-    return (entries, lines) => procedureAtStop(options.chat, entries, signal, this.callHow(sessionId, options, 'procedure'), lines);
+    return (entries, lines) => procedureAtStop(options.chat, entries, lines, signal, this.callHow(sessionId, options, 'procedure'));
   }
 
   /** The owner check at stop through `options`' chat (callHow's bounds), reported (logged) as `call: 'owners'`. */

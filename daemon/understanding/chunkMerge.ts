@@ -172,6 +172,32 @@ function entryOf(state: MergeState, id: string): { model: AddedItem | AddedDecis
 
 const lastStanding = (history: readonly ReducedStep[] | undefined, first: DecisionStanding) => history?.length ? history[history.length - 1].standing : first;
 
+/**
+ * A later part names who does a noted rule item. `replace` (the daemon's): the item takes that owner, whatever gave it
+ * one before: a rewrite's owner (null included) is replaced, an owner the rules found is rewritten (theirs kept for
+ * undo), an item with none is completed. `fill` (answers recorded before): only an item the rules left without one is
+ * completed, and a rewrite's owner still wins over it, as it did when those answers were asked.
+ */
+function applyNotedOwner(state: MergeState, rule: ShownItem, owner: string): void {
+  const rewrite = state.rewrites.get(rule.id);
+  if (state.notedOwners === 'fill') {
+    if (rule.owner) return;
+    const c = state.completions.get(rule.id) ?? { id: rule.id, owner: null, due: null };
+    state.completions.set(rule.id, { ...c, owner: c.owner ?? owner });
+    return;
+  }
+  if (rewrite?.owner !== undefined) {
+    if (rewrite.owner !== owner) state.rewrites.set(rule.id, { ...rewrite, owner });
+    return;
+  }
+  if (!rule.owner) {
+    const c = state.completions.get(rule.id) ?? { id: rule.id, owner: null, due: null };
+    state.completions.set(rule.id, { ...c, owner });
+  } else if (rule.owner !== owner) {
+    state.rewrites.set(rule.id, { ...(rewrite ?? { id: rule.id }), owner });
+  }
+}
+
 /** A v7 answer's `noted`: cites, standing changes, owners and merges on entries noted before. */
 function applyNoted(state: MergeState, updates: readonly NotedUpdate[]): void {
   for (const u of updates) {
@@ -185,14 +211,7 @@ function applyNoted(state: MergeState, updates: readonly NotedUpdate[]): void {
         state.rewrites.set(target.rule.id, { ...(state.rewrites.get(target.rule.id) ?? { id: target.rule.id }), text: u.text });
         state.tally.refined = (state.tally.refined ?? 0) + 1;
       }
-      if (u.owner && target.rule.kind === 'actionItem' && !target.rule.owner) {
-        const c = state.completions.get(target.rule.id) ?? { id: target.rule.id, owner: null, due: null };
-        state.completions.set(target.rule.id, { ...c, owner: state.notedOwners === 'replace' ? u.owner : c.owner ?? u.owner });
-      } else if (u.owner && target.rule.kind === 'actionItem' && state.notedOwners === 'replace'
-        && u.owner !== (state.rewrites.get(target.rule.id)?.owner ?? target.rule.owner)) {
-        // These lines name someone else as the one who does it: the rules' owner is rewritten (theirs kept for undo).
-        state.rewrites.set(target.rule.id, { ...(state.rewrites.get(target.rule.id) ?? { id: target.rule.id }), owner: u.owner });
-      }
+      if (u.owner && target.rule.kind === 'actionItem') applyNotedOwner(state, target.rule, u.owner);
       if (u.standing && target.rule.kind === 'decision') {
         // Where the item stood before this part: as an earlier part rewrote it, else as the rules gave it.
         const first = state.rewrites.get(target.rule.id)?.standing ?? target.rule.standing ?? 'decided';

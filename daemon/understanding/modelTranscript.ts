@@ -99,9 +99,9 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   // As at a meeting's stop: with carried notes, the checks asked for, on the final lists, before they settle anything.
   const { atStop, restated, procedure, owners }: ChecksAsked = !how.carryNotes ? { atStop: {} } : await askChecksAtStop(chunks, run.answers, {
     ...(how.checkRestatements ? { restate: (entries) => restatementsAtStop(chat, entries, signal, { timeoutMs, report: (r) => summary?.report({ ...r, restatements: true }), ...(how.restatementPrompt ? { prompt: how.restatementPrompt } : {}) }) } : {}),
-    ...(how.checkProcedure ? { procedure: (entries, lines) => procedureAtStop(chat, entries, signal, {
+    ...(how.checkProcedure ? { procedure: (entries, lines) => procedureAtStop(chat, entries, lines, signal, {
       timeoutMs, report: (r) => summary?.report({ ...r, procedure: true }), ...(how.procedurePrompt ? { prompt: how.procedurePrompt } : {}),
-    }, lines) } : {}),
+    }) } : {}),
     ...(how.checkOwners ? { owners: (entries, lines) => ownersAtStop(chat, entries, lines, signal, { timeoutMs, report: (r) => summary?.report({ ...r, owners: true }) }) } : {}),
   } satisfies ChecksToAsk, () => !whyNotAsked(run.summary, run.declined, signal.aborted), (tokens) => { run.summary.tokens += tokens; }, merge);
   const reduced = reduceChunks(chunks, run.answers, how.carryNotes === true, atStop, merge);

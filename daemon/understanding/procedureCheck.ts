@@ -91,12 +91,17 @@ export function procedureMessages(asked: readonly NotedEntry[]): { system: strin
   return { system: SYSTEM, user: [PROCEDURE_CHECK_HEADING, '', 'Decisions (JSON, one per line):', ...asked.map(decisionJson), ''].join('\n') };
 }
 
-/** v2's decisions and the lines shown with each, within its bounds; and how many were left out. */
-export function decisionQuestions(entries: readonly NotedEntry[], lines: readonly ChunkLine[]): { asked: NotedEntry[]; texts: string[]; left: number } {
+/**
+ * v2's decisions and the lines shown with each, within its bounds (the decisions and their lines; the speakers line and
+ * each decision's standing come on top); how many did not fit (`left`), and how many cite no line of the meeting
+ * (`uncited`: nothing to show them with, so they stand unchecked).
+ */
+export function decisionQuestions(entries: readonly NotedEntry[], lines: readonly ChunkLine[]): { asked: NotedEntry[]; texts: string[]; left: number; uncited: number } {
   const decisions = entries.filter((e) => e.kind === 'decision');
-  const { questions, texts } = entriesWithLines(decisions, lines, DECISION_CHECK_BOUNDS, 'Decision');
+  const { questions, texts, left } = entriesWithLines(decisions, lines, DECISION_CHECK_BOUNDS, 'Decision');
   const ids = new Set(questions.map((q) => q.id));
-  return { asked: decisions.filter((d) => ids.has(d.id)).sort((a, b) => questions.findIndex((q) => q.id === a.id) - questions.findIndex((q) => q.id === b.id)), texts, left: decisions.length - questions.length };
+  const order = new Map(questions.map((q, k) => [q.id, k]));
+  return { asked: decisions.filter((d) => ids.has(d.id)).sort((a, b) => order.get(a.id)! - order.get(b.id)!), texts, left, uncited: decisions.length - questions.length - left };
 }
 
 /** v2's messages: the meeting's speakers, then each decision with its standing and its lines. */
@@ -146,12 +151,15 @@ export interface ProcedureCallOptions extends SummaryCallOptions { prompt?: Proc
  * why in `reason`); one call (one more on an answer that is no valid JSON), each within `timeoutMs`. Never rejects: a
  * failed or timed-out call answers null and why (the decisions stand as they are).
  */
-export async function procedureAtStop(chat: Chat, entries: readonly NotedEntry[], signal: AbortSignal, how: ProcedureCallOptions = {},
-  lines: readonly ChunkLine[] = []): Promise<ProcedureCheck> {
+export async function procedureAtStop(chat: Chat, entries: readonly NotedEntry[], lines: readonly ChunkLine[], signal: AbortSignal,
+  how: ProcedureCallOptions = {}): Promise<ProcedureCheck> {
   const prompt = how.prompt ?? PROCEDURE_PROMPT_DEFAULT;
   const v2 = prompt === 2 ? decisionQuestions(entries, lines) : undefined;
   const { asked, left } = v2 ?? procedureQuestions(entries);
-  if (!asked.length) return { dropped: null, model: undefined, tokens: 0, reason: left ? 'no decision fits the bounds' : 'no decision' };
+  if (!asked.length) {
+    const reason = left ? 'no decision fits the bounds' : v2?.uncited ? 'no decision cites a line of the meeting' : 'no decision';
+    return { dropped: null, model: undefined, tokens: 0, reason };
+  }
   const constraint = { procedure: { decisionIds: asked.map((e) => e.id), ...(prompt === 2 ? { key: 'notDecisions' as const } : {}) } };
   const messages = v2 ? decisionMessages(asked, v2.texts, lines) : procedureMessages(asked);
   const result = await askParsed(chat, messages, constraint, (text) => parseProcedure(text, asked, [], prompt), signal, how);

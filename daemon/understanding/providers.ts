@@ -126,8 +126,7 @@ export interface SummaryConstraint { summary: { segmentIds: string[]; maxPoints:
 /** What the restatement check at stop may name (restatements.ts): the final lists' entries, by kind. */
 export interface RestatementConstraint { restatements: { decisionIds: string[]; actionItemIds: string[] } }
 
-/** What the procedure check at stop may name (procedureCheck.ts): the decisions asked about. */
-/** The procedure check's answer: the decisions asked about, under `key` (prompt v1's `procedure`, v2's `notDecisions`). */
+/** What the procedure (decision) check at stop may name (procedureCheck.ts): the decisions asked about, under `key` (prompt v1's `procedure`, v2's `notDecisions`). */
 export interface ProcedureConstraint { procedure: { decisionIds: string[]; key?: 'procedure' | 'notDecisions' } }
 
 /** What the owner check at stop may name (ownerCheck.ts): the items asked about, and the meeting's speakers. */

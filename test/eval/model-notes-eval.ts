@@ -49,9 +49,10 @@
  *       replays RDIR/<meeting>/restatements.answer.txt and scores the lists as the check left them (its prompt v1, the
  *       daemon's, or v2 where RDIR is marked so: --restatement-prompt 2 with --restatement-prompts writes v2's).
  *   … --procedure-prompts PDIR | --procedure PDIR
- *       the procedure check at stop (procedureCheck.ts) over the final decisions (with --answers and carried notes):
- *       writes PDIR/<meeting>/procedure.prompt.txt, or replays PDIR/<meeting>/procedure.answer.txt (the check is off
- *       by default: recorded folders replay without it).
+ *       the decision check at stop (procedureCheck.ts: the procedure check's prompt v2, the daemon's, with
+ *       --procedure-prompt 2; v1 otherwise) over the final decisions (with --answers and carried notes): writes
+ *       PDIR/<meeting>/procedure.prompt.txt, or replays PDIR/<meeting>/procedure.answer.txt as PDIR's mark says (the
+ *       recorded extraction folders hold no answers of it: they replay without it unless PDIR is given).
  *   … --owner-prompts ODIR | --owners ODIR
  *       the owner check at stop (ownerCheck.ts) over the items still without an owner (with --answers and carried
  *       notes; after the restatement check when one is given): writes ODIR/<meeting>/owners.prompt.txt, or replays
@@ -434,7 +435,7 @@ async function main(argv: string[]): Promise<void> {
   // How a later part's noted owner is taken: as recorded answers were asked (their folder's mark), else the daemon's.
   const notedOwners: NotedOwners = answersDir !== undefined ? answersNotedOwners(answersDir)
     : prompts !== undefined && answersCarryNotes(prompts) ? answersNotedOwners(prompts) : 'replace';
-  // The procedure check at stop (off by default): --procedure-prompts PDIR writes its prompts, --procedure PDIR replays
+  // The decision check at stop (the procedure check): --procedure-prompts PDIR writes its prompts, --procedure PDIR replays
   // answers of a folder of their own, over the lists the recorded answers (and their owner check) give.
   const procedurePrompts = flagValue(argv, '--procedure-prompts');
   const procedureAnswers = flagValue(argv, '--procedure');
@@ -495,6 +496,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (procedurePrompts) {
     fs.mkdirSync(procedurePrompts, { recursive: true });
+    fs.rmSync(path.join(procedurePrompts, PROCEDURE_PROMPT_V2_MARK), { force: true });
     if (writtenProcedurePrompt === 2) fs.writeFileSync(path.join(procedurePrompts, PROCEDURE_PROMPT_V2_MARK), 'These answers are to the procedure check\'s prompt v2, the decision check (each decision with its lines): replayed with v2.\n');
     const asked = runs.filter((r) => fs.existsSync(path.join(procedurePrompts, r.meeting.name, 'procedure.prompt.txt')));
     process.stdout.write(`procedure check prompts of ${asked.length} meetings written under ${procedurePrompts} (the others have no decision: ${runs.filter((r) => !asked.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);
@@ -505,6 +507,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (restatementPrompts) {
     fs.mkdirSync(restatementPrompts, { recursive: true });
+    fs.rmSync(path.join(restatementPrompts, RESTATEMENT_PROMPT_V2_MARK), { force: true });
     if (writtenRestatementPrompt === 2) fs.writeFileSync(path.join(restatementPrompts, RESTATEMENT_PROMPT_V2_MARK), 'These answers are to the restatement check\'s prompt v2 (fold only an entry the kept one already says whole): replayed with v2.\n');
     const written = runs.filter((r) => fs.existsSync(path.join(restatementPrompts, r.meeting.name, 'restatements.prompt.txt')));
     process.stdout.write(`restatement check prompts of ${written.length} meetings written under ${restatementPrompts} (the others' lists are not worth a check: ${runs.filter((r) => !written.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);

@@ -240,7 +240,7 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
       { id: 'd2', kind: 'decision', standing: 'decided', text: 'Amendment 2E is not agreed', firstT0: 9, lastT0: 9, segments: ['m-2'] },
       { id: 'A1', kind: 'actionItem', owner: 'Ann', text: 'Send the report', firstT0: 12, lastT0: 12, segments: ['m-3'] },
     ];
-    const { texts, result: check } = await askedLocally(model, (chat) => procedureAtStop(chat, entries, new AbortController().signal, {}, lines));
+    const { texts, result: check } = await askedLocally(model, (chat) => procedureAtStop(chat, entries, lines, new AbortController().signal));
     assert.equal(texts.length, 1, 'one call: the grammar gave a valid answer the first time');
     assert.ok(check.dropped !== null, `the answer parses: ${texts[0]}`);
     const raw = JSON.parse(texts[0]) as { notDecisions: string[] };

@@ -40,6 +40,8 @@ export interface ScriptedServer {
   settles: Scripted[];
   /** The restatement check's requests at stop (understanding/restatements.ts). */
   checks: Scripted[];
+  /** The decision check's requests at stop (understanding/procedureCheck.ts), answered: every decision stands. */
+  decisionChecks: Scripted[];
   maxInFlight(): number;
   aborted(): number;
 }
@@ -109,6 +111,7 @@ export function scriptedExtraction() {
     const requests: Scripted[] = [];
     const settles: Scripted[] = [];
     const checks: Scripted[] = [];
+    const decisionChecks: Scripted[] = [];
     /** The rolling summary's requests (a live session's, one per chunk): answered at once, a point citing the last new line. */
     const summaries: Scripted[] = [];
     fixture.maxTokens.clear();
@@ -129,6 +132,11 @@ export function scriptedExtraction() {
           const r = { url: req.url ?? '', user, chunk: checks.length + 1, attempt: 1, ids: [], chars: parsed.messages[0].content.length + user.length };
           checks.push(r);
           return reply(res, check(r));
+        }
+        // The decision check at stop (on by default with carried notes): every decision stands unless a test asks otherwise.
+        if (parsed.messages[0].content.startsWith('You check the decisions noted in a meeting')) {
+          decisionChecks.push({ url: req.url ?? '', user, chunk: decisionChecks.length + 1, attempt: 1, ids: [], chars: parsed.messages[0].content.length + user.length });
+          return reply(res, JSON.stringify({ notDecisions: [] }));
         }
         if (parsed.messages[0].content.startsWith('You keep the summary') && user.includes('The meeting has ended')) {
           const ids = [...user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
@@ -153,7 +161,7 @@ export function scriptedExtraction() {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, summaries, settles, checks, maxInFlight: () => maxInFlight, aborted: () => aborted };
+    return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, summaries, settles, checks, decisionChecks, maxInFlight: () => maxInFlight, aborted: () => aborted };
   }
 
   /** A daemon on the test's storage whose interrupted sessions wait (grace of an hour), with this enhancement. */

@@ -243,6 +243,12 @@ describe('carried notes (prompt v7, issue 56)', () => {
       // An item without one takes it either way.
       const unowned = owning.map((a, k) => (k === 0 ? empty({ actionItems: [{ text: 'Draw the case', owner: null, due: null, segments: ['m-1'] }] }) : a));
       for (const notedOwners of ['replace', 'fill'] as const) assert.equal(reduceChunks(withRule, unowned, true, {}, { notedOwners }).actionItems[0].owner, 'Ben', notedOwners);
+      // A rule item a part rewrote with no owner: a later part's owner replaces the rewrite's (fill kept the rewrite's).
+      const ownerless = { ...rule, owner: null };
+      const rewrote: ChunkExtraction[] = [empty({ rewrite: [{ id: 'a1', text: 'Sketch the remote', owner: null }] }), empty({}), empty({ noted: [{ id: 'a1', segments: ['m-5'], owner: 'Ben' }] })];
+      const chunksOwnerless = withRule.map((c, k) => (k === 0 ? { ...c, items: [ownerless] } : c));
+      assert.deepEqual(reduceChunks(chunksOwnerless, rewrote, true).rewrites, [{ id: 'a1', text: 'Sketch the remote', owner: 'Ben' }]);
+      assert.deepEqual(reduceChunks(chunksOwnerless, rewrote, true, {}, { notedOwners: 'fill' }).rewrites, [{ id: 'a1', text: 'Sketch the remote', owner: null }]);
     });
     it('journals the history with each step\'s time, a dropped decision withdrawn by a later revision, and the notes show it', () => {
       const records = modelExtractionRecords(journal(), reduceChunks(chunks, answers, true), run, new Date('2030-01-01T10:00:00Z'));

@@ -262,13 +262,13 @@ describe('CLI (main)', () => {
           if (on) assert.match(checks[0], /Decision D1 \(decided\): "The committee goes into private session"[^\n]*\n> \[l-1\] /);
           assert.deepEqual(printed.decisions.map((d) => d.text), [...(on ? [] : ['The committee goes into private session']), 'Amendment 2E is not agreed']);
         }
-        // Decisions past its bounds (14,000 characters of them) stand unchecked, and stderr says how many.
+        // Decisions past its bounds (40 decisions, 28,000 characters with their lines) stand unchecked, and stderr says how many.
         const many = await checkServer({ system: 'You check the decisions noted in a meeting', answer: { notDecisions: [] } },
           { actionItems: [], decisions: Array.from({ length: 50 }, (_, k) => ({ text: `Motion ${k + 1} is agreed: ${'the committee backs the amendment as tabled '.repeat(6)}`, kind: 'decision', standing: 'decided', segments: ['l-2'] })) });
         try {
           const err: string[] = [];
           assert.equal(await main(['notes', file, '--json', '--date', '2030-01-07', '--check-procedure', '--llm-endpoint', many.server.endpoint], { out: () => undefined, err: (l) => err.push(l), tty: false }), 0);
-          const unasked = /earshot: language model: (\d+) decision\(s\) did not fit the procedure check's bounds and were not checked/.exec(err.join('\n'));
+          const unasked = /earshot: language model: (\d+) decision\(s\) did not fit the decision check's bounds and were not checked/.exec(err.join('\n'));
           assert.ok(unasked && Number(unasked[1]) > 0, err.join('\n'));
         } finally {
           many.server.close();

@@ -80,9 +80,9 @@ describe('the procedure check at stop (issue 56: decisions precision)', () => {
         assert.deepEqual(constraint, { procedure: { decisionIds: ['d1', 'D2', 'D1'], key: 'notDecisions' } });
         return { text: '{"notDecisions": ["D1"]}', model: 'm' };
       };
-      const check = await procedureAtStop(chat, entries, new AbortController().signal, {}, lines);
+      const check = await procedureAtStop(chat, entries, lines, new AbortController().signal);
       assert.deepEqual([calls, check.dropped], [1, ['D1']]);
-      assert.deepEqual((await procedureAtStop(chat, entries, new AbortController().signal)).reason, 'no decision fits the bounds', 'no lines: nothing to show a decision with');
+      assert.deepEqual((await procedureAtStop(chat, entries, [], new AbortController().signal)).reason, 'no decision cites a line of the meeting', 'no lines: nothing to show a decision with');
     });
   });
 
@@ -127,7 +127,7 @@ describe('the procedure check at stop (issue 56: decisions precision)', () => {
     it('is not made when there is no decision', async () => {
       let calls = 0;
       const chat: Chat = async () => { calls++; return { text: '{"procedure": []}', model: 'm' }; };
-      const check = await procedureAtStop(chat, [ENTRIES[3]], signal);
+      const check = await procedureAtStop(chat, [ENTRIES[3]], [], signal);
       assert.deepEqual([calls, check.dropped, check.reason], [0, null, 'no decision']);
     });
 
@@ -136,22 +136,22 @@ describe('the procedure check at stop (issue 56: decisions precision)', () => {
         assert.deepEqual(constraint, { procedure: { decisionIds: ['d1', 'D2', 'D1'] } });
         return { text: '{"procedure": ["D1"]}', model: 'm' };
       };
-      const check = await procedureAtStop(chat, ENTRIES, signal, { prompt: 1 });
+      const check = await procedureAtStop(chat, ENTRIES, [], signal, { prompt: 1 });
       assert.deepEqual([check.dropped, check.model], [['D1'], 'm']);
       assert.ok(check.tokens > 0);
       const failing: Chat = async () => { throw Object.assign(new Error('no'), { status: 503 }); };
-      assert.equal((await procedureAtStop(failing, ENTRIES, signal, { prompt: 1 })).dropped, null);
+      assert.equal((await procedureAtStop(failing, ENTRIES, [], signal, { prompt: 1 })).dropped, null);
       const slow: Chat = (_s, _u, sig) => new Promise((_, reject) => sig.addEventListener('abort', () => reject(new Error('aborted'))));
-      const timedOut = await procedureAtStop(slow, ENTRIES, signal, { timeoutMs: 20, prompt: 1 });
+      const timedOut = await procedureAtStop(slow, ENTRIES, [], signal, { timeoutMs: 20, prompt: 1 });
       assert.deepEqual([timedOut.dropped, timedOut.reason], [null, 'no answer within 0.02 s']);
     });
 
     it('says how many decisions did not fit its bounds (they stand unchecked); none when all fit', async () => {
       const many = Array.from({ length: PROCEDURE_CHECK_BOUNDS.maxDecisions + 3 }, (_, k) => decision(`D${k + 1}`, `Decision ${k + 1}`, k));
       const chat: Chat = async (_s, user) => ({ text: `{"procedure": [${user.includes('"id":"D103"') ? '"D103"' : ''}]}`, model: 'm' });
-      const bounded = await procedureAtStop(chat, many, signal, { prompt: 1 });
+      const bounded = await procedureAtStop(chat, many, [], signal, { prompt: 1 });
       assert.deepEqual([bounded.dropped, bounded.unasked], [[], 3]);
-      assert.equal((await procedureAtStop(chat, ENTRIES, signal, { prompt: 1 })).unasked, undefined);
+      assert.equal((await procedureAtStop(chat, ENTRIES, [], signal, { prompt: 1 })).unasked, undefined);
     });
   });
 
