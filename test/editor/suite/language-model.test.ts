@@ -43,6 +43,8 @@ interface ScriptedModel {
  */
 function scriptedAnswer(messages: string[]): string {
   const user = messages[messages.length - 1];
+  // The decision check at stop (on by default): every decision stands.
+  if (/^You check the decisions noted in a meeting/.test(messages[0])) return JSON.stringify({ notDecisions: [] });
   // The rolling summary's request (after each chunk): one point citing the first new line.
   if (/^You keep the summary of a meeting/.test(messages[0])) {
     // The settle at stop (issue 40): the summary so far, kept as it is (its outcomes agree with the final lists).
@@ -155,9 +157,12 @@ describe('A language model through VS Code\'s Language Model API (opt-in)', func
     const end = await until(() => progress.find((p) => p.sessionId === sessionId && p.state !== 'running'), 'the end of the extraction');
     assert.equal(end.state, 'done');
     assert.equal(end.failed, 0);
-    // One extraction request per chunk, none repeated; after each, one request revises the rolling summary.
+    // One extraction request per chunk, none repeated; after each, one request revises the rolling summary; at stop
+    // the decision check reads the final decisions once.
     const isSummary = (r: { messages: string[] }) => /^You keep the summary of a meeting/.test(r.messages[0]);
-    assert.equal(model.requests.filter((r) => !isSummary(r)).length, end.chunks, 'one extraction request per chunk, none repeated');
+    const isExtraction = (r: { messages: string[] }) => /^You extract action items and decisions/.test(r.messages[0]);
+    assert.equal(model.requests.filter(isExtraction).length, end.chunks, 'one extraction request per chunk, none repeated');
+    assert.equal(model.requests.filter((r) => /^You check the decisions noted in a meeting/.test(r.messages[0])).length, 1, 'one decision check at stop');
     // After each chunk one request revises the rolling summary; at stop one more settles it (issue 40).
     const isSettle = (r: { messages: string[] }) => isSummary(r) && /The meeting has ended: settle its summary/.test(r.messages[1] ?? '');
     const revisions = model.requests.filter((r) => isSummary(r) && !isSettle(r)).length;
