@@ -180,20 +180,14 @@ const lastStanding = (history: readonly ReducedStep[] | undefined, first: Decisi
  */
 function applyNotedOwner(state: MergeState, rule: ShownItem, owner: string): void {
   const rewrite = state.rewrites.get(rule.id);
-  if (state.notedOwners === 'fill') {
-    if (rule.owner) return;
+  const replace = state.notedOwners === 'replace';
+  // The owner the notes show now: a rewrite's (null included) over the rules'; `fill` completes only the rules' none.
+  const now = replace && rewrite?.owner !== undefined ? rewrite.owner : rule.owner;
+  if (!now) {
     const c = state.completions.get(rule.id) ?? { id: rule.id, owner: null, due: null };
-    state.completions.set(rule.id, { ...c, owner: c.owner ?? owner });
-    return;
-  }
-  if (rewrite?.owner !== undefined) {
-    if (rewrite.owner !== owner) state.rewrites.set(rule.id, { ...rewrite, owner });
-    return;
-  }
-  if (!rule.owner) {
-    const c = state.completions.get(rule.id) ?? { id: rule.id, owner: null, due: null };
-    state.completions.set(rule.id, { ...c, owner });
-  } else if (rule.owner !== owner) {
+    if (replace && rewrite?.owner === null) state.rewrites.set(rule.id, { ...rewrite, owner });
+    else state.completions.set(rule.id, { ...c, owner: replace ? owner : c.owner ?? owner });
+  } else if (replace && now !== owner) {
     state.rewrites.set(rule.id, { ...(rewrite ?? { id: rule.id }), owner });
   }
 }

@@ -9,7 +9,8 @@
 import { plainLine } from '../../protocol/plainText';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { Chat } from './providers';
-import { clock, NotedEntry, withinBounds } from './carriedNotes';
+import { NotedEntry } from './carriedNotes';
+import { EntryWithLines, entriesWithLines, speakersOf } from './entryLines';
 import { OwnerFill } from './chunkMerge';
 import { ChunkLine } from './chunks';
 import { askParsed, SummaryCallOptions } from './modelSummary';
@@ -42,8 +43,8 @@ const SYSTEM = [
   '{"owners": [{"id": "A3", "owner": "Speaker B"}, {"id": "a2", "owner": null}]}',
 ].join('\n');
 
-/** An item the check asks about, and the lines it shows for it (segment ids, in meeting order). */
-export interface OwnerQuestion { id: string; text: string; lines: string[]; cited: string[] }
+/** An item the check asks about, and the lines it shows for it. */
+export type OwnerQuestion = EntryWithLines;
 
 /**
  * The items worth asking about (action items still without an owner, each citing a line the lines hold), in meeting
@@ -51,63 +52,18 @@ export interface OwnerQuestion { id: string; text: string; lines: string[]; cite
  */
 export function ownerQuestions(entries: readonly NotedEntry[], lines: readonly ChunkLine[]): { questions: OwnerQuestion[]; left: number } {
   const unowned = entries.filter((e) => e.kind === 'actionItem' && !e.owner);
-  const { questions, left } = entriesWithLines(unowned, lines, { ...OWNER_CHECK_BOUNDS, maxEntries: OWNER_CHECK_BOUNDS.maxItems }, 'Item');
-  return { questions, left };
-}
-
-/**
- * Entries shown with the lines they were noted from (marked >) and `before` / `after` lines around each (a reply that
- * accepts; the turn that addressed someone), in meeting order, those that cite a line of `lines` only, within the bounds
- * (an entry that would not fit is not asked about; a later, shorter one may be); and how many were left out. The owner
- * check's items and the procedure check's decisions (prompt v2) alike.
- */
-export function entriesWithLines(entries: readonly NotedEntry[], lines: readonly ChunkLine[],
-  bounds: { maxEntries: number; before: number; after: number; lineChars: number; chars: number }, noun: string): { questions: OwnerQuestion[]; left: number; texts: string[] } {
-  const order = new Map(lines.map((l, k) => [l.segmentId, k]));
-  const byId = new Map(lines.map((l) => [l.segmentId, l]));
-  const cites = entries.filter((e) => (e.segments ?? []).some((s) => order.has(s))).sort((a, b) => a.firstT0 - b.firstT0 || a.id.localeCompare(b.id));
-  const candidates = cites.map((e) => {
-    const cited = (e.segments ?? []).filter((s) => order.has(s)).sort((a, b) => order.get(a)! - order.get(b)!);
-    const shown = new Set<number>();
-    for (const c of cited) {
-      const k = order.get(c)!;
-      for (let j = Math.max(0, k - bounds.before); j <= Math.min(lines.length - 1, k + bounds.after); j++) shown.add(j);
-    }
-    return { id: e.id, text: e.text, lines: [...shown].sort((a, b) => a - b).map((j) => lines[j].segmentId), cited };
-  });
-  const textOf = (q: OwnerQuestion) => questionText(noun, q, byId, order, bounds.lineChars);
-  const questions = withinBounds(candidates, (q) => textOf(q).length, { max: bounds.maxEntries, chars: bounds.chars });
-  return { questions, left: cites.length - questions.length, texts: questions.map(textOf) };
-}
-
-const lineText = (l: ChunkLine, lineChars: number) => {
-  const text = l.text.length > lineChars ? `${l.text.slice(0, lineChars)}…` : l.text;
-  return `[${l.segmentId}] ${l.speaker}: ${text}`;
-};
-
-/** An entry and its lines; lines far apart are parted by "…". */
-function questionText(noun: string, q: OwnerQuestion, byId: ReadonlyMap<string, ChunkLine>, order: ReadonlyMap<string, number>, lineChars: number): string {
-  const out = [`${noun} ${q.id}: ${JSON.stringify(q.text)} (said at ${clock(byId.get(q.cited[0])?.t0 ?? 0)})`];
-  q.lines.forEach((s, k) => {
-    if (k && order.get(s)! > order.get(q.lines[k - 1])! + 1) out.push('  …');
-    out.push(`${q.cited.includes(s) ? '>' : ' '} ${lineText(byId.get(s)!, lineChars)}`);
-  });
-  return out.join('\n');
+  const { asked, left } = entriesWithLines(unowned, lines, { ...OWNER_CHECK_BOUNDS, maxEntries: OWNER_CHECK_BOUNDS.maxItems }, 'Item');
+  return { questions: asked, left };
 }
 
 /** The check's messages: the meeting's speakers, then each item with its lines. */
 export function ownerMessages(questions: readonly OwnerQuestion[], lines: readonly ChunkLine[]): { system: string; user: string } {
-  const byId = new Map(lines.map((l) => [l.segmentId, l]));
-  const order = new Map(lines.map((l, k) => [l.segmentId, k]));
   return {
     system: SYSTEM,
-    user: [OWNER_CHECK_HEADING, '', `The meeting's speakers: ${speakersOf(lines).join('; ')}`, '',
-      ...questions.flatMap((q) => [questionText('Item', q, byId, order, OWNER_CHECK_BOUNDS.lineChars), '']), ''].join('\n'),
+    user: [OWNER_CHECK_HEADING, '', `The meeting's speakers: ${speakersOf(lines).join('; ')}`, '', ...questions.flatMap((q) => [q.block, '']), ''].join('\n'),
   };
 }
 
-/** The speakers of the meeting's lines, as they are written there, in the order they first speak. */
-export const speakersOf = (lines: readonly ChunkLine[]): string[] => [...new Set(lines.map((l) => l.speaker))];
 
 /**
  * The answer's owners, checked: each names an item asked about, once (a second answer for one is refused), and a

@@ -11,7 +11,7 @@ import { Chat } from './providers';
 import { finalEntryJson as decisionJson, NotedEntry, withinBounds } from './carriedNotes';
 import { ChunkLine } from './chunks';
 import { askParsed, SummaryCallOptions } from './modelSummary';
-import { entriesWithLines, speakersOf } from './ownerCheck';
+import { entriesWithLines, speakersOf } from './entryLines';
 
 /**
  * The check's prompts. v1 (2026-11-30, the check then off by default) reads the decisions alone and names the
@@ -27,8 +27,6 @@ export const PROCEDURE_PROMPT_DEFAULT: ProcedurePrompt = 2;
 
 /** v2's bounds: decisions in meeting order while they and their lines fit (the rest stand unchecked). */
 export const DECISION_CHECK_BOUNDS = { maxEntries: 40, before: 2, after: 2, lineChars: 450, chars: 28000 } as const;
-
-
 
 /**
  * What one check reads: at most `maxDecisions` decisions and `chars` characters of them, in meeting order while they
@@ -92,25 +90,21 @@ export function procedureMessages(asked: readonly NotedEntry[]): { system: strin
 }
 
 /**
- * v2's decisions and the lines shown with each, within its bounds (the decisions and their lines; the speakers line and
- * each decision's standing come on top); how many did not fit (`left`), and how many cite no line of the meeting
- * (`uncited`: nothing to show them with, so they stand unchecked).
+ * v2's decisions, each with its standing and the lines shown with it (`texts`), within its bounds (the speakers line
+ * comes on top); how many did not fit (`left`), and how many cite no line of the meeting (`uncited`: nothing to show
+ * them with, so they stand unchecked).
  */
 export function decisionQuestions(entries: readonly NotedEntry[], lines: readonly ChunkLine[]): { asked: NotedEntry[]; texts: string[]; left: number; uncited: number } {
   const decisions = entries.filter((e) => e.kind === 'decision');
-  const { questions, texts, left } = entriesWithLines(decisions, lines, DECISION_CHECK_BOUNDS, 'Decision');
-  const ids = new Set(questions.map((q) => q.id));
-  const order = new Map(questions.map((q, k) => [q.id, k]));
-  return { asked: decisions.filter((d) => ids.has(d.id)).sort((a, b) => order.get(a.id)! - order.get(b.id)!), texts, left, uncited: decisions.length - questions.length - left };
+  const { asked, left } = entriesWithLines(decisions, lines, DECISION_CHECK_BOUNDS, 'Decision', (d) => d.standing ?? 'decided');
+  return { asked: asked.map((q) => q.entry), texts: asked.map((q) => q.block), left, uncited: decisions.length - asked.length - left };
 }
 
 /** v2's messages: the meeting's speakers, then each decision with its standing and its lines. */
-export function decisionMessages(asked: readonly NotedEntry[], texts: readonly string[], lines: readonly ChunkLine[]): { system: string; user: string } {
-  const standingOf = new Map(asked.map((d) => [d.id, d.standing ?? 'decided']));
+export function decisionMessages(texts: readonly string[], lines: readonly ChunkLine[]): { system: string; user: string } {
   return {
     system: SYSTEM_V2,
-    user: [PROCEDURE_CHECK_HEADING, '', `The meeting's speakers: ${speakersOf(lines).join('; ')}`, '',
-      ...texts.flatMap((t, k) => [t.replace(/^Decision (\S+): /, `Decision $1 (${standingOf.get(asked[k].id)}): `), '']), ''].join('\n'),
+    user: [PROCEDURE_CHECK_HEADING, '', `The meeting's speakers: ${speakersOf(lines).join('; ')}`, '', ...texts.flatMap((t) => [t, '']), ''].join('\n'),
   };
 }
 
@@ -161,7 +155,7 @@ export async function procedureAtStop(chat: Chat, entries: readonly NotedEntry[]
     return { dropped: null, model: undefined, tokens: 0, reason };
   }
   const constraint = { procedure: { decisionIds: asked.map((e) => e.id), ...(prompt === 2 ? { key: 'notDecisions' as const } : {}) } };
-  const messages = v2 ? decisionMessages(asked, v2.texts, lines) : procedureMessages(asked);
+  const messages = v2 ? decisionMessages(v2.texts, lines) : procedureMessages(asked);
   const result = await askParsed(chat, messages, constraint, (text) => parseProcedure(text, asked, [], prompt), signal, how);
   return { dropped: result.value, model: result.model, tokens: result.tokens, ...(result.reason ? { reason: result.reason } : {}), ...(left ? { unasked: left } : {}) };
 }

@@ -49,8 +49,8 @@
  *       replays RDIR/<meeting>/restatements.answer.txt and scores the lists as the check left them (its prompt v1, the
  *       daemon's, or v2 where RDIR is marked so: --restatement-prompt 2 with --restatement-prompts writes v2's).
  *   … --procedure-prompts PDIR | --procedure PDIR
- *       the decision check at stop (procedureCheck.ts: the procedure check's prompt v2, the daemon's, with
- *       --procedure-prompt 2; v1 otherwise) over the final decisions (with --answers and carried notes): writes
+ *       the decision check at stop (procedureCheck.ts: the procedure check's prompt v2, the daemon's; its v1 with
+ *       --procedure-prompt 1) over the final decisions (with --answers and carried notes): writes
  *       PDIR/<meeting>/procedure.prompt.txt, or replays PDIR/<meeting>/procedure.answer.txt as PDIR's mark says (the
  *       recorded extraction folders hold no answers of it: they replay without it unless PDIR is given).
  *   … --owner-prompts ODIR | --owners ODIR
@@ -151,7 +151,7 @@ export const secondOwnerAnswers = (dir: string) => path.join(SECOND_OWNER_ANSWER
  */
 export const RESTATEMENT_PROMPT_V2_MARK = 'restatement-prompt-v2.txt';
 export const answersRestatementPrompt = (dir: string): RestatementPrompt => (fs.existsSync(path.join(dir, RESTATEMENT_PROMPT_V2_MARK)) ? 2 : 1);
-/** A folder of the procedure check's answers to its prompt v2, the decision check (procedureCheck.ts: a candidate, 2026-11-30), carries this file. */
+/** A folder of the procedure check's answers to its prompt v2, the decision check (procedureCheck.ts: the daemon's since 2026-11-30), carries this file; those without it answered v1. */
 export const PROCEDURE_PROMPT_V2_MARK = 'procedure-prompt-v2.txt';
 export const answersProcedurePrompt = (dir: string): ProcedurePrompt => (fs.existsSync(path.join(dir, PROCEDURE_PROMPT_V2_MARK)) ? 2 : 1);
 /**
@@ -160,6 +160,21 @@ export const answersProcedurePrompt = (dir: string): ProcedurePrompt => (fs.exis
  */
 export const NOTED_OWNER_MARK = 'noted-owner-replaces.txt';
 export const answersNotedOwners = (dir: string): NotedOwners => (fs.existsSync(path.join(dir, NOTED_OWNER_MARK)) ? 'replace' : 'fill');
+/** A check's prompt version from `flag` (1 or 2; only with `folderFlag`, the folder its prompts are written to), else `fallback`. */
+function promptVersion<V extends 1 | 2>(argv: string[], flag: string, folderFlag: string, folder: string | undefined, fallback: V): V {
+  const given = flagValue(argv, flag);
+  if (given === undefined) return fallback;
+  if (!folder || !['1', '2'].includes(given)) throw new Error(`${flag} 1 | 2 goes with ${folderFlag} DIR`);
+  return Number(given) as V;
+}
+
+/** Marks a folder of a check's prompts as its v2's (`what`), or as v1's by no mark: its answers replay with that prompt. */
+function markPromptV2(dir: string, mark: string, version: 1 | 2, what: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.rmSync(path.join(dir, mark), { force: true });
+  if (version === 2) fs.writeFileSync(path.join(dir, mark), `These answers are to ${what}: replayed with v2.\n`);
+}
+
 export const recordedHow = (dir: string) => ({
   carryNotes: answersCarryNotes(dir), notesPrompt: answersNotesPrompt(dir), notedBound: answersNotedBound(dir), checkOwners: answersCheckOwners(dir),
   notedOwners: answersNotedOwners(dir),
@@ -419,9 +434,7 @@ async function main(argv: string[]): Promise<void> {
   if ((restatementPrompts || restatementAnswers) && (!answers || !carryNotes)) throw new Error('--restatement-prompts / --restatements: with --answers DIR of carried notes');
   if (restatementPrompts && restatementAnswers) throw new Error('give one of --restatement-prompts RDIR, --restatements RDIR');
   // --restatement-prompt 2: write the candidate v2's prompts (restatements.ts) instead of the daemon's v1.
-  const restatementVersionFlag = flagValue(argv, '--restatement-prompt');
-  if (restatementVersionFlag !== undefined && (!restatementPrompts || !['1', '2'].includes(restatementVersionFlag))) throw new Error('--restatement-prompt 1 | 2 goes with --restatement-prompts RDIR');
-  const writtenRestatementPrompt: RestatementPrompt = restatementVersionFlag === '2' ? 2 : RESTATEMENT_PROMPT_DEFAULT;
+  const writtenRestatementPrompt: RestatementPrompt = promptVersion(argv, '--restatement-prompt', '--restatement-prompts', restatementPrompts, RESTATEMENT_PROMPT_DEFAULT);
   const ownerPrompts = flagValue(argv, '--owner-prompts');
   const ownerAnswers = flagValue(argv, '--owners');
   if ((ownerPrompts || ownerAnswers) && (!answers || !carryNotes)) throw new Error('--owner-prompts / --owners: with --answers DIR of carried notes');
@@ -441,10 +454,8 @@ async function main(argv: string[]): Promise<void> {
   const procedureAnswers = flagValue(argv, '--procedure');
   if ((procedurePrompts || procedureAnswers) && (!answers || !carryNotes)) throw new Error('--procedure-prompts / --procedure: with --answers DIR of carried notes');
   if (procedurePrompts && procedureAnswers) throw new Error('give one of --procedure-prompts PDIR, --procedure PDIR');
-  // --procedure-prompt 2: write the candidate v2's prompts (the decision check, procedureCheck.ts) instead of v1's.
-  const procedureVersionFlag = flagValue(argv, '--procedure-prompt');
-  if (procedureVersionFlag !== undefined && (!procedurePrompts || !['1', '2'].includes(procedureVersionFlag))) throw new Error('--procedure-prompt 1 | 2 goes with --procedure-prompts PDIR');
-  const writtenProcedurePrompt: ProcedurePrompt = procedureVersionFlag === '2' ? 2 : PROCEDURE_PROMPT_DEFAULT;
+  // --procedure-prompt 1: write the first prompt's (the decisions alone) instead of the daemon's v2, the decision check.
+  const writtenProcedurePrompt: ProcedurePrompt = promptVersion(argv, '--procedure-prompt', '--procedure-prompts', procedurePrompts, PROCEDURE_PROMPT_DEFAULT);
   const tallies: AdjudicationTally[] = [];
   const selected = selectMeetings(all, argv);
   const meetings = labelsFrom === 'first' ? selected : withPooledLabels(selected, adjudicated!, labelsFrom === 'pooled' ? 'rounds' : 'check', tallies, flagValue(argv, '--trial-round'));
@@ -495,9 +506,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (procedurePrompts) {
-    fs.mkdirSync(procedurePrompts, { recursive: true });
-    fs.rmSync(path.join(procedurePrompts, PROCEDURE_PROMPT_V2_MARK), { force: true });
-    if (writtenProcedurePrompt === 2) fs.writeFileSync(path.join(procedurePrompts, PROCEDURE_PROMPT_V2_MARK), 'These answers are to the procedure check\'s prompt v2, the decision check (each decision with its lines): replayed with v2.\n');
+    markPromptV2(procedurePrompts, PROCEDURE_PROMPT_V2_MARK, writtenProcedurePrompt, 'the procedure check\'s prompt v2, the decision check (each decision with its lines)');
     const asked = runs.filter((r) => fs.existsSync(path.join(procedurePrompts, r.meeting.name, 'procedure.prompt.txt')));
     process.stdout.write(`procedure check prompts of ${asked.length} meetings written under ${procedurePrompts} (the others have no decision: ${runs.filter((r) => !asked.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);
   }
@@ -506,9 +515,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`owner check prompts of ${asked.length} meetings written under ${ownerPrompts} (the others have no item without an owner: ${runs.filter((r) => !asked.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);
   }
   if (restatementPrompts) {
-    fs.mkdirSync(restatementPrompts, { recursive: true });
-    fs.rmSync(path.join(restatementPrompts, RESTATEMENT_PROMPT_V2_MARK), { force: true });
-    if (writtenRestatementPrompt === 2) fs.writeFileSync(path.join(restatementPrompts, RESTATEMENT_PROMPT_V2_MARK), 'These answers are to the restatement check\'s prompt v2 (fold only an entry the kept one already says whole): replayed with v2.\n');
+    markPromptV2(restatementPrompts, RESTATEMENT_PROMPT_V2_MARK, writtenRestatementPrompt, 'the restatement check\'s prompt v2 (fold only an entry the kept one already says whole)');
     const written = runs.filter((r) => fs.existsSync(path.join(restatementPrompts, r.meeting.name, 'restatements.prompt.txt')));
     process.stdout.write(`restatement check prompts of ${written.length} meetings written under ${restatementPrompts} (the others' lists are not worth a check: ${runs.filter((r) => !written.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);
     return;

@@ -58,7 +58,7 @@ describe('the procedure check at stop (issue 56: decisions precision)', () => {
     it('shows each decision in meeting order with its standing, its lines marked and two around them, and the speakers', () => {
       const { asked, texts, left } = decisionQuestions(entries, lines);
       assert.deepEqual([asked.map((e) => e.id), left], [['d1', 'D2', 'D1'], 0]);
-      const { system, user } = decisionMessages(asked, texts, lines);
+      const { system, user } = decisionMessages(texts, lines);
       assert.match(system, /one person's own plan, task or report/);
       assert.match(system, /a plan, aim or schedule it agreed on/);
       assert.match(system, /When unsure, keep it/);
