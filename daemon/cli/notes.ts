@@ -104,7 +104,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
         // A summary call that failed: its chunk (or the settle) and why, never what was said or answered.
         { report: (r) => {
           if (r.outcome === 'applied') return;
-          io.err(`earshot: language model: ${'restatements' in r ? 'checking the final lists for restatements' : 'procedure' in r ? 'checking each decision against its lines' : 'owners' in r ? 'checking who owns the items without an owner' : 'settle' in r ? 'settling the summary against the final decisions and action items' : `the summary of chunk ${r.chunk}`} got no answer (${r.reason ?? r.outcome})`);
+          io.err(`earshot: language model: ${'restatements' in r ? 'checking the final lists for restatements' : 'procedure' in r ? 'checking each decision against its lines' : 'owners' in r ? 'checking who owns the items without an owner' : 'settle' in r ? 'settling the summary against the final decisions and action items' : 'part' in r ? `the notes on part ${r.part}` : `the summary of chunk ${r.chunk}`} got no answer (${r.reason ?? r.outcome})`);
         } },
         // Each part read with what the parts before it noted (issue 56), and then the settle as at a meeting's stop (v9).
         { carryNotes, ...(carryNotes ? { settleVersion: SETTLE_DEFAULT } : {}), ...(checkRestatements ? { checkRestatements } : {}), ...(checkProcedure ? { checkProcedure } : {}), ...(checkOwners ? { checkOwners } : {}), ...(template ? { template } : {}) });

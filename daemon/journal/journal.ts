@@ -96,6 +96,11 @@ export type JournalRecord =
       unsettled?: string;
     }
   /**
+   * With the settle of v10 (understanding/summaryFromParts.ts): the notes the language model took on one part of the
+   * meeting (`chunk`, 0-based; `t0`..`t1` its lines' starts), which the summary at stop is composed from. `by`: the model.
+   */
+  | { type: 'partNotes'; at: string; by: string; chunk: number; t0: number; t1: number; points: { text: string; segmentIds: string[] }[] }
+  /**
    * The session was resumed by a new daemon after its daemon died (killed, crashed, power loss). `fromSec`: the end of
    * the last segment finalized before the interruption; `atSec`: the capture clock when capture resumed. Live sources
    * heard nothing in between (a gap: speech not yet final when the daemon died is lost); a file source is processed
@@ -302,11 +307,24 @@ export const lastSummary = (records: readonly JournalRecord[]): SummaryRecord | 
  * Where the journaled rolling summary stands (its points, the chunks it read), to roll on from: none yet, nothing read;
  * `earlier`, the points of each revision before it (the settle brings back what they dropped for room).
  */
-export function summarySoFarOf(records: readonly JournalRecord[]): { points: SummaryRecord['points']; chunks: number; earlier: SummaryRecord['points'][] } {
+export function summarySoFarOf(records: readonly JournalRecord[]): {
+  points: SummaryRecord['points']; chunks: number; earlier: SummaryRecord['points'][]; parts?: { chunk: number; t0: number; t1: number; points: SummaryRecord['points'] }[];
+} {
   const revisions = records.filter((r): r is SummaryRecord => r.type === 'summary');
   const last = revisions.at(-1);
-  return { points: last?.points ?? [], chunks: last?.chunks ?? 0, earlier: revisions.slice(0, -1).map((r) => r.points).filter((points) => points.length > 0) };
+  // The notes on each part (the settle of v10), one per chunk: the last journaled.
+  const parts = [...new Map(records.filter((r): r is PartNotesRecord => r.type === 'partNotes').map((r) => [r.chunk, { chunk: r.chunk, t0: r.t0, t1: r.t1, points: r.points }])).values()];
+  return {
+    points: last?.points ?? [], chunks: last?.chunks ?? 0, earlier: revisions.slice(0, -1).map((r) => r.points).filter((points) => points.length > 0),
+    ...(parts.length ? { parts } : {}),
+  };
 }
+
+export type PartNotesRecord = Extract<JournalRecord, { type: 'partNotes' }>;
+
+/** A part's notes' record (the settle of v10): `by`, the model that wrote them (the run's when the answer named none). */
+export const partNotesRecord = (run: { model: string }, by: string | undefined, part: { chunk: number; t0: number; t1: number; points: SummaryRecord['points'] }): PartNotesRecord =>
+  ({ type: 'partNotes', at: new Date().toISOString(), by: by ?? run.model, chunk: part.chunk, t0: part.t0, t1: part.t1, points: part.points });
 
 /**
  * A rolling summary's record: `run`, the extraction run it belongs to (its model writes `by` when the answer named none);

@@ -6,7 +6,7 @@
  * cancelled or not, and after a minute idle: its memory is given back when the notes are done.
  */
 import { carriesNotes, checksOwners, checksProcedure, checksRestatements, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
-import { JournalContents, JournalRecord, JournalWriteError, lastSummary, summaryRecord, summarySoFarOf } from '../journal/journal';
+import { JournalContents, JournalRecord, JournalWriteError, lastSummary, summaryRecord, summarySoFarOf, partNotesRecord } from '../journal/journal';
 import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, ModelChunk, modelChunks, modelExtractionRecords } from '../understanding/modelExtract';
 import { reduceChunks } from '../understanding/chunkMerge';
 import { askChecksAtStop } from '../understanding/checksAtStop';
@@ -23,7 +23,8 @@ import { notesCacheDir, notesStateDir } from '../models/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
 import { hasModelSections, templateSectionsRecord, writeModelSections, WrittenSections } from '../understanding/templateSections';
 import { PromptTemplate } from '../understanding/templateGuide';
-import { FinalOutcomes, finalOutcomes, MeetingFacts, rollOver, rollSummary, settleAtStop, SETTLE_DEFAULT, RolledSummary, settleExtrasOf, settleSummary, SummaryCallOptions, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
+import { FinalOutcomes, finalOutcomes, MeetingFacts, rollOver, rollSummary, settleAtStop, SETTLE_DEFAULT, RolledSummary, settleExtrasOf, SummaryCallOptions, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
+import { noteParts, partNotes, settleAnyVersion } from '../understanding/summaryFromParts';
 import { ChunkRunner } from '../session/config';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 
@@ -85,6 +86,15 @@ export class ModelExtractions {
             return append(summaryRecord(sofar, model, summary));
           },
         });
+        // With the settle of v10: notes on each part (those a live session took are journaled, the rest asked now).
+        if (carry && SETTLE_DEFAULT === 10) {
+          await noteParts(chunks, summary, {
+            ask: this.partNoter(sessionId, meeting, options, abort.signal),
+            mayAsk: () => !run.declined && sofar.state === 'done' && !abort.signal.aborted,
+            spent: (tokens) => { sofar.tokens += tokens; },
+            noted: (part, model) => append(partNotesRecord(sofar, model, part)),
+          });
+        }
         const noAnswer = sofar.finished === sofar.failed && sofar.state === 'done' && run.answers.every((a) => a === null);
         // As at a live stop: the checks the settings ask for, on the final lists, before anything settles against them.
         const { atStop } = await askChecksAtStop(chunks, run.answers, {
@@ -97,9 +107,10 @@ export class ModelExtractions {
         // A summary settled already (its daemon died after) is not asked again.
         if (last?.settled === undefined) {
           const settled = await settleAtStop(summary, {
-            ask: (previous) => this.settler(sessionId, meeting, options, abort.signal)(previous, finalOutcomes([...journal.records, ...records]), settleExtrasOf(summary, previous)),
+            ask: (previous) => this.settler(sessionId, meeting, options, abort.signal)(previous, finalOutcomes([...journal.records, ...records]), { ...settleExtrasOf(summary, previous), chunks: chunks.length }),
             refused: () => whyNotAsked(sofar, run.declined, abort.signal.aborted),
             spent: (tokens) => { sofar.tokens += tokens; },
+            chunks: chunks.length,
           });
           if (settled) await append(summaryRecord(sofar, settled.settled ? settled.model : by, summary, settled.settled ? { settled: true } : settled));
         }
@@ -138,11 +149,16 @@ export class ModelExtractions {
     return (previous, chunk) => rollSummary(options.chat, meeting, previous, chunk.lines, signal, this.callHow(sessionId, options, 'summary', { chunk: chunk.index + 1 }));
   }
 
+  /** The notes on one part (the settle of v10) through `options`' chat (callHow's bounds), reported with the chunk's number. */
+  private partNoter(sessionId: string, meeting: { title: string; date: string }, options: ExtractionRunOptions, signal: AbortSignal): NonNullable<ChunkRunner['notePart']> {
+    return (chunk) => partNotes(options.chat, meeting, chunk, signal, this.callHow(sessionId, options, 'part', { chunk: chunk.index + 1 }));
+  }
+
   /** The settle at stop through `options`' chat (callHow's bounds), reported (logged) as `call: 'settle'`. */
   private settler(sessionId: string, meeting: { title: string; date: string }, options: ExtractionRunOptions, signal: AbortSignal): ChunkRunner['settle'] {
-    // With carried notes the lists are the default prompt's (v8) and the settle SETTLE_DEFAULT's (v9, reading what the
-    // rolling summary dropped); without, each part read alone (v6).
-    return (previous, outcomes, extras) => settleSummary(options.chat, meeting, previous, outcomes, signal, {
+    // With carried notes the lists are the default prompt's (v8) and the settle SETTLE_DEFAULT's (v9 reads what the
+    // rolling summary dropped, v10 the parts' notes); without, each part read alone (v6).
+    return (previous, outcomes, extras) => settleAnyVersion(options.chat, meeting, previous, outcomes, signal, {
       ...this.callHow(sessionId, options, 'settle'), ...(carriesNotes(options.settings) ? { notesPrompt: SETTLE_DEFAULT, ...(extras ? { extras } : {}) } : {}),
     });
   }
@@ -285,6 +301,10 @@ export class ModelExtractions {
         (options) => this.summarizer(sessionId, meeting, options, abort.signal)(previous, chunk)),
       settle: (previous, outcomes, extras) => available<RolledSummary>((reason) => ({ points: null, model: undefined, tokens: 0, reason }),
         (options) => this.settler(sessionId, meeting, options, abort.signal)(previous, outcomes, extras)),
+      ...(carryNotes && SETTLE_DEFAULT === 10 ? {
+        notePart: (chunk: { index: number; lines: readonly ChunkLine[] }) => available<RolledSummary>(() => ({ points: null, model: undefined, tokens: 0 }),
+          (options) => this.partNoter(sessionId, meeting, options, abort.signal)(chunk)),
+      } : {}),
       ...(checksRestatements(settings) ? {
         restate: (entries: readonly NotedEntry[]) => available((reason): RestatementCheck => ({ groups: null, model: undefined, tokens: 0, reason }),
           (options) => this.restater(sessionId, options, abort.signal)(entries)),

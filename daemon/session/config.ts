@@ -141,6 +141,12 @@ export interface ChunkRunner {
    */
   settle(previous: readonly SummaryPoint[], outcomes: FinalOutcomes, extras?: SettleExtras): Promise<RolledSummary>;
   /**
+   * With the settle of v10 (understanding/summaryFromParts.ts): notes one chunk's part of the meeting (one small call,
+   * partNotes), after the summary's revision, unless the run was cancelled; reported (logged) with the chunk's number.
+   * Never rejects: null points when there is no valid answer. Absent: the settle is v9's, from the rolling summary.
+   */
+  notePart?(chunk: { index: number; lines: readonly ChunkLine[] }): Promise<RolledSummary>;
+  /**
    * With the settings' checkRestatements (and carried notes): the restatement check at stop (understanding/
    * restatements.ts) over the final lists, within the provider's time limit, reported (logged) as `call: 'restatements'`;
    * nothing once cancelled. Never rejects: null groups and why when there is no valid answer. Absent: no check.

@@ -29,7 +29,8 @@
  * cancelled (earshot/extraction/cancel), the budget is spent or the client declined.
  */
 import { ActionItem, Decision } from '../../protocol/protocol';
-import { JournalContents, JournalRecord, lastSummary, latestById, SummaryRecord, summaryRecord, summarySoFarOf } from '../journal/journal';
+import { JournalContents, JournalRecord, lastSummary, latestById, partNotesRecord, SummaryRecord, summaryRecord, summarySoFarOf } from '../journal/journal';
+import { noteParts } from '../understanding/summaryFromParts';
 import { Renamed, renameMentions } from '../speakers/labels';
 import {
   ChunkLine, chunkLines, chunkLinesOf, closedChunks, ModelChunk, modelExtractionRecords, ModelRunSummary, shownItems, withItems,
@@ -136,6 +137,8 @@ export class LiveExtraction {
   renamed(renamed: Renamed): SummaryRecord | undefined {
     this.renames.push(renamed);
     this.sent.renamed(renamed);
+    // The parts' notes too (the settle of v10 composes from them), under the name the voice has now.
+    for (const part of this.summary.parts ?? []) part.points = part.points.map((p) => ({ ...p, text: renameMentions(p.text, renamed) }));
     const last = lastSummary(this.records);
     if (!last) return undefined;
     const points = last.points.map((p) => ({ ...p, text: renameMentions(p.text, renamed) }));
@@ -348,6 +351,15 @@ export class LiveExtraction {
         this.wiring.notesChanged();
       },
     });
+    // With the settle of v10: notes on each part read (understanding/summaryFromParts.ts), journaled as they come.
+    const { notePart } = this.wiring.runner;
+    if (!notePart) return;
+    await noteParts(this.sent.all, this.summary, {
+      ask: (chunk) => this.renamedAfter(() => notePart(chunk)),
+      mayAsk: () => !this.declined && this.sofar?.state === 'done' && !this.wiring.runner.signal.aborted,
+      spent: (tokens) => { this.sofar = { ...this.sofar!, tokens: this.sofar!.tokens + tokens }; },
+      noted: (part, model) => this.wiring.append(partNotesRecord(this.sofar!, model, part)),
+    });
   }
 
   /**
@@ -392,9 +404,10 @@ export class LiveExtraction {
     if (!this.sofar || last?.settled !== undefined) return;
     const runner = this.wiring.runner;
     const settled = await settleAtStop(this.summary, {
-      ask: (previous) => this.renamedAfter(() => runner.settle(previous, finalOutcomes(this.records), settleExtrasOf(this.summary, previous))),
+      ask: (previous) => this.renamedAfter(() => runner.settle(previous, finalOutcomes(this.records), { ...settleExtrasOf(this.summary, previous), chunks: this.sent.length })),
       refused: () => whyNotAsked(this.sofar, this.declined, runner.signal.aborted),
       spent: (tokens) => { this.sofar = { ...this.sofar!, tokens: this.sofar!.tokens + tokens }; },
+      chunks: this.sent.length,
     });
     if (settled) await this.wiring.append(summaryRecord(this.sofar, settled.settled ? settled.model : last?.by, this.summary, settled.settled ? { settled: true } : settled));
     // The template's 'model' sections, from the settled summary and the final lists (none when the run may ask nothing more).

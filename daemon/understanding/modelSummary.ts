@@ -36,9 +36,9 @@ export interface SummaryPoint { text: string; segmentIds: string[] }
  */
 export const SUMMARY_BOUNDS = { points: 11, settledPoints: 15, citations: SUMMARY_POINT_MAX_CITES, text: 240, textMax: 360 } as const;
 
-const SHAPE = `{"points": [{"text": "one key point or outcome of the meeting, one or two sentences", "cites": ["the [id]s of the lines it comes from"]}]}`;
+export const SHAPE = `{"points": [{"text": "one key point or outcome of the meeting, one or two sentences", "cites": ["the [id]s of the lines it comes from"]}]}`;
 
-const clock = (t: number) => {
+export const clock = (t: number) => {
   const s = Math.max(0, Math.floor(t));
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 };
@@ -92,7 +92,7 @@ export function summaryMessages(meeting: MeetingFacts, previous: readonly Summar
   return { system: SYSTEM, user };
 }
 
-const summaryJson = (points: readonly SummaryPoint[]) => JSON.stringify({ points: points.map((p) => ({ text: p.text, cites: p.segmentIds })) });
+export const summaryJson = (points: readonly SummaryPoint[]) => JSON.stringify({ points: points.map((p) => ({ text: p.text, cites: p.segmentIds })) });
 
 /** The ids a summary answer may cite: the previous points' and the new lines', in that order, once each. */
 export function citableIds(previous: readonly SummaryPoint[], lines: readonly ChunkLine[]): string[] {
@@ -157,7 +157,7 @@ export const SETTLE_RULES_V8 = [
  * summary dropped, and a budget that grows with the meeting). With carried notes every settle is SETTLE_DEFAULT's (v9);
  * the eval replays a recorded settle at the version it was recorded with (`--settle-version 9`, or the lists' own).
  */
-export type SettleVersion = NotesPrompt | 9;
+export type SettleVersion = NotesPrompt | 9 | 10;
 
 /**
  * What the settle of v9 adds (issue 56), chosen on the development twelve's judgements of v7 run A's settles: every one
@@ -209,27 +209,40 @@ export function droppedPoints(earlier: readonly (readonly SummaryPoint[])[], las
 }
 
 /**
- * How many points a settled summary may have: SUMMARY_BOUNDS.settledPoints, and for v9 one more for each chunk past the
+ * How many points a settled summary may have: SUMMARY_BOUNDS.settledPoints, and for v9 and v10 one more for each chunk past the
  * fourth (a longer meeting drops more from its 11-point rolling summary), up to SETTLED_POINTS_V9_MAX.
  */
 export const SETTLED_POINTS_V9_MAX = 20;
 export function settledPointsFor(version: SettleVersion, chunks: number): number {
-  if (version !== 9) return SUMMARY_BOUNDS.settledPoints;
+  if (version !== 9 && version !== 10) return SUMMARY_BOUNDS.settledPoints;
   return Math.min(SETTLED_POINTS_V9_MAX, SUMMARY_BOUNDS.settledPoints + Math.max(0, chunks - 4));
 }
 
-/** What the settle of v9 reads beyond v8's: the dropped points and the meeting's chunks (its budget). */
-export interface SettleExtras { dropped: readonly SummaryPoint[]; chunks: number }
+/**
+ * What the settle of v9 reads beyond v8's: the dropped points and the meeting's chunks (its budget); v10's, the notes
+ * taken on each part (summaryFromParts.ts).
+ */
+export interface SettleExtras { dropped: readonly SummaryPoint[]; chunks: number; parts?: readonly PartNotes[] }
+
+/** The notes taken on one part of the meeting (summaryFromParts.ts): its chunk (0-based), when it ran, and its points. */
+export interface PartNotes { chunk: number; t0: number; t1: number; points: SummaryPoint[] }
+
+/** Whether every one of a meeting's `chunks` has notes with a point (the settle of v10 needs them all; else v9's settles). */
+export const everyPartNoted = (parts: readonly PartNotes[] | undefined, chunks: number) =>
+  chunks > 0 && Array.from({ length: chunks }, (_, k) => parts?.some((p) => p.chunk === k && p.points.length > 0) === true).every(Boolean);
 
 /**
  * The settle with carried notes (prompt v8's final lists): v9 since measured on the held-out meetings (issue 56: settled
- * coverage 0.843–0.850 in all four runs, both judgings pooled, against v8's 0.796–0.833 on the same lists).
+ * coverage 0.843–0.850 in all four runs, both judgings pooled, against v8's 0.796–0.833 on the same lists). v10, the
+ * summary composed from notes on each part (summaryFromParts.ts), measured 2026-11-30 and not adopted: +4.5 points on
+ * the core-devs calls it was chosen on, +2.1 on the unread consensus-layer calls, -0.5 on the real held-out twenty (the
+ * QMSum meetings the independent check resembles), for one more call per chunk (docs/benchmarks/notes-quality.md).
  */
 export const SETTLE_DEFAULT: SettleVersion = 9;
 
 /** What v9's settle reads of `sofar` beyond the points it settles (`previous`): what its earlier revisions dropped, its chunks. */
 export const settleExtrasOf = (sofar: SummarySoFar, previous: readonly SummaryPoint[]): SettleExtras =>
-  ({ dropped: droppedPoints(sofar.earlier ?? [], previous), chunks: sofar.chunks });
+  ({ dropped: droppedPoints(sofar.earlier ?? [], previous), chunks: sofar.chunks, ...(sofar.parts ? { parts: sofar.parts } : {}) });
 
 /**
  * The system and user messages that settle `previous` at stop: the summary so far and the final decisions (each with its
@@ -238,7 +251,6 @@ export const settleExtrasOf = (sofar: SummarySoFar, previous: readonly SummaryPo
  */
 export function settleMessages(meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes, prompt: SettleVersion = 7,
   extras: SettleExtras = { dropped: [], chunks: 0 }): { system: string; user: string } {
-  const none = ['(none)'];
   const v9 = prompt === 9 ? [
     ...SETTLE_RULES_V9,
     `The settled summary may have up to ${settledPointsFor(9, extras.chunks)} points (this meeting's bound; merge only past it).`,
@@ -256,14 +268,22 @@ export function settleMessages(meeting: MeetingFacts, previous: readonly Summary
     summaryJson(previous),
     ...(prompt === 9 ? ['', 'Points the summary dropped while the meeting ran (JSON, the newest first):', summaryJson(extras.dropped)] : []),
     '',
+    ...outcomeLines(outcomes),
+  ].join('\n');
+  return { system: SYSTEM, user };
+}
+
+/** The final decisions (each with its standing, and its history where a later part changed it) and action items, as a settle reads them. */
+export function outcomeLines(outcomes: FinalOutcomes): string[] {
+  const none = ['(none)'];
+  return [
     'Final decisions:',
     // A decision whose standing changed in the meeting says so: its last word is what stands (issue 56).
     ...(outcomes.decisions.length ? outcomes.decisions.map((d) => `${cite(d.segmentId)}${standingWords(d)}: ${d.text}${lastWord(d)}`) : none),
     '',
     'Final action items:',
     ...(outcomes.actionItems.length ? outcomes.actionItems.map((i) => `${cite(i.segmentId)}${i.owner ?? 'no owner'}: ${i.text}${i.due ? ` (due ${i.due})` : ''}`) : none),
-  ].join('\n');
-  return { system: SYSTEM, user };
+  ];
 }
 
 /**
@@ -355,7 +375,7 @@ export function settleSummary(chat: Chat, meeting: { title: string; date: string
     settledPointsFor(version, extras.chunks), signal, how);
 }
 
-async function askSummary(chat: Chat, messages: { system: string; user: string }, ids: string[], maxPoints: number, signal: AbortSignal,
+export async function askSummary(chat: Chat, messages: { system: string; user: string }, ids: string[], maxPoints: number, signal: AbortSignal,
   how: SummaryCallOptions): Promise<RolledSummary> {
   const known = new Set(ids);
   const asked = await askParsed(chat, messages, { summary: { segmentIds: ids, maxPoints } }, (text) => {
@@ -414,7 +434,14 @@ export interface RolledSummary { points: SummaryPoint[] | null; model: string | 
  * Where a rolling summary stands: its points and how many of the meeting's chunks, from the first, it has read; and
  * (rollOver keeps them, for the settle of v9) the points of each revision it replaced, oldest first.
  */
-export interface SummarySoFar { points: SummaryPoint[]; chunks: number; earlier?: SummaryPoint[][] }
+export interface SummarySoFar {
+  points: SummaryPoint[];
+  chunks: number;
+  earlier?: SummaryPoint[][];
+  /** With the settle of v10: the notes taken on each part so far (summaryFromParts.ts's noteParts), and the parts asked. */
+  parts?: PartNotes[];
+  partsAsked?: Set<number>;
+}
 
 /**
  * Rolls `sofar` on (in place) over those of `chunks` it has not read, in meeting order: one call each (`ask`: rollSummary
@@ -485,8 +512,10 @@ export async function settleAtStop(sofar: SummarySoFar, how: {
   ask(previous: readonly SummaryPoint[]): Promise<RolledSummary>;
   refused(): string | undefined;
   spent?(tokens: number): void;
+  /** The meeting's chunks: the settle of v10 composes from every part's notes (summaryFromParts.ts), needing no summary so far. */
+  chunks?: number;
 }): Promise<SettleOutcome | undefined> {
-  if (!sofar.points.length) return undefined;
+  if (!sofar.points.length && !everyPartNoted(sofar.parts, how.chunks ?? sofar.chunks)) return undefined;
   const refused = how.refused();
   if (refused) return { settled: false, unsettled: refused };
   const answer = await how.ask(sofar.points);

@@ -8,7 +8,7 @@
 import { Decision, DecisionRewrite, StandingStep, DecisionStanding, decisionStanding, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings, ExtractionProgressParams, ItemRewrite } from '../../protocol/protocol';
 import { Chat, openAiCompatibleChat, runModelExtraction } from './providers';
 import { hasModelSections, writeModelSections, WrittenSections } from './templateSections';
-import { droppedPoints, finalOutcomes, rollOver, rollSummary, settleAtStop, settleSummary, SettleVersion, SummaryCallReport, SummaryPoint, SummarySoFar, whyNotAsked } from './modelSummary';
+import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleExtrasOf, SettleVersion, SummaryCallReport, SummaryPoint, SummarySoFar, whyNotAsked } from './modelSummary';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournaledTemplate, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
 import { isoDate } from './dates';
@@ -18,6 +18,7 @@ import { askChecksAtStop, ChecksAsked, ChecksToAsk } from './checksAtStop';
 import { RestatementPrompt, restatementsAtStop } from './restatements';
 import { ownersAtStop } from './ownerCheck';
 import { ProcedurePrompt, procedureAtStop } from './procedureCheck';
+import { noteParts, partNotes, settleAnyVersion } from './summaryFromParts';
 
 export interface TranscriptModelResult {
   /** `by`: the model that added it; `segments`: the lines it cited (model items only); `rewritten`: a rule item the model rewrote. */
@@ -55,8 +56,8 @@ export interface MeetingDate { date: Date; known: boolean }
 
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
-  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { settle: true } | { restatements: true } | { procedure: true } | { owners: true })): void },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean; restatementPrompt?: RestatementPrompt; checkProcedure?: boolean; procedurePrompt?: ProcedurePrompt; checkOwners?: boolean; notedOwners?: NotedOwners } = {}): Promise<TranscriptModelResult> {
+  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { part: number } | { settle: true } | { restatements: true } | { procedure: true } | { owners: true })): void },
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean; restatementPrompt?: RestatementPrompt; checkProcedure?: boolean; procedurePrompt?: ProcedurePrompt; checkOwners?: boolean; notedOwners?: NotedOwners; rolling?: false } = {}): Promise<TranscriptModelResult> {
   const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
@@ -87,11 +88,23 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const timeoutMs = (settings.timeoutSec ?? DEFAULT_ENHANCEMENT_TIMEOUT_SEC) * 1000;
   // The summary's prompts say the date as it is: an unknown one is said so.
   const summaryMeeting = { title: meeting.title, date: known ? meeting.date : unknownDate(day), ...(how.template ? { template: how.template } : {}) };
-  if (summary) {
+  const mayAsk = () => !run.declined && run.summary.state === 'done' && !signal.aborted;
+  // The settle asked for, else the carried-notes prompt's own (a v9 extraction settles with v9's settle, as the daemon does).
+  const settleVersion = how.settleVersion ?? (how.carryNotes ? how.notesPrompt ?? NOTES_PROMPT_DEFAULT : undefined);
+  // `rolling: false` (the evals only): the settle of v10 reads no rolling summary, so it may be left unasked.
+  if (summary && how.rolling !== false) {
     await rollOver(chunks, rolled, {
       ask: (previous, chunk) => rollSummary(chat, summaryMeeting, previous, chunk.lines, signal, { timeoutMs, report: (r) => summary.report({ ...r, chunk: chunk.index + 1 }) }),
-      mayAsk: () => !run.declined && run.summary.state === 'done' && !signal.aborted,
+      mayAsk,
       revised: (model) => { summaryBy = model ?? run.summary.model; },
+    });
+  }
+  // The settle of v10 composes the summary from notes taken on each part, as a meeting notes each chunk (summaryFromParts.ts).
+  if (summary && settleVersion === 10) {
+    await noteParts(chunks, rolled, {
+      ask: (chunk) => partNotes(chat, summaryMeeting, chunk, signal, { timeoutMs, report: (r) => summary.report({ ...r, part: chunk.index + 1 }) }),
+      mayAsk,
+      noted: () => undefined,
     });
   }
   // How a later part's noted owner is taken: the daemon's, unless recorded answers were asked otherwise (the evals).
@@ -107,17 +120,17 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const reduced = reduceChunks(chunks, run.answers, how.carryNotes === true, atStop, merge);
   const added = modelExtractionRecords(journal, reduced, run.summary);
   const all = [...records, ...added];
-  // As at a meeting's stop: the summary settles against the final decisions and action items (those printed below).
-  // The settle asked for, else the carried-notes prompt's own (a v9 extraction settles with v9's settle, as the daemon does).
-  const settleVersion = how.settleVersion ?? (how.carryNotes ? how.notesPrompt ?? NOTES_PROMPT_DEFAULT : undefined);
+  // As at a meeting's stop: the summary settles against the final decisions and action items (those printed below):
+  // v10's from every part's notes; v9's (v10's too where a part has none) also reads the points the rolling summary
+  // dropped, and a budget by the meeting's chunks.
   const settled = summary ? await settleAtStop(rolled, {
-    // v9's settle also reads the points the rolling summary dropped, and a budget by the meeting's chunks.
-    ask: (previous) => settleSummary(chat, summaryMeeting, previous, finalOutcomes(all), signal, {
+    ask: (previous) => settleAnyVersion(chat, summaryMeeting, previous, finalOutcomes(all), signal, {
       timeoutMs, report: (r) => summary.report({ ...r, settle: true }),
-      ...(settleVersion === 9 ? { notesPrompt: 9, extras: { dropped: droppedPoints(rolled.earlier ?? [], previous), chunks: chunks.length } }
+      ...(settleVersion === 9 || settleVersion === 10 ? { notesPrompt: settleVersion, extras: { ...settleExtrasOf(rolled, previous), chunks: chunks.length } }
         : settleVersion ? { notesPrompt: settleVersion } : {}),
     }),
     refused: () => whyNotAsked(run.summary, run.declined, signal.aborted),
+    chunks: chunks.length,
   }) : undefined;
   if (settled?.settled) summaryBy = settled.model ?? run.summary.model;
   // The template's 'model' sections, as at a meeting's stop (only where a summary was asked for and the run may ask more).

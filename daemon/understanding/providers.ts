@@ -42,9 +42,10 @@ export interface RefinementReport {
   /**
    * 'summary': a rolling-summary call (modelSummary.ts), 'settle': its last at stop (and the template's sections),
    * 'restatements': the check of the final lists at stop (restatements.ts), 'procedure': the procedure check at stop
-   * (procedureCheck.ts), 'owners': the owner check at stop (ownerCheck.ts); absent: a chunk's extraction call.
+   * (procedureCheck.ts), 'owners': the owner check at stop (ownerCheck.ts), 'part': the notes on one part for the settle
+   * of v10 (summaryFromParts.ts); absent: a chunk's extraction call.
    */
-  call?: 'summary' | 'settle' | 'restatements' | 'procedure' | 'owners';
+  call?: 'summary' | 'settle' | 'restatements' | 'procedure' | 'owners' | 'part';
 }
 
 /**

@@ -22,9 +22,10 @@
  *   node out/test/eval/summary-eval.js [--answers DIR] [--only a,b]
  *       replays (default DIR: test/fixtures/real-meetings/summaries/answers) and reports. A prompt whose recorded sha256
  *       differs is refused, never replayed.
- *   … --meetings real | silver-held-out | silver-development | committee | abstracts
+ *   … --meetings real | silver-held-out | silver-development | committee | abstracts | core-devs | core-devs-cl
  *       the set (SUMMARY_SETS); abstracts: the six meetings the AMI and ICSI corpora summarised, against each corpus's
- *       own abstract and decisions (test/fixtures/real-meetings/abstracts/README.md).
+ *       own abstract and decisions (test/fixtures/real-meetings/abstracts/README.md); core-devs, core-devs-cl: Ethereum's
+ *       developer calls against each call's note-taker's summary table.
  *   … --extraction-answers DIR | DIR,DIR | none | no-lists
  *       the extraction's answers the final decisions and items come from (default: the recorded ones,
  *       test/fixtures/real-meetings/model-answers; a changed extraction prompt is refused; a list: each meeting's from
@@ -39,6 +40,10 @@
  *   … --settle-version 9
  *       the settle of v9 (modelSummary.ts's SETTLE_RULES_V9): v8's rules, the points the rolling summary dropped, and a
  *       budget by the meeting's chunks; the revisions and the final lists as without it (their answers replay).
+ *   … --settle-version 10
+ *       the settle of v10 (summaryFromParts.ts, a candidate): notes on each part (`part-<k>`, every one written at once
+ *       when recording: they read no earlier answer) and the summary composed from them and the final lists (`settle`);
+ *       no rolling revision is asked (v10 reads none), so none is scored.
  *   … --no-check-owners
  *       the final lists without the owner check at stop even where the extraction's folder was answered with it
  *       (model-notes-eval.ts's OWNER_CHECK_MARK): how settles recorded before the check replay.
@@ -64,11 +69,12 @@ import { extract } from '../../daemon/understanding/extract';
 import { chunkLines, NotedBound, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
 import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
+import { isPartsPrompt } from '../../daemon/understanding/summaryFromParts';
 import { NotedOwners } from '../../daemon/understanding/chunkMerge';
 import { Chat } from '../../daemon/understanding/providers';
 import { answersNotesPrompt, MODEL_ANSWERS_DIR, recordedHow, replayingChat, withSpeakingTimes } from './model-notes-eval';
 import { kappa } from './adjudication';
-import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, CORE_DEVS_DIR, flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverDevelopment, silverHeldOut } from './notes-eval';
+import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, CORE_DEVS_CL_DIR, CORE_DEVS_DIR, flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverDevelopment, silverHeldOut } from './notes-eval';
 
 export const REFERENCES_FILE = path.join(REAL_MEETINGS_DIR, 'summaries.json');
 export const SUMMARIES_DIR = path.join(REAL_MEETINGS_DIR, 'summaries');
@@ -83,7 +89,7 @@ export const CHECK_JUDGEMENTS_DIR = path.join(SUMMARIES_DIR, 'judgements-check')
  * or its development part (`--meetings silver-development`: 90 meetings to choose on).
  */
 export interface SummarySet { meetings(): Meeting[]; references: string; answers: string; judgements: string; check: string; extraction: string; parts: 'development' | 'none' }
-export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-development' | 'committee' | 'abstracts' | 'core-devs', SummarySet> = {
+export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-development' | 'committee' | 'abstracts' | 'core-devs' | 'core-devs-cl', SummarySet> = {
   real: { meetings: () => loadMeetings(REAL_MEETINGS_DIR), references: REFERENCES_FILE, answers: SUMMARY_ANSWERS_DIR, judgements: JUDGEMENTS_DIR, check: CHECK_JUDGEMENTS_DIR, extraction: MODEL_ANSWERS_DIR, parts: 'development' },
   'silver-held-out': {
     meetings: () => silverHeldOut(loadSilver()), references: path.join(SILVER_DIR, 'summaries.json'), answers: path.join(SILVER_DIR, 'summaries', 'answers'),
@@ -116,6 +122,12 @@ export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-developme
     meetings: () => loadSilver(CORE_DEVS_DIR), references: path.join(CORE_DEVS_DIR, 'summaries.json'), answers: path.join(CORE_DEVS_DIR, 'summaries', 'answers'),
     judgements: path.join(CORE_DEVS_DIR, 'summaries', 'judgements'), check: path.join(CORE_DEVS_DIR, 'summaries', 'judgements-check'), extraction: path.join(CORE_DEVS_DIR, 'model-answers-v8'), parts: 'none',
   },
+  // The consensus-layer calls (core-devs-cl/README.md): no rolling summary was recorded for them, only v10's settle
+  // from the parts' notes (which reads none); the reference is the notes' own summary table.
+  'core-devs-cl': {
+    meetings: () => loadSilver(CORE_DEVS_CL_DIR), references: path.join(CORE_DEVS_CL_DIR, 'summaries.json'), answers: path.join(CORE_DEVS_CL_DIR, 'summaries', 'answers'),
+    judgements: path.join(CORE_DEVS_CL_DIR, 'summaries', 'judgements'), check: path.join(CORE_DEVS_CL_DIR, 'summaries', 'judgements-check'), extraction: path.join(CORE_DEVS_CL_DIR, 'model-answers-v8'), parts: 'none',
+  },
 };
 
 /** Of a list of extraction answer folders, the one that holds `meeting`'s answers (the first; else the first folder). */
@@ -127,7 +139,7 @@ export const AMI_NATURAL_ABSTRACTS = ['IB4003', 'IB4005', 'IB4010', 'IB4011'];
 /** What the report calls each set's meetings. */
 const SET_WORDS: Record<keyof typeof SUMMARY_SETS, string> = {
   real: 'real meetings', 'silver-held-out': 'meetings of the silver set\'s held-out part', 'silver-development': 'meetings of the silver set\'s development part',
-  committee: 'committee hearings', abstracts: 'meetings the AMI and ICSI corpora summarised', 'core-devs': 'All Core Devs calls',
+  committee: 'committee hearings', abstracts: 'meetings the AMI and ICSI corpora summarised', 'core-devs': 'All Core Devs calls', 'core-devs-cl': 'All Core Devs consensus-layer calls',
 };
 
 /** The real set's first twelve meetings: prompts and rules may be chosen on their figures; the rest are held out. */
@@ -156,8 +168,8 @@ const SETTLE = 'settle';
 export class PendingPrompt extends Error {}
 
 /** The names a meeting's summary prompts go by, in the order they are asked: summary-1 … summary-n, then settle. */
-export function promptOrder(chunks: number): string[] {
-  return [...Array.from({ length: chunks }, (_, k) => `summary-${k + 1}`), SETTLE];
+export function promptOrder(chunks: number, fromParts = false): string[] {
+  return [...Array.from({ length: chunks }, (_, k) => `${fromParts ? 'part' : 'summary'}-${k + 1}`), SETTLE];
 }
 
 /**
@@ -166,6 +178,9 @@ export function promptOrder(chunks: number): string[] {
  */
 export function promptName(user: string, chunkOfFirstLine: ReadonlyMap<string, number>): string {
   if (/^The meeting has ended/m.test(user)) return SETTLE;
+  // The settle of v10's notes on one part (summaryFromParts.ts): asked apart from the revisions, each of one chunk.
+  const part = /^Part (\d+) of the meeting/m.exec(user)?.[1];
+  if (part !== undefined) return `part-${part}`;
   const first = /^New lines:\n\[([\w-]+)\]/m.exec(user)?.[1];
   const chunk = first === undefined ? undefined : chunkOfFirstLine.get(first);
   if (chunk === undefined) throw new Error('a summary prompt whose new lines start no chunk');
@@ -250,15 +265,17 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
   const settings: EnhancementSettings = { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1' };
   const chunks = chunkLines(lines.map((l, k) => toChunkLine({ segmentId: l.segmentId!, speaker: l.speaker ?? 'Speaker', t0: l.t0 ?? k, text: l.text })).filter((l) => l.text));
   const chunkOfFirstLine = new Map(chunks.map((c, k) => [c[0].segmentId, k]));
-  const order = promptOrder(chunks.length);
+  const fromParts = how.settleVersion === 10;
+  const order = promptOrder(chunks.length, fromParts);
   const raw: RawAnswer[] = [];
   const stop = new AbortController();
   let pending: string | undefined;
+  const morePending: string[] = [];
   let rolling: SummaryPoint[] = [];
   const errors: string[] = [];
   const answers = summaryPromptChat(summaryDir, record, (user) => promptName(user, chunkOfFirstLine), order, raw);
   const chat: Chat = async (system, user, signal, constraint) => {
-    if (!system.startsWith('You keep the summary')) {
+    if (!system.startsWith('You keep the summary') && !isPartsPrompt(system)) {
       if (!extraction) throw new Error('no extraction answers (--extraction-answers none)');
       try {
         return await extraction(system, user, signal, constraint);
@@ -267,8 +284,8 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
         throw e;
       }
     }
-    if (/^The meeting has ended/m.test(user)) {
-      const sofar = /^Summary so far \(JSON\):\n(.*)$/m.exec(user)![1];
+    const sofar = /^The meeting has ended/m.test(user) ? /^Summary so far \(JSON\):\n(.*)$/m.exec(user)?.[1] : undefined;
+    if (sofar !== undefined) {
       rolling = (JSON.parse(sofar) as { points: { text: string; cites: string[] }[] }).points.map((p) => ({ text: p.text, segmentIds: p.cites }));
     }
     try {
@@ -278,18 +295,20 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
         errors.push((e as Error).message);
         throw e;
       }
-      // The meeting waits for this answer: nothing after it is asked.
+      // The meeting waits for this answer: nothing after it is asked (but the other parts' notes, which do not read it).
       pending ??= e.message;
-      stop.abort();
+      if (!/^Part \d+ of the meeting/m.test(user)) stop.abort();
+      else if (e.message !== pending) morePending.push(e.message);
       throw e;
     }
   };
   // noLists: the settle reads no final decisions or items (prompts compared on what the summary alone keeps).
   const found = how.noLists ? { actionItems: [], decisions: [], openQuestions: [] } : extract(lines, date);
-  const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, stop.signal, chat, { report: () => undefined }, how);
+  // v10's settle reads no rolling summary: its revisions are not asked (a set may have none recorded).
+  const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, stop.signal, chat, { report: () => undefined }, { ...how, ...(fromParts ? { rolling: false as const } : {}) });
   if (errors.length) throw new Error(`${meeting.name}: ${[...new Set(errors)].join('; ')}`);
   return {
-    meeting, ...(pending ? { pending } : {}), summary: result.summary, settle: result.summarySettle, rolling, raw,
+    meeting, ...(pending ? { pending: [pending, ...morePending].join('\n  ') } : {}), summary: result.summary, settle: result.summarySettle, rolling, raw,
     decisions: result.decisions.map((d) => ({ text: d.text, standing: standingWords(d) })),
   };
 }
@@ -567,7 +586,8 @@ export function scoreRuns(runs: readonly SummaryRun[], judgementsDir = JUDGEMENT
     if (run.pending) continue;
     const file = readJudgements(run.meeting.name, judgementsDir);
     const outs = outputsOf(run);
-    for (const which of ['settled', 'rolling'] as const) {
+    // v10's settle reads no rolling summary (none was asked): only the settled one is scored.
+    for (const which of run.rolling.length || !run.settle?.settled ? ['settled', 'rolling'] as const : ['settled'] as const) {
       // Where the settle changed nothing (or failed), the last rolling summary is the one shown.
       const out = outs.find((o) => o.which === which) ?? outs[0];
       const judged = file?.judgements[materialKey(out.material)];
@@ -653,8 +673,8 @@ async function main(argv: string[]): Promise<void> {
   // --settle-version 9 (issue 56): v9's settle over the same final lists and rolling revisions (the settle prompt alone
   // changes, so a directory of v8's settles, copied, keeps its revisions and has its settle asked anew).
   const settleFlag = flagValue(argv, '--settle-version');
-  if (settleFlag !== undefined && settleFlag !== '9' && settleFlag !== String(notesPrompt)) throw new Error(`--settle-version ${settleFlag}: 9, or the extraction's prompt v${notesPrompt}`);
-  const settleVersion: SettleVersion | undefined = settleFlag === '9' ? 9 : undefined;
+  if (settleFlag !== undefined && settleFlag !== '9' && settleFlag !== '10' && settleFlag !== String(notesPrompt)) throw new Error(`--settle-version ${settleFlag}: 9, 10, or the extraction's prompt v${notesPrompt}`);
+  const settleVersion: SettleVersion | undefined = settleFlag === '9' ? 9 : settleFlag === '10' ? 10 : undefined;
   // --extraction-answers no-lists: no extraction, and the settle reads no final lists.
   const noLists = extractionDir === 'no-lists';
   const summaryDir = record ?? answers;
@@ -691,7 +711,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const out: string[] = [];
-  out.push(`Summary eval on ${meetings.length} ${SET_WORDS[setName as keyof typeof SUMMARY_SETS]} (${setName === 'abstracts' ? 'reference: each corpus\'s abstract and decisions of the meeting' : setName === 'core-devs' ? 'reference: each call\'s note-taker\'s summary table' : 'QMSum train/val; reference: each meeting\'s human summary of the whole meeting'})`);
+  out.push(`Summary eval on ${meetings.length} ${SET_WORDS[setName as keyof typeof SUMMARY_SETS]} (${setName === 'abstracts' ? 'reference: each corpus\'s abstract and decisions of the meeting' : setName === 'core-devs' || setName === 'core-devs-cl' ? 'reference: each call\'s note-taker\'s summary table' : 'QMSum train/val; reference: each meeting\'s human summary of the whole meeting'})`);
   if (waiting.length) out.push(`INCOMPLETE: ${waiting.length} meetings lack summary answers (left out below): ${waiting.map((r) => r.meeting.name).join(', ')}`);
   const settleFailed = runs.filter((r) => !r.pending && r.settle && !r.settle.settled);
   out.push(`Settled at stop: ${runs.filter((r) => !r.pending && r.settle?.settled).length}; not settled: ${settleFailed.length}${settleFailed.length ? ` (${settleFailed.map((r) => `${r.meeting.name}: ${r.settle && !r.settle.settled ? r.settle.unsettled : ''}`).join(', ')})` : ''}`, '');
@@ -703,7 +723,7 @@ async function main(argv: string[]): Promise<void> {
   out.push('Judged (summaries/judgements): facts of the reference covered, contradicted; points stating a decision\'s standing otherwise than the decisions list');
   for (const [name, part] of parts) {
     const scores = scoreRuns(part, judgementsDir);
-    out.push(scoreLine(`settled summary, ${name}`, scores.settled), scoreLine(`last rolling summary, ${name}`, scores.rolling));
+    out.push(scoreLine(`settled summary, ${name}`, scores.settled), ...(scores.rolling.meetings ? [scoreLine(`last rolling summary, ${name}`, scores.rolling)] : []));
   }
   if (checkDir && fs.existsSync(checkDir)) {
     // The second judging, and both together: each fact counted once per judging.

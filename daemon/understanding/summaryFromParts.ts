@@ -1,0 +1,180 @@
+/**
+ * The settle of v10 (issue 56): the summary at stop written from notes taken on each part of the meeting, instead of
+ * revised from the rolling summary. The rolling summary (modelSummary.ts) stays what a live session shows; it keeps 11
+ * points over a whole meeting, so what a long meeting said early is revised away or never enters it (the settle of v9
+ * got back only what an earlier revision had said: on the core-devs calls the last rolling summary covered 0.59 of the
+ * note-taker's facts and the settle 0.69). Here each chunk also gets a small call of its own that notes what that part
+ * said (partNotes: up to PART_BOUNDS.points points, each citing its lines, never reading the summary so far), and the
+ * settle composes the summary from every part's notes and the final decisions and action items (composeMessages), within
+ * the same budget as v9's (settledPointsFor).
+ *
+ * Pure but for partNotes' and composeSummary's one call each. Its callers journal what they answer (a `partNotes` record
+ * per chunk, the settled `summary` record) before anyone is told.
+ */
+import { ChunkLine } from './modelExtract';
+import { PromptTemplate, templateGuide } from './templateGuide';
+import { Chat } from './providers';
+import {
+  askSummary, clock, everyPartNoted, FinalOutcomes, outcomeLines, PartNotes, RolledSummary, SettleExtras, settledPointsFor, settleSummary, SettleVersion, SHAPE, SUMMARY_BOUNDS,
+  SummaryCallOptions, summaryJson, SummaryPoint, SummarySoFar,
+} from './modelSummary';
+
+/** A part's notes: at most `points` points (a part is a chunk: a few minutes of a meeting). */
+export const PART_BOUNDS = { points: 5 } as const;
+
+/**
+ * The parts' notes the settle reads at most, in characters of their points' texts: within a local model's context with
+ * the lists (24,000 characters, about 6,000 tokens). Past it each part keeps its first points (partsWithin).
+ */
+export const PART_NOTES_CHARS = 24_000;
+
+
+/** Whether a system message is one of this module's (the evals route recorded answers by it). */
+export const isPartsPrompt = (system: string) => system === PART_SYSTEM || system.startsWith(COMPOSE_FIRST_LINE);
+
+const PART_SYSTEM = [
+  'You take notes on one part of a meeting; when the meeting has ended, its summary is written from every part\'s notes.',
+  'Answer with one JSON object and nothing else, of this shape:',
+  SHAPE,
+  `Rules: 1 to ${PART_BOUNDS.points} points (fewer only when the part says little worth keeping), in the order the part says`,
+  'them, as a careful note-taker would write them for someone who missed the meeting: what was presented or reported and',
+  'by whom (its substance: what was found or built, figures, names, reasons), what was discussed, proposed, asked for,',
+  'preferred or agreed to and by whom, what was decided, left open or left for later, and what comes next. Leave out small',
+  'talk and the running of the meeting itself (who speaks next, the agenda, technical trouble). Use only these lines;',
+  `never invent people, dates or outcomes. Each point is one or two plain sentences of at most ${SUMMARY_BOUNDS.text} characters`,
+  `(say less rather than run on) and cites by [id] the lines it comes from, at most ${SUMMARY_BOUNDS.citations} of them.`,
+].join('\n');
+
+/** The system and user messages that note one part (a chunk's lines), never reading the summary so far. */
+export function partMessages(meeting: { title: string; date: string; template?: PromptTemplate }, chunk: number, lines: readonly ChunkLine[]): { system: string; user: string } {
+  const user = [
+    `Meeting: ${meeting.title}`,
+    `Date: ${meeting.date}`,
+    ...templateGuide(meeting.template),
+    '',
+    `Part ${chunk + 1} of the meeting (${clock(lines[0]?.t0 ?? 0)} to ${clock(lines.at(-1)?.t0 ?? 0)}; a part begins with the last few lines of the one before):`,
+    ...lines.map((l) => `[${l.segmentId}] ${clock(l.t0)} ${l.speaker}: ${l.text}`),
+  ].join('\n');
+  return { system: PART_SYSTEM, user };
+}
+
+/**
+ * Notes one part: one call (one more on an answer with no valid point), within `timeoutMs` when given; each point cites
+ * only the part's own lines. Never rejects: null points and why (fixed words) when there is no valid answer.
+ */
+export function partNotes(chat: Chat, meeting: { title: string; date: string; template?: PromptTemplate }, chunk: { index: number; lines: readonly ChunkLine[] },
+  signal: AbortSignal, how: SummaryCallOptions = {}): Promise<RolledSummary> {
+  return askSummary(chat, partMessages(meeting, chunk.index, chunk.lines), chunk.lines.map((l) => l.segmentId), PART_BOUNDS.points, signal, how);
+}
+
+const COMPOSE_FIRST_LINE = 'You write the summary of a meeting that has ended, from the notes taken on each of its parts';
+const COMPOSE_SYSTEM = [
+  `${COMPOSE_FIRST_LINE} and its final decisions and action items. Answer with one JSON object and nothing else, of this shape:`,
+  SHAPE,
+  'The parts come in meeting order and overlap by a few lines, so one thing may be noted twice.',
+  'Rules: the first point is an overview: what the meeting was (its kind and purpose), what it mostly dealt with, how it',
+  'ended, where the group stood overall and what comes next. The other points follow the meeting, topic by topic, as a',
+  'careful note-taker would write them for someone who missed it: what was presented or reported and by whom (its',
+  'substance, not that it happened), who proposed, preferred, asked for or agreed to what, what was decided and what was',
+  'left open. Merge what several parts note of one topic into one point (two where it holds more than one point can say);',
+  'leave out repeats and the running of the meeting, nothing else the notes give: where there is more than the bound',
+  'allows, fold the smaller things into the point they belong to rather than leave them out.',
+  'State every outcome as the final lists state it: what they list as decided was decided (never call it suggested,',
+  'proposed, considered or left open), what they list as left open was not decided, what they list as given to the team',
+  'was required of it from outside (not the group\'s choice); a final decision whose own words say it was left open',
+  '("whether …", "left for later") was left open. Never state one outcome both as decided and as left open. Add each',
+  'important decision or action item the notes lack, citing its line.',
+  'Use only what you are given; never invent people, dates or outcomes. Each point is one or two plain sentences of at',
+  `most ${SUMMARY_BOUNDS.text} characters (say less rather than run on) and cites by [id] the lines it comes from (the`,
+  `notes' cites or the lists' lines), at most ${SUMMARY_BOUNDS.citations} of them.`,
+].join('\n');
+
+/**
+ * The parts' notes within PART_NOTES_CHARS: every part keeps its first point, then its second, and so on while they fit
+ * (a long meeting loses each part's last, smallest points rather than its last parts).
+ */
+export function partsWithin(parts: readonly PartNotes[], chars = PART_NOTES_CHARS): PartNotes[] {
+  const kept = parts.map((p) => ({ ...p, points: [] as SummaryPoint[] }));
+  let used = 0;
+  for (let k = 0; k < PART_BOUNDS.points; k++) {
+    for (const [i, part] of parts.entries()) {
+      const point = part.points[k];
+      if (!point) continue;
+      if (used + point.text.length > chars) return kept;
+      kept[i].points.push(point);
+      used += point.text.length;
+    }
+  }
+  return kept;
+}
+
+/** The system and user messages that compose the settled summary from the parts' notes and the final lists, within `chunks`' budget. */
+export function composeMessages(meeting: { title: string; date: string; template?: PromptTemplate }, parts: readonly PartNotes[], outcomes: FinalOutcomes, chunks: number): { system: string; user: string } {
+  const user = [
+    `Meeting: ${meeting.title}`,
+    `Date: ${meeting.date}`,
+    ...templateGuide(meeting.template),
+    '',
+    `The meeting has ended: write its summary in up to ${settledPointsFor(10, chunks)} points (this meeting's bound).`,
+    '',
+    'Notes on each part (JSON):',
+    ...partsWithin(parts).map((p) => `Part ${p.chunk + 1} (${clock(p.t0)} to ${clock(p.t1)}): ${summaryJson(p.points)}`),
+    '',
+    ...outcomeLines(outcomes),
+  ].join('\n');
+  return { system: COMPOSE_SYSTEM, user };
+}
+
+/** The ids a composed summary may cite: the parts' notes', then the final decisions' and action items' lines, once each. */
+export function composeCitableIds(parts: readonly PartNotes[], outcomes: FinalOutcomes): string[] {
+  return [...new Set([...partsWithin(parts).flatMap((p) => p.points.flatMap((pt) => pt.segmentIds)),
+    ...[...outcomes.decisions, ...outcomes.actionItems].map((x) => x.segmentId).filter(Boolean)])];
+}
+
+/**
+ * Settles the summary at stop from the parts' notes: one call (one more on an invalid answer), within `timeoutMs`. Null
+ * points and why when there is no valid answer (the caller keeps the summary so far). Never rejects.
+ */
+export function composeSummary(chat: Chat, meeting: { title: string; date: string; template?: PromptTemplate }, parts: readonly PartNotes[], outcomes: FinalOutcomes,
+  chunks: number, signal: AbortSignal, how: SummaryCallOptions = {}): Promise<RolledSummary> {
+  return askSummary(chat, composeMessages(meeting, parts, outcomes, chunks), composeCitableIds(parts, outcomes), settledPointsFor(10, chunks), signal, how);
+}
+
+/**
+ * The settle at stop of any version: v10's composes from the parts' notes when every part has some (`extras.parts`,
+ * `extras.chunks`), else settles as v9 does (a part whose notes failed would leave its lines out); v9's and earlier as
+ * settleSummary does. Never rejects.
+ */
+export function settleAnyVersion(chat: Chat, meeting: { title: string; date: string; template?: PromptTemplate }, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
+  signal: AbortSignal, how: SummaryCallOptions & { notesPrompt?: SettleVersion; extras?: SettleExtras } = {}): Promise<RolledSummary> {
+  const { notesPrompt, extras, ...call } = how;
+  if (notesPrompt === 10 && extras && everyPartNoted(extras.parts, extras.chunks)) return composeSummary(chat, meeting, extras.parts!, outcomes, extras.chunks, signal, call);
+  return settleSummary(chat, meeting, previous, outcomes, signal, { ...call, ...(notesPrompt === 10 ? { notesPrompt: 9 } : notesPrompt ? { notesPrompt } : {}), ...(extras ? { extras } : {}) });
+}
+
+/**
+ * Notes each of `chunks` not asked yet (in meeting order: one small call each, partNotes through `ask`) into
+ * `sofar.parts`, none once `mayAsk` says no; a part is asked once (a failed call leaves it without notes, and the
+ * settle at stop then settles as v9 does). `spent` hears each call's tokens; `noted` hears each part noted, with the
+ * model that wrote it, once `sofar` holds it (the caller journals it before anyone is told).
+ */
+export async function noteParts(chunks: readonly { index: number; lines: readonly ChunkLine[] }[], sofar: SummarySoFar, how: {
+  ask(chunk: { index: number; lines: readonly ChunkLine[] }): Promise<RolledSummary>;
+  mayAsk(): boolean;
+  spent?(tokens: number): void;
+  noted(part: PartNotes, model: string | undefined): Promise<void> | void;
+}): Promise<void> {
+  const parts = (sofar.parts ??= []);
+  const asked = (sofar.partsAsked ??= new Set(parts.map((p) => p.chunk)));
+  for (const chunk of chunks) {
+    if (asked.has(chunk.index) || !chunk.lines.length) continue;
+    if (!how.mayAsk()) return;
+    asked.add(chunk.index);
+    const noted = await how.ask(chunk);
+    how.spent?.(noted.tokens);
+    if (!noted.points) continue;
+    const part: PartNotes = { chunk: chunk.index, t0: chunk.lines[0].t0, t1: chunk.lines[chunk.lines.length - 1].t0, points: noted.points };
+    parts.push(part);
+    await how.noted(part, noted.model);
+  }
+}
