@@ -5,7 +5,7 @@
  */
 import { ActionItem, Decision, FinalSegment, SpeakerRenameParams, SpeakerRenameResult } from '../../protocol/protocol';
 import {
-  ActionItemRecord, DecisionRecord, Journal, JournalContents, lastSummary, latestById, readJournal, segmentsOf, SessionHeader, SummaryRecord,
+  ActionItemRecord, DecisionRecord, Journal, JournalContents, lastSummary, partNotesRenamed, latestById, readJournal, segmentsOf, SessionHeader, SummaryRecord,
 } from '../journal/journal';
 import { followOwner, renameMentions, sourceVoices, SpeakerBook } from '../speakers/labels';
 import { latestActionItems, oneAtATime } from './done';
@@ -67,11 +67,14 @@ export function renameInJournal(journalPath: string, params: SpeakerRenameParams
     const points = summary?.points.map((p) => ({ ...p, text: renameMentions(p.text, renamed) }));
     const summaryRevision: SummaryRecord | undefined = summary && points!.some((p, i) => p.text !== summary.points[i].text)
       ? { ...summary, at: new Date().toISOString(), points: points! } : undefined;
+    // The parts' notes too (the settle of v10 composes from them when the meeting is finalized later).
+    const parts = renamed ? partNotesRenamed(journal.records, (text) => renameMentions(text, renamed)) : [];
     const appending = await Journal.reopen(journalPath);
     try {
       await appending.append(relabel.record);
       for (const r of revisions) await appending.append(r);
       if (summaryRevision) await appending.append(summaryRevision);
+      for (const r of parts) await appending.append(r);
     } finally {
       await appending.close();
     }

@@ -312,8 +312,8 @@ export function summarySoFarOf(records: readonly JournalRecord[]): {
 } {
   const revisions = records.filter((r): r is SummaryRecord => r.type === 'summary');
   const last = revisions.at(-1);
-  // The notes on each part (the settle of v10), one per chunk: the last journaled.
-  const parts = [...new Map(records.filter((r): r is PartNotesRecord => r.type === 'partNotes').map((r) => [r.chunk, { chunk: r.chunk, t0: r.t0, t1: r.t1, points: r.points }])).values()];
+  // The notes on each part (the settle of v10), one per chunk, the last journaled, in meeting order.
+  const parts = [...latestPartNotes(records).values()].sort((a, b) => a.chunk - b.chunk).map((r) => ({ chunk: r.chunk, t0: r.t0, t1: r.t1, points: r.points }));
   return {
     points: last?.points ?? [], chunks: last?.chunks ?? 0, earlier: revisions.slice(0, -1).map((r) => r.points).filter((points) => points.length > 0),
     ...(parts.length ? { parts } : {}),
@@ -321,6 +321,23 @@ export function summarySoFarOf(records: readonly JournalRecord[]): {
 }
 
 export type PartNotesRecord = Extract<JournalRecord, { type: 'partNotes' }>;
+
+/** Each chunk's last journaled `partNotes` record. */
+const latestPartNotes = (records: readonly JournalRecord[]): Map<number, PartNotesRecord> =>
+  new Map(records.filter((r): r is PartNotesRecord => r.type === 'partNotes').map((r) => [r.chunk, r]));
+
+/**
+ * A voice renamed: each chunk's journaled part notes whose points `rename` changes, as new records to journal (the last
+ * of a chunk is the one a resumed session reads); none where no point names the voice.
+ */
+export function partNotesRenamed(records: readonly JournalRecord[], rename: (text: string) => string): PartNotesRecord[] {
+  const revised: PartNotesRecord[] = [];
+  for (const r of latestPartNotes(records).values()) {
+    const points = r.points.map((p) => ({ ...p, text: rename(p.text) }));
+    if (points.some((p, i) => p.text !== r.points[i].text)) revised.push({ ...r, at: new Date().toISOString(), points });
+  }
+  return revised;
+}
 
 /** A part's notes' record (the settle of v10): `by`, the model that wrote them (the run's when the answer named none). */
 export const partNotesRecord = (run: { model: string }, by: string | undefined, part: { chunk: number; t0: number; t1: number; points: SummaryRecord['points'] }): PartNotesRecord =>

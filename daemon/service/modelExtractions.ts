@@ -86,8 +86,9 @@ export class ModelExtractions {
             return append(summaryRecord(sofar, model, summary));
           },
         });
-        // With the settle of v10: notes on each part (those a live session took are journaled, the rest asked now).
-        if (carry && SETTLE_DEFAULT === 10) {
+        // With the settle of v10: notes on each part (those a live session took are journaled, the rest asked now), unless
+        // the summary settled already (its daemon died after).
+        if (carry && SETTLE_DEFAULT === 10 && last?.settled === undefined) {
           await noteParts(chunks, summary, {
             ask: this.partNoter(sessionId, meeting, options, abort.signal),
             mayAsk: () => !run.declined && sofar.state === 'done' && !abort.signal.aborted,

@@ -29,7 +29,7 @@
  * cancelled (earshot/extraction/cancel), the budget is spent or the client declined.
  */
 import { ActionItem, Decision } from '../../protocol/protocol';
-import { JournalContents, JournalRecord, lastSummary, latestById, partNotesRecord, SummaryRecord, summaryRecord, summarySoFarOf } from '../journal/journal';
+import { JournalContents, JournalRecord, lastSummary, latestById, PartNotesRecord, partNotesRecord, partNotesRenamed, SummaryRecord, summaryRecord, summarySoFarOf } from '../journal/journal';
 import { noteParts } from '../understanding/summaryFromParts';
 import { Renamed, renameMentions } from '../speakers/labels';
 import {
@@ -132,21 +132,23 @@ export class LiveExtraction {
 
   /**
    * A voice was renamed (session/speakers.ts): the summary so far names it anew, as a revision of the summary to journal
-   * (undefined when no point names it); the next revision starts from it.
+   * (none when no point names it), and so do the parts' notes (the settle of v10 composes from them: a revision of each
+   * part that names it); the next revision starts from them.
    */
-  renamed(renamed: Renamed): SummaryRecord | undefined {
+  renamed(renamed: Renamed): (SummaryRecord | PartNotesRecord)[] {
     this.renames.push(renamed);
     this.sent.renamed(renamed);
-    // The parts' notes too (the settle of v10 composes from them), under the name the voice has now.
-    for (const part of this.summary.parts ?? []) part.points = part.points.map((p) => ({ ...p, text: renameMentions(p.text, renamed) }));
+    const rename = (text: string) => renameMentions(text, renamed);
+    for (const part of this.summary.parts ?? []) part.points = part.points.map((p) => ({ ...p, text: rename(p.text) }));
+    const parts = partNotesRenamed(this.records, rename);
     const last = lastSummary(this.records);
-    if (!last) return undefined;
-    const points = last.points.map((p) => ({ ...p, text: renameMentions(p.text, renamed) }));
-    if (points.every((p, i) => p.text === last.points[i].text)) return undefined;
+    if (!last) return parts;
+    const points = last.points.map((p) => ({ ...p, text: rename(p.text) }));
+    if (points.every((p, i) => p.text === last.points[i].text)) return parts;
     this.summary.points = points;
     // The earlier revisions too: the settle may bring back what they said (under the name the voice has now).
-    this.summary.earlier = this.summary.earlier?.map((revision) => revision.map((p) => ({ ...p, text: renameMentions(p.text, renamed) })));
-    return { ...last, at: new Date().toISOString(), points };
+    this.summary.earlier = this.summary.earlier?.map((revision) => revision.map((p) => ({ ...p, text: rename(p.text) })));
+    return [{ ...last, at: new Date().toISOString(), points }, ...parts];
   }
 
   /** The session journaled `record`: a final may close a chunk. */
@@ -316,7 +318,7 @@ export class LiveExtraction {
     // At stop too: the items are in the notes before the summary's revision is asked for.
     if (run.answers.some((a) => a !== null)) await this.publish(false);
     // Behind (a closed chunk waits), the items come first: the summary is revised once two chunks wait for it.
-    if (!live || !this.behind() || this.sent.length - this.summary.chunks >= SUMMARY_MERGE_CHUNKS) await this.summarize();
+    if (!live || !this.behind() || this.sent.length - this.summary.chunks >= SUMMARY_MERGE_CHUNKS) await this.summarize(live);
   }
 
   /** A summary call's answer, with the renames made while it was asked applied to its points. */
@@ -338,9 +340,9 @@ export class LiveExtraction {
    * Revises the rolling summary with the chunks sent and not read yet (in meeting order: one small call each, or
    * SUMMARY_MERGE_CHUNKS chunks' lines in one when they waited together), journals each revision, then has the notes
    * (and the summary announced with them) follow. Nothing is asked once the run was declined, cancelled or out of
-   * budget; the summary calls' tokens count in the run's.
+   * budget; the summary calls' tokens count in the run's. `live`: the meeting goes on (a part is not noted while a closed chunk waits).
    */
-  private async summarize(): Promise<void> {
+  private async summarize(live: boolean): Promise<void> {
     await rollOver(this.sent.all, this.summary, {
       mergeChars: SUMMARY_MERGE_CHUNKS * this.wiring.runner.chunkOptions.chunkChars,
       ask: (previous, chunk) => this.renamedAfter(() => this.wiring.runner.summarize(previous, chunk)),
@@ -351,9 +353,10 @@ export class LiveExtraction {
         this.wiring.notesChanged();
       },
     });
-    // With the settle of v10: notes on each part read (understanding/summaryFromParts.ts), journaled as they come.
+    // With the settle of v10: notes on each part read (understanding/summaryFromParts.ts), journaled as they come; not
+    // while a closed chunk waits (the items and the revision catch up first; the stop asks what is left).
     const { notePart } = this.wiring.runner;
-    if (!notePart) return;
+    if (!notePart || (live && this.behind())) return;
     await noteParts(this.sent.all, this.summary, {
       ask: (chunk) => this.renamedAfter(() => notePart(chunk)),
       mayAsk: () => !this.declined && this.sofar?.state === 'done' && !this.wiring.runner.signal.aborted,

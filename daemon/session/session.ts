@@ -109,7 +109,7 @@ export class Session {
     this.speakers = sessionSpeakers(config, {
       append: (record) => this.append(record),
       owners: (changed, renamed) => this.ledger.respeak(changed, renamed),
-      summaryRenamed: (renamed) => this.live?.renamed(renamed),
+      summaryRenamed: (renamed) => this.live?.renamed(renamed) ?? [],
       announce: (cause, segments, items, decisions) => this.announce(() => {
         if (segments.length) this.events.relabel?.({ sessionId: this.id, cause, segments });
         items.forEach((i) => this.events.actionItem(i));

@@ -29,8 +29,8 @@ export interface SessionSpeakersWiring {
   append(record: JournalRecord): Promise<void>;
   /** The ledger's revisions for finals that changed speakers (Ledger.respeak). */
   owners(changed: ReadonlyMap<string, { from: string; to: string }>, renamed?: Renamed): { items: ActionItem[]; decisions: Decision[] };
-  /** A voice was renamed: the model's summary so far names it anew (a summary record to journal; none without a mention). */
-  summaryRenamed?(renamed: Renamed): JournalRecord | undefined;
+  /** A voice was renamed: the model's summary so far and its parts' notes name it anew (records to journal; none without a mention). */
+  summaryRenamed?(renamed: Renamed): JournalRecord[];
   /** Announces journaled changes: the finals relabelled (TranscriptRelabel), the item revisions. */
   announce(cause: SpeakersRecord['cause'], segments: TranscriptSegment[], items: ActionItem[], decisions: Decision[]): void;
   /** The notes file follows. */
@@ -344,8 +344,8 @@ export class SessionSpeakers {
     const writes = [this.wiring.append(relabel.record)];
     for (const { sessionId: _s, ...item } of items) writes.push(this.wiring.append({ type: 'actionItem', ...item }));
     for (const { sessionId: _s, ...decision } of decisions) writes.push(this.wiring.append({ type: 'decision', ...decision }));
-    const summary = renamed ? this.wiring.summaryRenamed?.(renamed) : undefined;
-    if (summary) writes.push(this.wiring.append(summary));
+    const summary = renamed ? this.wiring.summaryRenamed?.(renamed) ?? [] : [];
+    for (const record of summary) writes.push(this.wiring.append(record));
     await Promise.all(writes);
     // New objects: what was announced before stays as it was announced (a client may keep it).
     const segments: TranscriptSegment[] = [];
@@ -358,7 +358,7 @@ export class SessionSpeakers {
       segments.push(next);
     }
     this.wiring.announce(relabel.record.cause, segments, items, decisions);
-    if (segments.length || items.length || decisions.length || summary) this.wiring.notesChanged();
+    if (segments.length || items.length || decisions.length || summary.length) this.wiring.notesChanged();
   }
 
   /** The stage failed (its model would not load): speakers are off for the rest of the session, said so. */

@@ -520,7 +520,8 @@ export async function settleAtStop(sofar: SummarySoFar, how: {
   if (refused) return { settled: false, unsettled: refused };
   const answer = await how.ask(sofar.points);
   how.spent?.(answer.tokens);
-  if (!answer.points) return { settled: false, unsettled: answer.reason ?? 'no answer' };
+  // Composed from the parts with no summary so far (v10), a failed settle leaves nothing to journal: the call says why.
+  if (!answer.points) return sofar.points.length ? { settled: false, unsettled: answer.reason ?? 'no answer' } : undefined;
   sofar.points = answer.points;
   return { settled: true, model: answer.model };
 }

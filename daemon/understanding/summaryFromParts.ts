@@ -23,10 +23,12 @@ import {
 export const PART_BOUNDS = { points: 5 } as const;
 
 /**
- * The parts' notes the settle reads at most, in characters of their points' texts: within a local model's context with
- * the lists (24,000 characters, about 6,000 tokens). Past it each part keeps its first points (partsWithin).
+ * The parts' notes the settle reads at most, in characters of their points' texts (rendered with their cites, about
+ * 1.4 times that): with the lists and the system message, within a local model's 8,192-token context for meetings of
+ * up to about 17 parts (the longest recorded, QMSum's Bmr018, has 16,204). Past it each part keeps its first points
+ * (partsWithin); a compose call that still does not fit fails, and v9's settle is asked instead (settleAnyVersion).
  */
-export const PART_NOTES_CHARS = 24_000;
+export const PART_NOTES_CHARS = 17_000;
 
 
 /** Whether a system message is one of this module's (the evals route recorded answers by it). */
@@ -94,10 +96,12 @@ const COMPOSE_SYSTEM = [
  * (a long meeting loses each part's last, smallest points rather than its last parts).
  */
 export function partsWithin(parts: readonly PartNotes[], chars = PART_NOTES_CHARS): PartNotes[] {
-  const kept = parts.map((p) => ({ ...p, points: [] as SummaryPoint[] }));
+  // In meeting order, whatever order they were noted in (a part asked again after a resume comes last).
+  const ordered = [...parts].sort((a, b) => a.chunk - b.chunk);
+  const kept = ordered.map((p) => ({ ...p, points: [] as SummaryPoint[] }));
   let used = 0;
   for (let k = 0; k < PART_BOUNDS.points; k++) {
-    for (const [i, part] of parts.entries()) {
+    for (const [i, part] of ordered.entries()) {
       const point = part.points[k];
       if (!point) continue;
       if (used + point.text.length > chars) return kept;
@@ -142,20 +146,25 @@ export function composeSummary(chat: Chat, meeting: { title: string; date: strin
 
 /**
  * The settle at stop of any version: v10's composes from the parts' notes when every part has some (`extras.parts`,
- * `extras.chunks`), else settles as v9 does (a part whose notes failed would leave its lines out); v9's and earlier as
- * settleSummary does. Never rejects.
+ * `extras.chunks`), else settles as v9 does (a part whose notes failed would leave its lines out), as it does when the
+ * compose call gets no valid answer (it failed, timed out or did not fit a local model's context) and there is a
+ * summary so far to settle; v9's and earlier as settleSummary does. Never rejects.
  */
-export function settleAnyVersion(chat: Chat, meeting: { title: string; date: string; template?: PromptTemplate }, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
+export async function settleAnyVersion(chat: Chat, meeting: { title: string; date: string; template?: PromptTemplate }, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
   signal: AbortSignal, how: SummaryCallOptions & { notesPrompt?: SettleVersion; extras?: SettleExtras } = {}): Promise<RolledSummary> {
   const { notesPrompt, extras, ...call } = how;
-  if (notesPrompt === 10 && extras && everyPartNoted(extras.parts, extras.chunks)) return composeSummary(chat, meeting, extras.parts!, outcomes, extras.chunks, signal, call);
-  return settleSummary(chat, meeting, previous, outcomes, signal, { ...call, ...(notesPrompt === 10 ? { notesPrompt: 9 } : notesPrompt ? { notesPrompt } : {}), ...(extras ? { extras } : {}) });
+  const asV9 = () => settleSummary(chat, meeting, previous, outcomes, signal, { ...call, ...(notesPrompt === 10 ? { notesPrompt: 9 } : notesPrompt ? { notesPrompt } : {}), ...(extras ? { extras } : {}) });
+  if (notesPrompt !== 10 || !extras || !everyPartNoted(extras.parts, extras.chunks)) return asV9();
+  const composed = await composeSummary(chat, meeting, extras.parts!, outcomes, extras.chunks, signal, call);
+  if (composed.points || !previous.length || signal.aborted) return composed;
+  const settled = await asV9();
+  return { ...settled, tokens: settled.tokens + composed.tokens };
 }
 
 /**
  * Notes each of `chunks` not asked yet (in meeting order: one small call each, partNotes through `ask`) into
  * `sofar.parts`, none once `mayAsk` says no; a part is asked once (a failed call leaves it without notes, and the
- * settle at stop then settles as v9 does). `spent` hears each call's tokens; `noted` hears each part noted, with the
+ * settle at stop then settles as v9 does; a resumed session asks it again). `spent` hears each call's tokens; `noted` hears each part noted, with the
  * model that wrote it, once `sofar` holds it (the caller journals it before anyone is told).
  */
 export async function noteParts(chunks: readonly { index: number; lines: readonly ChunkLine[] }[], sofar: SummarySoFar, how: {
@@ -165,6 +174,7 @@ export async function noteParts(chunks: readonly { index: number; lines: readonl
   noted(part: PartNotes, model: string | undefined): Promise<void> | void;
 }): Promise<void> {
   const parts = (sofar.parts ??= []);
+  // Asked once in this process; a resumed session asks again only what its journal lacks.
   const asked = (sofar.partsAsked ??= new Set(parts.map((p) => p.chunk)));
   for (const chunk of chunks) {
     if (asked.has(chunk.index) || !chunk.lines.length) continue;
@@ -174,7 +184,9 @@ export async function noteParts(chunks: readonly { index: number; lines: readonl
     how.spent?.(noted.tokens);
     if (!noted.points) continue;
     const part: PartNotes = { chunk: chunk.index, t0: chunk.lines[0].t0, t1: chunk.lines[chunk.lines.length - 1].t0, points: noted.points };
-    parts.push(part);
+    // In meeting order: a part asked again after a resume goes where it belongs.
+    const at = parts.findIndex((p) => p.chunk > part.chunk);
+    parts.splice(at < 0 ? parts.length : at, 0, part);
     await how.noted(part, noted.model);
   }
 }

@@ -606,8 +606,10 @@ async function main(argv: string[]): Promise<void> {
   if (argv.includes('--decisions')) out.push('', ...strictDecisionDetail(runs));
   if (argv.includes('--detail')) {
     const model = rows[2][1];
-    out.push('', 'Against the first labeller (rules + model, any cited line): misses and false finds');
-    for (const f of model.findings.filter((x) => x.error === 'miss' || x.error === 'false positive')) out.push(`  ${f.meeting} #${f.turn} ${f.what} ${f.error}: ${f.text}`);
+    out.push('', 'Against the first labeller (rules + model, any cited line): misses, false finds and wrong owners');
+    for (const f of model.findings.filter((x) => x.error === 'miss' || x.error === 'false positive' || x.error === 'wrong owner')) {
+      out.push(`  ${f.meeting} #${f.turn} ${f.what} ${f.error}: ${f.text}${f.error === 'wrong owner' ? ` (labelled ${f.expected ?? 'no owner'}, noted ${f.got ?? 'no owner'})` : ''}`);
+    }
     out.push('', 'Dismissed:');
     for (const r of runs) for (const d of r.result.dismissed) out.push(`  ${r.meeting.name} ${d.kind}: ${d.text}  [${d.reason}]`);
     out.push('', 'Rewritten (before → after):');

@@ -122,8 +122,8 @@ export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-developme
     meetings: () => loadSilver(CORE_DEVS_DIR), references: path.join(CORE_DEVS_DIR, 'summaries.json'), answers: path.join(CORE_DEVS_DIR, 'summaries', 'answers'),
     judgements: path.join(CORE_DEVS_DIR, 'summaries', 'judgements'), check: path.join(CORE_DEVS_DIR, 'summaries', 'judgements-check'), extraction: path.join(CORE_DEVS_DIR, 'model-answers-v8'), parts: 'none',
   },
-  // The consensus-layer calls (core-devs-cl/README.md): no rolling summary was recorded for them, only v10's settle
-  // from the parts' notes (which reads none); the reference is the notes' own summary table.
+  // The consensus-layer calls (core-devs-cl/README.md): the defaults' rolling summary and settle (answers/, answers-b/)
+  // and v10's settle from the parts' notes (answers-v10/, -b/); the reference is each call's notes' own summary table.
   'core-devs-cl': {
     meetings: () => loadSilver(CORE_DEVS_CL_DIR), references: path.join(CORE_DEVS_CL_DIR, 'summaries.json'), answers: path.join(CORE_DEVS_CL_DIR, 'summaries', 'answers'),
     judgements: path.join(CORE_DEVS_CL_DIR, 'summaries', 'judgements'), check: path.join(CORE_DEVS_CL_DIR, 'summaries', 'judgements-check'), extraction: path.join(CORE_DEVS_CL_DIR, 'model-answers-v8'), parts: 'none',

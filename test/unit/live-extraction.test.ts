@@ -142,7 +142,7 @@ describe('language-model extraction while the meeting runs', () => {
     const moved = h.ledger.respeak(new Map(changes.map((c) => [c.segmentId, { from: 'Ben', to: 'Dana' }])), renamed);
     await h.append({ type: 'speakers', source: 'mic', cause: 'renamed', changes, voice: 'Ben', name: 'Dana' });
     for (const { sessionId: _s, ...item } of moved.items) await h.append({ type: 'actionItem', ...item });
-    assert.equal(h.live.renamed(renamed), undefined, 'no summary journaled yet');
+    assert.deepEqual(h.live.renamed(renamed), [], 'no summary journaled yet');
     assert.equal(owner(), 'Dana');
     open();
     await until('the summary journaled', () => h.journal.some((r) => r.type === 'summary'));

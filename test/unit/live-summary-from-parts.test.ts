@@ -6,7 +6,7 @@
  * client) with its part call stood in for.
  */
 import * as assert from 'node:assert/strict';
-import { JournalRecord } from '../../daemon/journal/journal';
+import { JournalRecord, summarySoFarOf } from '../../daemon/journal/journal';
 import { ChunkRunner } from '../../daemon/session/config';
 import { SettleExtras } from '../../daemon/understanding/modelSummary';
 import { modelChunks } from '../../daemon/understanding/modelExtract';
@@ -64,7 +64,13 @@ describe('the summary from the parts\' notes in a live session', () => {
     const h = harness(runner);
     for (let k = 1; k <= 12; k++) await h.append(segment(k));
     await until('a part noted', () => partRecords(h.journal).length > 0);
-    h.live.renamed({ from: 'Ben', to: 'Dana', mentions: true });
+    const noted = partRecords(h.journal).length;
+    // The session journals what renamed() gives back (session/speakers.ts): a revision of each part that names the voice.
+    const revisions = h.live.renamed({ from: 'Ben', to: 'Dana', mentions: true });
+    const partRevisions = revisions.filter((r): r is Extract<JournalRecord, { type: 'partNotes' }> => r.type === 'partNotes');
+    assert.equal(partRevisions.length, noted, 'every journaled part names Ben');
+    for (const r of revisions) await h.append(r);
+    assert.ok(summarySoFarOf(h.journal).parts!.every((p) => p.points.every((pt) => !/\bBen\b/.test(pt.text))), 'a resumed session reads the new name');
     await h.live.finish();
     const texts = settled[0].parts!.flatMap((p) => p.points.map((pt) => pt.text));
     const renamedBefore = texts.filter((t) => t.startsWith('Dana said')).length;
@@ -73,6 +79,21 @@ describe('the summary from the parts\' notes in a live session', () => {
     // The parts noted before the rename say the new name; a part asked after it is the model's answer as given.
     const first = partRecords(h.journal)[0];
     assert.ok(texts.includes(`Dana said ${first.points[0].segmentIds[0]}.`), texts.join(' | '));
+  });
+
+  it('a resumed session whose journal lacks a part in the middle asks it, and the settle reads the parts in meeting order', async () => {
+    const { runner, partAsked, settled } = partsRunner();
+    const before = [HEADER, ...Array.from({ length: 16 }, (_, k) => segment(k + 1))];
+    const chunks = modelChunks({ header: HEADER, records: before, tornTail: false }, runner.chunkOptions);
+    assert.ok(chunks.length >= 3, `${chunks.length} chunks`);
+    // Part 1's call had failed before the daemon died: the journal has the others.
+    const journaled: JournalRecord[] = chunks.flatMap((c, k) => (k === 1 ? [] : [{
+      type: 'partNotes' as const, at: 'x', by: 'earlier-lm', chunk: k, t0: c.lines[0].t0, t1: c.lines[c.lines.length - 1].t0, points: [{ text: `Journaled ${k}.`, segmentIds: [c.lines[0].segmentId] }],
+    }]));
+    const h = harness(runner, [...before, ...journaled]);
+    await h.live.finish();
+    assert.deepEqual(partAsked, [1]);
+    assert.deepEqual(settled[0].parts!.map((p) => p.chunk), chunks.map((_, k) => k));
   });
 
   it('a resumed session asks only the parts its journal lacks', async () => {

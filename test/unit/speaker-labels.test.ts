@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FinalSegment, TranscriptSegment } from '../../protocol/protocol';
 import { validateSpeakerRename } from '../../protocol/validate';
-import { DecisionRecord, JournalRecord, latestById, readJournal, segmentsOf, SpeakersRecord, SummaryRecord } from '../../daemon/journal/journal';
+import { DecisionRecord, JournalRecord, latestById, readJournal, segmentsOf, SpeakersRecord, SummaryRecord, summarySoFarOf } from '../../daemon/journal/journal';
 import { latestActionItems } from '../../daemon/documents/done';
 import { Ledger } from '../../daemon/session/ledger';
 import { LiveExtraction } from '../../daemon/session/liveExtraction';
@@ -167,6 +167,8 @@ describe('speaker labels (who spoke each final)', () => {
         { type: 'decision', id: 'd1', revision: 1, text: 'Mark the old endpoint as deprecated', segmentId: 'system-2', t0: 5, kind: 'decision' },
         item('a2', 'Send the budget', 'Speaker 3', 'system-3'),
         { type: 'summary', at: '2026-11-27T10:10:00.000Z', provider: 'local', by: 'm', chunks: 1, points: [{ text: 'Mark the old endpoint as deprecated; Speaker 1 owns the release notes.', segmentIds: ['system-2'] }] },
+        // The settle of v10's notes on the meeting's one part (a finalize later composes the summary from them).
+        { type: 'partNotes', at: '2026-11-27T10:10:00.000Z', by: 'm', chunk: 0, t0: 5, t1: 15, points: [{ text: 'Speaker 1 owns the release notes; Speaker 3 sends the budget.', segmentIds: ['system-1'] }] },
       ];
       fs.writeFileSync(journalPath, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     });
@@ -177,7 +179,8 @@ describe('speaker labels (who spoke each final)', () => {
       const items = Object.fromEntries([...latestActionItems(records).values()].map((i) => [i.id, [i.text, i.owner]]));
       const decisions = Object.fromEntries([...latestById(records.filter((r): r is DecisionRecord => r.type === 'decision')).values()].map((d) => [d.id, d.text]));
       const summary = records.filter((r): r is SummaryRecord => r.type === 'summary').pop()!.points[0].text;
-      return { items, decisions, summary };
+      const part = summarySoFarOf(records).parts![0].points[0].text;
+      return { items, decisions, summary, part };
     };
 
     it('Earshot\'s label is renamed in texts; a name the user gave is not: "Mark" corrected to "Marc" leaves the verb "Mark" alone', async () => {
@@ -185,6 +188,7 @@ describe('speaker labels (who spoke each final)', () => {
       const named = await state();
       assert.deepEqual(named.items.a3, ['Mark reviews the budget Speaker 3 sends', 'Mark'], 'the label "Speaker 1" was renamed');
       assert.equal(named.summary, 'Mark the old endpoint as deprecated; Mark owns the release notes.');
+      assert.equal(named.part, 'Mark owns the release notes; Speaker 3 sends the budget.', 'the parts\' notes follow, journaled');
       await rename('Speaker 1', 'Marc');
       const corrected = await state();
       assert.deepEqual(corrected.items.a1, ['Mark the release notes as final', 'Marc'], 'the owner follows, the text keeps its verb');
@@ -232,8 +236,8 @@ describe('speaker labels (who spoke each final)', () => {
     const summary: JournalRecord = { type: 'summary', at: '2026-11-25T10:05:00Z', provider: 'local', by: 'm', chunks: 1, points: [{ text: 'Speaker 2 owns the budget.', segmentIds: ['system-1'] }] };
     const live = new LiveExtraction({ sessionId: 's', runner: { chunkOptions: { chunkChars: 6000, overlapLines: 4 } } as never, ledger: new Ledger('s', new Date()) } as never, [header, summary]);
     const revised = live.renamed({ from: 'Speaker 2', to: 'Dana', mentions: true });
-    assert.deepEqual(revised && { ...revised, at: '' }, { ...summary, at: '', points: [{ text: 'Dana owns the budget.', segmentIds: ['system-1'] }] });
-    assert.equal(live.renamed({ from: 'Speaker 3', to: 'Eve', mentions: true }), undefined, 'no point names Speaker 3');
+    assert.deepEqual(revised.map((r) => ({ ...r, at: '' })), [{ ...summary, at: '', points: [{ text: 'Dana owns the budget.', segmentIds: ['system-1'] }] }]);
+    assert.deepEqual(live.renamed({ from: 'Speaker 3', to: 'Eve', mentions: true }), [], 'no point names Speaker 3');
   });
 
   it('owners follow: the new speaker of an item\'s own final, and a renamed voice anywhere', () => {

@@ -126,7 +126,7 @@ describe('the summary composed at stop from the parts\' notes', () => {
     assert.deepEqual(composeCitableIds(parts, outcomes), ['m-1', 'm-4', 'm-7', 'm-2', 'm-3']);
   });
 
-  it('within its bound each part keeps its first points: a long meeting loses its parts\' last points, never its last parts', () => {
+  it('within its bound each part keeps its first points: a long meeting loses its parts\' last points before its last parts', () => {
     const long = (chunk: number) => part(chunk, ...Array.from({ length: PART_BOUNDS.points }, (_, k) => point(`${'x'.repeat(200)} ${chunk}.${k}`, `m-${chunk}`)));
     const parts = Array.from({ length: 40 }, (_, chunk) => long(chunk));
     const kept = partsWithin(parts);
@@ -151,6 +151,25 @@ describe('the summary composed at stop from the parts\' notes', () => {
     await settleAnyVersion(chat, meeting, previous, outcomes, signal, { notesPrompt: 8 });
     assert.doesNotMatch(asked[2].user, /Points the summary dropped/, 'v8\'s settle as before');
     assert.match(asked[2].user, /Keep who/);
+  });
+
+  it('a compose call with no valid answer settles as v9 does from the summary so far (none: says why)', async () => {
+    const { chat, asked } = scripted((system) => (system.startsWith('You write the summary') ? 'the context is full' : JSON.stringify({ points: [{ text: 'Settled from the rolling summary.', cites: ['m-1'] }] })));
+    const parts = [part(0, point('First part.', 'm-1'))];
+    const settled = await settleAnyVersion(chat, meeting, [point('Rolling point.', 'm-1')], outcomes, signal, { notesPrompt: 10, extras: { dropped: [], chunks: 1, parts } });
+    assert.deepEqual(settled.points, [point('Settled from the rolling summary.', 'm-1')]);
+    assert.deepEqual(asked.map((a) => a.system.split(' ').slice(0, 4).join(' ')), ['You write the summary', 'You write the summary', 'You keep the summary'], 'compose (asked twice), then v9');
+    assert.ok(settled.tokens > 0);
+    const alone = await settleAnyVersion(chat, meeting, [], outcomes, signal, { notesPrompt: 10, extras: { dropped: [], chunks: 1, parts } });
+    assert.equal(alone.points, null);
+    assert.equal(alone.reason, 'invalid answer');
+    // At stop, with no summary so far, nothing is journaled for it (the call's report says why).
+    assert.equal(await settleAtStop({ points: [], chunks: 0, parts }, { ask: async () => alone, refused: () => undefined, chunks: 1 }), undefined);
+  });
+
+  it('reads the parts in meeting order, whatever order they were noted in', () => {
+    const { user } = composeMessages(meeting, [part(2, point('Third.', 'm-7')), part(0, point('First.', 'm-1')), part(1, point('Second.', 'm-4'))], outcomes, 3);
+    assert.ok(user.indexOf('Part 1 (') < user.indexOf('Part 2 (') && user.indexOf('Part 2 (') < user.indexOf('Part 3 ('), user);
   });
 
   it('settles at stop with no rolling summary when every part has notes, and not without', async () => {
