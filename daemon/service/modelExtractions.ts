@@ -6,7 +6,7 @@
  * cancelled or not, and after a minute idle: its memory is given back when the notes are done.
  */
 import { carriesNotes, checksOwners, checksProcedure, checksRestatements, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
-import { JournalContents, JournalRecord, JournalWriteError, lastSummary, summaryRecord, summarySoFarOf, partNotesRecord } from '../journal/journal';
+import { JournalContents, JournalRecord, JournalWriteError, lastSummary, partNotesRecord, summaryRecord, summarySoFarOf } from '../journal/journal';
 import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, ModelChunk, modelChunks, modelExtractionRecords } from '../understanding/modelExtract';
 import { reduceChunks } from '../understanding/chunkMerge';
 import { askChecksAtStop } from '../understanding/checksAtStop';

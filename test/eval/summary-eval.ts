@@ -269,8 +269,8 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
   const order = promptOrder(chunks.length, fromParts);
   const raw: RawAnswer[] = [];
   const stop = new AbortController();
-  let pending: string | undefined;
-  const morePending: string[] = [];
+  /** The prompts the meeting waits for (a settle or revision: one; the parts' notes of v10: each one not answered). */
+  const pending: string[] = [];
   let rolling: SummaryPoint[] = [];
   const errors: string[] = [];
   const answers = summaryPromptChat(summaryDir, record, (user) => promptName(user, chunkOfFirstLine), order, raw);
@@ -296,9 +296,8 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
         throw e;
       }
       // The meeting waits for this answer: nothing after it is asked (but the other parts' notes, which do not read it).
-      pending ??= e.message;
+      if (!pending.includes(e.message)) pending.push(e.message);
       if (!/^Part \d+ of the meeting/m.test(user)) stop.abort();
-      else if (e.message !== pending) morePending.push(e.message);
       throw e;
     }
   };
@@ -308,7 +307,7 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
   const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, stop.signal, chat, { report: () => undefined }, { ...how, ...(fromParts ? { rolling: false as const } : {}) });
   if (errors.length) throw new Error(`${meeting.name}: ${[...new Set(errors)].join('; ')}`);
   return {
-    meeting, ...(pending ? { pending: [pending, ...morePending].join('\n  ') } : {}), summary: result.summary, settle: result.summarySettle, rolling, raw,
+    meeting, ...(pending.length ? { pending: pending.join('\n  ') } : {}), summary: result.summary, settle: result.summarySettle, rolling, raw,
     decisions: result.decisions.map((d) => ({ text: d.text, standing: standingWords(d) })),
   };
 }

@@ -5,11 +5,10 @@
  */
 import * as assert from 'node:assert/strict';
 import { JournalRecord, partNotesRecord, summarySoFarOf } from '../../daemon/journal/journal';
-import { FinalOutcomes, PartNotes, settleAtStop, settledPointsFor, SummarySoFar, SUMMARY_BOUNDS } from '../../daemon/understanding/modelSummary';
+import { everyPartNoted, FinalOutcomes, PartNotes, settleAtStop, settledPointsFor, SummarySoFar, SUMMARY_BOUNDS } from '../../daemon/understanding/modelSummary';
 import {
   composeCitableIds, composeMessages, isPartsPrompt, noteParts, PART_BOUNDS, PART_NOTES_CHARS, partMessages, partNotes, partsWithin, settleAnyVersion,
 } from '../../daemon/understanding/summaryFromParts';
-import { everyPartNoted } from '../../daemon/understanding/modelSummary';
 import { Chat } from '../../daemon/understanding/providers';
 
 const meeting = { title: 'Plan', date: '2030-01-01T09:00:00.000Z' };
