@@ -17,6 +17,7 @@ import { audifyStatus } from '../../daemon/capture/audify';
 import { pathWithoutRecorders, RECORDER_PROGRAMS } from '../support/no-recorders';
 import { CaptureRun, startCapture } from '../support/capture';
 import { blockMatches, describeBlocks, findIn, heldInOrder, Match, readWavMono16 } from '../support/correlate';
+import { LoopLateness, lostNote, watchLateness } from '../support/loop-lateness';
 import { PulseServer } from '../support/pulse';
 import { callFixtures } from '../support/speech';
 import { runEarshot } from './daemon-process';
@@ -52,6 +53,8 @@ describe('live capture (real PulseAudio)', function () {
   let micSpeech: Float32Array;
   let speakerSpeech: Float32Array;
   const runs: CaptureRun[] = [];
+  /** How late this process ran meanwhile (loop-lateness.ts): the sources' events and watchdog ticks ran as late. */
+  let loop: LoopLateness;
 
   const capture = (options: Omit<LiveSourceOptions, 'env'> & { env?: NodeJS.ProcessEnv }): CaptureRun => {
     const run = startCapture(new LiveSource({ env: pulse.env, ...options }));
@@ -79,7 +82,9 @@ describe('live capture (real PulseAudio)', function () {
     await pulse?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
+  beforeEach(() => { loop = watchLateness(); });
   afterEach(async function () {
+    loop.stop();
     await Promise.all(runs.splice(0).map((r) => r.stop()));
     pulse.thaw();
     if (!pulse.running) await pulse.restart(); // a test that failed half-way
@@ -197,7 +202,10 @@ describe('live capture (real PulseAudio)', function () {
     const failures = await Promise.all(sources.map((r) => r.waitForStatus('failed', killedAt)));
     for (const [i, f] of failures.entries()) {
       const name = `${sources[i].source.recorderName} ${sources[i].source.kind}`;
-      assert.ok(f.at - killedAt < 1000, `${name}: fault ${(f.at - killedAt).toFixed(0)} ms after the kill`);
+      // The recorder's end (or the in-process stream's error) is an event, noticed at once; 1 s is the product's goal.
+      // On a loaded machine the event is handled late by what the event loop lost meanwhile.
+      const lost = loop.lostMs(killedAt, f.at);
+      assert.ok(f.at - killedAt < 1000 + lost, `${name}: fault ${(f.at - killedAt).toFixed(0)} ms after the kill ${lostNote(lost)}`);
       assert.equal(f.reason, 'server-lost', `${name}: ${f.reason} (${f.detail})`);
       assert.match(f.message!, /sound server/);
       assert.ok(f.retryInMs! > 0);
@@ -242,15 +250,24 @@ describe('live capture (real PulseAudio)', function () {
     const lastBefore = sources.map((r) => r.frames.filter((f) => f.capturedAt! <= frozenAt + 50).pop()!);
     for (const [i, s] of stalls.entries()) {
       const silentMs = s.at - lastBefore[i].capturedAt!;
-      // Measured from the last data (what the watchdog sees); the watchdog checks every 250 ms.
-      assert.ok(silentMs >= 1950 && silentMs < 2800, `${sources[i].source.kind}: stall after ${silentMs.toFixed(0)} ms without data`);
-      assert.match(s.message!, /No (microphone|system) audio for 2\.\d s/);
+      // Measured from the last data (what the watchdog sees); the watchdog checks every 250 ms for 2 s without data:
+      // never sooner, within a tick and a margin of it, later by what the event loop lost meanwhile (a tick over 750 ms
+      // late is not judged: the next one is).
+      const lost = loop.lostMs(lastBefore[i].capturedAt!, s.at);
+      assert.ok(silentMs >= 1950 && silentMs < 2800 + lost, `${sources[i].source.kind}: stall after ${silentMs.toFixed(0)} ms without data ${lostNote(lost)}`);
+      // The message tells the silence the watchdog measured: at least 2 s, and no more than the test saw.
+      const told = Number(/No (?:microphone|system) audio for (\d+\.\d) s/.exec(s.message!)?.[1]);
+      assert.ok(told >= 2 && told * 1000 <= silentMs + 50, `"${s.message}" after ${silentMs.toFixed(0)} ms`);
     }
     await sleep(3000 - (performance.now() - frozenAt));
     const thawedAt = performance.now();
     pulse.thaw();
     const resumed = await Promise.all(sources.map((r) => r.waitForStatus('capturing', thawedAt, 5000)));
-    for (const s of resumed) assert.ok(s.at - thawedAt < 1000, `resumed ${(s.at - thawedAt).toFixed(0)} ms after the thaw`);
+    // Capturing again with the first data after the thaw: within 1 s, later by what the event loop lost meanwhile.
+    for (const s of resumed) {
+      const lost = loop.lostMs(thawedAt, s.at);
+      assert.ok(s.at - thawedAt < 1000 + lost, `resumed ${(s.at - thawedAt).toFixed(0)} ms after the thaw ${lostNote(lost)}`);
+    }
     await sleep(1500);
     for (const r of sources) {
       // The frozen time came back as a burst: taken through the bounded buffer, drained at once, nothing dropped.

@@ -17,6 +17,7 @@ import { readStarts } from '../support/starts';
 import { CaptureRun, startCapture } from '../support/capture';
 import { alive, fakeLauncher } from '../support/fake-launcher';
 import { fakeRecorderDir, fakeSample, Plan } from '../support/fake-recorder';
+import { LoopLateness, lostNote, watchLateness } from '../support/loop-lateness';
 
 const SR = 16000;
 
@@ -34,14 +35,22 @@ function assertMonotonic(run: CaptureRun): void {
 describe('LiveSource (fake recorders)', function () {
   this.timeout(30_000);
   let dir: string;
+  /** How late this process ran meanwhile: the supervisor's events and watchdog ticks ran as late (loop-lateness.ts). */
+  let loop: LoopLateness;
   const runs: CaptureRun[] = [];
   const capture = (options: LiveSourceOptions) => {
     const run = startCapture(new LiveSource(options));
     runs.push(run);
     return run;
   };
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-live-')); });
+  /** The last frame captured before `at` (later ones are the next run's, or the burst after a stall). */
+  const lastFrameBefore = (run: CaptureRun, at: number) => run.frames.filter((f) => f.capturedAt! <= at).pop()!;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-live-'));
+    loop = watchLateness();
+  });
   afterEach(async () => {
+    loop.stop();
     await Promise.all(runs.splice(0).map((r) => r.stop()));
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -91,22 +100,37 @@ describe('LiveSource (fake recorders)', function () {
     assert.equal(failed.reason, 'server-lost');
     assert.match(failed.message!, /connection to the sound server/);
     assert.equal(failed.retryInMs, 250);
-    const lastBefore = run.frames[run.frames.length - 1];
-    assert.ok(failed.at - lastBefore.capturedAt! < 1000, `detected ${(failed.at - lastBefore.capturedAt!).toFixed(0)} ms after the last data`);
+    const lastBefore = lastFrameBefore(run, failed.at);
+    // The exit is an event, noticed within milliseconds (recorderSupervisor.ts); 1 s is the product's goal. On a loaded
+    // machine the event is handled late by what the event loop lost meanwhile: allowed, and nothing more.
+    const detectedMs = failed.at - lastBefore.capturedAt!;
+    const lost = loop.lostMs(lastBefore.capturedAt!, failed.at);
+    assert.ok(detectedMs < 1000 + lost, `detected ${detectedMs.toFixed(0)} ms after the last data ${lostNote(lost)}`);
     const retrying = await run.waitForStatus('retrying', failed.at);
     assert.ok(retrying.at - failed.at >= 240, 'waited the backoff');
     const resumed = await run.waitForStatus('capturing', retrying.at);
     await run.waitFor(() => run.frames.some((f) => f.capturedAt! > resumed.at), 'frames after the restart');
-    const firstAfter = run.frames.find((f) => f.capturedAt! > resumed.at)!;
-    const downtime = ((firstAfter.capturedAt! - lastBefore.capturedAt!) / 1000) * SR;
+    // The new run's first frame: no data came between the failure and it. It begins with the run's first chunk, which
+    // arrived just before 'capturing' was said (the frame itself may be completed by a later chunk, or by that one).
+    const firstAfter = run.frames.find((f) => f.capturedAt! > failed.at)!;
+    const wall = (at: number) => ((at - origin) / 1000) * SR;
+    const downtime = wall(resumed.at) - wall(lastBefore.capturedAt!);
     const jump = firstAfter.startSample - lastBefore.startSample;
     // Within a run the clock counts samples, so on a loaded machine it may trail the wall clock by the chunks' late
-    // arrival (clock.ts: up to maxLagMs); the new run starts at its wall time, so the jump is the downtime plus that lag.
-    const wall = (at: number) => ((at - origin) / 1000) * SR;
+    // arrival (clock.ts: up to maxLagMs, and the last chunk's own lateness); the new run starts at its wall time, so the
+    // jump is the downtime plus that lag.
     const lagBefore = Math.max(0, wall(lastBefore.capturedAt!) - (lastBefore.startSample + FRAME_SAMPLES));
-    assert.ok(lagBefore < 0.5 * SR, `trailed the wall clock by ${lagBefore.toFixed(0)} samples before the failure`);
-    assert.ok(firstAfter.startSample + FRAME_SAMPLES <= wall(firstAfter.capturedAt!) + 1, 'the new run is placed at its wall time, never ahead of it');
-    assert.ok(jump > 0.8 * downtime && jump < downtime + lagBefore + 2 * FRAME_SAMPLES, `clock moved ${jump} samples over ${downtime.toFixed(0)} samples of wall time (trailing it by ${lagBefore.toFixed(0)} before)`);
+    const lostBefore = loop.lostMs(origin, lastBefore.capturedAt!);
+    assert.ok(lagBefore < 0.5 * SR + (lostBefore / 1000) * SR, `trailed the wall clock by ${lagBefore.toFixed(0)} samples before the failure ${lostNote(lostBefore)}`);
+    // The first chunk (the fake writes 320 samples at a time, fake-recorder.ts) ends at the wall time it arrived: never
+    // ahead of it. (Not the first frame's end against the frame's arrival: its second chunk may come sooner after the
+    // first than the 192 samples it adds last, when the fake catches up after running late.)
+    assert.ok(firstAfter.startSample + 320 <= wall(resumed.at) + 1, `the new run is placed at its wall time, never ahead of it: ${firstAfter.startSample} + 320 vs ${wall(resumed.at).toFixed(0)}`);
+    // At least most of the downtime: the first chunk is placed to end at its arrival, so the run's first chunks, when
+    // they came together because this process read late, start that much earlier.
+    const lostDown = (loop.lostMs(lastBefore.capturedAt!, resumed.at) / 1000) * SR;
+    assert.ok(jump > 0.8 * downtime - lostDown && jump < downtime + lagBefore + 2 * FRAME_SAMPLES,
+      `clock moved ${jump} samples over ${downtime.toFixed(0)} samples of wall time (trailing it by ${lagBefore.toFixed(0)} before) ${lostNote((lostDown / SR) * 1000)}`);
     assert.equal(launcher.starts, 2);
     await run.stop();
     assert.deepEqual(run.errors, []);
@@ -156,11 +180,17 @@ describe('LiveSource (fake recorders)', function () {
     const plan: Plan = { writeMs: 800, then: 'pause', pauseMs: 3000, burst: true };
     const run = capture({ kind: 'system', launcher: fakeLauncher([plan]) });
     const stalled = await run.waitForStatus('stalled');
-    const lastBefore = run.frames[run.frames.length - 1];
+    const lastBefore = lastFrameBefore(run, stalled.at);
     const silentMs = stalled.at - lastBefore.capturedAt!;
-    assert.ok(silentMs >= 1990 && silentMs < 2600, `stall reported ${silentMs.toFixed(0)} ms after the last data`);
+    // The watchdog (recorderSupervisor.ts) ticks every 250 ms and reports 2 s without data: never sooner (the last
+    // frame's arrival may trail the last chunk's by a chunk, 20 ms), and within a tick and a margin of it, later by what
+    // the event loop lost meanwhile (a tick over 750 ms late is not judged: the next one is, a tick later).
+    const lost = loop.lostMs(lastBefore.capturedAt!, stalled.at);
+    assert.ok(silentMs >= 1990 && silentMs < 2600 + lost, `stall reported ${silentMs.toFixed(0)} ms after the last data ${lostNote(lost)}`);
     assert.equal(stalled.reason, 'stalled');
-    assert.match(stalled.message!, /No system audio for 2\.\d s/);
+    // The message tells the silence the watchdog measured: at least 2 s, and no more than the test saw.
+    const told = Number(/No system audio for (\d+\.\d) s/.exec(stalled.message!)?.[1]);
+    assert.ok(told >= 2 && told * 1000 <= silentMs + 50, `"${stalled.message}" after ${silentMs.toFixed(0)} ms`);
     const resumed = await run.waitForStatus('capturing', stalled.at);
     await run.waitFor(() => run.frames.some((f) => f.capturedAt! > resumed.at + 500), 'frames after the stall');
     await run.stop();
@@ -175,7 +205,8 @@ describe('LiveSource (fake recorders)', function () {
   });
 
   it('a stall that lost its audio: the clock jumps by the lost time once data flows again', async () => {
-    const run = capture({ kind: 'mic', launcher: fakeLauncher([{ writeMs: 800, then: 'pause', pauseMs: 2500, burst: false }]) });
+    const origin = performance.now();
+    const run = capture({ kind: 'mic', launcher: fakeLauncher([{ writeMs: 800, then: 'pause', pauseMs: 2500, burst: false }]), clockOrigin: origin });
     const stalled = await run.waitForStatus('stalled');
     const resumed = await run.waitForStatus('capturing', stalled.at);
     await run.waitFor(() => run.frames.some((f) => f.capturedAt! > resumed.at + 1500), 'frames 1.5 s after the stall');
@@ -183,11 +214,21 @@ describe('LiveSource (fake recorders)', function () {
     assertMonotonic(run);
     const jumps = run.frames.slice(1).map((f, i) => f.startSample - run.frames[i].startSample).filter((d) => d !== FRAME_SAMPLES);
     assert.equal(jumps.length, 1, `one jump: ${jumps}`);
-    assert.ok(jumps[0] > 2.0 * SR && jumps[0] < 3.3 * SR, `jumped ${jumps[0] / SR} s for 2.5 s lost`);
+    // The fake lost 2.5 s by its own clock (more when it ran late on a loaded machine): the jump is the time no data
+    // came as this process saw it, plus how far the count trailed the wall clock before (late chunks), plus the latency
+    // of the chunk the clock judged on (clock.ts: once data flowed for settleMs; it tolerates maxLagMs, 0.5 s).
+    const wall = (at: number) => ((at - origin) / 1000) * SR;
+    const lastBefore = lastFrameBefore(run, stalled.at);
+    const firstAfter = run.frames.find((f) => f.capturedAt! > stalled.at)!;
     const last = run.frames[run.frames.length - 1];
-    const origin = run.statuses[0].at; // ≈ the clock's origin
-    const lag = ((last.capturedAt! - origin) / 1000) * SR - (last.startSample + FRAME_SAMPLES);
-    assert.ok(Math.abs(lag) < 0.3 * SR, `aligned with the wall clock again (lag ${(lag / SR).toFixed(3)} s)`);
+    const downtime = wall(firstAfter.capturedAt!) - wall(lastBefore.capturedAt!);
+    const lagBefore = Math.max(0, wall(lastBefore.capturedAt!) - (lastBefore.startSample + FRAME_SAMPLES));
+    const lostAfter = (loop.lostMs(firstAfter.capturedAt!, last.capturedAt!) / 1000) * SR;
+    assert.ok(jumps[0] > 2.0 * SR && jumps[0] < downtime + lagBefore + 0.5 * SR + lostAfter,
+      `jumped ${(jumps[0] / SR).toFixed(3)} s for 2.5 s lost (no data for ${(downtime / SR).toFixed(3)} s, trailing by ${(lagBefore / SR).toFixed(3)} s before) ${lostNote((lostAfter / SR) * 1000)}`);
+    // Aligned again: within the chunks' latency, later by what the event loop lost meanwhile.
+    const lag = wall(last.capturedAt!) - (last.startSample + FRAME_SAMPLES);
+    assert.ok(Math.abs(lag) < 0.3 * SR + lostAfter, `aligned with the wall clock again (lag ${(lag / SR).toFixed(3)} s) ${lostNote((lostAfter / SR) * 1000)}`);
   });
 
   it('restarts a recorder that stays stalled, and kills the stalled one', async () => {
@@ -198,7 +239,15 @@ describe('LiveSource (fake recorders)', function () {
     const failed = await run.waitForStatus('failed', stalled.at);
     assert.equal(failed.reason, 'stalled');
     assert.match(failed.message!, /restarting the recorder "fake"/);
-    assert.ok(failed.at - stalled.at >= 900 && failed.at - stalled.at < 2000);
+    // Both are judged from the last data by the watchdog (every 250 ms): the stall no sooner than stallMs (0.5 s), the
+    // restart no sooner than stallRestartMs (1.5 s), and within a tick, the stop and a margin of it, later by what the
+    // event loop lost meanwhile. (Measured from the last data, not from the stall: a stall reported late on a loaded
+    // machine shortens the time between the two, and the restart is not late for it.)
+    const lastData = lastFrameBefore(run, stalled.at).capturedAt!;
+    const restartMs = failed.at - lastData;
+    const lost = loop.lostMs(lastData, failed.at);
+    assert.ok(stalled.at - lastData >= 500, `stalled ${(stalled.at - lastData).toFixed(0)} ms after the last data`);
+    assert.ok(restartMs >= 1500 && restartMs < 2500 + lost, `restarted ${restartMs.toFixed(0)} ms after the last data ${lostNote(lost)}`);
     await run.waitForStatus('capturing', failed.at);
     await run.stop();
     const pids = readStarts<Start>(starts).map((s) => s.pid);
@@ -209,9 +258,12 @@ describe('LiveSource (fake recorders)', function () {
   it('a fatal line on stderr ends a recorder that lingers, at once', async () => {
     const run = capture({ kind: 'system', launcher: fakeLauncher([{ writeMs: 500, then: 'stall', stderr: 'Stream error: Connection terminated' }, { then: 'forever' }]) });
     const failed = await run.waitForStatus('failed');
-    const lastBefore = run.frames[run.frames.length - 1];
+    const lastBefore = lastFrameBefore(run, failed.at);
     assert.equal(failed.reason, 'server-lost');
-    assert.ok(failed.at - lastBefore.capturedAt! < 1000);
+    // The line is read and the recorder killed at once: 1 s is the product's goal, later by what the event loop lost.
+    const detectedMs = failed.at - lastBefore.capturedAt!;
+    const lost = loop.lostMs(lastBefore.capturedAt!, failed.at);
+    assert.ok(detectedMs < 1000 + lost, `failed ${detectedMs.toFixed(0)} ms after the last data ${lostNote(lost)}`);
     assert.ok(!run.statuses.some((s) => s.state === 'stalled'), 'a fault, not a stall');
   });
 
@@ -239,9 +291,13 @@ describe('LiveSource (fake recorders)', function () {
     assert.equal(failed.retryInMs, 20_000);
     assert.equal(failed.reason, 'recorder-exited');
     assert.match(failed.message!, /"fake" stopped unexpectedly \(it exited with code 1\)/);
+    const askedAt = performance.now();
     run.source.retryNow();
-    const retrying = await run.waitForStatus('retrying', failed.at, 2000);
-    assert.ok(retrying.at - failed.at < 1000);
+    const retrying = await run.waitForStatus('retrying', failed.at);
+    // At once instead of after the 20 s backoff: measured from the call (not from the failure, which the test sees only
+    // at its next look), and later by what the event loop lost meanwhile.
+    const lost = loop.lostMs(askedAt, retrying.at);
+    assert.ok(retrying.at - askedAt < 1000 + lost, `retried ${(retrying.at - askedAt).toFixed(0)} ms after retryNow() ${lostNote(lost)}`);
     await run.waitForStatus('capturing', retrying.at);
   });
 

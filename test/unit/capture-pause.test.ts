@@ -16,6 +16,7 @@ import { InputLevel } from '../../daemon/capture/pcm';
 import { FRAME_SAMPLES } from '../../daemon/capture/source';
 import { CaptureRun, startCapture } from '../support/capture';
 import { alive, fakeLauncher } from '../support/fake-launcher';
+import { LoopLateness, lostNote, watchLateness } from '../support/loop-lateness';
 
 const SR = 16000;
 
@@ -28,7 +29,13 @@ describe('LiveSource pause and resume (fake recorders)', function () {
     runs.push(run);
     return run;
   };
-  afterEach(async () => { await Promise.all(runs.splice(0).map((r) => r.stop())); });
+  /** How late this process ran meanwhile (loop-lateness.ts): the source's own steps ran as late. */
+  let loop: LoopLateness;
+  beforeEach(() => { loop = watchLateness(); });
+  afterEach(async () => {
+    loop.stop();
+    await Promise.all(runs.splice(0).map((r) => r.stop()));
+  });
 
   it('pause stops the recorder, ends the frames with a marker, and stays quiet: no stall, no retry, no gap', async () => {
     const origin = performance.now();
@@ -84,7 +91,9 @@ describe('LiveSource pause and resume (fake recorders)', function () {
     const resumedAt = performance.now();
     run.source.resume();
     const starting = await run.waitForStatus('starting', resumedAt);
-    assert.ok(starting.at - resumedAt < 300, 'a resume starts at once');
+    // At once, not after the 400 ms backoff: a few promise steps, late only by what the event loop lost meanwhile.
+    const lost = loop.lostMs(resumedAt, starting.at);
+    assert.ok(starting.at - resumedAt < 300 + lost, `a resume starts at once: after ${(starting.at - resumedAt).toFixed(0)} ms ${lostNote(lost)}`);
     const again = await run.waitForStatus('failed', resumedAt);
     assert.equal(again.retryInMs, 400, 'the backoff starts afresh');
     await run.waitForStatus('retrying', again.at);
@@ -129,7 +138,10 @@ describe('LiveSource pause and resume (fake recorders)', function () {
     await run.waitForStatus('paused');
     const t = performance.now();
     await run.stop();
-    assert.ok(performance.now() - t < 500);
+    // At once: no recorder runs to wait for. Later only by what the event loop lost meanwhile.
+    const took = performance.now() - t;
+    const lost = loop.lostMs(t, t + took);
+    assert.ok(took < 500 + lost, `stopped in ${took.toFixed(0)} ms ${lostNote(lost)}`);
     assert.equal(run.statuses[run.statuses.length - 1].state, 'stopped');
     assert.equal(run.source.isPaused, false);
     assert.equal(run.source.pause(), false, 'nothing to pause once stopped');
@@ -138,19 +150,32 @@ describe('LiveSource pause and resume (fake recorders)', function () {
 
 describe('device test (fake recorders)', function () {
   this.timeout(30_000);
+  /** How late this process ran meanwhile (loop-lateness.ts): the device test's timer ran as late. */
+  let loop: LoopLateness;
+  beforeEach(() => { loop = watchLateness(); });
+  afterEach(() => { loop.stop(); });
 
   it('measures about `seconds` from the first audio, sends levels about 10 a second, answers the loudest', async () => {
     const levels: InputLevel[] = [];
     const t = performance.now();
     const outcome = await testDevice({ kind: 'mic', launcher: fakeLauncher([{ then: 'forever', amplitude: 0.5 }]), seconds: 1.2, onLevel: (l) => levels.push(l) });
-    const took = performance.now() - t;
-    assert.ok(took >= 1200 && took < 3500, `took ${took.toFixed(0)} ms`);
+    const end = performance.now();
+    // The 1.2 s are counted from the first audio, which came after the call: never less. The recorder's start-up is
+    // not counted, so the upper bound is taken from the first level (100 ms of audio in): the rest of the 1.2 s, the
+    // timer's tick (50 ms) and a margin, later by what the event loop lost meanwhile.
+    assert.ok(end - t >= 1200, `took ${(end - t).toFixed(0)} ms`);
+    const lost = loop.lostMs(levels[0].at, end);
+    assert.ok(end - levels[0].at < 1600 + lost, `ended ${(end - levels[0].at).toFixed(0)} ms after the first level ${lostNote(lost)}`);
     assert.equal(outcome.recorder, 'fake');
     // A 0.5 sine: -9.03 dBFS RMS, -6.02 dBFS peak.
     assert.ok(Math.abs(outcome.rmsDbfs - -9) < 0.3, `rms ${outcome.rmsDbfs}`);
     assert.ok(Math.abs(outcome.peakDbfs - -6) < 0.3, `peak ${outcome.peakDbfs}`);
     assert.equal(outcome.heard, true);
-    assert.ok(levels.length >= 8 && levels.length <= 14, `${levels.length} levels in 1.2 s`);
+    // A level per 100 ms window of arrivals, never more often; fewer when the audio came late in bursts (a window
+    // ends at the first chunk after its 100 ms), so the count allows a window for every 100 ms the event loop lost.
+    for (let i = 1; i < levels.length; i++) assert.ok(levels[i].at - levels[i - 1].at >= 100, `levels ${i - 1} and ${i} ${(levels[i].at - levels[i - 1].at).toFixed(0)} ms apart`);
+    const lostAll = loop.lostMs(t, end);
+    assert.ok(levels.length >= 8 - Math.floor(lostAll / 100) && levels.length <= 14, `${levels.length} levels in 1.2 s ${lostNote(lostAll)}`);
   });
 
   it('digital silence is not heard', async () => {
@@ -171,10 +196,13 @@ describe('device test (fake recorders)', function () {
     try {
       const t = performance.now();
       const e = await testDevice({ kind: 'mic', recorder: 'sox', env: { ...process.env, PATH: dir }, seconds: 5 }).then(() => undefined, (err: unknown) => err);
+      const took = performance.now() - t;
       assert.ok(e instanceof CaptureError, String(e));
       assert.equal(e.fault.reason, 'recorder-missing');
       assert.match(e.message, /"sox" is not installed.*apt install sox/);
-      assert.ok(performance.now() - t < 2000);
+      // At the first failed start (a spawn error), not after retries or the 5 s: later by what the event loop lost.
+      const lost = loop.lostMs(t, t + took);
+      assert.ok(took < 2000 + lost, `failed after ${took.toFixed(0)} ms ${lostNote(lost)}`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -199,10 +227,18 @@ describe('device test (fake recorders)', function () {
 
   it('an abort ends it early with the level so far', async () => {
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 700);
-    const t = performance.now();
-    const outcome = await testDevice({ kind: 'mic', launcher: fakeLauncher([{ then: 'forever' }]), seconds: 10, signal: ac.signal });
-    assert.ok(performance.now() - t < 2000);
+    // Aborted once audio was measured (three levels: 0.3 s of it), not at a time: a recorder slow to start on a loaded
+    // machine would have given no level yet.
+    let levels = 0;
+    let abortedAt = 0;
+    const outcome = await testDevice({
+      kind: 'mic', launcher: fakeLauncher([{ then: 'forever' }]), seconds: 10, signal: ac.signal,
+      onLevel: () => { if (++levels === 3) { abortedAt = performance.now(); ac.abort(); } },
+    });
+    // Ends at the abort, not after the 10 s: later by what the event loop lost meanwhile.
+    const took = performance.now() - abortedAt;
+    const lost = loop.lostMs(abortedAt, abortedAt + took);
+    assert.ok(abortedAt > 0 && took < 1000 + lost, `ended ${took.toFixed(0)} ms after the abort ${lostNote(lost)}`);
     assert.equal(outcome.heard, true);
   });
 });
