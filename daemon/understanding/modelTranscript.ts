@@ -16,7 +16,7 @@ import { MeetingInfo, modelChunks, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt
 import { CarriedTally, NotedOwners, reduceChunks } from './chunkMerge';
 import { askChecksAtStop, ChecksAsked, ChecksToAsk } from './checksAtStop';
 import { RestatementPrompt, restatementsAtStop } from './restatements';
-import { ownersAtStop } from './ownerCheck';
+import { OwnerPrompt, ownersAtStop } from './ownerCheck';
 import { ProcedurePrompt, procedureAtStop } from './procedureCheck';
 import { noteParts, partNotes, settleAnyVersion } from './summaryFromParts';
 
@@ -57,7 +57,7 @@ export interface MeetingDate { date: Date; known: boolean }
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
   chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { part: number } | { settle: true } | { restatements: true } | { procedure: true } | { owners: true })): void },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean; restatementPrompt?: RestatementPrompt; checkProcedure?: boolean; procedurePrompt?: ProcedurePrompt; checkOwners?: boolean; notedOwners?: NotedOwners; rolling?: false } = {}): Promise<TranscriptModelResult> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean; restatementPrompt?: RestatementPrompt; checkProcedure?: boolean; procedurePrompt?: ProcedurePrompt; checkOwners?: boolean; ownerPrompt?: OwnerPrompt; notedOwners?: NotedOwners; rolling?: false } = {}): Promise<TranscriptModelResult> {
   const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
@@ -115,7 +115,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
     ...(how.checkProcedure ? { procedure: (entries, lines) => procedureAtStop(chat, entries, lines, signal, {
       timeoutMs, report: (r) => summary?.report({ ...r, procedure: true }), ...(how.procedurePrompt ? { prompt: how.procedurePrompt } : {}),
     }) } : {}),
-    ...(how.checkOwners ? { owners: (entries, lines) => ownersAtStop(chat, entries, lines, signal, { timeoutMs, report: (r) => summary?.report({ ...r, owners: true }) }) } : {}),
+    ...(how.checkOwners ? { owners: (entries, lines) => ownersAtStop(chat, entries, lines, signal, { timeoutMs, report: (r) => summary?.report({ ...r, owners: true }), ...(how.ownerPrompt ? { prompt: how.ownerPrompt } : {}) }) } : {}),
   } satisfies ChecksToAsk, () => !whyNotAsked(run.summary, run.declined, signal.aborted), (tokens) => { run.summary.tokens += tokens; }, merge);
   const reduced = reduceChunks(chunks, run.answers, how.carryNotes === true, atStop, merge);
   const added = modelExtractionRecords(journal, reduced, run.summary);

@@ -38,10 +38,36 @@ const SYSTEM = [
   'Give the speaker exactly as the lines write it before the colon. Give null when the lines do not show one owner: the',
   'work is for everyone or the whole group ("we", "someone", "all of you"), it is given to two or more people together,',
   'or nobody takes it. When unsure, give null: a wrong owner is worse than none.',
-  '',
+];
+const ANSWER = [
   'Answer with one JSON object and nothing else, one entry per item:',
   '{"owners": [{"id": "A3", "owner": "Speaker B"}, {"id": "a2", "owner": null}]}',
-].join('\n');
+];
+
+/**
+ * Prompt v2's rule (issue 56, chosen on the execution-layer calls): there most wrong owners were work a speaker said
+ * "we" would do for their own team ("we'll have a blog post out once it's live" from the call's host, "we're looking
+ * into it" from the client whose node broke), which the labellers give the speaker and v1 left with none, as its
+ * "we" rule says. v2 tells that "we" from the meeting's own "we".
+ */
+const WE_RULE_V2 = [
+  '',
+  'A speaker who says "we" will do the work may mean their own team, company or project rather than the people in this',
+  'meeting together: "we\'ll put out a blog post once it\'s live" from the one who runs the announcements, "we\'re looking',
+  'into it" from the team whose software broke, "we can have a fix next week" from one of its developers. That speaker is',
+  'saying they will do it: they own it. "We" meaning everyone here ("we need to test this", "we should all review it")',
+  'stays null.',
+];
+
+/**
+ * Which owner-check prompt asks: v1 (the system message above) or v2 (v1 and WE_RULE_V2), the default since measured
+ * (2026-11-30, docs/benchmarks/notes-quality.md, "the owner check's prompt v2"): owners on the execution-layer calls it
+ * was chosen on 0.837 → 0.878 and 0.880 → 0.920 (the mean of two answerings), on eight more execution-layer calls read
+ * once 0.909 → 0.936 and 0.927 → 0.927, on the consensus-layer calls 0.98 → 1.00; on every other set within one item.
+ */
+export type OwnerPrompt = 1 | 2;
+export const OWNER_PROMPT_DEFAULT: OwnerPrompt = 2;
+const systemOf = (prompt: OwnerPrompt) => [...SYSTEM, ...(prompt === 2 ? WE_RULE_V2 : []), '', ...ANSWER].join('\n');
 
 /** An item the check asks about, and the lines it shows for it. */
 export type OwnerQuestion = EntryWithLines;
@@ -57,9 +83,9 @@ export function ownerQuestions(entries: readonly NotedEntry[], lines: readonly C
 }
 
 /** The check's messages: the meeting's speakers, then each item with its lines. */
-export function ownerMessages(questions: readonly OwnerQuestion[], lines: readonly ChunkLine[]): { system: string; user: string } {
+export function ownerMessages(questions: readonly OwnerQuestion[], lines: readonly ChunkLine[], prompt: OwnerPrompt = OWNER_PROMPT_DEFAULT): { system: string; user: string } {
   return {
-    system: SYSTEM,
+    system: systemOf(prompt),
     user: [OWNER_CHECK_HEADING, '', `The meeting's speakers: ${speakersOf(lines).join('; ')}`, '', ...questions.flatMap((q) => [q.block, '']), ''].join('\n'),
   };
 }
@@ -100,16 +126,19 @@ export function parseOwners(answer: string, questions: readonly OwnerQuestion[],
  */
 export interface OwnerCheck { fills: OwnerFill[] | null; model: string | undefined; tokens: number; reason?: string; unasked?: number }
 
+/** A call's options, and which prompt asks it (absent: {@link OWNER_PROMPT_DEFAULT}). */
+export interface OwnerCallOptions extends SummaryCallOptions { prompt?: OwnerPrompt }
+
 /**
  * The check at stop over `entries` (finalEntries' final lists) and the meeting's `lines`: asked only when an item is
  * without an owner and fits the bounds (else no call, and why in `reason`); one call (one more on an answer that is no valid JSON), each
  * within `timeoutMs`. Never rejects: a failed or timed-out call answers null fills and why (the owners stay as they are).
  */
-export async function ownersAtStop(chat: Chat, entries: readonly NotedEntry[], lines: readonly ChunkLine[], signal: AbortSignal, how: SummaryCallOptions = {}): Promise<OwnerCheck> {
+export async function ownersAtStop(chat: Chat, entries: readonly NotedEntry[], lines: readonly ChunkLine[], signal: AbortSignal, how: OwnerCallOptions = {}): Promise<OwnerCheck> {
   const { questions, left } = ownerQuestions(entries, lines);
   if (!questions.length) return { fills: null, model: undefined, tokens: 0, reason: left ? 'no item without an owner fits the bounds' : 'no item without an owner', ...(left ? { unasked: left } : {}) };
   const speakers = speakersOf(lines);
   const constraint = { owners: { itemIds: questions.map((q) => q.id), speakers } };
-  const asked = await askParsed(chat, ownerMessages(questions, lines), constraint, (text) => parseOwners(text, questions, speakers), signal, how);
+  const asked = await askParsed(chat, ownerMessages(questions, lines, how.prompt), constraint, (text) => parseOwners(text, questions, speakers), signal, how);
   return { fills: asked.value, model: asked.model, tokens: asked.tokens, ...(asked.reason ? { reason: asked.reason } : {}), ...(left ? { unasked: left } : {}) };
 }

@@ -22,7 +22,7 @@ import { entriesWithLines, speakersOf } from './entryLines';
  * wording also named facts and hopes or aims; on the development meetings that dropped givens and agreed schedules the
  * adjudicators count as decisions.) Each dropped one is dismissed with that prompt's reason.
  */
-export type ProcedurePrompt = 1 | 2;
+export type ProcedurePrompt = 1 | 2 | 3;
 export const PROCEDURE_PROMPT_DEFAULT: ProcedurePrompt = 2;
 
 /** v2's bounds: decisions in meeting order while they and their lines fit (the rest stand unchecked). */
@@ -55,7 +55,7 @@ const SYSTEM = [
   '{"procedure": []} when every decision is about what the meeting is about.',
 ].join('\n');
 
-const SYSTEM_V2 = [
+const SYSTEM_V2_LINES = [
   'You check the decisions noted in a meeting before they are kept. Each comes with the lines of the meeting it was noted',
   'from (marked >) and a few lines around them; each line is "[id] speaker: what was said".',
   '',
@@ -68,6 +68,8 @@ const SYSTEM_V2 = [
   '- a proposal, suggestion or opinion the lines show nobody settled: no one agrees, it is argued over, or the talk moves on;',
   '- one person\'s own plan, task or report that the group did not take up ("I will look into it", "we have implemented',
   '  it"): work to do is an action item, a status or a result is no decision.',
+];
+const SYSTEM_V2_END = [
   '',
   'Keep every other decision, even when it is short, hedged or said by one person and accepted, and every requirement or',
   'fact the group is to work by. When unsure, keep it: a decision dropped is lost to the reader.',
@@ -75,6 +77,22 @@ const SYSTEM_V2 = [
   'Answer with one JSON object and nothing else:',
   '{"notDecisions": ["D3", "d7"]}',
   '{"notDecisions": []} when every one is a decision the group reached.',
+];
+const SYSTEM_V2 = [...SYSTEM_V2_LINES, ...SYSTEM_V2_END].join('\n');
+
+/**
+ * v3 (a candidate, issue 56; chosen on the developer calls, where v2 left decisions precision at 0.76 to 0.80): most of
+ * what the adjudicators still judged no decision there was the work or word of one team the group did not take up as
+ * its own (the testers' plan for a shadow fork, a working group its organisers announce) or a forecast nobody chose
+ * ("the devnet launches once enough clients are ready"). v3 names those beside v2's kinds.
+ */
+const SYSTEM_V3 = [
+  ...SYSTEM_V2_LINES,
+  '- one team\'s plan, task or announcement that the group did not take up as its own: what the testers, the operators of',
+  '  a test network, one client\'s developers or the organisers of a working group or event say they will do;',
+  '- an expectation or forecast of what will probably happen or when ("it should be ready by then", "it launches once',
+  '  enough clients are ready") that nobody chose or agreed to as a plan.',
+  ...SYSTEM_V2_END,
 ].join('\n');
 
 /** The decisions the check reads: in meeting order, within the bounds. */
@@ -101,9 +119,9 @@ export function decisionQuestions(entries: readonly NotedEntry[], lines: readonl
 }
 
 /** v2's messages: the meeting's speakers, then each decision with its standing and its lines. */
-export function decisionMessages(texts: readonly string[], lines: readonly ChunkLine[]): { system: string; user: string } {
+export function decisionMessages(texts: readonly string[], lines: readonly ChunkLine[], prompt: 2 | 3 = 2): { system: string; user: string } {
   return {
-    system: SYSTEM_V2,
+    system: prompt === 3 ? SYSTEM_V3 : SYSTEM_V2,
     user: [PROCEDURE_CHECK_HEADING, '', `The meeting's speakers: ${speakersOf(lines).join('; ')}`, '', ...texts.flatMap((t) => [t, '']), ''].join('\n'),
   };
 }
@@ -113,7 +131,7 @@ const answerKey = (prompt: ProcedurePrompt) => (prompt === 1 ? 'procedure' : 'no
 
 /**
  * The answer's ids, checked: each a decision asked about, named once (a second naming or an unknown id is refused, said
- * in `refused`). Null when the answer is no JSON object with the prompt's list (v1 `procedure`, v2 `notDecisions`).
+ * in `refused`). Null when the answer is no JSON object with the prompt's list (v1 `procedure`, v2 and v3 `notDecisions`).
  */
 export function parseProcedure(answer: string, asked: readonly NotedEntry[], refused: string[] = [], prompt: ProcedurePrompt = PROCEDURE_PROMPT_DEFAULT): string[] | null {
   const value = extractJsonObject(answer) as Record<string, unknown> | undefined;
@@ -148,14 +166,14 @@ export interface ProcedureCallOptions extends SummaryCallOptions { prompt?: Proc
 export async function procedureAtStop(chat: Chat, entries: readonly NotedEntry[], lines: readonly ChunkLine[], signal: AbortSignal,
   how: ProcedureCallOptions = {}): Promise<ProcedureCheck> {
   const prompt = how.prompt ?? PROCEDURE_PROMPT_DEFAULT;
-  const v2 = prompt === 2 ? decisionQuestions(entries, lines) : undefined;
+  const v2 = prompt !== 1 ? decisionQuestions(entries, lines) : undefined;
   const { asked, left } = v2 ?? procedureQuestions(entries);
   if (!asked.length) {
     const reason = left ? 'no decision fits the bounds' : v2?.uncited ? 'no decision cites a line of the meeting' : 'no decision';
     return { dropped: null, model: undefined, tokens: 0, reason };
   }
-  const constraint = { procedure: { decisionIds: asked.map((e) => e.id), ...(prompt === 2 ? { key: 'notDecisions' as const } : {}) } };
-  const messages = v2 ? decisionMessages(v2.texts, lines) : procedureMessages(asked);
+  const constraint = { procedure: { decisionIds: asked.map((e) => e.id), ...(prompt !== 1 ? { key: 'notDecisions' as const } : {}) } };
+  const messages = v2 && prompt !== 1 ? decisionMessages(v2.texts, lines, prompt) : procedureMessages(asked);
   const result = await askParsed(chat, messages, constraint, (text) => parseProcedure(text, asked, [], prompt), signal, how);
   return { dropped: result.value, model: result.model, tokens: result.tokens, ...(result.reason ? { reason: result.reason } : {}), ...(left ? { unasked: left } : {}) };
 }

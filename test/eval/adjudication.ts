@@ -13,7 +13,7 @@
  * round made for part of a set (`--only`: the meetings a new prompt's runs answered) names its meetings; the others keep
  * the pool the rounds before it left.
  *
- *   node out/test/eval/adjudication.js [--set silver-held-out|committee|ami-natural|abstracts|icsi-unread|core-devs|core-devs-cl] …   the silver held-out part, the committee hearings, the AMI non-scenario meetings, the two meetings the corpora summarised, the ICSI meetings QMSum never took or Ethereum's All Core Devs calls (execution or consensus layer)
+ *   node out/test/eval/adjudication.js [--set silver-held-out|committee|ami-natural|abstracts|icsi-unread|core-devs|core-devs-cl|core-devs-el2|core-devs-el3] …   the silver held-out part, the committee hearings, the AMI non-scenario meetings, the two meetings the corpora summarised, the ICSI meetings QMSum never took or Ethereum's All Core Devs calls (execution or consensus layer)
  *   node out/test/eval/adjudication.js --make DIR [--runs A=DIR,B=DIR] [--only a,b]
  *                                                     a new round on the pool the stored rounds leave: writes
  *                                                     DIR/<meeting>.ask.md (the transcript, numbered, and the candidates
@@ -28,7 +28,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { replayRecorded } from './model-notes-eval';
-import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, CORE_DEVS_CL_DIR, CORE_DEVS_DIR, ICSI_UNREAD_DIR, flagValue, LabelledDecision, loadMeetings, loadSilver, match, Meeting, MeetingLabels, Prediction, readTurns, REAL_MEETINGS_DIR, SILVER_DIR, silverHeldOut, standingOf } from './notes-eval';
+import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, CORE_DEVS_CL_DIR, CORE_DEVS_DIR, CORE_DEVS_EL2_DIR, CORE_DEVS_EL3_DIR, ICSI_UNREAD_DIR, flagValue, LabelledDecision, loadMeetings, loadSilver, match, Meeting, MeetingLabels, Prediction, readTurns, REAL_MEETINGS_DIR, SILVER_DIR, silverHeldOut, standingOf } from './notes-eval';
 
 export const ADJUDICATED_DIR = path.join(REAL_MEETINGS_DIR, 'adjudicated');
 /** The silver held-out part's adjudication (its 45 meetings; the development part is not adjudicated). */
@@ -346,6 +346,11 @@ export interface AdjudicationRound { folder: string; meetings?: readonly string[
 export const REAL_HELD_OUT = ['Bed004', 'Bed009', 'Bed011', 'Bmr013', 'Bmr018', 'Bro010', 'Bro016', 'Bro017', 'Bro022', 'Bro026',
   'ES2006c', 'ES2008c', 'ES2013a', 'IS1004b', 'IS1005b', 'IS1007c', 'IS1009b', 'TS3003c', 'TS3009c', 'TS3012b'] as const;
 
+/** A set labelled twice (its `second-labeller/`), answered twice with v8 and adjudicated in one round (`adjudicated/`). */
+function adjudicatedOnce(dir: string): { meetings: () => Meeting[]; dir: string; rounds: AdjudicationRound[]; runs: [string, string][]; secondLabeller: string } {
+  return { meetings: () => loadSilver(dir), dir: path.join(dir, 'adjudicated'), runs: runsIn(dir, '-v8'), rounds: [{ folder: '' }], secondLabeller: path.join(dir, 'second-labeller') };
+}
+
 /**
  * What is adjudicated: each set's meetings, where its adjudication lives, its rounds in order, and the recorded answer
  * runs (A, B: prompt v7's, on every meeting) whose finds rounds 1–3 pooled. Round 4 pooled prompt v8's finds (its
@@ -354,7 +359,7 @@ export const REAL_HELD_OUT = ['Bed004', 'Bed009', 'Bed011', 'Bmr013', 'Bmr018', 
  * none of the first's join the candidates as the runs' finds do (`secondLabeller`), so the pool is both labellers' and
  * both runs'.
  */
-export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out' | 'committee' | 'ami-natural' | 'abstracts' | 'icsi-unread' | 'core-devs' | 'core-devs-cl', { meetings: () => Meeting[]; dir: string; rounds: AdjudicationRound[]; runs: [string, string][]; secondLabeller?: string }> = {
+export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out' | 'committee' | 'ami-natural' | 'abstracts' | 'icsi-unread' | 'core-devs' | 'core-devs-cl' | 'core-devs-el2' | 'core-devs-el3', { meetings: () => Meeting[]; dir: string; rounds: AdjudicationRound[]; runs: [string, string][]; secondLabeller?: string }> = {
   real: {
     meetings: () => loadMeetings(REAL_MEETINGS_DIR), dir: ADJUDICATED_DIR, runs: runsIn(REAL_MEETINGS_DIR),
     rounds: [{ folder: '' }, { folder: 'round-2' }, { folder: 'round-3' }, { folder: 'round-4', meetings: REAL_HELD_OUT, runs: runsIn(REAL_MEETINGS_DIR, '-v8') },
@@ -400,21 +405,14 @@ export const ADJUDICATED_SETS: Record<'real' | 'silver-held-out' | 'committee' |
     // Round 2: TS3012c, its later parts answered with the wide bound of the notes (2026-11-30).
     rounds: [{ folder: '' }, { folder: 'round-2', meetings: ['TS3012c'] }], secondLabeller: path.join(ABSTRACTS_DIR, 'second-labeller'),
   },
-  // The ICSI meetings QMSum never took (icsi-unread/README.md): the defaults measured there once, labelled twice likewise.
-  'icsi-unread': {
-    meetings: () => loadSilver(ICSI_UNREAD_DIR), dir: path.join(ICSI_UNREAD_DIR, 'adjudicated'), runs: runsIn(ICSI_UNREAD_DIR, '-v8'),
-    rounds: [{ folder: '' }], secondLabeller: path.join(ICSI_UNREAD_DIR, 'second-labeller'),
-  },
-  // Ethereum's All Core Devs calls (core-devs/README.md): developer calls, labelled twice likewise.
-  'core-devs': {
-    meetings: () => loadSilver(CORE_DEVS_DIR), dir: path.join(CORE_DEVS_DIR, 'adjudicated'), runs: runsIn(CORE_DEVS_DIR, '-v8'),
-    rounds: [{ folder: '' }], secondLabeller: path.join(CORE_DEVS_DIR, 'second-labeller'),
-  },
-  // Ethereum's All Core Devs consensus-layer calls (core-devs-cl/README.md), labelled twice likewise.
-  'core-devs-cl': {
-    meetings: () => loadSilver(CORE_DEVS_CL_DIR), dir: path.join(CORE_DEVS_CL_DIR, 'adjudicated'), runs: runsIn(CORE_DEVS_CL_DIR, '-v8'),
-    rounds: [{ folder: '' }], secondLabeller: path.join(CORE_DEVS_CL_DIR, 'second-labeller'),
-  },
+  // Sets measured once with the defaults, labelled twice likewise and adjudicated in one round: the ICSI meetings QMSum
+  // never took (icsi-unread/README.md), Ethereum's All Core Devs calls (core-devs/README.md), their consensus-layer calls
+  // (core-devs-cl/) and sixteen more execution-layer calls (core-devs-el2/, core-devs-el3/).
+  'icsi-unread': adjudicatedOnce(ICSI_UNREAD_DIR),
+  'core-devs': adjudicatedOnce(CORE_DEVS_DIR),
+  'core-devs-cl': adjudicatedOnce(CORE_DEVS_CL_DIR),
+  'core-devs-el2': adjudicatedOnce(CORE_DEVS_EL2_DIR),
+  'core-devs-el3': adjudicatedOnce(CORE_DEVS_EL3_DIR),
 };
 export type AdjudicatedSet = keyof typeof ADJUDICATED_SETS;
 
@@ -479,7 +477,7 @@ if (require.main === module) {
   const decoys = flagValue(argv, '--decoys');
   const set = (flagValue(argv, '--set') ?? 'real') as AdjudicatedSet;
   if (!dir || (argv.includes('--make-check') && !decoys) || !(set in ADJUDICATED_SETS)) {
-    process.stderr.write('usage: node out/test/eval/adjudication.js [--set real|silver-held-out|committee|ami-natural|abstracts|icsi-unread|core-devs|core-devs-cl] --make DIR [--runs A=DIR,B=DIR] [--only a,b] | --make-check DIR --decoys DECOYS_DIR\n');
+    process.stderr.write('usage: node out/test/eval/adjudication.js [--set real|silver-held-out|committee|ami-natural|abstracts|icsi-unread|core-devs|core-devs-cl|core-devs-el2|core-devs-el3] --make DIR [--runs A=DIR,B=DIR] [--only a,b] | --make-check DIR --decoys DECOYS_DIR\n');
     process.exit(2);
   }
   // --runs A=DIR,B=DIR: the answer runs whose finds the round pools, when they are not (yet) the set's recorded ones.

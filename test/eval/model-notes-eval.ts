@@ -56,20 +56,22 @@
  *   … --owner-prompts ODIR | --owners ODIR
  *       the owner check at stop (ownerCheck.ts) over the items still without an owner (with --answers and carried
  *       notes; after the restatement check when one is given): writes ODIR/<meeting>/owners.prompt.txt, or replays
- *       ODIR/<meeting>/owners.answer.txt and scores the lists as the check left them. A folder of answers asked with the
+ *       ODIR/<meeting>/owners.answer.txt and scores the lists as the check left them (its prompt v1, the daemon's, or
+ *       v2 where ODIR is marked so: --owner-prompt 2 with --owner-prompts writes v2's). A folder of answers asked with the
  *       check (OWNER_CHECK_MARK; the daemon's default) holds them beside the parts' and replays with it unless
  *       --no-check-owners is given.
  *   … --noted-bound wide | recent
  *       with --prompts DIR: which noted entries a prompt shows past the bound (chunks.ts's NotedBound; default: as DIR's
  *       answers were asked, else the daemon's, `wide`); given for a folder answered before, its later parts are
  *       asked anew and the folder marked (NOTED_BOUND_MARK).
- *   … --meetings silver | silver-held-out | silver-dev | committee | ami-natural | abstracts | icsi-unread | core-devs | core-devs-cl
+ *   … --meetings silver | silver-held-out | silver-dev | committee | ami-natural | abstracts | icsi-unread | core-devs | core-devs-cl | core-devs-el2 | core-devs-el3
  *       the silver set, or a part of it, instead of the real set (its answers: test/fixtures/real-meetings/silver/model-answers);
  *       committee: QMSum's committee hearings (test/fixtures/real-meetings/committee); ami-natural: the AMI corpus's
  *       non-scenario meetings (test/fixtures/real-meetings/ami-natural); abstracts: the two meetings QMSum never took
  *       that the corpora summarised (test/fixtures/real-meetings/abstracts); icsi-unread: the ICSI meetings QMSum never
  *       took (test/fixtures/real-meetings/icsi-unread); core-devs: Ethereum's All Core Devs calls
- *       (test/fixtures/real-meetings/core-devs), core-devs-cl: its consensus-layer calls (…/core-devs-cl).
+ *       (test/fixtures/real-meetings/core-devs), core-devs-cl: its consensus-layer calls (…/core-devs-cl), core-devs-el2:
+ *       eight more execution-layer calls (…/core-devs-el2), core-devs-el3: eight more again (…/core-devs-el3).
  *
  * A measurement: the exit code is always 0.
  */
@@ -90,7 +92,7 @@ import { NOTED_BOUND_DEFAULT, NotedBound, NOTES_PROMPT_DEFAULT, NotesPrompt, toC
 import { NotedOwners } from '../../daemon/understanding/chunkMerge';
 import { FinalLists, readRepeats, writeDuplicatesPrompt } from './duplicates';
 import { RESTATEMENT_HEADING, RESTATEMENT_PROMPT_DEFAULT, RestatementPrompt } from '../../daemon/understanding/restatements';
-import { OWNER_CHECK_HEADING } from '../../daemon/understanding/ownerCheck';
+import { OWNER_CHECK_HEADING, OWNER_PROMPT_DEFAULT, OwnerPrompt } from '../../daemon/understanding/ownerCheck';
 import { PROCEDURE_CHECK_HEADING, PROCEDURE_PROMPT_DEFAULT, ProcedurePrompt } from '../../daemon/understanding/procedureCheck';
 import {
   evaluate, flagValue, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, Prediction, Predictions, readTurns, REAL_MEETINGS_DIR,
@@ -144,7 +146,13 @@ export const answersCheckOwners = (dir: string) => fs.existsSync(path.join(dir, 
  * the path the folder has under the real meetings' fixtures (`--owners` replays them).
  */
 export const SECOND_OWNER_ANSWERS_DIR = path.join(REAL_MEETINGS_DIR, 'owner-check-b');
-export const secondOwnerAnswers = (dir: string) => path.join(SECOND_OWNER_ANSWERS_DIR, path.relative(REAL_MEETINGS_DIR, dir));
+export const secondOwnerAnswers = (dir: string) => ownerAnswersUnder(SECOND_OWNER_ANSWERS_DIR, dir);
+/**
+ * The owner check's prompt v2 (the default since 2026-11-30) answered over a recorded folder's lists, which were asked
+ * with v1 beside the parts: its two answerings, under the folder's path as above (`--owners` replays them).
+ */
+export const OWNER_V2_ANSWERS_DIRS = ['owner-check-v2', 'owner-check-v2-b'].map((name) => path.join(REAL_MEETINGS_DIR, name));
+export const ownerAnswersUnder = (root: string, dir: string) => path.join(root, path.relative(REAL_MEETINGS_DIR, dir));
 /**
  * A folder of the restatement check's answers to its prompt v2 (restatements.ts: a candidate, 2026-11-30) carries this
  * file; those without it answered v1 (the daemon's) and replay so.
@@ -153,7 +161,13 @@ export const RESTATEMENT_PROMPT_V2_MARK = 'restatement-prompt-v2.txt';
 export const answersRestatementPrompt = (dir: string): RestatementPrompt => (fs.existsSync(path.join(dir, RESTATEMENT_PROMPT_V2_MARK)) ? 2 : 1);
 /** A folder of the procedure check's answers to its prompt v2, the decision check (procedureCheck.ts: the daemon's since 2026-11-30), carries this file; those without it answered v1. */
 export const PROCEDURE_PROMPT_V2_MARK = 'procedure-prompt-v2.txt';
-export const answersProcedurePrompt = (dir: string): ProcedurePrompt => (fs.existsSync(path.join(dir, PROCEDURE_PROMPT_V2_MARK)) ? 2 : 1);
+/** A folder of the decision check's answers to its prompt v3 (a candidate: procedureCheck.ts's SYSTEM_V3). */
+export const PROCEDURE_PROMPT_V3_MARK = 'procedure-prompt-v3.txt';
+export const answersProcedurePrompt = (dir: string): ProcedurePrompt => (fs.existsSync(path.join(dir, PROCEDURE_PROMPT_V3_MARK)) ? 3
+  : fs.existsSync(path.join(dir, PROCEDURE_PROMPT_V2_MARK)) ? 2 : 1);
+/** A folder of the owner check's answers to its prompt v2 (ownerCheck.ts's WE_RULE_V2), else v1's. */
+export const OWNER_PROMPT_V2_MARK = 'owner-prompt-v2.txt';
+export const answersOwnerPrompt = (dir: string): OwnerPrompt => (fs.existsSync(path.join(dir, OWNER_PROMPT_V2_MARK)) ? 2 : 1);
 /**
  * Answers asked since a later part's noted owner replaces the item's (chunkMerge.ts's NotedOwners, 2026-11-30) carry
  * this file; those recorded before were asked with the notes the old merge made (`fill`) and replay so.
@@ -177,7 +191,7 @@ function markPromptV2(dir: string, mark: string, version: 1 | 2, what: string): 
 
 export const recordedHow = (dir: string) => ({
   carryNotes: answersCarryNotes(dir), notesPrompt: answersNotesPrompt(dir), notedBound: answersNotedBound(dir), checkOwners: answersCheckOwners(dir),
-  notedOwners: answersNotedOwners(dir),
+  ownerPrompt: answersOwnerPrompt(dir), notedOwners: answersNotedOwners(dir),
 });
 /** What a judge of repeats reads of a meeting (duplicates.ts): its final decisions and action items. */
 export const finalLists = (r: MeetingRun): FinalLists => ({ decisions: r.result.decisions, actionItems: r.result.actionItems });
@@ -192,10 +206,10 @@ export const replayRecorded = (meeting: Meeting, dir: string, checks: { restatem
   runMeeting(meeting, replayingChat(path.join(dir, meeting.name)), undefined, {
     ...recordedHow(dir), ...(checks.restatements ? { restatements: replayingChat(path.join(checks.restatements, meeting.name)), restatementPrompt: answersRestatementPrompt(checks.restatements), checkOwners: false } : {}),
     ...(checks.procedure ? { procedure: replayingChat(path.join(checks.procedure, meeting.name)), procedurePrompt: answersProcedurePrompt(checks.procedure) } : {}),
-    ...(checks.owners ? { owners: replayingChat(path.join(checks.owners, meeting.name)), checkOwners: true } : {}),
+    ...(checks.owners ? { owners: replayingChat(path.join(checks.owners, meeting.name)), ownerPrompt: answersOwnerPrompt(checks.owners), checkOwners: true } : {}),
   });
 
-export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7, bound: NotedBound = 'recent', checkOwners = false, notedOwners: NotedOwners = 'fill'): void {
+export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7, bound: NotedBound = 'recent', checkOwners = false, notedOwners: NotedOwners = 'fill', ownerPrompt: OwnerPrompt = 1): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, CARRIED_NOTES_MARK), 'These answers are to extraction prompt v7 (each part read with what the parts before it noted): replayed with carried notes.\n');
   if (prompt === 8) fs.writeFileSync(path.join(dir, NOTES_PROMPT_V8_MARK), 'These answers are to extraction prompt v8 (v7, and a later part may refine a noted entry\'s words): replayed with prompt v8.\n');
@@ -203,6 +217,7 @@ export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7, bound: No
   if (bound === 'wide') fs.writeFileSync(path.join(dir, NOTED_BOUND_MARK), 'These answers were asked with the wide bound of the notes (40 entries, 6000 characters, then those a part\'s lines mention first): replayed so.\n');
   else fs.rmSync(path.join(dir, NOTED_BOUND_MARK), { force: true });
   if (checkOwners) fs.writeFileSync(path.join(dir, OWNER_CHECK_MARK), 'These answers were asked with the owner check at stop (owners.answer.txt, after the last part): replayed with it.\n');
+  if (checkOwners && ownerPrompt === 2) markPromptV2(dir, OWNER_PROMPT_V2_MARK, 2, 'the owner check\'s prompt v2 ("we" for the speaker\'s own team is the speaker\'s), beside the parts\'');
   if (notedOwners === 'replace') fs.writeFileSync(path.join(dir, NOTED_OWNER_MARK), 'These answers were asked with a later part\'s noted owner replacing the item\'s (chunkMerge.ts\'s NotedOwners): replayed so.\n');
 }
 
@@ -293,7 +308,7 @@ export function withSpeakingTimes(lines: SpokenLine[]): SpokenLine[] {
 /** One meeting through the CLI's model extraction: the finds as the eval scores them, and the dismissed rule items. */
 export async function runMeeting(meeting: Meeting, chat: Chat,
   settings: EnhancementSettings = { provider: 'openai-compatible', endpoint: 'http://127.0.0.1:1' },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; restatements?: Chat; restatementPrompt?: RestatementPrompt; procedure?: Chat; procedurePrompt?: ProcedurePrompt; owners?: Chat; checkOwners?: boolean; notedOwners?: NotedOwners } = {}): Promise<MeetingRun> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; restatements?: Chat; restatementPrompt?: RestatementPrompt; procedure?: Chat; procedurePrompt?: ProcedurePrompt; owners?: Chat; ownerPrompt?: OwnerPrompt; checkOwners?: boolean; notedOwners?: NotedOwners } = {}): Promise<MeetingRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, not local time: the prompt shows the date as ISO, and recorded answers must replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -316,7 +331,7 @@ export async function runMeeting(meeting: Meeting, chat: Chat,
   const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, undefined, watched, undefined,
     // The prompt is always named: v7's recorded answers replay as v7 whatever the daemon's default.
     how.carryNotes ? { carryNotes: true, notesPrompt: how.notesPrompt ?? NOTES_PROMPT_DEFAULT, notedBound: how.notedBound ?? NOTED_BOUND_DEFAULT, notedOwners: how.notedOwners ?? 'replace', ...(how.restatements ? { checkRestatements: true, restatementPrompt: how.restatementPrompt ?? RESTATEMENT_PROMPT_DEFAULT } : {}),
-      ...(how.procedure ? { checkProcedure: true, ...(how.procedurePrompt ? { procedurePrompt: how.procedurePrompt } : {}) } : {}), ...(how.owners || how.checkOwners ? { checkOwners: true } : {}) } : {});
+      ...(how.procedure ? { checkProcedure: true, ...(how.procedurePrompt ? { procedurePrompt: how.procedurePrompt } : {}) } : {}), ...(how.owners || how.checkOwners ? { checkOwners: true, ...(how.ownerPrompt ? { ownerPrompt: how.ownerPrompt } : {}) } : {}) } : {});
   // Dismissed items carry their text only: placed on the rule item of that text.
   // A model's find is shown at the line the journal anchors it on; in `citedPredictions` the lines it cites count as its mentions.
   const cites = (x: { segments?: string[] }) => (x.segments ? { mentions: x.segments.map((id) => Number(id.slice(2)) - 1) } : {});
@@ -417,7 +432,7 @@ async function main(argv: string[]): Promise<void> {
     silver: () => loadSilver(),
     'silver-held-out': () => silverHeldOut(loadSilver()),
     'silver-dev': () => silverDevelopment(loadSilver()),
-    // The adjudicated sets (real, silver-held-out, committee, ami-natural, abstracts, icsi-unread, core-devs, core-devs-cl) as adjudication.ts loads them.
+    // The adjudicated sets (real, silver-held-out, committee, ami-natural, abstracts, icsi-unread, core-devs, core-devs-cl, core-devs-el2, core-devs-el3) as adjudication.ts loads them.
     ...Object.fromEntries(Object.entries(ADJUDICATED_SETS).filter(([name]) => name !== 'real').map(([name, { meetings }]) => [name, meetings])),
   };
   if (!parts[set]) throw new Error(`--meetings ${set}: one of ${Object.keys(parts).join(', ')}`);
@@ -439,12 +454,18 @@ async function main(argv: string[]): Promise<void> {
   const ownerAnswers = flagValue(argv, '--owners');
   if ((ownerPrompts || ownerAnswers) && (!answers || !carryNotes)) throw new Error('--owner-prompts / --owners: with --answers DIR of carried notes');
   if (ownerPrompts && ownerAnswers) throw new Error('give one of --owner-prompts ODIR, --owners ODIR');
+  // --owner-prompt 2: write the candidate v2's prompts (ownerCheck.ts's WE_RULE_V2) instead of the default's.
+  const writtenOwnerPrompt: OwnerPrompt = promptVersion(argv, '--owner-prompt', '--owner-prompts', ownerPrompts, OWNER_PROMPT_DEFAULT);
   // The owner check at stop: as recorded answers were asked (their folder's mark; --no-check-owners replays them
   // without), else the daemon's default; never over the restatement check's recorded runs (measured without it).
   const noOwnerCheck = argv.includes('--no-check-owners');
   if (noOwnerCheck && (ownerPrompts || ownerAnswers)) throw new Error('--no-check-owners replays without the check: not with --owner-prompts / --owners');
   const checkOwners = !noOwnerCheck && !restatementPrompts && !restatementAnswers && carryNotes && (answersDir !== undefined ? answersCheckOwners(answersDir)
     : prompts !== undefined && answersCarryNotes(prompts) ? answersCheckOwners(prompts) : CHECK_OWNERS_DEFAULT);
+  // The owner check's prompt for the answers beside the parts': as they were asked (the folder's mark: none is v1, the
+  // first default), else the daemon's.
+  const recordedOwnerPrompt: OwnerPrompt = answersDir !== undefined ? answersOwnerPrompt(answersDir)
+    : prompts !== undefined && answersCarryNotes(prompts) ? answersOwnerPrompt(prompts) : OWNER_PROMPT_DEFAULT;
   // How a later part's noted owner is taken: as recorded answers were asked (their folder's mark), else the daemon's.
   const notedOwners: NotedOwners = answersDir !== undefined ? answersNotedOwners(answersDir)
     : prompts !== undefined && answersCarryNotes(prompts) ? answersNotedOwners(prompts) : 'replace';
@@ -454,8 +475,10 @@ async function main(argv: string[]): Promise<void> {
   const procedureAnswers = flagValue(argv, '--procedure');
   if ((procedurePrompts || procedureAnswers) && (!answers || !carryNotes)) throw new Error('--procedure-prompts / --procedure: with --answers DIR of carried notes');
   if (procedurePrompts && procedureAnswers) throw new Error('give one of --procedure-prompts PDIR, --procedure PDIR');
-  // --procedure-prompt 1: write the first prompt's (the decisions alone) instead of the daemon's v2, the decision check.
-  const writtenProcedurePrompt: ProcedurePrompt = promptVersion(argv, '--procedure-prompt', '--procedure-prompts', procedurePrompts, PROCEDURE_PROMPT_DEFAULT);
+  // --procedure-prompt 1: write the first prompt's (the decisions alone) instead of the daemon's v2, the decision check;
+  // --procedure-prompt 3: the candidate v3's.
+  const writtenProcedurePrompt: ProcedurePrompt = flagValue(argv, '--procedure-prompt') === '3' && procedurePrompts ? 3
+    : promptVersion<1 | 2>(argv, '--procedure-prompt', '--procedure-prompts', procedurePrompts, PROCEDURE_PROMPT_DEFAULT === 3 ? 2 : PROCEDURE_PROMPT_DEFAULT);
   const tallies: AdjudicationTally[] = [];
   const selected = selectMeetings(all, argv);
   const meetings = labelsFrom === 'first' ? selected : withPooledLabels(selected, adjudicated!, labelsFrom === 'pooled' ? 'rounds' : 'check', tallies, flagValue(argv, '--trial-round'));
@@ -484,10 +507,11 @@ async function main(argv: string[]): Promise<void> {
       // Prompts written now: the daemon's (v1), or v2 with --restatement-prompt 2; recorded answers replay as their folder says.
       const restatementPrompt = restatementAnswers ? answersRestatementPrompt(restatementAnswers) : writtenRestatementPrompt;
       const owners = ownerPrompts ? recordingChat(path.join(ownerPrompts, m.name)) : ownerAnswers ? replayingChat(path.join(ownerAnswers, m.name)) : undefined;
+      const ownerPrompt = ownerAnswers ? answersOwnerPrompt(ownerAnswers) : ownerPrompts ? writtenOwnerPrompt : recordedOwnerPrompt;
       const procedure = procedurePrompts ? recordingChat(path.join(procedurePrompts, m.name)) : procedureAnswers ? replayingChat(path.join(procedureAnswers, m.name)) : undefined;
       const procedurePrompt = procedureAnswers ? answersProcedurePrompt(procedureAnswers) : writtenProcedurePrompt;
       const run = await runMeeting(m, chat ?? openAiCompatibleChat(settings), settings, {
-        carryNotes, notesPrompt, notedBound, checkOwners, notedOwners, ...(restatements ? { restatements, restatementPrompt } : {}), ...(procedure ? { procedure, procedurePrompt } : {}), ...(owners ? { owners } : {}),
+        carryNotes, notesPrompt, notedBound, checkOwners, notedOwners, ...(restatements ? { restatements, restatementPrompt } : {}), ...(procedure ? { procedure, procedurePrompt } : {}), ...(owners ? { owners } : {}), ownerPrompt,
       });
       runs.push(run);
       process.stderr.write(`${m.name}: ${run.result.message}\n`);
@@ -506,11 +530,14 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (procedurePrompts) {
-    markPromptV2(procedurePrompts, PROCEDURE_PROMPT_V2_MARK, writtenProcedurePrompt, 'the procedure check\'s prompt v2, the decision check (each decision with its lines)');
+    markPromptV2(procedurePrompts, PROCEDURE_PROMPT_V2_MARK, writtenProcedurePrompt === 3 ? 1 : writtenProcedurePrompt, 'the procedure check\'s prompt v2, the decision check (each decision with its lines)');
+    fs.rmSync(path.join(procedurePrompts, PROCEDURE_PROMPT_V3_MARK), { force: true });
+    if (writtenProcedurePrompt === 3) fs.writeFileSync(path.join(procedurePrompts, PROCEDURE_PROMPT_V3_MARK), 'These answers are to the decision check\'s prompt v3 (v2, and one team\'s plan or a forecast nobody chose): replayed with v3.\n');
     const asked = runs.filter((r) => fs.existsSync(path.join(procedurePrompts, r.meeting.name, 'procedure.prompt.txt')));
     process.stdout.write(`procedure check prompts of ${asked.length} meetings written under ${procedurePrompts} (the others have no decision: ${runs.filter((r) => !asked.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);
   }
   if (ownerPrompts) {
+    markPromptV2(ownerPrompts, OWNER_PROMPT_V2_MARK, writtenOwnerPrompt, 'the owner check\'s prompt v2 ("we" for the speaker\'s own team is the speaker\'s)');
     const asked = runs.filter((r) => fs.existsSync(path.join(ownerPrompts, r.meeting.name, 'owners.prompt.txt')));
     process.stdout.write(`owner check prompts of ${asked.length} meetings written under ${ownerPrompts} (the others have no item without an owner: ${runs.filter((r) => !asked.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);
   }
@@ -521,7 +548,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (prompts) {
-    markCarriedNotes(prompts, notesPrompt, notedBound, checkOwners, notedOwners);
+    markCarriedNotes(prompts, notesPrompt, notedBound, checkOwners, notedOwners, recordedOwnerPrompt);
     process.stdout.write(written.length
       ? `${written.length} prompt(s) to answer under ${prompts} (then run this again): ${written.join(', ')}\n`
       : `every meeting is complete under ${prompts}: score it with --answers ${prompts}${notesPrompt >= 8 ? '' : ' --carry'}\n`);

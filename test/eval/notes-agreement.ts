@@ -15,6 +15,7 @@
  *   node out/test/eval/notes-agreement.js --meetings icsi-unread   the ICSI meetings QMSum never took (all 15)
  *   node out/test/eval/notes-agreement.js --meetings core-devs   Ethereum's All Core Devs calls (all 8)
  *   node out/test/eval/notes-agreement.js --meetings core-devs-cl   its consensus-layer calls (all 8)
+ *   node out/test/eval/notes-agreement.js --meetings core-devs-el2   eight more execution-layer calls (-el3: eight more again)
  *   node out/test/eval/notes-agreement.js --meetings abstracts   the two meetings QMSum never took that the corpora summarised
  *   node out/test/eval/notes-agreement.js --detail   also every find only one labeller made
  *   node out/test/eval/notes-agreement.js --json
@@ -23,7 +24,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, CORE_DEVS_CL_DIR, CORE_DEVS_DIR, ICSI_UNREAD_DIR, evaluate, flagValue, labelsAsPredictions, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, REAL_MEETINGS_DIR, SETS } from './notes-eval';
+import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, CORE_DEVS_CL_DIR, CORE_DEVS_DIR, CORE_DEVS_EL2_DIR, CORE_DEVS_EL3_DIR, ICSI_UNREAD_DIR, evaluate, flagValue, labelsAsPredictions, loadMeetings, loadSilver, match, Meeting, MeetingLabels, percentCell as pct, REAL_MEETINGS_DIR, SETS } from './notes-eval';
 
 export const SECOND_LABELLER_DIR = path.join(REAL_MEETINGS_DIR, 'second-labeller');
 
@@ -133,8 +134,10 @@ async function main(argv: string[]): Promise<void> {
     committee: [COMMITTEE_DIR, 'the committee set'], 'ami-natural': [AMI_NATURAL_DIR, 'the AMI natural set'], abstracts: [ABSTRACTS_DIR, 'the two meetings the corpora summarised'],
     'icsi-unread': [ICSI_UNREAD_DIR, 'the ICSI meetings QMSum never took'], 'core-devs': [CORE_DEVS_DIR, 'the All Core Devs calls'],
     'core-devs-cl': [CORE_DEVS_CL_DIR, 'the All Core Devs consensus-layer calls'],
+    'core-devs-el2': [CORE_DEVS_EL2_DIR, 'eight more All Core Devs execution-layer calls'],
+    'core-devs-el3': [CORE_DEVS_EL3_DIR, 'eight more All Core Devs execution-layer calls again'],
   };
-  if (set !== 'real' && !others[set]) throw new Error(`--meetings ${set}: real, committee, ami-natural, abstracts, icsi-unread, core-devs or core-devs-cl`);
+  if (set !== 'real' && !others[set]) throw new Error(`--meetings ${set}: real, committee, ami-natural, abstracts, icsi-unread, core-devs, core-devs-cl, core-devs-el2 or core-devs-el3`);
   const a = await agreement(set === 'real' ? undefined : loadDoublyLabelled(path.join(others[set][0], 'second-labeller'), loadSilver(others[set][0]), others[set][1]));
   if (argv.includes('--json')) {
     const strip = (e: Evaluation) => ({ overall: e.overall, meetings: e.meetings });

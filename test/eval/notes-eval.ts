@@ -65,6 +65,10 @@ export const ICSI_UNREAD_DIR = path.join(REAL_MEETINGS_DIR, 'icsi-unread');
 export const CORE_DEVS_DIR = path.join(REAL_MEETINGS_DIR, 'core-devs');
 /** Ethereum's All Core Devs consensus-layer calls (test/fixtures/real-meetings/core-devs-cl/README.md), read with {@link loadSilver}. */
 export const CORE_DEVS_CL_DIR = path.join(REAL_MEETINGS_DIR, 'core-devs-cl');
+/** Eight more of Ethereum's All Core Devs execution-layer calls (test/fixtures/real-meetings/core-devs-el2/README.md), read with {@link loadSilver}. */
+export const CORE_DEVS_EL2_DIR = path.join(REAL_MEETINGS_DIR, 'core-devs-el2');
+/** And eight more again (test/fixtures/real-meetings/core-devs-el3/README.md), read with {@link loadSilver}. */
+export const CORE_DEVS_EL3_DIR = path.join(REAL_MEETINGS_DIR, 'core-devs-el3');
 
 export interface Targets {
   actionRecall: number;

@@ -22,9 +22,9 @@
  *   node out/test/eval/summary-eval.js [--answers DIR] [--only a,b]
  *       replays (default DIR: test/fixtures/real-meetings/summaries/answers) and reports. A prompt whose recorded sha256
  *       differs is refused, never replayed.
- *   … --meetings real | silver-held-out | silver-development | committee | abstracts | core-devs | core-devs-cl
+ *   … --meetings real | silver-held-out | silver-development | committee | abstracts | core-devs | core-devs-cl | core-devs-el2
  *       the set (SUMMARY_SETS); abstracts: the six meetings the AMI and ICSI corpora summarised, against each corpus's
- *       own abstract and decisions (test/fixtures/real-meetings/abstracts/README.md); core-devs, core-devs-cl: Ethereum's
+ *       own abstract and decisions (test/fixtures/real-meetings/abstracts/README.md); core-devs, core-devs-cl, core-devs-el2: Ethereum's
  *       developer calls against each call's note-taker's summary table.
  *   … --extraction-answers DIR | DIR,DIR | none | no-lists
  *       the extraction's answers the final decisions and items come from (default: the recorded ones,
@@ -52,6 +52,10 @@
  *       into facts; once per meeting, before any judging, without the summary) where the meeting has no facts yet, else
  *       DIR/<meeting>.<settled|rolling>.judge.prompt.txt for an output not judged yet. Each is self-contained: answer it
  *       in `<same name>.answer.json`.
+ *   … --reach-prompts DIR | --reach DIR
+ *       which of the reference's facts the meeting's own words state (a write-up also draws on chat, links and earlier
+ *       calls): writes DIR/<meeting>.reach.prompt.txt (the transcript and the filed facts), or reads the answers beside
+ *       them and adds the settled coverage of the stated facts alone.
  *   … --file-judgements DIR
  *       checks each answer against the prompt it answers and files it in summaries/judgements/<meeting>.json (facts, and
  *       each judgement under the sha256 of what it judged: a changed summary is not judged until judged again).
@@ -71,10 +75,11 @@ import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BO
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { isPartsPrompt } from '../../daemon/understanding/summaryFromParts';
 import { NotedOwners } from '../../daemon/understanding/chunkMerge';
+import { OwnerPrompt } from '../../daemon/understanding/ownerCheck';
 import { Chat } from '../../daemon/understanding/providers';
 import { answersNotesPrompt, MODEL_ANSWERS_DIR, recordedHow, replayingChat, withSpeakingTimes } from './model-notes-eval';
 import { kappa } from './adjudication';
-import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, CORE_DEVS_CL_DIR, CORE_DEVS_DIR, flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverDevelopment, silverHeldOut } from './notes-eval';
+import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, CORE_DEVS_CL_DIR, CORE_DEVS_DIR, CORE_DEVS_EL2_DIR, flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverDevelopment, silverHeldOut } from './notes-eval';
 
 export const REFERENCES_FILE = path.join(REAL_MEETINGS_DIR, 'summaries.json');
 export const SUMMARIES_DIR = path.join(REAL_MEETINGS_DIR, 'summaries');
@@ -89,7 +94,7 @@ export const CHECK_JUDGEMENTS_DIR = path.join(SUMMARIES_DIR, 'judgements-check')
  * or its development part (`--meetings silver-development`: 90 meetings to choose on).
  */
 export interface SummarySet { meetings(): Meeting[]; references: string; answers: string; judgements: string; check: string; extraction: string; parts: 'development' | 'none' }
-export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-development' | 'committee' | 'abstracts' | 'core-devs' | 'core-devs-cl', SummarySet> = {
+export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-development' | 'committee' | 'abstracts' | 'core-devs' | 'core-devs-cl' | 'core-devs-el2', SummarySet> = {
   real: { meetings: () => loadMeetings(REAL_MEETINGS_DIR), references: REFERENCES_FILE, answers: SUMMARY_ANSWERS_DIR, judgements: JUDGEMENTS_DIR, check: CHECK_JUDGEMENTS_DIR, extraction: MODEL_ANSWERS_DIR, parts: 'development' },
   'silver-held-out': {
     meetings: () => silverHeldOut(loadSilver()), references: path.join(SILVER_DIR, 'summaries.json'), answers: path.join(SILVER_DIR, 'summaries', 'answers'),
@@ -128,6 +133,11 @@ export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-developme
     meetings: () => loadSilver(CORE_DEVS_CL_DIR), references: path.join(CORE_DEVS_CL_DIR, 'summaries.json'), answers: path.join(CORE_DEVS_CL_DIR, 'summaries', 'answers'),
     judgements: path.join(CORE_DEVS_CL_DIR, 'summaries', 'judgements'), check: path.join(CORE_DEVS_CL_DIR, 'summaries', 'judgements-check'), extraction: path.join(CORE_DEVS_CL_DIR, 'model-answers-v8'), parts: 'none',
   },
+  // Eight more execution-layer calls (core-devs-el2/README.md): the defaults' settle (v9) and v10's, each measured once.
+  'core-devs-el2': {
+    meetings: () => loadSilver(CORE_DEVS_EL2_DIR), references: path.join(CORE_DEVS_EL2_DIR, 'summaries.json'), answers: path.join(CORE_DEVS_EL2_DIR, 'summaries', 'answers'),
+    judgements: path.join(CORE_DEVS_EL2_DIR, 'summaries', 'judgements'), check: path.join(CORE_DEVS_EL2_DIR, 'summaries', 'judgements-check'), extraction: path.join(CORE_DEVS_EL2_DIR, 'model-answers-v8'), parts: 'none',
+  },
 };
 
 /** Of a list of extraction answer folders, the one that holds `meeting`'s answers (the first; else the first folder). */
@@ -139,7 +149,7 @@ export const AMI_NATURAL_ABSTRACTS = ['IB4003', 'IB4005', 'IB4010', 'IB4011'];
 /** What the report calls each set's meetings. */
 const SET_WORDS: Record<keyof typeof SUMMARY_SETS, string> = {
   real: 'real meetings', 'silver-held-out': 'meetings of the silver set\'s held-out part', 'silver-development': 'meetings of the silver set\'s development part',
-  committee: 'committee hearings', abstracts: 'meetings the AMI and ICSI corpora summarised', 'core-devs': 'All Core Devs calls', 'core-devs-cl': 'All Core Devs consensus-layer calls',
+  committee: 'committee hearings', abstracts: 'meetings the AMI and ICSI corpora summarised', 'core-devs': 'All Core Devs calls', 'core-devs-cl': 'All Core Devs consensus-layer calls', 'core-devs-el2': 'more All Core Devs execution-layer calls',
 };
 
 /** The real set's first twelve meetings: prompts and rules may be chosen on their figures; the rest are held out. */
@@ -258,7 +268,7 @@ export interface SummaryRun {
  * recorded file (a changed prompt); a prompt with no answer leaves it `pending`.
  */
 export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string, record: boolean,
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; noLists?: boolean; checkOwners?: boolean; notedOwners?: NotedOwners } = {}): Promise<SummaryRun> {
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; noLists?: boolean; checkOwners?: boolean; ownerPrompt?: OwnerPrompt; notedOwners?: NotedOwners } = {}): Promise<SummaryRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, as model-notes-eval.ts dates it: the prompts replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -577,8 +587,45 @@ export function fileJudgements(dir: string, refs: ReadonlyMap<string, Reference>
 export interface Score { meetings: number; facts: number; covered: number; contradicted: number; standing: number; coverage: number[] }
 const emptyScore = (): Score => ({ meetings: 0, facts: 0, covered: 0, contradicted: 0, standing: 0, coverage: [] });
 
+/**
+ * Which of the reference's facts the meeting's own words state (issue 56: a note-taker's write-up also draws on the
+ * call's chat, links and earlier calls): one prompt per meeting, the transcript and the facts numbered, answered blind
+ * elsewhere ("stated" or "absent" for each fact); --reach DIR then scores coverage of the stated facts alone.
+ */
+export function reachPrompt(lines: readonly string[], facts: readonly string[]): string {
+  return [
+    'You check which facts of a note-taker\'s summary of a meeting the meeting\'s own words state. Below are the meeting\'s transcript (one turn a line) and the facts, numbered.',
+    'For each fact answer "stated" when the transcript says it or plainly implies it (in any words; who said it may differ slightly), else "absent" (the note-taker added it from elsewhere: background, links, the chat, earlier calls).',
+    'Answer with one JSON object and nothing else: {"facts": [{"n": 1, "verdict": "stated"}, ...]}, one entry per fact, in order.', '',
+    'Transcript:', ...lines.map((l, i) => `[${i}] ${l}`), '', 'Facts:', ...facts.map((f, k) => `${k + 1}. ${f}`), '',
+  ].join('\n');
+}
+
+function writeReachPrompt(dir: string, m: Meeting, facts: readonly string[] | undefined): void {
+  if (!facts) throw new Error(`${m.name}: no facts filed yet (--judge-prompts, --file-judgements)`);
+  fs.mkdirSync(dir, { recursive: true });
+  const prompt = reachPrompt(fs.readFileSync(m.txtPath, 'utf8').trim().split('\n'), facts);
+  fs.writeFileSync(path.join(dir, `${m.name}.reach.prompt.txt`), prompt);
+  fs.writeFileSync(path.join(dir, `${m.name}.reach.prompt.sha256`), `${sha256(prompt)}\n`);
+}
+
+/** Each meeting's stated facts from DIR's answers, checked against the facts filed (one verdict per fact, in order). */
+export function readReach(dir: string, meetings: readonly string[], judgementsDir: string): Map<string, boolean[]> {
+  const out = new Map<string, boolean[]>();
+  for (const name of meetings) {
+    const facts = readJudgements(name, judgementsDir)?.facts;
+    const value = extractJsonObject(fs.readFileSync(path.join(dir, `${name}.reach.answer.txt`), 'utf8')) as { facts?: { n?: unknown; verdict?: unknown }[] } | undefined;
+    const verdicts = Array.isArray(value?.facts) ? value!.facts : [];
+    if (!facts || verdicts.length !== facts.length || verdicts.some((v, k) => v.n !== k + 1 || (v.verdict !== 'stated' && v.verdict !== 'absent'))) {
+      throw new Error(`${name}: ${dir}'s answer does not give "stated" or "absent" for each of the ${facts?.length ?? 0} facts filed, in order`);
+    }
+    out.set(name, verdicts.map((v) => v.verdict === 'stated'));
+  }
+  return out;
+}
+
 /** Scores the judged outputs of `runs` (by which: the settled summary, the last rolling one); unjudged ones are listed. */
-export function scoreRuns(runs: readonly SummaryRun[], judgementsDir = JUDGEMENTS_DIR): { settled: Score; rolling: Score; unjudged: string[] } {
+export function scoreRuns(runs: readonly SummaryRun[], judgementsDir = JUDGEMENTS_DIR, stated?: ReadonlyMap<string, readonly boolean[]>): { settled: Score; rolling: Score; unjudged: string[] } {
   const scores = { settled: emptyScore(), rolling: emptyScore() };
   const unjudged: string[] = [];
   for (const run of runs) {
@@ -595,13 +642,16 @@ export function scoreRuns(runs: readonly SummaryRun[], judgementsDir = JUDGEMENT
         continue;
       }
       const s = scores[which];
-      const covered = judged.verdicts.filter((v) => v.verdict === 'covered').length;
+      // With `stated` (--reach): only the facts the meeting's own words state.
+      const said = stated?.get(run.meeting.name);
+      const verdicts = said ? judged.verdicts.filter((_v, k) => said[k]) : judged.verdicts;
+      const covered = verdicts.filter((v) => v.verdict === 'covered').length;
       s.meetings++;
-      s.facts += judged.verdicts.length;
+      s.facts += verdicts.length;
       s.covered += covered;
-      s.contradicted += judged.verdicts.filter((v) => v.verdict === 'contradicted').length;
+      s.contradicted += verdicts.filter((v) => v.verdict === 'contradicted').length;
       s.standing += judged.standing.length;
-      s.coverage.push(covered / judged.verdicts.length);
+      s.coverage.push(covered / (verdicts.length || 1));
     }
   }
   return { ...scores, unjudged };
@@ -653,6 +703,13 @@ async function main(argv: string[]): Promise<void> {
   // --check-judgements DIR: the second judging of the outputs judged in --judgements (by default the set's own).
   const checkDir = flagValue(argv, '--check-judgements') ?? (judgementsDir === set.judgements ? set.check : undefined);
   const refs = loadReferences(set.references);
+  const reachPrompts = flagValue(argv, '--reach-prompts');
+  if (reachPrompts !== undefined) {
+    const named = selectMeetings(set.meetings(), argv);
+    for (const m of named) writeReachPrompt(reachPrompts, m, readJudgements(m.name, judgementsDir)?.facts);
+    process.stdout.write(`${named.length} prompts written under ${reachPrompts}: answer each in <meeting>.reach.answer.txt\n`);
+    return;
+  }
   if (fileDir !== undefined) {
     const { filed, refused } = fileJudgements(fileDir, refs, judgementsDir);
     process.stdout.write(`filed ${filed.length} answers into ${judgementsDir}${refused.length ? `; refused ${refused.length}:\n  ${refused.join('\n  ')}` : ''}\n`);
@@ -710,7 +767,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const out: string[] = [];
-  out.push(`Summary eval on ${meetings.length} ${SET_WORDS[setName as keyof typeof SUMMARY_SETS]} (${setName === 'abstracts' ? 'reference: each corpus\'s abstract and decisions of the meeting' : setName === 'core-devs' || setName === 'core-devs-cl' ? 'reference: each call\'s note-taker\'s summary table' : 'QMSum train/val; reference: each meeting\'s human summary of the whole meeting'})`);
+  out.push(`Summary eval on ${meetings.length} ${SET_WORDS[setName as keyof typeof SUMMARY_SETS]} (${setName === 'abstracts' ? 'reference: each corpus\'s abstract and decisions of the meeting' : setName === 'core-devs' || setName === 'core-devs-cl' || setName === 'core-devs-el2' ? 'reference: each call\'s note-taker\'s summary table' : 'QMSum train/val; reference: each meeting\'s human summary of the whole meeting'})`);
   if (waiting.length) out.push(`INCOMPLETE: ${waiting.length} meetings lack summary answers (left out below): ${waiting.map((r) => r.meeting.name).join(', ')}`);
   const settleFailed = runs.filter((r) => !r.pending && r.settle && !r.settle.settled);
   out.push(`Settled at stop: ${runs.filter((r) => !r.pending && r.settle?.settled).length}; not settled: ${settleFailed.length}${settleFailed.length ? ` (${settleFailed.map((r) => `${r.meeting.name}: ${r.settle && !r.settle.settled ? r.settle.unsettled : ''}`).join(', ')})` : ''}`, '');
@@ -735,6 +792,15 @@ async function main(argv: string[]): Promise<void> {
     }
     const a = judgingAgreement(runs, judgementsDir, checkDir);
     out.push(`The two judgings: the same verdict on ${a.same} of ${a.facts} facts (${a.outputs} outputs); Cohen's kappa on "covered" ${a.kappa.toFixed(2)}`);
+  }
+  const reachDir = flagValue(argv, '--reach');
+  if (reachDir) {
+    const stated = readReach(reachDir, runs.map((r) => r.meeting.name), judgementsDir);
+    const facts = [...stated.values()].flat();
+    out.push('', `The reference's facts the meeting's own words state (${reachDir}): ${facts.filter(Boolean).length} of ${facts.length}; coverage of those alone:`);
+    for (const [name, dir] of [['first judging', judgementsDir], ['second judging', checkDir]] as const) {
+      if (dir && fs.existsSync(dir)) out.push(scoreLine(`settled, stated facts, ${name}`, scoreRuns(runs, dir, stated).settled));
+    }
   }
   const { unjudged } = scoreRuns(runs, judgementsDir);
   if (unjudged.length) out.push(`Not judged yet (--judge-prompts DIR writes their prompts): ${unjudged.join(', ')}`);

@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { answersProcedurePrompt, answersRestatementPrompt, finalLists, MeetingRun, MODEL_ANSWERS_DIR, replayRecorded, runMeeting, recordedHow, replayingChat, secondOwnerAnswers } from '../eval/model-notes-eval';
+import { answersProcedurePrompt, answersRestatementPrompt, finalLists, MeetingRun, MODEL_ANSWERS_DIR, OWNER_V2_ANSWERS_DIRS, ownerAnswersUnder, replayRecorded, runMeeting, recordedHow, replayingChat, secondOwnerAnswers } from '../eval/model-notes-eval';
 import { readRepeatPairs, readRepeats } from '../eval/duplicates';
 import { ADJUDICATED_SETS, AdjudicatedSet, candidatesOf, checkCandidatesOf, lastRoundOf, parseDecoys, pooledThrough, readAdjudication, REAL_HELD_OUT, recordedRunFinds, runsIn, trialRoundOver, withPooledLabels } from '../eval/adjudication';
 import { evaluate, loadMeetings, loadSilver, Meeting, Predictions, SETS, SILVER_DIR, silverHeldOut } from '../eval/notes-eval';
@@ -120,7 +120,7 @@ for (const name of ['real', 'silver'] as const) {
  * set's held-out twenty and the silver held-out 45; 2026-11-28): v7 run A real P 0.882 R 0.717, silver held-out P 0.896
  * R 0.577 (the decisions v8 found and v7 did not are labels now: v8's own floors are below).
  */
-const POOLED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee' | 'ami-natural' | 'abstracts' | 'icsi-unread' | 'core-devs' | 'core-devs-cl'>, { precision: number; recall: number }> = {
+const POOLED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee' | 'ami-natural' | 'abstracts' | 'icsi-unread' | 'core-devs' | 'core-devs-cl' | 'core-devs-el2' | 'core-devs-el3'>, { precision: number; recall: number }> = {
   real: { precision: 0.86, recall: 0.69 },
   'silver-held-out': { precision: 0.87, recall: 0.55 },
 };
@@ -277,9 +277,32 @@ const CORE_DEVS_CL_FLOORS: { A: Floors; B: Floors } = {
   A: { actionPrecision: 0.68, actionRecall: 0.93, ownerAccuracy: 0.97, decisionPrecision: 0.82, decisionRecall: 0.9 },
   B: { actionPrecision: 0.75, actionRecall: 0.92, ownerAccuracy: 0.97, decisionPrecision: 0.77, decisionRecall: 0.93 },
 };
-/** Repeats in each run's final lists, judged, at most (measured with the wide bound: committee none, ami-natural 1 and 2, abstracts, icsi-unread and both core-devs sets none). */
-const UNREAD_SET_REPEATS: Record<'committee' | 'ami-natural' | 'abstracts' | 'icsi-unread' | 'core-devs' | 'core-devs-cl', number> = { committee: 0, 'ami-natural': 2, abstracts: 0, 'icsi-unread': 0, 'core-devs': 0, 'core-devs-cl': 0 };
-for (const set of ['committee', 'ami-natural', 'abstracts', 'icsi-unread', 'core-devs', 'core-devs-cl'] as const) {
+/**
+ * Eight more execution-layer calls (issue 56; test/fixtures/real-meetings/core-devs-el2/README.md), labelled twice and
+ * measured once (2026-11-30) with the defaults of that morning: 65 labelled items, 70 pooled decisions. The lists
+ * without the decision check (these floors): run A items P 0.846 / R 0.846, owners 0.909, decisions 0.781 / 0.814; run
+ * B 0.873 / 0.846, 0.927, 0.877 / 0.914; no repeat in either run by either judging.
+ */
+const CORE_DEVS_EL2_FLOORS: { A: Floors; B: Floors } = {
+  A: { actionPrecision: 0.83, actionRecall: 0.83, ownerAccuracy: 0.89, decisionPrecision: 0.76, decisionRecall: 0.8 },
+  B: { actionPrecision: 0.86, actionRecall: 0.83, ownerAccuracy: 0.91, decisionPrecision: 0.86, decisionRecall: 0.9 },
+};
+/**
+ * Eight more execution-layer calls again (issue 56; test/fixtures/real-meetings/core-devs-el3/README.md), labelled twice
+ * and measured once (2026-11-30) with the defaults as they ship after this day (the owner check's prompt v2 beside the
+ * parts'): 73 labelled items, 76 pooled decisions. The lists without the decision check (these floors): run A items P
+ * 0.765 / R 0.890, owners 0.954, decisions 0.802 / 0.961; run B 0.747 / 0.849, 0.919, 0.733 / 0.974. Repeats: the first
+ * judge names 1 and 5, the second 1 and 2, both the same 1 and 1 (ACDE155's zero-blob transactions, banned twice).
+ */
+const CORE_DEVS_EL3_FLOORS: { A: Floors; B: Floors } = {
+  A: { actionPrecision: 0.75, actionRecall: 0.87, ownerAccuracy: 0.94, decisionPrecision: 0.78, decisionRecall: 0.94 },
+  B: { actionPrecision: 0.73, actionRecall: 0.83, ownerAccuracy: 0.9, decisionPrecision: 0.71, decisionRecall: 0.96 },
+};
+/** Repeats in each run's final lists, judged, at most (measured with the wide bound: committee none, ami-natural 1 and 2, abstracts, icsi-unread and the core-devs sets none). */
+const UNREAD_SET_REPEATS: Record<'committee' | 'ami-natural' | 'abstracts' | 'icsi-unread' | 'core-devs' | 'core-devs-cl' | 'core-devs-el2' | 'core-devs-el3', number> = {
+  committee: 0, 'ami-natural': 2, abstracts: 0, 'icsi-unread': 0, 'core-devs': 0, 'core-devs-cl': 0, 'core-devs-el2': 0, 'core-devs-el3': 5,
+};
+for (const set of ['committee', 'ami-natural', 'abstracts', 'icsi-unread', 'core-devs', 'core-devs-cl', 'core-devs-el2', 'core-devs-el3'] as const) {
   describe(`Notes quality floors: ${set} set, prompt v8: the adjudication is of today's candidates, and repeats stay under their floor`, function () {
     this.timeout(240_000);
     const meetings = () => ADJUDICATED_SETS[set].meetings();
@@ -329,8 +352,10 @@ const V8_FLOORS: Record<AdjudicatedSet, { A: Floors; B: Floors }> = {
   'icsi-unread': ICSI_UNREAD_FLOORS,
   'core-devs': CORE_DEVS_FLOORS,
   'core-devs-cl': CORE_DEVS_CL_FLOORS,
+  'core-devs-el2': CORE_DEVS_EL2_FLOORS,
+  'core-devs-el3': CORE_DEVS_EL3_FLOORS,
 };
-for (const set of ['real', 'silver-held-out', 'committee', 'ami-natural', 'abstracts', 'icsi-unread', 'core-devs', 'core-devs-cl'] as const) {
+for (const set of ['real', 'silver-held-out', 'committee', 'ami-natural', 'abstracts', 'icsi-unread', 'core-devs', 'core-devs-cl', 'core-devs-el2', 'core-devs-el3'] as const) {
   describe(`Notes quality floors: ${set === 'real' ? 'real held-out' : set} set, prompt v8's recorded answers`, function () {
     this.timeout(240_000);
     it('stays at or above its floors in both runs: decisions against the pooled labels, items and owners against the first labeller', async () => {
@@ -363,9 +388,11 @@ for (const set of ['real', 'silver-held-out', 'committee', 'ami-natural', 'abstr
 const TWICE_JUDGED_REPEATS: Record<AdjudicatedSet, { second: number; both: number }> = {
   real: { second: 1, both: 1 }, 'silver-held-out': { second: 1, both: 0 }, 'ami-natural': { second: 3, both: 2 }, abstracts: { second: 0, both: 0 }, committee: { second: 0, both: 0 },
   // Judged twice from the start (2026-11-30): no repeat in 30 lists, by either judge.
-  'icsi-unread': { second: 0, both: 0 }, 'core-devs': { second: 0, both: 0 }, 'core-devs-cl': { second: 0, both: 0 },
+  'icsi-unread': { second: 0, both: 0 }, 'core-devs': { second: 0, both: 0 }, 'core-devs-cl': { second: 0, both: 0 }, 'core-devs-el2': { second: 0, both: 0 },
+  // Measured once, the lists as shipped after 2026-11-30 (core-devs-el3): the second judge names 1 and 2, both 1 and 1.
+  'core-devs-el3': { second: 2, both: 1 },
 };
-for (const set of ['real', 'silver-held-out', 'ami-natural', 'abstracts', 'committee', 'icsi-unread', 'core-devs', 'core-devs-cl'] as const) {
+for (const set of ['real', 'silver-held-out', 'ami-natural', 'abstracts', 'committee', 'icsi-unread', 'core-devs', 'core-devs-cl', 'core-devs-el2', 'core-devs-el3'] as const) {
   describe(`Notes quality floors: ${set === 'real' ? 'real held-out' : set} set, the defaults' final lists judged twice for repeats`, function () {
     this.timeout(240_000);
     it('every list is the one both judges read; the second judge\'s repeats, and those both name, stay at or under their floors', async () => {
@@ -438,6 +465,71 @@ for (const set of ['real', 'silver-held-out', 'ami-natural'] as const) {
 }
 
 /**
+ * The owner check's prompt v2 (issue 56; ownerCheck.ts's WE_RULE_V2, the default since 2026-11-30): "we" said for the
+ * speaker's own team is the speaker's. Chosen on the execution-layer calls (core-devs), measured once on eight more
+ * (core-devs-el2) and asked of every set's recorded lists, each prompt answered twice by fresh instances
+ * (owner-check-v2/, owner-check-v2-b/). Owners against the first labeller, v1 (the answers beside the parts') → v2's
+ * first / second answering, runs A and B: core-devs 0.837 → 0.898 / 0.857, 0.880 → 0.920 / 0.920; core-devs-el2 0.909
+ * → 0.945 / 0.927, 0.927 → 0.927 / 0.927; core-devs-cl 0.982 → 1.000 / 1.000, 0.981 → 1.000 / 1.000; ami-natural 0.939
+ * → 0.933 / 0.927 (one item each: EN2005a's reference list left with none, EN2009c's blink data), 0.963 unchanged; the
+ * silver development 30 0.912 → 0.903 / 0.903 (Bmr020's item for the transcribers), 0.927 unchanged; real held-out, silver held-out, icsi-unread,
+ * committee and abstracts unchanged. Measured once more on eight execution-layer calls nothing had read (core-devs-el3,
+ * recorded with v2 the default; v1 asked of the same lists by another instance, owner-check-v1/): without the check 0.923
+ * and 0.903, v1 0.923 and 0.903, v2 0.954 / 0.954 and 0.919 / 0.935. Each answering replays and stays at these figures.
+ */
+const OWNER_V1_ANSWERS_DIR = path.join(path.dirname(MODEL_ANSWERS_DIR), 'owner-check-v1');
+const OWNER_V1_MEASURED: Partial<Record<OwnerSet, { A: number; B: number }>> = { 'core-devs-el3': { A: 0.923, B: 0.903 } };
+type OwnerSet = AdjudicatedSet | 'silver-dev';
+const OWNER_V2_MEASURED: Record<OwnerSet, { A: [number, number]; B: [number, number] }> = {
+  // Recorded with v2 as the default: its first answering beside the parts' (the folder marked v2), v1's apart.
+  'core-devs-el3': { A: [0.954, 0.954], B: [0.919, 0.935] },
+  'core-devs': { A: [0.898, 0.857], B: [0.92, 0.92] },
+  'core-devs-el2': { A: [0.945, 0.927], B: [0.927, 0.927] },
+  'core-devs-cl': { A: [1, 1], B: [1, 1] },
+  'ami-natural': { A: [0.933, 0.927], B: [0.963, 0.963] },
+  'silver-dev': { A: [0.903, 0.903], B: [0.927, 0.927] },
+  real: { A: [0.9, 0.9], B: [0.888, 0.888] },
+  'silver-held-out': { A: [0.968, 0.968], B: [0.96, 0.96] },
+  'icsi-unread': { A: [0.917, 0.917], B: [0.952, 0.952] },
+  committee: { A: [0.97, 0.97], B: [0.971, 0.971] },
+  abstracts: { A: [1, 1], B: [0.833, 0.833] },
+};
+const ownerSetMeetings = (set: OwnerSet): Meeting[] => set === 'silver-dev'
+  ? loadSilver().filter((m) => fs.existsSync(path.join(SILVER_DIR, 'model-answers-development', m.name)))
+  : ADJUDICATED_SETS[set].meetings().filter((m) => set !== 'real' || (REAL_HELD_OUT as readonly string[]).includes(m.name));
+const ownerSetRuns = (set: OwnerSet): ['A' | 'B', string][] => set === 'silver-dev'
+  ? [['A', path.join(SILVER_DIR, 'model-answers-development')], ['B', path.join(SILVER_DIR, 'model-answers-development-b')]]
+  : runsIn(answersRoot(set), '-v8') as ['A' | 'B', string][];
+for (const set of Object.keys(OWNER_V2_MEASURED) as OwnerSet[]) {
+  describe(`Notes quality floors: the owner check's prompt v2 (the default), ${set === 'real' ? 'real held-out' : set} set, both answerings`, function () {
+    this.timeout(240_000);
+    it('each answering replays as v2 and gives owners at their measured figure', async () => {
+      const meetings = ownerSetMeetings(set);
+      for (const [run, dir] of ownerSetRuns(set)) {
+        const v1 = OWNER_V1_MEASURED[set];
+        const answerings = OWNER_V2_ANSWERS_DIRS.map((root, k) => [k, ownerAnswersUnder(root, dir)] as const)
+          .map(([k, owners]) => [k, fs.existsSync(owners) ? owners : undefined] as const);
+        if (v1) answerings.push([2, ownerAnswersUnder(OWNER_V1_ANSWERS_DIR, dir)] as const);
+        for (const [k, owners] of answerings) {
+          // A folder recorded with v2 the default holds its first answering beside the parts'.
+          if (!owners) assert.equal(recordedHow(dir).ownerPrompt, 2, `${dir}: its owner answers beside the parts are v2's`);
+          const predictions = new Map<string, Predictions>();
+          for (const m of meetings) {
+            const replay = await replayRecorded(m, dir, { owners });
+            assert.deepEqual(replay.errors, [], `${m.name} run ${run}, answering ${k + 1}: the recorded answers do not replay`);
+            predictions.set(m.name, replay.predictions);
+          }
+          const { overall } = await evaluate(meetings, SETS.real.targets, (m) => predictions.get(m.name)!);
+          const owned = overall.actionItems.ownerAccuracy ?? 0;
+          const measured = k === 2 ? v1![run] : OWNER_V2_MEASURED[set][run][k];
+          assert.ok(Math.abs(owned - measured) < 0.0005, `${set} run ${run}, ${k === 2 ? 'v1' : `answering ${k + 1}`}: owners ${owned.toFixed(3)}, measured ${measured}`);
+        }
+      }
+    });
+  });
+}
+
+/**
  * The restatement check at stop (issue 56; `earshot.enhancement.checkRestatements`, off by default): prompt v8's
  * recorded runs of the held-out sets replayed with the check's recorded answers (test/fixtures/real-meetings/
  * restatements, silver/restatements; read once, 2026-11-29). Measured: it folded 7 and 2 entries (real held-out runs A,
@@ -449,7 +541,7 @@ for (const set of ['real', 'silver-held-out', 'ami-natural'] as const) {
  * and 6 (silver); real 0.909 / 0.810, 0.923 / 0.743, silver 0.870 / 0.794, 0.853 / 0.794; no judged repeat.
  */
 type RestatedFloors = { decisionPrecision: number; decisionRecall: number; folded: number; repeats?: number };
-const RESTATED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee' | 'abstracts' | 'icsi-unread' | 'core-devs' | 'core-devs-cl'>, { A: RestatedFloors; B: RestatedFloors }> = {
+const RESTATED_FLOORS: Record<Exclude<AdjudicatedSet, 'committee' | 'abstracts' | 'icsi-unread' | 'core-devs' | 'core-devs-cl' | 'core-devs-el2' | 'core-devs-el3'>, { A: RestatedFloors; B: RestatedFloors }> = {
   real: { A: { decisionPrecision: 0.82, decisionRecall: 0.79, folded: 7 }, B: { decisionPrecision: 0.85, decisionRecall: 0.72, folded: 1 } },
   'silver-held-out': { A: { decisionPrecision: 0.84, decisionRecall: 0.78, folded: 6 }, B: { decisionPrecision: 0.83, decisionRecall: 0.76, folded: 6 } },
   // Measured once on 2026-11-30, over the wide bound's lists: 8 and 8 folded (the three repeats the lists had among
@@ -502,7 +594,7 @@ for (const set of ['real', 'silver-held-out', 'ami-natural'] as const) {
  * 0.881; icsi-unread 0.773 / 0.927, 0.780 / 0.900. Every answer replays, folds what it folded, and the decisions stay at
  * these floors.
  */
-const PROMPT2_RESTATED: Record<Exclude<AdjudicatedSet, 'core-devs' | 'core-devs-cl'>, { A: RestatedFloors; B: RestatedFloors }> = {
+const PROMPT2_RESTATED: Record<Exclude<AdjudicatedSet, 'core-devs' | 'core-devs-cl' | 'core-devs-el2' | 'core-devs-el3'>, { A: RestatedFloors; B: RestatedFloors }> = {
   real: { A: { decisionPrecision: 0.895, decisionRecall: 0.81, folded: 3 }, B: { decisionPrecision: 0.91, decisionRecall: 0.73, folded: 2 } },
   'silver-held-out': { A: { decisionPrecision: 0.86, decisionRecall: 0.79, folded: 2 }, B: { decisionPrecision: 0.84, decisionRecall: 0.79, folded: 1 } },
   'ami-natural': { A: { decisionPrecision: 0.86, decisionRecall: 0.83, folded: 2 }, B: { decisionPrecision: 0.89, decisionRecall: 0.85, folded: 6 } },
@@ -516,7 +608,7 @@ const PROMPT2_RESTATED: Record<Exclude<AdjudicatedSet, 'core-devs' | 'core-devs-
  * (`changed`: folded or dropped), and the decisions stay at their floors.
  */
 function checkReplays(title: string, floors: Partial<Record<AdjudicatedSet, { A: RestatedFloors; B: RestatedFloors }>>, check: {
-  folder: 'restatements' | 'procedure'; promptOf: (dir: string) => number; changed: (r: MeetingRun) => number; second?: boolean;
+  folder: 'restatements' | 'procedure'; promptOf: (dir: string) => number; changed: (r: MeetingRun) => number; second?: boolean; prompt?: 2 | 3;
 }): void {
   describe(title, function () {
     this.timeout(240_000);
@@ -526,8 +618,9 @@ function checkReplays(title: string, floors: Partial<Record<AdjudicatedSet, { A:
         const pooled = withPooledLabels(answered, set);
         const root = answersRoot(set);
         for (const [run, dir] of runsIn(root, '-v8') as ['A' | 'B', string][]) {
-          const answers = path.join(root, check.folder, `answers-v8${run === 'A' ? '' : '-b'}-prompt2${check.second ? '-second' : ''}`);
-          assert.equal(check.promptOf(answers), 2, `${answers} is marked as v2's`);
+          const prompt = check.prompt ?? 2;
+          const answers = path.join(root, check.folder, `answers-v8${run === 'A' ? '' : '-b'}-prompt${prompt}${check.second ? '-second' : ''}`);
+          assert.equal(check.promptOf(answers), prompt, `${answers} is marked as v${prompt}'s`);
           const predictions = new Map<string, Predictions>();
           let changed = 0;
           for (const m of answered) {
@@ -562,8 +655,10 @@ checkReplays('The restatement check\'s prompt v2 (a candidate): its recorded ans
  * → 0.903 / 0.858; abstracts 1 / 1, 0.833 / 0.833 → 0.870 / 0.833, 0.828 / 1.000 → 0.857 / 1.000; committee 23 / 11,
  * 0.661 / 0.881 → 0.939 / 0.738, 0.725 / 0.881 → 0.850 / 0.810; icsi-unread 6 / 5, 0.773 / 0.927 → 0.802 / 0.918,
  * 0.780 / 0.900 → 0.803 / 0.891; core-devs 6 / 6, 0.763 / 0.938 → 0.797 / 0.908, 0.729 / 0.954 → 0.759 / 0.923;
- * core-devs-cl (measured once) 1 / 1, 0.836 / 0.910 → 0.833 / 0.896, 0.788 / 0.940 → 0.785 / 0.925. Every answer must
- * replay and drop what it dropped, and the decisions stay at these floors.
+ * core-devs-cl (measured once) 1 / 1, 0.836 / 0.910 → 0.833 / 0.896, 0.788 / 0.940 → 0.785 / 0.925; core-devs-el2
+ * (measured once) 2 / 1, 0.781 / 0.814 → 0.775 / 0.786, 0.877 / 0.914 → 0.875 / 0.900; core-devs-el3 (measured once) 2 /
+ * 1, 0.802 / 0.961 → 0.809 / 0.947, 0.733 / 0.974 → 0.740 / 0.974. Every answer must replay and
+ * drop what it dropped, and the decisions stay at these floors.
  */
 const DECISION_CHECK: Record<AdjudicatedSet, { A: RestatedFloors; B: RestatedFloors }> = {
   real: { A: { decisionPrecision: 0.9, decisionRecall: 0.82, folded: 1 }, B: { decisionPrecision: 0.92, decisionRecall: 0.73, folded: 2 } },
@@ -574,12 +669,31 @@ const DECISION_CHECK: Record<AdjudicatedSet, { A: RestatedFloors; B: RestatedFlo
   'icsi-unread': { A: { decisionPrecision: 0.79, decisionRecall: 0.91, folded: 6 }, B: { decisionPrecision: 0.79, decisionRecall: 0.88, folded: 5 } },
   'core-devs': { A: { decisionPrecision: 0.78, decisionRecall: 0.9, folded: 6 }, B: { decisionPrecision: 0.75, decisionRecall: 0.91, folded: 6 } },
   'core-devs-cl': { A: { decisionPrecision: 0.82, decisionRecall: 0.88, folded: 1 }, B: { decisionPrecision: 0.77, decisionRecall: 0.92, folded: 1 } },
+  'core-devs-el2': { A: { decisionPrecision: 0.76, decisionRecall: 0.77, folded: 2 }, B: { decisionPrecision: 0.86, decisionRecall: 0.88, folded: 1 } },
+  'core-devs-el3': { A: { decisionPrecision: 0.79, decisionRecall: 0.93, folded: 2 }, B: { decisionPrecision: 0.72, decisionRecall: 0.96, folded: 1 } },
 };
 checkReplays('The decision check at stop (the default): its recorded answers replay over every set\'s default lists', DECISION_CHECK, {
   folder: 'procedure', promptOf: answersProcedurePrompt, changed: (r) => r.result.carried?.procedure ?? 0,
 });
 // The consensus-layer calls' prompts answered a second time by two other instances (`-second`): run A drops nothing
 // (0.836 / 0.910, the lists as without the check), run B the same decision as the first answering (0.785 / 0.925).
+/**
+ * The decision check's prompt v3 (issue 56; procedureCheck.ts's SYSTEM_V3, a candidate not adopted): v2's kinds and one
+ * team's plan or announcement the group did not take up, and a forecast nobody chose. Chosen on the developer calls and
+ * the ICSI meetings (2026-11-30), asked once of each run; measured once on eight execution-layer calls nothing had read
+ * (core-devs-el3). Dropped and decisions against the pooled labels, v2 → v3: core-devs 6 → 6 and 6 → 6, unchanged;
+ * core-devs-el2 2 → 3, 0.775 / 0.786 → 0.800 / 0.800, and 1 → 2, 0.875 / 0.900 → 0.887 / 0.900; core-devs-cl 1 → 3,
+ * 0.833 / 0.896 → 0.843 / 0.881, and 1 → 3, 0.785 / 0.925 → 0.805 / 0.925; icsi-unread 6 → 7, 0.802 / 0.918 → 0.800 /
+ * 0.909, and 5 → 9, 0.803 / 0.891 → 0.814 / 0.873; core-devs-el3 (read once) 2 → 9, 0.809 / 0.947 → 0.854 / 0.921, and
+ * 1 → 9, 0.740 / 0.974 → 0.739 / 0.895: recall falls 8 points in one run for nothing, so v2 stays the default.
+ */
+checkReplays('The decision check\'s prompt v3 (a candidate): its recorded answers replay over the developer calls and the ICSI meetings', {
+  'core-devs': { A: { decisionPrecision: 0.78, decisionRecall: 0.9, folded: 6 }, B: { decisionPrecision: 0.75, decisionRecall: 0.91, folded: 6 } },
+  'core-devs-el2': { A: { decisionPrecision: 0.79, decisionRecall: 0.79, folded: 3 }, B: { decisionPrecision: 0.88, decisionRecall: 0.89, folded: 2 } },
+  'core-devs-cl': { A: { decisionPrecision: 0.83, decisionRecall: 0.87, folded: 3 }, B: { decisionPrecision: 0.8, decisionRecall: 0.92, folded: 3 } },
+  'icsi-unread': { A: { decisionPrecision: 0.79, decisionRecall: 0.9, folded: 7 }, B: { decisionPrecision: 0.8, decisionRecall: 0.87, folded: 9 } },
+  'core-devs-el3': { A: { decisionPrecision: 0.85, decisionRecall: 0.92, folded: 9 }, B: { decisionPrecision: 0.73, decisionRecall: 0.89, folded: 9 } },
+}, { folder: 'procedure', promptOf: answersProcedurePrompt, changed: (r) => r.result.carried?.procedure ?? 0, prompt: 3 });
 checkReplays('The decision check at stop, answered a second time on the consensus-layer calls', {
   'core-devs-cl': { A: { decisionPrecision: 0.82, decisionRecall: 0.9, folded: 0 }, B: { decisionPrecision: 0.77, decisionRecall: 0.92, folded: 1 } },
 }, { folder: 'procedure', promptOf: answersProcedurePrompt, changed: (r) => r.result.carried?.procedure ?? 0, second: true });
@@ -596,7 +710,7 @@ checkReplays('The decision check at stop, answered a second time on the consensu
  * drops but one, IB4010's "each member nominates one or two movies, then the group votes" (run A; no pooled decision).
  * Every answer of both answerings must replay and drop what it dropped, and the committee's decisions stay at these figures.
  */
-const PROCEDURE_DROPS: Record<Exclude<AdjudicatedSet, 'icsi-unread' | 'core-devs' | 'core-devs-cl'>, { A: number; B: number; secondA?: number }> = {
+const PROCEDURE_DROPS: Record<Exclude<AdjudicatedSet, 'icsi-unread' | 'core-devs' | 'core-devs-cl' | 'core-devs-el2' | 'core-devs-el3'>, { A: number; B: number; secondA?: number }> = {
   real: { A: 0, B: 0 }, 'silver-held-out': { A: 0, B: 0 }, 'ami-natural': { A: 0, B: 0, secondA: 1 }, abstracts: { A: 0, B: 0 }, committee: { A: 24, B: 19 },
 };
 describe('The procedure check at stop (off by default): its recorded answers replay over every set\'s default lists', function () {

@@ -4,7 +4,7 @@ import { finalEntries, reduceChunks } from '../../daemon/understanding/chunkMerg
 import { ModelChunk } from '../../daemon/understanding/modelExtract';
 import { meetingLines } from '../../daemon/understanding/chunks';
 import {
-  OWNER_CHECK_BOUNDS, OWNER_CHECK_HEADING, ownerMessages, ownerQuestions, ownersAtStop, parseOwners,
+  OWNER_CHECK_BOUNDS, OWNER_CHECK_HEADING, OWNER_PROMPT_DEFAULT, ownerMessages, ownerQuestions, ownersAtStop, parseOwners,
 } from '../../daemon/understanding/ownerCheck';
 import { ownerAnswerSchema } from '../../daemon/understanding/local/schema';
 import { Chat } from '../../daemon/understanding/providers';
@@ -50,6 +50,27 @@ describe('the owner check at stop (issue 56: owners)', () => {
       assert.match(user, /Item A1: "Do the components concept" \(said at 00:30\)\n> \[m-1\] Project Manager: So for next time/);
       assert.match(user, /\n {2}\[m-2\] Industrial Designer: Okay, I can do that\./);
       assert.ok(!user.includes('Two buttons') && !user.includes('Item A3'));
+    });
+
+    it('prompt v2, the default, adds the rule for "we" meaning the speaker\'s own team to v1\'s words', async () => {
+      const { questions } = ownerQuestions(ENTRIES, LINES);
+      const v1 = ownerMessages(questions, LINES, 1);
+      assert.ok(!v1.system.includes('their own team'));
+      const v2 = ownerMessages(questions, LINES, 2);
+      assert.equal(OWNER_PROMPT_DEFAULT, 2);
+      assert.deepEqual(ownerMessages(questions, LINES), v2);
+      assert.equal(v2.user, v1.user);
+      assert.match(v2.system, /may mean their own team, company or project rather than the people in this\nmeeting together/);
+      assert.match(v2.system, /"We" meaning everyone here [^]*\sstays null\./);
+      // v2 is v1 with the rule inserted before the answer's shape, which still closes the message.
+      const [head, shape] = v1.system.split('\n\nAnswer with one JSON object');
+      assert.ok(v2.system.startsWith(`${head}\n\nA speaker who says "we"`) && v2.system.endsWith(`Answer with one JSON object${shape}`));
+      // The call asks with the prompt it is given.
+      const seen: string[] = [];
+      const chat: Chat = async (system) => { seen.push(system); return { text: '{"owners": []}', model: 'm' }; };
+      await ownersAtStop(chat, ENTRIES, LINES, new AbortController().signal, { prompt: 1 });
+      await ownersAtStop(chat, ENTRIES, LINES, new AbortController().signal);
+      assert.deepEqual(seen, [v1.system, v2.system]);
     });
 
     it('parts lines far apart by "…", cuts a long line, and keeps within the bounds (the earliest items first)', () => {
