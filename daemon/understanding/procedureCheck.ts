@@ -118,8 +118,8 @@ export function decisionQuestions(entries: readonly NotedEntry[], lines: readonl
   return { asked: asked.map((q) => q.entry), texts: asked.map((q) => q.block), left, uncited: decisions.length - asked.length - left };
 }
 
-/** v2's messages: the meeting's speakers, then each decision with its standing and its lines. */
-export function decisionMessages(texts: readonly string[], lines: readonly ChunkLine[], prompt: 2 | 3 = 2): { system: string; user: string } {
+/** v2's and v3's messages: the meeting's speakers, then each decision with its standing and its lines. */
+export function decisionMessages(texts: readonly string[], lines: readonly ChunkLine[], prompt: Exclude<ProcedurePrompt, 1> = 2): { system: string; user: string } {
   return {
     system: prompt === 3 ? SYSTEM_V3 : SYSTEM_V2,
     user: [PROCEDURE_CHECK_HEADING, '', `The meeting's speakers: ${speakersOf(lines).join('; ')}`, '', ...texts.flatMap((t) => [t, '']), ''].join('\n'),
@@ -166,14 +166,15 @@ export interface ProcedureCallOptions extends SummaryCallOptions { prompt?: Proc
 export async function procedureAtStop(chat: Chat, entries: readonly NotedEntry[], lines: readonly ChunkLine[], signal: AbortSignal,
   how: ProcedureCallOptions = {}): Promise<ProcedureCheck> {
   const prompt = how.prompt ?? PROCEDURE_PROMPT_DEFAULT;
-  const v2 = prompt !== 1 ? decisionQuestions(entries, lines) : undefined;
-  const { asked, left } = v2 ?? procedureQuestions(entries);
+  // v2 and v3 read each decision with its lines; v1 the decisions alone.
+  const withLines = prompt !== 1 ? { ...decisionQuestions(entries, lines), prompt } : undefined;
+  const { asked, left } = withLines ?? procedureQuestions(entries);
   if (!asked.length) {
-    const reason = left ? 'no decision fits the bounds' : v2?.uncited ? 'no decision cites a line of the meeting' : 'no decision';
+    const reason = left ? 'no decision fits the bounds' : withLines?.uncited ? 'no decision cites a line of the meeting' : 'no decision';
     return { dropped: null, model: undefined, tokens: 0, reason };
   }
-  const constraint = { procedure: { decisionIds: asked.map((e) => e.id), ...(prompt !== 1 ? { key: 'notDecisions' as const } : {}) } };
-  const messages = v2 && prompt !== 1 ? decisionMessages(v2.texts, lines, prompt) : procedureMessages(asked);
+  const constraint = { procedure: { decisionIds: asked.map((e) => e.id), ...(withLines ? { key: 'notDecisions' as const } : {}) } };
+  const messages = withLines ? decisionMessages(withLines.texts, lines, withLines.prompt) : procedureMessages(asked);
   const result = await askParsed(chat, messages, constraint, (text) => parseProcedure(text, asked, [], prompt), signal, how);
   return { dropped: result.value, model: result.model, tokens: result.tokens, ...(result.reason ? { reason: result.reason } : {}), ...(left ? { unasked: left } : {}) };
 }

@@ -50,14 +50,15 @@
  *       daemon's, or v2 where RDIR is marked so: --restatement-prompt 2 with --restatement-prompts writes v2's).
  *   … --procedure-prompts PDIR | --procedure PDIR
  *       the decision check at stop (procedureCheck.ts: the procedure check's prompt v2, the daemon's; its v1 with
- *       --procedure-prompt 1) over the final decisions (with --answers and carried notes): writes
+ *       --procedure-prompt 1, the candidate v3 with --procedure-prompt 3) over the final decisions (with --answers and carried notes): writes
  *       PDIR/<meeting>/procedure.prompt.txt, or replays PDIR/<meeting>/procedure.answer.txt as PDIR's mark says (the
  *       recorded extraction folders hold no answers of it: they replay without it unless PDIR is given).
  *   … --owner-prompts ODIR | --owners ODIR
  *       the owner check at stop (ownerCheck.ts) over the items still without an owner (with --answers and carried
  *       notes; after the restatement check when one is given): writes ODIR/<meeting>/owners.prompt.txt, or replays
- *       ODIR/<meeting>/owners.answer.txt and scores the lists as the check left them (its prompt v1, the daemon's, or
- *       v2 where ODIR is marked so: --owner-prompt 2 with --owner-prompts writes v2's). A folder of answers asked with the
+ *       ODIR/<meeting>/owners.answer.txt and scores the lists as the check left them (its prompt v2, the daemon's
+ *       since 2026-11-30, where ODIR is marked so, else v1: --owner-prompt 1 with --owner-prompts writes v1's). A
+ *       folder of the parts' answers replays its own owner answers with the prompt its mark names (none: v1). A folder of answers asked with the
  *       check (OWNER_CHECK_MARK; the daemon's default) holds them beside the parts' and replays with it unless
  *       --no-check-owners is given.
  *   … --noted-bound wide | recent
@@ -175,19 +176,24 @@ export const answersOwnerPrompt = (dir: string): OwnerPrompt => (fs.existsSync(p
 export const NOTED_OWNER_MARK = 'noted-owner-replaces.txt';
 export const answersNotedOwners = (dir: string): NotedOwners => (fs.existsSync(path.join(dir, NOTED_OWNER_MARK)) ? 'replace' : 'fill');
 /** A check's prompt version from `flag` (1 or 2; only with `folderFlag`, the folder its prompts are written to), else `fallback`. */
-function promptVersion<V extends 1 | 2>(argv: string[], flag: string, folderFlag: string, folder: string | undefined, fallback: V): V {
+function promptVersion<V extends number>(argv: string[], flag: string, folderFlag: string, folder: string | undefined, fallback: V, allowed: readonly V[]): V {
   const given = flagValue(argv, flag);
   if (given === undefined) return fallback;
-  if (!folder || !['1', '2'].includes(given)) throw new Error(`${flag} 1 | 2 goes with ${folderFlag} DIR`);
+  if (!folder || !allowed.map(String).includes(given)) throw new Error(`${flag} ${allowed.join(' | ')} goes with ${folderFlag} DIR`);
   return Number(given) as V;
 }
 
-/** Marks a folder of a check's prompts as its v2's (`what`), or as v1's by no mark: its answers replay with that prompt. */
-function markPromptV2(dir: string, mark: string, version: 1 | 2, what: string): void {
+/**
+ * Marks a folder of a check's prompts as the version's (`marks`: each later version's mark file and what it is), or as
+ * v1's by no mark: its answers replay with that prompt.
+ */
+function markPromptVersion(dir: string, version: number, marks: Readonly<Record<number, readonly [file: string, what: string]>>): void {
   fs.mkdirSync(dir, { recursive: true });
-  fs.rmSync(path.join(dir, mark), { force: true });
-  if (version === 2) fs.writeFileSync(path.join(dir, mark), `These answers are to ${what}: replayed with v2.\n`);
+  for (const [file] of Object.values(marks)) fs.rmSync(path.join(dir, file), { force: true });
+  const mark = marks[version];
+  if (mark) fs.writeFileSync(path.join(dir, mark[0]), `These answers are to ${mark[1]}: replayed with v${version}.\n`);
 }
+const OWNER_PROMPT_MARKS = { 2: [OWNER_PROMPT_V2_MARK, 'the owner check\'s prompt v2 ("we" for the speaker\'s own team is the speaker\'s)'] } as const;
 
 export const recordedHow = (dir: string) => ({
   carryNotes: answersCarryNotes(dir), notesPrompt: answersNotesPrompt(dir), notedBound: answersNotedBound(dir), checkOwners: answersCheckOwners(dir),
@@ -217,7 +223,7 @@ export function markCarriedNotes(dir: string, prompt: NotesPrompt = 7, bound: No
   if (bound === 'wide') fs.writeFileSync(path.join(dir, NOTED_BOUND_MARK), 'These answers were asked with the wide bound of the notes (40 entries, 6000 characters, then those a part\'s lines mention first): replayed so.\n');
   else fs.rmSync(path.join(dir, NOTED_BOUND_MARK), { force: true });
   if (checkOwners) fs.writeFileSync(path.join(dir, OWNER_CHECK_MARK), 'These answers were asked with the owner check at stop (owners.answer.txt, after the last part): replayed with it.\n');
-  if (checkOwners && ownerPrompt === 2) markPromptV2(dir, OWNER_PROMPT_V2_MARK, 2, 'the owner check\'s prompt v2 ("we" for the speaker\'s own team is the speaker\'s), beside the parts\'');
+  if (checkOwners) markPromptVersion(dir, ownerPrompt, OWNER_PROMPT_MARKS);
   if (notedOwners === 'replace') fs.writeFileSync(path.join(dir, NOTED_OWNER_MARK), 'These answers were asked with a later part\'s noted owner replacing the item\'s (chunkMerge.ts\'s NotedOwners): replayed so.\n');
 }
 
@@ -449,13 +455,13 @@ async function main(argv: string[]): Promise<void> {
   if ((restatementPrompts || restatementAnswers) && (!answers || !carryNotes)) throw new Error('--restatement-prompts / --restatements: with --answers DIR of carried notes');
   if (restatementPrompts && restatementAnswers) throw new Error('give one of --restatement-prompts RDIR, --restatements RDIR');
   // --restatement-prompt 2: write the candidate v2's prompts (restatements.ts) instead of the daemon's v1.
-  const writtenRestatementPrompt: RestatementPrompt = promptVersion(argv, '--restatement-prompt', '--restatement-prompts', restatementPrompts, RESTATEMENT_PROMPT_DEFAULT);
+  const writtenRestatementPrompt = promptVersion<RestatementPrompt>(argv, '--restatement-prompt', '--restatement-prompts', restatementPrompts, RESTATEMENT_PROMPT_DEFAULT, [1, 2]);
   const ownerPrompts = flagValue(argv, '--owner-prompts');
   const ownerAnswers = flagValue(argv, '--owners');
   if ((ownerPrompts || ownerAnswers) && (!answers || !carryNotes)) throw new Error('--owner-prompts / --owners: with --answers DIR of carried notes');
   if (ownerPrompts && ownerAnswers) throw new Error('give one of --owner-prompts ODIR, --owners ODIR');
-  // --owner-prompt 2: write the candidate v2's prompts (ownerCheck.ts's WE_RULE_V2) instead of the default's.
-  const writtenOwnerPrompt: OwnerPrompt = promptVersion(argv, '--owner-prompt', '--owner-prompts', ownerPrompts, OWNER_PROMPT_DEFAULT);
+  // --owner-prompt 1: write the first prompt's (before ownerCheck.ts's WE_RULE_V2) instead of the daemon's v2.
+  const writtenOwnerPrompt: OwnerPrompt = promptVersion<OwnerPrompt>(argv, '--owner-prompt', '--owner-prompts', ownerPrompts, OWNER_PROMPT_DEFAULT, [1, 2]);
   // The owner check at stop: as recorded answers were asked (their folder's mark; --no-check-owners replays them
   // without), else the daemon's default; never over the restatement check's recorded runs (measured without it).
   const noOwnerCheck = argv.includes('--no-check-owners');
@@ -477,8 +483,7 @@ async function main(argv: string[]): Promise<void> {
   if (procedurePrompts && procedureAnswers) throw new Error('give one of --procedure-prompts PDIR, --procedure PDIR');
   // --procedure-prompt 1: write the first prompt's (the decisions alone) instead of the daemon's v2, the decision check;
   // --procedure-prompt 3: the candidate v3's.
-  const writtenProcedurePrompt: ProcedurePrompt = flagValue(argv, '--procedure-prompt') === '3' && procedurePrompts ? 3
-    : promptVersion<1 | 2>(argv, '--procedure-prompt', '--procedure-prompts', procedurePrompts, PROCEDURE_PROMPT_DEFAULT === 3 ? 2 : PROCEDURE_PROMPT_DEFAULT);
+  const writtenProcedurePrompt = promptVersion<ProcedurePrompt>(argv, '--procedure-prompt', '--procedure-prompts', procedurePrompts, PROCEDURE_PROMPT_DEFAULT, [1, 2, 3]);
   const tallies: AdjudicationTally[] = [];
   const selected = selectMeetings(all, argv);
   const meetings = labelsFrom === 'first' ? selected : withPooledLabels(selected, adjudicated!, labelsFrom === 'pooled' ? 'rounds' : 'check', tallies, flagValue(argv, '--trial-round'));
@@ -497,7 +502,7 @@ async function main(argv: string[]): Promise<void> {
     for (const m of meetings) {
       if (prompts) {
         const next = nextPromptChat(path.join(prompts, m.name));
-        await runMeeting(m, next, settings, { carryNotes, notesPrompt, notedBound, checkOwners, notedOwners });
+        await runMeeting(m, next, settings, { carryNotes, notesPrompt, notedBound, checkOwners, notedOwners, ownerPrompt: recordedOwnerPrompt });
         if (next.pending()) written.push(`${m.name}/${next.pending()}`);
         continue;
       }
@@ -530,19 +535,20 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (procedurePrompts) {
-    markPromptV2(procedurePrompts, PROCEDURE_PROMPT_V2_MARK, writtenProcedurePrompt === 3 ? 1 : writtenProcedurePrompt, 'the procedure check\'s prompt v2, the decision check (each decision with its lines)');
-    fs.rmSync(path.join(procedurePrompts, PROCEDURE_PROMPT_V3_MARK), { force: true });
-    if (writtenProcedurePrompt === 3) fs.writeFileSync(path.join(procedurePrompts, PROCEDURE_PROMPT_V3_MARK), 'These answers are to the decision check\'s prompt v3 (v2, and one team\'s plan or a forecast nobody chose): replayed with v3.\n');
+    markPromptVersion(procedurePrompts, writtenProcedurePrompt, {
+      2: [PROCEDURE_PROMPT_V2_MARK, 'the procedure check\'s prompt v2, the decision check (each decision with its lines)'],
+      3: [PROCEDURE_PROMPT_V3_MARK, 'the decision check\'s prompt v3 (v2, and one team\'s plan or a forecast nobody chose)'],
+    });
     const asked = runs.filter((r) => fs.existsSync(path.join(procedurePrompts, r.meeting.name, 'procedure.prompt.txt')));
     process.stdout.write(`procedure check prompts of ${asked.length} meetings written under ${procedurePrompts} (the others have no decision: ${runs.filter((r) => !asked.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);
   }
   if (ownerPrompts) {
-    markPromptV2(ownerPrompts, OWNER_PROMPT_V2_MARK, writtenOwnerPrompt, 'the owner check\'s prompt v2 ("we" for the speaker\'s own team is the speaker\'s)');
+    markPromptVersion(ownerPrompts, writtenOwnerPrompt, OWNER_PROMPT_MARKS);
     const asked = runs.filter((r) => fs.existsSync(path.join(ownerPrompts, r.meeting.name, 'owners.prompt.txt')));
     process.stdout.write(`owner check prompts of ${asked.length} meetings written under ${ownerPrompts} (the others have no item without an owner: ${runs.filter((r) => !asked.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);
   }
   if (restatementPrompts) {
-    markPromptV2(restatementPrompts, RESTATEMENT_PROMPT_V2_MARK, writtenRestatementPrompt, 'the restatement check\'s prompt v2 (fold only an entry the kept one already says whole)');
+    markPromptVersion(restatementPrompts, writtenRestatementPrompt, { 2: [RESTATEMENT_PROMPT_V2_MARK, 'the restatement check\'s prompt v2 (fold only an entry the kept one already says whole)'] });
     const written = runs.filter((r) => fs.existsSync(path.join(restatementPrompts, r.meeting.name, 'restatements.prompt.txt')));
     process.stdout.write(`restatement check prompts of ${written.length} meetings written under ${restatementPrompts} (the others' lists are not worth a check: ${runs.filter((r) => !written.includes(r)).map((r) => r.meeting.name).join(', ') || 'none'})\n`);
     return;

@@ -134,8 +134,8 @@ async function main(argv: string[]): Promise<void> {
     committee: [COMMITTEE_DIR, 'the committee set'], 'ami-natural': [AMI_NATURAL_DIR, 'the AMI natural set'], abstracts: [ABSTRACTS_DIR, 'the two meetings the corpora summarised'],
     'icsi-unread': [ICSI_UNREAD_DIR, 'the ICSI meetings QMSum never took'], 'core-devs': [CORE_DEVS_DIR, 'the All Core Devs calls'],
     'core-devs-cl': [CORE_DEVS_CL_DIR, 'the All Core Devs consensus-layer calls'],
-    'core-devs-el2': [CORE_DEVS_EL2_DIR, 'eight more All Core Devs execution-layer calls'],
-    'core-devs-el3': [CORE_DEVS_EL3_DIR, 'eight more All Core Devs execution-layer calls again'],
+    'core-devs-el2': [CORE_DEVS_EL2_DIR, 'eight more All Core Devs execution-layer calls (el2)'],
+    'core-devs-el3': [CORE_DEVS_EL3_DIR, 'eight more All Core Devs execution-layer calls (el3)'],
   };
   if (set !== 'real' && !others[set]) throw new Error(`--meetings ${set}: real, committee, ami-natural, abstracts, icsi-unread, core-devs, core-devs-cl, core-devs-el2 or core-devs-el3`);
   const a = await agreement(set === 'real' ? undefined : loadDoublyLabelled(path.join(others[set][0], 'second-labeller'), loadSilver(others[set][0]), others[set][1]));

@@ -609,12 +609,21 @@ function writeReachPrompt(dir: string, m: Meeting, facts: readonly string[] | un
   fs.writeFileSync(path.join(dir, `${m.name}.reach.prompt.sha256`), `${sha256(prompt)}\n`);
 }
 
-/** Each meeting's stated facts from DIR's answers, checked against the facts filed (one verdict per fact, in order). */
-export function readReach(dir: string, meetings: readonly string[], judgementsDir: string): Map<string, boolean[]> {
+/**
+ * Each meeting's stated facts from DIR's answers, checked against the prompt they answer (its sha256, made again from the
+ * transcript and the facts filed now) and the facts (one verdict per fact, in order).
+ */
+export function readReach(dir: string, meetings: readonly Meeting[], judgementsDir: string): Map<string, boolean[]> {
   const out = new Map<string, boolean[]>();
-  for (const name of meetings) {
+  for (const m of meetings) {
+    const name = m.name;
     const facts = readJudgements(name, judgementsDir)?.facts;
-    const value = extractJsonObject(fs.readFileSync(path.join(dir, `${name}.reach.answer.txt`), 'utf8')) as { facts?: { n?: unknown; verdict?: unknown }[] } | undefined;
+    const [answerFile, hashFile] = ['answer.txt', 'prompt.sha256'].map((ext) => path.join(dir, `${name}.reach.${ext}`));
+    if (!fs.existsSync(answerFile) || !fs.existsSync(hashFile)) throw new Error(`${name}: no answer or prompt sha256 in ${dir} (--reach-prompts DIR writes the prompts)`);
+    if (!facts || fs.readFileSync(hashFile, 'utf8').trim() !== sha256(reachPrompt(fs.readFileSync(m.txtPath, 'utf8').trim().split('\n'), facts))) {
+      throw new Error(`${name}: ${dir}'s answer is to another prompt than the transcript and the facts filed now give`);
+    }
+    const value = extractJsonObject(fs.readFileSync(answerFile, 'utf8')) as { facts?: { n?: unknown; verdict?: unknown }[] } | undefined;
     const verdicts = Array.isArray(value?.facts) ? value!.facts : [];
     if (!facts || verdicts.length !== facts.length || verdicts.some((v, k) => v.n !== k + 1 || (v.verdict !== 'stated' && v.verdict !== 'absent'))) {
       throw new Error(`${name}: ${dir}'s answer does not give "stated" or "absent" for each of the ${facts?.length ?? 0} facts filed, in order`);
@@ -644,6 +653,7 @@ export function scoreRuns(runs: readonly SummaryRun[], judgementsDir = JUDGEMENT
       const s = scores[which];
       // With `stated` (--reach): only the facts the meeting's own words state.
       const said = stated?.get(run.meeting.name);
+      if (said && said.length !== judged.verdicts.length) throw new Error(`${run.meeting.name}: ${said.length} facts told stated or absent, ${judged.verdicts.length} judged`);
       const verdicts = said ? judged.verdicts.filter((_v, k) => said[k]) : judged.verdicts;
       const covered = verdicts.filter((v) => v.verdict === 'covered').length;
       s.meetings++;
@@ -651,7 +661,7 @@ export function scoreRuns(runs: readonly SummaryRun[], judgementsDir = JUDGEMENT
       s.covered += covered;
       s.contradicted += verdicts.filter((v) => v.verdict === 'contradicted').length;
       s.standing += judged.standing.length;
-      s.coverage.push(covered / (verdicts.length || 1));
+      if (verdicts.length) s.coverage.push(covered / verdicts.length); // a meeting none of whose facts the call states has no mean
     }
   }
   return { ...scores, unjudged };
@@ -767,7 +777,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const out: string[] = [];
-  out.push(`Summary eval on ${meetings.length} ${SET_WORDS[setName as keyof typeof SUMMARY_SETS]} (${setName === 'abstracts' ? 'reference: each corpus\'s abstract and decisions of the meeting' : setName === 'core-devs' || setName === 'core-devs-cl' || setName === 'core-devs-el2' ? 'reference: each call\'s note-taker\'s summary table' : 'QMSum train/val; reference: each meeting\'s human summary of the whole meeting'})`);
+  out.push(`Summary eval on ${meetings.length} ${SET_WORDS[setName as keyof typeof SUMMARY_SETS]} (${setName === 'abstracts' ? 'reference: each corpus\'s abstract and decisions of the meeting' : setName.startsWith('core-devs') ? 'reference: each call\'s note-taker\'s summary table' : 'QMSum train/val; reference: each meeting\'s human summary of the whole meeting'})`);
   if (waiting.length) out.push(`INCOMPLETE: ${waiting.length} meetings lack summary answers (left out below): ${waiting.map((r) => r.meeting.name).join(', ')}`);
   const settleFailed = runs.filter((r) => !r.pending && r.settle && !r.settle.settled);
   out.push(`Settled at stop: ${runs.filter((r) => !r.pending && r.settle?.settled).length}; not settled: ${settleFailed.length}${settleFailed.length ? ` (${settleFailed.map((r) => `${r.meeting.name}: ${r.settle && !r.settle.settled ? r.settle.unsettled : ''}`).join(', ')})` : ''}`, '');
@@ -795,7 +805,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const reachDir = flagValue(argv, '--reach');
   if (reachDir) {
-    const stated = readReach(reachDir, runs.map((r) => r.meeting.name), judgementsDir);
+    const stated = readReach(reachDir, runs.map((r) => r.meeting), judgementsDir);
     const facts = [...stated.values()].flat();
     out.push('', `The reference's facts the meeting's own words state (${reachDir}): ${facts.filter(Boolean).length} of ${facts.length}; coverage of those alone:`);
     for (const [name, dir] of [['first judging', judgementsDir], ['second judging', checkDir]] as const) {

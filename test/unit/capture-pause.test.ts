@@ -70,7 +70,13 @@ describe('LiveSource pause and resume (fake recorders)', function () {
     const after = run.frames[count];
     const resumeSample = ((resumedAt - origin) / 1000) * SR;
     assert.ok(after.startSample >= resumeSample - 1, `the first frame after the resume (${after.startSample}) is not before it (${resumeSample.toFixed(0)})`);
-    assert.ok(after.startSample < resumeSample + 0.5 * SR, 'and about when it arrived');
+    // About when it arrived (the recorder's start-up after the resume, which a loaded machine stretches, is no gap the
+    // clock invents): the run's first chunk is placed to end at its arrival, never ahead of it (clock.ts).
+    const arrived = ((after.capturedAt! - origin) / 1000) * SR;
+    assert.ok(after.startSample <= arrived + 1, `the first frame after the resume (${after.startSample}) is not ahead of its arrival (${arrived.toFixed(0)})`);
+    // (Its frame may be completed by a later chunk, which a loop that lost time reads late.)
+    const lostSamples = (loop.lostMs(resumedAt, after.capturedAt!) / 1000) * SR;
+    assert.ok(after.startSample > arrived - 0.5 * SR - lostSamples, `and about when it arrived (${after.startSample} vs ${arrived.toFixed(0)}) ${lostNote((lostSamples / SR) * 1000)}`);
     await run.stop();
     assert.deepEqual(run.statuses.map((s) => s.state), ['starting', 'capturing', 'paused', 'starting', 'capturing', 'stopped']);
     assert.equal(run.statuses[run.statuses.length - 1].gapSamples, 0, 'the pause is not a gap');
@@ -164,6 +170,7 @@ describe('device test (fake recorders)', function () {
     // not counted, so the upper bound is taken from the first level (100 ms of audio in): the rest of the 1.2 s, the
     // timer's tick (50 ms) and a margin, later by what the event loop lost meanwhile.
     assert.ok(end - t >= 1200, `took ${(end - t).toFixed(0)} ms`);
+    assert.ok(levels.length > 0, 'levels were sent');
     const lost = loop.lostMs(levels[0].at, end);
     assert.ok(end - levels[0].at < 1600 + lost, `ended ${(end - levels[0].at).toFixed(0)} ms after the first level ${lostNote(lost)}`);
     assert.equal(outcome.recorder, 'fake');
@@ -175,7 +182,8 @@ describe('device test (fake recorders)', function () {
     // ends at the first chunk after its 100 ms), so the count allows a window for every 100 ms the event loop lost.
     for (let i = 1; i < levels.length; i++) assert.ok(levels[i].at - levels[i - 1].at >= 100, `levels ${i - 1} and ${i} ${(levels[i].at - levels[i - 1].at).toFixed(0)} ms apart`);
     const lostAll = loop.lostMs(t, end);
-    assert.ok(levels.length >= 8 - Math.floor(lostAll / 100) && levels.length <= 14, `${levels.length} levels in 1.2 s ${lostNote(lostAll)}`);
+    // At least 3 whatever the load: the audio of 1.2 s holds that many windows even when it all came in bursts.
+    assert.ok(levels.length >= Math.max(3, 8 - Math.floor(lostAll / 100)) && levels.length <= 14, `${levels.length} levels in 1.2 s ${lostNote(lostAll)}`);
   });
 
   it('digital silence is not heard', async () => {

@@ -57,7 +57,8 @@ const alive = (pid: number) => {
     return false;
   }
 };
-async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
+/** Waits for `check`, bounded: 30 s, room for a stand-in process to start on a loaded machine (the test's own limit is 120 s). */
+async function until(what: string, check: () => boolean, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

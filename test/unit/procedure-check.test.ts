@@ -69,6 +69,26 @@ describe('the procedure check at stop (issue 56: decisions precision)', () => {
       assert.ok(!user.includes('Write to the minister'), 'action items are not shown');
     });
 
+    it('prompt v3 (a candidate) asks the same decisions with the same lines, naming one team\'s plan and a forecast as well', async () => {
+      const { texts } = decisionQuestions(entries, lines);
+      const [v2, v3] = [decisionMessages(texts, lines, 2), decisionMessages(texts, lines, 3)];
+      assert.equal(v3.user, v2.user);
+      assert.match(v3.system, /one team's plan, task or announcement that the group did not take up as its own/);
+      assert.match(v3.system, /an expectation or forecast of what will probably happen/);
+      assert.ok(!v2.system.includes('one team\'s plan'));
+      // v3 is v2 with its two kinds inserted before the rest of v2's words.
+      const [head, tail] = v2.system.split('\n\nKeep every other decision');
+      assert.ok(v3.system.startsWith(head) && v3.system.endsWith(`Keep every other decision${tail}`));
+      const seen: string[] = [];
+      const chat: Chat = async (system, _u, _sig, constraint) => {
+        seen.push(system);
+        assert.deepEqual(constraint, { procedure: { decisionIds: ['d1', 'D2', 'D1'], key: 'notDecisions' } });
+        return { text: '{"notDecisions": ["D1"]}', model: 'm' };
+      };
+      const check = await procedureAtStop(chat, entries, lines, new AbortController().signal, { prompt: 3 });
+      assert.deepEqual([check.dropped, seen], [['D1'], [v3.system]]);
+    });
+
     it('keeps within its bounds, the earliest first; a decision citing no line of the meeting is not asked about', async () => {
       const many = Array.from({ length: DECISION_CHECK_BOUNDS.maxEntries + 4 }, (_, k) => cited(`D${k + 1}`, `Decision ${k + 1}`, 100 * ((k % 6) + 1)));
       const { asked, left } = decisionQuestions(many, lines);

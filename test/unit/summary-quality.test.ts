@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { MODEL_ANSWERS_DIR, recordedHow, replayingChat } from '../eval/model-notes-eval';
 import { loadMeetings, Meeting, REAL_MEETINGS_DIR } from '../eval/notes-eval';
 import { REAL_HELD_OUT } from '../eval/adjudication';
-import { CHECK_JUDGEMENTS_DIR, extractionFolderOf, judgingAgreement, loadReferences, runSummary, scoreRuns, structureOf, SUMMARY_ANSWERS_DIR, SUMMARY_SETS, SummaryRun } from '../eval/summary-eval';
+import { CHECK_JUDGEMENTS_DIR, extractionFolderOf, judgingAgreement, loadReferences, readReach, runSummary, scoreRuns, structureOf, SUMMARY_ANSWERS_DIR, SUMMARY_SETS, SummaryRun } from '../eval/summary-eval';
 
 describe('Summary quality floors: the real set, recorded summary answers and judgements', function () {
   this.timeout(300_000);
@@ -182,7 +182,7 @@ describe('Summary quality floors: the silver held-out part, recorded summary ans
  * v7's recorded ones in every folder; only the settle differs.
  */
 type SettlePart = 'real held-out twenty' | 'silver held-out part' | 'committee hearings' | 'meetings the corpora summarised' | 'All Core Devs calls' | 'consensus-layer calls'
-  | 'more execution-layer calls';
+  | 'execution-layer calls el2';
 
 /** Where a part's settles, their judgings and the extraction answers of each run (suffix '' or '-b') lie. */
 function settleSource(part: SettlePart): { meetings: Meeting[]; root: string; judgings: readonly (readonly [string, string | undefined])[]; extractions: (suffix: string) => string[] } {
@@ -194,7 +194,7 @@ function settleSource(part: SettlePart): { meetings: Meeting[]; root: string; ju
     };
   }
   const set = SUMMARY_SETS[part === 'committee hearings' ? 'committee' : part === 'silver held-out part' ? 'silver-held-out' : part === 'All Core Devs calls' ? 'core-devs'
-    : part === 'consensus-layer calls' ? 'core-devs-cl' : part === 'more execution-layer calls' ? 'core-devs-el2' : 'abstracts'];
+    : part === 'consensus-layer calls' ? 'core-devs-cl' : part === 'execution-layer calls el2' ? 'core-devs-el2' : 'abstracts'];
   const judgings = [['first', set.judgements], ['second', set.check]] as const;
   // The abstracts set's extraction answers lie in two sets' folders (summary-eval.ts's extractionFolderOf).
   if (part === 'meetings the corpora summarised') {
@@ -321,5 +321,30 @@ settleFloors('real held-out twenty', 'answers-v10', { A: 0.80, B: 0.83, standing
  * 0.606 and 0.622 (kappa 0.93), run B 0.596 and 0.651 (kappa 0.88), none. v10 gains nothing here (-2.5 and +1.7 points
  * pooled), as on the real held-out twenty. The floors keep what was reached.
  */
-settleFloors('more execution-layer calls', 'answers', { A: 0.62, B: 0.6, standing: 0 }, 8);
-settleFloors('more execution-layer calls', 'answers-v10', { A: 0.6, B: 0.59, standing: 0 }, 8);
+settleFloors('execution-layer calls el2', 'answers', { A: 0.62, B: 0.6, standing: 0 }, 8);
+settleFloors('execution-layer calls el2', 'answers-v10', { A: 0.6, B: 0.59, standing: 0 }, 8);
+
+/**
+ * Which of those calls' reference facts the calls' own words state (summary-eval.ts's --reach; each call and its facts
+ * read by a fresh instance, 2026-11-30): 249 of 312; the rest are the note-taker's (what an EIP does, links, the chat).
+ * v9's settles cover, of the stated facts alone, run A 184 and 188 of 249 (first and second judging), run B 178 and 178.
+ */
+describe('Summary quality: the facts the execution-layer calls state, and the settles\' coverage of them', function () {
+  this.timeout(120_000);
+  it('every answer is to the prompt the transcript and the facts filed give; the counts are the measured ones', async () => {
+    const set = SUMMARY_SETS['core-devs-el2'];
+    const meetings = set.meetings();
+    const stated = readReach(path.join(path.dirname(set.answers), 'reach'), meetings, set.judgements);
+    assert.deepEqual([[...stated.values()].flat().filter(Boolean).length, [...stated.values()].flat().length], [249, 312]);
+    const measured = { A: [184, 188], B: [178, 178] };
+    for (const [run, suffix] of [['A', ''], ['B', '-b']] as const) {
+      const extraction = `${set.extraction}${suffix}`;
+      const runs: SummaryRun[] = [];
+      for (const m of meetings) {
+        runs.push(await runSummary(m, replayingChat(path.join(extraction, m.name)), path.join(`${set.answers}${suffix}`, m.name), false, { ...recordedHow(extraction), settleVersion: 9 }));
+      }
+      const covered = [set.judgements, set.check].map((dir) => scoreRuns(runs, dir, stated).settled);
+      assert.deepEqual(covered.map((c) => [c.covered, c.facts]), measured[run].map((n) => [n, 249]), `run ${run}`);
+    }
+  });
+});
