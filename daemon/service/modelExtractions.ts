@@ -108,7 +108,7 @@ export class ModelExtractions {
         // A summary settled already (its daemon died after) is not asked again.
         if (last?.settled === undefined) {
           const settled = await settleAtStop(summary, {
-            ask: (previous) => this.settler(sessionId, meeting, options, abort.signal)(previous, finalOutcomes([...journal.records, ...records]), { ...settleExtrasOf(summary, previous), chunks: chunks.length }),
+            ask: (previous) => this.settler(sessionId, meeting, options, abort.signal)(previous, finalOutcomes([...journal.records, ...records]), settleExtrasOf(summary, previous, chunks.length)),
             refused: () => whyNotAsked(sofar, run.declined, abort.signal.aborted),
             spent: (tokens) => { sofar.tokens += tokens; },
             chunks: chunks.length,

@@ -407,7 +407,7 @@ export class LiveExtraction {
     if (!this.sofar || last?.settled !== undefined) return;
     const runner = this.wiring.runner;
     const settled = await settleAtStop(this.summary, {
-      ask: (previous) => this.renamedAfter(() => runner.settle(previous, finalOutcomes(this.records), { ...settleExtrasOf(this.summary, previous), chunks: this.sent.length })),
+      ask: (previous) => this.renamedAfter(() => runner.settle(previous, finalOutcomes(this.records), settleExtrasOf(this.summary, previous, this.sent.length))),
       refused: () => whyNotAsked(this.sofar, this.declined, runner.signal.aborted),
       spent: (tokens) => { this.sofar = { ...this.sofar!, tokens: this.sofar!.tokens + tokens }; },
       chunks: this.sent.length,

@@ -76,12 +76,13 @@ const SYSTEM = [
 /** What the summary's prompts say of the meeting: its title, date and notes template (absent: the standard notes). */
 export interface MeetingFacts { title: string; date: string; template?: PromptTemplate }
 
+/** The lines a summary prompt (a revision, a part's notes, a settle) opens its user message with: the meeting's facts. */
+export const meetingLines = (meeting: MeetingFacts): string[] => [`Meeting: ${meeting.title}`, `Date: ${meeting.date}`, ...templateGuide(meeting.template)];
+
 /** The system and user messages that revise `previous` with the lines of one more chunk. */
 export function summaryMessages(meeting: MeetingFacts, previous: readonly SummaryPoint[], lines: readonly ChunkLine[]): { system: string; user: string } {
   const user = [
-    `Meeting: ${meeting.title}`,
-    `Date: ${meeting.date}`,
-    ...templateGuide(meeting.template),
+    ...meetingLines(meeting),
     '',
     'Summary so far (JSON):',
     summaryJson(previous),
@@ -240,9 +241,12 @@ export const everyPartNoted = (parts: readonly PartNotes[] | undefined, chunks: 
  */
 export const SETTLE_DEFAULT: SettleVersion = 9;
 
-/** What v9's settle reads of `sofar` beyond the points it settles (`previous`): what its earlier revisions dropped, its chunks. */
-export const settleExtrasOf = (sofar: SummarySoFar, previous: readonly SummaryPoint[]): SettleExtras =>
-  ({ dropped: droppedPoints(sofar.earlier ?? [], previous), chunks: sofar.chunks, ...(sofar.parts ? { parts: sofar.parts } : {}) });
+/**
+ * What v9's settle reads of `sofar` beyond the points it settles (`previous`): what its earlier revisions dropped, and
+ * the meeting's `chunks` (its budget; every chunk, whether or not the rolling summary read it); v10's, the parts' notes.
+ */
+export const settleExtrasOf = (sofar: SummarySoFar, previous: readonly SummaryPoint[], chunks: number): SettleExtras =>
+  ({ dropped: droppedPoints(sofar.earlier ?? [], previous), chunks, ...(sofar.parts ? { parts: sofar.parts } : {}) });
 
 /**
  * The system and user messages that settle `previous` at stop: the summary so far and the final decisions (each with its
@@ -256,9 +260,7 @@ export function settleMessages(meeting: MeetingFacts, previous: readonly Summary
     `The settled summary may have up to ${settledPointsFor(9, extras.chunks)} points (this meeting's bound; merge only past it).`,
   ] : [];
   const user = [
-    `Meeting: ${meeting.title}`,
-    `Date: ${meeting.date}`,
-    ...templateGuide(meeting.template),
+    ...meetingLines(meeting),
     '',
     'The meeting has ended: settle its summary against its final decisions and action items.',
     ...(prompt === 8 || prompt === 9 ? SETTLE_RULES_V8 : []),

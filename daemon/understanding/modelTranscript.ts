@@ -126,7 +126,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const settled = summary ? await settleAtStop(rolled, {
     ask: (previous) => settleAnyVersion(chat, summaryMeeting, previous, finalOutcomes(all), signal, {
       timeoutMs, report: (r) => summary.report({ ...r, settle: true }),
-      ...(settleVersion === 9 || settleVersion === 10 ? { notesPrompt: settleVersion, extras: { ...settleExtrasOf(rolled, previous), chunks: chunks.length } }
+      ...(settleVersion === 9 || settleVersion === 10 ? { notesPrompt: settleVersion, extras: settleExtrasOf(rolled, previous, chunks.length) }
         : settleVersion ? { notesPrompt: settleVersion } : {}),
     }),
     refused: () => whyNotAsked(run.summary, run.declined, signal.aborted),

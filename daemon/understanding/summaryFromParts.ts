@@ -12,10 +12,9 @@
  * per chunk, the settled `summary` record) before anyone is told.
  */
 import { ChunkLine } from './modelExtract';
-import { PromptTemplate, templateGuide } from './templateGuide';
 import { Chat } from './providers';
 import {
-  askSummary, clock, everyPartNoted, FinalOutcomes, outcomeLines, PartNotes, RolledSummary, SettleExtras, settledPointsFor, settleSummary, SettleVersion, SHAPE, SUMMARY_BOUNDS,
+  askSummary, clock, everyPartNoted, FinalOutcomes, MeetingFacts, meetingLines, outcomeLines, PartNotes, RolledSummary, SettleExtras, settledPointsFor, settleSummary, SettleVersion, SHAPE, SUMMARY_BOUNDS,
   SummaryCallOptions, summaryJson, SummaryPoint, SummarySoFar,
 } from './modelSummary';
 
@@ -48,11 +47,9 @@ const PART_SYSTEM = [
 ].join('\n');
 
 /** The system and user messages that note one part (a chunk's lines), never reading the summary so far. */
-export function partMessages(meeting: { title: string; date: string; template?: PromptTemplate }, chunk: number, lines: readonly ChunkLine[]): { system: string; user: string } {
+export function partMessages(meeting: MeetingFacts, chunk: number, lines: readonly ChunkLine[]): { system: string; user: string } {
   const user = [
-    `Meeting: ${meeting.title}`,
-    `Date: ${meeting.date}`,
-    ...templateGuide(meeting.template),
+    ...meetingLines(meeting),
     '',
     `Part ${chunk + 1} of the meeting (${clock(lines[0]?.t0 ?? 0)} to ${clock(lines.at(-1)?.t0 ?? 0)}; a part begins with the last few lines of the one before):`,
     ...lines.map((l) => `[${l.segmentId}] ${clock(l.t0)} ${l.speaker}: ${l.text}`),
@@ -64,7 +61,7 @@ export function partMessages(meeting: { title: string; date: string; template?: 
  * Notes one part: one call (one more on an answer with no valid point), within `timeoutMs` when given; each point cites
  * only the part's own lines. Never rejects: null points and why (fixed words) when there is no valid answer.
  */
-export function partNotes(chat: Chat, meeting: { title: string; date: string; template?: PromptTemplate }, chunk: { index: number; lines: readonly ChunkLine[] },
+export function partNotes(chat: Chat, meeting: MeetingFacts, chunk: { index: number; lines: readonly ChunkLine[] },
   signal: AbortSignal, how: SummaryCallOptions = {}): Promise<RolledSummary> {
   return askSummary(chat, partMessages(meeting, chunk.index, chunk.lines), chunk.lines.map((l) => l.segmentId), PART_BOUNDS.points, signal, how);
 }
@@ -113,11 +110,9 @@ export function partsWithin(parts: readonly PartNotes[], chars = PART_NOTES_CHAR
 }
 
 /** The system and user messages that compose the settled summary from the parts' notes and the final lists, within `chunks`' budget. */
-export function composeMessages(meeting: { title: string; date: string; template?: PromptTemplate }, parts: readonly PartNotes[], outcomes: FinalOutcomes, chunks: number): { system: string; user: string } {
+export function composeMessages(meeting: MeetingFacts, parts: readonly PartNotes[], outcomes: FinalOutcomes, chunks: number): { system: string; user: string } {
   const user = [
-    `Meeting: ${meeting.title}`,
-    `Date: ${meeting.date}`,
-    ...templateGuide(meeting.template),
+    ...meetingLines(meeting),
     '',
     `The meeting has ended: write its summary in up to ${settledPointsFor(10, chunks)} points (this meeting's bound).`,
     '',
@@ -139,7 +134,7 @@ export function composeCitableIds(parts: readonly PartNotes[], outcomes: FinalOu
  * Settles the summary at stop from the parts' notes: one call (one more on an invalid answer), within `timeoutMs`. Null
  * points and why when there is no valid answer (the caller keeps the summary so far). Never rejects.
  */
-export function composeSummary(chat: Chat, meeting: { title: string; date: string; template?: PromptTemplate }, parts: readonly PartNotes[], outcomes: FinalOutcomes,
+export function composeSummary(chat: Chat, meeting: MeetingFacts, parts: readonly PartNotes[], outcomes: FinalOutcomes,
   chunks: number, signal: AbortSignal, how: SummaryCallOptions = {}): Promise<RolledSummary> {
   return askSummary(chat, composeMessages(meeting, parts, outcomes, chunks), composeCitableIds(parts, outcomes), settledPointsFor(10, chunks), signal, how);
 }
@@ -150,7 +145,7 @@ export function composeSummary(chat: Chat, meeting: { title: string; date: strin
  * compose call gets no valid answer (it failed, timed out or did not fit a local model's context) and there is a
  * summary so far to settle; v9's and earlier as settleSummary does. Never rejects.
  */
-export async function settleAnyVersion(chat: Chat, meeting: { title: string; date: string; template?: PromptTemplate }, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
+export async function settleAnyVersion(chat: Chat, meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
   signal: AbortSignal, how: SummaryCallOptions & { notesPrompt?: SettleVersion; extras?: SettleExtras } = {}): Promise<RolledSummary> {
   const { notesPrompt, extras, ...call } = how;
   const asV9 = () => settleSummary(chat, meeting, previous, outcomes, signal, { ...call, ...(notesPrompt === 10 ? { notesPrompt: 9 } : notesPrompt ? { notesPrompt } : {}), ...(extras ? { extras } : {}) });
