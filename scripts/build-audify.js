@@ -74,7 +74,7 @@ function ensureDebianPackages() {
   log(`audify: apt-get install ${missing.join(' ')} (to build the in-process audio backend)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const opts = { stdio: ['ignore', 'ignore', 'inherit'], env, timeout: 600000 };
-  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=600', ...missing], opts);
+  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=600', '-o', 'APT::Keep-Downloaded-Packages=false', ...missing], opts);
   if (install().status !== 0) {
     spawnSync('apt-get', ['update', '-qq'], opts);
     install();

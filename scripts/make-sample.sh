@@ -37,7 +37,7 @@ ensure_tools() {
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends espeak-ng sox >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=false espeak-ng sox >&2
 }
 
 # Digital silence (all-zero samples) of the given length in seconds.

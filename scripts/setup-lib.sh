@@ -24,6 +24,8 @@ install_apt_packages() {
   local sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
   echo "$SETUP_LABEL: apt-get install ${missing[*]}"
   $sudo apt-get update -qq
+  # The fetched .deb files are not kept (APT::Keep-Downloaded-Packages=false, as `apt` does): a fresh clone's test run
+  # left 350 MiB of them in /var/cache/apt/archives (2026-11-30), on a machine whose disk may be nearly full.
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    -o DPkg::Lock::Timeout=600 "${missing[@]}" > /dev/null
+    -o DPkg::Lock::Timeout=600 -o APT::Keep-Downloaded-Packages=false "${missing[@]}" > /dev/null
 }

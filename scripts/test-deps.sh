@@ -31,7 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
   echo "test-deps: apt-get install ${missing[*]}"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" > /dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 -o APT::Keep-Downloaded-Packages=false "${missing[@]}" > /dev/null
 fi
 if [ "$audify_ok" -eq 0 ]; then
   node "$(dirname "$0")/build-audify.js"

@@ -44,7 +44,7 @@ main() {
     sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
     echo "vulkan-sdk: apt-get install ${missing[*]}" >&2
     $sudo apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" > /dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 -o APT::Keep-Downloaded-Packages=false "${missing[@]}" > /dev/null
   fi
 
   header_version() { sed -n 's/^#define VK_HEADER_VERSION \([0-9]*\)$/\1/p' "$1/include/vulkan/vulkan_core.h" 2>/dev/null; }
