@@ -12,6 +12,12 @@
  * abssumm file too, but it holds the annotation guideline's template text, not a summary.
  *
  *   node scripts/corpus-abstract-fixture.js <git dir> [commit]
+ *
+ * With --anchor, the same corpora's summaries of meetings QMSum did take, as a second person's summary to judge against
+ * QMSum's facts (test/eval/summary-anchor.ts: how much of one person's summary another person's states). The abstract,
+ * then the decisions where the annotator listed any (several ICSI summaries list none), each sentence a point:
+ *
+ *   node scripts/corpus-abstract-fixture.js <git dir> [commit] --anchor <id,id,…> <out.json>
  */
 'use strict';
 const { execFileSync } = require('node:child_process');
@@ -33,10 +39,37 @@ function section(xml, name) {
     .replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
 }
 
+/** A corpus summary's sentences, each a point (a sentence ends at . ! or ? before a capital, a digit or a quote). */
+function sentences(paragraph) {
+  return paragraph.split(/(?<=[.!?])\s+(?=[A-Z0-9"'])/).map((x) => x.trim()).filter(Boolean);
+}
+
+/** The anchor file: each meeting's abstract and decisions as points (AMI for ES/IS/TS meetings, ICSI for B…). */
+function writeAnchor(git, commit, ids, out) {
+  const meetings = ids.map((id) => {
+    const corpus = id.startsWith('B') ? 'icsi' : 'ami';
+    const xml = git('show', `${commit}:data/raw_${corpus}/abstractive/${id}.abssumm.xml`);
+    const abstract = section(xml, 'abstract');
+    if (!abstract) throw new Error(`${id}: no abstract`);
+    const decisions = section(xml, 'decisions');
+    return { id, corpus: DOMAIN[corpus], points: [...sentences(abstract), ...sentences(decisions)] };
+  });
+  const source = {
+    dataset: 'AMI Meeting Corpus (ami_public_manual_1.6.2) and ICSI Meeting Corpus (ICSI_plus_NXT) abstractive summaries, CC BY 4.0, read from github.com/ELITR/minuting-experimentation',
+    commit: git('rev-parse', commit).trim(),
+  };
+  fs.writeFileSync(out, `${JSON.stringify({ source, meetings }, null, 1)}\n`);
+  process.stdout.write(`${meetings.length} corpus summaries written to ${path.relative(process.cwd(), out)}\n`);
+  return 0;
+}
+
 function main(argv) {
+  const anchorAt = argv.indexOf('--anchor');
+  const anchor = anchorAt >= 0 ? argv.splice(anchorAt, 3).slice(1) : undefined;
   const [gitDir, commit = 'HEAD'] = argv;
-  if (!gitDir) { process.stderr.write('usage: corpus-abstract-fixture.js <git dir> [commit]\n'); return 2; }
+  if (!gitDir || (anchor && anchor.length !== 2)) { process.stderr.write('usage: corpus-abstract-fixture.js <git dir> [commit] [--anchor <id,id,…> <out.json>]\n'); return 2; }
   const git = (...args) => execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'latin1', maxBuffer: 1 << 26 });
+  if (anchor) return writeAnchor(git, commit, anchor[0].split(','), anchor[1]);
   const meetings = Object.entries(MEETINGS).map(([id, corpus]) => {
     const xml = git('show', `${commit}:data/raw_${corpus}/abstractive/${id}.abssumm.xml`);
     const abstract = section(xml, 'abstract');

@@ -15,11 +15,14 @@
  * must be recorded again (summary-eval.ts --record), and the judgements made again.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { MODEL_ANSWERS_DIR, recordedHow, replayingChat } from '../eval/model-notes-eval';
 import { loadMeetings, Meeting, REAL_MEETINGS_DIR } from '../eval/notes-eval';
 import { REAL_HELD_OUT } from '../eval/adjudication';
-import { CHECK_JUDGEMENTS_DIR, extractionFolderOf, judgingAgreement, loadReferences, readReach, runSummary, scoreRuns, structureOf, SUMMARY_ANSWERS_DIR, SUMMARY_SETS, SummaryRun } from '../eval/summary-eval';
+import { ANCHOR_SETS, kappaCovered, readAnchorJudging } from '../eval/summary-anchor';
+import { CHECK_JUDGEMENTS_DIR, extractionFolderOf, judgingAgreement, loadReferences, readReach, runSummary, scoreRuns, structureOf, SUMMARY_ANSWERS_DIR, SUMMARY_SETS, SummaryRun, Verdict } from '../eval/summary-eval';
 
 describe('Summary quality floors: the real set, recorded summary answers and judgements', function () {
   this.timeout(300_000);
@@ -346,5 +349,42 @@ describe('Summary quality: the facts the execution-layer calls state, and the se
       const covered = [set.judgements, set.check].map((dir) => scoreRuns(runs, dir, stated).settled);
       assert.deepEqual(covered.map((c) => [c.covered, c.facts]), measured[run].map((n) => [n, 249]), `run ${run}`);
     }
+  });
+});
+
+/**
+ * The human anchor (summary-anchor.ts): the AMI and ICSI corpora's own summaries of the held-out meetings, judged twice
+ * against QMSum's facts with the prompt Earshot's settles get (2026-11-30): real held-out 20 117 and 125 of 216 facts
+ * (0.560 pooled), silver held-out 45 315 and 312 of 494 (0.635), where Earshot's settles cover 0.833–0.848. Every answer
+ * is to the prompt the fixtures give today (a changed prompt is refused), and the counts are the measured ones.
+ */
+describe('Summary quality: the human anchor, a second person\'s summary judged against QMSum\'s facts', function () {
+  this.timeout(60_000);
+  const measured: Record<keyof typeof ANCHOR_SETS, { facts: number; covered: [number, number] }> = {
+    real: { facts: 216, covered: [117, 125] },
+    'silver-held-out': { facts: 494, covered: [315, 312] },
+  };
+  for (const name of Object.keys(measured) as (keyof typeof ANCHOR_SETS)[]) {
+    it(`${name}: both judgings replay to the measured counts`, () => {
+      const set = ANCHOR_SETS[name];
+      const judgings = ['judge-1', 'judge-2'].map((j) => readAnchorJudging(set, path.join(set.recorded, j)));
+      assert.deepEqual(judgings.map((j) => [j.covered, j.facts]), measured[name].covered.map((c) => [c, measured[name].facts]));
+    });
+  }
+
+  it('refuses an answer to another prompt, and counts kappa as Cohen\'s', () => {
+    const set = ANCHOR_SETS.real;
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-anchor-'));
+    try {
+      fs.cpSync(path.join(set.recorded, 'judge-1'), copy, { recursive: true });
+      const first = set.meetings()[0];
+      fs.writeFileSync(path.join(copy, `${first}.anchor.judge.prompt.sha256`), `${'0'.repeat(64)}\n`);
+      assert.throws(() => readAnchorJudging(set, copy), new RegExp(`${first}: the answer in .* is to another prompt`));
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+    // 10 facts: both covered 4, only A 1, only B 1, neither 4: observed 0.8, chance 0.5, kappa 0.6.
+    const judging = (verdicts: string) => ({ facts: 10, covered: 0, contradicted: 0, perMeeting: new Map([['m', [...verdicts].map((v) => (v === 'c' ? 'covered' : 'not covered') as Verdict)]]) });
+    assert.equal(kappaCovered(judging('ccccc-----'), judging('cccc-c----')).toFixed(6), '0.600000');
   });
 });
