@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import { MODEL_ANSWERS_DIR, recordedHow, replayingChat } from '../eval/model-notes-eval';
 import { loadMeetings, Meeting, REAL_MEETINGS_DIR } from '../eval/notes-eval';
 import { REAL_HELD_OUT } from '../eval/adjudication';
-import { ANCHOR_SETS, kappaCovered, readAnchorJudging } from '../eval/summary-anchor';
+import { ANCHOR_SETS, kappaCovered, pointsWithin, readAnchorJudging, settlesAtCorpusLength } from '../eval/summary-anchor';
 import { CHECK_JUDGEMENTS_DIR, extractionFolderOf, judgingAgreement, loadReferences, readReach, runSummary, scoreRuns, structureOf, SUMMARY_ANSWERS_DIR, SUMMARY_SETS, SummaryRun, Verdict } from '../eval/summary-eval';
 
 describe('Summary quality floors: the real set, recorded summary answers and judgements', function () {
@@ -355,7 +355,8 @@ describe('Summary quality: the facts the execution-layer calls state, and the se
 /**
  * The human anchor (summary-anchor.ts): the AMI and ICSI corpora's own summaries of the held-out meetings, judged twice
  * against QMSum's facts with the prompt Earshot's settles get (2026-11-30): real held-out 20 117 and 125 of 216 facts
- * (0.560 pooled), silver held-out 45 315 and 312 of 494 (0.635), where Earshot's settles cover 0.833–0.848. Every answer
+ * (0.560 pooled), silver held-out 45 315 and 312 of 494 (0.635), where Earshot's settles cover 0.833–0.848 in full and,
+ * cut to the corpus summaries' length, 0.27–0.41 (a lower bound: they run in the meeting's order). Every answer
  * is to the prompt the fixtures give today (a changed prompt is refused), and the counts are the measured ones.
  */
 describe('Summary quality: the human anchor, a second person\'s summary judged against QMSum\'s facts', function () {
@@ -371,6 +372,24 @@ describe('Summary quality: the human anchor, a second person\'s summary judged a
       assert.deepEqual(judgings.map((j) => [j.covered, j.facts]), measured[name].covered.map((c) => [c, measured[name].facts]));
     });
   }
+
+  it('Earshot\'s settles of the real held-out 20, run A, in full and cut to the corpus summaries\' length, both judgings', async () => {
+    const set = ANCHOR_SETS.real;
+    const settles = path.join(REAL_MEETINGS_DIR, 'summaries', 'answers-v9'), extraction = path.join(REAL_MEETINGS_DIR, 'model-answers-v8');
+    const measured = [];
+    for (const judgements of [SUMMARY_SETS.real.judgements, SUMMARY_SETS.real.check]) measured.push(await settlesAtCorpusLength(set, settles, extraction, judgements));
+    assert.deepEqual(measured, [
+      { facts: 216, covered: 178, withinAll: 60, withinAny: 82, pointsKept: 108, points: 314 },
+      { facts: 216, covered: 182, withinAll: 59, withinAny: 85, pointsKept: 108, points: 314 },
+    ]);
+  });
+
+  it('cuts a summary at the first point past a length, keeping at least one', () => {
+    assert.equal(pointsWithin(['abcd', 'efgh', 'ijkl'], 9), 2, 'two points and the space between them fit in 9');
+    assert.equal(pointsWithin(['abcd', 'efgh', 'ijkl'], 8), 1);
+    assert.equal(pointsWithin(['a long first point'], 3), 1, 'the first point is kept whatever its length');
+    assert.equal(pointsWithin([], 100), 0);
+  });
 
   it('refuses an answer to another prompt, and counts kappa as Cohen\'s', () => {
     const set = ANCHOR_SETS.real;
