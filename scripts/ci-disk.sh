@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The disk under a CI run (.ci/run). A run takes about 9.5 GiB beyond the clone (the peak of a fresh clone's run,
 # 2026-11-30: 9,418 MiB: Debian's packages, the whisper, Vulkan and win32 builds, code-server, Node 24, Wine's prefix).
-# CI's run of 2026-11-29 met a full disk and failed tests far from the cause (a sox and a tee: "No space left on
-# device"). So the free space is said first, its lowest point is watched through the run, and a run that failed with
-# the disk nearly full says so.
+# CI's run of 878779a6 (2026-11-30) met a full disk and failed tests far from the cause (a sox and a tee: "No space
+# left on device"). So the free space is said first, its lowest point is watched through the run, and a run that
+# failed with the disk nearly full says so.
 #
 #   ci-disk.sh start STATE   says the free space (a warning under what a run takes) and starts the watcher
 #   ci-disk.sh end STATE RC  stops it, says the lowest free space, and, where RC is a failure and the disk went under

@@ -26,20 +26,19 @@ import { recordedHow, replayingChat } from './model-notes-eval';
 import { flagValue, loadSilver, REAL_MEETINGS_DIR, SILVER_DIR, silverHeldOut } from './notes-eval';
 import { judgePrompt, JudgeMaterial, materialKey, outputsOf, parseJudgeAnswer, readJudgements, runSummary, sha256, SUMMARY_SETS, Verdict } from './summary-eval';
 
-export interface AnchorSet { meetings: () => string[]; corpus: string; judgements: string; recorded: string; summarySet: keyof typeof SUMMARY_SETS }
+/** A set's meetings, their corpus summaries, the recorded judgings, and the summary set whose filed facts they are judged against. */
+export interface AnchorSet { meetings: () => string[]; corpus: string; recorded: string; summarySet: keyof typeof SUMMARY_SETS }
 
 export const ANCHOR_SETS: Record<'real' | 'silver-held-out', AnchorSet> = {
   real: {
     meetings: () => [...REAL_HELD_OUT],
     corpus: path.join(REAL_MEETINGS_DIR, 'summaries', 'corpus-abstracts.json'),
-    judgements: path.join(REAL_MEETINGS_DIR, 'summaries', 'judgements'),
     recorded: path.join(REAL_MEETINGS_DIR, 'summaries', 'anchor'),
     summarySet: 'real',
   },
   'silver-held-out': {
     meetings: () => silverHeldOut(loadSilver()).map((m) => m.name),
     corpus: path.join(SILVER_DIR, 'summaries', 'corpus-abstracts.json'),
-    judgements: path.join(SILVER_DIR, 'summaries', 'judgements'),
     recorded: path.join(SILVER_DIR, 'summaries', 'anchor'),
     summarySet: 'silver-held-out',
   },
@@ -57,8 +56,9 @@ export function anchorPrompts(set: AnchorSet): { meeting: string; prompt: string
   return set.meetings().map((meeting) => {
     const summary = corpus.get(meeting);
     if (!summary) throw new Error(`${meeting}: no corpus summary in ${set.corpus}`);
-    const judged = readJudgements(meeting, set.judgements);
-    if (!judged) throw new Error(`${meeting}: QMSum's facts are not filed in ${set.judgements}`);
+    const filed = SUMMARY_SETS[set.summarySet].judgements;
+    const judged = readJudgements(meeting, filed);
+    if (!judged) throw new Error(`${meeting}: QMSum's facts are not filed in ${filed}`);
     // No decisions list: the corpus's own decisions are points of its summary; the prompt's second task finds nothing.
     const material: JudgeMaterial = { summary: summary.points, decisions: [] };
     return { meeting, prompt: judgePrompt(judged.facts, material), facts: judged.facts.length, points: summary.points.length };

@@ -1,7 +1,7 @@
 /**
  * The disk under a CI run (scripts/ci-disk.sh, called by .ci/run): the free space said first with a warning under what a
  * run takes, its lowest point watched through the run, and a failed run that met a nearly full disk says so. CI's run of
- * 2026-11-29 failed on a full disk with nothing saying why. A fake `df` first on PATH reports the free space the test
+ * 2026-11-30 failed on a full disk with nothing saying why. A fake `df` first on PATH reports the free space the test
  * sets (the columns of coreutils' `df -P -m`: Filesystem, 1M-blocks, Used, Available, Capacity, Mounted on).
  */
 import * as assert from 'node:assert/strict';
