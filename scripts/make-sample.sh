@@ -33,11 +33,10 @@ TURNS=(
 
 ensure_tools() {
   command -v espeak-ng >/dev/null && command -v sox >/dev/null && command -v soxi >/dev/null && return
-  echo "installing espeak-ng and sox with apt-get" >&2
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o APT::Keep-Downloaded-Packages=false espeak-ng sox >&2
+  SETUP_LABEL=make-sample
+  # shellcheck source=scripts/apt-lib.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/apt-lib.sh"
+  install_apt_packages espeak-ng sox >&2
 }
 
 # Digital silence (all-zero samples) of the given length in seconds.

@@ -23,16 +23,10 @@ PACKAGES=(sox espeak-ng openssl pulseaudio pulseaudio-utils alsa-utils libasound
 AUDIFY_BUILD=(cmake g++ make libasound2-dev libpulse-dev)
 audify_ok=1
 node "$(dirname "$0")/build-audify.js" --check > /dev/null 2>&1 || { audify_ok=0; PACKAGES+=("${AUDIFY_BUILD[@]}"); }
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
-  echo "test-deps: apt-get install ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 -o APT::Keep-Downloaded-Packages=false "${missing[@]}" > /dev/null
-fi
+SETUP_LABEL=test-deps
+# shellcheck source=scripts/apt-lib.sh
+source "$(dirname "$0")/apt-lib.sh"
+install_apt_packages "${PACKAGES[@]}"
 if [ "$audify_ok" -eq 0 ]; then
   node "$(dirname "$0")/build-audify.js"
   node "$(dirname "$0")/build-audify.js" --check > /dev/null || { echo "test-deps: audify's addon did not build (see above)" >&2; exit 1; }

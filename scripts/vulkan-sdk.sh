@@ -36,16 +36,10 @@ fetch_pinned_deb() {
 }
 
 main() {
-  missing=()
-  for p in glslc libvulkan1 mesa-vulkan-drivers; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
-    echo "vulkan-sdk: apt-get install ${missing[*]}" >&2
-    $sudo apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 -o APT::Keep-Downloaded-Packages=false "${missing[@]}" > /dev/null
-  fi
+  SETUP_LABEL=vulkan-sdk
+  # shellcheck source=scripts/apt-lib.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/apt-lib.sh"
+  install_apt_packages glslc libvulkan1 mesa-vulkan-drivers >&2
 
   header_version() { sed -n 's/^#define VK_HEADER_VERSION \([0-9]*\)$/\1/p' "$1/include/vulkan/vulkan_core.h" 2>/dev/null; }
   # The system's own headers when they are new enough (Debian 13, Ubuntu 24.04: 1.3.275).
