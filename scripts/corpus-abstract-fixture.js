@@ -39,6 +39,17 @@ function section(xml, name) {
     .replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
 }
 
+/** Writes `meetings` with where they were read (the corpora, the copy's commit) to `out`. */
+function writeFixture(git, commit, meetings, out, what) {
+  const source = {
+    dataset: 'AMI Meeting Corpus (ami_public_manual_1.6.2) and ICSI Meeting Corpus (ICSI_plus_NXT) abstractive summaries, CC BY 4.0, read from github.com/ELITR/minuting-experimentation',
+    commit: git('rev-parse', commit).trim(),
+  };
+  fs.writeFileSync(out, `${JSON.stringify({ source, meetings }, null, 1)}\n`);
+  process.stdout.write(`${meetings.length} ${what} written to ${path.relative(process.cwd(), out)}\n`);
+  return 0;
+}
+
 /** A corpus summary's sentences, each a point (a sentence ends at . ! or ? before a capital, a digit or a quote). */
 function sentences(paragraph) {
   return paragraph.split(/(?<=[.!?])\s+(?=[A-Z0-9"'])/).map((x) => x.trim()).filter(Boolean);
@@ -54,13 +65,7 @@ function writeAnchor(git, commit, ids, out) {
     const decisions = section(xml, 'decisions');
     return { id, corpus: DOMAIN[corpus], points: [...sentences(abstract), ...sentences(decisions)] };
   });
-  const source = {
-    dataset: 'AMI Meeting Corpus (ami_public_manual_1.6.2) and ICSI Meeting Corpus (ICSI_plus_NXT) abstractive summaries, CC BY 4.0, read from github.com/ELITR/minuting-experimentation',
-    commit: git('rev-parse', commit).trim(),
-  };
-  fs.writeFileSync(out, `${JSON.stringify({ source, meetings }, null, 1)}\n`);
-  process.stdout.write(`${meetings.length} corpus summaries written to ${path.relative(process.cwd(), out)}\n`);
-  return 0;
+  return writeFixture(git, commit, meetings, out, 'corpus summaries');
 }
 
 function main(argv) {
@@ -77,14 +82,7 @@ function main(argv) {
     if (!abstract || !decisions) throw new Error(`${id}: no abstract or no decisions`);
     return { id, domain: DOMAIN[corpus], split: 'none', query: 'abstract and decisions', origin: ORIGIN[corpus], summary: `${abstract}\nDecisions: ${decisions}` };
   }).sort((a, b) => a.id.localeCompare(b.id));
-  const source = {
-    dataset: 'AMI Meeting Corpus (ami_public_manual_1.6.2) and ICSI Meeting Corpus (ICSI_plus_NXT) abstractive summaries, CC BY 4.0, read from github.com/ELITR/minuting-experimentation',
-    commit: git('rev-parse', commit).trim(),
-  };
-  const out = path.join(__dirname, '..', 'test', 'fixtures', 'real-meetings', 'abstracts', 'summaries.json');
-  fs.writeFileSync(out, `${JSON.stringify({ source, meetings }, null, 1)}\n`);
-  process.stdout.write(`${meetings.length} reference summaries written to ${path.relative(process.cwd(), out)}\n`);
-  return 0;
+  return writeFixture(git, commit, meetings, path.join(__dirname, '..', 'test', 'fixtures', 'real-meetings', 'abstracts', 'summaries.json'), 'reference summaries');
 }
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

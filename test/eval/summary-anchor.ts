@@ -21,10 +21,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { kappa, REAL_HELD_OUT } from './adjudication';
+import { REAL_HELD_OUT } from './adjudication';
 import { recordedHow, replayingChat } from './model-notes-eval';
 import { flagValue, loadSilver, REAL_MEETINGS_DIR, SILVER_DIR, silverHeldOut } from './notes-eval';
-import { judgePrompt, JudgeMaterial, materialKey, outputsOf, parseJudgeAnswer, readJudgements, runSummary, sha256, SUMMARY_SETS, Verdict } from './summary-eval';
+import { coveredKappa, judgePrompt, JudgeMaterial, materialKey, outputsOf, parseJudgeAnswer, readJudgements, runSummary, sha256, SUMMARY_SETS, Verdict } from './summary-eval';
 
 /** A set's meetings, their corpus summaries, the recorded judgings, and the summary set whose filed facts they are judged against. */
 export interface AnchorSet { meetings: () => string[]; corpus: string; recorded: string; summarySet: keyof typeof SUMMARY_SETS }
@@ -83,17 +83,9 @@ export function readAnchorJudging(set: AnchorSet, dir: string): AnchorJudging {
   return out;
 }
 
-/** Cohen's kappa on "covered" between two judgings of the same facts (adjudication.ts's kappa over their tally). */
+/** Cohen's kappa on "covered" between two judgings of the same facts. */
 export function kappaCovered(a: AnchorJudging, b: AnchorJudging): number {
-  const tally = { both: 0, firstOnly: 0, checkOnly: 0, neither: 0 };
-  for (const [meeting, first] of a.perMeeting) {
-    const check = b.perMeeting.get(meeting) ?? [];
-    first.forEach((v, k) => {
-      const x = v === 'covered', y = check[k] === 'covered';
-      tally[x ? (y ? 'both' : 'firstOnly') : (y ? 'checkOnly' : 'neither')]++;
-    });
-  }
-  return kappa(tally);
+  return coveredKappa([...a.perMeeting].flatMap(([meeting, first]) => first.map((v, k) => [v, b.perMeeting.get(meeting)?.[k]] as const)));
 }
 
 /** How many of `points`, from the first, fit in `chars` characters (at least one). */

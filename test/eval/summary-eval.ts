@@ -673,7 +673,7 @@ export function scoreRuns(runs: readonly SummaryRun[], judgementsDir = JUDGEMENT
  */
 export function judgingAgreement(runs: readonly SummaryRun[], a = JUDGEMENTS_DIR, b = CHECK_JUDGEMENTS_DIR): { outputs: number; facts: number; same: number; kappa: number } {
   let outputs = 0, facts = 0, same = 0;
-  const tally = { both: 0, firstOnly: 0, checkOnly: 0, neither: 0 };
+  const pairs: [Verdict, Verdict][] = [];
   for (const run of runs) {
     if (run.pending) continue;
     const [x, y] = [readJudgements(run.meeting.name, a), readJudgements(run.meeting.name, b)];
@@ -686,11 +686,20 @@ export function judgingAgreement(runs: readonly SummaryRun[], a = JUDGEMENTS_DIR
         const w = jb.verdicts[k].verdict;
         facts++;
         if (v.verdict === w) same++;
-        tally[v.verdict === 'covered' ? (w === 'covered' ? 'both' : 'firstOnly') : (w === 'covered' ? 'checkOnly' : 'neither')]++;
+        pairs.push([v.verdict, w]);
       });
     }
   }
-  return { outputs, facts, same, kappa: kappa(tally) };
+  return { outputs, facts, same, kappa: coveredKappa(pairs) };
+}
+
+/** Cohen's kappa on "covered" over two judgings' verdicts of the same facts, a pair per fact (adjudication.ts's kappa). */
+export function coveredKappa(pairs: Iterable<readonly [Verdict, Verdict | undefined]>): number {
+  const tally = { both: 0, firstOnly: 0, checkOnly: 0, neither: 0 };
+  for (const [first, check] of pairs) {
+    tally[first === 'covered' ? (check === 'covered' ? 'both' : 'firstOnly') : (check === 'covered' ? 'checkOnly' : 'neither')]++;
+  }
+  return kappa(tally);
 }
 
 export function scoreLine(name: string, s: Score): string {
