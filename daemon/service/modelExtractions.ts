@@ -24,7 +24,7 @@ import { resolveLocalModel } from '../understanding/local/resolveModel';
 import { hasModelSections, templateSectionsRecord, writeModelSections, WrittenSections } from '../understanding/templateSections';
 import { PromptTemplate } from '../understanding/templateGuide';
 import { FinalOutcomes, finalOutcomes, MeetingFacts, rollOver, rollSummary, settleAtStop, SETTLE_DEFAULT, RolledSummary, settleExtrasOf, SummaryCallOptions, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
-import { noteParts, partNotes, settleAnyVersion } from '../understanding/summaryFromParts';
+import { noteParts, partNotes, readsPartNotes, settleAnyVersion } from '../understanding/summaryFromParts';
 import { ChunkRunner } from '../session/config';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 
@@ -86,9 +86,9 @@ export class ModelExtractions {
             return append(summaryRecord(sofar, model, summary));
           },
         });
-        // With the settle of v10: notes on each part (those a live session took are journaled, the rest asked now), unless
+        // With a settle that reads them (v10, v11): notes on each part (those a live session took are journaled, the rest asked now), unless
         // the summary settled already (its daemon died after).
-        if (carry && SETTLE_DEFAULT === 10 && last?.settled === undefined) {
+        if (carry && readsPartNotes(SETTLE_DEFAULT) && last?.settled === undefined) {
           await noteParts(chunks, summary, {
             ask: this.partNoter(sessionId, meeting, options, abort.signal),
             mayAsk: () => !run.declined && sofar.state === 'done' && !abort.signal.aborted,
@@ -302,7 +302,7 @@ export class ModelExtractions {
         (options) => this.summarizer(sessionId, meeting, options, abort.signal)(previous, chunk)),
       settle: (previous, outcomes, extras) => available<RolledSummary>((reason) => ({ points: null, model: undefined, tokens: 0, reason }),
         (options) => this.settler(sessionId, meeting, options, abort.signal)(previous, outcomes, extras)),
-      ...(carryNotes && SETTLE_DEFAULT === 10 ? {
+      ...(carryNotes && readsPartNotes(SETTLE_DEFAULT) ? {
         notePart: (chunk: { index: number; lines: readonly ChunkLine[] }) => available<RolledSummary>(() => ({ points: null, model: undefined, tokens: 0 }),
           (options) => this.partNoter(sessionId, meeting, options, abort.signal)(chunk)),
       } : {}),

@@ -158,7 +158,7 @@ export const SETTLE_RULES_V8 = [
  * summary dropped, and a budget that grows with the meeting). With carried notes every settle is SETTLE_DEFAULT's (v9);
  * the eval replays a recorded settle at the version it was recorded with (`--settle-version 9`, or the lists' own).
  */
-export type SettleVersion = NotesPrompt | 9 | 10;
+export type SettleVersion = NotesPrompt | 9 | 10 | 11;
 
 /**
  * What the settle of v9 adds (issue 56), chosen on the development twelve's judgements of v7 run A's settles: every one
@@ -215,7 +215,7 @@ export function droppedPoints(earlier: readonly (readonly SummaryPoint[])[], las
  */
 export const SETTLED_POINTS_V9_MAX = 20;
 export function settledPointsFor(version: SettleVersion, chunks: number): number {
-  if (version !== 9 && version !== 10) return SUMMARY_BOUNDS.settledPoints;
+  if (version !== 9 && version !== 10 && version !== 11) return SUMMARY_BOUNDS.settledPoints;
   return Math.min(SETTLED_POINTS_V9_MAX, SUMMARY_BOUNDS.settledPoints + Math.max(0, chunks - 4));
 }
 
@@ -233,13 +233,14 @@ export const everyPartNoted = (parts: readonly PartNotes[] | undefined, chunks: 
   chunks > 0 && Array.from({ length: chunks }, (_, k) => parts?.some((p) => p.chunk === k && p.points.length > 0) === true).every(Boolean);
 
 /**
- * The settle with carried notes (prompt v8's final lists): v9 since measured on the held-out meetings (issue 56: settled
- * coverage 0.843–0.850 in all four runs, both judgings pooled, against v8's 0.796–0.833 on the same lists). v10, the
- * summary composed from notes on each part (summaryFromParts.ts), measured 2026-11-30 and not adopted: +4.5 points on
- * the core-devs calls it was chosen on, +2.1 on the unread consensus-layer calls, -0.5 on the real held-out twenty (the
- * QMSum meetings the independent check resembles), for one more call per chunk (docs/benchmarks/notes-quality.md).
+ * The settle with carried notes (prompt v8's final lists): v11 (summaryFromParts.ts), v9's settle of the rolling summary
+ * with the notes taken on each part beside it, since measured 2026-11-30 (docs/benchmarks/notes-quality.md): above v9's
+ * in all eight runs of four sets (both judgings pooled: the core-devs calls it was chosen on +4.0 and +1.1, the
+ * consensus-layer calls +4.6 and +5.1, the el2 calls +3.4 and +6.5, QMSum's real held-out twenty +1.9 and +3.2, to 0.852
+ * and 0.875), for one more call per chunk. v9 (0.843–0.850 on the held-out meetings) is what it falls back to where a
+ * part has no notes or its call gets no valid answer; v10, composed from the parts alone, lost on the QMSum meetings.
  */
-export const SETTLE_DEFAULT: SettleVersion = 9;
+export const SETTLE_DEFAULT: SettleVersion = 11;
 
 /**
  * What v9's settle reads of `sofar` beyond the points it settles (`previous`): what its earlier revisions dropped, and
@@ -248,16 +249,20 @@ export const SETTLE_DEFAULT: SettleVersion = 9;
 export const settleExtrasOf = (sofar: SummarySoFar, previous: readonly SummaryPoint[], chunks: number): SettleExtras =>
   ({ dropped: droppedPoints(sofar.earlier ?? [], previous), chunks, ...(sofar.parts ? { parts: sofar.parts } : {}) });
 
+/** What a settle built on v9's reads beyond it (v11's, summaryFromParts.ts): rules after v9's, material after the dropped points. */
+export interface SettleMore { rules: readonly string[]; material: readonly string[] }
+
 /**
  * The system and user messages that settle `previous` at stop: the summary so far and the final decisions (each with its
  * standing) and action items, never the transcript. The system message is the rolling summary's. v9 also reads the
  * points the rolling summary dropped, and says its own budget (the system message's bound is every revision's too).
  */
 export function settleMessages(meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes, prompt: SettleVersion = 7,
-  extras: SettleExtras = { dropped: [], chunks: 0 }): { system: string; user: string } {
+  extras: SettleExtras = { dropped: [], chunks: 0 }, more: SettleMore = { rules: [], material: [] }): { system: string; user: string } {
   const v9 = prompt === 9 ? [
     ...SETTLE_RULES_V9,
     `The settled summary may have up to ${settledPointsFor(9, extras.chunks)} points (this meeting's bound; merge only past it).`,
+    ...more.rules,
   ] : [];
   const user = [
     ...meetingLines(meeting),
@@ -269,6 +274,7 @@ export function settleMessages(meeting: MeetingFacts, previous: readonly Summary
     'Summary so far (JSON):',
     summaryJson(previous),
     ...(prompt === 9 ? ['', 'Points the summary dropped while the meeting ran (JSON, the newest first):', summaryJson(extras.dropped)] : []),
+    ...(prompt === 9 && more.material.length ? ['', ...more.material] : []),
     '',
     ...outcomeLines(outcomes),
   ].join('\n');

@@ -18,7 +18,7 @@ import { askChecksAtStop, ChecksAsked, ChecksToAsk } from './checksAtStop';
 import { RestatementPrompt, restatementsAtStop } from './restatements';
 import { OwnerPrompt, ownersAtStop } from './ownerCheck';
 import { ProcedurePrompt, procedureAtStop } from './procedureCheck';
-import { noteParts, partNotes, settleAnyVersion } from './summaryFromParts';
+import { noteParts, partNotes, readsPartNotes, settleAnyVersion } from './summaryFromParts';
 
 export interface TranscriptModelResult {
   /** `by`: the model that added it; `segments`: the lines it cited (model items only); `rewritten`: a rule item the model rewrote. */
@@ -100,7 +100,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
     });
   }
   // The settle of v10 composes the summary from notes taken on each part, as a meeting notes each chunk (summaryFromParts.ts).
-  if (summary && settleVersion === 10) {
+  if (summary && readsPartNotes(settleVersion)) {
     await noteParts(chunks, rolled, {
       ask: (chunk) => partNotes(chat, summaryMeeting, chunk, signal, { timeoutMs, report: (r) => summary.report({ ...r, part: chunk.index + 1 }) }),
       mayAsk,
@@ -126,7 +126,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const settled = summary ? await settleAtStop(rolled, {
     ask: (previous) => settleAnyVersion(chat, summaryMeeting, previous, finalOutcomes(all), signal, {
       timeoutMs, report: (r) => summary.report({ ...r, settle: true }),
-      ...(settleVersion === 9 || settleVersion === 10 ? { notesPrompt: settleVersion, extras: settleExtrasOf(rolled, previous, chunks.length) }
+      ...(settleVersion === 9 || readsPartNotes(settleVersion) ? { notesPrompt: settleVersion, extras: settleExtrasOf(rolled, previous, chunks.length) }
         : settleVersion ? { notesPrompt: settleVersion } : {}),
     }),
     refused: () => whyNotAsked(run.summary, run.declined, signal.aborted),

@@ -14,8 +14,8 @@
 import { ChunkLine } from './modelExtract';
 import { Chat } from './providers';
 import {
-  askSummary, clock, everyPartNoted, FinalOutcomes, MeetingFacts, meetingLines, outcomeLines, PartNotes, RolledSummary, SettleExtras, settledPointsFor, settleSummary, SettleVersion, SHAPE, SUMMARY_BOUNDS,
-  SummaryCallOptions, summaryJson, SummaryPoint, SummarySoFar,
+  askSummary, clock, everyPartNoted, FinalOutcomes, MeetingFacts, meetingLines, outcomeLines, PartNotes, RolledSummary, settleCitableIds, SettleExtras, settledPointsFor,
+  settleMessages, settleSummary, SettleVersion, SHAPE, SUMMARY_BOUNDS, SummaryCallOptions, summaryJson, SummaryPoint, SummarySoFar,
 } from './modelSummary';
 
 /** A part's notes: at most `points` points (a part is a chunk: a few minutes of a meeting). */
@@ -92,7 +92,7 @@ const COMPOSE_SYSTEM = [
  * The parts' notes within PART_NOTES_CHARS: every part keeps its first point, then its second, and so on while they fit
  * (a long meeting loses each part's last, smallest points rather than its last parts).
  */
-export function partsWithin(parts: readonly PartNotes[], chars = PART_NOTES_CHARS): PartNotes[] {
+export function partsWithin(parts: readonly PartNotes[], chars: number = PART_NOTES_CHARS): PartNotes[] {
   // In meeting order, whatever order they were noted in (a part asked again after a resume comes last).
   const ordered = [...parts].sort((a, b) => a.chunk - b.chunk);
   const kept = ordered.map((p) => ({ ...p, points: [] as SummaryPoint[] }));
@@ -140,6 +140,45 @@ export function composeSummary(chat: Chat, meeting: MeetingFacts, parts: readonl
 }
 
 /**
+ * The parts' notes v11's settle reads at most (characters of their points' texts): less than v10's compose, since it
+ * also reads the summary so far (11 points) and the points it dropped (DROPPED_BOUNDS), within the same context.
+ */
+export const PART_NOTES_CHARS_V11 = 11_000;
+
+/**
+ * The settle of v11 (issue 56, a candidate): v9's settle of the rolling summary (its points, the points it dropped,
+ * the final lists, its budget), and beside them the notes taken on each part, for what the rolling summary never had
+ * room for. v10 composed from the parts alone and lost who said what on short meetings where the rolling summary had
+ * kept everything; v11 keeps the rolling summary as the base.
+ */
+export const SETTLE_RULES_V11 = [
+  'Notes taken on each part of the meeting alone (below, in meeting order; the parts overlap by a few lines) hold what',
+  'the summary so far had no room for: bring into the settled summary, as points of their own or within the point they',
+  'belong to, what they say that matters to someone who missed the meeting and that no point, dropped point or final list',
+  'already says: what was presented or reported and its substance (what was found or built, figures, names, reasons), who',
+  'proposed, preferred, asked for or agreed to what, what was left open and what comes next. Where the final lists state',
+  'an outcome otherwise than a note, the lists stand. Fold smaller things into the point they belong to rather than leave',
+  'them out. Cite the notes\' lines.',
+];
+
+/** The system and user messages of v11's settle: v9's, with SETTLE_RULES_V11 and the parts' notes (within PART_NOTES_CHARS_V11). */
+export function settleMessagesV11(meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes, extras: SettleExtras): { system: string; user: string } {
+  const material = ['Notes on each part (JSON, in meeting order):',
+    ...partsWithin(extras.parts ?? [], PART_NOTES_CHARS_V11).map((p) => `Part ${p.chunk + 1} (${clock(p.t0)} to ${clock(p.t1)}): ${summaryJson(p.points)}`)];
+  return settleMessages(meeting, previous, outcomes, 9, extras, { rules: SETTLE_RULES_V11, material });
+}
+
+/** Settles the summary at stop as v11 does: one call (one more on an invalid answer); null points and why when there is no valid answer. Never rejects. */
+export function settleSummaryV11(chat: Chat, meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes, extras: SettleExtras,
+  signal: AbortSignal, how: SummaryCallOptions = {}): Promise<RolledSummary> {
+  const ids = [...new Set([...settleCitableIds(previous, outcomes, extras.dropped), ...partsWithin(extras.parts ?? [], PART_NOTES_CHARS_V11).flatMap((p) => p.points.flatMap((pt) => pt.segmentIds))])];
+  return askSummary(chat, settleMessagesV11(meeting, previous, outcomes, extras), ids, settledPointsFor(11, extras.chunks), signal, how);
+}
+
+/** Whether a settle version reads the notes taken on each part (each chunk then gets partNotes' call). */
+export const readsPartNotes = (version: SettleVersion | undefined) => version === 10 || version === 11;
+
+/**
  * The settle at stop of any version: v10's composes from the parts' notes when every part has some (`extras.parts`,
  * `extras.chunks`), else settles as v9 does (a part whose notes failed would leave its lines out), as it does when the
  * compose call gets no valid answer (it failed, timed out or did not fit a local model's context) and there is a
@@ -148,9 +187,10 @@ export function composeSummary(chat: Chat, meeting: MeetingFacts, parts: readonl
 export async function settleAnyVersion(chat: Chat, meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
   signal: AbortSignal, how: SummaryCallOptions & { notesPrompt?: SettleVersion; extras?: SettleExtras } = {}): Promise<RolledSummary> {
   const { notesPrompt, extras, ...call } = how;
-  const asV9 = () => settleSummary(chat, meeting, previous, outcomes, signal, { ...call, ...(notesPrompt === 10 ? { notesPrompt: 9 } : notesPrompt ? { notesPrompt } : {}), ...(extras ? { extras } : {}) });
-  if (notesPrompt !== 10 || !extras || !everyPartNoted(extras.parts, extras.chunks)) return asV9();
-  const composed = await composeSummary(chat, meeting, extras.parts!, outcomes, extras.chunks, signal, call);
+  const asV9 = () => settleSummary(chat, meeting, previous, outcomes, signal, { ...call, ...(readsPartNotes(notesPrompt) ? { notesPrompt: 9 } : notesPrompt ? { notesPrompt } : {}), ...(extras ? { extras } : {}) });
+  if (!readsPartNotes(notesPrompt) || !extras || !everyPartNoted(extras.parts, extras.chunks)) return asV9();
+  const composed = notesPrompt === 11 ? await settleSummaryV11(chat, meeting, previous, outcomes, extras, signal, call)
+    : await composeSummary(chat, meeting, extras.parts!, outcomes, extras.chunks, signal, call);
   if (composed.points || !previous.length || signal.aborted) return composed;
   const settled = await asV9();
   return { ...settled, tokens: settled.tokens + composed.tokens };

@@ -178,8 +178,9 @@ const SETTLE = 'settle';
 export class PendingPrompt extends Error {}
 
 /** The names a meeting's summary prompts go by, in the order they are asked: summary-1 … summary-n, then settle. */
-export function promptOrder(chunks: number, fromParts = false): string[] {
-  return [...Array.from({ length: chunks }, (_, k) => `${fromParts ? 'part' : 'summary'}-${k + 1}`), SETTLE];
+export function promptOrder(chunks: number, fromParts = false, alsoParts = false): string[] {
+  const named = (kind: string) => Array.from({ length: chunks }, (_, k) => `${kind}-${k + 1}`);
+  return [...(fromParts ? named('part') : named('summary')), ...(alsoParts && !fromParts ? named('part') : []), SETTLE];
 }
 
 /**
@@ -276,7 +277,8 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
   const chunks = chunkLines(lines.map((l, k) => toChunkLine({ segmentId: l.segmentId!, speaker: l.speaker ?? 'Speaker', t0: l.t0 ?? k, text: l.text })).filter((l) => l.text));
   const chunkOfFirstLine = new Map(chunks.map((c, k) => [c[0].segmentId, k]));
   const fromParts = how.settleVersion === 10;
-  const order = promptOrder(chunks.length, fromParts);
+  // v11's settle reads the rolling revisions and the parts' notes alike.
+  const order = promptOrder(chunks.length, fromParts, how.settleVersion === 11);
   const raw: RawAnswer[] = [];
   const stop = new AbortController();
   /** The prompts the meeting waits for (a settle or revision: one; the parts' notes of v10: each one not answered). */
@@ -748,8 +750,8 @@ async function main(argv: string[]): Promise<void> {
   // --settle-version 9 (issue 56): v9's settle over the same final lists and rolling revisions (the settle prompt alone
   // changes, so a directory of v8's settles, copied, keeps its revisions and has its settle asked anew).
   const settleFlag = flagValue(argv, '--settle-version');
-  if (settleFlag !== undefined && settleFlag !== '9' && settleFlag !== '10' && settleFlag !== String(notesPrompt)) throw new Error(`--settle-version ${settleFlag}: 9, 10, or the extraction's prompt v${notesPrompt}`);
-  const settleVersion: SettleVersion | undefined = settleFlag === '9' ? 9 : settleFlag === '10' ? 10 : undefined;
+  if (settleFlag !== undefined && !['9', '10', '11'].includes(settleFlag) && settleFlag !== String(notesPrompt)) throw new Error(`--settle-version ${settleFlag}: 9, 10, 11, or the extraction's prompt v${notesPrompt}`);
+  const settleVersion: SettleVersion | undefined = settleFlag === '9' ? 9 : settleFlag === '10' ? 10 : settleFlag === '11' ? 11 : undefined;
   // --extraction-answers no-lists: no extraction, and the settle reads no final lists.
   const noLists = extractionDir === 'no-lists';
   const summaryDir = record ?? answers;

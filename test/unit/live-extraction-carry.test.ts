@@ -16,6 +16,7 @@ import { ChunkLine, modelChunks } from '../../daemon/understanding/modelExtract'
 import { Answer, Asked, harness, HEADER, localRunner, segment, serviceRunner, until } from './live-extraction-harness';
 import { IDLE_SETTLE_MS } from '../../daemon/session/liveExtraction';
 import { SETTLE_RULES_V8, SETTLE_RULES_V9 } from '../../daemon/understanding/modelSummary';
+import { SETTLE_RULES_V11 } from '../../daemon/understanding/summaryFromParts';
 
 const LINES = Array.from({ length: 20 }, (_, k) => segment(k + 1));
 /** The meeting's parts as the runner cuts them (chunkChars 500: seven lines, the last four the next one's first). */
@@ -96,8 +97,8 @@ describe('prompt v7 while the meeting runs: each part read with what the parts b
     assert.deepEqual(h.live.reduced().carried, { cited: 3, mergedByModel: 0, mergedByNet: 2, standingChanges: 1 });
   });
 
-  it('reads with prompt v8 by default (issue 56): every part\'s call asks for a noted entry\'s new words, and the settle at stop is v9\'s', async () => {
-    const { runner, asked, settleAsked } = serviceRunner(settling, { carryNotes: true });
+  it('reads with prompt v8 by default (issue 56): every part\'s call asks for a noted entry\'s new words, and the settle at stop is v11\'s', async () => {
+    const { runner, asked, settleAsked, partsAsked } = serviceRunner(settling, { carryNotes: true });
     const h = harness(runner);
     for (const line of LINES) await h.append(line);
     await h.live.finish();
@@ -106,12 +107,18 @@ describe('prompt v7 while the meeting runs: each part read with what the parts b
     assert.equal(settleAsked.length, 1);
     for (const line of [...SETTLE_RULES_V8, ...SETTLE_RULES_V9]) assert.ok(settleAsked[0].user.includes(line), `the settle says: ${line}`);
     assert.match(settleAsked[0].user, /^Points the summary dropped while the meeting ran/m, 'with what the rolling summary dropped');
+    // v11's: each part noted once (journaled), and the settle reads those notes beside the rolling summary.
+    assert.equal(partsAsked.length, h.journal.filter((r) => r.type === 'partNotes').length);
+    assert.ok(partsAsked.length >= 1);
+    assert.ok(SETTLE_RULES_V11.every((line) => settleAsked[0].user.includes(line)), 'v11\'s rules');
+    assert.match(settleAsked[0].user, /^Notes on each part \(JSON, in meeting order\):\nPart 1 \(/m);
     // Without carried notes (v6) neither: each part read alone, and the settle v7's as before.
     const v6 = serviceRunner(settling, { carryNotes: false });
     const h6 = harness(v6.runner);
     for (const line of LINES) await h6.append(line);
     await h6.live.finish();
     for (const a of v6.asked) assert.doesNotMatch(a.system!, /refinement/);
+    assert.equal(v6.partsAsked.length, 0, 'no part noted');
     assert.ok(v6.settleAsked.length === 1 && ![...SETTLE_RULES_V8, ...SETTLE_RULES_V9].some((line) => v6.settleAsked[0].user.includes(line)));
   });
 

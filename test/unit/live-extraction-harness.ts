@@ -17,6 +17,7 @@ import { ServiceConfig, ServiceEvents } from '../../daemon/service/serviceConfig
 import { Ledger } from '../../daemon/session/ledger';
 import { LiveExtraction } from '../../daemon/session/liveExtraction';
 import { ChunkRunner } from '../../daemon/session/config';
+import { isPartsPrompt } from '../../daemon/understanding/summaryFromParts';
 
 /** The settings' carryNotes when the test says (absent: the default, CARRY_NOTES_DEFAULT). */
 const carryNotesOf = (more: { carryNotes?: boolean }) => (more.carryNotes !== undefined ? { carryNotes: more.carryNotes } : {});
@@ -63,6 +64,8 @@ export function serviceRunner(answer: Answer | 'fail', more: {
   const ownersAsked: Asked[] = [];
   /** The procedure check's call at stop (understanding/procedureCheck.ts). */
   const procedureAsked: Asked[] = [];
+  /** The notes on each part (the settle of v11, the default: summaryFromParts.ts's partNotes), one call per chunk. */
+  const partsAsked: Asked[] = [];
   const progress: ExtractionProgressParams[] = [];
   const config = {
     enhancement: { provider: 'vscode-lm', chunkChars: more.chunkChars ?? 500, maxConcurrency: 2, ...carryNotesOf(more), ...(more.restatements ? { checkRestatements: true } : {}),
@@ -79,6 +82,13 @@ export function serviceRunner(answer: Answer | 'fail', more: {
       if (params.system.startsWith('You read the action items of a meeting that were noted without an owner')) {
         ownersAsked.push({ ids: [], at: performance.now(), user: params.user, system: params.system });
         return { text: more.owners?.(params.user) ?? '{"owners": []}', model: 'fake-lm' };
+      }
+      if (isPartsPrompt(params.system)) {
+        // A part's notes: one point citing its last line.
+        const ids = [...params.user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
+        partsAsked.push({ ids, at: performance.now(), user: params.user, system: params.system });
+        if (answer === 'fail') throw Object.assign(new Error('model crashed'), { code: -32603 });
+        return { text: JSON.stringify({ points: [{ text: `Part ending ${ids[ids.length - 1]}`, cites: [ids[ids.length - 1]] }] }), model: 'fake-lm' };
       }
       if (params.system.startsWith('You keep the summary') && params.user.includes('The meeting has ended')) {
         // The settle at stop: each point of the summary so far restated, its cites kept.
@@ -108,7 +118,7 @@ export function serviceRunner(answer: Answer | 'fail', more: {
   const events = { extractionProgress: (p: ExtractionProgressParams) => progress.push(p) } as unknown as ServiceEvents;
   const extractions = new ModelExtractions(config, events);
   const runner = extractions.chunkRunnerFor('s1', { title: 'Plan', date: HEADER.startedAt })!;
-  return { runner, asked, summaryAsked, settleAsked, restatementsAsked, ownersAsked, procedureAsked, progress, extractions };
+  return { runner, asked, summaryAsked, settleAsked, partsAsked, restatementsAsked, ownersAsked, procedureAsked, progress, extractions };
 }
 
 /** A LiveExtraction over an in-memory journal, whisper's idleness set by the test. */
@@ -162,19 +172,19 @@ export function localRunner(preloadMs = 5, more: { carryNotes?: boolean; answer?
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-preload-'));
   const gguf = path.join(dir, 'm.gguf');
   fs.writeFileSync(gguf, 'GGUF'); // never loaded: the host's chat and preload are stand-ins
-  const calls: { type: 'chat' | 'preload'; kind: string; user: string; at: number }[] = [];
+  const calls: { type: 'chat' | 'preload'; kind: string; system: string; user: string; at: number }[] = [];
   const paused: boolean[] = [];
   const proto = LocalModelHost.prototype;
   const original = { chat: proto.chat, preload: proto.preload, pause: proto.pause, resume: proto.resume };
   let gate: Promise<void> = Promise.resolve();
   proto.preload = async function (request) {
-    calls.push({ type: 'preload', kind: request.kind ?? 'extract', user: request.user, at: performance.now() });
+    calls.push({ type: 'preload', kind: request.kind ?? 'extract', system: request.system, user: request.user, at: performance.now() });
     await gate;
     await sleep(preloadMs);
     return { promptTokens: 1, readTokens: 1, ms: preloadMs };
   };
   proto.chat = async function (request) {
-    calls.push({ type: 'chat', kind: request.kind ?? 'extract', user: request.user, at: performance.now() });
+    calls.push({ type: 'chat', kind: request.kind ?? 'extract', system: request.system, user: request.user, at: performance.now() });
     // The settle at stop has no line of its own here (no decision or item): it cites what the summary so far cites.
     const lines = [...request.user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
     const ids = lines.length ? lines : [...request.user.matchAll(/"cites":\["([\w-]+)"/g)].map((m) => m[1]);

@@ -24,6 +24,7 @@ import { modelChunks, modelExtractionRecords } from '../../daemon/understanding/
 import { reduceChunks } from '../../daemon/understanding/chunkMerge';
 import { EnergyDetector } from '../../daemon/vad/energy';
 import { Answer, harness, HEADER, localRunner, ruleItem, segment, serviceRunner, until } from './live-extraction-harness';
+import { isPartsPrompt } from '../../daemon/understanding/summaryFromParts';
 
 
 describe('language-model extraction while the meeting runs', () => {
@@ -286,10 +287,13 @@ describe('a local model reading the open chunk ahead', () => {
       const expected = modelChunks({ header: HEADER, records: h.journal, tornTail: false }, local.runner.chunkOptions);
       assert.ok(expected.length >= 3, `${expected.length} chunks`);
       assert.equal(chats.filter((c) => c.kind === 'extract').length, expected.length, 'each chunk once');
-      // Every call but the settle at stop (its prompt is made only then) was read ahead.
+      // Every call but the settle at stop (its prompt is made only then) and the parts' notes (asked once a chunk has
+      // closed and been read: small, and never read ahead) was read ahead.
       const settles = chats.filter((c) => c.user.includes('The meeting has ended'));
       assert.deepEqual(settles.map((c) => c.kind), ['summary'], 'the settle on the summary\'s sequence, its system prompt the same');
-      for (const chat of chats.filter((c) => !settles.includes(c))) {
+      const parts = chats.filter((c) => isPartsPrompt(c.system));
+      assert.deepEqual(parts.map((c) => c.kind), expected.map(() => 'summary'), 'each part noted once, on the summary\'s sequence');
+      for (const chat of chats.filter((c) => !settles.includes(c) && !parts.includes(c))) {
         const before = local.calls.filter((c) => c.type === 'preload' && c.kind === chat.kind && c.at <= chat.at && chat.user.startsWith(c.user));
         assert.ok(before.length, `a ${chat.kind} call that starts as a preload before it: ${chat.user.slice(0, 80)}`);
         // What was read ahead is most of it: at most the lines of one final came since.

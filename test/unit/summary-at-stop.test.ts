@@ -17,6 +17,7 @@ import { ModelExtractions } from '../../daemon/service/modelExtractions';
 import { ServiceConfig, ServiceEvents } from '../../daemon/service/serviceConfig';
 import { DEFAULT_CHUNK_OPTIONS, modelChunks } from '../../daemon/understanding/modelExtract';
 import { logRefinement } from '../../daemon/understanding/providers';
+import { isPartsPrompt } from '../../daemon/understanding/summaryFromParts';
 
 const HEADER = {
   type: 'session' as const, version: 1, sessionId: 's1', title: 'Plan', startedAt: '2030-01-01T09:00:00.000Z', sources: ['mic' as const], language: 'en', notesPath: '',
@@ -36,6 +37,8 @@ function service(replies: { chunk?: Reply; summary?: Reply; settle?: Reply }, se
   const settleAsked: string[] = [];
   const chunkAsked: string[][] = [];
   const sectionAsked: string[] = [];
+  /** The notes on each part (the settle of v11, the default): one call per chunk, one point citing its last line. */
+  const partsAsked: string[][] = [];
   const progress: ExtractionProgressParams[] = [];
   const logged: { level: LogLevel; line: string }[] = [];
   const log = new Logger((level, line) => logged.push({ level, line }), 'info');
@@ -46,6 +49,11 @@ function service(replies: { chunk?: Reply; summary?: Reply; settle?: Reply }, se
       if (params.system.startsWith('You write one section')) {
         sectionAsked.push(params.user);
         return { text: JSON.stringify({ points: [{ text: 'Section point', cites: [/"cites":\["([\w-]+)"/.exec(params.user)?.[1]] }] }), model: 'fake-lm' };
+      }
+      if (isPartsPrompt(params.system)) {
+        partsAsked.push(ids(params.user));
+        const last = ids(params.user).pop();
+        return { text: JSON.stringify({ points: [{ text: `Part ending ${last}`, cites: [last] }] }), model: 'fake-lm' };
       }
       if (params.system.startsWith('You keep the summary') && params.user.includes('The meeting has ended')) {
         settleAsked.push(params.user);
@@ -66,7 +74,7 @@ function service(replies: { chunk?: Reply; summary?: Reply; settle?: Reply }, se
   } as unknown as ServiceConfig;
   const events = { extractionProgress: (p: ExtractionProgressParams) => progress.push(p), refinement: (r: Parameters<typeof logRefinement>[1]) => logRefinement(log, r) } as unknown as ServiceEvents;
   const extractions = new ModelExtractions(config, events);
-  return { extractions, summaryAsked, settleAsked, chunkAsked, sectionAsked, progress, logged };
+  return { extractions, summaryAsked, settleAsked, chunkAsked, sectionAsked, partsAsked, progress, logged };
 }
 
 const journalOf = (extra: JournalRecord[] = []): JournalContents => ({ header: HEADER, records: [HEADER, ...SEGMENTS, ...extra], tornTail: false });
@@ -75,7 +83,7 @@ const chunksOf = (journal: JournalContents) => modelChunks(journal, { ...DEFAULT
 
 describe('the rolling summary of an interrupted session finalized later', () => {
   it('rolls on from the last journaled summary over the chunks it had not read, one call each, journaling each revision', async () => {
-    const { extractions, summaryAsked, settleAsked, chunkAsked, progress } = service({});
+    const { extractions, summaryAsked, settleAsked, chunkAsked, partsAsked, progress } = service({});
     const journal = journalOf([kept]);
     const chunks = chunksOf(journal);
     assert.ok(chunks.length >= 4, `${chunks.length} chunks`);
@@ -85,13 +93,18 @@ describe('the rolling summary of an interrupted session finalized later', () => 
     assert.deepEqual(summaryAsked.map((a) => a.ids), chunks.slice(1).map((c) => c.lines.map((l) => l.segmentId)), 'only the chunks not summarized, in order');
     assert.ok(summaryAsked[0].user.includes('"Kept point"'), 'from the journaled summary so far');
     assert.ok(summaryAsked[1].user.includes(`"Point after ${chunks[1].lines[chunks[1].lines.length - 1].segmentId}"`), 'then from the revision before');
-    // The revisions, then the summary settled against the final lists (one call, after them all).
-    const summaries = appended.slice(0, -1) as SummaryRecord[];
+    // The revisions, each part's notes (v11's settle reads them), then the summary settled against the final lists (one
+    // call, after them all).
+    const summaries = appended.filter((r): r is SummaryRecord => r.type === 'summary').slice(0, -1);
+    assert.deepEqual(partsAsked, chunks.map((c) => c.lines.map((l) => l.segmentId)), 'every part noted once, in order');
+    assert.deepEqual(appended.flatMap((r) => (r.type === 'partNotes' ? [r.chunk] : [])), chunks.map((_, k) => k), 'each part journaled before the settle');
+    assert.deepEqual(appended.map((r) => r.type), [...summaries.map(() => 'summary'), ...chunks.map(() => 'partNotes'), 'summary']);
     assert.deepEqual(summaries.map((r) => [r.type, r.chunks, r.provider, r.by, r.settled]), chunks.slice(1).map((_, k) => ['summary', k + 2, 'vscode-lm', 'fake-lm', undefined]));
     const lastId = chunks[chunks.length - 1].lines[chunks[chunks.length - 1].lines.length - 1].segmentId;
     assert.deepEqual(summaries[summaries.length - 1].points, [{ text: `Point after ${lastId}`, segmentIds: [lastId] }]);
     assert.equal(settleAsked.length, 1);
     assert.ok(settleAsked[0].includes(`"Point after ${lastId}"`), 'settled from the last revision');
+    assert.ok(settleAsked[0].includes(`Part ${chunks.length} (`) && settleAsked[0].includes(`"Part ending ${lastId}"`), 'and the parts\' notes beside it');
     assert.deepEqual(appended[appended.length - 1], { ...appended[appended.length - 1], type: 'summary', chunks: chunks.length, settled: true, points: [{ text: `Settled: Point after ${lastId}`, segmentIds: [lastId] }] });
     // The run's record comes after (the caller appends it), its tokens counting the summary calls as a live run's do.
     const refinement = records.find((r): r is Extract<JournalRecord, { type: 'refinement' }> => r.type === 'refinement')!;
@@ -104,16 +117,18 @@ describe('the rolling summary of an interrupted session finalized later', () => 
     const appended: JournalRecord[] = [];
     await first.extractions.extractorFor('s1')!(journalOf(), async (r) => { appended.push(r); });
     assert.equal(first.summaryAsked.length, chunks.length);
-    assert.deepEqual(appended.map((r) => [(r as SummaryRecord).chunks, (r as SummaryRecord).settled]), [...chunks.map((_, k) => [k + 1, undefined]), [chunks.length, true]]);
+    const summaryRecords = (records: JournalRecord[]) => records.filter((r): r is SummaryRecord => r.type === 'summary');
+    assert.deepEqual(summaryRecords(appended).map((r) => [r.chunks, r.settled]), [...chunks.map((_, k) => [k + 1, undefined]), [chunks.length, true]]);
+    assert.equal(first.partsAsked.length, chunks.length);
     // Every chunk read but not settled (its daemon died at stop): settled only; settled already, nothing is asked.
     const read = service({});
     const settled: JournalRecord[] = [];
     await read.extractions.extractorFor('s1')!(journalOf([{ ...kept, chunks: chunks.length }]), async (r) => { settled.push(r); });
-    assert.deepEqual([read.summaryAsked.length, read.settleAsked.length], [0, 1]);
-    assert.deepEqual(settled.map((r) => [(r as SummaryRecord).settled, (r as SummaryRecord).points]), [[true, [{ text: 'Settled: Kept point', segmentIds: ['m-1'] }]]]);
+    assert.deepEqual([read.summaryAsked.length, read.settleAsked.length, read.partsAsked.length], [0, 1, chunks.length], 'the parts not journaled are noted first');
+    assert.deepEqual(summaryRecords(settled).map((r) => [r.settled, r.points]), [[true, [{ text: 'Settled: Kept point', segmentIds: ['m-1'] }]]]);
     const done = service({});
     await done.extractions.extractorFor('s1')!(journalOf([{ ...kept, chunks: chunks.length, settled: true }]), async () => assert.fail('nothing to journal'));
-    assert.deepEqual([done.summaryAsked.length, done.settleAsked.length], [0, 0]);
+    assert.deepEqual([done.summaryAsked.length, done.settleAsked.length, done.partsAsked.length], [0, 0, 0]);
   });
 
   it('with a notes template, writes its model sections after the settle (once: not again when they are journaled)', async () => {
@@ -188,12 +203,14 @@ describe('the settle of an interrupted session finalized later', () => {
     const appended: JournalRecord[] = [];
     const records = await failing.extractions.extractorFor('s1')!(journalOf([kept]), async (r) => { appended.push(r); });
     const last = appended[appended.length - 1] as SummaryRecord;
-    const revision = appended[appended.length - 2] as SummaryRecord;
+    const revision = appended.filter((r): r is SummaryRecord => r.type === 'summary').at(-2)!;
     assert.deepEqual([last.settled, last.unsettled, last.points, last.by, revision.settled], [false, 'error', revision.points, 'fake-lm', undefined]);
-    assert.equal(failing.settleAsked.length, 1);
+    // v11's settle failed, then v9's without the parts' notes (a smaller prompt) failed too.
+    assert.equal(failing.settleAsked.length, 2);
+    assert.ok(failing.settleAsked[0].includes('Notes on each part') && !failing.settleAsked[1].includes('Notes on each part'));
     assert.equal(records[records.length - 1].type, 'refinement', 'the run\'s record after it (the caller journals it)');
     const logged = failing.logged.filter((l) => l.line.includes('"call":"settle"'));
-    assert.deepEqual(logged.map((l) => [l.level, (JSON.parse(l.line) as { outcome: string; reason: string }).outcome]), [['warn', 'failed']]);
+    assert.deepEqual(logged.map((l) => [l.level, (JSON.parse(l.line) as { outcome: string; reason: string }).outcome]), [['warn', 'failed'], ['warn', 'failed']], 'each call');
     assert.doesNotMatch(failing.logged.map((l) => l.line).join('\n'), /model crashed|Line 4 of/);
   });
 

@@ -7,7 +7,8 @@ import * as assert from 'node:assert/strict';
 import { JournalRecord, partNotesRecord, summarySoFarOf } from '../../daemon/journal/journal';
 import { everyPartNoted, FinalOutcomes, PartNotes, settleAtStop, settledPointsFor, SummarySoFar, SUMMARY_BOUNDS } from '../../daemon/understanding/modelSummary';
 import {
-  composeCitableIds, composeMessages, isPartsPrompt, noteParts, PART_BOUNDS, PART_NOTES_CHARS, partMessages, partNotes, partsWithin, settleAnyVersion,
+  composeCitableIds, composeMessages, isPartsPrompt, noteParts, PART_BOUNDS, PART_NOTES_CHARS, PART_NOTES_CHARS_V11, partMessages, partNotes, partsWithin, readsPartNotes,
+  settleAnyVersion, SETTLE_RULES_V11, settleMessagesV11,
 } from '../../daemon/understanding/summaryFromParts';
 import { Chat } from '../../daemon/understanding/providers';
 
@@ -178,5 +179,54 @@ describe('the summary composed at stop from the parts\' notes', () => {
     assert.deepEqual(withParts.points, [point('Composed.', 'm-1')]);
     assert.equal(await settleAtStop({ points: [], chunks: 0, parts: [part(0, point('First part.', 'm-1'))] }, { ask, refused: () => undefined, chunks: 2 }), undefined);
     assert.equal(await settleAtStop({ points: [], chunks: 0 }, { ask, refused: () => undefined }), undefined);
+  });
+});
+
+describe('the settle of v11: v9\'s settle of the rolling summary, with the parts\' notes beside it', () => {
+  const previous = [point('Rolling point.', 'm-1')];
+  const dropped = [point('A dropped point.', 'm-2')];
+  const parts = [part(1, point('Second part.', 'm-4')), part(0, point('First part.', 'm-1'), point('Ana gave the figures.', 'm-3'))];
+
+  it('reads what v9\'s reads (the summary so far, its dropped points, the final lists, its budget), its own rules and every part\'s notes in order', () => {
+    const { system, user } = settleMessagesV11(meeting, previous, outcomes, { dropped, chunks: 9, parts });
+    assert.match(system, /^You keep the summary/, 'the rolling summary\'s system message, as v9\'s settle');
+    assert.ok(!isPartsPrompt(system));
+    assert.match(user, /^The meeting has ended: settle its summary/m);
+    assert.ok(user.includes(`may have up to ${settledPointsFor(9, 9)} points`), user);
+    assert.equal(settledPointsFor(11, 9), settledPointsFor(9, 9), 'the same budget as v9\'s');
+    assert.ok(user.includes(SETTLE_RULES_V11.join('\n')), 'its rules');
+    assert.ok(user.indexOf('Points the summary dropped while the meeting ran (below)') < user.indexOf(SETTLE_RULES_V11[0]), 'after v9\'s rules');
+    const notes = user.indexOf('Notes on each part (JSON, in meeting order):\nPart 1 (00:00 to 04:50): {"points":[{"text":"First part.","cites":["m-1"]},{"text":"Ana gave the figures.","cites":["m-3"]}]}\nPart 2 (05:00 to 09:50): ');
+    assert.ok(notes > user.indexOf('Points the summary dropped while the meeting ran (JSON'), user);
+    assert.ok(notes < user.indexOf('Final decisions:'), 'before the final lists');
+    assert.ok(user.includes('Summary so far (JSON):\n{"points":[{"text":"Rolling point.","cites":["m-1"]}]}'), user);
+  });
+
+  it('bounds the parts\' notes tighter than v10\'s (it also reads the summary so far and its dropped points)', () => {
+    assert.ok(PART_NOTES_CHARS_V11 < PART_NOTES_CHARS);
+    const long = Array.from({ length: 40 }, (_, chunk) => part(chunk, ...Array.from({ length: PART_BOUNDS.points }, (_, k) => point(`${'x'.repeat(200)} ${chunk}.${k}`, `m-${chunk}`))));
+    const { user } = settleMessagesV11(meeting, previous, outcomes, { dropped, chunks: 40, parts: long });
+    const chars = [...user.matchAll(/"text":"(x+ \d+\.\d+)"/g)].reduce((n, m) => n + m[1].length, 0);
+    assert.ok(chars <= PART_NOTES_CHARS_V11 && chars > PART_NOTES_CHARS_V11 - 300, `${chars}`);
+  });
+
+  it('may cite the parts\' lines as well as v9\'s; a part without notes or an answer with no valid point settles as v9 does', async () => {
+    const { chat, asked } = scripted((_system, user) => (/^Notes on each part/m.test(user) && asked.length === 1
+      ? JSON.stringify({ points: [{ text: 'From a part.', cites: ['m-3'] }, { text: 'From the lists.', cites: ['m-7'] }, { text: 'Unknown.', cites: ['m-99'] }] })
+      : 'no JSON here'));
+    const settled = await settleAnyVersion(chat, meeting, previous, outcomes, signal, { notesPrompt: 11, extras: { dropped, chunks: 2, parts } });
+    assert.deepEqual(settled.points, [point('From a part.', 'm-3'), point('From the lists.', 'm-7')]);
+    await settleAnyVersion(chat, meeting, previous, outcomes, signal, { notesPrompt: 11, extras: { dropped, chunks: 3, parts } });
+    assert.ok(!asked[1].user.includes('Notes on each part'), 'a part without notes: v9\'s settle');
+    assert.match(asked[1].user, /Points the summary dropped while the meeting ran/);
+    const failed = await settleAnyVersion(chat, meeting, previous, outcomes, signal, { notesPrompt: 11, extras: { dropped, chunks: 2, parts } });
+    const after = asked.slice(3).map((a) => a.user.includes('Notes on each part'));
+    assert.deepEqual(after, [true, true, false, false], 'v11 asked twice, then v9 (asked twice)');
+    assert.equal(failed.points, null);
+    assert.ok(failed.tokens > 0);
+  });
+
+  it('v10 and v11 read the parts\' notes (each chunk gets its call); v9 and older do not', () => {
+    assert.deepEqual([7, 8, 9, 10, 11, undefined].map((v) => readsPartNotes(v as never)), [false, false, false, true, true, false]);
   });
 });

@@ -207,7 +207,7 @@ function settleSource(part: SettlePart): { meetings: Meeting[]; root: string; ju
   return { meetings: set.meetings(), root, judgings, extractions: (suffix) => [path.join(root, `model-answers-v8${suffix}`)] };
 }
 
-function settleFloors(part: SettlePart, folder: 'answers-v8' | 'answers-v9' | 'answers' | 'answers-v10', floors: { A: number; B: number; standing: number }, expectedMeetings?: number): void {
+function settleFloors(part: SettlePart, folder: 'answers-v8' | 'answers-v9' | 'answers' | 'answers-v10' | 'answers-v11', floors: { A: number; B: number; standing: number }, expectedMeetings?: number): void {
   describe(`Summary quality floors: ${folder}'s settles of the ${part}, recorded answers and judgements`, function () {
     this.timeout(300_000);
     it('covers the reference facts and keeps the standings of the decisions, both runs, in both judgings', async () => {
@@ -219,8 +219,10 @@ function settleFloors(part: SettlePart, folder: 'answers-v8' | 'answers-v9' | 'a
           const extraction = extractionFolderOf(extractions(suffix), m.name);
           // v8's settles were recorded before the owner check at stop, and replay without it; v9's (the default) with it
           // where the extraction was answered with it (the meetings whose owners it changed settled and judged again).
-          // v10's (summaryFromParts.ts) from the parts' notes, recorded without the rolling summary it does not read.
-          const how = { ...recordedHow(extraction), ...(folder === 'answers-v10' ? { settleVersion: 10 as const } : folder !== 'answers-v8' ? { settleVersion: 9 as const } : { checkOwners: false }) };
+          // v10's (summaryFromParts.ts) from the parts' notes, recorded without the rolling summary it does not read; v11's
+          // from the rolling summary and the parts' notes alike.
+          const settleVersion = folder === 'answers-v10' ? 10 as const : folder === 'answers-v11' ? 11 as const : folder !== 'answers-v8' ? 9 as const : undefined;
+          const how = { ...recordedHow(extraction), ...(settleVersion ? { settleVersion } : { checkOwners: false }) };
           runs.push(await runSummary(m, replayingChat(path.join(extraction, m.name)), path.join(root, 'summaries', `${folder}${suffix}`, m.name), false, how));
         }
         assert.equal(structureOf(runs).cut, 0, 'no point is cut');
@@ -326,6 +328,21 @@ settleFloors('real held-out twenty', 'answers-v10', { A: 0.80, B: 0.83, standing
  */
 settleFloors('execution-layer calls el2', 'answers', { A: 0.62, B: 0.6, standing: 0 }, 8);
 settleFloors('execution-layer calls el2', 'answers-v10', { A: 0.6, B: 0.59, standing: 0 }, 8);
+
+/**
+ * The settle of v11, the default since 2026-11-30 (issue 56; summaryFromParts.ts's settleMessagesV11): v9's settle of the
+ * rolling summary with the notes taken on each part beside it. The same revisions, parts' notes (v10's, recorded) and
+ * final lists as v9's and v10's settles; each settle answered blind by eight fresh instances, each settled summary judged
+ * twice by eight fresh judges. Chosen on the All Core Devs calls, one wording, measured on the others at once: core-devs
+ * run A 0.711 and 0.737 (kappa 0.90), run B 0.689 and 0.696 (0.92); consensus-layer calls 0.614 and 0.646 (0.91), 0.632
+ * and 0.641 (0.94); el2 0.667 and 0.679 (0.92), 0.663 and 0.679 (0.91); the real held-out twenty 0.861 and 0.843, 0.875
+ * and 0.875; standing contradictions 0 but for the real twenty's run A (1 and 1). Above v9's in all eight runs, both
+ * judgings pooled. The floors sit a little under.
+ */
+settleFloors('All Core Devs calls', 'answers-v11', { A: 0.70, B: 0.68, standing: 0 }, 8);
+settleFloors('consensus-layer calls', 'answers-v11', { A: 0.60, B: 0.62, standing: 0 }, 8);
+settleFloors('execution-layer calls el2', 'answers-v11', { A: 0.65, B: 0.65, standing: 0 }, 8);
+settleFloors('real held-out twenty', 'answers-v11', { A: 0.83, B: 0.86, standing: 1 });
 
 /**
  * Which of those calls' reference facts the calls' own words state (summary-eval.ts's --reach; each call and its facts
