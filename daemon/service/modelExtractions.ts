@@ -86,8 +86,8 @@ export class ModelExtractions {
             return append(summaryRecord(sofar, model, summary));
           },
         });
-        // With a settle that reads them (v10, v11): notes on each part (those a live session took are journaled, the rest asked now), unless
-        // the summary settled already (its daemon died after).
+        // With a settle that reads them (v10, v11): notes on each part (those a live session took are journaled, the rest
+        // asked now), unless the summary settled already (its daemon died after).
         if (carry && readsPartNotes(SETTLE_DEFAULT) && last?.settled === undefined) {
           await noteParts(chunks, summary, {
             ask: this.partNoter(sessionId, meeting, options, abort.signal),
@@ -158,7 +158,7 @@ export class ModelExtractions {
   /** The settle at stop through `options`' chat (callHow's bounds), reported (logged) as `call: 'settle'`. */
   private settler(sessionId: string, meeting: { title: string; date: string }, options: ExtractionRunOptions, signal: AbortSignal): ChunkRunner['settle'] {
     // With carried notes the lists are the default prompt's (v8) and the settle SETTLE_DEFAULT's (v9 reads what the
-    // rolling summary dropped, v10 the parts' notes); without, each part read alone (v6).
+    // rolling summary dropped, v10 and v11 the parts' notes); without, each part read alone (v6).
     return (previous, outcomes, extras) => settleAnyVersion(options.chat, meeting, previous, outcomes, signal, {
       ...this.callHow(sessionId, options, 'settle'), ...(carriesNotes(options.settings) ? { notesPrompt: SETTLE_DEFAULT, ...(extras ? { extras } : {}) } : {}),
     });

@@ -155,8 +155,9 @@ export const SETTLE_RULES_V8 = [
 
 /**
  * Which settle: v7's (the system message's rules alone), v8's (SETTLE_RULES_V8) or v9's (v8's, the points the rolling
- * summary dropped, and a budget that grows with the meeting). With carried notes every settle is SETTLE_DEFAULT's (v9);
- * the eval replays a recorded settle at the version it was recorded with (`--settle-version 9`, or the lists' own).
+ * summary dropped, and a budget that grows with the meeting), v10's or v11's (summaryFromParts.ts). With carried notes
+ * every settle is SETTLE_DEFAULT's (v11); the eval replays a recorded settle at the version it was recorded with
+ * (`--settle-version 9`, or the lists' own).
  */
 export type SettleVersion = NotesPrompt | 9 | 10 | 11;
 

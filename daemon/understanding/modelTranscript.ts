@@ -99,7 +99,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
       revised: (model) => { summaryBy = model ?? run.summary.model; },
     });
   }
-  // The settle of v10 composes the summary from notes taken on each part, as a meeting notes each chunk (summaryFromParts.ts).
+  // The settles of v10 and v11 read notes taken on each part, as a meeting notes each chunk (summaryFromParts.ts).
   if (summary && readsPartNotes(settleVersion)) {
     await noteParts(chunks, rolled, {
       ask: (chunk) => partNotes(chat, summaryMeeting, chunk, signal, { timeoutMs, report: (r) => summary.report({ ...r, part: chunk.index + 1 }) }),

@@ -6,7 +6,9 @@
  * note-taker's facts and the settle 0.69). Here each chunk also gets a small call of its own that notes what that part
  * said (partNotes: up to PART_BOUNDS.points points, each citing its lines, never reading the summary so far), and the
  * settle composes the summary from every part's notes and the final decisions and action items (composeMessages), within
- * the same budget as v9's (settledPointsFor).
+ * the same budget as v9's (settledPointsFor). The settle of v11, the default, keeps v9's settle of the rolling summary
+ * and reads the parts' notes beside it (settleMessagesV11): level with v9 on QMSum's meetings, above it on long
+ * developer calls.
  *
  * Pure but for partNotes' and composeSummary's one call each. Its callers journal what they answer (a `partNotes` record
  * per chunk, the settled `summary` record) before anyone is told.
@@ -146,10 +148,10 @@ export function composeSummary(chat: Chat, meeting: MeetingFacts, parts: readonl
 export const PART_NOTES_CHARS_V11 = 11_000;
 
 /**
- * The settle of v11 (issue 56, a candidate): v9's settle of the rolling summary (its points, the points it dropped,
- * the final lists, its budget), and beside them the notes taken on each part, for what the rolling summary never had
- * room for. v10 composed from the parts alone and lost who said what on short meetings where the rolling summary had
- * kept everything; v11 keeps the rolling summary as the base.
+ * The settle of v11 (issue 56; modelSummary.ts's SETTLE_DEFAULT since 2026-11-30): v9's settle of the rolling summary
+ * (its points, the points it dropped, the final lists, its budget), and beside them the notes taken on each part, for
+ * what the rolling summary never had room for. v10 composed from the parts alone and lost who said what on short
+ * meetings where the rolling summary had kept everything; v11 keeps the rolling summary as the base.
  */
 export const SETTLE_RULES_V11 = [
   'Notes taken on each part of the meeting alone (below, in meeting order; the parts overlap by a few lines) hold what',
@@ -161,17 +163,23 @@ export const SETTLE_RULES_V11 = [
   'them out. Cite the notes\' lines.',
 ];
 
-/** The system and user messages of v11's settle: v9's, with SETTLE_RULES_V11 and the parts' notes (within PART_NOTES_CHARS_V11). */
+/** The parts' notes v11's settle shows (and may cite): within PART_NOTES_CHARS_V11, in meeting order. */
+const partsForV11 = (extras: SettleExtras) => partsWithin(extras.parts ?? [], PART_NOTES_CHARS_V11);
+
+/** The system and user messages of v11's settle: v9's, with SETTLE_RULES_V11 and the parts' notes (partsForV11). */
 export function settleMessagesV11(meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes, extras: SettleExtras): { system: string; user: string } {
   const material = ['Notes on each part (JSON, in meeting order):',
-    ...partsWithin(extras.parts ?? [], PART_NOTES_CHARS_V11).map((p) => `Part ${p.chunk + 1} (${clock(p.t0)} to ${clock(p.t1)}): ${summaryJson(p.points)}`)];
+    ...partsForV11(extras).map((p) => `Part ${p.chunk + 1} (${clock(p.t0)} to ${clock(p.t1)}): ${summaryJson(p.points)}`)];
   return settleMessages(meeting, previous, outcomes, 9, extras, { rules: SETTLE_RULES_V11, material });
 }
 
-/** Settles the summary at stop as v11 does: one call (one more on an invalid answer); null points and why when there is no valid answer. Never rejects. */
+/**
+ * Settles the summary at stop as v11 does: one call (one more on an invalid answer), citing v9's ids or the shown parts'
+ * lines; null points and why when there is no valid answer. Never rejects.
+ */
 export function settleSummaryV11(chat: Chat, meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes, extras: SettleExtras,
   signal: AbortSignal, how: SummaryCallOptions = {}): Promise<RolledSummary> {
-  const ids = [...new Set([...settleCitableIds(previous, outcomes, extras.dropped), ...partsWithin(extras.parts ?? [], PART_NOTES_CHARS_V11).flatMap((p) => p.points.flatMap((pt) => pt.segmentIds))])];
+  const ids = [...new Set([...settleCitableIds(previous, outcomes, extras.dropped), ...partsForV11(extras).flatMap((p) => p.points.flatMap((pt) => pt.segmentIds))])];
   return askSummary(chat, settleMessagesV11(meeting, previous, outcomes, extras), ids, settledPointsFor(11, extras.chunks), signal, how);
 }
 
@@ -179,8 +187,8 @@ export function settleSummaryV11(chat: Chat, meeting: MeetingFacts, previous: re
 export const readsPartNotes = (version: SettleVersion | undefined) => version === 10 || version === 11;
 
 /**
- * The settle at stop of any version: v10's composes from the parts' notes when every part has some (`extras.parts`,
- * `extras.chunks`), else settles as v9 does (a part whose notes failed would leave its lines out), as it does when the
+ * The settle at stop of any version: v11's settles the rolling summary with the parts' notes beside it, and v10's
+ * composes from the parts' notes alone, when every part has some (`extras.parts`, `extras.chunks`), else settles as v9 does (a part whose notes failed would leave its lines out), as it does when the
  * compose call gets no valid answer (it failed, timed out or did not fit a local model's context) and there is a
  * summary so far to settle; v9's and earlier as settleSummary does. Never rejects.
  */

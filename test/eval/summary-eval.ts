@@ -44,6 +44,9 @@
  *       the settle of v10 (summaryFromParts.ts, a candidate): notes on each part (`part-<k>`, every one written at once
  *       when recording: they read no earlier answer) and the summary composed from them and the final lists (`settle`);
  *       no rolling revision is asked (v10 reads none), so none is scored.
+ *   … --settle-version 11
+ *       the settle of v11 (summaryFromParts.ts, the default): the rolling revisions (`summary-<k>`) and the parts' notes
+ *       (`part-<k>`) both, then v9's settle with the parts' notes beside it (`settle`).
  *   … --no-check-owners
  *       the final lists without the owner check at stop even where the extraction's folder was answered with it
  *       (model-notes-eval.ts's OWNER_CHECK_MARK): how settles recorded before the check replay.
@@ -177,7 +180,7 @@ const SETTLE = 'settle';
 /** A summary prompt not answered yet (recording: just written; replaying: missing). */
 export class PendingPrompt extends Error {}
 
-/** The names a meeting's summary prompts go by, in the order they are asked: summary-1 … summary-n, then settle. */
+/** The names a meeting's summary prompts go by, in the order they are asked: summary-1 … summary-n (v10: part-1 … part-n; v11: both), then settle. */
 export function promptOrder(chunks: number, fromParts = false, alsoParts = false): string[] {
   const named = (kind: string) => Array.from({ length: chunks }, (_, k) => `${kind}-${k + 1}`);
   return [...(fromParts ? named('part') : named('summary')), ...(alsoParts && !fromParts ? named('part') : []), SETTLE];
