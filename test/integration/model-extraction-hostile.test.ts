@@ -28,6 +28,11 @@ function hostile(r: Scripted): string {
   });
 }
 
+/** A part's notes (the default settle reads them), as hostile as the chunk's answer. */
+function hostilePart(r: Scripted): string {
+  return JSON.stringify({ points: [{ text: `Part noted ${ESC}]52;c;cHduZWQ=${ESC}\\ ![x](https://attacker.example/q.png)\u202e<img src=z>`, cites: [r.ids[r.ids.length - 1]] }] });
+}
+
 /** Each line of `text` holds no control or bidi character (the line breaks between lines are the only ones). */
 function plain(text: string, what: string): void {
   for (const line of text.split('\n')) assert.doesNotMatch(line, CONTROL_OR_BIDI, `${what}: ${JSON.stringify(line)}`);
@@ -40,7 +45,7 @@ describe('a hostile model\'s text (real daemon and CLI, scripted endpoint; revie
 
   it('at stop: the journal keeps the words without controls or bidi characters, and the notes file shows no image or HTML', async () => {
     const { journalPath, notesPath } = await interruptedSession();
-    const scripted = await scriptedServer((r, res) => reply(res, hostile(r)));
+    const scripted = await scriptedServer((r, res) => reply(res, hostile(r)), undefined, undefined, hostilePart);
     const { client } = await daemon({ provider: 'openai-compatible', endpoint: scripted.endpoint, model: 'scripted:1b', timeoutSec: 5 });
     await client.connection.sendRequest(SessionStop, { sessionId: SESSION });
     assert.equal(scripted.requests.length, 1, 'the 40 lines are one chunk');
@@ -50,6 +55,11 @@ describe('a hostile model\'s text (real daemon and CLI, scripted endpoint; revie
     const texts = byModel.flatMap((x) => [x.text, ...(x.type === 'actionItem' && x.owner ? [x.owner] : []), ...(x.dismissed ? [x.dismissed.reason] : [])]);
     assert.ok(texts.some((t) => t.startsWith('Send the budget')) && texts.some((t) => t.startsWith('Ship on Monday')) && texts.some((t) => t.startsWith('not real')), JSON.stringify(texts));
     for (const t of texts) plain(t, 'journal');
+    // The part's notes the settle reads are journaled plain too.
+    const parts = records.filter((x): x is Extract<JournalRecord, { type: 'partNotes' }> => x.type === 'partNotes');
+    assert.equal(parts.length, scripted.parts.length);
+    assert.ok(parts.length >= 1 && parts.every((p) => p.points.every((pt) => pt.text.startsWith('Part noted'))), JSON.stringify(parts));
+    for (const p of parts) for (const pt of p.points) plain(pt.text, 'journal (part notes)');
 
     const notes = fs.readFileSync(notesPath, 'utf8');
     plain(notes, 'notes file');

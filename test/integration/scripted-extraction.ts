@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Journal } from '../../daemon/journal/journal';
 import { ActionItemNotification, EnhancementSettings, ExtractionProgressNotification, ExtractionProgressParams, PROTOCOL_VERSION } from '../../protocol/protocol';
+import { isPartsPrompt } from '../../daemon/understanding/summaryFromParts';
 import { connectDaemon, RpcClient } from './daemon-process';
 
 export const SESSION = '20300101-0900-scripted';
@@ -42,6 +43,8 @@ export interface ScriptedServer {
   checks: Scripted[];
   /** The decision check's requests at stop (understanding/procedureCheck.ts), answered: every decision stands. */
   decisionChecks: Scripted[];
+  /** The notes on each part (summaryFromParts.ts's partNotes: the settle of v11 reads them), one per chunk. */
+  parts: Scripted[];
   maxInFlight(): number;
   aborted(): number;
 }
@@ -51,6 +54,9 @@ export const reply = (res: http.ServerResponse, content: string): void => {
   res.end(JSON.stringify({ id: 'c', object: 'chat.completion', model: 'scripted:1b', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] }));
 };
 export const empty = JSON.stringify({ actionItems: [], decisions: [], dismiss: [] });
+
+/** A part's notes answered: one point citing the part's last line. */
+export const partAnswer = (r: Scripted): string => JSON.stringify({ points: [{ text: `Part ${r.chunk} noted`, cites: [r.ids[r.ids.length - 1]] }] });
 
 /** The summary so far of a summary request (its points as the prompt shows them). */
 export const summarySoFar = (user: string): { text: string; cites: string[] }[] =>
@@ -107,8 +113,9 @@ export function scriptedExtraction() {
    */
   async function scriptedServer(answer: (r: Scripted, res: http.ServerResponse, req: http.IncomingMessage) => void,
     settle: (r: Scripted, res: http.ServerResponse) => void = settledAnswer,
-    check: (r: Scripted) => string = () => '{"same": []}'): Promise<ScriptedServer> {
+    check: (r: Scripted) => string = () => '{"same": []}', part: (r: Scripted) => string = partAnswer): Promise<ScriptedServer> {
     const requests: Scripted[] = [];
+    const parts: Scripted[] = [];
     const settles: Scripted[] = [];
     const checks: Scripted[] = [];
     const decisionChecks: Scripted[] = [];
@@ -138,6 +145,12 @@ export function scriptedExtraction() {
           decisionChecks.push({ url: req.url ?? '', user, chunk: decisionChecks.length + 1, attempt: 1, ids: [], chars: parsed.messages[0].content.length + user.length });
           return reply(res, JSON.stringify({ notDecisions: [] }));
         }
+        // A part's notes (the default settle reads them): before the chunks, whose prompts also say "Part k of".
+        if (isPartsPrompt(parsed.messages[0].content)) {
+          const r = { url: req.url ?? '', user, chunk: Number(/^Part (\d+) of the meeting/m.exec(user)![1]), attempt: 1, ids: [...user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]), chars: parsed.messages[0].content.length + user.length };
+          parts.push(r);
+          return reply(res, part(r));
+        }
         if (parsed.messages[0].content.startsWith('You keep the summary') && user.includes('The meeting has ended')) {
           const ids = [...user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
           const r = { url: req.url ?? '', user, chunk: settles.length + 1, attempt: 1, ids, chars: parsed.messages[0].content.length + user.length };
@@ -161,7 +174,7 @@ export function scriptedExtraction() {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, summaries, settles, checks, decisionChecks, maxInFlight: () => maxInFlight, aborted: () => aborted };
+    return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, summaries, settles, checks, decisionChecks, parts, maxInFlight: () => maxInFlight, aborted: () => aborted };
   }
 
   /** A daemon on the test's storage whose interrupted sessions wait (grace of an hour), with this enhancement. */

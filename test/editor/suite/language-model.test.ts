@@ -45,6 +45,11 @@ function scriptedAnswer(messages: string[]): string {
   const user = messages[messages.length - 1];
   // The decision check at stop (on by default): every decision stands.
   if (/^You check the decisions noted in a meeting/.test(messages[0])) return JSON.stringify({ notDecisions: [] });
+  // A part's notes (the settle at stop reads them, issue 56): one point citing the part's first line.
+  if (/^You take notes on one part of a meeting/.test(messages[0])) {
+    const first = /^\[([\w-]+)\] /m.exec(user)?.[1];
+    return JSON.stringify({ points: [{ text: 'The part went over the fix', cites: first ? [first] : [] }] });
+  }
   // The rolling summary's request (after each chunk): one point citing the first new line.
   if (/^You keep the summary of a meeting/.test(messages[0])) {
     // The settle at stop (issue 40): the summary so far, kept as it is (its outcomes agree with the final lists).
@@ -168,6 +173,9 @@ describe('A language model through VS Code\'s Language Model API (opt-in)', func
     const revisions = model.requests.filter((r) => isSummary(r) && !isSettle(r)).length;
     const settles = model.requests.filter(isSettle).length;
     assert.deepEqual({ revisions, settles }, { revisions: end.chunks, settles: 1 }, 'one summary revision per chunk, then one settle at stop');
+    const parts = model.requests.filter((r) => /^You take notes on one part of a meeting/.test(r.messages[0]));
+    assert.equal(parts.length, end.chunks, 'one part\'s notes per chunk, which the settle reads');
+    assert.ok(model.requests.filter(isSettle).every((r) => /^Notes on each part \(JSON, in meeting order\):$/m.test(r.messages[1] ?? '')));
     assert.ok(model.requests.every((r) => r.outcome === 'answered' && !r.cancelled));
 
     // The panel: the rule-based item dismissed (kept, with the model and its reason), the model's item and decision added.
