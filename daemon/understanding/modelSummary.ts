@@ -237,8 +237,9 @@ export const everyPartNoted = (parts: readonly PartNotes[] | undefined, chunks: 
  * The settle with carried notes (prompt v8's final lists): v11 (summaryFromParts.ts), v9's settle of the rolling summary
  * with the notes taken on each part beside it, since measured 2026-11-30 (docs/benchmarks/notes-quality.md): on the
  * developer calls above v9's in all six runs (both judgings pooled: the core-devs calls it was chosen on +4.0 and +1.1,
- * the consensus-layer calls +4.6 and +5.1, the el2 calls +3.4 and +6.5); on QMSum's held-out 65 level (the real twenty
- * +1.9 and +3.2, the silver 45, read once, -0.6 and -0.1), for one more call per chunk. v9 is what it falls back to
+ * the consensus-layer calls +4.6 and +5.1, the el2 calls +3.4 and +6.5) and on QMSum's 30 committee hearings (+3.2 and
+ * +1.1, read once); on QMSum's held-out 65 level (the real twenty +1.9 and +3.2, the silver 45, read once, -0.6 and
+ * -0.1), for one more call per chunk. v9 is what it falls back to
  * where a part has no notes or its call gets no valid answer; v10, composed from the parts alone, lost on QMSum's.
  */
 export const SETTLE_DEFAULT: SettleVersion = 11;
