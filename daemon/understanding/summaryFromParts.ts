@@ -187,9 +187,18 @@ export function settleSummaryV11(chat: Chat, meeting: MeetingFacts, previous: re
 export const readsPartNotes = (version: SettleVersion | undefined) => version === 10 || version === 11;
 
 /**
+ * Whether a settle that failed for `reason` might be answered with v9's smaller prompt: an answer that was no valid
+ * summary, a request refused as too large (a 4xx but 429; a local model's context), a client's error. Not after a time
+ * limit, a cancel, a server's or the network's failure: asking again would only make the stop wait as long again.
+ */
+export const smallerPromptMayAnswer = (reason: string | undefined): boolean =>
+  reason === 'invalid answer' || /^http-4(?!29)\d\d$/.test(reason ?? '') || /\bnot fit\b/.test(reason ?? '') || /^client error /.test(reason ?? '');
+
+/**
  * The settle at stop of any version: v11's settles the rolling summary with the parts' notes beside it, and v10's
- * composes from the parts' notes alone, when every part has some (`extras.parts`, `extras.chunks`), else settles as v9 does (a part whose notes failed would leave its lines out), as it does when the
- * compose call gets no valid answer (it failed, timed out or did not fit a local model's context) and there is a
+ * composes from the parts' notes alone, when every part has some (`extras.parts`, `extras.chunks`), else settles as v9
+ * does (a part whose notes failed would leave its lines out), as it does when that call gets no valid answer that v9's
+ * smaller prompt might give (smallerPromptMayAnswer: not after a time limit or a server's failure) and there is a
  * summary so far to settle; v9's and earlier as settleSummary does. Never rejects.
  */
 export async function settleAnyVersion(chat: Chat, meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
@@ -199,7 +208,7 @@ export async function settleAnyVersion(chat: Chat, meeting: MeetingFacts, previo
   if (!readsPartNotes(notesPrompt) || !extras || !everyPartNoted(extras.parts, extras.chunks)) return asV9();
   const composed = notesPrompt === 11 ? await settleSummaryV11(chat, meeting, previous, outcomes, extras, signal, call)
     : await composeSummary(chat, meeting, extras.parts!, outcomes, extras.chunks, signal, call);
-  if (composed.points || !previous.length || signal.aborted) return composed;
+  if (composed.points || !previous.length || signal.aborted || !smallerPromptMayAnswer(composed.reason)) return composed;
   const settled = await asV9();
   return { ...settled, tokens: settled.tokens + composed.tokens };
 }

@@ -91,7 +91,12 @@ describe('the summary settles at stop (real daemon, scripted endpoint)', functio
     assert.ok(asked.includes(`[${decided.segmentId}] decided: The release moves to Monday`), asked);
     assert.ok(asked.includes(`[${given.segmentId}] given to the team (a requirement from outside): TV only`), asked);
     for (const item of items) assert.ok(asked.includes(`] Alice: ${item.text}`), `${item.text} in the settle's prompt`);
-    assert.doesNotMatch(asked, /quarterly-budget|steering|\d\d:\d\d /, 'no transcript line in the settle\'s prompt');
+    assert.doesNotMatch(asked, /quarterly-budget|steering|^\[[\w-]+\] \d\d:\d\d /m, 'no transcript line in the settle\'s prompt');
+    // Beside them, the notes taken on each part (the settle of v11): one per chunk, in meeting order.
+    const run = m.records.find((r): r is Extract<JournalRecord, { type: 'refinement' }> => r.type === 'refinement')!;
+    assert.equal(m.scripted.parts.length, run.chunks, 'one part\'s notes per chunk');
+    assert.equal(m.records.filter((r) => r.type === 'partNotes').length, run.chunks, 'each journaled');
+    assert.match(asked, /^Notes on each part \(JSON, in meeting order\):\nPart 1 \(\d\d:\d\d to \d\d:\d\d\): \{"points":\[\{"text":"Part 1 noted"/m);
     // Journaled after every item and decision, before the run's record and the end.
     const types = m.records.map((r) => r.type);
     const settledAt = m.records.indexOf(m.last);

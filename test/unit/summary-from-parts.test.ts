@@ -8,7 +8,7 @@ import { JournalRecord, partNotesRecord, summarySoFarOf } from '../../daemon/jou
 import { everyPartNoted, FinalOutcomes, PartNotes, settleAtStop, settledPointsFor, SummarySoFar, SUMMARY_BOUNDS } from '../../daemon/understanding/modelSummary';
 import {
   composeCitableIds, composeMessages, isPartsPrompt, noteParts, PART_BOUNDS, PART_NOTES_CHARS, PART_NOTES_CHARS_V11, partMessages, partNotes, partsWithin, readsPartNotes,
-  settleAnyVersion, SETTLE_RULES_V11, settleMessagesV11,
+  settleAnyVersion, SETTLE_RULES_V11, settleMessagesV11, smallerPromptMayAnswer,
 } from '../../daemon/understanding/summaryFromParts';
 import { Chat } from '../../daemon/understanding/providers';
 
@@ -224,6 +224,22 @@ describe('the settle of v11: v9\'s settle of the rolling summary, with the parts
     assert.deepEqual(after, [true, true, false, false], 'v11 asked twice, then v9 (asked twice)');
     assert.equal(failed.points, null);
     assert.ok(failed.tokens > 0);
+  });
+
+  it('asks v9 after a failure a smaller prompt might not meet, never after a time limit, a cancel or a server\'s failure', async () => {
+    // The reasons askParsed and the providers give (safeReason, RefineFailure, the local worker's refusal).
+    for (const reason of ['invalid answer', 'http-400', 'http-413', 'local model: the chunk (9001 tokens) and its answer do not fit the model\'s context (8192)', 'client error -32603']) {
+      assert.ok(smallerPromptMayAnswer(reason), reason);
+    }
+    for (const reason of [undefined, 'no answer within 20 s', 'cancelled', 'http-500', 'http-503', 'http-429', 'network ECONNRESET', 'the local model process ended (crash)', 'error']) {
+      assert.ok(!smallerPromptMayAnswer(reason), String(reason));
+    }
+    const overloaded: Chat = async (_system, user) => {
+      if (user.includes('Notes on each part')) throw Object.assign(new Error('overloaded'), { name: 'RefineFailure' });
+      return { text: JSON.stringify({ points: [{ text: 'v9', cites: ['m-1'] }] }), model: 'fake' };
+    };
+    const failed = await settleAnyVersion(overloaded, meeting, previous, outcomes, signal, { notesPrompt: 11, extras: { dropped, chunks: 2, parts } });
+    assert.equal(failed.points, null, 'a failure that is not the prompt\'s size: not asked again');
   });
 
   it('v10 and v11 read the parts\' notes (each chunk gets its call); v9 and older do not', () => {
