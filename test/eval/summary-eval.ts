@@ -76,7 +76,7 @@ import { extract } from '../../daemon/understanding/extract';
 import { chunkLines, NotedBound, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
 import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
-import { isPartsPrompt } from '../../daemon/understanding/summaryFromParts';
+import { isPartsPrompt, readsPartNotes } from '../../daemon/understanding/summaryFromParts';
 import { NotedOwners } from '../../daemon/understanding/chunkMerge';
 import { OwnerPrompt } from '../../daemon/understanding/ownerCheck';
 import { Chat } from '../../daemon/understanding/providers';
@@ -180,10 +180,13 @@ const SETTLE = 'settle';
 /** A summary prompt not answered yet (recording: just written; replaying: missing). */
 export class PendingPrompt extends Error {}
 
-/** The names a meeting's summary prompts go by, in the order they are asked: summary-1 … summary-n (v10: part-1 … part-n; v11: both), then settle. */
-export function promptOrder(chunks: number, fromParts = false, alsoParts = false): string[] {
+/**
+ * The names a meeting's summary prompts go by, in the order they are asked: the revisions summary-1 … summary-n (v10
+ * reads none), the parts' notes part-1 … part-n (the settles that read them: readsPartNotes), then settle.
+ */
+export function promptOrder(chunks: number, settleVersion?: SettleVersion): string[] {
   const named = (kind: string) => Array.from({ length: chunks }, (_, k) => `${kind}-${k + 1}`);
-  return [...(fromParts ? named('part') : named('summary')), ...(alsoParts && !fromParts ? named('part') : []), SETTLE];
+  return [...(settleVersion === 10 ? [] : named('summary')), ...(readsPartNotes(settleVersion) ? named('part') : []), SETTLE];
 }
 
 /**
@@ -280,8 +283,7 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
   const chunks = chunkLines(lines.map((l, k) => toChunkLine({ segmentId: l.segmentId!, speaker: l.speaker ?? 'Speaker', t0: l.t0 ?? k, text: l.text })).filter((l) => l.text));
   const chunkOfFirstLine = new Map(chunks.map((c, k) => [c[0].segmentId, k]));
   const fromParts = how.settleVersion === 10;
-  // v11's settle reads the rolling revisions and the parts' notes alike.
-  const order = promptOrder(chunks.length, fromParts, how.settleVersion === 11);
+  const order = promptOrder(chunks.length, how.settleVersion);
   const raw: RawAnswer[] = [];
   const stop = new AbortController();
   /** The prompts the meeting waits for (a settle or revision: one; the parts' notes of v10: each one not answered). */
