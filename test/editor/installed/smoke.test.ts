@@ -81,8 +81,9 @@ describe('the installed VSIX in a real VS Code', () => {
 
     // What the panel's webview really shows (code-server runner).
     if (hooksAvailable) {
-      const text = await webviewText('Done — standup', 20_000);
-      // Speakers are told apart by default (issue 42): a line's label is 'Speaker N'.
+      // Speakers are told apart by default (issue 42): a line's label is 'Speaker N'. Waits for both: the
+      // webview may show 'Done' an update before its last lines.
+      const text = await webviewText('Done — standup', 20_000, /Speaker \d+\s*hello hello/);
       assert.match(text, /Speaker \d+\s*hello hello/, 'transcript lines with speaker and text');
       await screenshot('installed-vsix-panel', '.part.sidebar');
     }

@@ -25,9 +25,10 @@
 // The extension host sees these variables, which tests fetch from inside it:
 //   E2E_SHOT_URL          GET ?name=x[&selector=.part.sidebar]: saves x.png (whole page, or the first
 //                         element matching the CSS selector) in the shots dir; answers its path.
-//   E2E_WEBVIEW_TEXT_URL  GET [?contains=text[&timeout=ms]]: the innerText of every webview (views
-//                         and panels), joined by newlines. With contains it waits (default 10000 ms)
-//                         until the text includes it: 200 when it does, 404 (body = text) if not.
+//   E2E_WEBVIEW_TEXT_URL  GET [?contains=text][&matches=regexp][&timeout=ms]: the innerText of every
+//                         webview (views and panels), joined by newlines. With contains (and/or matches, a
+//                         JavaScript regular expression) it waits (default 10000 ms) until the text includes
+//                         it (and matches): 200 when it does, 404 (body = text) if not.
 //   E2E_WEBVIEW_URL       the base of hooks into one webview, picked by ?marker=<CSS selector> that only
 //                         its document matches (e.g. #transcript):
 //                         /eval?marker=…&expr=<JS expression>: its JSON value in that webview's frame;
@@ -260,13 +261,15 @@ function serveHooks(page, shotsDir) {
     },
     async '/webview-text'(q) {
       const want = q.get('contains');
+      const pattern = q.get('matches') === null ? undefined : new RegExp(q.get('matches'));
+      const shows = (text) => (!want || text.includes(want)) && (!pattern || pattern.test(text));
       const deadline = Date.now() + Number(q.get('timeout') || 10000);
       let text = await webviewText(page);
-      while (want && !text.includes(want) && Date.now() < deadline) {
+      while (!shows(text) && Date.now() < deadline) {
         await sleep(250);
         text = await webviewText(page);
       }
-      return [!want || text.includes(want) ? 200 : 404, text];
+      return [shows(text) ? 200 : 404, text];
     },
   };
   const server = http.createServer(async (req, res) => {

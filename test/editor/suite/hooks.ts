@@ -40,13 +40,22 @@ export async function screenshot(name: string, selector?: string): Promise<ShotS
   return stats;
 }
 
-/** The text of every webview; with `contains`, waits until it appears (rejects with what was shown). */
-export async function webviewText(contains?: string, timeoutMs = 10_000): Promise<string> {
+/**
+ * The text of every webview; with `contains` (and `matches`), waits until it appears (rejects with what was
+ * shown). A check of what the text shows beside `contains` passes `matches`, since the webview may render
+ * the two in separate updates (a session's 'Done' before its last lines).
+ */
+export async function webviewText(contains?: string, timeoutMs = 10_000, matches?: RegExp): Promise<string> {
   assert.ok(WEBVIEW_TEXT_URL, 'webview hooks are only there under code-server');
-  const query = contains === undefined ? '' : `?contains=${encodeURIComponent(contains)}&timeout=${timeoutMs}`;
-  const response = await fetch(`${WEBVIEW_TEXT_URL}${query}`);
+  const query = new URLSearchParams();
+  if (contains !== undefined) query.set('contains', contains);
+  if (matches !== undefined) query.set('matches', matches.source);
+  if (contains !== undefined || matches !== undefined) query.set('timeout', String(timeoutMs));
+  const search = query.toString();
+  const response = await fetch(`${WEBVIEW_TEXT_URL}${search ? `?${search}` : ''}`);
   const text = await response.text();
-  assert.equal(response.status, 200, `the webviews never showed ${JSON.stringify(contains)}; they showed:\n${text}`);
+  const wanted = [contains === undefined ? '' : JSON.stringify(contains), matches === undefined ? '' : String(matches)].filter(Boolean).join(' and ');
+  assert.equal(response.status, 200, `the webviews never showed ${wanted}; they showed:\n${text}`);
   return text;
 }
 

@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import type { EarshotApi } from '../../../extension/extension';
 import { ErrorCodes } from '../../../protocol/protocol';
 import { callFixtures } from '../../support/speech';
-import { available as hooksAvailable, panelWaitFor, screenshot, until, waitForState } from './hooks';
+import { available as hooksAvailable, panelWaitFor, screenshot, until, waitForState, webviewText } from './hooks';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const SAMPLE = path.join(REPO_ROOT, 'media', 'sample', 'standup.wav');
@@ -58,10 +58,9 @@ describe('Earshot in a real VS Code', () => {
 
     // …and what the webview's DOM really shows (code-server runner only).
     if (WEBVIEW_TEXT_URL) {
-      const response = await fetch(`${WEBVIEW_TEXT_URL}?contains=${encodeURIComponent('Done — standup')}&timeout=20000`);
-      const text = await response.text();
-      assert.equal(response.status, 200, `panel never showed the finished session; it showed:\n${text}`);
-      // The file's voices are told apart (issue 42): "Speaker 1", "Speaker 2"… (the file's own label where no voice covers a line).
+      // The file's voices are told apart (issue 42): "Speaker 1", "Speaker 2"… (the file's own label where no
+      // voice covers a line). Waits for both: the webview may show 'Done' an update before its last lines.
+      const text = await webviewText('Done — standup', 20_000, /Speaker( \d+)?\s*hello hello/);
       assert.match(text, /Speaker( \d+)?\s*hello hello/, 'transcript lines with speaker and text');
     }
     await screenshot('earshot-panel', '.part.sidebar');
