@@ -27,15 +27,8 @@ export function extractJsonObject(text: string): unknown {
   let starts = 0;
   for (let start = text.indexOf('{'); start >= 0 && starts < 20; start = text.indexOf('{', start + 1), starts++) {
     let depth = 0;
-    let inString = false;
-    for (let k = start; k < text.length; k++) {
-      const c = text[k];
-      if (inString) {
-        if (c === '\\') k++;
-        else if (c === '"') inString = false;
-      } else if (c === '"') {
-        inString = true;
-      } else if (c === '{') {
+    for (const [k, c] of brackets(text, start)) {
+      if (c === '{') {
         depth++;
       } else if (c === '}' && --depth === 0) {
         const value = attempt(text.slice(start, k + 1));
@@ -45,6 +38,53 @@ export function extractJsonObject(text: string): unknown {
     }
   }
   return undefined;
+}
+
+/** The braces and brackets of JSON text from `from` on, with their places, skipping those inside strings. */
+function* brackets(text: string, from: number): Generator<[number, string]> {
+  let inString = false;
+  for (let k = from; k < text.length; k++) {
+    const c = text[k];
+    if (inString) {
+      if (c === '\\') k++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+    } else if (c === '{' || c === '}' || c === '[' || c === ']') {
+      yield [k, c];
+    }
+  }
+}
+
+/**
+ * The complete elements of the array under `key` in a JSON object whose text was cut short (an answer that reached its
+ * token cap: `{"points": [{…}, {…}, {"text": "the thi`): each element that closes before the cut, in order, and
+ * nothing after the first that does not. undefined when the text has no such array. Only objects are taken (a summary's
+ * points); bounded by the text's length.
+ */
+export function cutArrayElements(text: string, key: string): unknown[] | undefined {
+  const opening = new RegExp(`"${key}"\\s*:\\s*\\[`).exec(text);
+  if (!opening) return undefined;
+  const elements: unknown[] = [];
+  let depth = 0;
+  let start = -1;
+  for (const [k, c] of brackets(text, opening.index + opening[0].length)) {
+    if (c === '{') {
+      if (depth++ === 0) start = k;
+    } else if (c === '}') {
+      if (--depth < 0) break;
+      if (depth === 0) {
+        try {
+          elements.push(JSON.parse(text.slice(start, k + 1)));
+        } catch {
+          break;
+        }
+      }
+    } else if (c === ']' && depth === 0) {
+      break; // the array closed: the answer was not cut inside it
+    }
+  }
+  return elements;
 }
 
 /**

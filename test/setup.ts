@@ -122,11 +122,14 @@ export function promptWords(): string[] {
  * Cached as `.test-models/llm-tiny-<mode>.gguf`, written again when the generator is newer or the words changed (the
  * list is kept beside it, `.words.json`).
  */
-export function notesModel(mode: 'ranked' | 'random' = 'ranked'): string {
-  const file = path.join(MODELS_DIR, `llm-tiny-${mode}.gguf`);
+export function notesModel(mode: 'ranked' | 'random' = 'ranked', trainedContext?: number): string {
+  // The tiny preset's own context (8,192) unless another is asked for (a model trained on longer contexts, as the
+  // catalog's are: 32,768).
+  const name = `llm-tiny-${mode}${trainedContext ? `-ctx${trainedContext}` : ''}`;
+  const file = path.join(MODELS_DIR, `${name}.gguf`);
   // Checked once a process: the check reads every prompt module, and a suite asks for the model in many tests.
-  if (notesModelsChecked.has(mode)) return file;
-  const sidecar = path.join(MODELS_DIR, `llm-tiny-${mode}.words.json`);
+  if (notesModelsChecked.has(name)) return file;
+  const sidecar = path.join(MODELS_DIR, `${name}.words.json`);
   const script = path.join(REPO_ROOT, 'scripts', 'gen-gguf-model.js');
   const words = promptWords();
   const wanted = JSON.stringify(words);
@@ -138,11 +141,11 @@ export function notesModel(mode: 'ranked' | 'random' = 'ranked'): string {
     fs.mkdirSync(MODELS_DIR, { recursive: true });
     // Written aside and renamed into place: a suite's other workers never read half a file.
     const aside = `${file}.${process.pid}.tmp`;
-    generateGguf({ preset: 'tiny', mode, out: aside, words });
+    generateGguf({ preset: 'tiny', mode, out: aside, words, ...(trainedContext ? { ctx: trainedContext } : {}) });
     fs.renameSync(aside, file);
     fs.writeFileSync(sidecar, wanted);
   }
-  notesModelsChecked.add(mode);
+  notesModelsChecked.add(name);
   return file;
 }
 const notesModelsChecked = new Set<string>();

@@ -15,7 +15,7 @@ import { RestatementCheck, restatementsAtStop } from '../understanding/restateme
 import { OwnerCheck, ownersAtStop } from '../understanding/ownerCheck';
 import { ProcedureCheck, procedureAtStop } from '../understanding/procedureCheck';
 import { ChunkLine } from '../understanding/chunks';
-import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, RefinementReport, runModelExtraction } from '../understanding/providers';
+import { ANSWER_RESERVE_TOKENS, answerTokensFor, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, RefinementReport, runModelExtraction } from '../understanding/providers';
 import { cpuModelHoldsForWhisper, LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { recommendNotesModel } from '../models/notesCatalog';
@@ -23,7 +23,7 @@ import { notesCacheDir, notesStateDir } from '../models/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
 import { hasModelSections, templateSectionsRecord, writeModelSections, WrittenSections } from '../understanding/templateSections';
 import { PromptTemplate } from '../understanding/templateGuide';
-import { FinalOutcomes, finalOutcomes, MeetingFacts, rollOver, rollSummary, settleAtStop, SETTLE_DEFAULT, RolledSummary, settleExtrasOf, SummaryCallOptions, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
+import { FinalOutcomes, finalOutcomes, MeetingFacts, rollOver, rollSummary, settleAtStop, SETTLE_DEFAULT, RolledSummary, settleExtrasOf, SUMMARY_BOUNDS, SummaryCallOptions, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
 import { noteParts, partNotes, readsPartNotes, settleAnyVersion } from '../understanding/summaryFromParts';
 import { ChunkRunner } from '../session/config';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
@@ -349,13 +349,14 @@ export class ModelExtractions {
     if (!modelPath || signal.aborted) return;
     const host = this.hostFor(modelPath);
     const chars = chunk.lines.reduce((n, l) => n + lineChars(l), 0);
-    const maxTokens = ANSWER_RESERVE_TOKENS + estimateTokens(Math.max(0, chunkOptionsOf(settings).chunkChars - chars));
+    const growth = estimateTokens(Math.max(0, chunkOptionsOf(settings).chunkChars - chars));
     const extract = liveChunkMessages(meeting, chunk);
     const summary = summaryMessages(meeting, previous, chunk.lines);
-    // The session's signal: its cancel kills a read in flight, as it kills a chunk's call.
+    // The session's signal: its cancel kills a read in flight, as it kills a chunk's call. Each sized as its call caps
+    // its answer (a rolling summary's points take more than a chunk's JSON).
     await Promise.all([
-      host.preload({ kind: 'extract', ...extract, maxTokens }, signal),
-      host.preload({ kind: 'summary', ...summary, maxTokens }, signal),
+      host.preload({ kind: 'extract', ...extract, maxTokens: ANSWER_RESERVE_TOKENS + growth }, signal),
+      host.preload({ kind: 'summary', ...summary, maxTokens: answerTokensFor({ summary: { segmentIds: [], maxPoints: SUMMARY_BOUNDS.points } }) + growth }, signal),
     ]);
   }
 

@@ -16,7 +16,7 @@
  * documents/summarySection.ts renders them).
  */
 import { DecisionKind, DecisionStanding, decisionStanding, StandingStep, standingHistoryWords, SUMMARY_POINT_MAX_CITES } from '../../protocol/protocol';
-import { citedId, extractJsonObject } from '../../protocol/modelJson';
+import { citedId, cutArrayElements, extractJsonObject } from '../../protocol/modelJson';
 import { plainLine } from '../../protocol/plainText';
 import { currentItems, JournalRecord } from '../journal/journal';
 import { ChunkLine, lineChars, NotesPrompt } from './modelExtract';
@@ -330,10 +330,10 @@ export function pointText(raw: string): { text: string; trimmed: boolean } | nul
  * SUMMARY_BOUNDS.citations cites each are kept.
  */
 export function parseSummaryAnswer(text: string, known: ReadonlySet<string>, maxPoints: number = SUMMARY_BOUNDS.points): SummaryPoint[] | null {
-  const value = extractJsonObject(text) as { points?: unknown } | undefined;
-  if (!value || typeof value !== 'object' || !Array.isArray(value.points)) return null;
+  const listed = answeredPoints(text) ?? cutArrayElements(text, 'points');
+  if (!listed) return null;
   const points: SummaryPoint[] = [];
-  for (const p of value.points as unknown[]) {
+  for (const p of listed) {
     const point = p as { text?: unknown; cites?: unknown };
     if (!point || typeof point.text !== 'string' || !Array.isArray(point.cites)) continue;
     const said = pointText(point.text);
@@ -343,6 +343,21 @@ export function parseSummaryAnswer(text: string, known: ReadonlySet<string>, max
   }
   return points;
 }
+
+/** The points of a whole answer; undefined when it has none (no object, or one cut short). */
+function answeredPoints(text: string): unknown[] | undefined {
+  const value = extractJsonObject(text) as { points?: unknown } | undefined;
+  return value && typeof value === 'object' && Array.isArray(value.points) ? value.points as unknown[] : undefined;
+}
+
+/**
+ * Whether a summary's answer was cut short (it reached its token cap): its complete points are taken (parseSummaryAnswer),
+ * and the log says it was cut.
+ */
+export const summaryAnswerCut = (text: string) => answeredPoints(text) === undefined && (cutArrayElements(text, 'points')?.length ?? 0) > 0;
+
+/** What the log says of an answer cut short at its token cap, whose complete points were taken. */
+export const ANSWER_CUT = 'answer cut at its token cap: its complete points kept';
 
 /** Tries per chunk: one more on an invalid answer (as the chunk extraction does). */
 const SUMMARY_ATTEMPTS = 2;
@@ -391,7 +406,7 @@ export async function askSummary(chat: Chat, messages: { system: string; user: s
   const asked = await askParsed(chat, messages, { summary: { segmentIds: ids, maxPoints } }, (text) => {
     const points = parseSummaryAnswer(text, known, maxPoints);
     return points && points.length ? points : null;
-  }, signal, how);
+  }, signal, { ...how, cut: summaryAnswerCut });
   return { points: asked.value, model: asked.model, tokens: asked.tokens, ...(asked.reason ? { reason: asked.reason } : {}) };
 }
 
@@ -401,7 +416,7 @@ export async function askSummary(chat: Chat, messages: { system: string; user: s
  * words: `invalid answer`, `no answer within N s`, `cancelled`, safeReason's), with the model and the tokens spent.
  */
 export async function askParsed<T>(chat: Chat, { system, user }: { system: string; user: string }, constraint: AnswerConstraint,
-  parse: (text: string) => T | null, signal: AbortSignal, how: SummaryCallOptions): Promise<{ value: T | null; model: string | undefined; tokens: number; reason?: string }> {
+  parse: (text: string) => T | null, signal: AbortSignal, how: SummaryCallOptions & { cut?(text: string): boolean }): Promise<{ value: T | null; model: string | undefined; tokens: number; reason?: string }> {
   const report = how.report ?? (() => undefined);
   let tokens = 0;
   let model: string | undefined;
@@ -417,7 +432,7 @@ export async function askParsed<T>(chat: Chat, { system, user }: { system: strin
       tokens += estimateTokens(answer.text.length);
       const value = parse(answer.text);
       if (value !== null) {
-        report({ outcome: 'applied', ms: ms(), attempt, model });
+        report({ outcome: 'applied', ms: ms(), attempt, model, ...(how.cut?.(answer.text) ? { reason: ANSWER_CUT } : {}) });
         return { value, model, tokens };
       }
       reason = 'invalid answer';

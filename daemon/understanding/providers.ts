@@ -79,10 +79,32 @@ const MAX_RESPONSE_BYTES = 1 << 20;
 export const CHARS_PER_TOKEN = 4;
 export const estimateTokens = (chars: number) => Math.ceil(chars / CHARS_PER_TOKEN);
 /**
- * Tokens reserved for an answer before it comes (then the real answer's length is counted); the openai-compatible
- * request caps the answer there (`max_tokens`), so the budget holds. A chunk's JSON is far shorter.
+ * Tokens reserved for a chunk's answer before it comes (then the real answer's length is counted); the request caps the
+ * answer there (`max_tokens`, the local model's `maxTokens`), so the budget holds. A chunk's JSON is far shorter: of the
+ * 9,142 recorded chunk answers the longest is 996 tokens of Qwen2's tokenizer, the 99th percentile 405 (BENCHMARKS.md).
+ * The checks at stop answer in tens of tokens.
  */
 export const ANSWER_RESERVE_TOKENS = 1000;
+/**
+ * Tokens one summary point may take: its text at the prompts' bound (240 characters, ~60 tokens of English) and its
+ * cites (at most 8; ~8 tokens each: `"mic-1234", ` is 9 tokens of Qwen2's tokenizer, which gives each digit its own), with
+ * its JSON. The recorded answers (rolling summaries, parts' notes and settles: 17,194) average at most 138 tokens a
+ * point within one answer (BENCHMARKS.md, "answer caps").
+ */
+export const SUMMARY_POINT_TOKENS = 140;
+/** The answer's `{"points": [...]}` around its points. */
+const SUMMARY_ANSWER_OVERHEAD_TOKENS = 40;
+
+/**
+ * The cap on a call's answer (`max_tokens`; the local model's `maxTokens`, which also sizes its context): a summary's
+ * from the points it may hold (a settle of 20 points: 2,840), anything else ANSWER_RESERVE_TOKENS. A cap under what the
+ * prompt asks for cuts the answer's JSON short, and a cut answer is no answer: the recorded settles are 1,487 tokens at
+ * the median, and a flat 1,000 cut 91 % of them (and half the rolling summaries).
+ */
+export function answerTokensFor(constraint?: AnswerConstraint): number {
+  if (constraint && 'summary' in constraint) return SUMMARY_ANSWER_OVERHEAD_TOKENS + constraint.summary.maxPoints * SUMMARY_POINT_TOKENS;
+  return ANSWER_RESERVE_TOKENS;
+}
 /** Attempts for a call that fails with 429, 5xx, a timeout or a network error; and for an invalid answer. */
 export const MAX_ATTEMPTS = 3;
 /** Refused entries of one answer named in its report (the rest counted). */
@@ -359,13 +381,13 @@ export function chatCompletionsUrl(endpoint: string): string {
  */
 export function openAiCompatibleChat(settings: EnhancementSettings, options: { json?: boolean } = {}): Chat {
   const asJson = options.json !== false;
-  return async (system, user, signal) => {
+  return async (system, user, signal, constraint) => {
     if (!settings.endpoint) throw new RefineFailure('no-endpoint');
     const body = {
       ...(settings.model ? { model: settings.model } : {}),
       messages: [{ role: 'system', content: system }, { role: 'user', content: user }],
       temperature: 0.1,
-      max_tokens: ANSWER_RESERVE_TOKENS,
+      max_tokens: answerTokensFor(constraint),
       stream: false,
     };
     const url = chatCompletionsUrl(settings.endpoint);

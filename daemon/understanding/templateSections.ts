@@ -7,14 +7,14 @@
  */
 import { JournalRecord } from '../journal/journal';
 import { plainLine } from '../../protocol/plainText';
-import { FinalOutcomes, MeetingFacts, parseSummaryAnswer, settleCitableIds, settleMessages, SummaryCallOptions, SummaryPoint } from './modelSummary';
-import { Chat, estimateTokens, safeReason, workingTimeLimit } from './providers';
+import { ANSWER_CUT, FinalOutcomes, MeetingFacts, parseSummaryAnswer, settleCitableIds, settleMessages, SummaryCallOptions, SummaryPoint, summaryAnswerCut } from './modelSummary';
+import { answerTokensFor, Chat, estimateTokens, safeReason, workingTimeLimit } from './providers';
 import { PromptTemplate, templateGuide } from './templateGuide';
 
 /** The most points of one section. */
 export const SECTION_POINTS = 12;
-/** What one section's answer may cost at most, kept back from the budget before its call (12 points of 240 characters and their cites). */
-const SECTION_ANSWER_TOKENS = 1_200;
+/** What one section's answer may cost at most, kept back from the budget before its call: its cap (12 points and their cites). */
+const SECTION_ANSWER_TOKENS = answerTokensFor({ summary: { segmentIds: [], maxPoints: SECTION_POINTS } });
 
 const SYSTEM = [
   'You write one section of a meeting\'s notes from the meeting\'s summary and its final decisions and action items.',
@@ -69,7 +69,8 @@ export async function writeModelSections(chat: Chat, meeting: MeetingFacts & { t
       out.model = answer.model;
       out.tokens += estimateTokens(answer.text.length);
       const points = parseSummaryAnswer(answer.text, known, SECTION_POINTS);
-      how.report?.(points ? { outcome: 'applied', ms: ms(), attempt: 1, model: answer.model } : { outcome: 'failed', ms: ms(), attempt: 1, reason: 'invalid answer' });
+      how.report?.(points ? { outcome: 'applied', ms: ms(), attempt: 1, model: answer.model, ...(summaryAnswerCut(answer.text) ? { reason: ANSWER_CUT } : {}) }
+        : { outcome: 'failed', ms: ms(), attempt: 1, reason: 'invalid answer' });
       if (points?.length) out.sections.push({ heading: section.heading, points });
     } catch (e) {
       const reason = signal.aborted ? 'cancelled' : timeout?.signal.aborted ? `no answer within ${how.timeoutMs! / 1000} s` : safeReason(e);

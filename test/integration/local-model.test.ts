@@ -16,10 +16,10 @@ import {
   ActionItemNotification, EnhancementSettings, ExtractionCancel, ExtractionProgressNotification, ExtractionProgressParams, PROTOCOL_VERSION, SessionStart, SessionStop,
 } from '../../protocol/protocol';
 import { LocalModelHost } from '../../daemon/understanding/local/host';
-import { chunkAnswerSchema } from '../../daemon/understanding/local/schema';
+import { chunkAnswerSchema, summaryAnswerSchema } from '../../daemon/understanding/local/schema';
 import { localChat } from '../../daemon/understanding/local/localChat';
 import { parseSummaryAnswer, rollSummary, settleSummary, SUMMARY_BOUNDS } from '../../daemon/understanding/modelSummary';
-import { Chat } from '../../daemon/understanding/providers';
+import { answerTokensFor, Chat } from '../../daemon/understanding/providers';
 import { NotedEntry } from '../../daemon/understanding/carriedNotes';
 import { checkRestatements } from '../../daemon/understanding/restatements';
 import { ownersAtStop } from '../../daemon/understanding/ownerCheck';
@@ -209,6 +209,29 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
       const citable = new Set([...rolled.points!.flatMap((p) => p.segmentIds), 's-2', 's-3']);
       assert.ok(settleRaw.points.every((p) => p.cites.length >= 1 && p.cites.every((c) => citable.has(c)) && p.text.length <= SUMMARY_BOUNDS.textMax), texts[texts.length - 1]);
       assert.ok(settled.points && settled.points.length >= 1, `the settle's answer parses: ${texts[texts.length - 1]}`);
+    } finally {
+      host.close();
+    }
+  });
+
+  it("a request past 8,192 tokens (a long meeting's settle): the context grows to hold it with one sequence the kinds share, and both kinds answer after it", async () => {
+    // A model trained on 32,768 tokens, as the catalog's are; the tiny preset's own 8,192 would refuse the request.
+    const host = new LocalModelHost({ modelPath: notesModel('ranked', 32_768), threads: 1, gpu: false });
+    try {
+      const ids = Array.from({ length: 40 }, (_, k) => `s-${k + 1}`);
+      // Between 5,288 and 9,384 prompt tokens of the generated vocabulary: past 8,192 with the answer's cap, within 12,288.
+      const long = Array.from({ length: 290 }, (_, k) => `[${ids[k % ids.length]}] Line ${k + 1} about the release plan and the budget figures.`).join('\n');
+      const settle = await host.chat({ kind: 'summary', system: 'Settle the summary of the meeting.', user: long, maxTokens: answerTokensFor({ summary: { segmentIds: ids, maxPoints: 20 } }),
+        schema: summaryAnswerSchema(ids, 20) }, new AbortController().signal);
+      assert.ok(settle.promptTokens! > 8192 - answerTokensFor({ summary: { segmentIds: ids, maxPoints: 20 } }), `a prompt too long for 8,192 with its answer's cap: ${settle.promptTokens} tokens`);
+      assert.ok(parseSummaryAnswer(settle.text, new Set(ids), 20)?.length, `the settle's answer parses: ${settle.text}`);
+      // The extraction's kind, then the summary's again, on the shared sequence.
+      const chunk = await host.chat({ kind: 'extract', system: 'Extract the notes.', user: '[s-1] Ana: I will send the report.', maxTokens: 200,
+        schema: chunkAnswerSchema({ segmentIds: ['s-1'], itemIds: [], actionItemIds: [], speakers: ['Ana'] }) }, new AbortController().signal);
+      assert.ok(JSON.parse(chunk.text), chunk.text);
+      const again = await host.chat({ kind: 'summary', system: 'Revise the rolling summary of the meeting.', user: '[s-2] Ben: We ship on Monday.', maxTokens: 500,
+        schema: summaryAnswerSchema(['s-2'], 5) }, new AbortController().signal);
+      assert.ok(parseSummaryAnswer(again.text, new Set(['s-2']), 5)?.length, again.text);
     } finally {
       host.close();
     }
@@ -520,6 +543,28 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
       assert.ok(segments.has(r.segmentId), `${r.id} cites ${r.segmentId}, a segment of the meeting`);
       assert.equal(r.refinedBy, MODEL_NAME);
     }
+    // The default settle (v11) on the local provider: each chunk's part noted once under the summary grammar, citing
+    // only its own lines, journaled before the settle, which reads them and cites only the meeting's lines.
+    const parts = records.filter((r): r is Extract<JournalRecord, { type: 'partNotes' }> => r.type === 'partNotes');
+    assert.deepEqual(parts.map((p) => p.chunk), [...Array(run.chunks).keys()], 'one part noted for each chunk, in order');
+    for (const part of parts) {
+      assert.equal(part.by, MODEL_NAME);
+      assert.ok(part.points.length >= 1, `part ${part.chunk} has a point`);
+      for (const point of part.points) {
+        for (const id of point.segmentIds) {
+          const line = segmentsOf(records).find((s) => s.segmentId === id);
+          assert.ok(line && line.t0 >= part.t0 && line.t0 <= part.t1, `part ${part.chunk} cites ${id}, a line of its own (${part.t0}..${part.t1})`);
+        }
+      }
+    }
+    const summaries = records.filter((r): r is Extract<JournalRecord, { type: 'summary' }> => r.type === 'summary');
+    const settled = summaries[summaries.length - 1];
+    assert.equal(settled?.settled, true, `the summary settled at stop (${settled?.unsettled ?? 'no summary record'})`);
+    assert.ok(records.indexOf(parts[parts.length - 1]) < records.indexOf(settled), 'the last part is journaled before the settled summary');
+    assert.ok(settled.points.length >= 1 && settled.points.every((p) => p.segmentIds.length >= 1 && p.segmentIds.every((id) => segments.has(id))), 'the settled summary cites lines of the meeting');
+    const settleLogs = client.logs.filter((l) => l.includes('"event":"refinement"') && l.includes('"call":"settle"'));
+    assert.ok(settleLogs.length >= 1 && !settleLogs.some((l) => /invalid answer|failed/.test(l)), `the settle's call: ${settleLogs.join('\n')}`);
+
     assert.deepEqual(modelProcesses(client.daemon.child.pid!), [], 'the model process is closed when the notes are done');
     assert.doesNotMatch(client.logs.join('\n'), /Alice, can you fix/, 'no transcript text in the log');
   });

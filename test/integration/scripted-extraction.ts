@@ -30,6 +30,8 @@ export interface Scripted {
   attempt: number;
   ids: string[];
   chars: number;
+  /** The request's `max_tokens` (the cap on its answer). */
+  maxTokens?: number;
 }
 
 export interface ScriptedServer {
@@ -153,7 +155,7 @@ export function scriptedExtraction() {
         }
         if (parsed.messages[0].content.startsWith('You keep the summary') && user.includes('The meeting has ended')) {
           const ids = [...user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]);
-          const r = { url: req.url ?? '', user, chunk: settles.length + 1, attempt: 1, ids, chars: parsed.messages[0].content.length + user.length };
+          const r = { url: req.url ?? '', user, chunk: settles.length + 1, attempt: 1, ids, chars: parsed.messages[0].content.length + user.length, maxTokens: parsed.max_tokens };
           settles.push(r);
           return settle(r, res);
         }

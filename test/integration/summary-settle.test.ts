@@ -17,6 +17,11 @@ import {
 } from '../../protocol/protocol';
 import { connectDaemon, RpcClient } from './daemon-process';
 import { reply, Scripted, ScriptedServer, scriptedExtraction } from './scripted-extraction';
+import { ANSWER_RESERVE_TOKENS } from '../../daemon/understanding/providers';
+import { bpeCounter } from '../support/bpe-tokens';
+
+/** The default local model's tokenizer (Qwen2.5's: test/fixtures/tokenizers). */
+const qwenTokens = bpeCounter(path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'tokenizers', 'qwen2-merges.txt'));
 
 /** What the sample's finals say (every one the same sentence): words no settle prompt may carry. */
 const TOKENS = [' Alice', ' reviews-the', ' quarterly-budget', ' figures-and-the', ' release-plan', ' with-finance', ' before-the', ' steering',
@@ -114,6 +119,26 @@ describe('the summary settles at stop (real daemon, scripted endpoint)', functio
     assert.match(summarySection(m.notes), /_Written by scripted:1b \(opt-in language model\) from the transcript, settled at the end against the decisions and action items;/);
     const [logged] = settleLog(m.client);
     assert.match(logged, /"level":"info".*"call":"settle".*"outcome":"applied"/);
+  });
+
+  it("a server that stops each answer at its max_tokens (as llama.cpp's and Ollama's do) still gets a settle as long as the recorded ones", async () => {
+    // 15 points (the bound of a meeting this short) of ~190 characters and 6 cites each, as long as the recorded settles
+    // write them (1,487 tokens at the median),
+    // counted with the default local model's tokenizer; the server sends only what fits the request's max_tokens.
+    let whole = '';
+    const m = await meeting((r, res) => {
+      const point = (k: number) => ({
+        text: `Point ${k + 1}: the release plan for Monday was reviewed with finance, the risks were listed one by one, and the group agreed who reports what back to the steering committee next Friday.`,
+        cites: Array.from({ length: 6 }, (_, c) => r.ids[(k + c) % r.ids.length]),
+      });
+      whole = JSON.stringify({ points: Array.from({ length: 15 }, (_, k) => point(k)) });
+      reply(res, qwenTokens.cut(whole, r.maxTokens ?? Infinity));
+    });
+    const settle = m.scripted.settles[0];
+    assert.ok(qwenTokens.count(whole) > ANSWER_RESERVE_TOKENS, `the answer is ${qwenTokens.count(whole)} tokens: over the cap every call had`);
+    assert.ok(settle.maxTokens! >= qwenTokens.count(whole), `max_tokens ${settle.maxTokens} holds the ${qwenTokens.count(whole)}-token answer`);
+    assert.deepEqual([m.last.settled, m.last.points.length], [true, 15], 'every point settled, none cut');
+    assert.doesNotMatch(settleLog(m.client).join('\n'), /cut at its token cap/);
   });
 
   it('a settle that fails leaves the last rolling summary, journaled as not settled and why; the notes say so plainly', async () => {

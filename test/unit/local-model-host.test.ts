@@ -12,8 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalModelHost, localModelThreads, modelPriority, sharesWhisperCores } from '../../daemon/understanding/local/host';
 import { localChat } from '../../daemon/understanding/local/localChat';
-import { busyMs, contextSizeFor, threadsFor } from '../../daemon/understanding/local/worker';
-import { RefineFailure } from '../../daemon/understanding/providers';
+import { busyMs, contextSizeFor, sequencesFor, threadsFor } from '../../daemon/understanding/local/worker';
+import { RefineFailure, SUMMARY_POINT_TOKENS } from '../../daemon/understanding/providers';
 
 /**
  * The stand-in: records each message it got (in a file), answers per the user text. 'slow' works in 15 steps of 10 ms,
@@ -24,7 +24,7 @@ const fs = require('node:fs');
 const log = process.env.FAKE_LOG;
 let held = false;
 process.on('message', (m) => {
-  fs.appendFileSync(log, JSON.stringify({ type: m.type, pid: process.pid, id: m.id, kind: m.kind, user: m.user, threads: m.threads, gpu: m.gpu, schema: !!m.schema, hold: m.hold }) + '\\n');
+  fs.appendFileSync(log, JSON.stringify({ type: m.type, pid: process.pid, id: m.id, kind: m.kind, user: m.user, threads: m.threads, gpu: m.gpu, schema: !!m.schema, hold: m.hold, maxTokens: m.maxTokens }) + '\\n');
   if (m.type === 'threads') return;
   if (m.type === 'yield') return void (held = m.hold);
   if (m.user === 'hang') return;
@@ -90,8 +90,8 @@ describe('local model host (stand-in model process)', () => {
   const make = (options: { idleMs?: number; threads?: number; gpu?: boolean; whisperThreads?: number } = {}) =>
     (host = new LocalModelHost({ modelPath: '/models/m.gguf', workerPath: path.join(dir, 'worker.js'), ...options }));
   const messages = () => fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean)
-    .map((l) => JSON.parse(l) as { type: string; pid: number; id: number; kind?: string; user: string; threads: number; gpu: boolean; schema: boolean; hold?: boolean });
-  const requests = () => messages().filter((m) => m.type === 'chat').map(({ type: _t, hold: _h, kind: _k, ...m }) => m);
+    .map((l) => JSON.parse(l) as { type: string; pid: number; id: number; kind?: string; user: string; threads: number; gpu: boolean; schema: boolean; hold?: boolean; maxTokens?: number });
+  const requests = () => messages().filter((m) => m.type === 'chat').map(({ type: _t, hold: _h, kind: _k, maxTokens: _m, ...m }) => m);
   const yields = () => messages().filter((m) => m.type === 'yield').map((m) => m.hold);
   const ask = (h: LocalModelHost, user: string, signal = new AbortController().signal) => h.chat({ system: 's', user, maxTokens: 10, schema: { type: 'object' } }, signal);
 
@@ -359,6 +359,18 @@ describe('local model host (stand-in model process)', () => {
     assert.deepEqual(messages().filter((m) => m.type === 'chat').map((m) => [m.user, m.kind]), [['plain', 'extract'], ['chunk', 'extract'], ['summary', 'summary']]);
   });
 
+  it("each request caps its answer as its call does (answerTokensFor): a chunk's and a check's at 1,000 tokens, a summary's by the points it may hold", async () => {
+    const h = make();
+    const chat = localChat(h);
+    const signal = new AbortController().signal;
+    await chat('s', 'chunk', signal, { segmentIds: ['s-1'], itemIds: [], actionItemIds: [], speakers: ['Ann'] });
+    await chat('s', 'rolling', signal, { summary: { segmentIds: ['s-1'], maxPoints: 11 } });
+    await chat('s', 'settle', signal, { summary: { segmentIds: ['s-1'], maxPoints: 20 } });
+    await chat('s', 'owners', signal, { owners: { itemIds: ['a1'], speakers: ['Ann'] } });
+    assert.deepEqual(messages().filter((m) => m.type === 'chat').map((m) => [m.user, m.maxTokens]),
+      [['chunk', 1000], ['rolling', 40 + 11 * SUMMARY_POINT_TOKENS], ['settle', 40 + 20 * SUMMARY_POINT_TOKENS], ['owners', 1000]]);
+  });
+
   it('preload: read ahead in the queue with its kind; a newer one of a kind replaces one waiting; a chat drops those waiting; a failure or a crash resolves undefined', async () => {
     const h = make();
     const preload = (user: string, kind: 'extract' | 'summary' = 'extract') => h.preload({ kind, system: 's', user, maxTokens: 10 });
@@ -435,12 +447,19 @@ describe('local model host (stand-in model process)', () => {
     assert.equal(sharesWhisperCores(1, undefined, 8), true);
   });
 
-  it("the model's context per sequence: what a request needs, in steps of 1,024, at least 4,096, at most 8,192 or the model's own", () => {
+  it("the model's context per sequence: what a request needs, in steps of 1,024, at least 4,096, at most 12,288 or the model's own", () => {
     assert.equal(contextSizeFor(100, 32768), 4096);
     assert.equal(contextSizeFor(3200, 32768), 4096, 'a default chunk (~2,100 prompt + 1,000 answer tokens)');
     assert.equal(contextSizeFor(4097, 32768), 5120);
-    assert.equal(contextSizeFor(8192, 32768), 8192);
-    assert.equal(contextSizeFor(8193, 32768), undefined, 'too long: the request fails with a clear reason');
+    assert.equal(contextSizeFor(8193, 32768), 9216);
+    // The longest recorded settle of v11 (9,027 prompt tokens of Qwen2's tokenizer) with a 20-point answer's cap.
+    assert.equal(contextSizeFor(9027 + 40 + 20 * SUMMARY_POINT_TOKENS + 64, 32768), 12288);
+    assert.equal(contextSizeFor(12288, 32768), 12288);
+    assert.equal(contextSizeFor(12289, 32768), undefined, 'too long: the request fails with a clear reason');
+    assert.equal(contextSizeFor(9000, 8192), undefined, 'a model trained on 8,192: its own bound');
+    // Past 8,192 the kinds share one sequence: never more KV cells than two sequences of 8,192.
+    assert.deepEqual([4096, 8192, 9216, 12288].map((size) => [size, sequencesFor(size), size * sequencesFor(size) <= 2 * 8192]),
+      [[4096, 2, true], [8192, 2, true], [9216, 1, true], [12288, 1, true]]);
     assert.equal(contextSizeFor(1000, 2048), 2048, "a model trained on less: its own");
     assert.equal(contextSizeFor(3000, 2048), undefined);
   });

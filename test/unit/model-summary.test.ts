@@ -11,7 +11,7 @@ import { parsePreviousNotes } from '../../daemon/documents/previousNotes';
 import { sessionExport } from '../../daemon/documents/export';
 import { summaryOf } from '../../daemon/service/finalizeStored';
 import {
-  citableIds, finalOutcomes, parseSummaryAnswer, pointText, rollOver, rollSummary, settleAtStop, settleMessages, settleSummary, SummaryCallReport, summaryGroups,
+  ANSWER_CUT, citableIds, finalOutcomes, parseSummaryAnswer, pointText, rollOver, rollSummary, settleAtStop, settleMessages, settleSummary, SummaryCallReport, summaryGroups,
   summaryMessages, SUMMARY_BOUNDS, SummaryPoint,
 } from '../../daemon/understanding/modelSummary';
 import { lineChars } from '../../daemon/understanding/modelExtract';
@@ -71,6 +71,27 @@ describe('the rolling summary', () => {
     assert.ok(ok.tokens > 0);
     const failed = await rollSummary(scripted([]), meeting, previous, lines, new AbortController().signal);
     assert.equal(failed.points, null);
+  });
+
+  it('an answer cut short at its token cap: its complete points are taken and the log says it was cut; cut before its first point, it is invalid', async () => {
+    const known = new Set(['m-1', 'm-2', 'm-3']);
+    const whole = JSON.stringify({ points: [{ text: 'Ships Monday.', cites: ['m-1'] }, { text: 'Ana writes the notes.', cites: ['m-3'] }, { text: 'The budget is open.', cites: ['m-2'] }] });
+    const cut = whole.slice(0, whole.indexOf('The budget') + 5);
+    assert.deepEqual(parseSummaryAnswer(cut, known), [{ text: 'Ships Monday.', segmentIds: ['m-1'] }, { text: 'Ana writes the notes.', segmentIds: ['m-3'] }]);
+    assert.equal(parseSummaryAnswer('{"points": [{"text": "Ships Mon', known)?.length, 0);
+    const reports: SummaryCallReport[] = [];
+    const once = (text: string): Chat => async () => ({ text, model: 'scripted' });
+    const rolled = await rollSummary(once(cut), meeting, previous, [line(3)], new AbortController().signal, { report: (r) => reports.push(r) });
+    assert.deepEqual(rolled.points, [{ text: 'Ships Monday.', segmentIds: ['m-1'] }, { text: 'Ana writes the notes.', segmentIds: ['m-3'] }]);
+    assert.deepEqual(reports.map((r) => [r.outcome, r.reason]), [['applied', ANSWER_CUT]]);
+    reports.length = 0;
+    const whole2 = await rollSummary(once(whole), meeting, previous, [line(3)], new AbortController().signal, { report: (r) => reports.push(r) });
+    assert.equal(whole2.points?.length, 3);
+    assert.deepEqual(reports.map((r) => [r.outcome, r.reason]), [['applied', undefined]], 'a whole answer is not said to be cut');
+    reports.length = 0;
+    const none = await rollSummary(once('{"points": [{"text": "Ships Mon'), meeting, previous, [line(3)], new AbortController().signal, { report: (r) => reports.push(r) });
+    assert.equal(none.points, null);
+    assert.deepEqual(reports.map((r) => r.reason), ['invalid answer', 'invalid answer']);
   });
 
   it('its time limit counts working time: paused for whisper, a call is given as long again', async () => {

@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { chatCompletionsUrl, localhostLookup, openAiCompatibleChat, RefineFailure } from '../../daemon/understanding/providers';
+import { ANSWER_RESERVE_TOKENS, answerTokensFor, chatCompletionsUrl, localhostLookup, openAiCompatibleChat, RefineFailure, SUMMARY_POINT_TOKENS } from '../../daemon/understanding/providers';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
 import { renderNotes } from '../../daemon/documents/markdown';
 import { displayModel } from '../../daemon/documents/notesText';
 import { parsePreviousNotes } from '../../daemon/documents/previousNotes';
-import { extractJsonObject } from '../../protocol/modelJson';
+import { cutArrayElements, extractJsonObject } from '../../protocol/modelJson';
 import { fakeResolver } from '../support/resolver';
 import { InvalidParamsError, isLoopbackAddress, isLoopbackHost, validateEnhancement, validateInitializationOptions } from '../../protocol/validate';
 
@@ -115,6 +115,17 @@ describe('opt-in refinement', () => {
     it('gives undefined when there is no JSON object', () => {
       for (const bad of ['', 'no json here', '{"summary": [', '[1, 2, 3]', 'null', '{{{{']) assert.equal(extractJsonObject(bad), undefined, bad);
     });
+
+    it('takes the complete elements of an array an answer cut short was listing, none after the cut', () => {
+      const whole = { points: [{ text: 'One } with a brace', cites: ['m-1'] }, { text: 'Two', cites: ['m-2', 'm-3'] }, { text: 'Three, cut', cites: ['m-4'] }] };
+      const text = JSON.stringify(whole);
+      const cutAt = text.indexOf('Three') + 3;
+      assert.deepEqual(cutArrayElements(text.slice(0, cutAt), 'points'), whole.points.slice(0, 2));
+      assert.deepEqual(cutArrayElements(`Here: ${text}`, 'points'), whole.points, 'a whole answer: every element');
+      assert.deepEqual(cutArrayElements('{"points": [{"text": "Half', 'points'), [], 'cut in its first element: none');
+      assert.equal(cutArrayElements('{"summary": ["a"]}', 'points'), undefined, 'no such array');
+      assert.deepEqual(cutArrayElements('{"points": [], "more": [{"a": 1}]}', 'points'), [], 'the array closed: nothing after it is taken');
+    });
   });
 
   describe('notes of a refinement journaled by earlier versions', () => {
@@ -205,6 +216,31 @@ describe('opt-in refinement', () => {
       });
       assert.deepEqual(await answers('Ollama.LOCALHOST.', { all: true }), [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }]);
       assert.deepEqual(await answers('localhost', { family: 6 }), ['::1', 6]);
+    });
+
+    it("caps each answer as its call does (max_tokens: answerTokensFor): a chunk's at 1,000 tokens, a summary's by the points it may hold", async () => {
+      const asked: number[] = [];
+      const server = await serve((req, res) => {
+        let body = '';
+        req.setEncoding('utf8').on('data', (c: string) => { body += c; });
+        req.on('end', () => {
+          asked.push((JSON.parse(body) as { max_tokens: number }).max_tokens);
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ model: 'm', choices: [{ message: { content: '{}' } }] }));
+        });
+      });
+      try {
+        const chat = openAiCompatibleChat({ provider: 'openai-compatible', endpoint: `http://127.0.0.1:${server.port}` });
+        const signal = new AbortController().signal;
+        await chat('s', 'u', signal);
+        await chat('s', 'u', signal, { segmentIds: ['m-1'], itemIds: [], actionItemIds: [], speakers: ['Ann'] });
+        await chat('s', 'u', signal, { summary: { segmentIds: ['m-1'], maxPoints: 5 } });
+        await chat('s', 'u', signal, { summary: { segmentIds: ['m-1'], maxPoints: 20 } });
+        assert.deepEqual(asked, [ANSWER_RESERVE_TOKENS, ANSWER_RESERVE_TOKENS, 40 + 5 * SUMMARY_POINT_TOKENS, 40 + 20 * SUMMARY_POINT_TOKENS]);
+        assert.equal(answerTokensFor({ summary: { segmentIds: [], maxPoints: 20 } }), 2840, "the longest settle's cap");
+      } finally {
+        await server.close();
+      }
     });
 
     it('drops an answer once it passes 1 MiB, as it streams: the call fails and the connection is closed before the server is done', async () => {

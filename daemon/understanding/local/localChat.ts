@@ -3,7 +3,7 @@
  * (schema.ts), from the same prompt the other providers get (chunkMessages); and the run settings a local model needs.
  */
 import { EnhancementSettings } from '../../../protocol/protocol';
-import { ANSWER_RESERVE_TOKENS, Chat } from '../providers';
+import { answerTokensFor, Chat } from '../providers';
 import { LocalModelHost } from './host';
 import { chunkAnswerSchema, ownerAnswerSchema, procedureAnswerSchema, restatementAnswerSchema, summaryAnswerSchema } from './schema';
 
@@ -21,7 +21,7 @@ export function localChat(host: LocalModelHost): Chat {
         : 'procedure' in constraint ? procedureAnswerSchema(constraint.procedure)
         : 'owners' in constraint ? ownerAnswerSchema(constraint.owners) : chunkAnswerSchema(constraint);
     const answer = await host.chat({
-      kind: extract ? 'extract' : 'summary', system, user, ...(schema ? { schema } : {}), maxTokens: ANSWER_RESERVE_TOKENS,
+      kind: extract ? 'extract' : 'summary', system, user, ...(schema ? { schema } : {}), maxTokens: answerTokensFor(constraint),
     }, signal);
     return { text: answer.text, model: answer.model };
   };

@@ -27,10 +27,16 @@ import { primeSystemPrompt, stateFileFor } from './systemPromptState';
 /**
  * Context per sequence (tokens): sized to what the requests so far need (rounded up to CONTEXT_STEP, at least
  * MIN_CONTEXT), grown (the context made again) when one needs more, up to MAX_CONTEXT. Each sequence has its own
- * KV cache of this size: a default chunk (6,000 characters, ~2,100 prompt tokens + a 1,000-token answer) makes 4,096,
- * the two sequences then as much memory as one of MAX_CONTEXT.
+ * KV cache of this size: a default chunk (6,000 characters, ~2,100 prompt tokens + a 1,000-token answer) makes 4,096.
+ * The settle at stop is the longest request: the default's (v11) prompt is 6,700 tokens of Qwen2's tokenizer at the
+ * median of 105 recorded meetings and 9,027 at most, and its answer's cap 2,840 (20 points): 12,288 holds them all,
+ * where 8,192 held 12 of the 105 (the rest fell back to v9's smaller prompt). It is reached at stop only, once, when
+ * every chunk is answered: a context past TWO_SEQUENCES_MAX is made with one sequence that both kinds share, so the
+ * KV cache never holds more cells than two sequences of TWO_SEQUENCES_MAX did (node-llama-cpp gives each sequence its
+ * own contextSize of cells: LlamaContext.js, `contextSize * totalSequences`).
  */
-const MAX_CONTEXT = 8192;
+const MAX_CONTEXT = 12_288;
+const TWO_SEQUENCES_MAX = 8192;
 const MIN_CONTEXT = 4096;
 const CONTEXT_STEP = 1024;
 const KINDS: readonly ChatKind[] = ['extract', 'summary'];
@@ -203,19 +209,25 @@ function watchOthers(): void {
   }, SAMPLE_MS).unref();
 }
 
+/** Sequences of a context of `contextSize` per sequence: one per kind, or one the kinds share past TWO_SEQUENCES_MAX. */
+export const sequencesFor = (contextSize: number) => (contextSize > TWO_SEQUENCES_MAX ? 1 : KINDS.length);
+
 /**
- * A context of `contextSize` tokens per sequence, one sequence per kind. Its ideal threads are every core: what it
- * runs with is bounded, batch by batch, by the Llama's maxThreads (setThreads), which node-llama-cpp's splitter reads.
+ * A context of `contextSize` tokens per sequence, one sequence per kind (sequencesFor: one shared past
+ * TWO_SEQUENCES_MAX). Its ideal threads are every core: what it runs with is bounded, batch by batch, by the Llama's
+ * maxThreads (setThreads), which node-llama-cpp's splitter reads.
  */
 async function makeContext(llama: Llama, model: LlamaModel, contextSize: number): Promise<Context> {
   const cores = Math.max(allowed, os.availableParallelism());
   llama.maxThreads = cores; // the context's ideal threads are capped by it when made
   const onGpu = model.gpuLayers > 0;
   try {
-    const context = await model.createContext({ contextSize, threads: cores, sequences: KINDS.length, ...(onGpu ? {} : { batchSize: CPU_BATCH_TOKENS }) });
+    const sequences = sequencesFor(contextSize);
+    const context = await model.createContext({ contextSize, threads: cores, sequences, ...(onGpu ? {} : { batchSize: CPU_BATCH_TOKENS }) });
     holdBatchesWhileHeld(context);
     const lastThreads = recordThreads(context);
-    return { context, contextSize, lastThreads, sequences: { extract: context.getSequence(), summary: context.getSequence() } };
+    const extract = context.getSequence();
+    return { context, contextSize, lastThreads, sequences: { extract, summary: sequences === 1 ? extract : context.getSequence() } };
   } finally {
     // node-llama-cpp's default (at least 4) would oversubscribe a 2-core machine and starve whisper.
     llama.maxThreads = running;
