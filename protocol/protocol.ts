@@ -318,7 +318,8 @@ export interface EnhancementSettings {
   model?: string;
   /**
    * How long one model call (one chunk of the meeting) may take, in seconds (1–300, default
-   * {@link DEFAULT_ENHANCEMENT_TIMEOUT_SEC}); a call that takes longer is aborted and retried with backoff.
+   * {@link DEFAULT_ENHANCEMENT_TIMEOUT_SEC}); a call that takes longer is aborted and retried with backoff. A summary's
+   * call gets as much more as its answer may be longer than a chunk's (providers.ts timeLimitFor: a settle up to 2.84×).
    */
   timeoutSec?: number;
   /** Allow an endpoint that is not on this machine (the transcript leaves it). Default false. */

@@ -21,7 +21,7 @@ import { plainLine } from '../../protocol/plainText';
 import { currentItems, JournalRecord } from '../journal/journal';
 import { ChunkLine, lineChars, NotesPrompt } from './modelExtract';
 import { PromptTemplate, templateGuide } from './templateGuide';
-import { AnswerConstraint, Chat, estimateTokens, safeReason, workingTimeLimit } from './providers';
+import { AnswerConstraint, Chat, estimateTokens, safeReason, timeLimitFor, workingTimeLimit } from './providers';
 
 /** One point of the summary and the lines it comes from (segment ids, at least one). */
 export interface SummaryPoint { text: string; segmentIds: string[] }
@@ -425,7 +425,8 @@ export async function askParsed<T>(chat: Chat, { system, user }: { system: strin
     tokens += estimateTokens(system.length + user.length);
     const started = performance.now();
     const ms = () => Math.round(performance.now() - started);
-    const timeout = how.timeoutMs === undefined ? undefined : workingTimeLimit(how.timeoutMs, how.pausedMs);
+    const limitMs = how.timeoutMs === undefined ? undefined : timeLimitFor(how.timeoutMs, constraint);
+    const timeout = limitMs === undefined ? undefined : workingTimeLimit(limitMs, how.pausedMs);
     try {
       const answer = await chat(system, user, timeout ? AbortSignal.any([signal, timeout.signal]) : signal, constraint);
       model = answer.model;
@@ -441,7 +442,7 @@ export async function askParsed<T>(chat: Chat, { system, user }: { system: strin
       // A failed call: what stands stays (no retry: a summary's next chunk revises it anyway).
       const timedOut = !signal.aborted && timeout?.signal.aborted === true;
       const r: SummaryCallReport = signal.aborted ? { outcome: 'cancelled', ms: ms(), attempt, reason: 'cancelled' }
-        : timedOut ? { outcome: 'timeout', ms: ms(), attempt, reason: `no answer within ${how.timeoutMs! / 1000} s` }
+        : timedOut ? { outcome: 'timeout', ms: ms(), attempt, reason: `no answer within ${limitMs! / 1000} s` }
           : { outcome: 'failed', ms: ms(), attempt, reason: safeReason(e) };
       report(r);
       return { value: null, model, tokens, reason: r.reason! };

@@ -105,6 +105,15 @@ export function answerTokensFor(constraint?: AnswerConstraint): number {
   if (constraint && 'summary' in constraint) return SUMMARY_ANSWER_OVERHEAD_TOKENS + constraint.summary.maxPoints * SUMMARY_POINT_TOKENS;
   return ANSWER_RESERVE_TOKENS;
 }
+/**
+ * The time limit of one call (ms): the provider's (`timeoutSec`: how long a chunk's call may take), grown in proportion
+ * to the answer the call may write beyond a chunk's cap (a settle of 20 points: 2.84 times). A summary's answer is
+ * what takes the time: ~1,500 tokens for a settle at the median against ~80 for a chunk, and a limit set for chunks cut
+ * off the settle of any model that writes slower than ~75 tokens a second.
+ */
+export function timeLimitFor(timeoutMs: number, constraint?: AnswerConstraint): number {
+  return Math.round(timeoutMs * Math.max(1, answerTokensFor(constraint) / ANSWER_RESERVE_TOKENS));
+}
 /** Attempts for a call that fails with 429, 5xx, a timeout or a network error; and for an invalid answer. */
 export const MAX_ATTEMPTS = 3;
 /** Refused entries of one answer named in its report (the rest counted). */

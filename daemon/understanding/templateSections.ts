@@ -8,7 +8,7 @@
 import { JournalRecord } from '../journal/journal';
 import { plainLine } from '../../protocol/plainText';
 import { ANSWER_CUT, FinalOutcomes, MeetingFacts, parseSummaryAnswer, settleCitableIds, settleMessages, SummaryCallOptions, SummaryPoint, summaryAnswerCut } from './modelSummary';
-import { answerTokensFor, Chat, estimateTokens, safeReason, workingTimeLimit } from './providers';
+import { answerTokensFor, Chat, estimateTokens, safeReason, timeLimitFor, workingTimeLimit } from './providers';
 import { PromptTemplate, templateGuide } from './templateGuide';
 
 /** The most points of one section. */
@@ -63,9 +63,11 @@ export async function writeModelSections(chat: Chat, meeting: MeetingFacts & { t
     out.tokens += asking;
     const started = performance.now();
     const ms = () => Math.round(performance.now() - started);
-    const timeout = how.timeoutMs === undefined ? undefined : workingTimeLimit(how.timeoutMs, how.pausedMs);
+    const constraint = { summary: { segmentIds: [...known], maxPoints: SECTION_POINTS } };
+    const limitMs = how.timeoutMs === undefined ? undefined : timeLimitFor(how.timeoutMs, constraint);
+    const timeout = limitMs === undefined ? undefined : workingTimeLimit(limitMs, how.pausedMs);
     try {
-      const answer = await chat(system, user, timeout ? AbortSignal.any([signal, timeout.signal]) : signal, { summary: { segmentIds: [...known], maxPoints: SECTION_POINTS } });
+      const answer = await chat(system, user, timeout ? AbortSignal.any([signal, timeout.signal]) : signal, constraint);
       out.model = answer.model;
       out.tokens += estimateTokens(answer.text.length);
       const points = parseSummaryAnswer(answer.text, known, SECTION_POINTS);
@@ -73,7 +75,7 @@ export async function writeModelSections(chat: Chat, meeting: MeetingFacts & { t
         : { outcome: 'failed', ms: ms(), attempt: 1, reason: 'invalid answer' });
       if (points?.length) out.sections.push({ heading: section.heading, points });
     } catch (e) {
-      const reason = signal.aborted ? 'cancelled' : timeout?.signal.aborted ? `no answer within ${how.timeoutMs! / 1000} s` : safeReason(e);
+      const reason = signal.aborted ? 'cancelled' : timeout?.signal.aborted ? `no answer within ${limitMs! / 1000} s` : safeReason(e);
       how.report?.({ outcome: signal.aborted ? 'cancelled' : timeout?.signal.aborted ? 'timeout' : 'failed', ms: ms(), attempt: 1, reason });
       return { ...out, reason };
     } finally {

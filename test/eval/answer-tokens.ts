@@ -25,11 +25,14 @@ const TEMPLATE_MARGIN = 64;
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
 const capOf = (maxPoints: number) => answerTokensFor({ summary: { segmentIds: [], maxPoints } });
 
-/** The cap a recorded answer's call sets now: a summary's by its bound (or the points it wrote, if more). */
+/**
+ * The cap a recorded answer's call sets now: a rolling revision's and a part's by the points they are asked for; a
+ * settle's by the meeting's bound (15 to 20 points by its length), at least the points it wrote.
+ */
 function capFor(kind: AnswerKind, points = 0): number {
   if (kind === 'settle') return capOf(Math.max(points, SUMMARY_BOUNDS.settledPoints));
-  if (kind === 'rolling') return capOf(Math.max(points, SUMMARY_BOUNDS.points));
-  if (kind === 'part notes') return capOf(Math.max(points, PART_BOUNDS.points));
+  if (kind === 'rolling') return capOf(SUMMARY_BOUNDS.points);
+  if (kind === 'part notes') return capOf(PART_BOUNDS.points);
   return ANSWER_RESERVE_TOKENS;
 }
 

@@ -164,8 +164,9 @@ describe('the summary settles at stop (real daemon, scripted endpoint)', functio
     assert.equal(m.scripted.settles.length, 1);
     assert.ok(m.scripted.aborted() >= 1, 'the daemon gave the request up');
     const rolled = m.rolling[m.rolling.length - 1].points;
-    assert.deepEqual([m.last.settled, m.last.unsettled, m.last.points], [false, 'no answer within 2 s', rolled]);
-    assert.ok(summarySection(m.notes).includes('not settled at the end against the final decisions and action items (no answer within 2 s)'), summarySection(m.notes));
+    // The provider's 2 s, grown as the settle may write 2.14 times a chunk's answer (15 points).
+    assert.deepEqual([m.last.settled, m.last.unsettled, m.last.points], [false, 'no answer within 4.28 s', rolled]);
+    assert.ok(summarySection(m.notes).includes('not settled at the end against the final decisions and action items (no answer within 4.28 s)'), summarySection(m.notes));
     assert.deepEqual(bullets(m.notes), rolled.map((p) => p.text));
     assert.match(settleLog(m.client)[0], /"call":"settle".*"outcome":"timeout"/);
   });

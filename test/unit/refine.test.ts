@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { ANSWER_RESERVE_TOKENS, answerTokensFor, chatCompletionsUrl, localhostLookup, openAiCompatibleChat, RefineFailure, SUMMARY_POINT_TOKENS } from '../../daemon/understanding/providers';
+import { ANSWER_RESERVE_TOKENS, answerTokensFor, chatCompletionsUrl, localhostLookup, openAiCompatibleChat, RefineFailure, SUMMARY_POINT_TOKENS, timeLimitFor } from '../../daemon/understanding/providers';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
 import { renderNotes } from '../../daemon/documents/markdown';
 import { displayModel } from '../../daemon/documents/notesText';
@@ -238,6 +238,9 @@ describe('opt-in refinement', () => {
         await chat('s', 'u', signal, { summary: { segmentIds: ['m-1'], maxPoints: 20 } });
         assert.deepEqual(asked, [ANSWER_RESERVE_TOKENS, ANSWER_RESERVE_TOKENS, 40 + 5 * SUMMARY_POINT_TOKENS, 40 + 20 * SUMMARY_POINT_TOKENS]);
         assert.equal(answerTokensFor({ summary: { segmentIds: [], maxPoints: 20 } }), 2840, "the longest settle's cap");
+        // And its time limit: a chunk's, grown by what the call may write beyond a chunk's cap.
+        assert.deepEqual([undefined, { owners: { itemIds: [], speakers: [] } }, { summary: { segmentIds: [], maxPoints: 5 } }, { summary: { segmentIds: [], maxPoints: 20 } }]
+          .map((c) => timeLimitFor(20_000, c)), [20_000, 20_000, 20_000, 56_800]);
       } finally {
         await server.close();
       }
