@@ -15,7 +15,7 @@ import { RestatementCheck, restatementsAtStop } from '../understanding/restateme
 import { OwnerCheck, ownersAtStop } from '../understanding/ownerCheck';
 import { ProcedureCheck, procedureAtStop } from '../understanding/procedureCheck';
 import { ChunkLine } from '../understanding/chunks';
-import { ANSWER_RESERVE_TOKENS, answerTokensFor, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, RefinementReport, runModelExtraction } from '../understanding/providers';
+import { ANSWER_RESERVE_TOKENS, Chat, clientChat, estimateTokens, ExtractionRunOptions, openAiCompatibleChat, RefinementReport, runModelExtraction, summaryAnswerTokens } from '../understanding/providers';
 import { cpuModelHoldsForWhisper, LocalModelHost } from '../understanding/local/host';
 import { localChat, localRunSettings } from '../understanding/local/localChat';
 import { recommendNotesModel } from '../models/notesCatalog';
@@ -356,7 +356,7 @@ export class ModelExtractions {
     // its answer (a rolling summary's points take more than a chunk's JSON).
     await Promise.all([
       host.preload({ kind: 'extract', ...extract, maxTokens: ANSWER_RESERVE_TOKENS + growth }, signal),
-      host.preload({ kind: 'summary', ...summary, maxTokens: answerTokensFor({ summary: { segmentIds: [], maxPoints: SUMMARY_BOUNDS.points } }) + growth }, signal),
+      host.preload({ kind: 'summary', ...summary, maxTokens: summaryAnswerTokens(SUMMARY_BOUNDS.points) + growth }, signal),
     ]);
   }
 

@@ -102,9 +102,11 @@ const SUMMARY_ANSWER_OVERHEAD_TOKENS = 40;
  * the median, and a flat 1,000 cut 91 % of them (and half the rolling summaries).
  */
 export function answerTokensFor(constraint?: AnswerConstraint): number {
-  if (constraint && 'summary' in constraint) return SUMMARY_ANSWER_OVERHEAD_TOKENS + constraint.summary.maxPoints * SUMMARY_POINT_TOKENS;
-  return ANSWER_RESERVE_TOKENS;
+  return constraint && 'summary' in constraint ? summaryAnswerTokens(constraint.summary.maxPoints) : ANSWER_RESERVE_TOKENS;
 }
+
+/** The cap on a summary's answer of at most `maxPoints` points (answerTokensFor's for a summary's call). */
+export const summaryAnswerTokens = (maxPoints: number) => SUMMARY_ANSWER_OVERHEAD_TOKENS + maxPoints * SUMMARY_POINT_TOKENS;
 /**
  * The time limit of one call (ms): the provider's (`timeoutSec`: how long a chunk's call may take), grown in proportion
  * to the answer the call may write beyond a chunk's cap (a settle of 20 points: 2.84 times). A summary's answer is

@@ -8,13 +8,13 @@
 import { JournalRecord } from '../journal/journal';
 import { plainLine } from '../../protocol/plainText';
 import { ANSWER_CUT, FinalOutcomes, MeetingFacts, parseSummaryAnswer, settleCitableIds, settleMessages, SummaryCallOptions, SummaryPoint, summaryAnswerCut } from './modelSummary';
-import { answerTokensFor, Chat, estimateTokens, safeReason, timeLimitFor, workingTimeLimit } from './providers';
+import { Chat, estimateTokens, safeReason, summaryAnswerTokens, timeLimitFor, workingTimeLimit } from './providers';
 import { PromptTemplate, templateGuide } from './templateGuide';
 
 /** The most points of one section. */
 export const SECTION_POINTS = 12;
 /** What one section's answer may cost at most, kept back from the budget before its call: its cap (12 points and their cites). */
-const SECTION_ANSWER_TOKENS = answerTokensFor({ summary: { segmentIds: [], maxPoints: SECTION_POINTS } });
+const SECTION_ANSWER_TOKENS = summaryAnswerTokens(SECTION_POINTS);
 
 const SYSTEM = [
   'You write one section of a meeting\'s notes from the meeting\'s summary and its final decisions and action items.',

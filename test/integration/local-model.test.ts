@@ -19,7 +19,7 @@ import { LocalModelHost } from '../../daemon/understanding/local/host';
 import { chunkAnswerSchema, summaryAnswerSchema } from '../../daemon/understanding/local/schema';
 import { localChat } from '../../daemon/understanding/local/localChat';
 import { parseSummaryAnswer, rollSummary, settleSummary, SUMMARY_BOUNDS } from '../../daemon/understanding/modelSummary';
-import { answerTokensFor, Chat } from '../../daemon/understanding/providers';
+import { Chat, summaryAnswerTokens } from '../../daemon/understanding/providers';
 import { NotedEntry } from '../../daemon/understanding/carriedNotes';
 import { checkRestatements } from '../../daemon/understanding/restatements';
 import { ownersAtStop } from '../../daemon/understanding/ownerCheck';
@@ -221,9 +221,9 @@ describe('the local notes model (real node-llama-cpp, generated GGUF)', function
       const ids = Array.from({ length: 40 }, (_, k) => `s-${k + 1}`);
       // Between 5,288 and 9,384 prompt tokens of the generated vocabulary: past 8,192 with the answer's cap, within 12,288.
       const long = Array.from({ length: 290 }, (_, k) => `[${ids[k % ids.length]}] Line ${k + 1} about the release plan and the budget figures.`).join('\n');
-      const settle = await host.chat({ kind: 'summary', system: 'Settle the summary of the meeting.', user: long, maxTokens: answerTokensFor({ summary: { segmentIds: ids, maxPoints: 20 } }),
+      const settle = await host.chat({ kind: 'summary', system: 'Settle the summary of the meeting.', user: long, maxTokens: summaryAnswerTokens(20),
         schema: summaryAnswerSchema(ids, 20) }, new AbortController().signal);
-      assert.ok(settle.promptTokens! > 8192 - answerTokensFor({ summary: { segmentIds: ids, maxPoints: 20 } }), `a prompt too long for 8,192 with its answer's cap: ${settle.promptTokens} tokens`);
+      assert.ok(settle.promptTokens! > 8192 - summaryAnswerTokens(20), `a prompt too long for 8,192 with its answer's cap: ${settle.promptTokens} tokens`);
       assert.ok(parseSummaryAnswer(settle.text, new Set(ids), 20)?.length, `the settle's answer parses: ${settle.text}`);
       // The extraction's kind, then the summary's again, on the shared sequence.
       const chunk = await host.chat({ kind: 'extract', system: 'Extract the notes.', user: '[s-1] Ana: I will send the report.', maxTokens: 200,

@@ -56,12 +56,12 @@ export function bpeCounter(mergesFile: string, pattern: RegExp = QWEN2_PATTERN):
         if (rank !== undefined && rank < bestRank) { bestRank = rank; best = k; }
       }
       if (best < 0) break;
-      const merged = symbols[best] + symbols[best + 1];
+      const [left, right] = [symbols[best], symbols[best + 1]];
       const next: string[] = [];
       // Every occurrence of the pair, left to right, as the reference implementation merges them.
       for (let k = 0; k < symbols.length; k++) {
-        if (k < symbols.length - 1 && symbols[k] + symbols[k + 1] === merged && symbols[k] === symbols[best] && symbols[k + 1] === symbols[best + 1]) {
-          next.push(merged);
+        if (symbols[k] === left && symbols[k + 1] === right) {
+          next.push(left + right);
           k++;
         } else {
           next.push(symbols[k]);

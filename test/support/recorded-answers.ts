@@ -5,6 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ANSWER_RESERVE_TOKENS, summaryAnswerTokens } from '../../daemon/understanding/providers';
+import { SUMMARY_BOUNDS } from '../../daemon/understanding/modelSummary';
+import { PART_BOUNDS } from '../../daemon/understanding/summaryFromParts';
 import { bpeCounter } from './bpe-tokens';
 
 export const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
@@ -51,4 +54,16 @@ function pointsOf(text: string): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * The cap the call a recorded answer answered sets on it now (providers.ts answerTokensFor): a rolling revision's and
+ * a part's by the points they are asked for; a settle's by its meeting's bound (15 to 20 points by the meeting's
+ * length, not recorded beside the answer: at least 15, and at least the points it wrote); a chunk's and a check's 1,000.
+ */
+export function capOf(answer: Pick<Answer, 'kind' | 'points'>): number {
+  if (answer.kind === 'settle') return summaryAnswerTokens(Math.max(answer.points ?? 0, SUMMARY_BOUNDS.settledPoints));
+  if (answer.kind === 'rolling') return summaryAnswerTokens(SUMMARY_BOUNDS.points);
+  if (answer.kind === 'part notes') return summaryAnswerTokens(PART_BOUNDS.points);
+  return ANSWER_RESERVE_TOKENS;
 }

@@ -8,12 +8,9 @@
  * "answer caps").
  */
 import * as assert from 'node:assert/strict';
-import { ANSWER_RESERVE_TOKENS, answerTokensFor, SUMMARY_POINT_TOKENS } from '../../daemon/understanding/providers';
-import { SETTLED_POINTS_V9_MAX, SUMMARY_BOUNDS } from '../../daemon/understanding/modelSummary';
-import { PART_BOUNDS } from '../../daemon/understanding/summaryFromParts';
-import { Answer, AnswerKind as Kind, qwenTokens as tokens, recordedAnswers } from '../support/recorded-answers';
-
-const cap = (maxPoints: number) => answerTokensFor({ summary: { segmentIds: [], maxPoints } });
+import { ANSWER_RESERVE_TOKENS, SUMMARY_POINT_TOKENS, summaryAnswerTokens } from '../../daemon/understanding/providers';
+import { SETTLED_POINTS_V9_MAX } from '../../daemon/understanding/modelSummary';
+import { Answer, AnswerKind as Kind, capOf, qwenTokens as tokens, recordedAnswers } from '../support/recorded-answers';
 
 describe('answer caps: every recorded answer fits the cap its call sets (Qwen2.5\'s tokenizer)', function () {
   this.timeout(120_000);
@@ -37,16 +34,16 @@ describe('answer caps: every recorded answer fits the cap its call sets (Qwen2.5
 
   it("a settle's answer fits the cap of the points it may hold; the largest settle's cap holds every recorded settle", () => {
     const settles = of('settle');
-    assert.deepEqual(over(settles, (a) => cap(Math.max(a.points ?? 0, SUMMARY_BOUNDS.settledPoints))), []);
-    assert.deepEqual(over(settles, () => cap(SETTLED_POINTS_V9_MAX)), []);
+    assert.deepEqual(over(settles, capOf), []);
+    assert.deepEqual(over(settles, () => summaryAnswerTokens(SETTLED_POINTS_V9_MAX)), []);
     // What the flat cap did: a settle's answer is over 1,000 tokens more often than not.
     const cut = settles.filter((a) => a.tokens > ANSWER_RESERVE_TOKENS).length;
     assert.ok(cut / settles.length > 0.5, `${cut} of ${settles.length} settles are over ${ANSWER_RESERVE_TOKENS} tokens`);
   });
 
   it("a rolling summary's and a part's notes fit the cap of the points their call asks for (even those that wrote more)", () => {
-    assert.deepEqual(over(of('rolling'), () => cap(SUMMARY_BOUNDS.points)), []);
-    assert.deepEqual(over(of('part notes'), () => cap(PART_BOUNDS.points)), []);
+    assert.deepEqual(over(of('rolling'), capOf), []);
+    assert.deepEqual(over(of('part notes'), capOf), []);
   });
 
   it('a point takes at most SUMMARY_POINT_TOKENS on average in any recorded answer', () => {
@@ -56,6 +53,6 @@ describe('answer caps: every recorded answer fits the cap its call sets (Qwen2.5
   });
 
   it("a chunk's answer and a check's fit the flat cap", () => {
-    assert.deepEqual(over([...of('chunk'), ...of('check')], () => ANSWER_RESERVE_TOKENS), []);
+    assert.deepEqual(over([...of('chunk'), ...of('check')], capOf), []);
   });
 });

@@ -48,7 +48,7 @@ export function contextSizeFor(needed: number, trainContextSize: number): number
   return Math.min(most, Math.max(MIN_CONTEXT, Math.ceil(needed / CONTEXT_STEP) * CONTEXT_STEP));
 }
 /** Tokens the chat template adds around the system and user messages, kept free beyond the answer's. */
-const TEMPLATE_MARGIN = 64;
+export const TEMPLATE_MARGIN = 64;
 /**
  * Prompt tokens per batch on the CPU: the longest the model keeps a core once told to hold is one batch. 16 tokens of
  * the 1.5B on one thread of this project's 2-core machines take ~0.33 s and read the prompt at 94 % of the speed of

@@ -25,7 +25,7 @@
 // The extension host sees these variables, which tests fetch from inside it:
 //   E2E_SHOT_URL          GET ?name=x[&selector=.part.sidebar]: saves x.png (whole page, or the first
 //                         element matching the CSS selector) in the shots dir; answers its path.
-//   E2E_WEBVIEW_TEXT_URL  GET [?contains=text][&matches=regexp][&timeout=ms]: the innerText of every
+//   E2E_WEBVIEW_TEXT_URL  GET [?contains=text][&matches=regexp[&flags=f]][&timeout=ms]: the innerText of every
 //                         webview (views and panels), joined by newlines. With contains (and/or matches, a
 //                         JavaScript regular expression) it waits (default 10000 ms) until the text includes
 //                         it (and matches): 200 when it does, 404 (body = text) if not.
@@ -261,7 +261,7 @@ function serveHooks(page, shotsDir) {
     },
     async '/webview-text'(q) {
       const want = q.get('contains');
-      const pattern = q.get('matches') === null ? undefined : new RegExp(q.get('matches'));
+      const pattern = q.get('matches') === null ? undefined : new RegExp(q.get('matches'), q.get('flags') ?? '');
       const shows = (text) => (!want || text.includes(want)) && (!pattern || pattern.test(text));
       const deadline = Date.now() + Number(q.get('timeout') || 10000);
       let text = await webviewText(page);

@@ -50,6 +50,7 @@ export async function webviewText(contains?: string, timeoutMs = 10_000, matches
   const query = new URLSearchParams();
   if (contains !== undefined) query.set('contains', contains);
   if (matches !== undefined) query.set('matches', matches.source);
+  if (matches?.flags) query.set('flags', matches.flags);
   if (contains !== undefined || matches !== undefined) query.set('timeout', String(timeoutMs));
   const search = query.toString();
   const response = await fetch(`${WEBVIEW_TEXT_URL}${search ? `?${search}` : ''}`);
