@@ -13,6 +13,14 @@ import { meetingRecordOf } from './meetingRecord';
 import { DEFAULT_RANKING, MemoryIndex, RankingOptions } from './memoryIndex';
 
 
+/** How a pass reads a journal and a notes file (the defaults read the disk). */
+export interface StorageReads {
+  journal?: (file: string) => Promise<JournalContents>;
+  notes?: (file: string) => Promise<string>;
+}
+
+const readText = (file: string) => fs.readFile(file, 'utf8');
+
 interface Seen {
   journal: string;
   notesPath: string;
@@ -26,11 +34,11 @@ export class StoredMemory {
   /** Counts drop()s: a pass started before one may have read what was deleted since, and must not put it back. */
   private generation = 0;
 
-  /** `skipped`: a journal that could not be read (its id and error code; never its words). `read`: tests slow it down. */
+  /** `skipped`: a journal that could not be read (its id and error code; never its words). `reads`: tests interleave writes with them. */
   constructor(
     private readonly storageDir: string, ranking: RankingOptions = DEFAULT_RANKING,
     private readonly skipped?: (sessionId: string, error: string) => void,
-    private readonly read: (file: string) => Promise<JournalContents> = readJournal,
+    private readonly reads: StorageReads = {},
   ) {
     this.index = new MemoryIndex(ranking);
   }
@@ -73,10 +81,11 @@ export class StoredMemory {
       const before = this.seen.get(sessionId);
       if (before && before.journal === journalStamp && before.notes === (await notesStamp(before.notesPath))) continue;
       try {
-        const journal = await this.read(file);
+        const journal = await (this.reads.journal ?? readJournal)(file);
         const notesPath = typeof journal.header.notesPath === 'string' ? journal.header.notesPath : '';
-        const notes = notesPath ? await fs.readFile(notesPath, 'utf8').catch(() => undefined) : undefined;
+        // The stamp before the words: a rewrite landing between the two is read again next time, never taken as seen.
         const notesSeen = await notesStamp(notesPath);
+        const notes = notesPath ? await (this.reads.notes ?? readText)(notesPath).catch(() => undefined) : undefined;
         if (dropped()) return;
         // A header without a start time: the journal's last write stands in for it.
         this.index.put(meetingRecordOf(journal, notes, journalStat.mtime.toISOString()));

@@ -524,13 +524,15 @@ describe('meeting memory', () => {
     const reading = new Promise<void>((r) => { entered = r; });
     let release!: () => void;
     const released = new Promise<void>((r) => { release = r; });
-    const memory = new StoredMemory(storage, undefined, undefined, async (file) => {
-      const journal = await readJournal(file);
-      if (file === loginFile) {
-        entered();
-        await released; // Delete All Data lands here, between the read and the index
-      }
-      return journal;
+    const memory = new StoredMemory(storage, undefined, undefined, {
+      journal: async (file) => {
+        const journal = await readJournal(file);
+        if (file === loginFile) {
+          entered();
+          await released; // Delete All Data lands here, between the read and the index
+        }
+        return journal;
+      },
     });
     const syncing = memory.sync();
     await reading;
@@ -540,6 +542,36 @@ describe('meeting memory', () => {
     const index = await syncing;
     assert.deepEqual(index.sessionIds(), [B]);
     assert.equal(index.search({ query: 'login token' }).length, 0);
+  });
+
+  it('a notes file rewritten while a sync reads it is read again at the next use (its lines are never left stale)', async () => {
+    // Seen in the editor suite (CI, 2026-12-01): the last meeting's notes were rewritten (atomically, protocol/atomicWrite.ts)
+    // just after a sync read them; the sync took the new file's size and time as seen, so the index kept the old words and
+    // every citation of that meeting fell back to its transcript.
+    const notesPath = path.join(storage, 'notes', `${A}.md`);
+    const final = fs.readFileSync(notesPath, 'utf8');
+    fs.writeFileSync(notesPath, '# Release sync\n\nBeing written.\n');
+    let rewritten = false;
+    const memory = new StoredMemory(storage, undefined, undefined, {
+      notes: async (file) => {
+        const text = await fs.promises.readFile(file, 'utf8');
+        if (file === notesPath && !rewritten) {
+          rewritten = true; // the final notes land here, after this read and before anything after it
+          fs.writeFileSync(`${notesPath}.tmp`, final);
+          fs.renameSync(`${notesPath}.tmp`, notesPath);
+        }
+        return text;
+      },
+    });
+    const query = { query: 'why does the login time out?', neighbours: 1 };
+    const [first] = (await memory.sync()).search(query);
+    assert.equal(first.meeting.sessionId, A);
+    assert.ok(rewritten, 'the rewrite landed during the first sync');
+    assert.ok(first.lines.every((l) => l.notesLine === undefined), 'the old words have no transcript lines');
+    const [next] = (await memory.sync()).search(query);
+    const lines = final.split('\n');
+    assert.ok(next.lines.length > 0);
+    for (const l of next.lines) assert.ok(l.notesLine !== undefined && lines[l.notesLine - 1].includes(l.text.slice(0, 20)), `line ${l.notesLine}`);
   });
 
   it('leaves dictations out of search as out of the meeting list (a dictation named to ask --over is searched)', async () => {
