@@ -367,9 +367,10 @@ export const DEFAULT_ENHANCEMENT_TIMEOUT_SEC = 20;
 export const CARRY_NOTES_DEFAULT = true;
 /**
  * Whether the final lists are checked for restatements at a meeting's end (with carried notes): the daemon's, the
- * extension's (package.json's `earshot.enhancement.checkRestatements`) and `earshot notes`' default.
+ * extension's (package.json's `earshot.enhancement.checkRestatements`) and `earshot notes`' default. On since 2026-12-01,
+ * when a fold was held to entries of one standing (docs/benchmarks/notes-quality.md, "the restatement check on by default").
  */
-export const CHECK_RESTATEMENTS_DEFAULT = false;
+export const CHECK_RESTATEMENTS_DEFAULT = true;
 /**
  * Whether the final decisions are checked against their lines at a meeting's end (with carried notes): the daemon's, the
  * extension's (package.json's `earshot.enhancement.checkProcedure`) and `earshot notes`' default. On since 2026-11-30

@@ -57,9 +57,10 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   if ((values['carry-notes'] || values['no-carry-notes']) && !values.local && !values['llm-endpoint']) throw new UsageError('--carry-notes and --no-carry-notes go with --local or --llm-endpoint');
   if (values['carry-notes'] && values['no-carry-notes']) throw new UsageError('choose one of --carry-notes and --no-carry-notes');
   const carryNotes = values['carry-notes'] || (!values['no-carry-notes'] && CARRY_NOTES_DEFAULT);
-  if (values['check-restatements'] && !values.local && !values['llm-endpoint']) throw new UsageError('--check-restatements goes with --local or --llm-endpoint');
+  if ((values['check-restatements'] || values['no-check-restatements']) && !values.local && !values['llm-endpoint']) throw new UsageError('--check-restatements and --no-check-restatements go with --local or --llm-endpoint');
+  if (values['check-restatements'] && values['no-check-restatements']) throw new UsageError('choose one of --check-restatements and --no-check-restatements');
   if (values['check-restatements'] && !carryNotes) throw new UsageError('--check-restatements needs carried notes (not with --no-carry-notes)');
-  const checkRestatements = values['check-restatements'] || (carryNotes && CHECK_RESTATEMENTS_DEFAULT);
+  const checkRestatements = values['check-restatements'] || (carryNotes && !values['no-check-restatements'] && CHECK_RESTATEMENTS_DEFAULT);
   if ((values['check-owners'] || values['no-check-owners']) && !values.local && !values['llm-endpoint']) throw new UsageError('--check-owners and --no-check-owners go with --local or --llm-endpoint');
   if (values['check-owners'] && values['no-check-owners']) throw new UsageError('choose one of --check-owners and --no-check-owners');
   if (values['check-owners'] && !carryNotes) throw new UsageError('--check-owners needs carried notes (not with --no-carry-notes)');

@@ -78,7 +78,7 @@ export const COMMANDS = {
   },
   notes: {
     usages: [{
-      synopsis: 'earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote] | --local [--model ID|PATH] [--threads N]] [--carry-notes | --no-carry-notes] [--check-restatements] [--check-procedure | --no-check-procedure] [--check-owners | --no-check-owners] [--template ID [--templates-dir DIR]]',
+      synopsis: 'earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote] | --local [--model ID|PATH] [--threads N]] [--carry-notes | --no-carry-notes] [--check-restatements | --no-check-restatements] [--check-procedure | --no-check-procedure] [--check-owners | --no-check-owners] [--template ID [--templates-dir DIR]]',
       text: `Action items and decisions from a transcript: JSON lines {"t0","t1","speaker","text"} or "Speaker: text" lines.
 With --llm-endpoint (an OpenAI-compatible server on this machine): the opt-in language-model extraction too;
 with --local, the same extraction by a GGUF model run here in a process of its own (--model: its file).`,
@@ -93,7 +93,8 @@ with --local, the same extraction by a GGUF model run here in a process of its o
       threads: { type: 'string', value: 'N', meaning: "with --local: the model's threads" },
       'carry-notes': { type: 'boolean', default: false, meaning: 'each part of a long transcript is read with what the parts before it noted (the default)' },
       'no-carry-notes': { type: 'boolean', default: false, meaning: 'each part of a long transcript is read alone (the earlier prompt)' },
-      'check-restatements': { type: 'boolean', default: false, meaning: 'with carried notes: one more call reads the final lists and folds each entry that only says again what another says' },
+      'check-restatements': { type: 'boolean', default: false, meaning: 'with carried notes: one more call reads the final lists and folds each entry that only says again what another of its standing says (the default)' },
+      'no-check-restatements': { type: 'boolean', default: false, meaning: 'keep every entry the parts noted, restatements too' },
       'check-procedure': { type: 'boolean', default: false, meaning: 'with carried notes: one more call reads each decision with its lines and drops those the group did not reach (the meeting\'s own running, a proposal nobody settled, one person\'s plan; the default)' },
       'no-check-procedure': { type: 'boolean', default: false, meaning: 'keep every decision the parts noted' },
       'check-owners': { type: 'boolean', default: false, meaning: 'with carried notes: one more call names who owns each action item left without an owner, from the lines it was noted from' },

@@ -103,8 +103,12 @@ export function restatementMessages(entries: readonly NotedEntry[], prompt: Rest
 }
 
 /**
- * The answer's sets, checked: each names entries shown, all of one kind, each entry in one set only (a set naming an
- * entry already kept or folded is refused whole, said in `refused`); new words are plain text within the bound (v1's
+ * The answer's sets, checked: each names entries shown, all of one kind and (decisions) one standing, each entry in one
+ * set only (a set naming an entry already kept or folded is refused whole, said in `refused`). A set that joins a
+ * decided entry and one left open or given is refused whole: of 26 such folds (v1's answers on seven sets, judged twice
+ * blind, docs/benchmarks/notes-quality.md, "folds across standings") both judges found 24 two things that belong apart
+ * (a step decided now, the question after it left open), and 9 lost a decision or its standing; of 41 folds within one
+ * standing, 31 were repeats to both judges. New words are plain text within the bound (v1's
  * alone: v2 folds only what the kept entry already says, so its answer's words, if any, are not taken). Null when the
  * answer is no JSON object with a `same` list.
  */
@@ -112,6 +116,7 @@ export function parseRestatements(answer: string, entries: readonly NotedEntry[]
   const value = extractJsonObject(answer) as { same?: unknown } | undefined;
   if (!value || typeof value !== 'object' || !Array.isArray(value.same)) return null;
   const kindOf = new Map(entries.map((e) => [e.id, e.kind]));
+  const standingOf = new Map(entries.map((e) => [e.id, e.standing]));
   const used = new Set<string>();
   const out: RestatedGroup[] = [];
   const idOf = (x: unknown) => (typeof x === 'string' || typeof x === 'number' ? String(x).trim() : '');
@@ -125,6 +130,7 @@ export function parseRestatements(answer: string, entries: readonly NotedEntry[]
     const fold = [...new Set((Array.isArray(o.fold) ? o.fold : [o.fold]).map(idOf).filter((id) => id && id !== keep))];
     if (!fold.length) return undefined; // nothing to fold: the entry stands as it is
     if (fold.some((id) => kindOf.get(id) !== kind)) return refused.push(`${where}: folds an id that is not an entry of ${keep}'s list`);
+    if (fold.some((id) => standingOf.get(id) !== standingOf.get(keep))) return refused.push(`${where}: joins decisions of different standings`);
     if ([keep, ...fold].some((id) => used.has(id))) return refused.push(`${where}: names an entry another set already named`);
     let text: string | undefined;
     if (prompt === 1 && o.text !== undefined && o.text !== null && o.text !== '') {

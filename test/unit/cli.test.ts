@@ -200,7 +200,7 @@ describe('CLI (main)', () => {
       }
     });
 
-    it('--check-restatements (issue 56): one more call reads the final lists and what it folds is printed once', async () => {
+    it('the restatement check at stop (issue 56, on by default): one more call reads the final lists and what it folds is printed once; --no-check-restatements asks none', async () => {
       const file = writeSaid('restated.jsonl', ['The remote will be universal.', 'Fine by me.', 'So it works with every TV brand.', 'Yes.']);
       const { server, asked: checks } = await checkServer(
         { system: 'You check the final notes', answer: { same: [{ keep: 'D1', fold: ['D2'], text: 'The remote will be universal: it works with every TV brand' }] } },
@@ -209,11 +209,15 @@ describe('CLI (main)', () => {
           { text: 'It works with every TV brand', standing: 'decided', kind: 'decision', segments: ['l-3'] },
         ] });
       try {
-        const printed = await notesJson<{ decisions: { text: string }[] }>(file, ['--check-restatements'], server.endpoint);
-        assert.equal(checks.length, 1);
-        assert.match(checks[0], /"id":"D2","standing":"decided","text":"It works with every TV brand"/);
-        assert.deepEqual(printed.decisions.map((d) => d.text), ['The remote will be universal: it works with every TV brand']);
-        for (const [args, says] of [[['--check-restatements'], /--check-restatements goes with --local or --llm-endpoint/],
+        for (const off of [false, true]) {
+          checks.length = 0;
+          const printed = await notesJson<{ decisions: { text: string }[] }>(file, off ? ['--no-check-restatements'] : [], server.endpoint);
+          assert.equal(checks.length, off ? 0 : 1);
+          if (!off) assert.match(checks[0], /"id":"D2","standing":"decided","text":"It works with every TV brand"/);
+          assert.deepEqual(printed.decisions.map((d) => d.text), off ? ['The remote will be universal', 'It works with every TV brand'] : ['The remote will be universal: it works with every TV brand']);
+        }
+        for (const [args, says] of [[['--check-restatements'], /--check-restatements and --no-check-restatements go with --local or --llm-endpoint/],
+          [['--check-restatements', '--no-check-restatements', '--llm-endpoint', server.endpoint], /choose one of --check-restatements and --no-check-restatements/],
           [['--check-restatements', '--no-carry-notes', '--llm-endpoint', server.endpoint], /--check-restatements needs carried notes/]] as const) {
           await assertRefused(file, args, says);
         }

@@ -40,8 +40,11 @@ export function serviceRunner(answer: Answer | 'fail', more: {
   delayMs?: number; chunkChars?: number; onAsk?: (a: Asked) => void; carryNotes?: boolean;
   /** The rolling summary's point for the lines `ids` (default "Point after <last id>"), given once `summaryGate` resolves. */
   summaryPoint?: (ids: string[], user: string) => string; summaryGate?: () => Promise<void>;
-  /** With it, the settings check the final lists for restatements at stop, and this answers the check. */
-  restatements?: (user: string) => string;
+  /**
+   * The restatement check at stop (the daemon's default, with carried notes): this answers it (default: nothing is said
+   * twice); `checkRestatements: false` turns it off as the settings do.
+   */
+  restatements?: (user: string) => string; checkRestatements?: boolean;
   /**
    * The owner check at stop (the daemon's default, with carried notes): this answers it (default: no owner named);
    * `checkOwners: false` turns it off as the settings do.
@@ -68,7 +71,7 @@ export function serviceRunner(answer: Answer | 'fail', more: {
   const partsAsked: Asked[] = [];
   const progress: ExtractionProgressParams[] = [];
   const config = {
-    enhancement: { provider: 'vscode-lm', chunkChars: more.chunkChars ?? 500, maxConcurrency: 2, ...carryNotesOf(more), ...(more.restatements ? { checkRestatements: true } : {}),
+    enhancement: { provider: 'vscode-lm', chunkChars: more.chunkChars ?? 500, maxConcurrency: 2, ...carryNotesOf(more), ...(more.checkRestatements === false ? { checkRestatements: false } : {}),
       ...(more.checkOwners !== undefined ? { checkOwners: more.checkOwners } : {}), ...(more.checkProcedure !== undefined ? { checkProcedure: more.checkProcedure } : {}) },
     askClient: async (params: LanguageModelChatParams, signal: AbortSignal) => {
       if (params.system.startsWith('You check the final notes')) {

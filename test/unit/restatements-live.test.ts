@@ -43,8 +43,12 @@ describe('the restatement check at stop (issue 56)', () => {
     assert.equal(settleAsked[0].user.match(/it works with every brand of television/gi)?.length, 1, 'the folded entry is not listed on its own');
   });
 
-  it('off by default: no call, both entries stand', async () => {
-    const { runner, restatementsAsked } = serviceRunner(restating, { carryNotes: true });
+  it('on by default (the settings say nothing): asked once; turned off: no call, both entries stand', async () => {
+    const on = serviceRunner(restating, { carryNotes: true });
+    assert.equal(typeof on.runner.restate, 'function');
+    await finishedMeeting(on.runner, LINES);
+    assert.equal(on.restatementsAsked.length, 1);
+    const { runner, restatementsAsked } = serviceRunner(restating, { carryNotes: true, checkRestatements: false, restatements: () => FOLD });
     assert.equal(runner.restate, undefined);
     const h = await finishedMeeting(runner, LINES);
     assert.equal(restatementsAsked.length, 0);

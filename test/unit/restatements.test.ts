@@ -37,6 +37,20 @@ describe('the restatement check at stop (issue 56)', () => {
       assert.match(refused.join('\n'), /another set already named/);
     });
 
+    it('refuses a set that joins decisions of different standings (a step decided now and the question after it left open): they stay apart', () => {
+      const lists = [entry('D1', 'Devnet 4 stays up for two weeks'), entry('D2', 'Whether to delete Devnet 4 is left open', { standing: 'open' }),
+        entry('D3', 'The logo is a given', { standing: 'given' }), entry('D4', 'The logo goes on the case'), entry('D5', 'Keep Devnet 4 running for now'),
+        entry('D6', 'Whether to delete it later is open', { standing: 'open' })];
+      const refused: string[] = [];
+      const sets = parseRestatements(JSON.stringify({ same: [
+        { keep: 'D1', fold: ['D2'], text: 'Devnet 4 stays up for two weeks; whether to delete it is left open' },
+        { keep: 'D4', fold: ['D3'] }, { keep: 'D1', fold: ['D5', 'D6'] }, { keep: 'D2', fold: ['D6'] },
+      ] }), lists, refused);
+      // A set naming an entry another refused set named is judged on its own: D2 and D6, both open, are one.
+      assert.deepEqual(sets, [{ keep: 'D2', fold: ['D6'] }]);
+      assert.equal(refused.filter((r) => /different standings/.test(r)).length, 3, refused.join('; '));
+    });
+
     it('is null when no `same` list can be read (the lists stand)', () => {
       assert.equal(parseRestatements('I found no repeats.', ENTRIES), null);
       assert.equal(parseRestatements('{"repeats": []}', ENTRIES), null);

@@ -43,6 +43,8 @@ interface ScriptedModel {
  */
 function scriptedAnswer(messages: string[]): string {
   const user = messages[messages.length - 1];
+  // The check for restatements at stop (on by default): nothing is said twice.
+  if (/^You check the final notes of a meeting/.test(messages[0])) return JSON.stringify({ same: [] });
   // The decision check at stop (on by default): every decision stands.
   if (/^You check the decisions noted in a meeting/.test(messages[0])) return JSON.stringify({ notDecisions: [] });
   // A part's notes (the settle at stop reads them, issue 56): one point citing the part's first line.
@@ -163,7 +165,8 @@ describe('A language model through VS Code\'s Language Model API (opt-in)', func
     assert.equal(end.state, 'done');
     assert.equal(end.failed, 0);
     // One extraction request per chunk, none repeated; after each, one request revises the rolling summary; at stop
-    // the decision check reads the final decisions once.
+    // the decision check reads the final decisions once (and the check for restatements the lists, answered as every
+    // request is: the last assertion below).
     const isSummary = (r: { messages: string[] }) => /^You keep the summary of a meeting/.test(r.messages[0]);
     const isExtraction = (r: { messages: string[] }) => /^You extract action items and decisions/.test(r.messages[0]);
     assert.equal(model.requests.filter(isExtraction).length, end.chunks, 'one extraction request per chunk, none repeated');
