@@ -106,7 +106,7 @@ export function restatementMessages(entries: readonly NotedEntry[], prompt: Rest
  * The answer's sets, checked: each names entries shown, all of one kind and (decisions) one standing, each entry in one
  * set only (a set naming an entry already kept or folded is refused whole, said in `refused`). A set that joins a
  * decided entry and one left open or given is refused whole: of 26 such folds (v1's answers on seven sets, judged twice
- * blind, docs/benchmarks/notes-quality.md, "folds across standings") both judges found 24 two things that belong apart
+ * blind: docs/benchmarks/notes-quality.md, "the restatement check on by default") both judges found 24 two things that belong apart
  * (a step decided now, the question after it left open), and 9 lost a decision or its standing; of 41 folds within one
  * standing, 31 were repeats to both judges. New words are plain text within the bound (v1's
  * alone: v2 folds only what the kept entry already says, so its answer's words, if any, are not taken). Null when the
