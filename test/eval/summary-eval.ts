@@ -47,6 +47,17 @@
  *   … --settle-version 11
  *       the settle of v11 (summaryFromParts.ts, the default): the rolling revisions (`summary-<k>`) and the parts' notes
  *       (`part-<k>`) both, then v9's settle with the parts' notes beside it (`settle`).
+ *   … --restatements DIR[,DIR] --procedure DIR[,DIR] --owners DIR[,DIR]
+ *       the checks at stop as the daemon asks them (the restatement check, the decision check, the owner check), each
+ *       from its recorded answers (model-notes-eval.ts's folders of the same names: DIR/<meeting>/), so that the settle
+ *       reads the final lists the daemon's stop leaves; without them the lists are the parts' (and the owner check's
+ *       where the extraction's folder was answered with it). With `--answers NEW,DIR` (or `--record NEW,DIR`) each
+ *       prompt's answer comes from the first folder holding that very prompt: the settles the checks changed, answered
+ *       in NEW, laid over the revisions and parts' notes recorded in DIR (new prompts are written in NEW).
+ *   … --checks
+ *       the same three from the folders recorded beside each extraction folder (model-answers-v8[-b]'s
+ *       restatements/answers-v8[-b], procedure-v8[-b], owners-v8[-b]): the settles as they ship, e.g.
+ *       `--settle-version 11 --checks --answers <set>/summaries/answers-v11-checks,<set>/summaries/answers-v11`.
  *   … --no-check-owners
  *       the final lists without the owner check at stop even where the extraction's folder was answered with it
  *       (model-notes-eval.ts's OWNER_CHECK_MARK): how settles recorded before the check replay.
@@ -78,9 +89,11 @@ import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BO
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
 import { isPartsPrompt, readsPartNotes } from '../../daemon/understanding/summaryFromParts';
 import { NotedOwners } from '../../daemon/understanding/chunkMerge';
-import { OwnerPrompt } from '../../daemon/understanding/ownerCheck';
+import { OWNER_CHECK_HEADING, OwnerPrompt } from '../../daemon/understanding/ownerCheck';
+import { PROCEDURE_CHECK_HEADING, ProcedurePrompt } from '../../daemon/understanding/procedureCheck';
+import { RESTATEMENT_HEADING, RestatementPrompt } from '../../daemon/understanding/restatements';
 import { Chat } from '../../daemon/understanding/providers';
-import { answersNotesPrompt, MODEL_ANSWERS_DIR, recordedHow, replayingChat, withSpeakingTimes } from './model-notes-eval';
+import { answersNotesPrompt, answersOwnerPrompt, answersProcedurePrompt, answersRestatementPrompt, MODEL_ANSWERS_DIR, recordedHow, replayingChat, withSpeakingTimes } from './model-notes-eval';
 import { kappa } from './adjudication';
 import { ABSTRACTS_DIR, AMI_NATURAL_DIR, COMMITTEE_DIR, CORE_DEVS_CL_DIR, CORE_DEVS_DIR, CORE_DEVS_EL2_DIR, flagValue, loadMeetings, loadSilver, Meeting, readTurns, REAL_MEETINGS_DIR, selectMeetings, SILVER_DIR, silverDevelopment, silverHeldOut } from './notes-eval';
 
@@ -144,6 +157,38 @@ export const SUMMARY_SETS: Record<'real' | 'silver-held-out' | 'silver-developme
 };
 
 /** Of a list of extraction answer folders, the one that holds `meeting`'s answers (the first; else the first folder). */
+/**
+ * The checks at stop a run replays from folders of their own (model-notes-eval.ts's --restatements, --procedure,
+ * --owners): each asked as the daemon asks it, its answers from `<folder>/<meeting>/`. Absent: not asked (the owner
+ * check's, where the extraction's folder was answered with it, from that folder as before).
+ */
+export interface ChecksAtStop {
+  restatements?: Chat; restatementPrompt?: RestatementPrompt; procedure?: Chat; procedurePrompt?: ProcedurePrompt; owners?: Chat; ownerPrompt?: OwnerPrompt;
+}
+
+/** A meeting's recorded checks at stop from answer folders (each a list, as --extraction-answers: the first that has the meeting). */
+export function checksFrom(meeting: string, folders: { restatements?: readonly string[]; procedure?: readonly string[]; owners?: readonly string[] }): ChecksAtStop {
+  const at = (dirs: readonly string[]) => extractionFolderOf(dirs, meeting);
+  return {
+    ...(folders.restatements?.length ? { restatements: replayingChat(path.join(at(folders.restatements), meeting)), restatementPrompt: answersRestatementPrompt(at(folders.restatements)) } : {}),
+    ...(folders.procedure?.length ? { procedure: replayingChat(path.join(at(folders.procedure), meeting)), procedurePrompt: answersProcedurePrompt(at(folders.procedure)) } : {}),
+    ...(folders.owners?.length ? { owners: replayingChat(path.join(at(folders.owners), meeting)), ownerPrompt: answersOwnerPrompt(at(folders.owners)) } : {}),
+  };
+}
+
+/**
+ * The checks' answer folders recorded beside extraction folders (model-answers-v8[-b] → restatements/answers-v8[-b],
+ * procedure-v8[-b], owners-v8[-b]): each set's layout, so `--checks` and the CI floors find them alike.
+ */
+export function checkFoldersBeside(extractions: readonly string[]): { restatements: string[]; procedure: string[]; owners: string[] } {
+  const beside = (name: string) => extractions.map((e) => {
+    const run = /^model-answers-v8(.*)$/.exec(path.basename(e));
+    if (!run) throw new Error(`${e}: the checks at stop are recorded beside prompt v8's extraction folders (model-answers-v8[-b])`);
+    return path.join(path.dirname(e), 'restatements', `${name}-v8${run[1]}`);
+  });
+  return { restatements: beside('answers'), procedure: beside('procedure'), owners: beside('owners') };
+}
+
 export const extractionFolderOf = (folders: readonly string[], meeting: string) => folders.find((d) => fs.existsSync(path.join(d, meeting))) ?? folders[0];
 
 /** The ami-natural meetings the AMI corpus wrote an abstractive summary of (its other non-scenario meetings have none). */
@@ -223,14 +268,23 @@ export function unusablePoints(answer: string, prompt: string): number {
  * otherwise, recording, it is written there (with the answers after it removed) and the meeting waits for it
  * (PendingPrompt); replaying, a changed prompt is an error and a missing answer leaves the meeting incomplete.
  */
-export function summaryPromptChat(dir: string, record: boolean, nameOf: (user: string) => string, order: readonly string[], raw: RawAnswer[]): Chat {
+export function summaryPromptChat(dirs: string | readonly string[], record: boolean, nameOf: (user: string) => string, order: readonly string[], raw: RawAnswer[]): Chat {
+  // Several folders: each prompt's answer from the first that holds that very prompt (a folder of the answers that
+  // changed laid over the one they were recorded beside); a prompt answered in none is recorded in the first.
+  const folders = typeof dirs === 'string' ? [dirs] : dirs;
+  const hashIn = (dir: string, name: string) => {
+    const file = path.join(dir, `${name}.prompt.sha256`);
+    return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : undefined;
+  };
   return async (system, user) => {
     const name = nameOf(user);
     const text = promptText(system, user);
+    const holding = folders.find((d) => hashIn(d, name) === sha256(text) && fs.existsSync(path.join(d, `${name}.answer.txt`)));
+    const dir = holding ?? folders[0];
     const hashFile = path.join(dir, `${name}.prompt.sha256`);
     const answerFile = path.join(dir, `${name}.answer.txt`);
-    const recorded = fs.existsSync(hashFile) ? fs.readFileSync(hashFile, 'utf8').trim() : undefined;
-    if (recorded === sha256(text) && fs.existsSync(answerFile)) {
+    const recorded = hashIn(dir, name);
+    if (holding) {
       const answer = fs.readFileSync(answerFile, 'utf8');
       raw.push({ name, text: answer, ...(record ? { unusable: unusablePoints(answer, text) } : {}) });
       return { text: answer, model: 'recorded answers' };
@@ -274,8 +328,9 @@ export interface SummaryRun {
  * (a Chat; null: none, the rules' items alone), the summary's from `summaries` (summaryPromptChat). Throws on a wrong
  * recorded file (a changed prompt); a prompt with no answer leaves it `pending`.
  */
-export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string, record: boolean,
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; noLists?: boolean; checkOwners?: boolean; ownerPrompt?: OwnerPrompt; notedOwners?: NotedOwners } = {}): Promise<SummaryRun> {
+export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string | readonly string[], record: boolean,
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; noLists?: boolean; checkOwners?: boolean; ownerPrompt?: OwnerPrompt; notedOwners?: NotedOwners } = {},
+  checks: ChecksAtStop = {}): Promise<SummaryRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, as model-notes-eval.ts dates it: the prompts replay in any time zone.
   const date = new Date(`${meeting.labels.meetingDate}T09:00:00Z`);
@@ -293,9 +348,13 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
   const answers = summaryPromptChat(summaryDir, record, (user) => promptName(user, chunkOfFirstLine), order, raw);
   const chat: Chat = async (system, user, signal, constraint) => {
     if (!system.startsWith('You keep the summary') && !isPartsPrompt(system)) {
-      if (!extraction) throw new Error('no extraction answers (--extraction-answers none)');
+      // The checks at stop with answers of their own (the restatement and decision checks; the owner check's where given).
+      const check = user.startsWith(RESTATEMENT_HEADING) ? checks.restatements : user.startsWith(PROCEDURE_CHECK_HEADING) ? checks.procedure
+        : user.startsWith(OWNER_CHECK_HEADING) ? checks.owners : undefined;
+      const answering = check ?? extraction;
+      if (!answering) throw new Error('no extraction answers (--extraction-answers none)');
       try {
-        return await extraction(system, user, signal, constraint);
+        return await answering(system, user, signal, constraint);
       } catch (e) {
         errors.push((e as Error).message);
         throw e;
@@ -321,7 +380,12 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
   // noLists: the settle reads no final decisions or items (prompts compared on what the summary alone keeps).
   const found = how.noLists ? { actionItems: [], decisions: [], openQuestions: [] } : extract(lines, date);
   // v10's settle reads no rolling summary: its revisions are not asked (a set may have none recorded).
-  const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, stop.signal, chat, { report: () => undefined }, { ...how, ...(fromParts ? { rolling: false as const } : {}) });
+  const result = await extractTranscriptWithModel(lines, found, date, settings, () => undefined, stop.signal, chat, { report: () => undefined }, {
+    ...how, ...(fromParts ? { rolling: false as const } : {}),
+    ...(checks.restatements ? { checkRestatements: true, restatementPrompt: checks.restatementPrompt ?? 1 } : {}),
+    ...(checks.procedure ? { checkProcedure: true, procedurePrompt: checks.procedurePrompt ?? 2 } : {}),
+    ...(checks.owners ? { checkOwners: true, ownerPrompt: checks.ownerPrompt ?? 2 } : {}),
+  });
   if (errors.length) throw new Error(`${meeting.name}: ${[...new Set(errors)].join('; ')}`);
   return {
     meeting, ...(pending.length ? { pending: pending.join('\n  ') } : {}), summary: result.summary, settle: result.summarySettle, rolling, raw,
@@ -759,11 +823,21 @@ async function main(argv: string[]): Promise<void> {
   const settleVersion: SettleVersion | undefined = settleFlag === '9' ? 9 : settleFlag === '10' ? 10 : settleFlag === '11' ? 11 : undefined;
   // --extraction-answers no-lists: no extraction, and the settle reads no final lists.
   const noLists = extractionDir === 'no-lists';
-  const summaryDir = record ?? answers;
+  // --answers DIR,DIR (or --record DIR,DIR): each prompt's answer from the first folder holding that prompt (the
+  // answers that changed laid over those they were recorded beside); --record writes new prompts in the first.
+  const summaryDirs = (record ?? answers).split(',').filter(Boolean);
+  const summaryDir = summaryDirs[summaryDirs.length - 1];
   if (!record && !fs.existsSync(summaryDir)) {
     process.stdout.write(`No recorded summary answers in ${summaryDir}: record them with --record DIR (test/fixtures/real-meetings/README.md, "Summary answers").\n`);
     return;
   }
+  // --restatements DIR[,DIR] --procedure DIR[,DIR] --owners DIR[,DIR]: the checks at stop as they ship, from their
+  // recorded answers (model-notes-eval.ts's folders), so that the settle reads the lists the daemon's stop leaves.
+  const listFlag = (name: string) => flagValue(argv, name)?.split(',').filter(Boolean);
+  // --checks: all three from the folders recorded beside the extraction's (checkFoldersBeside).
+  const beside = argv.includes('--checks') ? checkFoldersBeside(extractionDirs) : undefined;
+  const checkFolders = { restatements: listFlag('--restatements') ?? beside?.restatements, procedure: listFlag('--procedure') ?? beside?.procedure, owners: listFlag('--owners') ?? beside?.owners };
+  if ((checkFolders.restatements || checkFolders.procedure || checkFolders.owners) && (noLists || extractionDir === 'none')) throw new Error('--restatements, --procedure, --owners: with the extraction\'s answers');
   const runs: SummaryRun[] = [];
   for (const m of meetings) {
     if (!refs.has(m.name)) throw new Error(`${m.name}: no reference summary in ${set.references} (node scripts/qmsum-summary-fixture.js)`);
@@ -772,11 +846,11 @@ async function main(argv: string[]): Promise<void> {
     // The lists as the extraction's folder was answered (its bound of the notes; the owner check at stop where it was
     // answered with it, unless --no-check-owners: settles recorded before the check, answers-v8's and the experiments).
     const recorded = recordedHow(from);
-    runs.push(await runSummary(m, extraction, path.join(summaryDir, m.name), record !== undefined, {
+    runs.push(await runSummary(m, extraction, summaryDirs.map((d) => path.join(d, m.name)), record !== undefined, {
       ...recorded, carryNotes: argv.includes('--carry') || notesPrompt >= 8 || recorded.carryNotes, notesPrompt, ...(settleVersion ? { settleVersion } : {}),
       checkOwners: recorded.checkOwners && !noLists && !argv.includes('--no-check-owners'),
       ...(noLists ? { noLists } : {}),
-    }));
+    }, checksFrom(m.name, checkFolders)));
   }
   const waiting = runs.filter((r) => r.pending);
   if (record) {

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  DEVELOPMENT, factsPrompt, fileJudgements, judgePrompt, loadReferences, materialKey, outputsOf, parseJudgeAnswer, readJudgements, REFERENCES_FILE, runSummary,
+  checkFoldersBeside, DEVELOPMENT, factsPrompt, fileJudgements, judgePrompt, loadReferences, materialKey, outputsOf, parseJudgeAnswer, readJudgements, REFERENCES_FILE, runSummary,
   scoreRuns, structureOf, SummaryRun, writeJudgePrompts,
 } from '../eval/summary-eval';
 import { loadMeetings, Meeting, REAL_MEETINGS_DIR } from '../eval/notes-eval';
@@ -141,6 +141,17 @@ describe('the summary eval (summary-eval.ts)', function () {
     assert.throws(() => parseJudgeAnswer(JSON.stringify({ facts: [{ fact: 2, verdict: 'covered' }] }), 1, 2), /verdict 1 is not for fact 1/);
     assert.throws(() => parseJudgeAnswer(JSON.stringify({ facts: [{ fact: 1, verdict: 'covered', points: [3] }] }), 1, 2), /outside 1–2/);
     assert.throws(() => parseJudgeAnswer(JSON.stringify({ facts: [{ fact: 1, verdict: 'covered' }], standing: [{ point: 9, decision: 'x' }] }), 1, 2), /a point 1–2/);
+  });
+
+  it('finds the checks at stop recorded beside each run\'s extraction folder, and refuses a folder they are not recorded beside', () => {
+    const root = path.join('sets', 'calls');
+    assert.deepEqual(checkFoldersBeside([path.join(root, 'model-answers-v8-b'), path.join('sets', 'other', 'model-answers-v8-b')]), {
+      restatements: [path.join(root, 'restatements', 'answers-v8-b'), path.join('sets', 'other', 'restatements', 'answers-v8-b')],
+      procedure: [path.join(root, 'restatements', 'procedure-v8-b'), path.join('sets', 'other', 'restatements', 'procedure-v8-b')],
+      owners: [path.join(root, 'restatements', 'owners-v8-b'), path.join('sets', 'other', 'restatements', 'owners-v8-b')],
+    });
+    assert.equal(checkFoldersBeside([path.join(root, 'model-answers-v8')]).owners[0], path.join(root, 'restatements', 'owners-v8'));
+    assert.throws(() => checkFoldersBeside([path.join(root, 'model-answers')]), /recorded beside prompt v8's extraction folders/);
   });
 
   it('the reference fixture: QMSum\'s human summary of each real meeting, train and val only', () => {

@@ -22,7 +22,7 @@ import { MODEL_ANSWERS_DIR, recordedHow, replayingChat } from '../eval/model-not
 import { loadMeetings, Meeting, REAL_MEETINGS_DIR } from '../eval/notes-eval';
 import { REAL_HELD_OUT } from '../eval/adjudication';
 import { ANCHOR_SETS, kappaCovered, pointsWithin, readAnchorJudging, settlesAtCorpusLength } from '../eval/summary-anchor';
-import { CHECK_JUDGEMENTS_DIR, extractionFolderOf, judgingAgreement, loadReferences, readReach, runSummary, scoreRuns, structureOf, SUMMARY_ANSWERS_DIR, SUMMARY_SETS, SummaryRun, Verdict } from '../eval/summary-eval';
+import { CHECK_JUDGEMENTS_DIR, checkFoldersBeside, checksFrom, extractionFolderOf, judgingAgreement, loadReferences, readReach, runSummary, scoreRuns, structureOf, SUMMARY_ANSWERS_DIR, SUMMARY_SETS, SummaryRun, Verdict } from '../eval/summary-eval';
 
 describe('Summary quality floors: the real set, recorded summary answers and judgements', function () {
   this.timeout(300_000);
@@ -207,7 +207,13 @@ function settleSource(part: SettlePart): { meetings: Meeting[]; root: string; ju
   return { meetings: set.meetings(), root, judgings, extractions: (suffix) => [path.join(root, `model-answers-v8${suffix}`)] };
 }
 
-function settleFloors(part: SettlePart, folder: 'answers-v8' | 'answers-v9' | 'answers' | 'answers-v10' | 'answers-v11', floors: { A: number; B: number; standing: number }, expectedMeetings?: number): void {
+/**
+ * `answers-v11-checks`: v11's settles as the daemon ships them, over the final lists the three checks at stop leave
+ * (the restatement, decision and owner checks' recorded answers beside each extraction folder: restatements/answers-v8,
+ * procedure-v8, owners-v8); the settles those lists changed are answered in `answers-v11-checks`, laid over the
+ * revisions, parts' notes and unchanged settles of `answers-v11`.
+ */
+function settleFloors(part: SettlePart, folder: 'answers-v8' | 'answers-v9' | 'answers' | 'answers-v10' | 'answers-v11' | 'answers-v11-checks', floors: { A: number; B: number; standing: number }, expectedMeetings?: number): void {
   describe(`Summary quality floors: ${folder}'s settles of the ${part}, recorded answers and judgements`, function () {
     this.timeout(300_000);
     it('covers the reference facts and keeps the standings of the decisions, both runs, in both judgings', async () => {
@@ -221,9 +227,12 @@ function settleFloors(part: SettlePart, folder: 'answers-v8' | 'answers-v9' | 'a
           // where the extraction was answered with it (the meetings whose owners it changed settled and judged again).
           // v10's (summaryFromParts.ts) from the parts' notes, recorded without the rolling summary it does not read; v11's
           // from the rolling summary and the parts' notes alike.
-          const settleVersion = folder === 'answers-v10' ? 10 as const : folder === 'answers-v11' ? 11 as const : folder !== 'answers-v8' ? 9 as const : undefined;
+          const shipped = folder === 'answers-v11-checks';
+          const settleVersion = folder === 'answers-v10' ? 10 as const : folder === 'answers-v11' || shipped ? 11 as const : folder !== 'answers-v8' ? 9 as const : undefined;
           const how = { ...recordedHow(extraction), ...(settleVersion ? { settleVersion } : { checkOwners: false }) };
-          runs.push(await runSummary(m, replayingChat(path.join(extraction, m.name)), path.join(root, 'summaries', `${folder}${suffix}`, m.name), false, how));
+          const answers = [path.join(root, 'summaries', `${folder}${suffix}`, m.name), ...(shipped ? [path.join(root, 'summaries', `answers-v11${suffix}`, m.name)] : [])];
+          const checks = shipped ? checksFrom(m.name, checkFoldersBeside(extractions(suffix))) : {};
+          runs.push(await runSummary(m, replayingChat(path.join(extraction, m.name)), answers, false, how, checks));
         }
         assert.equal(structureOf(runs).cut, 0, 'no point is cut');
         for (const [judging, dir] of judgings) {
@@ -353,6 +362,26 @@ settleFloors('real held-out twenty', 'answers-v11', { A: 0.83, B: 0.86, standing
 settleFloors('silver held-out part', 'answers-v11', { A: 0.82, B: 0.82, standing: 2 });
 settleFloors('meetings the corpora summarised', 'answers-v11', { A: 0.78, B: 0.77, standing: 0 }, 6);
 settleFloors('committee hearings', 'answers-v11', { A: 0.77, B: 0.76, standing: 0 }, 30);
+
+/**
+ * The settle of v11 as it ships (2026-12-01): over the final lists the three checks at stop leave (the restatement check,
+ * on by default since 2026-12-01, then the decision and owner checks), each check's recorded answers beside the run's
+ * extraction folder. The 76 settles those lists changed (46 of run A's, 30 of run B's) answered blind by seven fresh
+ * instances (runs A and B by different ones) and judged twice by eight more; every other settle is answers-v11's.
+ * Measured, first and second judging: core-devs run A 0.699 and 0.681 (without the checks 0.711 and 0.737), run B 0.694
+ * and 0.706; consensus-layer 0.611 and 0.632, 0.627 and 0.638, run A with 1 standing contradiction in both judgings (a
+ * point calling a check decided "still to be sanity-checked"); el2 0.673 and 0.667 (1 and 0), 0.660 and 0.673; the real
+ * held-out twenty 0.870 and 0.856 (1 and 1), 0.884 and 0.866; silver held-out 45 0.858 and 0.846 (2 and 1), 0.854 and
+ * 0.838; the corpora's six 0.766 and 0.797, 0.805 and 0.789; committee 0.816 and 0.795, 0.803 and 0.790. The floors sit
+ * a little under.
+ */
+settleFloors('All Core Devs calls', 'answers-v11-checks', { A: 0.67, B: 0.68, standing: 0 }, 8);
+settleFloors('consensus-layer calls', 'answers-v11-checks', { A: 0.60, B: 0.62, standing: 1 }, 8);
+settleFloors('execution-layer calls el2', 'answers-v11-checks', { A: 0.65, B: 0.65, standing: 1 }, 8);
+settleFloors('real held-out twenty', 'answers-v11-checks', { A: 0.84, B: 0.86, standing: 1 });
+settleFloors('silver held-out part', 'answers-v11-checks', { A: 0.83, B: 0.83, standing: 2 });
+settleFloors('meetings the corpora summarised', 'answers-v11-checks', { A: 0.75, B: 0.78, standing: 0 }, 6);
+settleFloors('committee hearings', 'answers-v11-checks', { A: 0.78, B: 0.78, standing: 0 }, 30);
 
 /**
  * Which of those calls' reference facts the calls' own words state (summary-eval.ts's --reach; each call and its facts
