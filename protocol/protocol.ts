@@ -357,6 +357,12 @@ export interface EnhancementSettings {
    * the lines it was noted from, and names the one speaker each was given to (issue 56). Default {@link CHECK_OWNERS_DEFAULT}.
    */
   checkOwners?: boolean;
+  /**
+   * At the end of a meeting, once its summary is settled: one more call reads the settled points beside the final
+   * decisions and writes again each point that states a decision's standing otherwise than the list (issue 56; the
+   * standing check, standingCheck.ts). Default {@link CHECK_STANDINGS_DEFAULT}.
+   */
+  checkStandings?: boolean;
 }
 export const DEFAULT_ENHANCEMENT_TIMEOUT_SEC = 20;
 /**
@@ -382,6 +388,14 @@ export const CHECK_PROCEDURE_DEFAULT = true;
  * extension's (package.json's `earshot.enhancement.checkOwners`) and `earshot notes`' default.
  */
 export const CHECK_OWNERS_DEFAULT = true;
+/**
+ * Whether the settled summary is checked against the final decisions' standings: the daemon's, the extension's
+ * (package.json's `earshot.enhancement.checkStandings`) and `earshot notes`' default (docs/benchmarks/notes-quality.md,
+ * "the standing check of the settled summary").
+ */
+export const CHECK_STANDINGS_DEFAULT = true;
+/** Whether these settings check the settled summary against the final decisions' standings. */
+export const checksStandings = (settings: EnhancementSettings): boolean => settings.checkStandings ?? CHECK_STANDINGS_DEFAULT;
 /** Whether these settings check the items without an owner at stop (only with carried notes). */
 export const checksOwners = (settings: EnhancementSettings): boolean => carriesNotes(settings) && (settings.checkOwners ?? CHECK_OWNERS_DEFAULT);
 /** Whether these settings check the final decisions against their lines at stop (only with carried notes). */

@@ -521,6 +521,7 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
   const checkRestatements = optionalBoolean(o, 'checkRestatements', what);
   const checkProcedure = optionalBoolean(o, 'checkProcedure', what);
   const checkOwners = optionalBoolean(o, 'checkOwners', what);
+  const checkStandings = optionalBoolean(o, 'checkStandings', what);
   const model = optionalString(o, 'model', what)?.trim() || undefined;
   // A local model is a file path, which may be long; elsewhere a model name.
   const longest = provider === 'local' ? 4096 : 200;
@@ -572,6 +573,7 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
     ...(checkRestatements !== undefined ? { checkRestatements } : {}),
     ...(checkProcedure !== undefined ? { checkProcedure } : {}),
     ...(checkOwners !== undefined ? { checkOwners } : {}),
+    ...(checkStandings !== undefined ? { checkStandings } : {}),
   };
 }
 

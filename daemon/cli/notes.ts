@@ -8,7 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CARRY_NOTES_DEFAULT, CHECK_OWNERS_DEFAULT, CHECK_PROCEDURE_DEFAULT, CHECK_RESTATEMENTS_DEFAULT, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite, StandingStep, TemplateSection } from '../../protocol/protocol';
+import { CARRY_NOTES_DEFAULT, CHECK_OWNERS_DEFAULT, CHECK_PROCEDURE_DEFAULT, CHECK_RESTATEMENTS_DEFAULT, CHECK_STANDINGS_DEFAULT, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite, StandingStep, TemplateSection } from '../../protocol/protocol';
 import { writeFileAtomic } from '../../protocol/atomicWrite';
 import { validateEnhancement } from '../../protocol/validate';
 import { clock, inline } from '../../protocol/markdownText';
@@ -57,18 +57,11 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   if ((values['carry-notes'] || values['no-carry-notes']) && !values.local && !values['llm-endpoint']) throw new UsageError('--carry-notes and --no-carry-notes go with --local or --llm-endpoint');
   if (values['carry-notes'] && values['no-carry-notes']) throw new UsageError('choose one of --carry-notes and --no-carry-notes');
   const carryNotes = values['carry-notes'] || (!values['no-carry-notes'] && CARRY_NOTES_DEFAULT);
-  if ((values['check-restatements'] || values['no-check-restatements']) && !values.local && !values['llm-endpoint']) throw new UsageError('--check-restatements and --no-check-restatements go with --local or --llm-endpoint');
-  if (values['check-restatements'] && values['no-check-restatements']) throw new UsageError('choose one of --check-restatements and --no-check-restatements');
-  if (values['check-restatements'] && !carryNotes) throw new UsageError('--check-restatements needs carried notes (not with --no-carry-notes)');
-  const checkRestatements = values['check-restatements'] || (carryNotes && !values['no-check-restatements'] && CHECK_RESTATEMENTS_DEFAULT);
-  if ((values['check-owners'] || values['no-check-owners']) && !values.local && !values['llm-endpoint']) throw new UsageError('--check-owners and --no-check-owners go with --local or --llm-endpoint');
-  if (values['check-owners'] && values['no-check-owners']) throw new UsageError('choose one of --check-owners and --no-check-owners');
-  if (values['check-owners'] && !carryNotes) throw new UsageError('--check-owners needs carried notes (not with --no-carry-notes)');
-  const checkOwners = values['check-owners'] || (carryNotes && !values['no-check-owners'] && CHECK_OWNERS_DEFAULT);
-  if ((values['check-procedure'] || values['no-check-procedure']) && !values.local && !values['llm-endpoint']) throw new UsageError('--check-procedure and --no-check-procedure go with --local or --llm-endpoint');
-  if (values['check-procedure'] && values['no-check-procedure']) throw new UsageError('choose one of --check-procedure and --no-check-procedure');
-  if (values['check-procedure'] && !carryNotes) throw new UsageError('--check-procedure needs carried notes (not with --no-carry-notes)');
-  const checkProcedure = values['check-procedure'] || (carryNotes && !values['no-check-procedure'] && CHECK_PROCEDURE_DEFAULT);
+  const checkRestatements = checkAsked(values, 'check-restatements', CHECK_RESTATEMENTS_DEFAULT, carryNotes);
+  const checkOwners = checkAsked(values, 'check-owners', CHECK_OWNERS_DEFAULT, carryNotes);
+  const checkProcedure = checkAsked(values, 'check-procedure', CHECK_PROCEDURE_DEFAULT, carryNotes);
+  // The standing check reads the settled summary and the final lists, carried or not.
+  const checkStandings = checkAsked(values, 'check-standings', CHECK_STANDINGS_DEFAULT);
   const template = await cliTemplate(values);
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a whole number from 1');
@@ -105,10 +98,10 @@ export async function notes(argv: string[], io: Io): Promise<number> {
         // A summary call that failed: its chunk (or the settle) and why, never what was said or answered.
         { report: (r) => {
           if (r.outcome === 'applied') return;
-          io.err(`earshot: language model: ${'restatements' in r ? 'checking the final lists for restatements' : 'procedure' in r ? 'checking each decision against its lines' : 'owners' in r ? 'checking who owns the items without an owner' : 'settle' in r ? 'settling the summary against the final decisions and action items' : 'part' in r ? `the notes on part ${r.part}` : `the summary of chunk ${r.chunk}`} got no answer (${r.reason ?? r.outcome})`);
+          io.err(`earshot: language model: ${'restatements' in r ? 'checking the final lists for restatements' : 'procedure' in r ? 'checking each decision against its lines' : 'owners' in r ? 'checking who owns the items without an owner' : 'standings' in r ? 'checking the settled summary against the decisions\' standings' : 'settle' in r ? 'settling the summary against the final decisions and action items' : 'part' in r ? `the notes on part ${r.part}` : `the summary of chunk ${r.chunk}`} got no answer (${r.reason ?? r.outcome})`);
         } },
         // Each part read with what the parts before it noted (issue 56), and then the settle as at a meeting's stop (v9).
-        { carryNotes, ...(carryNotes ? { settleVersion: SETTLE_DEFAULT } : {}), ...(checkRestatements ? { checkRestatements } : {}), ...(checkProcedure ? { checkProcedure } : {}), ...(checkOwners ? { checkOwners } : {}), ...(template ? { template } : {}) });
+        { carryNotes, ...(carryNotes ? { settleVersion: SETTLE_DEFAULT } : {}), ...(checkRestatements ? { checkRestatements } : {}), ...(checkProcedure ? { checkProcedure } : {}), ...(checkOwners ? { checkOwners } : {}), ...(checkStandings ? { checkStandings } : {}), ...(template ? { template } : {}) });
     } finally {
       host?.close();
     }
@@ -324,4 +317,16 @@ export function parseTranscript(text: string, name: string): SpokenLine[] {
     const m = /^([^:]{1,120}):\s*(.*)$/.exec(line);
     return m ? { speaker: m[1].trim(), text: m[2], t0: null } : { speaker: null, text: line, t0: null };
   });
+}
+
+/**
+ * A check at stop as `--<name>` and `--no-<name>` ask (each goes with a language model; not both; those that read the
+ * carried notes' lists only with them): asked for, else its default unless turned off.
+ */
+function checkAsked(values: Record<string, unknown>, name: string, byDefault: boolean, carryNotes?: boolean): boolean {
+  const on = values[name] === true, off = values[`no-${name}`] === true;
+  if ((on || off) && !values.local && !values['llm-endpoint']) throw new UsageError(`--${name} and --no-${name} go with --local or --llm-endpoint`);
+  if (on && off) throw new UsageError(`choose one of --${name} and --no-${name}`);
+  if (on && carryNotes === false) throw new UsageError(`--${name} needs carried notes (not with --no-carry-notes)`);
+  return on || ((carryNotes ?? true) && !off && byDefault);
 }

@@ -78,7 +78,7 @@ export const COMMANDS = {
   },
   notes: {
     usages: [{
-      synopsis: 'earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote] | --local [--model ID|PATH] [--threads N]] [--carry-notes | --no-carry-notes] [--check-restatements | --no-check-restatements] [--check-procedure | --no-check-procedure] [--check-owners | --no-check-owners] [--template ID [--templates-dir DIR]]',
+      synopsis: 'earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote] | --local [--model ID|PATH] [--threads N]] [--carry-notes | --no-carry-notes] [--check-restatements | --no-check-restatements] [--check-procedure | --no-check-procedure] [--check-owners | --no-check-owners] [--check-standings | --no-check-standings] [--template ID [--templates-dir DIR]]',
       text: `Action items and decisions from a transcript: JSON lines {"t0","t1","speaker","text"} or "Speaker: text" lines.
 With --llm-endpoint (an OpenAI-compatible server on this machine): the opt-in language-model extraction too;
 with --local, the same extraction by a GGUF model run here in a process of its own (--model: its file).`,
@@ -99,6 +99,8 @@ with --local, the same extraction by a GGUF model run here in a process of its o
       'no-check-procedure': { type: 'boolean', default: false, meaning: 'keep every decision the parts noted' },
       'check-owners': { type: 'boolean', default: false, meaning: 'with carried notes: one more call names who owns each action item left without an owner, from the lines it was noted from' },
       'no-check-owners': { type: 'boolean', default: false, meaning: 'leave the items without an owner as the parts left them' },
+      'check-standings': { type: 'boolean', default: false, meaning: 'one more call writes again each point of the settled summary that states a decision\'s standing otherwise than the final decisions (the default)' },
+      'no-check-standings': { type: 'boolean', default: false, meaning: 'keep the settled summary as the settle wrote it' },
       template: SESSION_OPTIONS.template,
       'templates-dir': SESSION_OPTIONS['templates-dir'],
     },

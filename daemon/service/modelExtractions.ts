@@ -5,7 +5,7 @@
  * (understanding/local/) starts on the first call and is closed when the run (or the session's live runner) ends,
  * cancelled or not, and after a minute idle: its memory is given back when the notes are done.
  */
-import { carriesNotes, checksOwners, checksProcedure, checksRestatements, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
+import { carriesNotes, checksOwners, checksProcedure, checksRestatements, checksStandings, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings } from '../../protocol/protocol';
 import { JournalContents, JournalRecord, JournalWriteError, lastSummary, partNotesRecord, summaryRecord, summarySoFarOf } from '../journal/journal';
 import { ChunkOptions, DEFAULT_CHUNK_OPTIONS, lineChars, liveChunkMessages, ModelChunk, modelChunks, modelExtractionRecords } from '../understanding/modelExtract';
 import { reduceChunks } from '../understanding/chunkMerge';
@@ -155,12 +155,16 @@ export class ModelExtractions {
     return (chunk) => partNotes(options.chat, meeting, chunk, signal, this.callHow(sessionId, options, 'part', { chunk: chunk.index + 1 }));
   }
 
-  /** The settle at stop through `options`' chat (callHow's bounds), reported (logged) as `call: 'settle'`. */
+  /**
+   * The settle at stop through `options`' chat (callHow's bounds), reported (logged) as `call: 'settle'`; then, as the
+   * settings ask, the standing check of the settled points (`call: 'standings'`).
+   */
   private settler(sessionId: string, meeting: { title: string; date: string }, options: ExtractionRunOptions, signal: AbortSignal): ChunkRunner['settle'] {
     // With carried notes the lists are the default prompt's (v8) and the settle SETTLE_DEFAULT's (v9 reads what the
     // rolling summary dropped, v10 and v11 the parts' notes); without, each part read alone (v6).
     return (previous, outcomes, extras) => settleAnyVersion(options.chat, meeting, previous, outcomes, signal, {
       ...this.callHow(sessionId, options, 'settle'), ...(carriesNotes(options.settings) ? { notesPrompt: SETTLE_DEFAULT, ...(extras ? { extras } : {}) } : {}),
+      ...(checksStandings(options.settings) ? { standings: this.callHow(sessionId, options, 'standings') } : {}),
     });
   }
 

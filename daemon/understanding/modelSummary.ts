@@ -288,12 +288,17 @@ export function outcomeLines(outcomes: FinalOutcomes): string[] {
   const none = ['(none)'];
   return [
     'Final decisions:',
-    // A decision whose standing changed in the meeting says so: its last word is what stands (issue 56).
-    ...(outcomes.decisions.length ? outcomes.decisions.map((d) => `${cite(d.segmentId)}${standingWords(d)}: ${d.text}${lastWord(d)}`) : none),
+    ...(outcomes.decisions.length ? decisionLines(outcomes) : none),
     '',
     'Final action items:',
     ...(outcomes.actionItems.length ? outcomes.actionItems.map((i) => `${cite(i.segmentId)}${i.owner ?? 'no owner'}: ${i.text}${i.due ? ` (due ${i.due})` : ''}`) : none),
   ];
+}
+
+/** Each final decision as the settle reads it: its line, its standing, its words (and its history, standingCheck.ts too). */
+export function decisionLines(outcomes: FinalOutcomes): string[] {
+  // A decision whose standing changed in the meeting says so: its last word is what stands (issue 56).
+  return outcomes.decisions.map((d) => `${cite(d.segmentId)}${standingWords(d)}: ${d.text}${lastWord(d)}`);
 }
 
 /**

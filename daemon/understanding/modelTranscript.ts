@@ -56,8 +56,8 @@ export interface MeetingDate { date: Date; known: boolean }
 
 export async function extractTranscriptWithModel(lines: SpokenLine[], found: Extracted, when: Date | MeetingDate, settings: EnhancementSettings,
   progress: (p: ExtractionProgressParams) => void, signal: AbortSignal = new AbortController().signal,
-  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { part: number } | { settle: true } | { restatements: true } | { procedure: true } | { owners: true })): void },
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean; restatementPrompt?: RestatementPrompt; checkProcedure?: boolean; procedurePrompt?: ProcedurePrompt; checkOwners?: boolean; ownerPrompt?: OwnerPrompt; notedOwners?: NotedOwners; rolling?: false } = {}): Promise<TranscriptModelResult> {
+  chat: Chat = openAiCompatibleChat(settings), summary?: { report(r: SummaryCallReport & ({ chunk: number } | { part: number } | { settle: true } | { restatements: true } | { procedure: true } | { owners: true } | { standings: true })): void },
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; template?: JournaledTemplate; checkRestatements?: boolean; restatementPrompt?: RestatementPrompt; checkProcedure?: boolean; procedurePrompt?: ProcedurePrompt; checkOwners?: boolean; ownerPrompt?: OwnerPrompt; notedOwners?: NotedOwners; checkStandings?: boolean; rolling?: false } = {}): Promise<TranscriptModelResult> {
   const { date: meetingDate, known } = when instanceof Date ? { date: when, known: true } : when;
   const header = {
     type: 'session' as const, version: 1, sessionId: 'cli', title: 'Transcript', startedAt: meetingDate.toISOString(), sources: ['file' as const], language: 'en', notesPath: '',
@@ -128,6 +128,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
       timeoutMs, report: (r) => summary.report({ ...r, settle: true }),
       ...(settleVersion === 9 || readsPartNotes(settleVersion) ? { notesPrompt: settleVersion, extras: settleExtrasOf(rolled, previous, chunks.length) }
         : settleVersion ? { notesPrompt: settleVersion } : {}),
+      ...(how.checkStandings ? { standings: { timeoutMs, report: (r) => summary.report({ ...r, standings: true }) } } : {}),
     }),
     refused: () => whyNotAsked(run.summary, run.declined, signal.aborted),
     chunks: chunks.length,

@@ -43,9 +43,10 @@ export interface RefinementReport {
    * 'summary': a rolling-summary call (modelSummary.ts), 'settle': its last at stop (and the template's sections),
    * 'restatements': the check of the final lists at stop (restatements.ts), 'procedure': the procedure check at stop
    * (procedureCheck.ts), 'owners': the owner check at stop (ownerCheck.ts), 'part': the notes on one part for the settle
-   * of v10 (summaryFromParts.ts); absent: a chunk's extraction call.
+   * of v10 (summaryFromParts.ts), 'standings': the standing check of the settled summary (standingCheck.ts); absent: a
+   * chunk's extraction call.
    */
-  call?: 'summary' | 'settle' | 'restatements' | 'procedure' | 'owners' | 'part';
+  call?: 'summary' | 'settle' | 'restatements' | 'procedure' | 'owners' | 'part' | 'standings';
 }
 
 /**
@@ -102,6 +103,7 @@ const SUMMARY_ANSWER_OVERHEAD_TOKENS = 40;
  * the median, and a flat 1,000 cut 91 % of them (and half the rolling summaries).
  */
 export function answerTokensFor(constraint?: AnswerConstraint): number {
+  if (constraint && 'standings' in constraint) return summaryAnswerTokens(constraint.standings.points); // each fix a point's words
   return constraint && 'summary' in constraint ? summaryAnswerTokens(constraint.summary.maxPoints) : ANSWER_RESERVE_TOKENS;
 }
 
@@ -166,8 +168,11 @@ export interface ProcedureConstraint { procedure: { decisionIds: string[]; key?:
 /** What the owner check at stop may name (ownerCheck.ts): the items asked about, and the meeting's speakers. */
 export interface OwnersConstraint { owners: { itemIds: string[]; speakers: string[] } }
 
+/** What the standing check of the settled summary may name (standingCheck.ts): its points and the decisions shown, by number. */
+export interface StandingsConstraint { standings: { points: number; decisions: number } }
+
 /** What an answer may cite: a chunk's (ChunkConstraint), a rolling summary's (SummaryConstraint) or a check's at stop. */
-export type AnswerConstraint = ChunkConstraint | SummaryConstraint | RestatementConstraint | ProcedureConstraint | OwnersConstraint;
+export type AnswerConstraint = ChunkConstraint | SummaryConstraint | RestatementConstraint | ProcedureConstraint | OwnersConstraint | StandingsConstraint;
 
 /** One chat completion: the answer's text and the model's name. `constraint`: the chunk's or summary's, for providers that use it. */
 export type Chat = (system: string, user: string, signal: AbortSignal, constraint?: AnswerConstraint) => Promise<{ text: string; model: string }>;

@@ -15,6 +15,7 @@
  */
 import { ChunkLine } from './modelExtract';
 import { Chat } from './providers';
+import { checkSummaryStandings } from './standingCheck';
 import {
   askSummary, clock, everyPartNoted, FinalOutcomes, MeetingFacts, meetingLines, outcomeLines, PartNotes, RolledSummary, settleCitableIds, SettleExtras, settledPointsFor,
   settleMessages, settleSummary, SettleVersion, SHAPE, SUMMARY_BOUNDS, SummaryCallOptions, summaryJson, SummaryPoint, SummarySoFar,
@@ -199,10 +200,22 @@ export const smallerPromptMayAnswer = (reason: string | undefined): boolean =>
  * composes from the parts' notes alone, when every part has some (`extras.parts`, `extras.chunks`), else settles as v9
  * does (a part whose notes failed would leave its lines out), as it does when that call gets no valid answer that v9's
  * smaller prompt might give (smallerPromptMayAnswer: not after a time limit or a server's failure) and there is a
- * summary so far to settle; v9's and earlier as settleSummary does. Never rejects.
+ * summary so far to settle; v9's and earlier as settleSummary does. With `standings` (the call options of the standing
+ * check, standingCheck.ts) the settled points are then checked against the final decisions' standings. Never rejects.
  */
 export async function settleAnyVersion(chat: Chat, meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
-  signal: AbortSignal, how: SummaryCallOptions & { notesPrompt?: SettleVersion; extras?: SettleExtras } = {}): Promise<RolledSummary> {
+  signal: AbortSignal, how: SummaryCallOptions & { notesPrompt?: SettleVersion; extras?: SettleExtras; standings?: SummaryCallOptions } = {}): Promise<RolledSummary> {
+  const { standings, ...settle } = how;
+  const settled = await settleOnce(chat, meeting, previous, outcomes, signal, settle);
+  // The standing check (standingCheck.ts), with its own call's options: the settled points as it leaves them, or as
+  // they were when it got no valid answer.
+  if (!standings || !settled.points || signal.aborted) return settled;
+  const checked = await checkSummaryStandings(chat, settled.points, outcomes, signal, standings);
+  return { ...settled, ...(checked.points ? { points: checked.points } : {}), tokens: settled.tokens + checked.tokens };
+}
+
+async function settleOnce(chat: Chat, meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
+  signal: AbortSignal, how: SummaryCallOptions & { notesPrompt?: SettleVersion; extras?: SettleExtras }): Promise<RolledSummary> {
   const { notesPrompt, extras, ...call } = how;
   const asV9 = () => settleSummary(chat, meeting, previous, outcomes, signal, { ...call, ...(readsPartNotes(notesPrompt) ? { notesPrompt: 9 } : notesPrompt ? { notesPrompt } : {}), ...(extras ? { extras } : {}) });
   if (!readsPartNotes(notesPrompt) || !extras || !everyPartNoted(extras.parts, extras.chunks)) return asV9();

@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RemoteNotesTarget, remoteNotesTarget } from '../remote/remoteNotes';
-import { AUTO_STOP_COUNTDOWN_SEC, AUTO_STOP_SILENCE_SEC, CARRY_NOTES_DEFAULT, CHECK_OWNERS_DEFAULT, CHECK_PROCEDURE_DEFAULT, CHECK_RESTATEMENTS_DEFAULT, DEFAULT_ENHANCEMENT_CONCURRENCY, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementProvider, EnhancementSettings, LiveSourceKind } from '../../protocol/protocol';
+import { AUTO_STOP_COUNTDOWN_SEC, AUTO_STOP_SILENCE_SEC, CARRY_NOTES_DEFAULT, CHECK_OWNERS_DEFAULT, CHECK_PROCEDURE_DEFAULT, CHECK_RESTATEMENTS_DEFAULT, CHECK_STANDINGS_DEFAULT, DEFAULT_ENHANCEMENT_CONCURRENCY, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementProvider, EnhancementSettings, LiveSourceKind } from '../../protocol/protocol';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type GpuSetting = 'auto' | 'on' | 'off';
@@ -35,7 +35,7 @@ export const SETTING_KEYS = [
   // Optional extraction by a language model
   'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.model', 'earshot.notes.model.path', 'earshot.enhancement.timeoutSeconds',
   'earshot.enhancement.allowRemoteEndpoint', 'earshot.enhancement.maxConcurrency', 'earshot.enhancement.tokenBudget', 'earshot.enhancement.carryNotes', 'earshot.enhancement.checkRestatements',
-  'earshot.enhancement.checkOwners', 'earshot.enhancement.checkProcedure',
+  'earshot.enhancement.checkOwners', 'earshot.enhancement.checkProcedure', 'earshot.enhancement.checkStandings',
   // Diagnostics
   'earshot.logLevel', 'earshot.debug.saveAudio',
 ] as const;
@@ -47,7 +47,7 @@ export const DAEMON_SETTINGS: readonly SettingKey[] = [
   'earshot.language', 'earshot.gpu', 'earshot.vad.profile', 'earshot.notes.folder', 'earshot.retention.days', 'earshot.threads', 'earshot.logLevel',
   'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.model', 'earshot.notes.model.path', 'earshot.enhancement.timeoutSeconds',
   'earshot.enhancement.allowRemoteEndpoint', 'earshot.enhancement.maxConcurrency', 'earshot.enhancement.tokenBudget', 'earshot.enhancement.carryNotes', 'earshot.enhancement.checkRestatements',
-  'earshot.enhancement.checkOwners', 'earshot.enhancement.checkProcedure',
+  'earshot.enhancement.checkOwners', 'earshot.enhancement.checkProcedure', 'earshot.enhancement.checkStandings',
   'earshot.debug.saveAudio',
 ];
 
@@ -256,6 +256,7 @@ export class EarshotSettings {
     const checkRestatements = this.get<boolean>('earshot.enhancement.checkRestatements', CHECK_RESTATEMENTS_DEFAULT);
     const checkOwners = this.get<boolean>('earshot.enhancement.checkOwners', CHECK_OWNERS_DEFAULT);
     const checkProcedure = this.get<boolean>('earshot.enhancement.checkProcedure', CHECK_PROCEDURE_DEFAULT);
+    const checkStandings = this.get<boolean>('earshot.enhancement.checkStandings', CHECK_STANDINGS_DEFAULT);
     return {
       provider: provider === 'vscode-lm' || provider === 'openai-compatible' || provider === 'local' ? provider : 'off',
       ...(endpoint ? { endpoint } : {}),
@@ -269,6 +270,7 @@ export class EarshotSettings {
       ...(typeof checkRestatements === 'boolean' ? { checkRestatements } : {}),
       ...(typeof checkOwners === 'boolean' ? { checkOwners } : {}),
       ...(typeof checkProcedure === 'boolean' ? { checkProcedure } : {}),
+      ...(typeof checkStandings === 'boolean' ? { checkStandings } : {}),
     };
   }
 

@@ -58,6 +58,9 @@
  *       the same three from the folders recorded beside each extraction folder (model-answers-v8[-b]'s
  *       restatements/answers-v8[-b], procedure-v8[-b], owners-v8[-b]): the settles as they ship, e.g.
  *       `--settle-version 11 --checks --answers <set>/summaries/answers-v11-checks,<set>/summaries/answers-v11`.
+ *   … --check-standings
+ *       the standing check of the settled summary after the settle, as the daemon asks it (standingCheck.ts): recorded
+ *       beside the settle as `standings` (its prompt and answer; with `--record NEW,DIR` in NEW, the settles beneath).
  *   … --no-check-owners
  *       the final lists without the owner check at stop even where the extraction's folder was answered with it
  *       (model-notes-eval.ts's OWNER_CHECK_MARK): how settles recorded before the check replay.
@@ -92,6 +95,7 @@ import { NotedOwners } from '../../daemon/understanding/chunkMerge';
 import { OWNER_CHECK_HEADING, OwnerPrompt } from '../../daemon/understanding/ownerCheck';
 import { PROCEDURE_CHECK_HEADING, ProcedurePrompt } from '../../daemon/understanding/procedureCheck';
 import { RESTATEMENT_HEADING, RestatementPrompt } from '../../daemon/understanding/restatements';
+import { STANDING_CHECK_HEADING, STANDING_CHECK_SYSTEM_START } from '../../daemon/understanding/standingCheck';
 import { Chat } from '../../daemon/understanding/providers';
 import { answersNotesPrompt, answersOwnerPrompt, answersProcedurePrompt, answersRestatementPrompt, MODEL_ANSWERS_DIR, recordedHow, replayingChat, withSpeakingTimes } from './model-notes-eval';
 import { kappa } from './adjudication';
@@ -221,6 +225,7 @@ export function loadReferences(file = REFERENCES_FILE): Map<string, Reference> {
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const promptText = (system: string, user: string) => `${system}\n\n${user}\n`;
 const SETTLE = 'settle';
+const STANDINGS = 'standings';
 
 /** A summary prompt not answered yet (recording: just written; replaying: missing). */
 export class PendingPrompt extends Error {}
@@ -229,9 +234,9 @@ export class PendingPrompt extends Error {}
  * The names a meeting's summary prompts go by, in the order they are asked: the revisions summary-1 … summary-n (v10
  * reads none), the parts' notes part-1 … part-n (the settles that read them: readsPartNotes), then settle.
  */
-export function promptOrder(chunks: number, settleVersion?: SettleVersion): string[] {
+export function promptOrder(chunks: number, settleVersion?: SettleVersion, checkStandings = false): string[] {
   const named = (kind: string) => Array.from({ length: chunks }, (_, k) => `${kind}-${k + 1}`);
-  return [...(settleVersion === 10 ? [] : named('summary')), ...(readsPartNotes(settleVersion) ? named('part') : []), SETTLE];
+  return [...(settleVersion === 10 ? [] : named('summary')), ...(readsPartNotes(settleVersion) ? named('part') : []), SETTLE, ...(checkStandings ? [STANDINGS] : [])];
 }
 
 /**
@@ -239,6 +244,8 @@ export function promptOrder(chunks: number, settleVersion?: SettleVersion): stri
  * line; a revision reads one chunk in this eval, as `earshot notes` rolls it).
  */
 export function promptName(user: string, chunkOfFirstLine: ReadonlyMap<string, number>): string {
+  // The standing check of the settled summary (standingCheck.ts): after the settle, reading its answer.
+  if (user.startsWith(STANDING_CHECK_HEADING)) return STANDINGS;
   if (/^The meeting has ended/m.test(user)) return SETTLE;
   // The settle of v10's notes on one part (summaryFromParts.ts): asked apart from the revisions, each of one chunk.
   const part = /^Part (\d+) of the meeting/m.exec(user)?.[1];
@@ -286,7 +293,8 @@ export function summaryPromptChat(dirs: string | readonly string[], record: bool
     const recorded = hashIn(dir, name);
     if (holding) {
       const answer = fs.readFileSync(answerFile, 'utf8');
-      raw.push({ name, text: answer, ...(record ? { unusable: unusablePoints(answer, text) } : {}) });
+      // The standing check's answer holds fixes, not points: the summary it leaves is what is measured.
+      if (name !== STANDINGS) raw.push({ name, text: answer, ...(record ? { unusable: unusablePoints(answer, text) } : {}) });
       return { text: answer, model: 'recorded answers' };
     }
     if (!record) {
@@ -329,7 +337,7 @@ export interface SummaryRun {
  * recorded file (a changed prompt); a prompt with no answer leaves it `pending`.
  */
 export async function runSummary(meeting: Meeting, extraction: Chat | null, summaryDir: string | readonly string[], record: boolean,
-  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; noLists?: boolean; checkOwners?: boolean; ownerPrompt?: OwnerPrompt; notedOwners?: NotedOwners } = {},
+  how: { carryNotes?: boolean; notesPrompt?: NotesPrompt; notedBound?: NotedBound; settleVersion?: SettleVersion; noLists?: boolean; checkOwners?: boolean; ownerPrompt?: OwnerPrompt; notedOwners?: NotedOwners; checkStandings?: boolean } = {},
   checks: ChecksAtStop = {}): Promise<SummaryRun> {
   const lines = withLineIds(withSpeakingTimes(readTurns(meeting.jsonlPath)));
   // 09:00 UTC, as model-notes-eval.ts dates it: the prompts replay in any time zone.
@@ -338,7 +346,7 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
   const chunks = chunkLines(lines.map((l, k) => toChunkLine({ segmentId: l.segmentId!, speaker: l.speaker ?? 'Speaker', t0: l.t0 ?? k, text: l.text })).filter((l) => l.text));
   const chunkOfFirstLine = new Map(chunks.map((c, k) => [c[0].segmentId, k]));
   const fromParts = how.settleVersion === 10;
-  const order = promptOrder(chunks.length, how.settleVersion);
+  const order = promptOrder(chunks.length, how.settleVersion, how.checkStandings);
   const raw: RawAnswer[] = [];
   const stop = new AbortController();
   /** The prompts the meeting waits for (a settle or revision: one; the parts' notes of v10: each one not answered). */
@@ -347,7 +355,7 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
   const errors: string[] = [];
   const answers = summaryPromptChat(summaryDir, record, (user) => promptName(user, chunkOfFirstLine), order, raw);
   const chat: Chat = async (system, user, signal, constraint) => {
-    if (!system.startsWith('You keep the summary') && !isPartsPrompt(system)) {
+    if (!system.startsWith('You keep the summary') && !isPartsPrompt(system) && !system.startsWith(STANDING_CHECK_SYSTEM_START)) {
       // The checks at stop with answers of their own (the restatement and decision checks; the owner check's where given).
       const check = user.startsWith(RESTATEMENT_HEADING) ? checks.restatements : user.startsWith(PROCEDURE_CHECK_HEADING) ? checks.procedure
         : user.startsWith(OWNER_CHECK_HEADING) ? checks.owners : undefined;
@@ -849,7 +857,7 @@ async function main(argv: string[]): Promise<void> {
     runs.push(await runSummary(m, extraction, summaryDirs.map((d) => path.join(d, m.name)), record !== undefined, {
       ...recorded, carryNotes: argv.includes('--carry') || notesPrompt >= 8 || recorded.carryNotes, notesPrompt, ...(settleVersion ? { settleVersion } : {}),
       checkOwners: recorded.checkOwners && !noLists && !argv.includes('--no-check-owners'),
-      ...(noLists ? { noLists } : {}),
+      ...(noLists ? { noLists } : {}), ...(argv.includes('--check-standings') ? { checkStandings: true } : {}),
     }, checksFrom(m.name, checkFolders)));
   }
   const waiting = runs.filter((r) => r.pending);

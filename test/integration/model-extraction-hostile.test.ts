@@ -33,6 +33,11 @@ function hostilePart(r: Scripted): string {
   return JSON.stringify({ points: [{ text: `Part noted ${ESC}]52;c;cHduZWQ=${ESC}\\ ![x](https://attacker.example/q.png)\u202e<img src=z>`, cites: [r.ids[r.ids.length - 1]] }] });
 }
 
+/** The standing check's answer (on by default): point 1 written again, as hostile as the rest. */
+function hostileStanding(): string {
+  return JSON.stringify({ fixes: [{ point: 1, decision: 'D1', text: `Fixed ${ESC}]0;PWNED${ESC}\\ ![y](https://attacker.example/r.png) <img src=v>\u202e` }] });
+}
+
 /** Each line of `text` holds no control or bidi character (the line breaks between lines are the only ones). */
 function plain(text: string, what: string): void {
   for (const line of text.split('\n')) assert.doesNotMatch(line, CONTROL_OR_BIDI, `${what}: ${JSON.stringify(line)}`);
@@ -45,7 +50,7 @@ describe('a hostile model\'s text (real daemon and CLI, scripted endpoint; revie
 
   it('at stop: the journal keeps the words without controls or bidi characters, and the notes file shows no image or HTML', async () => {
     const { journalPath, notesPath } = await interruptedSession();
-    const scripted = await scriptedServer((r, res) => reply(res, hostile(r)), undefined, undefined, hostilePart);
+    const scripted = await scriptedServer((r, res) => reply(res, hostile(r)), undefined, undefined, hostilePart, hostileStanding);
     const { client } = await daemon({ provider: 'openai-compatible', endpoint: scripted.endpoint, model: 'scripted:1b', timeoutSec: 5 });
     await client.connection.sendRequest(SessionStop, { sessionId: SESSION });
     assert.equal(scripted.requests.length, 1, 'the 40 lines are one chunk');
@@ -60,6 +65,11 @@ describe('a hostile model\'s text (real daemon and CLI, scripted endpoint; revie
     assert.equal(parts.length, scripted.parts.length);
     assert.ok(parts.length >= 1 && parts.every((p) => p.points.every((pt) => pt.text.startsWith('Part noted'))), JSON.stringify(parts));
     for (const p of parts) for (const pt of p.points) plain(pt.text, 'journal (part notes)');
+    // The settled summary's point the standing check wrote again is journaled plain.
+    assert.equal(scripted.standingChecks.length, 1);
+    const settled = records.filter((x): x is Extract<JournalRecord, { type: 'summary' }> => x.type === 'summary').pop()!;
+    assert.ok(settled.settled && settled.points[0].text.startsWith('Fixed'), JSON.stringify(settled));
+    for (const pt of settled.points) plain(pt.text, 'journal (settled summary)');
 
     const notes = fs.readFileSync(notesPath, 'utf8');
     plain(notes, 'notes file');

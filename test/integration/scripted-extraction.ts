@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { Journal } from '../../daemon/journal/journal';
 import { ActionItemNotification, EnhancementSettings, ExtractionProgressNotification, ExtractionProgressParams, PROTOCOL_VERSION } from '../../protocol/protocol';
 import { isPartsPrompt } from '../../daemon/understanding/summaryFromParts';
+import { STANDING_CHECK_SYSTEM_START } from '../../daemon/understanding/standingCheck';
 import { connectDaemon, RpcClient } from './daemon-process';
 
 export const SESSION = '20300101-0900-scripted';
@@ -47,6 +48,8 @@ export interface ScriptedServer {
   decisionChecks: Scripted[];
   /** The notes on each part (summaryFromParts.ts's partNotes: the settle of v11 reads them), one per chunk. */
   parts: Scripted[];
+  /** The standing check's requests after the settle (understanding/standingCheck.ts; on by default). */
+  standingChecks: Scripted[];
   maxInFlight(): number;
   aborted(): number;
 }
@@ -111,12 +114,15 @@ export function scriptedExtraction() {
 
   /**
    * A scripted chat-completions server: `answer` decides per request (chunk, attempt) what to do; `settle`, what to do
-   * with the settle at stop (by default: each point of the summary so far restated as "Settled: …", its cites kept).
+   * with the settle at stop (by default: each point of the summary so far restated as "Settled: …", its cites kept);
+   * `standings`, the standing check's answer after it (by default: every point agrees with the decisions).
    */
   async function scriptedServer(answer: (r: Scripted, res: http.ServerResponse, req: http.IncomingMessage) => void,
     settle: (r: Scripted, res: http.ServerResponse) => void = settledAnswer,
-    check: (r: Scripted) => string = () => '{"same": []}', part: (r: Scripted) => string = partAnswer): Promise<ScriptedServer> {
+    check: (r: Scripted) => string = () => '{"same": []}', part: (r: Scripted) => string = partAnswer,
+    standings: (r: Scripted) => string = () => '{"fixes": []}'): Promise<ScriptedServer> {
     const requests: Scripted[] = [];
+    const standingChecks: Scripted[] = [];
     const parts: Scripted[] = [];
     const settles: Scripted[] = [];
     const checks: Scripted[] = [];
@@ -147,6 +153,11 @@ export function scriptedExtraction() {
           decisionChecks.push({ url: req.url ?? '', user, chunk: decisionChecks.length + 1, attempt: 1, ids: [], chars: parsed.messages[0].content.length + user.length });
           return reply(res, JSON.stringify({ notDecisions: [] }));
         }
+        if (parsed.messages[0].content.startsWith(STANDING_CHECK_SYSTEM_START)) {
+          const r = { url: req.url ?? '', user, chunk: standingChecks.length + 1, attempt: 1, ids: [], chars: parsed.messages[0].content.length + user.length };
+          standingChecks.push(r);
+          return reply(res, standings(r));
+        }
         // A part's notes (the default settle reads them): before the chunks, whose prompts also say "Part k of".
         if (isPartsPrompt(parsed.messages[0].content)) {
           const r = { url: req.url ?? '', user, chunk: Number(/^Part (\d+) of the meeting/m.exec(user)![1]), attempt: 1, ids: [...user.matchAll(/^\[([\w-]+)\]/gm)].map((m) => m[1]), chars: parsed.messages[0].content.length + user.length };
@@ -176,7 +187,7 @@ export function scriptedExtraction() {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, summaries, settles, checks, decisionChecks, parts, maxInFlight: () => maxInFlight, aborted: () => aborted };
+    return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, summaries, settles, checks, decisionChecks, parts, standingChecks, maxInFlight: () => maxInFlight, aborted: () => aborted };
   }
 
   /** A daemon on the test's storage whose interrupted sessions wait (grace of an hour), with this enhancement. */

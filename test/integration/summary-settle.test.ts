@@ -38,13 +38,13 @@ describe('the summary settles at stop (real daemon, scripted endpoint)', functio
    * journal held when it came, and the daemon's log.
    */
   async function meeting(settle: (r: Scripted, res: http.ServerResponse) => void, enhancement: Partial<EnhancementSettings> = {},
-    during?: (client: RpcClient, sessionId: string, scripted: ScriptedServer) => void) {
+    during?: (client: RpcClient, sessionId: string, scripted: ScriptedServer) => void, standings?: (r: Scripted) => string) {
     const scripted = await fx.scriptedServer((r, res) => reply(res, JSON.stringify({
       actionItems: [{ text: `Alice reports part ${r.chunk} back to the team`, owner: 'Alice', due: null, segments: [r.ids[r.ids.length - 1]] }],
       decisions: r.chunk === 1 ? [{ text: 'The release moves to Monday', kind: 'decision', standing: 'decided', segments: [r.ids[0]] },
         { text: 'TV only', kind: 'decision', standing: 'given', segments: [r.ids[1]] }] : [],
       dismiss: [],
-    })), settle);
+    })), settle, undefined, undefined, standings);
     const client = connectDaemon();
     fx.clients.push(client);
     let final: { params: SummaryParams; journaled: SummaryRecord | undefined } | undefined;
@@ -119,6 +119,35 @@ describe('the summary settles at stop (real daemon, scripted endpoint)', functio
     assert.match(summarySection(m.notes), /_Written by scripted:1b \(opt-in language model\) from the transcript, settled at the end against the decisions and action items;/);
     const [logged] = settleLog(m.client);
     assert.match(logged, /"level":"info".*"call":"settle".*"outcome":"applied"/);
+  });
+
+  it('the standing check after the settle (on by default): a point that states a decision\'s standing otherwise is written again, journaled before the final summary and the notes show it', async () => {
+    const restated = (r: Scripted, res: http.ServerResponse) => {
+      const sofar = (JSON.parse(/^Summary so far \(JSON\):\n(.*)$/m.exec(r.user)![1]) as { points: { text: string; cites: string[] }[] }).points;
+      reply(res, JSON.stringify({ points: [{ text: 'Moving the release to Monday was proposed.', cites: sofar[0].cites }, ...sofar.slice(1).map((p) => ({ text: `Settled: ${p.text}`, cites: p.cites }))] }));
+    };
+    const fix = (r: Scripted) => {
+      const id = /^D(\d+) \[[\w-]+\] decided: The release moves to Monday$/m.exec(r.user)?.[1];
+      return JSON.stringify({ fixes: id ? [{ point: 1, decision: `D${id}`, text: 'It was decided to move the release to Monday.' }] : [] });
+    };
+    const m = await meeting(restated, {}, undefined, fix);
+    assert.equal(m.scripted.standingChecks.length, 1, 'one check, after the settle');
+    const asked = m.scripted.standingChecks[0].user;
+    assert.match(asked, /^D\d+ \[[\w-]+\] given to the team \(a requirement from outside\): TV only$/m);
+    assert.match(asked, /^1\. Moving the release to Monday was proposed\.$/m);
+    assert.doesNotMatch(asked, /quarterly-budget|steering/, 'no transcript line in its prompt');
+    const decided = m.records.find((r): r is Extract<JournalRecord, { type: 'decision' }> => r.type === 'decision' && r.text === 'The release moves to Monday')!;
+    assert.deepEqual([m.last.settled, m.last.points[0].text], [true, 'It was decided to move the release to Monday.']);
+    assert.ok(m.last.points[0].segmentIds.includes(decided.segmentId), 'the point cites the decision\'s line');
+    assert.ok(m.last.points.slice(1).every((p) => p.text.startsWith('Settled: ')));
+    assert.deepEqual(m.final.journaled?.points.map((p) => p.text), m.last.points.map((p) => p.text), 'journaled before anyone was told');
+    assert.equal(m.final.params.points?.[0].text, 'It was decided to move the release to Monday.');
+    assert.equal(bullets(m.notes)[0], 'It was decided to move the release to Monday.');
+    assert.ok(m.client.logs.some((l) => /"call":"standings".*"outcome":"applied"/.test(l)), 'logged as its own call');
+    // Turned off: the settled summary as the settle wrote it, and no call.
+    const off = await meeting(restated, { checkStandings: false }, undefined, fix);
+    assert.equal(off.scripted.standingChecks.length, 0);
+    assert.equal(off.last.points[0].text, 'Moving the release to Monday was proposed.');
   });
 
   it("a server that stops each answer at its max_tokens (as llama.cpp's and Ollama's do) still gets a settle as long as the recorded ones", async () => {

@@ -18,6 +18,7 @@ import { Ledger } from '../../daemon/session/ledger';
 import { LiveExtraction } from '../../daemon/session/liveExtraction';
 import { ChunkRunner } from '../../daemon/session/config';
 import { isPartsPrompt } from '../../daemon/understanding/summaryFromParts';
+import { STANDING_CHECK_SYSTEM_START } from '../../daemon/understanding/standingCheck';
 
 /** The settings' carryNotes when the test says (absent: the default, CARRY_NOTES_DEFAULT). */
 const carryNotesOf = (more: { carryNotes?: boolean }) => (more.carryNotes !== undefined ? { carryNotes: more.carryNotes } : {});
@@ -55,6 +56,11 @@ export function serviceRunner(answer: Answer | 'fail', more: {
    * stands); `checkProcedure: false` turns it off as the settings do.
    */
   procedure?: (user: string) => string; checkProcedure?: boolean;
+  /**
+   * The standing check of the settled summary (the daemon's default): this answers it (default: every point agrees);
+   * `checkStandings: false` turns it off as the settings do.
+   */
+  standings?: (user: string) => string; checkStandings?: boolean;
 } = {}) {
   const asked: Asked[] = [];
   /** The rolling summary's calls (each chunk's lines after its extraction), answered apart from the chunks'. */
@@ -69,10 +75,13 @@ export function serviceRunner(answer: Answer | 'fail', more: {
   const procedureAsked: Asked[] = [];
   /** The notes on each part (the settle of v11, the default: summaryFromParts.ts's partNotes), one call per chunk. */
   const partsAsked: Asked[] = [];
+  /** The standing check's call after the settle (understanding/standingCheck.ts). */
+  const standingsAsked: Asked[] = [];
   const progress: ExtractionProgressParams[] = [];
   const config = {
     enhancement: { provider: 'vscode-lm', chunkChars: more.chunkChars ?? 500, maxConcurrency: 2, ...carryNotesOf(more), ...(more.checkRestatements === false ? { checkRestatements: false } : {}),
-      ...(more.checkOwners !== undefined ? { checkOwners: more.checkOwners } : {}), ...(more.checkProcedure !== undefined ? { checkProcedure: more.checkProcedure } : {}) },
+      ...(more.checkOwners !== undefined ? { checkOwners: more.checkOwners } : {}), ...(more.checkProcedure !== undefined ? { checkProcedure: more.checkProcedure } : {}),
+      ...(more.checkStandings !== undefined ? { checkStandings: more.checkStandings } : {}) },
     askClient: async (params: LanguageModelChatParams, signal: AbortSignal) => {
       if (params.system.startsWith('You check the final notes')) {
         restatementsAsked.push({ ids: [], at: performance.now(), user: params.user, system: params.system });
@@ -85,6 +94,10 @@ export function serviceRunner(answer: Answer | 'fail', more: {
       if (params.system.startsWith('You read the action items of a meeting that were noted without an owner')) {
         ownersAsked.push({ ids: [], at: performance.now(), user: params.user, system: params.system });
         return { text: more.owners?.(params.user) ?? '{"owners": []}', model: 'fake-lm' };
+      }
+      if (params.system.startsWith(STANDING_CHECK_SYSTEM_START)) {
+        standingsAsked.push({ ids: [], at: performance.now(), user: params.user, system: params.system });
+        return { text: more.standings?.(params.user) ?? '{"fixes": []}', model: 'fake-lm' };
       }
       if (isPartsPrompt(params.system)) {
         // A part's notes: one point citing its last line.
@@ -121,7 +134,7 @@ export function serviceRunner(answer: Answer | 'fail', more: {
   const events = { extractionProgress: (p: ExtractionProgressParams) => progress.push(p) } as unknown as ServiceEvents;
   const extractions = new ModelExtractions(config, events);
   const runner = extractions.chunkRunnerFor('s1', { title: 'Plan', date: HEADER.startedAt })!;
-  return { runner, asked, summaryAsked, settleAsked, partsAsked, restatementsAsked, ownersAsked, procedureAsked, progress, extractions };
+  return { runner, asked, summaryAsked, settleAsked, partsAsked, restatementsAsked, ownersAsked, procedureAsked, standingsAsked, progress, extractions };
 }
 
 /** A LiveExtraction over an in-memory journal, whisper's idleness set by the test. */

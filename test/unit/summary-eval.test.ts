@@ -8,11 +8,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  checkFoldersBeside, DEVELOPMENT, factsPrompt, fileJudgements, judgePrompt, loadReferences, materialKey, outputsOf, parseJudgeAnswer, readJudgements, REFERENCES_FILE, runSummary,
+  checkFoldersBeside, DEVELOPMENT, factsPrompt, promptName, promptOrder, fileJudgements, judgePrompt, loadReferences, materialKey, outputsOf, parseJudgeAnswer, readJudgements, REFERENCES_FILE, runSummary,
   scoreRuns, structureOf, SummaryRun, writeJudgePrompts,
 } from '../eval/summary-eval';
 import { loadMeetings, Meeting, REAL_MEETINGS_DIR } from '../eval/notes-eval';
 import { SUMMARY_BOUNDS } from '../../daemon/understanding/modelSummary';
+import { standingMessages } from '../../daemon/understanding/standingCheck';
 
 /** Answers every summary prompt in `dir` not answered yet: the summary so far kept, a point for the chunk; the settle restates. */
 function answerPending(dir: string, point = (name: string, ids: string[]) => ({ text: `What ${name} said.`, cites: ids.slice(0, 3) })): string[] {
@@ -141,6 +142,14 @@ describe('the summary eval (summary-eval.ts)', function () {
     assert.throws(() => parseJudgeAnswer(JSON.stringify({ facts: [{ fact: 2, verdict: 'covered' }] }), 1, 2), /verdict 1 is not for fact 1/);
     assert.throws(() => parseJudgeAnswer(JSON.stringify({ facts: [{ fact: 1, verdict: 'covered', points: [3] }] }), 1, 2), /outside 1–2/);
     assert.throws(() => parseJudgeAnswer(JSON.stringify({ facts: [{ fact: 1, verdict: 'covered' }], standing: [{ point: 9, decision: 'x' }] }), 1, 2), /a point 1–2/);
+  });
+
+  it('records the standing check after the settle, as `standings`: named by its heading, removed with the settle it read', () => {
+    assert.deepEqual(promptOrder(2, 11, true), ['summary-1', 'summary-2', 'part-1', 'part-2', 'settle', 'standings']);
+    assert.deepEqual(promptOrder(2, 11), ['summary-1', 'summary-2', 'part-1', 'part-2', 'settle']);
+    const { user } = standingMessages([{ text: 'It was proposed.', segmentIds: ['l-1'] }], { decisions: [{ text: 'Ship it', kind: 'decision', segmentId: 'l-1' }], actionItems: [] });
+    assert.equal(promptName(user, new Map()), 'standings');
+    assert.equal(promptName('The meeting has ended: settle its summary', new Map()), 'settle');
   });
 
   it('finds the checks at stop recorded beside each run\'s extraction folder, and refuses a folder they are not recorded beside', () => {

@@ -212,8 +212,10 @@ function settleSource(part: SettlePart): { meetings: Meeting[]; root: string; ju
  * (the restatement, decision and owner checks' recorded answers beside each extraction folder: restatements/answers-v8,
  * procedure-v8, owners-v8); the settles those lists changed are answered in `answers-v11-checks`, laid over the
  * revisions, parts' notes and unchanged settles of `answers-v11`.
+ * `answers-v11-standings`: those, and then the standing check of each settled summary (standingCheck.ts), its recorded
+ * answers in `answers-v11-standings` laid over both.
  */
-function settleFloors(part: SettlePart, folder: 'answers-v8' | 'answers-v9' | 'answers' | 'answers-v10' | 'answers-v11' | 'answers-v11-checks', floors: { A: number; B: number; standing: number }, expectedMeetings?: number): void {
+function settleFloors(part: SettlePart, folder: 'answers-v8' | 'answers-v9' | 'answers' | 'answers-v10' | 'answers-v11' | 'answers-v11-checks' | 'answers-v11-standings', floors: { A: number; B: number; standing: number }, expectedMeetings?: number): void {
   describe(`Summary quality floors: ${folder}'s settles of the ${part}, recorded answers and judgements`, function () {
     this.timeout(300_000);
     it('covers the reference facts and keeps the standings of the decisions, both runs, in both judgings', async () => {
@@ -227,10 +229,12 @@ function settleFloors(part: SettlePart, folder: 'answers-v8' | 'answers-v9' | 'a
           // where the extraction was answered with it (the meetings whose owners it changed settled and judged again).
           // v10's (summaryFromParts.ts) from the parts' notes, recorded without the rolling summary it does not read; v11's
           // from the rolling summary and the parts' notes alike.
-          const shipped = folder === 'answers-v11-checks';
+          const standings = folder === 'answers-v11-standings';
+          const shipped = folder === 'answers-v11-checks' || standings;
           const settleVersion = folder === 'answers-v10' ? 10 as const : folder === 'answers-v11' || shipped ? 11 as const : folder !== 'answers-v8' ? 9 as const : undefined;
-          const how = { ...recordedHow(extraction), ...(settleVersion ? { settleVersion } : { checkOwners: false }) };
-          const answers = [path.join(root, 'summaries', `${folder}${suffix}`, m.name), ...(shipped ? [path.join(root, 'summaries', `answers-v11${suffix}`, m.name)] : [])];
+          const how = { ...recordedHow(extraction), ...(settleVersion ? { settleVersion } : { checkOwners: false }), ...(standings ? { checkStandings: true } : {}) };
+          const beneath = standings ? ['answers-v11-checks', 'answers-v11'] : shipped ? ['answers-v11'] : [];
+          const answers = [folder, ...beneath].map((f) => path.join(root, 'summaries', `${f}${suffix}`, m.name));
           const checks = shipped ? checksFrom(m.name, checkFoldersBeside(extractions(suffix))) : {};
           runs.push(await runSummary(m, replayingChat(path.join(extraction, m.name)), answers, false, how, checks));
         }
@@ -382,6 +386,23 @@ settleFloors('real held-out twenty', 'answers-v11-checks', { A: 0.84, B: 0.86, s
 settleFloors('silver held-out part', 'answers-v11-checks', { A: 0.83, B: 0.83, standing: 2 });
 settleFloors('meetings the corpora summarised', 'answers-v11-checks', { A: 0.75, B: 0.78, standing: 0 }, 6);
 settleFloors('committee hearings', 'answers-v11-checks', { A: 0.78, B: 0.78, standing: 0 }, 30);
+
+/**
+ * Those settles as the daemon ships them since 2026-12-01: each settled summary then read by the standing check
+ * (standingCheck.ts), its 196 prompts (every settled summary with a final decision) answered blind by eight fresh
+ * instances (runs A and B by different ones); the 15 summaries it changed judged twice by four more. Measured, first
+ * and second judging: standing contradictions 0 where the checks' settles had silver run A's 2 and 1 and the
+ * consensus-layer calls' run A 1 and 1; left: the real twenty's run A 1 and 1 (TS3009c, whose lists hold the logo's
+ * corner both decided and left open) and el2's run A 1 and 0. Coverage: real 0.870 and 0.852, 0.884 and 0.866; silver
+ * 0.864 and 0.850, 0.852 and 0.834; consensus-layer 0.608 and 0.622, 0.616 and 0.624; the rest as above (nothing changed).
+ */
+settleFloors('All Core Devs calls', 'answers-v11-standings', { A: 0.67, B: 0.68, standing: 0 }, 8);
+settleFloors('consensus-layer calls', 'answers-v11-standings', { A: 0.60, B: 0.60, standing: 0 }, 8);
+settleFloors('execution-layer calls el2', 'answers-v11-standings', { A: 0.65, B: 0.65, standing: 1 }, 8);
+settleFloors('real held-out twenty', 'answers-v11-standings', { A: 0.84, B: 0.86, standing: 1 });
+settleFloors('silver held-out part', 'answers-v11-standings', { A: 0.84, B: 0.82, standing: 0 });
+settleFloors('meetings the corpora summarised', 'answers-v11-standings', { A: 0.75, B: 0.78, standing: 0 }, 6);
+settleFloors('committee hearings', 'answers-v11-standings', { A: 0.78, B: 0.78, standing: 0 }, 30);
 
 /**
  * Which of those calls' reference facts the calls' own words state (summary-eval.ts's --reach; each call and its facts

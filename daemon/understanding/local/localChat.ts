@@ -5,7 +5,7 @@
 import { EnhancementSettings } from '../../../protocol/protocol';
 import { answerTokensFor, Chat } from '../providers';
 import { LocalModelHost } from './host';
-import { chunkAnswerSchema, ownerAnswerSchema, procedureAnswerSchema, restatementAnswerSchema, summaryAnswerSchema } from './schema';
+import { chunkAnswerSchema, ownerAnswerSchema, procedureAnswerSchema, restatementAnswerSchema, standingAnswerSchema, summaryAnswerSchema } from './schema';
 
 /** Seconds one local call may take at least: a CPU reads a chunk's prompt in tens of seconds, loading comes first. */
 export const LOCAL_MIN_TIMEOUT_SEC = 300;
@@ -15,11 +15,12 @@ export function localChat(host: LocalModelHost): Chat {
   return async (system, user, signal, constraint) => {
     // The kind picks the model's sequence: chunks and summaries alternate, each with its own system prompt to keep (the
     // checks at stop, once each, take the summaries').
-    const extract = !constraint || (!('summary' in constraint) && !('restatements' in constraint) && !('procedure' in constraint) && !('owners' in constraint));
+    const extract = !constraint || (!('summary' in constraint) && !('restatements' in constraint) && !('procedure' in constraint) && !('owners' in constraint) && !('standings' in constraint));
     const schema = !constraint ? undefined : 'summary' in constraint ? summaryAnswerSchema(constraint.summary.segmentIds, constraint.summary.maxPoints)
       : 'restatements' in constraint ? restatementAnswerSchema(constraint.restatements)
         : 'procedure' in constraint ? procedureAnswerSchema(constraint.procedure)
-        : 'owners' in constraint ? ownerAnswerSchema(constraint.owners) : chunkAnswerSchema(constraint);
+        : 'owners' in constraint ? ownerAnswerSchema(constraint.owners)
+        : 'standings' in constraint ? standingAnswerSchema(constraint.standings) : chunkAnswerSchema(constraint);
     const answer = await host.chat({
       kind: extract ? 'extract' : 'summary', system, user, ...(schema ? { schema } : {}), maxTokens: answerTokensFor(constraint),
     }, signal);

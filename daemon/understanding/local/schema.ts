@@ -10,7 +10,7 @@
  * before the grammar is complete, and the grammar's length counts are not JavaScript's.
  */
 import { DECISION_STANDINGS } from '../../../protocol/protocol';
-import { ChunkConstraint, OwnersConstraint, ProcedureConstraint, RestatementConstraint } from '../providers';
+import { ChunkConstraint, OwnersConstraint, ProcedureConstraint, RestatementConstraint, StandingsConstraint } from '../providers';
 import { RESTATEMENT_BOUNDS } from '../restatements';
 import { SUMMARY_BOUNDS } from '../modelSummary';
 import { NOTED_TEXT_MAX } from '../carriedNotes';
@@ -146,4 +146,14 @@ export function ownerAnswerSchema(c: OwnersConstraint['owners']): object {
   const owner = { oneOf: [{ enum: c.speakers }, { type: 'null' }] };
   const entries = c.itemIds.map((id) => ({ type: 'object', properties: { id: { const: id }, owner } }));
   return { type: 'object', properties: { owners: { type: 'array', prefixItems: entries, minItems: entries.length, maxItems: entries.length } } };
+}
+
+/**
+ * The standing check's answer (standingCheck.ts): fixes naming a point and a decision shown, by number, each with words
+ * within the points' hard bound; no more fixes than points (parseStandingFixes refuses a point named twice).
+ */
+export function standingAnswerSchema(c: StandingsConstraint['standings']): object {
+  const numbers = (n: number, prefix = '') => Array.from({ length: n }, (_, k) => (prefix ? `${prefix}${k + 1}` : k + 1));
+  const fix = { type: 'object', properties: { point: { enum: numbers(c.points) }, decision: { enum: numbers(c.decisions, 'D') }, text: { type: 'string', maxLength: SUMMARY_BOUNDS.textMax } } };
+  return { type: 'object', properties: { fixes: { type: 'array', items: fix, maxItems: c.points } } };
 }

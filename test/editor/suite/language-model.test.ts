@@ -47,6 +47,8 @@ function scriptedAnswer(messages: string[]): string {
   if (/^You check the final notes of a meeting/.test(messages[0])) return JSON.stringify({ same: [] });
   // The decision check at stop (on by default): every decision stands.
   if (/^You check the decisions noted in a meeting/.test(messages[0])) return JSON.stringify({ notDecisions: [] });
+  // The standing check of the settled summary (on by default): every point agrees with the decisions.
+  if (/^You check the settled summary of a meeting/.test(messages[0])) return JSON.stringify({ fixes: [] });
   // A part's notes (the settle at stop reads them, issue 56): one point citing the part's first line.
   if (/^You take notes on one part of a meeting/.test(messages[0])) {
     const first = /^\[([\w-]+)\] /m.exec(user)?.[1];
