@@ -214,6 +214,7 @@ export async function settleAnyVersion(chat: Chat, meeting: MeetingFacts, previo
   return { ...settled, ...(checked.points ? { points: checked.points } : {}), tokens: settled.tokens + checked.tokens };
 }
 
+/** The settle itself, of the version `how` names (settleAnyVersion, above, without the standing check). */
 async function settleOnce(chat: Chat, meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
   signal: AbortSignal, how: SummaryCallOptions & { notesPrompt?: SettleVersion; extras?: SettleExtras }): Promise<RolledSummary> {
   const { notesPrompt, extras, ...call } = how;
