@@ -116,7 +116,8 @@ export function parseRestatements(answer: string, entries: readonly NotedEntry[]
   const value = extractJsonObject(answer) as { same?: unknown } | undefined;
   if (!value || typeof value !== 'object' || !Array.isArray(value.same)) return null;
   const kindOf = new Map(entries.map((e) => [e.id, e.kind]));
-  const standingOf = new Map(entries.map((e) => [e.id, e.standing]));
+  // A decision noted without a standing is shown (and kept) as decided (carriedNotes.ts).
+  const standingOf = new Map(entries.map((e) => [e.id, e.kind === 'decision' ? e.standing ?? 'decided' : undefined]));
   const used = new Set<string>();
   const out: RestatedGroup[] = [];
   const idOf = (x: unknown) => (typeof x === 'string' || typeof x === 'number' ? String(x).trim() : '');

@@ -51,6 +51,13 @@ describe('the restatement check at stop (issue 56)', () => {
       assert.equal(refused.filter((r) => /different standings/.test(r)).length, 3, refused.join('; '));
     });
 
+    it('a decision noted without a standing is decided, as the prompt shows it: it folds with a decided one', () => {
+      const lists = [entry('D1', 'The case is yellow'), entry('D2', 'Yellow case', { standing: undefined })];
+      const refused: string[] = [];
+      assert.deepEqual(parseRestatements(JSON.stringify({ same: [{ keep: 'D1', fold: ['D2'] }] }), lists, refused), [{ keep: 'D1', fold: ['D2'] }]);
+      assert.deepEqual(refused, []);
+    });
+
     it('is null when no `same` list can be read (the lists stand)', () => {
       assert.equal(parseRestatements('I found no repeats.', ENTRIES), null);
       assert.equal(parseRestatements('{"repeats": []}', ENTRIES), null);
