@@ -1518,8 +1518,10 @@ export interface SourceStatusParams {
 
 /**
  * The opt-in language-model extraction at stop (InitializationOptions.enhancement): the meeting is sent in overlapping
- * chunks, at most maxConcurrency at once. Sent when it starts, after each chunk, and once at the end (`state` other
- * than 'running'). Counts and fixed words only: never transcript or model text.
+ * chunks, at most maxConcurrency at once. Sent when it starts, after each chunk, as each step after the chunks starts
+ * (`step`: the checks at stop, the settle; each can take a minute on a CPU), and once at the end (`state` other than
+ * 'running'), after every step: until then the notes are not final. Counts and fixed words only: never transcript or
+ * model text.
  */
 export const ExtractionProgressNotification = new NotificationType<ExtractionProgressParams>('earshot/extraction/progress');
 export interface ExtractionProgressParams {
@@ -1538,7 +1540,27 @@ export interface ExtractionProgressParams {
   /** At the end: action items and decisions added, rule-based ones dismissed. */
   added?: number;
   dismissed?: number;
+  /** While running, once every chunk is read: the step at stop now running (`message` says it in {@link EXTRACTION_STEP_WORDS}' words). */
+  step?: ExtractionStep;
 }
+
+/**
+ * The steps after a meeting's chunks are read, in the order they run (issue 56): the summary revised with the last
+ * parts (and, for the settle, notes on each part), the three checks of the final lists, the settle, the standing check
+ * of the settled summary, and a template's sections. Each is asked only where the settings ask for it.
+ */
+export type ExtractionStep = 'summary' | 'restatements' | 'decisions' | 'owners' | 'settle' | 'standings' | 'sections';
+
+/** How each step is told to the user while it runs (the progress's `message`). */
+export const EXTRACTION_STEP_WORDS: Readonly<Record<ExtractionStep, string>> = {
+  summary: 'revising the summary part by part',
+  restatements: 'checking the lists for things said twice',
+  decisions: 'checking each decision against its lines',
+  owners: 'finding owners for the items without one',
+  settle: 'settling the summary against the final lists',
+  standings: 'checking the summary against the decisions\' standings',
+  sections: 'writing the template\'s sections',
+};
 
 /** Input level of a live source for a level meter, about 10 a second while a session streams. */
 export const InputLevelNotification = new NotificationType<InputLevelParams>('earshot/inputLevel');

@@ -23,9 +23,10 @@ import { notesCacheDir, notesStateDir } from '../models/notesModels';
 import { resolveLocalModel } from '../understanding/local/resolveModel';
 import { hasModelSections, templateSectionsRecord, writeModelSections, WrittenSections } from '../understanding/templateSections';
 import { PromptTemplate } from '../understanding/templateGuide';
-import { FinalOutcomes, finalOutcomes, MeetingFacts, rollOver, rollSummary, settleAtStop, SETTLE_DEFAULT, RolledSummary, settleExtrasOf, SUMMARY_BOUNDS, SummaryCallOptions, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
+import { FinalOutcomes, finalOutcomes, MeetingFacts, rollOver, rollSummary, settleAtStop, settleHasWork, SETTLE_DEFAULT, RolledSummary, settleExtrasOf, SUMMARY_BOUNDS, SummaryCallOptions, SummaryPoint, summaryMessages, whyNotAsked } from '../understanding/modelSummary';
 import { noteParts, partNotes, readsPartNotes, settleAnyVersion } from '../understanding/summaryFromParts';
 import { ChunkRunner } from '../session/config';
+import { StopProgress } from '../understanding/stopProgress';
 import { ServiceConfig, ServiceEvents } from './serviceConfig';
 
 /**
@@ -67,12 +68,16 @@ export class ModelExtractions {
       const template = journal.header.template;
       const meeting = { title: journal.header.title, date: journal.header.startedAt, ...(template ? { template } : {}) };
       let host: LocalModelHost | undefined;
+      /** The steps after the chunks, said as each starts; the run's end once they are done, whatever happens (stopProgress.ts). */
+      let steps: StopProgress | undefined;
       try {
         const options = await this.runOptions(sessionId, settings, abort.signal, chunks.length);
         if (!options) return [];
         host = options.host;
-        const run = await runModelExtraction(sessionId, meeting, chunks, { ...options, carryNotes: carry });
+        const run = await runModelExtraction(sessionId, meeting, chunks, { ...options, carryNotes: carry, endFollows: true });
         const sofar = run.summary;
+        steps = new StopProgress(options.progress, { sessionId, tokenBudget: settings.tokenBudget ?? DEFAULT_ENHANCEMENT_TOKEN_BUDGET, message: run.message, ...(run.endHeld ? { endHeld: run.endHeld } : {}), signal: abort.signal }, () => sofar);
+        steps.step('summary');
         const summary = summarySoFarOf(journal.records);
         const last = lastSummary(journal.records);
         /** Who wrote the summary as it stands (a failed settle leaves it theirs). */
@@ -99,6 +104,7 @@ export class ModelExtractions {
         const noAnswer = sofar.finished === sofar.failed && sofar.state === 'done' && run.answers.every((a) => a === null);
         // As at a live stop: the checks the settings ask for, on the final lists, before anything settles against them.
         const { atStop } = await askChecksAtStop(chunks, run.answers, {
+          starting: (step) => steps?.step(step),
           ...(checksRestatements(settings) ? { restate: this.restater(sessionId, options, abort.signal) } : {}),
           ...(checksProcedure(settings) ? { procedure: this.procedureChecker(sessionId, options, abort.signal) } : {}),
           ...(checksOwners(settings) ? { owners: this.ownerChecker(sessionId, options, abort.signal) } : {}),
@@ -107,8 +113,9 @@ export class ModelExtractions {
         // The summary settles against the notes' final decisions and items: the journal's with the run's records on top.
         // A summary settled already (its daemon died after) is not asked again.
         if (last?.settled === undefined) {
+          if (settleHasWork(summary, chunks.length)) steps.step('settle');
           const settled = await settleAtStop(summary, {
-            ask: (previous) => this.settler(sessionId, meeting, options, abort.signal)(previous, finalOutcomes([...journal.records, ...records]), settleExtrasOf(summary, previous, chunks.length)),
+            ask: (previous) => this.settler(sessionId, meeting, options, abort.signal, steps)(previous, finalOutcomes([...journal.records, ...records]), settleExtrasOf(summary, previous, chunks.length)),
             refused: () => whyNotAsked(sofar, run.declined, abort.signal.aborted),
             spent: (tokens) => { sofar.tokens += tokens; },
             chunks: chunks.length,
@@ -117,6 +124,7 @@ export class ModelExtractions {
         }
         // The template's 'model' sections, as at a live stop (not again when its daemon died after writing them).
         if (template && hasModelSections(template) && !journal.records.some((r) => r.type === 'templateSections') && !whyNotAsked(sofar, run.declined, abort.signal.aborted)) {
+          steps.step('sections');
           const written = await this.sectionsWriter(sessionId, { ...meeting, template }, options, abort.signal)(summary.points, finalOutcomes([...journal.records, ...records]), sofar.tokens);
           sofar.tokens += written.tokens;
           if (written.sections.length) await append(templateSectionsRecord(written));
@@ -127,6 +135,7 @@ export class ModelExtractions {
         if (e instanceof JournalWriteError) throw e; // the journal takes nothing more: finalizing fails, as it would
         return []; // the rule-based notes stand
       } finally {
+        steps?.end();
         host?.close();
         if (this.running.get(sessionId) === abort) this.running.delete(sessionId);
       }
@@ -159,12 +168,12 @@ export class ModelExtractions {
    * The settle at stop through `options`' chat (callHow's bounds), reported (logged) as `call: 'settle'`; then, as the
    * settings ask, the standing check of the settled points (`call: 'standings'`).
    */
-  private settler(sessionId: string, meeting: { title: string; date: string }, options: ExtractionRunOptions, signal: AbortSignal): ChunkRunner['settle'] {
+  private settler(sessionId: string, meeting: { title: string; date: string }, options: ExtractionRunOptions, signal: AbortSignal, steps?: StopProgress): ChunkRunner['settle'] {
     // With carried notes the lists are the default prompt's (v8) and the settle SETTLE_DEFAULT's (v9 reads what the
     // rolling summary dropped, v10 and v11 the parts' notes); without, each part read alone (v6).
     return (previous, outcomes, extras) => settleAnyVersion(options.chat, meeting, previous, outcomes, signal, {
       ...this.callHow(sessionId, options, 'settle'), ...(carriesNotes(options.settings) ? { notesPrompt: SETTLE_DEFAULT, ...(extras ? { extras } : {}) } : {}),
-      ...(checksStandings(options.settings) ? { standings: this.callHow(sessionId, options, 'standings') } : {}),
+      ...(checksStandings(options.settings) ? { standings: { ...this.callHow(sessionId, options, 'standings'), starting: () => steps?.step('standings') } } : {}),
     });
   }
 
@@ -268,6 +277,8 @@ export class ModelExtractions {
     };
     const carryNotes = carriesNotes(settings);
     const template = meeting.template;
+    /** The steps at stop as the client is told them (stopProgress()), once the stop's run held its end back. */
+    let steps: StopProgress | undefined;
     /** A call after the parts' (the summary, the checks at stop): `none` and why once cancelled or with no model to ask. */
     const available = async <T>(none: (reason: string) => T, ask: (options: ExtractionRunOptions) => Promise<T>): Promise<T> => {
       if (abort.signal.aborted) return none('cancelled');
@@ -296,7 +307,7 @@ export class ModelExtractions {
         }
         const progress = options.progress;
         return runModelExtraction(sessionId, meeting, chunks, {
-          ...options, ofChunks: how.ofChunks, lastPartSoFar: how.live, ...(sofar ? { continues: sofar } : {}),
+          ...options, ofChunks: how.ofChunks, lastPartSoFar: how.live, ...(sofar ? { continues: sofar } : {}), ...(how.endFollows ? { endFollows: true } : {}),
           ...(carryNotes ? { carryNotes, ...(how.earlier ? { earlier: how.earlier } : {}) } : {}),
           // The meeting goes on: a chunk done is not the run done.
           progress: how.live ? (p) => progress(p.state === 'done' ? { ...p, state: 'running', message: `${p.finished} of ${p.chunks} chunks read so far; the rest as the meeting goes on` } : p) : progress,
@@ -305,7 +316,10 @@ export class ModelExtractions {
       summarize: (previous, chunk) => available<RolledSummary>(() => ({ points: null, model: undefined, tokens: 0 }),
         (options) => this.summarizer(sessionId, meeting, options, abort.signal)(previous, chunk)),
       settle: (previous, outcomes, extras) => available<RolledSummary>((reason) => ({ points: null, model: undefined, tokens: 0, reason }),
-        (options) => this.settler(sessionId, meeting, options, abort.signal)(previous, outcomes, extras)),
+        (options) => this.settler(sessionId, meeting, options, abort.signal, steps)(previous, outcomes, extras)),
+      stopProgress: (run, sofar) => (steps = new StopProgress((p) => this.events.extractionProgress?.(p), {
+        sessionId, tokenBudget: settings.tokenBudget ?? DEFAULT_ENHANCEMENT_TOKEN_BUDGET, message: run.message, ...(run.endHeld ? { endHeld: run.endHeld } : {}), signal: abort.signal,
+      }, sofar)),
       ...(carryNotes && readsPartNotes(SETTLE_DEFAULT) ? {
         notePart: (chunk: { index: number; lines: readonly ChunkLine[] }) => available<RolledSummary>(() => ({ points: null, model: undefined, tokens: 0 }),
           (options) => this.partNoter(sessionId, meeting, options, abort.signal)(chunk)),

@@ -18,6 +18,7 @@ import { SegmenterOptions, SpeechDetector } from '../vad/segmenter';
 import { ChunkLine, ChunkOptions, ModelChunk, ModelRunSummary } from '../understanding/modelExtract';
 import { FinalOutcomes, RolledSummary, SettleExtras, SummaryPoint } from '../understanding/modelSummary';
 import { ExtractionRun } from '../understanding/providers';
+import { StopProgress } from '../understanding/stopProgress';
 import type { EarlierParts } from '../understanding/chunkMerge';
 import type { SpeakerStage } from '../speakers/stage';
 import type { JournaledTemplate } from '../journal/journal';
@@ -126,7 +127,13 @@ export interface ChunkRunner {
    * meeting's chunks so far. `earlier`: the chunks sent before and their answers (what carryNotes' first prompt
    * carries). Never rejects.
    */
-  run(chunks: readonly ModelChunk[], how: { live: boolean; ofChunks: number; continues?: ModelRunSummary; earlier?: EarlierParts }): Promise<ExtractionRun>;
+  run(chunks: readonly ModelChunk[], how: { live: boolean; ofChunks: number; continues?: ModelRunSummary; earlier?: EarlierParts; endFollows?: boolean }): Promise<ExtractionRun>;
+  /**
+   * At stop, after a run asked with `endFollows` (its end held back): what tells the client each step after the chunks
+   * as it starts and, once they are done, the run's end (understanding/stopProgress.ts); `sofar`: the run's counts now.
+   * Absent: the run is not asked to hold its end.
+   */
+  stopProgress?(run: Pick<ExtractionRun, 'message' | 'endHeld'>, sofar: () => ModelRunSummary): StopProgress;
   /**
    * Revises the rolling summary with one chunk's lines (one small call, modelSummary.ts's rollSummary), unless the run
    * was cancelled; each call is reported (logged) with the chunk's number. Never rejects: null points when there is no

@@ -37,11 +37,14 @@ import {
 } from '../understanding/modelExtract';
 import { ReducedExtraction } from '../understanding/chunkMerge';
 import { templateSectionsRecord } from '../understanding/templateSections';
-import { finalOutcomes, RolledSummary, rollOver, settleAtStop, settleExtrasOf, SummarySoFar, whyNotAsked } from '../understanding/modelSummary';
+import { finalOutcomes, RolledSummary, rollOver, settleAtStop, settleExtrasOf, settleHasWork, SummarySoFar, whyNotAsked } from '../understanding/modelSummary';
 import { ChunkRunner } from './config';
 import { Ledger } from './ledger';
 import { baseRecords, EntryRecord, modelAddedIds, revisionsToward } from './modelRevisions';
 import { SentChunks } from './sentChunks';
+import { StopProgress } from '../understanding/stopProgress';
+import { CheckStep, checkHasWork } from '../understanding/checksAtStop';
+import { NotedEntry } from '../understanding/carriedNotes';
 
 /** Whisper must have been idle this long before a chunk is sent: a decode that follows at once is not raced. */
 export const IDLE_SETTLE_MS = 250;
@@ -109,6 +112,8 @@ export class LiveExtraction {
    * is read with the renames since its prompt applied, or its owner (and its summary points) would undo the rename.
    */
   private readonly renames: Renamed[] = [];
+  /** At stop, once the stop's run held its end back: the steps after it as the client is told them (runner.stopProgress). */
+  private steps: StopProgress | undefined;
 
   /** `records`: the journal so far (a resumed session's; a new one's header). */
   constructor(private readonly wiring: LiveExtractionWiring, records: readonly JournalRecord[]) {
@@ -256,6 +261,8 @@ export class LiveExtraction {
     } catch (e) {
       this.wiring.failed(e);
     } finally {
+      // The notes are final (or as final as a failure left them): the run's end, which the stop's run held back.
+      this.steps?.end();
       this.wiring.runner.close();
     }
   }
@@ -310,15 +317,22 @@ export class LiveExtraction {
   private async extract(chunks: ModelChunk[], live: boolean): Promise<void> {
     const ofChunks = chunkLines(this.lines(), this.wiring.runner.chunkOptions).length;
     const asked = this.renames.length;
-    const run = await this.wiring.runner.run(chunks, { live, ofChunks, ...(this.sofar ? { continues: this.sofar } : {}), ...(this.sent.carry ? { earlier: this.sent.earlier() } : {}) });
+    // At stop, steps follow the chunks (the summary, the checks, the settle): the run's end waits for them.
+    const { runner } = this.wiring;
+    const endFollows = !live && runner.stopProgress !== undefined;
+    const run = await runner.run(chunks, { live, ofChunks, ...(this.sofar ? { continues: this.sofar } : {}), ...(this.sent.carry ? { earlier: this.sent.earlier() } : {}), ...(endFollows ? { endFollows } : {}) });
     this.sent.add(chunks, run.answers, this.renames.slice(asked));
     this.sofar = run.summary;
+    if (endFollows) this.steps = runner.stopProgress!(run, () => this.sofar!);
     if (run.declined) this.declined = true;
     if (run.declined || run.summary.state !== 'done') this.over = true;
     // At stop too: the items are in the notes before the summary's revision is asked for.
     if (run.answers.some((a) => a !== null)) await this.publish(false);
     // Behind (a closed chunk waits), the items come first: the summary is revised once two chunks wait for it.
-    if (!live || !this.behind() || this.sent.length - this.summary.chunks >= SUMMARY_MERGE_CHUNKS) await this.summarize(live);
+    if (!live || !this.behind() || this.sent.length - this.summary.chunks >= SUMMARY_MERGE_CHUNKS) {
+      if (!live) this.steps?.step('summary');
+      await this.summarize(live);
+    }
   }
 
   /** A summary call's answer, with the renames made while it was asked applied to its points. */
@@ -375,20 +389,25 @@ export class LiveExtraction {
    */
   private async checksAtStop(): Promise<void> {
     const { restate, checkProcedure, checkOwners } = this.wiring.runner;
-    await this.checkAtStop(restate && (() => restate(this.sent.finalEntries())), (c) => c.groups, (groups) => this.sent.restated(groups));
-    await this.checkAtStop(checkProcedure && (() => checkProcedure(this.sent.finalEntries(), this.sent.lines())), (c) => c.dropped, (ids) => this.sent.procedureChecked(ids));
+    await this.checkAtStop('restatements', restate && ((entries) => restate(entries)), (c) => c.groups, (groups) => this.sent.restated(groups));
+    await this.checkAtStop('decisions', checkProcedure && ((entries) => checkProcedure(entries, this.sent.lines())), (c) => c.dropped, (ids) => this.sent.procedureChecked(ids));
     // A voice renamed while the owner check is asked: the owner it names goes by the new name.
     const asked = this.renames.length;
-    await this.checkAtStop(checkOwners && (() => checkOwners(this.sent.finalEntries(), this.sent.lines())), (c) => c.fills,
+    await this.checkAtStop('owners', checkOwners && ((entries) => checkOwners(entries, this.sent.lines())), (c) => c.fills,
       (fills) => this.sent.ownersChecked(fills, this.renames.slice(asked)));
   }
 
-  /** One check at stop: asked when the runner makes it and the run may ask more, its tokens counted; what it `found` applied and published. */
-  private async checkAtStop<T extends { tokens: number }, F>(ask: (() => Promise<T>) | undefined, found: (check: T) => readonly F[] | null,
-    apply: (found: readonly F[]) => void): Promise<void> {
+  /**
+   * One check at stop (`step`, as the client is told it): asked when the runner makes it and the run may ask more, its
+   * tokens counted; what it `found` applied and published.
+   */
+  private async checkAtStop<T extends { tokens: number }, F>(step: CheckStep, ask: ((entries: readonly NotedEntry[]) => Promise<T>) | undefined,
+    found: (check: T) => readonly F[] | null, apply: (found: readonly F[]) => void): Promise<void> {
     // Not when no part got an answer: a run that got none leaves no trace (as a stored meeting's extraction).
     if (!ask || !this.sent.carry || this.sent.unanswered || !this.sofar || whyNotAsked(this.sofar, this.declined, this.wiring.runner.signal.aborted)) return;
-    const check = await ask();
+    const entries = this.sent.finalEntries();
+    if (checkHasWork(step, entries)) this.steps?.step(step);
+    const check = await ask(entries);
     this.sofar = { ...this.sofar, tokens: this.sofar.tokens + check.tokens };
     const changes = found(check);
     if (!changes?.length) return;
@@ -406,6 +425,7 @@ export class LiveExtraction {
     const last = lastSummary(this.records);
     if (!this.sofar || last?.settled !== undefined) return;
     const runner = this.wiring.runner;
+    if (settleHasWork(this.summary, this.sent.length)) this.steps?.step('settle');
     const settled = await settleAtStop(this.summary, {
       ask: (previous) => this.renamedAfter(() => runner.settle(previous, finalOutcomes(this.records), settleExtrasOf(this.summary, previous, this.sent.length))),
       refused: () => whyNotAsked(this.sofar, this.declined, runner.signal.aborted),
@@ -415,6 +435,7 @@ export class LiveExtraction {
     if (settled) await this.wiring.append(summaryRecord(this.sofar, settled.settled ? settled.model : last?.by, this.summary, settled.settled ? { settled: true } : settled));
     // The template's 'model' sections, from the settled summary and the final lists (none when the run may ask nothing more).
     if (!runner.sections || whyNotAsked(this.sofar, this.declined, runner.signal.aborted)) return;
+    this.steps?.step('sections');
     const written = await runner.sections(this.summary.points, finalOutcomes(this.records), this.sofar.tokens);
     this.sofar = { ...this.sofar, tokens: this.sofar.tokens + written.tokens };
     if (written.sections.length) {

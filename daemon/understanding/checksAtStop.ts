@@ -13,13 +13,28 @@ import { ChunkLine, meetingLines } from './chunks';
 import { ModelChunk } from './modelExtract';
 import { OwnerCheck } from './ownerCheck';
 import { ProcedureCheck } from './procedureCheck';
-import { RestatementCheck } from './restatements';
+import { RestatementCheck, whyNotChecked } from './restatements';
 
 /** The checks the settings ask for, each one call (absent: not asked). */
 export interface ChecksToAsk {
   restate?: (entries: readonly NotedEntry[]) => Promise<RestatementCheck>;
   procedure?: (entries: readonly NotedEntry[], lines: readonly ChunkLine[]) => Promise<ProcedureCheck>;
   owners?: (entries: readonly NotedEntry[], lines: readonly ChunkLine[]) => Promise<OwnerCheck>;
+  /** Hears each check as it is asked (the client is told: stopProgress.ts). */
+  starting?: (step: CheckStep) => void;
+}
+
+/** A check at stop, as the client is told it runs (stopProgress.ts). */
+export type CheckStep = 'restatements' | 'decisions' | 'owners';
+
+/**
+ * Whether `step` has anything to read in `entries` (two entries of a kind within the restatement check's bounds, a
+ * decision, an item without an owner): a check with nothing to read makes no call, and is not said to run.
+ */
+export function checkHasWork(step: CheckStep, entries: readonly NotedEntry[]): boolean {
+  if (step === 'restatements') return whyNotChecked(entries) === undefined;
+  if (step === 'decisions') return entries.some((e) => e.kind === 'decision');
+  return entries.some((e) => e.kind === 'actionItem' && !e.owner);
 }
 
 /** What the checks answered (absent: not asked), and what the merge applies (`atStop`). */
@@ -37,16 +52,22 @@ export async function askChecksAtStop(chunks: readonly ModelChunk[], answers: re
     spent(check.tokens);
     return check;
   };
+  /** The lists as the checks so far leave them, said to the client as `step` when it has work in them. */
+  const entriesFor = (step: CheckStep) => {
+    const entries = finalEntries(chunks, answers, asked.atStop, merge);
+    if (checkHasWork(step, entries)) ask.starting?.(step);
+    return entries;
+  };
   if (ask.restate && mayAsk()) {
-    asked.restated = counted(await ask.restate(finalEntries(chunks, answers, {}, merge)));
+    asked.restated = counted(await ask.restate(entriesFor('restatements')));
     asked.atStop.restated = asked.restated.groups ?? [];
   }
   if (ask.procedure && mayAsk()) {
-    asked.procedure = counted(await ask.procedure(finalEntries(chunks, answers, asked.atStop, merge), meetingLines(chunks)));
+    asked.procedure = counted(await ask.procedure(entriesFor('decisions'), meetingLines(chunks)));
     asked.atStop.procedure = asked.procedure.dropped ?? [];
   }
   if (ask.owners && mayAsk()) {
-    asked.owners = counted(await ask.owners(finalEntries(chunks, answers, asked.atStop, merge), meetingLines(chunks)));
+    asked.owners = counted(await ask.owners(entriesFor('owners'), meetingLines(chunks)));
     asked.atStop.owners = asked.owners.fills ?? [];
   }
   return asked;

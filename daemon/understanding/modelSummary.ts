@@ -539,6 +539,9 @@ export function whyNotAsked(run: { state: 'done' | 'cancelled' | 'budget' } | un
  * not; `sofar` takes the settled points. Undefined when there is no summary to settle. The caller journals the outcome
  * (a `summary` record: the settled points, or the summary so far and why it was not settled) before anyone is told.
  */
+/** Whether there is a summary to settle: points so far, or (v10) every part's notes; else settleAtStop asks nothing. */
+export const settleHasWork = (sofar: SummarySoFar, chunks = sofar.chunks): boolean => sofar.points.length > 0 || everyPartNoted(sofar.parts, chunks);
+
 export async function settleAtStop(sofar: SummarySoFar, how: {
   ask(previous: readonly SummaryPoint[]): Promise<RolledSummary>;
   refused(): string | undefined;
@@ -546,7 +549,7 @@ export async function settleAtStop(sofar: SummarySoFar, how: {
   /** The meeting's chunks: the settle of v10 composes from every part's notes (summaryFromParts.ts), needing no summary so far. */
   chunks?: number;
 }): Promise<SettleOutcome | undefined> {
-  if (!sofar.points.length && !everyPartNoted(sofar.parts, how.chunks ?? sofar.chunks)) return undefined;
+  if (!settleHasWork(sofar, how.chunks)) return undefined;
   const refused = how.refused();
   if (refused) return { settled: false, unsettled: refused };
   const answer = await how.ask(sofar.points);

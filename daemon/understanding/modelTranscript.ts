@@ -8,7 +8,7 @@
 import { Decision, DecisionRewrite, StandingStep, DecisionStanding, decisionStanding, DEFAULT_ENHANCEMENT_TIMEOUT_SEC, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementSettings, ExtractionProgressParams, ItemRewrite } from '../../protocol/protocol';
 import { Chat, openAiCompatibleChat, runModelExtraction } from './providers';
 import { hasModelSections, writeModelSections, WrittenSections } from './templateSections';
-import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleExtrasOf, SettleVersion, SummaryCallReport, SummaryPoint, SummarySoFar, whyNotAsked } from './modelSummary';
+import { finalOutcomes, rollOver, rollSummary, settleAtStop, settleHasWork, settleExtrasOf, SettleVersion, SummaryCallReport, SummaryPoint, SummarySoFar, whyNotAsked } from './modelSummary';
 import { ActionItemRecord, currentItems, DecisionRecord, JournalContents, JournaledTemplate, JournalRecord, latestById } from '../journal/journal';
 import { Extracted, SpokenLine } from './extract';
 import { isoDate } from './dates';
@@ -19,6 +19,7 @@ import { RestatementPrompt, restatementsAtStop } from './restatements';
 import { OwnerPrompt, ownersAtStop } from './ownerCheck';
 import { ProcedurePrompt, procedureAtStop } from './procedureCheck';
 import { noteParts, partNotes, readsPartNotes, settleAnyVersion } from './summaryFromParts';
+import { StopProgress } from './stopProgress';
 
 export interface TranscriptModelResult {
   /** `by`: the model that added it; `segments`: the lines it cited (model items only); `rewritten`: a rule item the model rewrote. */
@@ -79,8 +80,12 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   const day = isoDate(meetingDate);
   const meeting: MeetingInfo = { title: header.title, date: header.startedAt, ...(known ? {} : { fileChangedOn: day }) };
   const run = await runModelExtraction('cli', meeting, chunks, {
-    settings, chat, signal, progress, report: () => undefined, ...(how.carryNotes ? { carryNotes: true, ...(how.notesPrompt ? { notesPrompt: how.notesPrompt } : {}), ...(how.notedBound ? { notedBound: how.notedBound } : {}), ...(how.notedOwners ? { notedOwners: how.notedOwners } : {}) } : {}),
+    settings, chat, signal, progress, report: () => undefined, endFollows: true, ...(how.carryNotes ? { carryNotes: true, ...(how.notesPrompt ? { notesPrompt: how.notesPrompt } : {}), ...(how.notedBound ? { notedBound: how.notedBound } : {}), ...(how.notedOwners ? { notedOwners: how.notedOwners } : {}) } : {}),
   });
+  // The steps after the chunks, each said as it starts, and the run's end after the last (stopProgress.ts).
+  const steps = new StopProgress(progress, {
+    sessionId: 'cli', tokenBudget: settings.tokenBudget ?? DEFAULT_ENHANCEMENT_TOKEN_BUDGET, message: run.message, ...(run.endHeld ? { endHeld: run.endHeld } : {}), signal,
+  }, () => run.summary);
   // The rolling summary (when asked for: the evals replay recorded extraction answers only), as a meeting's: nothing
   // is asked once the run was declined, cancelled or out of budget.
   const rolled: SummarySoFar = { points: [], chunks: 0 };
@@ -92,6 +97,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   // The settle asked for, else the carried-notes prompt's own (a v9 extraction settles with v9's settle, as the daemon does).
   const settleVersion = how.settleVersion ?? (how.carryNotes ? how.notesPrompt ?? NOTES_PROMPT_DEFAULT : undefined);
   // `rolling: false` (the evals only): the settle of v10 reads no rolling summary, so it may be left unasked.
+  if (summary && (how.rolling !== false || readsPartNotes(settleVersion))) steps.step('summary');
   if (summary && how.rolling !== false) {
     await rollOver(chunks, rolled, {
       ask: (previous, chunk) => rollSummary(chat, summaryMeeting, previous, chunk.lines, signal, { timeoutMs, report: (r) => summary.report({ ...r, chunk: chunk.index + 1 }) }),
@@ -116,6 +122,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
       timeoutMs, report: (r) => summary?.report({ ...r, procedure: true }), ...(how.procedurePrompt ? { prompt: how.procedurePrompt } : {}),
     }) } : {}),
     ...(how.checkOwners ? { owners: (entries, lines) => ownersAtStop(chat, entries, lines, signal, { timeoutMs, report: (r) => summary?.report({ ...r, owners: true }), ...(how.ownerPrompt ? { prompt: how.ownerPrompt } : {}) }) } : {}),
+    starting: (step) => steps.step(step),
   } satisfies ChecksToAsk, () => !whyNotAsked(run.summary, run.declined, signal.aborted), (tokens) => { run.summary.tokens += tokens; }, merge);
   const reduced = reduceChunks(chunks, run.answers, how.carryNotes === true, atStop, merge);
   const added = modelExtractionRecords(journal, reduced, run.summary);
@@ -123,12 +130,13 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   // As at a meeting's stop: the summary settles against the final decisions and action items (those printed below):
   // v10's from every part's notes; v9's (v10's too where a part has none) also reads the points the rolling summary
   // dropped, and a budget by the meeting's chunks.
+  if (summary && settleHasWork(rolled, chunks.length)) steps.step('settle');
   const settled = summary ? await settleAtStop(rolled, {
     ask: (previous) => settleAnyVersion(chat, summaryMeeting, previous, finalOutcomes(all), signal, {
       timeoutMs, report: (r) => summary.report({ ...r, settle: true }),
       ...(settleVersion === 9 || readsPartNotes(settleVersion) ? { notesPrompt: settleVersion, extras: settleExtrasOf(rolled, previous, chunks.length) }
         : settleVersion ? { notesPrompt: settleVersion } : {}),
-      ...(how.checkStandings ? { standings: { timeoutMs, report: (r) => summary.report({ ...r, standings: true }) } } : {}),
+      ...(how.checkStandings ? { standings: { timeoutMs, report: (r) => summary.report({ ...r, standings: true }), starting: () => steps.step('standings') } } : {}),
     }),
     refused: () => whyNotAsked(run.summary, run.declined, signal.aborted),
     chunks: chunks.length,
@@ -137,8 +145,10 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
   // The template's 'model' sections, as at a meeting's stop (only where a summary was asked for and the run may ask more).
   const template = how.template;
   const written = summary && template && hasModelSections(template) && !whyNotAsked(run.summary, run.declined, signal.aborted)
-    ? await writeModelSections(chat, { ...summaryMeeting, template }, rolled.points, finalOutcomes(all), signal, { timeoutMs, tokensLeft: (settings.tokenBudget ?? DEFAULT_ENHANCEMENT_TOKEN_BUDGET) - run.summary.tokens, report: (r) => summary.report({ ...r, settle: true }) })
+    ? (steps.step('sections'), await writeModelSections(chat, { ...summaryMeeting, template }, rolled.points, finalOutcomes(all), signal, { timeoutMs, tokensLeft: (settings.tokenBudget ?? DEFAULT_ENHANCEMENT_TOKEN_BUDGET) - run.summary.tokens, report: (r) => summary.report({ ...r, settle: true }) }))
     : undefined;
+  // Every step is done: the run's end (a command-line run ends here or with its process).
+  steps.end();
   // The model's own items come first, in the reduced extraction's order: that is where their cited lines are.
   const cited = new Map<string, string[]>();
   // One id per entry: a decision a later part dropped has a second record (its withdrawal) under the same id.

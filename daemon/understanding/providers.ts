@@ -215,6 +215,11 @@ export interface ExtractionRunOptions {
    * their answers, which the first chunk's notes come from. Absent: `chunks` starts the meeting.
    */
   earlier?: EarlierParts;
+  /**
+   * Steps follow the chunks (the checks at stop, the settle: stopProgress.ts): a run that ends done holds its end back,
+   * said as still running; the caller says it once its steps are done (`endHeld` in the answer).
+   */
+  endFollows?: boolean;
 }
 
 export interface ExtractionRun {
@@ -225,6 +230,8 @@ export interface ExtractionRun {
   message: string;
   /** The client declined (no model, no consent): sending more chunks is pointless. */
   declined: boolean;
+  /** With `endFollows`: the end was held back (the run ended done), for the caller to say (StopProgress.end). */
+  endHeld?: true;
 }
 
 /**
@@ -355,8 +362,10 @@ export async function runModelExtraction(sessionId: string, meeting: MeetingInfo
     : end === 'budget' ? `token budget (${budget}) spent after ${finished} of ${total} chunks: the rest of the meeting was not sent`
       : declined ? 'the client declined (no language model available, or no consent): the notes stay as the rules wrote them'
         : `${total} chunk${total === 1 ? '' : 's'} done${failed ? `, ${failed} left out (no valid answer)` : ''}`;
-  options.progress({ sessionId, state: end, chunks: total, finished, failed, tokens: spent, tokenBudget: budget, message });
-  return { answers, summary: { provider, model, chunks: total, finished, failed, tokens: spent, state: end }, message, declined };
+  // Steps to follow (the checks at stop, the settle) only after a run that ended done: its end waits for them.
+  const held = options.endFollows === true && end === 'done' && !declined;
+  options.progress({ sessionId, state: held ? 'running' : end, chunks: total, finished, failed, tokens: spent, tokenBudget: budget, message });
+  return { answers, summary: { provider, model, chunks: total, finished, failed, tokens: spent, state: end }, message, declined, ...(held ? { endHeld: true as const } : {}) };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

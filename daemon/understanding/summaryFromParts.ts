@@ -204,13 +204,15 @@ export const smallerPromptMayAnswer = (reason: string | undefined): boolean =>
  * check, standingCheck.ts) the settled points are then checked against the final decisions' standings. Never rejects.
  */
 export async function settleAnyVersion(chat: Chat, meeting: MeetingFacts, previous: readonly SummaryPoint[], outcomes: FinalOutcomes,
-  signal: AbortSignal, how: SummaryCallOptions & { notesPrompt?: SettleVersion; extras?: SettleExtras; standings?: SummaryCallOptions } = {}): Promise<RolledSummary> {
+  signal: AbortSignal, how: SummaryCallOptions & { notesPrompt?: SettleVersion; extras?: SettleExtras; standings?: SummaryCallOptions & { starting?(): void } } = {}): Promise<RolledSummary> {
   const { standings, ...settle } = how;
   const settled = await settleOnce(chat, meeting, previous, outcomes, signal, settle);
   // The standing check (standingCheck.ts), with its own call's options: the settled points as it leaves them, or as
-  // they were when it got no valid answer.
+  // they were when it got no valid answer. `starting` hears it asked (the client is told: stopProgress.ts).
   if (!standings || !settled.points || signal.aborted) return settled;
-  const checked = await checkSummaryStandings(chat, settled.points, outcomes, signal, standings);
+  const { starting, ...call } = standings;
+  if (outcomes.decisions.length) starting?.();
+  const checked = await checkSummaryStandings(chat, settled.points, outcomes, signal, call);
   return { ...settled, ...(checked.points ? { points: checked.points } : {}), tokens: settled.tokens + checked.tokens };
 }
 

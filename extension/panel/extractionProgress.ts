@@ -3,7 +3,8 @@
  * button that cancels the extraction in the daemon (earshot/extraction/cancel: in-flight model calls are aborted).
  * The panel shows the same progress with its own Cancel button. While the meeting still records, chunks are read as it
  * goes (live extraction): that is the panel's alone, or a notification would stand open for the whole meeting; it
- * opens once the meeting has stopped and the last chunks are read.
+ * opens once the meeting has stopped and the last chunks are read. After the chunks, each step at stop (the checks, the
+ * settle) is said as it runs; the notification closes when the daemon says the run ended, once the notes are final.
  */
 import * as vscode from 'vscode';
 import { ExtractionProgressParams } from '../../protocol/protocol';
@@ -38,11 +39,16 @@ export class ExtractionProgressView {
         token.onCancellationRequested(() => { void this.cancel(p.sessionId).catch(() => undefined); });
         this.update = (next) => {
           const fraction = next.chunks ? (100 * next.finished) / next.chunks : 0;
-          progress.report({ message: `chunk ${Math.min(next.finished + 1, next.chunks)} of ${next.chunks}`, increment: Math.max(0, fraction - reported) });
+          progress.report({ message: progressWords(next), increment: Math.max(0, fraction - reported) });
           reported = Math.max(reported, fraction);
         };
         this.finish = resolve;
         this.update(p);
       }));
   }
+}
+
+/** What a running extraction is doing, in the daemon's fixed words: the step at stop, else the chunk being read. */
+export function progressWords(p: ExtractionProgressParams): string {
+  return p.step ? p.message : `chunk ${Math.min(p.finished + 1, p.chunks)} of ${p.chunks}`;
 }

@@ -1,7 +1,7 @@
 /**
  * The header's passing messages: #notice (what an action did; hides itself after 3 s, or 8 s for a warning or an
- * error), #extraction (the opt-in language-model extraction at stop: "chunk k of n" with Cancel while it runs, then
- * how it ended for 10 s) and the dismissible panel notes (.panel-note[data-note]: the extension says which show;
+ * error), #extraction (the opt-in language-model extraction at stop: "chunk k of n", then each step at stop, with Cancel
+ * while it runs, then how it ended for 10 s) and the dismissible panel notes (.panel-note[data-note]: the extension says which show;
  * Dismiss hides one for good), with the first-meeting model offer's choices and download progress. Touches only those
  * elements.
  */
@@ -34,7 +34,8 @@ export function showExtraction(p: Extract<ToPanel, { type: 'extraction' }>['prog
     return;
   }
   const running = p.state === 'running';
-  extractionText.textContent = running ? `Language model: chunk ${Math.min(p.finished + 1, p.chunks)} of ${p.chunks}` : `Language model: ${p.message}`;
+  // After the chunks, the step at stop now running (the checks, the settle), in the daemon's fixed words.
+  extractionText.textContent = running && !p.step ? `Language model: chunk ${Math.min(p.finished + 1, p.chunks)} of ${p.chunks}` : `Language model: ${p.message}`;
   extractionCancel.hidden = !running;
   extractionBox.dataset.state = p.state;
   extractionBox.hidden = false;

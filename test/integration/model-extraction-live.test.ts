@@ -63,10 +63,12 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
     const announced: { id: string; at: number }[] = [];
     const progress: ExtractionProgressParams[] = [];
     const summaries: { at: number; params: SummaryParams }[] = [];
+    /** The progress (its step, else its state) and the summaries, in the order the client heard them. */
+    const heard: string[] = [];
     const { client, started, records } = await recordMeeting(scripted.endpoint, false, (c) => {
       c.connection.onNotification(ActionItemNotification, (i) => { announced.push({ id: i.id, at: Date.now() }); });
-      c.connection.onNotification(ExtractionProgressNotification, (p) => { progress.push(p); });
-      c.connection.onNotification(SummaryNotification, (params) => { summaries.push({ at: Date.now(), params }); });
+      c.connection.onNotification(ExtractionProgressNotification, (p) => { progress.push(p); heard.push(p.step ?? p.state); });
+      c.connection.onNotification(SummaryNotification, (params) => { summaries.push({ at: Date.now(), params }); heard.push(params.settled ? 'settled summary' : 'revised summary'); });
     });
     // When the daemon said so (its log lines carry the time, on this machine's clock).
     const stateAt = (state: string) => Date.parse((JSON.parse(client.logs.find((l) => l.includes('"event":"state"') && l.includes(`"state":"${state}"`))!) as { time: string }).time);
@@ -91,6 +93,12 @@ describe('language-model extraction over the whole meeting (real daemon, scripte
     assert.ok(progress.some((p) => p.state === 'running' && p.finished >= 1 && Date.now() && p.chunks >= 2), 'progress counted over the meeting');
     assert.equal(progress[progress.length - 1].state, 'done');
     assert.equal(progress[progress.length - 1].chunks, chunks);
+    // At stop, the last chunk's end waits for the steps after it (here the summary's last revision and the settle: each
+    // part read alone, no check reads the lists), each said as it starts; the run's one end comes after the last, once
+    // the settled summary is journaled (the session announces it as it ends).
+    assert.deepEqual(heard.slice(heard.lastIndexOf('running') + 1), ['summary', 'settle', 'done', 'settled summary'], heard.join());
+    assert.equal(progress.filter((p) => p.state !== 'running').length, 1, 'one end');
+    assert.ok(records.findIndex((x) => x.type === 'summary' && x.settled) < records.findIndex((x) => x.type === 'refinement'));
 
     // The stop sent only the last chunk: the final notes came one answer after the end of the audio, not one per chunk.
     assert.ok(finished - stopping < ANSWER_MS * 2 + 1500, `stop to final notes: ${finished - stopping} ms`);

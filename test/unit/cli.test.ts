@@ -274,6 +274,12 @@ describe('CLI (main)', () => {
           assert.equal(await main(['notes', file, '--json', '--date', '2030-01-07', '--check-procedure', '--llm-endpoint', many.server.endpoint], { out: () => undefined, err: (l) => err.push(l), tty: false }), 0);
           const unasked = /earshot: language model: (\d+) decision\(s\) did not fit the decision check's bounds and were not checked/.exec(err.join('\n'));
           assert.ok(unasked && Number(unasked[1]) > 0, err.join('\n'));
+          // Each step after the chunks is said as it starts (stderr, fixed words), after the chunks' count.
+          const said = err.filter((l) => /^earshot: language model: (\d+ chunks? done|checking|settling|finding|revising)/.test(l));
+          // (50 decisions are past the restatement check's bounds: it asks nothing and is not said; no summary came back:
+          // no settle is said.)
+          assert.deepEqual(said, ['earshot: language model: 1 chunk done', 'earshot: language model: revising the summary part by part',
+            'earshot: language model: checking each decision against its lines', 'earshot: language model: 1 chunk done'], err.join('\n'));
         } finally {
           many.server.close();
         }

@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { vscodeStub } from './vscode-stub';
-import type { ExtractionProgressParams } from '../../protocol/protocol';
+import { EXTRACTION_STEP_WORDS, type ExtractionProgressParams } from '../../protocol/protocol';
 
 const stub = vscodeStub as unknown as Record<string, unknown> & { window: Record<string, unknown> };
 const opened: { title: string; reports: string[]; closed: boolean }[] = [];
@@ -19,7 +19,7 @@ stub.window.withProgress = (options: { title: string }, task: (progress: { repor
 stub.window.showWarningMessage = (message: string) => { warnings.push(message); return Promise.resolve(undefined); };
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ExtractionProgressView } = require('../../extension/panel/extractionProgress') as typeof import('../../extension/panel/extractionProgress');
+const { ExtractionProgressView, progressWords } = require('../../extension/panel/extractionProgress') as typeof import('../../extension/panel/extractionProgress');
 
 const progress = (state: ExtractionProgressParams['state'], finished: number, chunks: number): ExtractionProgressParams =>
   ({ sessionId: 's1', state, chunks, finished, failed: 0, tokens: 0, tokenBudget: 200_000, message: `${finished} of ${chunks}` });
@@ -42,6 +42,23 @@ describe('the language model\'s progress notification', () => {
     assert.equal(opened[0].closed, true, 'closed when the run ends');
     assert.equal(view.running, undefined);
     assert.deepEqual(warnings, []);
+  });
+
+  it('after the chunks, each step at stop in the daemon\'s words; open until the run ends', async () => {
+    const view = new ExtractionProgressView(() => Promise.resolve());
+    view.show(progress('running', 2, 3));
+    // The chunks' end held back (still running), then the steps (protocol.ts EXTRACTION_STEP_WORDS).
+    view.show({ ...progress('running', 3, 3), message: '3 chunks done' });
+    view.show({ ...progress('running', 3, 3), step: 'decisions', message: EXTRACTION_STEP_WORDS.decisions });
+    view.show({ ...progress('running', 3, 3), step: 'settle', message: EXTRACTION_STEP_WORDS.settle });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(opened.length, 1);
+    assert.deepEqual(opened[0].reports, ['chunk 3 of 3', 'chunk 3 of 3', 'checking each decision against its lines', 'settling the summary against the final lists']);
+    assert.equal(opened[0].closed, false, 'open while a step runs');
+    view.show({ ...progress('done', 3, 3), message: '3 chunks done' });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(opened[0].closed, true);
+    assert.equal(progressWords({ ...progress('running', 1, 3), step: 'owners', message: EXTRACTION_STEP_WORDS.owners }), 'finding owners for the items without one');
   });
 
   it('without the recording flag (a run at stop, a stored session): the notification at once, as before', () => {

@@ -257,6 +257,29 @@ describe('language-model extraction while the meeting runs', () => {
     assert.equal(progress[progress.length - 1].state, 'cancelled');
     assert.deepEqual(extractions.cancel('s1'), { cancelled: false }, 'the session closed its runner');
   });
+
+  it('at stop, the chunks\' end waits for the steps after them: each said as it starts, the end once the notes are final', async () => {
+    // Each chunk notes a decision and an item without an owner: every check at stop has something to read.
+    const { runner, progress, settleAsked } = serviceRunner(({ ids }) => ({
+      actionItems: [{ text: `Someone checks ${ids[0]}`, owner: null, due: null, segments: [ids[0]] }],
+      decisions: [{ text: `We keep ${ids[0]}`, kind: 'decision', standing: 'decided', segments: [ids[0]] }],
+    }));
+    const h = harness(runner);
+    for (let k = 1; k <= 16; k++) await h.append(segment(k));
+    await until('a chunk read while the meeting runs', () => progress.length > 0);
+    const live = progress.length;
+    await h.live.finish();
+    assert.ok(progress.slice(0, live).every((p) => p.state === 'running' && !p.step), 'no step while the meeting runs');
+    const held = progress.findIndex((p, k) => k >= live && /^\d+ chunks? done$/.test(p.message));
+    assert.equal(progress[held].state, 'running', 'the stop\'s chunks: their end held back');
+    const after = progress.slice(held + 1);
+    assert.deepEqual(after.map((p) => p.step ?? p.state), ['summary', 'restatements', 'decisions', 'owners', 'settle', 'standings', 'done']);
+    assert.equal(settleAsked.length, 1);
+    // The end comes after the run's record is journaled: whoever hears it reads final notes.
+    const end = after[after.length - 1];
+    const record = h.journal.find((r): r is Extract<JournalRecord, { type: 'refinement' }> => r.type === 'refinement')!;
+    assert.deepEqual([end.message, end.tokens], [progress[held].message, record.tokens]);
+  });
 });
 
 describe('a local model reading the open chunk ahead', () => {

@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ExtractionProgressParams, LanguageModelChatParams } from '../../protocol/protocol';
+import { EXTRACTION_STEP_WORDS, ExtractionProgressParams, LanguageModelChatParams } from '../../protocol/protocol';
 import { Journal, JournalContents, JournalRecord, readJournal, SummaryRecord } from '../../daemon/journal/journal';
 import { Logger, LogLevel } from '../../daemon/log';
 import { finalizeInterrupted } from '../../daemon/service/finalizeStored';
@@ -108,7 +108,14 @@ describe('the rolling summary of an interrupted session finalized later', () => 
     assert.deepEqual(appended[appended.length - 1], { ...appended[appended.length - 1], type: 'summary', chunks: chunks.length, settled: true, points: [{ text: `Settled: Point after ${lastId}`, segmentIds: [lastId] }] });
     // The run's record comes after (the caller appends it), its tokens counting the summary calls as a live run's do.
     const refinement = records.find((r): r is Extract<JournalRecord, { type: 'refinement' }> => r.type === 'refinement')!;
-    assert.ok(refinement.tokens! > progress[progress.length - 1].tokens, `${refinement.tokens} tokens with the summary's, ${progress[progress.length - 1].tokens} without`);
+    // The chunks' run held its end back (said as still running) for the steps after it, each said as it starts; the
+    // end comes last, once the summary settled, its tokens the run's record's (the summary calls' counted).
+    const chunksDone = progress.findIndex((p) => p.message === `${chunks.length} chunks done`);
+    assert.equal(progress[chunksDone].state, 'running', 'the chunks\' end held back');
+    assert.deepEqual(progress.slice(chunksDone + 1).map((p) => p.step ?? p.state), ['summary', 'settle', 'done'], 'no check has an entry to read: none is said');
+    const end = progress[progress.length - 1];
+    assert.deepEqual([end.state, end.message, end.tokens], ['done', `${chunks.length} chunks done`, refinement.tokens]);
+    assert.ok(refinement.tokens! > progress[chunksDone].tokens, `${refinement.tokens} tokens with the summary's, ${progress[chunksDone].tokens} without`);
   });
 
   it('a session never summarized is summarized from its first chunk; a summary that read every chunk asks nothing', async () => {
@@ -147,6 +154,39 @@ describe('the rolling summary of an interrupted session finalized later', () => 
     const again = service({});
     await again.extractions.extractorFor('s1')!({ ...journal, records: [...journal.records, written[0]] }, async () => undefined);
     assert.equal(again.sectionAsked.length, 0);
+  });
+
+  it('says each step after the chunks as it starts, and the run\'s end once, after the last (stopProgress.ts)', async () => {
+    // Each chunk notes one decision and one item without an owner: every check has something to read.
+    const noting: Reply = (params) => {
+      const id = ids(params.user)[0];
+      return { text: JSON.stringify({ actionItems: [{ text: `Someone checks line ${id}`, owner: null, due: null, segments: [id] }], decisions: [{ text: `We keep line ${id}`, kind: 'decision', standing: 'decided', segments: [id] }], dismiss: [] }), model: 'fake-lm' };
+    };
+    const run = service({ chunk: noting });
+    const chunks = chunksOf(journalOf());
+    await run.extractions.extractorFor('s1')!(journalOf(), async () => undefined);
+    const held = run.progress.findIndex((p) => p.message === `${chunks.length} chunks done`);
+    assert.equal(run.progress[held].state, 'running', 'the chunks\' end held back');
+    const after = run.progress.slice(held + 1);
+    assert.deepEqual(after.map((p) => p.step ?? p.state), ['summary', 'restatements', 'decisions', 'owners', 'settle', 'standings', 'done']);
+    for (const p of after.slice(0, -1)) assert.deepEqual([p.state, p.message], ['running', EXTRACTION_STEP_WORDS[p.step!]]);
+    assert.ok(after.every((p, k) => k === 0 || p.tokens >= after[k - 1].tokens), 'the tokens only grow');
+    assert.equal(after[after.length - 1].message, `${chunks.length} chunks done`);
+    assert.equal(run.progress.filter((p) => p.state !== 'running').length, 1, 'one end');
+  });
+
+  it('a cancel during a step at stop ends the run as cancelled while that step, once; a run without steps says its end as before', async () => {
+    let cancel = () => undefined as unknown;
+    const cancelled = service({ settle: (_p, signal) => new Promise((_resolve, reject) => { signal.addEventListener('abort', () => reject(new Error('aborted'))); cancel(); }) });
+    cancel = () => cancelled.extractions.cancel('s1');
+    await cancelled.extractions.extractorFor('s1')!(journalOf(), async () => undefined);
+    const ends = cancelled.progress.filter((p) => p.state !== 'running');
+    assert.deepEqual(ends.map((p) => [p.state, p.message]), [['cancelled', `cancelled while ${EXTRACTION_STEP_WORDS.settle}: the notes keep what was read`]]);
+    assert.equal(cancelled.progress[cancelled.progress.length - 1], ends[0], 'nothing said after the end');
+    // Out of budget in the chunks: the chunks' run says its end at once, and no step follows.
+    const budget = service({}, { tokenBudget: 1500, maxConcurrency: 1 });
+    await budget.extractions.extractorFor('s1')!(journalOf(), async () => undefined);
+    assert.deepEqual(budget.progress.filter((p) => p.step || p.state !== 'running').map((p) => p.step ?? p.state), ['budget']);
   });
 
   it('asks nothing when the client declined, the run was cancelled or its budget spent', async () => {

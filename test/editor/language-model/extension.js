@@ -2,7 +2,7 @@
 // (vscode.lm.registerLanguageModelChatProvider), so Earshot reaches it exactly as it reaches Copilot's:
 // vscode.lm.selectChatModels, then model.sendRequest. The suite scripts it through the exported API:
 // every request is recorded, `answer` decides the reply (or throws, as a model refusing does), and `hold()` keeps
-// requests waiting until released (to see progress and cancel in the panel). Plain JavaScript: the runner loads it
+// requests (or those it picks) waiting until released (to see progress and cancel in the panel). Plain JavaScript: the runner loads it
 // as it is.
 'use strict';
 const vscode = require('vscode');
@@ -17,6 +17,8 @@ function activate(context) {
   const requests = [];
   let answer = () => '{}';
   let gate = null;
+  /** Which requests the gate holds (hold(only)): all by default. */
+  let held = () => true;
   const changed = new vscode.EventEmitter();
 
   const provider = {
@@ -27,7 +29,7 @@ function activate(context) {
       const request = { model: model.id, messages: texts, cancelled: false, outcome: 'waiting' };
       requests.push(request);
       token.onCancellationRequested(() => { request.cancelled = true; });
-      if (gate) await Promise.race([gate.promise, new Promise((resolve) => token.onCancellationRequested(resolve))]);
+      if (gate && held(texts)) await Promise.race([gate.promise, new Promise((resolve) => token.onCancellationRequested(resolve))]);
       if (token.isCancellationRequested) {
         request.outcome = 'cancelled';
         throw new vscode.CancellationError();
@@ -51,8 +53,9 @@ function activate(context) {
     requests,
     /** Sets how requests are answered: a function of the messages' texts returning the reply. */
     setAnswer(fn) { answer = fn; },
-    /** Requests from now on wait until release(). */
-    hold() {
+    /** Requests from now on wait until release(); `only`: just those whose messages' texts it accepts. */
+    hold(only) {
+      held = only || (() => true);
       let release;
       gate = { promise: new Promise((resolve) => { release = resolve; }), release: () => release() };
     },

@@ -33,7 +33,7 @@ const ADDED_DECISION = 'The auth fix ships in the Friday release';
 interface ScriptedModel {
   requests: { model: string; messages: string[]; cancelled: boolean; outcome: 'waiting' | 'answered' | 'cancelled' | 'refused' }[];
   setAnswer(answer: (messages: string[]) => string): void;
-  hold(): void;
+  hold(only?: (texts: string[]) => boolean): void;
   release(): void;
 }
 
@@ -158,6 +158,20 @@ describe('A language model through VS Code\'s Language Model API (opt-in)', func
       assert.match(shown, /Language model: chunk 1 of \d+/);
       assert.equal(await panelEval('document.querySelector("#extraction button").hidden'), false, 'a Cancel button while it runs');
       await screenshot('model-01-extraction-running', SIDEBAR);
+    }
+    // After the chunks, each step at stop is said while it runs, with Cancel: the settle held until seen.
+    const isSettleRequest = (texts: string[]) => /The meeting has ended: settle its summary/.test(texts[1] ?? '');
+    model.release();
+    model.hold(isSettleRequest);
+    await until(() => model.requests.find((r) => isSettleRequest(r.messages) && r.outcome === 'waiting'), 'the settle asked', 120_000);
+    const settling = await until(() => progress.find((p) => p.sessionId === sessionId && p.step === 'settle'), 'the settle said as a step');
+    assert.deepEqual([settling.state, settling.message], ['running', 'settling the summary against the final lists']);
+    assert.ok(!progress.some((p) => p.sessionId === sessionId && p.state !== 'running'), 'no end while a step runs');
+    if (hooksAvailable) {
+      const shown = await panelWaitFor<string>('(() => { const b = document.getElementById("extraction"); return !b.hidden && b.dataset.state === "running" && /settling/.test(b.textContent) && b.textContent; })()',
+        'the settle in progress');
+      assert.match(shown, /Language model: settling the summary against the final lists/);
+      assert.equal(await panelEval('document.querySelector("#extraction button").hidden'), false, 'a Cancel button while a step runs');
     }
     model.release();
 
