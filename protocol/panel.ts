@@ -27,7 +27,7 @@ export interface PanelQuestion {
 }
 
 /** The rolling summary and open questions as the panel shows them. */
-export interface PanelSummary extends Pick<SummaryParams, 'final' | 'bullets' | 'points' | 'by' | 'settled' | 'unsettledReason'> {
+export interface PanelSummary extends Pick<SummaryParams, 'final' | 'bullets' | 'points' | 'by' | 'settled' | 'unsettledReason' | 'parts'> {
   openQuestions: PanelQuestion[];
 }
 

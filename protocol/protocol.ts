@@ -1358,6 +1358,12 @@ export interface SummaryParams {
    */
   settled?: boolean;
   unsettledReason?: string;
+  /**
+   * The notes the model took on each part of the meeting as it read it (the settle reads them), in meeting order: each
+   * part's time span (seconds) and its points as `points`. Absent under two parts with notes, without a model, and from
+   * daemons before it. They say in more detail than the summary what each part dealt with (a long meeting's every topic).
+   */
+  parts?: { t0: number; t1: number; points: { text: string; segmentIds: string[]; t0s: number[] }[] }[];
   openQuestions: { text: string; speaker: string | null; t0: number }[];
 }
 

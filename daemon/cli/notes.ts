@@ -15,7 +15,7 @@ import { clock, inline } from '../../protocol/markdownText';
 import { JournaledTemplate, readJournal } from '../journal/journal';
 import { EXPORT_FORMATS, exportSession, isExportFormat, parseExport, SessionExport } from '../documents/export';
 import { DECISION_GROUPS, displayModel, historySuffix } from '../documents/notesText';
-import { noSummary, summaryLabel } from '../documents/summarySection';
+import { noSummary, PARTS_SHOWN_FROM, summaryLabel } from '../documents/summarySection';
 import { NEEDS_MODEL } from '../documents/templateSections';
 import { openQuestions } from '../understanding/questions';
 import { templateForStart } from '../templates/choose';
@@ -78,6 +78,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     actionItems: { text: string; owner: string | null; due: string | null; t0: number | null; rewritten?: ItemRewrite }[];
     decisions: { text: string; kind: DecisionKind; standing: DecisionStanding; t0: number | null; rewritten?: DecisionRewrite; standingHistory?: StandingStep[] }[];
     dismissed?: TranscriptModelResult['dismissed']; summary?: { text: string; cites: string[] }[]; summarySettled?: boolean; summaryUnsettled?: string;
+    summaryParts?: { from: string; to: string; points: { text: string; cites: string[] }[] }[];
     sections?: { heading: string; points: { text: string; cites: string[] }[] }[];
   } = {
     actionItems: found.actionItems.map((i) => ({ text: i.text, owner: i.owner, due: i.due, t0: i.t0 })),
@@ -114,6 +115,9 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     result = {
       actionItems: withModel.actionItems, decisions: withModel.decisions, dismissed: withModel.dismissed,
       summary: withModel.summary.map((p) => ({ text: p.text, cites: p.segmentIds })),
+      // The notes on each part, as the notes file shows them (summarySection.ts: from two parts with notes).
+      ...((withModel.summaryParts?.length ?? 0) >= PARTS_SHOWN_FROM
+        ? { summaryParts: withModel.summaryParts!.map((p) => ({ from: p.from, to: p.to, points: p.points.map((x) => ({ text: x.text, cites: x.segmentIds })) })) } : {}),
       ...(settle ? { summarySettled: settle.settled, ...(settle.settled ? {} : { summaryUnsettled: settle.unsettled }) } : {}),
     };
     summaryBy = withModel.summaryBy;
@@ -121,13 +125,15 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   }
   if (values.md && template) {
     const out = (line: string) => io.out(io.tty ? inert(line, { lines: true }) : line);
-    templateMarkdown(template, result, summaryMarkdown(result.summary, summaryBy, lines, result.summarySettled === false ? result.summaryUnsettled : undefined), lines).forEach(out);
+    const summary = [...summaryMarkdown(result.summary, summaryBy, lines, result.summarySettled === false ? result.summaryUnsettled : undefined), ...partsMarkdown(result.summaryParts, summaryBy, lines)];
+    templateMarkdown(template, result, summary, lines).forEach(out);
   } else if (values.md) {
     // Every text of the transcript or the model goes through the notes' Markdown escape (inline: no controls, no
     // images, links or HTML), and on a terminal through inert too (security review 2, S5).
     const out = (line: string) => io.out(io.tty ? inert(line, { lines: true }) : line);
     out('## Summary\n');
     out(summaryMarkdown(result.summary, summaryBy, lines, result.summarySettled === false ? result.summaryUnsettled : undefined).join('\n'));
+    partsMarkdown(result.summaryParts, summaryBy, lines).forEach(out);
     out('\n## Decisions\n');
     for (const { standing, heading } of DECISION_GROUPS) {
       const group = result.decisions.filter((d) => d.standing === standing);
@@ -217,10 +223,28 @@ export async function transcriptDate(transcript: ReadTranscript, file: string): 
 export function summaryMarkdown(points: { text: string; cites: string[] }[] | undefined, by: string | undefined, lines: readonly SpokenLine[], unsettled?: string): string[] {
   if (!points) return [noSummary('`--local` or `--llm-endpoint URL`')];
   if (!points.length) return ['_No summary: the language model wrote none (see the messages on stderr)._'];
-  const where = new Map(lines.map((l, k) => [l.segmentId, l.t0 !== null ? clock(l.t0) : `line ${k + 1}`]));
+  const where = lineWhere(lines);
   return [summaryLabel(displayModel(by ?? ''), { ended: true, settled: unsettled === undefined, ...(unsettled !== undefined ? { unsettled } : {}) }, 'each point ends with the lines it comes from'), '',
-    ...points.map((p) => `- ${inline(p.text)} _(${p.cites.map((id) => where.get(id) ?? id).join(', ')})_`)];
+    ...points.map((p) => citedLine(p, where))];
 }
+
+/**
+ * The notes on each part for --md, folded under the summary as the notes file folds them (summarySection.ts
+ * partLines): each part by its first and last line's time (or line number), its points citing as the summary's.
+ */
+export function partsMarkdown(parts: { from: string; to: string; points: { text: string; cites: string[] }[] }[] | undefined, by: string | undefined, lines: readonly SpokenLine[]): string[] {
+  if (!parts?.length) return [];
+  const where = lineWhere(lines);
+  return ['', `<details><summary>Part by part: the notes ${displayModel(by ?? '')} took on each of the meeting's ${parts.length} parts as it read them</summary>`,
+    ...parts.flatMap((part) => ['', `**${where.get(part.from) ?? part.from}–${where.get(part.to) ?? part.to}**`, '', ...part.points.map((p) => citedLine(p, where))]),
+    '', '</details>'];
+}
+
+/** Each line's place for --md: its time in the meeting, or its line number in the file when it gives no times. */
+const lineWhere = (lines: readonly SpokenLine[]) => new Map(lines.map((l, k) => [l.segmentId, l.t0 !== null ? clock(l.t0) : `line ${k + 1}`]));
+
+/** A point's bullet for --md: its words made inert, then where its cited lines are. */
+const citedLine = (p: { text: string; cites: string[] }, where: ReadonlyMap<string | undefined, string>) => `- ${inline(p.text)} _(${p.cites.map((id) => where.get(id) ?? id).join(', ')})_`;
 
 /**
  * `--model` for --local: a file path (made absolute) or, when it names no file and does not look like a path, an id

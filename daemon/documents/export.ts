@@ -9,7 +9,7 @@ import { clock } from '../../protocol/markdownText';
 import { currentItems, JournalContents, JournalRecord, segmentsOf } from '../journal/journal';
 import { renderNotes } from './markdown';
 import { notesFileName } from './notesFile';
-import { notesSummary } from './summarySection';
+import { notesSummary, NotesSummaryPoint } from './summarySection';
 
 // The formats are part of the protocol (earshot/session/export); the CLI offers the same ones.
 export { EXPORT_FORMATS } from '../../protocol/protocol';
@@ -43,7 +43,7 @@ export interface SessionExport {
   /** The opt-in language-model refinement, when one succeeded: its model and summary (items it wrote say refinedBy). */
   refinement?: { model: string; summary: string[] };
   /** The language model's summary as the notes show it (its last revision; cites only of exported segments), when one was written. */
-  summary?: { by: string; points: { text: string; segmentIds: string[] }[] };
+  summary?: { by: string; points: { text: string; segmentIds: string[] }[]; parts?: { t0: number; t1: number; points: { text: string; segmentIds: string[] }[] }[] };
 }
 
 /** A segment read back from an export: times are null where the format has none (txt has no end, and its start is whole seconds). */
@@ -113,7 +113,10 @@ export function sessionExport(journal: JournalContents): SessionExport {
 /** The model's summary as the notes render it (summarySection.ts), for the json export. */
 function modelSummaryOf(records: JournalRecord[], segments: readonly FinalSegment[]): Pick<SessionExport, 'summary'> {
   const summary = notesSummary(records, new Map(segments.map((s) => [s.segmentId, s])), false);
-  return summary.points.length ? { summary: { by: summary.by ?? '', points: summary.points.map((p) => ({ text: p.text, segmentIds: p.segmentIds })) } } : {};
+  const points = (list: readonly NotesSummaryPoint[]) => list.map((p) => ({ text: p.text, segmentIds: p.segmentIds }));
+  // The notes on each part where the notes file shows them (summarySection.ts partLines).
+  const parts = summary.parts.length ? { parts: summary.parts.map((p) => ({ t0: ms(p.t0), t1: ms(p.t1), points: points(p.points) })) } : {};
+  return summary.points.length ? { summary: { by: summary.by ?? '', points: points(summary.points), ...parts } } : {};
 }
 
 /** The last successful refinement, as the json export carries it. */

@@ -29,8 +29,10 @@ const ORIGIN_BODY = String.raw`(?:\[(?:[^\]\\]|\\.)*\]\([^()\s]*\)|[^()])*`;
 const ITEM_COMMENT = String.raw`<!--\s*earshot:([\w-]+)(\s+done)?\s*-->`;
 /** A summary point's cites: `_([00:12](#line-m-3), [01:40](#line-m-9), Ana)_` (summarySection.ts). */
 const SUMMARY_CITES = String.raw`_\(\[(?:\d+:)?\d\d:\d\d\]\(#line-[\w-]+\)[^_]*\)_\s*$`;
-/** A line Earshot wrote: an owned heading, a placeholder, a "while viewing" line, a timed list item. */
-const EARSHOT_LINE = new RegExp(String.raw`^(##\s+(summary|decisions|action items|open questions|transcript)\b|_(none recorded|nothing was transcribed|rolling summary|refined by|extractive summary|dismissed by|no summary|written by|needs a language model)[^_]*_\s*$|\*while viewing .*\*\s*$|\s*- .*_\(${ORIGIN_BODY}\d\d:\d\d${ORIGIN_BODY}\)_(\s*${ITEM_COMMENT})?\s*$|\s*- .*${SUMMARY_CITES})`, 'i');
+/** The fold of the notes on each part under the summary: its opening and closing tags and each part's span (summarySection.ts partLines). */
+const PARTS_FOLD = String.raw`<details><summary>part by part\b.*|<\/details>\s*|\*\*(?:\d+:)?\d\d:\d\d–(?:\d+:)?\d\d:\d\d\*\*\s*`;
+/** A line Earshot wrote: an owned heading, a placeholder, a "while viewing" line, a timed list item, the parts' fold. */
+const EARSHOT_LINE = new RegExp(String.raw`^((?:${PARTS_FOLD})$|##\s+(summary|decisions|action items|open questions|transcript)\b|_(none recorded|nothing was transcribed|rolling summary|refined by|extractive summary|dismissed by|no summary|written by|needs a language model)[^_]*_\s*$|\*while viewing .*\*\s*$|\s*- .*_\(${ORIGIN_BODY}\d\d:\d\d${ORIGIN_BODY}\)_(\s*${ITEM_COMMENT})?\s*$|\s*- .*${SUMMARY_CITES})`, 'i');
 const ITEM_ID = new RegExp(ITEM_COMMENT);
 const ORIGIN_AT_END = new RegExp(String.raw`\s*_\(${ORIGIN_BODY}\)_\s*$`);
 const CHECKBOX = /^\s*[-*+]\s+\[([ xX])\]\s+(.*)$/;

@@ -313,7 +313,7 @@ export function summarySoFarOf(records: readonly JournalRecord[]): {
   const revisions = records.filter((r): r is SummaryRecord => r.type === 'summary');
   const last = revisions.at(-1);
   // The notes on each part (the settle of v10), one per chunk, the last journaled, in meeting order.
-  const parts = [...latestPartNotes(records).values()].sort((a, b) => a.chunk - b.chunk).map((r) => ({ chunk: r.chunk, t0: r.t0, t1: r.t1, points: r.points }));
+  const parts = partNotesOf(records).map((r) => ({ chunk: r.chunk, t0: r.t0, t1: r.t1, points: r.points }));
   return {
     points: last?.points ?? [], chunks: last?.chunks ?? 0, earlier: revisions.slice(0, -1).map((r) => r.points).filter((points) => points.length > 0),
     ...(parts.length ? { parts } : {}),
@@ -325,6 +325,10 @@ export type PartNotesRecord = Extract<JournalRecord, { type: 'partNotes' }>;
 /** Each chunk's last journaled `partNotes` record. */
 const latestPartNotes = (records: readonly JournalRecord[]): Map<number, PartNotesRecord> =>
   new Map(records.filter((r): r is PartNotesRecord => r.type === 'partNotes').map((r) => [r.chunk, r]));
+
+/** The notes taken on each part of the meeting: each chunk's last journaled record, in meeting order. */
+export const partNotesOf = (records: readonly JournalRecord[]): PartNotesRecord[] =>
+  [...latestPartNotes(records).values()].sort((a, b) => a.chunk - b.chunk);
 
 /**
  * A voice renamed: each chunk's journaled part notes whose points `rename` changes, as new records to journal (the last

@@ -20,6 +20,7 @@ import { OwnerPrompt, ownersAtStop } from './ownerCheck';
 import { ProcedurePrompt, procedureAtStop } from './procedureCheck';
 import { noteParts, partNotes, readsPartNotes, settleAnyVersion } from './summaryFromParts';
 import { StopProgress } from './stopProgress';
+import { ChunkLine } from './chunks';
 
 export interface TranscriptModelResult {
   /** `by`: the model that added it; `segments`: the lines it cited (model items only); `rewritten`: a rule item the model rewrote. */
@@ -32,6 +33,11 @@ export interface TranscriptModelResult {
   summary: SummaryPoint[];
   /** The model that wrote the summary (absent: none did). */
   summaryBy?: string;
+  /**
+   * The notes taken on each part as it was read (the settle of v10 and v11 reads them), in meeting order, those with a
+   * point: each part's first and last line (`l-<n>`) and its points, citing as the summary's do.
+   */
+  summaryParts?: { from: string; to: string; points: SummaryPoint[] }[];
   /** Whether the summary settled against the final decisions and action items (absent: there was no summary to settle). */
   summarySettle?: { settled: true } | { settled: false; unsettled: string };
   /** How the run ended, for stderr. */
@@ -168,6 +174,7 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
       .map((r) => ({ kind: r.type, text: r.text, reason: r.dismissed!.reason, by: r.dismissed!.by, ...(/^[ad]m\d+$/.test(r.id) ? { added: true as const } : {}) })),
     summary: rolled.points,
     ...(summaryBy !== undefined && rolled.points.length ? { summaryBy } : {}),
+    ...partsNoted(rolled, chunks),
     ...(settled ? { summarySettle: settled.settled ? { settled: true as const } : settled } : {}),
     message: run.message,
     ...(reduced.carried ? { carried: reduced.carried } : {}),
@@ -176,4 +183,11 @@ export async function extractTranscriptWithModel(lines: SpokenLine[], found: Ext
     ...(owners ? { ownerCheck: { ...(owners.fills ? { owned: reduced.carried?.owned ?? 0 } : { unchecked: owners.reason ?? 'no answer' }), ...(owners.unasked ? { unasked: owners.unasked } : {}) } } : {}),
     ...(written?.sections.length ? { sections: written.sections, ...(written.model ? { sectionsBy: written.model } : {}) } : {}),
   };
+}
+
+/** The parts with notes, each by the first and last line of its chunk, for the command line's output. */
+function partsNoted(rolled: SummarySoFar, chunks: readonly { lines: readonly ChunkLine[] }[]): Pick<TranscriptModelResult, 'summaryParts'> {
+  const parts = (rolled.parts ?? []).filter((p) => p.points.length && chunks[p.chunk]?.lines.length)
+    .map((p) => ({ from: chunks[p.chunk].lines[0].segmentId, to: chunks[p.chunk].lines.at(-1)!.segmentId, points: p.points }));
+  return parts.length ? { summaryParts: parts } : {};
 }

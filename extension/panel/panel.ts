@@ -253,7 +253,8 @@ export class TranscriptPanel implements vscode.WebviewViewProvider {
     const openQuestions: PanelQuestion[] = params.openQuestions.map((q) => ({ id: questionId(q), text: q.text, speaker: q.speaker, t0: q.t0 }));
     this.summary = {
       final: params.final, bullets: params.bullets, ...(params.points ? { points: params.points } : {}), ...(params.by ? { by: params.by } : {}),
-      ...(params.settled !== undefined ? { settled: params.settled } : {}), ...(params.unsettledReason ? { unsettledReason: params.unsettledReason } : {}), openQuestions,
+      ...(params.settled !== undefined ? { settled: params.settled } : {}), ...(params.unsettledReason ? { unsettledReason: params.unsettledReason } : {}),
+      ...(params.parts?.length ? { parts: params.parts } : {}), openQuestions,
     };
     this.post({ type: 'summary', summary: this.summary });
   }
@@ -571,6 +572,7 @@ export function panelHtml(csp: string, nonce: string, script: string, style: str
       <div role="tabpanel" id="panel-summary" class="tabpanel" aria-labelledby="tab-summary" hidden>
         <p id="summary-title" class="summary-title"></p>
         <ul id="summary" class="summary"></ul>
+        <details id="summary-parts" class="summary-parts" hidden><summary id="summary-parts-title"></summary><div id="summary-parts-list"></div></details>
       </div>
     </section>
   </main>

@@ -128,20 +128,29 @@ function unsettled(summary: PanelSummary): string {
   return ` — not settled at the end${summary.unsettledReason ? ` (${summary.unsettledReason})` : ''}: where it differs from the decisions and action items, they stand`;
 }
 
+/** A model's point with the times of the lines it cites (as the notes file does, where they link to the lines). */
+function pointRow(p: { text: string; t0s: number[] }): HTMLLIElement {
+  const row = el('li', '', p.text);
+  row.append(' ', el('span', 'item-meta', `(${p.t0s.map(clock).join(', ')})`));
+  return row;
+}
+
 export function showSummary(summary: PanelSummary | null): void {
   const none = !summary?.points?.length && !summary?.bullets.length;
   byId('summary-title').textContent = !summary ? 'No summary yet.'
     : none ? 'No summary: a language model writes one (setting earshot.enhancement.provider); the items are from rules.'
       : `${summary.final ? 'Summary of the meeting' : 'Summary so far (updated as the meeting runs)'}${summary.by ? `, by ${summary.by}` : ''}${unsettled(summary)}`;
-  // A model's points show the times of the lines they cite (as the notes file does, where they link to the lines).
-  const rows = summary?.points?.length
-    ? summary.points.map((p) => {
-      const row = el('li', '', p.text);
-      row.append(' ', el('span', 'item-meta', `(${p.t0s.map(clock).join(', ')})`));
-      return row;
-    })
-    : (summary?.bullets ?? []).map((b) => el('li', '', b));
+  const rows = summary?.points?.length ? summary.points.map(pointRow) : (summary?.bullets ?? []).map((b) => el('li', '', b));
   byId('summary').replaceChildren(...rows);
+  // The notes taken on each part, folded under the summary (as in the notes file); the fold stays as the user left it.
+  const parts = summary?.parts ?? [];
+  byId('summary-parts').hidden = parts.length === 0;
+  byId('summary-parts-title').textContent = `Part by part: what each of the ${parts.length} parts dealt with`;
+  byId('summary-parts-list').replaceChildren(...parts.flatMap((part) => {
+    const list = el('ul', 'summary');
+    list.append(...part.points.map(pointRow));
+    return [el('p', 'summary-part-time', `${clock(part.t0)}–${clock(part.t1)}`), list];
+  }));
   questions = summary?.openQuestions ?? [];
   renderList('openQuestions');
 }

@@ -69,6 +69,10 @@
  *       into facts; once per meeting, before any judging, without the summary) where the meeting has no facts yet, else
  *       DIR/<meeting>.<settled|rolling>.judge.prompt.txt for an output not judged yet. Each is self-contained: answer it
  *       in `<same name>.answer.json`.
+ *   … --with-parts
+ *       with --judge-prompts, also judges the summary with the notes on each part folded under it, as the notes file
+ *       shows them (`<meeting>.notes.judge.prompt.txt`: numbered on from the summary's points); scored apart ("summary
+ *       with part by part"). Its standing contradictions are the summary's points' alone.
  *   … --reach-prompts DIR | --reach DIR
  *       which of the reference's facts the meeting's own words state (a write-up also draws on chat, links and earlier
  *       calls): writes DIR/<meeting>.reach.prompt.txt (the transcript and the filed facts), or reads the answers beside
@@ -90,6 +94,7 @@ import { extract } from '../../daemon/understanding/extract';
 import { chunkLines, NotedBound, NotesPrompt, toChunkLine } from '../../daemon/understanding/modelExtract';
 import { parseSummaryAnswer, pointText, SettleVersion, standingWords, SUMMARY_BOUNDS, SummaryPoint } from '../../daemon/understanding/modelSummary';
 import { extractTranscriptWithModel, TranscriptModelResult, withLineIds } from '../../daemon/understanding/modelTranscript';
+import { PARTS_SHOWN_FROM } from '../../daemon/documents/summarySection';
 import { isPartsPrompt, readsPartNotes } from '../../daemon/understanding/summaryFromParts';
 import { NotedOwners } from '../../daemon/understanding/chunkMerge';
 import { OWNER_CHECK_HEADING, OwnerPrompt } from '../../daemon/understanding/ownerCheck';
@@ -328,6 +333,8 @@ export interface SummaryRun {
   rolling: SummaryPoint[];
   /** The notes' final decisions with their standing (what the settle read, what the judge checks standing against). */
   decisions: { text: string; standing: string }[];
+  /** The notes taken on each part as the notes fold them under the summary (summarySection.ts: from two parts with notes), each part's point texts. */
+  parts?: string[][];
   raw: RawAnswer[];
 }
 
@@ -398,6 +405,7 @@ export async function runSummary(meeting: Meeting, extraction: Chat | null, summ
   return {
     meeting, ...(pending.length ? { pending: pending.join('\n  ') } : {}), summary: result.summary, settle: result.summarySettle, rolling, raw,
     decisions: result.decisions.map((d) => ({ text: d.text, standing: standingWords(d) })),
+    parts: (result.summaryParts?.length ?? 0) >= PARTS_SHOWN_FROM ? result.summaryParts!.map((p) => p.points.map((x) => x.text)) : [],
   };
 }
 
@@ -476,16 +484,27 @@ export interface Judgement { summary: string[]; verdicts: FactVerdict[]; standin
 /** summaries/judgements/<meeting>.json: the reference's facts (split once) and each judged output by the sha256 of what was judged. */
 export interface JudgementFile { meeting: string; reference: string; facts: string[]; judgements: Record<string, Judgement> }
 
-/** What a judge reads of one output: the summary's point texts and the decisions list with standing. Its sha256 keys the judgement. */
-export interface JudgeMaterial { summary: string[]; decisions: { text: string; standing: string }[] }
+/**
+ * What a judge reads of one output: the summary's point texts and the decisions list with standing; with `parts`, the
+ * notes on each part folded under the summary (the notes file's "Part by part"). Its sha256 keys the judgement.
+ */
+export interface JudgeMaterial { summary: string[]; decisions: { text: string; standing: string }[]; parts?: string[][] }
 export const materialKey = (m: JudgeMaterial) => sha256(JSON.stringify(m));
+/** The points a judge may cite: the summary's, then the parts' numbered on. */
+const pointsOf = (m: JudgeMaterial) => m.summary.length + (m.parts ?? []).reduce((n, p) => n + p.length, 0);
 
-/** The outputs of a run to judge: the summary the notes show and the last rolling one (once where they are the same). */
-export function outputsOf(run: SummaryRun): { which: 'settled' | 'rolling'; material: JudgeMaterial }[] {
+type Which = 'settled' | 'rolling' | 'notes';
+
+/**
+ * The outputs of a run to judge: the summary the notes show and the last rolling one (once where they are the same);
+ * with `withParts` (and parts the notes show), also `notes`: the summary the notes show with the parts folded under it.
+ */
+export function outputsOf(run: SummaryRun, withParts = false): { which: Which; material: JudgeMaterial }[] {
   const settled: JudgeMaterial = { summary: run.summary.map((p) => p.text), decisions: run.decisions };
   const rolling: JudgeMaterial = { summary: run.rolling.map((p) => p.text), decisions: run.decisions };
-  const outs: { which: 'settled' | 'rolling'; material: JudgeMaterial }[] = [{ which: 'settled', material: settled }];
+  const outs: { which: Which; material: JudgeMaterial }[] = [{ which: 'settled', material: settled }];
   if (run.rolling.length && materialKey(rolling) !== materialKey(settled)) outs.push({ which: 'rolling', material: rolling });
+  if (withParts && run.parts?.length) outs.push({ which: 'notes', material: { ...settled, parts: run.parts } });
   return outs;
 }
 
@@ -530,7 +549,7 @@ export function factsPrompt(ref: Reference): string {
 export function judgePrompt(facts: readonly string[], material: JudgeMaterial): string {
   return [
     'You are evaluating a meeting summary written by an automatic note-taker. You do not see the meeting. You see (1) the',
-    'facts of a summary of the same meeting written by a person, (2) the note-taker\'s summary and (3) the note-taker\'s list',
+    `facts of a summary of the same meeting written by a person, (2) the note-taker's summary${material.parts ? ', with its notes on each part of the meeting under it,' : ''} and (3) the note-taker's list`,
     'of the meeting\'s decisions, each with its standing. Judge only from these texts.',
     '',
     'Facts of the person\'s summary:',
@@ -539,19 +558,28 @@ export function judgePrompt(facts: readonly string[], material: JudgeMaterial): 
     'The note-taker\'s summary:',
     ...(material.summary.length ? material.summary.map((p, k) => `${k + 1}. ${p}`) : ['(no points)']),
     '',
+    ...partsShown(material),
     'The note-taker\'s decisions list:',
     ...(material.decisions.length ? material.decisions.map((d) => `- ${d.standing}: ${d.text}`) : ['(none)']),
     '',
     'Task 1. For each fact, in order, one verdict:',
-    '- "covered": the note-taker\'s summary states it, in any words, or states something that plainly includes it (it may be',
-    '  more specific). A point on the same topic that does not give the fact\'s information does not cover it.',
-    '- "contradicted": the summary states something that cannot be true if the fact is, including an outcome\'s standing (it',
-    '  calls suggested, proposed, considered or left open what the fact says was decided, or decided what the fact says was',
-    '  left open or only discussed).',
+    ...(material.parts ? [
+      '- "covered": the note-taker\'s summary or its notes on the parts state it, in any words, or state something that plainly',
+      '  includes it (it may be more specific). A point on the same topic that does not give the fact\'s information does not cover it.',
+      '- "contradicted": the summary, or a part\'s note that nothing after it corrects, states something that cannot be true if',
+      '  the fact is, including an outcome\'s standing (it calls suggested, proposed, considered or left open what the fact says',
+      '  was decided, or decided what the fact says was left open or only discussed).',
+    ] : [
+      '- "covered": the note-taker\'s summary states it, in any words, or states something that plainly includes it (it may be',
+      '  more specific). A point on the same topic that does not give the fact\'s information does not cover it.',
+      '- "contradicted": the summary states something that cannot be true if the fact is, including an outcome\'s standing (it',
+      '  calls suggested, proposed, considered or left open what the fact says was decided, or decided what the fact says was',
+      '  left open or only discussed).',
+    ]),
     '- "not covered": otherwise.',
-    'Give the numbers of the summary\'s points you relied on and a few words why.',
+    `Give the numbers of the ${material.parts ? '' : 'summary\'s '}points you relied on and a few words why.`,
     '',
-    'Task 2. List every point of the note-taker\'s summary that states the standing of a listed decision otherwise than the',
+    `Task 2. List every point of the note-taker's summary${material.parts ? ` (points 1 to ${material.summary.length} only)` : ''} that states the standing of a listed decision otherwise than the`,
     'list: it calls suggested, proposed, considered, discussed or left open what the list gives as decided; says was decided',
     'what the list gives as left open or deferred; or says will be done what a listed decision says will not be done. A point that',
     'agrees with the list, or is about nothing on it, is not listed.',
@@ -561,11 +589,23 @@ export function judgePrompt(facts: readonly string[], material: JudgeMaterial): 
   ].join('\n');
 }
 
+/**
+ * The notes on each part as a judging prompt shows them (with `parts`): under the summary, numbered on from its points,
+ * each part under its number, said to be taken as the part was read (as the notes file's fold says).
+ */
+function partsShown(material: JudgeMaterial): string[] {
+  if (!material.parts) return [];
+  let n = material.summary.length;
+  return ['Under the summary, folded, the note-taker\'s notes on each part of the meeting, taken as each part was read, in meeting',
+    'order (numbered on from the summary\'s points; a later part may settle what an earlier one left open):',
+    ...material.parts.flatMap((part, k) => [`Part ${k + 1}:`, ...part.map((p) => `${++n}. ${p}`)]), ''];
+}
+
 /** The sidecar of a judging prompt: what its answer is filed as. */
 type PromptMeta = { meeting: string; kind: 'facts'; reference: string } | { meeting: string; kind: 'judge'; which: string; key: string; facts: number; material: JudgeMaterial };
 
 /** Writes the judging prompts due for `runs` into `dir`; answers the files written. */
-export function writeJudgePrompts(runs: readonly SummaryRun[], refs: ReadonlyMap<string, Reference>, dir: string, judgementsDir = JUDGEMENTS_DIR): string[] {
+export function writeJudgePrompts(runs: readonly SummaryRun[], refs: ReadonlyMap<string, Reference>, dir: string, judgementsDir = JUDGEMENTS_DIR, withParts = false): string[] {
   fs.mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   const write = (base: string, prompt: string, meta: PromptMeta) => {
@@ -582,7 +622,7 @@ export function writeJudgePrompts(runs: readonly SummaryRun[], refs: ReadonlyMap
       write(`${run.meeting.name}.facts`, factsPrompt(ref), { meeting: run.meeting.name, kind: 'facts', reference: sha256(ref.summary) });
       continue;
     }
-    for (const out of outputsOf(run)) {
+    for (const out of outputsOf(run, withParts)) {
       const key = materialKey(out.material);
       if (judged.judgements[key]) continue;
       write(`${run.meeting.name}.${out.which}.judge`, judgePrompt(judged.facts, out.material),
@@ -648,7 +688,7 @@ export function fileJudgements(dir: string, refs: ReadonlyMap<string, Reference>
       } else {
         if (!current || current.facts.length !== meta.facts || current.reference !== sha256(ref.summary)) throw new Error('the facts it was judged on are not the filed ones');
         if (materialKey(meta.material) !== meta.key) throw new Error('its prompt\'s sidecar was edited');
-        const parsed = parseJudgeAnswer(answer, meta.facts, meta.material.summary.length);
+        const parsed = parseJudgeAnswer(answer, meta.facts, pointsOf(meta.material));
         current.judgements[meta.key] = { summary: meta.material.summary, ...parsed };
         writeJudgements(current, judgementsDir);
       }
@@ -713,15 +753,18 @@ export function readReach(dir: string, meetings: readonly Meeting[], judgementsD
 }
 
 /** Scores the judged outputs of `runs` (by which: the settled summary, the last rolling one); unjudged ones are listed. */
-export function scoreRuns(runs: readonly SummaryRun[], judgementsDir = JUDGEMENTS_DIR, stated?: ReadonlyMap<string, readonly boolean[]>): { settled: Score; rolling: Score; unjudged: string[] } {
-  const scores = { settled: emptyScore(), rolling: emptyScore() };
+export function scoreRuns(runs: readonly SummaryRun[], judgementsDir = JUDGEMENTS_DIR, stated?: ReadonlyMap<string, readonly boolean[]>): { settled: Score; rolling: Score; notes: Score; unjudged: string[] } {
+  const scores = { settled: emptyScore(), rolling: emptyScore(), notes: emptyScore() };
   const unjudged: string[] = [];
   for (const run of runs) {
     if (run.pending) continue;
     const file = readJudgements(run.meeting.name, judgementsDir);
-    const outs = outputsOf(run);
-    // v10's settle reads no rolling summary (none was asked): only the settled one is scored.
-    for (const which of run.rolling.length || !run.settle?.settled ? ['settled', 'rolling'] as const : ['settled'] as const) {
+    const outs = outputsOf(run, true);
+    // v10's settle reads no rolling summary (none was asked): only the settled one is scored. The summary with the
+    // parts' notes under it (`notes`) where they were judged (--with-parts), apart.
+    const whiches = run.rolling.length || !run.settle?.settled ? ['settled', 'rolling'] as const : ['settled'] as const;
+    const notes = outs.find((o) => o.which === 'notes');
+    for (const which of [...whiches, ...(notes && file?.judgements[materialKey(notes.material)] ? ['notes' as const] : [])]) {
       // Where the settle changed nothing (or failed), the last rolling summary is the one shown.
       const out = outs.find((o) => o.which === which) ?? outs[0];
       const judged = file?.judgements[materialKey(out.material)];
@@ -868,8 +911,10 @@ async function main(argv: string[]): Promise<void> {
     if (waiting.length) process.stdout.write(`Answer these prompts (each in <name>.answer.txt beside it), then run --record again:\n${waiting.map((r) => `  ${r.pending}`).join('\n')}\n`);
     return;
   }
+  // The summary with the notes on each part folded under it, as the notes file shows them: judged and scored apart.
+  const withParts = argv.includes('--with-parts');
   if (judgePromptsDir !== undefined) {
-    const written = writeJudgePrompts(runs, refs, judgePromptsDir, judgementsDir);
+    const written = writeJudgePrompts(runs, refs, judgePromptsDir, judgementsDir, withParts);
     process.stdout.write(`${written.length} judging prompts written in ${judgePromptsDir}${written.length ? ': answer each X.prompt.txt in X.answer.json, then --file-judgements DIR' : ''}\n`);
     for (const w of written) process.stdout.write(`  ${w}\n`);
     return;
@@ -887,7 +932,8 @@ async function main(argv: string[]): Promise<void> {
   out.push('Judged (summaries/judgements): facts of the reference covered, contradicted; points stating a decision\'s standing otherwise than the decisions list');
   for (const [name, part] of parts) {
     const scores = scoreRuns(part, judgementsDir);
-    out.push(scoreLine(`settled summary, ${name}`, scores.settled), ...(scores.rolling.meetings ? [scoreLine(`last rolling summary, ${name}`, scores.rolling)] : []));
+    out.push(scoreLine(`settled summary, ${name}`, scores.settled), ...(scores.rolling.meetings ? [scoreLine(`last rolling summary, ${name}`, scores.rolling)] : []),
+      ...(withParts ? [scoreLine(`summary with part by part, ${name}`, scores.notes)] : []));
   }
   if (checkDir && fs.existsSync(checkDir)) {
     // The second judging, and both together: each fact counted once per judging.
@@ -897,6 +943,11 @@ async function main(argv: string[]): Promise<void> {
       const [a, b] = [first.settled, second.settled];
       out.push(scoreLine(`settled, ${name}, second judging`, b),
         `${`settled, ${name}, both judgings`.padEnd(40)} coverage ${((a.covered + b.covered) / (a.facts + b.facts || 1)).toFixed(3)} (${a.covered + b.covered}/${a.facts + b.facts} verdicts)`);
+      if (withParts) {
+        const [x, y] = [first.notes, second.notes];
+        out.push(scoreLine(`with parts, ${name}, second judging`, y),
+          `${`with parts, ${name}, both judgings`.padEnd(40)} coverage ${((x.covered + y.covered) / (x.facts + y.facts || 1)).toFixed(3)} (${x.covered + y.covered}/${x.facts + y.facts} verdicts)`);
+      }
     }
     const a = judgingAgreement(runs, judgementsDir, checkDir);
     out.push(`The two judgings: the same verdict on ${a.same} of ${a.facts} facts (${a.outputs} outputs); Cohen's kappa on "covered" ${a.kappa.toFixed(2)}`);

@@ -72,7 +72,9 @@ describe('the summary settles at stop (real daemon, scripted endpoint)', functio
     return { scripted, client, records, notes, final: final!, summaries, rolling: summaries.slice(0, -1), last: summaries[summaries.length - 1] };
   }
 
-  const summarySection = (notes: string) => notes.slice(notes.indexOf('## Summary'), notes.indexOf('## Decisions'));
+  /** The notes' Summary up to the fold of the notes on each part (partsFold), or to the decisions. */
+  const summarySection = (notes: string) => notes.slice(notes.indexOf('## Summary'), notes.includes('<details>') ? notes.indexOf('<details>') : notes.indexOf('## Decisions'));
+  const partsFold = (notes: string) => notes.slice(notes.indexOf('<details>'), notes.indexOf('</details>'));
   const bullets = (notes: string) => summarySection(notes).split('\n').filter((l) => l.startsWith('- ')).map((b) => b.replace(/ _\(.*$/, '').slice(2));
   const settleLog = (client: RpcClient) => client.logs.filter((l) => l.includes('"call":"settle"'));
 
@@ -117,6 +119,16 @@ describe('the summary settles at stop (real daemon, scripted endpoint)', functio
     // The notes show it, said to be settled.
     assert.deepEqual(bullets(m.notes), expected);
     assert.match(summarySection(m.notes), /_Written by scripted:1b \(opt-in language model\) from the transcript, settled at the end against the decisions and action items;/);
+    // Under it, folded, the notes taken on each part, as the final summary notification carries them.
+    assert.ok((run.chunks ?? 0) >= 2, `${run.chunks} parts`);
+    const fold = partsFold(m.notes);
+    const noted = [...m.scripted.parts].sort((a, b) => a.chunk - b.chunk);
+    assert.match(fold, new RegExp(`^<details><summary>Part by part: the notes scripted:1b took on each of the meeting's ${run.chunks} parts as it read them</summary>\n`));
+    assert.deepEqual(fold.split('\n').filter((l) => l.startsWith('- ')).map((b) => b.replace(/ _\(.*$/, '')), noted.map((r) => `- Part ${r.chunk} noted`));
+    assert.equal(fold.split('\n').filter((l) => /^\*\*\d\d:\d\d–\d\d:\d\d\*\*$/.test(l)).length, run.chunks, 'each part by its span');
+    assert.deepEqual(m.final.params.parts?.map((p) => p.points.map((x) => [x.text, x.segmentIds])),
+      noted.map((r) => [[`Part ${r.chunk} noted`, [r.ids[r.ids.length - 1]]]]));
+    assert.ok(m.notes.indexOf('## Summary') < m.notes.indexOf('<details>') && m.notes.indexOf('</details>') < m.notes.indexOf('## Decisions'), 'under the summary');
     const [logged] = settleLog(m.client);
     assert.match(logged, /"level":"info".*"call":"settle".*"outcome":"applied"/);
   });

@@ -200,6 +200,44 @@ describe('CLI (main)', () => {
       }
     });
 
+    it('with a model, the notes taken on each part come with the summary: in --json by their first and last line, in --md folded under it as the notes file folds them', async () => {
+      // Long enough for two parts (6000 characters each); each part's notes cite its first line, the settle the meeting's first.
+      const file = writeSaid('parts.jsonl', Array.from({ length: 100 }, (_, k) => `Line ${k} about the remote's case, its colours and its buttons, said at some length.`));
+      const server = await chatServer((body) => {
+        const { messages } = JSON.parse(body) as { messages: { content: string }[] };
+        const [system, user] = [messages[0].content, messages[messages.length - 1].content];
+        if (/^You take notes on one part of a meeting/.test(system)) {
+          const first = /^\[(l-\d+)\] /m.exec(user)![1];
+          return JSON.stringify({ points: [{ text: `From ${first}: the <case> *colours*`, cites: [first] }] });
+        }
+        if (/^You keep the summary/.test(system)) return JSON.stringify({ points: /^The meeting has ended/m.test(user) ? [{ text: 'The case was discussed.', cites: ['l-1'] }] : [] });
+        if (/^You check the settled summary/.test(system)) return JSON.stringify({ fixes: [] });
+        return JSON.stringify({ actionItems: [], decisions: [], dismiss: [], notDecisions: [], owners: [], same: [] });
+      });
+      try {
+        const json = await notesJson<{ summary: unknown[]; summaryParts: { from: string; to: string; points: { text: string; cites: string[] }[] }[] }>(file, [], server.endpoint);
+        assert.deepEqual(json.summary, [{ text: 'The case was discussed.', cites: ['l-1'] }]);
+        assert.ok(json.summaryParts.length >= 2, JSON.stringify(json.summaryParts));
+        json.summaryParts.forEach((p, k) => {
+          assert.deepEqual(p.points, [{ text: `From ${p.from}: the <case> *colours*`, cites: [p.from] }]);
+          assert.ok(Number(p.to.slice(2)) > Number(p.from.slice(2)), `${p.from}–${p.to}`);
+          if (k) assert.ok(Number(p.from.slice(2)) <= Number(json.summaryParts[k - 1].to.slice(2)) + 1, 'the parts follow one another (overlapping by a few lines)');
+        });
+        assert.equal(json.summaryParts[0].from, 'l-1');
+        assert.equal(json.summaryParts.at(-1)!.to, 'l-100');
+        const out: string[] = [], err: string[] = [];
+        assert.equal(await main(['notes', file, '--md', '--date', '2030-01-07', '--llm-endpoint', server.endpoint], { out: (l) => out.push(l), err: (l) => err.push(l), tty: false }), 0, err.join('\n'));
+        const md = out.join('\n');
+        const at = (id: string) => { const k = Number(id.slice(2)) - 1; return `${String(Math.floor(k * 30 / 60)).padStart(2, '0')}:${String(k * 30 % 60).padStart(2, '0')}`; };
+        const fold = md.slice(md.indexOf('<details>'), md.indexOf('</details>') + '</details>'.length);
+        assert.equal(fold, [`<details><summary>Part by part: the notes test took on each of the meeting's ${json.summaryParts.length} parts as it read them</summary>`,
+          ...json.summaryParts.flatMap((p) => ['', `**${at(p.from)}–${at(p.to)}**`, '', `- From ${p.from}: the \\<case\\> \\*colours\\* _(${at(p.from)})_`]), '', '</details>'].join('\n'));
+        assert.ok(md.indexOf('- The case was discussed.') < md.indexOf('<details>') && md.indexOf('</details>') < md.indexOf('## Decisions'), 'under the summary, before the decisions');
+      } finally {
+        server.close();
+      }
+    });
+
     it('the restatement check at stop (issue 56, on by default): one more call reads the final lists and what it folds is printed once; --no-check-restatements asks none', async () => {
       const file = writeSaid('restated.jsonl', ['The remote will be universal.', 'Fine by me.', 'So it works with every TV brand.', 'Yes.']);
       const { server, asked: checks } = await checkServer(

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { JournalContents, JournalRecord } from '../../daemon/journal/journal';
 import { renderNotes } from '../../daemon/documents/markdown';
-import { NO_SUMMARY, transcriptAnchor } from '../../daemon/documents/summarySection';
+import { NO_SUMMARY, PARTS_SHOWN_FROM, transcriptAnchor } from '../../daemon/documents/summarySection';
 import { parsePreviousNotes } from '../../daemon/documents/previousNotes';
 import { sessionExport } from '../../daemon/documents/export';
 import { summaryOf } from '../../daemon/service/finalizeStored';
@@ -407,6 +407,47 @@ describe('the notes\' Summary', () => {
     const params = summaryOf(journal([failed], true), true)!;
     assert.deepEqual([params.settled, params.unsettledReason], [false, 'no answer within 20 s']);
     assert.deepEqual([summaryOf(journal([settled], true), true)!.settled, summaryOf(journal([settled], false), false)!.settled], [true, undefined]);
+  });
+
+  it('from two parts with notes, the notes on each part are folded under the summary, citing their lines; in the json export and the summary notification too', () => {
+    const part = (chunk: number, t0: number, t1: number, points: SummaryPoint[], by = 'qwen2.5-1.5b'): JournalRecord => ({ type: 'partNotes', at: 'x', by, chunk, t0, t1, points });
+    const settled = { ...summary([{ text: 'Ships Monday.', segmentIds: ['m-2'] }]), settled: true } as JournalRecord;
+    const records = [
+      part(0, 5, 10, [{ text: 'Old notes on part 1.', segmentIds: ['m-1'] }]),
+      part(1, 10, 15, [{ text: 'Ana takes the <b>notes</b>.', segmentIds: ['m-3', 'm-2'] }, { text: 'Gone: cites nothing real.', segmentIds: ['m-404'] }]),
+      part(0, 5, 10, [{ text: 'The release is *Monday*.', segmentIds: ['m-1'] }]), // the chunk's last record is the one shown
+      part(2, 15, 15, [{ text: 'Nothing real.', segmentIds: ['m-404'] }]), // no point left: the part is not shown
+      settled,
+    ];
+    const md = renderNotes(journal(records, true));
+    const a = (k: number) => `#${transcriptAnchor(`m-${k}`)}`;
+    assert.equal(section(md).slice(section(md).indexOf('\n\n<details>')), '\n\n<details><summary>Part by part: the notes qwen2.5-1.5b took on each of the meeting\'s 2 parts as it read them</summary>\n\n'
+      + `**00:05–00:10**\n\n- The release is \\*Monday\\*. _([00:05](${a(1)}), Ana)_\n\n`
+      + `**00:10–00:15**\n\n- Ana takes the \\<b\\>notes\\</b\\>. _([00:10](${a(2)}), [00:15](${a(3)}), Ben, Ana)_\n\n</details>\n\n`);
+    assert.ok(section(md).startsWith('## Summary\n\n_Written by qwen2.5-1.5b (opt-in language model) from the transcript, settled'), 'the summary first');
+    assert.ok(section(md).includes('- Ships Monday.'));
+    // Every line a part cites has its anchor (once), as the summary's do.
+    for (const k of [1, 2, 3]) assert.equal(md.split(`<a id="${transcriptAnchor(`m-${k}`)}"></a>`).length, 2, `m-${k}`);
+    // The user's notes after the summary are still theirs: the fold is Earshot's lines.
+    const onlySummary = (file: string) => `${file.slice(0, file.indexOf('## Decisions'))}Mine.\n${file.slice(file.indexOf('<!-- earshot:my-notes-end'))}`;
+    assert.equal(parsePreviousNotes(onlySummary(md)).myNotes, 'Mine.\n');
+    // The json export and the summary notification carry the same parts.
+    assert.deepEqual(sessionExport(journal(records, true)).summary?.parts, [
+      { t0: 5, t1: 10, points: [{ text: 'The release is *Monday*.', segmentIds: ['m-1'] }] },
+      { t0: 10, t1: 15, points: [{ text: 'Ana takes the <b>notes</b>.', segmentIds: ['m-2', 'm-3'] }] },
+    ]);
+    assert.deepEqual(summaryOf(journal(records, true), true)!.parts, [
+      { t0: 5, t1: 10, points: [{ text: 'The release is *Monday*.', segmentIds: ['m-1'], t0s: [5] }] },
+      { t0: 10, t1: 15, points: [{ text: 'Ana takes the <b>notes</b>.', segmentIds: ['m-2', 'm-3'], t0s: [10, 15] }] },
+    ]);
+    // Without a summary (its call failed), the parts are still shown under the plain "no summary" line.
+    assert.ok(section(renderNotes(journal(records.slice(0, 4), true))).startsWith(`## Summary\n\n${NO_SUMMARY}\n\n<details><summary>Part by part`));
+    // One part with notes: the summary says it all; nothing folded, nothing sent.
+    const one = [part(0, 5, 10, [{ text: 'The release is Monday.', segmentIds: ['m-1'] }]), settled];
+    assert.doesNotMatch(renderNotes(journal(one, true)), /<details>|Part by part/);
+    assert.equal(summaryOf(journal(one, true), true)!.parts, undefined);
+    assert.equal(sessionExport(journal(one, true)).summary?.parts, undefined);
+    assert.equal(PARTS_SHOWN_FROM, 2);
   });
 
   it('while the meeting runs, says the summary is rolling', () => {

@@ -4,6 +4,7 @@
  * the checks of their answers and the judgements filed by the sha256 of what was judged; the reference fixture.
  */
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -133,6 +134,39 @@ describe('the summary eval (summary-eval.ts)', function () {
     // The summary changed since: its judgement is not used.
     const changed = { ...run, summary: [{ text: 'Something else.', segmentIds: ['l-1'] }] } as SummaryRun;
     assert.deepEqual(scoreRuns([changed], judged).unjudged, ['ES2002a (settled)', 'ES2002a (rolling)']);
+  });
+
+  it('--with-parts: the summary with the notes on each part folded under it is judged and scored apart; the other prompts are as before', () => {
+    const refs = loadReferences();
+    const run = {
+      meeting: meeting('ES2002a'), summary: [{ text: 'A remote control is to be designed.', segmentIds: ['l-1'] }], settle: { settled: true }, rolling: [],
+      decisions: [{ text: 'The case is yellow', standing: 'decided' }], parts: [['The kick-off.', 'Yellow was liked.'], ['Yellow was decided.']], raw: [],
+    } as SummaryRun;
+    const judged = path.join(dir, 'parts-judgements');
+    fs.mkdirSync(judged);
+    const facts = ['It was the kick-off meeting.', 'The case is yellow.'];
+    fs.writeFileSync(path.join(judged, 'ES2002a.json'), JSON.stringify({ meeting: 'ES2002a', reference: createHash('sha256').update(refs.get('ES2002a')!.summary).digest('hex'), facts, judgements: {} }));
+    // Without the flag, only the summary; the material without parts keys and reads exactly as before.
+    assert.deepEqual(outputsOf(run).map((o) => o.which), ['settled']);
+    assert.equal(materialKey(outputsOf(run)[0].material), materialKey({ summary: ['A remote control is to be designed.'], decisions: run.decisions }));
+    assert.doesNotMatch(judgePrompt(facts, outputsOf(run)[0].material), /Part 1|notes on each part/);
+    const prompts = path.join(dir, 'parts-prompts');
+    const written = writeJudgePrompts([run], refs, prompts, judged, true).map((f) => path.basename(f));
+    assert.deepEqual(written, ['ES2002a.settled.judge.prompt.txt', 'ES2002a.notes.judge.prompt.txt']);
+    const prompt = fs.readFileSync(path.join(prompts, 'ES2002a.notes.judge.prompt.txt'), 'utf8');
+    // The parts under the summary, numbered on from its points; Task 2 reads the summary's points alone.
+    assert.ok(prompt.includes('1. A remote control is to be designed.\n\nUnder the summary, folded, the note-taker\'s notes on each part'), prompt);
+    assert.ok(prompt.includes('Part 1:\n2. The kick-off.\n3. Yellow was liked.\nPart 2:\n4. Yellow was decided.\n'), prompt);
+    assert.match(prompt, /Task 2\. List every point of the note-taker's summary \(points 1 to 1 only\)/);
+    // A judge may cite a part's point (4 of 4); past them it is refused.
+    fs.writeFileSync(path.join(prompts, 'ES2002a.notes.judge.answer.json'), JSON.stringify({ facts: [{ fact: 1, verdict: 'covered', points: [2] }, { fact: 2, verdict: 'covered', points: [4] }], standing: [] }));
+    fs.writeFileSync(path.join(prompts, 'ES2002a.settled.judge.answer.json'), JSON.stringify({ facts: [{ fact: 1, verdict: 'not covered', points: [] }, { fact: 2, verdict: 'covered', points: [4] }], standing: [] }));
+    const filed = fileJudgements(prompts, refs, judged);
+    assert.deepEqual(filed.filed, ['ES2002a.notes.judge']);
+    assert.match(filed.refused[0], /settled\.judge\.answer\.json: fact 2: points \[4\] outside 1–1/);
+    const scores = scoreRuns([run], judged);
+    assert.deepEqual([scores.notes.meetings, scores.notes.facts, scores.notes.covered, scores.settled.meetings], [1, 2, 2, 0]);
+    assert.deepEqual(scores.unjudged, ['ES2002a (settled)'], 'the summary alone is still to judge; the notes are not among the summaries');
   });
 
   it('checks a judge\'s answer against what it judged: one verdict per fact in order, points and standing in range', () => {
