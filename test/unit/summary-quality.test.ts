@@ -215,7 +215,8 @@ function settleSource(part: SettlePart): { meetings: Meeting[]; root: string; ju
  * `answers-v11-standings`: those, and then the standing check of each settled summary (standingCheck.ts), its recorded
  * answers in `answers-v11-standings` laid over both.
  */
-function settleFloors(part: SettlePart, folder: 'answers-v8' | 'answers-v9' | 'answers' | 'answers-v10' | 'answers-v11' | 'answers-v11-checks' | 'answers-v11-standings', floors: { A: number; B: number; standing: number }, expectedMeetings?: number): void {
+function settleFloors(part: SettlePart, folder: 'answers-v8' | 'answers-v9' | 'answers' | 'answers-v10' | 'answers-v11' | 'answers-v11-checks' | 'answers-v11-standings',
+  floors: { A: number; B: number; standing: number; withParts?: { A: number; B: number } }, expectedMeetings?: number): void {
   describe(`Summary quality floors: ${folder}'s settles of the ${part}, recorded answers and judgements`, function () {
     this.timeout(300_000);
     it('covers the reference facts and keeps the standings of the decisions, both runs, in both judgings', async () => {
@@ -245,6 +246,13 @@ function settleFloors(part: SettlePart, folder: 'answers-v8' | 'answers-v9' | 'a
           const coverage = settled.covered / settled.facts;
           assert.ok(coverage >= floors[run], `run ${run}, ${judging} judging: settled coverage ${coverage.toFixed(3)} fell under ${floors[run]}`);
           assert.ok(settled.standing <= floors.standing, `run ${run}, ${judging} judging: ${settled.standing} settled points contradict a decision's standing`);
+          // The summary with the notes on each part folded under it, as the notes file shows them (summary-eval.ts --with-parts).
+          if (floors.withParts) {
+            const { notes } = scoreRuns(runs, dir);
+            assert.equal(notes.meetings, meetings.length, `run ${run}, ${judging} judging: every summary with its parts replays to what was judged`);
+            assert.ok(notes.covered / notes.facts >= floors.withParts[run], `run ${run}, ${judging} judging: coverage with the parts ${(notes.covered / notes.facts).toFixed(3)} fell under ${floors.withParts[run]}`);
+            assert.ok(notes.standing <= floors.standing, `run ${run}, ${judging} judging: ${notes.standing} summary points contradict a decision's standing`);
+          }
         }
       }
     });
@@ -396,13 +404,20 @@ settleFloors('committee hearings', 'answers-v11-checks', { A: 0.78, B: 0.78, sta
  * corner both decided and left open) and el2's run A 1 and 0. Coverage: real 0.870 and 0.852, 0.884 and 0.866; silver
  * 0.864 and 0.850, 0.852 and 0.834; consensus-layer 0.608 and 0.622, 0.616 and 0.624; the rest as above (nothing changed).
  */
-settleFloors('All Core Devs calls', 'answers-v11-standings', { A: 0.67, B: 0.68, standing: 0 }, 8);
-settleFloors('consensus-layer calls', 'answers-v11-standings', { A: 0.60, B: 0.60, standing: 0 }, 8);
-settleFloors('execution-layer calls el2', 'answers-v11-standings', { A: 0.65, B: 0.65, standing: 1 }, 8);
+/*
+ * `withParts`: the same settled summaries with the notes on each part folded under them, as the notes file shows them
+ * since 2026-12-02 (summary-eval.ts --with-parts), judged twice by sixteen fresh instances (120 prompts each judging).
+ * Coverage, first and second judging: committee A 0.886 and 0.891, B 0.920 and 0.902; the corpora's abstracts A 0.930
+ * and 0.922, B 0.906 and 0.891; All Core Devs A 0.838 and 0.841, B 0.818 and 0.818; consensus-layer A 0.743 and 0.732,
+ * B 0.754 and 0.746; el2 A 0.792 and 0.776, B 0.766 and 0.772. No summary point contradicts a decision's standing.
+ */
+settleFloors('All Core Devs calls', 'answers-v11-standings', { A: 0.67, B: 0.68, standing: 0, withParts: { A: 0.82, B: 0.80 } }, 8);
+settleFloors('consensus-layer calls', 'answers-v11-standings', { A: 0.60, B: 0.60, standing: 0, withParts: { A: 0.72, B: 0.73 } }, 8);
+settleFloors('execution-layer calls el2', 'answers-v11-standings', { A: 0.65, B: 0.65, standing: 1, withParts: { A: 0.76, B: 0.75 } }, 8);
 settleFloors('real held-out twenty', 'answers-v11-standings', { A: 0.84, B: 0.86, standing: 1 });
 settleFloors('silver held-out part', 'answers-v11-standings', { A: 0.84, B: 0.82, standing: 0 });
-settleFloors('meetings the corpora summarised', 'answers-v11-standings', { A: 0.75, B: 0.78, standing: 0 }, 6);
-settleFloors('committee hearings', 'answers-v11-standings', { A: 0.78, B: 0.78, standing: 0 }, 30);
+settleFloors('meetings the corpora summarised', 'answers-v11-standings', { A: 0.75, B: 0.78, standing: 0, withParts: { A: 0.90, B: 0.87 } }, 6);
+settleFloors('committee hearings', 'answers-v11-standings', { A: 0.78, B: 0.78, standing: 0, withParts: { A: 0.87, B: 0.89 } }, 30);
 
 /**
  * Which of those calls' reference facts the calls' own words state (summary-eval.ts's --reach; each call and its facts
