@@ -332,7 +332,10 @@ export interface EnhancementSettings {
    * chunks are sent and the progress says so; what was extracted so far is kept.
    */
   tokenBudget?: number;
-  /** Characters of transcript per chunk (1,000–100,000, default 6,000: fits small local models' context). */
+  /**
+   * Characters of transcript per chunk (1,000–100,000, default {@link DEFAULT_CHUNK_CHARS}: fits small local models'
+   * context); package.json's `earshot.enhancement.chunkCharacters`.
+   */
   chunkChars?: number;
   /**
    * Prompt v7 (issue 56): each part of the meeting is read with what the parts before it noted, so that a decision or
@@ -406,6 +409,8 @@ export const checksRestatements = (settings: EnhancementSettings): boolean => ca
 export const carriesNotes = (settings: EnhancementSettings): boolean => settings.carryNotes ?? CARRY_NOTES_DEFAULT;
 export const DEFAULT_ENHANCEMENT_CONCURRENCY = 2;
 export const DEFAULT_ENHANCEMENT_TOKEN_BUDGET = 200_000;
+/** Characters of transcript in one chunk a model reads (EnhancementSettings.chunkChars). */
+export const DEFAULT_CHUNK_CHARS = 6000;
 
 export interface VadSettings {
   /** 'default', or 'sensitive' for quiet headsets and soft voices. */

@@ -10,7 +10,7 @@
  * The chunks can also be taken as the meeting grows (closedChunks: the same chunks, each once it can no longer change),
  * so that a session extracts them while it runs (session/liveExtraction.ts).
  */
-import { ChunkExtraction, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementProvider, ItemRewrite, StandingStep } from '../../protocol/protocol';
+import { ChunkExtraction, DEFAULT_CHUNK_CHARS, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementProvider, ItemRewrite, StandingStep } from '../../protocol/protocol';
 import { extractJsonObject } from '../../protocol/modelJson';
 import { validateChunkExtraction } from '../../protocol/validate';
 import { ActionItemRecord, DecisionRecord, JournalContents, JournalRecord, latestById, segmentsOf } from '../journal/journal';
@@ -27,7 +27,7 @@ export interface ChunkOptions {
   /** Lines at the end of a chunk that the next one starts with: an item said across the cut is seen whole once. */
   overlapLines: number;
 }
-export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { chunkChars: 6000, overlapLines: 4 };
+export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { chunkChars: DEFAULT_CHUNK_CHARS, overlapLines: 4 };
 
 /** What one line costs in a prompt: `[id] mm:ss Speaker: text` and a newline. */
 export const lineChars = (l: ChunkLine) => l.segmentId.length + l.speaker.length + l.text.length + 12;

@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RemoteNotesTarget, remoteNotesTarget } from '../remote/remoteNotes';
-import { AUTO_STOP_COUNTDOWN_SEC, AUTO_STOP_SILENCE_SEC, CARRY_NOTES_DEFAULT, CHECK_OWNERS_DEFAULT, CHECK_PROCEDURE_DEFAULT, CHECK_RESTATEMENTS_DEFAULT, CHECK_STANDINGS_DEFAULT, DEFAULT_ENHANCEMENT_CONCURRENCY, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementProvider, EnhancementSettings, LiveSourceKind } from '../../protocol/protocol';
+import { AUTO_STOP_COUNTDOWN_SEC, AUTO_STOP_SILENCE_SEC, CARRY_NOTES_DEFAULT, CHECK_OWNERS_DEFAULT, CHECK_PROCEDURE_DEFAULT, CHECK_RESTATEMENTS_DEFAULT, CHECK_STANDINGS_DEFAULT, DEFAULT_CHUNK_CHARS, DEFAULT_ENHANCEMENT_CONCURRENCY, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementProvider, EnhancementSettings, LiveSourceKind } from '../../protocol/protocol';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type GpuSetting = 'auto' | 'on' | 'off';
@@ -34,7 +34,7 @@ export const SETTING_KEYS = [
   'earshot.dictation.showPartial', 'earshot.dictation.spokenPunctuation', 'earshot.dictation.microphone',
   // Optional extraction by a language model
   'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.model', 'earshot.notes.model.path', 'earshot.enhancement.timeoutSeconds',
-  'earshot.enhancement.allowRemoteEndpoint', 'earshot.enhancement.maxConcurrency', 'earshot.enhancement.tokenBudget', 'earshot.enhancement.carryNotes', 'earshot.enhancement.checkRestatements',
+  'earshot.enhancement.allowRemoteEndpoint', 'earshot.enhancement.maxConcurrency', 'earshot.enhancement.tokenBudget', 'earshot.enhancement.chunkCharacters', 'earshot.enhancement.carryNotes', 'earshot.enhancement.checkRestatements',
   'earshot.enhancement.checkOwners', 'earshot.enhancement.checkProcedure', 'earshot.enhancement.checkStandings',
   // Diagnostics
   'earshot.logLevel', 'earshot.debug.saveAudio',
@@ -46,7 +46,7 @@ export const DAEMON_SETTINGS: readonly SettingKey[] = [
   'earshot.model.path', 'earshot.model.id', 'earshot.model.cacheDir', 'earshot.model.mirror', 'earshot.model.idleUnloadMinutes',
   'earshot.language', 'earshot.gpu', 'earshot.vad.profile', 'earshot.notes.folder', 'earshot.retention.days', 'earshot.threads', 'earshot.logLevel',
   'earshot.enhancement.provider', 'earshot.enhancement.endpoint', 'earshot.enhancement.model', 'earshot.notes.model.path', 'earshot.enhancement.timeoutSeconds',
-  'earshot.enhancement.allowRemoteEndpoint', 'earshot.enhancement.maxConcurrency', 'earshot.enhancement.tokenBudget', 'earshot.enhancement.carryNotes', 'earshot.enhancement.checkRestatements',
+  'earshot.enhancement.allowRemoteEndpoint', 'earshot.enhancement.maxConcurrency', 'earshot.enhancement.tokenBudget', 'earshot.enhancement.chunkCharacters', 'earshot.enhancement.carryNotes', 'earshot.enhancement.checkRestatements',
   'earshot.enhancement.checkOwners', 'earshot.enhancement.checkProcedure', 'earshot.enhancement.checkStandings',
   'earshot.debug.saveAudio',
 ];
@@ -252,6 +252,7 @@ export class EarshotSettings {
     const allowRemote = this.get<boolean>('earshot.enhancement.allowRemoteEndpoint', false);
     const maxConcurrency = this.get<number>('earshot.enhancement.maxConcurrency', DEFAULT_ENHANCEMENT_CONCURRENCY);
     const tokenBudget = this.get<number>('earshot.enhancement.tokenBudget', DEFAULT_ENHANCEMENT_TOKEN_BUDGET);
+    const chunkChars = this.get<number>('earshot.enhancement.chunkCharacters', DEFAULT_CHUNK_CHARS);
     const carryNotes = this.get<boolean>('earshot.enhancement.carryNotes', CARRY_NOTES_DEFAULT);
     const checkRestatements = this.get<boolean>('earshot.enhancement.checkRestatements', CHECK_RESTATEMENTS_DEFAULT);
     const checkOwners = this.get<boolean>('earshot.enhancement.checkOwners', CHECK_OWNERS_DEFAULT);
@@ -266,6 +267,7 @@ export class EarshotSettings {
       // Out-of-range values (a hand-edited settings file) fall back to the defaults rather than refuse to start.
       ...(Number.isInteger(maxConcurrency) && maxConcurrency >= 1 && maxConcurrency <= 8 ? { maxConcurrency } : {}),
       ...(Number.isFinite(tokenBudget) && tokenBudget >= 1000 && tokenBudget <= 2_000_000 ? { tokenBudget } : {}),
+      ...(Number.isFinite(chunkChars) && chunkChars >= 1000 && chunkChars <= 100_000 ? { chunkChars: Math.round(chunkChars) } : {}),
       ...(typeof carryNotes === 'boolean' ? { carryNotes } : {}),
       ...(typeof checkRestatements === 'boolean' ? { checkRestatements } : {}),
       ...(typeof checkOwners === 'boolean' ? { checkOwners } : {}),

@@ -107,6 +107,14 @@ describe('settings manifest', () => {
       values['retention.days'] = -3;
       assert.equal(EarshotSettings.read().dictation.microphone, 'usb-headset');
       assert.equal(EarshotSettings.read().retentionDays, 0);
+      // The part of the meeting a model reads at once: the default, a chosen size, and a hand-edited one out of range
+      // (the daemon's default then, rather than a daemon that refuses its settings).
+      values['enhancement.provider'] = 'local';
+      assert.equal(EarshotSettings.read().enhancement.chunkChars, 6000);
+      values['enhancement.chunkCharacters'] = 2500.4;
+      assert.equal(EarshotSettings.read().enhancement.chunkChars, 2500);
+      values['enhancement.chunkCharacters'] = 500;
+      assert.equal(EarshotSettings.read().enhancement.chunkChars, undefined);
     } finally {
       vscodeStub.workspace.getConfiguration = original;
     }

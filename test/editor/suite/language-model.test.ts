@@ -11,6 +11,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EarshotApi } from '../../../extension/extension';
@@ -28,6 +29,25 @@ const SUMMARY_POINT = 'Alice was asked to fix auth.ts by Friday.';
 const DISMISS_REASON = 'asked as an example in the room, not work after the meeting';
 const ADDED_ITEM = 'Write the release notes for the auth fix';
 const ADDED_DECISION = 'The auth fix ships in the Friday release';
+/** What the scripted model notes on each part of a meeting (the settle reads it; the notes fold it under the summary). */
+const PART_POINT = 'The part went over the fix';
+
+/**
+ * The sample said `times` times over, as one WAV in a temporary folder: a meeting long enough to be read in parts
+ * (the sample alone is six lines, one part at any chunk size). The sample's data chunk is repeated under its header.
+ */
+function repeatedSample(times: number): string {
+  const wav = fs.readFileSync(SAMPLE);
+  let at = 12;
+  while (wav.toString('ascii', at, at + 4) !== 'data') at += 8 + wav.readUInt32LE(at + 4);
+  const data = wav.subarray(at + 8, at + 8 + wav.readUInt32LE(at + 4));
+  const header = Buffer.from(wav.subarray(0, at + 8));
+  header.writeUInt32LE(data.length * times, at + 4);
+  header.writeUInt32LE(header.length - 8 + data.length * times, 4);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-long-meeting-')), 'standup-repeated.wav');
+  fs.writeFileSync(file, Buffer.concat([header, ...Array.from({ length: times }, () => data)]));
+  return file;
+}
 
 /** What test/editor/language-model/extension.js exports. */
 interface ScriptedModel {
@@ -52,7 +72,7 @@ function scriptedAnswer(messages: string[]): string {
   // A part's notes (the settle at stop reads them, issue 56): one point citing the part's first line.
   if (/^You take notes on one part of a meeting/.test(messages[0])) {
     const first = /^\[([\w-]+)\] /m.exec(user)?.[1];
-    return JSON.stringify({ points: [{ text: 'The part went over the fix', cites: first ? [first] : [] }] });
+    return JSON.stringify({ points: [{ text: PART_POINT, cites: first ? [first] : [] }] });
   }
   // The rolling summary's request (after each chunk): one point citing the first new line.
   if (/^You keep the summary of a meeting/.test(messages[0])) {
@@ -103,6 +123,7 @@ describe('A language model through VS Code\'s Language Model API (opt-in)', func
     await config.update('enhancement.provider', undefined, vscode.ConfigurationTarget.Workspace);
     await config.update('enhancement.model', undefined, vscode.ConfigurationTarget.Workspace);
     await config.update('enhancement.timeoutSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+    await config.update('enhancement.chunkCharacters', undefined, vscode.ConfigurationTarget.Workspace);
     await config.update('model.path', originalModel, vscode.ConfigurationTarget.Workspace);
     await api.client.restart();
   });
@@ -115,10 +136,10 @@ describe('A language model through VS Code\'s Language Model API (opt-in)', func
   }
 
   /** Transcribes the sample (the model says MEETING_TEXT for every turn); resolves when it streams, with its end. */
-  async function meeting(title: string): Promise<{ sessionId: string; done: Promise<SessionStateParams> }> {
+  async function meeting(title: string, audioFile = SAMPLE): Promise<{ sessionId: string; done: Promise<SessionStateParams> }> {
     const streaming = waitForState(api, 'streaming');
     const done = waitForState(api, 'done', 180_000);
-    const { sessionId } = await api.client.start({ sources: ['file'], audioFile: SAMPLE, pace: 'fast', title });
+    const { sessionId } = await api.client.start({ sources: ['file'], audioFile, pace: 'fast', title });
     await streaming;
     return { sessionId, done };
   }
@@ -238,6 +259,63 @@ describe('A language model through VS Code\'s Language Model API (opt-in)', func
       await panelWaitFor(`(() => { const li = document.querySelector('#action-items li[data-id="${dismissed.id}"]'); return li && !li.classList.contains('dismissed') && li.querySelector('button.restore').hidden; })()`,
         'the row no longer dismissed');
       await screenshot('model-03-restored', SIDEBAR);
+    }
+  });
+
+  it('a meeting read in parts (earshot.enhancement.chunkCharacters): the notes on each part fold under the summary in the panel and the notes file', async () => {
+    const long = repeatedSample(5);
+    try {
+      await configure({ 'model.path': MEETING_MODEL, 'enhancement.provider': 'vscode-lm', 'enhancement.model': 'scripted-notes', 'enhancement.timeoutSeconds': 120, 'enhancement.chunkCharacters': 1000 });
+      await vscode.commands.executeCommand('earshot.showPanel');
+      const before = model.requests.length;
+      const { sessionId, done } = await meeting('Parted sync', long);
+      const finished = await done;
+      assert.equal(finished.error, undefined);
+      const end = await until(() => progress.find((p) => p.sessionId === sessionId && p.state !== 'running'), 'the end of the extraction');
+      assert.equal(end.state, 'done');
+      assert.ok(end.chunks >= 2, `the setting cut the meeting into parts: ${end.chunks}`);
+      const partRequests = model.requests.slice(before).filter((r) => /^You take notes on one part of a meeting/.test(r.messages[0]));
+      assert.equal(partRequests.length, end.chunks, 'notes taken on each part');
+      // Each part's prompt holds at most the chunk's characters of transcript (the lines cited by id).
+      for (const r of partRequests) {
+        const lines = r.messages[1].split('\n').filter((l) => /^\[[\w-]+\] \d\d:\d\d /.test(l));
+        assert.ok(lines.length >= 2 && lines.join('\n').length <= 1000 + 100, `a part of at most about 1000 characters: ${lines.length} lines`);
+      }
+
+      // The notes file: the summary, then the fold with each part's span and its point citing its line.
+      const notes = await until(() => { const text = fs.readFileSync(finished.notesPath!, 'utf8'); return text.includes('Part by part') && text; }, 'the notes with the parts');
+      const fold = new RegExp(`^<details><summary>Part by part: the notes ${MODEL_NAME} took on each of the meeting's ${end.chunks} parts as it read them</summary>$`, 'm');
+      assert.match(notes, fold);
+      assert.ok(notes.indexOf(SUMMARY_POINT) < notes.search(fold), 'the summary first, the fold under it');
+      const foldText = notes.slice(notes.search(fold), notes.indexOf('</details>', notes.search(fold)));
+      assert.equal(foldText.match(/^\*\*\d\d:\d\d–\d\d:\d\d\*\*$/gm)?.length, end.chunks, 'each part\'s span');
+      assert.equal(foldText.match(new RegExp(`^- ${PART_POINT} _\\(\\[\\d\\d:\\d\\d\\]\\(#line-`, 'gm'))?.length, end.chunks, 'each part\'s point, citing its line');
+
+      // The panel: the same parts, folded under the summary on its tab.
+      const shownInPanel = api.panel.snapshot();
+      assert.equal(shownInPanel.session?.sessionId, sessionId, 'the panel shows this meeting');
+      const summary = shownInPanel.summary;
+      assert.equal(summary?.final, true);
+      assert.equal(summary?.parts?.length, end.chunks);
+      assert.ok(summary!.parts!.every((p) => p.points.length === 1 && p.points[0].text === PART_POINT && p.t1 >= p.t0));
+      if (hooksAvailable) {
+        await panelEval('document.getElementById("tab-summary").click(), true');
+        const title = await panelWaitFor<string>('(() => { const d = document.getElementById("summary-parts"); return !d.hidden && !d.closest("[hidden]") && document.getElementById("summary-parts-title").textContent; })()',
+          'the parts folded under the summary');
+        assert.equal(title, `Part by part: what each of the ${end.chunks} parts dealt with`);
+        assert.equal(await panelEval<boolean>('document.getElementById("summary-parts").open'), false, 'folded until clicked');
+        await panelEval('document.getElementById("summary-parts-title").click(), true');
+        const shown = await panelWaitFor<string[]>('document.getElementById("summary-parts").open && [...document.querySelectorAll("#summary-parts-list li")].map((li) => li.textContent)', 'the fold opened');
+        assert.equal(shown.length, end.chunks);
+        assert.ok(shown.every((t) => t.includes(PART_POINT)), JSON.stringify(shown));
+        assert.equal(await panelEval<number>('document.querySelectorAll("#summary-parts-list .summary-part-time").length'), end.chunks, 'each part\'s span');
+        await panelEval('document.getElementById("summary-parts").scrollIntoView({ block: "start" }), true');
+        await screenshot('model-04-summary-part-by-part', SIDEBAR);
+        await panelEval('document.getElementById("tab-actionItems").click(), true');
+      }
+    } finally {
+      await configure({ 'enhancement.chunkCharacters': undefined });
+      fs.rmSync(path.dirname(long), { recursive: true, force: true });
     }
   });
 
