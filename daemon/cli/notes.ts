@@ -54,6 +54,9 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   if (values.local && values['llm-endpoint']) throw new UsageError('choose one of --local and --llm-endpoint');
   if (values.model !== undefined && !values.local) throw new UsageError('--model goes with --local (for a server: --llm-model)');
   if (values.threads !== undefined && !values.local) throw new UsageError('--threads goes with --local');
+  if (values['chunk-chars'] !== undefined && !values.local && !values['llm-endpoint']) throw new UsageError('--chunk-chars goes with --local or --llm-endpoint');
+  const chunkChars = values['chunk-chars'] === undefined ? undefined : Number(values['chunk-chars']);
+  if (chunkChars !== undefined && (!Number.isInteger(chunkChars) || chunkChars < 1000 || chunkChars > 100_000)) throw new UsageError('--chunk-chars must be a whole number of characters from 1000 to 100000');
   if ((values['carry-notes'] || values['no-carry-notes']) && !values.local && !values['llm-endpoint']) throw new UsageError('--carry-notes and --no-carry-notes go with --local or --llm-endpoint');
   if (values['carry-notes'] && values['no-carry-notes']) throw new UsageError('choose one of --carry-notes and --no-carry-notes');
   const carryNotes = values['carry-notes'] || (!values['no-carry-notes'] && CARRY_NOTES_DEFAULT);
@@ -70,8 +73,9 @@ export async function notes(argv: string[], io: Io): Promise<number> {
     notesCache: notesCacheDir(defaultCacheDir(defaultStorageDir())),
     recommended: async () => recommendNotesModel(await detectMachine({ storageDir: defaultStorageDir() })).model.id,
   }) : undefined;
-  const llm = values.local ? localRunSettings({ provider: 'local', model: localModel })
+  const chosen = values.local ? localRunSettings({ provider: 'local', model: localModel })
     : values['llm-endpoint'] ? llmSettings(values['llm-endpoint'], values['llm-model'], values['llm-allow-remote']) : undefined;
+  const llm = chosen && chunkChars !== undefined ? { ...chosen, chunkChars } : chosen;
   const lines = llm ? withLineIds(transcript.lines) : transcript.lines;
   const found = extract(lines, meetingDate);
   let result: {

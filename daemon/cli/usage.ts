@@ -78,7 +78,7 @@ export const COMMANDS = {
   },
   notes: {
     usages: [{
-      synopsis: 'earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote] | --local [--model ID|PATH] [--threads N]] [--carry-notes | --no-carry-notes] [--check-restatements | --no-check-restatements] [--check-procedure | --no-check-procedure] [--check-owners | --no-check-owners] [--check-standings | --no-check-standings] [--template ID [--templates-dir DIR]]',
+      synopsis: 'earshot notes <transcript> [--json | --md] [--date YYYY-MM-DD] [--llm-endpoint URL [--llm-model NAME] [--llm-allow-remote] | --local [--model ID|PATH] [--threads N]] [--chunk-chars N] [--carry-notes | --no-carry-notes] [--check-restatements | --no-check-restatements] [--check-procedure | --no-check-procedure] [--check-owners | --no-check-owners] [--check-standings | --no-check-standings] [--template ID [--templates-dir DIR]]',
       text: `Action items and decisions from a transcript: JSON lines {"t0","t1","speaker","text"} or "Speaker: text" lines.
 With --llm-endpoint (an OpenAI-compatible server on this machine): the opt-in language-model extraction too;
 with --local, the same extraction by a GGUF model run here in a process of its own (--model: its file).`,
@@ -91,6 +91,7 @@ with --local, the same extraction by a GGUF model run here in a process of its o
       local: { type: 'boolean', default: false, meaning: 'the language-model extraction by a GGUF notes model run on this machine' },
       model: { type: 'string', value: 'ID|PATH', meaning: 'with --local: the notes model, a catalog id or a GGUF file (default: the recommended one)' },
       threads: { type: 'string', value: 'N', meaning: "with --local: the model's threads" },
+      'chunk-chars': { type: 'string', value: 'N', meaning: 'with a model: characters of transcript in each part it reads at once, 1000 to 100000 (default 6000; earshot.enhancement.chunkCharacters)' },
       'carry-notes': { type: 'boolean', default: false, meaning: 'each part of a long transcript is read with what the parts before it noted (the default)' },
       'no-carry-notes': { type: 'boolean', default: false, meaning: 'each part of a long transcript is read alone (the earlier prompt)' },
       'check-restatements': { type: 'boolean', default: false, meaning: 'with carried notes: one more call reads the final lists and folds each entry that only says again what another of its standing says (the default)' },

@@ -361,6 +361,32 @@ describe('CLI (main)', () => {
       assert.match(r2.err.join('\n'), /line 1 has no "text" string/);
     });
 
+    it('--chunk-chars N: the model reads the transcript in parts of at most N characters; a size out of range, or without a model, is refused', async () => {
+      const file = writeSaid('sized.jsonl', Array.from({ length: 60 }, (_, k) => `Line ${k} about the remote's case, its colours and its buttons, said at some length.`));
+      const parts: string[] = [];
+      const server = await chatServer((body) => {
+        const { messages } = JSON.parse(body) as { messages: { content: string }[] };
+        const [system, user] = [messages[0].content, messages[messages.length - 1].content];
+        if (/^You take notes on one part of a meeting/.test(system)) parts.push(user);
+        if (/"points"/.test(system)) return JSON.stringify({ points: [] });
+        return JSON.stringify({ actionItems: [], decisions: [], dismiss: [], notDecisions: [], owners: [], same: [], fixes: [] });
+      });
+      try {
+        const partLines = (user: string) => user.split('\n').filter((l) => /^\[l-\d+\] /.test(l));
+        await notesJson(file, [], server.endpoint);
+        const byDefault = parts.splice(0);
+        await notesJson(file, ['--chunk-chars', '1500'], server.endpoint);
+        assert.ok(parts.length > byDefault.length && parts.length >= 3, `${byDefault.length} parts by default, ${parts.length} at 1500`);
+        for (const user of parts) assert.ok(partLines(user).join('\n').length <= 1500, `a part of at most 1500 characters: ${partLines(user).length} lines`);
+        assert.ok(byDefault.some((user) => partLines(user).join('\n').length > 1500), 'the default reads more at once');
+      } finally {
+        server.close();
+      }
+      await assertRefused(file, ['--chunk-chars', '999', '--llm-endpoint', 'http://127.0.0.1:9'], /--chunk-chars must be a whole number of characters from 1000 to 100000/);
+      await assertRefused(file, ['--chunk-chars', 'big', '--llm-endpoint', 'http://127.0.0.1:9'], /--chunk-chars must be a whole number/);
+      await assertRefused(file, ['--chunk-chars', '2000'], /--chunk-chars goes with --local or --llm-endpoint/);
+    });
+
     it('--md without a model says plainly there is no summary, as the notes file does', async () => {
       const r = await cli('notes', jsonl, '--md', '--date', '2025-03-05');
       assert.equal(r.code, 0);
