@@ -309,6 +309,9 @@ describe('A language model through VS Code\'s Language Model API (opt-in)', func
         assert.equal(shown.length, end.chunks);
         assert.ok(shown.every((t) => t.includes(PART_POINT)), JSON.stringify(shown));
         assert.equal(await panelEval<number>('document.querySelectorAll("#summary-parts-list .summary-part-time").length'), end.chunks, 'each part\'s span');
+        // The meeting has ended: its notes may take most of the view (a live meeting's keep under half, for the transcript).
+        const share = await panelEval<number>('document.getElementById("notes").getBoundingClientRect().height / document.querySelector("main").getBoundingClientRect().height');
+        assert.ok(share > 0.5, `the ended meeting's notes take ${share.toFixed(2)} of the view`);
         await panelEval('document.getElementById("summary-parts").scrollIntoView({ block: "start" }), true');
         await screenshot('model-04-summary-part-by-part', SIDEBAR);
         await panelEval('document.getElementById("tab-actionItems").click(), true');
