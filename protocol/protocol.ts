@@ -411,6 +411,8 @@ export const DEFAULT_ENHANCEMENT_CONCURRENCY = 2;
 export const DEFAULT_ENHANCEMENT_TOKEN_BUDGET = 200_000;
 /** Characters of transcript in one chunk a model reads (EnhancementSettings.chunkChars). */
 export const DEFAULT_CHUNK_CHARS = 6000;
+/** Whether `n` is a chunk size the daemon takes (1,000–100,000 characters): the settings, the CLI and validate.ts ask it. */
+export const chunkCharsInRange = (n: number): boolean => Number.isFinite(n) && n >= 1000 && n <= 100_000;
 
 export interface VadSettings {
   /** 'default', or 'sensitive' for quiet headsets and soft voices. */

@@ -14,7 +14,7 @@ import {
   ActionItemSetDoneParams, DeviceTestParams, PLATFORM_REPORT_MAX_RECORD_SEC, PlatformReportParams, EditorActivityParams, EditorLocation, MAX_INDEX_FILES, MAX_INDEX_SYMBOLS, SessionMode, SessionPauseParams,
   WorkspaceIndexParams, WorkspaceSymbolInfo, ChunkExtraction, ExtractionCancelParams, NotesRewriteParams, ItemRestoreParams, LanguageModelChatResult,
   LanguageModelDiscoverParams, MAX_SPEAKER_NAME, PartialsWantedParams, SpeakerRenameParams, CALLS_INTERVAL_MS, CallsWatchParams, TemplatesListParams,
-  AUTO_STOP_COUNTDOWN_SEC, AUTO_STOP_SILENCE_SEC, AutoStopCancelParams, AutoStopParams,
+  AUTO_STOP_COUNTDOWN_SEC, AUTO_STOP_SILENCE_SEC, AutoStopCancelParams, AutoStopParams, chunkCharsInRange,
 } from './protocol';
 import { CONTROL_OR_BIDI, plainLine } from './plainText';
 
@@ -539,7 +539,7 @@ export function validateEnhancement(value: unknown, what = 'enhancement'): Enhan
     fail(`${what}.tokenBudget must be a number of tokens from 1000 to 2000000`);
   }
   const chunkChars = o.chunkChars;
-  if (chunkChars !== undefined && chunkChars !== null && (typeof chunkChars !== 'number' || !Number.isFinite(chunkChars) || chunkChars < 1000 || chunkChars > 100_000)) {
+  if (chunkChars !== undefined && chunkChars !== null && (typeof chunkChars !== 'number' || !chunkCharsInRange(chunkChars))) {
     fail(`${what}.chunkChars must be a number of characters from 1000 to 100000`);
   }
   // The endpoint only matters to 'openai-compatible': one left in the settings while the provider is off is ignored.

@@ -8,7 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CARRY_NOTES_DEFAULT, CHECK_OWNERS_DEFAULT, CHECK_PROCEDURE_DEFAULT, CHECK_RESTATEMENTS_DEFAULT, CHECK_STANDINGS_DEFAULT, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite, StandingStep, TemplateSection } from '../../protocol/protocol';
+import { CARRY_NOTES_DEFAULT, CHECK_OWNERS_DEFAULT, CHECK_PROCEDURE_DEFAULT, CHECK_RESTATEMENTS_DEFAULT, CHECK_STANDINGS_DEFAULT, chunkCharsInRange, DecisionKind, DecisionRewrite, DecisionStanding, decisionStanding, EnhancementSettings, FinalSegment, ItemRewrite, StandingStep, TemplateSection } from '../../protocol/protocol';
 import { writeFileAtomic } from '../../protocol/atomicWrite';
 import { validateEnhancement } from '../../protocol/validate';
 import { clock, inline } from '../../protocol/markdownText';
@@ -56,7 +56,7 @@ export async function notes(argv: string[], io: Io): Promise<number> {
   if (values.threads !== undefined && !values.local) throw new UsageError('--threads goes with --local');
   if (values['chunk-chars'] !== undefined && !values.local && !values['llm-endpoint']) throw new UsageError('--chunk-chars goes with --local or --llm-endpoint');
   const chunkChars = values['chunk-chars'] === undefined ? undefined : Number(values['chunk-chars']);
-  if (chunkChars !== undefined && (!Number.isInteger(chunkChars) || chunkChars < 1000 || chunkChars > 100_000)) throw new UsageError('--chunk-chars must be a whole number of characters from 1000 to 100000');
+  if (chunkChars !== undefined && (!Number.isInteger(chunkChars) || !chunkCharsInRange(chunkChars))) throw new UsageError('--chunk-chars must be a whole number of characters from 1000 to 100000');
   if ((values['carry-notes'] || values['no-carry-notes']) && !values.local && !values['llm-endpoint']) throw new UsageError('--carry-notes and --no-carry-notes go with --local or --llm-endpoint');
   if (values['carry-notes'] && values['no-carry-notes']) throw new UsageError('choose one of --carry-notes and --no-carry-notes');
   const carryNotes = values['carry-notes'] || (!values['no-carry-notes'] && CARRY_NOTES_DEFAULT);

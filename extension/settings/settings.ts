@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RemoteNotesTarget, remoteNotesTarget } from '../remote/remoteNotes';
-import { AUTO_STOP_COUNTDOWN_SEC, AUTO_STOP_SILENCE_SEC, CARRY_NOTES_DEFAULT, CHECK_OWNERS_DEFAULT, CHECK_PROCEDURE_DEFAULT, CHECK_RESTATEMENTS_DEFAULT, CHECK_STANDINGS_DEFAULT, DEFAULT_CHUNK_CHARS, DEFAULT_ENHANCEMENT_CONCURRENCY, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementProvider, EnhancementSettings, LiveSourceKind } from '../../protocol/protocol';
+import { AUTO_STOP_COUNTDOWN_SEC, AUTO_STOP_SILENCE_SEC, CARRY_NOTES_DEFAULT, CHECK_OWNERS_DEFAULT, CHECK_PROCEDURE_DEFAULT, CHECK_RESTATEMENTS_DEFAULT, CHECK_STANDINGS_DEFAULT, chunkCharsInRange, DEFAULT_CHUNK_CHARS, DEFAULT_ENHANCEMENT_CONCURRENCY, DEFAULT_ENHANCEMENT_TOKEN_BUDGET, EnhancementProvider, EnhancementSettings, LiveSourceKind } from '../../protocol/protocol';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type GpuSetting = 'auto' | 'on' | 'off';
@@ -267,7 +267,7 @@ export class EarshotSettings {
       // Out-of-range values (a hand-edited settings file) fall back to the defaults rather than refuse to start.
       ...(Number.isInteger(maxConcurrency) && maxConcurrency >= 1 && maxConcurrency <= 8 ? { maxConcurrency } : {}),
       ...(Number.isFinite(tokenBudget) && tokenBudget >= 1000 && tokenBudget <= 2_000_000 ? { tokenBudget } : {}),
-      ...(Number.isFinite(chunkChars) && chunkChars >= 1000 && chunkChars <= 100_000 ? { chunkChars: Math.round(chunkChars) } : {}),
+      ...(chunkCharsInRange(chunkChars) ? { chunkChars: Math.round(chunkChars) } : {}),
       ...(typeof carryNotes === 'boolean' ? { carryNotes } : {}),
       ...(typeof checkRestatements === 'boolean' ? { checkRestatements } : {}),
       ...(typeof checkOwners === 'boolean' ? { checkOwners } : {}),

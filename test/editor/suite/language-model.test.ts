@@ -14,6 +14,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { wavHeader } from '../../../daemon/capture/debugAudio';
+import { readWavFormat } from '../../../daemon/capture/wav';
 import type { EarshotApi } from '../../../extension/extension';
 import { ExtractionProgressParams, SessionStateParams } from '../../../protocol/protocol';
 import { available as hooksAvailable, panelEval, panelWaitFor, screenshot, until, waitForState } from './hooks';
@@ -34,18 +36,15 @@ const PART_POINT = 'The part went over the fix';
 
 /**
  * The sample said `times` times over, as one WAV in a temporary folder: a meeting long enough to be read in parts
- * (the sample alone is six lines, one part at any chunk size). The sample's data chunk is repeated under its header.
+ * (the sample alone is six lines, one part at any chunk size). Its samples (16 kHz mono 16-bit, as wavHeader writes)
+ * are repeated under a header of the daemon's own.
  */
-function repeatedSample(times: number): string {
-  const wav = fs.readFileSync(SAMPLE);
-  let at = 12;
-  while (wav.toString('ascii', at, at + 4) !== 'data') at += 8 + wav.readUInt32LE(at + 4);
-  const data = wav.subarray(at + 8, at + 8 + wav.readUInt32LE(at + 4));
-  const header = Buffer.from(wav.subarray(0, at + 8));
-  header.writeUInt32LE(data.length * times, at + 4);
-  header.writeUInt32LE(header.length - 8 + data.length * times, 4);
+async function repeatedSample(times: number): Promise<string> {
+  const format = await readWavFormat(SAMPLE);
+  assert.deepEqual([format.sampleRate, format.channels, format.bitsPerSample, format.encoding], [16_000, 1, 16, 'int'], 'the sample is what wavHeader writes');
+  const data = fs.readFileSync(SAMPLE).subarray(format.dataOffset, format.dataOffset + format.dataBytes);
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-long-meeting-')), 'standup-repeated.wav');
-  fs.writeFileSync(file, Buffer.concat([header, ...Array.from({ length: times }, () => data)]));
+  fs.writeFileSync(file, Buffer.concat([wavHeader(data.length * times), ...Array.from({ length: times }, () => data)]));
   return file;
 }
 
@@ -263,7 +262,7 @@ describe('A language model through VS Code\'s Language Model API (opt-in)', func
   });
 
   it('a meeting read in parts (earshot.enhancement.chunkCharacters): the notes on each part fold under the summary in the panel and the notes file', async () => {
-    const long = repeatedSample(5);
+    const long = await repeatedSample(5);
     try {
       await configure({ 'model.path': MEETING_MODEL, 'enhancement.provider': 'vscode-lm', 'enhancement.model': 'scripted-notes', 'enhancement.timeoutSeconds': 120, 'enhancement.chunkCharacters': 1000 });
       await vscode.commands.executeCommand('earshot.showPanel');
